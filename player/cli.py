@@ -1,0 +1,54 @@
+"""The ``segue`` command: the window by default, subcommands for terminal use.
+
+Each subcommand lives in ``player/commands/<name>.py`` with ``add_parser(sub)``
+and ``run(args) -> int``; list it in :data:`COMMANDS`. Heavy imports (Qt, torch)
+happen inside the command that needs them, so ``segue --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from player import __version__
+
+COMMANDS = ["scan", "library"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="segue",
+        description="Segue: an offline music player that learns from your own listening. "
+        "With no command, opens the window. Segue never uses the network.",
+    )
+    parser.add_argument("--version", action="version", version=f"segue {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"player.commands.{name}")
+        command = module.add_parser(sub)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from player.log import setup_logging
+
+    setup_logging(verbose=args.verbose, stderr=True)
+    run = getattr(args, "_run", None)
+    if run is None:
+        from player.ui.main import run_gui
+
+        return run_gui(args)
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

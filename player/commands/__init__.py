@@ -1,0 +1,1 @@
+"""Subcommands of ``segue`` (see :mod:`player.cli`)."""

@@ -1,0 +1,40 @@
+"""``segue scan PATH...``: add folders to the library and scan them."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def add_parser(sub):
+    p = sub.add_parser("scan", help="add music folders to the library and scan them")
+    p.add_argument("paths", nargs="*", help="folders to add (default: rescan the library's folders)")
+    return p
+
+
+def run(args) -> int:
+    from player.library.scanner import Scanner
+    from player.progress import ProgressBar
+    from player.store import Store
+
+    for path in args.paths:
+        if not os.path.isdir(path):
+            print(f"segue scan: {path}: not a folder", file=sys.stderr)
+            return 2
+    store = Store.open()
+    if not args.paths and not store.folders():
+        print("segue scan: no library folders yet; name one: segue scan ~/Music", file=sys.stderr)
+        return 2
+    bar = ProgressBar("scanning")
+    result = Scanner(store, progress=lambda p: bar.update(p.done, None, f"files ({p.errors} errors)")).scan(
+        args.paths or None)
+    bar.close(
+        f"scanned {result.done} files: {result.read} read, {result.unchanged} unchanged, "
+        f"{result.errors} errors, {result.missing} now missing, {result.moved} moved"
+    )
+    for path, error in result.error_paths[:20]:
+        print(f"  error: {path}: {error}")
+    if len(result.error_paths) > 20:
+        print(f"  ... and {len(result.error_paths) - 20} more (segue library --errors)")
+    store.close()
+    return 0

@@ -1,0 +1,29 @@
+"""The library database: the only package in Segue that contains SQL.
+
+>>> store = Store.open()            # the default data folder (or $SEGUE_HOME)
+>>> with store.transaction() as conn: ...
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from player import paths
+from player.store.connection import Database, DatabaseTooNewError, StoreError
+from player.store.migrations import SCHEMA_VERSION
+from player.store.plays import ENDINGS, SESSION_IDLE_S, SOURCES, PlaysMixin
+from player.store.settings import SettingsMixin
+from player.store.tracks import TRACK_FIELDS, TracksMixin
+
+__all__ = [
+    "Store", "StoreError", "DatabaseTooNewError", "SCHEMA_VERSION", "TRACK_FIELDS",
+    "ENDINGS", "SOURCES", "SESSION_IDLE_S",
+]
+
+
+class Store(TracksMixin, PlaysMixin, SettingsMixin, Database):
+    """Segue's library database: tracks, folders, plays, sessions, settings, features."""
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> "Store":
+        return cls(path or paths.db_path())

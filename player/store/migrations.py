@@ -1,0 +1,125 @@
+"""Numbered schema migrations.
+
+``MIGRATIONS[i]`` takes the database from ``user_version`` i to i + 1. Never edit
+a migration that has shipped: add a new one, and a test for it in
+``tests/player/store/test_migrations.py``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+_V1 = """
+CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    added_at REAL NOT NULL,
+    last_scan_at REAL
+);
+
+CREATE TABLE tracks (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    folder_id INTEGER REFERENCES folders(id) ON DELETE SET NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    title TEXT,
+    artist TEXT,
+    album TEXT,
+    albumartist TEXT,
+    genre TEXT,
+    year INTEGER,
+    track_no INTEGER,
+    disc_no INTEGER,
+    duration REAL,
+    codec TEXT,
+    sample_rate INTEGER,
+    channels INTEGER,
+    bitrate INTEGER,
+    rg_track_gain REAL,
+    rg_track_peak REAL,
+    rg_album_gain REAL,
+    rg_album_peak REAL,
+    mb_track_id TEXT,
+    mb_album_id TEXT,
+    mb_artist_id TEXT,
+    match_key TEXT,
+    added_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    missing INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+CREATE INDEX tracks_folder ON tracks(folder_id);
+CREATE INDEX tracks_match_key ON tracks(match_key);
+CREATE INDEX tracks_missing ON tracks(missing) WHERE missing = 1;
+
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    started_at REAL NOT NULL,
+    last_active_at REAL NOT NULL
+);
+
+CREATE TABLE plays (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER NOT NULL REFERENCES tracks(id),
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    started_at REAL NOT NULL,
+    ms_heard INTEGER NOT NULL DEFAULT 0,
+    track_ms INTEGER,
+    ended TEXT NOT NULL DEFAULT 'playing'
+        CHECK (ended IN ('playing', 'finished', 'skipped', 'stopped', 'error')),
+    source TEXT NOT NULL DEFAULT 'library'
+        CHECK (source IN ('library', 'up_next', 'radio', 'discover', 'search', 'queue', 'cli')),
+    error TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX plays_track ON plays(track_id);
+CREATE INDEX plays_session ON plays(session_id);
+CREATE INDEX plays_started ON plays(started_at);
+
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+# v2: per-track audio analysis and a history of local model trainings.
+_V2 = """
+CREATE TABLE track_features (
+    track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+    model_version TEXT NOT NULL,
+    tags BLOB,
+    embedding BLOB,
+    bucket TEXT,
+    mfcc BLOB,
+    loudness REAL,
+    tempo REAL,
+    analysed_at REAL NOT NULL,
+    error TEXT
+);
+CREATE INDEX track_features_version ON track_features(model_version);
+
+CREATE TABLE model_runs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    n_plays INTEGER,
+    path TEXT,
+    metrics TEXT,
+    error TEXT
+);
+"""
+
+
+def _script(sql: str):
+    def apply(conn: sqlite3.Connection) -> None:
+        for statement in sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+
+    return apply
+
+
+MIGRATIONS = [_script(_V1), _script(_V2)]
+SCHEMA_VERSION = len(MIGRATIONS)

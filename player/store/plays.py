@@ -1,0 +1,96 @@
+"""Play events and listening sessions: the implicit feedback Segue learns from.
+
+A play is inserted when it starts and updated as it goes, so a crash or a kill
+loses at most the last update interval of one play, never the play itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+SESSION_IDLE_S = 30 * 60
+ENDINGS = ("finished", "skipped", "stopped", "error")
+SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
+
+
+class PlaysMixin:
+    def _session_for(self, conn: sqlite3.Connection, now: float) -> int:
+        """The current session, or a new one after ``SESSION_IDLE_S`` idle seconds."""
+        row = conn.execute("SELECT id, last_active_at FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
+        if row is not None and now - row[1] < SESSION_IDLE_S:
+            conn.execute("UPDATE sessions SET last_active_at = max(last_active_at, ?) WHERE id = ?", (now, row[0]))
+            return row[0]
+        return conn.execute(
+            "INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)", (now, now)
+        ).lastrowid
+
+    def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
+                   now: float | None = None) -> int:
+        """Log the start of a play; returns its id."""
+        if source not in SOURCES:
+            raise ValueError(f"unknown play source {source!r}; expected one of {SOURCES}")
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            session = self._session_for(conn, now)
+            return conn.execute(
+                "INSERT INTO plays (track_id, session_id, started_at, track_ms, source, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (track_id, session, now, track_ms, source, now),
+            ).lastrowid
+
+    def update_play(self, play_id: int, ms_heard: int, *, now: float | None = None) -> None:
+        """Record progress of a play that is still going."""
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE plays SET ms_heard = ?, updated_at = ? WHERE id = ? AND ended = 'playing'",
+                (int(ms_heard), now, play_id),
+            )
+            conn.execute(
+                "UPDATE sessions SET last_active_at = max(last_active_at, ?) "
+                "WHERE id = (SELECT session_id FROM plays WHERE id = ?)", (now, play_id),
+            )
+
+    def end_play(self, play_id: int, ended: str, ms_heard: int, *, error: str | None = None,
+                 now: float | None = None) -> None:
+        """Close a play: finished, skipped, stopped, or error (errors never count as skips)."""
+        if ended not in ENDINGS:
+            raise ValueError(f"unknown play ending {ended!r}; expected one of {ENDINGS}")
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = ? WHERE id = ?",
+                (ended, int(ms_heard), error, now, play_id),
+            )
+            conn.execute(
+                "UPDATE sessions SET last_active_at = max(last_active_at, ?) "
+                "WHERE id = (SELECT session_id FROM plays WHERE id = ?)", (now, play_id),
+            )
+
+    def close_interrupted_plays(self) -> int:
+        """Plays left 'playing' by a crash or kill become 'stopped' (their time heard is kept)."""
+        with self.transaction() as conn:
+            return conn.execute("UPDATE plays SET ended = 'stopped' WHERE ended = 'playing'").rowcount
+
+    def play(self, play_id: int) -> sqlite3.Row | None:
+        return self.execute("SELECT * FROM plays WHERE id = ?", (play_id,)).fetchone()
+
+    def plays(self, *, since: float | None = None) -> list[sqlite3.Row]:
+        """All plays (oldest first), optionally only those started at or after ``since``."""
+        if since is None:
+            return self.execute("SELECT * FROM plays ORDER BY started_at, id").fetchall()
+        return self.execute(
+            "SELECT * FROM plays WHERE started_at >= ? ORDER BY started_at, id", (since,)
+        ).fetchall()
+
+    def play_count(self) -> int:
+        return self.execute("SELECT count(*) FROM plays").fetchone()[0]
+
+    def forget_history(self) -> None:
+        """Delete every play, session and training record ("forget my listening history")."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM plays")
+            conn.execute("DELETE FROM sessions")
+            conn.execute("DELETE FROM model_runs")
+        self.execute("VACUUM")

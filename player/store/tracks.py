@@ -1,0 +1,141 @@
+"""Tracks and library folders."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Iterable, Sequence
+
+# Columns the scanner fills from a file (everything but bookkeeping).
+TRACK_FIELDS: tuple[str, ...] = (
+    "path", "folder_id", "size", "mtime_ns", "title", "artist", "album", "albumartist",
+    "genre", "year", "track_no", "disc_no", "duration", "codec", "sample_rate", "channels",
+    "bitrate", "rg_track_gain", "rg_track_peak", "rg_album_gain", "rg_album_peak",
+    "mb_track_id", "mb_album_id", "mb_artist_id", "match_key", "last_error",
+)
+
+_UPSERT = (
+    f"INSERT INTO tracks ({', '.join(TRACK_FIELDS)}, added_at, updated_at, missing) "
+    f"VALUES ({', '.join(':' + f for f in TRACK_FIELDS)}, :now, :now, 0) "
+    "ON CONFLICT(path) DO UPDATE SET "
+    + ", ".join(f"{f} = excluded.{f}" for f in TRACK_FIELDS if f != "path")
+    + ", updated_at = excluded.updated_at, missing = 0"
+)
+
+
+class TracksMixin:
+    # -- folders -----------------------------------------------------
+    def add_folder(self, path: str) -> int:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",
+                (path, time.time()),
+            )
+            return conn.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()[0]
+
+    def remove_folder(self, path: str) -> None:
+        """Forget a folder; its tracks are flagged missing (their plays are kept)."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()
+            if row is None:
+                return
+            conn.execute("UPDATE tracks SET missing = 1, folder_id = NULL WHERE folder_id = ?", (row[0],))
+            conn.execute("DELETE FROM folders WHERE id = ?", (row[0],))
+
+    def folders(self) -> list[sqlite3.Row]:
+        return self.execute("SELECT * FROM folders ORDER BY path").fetchall()
+
+    def set_folder_scanned(self, folder_id: int, when: float | None = None) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE folders SET last_scan_at = ? WHERE id = ?", (when or time.time(), folder_id))
+
+    # -- tracks ------------------------------------------------------
+    def file_index(self, folder_id: int) -> dict[str, tuple[int, int, int, int]]:
+        """``path -> (id, size, mtime_ns, missing)`` for the tracks of a folder."""
+        rows = self.execute(
+            "SELECT path, id, size, mtime_ns, missing FROM tracks WHERE folder_id = ?", (folder_id,)
+        )
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def upsert_tracks(self, rows: Sequence[dict]) -> None:
+        """Insert or update tracks by path, in one transaction."""
+        if not rows:
+            return
+        now = time.time()
+        params = [{**{f: row.get(f) for f in TRACK_FIELDS}, "now": now} for row in rows]
+        with self.transaction() as conn:
+            conn.executemany(_UPSERT, params)
+
+    def mark_missing(self, track_ids: Iterable[int]) -> int:
+        ids = [(i,) for i in track_ids]
+        with self.transaction() as conn:
+            conn.executemany("UPDATE tracks SET missing = 1 WHERE id = ?", ids)
+        return len(ids)
+
+    def mark_present(self, track_ids: Iterable[int]) -> None:
+        with self.transaction() as conn:
+            conn.executemany("UPDATE tracks SET missing = 0 WHERE id = ?", [(i,) for i in track_ids])
+
+    def missing_with_key(self) -> list[sqlite3.Row]:
+        """Missing tracks that tags identify: candidates for a moved file."""
+        return self.execute(
+            "SELECT id, path, match_key, duration, mb_track_id FROM tracks "
+            "WHERE missing = 1 AND match_key IS NOT NULL"
+        ).fetchall()
+
+    def adopt_moved(self, old_id: int, new_id: int) -> None:
+        """A file came back at a new path: keep the old track (and its history).
+
+        The old row takes over the new row's path and file data; anything
+        already attached to the new row moves to the old one.
+        """
+        with self.transaction() as conn:
+            new = conn.execute("SELECT * FROM tracks WHERE id = ?", (new_id,)).fetchone()
+            conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (old_id, new_id))
+            conn.execute("DELETE FROM track_features WHERE track_id = ?", (new_id,))
+            conn.execute("DELETE FROM tracks WHERE id = ?", (new_id,))
+            fields = [f for f in TRACK_FIELDS]
+            conn.execute(
+                f"UPDATE tracks SET {', '.join(f + ' = ?' for f in fields)}, missing = 0, updated_at = ? "
+                "WHERE id = ?",
+                [new[f] for f in fields] + [time.time(), old_id],
+            )
+
+    def track(self, track_id: int) -> sqlite3.Row | None:
+        return self.execute("SELECT * FROM tracks WHERE id = ?", (track_id,)).fetchone()
+
+    def track_by_path(self, path: str) -> sqlite3.Row | None:
+        return self.execute("SELECT * FROM tracks WHERE path = ?", (path,)).fetchone()
+
+    def tracks(self, *, include_missing: bool = False, include_errors: bool = False) -> list[sqlite3.Row]:
+        """Playable tracks, in a stable library order (album artist, album, disc, track)."""
+        where = []
+        if not include_missing:
+            where.append("missing = 0")
+        if not include_errors:
+            where.append("last_error IS NULL")
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        return self.execute(
+            f"SELECT * FROM tracks {clause} ORDER BY coalesce(albumartist, artist) COLLATE NOCASE, "
+            "album COLLATE NOCASE, disc_no, track_no, path"
+        ).fetchall()
+
+    def track_errors(self) -> list[sqlite3.Row]:
+        return self.execute(
+            "SELECT id, path, last_error FROM tracks WHERE last_error IS NOT NULL AND missing = 0 ORDER BY path"
+        ).fetchall()
+
+    def library_counts(self) -> dict[str, int]:
+        row = self.execute(
+            "SELECT count(*), "
+            "coalesce(sum(missing = 0 AND last_error IS NULL), 0), "
+            "coalesce(sum(missing = 1), 0), "
+            "coalesce(sum(missing = 0 AND last_error IS NOT NULL), 0), "
+            "coalesce(sum(CASE WHEN missing = 0 AND last_error IS NULL THEN duration END), 0) "
+            "FROM tracks"
+        ).fetchone()
+        plays = self.execute("SELECT count(*) FROM plays").fetchone()[0]
+        return {
+            "tracks": row[1], "missing": row[2], "errors": row[3], "all": row[0],
+            "seconds": int(row[4]), "plays": plays, "folders": len(self.folders()),
+        }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the system packages Segue and its tests need on Debian/Ubuntu:
+# PortAudio (sounddevice has no bundled PortAudio on Linux), a PulseAudio
+# null sink for real-time playback tests without a sound card, fonts so Qt
+# renders text, and the X/EGL libraries Qt's xcb platform loads under Xvfb.
+# Safe to run more than once; does nothing on macOS/Windows.
+set -euo pipefail
+
+if [[ "$(uname -s)" != "Linux" ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup-system: not a Debian-like Linux; install PortAudio yourself if sounddevice needs it"
+    exit 0
+fi
+
+PACKAGES=(
+    libportaudio2 libsndfile1
+    pulseaudio pulseaudio-utils libasound2-plugins
+    fonts-dejavu-core
+    xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
+    libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0
+    libxcb-xkb1 libdbus-1-3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    SUDO=""
+    [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    echo "setup-system: installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup-system: ok"

@@ -1,0 +1,55 @@
+import math
+
+import numpy as np
+import pytest
+
+from recommender import metrics as m
+
+
+def test_recall_normalised_by_min_k_and_relevant():
+    assert m.recall_at_k([1, 2, 3, 4], {2, 9}, 2) == pytest.approx(0.5)
+    assert m.recall_at_k([1, 2, 3], {1, 2, 3, 4, 5}, 3) == pytest.approx(1.0)
+    assert m.recall_at_k([7, 8], set(), 2) == 0.0
+
+
+def test_ndcg_hand_computed():
+    # hits at ranks 1 and 3, two relevant items: (1 + 1/log2(4)) / (1 + 1/log2(3))
+    expected = (1 + 1 / math.log2(4)) / (1 + 1 / math.log2(3))
+    assert m.ndcg_at_k([5, 6, 7], {5, 7}, 3) == pytest.approx(expected)
+    assert m.ndcg_at_k([5, 6, 7], {9}, 3) == 0.0
+
+
+def test_mrr_and_hit_rate():
+    assert m.mrr_at_k([4, 3, 2, 1], {2}) == pytest.approx(1 / 3)
+    assert m.mrr_at_k([4, 3, 2, 1], {2}, k=2) == 0.0
+    assert m.hit_rate_at_k([4, 3, 2], {2}, 3) == 1.0
+    assert m.hit_rate_at_k([4, 3, 2], {2}, 2) == 0.0
+
+
+def test_precision_f1():
+    assert m.precision_at_k([1, 2, 3, 4], {1, 3}, 4) == pytest.approx(0.5)
+    # p = 2/4, r = 2/2 -> f1 = 2/3
+    assert m.f1_at_k([1, 2, 3, 4], {1, 3}, 4) == pytest.approx(2 / 3)
+
+
+def test_auc_matches_pair_count():
+    scores = np.array([0.9, 0.1, 0.5, 0.3, 0.5])
+    relevant = {0, 2}
+    exclude = {4}
+    # pairs (pos, neg) over negatives {1, 3}: 0>1, 0>3, 2>1, 2>3 -> 1.0
+    assert m.auc(scores, relevant, exclude=exclude) == pytest.approx(1.0)
+    # with item 4 a negative, 2 ties it: (4 + 0.5 + 1) / 6
+    assert m.auc(scores, relevant) == pytest.approx(5.5 / 6)
+
+
+def test_top_k_orders_and_excludes():
+    scores = np.array([0.1, 0.9, 0.5, 0.7])
+    assert list(m.top_k(scores, 2)) == [1, 3]
+    assert list(m.top_k(scores, 2, exclude=[1])) == [3, 2]
+    batch = m.top_k(np.array([[1.0, 3.0, 2.0], [3.0, 1.0, 2.0]]), 2)
+    assert batch.tolist() == [[1, 2], [0, 2]]
+
+
+def test_bad_cutoff_raises():
+    with pytest.raises(m.MetricInputError):
+        m.recall_at_k([1], {1}, 0)
