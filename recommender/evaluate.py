@@ -1,0 +1,29 @@
+"""Offline evaluation of Segue's recommenders on held-out data.
+
+    python -m recommender.evaluate cf --dataset hetrec|msd
+    python -m recommender.evaluate sessions --log PATH
+
+``cf`` lives in :mod:`recommender.eval_cf` (collaborative models, strong
+generalisation); ``sessions`` in :mod:`recommender.eval_sessions` (next-track
+prediction on a time-ordered split of one person's log).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+SUBCOMMANDS = {"cf": "recommender.eval_cf", "sessions": "recommender.eval_sessions"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in SUBCOMMANDS:
+        print(__doc__.strip().splitlines()[2:4] and __doc__, file=sys.stderr)
+        return 2
+    module = importlib.import_module(SUBCOMMANDS[argv[0]])
+    return module.main(argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
