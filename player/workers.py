@@ -1,0 +1,151 @@
+"""One helper for background work: :func:`run_task` (after Picard's ``util/thread.py``).
+
+``func`` runs on a :class:`QThreadPool`; its result, or the exception it raised, is
+delivered to ``next_func(result=..., error=...)`` on the GUI thread. Database writes
+and training each get a single-thread pool so they queue instead of fighting for
+the SQLite write lock or the two CPU cores::
+
+    handle = run_task(lambda: store.tracks(), lambda result, error: model.set_rows(result))
+    run_task(scan, on_done, pool=db_write_pool(), progress=status.update)
+
+When ``progress`` is given, ``func`` is called with one argument, a ``report(value)``
+callable that forwards ``value`` to ``progress`` on the GUI thread and raises
+:class:`TaskCancelled` once the handle was cancelled (cooperative cancellation).
+A cancelled task never calls ``next_func``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+NextFunc = Callable[..., None]
+
+
+class TaskCancelled(Exception):
+    """Raised inside a task by ``report()`` after :meth:`TaskHandle.cancel`."""
+
+
+class TaskHandle(QObject):
+    """A running (or queued) task. Lives on the GUI thread; ``cancel()`` from anywhere."""
+
+    _done = Signal(object, object)      # result, error  (emitted from the worker)
+    _progress = Signal(object)          # emitted from the worker
+    finished = Signal()                 # on the GUI thread after next_func ran (or was skipped)
+
+    def __init__(self, name: str, next_func: NextFunc | None, progress: Callable | None):
+        super().__init__()
+        self.name = name
+        self._next = next_func
+        self._progress_cb = progress
+        self._cancel_event = threading.Event()
+        self.done = False
+        self.error: BaseException | None = None
+        self.result: Any = None
+        # A bound slot of a GUI-thread QObject: Qt queues the call to the GUI thread.
+        self._done.connect(self._deliver)
+        self._progress.connect(self._deliver_progress)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel_event.is_set()
+
+    def cancel(self) -> None:
+        """Ask the task to stop; its result (if any) is dropped."""
+        self._cancel_event.set()
+
+    def report(self, value: Any) -> None:
+        """Called by the task (any thread): forward ``value`` to the progress callback."""
+        if self.cancelled:
+            raise TaskCancelled(self.name)
+        self._progress.emit(value)
+
+    @Slot(object)
+    def _deliver_progress(self, value) -> None:
+        if self._progress_cb is not None and not self.cancelled:
+            self._progress_cb(value)
+
+    @Slot(object, object)
+    def _deliver(self, result, error) -> None:
+        self.result, self.error, self.done = result, error, True
+        _live.discard(self)
+        try:
+            if self._next is not None and not self.cancelled:
+                self._next(result=result, error=error)
+            elif error is not None and not isinstance(error, TaskCancelled):
+                log.error("background task %s failed", self.name, exc_info=error)
+        finally:
+            self.finished.emit()
+
+
+class _Runnable(QRunnable):
+    def __init__(self, func: Callable, handle: TaskHandle, with_report: bool):
+        super().__init__()
+        self.setAutoDelete(True)
+        self._func = func
+        self._handle = handle
+        self._with_report = with_report
+
+    def run(self) -> None:  # worker thread
+        handle = self._handle
+        if handle.cancelled:
+            handle._done.emit(None, TaskCancelled(handle.name))
+            return
+        try:
+            result = self._func(handle.report) if self._with_report else self._func()
+        except BaseException as exc:  # delivered, not lost: the GUI decides what to show
+            if not isinstance(exc, TaskCancelled):
+                log.debug("task %s raised %r", handle.name, exc)
+            handle._done.emit(None, exc)
+        else:
+            handle._done.emit(result, None)
+
+
+# Handles stay referenced until delivered, so callers may ignore the return value.
+_live: set[TaskHandle] = set()
+_pools: dict[str, QThreadPool] = {}
+
+
+def run_task(func: Callable, next_func: NextFunc | None = None, *, pool: QThreadPool | None = None,
+             progress: Callable[[Any], None] | None = None, name: str | None = None) -> TaskHandle:
+    """Run ``func`` on ``pool`` (the global pool by default); see the module docstring.
+
+    Must be called from the GUI thread (the handle, and so the delivery, lives there).
+    """
+    handle = TaskHandle(name or getattr(func, "__name__", "task"), next_func, progress)
+    _live.add(handle)
+    (pool or QThreadPool.globalInstance()).start(_Runnable(func, handle, progress is not None))
+    return handle
+
+
+def _single(name: str) -> QThreadPool:
+    pool = _pools.get(name)
+    if pool is None:
+        pool = QThreadPool()
+        pool.setObjectName(name)
+        pool.setMaxThreadCount(1)
+        _pools[name] = pool
+    return pool
+
+
+def db_write_pool() -> QThreadPool:
+    """One thread: every long database write (scans, imports) queues here."""
+    return _single("db-write")
+
+
+def training_pool() -> QThreadPool:
+    """One thread: audio analysis and model training (CPU heavy, torch)."""
+    return _single("training")
+
+
+def wait_all(timeout_ms: int = 5000) -> bool:
+    """Wait for every pool to drain (at exit and in tests); True if all finished."""
+    ok = True
+    for pool in [QThreadPool.globalInstance(), *_pools.values()]:
+        ok = pool.waitForDone(timeout_ms) and ok
+    return ok

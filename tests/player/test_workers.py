@@ -1,0 +1,100 @@
+"""run_task: real threads, results and errors delivered on the GUI thread, cancellation."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from player.workers import TaskCancelled, db_write_pool, run_task, training_pool
+
+
+def test_result_is_delivered_on_the_gui_thread(qtbot):
+    seen = {}
+
+    def work():
+        seen["worker"] = threading.current_thread()
+        return 6 * 7
+
+    def done(result, error):
+        seen["gui"] = threading.current_thread()
+        seen["result"], seen["error"] = result, error
+
+    handle = run_task(work, done)
+    with qtbot.waitSignal(handle.finished, timeout=5000):
+        pass
+    assert seen["result"] == 42 and seen["error"] is None
+    assert seen["gui"] is threading.main_thread()
+    assert seen["worker"] is not threading.main_thread()
+
+
+def test_exception_is_delivered_not_lost(qtbot):
+    got = {}
+
+    def work():
+        raise ValueError("bad file")
+
+    handle = run_task(work, lambda result, error: got.update(result=result, error=error))
+    qtbot.waitUntil(lambda: handle.done, timeout=5000)
+    assert got["result"] is None
+    assert isinstance(got["error"], ValueError) and str(got["error"]) == "bad file"
+
+
+def test_progress_and_cooperative_cancel(qtbot):
+    progress: list[int] = []
+    finished = []
+    started = threading.Event()
+    release = threading.Event()
+
+    def work(report):
+        report(1)
+        started.set()
+        release.wait(5)
+        for i in range(2, 1000):
+            report(i)       # raises TaskCancelled once cancelled
+            time.sleep(0.001)
+        return "completed"
+
+    handle = run_task(work, lambda result, error: finished.append(result), progress=progress.append)
+    assert started.wait(5)
+    qtbot.waitUntil(lambda: progress == [1], timeout=5000)
+    handle.cancel()
+    release.set()
+    qtbot.waitUntil(lambda: handle.done, timeout=5000)
+    assert isinstance(handle.error, TaskCancelled)
+    assert finished == []           # a cancelled task never calls next_func
+    assert max(progress) < 999
+
+
+def test_single_thread_pools_serialise(qtbot):
+    active = 0
+    peak = 0
+    lock = threading.Lock()
+
+    def work():
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.02)
+        with lock:
+            active -= 1
+
+    for pool in (db_write_pool(), training_pool()):
+        peak = 0
+        handles = [run_task(work, pool=pool) for _ in range(5)]
+        qtbot.waitUntil(lambda: all(h.done for h in handles), timeout=5000)
+        assert peak == 1
+    assert db_write_pool() is db_write_pool()
+    assert db_write_pool() is not training_pool()
+
+
+def test_cancelled_before_it_starts_never_runs(qtbot):
+    gate = threading.Event()
+    ran = []
+    pool = db_write_pool()
+    blocker = run_task(lambda: gate.wait(5), pool=pool)
+    queued = run_task(lambda: ran.append(1), lambda result, error: ran.append("next"), pool=pool)
+    queued.cancel()
+    gate.set()
+    qtbot.waitUntil(lambda: blocker.done and queued.done, timeout=5000)
+    assert ran == []
