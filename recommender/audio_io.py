@@ -1,0 +1,206 @@
+"""Decoding audio files to float32 arrays: soundfile first, ffmpeg/audioread as the fallback.
+
+Shared by analysis (:func:`load_audio`) and playback (:func:`open_fallback` for the files
+libsndfile cannot open, e.g. m4a/aac). Errors become values of our own types at this boundary:
+
+- :class:`UnsupportedAudioError` -- no decoder here can read this format
+  ("format not supported (m4a): install ffmpeg to play it");
+- :class:`CorruptAudioError` -- a format we read, but this file is damaged or empty.
+
+Both derive from :class:`AudioError`. A path that does not exist raises ``FileNotFoundError``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import soundfile as sf
+
+# Extensions libsndfile (soundfile >= 0.12, libsndfile >= 1.1) decodes itself.
+SOUNDFILE_EXTENSIONS = frozenset(
+    {"wav", "wave", "flac", "ogg", "oga", "opus", "mp3", "aif", "aiff", "aifc", "au", "snd", "caf", "w64"}
+)
+
+
+class AudioError(Exception):
+    """Base class for audio files Segue cannot decode."""
+
+
+class UnsupportedAudioError(AudioError):
+    """No decoder available here reads this format."""
+
+
+class CorruptAudioError(AudioError):
+    """The format is supported, but this file could not be decoded."""
+
+
+def _ext(path: str | os.PathLike) -> str:
+    return Path(path).suffix.lower().lstrip(".") or "no extension"
+
+
+def ffmpeg_path() -> str | None:
+    """The ffmpeg executable used by the fallback, or None (``SEGUE_FFMPEG`` overrides)."""
+    return os.environ.get("SEGUE_FFMPEG") or shutil.which("ffmpeg")
+
+
+class FallbackStream:
+    """Blocks of float32 frames [shape=(frames, channels)] decoded by ffmpeg or audioread.
+
+    Use as an iterator and context manager; ``samplerate`` and ``channels`` are known on open.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, blocksize: int = 8192):
+        self.path = str(path)
+        self.blocksize = blocksize
+        self._proc = None
+        self._reader = None
+        exe = ffmpeg_path()
+        if exe is not None:
+            self.samplerate, self.channels = _ffprobe(exe, self.path)
+            self._proc = subprocess.Popen(
+                [exe, "-v", "error", "-nostdin", "-i", self.path, "-vn", "-f", "f32le",
+                 "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(self.samplerate), "-"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )
+            return
+        try:
+            import audioread
+
+            self._reader = audioread.audio_open(self.path)
+        except Exception as exc:  # audioread raises its own NoBackendError / DecodeError
+            raise UnsupportedAudioError(
+                f"format not supported ({_ext(path)}): install ffmpeg to play it"
+            ) from exc
+        self.samplerate, self.channels = int(self._reader.samplerate), int(self._reader.channels)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        if self._proc is not None:
+            frame_bytes = 4 * self.channels
+            while True:
+                raw = self._proc.stdout.read(self.blocksize * frame_bytes)
+                if not raw:
+                    break
+                raw = raw[: len(raw) - len(raw) % frame_bytes]
+                yield np.frombuffer(raw, dtype="<f4").reshape(-1, self.channels)
+            if self._proc.wait() != 0:
+                err = self._proc.stderr.read().decode("utf-8", "replace").strip()
+                raise CorruptAudioError(f"ffmpeg could not decode {self.path}: {err[-300:]}")
+            return
+        for buf in self._reader:  # 16-bit little-endian interleaved PCM
+            pcm = np.frombuffer(buf, dtype="<i2").astype(np.float32) / 32768.0
+            yield pcm.reshape(-1, self.channels)
+
+    def close(self) -> None:
+        if self._proc is not None:
+            if self._proc.poll() is None:
+                self._proc.kill()
+            self._proc.wait()
+            self._proc.stdout.close()
+            self._proc.stderr.close()
+        if self._reader is not None:
+            self._reader.close()
+
+    def __enter__(self) -> "FallbackStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _ffprobe(exe: str, path: str) -> tuple[int, int]:
+    probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
+    if probe is None:
+        return 44100, 2  # ffmpeg resamples/remixes to whatever we ask for
+    out = subprocess.run(
+        [probe, "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels",
+         "-of", "csv=p=0", path], capture_output=True, text=True,
+    )
+    try:
+        rate, channels = out.stdout.strip().splitlines()[0].split(",")[:2]
+        return int(rate), int(channels)
+    except (ValueError, IndexError):
+        raise UnsupportedAudioError(f"no audio stream ffmpeg can read in {path} ({_ext(path)})") from None
+
+
+def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192) -> FallbackStream:
+    """Open a file libsndfile cannot read with ffmpeg (or audioread); raises UnsupportedAudioError."""
+    if not Path(path).exists():
+        raise FileNotFoundError(str(path))
+    return FallbackStream(path, blocksize=blocksize)
+
+
+def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = True,
+               offset_s: float = 0.0, duration_s: float | None = None) -> tuple[np.ndarray, int]:
+    """Decode a file to float32 samples.
+
+    Parameters
+    ----------
+    path : the audio file.
+    sr : resample to this rate (soxr, high quality); None keeps the file's rate.
+    mono : average the channels.
+    offset_s, duration_s : decode only this part (seconds).
+
+    Returns
+    -------
+    y : np.ndarray [shape=(n,) if mono else (channels, n)], float32 in [-1, 1].
+    sr : the sample rate of ``y``.
+
+    Raises
+    ------
+    FileNotFoundError, UnsupportedAudioError, CorruptAudioError, ValueError (bad arguments).
+    """
+    if offset_s < 0 or (duration_s is not None and duration_s < 0) or (sr is not None and sr <= 0):
+        raise ValueError(f"bad load_audio arguments: sr={sr} offset_s={offset_s} duration_s={duration_s}")
+    path = str(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(path)
+    try:
+        with sf.SoundFile(path) as f:
+            native = f.samplerate
+            start = int(round(offset_s * native))
+            frames = -1 if duration_s is None else int(round(duration_s * native))
+            if start:
+                f.seek(min(start, f.frames) if f.frames > 0 else start)
+            data = f.read(frames, dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        if _ext(path) in SOUNDFILE_EXTENSIONS:
+            raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
+        data, native = _load_fallback(path, offset_s, duration_s)
+    if data.shape[0] == 0 and offset_s == 0:
+        raise CorruptAudioError(f"no audio in {Path(path).name}")
+    y = data.T  # (channels, n)
+    if mono:
+        y = y.mean(axis=0)
+    if sr is not None and sr != native and y.shape[-1] > 0:
+        import soxr
+
+        y = soxr.resample(y.T, native, sr, quality="HQ").T
+    else:
+        sr = native
+    return np.ascontiguousarray(y, dtype=np.float32), int(sr)
+
+
+def _load_fallback(path: str, offset_s: float, duration_s: float | None) -> tuple[np.ndarray, int]:
+    with open_fallback(path) as stream:
+        rate = stream.samplerate
+        skip = int(round(offset_s * rate))
+        want = None if duration_s is None else int(round(duration_s * rate))
+        blocks, seen, kept = [], 0, 0
+        for block in stream:
+            lo = max(0, skip - seen)
+            seen += len(block)
+            block = block[lo:]
+            if want is not None:
+                block = block[: want - kept]
+            if len(block):
+                blocks.append(block)
+                kept += len(block)
+            if want is not None and kept >= want:
+                break
+    data = np.concatenate(blocks) if blocks else np.zeros((0, stream.channels), np.float32)
+    return data.astype(np.float32, copy=False), rate

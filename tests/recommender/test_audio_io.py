@@ -1,0 +1,97 @@
+"""recommender.audio_io: real files in every soundfile format, the fallback and its errors."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from recommender.audio_io import (
+    AudioError, CorruptAudioError, UnsupportedAudioError, ffmpeg_path, load_audio, open_fallback,
+)
+from tests.audiogen import FORMATS, tone, write_audio
+
+
+def _dominant_freq(y: np.ndarray, sr: int) -> float:
+    spec = np.abs(np.fft.rfft(y * np.hanning(len(y))))
+    return float(np.fft.rfftfreq(len(y), 1 / sr)[np.argmax(spec)])
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_every_soundfile_format_decodes_to_the_written_tone(tmp_path, fmt):
+    native = FORMATS[fmt][2]
+    path = write_audio(tmp_path / f"a.{fmt}", tone(1.0, freq=660.0, sr=native), native)
+    y, sr = load_audio(path)
+    assert sr == native and y.dtype == np.float32 and y.ndim == 1
+    assert abs(len(y) / sr - 1.0) < 0.08  # mp3/opus add codec padding
+    assert abs(_dominant_freq(y, sr) - 660.0) < 3.0
+    assert 0.15 < np.abs(y).max() < 0.5
+
+
+def test_stereo_resample_offset_and_duration(tmp_path):
+    left = tone(2.0, freq=440.0, sr=44100, channels=1)[:, 0]
+    right = tone(2.0, freq=1000.0, sr=44100, channels=1)[:, 0]
+    path = write_audio(tmp_path / "s.wav", np.stack([left, right], axis=1), 44100)
+    y, sr = load_audio(path, mono=False, sr=16000, offset_s=0.5, duration_s=1.0)
+    assert sr == 16000 and y.shape == (2, 16000)
+    assert abs(_dominant_freq(y[0], sr) - 440.0) < 2.0
+    assert abs(_dominant_freq(y[1], sr) - 1000.0) < 2.0
+    # The offset really skips: the cut starts where the wave is at sample 0.5 s.
+    full, _ = load_audio(path, mono=False)
+    part, _ = load_audio(path, mono=False, offset_s=0.5, duration_s=0.25)
+    np.testing.assert_allclose(part, full[:, 22050:22050 + 11025], atol=1e-4)
+
+
+def test_mono_is_the_channel_mean(tmp_path):
+    data = np.stack([np.full(1000, 0.5, np.float32), np.full(1000, -0.1, np.float32)], axis=1)
+    path = write_audio(tmp_path / "m.flac", data, 44100)
+    y, _ = load_audio(path)
+    np.testing.assert_allclose(y, 0.2, atol=1e-3)
+
+
+def test_corrupt_file_of_a_supported_format_is_a_named_error(tmp_path):
+    bad = tmp_path / "broken.flac"
+    bad.write_bytes(b"fLaC" + b"\x00garbage" * 50)
+    with pytest.raises(CorruptAudioError, match="broken.flac"):
+        load_audio(bad)
+    empty = tmp_path / "empty.wav"
+    sf.write(str(empty), np.zeros((0, 1), np.float32), 8000)
+    with pytest.raises(AudioError):
+        load_audio(empty)
+
+
+def test_missing_file_and_bad_arguments(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        load_audio(tmp_path / "nope.wav")
+    path = write_audio(tmp_path / "a.wav", tone(0.1), 44100)
+    with pytest.raises(ValueError):
+        load_audio(path, offset_s=-1)
+    with pytest.raises(ValueError):
+        load_audio(path, sr=0)
+
+
+def test_unsupported_format_says_what_to_install(tmp_path, monkeypatch):
+    fake = tmp_path / "song.m4a"
+    fake.write_bytes(b"\x00\x00\x00\x20ftypM4A " + b"\x00" * 200)
+    if ffmpeg_path() is None:
+        with pytest.raises(UnsupportedAudioError, match=r"format not supported \(m4a\): install ffmpeg"):
+            load_audio(fake)
+        with pytest.raises(UnsupportedAudioError):
+            open_fallback(fake)
+    else:  # ffmpeg here: it must reject the truncated file with one of our errors
+        with pytest.raises(AudioError):
+            load_audio(fake)
+
+
+@pytest.mark.skipif(ffmpeg_path() is None, reason="ffmpeg not installed")
+def test_ffmpeg_fallback_decodes_m4a(tmp_path):
+    wav = write_audio(tmp_path / "a.wav", tone(1.0, freq=500.0), 44100)
+    m4a = tmp_path / "a.m4a"
+    subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True)
+    y, sr = load_audio(m4a, sr=16000)
+    assert sr == 16000 and abs(_dominant_freq(y, sr) - 500.0) < 3.0
+    with open_fallback(m4a) as stream:
+        blocks = list(stream)
+    assert stream.channels == 2 and sum(len(b) for b in blocks) > 40000
