@@ -1,0 +1,159 @@
+"""The recommendation surfaces the UI shows (contract B), and a plain implementation.
+
+:class:`RecommendationProvider` is what Up next, Radio and Discover call (always on a
+worker thread, through :func:`player.workers.run_task`). The recommender package
+implements it for real; :class:`LibraryRecommendations` is the honest fallback that
+works from what the library already knows (library order and genre tags), so the
+panels never show made-up data and work before any model exists.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
+from typing import Iterable, Protocol, runtime_checkable
+
+UNTAGGED = "No genre tag"
+_SPLIT = re.compile(r"\s*[;/,|]\s*")
+
+
+@dataclass(frozen=True)
+class Rec:
+    """One recommended track and why it was chosen."""
+
+    track_id: int
+    reason: str = ""
+    score: float = 0.0
+
+
+@runtime_checkable
+class RecommendationProvider(Protocol):
+    def up_next(self, session_track_ids: list[int], k: int, *,
+                exclude: set[int] = frozenset()) -> list[Rec]: ...
+
+    def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
+              skipped: list[int] = ()) -> list[Rec]: ...
+
+    def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]: ...
+
+    def explain(self, track_id: int, context: str = "") -> str: ...
+
+
+def genre_bucket(genre: str | None) -> str:
+    """The bucket a genre tag falls in: its first value, case-folded to one spelling."""
+    if not genre:
+        return UNTAGGED
+    first = _SPLIT.split(genre.strip())[0].strip()
+    return first.title() if first else UNTAGGED
+
+
+def _spread_artists(rows: Iterable[tuple[int, str]]) -> list[int]:
+    """Track ids interleaved round-robin by artist (keeps each artist's own order)."""
+    by_artist: OrderedDict[str, list[int]] = OrderedDict()
+    for track_id, artist in rows:
+        by_artist.setdefault(artist, []).append(track_id)
+    queues = list(by_artist.values())
+    out: list[int] = []
+    depth = 0
+    while queues:
+        queues = [q for q in queues if len(q) > depth]
+        out.extend(q[depth] for q in queues)
+        depth += 1
+    return out
+
+
+class LibraryRecommendations:
+    """Library order and genre tags: no learning, no invented data.
+
+    Reads the library on each call (a worker thread, its own connection), so new
+    scans show up without any invalidation.
+    """
+
+    def __init__(self, store):
+        self.store = store
+
+    def _library(self):
+        rows = self.store.tracks()
+        order = [r["id"] for r in rows]
+        info = {r["id"]: (r["title"] or "", (r["artist"] or "").casefold(), genre_bucket(r["genre"]))
+                for r in rows}
+        return order, info
+
+    def up_next(self, session_track_ids: list[int], k: int, *,
+                exclude: set[int] = frozenset()) -> list[Rec]:
+        """The tracks that follow the last one played, in library order (wrapping)."""
+        order, info = self._library()
+        if not order or k <= 0:
+            return []
+        skip = set(exclude) | set(session_track_ids)
+        start = 0
+        last = session_track_ids[-1] if session_track_ids else None
+        if last in info:
+            start = order.index(last) + 1
+        after = info[last][0] if last in info else ""
+        out = []
+        for i in range(len(order)):
+            tid = order[(start + i) % len(order)]
+            if tid not in skip:
+                reason = f"next in your library after {after}" if after else "next in your library"
+                out.append(Rec(tid, reason, score=1.0 / (1 + len(out))))
+                if len(out) >= k:
+                    break
+        return out
+
+    def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
+              skipped: list[int] = ()) -> list[Rec]:
+        """Same genre tag as the seed, artists spread out; skipped artists go last."""
+        order, info = self._library()
+        if seed_track_id not in info or k <= 0:
+            return []
+        seed_title, seed_artist, bucket = info[seed_track_id]
+        skip = set(exclude) | set(skipped) | {seed_track_id}
+        skipped_artists = {info[t][1] for t in skipped if t in info}
+        same = [(t, info[t][1]) for t in order if t not in skip and info[t][2] == bucket]
+        liked = _spread_artists((t, a) for t, a in same if a not in skipped_artists)
+        disliked = _spread_artists((t, a) for t, a in same if a in skipped_artists)
+        ids = liked + disliked
+        reason = f"{bucket}, like {seed_title}" if bucket != UNTAGGED else f"near {seed_title} in your library"
+        out = [Rec(t, reason, score=1.0 / (1 + i)) for i, t in enumerate(ids[:k])]
+        if len(out) < k:   # a small genre: continue with the seed's neighbours in library order
+            taken = skip | {r.track_id for r in out}
+            out += [r for r in self.up_next([seed_track_id], k - len(out), exclude=taken)]
+        return out
+
+    def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
+        """One row per genre tag (largest first): unplayed tracks first, then least recent."""
+        order, info = self._library()
+        last_played: dict[int, float] = {}
+        for play in self.store.plays():
+            last_played[play["track_id"]] = play["started_at"]
+        members: dict[str, list[int]] = defaultdict(list)
+        for t in order:
+            members[info[t][2]].append(t)
+        now = time.time()
+        buckets = sorted(members, key=lambda b: (b == UNTAGGED, -len(members[b]), b))
+        out: dict[str, list[Rec]] = {}
+        for bucket in buckets:
+            fresh = [t for t in members[bucket] if t not in last_played]
+            played = sorted((t for t in members[bucket] if t in last_played), key=last_played.__getitem__)
+            spread = (_spread_artists((t, info[t][1]) for t in fresh)
+                      + _spread_artists((t, info[t][1]) for t in played))[:k_per_bucket]
+            row = []
+            for t in spread:
+                when = last_played.get(t)
+                why = "not played yet" if when is None else f"last played {int((now - when) // 86400)} days ago"
+                row.append(Rec(t, f"{bucket}: {why}", score=0.0 if when else 1.0))
+            out[bucket] = row
+        return out
+
+    def explain(self, track_id: int, context: str = "") -> str:
+        row = self.store.track(track_id)
+        if row is None:
+            return ""
+        bucket = genre_bucket(row["genre"])
+        where = f" ({context})" if context else ""
+        if bucket == UNTAGGED:
+            return f"From your library{where}; it has no genre tag"
+        return f"Tagged {bucket} in your library{where}"

@@ -1,0 +1,78 @@
+"""The library-order / genre-tag recommendation provider over a real store."""
+
+from __future__ import annotations
+
+from player.recommendations import (
+    UNTAGGED, LibraryRecommendations, Rec, RecommendationProvider, genre_bucket,
+)
+
+
+def _add(store, rows):
+    full = []
+    for i, r in enumerate(rows):
+        full.append({"path": f"/m/{i:03d}.flac", "size": 1, "mtime_ns": 1, "album": r.get("album", "A"),
+                     "albumartist": r["artist"], "track_no": i + 1, "duration": 200.0, **r})
+    store.upsert_tracks(full)
+    return [store.track_by_path(r["path"])["id"] for r in full]
+
+
+def test_genre_bucket_folds_spellings_and_multi_values():
+    assert genre_bucket("rock; pop") == "Rock"
+    assert genre_bucket("ROCK") == genre_bucket("Rock") == "Rock"
+    assert genre_bucket(None) == genre_bucket("  ") == UNTAGGED
+
+
+def test_protocol_is_satisfied(store):
+    assert isinstance(LibraryRecommendations(store), RecommendationProvider)
+
+
+def test_up_next_continues_library_order_without_repeats(store):
+    ids = _add(store, [{"title": f"t{i}", "artist": "X", "genre": "Jazz"} for i in range(6)])
+    recs = LibraryRecommendations(store).up_next([ids[1], ids[4]], 3, exclude={ids[5]})
+    assert all(isinstance(r, Rec) for r in recs)
+    # After ids[4] comes ids[5] (excluded), then wrap to ids[0]; ids[1] was played this session.
+    assert [r.track_id for r in recs] == [ids[0], ids[2], ids[3]]
+    assert "t4" in recs[0].reason
+
+
+def test_radio_stays_in_genre_spreads_artists_and_demotes_skipped(store):
+    ids = _add(store, [
+        {"title": "seed", "artist": "A", "genre": "Rock"},
+        {"title": "a2", "artist": "A", "genre": "rock"},
+        {"title": "a3", "artist": "A", "genre": "Rock"},
+        {"title": "b1", "artist": "B", "genre": "Rock"},
+        {"title": "c1", "artist": "C", "genre": "Rock"},
+        {"title": "c2", "artist": "C", "genre": "Rock"},
+        {"title": "j1", "artist": "J", "genre": "Jazz"},
+    ])
+    p = LibraryRecommendations(store)
+    got = [r.track_id for r in p.radio(ids[0], 5)]
+    assert got == [ids[1], ids[3], ids[4], ids[2], ids[5]]      # A, B, C, A, C: artists spread
+    skipped = [r.track_id for r in p.radio(ids[0], 4, skipped=[ids[3]])]
+    assert ids[3] not in skipped
+    # Artist C never skipped: its tracks come before the skipped... artist B has none left.
+    assert skipped[:3] == [ids[1], ids[4], ids[2]]
+    # A small genre is topped up from library neighbours, never the seed or excluded tracks.
+    long = [r.track_id for r in p.radio(ids[0], 10, exclude={ids[6]})]
+    assert ids[0] not in long and ids[6] not in long and len(long) == len(set(long))
+
+
+def test_discover_buckets_by_genre_unplayed_first(store):
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 2}", "genre": "Rock"} for i in range(4)]
+               + [{"title": "j", "artist": "J", "genre": "Jazz"}, {"title": "u", "artist": "U"}])
+    play = store.start_play(ids[0], source="library", now=1000.0)
+    store.end_play(play, "finished", 200_000, now=1200.0)
+    rows = LibraryRecommendations(store).discover(3)
+    assert list(rows) == ["Rock", "Jazz", UNTAGGED]
+    rock = [r.track_id for r in rows["Rock"]]
+    assert len(rock) == 3 and ids[0] not in rock                 # played track goes last
+    assert "not played yet" in rows["Rock"][0].reason
+    assert [r.track_id for r in rows["Jazz"]] == [ids[4]]
+
+
+def test_explain_names_the_tag(store):
+    ids = _add(store, [{"title": "x", "artist": "A", "genre": "Soul"}, {"title": "y", "artist": "B"}])
+    p = LibraryRecommendations(store)
+    assert "Soul" in p.explain(ids[0])
+    assert "no genre tag" in p.explain(ids[1])
+    assert p.explain(999999) == ""
