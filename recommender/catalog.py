@@ -1,0 +1,235 @@
+"""The catalogue the ranker works on: every playable track as rows of plain arrays.
+
+Built from plain arrays (no database, no Qt), so the app, the benchmarks and the
+tests build it the same way. Row ``i`` of every array describes ``track_ids[i]``.
+
+>>> cat = Catalog.build(track_ids=[10, 11], artists=["A", "B"], albums=["x", "y"])
+>>> cat.rows([11, 10, 99]).tolist()
+[1, 0, -1]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.normalize import normalize_name
+
+# A play shorter than this (or than half the track) that was skipped is an early skip.
+EARLY_SKIP_S = 30.0
+
+
+class CatalogError(ValueError):
+    """The arrays given to :meth:`Catalog.build` do not describe one set of tracks."""
+
+
+@dataclass
+class PlayLog:
+    """Plays as parallel arrays, oldest first (the store's ``plays`` table).
+
+    ``ended`` holds the store's strings (finished / skipped / stopped / error / playing).
+    """
+
+    track_id: np.ndarray
+    session_id: np.ndarray
+    started_at: np.ndarray
+    ms_heard: np.ndarray
+    track_ms: np.ndarray
+    ended: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: Sequence) -> "PlayLog":
+        """From ``sqlite3.Row`` objects or dicts with the ``plays`` columns."""
+        def col(name, dtype, default=0):
+            return np.array([default if r[name] is None else r[name] for r in rows], dtype=dtype)
+
+        return cls(col("track_id", np.int64), col("session_id", np.int64), col("started_at", np.float64),
+                   col("ms_heard", np.float64), col("track_ms", np.float64),
+                   np.array([r["ended"] for r in rows], dtype=object))
+
+    @classmethod
+    def empty(cls) -> "PlayLog":
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0),
+                   np.zeros(0, dtype=object))
+
+    def __len__(self) -> int:
+        return len(self.track_id)
+
+    def feedback(self) -> np.ndarray:
+        """Per play: +1 listened, -1 early skip, 0 no signal (errors, still playing, tiny stops).
+
+        Returns
+        -------
+        np.ndarray [shape=(n_plays,)] float32
+        """
+        heard_s = self.ms_heard / 1000.0
+        frac = np.where(self.track_ms > 0, self.ms_heard / np.maximum(self.track_ms, 1), 1.0)
+        ended = self.ended.astype(str)
+        early = (heard_s < EARLY_SKIP_S) | (frac < 0.5)
+        out = np.zeros(len(self), np.float32)
+        out[ended == "finished"] = 1.0
+        listened = np.isin(ended, ("skipped", "stopped")) & ~early
+        out[listened] = 1.0
+        out[(ended == "skipped") & early] = -1.0
+        return out
+
+
+@dataclass
+class Catalog:
+    """Tracks as aligned arrays; see :meth:`build`."""
+
+    track_ids: np.ndarray                 # int64 [n], sorted ascending
+    artist: np.ndarray                    # int32 [n] codes into artist_names (-1 unknown)
+    album: np.ndarray                     # int32 [n] codes into album_names (-1 unknown)
+    artist_names: list[str]
+    album_names: list[str]
+    titles: list[str]
+    duration: np.ndarray                  # float32 [n] seconds
+    embedding: np.ndarray                 # float32 [n, d] L2-normalised, zero rows where unknown
+    tags: np.ndarray | None               # float32 [n, n_tags] or None
+    bucket: np.ndarray                    # int32 [n] codes into bucket_names (-1 none)
+    bucket_names: list[str]
+    factors: np.ndarray                   # float32 [n, f] prior CF factors, zero rows where none
+    plays: PlayLog = field(default_factory=PlayLog.empty)
+    play_count: np.ndarray = None         # float32 [n] listened plays
+    skip_count: np.ndarray = None         # float32 [n] early skips
+    last_played: np.ndarray = None        # float64 [n] unix seconds, 0 = never
+    transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
+
+    @property
+    def n(self) -> int:
+        return len(self.track_ids)
+
+    @classmethod
+    def build(cls, *, track_ids: Sequence[int], artists: Sequence[str | None] | None = None,
+              albums: Sequence[str | None] | None = None, titles: Sequence[str | None] | None = None,
+              durations: Sequence[float | None] | np.ndarray | None = None,
+              embedding: np.ndarray | None = None, tags: np.ndarray | None = None,
+              buckets: Sequence[str | None] | None = None, factors: np.ndarray | None = None,
+              plays: PlayLog | None = None) -> "Catalog":
+        """Build a catalogue; every array is aligned with ``track_ids``.
+
+        Parameters
+        ----------
+        track_ids : sequence of int [shape=(n,)], unique
+        artists, albums, titles, buckets : sequences of str or None [shape=(n,)]
+        durations : [shape=(n,)] seconds (None/NaN unknown)
+        embedding : np.ndarray [shape=(n, d)] content embedding; rows of zeros or NaN = not analysed
+        tags : np.ndarray [shape=(n, n_tags)] tag probabilities, or None
+        factors : np.ndarray [shape=(n, f)] prior CF item factors; zero rows = none
+        plays : PlayLog; plays of tracks not in ``track_ids`` are ignored
+
+        Raises
+        ------
+        CatalogError
+            On duplicate ids or arrays whose length differs from ``track_ids``.
+        """
+        ids = np.asarray(track_ids, dtype=np.int64).reshape(-1)
+        n = len(ids)
+        if len(np.unique(ids)) != n:
+            raise CatalogError("track_ids must be unique")
+        order = np.argsort(ids, kind="stable")
+        ids = ids[order]
+
+        def aligned(values, name, *, matrix=False, dtype=np.float32):
+            if values is None:
+                return None
+            arr = np.asarray(values, dtype=dtype) if matrix else list(values)
+            if len(arr) != n:
+                raise CatalogError(f"{name} has {len(arr)} rows for {n} tracks")
+            if matrix and arr.ndim != 2:
+                raise CatalogError(f"{name} must be 2-d [n, d], got shape {arr.shape}")
+            return arr[order] if matrix else [arr[i] for i in order]
+
+        artist_codes, artist_names = _codes(aligned(artists, "artists"), n)
+        album_keys = aligned(albums, "albums")
+        if album_keys is not None:   # an album is (album artist-ish, album): "Greatest Hits" repeats
+            album_keys = [None if a is None else f"{artist_names[c] if c >= 0 else ''}\x1f{a}"
+                          for a, c in zip(album_keys, artist_codes)]
+        album_codes, album_names = _codes(album_keys, n)
+        bucket_codes, bucket_names = _codes(aligned(buckets, "buckets"), n)
+        dur = aligned(durations, "durations", matrix=False)
+        duration = np.array([np.nan if d is None else d for d in dur], np.float32) if dur is not None \
+            else np.full(n, np.nan, np.float32)
+        emb = aligned(embedding, "embedding", matrix=True)
+        emb = np.zeros((n, 1), np.float32) if emb is None else _unit_rows(np.nan_to_num(emb))
+        tag = aligned(tags, "tags", matrix=True)
+        if tag is not None:
+            tag = np.nan_to_num(tag)
+        fac = aligned(factors, "factors", matrix=True)
+        fac = np.zeros((n, 1), np.float32) if fac is None else np.nan_to_num(fac).astype(np.float32)
+        title_list = aligned(titles, "titles") or [None] * n
+        cat = cls(ids, artist_codes, album_codes, artist_names, album_names,
+                  [t or "" for t in title_list], duration, emb, tag, bucket_codes, bucket_names, fac)
+        cat.set_plays(plays or PlayLog.empty())
+        return cat
+
+    def rows(self, track_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Row index of each id, -1 where the id is not in the catalogue. [shape=(m,)] int64"""
+        ids = np.asarray(list(track_ids) if not isinstance(track_ids, np.ndarray) else track_ids,
+                         dtype=np.int64).reshape(-1)
+        if self.n == 0 or len(ids) == 0:
+            return np.full(len(ids), -1, np.int64)
+        pos = np.searchsorted(self.track_ids, ids).clip(0, self.n - 1)
+        return np.where(self.track_ids[pos] == ids, pos, -1)
+
+    def row(self, track_id: int) -> int:
+        return int(self.rows([track_id])[0])
+
+    def set_plays(self, plays: PlayLog) -> None:
+        """Recompute play counts, skips, last played and transitions from ``plays``."""
+        n = self.n
+        self.plays = plays
+        rows = self.rows(plays.track_id)
+        fb = plays.feedback()
+        ok = rows >= 0
+        self.play_count = np.bincount(rows[ok & (fb > 0)], minlength=n).astype(np.float32)
+        self.skip_count = np.bincount(rows[ok & (fb < 0)], minlength=n).astype(np.float32)
+        last = np.zeros(n, np.float64)
+        np.maximum.at(last, rows[ok], plays.started_at[ok])
+        self.last_played = last
+        # Transitions: consecutive plays in one session, the second one listened to.
+        if len(plays) > 1:
+            same = (plays.session_id[1:] == plays.session_id[:-1]) & ok[1:] & ok[:-1] & (fb[1:] > 0)
+            a, b = rows[:-1][same], rows[1:][same]
+            self.transitions = sp.csr_matrix((np.ones(len(a), np.float32), (a, b)), shape=(n, n))
+        else:
+            self.transitions = sp.csr_matrix((n, n), dtype=np.float32)
+
+    @property
+    def n_listened(self) -> int:
+        return int(self.play_count.sum())
+
+    def label(self, row: int) -> str:
+        """``"Title — Artist"`` for reasons and logs."""
+        artist = self.artist_names[self.artist[row]] if self.artist[row] >= 0 else ""
+        title = self.titles[row] or f"track {self.track_ids[row]}"
+        return f"{title} — {artist}" if artist else title
+
+
+def _codes(values: list | None, n: int) -> tuple[np.ndarray, list[str]]:
+    """Integer codes for string values (case- and space-insensitive); None/"" -> -1."""
+    if values is None:
+        return np.full(n, -1, np.int32), []
+    names: list[str] = []
+    index: dict[str, int] = {}
+    codes = np.full(n, -1, np.int32)
+    for i, v in enumerate(values):
+        if not v:
+            continue
+        key = normalize_name(str(v)) or " ".join(str(v).casefold().split())
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(names)
+            names.append(str(v).split("\x1f")[-1])
+        codes[i] = code
+    return codes, names
+
+
+def _unit_rows(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, np.float32)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)

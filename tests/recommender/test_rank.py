@@ -1,0 +1,165 @@
+"""The ranker on a synthetic library of clearly separated kinds of tracks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender.catalog import Catalog, CatalogError, PlayLog
+from recommender.rank import Models, RankError, Recommender
+
+KINDS = ["rock", "jazz", "ambient", "hiphop"]
+
+
+def library(n_per_kind=40, *, d=16, seed=0, plays=None, factors=True):
+    """Tracks in 4 kinds: embeddings around one centre per kind, 8 artists per kind."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(len(KINDS), d))
+    ids, artists, albums, emb, buckets = [], [], [], [], []
+    for k, kind in enumerate(KINDS):
+        for i in range(n_per_kind):
+            ids.append(1000 + k * n_per_kind + i)
+            artists.append(f"{kind} artist {i % 8}")
+            albums.append(f"{kind} album {i % 8}")
+            emb.append(centres[k] + 0.35 * rng.normal(size=d))
+            buckets.append(kind)
+    emb = np.array(emb, np.float32)
+    fac = emb[:, :8] * 2 if factors else None
+    return Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=[f"t{i}" for i in ids],
+                         durations=[200.0] * len(ids), embedding=emb, buckets=buckets, factors=fac,
+                         plays=plays)
+
+
+def kind_of(track_id, n_per_kind=40):
+    return KINDS[(track_id - 1000) // n_per_kind]
+
+
+def playlog(events, *, start=1_700_000_000.0, session_len=10):
+    """``events``: list of (track_id, 'finished'|'skipped')."""
+    n = len(events)
+    ended = np.array([e for _, e in events], dtype=object)
+    ms = np.where(ended == "finished", 200_000, 5_000).astype(np.float64)
+    return PlayLog(np.array([t for t, _ in events], np.int64), np.arange(n) // session_len,
+                   start + 240.0 * np.arange(n), ms, np.full(n, 200_000.0), ended)
+
+
+def test_catalog_rejects_misaligned_arrays():
+    with pytest.raises(CatalogError):
+        Catalog.build(track_ids=[1, 2, 3], artists=["a", "b"])
+    with pytest.raises(CatalogError):
+        Catalog.build(track_ids=[1, 1])
+
+
+def test_feedback_separates_listens_early_skips_and_errors():
+    log = PlayLog(np.array([1, 2, 3, 4, 5]), np.zeros(5, np.int64), np.arange(5.0),
+                  np.array([200e3, 5e3, 150e3, 1e3, 10e3]), np.full(5, 200e3),
+                  np.array(["finished", "skipped", "skipped", "error", "stopped"], dtype=object))
+    assert log.feedback().tolist() == [1, -1, 1, 0, 0]
+
+
+def test_cold_radio_stays_on_the_seed_kind_and_never_repeats():
+    rec = Recommender(library())
+    seed = 1000 + 40 * 2 + 3          # an ambient track
+    station, kinds = [seed], []
+    for _ in range(5):
+        got = rec.radio(seed, 6, exclude=station)
+        station += [t for t, _ in got]
+        kinds += [kind_of(t) for t, _ in got]
+    assert len(set(station)) == len(station) == 31
+    assert kinds.count("ambient") / len(kinds) >= 0.8
+
+
+def test_radio_skip_pushes_away_from_the_skipped_neighbourhood():
+    cat = library()
+    rec = Recommender(cat)
+    seed = 1000 + 3                   # rock
+    before = [t for t, _ in rec.radio(seed, 10)]
+    # Skip the second-closest kind's nearest track repeatedly: its neighbours must drop.
+    skipped = [t for t, _ in rec.radio(seed, 40) if kind_of(t) == "rock"][:3]
+    after = [t for t, _ in rec.radio(seed, 10, exclude=skipped, skipped=skipped)]
+    sim = lambda ids: float(np.mean(cat.embedding[cat.rows(ids)] @ cat.embedding[cat.rows(skipped)].T))
+    assert not set(after) & set(skipped)
+    assert sim(after) < sim(before)
+
+
+def test_up_next_spacing_no_repeats_and_respects_exclude():
+    rec = Recommender(library())
+    session = [1000, 1001]
+    queued = [1100, 1101]
+    got = [t for t, _ in rec.up_next(session, 20, exclude=queued)]
+    assert len(got) == 20 and not set(got) & set(session + queued)
+    cat = rec.catalog
+    artists = cat.artist[cat.rows([session[-1]] + got)]
+    assert all(a != b for a, b in zip(artists, artists[1:]))
+    # at most 2 per artist within an hour (200 s tracks: everything here is within the hour)
+    assert np.bincount(cat.artist[cat.rows(session + got)]).max() <= 2
+
+
+def test_up_next_learns_from_plays_and_skips():
+    n = 40
+    cat = library()
+    cold = Recommender(cat)
+    session = [1000 + n * 2 + 1]       # an ambient track, cold: neighbours are ambient
+    # The person listens to jazz, and skips ambient.
+    events = [(1000 + n + i, "finished") for i in range(30)] + [(1000 + 2 * n + i, "skipped") for i in range(10)]
+    warm_cat = library(plays=playlog(events))
+    warm = Recommender(warm_cat, now=1_700_000_000.0 + 30 * 86400)
+    cold_kinds = [kind_of(t) for t, _ in cold.up_next(session, 10)]
+    warm_kinds = [kind_of(t) for t, _ in warm.up_next(session, 10)]
+    assert cold_kinds.count("ambient") > warm_kinds.count("ambient")
+    assert warm_kinds.count("jazz") > cold_kinds.count("jazz")
+    assert warm.trust > cold.trust == 0.0
+
+
+def test_session_model_is_blended_in():
+    cat = library()
+    target = cat.rows([1000 + 120 + 7])[0]        # a hip-hop track
+
+    def session(prefix):
+        s = np.zeros(cat.n, np.float32)
+        s[target] = 10.0
+        return s
+
+    events = [(1000 + i, "finished") for i in range(60)]
+    warm = Recommender(library(plays=playlog(events)), Models(session=session))
+    assert warm.up_next([1005], 3)[0][0] == 1000 + 120 + 7
+
+
+def test_discover_buckets_are_novel_and_personal():
+    n = 40
+    events = [(1000 + n + i, "finished") for i in range(20)]   # jazz 0..19 played lately
+    rec = Recommender(library(plays=playlog(events)))
+    rows = rec.discover(5)
+    assert list(rows)[0] == "jazz"                 # the person's bucket first
+    assert set(rows) == set(KINDS)
+    for bucket, items in rows.items():
+        assert len(items) == 5
+        assert all(kind_of(t) == bucket for t, _ in items)
+        counts = np.bincount(rec.catalog.artist[rec.catalog.rows([t for t, _ in items])])
+        assert counts.max() <= 2
+    assert not {t for t, _ in rows["jazz"]} & {t for t, _ in events}
+
+
+def test_explain_gives_reasons_that_hold():
+    n = 40
+    events = [(1000 + n + 1, "finished"), (1000 + n + 2, "finished")] * 3 + [(1000 + n + 9, "finished")] * 4
+    rec = Recommender(library(plays=playlog(events, session_len=100)))
+    assert "often played after" in rec.explain(1000 + n + 2, f"after:{1000 + n + 1}")
+    assert "you played it 4 times" in rec.explain(1000 + n + 9)
+    assert rec.explain(999_999) == ""
+
+
+def test_bad_arguments_raise_named_errors():
+    rec = Recommender(library())
+    with pytest.raises(RankError):
+        rec.up_next([], -1)
+    with pytest.raises(RankError):
+        rec.radio(424242, 3)
+
+
+def test_empty_and_tiny_libraries_do_not_crash():
+    empty = Recommender(Catalog.build(track_ids=[]))
+    assert empty.up_next([], 5) == [] and empty.discover(3) == {}
+    one = Recommender(Catalog.build(track_ids=[7], artists=["x"], buckets=["rock"]))
+    assert one.radio(7, 5) == []
+    assert [t for t, _ in one.up_next([], 5)] == [7]
