@@ -7,6 +7,7 @@ full-width characters, accents. :func:`match_key` maps them to one key.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -16,6 +17,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _THE_SUFFIX = re.compile(r",\s*the$", re.I)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize_name(text: str | None) -> str:
     """Lower-case, accent-free, punctuation-free form of an artist or title.
 

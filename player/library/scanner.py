@@ -106,18 +106,19 @@ class Scanner:
         else:
             roots = [row["path"] for row in self.store.folders()]
         folder_ids = {row["path"]: row["id"] for row in self.store.folders()}
-        new_ids: list[int] = []
+        new_paths: list[str] = []
         try:
             for root in roots:
                 self.progress.folder = root
-                new_ids += self._scan_folder(root, folder_ids[root])
-            self.progress.moved = self._adopt_moved(new_ids)
+                new_paths += self._scan_folder(root, folder_ids[root])
+            self.progress.moved = self._adopt_moved(new_paths)
         finally:
             self.progress.finished = True
             self._report(force=True)
         return self.progress
 
-    def _scan_folder(self, root: str, folder_id: int) -> list[int]:
+    def _scan_folder(self, root: str, folder_id: int) -> list[str]:
+        """Scan one folder; returns the paths that are new to the library."""
         known = self.store.file_index(folder_id)
         seen: set[str] = set()
         batch: list[dict] = []
@@ -171,11 +172,11 @@ class Scanner:
         vanished = [tid for path, (tid, _s, _m, missing) in known.items() if path not in seen and not missing]
         self.progress.missing += self.store.mark_missing(vanished)
         self.store.set_folder_scanned(folder_id)
-        return [self.store.track_by_path(p)["id"] for p in new_paths]
+        return new_paths
 
-    def _adopt_moved(self, new_ids: list[int]) -> int:
+    def _adopt_moved(self, new_paths: list[str]) -> int:
         """Re-attach new files to missing tracks that their tags and duration identify."""
-        if not new_ids:
+        if not new_paths:
             return 0
         candidates: dict[str, list] = {}
         for row in self.store.missing_with_key():
@@ -183,8 +184,8 @@ class Scanner:
         if not candidates:
             return 0
         moved = 0
-        for new_id in new_ids:
-            new = self.store.track(new_id)
+        for path in new_paths:
+            new = self.store.track_by_path(path)
             if new is None or new["match_key"] is None or new["last_error"]:
                 continue
             for old in candidates.get(new["match_key"], []):
@@ -192,7 +193,7 @@ class Scanner:
                 close = (new["duration"] is not None and old["duration"] is not None
                          and abs(new["duration"] - old["duration"]) <= MOVE_DURATION_TOLERANCE_S)
                 if same_mbid or close:
-                    self.store.adopt_moved(old["id"], new_id)
+                    self.store.adopt_moved(old["id"], new["id"])
                     candidates[new["match_key"]].remove(old)
                     log.info("%s moved to %s", old["path"], new["path"])
                     moved += 1

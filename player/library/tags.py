@@ -10,6 +10,13 @@ from __future__ import annotations
 import re
 
 import mutagen
+from mutagen.aiff import AIFF
+from mutagen.flac import FLAC
+from mutagen.mp3 import MP3
+from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
+from mutagen.oggvorbis import OggVorbis
+from mutagen.wave import WAVE
 
 from recommender.normalize import match_key
 
@@ -72,16 +79,22 @@ def _coerce(field: str, value):
 
 
 def _vorbis(tags, out: dict) -> None:
-    for key, value in tags.items():
-        field = _VORBIS_KEYS.get(key.lower())
-        if field and out.get(field) is None:
-            out[field] = _coerce(field, value)
+    # A VComment is a list of (key, value) pairs; its dict-style accessors rescan the
+    # list per key, so one pass over the pairs is several times faster on big tags.
+    r128 = {}
+    for key, value in list.__iter__(tags):
+        lower = key.lower()
+        field = _VORBIS_KEYS.get(lower)
+        if field:
+            if out.get(field) is None:
+                out[field] = _coerce(field, value)
+        elif lower.startswith("r128_"):
+            r128.setdefault(lower, value)
     # Opus stores loudness as R128 gain (Q7.8 dB relative to -23 LUFS; ReplayGain is -18).
-    for key, field in (("R128_TRACK_GAIN", "rg_track_gain"), ("R128_ALBUM_GAIN", "rg_album_gain")):
-        if out.get(field) is None and key in tags:
-            raw = _first(tags[key])
-            if raw and _NUMBER.match(raw.lstrip("-+")):
-                out[field] = int(raw) / 256.0 + 5.0
+    for key, field in (("r128_track_gain", "rg_track_gain"), ("r128_album_gain", "rg_album_gain")):
+        raw = _first(r128.get(key))
+        if out.get(field) is None and raw and _NUMBER.match(raw.lstrip("-+")):
+            out[field] = int(raw) / 256.0 + 5.0
 
 
 def _id3(tags, out: dict) -> None:
@@ -119,6 +132,44 @@ def _mp4(tags, out: dict) -> None:
                 out[field] = _coerce(field, value)
 
 
+def _sniff(head: bytes):
+    """The mutagen class for a file's first bytes, or None to let mutagen guess.
+
+    ``mutagen.File`` scores every format it knows for every file; the magic
+    numbers of the common ones settle it at once.
+    """
+    if head.startswith(b"fLaC"):
+        return FLAC
+    if head.startswith(b"OggS"):
+        if b"\x01vorbis" in head:
+            return OggVorbis
+        if b"OpusHead" in head:
+            return OggOpus
+        return None
+    if head.startswith(b"ID3"):
+        return MP3
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return WAVE
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return AIFF
+    if head[4:8] == b"ftyp":
+        return MP4
+    return None
+
+
+def _open(path: str):
+    with open(path, "rb") as f:
+        head = f.read(64)
+        kind = _sniff(head)
+        if kind is not None:
+            f.seek(0)
+            try:
+                return kind(f)
+            except mutagen.MutagenError:
+                pass  # fall through to mutagen's own guess
+    return mutagen.File(path)
+
+
 def read_tags(path: str) -> dict:
     """Tags and stream info of one audio file.
 
@@ -128,7 +179,7 @@ def read_tags(path: str) -> dict:
         When mutagen does not recognise the file, it is damaged, or holds no audio.
     """
     try:
-        audio = mutagen.File(path)
+        audio = _open(path)
     except mutagen.MutagenError as exc:
         raise TagReadError(f"unreadable {type(exc).__name__}: {exc}") from None
     except OSError as exc:
@@ -141,10 +192,12 @@ def read_tags(path: str) -> dict:
     length = float(getattr(info, "length", 0.0) or 0.0)
     if length <= 0.0:
         raise TagReadError("no audio in file (length 0)")
+    codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None
     out: dict = {
         "duration": length,
-        "codec": type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None,
-        "sample_rate": getattr(info, "sample_rate", None),
+        "codec": codec,
+        # Opus always decodes at 48 kHz; mutagen reports no rate for it.
+        "sample_rate": getattr(info, "sample_rate", None) or (48000 if codec == "opus" else None),
         "channels": getattr(info, "channels", None),
         "bitrate": getattr(info, "bitrate", None) or None,
     }

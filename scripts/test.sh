@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs Segue's test suite the way CI does: installs, starts a PulseAudio null
+# sink so the real PortAudio path is exercised without a sound card, renders Qt
+# offscreen. Extra arguments go to pytest (e.g. scripts/test.sh -k scanner).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/install.sh
+
+export QT_QPA_PLATFORM=offscreen
+export OPENBLAS_NUM_THREADS=1
+export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$PWD/.pytest_cache/numba}"
+mkdir -p "$NUMBA_CACHE_DIR"
+
+if [[ -x scripts/null-sink.sh && "$(uname -s)" == "Linux" ]]; then
+    eval "$(scripts/null-sink.sh start)"
+    trap 'scripts/null-sink.sh stop >/dev/null 2>&1 || true' EXIT
+    export SEGUE_AUDIO_TESTS=1
+fi
+
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,80 @@
+"""Generated test audio: real files in every format soundfile writes, with real tags.
+
+Used by tests across the tree (``from tests.audiogen import write_track``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+# extension -> (soundfile format, subtype, sample rate)
+FORMATS = {
+    "wav": ("WAV", "PCM_16", 44100),
+    "flac": ("FLAC", "PCM_16", 44100),
+    "ogg": ("OGG", "VORBIS", 44100),
+    "opus": ("OGG", "OPUS", 48000),
+    "aiff": ("AIFF", "PCM_16", 44100),
+    "mp3": ("MP3", "MPEG_LAYER_III", 44100),
+}
+
+
+def tone(seconds: float = 1.0, *, freq: float = 440.0, sr: int = 44100, amp: float = 0.3,
+         channels: int = 2, phase_samples: int = 0) -> np.ndarray:
+    """A sine tone [shape=(n, channels)] starting at sample ``phase_samples`` of an endless wave."""
+    n = int(round(seconds * sr))
+    t = (np.arange(n) + phase_samples) / sr
+    mono = (amp * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    return np.repeat(mono[:, None], channels, axis=1)
+
+
+def write_audio(path: Path, data: np.ndarray, sr: int) -> Path:
+    fmt, subtype, _ = FORMATS[path.suffix.lstrip(".").lower()]
+    sf.write(str(path), data, sr, format=fmt, subtype=subtype)
+    return path
+
+
+def write_tags(path: Path, **tags) -> None:
+    """Write tags with mutagen the way real taggers do for each format.
+
+    Keys: title, artist, album, albumartist, genre, date, tracknumber, discnumber,
+    replaygain_track_gain, replaygain_track_peak, musicbrainz_trackid.
+    """
+    import mutagen
+    from mutagen import id3
+
+    ext = path.suffix.lower()
+    if ext in (".mp3", ".wav", ".aiff"):
+        audio = mutagen.File(str(path))
+        if audio.tags is None:
+            audio.add_tags()
+        frames = {"title": id3.TIT2, "artist": id3.TPE1, "album": id3.TALB, "albumartist": id3.TPE2,
+                  "genre": id3.TCON, "date": id3.TDRC, "tracknumber": id3.TRCK, "discnumber": id3.TPOS}
+        for key, value in tags.items():
+            if key in frames:
+                audio.tags.add(frames[key](encoding=3, text=[str(value)]))
+            elif key == "musicbrainz_trackid":
+                audio.tags.add(id3.UFID(owner="http://musicbrainz.org", data=str(value).encode()))
+            else:
+                audio.tags.add(id3.TXXX(encoding=3, desc=key, text=[str(value)]))
+        audio.save()
+    else:
+        audio = mutagen.File(str(path))
+        if audio.tags is None:
+            audio.add_tags()
+        for key, value in tags.items():
+            audio[key] = [str(value)]
+        audio.save()
+
+
+def write_track(folder: Path, name: str, *, fmt: str = "flac", seconds: float = 1.0,
+                freq: float = 440.0, tags: dict | None = None) -> Path:
+    """One tagged audio file ``folder/name.fmt`` holding a tone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sr = FORMATS[fmt][2]
+    path = write_audio(folder / f"{name}.{fmt}", tone(seconds, freq=freq, sr=sr), sr)
+    if tags:
+        write_tags(path, **tags)
+    return path

@@ -1,0 +1,74 @@
+"""One test per migration (beets style): data written at version N survives N -> N+1."""
+
+import sqlite3
+
+import pytest
+
+from player.store import SCHEMA_VERSION, DatabaseTooNewError, Store
+from player.store.migrations import MIGRATIONS
+
+
+def _db_at(path, version):
+    conn = sqlite3.connect(path)
+    for i in range(version):
+        MIGRATIONS[i](conn)
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    return conn
+
+
+def test_fresh_database_is_at_current_version(tmp_path):
+    store = Store(tmp_path / "new.db")
+    assert store.schema_version() == SCHEMA_VERSION
+    assert not list(tmp_path.glob("*.bak"))  # nothing to back up on a new file
+    store.close()
+
+
+def test_migration_1_to_2_keeps_data_and_adds_features(tmp_path):
+    path = tmp_path / "library.db"
+    conn = _db_at(path, 1)
+    conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                 "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)")
+    conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (0, 0)")
+    conn.execute("INSERT INTO plays (track_id, session_id, started_at, ms_heard, updated_at) VALUES (1, 1, 0, 5, 0)")
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    assert store.schema_version() == 2
+    assert store.track(1)["title"] == "Kept"
+    assert store.play_count() == 1
+    store.execute("SELECT model_version, tags, embedding FROM track_features").fetchall()
+    store.execute("SELECT kind, metrics FROM model_runs").fetchall()
+    backups = list(tmp_path.glob("library.db.v1.*.bak"))
+    assert len(backups) == 1
+    with sqlite3.connect(backups[0]) as old:
+        assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert old.execute("SELECT title FROM tracks").fetchone()[0] == "Kept"
+    store.close()
+
+
+def test_refuses_database_newer_than_code(tmp_path):
+    path = tmp_path / "future.db"
+    conn = _db_at(path, SCHEMA_VERSION)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseTooNewError, match="newer version of Segue"):
+        Store(path)
+
+
+def test_failed_migration_leaves_old_version(tmp_path, monkeypatch):
+    path = tmp_path / "library.db"
+    _db_at(path, 1).close()
+
+    def broken(conn):
+        conn.execute("CREATE TABLE half_done (x)")
+        raise sqlite3.OperationalError("disk on fire")
+
+    monkeypatch.setattr("player.store.connection.MIGRATIONS", [MIGRATIONS[0], broken])
+    with pytest.raises(sqlite3.OperationalError):
+        Store(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0

@@ -1,0 +1,119 @@
+import sqlite3
+import threading
+
+import pytest
+
+from player.store import SESSION_IDLE_S, Store
+
+
+def _track(store, path="/m/a.flac", **extra):
+    row = {"path": path, "size": 10, "mtime_ns": 1, "title": "T", "artist": "A", "duration": 200.0, **extra}
+    store.upsert_tracks([row])
+    return store.track_by_path(path)["id"]
+
+
+def test_wal_mode_and_foreign_keys(store):
+    assert store.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_transaction_rolls_back_on_error(store):
+    tid = _track(store)
+    with pytest.raises(RuntimeError):
+        with store.transaction() as conn:
+            conn.execute("UPDATE tracks SET title = 'changed' WHERE id = ?", (tid,))
+            raise RuntimeError("boom")
+    assert store.track(tid)["title"] == "T"
+
+
+def test_one_connection_per_thread(store):
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(store.conn))
+    t.start(); t.join()
+    assert seen[0] is not store.conn
+
+
+def test_upsert_updates_by_path_and_clears_missing(store):
+    tid = _track(store)
+    store.mark_missing([tid])
+    assert store.track(tid)["missing"] == 1
+    _track(store, title="New title")
+    row = store.track(tid)
+    assert row["title"] == "New title" and row["missing"] == 0
+
+
+def test_play_lifecycle_and_sessions(store):
+    tid = _track(store)
+    p1 = store.start_play(tid, source="radio", track_ms=200_000, now=1000.0)
+    store.update_play(p1, 30_000, now=1030.0)
+    assert store.play(p1)["ms_heard"] == 30_000 and store.play(p1)["ended"] == "playing"
+    store.end_play(p1, "skipped", 31_000, now=1031.0)
+    p2 = store.start_play(tid, now=1031.0 + 60)
+    p3 = store.start_play(tid, now=1031.0 + 60 + SESSION_IDLE_S + 1)
+    s = [store.play(p)["session_id"] for p in (p1, p2, p3)]
+    assert s[0] == s[1] != s[2]
+    assert store.play(p1)["source"] == "radio" and store.play(p1)["ended"] == "skipped"
+
+
+def test_bad_play_values_rejected(store):
+    tid = _track(store)
+    with pytest.raises(ValueError):
+        store.start_play(tid, source="shuffle-of-doom")
+    pid = store.start_play(tid)
+    with pytest.raises(ValueError):
+        store.end_play(pid, "exploded", 0)
+
+
+def test_interrupted_plays_closed_as_stopped_keeping_time(store):
+    tid = _track(store)
+    pid = store.start_play(tid)
+    store.update_play(pid, 12_345)
+    assert store.close_interrupted_plays() == 1
+    assert store.play(pid)["ended"] == "stopped" and store.play(pid)["ms_heard"] == 12_345
+
+
+def test_forget_history_keeps_library(store):
+    tid = _track(store)
+    store.end_play(store.start_play(tid), "finished", 200_000)
+    store.forget_history()
+    assert store.play_count() == 0
+    assert store.track(tid) is not None
+
+
+def test_settings_roundtrip_json(store):
+    assert store.get_setting("replaygain", "album") == "album"
+    store.set_setting("replaygain", "track")
+    store.set_setting("folders", ["/a", "/b"])
+    assert store.get_setting("replaygain") == "track"
+    assert store.get_setting("folders") == ["/a", "/b"]
+
+
+def test_remove_folder_flags_tracks_missing_and_keeps_plays(store):
+    fid = store.add_folder("/m")
+    tid = _track(store, folder_id=fid)
+    store.start_play(tid)
+    store.remove_folder("/m")
+    assert store.track(tid)["missing"] == 1
+    assert store.play_count() == 1
+
+
+def test_concurrent_writers_do_not_lose_plays(store):
+    tid = _track(store)
+
+    def writer():
+        for _ in range(50):
+            store.end_play(store.start_play(tid), "finished", 1000)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.play_count() == 200
+
+
+def test_backup_is_a_consistent_copy(store, tmp_path):
+    _track(store)
+    dest = store.backup(tmp_path / "copy.db")
+    with sqlite3.connect(dest) as conn:
+        assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == 1
