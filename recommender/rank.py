@@ -95,7 +95,9 @@ class Recommender:
             raise RankError(f"item_factors has {raw_f.shape[0]} rows for {catalog.n} tracks")
         self.F_raw = np.asarray(raw_f, np.float32)
         self.F = _unit_rows(self.F_raw)
-        self.has_f = np.abs(self.F).sum(1) > 0
+        # Cold-start popularity: tracks matched to a pretrained item carry a larger prior factor.
+        self.prior_pop = _z(np.sqrt(np.einsum("ij,ij->i", catalog.factors, catalog.factors)))
+        self.bucket_rows = [np.flatnonzero(catalog.bucket == b) for b in range(len(catalog.bucket_names))]
         self.refresh(now=now)
 
     # -- the person's taste -------------------------------------------------
@@ -120,8 +122,6 @@ class Recommender:
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0))
         self.personal = personal.astype(np.float32)
         self.recently_played = (cat.last_played > 0) & (self.now - cat.last_played < cfg.recent_s)
-        # Cold-start popularity: tracks matched to a pretrained item carry a larger prior factor.
-        self.prior_pop = _z(np.linalg.norm(cat.factors, axis=1))
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
@@ -198,12 +198,12 @@ class Recommender:
         affinity = np.bincount(cat.bucket[cat.bucket >= 0], weights=cat.play_count[cat.bucket >= 0],
                                minlength=len(cat.bucket_names))
         sizes = np.bincount(cat.bucket[cat.bucket >= 0], minlength=len(cat.bucket_names))
+        score[self.recently_played] = -np.inf
         for b in sorted(range(len(cat.bucket_names)), key=lambda b: (-affinity[b], -sizes[b])):
             if sizes[b] == 0:
                 continue
-            s = np.where(cat.bucket == b, score, -np.inf)
-            picked = self._pick(s, k_per_bucket, np.flatnonzero(self.recently_played),
-                                history=np.zeros(0, np.int64), per_artist=2, strict=True)
+            picked = self._pick(score, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
+                                per_artist=2, strict=True, among=self.bucket_rows[b])
             if picked:
                 rows[cat.bucket_names[b]] = picked
         return rows
@@ -242,18 +242,26 @@ class Recommender:
     def _skip_penalty(self, skip_rows: np.ndarray) -> np.ndarray | float:
         if len(skip_rows) == 0:
             return 0.0
-        sims = np.maximum(self.E @ self.E[skip_rows].T, 0.0).max(1)
-        sims_f = np.maximum(self.F @ self.F[skip_rows].T, 0.0).max(1)
+        skip_rows = skip_rows[-6:]          # the latest skips say the most
+        sims, sims_f = self.E @ self.E[skip_rows[0]], self.F @ self.F[skip_rows[0]]
+        for r in skip_rows[1:]:         # column by column: a max over axis 1 of [n, 3] is slow
+            np.maximum(sims, self.E @ self.E[r], out=sims)
+            np.maximum(sims_f, self.F @ self.F[r], out=sims_f)
         return self.config.skip_push * (np.maximum(_z(sims), 0) + 0.5 * np.maximum(_z(sims_f), 0))
 
     def _pick(self, score: np.ndarray, k: int, banned: np.ndarray, *, history: np.ndarray,
-              per_artist: int | None = None, strict: bool = False) -> list[tuple[int, float]]:
-        """Best ``k`` rows with artist/album spacing; relaxes spacing if the library is small."""
+              per_artist: int | None = None, strict: bool = False,
+              among: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
+
+        Spacing is relaxed (unless ``strict``) when the library is too small for it.
+        """
         cat = self.catalog
         s = np.array(score, np.float32, copy=True)
         s[banned.astype(np.int64)] = -np.inf
-        m = min(cat.n, max(self.config.candidates, 20 * k))
-        cand = np.argpartition(-s, m - 1)[:m] if m < cat.n else np.arange(cat.n)
+        pool = np.arange(cat.n) if among is None else among
+        m = min(len(pool), max(self.config.candidates, 20 * k))
+        cand = pool[np.argpartition(-s[pool], m - 1)[:m]] if m < len(pool) else pool
         cand = cand[np.argsort(-s[cand], kind="stable")]
         cand = cand[np.isfinite(s[cand])]
         limit = per_artist or self.config.max_per_artist_hour
