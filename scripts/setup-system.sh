@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages Segue and its tests need on Debian/Ubuntu:
+# ffmpeg (decodes what libsndfile cannot: m4a/aac, wma; optional for users),
 # PortAudio (sounddevice has no bundled PortAudio on Linux), a PulseAudio
 # null sink for real-time playback tests without a sound card, fonts so Qt
 # renders text, and the X/EGL libraries Qt's xcb platform loads under Xvfb.
@@ -12,7 +13,7 @@ if [[ "$(uname -s)" != "Linux" ]] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 
 PACKAGES=(
-    libportaudio2 libsndfile1
+    libportaudio2 libsndfile1 ffmpeg
     pulseaudio pulseaudio-utils libasound2-plugins
     fonts-dejavu-core
     xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
