@@ -13,7 +13,7 @@ import sys
 
 from player import __version__
 
-COMMANDS = ["scan", "library"]
+COMMANDS = ["scan", "library", "selftest"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"segue {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    # --self-test (packaging, issue 9): a top-level flag so a frozen bundle can be checked with
+    # `Segue --self-test`; it runs player/commands/selftest.py and exits.
+    parser.add_argument("--self-test", action="store_true", help="check this installation (no window) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"player.commands.{name}")
@@ -39,6 +42,10 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_logging(verbose=args.verbose, stderr=True)
     run = getattr(args, "_run", None)
+    if args.self_test and run is None:  # --self-test (packaging, issue 9)
+        from player.commands import selftest
+
+        run = selftest.run
     if run is None:
         from player.ui.main import run_gui
 

@@ -1,0 +1,304 @@
+"""``segue --self-test``: prove an installation (or a frozen bundle) is complete, without a window.
+
+Every step exercises the real code path on real data in a throw-away data folder:
+the SQLite store, generated audio clips written and tagged in three formats, the
+library scanner, the decoder, the shipped model files, and the recommender. Each
+step prints ``ok`` or ``FAILED`` with what it saw; the run exits 0 only if every
+step passed. A step whose input came from a failed step fails too ("needs ...").
+
+The user's own library is never touched: ``SEGUE_HOME`` points at a temporary
+folder for the duration of the run and is restored afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TextIO
+
+import numpy as np
+
+CLIP_S = 6.0
+CLIP_SR = 44100
+# (file name, format, title, artist, genre, chord in Hz); different spectra per artist.
+CLIPS = [
+    ("low.flac", "flac", "Low Hum", "Selftest Drone", "Ambient", (110.0, 165.0, 220.0)),
+    ("mid.ogg", "ogg", "Middle", "Selftest Drone", "Ambient", (130.8, 196.0, 261.6)),
+    ("high.mp3", "mp3", "High Click", "Selftest Beat", "Electronic", (880.0, 1320.0, 1760.0)),
+]
+_SF_FORMATS = {"flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS"), "mp3": ("MP3", "MPEG_LAYER_III")}
+
+
+class SelfTestError(AssertionError):
+    """A self-test step saw something other than what a working installation produces."""
+
+
+def check(condition: bool, message: str) -> None:
+    """Raise :class:`SelfTestError` with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise SelfTestError(message)
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    detail: str
+    seconds: float
+
+
+@dataclass
+class Context:
+    """What the steps share: the temporary folder and the results of earlier steps."""
+
+    workdir: Path
+    values: dict = field(default_factory=dict)
+
+
+Step = Callable[[Context], str]
+
+
+def make_clip(chord: tuple[float, ...], *, seconds: float = CLIP_S, sr: int = CLIP_SR,
+              seed: int = 0) -> np.ndarray:
+    """A stereo test clip: a chord with a pulsing envelope plus a little noise.
+
+    Returns
+    -------
+    np.ndarray [shape=(round(seconds * sr), 2)] float32 in [-1, 1]
+    """
+    if seconds <= 0 or sr <= 0 or not chord:
+        raise ValueError(f"make_clip needs a chord, seconds > 0 and sr > 0 (got {chord}, {seconds}, {sr})")
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(round(seconds * sr))) / sr
+    y = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) for f in chord) / len(chord)
+    beat = 0.6 + 0.4 * np.abs(np.sin(np.pi * 2.0 * t))          # 4 pulses a second
+    y = 0.4 * beat * y + 0.02 * rng.standard_normal(len(t))
+    left, right = y, np.roll(y, 11)
+    return np.clip(np.stack([left, right], axis=1), -1, 1).astype(np.float32)
+
+
+def write_clip(path: Path, data: np.ndarray, *, fmt: str, sr: int = CLIP_SR, **tags: str) -> Path:
+    """Write ``data`` [shape=(n, channels)] with soundfile and tag it with mutagen."""
+    import mutagen
+    import soundfile as sf
+
+    major, subtype = _SF_FORMATS[fmt]
+    sf.write(str(path), data, sr, format=major, subtype=subtype)
+    audio = mutagen.File(str(path), easy=True)
+    check(audio is not None, f"mutagen cannot open the {fmt} file it was given")
+    if audio.tags is None:
+        audio.add_tags()
+    for key, value in tags.items():
+        audio[key] = [value]
+    audio.save()
+    return path
+
+
+# -- the steps ---------------------------------------------------------------------
+
+def step_store(ctx: Context) -> str:
+    from player import paths
+    from player.store import SCHEMA_VERSION, Store
+
+    check(paths.db_path().parent == ctx.workdir / "home", "SEGUE_HOME did not redirect the data folder")
+    store = Store.open()
+    ctx.values["store"] = store
+    check(store.schema_version() == SCHEMA_VERSION,
+          f"schema version {store.schema_version()}, expected {SCHEMA_VERSION}")
+    store.set_setting("selftest", {"n": 3, "word": "ok"})
+    check(store.get_setting("selftest") == {"n": 3, "word": "ok"}, "a setting did not read back")
+    return f"schema v{SCHEMA_VERSION} at {paths.db_path()}"
+
+
+def step_clips(ctx: Context) -> str:
+    import soundfile as sf
+
+    music = ctx.workdir / "music"
+    music.mkdir()
+    for i, (name, fmt, title, artist, genre, chord) in enumerate(CLIPS):
+        path = write_clip(music / name, make_clip(chord, seed=i), fmt=fmt,
+                          title=title, artist=artist, album="Segue Self-Test", genre=genre)
+        info = sf.info(str(path))
+        # mp3 encoders pad the start and end, so allow a little slack.
+        check(abs(info.duration - CLIP_S) < 0.2, f"{name}: {info.duration:.2f} s written, wanted {CLIP_S}")
+    ctx.values["music"] = music
+    return f"{len(CLIPS)} clips of {CLIP_S:g} s ({', '.join(c[1] for c in CLIPS)}), tagged"
+
+
+def step_scan(ctx: Context) -> str:
+    from player.library.scanner import Scanner
+
+    store = _need(ctx, "store")
+    result = Scanner(store).scan([str(_need(ctx, "music"))])
+    tracks = store.tracks()
+    check(len(tracks) == len(CLIPS), f"{len(tracks)} tracks in the library, expected {len(CLIPS)} "
+                                      f"(errors: {[dict(r) for r in store.track_errors()]})")
+    by_title = {r["title"]: r for r in tracks}
+    for _, fmt, title, artist, genre, _ in CLIPS:
+        check(title in by_title, f"tag title {title!r} was not read ({sorted(by_title)})")
+        row = by_title[title]
+        check(row["artist"] == artist and row["genre"] == genre, f"{title}: tags read as {dict(row)}")
+        check(abs((row["duration"] or 0) - CLIP_S) < 0.2, f"{title}: duration {row['duration']}")
+    ctx.values["tracks"] = tracks
+    return f"{len(tracks)} tracks, tags and durations read ({result.errors} errors)"
+
+
+def step_decode(ctx: Context) -> str:
+    from recommender.audio_io import load_audio
+
+    decoded = {}
+    for row in _need(ctx, "tracks"):
+        y, sr = load_audio(row["path"], sr=16000)
+        check(sr == 16000 and y.ndim == 1, f"{row['path']}: got shape {y.shape} at {sr} Hz")
+        check(abs(len(y) / sr - CLIP_S) < 0.2, f"{row['path']}: decoded {len(y) / sr:.2f} s")
+        rms = float(np.sqrt(np.mean(y ** 2)))
+        check(np.isfinite(y).all() and rms > 0.05, f"{row['path']}: rms {rms:.4f}")
+        decoded[row["id"]] = y
+    ctx.values["decoded"] = decoded
+    return f"{len(decoded)} files to 16 kHz mono (soundfile + soxr)"
+
+
+def step_models(ctx: Context) -> str:
+    from player import paths
+
+    root = paths.shipped_models_dir()
+    manifests = sorted(root.glob("*/manifest.json"))
+    check(manifests, f"no models/*/manifest.json under {root}")
+    names = []
+    for manifest in manifests:
+        meta = json.loads(manifest.read_text(encoding="utf-8"))
+        files = meta.get("files") or [{"file": meta["file"], "sha256": meta["sha256"]}]
+        for entry in files:
+            path = manifest.parent / entry["file"]
+            check(path.is_file(), f"{path} is listed in its manifest but missing")
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            check(digest == entry["sha256"], f"{path}: sha256 {digest[:12]}..., manifest says "
+                                             f"{entry['sha256'][:12]}...")
+            names.append(f"{manifest.parent.name}/{entry['file']}")
+    return f"{len(names)} files match their manifests: {', '.join(names)}"
+
+
+def step_plays(ctx: Context) -> str:
+    store = _need(ctx, "store")
+    tracks = _need(ctx, "tracks")
+    now = time.time() - 600
+    for i, row in enumerate(tracks):
+        ms = int(CLIP_S * 1000)
+        play = store.start_play(row["id"], source="cli", track_ms=ms, now=now + 10 * i)
+        store.end_play(play, "finished", ms, now=now + 10 * i + CLIP_S)
+    plays = store.plays()
+    check(len(plays) == len(tracks) and all(p["ended"] == "finished" for p in plays),
+          f"{len(plays)} plays logged: {[dict(p) for p in plays]}")
+    return f"{len(plays)} plays logged in one session"
+
+
+def step_radio(ctx: Context) -> str:
+    from recommender.catalog import Catalog, PlayLog
+    from recommender.rank import Recommender
+
+    store = _need(ctx, "store")
+    tracks = _need(ctx, "tracks")
+    cat = Catalog.build(track_ids=[r["id"] for r in tracks], artists=[r["artist"] for r in tracks],
+                        albums=[r["album"] for r in tracks], titles=[r["title"] for r in tracks],
+                        durations=[r["duration"] for r in tracks], buckets=[r["genre"] for r in tracks],
+                        plays=PlayLog.from_rows(store.plays()))
+    seed = next(r for r in tracks if r["title"] == CLIPS[0][2])
+    station = Recommender(cat).radio(seed["id"], k=len(tracks) - 1)
+    ids = [tid for tid, _ in station]
+    others = {r["id"] for r in tracks} - {seed["id"]}
+    check(set(ids) == others and len(ids) == len(others),
+          f"radio from {seed['title']!r} gave {ids}, expected the other tracks {sorted(others)}")
+    titles = {r["id"]: r["title"] for r in tracks}
+    scores = {titles[tid]: score for tid, score in station}
+    near, far = CLIPS[1][2], CLIPS[2][2]
+    # Artist spacing may reorder the station; the scores say whether it stays on topic.
+    check(scores[near] > scores[far], f"radio from {seed['title']!r} scored {far!r} ({scores[far]:.2f}) above "
+                                      f"the same-artist, same-genre {near!r} ({scores[near]:.2f})")
+    return (f"radio from {seed['title']!r}: {' -> '.join(titles[t] for t in ids)} "
+            f"(on-topic score {scores[near]:.2f} > {scores[far]:.2f})")
+
+
+STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
+    ("store", step_store, ()),
+    ("clips", step_clips, ()),
+    ("scan", step_scan, ("store", "clips")),
+    ("decode", step_decode, ("scan",)),
+    ("models", step_models, ()),
+    ("plays", step_plays, ("scan",)),
+    ("radio", step_radio, ("plays",)),
+]
+
+
+def _need(ctx: Context, key: str):
+    if key not in ctx.values:
+        raise SelfTestError(f"needs {key!r} from an earlier step")
+    return ctx.values[key]
+
+
+def run_steps(steps, ctx: Context, out: TextIO) -> list[StepResult]:
+    """Run ``steps`` in order, printing one line each; a failed step fails its dependants."""
+    results: list[StepResult] = []
+    passed: set[str] = set()
+    width = max(len(name) for name, _, _ in steps)
+    for name, fn, needs in steps:
+        t0 = time.perf_counter()
+        missing = [n for n in needs if n not in passed]
+        if missing:
+            ok, detail = False, f"not run: needs {', '.join(missing)}"
+        else:
+            try:
+                ok, detail = True, fn(ctx)
+            except Exception as exc:  # a self-test reports every failure, whatever its type
+                ok = False
+                detail = f"{type(exc).__name__}: {exc}"
+                if not isinstance(exc, SelfTestError):
+                    detail += "\n" + "".join(traceback.format_exception(exc)[-3:]).rstrip()
+        dt = time.perf_counter() - t0
+        if ok:
+            passed.add(name)
+        results.append(StepResult(name, ok, detail, dt))
+        print(f"{name:<{width}}  {'ok' if ok else 'FAILED'}  ({dt:.2f} s)  {detail}", file=out, flush=True)
+    return results
+
+
+def run_selftest(*, out: TextIO | None = None, keep: bool = False) -> int:
+    """Run every step in a temporary data folder; returns 0 only if all passed."""
+    from player import __version__
+
+    out = out or sys.stdout
+    frozen = "yes" if getattr(sys, "frozen", False) else "no"
+    print(f"segue {__version__} self-test: Python {platform.python_version()} on {platform.system()} "
+          f"{platform.machine()}, frozen: {frozen}", file=out, flush=True)
+    old_home = os.environ.get("SEGUE_HOME")
+    workdir = Path(tempfile.mkdtemp(prefix="segue-selftest-"))
+    os.environ["SEGUE_HOME"] = str(workdir / "home")
+    ctx = Context(workdir)
+    t0 = time.perf_counter()
+    try:
+        results = run_steps(STEPS, ctx, out)
+    finally:
+        store = ctx.values.get("store")
+        if store is not None:
+            store.close()
+        if old_home is None:
+            os.environ.pop("SEGUE_HOME", None)
+        else:
+            os.environ["SEGUE_HOME"] = old_home
+        if not keep:
+            import shutil
+
+            shutil.rmtree(workdir, ignore_errors=True)
+    failed = [r.name for r in results if not r.ok]
+    verdict = "all passed" if not failed else f"FAILED: {', '.join(failed)}"
+    print(f"self-test: {len(results) - len(failed)}/{len(results)} steps ok in "
+          f"{time.perf_counter() - t0:.1f} s; {verdict}"
+          + (f" (files kept in {workdir})" if keep else ""), file=out, flush=True)
+    return 0 if not failed else 1
