@@ -48,10 +48,22 @@ class ScanCancelled(Exception):
 
 
 def _walk(root: str) -> Iterator[os.DirEntry]:
+    """Audio files below ``root`` in a stable order.
+
+    Follows symlinked folders (people link music in from other disks) but visits
+    each real folder once, so a link loop cannot hang the scan. Hidden files and
+    folders are skipped (among them macOS "._name.mp3" resource forks, which look
+    like broken audio).
+    """
     stack = [root]
+    visited: set[tuple[int, int]] = set()
     while stack:
         folder = stack.pop()
         try:
+            st = os.stat(folder)
+            if (st.st_dev, st.st_ino) in visited:
+                continue
+            visited.add((st.st_dev, st.st_ino))
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
@@ -59,10 +71,11 @@ def _walk(root: str) -> Iterator[os.DirEntry]:
             continue
         subdirs = []
         for entry in entries:
+            if entry.name.startswith("."):
+                continue
             try:
-                if entry.is_dir(follow_symlinks=False):
-                    if not entry.name.startswith("."):
-                        subdirs.append(entry.path)
+                if entry.is_dir():
+                    subdirs.append(entry.path)
                 elif os.path.splitext(entry.name)[1].lower() in AUDIO_EXTENSIONS:
                     yield entry
             except OSError:

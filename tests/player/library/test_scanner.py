@@ -126,3 +126,35 @@ def test_cancel_stops_the_scan(store, library):
 
     with pytest.raises(ScanCancelled):
         scanner.scan([str(library)])
+
+
+def test_symlinked_folders_are_followed_once_and_loops_do_not_hang(store, tmp_path):
+    outside = tmp_path / "other-disk"
+    write_track(outside, "linked", fmt="flac", tags={"title": "Linked", "artist": "L"})
+    root = tmp_path / "music"
+    write_track(root, "local", fmt="flac", tags={"title": "Local", "artist": "L"})
+    (root / "from-other-disk").symlink_to(outside, target_is_directory=True)
+    (outside / "loop").symlink_to(root, target_is_directory=True)
+    result = Scanner(store).scan([str(root)])
+    titles = sorted(t["title"] for t in store.tracks())
+    assert titles == ["Linked", "Local"]
+    assert result.errors == 0
+
+
+def test_hidden_files_and_resource_forks_are_ignored(store, tmp_path):
+    root = tmp_path / "music"
+    write_track(root, "song", fmt="mp3", tags={"title": "Song", "artist": "A"})
+    (root / "._song.mp3").write_bytes(b"\x00\x05\x16\x07" + b"\x00" * 60)
+    write_track(root / ".trash", "deleted", fmt="mp3")
+    result = Scanner(store).scan([str(root)])
+    assert result.seen == 1 and result.errors == 0
+
+
+def test_unavailable_folder_leaves_its_tracks_alone(store, tmp_path):
+    root = tmp_path / "usb-disk"
+    write_track(root, "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    Scanner(store).scan([str(root)])
+    shutil.move(root, tmp_path / "unplugged")
+    result = Scanner(store).scan()
+    assert result.missing == 0
+    assert [t["title"] for t in store.tracks()] == ["Song"]
