@@ -1,0 +1,226 @@
+"""The packaging resources: icons in every size, a valid .desktop file and AppStream metainfo,
+and a style sheet and palette Qt accepts."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import tomllib
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from player import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+RES = ROOT / "resources"
+APP_ID = "io.github.segue.Segue"
+DESKTOP = RES / "linux" / f"{APP_ID}.desktop"
+METAINFO = RES / "linux" / f"{APP_ID}.metainfo.xml"
+
+
+def _load_make_icons():
+    spec = importlib.util.spec_from_file_location("make_icons", ROOT / "tools" / "make_icons.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_icons = _load_make_icons()
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = QImage.fromData(png, "PNG").convertToFormat(QImage.Format.Format_RGBA8888)
+    assert not image.isNull()
+    buf = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return buf.reshape(image.height(), image.bytesPerLine())[:, : 4 * image.width()].reshape(
+        image.height(), image.width(), 4).astype(int)
+
+
+# -- icons ---------------------------------------------------------------------------
+
+def test_every_png_size_exists_with_its_size():
+    for size in make_icons.PNG_SIZES:
+        png = (RES / "icons" / "png" / f"segue-{size}.png").read_bytes()
+        assert make_icons.png_size(png) == (size, size)
+    assert {16, 32, 48, 128, 256, 512} <= set(make_icons.PNG_SIZES)
+    root = ET.parse(RES / "icons" / "segue.svg").getroot()
+    assert root.get("viewBox") == "0 0 512 512"
+
+
+def test_committed_icons_are_what_the_svg_renders_to(tmp_path, qapp):
+    written = make_icons.make_icons(tmp_path)
+    assert {p.name for p in written} >= {"segue.ico", "segue.icns", "segue-16.png", "segue-512.png"}
+    for size in (16, 48, 256):
+        fresh = _pixels((tmp_path / "png" / f"segue-{size}.png").read_bytes())
+        committed = _pixels((RES / "icons" / "png" / f"segue-{size}.png").read_bytes())
+        assert np.abs(fresh - committed).max() <= 2, f"{size}px differs: rerun tools/make_icons.py"
+    big = _pixels((tmp_path / "png" / "segue-512.png").read_bytes())
+    assert big[0, 0, 3] == 0, "the corners outside the rounded square are transparent"
+    assert big[256, 256, 3] == 255 and big[356, 138, :3].min() > 240, "opaque body, white note"
+
+
+def test_ico_and_icns_hold_every_size_as_png():
+    ico = make_icons.read_ico((RES / "icons" / "segue.ico").read_bytes())
+    assert sorted(ico) == sorted(make_icons.ICO_SIZES)
+    assert all(make_icons.png_size(png) == (s, s) for s, png in ico.items())
+    icns = make_icons.read_icns((RES / "icons" / "segue.icns").read_bytes())
+    assert set(icns) == {kind for kind, _ in make_icons.ICNS_TYPES}
+    for kind, size in make_icons.ICNS_TYPES:
+        assert make_icons.png_size(icns[kind]) == (size, size), kind
+
+
+def test_icon_containers_reject_what_they_cannot_hold():
+    png = make_icons.render_png(RES / "icons" / "segue.svg", 16)
+    with pytest.raises(make_icons.IconError):
+        make_icons.build_ico({512: png})
+    with pytest.raises(make_icons.IconError):
+        make_icons.build_icns({16: png})
+    with pytest.raises(make_icons.IconError):
+        make_icons.read_icns(b"icns\x00\x00\x00\x09x")
+
+
+def test_render_refuses_a_broken_svg(tmp_path, qapp):
+    bad = tmp_path / "bad.svg"
+    bad.write_text("<svg this is not xml")
+    with pytest.raises(make_icons.IconError):
+        make_icons.render_png(bad, 32)
+
+
+# -- Linux desktop integration -------------------------------------------------------
+
+def _desktop_entry(path: Path) -> dict[str, str]:
+    """Parse and check a .desktop file against the Desktop Entry Specification 1.5 rules
+    that matter here; returns the [Desktop Entry] keys."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    body = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+    assert body[0] == "[Desktop Entry]", "the first group must be [Desktop Entry]"
+    entry: dict[str, str] = {}
+    for ln in body[1:]:
+        assert not ln.startswith("["), "only the [Desktop Entry] group is expected"
+        m = re.fullmatch(r"([A-Za-z0-9-]+(?:\[[^\]]+\])?)\s*=\s*(.*)", ln)
+        assert m, f"not a key=value line: {ln!r}"
+        assert m.group(1) not in entry, f"duplicate key {m.group(1)}"
+        entry[m.group(1)] = m.group(2)
+    for key in ("Type", "Name", "Exec"):
+        assert entry.get(key), f"missing required key {key}"
+    assert entry["Type"] == "Application"
+    for key in ("Terminal", "StartupNotify", "SingleMainWindow", "NoDisplay", "Hidden"):
+        if key in entry:
+            assert entry[key] in ("true", "false"), f"{key} must be true or false"
+    for key in ("Categories", "Keywords", "MimeType"):
+        if key in entry:
+            assert entry[key].endswith(";"), f"{key} is a ;-terminated list"
+    main_categories = {"AudioVideo", "Audio", "Video", "Development", "Education", "Game", "Graphics",
+                       "Network", "Office", "Science", "Settings", "System", "Utility"}
+    cats = entry["Categories"].rstrip(";").split(";")
+    assert main_categories & set(cats), "Categories needs a registered main category"
+    if "Player" in cats:
+        assert "Audio" in cats or "Video" in cats, "Player requires Audio or Video"
+    assert "/" not in entry["Icon"] and not entry["Icon"].endswith((".png", ".svg")), \
+        "Icon is a theme name (no path, no extension)"
+    return entry
+
+
+def test_desktop_file_is_valid_and_matches_the_app():
+    entry = _desktop_entry(DESKTOP)
+    assert entry["Icon"] == APP_ID and entry["StartupWMClass"] == "Segue"
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert entry["Exec"].split()[0] in scripts and entry["TryExec"] == entry["Exec"].split()[0]
+
+
+def test_desktop_checker_catches_mistakes(tmp_path):
+    bad = tmp_path / "bad.desktop"
+    bad.write_text(DESKTOP.read_text().replace("Categories=AudioVideo;Audio;Player;", "Categories=Player"))
+    with pytest.raises(AssertionError):
+        _desktop_entry(bad)
+
+
+@pytest.mark.skipif(not shutil.which("desktop-file-validate"), reason="desktop-file-utils not installed")
+def test_desktop_file_validate_tool_agrees():
+    out = subprocess.run(["desktop-file-validate", str(DESKTOP)], capture_output=True, text=True)
+    assert out.returncode == 0 and "error" not in out.stdout.lower(), out.stdout
+
+
+def test_metainfo_describes_this_release():
+    root = ET.parse(METAINFO).getroot()
+    assert root.tag == "component" and root.get("type") == "desktop-application"
+    assert root.findtext("id") == APP_ID
+    assert root.find("launchable").text == DESKTOP.name
+    assert root.findtext("metadata_license") == "CC0-1.0"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert root.findtext("project_license") == project["license"]["text"]
+    assert root.findtext("name") == "Segue" and len(root.findtext("summary")) <= 80
+    assert root.find("description/p") is not None and root.find("content_rating") is not None
+    assert __version__ in [r.get("version") for r in root.iter("release")]
+    assert root.findtext("provides/binary") in project["scripts"]
+
+
+@pytest.mark.skipif(not shutil.which("appstreamcli"), reason="appstreamcli not installed")
+def test_appstreamcli_validates_the_metainfo():
+    out = subprocess.run(["appstreamcli", "validate", "--no-net", str(METAINFO)],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert not re.search(r"^[EW]:", out.stdout, re.M), out.stdout
+
+
+# -- style -----------------------------------------------------------------------------
+
+def _stylesheet_warnings(qapp, sheet: str) -> list[str]:
+    from PySide6.QtCore import qInstallMessageHandler
+    from PySide6.QtWidgets import QLabel, QSlider, QTableView
+
+    seen: list[str] = []
+    previous = qInstallMessageHandler(lambda _mode, _ctx, msg: seen.append(msg))
+    try:
+        qapp.setStyleSheet(sheet)
+        widgets = [QTableView(), QSlider(), QLabel("why")]
+        widgets[2].setProperty("role", "reason")
+        for w in widgets:
+            w.ensurePolished()
+    finally:
+        qInstallMessageHandler(previous)
+        qapp.setStyleSheet("")
+    return [m for m in seen if "style" in m.lower() or "parse" in m.lower()]
+
+
+def test_style_sheet_parses(qapp):
+    sheet = (RES / "style" / "segue.qss").read_text(encoding="utf-8")
+    assert "QSlider::handle:horizontal" in sheet
+    assert _stylesheet_warnings(qapp, sheet) == []
+    # The check can fail: a broken sheet is reported.
+    assert _stylesheet_warnings(qapp, "QSlider { color: red ") != []
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_palettes_use_real_roles_and_readable_contrast():
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = json.loads((RES / "style" / "palette.json").read_text(encoding="utf-8"))
+    assert set(pal["light"]) == set(pal["dark"])
+    for scheme in ("light", "dark"):
+        for role, colour in pal[scheme].items():
+            assert hasattr(QPalette.ColorRole, role), role
+            assert QColor(colour).isValid(), colour
+        p = pal[scheme]
+        # WCAG AA for body text (4.5:1) on both the base and the window background.
+        assert _contrast(p["Text"], p["Base"]) >= 4.5
+        assert _contrast(p["WindowText"], p["Window"]) >= 4.5
+        assert _contrast(p["HighlightedText"], p["Highlight"]) >= 3.0
