@@ -1,0 +1,160 @@
+"""The audio engine interface: plays decoded sources gaplessly into an output device.
+
+The :class:`Engine` is low level. It knows files (:class:`Source`), not tracks,
+queues or plays; :class:`player.playback.Player` builds those on top of it.
+
+An engine reports what happens through one listener, ``fn(event, data)``, called
+on the engine's own event thread (never on the audio thread):
+
+- ``"started"``  ``{"source": Source}`` -- the source became audible (after
+  :meth:`Engine.play`, or gaplessly after the previous one);
+- ``"finished"`` ``{"source": Source}`` -- it played to its natural end;
+- ``"error"``    ``{"source": Source, "message": str}`` -- it could not be decoded;
+- ``"state"``    ``{"state": PlaybackState}``;
+- ``"device_lost"`` ``{"message": str}`` -- the output went away; playback is paused.
+
+Stopping, or replacing a source with :meth:`Engine.play`, reports nothing for the
+source that was interrupted: whoever asked knows.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+Listener = Callable[[str, dict], None]
+
+
+class PlaybackState(enum.Enum):
+    STOPPED = "stopped"
+    PLAYING = "playing"
+    PAUSED = "paused"
+
+
+class AudioEngineError(Exception):
+    """The output device could not be opened or used."""
+
+
+@dataclass(eq=False)
+class Source:
+    """One file to play, with its gain.
+
+    Parameters
+    ----------
+    path : the audio file.
+    gain : linear factor applied while decoding (ReplayGain); volume is separate.
+    token : anything the caller wants back in events (the Player keeps its play here).
+    duration_hint : seconds, used when the decoder cannot tell (fallback decoders).
+    """
+
+    path: str
+    gain: float = 1.0
+    token: Any = None
+    duration_hint: float | None = None
+    # Filled by the engine: output frames of this source actually sent to the device
+    # (seeks skip, they never add), the output rate, and the length once known.
+    heard_frames: int = field(default=0, init=False)
+    rate: int = field(default=0, init=False)
+    duration: float | None = field(default=None, init=False)
+
+    @property
+    def heard_s(self) -> float:
+        """Seconds of this source's audio that were really played."""
+        return self.heard_frames / self.rate if self.rate else 0.0
+
+
+class Engine(abc.ABC):
+    """Plays one source at a time, switching to the next one sample-exactly."""
+
+    #: output sample rate and channel count (fixed while the engine lives)
+    rate: int
+    channels: int = 2
+
+    @abc.abstractmethod
+    def set_listener(self, fn: Listener | None) -> None:
+        """Receive engine events (see the module docstring)."""
+
+    @abc.abstractmethod
+    def play(self, source: Source) -> None:
+        """Drop whatever is playing or buffered and play ``source`` from its start."""
+
+    @abc.abstractmethod
+    def set_next(self, source: Source | None) -> None:
+        """The source to continue with, without a gap, when the current one ends.
+
+        It is opened and buffered ahead of time; calling again (or with None)
+        replaces it as long as it has not started to be heard.
+        """
+
+    @abc.abstractmethod
+    def pause(self) -> None: ...
+
+    @abc.abstractmethod
+    def resume(self) -> None: ...
+
+    @abc.abstractmethod
+    def stop(self) -> None:
+        """Stop and forget the current and next sources."""
+
+    @abc.abstractmethod
+    def seek(self, seconds: float) -> None:
+        """Jump within the current source (clamped to its length)."""
+
+    @property
+    @abc.abstractmethod
+    def state(self) -> PlaybackState: ...
+
+    @property
+    @abc.abstractmethod
+    def current(self) -> Source | None:
+        """The source being heard now."""
+
+    @property
+    @abc.abstractmethod
+    def position(self) -> float:
+        """Seconds into the current source."""
+
+    @property
+    @abc.abstractmethod
+    def volume(self) -> float: ...
+
+    @volume.setter
+    @abc.abstractmethod
+    def volume(self, value: float) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def crossfade_s(self) -> float: ...
+
+    @crossfade_s.setter
+    @abc.abstractmethod
+    def crossfade_s(self, value: float) -> None: ...
+
+    @property
+    @abc.abstractmethod
+    def underruns(self) -> int:
+        """How many times the device asked for audio that was not decoded yet."""
+
+    @property
+    def duration(self) -> float:
+        """Length of the current source in seconds (0 when unknown)."""
+        src = self.current
+        return float(src.duration or src.duration_hint or 0.0) if src else 0.0
+
+    def devices(self) -> list[str]:
+        """Names of the output devices this engine can use."""
+        return []
+
+    @property
+    def device(self) -> str | None:
+        """The output device in use (None: the system default)."""
+        return None
+
+    def set_device(self, name: str | None) -> None:
+        """Switch output device (None: the system default); playback continues there."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Stop and release the device and threads."""

@@ -1,0 +1,44 @@
+"""Crossfade: the end of one source mixed with the start of the next (equal power)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from player.audio.base import Source
+from player.audio.decoder import Decoder
+
+
+def _exactly(dec: Decoder, n: int, channels: int) -> np.ndarray:
+    """``n`` frames [shape=(n, channels)] from ``dec``, zero-padded past its end."""
+    block = dec.read(n)
+    if len(block) < n:
+        block = np.concatenate([block, np.zeros((n - len(block), channels), np.float32)])
+    return block
+
+
+class Crossfade:
+    """Mix ``length`` frames: source A fading out (cos) while B fades in (sin).
+
+    Equal-power curves keep the loudness steady for uncorrelated music; the sum
+    is clipped to full scale.
+    """
+
+    def __init__(self, a_src: Source, a_dec: Decoder, b_src: Source, b_dec: Decoder, length: int):
+        if length <= 0:
+            raise ValueError(f"crossfade length must be positive, got {length}")
+        self.a_src, self.a_dec, self.b_src, self.b_dec = a_src, a_dec, b_src, b_dec
+        self.length = length
+        self.done_frames = 0
+        self.a_start_frame = a_dec.frame  # where A resumes if the fade is taken back
+
+    def step(self, n: int) -> tuple[np.ndarray, bool]:
+        """The next mixed block [shape=(k, channels)], k <= n, and whether the fade is over."""
+        k = min(n, self.length - self.done_frames)
+        channels = self.a_dec.channels
+        a = _exactly(self.a_dec, k, channels)
+        b = _exactly(self.b_dec, k, channels)
+        t = (self.done_frames + np.arange(k, dtype=np.float32)) / self.length * (np.pi / 2)
+        out = a * (np.cos(t) * self.a_src.gain)[:, None] + b * (np.sin(t) * self.b_src.gain)[:, None]
+        np.clip(out, -1.0, 1.0, out=out)
+        self.done_frames += k
+        return out.astype(np.float32, copy=False), self.done_frames >= self.length

@@ -1,0 +1,169 @@
+"""Streaming decode: blocks of float32 frames at the output rate and channel count.
+
+soundfile reads wav, flac, ogg, opus, mp3 and aiff block by block; whatever it
+cannot open goes to :func:`recommender.audio_io.open_fallback` (ffmpeg or
+audioread), which says "format not supported (...): install ffmpeg to play it"
+when nothing here can decode the file. Resampling to the device rate is a
+streaming soxr resampler, so block boundaries never click.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from recommender import audio_io
+
+
+class DecodeError(Exception):
+    """A file could not be decoded; the message is meant for the user."""
+
+
+def _fit_channels(block: np.ndarray, channels: int) -> np.ndarray:
+    """[shape=(n, c)] -> [shape=(n, channels)]: mono is copied to every channel, extra channels dropped."""
+    have = block.shape[1]
+    if have == channels:
+        return block
+    if have == 1:
+        return np.repeat(block, channels, axis=1)
+    if have > channels:
+        return block[:, :channels]
+    return np.concatenate([block, np.repeat(block[:, -1:], channels - have, axis=1)], axis=1)
+
+
+class Decoder:
+    """Decode ``path`` into blocks [shape=(n, channels)] at ``out_rate``.
+
+    Parameters
+    ----------
+    path : the audio file.
+    out_rate : sample rate of the blocks returned (the device's).
+    channels : channel count of the blocks returned.
+    duration_hint : seconds, when the decoder cannot tell the length itself.
+
+    Raises
+    ------
+    DecodeError
+        The file is missing, damaged, or in a format nothing here decodes.
+    """
+
+    def __init__(self, path: str, *, out_rate: int, channels: int = 2,
+                 duration_hint: float | None = None):
+        if out_rate <= 0 or channels <= 0:
+            raise ValueError(f"bad output format {out_rate} Hz x {channels}")
+        self.path = str(path)
+        self.out_rate = out_rate
+        self.channels = channels
+        self._sf: sf.SoundFile | None = None
+        self._fallback = None
+        self._fallback_iter = None
+        self._pending = np.zeros((0, channels), np.float32)
+        self._resampler = None
+        self._done = False
+        if not os.path.exists(self.path):
+            raise DecodeError(f"file not found: {self.path}")
+        try:
+            self._sf = sf.SoundFile(self.path)
+            self.samplerate = self._sf.samplerate
+            self.duration = self._sf.frames / self.samplerate if self._sf.frames > 0 else duration_hint
+        except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+            ext = Path(self.path).suffix.lower().lstrip(".")
+            if ext in audio_io.SOUNDFILE_EXTENSIONS:
+                raise DecodeError(f"cannot decode {Path(self.path).name}: {exc}") from exc
+            self._open_fallback()
+            self.duration = duration_hint
+        #: output frames returned so far, counted from the start of the file
+        self.frame = 0
+        self._make_resampler()
+
+    def _open_fallback(self) -> None:
+        try:
+            self._fallback = audio_io.open_fallback(self.path)
+        except audio_io.AudioError as exc:
+            raise DecodeError(str(exc)) from exc
+        except OSError as exc:
+            raise DecodeError(f"cannot open {Path(self.path).name}: {exc}") from exc
+        self.samplerate = self._fallback.samplerate
+        self._fallback_iter = iter(self._fallback)
+
+    def _make_resampler(self) -> None:
+        if self.samplerate != self.out_rate:
+            import soxr
+
+            self._resampler = soxr.ResampleStream(
+                self.samplerate, self.out_rate, self.channels, dtype="float32", quality="HQ")
+        else:
+            self._resampler = None
+
+    @property
+    def total_frames(self) -> int | None:
+        """Length in output frames, when known."""
+        return None if self.duration is None else int(round(self.duration * self.out_rate))
+
+    @property
+    def finished(self) -> bool:
+        return self._done and len(self._pending) == 0
+
+    def _raw_block(self, n: int) -> np.ndarray | None:
+        """Up to ``n`` native frames [shape=(k, channels)], or None at the end."""
+        try:
+            if self._sf is not None:
+                block = self._sf.read(n, dtype="float32", always_2d=True)
+                return _fit_channels(block, self.channels) if len(block) else None
+            block = next(self._fallback_iter, None)
+            return None if block is None else _fit_channels(np.asarray(block, np.float32), self.channels)
+        except (sf.LibsndfileError, RuntimeError, audio_io.AudioError) as exc:
+            raise DecodeError(f"decoding {Path(self.path).name} failed: {exc}") from exc
+
+    def read(self, n: int) -> np.ndarray:
+        """Up to ``n`` output frames [shape=(k, channels)]; an empty block means the end."""
+        while len(self._pending) < n and not self._done:
+            native = max(256, int(n * self.samplerate / self.out_rate) + 1)
+            block = self._raw_block(native)
+            if block is None:
+                self._done = True
+                if self._resampler is not None:
+                    tail = self._resampler.resample_chunk(np.zeros((0, self.channels), np.float32), last=True)
+                    self._pending = np.concatenate([self._pending, tail])
+                break
+            if self._resampler is not None:
+                block = self._resampler.resample_chunk(np.ascontiguousarray(block))
+            self._pending = np.concatenate([self._pending, block]) if len(self._pending) else block
+        out, self._pending = self._pending[:n], self._pending[n:]
+        self.frame += len(out)
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    def seek_frame(self, frame: int) -> None:
+        """Continue from output frame ``frame`` (clamped to the file)."""
+        frame = max(0, int(frame))
+        native = int(round(frame * self.samplerate / self.out_rate))
+        self._pending = np.zeros((0, self.channels), np.float32)
+        self._done = False
+        if self._sf is not None:
+            if self._sf.frames > 0:
+                native = min(native, self._sf.frames)
+            self._sf.seek(native)
+        else:  # streams cannot seek: reopen and skip
+            self._fallback.close()
+            self._open_fallback()
+            skip = native
+            while skip > 0:
+                block = next(self._fallback_iter, None)
+                if block is None:
+                    break
+                if len(block) > skip:
+                    self._pending = _fit_channels(np.asarray(block[skip:], np.float32), self.channels)
+                skip -= len(block)
+        self._make_resampler()
+        if self._resampler is not None and len(self._pending):
+            self._pending = self._resampler.resample_chunk(np.ascontiguousarray(self._pending))
+        self.frame = int(round(native * self.out_rate / self.samplerate))
+
+    def close(self) -> None:
+        if self._sf is not None:
+            self._sf.close()
+        if self._fallback is not None:
+            self._fallback.close()

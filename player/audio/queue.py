@@ -1,0 +1,79 @@
+"""The play queue: what the Player feeds the engine next (thread-safe)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, eq=False)
+class QueueEntry:
+    """One upcoming track. ``manual``: the person queued it (not the recommender).
+
+    Entries compare by identity, so the same track queued twice is two entries.
+    """
+
+    track_id: int
+    source: str = "queue"
+    manual: bool = True
+
+
+class PlayQueue:
+    """A list of :class:`QueueEntry` guarded by a lock; indexes as the UI shows them."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items: list[QueueEntry] = []
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def entries(self) -> list[QueueEntry]:
+        with self._lock:
+            return list(self._items)
+
+    def peek(self) -> QueueEntry | None:
+        with self._lock:
+            return self._items[0] if self._items else None
+
+    def pop_front(self) -> QueueEntry | None:
+        with self._lock:
+            return self._items.pop(0) if self._items else None
+
+    def replace(self, entries: list[QueueEntry]) -> None:
+        with self._lock:
+            self._items = list(entries)
+
+    def extend(self, entries: list[QueueEntry]) -> None:
+        with self._lock:
+            self._items.extend(entries)
+
+    def insert(self, index: int, entries: list[QueueEntry]) -> None:
+        with self._lock:
+            self._items[index:index] = entries
+
+    def remove(self, index: int) -> QueueEntry:
+        """Remove the entry at ``index``; IndexError when there is none."""
+        with self._lock:
+            return self._items.pop(index)
+
+    def move(self, src: int, dst: int) -> None:
+        """Move the entry at ``src`` so that it ends up at index ``dst``."""
+        with self._lock:
+            n = len(self._items)
+            if not (0 <= src < n and 0 <= dst < n):
+                raise IndexError(f"queue move {src} -> {dst} outside 0..{n - 1}")
+            self._items.insert(dst, self._items.pop(src))
+
+    def discard(self, entry: QueueEntry) -> bool:
+        """Remove ``entry`` (by identity) if it is still queued."""
+        with self._lock:
+            for i, item in enumerate(self._items):
+                if item is entry:
+                    del self._items[i]
+                    return True
+            return False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

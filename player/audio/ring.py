@@ -1,0 +1,160 @@
+"""A single-producer, single-consumer ring buffer of audio frames with source markers.
+
+The producer (the decoder thread) appends decoded frames; the consumer (the
+PortAudio callback, or the null engine's clock) copies them out. Positions are
+absolute frame counters that only grow, so "where does the next source begin" is
+one integer (a :class:`Segment`), and a gapless hand-over is simply the next
+source's frames written right after the previous one's.
+
+The consumer never allocates arrays, never waits: it only *tries* the lock that
+the producer holds for a few microseconds while it rewrites positions (seek,
+flush, retracting a buffered next source); if it is held, that one block is
+silence.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+
+class Segment:
+    """From absolute frame ``start`` on, the buffer holds ``source`` from its frame ``offset``.
+
+    ``error`` marks a source that could not be decoded: an empty segment whose
+    arrival the engine reports as an error.
+    """
+
+    __slots__ = ("start", "source", "offset", "error")
+
+    def __init__(self, start: int, source, offset: int = 0, error: str | None = None):
+        self.start = start
+        self.source = source
+        self.offset = offset
+        self.error = error
+
+
+class RingBuffer:
+    """Pre-allocated float32 frames [shape=(capacity, channels)] plus segment markers."""
+
+    def __init__(self, capacity: int, channels: int):
+        if capacity <= 0 or channels <= 0:
+            raise ValueError(f"bad ring buffer size {capacity}x{channels}")
+        self.capacity = capacity
+        self.channels = channels
+        self.buf = np.zeros((capacity, channels), dtype=np.float32)
+        self.lock = threading.Lock()
+        self.read = 0  # frames consumed (absolute)
+        self.write = 0  # frames produced (absolute)
+        self.segments: list[Segment] = []
+        self.seg_i = 0  # index of the segment the consumer is in
+        self.end_of_stream = False  # nothing more will be written after ``write``
+        self.underruns = 0
+        self.flushes = 0
+        self._flowing = False
+
+    # -- producer side ----------------------------------------------------
+    def free(self) -> int:
+        return self.capacity - (self.write - self.read)
+
+    def buffered(self) -> int:
+        return self.write - self.read
+
+    def push(self, frames: np.ndarray) -> int:
+        """Append frames [shape=(n, channels)]; returns how many fitted."""
+        n = min(len(frames), self.free())
+        if n <= 0:
+            return 0
+        w = self.write % self.capacity
+        first = min(n, self.capacity - w)
+        self.buf[w:w + first] = frames[:first]
+        if n > first:
+            self.buf[:n - first] = frames[first:n]
+        self.write += n  # publish only after the copy
+        return n
+
+    def mark(self, source, offset: int = 0, error: str | None = None) -> Segment:
+        """Start a new segment at the current write position."""
+        seg = Segment(self.write, source, offset, error)
+        self.segments.append(seg)
+        return seg
+
+    def flush(self) -> None:
+        """Drop everything buffered and every marker (the consumer goes silent)."""
+        with self.lock:
+            self.read = self.write
+            self.segments = []
+            self.seg_i = 0
+            self.end_of_stream = False
+            self.flushes += 1
+            self._flowing = False
+
+    def retract(self, segment: Segment) -> bool:
+        """Un-write ``segment`` and everything after it, if none of it was consumed yet."""
+        with self.lock:
+            if self.read > segment.start or segment not in self.segments:
+                return False
+            idx = self.segments.index(segment)
+            del self.segments[idx:]
+            self.write = segment.start
+            self.end_of_stream = False
+            return True
+
+    def prune(self) -> None:
+        """Forget segments the consumer has left behind."""
+        with self.lock:
+            if self.seg_i > 0:
+                del self.segments[:self.seg_i]
+                self.seg_i = 0
+
+    def current_segment(self) -> Segment | None:
+        """The segment holding the next frame to be heard (producer-side view)."""
+        segs, read = self.segments, self.read
+        cur = None
+        for seg in segs:
+            if seg.start <= read:
+                cur = seg
+            else:
+                break
+        return cur
+
+    # -- consumer side ----------------------------------------------------
+    def render(self, out: np.ndarray) -> int:
+        """Fill ``out`` [shape=(n, channels)] with the next frames, silence for the rest.
+
+        Adds the frames to each source's ``heard_frames``; counts an underrun when
+        the stream ran dry before its end. Returns the number of audio frames.
+        """
+        if not self.lock.acquire(blocking=False):
+            out.fill(0.0)
+            return 0
+        try:
+            n = len(out)
+            m = min(n, self.write - self.read)
+            if m > 0:
+                r = self.read % self.capacity
+                first = min(m, self.capacity - r)
+                out[:first] = self.buf[r:r + first]
+                if m > first:
+                    out[first:m] = self.buf[:m - first]
+                pos, end, segs, i = self.read, self.read + m, self.segments, self.seg_i
+                while pos < end and segs:
+                    if i + 1 < len(segs) and segs[i + 1].start <= pos:
+                        i += 1
+                        continue
+                    stop = end if i + 1 >= len(segs) else min(end, segs[i + 1].start)
+                    segs[i].source.heard_frames += stop - pos
+                    pos = stop
+                self.seg_i = i
+                self.read = end
+            if m < n:
+                out[m:] = 0.0
+                # One underrun per dry spell that interrupts audio (not the
+                # silence before a freshly started source's first block).
+                if self._flowing and not self.end_of_stream and self.segments:
+                    self.underruns += 1
+            self._flowing = m == n
+            return m
+        finally:
+            self.lock.release()

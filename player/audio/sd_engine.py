@@ -1,0 +1,170 @@
+"""The sound card engine: PortAudio through sounddevice.
+
+The PortAudio callback only copies frames out of the pre-filled ring buffer
+(:meth:`BufferedEngine._render`): no allocation, no I/O, no waiting. Decoding
+and resampling to the device rate happen on the feeder thread. An underrun
+(the buffer ran dry) is counted and logged, and is heard as a short silence.
+
+If the device disappears -- PortAudio reports an error, the stream stops, or
+the callback stops being called -- playback pauses with a ``device_lost``
+event; :meth:`set_device` opens another device and playing can resume there.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from player.audio.base import AudioEngineError
+from player.audio.buffered import BufferedEngine
+
+log = logging.getLogger(__name__)
+
+
+def _sd():
+    try:
+        import sounddevice
+    except OSError as exc:  # the wheel has no PortAudio on Linux
+        raise AudioEngineError(
+            f"PortAudio is not installed ({exc}); on Debian/Ubuntu: sudo apt install libportaudio2"
+        ) from exc
+    return sounddevice
+
+
+def output_devices() -> list[str]:
+    """Names of the PortAudio devices that can play."""
+    sd = _sd()
+    return [d["name"] for d in sd.query_devices() if d["max_output_channels"] > 0]
+
+
+class SoundDeviceEngine(BufferedEngine):
+    """Plays through a PortAudio output device.
+
+    Parameters
+    ----------
+    device : device name (or a unique part of it); None for the system default.
+    rate : output rate; None uses the device's default rate (files are resampled to it).
+    latency : PortAudio latency ("low", "high" or seconds); "high" survives a loaded CPU.
+    blocksize : frames per callback (0 lets PortAudio choose).
+    """
+
+    def __init__(self, *, device: str | None = None, rate: int | None = None, channels: int = 2,
+                 latency: str | float = "high", blocksize: int = 0, buffer_s: float = 1.5,
+                 crossfade_s: float = 0.0):
+        self._sdmod = _sd()
+        self._device = device
+        self._latency = latency
+        self._blocksize = blocksize
+        self._stream = None
+        self._stream_lock = threading.Lock()
+        try:
+            info = self._sdmod.query_devices(device, kind="output")
+        except (ValueError, self._sdmod.PortAudioError) as exc:
+            raise AudioEngineError(f"no audio output device {device or '(default)'}: {exc}") from exc
+        super().__init__(rate=int(rate or info["default_samplerate"]), channels=channels,
+                         buffer_s=buffer_s, crossfade_s=crossfade_s)
+        self._open_stream()
+
+    def _open_stream(self) -> None:
+        sd = self._sdmod
+        try:
+            stream = sd.OutputStream(
+                samplerate=self.rate, channels=self.channels, dtype="float32", device=self._device,
+                latency=self._latency, blocksize=self._blocksize, callback=self._callback,
+                finished_callback=self._finished)
+        except (ValueError, sd.PortAudioError) as exc:
+            raise AudioEngineError(f"cannot open audio output {self._device or '(default)'}: {exc}") from exc
+        with self._stream_lock:
+            self._stream = stream
+        log.info("audio output: %s at %d Hz, latency %.3f s", self._device or "default", self.rate,
+                 stream.latency)
+
+    def _callback(self, outdata, frames, time_info, status) -> None:
+        # Runs on PortAudio's thread: copy from the ring buffer and nothing else.
+        self._render(outdata)
+
+    def _finished(self) -> None:
+        # Called by PortAudio when the stream ends; unexpected while we are playing.
+        if not self._closing and self.state.value == "playing" and not self._stopping:
+            self._device_lost("the audio output stream ended unexpectedly")
+
+    _closing = False
+    _stopping = False
+
+    def _output_start(self) -> None:
+        with self._stream_lock:
+            stream = self._stream
+        if stream is None:
+            raise AudioEngineError("no audio output is open; choose a device")
+        if not stream.active:
+            try:
+                stream.start()
+            except self._sdmod.PortAudioError as exc:
+                self._device_lost(f"cannot start the audio output: {exc}")
+
+    def _output_stop(self) -> None:
+        with self._stream_lock:
+            stream = self._stream
+        if stream is not None and stream.active:
+            self._stopping = True
+            try:
+                stream.abort()
+            except self._sdmod.PortAudioError as exc:
+                log.warning("stopping the audio output: %s", exc)
+            finally:
+                self._stopping = False
+
+    def _output_running(self) -> bool:
+        with self._stream_lock:
+            stream = self._stream
+        return stream is not None and stream.active
+
+    def _output_close(self) -> None:
+        self._closing = True
+        with self._stream_lock:
+            stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.abort()
+                stream.close()
+            except self._sdmod.PortAudioError as exc:
+                log.warning("closing the audio output: %s", exc)
+
+    def devices(self) -> list[str]:
+        return output_devices()
+
+    @property
+    def device(self) -> str | None:
+        return self._device
+
+    def set_device(self, name: str | None) -> None:
+        """Move playback to another device (same rate); resumes if it was playing.
+
+        Raises
+        ------
+        AudioEngineError
+            The device cannot be opened at this engine's rate.
+        """
+        was_playing = self.state.value == "playing"
+        with self._stream_lock:
+            old, self._stream = self._stream, None
+        if old is not None:
+            self._stopping = True
+            try:
+                old.abort()
+                old.close()
+            except self._sdmod.PortAudioError:
+                pass  # the old device may be gone; that is why we are here
+            finally:
+                self._stopping = False
+        self._device = name
+        try:
+            self._open_stream()
+        except AudioEngineError:
+            # PortAudio lists devices once; after a device (or sound server) came and
+            # went, re-initialise it to see the current ones. Safe: no stream is open.
+            self._sdmod._terminate()
+            self._sdmod._initialize()
+            self._open_stream()
+        if was_playing or self.state.value == "paused":
+            self._output_start()

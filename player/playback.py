@@ -1,0 +1,358 @@
+"""The Player: queue, history and play logging on top of an audio :class:`Engine`.
+
+Qt-free; the UI and the ``segue play`` command talk to it (contract A in the
+project's briefs). Every track that starts is logged with ``store.start_play``,
+updated every ``progress_interval_s`` with the milliseconds really heard (seeks
+never add), and closed with how it ended:
+
+- ``finished``: played to its end;
+- ``skipped``: the person moved on before the end (next, previous, another track);
+- ``stopped``: stop, closing the player, or a crash (``close_interrupted_plays``);
+- ``error``: it could not be decoded (never counted as a skip).
+
+Listeners get ``fn(event, data)`` from any thread; see :meth:`Player.add_listener`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from player.audio.base import Engine, PlaybackState, Source
+from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
+from player.audio.queue import PlayQueue, QueueEntry
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Player", "QueueEntry", "PlaybackState"]
+
+RESTART_THRESHOLD_S = 3.0  # "previous" after this many seconds restarts the track
+MAX_CONSECUTIVE_ERRORS = 5
+FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
+
+
+@dataclass(eq=False)
+class _Playing:
+    entry: QueueEntry
+    play_id: int
+    source: Source
+
+
+class Player:
+    """Plays tracks from the store through ``engine`` and logs every play."""
+
+    def __init__(self, store, engine: Engine, *, progress_interval_s: float = 2.0):
+        self.store = store
+        self.engine = engine
+        self._interval = progress_interval_s
+        self._lock = threading.RLock()
+        self._listeners: list[Callable[[str, dict], None]] = []
+        self._queue = PlayQueue()
+        self._history: list[QueueEntry] = []
+        self._playing: _Playing | None = None
+        self._armed: Source | None = None  # what the engine will continue with
+        self._errors_in_row = 0
+        self._filler = None
+        self._filling = False
+        self.keep_going = False
+        self._closed = threading.Event()
+        n = store.close_interrupted_plays()
+        if n:
+            log.info("closed %d plays left open by an earlier crash", n)
+        engine.set_listener(self._on_engine)
+        self._ticker = threading.Thread(target=self._progress_loop, name="play-progress", daemon=True)
+        self._ticker.start()
+
+    # -- listeners -------------------------------------------------------------
+    def add_listener(self, fn: Callable[[str, dict], None]) -> None:
+        """``fn(event, data)``: track_started, track_ended, state_changed, queue_changed,
+        error, device_lost (see contract A); called from any thread."""
+        self._listeners.append(fn)
+
+    def _emit(self, event: str, **data) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(event, data)
+            except Exception:
+                log.exception("player listener failed on %s", event)
+
+    # -- queue -------------------------------------------------------------------
+    @property
+    def queue(self) -> list[QueueEntry]:
+        """Upcoming entries (the current track is not in it)."""
+        return self._queue.entries()
+
+    @property
+    def history(self) -> list[int]:
+        """Track ids played this run, oldest first."""
+        with self._lock:
+            return [e.track_id for e in self._history]
+
+    def _queue_changed(self) -> None:
+        with self._lock:
+            self._arm_next()
+        self._emit("queue_changed")
+        self._maybe_fill()
+
+    def enqueue(self, track_ids, *, source: str = "queue") -> None:
+        self._queue.extend([QueueEntry(int(t), source, True) for t in track_ids])
+        self._queue_changed()
+
+    def insert_next(self, track_ids, *, source: str = "queue") -> None:
+        self._queue.insert(0, [QueueEntry(int(t), source, True) for t in track_ids])
+        self._queue_changed()
+
+    def remove_from_queue(self, index: int) -> None:
+        self._queue.remove(index)
+        self._queue_changed()
+
+    def move_in_queue(self, src_index: int, dst_index: int) -> None:
+        self._queue.move(src_index, dst_index)
+        self._queue_changed()
+
+    def clear_queue(self) -> None:
+        self._queue.clear()
+        self._queue_changed()
+
+    def set_queue_filler(self, fn) -> None:
+        """``fn(player) -> [(track_id, source), ...]``, asked on a worker thread when
+        ``keep_going`` is on and fewer than 3 entries remain."""
+        self._filler = fn
+        self._maybe_fill()
+
+    # -- state -------------------------------------------------------------------
+    @property
+    def current_track_id(self) -> int | None:
+        playing = self._playing
+        return playing.entry.track_id if playing else None
+
+    @property
+    def state(self) -> PlaybackState:
+        return self.engine.state if self._playing else PlaybackState.STOPPED
+
+    @property
+    def position(self) -> float:
+        return self.engine.position if self._playing else 0.0
+
+    @property
+    def duration(self) -> float:
+        playing = self._playing
+        if playing is None:
+            return 0.0
+        return float(playing.source.duration or playing.source.duration_hint or 0.0)
+
+    @property
+    def volume(self) -> float:
+        return self.engine.volume
+
+    @volume.setter
+    def volume(self, value: float) -> None:
+        self.engine.volume = value
+
+    # -- commands -----------------------------------------------------------------
+    def play_tracks(self, track_ids, start_index: int = 0, *, source: str = "library") -> None:
+        """Replace the queue with ``track_ids[start_index + 1:]`` and play ``track_ids[start_index]``."""
+        ids = [int(t) for t in track_ids]
+        if not 0 <= start_index < len(ids):
+            raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
+        self._queue.replace([QueueEntry(t, source, True) for t in ids[start_index + 1:]])
+        self._start(QueueEntry(ids[start_index], source, True), ended="skipped")
+        self._emit("queue_changed")
+
+    def play_track(self, track_id: int, *, source: str = "library") -> None:
+        """Play one track now; the queue stays as it is."""
+        self._start(QueueEntry(int(track_id), source, True), ended="skipped")
+
+    def pause(self) -> None:
+        self.engine.pause()
+
+    def resume(self) -> None:
+        if self._playing is None:
+            entry = self._queue.pop_front()
+            if entry is not None:
+                self._start(entry, ended="skipped")
+            return
+        self.engine.resume()
+
+    def toggle(self) -> None:
+        if self.state is PlaybackState.PLAYING:
+            self.pause()
+        else:
+            self.resume()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._end_current("stopped")
+            self._armed = None
+            self.engine.stop()
+
+    def next(self) -> None:
+        """Skip to the next queued track (stops when there is none)."""
+        entry = self._queue.pop_front()
+        if entry is None:
+            with self._lock:
+                self._end_current("skipped")
+                self._armed = None
+                self.engine.stop()
+            self._maybe_fill()
+            return
+        self._start(entry, ended="skipped")
+        self._emit("queue_changed")
+
+    def previous(self) -> None:
+        """Restart the track after 3 s; otherwise go back to the one before it."""
+        with self._lock:
+            if self._playing is not None and self.engine.position > RESTART_THRESHOLD_S:
+                self.engine.seek(0.0)
+                return
+            if self._playing is not None and self._history and self._history[-1] is self._playing.entry:
+                back = self._history[-2] if len(self._history) > 1 else None
+            else:
+                back = self._history[-1] if self._history else None
+            if back is None:
+                if self._playing is not None:
+                    self.engine.seek(0.0)
+                return
+            if self._playing is not None:
+                self._queue.insert(0, [self._playing.entry])
+            self._start(QueueEntry(back.track_id, back.source, back.manual), ended="skipped")
+        self._emit("queue_changed")
+
+    def seek(self, seconds: float) -> None:
+        if self._playing is not None:
+            self.engine.seek(seconds)
+
+    def close(self) -> None:
+        """Stop (the current play ends as 'stopped') and release the engine."""
+        if self._closed.is_set():
+            return
+        self.stop()
+        self._closed.set()
+        self._ticker.join(5)
+        self.engine.close()
+
+    # -- internals ----------------------------------------------------------------
+    def _source_for(self, entry: QueueEntry) -> Source | None:
+        row = self.store.track(entry.track_id)
+        if row is None:
+            return None
+        mode = self.store.get_setting(RG_SETTING, "track")
+        try:
+            gain = replaygain_factor(row, mode, preamp_db=float(self.store.get_setting(PREAMP_SETTING, 0.0)))
+        except ValueError:
+            gain = replaygain_factor(row, "track")
+        return Source(row["path"], gain=gain, token=entry, duration_hint=row["duration"])
+
+    def _end_current(self, ended: str, error: str | None = None) -> None:
+        playing, self._playing = self._playing, None
+        if playing is None:
+            return
+        heard = int(playing.source.heard_s * 1000)
+        self.store.end_play(playing.play_id, ended, heard, error=error)
+        self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended)
+
+    def _begin(self, entry: QueueEntry, source: Source) -> None:
+        """Log the start of ``entry`` (now audible, or about to be)."""
+        track_ms = int(source.duration_hint * 1000) if source.duration_hint else None
+        play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms)
+        self._playing = _Playing(entry, play_id, source)
+        self._history.append(entry)
+        self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source)
+
+    def _start(self, entry: QueueEntry, *, ended: str) -> None:
+        with self._lock:
+            self._end_current(ended)
+            source = self._source_for(entry)
+            if source is None:
+                source = Source(f"<missing track {entry.track_id}>", token=entry)
+            self._armed = None
+            self._begin(entry, source)
+            self.engine.play(source)
+            self._arm_next()
+        self._maybe_fill()
+
+    def _arm_next(self) -> None:
+        """Tell the engine what follows the current track (so it buffers it ahead)."""
+        if self._playing is None:
+            return
+        head = self._queue.peek()
+        if self._armed is not None and head is not None and self._armed.token is head:
+            return
+        self._armed = self._source_for(head) if head is not None else None
+        if head is not None and self._armed is None:
+            self._armed = Source(f"<missing track {head.track_id}>", token=head)
+        self.engine.set_next(self._armed)
+
+    def _on_engine(self, event: str, data: dict) -> None:
+        if event == "state":
+            self._emit("state_changed", state=data["state"] if self._playing else PlaybackState.STOPPED)
+            return
+        if event == "device_lost":
+            self._emit("device_lost", message=data["message"])
+            return
+        with self._lock:
+            src = data.get("source")
+            playing = self._playing
+            if event == "finished" and playing is not None and src is playing.source:
+                self._errors_in_row = 0
+                self._end_current("finished")
+            elif event == "started" and src is self._armed and (playing is None or src is not playing.source):
+                # Gapless hand-over: the armed next track is heard now.
+                self._end_current("finished")
+                self._queue.discard(src.token)
+                self._armed = None
+                self._begin(src.token, src)
+                self._arm_next()
+                self._emit("queue_changed")
+            elif event == "error" and playing is not None and src is playing.source:
+                self._on_error(data["message"])
+        self._maybe_fill()
+
+    def _on_error(self, message: str) -> None:
+        track_id = self._playing.entry.track_id
+        log.warning("cannot play track %s: %s", track_id, message)
+        self._end_current("error", error=message)
+        self._emit("error", track_id=track_id, message=message)
+        self._errors_in_row += 1
+        entry = self._queue.pop_front()
+        if entry is not None and self._errors_in_row < MAX_CONSECUTIVE_ERRORS:
+            self._start(entry, ended="skipped")
+            self._emit("queue_changed")
+        else:
+            self._armed = None
+            self.engine.stop()
+
+    def _maybe_fill(self) -> None:
+        if not self.keep_going or self._filler is None or self._filling or len(self._queue) >= FILL_BELOW:
+            return
+        self._filling = True
+        threading.Thread(target=self._fill, name="queue-filler", daemon=True).start()
+
+    def _fill(self) -> None:
+        try:
+            entries = [QueueEntry(int(t), s, False) for t, s in self._filler(self)]
+        except Exception:
+            log.exception("the queue filler failed")
+            entries = []
+        finally:
+            self._filling = False
+        if not entries:
+            return
+        self._queue.extend(entries)
+        if self._playing is None and not self._closed.is_set():
+            entry = self._queue.pop_front()
+            if entry is not None:
+                self._start(entry, ended="skipped")
+        self._queue_changed()
+
+    def _progress_loop(self) -> None:
+        while not self._closed.wait(self._interval):
+            playing = self._playing
+            if playing is None:
+                continue
+            try:
+                self.store.update_play(playing.play_id, int(playing.source.heard_s * 1000))
+            except Exception:  # a busy or closed database must not stop playback
+                log.exception("could not record play progress")
