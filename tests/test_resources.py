@@ -97,7 +97,7 @@ def test_render_refuses_a_broken_svg(tmp_path, qapp):
 # -- Linux desktop integration -------------------------------------------------------
 
 def _desktop_entry(path: Path) -> dict[str, str]:
-    """Parse and check a .desktop file against the Desktop Entry Specification 1.5 rules
+    """Parse and check a .desktop file against the Desktop Entry Specification 1.4 rules (what Debian 12's validator knows)
     that matter here; returns the [Desktop Entry] keys."""
     lines = path.read_text(encoding="utf-8").splitlines()
     body = [ln for ln in lines if ln.strip() and not ln.startswith("#")]
