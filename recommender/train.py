@@ -1,0 +1,359 @@
+"""Train the person's local models from their plays, into a folder, atomically.
+
+One run writes ``<root>/run-<time>/`` (WMF, AutoRec, the session GRU, ``items.npz``
+with the track ids the models are aligned with, ``manifest.json`` with metrics)
+and then points ``<root>/current.json`` at it with ``os.replace``: a reader sees
+the old run or the new one, never half of one. The previous run is kept until a
+later run replaces it, so the app can keep using it while the new one loads.
+
+WMF starts from the shipped priors: item factors are initialised with each
+track's prior factor (song, artist or tag regressor: :func:`prior_factors`), a
+few ALS sweeps fit the person's sessions, and tracks with no local plays keep
+their prior (ALS would otherwise set them to zero for lack of data).
+
+Held-out metrics come from the same run: models are fitted on the first 80 % of
+sessions (in time), measured on the rest, then updated (GRU) or refitted (WMF,
+AutoRec: seconds) on everything. Zero plays trains nothing (priors + audio);
+one play trains WMF only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.catalog import Catalog
+from recommender.metrics import hit_rate_at_k, recall_at_k, top_k
+
+CURRENT = "current.json"
+
+
+class TrainError(RuntimeError):
+    """Training could not produce models (the previous ones stay in use)."""
+
+
+@dataclass
+class TrainResult:
+    path: Path | None
+    n_plays: int
+    metrics: dict = field(default_factory=dict)
+    trained: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def prior_factors(priors, artists, titles, tags: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Prior CF factor per track (HetRec artist space) and where it came from.
+
+    Parameters
+    ----------
+    priors : recommender.models.priors.Priors
+    artists, titles : sequences of str or None [shape=(n,)]
+    tags : np.ndarray [shape=(n, 50)] tagger tag probabilities (rows of zeros = not analysed), or None
+
+    Returns
+    -------
+    factors : np.ndarray [shape=(n, f)] float32, zero rows where nothing is known
+    source : np.ndarray [shape=(n,)] str in {"song", "artist", "msd_artist", "tags", "none"}
+    """
+    n = len(artists)
+    dim = priors.artists.dim
+    out = np.zeros((n, dim), np.float32)
+    source = np.full(n, "none", dtype=object)
+    for i in range(n):
+        vec, src = priors.factor_for(artists[i], titles[i])
+        if vec is not None:
+            out[i], source[i] = vec, src
+    if tags is not None:
+        need = np.flatnonzero((source == "none") & (np.abs(tags).sum(1) > 0))
+        if len(need):
+            out[need] = priors.tag_regressor.predict_factors(np.asarray(tags[need], np.float32))
+            source[need] = "tags"
+    return out, source.astype(str)
+
+
+def _play_rows(cat: Catalog) -> list[dict]:
+    p = cat.plays
+    return [{"track_id": int(p.track_id[i]), "session_id": int(p.session_id[i]),
+             "started_at": float(p.started_at[i]), "ms_heard": float(p.ms_heard[i]),
+             "track_ms": float(p.track_ms[i]) or None, "ended": str(p.ended[i])} for i in range(len(p))]
+
+
+def listened_sessions(cat: Catalog) -> list[np.ndarray]:
+    """Sessions (oldest first) as arrays of catalogue rows of the plays listened to."""
+    p = cat.plays
+    rows = cat.rows(p.track_id)
+    keep = (rows >= 0) & (p.feedback() > 0)
+    out, order = [], {}
+    for sid, r in zip(p.session_id[keep], rows[keep]):
+        if sid not in order:
+            order[sid] = len(out)
+            out.append([])
+        out[order[sid]].append(int(r))
+    return [np.asarray(s, np.int64) for s in out]
+
+
+def _fit_wmf(counts: sp.csr_matrix, init: np.ndarray, *, iterations: int):
+    from recommender.models.wmf import WMF
+
+    model = WMF(factors=init.shape[1], regularization=1.0, iterations=iterations)
+    als = model._new_als()
+    rng = np.random.default_rng(0)
+    start = init.copy()
+    cold = np.abs(start).sum(1) == 0
+    start[cold] = rng.normal(0, 0.01, size=(int(cold.sum()), init.shape[1]))
+    als.item_factors = start.astype(np.float32)
+    als.fit(model.conf(counts), show_progress=False)
+    model._als, model.n_items = als, counts.shape[1]
+    played = np.asarray(counts.sum(0)).ravel() > 0
+    items = np.asarray(als.item_factors, np.float32)
+    items[~played] = init[~played]          # no local evidence: keep the prior
+    model.item_factors = items
+    als.item_factors = items
+    return model
+
+
+def _fit_autorec(counts: sp.csr_matrix, *, hidden: int = 128):
+    from recommender.models.autorec import UAutoRec
+
+    work = counts.shape[0] * counts.shape[1] * hidden
+    steps_per_epoch = -(-counts.shape[0] // 64)
+    epochs = int(np.clip(min(3e10 / max(work, 1), 400 / steps_per_epoch), 3, 30))
+    return UAutoRec(hidden=hidden, epochs=epochs, batch=64).fit(counts)
+
+
+def _fold_recall(score_fn, test: sp.csr_matrix, k: int = 20) -> float:
+    """Fold in the first half of each test session's items, recall@k on the other half."""
+    recalls = []
+    for u in range(test.shape[0]):
+        items = test.indices[test.indptr[u]:test.indptr[u + 1]]
+        if len(items) < 4:
+            continue
+        half = items[: len(items) // 2]
+        row = sp.csr_matrix((np.ones(len(half), np.float32), (np.zeros(len(half)), half)), shape=(1, test.shape[1]))
+        s = np.asarray(score_fn(row), np.float64).ravel()
+        s[half] = -np.inf
+        recalls.append(recall_at_k(top_k(s, k), items[len(items) // 2:].tolist(), k))
+    return float(np.mean(recalls)) if recalls else float("nan")
+
+
+def _session_catalog(cat: Catalog):
+    from recommender.models.session_base import Catalog as SessionCatalog
+
+    side_mask = np.abs(cat.embedding).sum(1) > 0
+    return SessionCatalog(cat.n, cat.artist.astype(np.int64), max(len(cat.artist_names), 1),
+                          cat.embedding if side_mask.any() else None, side_mask if side_mask.any() else None)
+
+
+def _next_track_hr(model, sessions: list[np.ndarray], k: int = 20) -> float:
+    hits = []
+    for s in sessions:
+        for i in range(1, len(s)):
+            scores = model.score(s[:i])
+            hits.append(hit_rate_at_k(top_k(np.asarray(scores, np.float64), k), [int(s[i])], k))
+    return float(np.mean(hits)) if hits else float("nan")
+
+
+def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = None,
+                progress: Callable[[str, float], None] | None = None,
+                session_model: bool = True, now: float | None = None) -> TrainResult:
+    """Train WMF, AutoRec and the session GRU from ``cat.plays`` into ``root``.
+
+    Parameters
+    ----------
+    root : folder of local models (the app passes ``paths.local_models_dir()``)
+    cat : Catalog whose ``plays`` are the person's history
+    prior : np.ndarray [shape=(cat.n, f)] prior factors (:func:`prior_factors`), or None
+        (then ``cat.factors``; a catalogue without any gets 32 random-start factors)
+    progress : ``fn(stage, fraction)`` called between stages
+
+    Returns
+    -------
+    TrainResult; ``path`` is None when there was nothing to learn from (zero plays).
+    """
+    t0 = time.perf_counter()
+    report = progress or (lambda stage, frac: None)
+    root = Path(root)
+    n_plays = len(cat.plays)
+    if cat.n == 0 or cat.n_listened + int(cat.skip_count.sum()) == 0:
+        return TrainResult(None, n_plays, {"note": "no plays yet: priors and audio only"})
+    from recommender.data import session_matrix
+
+    report("sessions", 0.05)
+    sm = session_matrix(_play_rows(cat), item_ids=cat.track_ids)
+    counts = sm.plays.tocsr()
+    sessions = counts[:-1]
+    n_sess = sessions.shape[0]
+    init = np.asarray(prior if prior is not None else cat.factors, np.float32)
+    if init.shape[0] != cat.n or np.abs(init).sum() == 0:
+        init = np.zeros((cat.n, max(init.shape[1], 32)), np.float32)
+    run = root / f"run-{int(time.time() * 1000)}-{os.getpid()}"
+    tmp = root / (run.name + ".partial")
+    tmp.mkdir(parents=True, exist_ok=True)
+    metrics: dict = {"n_plays": n_plays, "n_listened": cat.n_listened, "n_sessions": int(n_sess)}
+    trained: list[str] = []
+    try:
+        split = int(n_sess * 0.8) if n_sess >= 5 else n_sess
+        report("wmf", 0.15)
+        if counts.nnz:
+            if split < n_sess:
+                held = _fit_wmf(sessions[:split], init, iterations=8)
+                metrics["wmf_recall@20"] = _fold_recall(held.score, sessions[split:])
+            wmf = _fit_wmf(counts, init, iterations=8)
+            wmf.save(tmp / "wmf.npz")
+            person = wmf.fold_in(counts[-1])[0]
+            np.savez(tmp / "person.npz", wmf=person.astype(np.float32))
+            trained.append("wmf")
+        played = np.flatnonzero(np.asarray(counts.sum(0)).ravel() > 0)
+        report("autorec", 0.4)
+        if n_sess >= 2 and len(played) >= 2:
+            sub = counts[:, played]
+            if split < n_sess:
+                held = _fit_autorec(sub[:split])
+                metrics["autorec_recall@20"] = _fold_recall(held.score, sub[split:n_sess])
+            ar = _fit_autorec(sub)
+            ar.save(tmp / "autorec.npz")
+            person_scores = ar.score(sub[-1])[0]
+            np.savez(tmp / "autorec_person.npz", rows=played, scores=person_scores.astype(np.float32))
+            trained.append("autorec")
+        report("session", 0.7)
+        seqs = [s for s in listened_sessions(cat) if len(s) > 1]
+        if session_model and len(seqs) >= 2:
+            from recommender.models.session_rnn import SessionGRU
+
+            scat = _session_catalog(cat)
+            events = sum(len(s) for s in seqs)
+            gru = SessionGRU(dim=48, epochs=int(np.clip(60_000 / events, 2, 12)), threads=1)
+            cut = max(1, int(len(seqs) * 0.8))
+            gru.fit(seqs[:cut], scat)
+            if cut < len(seqs):
+                metrics["gru_hr@20"] = _next_track_hr(gru, seqs[cut:][:50])
+                pop = np.bincount(np.concatenate(seqs[:cut]), minlength=cat.n).astype(np.float64)
+                metrics["popularity_hr@20"] = _next_track_hr(_Static(pop), seqs[cut:][:50])
+                gru.update(seqs[cut:], scat)
+            gru.save(tmp / "session_gru.pt")
+            trained.append("session_gru")
+        np.savez(tmp / "items.npz", track_ids=cat.track_ids)
+        metrics["seconds"] = round(time.perf_counter() - t0, 2)
+        manifest = {"trained_at": now or time.time(), "models": trained, "metrics": metrics,
+                    "n_plays": n_plays, "n_tracks": cat.n,
+                    "source": "this person's own plays (never leaves the machine)"}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, default=float))
+        os.replace(tmp, run)
+        _point_current(root, run)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _prune(root, keep={run.name, _previous(root)})
+    report("done", 1.0)
+    return TrainResult(run, n_plays, metrics, trained, time.perf_counter() - t0)
+
+
+class _Static:
+    def __init__(self, scores):
+        self.scores = scores
+
+    def score(self, prefix):
+        return self.scores
+
+
+def _point_current(root: Path, run: Path) -> None:
+    cur = root / CURRENT
+    prev = json.loads(cur.read_text())["run"] if cur.exists() else None
+    tmp = root / (CURRENT + ".tmp")
+    tmp.write_text(json.dumps({"run": run.name, "previous": prev}))
+    os.replace(tmp, cur)
+
+
+def _previous(root: Path) -> str | None:
+    try:
+        return json.loads((root / CURRENT).read_text()).get("previous")
+    except (OSError, ValueError):
+        return None
+
+
+def _prune(root: Path, keep: set) -> None:
+    """Delete runs other than the current and the previous one (and stale partial runs)."""
+    for d in root.glob("run-*"):
+        if d.is_dir() and d.name not in keep and (not d.name.endswith(".partial") or
+                                                  time.time() - d.stat().st_mtime > 3600):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def current_run(root: str | Path) -> Path | None:
+    """The folder of the latest complete run under ``root``, or None."""
+    root = Path(root)
+    try:
+        run = root / json.loads((root / CURRENT).read_text())["run"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return run if (run / "manifest.json").exists() else None
+
+
+def load_models(root: str | Path, cat: Catalog):
+    """The latest run under ``root`` as :class:`recommender.rank.Models` aligned with ``cat``.
+
+    Tracks the run did not know (added since) keep their prior factors and get a
+    neutral session score. Returns ``Models()`` (priors + audio) when no run exists.
+    A run that cannot be read raises :class:`TrainError`; the caller keeps its models.
+    """
+    from recommender.rank import Models
+
+    run = current_run(root)
+    if run is None:
+        return Models()
+    try:
+        manifest = json.loads((run / "manifest.json").read_text())
+        with np.load(run / "items.npz", allow_pickle=False) as z:
+            run_ids = z["track_ids"]
+        rows = cat.rows(run_ids)                       # run item i -> catalogue row (-1 gone)
+        ok = rows >= 0
+        models = Models(info={"run": run.name, **manifest})
+        if (run / "wmf.npz").exists():
+            from recommender.models.wmf import WMF
+
+            wmf = WMF.load(run / "wmf.npz")
+            f = np.zeros((cat.n, wmf.item_factors.shape[1]), np.float32)
+            if cat.factors.shape[1] == f.shape[1]:
+                f[:] = cat.factors
+            f[rows[ok]] = wmf.item_factors[ok]
+            models.item_factors = f
+            with np.load(run / "person.npz", allow_pickle=False) as z:
+                models.person = z["wmf"].astype(np.float32)
+        if (run / "autorec_person.npz").exists():
+            with np.load(run / "autorec_person.npz", allow_pickle=False) as z:
+                played, scores = rows[z["rows"]], z["scores"]
+            a = np.full(cat.n, float(np.median(scores)) if len(scores) else 0.0, np.float32)
+            a[played[played >= 0]] = scores[played >= 0]
+            models.autorec = a
+        if (run / "session_gru.pt").exists():
+            models.session = _session_scorer(run / "session_gru.pt", rows, ok, cat.n)
+    except (OSError, ValueError, KeyError) as exc:
+        raise TrainError(f"cannot load local models from {run}: {exc}") from exc
+    return models
+
+
+def _session_scorer(path: Path, rows: np.ndarray, ok: np.ndarray, n: int):
+    """``fn(catalogue rows) -> scores [n]`` over a GRU trained on an older row numbering."""
+    from recommender.models.session_rnn import SessionGRU
+
+    gru = SessionGRU.load(path, device="cpu")
+    to_item = np.full(n, -1, np.int64)
+    to_item[rows[ok]] = np.flatnonzero(ok)
+
+    def score(prefix_rows: np.ndarray) -> np.ndarray:
+        items = to_item[np.asarray(prefix_rows, np.int64)]
+        items = items[items >= 0]
+        raw = np.asarray(gru.score(items), np.float32)
+        out = np.full(n, float(np.median(raw)), np.float32)
+        out[rows[ok]] = raw[ok]
+        return out
+
+    return score
