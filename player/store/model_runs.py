@@ -1,0 +1,36 @@
+"""Local model trainings (``model_runs``): when, on how many plays, where, how well."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+
+class ModelRunsMixin:
+    def start_model_run(self, kind: str, *, n_plays: int, now: float | None = None) -> int:
+        """Record that a training of ``kind`` started; returns the run id."""
+        with self.transaction() as conn:
+            return conn.execute(
+                "INSERT INTO model_runs (kind, started_at, n_plays) VALUES (?, ?, ?)",
+                (kind, time.time() if now is None else now, int(n_plays)),
+            ).lastrowid
+
+    def finish_model_run(self, run_id: int, *, path: str | None = None, metrics: dict | None = None,
+                         error: str | None = None, now: float | None = None) -> None:
+        """Close a run with its output folder and metrics, or with the error that stopped it."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE model_runs SET finished_at = ?, path = ?, metrics = ?, error = ? WHERE id = ?",
+                (time.time() if now is None else now, path,
+                 None if metrics is None else json.dumps(metrics, default=float), error, run_id),
+            )
+
+    def model_runs(self, *, limit: int = 20) -> list[sqlite3.Row]:
+        """The latest runs, newest first."""
+        return self.execute("SELECT * FROM model_runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+
+    def last_model_run(self, *, ok_only: bool = True) -> sqlite3.Row | None:
+        """The latest finished run (without an error unless ``ok_only`` is False)."""
+        clause = "finished_at IS NOT NULL" + (" AND error IS NULL" if ok_only else "")
+        return self.execute(f"SELECT * FROM model_runs WHERE {clause} ORDER BY id DESC LIMIT 1").fetchone()
