@@ -12,7 +12,11 @@ $ErrorActionPreference = "Stop"
 Set-Location (Join-Path $PSScriptRoot "..")
 
 if ($Python -eq "") {
-    if (-not (Test-Path ".venv\Scripts\python.exe")) { py -3.11 -m venv .venv }
+    if (-not (Test-Path ".venv\Scripts\python.exe")) {
+        # The py launcher where there is one (python.org installs), else the python on PATH (CI).
+        if (Get-Command py -ErrorAction SilentlyContinue) { py -3.11 -m venv .venv } else { python -m venv .venv }
+        if ($LASTEXITCODE -ne 0) { throw "could not create .venv (Python 3.11+ needed)" }
+    }
     $Python = ".venv\Scripts\python.exe"
     & $Python -m pip install -q --upgrade pip
     & $Python -m pip install -q -e ".[build]"
