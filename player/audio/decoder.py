@@ -63,12 +63,23 @@ class Decoder:
         self._pending = np.zeros((0, channels), np.float32)
         self._resampler = None
         self._done = False
+        self._mem: np.ndarray | None = None  # whole-file int16 frames (MP3, see below)
+        self._mem_at = 0
         if not os.path.exists(self.path):
             raise DecodeError(f"file not found: {self.path}")
         try:
             self._sf = sf.SoundFile(self.path)
             self.samplerate = self._sf.samplerate
             self.duration = self._sf.frames / self.samplerate if self._sf.frames > 0 else duration_hint
+            if self._sf.format == "MP3":
+                # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros
+                # when an MP3 is read in several calls or after a seek (measured:
+                # a 3 s sine read in 4096-frame blocks lost 8000 frames), while a
+                # single whole-file read is right. So MP3s are decoded at once, as
+                # int16 (about 0.2 s and 32 MB for 3 minutes of stereo).
+                self._mem = _fit_channels(self._sf.read(dtype="int16", always_2d=True), self.channels)
+                self._sf.close()
+                self._sf = None
         except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
             ext = Path(self.path).suffix.lower().lstrip(".")
             if ext in audio_io.SOUNDFILE_EXTENSIONS:
@@ -110,6 +121,10 @@ class Decoder:
     def _raw_block(self, n: int) -> np.ndarray | None:
         """Up to ``n`` native frames [shape=(k, channels)], or None at the end."""
         try:
+            if self._mem is not None:
+                block = self._mem[self._mem_at:self._mem_at + n]
+                self._mem_at += len(block)
+                return block.astype(np.float32) / 32768.0 if len(block) else None
             if self._sf is not None:
                 block = self._sf.read(n, dtype="float32", always_2d=True)
                 return _fit_channels(block, self.channels) if len(block) else None
@@ -142,7 +157,9 @@ class Decoder:
         native = int(round(frame * self.samplerate / self.out_rate))
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
-        if self._sf is not None:
+        if self._mem is not None:
+            self._mem_at = native = min(native, len(self._mem))
+        elif self._sf is not None:
             if self._sf.frames > 0:
                 native = min(native, self._sf.frames)
             self._sf.seek(native)
@@ -163,6 +180,7 @@ class Decoder:
         self.frame = int(round(native * self.out_rate / self.samplerate))
 
     def close(self) -> None:
+        self._mem = None
         if self._sf is not None:
             self._sf.close()
         if self._fallback is not None:

@@ -1,0 +1,94 @@
+"""A PulseAudio null sink for the real-device tests, and a recorder of its monitor.
+
+``SEGUE_AUDIO_TESTS=1`` (CI) turns "no working device" into a failure instead of
+a skip. A sink already named by ``PULSE_SERVER`` (scripts/test.sh starts one) is
+reused; otherwise one is started with scripts/null-sink.sh and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+SCRIPT = ROOT / "scripts" / "null-sink.sh"
+RATE = 44100  # the null sink's default rate
+
+
+def _required() -> bool:
+    return os.environ.get("SEGUE_AUDIO_TESTS") == "1"
+
+
+def unavailable(reason: str):
+    """Fail in CI (SEGUE_AUDIO_TESTS=1), skip elsewhere."""
+    if _required():
+        pytest.fail(f"SEGUE_AUDIO_TESTS=1 but no audio device works: {reason}")
+    pytest.skip(f"no audio device: {reason}")
+
+
+def _has_null_sink(env: dict) -> bool:
+    try:
+        out = subprocess.run(["pactl", "list", "short", "sinks"], env=env, capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and "nullsink" in out.stdout
+
+
+def start_sink() -> tuple[dict, str | None]:
+    """Environment values of a running null sink, and its folder if we started it."""
+    if shutil.which("pactl") is None or shutil.which("pulseaudio") is None:
+        unavailable("pulseaudio/pactl not installed (scripts/setup-system.sh)")
+    if os.environ.get("PULSE_SERVER") and _has_null_sink(dict(os.environ)):
+        return {}, None
+    env = {k: v for k, v in os.environ.items() if k != "SEGUE_NULL_SINK_DIR"}
+    out = subprocess.run([str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        unavailable(f"scripts/null-sink.sh start failed: {out.stderr.strip()[-500:]}")
+    values = {}
+    for line in out.stdout.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        values[key] = value
+    return values, values.get("SEGUE_NULL_SINK_DIR")
+
+
+def stop_sink(folder: str) -> None:
+    subprocess.run([str(SCRIPT), "stop", folder], capture_output=True, timeout=30)
+
+
+def reinit_portaudio() -> None:
+    """PortAudio lists devices once; look again now that a sound server runs."""
+    import sounddevice as sd
+
+    sd._terminate()
+    sd._initialize()
+
+
+class MonitorRecorder:
+    """Records ``nullsink.monitor`` (what was played) with parecord, float32 stereo."""
+
+    def __init__(self, path: Path, *, rate: int = RATE):
+        self.path = path
+        self.rate = rate
+        self.proc = subprocess.Popen(
+            ["parecord", "--device=nullsink.monitor", "--raw", "--format=float32le",
+             f"--rate={rate}", "--channels=2", "--latency-msec=20", str(path)],
+            stderr=subprocess.PIPE)
+        time.sleep(0.3)
+        if self.proc.poll() is not None:
+            unavailable(f"parecord failed: {self.proc.stderr.read().decode()[-300:]}")
+
+    def stop(self) -> np.ndarray:
+        """Stop and return the recording [shape=(n, 2)]."""
+        time.sleep(0.3)
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.proc.stderr.close()
+        data = np.fromfile(self.path, dtype="<f4")
+        return data[: len(data) - len(data) % 2].reshape(-1, 2)

@@ -1,0 +1,102 @@
+import numpy as np
+import pytest
+
+from player.audio.base import Source
+from player.audio.ring import RingBuffer
+
+
+def frames(start, n):
+    col = np.arange(start, start + n, dtype=np.float32)
+    return np.stack([col, -col], axis=1)
+
+
+def test_push_and_render_wrap_around_in_order():
+    ring = RingBuffer(10, 2)
+    src = Source("x")
+    ring.mark(src)
+    out = np.zeros((4, 2), np.float32)
+    got = []
+    written = 0
+    for _ in range(8):  # pushes and reads cross the end of the array several times
+        written += ring.push(frames(written, min(6, ring.free())))
+        ring.render(out)
+        got.append(out.copy())
+    got = np.concatenate(got)
+    assert np.array_equal(got[:, 0], np.arange(len(got), dtype=np.float32))
+    assert np.array_equal(got[:, 1], -got[:, 0])
+    assert src.heard_frames == len(got)
+
+
+def test_push_never_overwrites_unread_frames():
+    ring = RingBuffer(8, 2)
+    assert ring.push(frames(0, 20)) == 8
+    assert ring.push(frames(8, 1)) == 0
+    out = np.zeros((8, 2), np.float32)
+    ring.render(out)
+    assert np.array_equal(out[:, 0], np.arange(8))
+
+
+def test_heard_frames_split_exactly_at_segment_boundary():
+    ring = RingBuffer(64, 2)
+    a, b = Source("a"), Source("b")
+    ring.mark(a)
+    ring.push(frames(0, 10))
+    ring.mark(b)
+    ring.push(frames(10, 7))
+    out = np.zeros((6, 2), np.float32)
+    for _ in range(3):
+        ring.render(out)
+    assert (a.heard_frames, b.heard_frames) == (10, 7)
+    assert ring.current_segment().source is b
+
+
+def test_underrun_counted_once_per_dry_spell_and_not_at_end_of_stream():
+    ring = RingBuffer(32, 2)
+    ring.mark(Source("a"))
+    out = np.zeros((4, 2), np.float32)
+    ring.render(out)  # nothing decoded yet: start-up silence, not an underrun
+    assert ring.underruns == 0
+    ring.push(frames(1, 6))
+    ring.render(out)
+    ring.render(out)  # 2 of 4 frames: the stream ran dry while playing
+    ring.render(out)
+    assert ring.underruns == 1
+    assert np.all(out == 0)
+    ring.push(frames(1, 8))
+    ring.render(out)
+    ring.end_of_stream = True
+    ring.render(out)
+    ring.render(out)
+    assert ring.underruns == 1
+
+
+def test_retract_only_before_the_consumer_reaches_it():
+    ring = RingBuffer(64, 2)
+    a, b = Source("a"), Source("b")
+    ring.mark(a)
+    ring.push(frames(0, 8))
+    seg_b = ring.mark(b)
+    ring.push(frames(8, 8))
+    out = np.zeros((4, 2), np.float32)
+    ring.render(out)
+    assert ring.retract(seg_b)
+    assert ring.write == 8 and [s.source for s in ring.segments] == [a]
+    seg_b = ring.mark(b)
+    ring.push(frames(8, 8))
+    ring.render(np.zeros((6, 2), np.float32))  # now 2 frames of b were heard
+    assert not ring.retract(seg_b)
+
+
+def test_render_is_silent_while_the_producer_holds_the_lock():
+    ring = RingBuffer(16, 2)
+    ring.mark(Source("a"))
+    ring.push(frames(1, 8))
+    out = np.ones((4, 2), np.float32)
+    with ring.lock:
+        assert ring.render(out) == 0
+    assert np.all(out == 0) and ring.read == 0
+
+
+def test_bad_size_is_a_named_error():
+    with pytest.raises(ValueError):
+        RingBuffer(0, 2)
