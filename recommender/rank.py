@@ -114,6 +114,12 @@ class Recommender:
         self.taste_f = _unit_rows((w[idx, None] * self.F[idx]).sum(0, keepdims=True))[0] if len(idx) \
             else np.zeros(self.F.shape[1], np.float32)
         personal = 0.6 * _z(self.E @ self.taste_e) + 0.4 * _z(self.F @ self.taste_f)
+        # Genre bucket and artist affinity: what the person plays minus what they skip.
+        for codes, weight in ((cat.bucket, 0.5), (cat.artist, 0.3)):
+            known = codes >= 0
+            if known.any():
+                aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
+                personal = personal + weight * _z(np.where(known, aff[np.maximum(codes, 0)], 0.0))
         if self.models.person is not None and self.models.item_factors is not None:
             personal = personal + _z(self.F_raw @ np.asarray(self.models.person, np.float32))
         if self.models.autorec is not None:
@@ -145,6 +151,9 @@ class Recommender:
         score = score + (0.3 + 1.2 * trust) * self.personal
         if len(kept):
             score = score + (0.2 + 0.8 * trust) * self._sequence_scores(kept)
+            last = kept[-1]
+            if cat.bucket[last] >= 0:       # stay in the current genre unless taste says otherwise
+                score = score + (0.5 - 0.3 * trust) * (cat.bucket == cat.bucket[last])
         else:
             score = score + 0.3 * (1 - trust) * self.prior_pop
         score = score - self._skip_penalty(skip_rows)

@@ -252,7 +252,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     _prune(root, keep={run.name, _previous(root)})
-    report("done", 1.0)
+    report("written", 1.0)
     return TrainResult(run, n_plays, metrics, trained, time.perf_counter() - t0)
 
 

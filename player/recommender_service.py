@@ -1,0 +1,217 @@
+"""The app's recommender: contract B (:class:`player.recommendations.RecommendationProvider`) for real.
+
+Builds a :class:`recommender.catalog.Catalog` from the store (tracks, the
+analysis's tags/embedding/bucket, the shipped priors, the play log), wraps it in a
+:class:`recommender.rank.Recommender` with the latest local models, and answers
+Up next, Radio, Discover and explanations. Qt-free: the UI calls it through
+``run_task`` on worker threads, so every method is thread-safe; a rebuild happens
+under a lock and the new recommender is swapped in with one assignment, so
+callers keep using the previous one until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from player import paths
+from player.recommendations import Rec, genre_bucket
+from recommender.catalog import Catalog, PlayLog
+from recommender.rank import Models, Recommender
+from recommender.train import TrainError, load_models, prior_factors
+
+log = logging.getLogger(__name__)
+
+
+def read_features(store, track_ids: np.ndarray):
+    """``(tags [n, 50] | None, embedding [n, d] | None, buckets list | None)`` aligned with ``track_ids``.
+
+    Uses the analysis's store reader (contract E) when it exists; tracks not
+    analysed get zero rows (the ranker treats them as unknown).
+    """
+    reader = getattr(store, "features", None)
+    if reader is None:
+        return None, None, None
+    try:
+        feats = reader()
+    except Exception:                     # analysis not run / schema mid-migration
+        log.exception("could not read track features")
+        return None, None, None
+    get = (lambda k: feats.get(k)) if isinstance(feats, dict) else (lambda k: getattr(feats, k, None))
+    ids = get("track_ids")
+    if ids is None or len(ids) == 0:
+        return None, None, None
+    ids = np.asarray(ids, np.int64)
+    pos = {int(t): i for i, t in enumerate(ids)}
+    where = np.array([pos.get(int(t), -1) for t in track_ids], np.int64)
+    have = where >= 0
+
+    def spread(arr):
+        if arr is None:
+            return None
+        arr = np.asarray(arr, np.float32)
+        out = np.zeros((len(track_ids), arr.shape[1]), np.float32)
+        out[have] = arr[where[have]]
+        return out
+
+    raw_buckets = get("buckets") if get("buckets") is not None else get("bucket")
+    buckets = None
+    if raw_buckets is not None:
+        buckets = [raw_buckets[w] if w >= 0 else None for w in where]
+    return spread(get("tags")), spread(get("embedding")), buckets
+
+
+def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
+    """The catalogue of playable tracks with features, priors and plays; and the prior factors."""
+    rows = store.tracks()
+    ids = np.array([r["id"] for r in rows], np.int64)
+    artists = [r["artist"] or r["albumartist"] for r in rows]
+    titles = [r["title"] for r in rows]
+    tags, emb, buckets = read_features(store, ids)
+    genre = [genre_bucket(r["genre"]) for r in rows]
+    if buckets is None:
+        buckets = genre
+    else:                                 # unanalysed tracks fall back to their genre tag
+        buckets = [b or g for b, g in zip(buckets, genre)]
+    prior = None
+    if priors is not None and len(rows):
+        prior, _ = prior_factors(priors, artists, titles, tags)
+    cat = Catalog.build(track_ids=ids, artists=artists, albums=[r["album"] for r in rows], titles=titles,
+                        durations=[r["duration"] for r in rows], embedding=emb, tags=tags,
+                        buckets=buckets, factors=prior, plays=PlayLog.from_rows(store.plays()))
+    return cat, prior
+
+
+def load_shipped_priors():
+    """The shipped CF priors, or None when they are not installed (audio-only cold start)."""
+    try:
+        from recommender.models.priors import PriorsError, load_priors
+    except ImportError:
+        return None
+    try:
+        return load_priors(paths.shipped_models_dir())
+    except (PriorsError, OSError, ValueError) as exc:
+        log.warning("no CF priors: %s", exc)
+        return None
+
+
+class RecommenderService:
+    """Up next, Radio, Discover and reasons from the person's own library and plays."""
+
+    def __init__(self, store, *, models_dir: str | Path | None = None, priors="shipped"):
+        self.store = store
+        self.models_dir = Path(models_dir) if models_dir else paths.local_models_dir()
+        self._priors_arg = priors
+        self._priors_loaded = priors != "shipped"
+        self._lock = threading.RLock()
+        self._rec: Recommender | None = None
+        self._plays_seen = -1
+        self._dirty = True
+
+    @property
+    def priors(self):
+        """The shipped priors (loaded on first use, on a worker: never on the GUI thread)."""
+        if not self._priors_loaded:
+            self._priors_arg = load_shipped_priors()
+            self._priors_loaded = True
+        return self._priors_arg
+
+    # -- state ------------------------------------------------------------------
+    def recommender(self) -> Recommender:
+        """The current recommender, rebuilt first if the library or the plays changed."""
+        rec = self._rec
+        if rec is not None and not self._dirty and self.store.play_count() == self._plays_seen:
+            return rec
+        with self._lock:
+            if self._rec is None or self._dirty:
+                self._rebuild()
+            elif self.store.play_count() != self._plays_seen:
+                self._refresh_plays()
+            return self._rec
+
+    def _rebuild(self) -> None:
+        cat, _ = build_catalog(self.store, priors=self.priors)
+        self._rec = Recommender(cat, self._load_models(cat))
+        self._plays_seen = len(cat.plays)
+        self._dirty = False
+
+    def _refresh_plays(self) -> None:
+        plays = self.store.plays()
+        rec = self._rec
+        rec.catalog.set_plays(PlayLog.from_rows(plays))
+        rec.refresh()
+        self._plays_seen = len(plays)
+
+    def _load_models(self, cat: Catalog) -> Models:
+        try:
+            return load_models(self.models_dir, cat)
+        except TrainError:
+            log.exception("local models unreadable; using priors and audio")
+            return Models()
+
+    def invalidate(self) -> None:
+        """The library changed (scan, analysis): rebuild on the next call."""
+        self._dirty = True
+
+    def reload_models(self) -> dict:
+        """Load the latest local models and swap them in; the old ones serve until then."""
+        with self._lock:
+            rec = self._rec
+            if rec is None or self._dirty:
+                self._rebuild()
+            else:
+                self._refresh_plays()
+                self._rec = Recommender(rec.catalog, self._load_models(rec.catalog))
+            return self._rec.models.info
+
+    def on_player_event(self, event: str, data: dict) -> None:
+        """A :class:`player.playback.Player` listener: plays change the person's taste."""
+        if event == "track_ended":
+            self._plays_seen = -1          # next call refreshes the plays (cheap)
+
+    def forget_history(self) -> None:
+        """Delete every play, session, training record and the local models trained from them."""
+        with self._lock:
+            self.store.forget_history()
+            if self.models_dir.exists():
+                for child in self.models_dir.iterdir():
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            self._rec, self._dirty = None, True
+
+    # -- contract B -------------------------------------------------------------
+    def _session_skips(self, session_track_ids: list[int]) -> list[int]:
+        """Tracks of this session the person skipped early (they push Up next away)."""
+        rec = self.recommender()
+        p = rec.catalog.plays
+        if not len(p) or not session_track_ids:
+            return []
+        last = p.session_id[-1]
+        mask = (p.session_id == last) & (p.feedback() < 0)
+        return [int(t) for t in p.track_id[mask] if int(t) in set(session_track_ids)]
+
+    def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset()) -> list[Rec]:
+        rec = self.recommender()
+        skipped = self._session_skips(list(session_track_ids))
+        got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped)
+        ctx = f"after:{session_track_ids[-1]}" if session_track_ids else ""
+        return [Rec(t, rec.explain(t, ctx), s) for t, s in got]
+
+    def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
+              skipped: list[int] = ()) -> list[Rec]:
+        rec = self.recommender()
+        if rec.catalog.row(seed_track_id) < 0:
+            return []
+        got = rec.radio(seed_track_id, k, exclude=list(exclude), skipped=list(skipped))
+        return [Rec(t, rec.explain(t, f"radio:{seed_track_id}"), s) for t, s in got]
+
+    def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
+        rec = self.recommender()
+        return {b: [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in row]
+                for b, row in rec.discover(k_per_bucket).items()}
+
+    def explain(self, track_id: int, context: str = "") -> str:
+        return self.recommender().explain(track_id, context)

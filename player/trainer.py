@@ -1,0 +1,175 @@
+"""Background training of the local models: after N new plays, or when the player is idle.
+
+Qt-free. :meth:`Trainer.train_now` does one run synchronously (catalogue from the
+store, :func:`recommender.train.train_local`, a ``model_runs`` row, then the
+service swaps the new models in). :meth:`Trainer.maybe_train` decides whether a
+run is due and hands it to ``submit`` — in the app
+``lambda fn: run_task(fn, pool=training_pool())`` (a single-thread pool), else a
+daemon thread — so it never blocks the caller. The training thread lowers its own
+CPU priority (Linux: per-thread nice 19) so playback and the window stay smooth.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from player import paths
+
+log = logging.getLogger(__name__)
+
+KIND = "local"
+
+
+class Trainer:
+    """Decides when to retrain and runs trainings one at a time.
+
+    Parameters
+    ----------
+    store : player.store.Store
+    service : player.recommender_service.RecommenderService or None (its models are swapped after a run)
+    every_n_plays : new plays that trigger a run
+    idle_s : with at least one new play, a run also starts after this long without playback
+    submit : ``fn(callable)`` that runs the callable in the background; default a daemon thread
+    """
+
+    def __init__(self, store, service=None, *, every_n_plays: int = 20, idle_s: float = 300.0,
+                 models_dir: str | Path | None = None, submit: Callable | None = None,
+                 session_model: bool = True):
+        self.store = store
+        self.service = service
+        self.every_n_plays = every_n_plays
+        self.idle_s = idle_s
+        self.models_dir = Path(models_dir) if models_dir else paths.local_models_dir()
+        self.submit = submit or self._thread_submit
+        self.session_model = session_model
+        self._running = threading.Lock()
+        self._listeners: list[Callable[[dict], None]] = []
+        self.last_activity = time.time()
+        self.state: dict = {"state": "idle", "stage": "", "fraction": 0.0}
+
+    # -- status ---------------------------------------------------------------
+    def add_listener(self, fn: Callable[[dict], None]) -> None:
+        """``fn(state)`` on every progress change, from the training thread."""
+        self._listeners.append(fn)
+
+    def _set(self, **state) -> None:
+        self.state = {**self.state, **state}
+        for fn in list(self._listeners):
+            try:
+                fn(dict(self.state))
+            except Exception:
+                log.exception("trainer listener failed")
+
+    def plays_since_last_run(self) -> int:
+        last = self.store.last_model_run(ok_only=False)
+        done = last["n_plays"] if last is not None and last["n_plays"] is not None else 0
+        return max(0, self.store.play_count() - done)
+
+    @property
+    def running(self) -> bool:
+        return self._running.locked()
+
+    # -- deciding -------------------------------------------------------------
+    def due(self, *, now: float | None = None) -> bool:
+        """A run is due after ``every_n_plays`` new plays, or idle time with any new play."""
+        new = self.plays_since_last_run()
+        if new >= self.every_n_plays:
+            return True
+        idle = (now or time.time()) - self.last_activity >= self.idle_s
+        return new > 0 and idle
+
+    def on_player_event(self, event: str, data: dict) -> None:
+        """A Player listener: counts plays and starts a run when one is due."""
+        if event in ("track_started", "track_ended", "state_changed"):
+            self.last_activity = time.time()
+        if event == "track_ended":
+            self.maybe_train()
+
+    def maybe_train(self, *, now: float | None = None):
+        """Submit a run if one is due and none is running; returns what ``submit`` returned."""
+        if self.running or not self.due(now=now):
+            return None
+        return self.submit(self._background_run)
+
+    # -- running --------------------------------------------------------------
+    def _background_run(self, *args):
+        _lower_thread_priority()
+        return self.train_now()
+
+    def train_now(self, progress: Callable[[str, float], None] | None = None):
+        """One training run, synchronously. Returns the TrainResult, or None if one is running."""
+        if not self._running.acquire(blocking=False):
+            return None
+        try:
+            return self._train(progress)
+        finally:
+            self._running.release()
+
+    def _train(self, progress):
+        from player.recommender_service import build_catalog, load_shipped_priors
+        from recommender.train import train_local
+
+        def report(stage: str, fraction: float) -> None:
+            self._set(state="training", stage=stage, fraction=fraction)
+            if progress is not None:
+                progress(stage, fraction)
+
+        report("reading plays", 0.0)
+        priors = self.service.priors if self.service is not None else load_shipped_priors()
+        cat, prior = build_catalog(self.store, priors=priors)
+        run_id = self.store.start_model_run(KIND, n_plays=len(cat.plays))
+        try:
+            result = train_local(self.models_dir, cat, prior=prior, progress=report,
+                                 session_model=self.session_model)
+        except Exception as exc:
+            log.exception("training failed; the previous models stay in use")
+            self.store.finish_model_run(run_id, error=f"{type(exc).__name__}: {exc}")
+            self._set(state="error", stage=str(exc), fraction=0.0)
+            raise
+        self.store.finish_model_run(run_id, path=str(result.path) if result.path else None,
+                                    metrics={**result.metrics, "models": result.trained})
+        if self.service is not None and result.path is not None:
+            report("loading", 0.95)
+            self.service.reload_models()
+        self._set(state="idle", stage="done", fraction=1.0, last_trained_at=time.time(),
+                  metrics=result.metrics)
+        return result
+
+    def _thread_submit(self, fn):
+        def run():
+            try:
+                fn()
+            except Exception:          # already logged and recorded in model_runs
+                pass
+
+        t = threading.Thread(target=run, name="segue-trainer", daemon=True)
+        t.start()
+        return t
+
+    def watch_idle(self, *, every_s: float = 60.0) -> threading.Event:
+        """Check every ``every_s`` whether an idle-time run is due; set the returned event to stop."""
+        stop = threading.Event()
+
+        def loop():
+            while not stop.wait(every_s):
+                try:
+                    self.maybe_train()
+                except Exception:
+                    log.exception("idle training check failed")
+
+        threading.Thread(target=loop, name="segue-trainer-idle", daemon=True).start()
+        return stop
+
+
+def _lower_thread_priority() -> None:
+    """Nice 19 for the calling thread only (Linux); elsewhere nothing."""
+    try:
+        if hasattr(os, "setpriority") and hasattr(threading, "get_native_id") and os.uname().sysname == "Linux":
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (OSError, AttributeError):
+        pass

@@ -1,0 +1,119 @@
+"""The app's recommender over a real store: cold start, plays through the store, models, forgetting."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from player import paths
+from player.recommendations import Rec, RecommendationProvider
+from player.recommender_service import RecommenderService
+from player.trainer import Trainer
+
+GENRES = ["Rock", "Jazz", "Ambient", "Hip-Hop"]
+PER = 24
+
+
+def fill_library(store):
+    """96 tracks: 4 genres x 6 artists x 4 tracks, 200 s each."""
+    rows = []
+    for g, genre in enumerate(GENRES):
+        for i in range(PER):
+            rows.append({"path": f"/music/{genre}/{i:02d}.flac", "size": 1000, "mtime_ns": 1,
+                         "title": f"{genre} song {i}", "artist": f"{genre} Artist {i % 6}",
+                         "album": f"{genre} Album {i % 6}", "genre": genre, "duration": 200.0})
+    store.upsert_tracks(rows)
+    return {r["title"]: r["id"] for r in store.tracks()}, {r["id"]: r["genre"] for r in store.tracks()}
+
+
+def listen(store, track_id, *, skip=False, now):
+    play = store.start_play(track_id, source="up_next", track_ms=200_000, now=now)
+    store.end_play(play, "skipped" if skip else "finished", 4_000 if skip else 200_000, now=now + 1)
+
+
+def test_is_a_provider_and_cold_radio_stays_in_genre(store):
+    ids, genre = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    assert isinstance(service, RecommendationProvider)
+    seed = ids["Jazz song 3"]
+    recs = service.radio(seed, 10, exclude={seed})
+    assert len(recs) == 10 and all(isinstance(r, Rec) for r in recs)
+    assert seed not in {r.track_id for r in recs}
+    assert sum(genre[r.track_id] == "Jazz" for r in recs) >= 8
+    assert all(r.reason for r in recs)
+    assert service.radio(10**9, 5) == []
+
+
+def test_plays_through_the_store_shift_up_next_and_discover(store):
+    ids, genre = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    seed = ids["Rock song 0"]
+    before = [genre[r.track_id] for r in service.up_next([seed], 10)]
+    t = 1_700_000_000.0
+    for rnd in range(3):
+        for i in range(PER // 2):          # half of the hip-hop tracks: the rest is new to them
+            listen(store, ids[f"Hip-Hop song {i}"], now=t)
+            t += 210
+        for i in range(6):
+            listen(store, ids[f"Rock song {i + 6 * rnd}"], skip=True, now=t)
+            t += 10
+    after = [genre[r.track_id] for r in service.up_next([seed], 10)]
+    assert after.count("Hip-Hop") > before.count("Hip-Hop")
+    assert after.count("Rock") < before.count("Rock")
+    rows = service.discover(4)
+    assert list(rows)[0] == "Hip-Hop"           # their bucket first, with tracks not played yet
+    played = {ids[f"Hip-Hop song {i}"] for i in range(PER // 2)}
+    assert len(rows["Hip-Hop"]) == 4 and not {r.track_id for r in rows["Hip-Hop"]} & played
+    assert any("you played" in r.reason for r in service.up_next([seed], 10))
+
+
+def test_trainer_models_are_swapped_in_and_forget_deletes_them(store):
+    ids, genre = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    service.up_next([], 5)
+    t = 1_700_000_000.0
+    for s in range(12):
+        for i in range(8):
+            listen(store, ids[f"Jazz song {(s + i) % PER}"], now=t)
+            t += 210
+        t += 3600                         # a new session
+    trainer = Trainer(store, service, every_n_plays=10, session_model=False)
+    result = trainer.train_now()
+    assert result.path.parent == paths.local_models_dir()
+    assert service.recommender().models.item_factors is not None
+    assert store.last_model_run()["n_plays"] == 96
+    # Calls keep working while models reload on another thread.
+    errors = []
+
+    def hammer():
+        try:
+            for _ in range(20):
+                assert len(service.up_next([ids["Jazz song 1"]], 5)) == 5
+        except Exception as exc:   # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for _ in range(3):
+        service.reload_models()
+    for th in threads:
+        th.join()
+    assert not errors
+    service.forget_history()
+    assert store.play_count() == 0 and not any(paths.local_models_dir().iterdir())
+    assert service.recommender().models.item_factors is None
+    assert len(service.up_next([ids["Jazz song 1"]], 5)) == 5
+
+
+@pytest.mark.parametrize("n_plays", [0, 1])
+def test_tiny_histories_work(store, n_plays):
+    ids, _ = fill_library(store)
+    for i in range(n_plays):
+        listen(store, ids["Rock song 1"], now=1_700_000_000.0)
+    service = RecommenderService(store, priors=None)
+    result = Trainer(store, service).train_now()
+    assert (result.path is None) == (n_plays == 0)
+    assert len(service.up_next([ids["Rock song 1"]], 5)) == 5
+    assert sum(len(v) for v in service.discover(3).values()) > 0
