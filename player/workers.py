@@ -143,6 +143,11 @@ def training_pool() -> QThreadPool:
     return _single("training")
 
 
+def player_pool() -> QThreadPool:
+    """One thread: playback commands, in order (they open files and log plays)."""
+    return _single("player")
+
+
 def wait_all(timeout_ms: int = 5000) -> bool:
     """Wait for every pool to drain (at exit and in tests); True if all finished."""
     ok = True

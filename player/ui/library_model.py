@@ -1,0 +1,230 @@
+"""The library table: every track in memory as columns, filtered and sorted without SQL.
+
+:func:`load_library` runs on a worker (it reads the store); :class:`LibraryModel`
+keeps the columns and a ``visible`` array of row numbers (sorted order, filtered).
+Searching 100,000 tracks is a substring test over one precomputed lower-case string
+per track; a query that extends the previous one only re-tests the rows still shown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+# (key, header); keys are store column names.
+COLUMNS: list[tuple[str, str]] = [
+    ("track_no", "#"), ("title", "Title"), ("artist", "Artist"), ("album", "Album"),
+    ("genre", "Genre"), ("year", "Year"), ("duration", "Time"),
+]
+_TEXT = ("title", "artist", "album", "genre")
+_NUMBERS = ("track_no", "year", "duration")
+TRACK_ID_ROLE = Qt.UserRole + 1
+
+
+def format_duration(seconds: float) -> str:
+    if not seconds or seconds != seconds or seconds < 0:
+        return ""
+    s = int(round(seconds))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+@dataclass
+class LibraryData:
+    """Column arrays for the whole library, in library order."""
+
+    ids: np.ndarray                               # int64 [shape=(n,)]
+    text: dict[str, list[str]]                    # title/artist/album/genre
+    numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float)
+    search: list[str]                             # casefolded "title artist album genre"
+    _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def from_rows(cls, rows) -> "LibraryData":
+        """From ``sqlite3.Row``s or dicts with the store's column names."""
+        ids = np.fromiter((r["id"] for r in rows), dtype=np.int64, count=len(rows))
+        text = {k: [r[k] or "" for r in rows] for k in _TEXT}
+        numbers = {k: np.fromiter((r[k] or 0 for r in rows), dtype=np.int32, count=len(rows))
+                   for k in ("track_no", "year")}
+        numbers["duration"] = np.fromiter((r["duration"] or 0.0 for r in rows), dtype=np.float64,
+                                          count=len(rows))
+        search = [f"{a}\t{b}\t{c}\t{d}".casefold()
+                  for a, b, c, d in zip(text["title"], text["artist"], text["album"], text["genre"])]
+        return cls(ids, text, numbers, search)
+
+    def position(self, track_id: int) -> int | None:
+        """Index of ``track_id`` in the columns, or None (the map is built once)."""
+        if "_pos" not in self.__dict__:
+            self._pos = {t: i for i, t in enumerate(self.ids.tolist())}
+        return self._pos.get(track_id)
+
+    def info(self, track_id: int) -> tuple[str, str, str] | None:
+        """``(title, artist, album)`` of a loaded track."""
+        i = self.position(track_id)
+        if i is None:
+            return None
+        return self.text["title"][i], self.text["artist"][i], self.text["album"][i]
+
+    def sort_key(self, key: str) -> np.ndarray:
+        """Ranks for sorting by ``key`` (computed once per column)."""
+        cached = self._sort_keys.get(key)
+        if cached is None:
+            if key in self.numbers:
+                values = self.numbers[key]
+            else:
+                values = np.array([s.casefold() for s in self.text[key]])
+            cached = np.argsort(values, kind="stable")
+            self._sort_keys[key] = cached
+        return cached
+
+
+def load_library(store) -> LibraryData:
+    """Read every playable track (call on a worker thread)."""
+    data = LibraryData.from_rows(store.tracks())
+    data.position(-1)      # build the id map here, not on the GUI thread
+    return data
+
+
+def _empty() -> LibraryData:
+    return LibraryData.from_rows([])
+
+
+class LibraryModel(QAbstractTableModel):
+    """Rows are ``visible[row]`` -> index into :class:`LibraryData`."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.data_ = _empty()
+        self._order = np.zeros(0, dtype=np.int64)     # all rows in sort order
+        self.visible = np.zeros(0, dtype=np.int64)
+        self._terms: list[str] = []
+        self._sort = (-1, Qt.AscendingOrder)
+        self.playing_id: int | None = None
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- loading -------------------------------------------------------
+    def set_library(self, data: LibraryData) -> None:
+        """Replace the whole library (keeps the search and the sort)."""
+        self.beginResetModel()
+        self.data_ = data
+        self._order = self._sorted_order()
+        self.visible = self._filtered(self._order, self._terms)
+        self.endResetModel()
+
+    def _sorted_order(self) -> np.ndarray:
+        column, order = self._sort
+        if column < 0 or not len(self.data_):
+            return np.arange(len(self.data_), dtype=np.int64)
+        ranks = self.data_.sort_key(COLUMNS[column][0])
+        return ranks[::-1].copy() if order == Qt.DescendingOrder else ranks
+
+    def _filtered(self, candidates: np.ndarray, terms: list[str]) -> np.ndarray:
+        if not terms:
+            return candidates
+        search = self.data_.search
+        keep = candidates.tolist()
+        # One pass per word, longest (most selective) first: each pass tests fewer rows.
+        for t in sorted(set(terms), key=len, reverse=True):
+            keep = [i for i in keep if t in search[i]]
+        return np.array(keep, dtype=np.int64)
+
+    def _relayout(self, new_visible: np.ndarray) -> None:
+        """Swap in a new row list, keeping selection and current row on the same tracks."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.visible
+        persistent = self.persistentIndexList()
+        self.visible = new_visible
+        if persistent:
+            pos = np.full(len(self.data_), -1, dtype=np.int64)
+            pos[new_visible] = np.arange(len(new_visible))
+            new_indexes = []
+            for idx in persistent:
+                row = int(pos[old[idx.row()]]) if 0 <= idx.row() < len(old) else -1
+                new_indexes.append(self.index(row, idx.column()) if row >= 0 else QModelIndex())
+            self.changePersistentIndexList(persistent, new_indexes)
+        self.layoutChanged.emit()
+
+    # -- search and sort ----------------------------------------------
+    def set_filter(self, text: str) -> None:
+        """Show tracks whose title/artist/album/genre contain every word of ``text``."""
+        terms = text.casefold().split()
+        if terms == self._terms:
+            return
+        old = self._terms
+        narrowing = bool(old) and len(terms) >= len(old) and all(
+            any(o in t for t in terms) for o in old)
+        candidates = self.visible if narrowing else self._order
+        self._terms = terms
+        self._relayout(self._filtered(candidates, terms))
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
+        self._sort = (column, order)
+        self._order = self._sorted_order()
+        self._relayout(self._filtered(self._order, self._terms))
+
+    # -- lookups -------------------------------------------------------
+    def track_id(self, row: int) -> int:
+        return int(self.data_.ids[self.visible[row]])
+
+    def visible_ids(self) -> list[int]:
+        return self.data_.ids[self.visible].tolist()
+
+    def row_of(self, track_id: int) -> int:
+        """The visible row showing ``track_id``, or -1."""
+        base = self.data_.position(track_id)
+        if base is None:
+            return -1
+        hits = np.flatnonzero(self.visible == base)
+        return int(hits[0]) if len(hits) else -1
+
+    def set_playing(self, track_id: int | None) -> None:
+        for tid in (self.playing_id, track_id):
+            row = self.row_of(tid) if tid is not None else -1
+            self.playing_id = track_id
+            if row >= 0:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1), [Qt.FontRole])
+
+    # -- Qt model API --------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.visible)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return COLUMNS[section][1]
+        if orientation == Qt.Horizontal and role == Qt.TextAlignmentRole and COLUMNS[section][0] in _NUMBERS:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        return None
+
+    def flags(self, index):
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemNeverHasChildren
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        i = int(self.visible[index.row()])
+        key = COLUMNS[index.column()][0]
+        if role == Qt.DisplayRole:
+            if key in _TEXT:
+                return self.data_.text[key][i]
+            if key == "duration":
+                return format_duration(float(self.data_.numbers["duration"][i]))
+            value = int(self.data_.numbers[key][i])
+            return str(value) if value else ""
+        if role == Qt.TextAlignmentRole and key in _NUMBERS:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.FontRole and self.playing_id is not None and int(self.data_.ids[i]) == self.playing_id:
+            return self._bold
+        if role == TRACK_ID_ROLE:
+            return int(self.data_.ids[i])
+        if role == Qt.ToolTipRole and key in _TEXT:
+            return self.data_.text[key][i] or None
+        return None

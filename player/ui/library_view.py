@@ -1,0 +1,133 @@
+"""The library tab: a search box over a sortable, multi-select track table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
+    QWidget,
+)
+
+from player.ui.library_model import COLUMNS, LibraryModel
+
+QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
+_WIDTHS = {"track_no": 44, "title": 300, "artist": 200, "album": 220, "genre": 110, "year": 56, "duration": 64}
+
+
+class LibraryTable(QTableView):
+    activated_rows = Signal(int)   # Enter / Return on the current row
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentIndex().isValid():
+            self.activated_rows.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
+
+
+class LibraryView(QWidget):
+    play_requested = Signal(list, int, str)   # track ids, start index, source
+    radio_requested = Signal(int)
+    enqueue_requested = Signal(list)
+    play_next_requested = Signal(list)
+
+    def __init__(self, model: LibraryModel, parent=None):
+        super().__init__(parent)
+        self.model = model
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search title, artist, album, genre   (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.count = QLabel()
+        self.count.setObjectName("hint")
+        self.table = LibraryTable()
+        self.table.setModel(model)
+        t = self.table
+        t.setSelectionBehavior(QAbstractItemView.SelectRows)
+        t.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        t.setSortingEnabled(True)
+        t.sortByColumn(-1, Qt.AscendingOrder)      # library order until a header is clicked
+        t.setAlternatingRowColors(True)
+        t.setShowGrid(False)
+        t.setWordWrap(False)
+        t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        t.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
+        vh = t.verticalHeader()
+        vh.setVisible(False)
+        # Fixed row heights: the view never measures 100,000 rows.
+        vh.setSectionResizeMode(QHeaderView.Fixed)
+        vh.setDefaultSectionSize(t.fontMetrics().height() + 8)
+        hh = t.horizontalHeader()
+        hh.setSectionsMovable(True)
+        hh.setHighlightSections(False)
+        hh.setStretchLastSection(False)
+        hh.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        for i, (key, _) in enumerate(COLUMNS):
+            hh.resizeSection(i, _WIDTHS.get(key, 120))
+        t.setContextMenuPolicy(Qt.CustomContextMenu)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addLayout(top)
+        layout.addWidget(t, 1)
+
+        self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self._play_first_match)
+        t.doubleClicked.connect(lambda index: self._play_from(index.row()))
+        t.activated_rows.connect(self._play_from)
+        t.customContextMenuRequested.connect(self._menu)
+        model.modelReset.connect(self._update_count)
+        model.layoutChanged.connect(self._update_count)
+        self._update_count()
+
+    def _filter(self, text: str) -> None:
+        self.model.set_filter(text)
+
+    def _update_count(self) -> None:
+        shown, total = self.model.rowCount(), len(self.model.data_)
+        self.count.setText(f"{shown:,} of {total:,} tracks" if shown != total else f"{total:,} tracks")
+
+    def _source(self) -> str:
+        return "search" if self.search.text().strip() else "library"
+
+    def _play_from(self, row: int) -> None:
+        if 0 <= row < self.model.rowCount():
+            end = min(self.model.rowCount(), row + 1 + QUEUE_AHEAD)
+            ids = [self.model.track_id(r) for r in range(row, end)]
+            self.play_requested.emit(ids, 0, self._source())
+
+    def _play_first_match(self) -> None:
+        if self.model.rowCount():
+            self._play_from(0)
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.track_id(r) for r in rows]
+
+    def _menu(self, pos) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        ids = self.selected_ids() or [self.model.track_id(index.row())]
+        here = self.model.track_id(index.row())
+        menu = QMenu(self)
+        menu.addAction("Play", lambda: self.play_requested.emit(ids, 0, self._source()))
+        menu.addAction("Play next", lambda: self.play_next_requested.emit(ids))
+        menu.addAction("Add to Up next", lambda: self.enqueue_requested.emit(ids))
+        menu.addSeparator()
+        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(here))
+        self.last_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def keyPressEvent(self, event) -> None:
+        if event.matches(QKeySequence.Cancel) and self.search.text():
+            self.search.clear()
+            self.table.setFocus()
+            return
+        super().keyPressEvent(event)

@@ -1,0 +1,332 @@
+"""The main window: now-playing bar, Library / Discover tabs, Up next, status bar.
+
+Everything slow runs through :func:`player.workers.run_task`; the GUI thread reads
+the library from memory and talks to the player through :class:`PlayerBridge`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from player import paths
+from player.recommendations import LibraryRecommendations, RecommendationProvider
+from player.ui.discover_panel import DiscoverPanel
+from player.ui.library_model import LibraryData, LibraryModel, load_library
+from player.ui.library_view import LibraryView
+from player.ui.playback_mixin import PlaybackMixin
+from player.ui.queue_panel import UpNextPanel
+from player.ui.status_tasks import TaskStatus
+from player.ui.transport import TransportBar
+from player.ui.welcome import WelcomePage
+from player.workers import db_write_pool, run_task
+
+log = logging.getLogger(__name__)
+DISCOVER_PER_BUCKET = 14
+SCAN_REFRESH_MS = 1000
+
+
+@dataclass
+class Station:
+    """A radio station in progress: its seed and what was skipped inside it."""
+
+    seed: int
+    skipped: list[int] = field(default_factory=list)
+
+
+class MainWindow(PlaybackMixin, QMainWindow):
+    library_loaded = Signal()
+    player_ready = Signal()
+    scan_finished = Signal(object)      # ScanProgress or the exception
+    settings_saved = Signal()
+
+    def __init__(self, store, *, player=None, engine_factory=None,
+                 provider: RecommendationProvider | None = None, settings_file: str | None = None):
+        super().__init__()
+        self.setWindowTitle("Segue")
+        self.store = store
+        self.provider = provider or LibraryRecommendations(store)
+        self.engine_factory = engine_factory
+        self.model = LibraryModel(self)
+        self.library = LibraryView(self.model)
+        self.discover = DiscoverPanel()
+        self.up_next = UpNextPanel()
+        self.transport = TransportBar()
+        self.tasks = TaskStatus()
+        self.welcome = WelcomePage()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.library, "Library")
+        self.tabs.addTab(self.discover, "Discover")
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.addWidget(self.tabs)
+        self.splitter.addWidget(self.up_next)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 300])
+        body = QWidget()
+        column = QVBoxLayout(body)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.transport)
+        column.addWidget(self.splitter, 1)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(body)
+        self.stack.addWidget(self.welcome)
+        self.setCentralWidget(self.stack)
+        self.counts = QLabel()
+        self.statusBar().addWidget(self.counts)
+        self.statusBar().addPermanentWidget(self.tasks)
+
+        self._settings = QSettings(settings_file or str(paths.data_dir() / "window.ini"), QSettings.IniFormat)
+        self._started = False
+        self._loading = False
+        self._reload_again = False
+        self._scan = None
+        self._scan_timer = QTimer(self, interval=SCAN_REFRESH_MS)
+        self._scan_timer.timeout.connect(self.reload_library)
+        self._build_actions()
+        self._connect()
+        self._init_playback(player)
+        self.restore_layout()
+
+    # -- set-up ----------------------------------------------------------
+    def _build_actions(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        file.addAction("&Rescan library", self.rescan)
+        file.addAction("&Settings…", self.open_settings, QKeySequence.Preferences)
+        file.addSeparator()
+        file.addAction("&Quit", self.close, QKeySequence.Quit)
+        play = self.menuBar().addMenu("&Playback")
+        self.act_play = play.addAction("Play / pause", self.toggle_play)
+        self.act_play.setShortcut(Qt.Key_Space)
+        play.addAction("Next", self.next_track, QKeySequence("Ctrl+Right"))
+        play.addAction("Previous", self.previous_track, QKeySequence("Ctrl+Left"))
+        play.addAction("Stop", self.stop)
+        play.addSeparator()
+        play.addAction("Start radio from this song", self.radio_from_current)
+        self.addActions(play.actions())
+        find = QAction("Search", self, shortcut=QKeySequence.Find, triggered=self.library_search)
+        self.addAction(find)
+        media = {Qt.Key_MediaTogglePlayPause: self.toggle_play, Qt.Key_MediaPlay: self.toggle_play,
+                 Qt.Key_MediaPause: self.pause, Qt.Key_MediaNext: self.next_track,
+                 Qt.Key_MediaPrevious: self.previous_track, Qt.Key_MediaStop: self.stop}
+        self._media_shortcuts = [QShortcut(QKeySequence(k), self, fn) for k, fn in media.items()]
+
+    def _connect(self) -> None:
+        self.welcome.start_scan.connect(self.start_first_scan)
+        self.library.play_requested.connect(self.play_ids)
+        self.library.radio_requested.connect(self.start_radio)
+        self.library.enqueue_requested.connect(self.enqueue)
+        self.library.play_next_requested.connect(self.play_next)
+        self.discover.play.connect(lambda bucket, ids, start: self.play_ids(ids[start:], 0, "discover"))
+        self.discover.radio_requested.connect(self.start_radio)
+        self.discover.refresh_requested.connect(self.refresh_discover)
+        self.up_next.radio_requested.connect(self.start_radio)
+        self.transport.radio.connect(self.radio_from_current)
+        self.tabs.currentChanged.connect(lambda i: self.refresh_discover() if i == 1 else None)
+
+    def library_search(self) -> None:
+        self.tabs.setCurrentWidget(self.library)
+        self.library.focus_search()
+
+    # -- start-up and library loading -------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._started:
+            self._started = True
+            QTimer.singleShot(0, self._startup)
+
+    def _startup(self) -> None:
+        store = self.store
+
+        def look():
+            return len(store.folders()), load_library(store)
+
+        run_task(look, self._first_load, name="load-library")
+        self._loading = True
+        self._start_player()
+
+    def _first_load(self, result, error) -> None:
+        self._loading = False
+        if error is not None:
+            raise error
+        n_folders, data = result
+        if n_folders == 0 and len(data) == 0:
+            self.stack.setCurrentWidget(self.welcome)
+        self._set_library(data)
+
+    def reload_library(self) -> None:
+        """Re-read the library on a worker (coalesced: one load at a time)."""
+        if self._loading:
+            self._reload_again = True
+            return
+        self._loading = True
+        store = self.store
+        run_task(lambda: load_library(store), self._loaded, name="load-library")
+
+    def _loaded(self, result, error) -> None:
+        self._loading = False
+        if error is not None:
+            log.error("could not load the library: %s", error)
+        else:
+            self._set_library(result)
+        if self._reload_again:
+            self._reload_again = False
+            self.reload_library()
+
+    def _set_library(self, data: LibraryData) -> None:
+        self.model.set_library(data)
+        self.model.set_playing(self.current_track_id())
+        hours = float(data.numbers["duration"].sum()) / 3600 if len(data) else 0.0
+        self.counts.setText(f"{len(data):,} tracks · {hours:,.0f} hours" if len(data) else "No tracks yet")
+        self.refresh_up_next()
+        if self.tabs.currentWidget() is self.discover:
+            self.refresh_discover()
+        self.library_loaded.emit()
+
+    # -- scanning ------------------------------------------------------------
+    def start_first_scan(self, folders: list[str]) -> None:
+        self.stack.setCurrentIndex(0)
+        self.scan(folders)
+
+    def rescan(self) -> None:
+        self.scan(None)
+
+    def scan(self, folders: list[str] | None) -> None:
+        """Scan on the database-write thread; tracks appear while it runs."""
+        if self._scan is not None:
+            return
+        store = self.store
+
+        def work(report):
+            from player.library.scanner import Scanner
+
+            return Scanner(store, progress=lambda p: report((p.done, p.seen, p.errors)),
+                           progress_interval_s=0.2).scan(folders)
+
+        self.tasks.start("scan", "Scanning")
+        self._scan = run_task(work, self._scan_done, pool=db_write_pool(), progress=self._scan_progress,
+                              name="scan")
+        self._scan_timer.start()
+
+    def _scan_progress(self, value) -> None:
+        done, seen, errors = value
+        self.tasks.update("scan", done, None, f"Scanning: {errors} unreadable," if errors else "Scanning:")
+        self.tasks.label.setText(f"Scanning {done:,} files" + (f" ({errors} unreadable)" if errors else ""))
+
+    def _scan_done(self, result, error) -> None:
+        self._scan = None
+        self._scan_timer.stop()
+        self.tasks.finish("scan")
+        if error is not None:
+            self.statusBar().showMessage(f"Scan failed: {error}", 10000)
+            self.scan_finished.emit(error)
+        else:
+            self.statusBar().showMessage(
+                f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable", 10000)
+            self.scan_finished.emit(result)
+        self.reload_library()
+
+    # -- Discover --------------------------------------------------------------
+    def refresh_discover(self) -> None:
+        provider, store = self.provider, self.store
+
+        def work():
+            rows = {}
+            for bucket, recs in provider.discover(DISCOVER_PER_BUCKET).items():
+                entries = []
+                for rec in recs:
+                    t = store.track(rec.track_id)
+                    if t is not None:
+                        entries.append((rec.track_id, t["title"] or t["path"], t["artist"] or "", rec.reason))
+                rows[bucket] = entries
+            return rows
+
+        run_task(work, lambda result, error: self.discover.set_rows(result) if error is None else
+                 log.error("discover failed: %s", error), name="discover")
+
+    # -- settings ----------------------------------------------------------------
+    def open_settings(self):
+        from player.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.store, self)
+        dialog.forget_history.connect(self.forget_history)
+        dialog.accepted.connect(lambda: self.save_settings(dialog))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def save_settings(self, dialog) -> None:
+        store, values = self.store, dialog.values()
+        before, after = set(dialog.initial_folders), set(dialog.folders.folders())
+
+        def work():
+            for key, value in values.items():
+                store.set_setting(key, value)
+            for folder in before - after:
+                store.remove_folder(folder)
+            return sorted(after - before)
+
+        def done(result, error):
+            if error is not None:
+                QMessageBox.warning(self, "Settings", f"Could not save the settings: {error}")
+                return
+            self.apply_settings(values)
+            if result or before - after:
+                self.scan(result or None)
+            self.settings_saved.emit()
+
+        run_task(work, done, pool=db_write_pool(), name="save-settings")
+
+    def forget_history(self) -> None:
+        import shutil
+
+        store = self.store
+
+        def work():
+            store.forget_history()
+            models = paths.local_models_dir()
+            for child in models.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+        self.tasks.start("forget", "Forgetting listening history")
+
+        def done(result, error):
+            self.tasks.finish("forget")
+            self.statusBar().showMessage("Listening history forgotten" if error is None else
+                                         f"Could not forget the history: {error}", 10000)
+
+        run_task(work, done, pool=db_write_pool(), name="forget-history")
+
+    # -- layout memory ---------------------------------------------------------
+    def restore_layout(self) -> None:
+        s = self._settings
+        if s.value("geometry") is not None:
+            self.restoreGeometry(s.value("geometry"))
+        else:
+            self.resize(1280, 780)
+        if s.value("splitter") is not None:
+            self.splitter.restoreState(s.value("splitter"))
+        if s.value("columns") is not None:
+            self.library.table.horizontalHeader().restoreState(s.value("columns"))
+
+    def save_layout(self) -> None:
+        s = self._settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("splitter", self.splitter.saveState())
+        s.setValue("columns", self.library.table.horizontalHeader().saveState())
+        s.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_layout()
+        if self._scan is not None:
+            self._scan.cancel()
+        self.shutdown_playback()
+        super().closeEvent(event)

@@ -1,0 +1,277 @@
+"""The main window's playback half: the player, transport bar, Up next, radio, cover art."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QTimer
+
+from player.ui.bridge import PlayerBridge
+from player.workers import run_task
+
+log = logging.getLogger(__name__)
+RADIO_BATCH = 20
+FILL_BATCH = 10
+POSITION_MS = 250
+
+
+class PlaybackMixin:
+    """Mixed into :class:`player.ui.main_window.MainWindow` (needs its widgets and store)."""
+
+    def _init_playback(self, player) -> None:
+        self.player = None
+        self.bridge: PlayerBridge | None = None
+        self._owns_player = False
+        self.station = None
+        self.reasons: dict[int, str] = {}
+        self._cover_task = None
+        self._position_timer = QTimer(self, interval=POSITION_MS)
+        self._position_timer.timeout.connect(self._tick)
+        t = self.transport
+        t.play_pause.connect(self.toggle_play)
+        t.next_track.connect(self.next_track)
+        t.previous_track.connect(self.previous_track)
+        t.seek.connect(lambda s: self._command(lambda p: p.seek(s)))
+        t.volume_changed.connect(self._set_volume)
+        u = self.up_next
+        u.play_index.connect(self._play_queue_index)
+        u.remove_indexes.connect(self._remove_queue_indexes)
+        u.clear.connect(lambda: self._command(lambda p: p.clear_queue()))
+        u.move.connect(lambda a, b: self._command(lambda p: p.move_in_queue(a, b)))
+        u.keep_going_changed.connect(self._set_keep_going)
+        if player is not None:
+            self.attach_player(player)
+
+    def _start_player(self) -> None:
+        """Open the audio output and the Player on a worker (it touches the device and the DB)."""
+        if self.player is not None or self.engine_factory is None:
+            return
+        factory, store = self.engine_factory, self.store
+
+        def make():
+            from player.playback import Player
+
+            return Player(store, factory())
+
+        def ready(result, error):
+            if error is not None:
+                self.statusBar().showMessage(f"Playback is not available: {error}", 15000)
+                return
+            self.attach_player(result)
+            self._owns_player = True
+
+        run_task(make, ready, name="open-audio")
+
+    def attach_player(self, player) -> None:
+        self.player = player
+        self.bridge = b = PlayerBridge(player, self)
+        b.track_started.connect(self._track_started)
+        b.track_ended.connect(self._track_ended)
+        b.state_changed.connect(self._state_changed)
+        b.queue_changed.connect(self.refresh_up_next)
+        b.error.connect(lambda d: self.statusBar().showMessage(f"Could not play a track: {d.get('message')}", 10000))
+        b.device_lost.connect(lambda d: self.statusBar().showMessage(f"Audio output lost: {d.get('message')}", 15000))
+        player.set_queue_filler(self._fill_queue)
+        player.volume = self.transport.volume.value() / 100
+        self.up_next.keep_going.setChecked(bool(player.keep_going))
+        self.transport.set_ready(True)
+        self._position_timer.start()
+        self.refresh_up_next()
+        self.player_ready.emit()
+
+    def shutdown_playback(self) -> None:
+        self._position_timer.stop()
+        if self.bridge is not None:
+            self.bridge.shutdown()
+        if self.player is not None and self._owns_player:
+            self.player.close()
+
+    # -- helpers ---------------------------------------------------------
+    def _command(self, fn, done=None):
+        if self.bridge is None:
+            self.statusBar().showMessage("Playback is still starting…", 3000)
+            return None
+        return self.bridge.command(fn, done)
+
+    def current_track_id(self) -> int | None:
+        return self.player.current_track_id if self.player is not None else None
+
+    def _info(self, track_id: int, *, with_path: bool = False) -> tuple[str, str, str, str]:
+        """``(title, artist, album, path)``: from memory when loaded, else a store read."""
+        known = self.model.data_.info(track_id)
+        if known is not None and not with_path:
+            return (*known, "")
+        row = self.store.track(track_id)
+        if row is None:
+            return (f"track {track_id}", "", "", "")
+        return (row["title"] or row["path"].rsplit("/", 1)[-1], row["artist"] or "", row["album"] or "",
+                row["path"])
+
+    # -- transport -----------------------------------------------------------
+    def toggle_play(self) -> None:
+        if self.player is None:
+            return
+        from player.audio.base import PlaybackState
+
+        if self.player.state == PlaybackState.STOPPED and self.player.current_track_id is None:
+            ids = self.library.selected_ids()
+            row = self.library.table.currentIndex().row()
+            if len(ids) > 1:
+                self.play_ids(ids, 0, "library")
+            elif self.player.queue:
+                self._command(lambda p: p.next())
+            elif self.model.rowCount():
+                self.library._play_from(max(row, 0))
+            return
+        self._command(lambda p: p.toggle())
+
+    def pause(self) -> None:
+        self._command(lambda p: p.pause())
+
+    def stop(self) -> None:
+        self._command(lambda p: p.stop())
+
+    def next_track(self) -> None:
+        self._command(lambda p: p.next())
+
+    def previous_track(self) -> None:
+        self._command(lambda p: p.previous())
+
+    def _set_volume(self, value: float) -> None:
+        if self.player is not None:
+            self.player.volume = value
+
+    def _tick(self) -> None:
+        p = self.player
+        if p is not None and p.current_track_id is not None:
+            self.transport.set_position(p.position, p.duration)
+
+    # -- what plays ------------------------------------------------------------
+    def play_ids(self, ids: list[int], start: int = 0, source: str = "library") -> None:
+        """Replace the queue with ``ids`` and play ``ids[start]`` now."""
+        if not ids:
+            return
+        if source != "radio":
+            self.station = None
+        self._command(lambda p: p.play_tracks(list(ids), start, source=source))
+
+    def enqueue(self, ids: list[int]) -> None:
+        self._command(lambda p: p.enqueue(list(ids), source="queue"))
+
+    def play_next(self, ids: list[int]) -> None:
+        self._command(lambda p: p.insert_next(list(ids), source="queue"))
+
+    def _play_queue_index(self, index: int) -> None:
+        def jump(p):
+            for _ in range(index):
+                p.remove_from_queue(0)
+            p.next()
+
+        self._command(jump)
+
+    def _remove_queue_indexes(self, indexes: list[int]) -> None:
+        def remove(p):
+            for i in sorted(indexes, reverse=True):
+                p.remove_from_queue(i)
+
+        self._command(remove)
+
+    def _set_keep_going(self, on: bool) -> None:
+        if self.player is None:
+            return
+        self.player.keep_going = on
+        if on and self.player.current_track_id is not None:
+            filler = self._fill_queue
+            self._command(lambda p: p.set_queue_filler(filler))    # fills now if the queue is short
+
+    def start_radio(self, seed: int) -> None:
+        """A station around ``seed``: it plays now, the queue fills with its neighbours."""
+        from player.ui.main_window import Station
+
+        self.station = station = Station(seed)
+        provider = self.provider
+
+        def work():
+            return provider.radio(seed, RADIO_BATCH, exclude={seed})
+
+        def done(result, error):
+            if error is not None or self.station is not station:
+                return
+            self.reasons.update({r.track_id: r.reason for r in result})
+            self.up_next.keep_going.setChecked(True)     # a station goes on until stopped
+            self._command(lambda p: p.play_tracks([seed] + [r.track_id for r in result], 0, source="radio"))
+            self.statusBar().showMessage(f"Radio from “{self._info(seed)[0]}”", 5000)
+
+        run_task(work, done, name="radio")
+
+    def radio_from_current(self) -> None:
+        current = self.current_track_id()
+        if current is not None:
+            self.start_radio(current)
+
+    def _fill_queue(self, player) -> list[tuple[int, str]]:
+        """The player's queue filler (runs on a player worker thread)."""
+        history = list(player.history)
+        queued = {e.track_id for e in player.queue}
+        station = self.station
+        if station is not None:
+            recs = self.provider.radio(station.seed, FILL_BATCH, exclude=set(history) | queued,
+                                       skipped=list(station.skipped))
+            source = "radio"
+        else:
+            recs = self.provider.up_next(history, FILL_BATCH, exclude=queued)
+            source = "up_next"
+        self.reasons.update({r.track_id: r.reason for r in recs})
+        return [(r.track_id, source) for r in recs]
+
+    # -- player events (GUI thread) ---------------------------------------------
+    def _track_started(self, data: dict) -> None:
+        track_id = data["track_id"]
+        title, artist, album, path = self._info(track_id, with_path=True)
+        self.transport.set_track(title, artist, album)
+        self.setWindowTitle(f"{title} — {artist} · Segue" if artist else f"{title} · Segue")
+        self.model.set_playing(track_id)
+        if self._cover_task is not None:
+            self._cover_task.cancel()
+        if path:
+            from player.ui.cover import load_cover
+
+            self._cover_task = run_task(lambda: load_cover(path), lambda result, error:
+                                        self.transport.set_cover(result if error is None else None),
+                                        name="cover")
+
+    def _track_ended(self, data: dict) -> None:
+        if data.get("ended") == "skipped" and self.station is not None:
+            self.station.skipped.append(data["track_id"])
+
+    def _state_changed(self, state) -> None:
+        from player.audio.base import PlaybackState
+
+        self.transport.set_playing(state == PlaybackState.PLAYING)
+        if state == PlaybackState.STOPPED and self.current_track_id() is None:
+            self.transport.set_track(None)
+            self.model.set_playing(None)
+            self.setWindowTitle("Segue")
+
+    def refresh_up_next(self) -> None:
+        if self.player is None:
+            return
+        entries = []
+        for e in self.player.queue:
+            title, artist, _album, _path = self._info(e.track_id)
+            entries.append((e.track_id, title, artist, e.source, self.reasons.get(e.track_id, "")))
+        self.up_next.set_entries(entries)
+
+    def apply_settings(self, values: dict) -> None:
+        """Hand new audio settings to the engine (where the player exposes it)."""
+        engine = getattr(self.player, "engine", None)
+        if engine is None:
+            return
+        from player.ui.settings_dialog import KEY_CROSSFADE, KEY_DEVICE
+
+        def apply(_p):
+            engine.crossfade_s = values[KEY_CROSSFADE]
+            if values[KEY_DEVICE] != engine.device:
+                engine.set_device(values[KEY_DEVICE])
+
+        self._command(apply)

@@ -1,0 +1,128 @@
+"""Settings: folders, audio device, ReplayGain, crossfade, GPU use, forget my history.
+
+Values live in the store's settings table under the keys below (the playback and
+analysis code read the same keys). The dialog only reads; the window writes the
+result on the database-write thread.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox,
+    QLabel, QMessageBox, QPushButton, QVBoxLayout,
+)
+
+from player.ui.welcome import FolderList
+from player.workers import run_task
+
+KEY_DEVICE = "audio_device"            # None: the system default output
+KEY_REPLAYGAIN = "replaygain_mode"      # "track" | "album" | "off" (player/audio/replaygain.py)
+KEY_CROSSFADE = "crossfade_s"           # seconds, 0 = gapless
+KEY_ANALYSIS_DEVICE = "analysis_device"  # "auto" (GPU when present) | "cpu"
+DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_CROSSFADE: 0.0, KEY_ANALYSIS_DEVICE: "auto"}
+REPLAYGAIN_CHOICES = [("track", "Track (every song equally loud)"), ("album", "Album (keep album dynamics)"),
+                      ("off", "Off")]
+
+
+def list_output_devices() -> list[str]:
+    """Names of output devices PortAudio sees (worker thread; [] without PortAudio)."""
+    try:
+        import sounddevice as sd
+
+        return [d["name"] for d in sd.query_devices() if d.get("max_output_channels", 0) > 0]
+    except Exception:  # noqa: BLE001 - no PortAudio library, no devices: only the default
+        return []
+
+
+class SettingsDialog(QDialog):
+    forget_history = Signal()
+
+    def __init__(self, store, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Segue settings")
+        self.setMinimumWidth(520)
+        values = {k: store.get_setting(k, v) for k, v in DEFAULTS.items()}
+        self.initial_folders = [row["path"] for row in store.folders()]
+        self.folders = FolderList(self.initial_folders)
+        self.device = QComboBox()
+        self.device.addItem("System default", None)
+        if values[KEY_DEVICE]:
+            self.device.addItem(values[KEY_DEVICE], values[KEY_DEVICE])
+            self.device.setCurrentIndex(1)
+        self.replaygain = QComboBox()
+        for key, label in REPLAYGAIN_CHOICES:
+            self.replaygain.addItem(label, key)
+        self.replaygain.setCurrentIndex(max(0, self.replaygain.findData(values[KEY_REPLAYGAIN])))
+        self.crossfade = QDoubleSpinBox()
+        self.crossfade.setRange(0.0, 12.0)
+        self.crossfade.setSingleStep(0.5)
+        self.crossfade.setSuffix(" s")
+        self.crossfade.setSpecialValueText("Off (gapless)")
+        self.crossfade.setValue(float(values[KEY_CROSSFADE] or 0.0))
+        self.gpu = QCheckBox("Use the GPU for audio analysis when one is available")
+        self.gpu.setChecked(values[KEY_ANALYSIS_DEVICE] != "cpu")
+        self.forget_btn = QPushButton("Forget my listening history…")
+
+        folders_box = QGroupBox("Music folders")
+        QVBoxLayout(folders_box).addWidget(self.folders)
+        form = QFormLayout()
+        form.addRow("Output device:", self.device)
+        form.addRow("ReplayGain:", self.replaygain)
+        form.addRow("Crossfade:", self.crossfade)
+        form.addRow("", self.gpu)
+        privacy = QGroupBox("Privacy")
+        pv = QVBoxLayout(privacy)
+        note = QLabel("Deletes every play, session and model trained on them. Your music and "
+                      "library stay.")
+        note.setWordWrap(True)
+        note.setObjectName("hint")
+        pv.addWidget(note)
+        pv.addWidget(self.forget_btn)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(folders_box)
+        layout.addLayout(form)
+        layout.addWidget(privacy)
+        layout.addWidget(buttons)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.forget_btn.clicked.connect(self._confirm_forget)
+        self.confirm_box: QMessageBox | None = None
+        run_task(list_output_devices, self._devices_listed, name="list-devices")
+
+    def _devices_listed(self, result, error) -> None:
+        if not result:
+            return
+        current = self.device.currentData()
+        for name in result:
+            if self.device.findData(name) < 0:
+                self.device.addItem(name, name)
+        self.device.setCurrentIndex(max(0, self.device.findData(current)))
+
+    def _confirm_forget(self) -> None:
+        box = QMessageBox(QMessageBox.Warning, "Forget my listening history",
+                          "Delete every play and session, and the models Segue trained on them?\n"
+                          "This cannot be undone.", QMessageBox.Cancel, self)
+        delete = box.addButton("Forget history", QMessageBox.DestructiveRole)
+        box.setDefaultButton(QMessageBox.Cancel)
+        self.confirm_box = box
+
+        def done(_result):
+            if box.clickedButton() is delete:
+                self.forget_history.emit()
+                self.forget_btn.setEnabled(False)
+                self.forget_btn.setText("History forgotten")
+            self.confirm_box = None
+
+        box.finished.connect(done)
+        box.open()
+
+    def values(self) -> dict:
+        """The settings as chosen (store keys -> values)."""
+        return {
+            KEY_DEVICE: self.device.currentData(),
+            KEY_REPLAYGAIN: self.replaygain.currentData(),
+            KEY_CROSSFADE: float(self.crossfade.value()),
+            KEY_ANALYSIS_DEVICE: "auto" if self.gpu.isChecked() else "cpu",
+        }

@@ -1,0 +1,52 @@
+"""Light and dark follow the system (Qt's colour scheme hint); Fusion everywhere."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+_STYLE = """
+#nowTitle { font-size: 15px; font-weight: 600; }
+#nowSubtitle { color: palette(placeholder-text); }
+#panelTitle, #bucketTitle { font-size: 14px; font-weight: 600; }
+#hint { color: palette(placeholder-text); }
+#welcomeTitle { font-size: 24px; font-weight: 600; }
+#transport { border-bottom: 1px solid palette(mid); }
+#cover { border: 1px solid palette(mid); border-radius: 3px; }
+QTableView { gridline-color: transparent; }
+"""
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    base, window, text = QColor(30, 31, 34), QColor(43, 45, 48), QColor(223, 225, 229)
+    accent = QColor(74, 136, 219)
+    for role, color in [
+        (QPalette.Window, window), (QPalette.WindowText, text), (QPalette.Base, base),
+        (QPalette.AlternateBase, QColor(37, 38, 41)), (QPalette.ToolTipBase, window),
+        (QPalette.ToolTipText, text), (QPalette.Text, text), (QPalette.Button, window),
+        (QPalette.ButtonText, text), (QPalette.Highlight, accent),
+        (QPalette.HighlightedText, QColor(255, 255, 255)), (QPalette.Link, accent.lighter(130)),
+        (QPalette.PlaceholderText, QColor(140, 143, 150)), (QPalette.Mid, QColor(60, 62, 66)),
+    ]:
+        p.setColor(role, color)
+    for role in (QPalette.Text, QPalette.ButtonText, QPalette.WindowText):
+        p.setColor(QPalette.Disabled, role, QColor(110, 112, 118))
+    return p
+
+
+def is_dark(app: QApplication) -> bool:
+    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion with the system's light or dark scheme; re-applied when the system switches."""
+    app.setStyle("Fusion")
+
+    def update(*_):
+        app.setPalette(dark_palette() if is_dark(app) else app.style().standardPalette())
+
+    update()
+    app.setStyleSheet(_STYLE)
+    app.styleHints().colorSchemeChanged.connect(update)

@@ -1,0 +1,101 @@
+"""First run: ask for music folders (the OS music folder by default), then scan."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget,
+)
+
+from player import paths
+
+
+class FolderList(QWidget):
+    """A list of folders with Add… and Remove (used by the welcome page and settings)."""
+
+    changed = Signal()
+
+    def __init__(self, folders: list[str], parent=None):
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setSelectionMode(QListWidget.ExtendedSelection)
+        self.add_btn = QPushButton("Add folder…")
+        self.remove_btn = QPushButton("Remove")
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.add_btn)
+        buttons.addWidget(self.remove_btn)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        for f in folders:
+            self.add(f)
+        self.add_btn.clicked.connect(self._choose)
+        self.remove_btn.clicked.connect(self._remove)
+
+    def folders(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())]
+
+    def add(self, folder: str) -> None:
+        folder = os.path.abspath(os.path.expanduser(folder))
+        if folder not in self.folders():
+            self.list.addItem(folder)
+            self.changed.emit()
+
+    def _choose(self) -> None:
+        start = self.folders()[-1] if self.folders() else str(paths.default_music_dir())
+        folder = QFileDialog.getExistingDirectory(self, "Choose a music folder", start)
+        if folder:
+            self.add(folder)
+
+    def _remove(self) -> None:
+        for item in self.list.selectedItems():
+            self.list.takeItem(self.list.row(item))
+        self.changed.emit()
+
+
+class WelcomePage(QWidget):
+    start_scan = Signal(list)    # folders
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        title = QLabel("Welcome to Segue")
+        title.setObjectName("welcomeTitle")
+        text = QLabel(
+            "Choose the folders that hold your music. Segue reads their tags, plays them, and "
+            "learns what you like only from what you play here. Nothing leaves this computer.")
+        text.setWordWrap(True)
+        music = str(paths.default_music_dir())
+        self.folders = FolderList([music] if os.path.isdir(music) else [])
+        self.start_btn = QPushButton("Scan and start listening")
+        self.start_btn.setDefault(True)
+        self.start_btn.setMinimumHeight(34)
+        box = QVBoxLayout()
+        box.addWidget(title)
+        box.addSpacing(6)
+        box.addWidget(text)
+        box.addSpacing(12)
+        box.addWidget(QLabel("Music folders:"))
+        box.addWidget(self.folders)
+        box.addSpacing(12)
+        box.addWidget(self.start_btn, 0, Qt.AlignRight)
+        inner = QWidget()
+        inner.setMaximumWidth(640)
+        inner.setLayout(box)
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(inner)
+        column.addStretch(2)
+        outer.addLayout(column, 3)
+        outer.addStretch(1)
+        self.folders.changed.connect(self._update)
+        self.start_btn.clicked.connect(lambda: self.start_scan.emit(self.folders.folders()))
+        self._update()
+
+    def _update(self) -> None:
+        self.start_btn.setEnabled(bool(self.folders.folders()))

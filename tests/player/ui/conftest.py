@@ -1,0 +1,68 @@
+"""Window fixtures: a real store, real tagged audio, the real Player on the null engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.audiogen import write_track
+
+# (folder, name, title, artist, album, genre, seconds)
+TRACKS = [
+    ("Rock", "r1", "Stone Road", "Granite", "Quarry", "Rock", 3.0),
+    ("Rock", "r2", "Pebble Song", "Granite", "Quarry", "Rock", 3.0),
+    ("Rock", "r3", "Loud Hands", "Amplifier", "Feedback", "Rock", 3.0),
+    ("Rock", "r4", "Last Chord", "Amplifier", "Feedback", "rock", 3.0),
+    ("Jazz", "j1", "Blue Smoke", "Quartet Nine", "Late Set", "Jazz", 3.0),
+    ("Jazz", "j2", "Brushes", "Quartet Nine", "Late Set", "Jazz", 3.0),
+    ("Jazz", "j3", "Walking Bass", "Trio Azul", "Azul", "Jazz", 3.0),
+    ("Folk", "f1", "River Song", "Hollow Pines", "Cabin", "Folk", 3.0),
+]
+
+
+@pytest.fixture
+def music(tmp_path):
+    root = tmp_path / "music"
+    for i, (folder, name, title, artist, album, genre, seconds) in enumerate(TRACKS):
+        write_track(root / folder, name, fmt="flac" if i % 2 else "wav", seconds=seconds,
+                    freq=220.0 + 40 * i, tags={"title": title, "artist": artist, "album": album,
+                                               "genre": genre, "tracknumber": str(i + 1)})
+    return root
+
+
+@pytest.fixture
+def scanned(store, music):
+    from player.library.scanner import Scanner
+
+    Scanner(store).scan([str(music)])
+    return store
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    """``make_window(store, with_player=True)`` -> a shown MainWindow with its library loaded."""
+    made = []
+
+    def make(store, *, with_player: bool = True, wait_library: bool = True):
+        from player.audio.null_engine import NullEngine
+        from player.playback import Player
+        from player.ui.main_window import MainWindow
+
+        player = Player(store, NullEngine(), progress_interval_s=0.2) if with_player else None
+        window = MainWindow(store, player=player, settings_file=str(tmp_path / "window.ini"))
+        qtbot.addWidget(window)
+        made.append((window, player))
+        if wait_library:
+            with qtbot.waitSignal(window.library_loaded, timeout=10000):
+                window.show()
+        else:
+            window.show()
+        return window
+
+    yield make
+    from player.workers import wait_all
+
+    for window, player in made:
+        window.close()
+        if player is not None:
+            player.close()
+    wait_all(5000)

@@ -1,0 +1,171 @@
+"""The real window, offscreen: search, play, radio, Up next, Discover, keyboard."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+
+from player.recommendations import genre_bucket
+
+
+def _row_of_title(window, title: str) -> int:
+    model = window.model
+    for row in range(model.rowCount()):
+        if model.index(row, 1).data() == title:
+            return row
+    raise AssertionError(f"{title!r} not shown")
+
+
+def _wait_playing(qtbot, window, track_id: int) -> None:
+    qtbot.waitUntil(lambda: window.player.current_track_id == track_id, timeout=10000)
+
+
+def test_library_loads_every_track(scanned, make_window):
+    window = make_window(scanned)
+    assert window.model.rowCount() == len(scanned.tracks()) == 8
+    assert "8 tracks" in window.counts.text()
+
+
+def test_search_filters_by_title_artist_album_genre(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    search = window.library.search
+    qtbot.keyClicks(search, "granite")
+    assert window.model.rowCount() == 2                       # artist
+    search.clear()
+    qtbot.keyClicks(search, "JAZZ")
+    assert window.model.rowCount() == 3                       # genre, any case
+    qtbot.keyClicks(search, " azul")
+    shown = {window.model.index(r, 1).data() for r in range(window.model.rowCount())}
+    assert shown == {"Walking Bass"}                          # every word must match
+    search.clear()
+    assert window.model.rowCount() == 8
+    assert window.library.count.text() == "8 tracks"
+
+
+def test_double_click_plays_and_logs_a_play(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    table = window.library.table
+    row = _row_of_title(window, "Blue Smoke")
+    track_id = window.model.track_id(row)
+    rect = table.visualRect(window.model.index(row, 1))
+    # A real double-click is press, release, then a double-click event (QTest sends only the last).
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    _wait_playing(qtbot, window, track_id)
+    qtbot.waitUntil(lambda: any(p["track_id"] == track_id for p in scanned.plays()), timeout=5000)
+    play = [p for p in scanned.plays() if p["track_id"] == track_id][-1]
+    assert play["source"] == "library"
+    qtbot.waitUntil(lambda: window.transport.title.text() == "Blue Smoke", timeout=5000)
+    assert "Quartet Nine" in window.transport.subtitle.text()
+    # The rest of the visible list is queued after it, in view order.
+    expected = [window.model.track_id(r) for r in range(row + 1, window.model.rowCount())]
+    assert [e.track_id for e in window.player.queue] == expected
+    assert window.up_next.track_ids() == expected
+
+
+def test_search_then_enter_plays_with_source_search(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    qtbot.keyClicks(window.library.search, "river song")
+    qtbot.keyClick(window.library.search, Qt.Key_Return)
+    track_id = window.model.track_id(0)
+    _wait_playing(qtbot, window, track_id)
+    qtbot.waitUntil(lambda: any(p["track_id"] == track_id for p in scanned.plays()), timeout=5000)
+    assert scanned.plays()[-1]["source"] == "search"
+
+
+def test_context_menu_radio_fills_the_queue(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    row = _row_of_title(window, "Stone Road")
+    seed = window.model.track_id(row)
+    pos = window.library.table.visualRect(window.model.index(row, 1)).center()
+    window.library._menu(pos)
+    action = next(a for a in window.library.last_menu.actions() if a.text() == "Start radio from this song")
+    window.library.last_menu.close()
+    action.trigger()
+    _wait_playing(qtbot, window, seed)
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=5000)
+    queue = window.player.queue
+    assert all(e.source == "radio" for e in queue)
+    rock = {t["id"] for t in scanned.tracks() if genre_bucket(t["genre"]) == "Rock"}
+    assert {e.track_id for e in queue[:3]} == rock - {seed}    # the rest of the genre first
+    assert seed not in {e.track_id for e in queue}
+    assert window.up_next.keep_going.isChecked() and window.player.keep_going
+    qtbot.waitUntil(lambda: any(p["source"] == "radio" for p in scanned.plays()), timeout=5000)
+
+
+def test_reordering_up_next_by_drag_and_drop(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(4)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    view = window.up_next.list
+    # Drag the first entry and drop it on the lower half of the third.
+    mime = view.mimeData([view.item(0)])
+    rect = view.visualItemRect(view.item(2))
+    drop = QDropEvent(QPointF(rect.center().x(), rect.bottom() - 1), Qt.MoveAction, mime,
+                      Qt.LeftButton, Qt.NoModifier, QEvent.Drop)
+    view.dropEvent(drop)
+    expected = [ids[1], ids[2], ids[0], ids[3]]
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == expected, timeout=5000)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == expected, timeout=5000)
+    # A drop that does not come from this list is refused.
+    from PySide6.QtCore import QMimeData
+
+    other = QMimeData()          # kept referenced: the event does not own it
+    other.setText("from another application")
+    foreign = QDropEvent(QPointF(rect.center()), Qt.MoveAction, other, Qt.LeftButton,
+                         Qt.NoModifier, QEvent.Drop)
+    view.dropEvent(foreign)
+    assert not foreign.isAccepted()
+    # Delete removes the selected entry; Clear empties the queue.
+    view.setCurrentRow(0)
+    qtbot.keyClick(window.up_next, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == expected[1:], timeout=5000)
+    window.up_next.clear_btn.click()
+    qtbot.waitUntil(lambda: window.player.queue == [] and window.up_next.track_ids() == [], timeout=5000)
+    assert window.up_next.empty_hint.isVisibleTo(window.up_next)
+
+
+def test_keep_it_going_fills_from_the_library(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    first = window.model.track_id(0)
+    window.play_ids([first], 0, "library")
+    _wait_playing(qtbot, window, first)
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=5000)
+    queue = window.player.queue
+    assert all(e.source == "up_next" for e in queue) and first not in {e.track_id for e in queue}
+    assert [e.track_id for e in queue[:3]] == [window.model.track_id(r) for r in (1, 2, 3)]
+
+
+def test_discover_rows_play_a_bucket(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    assert [r.bucket for r in window.discover.rows] == ["Rock", "Jazz", "Folk"]
+    jazz = window.discover.rows[1]
+    assert jazz.list.count() == 3
+    jazz.play_btn.click()
+    _wait_playing(qtbot, window, jazz.ids[0])
+    qtbot.waitUntil(lambda: any(p["source"] == "discover" for p in scanned.plays()), timeout=5000)
+    assert [e.track_id for e in window.player.queue] == jazz.ids[1:]
+
+
+def test_keyboard_space_ctrl_f_and_next(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.activateWindow()
+    window.library.table.setFocus()
+    window.library.table.selectRow(0)
+    first = window.model.track_id(0)
+    window.act_play.trigger()                   # what Space triggers
+    _wait_playing(qtbot, window, first)
+    from player.audio.base import PlaybackState
+
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=5000)
+    assert window.act_play.shortcut().toString() == "Space"
+    window.act_play.trigger()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    window.next_track()
+    qtbot.waitUntil(lambda: window.player.current_track_id == window.model.track_id(1), timeout=5000)
+    window.library_search()
+    assert window.library.search.hasFocus() or window.focusWidget() is window.library.search
