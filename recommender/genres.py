@@ -1,0 +1,116 @@
+"""Genre buckets: the tagger's genre-like MSD tags, blended with the file's own genre tag.
+
+A small fixed set of buckets (:data:`BUCKETS`) backs the Discover rows. Audio evidence is
+the strongest member tag of each bucket (``weight · probability``), normalised over buckets;
+the file's genre tag, when it names a bucket, is mixed in with weight ``file_weight`` -- the
+person's own tags are trusted more than the tagger, which still breaks ties and fills gaps.
+MSD's 50 tags have no classical tag, so "classical" only ever comes from file tags.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from recommender.tagger import MSD_LABELS
+
+BUCKETS: tuple[str, ...] = (
+    "rock", "metal", "punk", "indie", "pop", "electronic", "dance", "hip-hop", "soul & rnb",
+    "jazz", "blues", "folk", "country", "ambient", "classical",
+)
+
+# bucket -> {MSD tag: weight}; a tag may count (partly) for two buckets.
+TAG_BUCKETS: dict[str, dict[str, float]] = {
+    "rock": {"rock": 1.0, "classic rock": 1.0, "hard rock": 1.0, "Progressive rock": 1.0,
+             "alternative rock": 0.5},
+    "metal": {"metal": 1.0, "heavy metal": 1.0},
+    "punk": {"punk": 1.0},
+    "indie": {"indie": 1.0, "alternative": 1.0, "indie rock": 1.0, "alternative rock": 0.7, "indie pop": 0.7},
+    "pop": {"pop": 1.0, "indie pop": 0.5, "easy listening": 0.7},
+    "electronic": {"electronic": 1.0, "electronica": 1.0, "electro": 1.0, "experimental": 0.5},
+    "dance": {"dance": 1.0, "House": 1.0, "party": 0.5},
+    "hip-hop": {"Hip-Hop": 1.0},
+    "soul & rnb": {"soul": 1.0, "rnb": 1.0, "funk": 0.8},
+    "jazz": {"jazz": 1.0},
+    "blues": {"blues": 1.0},
+    "folk": {"folk": 1.0, "acoustic": 0.7},
+    "country": {"country": 1.0},
+    "ambient": {"ambient": 1.0, "chillout": 0.8, "chill": 0.8},
+    "classical": {},
+}
+
+# Words in a file's genre tag -> bucket, first match wins ("indie rock" is indie, "synthpop"
+# electronic, "pop punk" punk).
+FILE_GENRE_WORDS: tuple[tuple[str, str], ...] = (
+    (r"hip[ -]?hop|\brap\b|\btrap\b|grime", "hip-hop"),
+    (r"r&b|r ?n ?b|rhythm and blues|soul|funk|motown|gospel", "soul & rnb"),
+    (r"metal|grindcore|djent", "metal"),
+    (r"punk|hardcore|\bemo\b", "punk"),
+    (r"indie|alternative|shoegaze|post[- ]rock|lo-?fi", "indie"),
+    (r"classical|baroque|orchestral|symphon|opera|chamber|concerto|choral|romantic era", "classical"),
+    (r"jazz|swing|bebop|bossa", "jazz"),
+    (r"blues", "blues"),
+    (r"country|bluegrass|americana", "country"),
+    (r"folk|singer[- ]songwriter|acoustic", "folk"),
+    (r"ambient|chill|downtempo|new age|drone|lounge", "ambient"),
+    (r"house|dance|disco|garage|eurodance|club", "dance"),
+    (r"electr|techno|trance|\bedm\b|dubstep|drum ?(and|&|n) ?bass|\bidm\b|synth|industrial|breakbeat", "electronic"),
+    (r"rock|grunge", "rock"),
+    (r"pop", "pop"),
+)
+
+_TAG_INDEX = {name: i for i, name in enumerate(MSD_LABELS)}
+# [n_buckets, 50] weights; validated at import so a typo in a tag name fails loudly.
+_W = np.zeros((len(BUCKETS), len(MSD_LABELS)), np.float32)
+for _b, _members in TAG_BUCKETS.items():
+    for _tag, _w in _members.items():
+        _W[BUCKETS.index(_b), _TAG_INDEX[_tag]] = _w
+
+
+def file_genre_bucket(genre: str | None) -> str | None:
+    """The bucket a file's genre tag names ("Indie Rock" -> "indie"), or None."""
+    if not genre:
+        return None
+    text = genre.strip().lower()
+    if re.fullmatch(r"\(?\d+\)?", text):  # bare ID3v1 numbers carry no usable name here
+        return None
+    for pattern, bucket in FILE_GENRE_WORDS:
+        if re.search(pattern, text):
+            return bucket
+    return None
+
+
+def bucket_scores(tags: np.ndarray, genre: str | None = None, *, file_weight: float = 0.6) -> np.ndarray:
+    """Scores over :data:`BUCKETS` that sum to 1.
+
+    Parameters
+    ----------
+    tags : MSD tag probabilities [shape=(50,)] or [shape=(n, 50)].
+    genre : the file's genre tag, if any (one string for all rows).
+    file_weight : share of the score given to the file's genre when it names a bucket.
+
+    Returns
+    -------
+    np.ndarray float32 [shape=(n_buckets,)] or [shape=(n, n_buckets)].
+    """
+    tags = np.asarray(tags, dtype=np.float32)
+    if tags.shape[-1] != len(MSD_LABELS) or tags.ndim not in (1, 2) or not np.all(np.isfinite(tags)):
+        raise ValueError(f"expected finite MSD tag probabilities [..., 50], got shape {tags.shape}")
+    if not 0.0 <= file_weight <= 1.0:
+        raise ValueError(f"file_weight must be in [0, 1], got {file_weight}")
+    audio = (tags[..., None, :] * _W).max(axis=-1)                   # (..., n_buckets)
+    audio = audio / np.maximum(audio.sum(axis=-1, keepdims=True), 1e-9)
+    named = file_genre_bucket(genre)
+    if named is None:
+        return audio.astype(np.float32)
+    onehot = np.zeros(len(BUCKETS), np.float32)
+    onehot[BUCKETS.index(named)] = 1.0
+    return ((1 - file_weight) * audio + file_weight * onehot).astype(np.float32)
+
+
+def assign_bucket(tags: np.ndarray | None, genre: str | None = None, *, file_weight: float = 0.6) -> str | None:
+    """The single bucket for a track: best blended score; file genre alone when no tags; else None."""
+    if tags is None:
+        return file_genre_bucket(genre)
+    return BUCKETS[int(np.argmax(bucket_scores(tags, genre, file_weight=file_weight)))]

@@ -1,0 +1,70 @@
+"""recommender.genres: tag -> bucket mapping, file genre words, and the blend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender.genres import BUCKETS, TAG_BUCKETS, assign_bucket, bucket_scores, file_genre_bucket
+from recommender.tagger import MSD_LABELS
+
+
+def _tags(**probs) -> np.ndarray:
+    tags = np.full(50, 0.02, np.float32)
+    for name, p in probs.items():
+        tags[MSD_LABELS.index(name.replace("_", " "))] = p
+    return tags
+
+
+def test_every_mapped_tag_is_an_msd_tag_and_the_set_is_fixed():
+    assert set(TAG_BUCKETS) == set(BUCKETS)
+    for members in TAG_BUCKETS.values():
+        assert set(members) <= set(MSD_LABELS)
+    assert {"rock", "pop", "electronic", "jazz", "metal", "hip-hop", "folk", "blues", "country",
+            "punk", "ambient", "classical", "dance", "indie", "soul & rnb"} == set(BUCKETS)
+
+
+@pytest.mark.parametrize("genre,bucket", [
+    ("Rock", "rock"), ("Indie Rock", "indie"), ("Hip-Hop", "hip-hop"), ("Rap", "hip-hop"),
+    ("R&B", "soul & rnb"), ("Heavy Metal", "metal"), ("Pop Punk", "punk"), ("Deep House", "dance"),
+    ("Techno", "electronic"), ("Synthpop", "electronic"), ("Classical", "classical"),
+    ("Baroque", "classical"), ("Bebop", "jazz"), ("Bluegrass", "country"), ("Singer-Songwriter", "folk"),
+    ("Downtempo", "ambient"), ("K-Pop", "pop"), ("Drum & Bass", "electronic"),
+    ("Podcast", None), ("(17)", None), ("", None), (None, None), ("Therapy", None), ("Demo", None),
+])
+def test_file_genre_words(genre, bucket):
+    assert file_genre_bucket(genre) == bucket
+
+
+def test_audio_alone_picks_the_strongest_bucket():
+    assert assign_bucket(_tags(jazz=0.7, rock=0.2)) == "jazz"
+    assert assign_bucket(_tags(**{"Hip-Hop": 0.6, "pop": 0.3})) == "hip-hop"
+    assert assign_bucket(_tags(heavy_metal=0.5, rock=0.4)) == "metal"
+    scores = bucket_scores(_tags(electronic=0.5, House=0.45))
+    assert scores.shape == (len(BUCKETS),) and abs(scores.sum() - 1) < 1e-5
+    assert scores[BUCKETS.index("classical")] == 0  # no MSD tag for it
+
+
+def test_file_genre_is_blended_in():
+    tags = _tags(rock=0.5, pop=0.3)
+    assert assign_bucket(tags) == "rock"
+    assert assign_bucket(tags, "Classical") == "classical"     # the person's tag wins by default
+    assert assign_bucket(tags, "Classical", file_weight=0.1) == "rock"
+    assert assign_bucket(tags, "Podcast") == "rock"            # unknown genre: audio only
+    assert assign_bucket(None, "Blues") == "blues" and assign_bucket(None, None) is None
+    s = bucket_scores(tags, "Blues", file_weight=0.25)
+    np.testing.assert_allclose(s, 0.75 * bucket_scores(tags) + 0.25 * np.eye(len(BUCKETS))[BUCKETS.index("blues")],
+                               rtol=1e-6)
+
+
+def test_batches_and_bad_input():
+    batch = np.stack([_tags(jazz=0.9), _tags(country=0.9)])
+    scores = bucket_scores(batch)
+    assert scores.shape == (2, len(BUCKETS))
+    assert [BUCKETS[i] for i in scores.argmax(1)] == ["jazz", "country"]
+    with pytest.raises(ValueError):
+        bucket_scores(np.zeros(49))
+    with pytest.raises(ValueError):
+        bucket_scores(np.full(50, np.nan))
+    with pytest.raises(ValueError):
+        bucket_scores(np.zeros(50), file_weight=2.0)
