@@ -224,3 +224,20 @@ def test_palettes_use_real_roles_and_readable_contrast():
         assert _contrast(p["Text"], p["Base"]) >= 4.5
         assert _contrast(p["WindowText"], p["Window"]) >= 4.5
         assert _contrast(p["HighlightedText"], p["Highlight"]) >= 3.0
+
+
+# -- build files -----------------------------------------------------------------------
+
+def test_build_files_name_things_that_exist():
+    compile((ROOT / "build.spec").read_text(encoding="utf-8"), "build.spec", "exec")
+    ci = (ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"scripts[/\\]([\w.-]+\.(?:sh|ps1))", ci + readme))
+    assert {"build-linux.sh", "build-macos.sh", "build-windows.ps1", "test.sh"} <= named
+    for script in named:
+        assert (ROOT / "scripts" / script).is_file(), script
+    for sh in ("build-linux.sh", "build-macos.sh"):
+        out = subprocess.run(["bash", "-n", str(ROOT / "scripts" / sh)], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(req.startswith("pyinstaller") for req in extras["build"])
