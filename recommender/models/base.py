@@ -59,14 +59,17 @@ def binarize(x: sp.csr_matrix) -> sp.csr_matrix:
     return b
 
 
-def atomic_save_npz(path: str | Path, **arrays) -> Path:
-    """Write ``arrays`` to ``path`` (.npz, uncompressed) via a temp file + os.replace."""
+def atomic_save_npz(path: str | Path, *, compress: bool = False, **arrays) -> Path:
+    """Write ``arrays`` to ``path`` (.npz) via a temp file + os.replace."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp.npz", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
+            (np.savez_compressed if compress else np.savez)(fh, **arrays)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; saved models are ordinary files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -116,22 +116,21 @@ class Priors:
                    tags: np.ndarray | None = None) -> tuple[np.ndarray | None, str]:
         """Best available prior for one track, in the HetRec artist space.
 
-        Tries, in order: the song in the MSD index (mapped), the artist in HetRec, the
-        artist in MSD (mapped), the tag regressor on ``tags`` [shape=(50,)]. Returns
-        ``(vector [f] or None, source)`` with source in {"song", "artist", "msd_artist",
-        "tags", "none"}.
+        Tries, in order: the artist in HetRec (direct), the song in the MSD index
+        (mapped), the artist in MSD (mapped), the tag regressor on ``tags``
+        [shape=(50,)]. HetRec comes first because the MSD -> HetRec map is weak (see
+        ``manifests["msd_to_artist_space"]["metrics"]``). Returns ``(vector [f] or
+        None, source)`` with source in {"artist", "song", "msd_artist", "tags", "none"}.
         """
-        if self.songs is not None and self.msd_to_artist_space is not None:
-            v = self.songs.get(match_key(artist, title))
-            if v is not None:
-                return self.to_artist_space(v)[0].astype(np.float32), "song"
         v = self.artists.get(normalize_name(artist))
         if v is not None:
             return v, "artist"
-        if self.msd_artists is not None and self.msd_to_artist_space is not None:
-            v = self.msd_artists.get(normalize_name(artist))
-            if v is not None:
-                return self.to_artist_space(v)[0].astype(np.float32), "msd_artist"
+        if self.msd_to_artist_space is not None:
+            for table, key, source in ((self.songs, match_key(artist, title), "song"),
+                                       (self.msd_artists, normalize_name(artist), "msd_artist")):
+                v = table.get(key) if table is not None else None
+                if v is not None:
+                    return self.to_artist_space(v)[0].astype(np.float32), source
         if tags is not None:
             return self.tag_regressor.predict_factors(np.atleast_2d(tags))[0], "tags"
         return None, "none"
