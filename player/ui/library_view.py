@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 from player.ui.library_model import COLUMNS, LibraryModel
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
-_WIDTHS = {"track_no": 44, "title": 300, "artist": 200, "album": 220, "genre": 110, "year": 56, "duration": 64}
+_WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60}
 
 
 class LibraryTable(QTableView):

@@ -1,0 +1,118 @@
+"""First run (welcome -> scan), settings that persist, forgetting history, remembered layout."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtWidgets import QMessageBox
+
+from player import paths
+from player.store import Store
+from player.ui.settings_dialog import KEY_ANALYSIS_DEVICE, KEY_CROSSFADE, KEY_DEVICE, KEY_REPLAYGAIN
+from tests.player.ui.conftest import TRACKS
+
+
+def test_first_run_asks_for_folders_and_scans_while_tracks_appear(qtbot, store, music, make_window):
+    window = make_window(store)
+    assert window.stack.currentWidget() is window.welcome
+    welcome = window.welcome
+    # The OS music folder is offered only if it exists (this test's fresh HOME has none).
+    assert welcome.folders.folders() == [] and not welcome.start_btn.isEnabled()
+    welcome.folders.add(str(music))
+    assert welcome.start_btn.isEnabled()
+    seen_progress = []
+    with qtbot.waitSignal(window.scan_finished, timeout=20000) as finished:
+        welcome.start_btn.click()
+        assert window.stack.currentIndex() == 0          # the library shows at once
+        seen_progress.append(window.tasks.running())
+    assert seen_progress == [["scan"]]
+    result = finished.args[0]
+    assert result.read == len(TRACKS) and result.errors == 0
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(TRACKS), timeout=10000)
+    assert window.tasks.running() == []
+    assert [row["path"] for row in store.folders()] == [str(music)]
+
+
+def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned)
+    dialog = window.open_settings()
+    assert dialog.replaygain.currentData() == "track"          # the default
+    dialog.replaygain.setCurrentIndex(dialog.replaygain.findData("album"))
+    dialog.crossfade.setValue(2.5)
+    dialog.gpu.setChecked(False)
+    extra = tmp_path / "more-music"
+    from tests.audiogen import write_track
+
+    write_track(extra, "x1", tags={"title": "Extra", "artist": "New", "genre": "Ambient"})
+    dialog.folders.add(str(extra))
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(TRACKS) + 1, timeout=20000)
+    again = Store.open(scanned.path)          # a fresh connection reads what was saved
+    try:
+        assert again.get_setting(KEY_REPLAYGAIN) == "album"
+        assert again.get_setting(KEY_CROSSFADE) == 2.5
+        assert again.get_setting(KEY_ANALYSIS_DEVICE) == "cpu"
+        assert again.get_setting(KEY_DEVICE) is None
+        assert len(again.folders()) == 2
+    finally:
+        again.close()
+    reopened = window.open_settings()
+    assert reopened.replaygain.currentData() == "album" and not reopened.gpu.isChecked()
+    assert reopened.crossfade.value() == 2.5
+    reopened.reject()
+
+
+def test_forget_history_after_confirmation(qtbot, scanned, make_window):
+    track = scanned.tracks()[0]["id"]
+    play = scanned.start_play(track, source="library")
+    scanned.end_play(play, "finished", 3000)
+    model_file = paths.local_models_dir() / "wmf.npz"
+    model_file.write_bytes(b"trained on plays")
+    window = make_window(scanned)
+    dialog = window.open_settings()
+    dialog.forget_btn.click()
+    box = dialog.confirm_box
+    assert box is not None and box.isVisible()
+    box.button(QMessageBox.Cancel).click()                  # cancelling keeps everything
+    qtbot.wait(100)
+    assert scanned.play_count() == 1 and model_file.exists()
+    dialog.forget_btn.click()
+    forget = next(b for b in dialog.confirm_box.buttons() if b.text() == "Forget history")
+    forget.click()
+    qtbot.waitUntil(lambda: scanned.play_count() == 0 and not model_file.exists(), timeout=10000)
+    assert list(paths.local_models_dir().iterdir()) == []
+    assert len(scanned.tracks()) == len(TRACKS)             # the library stays
+
+
+def test_window_geometry_and_columns_are_remembered(qtbot, scanned, make_window):
+    first = make_window(scanned, with_player=False)
+    first.resize(760, 560)          # within the offscreen screen (800x600)
+    header = first.library.table.horizontalHeader()
+    header.moveSection(header.visualIndex(2), 0)            # artist first
+    header.resizeSection(1, 333)
+    first.close()
+    second = make_window(scanned, with_player=False)
+    header2 = second.library.table.horizontalHeader()
+    assert (second.size().width(), second.size().height()) == (760, 560)
+    assert header2.logicalIndex(0) == 2
+    assert header2.sectionSize(1) == 333
+
+
+def test_uncaught_exception_shows_a_dialog_and_is_logged(qtbot, qapp, caplog):
+    from player.ui import errors
+
+    errors.install()
+    try:
+        raise RuntimeError("decoder exploded")
+    except RuntimeError:
+        with caplog.at_level(logging.ERROR, logger="segue.crash"):
+            sys.excepthook(*sys.exc_info())
+    qtbot.waitUntil(lambda: len(errors.dialogs) == 1, timeout=5000)
+    box = errors.dialogs[0]
+    assert box.isVisible() and "decoder exploded" in box.text()
+    assert "Traceback" in box.detailedText()
+    assert any("decoder exploded" in r.getMessage() and "Traceback" in r.getMessage() for r in caplog.records)
+    box.close()
+    sys.excepthook = sys.__excepthook__
