@@ -168,6 +168,10 @@ def mfcc39(signals: Sequence[np.ndarray], *, device=None) -> list[np.ndarray]:
 
     Returns float32 arrays [shape=(39, frames)] (numpy, on the CPU).
     """
+    return [m for m, _ in _mfcc_and_onsets(signals, device=device)]
+
+
+def _mfcc_and_onsets(signals: Sequence[np.ndarray], *, device=None) -> list[tuple[np.ndarray, np.ndarray]]:
     import torch
     from scipy.signal import savgol_filter
 
@@ -177,14 +181,67 @@ def mfcc39(signals: Sequence[np.ndarray], *, device=None) -> list[np.ndarray]:
     for mel in mel_power(signals, spec=MFCC_MEL, device=device):
         db = 10.0 * torch.log10(mel.clamp_min(1e-10))           # power_to_db(ref=1, amin=1e-10)
         db = torch.maximum(db, db.max() - 80.0)                   # top_db=80
+        onsets = (db[:, 1:] - db[:, :-1]).clamp_min(0).mean(0)   # spectral flux, as librosa's onset_strength
         mfcc = (dct @ db).cpu().numpy().astype(np.float64)
         if mfcc.shape[1] >= 9:
             d1 = savgol_filter(mfcc, 9, polyorder=1, deriv=1, axis=-1, mode="interp")
             d2 = savgol_filter(mfcc, 9, polyorder=2, deriv=2, axis=-1, mode="interp")
         else:  # too short for the delta window: no motion information
             d1 = d2 = np.zeros_like(mfcc)
-        out.append(np.concatenate([mfcc, d1, d2]).astype(np.float32))
+        out.append((np.concatenate([mfcc, d1, d2]).astype(np.float32), onsets.cpu().numpy()))
     return out
+
+
+def estimate_tempo(onsets: np.ndarray, *, fps: float = MFCC_MEL.sr / MFCC_MEL.hop,
+                   lo_bpm: float = 50.0, hi_bpm: float = 220.0, min_periodicity: float = 0.2) -> float | None:
+    """Beats per minute from an onset-strength envelope [shape=(frames,)] by autocorrelation,
+    weighted by a log-normal prior around 120 BPM (one octave wide), as librosa's tempo.
+    None when the envelope is too short (< 4 s) or has no clear pulse (autocorrelation at the
+    chosen lag below ``min_periodicity`` of its zero-lag value). Octave errors are possible."""
+    if onsets.ndim != 1:
+        raise FeatureError(f"expected a 1-D onset envelope, got {onsets.shape}")
+    if len(onsets) < 4 * fps or not np.any(onsets > 0):
+        return None
+    x = onsets - onsets.mean()
+    n = 1 << int(np.ceil(np.log2(2 * len(x))))
+    ac = np.fft.irfft(np.abs(np.fft.rfft(x, n)) ** 2)[: len(x)]
+    lags = np.arange(int(fps * 60 / hi_bpm), int(fps * 60 / lo_bpm) + 1)
+    bpm = 60.0 * fps / lags
+    score = ac[lags] * np.exp(-0.5 * np.log2(bpm / 120.0) ** 2)
+    best = int(np.argmax(score))
+    if ac[lags[best]] < min_periodicity * ac[0]:  # no clear pulse (a drone, speech, noise)
+        return None
+    if 0 < best < len(lags) - 1:  # parabolic interpolation between lags
+        a, b, c = score[best - 1: best + 2]
+        shift = 0.5 * (a - c) / (a - 2 * b + c) if (a - 2 * b + c) != 0 else 0.0
+        return float(60.0 * fps / (lags[best] + shift))
+    return float(bpm[best])
+
+
+def loudness_db(y: np.ndarray, *, sr: int, gate_db: float = -70.0) -> float | None:
+    """Gated RMS level in dBFS of a mono signal: mean power over 400 ms blocks above ``gate_db``
+    (an absolute gate, as in EBU R128, without its K-weighting). None for silence."""
+    block = max(1, int(0.4 * sr))
+    n = len(y) // block
+    if n == 0:
+        power = np.array([np.mean(np.square(y, dtype=np.float64))]) if len(y) else np.array([0.0])
+    else:
+        power = np.mean(np.square(y[: n * block].reshape(n, block), dtype=np.float64), axis=1)
+    kept = power[power > 10 ** (gate_db / 10)]
+    return float(10 * np.log10(kept.mean())) if kept.size else None
+
+
+@dataclass
+class Descriptors:
+    mfcc: np.ndarray            # float32 [78]: means and std of MFCC(39)
+    tempo: float | None         # BPM
+    loudness: float | None      # gated RMS dBFS
+
+
+def describe(signals: Sequence[np.ndarray], *, device=None) -> list[Descriptors]:
+    """MFCC summary, tempo and loudness for 22,050 Hz mono signals, mel batched on ``device``."""
+    return [Descriptors(summarise_mfcc(m), estimate_tempo(o), loudness_db(y, sr=MFCC_MEL.sr))
+            for y, (m, o) in zip(signals, _mfcc_and_onsets(signals, device=device))]
 
 
 def summarise_mfcc(mfcc: np.ndarray) -> np.ndarray:

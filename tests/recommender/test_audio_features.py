@@ -116,3 +116,22 @@ def test_gpu_mel_equals_cpu_mel():
     gpu = af.mel_power([y], device=device)[0].cpu()
     cpu = af.mel_power([y], device=CPU)[0]
     assert np.abs(_db(gpu.numpy()) - _db(cpu.numpy())).max() < 0.01
+
+
+@pytest.mark.parametrize("bpm", [90, 120, 170])
+def test_tempo_of_a_drum_pattern(bpm):
+    d = af.describe([drum_pulses(12.0, sr=22050, bpm=bpm)], device=CPU)[0]
+    assert d.mfcc.shape == (78,) and np.all(np.isfinite(d.mfcc))
+    assert d.tempo is not None and abs(d.tempo - bpm) / bpm < 0.03
+
+
+def test_no_tempo_without_a_pulse_and_loudness_levels():
+    d = af.describe([chord(12.0, sr=22050)], device=CPU)[0]
+    assert d.tempo is None
+    sine = np.sin(2 * np.pi * 440 * np.arange(22050 * 3) / 22050).astype(np.float32)
+    assert abs(af.loudness_db(sine, sr=22050) - (-3.01)) < 0.05        # full-scale sine: -3 dBFS
+    assert abs(af.loudness_db(0.1 * sine, sr=22050) - (-23.01)) < 0.05
+    with_silence = np.concatenate([0.1 * sine, np.zeros(22050 * 10, np.float32)])
+    assert abs(af.loudness_db(with_silence, sr=22050) - (-23.01)) < 0.05  # silence is gated out
+    assert af.loudness_db(np.zeros(22050, np.float32), sr=22050) is None
+    assert af.estimate_tempo(np.ones(10)) is None
