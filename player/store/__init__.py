@@ -11,6 +11,7 @@ from pathlib import Path
 from player import paths
 from player.store.connection import Database, DatabaseTooNewError, StoreError
 from player.store.migrations import SCHEMA_VERSION
+from player.store.features import FeaturesMixin, TrackFeatures
 from player.store.model_runs import ModelRunsMixin
 from player.store.plays import ENDINGS, SESSION_IDLE_S, SOURCES, PlaysMixin
 from player.store.settings import SettingsMixin
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 
-class Store(TracksMixin, PlaysMixin, SettingsMixin, ModelRunsMixin, Database):
+class Store(TracksMixin, PlaysMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin, Database):
     """Segue's library database: tracks, folders, plays, sessions, settings, features."""
 
     @classmethod
