@@ -85,15 +85,19 @@ class BufferedEngine(Engine):
         return True
 
     # -- output side (audio thread) ---------------------------------------
-    def _render(self, out: np.ndarray) -> None:
-        """Fill ``out`` [shape=(n, channels)] float32; called from the output thread."""
+    def _render(self, out: np.ndarray) -> bool:
+        """Fill ``out`` [shape=(n, channels)] float32; called from the output thread.
+
+        Returns False when not playing (``out`` is silence then).
+        """
         self._beat += 1
         if self._state is not PlaybackState.PLAYING:
             out.fill(0.0)
-            return
+            return False
         self._ring.render(out)
         if self._volume != 1.0:
             np.multiply(out, self._volume, out=out)
+        return True
 
     # -- public API --------------------------------------------------------
     def set_listener(self, fn: Listener | None) -> None:

@@ -52,8 +52,7 @@ class NullEngine(BufferedEngine):
                 self._running.wait(0.05)
                 deadline = time.monotonic()
                 continue
-            self._render(self._out)
-            if self._capture and self.state.value == "playing":
+            if self._render(self._out) and self._capture:
                 self._captured.append(self._out.copy())
             deadline += period
             delay = deadline - time.monotonic()
@@ -69,7 +68,7 @@ class NullEngine(BufferedEngine):
         self._running.clear()
 
     def _output_running(self) -> bool:
-        return self._running.is_set() and not self._lost
+        return self._running.is_set()
 
     def _output_close(self) -> None:
         self._stop_clock = True

@@ -1,0 +1,233 @@
+"""The shared engine machinery (decoder thread, ring buffer, hand-over) via the null output."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.base import PlaybackState, Source
+from player.audio.null_engine import NullEngine
+from tests.player.audio.signals import active_region, sine, sine_residual, write_sine_parts
+
+SR = 44100
+
+
+def wait_for(pred, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+class Recorder:
+    def __init__(self, engine):
+        self.events = []
+        self.lock = threading.Lock()
+        engine.set_listener(self)
+
+    def __call__(self, name, data):
+        with self.lock:
+            self.events.append((name, data.get("source"), data))
+
+    def names(self):
+        return [(n, s.path.rsplit("/", 1)[-1] if s else None) for n, s, _ in self.events if n != "state"]
+
+
+@pytest.fixture
+def engine():
+    engines = []
+
+    def make(**kw):
+        kw.setdefault("speed", 6.0)
+        e = NullEngine(capture=True, **kw)
+        engines.append(e)
+        return e
+
+    yield make
+    for e in engines:
+        e.close()
+
+
+def played(e):
+    return active_region(e.captured()[:, 0], threshold=1e-7)
+
+
+def test_gapless_pair_comes_out_sample_exact(engine, tmp_path):
+    (a, b), whole = write_sine_parts(tmp_path, [33333, 28001])
+    e = engine()
+    rec = Recorder(e)
+    sa, sb = Source(str(a)), Source(str(b))
+    e.play(sa)
+    e.set_next(sb)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 4)
+    out = played(e)
+    assert len(out) == len(whole)
+    assert np.array_equal(out, whole)  # not one sample lost, repeated or altered
+    assert (sa.heard_frames, sb.heard_frames) == (33333, 28001)
+    assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav"),
+                           ("started", "part1.wav"), ("finished", "part1.wav")]
+    assert e.underruns == 0
+
+
+def test_short_tracks_hand_over_in_order(engine, tmp_path):
+    # Shorter than the ring buffer: several sources are buffered before any is heard.
+    paths, whole = write_sine_parts(tmp_path, [3000, 6000, 4000, 7000])
+    e = engine(speed=1.0)  # each next is set when its predecessor starts: needs ~30 ms
+    rec = Recorder(e)
+    sources = [Source(str(p)) for p in paths]
+    e.play(sources[0])
+    e.set_next(sources[1])
+    for prev, nxt in zip(sources[1:], sources[2:]):
+        assert wait_for(lambda prev=prev: e.current is prev)
+        e.set_next(nxt)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 8)
+    assert np.array_equal(played(e), whole)
+    assert [s.heard_frames for s in sources] == [3000, 6000, 4000, 7000]
+    assert [n for n, _ in rec.names()].count("finished") == 4
+
+
+def test_next_source_set_after_the_current_was_fully_buffered(engine, tmp_path):
+    (a, b), whole = write_sine_parts(tmp_path, [20000, 9000])
+    e = engine(speed=1.0)
+    e.play(Source(str(a)))
+    assert wait_for(lambda: e._ring.end_of_stream)  # a is fully decoded, nothing follows
+    e.set_next(Source(str(b)))
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert np.array_equal(played(e), whole)
+
+
+def test_replacing_the_buffered_next_source_takes_it_back(engine, tmp_path):
+    (a, b), whole = write_sine_parts(tmp_path, [12000, 8000])
+    other = tmp_path / "other.wav"
+    sf.write(str(other), np.full((5000, 2), 0.25, np.float32), SR, subtype="FLOAT")
+    e = engine(speed=1.0)
+    rec = Recorder(e)
+    sa, sother, sb = Source(str(a)), Source(str(other)), Source(str(b))
+    e.play(sa)
+    e.set_next(sother)
+    assert wait_for(lambda: e._nseg is not None)  # "other" is already in the ring buffer
+    e.set_next(sb)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert np.array_equal(played(e), whole)
+    assert sother.heard_frames == 0
+    assert ("started", "other.wav") not in rec.names()
+
+
+def test_plays_in_real_time(engine, tmp_path):
+    (a,), _ = write_sine_parts(tmp_path, [int(0.6 * SR)])
+    e = engine(speed=1.0)
+    t0 = time.monotonic()
+    e.play(Source(str(a)))
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert 0.58 <= time.monotonic() - t0 < 1.5
+
+
+def test_seek_jumps_exactly_and_does_not_count_skipped_audio(engine, tmp_path):
+    n = 3 * SR
+    ramp = np.linspace(-0.5, 0.5, n, dtype=np.float32)  # every sample value tells its index
+    path = tmp_path / "ramp.wav"
+    sf.write(str(path), np.stack([ramp, ramp], 1), SR, subtype="FLOAT")
+    e = engine(speed=4.0)
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: e.position > 0.3)
+    e.seek(2.0)
+    assert wait_for(lambda: e.position >= 2.0, timeout=2)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    out = played(e)
+    out = out[out != 0.0]  # a seek may leave a block of silence while the decoder refills
+    idx = np.rint((out + 0.5) * (n - 1)).astype(int)
+    jumps = np.nonzero(np.diff(idx) != 1)[0]
+    assert len(jumps) == 1  # one jump, otherwise contiguous
+    assert idx[jumps[0] + 1] == 2 * SR and idx[-1] == n - 1
+    assert src.heard_frames == len(out) < n
+
+
+def test_undecodable_sources_report_errors_not_endings(engine, tmp_path):
+    (a,), _ = write_sine_parts(tmp_path, [4000])
+    bad = tmp_path / "bad.flac"
+    bad.write_bytes(b"not audio at all" * 100)
+    e = engine()
+    rec = Recorder(e)
+    e.play(Source(str(bad)))
+    assert wait_for(lambda: len(rec.names()) == 2 and e.state is PlaybackState.STOPPED)
+    assert rec.names() == [("started", "bad.flac"), ("error", "bad.flac")]
+    message = next(d["message"] for n, _, d in rec.events if n == "error")
+    assert "bad.flac" in message
+    e.play(Source(str(a)))
+    e.set_next(Source(str(bad)))
+    assert wait_for(lambda: len(rec.names()) == 6 and e.state is PlaybackState.STOPPED)
+    assert rec.names()[2:] == [("started", "part0.wav"), ("finished", "part0.wav"),
+                               ("started", "bad.flac"), ("error", "bad.flac")]
+
+
+def test_volume_and_gain_scale_the_output(engine, tmp_path):
+    (a,), whole = write_sine_parts(tmp_path, [9000])
+    e = engine()
+    e.volume = 0.5
+    e.play(Source(str(a), gain=0.5))
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert np.allclose(played(e), whole * 0.25, atol=1e-6)
+
+
+def test_crossfade_overlaps_the_two_sources(engine, tmp_path):
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    sf.write(str(a), np.stack([sine(SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(b), np.stack([sine(SR, freq=660, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = engine(crossfade_s=0.25)
+    rec = Recorder(e)
+    e.play(Source(str(a)))
+    e.set_next(Source(str(b)))
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 4)
+    out = played(e)
+    fade = int(0.25 * SR)
+    assert abs(len(out) - (2 * SR - fade)) < 10
+    mid = out[SR - fade + 1000:SR - 1000]  # inside the fade: both tones present
+    spectrum = np.abs(np.fft.rfft(mid * np.hanning(len(mid))))
+    freqs = np.fft.rfftfreq(len(mid), 1 / SR)
+    for f in (440, 660):
+        assert spectrum[np.argmin(np.abs(freqs - f))] > 0.2 * spectrum.max()
+    assert np.abs(out).max() <= 1.0
+    assert [n for n, _ in rec.names()] == ["started", "finished", "started", "finished"]
+
+
+def test_crossfade_range_is_checked():
+    with pytest.raises(ValueError):
+        NullEngine(crossfade_s=13.0).close()
+
+
+def test_pause_holds_position_and_heard_time(engine, tmp_path):
+    (a,), _ = write_sine_parts(tmp_path, [2 * SR])
+    e = engine(speed=2.0)
+    src = Source(str(a))
+    e.play(src)
+    assert wait_for(lambda: e.position > 0.2)
+    e.pause()
+    time.sleep(0.05)
+    pos, heard = e.position, src.heard_frames
+    time.sleep(0.2)
+    assert e.state is PlaybackState.PAUSED
+    assert (e.position, src.heard_frames) == (pos, heard)
+    e.resume()
+    assert wait_for(lambda: e.position > pos + 0.1)
+
+
+def test_lost_output_pauses_and_another_device_resumes(engine, tmp_path):
+    (a,), _ = write_sine_parts(tmp_path, [3 * SR])
+    e = engine(speed=1.0)
+    rec = Recorder(e)
+    src = Source(str(a))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > 0)
+    e._watchdog_s = 0.3
+    e.simulate_device_loss()
+    assert wait_for(lambda: e.state is PlaybackState.PAUSED, timeout=3)
+    assert wait_for(lambda: any(n == "device_lost" for n, _, _ in rec.events))
+    heard = src.heard_frames
+    e.set_device("null")
+    e.resume()
+    assert wait_for(lambda: src.heard_frames > heard + SR // 10)
