@@ -41,15 +41,15 @@ def _rank_metrics(scores: np.ndarray, targets: list[set]) -> dict:
 
 
 def cold_artist_eval(*, cold_frac: float = 0.1, seed: int = 2, wmf_params: dict | None = None,
-                     log=print) -> dict:
+                     root=None, log=print) -> dict:
     """Run the protocol above; returns ``{"rows": [...], "n_cold": .., "n_users": .., ...}``."""
     from recommender import data
     from recommender.models.content_to_cf import TagToFactor, tag_features, vocabulary_tag_matrix
     from recommender.models.priors import VOCABULARY
     from recommender.models.wmf import WMF
 
-    ds = data.load_hetrec().filtered()
-    tags = vocabulary_tag_matrix(ds.item_ids, *data.load_hetrec_tags(), VOCABULARY)
+    ds = data.load_hetrec(root).filtered()
+    tags = vocabulary_tag_matrix(ds.item_ids, *data.load_hetrec_tags(root), VOCABULARY)
     x = ds.counts
     rng = np.random.default_rng(seed)
     tagged = np.flatnonzero(tags.sum(1) > 0)

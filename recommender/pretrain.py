@@ -151,10 +151,10 @@ def build(data_root: Path | None, out: Path, *, log=print, cold_eval: bool = Tru
     reg = TagToFactor(VOCABULARY, l2=1.0).fit(tags[tagged], f[tagged])
     reg_path = reg.save(out / "tag_regressor.npz")
     cold = {}
-    if cold_eval and het_root is None:
+    if cold_eval:
         from recommender.eval_cold import cold_artist_eval
 
-        cold = cold_artist_eval(log=log)
+        cold = cold_artist_eval(root=het_root, wmf_params=WMF_PARAMS["hetrec"], log=log)
     manifests["tag_regressor"] = _manifest(out, "tag_regressor", reg_path, {
         "source": HETREC_SOURCE, "model": "ridge regression, sqrt + L2-normalised tag vector -> WMF artist factor",
         "vocabulary": list(VOCABULARY), "params": {"l2": reg.l2}, "train": {"artists": int(tagged.sum())},

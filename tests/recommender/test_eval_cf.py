@@ -1,0 +1,113 @@
+"""The strong-generalisation harness: split, metrics, and popularity checked independently."""
+
+import math
+from collections import Counter
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from recommender import data
+from recommender.eval_cf import HeldOut, evaluate_scores, fold_split, format_table, run, strong_split
+from recommender.models.baselines import Popularity
+
+
+def random_counts(n_users=200, n_items=80, density=0.1, seed=0):
+    rng = np.random.default_rng(seed)
+    x = sp.random(n_users, n_items, density=density, random_state=seed, format="csr", dtype=np.float32)
+    x.data = rng.integers(1, 30, size=x.nnz).astype(np.float32)
+    # a popularity skew, so popularity is a meaningful baseline
+    x = sp.csr_matrix(x.multiply(rng.random(n_items) < np.linspace(1.0, 0.3, n_items)))
+    x.eliminate_zeros()
+    return x[np.diff(x.indptr) >= 3]
+
+
+def test_strong_split_partitions_users_and_items():
+    x = random_counts()
+    s = strong_split(x, heldout_frac=0.15, seed=0)
+    n_h = round(0.15 * x.shape[0])
+    assert s.train.shape[0] == x.shape[0] - 2 * n_h
+    assert s.val.fold.shape[0] <= n_h and s.test.fold.shape[0] <= n_h
+    for h in (s.val, s.test):
+        assert (np.diff(h.fold.indptr) >= 1).all() and (np.diff(h.target.indptr) >= 1).all()
+        assert h.fold.multiply(h.target).nnz == 0  # fold-in and targets never overlap
+    assert (np.diff(s.train.tocsc().indptr) > 0).all()  # every kept item has a train user
+    again = strong_split(x, heldout_frac=0.15, seed=0)
+    assert (again.test.target != s.test.target).nnz == 0  # fixed seeds
+
+
+def test_fold_split_is_80_20_per_user():
+    x = sp.csr_matrix(np.ones((3, 10), dtype=np.float32))
+    h = fold_split(x, frac=0.8, seed=1)
+    assert np.diff(h.fold.indptr).tolist() == [8, 8, 8]
+    assert np.diff(h.target.indptr).tolist() == [2, 2, 2]
+    assert ((h.fold + h.target).toarray() == 1).all()
+
+
+def test_evaluate_scores_hand_made():
+    fold = sp.csr_matrix(np.array([[1, 0, 0, 0, 0], [0, 0, 0, 0, 1]], dtype=np.float32))
+    target = sp.csr_matrix(np.array([[0, 0, 1, 0, 0], [1, 1, 0, 0, 0]], dtype=np.float32))
+    scores = np.array([[9.0, 1.0, 5.0, 3.0, 0.0],     # item 0 is fold-in: ranking 2,3,1,4 -> hit at 1
+                       [0.0, 2.0, 1.0, 3.0, 9.0]])    # ranking 3,1,2,0 -> hits at 2 and 4
+    res = evaluate_scores(scores, HeldOut(fold, target))
+    assert res["mrr"] == pytest.approx((1 + 1 / 2) / 2)
+    ndcg_u1 = (1 / math.log2(3) + 1 / math.log2(5)) / (1 + 1 / math.log2(3))
+    assert res["ndcg@100"] == pytest.approx((1 + ndcg_u1) / 2)
+    assert res["recall@20"] == pytest.approx(1.0)
+    assert res["precision@20"] == pytest.approx((1 / 20 + 2 / 20) / 2)
+    # AUC user 0: target 2 above negatives {1,3,4} -> 1; user 1: targets {0,1} vs {2,3}: 1 of 4 pairs
+    assert res["auc"] == pytest.approx((1.0 + 0.25) / 2)
+    assert res["coverage@20"] == pytest.approx(1.0)  # every item appears in some list (4 of 5 each)
+
+
+def independent_popularity(train, held: HeldOut, k_recall=20, k_ndcg=100):
+    """Popularity recall@20 and NDCG@100 from first principles, no shared code."""
+    pop = Counter()
+    for u in range(train.shape[0]):
+        pop.update(train.indices[train.indptr[u]:train.indptr[u + 1]].tolist())
+    recalls, ndcgs = [], []
+    for u in range(held.fold.shape[0]):
+        known = set(held.fold.indices[held.fold.indptr[u]:held.fold.indptr[u + 1]].tolist())
+        rel = set(held.target.indices[held.target.indptr[u]:held.target.indptr[u + 1]].tolist())
+        ranked = sorted((i for i in range(train.shape[1]) if i not in known), key=lambda i: (-pop[i], i))
+        hits = [i in rel for i in ranked]
+        recalls.append(sum(hits[:k_recall]) / min(k_recall, len(rel)))
+        dcg = sum(1 / math.log2(r + 2) for r, h in enumerate(hits[:k_ndcg]) if h)
+        ndcgs.append(dcg / sum(1 / math.log2(r + 2) for r in range(min(k_ndcg, len(rel)))))
+    return float(np.mean(recalls)), float(np.mean(ndcgs))
+
+
+def check_popularity(counts):
+    s = strong_split(counts)
+    model = Popularity().fit(s.train)
+    res = evaluate_scores(model.score(s.test.fold), s.test, with_auc=False)
+    rec, ndcg = independent_popularity(s.train, s.test)
+    assert res["recall@20"] == pytest.approx(rec, abs=1e-9)
+    assert res["ndcg@100"] == pytest.approx(ndcg, abs=1e-9)
+
+
+def test_popularity_matches_independent_computation_synthetic():
+    check_popularity(random_counts())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (data.DEFAULT_DATA_ROOT / "hetrec2011-lastfm-2k").exists(), reason="shared data absent")
+def test_popularity_matches_independent_computation_hetrec():
+    check_popularity(data.load_hetrec().filtered().counts)
+
+
+def test_quick_run_reports_every_model_and_beats_popularity():
+    rng = np.random.default_rng(0)
+    dense = np.zeros((300, 60), dtype=np.float32)
+    for u in range(300):  # three taste groups of 20 items
+        g = u % 3
+        dense[u, g * 20 + rng.choice(20, size=10, replace=False)] = rng.integers(1, 20, size=10)
+    x = sp.csr_matrix(dense)
+    results = run(x, quick=True, log=lambda m: None)
+    names = [r["model"] for r in results]
+    assert names[0] == "Popularity" and {"EASE", "WMF (ALS)", "U-AutoRec", "I-AutoRec"} <= set(names)
+    by = {r["model"]: r for r in results}
+    for name in ("EASE", "WMF (ALS)", "U-AutoRec", "ItemKNN (cosine)"):
+        assert by[name]["ndcg@100"] > 1.5 * by["Popularity"]["ndcg@100"], name
+    table = format_table(results, "t")
+    assert table.count("\n| ") == len(results) + 1
