@@ -1,0 +1,219 @@
+"""The audio analysis job (Qt-free): tags, embedding, bucket, MFCC summary, loudness, tempo.
+
+Finds tracks without features for the current tagger checksum, decodes them in worker
+processes (decode + resample to 16 kHz and 22,050 Hz: the CPU-heavy part, niced), and runs
+mel + CNN in batches on the best torch device in this process. Resumable because finished
+tracks are skipped; a file that cannot be decoded gets its error stored and is skipped
+after. Cancellable and pausable from another thread (the app pauses it while music plays on
+a slow machine); progress goes to a callback.
+
+Settings: ``analysis.use_gpu`` (bool, default True; ``SEGUE_DEVICE`` overrides) and
+``analysis.max_patches`` (int or None; default 16 evenly spaced 3 s patches on the CPU,
+every patch on a GPU).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Callable
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+CPU_MAX_PATCHES = 16
+
+
+@dataclass
+class AnalysisProgress:
+    done: int
+    total: int
+    errors: int
+    path: str | None = None
+
+
+@dataclass
+class AnalysisResult:
+    analysed: int = 0
+    errors: int = 0
+    total: int = 0
+    cancelled: bool = False
+    seconds: float = 0.0
+    model_version: str = ""
+    device: str = ""
+    timings: dict = field(default_factory=lambda: dict.fromkeys(
+        ("decode", "resample", "mel", "cnn", "mfcc", "store"), 0.0))
+    error_paths: list = field(default_factory=list)
+
+
+def decode_for_analysis(path: str) -> dict:
+    """Worker: decode, mix to mono, resample to both front-end rates. Errors become a value."""
+    from recommender.audio_features import MFCC_MEL, TAGGER_MEL
+    from recommender.audio_io import load_audio
+
+    t0 = time.perf_counter()
+    try:
+        y, sr = load_audio(path, mono=True)
+    except Exception as exc:  # a bad file is a value, not a crash (all of audio_io's errors and OSError)
+        return {"path": path, "error": f"{type(exc).__name__}: {exc}"}
+    t1 = time.perf_counter()
+    import soxr
+
+    y16 = y if sr == TAGGER_MEL.sr else soxr.resample(y, sr, TAGGER_MEL.sr, quality="HQ")
+    y22 = y if sr == MFCC_MEL.sr else soxr.resample(y, sr, MFCC_MEL.sr, quality="HQ")
+    return {"path": path, "y16": y16.astype(np.float32, copy=False), "y22": y22.astype(np.float32, copy=False),
+            "decode_s": t1 - t0, "resample_s": time.perf_counter() - t1}
+
+
+def _worker_init() -> None:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    if hasattr(os, "nice"):
+        try:
+            os.nice(10)
+        except OSError:
+            pass
+
+
+class AnalysisJob:
+    """One analysis pass over the library. ``run()`` blocks; ``cancel``/``pause``/``resume`` from elsewhere."""
+
+    def __init__(self, store, *, models_dir=None, device=None, workers: int | None = None,
+                 batch_tracks: int = 8, max_patches: int | None | str = "auto", retry_errors: bool = False,
+                 progress: Callable[[AnalysisProgress], None] | None = None):
+        from player import paths
+        from recommender.audio_features import best_device
+        from recommender.tagger import Tagger, weights_path
+
+        self.store = store
+        if device is None:
+            use_gpu = store.get_setting("analysis.use_gpu", True)
+            device = best_device("auto" if use_gpu else "cpu")
+        self.tagger = Tagger(weights_path(models_dir or paths.shipped_models_dir()), device=device)
+        self.device = self.tagger.device
+        if max_patches == "auto":
+            max_patches = store.get_setting("analysis.max_patches", CPU_MAX_PATCHES if self.device.type == "cpu" else None)
+        self.max_patches = max_patches
+        self.workers = max(1, min(8, (os.cpu_count() or 2) - 1)) if workers is None else workers
+        self.batch_tracks = batch_tracks
+        self.retry_errors = retry_errors
+        self.progress = progress
+        self._cancel = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    # -- control (any thread) ---------------------------------------
+    def cancel(self) -> None:
+        self._cancel.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    # -- the pass -----------------------------------------------------
+    def run(self) -> AnalysisResult:
+        start = time.perf_counter()
+        todo = self.store.tracks_to_analyse(self.tagger.version, retry_errors=self.retry_errors)
+        result = AnalysisResult(total=len(todo), model_version=self.tagger.version, device=str(self.device))
+        genres = {row["path"]: (row["id"], row["genre"]) for row in todo}
+        paths_left = [row["path"] for row in todo]
+        batch: list[dict] = []
+        pool = None
+        if self.workers > 0 and paths_left:
+            pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_worker_init)
+        try:
+            for decoded in self._decoded(paths_left, pool):
+                if self._cancel.is_set():
+                    result.cancelled = True
+                    break
+                if "error" in decoded:
+                    track_id = genres[decoded["path"]][0]
+                    self.store.save_feature_error(track_id, self.tagger.version, decoded["error"])
+                    result.errors += 1
+                    result.error_paths.append((decoded["path"], decoded["error"]))
+                    log.info("analysis: %s: %s", decoded["path"], decoded["error"])
+                else:
+                    result.timings["decode"] += decoded["decode_s"]
+                    result.timings["resample"] += decoded["resample_s"]
+                    batch.append(decoded)
+                if len(batch) >= self.batch_tracks:
+                    self._process(batch, genres, result)
+                    batch = []
+                self._report(result, decoded["path"])
+            if batch and not self._cancel.is_set():
+                self._process(batch, genres, result)
+                self._report(result, None)
+            result.cancelled = result.cancelled or self._cancel.is_set()
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _decoded(self, paths: list[str], pool):
+        """Decoded tracks in library order, with at most ~2 per worker decoded ahead."""
+        if pool is None:
+            for path in paths:
+                self._running.wait()
+                yield decode_for_analysis(path)
+            return
+        ahead = max(2 * self.workers, self.batch_tracks)
+        pending = []
+        for path in paths:
+            while len(pending) >= ahead:
+                yield pending.pop(0).result()
+            self._running.wait()
+            if self._cancel.is_set():
+                break
+            pending.append(pool.submit(decode_for_analysis, path))
+        for future in pending:
+            if self._cancel.is_set():
+                future.cancel()
+            else:
+                yield future.result()
+
+    def _process(self, batch: list[dict], genres: dict, result: AnalysisResult) -> None:
+        from recommender.audio_features import describe, tagger_logmel
+        from recommender.genres import assign_bucket
+
+        t0 = time.perf_counter()
+        mels = tagger_logmel([d["y16"] for d in batch], device=self.device)
+        t1 = self._sync()
+        tagged = self.tagger.tag_tracks(mels, max_patches=self.max_patches)
+        t2 = self._sync()
+        described = describe([d["y22"] for d in batch], device=self.device)
+        t3 = self._sync()
+        rows = []
+        for d, tags, desc in zip(batch, tagged, described):
+            track_id, genre = genres[d["path"]]
+            rows.append({"track_id": track_id, "model_version": self.tagger.version, "tags": tags.tags,
+                         "embedding": tags.embedding, "bucket": assign_bucket(tags.tags, genre),
+                         "mfcc": desc.mfcc, "loudness": desc.loudness, "tempo": desc.tempo})
+        self.store.save_features(rows)
+        t4 = time.perf_counter()
+        result.analysed += len(rows)
+        for key, dt in (("mel", t1 - t0), ("cnn", t2 - t1), ("mfcc", t3 - t2), ("store", t4 - t3)):
+            result.timings[key] += dt
+
+    def _sync(self) -> float:
+        if self.device.type == "cuda":
+            import torch
+
+            torch.cuda.synchronize()
+        return time.perf_counter()
+
+    def _report(self, result: AnalysisResult, path: str | None) -> None:
+        if self.progress is not None:
+            self.progress(AnalysisProgress(result.analysed + result.errors, result.total, result.errors, path))

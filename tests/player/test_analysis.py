@@ -1,0 +1,124 @@
+"""player.analysis: the analysis job on a real library (generated audio, real scan, real SQLite)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from player import paths
+from player.analysis import AnalysisJob
+from player.library.scanner import Scanner
+from recommender.tagger import MSD_LABELS
+from tests.audiogen import write_audio, write_tags
+from tools.make_tagger_reference import chord, drum_pulses
+
+SR = 22050
+
+
+@pytest.fixture
+def library(tmp_path, store):
+    """Three drum tracks, two chord tracks (one tagged Jazz), one file broken after the scan."""
+    music = tmp_path / "music"
+    music.mkdir()
+    for i, bpm in enumerate((100, 120, 140)):
+        path = write_audio(music / f"drums{i}.flac", drum_pulses(4.6, sr=SR, bpm=bpm, seed=i), SR)
+        write_tags(path, title=f"drums {i}", artist="Kit")
+    for i, root in enumerate((196.0, 261.6)):
+        path = write_audio(music / f"chord{i}.ogg", chord(4.6, sr=SR, root=root), SR)
+        write_tags(path, title=f"chord {i}", artist="Keys", genre="Jazz" if i else "")
+    broken = write_audio(music / "broken.wav", chord(2.0, sr=SR), SR)
+    Scanner(store).scan([str(music)])
+    broken.write_bytes(b"RIFF" + b"\x00" * 64)  # damaged after the scan: the scan saw a good file
+    return music
+
+
+def _by_name(store, feats):
+    names = {r["id"]: r["title"] or r["path"] for r in store.tracks()}
+    index = feats.index()
+    return {names[t]: index[t] for t in feats.track_ids}
+
+
+def test_analyses_every_track_stores_errors_and_resumes(store, library):
+    seen = []
+    job = AnalysisJob(store, workers=0, batch_tracks=2, progress=seen.append)
+    result = job.run()
+    assert (result.total, result.analysed, result.errors) == (6, 5, 1)
+    assert "broken.wav" in result.error_paths[0][0]
+    assert seen[-1].done == 6 and seen[-1].total == 6
+    assert all(result.timings[k] > 0 for k in ("decode", "mel", "cnn", "mfcc"))
+
+    errors = store.feature_errors(job.tagger.version)
+    assert len(errors) == 1 and errors[0]["path"].endswith("broken.wav") and "Error" in errors[0]["error"]
+    feats = store.features()
+    assert feats.model_version == job.tagger.version and len(feats) == 5
+    assert feats.tags.shape == (5, 50) and feats.embedding.shape == (5, 200) and feats.mfcc.shape == (5, 78)
+    np.testing.assert_allclose(np.linalg.norm(feats.embedding, axis=1), 1.0, atol=2e-3)  # float16
+    rows = _by_name(store, feats)
+    drums, keys = [rows[f"drums {i}"] for i in range(3)], [rows[f"chord {i}"] for i in range(2)]
+    electronic = MSD_LABELS.index("electronic")
+    assert feats.tags[drums, electronic].min() > feats.tags[keys, electronic].max()
+    emb = feats.embedding
+    assert emb[drums[0]] @ emb[drums[1]] > emb[drums[0]] @ emb[keys[0]] + 0.3
+    assert feats.bucket[rows["chord 1"]] == "jazz"  # the file's genre tag, blended in
+    assert feats.bucket[rows["drums 0"]] in ("electronic", "dance")
+    assert abs(feats.tempo[rows["drums 1"]] - 120) < 4
+    assert np.all(feats.loudness < 0) and np.isnan(feats.tempo[keys]).all()
+
+    again = AnalysisJob(store, workers=0).run()  # resumable: nothing left, the bad file not retried
+    assert (again.total, again.analysed, again.errors) == (0, 0, 0)
+    assert store.feature_counts(job.tagger.version) == {"analysed": 5, "errors": 1, "pending": 0}
+
+
+def test_a_new_model_reanalyses(store, library, tmp_path):
+    from recommender.tagger import model_version
+
+    old = model_version(paths.shipped_models_dir() / "musicnn" / "msd_musicnn.npz")
+    store.save_features([{"track_id": r["id"], "model_version": old, "tags": np.full(50, 0.1),
+                          "embedding": np.eye(200)[0]} for r in store.tracks()])
+    assert len(store.features()) == 6 and store.tracks_to_analyse(old) == []
+    models = tmp_path / "models"
+    shutil.copytree(paths.shipped_models_dir() / "musicnn", models / "musicnn")
+    with np.load(models / "musicnn" / "msd_musicnn.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["out.bias"] = arrays["out.bias"] - 0.5  # a "retrained" model: new checksum
+    np.savez(models / "musicnn" / "msd_musicnn.npz", **arrays)
+    job = AnalysisJob(store, workers=0, batch_tracks=8, models_dir=models)
+    result = job.run()
+    assert result.total == 6 and result.analysed == 5
+    assert job.tagger.version != old and store.features().model_version == job.tagger.version
+    assert len(store.features(old)) == 0  # rows are replaced, not duplicated
+
+
+def test_cancel_keeps_finished_batches_and_pause_waits(store, library):
+    holder = {}
+
+    def cancel_after_first(progress):
+        if progress.done >= 2:
+            holder["job"].cancel()
+
+    holder["job"] = AnalysisJob(store, workers=0, batch_tracks=2, progress=cancel_after_first)
+    result = holder["job"].run()
+    assert result.cancelled and 2 <= result.analysed < 5
+    first = result.analysed
+
+    job = AnalysisJob(store, workers=0, batch_tracks=2)
+    job.pause()
+    out = {}
+    thread = threading.Thread(target=lambda: out.setdefault("r", job.run()))
+    thread.start()
+    time.sleep(0.5)
+    assert job.paused and "r" not in out and len(store.features()) == first
+    job.resume()
+    thread.join(60)
+    assert out["r"].analysed + first == 5 and out["r"].errors + result.errors == 1
+
+
+@pytest.mark.slow
+def test_decodes_in_worker_processes(store, library):
+    result = AnalysisJob(store, workers=2, batch_tracks=4).run()
+    assert (result.analysed, result.errors) == (5, 1)
+    assert len(store.features()) == 5
