@@ -13,7 +13,7 @@ import sys
 
 from player import __version__
 
-COMMANDS = ["scan", "library", "selftest", "status"]
+COMMANDS = ["scan", "library", "selftest", "status", "analyse"]
 
 
 def build_parser() -> argparse.ArgumentParser:

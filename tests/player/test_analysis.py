@@ -122,3 +122,13 @@ def test_decodes_in_worker_processes(store, library):
     result = AnalysisJob(store, workers=2, batch_tracks=4).run()
     assert (result.analysed, result.errors) == (5, 1)
     assert len(store.features()) == 5
+
+
+def test_segue_analyse_command(store, library, capsys):
+    from player.cli import main
+
+    assert main(["analyse", "--workers", "0", "--device", "cpu"]) == 0
+    out = capsys.readouterr()
+    assert "analysed 5 tracks on cpu" in out.out and "1 errors" in out.out and "broken.wav" in out.err
+    assert main(["analyse", "--workers", "0"]) == 0
+    assert "all 5 tracks analysed" in capsys.readouterr().out
