@@ -166,24 +166,61 @@ def step_decode(ctx: Context) -> str:
     return f"{len(decoded)} files to 16 kHz mono (soundfile + soxr)"
 
 
+def step_analyse(ctx: Context) -> str:
+    from player import paths
+    from recommender.audio_features import tagger_logmel
+    from recommender.tagger import Tagger, weights_path
+
+    decoded = _need(ctx, "decoded")
+    titles = {r["id"]: r["title"] for r in _need(ctx, "tracks")}
+    ids = list(decoded)
+    tagger = Tagger(weights_path(paths.shipped_models_dir()))
+    results = tagger.tag_tracks(tagger_logmel([decoded[i] for i in ids], device=tagger.device))
+    check(len(results) == len(ids), f"{len(results)} results for {len(ids)} tracks")
+    for tid, r in zip(ids, results):
+        check(r.tags.shape == (len(tagger.labels),) and np.isfinite(r.tags).all()
+              and 0 <= r.tags.min() and r.tags.max() <= 1, f"{titles[tid]}: tags {r.tags}")
+        check(abs(float(np.linalg.norm(r.embedding)) - 1) < 1e-4, f"{titles[tid]}: embedding not unit norm")
+    emb = {titles[t]: r.embedding for t, r in zip(ids, results)}
+    low, mid, high = (emb[c[2]] for c in CLIPS)
+    near, far = float(low @ mid), float(low @ high)
+    # The two low drones share a register and an envelope; the high chord does not.
+    check(near > far, f"the tagger hears {CLIPS[0][2]!r} closer to {CLIPS[2][2]!r} ({far:.3f}) than to "
+                      f"{CLIPS[1][2]!r} ({near:.3f})")
+    ctx.values["features"] = dict(zip(ids, results))
+    first = results[ids.index(next(t for t in ids if titles[t] == CLIPS[0][2]))]
+    top = int(np.argmax(first.tags))
+    return (f"musicnn ({tagger.version}) on {tagger.device}: {sum(r.n_patches for r in results)} patches; "
+            f"{CLIPS[0][2]!r} top tag {tagger.labels[top]!r} {first.tags[top]:.2f}; "
+            f"similarity to {CLIPS[1][2]!r} {near:.2f} > to {CLIPS[2][2]!r} {far:.2f}")
+
+
 def step_models(ctx: Context) -> str:
     from player import paths
 
     root = paths.shipped_models_dir()
-    manifests = sorted(root.glob("*/manifest.json"))
-    check(manifests, f"no models/*/manifest.json under {root}")
-    names = []
-    for manifest in manifests:
+    covered, names = set(), []
+    # A manifest is any JSON file naming a "file" (or "files") with its sha256: models/musicnn
+    # uses manifest.json, models/priors one <name>.json per <name>.npz.
+    for manifest in sorted(root.rglob("*.json")):
         meta = json.loads(manifest.read_text(encoding="utf-8"))
-        files = meta.get("files") or [{"file": meta["file"], "sha256": meta["sha256"]}]
-        for entry in files:
+        entries = meta.get("files") if isinstance(meta.get("files"), list) else [meta]
+        for entry in entries:
+            if not (isinstance(entry, dict) and "file" in entry and "sha256" in entry):
+                continue
             path = manifest.parent / entry["file"]
             check(path.is_file(), f"{path} is listed in its manifest but missing")
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             check(digest == entry["sha256"], f"{path}: sha256 {digest[:12]}..., manifest says "
                                              f"{entry['sha256'][:12]}...")
-            names.append(f"{manifest.parent.name}/{entry['file']}")
-    return f"{len(names)} files match their manifests: {', '.join(names)}"
+            covered.add(path.resolve())
+            names.append(path.relative_to(root).as_posix())
+    weights = [p for p in root.rglob("*") if p.suffix in (".npz", ".pt", ".pth", ".npy")]
+    check(weights, f"no model files under {root}")
+    stray = sorted(p.relative_to(root).as_posix() for p in weights if p.resolve() not in covered)
+    check(not stray, f"model files without a manifest: {stray}")
+    total = sum((root / n).stat().st_size for n in names) / 2**20
+    return f"{len(names)} files ({total:.1f} MiB) match their manifests' sha256: {', '.join(names)}"
 
 
 def step_plays(ctx: Context) -> str:
@@ -201,29 +238,27 @@ def step_plays(ctx: Context) -> str:
 
 
 def step_radio(ctx: Context) -> str:
-    from recommender.catalog import Catalog, PlayLog
-    from recommender.rank import Recommender
+    from player.recommender_service import RecommenderService
 
-    store = _need(ctx, "store")
     tracks = _need(ctx, "tracks")
-    cat = Catalog.build(track_ids=[r["id"] for r in tracks], artists=[r["artist"] for r in tracks],
-                        albums=[r["album"] for r in tracks], titles=[r["title"] for r in tracks],
-                        durations=[r["duration"] for r in tracks], buckets=[r["genre"] for r in tracks],
-                        plays=PlayLog.from_rows(store.plays()))
+    service = RecommenderService(_need(ctx, "store"))      # the app's recommender, shipped priors
     seed = next(r for r in tracks if r["title"] == CLIPS[0][2])
-    station = Recommender(cat).radio(seed["id"], k=len(tracks) - 1)
-    ids = [tid for tid, _ in station]
+    station = service.radio(seed["id"], len(tracks) - 1)
+    ids = [rec.track_id for rec in station]
     others = {r["id"] for r in tracks} - {seed["id"]}
     check(set(ids) == others and len(ids) == len(others),
           f"radio from {seed['title']!r} gave {ids}, expected the other tracks {sorted(others)}")
+    check(all(rec.reason for rec in station), f"a radio pick has no reason: {station}")
     titles = {r["id"]: r["title"] for r in tracks}
-    scores = {titles[tid]: score for tid, score in station}
+    scores = {titles[rec.track_id]: rec.score for rec in station}
     near, far = CLIPS[1][2], CLIPS[2][2]
     # Artist spacing may reorder the station; the scores say whether it stays on topic.
     check(scores[near] > scores[far], f"radio from {seed['title']!r} scored {far!r} ({scores[far]:.2f}) above "
                                       f"the same-artist, same-genre {near!r} ({scores[near]:.2f})")
-    return (f"radio from {seed['title']!r}: {' -> '.join(titles[t] for t in ids)} "
-            f"(on-topic score {scores[near]:.2f} > {scores[far]:.2f})")
+    priors = "shipped priors" if service.priors is not None else "no priors"
+    return (f"radio from {seed['title']!r} ({priors}): {' -> '.join(titles[t] for t in ids)}; "
+            f"on-topic score {scores[near]:.2f} > {scores[far]:.2f}; why {titles[ids[0]]!r}: "
+            f"{station[0].reason!r}")
 
 
 STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
@@ -232,6 +267,7 @@ STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("scan", step_scan, ("store", "clips")),
     ("decode", step_decode, ("scan",)),
     ("models", step_models, ()),
+    ("analyse", step_analyse, ("decode", "models")),
     ("plays", step_plays, ("scan",)),
     ("radio", step_radio, ("plays",)),
 ]
@@ -269,10 +305,29 @@ def run_steps(steps, ctx: Context, out: TextIO) -> list[StepResult]:
     return results
 
 
-def run_selftest(*, out: TextIO | None = None, keep: bool = False) -> int:
-    """Run every step in a temporary data folder; returns 0 only if all passed."""
+def select_steps(only=None):
+    """:data:`STEPS` restricted to the names in ``only`` and the steps they need (all if None)."""
+    if not only:
+        return list(STEPS)
+    by_name = {name: needs for name, _, needs in STEPS}
+    unknown = sorted(set(only) - set(by_name))
+    if unknown:
+        raise ValueError(f"unknown self-test steps {unknown}; known: {list(by_name)}")
+    wanted, todo = set(), list(only)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(by_name[name])
+    return [step for step in STEPS if step[0] in wanted]
+
+
+def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) -> int:
+    """Run the steps (``only`` these and what they need; default all) in a temporary data
+    folder; returns 0 only if every step run passed."""
     from player import __version__
 
+    steps = select_steps(only)
     out = out or sys.stdout
     frozen = "yes" if getattr(sys, "frozen", False) else "no"
     print(f"segue {__version__} self-test: Python {platform.python_version()} on {platform.system()} "
@@ -283,7 +338,7 @@ def run_selftest(*, out: TextIO | None = None, keep: bool = False) -> int:
     ctx = Context(workdir)
     t0 = time.perf_counter()
     try:
-        results = run_steps(STEPS, ctx, out)
+        results = run_steps(steps, ctx, out)
     finally:
         store = ctx.values.get("store")
         if store is not None:

@@ -25,25 +25,39 @@ def _run(**kw) -> tuple[int, str]:
     return rc, out.getvalue()
 
 
-def test_every_step_passes_and_leaves_the_real_library_alone(segue_home):
-    rc, text = _run()
-    assert rc == 0, text
-    lines = text.splitlines()
-    for name, _, _ in selftest.STEPS:
-        line = next(ln for ln in lines if ln.startswith(name + " "))
-        assert " ok " in line, line
+def _segue(*args, home):
+    env = {**os.environ, "SEGUE_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "player", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=240)
+
+
+def test_segue_self_test_passes_every_step_and_leaves_the_real_library_alone(segue_home):
+    out = _segue("--self-test", home=segue_home)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert "frozen: no" in lines[0] and len(lines) == len(selftest.STEPS) + 2
+    for (name, _, _), line in zip(selftest.STEPS, lines[1:-1]):
+        assert line.split()[:2] == [name, "ok"], line
     assert lines[-1].endswith("all passed")
+    text = out.stdout
     assert "3 tracks, tags and durations read" in text and "radio from 'Low Hum'" in text
-    assert os.environ["SEGUE_HOME"] == str(segue_home)
+    assert "musicnn" in text and "priors/" in text
     assert not (segue_home / "library.db").exists(), "the self-test used its own data folder"
     db = Path(re.search(r"schema v\d+ at (\S+library\.db)", text).group(1))
     assert db.parents[1].name.startswith("segue-selftest-")
     assert not db.parents[1].exists(), "the temporary folder is removed"
 
 
-def test_keep_leaves_the_files_for_inspection():
-    rc, text = _run(keep=True)
+def test_in_process_run_restores_segue_home(segue_home):
+    rc, text = _run(only=["store"])
     assert rc == 0, text
+    assert os.environ["SEGUE_HOME"] == str(segue_home)
+
+
+def test_keep_leaves_the_files_for_inspection():
+    rc, text = _run(keep=True, only=["scan"])
+    assert rc == 0, text
+    assert [ln.split()[0] for ln in text.splitlines()[1:-1]] == ["store", "clips", "scan"]
     kept = Path(text.rsplit("files kept in ", 1)[1].rstrip(")\n"))
     try:
         assert (kept / "home" / "library.db").is_file()
@@ -61,11 +75,12 @@ def test_a_corrupted_shipped_model_fails_the_run(tmp_path, monkeypatch):
     data[len(data) // 2] ^= 0xFF
     target.write_bytes(bytes(data))
     monkeypatch.setenv("SEGUE_MODELS", str(models))
-    rc, text = _run()
+    rc, text = _run(only=["models", "analyse"])
     assert rc == 1
     line = next(ln for ln in text.splitlines() if ln.startswith("models "))
     assert "FAILED" in line and "sha256" in line
-    assert text.splitlines()[-1].endswith("FAILED: models")
+    assert "not run: needs models" in text
+    assert text.splitlines()[-1].endswith("FAILED: models, analyse")
 
 
 def test_a_missing_model_file_fails_the_run(tmp_path, monkeypatch):
@@ -74,8 +89,25 @@ def test_a_missing_model_file_fails_the_run(tmp_path, monkeypatch):
     manifest = next(models.glob("*/manifest.json"))
     (manifest.parent / json.loads(manifest.read_text())["file"]).unlink()
     monkeypatch.setenv("SEGUE_MODELS", str(models))
-    rc, text = _run()
+    rc, text = _run(only=["models"])
     assert rc == 1 and "is listed in its manifest but missing" in text
+
+
+def test_a_model_file_without_a_manifest_fails_the_run(tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    shutil.copytree(ROOT / "models", models)
+    np.savez(models / "musicnn" / "extra.npz", w=np.zeros(3))
+    monkeypatch.setenv("SEGUE_MODELS", str(models))
+    rc, text = _run(only=["models"])
+    assert rc == 1 and "model files without a manifest: ['musicnn/extra.npz']" in text
+
+
+def test_only_pulls_in_the_steps_it_needs():
+    names = [name for name, _, _ in selftest.select_steps(["radio"])]
+    assert names == ["store", "clips", "scan", "plays", "radio"]
+    assert len(selftest.select_steps(None)) == len(selftest.STEPS)
+    with pytest.raises(ValueError, match="unknown self-test steps"):
+        selftest.select_steps(["nope"])
 
 
 def test_a_failed_step_fails_the_steps_that_need_it(tmp_path):
@@ -103,11 +135,8 @@ def test_clip_is_audible_stereo_and_checks_its_arguments():
         selftest.make_clip((440.0,), seconds=0)
 
 
-def test_segue_self_test_flag_and_subcommand(segue_home):
-    env = {**os.environ, "SEGUE_HOME": str(segue_home)}
-    for args in (["--self-test"], ["self-test"]):
-        out = subprocess.run([sys.executable, "-m", "player", *args], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=180)
-        assert out.returncode == 0, out.stdout + out.stderr
-        assert out.stdout.splitlines()[-1].endswith("all passed")
-        assert "frozen: no" in out.stdout.splitlines()[0]
+def test_subcommand_runs_a_subset_and_rejects_unknown_steps(segue_home):
+    out = _segue("self-test", "--only", "decode", home=segue_home)
+    assert out.returncode == 0 and "decode" in out.stdout and "radio" not in out.stdout, out.stdout
+    out = _segue("self-test", "--only", "bogus", home=segue_home)
+    assert out.returncode == 2 and "unknown self-test steps" in out.stderr
