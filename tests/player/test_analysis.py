@@ -129,6 +129,7 @@ def test_segue_analyse_command(store, library, capsys):
 
     assert main(["analyse", "--workers", "0", "--device", "cpu"]) == 0
     out = capsys.readouterr()
-    assert "analysed 5 tracks on cpu" in out.out and "1 errors" in out.out and "broken.wav" in out.err
+    assert "analysed 5 tracks on cpu" in out.err and "1 errors" in out.err and "broken.wav" in out.err
+    assert "cnn" in out.out
     assert main(["analyse", "--workers", "0"]) == 0
     assert "all 5 tracks analysed" in capsys.readouterr().out
