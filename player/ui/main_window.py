@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel, QMainWindow, QMessageBox, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
@@ -140,10 +140,20 @@ class MainWindow(PlaybackMixin, QMainWindow):
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._started:
-            self._started = True
+            # Start loading once the window has painted (workers compete for the GIL),
+            # or after a moment if no paint comes (a minimised start).
+            QTimer.singleShot(300, self._startup)
+
+    def event(self, event) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Paint and not self._started:
             QTimer.singleShot(0, self._startup)
+        return handled
 
     def _startup(self) -> None:
+        if self._started:
+            return
+        self._started = True
         store = self.store
 
         def look():

@@ -1,0 +1,214 @@
+"""How fast the window is with a big library.
+
+    python -m benchmarks.bench_ui                # 100,000 tracks, 3 runs each
+    python -m benchmarks.bench_ui --tracks 20000 --runs 1
+
+Each run is a fresh process (offscreen Qt, the null audio engine), timed from the
+moment the parent starts it:
+
+- shown: the main window's first paint; interactive: the event loop's first turn after it;
+- rows: the whole library loaded (on a worker) and painted in the table;
+- stall: the longest gap of a 5 ms GUI timer from start-up until the rows show
+  (how long the window could not react while the library loaded);
+- search: ``LibraryModel.set_filter`` over every track (median of several queries,
+  each from an empty search) and per keystroke while typing a word;
+- baselines measured in the same run: a bare QMainWindow (Qt's own floor) and
+  QSortFilterProxyModel filtering the same model (Qt's stock way to search).
+Peak memory is the process's max RSS. torch must not be imported by then.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ["night", "blue", "rock", "ka", "velvet river", "zzzz", "ashne", "2"]
+TYPED = "golden"
+
+
+def _child_bare(t0: float) -> dict:
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    app = QApplication(sys.argv[:1])
+    out: dict = {}
+
+    class Painted(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint and "shown" not in out:
+                out["shown"] = time.time() - t0
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    window = QMainWindow()
+    window.resize(1280, 780)
+    spy = Painted()
+    window.installEventFilter(spy)
+    window.show()
+    app.exec()
+    return out
+
+
+def _child_window(t0: float, filters: bool) -> dict:
+    import resource
+
+    from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QSortFilterProxyModel, Qt, QTimer
+
+    from player.store import Store
+    from player.ui.main import create_app, default_engine_factory
+    from player.ui.main_window import MainWindow
+
+    app = create_app()
+    store = Store.open()
+    window = MainWindow(store, engine_factory=default_engine_factory(store))
+    out: dict = {}
+    gaps = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    ticker = QTimer(interval=5)
+    ticker.timeout.connect(tick)
+
+    class Painted(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Paint and "shown" not in out:
+                out["shown"] = time.time() - t0
+                QTimer.singleShot(0, lambda: out.setdefault("interactive", time.time() - t0))
+            return False
+
+    spy = Painted()
+    window.installEventFilter(spy)
+
+    def loaded():
+        if window.model.rowCount() == 0:
+            return
+        window.library.table.viewport().repaint()
+        out["rows"] = time.time() - t0
+        out["n_rows"] = window.model.rowCount()
+        out["stall_ms"] = max(gaps) if gaps else 0
+        ticker.stop()
+        QTimer.singleShot(0, app.quit)
+
+    window.library_loaded.connect(loaded)
+    window.resize(1280, 780)
+    window.show()
+    ticker.start()
+    app.exec()
+    out["torch_imported"] = "torch" in sys.modules
+    if filters:
+        model = window.model
+        full, cpu = [], []
+        for q in QUERIES:
+            model.set_filter("")
+            t, c = time.perf_counter(), time.thread_time()
+            model.set_filter(q)
+            full.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.thread_time() - c) * 1000)
+        keys = []
+        model.set_filter("")
+        for i in range(1, len(TYPED) + 1):
+            t = time.perf_counter()
+            model.set_filter(TYPED[:i])
+            keys.append((time.perf_counter() - t) * 1000)
+        model.set_filter("")
+        proxy = QSortFilterProxyModel()
+        proxy.setSourceModel(model)
+        proxy.setFilterKeyColumn(-1)
+        proxy.setFilterCaseSensitivity(Qt.CaseInsensitive)
+        stock = []
+        for q in QUERIES[:1]:      # ~20 s per query at 100k rows: one is enough
+            proxy.setFilterFixedString("")
+            t = time.perf_counter()
+            proxy.setFilterFixedString(q)
+            proxy.rowCount()
+            stock.append((time.perf_counter() - t) * 1000)
+        out.update(filter_ms=statistics.median(full), filter_max_ms=max(full),
+                   filter_cpu_ms=statistics.median(cpu),
+                   keystroke_max_ms=max(keys), stock_filter_ms=statistics.median(stock))
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    window.close()
+    store.close()
+    return out
+
+
+def _run_child(mode: str, home: Path) -> dict:
+    env = {**os.environ, "SEGUE_HOME": str(home), "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+           "SEGUE_ENGINE": "null", "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
+    t0 = time.time()
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_ui", "--child", mode, "--t0", repr(t0)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {mode} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Time the Segue window with a large library.")
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--home", help="data folder to reuse (default: a temporary one)")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        result = _child_bare(args.t0) if args.child == "bare" else _child_window(args.t0, args.child == "filters")
+        print(json.dumps(result))
+        return 0
+
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="segue-bench-ui-"))
+    db = home / "library.db"
+    if not db.exists():
+        from benchmarks.library_gen import fill_store
+        from player.store import Store
+
+        t = time.perf_counter()
+        store = Store.open(db)
+        fill_store(store, args.tracks)
+        store.close()
+        print(f"generated {args.tracks:,} tracks in {time.perf_counter() - t:.1f} s ({db})")
+    bare = [_run_child("bare", home) for _ in range(args.runs)]
+    runs = [_run_child("filters", home) for _ in range(args.runs)]
+
+    def med(key, rows=runs):
+        return statistics.median(r[key] for r in rows)
+
+    print(f"\nSegue window, {runs[0]['n_rows']:,} tracks, {args.runs} runs (median), "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+          f"QT_QPA_PLATFORM={os.environ.get('QT_QPA_PLATFORM', 'offscreen')}")
+    rows = [
+        ("bare QMainWindow first paint (baseline)", f"{med('shown', bare):.3f} s", "1.00x"),
+        ("Segue window first paint", f"{med('shown'):.3f} s", f"{med('shown') / med('shown', bare):.2f}x"),
+        ("Segue window interactive (event loop turning)", f"{med('interactive'):.3f} s", "target < 1.5 s"),
+        ("all rows loaded and painted", f"{med('rows'):.3f} s", ""),
+        ("longest GUI stall until rows painted", f"{med('stall_ms'):.0f} ms", ""),
+        ("QSortFilterProxyModel filter (baseline)", f"{med('stock_filter_ms'):.1f} ms", "1.00x"),
+        ("LibraryModel.set_filter, full scan (median)", f"{med('filter_ms'):.1f} ms",
+         f"{med('filter_ms') / med('stock_filter_ms'):.3f}x  (target < 50 ms)"),
+        ("LibraryModel.set_filter, CPU time of the GUI thread", f"{med('filter_cpu_ms'):.1f} ms", ""),
+        ("LibraryModel.set_filter, slowest query", f"{med('filter_max_ms'):.1f} ms", ""),
+        ("slowest keystroke typing a word", f"{med('keystroke_max_ms'):.1f} ms", ""),
+        ("peak memory (max RSS)", f"{med('peak_rss_mb'):.0f} MB", ""),
+        ("torch imported", str(any(r["torch_imported"] for r in runs)), "must be False"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    for name, value, note in rows:
+        print(f"  {name:<{width}}  {value:>10}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
