@@ -2,12 +2,16 @@
 
 Every step exercises the real code path on real data in a throw-away data folder:
 the SQLite store, generated audio clips written and tagged in three formats, the
-library scanner, the decoder, the shipped model files, and the recommender. Each
-step prints ``ok`` or ``FAILED`` with what it saw; the run exits 0 only if every
-step passed. A step whose input came from a failed step fails too ("needs ...").
+library scanner, the decoder, the shipped model files (sha256 against their
+manifests), the MSD tagger on the decoded clips, the app's recommender (a radio
+station), and the main window, built offscreen and never shown, loading the library
+on its worker threads. Each step prints ``ok`` or ``FAILED`` with what it saw; the run
+exits 0 only if every step passed. A step whose input came from a failed step fails
+too ("not run: needs ...").
 
 The user's own library is never touched: ``SEGUE_HOME`` points at a temporary
-folder for the duration of the run and is restored afterwards.
+folder for the duration of the run (and ``QT_QPA_PLATFORM`` at ``offscreen``); both
+are restored afterwards.
 """
 
 from __future__ import annotations
@@ -261,6 +265,40 @@ def step_radio(ctx: Context) -> str:
             f"{station[0].reason!r}")
 
 
+NATIVE_QPA = {"linux": "xcb", "darwin": "cocoa", "win32": "windows"}
+
+
+def step_ui(ctx: Context) -> str:
+    """The real main window, built offscreen and never shown, loads the library on its workers."""
+    from PySide6.QtCore import QEventLoop, QLibraryInfo, QTimer
+
+    from player.ui.main import create_app
+    from player.ui.main_window import MainWindow
+    from player.workers import wait_all
+
+    tracks = _need(ctx, "tracks")
+    app = create_app()
+    check(app.platformName() == "offscreen", f"Qt platform {app.platformName()!r}, expected offscreen")
+    window = MainWindow(_need(ctx, "store"), settings_file=str(ctx.workdir / "window.ini"))
+    loop = QEventLoop()
+    window.library_loaded.connect(loop.quit)
+    QTimer.singleShot(30_000, loop.quit)
+    window.reload_library()
+    loop.exec()
+    rows = window.model.rowCount()
+    window.close()
+    window.deleteLater()
+    wait_all(5000)
+    check(rows == len(tracks), f"the window's library shows {rows} rows, expected {len(tracks)}")
+    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
+    native = NATIVE_QPA.get(sys.platform)
+    found = sorted(p.name for p in plugins.iterdir()) if plugins.is_dir() else []
+    check(native is None or any(native in name for name in found),
+          f"no {native!r} platform plugin in {plugins} (found {found}): the window could not open")
+    return (f"main window built offscreen (not shown), library loaded on a worker: {rows} rows; "
+            f"Qt platform plugins: {', '.join(found)}")
+
+
 STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("store", step_store, ()),
     ("clips", step_clips, ()),
@@ -270,6 +308,7 @@ STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("analyse", step_analyse, ("decode", "models")),
     ("plays", step_plays, ("scan",)),
     ("radio", step_radio, ("plays",)),
+    ("ui", step_ui, ("scan",)),
 ]
 
 
@@ -332,9 +371,10 @@ def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) ->
     frozen = "yes" if getattr(sys, "frozen", False) else "no"
     print(f"segue {__version__} self-test: Python {platform.python_version()} on {platform.system()} "
           f"{platform.machine()}, frozen: {frozen}", file=out, flush=True)
-    old_home = os.environ.get("SEGUE_HOME")
+    saved = {k: os.environ.get(k) for k in ("SEGUE_HOME", "QT_QPA_PLATFORM")}
     workdir = Path(tempfile.mkdtemp(prefix="segue-selftest-"))
     os.environ["SEGUE_HOME"] = str(workdir / "home")
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"     # never a window, even on a desktop
     ctx = Context(workdir)
     t0 = time.perf_counter()
     try:
@@ -343,10 +383,11 @@ def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) ->
         store = ctx.values.get("store")
         if store is not None:
             store.close()
-        if old_home is None:
-            os.environ.pop("SEGUE_HOME", None)
-        else:
-            os.environ["SEGUE_HOME"] = old_home
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         if not keep:
             import shutil
 
