@@ -14,20 +14,17 @@ log = logging.getLogger(__name__)
 
 
 def default_engine_factory(store):
-    """Open the sound card (PortAudio), or the null engine with SEGUE_ENGINE=null or no device."""
+    """The output from the settings (PortAudio); the null engine with SEGUE_ENGINE=null or no device."""
 
     def make():
-        if os.environ.get("SEGUE_ENGINE", "").lower() != "null":
-            try:
-                from player.audio.sd_engine import SoundDeviceEngine
-                from player.ui.settings_dialog import KEY_DEVICE
+        from player.audio import create_engine
 
-                return SoundDeviceEngine(device=store.get_setting(KEY_DEVICE))
-            except Exception as exc:  # noqa: BLE001 - no PortAudio or no device: play silently, say so
-                log.warning("no audio output (%s); using the null engine", exc)
-        from player.audio.null_engine import NullEngine
-
-        return NullEngine()
+        null = os.environ.get("SEGUE_ENGINE", "").lower() == "null"
+        try:
+            return create_engine(store, null=null)
+        except Exception as exc:  # noqa: BLE001 - no PortAudio or no device: play silently, say so
+            log.warning("no audio output (%s); using the null engine", exc)
+            return create_engine(store, null=True)
 
     return make
 

@@ -13,14 +13,16 @@ from PySide6.QtWidgets import (
     QLabel, QMessageBox, QPushButton, QVBoxLayout,
 )
 
+from player.audio import CROSSFADE_SETTING, DEVICE_SETTING
+from player.audio.replaygain import SETTING as RG_SETTING
 from player.ui.welcome import FolderList
 from player.workers import run_task
 
-KEY_DEVICE = "audio_device"            # None: the system default output
-KEY_REPLAYGAIN = "replaygain_mode"      # "track" | "album" | "off" (player/audio/replaygain.py)
-KEY_CROSSFADE = "crossfade_s"           # seconds, 0 = gapless
-KEY_ANALYSIS_DEVICE = "analysis_device"  # "auto" (GPU when present) | "cpu"
-DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_CROSSFADE: 0.0, KEY_ANALYSIS_DEVICE: "auto"}
+KEY_DEVICE = DEVICE_SETTING            # None: the system default output
+KEY_REPLAYGAIN = RG_SETTING             # "track" | "album" | "off"
+KEY_CROSSFADE = CROSSFADE_SETTING       # seconds, 0 = gapless
+KEY_USE_GPU = "analysis.use_gpu"        # bool (player/analysis.py; SEGUE_DEVICE overrides)
+DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_CROSSFADE: 0.0, KEY_USE_GPU: True}
 REPLAYGAIN_CHOICES = [("track", "Track (every song equally loud)"), ("album", "Album (keep album dynamics)"),
                       ("off", "Off")]
 
@@ -61,7 +63,7 @@ class SettingsDialog(QDialog):
         self.crossfade.setSpecialValueText("Off (gapless)")
         self.crossfade.setValue(float(values[KEY_CROSSFADE] or 0.0))
         self.gpu = QCheckBox("Use the GPU for audio analysis when one is available")
-        self.gpu.setChecked(values[KEY_ANALYSIS_DEVICE] != "cpu")
+        self.gpu.setChecked(bool(values[KEY_USE_GPU]))
         self.forget_btn = QPushButton("Forget my listening history…")
 
         folders_box = QGroupBox("Music folders")
@@ -124,5 +126,5 @@ class SettingsDialog(QDialog):
             KEY_DEVICE: self.device.currentData(),
             KEY_REPLAYGAIN: self.replaygain.currentData(),
             KEY_CROSSFADE: float(self.crossfade.value()),
-            KEY_ANALYSIS_DEVICE: "auto" if self.gpu.isChecked() else "cpu",
+            KEY_USE_GPU: self.gpu.isChecked(),
         }

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from player import paths
 from player.store import Store
-from player.ui.settings_dialog import KEY_ANALYSIS_DEVICE, KEY_CROSSFADE, KEY_DEVICE, KEY_REPLAYGAIN
+from player.ui.settings_dialog import KEY_USE_GPU, KEY_CROSSFADE, KEY_DEVICE, KEY_REPLAYGAIN
 from tests.player.ui.conftest import TRACKS
 
 
@@ -53,7 +53,7 @@ def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
     try:
         assert again.get_setting(KEY_REPLAYGAIN) == "album"
         assert again.get_setting(KEY_CROSSFADE) == 2.5
-        assert again.get_setting(KEY_ANALYSIS_DEVICE) == "cpu"
+        assert again.get_setting(KEY_USE_GPU) is False
         assert again.get_setting(KEY_DEVICE) is None
         assert len(again.folders()) == 2
     finally:
