@@ -59,6 +59,8 @@ def run_gui(args=None) -> int:
         QMessageBox.critical(None, "Segue cannot open its library", str(exc))
         return 1
     window = MainWindow(store, engine_factory=default_engine_factory(store))
+    if os.environ.get("SEGUE_NO_RECOMMENDER", "") != "1":
+        window.enable_intelligence(analyse=os.environ.get("SEGUE_NO_ANALYSIS", "") != "1")
     window.show()
     try:
         from player.ui.mpris import start_mpris

@@ -89,6 +89,7 @@ class MainWindow(PlaybackMixin, QMainWindow):
         self._loading = False
         self._reload_again = False
         self._scan = None
+        self.intelligence = None
         self._scan_timer = QTimer(self, interval=SCAN_REFRESH_MS)
         self._scan_timer.timeout.connect(self.reload_library)
         self._build_actions()
@@ -171,6 +172,16 @@ class MainWindow(PlaybackMixin, QMainWindow):
         if n_folders == 0 and len(data) == 0:
             self.stack.setCurrentWidget(self.welcome)
         self._set_library(data)
+        if self.intelligence is not None:
+            self.intelligence.start()      # after the rows: its imports compete for the GIL
+
+    def enable_intelligence(self, *, analyse: bool = True) -> None:
+        """Use the learning recommender, audio analysis and training (see intelligence.py)."""
+        from player.ui.intelligence import Intelligence
+
+        self.intelligence = Intelligence(self, analyse=analyse)
+        if self._started and not self._loading:
+            self.intelligence.start()
 
     def reload_library(self) -> None:
         """Re-read the library on a worker (coalesced: one load at a time)."""
@@ -228,8 +239,7 @@ class MainWindow(PlaybackMixin, QMainWindow):
 
     def _scan_progress(self, value) -> None:
         done, seen, errors = value
-        self.tasks.update("scan", done, None, f"Scanning: {errors} unreadable," if errors else "Scanning:")
-        self.tasks.label.setText(f"Scanning {done:,} files" + (f" ({errors} unreadable)" if errors else ""))
+        self.tasks.update("scan", done, None, f"Scanning ({errors} unreadable):" if errors else "Scanning:")
 
     def _scan_done(self, result, error) -> None:
         self._scan = None
@@ -298,9 +308,11 @@ class MainWindow(PlaybackMixin, QMainWindow):
     def forget_history(self) -> None:
         import shutil
 
-        store = self.store
+        store, intelligence = self.store, self.intelligence
 
         def work():
+            if intelligence is not None and intelligence.forget_history():
+                return
             store.forget_history()
             models = paths.local_models_dir()
             for child in models.iterdir():
@@ -338,5 +350,7 @@ class MainWindow(PlaybackMixin, QMainWindow):
         self.save_layout()
         if self._scan is not None:
             self._scan.cancel()
+        if self.intelligence is not None:
+            self.intelligence.shutdown()
         self.shutdown_playback()
         super().closeEvent(event)
