@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 BLOCK = 4096  # frames decoded per step
 MAX_CROSSFADE_S = 12.0
+IDLE_RELEASE_S = 3.0  # after the last track ends, the device is released this much later
 
 
 class BufferedEngine(Engine):
@@ -63,6 +64,7 @@ class BufferedEngine(Engine):
         self._announced: Source | None = None
         self._announced_failed = False
         self._closed = False
+        self._idle_since: float | None = None  # stopped at the end of the stream, output still open
         # Held by public commands and by the feeder when it ends playback, so an
         # end-of-stream never overrides a play() that is on its way.
         self._ctl = threading.RLock()
@@ -241,6 +243,14 @@ class BufferedEngine(Engine):
                 pass
             self._fill()
             self._watch()
+            if self._idle_since is not None:
+                if self._state is not PlaybackState.STOPPED:
+                    self._idle_since = None
+                elif time.monotonic() - self._idle_since > IDLE_RELEASE_S:
+                    with self._ctl:
+                        if self._state is PlaybackState.STOPPED:
+                            self._output_stop()
+                    self._idle_since = None
             if self._beat != beat or self._state is not PlaybackState.PLAYING:
                 beat, beat_t = self._beat, time.monotonic()
             elif time.monotonic() - beat_t > self._watchdog_s and self._output_running():
@@ -479,4 +489,6 @@ class BufferedEngine(Engine):
             self._drop_all()
             self._current = None
             self._set_state(PlaybackState.STOPPED)
-            self._output_stop()
+            # Not _output_stop() yet: the device still holds the last frames
+            # (its latency); stopping now would cut off the end of the track.
+            self._idle_since = time.monotonic()

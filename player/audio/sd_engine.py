@@ -20,6 +20,8 @@ from player.audio.buffered import BufferedEngine
 
 log = logging.getLogger(__name__)
 
+WARMUP_S = 0.15  # silence played when a stream (re)starts, before any audio
+
 
 def _sd():
     try:
@@ -81,6 +83,13 @@ class SoundDeviceEngine(BufferedEngine):
 
     def _callback(self, outdata, frames, time_info, status) -> None:
         # Runs on PortAudio's thread: copy from the ring buffer and nothing else.
+        if self._warmup > 0:
+            # A freshly started stream loses its first tens of milliseconds on some
+            # servers (measured on PulseAudio's ALSA plugin): start with silence.
+            self._warmup -= frames
+            self._beat += 1
+            outdata.fill(0.0)
+            return
         self._render(outdata)
 
     def _finished(self) -> None:
@@ -90,6 +99,7 @@ class SoundDeviceEngine(BufferedEngine):
 
     _closing = False
     _stopping = False
+    _warmup = 0
 
     def _output_start(self) -> None:
         with self._stream_lock:
@@ -97,6 +107,7 @@ class SoundDeviceEngine(BufferedEngine):
         if stream is None:
             raise AudioEngineError("no audio output is open; choose a device")
         if not stream.active:
+            self._warmup = int(WARMUP_S * self.rate)
             try:
                 stream.start()
             except self._sdmod.PortAudioError as exc:

@@ -58,6 +58,19 @@ def start_sink() -> tuple[dict, str | None]:
     return values, values.get("SEGUE_NULL_SINK_DIR")
 
 
+def start_sink_private() -> tuple[dict, str]:
+    """A new null sink of our own (whatever else runs); returns its exports and folder."""
+    env = {k: v for k, v in os.environ.items() if k not in ("SEGUE_NULL_SINK_DIR", "PULSE_SERVER")}
+    out = subprocess.run([str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        unavailable(f"scripts/null-sink.sh start failed: {out.stderr.strip()[-500:]}")
+    values = {}
+    for line in out.stdout.splitlines():
+        key, _, value = line.removeprefix("export ").partition("=")
+        values[key] = value
+    return values, values["SEGUE_NULL_SINK_DIR"]
+
+
 def stop_sink(folder: str) -> None:
     subprocess.run([str(SCRIPT), "stop", folder], capture_output=True, timeout=30)
 
