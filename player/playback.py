@@ -56,6 +56,7 @@ class Player:
         self._errors_in_row = 0
         self._filler = None
         self._filling = False
+        self._ran_out = False  # the last track ended with nothing queued after it
         self.keep_going = False
         self._closed = threading.Event()
         n = store.close_interrupted_plays()
@@ -263,6 +264,7 @@ class Player:
 
     def _start(self, entry: QueueEntry, *, ended: str) -> None:
         with self._lock:
+            self._ran_out = False
             self._end_current(ended)
             source = self._source_for(entry)
             if source is None:
@@ -298,6 +300,8 @@ class Player:
             if event == "finished" and playing is not None and src is playing.source:
                 self._errors_in_row = 0
                 self._end_current("finished")
+                # Nothing armed after it: the queue ran out (keep_going may refill it).
+                self._ran_out = self._armed is None
             elif event == "started" and src is self._armed and (playing is None or src is not playing.source):
                 # Gapless hand-over: the armed next track is heard now.
                 self._end_current("finished")
@@ -327,6 +331,8 @@ class Player:
     def _maybe_fill(self) -> None:
         if not self.keep_going or self._filler is None or self._filling or len(self._queue) >= FILL_BELOW:
             return
+        if self._playing is None and not self._ran_out:
+            return  # stopped by the person: don't start guessing
         self._filling = True
         threading.Thread(target=self._fill, name="queue-filler", daemon=True).start()
 
@@ -341,7 +347,7 @@ class Player:
         if not entries:
             return
         self._queue.extend(entries)
-        if self._playing is None and not self._closed.is_set():
+        if self._playing is None and self._ran_out and not self._closed.is_set():
             entry = self._queue.pop_front()
             if entry is not None:
                 self._start(entry, ended="skipped")

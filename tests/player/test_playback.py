@@ -1,0 +1,241 @@
+"""The Player over the null engine: queue logic, gapless hand-over and play logging."""
+
+import os
+import threading
+import time
+
+import pytest
+
+from player.audio.base import PlaybackState
+from player.audio.null_engine import NullEngine
+from player.library.tags import read_tags
+from player.playback import Player, QueueEntry
+from tests.audiogen import write_track
+
+
+def wait_for(pred, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def add_tracks(store, folder, specs):
+    """Real files in the store: specs are (name, seconds) or (name, seconds, extra row fields)."""
+    rows = []
+    for spec in specs:
+        name, seconds, extra = (*spec, {})[:3]
+        path = write_track(folder, name, fmt="flac", seconds=seconds, freq=330.0,
+                           tags={"title": name, "artist": "Artist", "album": "Album"})
+        st = os.stat(path)
+        rows.append({"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                     **read_tags(str(path)), **extra})
+    store.upsert_tracks(rows)
+    return [store.track_by_path(r["path"])["id"] for r in rows]
+
+
+class Events:
+    def __init__(self, player):
+        self.items = []
+        self.lock = threading.Lock()
+        player.add_listener(self)
+
+    def __call__(self, name, data):
+        with self.lock:
+            self.items.append((name, dict(data)))
+
+    def of(self, name):
+        with self.lock:
+            return [d for n, d in self.items if n == name]
+
+
+@pytest.fixture
+def make_player(store):
+    players = []
+
+    def make(speed=8.0, interval=0.2):
+        p = Player(store, NullEngine(speed=speed), progress_interval_s=interval)
+        players.append(p)
+        return p
+
+    yield make
+    for p in players:
+        p.close()
+
+
+def ended(store):
+    return [(r["track_id"], r["ended"]) for r in store.plays()]
+
+
+def test_a_queue_plays_through_and_every_play_is_logged(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [("a", 0.6), ("b", 0.4), ("c", 0.5)])
+    p = make_player()
+    ev = Events(p)
+    p.play_tracks(ids, source="library")
+    assert p.current_track_id == ids[0] and [e.track_id for e in p.queue] == ids[1:]
+    assert wait_for(lambda: len(ev.of("track_ended")) == 3)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+    plays = store.plays()
+    assert [(r["track_id"], r["ended"], r["source"]) for r in plays] == [(i, "finished", "library") for i in ids]
+    for row, seconds in zip(plays, (0.6, 0.4, 0.5)):
+        assert row["track_ms"] == pytest.approx(seconds * 1000, abs=2)
+        assert row["ms_heard"] == pytest.approx(seconds * 1000, abs=2)  # every frame, once
+    assert len({r["session_id"] for r in plays}) == 1
+    assert [d["track_id"] for d in ev.of("track_started")] == ids
+    assert [d["play_id"] for d in ev.of("track_started")] == [r["id"] for r in plays]
+    assert p.history == ids and p.queue == [] and p.current_track_id is None
+    assert p.engine.underruns == 0
+
+
+def test_next_logs_a_skip_and_stop_logs_stopped(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [("a", 3.0), ("b", 3.0)])
+    p = make_player(speed=2.0)
+    p.play_tracks(ids)
+    assert wait_for(lambda: p.position > 0.3)
+    p.next()
+    assert p.current_track_id == ids[1]
+    assert wait_for(lambda: p.position > 0.3)
+    p.stop()
+    assert p.state is PlaybackState.STOPPED and p.current_track_id is None
+    rows = store.plays()
+    assert ended(store) == [(ids[0], "skipped"), (ids[1], "stopped")]
+    assert 300 <= rows[0]["ms_heard"] < 2000 and 300 <= rows[1]["ms_heard"] < 2000
+
+
+def test_a_file_that_cannot_be_decoded_is_an_error_not_a_skip(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [("a", 0.4), ("broken", 0.4), ("c", 0.4)])
+    with open(store.track(ids[1])["path"], "wb") as f:
+        f.write(b"fLaC" + b"\x00" * 500)  # damaged after the scan
+    p = make_player()
+    ev = Events(p)
+    p.play_tracks(ids)
+    assert wait_for(lambda: len(ev.of("track_ended")) == 3 and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(ids[0], "finished"), (ids[1], "error"), (ids[2], "finished")]
+    bad = store.plays()[1]
+    assert bad["ms_heard"] == 0 and "broken.flac" in bad["error"]
+    assert [d["track_id"] for d in ev.of("error")] == [ids[1]]
+
+
+def test_seeking_forward_does_not_count_the_skipped_part(store, tmp_path, make_player):
+    (tid,) = add_tracks(store, tmp_path, [("long", 4.0)])
+    p = make_player(speed=4.0)
+    p.play_track(tid)
+    assert wait_for(lambda: p.position > 0.5)
+    p.seek(3.0)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+    (row,) = store.plays()
+    assert row["ended"] == "finished"
+    # Heard: about 0.5-1 s before the seek and 1 s after it, far from the 4 s length.
+    assert 1400 <= row["ms_heard"] <= 2300
+
+
+def test_progress_is_written_while_playing(store, tmp_path, make_player):
+    (tid,) = add_tracks(store, tmp_path, [("long", 3.0)])
+    p = make_player(speed=1.0, interval=0.2)
+    p.play_track(tid)
+    assert wait_for(lambda: store.plays()[0]["ms_heard"] >= 400, timeout=3)
+    row = store.plays()[0]
+    assert row["ended"] == "playing" and row["ms_heard"] < 3000
+
+
+def test_queue_edits_decide_what_plays_next(store, tmp_path, make_player):
+    a, b, c, d = add_tracks(store, tmp_path, [("a", 0.8), ("b", 0.3), ("c", 0.3), ("d", 0.3)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_track(a)
+    p.enqueue([b, c])
+    p.insert_next([d])
+    assert [e.track_id for e in p.queue] == [d, b, c]
+    p.move_in_queue(2, 0)
+    p.remove_from_queue(2)
+    assert [e.track_id for e in p.queue] == [c, d]
+    assert all(isinstance(e, QueueEntry) and e.manual and e.source == "queue" for e in p.queue)
+    assert len(ev.of("queue_changed")) >= 4
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(p.history) == 3)
+    assert p.history == [a, c, d]
+    assert ended(store) == [(a, "finished"), (c, "finished"), (d, "finished")]
+    assert [r["source"] for r in store.plays()] == ["library", "queue", "queue"]
+
+
+def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_player):
+    a, b = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0)])
+    p = make_player(speed=4.0)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.position > 0.2)
+    p.next()
+    assert wait_for(lambda: p.current_track_id == b and p.position > 0.1)
+    p.previous()  # under 3 s in: back to a; b waits at the front of the queue
+    assert p.current_track_id == a and [e.track_id for e in p.queue] == [b]
+    assert wait_for(lambda: p.position > 3.2)
+    p.previous()  # past 3 s: restart a
+    assert wait_for(lambda: p.position < 1.0) and p.current_track_id == a
+    assert ended(store)[:2] == [(a, "skipped"), (b, "skipped")]
+
+
+def test_keep_going_asks_the_filler_for_more(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 0.3) for i in range(6)])
+    asked = []
+
+    def filler(player):
+        asked.append(len(player.queue))
+        unplayed = [i for i in ids if i not in player.history and i not in {e.track_id for e in player.queue}
+                    and i != player.current_track_id]
+        return [(i, "radio") for i in unplayed[:2]]
+
+    p = make_player()
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(ids[0])
+    assert wait_for(lambda: len(p.history) == 6 and p.state is PlaybackState.STOPPED)
+    assert sorted(p.history) == sorted(ids)
+    assert asked and all(n < 3 for n in asked)
+    rows = store.plays()
+    assert [r["source"] for r in rows] == ["library"] + ["radio"] * 5
+    assert all(r["ended"] == "finished" for r in rows)
+
+
+def test_pause_resume_and_listener_states(store, tmp_path, make_player):
+    (tid,) = add_tracks(store, tmp_path, [("a", 3.0)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_track(tid)
+    assert wait_for(lambda: p.position > 0.2)
+    p.toggle()
+    assert p.state is PlaybackState.PAUSED
+    pos = p.position
+    time.sleep(0.2)
+    assert p.position == pos
+    p.toggle()
+    assert wait_for(lambda: p.position > pos + 0.1)
+    states = [d["state"] for d in ev.of("state_changed")]
+    assert wait_for(lambda: [d["state"] for d in ev.of("state_changed")][-3:] ==
+                    [PlaybackState.PLAYING, PlaybackState.PAUSED, PlaybackState.PLAYING]), states
+    assert p.duration == pytest.approx(3.0, abs=0.01)
+
+
+def test_plays_left_open_by_a_crash_are_closed_at_start(store, tmp_path):
+    (tid,) = add_tracks(store, tmp_path, [("a", 0.3)])
+    play_id = store.start_play(tid, source="library", track_ms=300)
+    store.update_play(play_id, 120)
+    p = Player(store, NullEngine(speed=8.0))
+    try:
+        row = store.play(play_id)
+        assert (row["ended"], row["ms_heard"]) == ("stopped", 120)
+    finally:
+        p.close()
+
+
+def test_replaygain_setting_sets_the_source_gain(store, tmp_path, make_player):
+    (tid,) = add_tracks(store, tmp_path, [("a", 0.3, {"rg_track_gain": -6.0, "rg_track_peak": 0.5,
+                                                       "rg_album_gain": 4.0, "rg_album_peak": 0.9})])
+    p = make_player()
+    p.play_track(tid)
+    assert p.engine.current.gain == pytest.approx(10 ** (-6 / 20))
+    store.set_setting("replaygain_mode", "album")
+    p.play_track(tid)
+    assert p.engine.current.gain == pytest.approx(1 / 0.9)  # +4 dB would clip the 0.9 peak
+    store.set_setting("replaygain_mode", "off")
+    p.play_track(tid)
+    assert p.engine.current.gain == 1.0
