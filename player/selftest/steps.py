@@ -1,112 +1,18 @@
-"""``segue --self-test``: prove an installation (or a frozen bundle) is complete, without a window.
-
-Every step exercises the real code path on real data in a throw-away data folder:
-the SQLite store, generated audio clips written and tagged in three formats, the
-library scanner, the decoder, the shipped model files (sha256 against their
-manifests), the MSD tagger on the decoded clips, the app's recommender (a radio
-station), and the main window, built offscreen and never shown, loading the library
-on its worker threads. Each step prints ``ok`` or ``FAILED`` with what it saw; the run
-exits 0 only if every step passed. A step whose input came from a failed step fails
-too ("not run: needs ...").
-
-The user's own library is never touched: ``SEGUE_HOME`` points at a temporary
-folder for the duration of the run (and ``QT_QPA_PLATFORM`` at ``offscreen``); both
-are restored afterwards.
-"""
+"""The self-test's steps, in order; each returns what it saw or raises :class:`SelfTestError`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import platform
 import sys
-import tempfile
 import time
-import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TextIO
 
 import numpy as np
 
-CLIP_S = 6.0
-CLIP_SR = 44100
-# (file name, format, title, artist, genre, chord in Hz); different spectra per artist.
-CLIPS = [
-    ("low.flac", "flac", "Low Hum", "Selftest Drone", "Ambient", (110.0, 165.0, 220.0)),
-    ("mid.ogg", "ogg", "Middle", "Selftest Drone", "Ambient", (130.8, 196.0, 261.6)),
-    ("high.mp3", "mp3", "High Click", "Selftest Beat", "Electronic", (880.0, 1320.0, 1760.0)),
-]
-_SF_FORMATS = {"flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS"), "mp3": ("MP3", "MPEG_LAYER_III")}
+from player.selftest.base import Context, Step, check, need
+from player.selftest.clips import CLIP_S, CLIPS, make_clip, write_clip
 
-
-class SelfTestError(AssertionError):
-    """A self-test step saw something other than what a working installation produces."""
-
-
-def check(condition: bool, message: str) -> None:
-    """Raise :class:`SelfTestError` with ``message`` unless ``condition`` holds."""
-    if not condition:
-        raise SelfTestError(message)
-
-
-@dataclass
-class StepResult:
-    name: str
-    ok: bool
-    detail: str
-    seconds: float
-
-
-@dataclass
-class Context:
-    """What the steps share: the temporary folder and the results of earlier steps."""
-
-    workdir: Path
-    values: dict = field(default_factory=dict)
-
-
-Step = Callable[[Context], str]
-
-
-def make_clip(chord: tuple[float, ...], *, seconds: float = CLIP_S, sr: int = CLIP_SR,
-              seed: int = 0) -> np.ndarray:
-    """A stereo test clip: a chord with a pulsing envelope plus a little noise.
-
-    Returns
-    -------
-    np.ndarray [shape=(round(seconds * sr), 2)] float32 in [-1, 1]
-    """
-    if seconds <= 0 or sr <= 0 or not chord:
-        raise ValueError(f"make_clip needs a chord, seconds > 0 and sr > 0 (got {chord}, {seconds}, {sr})")
-    rng = np.random.default_rng(seed)
-    t = np.arange(int(round(seconds * sr))) / sr
-    y = sum(np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) for f in chord) / len(chord)
-    beat = 0.6 + 0.4 * np.abs(np.sin(np.pi * 2.0 * t))          # 4 pulses a second
-    y = 0.4 * beat * y + 0.02 * rng.standard_normal(len(t))
-    left, right = y, np.roll(y, 11)
-    return np.clip(np.stack([left, right], axis=1), -1, 1).astype(np.float32)
-
-
-def write_clip(path: Path, data: np.ndarray, *, fmt: str, sr: int = CLIP_SR, **tags: str) -> Path:
-    """Write ``data`` [shape=(n, channels)] with soundfile and tag it with mutagen."""
-    import mutagen
-    import soundfile as sf
-
-    major, subtype = _SF_FORMATS[fmt]
-    sf.write(str(path), data, sr, format=major, subtype=subtype)
-    audio = mutagen.File(str(path), easy=True)
-    check(audio is not None, f"mutagen cannot open the {fmt} file it was given")
-    if audio.tags is None:
-        audio.add_tags()
-    for key, value in tags.items():
-        audio[key] = [value]
-    audio.save()
-    return path
-
-
-# -- the steps ---------------------------------------------------------------------
 
 def step_store(ctx: Context) -> str:
     from player import paths
@@ -140,8 +46,8 @@ def step_clips(ctx: Context) -> str:
 def step_scan(ctx: Context) -> str:
     from player.library.scanner import Scanner
 
-    store = _need(ctx, "store")
-    result = Scanner(store).scan([str(_need(ctx, "music"))])
+    store = need(ctx, "store")
+    result = Scanner(store).scan([str(need(ctx, "music"))])
     tracks = store.tracks()
     check(len(tracks) == len(CLIPS), f"{len(tracks)} tracks in the library, expected {len(CLIPS)} "
                                       f"(errors: {[dict(r) for r in store.track_errors()]})")
@@ -159,7 +65,7 @@ def step_decode(ctx: Context) -> str:
     from recommender.audio_io import load_audio
 
     decoded = {}
-    for row in _need(ctx, "tracks"):
+    for row in need(ctx, "tracks"):
         y, sr = load_audio(row["path"], sr=16000)
         check(sr == 16000 and y.ndim == 1, f"{row['path']}: got shape {y.shape} at {sr} Hz")
         check(abs(len(y) / sr - CLIP_S) < 0.2, f"{row['path']}: decoded {len(y) / sr:.2f} s")
@@ -175,8 +81,8 @@ def step_analyse(ctx: Context) -> str:
     from recommender.audio_features import tagger_logmel
     from recommender.tagger import Tagger, weights_path
 
-    decoded = _need(ctx, "decoded")
-    titles = {r["id"]: r["title"] for r in _need(ctx, "tracks")}
+    decoded = need(ctx, "decoded")
+    titles = {r["id"]: r["title"] for r in need(ctx, "tracks")}
     ids = list(decoded)
     tagger = Tagger(weights_path(paths.shipped_models_dir()))
     results = tagger.tag_tracks(tagger_logmel([decoded[i] for i in ids], device=tagger.device))
@@ -228,8 +134,8 @@ def step_models(ctx: Context) -> str:
 
 
 def step_plays(ctx: Context) -> str:
-    store = _need(ctx, "store")
-    tracks = _need(ctx, "tracks")
+    store = need(ctx, "store")
+    tracks = need(ctx, "tracks")
     now = time.time() - 600
     for i, row in enumerate(tracks):
         ms = int(CLIP_S * 1000)
@@ -244,8 +150,8 @@ def step_plays(ctx: Context) -> str:
 def step_radio(ctx: Context) -> str:
     from player.recommender_service import RecommenderService
 
-    tracks = _need(ctx, "tracks")
-    service = RecommenderService(_need(ctx, "store"))      # the app's recommender, shipped priors
+    tracks = need(ctx, "tracks")
+    service = RecommenderService(need(ctx, "store"))      # the app's recommender, shipped priors
     seed = next(r for r in tracks if r["title"] == CLIPS[0][2])
     station = service.radio(seed["id"], len(tracks) - 1)
     ids = [rec.track_id for rec in station]
@@ -276,10 +182,10 @@ def step_ui(ctx: Context) -> str:
     from player.ui.main_window import MainWindow
     from player.workers import wait_all
 
-    tracks = _need(ctx, "tracks")
+    tracks = need(ctx, "tracks")
     app = create_app()
     check(app.platformName() == "offscreen", f"Qt platform {app.platformName()!r}, expected offscreen")
-    window = MainWindow(_need(ctx, "store"), settings_file=str(ctx.workdir / "window.ini"))
+    window = MainWindow(need(ctx, "store"), settings_file=str(ctx.workdir / "window.ini"))
     loop = QEventLoop()
     window.library_loaded.connect(loop.quit)
     QTimer.singleShot(30_000, loop.quit)
@@ -310,91 +216,3 @@ STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("radio", step_radio, ("plays",)),
     ("ui", step_ui, ("scan",)),
 ]
-
-
-def _need(ctx: Context, key: str):
-    if key not in ctx.values:
-        raise SelfTestError(f"needs {key!r} from an earlier step")
-    return ctx.values[key]
-
-
-def run_steps(steps, ctx: Context, out: TextIO) -> list[StepResult]:
-    """Run ``steps`` in order, printing one line each; a failed step fails its dependants."""
-    results: list[StepResult] = []
-    passed: set[str] = set()
-    width = max(len(name) for name, _, _ in steps)
-    for name, fn, needs in steps:
-        t0 = time.perf_counter()
-        missing = [n for n in needs if n not in passed]
-        if missing:
-            ok, detail = False, f"not run: needs {', '.join(missing)}"
-        else:
-            try:
-                ok, detail = True, fn(ctx)
-            except Exception as exc:  # a self-test reports every failure, whatever its type
-                ok = False
-                detail = f"{type(exc).__name__}: {exc}"
-                if not isinstance(exc, SelfTestError):
-                    detail += "\n" + "".join(traceback.format_exception(exc)[-3:]).rstrip()
-        dt = time.perf_counter() - t0
-        if ok:
-            passed.add(name)
-        results.append(StepResult(name, ok, detail, dt))
-        print(f"{name:<{width}}  {'ok' if ok else 'FAILED'}  ({dt:.2f} s)  {detail}", file=out, flush=True)
-    return results
-
-
-def select_steps(only=None):
-    """:data:`STEPS` restricted to the names in ``only`` and the steps they need (all if None)."""
-    if not only:
-        return list(STEPS)
-    by_name = {name: needs for name, _, needs in STEPS}
-    unknown = sorted(set(only) - set(by_name))
-    if unknown:
-        raise ValueError(f"unknown self-test steps {unknown}; known: {list(by_name)}")
-    wanted, todo = set(), list(only)
-    while todo:
-        name = todo.pop()
-        if name not in wanted:
-            wanted.add(name)
-            todo.extend(by_name[name])
-    return [step for step in STEPS if step[0] in wanted]
-
-
-def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) -> int:
-    """Run the steps (``only`` these and what they need; default all) in a temporary data
-    folder; returns 0 only if every step run passed."""
-    from player import __version__
-
-    steps = select_steps(only)
-    out = out or sys.stdout
-    frozen = "yes" if getattr(sys, "frozen", False) else "no"
-    print(f"segue {__version__} self-test: Python {platform.python_version()} on {platform.system()} "
-          f"{platform.machine()}, frozen: {frozen}", file=out, flush=True)
-    saved = {k: os.environ.get(k) for k in ("SEGUE_HOME", "QT_QPA_PLATFORM")}
-    workdir = Path(tempfile.mkdtemp(prefix="segue-selftest-"))
-    os.environ["SEGUE_HOME"] = str(workdir / "home")
-    os.environ["QT_QPA_PLATFORM"] = "offscreen"     # never a window, even on a desktop
-    ctx = Context(workdir)
-    t0 = time.perf_counter()
-    try:
-        results = run_steps(steps, ctx, out)
-    finally:
-        store = ctx.values.get("store")
-        if store is not None:
-            store.close()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        if not keep:
-            import shutil
-
-            shutil.rmtree(workdir, ignore_errors=True)
-    failed = [r.name for r in results if not r.ok]
-    verdict = "all passed" if not failed else f"FAILED: {', '.join(failed)}"
-    print(f"self-test: {len(results) - len(failed)}/{len(results)} steps ok in "
-          f"{time.perf_counter() - t0:.1f} s; {verdict}"
-          + (f" (files kept in {workdir})" if keep else ""), file=out, flush=True)
-    return 0 if not failed else 1
