@@ -131,7 +131,8 @@ class Player:
 
     @property
     def state(self) -> PlaybackState:
-        return self.engine.state if self._playing else PlaybackState.STOPPED
+        with self._lock:  # consistent with current_track_id during a hand-over
+            return self.engine.state if self._playing else PlaybackState.STOPPED
 
     @property
     def position(self) -> float:

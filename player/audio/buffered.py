@@ -289,7 +289,7 @@ class BufferedEngine(Engine):
             self._ring.end_of_stream = True
             self._writing, self._wdec = None, None
             return
-        if frame:
+        if frame != dec.frame:
             dec.seek_frame(frame)
         self._writing, self._wdec = source, dec
         self._ring.mark(source, dec.frame)

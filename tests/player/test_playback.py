@@ -153,7 +153,7 @@ def test_queue_edits_decide_what_plays_next(store, tmp_path, make_player):
     assert [e.track_id for e in p.queue] == [c, d]
     assert all(isinstance(e, QueueEntry) and e.manual and e.source == "queue" for e in p.queue)
     assert len(ev.of("queue_changed")) >= 4
-    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(p.history) == 3)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ev.of("track_ended")) == 3)
     assert p.history == [a, c, d]
     assert ended(store) == [(a, "finished"), (c, "finished"), (d, "finished")]
     assert [r["source"] for r in store.plays()] == ["library", "queue", "queue"]
@@ -188,7 +188,8 @@ def test_keep_going_asks_the_filler_for_more(store, tmp_path, make_player):
     p.keep_going = True
     p.set_queue_filler(filler)
     p.play_track(ids[0])
-    assert wait_for(lambda: len(p.history) == 6 and p.state is PlaybackState.STOPPED)
+    assert wait_for(lambda: len(store.plays()) == 6 and p.state is PlaybackState.STOPPED
+                    and store.plays()[-1]["ended"] != "playing")
     assert sorted(p.history) == sorted(ids)
     assert asked and all(n < 3 for n in asked)
     rows = store.plays()

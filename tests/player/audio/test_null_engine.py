@@ -231,3 +231,22 @@ def test_lost_output_pauses_and_another_device_resumes(engine, tmp_path):
     e.set_device("null")
     e.resume()
     assert wait_for(lambda: src.heard_frames > heard + SR // 10)
+
+
+def test_seek_back_to_the_start_replays_it(engine, tmp_path):
+    n = 2 * SR
+    ramp = np.linspace(-0.5, 0.5, n, dtype=np.float32)
+    path = tmp_path / "ramp.wav"
+    sf.write(str(path), np.stack([ramp, ramp], 1), SR, subtype="FLOAT")
+    e = engine(speed=4.0)
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: e.position > 1.0)
+    e.seek(0.0)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    out = played(e)
+    out = out[out != 0.0]
+    idx = np.rint((out + 0.5) * (n - 1)).astype(int)
+    jumps = np.nonzero(np.diff(idx) != 1)[0]
+    assert len(jumps) == 1 and idx[jumps[0] + 1] == 0 and idx[-1] == n - 1
+    assert src.heard_frames == len(out) > n  # heard again: really played twice
