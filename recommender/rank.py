@@ -42,6 +42,10 @@ class Models:
     autorec: np.ndarray | None = None
     session: Callable[[np.ndarray], np.ndarray] | None = None
     info: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)   # per model 0..1 (held-out lift); missing = 1
+
+    def weight(self, name: str) -> float:
+        return float(self.weights.get(name, 1.0))
 
 
 @dataclass
@@ -51,6 +55,9 @@ class RankConfig:
     recent_s: float = 14 * DAY        # Discover: "not played recently"
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     skip_push: float = 2.0            # weight of "away from skipped neighbourhoods"
+    neighbourhood: float = 0.02       # share of the library that is a skip's neighbourhood
+    repeat_push: float = 2.0          # Up next: weight against tracks played lately...
+    repeat_half_life_s: float = 2 * DAY   # ...halving every two days
     candidates: int = 400             # shortlist size before spacing rules
 
 
@@ -62,7 +69,9 @@ def _z(x: np.ndarray | None) -> np.ndarray | float:
     if x.size == 0:
         return x
     sd = float(x.std())
-    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros_like(x)
+    # Clipped: one model's outliers (AutoRec's reconstruction of tracks already played)
+    # must not outvote every other signal.
+    return np.clip((x - float(x.mean())) / sd, -3.0, 3.0) if sd > 1e-9 else np.zeros_like(x)
 
 
 def _context(m: np.ndarray, rows: np.ndarray, decay: float = 0.6) -> np.ndarray:
@@ -121,13 +130,16 @@ class Recommender:
                 aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
                 personal = personal + weight * _z(np.where(known, aff[np.maximum(codes, 0)], 0.0))
         if self.models.person is not None and self.models.item_factors is not None:
-            personal = personal + _z(self.F_raw @ np.asarray(self.models.person, np.float32))
+            personal = personal + self.models.weight("wmf") * _z(self.F_raw @ np.asarray(self.models.person, np.float32))
         if self.models.autorec is not None:
-            personal = personal + 0.5 * _z(self.models.autorec)
+            personal = personal + 0.5 * self.models.weight("autorec") * _z(self.models.autorec)
         # A track the person skipped early more often than they heard it is pushed down itself.
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0))
         self.personal = personal.astype(np.float32)
         self.recently_played = (cat.last_played > 0) & (self.now - cat.last_played < cfg.recent_s)
+        # 1 just played, fading with a half-life: Up next keeps replays for later.
+        age = np.maximum(self.now - cat.last_played, 0.0)
+        self.freshness = np.where(cat.last_played > 0, 0.5 ** (age / cfg.repeat_half_life_s), 0.0).astype(np.float32)
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
@@ -157,7 +169,7 @@ class Recommender:
         else:
             score = score + 0.3 * (1 - trust) * self.prior_pop
         score = score - self._skip_penalty(skip_rows)
-        score = score - 0.5 * ((cat.last_played > 0) & (self.now - cat.last_played < DAY))
+        score = score - self.config.repeat_push * self.freshness
         banned = np.concatenate([sess, skip_rows, self._rows(exclude)])
         return self._pick(score, k, banned, history=sess)
 
@@ -238,7 +250,9 @@ class Recommender:
         """Session model scores, else sequential rules over the person's own transitions."""
         if self.models.session is not None:
             try:
-                return _z(self.models.session(kept[-20:]))
+                w = self.models.weight("session")
+                if w > 0:
+                    return w * _z(self.models.session(kept[-20:]))
             except Exception:           # a broken model must not break the queue
                 self.models.session = None
         t = self.catalog.transitions
@@ -249,14 +263,30 @@ class Recommender:
         return np.log1p(v) * 2.0 if v.any() else v
 
     def _skip_penalty(self, skip_rows: np.ndarray) -> np.ndarray | float:
+        """Push down the close neighbourhood of each skipped track (not its whole genre).
+
+        A skip is noisy evidence: the person may like the genre and not this song. Only
+        the ``neighbourhood`` most similar tracks of each skip (in audio and CF space) are
+        pushed down, the closest ones most; the skipped artist is pushed down a little too.
+        """
         if len(skip_rows) == 0:
             return 0.0
-        skip_rows = skip_rows[-6:]          # the latest skips say the most
-        sims, sims_f = self.E @ self.E[skip_rows[0]], self.F @ self.F[skip_rows[0]]
-        for r in skip_rows[1:]:         # column by column: a max over axis 1 of [n, 3] is slow
-            np.maximum(sims, self.E @ self.E[r], out=sims)
-            np.maximum(sims_f, self.F @ self.F[r], out=sims_f)
-        return self.config.skip_push * (np.maximum(_z(sims), 0) + 0.5 * np.maximum(_z(sims_f), 0))
+        cat = self.catalog
+        m = max(5, int(cat.n * self.config.neighbourhood))
+        out = np.zeros(cat.n, np.float32)
+        for r in skip_rows[-6:]:            # the latest skips say the most
+            for mat, w in ((self.E, 1.0), (self.F, 0.5)):
+                if not mat[r].any():
+                    continue
+                sims = mat @ mat[r]
+                if m < cat.n:
+                    thr = float(np.partition(sims, cat.n - m)[cat.n - m])
+                    top = float(sims.max())
+                    if top > thr:
+                        np.maximum(out, w * np.clip((sims - thr) / (top - thr), 0, 1), out=out)
+            if cat.artist[r] >= 0:
+                out += 0.3 * (cat.artist == cat.artist[r])
+        return self.config.skip_push * out
 
     def _pick(self, score: np.ndarray, k: int, banned: np.ndarray, *, history: np.ndarray,
               per_artist: int | None = None, strict: bool = False,

@@ -206,6 +206,8 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
             if split < n_sess:
                 held = _fit_wmf(sessions[:split], init, iterations=8)
                 metrics["wmf_recall@20"] = _fold_recall(held.score, sessions[split:])
+                pop = np.asarray(sessions[:split].sum(0), np.float64)
+                metrics["popularity_recall@20"] = _fold_recall(lambda row: pop, sessions[split:])
             wmf = _fit_wmf(counts, init, iterations=8)
             wmf.save(tmp / "wmf.npz")
             person = wmf.fold_in(counts[-1])[0]
@@ -297,6 +299,24 @@ def current_run(root: str | Path) -> Path | None:
     return run if (run / "manifest.json").exists() else None
 
 
+def model_weights(metrics: dict) -> dict[str, float]:
+    """How much the ranker trusts each local model: its held-out lift over popularity.
+
+    A model that does not beat the person's own popularity on the held-out
+    sessions gets weight 0; one that doubles it gets 1. Without a held-out split
+    (fewer than 5 sessions) each model gets a small weight (0.25).
+    """
+    def lift(model: str, base: str) -> float:
+        m, b = metrics.get(model), metrics.get(base)
+        if m is None or b is None or not np.isfinite(m) or not np.isfinite(b):
+            return 0.25
+        return float(np.clip((m - b) / max(b, 0.02), 0.0, 1.0))
+
+    return {"wmf": lift("wmf_recall@20", "popularity_recall@20"),
+            "autorec": lift("autorec_recall@20", "popularity_recall@20"),
+            "session": lift("gru_hr@20", "popularity_hr@20")}
+
+
 def load_models(root: str | Path, cat: Catalog):
     """The latest run under ``root`` as :class:`recommender.rank.Models` aligned with ``cat``.
 
@@ -315,7 +335,7 @@ def load_models(root: str | Path, cat: Catalog):
             run_ids = z["track_ids"]
         rows = cat.rows(run_ids)                       # run item i -> catalogue row (-1 gone)
         ok = rows >= 0
-        models = Models(info={"run": run.name, **manifest})
+        models = Models(info={"run": run.name, **manifest}, weights=model_weights(manifest.get("metrics", {})))
         if (run / "wmf.npz").exists():
             from recommender.models.wmf import WMF
 

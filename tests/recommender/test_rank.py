@@ -113,7 +113,7 @@ def test_up_next_learns_from_plays_and_skips():
 
 def test_session_model_is_blended_in():
     cat = library()
-    target = cat.rows([1000 + 120 + 7])[0]        # a hip-hop track
+    target = cat.rows([1000 + 40 + 25])[0]         # a jazz track nobody played
 
     def session(prefix):
         s = np.zeros(cat.n, np.float32)
@@ -121,8 +121,13 @@ def test_session_model_is_blended_in():
         return s
 
     events = [(1000 + i, "finished") for i in range(60)]
-    warm = Recommender(library(plays=playlog(events)), Models(session=session))
-    assert warm.up_next([1005], 3)[0][0] == 1000 + 120 + 7
+    with_model = Recommender(library(plays=playlog(events)), Models(session=session))
+    without = Recommender(library(plays=playlog(events)))
+    assert 1000 + 40 + 25 in [t for t, _ in with_model.up_next([1005], 10)]
+    assert 1000 + 40 + 25 not in [t for t, _ in without.up_next([1005], 10)]
+    # A model that did not beat popularity on held-out sessions is not used.
+    zero = Recommender(library(plays=playlog(events)), Models(session=session, weights={"session": 0.0}))
+    assert 1000 + 40 + 25 not in [t for t, _ in zero.up_next([1005], 10)]
 
 
 def test_discover_buckets_are_novel_and_personal():
