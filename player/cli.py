@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Packaging (issue 9): in a frozen bundle, a spawned worker process (the analysis decoders)
+    # re-runs this executable; freeze_support() turns it into the worker and exits. No-op otherwise.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     parser = build_parser()
     args = parser.parse_args(argv)
     from player.log import setup_logging

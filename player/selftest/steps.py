@@ -77,32 +77,31 @@ def step_decode(ctx: Context) -> str:
 
 
 def step_analyse(ctx: Context) -> str:
-    from player import paths
-    from recommender.audio_features import tagger_logmel
-    from recommender.tagger import Tagger, weights_path
+    from player.analysis import AnalysisJob
 
-    decoded = need(ctx, "decoded")
+    store = need(ctx, "store")
     titles = {r["id"]: r["title"] for r in need(ctx, "tracks")}
-    ids = list(decoded)
-    tagger = Tagger(weights_path(paths.shipped_models_dir()))
-    results = tagger.tag_tracks(tagger_logmel([decoded[i] for i in ids], device=tagger.device))
-    check(len(results) == len(ids), f"{len(results)} results for {len(ids)} tracks")
-    for tid, r in zip(ids, results):
-        check(r.tags.shape == (len(tagger.labels),) and np.isfinite(r.tags).all()
-              and 0 <= r.tags.min() and r.tags.max() <= 1, f"{titles[tid]}: tags {r.tags}")
-        check(abs(float(np.linalg.norm(r.embedding)) - 1) < 1e-4, f"{titles[tid]}: embedding not unit norm")
-    emb = {titles[t]: r.embedding for t, r in zip(ids, results)}
+    # The app's analysis job, with one spawned decoder process: a frozen bundle must support
+    # multiprocessing (freeze_support) for this to work at all.
+    result = AnalysisJob(store, workers=1).run()
+    check(result.errors == 0 and result.analysed == len(titles),
+          f"analysed {result.analysed} of {len(titles)} tracks, errors: {result.error_paths}")
+    feats = store.features(result.model_version)
+    check(sorted(feats.track_ids.tolist()) == sorted(titles), f"features stored for {feats.track_ids}")
+    check(np.isfinite(feats.tags).all() and feats.tags.min() >= 0 and feats.tags.max() <= 1,
+          "tag probabilities outside [0, 1]")
+    norms = np.linalg.norm(feats.embedding, axis=1)
+    check(np.allclose(norms, 1, atol=1e-2), f"embeddings not unit norm: {norms}")
+    emb = {titles[int(t)]: e for t, e in zip(feats.track_ids, feats.embedding)}
     low, mid, high = (emb[c[2]] for c in CLIPS)
     near, far = float(low @ mid), float(low @ high)
     # The two low drones share a register and an envelope; the high chord does not.
     check(near > far, f"the tagger hears {CLIPS[0][2]!r} closer to {CLIPS[2][2]!r} ({far:.3f}) than to "
                       f"{CLIPS[1][2]!r} ({near:.3f})")
-    ctx.values["features"] = dict(zip(ids, results))
-    first = results[ids.index(next(t for t in ids if titles[t] == CLIPS[0][2]))]
-    top = int(np.argmax(first.tags))
-    return (f"musicnn ({tagger.version}) on {tagger.device}: {sum(r.n_patches for r in results)} patches; "
-            f"{CLIPS[0][2]!r} top tag {tagger.labels[top]!r} {first.tags[top]:.2f}; "
-            f"similarity to {CLIPS[1][2]!r} {near:.2f} > to {CLIPS[2][2]!r} {far:.2f}")
+    buckets = {titles[int(t)]: b for t, b in zip(feats.track_ids, feats.bucket)}
+    return (f"{result.model_version} on {result.device}, 1 decoder process: {result.analysed} tracks in "
+            f"{result.seconds:.1f} s; similarity {CLIPS[0][2]!r}~{CLIPS[1][2]!r} {near:.2f} > "
+            f"~{CLIPS[2][2]!r} {far:.2f}; buckets {buckets}")
 
 
 def step_models(ctx: Context) -> str:
@@ -211,7 +210,7 @@ STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("scan", step_scan, ("store", "clips")),
     ("decode", step_decode, ("scan",)),
     ("models", step_models, ()),
-    ("analyse", step_analyse, ("decode", "models")),
+    ("analyse", step_analyse, ("scan", "models")),
     ("plays", step_plays, ("scan",)),
     ("radio", step_radio, ("plays",)),
     ("ui", step_ui, ("scan",)),
