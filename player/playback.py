@@ -132,7 +132,12 @@ class Player:
     @property
     def state(self) -> PlaybackState:
         with self._lock:  # consistent with current_track_id during a hand-over
-            return self.engine.state if self._playing else PlaybackState.STOPPED
+            if self._playing is None:
+                return PlaybackState.STOPPED
+            state = self.engine.state
+            # The engine stops at the end of the stream a moment before its
+            # "finished" event reaches us; until then the play is still going.
+            return PlaybackState.PLAYING if state is PlaybackState.STOPPED else state
 
     @property
     def position(self) -> float:
