@@ -44,9 +44,13 @@ def apply_theme(app: QApplication) -> None:
     """Fusion with the system's light or dark scheme; re-applied when the system switches."""
     app.setStyle("Fusion")
 
-    def update(*_):
-        app.setPalette(dark_palette() if is_dark(app) else app.style().standardPalette())
+    def update(scheme=None):
+        # The signal carries the new scheme; at start-up ask the platform.
+        scheme = app.styleHints().colorScheme() if scheme is None else scheme
+        app.setPalette(dark_palette() if scheme == Qt.ColorScheme.Dark else app.style().standardPalette())
 
     update()
     app.setStyleSheet(_STYLE)
-    app.styleHints().colorSchemeChanged.connect(update)
+    if not app.property("segueThemeConnected"):       # once per application
+        app.setProperty("segueThemeConnected", True)
+        app.styleHints().colorSchemeChanged.connect(update)

@@ -1,0 +1,59 @@
+"""Cover art from tags or the folder; light/dark following the system scheme."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QColor, QImage, QPalette
+
+from player.ui.cover import folder_picture, load_cover
+from tests.audiogen import write_track
+
+
+def _png(color: str, size: int = 40) -> bytes:
+    image = QImage(size, size, QImage.Format_RGB32)
+    image.fill(QColor(color))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(data)
+
+
+def test_cover_embedded_in_flac_tags(qapp, tmp_path):
+    from mutagen.flac import FLAC, Picture
+
+    path = write_track(tmp_path / "a", "t", fmt="flac", tags={"title": "x"})
+    pic = Picture()
+    pic.type, pic.mime, pic.data = 3, "image/png", _png("#cc2020")
+    audio = FLAC(str(path))
+    audio.add_picture(pic)
+    audio.save()
+    image = load_cover(str(path), 64)
+    assert image is not None and image.width() == 64
+    assert QColor(image.pixel(10, 10)).red() > 180
+
+
+def test_cover_from_folder_image_any_case(qapp, tmp_path):
+    path = write_track(tmp_path / "b", "t", fmt="wav")
+    (tmp_path / "b" / "Folder.PNG").write_bytes(_png("#2040d0"))
+    assert folder_picture(str(path)).endswith("Folder.PNG")
+    image = load_cover(str(path), 32)
+    assert image is not None and QColor(image.pixel(5, 5)).blue() > 180
+
+
+def test_no_cover_is_none(qapp, tmp_path):
+    path = write_track(tmp_path / "c", "t", fmt="wav")
+    assert load_cover(str(path)) is None
+
+
+def test_dark_scheme_switches_the_palette(qapp):
+    from player.ui.theme import apply_theme
+
+    apply_theme(qapp)
+    hints = qapp.styleHints()
+    # What Qt emits when the desktop switches (the offscreen platform has no scheme of its own).
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    assert qapp.palette().color(QPalette.Window).lightness() < 80
+    assert qapp.palette().color(QPalette.Text).lightness() > 180
+    hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert qapp.palette().color(QPalette.Window).lightness() > 180
