@@ -13,7 +13,7 @@ import sys
 
 from player import __version__
 
-COMMANDS = ["scan", "library", "selftest", "status", "analyse"]
+COMMANDS = ["scan", "library", "selftest", "status", "analyse", "play"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,8 +77,8 @@ class BufferedEngine(Engine):
     def _output_start(self) -> None:
         """Make sure the output is running (called when playback starts)."""
 
-    def _output_stop(self) -> None:
-        """Playback stopped: the output may be released."""
+    def _output_stop(self, *, drain: bool = False) -> None:
+        """Playback stopped: the output may be released (``drain``: after playing what it holds)."""
 
     def _output_close(self) -> None:
         """The engine is closing."""
@@ -139,10 +139,12 @@ class BufferedEngine(Engine):
 
     def stop(self) -> None:
         with self._ctl:
+            # Already stopped at the end of the stream: let the device play its tail.
+            drain = self._state is PlaybackState.STOPPED
             self._cmds.put(("stop", None))
             self._current = None
             self._set_state(PlaybackState.STOPPED)
-            self._output_stop()
+            self._output_stop(drain=drain)
 
     def seek(self, seconds: float) -> None:
         self._cmds.put(("seek", max(0.0, float(seconds))))
@@ -249,7 +251,7 @@ class BufferedEngine(Engine):
                 elif time.monotonic() - self._idle_since > IDLE_RELEASE_S:
                     with self._ctl:
                         if self._state is PlaybackState.STOPPED:
-                            self._output_stop()
+                            self._output_stop(drain=True)
                     self._idle_since = None
             if self._beat != beat or self._state is not PlaybackState.PLAYING:
                 beat, beat_t = self._beat, time.monotonic()

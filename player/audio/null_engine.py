@@ -64,7 +64,7 @@ class NullEngine(BufferedEngine):
     def _output_start(self) -> None:
         self._running.set()
 
-    def _output_stop(self) -> None:
+    def _output_stop(self, *, drain: bool = False) -> None:
         self._running.clear()
 
     def _output_running(self) -> bool:

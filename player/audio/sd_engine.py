@@ -113,13 +113,15 @@ class SoundDeviceEngine(BufferedEngine):
             except self._sdmod.PortAudioError as exc:
                 self._device_lost(f"cannot start the audio output: {exc}")
 
-    def _output_stop(self) -> None:
+    def _output_stop(self, *, drain: bool = False) -> None:
         with self._stream_lock:
             stream = self._stream
         if stream is not None and stream.active:
             self._stopping = True
             try:
-                stream.abort()
+                # stop() waits until the device played what it holds (the end of
+                # the last track); abort() silences at once (the person pressed stop).
+                stream.stop() if drain else stream.abort()
             except self._sdmod.PortAudioError as exc:
                 log.warning("stopping the audio output: %s", exc)
             finally:

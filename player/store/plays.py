@@ -94,3 +94,20 @@ class PlaysMixin:
             conn.execute("DELETE FROM sessions")
             conn.execute("DELETE FROM model_runs")
         self.execute("VACUUM")
+
+    # -- what to play ----------------------------------------------------
+    def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:
+        """Playable tracks whose title, artist, album artist or album contain every word
+        of ``query`` (case-insensitive), in library order (used by ``segue play``)."""
+        words = [w for w in query.split() if w]
+        if not words:
+            return []
+        clause = " AND ".join(
+            "(coalesce(title, '') || ' ' || coalesce(artist, '') || ' ' || coalesce(albumartist, '') "
+            "|| ' ' || coalesce(album, '')) LIKE ? ESCAPE '\\'" for _ in words)
+        params = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for w in words]
+        return self.execute(
+            f"SELECT * FROM tracks WHERE missing = 0 AND last_error IS NULL AND {clause} "
+            "ORDER BY coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, "
+            "track_no, path LIMIT ?", (*params, limit),
+        ).fetchall()

@@ -240,3 +240,35 @@ def test_replaygain_setting_sets_the_source_gain(store, tmp_path, make_player):
     store.set_setting("replaygain_mode", "off")
     p.play_track(tid)
     assert p.engine.current.gain == 1.0
+
+
+def test_segue_play_command_plays_paths_and_searches(tmp_path, segue_home):
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    music = tmp_path / "music"
+    write_track(music, "01", fmt="flac", seconds=0.4, tags={"title": "First Light", "artist": "The Band"})
+    write_track(music, "02", fmt="ogg", seconds=0.4, tags={"title": "Second Wind", "artist": "The Band"})
+    env = {**os.environ, "SEGUE_HOME": str(segue_home)}
+
+    def segue(*args):
+        return subprocess.run([sys.executable, "-m", "player", "play", *args, "--null"], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    out = segue(str(music))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["playing: The Band - First Light", "playing: The Band - Second Wind"]
+    out = segue("band", "WIND")  # every word, any case, across title and artist
+    assert out.returncode == 0 and out.stdout.splitlines() == ["playing: The Band - Second Wind"]
+    out = segue("no such thing")
+    assert out.returncode == 1 and "nothing in the library matches" in out.stderr
+    db = sqlite3.connect(segue_home / "library.db")
+    rows = db.execute("SELECT t.title, p.ended, p.source, p.ms_heard FROM plays p "
+                      "JOIN tracks t ON t.id = p.track_id ORDER BY p.id").fetchall()
+    db.close()
+    assert [r[:3] for r in rows] == [("First Light", "finished", "cli"), ("Second Wind", "finished", "cli"),
+                                     ("Second Wind", "finished", "cli")]
+    assert all(abs(r[3] - 400) <= 2 for r in rows)

@@ -1,0 +1,126 @@
+"""``segue play PATH_OR_QUERY``: play files, a folder, or library tracks from the terminal.
+
+A path (file or folder) plays those files, adding them to the database as
+tracks outside any library folder so the plays are logged like any other. Any
+other text is a search over title, artist and album in the library. Playback
+goes through the real sound card engine (``--null`` plays silently in real time).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+
+def add_parser(sub):
+    p = sub.add_parser("play", help="play a file, a folder, or library tracks matching a search")
+    p.add_argument("what", nargs="+", help="a file or folder path, or words to search the library for")
+    p.add_argument("--device", help="output device (default: the one in settings, else the system's)")
+    p.add_argument("--null", action="store_true", help="play into nothing, in real time (no sound card)")
+    p.add_argument("--seconds", type=float, help="stop after this many seconds")
+    p.add_argument("--list-devices", action="store_true", help="list output devices and exit")
+    return p
+
+
+def _files_in(path: str) -> list[str]:
+    from recommender.audio_io import SOUNDFILE_EXTENSIONS
+
+    if os.path.isfile(path):
+        return [os.path.abspath(path)]
+    found = []
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+            if ext in SOUNDFILE_EXTENSIONS or ext in ("m4a", "mp4", "aac", "wma", "ape", "wv"):
+                found.append(os.path.abspath(os.path.join(root, name)))
+    return found
+
+
+def _track_ids_for_paths(store, paths: list[str]) -> list[int]:
+    from player.library.tags import TagReadError, read_tags
+
+    rows = []
+    for path in paths:
+        if store.track_by_path(path) is not None:
+            continue
+        st = os.stat(path)
+        row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        try:
+            row.update(read_tags(path))
+        except TagReadError as exc:
+            row["last_error"] = str(exc)  # still played: the decoder gives the real verdict
+        rows.append(row)
+    store.upsert_tracks(rows)
+    return [store.track_by_path(p)["id"] for p in paths]
+
+
+def _describe(row) -> str:
+    if row is None:
+        return "?"
+    title = row["title"] or os.path.basename(row["path"])
+    return f"{row['artist']} - {title}" if row["artist"] else title
+
+
+def run(args) -> int:
+    from player.audio import AudioEngineError, create_engine
+    from player.playback import Player
+    from player.store import Store
+
+    if args.list_devices:
+        from player.audio.sd_engine import output_devices
+
+        try:
+            for name in output_devices():
+                print(name)
+        except AudioEngineError as exc:
+            print(f"segue play: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    store = Store.open()
+    what = " ".join(args.what)
+    if all(os.path.exists(p) for p in args.what):
+        paths = [f for p in args.what for f in _files_in(p)]
+        if not paths:
+            print(f"segue play: no audio files in {what}", file=sys.stderr)
+            return 1
+        ids = _track_ids_for_paths(store, paths)
+    else:
+        ids = [row["id"] for row in store.tracks_matching(what)]
+        if not ids:
+            print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
+                  file=sys.stderr)
+            return 1
+    try:
+        engine = create_engine(store, device=args.device, null=args.null)
+    except AudioEngineError as exc:
+        print(f"segue play: {exc} (--null plays without a sound card)", file=sys.stderr)
+        return 1
+    player = Player(store, engine)
+    done = threading.Event()
+    results = {"finished": 0, "error": 0}
+
+    def on_event(event: str, data: dict) -> None:
+        if event == "track_started":
+            print(f"playing: {_describe(store.track(data['track_id']))}", flush=True)
+        elif event == "track_ended":
+            results[data["ended"]] = results.get(data["ended"], 0) + 1
+        elif event == "error":
+            print(f"  cannot play: {data['message']}", file=sys.stderr, flush=True)
+        elif event == "device_lost":
+            print(f"segue play: {data['message']}", file=sys.stderr, flush=True)
+            done.set()
+        if event in ("track_ended", "state_changed") and player.current_track_id is None and not player.queue:
+            done.set()
+
+    player.add_listener(on_event)
+    player.play_tracks(ids, source="cli")
+    try:
+        done.wait(args.seconds)
+    except KeyboardInterrupt:
+        print()
+    finally:
+        player.close()
+        store.close()
+    return 0 if results["finished"] or not results["error"] else 1
