@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
+from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
     QPushButton, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
@@ -36,9 +37,11 @@ class BucketRow(QFrame):
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)
         self.list.setUniformItemSizes(True)
         self.list.setSpacing(3)
+        self.list.setItemDelegate(TwoLineDelegate(self.list, width=TILE.width()))
         self.list.setFixedHeight(TILE.height() + 26)
         for track_id, track_title, artist, reason in entries:
-            item = QListWidgetItem(f"{track_title}\n{artist}")
+            item = QListWidgetItem(track_title)
+            item.setData(SUBTITLE_ROLE, artist)
             item.setSizeHint(TILE)
             item.setData(Qt.UserRole, track_id)
             item.setToolTip(f"{track_title} — {artist}\n{reason}" if reason else f"{track_title} — {artist}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
+from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
     QPushButton, QVBoxLayout, QWidget,
@@ -26,6 +27,7 @@ class QueueList(QListWidget):
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setAlternatingRowColors(True)
         self.setUniformItemSizes(True)
+        self.setItemDelegate(TwoLineDelegate(self))
 
     def mimeData(self, items):
         """The dragged rows, tagged with this list's identity (drops from elsewhere are refused)."""
@@ -125,8 +127,8 @@ class UpNextPanel(QWidget):
         self._ids = [e[0] for e in entries]
         for track_id, title, artist, source, reason in entries:
             label = SOURCE_LABELS.get(source, source)
-            text = f"{title}\n{artist}" + (f"  ·  {label}" if label else "")
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(title)
+            item.setData(SUBTITLE_ROLE, artist + (f"  ·  {label}" if label else ""))
             item.setData(Qt.UserRole, track_id)
             if reason:
                 item.setToolTip(reason)

@@ -23,15 +23,49 @@ def _pixels(image: QImage) -> np.ndarray:
     return arr.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, :image.width(), :3]
 
 
-def test_screenshot_shows_painted_library_rows(qtbot, qapp, store, make_window, tmp_path):
+def _embed_cover(path: Path) -> None:
+    from mutagen.flac import FLAC, Picture
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QLinearGradient, QPainter
+
+    image = QImage(300, 300, QImage.Format_RGB32)
+    painter = QPainter(image)
+    gradient = QLinearGradient(0, 0, 300, 300)
+    gradient.setColorAt(0, QColor("#1d3557"))
+    gradient.setColorAt(1, QColor("#e76f51"))
+    painter.fillRect(image.rect(), gradient)
+    painter.end()
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.WriteOnly)
+    image.save(buffer, "PNG")
+    pic = Picture()
+    pic.type, pic.mime, pic.data = 3, "image/png", bytes(data)
+    audio = FLAC(str(path))
+    audio.add_picture(pic)
+    audio.save()
+
+
+def test_screenshot_shows_painted_library_rows(qtbot, qapp, store, music, make_window, tmp_path):
+    from player.library.scanner import Scanner
     from player.ui.theme import apply_theme
 
     apply_theme(qapp)                    # as the app looks (Fusion, the system scheme, our style)
     fill_store(store, 2000)
+    with_cover = music / "Jazz" / "j2.flac"
+    _embed_cover(with_cover)
+    Scanner(store).scan([str(music)])
     window = make_window(store)
     window.resize(1280, 780)
+    assert window.model.rowCount() == 2008
+    flac = store.track_by_path(str(with_cover))
+    real = [t["id"] for t in store.tracks() if "/music/" in t["path"]]
+    window.play_ids([flac["id"]] + [t for t in real if t != flac["id"]], 0, "library")
+    qtbot.waitUntil(lambda: window.transport.title.text() == flac["title"], timeout=10000)
+    qtbot.waitUntil(lambda: len(window.up_next.track_ids()) == len(real) - 1, timeout=10000)
+    qtbot.waitUntil(lambda: window.transport.cover.toolTip() == "" and window._cover_task is not None
+                    and window._cover_task.done, timeout=10000)
     qtbot.wait(50)
-    assert window.model.rowCount() == 2000
     image = window.grab().toImage()
     out = Path(os.environ.get("SEGUE_SCREENSHOT", tmp_path / "main-window.png"))
     assert image.save(str(out)) and out.stat().st_size > 10_000
@@ -42,6 +76,10 @@ def test_screenshot_shows_painted_library_rows(qtbot, qapp, store, make_window, 
     assert gray.std() > 10                        # text and alternating rows, not a blank fill
     rows_with_ink = (gray < 100).any(axis=1).sum()
     assert rows_with_ink > table.height() // 4    # dark glyphs on many pixel rows: rows are painted
+    cover = window.transport.cover
+    c = cover.mapTo(window, cover.rect().center())
+    r, g, b = _pixels(image)[c.y(), c.x()]
+    assert abs(int(r) - int(b)) > 40              # the embedded gradient, not the grey placeholder
 
 
 def test_window_starts_without_torch(tmp_path):

@@ -1,0 +1,47 @@
+"""A list item look for tracks: the title in bold, artist and source below in a softer colour."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+SUBTITLE_ROLE = Qt.UserRole + 2
+
+
+class TwoLineDelegate(QStyledItemDelegate):
+    """Paints ``DisplayRole`` (title) over ``SUBTITLE_ROLE`` (secondary line), both elided."""
+
+    def __init__(self, parent=None, *, width: int | None = None):
+        super().__init__(parent)
+        self._width = width
+
+    def sizeHint(self, option, index) -> QSize:
+        h = option.fontMetrics.height()
+        return QSize(self._width or option.rect.width() or 200, 2 * h + 12)
+
+    def paint(self, painter, option, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        title, opt.text = opt.text, ""
+        style = opt.widget.style() if opt.widget else QApplication.style()
+        style.drawControl(QStyle.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.State_Selected)
+        rect = opt.rect.adjusted(8, 5, -8, -5)
+        h = opt.fontMetrics.height()
+        bold = QFont(opt.font)
+        bold.setBold(True)
+        painter.save()
+        painter.setFont(bold)
+        painter.setPen(opt.palette.color(QPalette.HighlightedText if selected else QPalette.Text))
+        top = QRect(rect.left(), rect.top(), rect.width(), h)
+        painter.drawText(top, Qt.AlignLeft | Qt.AlignVCenter,
+                         painter.fontMetrics().elidedText(title or "", Qt.ElideRight, rect.width()))
+        painter.setFont(opt.font)
+        if not selected:
+            painter.setPen(opt.palette.color(QPalette.PlaceholderText))
+        sub = index.data(SUBTITLE_ROLE) or ""
+        bottom = QRect(rect.left(), rect.top() + h + 2, rect.width(), h)
+        painter.drawText(bottom, Qt.AlignLeft | Qt.AlignVCenter,
+                         opt.fontMetrics.elidedText(sub, Qt.ElideRight, rect.width()))
+        painter.restore()
