@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:          # run as `python benchmarks/bench_ui.py` too
+    sys.path.insert(0, str(ROOT))
 QUERIES = ["night", "blue", "rock", "ka", "velvet river", "zzzz", "ashne", "2"]
 TYPED = "golden"
 
