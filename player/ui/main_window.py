@@ -338,12 +338,15 @@ class MainWindow(PlaybackMixin, QMainWindow):
             self.splitter.restoreState(s.value("splitter"))
         if s.value("columns") is not None:
             self.library.table.horizontalHeader().restoreState(s.value("columns"))
+        if s.value("volume") is not None:
+            self.transport.volume.setValue(int(s.value("volume")))
 
     def save_layout(self) -> None:
         s = self._settings
         s.setValue("geometry", self.saveGeometry())
         s.setValue("splitter", self.splitter.saveState())
         s.setValue("columns", self.library.table.horizontalHeader().saveState())
+        s.setValue("volume", self.transport.volume.value())
         s.sync()
 
     def closeEvent(self, event) -> None:

@@ -92,12 +92,14 @@ def test_window_geometry_and_columns_are_remembered(qtbot, scanned, make_window)
     header = first.library.table.horizontalHeader()
     header.moveSection(header.visualIndex(2), 0)            # artist first
     header.resizeSection(1, 333)
+    first.transport.volume.setValue(35)
     first.close()
     second = make_window(scanned, with_player=False)
     header2 = second.library.table.horizontalHeader()
     assert (second.size().width(), second.size().height()) == (760, 560)
     assert header2.logicalIndex(0) == 2
     assert header2.sectionSize(1) == 333
+    assert second.transport.volume.value() == 35
 
 
 def test_uncaught_exception_shows_a_dialog_and_is_logged(qtbot, qapp, caplog):
