@@ -241,3 +241,25 @@ def test_build_files_name_things_that_exist():
         assert out.returncode == 0, out.stderr
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert any(req.startswith("pyinstaller") for req in extras["build"])
+
+
+def test_bundle_filter_keeps_what_the_frozen_app_loads():
+    """build.spec's DROP pattern (files the bundle leaves out), checked on real bundle paths.
+
+    torch_shm_manager is the regression case: `import torch` fails without it, which the
+    frozen self-test caught when torch/bin/ was dropped wholesale.
+    """
+    src = (ROOT / "build.spec").read_text(encoding="utf-8")
+    start = src.index("DROP = re.compile(")
+    namespace = {"re": re}
+    exec(src[start: src.index("\n)\n", start) + 3], namespace)
+    drop = namespace["DROP"]
+    kept = ["torch/bin/torch_shm_manager", "torch/lib/libtorch_cpu.so", "torch/lib/libc10.so",
+            "PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+            "PySide6/Qt/lib/libQt6Gui.so.6", "PySide6/Qt/lib/libQt6Svg.so.6", "models/musicnn/msd_musicnn.npz",
+            "resources/icons/segue.svg", "PySide6/Qt/plugins/platforms/qwindows.dll"]
+    dropped = ["torch/bin/test_api", "torch/bin/protoc", "torch/include/ATen/ATen.h", "torch/test/x.py",
+               "torch/lib/libtorchbind_test.so", "PySide6/Qt/lib/libQt6Quick.so.6", "PySide6/Qt6Qml.dll",
+               "PySide6/Qt/plugins/platforms/libqvnc.so", "PySide6/Qt/translations/qtbase_de.qm"]
+    assert [p for p in kept if drop.search(p)] == []
+    assert [p for p in dropped if not drop.search(p)] == []
