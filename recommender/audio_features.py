@@ -108,7 +108,8 @@ def _constants(spec: MelSpec, device):
     return _CACHE[key]
 
 
-def mel_power(signals: Sequence[np.ndarray], *, spec: MelSpec = TAGGER_MEL, device=None) -> list:
+def mel_power(signals: Sequence[np.ndarray], *, spec: MelSpec = TAGGER_MEL, device=None,
+              batched: bool | None = None) -> list:
     """Mel power spectrograms of several mono signals in one batched STFT.
 
     Parameters
@@ -116,6 +117,7 @@ def mel_power(signals: Sequence[np.ndarray], *, spec: MelSpec = TAGGER_MEL, devi
     signals : mono float32 arrays [shape=(n_i,)] at ``spec.sr``.
     spec : the front end (:data:`TAGGER_MEL` or :data:`MFCC_MEL`).
     device : torch device (default :func:`best_device`).
+    batched : one zero-padded STFT for all signals (default: on GPUs only).
 
     Returns
     -------
@@ -130,16 +132,25 @@ def mel_power(signals: Sequence[np.ndarray], *, spec: MelSpec = TAGGER_MEL, devi
             raise FeatureError(f"expected non-empty mono signals, got shape {s.shape}")
     device = device or best_device()
     fb, window = _constants(spec, device)
-    longest = max(len(s) for s in signals)
-    batch = np.zeros((len(signals), longest), np.float32)
-    for i, s in enumerate(signals):
-        batch[i, : len(s)] = s
-    x = torch.from_numpy(batch).to(device)
-    stft = torch.stft(x, spec.n_fft, hop_length=spec.hop, window=window, center=True,
-                      pad_mode="constant", return_complex=True)
-    power = stft.real.square() + stft.imag.square()            # (B, 1 + n_fft/2, frames)
-    mel = torch.matmul(fb, power)                               # (B, n_mels, frames)
-    return [mel[i, :, : 1 + len(s) // spec.hop] for i, s in enumerate(signals)]
+    # One STFT for the whole batch on a GPU; one track at a time on the CPU, where the padded
+    # [B, bins, frames] intermediates are memory-bound (measured ~25% slower batched).
+    if batched is None:
+        batched = device.type != "cpu"
+    group = len(signals) if batched else 1
+    out = []
+    for start in range(0, len(signals), group):
+        chunk = signals[start: start + group]
+        longest = max(len(s) for s in chunk)
+        batch = np.zeros((len(chunk), longest), np.float32)
+        for i, s in enumerate(chunk):
+            batch[i, : len(s)] = s
+        x = torch.from_numpy(batch).to(device)
+        stft = torch.stft(x, spec.n_fft, hop_length=spec.hop, window=window, center=True,
+                          pad_mode="constant", return_complex=True)
+        power = stft.real.square() + stft.imag.square()        # (B, 1 + n_fft/2, frames)
+        mel = torch.matmul(fb, power)                           # (B, n_mels, frames)
+        out.extend(mel[i, :, : 1 + len(s) // spec.hop] for i, s in enumerate(chunk))
+    return out
 
 
 def tagger_logmel(signals: Sequence[np.ndarray], *, device=None) -> list:

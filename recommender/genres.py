@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 
-from recommender.tagger import MSD_LABELS
+from recommender.msd_tags import MSD_LABELS
 
 BUCKETS: tuple[str, ...] = (
     "rock", "metal", "punk", "indie", "pop", "electronic", "dance", "hip-hop", "soul & rnb",

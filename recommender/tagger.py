@@ -23,20 +23,13 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from recommender.msd_tags import MSD_LABELS  # noqa: F401  (re-exported)
+
 PATCH_FRAMES = 187  # librosa.time_to_frames(3 s) + 1, as musicnn
 N_MELS = 96
 EMBEDDING_DIM = 200
 WEIGHTS_FILE = "msd_musicnn.npz"
 
-MSD_LABELS = (
-    "rock", "pop", "alternative", "indie", "electronic", "female vocalists", "dance", "00s",
-    "alternative rock", "jazz", "beautiful", "metal", "chillout", "male vocalists", "classic rock",
-    "soul", "indie rock", "Mellow", "electronica", "80s", "folk", "90s", "chill", "instrumental",
-    "punk", "oldies", "blues", "hard rock", "ambient", "acoustic", "experimental",
-    "female vocalist", "guitar", "Hip-Hop", "70s", "party", "country", "easy listening", "sexy",
-    "catchy", "funk", "electro", "heavy metal", "Progressive rock", "60s", "rnb", "indie pop",
-    "sad", "House", "happy",
-)
 
 
 class TaggerError(ValueError):

@@ -60,7 +60,7 @@ def test_tagger_mel_matches_librosa_in_db(librosa):
 
 def test_batching_tracks_of_different_lengths_changes_nothing():
     a, b = _clip(3.0), chord(1.3)
-    together = af.mel_power([a, b], device=CPU)
+    together = af.mel_power([a, b], device=CPU, batched=True)  # the GPU path, on the CPU
     alone = [af.mel_power([s], device=CPU)[0] for s in (a, b)]
     for t, s in zip(together, alone):
         assert t.shape == s.shape

@@ -68,3 +68,15 @@ def test_batches_and_bad_input():
         bucket_scores(np.full(50, np.nan))
     with pytest.raises(ValueError):
         bucket_scores(np.zeros(50), file_weight=2.0)
+
+
+def test_light_modules_do_not_import_torch_or_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, recommender.genres, recommender.audio_features, recommender.audio_io, "
+            "player.analysis, player.store.features; "
+            "print(sorted(m for m in ('torch', 'PySide6', 'librosa') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
+    assert out.stdout.strip() == "[]"
