@@ -83,6 +83,8 @@ class SoundDeviceEngine(BufferedEngine):
 
     def _callback(self, outdata, frames, time_info, status) -> None:
         # Runs on PortAudio's thread: copy from the ring buffer and nothing else.
+        if status.output_underflow:
+            self._xruns += 1  # the device ran dry between callbacks (we were late)
         if self._warmup > 0:
             # A freshly started stream loses its first tens of milliseconds on some
             # servers (measured on PulseAudio's ALSA plugin): start with silence.
@@ -100,6 +102,12 @@ class SoundDeviceEngine(BufferedEngine):
     _closing = False
     _stopping = False
     _warmup = 0
+    _xruns = 0
+
+    @property
+    def underruns(self) -> int:
+        """Ring buffer underruns (decoding was late) plus device underflows (the callback was late)."""
+        return self._ring.underruns + self._xruns
 
     def _output_start(self) -> None:
         with self._stream_lock:
