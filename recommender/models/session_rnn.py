@@ -55,10 +55,10 @@ class SessionGRU(SessionModel):
 
     name = "gru"
 
-    def __init__(self, *, dim: int = 64, epochs: int = 10, batch_size: int = 32, lr: float = 0.005,
-                 dropout: float = 0.2, n_sample: int = 2048, sample_alpha: float = 0.75,
-                 update_epochs: int = 3, replay: int = 100, use_artist: bool = True,
-                 seed: int = 0, device: str | None = None, threads: int = 2) -> None:
+    def __init__(self, *, dim: int = 64, epochs: int = 20, batch_size: int = 32, lr: float = 0.005,
+                 dropout: float = 0.1, n_sample: int = 2048, sample_alpha: float = 0.75,
+                 update_epochs: int = 2, replay: int = 50, use_artist: bool = True,
+                 seed: int = 0, device: str | None = None, threads: int = 1) -> None:
         super().__init__()
         if dim <= 0 or epochs < 0 or batch_size <= 0 or lr <= 0 or not 0 <= dropout < 1:
             raise SessionModelError("dim, batch_size, lr must be positive, epochs >= 0, 0 <= dropout < 1")

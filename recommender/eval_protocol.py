@@ -1,0 +1,137 @@
+"""The time-ordered next-track protocol behind ``python -m recommender.evaluate sessions``.
+
+Sessions that end before the cut time train the models. Every play at or after
+the cut that has a predecessor in its session is a query: the prefix is the
+session so far (including plays before the cut), the target is the play, the
+candidates are all items first played before the query (the items "known at
+that time"; a target never played before is a miss for every model). With
+``update`` the models are updated with each test session once it has ended, as
+the app's trainer would. With repeats removed, sessions keep only the first play
+of each track and items already in the prefix are never recommended.
+
+Metrics per query: HitRate@20 and MRR@20 of the target; Recall@10 of the rest of
+the session (the target and every later play in it), as ``Up next`` fills a queue.
+All models are scored in lockstep on the same queries, so blends of two models
+are computed from the same score vectors.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from recommender.metrics import hit_rate_at_k, mrr_at_k, recall_at_k, top_k
+from recommender.models.session_base import Catalog, SessionModel
+from recommender.sessions import PlayLog, drop_repeats, split_sessions
+
+
+@dataclass
+class Split:
+    train: list[np.ndarray]
+    test: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (items, is_query, n_known_before) per session
+    n_known_at_fit: int
+    n_queries: int
+    n_cold: int
+
+
+@dataclass
+class ModelResult:
+    hr20: list[float] = field(default_factory=list)
+    mrr20: list[float] = field(default_factory=list)
+    rec10: list[float] = field(default_factory=list)
+    fit_s: float = 0.0
+    update_s: float = 0.0
+    n_updates: int = 0
+
+    def summary(self) -> dict[str, float]:
+        mean = lambda xs: float(np.mean(xs)) if xs else float("nan")  # noqa: E731
+        return {"HR@20": mean(self.hr20), "MRR@20": mean(self.mrr20), "Recall@10": mean(self.rec10),
+                "fit_s": self.fit_s, "update_s_total": self.update_s, "n_updates": self.n_updates}
+
+
+def make_split(log: PlayLog, *, cut: float, repeats: bool, gap_s: float,
+               t_end: float | None = None) -> Split:
+    """Sessions ending before time ``cut`` train; queries are plays at or after ``cut``.
+
+    ``t_end`` drops plays at or after it (to carve a validation split out of training data).
+    """
+    train, test, n_queries, n_cold = [], [], 0, 0
+    known = np.maximum.accumulate(log.items) + 1  # items known once play p has happened
+    for pos in split_sessions(log.times, gap_s=gap_s):
+        if t_end is not None:
+            pos = pos[log.times[pos] < t_end]
+            if not pos.size:
+                continue
+        if not repeats:
+            _, first = np.unique(log.items[pos], return_index=True)
+            pos = pos[np.sort(first)]
+        items = log.items[pos]
+        if log.times[pos[-1]] < cut:
+            train.append(items)
+            continue
+        is_query = log.times[pos] >= cut
+        is_query[0] = False
+        n_known = np.where(pos > 0, known[np.maximum(pos - 1, 0)], 0)
+        test.append((items, is_query, n_known))
+        n_queries += int(is_query.sum())
+        n_cold += int((items >= n_known)[is_query].sum())
+    before = log.items[log.times < cut]
+    return Split(train, test, int(before.max()) + 1 if before.size else 0, n_queries, n_cold)
+
+
+def _probabilities(scores: np.ndarray, kind: str) -> np.ndarray:
+    if kind == "softmax":
+        z = np.exp(scores - scores.max())
+        return z / z.sum()
+    s = np.maximum(scores, 0.0)
+    return s / s.sum() if s.sum() > 0 else np.full_like(s, 1.0 / s.size)
+
+
+def run(split: Split, catalog: Catalog, factories: dict[str, Callable[[], SessionModel]], *,
+        update: bool, repeats: bool, blends: list[tuple[str, str, float]] = (),
+        log=print) -> dict[str, ModelResult]:
+    """Fit every model, score every query in lockstep, return per-model (and per-blend) results.
+
+    ``blends``: (neural model, baseline, weight w) → w·softmax(neural) + (1-w)·baseline/sum(baseline).
+    """
+    results = {name: ModelResult() for name in factories}
+    models = {}
+    fit_cat = catalog.head(split.n_known_at_fit)
+    for name, make in factories.items():
+        start = time.perf_counter()
+        models[name] = make().fit(split.train, fit_cat)
+        results[name].fit_s = time.perf_counter() - start
+        log(f"  fitted {name} in {results[name].fit_s:.2f} s")
+    blend_names = {f"{a}+{b}@{w:g}": (a, b, w) for a, b, w in blends}
+    results.update({name: ModelResult() for name in blend_names})
+    known = split.n_known_at_fit
+    for i, (items, is_query, n_known) in enumerate(split.test):
+        known = max(known, int(n_known[0]))
+        if update and i > 0:
+            prev = split.test[i - 1][0]
+            for name, model in models.items():
+                start = time.perf_counter()
+                model.update([prev], catalog.head(known))
+                results[name].update_s += time.perf_counter() - start
+                results[name].n_updates += 1
+        for j in np.flatnonzero(is_query):
+            known = max(known, int(n_known[j]))
+            prefix, target, rest = items[:j], int(items[j]), set(items[j:].tolist())
+            exclude = np.unique(prefix) if not repeats else ()
+            scores = {}
+            for name, model in models.items():
+                if model.catalog.n_items < known:
+                    model.extend_catalog(catalog.head(known))
+                scores[name] = model.score(prefix)[:known]
+            for name, (a, b, w) in blend_names.items():
+                scores[name] = w * _probabilities(scores[a], "softmax") + (1 - w) * _probabilities(scores[b], "sum")
+            for name, s in scores.items():
+                ranked = top_k(s, 20, exclude=exclude)
+                r = results[name]
+                r.hr20.append(hit_rate_at_k(ranked, [target], 20))
+                r.mrr20.append(mrr_at_k(ranked, [target], 20))
+                r.rec10.append(recall_at_k(ranked, rest, 10))
+    return results
