@@ -53,7 +53,7 @@ def read_features(store, track_ids: np.ndarray):
     def spread(arr):
         if arr is None:
             return None
-        arr = np.asarray(arr, np.float32)
+        arr = np.nan_to_num(np.asarray(arr, np.float32))
         out = np.zeros((len(track_ids), arr.shape[1]), np.float32)
         out[have] = arr[where[have]]
         return out

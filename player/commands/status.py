@@ -29,11 +29,14 @@ def _ago(t: float | None) -> str:
 
 def _analysis(store) -> dict:
     """Analysed / failed counts from the analysis's store reader, when it exists."""
-    counts = getattr(store, "feature_counts", None) or getattr(store, "analysis_counts", None)
+    counts = getattr(store, "feature_counts", None)
     if counts is None:
         return {"available": False}
     try:
-        return {"available": True, **dict(counts())}
+        version = store.latest_feature_version()
+        if version is None:
+            return {"available": False}
+        return {"available": True, "model": version, **dict(counts(version))}
     except Exception as exc:  # noqa: BLE001 - status must print even when analysis is mid-migration
         return {"available": False, "error": str(exc)}
 
