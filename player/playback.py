@@ -53,6 +53,9 @@ class Player:
         self._history: list[QueueEntry] = []
         self._playing: _Playing | None = None
         self._armed: Source | None = None  # what the engine will continue with
+        # Sources armed lately: the engine may already be playing one that the
+        # queue no longer wants (replaced too late); whatever is heard is logged.
+        self._armed_recent: list[Source] = []
         self._errors_in_row = 0
         self._filler = None
         self._filling = False
@@ -192,7 +195,7 @@ class Player:
     def stop(self) -> None:
         with self._lock:
             self._end_current("stopped")
-            self._armed = None
+            self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
 
     def next(self) -> None:
@@ -201,7 +204,7 @@ class Player:
         if entry is None:
             with self._lock:
                 self._end_current("skipped")
-                self._armed = None
+                self._armed, self._armed_recent = None, []  # the engine drops them too
                 self.engine.stop()
             self._maybe_fill()
             return
@@ -275,7 +278,7 @@ class Player:
             source = self._source_for(entry)
             if source is None:
                 source = Source(f"<missing track {entry.track_id}>", token=entry)
-            self._armed = None
+            self._armed, self._armed_recent = None, []  # the engine drops them too
             self._begin(entry, source)
             self.engine.play(source)
             self._arm_next()
@@ -291,6 +294,8 @@ class Player:
         self._armed = self._source_for(head) if head is not None else None
         if head is not None and self._armed is None:
             self._armed = Source(f"<missing track {head.track_id}>", token=head)
+        if self._armed is not None:
+            self._armed_recent = [*self._armed_recent[-4:], self._armed]
         self.engine.set_next(self._armed)
 
     def _on_engine(self, event: str, data: dict) -> None:
@@ -308,11 +313,13 @@ class Player:
                 self._end_current("finished")
                 # Nothing armed after it: the queue ran out (keep_going may refill it).
                 self._ran_out = self._armed is None
-            elif event == "started" and src is self._armed and (playing is None or src is not playing.source):
+            elif (event == "started" and (playing is None or src is not playing.source)
+                  and any(src is s for s in self._armed_recent)):
                 # Gapless hand-over: the armed next track is heard now.
+                self._armed_recent = [s for s in self._armed_recent if s is not src]
                 self._end_current("finished")
                 self._queue.discard(src.token)
-                self._armed = None
+                self._armed, self._armed_recent = None, []  # the engine drops them too
                 self._begin(src.token, src)
                 self._arm_next()
                 self._emit("queue_changed")
@@ -331,7 +338,7 @@ class Player:
             self._start(entry, ended="skipped")
             self._emit("queue_changed")
         else:
-            self._armed = None
+            self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
 
     def _maybe_fill(self) -> None:
