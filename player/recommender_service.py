@@ -25,6 +25,7 @@ from recommender.rank import Models, Recommender
 from recommender.train import TrainError, load_models, prior_factors
 
 log = logging.getLogger(__name__)
+RECENT_REREAD_S = 6 * 3600
 
 
 def read_features(store, track_ids: np.ndarray):
@@ -140,11 +141,22 @@ class RecommenderService:
         self._dirty = False
 
     def _refresh_plays(self) -> None:
-        plays = self.store.plays()
+        """Bring the play log up to date: only the last hours are re-read (plays still
+        changing: their ending and time heard), so a skip costs milliseconds at 100k plays."""
         rec = self._rec
-        rec.catalog.set_plays(PlayLog.from_rows(plays))
+        old = rec.catalog.plays
+        count = self.store.play_count()
+        log_ = None
+        if len(old) and count >= len(old):
+            since = float(old.started_at.max()) - RECENT_REREAD_S
+            merged = old.subset(old.started_at < since).concat(PlayLog.from_rows(self.store.plays(since=since)))
+            if len(merged) == count:
+                log_ = merged
+        if log_ is None:
+            log_ = PlayLog.from_rows(self.store.plays())
+        rec.catalog.set_plays(log_)
         rec.refresh()
-        self._plays_seen = len(plays)
+        self._plays_seen = len(log_)
 
     def _load_models(self, cat: Catalog) -> Models:
         try:

@@ -58,6 +58,14 @@ class PlayLog:
     def __len__(self) -> int:
         return len(self.track_id)
 
+    _FIELDS = ("track_id", "session_id", "started_at", "ms_heard", "track_ms", "ended")
+
+    def subset(self, mask: np.ndarray) -> "PlayLog":
+        return PlayLog(*(getattr(self, f)[mask] for f in self._FIELDS))
+
+    def concat(self, other: "PlayLog") -> "PlayLog":
+        return PlayLog(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self._FIELDS))
+
     def feedback(self) -> np.ndarray:
         """Per play: +1 listened, -1 early skip, 0 no signal (errors, still playing, tiny stops).
 

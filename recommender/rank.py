@@ -106,6 +106,7 @@ class Recommender:
         self.F = _unit_rows(self.F_raw)
         # Cold-start popularity: tracks matched to a pretrained item carry a larger prior factor.
         self.prior_pop = _z(np.sqrt(np.einsum("ij,ij->i", catalog.factors, catalog.factors)))
+        self._neighbourhoods: dict[tuple[str, int], tuple[float, float]] = {}
         self.bucket_rows = [np.flatnonzero(catalog.bucket == b) for b in range(len(catalog.bucket_names))]
         self.refresh(now=now)
 
@@ -118,10 +119,9 @@ class Recommender:
         self.trust = float(cat.n_listened / (cat.n_listened + cfg.trust_half))
         w = np.log1p(pos) - 1.5 * np.log1p(neg)
         idx = np.flatnonzero(w)
-        self.taste_e = _unit_rows((w[idx, None] * self.E[idx]).sum(0, keepdims=True))[0] if len(idx) \
-            else np.zeros(self.E.shape[1], np.float32)
-        self.taste_f = _unit_rows((w[idx, None] * self.F[idx]).sum(0, keepdims=True))[0] if len(idx) \
-            else np.zeros(self.F.shape[1], np.float32)
+        wi = w[idx].astype(np.float32)
+        self.taste_e = _unit_rows((wi @ self.E[idx])[None])[0]
+        self.taste_f = _unit_rows((wi @ self.F[idx])[None])[0]
         personal = 0.6 * _z(self.E @ self.taste_e) + 0.4 * _z(self.F @ self.taste_f)
         # Genre bucket and artist affinity: what the person plays minus what they skip.
         for codes, weight in ((cat.bucket, 0.5), (cat.artist, 0.3)):
@@ -138,8 +138,10 @@ class Recommender:
         self.personal = personal.astype(np.float32)
         self.recently_played = (cat.last_played > 0) & (self.now - cat.last_played < cfg.recent_s)
         # 1 just played, fading with a half-life: Up next keeps replays for later.
-        age = np.maximum(self.now - cat.last_played, 0.0)
-        self.freshness = np.where(cat.last_played > 0, 0.5 ** (age / cfg.repeat_half_life_s), 0.0).astype(np.float32)
+        played = np.flatnonzero(cat.last_played > 0)
+        self.freshness = np.zeros(cat.n, np.float32)
+        age = np.maximum(self.now - cat.last_played[played], 0.0)
+        self.freshness[played] = np.exp2(-age / cfg.repeat_half_life_s)
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
@@ -275,15 +277,19 @@ class Recommender:
         m = max(5, int(cat.n * self.config.neighbourhood))
         out = np.zeros(cat.n, np.float32)
         for r in skip_rows[-6:]:            # the latest skips say the most
-            for mat, w in ((self.E, 1.0), (self.F, 0.5)):
-                if not mat[r].any():
+            for key, mat, w in (("e", self.E, 1.0), ("f", self.F, 0.5)):
+                if not mat[r].any() or m >= cat.n:
                     continue
                 sims = mat @ mat[r]
-                if m < cat.n:
-                    thr = float(np.partition(sims, cat.n - m)[cat.n - m])
-                    top = float(sims.max())
-                    if top > thr:
-                        np.maximum(out, w * np.clip((sims - thr) / (top - thr), 0, 1), out=out)
+                bounds = self._neighbourhoods.get((key, int(r)))
+                if bounds is None:              # a station passes the same skips on every refill
+                    bounds = (float(np.partition(sims, cat.n - m)[cat.n - m]), float(sims.max()))
+                    if len(self._neighbourhoods) > 512:
+                        self._neighbourhoods.clear()
+                    self._neighbourhoods[(key, int(r))] = bounds
+                thr, top = bounds
+                if top > thr:
+                    np.maximum(out, w * np.clip((sims - thr) / (top - thr), 0, 1), out=out)
             if cat.artist[r] >= 0:
                 out += 0.3 * (cat.artist == cat.artist[r])
         return self.config.skip_push * out

@@ -117,3 +117,42 @@ def test_tiny_histories_work(store, n_plays):
     assert (result.path is None) == (n_plays == 0)
     assert len(service.up_next([ids["Rock song 1"]], 5)) == 5
     assert sum(len(v) for v in service.discover(3).values()) > 0
+
+
+def test_play_log_refresh_is_incremental_and_exact(store):
+    from recommender.catalog import PlayLog
+
+    ids, _ = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    t = 1_700_000_000.0
+    for i in range(300):
+        listen(store, ids[f"Rock song {i % PER}"], now=t)
+        t += 250
+    service.up_next([], 3)
+    play = store.start_play(ids["Jazz song 1"], track_ms=200_000, now=t)
+    service.on_player_event("track_started", {})
+    service.up_next([], 3)
+    store.end_play(play, "skipped", 2_000, now=t + 2)
+    service.on_player_event("track_ended", {"track_id": ids["Jazz song 1"], "ended": "skipped"})
+    rec = service.recommender()
+    full = PlayLog.from_rows(store.plays())
+    for field in PlayLog._FIELDS:
+        assert getattr(rec.catalog.plays, field).tolist() == getattr(full, field).tolist(), field
+    assert rec.catalog.skip_count[rec.catalog.row(ids["Jazz song 1"])] == 1
+
+
+def test_segue_status_shows_training(store, capsys):
+    from player.cli import main
+
+    ids, _ = fill_library(store)
+    t = 1_700_000_000.0
+    for i in range(30):
+        listen(store, ids[f"Jazz song {i % PER}"], now=t)
+        t += 250 if i % 6 else 5000
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "30 (30 since the last training)" in out and "trained:    never" in out
+    assert main(["status", "--train"]) == 0
+    out = capsys.readouterr().out
+    assert "0 since the last training" in out and "on 30 plays" in out and "wmf" in out
+    assert "run-" in out
