@@ -230,6 +230,7 @@ class BufferedEngine(FeederMixin, Engine):
     # -- feeder thread -------------------------------------------------------
     def _feed_loop(self) -> None:
         beat, beat_t = self._beat, time.monotonic()
+        underruns = 0
         while True:
             # _fill() below always leaves the ring full, or waits on something the
             # output has to consume first, so sleeping until a command comes is right.
@@ -246,8 +247,15 @@ class BufferedEngine(FeederMixin, Engine):
                     cmd = self._cmds.get_nowait()
             except queue.Empty:
                 pass
-            self._fill()
-            self._watch()
+            try:
+                self._fill()
+                self._watch()
+            except Exception as exc:  # a bug must not leave the player silent and hung
+                log.exception("audio feeder failed")
+                self._fail_writing(f"playback failed: {exc}")
+            if self.underruns != underruns:  # counted on the audio thread, logged here
+                underruns = self.underruns
+                log.warning("audio underrun: the output ran dry (%d so far)", underruns)
             if self._idle_since is not None:
                 if self._state is not PlaybackState.STOPPED:
                     self._idle_since = None

@@ -195,6 +195,19 @@ class FeederMixin:
             if not self._source_exhausted(src, dec):
                 return
 
+    def _fail_writing(self, message: str) -> None:
+        """Give up on the source being written: it ends as an error where it stands."""
+        src = self._writing or (self._fade.a_src if self._fade else None)
+        if src is None:
+            return
+        for dec in (self._wdec, self._fade.b_dec if self._fade else None):
+            if dec is not None:
+                dec.close()
+        self._fade = None
+        self._ring.mark(src, 0, error=message)
+        self._ring.end_of_stream = True
+        self._writing = self._wdec = None
+
     def _fade_len(self, dec: Decoder) -> int:
         if (self._crossfade_s <= 0 or self._ndec is None or dec.total_frames is None
                 or self._ndec.total_frames is None):

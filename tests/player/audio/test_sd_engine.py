@@ -69,8 +69,14 @@ def test_a_tone_arrives_at_the_device_with_its_level_and_pitch(sd_engine, tmp_pa
 
 def test_gapless_pair_is_continuous_at_the_device(sd_engine, tmp_path):
     (a, b), whole = write_sine_parts(tmp_path, [int(0.9 * SR) + 17, int(0.8 * SR)], freq=440.0)
-    e = sd_engine()
-    heard = active_region(play_and_record(e, [Source(str(a)), Source(str(b))], tmp_path))
+    for attempt in range(3):
+        e = sd_engine()
+        heard = active_region(play_and_record(e, [Source(str(a)), Source(str(b))], tmp_path))
+        if e.underruns == 0:
+            break
+        # An underrun is a gap the engine counted and logged (an overloaded machine);
+        # it says nothing about the hand-over, so try again, a few times at most.
+        e.close()
     assert abs(len(heard) - len(whole)) < 0.01 * len(whole)  # nothing lost at start or end
     # Away from the very first and last milliseconds (the sink's ramp), every sample
     # continues the sine: a gap or click at the boundary would break it by ~0.1-0.6.
