@@ -18,6 +18,11 @@ import soundfile as sf
 from recommender import audio_io
 
 
+# MP3s up to this long are decoded in one read (see Decoder.__init__): 15 minutes of
+# 44.1 kHz stereo int16 is 159 MB; longer files (DJ mixes) stream despite the bug.
+MP3_WHOLE_FILE_MAX_S = 15 * 60
+
+
 class DecodeError(Exception):
     """A file could not be decoded; the message is meant for the user."""
 
@@ -71,12 +76,13 @@ class Decoder:
             self._sf = sf.SoundFile(self.path)
             self.samplerate = self._sf.samplerate
             self.duration = self._sf.frames / self.samplerate if self._sf.frames > 0 else duration_hint
-            if self._sf.format == "MP3":
+            if self._sf.format == "MP3" and self._sf.frames <= MP3_WHOLE_FILE_MAX_S * self.samplerate:
                 # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros
-                # when an MP3 is read in several calls or after a seek (measured:
-                # a 3 s sine read in 4096-frame blocks lost 8000 frames), while a
-                # single whole-file read is right. So MP3s are decoded at once, as
-                # int16 (about 0.2 s and 32 MB for 3 minutes of stereo).
+                # when some MP3s are read in several calls or after a seek (measured:
+                # a 3 s sine with a Xing header, as libsndfile writes them, lost 8000
+                # of its frames read in 4096-frame blocks; a LAME CBR file was fine),
+                # while a single whole-file read is right. So MP3s are decoded at
+                # once, as int16 (0.2-0.6 s and 32 MB for 3 minutes of stereo).
                 self._mem = _fit_channels(self._sf.read(dtype="int16", always_2d=True), self.channels)
                 self._sf.close()
                 self._sf = None
