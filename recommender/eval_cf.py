@@ -123,11 +123,11 @@ def candidates(quick: bool = False) -> dict[str, list]:
     grid = {
         "Popularity": [(Popularity, {})],
         "ItemKNN (cosine)": [(ItemKNN, {"neighbours": n}) for n in (50, 200)],
-        "EASE": [(EASE, {"l2": l}) for l in (100.0, 300.0, 1000.0)],
-        "WMF (ALS)": [(WMF, {"factors": f, "regularization": reg, "alpha": a, "eps": 1.0})
-                      for f in (64, 128) for reg in (1.0, 10.0) for a in (2.0, 10.0)],
-        "U-AutoRec": [(UAutoRec, {"hidden": h, "loss": loss, "epochs": 60})
-                      for h in (256,) for loss in ("multinomial", "bce")],
+        "EASE": [(EASE, {"l2": l}) for l in (25.0, 50.0, 150.0, 500.0)],
+        "WMF (ALS)": [(WMF, {"factors": f, "regularization": reg, "alpha": a, "eps": e})
+                      for f in (64, 128) for reg in (1.0, 10.0) for a in (2.0, 10.0) for e in (1.0, 100.0)],
+        "U-AutoRec": [(UAutoRec, {"hidden": 256, "loss": "multinomial", "epochs": 60, "lr": lr})
+                      for lr in (1e-3, 5e-3)],
         "I-AutoRec": [(IAutoRec, {"hidden": 128, "fold_l2": l, "epochs": 40}) for l in (1.0, 10.0)],
     }
     if quick:
@@ -189,8 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(results, f"{args.dataset}: strong generalisation, test users"))
     if args.dataset == "hetrec" and not args.no_cold:
         from recommender.eval_cold import cold_artist_eval, format_cold
+        from recommender.pretrain import WMF_PARAMS
 
-        cold = cold_artist_eval(log=log)
+        cold = cold_artist_eval(wmf_params=WMF_PARAMS["hetrec"], log=log)
         out["cold"] = cold
         print()
         print(format_cold(cold))

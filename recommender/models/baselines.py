@@ -15,6 +15,18 @@ import scipy.sparse as sp
 from recommender.models.base import Recommender, binarize
 
 
+def _spd_inverse(g: np.ndarray) -> np.ndarray:
+    """Inverse of a symmetric positive definite matrix via Cholesky (about 2x faster than LU)."""
+    from scipy.linalg import lapack
+
+    c, info = lapack.dpotrf(g, lower=False)
+    if info == 0:
+        inv, info = lapack.dpotri(c, lower=False)
+        if info == 0:
+            return np.triu(inv) + np.triu(inv, 1).T
+    return np.linalg.inv(g)
+
+
 class Popularity(Recommender):
     """Non-personalised: score = number of training users with the item."""
 
@@ -50,7 +62,7 @@ class EASE(Recommender):
         xb = binarize(x)
         g = (xb.T @ xb).toarray().astype(np.float64)
         g[np.diag_indices_from(g)] += self.params["l2"]
-        p = np.linalg.inv(g)
+        p = _spd_inverse(g)
         b = -p / np.diag(p)
         b[np.diag_indices_from(b)] = 0.0
         self.b = b.astype(np.float32)
