@@ -51,6 +51,7 @@ class Player:
         self._listeners: list[Callable[[str, dict], None]] = []
         self._queue = PlayQueue()
         self._history: list[QueueEntry] = []
+        self._back: list[QueueEntry] = []  # what "previous" walks back through
         self._playing: _Playing | None = None
         self._armed: Source | None = None  # what the engine will continue with
         # Sources armed lately: the engine may already be playing one that the
@@ -217,14 +218,14 @@ class Player:
             if self._playing is not None and self.engine.position > RESTART_THRESHOLD_S:
                 self.engine.seek(0.0)
                 return
-            if self._playing is not None and self._history and self._history[-1] is self._playing.entry:
-                back = self._history[-2] if len(self._history) > 1 else None
-            else:
-                back = self._history[-1] if self._history else None
-            if back is None:
+            back_stack = self._back
+            if self._playing is not None and back_stack and back_stack[-1] is self._playing.entry:
+                back_stack.pop()  # the current track goes back to the queue, not behind us
+            if not back_stack:
                 if self._playing is not None:
                     self.engine.seek(0.0)
                 return
+            back = back_stack.pop()  # pushed again when it starts
             if self._playing is not None:
                 self._queue.insert(0, [self._playing.entry])
             self._start(QueueEntry(back.track_id, back.source, back.manual), ended="skipped")
@@ -269,6 +270,7 @@ class Player:
         play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms)
         self._playing = _Playing(entry, play_id, source)
         self._history.append(entry)
+        self._back = [*self._back[-199:], entry]
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source)
 
     def _start(self, entry: QueueEntry, *, ended: str) -> None:

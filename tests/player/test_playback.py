@@ -174,6 +174,22 @@ def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_playe
     assert ended(store)[:2] == [(a, "skipped"), (b, "skipped")]
 
 
+def test_previous_walks_back_through_several_tracks(store, tmp_path, make_player):
+    a, b, c = add_tracks(store, tmp_path, [("a", 5.0), ("b", 5.0), ("c", 5.0)])
+    p = make_player(speed=1.0)
+    p.play_tracks([a, b, c])
+    p.next()
+    p.next()
+    assert p.current_track_id == c
+    p.previous()
+    assert p.current_track_id == b and [e.track_id for e in p.queue] == [c]
+    p.previous()
+    assert p.current_track_id == a and [e.track_id for e in p.queue] == [b, c]
+    p.previous()  # nothing before a: restart it
+    assert p.current_track_id == a and [e.track_id for e in p.queue] == [b, c]
+    assert p.history == [a, b, c, b, a]
+
+
 def test_keep_going_asks_the_filler_for_more(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [(f"t{i}", 0.3) for i in range(6)])
     asked = []
