@@ -123,7 +123,7 @@ def test_plays_in_real_time(engine, tmp_path):
     t0 = time.monotonic()
     e.play(Source(str(a)))
     assert wait_for(lambda: e.state is PlaybackState.STOPPED)
-    assert 0.58 <= time.monotonic() - t0 < 1.5
+    assert 0.58 <= time.monotonic() - t0 < 4.0  # never faster than real time; slack for a loaded CI box
 
 
 def test_seek_jumps_exactly_and_does_not_count_skipped_audio(engine, tmp_path):
@@ -207,7 +207,7 @@ def test_pause_holds_position_and_heard_time(engine, tmp_path):
     e.play(src)
     assert wait_for(lambda: e.position > 0.2)
     e.pause()
-    time.sleep(0.05)
+    time.sleep(0.2)  # a block being rendered when pause() came may still finish
     pos, heard = e.position, src.heard_frames
     time.sleep(0.2)
     assert e.state is PlaybackState.PAUSED
