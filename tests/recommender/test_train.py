@@ -92,3 +92,18 @@ def test_prior_factors_from_song_artist_and_tags():
     assert src.tolist() == ["artist", "tags", "none"]
     np.testing.assert_allclose(vecs[0], artists.factors[0])
     assert np.abs(vecs[1]).sum() > 0 and np.abs(vecs[2]).sum() == 0
+
+
+def test_autorec_is_bounded_to_the_most_played_tracks(tmp_path, monkeypatch):
+    import recommender.train as train
+
+    monkeypatch.setattr(train, "AUTOREC_MAX_ITEMS", 10)
+    monkeypatch.setattr(train, "AUTOREC_MAX_SESSIONS", 12)
+    cat = library(plays=jazz_sessions())
+    result = train_local(tmp_path, cat, session_model=False)
+    with np.load(result.path / "autorec_person.npz") as z:
+        rows = z["rows"]
+    assert len(rows) == 10
+    most = np.argsort(-cat.play_count, kind="stable")[:10]
+    assert set(cat.play_count[rows]) <= set(cat.play_count[most]) and cat.play_count[rows].min() >= cat.play_count[most].min()
+    assert "autorec_popularity_recall@20" in result.metrics
