@@ -289,3 +289,19 @@ def test_segue_play_command_plays_paths_and_searches(tmp_path, segue_home):
     assert [r[:3] for r in rows] == [("First Light", "finished", "cli"), ("Second Wind", "finished", "cli"),
                                      ("Second Wind", "finished", "cli")]
     assert all(abs(r[3] - 400) <= 2 for r in rows)
+
+
+def test_a_format_nothing_here_decodes_is_logged_as_an_error(store, tmp_path, make_player, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no ffmpeg: the fallback has nothing to run
+    (good,) = add_tracks(store, tmp_path, [("good", 0.3)])
+    m4a = tmp_path / "song.m4a"
+    m4a.write_bytes(b"\x00\x00\x00\x18ftypM4A " + bytes(300))
+    store.upsert_tracks([{"path": str(m4a), "size": 324, "mtime_ns": 1, "title": "Song", "duration": 200.0}])
+    bad = store.track_by_path(str(m4a))["id"]
+    p = make_player()
+    ev = Events(p)
+    p.play_tracks([bad, good])
+    assert wait_for(lambda: len(ev.of("track_ended")) == 2 and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(bad, "error"), (good, "finished")]
+    assert "install ffmpeg" in store.plays()[0]["error"]
+    assert "install ffmpeg" in ev.of("error")[0]["message"]
