@@ -43,10 +43,10 @@ def _gru(**kw):
     return SessionGRU(**kw)
 
 
-def factories(names: list[str], *, epochs: int) -> dict:
+def factories(names: list[str], *, epochs: int, seed: int = 0) -> dict:
     table = dict(BASELINES)
-    table["gru"] = partial(_gru, epochs=epochs)
-    table["gru-id-only"] = partial(_gru, epochs=epochs, use_artist=False)
+    table["gru"] = partial(_gru, epochs=epochs, seed=seed)
+    table["gru-id-only"] = partial(_gru, epochs=epochs, seed=seed, use_artist=False)
     unknown = [n for n in names if n not in table]
     if unknown:
         raise SystemExit(f"unknown models {unknown}; choose from {sorted(table)}")
@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-update", action="store_true", help="never update models during the test period")
     ap.add_argument("--models", default="pop,same-artist,item-knn,sr,sknn,v-sknn,gru,gru-id-only")
     ap.add_argument("--epochs", type=int, default=20, help="GRU training epochs")
+    ap.add_argument("--seed", type=int, default=0, help="GRU initialisation and sampling seed")
     ap.add_argument("--no-blend", action="store_true")
     ap.add_argument("--json", help="write the results here as JSON")
     args = ap.parse_args(argv)
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     t0, t1 = float(log.times[0]), float(log.times[-1])
     cut = t0 + args.train_frac * (t1 - t0)
     gap_s, update = args.gap_min * 60, not args.no_update
-    facs = factories(args.models.split(","), epochs=args.epochs)
+    facs = factories(args.models.split(","), epochs=args.epochs, seed=args.seed)
     print(f"log {args.log}: {len(log)} plays, {log.n_items} tracks, {log.n_artists} artists, "
           f"{log.dropped} rows dropped; cut at {time.strftime('%Y-%m-%d %H:%M', time.gmtime(cut))} UTC; "
           f"models {'updated after each test session' if update else 'not updated'}")
