@@ -16,6 +16,7 @@ Listeners get ``fn(event, data)`` from any thread; see :meth:`Player.add_listene
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -36,7 +37,7 @@ FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 @dataclass(eq=False)
 class _Playing:
     entry: QueueEntry
-    play_id: int
+    play_id: int | None  # None when the database refused the row
     source: Source
 
 
@@ -261,13 +262,21 @@ class Player:
         if playing is None:
             return
         heard = int(playing.source.heard_s * 1000)
-        self.store.end_play(playing.play_id, ended, heard, error=error)
+        if playing.play_id is not None:
+            try:
+                self.store.end_play(playing.play_id, ended, heard, error=error)
+            except sqlite3.Error:  # a locked or broken database must not stop the music
+                log.exception("could not record the end of play %s", playing.play_id)
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended)
 
     def _begin(self, entry: QueueEntry, source: Source) -> None:
         """Log the start of ``entry`` (now audible, or about to be)."""
         track_ms = int(source.duration_hint * 1000) if source.duration_hint else None
-        play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms)
+        try:
+            play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms)
+        except sqlite3.Error:  # played anyway; only its log entry is lost
+            log.exception("could not record the start of track %s", entry.track_id)
+            play_id = None
         self._playing = _Playing(entry, play_id, source)
         self._history.append(entry)
         self._back = [*self._back[-199:], entry]
@@ -371,7 +380,7 @@ class Player:
     def _progress_loop(self) -> None:
         while not self._closed.wait(self._interval):
             playing = self._playing
-            if playing is None:
+            if playing is None or playing.play_id is None:
                 continue
             try:
                 self.store.update_play(playing.play_id, int(playing.source.heard_s * 1000))
