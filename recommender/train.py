@@ -36,6 +36,7 @@ from recommender.metrics import hit_rate_at_k, recall_at_k, top_k
 CURRENT = "current.json"
 AUTOREC_MAX_ITEMS = 4000
 AUTOREC_MAX_SESSIONS = 3000
+SESSION_MAX_SESSIONS = 3000     # the GRU learns from the latest sessions (recent habits)
 
 
 class TrainError(RuntimeError):
@@ -238,7 +239,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
             np.savez(tmp / "autorec_person.npz", rows=played, scores=person_scores.astype(np.float32))
             trained.append("autorec")
         report("session", 0.7)
-        seqs = [s for s in listened_sessions(cat) if len(s) > 1]
+        seqs = [s for s in listened_sessions(cat) if len(s) > 1][-SESSION_MAX_SESSIONS:]
         if session_model and len(seqs) >= 2:
             from recommender.models.session_rnn import SessionGRU
 
