@@ -24,9 +24,12 @@ from recommender.models.base import Recommender, binarize
 
 
 def pick_device(prefer: str | None = None) -> str:
-    """``prefer`` if given, else "cuda", then "mps", then "cpu"."""
+    """``prefer`` if given, else ``$SEGUE_DEVICE``, else "cuda", then "mps", then "cpu"."""
+    import os
+
     import torch
 
+    prefer = prefer or os.environ.get("SEGUE_DEVICE")
     if prefer:
         return prefer
     if torch.cuda.is_available():
