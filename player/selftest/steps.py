@@ -170,6 +170,17 @@ def step_radio(ctx: Context) -> str:
             f"{station[0].reason!r}")
 
 
+def step_audio(ctx: Context) -> str:
+    """PortAudio loads and answers (nothing is played; no device is fine, e.g. on a server)."""
+    from player.audio.sd_engine import _sd, output_devices
+
+    sd = _sd()
+    devices = output_devices()
+    version = sd.get_portaudio_version()[1].split(",")[0]
+    return (f"{version} ({getattr(sd, '_libname', '?')}); {len(devices)} output device(s)"
+            + (f": {', '.join(devices[:3])}" if devices else " (Segue would play through the null engine)"))
+
+
 NATIVE_QPA = {"linux": "xcb", "darwin": "cocoa", "win32": "windows"}
 
 
@@ -213,5 +224,6 @@ STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("analyse", step_analyse, ("scan", "models")),
     ("plays", step_plays, ("scan",)),
     ("radio", step_radio, ("plays",)),
+    ("audio", step_audio, ()),
     ("ui", step_ui, ("scan",)),
 ]
