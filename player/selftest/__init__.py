@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -82,6 +83,9 @@ def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) ->
     from player import __version__
 
     steps = select_steps(only)
+    if out is None and sys.stdout is None:
+        # A windowed executable (Segue.exe on Windows) has no stdout: write a report file.
+        out = open(Path(tempfile.gettempdir()) / "segue-self-test.txt", "w", encoding="utf-8")
     out = out or sys.stdout
     frozen = "yes" if getattr(sys, "frozen", False) else "no"
     print(f"segue {__version__} self-test: Python {platform.python_version()} on {platform.system()} "
@@ -104,8 +108,6 @@ def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) ->
             else:
                 os.environ[key] = value
         if not keep:
-            import shutil
-
             shutil.rmtree(workdir, ignore_errors=True)
     failed = [r.name for r in results if not r.ok]
     verdict = "all passed" if not failed else f"FAILED: {', '.join(failed)}"
