@@ -316,21 +316,37 @@ class Recommender:
             counts[a] = counts.get(a, 0) + 1
         prev_artist = cat.artist[history[-1]] if len(history) else -1
         prev_album = cat.album[history[-1]] if len(history) else -1
-        out, left = [], []
-        for r in cand:
-            a, al = cat.artist[r], cat.album[r]
-            ok = a < 0 or (a != prev_artist and counts.get(a, 0) < limit)
-            ok = ok and (al < 0 or al != prev_album)
-            if not ok:
-                left.append(r)
-                continue
-            out.append(r)
-            counts[a] = counts.get(a, 0) + 1
-            prev_artist, prev_album = a, al
-            if len(out) == k:
+        out, left, deferred = [], [], []   # deferred: blocked only by the previous pick
+        it = iter(cand)
+        while len(out) < k:
+            pick = None
+            for j, r in enumerate(deferred):   # scored above every candidate not yet seen
+                a = cat.artist[r]
+                if a >= 0 and counts.get(a, 0) >= limit:
+                    continue
+                if (a < 0 or a != prev_artist) and (cat.album[r] < 0 or cat.album[r] != prev_album):
+                    pick = deferred.pop(j)
+                    break
+            while pick is None:
+                r = next(it, None)
+                if r is None:
+                    break
+                a, al = cat.artist[r], cat.album[r]
+                if a >= 0 and counts.get(a, 0) >= limit:
+                    left.append(r)                  # this artist is done for the hour
+                elif (a >= 0 and a == prev_artist) or (al >= 0 and al == prev_album):
+                    deferred.append(r)
+                else:
+                    pick = r
+            if pick is None:
                 break
-        if len(out) < k and not strict:
-            out += left[:k - len(out)]
+            out.append(pick)
+            a = cat.artist[pick]
+            counts[a] = counts.get(a, 0) + 1
+            prev_artist, prev_album = a, cat.album[pick]
+        if len(out) < k and not strict:        # a small library: relax the spacing
+            rest = sorted(deferred + left, key=lambda r: -s[r])
+            out += rest[:k - len(out)]
         return [(int(cat.track_ids[r]), float(s[r])) for r in out]
 
     def _last_hour(self, history: np.ndarray) -> np.ndarray:

@@ -156,3 +156,23 @@ def test_segue_status_shows_training(store, capsys):
     out = capsys.readouterr().out
     assert "0 since the last training" in out and "on 30 plays" in out and "wmf" in out
     assert "run-" in out
+
+
+def test_cold_start_from_the_shipped_priors(store):
+    """No plays, no analysis, no genre tags: artists matched in the shipped CF priors carry radio."""
+    from player.recommender_service import load_shipped_priors
+
+    priors = load_shipped_priors()
+    if priors is None:
+        pytest.skip("shipped priors not built (python -m recommender.pretrain)")
+    groups = {"metal": ["Metallica", "Megadeth", "Slayer", "Iron Maiden"],
+              "pop": ["Madonna", "Britney Spears", "Lady Gaga", "Christina Aguilera"],
+              "jazz": ["Miles Davis", "John Coltrane"], "rap": ["Eminem", "Jay-Z"]}
+    rows = [{"path": f"/m/{a}/{i}.mp3", "size": 1, "mtime_ns": 1, "title": f"{a} song {i}", "artist": a,
+             "album": f"{a} album", "duration": 240.0} for artists in groups.values() for a in artists
+            for i in range(2)]
+    store.upsert_tracks(rows)
+    group_of = {r["id"]: next(g for g, names in groups.items() if r["artist"] in names) for r in store.tracks()}
+    seed = next(r["id"] for r in store.tracks() if r["artist"] == "Metallica")
+    recs = RecommenderService(store, priors=priors).radio(seed, 6, exclude={seed})
+    assert sum(group_of[r.track_id] == "metal" for r in recs) >= 5, [group_of[r.track_id] for r in recs]
