@@ -42,6 +42,7 @@ class Intelligence(QObject):
             from player.trainer import Trainer
 
             service = RecommenderService(store)
+            service.recommender()      # build the catalogue now, not on the first Radio click
             return service, Trainer(store, service)
 
         run_task(build, self._built, name="recommender")

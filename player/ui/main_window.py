@@ -6,6 +6,7 @@ the library from memory and talks to the player through :class:`PlayerBridge`.
 
 from __future__ import annotations
 
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -204,6 +205,9 @@ class MainWindow(PlaybackMixin, QMainWindow):
 
     def _set_library(self, data: LibraryData) -> None:
         self.model.set_library(data)
+        # The library's objects live as long as the window: keep them out of the cyclic
+        # collector, whose full passes otherwise stall the GUI when workers allocate a lot.
+        gc.freeze()
         self.model.set_playing(self.current_track_id())
         hours = float(data.numbers["duration"].sum()) / 3600 if len(data) else 0.0
         self.counts.setText(f"{len(data):,} tracks · {hours:,.0f} hours" if len(data) else "No tracks yet")
