@@ -65,6 +65,8 @@ def decode_for_analysis(path: str) -> dict:
     t1 = time.perf_counter()
     import soxr
 
+    if not np.all(np.isfinite(y)):  # float files can hold NaN/inf; they would poison the batch
+        y = np.nan_to_num(y, nan=0.0, posinf=1.0, neginf=-1.0)
     y16 = y if sr == TAGGER_MEL.sr else soxr.resample(y, sr, TAGGER_MEL.sr, quality="HQ")
     y22 = y if sr == MFCC_MEL.sr else soxr.resample(y, sr, MFCC_MEL.sr, quality="HQ")
     return {"path": path, "y16": y16.astype(np.float32, copy=False), "y22": y22.astype(np.float32, copy=False),
@@ -96,7 +98,7 @@ class AnalysisJob:
             device = best_device("auto" if use_gpu else "cpu")
         on_gpu = getattr(device, "type", str(device)) != "cpu"
         self.tagger = Tagger(weights_path(models_dir or paths.shipped_models_dir()), device=device,
-                             batch_patches=512 if on_gpu else 64)
+                             batch_patches=512 if on_gpu else 16)
         self.device = self.tagger.device
         if max_patches == "auto":
             max_patches = store.get_setting("analysis.max_patches", CPU_MAX_PATCHES if self.device.type == "cpu" else None)
@@ -152,11 +154,11 @@ class AnalysisJob:
                     result.timings["resample"] += decoded["resample_s"]
                     batch.append(decoded)
                 if len(batch) >= self.batch_tracks:
-                    self._process(batch, genres, result)
+                    self._process_safely(batch, genres, result)
                     batch = []
                 self._report(result, decoded["path"])
             if batch and not self._cancel.is_set():
-                self._process(batch, genres, result)
+                self._process_safely(batch, genres, result)
                 self._report(result, None)
             result.cancelled = result.cancelled or self._cancel.is_set()
         finally:
@@ -186,6 +188,23 @@ class AnalysisJob:
                 future.cancel()
             else:
                 yield future.result()
+
+    def _process_safely(self, batch: list[dict], genres: dict, result: AnalysisResult) -> None:
+        """A batch that fails is retried track by track; a track that still fails gets its error."""
+        try:
+            self._process(batch, genres, result)
+        except Exception as exc:
+            if len(batch) > 1:
+                log.warning("analysis: a batch failed (%s); retrying its tracks one by one", exc)
+                for d in batch:
+                    self._process_safely([d], genres, result)
+                return
+            path = batch[0]["path"]
+            error = f"analysis failed: {type(exc).__name__}: {exc}"
+            log.warning("analysis: %s: %s", path, error)
+            self.store.save_feature_error(genres[path][0], self.tagger.version, error)
+            result.errors += 1
+            result.error_paths.append((path, error))
 
     def _process(self, batch: list[dict], genres: dict, result: AnalysisResult) -> None:
         from recommender.audio_features import describe, tagger_logmel

@@ -133,3 +133,33 @@ def test_segue_analyse_command(store, library, capsys):
     assert "cnn" in out.out
     assert main(["analyse", "--workers", "0"]) == 0
     assert "all 5 tracks analysed" in capsys.readouterr().out
+
+
+def test_a_failing_batch_is_retried_track_by_track(store, library):
+    class FailsOnChord0(AnalysisJob):  # fault injection: one track breaks the tagging step
+        def _process(self, batch, genres, result):
+            if any(d["path"].endswith("chord0.ogg") for d in batch):
+                raise ValueError("synthetic failure")
+            super()._process(batch, genres, result)
+
+    result = FailsOnChord0(store, workers=0, batch_tracks=8).run()
+    assert (result.analysed, result.errors) == (4, 2)
+    errors = {row["path"].rsplit("/", 1)[-1]: row["error"] for row in store.feature_errors()}
+    assert errors["chord0.ogg"] == "analysis failed: ValueError: synthetic failure"
+    assert "broken.wav" in errors
+
+
+def test_non_finite_samples_are_cleaned(store, tmp_path):
+    import soundfile as sf
+
+    music = tmp_path / "nan"
+    music.mkdir()
+    y = drum_pulses(4.0, sr=SR)
+    y[1000:2000] = np.nan
+    y[5000] = np.inf
+    sf.write(str(music / "nan.wav"), y, SR, subtype="FLOAT")
+    Scanner(store).scan([str(music)])
+    result = AnalysisJob(store, workers=0).run()
+    assert result.analysed == 1
+    feats = store.features()
+    assert np.all(np.isfinite(feats.tags)) and np.all(np.isfinite(feats.embedding))
