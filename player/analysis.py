@@ -86,7 +86,8 @@ class AnalysisJob:
     """One analysis pass over the library. ``run()`` blocks; ``cancel``/``pause``/``resume`` from elsewhere."""
 
     def __init__(self, store, *, models_dir=None, device=None, workers: int | None = None,
-                 batch_tracks: int = 8, max_patches: int | None | str = "auto", retry_errors: bool = False,
+                 batch_tracks: int | None = None, max_patches: int | None | str = "auto",
+                 retry_errors: bool = False,
                  progress: Callable[[AnalysisProgress], None] | None = None):
         from player import paths
         from recommender.audio_features import best_device
@@ -101,11 +102,13 @@ class AnalysisJob:
                              batch_patches=512 if on_gpu else 16)
         self.device = self.tagger.device
         if max_patches == "auto":
-            max_patches = store.get_setting("analysis.max_patches", CPU_MAX_PATCHES if self.device.type == "cpu" else None)
+            default = CPU_MAX_PATCHES if self.device.type == "cpu" else None
+            max_patches = store.get_setting("analysis.max_patches", default)
         self.max_patches = max_patches
         # Decode + resample is ~0.5 s of one core per 3-minute track: a GPU needs many decoders.
         self.workers = max(1, (os.cpu_count() or 2) - 1) if workers is None else workers
-        self.batch_tracks = batch_tracks
+        # A GPU wants big batches; on a CPU small ones let decoding overlap the CNN.
+        self.batch_tracks = batch_tracks or (8 if on_gpu else 2)
         self.retry_errors = retry_errors
         self.progress = progress
         self._cancel = threading.Event()
