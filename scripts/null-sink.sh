@@ -10,6 +10,8 @@
 # `start` prints (and with ENVFILE also writes) the exports a client needs:
 # XDG_RUNTIME_DIR, PULSE_SERVER and SEGUE_NULL_SINK_DIR. If the sink named by
 # $SEGUE_NULL_SINK_DIR is already running it just prints them again.
+# SEGUE_NULL_SINK_EXIT_IDLE=N makes the server exit after N seconds without
+# clients (the tests use it, so a killed test run leaves no server behind).
 # Needs pulseaudio and pulseaudio-utils (scripts/setup-system.sh installs them).
 set -euo pipefail
 
@@ -39,7 +41,8 @@ start)
         dir="$(mktemp -d "${TMPDIR:-/tmp}/segue-null-sink.XXXXXX")"
         chmod 700 "$dir"
         # -n: no default.pa, only what we load. Running as root gets a warning, not an error.
-        XDG_RUNTIME_DIR="$dir" HOME="$dir" nohup pulseaudio -n --daemonize=no --exit-idle-time=-1 \
+        XDG_RUNTIME_DIR="$dir" HOME="$dir" nohup pulseaudio -n --daemonize=no \
+            --exit-idle-time="${SEGUE_NULL_SINK_EXIT_IDLE:--1}" \
             --use-pid-file=no --disable-shm=yes \
             -L module-native-protocol-unix -L "module-null-sink sink_name=nullsink" \
             -L module-always-sink >"$dir/pulse.log" 2>&1 &

@@ -47,7 +47,13 @@ def start_sink() -> tuple[dict, str | None]:
         unavailable("pulseaudio/pactl not installed (scripts/setup-system.sh)")
     if os.environ.get("PULSE_SERVER") and _has_null_sink(dict(os.environ)):
         return {}, None
-    env = {k: v for k, v in os.environ.items() if k != "SEGUE_NULL_SINK_DIR"}
+    values = _start({k: v for k, v in os.environ.items() if k != "SEGUE_NULL_SINK_DIR"})
+    return values, values.get("SEGUE_NULL_SINK_DIR")
+
+
+def _start(env: dict) -> dict:
+    # A run that is killed before its teardown leaves no server behind for long.
+    env = {**env, "SEGUE_NULL_SINK_EXIT_IDLE": "120"}
     out = subprocess.run([str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=30)
     if out.returncode != 0:
         unavailable(f"scripts/null-sink.sh start failed: {out.stderr.strip()[-500:]}")
@@ -55,19 +61,12 @@ def start_sink() -> tuple[dict, str | None]:
     for line in out.stdout.splitlines():
         key, _, value = line.removeprefix("export ").partition("=")
         values[key] = value
-    return values, values.get("SEGUE_NULL_SINK_DIR")
+    return values
 
 
 def start_sink_private() -> tuple[dict, str]:
     """A new null sink of our own (whatever else runs); returns its exports and folder."""
-    env = {k: v for k, v in os.environ.items() if k not in ("SEGUE_NULL_SINK_DIR", "PULSE_SERVER")}
-    out = subprocess.run([str(SCRIPT), "start"], env=env, capture_output=True, text=True, timeout=30)
-    if out.returncode != 0:
-        unavailable(f"scripts/null-sink.sh start failed: {out.stderr.strip()[-500:]}")
-    values = {}
-    for line in out.stdout.splitlines():
-        key, _, value = line.removeprefix("export ").partition("=")
-        values[key] = value
+    values = _start({k: v for k, v in os.environ.items() if k not in ("SEGUE_NULL_SINK_DIR", "PULSE_SERVER")})
     return values, values["SEGUE_NULL_SINK_DIR"]
 
 
