@@ -132,25 +132,51 @@ def step_models(ctx: Context) -> str:
     return f"{len(names)} files ({total:.1f} MiB) match their manifests' sha256: {', '.join(names)}"
 
 
+# Three listening sessions two hours apart (by clip index): enough history for every local model.
+SESSIONS = [(0, 1), (1, 0), (0, 1, 2)]
+
+
 def step_plays(ctx: Context) -> str:
     store = need(ctx, "store")
-    tracks = need(ctx, "tracks")
-    now = time.time() - 600
-    for i, row in enumerate(tracks):
-        ms = int(CLIP_S * 1000)
-        play = store.start_play(row["id"], source="cli", track_ms=ms, now=now + 10 * i)
-        store.end_play(play, "finished", ms, now=now + 10 * i + CLIP_S)
+    by_title = {r["title"]: r for r in need(ctx, "tracks")}
+    rows = [by_title[c[2]] for c in CLIPS]
+    ms = int(CLIP_S * 1000)
+    start = time.time() - 2 * 3600 * len(SESSIONS)
+    for k, session in enumerate(SESSIONS):
+        for j, clip in enumerate(session):
+            at = start + 2 * 3600 * k + 10 * j
+            play = store.start_play(rows[clip]["id"], source="cli", track_ms=ms, now=at)
+            store.end_play(play, "finished", ms, now=at + CLIP_S)
     plays = store.plays()
-    check(len(plays) == len(tracks) and all(p["ended"] == "finished" for p in plays),
-          f"{len(plays)} plays logged: {[dict(p) for p in plays]}")
-    return f"{len(plays)} plays logged in one session"
+    n = sum(len(s) for s in SESSIONS)
+    check(len(plays) == n and all(p["ended"] == "finished" for p in plays),
+          f"{len(plays)} plays logged, expected {n}: {[dict(p) for p in plays]}")
+    sessions = len({p["session_id"] for p in plays})
+    check(sessions == len(SESSIONS), f"plays fell into {sessions} sessions, expected {len(SESSIONS)}")
+    return f"{len(plays)} plays in {sessions} listening sessions"
+
+
+def step_train(ctx: Context) -> str:
+    """The app's trainer, synchronously: WMF (implicit), AutoRec and the session GRU (torch)."""
+    from player.recommender_service import RecommenderService
+    from player.trainer import Trainer
+
+    store = need(ctx, "store")
+    service = ctx.values.setdefault("service", RecommenderService(store))
+    result = Trainer(store, service).train_now()
+    check(result is not None and result.path is not None, f"nothing trained: {result}")
+    check(set(result.trained) >= {"wmf", "autorec", "session_gru"}, f"trained only {result.trained}")
+    info = service.recommender().models.info
+    check(info.get("run") == result.path.name, f"the service did not load the new run: {info}")
+    return f"{', '.join(result.trained)} in {result.seconds:.1f} s from {result.n_plays} plays; loaded by the service"
 
 
 def step_radio(ctx: Context) -> str:
     from player.recommender_service import RecommenderService
 
     tracks = need(ctx, "tracks")
-    service = RecommenderService(need(ctx, "store"))      # the app's recommender, shipped priors
+    # The app's recommender (shipped priors, and the local models if the train step ran).
+    service = ctx.values.get("service") or RecommenderService(need(ctx, "store"))
     seed = next(r for r in tracks if r["title"] == CLIPS[0][2])
     station = service.radio(seed["id"], len(tracks) - 1)
     ids = [rec.track_id for rec in station]
@@ -164,8 +190,10 @@ def step_radio(ctx: Context) -> str:
     # Artist spacing may reorder the station; the scores say whether it stays on topic.
     check(scores[near] > scores[far], f"radio from {seed['title']!r} scored {far!r} ({scores[far]:.2f}) above "
                                       f"the same-artist, same-genre {near!r} ({scores[near]:.2f})")
-    priors = "shipped priors" if service.priors is not None else "no priors"
-    return (f"radio from {seed['title']!r} ({priors}): {' -> '.join(titles[t] for t in ids)}; "
+    local = service.recommender().models.info.get("models")
+    used = ("shipped priors" if service.priors is not None else "no priors") + \
+        (f" + local {', '.join(local)}" if local else ", no local models")
+    return (f"radio from {seed['title']!r} ({used}): {' -> '.join(titles[t] for t in ids)}; "
             f"on-topic score {scores[near]:.2f} > {scores[far]:.2f}; why {titles[ids[0]]!r}: "
             f"{station[0].reason!r}")
 
@@ -223,6 +251,7 @@ STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("models", step_models, ()),
     ("analyse", step_analyse, ("scan", "models")),
     ("plays", step_plays, ("scan",)),
+    ("train", step_train, ("plays",)),
     ("radio", step_radio, ("plays",)),
     ("audio", step_audio, ()),
     ("ui", step_ui, ("scan",)),
