@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QTimer
 
@@ -13,6 +14,14 @@ log = logging.getLogger(__name__)
 RADIO_BATCH = 20
 FILL_BATCH = 10
 POSITION_MS = 250
+
+
+@dataclass
+class Station:
+    """A radio station in progress: its seed and what was skipped inside it."""
+
+    seed: int
+    skipped: list[int] = field(default_factory=list)
 
 
 class PlaybackMixin:
@@ -186,8 +195,6 @@ class PlaybackMixin:
 
     def start_radio(self, seed: int) -> None:
         """A station around ``seed``: it plays now, the queue fills with its neighbours."""
-        from player.ui.main_window import Station
-
         self.station = station = Station(seed)
         provider = self.provider
 

@@ -1,0 +1,134 @@
+"""The main window's library work: scanning, Discover rows, settings, forgetting history.
+
+Mixed into :class:`player.ui.main_window.MainWindow`; every write runs on the
+database-write pool and reports back on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtWidgets import QMessageBox
+
+from player import paths
+from player.workers import db_write_pool, run_task
+
+log = logging.getLogger(__name__)
+DISCOVER_PER_BUCKET = 14
+
+
+class LibraryTasksMixin:
+    # -- scanning ------------------------------------------------------------
+    def start_first_scan(self, folders: list[str]) -> None:
+        self.stack.setCurrentIndex(0)
+        self.scan(folders)
+
+    def rescan(self) -> None:
+        self.scan(None)
+
+    def scan(self, folders: list[str] | None) -> None:
+        """Scan on the database-write thread; tracks appear while it runs."""
+        if self._scan is not None:
+            return
+        store = self.store
+
+        def work(report):
+            from player.library.scanner import Scanner
+
+            return Scanner(store, progress=lambda p: report((p.done, p.seen, p.errors)),
+                           progress_interval_s=0.2).scan(folders)
+
+        self.tasks.start("scan", "Scanning")
+        self._scan = run_task(work, self._scan_done, pool=db_write_pool(), progress=self._scan_progress,
+                              name="scan")
+        self._scan_timer.start()
+
+    def _scan_progress(self, value) -> None:
+        done, seen, errors = value
+        self.tasks.update("scan", done, None, f"Scanning ({errors} unreadable):" if errors else "Scanning:")
+
+    def _scan_done(self, result, error) -> None:
+        self._scan = None
+        self._scan_timer.stop()
+        self.tasks.finish("scan")
+        if error is not None:
+            self.statusBar().showMessage(f"Scan failed: {error}", 10000)
+            self.scan_finished.emit(error)
+        else:
+            self.statusBar().showMessage(
+                f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable", 10000)
+            self.scan_finished.emit(result)
+        self.reload_library()
+
+    # -- Discover --------------------------------------------------------------
+    def refresh_discover(self) -> None:
+        provider, store = self.provider, self.store
+
+        def work():
+            rows = {}
+            for bucket, recs in provider.discover(DISCOVER_PER_BUCKET).items():
+                entries = []
+                for rec in recs:
+                    t = store.track(rec.track_id)
+                    if t is not None:
+                        entries.append((rec.track_id, t["title"] or t["path"], t["artist"] or "", rec.reason))
+                rows[bucket] = entries
+            return rows
+
+        run_task(work, lambda result, error: self.discover.set_rows(result) if error is None else
+                 log.error("discover failed: %s", error), name="discover")
+
+    # -- settings ----------------------------------------------------------------
+    def open_settings(self):
+        from player.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.store, self)
+        dialog.forget_history.connect(self.forget_history)
+        dialog.accepted.connect(lambda: self.save_settings(dialog))
+        self.settings_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def save_settings(self, dialog) -> None:
+        store, values = self.store, dialog.values()
+        before, after = set(dialog.initial_folders), set(dialog.folders.folders())
+
+        def work():
+            for key, value in values.items():
+                store.set_setting(key, value)
+            for folder in before - after:
+                store.remove_folder(folder)
+            return sorted(after - before)
+
+        def done(result, error):
+            if error is not None:
+                QMessageBox.warning(self, "Settings", f"Could not save the settings: {error}")
+                return
+            self.apply_settings(values)
+            if result or before - after:
+                self.scan(result or None)
+            self.settings_saved.emit()
+
+        run_task(work, done, pool=db_write_pool(), name="save-settings")
+
+    def forget_history(self) -> None:
+        import shutil
+
+        store, intelligence = self.store, self.intelligence
+
+        def work():
+            if intelligence is not None and intelligence.forget_history():
+                return
+            store.forget_history()
+            models = paths.local_models_dir()
+            for child in models.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+        self.tasks.start("forget", "Forgetting listening history")
+
+        def done(result, error):
+            self.tasks.finish("forget")
+            self.statusBar().showMessage("Listening history forgotten" if error is None else
+                                         f"Could not forget the history: {error}", 10000)
+
+        run_task(work, done, pool=db_write_pool(), name="forget-history")
