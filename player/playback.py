@@ -378,11 +378,16 @@ class Player:
         self._queue_changed()
 
     def _progress_loop(self) -> None:
+        last = None
         while not self._closed.wait(self._interval):
             playing = self._playing
             if playing is None or playing.play_id is None:
                 continue
+            heard = int(playing.source.heard_s * 1000)
+            if (playing.play_id, heard) == last:
+                continue  # paused: nothing new, and a long pause should end the session
             try:
-                self.store.update_play(playing.play_id, int(playing.source.heard_s * 1000))
+                self.store.update_play(playing.play_id, heard)
+                last = (playing.play_id, heard)
             except Exception:  # a busy or closed database must not stop playback
                 log.exception("could not record play progress")
