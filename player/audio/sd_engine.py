@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from player.audio.base import AudioEngineError
 from player.audio.buffered import BufferedEngine
@@ -129,7 +130,16 @@ class SoundDeviceEngine(BufferedEngine):
             try:
                 # stop() waits until the device played what it holds (the end of
                 # the last track); abort() silences at once (the person pressed stop).
-                stream.stop() if drain else stream.abort()
+                if drain:
+                    # PortAudio's drain does not cover the sound server's own buffer
+                    # (measured: the last ~23 ms were lost on PulseAudio): give the
+                    # device its latency since the last frame was handed over.
+                    ended = self._idle_since
+                    since = time.monotonic() - ended if ended is not None else 0.0
+                    time.sleep(max(0.0, min(1.0, stream.latency + 0.1 - since)))
+                    stream.stop()
+                else:
+                    stream.abort()
             except self._sdmod.PortAudioError as exc:
                 log.warning("stopping the audio output: %s", exc)
             finally:

@@ -119,3 +119,23 @@ def test_device_loss_pauses_and_playback_resumes_on_another_device(sd_engine, tm
     e.resume()
     assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
     assert e.state is PlaybackState.PLAYING
+
+
+def test_segue_play_goes_through_the_sound_card(null_sink, tmp_path, segue_home):
+    import sqlite3
+    import sys
+
+    (a, b), whole = write_sine_parts(tmp_path, [int(0.5 * SR), int(0.4 * SR)], freq=440.0)
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    out = subprocess.run([sys.executable, "-m", "player", "play", str(a), str(b)], cwd=sink.ROOT,
+                         env={**os.environ, "SEGUE_HOME": str(segue_home)}, capture_output=True, text=True,
+                         timeout=60)
+    heard = active_region(recorder.stop()[:, 0])
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("playing:") == 2
+    assert abs(len(heard) - len(whole)) < 0.01 * len(whole)  # the whole of both, to the last frame
+    assert np.abs(sine_residual(heard[200:-200], freq=440.0, sr=SR)).max() < 0.01
+    db = sqlite3.connect(segue_home / "library.db")
+    rows = db.execute("SELECT ended, source FROM plays ORDER BY id").fetchall()
+    db.close()
+    assert rows == [("finished", "cli"), ("finished", "cli")]
