@@ -56,6 +56,7 @@ def make_window(qtbot, tmp_path):
                 window.show()
         else:
             window.show()
+        qtbot.waitExposed(window)     # on a real display (xcb), input before mapping is lost
         return window
 
     yield make

@@ -60,7 +60,7 @@ def test_double_click_plays_and_logs_a_play(qtbot, scanned, make_window):
     # The rest of the visible list is queued after it, in view order.
     expected = [window.model.track_id(r) for r in range(row + 1, window.model.rowCount())]
     assert [e.track_id for e in window.player.queue] == expected
-    assert window.up_next.track_ids() == expected
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == expected, timeout=5000)   # via a queued signal
 
 
 def test_search_then_enter_plays_with_source_search(qtbot, scanned, make_window):
