@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_CROSSFADE_S = 12.0
 IDLE_RELEASE_S = 3.0  # after the last track ends, the device is released this much later
+PAUSE_RELEASE_S = 10.0  # ... and after this long paused (resume restarts it)
 
 
 class BufferedEngine(FeederMixin, Engine):
@@ -51,6 +52,7 @@ class BufferedEngine(FeederMixin, Engine):
         self._crossfade_s = 0.0
         self.crossfade_s = crossfade_s
         self._watchdog_s = watchdog_s
+        self.pause_release_s = PAUSE_RELEASE_S
         self._beat = 0  # bumped by every output callback
         self._current: Source | None = None
         self._cmds: queue.SimpleQueue = queue.SimpleQueue()
@@ -231,6 +233,7 @@ class BufferedEngine(FeederMixin, Engine):
     def _feed_loop(self) -> None:
         beat, beat_t = self._beat, time.monotonic()
         underruns = 0
+        paused_since = None
         while True:
             # _fill() below always leaves the ring full, or waits on something the
             # output has to consume first, so sleeping until a command comes is right.
@@ -256,6 +259,15 @@ class BufferedEngine(FeederMixin, Engine):
             if self.underruns != underruns:  # counted on the audio thread, logged here
                 underruns = self.underruns
                 log.warning("audio underrun: the output ran dry (%d so far)", underruns)
+            if self._state is PlaybackState.PAUSED:
+                if paused_since is None:
+                    paused_since = time.monotonic()
+                elif time.monotonic() - paused_since > self.pause_release_s and self._output_running():
+                    with self._ctl:  # a long pause: give the device (and the CPU) a rest
+                        if self._state is PlaybackState.PAUSED:
+                            self._output_stop()
+            else:
+                paused_since = None
             if self._idle_since is not None:
                 if self._state is not PlaybackState.STOPPED:
                     self._idle_since = None

@@ -250,3 +250,18 @@ def test_seek_back_to_the_start_replays_it(engine, tmp_path):
     jumps = np.nonzero(np.diff(idx) != 1)[0]
     assert len(jumps) == 1 and idx[jumps[0] + 1] == 0 and idx[-1] == n - 1
     assert src.heard_frames == len(out) > n  # heard again: really played twice
+
+
+def test_a_long_pause_releases_the_output_and_resume_restarts_it(engine, tmp_path):
+    (a,), _ = write_sine_parts(tmp_path, [2 * SR])
+    e = engine(speed=1.0)
+    e.pause_release_s = 0.2
+    src = Source(str(a))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    e.pause()
+    assert wait_for(lambda: not e._output_running(), timeout=3)
+    heard = src.heard_frames
+    e.resume()
+    assert e._output_running()
+    assert wait_for(lambda: src.heard_frames > heard + SR // 10)

@@ -139,3 +139,19 @@ def test_segue_play_goes_through_the_sound_card(null_sink, tmp_path, segue_home)
     rows = db.execute("SELECT ended, source FROM plays ORDER BY id").fetchall()
     db.close()
     assert rows == [("finished", "cli"), ("finished", "cli")]
+
+
+def test_long_pause_stops_the_stream_and_resume_continues(sd_engine, tmp_path):
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(10 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    e.pause_release_s = 0.3
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    e.pause()
+    assert wait_for(lambda: not e._stream.active, timeout=5)
+    heard = src.heard_frames
+    e.resume()
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
+    assert e.state is PlaybackState.PLAYING
