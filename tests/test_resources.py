@@ -246,15 +246,15 @@ def test_build_files_name_things_that_exist():
 def test_bundle_filter_keeps_what_the_frozen_app_loads():
     """build.spec's DROP pattern (files the bundle leaves out), checked on real bundle paths.
 
-    torch_shm_manager is the regression case: `import torch` fails without it, which the
-    frozen self-test caught when torch/bin/ was dropped wholesale.
+    The regression cases, both caught by the frozen self-test: `import torch` fails without
+    torch_shm_manager (torch/bin/ was dropped wholesale), and training imports torch._dynamo.
     """
     src = (ROOT / "build.spec").read_text(encoding="utf-8")
     start = src.index("DROP = re.compile(")
     namespace = {"re": re}
     exec(src[start: src.index("\n)\n", start) + 3], namespace)
     drop = namespace["DROP"]
-    kept = ["torch/bin/torch_shm_manager", "torch/lib/libtorch_cpu.so", "torch/lib/libc10.so",
+    kept = ["torch/bin/torch_shm_manager", "torch/_dynamo/eval_frame.py", "torch/onnx/__init__.py", "torch/lib/libtorch_cpu.so", "torch/lib/libc10.so",
             "PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/plugins/platforms/libqoffscreen.so",
             "PySide6/Qt/lib/libQt6Gui.so.6", "PySide6/Qt/lib/libQt6Svg.so.6", "models/musicnn/msd_musicnn.npz",
             "resources/icons/segue.svg", "PySide6/Qt/plugins/platforms/qwindows.dll"]
