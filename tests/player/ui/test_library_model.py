@@ -1,0 +1,80 @@
+"""LibraryModel: search (incremental narrowing equals a fresh scan), sort, selection kept."""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+
+from benchmarks.library_gen import library_rows
+from player.ui.library_model import COLUMNS, LibraryData, LibraryModel, format_duration
+
+
+def _data(n=3000):
+    rows = library_rows(n, seed=3)
+    for i, r in enumerate(rows):
+        r["id"] = 1000 + i
+    return rows, LibraryData.from_rows(rows)
+
+
+def _expected(rows, text):
+    terms = text.casefold().split()
+    hay = [f"{r['title']}\t{r['artist']}\t{r['album']}\t{r['genre']}".casefold() for r in rows]
+    return [r["id"] for r, h in zip(rows, hay) if all(t in h for t in terms)]
+
+
+def test_typing_narrows_to_the_same_rows_as_a_fresh_search(qapp):
+    rows, data = _data()
+    model = LibraryModel()
+    model.set_library(data)
+    rng = random.Random(5)
+    for _ in range(20):
+        word = rng.choice(rows)["title"].split()[0].lower()
+        query = ""
+        for ch in word + " " + rng.choice(["a", "e", "ro", ""]):
+            query += ch
+            model.set_filter(query)                     # incremental, one keystroke at a time
+            assert model.visible_ids() == _expected(rows, query), query
+        model.set_filter("")
+        assert model.rowCount() == len(rows)
+
+
+def test_sort_by_column_and_back(qapp):
+    rows, data = _data(500)
+    model = LibraryModel()
+    model.set_library(data)
+    artist = [k for k, _ in COLUMNS].index("artist")
+    model.sort(artist, Qt.AscendingOrder)
+    shown = [model.index(r, artist).data() for r in range(model.rowCount())]
+    assert shown == sorted(shown, key=str.casefold)
+    model.set_filter("rock")
+    shown = [model.index(r, artist).data() for r in range(model.rowCount())]
+    assert shown == sorted(shown, key=str.casefold) and set(model.visible_ids()) == set(_expected(rows, "rock"))
+    duration = [k for k, _ in COLUMNS].index("duration")
+    model.set_filter("")
+    model.sort(duration, Qt.DescendingOrder)
+    secs = [data.numbers["duration"][data.position(t)] for t in model.visible_ids()]
+    assert secs == sorted(secs, reverse=True)
+
+
+def test_selection_follows_the_tracks_through_a_filter(qapp):
+    from PySide6.QtWidgets import QTableView
+
+    rows, data = _data(400)
+    model = LibraryModel()
+    model.set_library(data)
+    view = QTableView()
+    view.setModel(model)
+    target = _expected(rows, "velvet")[2]
+    row = model.row_of(target)
+    view.selectionModel().select(model.index(row, 0), QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+    model.set_filter("velvet")
+    selected = {model.track_id(i.row()) for i in view.selectionModel().selectedRows()}
+    assert selected == {target} and model.row_of(target) == 2
+    model.set_filter("")
+    assert {model.track_id(i.row()) for i in view.selectionModel().selectedRows()} == {target}
+
+
+def test_format_duration():
+    assert format_duration(0) == "" and format_duration(float("nan")) == ""
+    assert format_duration(59.6) == "1:00" and format_duration(3725) == "1:02:05"
