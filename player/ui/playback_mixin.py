@@ -171,9 +171,9 @@ class PlaybackMixin:
         self._command(lambda p: p.insert_next(list(ids), source="queue"))
 
     def _play_queue_index(self, index: int) -> None:
-        def jump(p):
-            for _ in range(index):
-                p.remove_from_queue(0)
+        def jump(p):       # play it now; the entries before it stay queued
+            if index:
+                p.move_in_queue(index, 0)
             p.next()
 
         self._command(jump)

@@ -117,6 +117,11 @@ def test_reordering_up_next_by_drag_and_drop(qtbot, scanned, make_window):
                          Qt.NoModifier, QEvent.Drop)
     view.dropEvent(foreign)
     assert not foreign.isAccepted()
+    # Activating an entry plays it now; the ones before it stay queued.
+    view.itemActivated.emit(view.item(2))
+    qtbot.waitUntil(lambda: window.player.current_track_id == expected[2], timeout=5000)
+    expected = [expected[0], expected[1], expected[3]]
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == expected, timeout=5000)
     # Delete removes the selected entry; Clear empties the queue.
     view.setCurrentRow(0)
     qtbot.keyClick(window.up_next, Qt.Key_Delete)
