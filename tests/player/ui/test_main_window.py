@@ -174,3 +174,17 @@ def test_keyboard_space_ctrl_f_and_next(qtbot, scanned, make_window):
     qtbot.waitUntil(lambda: window.player.current_track_id == window.model.track_id(1), timeout=5000)
     window.library_search()
     assert window.library.search.hasFocus() or window.focusWidget() is window.library.search
+
+
+def test_skips_inside_a_station_are_remembered_and_seek_moves(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    seed = window.model.track_id(_row_of_title(window, "Blue Smoke"))
+    window.start_radio(seed)
+    _wait_playing(qtbot, window, seed)
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 1, timeout=5000)
+    window.transport.seek.emit(1.5)                 # what releasing the seek slider sends
+    qtbot.waitUntil(lambda: window.player.position >= 1.4, timeout=5000)
+    window.next_track()                             # skipping the seed inside the station
+    qtbot.waitUntil(lambda: window.station is not None and window.station.skipped == [seed], timeout=5000)
+    window.play_ids([seed], 0, "library")           # playing from the library ends the station
+    assert window.station is None
