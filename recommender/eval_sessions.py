@@ -45,12 +45,32 @@ def _gru(**kw):
 
 def factories(names: list[str], *, epochs: int, seed: int = 0) -> dict:
     table = dict(BASELINES)
-    table["gru"] = partial(_gru, epochs=epochs, seed=seed)
-    table["gru-id-only"] = partial(_gru, epochs=epochs, seed=seed, use_artist=False)
+    table["gru"] = partial(_gru, epochs=epochs, seed=seed, use_side=False)
+    table["gru-id-only"] = partial(_gru, epochs=epochs, seed=seed, use_artist=False, use_side=False)
+    table["gru-priors"] = partial(_gru, epochs=epochs, seed=seed, use_side=True)
     unknown = [n for n in names if n not in table]
     if unknown:
         raise SystemExit(f"unknown models {unknown}; choose from {sorted(table)}")
     return {n: table[n] for n in names}
+
+
+def prior_side_features(log) -> tuple[np.ndarray, np.ndarray] | None:
+    """Shipped HetRec artist factors per item (unit rows) and a found mask, or None without priors."""
+    from recommender.models.priors import PriorsError, load_priors
+
+    try:
+        table = load_priors().artists
+    except (PriorsError, OSError) as exc:
+        print(f"no priors ({exc}); gru-priors left out")
+        return None
+    factors, found = table.lookup(log.artists)
+    factors /= np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-9)
+    known = log.item_artist >= 0
+    side = np.zeros((log.n_items, factors.shape[1]), np.float32)
+    side[known] = factors[log.item_artist[known]]
+    mask = np.zeros(log.n_items, bool)
+    mask[known] = found[log.item_artist[known]]
+    return side, mask
 
 
 def _score(summary: dict) -> float:
@@ -97,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gap-min", type=float, default=SESSION_GAP_S / 60)
     ap.add_argument("--repeats", choices=("kept", "removed", "both"), default="both")
     ap.add_argument("--no-update", action="store_true", help="never update models during the test period")
-    ap.add_argument("--models", default="pop,same-artist,item-knn,sr,sknn,v-sknn,gru,gru-id-only")
+    ap.add_argument("--models", default="pop,same-artist,item-knn,sr,sknn,v-sknn,gru,gru-id-only,gru-priors",
+                    help="gru-priors adds the shipped HetRec artist factors (models/priors) as side features")
     ap.add_argument("--epochs", type=int, default=20, help="GRU training epochs")
     ap.add_argument("--seed", type=int, default=0, help="GRU initialisation and sampling seed")
     ap.add_argument("--no-blend", action="store_true")
@@ -107,11 +128,17 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--train-frac must be in (0, 1)")
 
     log = load_log_file(args.log, user=args.user)
-    catalog = Catalog(log.n_items, log.item_artist, log.n_artists)
+    names = args.models.split(",")
+    side = prior_side_features(log) if "gru-priors" in names else None
+    if "gru-priors" in names and side is None:
+        names.remove("gru-priors")
+    catalog = Catalog(log.n_items, log.item_artist, log.n_artists, *(side or (None, None)))
     t0, t1 = float(log.times[0]), float(log.times[-1])
     cut = t0 + args.train_frac * (t1 - t0)
     gap_s, update = args.gap_min * 60, not args.no_update
-    facs = factories(args.models.split(","), epochs=args.epochs, seed=args.seed)
+    facs = factories(names, epochs=args.epochs, seed=args.seed)
+    if side is not None:
+        print(f"HetRec artist priors for {int(side[1].sum())} of {log.n_items} tracks")
     print(f"log {args.log}: {len(log)} plays, {log.n_items} tracks, {log.n_artists} artists, "
           f"{log.dropped} rows dropped; cut at {time.strftime('%Y-%m-%d %H:%M', time.gmtime(cut))} UTC; "
           f"models {'updated after each test session' if update else 'not updated'}")

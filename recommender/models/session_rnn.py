@@ -57,14 +57,14 @@ class SessionGRU(SessionModel):
 
     def __init__(self, *, dim: int = 64, epochs: int = 20, batch_size: int = 32, lr: float = 0.005,
                  dropout: float = 0.1, n_sample: int = 2048, sample_alpha: float = 0.75,
-                 update_epochs: int = 2, replay: int = 50, use_artist: bool = True,
+                 update_epochs: int = 2, replay: int = 50, use_artist: bool = True, use_side: bool = True,
                  seed: int = 0, device: str | None = None, threads: int = 1) -> None:
         super().__init__()
         if dim <= 0 or epochs < 0 or batch_size <= 0 or lr <= 0 or not 0 <= dropout < 1:
             raise SessionModelError("dim, batch_size, lr must be positive, epochs >= 0, 0 <= dropout < 1")
         self.params = dict(dim=dim, epochs=epochs, batch_size=batch_size, lr=lr, dropout=dropout,
                            n_sample=n_sample, sample_alpha=sample_alpha, update_epochs=update_epochs,
-                           replay=replay, use_artist=use_artist, seed=seed)
+                           replay=replay, use_artist=use_artist, use_side=use_side, seed=seed)
         self.device, self.threads = device, threads
         self.net = None
         self.pop = np.zeros(0)
@@ -84,7 +84,7 @@ class SessionGRU(SessionModel):
         self.device = pick_device(self.device)
         sessions = check_sessions(sessions, catalog.n_items)
         self.catalog = catalog
-        side_dim = 0 if catalog.side is None else catalog.side.shape[1]
+        side_dim = 0 if self._side(catalog) is None else catalog.side.shape[1]
         self.net = ItemGRU(catalog.n_items, catalog.n_artists, self.params["dim"], side_dim,
                            use_artist=self.params["use_artist"], dropout=self.params["dropout"]).to(self.device)
         self.pop = np.zeros(catalog.n_items)
@@ -129,7 +129,8 @@ class SessionGRU(SessionModel):
         cat = self._require()
         if self.net is None:
             raise SessionModelError("gru is not fitted")
-        if (cat.side is None) != (self.net.side_dim == 0) or (cat.side is not None and cat.side.shape[1] != self.net.side_dim):
+        side = self._side(cat)
+        if (side is None) != (self.net.side_dim == 0) or (side is not None and side.shape[1] != self.net.side_dim):
             raise SessionModelError("catalog side features do not match the ones the model was trained with")
         if self.net.grow(cat.n_items, cat.n_artists):
             self._cache, self._items = None, None
@@ -141,10 +142,13 @@ class SessionGRU(SessionModel):
 
         cat = self._require()
         artist = torch.as_tensor(cat.item_artist + 1, device=self.device)
-        if cat.side is None:
+        if self._side(cat) is None:
             return artist, None
         side = torch.as_tensor(cat.side * cat.side_mask[:, None], device=self.device)
         return artist, side
+
+    def _side(self, cat: Catalog):
+        return cat.side if self.params.get("use_side", True) else None
 
     # ---- scoring ---------------------------------------------------------------------------
     def score(self, prefix: Sequence[int]) -> np.ndarray:

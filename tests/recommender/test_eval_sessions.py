@@ -112,3 +112,20 @@ def test_command_end_to_end(tmp_path, capsys):
         assert results["sr"]["HR@20"] > results["pop"]["HR@20"]
     with pytest.raises(SystemExit):
         evaluate.main(["sessions", "--log", str(path), "--models", "nope"])
+
+
+def test_prior_side_features_follow_each_track_artist():
+    from recommender.eval_sessions import prior_side_features
+    from recommender.models.priors import PriorsError, load_priors
+
+    try:
+        table = load_priors().artists
+    except (PriorsError, OSError):
+        pytest.skip("models/priors not built")
+    known = next(str(k) for k in table.keys[:50] if k)
+    log = play_log_from_rows([(0, known, "one"), (60, "zz no such artist zz", "two"), (120, known, "three")])
+    side, mask = prior_side_features(log)
+    assert side.shape == (3, table.dim) and mask.tolist() == [True, False, True]
+    np.testing.assert_allclose(np.linalg.norm(side[0]), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(side[0], side[2])
+    assert not side[1].any()

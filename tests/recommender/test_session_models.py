@@ -162,3 +162,10 @@ def test_torch_is_not_imported_until_a_gru_trains():
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_gru_can_ignore_side_features():
+    rng = np.random.default_rng(6)
+    cat = Catalog(N_ITEMS, np.arange(N_ITEMS) % 5, 5, rng.normal(size=(N_ITEMS, 4)))
+    model = small_gru(epochs=1, use_side=False).fit(planted_sessions(rng, 20), cat)
+    assert model.net.side is None and model.score([1]).shape == (N_ITEMS,)
