@@ -26,6 +26,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -179,10 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="one grid point per model (smoke run)")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-artist table (hetrec)")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--data-root", type=Path, default=None, help="default: ../shared/data")
     args = ap.parse_args(argv)
     from recommender import data
 
-    ds = (data.load_hetrec() if args.dataset == "hetrec" else data.load_msd()).filtered()
+    root = args.data_root
+    het_root = root / "hetrec2011-lastfm-2k" if root else None
+    msd_root = root / "msd_taste_sample" if root else None
+    ds = (data.load_hetrec(het_root) if args.dataset == "hetrec" else data.load_msd(msd_root)).filtered()
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
     results = run(ds.counts, quick=args.quick, log=log)
     out = {"dataset": args.dataset, "strong": results}
@@ -191,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         from recommender.eval_cold import cold_artist_eval, format_cold
         from recommender.pretrain import WMF_PARAMS
 
-        cold = cold_artist_eval(wmf_params=WMF_PARAMS["hetrec"], log=log)
+        cold = cold_artist_eval(wmf_params=WMF_PARAMS["hetrec"], root=het_root, log=log)
         out["cold"] = cold
         print()
         print(format_cold(cold))

@@ -111,3 +111,22 @@ def test_quick_run_reports_every_model_and_beats_popularity():
         assert by[name]["ndcg@100"] > 1.5 * by["Popularity"]["ndcg@100"], name
     table = format_table(results, "t")
     assert table.count("\n| ") == len(results) + 1
+
+
+@pytest.mark.parametrize("dataset", ["hetrec", "msd"])
+def test_command_prints_the_table_and_writes_json(dataset, tmp_path, capsys):
+    import json
+
+    from recommender.eval_cf import main
+
+    from tests.recommender.test_pretrain import write_synthetic_data
+
+    write_synthetic_data(tmp_path / "data", n_users=120)
+    out = tmp_path / "res.json"
+    assert main(["--dataset", dataset, "--quick", "--data-root", str(tmp_path / "data"), "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert f"**{dataset}: strong generalisation" in printed and "| WMF (ALS) |" in printed
+    res = json.loads(out.read_text())
+    assert len(res["strong"]) == 6 and ("cold" in res) == (dataset == "hetrec")
+    if dataset == "hetrec":
+        assert "Tag->WMF factor regressor" in printed
