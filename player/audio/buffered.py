@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_CROSSFADE_S = 12.0
 IDLE_RELEASE_S = 3.0  # after the last track ends, the device is released this much later
 PAUSE_RELEASE_S = 10.0  # ... and after this long paused (resume restarts it)
+FEED_TICK_S = 0.02  # the feeder wakes this often (and at once for a command)
 
 
 class BufferedEngine(FeederMixin, Engine):
@@ -238,7 +239,7 @@ class BufferedEngine(FeederMixin, Engine):
             # _fill() below always leaves the ring full, or waits on something the
             # output has to consume first, so sleeping until a command comes is right.
             try:
-                cmd = self._cmds.get(timeout=0.01)
+                cmd = self._cmds.get(timeout=FEED_TICK_S)
             except queue.Empty:
                 cmd = None
             try:
