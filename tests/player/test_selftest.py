@@ -31,6 +31,7 @@ def _segue(*args, home):
                           capture_output=True, text=True, timeout=240)
 
 
+@pytest.mark.slow  # the whole app in a subprocess: analysis, training, window (13-25 s here)
 def test_segue_self_test_passes_every_step_and_leaves_the_real_library_alone(segue_home):
     out = _segue("--self-test", home=segue_home)
     assert out.returncode == 0, out.stdout + out.stderr
