@@ -107,3 +107,18 @@ def test_manifest_records_the_shipped_checksum():
     manifest = json.loads((weights_path().parent / "manifest.json").read_text())
     assert manifest["sha256"] == hashlib.sha256(weights_path().read_bytes()).hexdigest()
     assert manifest["licence"] == "ISC" and "Permission to use" in manifest["licence_text"]
+
+
+@pytest.mark.gpu
+def test_port_on_the_gpu_matches_the_tensorflow_graph(ref):
+    from recommender.audio_features import best_device
+
+    device = best_device()
+    if device.type == "cpu":
+        pytest.skip("no CUDA or MPS device")
+    gpu = Tagger(device=device)
+    probs, _ = gpu.predict_patches(torch.from_numpy(ref["patches"]))
+    # cuDNN may use TF32 for convolutions (torch's default): looser than the CPU's 1e-4.
+    np.testing.assert_allclose(probs.cpu().numpy(), ref["taggram"], atol=1e-2)
+    mels = tagger_logmel([ref["audio_drums"]], device=device)
+    np.testing.assert_allclose(mels[0][:PATCH_FRAMES].cpu().numpy(), ref["patches"][0], atol=1e-3)
