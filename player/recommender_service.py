@@ -21,8 +21,9 @@ import numpy as np
 from player import paths
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
+from recommender.local_models import TrainError, load_models
 from recommender.rank import Models, Recommender
-from recommender.train import TrainError, load_models, prior_factors
+from recommender.train import prior_factors
 
 log = logging.getLogger(__name__)
 RECENT_REREAD_S = 6 * 3600

@@ -48,7 +48,7 @@ def _dir_size(path) -> int:
 def collect(store) -> dict:
     """Everything ``segue status`` prints, as a dict."""
     from player import paths
-    from recommender.train import current_run
+    from recommender.local_models import current_run
 
     lib = store.library_counts()
     last = store.last_model_run(ok_only=False)

@@ -1,0 +1,139 @@
+"""The folder of the person's local models: runs written atomically, and the loader.
+
+``<root>/run-<time>-<pid>/`` holds one training (written by
+:func:`recommender.train.train_local`); ``<root>/current.json`` names the latest
+complete run and the one before it, and is replaced with ``os.replace``, so a reader
+sees the old run or the new one, never half of one. :func:`load_models` aligns a
+run with the current catalogue as :class:`recommender.rank.Models`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from recommender.catalog import Catalog
+
+CURRENT = "current.json"
+
+
+class TrainError(RuntimeError):
+    """Training could not produce models, or a run cannot be read (the previous ones stay in use)."""
+
+
+def _point_current(root: Path, run: Path) -> None:
+    cur = root / CURRENT
+    prev = json.loads(cur.read_text())["run"] if cur.exists() else None
+    tmp = root / (CURRENT + ".tmp")
+    tmp.write_text(json.dumps({"run": run.name, "previous": prev}))
+    os.replace(tmp, cur)
+
+
+def _previous(root: Path) -> str | None:
+    try:
+        return json.loads((root / CURRENT).read_text()).get("previous")
+    except (OSError, ValueError):
+        return None
+
+
+def _prune(root: Path, keep: set) -> None:
+    """Delete runs other than the current and the previous one (and stale partial runs)."""
+    for d in root.glob("run-*"):
+        if d.is_dir() and d.name not in keep and (not d.name.endswith(".partial") or
+                                                  time.time() - d.stat().st_mtime > 3600):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def current_run(root: str | Path) -> Path | None:
+    """The folder of the latest complete run under ``root``, or None."""
+    root = Path(root)
+    try:
+        run = root / json.loads((root / CURRENT).read_text())["run"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return run if (run / "manifest.json").exists() else None
+
+
+def model_weights(metrics: dict) -> dict[str, float]:
+    """How much the ranker trusts each local model: its held-out lift over popularity.
+
+    A model that does not beat the person's own popularity on the held-out
+    sessions gets weight 0; one that doubles it gets 1. Without a held-out split
+    (fewer than 5 sessions) each model gets a small weight (0.25).
+    """
+    def lift(model: str, base: str) -> float:
+        m, b = metrics.get(model), metrics.get(base)
+        if m is None or b is None or not np.isfinite(m) or not np.isfinite(b):
+            return 0.25
+        return float(np.clip((m - b) / max(b, 0.02), 0.0, 1.0))
+
+    return {"wmf": lift("wmf_recall@20", "popularity_recall@20"),
+            "autorec": lift("autorec_recall@20", "autorec_popularity_recall@20"),
+            "session": lift("gru_hr@20", "popularity_hr@20")}
+
+
+def load_models(root: str | Path, cat: Catalog):
+    """The latest run under ``root`` as :class:`recommender.rank.Models` aligned with ``cat``.
+
+    Tracks the run did not know (added since) keep their prior factors and get a
+    neutral session score. Returns ``Models()`` (priors + audio) when no run exists.
+    A run that cannot be read raises :class:`TrainError`; the caller keeps its models.
+    """
+    from recommender.rank import Models
+
+    run = current_run(root)
+    if run is None:
+        return Models()
+    try:
+        manifest = json.loads((run / "manifest.json").read_text())
+        with np.load(run / "items.npz", allow_pickle=False) as z:
+            run_ids = z["track_ids"]
+        rows = cat.rows(run_ids)                       # run item i -> catalogue row (-1 gone)
+        ok = rows >= 0
+        models = Models(info={"run": run.name, **manifest}, weights=model_weights(manifest.get("metrics", {})))
+        if (run / "wmf.npz").exists():
+            from recommender.models.wmf import WMF
+
+            wmf = WMF.load(run / "wmf.npz")
+            f = np.zeros((cat.n, wmf.item_factors.shape[1]), np.float32)
+            if cat.factors.shape[1] == f.shape[1]:
+                f[:] = cat.factors
+            f[rows[ok]] = wmf.item_factors[ok]
+            models.item_factors = f
+            with np.load(run / "person.npz", allow_pickle=False) as z:
+                models.person = z["wmf"].astype(np.float32)
+        if (run / "autorec_person.npz").exists():
+            with np.load(run / "autorec_person.npz", allow_pickle=False) as z:
+                played, scores = rows[z["rows"]], z["scores"]
+            a = np.full(cat.n, float(np.median(scores)) if len(scores) else 0.0, np.float32)
+            a[played[played >= 0]] = scores[played >= 0]
+            models.autorec = a
+        if (run / "session_gru.pt").exists():
+            models.session = _session_scorer(run / "session_gru.pt", rows, ok, cat.n)
+    except (OSError, ValueError, KeyError) as exc:
+        raise TrainError(f"cannot load local models from {run}: {exc}") from exc
+    return models
+
+
+def _session_scorer(path: Path, rows: np.ndarray, ok: np.ndarray, n: int):
+    """``fn(catalogue rows) -> scores [n]`` over a GRU trained on an older row numbering."""
+    from recommender.models.session_rnn import SessionGRU
+
+    gru = SessionGRU.load(path, device="cpu")
+    to_item = np.full(n, -1, np.int64)
+    to_item[rows[ok]] = np.flatnonzero(ok)
+
+    def score(prefix_rows: np.ndarray) -> np.ndarray:
+        items = to_item[np.asarray(prefix_rows, np.int64)]
+        items = items[items >= 0]
+        raw = np.asarray(gru.score(items), np.float32)
+        out = np.full(n, float(np.median(raw)), np.float32)
+        out[rows[ok]] = raw[ok]
+        return out
+
+    return score
