@@ -7,8 +7,9 @@
 # It uses .venv (created by scripts/install.sh if missing) plus the 'build' extra
 # (PyInstaller). SEGUE_BUILD_PYTHON=/path/to/python uses that interpreter as it is instead
 # (it must already have Segue's dependencies and PyInstaller; nothing is installed into it).
-# Output: dist/Segue/Segue, and dist/Segue-<version>-linux-<arch>.tar.gz with the .desktop
-# file, metainfo and icons inside Segue/_internal/resources.
+# Output: dist/Segue/Segue, and dist/Segue-<version>-linux-<arch>.tar.gz; unpacked,
+# Segue/install-desktop-entry.sh adds it to the application menu (desktop file, metainfo,
+# icons under ~/.local/share).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,6 +29,9 @@ echo "build-linux: PyInstaller took $(( $(date +%s) - start )) s"
 
 # The bundle has to work without a display (CI, this check) and with one.
 QT_QPA_PLATFORM=offscreen dist/Segue/Segue --self-test
+
+# Menu entry + icons for whoever unpacks the archive: Segue/install-desktop-entry.sh
+cp resources/linux/install-desktop-entry.sh dist/Segue/
 
 version=$("$PY" -c "from player import __version__; print(__version__)")
 archive="dist/Segue-${version}-linux-$(uname -m).tar.gz"

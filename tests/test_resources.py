@@ -264,3 +264,29 @@ def test_bundle_filter_keeps_what_the_frozen_app_loads():
                "implicit/gpu/_cuda.so"]
     assert [p for p in kept if drop.search(p)] == []
     assert [p for p in dropped if not drop.search(p)] == []
+
+
+def test_desktop_entry_installer_points_the_menu_at_the_bundle(tmp_path):
+    bundle = tmp_path / "opt dir" / "Segue"            # a space in the path on purpose
+    shutil.copytree(RES, bundle / "_internal" / "resources")
+    shutil.copy(RES / "linux" / "install-desktop-entry.sh", bundle)
+    exe = bundle / "Segue"
+    exe.write_text("#!/bin/sh\nexit 0\n")
+    exe.chmod(0o755)
+    data = tmp_path / "data"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(data)}
+    out = subprocess.run(["sh", str(bundle / "install-desktop-entry.sh")], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    desktop = data / "applications" / f"{APP_ID}.desktop"
+    entry = _desktop_entry(desktop)
+    assert entry["Exec"] == f'"{exe}"' and entry["TryExec"] == str(exe)
+    assert (data / "metainfo" / METAINFO.name).read_bytes() == METAINFO.read_bytes()
+    for size in make_icons.PNG_SIZES:
+        assert (data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file()
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout
+    out = subprocess.run(["sh", str(bundle / "install-desktop-entry.sh"), "--remove"], env=env,
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and not desktop.exists()
+    assert not list((data / "icons").rglob("*.png"))
