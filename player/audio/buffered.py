@@ -36,6 +36,7 @@ MAX_CROSSFADE_S = 12.0
 IDLE_RELEASE_S = 3.0  # after the last track ends, the device is released this much later
 PAUSE_RELEASE_S = 10.0  # ... and after this long paused (resume restarts it)
 FEED_TICK_S = 0.02  # the feeder wakes this often (and at once for a command)
+FADE_FRAMES = 512  # pause fades out, resume fades in, over this many frames (~12 ms)
 
 
 class BufferedEngine(FeederMixin, Engine):
@@ -55,6 +56,10 @@ class BufferedEngine(FeederMixin, Engine):
         self._watchdog_s = watchdog_s
         self.pause_release_s = PAUSE_RELEASE_S
         self._beat = 0  # bumped by every output callback
+        # Pause and resume ramps, made here so the audio thread never allocates.
+        self._ramp_up = np.linspace(0.0, 1.0, FADE_FRAMES, dtype=np.float32)
+        self._ramp_down = self._ramp_up[::-1].copy()
+        self._fade_in = self._fade_out = False
         self._current: Source | None = None
         self._cmds: queue.SimpleQueue = queue.SimpleQueue()
         self._events: queue.SimpleQueue = queue.SimpleQueue()
@@ -99,10 +104,23 @@ class BufferedEngine(FeederMixin, Engine):
         Returns False when not playing (``out`` is silence then).
         """
         self._beat += 1
-        if self._state is not PlaybackState.PLAYING:
+        state = self._state
+        if state is PlaybackState.PLAYING:
+            self._ring.render(out)
+            if self._fade_in:  # resuming: no click from silence to mid-wave
+                self._fade_in = False
+                k = min(len(out), FADE_FRAMES)
+                np.multiply(out[:k], self._ramp_up[:k, None], out=out[:k])
+        elif state is PlaybackState.PAUSED and self._fade_out:
+            # Pausing: the next few milliseconds fade to silence instead of a click.
+            self._fade_out = False
+            k = min(len(out), FADE_FRAMES)
+            self._ring.render(out[:k])
+            np.multiply(out[:k], self._ramp_down[-k:, None], out=out[:k])
+            out[k:] = 0.0
+        else:
             out.fill(0.0)
             return False
-        self._ring.render(out)
         if self._volume != 1.0:
             np.multiply(out, self._volume, out=out)
         return True
@@ -135,11 +153,13 @@ class BufferedEngine(FeederMixin, Engine):
     def pause(self) -> None:
         with self._ctl:
             if self._state is PlaybackState.PLAYING:
+                self._fade_out, self._fade_in = True, False
                 self._set_state(PlaybackState.PAUSED)
 
     def resume(self) -> None:
         with self._ctl:
             if self._state is PlaybackState.PAUSED and self._current is not None:
+                self._fade_in, self._fade_out = True, False
                 self._output_start()
                 self._set_state(PlaybackState.PLAYING)
 

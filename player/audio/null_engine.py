@@ -52,7 +52,8 @@ class NullEngine(BufferedEngine):
                 self._running.wait(0.05)
                 deadline = time.monotonic()
                 continue
-            if self._render(self._out) and self._capture:
+            self._render(self._out)
+            if self._capture:
                 self._captured.append(self._out.copy())
             deadline += period
             delay = deadline - time.monotonic()
@@ -91,7 +92,7 @@ class NullEngine(BufferedEngine):
         self._lost = True
 
     def captured(self) -> np.ndarray:
-        """Every frame played while in the PLAYING state [shape=(n, channels)]."""
+        """Every frame sent to the (null) device while it ran, silences included [shape=(n, channels)]."""
         if not self._captured:
             return np.zeros((0, self.channels), np.float32)
         return np.concatenate(self._captured)

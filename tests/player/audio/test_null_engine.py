@@ -265,3 +265,19 @@ def test_a_long_pause_releases_the_output_and_resume_restarts_it(engine, tmp_pat
     e.resume()
     assert e._output_running()
     assert wait_for(lambda: src.heard_frames > heard + SR // 10)
+
+
+def test_pause_and_resume_fade_instead_of_clicking(engine, tmp_path):
+    path = tmp_path / "dc.wav"
+    sf.write(str(path), np.full((2 * SR, 2), 0.5, np.float32), SR, subtype="FLOAT")
+    e = engine(speed=2.0)
+    e.play(Source(str(path)))
+    assert wait_for(lambda: e.position > 0.3)
+    e.pause()
+    time.sleep(0.15)
+    e.resume()
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    out = played(e)
+    # A constant signal: any jump between neighbouring samples would be a click.
+    assert np.abs(np.diff(out)).max() < 0.01
+    assert out.min() < 0.01  # it really went (close to) silent in between
