@@ -137,7 +137,7 @@ class Trainer:
             report("loading", 0.95)
             self.service.reload_models()
         self._set(state="idle", stage="done", fraction=1.0, last_trained_at=time.time(),
-                  metrics=result.metrics)
+                  metrics=result.metrics, n_plays=len(cat.plays))
         return result
 
     def _thread_submit(self, fn):

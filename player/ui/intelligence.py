@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Signal
+import time
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QLabel
 
 from player.workers import run_task, training_pool
 
 log = logging.getLogger(__name__)
+IDLE_CHECK_MS = 60_000
 
 
 class Intelligence(QObject):
     trainer_state = Signal(dict)      # from the training thread
     ready = Signal()
     analysis_finished = Signal(object)
+    _train_request = Signal(object)   # a training run to queue, from any thread
 
     def __init__(self, window, *, analyse: bool = True):
         super().__init__(window)
@@ -32,7 +37,13 @@ class Intelligence(QObject):
         self._analysis = None
         self._job = None
         self._again = False
+        self._training = None
         self.trainer_state.connect(self._on_trainer)
+        self._train_request.connect(self._run_training)
+        self._idle_timer = QTimer(self, interval=IDLE_CHECK_MS)
+        self._idle_timer.timeout.connect(self._idle_check)
+        self.learned = QLabel()
+        window.statusBar().addPermanentWidget(self.learned)
 
     def start(self) -> None:
         store = self.window.store
@@ -43,7 +54,12 @@ class Intelligence(QObject):
 
             service = RecommenderService(store)
             service.recommender()      # build the catalogue now, not on the first Radio click
-            return service, Trainer(store, service)
+            # Runs go through a signal to the training pool (one thread, shared with
+            # analysis, so torch work never runs twice at once); maybe_train is
+            # called from the player's threads.
+            trainer = Trainer(store, service, submit=self._train_request.emit)
+            last = store.last_model_run()
+            return service, trainer, (dict(last) if last is not None else None)
 
         run_task(build, self._built, name="recommender")
 
@@ -52,7 +68,10 @@ class Intelligence(QObject):
             log.error("recommender unavailable, staying with library order: %s", error)
             self.window.statusBar().showMessage(f"Recommendations use library order only: {error}", 10000)
             return
-        self.service, self.trainer = result
+        self.service, self.trainer, last = result
+        if last is not None:
+            self._show_learned(last.get("finished_at"), last.get("n_plays"))
+        self._idle_timer.start()
         self.window.provider = self.service
         self.trainer.add_listener(self.trainer_state.emit)
         if self.window.player is not None:
@@ -110,6 +129,29 @@ class Intelligence(QObject):
             self.analyse()
 
     # -- training -------------------------------------------------------------
+    def _run_training(self, fn) -> None:
+        if self._training is None:
+            self._training = run_task(fn, self._trained, pool=training_pool(), name="training")
+
+    def _trained(self, result, error) -> None:
+        self._training = None
+        if error is not None:   # the trainer logged it and recorded it in model_runs
+            self.window.statusBar().showMessage(f"Learning from your plays failed: {error}", 10000)
+
+    def _idle_check(self) -> None:
+        """Every minute: with new plays and the player idle for a while, train (off the GUI thread)."""
+        if self.trainer is not None and self._training is None:
+            run_task(self.trainer.maybe_train, name="idle-training-check")
+
+    def _show_learned(self, when: float | None, n_plays: int | None, metrics: dict | None = None) -> None:
+        if not when:
+            return
+        self.learned.setText(f"Learned from {n_plays or 0:,} plays at "
+                             f"{time.strftime('%H:%M', time.localtime(when))}")
+        if metrics:
+            self.learned.setToolTip("\n".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}"
+                                              for k, v in sorted(metrics.items())))
+
     def _on_trainer(self, state: dict) -> None:
         if state.get("state") == "training":
             stage = state.get("stage") or "training"
@@ -117,6 +159,8 @@ class Intelligence(QObject):
                                      f"Learning your taste ({stage})")
         else:
             self.window.tasks.finish("train")
+            if state.get("state") == "idle" and state.get("last_trained_at"):
+                self._show_learned(state["last_trained_at"], state.get("n_plays"), state.get("metrics"))
 
     def forget_history(self) -> bool:
         """Forget through the service (it also drops its cached models); False if none yet."""
@@ -126,6 +170,7 @@ class Intelligence(QObject):
         return True
 
     def shutdown(self) -> None:
+        self._idle_timer.stop()
         if self._job is not None:
             self._job.cancel()
         if self._analysis is not None:

@@ -25,3 +25,28 @@ def test_window_switches_to_the_recommender_service(qtbot, scanned, make_window)
     window.intelligence.trainer_state.emit({"state": "idle", "stage": "", "fraction": 1.0})
     assert "train" not in window.tasks.running()
 
+
+
+def test_training_runs_on_the_training_pool_and_the_status_bar_says_when(qtbot, scanned, make_window):
+    import threading
+
+    window = make_window(scanned)
+    window.enable_intelligence(analyse=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    intelligence = window.intelligence
+    trainer = intelligence.trainer
+    trainer.every_n_plays = 2
+    threads = []
+    real_train = trainer.train_now
+    trainer.train_now = lambda *a, **k: (threads.append(threading.current_thread().name), real_train(*a, **k))[1]
+    ids = [window.model.track_id(i) for i in range(2)]
+    for tid in ids:  # two logged plays through the store, as the player writes them
+        scanned.end_play(scanned.start_play(tid), "finished", 3000)
+    assert intelligence.learned.text() == ""
+    intelligence._idle_check()          # what the one-minute timer does
+    qtbot.waitUntil(lambda: scanned.last_model_run() is not None, timeout=60000)
+    qtbot.waitUntil(lambda: intelligence._training is None, timeout=30000)
+    assert threads and threads[0] != threading.main_thread().name
+    assert "Learned from 2 plays" in intelligence.learned.text()
+    assert scanned.last_model_run()["n_plays"] == 2
