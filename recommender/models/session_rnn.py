@@ -77,16 +77,19 @@ class SessionGRU(SessionModel):
     def fit(self, sessions: Sequence[Sequence[int]], catalog: Catalog) -> "SessionGRU":
         import torch
 
-        torch.set_num_threads(self.threads)
-        torch.manual_seed(self.params["seed"])
         from recommender.models.session_net import ItemGRU
+
+        torch.set_num_threads(self.threads)
+        self._n_trains = 0
 
         self.device = pick_device(self.device)
         sessions = check_sessions(sessions, catalog.n_items)
         self.catalog = catalog
         side_dim = 0 if self._side(catalog) is None else catalog.side.shape[1]
-        self.net = ItemGRU(catalog.n_items, catalog.n_artists, self.params["dim"], side_dim,
-                           use_artist=self.params["use_artist"], dropout=self.params["dropout"]).to(self.device)
+        with torch.random.fork_rng(devices=[]):  # own seed, untouched by other models in the process
+            torch.manual_seed(self.params["seed"])
+            self.net = ItemGRU(catalog.n_items, catalog.n_artists, self.params["dim"], side_dim,
+                               use_artist=self.params["use_artist"], dropout=self.params["dropout"]).to(self.device)
         self.pop = np.zeros(catalog.n_items)
         for s in sessions:
             np.add.at(self.pop, s, 1.0)
@@ -108,15 +111,22 @@ class SessionGRU(SessionModel):
         self.timings["last_update_s"] = time.perf_counter() - start
 
     def _train(self, sessions: list[np.ndarray], epochs: int) -> None:
+        import torch
+
         from recommender.models.session_net import train_epochs
 
         if epochs == 0 or not any(len(s) > 1 for s in sessions):
             return
         self._sync_catalog()
-        self.losses = train_epochs(self.net, sessions, self._catalog_tensors(), self.pop, epochs=epochs,
-                     batch_size=self.params["batch_size"], lr=self.params["lr"],
-                     n_sample=self.params["n_sample"], sample_alpha=self.params["sample_alpha"],
-                     seed=self.params["seed"] + len(sessions), device=self.device)
+        run = getattr(self, "_n_trains", 0)
+        self._n_trains = run + 1
+        with torch.random.fork_rng(devices=[]):  # dropout masks depend only on this model's history
+            torch.manual_seed(self.params["seed"] * 100_003 + run)
+            self.losses = train_epochs(
+                self.net, sessions, self._catalog_tensors(), self.pop, epochs=epochs,
+                batch_size=self.params["batch_size"], lr=self.params["lr"], n_sample=self.params["n_sample"],
+                sample_alpha=self.params["sample_alpha"], seed=self.params["seed"] * 100_003 + run,
+                device=self.device)
         self._cache, self._items = None, None
 
     # ---- catalog ---------------------------------------------------------------------------

@@ -42,8 +42,8 @@ def hr_at_1(model, rng, n_sessions=60):
 
 
 def small_gru(**kw):
-    kw.setdefault("epochs", 6)
-    return SessionGRU(dim=32, batch_size=32, lr=0.03, dropout=0.0, threads=1, **kw)
+    kw = {"epochs": 6, "dropout": 0.0, **kw}
+    return SessionGRU(dim=32, batch_size=32, lr=0.03, threads=1, **kw)
 
 
 MODELS = {
@@ -169,3 +169,16 @@ def test_gru_can_ignore_side_features():
     cat = Catalog(N_ITEMS, np.arange(N_ITEMS) % 5, 5, rng.normal(size=(N_ITEMS, 4)))
     model = small_gru(epochs=1, use_side=False).fit(planted_sessions(rng, 20), cat)
     assert model.net.side is None and model.score([1]).shape == (N_ITEMS,)
+
+
+def test_gru_training_does_not_depend_on_other_models_in_the_process():
+    import torch
+
+    sessions = planted_sessions(np.random.default_rng(7), 30)
+    new = planted_sessions(np.random.default_rng(8), 5)
+    a = small_gru(epochs=2, dropout=0.3).fit(sessions, catalog())
+    torch.rand(1000)  # another model drawing from the global torch RNG between fit and update
+    a.update(new, catalog())
+    b = small_gru(epochs=2, dropout=0.3).fit(sessions, catalog())
+    b.update(new, catalog())
+    np.testing.assert_allclose(a.score([1, 2]), b.score([1, 2]), rtol=1e-5, atol=1e-6)
