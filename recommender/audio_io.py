@@ -164,9 +164,16 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
             native = f.samplerate
             start = int(round(offset_s * native))
             frames = -1 if duration_s is None else int(round(duration_s * native))
-            if start:
-                f.seek(min(start, f.frames) if f.frames > 0 else start)
-            data = f.read(frames, dtype="float32", always_2d=True)
+            if f.format == "MP3":
+                # libsndfile 1.2.2 misplaces audio after a seek or partial read in
+                # some MP3s (Xing-header files lose thousands of frames); a single
+                # whole-file read is right, so read it all and slice.
+                data = f.read(dtype="float32", always_2d=True)
+                data = data[start:] if frames < 0 else data[start:start + frames]
+            else:
+                if start:
+                    f.seek(min(start, f.frames) if f.frames > 0 else start)
+                data = f.read(frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         if _ext(path) in SOUNDFILE_EXTENSIONS:
             raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
