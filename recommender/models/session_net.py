@@ -75,7 +75,7 @@ def train_epochs(net: ItemGRU, sessions: list[np.ndarray], catalog: tuple, pop: 
     sessions = [s for s in sessions if len(s) > 1]
     if not sessions:
         return []
-    torch.set_flush_denormal(True)  # Adam's tiny second moments otherwise run ~20x slower on x86
+    torch.set_flush_denormal(True)  # Adam's tiny second moments otherwise run ~13x slower on x86
     rng = np.random.default_rng(seed)
     artist, side = catalog
     n_items = int(artist.shape[0])
