@@ -35,6 +35,7 @@ class Split:
     n_known_at_fit: int
     n_queries: int
     n_cold: int
+    updates: list[np.ndarray] = field(default_factory=list)  # what each test session teaches once over
 
 
 @dataclass
@@ -53,25 +54,31 @@ class ModelResult:
 
 
 def make_split(log: PlayLog, *, cut: float, repeats: bool, gap_s: float,
-               t_end: float | None = None) -> Split:
+               t_end: float | None = None, train_repeats: bool | None = None) -> Split:
     """Sessions ending before time ``cut`` train; queries are plays at or after ``cut``.
 
     ``t_end`` drops plays at or after it (to carve a validation split out of training data).
+    ``train_repeats`` (default: same as ``repeats``) keeps replays in what the models
+    learn from (training and update sessions) even when the queries are deduplicated.
     """
-    train, test, n_queries, n_cold = [], [], 0, 0
+    train_repeats = repeats if train_repeats is None else train_repeats
+    train, test, updates, n_queries, n_cold = [], [], [], 0, 0
     known = np.maximum.accumulate(log.items) + 1  # items known once play p has happened
     for pos in split_sessions(log.times, gap_s=gap_s):
         if t_end is not None:
             pos = pos[log.times[pos] < t_end]
             if not pos.size:
                 continue
+        learn = log.items[pos]
         if not repeats:
             _, first = np.unique(log.items[pos], return_index=True)
             pos = pos[np.sort(first)]
         items = log.items[pos]
+        learn = learn if train_repeats else items
         if log.times[pos[-1]] < cut:
-            train.append(items)
+            train.append(learn)
             continue
+        updates.append(learn)
         is_query = log.times[pos] >= cut
         is_query[0] = False
         n_known = np.where(pos > 0, known[np.maximum(pos - 1, 0)], 0)
@@ -79,7 +86,7 @@ def make_split(log: PlayLog, *, cut: float, repeats: bool, gap_s: float,
         n_queries += int(is_query.sum())
         n_cold += int((items >= n_known)[is_query].sum())
     before = log.items[log.times < cut]
-    return Split(train, test, int(before.max()) + 1 if before.size else 0, n_queries, n_cold)
+    return Split(train, test, int(before.max()) + 1 if before.size else 0, n_queries, n_cold, updates)
 
 
 def _probabilities(scores: np.ndarray, kind: str) -> np.ndarray:
@@ -111,7 +118,7 @@ def run(split: Split, catalog: Catalog, factories: dict[str, Callable[[], Sessio
     for i, (items, is_query, n_known) in enumerate(split.test):
         known = max(known, int(n_known[0]))
         if update and i > 0:
-            prev = split.test[i - 1][0]
+            prev = split.updates[i - 1] if split.updates else split.test[i - 1][0]
             for name, model in models.items():
                 start = time.perf_counter()
                 model.update([prev], catalog.head(known))

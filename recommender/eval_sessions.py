@@ -77,10 +77,10 @@ def _score(summary: dict) -> float:
     return summary["HR@20"] + summary["MRR@20"]
 
 
-def choose_blend(log, catalog, facs, *, t0, cut, repeats, update, gap_s, val_frac, say):
+def choose_blend(log, catalog, facs, *, t0, cut, repeats, update, gap_s, val_frac, say, train_repeats=None):
     """(baseline, weight) for the GRU blend, chosen on the last ``val_frac`` of the training period."""
     val_cut = t0 + (1 - val_frac) * (cut - t0)
-    split = make_split(log, cut=val_cut, repeats=repeats, gap_s=gap_s, t_end=cut)
+    split = make_split(log, cut=val_cut, repeats=repeats, gap_s=gap_s, t_end=cut, train_repeats=train_repeats)
     base = [n for n in facs if n in BASELINES]
     blends = [("gru", b, w) for b in base for w in BLEND_WEIGHTS]
     say(f" validation: {len(split.train)} train sessions, {split.n_queries} queries")
@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gap-min", type=float, default=SESSION_GAP_S / 60)
     ap.add_argument("--repeats", choices=("kept", "removed", "both"), default="both")
     ap.add_argument("--no-update", action="store_true", help="never update models during the test period")
+    ap.add_argument("--train-with-repeats", action="store_true",
+                    help="with repeats removed, still train and update the models on the sessions as logged")
     ap.add_argument("--models", default="pop,same-artist,item-knn,sr,sknn,v-sknn,gru,gru-id-only,gru-priors",
                     help="gru-priors adds the shipped HetRec artist factors (models/priors) as side features")
     ap.add_argument("--epochs", type=int, default=20, help="GRU training epochs")
@@ -147,14 +149,16 @@ def main(argv: list[str] | None = None) -> int:
     for mode in modes:
         repeats = mode == "kept"
         print(f"\nrepeats {mode}:")
+        train_repeats = True if args.train_with_repeats else None
         blends = []
         if "gru" in facs and not args.no_blend and any(n in BASELINES for n in facs):
             b, w = choose_blend(log, catalog, facs, t0=t0, cut=cut, repeats=repeats, update=update,
-                                gap_s=gap_s, val_frac=args.val_frac, say=print)
+                                gap_s=gap_s, val_frac=args.val_frac, say=print, train_repeats=train_repeats)
             blends = [("gru", b, w)]
-        split = make_split(log, cut=cut, repeats=repeats, gap_s=gap_s)
+        split = make_split(log, cut=cut, repeats=repeats, gap_s=gap_s, train_repeats=train_repeats)
         results = run(split, catalog, facs, update=update, repeats=repeats, blends=blends)
-        title = f"Repeats {mode}, models {'updated after each session' if update else 'static'}"
+        title = (f"Repeats {mode}{' (models trained with repeats)' if args.train_with_repeats and not repeats else ''}, "
+                 f"models {'updated after each session' if update else 'static'}")
         print()
         print(format_table(title, results, split))
         out[mode] = {"n_queries": split.n_queries, "n_cold": split.n_cold, "n_train_sessions": len(split.train),

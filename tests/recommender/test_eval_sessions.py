@@ -129,3 +129,13 @@ def test_prior_side_features_follow_each_track_artist():
     np.testing.assert_allclose(np.linalg.norm(side[0]), 1.0, rtol=1e-5)
     np.testing.assert_array_equal(side[0], side[2])
     assert not side[1].any()
+
+
+def test_models_can_learn_from_replays_while_queries_are_deduplicated():
+    log = log_of(["abab", "ab", "abab"])
+    split = make_split(log, cut=2 * HOUR, repeats=False, gap_s=1800, train_repeats=True)
+    assert split.train[0].tolist() == [0, 1, 0, 1]  # the model still sees b -> a
+    assert split.test[0][0].tolist() == [0, 1] and split.n_queries == 1  # queries are deduplicated
+    assert split.updates[0].tolist() == [0, 1, 0, 1]
+    plain = make_split(log, cut=2 * HOUR, repeats=False, gap_s=1800)
+    assert plain.train[0].tolist() == [0, 1] and plain.updates[0].tolist() == [0, 1]
