@@ -40,26 +40,16 @@ N_MFCC = 13
 
 
 def best_device(preference: str | None = None):
-    """The torch device for analysis: ``SEGUE_DEVICE`` env, then ``preference``, then CUDA > MPS > CPU.
+    """The torch device for analysis (:func:`recommender.device.pick_device`'s rule).
 
-    ``preference`` is the app setting ("auto", "cpu", "cuda", "mps"); an unavailable choice
-    falls back to the automatic order rather than failing.
+    ``preference`` is the app setting ("auto", "cpu", "cuda", "mps"); ``SEGUE_DEVICE``
+    overrides it, and an unavailable choice falls back to CUDA > MPS > CPU.
     """
     import torch
 
-    for choice in (os.environ.get("SEGUE_DEVICE"), preference):
-        choice = (choice or "auto").strip().lower()
-        if choice == "cpu":
-            return torch.device("cpu")
-        if choice == "cuda" and torch.cuda.is_available():
-            return torch.device("cuda")
-        if choice == "mps" and getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    from recommender.device import pick_device
+
+    return torch.device(pick_device(preference))
 
 
 def _hz_to_mel(f: np.ndarray) -> np.ndarray:

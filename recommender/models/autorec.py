@@ -20,23 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.data import confidence
+from recommender.device import pick_device
 from recommender.models.base import Recommender, binarize
-
-
-def pick_device(prefer: str | None = None) -> str:
-    """``prefer`` if given, else ``$SEGUE_DEVICE``, else "cuda", then "mps", then "cpu"."""
-    import os
-
-    import torch
-
-    prefer = prefer or os.environ.get("SEGUE_DEVICE")
-    if prefer:
-        return prefer
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
 
 
 def _train_autoencoder(x: sp.csr_matrix, *, hidden: int, epochs: int, lr: float, l2: float,

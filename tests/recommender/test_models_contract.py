@@ -131,13 +131,3 @@ def test_wmf_fold_in_matches_training_factors(data):
     cos = (folded * model.user_factors[:10]).sum(1) / (
         np.linalg.norm(folded, axis=1) * np.linalg.norm(model.user_factors[:10], axis=1))
     assert cos.min() > 0.95
-
-
-def test_autorec_device_choice_honours_segue_device(monkeypatch):
-    from recommender.models.autorec import pick_device
-
-    monkeypatch.setenv("SEGUE_DEVICE", "cpu")
-    assert pick_device() == "cpu"
-    assert pick_device("cuda") == "cuda"  # an explicit choice wins
-    monkeypatch.delenv("SEGUE_DEVICE")
-    assert pick_device() in {"cuda", "mps", "cpu"}
