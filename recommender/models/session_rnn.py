@@ -38,16 +38,11 @@ from recommender.models.session_base import (
 
 
 def pick_device(preferred: str | None = None) -> str:
-    """``preferred`` if given, else cuda, then mps, then cpu."""
-    import torch
+    """The app-wide rule of :func:`recommender.device.pick_device` (SEGUE_DEVICE, then
+    ``preferred``, then cuda, mps, cpu)."""
+    from recommender.device import pick_device as app_rule
 
-    if preferred:
-        return preferred
-    if torch.cuda.is_available():
-        return "cuda"
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
+    return app_rule(preferred)
 
 
 class SessionGRU(SessionModel):
