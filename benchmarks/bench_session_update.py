@@ -19,8 +19,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also runs as a plain script
 
 from recommender.eval_protocol import make_split, run
 from recommender.models.session_base import Catalog
