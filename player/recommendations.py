@@ -13,7 +13,7 @@ import re
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Protocol, runtime_checkable
+from typing import Collection, Iterable, Protocol, runtime_checkable
 
 UNTAGGED = "No genre tag"
 _SPLIT = re.compile(r"\s*[;/,|]\s*")
@@ -30,10 +30,14 @@ class Rec:
 
 @runtime_checkable
 class RecommendationProvider(Protocol):
-    def up_next(self, session_track_ids: list[int], k: int, *,
-                exclude: set[int] = frozenset()) -> list[Rec]: ...
+    """What the window asks for. ``exclude`` is never recommended; given as a list in
+    play order (the queue ahead, or a station's played-then-queued tracks) it also lets
+    the recommender space artists after the queue's last track."""
 
-    def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
+    def up_next(self, session_track_ids: list[int], k: int, *,
+                exclude: Collection[int] = frozenset()) -> list[Rec]: ...
+
+    def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = frozenset(),
               skipped: list[int] = ()) -> list[Rec]: ...
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]: ...

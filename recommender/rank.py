@@ -150,8 +150,9 @@ class Recommender:
         """Next ``k`` tracks for the session (oldest first) as ``(track_id, score)``.
 
         Never repeats a session track or an excluded one (the queue, including what the
-        user queued by hand), keeps the same artist apart, and moves away from tracks
-        skipped in this session.
+        user queued by hand; give it in queue order so spacing continues after its last
+        track), keeps the same artist apart, and moves away from tracks skipped in this
+        session.
         """
         self._check_k(k)
         cat = self.catalog
@@ -173,15 +174,17 @@ class Recommender:
             score = score + 0.3 * (1 - trust) * self.prior_pop
         score = score - self._skip_penalty(skip_rows)
         score = score - self.config.repeat_push * self.freshness
-        banned = np.concatenate([sess, skip_rows, self._rows(exclude)])
-        return self._pick(score, k, banned, history=sess)
+        queued = self._rows(exclude)
+        banned = np.concatenate([sess, skip_rows, queued])
+        # An ordered ``exclude`` is the queue ahead: the new tracks follow it, so spacing does too.
+        return self._pick(score, k, banned, history=np.concatenate([sess, queued]))
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Sequence[int] = (),
               skipped: Sequence[int] = ()) -> list[tuple[int, float]]:
         """``k`` more tracks for a station around ``seed_track_id`` as ``(track_id, score)``.
 
-        ``exclude`` is everything the station already played or queued (never
-        repeated); its centre drifts slowly towards the kept ones; ``skipped``
+        ``exclude`` is everything the station already played or queued, in that order
+        (never repeated); its centre drifts slowly towards the latest kept ones; ``skipped``
         tracks push the station away from their neighbourhood at once.
         """
         self._check_k(k)
@@ -202,13 +205,18 @@ class Recommender:
             score = score + 0.3 * (cat.artist == cat.artist[seed])
         score = score - self._skip_penalty(skip_rows)
         banned = np.concatenate([[seed], station, skip_rows])
-        return self._pick(score, k, banned, history=np.array([seed]))
+        # ``exclude`` in station order (played, then queued): no artist follows the tail's.
+        # The hourly cap counts only the seed and this batch, so a station may stay on a
+        # kind with few artists (staying on topic matters more here than in Up next).
+        return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64))
 
     def discover(self, k_per_bucket: int) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.
 
         Buckets come in the order of the person's affinity (plays in the bucket),
         then size. Never-played tracks whose sound fits the person's taste get a boost.
+        At most two tracks per artist while other artists are left; a genre with few
+        artists still fills its row, alternating them.
         """
         self._check_k(k_per_bucket)
         cat = self.catalog
@@ -227,7 +235,7 @@ class Recommender:
             if sizes[b] == 0:
                 continue
             picked = self._pick(score, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
-                                per_artist=2, strict=True, among=self.bucket_rows[b])
+                                per_artist=2, among=self.bucket_rows[b])
             if picked:
                 rows[cat.bucket_names[b]] = picked
         return rows
@@ -349,9 +357,15 @@ class Recommender:
             a = cat.artist[pick]
             counts[a] = counts.get(a, 0) + 1
             prev_artist, prev_album = a, cat.album[pick]
-        if len(out) < k and not strict:        # a small library: relax the spacing
+        if len(out) < k and not strict:
+            # A small library: drop the per-hour limit, but still keep one artist from
+            # following itself while another is left (else a 3-artist library clumps).
             rest = sorted(deferred + left, key=lambda r: -s[r])
-            out += rest[:k - len(out)]
+            while rest and len(out) < k:
+                j = next((i for i, r in enumerate(rest) if cat.artist[r] < 0 or cat.artist[r] != prev_artist), 0)
+                pick = rest.pop(j)
+                out.append(pick)
+                prev_artist = cat.artist[pick]
         return [(int(cat.track_ids[r]), float(s[r])) for r in out]
 
     def _last_hour(self, history: np.ndarray) -> np.ndarray:

@@ -219,10 +219,12 @@ class PlaybackMixin:
     def _fill_queue(self, player) -> list[tuple[int, str]]:
         """The player's queue filler (runs on a player worker thread)."""
         history = list(player.history)
-        queued = {e.track_id for e in player.queue}
+        # Ordered (dict keeps first occurrences): the recommender spaces artists after the
+        # queue's tail and lets a station drift towards its latest tracks.
+        queued = list(dict.fromkeys(e.track_id for e in player.queue))
         station = self.station
         if station is not None:
-            recs = self.provider.radio(station.seed, FILL_BATCH, exclude=set(history) | queued,
+            recs = self.provider.radio(station.seed, FILL_BATCH, exclude=list(dict.fromkeys(history + queued)),
                                        skipped=list(station.skipped))
             source = "radio"
         else:

@@ -168,3 +168,40 @@ def test_empty_and_tiny_libraries_do_not_crash():
     one = Recommender(Catalog.build(track_ids=[7], artists=["x"], buckets=["rock"]))
     assert one.radio(7, 5) == []
     assert [t for t, _ in one.up_next([], 5)] == [7]
+
+
+def test_a_three_artist_library_alternates_artists_across_refills():
+    # Few artists: the hourly limit must relax, but an artist should still not follow
+    # itself while another is available, and a refill continues after the queue's tail.
+    ids = list(range(1, 19))
+    artists = [("A", "B", "C")[i % 3] for i in range(18)]
+    rng = np.random.default_rng(3)
+    emb = rng.normal(size=(18, 8)).astype(np.float32)
+    emb[[i for i in range(18) if artists[i] == "A"]] += 3.0    # the seed's artist sounds closest
+    cat = Catalog.build(track_ids=ids, artists=artists, albums=[f"{a} album" for a in artists],
+                        durations=[200.0] * 18, embedding=emb)
+    rec = Recommender(cat, Models())
+    seed = 1
+    station = [seed]
+    for _ in range(4):                     # the window refills 4 at a time
+        got = [t for t, _ in rec.radio(seed, 4, exclude=station)]
+        assert not set(got) & set(station)
+        station += got
+    assert len(station) == 17
+    order = [artists[t - 1] for t in station]
+    assert all(a != b for a, b in zip(order, order[1:])), order
+
+
+def test_discover_fills_a_row_even_when_a_genre_has_one_artist():
+    ids = list(range(1, 13))
+    artists = ["Solo"] * 6 + [f"Band {i}" for i in range(6)]
+    buckets = ["jazz"] * 6 + ["rock"] * 6
+    rng = np.random.default_rng(0)
+    cat = Catalog.build(track_ids=ids, artists=artists, albums=[f"{a} lp" for a in artists],
+                        durations=[200.0] * 12, embedding=rng.normal(size=(12, 8)).astype(np.float32),
+                        buckets=buckets)
+    rows = {b: [t for t, _ in r] for b, r in Recommender(cat, Models()).discover(5).items()}
+    assert sorted(rows["jazz"]) == sorted(set(rows["jazz"])) and len(rows["jazz"]) == 5
+    assert all(t <= 6 for t in rows["jazz"])
+    rock_artists = [artists[t - 1] for t in rows["rock"]]
+    assert len(set(rock_artists)) == 5          # many artists: variety first
