@@ -83,10 +83,6 @@ def _walk(root: str) -> Iterator[os.DirEntry]:
         stack.extend(reversed(subdirs))
 
 
-def _identity(row) -> tuple:
-    return row["match_key"], row["duration"]
-
-
 class Scanner:
     """Scans folders into a :class:`Store`. Call :meth:`cancel` from any thread to stop."""
 
