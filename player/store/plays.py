@@ -88,12 +88,22 @@ class PlaysMixin:
         return self.execute("SELECT count(*) FROM plays").fetchone()[0]
 
     def forget_history(self) -> None:
-        """Delete every play, session and training record ("forget my listening history")."""
-        with self.transaction() as conn:
-            conn.execute("DELETE FROM plays")
-            conn.execute("DELETE FROM sessions")
-            conn.execute("DELETE FROM model_runs")
-        self.execute("VACUUM")
+        """Delete every play, session and training record ("forget my listening history").
+
+        ``secure_delete`` overwrites the freed pages and the checkpoint moves them out of
+        the WAL, so the history is gone from the file, not only unlinked. (VACUUM would
+        need every other connection idle and could fail after the delete had committed.)
+        """
+        conn = self.conn
+        conn.execute("PRAGMA secure_delete = ON")
+        try:
+            with self.transaction() as tx:
+                tx.execute("DELETE FROM plays")
+                tx.execute("DELETE FROM sessions")
+                tx.execute("DELETE FROM model_runs")
+        finally:
+            conn.execute("PRAGMA secure_delete = OFF")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- what to play ----------------------------------------------------
     def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:

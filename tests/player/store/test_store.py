@@ -72,12 +72,15 @@ def test_interrupted_plays_closed_as_stopped_keeping_time(store):
     assert store.play(pid)["ended"] == "stopped" and store.play(pid)["ms_heard"] == 12_345
 
 
-def test_forget_history_keeps_library(store):
+def test_forget_history_keeps_library_and_leaves_no_trace_in_the_file(store):
     tid = _track(store)
-    store.end_play(store.start_play(tid), "finished", 200_000)
+    store.end_play(store.start_play(tid, source="radio"), "finished", 200_000,
+                   error="MARKER-forget-me-0123456789")
     store.forget_history()
     assert store.play_count() == 0
     assert store.track(tid) is not None
+    for f in store.path.parent.glob(store.path.name + "*"):
+        assert b"MARKER-forget-me" not in f.read_bytes(), f
 
 
 def test_settings_roundtrip_json(store):
