@@ -1,10 +1,22 @@
-"""Light and dark follow the system (Qt's colour scheme hint); Fusion everywhere."""
+"""Light and dark follow the system (Qt's colour scheme hint); Fusion everywhere.
+
+Colours and the shared style sheet come from ``resources/style`` (``palette.json``,
+``segue.qss``; the icon's colours), so the bundle and the source tree look alike;
+the built-in dark palette below is the fallback when those files are missing.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
+
+from player import paths
+
+log = logging.getLogger(__name__)
 
 _STYLE = """
 #nowTitle { font-size: 15px; font-weight: 600; }
@@ -36,6 +48,30 @@ def dark_palette() -> QPalette:
     return p
 
 
+def _shipped_palettes() -> dict[str, QPalette]:
+    """``{"light": QPalette, "dark": QPalette}`` from resources/style/palette.json, or {}."""
+    try:
+        spec = json.loads((paths.resources_dir() / "style" / "palette.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.info("no shipped palette (%s); using the built-in one", exc)
+        return {}
+    out = {}
+    for scheme in ("light", "dark"):
+        pal = QPalette()
+        for role, value in spec.get(scheme, {}).items():
+            if hasattr(QPalette.ColorRole, role):
+                pal.setColor(getattr(QPalette.ColorRole, role), QColor(value))
+        out[scheme] = pal
+    return out
+
+
+def _shipped_style() -> str:
+    try:
+        return (paths.resources_dir() / "style" / "segue.qss").read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
 def is_dark(app: QApplication) -> bool:
     return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
@@ -43,14 +79,21 @@ def is_dark(app: QApplication) -> bool:
 def apply_theme(app: QApplication) -> None:
     """Fusion with the system's light or dark scheme; re-applied when the system switches."""
     app.setStyle("Fusion")
+    shipped = _shipped_palettes()
+    icon = paths.resources_dir() / "icons" / "png" / "segue-256.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
 
     def update(scheme=None):
         # The signal carries the new scheme; at start-up ask the platform.
         scheme = app.styleHints().colorScheme() if scheme is None else scheme
-        app.setPalette(dark_palette() if scheme == Qt.ColorScheme.Dark else app.style().standardPalette())
+        if scheme == Qt.ColorScheme.Dark:
+            app.setPalette(shipped.get("dark") or dark_palette())
+        else:
+            app.setPalette(shipped.get("light") or app.style().standardPalette())
 
     update()
-    app.setStyleSheet(_STYLE)
+    app.setStyleSheet(_shipped_style() + _STYLE)
     if not app.property("segueThemeConnected"):       # once per application
         app.setProperty("segueThemeConnected", True)
         app.styleHints().colorSchemeChanged.connect(update)

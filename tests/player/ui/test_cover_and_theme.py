@@ -57,3 +57,17 @@ def test_dark_scheme_switches_the_palette(qapp):
     assert qapp.palette().color(QPalette.Text).lightness() > 180
     hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
     assert qapp.palette().color(QPalette.Window).lightness() > 180
+
+
+def test_theme_uses_the_shipped_palette_style_and_icon(qapp):
+    import json
+
+    from player import paths
+    from player.ui.theme import apply_theme
+
+    apply_theme(qapp)
+    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    spec = json.loads((paths.resources_dir() / "style" / "palette.json").read_text(encoding="utf-8"))
+    assert qapp.palette().color(QPalette.Highlight).name() == spec["light"]["Highlight"].lower()
+    assert "QHeaderView::section" in qapp.styleSheet()
+    assert not qapp.windowIcon().isNull()
