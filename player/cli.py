@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from player import __version__
@@ -41,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     import multiprocessing
 
     multiprocessing.freeze_support()
+    # Before numpy loads OpenBLAS: implicit's ALS wants one BLAS thread (its own threads do
+    # the work), and setting it later, where the model is imported, has no effect.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
     from player.log import setup_logging

@@ -4,6 +4,7 @@
 # PortAudio (sounddevice has no bundled PortAudio on Linux), a PulseAudio
 # null sink for real-time playback tests without a sound card, fonts so Qt
 # renders text, and the X/EGL libraries Qt's xcb platform loads under Xvfb.
+# desktop-file-utils and appstream validate the shipped .desktop and metainfo files.
 # Safe to run more than once; does nothing on macOS/Windows.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ PACKAGES=(
     xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
     libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0
     libxcb-xkb1 libdbus-1-3
+    desktop-file-utils appstream
 )
 
 missing=()
