@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import time
 from pathlib import Path
@@ -115,7 +116,9 @@ def load_models(root: str | Path, cat: Catalog):
             models.autorec = a
         if (run / "session_gru.pt").exists():
             models.session = _session_scorer(run / "session_gru.pt", rows, ok, cat.n)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, RuntimeError) as exc:
+        # torch.load raises RuntimeError on a truncated .pt and UnpicklingError on garbage;
+        # callers only catch TrainError, and must fall back to priors, not fail to start.
         raise TrainError(f"cannot load local models from {run}: {exc}") from exc
     return models
 

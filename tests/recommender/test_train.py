@@ -107,3 +107,19 @@ def test_autorec_is_bounded_to_the_most_played_tracks(tmp_path, monkeypatch):
     most = np.argsort(-cat.play_count, kind="stable")[:10]
     assert set(cat.play_count[rows]) <= set(cat.play_count[most]) and cat.play_count[rows].min() >= cat.play_count[most].min()
     assert "autorec_popularity_recall@20" in result.metrics
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_corrupt_session_model_raises_train_error(tmp_path, damage):
+    from recommender.local_models import TrainError
+
+    cat = library(plays=jazz_sessions(8))
+    run = train_local(tmp_path, cat).path
+    pt = run / "session_gru.pt"
+    assert pt.exists()
+    good = pt.read_bytes()
+    data = {"truncated": good[: len(good) // 2], "garbage": b"\x80\x04not a torch file" * 40,
+            "empty": b""}[damage]
+    pt.write_bytes(data)
+    with pytest.raises(TrainError, match="cannot load local models"):
+        load_models(tmp_path, cat)
