@@ -12,6 +12,7 @@ listened plays accumulate: ``trust = plays / (plays + trust_half)``.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -19,6 +20,8 @@ import numpy as np
 
 from recommender.catalog import Catalog, _unit_rows
 from recommender.explain import explain_row
+
+log = logging.getLogger(__name__)
 
 DAY = 86400.0
 
@@ -265,6 +268,7 @@ class Recommender:
                 if w > 0:
                     return w * _z(self.models.session(kept[-20:]))
             except Exception:           # a broken model must not break the queue
+                log.exception("session model failed; disabled, using sequential rules")
                 self.models.session = None
         t = self.catalog.transitions
         v = np.zeros(self.catalog.n, np.float32)

@@ -205,3 +205,19 @@ def test_discover_fills_a_row_even_when_a_genre_has_one_artist():
     assert all(t <= 6 for t in rows["jazz"])
     rock_artists = [artists[t - 1] for t in rows["rock"]]
     assert len(set(rock_artists)) == 5          # many artists: variety first
+
+
+def test_broken_session_model_is_logged_and_disabled(caplog):
+    cat = library()
+
+    def broken(prefix_rows):
+        raise ValueError("shape mismatch in session model")
+
+    models = Models(session=broken, weights={"session": 1.0})
+    rec = Recommender(cat, models)
+    with caplog.at_level("ERROR", logger="recommender.rank"):
+        got = rec.up_next([1000, 1001], 5)
+    assert len(got) == 5                      # the queue still fills
+    assert models.session is None             # disabled after the first failure
+    failures = [r for r in caplog.records if r.name == "recommender.rank" and r.exc_info]
+    assert failures and "shape mismatch" in str(failures[0].exc_info[1])
