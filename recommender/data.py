@@ -223,15 +223,20 @@ def load_hetrec(root: Path | str | None = None) -> Dataset:
                    "hetrec", artists, keys)
 
 
-def load_hetrec_tags(root: Path | str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def load_hetrec_tags(root: Path | str | None = None, *, users=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """HetRec user tags on artists: ``(artist_ids, tag_names, counts)``.
 
     ``counts`` [shape=(n_artists, n_tags)] is a CSR matrix of how many users put each
-    tag (lower-cased, stripped; ``tags.dat`` is Latin-1) on each artist.
+    tag (lower-cased, stripped; ``tags.dat`` is Latin-1) on each artist. ``users``
+    (HetRec user ids) keeps only those users' tags: an evaluation must not let the
+    held-out users' own tags describe the artists they are asked to rank.
     """
     root = Path(root or DEFAULT_DATA_ROOT / "hetrec2011-lastfm-2k")
     tags = {int(r[0]): r[1].strip().lower() for r in _read_tsv(root / "tags.dat", "latin-1")}
     uta = _read_tsv(root / "user_taggedartists.dat", "latin-1")
+    if users is not None:
+        keep = {int(u) for u in users}
+        uta = [r for r in uta if int(r[0]) in keep]
     names = sorted(set(tags.values()))
     tcol = {n: j for j, n in enumerate(names)}
     a = np.array([int(r[1]) for r in uta])

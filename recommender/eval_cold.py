@@ -3,9 +3,10 @@
 Protocol (HetRec Last.fm 2K, fixed seeds), run by ``evaluate cf --dataset hetrec``:
 
 1. The filtered HetRec matrix (items >= 2 users, users >= 5 items); each artist's
-   content is its 50-tag vector (how many users gave it each tag of the musicnn
-   vocabulary). 10 % of the artists with at least one such tag (seed 2) become
-   *cold*: every interaction with them is removed from training.
+   content is its 50-tag vector (how many *train* users gave it each tag of the
+   musicnn vocabulary; test users' tags are left out so their answers cannot leak).
+   10 % of the artists with at least one such tag (seed 2) become *cold*: every
+   interaction with them is removed from training.
 2. Users are split as in :func:`recommender.eval_cf.strong_split` (seed 0): WMF is
    fitted on the train users' warm artists; the regressor learns tags -> WMF factor on
    the warm artists (ridge lambda picked on 10 % of the warm artists held out).
@@ -49,16 +50,18 @@ def cold_artist_eval(*, cold_frac: float = 0.1, seed: int = 2, wmf_params: dict 
     from recommender.models.wmf import WMF
 
     ds = data.load_hetrec(root).filtered()
-    tags = vocabulary_tag_matrix(ds.item_ids, *data.load_hetrec_tags(root), VOCABULARY)
     x = ds.counts
+    users = np.random.default_rng(0).permutation(x.shape[0])
+    n_h = int(round(0.15 * len(users)))
+    test_u, train_u = np.sort(users[n_h:2 * n_h]), np.sort(users[2 * n_h:])
+    # Artist content = tags from the train users only (the test users' own tags on the
+    # artists they listen to would leak their answers into the cold artists' content).
+    tags = vocabulary_tag_matrix(ds.item_ids, *data.load_hetrec_tags(root, users=ds.user_ids[train_u]),
+                                 VOCABULARY)
     rng = np.random.default_rng(seed)
     tagged = np.flatnonzero(tags.sum(1) > 0)
     cold = np.sort(rng.choice(tagged, size=int(round(cold_frac * len(tagged))), replace=False))
     warm = np.setdiff1d(np.arange(x.shape[1]), cold)
-
-    users = np.random.default_rng(0).permutation(x.shape[0])
-    n_h = int(round(0.15 * len(users)))
-    test_u, train_u = np.sort(users[n_h:2 * n_h]), np.sort(users[2 * n_h:])
     xt, xs = x[train_u], x[test_u]
     has_cold = np.diff(xs[:, cold].tocsr().indptr) > 0
     has_warm = np.diff(xs[:, warm].tocsr().indptr) > 0

@@ -112,3 +112,17 @@ def test_missing_data_file_is_a_named_error(tmp_path):
 def test_real_hetrec_shape():
     ds = data.load_hetrec()
     assert ds.counts.shape == (1892, 17632) and ds.counts.nnz == 92834
+
+
+def test_hetrec_tags_can_be_restricted_to_some_users(tmp_path):
+    from recommender.data import load_hetrec_tags
+
+    (tmp_path / "tags.dat").write_bytes("tagID\ttagValue\r\n1\trock\r\n2\tJazz \r\n".encode("latin-1"))
+    (tmp_path / "user_taggedartists.dat").write_text(
+        "userID\tartistID\ttagID\tday\tmonth\tyear\n"
+        "1\t10\t1\t1\t1\t2009\n2\t10\t1\t1\t1\t2009\n2\t20\t2\t1\t1\t2009\n3\t20\t2\t1\t1\t2009\n")
+    aids, names, counts = load_hetrec_tags(tmp_path)
+    assert aids.tolist() == [10, 20] and names.tolist() == ["jazz", "rock"]
+    assert counts.toarray().tolist() == [[0, 2], [2, 0]]
+    aids, names, counts = load_hetrec_tags(tmp_path, users=[1, 3])
+    assert aids.tolist() == [10, 20] and counts.toarray().tolist() == [[0, 1], [1, 0]]
