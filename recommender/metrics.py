@@ -56,6 +56,7 @@ def precision_at_k(ranked: Sequence[int], relevant: Iterable[int], k: int) -> fl
 
 
 def f1_at_k(ranked: Sequence[int], relevant: Iterable[int], k: int) -> float:
+    _check_k(k)
     relevant = set(relevant)
     if not relevant:
         return 0.0
@@ -77,6 +78,8 @@ def ndcg_at_k(ranked: Sequence[int], relevant: Iterable[int], k: int) -> float:
 
 
 def mrr_at_k(ranked: Sequence[int], relevant: Iterable[int], k: int | None = None) -> float:
+    if k is not None:
+        _check_k(k)
     relevant = set(relevant)
     top = list(ranked) if k is None else list(ranked)[:k]
     for rank, item in enumerate(top, start=1):

@@ -53,3 +53,11 @@ def test_top_k_orders_and_excludes():
 def test_bad_cutoff_raises():
     with pytest.raises(m.MetricInputError):
         m.recall_at_k([1], {1}, 0)
+
+
+@pytest.mark.parametrize("fn", [m.recall_at_k, m.hit_rate_at_k, m.precision_at_k, m.f1_at_k,
+                                m.ndcg_at_k, m.mrr_at_k])
+@pytest.mark.parametrize("k", [0, -1])
+def test_every_cutoff_metric_rejects_non_positive_k(fn, k):
+    with pytest.raises(m.MetricInputError):
+        fn([1, 2], {1}, k)
