@@ -25,7 +25,7 @@ import numpy as np
 
 from recommender.metrics import hit_rate_at_k, mrr_at_k, recall_at_k, top_k
 from recommender.models.session_base import Catalog, SessionModel
-from recommender.sessions import PlayLog, drop_repeats, split_sessions
+from recommender.sessions import PlayLog, split_sessions
 
 
 @dataclass
