@@ -251,6 +251,24 @@ class BufferedEngine(FeederMixin, Engine):
                     log.exception("audio event listener failed on %s", item[0])
 
     # -- feeder thread -------------------------------------------------------
+    def _run_command(self, name: str, arg) -> None:
+        """Obey one command; a failure ends the track being written as an error.
+
+        A decoder can raise from a command (a seek into a damaged file, a
+        resampler that cannot be made): that must not kill the feeder thread,
+        or the player would stay "playing" in silence from then on.
+        """
+        try:
+            self._command(name, arg)
+        except Exception as exc:
+            log.exception("audio feeder failed on %r", name)
+            message = f"playback failed: {exc}"
+            if name == "play" and self._writing is None and not self._ring.segments:
+                self._ring.mark(arg, 0, error=message)  # nothing written yet: the new track fails
+                self._ring.end_of_stream = True
+            else:
+                self._fail_writing(message)
+
     def _feed_loop(self) -> None:
         beat, beat_t = self._beat, time.monotonic()
         underruns = 0
@@ -267,7 +285,7 @@ class BufferedEngine(FeederMixin, Engine):
                     if cmd[0] == "close":
                         self._drop_all()
                         return
-                    self._command(*cmd)
+                    self._run_command(*cmd)
                     cmd = self._cmds.get_nowait()
             except queue.Empty:
                 pass

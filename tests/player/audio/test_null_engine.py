@@ -281,3 +281,45 @@ def test_pause_and_resume_fade_instead_of_clicking(engine, tmp_path):
     # A constant signal: any jump between neighbouring samples would be a click.
     assert np.abs(np.diff(out)).max() < 0.01
     assert out.min() < 0.01  # it really went (close to) silent in between
+
+
+def test_a_failing_seek_ends_the_track_as_an_error_and_the_feeder_survives(engine, tmp_path, monkeypatch):
+    # sf.seek can raise on a damaged file; the feeder thread must live on.
+    from player.audio.decoder import Decoder
+
+    (a, b), _ = write_sine_parts(tmp_path, [2 * SR, 9000])
+    e = engine(speed=2.0)
+    rec = Recorder(e)
+    e.play(Source(str(a)))
+    assert wait_for(lambda: e.position > 0.1)
+
+    def broken_seek(self, frame):
+        raise RuntimeError("Internal psf_fseek() failed.")
+
+    with monkeypatch.context() as m:
+        m.setattr(Decoder, "seek_frame", broken_seek)
+        e.seek(1.0)
+        assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert rec.names() == [("started", "part0.wav"), ("error", "part0.wav")]
+    assert "psf_fseek" in next(d["message"] for n, _, d in rec.events if n == "error")
+    assert e._feeder.is_alive()
+    e.play(Source(str(b)))
+    assert wait_for(lambda: len(rec.names()) == 4 and e.state is PlaybackState.STOPPED)
+    assert rec.names()[2:] == [("started", "part1.wav"), ("finished", "part1.wav")]
+
+
+def test_a_source_that_raises_on_open_is_an_error_not_silence(engine, tmp_path, monkeypatch):
+    # Anything but DecodeError from the decoder (soxr refusing a rate) used to kill the feeder.
+    from player.audio import decoder
+
+    (a,), _ = write_sine_parts(tmp_path, [9000])
+    e = engine()
+    rec = Recorder(e)
+    with monkeypatch.context() as m:
+        m.setattr(decoder.Decoder, "_make_resampler", lambda self: (_ for _ in ()).throw(ValueError("bad rate")))
+        e.play(Source(str(a)))
+        assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert rec.names() == [("started", "part0.wav"), ("error", "part0.wav")]
+    e.play(Source(str(a)))
+    assert wait_for(lambda: len(rec.names()) == 4 and e.state is PlaybackState.STOPPED)
+    assert rec.names()[2:] == [("started", "part0.wav"), ("finished", "part0.wav")]
