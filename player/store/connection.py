@@ -87,11 +87,17 @@ class Database:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
             conn.execute("COMMIT")
+        except BaseException:
+            # Also when COMMIT itself fails (disk full, I/O error): a connection left
+            # inside a transaction would hold the write lock and swallow every later
+            # write on this thread as a "nested" one that never commits.
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    log.exception("rollback failed")
+            raise
 
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         """Run one read (or a single autocommitted write) on this thread's connection."""

@@ -132,3 +132,17 @@ def test_library_rows_reads_only_named_columns_of_playable_tracks(store):
     assert bad not in [r["id"] for r in rows]
     with pytest.raises(ValueError):
         store.library_rows(["id; DROP TABLE tracks"])
+
+
+def test_a_failed_commit_leaves_the_connection_usable(store):
+    tid = _track(store)
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction() as conn:
+            conn.execute("PRAGMA defer_foreign_keys = ON")   # the FK check moves to COMMIT
+            conn.execute("INSERT INTO plays (track_id, session_id, started_at, updated_at) VALUES (?, 999, 0, 0)",
+                         (tid,))
+    assert not store.conn.in_transaction
+    pid = store.start_play(tid)               # later writes on this thread still commit
+    other = threading.Thread(target=lambda: store.end_play(pid, "finished", 1))
+    other.start(); other.join()
+    assert store.play(pid)["ended"] == "finished"
