@@ -291,9 +291,24 @@ class Player:
                 source = Source(f"<missing track {entry.track_id}>", token=entry)
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self._begin(entry, source)
-            self.engine.play(source)
+            try:
+                self.engine.play(source)
+            except Exception as exc:  # no output open, a device that refuses: an error, never a skip
+                self._play_failed(str(exc) or type(exc).__name__)
+                return
             self._arm_next()
         self._maybe_fill()
+
+    def _play_failed(self, message: str) -> None:
+        """The engine refused to start the play just begun: it ends as an error."""
+        track_id = self._playing.entry.track_id
+        log.warning("cannot start track %s: %s", track_id, message)
+        self._end_current("error", error=message)
+        try:
+            self.engine.stop()
+        except Exception:
+            log.exception("could not stop the engine after a failed start")
+        self._emit("error", track_id=track_id, message=message)
 
     def _arm_next(self) -> None:
         """Tell the engine what follows the current track (so it buffers it ahead)."""

@@ -305,3 +305,26 @@ def test_a_format_nothing_here_decodes_is_logged_as_an_error(store, tmp_path, ma
     assert ended(store) == [(bad, "error"), (good, "finished")]
     assert "install ffmpeg" in store.plays()[0]["error"]
     assert "install ffmpeg" in ev.of("error")[0]["message"]
+
+
+def test_an_engine_that_cannot_start_logs_an_error_not_a_skip(store, tmp_path, make_player):
+    from player.audio.base import AudioEngineError
+
+    ids = add_tracks(store, tmp_path, [("a", 0.4), ("b", 0.4)])
+    p = make_player()
+    ev = Events(p)
+    start = p.engine._output_start
+
+    def no_output():
+        raise AudioEngineError("no audio output is open; choose a device")
+
+    p.engine._output_start = no_output  # what SoundDeviceEngine does with no stream
+    p.play_track(ids[0])
+    assert p.current_track_id is None and p.state is PlaybackState.STOPPED
+    assert ended(store) == [(ids[0], "error")]
+    assert "no audio output" in store.plays()[0]["error"]
+    assert [d["track_id"] for d in ev.of("error")] == [ids[0]]
+    p.engine._output_start = start
+    p.play_track(ids[1])
+    assert wait_for(lambda: len(ev.of("track_ended")) == 2 and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(ids[0], "error"), (ids[1], "finished")]
