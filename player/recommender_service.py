@@ -29,6 +29,14 @@ log = logging.getLogger(__name__)
 RECENT_REREAD_S = 6 * 3600
 
 
+def delete_local_models(models_dir: str | Path) -> None:
+    """Remove every model trained from this person's plays (part of forgetting the history)."""
+    models_dir = Path(models_dir)
+    if models_dir.exists():
+        for child in models_dir.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
 def read_features(store, track_ids: np.ndarray):
     """``(tags [n, 50] | None, embedding [n, d] | None, buckets list | None)`` aligned with ``track_ids``.
 
@@ -190,9 +198,7 @@ class RecommenderService:
         """Delete every play, session, training record and the local models trained from them."""
         with self._lock:
             self.store.forget_history()
-            if self.models_dir.exists():
-                for child in self.models_dir.iterdir():
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            delete_local_models(self.models_dir)
             self._rec, self._dirty = None, True
 
     # -- contract B -------------------------------------------------------------

@@ -11,6 +11,7 @@ CPU priority (Linux: per-thread nice 19) so playback and the window stay smooth.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -73,6 +74,16 @@ class Trainer:
     @property
     def running(self) -> bool:
         return self._running.locked()
+
+    @contextlib.contextmanager
+    def held(self):
+        """No training runs inside this block; waits for a running one to finish first.
+
+        "Forget my history" runs inside it, so a training that read the plays before
+        they were deleted cannot save and load its models afterwards.
+        """
+        with self._running:
+            yield
 
     # -- deciding -------------------------------------------------------------
     def due(self, *, now: float | None = None) -> bool:
@@ -150,20 +161,6 @@ class Trainer:
         t = threading.Thread(target=run, name="segue-trainer", daemon=True)
         t.start()
         return t
-
-    def watch_idle(self, *, every_s: float = 60.0) -> threading.Event:
-        """Check every ``every_s`` whether an idle-time run is due; set the returned event to stop."""
-        stop = threading.Event()
-
-        def loop():
-            while not stop.wait(every_s):
-                try:
-                    self.maybe_train()
-                except Exception:
-                    log.exception("idle training check failed")
-
-        threading.Thread(target=loop, name="segue-trainer-idle", daemon=True).start()
-        return stop
 
 
 def _lower_thread_priority() -> None:

@@ -166,7 +166,8 @@ class Intelligence(QObject):
         """Forget through the service (it also drops its cached models); False if none yet."""
         if self.service is None:
             return False
-        self.service.forget_history()
+        with self.trainer.held():       # a training under way finishes first, then is wiped too
+            self.service.forget_history()
         return True
 
     def shutdown(self) -> None:

@@ -112,17 +112,15 @@ class LibraryTasksMixin:
         run_task(work, done, pool=db_write_pool(), name="save-settings")
 
     def forget_history(self) -> None:
-        import shutil
-
         store, intelligence = self.store, self.intelligence
 
         def work():
             if intelligence is not None and intelligence.forget_history():
                 return
+            from player.recommender_service import delete_local_models
+
             store.forget_history()
-            models = paths.local_models_dir()
-            for child in models.iterdir():
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+            delete_local_models(paths.local_models_dir())
 
         self.tasks.start("forget", "Forgetting listening history")
 

@@ -84,3 +84,39 @@ def test_a_failed_run_is_recorded_and_previous_models_stay(store, tmp_path):
     assert broken.state["state"] == "error"
     assert service.recommender().models.info["run"] == before
     assert len(service.up_next([ids["Jazz song 2"]], 5)) == 5
+
+
+def test_forgetting_waits_for_a_running_training_and_leaves_no_models(store, tmp_path):
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 30)
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    trainer = Trainer(store, service, models_dir=tmp_path / "models", session_model=False)
+    started, release = threading.Event(), threading.Event()
+    real_train = trainer._train
+
+    def slow_train(progress):
+        started.set()
+        release.wait(10)                     # the plays were read; forgetting starts now
+        return real_train(progress)
+
+    trainer._train = slow_train
+    worker = threading.Thread(target=trainer.train_now)
+    worker.start()
+    assert started.wait(10)
+    forgot = threading.Event()
+
+    def forget():
+        with trainer.held():
+            service.forget_history()
+        forgot.set()
+
+    threading.Thread(target=forget).start()
+    time.sleep(0.3)
+    assert not forgot.is_set()               # waits for the training to finish first
+    release.set()
+    worker.join(60)
+    assert forgot.wait(30)
+    assert store.play_count() == 0
+    assert not any((tmp_path / "models").iterdir())
+    with trainer.held():
+        assert trainer.train_now() is None   # no training starts inside the block
