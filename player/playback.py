@@ -136,13 +136,14 @@ class Player:
 
     @property
     def state(self) -> PlaybackState:
-        with self._lock:  # consistent with current_track_id during a hand-over
-            if self._playing is None:
-                return PlaybackState.STOPPED
-            state = self.engine.state
-            # The engine stops at the end of the stream a moment before its
-            # "finished" event reaches us; until then the play is still going.
-            return PlaybackState.PLAYING if state is PlaybackState.STOPPED else state
+        # No lock: the GUI thread asks (Space, MPRIS) while a command may hold it for
+        # a database write or an engine stop that drains the device (up to ~1 s).
+        if self._playing is None:  # read once, like current_track_id
+            return PlaybackState.STOPPED
+        state = self.engine.state
+        # The engine stops at the end of the stream a moment before its
+        # "finished" event reaches us; until then the play is still going.
+        return PlaybackState.PLAYING if state is PlaybackState.STOPPED else state
 
     @property
     def position(self) -> float:

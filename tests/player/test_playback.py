@@ -328,3 +328,30 @@ def test_an_engine_that_cannot_start_logs_an_error_not_a_skip(store, tmp_path, m
     p.play_track(ids[1])
     assert wait_for(lambda: len(ev.of("track_ended")) == 2 and p.state is PlaybackState.STOPPED)
     assert ended(store) == [(ids[0], "error"), (ids[1], "finished")]
+
+
+def test_state_is_answered_while_a_command_holds_the_player_lock(store, tmp_path, make_player):
+    # The GUI reads state (Space, MPRIS) while the player thread may be in a slow DB write.
+    (tid,) = add_tracks(store, tmp_path, [("a", 3.0)])
+    p = make_player(speed=2.0)
+    p.play_track(tid)
+    assert wait_for(lambda: p.position > 0.1)
+    held, release = threading.Event(), threading.Event()
+
+    def slow_command():
+        with p._lock:
+            held.set()
+            release.wait(5)
+
+    t = threading.Thread(target=slow_command)
+    t.start()
+    try:
+        assert held.wait(5)
+        answers = []
+        reader = threading.Thread(target=lambda: answers.append(p.state), daemon=True)
+        reader.start()
+        reader.join(1.0)
+        assert answers == [PlaybackState.PLAYING]
+    finally:
+        release.set()
+        t.join(5)
