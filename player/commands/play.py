@@ -24,18 +24,12 @@ def add_parser(sub):
 
 
 def _files_in(path: str) -> list[str]:
-    from recommender.audio_io import SOUNDFILE_EXTENSIONS
+    """The file itself, or the audio files in a folder as the library scanner finds them."""
+    from player.library.scanner import walk_audio
 
     if os.path.isfile(path):
         return [os.path.abspath(path)]
-    found = []
-    for root, dirs, files in os.walk(path):
-        dirs.sort()
-        for name in sorted(files):
-            ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-            if ext in SOUNDFILE_EXTENSIONS or ext in ("m4a", "mp4", "aac", "wma", "ape", "wv"):
-                found.append(os.path.abspath(os.path.join(root, name)))
-    return found
+    return [os.path.abspath(entry.path) for entry in walk_audio(path)]
 
 
 def _track_ids_for_paths(store, paths: list[str]) -> list[int]:

@@ -47,7 +47,7 @@ class ScanCancelled(Exception):
     pass
 
 
-def _walk(root: str) -> Iterator[os.DirEntry]:
+def walk_audio(root: str) -> Iterator[os.DirEntry]:
     """Audio files below ``root`` in a stable order.
 
     Follows symlinked folders (people link music in from other disks) but visits
@@ -136,7 +136,7 @@ class Scanner:
         if not os.path.isdir(root):
             log.warning("library folder %s is not available; its tracks are left as they are", root)
             return []
-        for entry in _walk(root):
+        for entry in walk_audio(root):
             if self._cancelled:
                 raise ScanCancelled()
             path = entry.path
