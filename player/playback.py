@@ -61,6 +61,7 @@ class Player:
         self._errors_in_row = 0
         self._filler = None
         self._filling = False
+        self._fill_lock = threading.Lock()  # guards _filling's check-and-set
         self._ran_out = False  # the last track ended with nothing queued after it
         self.keep_going = False
         self._closed = threading.Event()
@@ -369,28 +370,37 @@ class Player:
             self.engine.stop()
 
     def _maybe_fill(self) -> None:
-        if not self.keep_going or self._filler is None or self._filling or len(self._queue) >= FILL_BELOW:
+        if not self.keep_going or self._filler is None:
             return
-        if self._playing is None and not self._ran_out:
-            return  # stopped by the person: don't start guessing
-        self._filling = True
+        # Called from the player, engine-event and filler threads: check and set at once,
+        # under a small lock of its own so the GUI thread never waits on a slow command.
+        with self._fill_lock:
+            if self._filling or len(self._queue) >= FILL_BELOW:
+                return
+            if self._playing is None and not self._ran_out:
+                return  # stopped by the person: don't start guessing
+            self._filling = True
         threading.Thread(target=self._fill, name="queue-filler", daemon=True).start()
 
     def _fill(self) -> None:
+        entries: list[QueueEntry] = []
         try:
             entries = [QueueEntry(int(t), s, False) for t, s in self._filler(self)]
+            if entries:
+                self._queue.extend(entries)
         except Exception:
             log.exception("the queue filler failed")
-            entries = []
         finally:
-            self._filling = False
+            # Only now: a filler started before the extend would pick the same tracks again.
+            with self._fill_lock:
+                self._filling = False
         if not entries:
             return
-        self._queue.extend(entries)
-        if self._playing is None and self._ran_out and not self._closed.is_set():
-            entry = self._queue.pop_front()
-            if entry is not None:
-                self._start(entry, ended="skipped")
+        with self._lock:  # the playing/ran-out state may have changed while the filler ran
+            if self._playing is None and self._ran_out and not self._closed.is_set():
+                entry = self._queue.pop_front()
+                if entry is not None:
+                    self._start(entry, ended="skipped")
         self._queue_changed()
 
     def _progress_loop(self) -> None:

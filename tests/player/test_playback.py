@@ -355,3 +355,33 @@ def test_state_is_answered_while_a_command_holds_the_player_lock(store, tmp_path
     finally:
         release.set()
         t.join(5)
+
+
+def test_a_second_filler_never_sees_the_queue_before_the_first_one_extended_it(store, tmp_path, make_player):
+    # An engine event can ask for more just as a filler is adding its tracks; the second
+    # filler must not run then, or both pick the same recommendations.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 2.0) for i in range(6)])
+    calls = []
+
+    def filler(player):
+        calls.append(threading.current_thread().name)
+        taken = {e.track_id for e in player.queue} | {player.current_track_id}
+        return [(i, "radio") for i in ids if i not in taken][:2]
+
+    p = make_player(speed=1.0)
+    p.play_track(ids[0])
+    extend = p._queue.extend
+
+    def extend_while_an_event_asks_for_more(entries):
+        p._maybe_fill()  # what a gapless hand-over on the engine thread does at that moment
+        time.sleep(0.1)
+        extend(entries)
+
+    p._queue.extend = extend_while_an_event_asks_for_more
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    assert wait_for(lambda: len(p.queue) >= 4 and not p._filling)
+    time.sleep(0.3)
+    queued = [e.track_id for e in p.queue]
+    assert queued == ids[1:5]  # two fills of two (the queue is kept at 3 or more), no repeats
+    assert len(calls) == 2
