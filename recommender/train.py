@@ -13,7 +13,9 @@ their prior (ALS would otherwise set them to zero for lack of data).
 
 Held-out metrics come from the same run: models are fitted on the first 80 % of
 sessions (in time), measured on the rest, then updated (GRU) or refitted (WMF,
-AutoRec: seconds) on everything. Zero plays trains nothing (priors + audio);
+AutoRec: seconds) on everything. Each held-out session folds in its first half in
+play order and is scored on the rest; the held-out AutoRec's candidate columns come
+from its training sessions only. Zero plays trains nothing (priors + audio);
 one play trains WMF only.
 """
 
@@ -121,6 +123,15 @@ def _fit_wmf(counts: sp.csr_matrix, init: np.ndarray, *, iterations: int):
     return model
 
 
+def _most_played(counts: sp.csr_matrix) -> np.ndarray:
+    """Sorted columns played in ``counts``, at most AUTOREC_MAX_ITEMS (the most played)."""
+    col_counts = np.asarray(counts.sum(0)).ravel()
+    played = np.flatnonzero(col_counts > 0)
+    if len(played) > AUTOREC_MAX_ITEMS:
+        played = np.sort(played[np.argsort(-col_counts[played], kind="stable")[:AUTOREC_MAX_ITEMS]])
+    return played
+
+
 def _fit_autorec(counts: sp.csr_matrix, *, hidden: int = 128):
     from recommender.models.autorec import UAutoRec
 
@@ -130,18 +141,71 @@ def _fit_autorec(counts: sp.csr_matrix, *, hidden: int = 128):
     return UAutoRec(hidden=hidden, epochs=epochs, batch=64).fit(counts)
 
 
-def _fold_recall(score_fn, test: sp.csr_matrix, k: int = 20) -> float:
-    """Fold in the first half of each test session's items, recall@k on the other half."""
+def _play_order(rows: list[dict], sm) -> sp.csr_matrix:
+    """[shape=sm.plays.shape] 1 + position of each track's first play in its session (0 = none).
+
+    Rows and columns match ``sm`` (from :func:`recommender.data.session_matrix` over the
+    same ``rows``), so slicing it like the counts keeps play order for held-out splits.
+    """
+    srow = {str(sid): i for i, sid in enumerate(sm.session_ids)}
+    col = {int(t): j for j, t in enumerate(sm.item_ids)}
+    first: dict[tuple[int, int], int] = {}
+    seen = [0] * len(srow)
+    for p in sorted(rows, key=lambda p: float(p["started_at"])):        # as session_matrix
+        r, j = srow.get(str(p["session_id"])), col.get(int(p["track_id"]))
+        if r is None or j is None:
+            continue
+        seen[r] += 1
+        first.setdefault((r, j), seen[r])
+    if not first:
+        return sp.csr_matrix(sm.plays.shape, dtype=np.float32)
+    (r, c), v = zip(*first.keys()), list(first.values())
+    return sp.csr_matrix((np.asarray(v, np.float32), (r, c)), shape=sm.plays.shape)
+
+
+def _fold_recall(score_fn, test: sp.csr_matrix, k: int = 20, *, order: sp.csr_matrix | None = None,
+                 cols: np.ndarray | None = None, seed: int = 0) -> float:
+    """Fold in the first half of each test session, recall@k on the other half.
+
+    Parameters
+    ----------
+    score_fn : ``fn(csr row [shape=(1, m)]) -> scores [shape=(1, m)]``, m = len(cols) or n
+    test : sp.csr_matrix [shape=(s, n)] held-out sessions
+    order : sp.csr_matrix [shape=(s, n)] from :func:`_play_order`: "first half" is the
+        earliest plays; without it each session's items are shuffled (fixed ``seed``)
+    cols : the columns the model scores (a candidate subset); held-out items outside
+        them stay relevant and count as misses
+    """
+    rng = np.random.default_rng(seed)
+    n = test.shape[1]
+    to_sub = None
+    if cols is not None:
+        to_sub = np.full(n, -1, np.int64)
+        to_sub[cols] = np.arange(len(cols))
     recalls = []
     for u in range(test.shape[0]):
         items = test.indices[test.indptr[u]:test.indptr[u + 1]]
         if len(items) < 4:
             continue
-        half = items[: len(items) // 2]
-        row = sp.csr_matrix((np.ones(len(half), np.float32), (np.zeros(len(half)), half)), shape=(1, test.shape[1]))
-        s = np.asarray(score_fn(row), np.float64).ravel()
+        if order is not None:
+            orow = order.getrow(u)
+            when = dict(zip(orow.indices.tolist(), orow.data.tolist()))
+            items = items[np.argsort([when.get(int(i), np.inf) for i in items], kind="stable")]
+        else:
+            items = rng.permutation(items)
+        half, rest = items[: len(items) // 2], items[len(items) // 2:]
+        if to_sub is None:
+            fold, m = half, n
+        else:
+            fold, m = to_sub[half][to_sub[half] >= 0], len(cols)
+        row = sp.csr_matrix((np.ones(len(fold), np.float32), (np.zeros(len(fold)), fold)), shape=(1, m))
+        sub = np.asarray(score_fn(row), np.float64).ravel()
+        s = sub if to_sub is None else np.full(n, -np.inf)
+        if to_sub is not None:
+            s[cols] = sub
         s[half] = -np.inf
-        recalls.append(recall_at_k(top_k(s, k), items[len(items) // 2:].tolist(), k))
+        ranked = [r for r in top_k(s, k).tolist() if np.isfinite(s[r])]
+        recalls.append(recall_at_k(ranked, rest.tolist(), k))
     return float(np.mean(recalls)) if recalls else float("nan")
 
 
@@ -188,8 +252,10 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
     from recommender.data import session_matrix
 
     report("sessions", 0.05)
-    sm = session_matrix(_play_rows(cat), item_ids=cat.track_ids)
+    play_rows = _play_rows(cat)
+    sm = session_matrix(play_rows, item_ids=cat.track_ids)
     counts = sm.plays.tocsr()
+    order = _play_order(play_rows, sm)      # held-out sessions split in play order
     sessions = counts[:-1]
     n_sess = sessions.shape[0]
     init = np.asarray(prior if prior is not None else cat.factors, np.float32)
@@ -206,9 +272,11 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         if counts.nnz:
             if split < n_sess:
                 held = _fit_wmf(sessions[:split], init, iterations=8)
-                metrics["wmf_recall@20"] = _fold_recall(held.score, sessions[split:])
+                held_order = order[split:n_sess]
+                metrics["wmf_recall@20"] = _fold_recall(held.score, sessions[split:], order=held_order)
                 pop = np.asarray(sessions[:split].sum(0), np.float64)
-                metrics["popularity_recall@20"] = _fold_recall(lambda row: pop, sessions[split:])
+                metrics["popularity_recall@20"] = _fold_recall(lambda row: pop, sessions[split:],
+                                                               order=held_order)
             wmf = _fit_wmf(counts, init, iterations=8)
             wmf.save(tmp / "wmf.npz")
             person = wmf.fold_in(counts[-1])[0]
@@ -216,10 +284,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
             trained.append("wmf")
         # AutoRec is dense over its columns: bounded to the most played tracks and the
         # latest sessions, so a 100k-play history trains in minutes, not hours.
-        col_counts = np.asarray(counts.sum(0)).ravel()
-        played = np.flatnonzero(col_counts > 0)
-        if len(played) > AUTOREC_MAX_ITEMS:
-            played = np.sort(played[np.argsort(-col_counts[played], kind="stable")[:AUTOREC_MAX_ITEMS]])
+        played = _most_played(counts)
         ar_rows = np.r_[np.arange(max(0, n_sess - AUTOREC_MAX_SESSIONS), n_sess), n_sess]
         n_ar = len(ar_rows) - 1
         ar_split = int(n_ar * 0.8) if n_ar >= 5 else n_ar
@@ -227,10 +292,18 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         if n_ar >= 2 and len(played) >= 2:
             sub = counts[ar_rows][:, played]
             if ar_split < n_ar:
-                held = _fit_autorec(sub[:ar_split])
-                metrics["autorec_recall@20"] = _fold_recall(held.score, sub[ar_split:n_ar])
-                pop = np.asarray(sub[:ar_split].sum(0), np.float64)
-                metrics["autorec_popularity_recall@20"] = _fold_recall(lambda row: pop, sub[ar_split:n_ar])
+                # The held-out model's columns come from its training sessions only: columns
+                # chosen over all sessions would tell it which tracks the held-out ones play.
+                train_rows, test_rows = ar_rows[:ar_split], ar_rows[ar_split:n_ar]
+                cand = _most_played(counts[train_rows])
+                if len(cand) >= 2:
+                    train_sub = counts[train_rows][:, cand]
+                    test, held_order = counts[test_rows], order[test_rows]
+                    held = _fit_autorec(train_sub)
+                    metrics["autorec_recall@20"] = _fold_recall(held.score, test, order=held_order, cols=cand)
+                    pop = np.asarray(train_sub.sum(0), np.float64)
+                    metrics["autorec_popularity_recall@20"] = _fold_recall(
+                        lambda row: pop, test, order=held_order, cols=cand)
             ar = _fit_autorec(sub)
             ar.save(tmp / "autorec.npz")
             person_scores = ar.score(sub[-1])[0]
