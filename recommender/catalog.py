@@ -16,10 +16,8 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.data import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
 from recommender.normalize import normalize_name
-
-# A play shorter than this (or than half the track) that was skipped is an early skip.
-EARLY_SKIP_S = 30.0
 
 
 class CatalogError(ValueError):
@@ -69,14 +67,17 @@ class PlayLog:
     def feedback(self) -> np.ndarray:
         """Per play: +1 listened, -1 early skip, 0 no signal (errors, still playing, tiny stops).
 
+        The early-skip rule is :func:`recommender.data.play_weight`'s (same constants):
+        a play is listened to when it is finished, or stopped/skipped after
+        ``EARLY_SKIP_MS`` and ``EARLY_SKIP_FRACTION`` of the track.
+
         Returns
         -------
         np.ndarray [shape=(n_plays,)] float32
         """
-        heard_s = self.ms_heard / 1000.0
         frac = np.where(self.track_ms > 0, self.ms_heard / np.maximum(self.track_ms, 1), 1.0)
         ended = self.ended.astype(str)
-        early = (heard_s < EARLY_SKIP_S) | (frac < 0.5)
+        early = (self.ms_heard < EARLY_SKIP_MS) | (frac < EARLY_SKIP_FRACTION)
         out = np.zeros(len(self), np.float32)
         out[ended == "finished"] = 1.0
         listened = np.isin(ended, ("skipped", "stopped")) & ~early

@@ -221,3 +221,24 @@ def test_broken_session_model_is_logged_and_disabled(caplog):
     assert models.session is None             # disabled after the first failure
     failures = [r for r in caplog.records if r.name == "recommender.rank" and r.exc_info]
     assert failures and "shape mismatch" in str(failures[0].exc_info[1])
+
+
+def test_feedback_follows_play_weight_early_skip_rule():
+    from recommender.data import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, play_weight
+
+    cases = []
+    for track_ms in (0.0, 40_000.0, 2 * EARLY_SKIP_MS, 200_000.0):
+        for ms in (0.0, EARLY_SKIP_MS - 1, EARLY_SKIP_MS, EARLY_SKIP_FRACTION * track_ms - 1,
+                   EARLY_SKIP_FRACTION * track_ms, track_ms, 45_000.0):
+            for ended in ("finished", "skipped", "stopped", "error", "playing"):
+                cases.append((max(ms, 0.0), track_ms, ended))
+    n = len(cases)
+    log = PlayLog(np.arange(n, dtype=np.int64), np.zeros(n, np.int64), np.arange(n, dtype=np.float64),
+                  np.array([c[0] for c in cases]), np.array([c[1] for c in cases]),
+                  np.array([c[2] for c in cases], dtype=object))
+    expected = []
+    for ms, track_ms, ended in cases:
+        r, early = play_weight(ms, track_ms or None, ended)
+        expected.append(1.0 if r > 0 else -1.0 if early else 0.0)
+    assert log.feedback().tolist() == expected
+    assert {-1.0, 0.0, 1.0} <= set(expected)
