@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from typing import Callable
@@ -120,6 +121,10 @@ class AnalysisJob:
         self._cancel = threading.Event()
         self._running = threading.Event()
         self._running.set()
+        self._pool: ProcessPoolExecutor | None = None
+
+    #: what decodes one path (a picklable module-level function: it runs in the workers)
+    decode = staticmethod(decode_for_analysis)
 
     # -- control (any thread) ---------------------------------------
     def cancel(self) -> None:
@@ -144,11 +149,9 @@ class AnalysisJob:
         genres = {row["path"]: (row["id"], row["genre"]) for row in todo}
         paths_left = [row["path"] for row in todo]
         batch: list[dict] = []
-        pool = None
-        if self.workers > 0 and paths_left:
-            pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_worker_init)
+        self._pool = self._new_pool() if self.workers > 0 and paths_left else None
         try:
-            for decoded in self._decoded(paths_left, pool):
+            for decoded in self._decoded(paths_left):
                 if self._cancel.is_set():
                     result.cancelled = True
                     break
@@ -171,32 +174,69 @@ class AnalysisJob:
                 self._report(result, None)
             result.cancelled = result.cancelled or self._cancel.is_set()
         finally:
-            if pool is not None:
-                pool.shutdown(wait=True, cancel_futures=True)
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
         result.seconds = time.perf_counter() - start
         return result
 
-    def _decoded(self, paths: list[str], pool):
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_worker_init)
+
+    def _decoded(self, paths: list[str]):
         """Decoded tracks in library order, with at most ~2 per worker decoded ahead."""
-        if pool is None:
+        if self._pool is None:
             for path in paths:
                 self._running.wait()
-                yield decode_for_analysis(path)
+                yield self.decode(path)
             return
         ahead = max(2 * self.workers, self.batch_tracks)
-        pending = []
+        pending: list[tuple[str, object]] = []
         for path in paths:
             while len(pending) >= ahead:
-                yield pending.pop(0).result()
+                yield from self._take(pending)
             self._running.wait()
             if self._cancel.is_set():
                 break
-            pending.append(pool.submit(decode_for_analysis, path))
-        for future in pending:
+            pending.append((path, self._pool.submit(self.decode, path)))
+        while pending:
             if self._cancel.is_set():
-                future.cancel()
-            else:
-                yield future.result()
+                for _, future in pending:
+                    future.cancel()
+                return
+            yield from self._take(pending)
+
+    def _take(self, pending: list):
+        """The oldest pending decode; after a worker crash, the in-flight tracks one by one."""
+        path, future = pending.pop(0)
+        try:
+            yield future.result()
+            return
+        except BrokenProcessPool:
+            pass
+        # A worker process died (a decoder crashing in native code): the pool is
+        # unusable and every unfinished decode failed with it. Decode those again,
+        # each alone in a fresh pool, so only the file that crashes it gets the error
+        # (stored, so the next start does not retry it forever).
+        in_flight = [(path, future), *pending]
+        pending.clear()
+        self._replace_pool()
+        for path, future in in_flight:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                yield future.result()  # finished before the crash
+                continue
+            if self._cancel.is_set():
+                return
+            try:
+                yield self._pool.submit(self.decode, path).result()
+            except BrokenProcessPool:
+                log.warning("analysis: the decoder crashed on %s", path)
+                self._replace_pool()
+                yield {"path": path, "error": "decoder crashed"}
+
+    def _replace_pool(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._pool = self._new_pool()
 
     def _process_safely(self, batch: list[dict], genres: dict, result: AnalysisResult) -> None:
         """A batch that fails is retried track by track; a track that still fails gets its error."""

@@ -163,3 +163,30 @@ def test_non_finite_samples_are_cleaned(store, tmp_path):
     assert result.analysed == 1
     feats = store.features()
     assert np.all(np.isfinite(feats.tags)) and np.all(np.isfinite(feats.embedding))
+
+
+def crash_on_drums1(path):
+    """Runs in a worker process: dies like a decoder crashing in native code on one file."""
+    import os
+
+    from player.analysis import decode_for_analysis
+
+    if path.endswith("drums1.flac"):
+        os._exit(134)
+    return decode_for_analysis(path)
+
+
+class CrashingDecoder(AnalysisJob):
+    decode = staticmethod(crash_on_drums1)
+
+
+@pytest.mark.slow
+def test_a_crashed_decoder_process_is_an_error_for_its_file_only(store, library):
+    result = CrashingDecoder(store, workers=2, batch_tracks=2).run()
+    assert (result.analysed, result.errors) == (4, 2)
+    crashed = dict(result.error_paths)
+    assert [p for p, e in crashed.items() if e == "decoder crashed"] == [str(library / "drums1.flac")]
+    errors = {r["path"].rsplit("/", 1)[-1]: r["error"] for r in store.feature_errors(result.model_version)}
+    assert errors.keys() == {"drums1.flac", "broken.wav"} and errors["drums1.flac"] == "decoder crashed"
+    again = CrashingDecoder(store, workers=2).run()  # stored: not retried on the next start
+    assert (again.total, again.analysed, again.errors) == (0, 0, 0)
