@@ -87,6 +87,9 @@ class Decoder:
                 self._sf.close()
                 self._sf = None
         except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+            if self._sf is not None:  # opened, then the whole-file MP3 read failed: don't leak it
+                self._sf.close()
+                self._sf = None
             ext = Path(self.path).suffix.lower().lstrip(".")
             if ext in audio_io.SOUNDFILE_EXTENSIONS:
                 raise DecodeError(f"cannot decode {Path(self.path).name}: {exc}") from exc

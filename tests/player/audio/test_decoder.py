@@ -71,3 +71,21 @@ def test_bad_output_format_is_rejected(tmp_path):
     path = write_track(tmp_path, "t", fmt="wav", seconds=0.1)
     with pytest.raises(ValueError):
         Decoder(str(path), out_rate=0)
+
+
+def test_a_failing_whole_file_mp3_read_closes_the_file(tmp_path, monkeypatch):
+    path = write_track(tmp_path, "t", fmt="mp3", seconds=0.3)
+    opened = []
+
+    class FailingRead(sf.SoundFile):  # the real file, opened for real; only the read fails
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+        def read(self, *args, **kwargs):
+            raise RuntimeError("mpg123: decoding error")
+
+    monkeypatch.setattr(sf, "SoundFile", FailingRead)
+    with pytest.raises(DecodeError, match="cannot decode t.mp3"):
+        Decoder(str(path), out_rate=44100)
+    assert len(opened) == 1 and opened[0].closed
