@@ -115,6 +115,24 @@ class Player:
         self._queue.remove(index)
         self._queue_changed()
 
+    def play_queue_entry(self, entry: QueueEntry) -> bool:
+        """Play queued ``entry`` now (the entries before it stay queued).
+
+        False, and nothing changes, when it is no longer queued (it was played or removed).
+        """
+        if not self._queue.discard(entry):
+            return False
+        self._start(entry, ended="skipped")
+        self._emit("queue_changed")
+        return True
+
+    def remove_queue_entries(self, entries) -> int:
+        """Remove these queued entries (by identity, wherever they are now); how many were."""
+        removed = sum(self._queue.discard(e) for e in entries)
+        if removed:
+            self._queue_changed()
+        return removed
+
     def move_in_queue(self, src_index: int, dst_index: int) -> None:
         self._queue.move(src_index, dst_index)
         self._queue_changed()

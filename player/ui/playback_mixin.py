@@ -33,6 +33,7 @@ class PlaybackMixin:
         self._owns_player = False
         self.station = None
         self.reasons: dict[int, str] = {}
+        self._up_next_shown: list = []  # the QueueEntry objects in the Up next rows
         self._cover_task = None
         self._position_timer = QTimer(self, interval=POSITION_MS)
         self._position_timer.timeout.connect(self._tick)
@@ -170,20 +171,22 @@ class PlaybackMixin:
     def play_next(self, ids: list[int]) -> None:
         self._command(lambda p: p.insert_next(list(ids), source="queue"))
 
-    def _play_queue_index(self, index: int) -> None:
-        def jump(p):       # play it now; the entries before it stay queued
-            if index:
-                p.move_in_queue(index, 0)
-            p.next()
+    # The panel's rows are indexes into the queue as last shown; the player's queue can
+    # shift before a command runs (a gapless hand-over, a filler adding tracks), so the
+    # entries shown are sent, never their indexes.
+    def _shown_entries(self, indexes) -> list:
+        shown = self._up_next_shown
+        return [shown[i] for i in indexes if 0 <= i < len(shown)]
 
-        self._command(jump)
+    def _play_queue_index(self, index: int) -> None:
+        entries = self._shown_entries([index])
+        if entries:  # play it now; the entries before it stay queued
+            self._command(lambda p: p.play_queue_entry(entries[0]))
 
     def _remove_queue_indexes(self, indexes: list[int]) -> None:
-        def remove(p):
-            for i in sorted(indexes, reverse=True):
-                p.remove_from_queue(i)
-
-        self._command(remove)
+        entries = self._shown_entries(indexes)
+        if entries:
+            self._command(lambda p: p.remove_queue_entries(entries))
 
     def _set_keep_going(self, on: bool) -> None:
         if self.player is None:
@@ -266,7 +269,8 @@ class PlaybackMixin:
         if self.player is None:
             return
         entries = []
-        for e in self.player.queue:
+        self._up_next_shown = queue = self.player.queue
+        for e in queue:
             title, artist, _album, _path = self._info(e.track_id)
             entries.append((e.track_id, title, artist, e.source, self.reasons.get(e.track_id, "")))
         self.up_next.set_entries(entries)

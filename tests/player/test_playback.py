@@ -385,3 +385,18 @@ def test_a_second_filler_never_sees_the_queue_before_the_first_one_extended_it(s
     queued = [e.track_id for e in p.queue]
     assert queued == ids[1:5]  # two fills of two (the queue is kept at 3 or more), no repeats
     assert len(calls) == 2
+
+
+def test_queue_entries_are_played_and_removed_by_identity_after_the_queue_shifted(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 3.0) for i in range(6)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids)
+    shown = p.queue  # what the GUI shows: ids[1:]
+    p.next()  # a hand-over shifts the queue before the GUI's command arrives
+    assert [e.track_id for e in p.queue] == ids[2:]
+    assert p.remove_queue_entries([shown[2], shown[0]]) == 1  # shown[0] already left the queue
+    assert [e.track_id for e in p.queue] == [ids[2], ids[4], ids[5]]
+    assert p.play_queue_entry(shown[3])
+    assert p.current_track_id == ids[4]
+    assert [e.track_id for e in p.queue] == [ids[2], ids[5]]  # the one before it stays queued
+    assert not p.play_queue_entry(shown[3]) and p.current_track_id == ids[4]

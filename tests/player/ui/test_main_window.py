@@ -188,3 +188,19 @@ def test_skips_inside_a_station_are_remembered_and_seek_moves(qtbot, scanned, ma
     qtbot.waitUntil(lambda: window.station is not None and window.station.skipped == [seed], timeout=5000)
     window.play_ids([seed], 0, "library")           # playing from the library ends the station
     assert window.station is None
+
+
+def test_up_next_rows_act_on_the_entries_shown_even_if_the_queue_shifted(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(5)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    window.player._queue.pop_front()  # taken by a hand-over whose queue_changed has not arrived yet
+    view = window.up_next.list
+    view.itemActivated.emit(view.item(2))
+    qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=5000)
+    assert window.player.current_track_id == ids[2]  # the row clicked, not the one now at index 2
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[1], ids[3], ids[4]], timeout=5000)
+    view.setCurrentRow(1)
+    qtbot.keyClick(window.up_next, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[1], ids[4]], timeout=5000)
