@@ -278,7 +278,7 @@ class Player:
         return Source(row["path"], gain=gain, token=entry, duration_hint=row["duration"])
 
     def _end_current(self, ended: str, error: str | None = None) -> None:
-        playing, self._playing = self._playing, None
+        playing = self._playing
         if playing is None:
             return
         heard = int(playing.source.heard_s * 1000)
@@ -287,6 +287,9 @@ class Player:
                 self.store.end_play(playing.play_id, ended, heard, error=error)
             except sqlite3.Error:  # a locked or broken database must not stop the music
                 log.exception("could not record the end of play %s", playing.play_id)
+        # Cleared after the row is closed: state and current_track_id read _playing
+        # without the lock, and whoever sees "stopped" must find the play ended.
+        self._playing = None
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended)
 
     def _begin(self, entry: QueueEntry, source: Source) -> None:
