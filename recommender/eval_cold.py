@@ -76,6 +76,9 @@ def cold_artist_eval(*, cold_frac: float = 0.1, seed: int = 2, wmf_params: dict 
 
     # ridge lambda picked on held-out warm artists (factor regression error)
     wt = np.flatnonzero(tags[warm].sum(1) > 0)
+    if len(wt) < 10 or len(cold) == 0:
+        raise ValueError(f"too few tagged artists for a cold-start evaluation ({len(wt)} warm, "
+                         f"{len(cold)} cold) with the train users' tags")
     perm = np.random.default_rng(seed + 1).permutation(wt)
     n_val = len(perm) // 10
     val_i, fit_i = perm[:n_val], perm[n_val:]

@@ -37,7 +37,8 @@ def write_synthetic_data(root, n_users=80, seed=0):
     (het / "tags.dat").write_bytes("tagID\ttagValue\r\n1\trock\r\n2\tjazz\r\n".encode("latin-1"))
     tagged = ["userID\tartistID\ttagID\tday\tmonth\tyear"]
     for a in range(12):
-        tagged += [f"1\t{a + 1}\t{1 if a < 6 else 2}\t1\t1\t2009"] * 3
+        # three users per tag, so an evaluation that keeps only train users' tags has some
+        tagged += [f"{u}\t{a + 1}\t{1 if a < 6 else 2}\t1\t1\t2009" for u in (1, 2, 3)]
     (het / "user_taggedartists.dat").write_text("\n".join(tagged) + "\n", encoding="utf-8")
     (msd / "taste_profile_head.txt").write_text("\n".join(head) + "\n", encoding="utf-8")
     (msd / "taste_profile_sample_with_songs.csv").write_text("\n".join(csv_rows) + "\n", encoding="utf-8")
