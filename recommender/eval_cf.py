@@ -70,19 +70,23 @@ def fold_split(x: sp.csr_matrix, *, frac: float = 0.8, seed: int = 1) -> HeldOut
     return HeldOut(fold, target)
 
 
+def user_split(n_users: int, *, heldout_frac: float = 0.15, seed: int = 0):
+    """``(validation, test, train)`` user rows, each sorted: the users of every evaluation here."""
+    users = np.random.default_rng(seed).permutation(n_users)
+    n_h = max(1, int(round(heldout_frac * len(users))))
+    return np.sort(users[:n_h]), np.sort(users[n_h:2 * n_h]), np.sort(users[2 * n_h:])
+
+
 def strong_split(counts: sp.csr_matrix, *, heldout_frac: float = 0.15, seed: int = 0,
                  fold_frac: float = 0.8) -> Split:
     """Users split into train / validation / test (see the module docstring)."""
-    rng = np.random.default_rng(seed)
-    users = rng.permutation(counts.shape[0])
-    n_h = max(1, int(round(heldout_frac * len(users))))
-    val_u, test_u, train_u = users[:n_h], users[n_h:2 * n_h], users[2 * n_h:]
-    train = counts[np.sort(train_u)]
+    val_u, test_u, train_u = user_split(counts.shape[0], heldout_frac=heldout_frac, seed=seed)
+    train = counts[train_u]
     items = np.flatnonzero(np.diff(train.tocsc().indptr) > 0)
     train = sp.csr_matrix(train[:, items], dtype=np.float32)
 
     def held(u):
-        h = sp.csr_matrix(counts[np.sort(u)][:, items], dtype=np.float32)
+        h = sp.csr_matrix(counts[u][:, items], dtype=np.float32)
         h = h[np.diff(h.indptr) >= 2]  # need one to fold in and one to predict
         return fold_split(h, frac=fold_frac, seed=seed + 1)
 

@@ -45,15 +45,14 @@ def cold_artist_eval(*, cold_frac: float = 0.1, seed: int = 2, wmf_params: dict 
                      root=None, log=print) -> dict:
     """Run the protocol above; returns ``{"rows": [...], "n_cold": .., "n_users": .., ...}``."""
     from recommender import data
+    from recommender.eval_cf import user_split
     from recommender.models.content_to_cf import TagToFactor, tag_features, vocabulary_tag_matrix
     from recommender.models.priors import VOCABULARY
     from recommender.models.wmf import WMF
 
     ds = data.load_hetrec(root).filtered()
     x = ds.counts
-    users = np.random.default_rng(0).permutation(x.shape[0])
-    n_h = int(round(0.15 * len(users)))
-    test_u, train_u = np.sort(users[n_h:2 * n_h]), np.sort(users[2 * n_h:])
+    _, test_u, train_u = user_split(x.shape[0])     # the users of the main table
     # Artist content = tags from the train users only (the test users' own tags on the
     # artists they listen to would leak their answers into the cold artists' content).
     tags = vocabulary_tag_matrix(ds.item_ids, *data.load_hetrec_tags(root, users=ds.user_ids[train_u]),
