@@ -44,6 +44,18 @@ def test_port_reproduces_the_tensorflow_graph(tagger, ref):
     assert tuple(ref["labels"]) == MSD_LABELS
 
 
+def test_batch_size_does_not_change_the_answer(ref):
+    """CPU default is 2 patches per call (cache-sized); one big call must give the same numbers."""
+    small, big = Tagger(device=CPU), Tagger(device=CPU, batch_patches=64)
+    assert small.batch_patches == 2
+    patches = torch.from_numpy(ref["patches"])
+    p_small, e_small = small.predict_patches(patches)
+    p_big, e_big = big.predict_patches(patches)
+    np.testing.assert_allclose(p_small.numpy(), p_big.numpy(), atol=1e-6)
+    np.testing.assert_allclose(e_small.numpy(), e_big.numpy(), atol=1e-5)
+    np.testing.assert_allclose(p_small.numpy(), ref["taggram"], atol=1e-4)
+
+
 def test_front_end_reproduces_musicnns_patches(ref):
     mels = tagger_logmel([ref["audio_drums"], ref["audio_chord"]], device=CPU)
     for i, mel in enumerate(mels):
