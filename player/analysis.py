@@ -7,9 +7,9 @@ tracks are skipped; a file that cannot be decoded gets its error stored and is s
 after. Cancellable and pausable from another thread (the app pauses it while music plays on
 a slow machine); progress goes to a callback.
 
-Settings: ``analysis.use_gpu`` (bool, default True; ``SEGUE_DEVICE`` overrides) and
+Settings: ``analysis.use_gpu`` (bool, default True; ``SEGUE_DEVICE`` overrides),
 ``analysis.max_patches`` (int or None; default 16 evenly spaced 3 s patches on the CPU,
-every patch on a GPU).
+every patch on a GPU) and ``analysis.while_playing`` (see :meth:`AnalysisJob.yields_to_playback`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 CPU_MAX_PATCHES = 16
+WHILE_PLAYING_SETTING = "analysis.while_playing"
+WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
+#: "auto" pauses while music plays on a machine with no GPU and at most this many cores
+SLOW_MACHINE_CORES = 4
 
 
 @dataclass
@@ -115,6 +119,9 @@ class AnalysisJob:
         # A GPU wants big batches; on a CPU small ones let decoding overlap the CNN.
         self.batch_tracks = batch_tracks or (8 if on_gpu else 2)
         self.retry_errors = retry_errors
+        mode = store.get_setting(WHILE_PLAYING_SETTING, "auto")
+        self.while_playing = mode if mode in WHILE_PLAYING_CHOICES else "auto"
+        self.cores = cores
         self.progress = progress
         self._cancel = threading.Event()
         self._running = threading.Event()
@@ -138,6 +145,17 @@ class AnalysisJob:
     @property
     def paused(self) -> bool:
         return not self._running.is_set()
+
+    def yields_to_playback(self, *, underran: bool = False) -> bool:
+        """Whether this job should pause while music plays (``analysis.while_playing``).
+
+        ``"pause"``: always; ``"run"``: never; ``"auto"`` (default): on a slow machine --
+        the CNN on the CPU with at most :data:`SLOW_MACHINE_CORES` cores, where it takes
+        every core -- or once the output underran while this job was running.
+        """
+        if self.while_playing != "auto":
+            return self.while_playing == "pause"
+        return underran or (self.device.type == "cpu" and self.cores <= SLOW_MACHINE_CORES)
 
     # -- the pass -----------------------------------------------------
     def run(self) -> AnalysisResult:

@@ -6,7 +6,7 @@ service swaps the new models in). :meth:`Trainer.maybe_train` decides whether a
 run is due and hands it to ``submit`` — in the app
 ``lambda fn: run_task(fn, pool=training_pool())`` (a single-thread pool), else a
 daemon thread — so it never blocks the caller. The training thread lowers its own
-CPU priority (Linux: per-thread nice 19) so playback and the window stay smooth.
+CPU priority (:mod:`player.priority`; Linux: per-thread nice 19) so playback and the window stay smooth.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from player import paths
+from player.priority import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class Trainer:
 
     # -- running --------------------------------------------------------------
     def _background_run(self, *args):
-        _lower_thread_priority()
+        lower_thread_priority()
         return self.train_now()
 
     def train_now(self, progress: Callable[[str, float], None] | None = None):
@@ -161,12 +162,3 @@ class Trainer:
         t = threading.Thread(target=run, name="segue-trainer", daemon=True)
         t.start()
         return t
-
-
-def _lower_thread_priority() -> None:
-    """Nice 19 for the calling thread only (Linux); elsewhere nothing."""
-    try:
-        if hasattr(os, "setpriority") and hasattr(threading, "get_native_id") and os.uname().sysname == "Linux":
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    except (OSError, AttributeError):
-        pass

@@ -3,8 +3,10 @@
 Nothing here runs at start-up: :meth:`Intelligence.start` builds the
 :class:`player.recommender_service.RecommenderService` on a worker after the window
 shows (its imports take about a second), then swaps it in for the plain library
-provider. Audio analysis (torch) runs on the training pool after scans, and the
-trainer's progress shows in the status bar.
+provider. Audio analysis (torch) runs on the training pool after scans, at the
+lowest CPU priority, and steps aside while music plays where the machine is slow
+(:meth:`player.analysis.AnalysisJob.yields_to_playback`); the trainer's progress
+shows in the status bar.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from player.workers import run_task, training_pool
 
 log = logging.getLogger(__name__)
 IDLE_CHECK_MS = 60_000
+PLAYBACK_CHECK_MS = 500   # how soon analysis steps aside when music starts (plus one batch, ~1 s)
 
 
 class Intelligence(QObject):
@@ -42,6 +45,10 @@ class Intelligence(QObject):
         self._train_request.connect(self._run_training)
         self._idle_timer = QTimer(self, interval=IDLE_CHECK_MS)
         self._idle_timer.timeout.connect(self._idle_check)
+        self._playback_timer = QTimer(self, interval=PLAYBACK_CHECK_MS)
+        self._playback_timer.timeout.connect(self._yield_to_playback)
+        self._underran = False          # the output ran dry while analysis ran (this session)
+        self._underruns_seen: int | None = None
         self.learned = QLabel()
         window.statusBar().addPermanentWidget(self.learned)
 
@@ -103,15 +110,57 @@ class Intelligence(QObject):
 
         def work(report):
             from player.analysis import AnalysisJob
+            from player.priority import lower_thread_priority
 
-            self._job = job = AnalysisJob(store, progress=lambda p: report((p.done, p.total, p.errors)))
+            lower_thread_priority()     # first: torch's OpenMP workers inherit it
+            job = AnalysisJob(store, progress=lambda p: report((p.done, p.total, p.errors)))
+            self._job = job
             return job.run()
 
         self.window.tasks.start("analyse", "Analysing")
         self._analysis = run_task(work, self._analysed, pool=training_pool(), name="analysis",
-                                  progress=lambda v: self.window.tasks.update("analyse", v[0], v[1], "Analysing"))
+                                  progress=lambda v: self.window.tasks.update("analyse", v[0], v[1],
+                                                                              self._analysis_text()))
+        self._underruns_seen = None
+        self._playback_timer.start()
+
+    def _analysis_text(self) -> str:
+        job = self._job
+        return "Analysis paused while music plays" if job is not None and job.paused else "Analysing"
+
+    def _yield_to_playback(self) -> None:
+        """Pause the analysis while music plays where it would compete with it; resume after."""
+        job, player = self._job, self.window.player
+        if job is None or player is None:
+            return
+        from player.audio.base import PlaybackState
+
+        playing = player.state == PlaybackState.PLAYING
+        underruns = player.engine.underruns
+        if playing and not job.paused and self._underruns_seen is not None and underruns > self._underruns_seen:
+            if not self._underran:
+                log.warning("audio underran while analysing; analysis now pauses while music plays")
+            self._underran = True
+        self._underruns_seen = underruns
+        pause = playing and job.yields_to_playback(underran=self._underran)
+        if pause != job.paused:
+            if pause:
+                job.pause()
+            else:
+                job.resume()
+            self.window.tasks.update("analyse", *self.window.tasks.progress("analyse"), self._analysis_text())
+
+    def apply_settings(self, values: dict) -> None:
+        """New settings from the dialog: the running job follows ``analysis.while_playing`` at once."""
+        from player.analysis import WHILE_PLAYING_SETTING
+
+        job = self._job
+        if job is not None and values.get(WHILE_PLAYING_SETTING) is not None:
+            job.while_playing = values[WHILE_PLAYING_SETTING]
+            self._yield_to_playback()
 
     def _analysed(self, result, error) -> None:
+        self._playback_timer.stop()
         self._analysis = None
         self._job = None
         self.window.tasks.finish("analyse")
@@ -172,6 +221,7 @@ class Intelligence(QObject):
 
     def shutdown(self) -> None:
         self._idle_timer.stop()
+        self._playback_timer.stop()
         if self._job is not None:
             self._job.cancel()
         if self._analysis is not None:

@@ -105,6 +105,8 @@ class LibraryTasksMixin:
                 QMessageBox.warning(self, "Settings", f"Could not save the settings: {error}")
                 return
             self.apply_settings(values)
+            if self.intelligence is not None:
+                self.intelligence.apply_settings(values)
             if result or before - after:
                 self.scan(result or None)
             self.settings_saved.emit()

@@ -22,9 +22,13 @@ KEY_DEVICE = DEVICE_SETTING            # None: the system default output
 KEY_REPLAYGAIN = RG_SETTING             # "track" | "album" | "off"
 KEY_CROSSFADE = CROSSFADE_SETTING       # seconds, 0 = gapless
 KEY_USE_GPU = "analysis.use_gpu"        # bool (player/analysis.py; SEGUE_DEVICE overrides)
-DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_CROSSFADE: 0.0, KEY_USE_GPU: True}
+KEY_WHILE_PLAYING = "analysis.while_playing"   # "auto" | "pause" | "run" (player/analysis.py)
+DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_CROSSFADE: 0.0, KEY_USE_GPU: True,
+            KEY_WHILE_PLAYING: "auto"}
 REPLAYGAIN_CHOICES = [("track", "Track (every song equally loud)"), ("album", "Album (keep album dynamics)"),
                       ("off", "Off")]
+WHILE_PLAYING_CHOICES = [("auto", "Pause on a slow machine or if the sound stutters"),
+                         ("pause", "Always pause"), ("run", "Keep going")]
 
 
 def list_output_devices() -> list[str]:
@@ -64,6 +68,10 @@ class SettingsDialog(QDialog):
         self.crossfade.setValue(float(values[KEY_CROSSFADE] or 0.0))
         self.gpu = QCheckBox("Use the GPU for audio analysis when one is available")
         self.gpu.setChecked(bool(values[KEY_USE_GPU]))
+        self.while_playing = QComboBox()
+        for key, label in WHILE_PLAYING_CHOICES:
+            self.while_playing.addItem(label, key)
+        self.while_playing.setCurrentIndex(max(0, self.while_playing.findData(values[KEY_WHILE_PLAYING])))
         self.forget_btn = QPushButton("Forget my listening history…")
 
         folders_box = QGroupBox("Music folders")
@@ -73,6 +81,7 @@ class SettingsDialog(QDialog):
         form.addRow("ReplayGain:", self.replaygain)
         form.addRow("Crossfade:", self.crossfade)
         form.addRow("", self.gpu)
+        form.addRow("Analysis while music plays:", self.while_playing)
         privacy = QGroupBox("Privacy")
         pv = QVBoxLayout(privacy)
         note = QLabel("Deletes every play, session and model trained on them. Your music and "
@@ -127,4 +136,5 @@ class SettingsDialog(QDialog):
             KEY_REPLAYGAIN: self.replaygain.currentData(),
             KEY_CROSSFADE: float(self.crossfade.value()),
             KEY_USE_GPU: self.gpu.isChecked(),
+            KEY_WHILE_PLAYING: self.while_playing.currentData(),
         }

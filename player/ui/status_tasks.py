@@ -35,6 +35,11 @@ class TaskStatus(QWidget):
         self._tasks.pop(key, None)
         self._show()
 
+    def progress(self, key: str) -> tuple[int, int | None]:
+        """(done, total) of a running task; (0, None) for one not running."""
+        _text, done, total = self._tasks.get(key, ("", 0, None))
+        return done, total
+
     def running(self) -> list[str]:
         return list(self._tasks)
 

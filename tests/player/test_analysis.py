@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import threading
 import time
 
@@ -115,6 +117,63 @@ def test_cancel_keeps_finished_batches_and_pause_waits(store, library):
     job.resume()
     thread.join(60)
     assert out["r"].analysed + first == 5 and out["r"].errors + result.errors == 1
+
+
+def test_when_analysis_steps_aside_for_playback(store, library):
+    from player.analysis import SLOW_MACHINE_CORES, WHILE_PLAYING_SETTING
+    from player.ui.settings_dialog import KEY_WHILE_PLAYING
+
+    assert KEY_WHILE_PLAYING == WHILE_PLAYING_SETTING   # the dialog writes what the job reads
+    job = AnalysisJob(store, workers=0, device="cpu")
+    assert job.while_playing == "auto"
+    job.cores = SLOW_MACHINE_CORES           # CPU only, few cores: the CNN would take them all
+    assert job.yields_to_playback()
+    job.cores = 4 * SLOW_MACHINE_CORES       # many cores: keeps going, niced ...
+    assert not job.yields_to_playback()
+    assert job.yields_to_playback(underran=True)   # ... until the sound stutters
+    store.set_setting(WHILE_PLAYING_SETTING, "run")
+    assert not AnalysisJob(store, workers=0, device="cpu").yields_to_playback(underran=True)
+    store.set_setting(WHILE_PLAYING_SETTING, "pause")
+    job = AnalysisJob(store, workers=0, device="cpu")
+    job.cores = 64
+    assert job.yields_to_playback()
+    store.set_setting(WHILE_PLAYING_SETTING, "sometimes")   # unknown: the default
+    assert AnalysisJob(store, workers=0, device="cpu").while_playing == "auto"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_lowered_priority_reaches_torch_worker_threads_only():
+    """The analysis thread and the OpenMP workers it starts run at nice 19; the rest keep theirs."""
+    import torch
+
+    from player.priority import lower_thread_priority
+
+    def nice_of(tid):
+        with open(f"/proc/self/task/{tid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[16])
+
+    main_nice = nice_of(threading.get_native_id())
+    if main_nice == 19:
+        pytest.skip("the test runner already runs at nice 19")
+    before = {int(t) for t in os.listdir("/proc/self/task")}
+    out = {}
+
+    def work():
+        out["lowered"] = lower_thread_priority()
+        out["tid"] = threading.get_native_id()
+        torch.set_num_threads(2)
+        x = torch.randn(2, 1, 193, 96)
+        torch.nn.functional.conv2d(x, torch.randn(64, 1, 7, 38))   # starts this thread's team
+        new = {int(t) for t in os.listdir("/proc/self/task")} - before - {out["tid"]}
+        out["nice"] = nice_of(out["tid"])
+        out["workers_at_19"] = sum(nice_of(t) == 19 for t in new)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(60)
+    assert out["lowered"] and out["nice"] == 19
+    assert out["workers_at_19"] >= 1          # its OpenMP worker inherited it
+    assert nice_of(threading.get_native_id()) == main_nice    # the rest of the process did not
 
 
 @pytest.mark.slow

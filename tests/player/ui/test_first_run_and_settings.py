@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from player import paths
 from player.store import Store
-from player.ui.settings_dialog import KEY_USE_GPU, KEY_CROSSFADE, KEY_DEVICE, KEY_REPLAYGAIN
+from player.ui.settings_dialog import KEY_USE_GPU, KEY_CROSSFADE, KEY_DEVICE, KEY_REPLAYGAIN, KEY_WHILE_PLAYING
 from tests.player.ui.conftest import TRACKS
 
 
@@ -41,6 +41,8 @@ def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
     dialog.replaygain.setCurrentIndex(dialog.replaygain.findData("album"))
     dialog.crossfade.setValue(2.5)
     dialog.gpu.setChecked(False)
+    assert dialog.while_playing.currentData() == "auto"
+    dialog.while_playing.setCurrentIndex(dialog.while_playing.findData("run"))
     extra = tmp_path / "more-music"
     from tests.audiogen import write_track
 
@@ -55,12 +57,13 @@ def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
         assert again.get_setting(KEY_CROSSFADE) == 2.5
         assert again.get_setting(KEY_USE_GPU) is False
         assert again.get_setting(KEY_DEVICE) is None
+        assert again.get_setting(KEY_WHILE_PLAYING) == "run"
         assert len(again.folders()) == 2
     finally:
         again.close()
     reopened = window.open_settings()
     assert reopened.replaygain.currentData() == "album" and not reopened.gpu.isChecked()
-    assert reopened.crossfade.value() == 2.5
+    assert reopened.crossfade.value() == 2.5 and reopened.while_playing.currentData() == "run"
     reopened.reject()
 
 

@@ -1,4 +1,4 @@
-"""The learning recommender plugged into the window (analysis off: no torch in unit tests)."""
+"""The learning recommender plugged into the window (analysis off, except where it is the subject)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,27 @@ def test_training_runs_on_the_training_pool_and_the_status_bar_says_when(qtbot, 
     assert threads and threads[0] != threading.main_thread().name
     assert "Learned from 2 plays" in intelligence.learned.text()
     assert scanned.last_model_run()["n_plays"] == 2
+
+
+def test_analysis_steps_aside_while_music_plays(qtbot, scanned, make_window):
+    """With ``analysis.while_playing`` = pause, no track is analysed while one plays; after, all are."""
+    from player.analysis import WHILE_PLAYING_SETTING
+
+    scanned.set_setting(WHILE_PLAYING_SETTING, "pause")
+    window = make_window(scanned)
+    ids = [window.model.track_id(i) for i in range(window.model.rowCount())]
+    window.player.play_tracks(ids)               # 8 x 3 s on the real-time null engine
+    qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
+    window.enable_intelligence(analyse=True)
+    intelligence = window.intelligence
+    qtbot.waitUntil(lambda: intelligence._job is not None and intelligence._job.paused, timeout=60000)
+    assert window.tasks.label.text().startswith("Analysis paused while music plays")
+    qtbot.wait(1500)                              # a batch already under way may finish
+    held = len(scanned.features())
+    assert held < len(ids)
+    qtbot.wait(1500)
+    assert len(scanned.features()) == held        # nothing more while the music plays
+    with qtbot.waitSignal(intelligence.analysis_finished, timeout=120000) as finished:
+        window.player.stop()
+    assert finished.args[0].analysed == len(ids) and len(scanned.features()) == len(ids)
+    assert "analyse" not in window.tasks.running()

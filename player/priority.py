@@ -1,0 +1,35 @@
+"""Background work at the lowest CPU priority, so playback and the window come first.
+
+:func:`lower_thread_priority` lowers the calling thread only: the window, the audio
+callback and the decoder threads of the same process keep theirs. Call it before the
+thread's first torch operation: OpenMP workers are created by the first thread that
+enters a parallel region and inherit its priority (Linux, checked by the tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def lower_thread_priority() -> bool:
+    """Linux: nice 19 for this thread; macOS: background QoS; Windows: lowest. True if lowered."""
+    try:
+        if sys.platform.startswith("linux"):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+            return True
+        if sys.platform == "darwin" and hasattr(os, "PRIO_DARWIN_THREAD"):
+            os.setpriority(os.PRIO_DARWIN_THREAD, 0, os.PRIO_DARWIN_BG)
+            return True
+        if sys.platform == "win32":
+            import ctypes
+
+            kernel32 = ctypes.windll.kernel32
+            return bool(kernel32.SetThreadPriority(kernel32.GetCurrentThread(), -2))  # THREAD_PRIORITY_LOWEST
+    except (OSError, AttributeError) as exc:
+        log.debug("could not lower the thread's priority: %s", exc)
+    return False
