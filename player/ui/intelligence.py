@@ -92,6 +92,7 @@ class Intelligence(QObject):
     def _listen(self, player) -> None:
         player.add_listener(self.service.on_player_event)
         player.add_listener(self.trainer.on_player_event)
+        player.add_listener(self._on_player_event)
 
     def library_changed(self) -> None:
         if self.service is not None:
@@ -115,6 +116,7 @@ class Intelligence(QObject):
             lower_thread_priority()     # first: torch's OpenMP workers inherit it
             job = AnalysisJob(store, progress=lambda p: report((p.done, p.total, p.errors)))
             self._job = job
+            self._step_aside(job)       # music may be playing already
             return job.run()
 
         self.window.tasks.start("analyse", "Analysing")
@@ -128,27 +130,42 @@ class Intelligence(QObject):
         job = self._job
         return "Analysis paused while music plays" if job is not None and job.paused else "Analysing"
 
-    def _yield_to_playback(self) -> None:
-        """Pause the analysis while music plays where it would compete with it; resume after."""
-        job, player = self._job, self.window.player
+    def _step_aside(self, job) -> None:
+        """Pause ``job`` while music plays where it would compete with it; resume after (any thread)."""
+        player = self.window.player
         if job is None or player is None:
             return
         from player.audio.base import PlaybackState
 
         playing = player.state == PlaybackState.PLAYING
+        if playing and job.yields_to_playback(underran=self._underran):
+            job.pause()
+        else:
+            job.resume()
+
+    def _on_player_event(self, event: str, data: dict) -> None:
+        """Player listener (its threads): analysis steps aside the moment music starts."""
+        if event == "state_changed":
+            self._step_aside(self._job)
+
+    def _yield_to_playback(self) -> None:
+        """Twice a second while analysing (GUI thread): watch for underruns, show the state."""
+        job, player = self._job, self.window.player
+        if job is None or player is None:
+            return
+        from player.audio.base import PlaybackState
+
         underruns = player.engine.underruns
-        if playing and not job.paused and self._underruns_seen is not None and underruns > self._underruns_seen:
+        if (player.state == PlaybackState.PLAYING and not job.paused and self._underruns_seen is not None
+                and underruns > self._underruns_seen):
             if not self._underran:
                 log.warning("audio underran while analysing; analysis now pauses while music plays")
             self._underran = True
         self._underruns_seen = underruns
-        pause = playing and job.yields_to_playback(underran=self._underran)
-        if pause != job.paused:
-            if pause:
-                job.pause()
-            else:
-                job.resume()
-            self.window.tasks.update("analyse", *self.window.tasks.progress("analyse"), self._analysis_text())
+        self._step_aside(job)
+        text = self._analysis_text()
+        if "analyse" in self.window.tasks.running() and self.window.tasks.text("analyse") != text:
+            self.window.tasks.update("analyse", *self.window.tasks.progress("analyse"), text)
 
     def apply_settings(self, values: dict) -> None:
         """New settings from the dialog: the running job follows ``analysis.while_playing`` at once."""

@@ -35,6 +35,10 @@ class TaskStatus(QWidget):
         self._tasks.pop(key, None)
         self._show()
 
+    def text(self, key: str) -> str:
+        """The label of a running task ("" for one not running)."""
+        return self._tasks.get(key, ("", 0, None))[0]
+
     def progress(self, key: str) -> tuple[int, int | None]:
         """(done, total) of a running task; (0, None) for one not running."""
         _text, done, total = self._tasks.get(key, ("", 0, None))

@@ -64,7 +64,8 @@ def test_analysis_steps_aside_while_music_plays(qtbot, scanned, make_window):
     window.enable_intelligence(analyse=True)
     intelligence = window.intelligence
     qtbot.waitUntil(lambda: intelligence._job is not None and intelligence._job.paused, timeout=60000)
-    assert window.tasks.label.text().startswith("Analysis paused while music plays")
+    qtbot.waitUntil(lambda: window.tasks.label.text().startswith("Analysis paused while music plays"),
+                    timeout=5000)
     qtbot.wait(1500)                              # a batch already under way may finish
     held = len(scanned.features())
     assert held < len(ids)
