@@ -137,6 +137,15 @@ class Player:
         self._queue.move(src_index, dst_index)
         self._queue_changed()
 
+    def move_queue_entries(self, entries, before) -> int:
+        """Move queued ``entries`` (by identity) before the first still-queued of ``before``
+        (the entries that were shown after the drop point), else to the end; how many moved.
+        A drag that crossed a track change or a queue refill still moves what was dragged."""
+        moved = self._queue.move_entries(entries, before)
+        if moved:
+            self._queue_changed()
+        return moved
+
     def clear_queue(self) -> None:
         self._queue.clear()
         self._queue_changed()

@@ -65,6 +65,24 @@ class PlayQueue:
                 raise IndexError(f"queue move {src} -> {dst} outside 0..{n - 1}")
             self._items.insert(dst, self._items.pop(src))
 
+    def move_entries(self, entries, before) -> int:
+        """Move ``entries`` (by identity, in the order given) to just before the first of
+        ``before`` that is still queued and not moved itself, or to the end if none is.
+        Entries no longer queued are skipped; returns how many moved."""
+        with self._lock:
+            moving = [e for e in entries if any(e is item for item in self._items)]
+            if not moving:
+                return 0
+            rest = [item for item in self._items if not any(item is e for e in moving)]
+            at = len(rest)
+            for anchor in before:
+                hit = next((i for i, item in enumerate(rest) if item is anchor), None)
+                if hit is not None:
+                    at = hit
+                    break
+            self._items = rest[:at] + moving + rest[at:]
+            return len(moving)
+
     def discard(self, entry: QueueEntry) -> bool:
         """Remove ``entry`` (by identity) if it is still queued."""
         with self._lock:

@@ -33,7 +33,6 @@ class PlaybackMixin:
         self._owns_player = False
         self.station = None
         self.reasons: dict[int, str] = {}
-        self._up_next_shown: list = []  # the QueueEntry objects in the Up next rows
         self._cover_task = None
         self._position_timer = QTimer(self, interval=POSITION_MS)
         self._position_timer.timeout.connect(self._tick)
@@ -44,10 +43,11 @@ class PlaybackMixin:
         t.seek.connect(lambda s: self._command(lambda p: p.seek(s)))
         t.volume_changed.connect(self._set_volume)
         u = self.up_next
-        u.play_index.connect(self._play_queue_index)
-        u.remove_indexes.connect(self._remove_queue_indexes)
+        # The panel names the entries shown; entries no longer queued are skipped by the player.
+        u.play_entry.connect(lambda entry: self._command(lambda p: p.play_queue_entry(entry)))
+        u.remove_entries.connect(lambda entries: self._command(lambda p: p.remove_queue_entries(entries)))
         u.clear.connect(lambda: self._command(lambda p: p.clear_queue()))
-        u.move.connect(lambda a, b: self._command(lambda p: p.move_in_queue(a, b)))
+        u.move.connect(lambda entries, before: self._command(lambda p: p.move_queue_entries(entries, before)))
         u.keep_going_changed.connect(self._set_keep_going)
         if player is not None:
             self.attach_player(player)
@@ -174,20 +174,6 @@ class PlaybackMixin:
     # The panel's rows are indexes into the queue as last shown; the player's queue can
     # shift before a command runs (a gapless hand-over, a filler adding tracks), so the
     # entries shown are sent, never their indexes.
-    def _shown_entries(self, indexes) -> list:
-        shown = self._up_next_shown
-        return [shown[i] for i in indexes if 0 <= i < len(shown)]
-
-    def _play_queue_index(self, index: int) -> None:
-        entries = self._shown_entries([index])
-        if entries:  # play it now; the entries before it stay queued
-            self._command(lambda p: p.play_queue_entry(entries[0]))
-
-    def _remove_queue_indexes(self, indexes: list[int]) -> None:
-        entries = self._shown_entries(indexes)
-        if entries:
-            self._command(lambda p: p.remove_queue_entries(entries))
-
     def _set_keep_going(self, on: bool) -> None:
         if self.player is None:
             return
@@ -269,11 +255,11 @@ class PlaybackMixin:
         if self.player is None:
             return
         entries = []
-        self._up_next_shown = queue = self.player.queue
+        queue = self.player.queue
         for e in queue:
             title, artist, _album, _path = self._info(e.track_id)
             entries.append((e.track_id, title, artist, e.source, self.reasons.get(e.track_id, "")))
-        self.up_next.set_entries(entries)
+        self.up_next.set_entries(entries, keys=queue)
 
     def apply_settings(self, values: dict) -> None:
         """Hand new audio settings to the engine (where the player exposes it)."""

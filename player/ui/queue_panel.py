@@ -1,4 +1,10 @@
-"""The "Up next" panel: the queue as it will play, reorderable, with "keep it going"."""
+"""The "Up next" panel: the queue as it will play, reorderable, with "keep it going".
+
+Every row carries the queue entry it shows (``ENTRY_ROLE``), and the panel's signals
+name entries, never row numbers: the queue moves on under the rows (a track ends, the
+filler adds more), so a click, a menu or a drag acts on the entry the person saw, taken
+when the gesture began (the player skips entries no longer queued).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 QUEUE_MIME = "application/x-segue-queue-rows"
+ENTRY_ROLE = Qt.UserRole + 1
 SOURCE_LABELS = {"radio": "radio", "up_next": "suggested", "discover": "discover", "queue": "queued",
                  "library": "", "search": "", "cli": ""}
 
@@ -18,7 +25,7 @@ SOURCE_LABELS = {"radio": "radio", "up_next": "suggested", "discover": "discover
 class QueueList(QListWidget):
     """A list whose drops ask the player to move an entry; the player's queue is the truth."""
 
-    move_requested = Signal(int, int)   # from index, to index
+    move_requested = Signal(list, list)  # dragged entries, the entries shown after the drop point
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -28,12 +35,15 @@ class QueueList(QListWidget):
         self.setAlternatingRowColors(True)
         self.setUniformItemSizes(True)
         self.setItemDelegate(TwoLineDelegate(self))
+        self._drag: tuple[int, list] = (0, [])    # (serial, entries) of the drag under way
 
     def mimeData(self, items):
-        """The dragged rows, tagged with this list's identity (drops from elsewhere are refused)."""
+        """Remembers the dragged entries; the mime names this list and the drag (drops from
+        elsewhere, or from an older drag, are refused)."""
         mime = super().mimeData(items)
-        rows = ",".join(str(self.row(i)) for i in items)
-        mime.setData(QUEUE_MIME, f"{id(self)}:{rows}".encode())
+        ordered = sorted(items, key=self.row)
+        self._drag = (self._drag[0] + 1, [i.data(ENTRY_ROLE) for i in ordered])
+        mime.setData(QUEUE_MIME, f"{id(self)}:{self._drag[0]}".encode())
         return mime
 
     def drop_insert_position(self, pos) -> int:
@@ -45,24 +55,24 @@ class QueueList(QListWidget):
         return index.row() + 1 if pos.y() > rect.center().y() else index.row()
 
     def dropEvent(self, event) -> None:
-        owner, _, rows = bytes(event.mimeData().data(QUEUE_MIME)).decode().partition(":")
-        if owner != str(id(self)) or not rows:
+        owner, _, serial = bytes(event.mimeData().data(QUEUE_MIME)).decode().partition(":")
+        serial_now, dragged = self._drag
+        if owner != str(id(self)) or serial != str(serial_now) or not dragged:
             event.ignore()
             return
-        src = int(rows.split(",")[0])
         insert_at = self.drop_insert_position(event.position().toPoint())
-        dst = min(insert_at - 1 if insert_at > src else insert_at, self.count() - 1)
+        after = [self.item(r).data(ENTRY_ROLE) for r in range(insert_at, self.count())]
         event.setDropAction(Qt.IgnoreAction)    # the list is rebuilt from the player's queue
         event.accept()
-        if dst != src:
-            self.move_requested.emit(src, dst)
+        self._drag = (serial_now, [])
+        self.move_requested.emit(dragged, [e for e in after if not any(e is d for d in dragged)])
 
 
 class UpNextPanel(QWidget):
-    play_index = Signal(int)
-    remove_indexes = Signal(list)
+    play_entry = Signal(object)        # the entry to play now
+    remove_entries = Signal(list)
     clear = Signal()
-    move = Signal(int, int)
+    move = Signal(list, list)          # entries to move, entries they go before (first still queued)
     keep_going_changed = Signal(bool)
     radio_requested = Signal(int)      # track id
 
@@ -93,19 +103,19 @@ class UpNextPanel(QWidget):
         self.clear_btn.clicked.connect(self.clear)
         self.keep_going.toggled.connect(self.keep_going_changed)
         self.list.move_requested.connect(self.move)
-        self.list.itemActivated.connect(lambda item: self.play_index.emit(self.list.row(item)))
+        self.list.itemActivated.connect(lambda item: self.play_entry.emit(item.data(ENTRY_ROLE)))
         self.list.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.set_entries([])
 
-    def _selected_rows(self) -> list[int]:
-        return sorted({self.list.row(i) for i in self.list.selectedItems()})
+    def _selected_entries(self) -> list:
+        return [i.data(ENTRY_ROLE) for i in sorted(self.list.selectedItems(), key=self.list.row)]
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
-            rows = self._selected_rows()
-            if rows:
-                self.remove_indexes.emit(rows)
+            entries = self._selected_entries()
+            if entries:
+                self.remove_entries.emit(entries)
                 return
         super().keyPressEvent(event)
 
@@ -113,23 +123,27 @@ class UpNextPanel(QWidget):
         item = self.list.itemAt(pos)
         if item is None:
             return
-        row = self.list.row(item)
+        entry, track_id = item.data(ENTRY_ROLE), item.data(Qt.UserRole)
+        selected = self._selected_entries() if item.isSelected() else []
         menu = QMenu(self)
-        menu.addAction("Play now", lambda: self.play_index.emit(row))
-        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(self._ids[row]))
+        menu.addAction("Play now", lambda: self.play_entry.emit(entry))
+        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(track_id))
         menu.addSeparator()
-        menu.addAction("Remove", lambda: self.remove_indexes.emit(self._selected_rows() or [row]))
+        menu.addAction("Remove", lambda: self.remove_entries.emit(selected or [entry]))
         menu.popup(self.list.viewport().mapToGlobal(pos))
 
-    def set_entries(self, entries: list[tuple[int, str, str, str, str]]) -> None:
-        """``(track_id, title, artist, source, reason)`` in play order."""
+    def set_entries(self, entries: list[tuple[int, str, str, str, str]], keys: list | None = None) -> None:
+        """``(track_id, title, artist, source, reason)`` in play order; ``keys``: the queue
+        entries they show (what the signals carry; default the track ids)."""
         self.list.clear()
         self._ids = [e[0] for e in entries]
-        for track_id, title, artist, source, reason in entries:
+        keys = keys if keys is not None else list(self._ids)
+        for (track_id, title, artist, source, reason), key in zip(entries, keys):
             label = SOURCE_LABELS.get(source, source)
             item = QListWidgetItem(title)
             item.setData(SUBTITLE_ROLE, artist + (f"  ·  {label}" if label else ""))
             item.setData(Qt.UserRole, track_id)
+            item.setData(ENTRY_ROLE, key)
             if reason:
                 item.setToolTip(reason)
             self.list.addItem(item)

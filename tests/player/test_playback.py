@@ -140,6 +140,23 @@ def test_progress_is_written_while_playing(store, tmp_path, make_player):
     assert row["ended"] == "playing" and row["ms_heard"] < 3000
 
 
+def test_queue_moves_follow_the_entries_not_their_positions(store, tmp_path, make_player):
+    """A drop names what was dragged and what it goes before; the queue may have changed since."""
+    a, b, c, d, e = add_tracks(store, tmp_path, [(n, 0.3) for n in "abcde"])
+    p = make_player()
+    p.enqueue([a, b, c, d, e])
+    qa, qb, qc, qd, qe = shown = p.queue
+    assert p.move_queue_entries([qd], [qb, qc, qe]) == 1          # d before b
+    assert [x.track_id for x in p.queue] == [a, d, b, c, e]
+    assert p.move_queue_entries([qa, qc], [qe]) == 2              # a block of two, order kept
+    assert [x.track_id for x in p.queue] == [d, b, a, c, e]
+    p.remove_queue_entries([qd, qe])                               # meanwhile: d played, e removed
+    assert p.move_queue_entries([qd, qb], [qe]) == 1               # d is gone; the anchor too: to the end
+    assert [x.track_id for x in p.queue] == [a, c, b]
+    assert p.move_queue_entries([qd], [qa]) == 0                   # nothing left to move
+    assert all(x is y for x, y in zip(p.queue, [qa, qc, qb])) and len(shown) == 5
+
+
 def test_queue_edits_decide_what_plays_next(store, tmp_path, make_player):
     a, b, c, d = add_tracks(store, tmp_path, [("a", 0.8), ("b", 0.3), ("c", 0.3), ("d", 0.3)])
     p = make_player(speed=2.0)

@@ -131,6 +131,30 @@ def test_reordering_up_next_by_drag_and_drop(qtbot, scanned, make_window):
     assert window.up_next.empty_hint.isVisibleTo(window.up_next)
 
 
+def test_a_drag_moves_what_was_dragged_even_if_the_queue_moved_on(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(5)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    view = window.up_next.list
+    mime = view.mimeData([view.item(3), view.item(0)])   # two rows dragged together
+    # While the drag is under way the queue moves on (the entry in row 1 is taken) and the
+    # rows are rebuilt: row numbers from the drag start would now name other entries.
+    window.player.remove_queue_entries([window.player.queue[1]])
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[0], ids[2], ids[3], ids[4]], timeout=5000)
+    rect = view.visualItemRect(view.item(3))              # ids[4], upper half: before it
+    drop = QDropEvent(QPointF(rect.center().x(), rect.top() + 1), Qt.MoveAction, mime,
+                      Qt.LeftButton, Qt.NoModifier, QEvent.Drop)
+    view.dropEvent(drop)
+    assert drop.isAccepted()
+    expected = [ids[2], ids[0], ids[3], ids[4]]           # the block keeps its order, lands before ids[4]
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == expected, timeout=5000)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == expected, timeout=5000)
+    stale = QDropEvent(QPointF(rect.center()), Qt.MoveAction, mime, Qt.LeftButton, Qt.NoModifier, QEvent.Drop)
+    view.dropEvent(stale)                                 # the same drag dropped twice: refused
+    assert not stale.isAccepted()
+
+
 def test_keep_it_going_fills_from_the_library(qtbot, scanned, make_window):
     window = make_window(scanned)
     first = window.model.track_id(0)
