@@ -27,8 +27,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.normalize import match_key, normalize_name
+from recommender.sessions import SESSION_GAP_S
 
-SESSION_IDLE_S = 30 * 60
+SESSION_IDLE_S = SESSION_GAP_S   # the one session rule (recommender/sessions.py)
 EARLY_SKIP_MS = 30_000
 EARLY_SKIP_FRACTION = 0.5
 # ``../shared/data`` next to the repository; SEGUE_SHARED_DATA overrides it.

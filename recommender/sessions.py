@@ -29,6 +29,10 @@ import numpy as np
 
 from recommender.normalize import match_key, normalize_name
 
+#: A pause of this long or longer starts a new session: the one rule for the app's store
+#: (which numbers the session of every logged play, timing the pause from the last
+#: activity, i.e. the end of the previous play), the training data (:mod:`recommender.data`)
+#: and imported logs (which have start times only, so there the pause runs start to start).
 SESSION_GAP_S = 30 * 60
 
 
@@ -179,7 +183,7 @@ def split_sessions(times: np.ndarray, *, gap_s: float = SESSION_GAP_S) -> list[n
     Parameters
     ----------
     times : np.ndarray [shape=(n_plays,)] ascending unix seconds.
-    gap_s : a gap longer than this many seconds between two plays starts a new session.
+    gap_s : a gap of this many seconds or more between two plays starts a new session.
 
     Returns
     -------
@@ -194,7 +198,7 @@ def split_sessions(times: np.ndarray, *, gap_s: float = SESSION_GAP_S) -> list[n
         raise LogFormatError("times must be sorted ascending")
     if gap_s <= 0:
         raise LogFormatError(f"gap_s must be positive, got {gap_s}")
-    cuts = np.flatnonzero(np.diff(times) > gap_s) + 1
+    cuts = np.flatnonzero(np.diff(times) >= gap_s) + 1
     return np.split(np.arange(times.size, dtype=np.int64), cuts)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
-SESSION_IDLE_S = 30 * 60
+from recommender.sessions import SESSION_GAP_S as SESSION_IDLE_S  # one rule everywhere
+
 ENDINGS = ("finished", "skipped", "stopped", "error")
 SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 

@@ -13,10 +13,10 @@ from recommender.sessions import (
 LASTFM = "/work/shared/data/lastfm1k_sample/listens_user_000001.tsv"
 
 
-def test_split_at_more_than_thirty_idle_minutes():
-    t = np.array([0, 60, 60 + 1800, 60 + 1800 + 1801, 10_000, 10_001], dtype=float)
+def test_split_at_thirty_idle_minutes_as_the_store_does():
+    t = np.array([0, 60, 60 + 1799, 60 + 1799 + 1800, 10_000, 10_001], dtype=float)
     sessions = split_sessions(t)
-    # a gap of exactly 30 min stays in the session; 30 min + 1 s splits it
+    # 30 min less 1 s stays in the session; exactly 30 min starts a new one (as the store)
     assert [s.tolist() for s in sessions] == [[0, 1, 2], [3], [4, 5]]
 
 

@@ -146,3 +146,26 @@ def test_a_failed_commit_leaves_the_connection_usable(store):
     other = threading.Thread(target=lambda: store.end_play(pid, "finished", 1))
     other.start(); other.join()
     assert store.play(pid)["ended"] == "finished"
+
+
+def test_the_store_the_training_data_and_imported_logs_cut_sessions_alike(store):
+    import numpy as np
+
+    from recommender.data import session_matrix
+    from recommender.sessions import split_sessions
+
+    tid = _track(store)
+    starts = [1_000.0, 1_000.0 + 1799, 1_000.0 + 1799 + 1800, 1_000.0 + 2 * 1799 + 1800]
+    for t in starts:   # instant plays: the store's idle time (since the last activity) = the start gap
+        store.end_play(store.start_play(tid, now=t), "finished", 1000, now=t)
+    by_store = [p["session_id"] for p in store.plays()]
+    by_log = [0] * len(starts)
+    for k, idx in enumerate(split_sessions(np.array(starts))):
+        for i in idx:
+            by_log[i] = k
+    rows = [{"track_id": tid, "started_at": t, "ms_heard": 1000, "track_ms": 1000, "ended": "finished"}
+            for t in starts]
+    n_sessions = session_matrix(rows).plays.shape[0] - 1     # the last row is the whole history
+    assert len(set(by_store)) == len(set(by_log)) == n_sessions == 2
+    assert [a == by_store[0] for a in by_store] == [k == 0 for k in by_log]
+
