@@ -163,8 +163,9 @@ class RecommenderService:
                 log_ = merged
         if log_ is None:
             log_ = PlayLog.from_rows(self.store.plays())
-        rec.catalog.set_plays(log_)
-        rec.refresh()
+        # A new object, swapped in: a radio refill ranking with the old one on another
+        # thread keeps a consistent view of the plays.
+        self._rec = rec.with_plays(log_)
         self._plays_seen = len(log_)
 
     def _load_models(self, cat: Catalog) -> Models:
@@ -186,7 +187,8 @@ class RecommenderService:
                 self._rebuild()
             else:
                 self._refresh_plays()
-                self._rec = Recommender(rec.catalog, self._load_models(rec.catalog))
+                catalog = self._rec.catalog
+                self._rec = Recommender(catalog, self._load_models(catalog))
             return self._rec.models.info
 
     def on_player_event(self, event: str, data: dict) -> None:

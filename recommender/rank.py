@@ -114,6 +114,23 @@ class Recommender:
         self.bucket_rows = [np.flatnonzero(catalog.bucket == b) for b in range(len(catalog.bucket_names))]
         self.refresh(now=now)
 
+    def with_plays(self, plays, *, now: float | None = None) -> "Recommender":
+        """This recommender over another play log, as a new object; this one is untouched.
+
+        For a service whose other threads may be ranking with this one: the catalogue and
+        the recommender are shallow copies whose play-derived fields are replaced, never
+        edited in place (``Catalog.set_plays`` and :meth:`refresh` assign new arrays), so
+        the embeddings, factors and models stay shared. Milliseconds, as :meth:`refresh`.
+        """
+        import copy
+
+        catalog = copy.copy(self.catalog)
+        catalog.set_plays(plays)
+        new = copy.copy(self)
+        new.catalog = catalog
+        new.refresh(now=now)
+        return new
+
     # -- the person's taste -------------------------------------------------
     def refresh(self, *, now: float | None = None) -> None:
         """Recompute taste vectors after the catalogue's plays changed (milliseconds)."""

@@ -111,6 +111,27 @@ def test_up_next_learns_from_plays_and_skips():
     assert warm.trust > cold.trust == 0.0
 
 
+def test_with_plays_gives_a_new_recommender_and_leaves_the_old_one_alone():
+    n = 40
+    events = [(1000 + n + i, "finished") for i in range(30)] + [(1000 + 2 * n + i, "skipped") for i in range(10)]
+    cold = Recommender(library())
+    before = (cold.catalog.plays, cold.catalog.play_count.copy(), cold.personal.copy(), cold.trust)
+    session = [1000 + n * 2 + 1]
+    cold_pick = cold.up_next(session, 10)
+    warm = cold.with_plays(playlog(events), now=1_700_000_000.0 + 30 * 86400)
+    assert warm is not cold and warm.catalog is not cold.catalog
+    # The old one (another thread may be ranking with it) sees exactly what it saw.
+    assert cold.catalog.plays is before[0] and len(cold.catalog.plays) == 0
+    assert np.array_equal(cold.catalog.play_count, before[1]) and np.array_equal(cold.personal, before[2])
+    assert cold.trust == before[3] and cold.up_next(session, 10) == cold_pick
+    # The new one learned from the plays, as one built from scratch does.
+    fresh = Recommender(library(plays=playlog(events)), now=1_700_000_000.0 + 30 * 86400)
+    assert warm.trust == fresh.trust > 0
+    np.testing.assert_allclose(warm.personal, fresh.personal, atol=1e-5)
+    assert warm.up_next(session, 10) == fresh.up_next(session, 10)
+    assert warm.E is cold.E and warm.models is cold.models          # the heavy parts are shared
+
+
 def test_session_model_is_blended_in():
     cat = library()
     target = cat.rows([1000 + 40 + 25])[0]         # a jazz track nobody played
