@@ -128,7 +128,17 @@ class FeederMixin:
         if current is None or self._announced_failed:
             return
         if self._nseg is not None and not self._unwrite_next():
-            return  # mid-crossfade into the next source
+            return  # the next source is being heard but not announced yet: a few ms
+        fade = self._fade
+        if fade is not None and current is fade.b_src:
+            # Seeking the track that is fading in: the fade is cut short, the old track
+            # is done, and the new one plays on alone from the new position.
+            self._fade = None
+            fade.a_dec.close()
+            self._close_prev()
+            self._writing, self._wdec = fade.b_src, fade.b_dec
+            if self._next is fade.b_src:
+                self._next = self._ndec = self._nerr = None
         if self._writing is not current:
             if self._prev is None or self._prev[0] is not current:
                 return

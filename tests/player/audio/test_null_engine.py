@@ -323,3 +323,35 @@ def test_a_source_that_raises_on_open_is_an_error_not_silence(engine, tmp_path, 
     e.play(Source(str(a)))
     assert wait_for(lambda: len(rec.names()) == 4 and e.state is PlaybackState.STOPPED)
     assert rec.names()[2:] == [("started", "part0.wav"), ("finished", "part0.wav")]
+
+
+def test_seeking_the_track_fading_in_cuts_the_fade_short(engine, tmp_path):
+    """A fade longer than the 1.5 s buffer is still being written when B is announced."""
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    sf.write(str(a), np.stack([sine(8 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(b), np.stack([sine(8 * SR, freq=660, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = engine(crossfade_s=3.0, speed=4.0)
+    src_a, src_b = Source(str(a)), Source(str(b))
+    rec = Recorder(e)
+    seeked = threading.Event()
+
+    def on_event(name, data):
+        rec(name, data)
+        if name == "started" and data.get("source") is src_b and not seeked.is_set():
+            seeked.set()
+            e.seek(6.0)               # B is heard, A fading out under it for 3 s more
+
+    e.set_listener(on_event)
+    e.play(src_a)
+    e.set_next(src_b)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 4)
+    assert seeked.is_set()
+    assert [n for n, _ in rec.names()] == ["started", "finished", "started", "finished"]
+    out = played(e)
+    # A alone (5 s), then B from 6 s to its end (2 s): the rest of the fade was dropped.
+    assert abs(len(out) - 7 * SR) < int(0.1 * SR), len(out) / SR
+    tail = out[-SR:]
+    spectrum = np.abs(np.fft.rfft(tail * np.hanning(len(tail))))
+    freqs = np.fft.rfftfreq(len(tail), 1 / SR)
+    assert spectrum[np.argmin(np.abs(freqs - 660))] > 0.5 * spectrum.max()
+    assert spectrum[np.argmin(np.abs(freqs - 440))] < 0.01 * spectrum.max()   # A is gone
