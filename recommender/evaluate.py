@@ -2,10 +2,13 @@
 
     python -m recommender.evaluate cf --dataset hetrec|msd
     python -m recommender.evaluate sessions --log PATH
+    python -m recommender.evaluate upnext --log PATH
 
 ``cf`` lives in :mod:`recommender.eval_cf` (collaborative models, strong
 generalisation); ``sessions`` in :mod:`recommender.eval_sessions` (next-track
-prediction on a time-ordered split of one person's log).
+prediction on a time-ordered split of one person's log); ``upnext`` in
+:mod:`recommender.eval_upnext` (the app's own Up next ranker through the same
+protocol, beside those models).
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUBCOMMANDS = {"cf": "recommender.eval_cf", "sessions": "recommender.eval_sessions"}
+SUBCOMMANDS = {"cf": "recommender.eval_cf", "sessions": "recommender.eval_sessions",
+               "upnext": "recommender.eval_upnext"}
 
 
 def main(argv: list[str] | None = None) -> int:
