@@ -139,8 +139,10 @@ def simulate(world: World, listener_seed: int, policy: str, n_plays: int, *, tra
             log[k].append(v)
         t += 220 if ok else 6
         if policy == "segue":
+            # Every offer is Segue's pick, logged as the app logs Up next's: source "up_next".
             cat.set_plays(PlayLog(*(np.array(log[k], dtype=object if k == "ended" else None)
-                                    for k in ("track_id", "session_id", "started_at", "ms_heard", "track_ms", "ended"))))
+                                    for k in ("track_id", "session_id", "started_at", "ms_heard", "track_ms", "ended")),
+                                  source=np.full(len(log["track_id"]), "up_next", dtype=object)))
             if train_every and (i + 1) % train_every == 0:
                 train_local(models_root, cat, now=t)
                 models = load_models(models_root, cat)

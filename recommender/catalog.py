@@ -24,11 +24,17 @@ class CatalogError(ValueError):
     """The arrays given to :meth:`Catalog.build` do not describe one set of tracks."""
 
 
+#: Play sources where Segue picked the track (the store's ``plays.source``).
+SUGGESTED_SOURCES = ("up_next", "radio", "discover")
+
+
 @dataclass
 class PlayLog:
     """Plays as parallel arrays, oldest first (the store's ``plays`` table).
 
-    ``ended`` holds the store's strings (finished / skipped / stopped / error / playing).
+    ``ended`` holds the store's strings (finished / skipped / stopped / error / playing);
+    ``source`` (optional) where the play came from (library / up_next / radio / discover /
+    search / queue / cli): :meth:`chosen` tells the person's own picks from Segue's.
     """
 
     track_id: np.ndarray
@@ -37,6 +43,7 @@ class PlayLog:
     ms_heard: np.ndarray
     track_ms: np.ndarray
     ended: np.ndarray
+    source: np.ndarray | None = None
 
     @classmethod
     def from_rows(cls, rows: Sequence) -> "PlayLog":
@@ -44,9 +51,11 @@ class PlayLog:
         def col(name, dtype, default=0):
             return np.array([default if r[name] is None else r[name] for r in rows], dtype=dtype)
 
+        has_source = bool(rows) and "source" in (rows[0].keys() if hasattr(rows[0], "keys") else rows[0])
         return cls(col("track_id", np.int64), col("session_id", np.int64), col("started_at", np.float64),
                    col("ms_heard", np.float64), col("track_ms", np.float64),
-                   np.array([r["ended"] for r in rows], dtype=object))
+                   np.array([r["ended"] for r in rows], dtype=object),
+                   np.array([r["source"] for r in rows], dtype=object) if has_source else None)
 
     @classmethod
     def empty(cls) -> "PlayLog":
@@ -59,10 +68,23 @@ class PlayLog:
     _FIELDS = ("track_id", "session_id", "started_at", "ms_heard", "track_ms", "ended")
 
     def subset(self, mask: np.ndarray) -> "PlayLog":
-        return PlayLog(*(getattr(self, f)[mask] for f in self._FIELDS))
+        return PlayLog(*(getattr(self, f)[mask] for f in self._FIELDS),
+                       None if self.source is None else self.source[mask])
 
     def concat(self, other: "PlayLog") -> "PlayLog":
-        return PlayLog(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self._FIELDS))
+        source = None
+        if self.source is not None or other.source is not None:
+            source = np.concatenate([s.source if s.source is not None else np.full(len(s), None, dtype=object)
+                                     for s in (self, other)])
+        return PlayLog(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self._FIELDS), source)
+
+    def chosen(self) -> np.ndarray:
+        """Per play: True where the person picked it (library, search, their queue, the
+        command line), False where Segue did (Up next, Radio, Discover). Without sources,
+        every play counts as chosen."""
+        if self.source is None:
+            return np.ones(len(self), bool)
+        return ~np.isin(self.source.astype(str), SUGGESTED_SOURCES)
 
     def feedback(self) -> np.ndarray:
         """Per play: +1 listened, -1 early skip, 0 no signal (errors, still playing, tiny stops).

@@ -89,8 +89,9 @@ def _play_rows(cat: Catalog) -> list[dict]:
              "track_ms": float(p.track_ms[i]) or None, "ended": str(p.ended[i])} for i in range(len(p))]
 
 
-def listened_sessions(cat: Catalog) -> list[np.ndarray]:
-    """Sessions (oldest first) as arrays of catalogue rows of the plays listened to."""
+def listened_sessions(cat: Catalog, *, with_ids: bool = False):
+    """Sessions (oldest first) as arrays of catalogue rows of the plays listened to;
+    with ``with_ids``, ``(session ids, sessions)``."""
     p = cat.plays
     rows = cat.rows(p.track_id)
     keep = (rows >= 0) & (p.feedback() > 0)
@@ -100,7 +101,8 @@ def listened_sessions(cat: Catalog) -> list[np.ndarray]:
             order[sid] = len(out)
             out.append([])
         out[order[sid]].append(int(r))
-    return [np.asarray(s, np.int64) for s in out]
+    sessions = [np.asarray(s, np.int64) for s in out]
+    return (list(order), sessions) if with_ids else sessions
 
 
 def _fit_wmf(counts: sp.csr_matrix, init: np.ndarray, *, iterations: int):
@@ -310,22 +312,38 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
             np.savez(tmp / "autorec_person.npz", rows=played, scores=person_scores.astype(np.float32))
             trained.append("autorec")
         report("session", 0.7)
-        seqs = [s for s in listened_sessions(cat) if len(s) > 1][-SESSION_MAX_SESSIONS:]
+        from recommender.calibrate import calibrate_up_next, held_out_sessions
+
+        # The latest 20% of sessions are held out from the session model measured below
+        # and from Up next's calibration (the same sessions, so neither has seen them).
+        held = held_out_sessions(cat) or set()
+        sids, seqs = listened_sessions(cat, with_ids=True)
+        pairs = [(sid, s) for sid, s in zip(sids, seqs) if len(s) > 1][-SESSION_MAX_SESSIONS:]
+        seqs = [s for _, s in pairs]
+        calibrated = False
         if session_model and len(seqs) >= 2:
             from recommender.models.session_rnn import SessionGRU
 
             scat = _session_catalog(cat)
             events = sum(len(s) for s in seqs)
             gru = SessionGRU(dim=48, epochs=int(np.clip(60_000 / events, 2, 12)), threads=1)
-            cut = max(1, int(len(seqs) * 0.8))
+            cut = sum(sid not in held for sid, _ in pairs) if held else int(len(seqs) * 0.8)
+            cut = max(1, cut)
             gru.fit(seqs[:cut], scat)
             if cut < len(seqs):
                 metrics["gru_hr@20"] = _next_track_hr(gru, seqs[cut:][:50])
                 pop = np.bincount(np.concatenate(seqs[:cut]), minlength=cat.n).astype(np.float64)
                 metrics["popularity_hr@20"] = _next_track_hr(_Static(pop), seqs[cut:][:50])
+                report("calibrate", 0.85)
+                metrics.update(calibrate_up_next(cat, session=gru.score,
+                                                 session_weight=model_weights(metrics)["session"]))
+                calibrated = True
                 gru.update(seqs[cut:], scat)
             gru.save(tmp / "session_gru.pt")
             trained.append("session_gru")
+        if not calibrated:
+            report("calibrate", 0.9)
+            metrics.update(calibrate_up_next(cat))   # how much this person's sequences count in Up next
         np.savez(tmp / "items.npz", track_ids=cat.track_ids)
         metrics["seconds"] = round(time.perf_counter() - t0, 2)
         manifest = {"trained_at": now or time.time(), "models": trained, "metrics": metrics,

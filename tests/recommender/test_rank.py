@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from recommender.catalog import Catalog, CatalogError, PlayLog
-from recommender.rank import Models, RankError, Recommender
+from recommender.rank import Models, RankConfig, RankError, Recommender
 
 KINDS = ["rock", "jazz", "ambient", "hiphop"]
 
@@ -142,13 +142,23 @@ def test_session_model_is_blended_in():
         return s
 
     events = [(1000 + i, "finished") for i in range(60)]
-    with_model = Recommender(library(plays=playlog(events)), Models(session=session))
-    without = Recommender(library(plays=playlog(events)))
+    blended = RankConfig(session_blend=0.5)         # what calibration picks when the model helps
+    with_model = Recommender(library(plays=playlog(events)), Models(session=session), config=blended)
+    without = Recommender(library(plays=playlog(events)), config=blended)
     assert 1000 + 40 + 25 in [t for t, _ in with_model.up_next([1005], 10)]
     assert 1000 + 40 + 25 not in [t for t, _ in without.up_next([1005], 10)]
-    # A model that did not beat popularity on held-out sessions is not used.
-    zero = Recommender(library(plays=playlog(events)), Models(session=session, weights={"session": 0.0}))
+    # A model that did not beat popularity on held-out sessions is not used ...
+    zero = Recommender(library(plays=playlog(events)), Models(session=session, weights={"session": 0.0}),
+                       config=blended)
     assert 1000 + 40 + 25 not in [t for t, _ in zero.up_next([1005], 10)]
+    # ... and by default (no calibration) neither: on the shared Last.fm log it did not help.
+    default = Recommender(library(plays=playlog(events)), Models(session=session))
+    assert 1000 + 40 + 25 not in [t for t, _ in default.up_next([1005], 10)]
+    # A calibrated run in the models' manifest switches it on.
+    fitted = Models(session=session, info={"metrics": {"upnext_sequence_weight": 2.0, "upnext_session_blend": 0.5}})
+    calibrated = Recommender(library(plays=playlog(events)), fitted)
+    assert (calibrated.config.sequence_weight, calibrated.config.session_blend) == (2.0, 0.5)
+    assert 1000 + 40 + 25 in [t for t, _ in calibrated.up_next([1005], 10)]
 
 
 def test_discover_buckets_are_novel_and_personal():
@@ -235,7 +245,7 @@ def test_broken_session_model_is_logged_and_disabled(caplog):
         raise ValueError("shape mismatch in session model")
 
     models = Models(session=broken, weights={"session": 1.0})
-    rec = Recommender(cat, models)
+    rec = Recommender(cat, models, config=RankConfig(session_blend=0.5))
     with caplog.at_level("ERROR", logger="recommender.rank"):
         got = rec.up_next([1000, 1001], 5)
     assert len(got) == 5                      # the queue still fills
@@ -263,3 +273,38 @@ def test_feedback_follows_play_weight_early_skip_rule():
         expected.append(1.0 if r > 0 else -1.0 if early else 0.0)
     assert log.feedback().tolist() == expected
     assert {-1.0, 0.0, 1.0} <= set(expected)
+
+
+def _runs_library(run_person: bool):
+    """40 jazz tracks by 8 artists (5 each). A person who plays artists in runs, or one who
+    never plays the same artist twice in a row: 12 sessions of 5 listened plays."""
+    cat = library()
+    jazz = [1040 + i for i in range(40)]               # artist i % 8 ("jazz artist k")
+    by_artist = {k: [t for t in jazz if (t - 1040) % 8 == k] for k in range(8)}
+    events = []
+    for s in range(12):
+        if run_person:                                   # five tracks of one artist
+            events += [(t, "finished") for t in by_artist[s % 8]]
+        else:                                            # five artists, one track each
+            events += [(by_artist[(s + j) % 8][(s + j) % 5], "finished") for j in range(5)]
+    cat.set_plays(playlog(events, session_len=5))
+    return cat, by_artist
+
+
+def test_up_next_follows_a_person_who_plays_artists_in_runs():
+    run_cat, by_artist = _runs_library(True)
+    hop_cat, _ = _runs_library(False)
+    now = 1_700_000_000.0 + 30 * 86400
+    runs, hops = Recommender(run_cat, now=now), Recommender(hop_cat, now=now)
+    assert runs.artist_run > 0.7 and hops.artist_run < 0.1   # learned from the sessions, shrunk to the prior
+    artist_of = {t: k for k, ts in by_artist.items() for t in ts}
+    session = by_artist[3][:2]                           # two tracks of artist 3 so far
+    run_next = [t for t, _ in runs.up_next(session, 5)]
+    hop_next = [t for t, _ in hops.up_next(session, 5)]
+    # The run listener gets the rest of artist 3 first, back to back; the other gets variety.
+    assert [artist_of.get(t) for t in run_next[:3]] == [3, 3, 3]
+    assert artist_of.get(hop_next[0]) != 3
+    assert all(artist_of.get(a) != artist_of.get(b) for a, b in zip(hop_next, hop_next[1:]))
+    # With no plays at all the prior holds: spacing as before.
+    cold = Recommender(library())
+    assert cold.artist_run == pytest.approx(0.1)
