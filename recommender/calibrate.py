@@ -2,17 +2,19 @@
 
 People differ. Some play albums and familiar sequences, so what followed a track
 before is the best guess for what follows it now; others wander. On the shared
-Last.fm 1K log, sequential rules alone reach HR@20 0.61 while the ranker with its
-default sequence weight reached 0.29 (``python -m recommender.evaluate upnext``).
+Last.fm 1K log, sequential rules alone reach HR@20 0.61; the ranker with its default
+weights 0.33, calibrated as below 0.58 (``python -m recommender.evaluate upnext``,
+recommender/SESSIONS.md).
 
-:func:`calibrate_up_next` replays the person's latest sessions through
-:meth:`recommender.rank.Recommender.up_next` built from the plays before them (no
-trained models: those have seen the held-out plays), for a few sequence weights,
-and keeps the weight with the best HR@20 + MRR@20 on those held-out plays (the
-defaults on a tie; repeats removed, as Up next never repeats a session track). The
-trainer stores it in the run's manifest and the ranker reads it from there
-(:class:`recommender.rank.Recommender`). Too little history: nothing is chosen and
-the default stays.
+:func:`calibrate_up_next` replays the person's latest 20% of sessions through
+:meth:`recommender.rank.Recommender.up_next`, each ranked with every play before it
+(as the app would), for a small grid of sequence weight x repeat push (x session-GRU
+blend, given a GRU trained without those sessions; the other local models have seen
+them and stay out), and keeps the setting with the best HR@20 + MRR@20 on the plays
+the person chose themselves (the defaults on a tie; repeats removed, as Up next never
+repeats a session track). The trainer stores it in the run's manifest and the ranker
+reads it from there (:class:`recommender.rank.Recommender`). Too little history:
+nothing is chosen and the defaults stay.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, weights
     this person's held-out next plays.
 
     ``session``: a next-track scorer ``fn(prefix_rows) -> [n]`` over ``cat``'s rows,
-    trained WITHOUT the held-out sessions (the trainer's held-out GRU), with its
+    trained without the held-out sessions (the trainer's held-out GRU), with its
     held-out lift ``session_weight``; without one only the sequence weight is chosen.
     Returns ``{}`` without enough history, else ``upnext_sequence_weight``,
     ``upnext_session_blend``, ``upnext_repeat_push``, the held-out ``upnext_hr@20`` / ``upnext_mrr@20`` for
