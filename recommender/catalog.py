@@ -24,6 +24,9 @@ class CatalogError(ValueError):
     """The arrays given to :meth:`Catalog.build` do not describe one set of tracks."""
 
 
+#: How many plays ahead Catalog.follows looks (the SR baseline's 10 steps).
+FOLLOW_STEPS = 10
+
 #: Play sources where Segue picked the track (the store's ``plays.source``).
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
 
@@ -129,6 +132,7 @@ class Catalog:
     skip_count: np.ndarray = None         # float32 [n] early skips
     last_played: np.ndarray = None        # float64 [n] unix seconds, 0 = never
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
+    follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
 
     @property
     def n(self) -> int:
@@ -225,13 +229,25 @@ class Catalog:
         last = np.zeros(n, np.float64)
         np.maximum.at(last, rows[ok], plays.started_at[ok])
         self.last_played = last
-        # Transitions: consecutive plays in one session, the second one listened to.
-        if len(plays) > 1:
-            same = (plays.session_id[1:] == plays.session_id[:-1]) & ok[1:] & ok[:-1] & (fb[1:] > 0)
-            a, b = rows[:-1][same], rows[1:][same]
-            self.transitions = sp.csr_matrix((np.ones(len(a), np.float32), (a, b)), shape=(n, n))
-        else:
-            self.transitions = sp.csr_matrix((n, n), dtype=np.float32)
+        # Transitions: consecutive plays in one session, the second one listened to. Follows:
+        # the same within FOLLOW_STEPS plays, weighted 1/gap (sequential rules, as the SR
+        # baseline of recommender/SESSIONS.md: what comes a few plays later counts too).
+        empty = sp.csr_matrix((n, n), dtype=np.float32)
+        self.transitions, self.follows = empty, empty
+        a_all, b_all, w_all = [], [], []
+        for gap in range(1, FOLLOW_STEPS + 1):
+            if len(plays) <= gap:
+                break
+            same = (plays.session_id[gap:] == plays.session_id[:-gap]) & ok[gap:] & ok[:-gap] & (fb[gap:] > 0)
+            a, b = rows[:-gap][same], rows[gap:][same]
+            if gap == 1:
+                self.transitions = sp.csr_matrix((np.ones(len(a), np.float32), (a, b)), shape=(n, n))
+            a_all.append(a)
+            b_all.append(b)
+            w_all.append(np.full(len(a), 1.0 / gap, np.float32))
+        if a_all:
+            self.follows = sp.csr_matrix((np.concatenate(w_all), (np.concatenate(a_all), np.concatenate(b_all))),
+                                         shape=(n, n))
 
     @property
     def n_listened(self) -> int:

@@ -308,3 +308,16 @@ def test_up_next_follows_a_person_who_plays_artists_in_runs():
     # With no plays at all the prior holds: spacing as before.
     cold = Recommender(library())
     assert cold.artist_run == pytest.approx(0.1)
+
+
+def test_follows_counts_what_came_a_few_plays_later_within_a_session():
+    # Session 0: 1000, 1001, 1002 (skipped early), 1003; session 1: 1004 (other session).
+    events = [(1000, "finished"), (1001, "finished"), (1002, "skipped"), (1003, "finished"), (1004, "finished")]
+    cat = library(plays=playlog(events, session_len=4))
+    r = {t: cat.rows([t])[0] for t, _ in events}
+    f, t = cat.follows.toarray(), cat.transitions.toarray()
+    assert f[r[1000], r[1001]] == 1.0 and f[r[1001], r[1003]] == pytest.approx(0.5)
+    assert f[r[1000], r[1003]] == pytest.approx(1 / 3)
+    assert f[:, r[1002]].sum() == 0                       # an early skip never "follows"
+    assert f[:, r[1004]].sum() == 0                       # nor does the next session
+    assert t[r[1000], r[1001]] == 1.0 and t[r[1001], r[1003]] == 0   # transitions: direct successors only
