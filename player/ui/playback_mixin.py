@@ -43,7 +43,9 @@ class PlaybackMixin:
         t.seek.connect(lambda s: self._command(lambda p: p.seek(s)))
         t.volume_changed.connect(self._set_volume)
         u = self.up_next
-        # The panel names the entries shown; entries no longer queued are skipped by the player.
+        # The panel names the entries shown, never row numbers: the player's queue can shift
+        # before a command runs (a gapless hand-over, a filler adding tracks), and the player
+        # skips entries no longer queued.
         u.play_entry.connect(lambda entry: self._command(lambda p: p.play_queue_entry(entry)))
         u.remove_entries.connect(lambda entries: self._command(lambda p: p.remove_queue_entries(entries)))
         u.clear.connect(lambda: self._command(lambda p: p.clear_queue()))
@@ -171,9 +173,6 @@ class PlaybackMixin:
     def play_next(self, ids: list[int]) -> None:
         self._command(lambda p: p.insert_next(list(ids), source="queue"))
 
-    # The panel's rows are indexes into the queue as last shown; the player's queue can
-    # shift before a command runs (a gapless hand-over, a filler adding tracks), so the
-    # entries shown are sent, never their indexes.
     def _set_keep_going(self, on: bool) -> None:
         if self.player is None:
             return
