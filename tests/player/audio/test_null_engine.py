@@ -1,5 +1,6 @@
 """The shared engine machinery (decoder thread, ring buffer, hand-over) via the null output."""
 
+import shutil
 import threading
 import time
 
@@ -355,3 +356,30 @@ def test_seeking_the_track_fading_in_cuts_the_fade_short(engine, tmp_path):
     freqs = np.fft.rfftfreq(len(tail), 1 / SR)
     assert spectrum[np.argmin(np.abs(freqs - 660))] > 0.5 * spectrum.max()
     assert spectrum[np.argmin(np.abs(freqs - 440))] < 0.01 * spectrum.max()   # A is gone
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+def test_a_track_decoded_by_ffmpeg_crossfades_on_its_scanned_length(engine, tmp_path):
+    """libsndfile cannot read AAC; ffmpeg streams it without a length, so the fade starts
+    from the length the scanner stored (the Player passes it as ``duration_hint``)."""
+    import subprocess
+
+    from mutagen import File
+
+    wav, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    sf.write(str(wav), np.stack([sine(3 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(b), np.stack([sine(3 * SR, freq=660, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    a = tmp_path / "a.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", str(a)], check=True)
+    hint = File(str(a)).info.length
+    e = engine(crossfade_s=1.0)
+    e.play(Source(str(a), duration_hint=hint))
+    e.set_next(Source(str(b)))
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    out = played(e)
+    assert abs(len(out) - (hint + 3.0 - 1.0) * SR) < 0.05 * SR, len(out) / SR   # one second overlapped
+    mid = out[int((hint - 0.7) * SR): int((hint - 0.3) * SR)]                    # inside the fade
+    spectrum = np.abs(np.fft.rfft(mid * np.hanning(len(mid))))
+    freqs = np.fft.rfftfreq(len(mid), 1 / SR)
+    for f in (440, 660):
+        assert spectrum[np.argmin(np.abs(freqs - f))] > 0.2 * spectrum.max()
