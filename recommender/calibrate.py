@@ -3,7 +3,7 @@
 People differ. Some play albums and familiar sequences, so what followed a track
 before is the best guess for what follows it now; others wander. On the shared
 Last.fm 1K log, sequential rules alone reach HR@20 0.61; the ranker with its default
-weights 0.35, calibrated as below 0.60 (``python -m recommender.evaluate upnext``,
+weights 0.37, calibrated as below 0.61 (``python -m recommender.evaluate upnext``,
 recommender/SESSIONS.md).
 
 :func:`calibrate_up_next` replays the person's latest 20% of sessions through

@@ -157,7 +157,11 @@ class UpNextRanker(SessionModel):
         n = self.catalog.n_items
         if self._rec is None or self._rec_n != n:
             cat = self._track_catalog(n)
-            self._rec = Recommender(cat, load_models(self._root, cat), config=self.config)
+            # Asked when the current session began (the log's next session), not when the
+            # last one ended: what was played hours or days ago is not "just played".
+            now = (float(self.log.times[self._log_sessions[self._cursor][0]])
+                   if self._cursor < len(self._log_sessions) else None)
+            self._rec = Recommender(cat, load_models(self._root, cat), config=self.config, now=now)
             self._rec_n = n
         return self._rec
 
