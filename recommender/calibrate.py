@@ -93,11 +93,11 @@ def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, weights
     got = held_out_queries(cat, **split)
     if got is None or len(got[1]) < min_queries:
         return {}
-    before, queries = got
-    models = Models(session=session, weights={"session": session_weight})
-    base = Recommender(cat, models).with_plays(before)
+    _, queries = got
+    base = Recommender(cat, Models(session=session, weights={"session": session_weight}))
     # As in the app, each held-out session is ranked with every play before it (the
-    # transitions and replays of the sessions just before count most for sequences).
+    # transitions and replays of the sessions just before count most for sequences);
+    # with_plays recomputes everything the plays decide, so nothing later leaks in.
     plays = cat.plays
     by_start: dict[float, list] = {}
     for prefix, target, start in queries:
