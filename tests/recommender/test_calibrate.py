@@ -32,25 +32,41 @@ def test_held_out_queries_are_the_latest_sessions_without_repeats():
     assert held_out_queries(library(plays=playlog([(1040, "finished")] * 3)), held_frac=0.2) is None
 
 
+def _genre_hopper(n_sessions=40, seed=0):
+    """Plays fixed chains that change kind on every track (rock, jazz, ambient, hiphop,
+    rock, jazz): the genre and sound terms point away from what this person plays next."""
+    rng = np.random.default_rng(seed)
+    chains = [[1000 + k * 40 + (c * 5 + j) % 40 for j, k in enumerate([0, 1, 2, 3, 0, 1])] for c in range(8)]
+    events = []
+    for _ in range(n_sessions):
+        events += [(t, "finished") for t in chains[int(rng.integers(8))]]
+    cat = library()
+    cat.set_plays(playlog(events, session_len=6))
+    return cat
+
+
 def test_a_sequence_listener_gets_a_weight_that_predicts_their_next_plays():
-    cat = _album_listener()
-    got = calibrate_up_next(cat)
-    assert got["upnext_sequence_weight"] in SEQUENCE_WEIGHTS and got["upnext_queries"] >= 30
-    # Chosen on these plays, so never worse than the default there; and the album order is learned.
-    assert got["upnext_hr@20"] + got["upnext_mrr@20"] >= got["upnext_default_hr@20"] + got["upnext_default_mrr@20"]
-    assert got["upnext_mrr@20"] > 0.5
+    got = calibrate_up_next(_genre_hopper())
+    assert got["upnext_queries"] >= 30
+    # The default weight leaves half the next plays out of the top 20; a larger one finds them.
+    assert got["upnext_default_hr@20"] < 0.7 and got["upnext_default_mrr@20"] < 0.5
+    assert got["upnext_sequence_weight"] in SEQUENCE_WEIGHTS and got["upnext_sequence_weight"] > 1.0
+    assert got["upnext_hr@20"] > 0.9 and got["upnext_mrr@20"] > 0.9
+    # Where the default already predicts every next play (whole albums in order), it stays.
+    albums = calibrate_up_next(_album_listener())
+    assert albums["upnext_default_mrr@20"] == albums["upnext_mrr@20"] and albums["upnext_sequence_weight"] == 1.0
     assert calibrate_up_next(_album_listener(3)) == {}        # too little history: the default stays
 
 
 def test_training_stores_the_weight_and_the_ranker_uses_it(tmp_path):
-    cat = _album_listener()
+    cat = _genre_hopper()
     result = train_local(tmp_path, cat, session_model=False)
     w = result.metrics["upnext_sequence_weight"]
+    assert w > 1.0
     rec = Recommender(cat, load_models(tmp_path, cat))
-    assert rec.config.sequence_weight == w
-    # Mid-album, the next track of the album comes first.
-    nxt = [t for t, _ in rec.up_next([1042, 1050], 3)]
-    assert nxt[0] == 1058
+    assert rec.config.sequence_weight == w != Recommender(cat).config.sequence_weight
+    # Mid-chain (rock 1000, jazz 1041), this person's next track (ambient 1082) comes first.
+    assert [t for t, _ in rec.up_next([1000, 1041], 3)][0] == 1082
 
 
 def test_only_the_persons_own_picks_are_calibration_targets():
