@@ -10,17 +10,22 @@ from recommender.train import load_models, train_local
 from tests.recommender.test_rank import library, playlog
 
 
+def _listener(sequences, n_sessions, seed):
+    """A person whose every session plays one of ``sequences`` start to end, picked at random."""
+    rng = np.random.default_rng(seed)
+    events = []
+    for _ in range(n_sessions):
+        events += [(t, "finished") for t in sequences[int(rng.integers(len(sequences)))]]
+    cat = library()
+    cat.set_plays(playlog(events, session_len=len(sequences[0])))
+    return cat
+
+
 def _album_listener(n_sessions=40, seed=0):
     """Plays whole 'albums' in their order: 8 albums of 5 tracks (one artist each) among
     the 40 jazz tracks; each session is one album, start to end, album picked at random."""
-    rng = np.random.default_rng(seed)
     albums = [[1040 + a + 8 * i for i in range(5)] for a in range(8)]   # artist a's five tracks
-    events = []
-    for _ in range(n_sessions):
-        events += [(t, "finished") for t in albums[int(rng.integers(8))]]
-    cat = library()
-    cat.set_plays(playlog(events, session_len=5))
-    return cat
+    return _listener(albums, n_sessions, seed)
 
 
 def test_held_out_queries_are_the_latest_sessions_without_repeats():
@@ -35,14 +40,8 @@ def test_held_out_queries_are_the_latest_sessions_without_repeats():
 def _genre_hopper(n_sessions=40, seed=0):
     """Plays fixed chains that change kind on every track (rock, jazz, ambient, hiphop,
     rock, jazz): the genre and sound terms point away from what this person plays next."""
-    rng = np.random.default_rng(seed)
     chains = [[1000 + k * 40 + (c * 5 + j) % 40 for j, k in enumerate([0, 1, 2, 3, 0, 1])] for c in range(8)]
-    events = []
-    for _ in range(n_sessions):
-        events += [(t, "finished") for t in chains[int(rng.integers(8))]]
-    cat = library()
-    cat.set_plays(playlog(events, session_len=6))
-    return cat
+    return _listener(chains, n_sessions, seed)
 
 
 def test_a_sequence_listener_gets_a_weight_that_predicts_their_next_plays():

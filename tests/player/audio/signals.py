@@ -50,3 +50,10 @@ def sine_residual(x: np.ndarray, *, freq: float, sr: int) -> np.ndarray:
 def peak_frequency(x: np.ndarray, *, sr: int) -> float:
     spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
     return float(np.fft.rfftfreq(len(x), 1 / sr)[np.argmax(spectrum)])
+
+
+def tone_level(x: np.ndarray, freq: float, *, sr: int) -> float:
+    """Level of ``freq`` in the windowed spectrum of ``x``, as a share of its strongest bin."""
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+    freqs = np.fft.rfftfreq(len(x), 1 / sr)
+    return float(spectrum[np.argmin(np.abs(freqs - freq))] / spectrum.max())
