@@ -133,10 +133,6 @@ class Player:
             self._queue_changed()
         return removed
 
-    def move_in_queue(self, src_index: int, dst_index: int) -> None:
-        self._queue.move(src_index, dst_index)
-        self._queue_changed()
-
     def move_queue_entries(self, entries, before) -> int:
         """Move queued ``entries`` (by identity) before the first still-queued of ``before``
         (the entries that were shown after the drop point), else to the end; how many moved.

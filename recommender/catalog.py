@@ -133,6 +133,7 @@ class Catalog:
     last_played: np.ndarray = None        # float64 [n] unix seconds, 0 = never
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
+    artist_runs: tuple = (0, 0)           # (same-artist, all) in-session transitions, both plays listened
 
     @property
     def n(self) -> int:
@@ -229,6 +230,12 @@ class Catalog:
         last = np.zeros(n, np.float64)
         np.maximum.at(last, rows[ok], plays.started_at[ok])
         self.last_played = last
+        # Artist runs: of consecutive in-session pairs, both listened and by known artists,
+        # how many stay with the artist (Recommender.artist_run).
+        art = np.where(ok, self.artist[np.maximum(rows, 0)], -1)
+        listened = (fb > 0) & (art >= 0)
+        pair = (plays.session_id[1:] == plays.session_id[:-1]) & listened[1:] & listened[:-1]
+        self.artist_runs = (int((art[1:] == art[:-1])[pair].sum()), int(pair.sum()))
         # Transitions: consecutive plays in one session, the second one listened to. Follows:
         # the same within FOLLOW_STEPS plays, weighted 1/gap (sequential rules, as the SR
         # baseline of recommender/SESSIONS.md: what comes a few plays later counts too).

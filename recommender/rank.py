@@ -435,17 +435,9 @@ class Recommender:
 
     def _artist_run_rate(self) -> float:
         """Share of this person's in-session transitions (both plays listened to) that stay
-        with the same artist, shrunk towards ``config.artist_run_prior``."""
-        cat, cfg = self.catalog, self.config
-        p = cat.plays
-        same = n = 0
-        if len(p) > 1:
-            rows = cat.rows(p.track_id)
-            art = np.where(rows >= 0, cat.artist[np.maximum(rows, 0)], -1)
-            listened = (p.feedback() > 0) & (art >= 0)
-            ok = (p.session_id[1:] == p.session_id[:-1]) & listened[1:] & listened[:-1]
-            n = int(ok.sum())
-            same = int((art[1:] == art[:-1])[ok].sum())
+        with the same artist (``Catalog.artist_runs``), shrunk towards ``config.artist_run_prior``."""
+        cfg = self.config
+        same, n = self.catalog.artist_runs
         return float((same + cfg.artist_run_prior * cfg.artist_run_prior_n) / (n + cfg.artist_run_prior_n))
 
     def _last_hour(self, history: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ class QueueEntry:
 
 
 class PlayQueue:
-    """A list of :class:`QueueEntry` guarded by a lock; indexes as the UI shows them."""
+    """A list of :class:`QueueEntry` guarded by a lock; the UI names entries, not positions."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -56,14 +56,6 @@ class PlayQueue:
         """Remove the entry at ``index``; IndexError when there is none."""
         with self._lock:
             return self._items.pop(index)
-
-    def move(self, src: int, dst: int) -> None:
-        """Move the entry at ``src`` so that it ends up at index ``dst``."""
-        with self._lock:
-            n = len(self._items)
-            if not (0 <= src < n and 0 <= dst < n):
-                raise IndexError(f"queue move {src} -> {dst} outside 0..{n - 1}")
-            self._items.insert(dst, self._items.pop(src))
 
     def move_entries(self, entries, before) -> int:
         """Move ``entries`` (by identity, in the order given) to just before the first of

@@ -22,7 +22,7 @@ from player.workers import run_task, training_pool
 
 log = logging.getLogger(__name__)
 IDLE_CHECK_MS = 60_000
-PLAYBACK_CHECK_MS = 500   # how soon analysis steps aside when music starts (plus one batch, ~1 s)
+PLAYBACK_CHECK_MS = 500   # while analysing: watch for underruns, refresh "paused" in the status bar
 
 
 class Intelligence(QObject):

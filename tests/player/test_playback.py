@@ -165,7 +165,8 @@ def test_queue_edits_decide_what_plays_next(store, tmp_path, make_player):
     p.enqueue([b, c])
     p.insert_next([d])
     assert [e.track_id for e in p.queue] == [d, b, c]
-    p.move_in_queue(2, 0)
+    qd, _qb, qc = p.queue
+    p.move_queue_entries([qc], [qd])
     p.remove_from_queue(2)
     assert [e.track_id for e in p.queue] == [c, d]
     assert all(isinstance(e, QueueEntry) and e.manual and e.source == "queue" for e in p.queue)
