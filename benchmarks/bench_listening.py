@@ -103,7 +103,8 @@ def simulate(world: World, listener_seed: int, policy: str, n_plays: int, *, tra
     recent: list[int] = []
     skips = np.zeros(n_plays)
     rec, models, t = None, None, 1.7e9
-    from recommender.train import load_models, train_local
+    from recommender.local_models import load_models
+    from recommender.train import train_local
 
     for i in range(n_plays):
         s_idx, pos = divmod(i, SESSION)

@@ -3,7 +3,7 @@
     python -m benchmarks.bench_session_update [--log PATH] [--refit-every 10] [--epochs 20]
 
 Trains the session GRU on the first 80% of the log's time, then walks the test
-sessions in time order (the protocol of ``recommender.evaluate sessions``, repeats
+sessions in time order (the protocol of ``recommender.research.evaluate sessions``, repeats
 kept) with three strategies scored on the same queries:
 
 - ``static``: never trained again (new tracks still get scores from their artist);
@@ -25,10 +25,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also runs as a plain script
 
-from recommender.eval_protocol import make_split, run
-from recommender.models.session_base import Catalog
+from recommender.models.session_base import ItemSpace
 from recommender.models.session_rnn import SessionGRU
-from recommender.sessions import load_log_file
+from recommender.research.logs import load_log_file
+from recommender.research.protocol import run
+from recommender.research.splits import make_split
 
 DEFAULT_LOG = "../shared/data/lastfm1k_sample/listens_user_000001.tsv"
 
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=20)
     args = ap.parse_args(argv)
     log = load_log_file(args.log)
-    catalog = Catalog(log.n_items, log.item_artist, log.n_artists)
+    catalog = ItemSpace(log.n_items, log.item_artist, log.n_artists)
     t0, t1 = log.times[0], log.times[-1]
     split = make_split(log, cut=t0 + 0.8 * (t1 - t0), repeats=True, gap_s=1800)
     facs = {"static": lambda: StaticGRU(epochs=args.epochs),

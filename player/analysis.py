@@ -60,7 +60,7 @@ class AnalysisResult:
 def decode_for_analysis(path: str) -> dict:
     """Worker: decode, mix to mono, resample to both front-end rates. Errors become a value."""
     from recommender.audio_features import MFCC_MEL, TAGGER_MEL
-    from recommender.audio_io import load_audio
+    from segue_common.audio_io import load_audio
 
     t0 = time.perf_counter()
     try:

@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"segue {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
-    # --self-test (packaging, issue 9): a top-level flag so a frozen bundle can be checked with
+    # --self-test: a top-level flag so a frozen bundle can be checked with
     # `Segue --self-test`; it runs player/commands/selftest.py and exits.
     parser.add_argument("--self-test", action="store_true", help="check this installation (no window) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Packaging (issue 9): in a frozen bundle, a spawned worker process (the analysis decoders)
+    # In a frozen bundle, a spawned worker process (the analysis decoders)
     # re-runs this executable; freeze_support() turns it into the worker and exits. No-op otherwise.
     import multiprocessing
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     setup_logging(verbose=args.verbose, stderr=True)
     run = getattr(args, "_run", None)
-    if args.self_test and run is None:  # --self-test (packaging, issue 9)
+    if args.self_test and run is None:
         from player.commands import selftest
 
         run = selftest.run

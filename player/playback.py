@@ -1,7 +1,6 @@
 """The Player: queue, history and play logging on top of an audio :class:`Engine`.
 
-Qt-free; the UI and the ``segue play`` command talk to it (contract A in the
-project's briefs). Every track that starts is logged with ``store.start_play``,
+Qt-free; the UI and the ``segue play`` command talk to it. Every track that starts is logged with ``store.start_play``,
 updated every ``progress_interval_s`` with the milliseconds really heard (seeks
 never add), and closed with how it ended:
 
@@ -75,7 +74,7 @@ class Player:
     # -- listeners -------------------------------------------------------------
     def add_listener(self, fn: Callable[[str, dict], None]) -> None:
         """``fn(event, data)``: track_started, track_ended, state_changed, queue_changed,
-        error, device_lost (see contract A); called from any thread."""
+        error, device_lost; called from any thread."""
         self._listeners.append(fn)
 
     def _emit(self, event: str, **data) -> None:

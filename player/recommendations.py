@@ -1,4 +1,4 @@
-"""The recommendation surfaces the UI shows (contract B), and a plain implementation.
+"""The recommendation surfaces the UI shows, and a plain implementation.
 
 :class:`RecommendationProvider` is what Up next, Radio and Discover call (always on a
 worker thread, through :func:`player.workers.run_task`). The recommender package

@@ -1,4 +1,4 @@
-"""The app's recommender: contract B (:class:`player.recommendations.RecommendationProvider`) for real.
+"""The app's recommender: :class:`player.recommendations.RecommendationProvider` for real.
 
 Builds a :class:`recommender.catalog.Catalog` from the store (tracks, the
 analysis's tags/embedding/bucket, the shipped priors, the play log), wraps it in a
@@ -22,8 +22,8 @@ from player import paths
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.local_models import TrainError, load_models
+from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
-from recommender.train import prior_factors
 
 log = logging.getLogger(__name__)
 RECENT_REREAD_S = 6 * 3600
@@ -40,7 +40,7 @@ def delete_local_models(models_dir: str | Path) -> None:
 def read_features(store, track_ids: np.ndarray):
     """``(tags [n, 50] | None, embedding [n, d] | None, buckets list | None)`` aligned with ``track_ids``.
 
-    Uses the analysis's store reader (contract E) when it exists; tracks not
+    Uses the analysis's store reader when it exists; tracks not
     analysed get zero rows (the ranker treats them as unknown).
     """
     reader = getattr(store, "features", None)
@@ -203,7 +203,7 @@ class RecommenderService:
             delete_local_models(self.models_dir)
             self._rec, self._dirty = None, True
 
-    # -- contract B -------------------------------------------------------------
+    # -- the surfaces ------------------------------------------------------------
     def _session_skips(self, session_track_ids: list[int]) -> list[int]:
         """Tracks of this session the person skipped early (they push Up next away)."""
         rec = self.recommender()

@@ -1,6 +1,6 @@
-"""Audio front ends on the best torch device: the tagger's log-mel and the seed-004 MFCC(39).
+"""Audio front ends on the best torch device: the tagger's log-mel and MFCC(39).
 
-Decoding goes through :mod:`recommender.audio_io` (soundfile, with the playback fallback);
+Decoding goes through :mod:`segue_common.audio_io` (soundfile, with the playback fallback);
 everything after it runs in torch, batched across tracks, on CUDA, then Apple MPS, then CPU
 (:func:`best_device`; ``SEGUE_DEVICE=cpu|cuda|mps`` overrides). librosa is never imported
 here: the slaney mel filterbank is re-derived in numpy and the tests check it against
@@ -9,13 +9,12 @@ librosa's.
 Front ends (both ``center=True`` with zero padding and a periodic Hann window, as librosa):
 
 - tagger: 16 kHz, n_fft 512, hop 256, 96 mel bands, ``log10(1 + 10000·power)`` (musicnn);
-- seed-004: 22,050 Hz, n_fft 1024, hop 512, 128 mel bands, 13 MFCCs (dB, DCT-II ortho) with
+- MFCC summary: 22,050 Hz, n_fft 1024, hop 512, 128 mel bands, 13 MFCCs (dB, DCT-II ortho) with
   first and second differences (Savitzky-Golay, width 9, as ``librosa.feature.delta``).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Sequence
 

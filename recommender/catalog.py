@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.data import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
-from recommender.normalize import normalize_name
+from segue_common.normalize import normalize_name
 
 
 class CatalogError(ValueError):

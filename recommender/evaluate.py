@@ -1,33 +1,13 @@
-"""Offline evaluation of Segue's recommenders on held-out data.
+"""``python -m recommender.evaluate ...``: the command line of the research shelf.
 
-    python -m recommender.evaluate cf --dataset hetrec|msd
-    python -m recommender.evaluate sessions --log PATH
-    python -m recommender.evaluate upnext --log PATH
-
-``cf`` lives in :mod:`recommender.eval_cf` (collaborative models, strong
-generalisation); ``sessions`` in :mod:`recommender.eval_sessions` (next-track
-prediction on a time-ordered split of one person's log); ``upnext`` in
-:mod:`recommender.eval_upnext` (the app's own Up next ranker through the same
-protocol, beside those models).
+Kept at this address so the command stays short; everything it runs lives in
+:mod:`recommender.research` (see :mod:`recommender.research.evaluate` for the
+subcommands). Nothing imports this module: it only runs as a script.
 """
 
-from __future__ import annotations
-
-import importlib
 import sys
 
-SUBCOMMANDS = {"cf": "recommender.eval_cf", "sessions": "recommender.eval_sessions",
-               "upnext": "recommender.eval_upnext"}
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in SUBCOMMANDS:
-        print(__doc__.strip().splitlines()[2:4] and __doc__, file=sys.stderr)
-        return 2
-    module = importlib.import_module(SUBCOMMANDS[argv[0]])
-    return module.main(argv[1:])
-
-
 if __name__ == "__main__":
+    from recommender.research.evaluate import main
+
     sys.exit(main())

@@ -10,7 +10,6 @@ run with the current catalogue as :class:`recommender.rank.Models`.
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import shutil
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.catalog import Catalog
+from segue_common import atomic
 
 CURRENT = "current.json"
 
@@ -27,22 +27,25 @@ class TrainError(RuntimeError):
     """Training could not produce models, or a run cannot be read (the previous ones stay in use)."""
 
 
-def _point_current(root: Path, run: Path) -> None:
+def point_current(root: Path, run: Path) -> None:
+    """Make ``run`` the current run (the one current until now becomes the previous)."""
     cur = root / CURRENT
-    prev = json.loads(cur.read_text())["run"] if cur.exists() else None
-    tmp = root / (CURRENT + ".tmp")
-    tmp.write_text(json.dumps({"run": run.name, "previous": prev}))
-    os.replace(tmp, cur)
+    try:
+        prev = json.loads(cur.read_text())["run"]
+    except (OSError, ValueError, KeyError):
+        prev = None
+    atomic.write_text(cur, json.dumps({"run": run.name, "previous": prev}))
 
 
-def _previous(root: Path) -> str | None:
+def previous_run(root: Path) -> str | None:
+    """The folder name of the run before the current one, or None."""
     try:
         return json.loads((root / CURRENT).read_text()).get("previous")
     except (OSError, ValueError):
         return None
 
 
-def _prune(root: Path, keep: set) -> None:
+def prune_runs(root: Path, keep: set) -> None:
     """Delete runs other than the current and the previous one (and stale partial runs)."""
     for d in root.glob("run-*"):
         if d.is_dir() and d.name not in keep and (not d.name.endswith(".partial") or

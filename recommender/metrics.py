@@ -10,8 +10,8 @@ usual top-N recommendation literature:
   With one relevant item this is HitRate@K.
 - ``ndcg_at_k``: DCG of the top K with binary gains, over the ideal DCG.
 - ``mrr_at_k``: 1 / rank of the first relevant item within the top K, else 0.
-- ``precision_at_k``, ``f1_at_k``: as in the seed papers (hits / K, and their
-  harmonic mean with plain recall hits / |relevant|).
+- ``precision_at_k``, ``f1_at_k``: as much of the literature reports them (hits / K,
+  and their harmonic mean with plain recall hits / |relevant|).
 - ``auc``: probability that a relevant item is scored above an irrelevant one,
   from a full score vector.
 """

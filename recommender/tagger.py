@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from recommender.msd_tags import MSD_LABELS  # noqa: F401  (re-exported)
+from recommender.msd_tags import MSD_LABELS
 
 PATCH_FRAMES = 187  # librosa.time_to_frames(3 s) + 1, as musicnn
 N_MELS = 96

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE)\b", re.I)
 
@@ -27,10 +29,50 @@ def _py(folder: str):
     return sorted((ROOT / folder).rglob("*.py"))
 
 
+PACKAGES = ("player", "recommender", "segue_common")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _project_modules() -> dict[str, Path]:
+    return {_module_name(p): p for pkg in PACKAGES for p in _py(pkg)}
+
+
+def _project_imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    """Project modules ``path`` imports anywhere in the file (function-level imports too)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name in modules)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            for a in node.names:
+                full = f"{base}.{a.name}"
+                if full in modules:
+                    out.add(full)
+                elif base in modules:
+                    out.add(base)
+    out.discard(name)
+    return out
+
+
+def _import_graph() -> dict[str, set[str]]:
+    modules = _project_modules()
+    return {m: _project_imports(p, modules) for m, p in modules.items()}
+
+
 def test_recommender_never_imports_player_or_qt():
     offenders = {
         str(p.relative_to(ROOT)): sorted(n for n in _imports(p) if n.split(".")[0] in ("player", "PySide6"))
-        for p in _py("recommender")
+        for p in _py("recommender") + _py("segue_common")
     }
     assert {k: v for k, v in offenders.items() if v} == {}
 
@@ -50,7 +92,7 @@ def test_only_ui_and_workers_import_qt_widgets():
 
 def test_sql_lives_only_in_the_store():
     offenders = []
-    for p in _py("player") + _py("recommender"):
+    for p in _py("player") + _py("recommender") + _py("segue_common"):
         rel = p.relative_to(ROOT).as_posix()
         if rel.startswith("player/store/"):
             continue
@@ -68,3 +110,72 @@ def test_cli_starts_without_heavy_imports():
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_no_import_loop_anywhere():
+    """Strongly connected components of the module graph (Tarjan), none bigger than one module."""
+    graph = _import_graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    loops = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                loops.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    assert loops == []
+
+
+def test_the_loop_check_sees_a_loop(tmp_path, monkeypatch):
+    # The rule above must be able to fail: two modules importing each other form one component.
+    graph = {"a": {"b"}, "b": {"a"}, "c": set()}
+    monkeypatch.setattr(sys.modules[__name__], "_import_graph", lambda: graph)
+    with pytest.raises(AssertionError):
+        test_no_import_loop_anywhere()
+
+
+def test_bottom_package_imports_nothing_of_the_project():
+    graph = _import_graph()
+    offenders = {m: sorted(i for i in deps if not i.startswith("segue_common"))
+                 for m, deps in graph.items() if m.startswith("segue_common")}
+    assert {m: d for m, d in offenders.items() if d} == {}
+
+
+def test_low_level_player_packages_never_import_the_recommender():
+    graph = _import_graph()
+    low = ("player.audio", "player.library", "player.store")
+    offenders = {m: sorted(i for i in deps if i.startswith("recommender"))
+                 for m, deps in graph.items() if m.startswith(low)}
+    assert {m: d for m, d in offenders.items() if d} == {}
+
+
+def test_nothing_outside_the_research_shelf_imports_it():
+    """Only the shelf itself, benchmarks, tests and the command entry ``recommender/evaluate.py``
+    (which imports it only when run as a script) may import ``recommender.research``."""
+    graph = _import_graph()
+    allowed = ("recommender.research", "recommender.evaluate")
+    offenders = {m: sorted(i for i in deps if i.startswith("recommender.research"))
+                 for m, deps in graph.items() if not m.startswith(allowed)}
+    assert {m: d for m, d in offenders.items() if d} == {}
+    entry = ast.parse((ROOT / "recommender" / "evaluate.py").read_text(encoding="utf-8"))
+    top_level = [n for n in entry.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+    assert all(not (getattr(n, "module", "") or "").startswith("recommender") for n in top_level)

@@ -1,7 +1,7 @@
 """Streaming decode: blocks of float32 frames at the output rate and channel count.
 
 soundfile reads wav, flac, ogg, opus, mp3 and aiff block by block; whatever it
-cannot open goes to :func:`recommender.audio_io.open_fallback` (ffmpeg or
+cannot open goes to :func:`segue_common.audio_io.open_fallback` (ffmpeg or
 audioread), which says "format not supported (...): install ffmpeg to play it"
 when nothing here can decode the file. Resampling to the device rate is a
 streaming soxr resampler, so block boundaries never click.
@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from recommender import audio_io
-
+from segue_common import audio_io
 
 # MP3s up to this long are decoded in one read (see Decoder.__init__): 15 minutes of
 # 44.1 kHz stereo int16 is 159 MB; longer files (DJ mixes) stream despite the bug.

@@ -62,7 +62,7 @@ def step_scan(ctx: Context) -> str:
 
 
 def step_decode(ctx: Context) -> str:
-    from recommender.audio_io import load_audio
+    from segue_common.audio_io import load_audio
 
     decoded = {}
     for row in need(ctx, "tracks"):

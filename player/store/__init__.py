@@ -10,16 +10,16 @@ from pathlib import Path
 
 from player import paths
 from player.store.connection import Database, DatabaseTooNewError, StoreError
-from player.store.migrations import SCHEMA_VERSION
 from player.store.features import FeaturesMixin, TrackFeatures
+from player.store.migrations import SCHEMA_VERSION
 from player.store.model_runs import ModelRunsMixin
-from player.store.plays import ENDINGS, SESSION_IDLE_S, SOURCES, PlaysMixin
+from player.store.plays import ENDINGS, SESSION_GAP_S, SOURCES, PlaysMixin
 from player.store.settings import SettingsMixin
 from player.store.tracks import TRACK_FIELDS, TracksMixin
 
 __all__ = [
     "Store", "StoreError", "DatabaseTooNewError", "SCHEMA_VERSION", "TRACK_FIELDS",
-    "ENDINGS", "SOURCES", "SESSION_IDLE_S",
+    "ENDINGS", "SOURCES", "SESSION_GAP_S",
 ]
 
 

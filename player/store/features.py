@@ -1,4 +1,4 @@
-"""Per-track audio features (contract E): tags, embedding, bucket, MFCC summary, loudness, tempo.
+"""Per-track audio features: tags, embedding, bucket, MFCC summary, loudness, tempo.
 
 Vectors are stored as little-endian float16 blobs. Every row carries the tagger's
 ``model_version`` (a checksum of its weights), so shipping a new model makes every track

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from recommender.sessions import SESSION_GAP_S as SESSION_IDLE_S  # one rule everywhere
+from segue_common.listening import SESSION_GAP_S
 
 ENDINGS = ("finished", "skipped", "stopped", "error")
 SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
@@ -17,9 +17,9 @@ SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 
 class PlaysMixin:
     def _session_for(self, conn: sqlite3.Connection, now: float) -> int:
-        """The current session, or a new one after ``SESSION_IDLE_S`` idle seconds."""
+        """The current session, or a new one after ``SESSION_GAP_S`` idle seconds."""
         row = conn.execute("SELECT id, last_active_at FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
-        if row is not None and now - row[1] < SESSION_IDLE_S:
+        if row is not None and now - row[1] < SESSION_GAP_S:
             conn.execute("UPDATE sessions SET last_active_at = max(last_active_at, ?) WHERE id = ?", (now, row[0]))
             return row[0]
         return conn.execute(

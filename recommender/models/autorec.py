@@ -1,4 +1,4 @@
-"""AutoRec for implicit feedback (seed 002), in torch.
+"""AutoRec for implicit feedback (Sedhain et al. 2015, on play counts), in torch.
 
 - :class:`UAutoRec` (user-based): a row of binarised plays ``x`` [n_items] is encoded
   ``h = sigmoid(W x + b)`` [hidden] and decoded to item logits ``V h + c``. Trained
@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from recommender.data import confidence
 from recommender.device import pick_device
-from recommender.models.base import Recommender, binarize
+from recommender.models.base import CFModel, binarize
 
 
 def _train_autoencoder(x: sp.csr_matrix, *, hidden: int, epochs: int, lr: float, l2: float,
@@ -64,7 +64,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-class UAutoRec(Recommender):
+class UAutoRec(CFModel):
     """User-based AutoRec. Params: hidden, epochs, lr, l2, dropout, loss, batch, seed, device."""
 
     kind = "autorec_u"
@@ -91,7 +91,7 @@ class UAutoRec(Recommender):
         self.w = {k: arrays[k] for k in ("w_enc", "b_enc", "w_dec", "b_dec")}
 
 
-class IAutoRec(Recommender):
+class IAutoRec(CFModel):
     """Item-based AutoRec with ridge fold-in. Params as UAutoRec plus fold_l2, alpha, eps."""
 
     kind = "autorec_i"

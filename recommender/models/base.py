@@ -1,4 +1,4 @@
-"""The contract every collaborative model keeps (STYLE.md 7).
+"""The contract every collaborative model keeps, so one test can check them all.
 
 ``fit(counts)`` learns from a user x item matrix of non-negative play counts
 [shape=(n_users, n_items)] (each model applies its own transform: confidence,
@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import abc
 import json
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -23,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.metrics import top_k
+from segue_common import atomic
 
 
 class ModelInputError(ValueError):
@@ -60,24 +59,13 @@ def binarize(x: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def atomic_save_npz(path: str | Path, *, compress: bool = False, **arrays) -> Path:
-    """Write ``arrays`` to ``path`` (.npz) via a temp file + os.replace."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp.npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            (np.savez_compressed if compress else np.savez)(fh, **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; saved models are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``arrays`` to ``path`` (.npz) atomically."""
+    with atomic.atomic_open(path) as fh:
+        (np.savez_compressed if compress else np.savez)(fh, **arrays)
+    return Path(path)
 
 
-class Recommender(abc.ABC):
+class CFModel(abc.ABC):
     """Base class: subclasses implement ``_fit``, ``_score``, ``_arrays``, ``_from_arrays``."""
 
     kind: str = "base"
@@ -87,7 +75,7 @@ class Recommender(abc.ABC):
         self.n_items: int | None = None
 
     # -- the contract -------------------------------------------------------------
-    def fit(self, counts) -> "Recommender":
+    def fit(self, counts) -> "CFModel":
         """Learn from play counts [shape=(n_users, n_items)]; returns self."""
         x = check_rows(counts)
         if x.nnz == 0:
@@ -119,7 +107,7 @@ class Recommender(abc.ABC):
         return atomic_save_npz(path, _meta=np.array(meta), **self._arrays())
 
     @classmethod
-    def load(cls, path: str | Path) -> "Recommender":
+    def load(cls, path: str | Path) -> "CFModel":
         """Read a model saved by :meth:`save` (``allow_pickle=False``)."""
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["_meta"]))

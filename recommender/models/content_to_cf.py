@@ -1,4 +1,4 @@
-"""Cold start (seed 004): regress collaborative item factors from content.
+"""Cold start: regress collaborative item factors from content (van den Oord et al. 2013).
 
 Content is a 50-tag vector in the MSD musicnn tagger's vocabulary
 (:data:`recommender.models.priors.VOCABULARY`). In training it is the count of

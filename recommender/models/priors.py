@@ -1,6 +1,6 @@
 """The shipped collaborative priors in ``models/priors/`` and how the app reads them.
 
-Built by ``python -m recommender.pretrain`` from ``../shared/data`` (HetRec 2011
+Built by ``python -m recommender.research.pretrain`` from ``../shared/data`` (HetRec 2011
 Last.fm 2K and the MSD Taste Profile sample; research-use terms, see each
 manifest). Every file is a ``.npz`` read with ``allow_pickle=False`` and has a
 JSON manifest next to it (``<name>.json``: source data and terms, command,
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.normalize import match_key, normalize_name
+from segue_common.normalize import match_key, normalize_name
 
 # The 50 tags of the MSD musicnn tagger, in its output order (Last.fm tags).
 VOCABULARY: tuple[str, ...] = (
@@ -155,7 +155,7 @@ def load_priors(models_dir: str | Path | None = None) -> Priors:
     need = [d / "hetrec_artists.npz", d / "tag_regressor.npz"]
     missing = [p.name for p in need if not p.exists()]
     if missing:
-        raise PriorsError(f"priors missing in {d}: {', '.join(missing)} (run python -m recommender.pretrain)")
+        raise PriorsError(f"priors missing in {d}: {', '.join(missing)} (run python -m recommender.research.pretrain)")
     opt = {n: d / f"{n}.npz" for n in ("msd_songs", "msd_artists", "msd_to_artist_space")}
     mapping = None
     if opt["msd_to_artist_space"].exists():
@@ -170,3 +170,33 @@ def load_priors(models_dir: str | Path | None = None) -> Priors:
         msd_to_artist_space=mapping,
         manifests=manifests,
     )
+
+
+def prior_factors(priors, artists, titles, tags: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Prior CF factor per track (HetRec artist space) and where it came from.
+
+    Parameters
+    ----------
+    priors : recommender.models.priors.Priors
+    artists, titles : sequences of str or None [shape=(n,)]
+    tags : np.ndarray [shape=(n, 50)] tagger tag probabilities (rows of zeros = not analysed), or None
+
+    Returns
+    -------
+    factors : np.ndarray [shape=(n, f)] float32, zero rows where nothing is known
+    source : np.ndarray [shape=(n,)] str in {"song", "artist", "msd_artist", "tags", "none"}
+    """
+    n = len(artists)
+    dim = priors.artists.dim
+    out = np.zeros((n, dim), np.float32)
+    source = np.full(n, "none", dtype=object)
+    for i in range(n):
+        vec, src = priors.factor_for(artists[i], titles[i])
+        if vec is not None:
+            out[i], source[i] = vec, src
+    if tags is not None:
+        need = np.flatnonzero((source == "none") & (np.abs(tags).sum(1) > 0))
+        if len(need):
+            out[need] = priors.tag_regressor.predict_factors(np.asarray(tags[need], np.float32))
+            source[need] = "tags"
+    return out, source.astype(str)

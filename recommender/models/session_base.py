@@ -1,6 +1,6 @@
 """The contract every next-track ("Up next") model follows.
 
-A model sees sessions as int arrays of item ids and a :class:`Catalog` that
+A model sees sessions as int arrays of item ids and a :class:`ItemSpace` that
 says how many items exist and what is known about each (artist, optional side
 features such as the tagger embedding or prior CF factors). It must:
 
@@ -18,8 +18,6 @@ features such as the tagger embedding or prior CF factors). It must:
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +25,15 @@ from typing import Sequence
 
 import numpy as np
 
+from segue_common import atomic
+
 
 class SessionModelError(ValueError):
     """Raised for input a session model cannot use (bad ids, shapes, unfitted model)."""
 
 
 @dataclass
-class Catalog:
+class ItemSpace:
     """What the models know about the items.
 
     Attributes
@@ -67,15 +67,15 @@ class Catalog:
             self.side_mask = mask
 
     @classmethod
-    def plain(cls, n_items: int) -> "Catalog":
+    def plain(cls, n_items: int) -> "ItemSpace":
         """A catalog with no artist or side information."""
         return cls(n_items, np.full(n_items, -1, np.int64), 0)
 
-    def head(self, n: int) -> "Catalog":
+    def head(self, n: int) -> "ItemSpace":
         """The catalog of the first ``n`` items (the items known earlier in time)."""
         side = None if self.side is None else self.side[:n]
         mask = None if self.side_mask is None else self.side_mask[:n]
-        return Catalog(n, self.item_artist[:n], self.n_artists, side, mask)
+        return ItemSpace(n, self.item_artist[:n], self.n_artists, side, mask)
 
 
 def check_sessions(sessions: Sequence[Sequence[int]], n_items: int) -> list[np.ndarray]:
@@ -95,13 +95,13 @@ class SessionModel(ABC):
     name = "session-model"
 
     def __init__(self) -> None:
-        self.catalog: Catalog | None = None
+        self.catalog: ItemSpace | None = None
 
     @abstractmethod
-    def fit(self, sessions: Sequence[Sequence[int]], catalog: Catalog) -> "SessionModel":
+    def fit(self, sessions: Sequence[Sequence[int]], catalog: ItemSpace) -> "SessionModel":
         """Train from scratch on ``sessions`` (lists of item ids)."""
 
-    def update(self, new_sessions: Sequence[Sequence[int]], catalog: Catalog) -> "SessionModel":
+    def update(self, new_sessions: Sequence[Sequence[int]], catalog: ItemSpace) -> "SessionModel":
         """Continue training from the current state with ``new_sessions``."""
         if self.catalog is None:
             return self.fit(new_sessions, catalog)
@@ -112,7 +112,7 @@ class SessionModel(ABC):
     def _update(self, sessions: list[np.ndarray]) -> None:
         raise NotImplementedError
 
-    def extend_catalog(self, catalog: Catalog) -> None:
+    def extend_catalog(self, catalog: ItemSpace) -> None:
         """Adopt a catalog that may hold more items than the current one (never fewer)."""
         if self.catalog is not None and catalog.n_items < self.catalog.n_items:
             raise SessionModelError(f"catalog shrank from {self.catalog.n_items} to {catalog.n_items} items")
@@ -122,7 +122,7 @@ class SessionModel(ABC):
     def score(self, prefix: Sequence[int]) -> np.ndarray:
         """Scores for the next item after ``prefix`` [shape=(n_items,)], higher is better."""
 
-    def _require(self) -> Catalog:
+    def _require(self) -> ItemSpace:
         if self.catalog is None:
             raise SessionModelError(f"{self.name} is not fitted")
         return self.catalog
@@ -137,18 +137,10 @@ class SessionModel(ABC):
 
 def save_npz(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
     """Write ``arrays`` plus a JSON ``meta`` record to ``path`` atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = dict(arrays)
     payload["__meta__"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic.atomic_open(path) as fh:
+        np.savez(fh, **payload)
 
 
 def load_npz(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
@@ -159,16 +151,16 @@ def load_npz(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
     return arrays, meta
 
 
-def catalog_arrays(cat: Catalog) -> dict[str, np.ndarray]:
+def catalog_arrays(cat: ItemSpace) -> dict[str, np.ndarray]:
     out = {"cat_item_artist": cat.item_artist, "cat_n_artists": np.asarray(cat.n_artists)}
     if cat.side is not None:
         out["cat_side"], out["cat_side_mask"] = cat.side, cat.side_mask
     return out
 
 
-def catalog_from_arrays(arrays: dict[str, np.ndarray]) -> Catalog:
+def catalog_from_arrays(arrays: dict[str, np.ndarray]) -> ItemSpace:
     ia = arrays["cat_item_artist"]
-    return Catalog(int(ia.shape[0]), ia, int(arrays["cat_n_artists"]),
+    return ItemSpace(int(ia.shape[0]), ia, int(arrays["cat_n_artists"]),
                    arrays.get("cat_side"), arrays.get("cat_side_mask"))
 
 

@@ -5,8 +5,8 @@ scored against every item vector by dot product. Item vectors are shared between
 input and output (the "constrained embedding" of GRU4Rec) and are the sum of
 
 - a learned id embedding (zero for items never trained on),
-- a learned artist embedding (from ``Catalog.item_artist``),
-- a linear projection of optional side features (``Catalog.side``: tagger
+- a learned artist embedding (from ``ItemSpace.item_artist``),
+- a linear projection of optional side features (``ItemSpace.side``: tagger
   embedding, prior CF factors), masked where an item has none,
 
 so a track never played before still gets a meaningful score from its artist
@@ -24,8 +24,6 @@ plus a replay of recent old ones. Torch is imported lazily.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
@@ -33,8 +31,14 @@ from typing import Sequence
 import numpy as np
 
 from recommender.models.session_base import (
-    Catalog, SessionModel, SessionModelError, catalog_arrays, catalog_from_arrays, check_sessions,
+    ItemSpace,
+    SessionModel,
+    SessionModelError,
+    catalog_arrays,
+    catalog_from_arrays,
+    check_sessions,
 )
+from segue_common import atomic
 
 
 def pick_device(preferred: str | None = None) -> str:
@@ -69,7 +73,7 @@ class SessionGRU(SessionModel):
         self._items = None
 
     # ---- training -------------------------------------------------------------------------
-    def fit(self, sessions: Sequence[Sequence[int]], catalog: Catalog) -> "SessionGRU":
+    def fit(self, sessions: Sequence[Sequence[int]], catalog: ItemSpace) -> "SessionGRU":
         import torch
 
         from recommender.models.session_net import ItemGRU
@@ -125,7 +129,7 @@ class SessionGRU(SessionModel):
         self._cache, self._items = None, None
 
     # ---- catalog ---------------------------------------------------------------------------
-    def extend_catalog(self, catalog: Catalog) -> None:
+    def extend_catalog(self, catalog: ItemSpace) -> None:
         super().extend_catalog(catalog)
         self.pop = np.concatenate([self.pop, np.zeros(catalog.n_items - self.pop.shape[0])])
         self._sync_catalog()
@@ -152,7 +156,7 @@ class SessionGRU(SessionModel):
         side = torch.as_tensor(cat.side * cat.side_mask[:, None], device=self.device)
         return artist, side
 
-    def _side(self, cat: Catalog):
+    def _side(self, cat: ItemSpace):
         return cat.side if self.params.get("use_side", True) else None
 
     # ---- scoring ---------------------------------------------------------------------------
@@ -183,22 +187,14 @@ class SessionGRU(SessionModel):
         """Write a torch state dict (plain tensors and a JSON string) atomically."""
         import torch
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {**catalog_arrays(self._require()), "pop": self.pop}
         arrays["hist_flat"] = np.concatenate(self.history) if self.history else np.zeros(0, np.int64)
         arrays["hist_lens"] = np.asarray([len(s) for s in self.history], np.int64)
         payload = {"state": {k: v.detach().cpu() for k, v in self.net.state_dict().items()},
                    "arrays": {k: torch.as_tensor(np.asarray(v)) for k, v in arrays.items()},
                    "meta": json.dumps({"class": "SessionGRU", "params": self.params, "side_dim": self.net.side_dim})}
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.pt")
-        os.close(fd)
-        try:
-            torch.save(payload, tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic.atomic_open(path) as fh:
+            torch.save(payload, fh)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> "SessionGRU":

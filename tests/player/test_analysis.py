@@ -14,7 +14,7 @@ import pytest
 from player import paths
 from player.analysis import AnalysisJob
 from player.library.scanner import Scanner
-from recommender.tagger import MSD_LABELS
+from recommender.msd_tags import MSD_LABELS
 from tests.audiogen import write_audio, write_tags
 from tools.make_tagger_reference import chord, drum_pulses
 

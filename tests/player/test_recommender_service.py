@@ -164,7 +164,7 @@ def test_cold_start_from_the_shipped_priors(store):
 
     priors = load_shipped_priors()
     if priors is None:
-        pytest.skip("shipped priors not built (python -m recommender.pretrain)")
+        pytest.skip("shipped priors not built (python -m recommender.research.pretrain)")
     groups = {"metal": ["Metallica", "Megadeth", "Slayer", "Iron Maiden"],
               "pop": ["Madonna", "Britney Spears", "Lady Gaga", "Christina Aguilera"],
               "jazz": ["Miles Davis", "John Coltrane"], "rap": ["Eminem", "Jay-Z"]}

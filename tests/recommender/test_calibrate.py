@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from recommender.calibrate import SEQUENCE_WEIGHTS, calibrate_up_next, held_out_queries
+from recommender.local_models import load_models
 from recommender.rank import Recommender
-from recommender.train import load_models, train_local
+from recommender.train import train_local
 from tests.recommender.test_rank import library, playlog
 
 

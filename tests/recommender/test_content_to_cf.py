@@ -5,7 +5,11 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.models.base import ModelInputError
-from recommender.models.content_to_cf import TagToFactor, tag_features, vocabulary_tag_matrix
+from recommender.models.content_to_cf import (
+    TagToFactor,
+    tag_features,
+    vocabulary_tag_matrix,
+)
 from recommender.models.priors import VOCABULARY
 
 

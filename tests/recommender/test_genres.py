@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommender.genres import BUCKETS, TAG_BUCKETS, assign_bucket, bucket_scores, file_genre_bucket
-from recommender.tagger import MSD_LABELS
+from recommender.genres import (
+    BUCKETS,
+    TAG_BUCKETS,
+    assign_bucket,
+    bucket_scores,
+    file_genre_bucket,
+)
+from recommender.msd_tags import MSD_LABELS
 
 
 def _tags(**probs) -> np.ndarray:
@@ -74,7 +80,7 @@ def test_light_modules_do_not_import_torch_or_qt():
     import subprocess
     import sys
 
-    code = ("import sys, recommender.genres, recommender.audio_features, recommender.audio_io, "
+    code = ("import sys, recommender.genres, recommender.audio_features, segue_common.audio_io, "
             "player.analysis, player.store.features; "
             "print(sorted(m for m in ('torch', 'PySide6', 'librosa') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

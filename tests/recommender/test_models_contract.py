@@ -6,8 +6,8 @@ import scipy.sparse as sp
 
 from recommender.models.autorec import IAutoRec, UAutoRec
 from recommender.models.base import ModelInputError
-from recommender.models.baselines import EASE, ItemKNN, Popularity
 from recommender.models.wmf import WMF
+from recommender.research.cf_baselines import EASE, ItemKNN, Popularity
 
 N_USERS, N_ITEMS, N_GROUPS = 150, 60, 3
 GROUP = N_ITEMS // N_GROUPS

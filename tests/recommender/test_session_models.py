@@ -8,9 +8,15 @@ import sys
 import numpy as np
 import pytest
 
-from recommender.models.session_base import Catalog, SessionModelError
-from recommender.models.session_baselines import ItemKNN, Popularity, SameArtist, SequentialRules, SessionKNN
+from recommender.models.session_base import ItemSpace, SessionModelError
 from recommender.models.session_rnn import SessionGRU
+from recommender.research.session_baselines import (
+    SameArtist,
+    SequentialRules,
+    SessionItemKNN,
+    SessionKNN,
+    SessionPopularity,
+)
 
 N_ITEMS = 40
 PAIRS = {i: i + 20 for i in range(0, 10)}  # planted: item a is always followed by item a + 20
@@ -47,9 +53,9 @@ def small_gru(**kw):
 
 
 MODELS = {
-    "pop": Popularity,
+    "pop": SessionPopularity,
     "same-artist": SameArtist,
-    "item-knn": ItemKNN,
+    "item-knn": SessionItemKNN,
     "sr": SequentialRules,
     "sknn": SessionKNN,
     "v-sknn": lambda: SessionKNN(decay=True),
@@ -58,7 +64,7 @@ MODELS = {
 
 
 def catalog(n_items=N_ITEMS, n_artists=5):
-    return Catalog(n_items, np.arange(n_items) % n_artists, n_artists)
+    return ItemSpace(n_items, np.arange(n_items) % n_artists, n_artists)
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -94,8 +100,8 @@ def test_planted_successor_is_ranked_first(name):
 
 def test_popularity_and_same_artist_rank_as_defined():
     sessions = [np.array([0, 1, 1, 2]), np.array([1, 3])]
-    cat = Catalog(5, np.array([0, 1, 0, 1, -1]), 2)
-    pop = Popularity().fit(sessions, cat)
+    cat = ItemSpace(5, np.array([0, 1, 0, 1, -1]), 2)
+    pop = SessionPopularity().fit(sessions, cat)
     # Play counts over the training sessions (repeats count), whatever the prefix.
     np.testing.assert_array_equal(pop.score([0]), [1.0, 3.0, 1.0, 1.0, 0.0])
     np.testing.assert_array_equal(pop.score([3, 2]), pop.score([0]))
@@ -106,7 +112,7 @@ def test_popularity_and_same_artist_rank_as_defined():
 
 
 def test_sequential_rules_weigh_by_gap():
-    sr = SequentialRules(steps=2).fit([np.array([0, 1, 2, 3])], Catalog.plain(4))
+    sr = SequentialRules(steps=2).fit([np.array([0, 1, 2, 3])], ItemSpace.plain(4))
     s = sr.score([0])
     assert s[1] > s[2] > s[3]  # gap 1 weighs 1, gap 2 weighs 1/2, gap 3 is beyond steps
     assert s[3] < 1e-2
@@ -126,14 +132,14 @@ def test_gru_scores_unseen_items_through_side_features():
     side = centres[genre] + 0.1 * rng.normal(size=(N_ITEMS, 8))
     mask = np.ones(N_ITEMS, bool)
     mask[5] = False  # an item without side features is allowed
-    cat = Catalog(N_ITEMS, np.full(N_ITEMS, -1), 0, side, mask)
+    cat = ItemSpace(N_ITEMS, np.full(N_ITEMS, -1), 0, side, mask)
     sessions = [rng.choice(np.arange(20) if g == 0 else np.arange(20, 36), size=8) for g in rng.integers(2, size=120)]
     model = small_gru(use_artist=False).fit(sessions, cat)
     scores = model.score(np.arange(20, 28))
     unseen, other_genre = scores[36:40], scores[0:20]
     assert unseen.min() > np.median(other_genre)
     with pytest.raises(SessionModelError):
-        model.extend_catalog(Catalog(N_ITEMS + 1, np.full(N_ITEMS + 1, -1), 0))  # side features lost
+        model.extend_catalog(ItemSpace(N_ITEMS + 1, np.full(N_ITEMS + 1, -1), 0))  # side features lost
 
 
 def test_gru_update_continues_from_current_weights():
@@ -150,17 +156,17 @@ def test_gru_update_continues_from_current_weights():
 
 def test_models_check_their_input():
     with pytest.raises(SessionModelError):
-        SequentialRules().fit([np.array([0, 9])], Catalog.plain(5))
+        SequentialRules().fit([np.array([0, 9])], ItemSpace.plain(5))
     with pytest.raises(SessionModelError):
-        Popularity().score([0])
+        SessionPopularity().score([0])
     with pytest.raises(SessionModelError):
         SessionGRU(dim=0)
     with pytest.raises(SessionModelError):
-        Catalog(3, np.array([0, 1]), 2)
+        ItemSpace(3, np.array([0, 1]), 2)
 
 
 def test_torch_is_not_imported_until_a_gru_trains():
-    code = ("import sys, recommender.models.session_rnn, recommender.eval_sessions; "
+    code = ("import sys, recommender.models.session_rnn, recommender.research.eval_sessions; "
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -168,7 +174,7 @@ def test_torch_is_not_imported_until_a_gru_trains():
 
 def test_gru_can_ignore_side_features():
     rng = np.random.default_rng(6)
-    cat = Catalog(N_ITEMS, np.arange(N_ITEMS) % 5, 5, rng.normal(size=(N_ITEMS, 4)))
+    cat = ItemSpace(N_ITEMS, np.arange(N_ITEMS) % 5, 5, rng.normal(size=(N_ITEMS, 4)))
     model = small_gru(epochs=1, use_side=False).fit(planted_sessions(rng, 20), cat)
     assert model.net.side is None and model.score([1]).shape == (N_ITEMS,)
 

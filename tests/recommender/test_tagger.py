@@ -15,7 +15,13 @@ import torch
 
 from recommender.audio_features import tagger_logmel
 from recommender.tagger import (
-    EMBEDDING_DIM, MSD_LABELS, PATCH_FRAMES, Tagger, TaggerError, model_version, patches_from_logmel,
+    EMBEDDING_DIM,
+    MSD_LABELS,
+    PATCH_FRAMES,
+    Tagger,
+    TaggerError,
+    model_version,
+    patches_from_logmel,
     weights_path,
 )
 from tools.make_tagger_reference import chord, drum_pulses

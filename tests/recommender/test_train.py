@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from recommender.catalog import PlayLog
+from recommender.local_models import current_run, load_models
 from recommender.models.content_to_cf import TagToFactor
-from recommender.models.priors import VOCABULARY, FactorTable, Priors
+from recommender.models.priors import VOCABULARY, FactorTable, Priors, prior_factors
 from recommender.rank import Recommender
-from recommender.train import current_run, load_models, prior_factors, train_local
-from tests.recommender.test_rank import KINDS, kind_of, library, playlog
+from recommender.train import train_local
+from tests.recommender.test_rank import kind_of, library, playlog
 
 N = 40
 
@@ -98,10 +98,10 @@ def test_prior_factors_from_song_artist_and_tags():
 
 
 def test_autorec_is_bounded_to_the_most_played_tracks(tmp_path, monkeypatch):
-    import recommender.train as train
+    import recommender.fitting as fitting
 
-    monkeypatch.setattr(train, "AUTOREC_MAX_ITEMS", 10)
-    monkeypatch.setattr(train, "AUTOREC_MAX_SESSIONS", 12)
+    monkeypatch.setattr(fitting, "AUTOREC_MAX_ITEMS", 10)
+    monkeypatch.setattr(fitting, "AUTOREC_MAX_SESSIONS", 12)
     cat = library(plays=jazz_sessions())
     result = train_local(tmp_path, cat, session_model=False)
     with np.load(result.path / "autorec_person.npz") as z:

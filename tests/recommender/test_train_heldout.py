@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-import recommender.train as train
+import recommender.fitting as fitting
 from recommender.data import session_matrix
-from recommender.train import _fold_recall, _play_order, _play_rows, train_local
+from recommender.heldout import fold_recall, play_order, play_rows
+from recommender.train import train_local
 from tests.recommender.test_rank import library, playlog
 from tests.recommender.test_train import jazz_sessions
 
@@ -22,19 +23,19 @@ def _spy_scores(seen):
 def test_held_out_session_splits_in_play_order_not_track_id_order():
     # One session playing (by time) tracks 1030, 1002, 1020, 1001: ids out of order.
     cat = library(plays=playlog([(t, "finished") for t in (1030, 1002, 1020, 1001)], session_len=4))
-    rows = _play_rows(cat)
+    rows = play_rows(cat)
     sm = session_matrix(rows, item_ids=cat.track_ids)
-    counts, order = sm.plays.tocsr()[:-1], _play_order(rows, sm)[:-1]
+    counts, order = sm.plays.tocsr()[:-1], play_order(rows, sm)[:-1]
     seen = []
-    _fold_recall(_spy_scores(seen), counts, order=order)
+    fold_recall(_spy_scores(seen), counts, order=order)
     assert seen == [sorted(cat.rows([1030, 1002]).tolist())]      # the first two played
 
 
 def test_without_play_order_the_split_is_random_but_reproducible():
     test = sp.csr_matrix(np.ones((30, 12), np.float32))
     a, b = [], []
-    _fold_recall(_spy_scores(a), test)
-    _fold_recall(_spy_scores(b), test)
+    fold_recall(_spy_scores(a), test)
+    fold_recall(_spy_scores(b), test)
     assert a == b                                                   # fixed seed
     assert any(half != list(range(6)) for half in a)                # not column order
 
@@ -49,7 +50,7 @@ def test_items_outside_the_candidate_columns_count_as_misses():
         seen.append(row.indices.tolist())
         return np.array([[0.0, 0.0, 1.0]])
 
-    assert _fold_recall(oracle, test, order=order, cols=cols) == 0.5   # 3 is held out, unreachable
+    assert fold_recall(oracle, test, order=order, cols=cols) == 0.5   # 3 is held out, unreachable
     assert seen == [[0, 1]]
 
 
@@ -60,13 +61,13 @@ def test_held_out_autorec_columns_come_from_training_sessions_only(tmp_path, mon
     events = [(int(t), str(e)) for t, e in zip(base.track_id, base.ended)] + new
     cat = library(plays=playlog(events, session_len=9))
     fitted = []
-    real = train._fit_autorec
+    real = fitting.fit_autorec
 
     def record(counts, **kw):
         fitted.append(counts.shape[1])
         return real(counts, **kw)
 
-    monkeypatch.setattr(train, "_fit_autorec", record)
+    monkeypatch.setattr(fitting, "fit_autorec", record)
     result = train_local(tmp_path, cat, session_model=False)
     n_sess = result.metrics["n_sessions"]
     split = int(n_sess * 0.8)

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from player.store import SESSION_IDLE_S, Store
+from player.store import SESSION_GAP_S
 
 
 def _track(store, path="/m/a.flac", **extra):
@@ -49,7 +49,7 @@ def test_play_lifecycle_and_sessions(store):
     assert store.play(p1)["ms_heard"] == 30_000 and store.play(p1)["ended"] == "playing"
     store.end_play(p1, "skipped", 31_000, now=1031.0)
     p2 = store.start_play(tid, now=1031.0 + 60)
-    p3 = store.start_play(tid, now=1031.0 + 60 + SESSION_IDLE_S + 1)
+    p3 = store.start_play(tid, now=1031.0 + 60 + SESSION_GAP_S + 1)
     s = [store.play(p)["session_id"] for p in (p1, p2, p3)]
     assert s[0] == s[1] != s[2]
     assert store.play(p1)["source"] == "radio" and store.play(p1)["ended"] == "skipped"
@@ -152,7 +152,7 @@ def test_the_store_the_training_data_and_imported_logs_cut_sessions_alike(store)
     import numpy as np
 
     from recommender.data import session_matrix
-    from recommender.sessions import split_sessions
+    from segue_common.listening import split_sessions
 
     tid = _track(store)
     starts = [1_000.0, 1_000.0 + 1799, 1_000.0 + 1799 + 1800, 1_000.0 + 2 * 1799 + 1800]

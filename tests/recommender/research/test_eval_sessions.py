@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from recommender import evaluate
-from recommender.eval_protocol import make_split, run
-from recommender.models.session_base import Catalog
-from recommender.models.session_baselines import Popularity, SequentialRules
-from recommender.sessions import play_log_from_rows
+from recommender.models.session_base import ItemSpace
+from recommender.research import evaluate
+from recommender.research.logs import play_log_from_rows
+from recommender.research.protocol import run
+from recommender.research.session_baselines import SequentialRules, SessionPopularity
+from recommender.research.splits import make_split
 
 HOUR = 3600.0
 
@@ -25,7 +26,7 @@ def log_of(sessions: list[str], *, start=0.0):
 
 
 def catalog_of(log):
-    return Catalog(log.n_items, log.item_artist, log.n_artists)
+    return ItemSpace(log.n_items, log.item_artist, log.n_artists)
 
 
 def test_split_trains_on_finished_sessions_and_queries_every_later_play():
@@ -44,7 +45,7 @@ def test_metrics_on_hand_made_sequences():
     # popularity before the cut: a x3, b x2, c x1 (d never played before the test)
     log = log_of(["ab", "ab", "ac", "cbad"])
     split = make_split(log, cut=3 * HOUR, repeats=True, gap_s=1800)
-    res = run(split, catalog_of(log), {"pop": Popularity}, update=False, repeats=True, log=lambda *_: None)["pop"]
+    res = run(split, catalog_of(log), {"pop": SessionPopularity}, update=False, repeats=True, log=lambda *_: None)["pop"]
     # queries: after c -> b (rank 2), after cb -> a (rank 1), after cba -> d (cold: miss)
     assert res.hr20 == [1.0, 1.0, 0.0]
     assert res.mrr20 == pytest.approx([0.5, 1.0, 0.0])
@@ -60,7 +61,7 @@ def test_repeats_removed_dedupes_sessions_and_never_recommends_the_prefix():
     assert removed.test[0][0].tolist() == [0, 1] and removed.n_queries == 1
     res = run(kept, catalog_of(log), {"sr": SequentialRules}, update=False, repeats=True, log=lambda *_: None)["sr"]
     assert res.hr20 == [1.0, 1.0, 1.0]  # with repeats kept, a replayed prefix item can be the hit
-    res = run(removed, catalog_of(log), {"pop": Popularity}, update=False, repeats=False, log=lambda *_: None)["pop"]
+    res = run(removed, catalog_of(log), {"pop": SessionPopularity}, update=False, repeats=False, log=lambda *_: None)["pop"]
     assert res.mrr20 == [1.0]  # a (the most popular) is in the prefix, so b comes first
 
 
@@ -78,7 +79,7 @@ def test_updating_after_each_session_learns_from_the_test_period():
 def test_blend_is_scored_from_both_models():
     log = log_of(["ab", "ab", "ac", "cbad"])
     split = make_split(log, cut=3 * HOUR, repeats=True, gap_s=1800)
-    facs = {"pop": Popularity, "sr": SequentialRules}
+    facs = {"pop": SessionPopularity, "sr": SequentialRules}
     res = run(split, catalog_of(log), facs, update=False, repeats=True, blends=[("sr", "pop", 0.5)],
               log=lambda *_: None)
     assert set(res) == {"pop", "sr", "sr+pop@0.5"}
@@ -115,8 +116,8 @@ def test_command_end_to_end(tmp_path, capsys):
 
 
 def test_prior_side_features_follow_each_track_artist():
-    from recommender.eval_sessions import prior_side_features
     from recommender.models.priors import PriorsError, load_priors
+    from recommender.research.eval_sessions import prior_side_features
 
     try:
         table = load_priors().artists

@@ -1,6 +1,6 @@
 """Build the shipped collaborative priors into ``models/priors`` (read by :mod:`recommender.models.priors`).
 
-    python -m recommender.pretrain [--data-root ../shared/data] [--out models/priors]
+    python -m recommender.research.pretrain [--data-root ../shared/data] [--out models/priors]
 
 Files (each ``.npz`` with a ``.json`` manifest: source data and terms, command,
 parameters, held-out metrics measured in the same run, sha256):
@@ -32,28 +32,22 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from recommender.models.base import atomic_save_npz
+from recommender.models.wmf import WMF_PARAMS
+from segue_common import atomic
 
 HETREC_SOURCE = {"dataset": "HetRec 2011 Last.fm 2K (GroupLens)", "files": ["user_artists.dat", "artists.dat",
                  "user_taggedartists.dat", "tags.dat"], "terms": "non-commercial research use (HetRec 2011 readme.txt)"}
 MSD_SOURCE = {"dataset": "Million Song Dataset, Echo Nest Taste Profile (10,000-song subset sample)",
               "files": ["taste_profile_head.txt", "taste_profile_sample_with_songs.csv"],
               "terms": "MSD / Echo Nest Taste Profile terms (research use)"}
-# Chosen on validation users by `python -m recommender.evaluate cf` (see recommender/README.md).
-# HetRec: 64 factors scored within 0.002 validation NDCG@100 of 128 at half the size.
-WMF_PARAMS = {
-    "hetrec": {"factors": 64, "regularization": 10.0, "alpha": 2.0, "eps": 100.0},
-    "msd": {"factors": 128, "regularization": 10.0, "alpha": 10.0, "eps": 1.0},
-}
 
 
 def _manifest(out: Path, name: str, path: Path, manifest: dict) -> dict:
     """Write ``<name>.json`` for the file at ``path`` (size, sha256, command + ``manifest``)."""
     manifest = {"file": path.name, "bytes": path.stat().st_size,
                 "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                "command": "python -m recommender.pretrain", **manifest}
-    tmp = out / f".{name}.json.tmp"
-    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / f"{name}.json")
+                "command": "python -m recommender.research.pretrain", **manifest}
+    atomic.write_text(out / f"{name}.json", json.dumps(manifest, indent=2) + "\n")
     return manifest
 
 
@@ -108,8 +102,9 @@ def _dedupe(keys: np.ndarray, weight: np.ndarray) -> np.ndarray:
 
 def _heldout(counts, params: dict) -> dict:
     """Test-user metrics of WMF with ``params`` under the eval_cf protocol."""
-    from recommender.eval_cf import evaluate_scores, strong_split
     from recommender.models.wmf import WMF
+    from recommender.research.eval_cf import evaluate_scores
+    from recommender.research.splits import strong_split
 
     split = strong_split(counts)
     model = WMF(**params).fit(split.train)
@@ -121,10 +116,10 @@ def _heldout(counts, params: dict) -> dict:
 
 def build(data_root: Path | None, out: Path, *, log=print, cold_eval: bool = True) -> dict:
     """Train and write every prior; returns ``{name: manifest}``."""
-    from recommender import data
     from recommender.models.content_to_cf import TagToFactor, vocabulary_tag_matrix
     from recommender.models.priors import VOCABULARY
     from recommender.models.wmf import WMF
+    from recommender.research import datasets as data
 
     out.mkdir(parents=True, exist_ok=True)
     manifests = {}
@@ -144,7 +139,7 @@ def build(data_root: Path | None, out: Path, *, log=print, cold_eval: bool = Tru
     manifests["hetrec_artists"] = _write(out, "hetrec_artists", {
         "keys": het.item_keys[keep], "names": het.item_names[keep], "factors": f[keep].astype(np.float16)},
         {"source": HETREC_SOURCE, "model": "WMF (implicit ALS), c = 1 + alpha*log(1 + r/eps)",
-         "params": WMF_PARAMS["hetrec"], "keys": "recommender.normalize.normalize_name(artist)",
+         "params": WMF_PARAMS["hetrec"], "keys": "segue_common.normalize.normalize_name(artist)",
          "shape": list(f[keep].shape), "train": {"users": het.counts.shape[0], "fit_s": round(fit_s, 2)},
          "metrics": metrics})
 
@@ -154,7 +149,7 @@ def build(data_root: Path | None, out: Path, *, log=print, cold_eval: bool = Tru
     reg_path = reg.save(out / "tag_regressor.npz")
     cold = {}
     if cold_eval:
-        from recommender.eval_cold import cold_artist_eval
+        from recommender.research.eval_cold import cold_artist_eval
 
         cold = cold_artist_eval(root=het_root, wmf_params=WMF_PARAMS["hetrec"], log=log)
     manifests["tag_regressor"] = _manifest(out, "tag_regressor", reg_path, {
@@ -175,7 +170,7 @@ def build(data_root: Path | None, out: Path, *, log=print, cold_eval: bool = Tru
     manifests["msd_songs"] = _write(out, "msd_songs", {
         "keys": msd.item_keys[keep], "names": msd.item_names[keep], "factors": mf[keep].astype(np.float16)},
         {"source": MSD_SOURCE, "model": "WMF (implicit ALS)", "params": WMF_PARAMS["msd"],
-         "keys": "recommender.normalize.match_key(artist, title)", "shape": list(mf[keep].shape),
+         "keys": "segue_common.normalize.match_key(artist, title)", "shape": list(mf[keep].shape),
          "train": {"users": msd.counts.shape[0], "songs": msd.counts.shape[1], "fit_s": round(msd_fit_s, 2)},
          "metrics": m_metrics})
 
@@ -185,7 +180,7 @@ def build(data_root: Path | None, out: Path, *, log=print, cold_eval: bool = Tru
     manifests["msd_artists"] = _write(out, "msd_artists", {
         "keys": np.array(names, dtype=str), "factors": a_f.astype(np.float16)},
         {"source": MSD_SOURCE, "model": "mean of the artist's MSD song factors", "shape": list(a_f.shape),
-         "keys": "recommender.normalize.normalize_name(artist)", "metrics": {}})
+         "keys": "segue_common.normalize.normalize_name(artist)", "metrics": {}})
 
     from recommender.models.priors import FactorTable
 
@@ -201,7 +196,7 @@ def build(data_root: Path | None, out: Path, *, log=print, cold_eval: bool = Tru
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m recommender.pretrain", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m recommender.research.pretrain", description=__doc__.splitlines()[0])
     ap.add_argument("--data-root", type=Path, default=None, help="default: ../shared/data")
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "models" / "priors")
     args = ap.parse_args(argv)

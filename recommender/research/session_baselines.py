@@ -5,9 +5,9 @@ the new sessions' counts (so ``update`` equals a refit on all sessions). Every
 score adds the item's own popularity scaled into [0, 1e-3) to break ties, so
 items a rule knows nothing about still come out in popularity order.
 
-- :class:`Popularity` — the person's own play counts.
+- :class:`SessionPopularity` — the person's own play counts.
 - :class:`SameArtist` — tracks by the artist of the current track first, by popularity.
-- :class:`ItemKNN` — co-occurrence in sessions, cosine with shrinkage, neighbours of
+- :class:`SessionItemKNN` — co-occurrence in sessions, cosine with shrinkage, neighbours of
   the last item (the item-kNN of Hidasi et al. 2016).
 - :class:`SequentialRules` — "b followed a within ``steps`` plays", weighted 1/gap
   (SR of Ludewig & Jannach 2018).
@@ -24,8 +24,15 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.models.session_base import (
-    Catalog, SessionModel, catalog_arrays, catalog_from_arrays, check_sessions, load_npz, save_npz,
-    sessions_from_arrays, sessions_to_arrays,
+    ItemSpace,
+    SessionModel,
+    catalog_arrays,
+    catalog_from_arrays,
+    check_sessions,
+    load_npz,
+    save_npz,
+    sessions_from_arrays,
+    sessions_to_arrays,
 )
 
 
@@ -48,13 +55,13 @@ class CountModel(SessionModel):
         self.sessions: list[np.ndarray] = []
         self.pop = np.zeros(0)
 
-    def fit(self, sessions: Sequence[Sequence[int]], catalog: Catalog) -> "CountModel":
+    def fit(self, sessions: Sequence[Sequence[int]], catalog: ItemSpace) -> "CountModel":
         self.catalog, self.sessions, self.pop = catalog, [], np.zeros(catalog.n_items)
         self._reset()
         self._update(check_sessions(sessions, catalog.n_items))
         return self
 
-    def extend_catalog(self, catalog: Catalog) -> None:
+    def extend_catalog(self, catalog: ItemSpace) -> None:
         super().extend_catalog(catalog)
         self.pop = _pad(self.pop, catalog.n_items)
         self._resize(catalog.n_items)
@@ -89,7 +96,7 @@ class CountModel(SessionModel):
         return cls(**meta["params"]).fit(sessions_from_arrays(arrays), catalog_from_arrays(arrays))
 
 
-class Popularity(CountModel):
+class SessionPopularity(CountModel):
     name = "pop"
 
     def score(self, prefix: Sequence[int]) -> np.ndarray:
@@ -108,7 +115,7 @@ class SameArtist(CountModel):
         return scores
 
 
-class ItemKNN(CountModel):
+class SessionItemKNN(CountModel):
     """Cosine over session co-occurrence: ``c_ij / (sqrt(n_i n_j) + shrink)``."""
 
     name = "item-knn"

@@ -11,7 +11,7 @@ Two sources feed the session models:
 
 Items are numbered in order of first appearance, so "the items known at time
 t" is always a prefix ``range(n)`` of the item ids. A track is identified by
-:func:`recommender.normalize.match_key` of its artist and title (or by its
+:func:`segue_common.normalize.match_key` of its artist and title (or by its
 track id when rows carry ids). A new session starts after ``gap_s`` (30 min)
 without a play, as the store does.
 """
@@ -27,13 +27,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from recommender.normalize import match_key, normalize_name
-
-#: A pause of this long or longer starts a new session: the one rule for the app's store
-#: (which numbers the session of every logged play, timing the pause from the last
-#: activity, i.e. the end of the previous play), the training data (:mod:`recommender.data`)
-#: and imported logs (which have start times only, so there the pause runs start to start).
-SESSION_GAP_S = 30 * 60
+from segue_common.normalize import match_key, normalize_name
 
 
 class LogFormatError(ValueError):
@@ -41,7 +35,7 @@ class LogFormatError(ValueError):
 
 
 @dataclass
-class PlayLog:
+class ListeningLog:
     """Plays in time order, with items and artists numbered by first appearance.
 
     Attributes
@@ -74,7 +68,7 @@ class PlayLog:
         return int(self.times.shape[0])
 
 
-def _build(times: list[float], keys: list[str], artists: list[str | None], dropped: int) -> PlayLog:
+def _build(times: list[float], keys: list[str], artists: list[str | None], dropped: int) -> ListeningLog:
     order = np.argsort(np.asarray(times, dtype=np.float64), kind="stable")
     key_index: dict[str, int] = {}
     artist_index: dict[str, int] = {}
@@ -89,7 +83,7 @@ def _build(times: list[float], keys: list[str], artists: list[str | None], dropp
                 artist_index.setdefault(name, len(artist_index))
             item_artist.append(artist_index[name] if name else -1)
         items[pos] = key_index[key]
-    return PlayLog(
+    return ListeningLog(
         times=np.asarray(times, dtype=np.float64)[order],
         items=items,
         keys=list(key_index),
@@ -101,8 +95,8 @@ def _build(times: list[float], keys: list[str], artists: list[str | None], dropp
 
 
 def play_log_from_rows(rows: Iterable[Sequence], *,
-                       track_artist: Mapping[int, str] | None = None) -> PlayLog:
-    """Build a :class:`PlayLog` from ``(timestamp, artist, title)`` or ``(timestamp, track_id)`` rows.
+                       track_artist: Mapping[int, str] | None = None) -> ListeningLog:
+    """Build a :class:`ListeningLog` from ``(timestamp, artist, title)`` or ``(timestamp, track_id)`` rows.
 
     Timestamps are unix seconds (int/float) or ISO-8601 strings. Rows with an
     empty artist or title are dropped and counted. ``track_artist`` optionally
@@ -150,7 +144,7 @@ def _timestamp(value) -> float:
         raise LogFormatError(f"not a timestamp: {value!r}") from exc
 
 
-def load_log_file(path: str | Path, *, user: str | None = None) -> PlayLog:
+def load_log_file(path: str | Path, *, user: str | None = None) -> ListeningLog:
     """Read a Last.fm 1K TSV (6 columns) or a ``time \\t artist \\t title`` TSV.
 
     A Last.fm file may hold several users: ``user`` picks one, else the user with
@@ -175,31 +169,6 @@ def load_log_file(path: str | Path, *, user: str | None = None) -> PlayLog:
             raw = raw[1:] if raw[0][0].lower() in {"time", "timestamp", "started_at"} else raw
         return play_log_from_rows(raw)
     raise LogFormatError(f"{path}: expected 6 (Last.fm 1K) or 3 tab-separated columns, got widths {dict(widths)}")
-
-
-def split_sessions(times: np.ndarray, *, gap_s: float = SESSION_GAP_S) -> list[np.ndarray]:
-    """Positions of the plays of each session, in time order.
-
-    Parameters
-    ----------
-    times : np.ndarray [shape=(n_plays,)] ascending unix seconds.
-    gap_s : a gap of this many seconds or more between two plays starts a new session.
-
-    Returns
-    -------
-    list of np.ndarray, each [shape=(n_session_plays,)] int64 positions into ``times``.
-    """
-    times = np.asarray(times, dtype=np.float64)
-    if times.ndim != 1:
-        raise LogFormatError(f"times must be 1-D, got shape {times.shape}")
-    if times.size == 0:
-        return []
-    if np.any(np.diff(times) < 0):
-        raise LogFormatError("times must be sorted ascending")
-    if gap_s <= 0:
-        raise LogFormatError(f"gap_s must be positive, got {gap_s}")
-    cuts = np.flatnonzero(np.diff(times) >= gap_s) + 1
-    return np.split(np.arange(times.size, dtype=np.int64), cuts)
 
 
 def drop_repeats(items: Sequence[int]) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""recommender.audio_io: real files in every soundfile format, the fallback and its errors."""
+"""segue_common.audio_io: real files in every soundfile format, the fallback and its errors."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from recommender.audio_io import (
-    AudioError, CorruptAudioError, UnsupportedAudioError, ffmpeg_path, load_audio, open_fallback,
+from segue_common.audio_io import (
+    AudioError,
+    CorruptAudioError,
+    UnsupportedAudioError,
+    ffmpeg_path,
+    load_audio,
+    open_fallback,
 )
 from tests.audiogen import FORMATS, tone, write_audio
 

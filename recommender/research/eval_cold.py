@@ -1,4 +1,4 @@
-"""Cold-artist evaluation of the tag -> WMF factor regressor (seed 004's cold start).
+"""Cold-artist evaluation of the tag -> WMF factor regressor (cold start).
 
 Protocol (HetRec Last.fm 2K, fixed seeds), run by ``evaluate cf --dataset hetrec``:
 
@@ -7,7 +7,7 @@ Protocol (HetRec Last.fm 2K, fixed seeds), run by ``evaluate cf --dataset hetrec
    musicnn vocabulary; test users' tags are left out so their answers cannot leak).
    10 % of the artists with at least one such tag (seed 2) become *cold*: every
    interaction with them is removed from training.
-2. Users are split as in :func:`recommender.eval_cf.strong_split` (seed 0): WMF is
+2. Users are split as in :func:`recommender.research.eval_cf.strong_split` (seed 0): WMF is
    fitted on the train users' warm artists; the regressor learns tags -> WMF factor on
    the warm artists (ridge lambda picked on 10 % of the warm artists held out).
 3. Each test user with at least one cold artist is folded in from all their warm
@@ -44,11 +44,15 @@ def _rank_metrics(scores: np.ndarray, targets: list[set]) -> dict:
 def cold_artist_eval(*, cold_frac: float = 0.1, seed: int = 2, wmf_params: dict | None = None,
                      root=None, log=print) -> dict:
     """Run the protocol above; returns ``{"rows": [...], "n_cold": .., "n_users": .., ...}``."""
-    from recommender import data
-    from recommender.eval_cf import user_split
-    from recommender.models.content_to_cf import TagToFactor, tag_features, vocabulary_tag_matrix
+    from recommender.models.content_to_cf import (
+        TagToFactor,
+        tag_features,
+        vocabulary_tag_matrix,
+    )
     from recommender.models.priors import VOCABULARY
     from recommender.models.wmf import WMF
+    from recommender.research import datasets as data
+    from recommender.research.splits import user_split
 
     ds = data.load_hetrec(root).filtered()
     x = ds.counts

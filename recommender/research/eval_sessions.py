@@ -5,7 +5,7 @@
 
 Time-ordered split (train on the first ``--train-frac`` of the log's time span,
 query every next play after it), full ranking over all tracks known at that
-time; see :mod:`recommender.eval_protocol`. The blend of the GRU with a baseline
+time; see :mod:`recommender.research.protocol`. The blend of the GRU with a baseline
 is chosen on a validation split carved from the end of the training period
 (never on the test plays): the baseline and weight with the best HR@20 + MRR@20
 there are then reported on the test plays.
@@ -21,15 +21,23 @@ from functools import partial
 
 import numpy as np
 
-from recommender.eval_protocol import make_split, run
-from recommender.models.session_base import Catalog
-from recommender.models.session_baselines import ItemKNN, Popularity, SameArtist, SequentialRules, SessionKNN
-from recommender.sessions import SESSION_GAP_S, load_log_file
+from recommender.models.session_base import ItemSpace
+from recommender.research.logs import load_log_file
+from recommender.research.protocol import run
+from recommender.research.session_baselines import (
+    SameArtist,
+    SequentialRules,
+    SessionItemKNN,
+    SessionKNN,
+    SessionPopularity,
+)
+from recommender.research.splits import make_split
+from segue_common.listening import SESSION_GAP_S
 
 BASELINES = {
-    "pop": Popularity,
+    "pop": SessionPopularity,
     "same-artist": SameArtist,
-    "item-knn": ItemKNN,
+    "item-knn": SessionItemKNN,
     "sr": SequentialRules,
     "sknn": SessionKNN,
     "v-sknn": partial(SessionKNN, decay=True),
@@ -134,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     side = prior_side_features(log) if "gru-priors" in names else None
     if "gru-priors" in names and side is None:
         names.remove("gru-priors")
-    catalog = Catalog(log.n_items, log.item_artist, log.n_artists, *(side or (None, None)))
+    catalog = ItemSpace(log.n_items, log.item_artist, log.n_artists, *(side or (None, None)))
     t0, t1 = float(log.times[0]), float(log.times[-1])
     cut = t0 + args.train_frac * (t1 - t0)
     gap_s, update = args.gap_min * 60, not args.no_update

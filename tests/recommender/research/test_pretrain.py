@@ -6,9 +6,15 @@ import json
 import numpy as np
 import pytest
 
-from recommender import pretrain
-from recommender.models.priors import VOCABULARY, PriorsError, default_priors_dir, load_priors
-from recommender.normalize import match_key, normalize_name
+from recommender.models.priors import (
+    VOCABULARY,
+    PriorsError,
+    default_priors_dir,
+    load_priors,
+)
+from recommender.models.wmf import WMF_PARAMS
+from recommender.research import pretrain
+from segue_common.normalize import match_key, normalize_name
 
 ARTISTS = ["Alpha Band", "Beta Group", "The Gammas", "Delta", "Epsilon Trio", "Zeta",
            "Eta Crew", "Theta", "Iota", "Kappa Ensemble", "Lambda", "Mu Orchestra"]
@@ -60,7 +66,7 @@ def test_build_writes_every_file_with_a_truthful_manifest(built):
         data = (out / man["file"]).read_bytes()
         assert man["sha256"] == hashlib.sha256(data).hexdigest() and man["bytes"] == len(data)
         assert json.loads((out / f"{name}.json").read_text()) == man
-        assert man["command"] == "python -m recommender.pretrain" and "source" in man
+        assert man["command"] == "python -m recommender.research.pretrain" and "source" in man
     assert "ndcg@100" in manifests["hetrec_artists"]["metrics"]
     assert manifests["tag_regressor"]["vocabulary"] == list(VOCABULARY)
     assert {r["model"] for r in manifests["tag_regressor"]["metrics"]["cold_artists"]["rows"]} >= {
@@ -70,7 +76,7 @@ def test_build_writes_every_file_with_a_truthful_manifest(built):
 def test_built_priors_load_and_separate_the_two_tastes(built):
     out, _ = built
     pri = load_priors(out)
-    assert len(pri.artists) == 12 and pri.artists.dim == pretrain.WMF_PARAMS["hetrec"]["factors"]
+    assert len(pri.artists) == 12 and pri.artists.dim == WMF_PARAMS["hetrec"]["factors"]
     assert "the gammas" in pri.artists
     a, b, c = (pri.artists.get(normalize_name(n)) for n in ("Alpha Band", "Beta Group", "Theta"))
     cos = lambda x, y: float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))  # noqa: E731

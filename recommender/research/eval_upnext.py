@@ -8,7 +8,7 @@ meets is :meth:`recommender.rank.Recommender.up_next`: embedding and prior-facto
 context, taste from the plays, the transitions and the local models that
 :func:`recommender.train.train_local` trains (WMF, AutoRec, session GRU, each weighed
 by its own held-out lift), skip handling, replay spacing and artist spacing. This
-script runs that ranker through the same protocol (:mod:`recommender.eval_protocol`)
+script runs that ranker through the same protocol (:mod:`recommender.research.protocol`)
 and the same queries as the baselines, in one run:
 
 - time-ordered split (the first ``--train-frac`` of the log's time span trains);
@@ -40,12 +40,13 @@ from pathlib import Path
 
 import numpy as np
 
-from recommender.catalog import Catalog as TrackCatalog
-from recommender.catalog import PlayLog as Plays
-from recommender.eval_protocol import make_split, run
-from recommender.eval_sessions import BASELINES, factories, format_table
-from recommender.models.session_base import Catalog, SessionModel
-from recommender.sessions import SESSION_GAP_S, load_log_file, split_sessions
+from recommender.catalog import Catalog, PlayLog
+from recommender.models.session_base import ItemSpace, SessionModel
+from recommender.research.eval_sessions import BASELINES, factories, format_table
+from recommender.research.logs import load_log_file
+from recommender.research.protocol import run
+from recommender.research.splits import make_split
+from segue_common.listening import SESSION_GAP_S, split_sessions
 
 TRACK_S = 240.0   # the log has no durations; every play is a full listen of a 4-minute track
 
@@ -74,7 +75,7 @@ class UpNextRanker(SessionModel):
         self._titles = [t for _, t in keys]
         self._prior = None
         if priors is not None:
-            from recommender.train import prior_factors
+            from recommender.models.priors import prior_factors
 
             self._prior, _ = prior_factors(priors, self._artists, self._titles, None)
         self._root = Path(models_root) if models_root else Path(tempfile.mkdtemp(prefix="segue-upnext-"))
@@ -88,7 +89,7 @@ class UpNextRanker(SessionModel):
         self.fitted: list[dict] = []     # what each training's calibration chose
 
     # -- the contract ---------------------------------------------------------
-    def fit(self, sessions, catalog: Catalog) -> "UpNextRanker":
+    def fit(self, sessions, catalog: ItemSpace) -> "UpNextRanker":
         self.catalog = catalog
         for s in sessions:
             self._take(s)
@@ -122,16 +123,16 @@ class UpNextRanker(SessionModel):
         self._cursor += 1
         self._positions.append(pos)
 
-    def _track_catalog(self, n: int) -> TrackCatalog:
+    def _track_catalog(self, n: int) -> Catalog:
         """The library of the first ``n`` tracks (those played so far) with every play seen."""
         pos = np.concatenate(self._positions) if self._positions else np.zeros(0, np.int64)
         sid = np.concatenate([np.full(len(p), k) for k, p in enumerate(self._positions)]) if self._positions \
             else np.zeros(0, np.int64)
         items = self.log.items[pos]
-        plays = Plays(track_id=items + 1, session_id=sid, started_at=self.log.times[pos].astype(np.float64),
+        plays = PlayLog(track_id=items + 1, session_id=sid, started_at=self.log.times[pos].astype(np.float64),
                       ms_heard=np.full(len(pos), TRACK_S * 1000), track_ms=np.full(len(pos), TRACK_S * 1000),
                       ended=np.array(["finished"] * len(pos), dtype=object))
-        return TrackCatalog.build(
+        return Catalog.build(
             track_ids=np.arange(1, n + 1), artists=self._artists[:n], titles=self._titles[:n],
             durations=np.full(n, TRACK_S), factors=None if self._prior is None else self._prior[:n],
             plays=plays)
@@ -151,8 +152,8 @@ class UpNextRanker(SessionModel):
         self._rec = None
 
     def _recommender(self):
+        from recommender.local_models import load_models
         from recommender.rank import Recommender
-        from recommender.train import load_models
 
         n = self.catalog.n_items
         if self._rec is None or self._rec_n != n:
@@ -209,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     facs["segue up next"] = lambda: ranker(retrain_every=args.retrain_every)
     if args.no_local_models:
         facs["segue up next, untrained"] = lambda: ranker(retrain_every=None)
-    catalog = Catalog(log.n_items, log.item_artist, log.n_artists)
+    catalog = ItemSpace(log.n_items, log.item_artist, log.n_artists)
     t0, t1 = float(log.times[0]), float(log.times[-1])
     cut = t0 + args.train_frac * (t1 - t0)
     split = make_split(log, cut=cut, repeats=False, gap_s=gap_s, train_repeats=True)

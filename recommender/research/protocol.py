@@ -24,18 +24,8 @@ from typing import Callable
 import numpy as np
 
 from recommender.metrics import hit_rate_at_k, mrr_at_k, recall_at_k, top_k
-from recommender.models.session_base import Catalog, SessionModel
-from recommender.sessions import PlayLog, split_sessions
-
-
-@dataclass
-class Split:
-    train: list[np.ndarray]
-    test: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (items, is_query, n_known_before) per session
-    n_known_at_fit: int
-    n_queries: int
-    n_cold: int
-    updates: list[np.ndarray] = field(default_factory=list)  # what each test session teaches once over
+from recommender.models.session_base import ItemSpace, SessionModel
+from recommender.research.splits import SessionSplit
 
 
 @dataclass
@@ -53,42 +43,6 @@ class ModelResult:
                 "fit_s": self.fit_s, "update_s_total": self.update_s, "n_updates": self.n_updates}
 
 
-def make_split(log: PlayLog, *, cut: float, repeats: bool, gap_s: float,
-               t_end: float | None = None, train_repeats: bool | None = None) -> Split:
-    """Sessions ending before time ``cut`` train; queries are plays at or after ``cut``.
-
-    ``t_end`` drops plays at or after it (to carve a validation split out of training data).
-    ``train_repeats`` (default: same as ``repeats``) keeps replays in what the models
-    learn from (training and update sessions) even when the queries are deduplicated.
-    """
-    train_repeats = repeats if train_repeats is None else train_repeats
-    train, test, updates, n_queries, n_cold = [], [], [], 0, 0
-    known = np.maximum.accumulate(log.items) + 1  # items known once play p has happened
-    for pos in split_sessions(log.times, gap_s=gap_s):
-        if t_end is not None:
-            pos = pos[log.times[pos] < t_end]
-            if not pos.size:
-                continue
-        learn = log.items[pos]
-        if not repeats:
-            _, first = np.unique(log.items[pos], return_index=True)
-            pos = pos[np.sort(first)]
-        items = log.items[pos]
-        learn = learn if train_repeats else items
-        if log.times[pos[-1]] < cut:
-            train.append(learn)
-            continue
-        updates.append(learn)
-        is_query = log.times[pos] >= cut
-        is_query[0] = False
-        n_known = np.where(pos > 0, known[np.maximum(pos - 1, 0)], 0)
-        test.append((items, is_query, n_known))
-        n_queries += int(is_query.sum())
-        n_cold += int((items >= n_known)[is_query].sum())
-    before = log.items[log.times < cut]
-    return Split(train, test, int(before.max()) + 1 if before.size else 0, n_queries, n_cold, updates)
-
-
 def _probabilities(scores: np.ndarray, kind: str) -> np.ndarray:
     if kind == "softmax":
         z = np.exp(scores - scores.max())
@@ -97,7 +51,7 @@ def _probabilities(scores: np.ndarray, kind: str) -> np.ndarray:
     return s / s.sum() if s.sum() > 0 else np.full_like(s, 1.0 / s.size)
 
 
-def run(split: Split, catalog: Catalog, factories: dict[str, Callable[[], SessionModel]], *,
+def run(split: SessionSplit, catalog: ItemSpace, factories: dict[str, Callable[[], SessionModel]], *,
         update: bool, repeats: bool, blends: list[tuple[str, str, float]] = (),
         log=print) -> dict[str, ModelResult]:
     """Fit every model, score every query in lockstep, return per-model (and per-blend) results.

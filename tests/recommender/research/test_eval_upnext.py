@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from recommender.eval_protocol import make_split
-from recommender.eval_upnext import UpNextRanker, main
-from recommender.models.session_base import Catalog
-from recommender.sessions import load_log_file
+from recommender.models.session_base import ItemSpace
+from recommender.research.eval_upnext import UpNextRanker, main
+from recommender.research.logs import load_log_file
+from recommender.research.splits import make_split
 
 
 def _album_log(path, n_sessions=60, seed=0):
@@ -46,5 +46,5 @@ def test_sessions_must_come_in_log_order(tmp_path):
     split = make_split(log, cut=float(log.times[-1]), repeats=False, gap_s=1800, train_repeats=True)
     ranker = UpNextRanker(log, retrain_every=None)
     with pytest.raises(ValueError, match="log order"):
-        ranker.fit(split.train[::-1], Catalog(log.n_items, log.item_artist, log.n_artists))
+        ranker.fit(split.train[::-1], ItemSpace(log.n_items, log.item_artist, log.n_artists))
     ranker.close()

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from recommender import data
-from recommender.eval_cf import HeldOut, evaluate_scores, fold_split, format_table, run, strong_split
-from recommender.models.baselines import Popularity
+from recommender.research import datasets as data
+from recommender.research.cf_baselines import Popularity
+from recommender.research.eval_cf import evaluate_scores, format_table, run
+from recommender.research.splits import HeldOut, fold_split, strong_split
 
 
 def random_counts(n_users=200, n_items=80, density=0.1, seed=0):
@@ -117,9 +118,9 @@ def test_quick_run_reports_every_model_and_beats_popularity():
 def test_command_prints_the_table_and_writes_json(dataset, tmp_path, capsys):
     import json
 
-    from recommender.eval_cf import main
+    from tests.recommender.research.test_pretrain import write_synthetic_data
 
-    from tests.recommender.test_pretrain import write_synthetic_data
+    from recommender.research.eval_cf import main
 
     write_synthetic_data(tmp_path / "data", n_users=120)
     out = tmp_path / "res.json"

@@ -14,8 +14,8 @@ Protocol (Liang et al. 2018, "VAE for CF"; fixed seeds):
    the best validation NDCG@100 is reported once on the test users.
 
 Metrics come from :mod:`recommender.metrics`: Recall@20/@50 (normalised by
-min(K, |targets|)), NDCG@100, MRR over the full ranking, precision and F1 at 20 (the
-seed papers' definitions), AUC, and catalogue coverage of the top-20 lists.
+min(K, |targets|)), NDCG@100, MRR over the full ranking, precision and F1 at 20 (hits / K
+and their harmonic mean with recall, as much of the literature reports them), AUC, and catalogue coverage of the top-20 lists.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -34,63 +33,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender import metrics as M
-
-
-@dataclass(frozen=True)
-class HeldOut:
-    """Held-out users: ``fold`` (known 80 %) and ``target`` (hidden 20 %) [shape=(n, n_items)]."""
-
-    fold: sp.csr_matrix
-    target: sp.csr_matrix
-
-
-@dataclass(frozen=True)
-class Split:
-    train: sp.csr_matrix
-    val: HeldOut
-    test: HeldOut
-    items: np.ndarray  # column indices of the input matrix kept
-
-
-def fold_split(x: sp.csr_matrix, *, frac: float = 0.8, seed: int = 1) -> HeldOut:
-    """Split each row's items into fold-in (``frac``) and target (the rest, at least 1)."""
-    rng = np.random.default_rng(seed)
-    x = sp.csr_matrix(x)
-    keep_fold = np.zeros(x.nnz, dtype=bool)
-    for u in range(x.shape[0]):
-        lo, hi = x.indptr[u], x.indptr[u + 1]
-        n = hi - lo
-        n_fold = min(int(round(frac * n)), n - 1)
-        keep_fold[lo + rng.permutation(n)[:n_fold]] = True
-    fold, target = x.copy(), x.copy()
-    fold.data = np.where(keep_fold, fold.data, 0).astype(np.float32)
-    target.data = np.where(keep_fold, 0, target.data).astype(np.float32)
-    fold.eliminate_zeros()
-    target.eliminate_zeros()
-    return HeldOut(fold, target)
-
-
-def user_split(n_users: int, *, heldout_frac: float = 0.15, seed: int = 0):
-    """``(validation, test, train)`` user rows, each sorted: the users of every evaluation here."""
-    users = np.random.default_rng(seed).permutation(n_users)
-    n_h = max(1, int(round(heldout_frac * len(users))))
-    return np.sort(users[:n_h]), np.sort(users[n_h:2 * n_h]), np.sort(users[2 * n_h:])
-
-
-def strong_split(counts: sp.csr_matrix, *, heldout_frac: float = 0.15, seed: int = 0,
-                 fold_frac: float = 0.8) -> Split:
-    """Users split into train / validation / test (see the module docstring)."""
-    val_u, test_u, train_u = user_split(counts.shape[0], heldout_frac=heldout_frac, seed=seed)
-    train = counts[train_u]
-    items = np.flatnonzero(np.diff(train.tocsc().indptr) > 0)
-    train = sp.csr_matrix(train[:, items], dtype=np.float32)
-
-    def held(u):
-        h = sp.csr_matrix(counts[u][:, items], dtype=np.float32)
-        h = h[np.diff(h.indptr) >= 2]  # need one to fold in and one to predict
-        return fold_split(h, frac=fold_frac, seed=seed + 1)
-
-    return Split(train, held(val_u), held(test_u), items)
+from recommender.research.splits import HeldOut, strong_split
 
 
 def evaluate_scores(scores: np.ndarray, heldout: HeldOut, *, with_auc: bool = True) -> dict:
@@ -122,8 +65,8 @@ def evaluate_scores(scores: np.ndarray, heldout: HeldOut, *, with_auc: bool = Tr
 def candidates(quick: bool = False) -> dict[str, list]:
     """Model name -> list of (constructor, params) grid points tuned on validation."""
     from recommender.models.autorec import IAutoRec, UAutoRec
-    from recommender.models.baselines import EASE, ItemKNN, Popularity
     from recommender.models.wmf import WMF
+    from recommender.research.cf_baselines import EASE, ItemKNN, Popularity
 
     grid = {
         "Popularity": [(Popularity, {})],
@@ -186,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--data-root", type=Path, default=None, help="default: ../shared/data")
     args = ap.parse_args(argv)
-    from recommender import data
+    from recommender.research import datasets as data
 
     root = args.data_root
     het_root = root / "hetrec2011-lastfm-2k" if root else None
@@ -197,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     out = {"dataset": args.dataset, "strong": results}
     print(format_table(results, f"{args.dataset}: strong generalisation, test users"))
     if args.dataset == "hetrec" and not args.no_cold:
-        from recommender.eval_cold import cold_artist_eval, format_cold
-        from recommender.pretrain import WMF_PARAMS
+        from recommender.models.wmf import WMF_PARAMS
+        from recommender.research.eval_cold import cold_artist_eval, format_cold
 
         cold = cold_artist_eval(wmf_params=WMF_PARAMS["hetrec"], root=het_root, log=log)
         out["cold"] = cold

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.models.base import Recommender, binarize
+from recommender.models.base import CFModel, binarize
 
 
 def _spd_inverse(g: np.ndarray) -> np.ndarray:
@@ -27,7 +27,7 @@ def _spd_inverse(g: np.ndarray) -> np.ndarray:
     return np.linalg.inv(g)
 
 
-class Popularity(Recommender):
+class Popularity(CFModel):
     """Non-personalised: score = number of training users with the item."""
 
     kind = "popularity"
@@ -49,7 +49,7 @@ class Popularity(Recommender):
         self.counts = arrays["counts"]
 
 
-class EASE(Recommender):
+class EASE(CFModel):
     """Embarrassingly shallow autoencoder. Param: l2 (lambda), tuned on validation."""
 
     kind = "ease"
@@ -77,7 +77,7 @@ class EASE(Recommender):
         self.b = arrays["b"]
 
 
-class ItemKNN(Recommender):
+class ItemKNN(CFModel):
     """Item-item cosine kNN. Params: neighbours (kept per item), shrink (added to the norm product)."""
 
     kind = "item_knn"
