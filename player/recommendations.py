@@ -15,6 +15,8 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Collection, Iterable, Protocol, runtime_checkable
 
+from player.library.names import Namer
+
 UNTAGGED = "No genre tag"
 _SPLIT = re.compile(r"\s*[;/,|]\s*")
 
@@ -81,8 +83,11 @@ class LibraryRecommendations:
     def _library(self):
         rows = self.store.tracks()
         order = [r["id"] for r in rows]
-        info = {r["id"]: (r["title"] or "", (r["artist"] or "").casefold(), genre_bucket(r["genre"]))
-                for r in rows}
+        namer = Namer.of(self.store)
+        info = {}
+        for r in rows:
+            names = namer(r)
+            info[r["id"]] = (names.title, names.artist.casefold(), genre_bucket(r["genre"]))
         return order, info
 
     def up_next(self, session_track_ids: list[int], k: int, *,

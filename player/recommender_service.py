@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from player import paths
+from player.library.names import Namer
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.local_models import TrainError, load_models
@@ -76,11 +77,22 @@ def read_features(store, track_ids: np.ndarray):
 
 
 def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
-    """The catalogue of playable tracks with features, priors and plays; and the prior factors."""
+    """The catalogue of playable tracks with features, priors and plays; and the prior factors.
+
+    Tracks without tags get the names the window shows (file name as title, folder as
+    album; see :mod:`player.library.names`), so explanations name them as the person
+    sees them. Their "artist" for spacing and artist taste is their album folder, and
+    they are never looked up in the shipped priors by a guessed name: a folder called
+    "Soundtracks" or "Music 2009" is not an artist, and a category folder taken as one
+    would make Up next keep a whole category apart as if it were one artist.
+    """
     rows = store.tracks()
     ids = np.array([r["id"] for r in rows], np.int64)
-    artists = [r["artist"] or r["albumartist"] for r in rows]
-    titles = [r["title"] for r in rows]
+    namer = Namer.of(store)
+    names = [namer(r) for r in rows]
+    tagged_artists = [r["artist"] or r["albumartist"] for r in rows]
+    artists = [a or (n.album or None) for a, n in zip(tagged_artists, names)]
+    titles = [n.title for n in names]
     tags, emb, buckets = read_features(store, ids)
     genre = [genre_bucket(r["genre"]) for r in rows]
     if buckets is None:
@@ -89,8 +101,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
         buckets = [b or g for b, g in zip(buckets, genre)]
     prior = None
     if priors is not None and len(rows):
-        prior, _ = prior_factors(priors, artists, titles, tags)
-    cat = Catalog.build(track_ids=ids, artists=artists, albums=[r["album"] for r in rows], titles=titles,
+        prior, _ = prior_factors(priors, tagged_artists, [r["title"] for r in rows], tags)
+    cat = Catalog.build(track_ids=ids, artists=artists, albums=[n.album or None for n in names], titles=titles,
                         durations=[r["duration"] for r in rows], embedding=emb, tags=tags,
                         buckets=buckets, factors=prior, plays=PlayLog.from_rows(store.plays()))
     return cat, prior

@@ -50,11 +50,11 @@ def _track_ids_for_paths(store, paths: list[str]) -> list[int]:
     return [store.track_by_path(p)["id"] for p in paths]
 
 
-def _describe(row) -> str:
+def _describe(row, namer) -> str:
     if row is None:
         return "?"
-    title = row["title"] or os.path.basename(row["path"])
-    return f"{row['artist']} - {title}" if row["artist"] else title
+    names = namer(row)
+    return f"{names.artist} - {names.title}" if names.artist else names.title
 
 
 def run(args) -> int:
@@ -91,13 +91,16 @@ def run(args) -> int:
     except AudioEngineError as exc:
         print(f"segue play: {exc} (--null plays without a sound card)", file=sys.stderr)
         return 1
+    from player.library.names import Namer
+
     player = Player(store, engine)
+    namer = Namer.of(store)
     done = threading.Event()
     results = {"finished": 0, "error": 0}
 
     def on_event(event: str, data: dict) -> None:
         if event == "track_started":
-            print(f"playing: {_describe(store.track(data['track_id']))}", flush=True)
+            print(f"playing: {_describe(store.track(data['track_id']), namer)}", flush=True)
         elif event == "track_ended":
             results[data["ended"]] = results.get(data["ended"], 0) + 1
         elif event == "error":

@@ -109,16 +109,21 @@ class PlaysMixin:
     # -- what to play ----------------------------------------------------
     def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:
         """Playable tracks whose title, artist, album artist or album contain every word
-        of ``query`` (case-insensitive), in library order (used by ``segue play``)."""
+        of ``query`` (case-insensitive), in library order (used by ``segue play``). A track
+        missing one of those tags is also found by its path below its library folder (the
+        file and folder names the window shows in their place)."""
         words = [w for w in query.split() if w]
         if not words:
             return []
         clause = " AND ".join(
-            "(coalesce(title, '') || ' ' || coalesce(artist, '') || ' ' || coalesce(albumartist, '') "
-            "|| ' ' || coalesce(album, '')) LIKE ? ESCAPE '\\'" for _ in words)
+            "(coalesce(t.title, '') || ' ' || coalesce(t.artist, '') || ' ' || coalesce(t.albumartist, '') "
+            "|| ' ' || coalesce(t.album, '') || ' ' || CASE WHEN t.title IS NULL OR t.album IS NULL "
+            "OR coalesce(t.artist, t.albumartist) IS NULL THEN substr(t.path, coalesce(length(f.path), 0) + 1) "
+            "ELSE '' END) LIKE ? ESCAPE '\\'" for _ in words)
         params = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for w in words]
         return self.execute(
-            f"SELECT * FROM tracks WHERE missing = 0 AND last_error IS NULL AND {clause} "
-            "ORDER BY coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, "
-            "track_no, path LIMIT ?", (*params, limit),
+            f"SELECT t.* FROM tracks t LEFT JOIN folders f ON f.id = t.folder_id "
+            f"WHERE t.missing = 0 AND t.last_error IS NULL AND {clause} "
+            "ORDER BY coalesce(t.albumartist, t.artist) COLLATE NOCASE, t.album COLLATE NOCASE, t.disc_no, "
+            "t.track_no, t.path LIMIT ?", (*params, limit),
         ).fetchall()

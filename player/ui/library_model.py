@@ -8,11 +8,14 @@ per track; a query that extends the previous one only re-tests the rows still sh
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
+
+from player.library.names import Namer
 
 # (key, header); keys are store column names.
 COLUMNS: list[tuple[str, str]] = [
@@ -21,7 +24,13 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 _TEXT = ("title", "artist", "album", "genre")
 _NUMBERS = ("track_no", "year", "duration")
+_GUESSABLE = ("title", "artist", "album")
+# Read for naming untagged tracks (file and folder names), not kept as columns.
+_NAMING = ("path", "folder_id", "albumartist")
 TRACK_ID_ROLE = Qt.UserRole + 1
+_GUESSED_TIP = {"title": "No title tag: this is the file name",
+                "artist": "No artist tag: this is the name of the folder above the album's",
+                "album": "No album tag: this is the name of the track's folder"}
 
 
 def format_duration(seconds: float) -> str:
@@ -39,23 +48,34 @@ class LibraryData:
     text: dict[str, list[str]]                    # title/artist/album/genre
     numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float)
     search: list[str]                             # casefolded "title artist album genre"
+    guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     @classmethod
-    def from_rows(cls, rows) -> "LibraryData":
-        """From ``sqlite3.Row``s or dicts with the store's column names."""
+    def from_rows(cls, rows, namer: Namer | None = None) -> "LibraryData":
+        """From ``sqlite3.Row``s or dicts with the store's column names. With ``namer``
+        (the rows then carry ``path``, ``folder_id``, ``albumartist``), tracks without tags
+        are named after their file and folders, and placed in library order by those names."""
         ids = np.fromiter((r["id"] for r in rows), dtype=np.int64, count=len(rows))
         text = {k: [r[k] or "" for r in rows] for k in _TEXT}
         numbers = {k: np.fromiter((r[k] or 0 for r in rows), dtype=np.int32, count=len(rows))
                    for k in ("track_no", "year")}
         numbers["duration"] = np.fromiter((r["duration"] or 0.0 for r in rows), dtype=np.float64,
                                           count=len(rows))
+        guessed: dict[str, np.ndarray] = {}
+        if namer is not None and rows:
+            guessed, order = _fill_names(rows, text, namer)
+            if order is not None:
+                ids = ids[order]
+                text = {k: [v[i] for i in order] for k, v in text.items()}
+                numbers = {k: v[order] for k, v in numbers.items()}
+                guessed = {k: v[order] for k, v in guessed.items()}
         search = [f"{a}\t{b}\t{c}\t{d}".casefold()
                   for a, b, c, d in zip(text["title"], text["artist"], text["album"], text["genre"])]
-        return cls(ids, text, numbers, search)
+        return cls(ids, text, numbers, search, guessed)
 
     def position(self, track_id: int) -> int | None:
         """Index of ``track_id`` in the columns, or None (the map is built once)."""
@@ -70,6 +90,11 @@ class LibraryData:
             return None
         return self.text["title"][i], self.text["artist"][i], self.text["album"][i]
 
+    def is_guessed(self, key: str, i: int) -> bool:
+        """Whether column ``key`` of row ``i`` comes from the file's path, not its tags."""
+        flags = self.guessed.get(key)
+        return bool(flags[i]) if flags is not None else False
+
     def sort_key(self, key: str) -> np.ndarray:
         """Ranks for sorting by ``key`` (computed once per column)."""
         cached = self._sort_keys.get(key)
@@ -83,9 +108,58 @@ class LibraryData:
         return cached
 
 
+def _fill_names(rows, text: dict[str, list[str]], namer: Namer):
+    """Fill in names from files and folders where tags are missing (in ``text``, in place).
+
+    Returns which cells were filled (bool arrays) and a new row order, or None when the
+    order stands. The store returns library order by tags, where a track without artist
+    tags comes first; those are moved to where their folder-derived artist and album
+    belong (after the tagged tracks of the same artist and album), so an untagged album
+    sits among the others instead of heading the library.
+    """
+    n = len(rows)
+    flags = {k: np.zeros(n, dtype=bool) for k in _GUESSABLE}
+    titles, artists, albums = text["title"], text["artist"], text["album"]
+    no_artist: list[int] = []
+    for i, r in enumerate(rows):
+        if titles[i] and albums[i] and artists[i]:
+            continue
+        if not artists[i] and r["albumartist"]:
+            artists[i] = r["albumartist"]
+            if titles[i] and albums[i]:
+                continue
+        title, artist, album = namer.path_names(r["path"], r["folder_id"])
+        if not artists[i]:
+            no_artist.append(i)
+        for column, flag, value in ((titles, flags["title"], title), (artists, flags["artist"], artist),
+                                    (albums, flags["album"], album)):
+            if not column[i] and value:
+                column[i] = value
+                flag[i] = True
+    if not no_artist or len(no_artist) == n:
+        return flags, None
+    moving = np.zeros(n, dtype=bool)
+    moving[no_artist] = True
+    staying = np.flatnonzero(~moving).tolist()
+
+    # The store's order: album artist (else artist), then album, as tagged.
+    keys = [((rows[i]["albumartist"] or rows[i]["artist"] or "").casefold(), (rows[i]["album"] or "").casefold())
+            for i in staying]
+    slots: list[list[int]] = [[] for _ in range(len(staying) + 1)]
+    for i in no_artist:
+        slots[bisect_right(keys, (artists[i].casefold(), albums[i].casefold()))].append(i)
+    order: list[int] = []
+    for at, i in enumerate(staying):
+        order.extend(slots[at])
+        order.append(i)
+    order.extend(slots[-1])
+    return flags, np.array(order, dtype=np.int64)
+
+
 def load_library(store) -> LibraryData:
     """Read every playable track (call on a worker thread)."""
-    data = LibraryData.from_rows(store.library_rows(["id", *_TEXT, *_NUMBERS]))
+    rows = store.library_rows(["id", *_TEXT, *_NUMBERS, *_NAMING])
+    data = LibraryData.from_rows(rows, Namer.of(store))
     data.position(-1)      # build the id map here, not on the GUI thread
     return data
 
@@ -107,6 +181,8 @@ class LibraryModel(QAbstractTableModel):
         self.playing_id: int | None = None
         self._bold = QFont()
         self._bold.setBold(True)
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     # -- loading -------------------------------------------------------
     def set_library(self, data: LibraryData) -> None:
@@ -226,5 +302,10 @@ class LibraryModel(QAbstractTableModel):
         if role == TRACK_ID_ROLE:
             return int(self.data_.ids[i])
         if role == Qt.ToolTipRole and key in _TEXT:
-            return self.data_.text[key][i] or None
+            text = self.data_.text[key][i]
+            if text and self.data_.is_guessed(key, i):
+                return f"{text}\n{_GUESSED_TIP[key]}"
+            return text or None
+        if role == Qt.FontRole and key in _GUESSABLE and self.data_.is_guessed(key, i):
+            return self._italic
         return None

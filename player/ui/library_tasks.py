@@ -11,6 +11,7 @@ import logging
 from PySide6.QtWidgets import QMessageBox
 
 from player import paths
+from player.library.names import Namer
 from player.workers import db_write_pool, run_task
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,14 @@ class LibraryTasksMixin:
 
         def work():
             rows = {}
+            namer = Namer.of(store)
             for bucket, recs in provider.discover(DISCOVER_PER_BUCKET).items():
                 entries = []
                 for rec in recs:
                     t = store.track(rec.track_id)
                     if t is not None:
-                        entries.append((rec.track_id, t["title"] or t["path"], t["artist"] or "", rec.reason))
+                        names = namer(t)
+                        entries.append((rec.track_id, names.title, names.artist, rec.reason))
                 rows[bucket] = entries
             return rows
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtCore import QTimer
 
+from player.library.names import Namer
 from player.ui.bridge import PlayerBridge
 from player.workers import run_task
 
@@ -116,8 +117,10 @@ class PlaybackMixin:
         row = self.store.track(track_id)
         if row is None:
             return (f"track {track_id}", "", "", "")
-        return (row["title"] or row["path"].rsplit("/", 1)[-1], row["artist"] or "", row["album"] or "",
-                row["path"])
+        if known is not None:
+            return (*known, row["path"])
+        names = Namer.of(self.store)(row)
+        return names.title, names.artist, names.album, row["path"]
 
     # -- transport -----------------------------------------------------------
     def toggle_play(self) -> None:

@@ -176,3 +176,27 @@ def test_cold_start_from_the_shipped_priors(store):
     seed = next(r["id"] for r in store.tracks() if r["artist"] == "Metallica")
     recs = RecommenderService(store, priors=priors).radio(seed, 6, exclude={seed})
     assert sum(group_of[r.track_id] == "metal" for r in recs) >= 5, [group_of[r.track_id] for r in recs]
+
+
+def test_untagged_tracks_get_shown_names_but_never_a_prior_by_folder_name(store):
+    """A folder named like a real artist is not taken for that artist in the shipped priors."""
+    from player.recommender_service import build_catalog, load_shipped_priors
+
+    priors = load_shipped_priors()
+    if priors is None:
+        pytest.skip("shipped priors not built (python -m recommender.research.pretrain)")
+    folder = store.add_folder("/m")
+    store.upsert_tracks([
+        {"path": "/m/Metallica/Master of Puppets/Battery.mp3", "folder_id": folder, "size": 1, "mtime_ns": 1,
+         "duration": 300.0},
+        {"path": "/m/tagged.mp3", "folder_id": folder, "size": 1, "mtime_ns": 1, "duration": 300.0,
+         "title": "Battery", "artist": "Metallica", "album": "Master of Puppets"},
+    ])
+    cat, prior = build_catalog(store, priors=priors)
+    rows = {r["path"]: cat.row(r["id"]) for r in store.tracks()}
+    untagged, tagged = rows["/m/Metallica/Master of Puppets/Battery.mp3"], rows["/m/tagged.mp3"]
+    assert cat.titles[untagged] == "Battery"                 # named as the window names it
+    assert abs(prior[tagged]).sum() > 0                      # the tagged one is known to the priors
+    assert abs(prior[untagged]).sum() == 0                   # the folder is not taken for the band
+    # Spacing treats the album folder as one artist; it is not merged with the real band.
+    assert cat.artist[untagged] >= 0 and cat.artist[untagged] != cat.artist[tagged]

@@ -1,0 +1,145 @@
+"""What to call a track whose tags say nothing: its file and folder names.
+
+Many real libraries (ripped game soundtracks, downloads, old MP3 folders) have no
+tags at all. Such a track is shown, searched and spoken of by its file name without
+the extension as title, the folder holding it as album and the folder above that as
+artist, as long as those folders lie inside the library folder (the library folder's
+own name says nothing about the music). A disc folder ("CD1", "Disc 2") is skipped
+over, so the album is the folder above it.
+
+The names are derived when read, never stored: the tags stay the only truth in the
+database (a tag written later shows at once, a renamed folder renames its tracks),
+and code that must not mistake a folder for a real artist (matching the shipped
+priors) can still tell which is which: :func:`track_names` says what was guessed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+_DISC_FOLDER = re.compile(r"^(cd|dis[ck])[\s._-]*\d{1,2}$", re.I)
+_SEPARATORS = ("/", "\\") if os.sep == "\\" else ("/",)
+
+
+@dataclass(frozen=True)
+class TrackNames:
+    """A track's title, artist and album as shown, and which of them came from its path."""
+
+    title: str
+    artist: str
+    album: str
+    guessed: frozenset = frozenset()    # of "title", "artist", "album"
+
+
+def _split(path: str) -> list[str]:
+    if len(_SEPARATORS) > 1:
+        path = path.replace("\\", "/")
+    return path.split("/")
+
+
+def _stem(file_name: str) -> str:
+    stem, dot, ext = file_name.rpartition(".")
+    return stem if dot and stem and "/" not in ext else file_name
+
+
+def _folder_names(folders: list[str], below_root: bool) -> tuple[str, str]:
+    """``(artist, album)`` from the folders holding a file, outermost first."""
+    folders = [f for f in folders if f]
+    if len(folders) > 1 and _DISC_FOLDER.match(folders[-1]):
+        folders = folders[:-1]
+    album = folders[-1] if folders else ""
+    artist = folders[-2] if len(folders) > 1 and below_root else ""
+    return artist, album
+
+
+def path_names(path: str, root: str | None = None) -> tuple[str, str, str]:
+    """``(title, artist, album)`` from the path alone ("" where it gives nothing).
+
+    ``root``: the library folder the file was found in; folders at or above it are
+    never used. Without one, only the file's own folder is used (as album).
+
+    >>> path_names("/m/Soundtracks/Zelda/CD1/01 Overworld.mp3", "/m")
+    ('01 Overworld', 'Soundtracks', 'Zelda')
+    >>> path_names("/m/song.ogg", "/m")
+    ('song', '', '')
+    """
+    parts = _split(path)
+    folders = parts[:-1]
+    below = False
+    if root:
+        prefix = _split(root.rstrip("/\\"))
+        below = folders[:len(prefix)] == prefix
+    folders = folders[len(prefix):] if below else folders[-1:]
+    return (_stem(parts[-1]), *_folder_names(folders, below))
+
+
+def track_names(row, root: str | None = None) -> TrackNames:
+    """The names to show for a track row (``sqlite3.Row`` or dict with ``path``, ``title``,
+    ``artist``, ``album`` and optionally ``albumartist``): its tags, else its path's."""
+    return _names(row, path_names(row["path"], root) if _missing(row) else None)
+
+
+def _missing(row) -> bool:
+    return not (row["title"] and row["album"] and (row["artist"] or _albumartist(row)))
+
+
+def _albumartist(row) -> str | None:
+    try:
+        return row["albumartist"]
+    except (KeyError, IndexError):
+        return None
+
+
+def _names(row, from_path: tuple[str, str, str] | None) -> TrackNames:
+    title, artist, album = row["title"], row["artist"] or _albumartist(row), row["album"]
+    if from_path is None:
+        return TrackNames(title, artist, album)
+    guessed = []
+    if not title:
+        title = from_path[0]
+        guessed.append("title")
+    if not artist and from_path[1]:
+        artist = from_path[1]
+        guessed.append("artist")
+    if not album and from_path[2]:
+        album = from_path[2]
+        guessed.append("album")
+    return TrackNames(title or "", artist or "", album or "", frozenset(guessed))
+
+
+class Namer:
+    """Names tracks of one library: ``namer(row)`` knows the library folder of each row
+    (by its ``folder_id``) from the store's folder list. It remembers each folder's names,
+    so naming a library of untagged albums costs little more than reading it."""
+
+    def __init__(self, folders):
+        """``folders``: rows with ``id`` and ``path`` (``store.folders()``)."""
+        self.roots = {f["id"]: f["path"] for f in folders}
+        self._dirs: dict[tuple[str, str | None], tuple[str, str]] = {}
+
+    @classmethod
+    def of(cls, store) -> "Namer":
+        return cls(store.folders())
+
+    def path_names(self, path: str, folder_id: int | None) -> tuple[str, str, str]:
+        """:func:`path_names` for a file found in library folder ``folder_id``."""
+        if len(_SEPARATORS) > 1:
+            path = path.replace("\\", "/")
+        folder, _, name = path.rpartition("/")
+        root = self.roots.get(folder_id)
+        cached = self._dirs.get((folder, root))
+        if cached is None:
+            cached = path_names(folder + "/x", root)[1:]
+            self._dirs[(folder, root)] = cached
+        return (_stem(name), *cached)
+
+    def __call__(self, row) -> TrackNames:
+        if not _missing(row):
+            return _names(row, None)
+        try:
+            folder_id = row["folder_id"]
+        except (KeyError, IndexError):
+            folder_id = None
+        return _names(row, self.path_names(row["path"], folder_id))

@@ -1,0 +1,31 @@
+"""Names for tracks without tags: file name as title, folders as album and artist."""
+
+from __future__ import annotations
+
+from player.library.names import Namer, path_names, track_names
+
+
+def test_file_and_folders_inside_the_library_folder():
+    assert path_names("/m/Game OSTs/Zelda/01 Overworld.mp3", "/m") == ("01 Overworld", "Game OSTs", "Zelda")
+    assert path_names("/m/Zelda/01 Overworld.mp3", "/m") == ("01 Overworld", "", "Zelda")
+    assert path_names("/m/Overworld.flac", "/m") == ("Overworld", "", "")         # the library folder says nothing
+    assert path_names("/m/a/Zelda/Disc 2/x.ogg", "/m") == ("x", "a", "Zelda")      # a disc folder is skipped
+    assert path_names("/m/a/Zelda/cd1/x.ogg", "/m/") == ("x", "a", "Zelda")
+    assert path_names("/elsewhere/Album/x.y.wav", "/m") == ("x.y", "", "Album")    # not below it: own folder only
+    assert path_names("/some/Album/song.mp3") == ("song", "", "Album")
+
+
+def test_tags_win_and_what_was_guessed_is_known():
+    row = {"path": "/m/Artist Folder/Album Folder/track.mp3", "title": None, "artist": None, "album": "Real"}
+    names = track_names(row, "/m")
+    assert (names.title, names.artist, names.album) == ("track", "Artist Folder", "Real")
+    assert names.guessed == {"title", "artist"}
+    tagged = track_names({**row, "title": "T", "artist": None, "albumartist": "AA"}, "/m")
+    assert (tagged.title, tagged.artist, tagged.album, tagged.guessed) == ("T", "AA", "Real", frozenset())
+
+
+def test_namer_uses_each_tracks_library_folder():
+    namer = Namer([{"id": 1, "path": "/m"}, {"id": 2, "path": "/m/Inner"}])
+    row = {"path": "/m/Inner/Album/t.mp3", "title": None, "artist": None, "album": None}
+    assert (namer({**row, "folder_id": 1}).artist, namer({**row, "folder_id": 2}).artist) == ("Inner", "")
+    assert namer({**row, "folder_id": 2}).album == "Album"

@@ -1,0 +1,72 @@
+"""Tracks without tags are named after their file and folders everywhere the window shows them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from player.library.scanner import Scanner
+from tests.audiogen import write_track
+
+
+def _untagged_library(store, tmp_path):
+    root = tmp_path / "music"
+    write_track(root / "Game OSTs" / "Zelda", "01 Overworld", fmt="wav", seconds=2.0)
+    write_track(root / "Game OSTs" / "Zelda" / "CD2", "02 Dungeon", fmt="flac", seconds=2.0, freq=330.0)
+    write_track(root / "Game OSTs" / "Metroid", "Brinstar", fmt="wav", seconds=2.0, freq=550.0)
+    write_track(root, "loose end", fmt="wav", seconds=2.0, freq=660.0)
+    write_track(root / "Tagged", "t", fmt="flac", seconds=2.0, freq=770.0,
+                tags={"title": "Tagged Song", "artist": "Zed Band", "album": "Known", "genre": "Rock"})
+    write_track(root / "Tagged", "a", fmt="flac", seconds=2.0, freq=880.0,
+                tags={"title": "Early Song", "artist": "Alpha", "album": "First", "genre": "Rock"})
+    Scanner(store).scan([str(root)])
+    return root
+
+
+def _rows(window):
+    m = window.model
+    return [tuple(m.index(r, c).data() for c in (1, 2, 3)) for r in range(m.rowCount())]
+
+
+def test_untagged_tracks_show_and_find_by_file_and_folder_names(qtbot, store, tmp_path, make_window):
+    _untagged_library(store, tmp_path)
+    window = make_window(store)
+    rows = _rows(window)
+    assert all(title for title, _a, _al in rows), rows          # no blank titles
+    # In library order by the names shown: untagged albums sit among the tagged ones by artist.
+    assert rows == [("loose end", "", ""),                      # no artist or album to go by: first
+                    ("Early Song", "Alpha", "First"),
+                    ("Brinstar", "Game OSTs", "Metroid"),
+                    ("01 Overworld", "Game OSTs", "Zelda"), ("02 Dungeon", "Game OSTs", "Zelda"),
+                    ("Tagged Song", "Zed Band", "Known")]
+    index = window.model.index(3, 1)
+    assert window.model.data(index, Qt.FontRole).italic()                     # guessed names look different
+    assert "file name" in window.model.data(index, Qt.ToolTipRole)
+    assert not window.model.data(window.model.index(1, 1), Qt.FontRole)
+    # Searchable by file name and folder name.
+    qtbot.keyClicks(window.library.search, "overworld")
+    assert [window.model.index(r, 1).data() for r in range(window.model.rowCount())] == ["01 Overworld"]
+    window.library.search.clear()
+    qtbot.keyClicks(window.library.search, "game osts zelda")
+    assert window.model.rowCount() == 2
+    # Playing shows the names in the now-playing bar and in Up next.
+    qtbot.keyClick(window.library.search, Qt.Key_Return)
+    first = window.model.track_id(0)
+    qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+    qtbot.waitUntil(lambda: window.transport.title.text() == "01 Overworld", timeout=5000)
+    assert window.transport.subtitle.text() == "Game OSTs — Zelda"
+    qtbot.waitUntil(lambda: window.up_next.list.count() == 1, timeout=5000)
+    assert window.up_next.list.item(0).text() == "02 Dungeon"
+
+
+def test_discover_and_the_command_line_use_the_same_names(qtbot, store, tmp_path, make_window):
+    root = _untagged_library(store, tmp_path)
+    window = make_window(store)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: any(r.bucket == "No genre tag" for r in window.discover.rows), timeout=5000)
+    row = next(r for r in window.discover.rows if r.bucket == "No genre tag")
+    titles = {row.list.item(i).text() for i in range(row.list.count())}
+    assert titles == {"01 Overworld", "02 Dungeon", "Brinstar", "loose end"}
+    assert not any(str(root) in t for t in titles)
+    # `segue play zelda` finds untagged tracks by their folders, not by the library folder's name.
+    assert {r["path"].rsplit("/", 1)[-1] for r in store.tracks_matching("zelda dungeon")} == {"02 Dungeon.flac"}
+    assert store.tracks_matching("music") == []
