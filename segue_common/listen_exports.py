@@ -1,0 +1,422 @@
+"""Listening histories that other services export, read into one shape: :class:`Listen`.
+
+People arrive with years of listening in a file: Spotify's account data
+(``StreamingHistory*.json``: end minute, ms played), Spotify's extended history
+(``Streaming_History_Audio_*.json``: end second, ms played, skipped, why it ended,
+podcast and audiobook rows), Last.fm CSVs (headerless ``artist,album,track,date`` or
+any header that names an artist, a track or title and a time) and ListenBrainz
+exports (a JSON array, or JSON lines, or the zip of ``listens/<year>/<month>.jsonl``
+files its export page gives). :func:`read_export` tells the format from the content,
+not the file name, and returns every row it could read plus a reason for each row it
+could not, so nothing is dropped silently.
+
+Times are unix seconds. The services write UTC; a time without a zone is taken as
+UTC. ``started_at`` is when the play started: Spotify writes when it ended, so there
+it is the end minus the milliseconds played. No database, no Qt: the app's importer
+and the recommender's evaluation both read exports through this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+#: Formats :func:`read_export` recognises (``Export.format``).
+FORMATS = ("spotify", "spotify_extended", "lastfm_csv", "csv", "listenbrainz")
+#: What a row holds: only music is matched to tracks.
+KINDS = ("music", "podcast", "audiobook")
+
+
+class ExportFormatError(ValueError):
+    """A file that is not a listening history this module can read (the message says why)."""
+
+
+@dataclass(slots=True)
+class Listen:
+    """One row of an export.
+
+    ``time_written`` is the time as the file gives it (start or end), used with the
+    names and ``ms_played`` to recognise the same row again; ``line`` is its row or
+    line number in the file (1-based) for messages.
+    """
+
+    artist: str
+    title: str
+    started_at: float
+    album: str | None = None
+    ms_played: int | None = None
+    duration_ms: int | None = None
+    skipped: bool | None = None
+    reason_end: str | None = None
+    kind: str = "music"
+    time_written: float | None = None
+    line: int = 0
+
+    @property
+    def fingerprint(self) -> str:
+        """A stable id of this row: the same row in the same (or a renamed) file gives the same id."""
+        when = self.time_written if self.time_written is not None else self.started_at
+        text = "\x1f".join((self.artist, self.title, self.album or "", str(int(round(when))),
+                            "" if self.ms_played is None else str(int(self.ms_played))))
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass
+class Export:
+    """What :func:`read_export` read: the rows, in file order, and the rows it could not use."""
+
+    format: str
+    listens: list[Listen] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)   # (line, reason)
+
+    @property
+    def rows(self) -> int:
+        """Rows seen: read plus unreadable."""
+        return len(self.listens) + len(self.problems)
+
+
+# -- times ---------------------------------------------------------------------------
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# "20 Nov 2020 09:35", "22 Feb 2026, 11:50", "20 November 2020 09:35:12" (Last.fm's exporters).
+_DAY_MONTH_YEAR = re.compile(
+    r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_NUMBER = re.compile(r"\d{9,13}(\.\d*)?")
+
+
+def parse_time(value) -> float | None:
+    """Unix seconds from a unix time (seconds or milliseconds), an ISO 8601 time or a
+    Last.fm-style ``"20 Nov 2020 09:35"``; None when ``value`` is empty or not a time.
+
+    >>> parse_time("1771761015"), parse_time("2021-08-24 17:10"), parse_time("20 Nov 2020 09:35")
+    (1771761015.0, 1629825000.0, 1605864900.0)
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+        return seconds / 1000.0 if seconds > 1e11 else (seconds if seconds > 0 else None)
+    text = str(value).strip()
+    if not text:
+        return None
+    if _NUMBER.fullmatch(text):
+        return parse_time(float(text))
+    # Month names are matched here, not by strptime's %b, which follows the
+    # process locale (Qt sets it from the desktop: "Mai" would not parse).
+    m = _DAY_MONTH_YEAR.fullmatch(text)
+    if m:
+        month = _MONTHS.get(m.group(2).lower())
+        if month is None:
+            return None
+        try:
+            dt = datetime(int(m.group(3)), month, int(m.group(1)), int(m.group(4)), int(m.group(5)),
+                          int(m.group(6) or 0), tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        return dt.timestamp()
+    try:
+        dt = datetime.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.timestamp()
+
+
+def _int(value) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _bool(value) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if value is not None else ""
+    if text in ("true", "1", "yes"):
+        return True
+    if text in ("false", "0", "no"):
+        return False
+    return None
+
+
+def _text(value) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+# -- Spotify -------------------------------------------------------------------------
+def _spotify_row(row: dict, line: int) -> Listen | str:
+    """A row of account data (``StreamingHistory*.json``): music or podcast."""
+    ms = _int(row.get("msPlayed"))
+    end = parse_time(row.get("endTime"))
+    if end is None:
+        return "no time"
+    if "episodeName" in row or "podcastName" in row:
+        artist, title, kind = _text(row.get("podcastName")), _text(row.get("episodeName")), "podcast"
+    else:
+        artist, title, kind = _text(row.get("artistName")), _text(row.get("trackName")), "music"
+    if not artist or not title:
+        return "no artist or title"
+    return Listen(artist, title, end - (ms or 0) / 1000.0, ms_played=ms, kind=kind,
+                  time_written=end, line=line)
+
+
+def _spotify_extended_row(row: dict, line: int) -> Listen | str:
+    """A row of the extended history: music, podcast episode or audiobook chapter."""
+    ms = _int(row.get("ms_played"))
+    end = parse_time(row.get("ts"))
+    if end is None:
+        return "no time"
+    if row.get("episode_name") or row.get("spotify_episode_uri"):
+        artist, title, kind = _text(row.get("episode_show_name")), _text(row.get("episode_name")), "podcast"
+    elif row.get("audiobook_title") or row.get("audiobook_uri") or row.get("audiobook_chapter_uri"):
+        artist = _text(row.get("audiobook_title"))
+        title, kind = _text(row.get("audiobook_chapter_title")) or artist, "audiobook"
+    else:
+        artist = _text(row.get("master_metadata_album_artist_name"))
+        title, kind = _text(row.get("master_metadata_track_name")), "music"
+    if not artist or not title:
+        return "no artist or title"
+    return Listen(artist, title, end - (ms or 0) / 1000.0,
+                  album=_text(row.get("master_metadata_album_album_name")) or None, ms_played=ms,
+                  skipped=_bool(row.get("skipped")), reason_end=_text(row.get("reason_end")) or None,
+                  kind=kind, time_written=end, line=line)
+
+
+# -- ListenBrainz ----------------------------------------------------------------------
+def _listenbrainz_row(row: dict, line: int) -> Listen | str:
+    """A listen as ListenBrainz exports it: ``listened_at`` (start, unix seconds) and
+    ``track_metadata`` with ``artist_name``, ``track_name``, ``release_name`` and
+    ``additional_info`` (``duration_ms`` or ``duration`` in seconds when the player sent it)."""
+    meta = row.get("track_metadata") or {}
+    when = parse_time(row.get("listened_at"))
+    if when is None:
+        return "no time"
+    artist, title = _text(meta.get("artist_name")), _text(meta.get("track_name"))
+    if not artist or not title:
+        return "no artist or title"
+    info = meta.get("additional_info") or {}
+    duration_ms = _int(info.get("duration_ms"))
+    if duration_ms is None and _int(info.get("duration")) is not None:
+        duration_ms = _int(info.get("duration")) * 1000
+    return Listen(artist, title, when, album=_text(meta.get("release_name")) or None,
+                  duration_ms=duration_ms, time_written=when, line=line)
+
+
+# -- CSV ---------------------------------------------------------------------------------
+def _column_key(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+_ARTIST = ("artist", "artistname", "creator", "performer", "albumartist")
+_TITLE = ("track", "title", "trackname", "song", "songname", "songtitle", "tracktitle", "name", "recording")
+_ALBUM = ("album", "albumname", "release", "releasename", "albumtitle")
+# Unix times first: a Last.fm CSV with "uts" and "utc_time" is exact to the second in "uts".
+_TIME = ("uts", "timestamp", "unixtime", "listenedat", "playedat", "scrobbledat", "time", "date",
+         "datetime", "utctime", "ts", "endtime", "endedat", "when", "start", "starttime")
+_MS = ("msplayed", "mselapsed", "playedms")
+_DURATION_MS = ("durationms", "lengthms", "trackms")
+
+
+def _pick(keys: list[str], wanted: tuple[str, ...]) -> int | None:
+    for w in wanted:
+        if w in keys:
+            return keys.index(w)
+    return None
+
+
+def _read_csv(text: str) -> Export:
+    # The delimiter the first line uses most (the sniffer gives up on ragged rows).
+    head = text.split("\n", 1)[0]
+    delimiter = max(",;\t|", key=lambda d: (head.count(d), d == ","))
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    first = next(rows, None)
+    if first is None:
+        raise ExportFormatError("the file is empty")
+    keys = [_column_key(c) for c in first]
+    artist, title = _pick(keys, _ARTIST), _pick(keys, _TITLE)
+    if artist is not None and title is not None:
+        return _csv_with_header(first, keys, rows, artist, title)
+    if len(first) == 4 and first[0].strip() and first[2].strip() and (not first[3].strip() or parse_time(first[3])):
+        # Last.fm's headerless export: artist, album, track, date.
+        return _csv_rows(itertools.chain([first], rows), "lastfm_csv", artist=0, album=1, title=2,
+                         times=[3], start_line=1)
+    raise ExportFormatError(
+        "this CSV has no header naming an artist, a track (or title) and a time, and is not "
+        "Last.fm's artist,album,track,date export")
+
+
+def _csv_with_header(header: list[str], keys: list[str], rows, artist: int, title: int) -> Export:
+    times = [keys.index(w) for w in _TIME if w in keys]
+    if not times:
+        raise ExportFormatError(f"the CSV header names no time column (it has: {', '.join(header)})")
+    fmt = "lastfm_csv" if "uts" in keys or "utctime" in keys else "csv"
+    ends = {i for i in times if keys[i] in ("endtime", "endedat", "ts")}
+    return _csv_rows(rows, fmt, artist=artist, album=_pick(keys, _ALBUM), title=title, times=times,
+                     ms=_pick(keys, _MS), duration_ms=_pick(keys, _DURATION_MS), skipped=_pick(keys, ("skipped",)),
+                     reason=_pick(keys, ("reasonend",)), time_is=_pick(keys, ("timeis",)), ends=ends,
+                     start_line=2)
+
+
+def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, times: list[int],
+              ms: int | None = None, duration_ms: int | None = None, skipped: int | None = None,
+              reason: int | None = None, time_is: int | None = None, ends: set[int] = frozenset(),
+              start_line: int) -> Export:
+    out = Export(fmt)
+
+    def cell(row, i):
+        return row[i].strip() if i is not None and i < len(row) else ""
+
+    for line, row in enumerate(rows, start_line):
+        if not any(c.strip() for c in row):
+            continue
+        a, t = cell(row, artist), cell(row, title)
+        if not a or not t:
+            out.problems.append((line, "no artist or title"))
+            continue
+        when, col = None, None
+        for i in times:                      # the first time column that holds a time on this row
+            when = parse_time(cell(row, i))
+            if when is not None:
+                col = i
+                break
+        if when is None:
+            out.problems.append((line, "no time"))
+            continue
+        played = _int(cell(row, ms))
+        is_end = col in ends or cell(row, time_is).lower() == "end"
+        start = when - (played or 0) / 1000.0 if is_end else when
+        out.listens.append(Listen(a, t, start, album=cell(row, album) or None, ms_played=played,
+                                  duration_ms=_int(cell(row, duration_ms)), skipped=_bool(cell(row, skipped)),
+                                  reason_end=cell(row, reason) or None, time_written=when, line=line))
+    return out
+
+
+# -- JSON --------------------------------------------------------------------------------
+def _json_records(records: list, *, what: str) -> Export:
+    """A list of row objects: which service wrote it is told by the first row's keys."""
+    dicts = [r for r in records if isinstance(r, dict)]
+    if not dicts:
+        raise ExportFormatError(f"{what} holds no listening rows")
+    keys = set().union(*(r.keys() for r in dicts[:50]))
+    if "ms_played" in keys and "ts" in keys:
+        fmt, parse = "spotify_extended", _spotify_extended_row
+    elif "endTime" in keys and "msPlayed" in keys:
+        fmt, parse = "spotify", _spotify_row
+    elif "listened_at" in keys and "track_metadata" in keys:
+        fmt, parse = "listenbrainz", _listenbrainz_row
+    else:
+        raise ExportFormatError(
+            f"{what} is JSON but not a Spotify or ListenBrainz listening history "
+            f"(its rows have: {', '.join(sorted(keys)[:8])})")
+    out = Export(fmt)
+    for line, record in enumerate(records, 1):
+        got = parse(record, line) if isinstance(record, dict) else "not an object"
+        if isinstance(got, Listen):
+            out.listens.append(got)
+        else:
+            out.problems.append((line, got))
+    return out
+
+
+def _read_json(text: str, *, what: str) -> Export:
+    stripped = text.lstrip()
+    try:
+        data = json.loads(stripped)
+    except json.JSONDecodeError as exc:
+        if stripped.startswith("{"):            # JSON lines: one listen per line
+            return _read_jsonl(stripped, what=what)
+        raise ExportFormatError(f"{what} is not valid JSON: {exc}") from None
+    if isinstance(data, dict):                 # a ListenBrainz API page: {"payload": {"listens": [...]}}
+        payload = data.get("payload") if isinstance(data.get("payload"), dict) else data
+        data = payload.get("listens", [data])
+    if not isinstance(data, list):
+        raise ExportFormatError(f"{what} is JSON but holds no list of listens")
+    return _json_records(data, what=what)
+
+
+def _read_jsonl(text: str, *, what: str) -> Export:
+    records: list = []
+    bad: list[tuple[int, str]] = []
+    for line, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            records.append(json.loads(raw))
+        except json.JSONDecodeError:
+            records.append(None)
+            bad.append((line, "not valid JSON"))
+    out = _json_records([r if r is not None else {} for r in records], what=what)
+    # The placeholders became "no time" rows: report them as what they were.
+    lines = {line for line, _ in bad}
+    out.problems = [(ln, why) for ln, why in out.problems if ln not in lines] + bad
+    return out
+
+
+def _decode(data: bytes, what: str) -> str:
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "utf-16" and "\x00" in text:
+            break
+        return text
+    return data.decode("latin-1")
+
+
+def _read_text(text: str, *, what: str) -> Export:
+    head = text.lstrip()[:1]
+    if head in ("[", "{"):
+        return _read_json(text, what=what)
+    return _read_csv(text)
+
+
+def _read_zip(path: Path) -> Export:
+    """Every history file inside a zip (Spotify's and ListenBrainz's downloads are zips)."""
+    parts: list[Export] = []
+    with zipfile.ZipFile(path) as archive:
+        for name in sorted(archive.namelist()):
+            if name.endswith("/") or not name.lower().endswith((".json", ".jsonl", ".csv")):
+                continue
+            try:
+                parts.append(_read_text(_decode(archive.read(name), name), what=name))
+            except ExportFormatError:
+                continue                 # user.json, feedback, playlists: not listening history
+    if not parts:
+        raise ExportFormatError(f"{path.name} holds no listening history this version can read")
+    out = Export(parts[0].format)
+    for part in parts:
+        out.listens += part.listens
+        out.problems += part.problems
+    return out
+
+
+def read_export(path: str | Path) -> Export:
+    """Read a listening-history export; the format is told from the content.
+
+    Raises
+    ------
+    ExportFormatError
+        The file is not a history this module can read; the message says what it found.
+    OSError
+        The file cannot be read.
+    """
+    path = Path(path)
+    if zipfile.is_zipfile(path):
+        return _read_zip(path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise ExportFormatError(f"{path.name} is empty")
+    return _read_text(_decode(data, path.name), what=path.name)

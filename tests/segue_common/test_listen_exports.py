@@ -1,0 +1,140 @@
+"""Reading every export format into the same listens, from tiny synthetic files (and the real samples when present)."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from segue_common.listen_exports import ExportFormatError, parse_time, read_export
+from tests import history_fixtures as fx
+
+T0 = 1_700_000_000.0          # 2023-11-14 22:13:20 UTC
+PLAYS = [
+    ("Björk", "Hyperballad", "Post", T0, 240_000, False),
+    ("The Beatles", "Hey Jude - Remastered 2015", "1", T0 + 300, 12_000, True),
+    ("Beyoncé", "Halo", "I Am... Sasha Fierce", T0 + 600, 200_500, False),
+]
+SHARED = Path(os.environ.get("SEGUE_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
+
+
+def test_parse_time_reads_every_way_the_services_write_time():
+    assert parse_time("1771761015") == 1771761015.0
+    assert parse_time(1771761015123) == pytest.approx(1771761015.123)      # unix milliseconds
+    assert parse_time("2021-08-24 17:10") == 1629825000.0                     # naive = UTC
+    assert parse_time("2026-01-19T14:06:50Z") == parse_time("2026-01-19T15:06:50+01:00")
+    assert parse_time("20 Nov 2020 09:35") == parse_time("20 Nov 2020, 09:35") == 1605864900.0
+    assert parse_time("20 November 2020 09:35:10") == 1605864910.0
+    for bad in ("", None, "yesterday", "32 Nov 2020 09:35", "20 Xyz 2020 09:35", True):
+        assert parse_time(bad) is None
+
+
+def test_spotify_account_data_starts_are_end_minus_ms_and_podcasts_are_told_apart(tmp_path):
+    path = fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS,
+                      podcasts=[("A Show", "Episode 1", T0 + 900, 1_800_000)])
+    e = read_export(path)
+    assert e.format == "spotify" and e.rows == 4 and not e.problems
+    music = [x for x in e.listens if x.kind == "music"]
+    assert [(x.artist, x.title, x.ms_played) for x in music] == [(a, t, ms) for a, t, _al, _s, ms, _k in PLAYS]
+    # The end is written to the minute: the start is within a minute before the real one.
+    for x, p in zip(music, PLAYS):
+        assert p[3] - 60 <= x.started_at <= p[3] and x.album is None
+    assert [x.kind for x in e.listens].count("podcast") == 1
+
+
+def test_spotify_extended_keeps_skips_reasons_and_albums(tmp_path):
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2023.json", PLAYS,
+                               podcasts=[("A Show", "Ep", T0 + 900, 60_000)],
+                               audiobooks=[("A Book", "Chapter 1", T0 + 2000, 90_000)])
+    e = read_export(path)
+    assert e.format == "spotify_extended" and e.rows == 5
+    music = [x for x in e.listens if x.kind == "music"]
+    assert [x.skipped for x in music] == [False, True, False]
+    assert [x.reason_end for x in music] == ["trackdone", "fwdbtn", "trackdone"]
+    assert music[2].album == "I Am... Sasha Fierce"
+    assert music[0].started_at == pytest.approx(T0, abs=1)        # to the second
+    assert sorted(x.kind for x in e.listens if x.kind != "music") == ["audiobook", "podcast"]
+
+
+def test_lastfm_headerless_and_mbid_csvs(tmp_path):
+    e = read_export(fx.lastfm_headerless(tmp_path / "scrobbles.csv", PLAYS))
+    assert e.format == "lastfm_csv" and len(e.listens) == 3
+    assert e.problems == [(1, "no time")]                 # the "now playing" row is reported, not lost
+    assert {(x.artist, x.title, x.album, x.started_at) for x in e.listens} == \
+        {(a, t, al, s - s % 60) for a, t, al, s, _ms, _k in PLAYS}
+    e = read_export(fx.lastfm_mbids(tmp_path / "with_mbids.csv", PLAYS))
+    assert e.format == "lastfm_csv" and not e.problems
+    assert sorted(x.started_at for x in e.listens) == [p[3] for p in PLAYS]   # "uts" wins over "utc_time"
+
+
+def test_any_csv_whose_header_names_artist_title_and_time_in_any_order(tmp_path):
+    path = tmp_path / "mine.csv"
+    path.write_text("Played At;Title;Album;Artist Name;ms_played\n"
+                    "2023-11-14 22:13:20;Hyperballad;Post;Björk;240000\n"
+                    "not a date;Halo;;Beyoncé;1000\n"
+                    ";Nameless;;\n", encoding="utf-8")
+    e = read_export(path)
+    assert e.format == "csv"
+    assert [(x.artist, x.title, x.album, x.started_at, x.ms_played) for x in e.listens] == \
+        [("Björk", "Hyperballad", "Post", T0, 240000)]
+    assert e.problems == [(3, "no time"), (4, "no artist or title")]
+    unix = tmp_path / "unix.csv"
+    unix.write_text("timestamp,track,artist\n1700000000,Halo,Beyoncé\n", encoding="utf-8")
+    assert read_export(unix).listens[0].started_at == T0
+
+
+def test_listenbrainz_zip_json_and_jsonl(tmp_path):
+    for e in (read_export(fx.listenbrainz_zip(tmp_path / "listenbrainz_someone_1.zip", PLAYS)),
+              read_export(fx.listenbrainz_json(tmp_path / "listens.json", PLAYS)),
+              read_export(fx.listenbrainz_jsonl(tmp_path / "listens.jsonl", PLAYS))):
+        assert e.format == "listenbrainz" and not e.problems
+        assert sorted((x.artist, x.title, x.album, x.started_at) for x in e.listens) == \
+            sorted((a, t, al, s) for a, t, al, s, _ms, _k in PLAYS)
+    api = tmp_path / "api.json"
+    api.write_text('{"payload": {"count": 1, "listens": [%s]}}' % __import__("json").dumps(
+        fx.listen("Björk", "Hyperballad", None, T0, duration_ms=241_000)), encoding="utf-8")
+    (x,) = read_export(api).listens
+    assert x.duration_ms == 241_000 and x.album is None
+
+
+def test_the_same_row_has_the_same_fingerprint_and_different_rows_differ(tmp_path):
+    a = read_export(fx.spotify_extended(tmp_path / "a.json", PLAYS)).listens
+    b = read_export(fx.spotify_extended(tmp_path / "renamed.json", PLAYS)).listens
+    assert [x.fingerprint for x in a] == [x.fingerprint for x in b]
+    assert len({x.fingerprint for x in a}) == 3
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"),
+    (b'{"not": "listens"}', "not a Spotify or ListenBrainz"),
+    (b"[1, 2, 3]", "no listening rows"),
+    (b"name,size\nx,1\n", "no header naming an artist"),
+    (b"artist,track,album\nA,B,C\n", "no time column"),
+    (b"[{broken", "not valid JSON"),
+])
+def test_files_that_are_not_histories_say_why(tmp_path, content, message):
+    path = tmp_path / "file.json"
+    path.write_bytes(content)
+    with pytest.raises(ExportFormatError, match=message):
+        read_export(path)
+
+
+def test_a_zip_without_history_says_so(tmp_path):
+    path = tmp_path / "photos.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("user.json", "{}")
+    with pytest.raises(ExportFormatError, match="no listening history"):
+        read_export(path)
+
+
+@pytest.mark.skipif(not (SHARED / "exports").exists(), reason="shared data absent")
+def test_the_real_samples_read_whole():
+    got = {p.name: read_export(p) for p in sorted((SHARED / "exports").iterdir())}
+    assert {n: e.format for n, e in got.items()} == {
+        "lastfm_export_headerless.csv": "lastfm_csv", "lastfm_export_with_mbids.csv": "lastfm_csv",
+        "spotify_StreamingHistory0.json": "spotify",
+        "spotify_extended_Streaming_History_Audio_2026.json": "spotify_extended"}
+    for name, e in got.items():
+        assert e.rows >= 1000 and len(e.problems) <= 5, name
