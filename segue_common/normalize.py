@@ -47,3 +47,72 @@ def match_key(artist: str | None, title: str | None) -> str | None:
     if not a or not t:
         return None
     return f"{a}\x1f{t}"
+
+
+# -- looser forms, for matching another service's names to the library -----------------
+# They never change normalize_name / match_key: the shipped priors are keyed by those.
+# Services write versions as a dash suffix ("Song - Remastered 2009", "Song - From
+# "Film"", "Song - Radio Edit") where tags use brackets or nothing.
+_VERSION = r"(remaster|live|version|edit|mono|stereo|mix|feat|ft\.|featuring|bonus|demo|from\s|recorded|session|\b\d{4}\b)"
+_DASH_VERSION = re.compile(r"\s+[-\u2013\u2014]\s+[^-\u2013\u2014]*" + _VERSION + r".*$", re.I)
+_BRACKET_FROM = re.compile(r"\s*[\(\[][^\)\]]*\bfrom\b[^\)\]]*[\)\]]", re.I)
+_ANY_BRACKET = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")
+_DASH_TAIL = re.compile(r"\s+[-\u2013\u2014]\s+.*$")
+_TRACK_NUMBER = re.compile(r"^\s*\d{1,3}\s*[-._)]?\s+(?=\S)")
+_ARTIST_SPLIT = re.compile(
+    r"\s*(?:,|;|/|&|\+|\bfeat\b\.?|\bft\b\.?|\bfeaturing\b|\bwith\b|\bx\b|\bvs\b\.?|\band\b)\s*", re.I)
+_THE_PREFIX = re.compile(r"^the\s+")
+
+
+@functools.lru_cache(maxsize=65536)
+def primary_artist(artist: str | None) -> str:
+    """The first credited artist, normalised, without a leading "the".
+
+    >>> primary_artist("Beyoncé feat. JAY-Z"), primary_artist("The Beatles"), primary_artist("Simon & Garfunkel")
+    ('beyonce', 'beatles', 'simon')
+    """
+    if not artist:
+        return ""
+    text = unicodedata.normalize("NFKC", artist).strip()
+    if _THE_SUFFIX.search(text):
+        text = "the " + _THE_SUFFIX.sub("", text)
+    first = next((p for p in _ARTIST_SPLIT.split(text) if p and p.strip()), text)
+    return _THE_PREFIX.sub("", normalize_name(first) or normalize_name(text))
+
+
+def _drop_artist_prefix(title: str, artist: str | None) -> str:
+    """ "Les Loups - Enough" by Les Loups -> "Enough" (some uploads name the artist in the title)."""
+    if artist and " - " in title:
+        head, _, rest = title.partition(" - ")
+        if rest and normalize_name(head) == normalize_name(artist):
+            return rest
+    return title
+
+
+@functools.lru_cache(maxsize=65536)
+def loose_title(title: str | None, artist: str | None = None) -> str:
+    """A title without version words in any form, the artist's name in front or a featured artist.
+
+    >>> loose_title("Hey Jude - Remastered 2009"), loose_title('Jaan Ban Gaye - From "Khuda Haafiz"')
+    ('hey jude', 'jaan ban gaye')
+    """
+    if not title:
+        return ""
+    text = _drop_artist_prefix(unicodedata.normalize("NFKC", title).strip(), artist)
+    text = _BRACKET_FROM.sub("", _DASH_VERSION.sub("", text))
+    return normalize_name(text) or normalize_name(title)
+
+
+@functools.lru_cache(maxsize=65536)
+def bare_title(title: str | None, artist: str | None = None) -> str:
+    """The loosest title: no brackets, nothing after " - ", no leading track number.
+
+    >>> bare_title("01 - Night Of The Creeps (Original Mix) [Outlaw EP]")
+    'night of the creeps'
+    """
+    if not title:
+        return ""
+    text = _drop_artist_prefix(unicodedata.normalize("NFKC", title).strip(), artist)
+    text = _TRACK_NUMBER.sub("", text)
+    text = _DASH_TAIL.sub("", _ANY_BRACKET.sub("", text))
+    return normalize_name(text) or loose_title(title, artist)

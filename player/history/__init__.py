@@ -1,0 +1,1 @@
+"""Listening history from other services: reading their exports, matching rows to tracks, importing."""
