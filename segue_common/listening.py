@@ -20,17 +20,30 @@ EARLY_SKIP_MS = 30_000
 EARLY_SKIP_FRACTION = 0.5
 
 
+def is_skip(ms_heard: float | None, skipped: bool | None = None) -> bool:
+    """A play the person skipped: the service says so, or less than :data:`EARLY_SKIP_MS` was heard.
+
+    Imported histories rarely know the track's length, so the share-of-track part of the
+    early-skip rule is left to whoever knows it (the catalogue, from the library's length).
+    """
+    return bool(skipped) or (ms_heard is not None and ms_heard < EARLY_SKIP_MS)
+
+
 class SessionError(ValueError):
     """Times that cannot be cut into sessions (not 1-D, not sorted, a bad gap)."""
 
 
-def split_sessions(times: np.ndarray, *, gap_s: float = SESSION_GAP_S) -> list[np.ndarray]:
+def split_sessions(times: np.ndarray, *, gap_s: float = SESSION_GAP_S,
+                   ends: np.ndarray | None = None) -> list[np.ndarray]:
     """Positions of the plays of each session, in time order.
 
     Parameters
     ----------
     times : np.ndarray [shape=(n_plays,)] ascending unix seconds.
     gap_s : a gap of this many seconds or more between two plays starts a new session.
+    ends : np.ndarray [shape=(n_plays,)] or None: when each play's listening ended (its
+        start plus the time heard). Given, the pause before a play runs from the latest
+        end so far, as the store times the plays it logs; without, from start to start.
 
     Returns
     -------
@@ -45,5 +58,12 @@ def split_sessions(times: np.ndarray, *, gap_s: float = SESSION_GAP_S) -> list[n
         raise SessionError("times must be sorted ascending")
     if gap_s <= 0:
         raise SessionError(f"gap_s must be positive, got {gap_s}")
-    cuts = np.flatnonzero(np.diff(times) >= gap_s) + 1
+    if ends is None:
+        cuts = np.flatnonzero(np.diff(times) >= gap_s) + 1
+    else:
+        ends = np.asarray(ends, dtype=np.float64)
+        if ends.shape != times.shape:
+            raise SessionError(f"ends has shape {ends.shape}, times {times.shape}")
+        active = np.maximum.accumulate(np.maximum(ends, times))
+        cuts = np.flatnonzero(times[1:] - active[:-1] >= gap_s) + 1
     return np.split(np.arange(times.size, dtype=np.int64), cuts)

@@ -11,6 +11,7 @@ from pathlib import Path
 from player import paths
 from player.store.connection import Database, DatabaseTooNewError, StoreError
 from player.store.features import FeaturesMixin, TrackFeatures
+from player.store.history import EXPORT_TABLES, IMPORT_SOURCE, HistoryMixin
 from player.store.migrations import SCHEMA_VERSION
 from player.store.model_runs import ModelRunsMixin
 from player.store.plays import ENDINGS, SESSION_GAP_S, SOURCES, PlaysMixin
@@ -19,12 +20,12 @@ from player.store.tracks import TRACK_FIELDS, TracksMixin
 
 __all__ = [
     "Store", "StoreError", "DatabaseTooNewError", "SCHEMA_VERSION", "TRACK_FIELDS",
-    "ENDINGS", "SOURCES", "SESSION_GAP_S",
+    "ENDINGS", "SOURCES", "SESSION_GAP_S", "IMPORT_SOURCE", "EXPORT_TABLES",
 ]
 
 
-class Store(TracksMixin, PlaysMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin, Database):
-    """Segue's library database: tracks, folders, plays, sessions, settings, features."""
+class Store(TracksMixin, PlaysMixin, HistoryMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin, Database):
+    """Segue's library database: tracks, folders, plays, sessions, imported history, settings, features."""
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> "Store":

@@ -121,6 +121,75 @@ CREATE INDEX tracks_library_order ON tracks(
 """
 
 
+# v4: listening history imported from other services. ``plays.source`` gains 'import'
+# (SQLite cannot alter a CHECK, so the table is rebuilt with the same columns and
+# indexes); every row of an imported file is kept in ``imported_listens``, linked to
+# the play it became or, when no library track matched yet, kept as taste evidence
+# (``unmatched_listens``) until a scan adds the song. The current session is the one
+# most recently active (imported sessions get new ids but lie in the past).
+_V4 = """
+CREATE TABLE plays_v4 (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER NOT NULL REFERENCES tracks(id),
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    started_at REAL NOT NULL,
+    ms_heard INTEGER NOT NULL DEFAULT 0,
+    track_ms INTEGER,
+    ended TEXT NOT NULL DEFAULT 'playing'
+        CHECK (ended IN ('playing', 'finished', 'skipped', 'stopped', 'error')),
+    source TEXT NOT NULL DEFAULT 'library'
+        CHECK (source IN ('library', 'up_next', 'radio', 'discover', 'search', 'queue', 'cli', 'import')),
+    error TEXT,
+    updated_at REAL NOT NULL
+);
+INSERT INTO plays_v4 (id, track_id, session_id, started_at, ms_heard, track_ms, ended, source, error, updated_at)
+    SELECT id, track_id, session_id, started_at, ms_heard, track_ms, ended, source, error, updated_at FROM plays;
+DROP TABLE plays;
+ALTER TABLE plays_v4 RENAME TO plays;
+CREATE INDEX plays_track ON plays(track_id);
+CREATE INDEX plays_session ON plays(session_id);
+CREATE INDEX plays_started ON plays(started_at);
+CREATE INDEX plays_imported ON plays(started_at) WHERE source = 'import';
+CREATE INDEX sessions_active ON sessions(last_active_at);
+
+CREATE TABLE history_imports (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    format TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    imported_at REAL NOT NULL,
+    rows INTEGER NOT NULL,
+    matched INTEGER NOT NULL,
+    unmatched INTEGER NOT NULL,
+    not_music INTEGER NOT NULL,
+    duplicates INTEGER NOT NULL,
+    unreadable INTEGER NOT NULL
+);
+
+CREATE TABLE imported_listens (
+    id INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL REFERENCES history_imports(id) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL UNIQUE,
+    started_at REAL NOT NULL,
+    artist TEXT NOT NULL,
+    title TEXT NOT NULL,
+    album TEXT,
+    artist_key TEXT NOT NULL,
+    song_key TEXT NOT NULL,
+    ms_played INTEGER,
+    duration_ms INTEGER,
+    skipped INTEGER,
+    reason_end TEXT,
+    play_id INTEGER REFERENCES plays(id) ON DELETE SET NULL
+);
+CREATE INDEX imported_listens_song ON imported_listens(song_key, started_at);
+CREATE INDEX imported_listens_artist ON imported_listens(artist_key);
+CREATE INDEX imported_listens_play ON imported_listens(play_id);
+CREATE INDEX imported_listens_unmatched ON imported_listens(import_id) WHERE play_id IS NULL;
+CREATE VIEW unmatched_listens AS SELECT * FROM imported_listens WHERE play_id IS NULL
+"""
+
+
 def _script(sql: str):
     def apply(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -130,5 +199,5 @@ def _script(sql: str):
     return apply
 
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3)]
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4)]
 SCHEMA_VERSION = len(MIGRATIONS)

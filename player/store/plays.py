@@ -17,8 +17,13 @@ SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 
 class PlaysMixin:
     def _session_for(self, conn: sqlite3.Connection, now: float) -> int:
-        """The current session, or a new one after ``SESSION_GAP_S`` idle seconds."""
-        row = conn.execute("SELECT id, last_active_at FROM sessions ORDER BY id DESC LIMIT 1").fetchone()
+        """The current session, or a new one after ``SESSION_GAP_S`` idle seconds.
+
+        The current one is the most recently active, not the newest row: an imported
+        history adds sessions that lie in the past.
+        """
+        row = conn.execute(
+            "SELECT id, last_active_at FROM sessions ORDER BY last_active_at DESC, id DESC LIMIT 1").fetchone()
         if row is not None and now - row[1] < SESSION_GAP_S:
             conn.execute("UPDATE sessions SET last_active_at = max(last_active_at, ?) WHERE id = ?", (now, row[0]))
             return row[0]
@@ -89,7 +94,8 @@ class PlaysMixin:
         return self.execute("SELECT count(*) FROM plays").fetchone()[0]
 
     def forget_history(self) -> None:
-        """Delete every play, session and training record ("forget my listening history").
+        """Delete every play, session, imported history and training record ("forget my
+        listening history").
 
         ``secure_delete`` overwrites the freed pages and the checkpoint moves them out of
         the WAL, so the history is gone from the file, not only unlinked. (VACUUM would
@@ -99,6 +105,8 @@ class PlaysMixin:
         conn.execute("PRAGMA secure_delete = ON")
         try:
             with self.transaction() as tx:
+                tx.execute("DELETE FROM imported_listens")
+                tx.execute("DELETE FROM history_imports")
                 tx.execute("DELETE FROM plays")
                 tx.execute("DELETE FROM sessions")
                 tx.execute("DELETE FROM model_runs")

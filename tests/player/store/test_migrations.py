@@ -92,3 +92,32 @@ def test_migration_2_to_3_indexes_library_order_and_keeps_data(tmp_path):
     assert [(r["artist"], r["album"]) for r in store.library_rows(["artist", "album"])] == [
         ("a", "b"), ("A", "y"), ("b", "x")]
     store.close()
+
+
+def test_migration_3_to_4_keeps_plays_and_adds_imported_history(tmp_path):
+    path = tmp_path / "library.db"
+    conn = _db_at(path, 3)
+    conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                 "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)")
+    conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (10, 20)")
+    conn.execute("INSERT INTO plays (track_id, session_id, started_at, ms_heard, ended, source, updated_at) "
+                 "VALUES (1, 1, 10, 5000, 'skipped', 'radio', 20)")
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION >= 4
+    (play,) = store.plays()
+    assert (play["track_id"], play["ms_heard"], play["ended"], play["source"]) == (1, 5000, "skipped", "radio")
+    with store.transaction() as tx:            # the rebuilt table takes imported plays, and still checks sources
+        tx.execute("INSERT INTO plays (track_id, session_id, started_at, source, updated_at) "
+                   "VALUES (1, 1, 30, 'import', 30)")
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction() as tx:
+            tx.execute("INSERT INTO plays (track_id, session_id, started_at, source, updated_at) "
+                       "VALUES (1, 1, 40, 'elsewhere', 40)")
+    assert {r["name"] for r in store.execute("SELECT name FROM sqlite_master WHERE name LIKE 'plays%'")} >= {
+        "plays", "plays_track", "plays_session", "plays_started"}
+    assert store.unmatched_count() == 0 and store.history_imports() == []
+    assert store.play_count() == 2
+    store.close()

@@ -1,0 +1,206 @@
+"""Listening history imported from other services, and exports of the database.
+
+Every row of an imported file is kept in ``imported_listens`` (the names as the file
+wrote them, time, ms played, skip, why it ended); a row that named a library track is
+also a play (``plays.source = 'import'``) linked by ``play_id``, and a row that did not
+stays unlinked (the ``unmatched_listens`` view) until a scan adds its song. A row's
+``fingerprint`` is unique, so the same file imported twice adds nothing.
+
+Imported plays are cut into sessions by the same rule as the plays Segue logs: a
+pause of ``SESSION_GAP_S`` from the end of the last play starts a new one. The tables
+are written through sqlite-utils over this thread's connection, inside the store's
+own transactions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+import sqlite_utils
+
+from segue_common.listening import SESSION_GAP_S, split_sessions
+
+IMPORT_SOURCE = "import"
+#: What ``segue export`` can write, and the order of its columns.
+EXPORT_TABLES = ("plays", "tracks", "imports")
+_CHUNK = 500
+_LISTEN_COLUMNS = ("fingerprint", "started_at", "artist", "title", "album", "artist_key", "song_key",
+                   "ms_played", "duration_ms", "skipped", "reason_end")
+
+
+def _utils(conn) -> sqlite_utils.Database:
+    """sqlite-utils over an existing connection (no plugins, no pragmas of its own)."""
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+class HistoryMixin:
+    # -- reading ----------------------------------------------------------------------
+    def import_index(self) -> tuple[set[str], dict[str, np.ndarray]]:
+        """``(fingerprints, song_key -> sorted start times)`` of every imported row, to
+        recognise rows already imported, from this file or from another export of the
+        same listening."""
+        fingerprints: set[str] = set()
+        starts: dict[str, list[float]] = {}
+        for fp, key, start in self.execute(
+                "SELECT fingerprint, song_key, started_at FROM imported_listens ORDER BY song_key, started_at"):
+            fingerprints.add(fp)
+            starts.setdefault(key, []).append(start)
+        return fingerprints, {k: np.asarray(v) for k, v in starts.items()}
+
+    def history_imports(self) -> list:
+        """The files imported so far, newest first, with their counts."""
+        return self.execute("SELECT * FROM history_imports ORDER BY id DESC").fetchall()
+
+    def unmatched_listens(self) -> list:
+        """Imported music rows no library track matched yet (oldest first)."""
+        return self.execute(
+            "SELECT id, started_at, artist, title, album, ms_played, duration_ms, skipped, reason_end "
+            "FROM unmatched_listens ORDER BY started_at, id").fetchall()
+
+    def unmatched_count(self) -> int:
+        return self.execute("SELECT count(*) FROM unmatched_listens").fetchone()[0]
+
+    def imported_play_count(self) -> int:
+        return self.execute("SELECT count(*) FROM plays WHERE source = ?", (IMPORT_SOURCE,)).fetchone()[0]
+
+    def imported_artist_counts(self) -> dict[str, tuple[int, int]]:
+        """``artist_key -> (rows, skips)`` over every imported row, matched or not: how much
+        the person listened to each artist elsewhere, whether or not the library has the songs."""
+        return {r[0]: (r[1], r[2] or 0) for r in self.execute(
+            "SELECT artist_key, count(*), sum(skipped) FROM imported_listens GROUP BY artist_key")}
+
+    # -- writing ----------------------------------------------------------------------
+    def add_import(self, meta: dict, listens: Sequence[dict], plays: Sequence[dict | None], *,
+                   progress: Callable[[int, int], None] | None = None) -> dict:
+        """Store one imported file in one transaction; returns its ``history_imports`` row as stored.
+
+        ``listens[i]`` holds the ``imported_listens`` columns of a row; ``plays[i]`` the
+        play it becomes (``track_id``, ``started_at``, ``ms_heard``, ``track_ms``,
+        ``ended``) or None when no track matched. Rows whose fingerprint is already
+        stored are left out (an import running meanwhile may have added them); ``meta``'s
+        counts are corrected for them.
+        """
+        if len(listens) != len(plays):
+            raise ValueError(f"{len(listens)} listens but {len(plays)} plays")
+        now = time.time()
+        with self.transaction() as conn:
+            there: set[str] = set()
+            fps = [row["fingerprint"] for row in listens]
+            for i in range(0, len(fps), _CHUNK):
+                chunk = fps[i:i + _CHUNK]
+                there.update(r[0] for r in conn.execute(
+                    f"SELECT fingerprint FROM imported_listens WHERE fingerprint IN ({','.join('?' * len(chunk))})",
+                    chunk))
+            keep = [i for i, fp in enumerate(fps) if fp not in there]
+            late = len(listens) - len(keep)
+            if late:
+                gone = [plays[i] is not None for i, fp in enumerate(fps) if fp in there]
+                meta = {**meta, "duplicates": meta.get("duplicates", 0) + late,
+                        "matched": meta.get("matched", 0) - sum(gone),
+                        "unmatched": meta.get("unmatched", 0) - (len(gone) - sum(gone))}
+            db = _utils(conn)
+            meta = {**meta, "imported_at": now}
+            import_id = db["history_imports"].insert(meta).last_pk
+            placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
+                                       (now, now)).lastrowid
+            rows = []
+            for n, i in enumerate(keep, 1):
+                play = plays[i]
+                play_id = None
+                if play is not None:
+                    play_id = conn.execute(
+                        "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
+                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (play["track_id"], placeholder, play["started_at"], int(play["ms_heard"]),
+                         play["track_ms"], play["ended"], IMPORT_SOURCE, now)).lastrowid
+                rows.append({**{c: listens[i].get(c) for c in _LISTEN_COLUMNS},
+                             "import_id": import_id, "play_id": play_id})
+                if progress is not None and n % 1000 == 0:
+                    progress(n, len(keep))
+            db["imported_listens"].insert_all(rows, batch_size=1000)
+            self._recut_import_sessions(conn, placeholder)
+        return {**meta, "id": import_id}
+
+    def link_listens(self, links: Sequence[tuple[int, dict]]) -> int:
+        """Make plays of unmatched imported rows that now name a library track:
+        ``(listen id, play)`` pairs as in :meth:`add_import`. Returns the plays made."""
+        if not links:
+            return 0
+        now = time.time()
+        made = 0
+        with self.transaction() as conn:
+            placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
+                                       (now, now)).lastrowid
+            for listen_id, play in links:
+                row = conn.execute("SELECT play_id FROM imported_listens WHERE id = ?", (listen_id,)).fetchone()
+                if row is None or row[0] is not None:
+                    continue
+                play_id = conn.execute(
+                    "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (play["track_id"], placeholder, play["started_at"], int(play["ms_heard"]),
+                     play["track_ms"], play["ended"], IMPORT_SOURCE, now)).lastrowid
+                conn.execute("UPDATE imported_listens SET play_id = ? WHERE id = ?", (play_id, listen_id))
+                made += 1
+            self._recut_import_sessions(conn, placeholder)
+        return made
+
+    def _recut_import_sessions(self, conn, placeholder: int) -> None:
+        """Cut every imported play into sessions again; sessions whose plays did not
+        change keep their ids, so a second import touches only the sessions it changed.
+        ``placeholder`` is the session the new plays were inserted with (never kept)."""
+        rows = conn.execute("SELECT id, session_id, started_at, ms_heard FROM plays WHERE source = ? "
+                            "ORDER BY started_at, id", (IMPORT_SOURCE,)).fetchall()
+        kept: set[int] = set()
+        old_sessions: set[int] = set()
+        if rows:
+            ids = np.array([r[0] for r in rows], np.int64)
+            sess = np.array([r[1] for r in rows], np.int64)
+            start = np.array([r[2] for r in rows], np.float64)
+            end = start + np.array([r[3] or 0 for r in rows], np.float64) / 1000.0
+            size = Counter(sess.tolist())
+            old_sessions = set(size)
+            moves: list[tuple[int, int]] = []
+            for group in split_sessions(start, ends=end, gap_s=SESSION_GAP_S):
+                first, last_active = float(start[group[0]]), float(end[group].max())
+                # Keep an old session that lies wholly inside this one (the most plays first).
+                counts = Counter(sess[group].tolist())
+                target = next((sid for sid, c in counts.most_common()
+                               if sid != placeholder and sid not in kept and size[sid] == c), None)
+                if target is None:
+                    target = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
+                                          (first, last_active)).lastrowid
+                elif len(counts) > 1:
+                    conn.execute("UPDATE sessions SET started_at = ?, last_active_at = ? WHERE id = ?",
+                                 (first, last_active, target))
+                kept.add(target)
+                moves += [(target, int(i)) for i, sid in zip(ids[group], sess[group]) if sid != target]
+            conn.executemany("UPDATE plays SET session_id = ? WHERE id = ?", moves)
+        gone = sorted((old_sessions | {placeholder}) - kept)
+        for i in range(0, len(gone), _CHUNK):
+            chunk = gone[i:i + _CHUNK]
+            conn.execute(f"DELETE FROM sessions WHERE id IN ({','.join('?' * len(chunk))}) AND NOT EXISTS "
+                         "(SELECT 1 FROM plays WHERE plays.session_id = sessions.id)", chunk)
+
+    # -- export -----------------------------------------------------------------------
+    def export_rows(self, what: str) -> Iterator[dict]:
+        """Rows of ``plays`` (with each track's names), ``tracks`` or ``imports`` (every
+        imported row, with the track it matched), as dicts, for ``segue export``."""
+        if what not in EXPORT_TABLES:
+            raise ValueError(f"cannot export {what!r}; choose one of {', '.join(EXPORT_TABLES)}")
+        db = _utils(self.conn)
+        if what == "tracks":
+            return db["tracks"].rows_where(order_by="id")
+        if what == "plays":
+            return db.query(
+                "SELECT p.id, p.started_at, datetime(p.started_at, 'unixepoch') AS started_utc, p.track_id, "
+                "t.artist, t.title, t.album, p.ms_heard, p.track_ms, p.ended, p.source, p.session_id, p.error "
+                "FROM plays p JOIN tracks t ON t.id = p.track_id ORDER BY p.started_at, p.id")
+        return db.query(
+            "SELECT l.id, i.name AS file, i.format, l.started_at, datetime(l.started_at, 'unixepoch') AS started_utc, "
+            "l.artist, l.title, l.album, l.ms_played, l.duration_ms, l.skipped, l.reason_end, l.play_id, "
+            "p.track_id FROM imported_listens l JOIN history_imports i ON i.id = l.import_id "
+            "LEFT JOIN plays p ON p.id = l.play_id ORDER BY l.started_at, l.id")
