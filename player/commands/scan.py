@@ -32,6 +32,8 @@ def run(args) -> int:
         f"scanned {result.done} files: {result.read} read, {result.unchanged} unchanged, "
         f"{result.errors} errors, {result.missing} now missing, {result.moved} moved"
     )
+    if result.linked:
+        print(f"{result.linked} rows of imported listening history became plays of the new tracks")
     for path, error in result.error_paths[:20]:
         print(f"  error: {path}: {error}")
     if len(result.error_paths) > 20:

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from player.history.importer import link_unmatched
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.store import Store
 
@@ -35,6 +36,7 @@ class ScanProgress:
     errors: int = 0
     missing: int = 0
     moved: int = 0
+    linked: int = 0          # imported listens that became plays of the tracks this scan added
     folder: str = ""
     finished: bool = False
     error_paths: list[tuple[str, str]] = field(default_factory=list)
@@ -116,11 +118,15 @@ class Scanner:
             roots = [row["path"] for row in self.store.folders()]
         folder_ids = {row["path"]: row["id"] for row in self.store.folders()}
         new_paths: list[str] = []
+        started = time.time()
         try:
             for root in roots:
                 self.progress.folder = root
                 new_paths += self._scan_folder(root, folder_ids[root])
             self.progress.moved = self._adopt_moved(new_paths)
+            if self.progress.read:
+                # Imported history kept for songs the library lacked: new or retagged files may be them.
+                self.progress.linked = link_unmatched(self.store, changed_since=started)
         finally:
             self.progress.finished = True
             self._report(force=True)

@@ -1,0 +1,71 @@
+"""``segue export plays|tracks|imports``: the database's rows as CSV or JSON.
+
+``plays`` are every play with its track's names (imported ones have source "import"),
+``tracks`` the library, ``imports`` every row of every imported file with the track it
+matched (empty when none did yet). Written to a file (atomically) or to stdout.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+
+FORMATS = ("csv", "json")
+
+
+def add_parser(sub):
+    p = sub.add_parser("export", help="export plays, tracks or imported history as CSV or JSON")
+    p.add_argument("what", choices=("plays", "tracks", "imports"), help="which rows")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    p.add_argument("--format", choices=FORMATS,
+                   help="csv or json (default: from the output's extension, else csv)")
+    return p
+
+
+def write_rows(rows, out, fmt: str) -> int:
+    """Write dict rows to the text stream ``out`` as CSV (with a header) or a JSON array."""
+    count = 0
+    if fmt == "json":
+        out.write("[")
+        for row in rows:
+            out.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
+            count += 1
+        out.write("\n]\n" if count else "]\n")
+        return count
+    writer = None
+    for row in rows:
+        if writer is None:
+            writer = csv.DictWriter(out, fieldnames=list(row), lineterminator="\n")
+            writer.writeheader()
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def run(args) -> int:
+    from player.store import Store
+    from segue_common.atomic import atomic_open
+
+    fmt = args.format or ("json" if (args.output or "").lower().endswith(".json") else "csv")
+    store = Store.open()
+    try:
+        rows = store.export_rows(args.what)
+        if args.output:
+            with atomic_open(args.output, "w", encoding="utf-8", newline="") as f:
+                count = write_rows(rows, f, fmt)
+            print(f"wrote {count:,} {args.what} to {args.output}", file=sys.stderr)
+        else:
+            write_rows(rows, sys.stdout, fmt)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped early (`segue export plays | head`): not an error. Point stdout
+        # at nothing so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:
+        print(f"segue export: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,52 @@
+"""``segue import FILE...``: listening history from Spotify, Last.fm or ListenBrainz exports.
+
+Rows that name a library song become plays (marked as imported); the rest are kept
+and become plays when a scan adds their songs. Importing a file again adds nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "import", help="import listening history (Spotify StreamingHistory*.json or extended "
+        "Streaming_History_Audio_*.json, Last.fm CSV, ListenBrainz JSON/JSONL or zip)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="export files to import")
+    return p
+
+
+def run(args) -> int:
+    from player.history.importer import import_file
+    from player.history.match import TrackMatcher
+    from player.progress import ProgressBar
+    from player.store import Store
+
+    store = Store.open()
+    failed = 0
+    try:
+        matcher = None
+        for path in args.files:
+            bar = ProgressBar(f"importing {path}")
+            if matcher is None:           # the library does not change between files: index it once
+                matcher = TrackMatcher(store.tracks())
+            summary = import_file(store, path, matcher=matcher,
+                                  progress=lambda done, total, stage: bar.update(done, total, stage.lower()))
+            bar.close()
+            print(summary.text())
+            for line, why in summary.problems[:5]:
+                print(f"  row {line}: {why}")
+            if summary.unreadable > 5:
+                print(f"  ... and {summary.unreadable - 5} more unreadable rows")
+            if summary.error:
+                failed += 1
+        if store.library_counts()["tracks"] == 0:
+            print("The library has no tracks yet, so every row was kept for later: "
+                  "`segue scan FOLDER` turns those naming your songs into plays.")
+    finally:
+        store.close()
+    if failed:
+        print(f"segue import: {failed} of {len(args.files)} files could not be imported", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,212 @@
+"""Importing another service's listening history: rows become plays of library tracks.
+
+:func:`import_file` reads an export (:mod:`segue_common.listen_exports`), leaves out
+podcasts and audiobooks and rows already imported, matches each music row to a library
+track (:class:`player.history.match.TrackMatcher`) and stores the file in one
+transaction: matched rows become plays with their real time, time heard and skip,
+marked as imported; the rest are kept for artists' taste and for songs added later
+(:func:`link_unmatched`, which a scan runs). Qt-free: the window runs it on the
+database-write thread, ``segue import`` in the terminal.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from player.history.match import TrackMatcher
+from segue_common.listen_exports import Export, ExportFormatError, Listen, read_export
+from segue_common.listening import is_skip
+from segue_common.normalize import bare_title, primary_artist
+
+log = logging.getLogger(__name__)
+
+#: The same song within this many seconds in another file is the same listen
+#: (Spotify's two exports, or Last.fm scrobbles of Spotify plays: start times differ
+#: by the minute Spotify rounds to and the scrobbler's own clock).
+SAME_LISTEN_S = 90.0
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ImportSummary:
+    """What importing one file did."""
+
+    name: str
+    format: str = ""
+    rows: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    not_music: int = 0
+    duplicates: int = 0
+    unreadable: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def added(self) -> int:
+        """Rows stored by this import (plays plus rows kept for later)."""
+        return self.matched + self.unmatched
+
+    def text(self) -> str:
+        if self.error:
+            return f"{self.name}: not imported: {self.error}"
+        parts = [f"{self.matched:,} became plays", f"{self.unmatched:,} not in the library (kept)"]
+        if self.not_music:
+            parts.append(f"{self.not_music:,} podcasts or audiobooks skipped")
+        parts.append(f"{self.duplicates:,} already imported")
+        if self.unreadable:
+            parts.append(f"{self.unreadable:,} unreadable")
+        return f"{self.name}: {self.rows:,} rows: " + ", ".join(parts)
+
+
+def song_key(artist: str, title: str) -> str:
+    """The loosest identity of a song, to recognise one listen in two exports."""
+    return f"{primary_artist(artist)}\x1f{bare_title(title, artist)}"
+
+
+def play_for(listen: Listen, track) -> dict:
+    """The play a row becomes on ``track`` (a row with ``id`` and ``duration`` in seconds).
+
+    Time heard is the row's; a scrobble, which does not say, counts as the whole track (a
+    scrobble means at least half, or four minutes, was heard). A row is a skip when the
+    service says so or less than 30 s was heard; otherwise it finished, or stopped when the
+    service says it ended some other way.
+    """
+    track_ms = int(round(track["duration"] * 1000)) if track["duration"] else listen.duration_ms
+    heard = listen.ms_played if listen.ms_played is not None else (listen.duration_ms or track_ms or 0)
+    if is_skip(listen.ms_played, listen.skipped):
+        ended = "skipped"
+    elif listen.reason_end in (None, "trackdone"):
+        ended = "finished"
+    else:
+        ended = "stopped"
+    return {"track_id": int(track["id"]), "started_at": float(listen.started_at), "ms_heard": int(heard),
+            "track_ms": track_ms, "ended": ended}
+
+
+def _listen_row(listen: Listen, fingerprint: str, key: str) -> dict:
+    return {"fingerprint": fingerprint, "started_at": listen.started_at, "artist": listen.artist,
+            "title": listen.title, "album": listen.album, "artist_key": primary_artist(listen.artist),
+            "song_key": key, "ms_played": listen.ms_played, "duration_ms": listen.duration_ms,
+            "skipped": None if listen.skipped is None else int(listen.skipped), "reason_end": listen.reason_end}
+
+
+def _near(starts, when: float) -> bool:
+    """Is there a start within SAME_LISTEN_S of ``when`` in the sorted array ``starts``?"""
+    if starts is None or len(starts) == 0:
+        return False
+    i = bisect.bisect_left(starts, when - SAME_LISTEN_S)
+    return i < len(starts) and starts[i] <= when + SAME_LISTEN_S
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def import_export(store, export: Export, *, name: str, sha256: str = "", matcher: TrackMatcher | None = None,
+                  progress: Progress | None = None) -> ImportSummary:
+    """Import rows already read from a file (see :func:`import_file`)."""
+    t0 = time.perf_counter()
+    summary = ImportSummary(name, export.format, rows=export.rows, unreadable=len(export.problems),
+                            problems=export.problems[:20])
+    tracks = {int(t["id"]): t for t in store.tracks()}
+    matcher = matcher or TrackMatcher(tracks.values())
+    fingerprints, starts = store.import_index()
+    total = len(export.listens)
+    listens: list[dict] = []
+    plays: list[dict | None] = []
+    seen: set[str] = set()
+    cache: dict[tuple, int | None] = {}
+    for n, listen in enumerate(export.listens, 1):
+        if progress is not None and n % 500 == 0:
+            progress(n, total, "Matching")
+        if listen.kind != "music":
+            summary.not_music += 1
+            continue
+        fp = listen.fingerprint
+        key = song_key(listen.artist, listen.title)
+        if fp in fingerprints or fp in seen or _near(starts.get(key), listen.started_at):
+            summary.duplicates += 1
+            continue
+        seen.add(fp)
+        names = (listen.artist, listen.title, listen.album, listen.duration_ms)
+        if names not in cache:
+            cache[names] = matcher.match(listen.artist, listen.title, album=listen.album,
+                                         duration_ms=listen.duration_ms)
+        track_id = cache[names]
+        listens.append(_listen_row(listen, fp, key))
+        plays.append(play_for(listen, tracks[track_id]) if track_id is not None else None)
+    summary.matched = sum(p is not None for p in plays)
+    summary.unmatched = len(plays) - summary.matched
+    if listens or summary.rows:
+        if progress is not None:
+            progress(total, total, "Saving")
+        meta = {"name": name, "format": export.format, "sha256": sha256, "rows": summary.rows,
+                "matched": summary.matched, "unmatched": summary.unmatched, "not_music": summary.not_music,
+                "duplicates": summary.duplicates, "unreadable": summary.unreadable}
+        stored = store.add_import(meta, listens, plays)
+        # Another import may have stored some of these rows meanwhile: the store's counts are final.
+        summary.matched, summary.unmatched = stored["matched"], stored["unmatched"]
+        summary.duplicates = stored["duplicates"]
+    summary.seconds = time.perf_counter() - t0
+    log.info("%s", summary.text())
+    return summary
+
+
+def import_file(store, path: str | Path, *, progress: Progress | None = None,
+                matcher: TrackMatcher | None = None) -> ImportSummary:
+    """Import one export file into ``store``; a file that cannot be read gives a summary
+    with ``error`` set and changes nothing."""
+    path = Path(path)
+    try:
+        export = read_export(path)
+        digest = _sha256(path)
+    except (ExportFormatError, OSError, UnicodeError) as exc:
+        return ImportSummary(path.name, error=str(exc) if isinstance(exc, ExportFormatError)
+                             else f"cannot read it ({exc.strerror or exc})" if isinstance(exc, OSError) else str(exc))
+    return import_export(store, export, name=path.name, sha256=digest, matcher=matcher, progress=progress)
+
+
+def link_unmatched(store, *, changed_since: float | None = None) -> int:
+    """Turn kept rows into plays where the library now has their song (after a scan).
+
+    ``changed_since``: only tracks added or retagged at or after this time can match
+    (what the scan read); None matches against the whole library. Returns the plays made.
+    """
+    if store.unmatched_count() == 0:
+        return 0
+    tracks = {int(t["id"]): t for t in store.tracks()}
+    candidates = [t for t in tracks.values() if changed_since is None or t["updated_at"] >= changed_since]
+    if not candidates:
+        return 0
+    matcher = TrackMatcher(candidates)
+    links = []
+    cache: dict[tuple, int | None] = {}
+    for row in store.unmatched_listens():
+        names = (row["artist"], row["title"], row["album"], row["duration_ms"])
+        if names not in cache:
+            cache[names] = matcher.match(row["artist"], row["title"], album=row["album"],
+                                         duration_ms=row["duration_ms"])
+        track_id = cache[names]
+        if track_id is not None:
+            listen = Listen(row["artist"], row["title"], row["started_at"], album=row["album"],
+                            ms_played=row["ms_played"], duration_ms=row["duration_ms"],
+                            skipped=None if row["skipped"] is None else bool(row["skipped"]),
+                            reason_end=row["reason_end"])
+            links.append((row["id"], play_for(listen, tracks[track_id])))
+    made = store.link_listens(links)
+    if made:
+        log.info("linked %d imported listens to tracks the scan added", made)
+    return made

@@ -1,0 +1,50 @@
+"""The recommender uses an imported history at once: Up next after importing follows it."""
+
+from __future__ import annotations
+
+import random
+
+from player.history.importer import import_file
+from player.recommender_service import RecommenderService
+from tests import history_fixtures as fx
+
+GENRES = ["Rock", "Jazz", "Ambient", "Hip-Hop"]
+PER = 24
+T0 = 1_590_000_000.0          # May 2020: old enough that nothing counts as played lately
+
+
+def fill_library(store):
+    """96 tracks: 4 genres x 6 artists x 4 tracks, 200 s each."""
+    store.upsert_tracks([{"path": f"/music/{g}/{i:02d}.flac", "size": 1000, "mtime_ns": 1,
+                          "title": f"{g} song {i}", "artist": f"{g} Artist {i % 6}", "album": f"{g} Album {i % 6}",
+                          "genre": g, "duration": 200.0} for g in GENRES for i in range(PER)])
+    return {r["title"]: r["id"] for r in store.tracks()}
+
+
+def test_up_next_after_importing_follows_the_imported_history(store, tmp_path):
+    ids = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    a, b = "Rock song 0", "Jazz song 5"          # another genre: nothing but the history joins them
+    before = service.up_next([ids[a]], 10)
+    assert before[0].track_id != ids[b]
+
+    # 25 listening sessions a day apart; in each, A comes up among other songs and B always follows it.
+    rng = random.Random(7)
+    others = [t for t in ids if t not in (a, b)]
+    plays, t = [], T0
+    for _session in range(25):
+        names = rng.sample(others, 6)
+        names.insert(rng.randrange(0, 5), a)
+        names.insert(names.index(a) + 1, b)
+        for name in names:
+            artist = name.rsplit(" song ", 1)[0] + f" Artist {int(name.rsplit(' ', 1)[1]) % 6}"
+            plays.append((artist, name, None, t, 200_000, False))
+            t += 200
+        t += 86_400
+    summary = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", plays))
+    assert summary.matched == len(plays) == 200
+
+    after = service.up_next([ids[a]], 10)
+    assert [r.track_id for r in after] != [r.track_id for r in before]
+    assert after[0].track_id == ids[b]
+    assert f"often played after {a}" in after[0].reason

@@ -1,0 +1,165 @@
+"""Importing exports into a real store: plays with real times and skips, kept rows, duplicates, sessions, forgetting."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+
+from player.history.importer import import_file, link_unmatched
+from player.store import IMPORT_SOURCE, SESSION_GAP_S
+from tests import history_fixtures as fx
+from tests.audiogen import write_track
+
+T0 = 1_600_000_000.0
+SONGS = [("Björk", "Hyperballad", "Post"), ("Beyoncé", "Halo", "I Am... Sasha Fierce"),
+         ("The Beatles", "Hey Jude", "Past Masters")]
+
+
+def library(store):
+    store.upsert_tracks([{"path": f"/m/{i}.flac", "size": 1, "mtime_ns": 1, "title": t, "artist": a,
+                          "album": al, "duration": 200.0} for i, (a, t, al) in enumerate(SONGS)])
+    return {r["title"]: r["id"] for r in store.tracks()}
+
+
+def plays_of(store):
+    return [dict(r) for r in store.execute(
+        "SELECT p.*, t.title FROM plays p JOIN tracks t ON t.id = p.track_id ORDER BY started_at")]
+
+
+PLAYS = [("Björk", "Hyperballad", "Post", T0, 200_000, False),
+         ("Beyonce", "HALO", None, T0 + 200, 9_000, True),
+         ("The Beatles", "Hey Jude - Remastered 2015", None, T0 + 210, 150_000, False),
+         ("Unknown Artist", "Not In The Library", None, T0 + 400, 180_000, False)]
+
+
+def test_rows_become_imported_plays_with_their_time_heard_and_skip(store, tmp_path):
+    ids = library(store)
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS,
+                               podcasts=[("Show", "Ep 1", T0 + 900, 600_000)],
+                               audiobooks=[("Book", "Ch 1", T0 + 2000, 60_000)])
+    s = import_file(store, path)
+    assert (s.rows, s.matched, s.unmatched, s.not_music, s.duplicates, s.unreadable) == (6, 3, 1, 2, 0, 0)
+    assert "3 became plays" in s.text() and "2 podcasts or audiobooks skipped" in s.text()
+    got = plays_of(store)
+    assert [(p["title"], p["ended"], p["ms_heard"], p["track_ms"], p["source"]) for p in got] == [
+        ("Hyperballad", "finished", 200_000, 200_000, IMPORT_SOURCE),
+        ("Halo", "skipped", 9_000, 200_000, IMPORT_SOURCE),
+        ("Hey Jude", "finished", 150_000, 200_000, IMPORT_SOURCE)]
+    assert [p["started_at"] for p in got] == pytest.approx([T0, T0 + 200, T0 + 210], abs=1)
+    assert {p["track_id"] for p in got} == set(ids.values())
+    kept = store.unmatched_listens()
+    assert [(r["artist"], r["title"], r["ms_played"]) for r in kept] == [("Unknown Artist", "Not In The Library", 180_000)]
+    assert store.imported_artist_counts()["unknown artist"] == (1, 0)
+    (imp,) = store.history_imports()
+    assert (imp["name"], imp["format"], imp["matched"], imp["unmatched"]) == (path.name, "spotify_extended", 3, 1)
+
+
+def test_importing_the_same_listening_again_adds_nothing(store, tmp_path):
+    library(store)
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS)
+    assert import_file(store, path).added == 4
+    before = (store.play_count(), store.unmatched_count(), store.execute("SELECT count(*) FROM sessions").fetchone()[0])
+    again = import_file(store, path)
+    assert (again.added, again.duplicates) == (0, 4)
+    renamed = tmp_path / "copy.json"
+    shutil.copy(path, renamed)
+    assert import_file(store, renamed).added == 0
+    # The account-data export of the same plays (ends to the minute) and their Last.fm scrobbles.
+    assert import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS)).added == 0
+    assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS)).added == 0
+    assert (store.play_count(), store.unmatched_count(),
+            store.execute("SELECT count(*) FROM sessions").fetchone()[0]) == before
+    # A play an hour later is new, though the song was played before.
+    later = [("Björk", "Hyperballad", "Post", T0 + 3600, 200_000, False)]
+    assert import_file(store, fx.listenbrainz_jsonl(tmp_path / "later.jsonl", later)).matched == 1
+
+
+def test_sessions_follow_the_one_session_rule_across_imports(store, tmp_path):
+    ids = library(store)
+    a, b, c = ("Björk", "Hyperballad", None), ("Beyoncé", "Halo", None), ("The Beatles", "Hey Jude", None)
+    gap = SESSION_GAP_S
+    # Each play lasts 200 s. The pause before the 2nd is just under the gap, before the 3rd just over.
+    first = [(*a, T0, 200_000, False), (*b, T0 + 200 + gap - 60, 200_000, False),
+             (*c, T0 + 400 + 2 * gap, 200_000, False)]
+    import_file(store, fx.spotify_extended(tmp_path / "one.json", first))
+    sessions = [p["session_id"] for p in plays_of(store)]
+    assert sessions[0] == sessions[1] != sessions[2]
+    # A second file fills the gap: the two sessions become one; the first keeps its id.
+    bridge = [(*c, T0 + 400 + gap + 60, 200_000, False)]
+    import_file(store, fx.spotify_extended(tmp_path / "two.json", bridge))
+    after = [p["session_id"] for p in plays_of(store)]
+    assert len(set(after)) == 1 and after[0] == sessions[0]
+    assert store.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
+    # Live plays keep their own session while an import adds older ones.
+    now = T0 + 10 * 86400
+    live = store.start_play(ids["Halo"], now=now)
+    import_file(store, fx.spotify_extended(tmp_path / "three.json", [(*a, T0 + 5 * 86400, 200_000, False)]))
+    again = store.start_play(ids["Hyperballad"], now=now + 300)
+    assert store.play(again)["session_id"] == store.play(live)["session_id"]
+
+
+def test_forget_my_history_removes_imports(store, tmp_path):
+    library(store)
+    import_file(store, fx.spotify_extended(tmp_path / "h.json", PLAYS))
+    store.forget_history()
+    assert store.play_count() == 0 and store.unmatched_count() == 0 and store.history_imports() == []
+    assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
+    assert import_file(store, fx.spotify_extended(tmp_path / "h.json", PLAYS)).matched == 3   # really gone
+
+
+def test_a_scan_that_adds_the_songs_links_their_history(store, tmp_path):
+    from player.library.scanner import Scanner
+
+    rows = [("Hollow Pines", "River Song", "Cabin", T0, 190_000, False),
+            ("Dave Owen", "Night Of The Creeps", "Outlaw EP", T0 + 200, 20_000, False)]
+    s = import_file(store, fx.lastfm_headerless(tmp_path / "scrobbles.csv", rows))
+    assert (s.matched, s.unmatched) == (0, 2) and store.play_count() == 0
+    music = tmp_path / "music"
+    write_track(music / "pines", "river", seconds=0.2, tags={"title": "River Song", "artist": "Hollow Pines"})
+    write_track(music / "Dave Owen" / "Outlaw EP", "03 Night Of The Creeps", seconds=0.2)   # no tags
+    result = Scanner(store).scan([str(music)])
+    assert result.linked == 2
+    assert sorted(p["started_at"] for p in plays_of(store)) == [t - t % 60 for t in (T0, T0 + 200)]   # to the minute
+    assert store.unmatched_count() == 0 and store.imported_play_count() == 2
+    assert link_unmatched(store) == 0                                   # nothing left to link
+
+
+def test_a_file_that_is_not_a_history_changes_nothing(store, tmp_path):
+    library(store)
+    bad = tmp_path / "notes.csv"
+    bad.write_text("shopping,list\neggs,milk\n", encoding="utf-8")
+    s = import_file(store, bad)
+    assert s.error and "no header naming an artist" in s.error and "not imported" in s.text()
+    assert store.history_imports() == [] and store.play_count() == 0
+    missing = import_file(store, tmp_path / "nope.json")
+    assert "cannot read it" in missing.error
+
+
+def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
+    from player.cli import main
+
+    library(store)
+    path = fx.listenbrainz_zip(tmp_path / "listenbrainz_me_1.zip", PLAYS)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    assert main(["import", str(path), str(bad)]) == 2              # the good file is still imported
+    out = capsys.readouterr()
+    assert "listenbrainz_me_1.zip: 4 rows: 3 became plays, 1 not in the library (kept)" in out.out
+    assert "bad.json: not imported" in out.out and "1 of 2 files" in out.err
+    assert main(["import", str(path)]) == 0
+    assert "0 became plays, 0 not in the library (kept), 4 already imported" in capsys.readouterr().out
+
+    assert main(["export", "plays", "-o", str(tmp_path / "plays.csv")]) == 0
+    with open(tmp_path / "plays.csv", encoding="utf-8") as f:
+        plays = list(csv.DictReader(f))
+    assert [(p["title"], p["source"], p["ended"]) for p in plays] == [
+        ("Hyperballad", "import", "finished"), ("Halo", "import", "finished"), ("Hey Jude", "import", "finished")]
+    assert main(["export", "imports", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["title"], r["track_id"] is not None) for r in rows] == [
+        ("Hyperballad", True), ("HALO", True), ("Hey Jude - Remastered 2015", True), ("Not In The Library", False)]
+    assert main(["export", "tracks", "-o", str(tmp_path / "tracks.json")]) == 0
+    assert {t["title"] for t in json.loads((tmp_path / "tracks.json").read_text())} == {s[1] for s in SONGS}
