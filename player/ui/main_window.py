@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from player import paths
 from player.recommendations import LibraryRecommendations, RecommendationProvider
 from player.ui.discover_panel import DiscoverPanel
+from player.ui.history_tasks import HistoryTasksMixin
 from player.ui.library_model import LibraryData, LibraryModel, load_library
 from player.ui.library_view import LibraryView
 from player.ui.library_tasks import LibraryTasksMixin
@@ -32,11 +33,12 @@ log = logging.getLogger(__name__)
 SCAN_REFRESH_MS = 1000
 
 
-class MainWindow(PlaybackMixin, LibraryTasksMixin, QMainWindow):
+class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindow):
     library_loaded = Signal()
     player_ready = Signal()
     scan_finished = Signal(object)      # ScanProgress or the exception
     settings_saved = Signal()
+    history_imported = Signal(object)   # list of ImportSummary, or the exception
 
     def __init__(self, store, *, player=None, engine_factory=None,
                  provider: RecommendationProvider | None = None, settings_file: str | None = None):
@@ -93,6 +95,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, QMainWindow):
     def _build_actions(self) -> None:
         file = self.menuBar().addMenu("&File")
         file.addAction("&Rescan library", self.rescan)
+        self.act_import = file.addAction("&Import listening history…", self.choose_history_files)
+        self.act_import.setStatusTip("Spotify, Last.fm or ListenBrainz exports: your plays there teach Segue")
         file.addAction("&Settings…", self.open_settings, QKeySequence.Preferences)
         file.addSeparator()
         file.addAction("&Quit", self.close, QKeySequence.Quit)

@@ -1,0 +1,90 @@
+"""File → Import listening history…: another service's history, imported on the database-write thread.
+
+Mixed into :class:`player.ui.main_window.MainWindow`. Progress shows in the status bar
+as rows N of M; the summary of each file (plays made, rows kept for songs not in the
+library, podcasts skipped, rows already imported) comes in a message when it is done.
+The recommender then rebuilds from the new plays at once, and a training is asked for.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from player.workers import db_write_pool, run_task
+
+log = logging.getLogger(__name__)
+FILE_FILTERS = ["Listening history (*.json *.jsonl *.csv *.tsv *.zip)", "All files (*)"]
+
+
+class HistoryTasksMixin:
+    _import = None
+
+    def choose_history_files(self) -> QFileDialog:
+        """The file dialog (non-blocking); choosing files starts the import."""
+        dialog = QFileDialog(self, "Import listening history")
+        dialog.setFileMode(QFileDialog.ExistingFiles)
+        dialog.setNameFilters(FILE_FILTERS)
+        dialog.filesSelected.connect(self.import_history_files)
+        self._history_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def import_history_files(self, paths: list[str]) -> None:
+        """Import export files one after another, off the GUI thread."""
+        paths = [str(p) for p in paths]
+        if not paths:
+            return
+        if self._import is not None:
+            self.statusBar().showMessage("An import is already running; try again when it is done", 8000)
+            return
+        store = self.store
+
+        def work(report):
+            from player.history.importer import import_file
+            from player.history.match import TrackMatcher
+
+            matcher = TrackMatcher(store.tracks())
+            summaries = []
+            for i, path in enumerate(paths):
+                summaries.append(import_file(
+                    store, path, matcher=matcher,
+                    progress=lambda done, total, stage, i=i: report((i, done, total, stage))))
+            return summaries
+
+        self.tasks.start("import", "Importing history")
+        self._import = run_task(work, self._history_imported, pool=db_write_pool(),
+                                progress=lambda v: self._import_progress(v, len(paths)), name="import-history")
+
+    def _import_progress(self, value, n_files: int) -> None:
+        i, done, total, stage = value
+        where = f" (file {i + 1} of {n_files})" if n_files > 1 else ""
+        self.tasks.update("import", done, total, f"Importing history{where}, {stage.lower()}:")
+
+    def _history_imported(self, result, error) -> None:
+        self._import = None
+        self.tasks.finish("import")
+        if error is not None:
+            log.error("import failed: %s", error)
+            self._history_message(QMessageBox.Warning, "Import failed",
+                                  f"Nothing was imported: {error}")
+            self.history_imported.emit(error)
+            return
+        plays = sum(s.matched for s in result if not s.error)
+        self.statusBar().showMessage(f"Imported {plays:,} plays from your listening history", 10000)
+        self._history_message(QMessageBox.Information, "Listening history imported",
+                              "\n\n".join(s.text() for s in result))
+        intelligence = getattr(self, "intelligence", None)
+        if plays and intelligence is not None and intelligence.service is not None:
+            intelligence.service.invalidate()          # the next Up next reads the new plays
+            trainer = intelligence.trainer
+            if trainer is not None:
+                run_task(trainer.maybe_train, name="train-after-import")
+        self.history_imported.emit(result)
+
+    def _history_message(self, icon, title: str, text: str) -> None:
+        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setModal(False)
+        self._history_box = box
+        box.open()

@@ -1,0 +1,55 @@
+"""File → Import listening history… in the real window: a file dialog, progress N of M, a summary, the plays."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from tests import history_fixtures as fx
+from tests.player.ui.conftest import TRACKS
+
+T0 = 1_600_000_000.0
+
+
+def test_import_from_the_file_menu_shows_progress_and_a_summary(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned, with_player=False)
+    titles = [a.text() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "&Import listening history…" in titles
+
+    # 1,200 rows over the library's songs (progress is reported every 500 rows) and one unknown song.
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    plays = [(*songs[i % len(songs)], T0 + 240 * i, 180_000, False) for i in range(1199)]
+    plays.append(("Nobody", "Unknown Song", None, T0 + 240 * 1200, 60_000, False))
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", plays)
+
+    seen = []
+    original = window._import_progress
+    window._import_progress = lambda value, n: (seen.append((value[1], value[2])), original(value, n))
+    window.act_import.trigger()
+    dialog = window.findChild(QFileDialog)
+    assert dialog is not None and dialog.isVisible()
+    with qtbot.waitSignal(window.history_imported, timeout=20000) as got:
+        dialog.filesSelected.emit([str(path)])
+        qtbot.waitUntil(lambda: window.tasks.running() == ["import"] or got.signal_triggered, timeout=5000)
+    (summary,) = got.args[0]
+    assert (summary.matched, summary.unmatched) == (1199, 1)
+    assert (500, 1200) in seen and (1000, 1200) in seen               # N of M
+    assert scanned.imported_play_count() == 1199 and scanned.unmatched_count() == 1
+    assert window.tasks.running() == []
+    box = window.findChild(QMessageBox)
+    assert box.isVisible() and "1,199 became plays" in box.text() and "1 not in the library" in box.text()
+
+    with qtbot.waitSignal(window.history_imported, timeout=20000) as again:       # a second time adds nothing
+        window.import_history_files([str(path)])
+    assert again.args[0][0].added == 0 and scanned.imported_play_count() == 1199
+
+
+def test_a_file_that_is_not_a_history_is_reported_in_plain_words(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned, with_player=False)
+    bad = tmp_path / "photo.json"
+    bad.write_text('{"camera": "x"}', encoding="utf-8")
+    with qtbot.waitSignal(window.history_imported, timeout=20000) as got:
+        window.import_history_files([str(bad)])
+    assert got.args[0][0].error
+    box = window.findChild(QMessageBox)
+    assert "photo.json: not imported" in box.text() and "not a Spotify or ListenBrainz" in box.text()
+    assert scanned.play_count() == 0
