@@ -25,6 +25,7 @@ from recommender.models.session_base import ItemSpace
 from recommender.research.logs import load_log_file
 from recommender.research.protocol import run
 from recommender.research.session_baselines import (
+    STAN,
     SameArtist,
     SequentialRules,
     SessionItemKNN,
@@ -41,6 +42,7 @@ BASELINES = {
     "sr": SequentialRules,
     "sknn": SessionKNN,
     "v-sknn": partial(SessionKNN, decay=True),
+    "stan": STAN,
 }
 BLEND_WEIGHTS = (0.25, 0.5, 0.75)
 

@@ -13,6 +13,8 @@ items a rule knows nothing about still come out in popularity order.
   (SR of Ludewig & Jannach 2018).
 - :class:`SessionKNN` — sessions similar to the current one vote for their items
   (SKNN); with ``decay=True`` later prefix items weigh more (V-SKNN).
+- :class:`STAN` — session kNN aware of order and time (STAN / VSTAN): recent prefix
+  items, recent sessions and items near the shared one in a neighbour count most.
 """
 
 from __future__ import annotations
@@ -235,3 +237,93 @@ class SessionKNN(CountModel):
         if cand.size > self.params["k"]:
             cand = cand[np.argsort(-sims[cand], kind="stable")[: self.params["k"]]]
         return scores + m[cand].T @ sims[cand]
+
+
+class STAN(CountModel):
+    """Sequence and time aware neighbourhood (STAN, Garg et al. 2019; the VSTAN refinements
+    of Ludewig et al. 2021: a sample of recent sessions and IDF-weighted votes).
+
+    - the current session's items weigh ``exp((p - l) / lambda_spw)`` by position ``p`` of
+      ``l`` (recent ones most);
+    - a past session's similarity is the weighted overlap over ``sqrt(l * |n|)``, times
+      ``exp(-age / lambda_snh)``, the age counted in sessions (the protocol hands sessions
+      in time order without clocks; in one person's log a session is a step of time);
+    - among the ``sample`` most recent sessions that share an item, the ``k`` most similar
+      vote for their items, each vote weighted ``exp(-|p_i - p_s| / lambda_inh)`` by the
+      distance in that session to the latest item it shares with the current one, and
+      (``idf``) by the item's inverse session frequency.
+    """
+
+    name = "stan"
+
+    def __init__(self, *, k: int = 100, sample: int = 1000, lambda_spw: float = 2.0,
+                 lambda_snh: float = 200.0, lambda_inh: float = 2.0, idf: bool = True) -> None:
+        super().__init__(k=k, sample=sample, lambda_spw=lambda_spw, lambda_snh=lambda_snh,
+                         lambda_inh=lambda_inh, idf=idf)
+        self._pos: sp.csr_matrix | None = None
+
+    def _reset(self) -> None:
+        self._pos = None
+
+    def _resize(self, n: int) -> None:
+        self._pos = None
+
+    def _add(self, sessions: list[np.ndarray]) -> None:
+        self._pos = None
+
+    def _positions(self) -> sp.csr_matrix:
+        """Sessions x items, 1 + the last position of the item in the session (0 = absent)."""
+        if self._pos is None or self._pos.shape[1] != self.catalog.n_items:
+            rows, cols, vals = [], [], []
+            for i, s in enumerate(self.sessions):
+                last = {int(item): p for p, item in enumerate(s, start=1)}
+                rows.append(np.full(len(last), i))
+                cols.append(np.fromiter(last.keys(), np.int64, len(last)))
+                vals.append(np.fromiter(last.values(), np.float64, len(last)))
+            n_s, n = len(self.sessions), self.catalog.n_items
+            cat = (lambda parts: np.concatenate(parts) if parts else np.zeros(0))
+            self._pos = sp.csr_matrix((cat(vals), (cat(rows).astype(np.int64), cat(cols).astype(np.int64))),
+                                      shape=(n_s, n))
+            self._lengths = np.asarray([len(s) for s in self.sessions], np.float64)
+            df = np.asarray((self._pos > 0).sum(0)).ravel()
+            self._idf = np.log((n_s + 1.0) / (df + 1.0)) + 1.0
+        return self._pos
+
+    def score(self, prefix: Sequence[int]) -> np.ndarray:
+        prefix, scores = self._prefix(prefix), self._tiebreak()
+        if not prefix.size or not self.sessions:
+            return scores
+        p = self.params
+        pos = self._positions()
+        n_s, length = pos.shape[0], prefix.size
+        weight: dict[int, float] = {}
+        for k, item in enumerate(prefix, start=1):          # the latest occurrence counts
+            weight[int(item)] = float(np.exp((k - length) / p["lambda_spw"]))
+        items = np.fromiter(weight.keys(), np.int64, len(weight))
+        q = np.zeros(self.catalog.n_items)
+        q[items] = np.fromiter(weight.values(), np.float64, len(weight))
+        binary = pos.copy()
+        binary.data = np.ones_like(binary.data)
+        overlap = binary @ q
+        cand = np.flatnonzero(overlap > 0)[-p["sample"]:]     # sessions are stored oldest first
+        if not cand.size:
+            return scores
+        sims = overlap[cand] / np.sqrt(length * np.maximum(self._lengths[cand], 1.0))
+        sims *= np.exp(-(n_s - 1 - cand) / p["lambda_snh"])
+        if cand.size > p["k"]:
+            top = np.argsort(-sims, kind="stable")[: p["k"]]
+            cand, sims = cand[top], sims[top]
+        nb = pos[cand]
+        # The latest prefix item each neighbour shares, and its position there.
+        latest = prefix[::-1]
+        shared = nb[:, latest].toarray()                          # [k, l] positions, 0 = absent
+        first = np.argmax(shared > 0, axis=1)
+        anchor = shared[np.arange(len(cand)), first]
+        row = np.repeat(np.arange(len(cand)), np.diff(nb.indptr))
+        gap = np.abs(nb.data - anchor[row])
+        votes = np.where(gap > 0, sims[row] * np.exp(-gap / p["lambda_inh"]), 0.0)   # not the shared track itself
+        if p["idf"]:
+            votes = votes * self._idf[nb.indices]
+        out = np.zeros(self.catalog.n_items)
+        np.add.at(out, nb.indices, votes)
+        return scores + out / max(float(out.max()), 1e-300)   # the largest vote is 1, above any tie-break

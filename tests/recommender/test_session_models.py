@@ -16,6 +16,7 @@ from recommender.research.session_baselines import (
     SessionItemKNN,
     SessionKNN,
     SessionPopularity,
+    STAN,
 )
 
 N_ITEMS = 40
@@ -59,6 +60,7 @@ MODELS = {
     "sr": SequentialRules,
     "sknn": SessionKNN,
     "v-sknn": lambda: SessionKNN(decay=True),
+    "stan": STAN,
     "gru": lambda: small_gru(epochs=2),
 }
 
@@ -90,12 +92,13 @@ def test_contract_fit_update_grow_save_load(name, tmp_path):
         model.extend_catalog(catalog(20))
 
 
-@pytest.mark.parametrize("name", ["item-knn", "sr", "gru"])
+@pytest.mark.parametrize("name", ["item-knn", "sr", "stan", "gru"])
 def test_planted_successor_is_ranked_first(name):
-    """Last-item models must rank b first after a (session kNN votes by whole sessions, so it is left out)."""
+    """Last-item models must rank b first after a (plain session kNN votes by whole sessions, so it
+    is left out; STAN weighs a neighbour's tracks by their distance to the shared one, nearly as sharp)."""
     model = MODELS[name]() if name != "gru" else small_gru()
     model.fit(planted_sessions(np.random.default_rng(1), 120), catalog())
-    assert hr_at_1(model, np.random.default_rng(2)) >= 0.95
+    assert hr_at_1(model, np.random.default_rng(2)) >= (0.9 if name == "stan" else 0.95)
 
 
 def test_popularity_and_same_artist_rank_as_defined():
