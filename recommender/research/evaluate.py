@@ -3,12 +3,14 @@
     python -m recommender.evaluate cf --dataset hetrec|msd
     python -m recommender.evaluate sessions --log PATH
     python -m recommender.evaluate upnext --log PATH
+    python -m recommender.evaluate people --logs DIR
 
 ``cf`` lives in :mod:`recommender.research.eval_cf` (collaborative models, strong
 generalisation); ``sessions`` in :mod:`recommender.research.eval_sessions` (next-track
 prediction on a time-ordered split of one person's log); ``upnext`` in
 :mod:`recommender.research.eval_upnext` (the app's own Up next ranker through the same
-protocol, beside those models).
+protocol, beside those models); ``people`` in :mod:`recommender.research.eval_people`
+(every person in a folder of logs through ``upnext``, with means and intervals over people).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import importlib
 import sys
 
 SUBCOMMANDS = {"cf": "recommender.research.eval_cf", "sessions": "recommender.research.eval_sessions",
-               "upnext": "recommender.research.eval_upnext"}
+               "upnext": "recommender.research.eval_upnext", "people": "recommender.research.eval_people"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -89,6 +89,8 @@ class SessionSplit:
     n_queries: int
     n_cold: int
     updates: list[np.ndarray] = field(default_factory=list)  # what each test session teaches once over
+    positions: list[np.ndarray] = field(default_factory=list)  # log position of each test item (aligned with test)
+    n_skips: int = 0                                          # skips in the test period (never targets)
 
 
 def make_split(log: ListeningLog, *, cut: float, repeats: bool, gap_s: float,
@@ -98,22 +100,34 @@ def make_split(log: ListeningLog, *, cut: float, repeats: bool, gap_s: float,
     ``t_end`` drops plays at or after it (to carve a validation split out of training data).
     ``train_repeats`` (default: same as ``repeats``) keeps replays in what the models
     learn from (training and update sessions) even when the queries are deduplicated.
+
+    Skips (``log.skipped``) cut nothing: sessions are split over every play, as the app
+    numbers them. They are never targets and never in what the models learn from or in
+    the prefixes they are given; a model that reads the log itself (the app's ranker)
+    finds them through ``positions``. A session of skips only is neither trained on nor asked.
     """
     train_repeats = repeats if train_repeats is None else train_repeats
-    train, test, updates, n_queries, n_cold = [], [], [], 0, 0
+    train, test, updates, positions, n_queries, n_cold, n_skips = [], [], [], [], 0, 0, 0
     known = np.maximum.accumulate(log.items) + 1  # items known once play p has happened
+    skipped = log.skipped if log.skipped is not None else np.zeros(len(log), bool)
     for pos in split_sessions(log.times, gap_s=gap_s):
         if t_end is not None:
             pos = pos[log.times[pos] < t_end]
             if not pos.size:
                 continue
+        last_time = log.times[pos[-1]]
+        if last_time >= cut:
+            n_skips += int((skipped[pos] & (log.times[pos] >= cut)).sum())
+        pos = pos[~skipped[pos]]
+        if not pos.size:
+            continue
         learn = log.items[pos]
         if not repeats:
             _, first = np.unique(log.items[pos], return_index=True)
             pos = pos[np.sort(first)]
         items = log.items[pos]
         learn = learn if train_repeats else items
-        if log.times[pos[-1]] < cut:
+        if last_time < cut:
             train.append(learn)
             continue
         updates.append(learn)
@@ -121,7 +135,9 @@ def make_split(log: ListeningLog, *, cut: float, repeats: bool, gap_s: float,
         is_query[0] = False
         n_known = np.where(pos > 0, known[np.maximum(pos - 1, 0)], 0)
         test.append((items, is_query, n_known))
+        positions.append(pos)
         n_queries += int(is_query.sum())
         n_cold += int((items >= n_known)[is_query].sum())
     before = log.items[log.times < cut]
-    return SessionSplit(train, test, int(before.max()) + 1 if before.size else 0, n_queries, n_cold, updates)
+    return SessionSplit(train, test, int(before.max()) + 1 if before.size else 0, n_queries, n_cold, updates,
+                        positions, n_skips)

@@ -1,0 +1,89 @@
+"""``python -m recommender.evaluate people``: many people, means, intervals and win counts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+
+from recommender.research.eval_people import bootstrap_ci, dev_people, main, summarise
+
+
+def test_bootstrap_interval_of_a_mean():
+    assert bootstrap_ci([0.3] * 7) == (pytest.approx(0.3), pytest.approx(0.3))
+    assert all(np.isnan(bootstrap_ci([])))
+    x = np.random.default_rng(0).normal(0.0, 1.0, 400)
+    lo, hi = bootstrap_ci(x)
+    # The normal approximation of the mean's 95 % interval: mean +- 1.96 sd / sqrt(n).
+    half = 1.96 * x.std() / np.sqrt(x.size)
+    assert lo < x.mean() < hi
+    assert (hi - lo) / 2 == pytest.approx(half, rel=0.1)
+    assert bootstrap_ci(x) == (lo, hi)                                  # fixed seed: the same interval
+    assert np.diff(bootstrap_ci(x[:40]))[0] > np.diff((lo, hi))[0]       # fewer people: wider
+
+
+def test_the_dev_people_are_the_first_half_of_the_sorted_pseudonyms():
+    assert dev_people(["pc", "pa", "pe", "pb", "pd"]) == ["pa", "pb"]
+
+
+def _record(person, seg, base):
+    res = {"segue up next": {"HR@20": seg[0], "MRR@20": seg[1], "Recall@10": 0.0}}
+    for name, (hr, mrr) in base.items():
+        res[name] = {"HR@20": hr, "MRR@20": mrr, "Recall@10": 0.0}
+    return {"person": person, "results": res}
+
+
+def test_wins_count_against_the_best_mean_baseline_and_each_persons_own_best():
+    recs = [_record("a", (0.5, 0.3), {"sr": (0.4, 0.35), "stan": (0.6, 0.1)}),
+            _record("b", (0.5, 0.3), {"sr": (0.45, 0.2), "stan": (0.3, 0.1)}),
+            _record("c", (0.2, 0.1), {"sr": (0.3, 0.2), "stan": (0.1, 0.05)})]
+    s = summarise(recs, segue="segue up next", baselines=["sr", "stan"])
+    assert s["models"]["sr"]["MRR@20"]["mean"] == pytest.approx(0.25)
+    hr = s["wins"]["HR@20"]
+    assert hr["best_mean_baseline"] == "sr" and hr["ahead_of_it"] == 2 and hr["ahead_of_own_best"] == 1
+    mrr = s["wins"]["MRR@20"]
+    assert mrr["best_mean_baseline"] == "sr" and mrr["ahead_of_it"] == 1 and mrr["ahead_of_own_best"] == 1
+    assert s["wins"]["both"]["ahead_of_own_best"] == 1
+
+
+def _person(path, seed, *, gz):
+    """A person who plays one of 8 albums (5 tracks, in order) a day; Spotify rows."""
+    rng = np.random.default_rng(seed)
+    lines = ["person\ttime\ttime_is\tartist\ttrack\talbum\tms_played\tskipped\treason_end"]
+    t = 1_600_000_000
+    for _ in range(40):
+        a = int(rng.integers(8))
+        for i in range(5):
+            t += 200
+            lines.append(f"{path.name.split('.')[0]}\t{t}\tend\tBand {seed}-{a}\tSong {i}\t\t200000\t\t")
+        t += 86_400
+    text = "\n".join(lines) + "\n"
+    if gz:
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text, encoding="utf-8")
+
+
+def test_people_command_measures_everyone_and_resumes(tmp_path, capsys):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for k, name in enumerate(["pa", "pb", "pc"]):
+        _person(logs / (f"{name}.tsv.gz" if k else f"{name}.tsv"), k, gz=bool(k))
+    out, js = tmp_path / "out", tmp_path / "all.json"
+    args = ["--logs", str(logs), "--models", "pop,sr", "--no-priors", "--no-session-model",
+            "--retrain-plays", "60", "--out", str(out), "--json", str(js)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "#### MRR@20, per person" in printed and "| pb |" in printed
+    assert "Summary: all (3 people)" in printed and "held out (never tuned on) (2 people)" in printed
+    got = json.loads(js.read_text())
+    assert got["dev_people"] == ["pa"] and len(got["records"]) == 3
+    everyone = got["summaries"]["all"]
+    assert everyone["models"]["segue up next"]["HR@20"]["mean"] > 0.8 > everyone["models"]["pop"]["MRR@20"]["mean"]
+    assert everyone["wins"]["MRR@20"]["ahead_of_own_best"] <= 3
+    # A second run reads the kept results instead of measuring again.
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    assert main(args) == 0
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
