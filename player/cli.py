@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     # Before numpy loads OpenBLAS: implicit's ALS wants one BLAS thread (its own threads do
     # the work), and setting it later, where the model is imported, has no effect.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    _tolerant_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     from player.log import setup_logging
@@ -59,11 +60,29 @@ def main(argv: list[str] | None = None) -> int:
         from player.ui.main import run_gui
 
         return run_gui(args)
+    name = args.command or "self-test"
     try:
         return run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - a person gets one line, the log gets the traceback
+        from player.failures import describe
+
+        message, status = describe(exc)
+        print(f"segue {name}: {message}", file=sys.stderr)
+        return status
+
+
+def _tolerant_streams() -> None:
+    """Printing a file name that is not valid UTF-8 must not end the command."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
 
 
 if __name__ == "__main__":

@@ -20,14 +20,28 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False) -> None:
     level = logging.DEBUG if verbose or os.environ.get("SEGUE_DEBUG") else logging.INFO
     root = logging.getLogger()
     root.setLevel(level)
-    handler = logging.handlers.RotatingFileHandler(
-        paths.log_dir() / "segue.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8"
-    )
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root.addHandler(handler)
+    try:
+        # backslashreplace: a file name that is not valid UTF-8 is logged, not an error.
+        handler = logging.handlers.RotatingFileHandler(
+            paths.log_dir() / "segue.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8",
+            errors="backslashreplace")
+    except OSError as exc:
+        # A read-only data folder: no log file, but the command (or its clear refusal) goes on.
+        handler = None
+        stderr = True
+        fallback = f"cannot write the log file ({exc.strerror or exc}); logging to the terminal only"
+    else:
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(handler)
+        fallback = None
     if stderr:
         console = logging.StreamHandler()
         console.setLevel(logging.DEBUG if verbose else logging.WARNING)
         console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         root.addHandler(console)
+    # A handler that fails (a full disk, a log folder gone read-only) must not print a
+    # traceback into the person's terminal; the message is simply lost.
+    logging.raiseExceptions = False
     _configured = True
+    if fallback:
+        logging.getLogger(__name__).info(fallback)

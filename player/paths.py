@@ -19,10 +19,15 @@ import platformdirs
 APP_NAME = "Segue"
 
 
+def data_dir_location() -> Path:
+    """Where the data folder is (nothing is created)."""
+    override = os.environ.get("SEGUE_HOME")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
 def data_dir() -> Path:
     """The folder holding the database, local models, logs and caches (created)."""
-    override = os.environ.get("SEGUE_HOME")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path = data_dir_location()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -10,12 +10,14 @@ streaming soxr resampler, so block boundaries never click.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
 
 from segue_common import audio_io
+from segue_common.text import shown
 
 # MP3s up to this long are decoded in one read (see Decoder.__init__): 15 minutes of
 # 44.1 kHz stereo int16 is 159 MB; longer files (DJ mixes) stream despite the bug.
@@ -69,8 +71,14 @@ class Decoder:
         self._done = False
         self._mem: np.ndarray | None = None  # whole-file int16 frames (MP3, see below)
         self._mem_at = 0
-        if not os.path.exists(self.path):
-            raise DecodeError(f"file not found: {self.path}")
+        try:
+            mode = os.stat(self.path).st_mode
+        except OSError as exc:
+            raise DecodeError(f"file not found: {shown(self.path)}" if isinstance(exc, FileNotFoundError)
+                              else f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(mode):
+            # A named pipe would block the decoder (and playback) for ever; a device never ends.
+            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: not a regular file")
         try:
             self._sf = sf.SoundFile(self.path)
             self.samplerate = self._sf.samplerate
@@ -85,18 +93,26 @@ class Decoder:
                 self._mem = _fit_channels(self._sf.read(dtype="int16", always_2d=True), self.channels)
                 self._sf.close()
                 self._sf = None
-        except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError) as exc:
+            # (a header with a sample rate of 0 divides by zero; a huge one can exhaust memory)
             if self._sf is not None:  # opened, then the whole-file MP3 read failed: don't leak it
                 self._sf.close()
                 self._sf = None
             ext = Path(self.path).suffix.lower().lstrip(".")
             if ext in audio_io.SOUNDFILE_EXTENSIONS:
-                raise DecodeError(f"cannot decode {Path(self.path).name}: {exc}") from exc
+                raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
             self._open_fallback()
             self.duration = duration_hint
+        if not self.samplerate or self.samplerate <= 0:
+            self.close()
+            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: its sample rate is {self.samplerate} Hz")
         #: output frames returned so far, counted from the start of the file
         self.frame = 0
-        self._make_resampler()
+        try:
+            self._make_resampler()
+        except (ValueError, RuntimeError, MemoryError) as exc:
+            self.close()
+            raise DecodeError(f"cannot play {shown(Path(self.path).name)} at {self.samplerate} Hz: {exc}") from exc
 
     def _open_fallback(self) -> None:
         try:
@@ -104,7 +120,7 @@ class Decoder:
         except audio_io.AudioError as exc:
             raise DecodeError(str(exc)) from exc
         except OSError as exc:
-            raise DecodeError(f"cannot open {Path(self.path).name}: {exc}") from exc
+            raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc}") from exc
         self.samplerate = self._fallback.samplerate
         self._fallback_iter = iter(self._fallback)
 
@@ -138,8 +154,8 @@ class Decoder:
                 return _fit_channels(block, self.channels) if len(block) else None
             block = next(self._fallback_iter, None)
             return None if block is None else _fit_channels(np.asarray(block, np.float32), self.channels)
-        except (sf.LibsndfileError, RuntimeError, audio_io.AudioError) as exc:
-            raise DecodeError(f"decoding {Path(self.path).name} failed: {exc}") from exc
+        except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
+            raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc}") from exc
 
     def read(self, n: int) -> np.ndarray:
         """Up to ``n`` output frames [shape=(k, channels)]; an empty block means the end."""

@@ -6,27 +6,52 @@ from __future__ import annotations
 def add_parser(sub):
     p = sub.add_parser("library", help="show library counts and unreadable files")
     p.add_argument("--errors", action="store_true", help="list every unreadable file with its error")
+    p.add_argument("--restore-backup", nargs="?", const="newest", metavar="BACKUP",
+                   help="replace a damaged library with its newest backup (or BACKUP); the damaged file is kept")
+    p.add_argument("--new-library", action="store_true",
+                   help="set a damaged library aside and start an empty one (your music files are not touched)")
     return p
+
+
+def _recover(args) -> int:
+    from player import paths
+    from player.store import Store, recovery
+    from segue_common.text import shown
+
+    db = paths.db_path()
+    if args.new_library:
+        aside = recovery.start_new_library(db)
+        print(f"the old library was kept as {shown(str(aside))}" if aside else "there was no library yet")
+    else:
+        aside, backup = recovery.restore_backup(db, None if args.restore_backup == "newest" else args.restore_backup)
+        print(f"restored {shown(str(backup))}" + (f"; the damaged library was kept as {shown(str(aside))}"
+                                                  if aside else ""))
+    Store.open().close()              # migrate the restored copy (or create the new one) now
+    print(f"library: {shown(str(db))} (rescan with: segue scan)")
+    return 0
 
 
 def run(args) -> int:
     from player import paths
     from player.store import Store
+    from segue_common.text import shown
 
+    if args.restore_backup or args.new_library:
+        return _recover(args)
     store = Store.open()
     c = store.library_counts()
     hours = c["seconds"] / 3600
     print(f"database:  {paths.db_path()}")
     print(f"folders:   {c['folders']}")
     for row in store.folders():
-        print(f"  {row['path']}")
+        print(f"  {shown(row['path'])}")
     print(f"tracks:    {c['tracks']} ({hours:.1f} hours)")
     print(f"missing:   {c['missing']}")
     print(f"errors:    {c['errors']}")
     print(f"plays:     {c['plays']}")
     errors = store.track_errors()
     for row in errors if args.errors else errors[:10]:
-        print(f"  {row['path']}: {row['last_error']}")
+        print(f"  {shown(row['path'])}: {row['last_error']}")
     if not args.errors and len(errors) > 10:
         print(f"  ... {len(errors) - 10} more (segue library --errors)")
     store.close()

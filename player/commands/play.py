@@ -24,30 +24,37 @@ def add_parser(sub):
 
 
 def _files_in(path: str) -> list[str]:
-    """The file itself, or the audio files in a folder as the library scanner finds them."""
+    """The path itself unless it is a folder, else the audio files in it as the library scanner finds them."""
     from player.library.scanner import walk_audio
 
-    if os.path.isfile(path):
+    if not os.path.isdir(path):
         return [os.path.abspath(path)]
-    return [os.path.abspath(entry.path) for entry in walk_audio(path)]
+    return [os.path.abspath(found.path) for found in walk_audio(path)]
 
 
 def _track_ids_for_paths(store, paths: list[str]) -> list[int]:
+    """Track ids for the files (added to the store as needed); files that vanished are left out."""
     from player.library.tags import TagReadError, read_tags
+    from segue_common.text import shown
 
     rows = []
     for path in paths:
         if store.track_by_path(path) is not None:
             continue
-        st = os.stat(path)
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            print(f"  cannot play {shown(path)}: {exc.strerror or exc}", file=sys.stderr)
+            continue
         row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
         try:
             row.update(read_tags(path))
         except TagReadError as exc:
-            row["last_error"] = str(exc)  # still played: the decoder gives the real verdict
+            row["last_error"] = str(exc)  # still tried: the decoder gives the real verdict
         rows.append(row)
     store.upsert_tracks(rows)
-    return [store.track_by_path(p)["id"] for p in paths]
+    found = [store.track_by_path(p) for p in paths]
+    return [row["id"] for row in found if row is not None]
 
 
 def _describe(row, namer) -> str:
@@ -61,6 +68,7 @@ def run(args) -> int:
     from player.audio import AudioEngineError, create_engine
     from player.playback import Player
     from player.store import Store
+    from segue_common.text import shown
 
     if args.list_devices:
         from player.audio.sd_engine import output_devices
@@ -80,6 +88,9 @@ def run(args) -> int:
             print(f"segue play: no audio files in {what}", file=sys.stderr)
             return 1
         ids = _track_ids_for_paths(store, paths)
+        if not ids:
+            print(f"segue play: nothing playable in {what}", file=sys.stderr)
+            return 1
     else:
         ids = [row["id"] for row in store.tracks_matching(what)]
         if not ids:
@@ -104,7 +115,7 @@ def run(args) -> int:
         elif event == "track_ended":
             results[data["ended"]] = results.get(data["ended"], 0) + 1
         elif event == "error":
-            print(f"  cannot play: {data['message']}", file=sys.stderr, flush=True)
+            print(f"  cannot play: {shown(data['message'])}", file=sys.stderr, flush=True)
         elif event == "device_lost":
             print(f"segue play: {data['message']}", file=sys.stderr, flush=True)
             done.set()

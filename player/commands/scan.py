@@ -16,6 +16,7 @@ def run(args) -> int:
     from player.library.scanner import Scanner
     from player.progress import ProgressBar
     from player.store import Store
+    from segue_common.text import shown
 
     for path in args.paths:
         if not os.path.isdir(path):
@@ -35,8 +36,12 @@ def run(args) -> int:
     if result.linked:
         print(f"{result.linked} rows of imported listening history became plays of the new tracks")
     for path, error in result.error_paths[:20]:
-        print(f"  error: {path}: {error}")
-    if len(result.error_paths) > 20:
-        print(f"  ... and {len(result.error_paths) - 20} more (segue library --errors)")
+        print(f"  error: {shown(path)}: {error}")
+    if result.errors > 20:
+        print(f"  ... and {result.errors - 20} more (segue library --errors)")
+    for folder, reason in result.unreadable_folders[:20]:
+        print(f"  cannot read folder {shown(folder)}: {reason}")
+    if result.duplicates:
+        print(f"  {result.duplicates} more paths led to files already in the library (links): one track each")
     store.close()
     return 0

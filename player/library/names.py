@@ -19,6 +19,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from segue_common.text import shown
+
 _DISC_FOLDER = re.compile(r"^(cd|dis[ck])[\s._-]*\d{1,2}$", re.I)
 _SEPARATORS = ("/", "\\") if os.sep == "\\" else ("/",)
 
@@ -72,7 +74,8 @@ def path_names(path: str, root: str | None = None) -> tuple[str, str, str]:
         prefix = _split(root.rstrip("/\\"))
         below = folders[:len(prefix)] == prefix
     folders = folders[len(prefix):] if below else folders[-1:]
-    return (_stem(parts[-1]), *_folder_names(folders, below))
+    # File names that are not UTF-8 are shown with U+FFFD where their bad bytes are.
+    return (shown(_stem(parts[-1])), *(shown(n) for n in _folder_names(folders, below)))
 
 
 def track_names(row, root: str | None = None) -> TrackNames:
@@ -133,7 +136,7 @@ class Namer:
         if cached is None:
             cached = path_names(folder + "/x", root)[1:]
             self._dirs[(folder, root)] = cached
-        return (_stem(name), *cached)
+        return (shown(_stem(name)), *cached)
 
     def __call__(self, row) -> TrackNames:
         if not _missing(row):

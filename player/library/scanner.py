@@ -3,26 +3,37 @@
 Walks the configured folders, reads tags of new or changed files (same size and
 mtime means unchanged: the file is not reopened), upserts them in batches,
 flags vanished files as missing (their plays stay), and re-attaches a file that
-moved to its old track when its tags and duration identify it. A file that
-cannot be read is stored with its error and not retried until it changes.
+moved to its old track when its tags and duration identify it.
+
+One rule: every file is either a track or an error row, never an exception out
+of the scan. A file that cannot be read (damaged, not audio, a named pipe, a
+value the database cannot hold) is stored with its error and not retried until it
+changes; one bad file costs only itself. One file is one track, whatever the paths
+to it: symlinked folders and hard links are followed, and the same file (device and
+inode; on Windows the volume and file id) is kept once, at its real path when the
+library holds that path.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import stat as stat_mod
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.store import Store
+from segue_common.text import shown
 
 log = logging.getLogger(__name__)
 
 BATCH = 250
 MOVE_DURATION_TOLERANCE_S = 1.0
+#: error paths kept in the progress for display (the store keeps every one)
+MAX_ERROR_PATHS = 1000
 
 
 @dataclass
@@ -37,9 +48,11 @@ class ScanProgress:
     missing: int = 0
     moved: int = 0
     linked: int = 0          # imported listens that became plays of the tracks this scan added
+    duplicates: int = 0
     folder: str = ""
     finished: bool = False
     error_paths: list[tuple[str, str]] = field(default_factory=list)
+    unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ScanProgress], None]
@@ -49,40 +62,131 @@ class ScanCancelled(Exception):
     pass
 
 
-def walk_audio(root: str) -> Iterator[os.DirEntry]:
-    """Audio files below ``root`` in a stable order.
+@dataclass
+class FoundFile:
+    """One audio file found by :func:`find_audio`.
 
-    Follows symlinked folders (people link music in from other disks) but visits
-    each real folder once, so a link loop cannot hang the scan. Hidden files and
-    folders are skipped (among them macOS "._name.mp3" resource forks, which look
-    like broken audio).
+    ``st`` is its stat (following links); ``error`` says why it cannot be a track
+    (not a regular file) and is None for ordinary files.
     """
-    stack = [root]
+
+    path: str
+    root: str
+    st: os.stat_result
+    key: tuple[int, int]
+    error: str | None = None
+
+
+def _file_key(path: str, st: os.stat_result) -> tuple[int, int]:
+    """(device, inode): on Windows os.scandir leaves them 0 and os.stat has the volume and file id."""
+    if st.st_ino == 0 and st.st_dev == 0:
+        st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _kind(mode: int) -> str:
+    if stat_mod.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat_mod.S_ISSOCK(mode):
+        return "a socket"
+    return "a device"
+
+
+def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | None = None,
+               unreadable: Callable[[str, str], None] | None = None) -> Iterator[FoundFile]:
+    """Audio files below ``roots``, each real file once, in a stable order.
+
+    Everything reachable without crossing a symlink comes first (all roots), then
+    what symlinks lead to, so a file reachable both ways keeps its real path. A link
+    loop cannot hang the walk (each real folder is visited once). Hidden files and
+    folders are skipped (among them macOS "._name.mp3" resource forks, which look
+    like broken audio). ``duplicate(path, kept_path)`` hears of every other path to a
+    file already yielded; ``unreadable(folder, reason)`` of folders that cannot be listed.
+    """
     visited: set[tuple[int, int]] = set()
-    while stack:
-        folder = stack.pop()
+    files: dict[tuple[int, int], str] = {}
+    deferred_dirs: list[tuple[str, str]] = []
+    deferred_files: list[tuple[str, os.DirEntry]] = []
+
+    def emit(root: str, entry: os.DirEntry) -> Iterator[FoundFile]:
         try:
-            st = os.stat(folder)
-            if (st.st_dev, st.st_ino) in visited:
-                continue
-            visited.add((st.st_dev, st.st_ino))
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+            st = entry.stat()                      # follows a link; fails if it dangles or vanished
+            key = _file_key(entry.path, st)
         except OSError as exc:
-            log.warning("cannot list %s: %s", folder, exc)
-            continue
-        subdirs = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
+            log.info("skipped %r: %s", entry.path, exc.strerror or exc)
+            return
+        if stat_mod.S_ISDIR(st.st_mode):
+            return
+        kept = files.get(key)
+        if kept is not None:
+            if duplicate is not None:
+                duplicate(entry.path, kept)
+            return
+        files[key] = entry.path
+        error = None if stat_mod.S_ISREG(st.st_mode) else f"not a regular file ({_kind(st.st_mode)})"
+        yield FoundFile(entry.path, root, st, key, error)
+
+    def walk(root: str, top: str, *, linked: bool) -> Iterator[FoundFile]:
+        stack = [top]
+        while stack:
+            folder = stack.pop()
             try:
-                if entry.is_dir():
-                    subdirs.append(entry.path)
-                elif os.path.splitext(entry.name)[1].lower() in AUDIO_EXTENSIONS:
-                    yield entry
-            except OSError:
+                st = os.stat(folder)
+                key = (st.st_dev, st.st_ino)
+                if key in visited:
+                    continue
+                visited.add(key)
+                with os.scandir(folder) as it:
+                    entries = sorted(it, key=lambda e: e.name)
+            except OSError as exc:
+                log.warning("cannot list %r: %s", folder, exc.strerror or exc)
+                if unreadable is not None:
+                    unreadable(folder, exc.strerror or str(exc))
                 continue
-        stack.extend(reversed(subdirs))
+            subdirs = []
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    is_link = entry.is_symlink()
+                    if entry.is_dir():
+                        if is_link and not linked:
+                            deferred_dirs.append((root, entry.path))
+                        else:
+                            subdirs.append(entry.path)
+                        continue
+                except OSError:
+                    continue
+                if os.path.splitext(entry.name)[1].lower() not in AUDIO_EXTENSIONS:
+                    continue
+                if is_link and not linked:
+                    deferred_files.append((root, entry))
+                else:
+                    yield from emit(root, entry)
+            stack.extend(reversed(subdirs))
+
+    for root in roots:
+        yield from walk(root, root, linked=False)
+    for root, entry in deferred_files:
+        yield from emit(root, entry)
+    # Links found while following links are walked at once (linked=True): the real tree came first.
+    for root, folder in deferred_dirs:
+        yield from walk(root, folder, linked=True)
+
+
+def walk_audio(root: str) -> Iterator[FoundFile]:
+    """Audio files below one folder (see :func:`find_audio`)."""
+    return find_audio([root])
+
+
+@dataclass
+class _Folder:
+    """What the scan tracks for one library folder."""
+
+    id: int
+    known: dict
+    seen: set = field(default_factory=set)
+    returned: list = field(default_factory=list)
 
 
 class Scanner:
@@ -117,13 +221,15 @@ class Scanner:
         else:
             roots = [row["path"] for row in self.store.folders()]
         folder_ids = {row["path"]: row["id"] for row in self.store.folders()}
-        new_paths: list[str] = []
         started = time.time()
         try:
+            available = []
             for root in roots:
-                self.progress.folder = root
-                new_paths += self._scan_folder(root, folder_ids[root])
-            self.progress.moved = self._adopt_moved(new_paths)
+                if os.path.isdir(root):
+                    available.append(root)
+                else:
+                    log.warning("library folder %r is not available; its tracks are left as they are", root)
+            self.progress.moved = self._scan_roots(available, folder_ids)
             if self.progress.read:
                 # Imported history kept for songs the library lacked: new or retagged files may be them.
                 self.progress.linked = link_unmatched(self.store, changed_since=started)
@@ -132,62 +238,127 @@ class Scanner:
             self._report(force=True)
         return self.progress
 
-    def _scan_folder(self, root: str, folder_id: int) -> list[str]:
-        """Scan one folder; returns the paths that are new to the library."""
-        known = self.store.file_index(folder_id)
-        seen: set[str] = set()
+    def _error(self, path: str, error: str) -> None:
+        self.progress.errors += 1
+        if len(self.progress.error_paths) < MAX_ERROR_PATHS:
+            self.progress.error_paths.append((path, error))
+        log.info("skipped %r: %s", path, error)
+
+    def _unreadable(self, folder: str, reason: str) -> None:
+        self.progress.unreadable_folders.append((folder, reason))
+
+    def _scan_roots(self, roots: list[str], folder_ids: dict) -> int:
+        """Scan the available roots; returns how many moved files were re-attached."""
+        state = {root: _Folder(folder_ids[root], self.store.file_index(folder_ids[root])) for root in roots}
+        duplicates: list[tuple[str, str]] = []
         batch: list[dict] = []
         new_paths: list[str] = []
-        returned: list[int] = []
-        if not os.path.isdir(root):
-            log.warning("library folder %s is not available; its tracks are left as they are", root)
-            return []
-        for entry in walk_audio(root):
+        by_key: dict[tuple[int, int], str] = {}
+        for found in find_audio(roots, duplicate=lambda p, kept: duplicates.append((p, kept)),
+                                unreadable=self._unreadable):
             if self._cancelled:
                 raise ScanCancelled()
-            path = entry.path
-            seen.add(path)
+            folder = state[found.root]
+            by_key[found.key] = found.path
+            self.progress.folder = found.root
             self.progress.seen += 1
             try:
-                st = entry.stat()
-            except OSError as exc:
-                log.warning("cannot stat %s: %s", path, exc)
-                continue
-            old = known.get(path)
-            if old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns and not old[3]:
-                self.progress.unchanged += 1
-                self.progress.done += 1
-                self._report()
-                continue
-            row = {"path": path, "folder_id": folder_id, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-            if old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns:
-                # Came back unchanged after being missing: no need to reopen it either.
-                returned.append(old[0])
-                self.progress.unchanged += 1
-                self.progress.done += 1
-                continue
-            try:
-                row.update(read_tags(path))
-                self.progress.read += 1
-            except TagReadError as exc:
-                row["last_error"] = str(exc)
-                self.progress.errors += 1
-                self.progress.error_paths.append((path, str(exc)))
-                log.info("skipped %s: %s", path, exc)
-            if old is None:
-                new_paths.append(path)
-            batch.append(row)
+                row = self._one(found, folder)
+            except Exception as exc:  # noqa: BLE001 - one file costs only itself
+                row = {"path": found.path, "folder_id": folder.id, "size": found.st.st_size,
+                       "mtime_ns": found.st.st_mtime_ns,
+                       "last_error": f"could not be read ({type(exc).__name__}: {shown(str(exc))})"}
+                self._error(found.path, row["last_error"])
+                log.warning("reading %r failed", found.path, exc_info=True)
             self.progress.done += 1
-            if len(batch) >= BATCH:
-                self.store.upsert_tracks(batch)
-                batch.clear()
+            if row is not None:
+                if found.path not in folder.known:
+                    new_paths.append(found.path)
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    self._write(batch)
             self._report()
-        self.store.upsert_tracks(batch)
-        self.store.mark_present(returned)
-        vanished = [tid for path, (tid, _s, _m, missing) in known.items() if path not in seen and not missing]
-        self.progress.missing += self.store.mark_missing(vanished)
-        self.store.set_folder_scanned(folder_id)
-        return new_paths
+        self._write(batch)
+        # Known paths not walked this time may still lead to a file that was (a link into a
+        # folder already visited): those are duplicates too, not missing files.
+        for folder in state.values():
+            for path, (_tid, _s, _m, missing) in folder.known.items():
+                if path in folder.seen or missing:
+                    continue
+                try:
+                    kept = by_key.get(_file_key(path, os.stat(path)))
+                except OSError:
+                    continue
+                if kept is not None and kept != path:
+                    duplicates.append((path, kept))
+        self.progress.duplicates = len(duplicates)
+        new_set = set(new_paths)
+        merged = self._merge_duplicates(duplicates, new_set)
+        new_paths = [p for p in new_paths if p in new_set]
+        for root, folder in state.items():
+            self.store.mark_present(folder.returned)
+            vanished = [tid for path, (tid, _s, _m, missing) in folder.known.items()
+                        if path not in folder.seen and not missing and tid not in merged]
+            self.progress.missing += self.store.mark_missing(vanished)
+            self.store.set_folder_scanned(folder.id)
+        return self._adopt_moved(new_paths)
+
+    def _one(self, found: FoundFile, folder: _Folder) -> dict | None:
+        """The row to write for one file, or None when it is unchanged or vanished."""
+        path, st = found.path, found.st
+        old = folder.known.get(path)
+        if old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns:
+            folder.seen.add(path)
+            self.progress.unchanged += 1
+            if old[3]:
+                folder.returned.append(old[0])   # back after being missing: no need to reopen it
+            return None
+        row = {"path": path, "folder_id": folder.id, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        if found.error is not None:
+            row["last_error"] = found.error
+            self._error(path, found.error)
+            folder.seen.add(path)
+            return row
+        try:
+            row.update(read_tags(path))
+            self.progress.read += 1
+        except TagReadError as exc:
+            if not os.path.lexists(path):   # vanished since it was listed: it is simply gone
+                log.info("%r vanished during the scan", path)
+                return None
+            row["last_error"] = str(exc)
+            self._error(path, str(exc))
+        folder.seen.add(path)
+        return row
+
+    def _write(self, batch: list[dict]) -> None:
+        for path, error in self.store.upsert_tracks(batch):
+            self.progress.read -= 1
+            self._error(path, error)
+        batch.clear()
+
+    def _merge_duplicates(self, duplicates: list[tuple[str, str]], new_paths: set[str]) -> set[int]:
+        """Tracks stored under another path to a file that is already a track are merged into it.
+
+        Returns the ids of rows that no longer exist. When the kept path is new, the old
+        row (its plays, its analysis) takes it over, as for a moved file, and the path
+        leaves ``new_paths``.
+        """
+        gone: set[int] = set()
+        for dup_path, kept_path in duplicates:
+            dup = self.store.track_by_path(dup_path)
+            kept = self.store.track_by_path(kept_path)
+            if dup is None or kept is None or dup["id"] == kept["id"]:
+                continue
+            if kept_path in new_paths and not dup["last_error"]:
+                self.store.adopt_moved(dup["id"], kept["id"])
+                gone.add(kept["id"])
+                new_paths.discard(kept_path)
+            else:
+                self.store.merge_duplicate(dup["id"], kept["id"])
+                gone.add(dup["id"])
+            log.info("%r is the same file as %r: one track", dup_path, kept_path)
+        return gone
 
     def _adopt_moved(self, new_paths: list[str]) -> int:
         """Re-attach new files to missing tracks that their tags and duration identify."""
@@ -210,7 +381,7 @@ class Scanner:
                 if same_mbid or close:
                     self.store.adopt_moved(old["id"], new["id"])
                     candidates[new["match_key"]].remove(old)
-                    log.info("%s moved to %s", old["path"], new["path"])
+                    log.info("%r moved to %r", old["path"], new["path"])
                     moved += 1
                     break
         return moved

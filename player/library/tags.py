@@ -3,44 +3,75 @@
 :func:`read_tags` returns the track columns of :data:`player.store.TRACK_FIELDS`
 that a file itself defines, or raises :class:`TagReadError` with a message fit to
 show the user. Nothing mutagen raises escapes this module.
+
+Every value that leaves here fits where it goes: text is valid UTF-8 without
+control characters and at most :data:`MAX_TEXT` characters; whole numbers fit a
+32-bit column (the window's table keeps them as int32, SQLite would take 64 bits);
+floats are finite. Each tag container is read by its own mapper (ID3, Vorbis
+comments, MP4, APEv2, ASF), and a mapper that fails on odd data costs the tags,
+never the track.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+import os
 import re
+import stat
 
 import mutagen
 from mutagen.aiff import AIFF
+from mutagen._vorbis import VComment
+from mutagen.apev2 import TEXT as APE_TEXT
+from mutagen.apev2 import APEv2
+from mutagen.asf import ASFTags
 from mutagen.flac import FLAC
+from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
-from mutagen.mp4 import MP4
+from mutagen.mp4 import MP4, MP4Tags
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from segue_common.normalize import match_key
 
+log = logging.getLogger(__name__)
+
 AUDIO_EXTENSIONS = frozenset({
     ".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav", ".wave", ".aif", ".aiff", ".aifc",
     ".m4a", ".mp4", ".aac", ".alac", ".wma", ".wv", ".ape", ".mpc", ".spx", ".tta",
 })
+
+#: longest text kept per tag: more is not a title anyone reads, and a 10 MB "title"
+#: would be copied into every list and label that shows it
+MAX_TEXT = 1000
+INT32_MAX = 2**31 - 1
+#: a stream claiming to last longer than this is damaged (the seek bar counts milliseconds in 32 bits)
+MAX_DURATION_S = 7 * 24 * 3600.0
+#: |gain| beyond this is not a loudness correction but garbage; the player clamps further (±24 dB)
+MAX_GAIN_DB = 1000.0
 
 
 class TagReadError(Exception):
     """A file that could not be read as audio; the message says why."""
 
 
-_NUMBER = re.compile(r"^\s*(\d+)")
-_FLOAT = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
+_DIGITS = re.compile(r"\d+")
+_FLOAT = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d{1,3})?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
-_VORBIS_KEYS = {
+_COMMON_KEYS = {
     "title": "title", "artist": "artist", "album": "album", "albumartist": "albumartist",
-    "album artist": "albumartist", "genre": "genre", "date": "year", "year": "year",
-    "originaldate": None, "tracknumber": "track_no", "discnumber": "disc_no",
+    "album artist": "albumartist", "album_artist": "albumartist", "genre": "genre", "date": "year",
+    "year": "year", "tracknumber": "track_no", "track": "track_no", "discnumber": "disc_no",
+    "disc": "disc_no",
     "replaygain_track_gain": "rg_track_gain", "replaygain_track_peak": "rg_track_peak",
     "replaygain_album_gain": "rg_album_gain", "replaygain_album_peak": "rg_album_peak",
     "musicbrainz_trackid": "mb_track_id", "musicbrainz_albumid": "mb_album_id",
     "musicbrainz_artistid": "mb_artist_id",
+    "musicbrainz track id": "mb_track_id", "musicbrainz album id": "mb_album_id",
+    "musicbrainz artist id": "mb_artist_id",
 }
 _ID3_KEYS = {
     "TIT2": "title", "TPE1": "artist", "TALB": "album", "TPE2": "albumartist", "TCON": "genre",
@@ -50,88 +81,179 @@ _MP4_KEYS = {
     "\xa9nam": "title", "\xa9ART": "artist", "\xa9alb": "album", "aART": "albumartist",
     "\xa9gen": "genre", "\xa9day": "year",
 }
+_ASF_KEYS = {
+    "title": "title", "author": "artist", "wm/albumtitle": "album", "wm/albumartist": "albumartist",
+    "wm/genre": "genre", "wm/year": "year", "wm/tracknumber": "track_no", "wm/partofset": "disc_no",
+    "musicbrainz/track id": "mb_track_id", "musicbrainz/album id": "mb_album_id",
+    "musicbrainz/artist id": "mb_artist_id",
+}
 _INT_FIELDS = {"year", "track_no", "disc_no"}
-_FLOAT_FIELDS = {"rg_track_gain", "rg_track_peak", "rg_album_gain", "rg_album_peak"}
+_GAIN_FIELDS = {"rg_track_gain", "rg_album_gain"}
+_PEAK_FIELDS = {"rg_track_peak", "rg_album_peak"}
 
 
-def _first(value) -> str | None:
+# -- values ---------------------------------------------------------------------------------
+def clean_text(value) -> str | None:
+    """Valid UTF-8, one line, at most :data:`MAX_TEXT` characters; None when empty."""
     if isinstance(value, (list, tuple)):
         value = value[0] if value else None
     if value is None:
         return None
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    text = str(value).strip().strip("\x00")
-    return text or None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        text = bytes(value[:4 * MAX_TEXT]).decode("utf-8", "replace")
+    else:
+        text = str(value)[:4 * MAX_TEXT]
+    # Lone surrogates (from a decoder's error handler) cannot be stored as UTF-8.
+    text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    text = _CONTROL.sub(" ", text).strip()
+    return text[:MAX_TEXT].rstrip() or None
+
+
+def parse_int(text: str | None, field: str = "track_no") -> int | None:
+    """The first run of digits ("3/12" -> 3, "c. 1999" -> 1999), clamped to int32.
+
+    A year must be 1-9999 (an 8-digit "20010502" is read as its first four); any other
+    number above int32 is clamped to it.
+    """
+    if text is None:
+        return None
+    m = _DIGITS.search(text)
+    if m is None:
+        return None
+    digits = m.group(0).lstrip("0") or "0"
+    if field == "year":
+        if len(m.group(0)) == 8:
+            digits = m.group(0)[:4]
+        if len(digits) > 4:
+            return None
+        year = int(digits)
+        return year if 1 <= year <= 9999 else None
+    # int() of thousands of digits is refused by Python (and pointless): count them first.
+    return INT32_MAX if len(digits) > 10 else min(int(digits), INT32_MAX)
+
+
+def parse_float(text: str | None) -> float | None:
+    """The first decimal number ("-7.25 dB", "+1,5"), or None if there is none or it is not finite."""
+    if text is None:
+        return None
+    m = _FLOAT.search(text)
+    if m is None:
+        return None
+    try:
+        value = float(m.group(0).replace(",", "."))
+    except (ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _coerce(field: str, value):
-    text = _first(value)
+    text = clean_text(value)
     if text is None:
         return None
     if field in _INT_FIELDS:
-        m = _NUMBER.match(text)
-        return int(m.group(1)) if m else None
-    if field in _FLOAT_FIELDS:
-        m = _FLOAT.search(text)
-        return float(m.group(0).replace(",", ".")) if m else None
+        return parse_int(text, field)
+    if field in _GAIN_FIELDS:
+        gain = parse_float(text)
+        return gain if gain is not None and abs(gain) <= MAX_GAIN_DB else None
+    if field in _PEAK_FIELDS:
+        peak = parse_float(text)
+        return peak if peak is not None and 0.0 < peak <= 1e6 else None
     return text
 
 
+def _set(out: dict, field: str | None, value, *, override: bool = False) -> None:
+    if field is None or (not override and out.get(field) is not None):
+        return
+    coerced = _coerce(field, value)
+    if coerced is not None:
+        out[field] = coerced
+
+
+# -- one mapper per tag container ------------------------------------------------------------
 def _vorbis(tags, out: dict) -> None:
     # A VComment is a list of (key, value) pairs; its dict-style accessors rescan the
     # list per key, so one pass over the pairs is several times faster on big tags.
     r128 = {}
     for key, value in list.__iter__(tags):
-        lower = key.lower()
-        field = _VORBIS_KEYS.get(lower)
+        lower = str(key).lower()
+        field = _COMMON_KEYS.get(lower)
         if field:
-            if out.get(field) is None:
-                out[field] = _coerce(field, value)
+            _set(out, field, value)
         elif lower.startswith("r128_"):
             r128.setdefault(lower, value)
     # Opus stores loudness as R128 gain (Q7.8 dB relative to -23 LUFS; ReplayGain is -18).
     for key, field in (("r128_track_gain", "rg_track_gain"), ("r128_album_gain", "rg_album_gain")):
-        raw = _first(r128.get(key))
-        if out.get(field) is None and raw and _NUMBER.match(raw.lstrip("-+")):
-            out[field] = int(raw) / 256.0 + 5.0
+        raw = parse_float(clean_text(r128.get(key)))
+        if out.get(field) is None and raw is not None and abs(raw) <= 256 * MAX_GAIN_DB:
+            out[field] = raw / 256.0 + 5.0
 
 
 def _id3(tags, out: dict) -> None:
     for frame, field in _ID3_KEYS.items():
-        if frame in tags and out.get(field) is None:
-            out[field] = _coerce(field, [str(t) for t in tags[frame].text])
+        if frame in tags:
+            _set(out, field, [str(t) for t in getattr(tags[frame], "text", [])])
     for frame in tags.getall("TXXX"):
-        desc = frame.desc.lower()
-        field = _VORBIS_KEYS.get(desc) or {
-            "musicbrainz album id": "mb_album_id", "musicbrainz artist id": "mb_artist_id",
-            "musicbrainz release track id": None,
-        }.get(desc)
-        if field:
-            out[field] = _coerce(field, frame.text)
+        _set(out, _COMMON_KEYS.get(str(frame.desc).lower()), frame.text, override=True)
     for frame in tags.getall("UFID"):
         if frame.owner == "http://musicbrainz.org":
-            out["mb_track_id"] = _first(frame.data)
+            _set(out, "mb_track_id", frame.data, override=True)
+
+
+def _mp4_number(value) -> int | None:
+    try:
+        n = int(value[0][0])
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return min(n, INT32_MAX) if n > 0 else None
 
 
 def _mp4(tags, out: dict) -> None:
     for key, field in _MP4_KEYS.items():
         if key in tags:
-            out[field] = _coerce(field, tags[key])
-    if "trkn" in tags and tags["trkn"]:
-        out["track_no"] = tags["trkn"][0][0] or None
-    if "disk" in tags and tags["disk"]:
-        out["disc_no"] = tags["disk"][0][0] or None
+            _set(out, field, tags[key])
+    for key, field in (("trkn", "track_no"), ("disk", "disc_no")):
+        if key in tags and tags[key]:
+            out[field] = _mp4_number(tags[key])
     for key, value in tags.items():
         if key.startswith("----:com.apple.iTunes:"):
-            field = _VORBIS_KEYS.get(key.split(":", 2)[2].lower()) or {
-                "musicbrainz track id": "mb_track_id", "musicbrainz album id": "mb_album_id",
-                "musicbrainz artist id": "mb_artist_id",
-            }.get(key.split(":", 2)[2].lower())
-            if field:
-                out[field] = _coerce(field, value)
+            _set(out, _COMMON_KEYS.get(key.split(":", 2)[2].lower()), value, override=True)
 
 
+def _ape(tags, out: dict) -> None:
+    # APEv2 (WavPack, Monkey's Audio, Musepack, TTA, OptimFROG): case-insensitive keys,
+    # text values are \0-separated lists; cover art is a binary value and is skipped.
+    for key, value in tags.items():
+        field = _COMMON_KEYS.get(str(key).lower())
+        if field and getattr(value, "kind", None) == APE_TEXT:
+            _set(out, field, list(value))
+
+
+def _asf(tags, out: dict) -> None:
+    # ASF (WMA): a list of (name, attribute) pairs; WM/TrackNumber may be text or a number.
+    for key, attr in list.__iter__(tags):
+        lower = str(key).lower()
+        field = _ASF_KEYS.get(lower) or _COMMON_KEYS.get(lower)
+        if field:
+            value = getattr(attr, "value", attr)
+            _set(out, field, str(value) if isinstance(value, int) else value)
+
+
+def _map_tags(tags, out: dict) -> None:
+    if isinstance(tags, ID3):
+        _id3(tags, out)
+    elif isinstance(tags, MP4Tags):
+        _mp4(tags, out)
+    elif isinstance(tags, APEv2):
+        _ape(tags, out)
+    elif isinstance(tags, ASFTags):
+        _asf(tags, out)
+    elif isinstance(tags, VComment):
+        _vorbis(tags, out)
+    else:
+        log.debug("tags of type %s are not read", type(tags).__name__)
+
+
+# -- opening ----------------------------------------------------------------------------------
 def _sniff(head: bytes):
     """The mutagen class for a file's first bytes, or None to let mutagen guess.
 
@@ -157,17 +279,49 @@ def _sniff(head: bytes):
     return None
 
 
-def _open(path: str):
-    with open(path, "rb") as f:
-        head = f.read(64)
-        kind = _sniff(head)
-        if kind is not None:
-            f.seek(0)
-            try:
-                return kind(f)
-            except mutagen.MutagenError:
-                pass  # fall through to mutagen's own guess
-    return mutagen.File(path)
+def open_regular(path: str | os.PathLike):
+    """A binary file object for ``path`` if it is a regular file; TagReadError otherwise.
+
+    Opened without blocking, then checked: opening a named pipe (a FIFO named x.mp3)
+    the ordinary way waits for a writer for ever, and a device can be endless.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise TagReadError(f"cannot open: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
+                    else "a socket" if stat.S_ISSOCK(mode) else "a device")
+            raise TagReadError(f"not a regular file ({kind})")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _parse(f):
+    head = f.read(64)
+    kind = _sniff(head)
+    if kind is not None:
+        f.seek(0)
+        try:
+            return kind(f)
+        except mutagen.MutagenError:
+            pass  # fall through to mutagen's own guess
+    f.seek(0)
+    return mutagen.File(f)
+
+
+def _int_info(info, name: str) -> int | None:
+    value = getattr(info, name, None)
+    try:
+        value = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return min(value, INT32_MAX) if value > 0 else None
 
 
 def read_tags(path: str) -> dict:
@@ -176,39 +330,46 @@ def read_tags(path: str) -> dict:
     Raises
     ------
     TagReadError
-        When mutagen does not recognise the file, it is damaged, or holds no audio.
+        When the path is not a regular file, mutagen does not recognise it, it is
+        damaged, or it holds no audio.
     """
     try:
-        audio = _open(path)
+        with open_regular(path) as f:
+            audio = _parse(f)
+            info = audio.info if audio is not None else None
+    except TagReadError:
+        raise
     except mutagen.MutagenError as exc:
-        raise TagReadError(f"unreadable {type(exc).__name__}: {exc}") from None
+        raise TagReadError(f"unreadable {type(exc).__name__}: {clean_text(str(exc))}") from None
     except OSError as exc:
-        raise TagReadError(f"cannot open: {exc.strerror or exc}") from None
+        raise TagReadError(f"cannot read: {exc.strerror or exc}") from None
     except Exception as exc:  # mutagen raises a few plain errors on hostile input
-        raise TagReadError(f"damaged file ({type(exc).__name__}: {exc})") from None
+        raise TagReadError(f"damaged file ({type(exc).__name__}: {clean_text(str(exc))})") from None
     if audio is None:
         raise TagReadError("not an audio format Segue recognises")
-    info = audio.info
-    length = float(getattr(info, "length", 0.0) or 0.0)
-    if length <= 0.0:
+    try:
+        length = float(getattr(info, "length", 0.0) or 0.0)
+    except (TypeError, ValueError, OverflowError):
+        length = 0.0
+    if not length > 0.0 or not math.isfinite(length):
         raise TagReadError("no audio in file (length 0)")
     codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None
     out: dict = {
-        "duration": length,
+        "duration": min(length, MAX_DURATION_S),
         "codec": codec,
         # Opus always decodes at 48 kHz; mutagen reports no rate for it.
-        "sample_rate": getattr(info, "sample_rate", None) or (48000 if codec == "opus" else None),
-        "channels": getattr(info, "channels", None),
-        "bitrate": getattr(info, "bitrate", None) or None,
+        "sample_rate": _int_info(info, "sample_rate") or (48000 if codec == "opus" else None),
+        "channels": _int_info(info, "channels"),
+        "bitrate": _int_info(info, "bitrate"),
     }
     tags = audio.tags
     if tags is not None:
-        kind = type(tags).__name__
-        if kind in ("ID3", "_WaveID3", "_IFFID3"):
-            _id3(tags, out)
-        elif kind == "MP4Tags":
-            _mp4(tags, out)
-        elif hasattr(tags, "items"):
-            _vorbis(tags, out)
+        try:
+            _map_tags(tags, out)
+        except Exception as exc:  # odd data in one tag costs the tags, never the track
+            log.warning("ignored the tags of %r: %s: %s", path, type(exc).__name__, exc)
+            for key in list(out):
+                if key not in ("duration", "codec", "sample_rate", "channels", "bitrate"):
+                    del out[key]
     out["match_key"] = match_key(out.get("artist") or out.get("albumartist"), out.get("title"))
     return out

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from player import paths
-from player.store.connection import Database, DatabaseTooNewError, StoreError
+from player.store.connection import (
+    Database, DatabaseCorruptError, DatabaseTooNewError, DataFolderReadOnlyError, StoreError,
+)
 from player.store.features import FeaturesMixin, TrackFeatures
 from player.store.history import EXPORT_TABLES, IMPORT_SOURCE, HistoryMixin
 from player.store.migrations import SCHEMA_VERSION
@@ -19,7 +21,8 @@ from player.store.settings import SettingsMixin
 from player.store.tracks import TRACK_FIELDS, TracksMixin
 
 __all__ = [
-    "Store", "StoreError", "DatabaseTooNewError", "SCHEMA_VERSION", "TRACK_FIELDS",
+    "Store", "StoreError", "DatabaseTooNewError", "DatabaseCorruptError", "DataFolderReadOnlyError",
+    "SCHEMA_VERSION", "TRACK_FIELDS",
     "ENDINGS", "SOURCES", "SESSION_GAP_S", "IMPORT_SOURCE", "EXPORT_TABLES",
 ]
 
@@ -29,4 +32,14 @@ class Store(TracksMixin, PlaysMixin, HistoryMixin, SettingsMixin, ModelRunsMixin
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> "Store":
-        return cls(path or paths.db_path())
+        """The library at ``path`` (default: the data folder's).
+
+        Raises :class:`DatabaseCorruptError`, :class:`DataFolderReadOnlyError` or
+        :class:`DatabaseTooNewError`, each with a message that says what to do.
+        """
+        if path is None:
+            try:
+                path = paths.db_path()
+            except OSError as exc:          # the data folder cannot even be created
+                raise DataFolderReadOnlyError(paths.data_dir_location(), exc.strerror or str(exc)) from None
+        return cls(path)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from typing import Iterable, Sequence
+
+from player.store.connection import sql_text
+
+log = logging.getLogger(__name__)
 
 # Columns the scanner fills from a file (everything but bookkeeping).
 TRACK_FIELDS: tuple[str, ...] = (
@@ -16,12 +21,19 @@ TRACK_FIELDS: tuple[str, ...] = (
 
 _UPSERT = (
     f"INSERT INTO tracks ({', '.join(TRACK_FIELDS)}, added_at, updated_at, missing) "
-    f"VALUES ({', '.join(':' + f for f in TRACK_FIELDS)}, :now, :now, 0) "
+    f"VALUES ({', '.join('CAST(:path AS TEXT)' if f == 'path' else ':' + f for f in TRACK_FIELDS)}, "
+    ":now, :now, 0) "
     "ON CONFLICT(path) DO UPDATE SET "
     + ", ".join(f"{f} = excluded.{f}" for f in TRACK_FIELDS if f != "path")
     + ", updated_at = excluded.updated_at, missing = 0"
 )
 
+
+# Errors of one row's values (a number SQLite cannot hold, text it cannot encode): they cost
+# that row, never the batch. Disk full, locks and damage are not here: they stop the write.
+_ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError,
+               OverflowError, ValueError, TypeError)
+_FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns")
 
 # Matches the tracks_library_order index (migration 3) so SQLite need not sort.
 _LIBRARY_ORDER = "coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
@@ -32,15 +44,16 @@ class TracksMixin:
     def add_folder(self, path: str) -> int:
         with self.transaction() as conn:
             conn.execute(
-                "INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",
-                (path, time.time()),
+                "INSERT INTO folders (path, added_at) VALUES (CAST(? AS TEXT), ?) ON CONFLICT(path) DO NOTHING",
+                (sql_text(path), time.time()),
             )
-            return conn.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()[0]
+            return conn.execute("SELECT id FROM folders WHERE path = CAST(? AS TEXT)",
+                                (sql_text(path),)).fetchone()[0]
 
     def remove_folder(self, path: str) -> None:
         """Forget a folder; its tracks are flagged missing (their plays are kept)."""
         with self.transaction() as conn:
-            row = conn.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()
+            row = conn.execute("SELECT id FROM folders WHERE path = CAST(? AS TEXT)", (sql_text(path),)).fetchone()
             if row is None:
                 return
             conn.execute("UPDATE tracks SET missing = 1, folder_id = NULL WHERE folder_id = ?", (row[0],))
@@ -61,14 +74,40 @@ class TracksMixin:
         )
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
-    def upsert_tracks(self, rows: Sequence[dict]) -> None:
-        """Insert or update tracks by path, in one transaction."""
+    def upsert_tracks(self, rows: Sequence[dict]) -> list[tuple[str, str]]:
+        """Insert or update tracks by path, in one transaction.
+
+        A row whose values cannot be stored is stored as an error row (its file data and
+        ``last_error``) and the others are kept. Returns ``[(path, error)]`` of those rows.
+        """
         if not rows:
-            return
+            return []
         now = time.time()
         params = [{**{f: row.get(f) for f in TRACK_FIELDS}, "now": now} for row in rows]
+        for p in params:
+            p["path"] = sql_text(p["path"])
+        failed: list[tuple[str, str]] = []
         with self.transaction() as conn:
-            conn.executemany(_UPSERT, params)
+            try:
+                conn.executemany(_UPSERT, params)
+                return failed
+            except _ROW_ERRORS:
+                pass
+            # The upsert is idempotent: redo row by row, so only the bad rows fall back.
+            for p, row in zip(params, rows):
+                try:
+                    conn.execute(_UPSERT, p)
+                    continue
+                except _ROW_ERRORS as exc:
+                    error = f"could not be stored ({type(exc).__name__}: {exc})"
+                bare = {f: None for f in TRACK_FIELDS}
+                bare.update({f: p[f] for f in _FILE_FIELDS}, last_error=error[:500], now=now)
+                try:
+                    conn.execute(_UPSERT, bare)
+                except _ROW_ERRORS as exc2:
+                    log.warning("could not store %r at all: %s", row.get("path"), exc2)
+                failed.append((row.get("path"), error))
+        return failed
 
     def mark_missing(self, track_ids: Iterable[int]) -> int:
         ids = [(i,) for i in track_ids]
@@ -100,16 +139,25 @@ class TracksMixin:
             conn.execute("DELETE FROM tracks WHERE id = ?", (new_id,))
             fields = [f for f in TRACK_FIELDS]
             conn.execute(
-                f"UPDATE tracks SET {', '.join(f + ' = ?' for f in fields)}, missing = 0, updated_at = ? "
-                "WHERE id = ?",
-                [new[f] for f in fields] + [time.time(), old_id],
+                f"UPDATE tracks SET {', '.join(f + (' = CAST(? AS TEXT)' if f == 'path' else ' = ?') for f in fields)}"
+                ", missing = 0, updated_at = ? WHERE id = ?",
+                [sql_text(new[f]) for f in fields] + [time.time(), old_id],
             )
 
     def track(self, track_id: int) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM tracks WHERE id = ?", (track_id,)).fetchone()
 
     def track_by_path(self, path: str) -> sqlite3.Row | None:
-        return self.execute("SELECT * FROM tracks WHERE path = ?", (path,)).fetchone()
+        return self.execute("SELECT * FROM tracks WHERE path = CAST(? AS TEXT)", (sql_text(path),)).fetchone()
+
+    def merge_duplicate(self, dup_id: int, keep_id: int) -> None:
+        """``dup_id`` is another path to the file of ``keep_id``: its plays move over, the row goes."""
+        if dup_id == keep_id:
+            return
+        with self.transaction() as conn:
+            conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
+            conn.execute("DELETE FROM track_features WHERE track_id = ?", (dup_id,))
+            conn.execute("DELETE FROM tracks WHERE id = ?", (dup_id,))
 
     def library_rows(self, columns: Sequence[str]) -> list[sqlite3.Row]:
         """Playable tracks in library order, only the named columns (the window's table).

@@ -34,10 +34,52 @@ _GUESSED_TIP = {"title": "No title tag: this is the file name",
 
 
 def format_duration(seconds: float) -> str:
-    if not seconds or seconds != seconds or seconds < 0:
+    if not seconds or seconds != seconds or seconds < 0 or seconds == float("inf"):
         return ""
     s = int(round(seconds))
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+_INT32 = np.iinfo(np.int32)
+
+
+def _int32_column(values: list) -> np.ndarray:
+    """Whole numbers as int32 (0 = none), clamped: the database may hold anything an older
+    scan or another program wrote there (a year of 3,000,000,000, text in a number column)."""
+    try:
+        wide = np.fromiter((v or 0 for v in values), dtype=np.int64, count=len(values))
+    except (ValueError, TypeError, OverflowError):
+        wide = np.array([_to_int(v) for v in values], dtype=np.int64)
+    return np.clip(wide, 0, _INT32.max).astype(np.int32)
+
+
+def _to_int(value) -> int:
+    try:
+        return max(0, min(int(value or 0), _INT32.max))
+    except (ValueError, TypeError, OverflowError):
+        return 0
+
+
+def _text_column(values: list) -> list[str]:
+    col = [v or "" for v in values]
+    if all(type(v) is str for v in col):
+        return col
+    return [v if isinstance(v, str) else str(v) for v in col]     # a number in a text column
+
+
+def _float_column(values: list) -> np.ndarray:
+    try:
+        out = np.fromiter((v or 0.0 for v in values), dtype=np.float64, count=len(values))
+    except (ValueError, TypeError):
+        out = np.array([_to_float(v) for v in values], dtype=np.float64)
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def _to_float(value) -> float:
+    try:
+        return float(value or 0.0)
+    except (ValueError, TypeError):
+        return 0.0
 
 
 @dataclass
@@ -60,11 +102,9 @@ class LibraryData:
         (the rows then carry ``path``, ``folder_id``, ``albumartist``), tracks without tags
         are named after their file and folders, and placed in library order by those names."""
         ids = np.fromiter((r["id"] for r in rows), dtype=np.int64, count=len(rows))
-        text = {k: [r[k] or "" for r in rows] for k in _TEXT}
-        numbers = {k: np.fromiter((r[k] or 0 for r in rows), dtype=np.int32, count=len(rows))
-                   for k in ("track_no", "year")}
-        numbers["duration"] = np.fromiter((r["duration"] or 0.0 for r in rows), dtype=np.float64,
-                                          count=len(rows))
+        text = {k: _text_column([r[k] for r in rows]) for k in _TEXT}
+        numbers = {k: _int32_column([r[k] for r in rows]) for k in ("track_no", "year")}
+        numbers["duration"] = _float_column([r["duration"] for r in rows])
         guessed: dict[str, np.ndarray] = {}
         if namer is not None and rows:
             guessed, order = _fill_names(rows, text, namer)

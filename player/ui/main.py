@@ -44,21 +44,97 @@ def create_app(argv: list[str] | None = None):
     return app
 
 
+RESTORE, NEW_LIBRARY, QUIT = "restore", "new", "quit"
+
+
+def damaged_library_box(exc, parent=None):
+    """The dialog for a damaged library: restore the newest backup, start a new library, or quit.
+
+    Returns ``(box, {button: choice})``; the caller runs it (``box.exec()``).
+    """
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from segue_common.text import shown
+
+    box = QMessageBox(QMessageBox.Critical, "Segue's library is damaged", "", QMessageBox.NoButton, parent)
+    box.setTextFormat(Qt.PlainText)
+    lines = [f"{shown(str(exc.path))} cannot be read ({shown(exc.detail)})."]
+    choices = {}
+    if exc.backup is not None:
+        lines.append(f"The newest backup is {shown(exc.backup.name)}. Restoring it brings back the library "
+                     "as it was then; plays since then are in the damaged file only.")
+        choices[box.addButton("Restore the backup", QMessageBox.AcceptRole)] = RESTORE
+    else:
+        lines.append("There is no backup of it.")
+    lines.append("Starting a new library keeps your music files; Segue scans them again. "
+                 "Either way the damaged file is kept, renamed, beside it.")
+    box.setText("\n\n".join(lines))
+    choices[box.addButton("Start a new library", QMessageBox.DestructiveRole)] = NEW_LIBRARY
+    quit_button = box.addButton("Quit", QMessageBox.RejectRole)
+    choices[quit_button] = QUIT
+    box.setDefaultButton(next(iter(choices)))
+    box.setEscapeButton(quit_button)
+    return box, choices
+
+
+def _open_store():
+    """The store, or None after telling the person why it cannot open (a dialog)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from player.failures import describe
+    from player.store import DatabaseCorruptError, Store, recovery
+
+    def refuse(message: str) -> None:
+        box = QMessageBox(QMessageBox.Critical, "Segue cannot open its library", message, QMessageBox.Ok)
+        box.setTextFormat(Qt.PlainText)
+        box.exec()
+
+    try:
+        return Store.open()
+    except DatabaseCorruptError as exc:
+        box, choices = damaged_library_box(exc)
+        box.exec()
+        choice = choices.get(box.clickedButton(), QUIT)
+        if choice == QUIT:
+            return None
+        try:
+            if choice == RESTORE:
+                recovery.restore_backup(exc.path, exc.backup)
+            else:
+                recovery.start_new_library(exc.path)
+            return Store.open()
+        except Exception as again:  # noqa: BLE001 - the restored copy may be damaged too
+            refuse(describe(again)[0])
+            return None
+    except Exception as exc:  # noqa: BLE001 - read-only folder, newer schema, anything: say it, don't crash
+        refuse(describe(exc)[0])
+        return None
+
+
 def run_gui(args=None) -> int:
     """Show the main window and run the event loop; returns the exit status."""
     app = create_app()
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
-    from player.store import Store, StoreError
+    from player.failures import EXIT_DATA, describe
     from player.ui.main_window import MainWindow
     from player.workers import wait_all
 
+    store = _open_store()
+    if store is None:
+        return EXIT_DATA
     try:
-        store = Store.open()
-    except StoreError as exc:
-        QMessageBox.critical(None, "Segue cannot open its library", str(exc))
-        return 1
-    window = MainWindow(store, engine_factory=default_engine_factory(store))
+        window = MainWindow(store, engine_factory=default_engine_factory(store))
+    except Exception as exc:  # noqa: BLE001 - a dialog, not a traceback in a terminal nobody sees
+        message, status = describe(exc)
+        box = QMessageBox(QMessageBox.Critical, "Segue cannot start", message, QMessageBox.Ok)
+        box.setTextFormat(Qt.PlainText)
+        box.exec()
+        store.close()
+        return status
     if os.environ.get("SEGUE_NO_RECOMMENDER", "") != "1":
         window.enable_intelligence(analyse=os.environ.get("SEGUE_NO_ANALYSIS", "") != "1")
     window.show()

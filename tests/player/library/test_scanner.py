@@ -158,3 +158,81 @@ def test_unavailable_folder_leaves_its_tracks_alone(store, tmp_path):
     result = Scanner(store).scan()
     assert result.missing == 0
     assert [t["title"] for t in store.tracks()] == ["Song"]
+
+
+# -- one rule: a file is a track or an error row ---------------------------------------------
+def test_a_named_pipe_is_an_error_row_and_does_not_hang_the_scan(store, tmp_path):
+    root = tmp_path / "music"
+    write_track(root, "good", fmt="flac", tags={"title": "Good"})
+    os.mkfifo(root / "x.mp3")
+    result = Scanner(store).scan([str(root)])
+    assert [t["title"] for t in store.tracks()] == ["Good"]
+    assert result.errors == 1 and "not a regular file" in store.track_errors()[0]["last_error"]
+
+
+def test_a_name_that_is_not_utf8_is_kept_exactly(store, tmp_path):
+    root = tmp_path / "music"
+    good = write_track(root, "plain", fmt="flac", tags={"title": "Plain"})
+    raw = os.path.join(os.fsencode(root), b"caf\xe9 \xff.flac")
+    shutil.copy(good, raw)
+    Scanner(store).scan([str(root)])
+    paths = sorted(t["path"] for t in store.tracks())
+    assert len(paths) == 2 and os.fsdecode(raw) in paths
+    row = store.track_by_path(os.fsdecode(raw))
+    assert row is not None and os.fsencode(row["path"]) == raw      # the same bytes come back
+    assert Scanner(store).scan().unchanged == 2                      # and match on the next scan
+
+
+def test_the_same_file_by_two_paths_is_one_track_at_its_real_path(store, tmp_path):
+    root = tmp_path / "music"
+    real = write_track(root / "Albums", "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    (root / "Favourites").symlink_to(root / "Albums", target_is_directory=True)
+    (root / "Albums" / "again.flac").symlink_to(real)
+    (root / "Copies").mkdir()
+    os.link(real, root / "Copies" / "hardlinked.flac")     # a real path too: the first in order wins
+    result = Scanner(store).scan([str(root)])
+    tracks = store.tracks()
+    assert len(tracks) == 1 and result.duplicates == 2      # the folder link is not walked twice
+    assert tracks[0]["path"] == str(root / "Albums" / "song.flac")
+
+
+def test_duplicates_from_an_older_scan_merge_with_their_plays(store, tmp_path):
+    root = tmp_path / "music"
+    real = write_track(root / "Albums", "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    (root / "Linked").symlink_to(root / "Albums", target_is_directory=True)
+    # What earlier versions stored: one track per path, each with its own plays.
+    folder = store.add_folder(str(root))
+    st = os.stat(real)
+    for p in (root / "Albums" / "song.flac", root / "Linked" / "song.flac"):
+        store.upsert_tracks([{"path": str(p), "folder_id": folder, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                              "title": "Song", "artist": "A", "duration": 1.0}])
+        store.start_play(store.track_by_path(str(p))["id"])
+    Scanner(store).scan()
+    tracks = store.tracks(include_missing=True)
+    assert len(tracks) == 1 and store.play_count() == 2
+    assert {p["track_id"] for p in store.plays()} == {tracks[0]["id"]}
+
+
+def test_a_row_the_database_refuses_costs_only_itself(store, tmp_path):
+    rows = [{"path": f"/m/{i}.flac", "size": 1, "mtime_ns": 1, "title": f"T{i}", "duration": 1.0} for i in range(5)]
+    rows[2]["track_no"] = 10**30                     # no 64-bit integer holds it
+    failed = store.upsert_tracks(rows)
+    assert [p for p, _ in failed] == ["/m/2.flac"]
+    assert len(store.tracks()) == 4 and store.track_by_path("/m/2.flac")["last_error"].startswith("could not be stored")
+
+
+def test_a_file_that_vanishes_mid_scan_is_simply_gone(store, tmp_path):
+    root = tmp_path / "music"
+    for i in range(6):
+        write_track(root, f"{i:02d}", fmt="flac", tags={"title": f"T{i}"})
+    Scanner(store).scan([str(root)])
+    for i in range(6):
+        _bump_mtime(root / f"{i:02d}.flac")            # all must be reread
+
+    def vanish(progress):
+        if progress.done == 2 and (root / "05.flac").exists():
+            os.unlink(root / "05.flac")
+
+    result = Scanner(store, progress=vanish, progress_interval_s=0).scan()
+    assert result.errors == 0 and result.missing == 1
+    assert sorted(t["title"] for t in store.tracks()) == [f"T{i}" for i in range(5)]

@@ -55,3 +55,100 @@ def test_truncated_header_raises(tmp_path):
     path.write_bytes(path.read_bytes()[:30])
     with pytest.raises(TagReadError):
         read_tags(str(path))
+
+
+# -- hostile values: every tag container, numbers and text that do not fit -------------------
+def _ffmpeg(tmp_path, name: str, *args: str):
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
+    src = write_track(tmp_path, "src-" + name.split(".")[0], fmt="wav", seconds=0.5)
+    out = tmp_path / name
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), *args, str(out)], check=True)
+    return out
+
+
+def test_apev2_tags_of_wavpack_are_read(tmp_path):
+    from mutagen.apev2 import APEv2
+
+    path = _ffmpeg(tmp_path, "song.wv")
+    ape = APEv2()
+    ape.update({"Title": "Wave", "Artist": "Packer", "Album Artist": "Packers", "Track": "7/9",
+                "Year": "2004", "REPLAYGAIN_TRACK_GAIN": "-3.5 dB"})
+    ape.save(str(path))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["albumartist"]) == ("Wave", "Packer", "Packers")
+    assert info["track_no"] == 7 and info["year"] == 2004 and info["rg_track_gain"] == pytest.approx(-3.5)
+    assert info["codec"] == "wavpack"
+
+
+def test_asf_tags_of_wma_are_read(tmp_path):
+    path = _ffmpeg(tmp_path, "song.wma", "-c:a", "wmav2", "-metadata", "title=Windows", "-metadata",
+                   "artist=Media", "-metadata", "album=Player", "-metadata", "track=4")
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"]) == ("Windows", "Media", "Player")
+    assert info["track_no"] == 4
+
+
+def test_mp4_tags_are_read(tmp_path):
+    path = _ffmpeg(tmp_path, "song.m4a", "-c:a", "aac", "-metadata", "title=Apple", "-metadata",
+                   "artist=Core", "-metadata", "track=2/10", "-metadata", "date=2011")
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["track_no"], info["year"]) == ("Apple", "Core", 2, 2011)
+
+
+def test_opus_r128_gain_written_as_a_decimal_is_read(tmp_path):
+    path = write_track(tmp_path, "r128", fmt="opus", tags={"title": "Loud", "R128_TRACK_GAIN": "1.5"})
+    info = read_tags(str(path))
+    assert info["title"] == "Loud" and info["rg_track_gain"] == pytest.approx(1.5 / 256 + 5.0)
+
+
+def test_numbers_are_clamped_to_what_the_store_and_the_window_hold(tmp_path):
+    path = write_track(tmp_path, "nines", fmt="flac", tags={
+        "title": "Nines", "tracknumber": "9" * 25, "discnumber": "9" * 5000, "date": "3000000000",
+        "replaygain_track_gain": "+8000 dB", "replaygain_track_peak": "1e999"})
+    info = read_tags(str(path))
+    assert info["track_no"] == 2**31 - 1 and info["disc_no"] == 2**31 - 1
+    assert info.get("year") is None                  # 3,000,000,000 is not a year
+    assert info.get("rg_track_peak") is None         # infinite: no peak
+    assert info.get("rg_track_gain") is None         # not a loudness correction: ignored
+
+
+@pytest.mark.parametrize("raw,year", [("1959-08-17", 1959), ("c. 1999", 1999), ("20010502", 2001),
+                                      ("[2003]", 2003), ("0", None), ("12345", None), ("soon", None)])
+def test_years_are_read_leniently(tmp_path, raw, year):
+    path = write_track(tmp_path, "y", fmt="flac", tags={"title": "Y", "date": raw})
+    assert read_tags(str(path)).get("year") == year
+
+
+def test_text_is_one_line_of_valid_utf8_and_bounded(tmp_path):
+    path = write_track(tmp_path, "long", fmt="flac", tags={
+        "title": "Line one\nline two\x00\x07 <b>bold</b>", "artist": "x" * 100_000})
+    info = read_tags(str(path))
+    assert info["title"] == "Line one line two  <b>bold</b>"
+    assert len(info["artist"]) == 1000
+
+
+def test_a_named_pipe_is_refused_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "x.mp3"
+    os.mkfifo(fifo)
+    with pytest.raises(TagReadError, match="not a regular file"):
+        read_tags(str(fifo))
+
+
+def test_id3_versions_are_all_read(tmp_path):
+    from mutagen.id3 import ID3, TIT2, TPE1, TRCK
+
+    for version in (3, 4):
+        path = write_track(tmp_path, f"v2{version}", fmt="mp3")
+        tags = ID3()
+        tags.add(TIT2(encoding=1 if version == 3 else 3, text=[f"Title v2.{version}"]))
+        tags.add(TPE1(encoding=0, text=["Artist"]))
+        tags.add(TRCK(encoding=0, text=["05/12"]))
+        tags.save(str(path), v2_version=version)
+        info = read_tags(str(path))
+        assert (info["title"], info["artist"], info["track_no"]) == (f"Title v2.{version}", "Artist", 5)

@@ -81,3 +81,17 @@ def test_selection_follows_the_tracks_through_a_filter(qapp):
 def test_format_duration():
     assert format_duration(0) == "" and format_duration(float("nan")) == ""
     assert format_duration(59.6) == "1:00" and format_duration(3725) == "1:02:05"
+
+
+def test_numbers_the_window_cannot_hold_are_clamped_not_fatal():
+    from player.ui.library_model import LibraryData
+
+    rows = [{"id": 1, "title": "Far future", "artist": 7, "album": None, "genre": "", "track_no": 10**15,
+             "year": 3_000_000_000, "duration": float("inf")},
+            {"id": 2, "title": "Text year", "artist": "A", "album": "B", "genre": "C", "track_no": "3",
+             "year": "nineteen", "duration": "x"}]
+    data = LibraryData.from_rows(rows)
+    assert data.numbers["year"].tolist() == [2**31 - 1, 0]
+    assert data.numbers["track_no"].tolist() == [2**31 - 1, 3]
+    assert data.numbers["duration"].tolist() == [0.0, 0.0]
+    assert data.text["artist"] == ["7", "A"]

@@ -1,0 +1,79 @@
+"""What to tell the person when a command or the window cannot go on: one line, never a traceback.
+
+:func:`describe` turns any exception into ``(message, exit status)``: a damaged
+library (2, naming the file, its newest backup and the way out), a data folder
+Segue cannot write (2), a full disk, a busy or read-only database, a file that
+cannot be opened (1), or anything unexpected (1, with the traceback in the log).
+Qt-free, and cheap to import (the CLI imports it on every failure).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sqlite3
+
+from segue_common.text import shown
+
+log = logging.getLogger("segue.failure")
+
+#: exit status for "Segue cannot start on this data" (damaged library, read-only folder)
+EXIT_DATA = 2
+EXIT_FAILED = 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(shown(text).split())
+
+
+def _log_file() -> str:
+    try:
+        from player import paths
+
+        return str(paths.log_dir() / "segue.log")
+    except OSError:
+        return "the log"
+
+
+def _db_path():
+    from player import paths
+
+    return paths.db_path()
+
+
+def describe(exc: BaseException) -> tuple[str, int]:
+    """``(one-line message, exit status)`` for ``exc``; unexpected ones are logged with their traceback."""
+    from player.store.connection import DatabaseCorruptError, StoreError, is_corruption
+
+    if isinstance(exc, StoreError):
+        return _one_line(str(exc)), EXIT_DATA
+    if isinstance(exc, sqlite3.DatabaseError) and is_corruption(exc):
+        try:
+            return _one_line(str(DatabaseCorruptError(_db_path(), str(exc)))), EXIT_DATA
+        except OSError:
+            return _one_line(f"the library database is damaged ({exc})"), EXIT_DATA
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc)
+        if "full" in text:
+            return _one_line(f"the disk holding {_db_path()} is full; free some space and try again "
+                             "(what was saved before is kept)"), EXIT_FAILED
+        if "locked" in text or "busy" in text:
+            return _one_line("the library is busy (another Segue is writing to it); try again"), EXIT_FAILED
+        if "readonly" in text.replace("-", "") or "read only" in text:
+            return _one_line(f"{_db_path()} cannot be written (read-only); make it writable and try again"), \
+                EXIT_DATA
+        if "unable to open" in text:
+            return _one_line(f"cannot open {_db_path()} ({text})"), EXIT_DATA
+    if isinstance(exc, OSError):
+        where = f" {shown(str(exc.filename))}" if exc.filename else ""
+        if exc.errno == errno.ENOSPC:
+            return _one_line(f"the disk is full{' writing' + where if where else ''}; free some space and "
+                             "try again"), EXIT_FAILED
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return _one_line(f"permission denied:{where or ' ' + str(exc)}"), EXIT_FAILED
+        return _one_line(f"{exc.strerror or exc}:{where}" if where else str(exc)), EXIT_FAILED
+    if isinstance(exc, MemoryError):
+        return "out of memory; close other programs and try again", EXIT_FAILED
+    log.error("unexpected error", exc_info=exc)
+    return _one_line(f"unexpected error ({type(exc).__name__}: {exc}); the details are in {_log_file()}"), \
+        EXIT_FAILED

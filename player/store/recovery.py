@@ -1,0 +1,57 @@
+"""Getting out of a damaged library: restore the newest backup, or start a new one.
+
+Nothing is deleted: the damaged file (with its ``-wal`` and ``-shm``) is renamed to
+``library.db.damaged-<time>`` beside it, so it can still be sent to someone who
+can rescue it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from player.store.connection import StoreError, newest_backup
+from segue_common import atomic
+
+
+def set_aside(db_path: str | os.PathLike) -> Path | None:
+    """Rename the database and its WAL files to ``<name>.damaged-<time>``; returns the new name."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = db_path.with_name(f"{db_path.name}.damaged-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = db_path.with_name(f"{db_path.name}.damaged-{stamp}-{n}")
+    for suffix in ("-wal", "-shm"):
+        side = db_path.with_name(db_path.name + suffix)
+        if side.exists():
+            os.replace(side, aside.with_name(aside.name + suffix))
+    atomic.replace(db_path, aside)
+    return aside
+
+
+def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None = None) -> tuple[Path | None, Path]:
+    """Put ``backup`` (default: the newest one) in place of the database.
+
+    Returns ``(where the damaged file went, the backup used)``. The backup itself
+    stays; the restored copy is migrated on the next open like any older library.
+    """
+    db_path = Path(db_path)
+    backup = Path(backup) if backup else newest_backup(db_path)
+    if backup is None or not backup.is_file():
+        raise StoreError(f"there is no backup of {db_path} to restore")
+    tmp = db_path.with_name(f".{db_path.name}.restoring")
+    shutil.copyfile(backup, tmp)
+    aside = set_aside(db_path)
+    atomic.replace(tmp, db_path)
+    return aside, backup
+
+
+def start_new_library(db_path: str | os.PathLike) -> Path | None:
+    """Set the damaged database aside; the next open creates an empty library."""
+    return set_aside(db_path)
