@@ -20,8 +20,32 @@ def _context_row(rec, context: str) -> int:
     return -1
 
 
+def _listened_taste(rec) -> np.ndarray:
+    """Mean sound of what the person listened to (log-weighted by plays); zeros without plays.
+
+    Not ``rec.taste_e``, which also points away from skipped tracks: a person who only
+    skipped has no taste a reason may call "what you play".
+    """
+    cat = rec.catalog
+    derived = getattr(rec, "_derived", {})
+    cached = derived.get("listened_taste")
+    if cached is not None and cached[0] is cat.play_count:
+        return cached[1]
+    played = np.flatnonzero(cat.play_count > 0)
+    v = np.log1p(cat.play_count[played]).astype(np.float32) @ rec.E[played] if len(played) else \
+        np.zeros(rec.E.shape[1], np.float32)
+    norm = float(np.linalg.norm(v))
+    v = v / norm if norm > 0 else np.zeros(rec.E.shape[1], np.float32)
+    derived["listened_taste"] = (cat.play_count, v)
+    return v
+
+
 def explain_row(rec, row: int, context: str = "") -> str:
-    """The best one or two reasons for catalogue row ``row`` (see module doc)."""
+    """The best one or two reasons for catalogue row ``row`` (see module doc).
+
+    Every reason that speaks of the person's plays counts listened plays (an early skip
+    is not one), so a library with no plays gets reasons about the music only.
+    """
     cat = rec.catalog
     reasons: list[str] = []
     ctx = _context_row(rec, context)
@@ -31,6 +55,10 @@ def explain_row(rec, row: int, context: str = "") -> str:
             reasons.append(f"often played after {cat.label(ctx)}")
         elif float(rec.E[ctx] @ rec.E[row]) >= SOUNDS_LIKE:
             reasons.append(f"sounds like {cat.label(ctx)}")
+        elif cat.album[ctx] >= 0 and cat.album[ctx] == cat.album[row]:
+            reasons.append(f"from the same album as {cat.label(ctx)}")
+        elif cat.artist[ctx] >= 0 and cat.artist[ctx] == cat.artist[row]:
+            reasons.append(f"also by {cat.artist_names[cat.artist[row]]}")
         elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row]:
             reasons.append(f"{cat.bucket_names[cat.bucket[row]]}, like {cat.label(ctx)}")
     n_track = int(cat.play_count[row])
@@ -50,9 +78,12 @@ def explain_row(rec, row: int, context: str = "") -> str:
             best = int(np.argmax(sims))
             if sims[best] >= SOUNDS_LIKE and top[best] != ctx:
                 reasons.append(f"sounds like {cat.label(top[best])}, which you play")
-    if not reasons and cat.last_played[row] == 0 and rec.taste_e.any() \
-            and float(rec.E[row] @ rec.taste_e) > 0.5:
+    if not reasons and cat.last_played[row] == 0 and rec.E[row].any() \
+            and float(rec.E[row] @ _listened_taste(rec)) > 0.5:
         reasons.append("new to you, and close to what you play")
     if not reasons and cat.bucket[row] >= 0:
-        reasons.append(f"from your {cat.bucket_names[cat.bucket[row]]} tracks")
+        b = cat.bucket[row]
+        heard = int(cat.play_count[cat.bucket == b].sum())
+        name = cat.bucket_names[b]
+        reasons.append(f"{name}, which you played {heard} times" if heard >= 3 else f"{name}, from your library")
     return " · ".join(reasons[:2])

@@ -20,12 +20,25 @@ import numpy as np
 
 from recommender.catalog import Catalog, _unit_rows
 from recommender.explain import explain_row
+from segue_common.normalize import match_key
 
 log = logging.getLogger(__name__)
 
 RUN_PULL = 3.0     # Up next: pull towards the current artist, times the person's run rate
 RUN_FOLLOW = 0.3   # Up next: from this run rate on, an artist may follow itself
 DAY = 86400.0
+# How a skip reshapes what follows (``_skip_penalty``), in units of ``RankConfig.skip_push``.
+ARTIST_SKIP = 0.5      # per early skip of the artist in this session (counted up to SKIP_CAP)
+ALBUM_SKIP = 0.4       # per early skip of the album, on top of the artist's
+SKIP_CAP = 6
+STREAK_GROWTH = 0.5    # each skip in a row after the first adds half the push again...
+STREAK_MAX = 6         # ...up to this many in a row
+STREAK_AWAY = 0.6      # a streak also pushes away from what its skips have in common (sound, genre)
+# Radio and Discover leave out tracks far shorter than what the person plays (stingers,
+# sound effects, jingles): shorter than this share of their typical length.
+SHORT_FRACTION = 0.3
+MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
+SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many seconds is one recording
 
 
 class RankError(ValueError):
@@ -126,6 +139,9 @@ class Recommender:
         # Cold-start popularity: tracks matched to a pretrained item carry a larger prior factor.
         self.prior_pop = _z(np.sqrt(np.einsum("ij,ij->i", catalog.factors, catalog.factors)))
         self._neighbourhoods: dict[tuple[str, int], tuple[float, float]] = {}
+        # Derived from the tracks (shared with the copies ``with_plays`` makes, whose tracks
+        # are the same): recording keys, and the short tracks for the current plays.
+        self._derived: dict = {}
         self._sample = np.sort(np.random.default_rng(0).permutation(catalog.n)[:4096])
         self.bucket_rows = [np.flatnonzero(catalog.bucket == b) for b in range(len(catalog.bucket_names))]
         self.refresh(now=now)
@@ -183,13 +199,15 @@ class Recommender:
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
-                skipped: Sequence[int] = ()) -> list[tuple[int, float]]:
+                skipped: Sequence[int] = (), streak: int | None = None) -> list[tuple[int, float]]:
         """Next ``k`` tracks for the session (oldest first) as ``(track_id, score)``.
 
         Never repeats a session track or an excluded one (the queue, including what the
         user queued by hand; give it in queue order so spacing continues after its last
         track), keeps the same artist apart, and moves away from tracks skipped in this
-        session.
+        session (``skipped``, in the order they were skipped). ``streak``: early skips in a
+        row just now (see ``_skip_penalty``); by default the session's own tail of skipped
+        tracks (the app, whose session ends with the track now playing, says it).
         """
         self._check_k(k)
         cat = self.catalog
@@ -209,7 +227,13 @@ class Recommender:
                 score = score + (0.5 - 0.3 * trust) * (cat.bucket == cat.bucket[last])
         else:
             score = score + 0.3 * (1 - trust) * self.prior_pop
-        score = score - self._skip_penalty(skip_rows)
+        if streak is None:
+            streak = 0
+            for r in sess[::-1]:
+                if not np.isin(r, skip_rows):
+                    break
+                streak += 1
+        score = score - self._skip_penalty(skip_rows, streak)
         score = score - self.config.repeat_push * self.freshness
         queued = self._rows(exclude)
         # Someone who plays artists in runs more than the prior says gets the run, from the
@@ -224,17 +248,26 @@ class Recommender:
         # two tracks an hour per artist and never one after itself; someone who stays with
         # an artist a third of the time or more gets runs.
         run = self.artist_run
+        # Stingers and sound effects only when nothing else is left (unless the session is on one).
+        short = self.short_rows if not (len(sess) and self.short_rows[sess[-1]]) else None
         return self._pick(score, k, banned, history=np.concatenate([sess, queued]),
                           per_artist=max(self.config.max_per_artist_hour, int(round(run * 20))),
-                          follow=run >= RUN_FOLLOW)
+                          follow=run >= RUN_FOLLOW, last=short)
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Sequence[int] = (),
-              skipped: Sequence[int] = ()) -> list[tuple[int, float]]:
+              skipped: Sequence[int] = (), streak: int = 0) -> list[tuple[int, float]]:
         """``k`` more tracks for a station around ``seed_track_id`` as ``(track_id, score)``.
 
         ``exclude`` is everything the station already played or queued, in that order
         (never repeated); its centre drifts slowly towards the latest kept ones; ``skipped``
-        tracks push the station away from their neighbourhood at once.
+        tracks (in the order they were skipped) push the station away from their
+        neighbourhood, artist and album at once, and ``streak`` (early skips in a row just
+        now) pushes harder and away from what those skips share.
+
+        Without audio analysis the station still mixes by what is known: the seed's artist,
+        album, genre tag and release year, the person's plays and the priors; ties are broken
+        by a shuffle drawn per seed and day, never by library order. Tracks far shorter than
+        what the person plays and a second copy of one recording are left out.
         """
         self._check_k(k)
         cat, cfg = self.catalog, self.config
@@ -252,12 +285,21 @@ class Recommender:
             score = score + 0.4 * (cat.bucket == cat.bucket[seed])
         if cat.artist[seed] >= 0:
             score = score + 0.3 * (cat.artist == cat.artist[seed])
-        score = score - self._skip_penalty(skip_rows)
+        if cat.album[seed] >= 0:
+            score = score + 0.2 * (cat.album == cat.album[seed])
+        if cat.year is not None and np.isfinite(cat.year[seed]):
+            # Records of the same years sit together (an unknown year is neither near nor far).
+            score = score + 0.4 * np.nan_to_num(np.exp(-np.abs(cat.year - cat.year[seed]) / 8.0))
+        score = score + 0.2 * (1 - self.trust) * self.prior_pop
+        score = score + 0.08 * self._shuffle(seed_track_id)
+        score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([[seed], station, skip_rows])
         # ``exclude`` in station order (played, then queued): no artist follows the tail's.
         # The hourly cap counts only the seed and this batch, so a station may stay on a
         # kind with few artists (staying on topic matters more here than in Up next).
-        return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64))
+        # A station from a short track (a jingle radio) may play short tracks.
+        return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64),
+                          last=self.short_rows if not self.short_rows[seed] else None)
 
     def discover(self, k_per_bucket: int) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.
@@ -280,11 +322,15 @@ class Recommender:
                                minlength=len(cat.bucket_names))
         sizes = np.bincount(cat.bucket[cat.bucket >= 0], minlength=len(cat.bucket_names))
         score[self.recently_played] = -np.inf
+        # Stingers and sound effects are no discovery: left out (a genre of nothing but
+        # them gets no row), as is a second copy of a recording already in a row.
+        score[self.short_rows] = -np.inf
+        shown: dict[str, list[float]] = {}
         for b in sorted(range(len(cat.bucket_names)), key=lambda b: (-affinity[b], -sizes[b])):
             if sizes[b] == 0:
                 continue
             picked = self._pick(score, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
-                                per_artist=2, among=self.bucket_rows[b])
+                                per_artist=2, among=self.bucket_rows[b], recordings=shown)
             if picked:
                 rows[cat.bucket_names[b]] = picked
         return rows
@@ -336,12 +382,21 @@ class Recommender:
                 self.models.session = None
         return v
 
-    def _skip_penalty(self, skip_rows: np.ndarray) -> np.ndarray | float:
-        """Push down the close neighbourhood of each skipped track (not its whole genre).
+    def _skip_penalty(self, skip_rows: np.ndarray, streak: int = 0) -> np.ndarray | float:
+        """How far each track is pushed down by this session's early skips (oldest first).
 
-        A skip is noisy evidence: the person may like the genre and not this song. Only
-        the ``neighbourhood`` most similar tracks of each skip (in audio and CF space) are
-        pushed down, the closest ones most; the skipped artist is pushed down a little too.
+        A skip is noisy evidence: the person may like the genre and not this song. So the
+        close neighbourhood of each of the latest skips (the ``neighbourhood`` most similar
+        tracks in audio and CF space, the closest most) is pushed down, not its genre. The
+        artist and the album of every skipped track are pushed down once per skip of them
+        in the session (up to ``SKIP_CAP``), so twenty skips of one soundtrack weigh more
+        than one; this needs no analysis, so it works on a library not yet analysed.
+
+        ``streak``: how many early skips in a row just happened. Skips in a row say "not
+        this, not now" more loudly than the same skips spread out: the whole push grows with
+        the streak, and from the second skip in a row on, whatever the streak's tracks share
+        (their mean sound and CF direction, their genres) is pushed down too, so the queue
+        leaves the neighbourhood it was in rather than offering its next-nearest tracks.
         """
         if len(skip_rows) == 0:
             return 0.0
@@ -366,17 +421,107 @@ class Recommender:
                 thr, top = bounds
                 if top > thr:
                     np.maximum(out, w * np.clip((sims - thr) / (top - thr), 0, 1), out=out)
-            if cat.artist[r] >= 0:
-                out += 0.3 * (cat.artist == cat.artist[r])
-        return self.config.skip_push * out
+        for codes, w in ((cat.artist, ARTIST_SKIP), (cat.album, ALBUM_SKIP)):
+            hit = codes[skip_rows]
+            hit = hit[hit >= 0]
+            if len(hit):
+                per = np.minimum(np.bincount(hit, minlength=int(codes.max()) + 1), SKIP_CAP)
+                out += w * np.where(codes >= 0, per[np.maximum(codes, 0)], 0).astype(np.float32)
+        streak = int(min(max(streak, 0), STREAK_MAX, len(skip_rows)))
+        if streak >= 2:
+            run = skip_rows[-streak:]
+            for mat, w in ((self.E, 1.0), (self.F, 0.5)):
+                centre = _context(mat, run, decay=1.0)
+                if centre.any():
+                    out += STREAK_AWAY * w * (streak - 1) * np.maximum(_z(mat @ centre), 0.0)
+            b = cat.bucket[run]
+            b = b[b >= 0]
+            if len(b):
+                share = np.bincount(b, minlength=len(cat.bucket_names)) / len(run)
+                out += STREAK_AWAY * (streak - 1) * np.where(cat.bucket >= 0, share[np.maximum(cat.bucket, 0)], 0)
+        grow = 1.0 + STREAK_GROWTH * max(streak - 1, 0)
+        return self.config.skip_push * grow * out
+
+    @property
+    def short_rows(self) -> np.ndarray:
+        """Tracks far shorter than what this person plays (stingers, sound effects). [shape=(n,)] bool
+
+        The typical length is the median length of the person's listened plays (each play
+        counts), or the library's median before ``MIN_PLAYS_FOR_LENGTH`` of them; "far
+        shorter" is under ``SHORT_FRACTION`` of it, or under the shortest lengths the person
+        does listen to where those are shorter still. A track the person listened to is never
+        short for them; one of unknown length is not short either.
+        """
+        cache = self._derived.get("short")
+        if cache is not None and cache[0] is self.catalog.play_count:
+            return cache[1]
+        cat = self.catalog
+        dur = np.nan_to_num(cat.duration.astype(np.float64), nan=np.inf)
+        heard = cat.play_count > 0
+        known = np.isfinite(dur) & (dur > 0)
+        n_plays = float(cat.play_count[heard & known].sum())
+        if n_plays >= MIN_PLAYS_FOR_LENGTH:
+            rows = np.flatnonzero(heard & known)
+            order = np.argsort(dur[rows])
+            cum = np.cumsum(cat.play_count[rows][order])
+            at = lambda q: float(dur[rows][order][np.searchsorted(cum, q * cum[-1])])  # noqa: E731
+            limit = min(SHORT_FRACTION * at(0.5), 0.8 * at(0.05))
+        elif known.any():
+            limit = SHORT_FRACTION * float(np.median(dur[known]))
+        else:
+            limit = 0.0
+        short = known & (dur < limit) & ~heard
+        self._derived["short"] = (cat.play_count, short)
+        return short
+
+    def _tiebreak(self) -> np.ndarray:
+        """A random order of the tracks, fixed for a day (see ``_pick``). [shape=(n,)]"""
+        day = int(self.now // DAY)
+        cached = self._derived.get("tiebreak")
+        if cached is None or cached[0] != day:
+            cached = self._derived["tiebreak"] = (day, np.random.default_rng(day).random(self.catalog.n))
+        return cached[1]
+
+    def _shuffle(self, seed_track_id: int) -> np.ndarray:
+        """A tie-breaker in [0, 1) per track, fixed for one seed on one day."""
+        rng = np.random.default_rng([int(seed_track_id) & 0x7FFFFFFF, int(self.now // DAY)])
+        return rng.random(self.catalog.n).astype(np.float32)
+
+    def _recording(self, row: int) -> str | None:
+        """The normalised artist + title of a row (one song, whatever its spelling), or None."""
+        keys = self._derived.setdefault("recording", {})
+        key = keys.get(row, "")
+        if key == "":
+            cat = self.catalog
+            a = cat.artist[row]
+            key = keys[row] = match_key(cat.artist_names[a] if a >= 0 else None, cat.titles[row])
+        return key
+
+    def _same_recording(self, row: int, seen: dict[str, list[float]]) -> bool:
+        """True when ``seen`` (recording key -> lengths) holds this song at about this length."""
+        key = self._recording(row)
+        if key is None or key not in seen:
+            return False
+        d = float(self.catalog.duration[row])
+        return any(not np.isfinite(d) or not np.isfinite(o) or abs(d - o) <= SAME_RECORDING_S for o in seen[key])
+
+    def _remember(self, row: int, seen: dict[str, list[float]]) -> None:
+        key = self._recording(row)
+        if key is not None:
+            seen.setdefault(key, []).append(float(self.catalog.duration[row]))
 
     def _pick(self, score: np.ndarray, k: int, banned: np.ndarray, *, history: np.ndarray,
               per_artist: int | None = None, strict: bool = False, follow: bool = False,
-              among: np.ndarray | None = None) -> list[tuple[int, float]]:
+              among: np.ndarray | None = None, last: np.ndarray | None = None,
+              recordings: dict[str, list[float]] | None = None) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
         ``follow``: an artist or album may follow itself (only the per-hour limit holds).
         Spacing is relaxed (unless ``strict``) when the library is too small for it.
+        ``last`` [shape=(n,)] bool: rows taken only when nothing else is left (short tracks).
+        One recording (same normalised artist and title, about the same length) is never
+        picked twice, nor again when it is banned or in ``history``; ``recordings`` carries
+        what was picked across calls (Discover's rows) and is updated.
         """
         cat = self.catalog
         s = np.array(score, np.float32, copy=True)
@@ -384,8 +529,17 @@ class Recommender:
         pool = np.arange(cat.n) if among is None else among
         m = min(len(pool), max(self.config.candidates, 20 * k))
         cand = pool[np.argpartition(-s[pool], m - 1)[:m]] if m < len(pool) else pool
-        cand = cand[np.argsort(-s[cand], kind="stable")]
+        # Equal scores (a library not analysed yet ties a whole genre) in a daily shuffled
+        # order, never in library order (which is alphabetical).
+        cand = cand[np.lexsort((self._tiebreak()[cand], -s[cand]))]
         cand = cand[np.isfinite(s[cand])]
+        held: list[int] = []
+        if last is not None and len(cand):
+            held = [int(r) for r in cand[last[cand]]]
+            cand = cand[~last[cand]]
+        seen = recordings if recordings is not None else {}
+        for r in np.concatenate([banned[-500:], history]).astype(np.int64):
+            self._remember(int(r), seen)
         limit = per_artist or self.config.max_per_artist_hour
         recent = self._last_hour(history)
         counts: dict[int, int] = {}
@@ -409,6 +563,8 @@ class Recommender:
                 if r is None:
                     break
                 a, al = cat.artist[r], cat.album[r]
+                if self._same_recording(int(r), seen):
+                    continue                        # another copy of a song already there
                 if a >= 0 and counts.get(a, 0) >= limit:
                     left.append(r)                  # this artist is done for the hour
                 elif (a >= 0 and a == prev_artist) or (al >= 0 and al == prev_album):
@@ -418,6 +574,7 @@ class Recommender:
             if pick is None:
                 break
             out.append(pick)
+            self._remember(int(pick), seen)
             a = cat.artist[pick]
             counts[a] = counts.get(a, 0) + 1
             if not follow:
@@ -425,11 +582,15 @@ class Recommender:
         if len(out) < k and not strict:
             # A small library: drop the per-hour limit, but still keep one artist from
             # following itself while another is left (else a 3-artist library clumps).
-            rest = sorted(deferred + left, key=lambda r: -s[r])
+            rest = [r for r in sorted(deferred + left, key=lambda r: -s[r]) if not self._same_recording(int(r), seen)]
+            rest += [r for r in held if not self._same_recording(r, seen)]
             while rest and len(out) < k:
                 j = next((i for i, r in enumerate(rest) if cat.artist[r] < 0 or cat.artist[r] != prev_artist), 0)
                 pick = rest.pop(j)
+                if self._same_recording(int(pick), seen):
+                    continue
                 out.append(pick)
+                self._remember(int(pick), seen)
                 prev_artist = cat.artist[pick]
         return [(int(cat.track_ids[r]), float(s[r])) for r in out]
 

@@ -1,0 +1,243 @@
+"""What the person does counts at once, and Radio/Discover stay clean of what nobody wants:
+skips and streaks reshape the ranking, stingers and second copies stay out, a library not
+analysed yet still mixes by what its tags know, and reasons never claim plays."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from recommender.catalog import Catalog, PlayLog
+from recommender.rank import Recommender
+
+T0 = 1_700_000_000.0
+
+
+def plays(events, *, session_len=100, track_ms=200_000.0):
+    """``events``: (track_id, 'finished'|'skipped'), 240 s apart, one session per ``session_len``."""
+    n = len(events)
+    ended = np.array([e for _, e in events], dtype=object)
+    ms = np.where(ended == "finished", track_ms, 5_000.0)
+    return PlayLog(np.array([t for t, _ in events], np.int64), np.arange(n) // session_len,
+                   T0 + 240.0 * np.arange(n), ms, np.full(n, track_ms), ended)
+
+
+def untagged_sound_library(*, stingers=False, twins=False, plays_=None):
+    """A library as it is before analysis: tags only, no embedding, no priors.
+
+    Soundtrack: one album of 12 cues by three composers (album artist "Various Artists");
+    then five genres of 4 bands x 4 songs, each band with its own year; optionally
+    short stingers tagged like the music, and second copies of some songs.
+    """
+    rows = []
+
+    def add(artist, album, title, genre, seconds, year=None, album_artist=None):
+        rows.append(dict(id=len(rows) + 1, artist=artist, album=album, title=title, genre=genre,
+                         duration=seconds, year=year, album_artist=album_artist))
+
+    for i in range(12):
+        add(f"Composer {i % 3}", "Echoes OST", f"Cue {i:02d}", "Soundtrack", 150.0 + i, 2016, "Various Artists")
+    for g, genre in enumerate(["Rock", "Jazz", "Folk", "Electronic", "Blues"]):
+        for b in range(4):
+            for s in range(4):
+                add(f"{genre} band {b}", f"{genre} album {b}", f"{genre} song {b}{s}", genre,
+                    200.0 + 10 * s, 1970 + 10 * b)
+    if stingers:
+        for i, (seconds, genre) in enumerate([(1.0, "Rock"), (8.0, "Rock"), (14.0, "Soundtrack"), (3.0, "Jazz"),
+                                              (1.0, "Folk"), (2.0, "Electronic"), (1.0, "Blues")]):
+            add("Rock band 0" if genre == "Rock" else "Foley", "Sounds", f"A sting {i}", genre, seconds, 1970)
+    if twins:   # the same recordings again: a remaster on a best-of, a "feat." spelling
+        add("Rock band 1", "Best of", "Rock song 10 (Remastered 2011)", "Rock", 201.0, 1980)
+        add("rock band 1", "Live", "Rock song 11 (Live)", "Rock", 250.0, 1980)   # a live take: another recording
+        add("Jazz band 2", "Best of", "Jazz song 21", "Jazz", 212.0, 1990)
+    cat = Catalog.build(track_ids=[r["id"] for r in rows], artists=[r["artist"] for r in rows],
+                        albums=[r["album"] for r in rows], titles=[r["title"] for r in rows],
+                        durations=[r["duration"] for r in rows], buckets=[r["genre"] for r in rows],
+                        years=[r["year"] for r in rows], album_artists=[r["album_artist"] for r in rows],
+                        plays=plays_)
+    return cat, {r["id"]: r for r in rows}
+
+
+def clustered_library(n_per_kind=30, d=16):
+    """Analysed tracks in four kinds of sound, 6 artists per kind."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(4, d))
+    ids = np.arange(1, 4 * n_per_kind + 1)
+    kind = (ids - 1) // n_per_kind
+    emb = centres[kind] + 0.35 * rng.normal(size=(len(ids), d))
+    cat = Catalog.build(track_ids=ids, artists=[f"k{k} artist {i % 6}" for k, i in zip(kind, ids)],
+                        albums=[f"k{k} album {i % 6}" for k, i in zip(kind, ids)],
+                        titles=[f"t{i}" for i in ids], durations=[200.0] * len(ids), embedding=emb,
+                        buckets=[f"kind {k}" for k in kind])
+    return cat, dict(zip(ids.tolist(), kind.tolist()))
+
+
+# -- skips ---------------------------------------------------------------------
+def test_a_streak_of_skips_of_one_album_clears_it_from_up_next_before_any_analysis():
+    cat, rows = untagged_sound_library()
+    rec = Recommender(cat, now=T0)
+    ost = {t for t, r in rows.items() if r["album"] == "Echoes OST"}
+    session = [1]                                   # one cue listened to: Up next stays on the soundtrack
+    cold = [t for t, _ in rec.up_next(session, 5)]
+    assert len(ost & set(cold)) >= 2, cold          # (one album never plays twice in a row)
+    skipped = [2, 6, 10]                            # three cues, three composers, skipped in a row
+    after = [t for t, _ in rec.up_next(session + skipped, 5, skipped=skipped)]
+    assert not ost & set(after), after
+    # The same three skips spread over a session that went on (no streak) push less: the
+    # album's best cue is ranked higher than after the streak.
+    spread = rec.up_next(session + skipped, 60, skipped=skipped, streak=0)
+    streak = rec.up_next(session + skipped, 60, skipped=skipped, streak=3)
+    best = lambda got: max(s for t, s in got if t in ost) - max(s for t, s in got if t not in ost)  # noqa: E731
+    assert best(streak) < best(spread) < 0
+
+
+def test_every_skip_of_an_artist_or_album_in_the_session_pushes_it_further():
+    cat, rows = untagged_sound_library()
+    rec = Recommender(cat, now=T0)
+    band = cat.artist == cat.artist[cat.row(17)]                  # "Rock band 1"
+    push = lambda skips: float(rec._skip_penalty(cat.rows(skips), 0)[band].mean())  # noqa: E731
+    others = [33, 37, 41, 45, 49, 53, 57]                        # seven skips of other bands between
+    assert 0 < push([17]) < push([17, 18]) < push([17, 18, 19])
+    assert push([17, *others, 18]) > push([*others, 18])         # an early skip still counts later on
+    # A compilation is one album whoever plays each track: skipping two composers' cues
+    # pushes the third composer's cues too.
+    third = cat.rows([t for t, r in rows.items() if r["artist"] == "Composer 2"])
+    assert float(rec._skip_penalty(cat.rows([1, 2]), 0)[third].min()) > 0
+    other = cat.rows([40])                                        # another genre's band: untouched
+    assert float(rec._skip_penalty(cat.rows([17, 18, 19]), 3)[other][0]) == 0.0
+
+
+def test_a_streak_leaves_the_neighbourhood_it_was_in():
+    cat, kind = clustered_library()
+    rec = Recommender(cat, now=T0)
+    session = [1]                                                 # kind 0
+    skipped = [2, 9, 16]                                          # three more of kind 0, other artists
+    spread = [kind[t] for t, _ in rec.up_next(session + skipped, 10, skipped=skipped, streak=0)]
+    streak = [kind[t] for t, _ in rec.up_next(session + skipped, 10, skipped=skipped, streak=3)]
+    assert streak.count(0) <= 2 and streak.count(0) < spread.count(0), (spread, streak)
+
+
+def test_radio_skips_move_the_station_at_once():
+    cat, rows = untagged_sound_library()
+    rec = Recommender(cat, now=T0)
+    seed = 1                                                      # a cue of the soundtrack
+    station = [t for t, _ in rec.radio(seed, 6)]
+    cues = [t for t in station if rows[t]["album"] == "Echoes OST"]
+    assert len(cues) >= 2, [rows[t]["title"] for t in station]    # (one album never twice in a row)
+    skipped = cues[:2]                                            # two cues in a row, two composers
+    after = [t for t, _ in rec.radio(seed, 6, exclude=skipped, skipped=skipped, streak=2)]
+    assert not any(rows[t]["album"] == "Echoes OST" for t in after), [rows[t]["title"] for t in after]
+
+
+# -- Radio and Discover: stingers, twins, cold mixing -----------------------------
+def test_radio_and_discover_leave_out_stingers_using_the_library_median_without_plays():
+    cat, rows = untagged_sound_library(stingers=True)
+    rec = Recommender(cat, now=T0)
+    short = {t for t, r in rows.items() if r["duration"] < 30}
+    for seed in (17, 33, 1):
+        station = [t for t, _ in rec.radio(seed, 15)]
+        assert len(station) == 15 and not short & set(station), [rows[t]["title"] for t in station]
+    shown = [t for row in rec.discover(8).values() for t, _ in row]
+    assert shown and not short & set(shown)
+    # A station from a stinger is about stingers: they may come.
+    assert short & {t for t, _ in rec.radio(min(short), 15)}
+
+
+def test_the_typical_length_is_learned_from_the_persons_listened_plays():
+    """Someone who listens to 40-second tracks: theirs are not stingers, 1-second effects still are."""
+    cat, rows = untagged_sound_library(stingers=True)
+    n = len(rows)
+    extra = [dict(id=n + 1 + i, artist=f"Grind band {i % 3}", album="Blast", title=f"Blast {i}", genre="Rock",
+                  duration=40.0 + i, year=1990, album_artist=None) for i in range(12)]
+    everything = list(rows.values()) + extra
+    listened = [(r["id"], "finished") for r in extra[:8]] * 3
+    cat = Catalog.build(track_ids=[r["id"] for r in everything], artists=[r["artist"] for r in everything],
+                        albums=[r["album"] for r in everything], titles=[r["title"] for r in everything],
+                        durations=[r["duration"] for r in everything], buckets=[r["genre"] for r in everything],
+                        years=[r["year"] for r in everything], plays=plays(listened, track_ms=40_000.0))
+    before = Recommender(Catalog.build(track_ids=[r["id"] for r in everything],
+                                       durations=[r["duration"] for r in everything]), now=T0)
+    after = Recommender(cat, now=T0 + 86400)
+    unheard_grind = cat.rows([r["id"] for r in extra[8:]])
+    assert before.short_rows[unheard_grind].all()                 # by the library's median: short
+    assert not after.short_rows[unheard_grind].any()              # by what this person plays: not
+    assert after.short_rows[cat.rows([t for t, r in rows.items() if r["duration"] <= 3])].all()
+
+
+def test_one_recording_is_never_listed_twice():
+    cat, rows = untagged_sound_library(twins=True)
+    rec = Recommender(cat, now=T0)
+    key = lambda t: re.sub(r"\s*\(remastered.*\)", "", rows[t]["title"].lower())  # noqa: E731
+    for seed in (17, 25, 33):
+        station = [t for t, _ in rec.radio(seed, 30)]
+        keys = [(rows[t]["artist"].lower(), key(t)) for t in station]
+        assert len(keys) == len(set(keys)), [rows[t]["title"] for t in station]
+    # The seed's own twin never follows it.
+    seed = next(t for t, r in rows.items() if r["title"] == "Rock song 10")
+    assert "Rock song 10 (Remastered 2011)" not in {rows[t]["title"] for t, _ in rec.radio(seed, 40)}
+    # Discover lists every Rock recording once; a live take (50 s longer) is another recording.
+    rock = [rows[t]["title"] for t, _ in rec.discover(40)["Rock"]]
+    assert len(rock) == 17 and "Rock song 11 (Live)" in rock and "Rock song 11" in rock
+    assert ("Rock song 10" in rock) != ("Rock song 10 (Remastered 2011)" in rock)
+    shown = [t for row in rec.discover(40).values() for t, _ in row]
+    keys = [(rows[t]["artist"].lower(), key(t)) for t in shown]
+    assert len(keys) == len(set(keys))
+
+
+def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
+    cat, rows = untagged_sound_library()
+    rec = Recommender(cat, now=T0)
+    seed = next(t for t, r in rows.items() if r["title"] == "Jazz song 21")     # Jazz band 2, 1990
+    # 4 jazz bands, each at most twice in a batch beside the seed's (one an hour): 7 jazz tracks.
+    station = [t for t, _ in rec.radio(seed, 7)]
+    assert all(rows[t]["genre"] == "Jazz" for t in station)
+    assert station != sorted(station)                                 # not in library order
+    # Its own band and album come as soon as spacing lets them (never right after the seed).
+    assert rows[station[0]]["artist"] != "Jazz band 2" and rows[station[1]]["artist"] == "Jazz band 2"
+    years = [abs(rows[t]["year"] - 1990) for t in station]
+    # The bands of the nearest years come before the farthest one (1970: 20 years away).
+    assert max(years[:4]) <= 10 and years.index(20) >= 4
+    # Another day, another mix; the same day, the same station.
+    again = [t for t, _ in rec.radio(seed, 7)]
+    other_day = [t for t, _ in Recommender(cat, now=T0 + 3 * 86400).radio(seed, 7)]
+    assert again == station and other_day != station
+
+
+# -- reasons ---------------------------------------------------------------------
+CLAIMS = re.compile(r"you play|you played|your .* tracks|which you|what you play", re.I)
+
+
+def _all_reasons(rec, cat):
+    ids = cat.track_ids.tolist()
+    contexts = ["", "discover:Rock"] + [f"radio:{t}" for t in ids[::7]] + [f"after:{t}" for t in ids[::11]]
+    return {(t, c): rec.explain(t, c) for t in ids for c in contexts}
+
+
+def test_reasons_never_claim_plays_that_do_not_exist():
+    # No plays at all; then only skips (an early skip is not a play); analysed and not.
+    for make in (lambda p: untagged_sound_library(plays_=p)[0], lambda p: _clustered_with(p)):
+        for log in (None, plays([(t, "skipped") for t in range(1, 40)])):
+            cat = make(log)
+            rec = Recommender(cat, now=T0 + 86400)
+            reasons = _all_reasons(rec, cat)
+            claims = {k: v for k, v in reasons.items() if CLAIMS.search(v)}
+            assert not claims, list(claims.items())[:5]
+            assert sum(bool(v) for v in reasons.values()) > len(reasons) // 2      # reasons still given
+
+
+def test_reasons_about_plays_hold_when_the_plays_exist():
+    cat, rows = untagged_sound_library(plays_=plays([(17, "finished")] * 3 + [(18, "finished")]))
+    rec = Recommender(cat, now=T0 + 86400)
+    assert "you played it 3 times" in rec.explain(17)
+    assert "you played Rock band 1 4 times" in rec.explain(19)
+    assert rec.explain(20, "radio:17").startswith("from the same album as")
+    assert "Rock, which you played 4 times" == rec.explain(next(t for t, r in rows.items() if r["artist"] == "Rock band 3"))
+    assert rec.explain(33) == "Jazz, from your library"
+
+
+def _clustered_with(log):
+    cat, _ = clustered_library()
+    if log is not None:
+        cat.set_plays(log)
+    return cat
