@@ -10,10 +10,15 @@ never add), and closed with how it ended:
 - ``error``: it could not be decoded (never counted as a skip).
 
 Listeners get ``fn(event, data)`` from any thread; see :meth:`Player.add_listener`.
+
+With ``keep_going`` on, a queue filler keeps Up next stocked with suggestions, and an
+early skip (see :mod:`segue_common.listening`) has the filler re-rank the suggested
+part of the queue at once, on a worker (what the person queued by hand stays put).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sqlite3
 import threading
@@ -23,6 +28,7 @@ from typing import Callable
 from player.audio.base import Engine, PlaybackState, Source
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry
+from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +65,11 @@ class Player:
         self._armed_recent: list[Source] = []
         self._errors_in_row = 0
         self._filler = None
+        self._filler_replaces = False  # the filler can re-rank suggestions (takes ``replacing``)
         self._filling = False
+        self._reshape_wanted = False  # an early skip asked for the suggestions to be re-ranked
+        self._early_skips: list[int] = []  # track ids skipped early this run, in order
+        self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
         self._ran_out = False  # the last track ended with nothing queued after it
         self.keep_going = False
@@ -95,6 +105,16 @@ class Player:
         """Track ids played this run, oldest first."""
         with self._lock:
             return [e.track_id for e in self._history]
+
+    @property
+    def early_skips(self) -> list[int]:
+        """Track ids the person skipped early this run (heard under 30 s or half), oldest first."""
+        return list(self._early_skips)
+
+    @property
+    def skip_streak(self) -> int:
+        """How many of the latest plays to end were early skips in a row (0 after a listen)."""
+        return self._streak
 
     def _queue_changed(self) -> None:
         with self._lock:
@@ -147,7 +167,17 @@ class Player:
 
     def set_queue_filler(self, fn) -> None:
         """``fn(player) -> [(track_id, source), ...]``, asked on a worker thread when
-        ``keep_going`` is on and fewer than 3 entries remain."""
+        ``keep_going`` is on and fewer than 3 entries remain.
+
+        A filler that takes a keyword ``replacing`` is also asked after each early skip,
+        with ``replacing=n``: the ``n`` suggested entries now queued are to be re-ranked, so
+        it should leave out only what the person queued by hand (``manual`` entries) and
+        return at least ``n`` tracks; they take the suggestions' places in the queue.
+        """
+        try:
+            self._filler_replaces = "replacing" in inspect.signature(fn).parameters
+        except (TypeError, ValueError):
+            self._filler_replaces = False
         self._filler = fn
         self._maybe_fill()
 
@@ -188,12 +218,17 @@ class Player:
         self.engine.volume = value
 
     # -- commands -----------------------------------------------------------------
-    def play_tracks(self, track_ids, start_index: int = 0, *, source: str = "library") -> None:
-        """Replace the queue with ``track_ids[start_index + 1:]`` and play ``track_ids[start_index]``."""
+    def play_tracks(self, track_ids, start_index: int = 0, *, source: str = "library",
+                    suggested: bool = False) -> None:
+        """Replace the queue with ``track_ids[start_index + 1:]`` and play ``track_ids[start_index]``.
+
+        ``suggested``: the queued tracks were picked by the recommender (a station's first
+        batch), so skips may re-rank them; otherwise they count as queued by hand.
+        """
         ids = [int(t) for t in track_ids]
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
-        self._queue.replace([QueueEntry(t, source, True) for t in ids[start_index + 1:]])
+        self._queue.replace([QueueEntry(t, source, not suggested) for t in ids[start_index + 1:]])
         self._start(QueueEntry(ids[start_index], source, True), ended="skipped")
         self._emit("queue_changed")
 
@@ -286,6 +321,17 @@ class Player:
         if playing is None:
             return
         heard = int(playing.source.heard_s * 1000)
+        track_s = playing.source.duration or playing.source.duration_hint or 0.0
+        # The store's early-skip rule (segue_common.listening), decided here too so the queue
+        # can react before the next track has to be chosen.
+        short = heard < EARLY_SKIP_MS or (track_s > 0 and heard < EARLY_SKIP_FRACTION * track_s * 1000)
+        early = ended == "skipped" and short
+        if early:
+            self._early_skips.append(playing.entry.track_id)
+            self._streak += 1
+            self._reshape_wanted = True
+        elif ended == "finished" or (ended in ("skipped", "stopped") and not short):
+            self._streak = 0     # listened to: the run of skips is over
         if playing.play_id is not None:
             try:
                 self.store.end_play(playing.play_id, ended, heard, error=error)
@@ -294,7 +340,8 @@ class Player:
         # Cleared after the row is closed: state and current_track_id read _playing
         # without the lock, and whoever sees "stopped" must find the play ended.
         self._playing = None
-        self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended)
+        self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
+                   early_skip=early)
 
     def _begin(self, entry: QueueEntry, source: Source) -> None:
         """Log the start of ``entry`` (now audible, or about to be)."""
@@ -400,26 +447,45 @@ class Player:
         # Called from the player, engine-event and filler threads: check and set at once,
         # under a small lock of its own so the GUI thread never waits on a slow command.
         with self._fill_lock:
-            if self._filling or len(self._queue) >= FILL_BELOW:
-                return
+            if self._filling:
+                return  # the running filler looks again when it is done
             if self._playing is None and not self._ran_out:
                 return  # stopped by the person: don't start guessing
+            suggested = sum(not e.manual for e in self._queue.entries())
+            replacing = suggested if (self._reshape_wanted and self._filler_replaces) else 0
+            self._reshape_wanted = False
+            if not replacing and len(self._queue) >= FILL_BELOW:
+                return
             self._filling = True
-        threading.Thread(target=self._fill, name="queue-filler", daemon=True).start()
+        threading.Thread(target=self._fill, args=(replacing,), name="queue-filler", daemon=True).start()
 
-    def _fill(self) -> None:
+    def _fill(self, replacing: int = 0) -> None:
         entries: list[QueueEntry] = []
+        changed = False
         try:
-            entries = [QueueEntry(int(t), s, False) for t, s in self._filler(self)]
-            if entries:
+            with self._lock:
+                started = len(self._history)
+            got = self._filler(self, replacing=replacing) if replacing else self._filler(self)
+            entries = [QueueEntry(int(t), s, False) for t, s in got]
+            if entries and replacing:
+                with self._lock:
+                    # Whatever started while the filler ran (it may have been one of the
+                    # suggestions it was re-ranking) is not queued again.
+                    now = {e.track_id for e in self._history[max(started - 1, 0):]}
+                    fresh = [e for e in entries if e.track_id not in now]
+                    changed = bool(fresh) and self._queue.replace_suggestions(fresh)
+            elif entries:
                 self._queue.extend(entries)
+                changed = True
         except Exception:
             log.exception("the queue filler failed")
         finally:
             # Only now: a filler started before the extend would pick the same tracks again.
             with self._fill_lock:
                 self._filling = False
-        if not entries:
+        if not changed:
+            if self._reshape_wanted:
+                self._maybe_fill()   # an early skip came while it ran
             return
         with self._lock:  # the playing/ran-out state may have changed while the filler ran
             if self._playing is None and self._ran_out and not self._closed.is_set():

@@ -3,21 +3,26 @@
 :class:`RecommendationProvider` is what Up next, Radio and Discover call (always on a
 worker thread, through :func:`player.workers.run_task`). The recommender package
 implements it for real; :class:`LibraryRecommendations` is the honest fallback that
-works from what the library already knows (library order and genre tags), so the
-panels never show made-up data and work before any model exists.
+works from what the library already knows (library order, genre tags, artists, albums,
+years, lengths), so the panels never show made-up data and work before any model exists.
 """
 
 from __future__ import annotations
 
+import random
 import re
+import statistics
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import Collection, Iterable, Protocol, runtime_checkable
 
 from player.library.names import Namer
+from segue_common.normalize import match_key
 
 UNTAGGED = "No genre tag"
+SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
+SAME_RECORDING_S = 4.0    # same artist and title within this many seconds: one recording
 _SPLIT = re.compile(r"\s*[;/,|]\s*")
 
 
@@ -40,7 +45,7 @@ class RecommendationProvider(Protocol):
                 exclude: Collection[int] = frozenset()) -> list[Rec]: ...
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = frozenset(),
-              skipped: list[int] = ()) -> list[Rec]: ...
+              skipped: list[int] = (), streak: int = 0) -> list[Rec]: ...
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]: ...
 
@@ -53,6 +58,26 @@ def genre_bucket(genre: str | None) -> str:
         return UNTAGGED
     first = _SPLIT.split(genre.strip())[0].strip()
     return first.title() if first else UNTAGGED
+
+
+def _one_per_recording(ids: list[int], rows: dict, taken: Iterable[int]) -> list[int]:
+    """``ids`` without second copies of one recording (same normalised artist and title,
+    lengths within ``SAME_RECORDING_S``), nor of the recordings in ``taken``."""
+    seen: dict[str, list] = {}
+
+    def twin(t) -> bool:
+        r = rows.get(t)
+        key = match_key(r["artist"], r["title"]) if r is not None else None
+        if key is None:
+            return False
+        d = r["duration"]
+        hit = any(d is None or o is None or abs(d - o) <= SAME_RECORDING_S for o in seen.get(key, ()))
+        seen.setdefault(key, []).append(d)
+        return hit
+
+    for t in taken:
+        twin(t)
+    return [t for t in ids if not twin(t)]
 
 
 def _spread_artists(rows: Iterable[tuple[int, str]]) -> list[int]:
@@ -113,17 +138,37 @@ class LibraryRecommendations:
         return out
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
-              skipped: list[int] = ()) -> list[Rec]:
-        """Same genre tag as the seed, artists spread out; skipped artists go last."""
+              skipped: list[int] = (), streak: int = 0) -> list[Rec]:
+        """Same genre tag as the seed, closest first by what the tags say (same artist,
+        album, years), ties shuffled per seed, artists spread out; skipped artists go last.
+        Stingers (far shorter than the library's median) and second copies of one recording
+        are left out."""
+        rows = {r["id"]: r for r in self.store.tracks()}
         order, info = self._library()
         if seed_track_id not in info or k <= 0:
             return []
+        seed = rows[seed_track_id]
         seed_title, seed_artist, bucket = info[seed_track_id]
         skip = set(exclude) | set(skipped) | {seed_track_id}
         skipped_artists = {info[t][1] for t in skipped if t in info}
-        same = [(t, info[t][1]) for t in order if t not in skip and info[t][2] == bucket]
-        liked = _spread_artists((t, a) for t, a in same if a not in skipped_artists)
-        disliked = _spread_artists((t, a) for t, a in same if a in skipped_artists)
+        lengths = [r["duration"] for r in rows.values() if r["duration"]]
+        short = SHORT_FRACTION * statistics.median(lengths) if lengths else 0.0
+        if seed["duration"] and seed["duration"] < short:
+            short = 0.0                       # radio from a short track may play short tracks
+        rng = random.Random(seed_track_id)
+
+        def closeness(t):
+            r = rows[t]
+            near = 0.3 * (info[t][1] == seed_artist) + 0.2 * (bool(r["album"]) and r["album"] == seed["album"])
+            if r["year"] and seed["year"]:
+                near += 0.3 / (1 + abs(r["year"] - seed["year"]) / 4)
+            return near + 0.15 * rng.random()
+
+        same = [t for t in order if t not in skip and info[t][2] == bucket
+                and not (rows[t]["duration"] and rows[t]["duration"] < short)]
+        same = _one_per_recording(sorted(same, key=closeness, reverse=True), rows, [seed_track_id, *exclude])
+        liked = _spread_artists((t, info[t][1]) for t in same if info[t][1] not in skipped_artists)
+        disliked = _spread_artists((t, info[t][1]) for t in same if info[t][1] in skipped_artists)
         ids = liked + disliked
         reason = f"{bucket}, like {seed_title}" if bucket != UNTAGGED else f"near {seed_title} in your library"
         out = [Rec(t, reason, score=1.0 / (1 + i)) for i, t in enumerate(ids[:k])]
@@ -133,13 +178,19 @@ class LibraryRecommendations:
         return out
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
-        """One row per genre tag (largest first): unplayed tracks first, then least recent."""
+        """One row per genre tag (largest first): unplayed tracks first, then least recent.
+        Stingers and sound effects (far shorter than the library's median) are left out, as
+        is a second copy of one recording."""
         order, info = self._library()
+        rows = {r["id"]: r for r in self.store.tracks()}
+        lengths = [r["duration"] for r in rows.values() if r["duration"]]
+        short = SHORT_FRACTION * statistics.median(lengths) if lengths else 0.0
         last_played: dict[int, float] = {}
         for play in self.store.plays():
             last_played[play["track_id"]] = play["started_at"]
         members: dict[str, list[int]] = defaultdict(list)
-        for t in order:
+        for t in _one_per_recording([t for t in order if not (rows[t]["duration"] and rows[t]["duration"] < short)],
+                                    rows, ()):
             members[info[t][2]].append(t)
         now = time.time()
         buckets = sorted(members, key=lambda b: (b == UNTAGGED, -len(members[b]), b))

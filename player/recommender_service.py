@@ -104,7 +104,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
         prior, _ = prior_factors(priors, tagged_artists, [r["title"] for r in rows], tags)
     cat = Catalog.build(track_ids=ids, artists=artists, albums=[n.album or None for n in names], titles=titles,
                         durations=[r["duration"] for r in rows], embedding=emb, tags=tags,
-                        buckets=buckets, factors=prior, plays=PlayLog.from_rows(store.plays()))
+                        buckets=buckets, factors=prior, plays=PlayLog.from_rows(store.plays()),
+                        years=[r["year"] for r in rows], album_artists=[r["albumartist"] for r in rows])
     return cat, prior
 
 
@@ -216,29 +217,39 @@ class RecommenderService:
             self._rec, self._dirty = None, True
 
     # -- the surfaces ------------------------------------------------------------
-    def _session_skips(self, session_track_ids: list[int]) -> list[int]:
-        """Tracks of this session the person skipped early (they push Up next away)."""
-        rec = self.recommender()
+    def _session_skips(self, rec: Recommender, session_track_ids: list[int]) -> tuple[list[int], int]:
+        """Tracks of this session the person skipped early, in play order, and how many of
+        the latest ended plays were early skips in a row (the track playing now, not ended
+        yet, and plays that say nothing, such as errors, neither count nor break the run)."""
         p = rec.catalog.plays
         if not len(p) or not session_track_ids:
-            return []
+            return [], 0
         last = p.session_id[-1]
-        mask = (p.session_id == last) & (p.feedback() < 0)
-        return [int(t) for t in p.track_id[mask] if int(t) in set(session_track_ids)]
+        mask = p.session_id == last
+        fb = p.feedback()[mask]
+        tracks = p.track_id[mask]
+        wanted = set(int(t) for t in session_track_ids)
+        skipped = [int(t) for t, f in zip(tracks, fb) if f < 0 and int(t) in wanted]
+        streak = 0
+        for f in fb[::-1]:
+            if f > 0:
+                break
+            streak += int(f < 0)
+        return skipped, streak
 
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset()) -> list[Rec]:
         rec = self.recommender()
-        skipped = self._session_skips(list(session_track_ids))
-        got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped)
+        skipped, streak = self._session_skips(rec, list(session_track_ids))
+        got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped, streak=streak)
         ctx = f"after:{session_track_ids[-1]}" if session_track_ids else ""
         return [Rec(t, rec.explain(t, ctx), s) for t, s in got]
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
-              skipped: list[int] = ()) -> list[Rec]:
+              skipped: list[int] = (), streak: int = 0) -> list[Rec]:
         rec = self.recommender()
         if rec.catalog.row(seed_track_id) < 0:
             return []
-        got = rec.radio(seed_track_id, k, exclude=list(exclude), skipped=list(skipped))
+        got = rec.radio(seed_track_id, k, exclude=list(exclude), skipped=list(skipped), streak=streak)
         return [Rec(t, rec.explain(t, f"radio:{seed_track_id}"), s) for t, s in got]
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:

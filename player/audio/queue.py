@@ -75,6 +75,27 @@ class PlayQueue:
             self._items = rest[:at] + moving + rest[at:]
             return len(moving)
 
+    def replace_suggestions(self, entries: list[QueueEntry]) -> bool:
+        """Put ``entries`` in the places of the entries the person did not queue by hand.
+
+        Hand-queued entries keep their places; suggested ones are replaced in order by
+        ``entries``, the rest of which go at the end. Returns whether anything changed.
+        """
+        with self._lock:
+            new = iter(entries)
+            out: list[QueueEntry] = []
+            for item in self._items:
+                if item.manual:
+                    out.append(item)
+                else:
+                    nxt = next(new, None)
+                    if nxt is not None:
+                        out.append(nxt)
+            out.extend(new)
+            changed = [id(e) for e in out] != [id(e) for e in self._items]
+            self._items = out
+            return changed
+
     def discard(self, entry: QueueEntry) -> bool:
         """Remove ``entry`` (by identity) if it is still queued."""
         with self._lock:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer
 
@@ -19,10 +19,16 @@ POSITION_MS = 250
 
 @dataclass
 class Station:
-    """A radio station in progress: its seed and what was skipped inside it."""
+    """A radio station in progress: its seed, and where the player's list of early skips
+    stood when it started (the skips after that are the station's)."""
 
     seed: int
-    skipped: list[int] = field(default_factory=list)
+    skip_mark: int | None = None      # None until the station's first track has started
+
+    def skipped(self, player) -> list[int]:
+        """Tracks skipped early since the station started, in order (read on any thread)."""
+        mark = self.skip_mark
+        return [] if mark is None else player.early_skips[mark:]
 
 
 class PlaybackMixin:
@@ -79,7 +85,6 @@ class PlaybackMixin:
         self.player = player
         self.bridge = b = PlayerBridge(player, self)
         b.track_started.connect(self._track_started)
-        b.track_ended.connect(self._track_ended)
         b.state_changed.connect(self._state_changed)
         b.queue_changed.connect(self.refresh_up_next)
         b.error.connect(lambda d: self.statusBar().showMessage(f"Could not play a track: {d.get('message')}", 10000))
@@ -197,7 +202,12 @@ class PlaybackMixin:
                 return
             self.reasons.update({r.track_id: r.reason for r in result})
             self.up_next.keep_going.setChecked(True)     # a station goes on until stopped
-            self._command(lambda p: p.play_tracks([seed] + [r.track_id for r in result], 0, source="radio"))
+
+            def play(p):
+                p.play_tracks([seed] + [r.track_id for r in result], 0, source="radio", suggested=True)
+                station.skip_mark = len(p.early_skips)   # the skip that ended the last track is not the station's
+
+            self._command(play)
             self.statusBar().showMessage(f"Radio from “{self._info(seed)[0]}”", 5000)
 
         run_task(work, done, name="radio")
@@ -207,19 +217,28 @@ class PlaybackMixin:
         if current is not None:
             self.start_radio(current)
 
-    def _fill_queue(self, player) -> list[tuple[int, str]]:
-        """The player's queue filler (runs on a player worker thread)."""
+    def _fill_queue(self, player, *, replacing: int = 0) -> list[tuple[int, str]]:
+        """The player's queue filler (runs on a player worker thread).
+
+        ``replacing``: after an early skip, the player re-ranks the ``replacing`` suggested
+        entries now queued: they are candidates again (only what the person queued by hand
+        is left out), and as many come back, ranked with the skip.
+        """
         history = list(player.history)
+        queue = player.queue
+        if replacing:
+            queue = [e for e in queue if e.manual]
         # Ordered (dict keeps first occurrences): the recommender spaces artists after the
         # queue's tail and lets a station drift towards its latest tracks.
-        queued = list(dict.fromkeys(e.track_id for e in player.queue))
+        queued = list(dict.fromkeys(e.track_id for e in queue))
+        k = max(FILL_BATCH, replacing)
         station = self.station
         if station is not None:
-            recs = self.provider.radio(station.seed, FILL_BATCH, exclude=list(dict.fromkeys(history + queued)),
-                                       skipped=list(station.skipped))
+            recs = self.provider.radio(station.seed, k, exclude=list(dict.fromkeys(history + queued)),
+                                       skipped=station.skipped(player), streak=player.skip_streak)
             source = "radio"
         else:
-            recs = self.provider.up_next(history, FILL_BATCH, exclude=queued)
+            recs = self.provider.up_next(history, k, exclude=queued)
             source = "up_next"
         self.reasons.update({r.track_id: r.reason for r in recs})
         return [(r.track_id, source) for r in recs]
@@ -239,10 +258,6 @@ class PlaybackMixin:
             self._cover_task = run_task(lambda: load_cover(path), lambda result, error:
                                         self.transport.set_cover(result if error is None else None),
                                         name="cover")
-
-    def _track_ended(self, data: dict) -> None:
-        if data.get("ended") == "skipped" and self.station is not None:
-            self.station.skipped.append(data["track_id"])
 
     def _state_changed(self, state) -> None:
         from player.audio.base import PlaybackState

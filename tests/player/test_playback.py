@@ -418,3 +418,44 @@ def test_queue_entries_are_played_and_removed_by_identity_after_the_queue_shifte
     assert p.current_track_id == ids[4]
     assert [e.track_id for e in p.queue] == [ids[2], ids[5]]  # the one before it stays queued
     assert not p.play_queue_entry(shown[3]) and p.current_track_id == ids[4]
+
+
+def test_an_early_skip_reranks_the_suggestions_and_leaves_hand_queued_tracks_in_place(store, tmp_path, make_player):
+    """The filler is asked again after each early skip (never after a listen), with the suggested
+    entries as candidates again; what the person queued keeps its place; the streak counts."""
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 8.0) for i in range(12)])
+    asked = []
+
+    def filler(player, *, replacing=0):
+        manual = [e.track_id for e in player.queue if e.manual]
+        asked.append((replacing, player.skip_streak, list(player.early_skips)))
+        taken = set(player.history) | set(manual)
+        # The newest skip decides the order (a stand-in for a ranker): later ids first after one.
+        pool = [i for i in ids if i not in taken]
+        return [(i, "up_next") for i in (pool[::-1] if player.early_skips else pool)][:max(replacing, 4)]
+
+    p = make_player(speed=1.0)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(ids[0])
+    assert wait_for(lambda: len(p.queue) == 4)
+    p.enqueue([ids[11]])                                  # queued by hand, fifth
+    p.insert_next([ids[10]])                              # and first
+    assert [e.track_id for e in p.queue] == [ids[10], ids[1], ids[2], ids[3], ids[4], ids[11]]
+    p.next()                                              # skip t0 early: t10 (queued by hand) plays
+    assert wait_for(lambda: len(asked) == 2)
+    assert wait_for(lambda: [e.track_id for e in p.queue][:1] == [ids[9]])
+    queue = p.queue
+    assert [e.track_id for e in queue] == [ids[9], ids[8], ids[7], ids[6], ids[11]]
+    assert queue[-1].manual and not any(e.manual for e in queue[:-1])
+    assert asked[-1] == (4, 1, [ids[0]])
+    p.next()                                              # a second early skip: a streak of two
+    assert wait_for(lambda: len(asked) == 3) and asked[-1][:2] == (3, 2)
+    assert p.current_track_id == ids[9]
+    assert wait_for(lambda: [e.track_id for e in p.queue] == [ids[8], ids[7], ids[6], ids[11], ids[5]])
+    short = add_tracks(store, tmp_path, [("short", 0.3)])[0]
+    p.play_track(short)                                   # skips t9 early (a third), then plays to its end
+    assert wait_for(lambda: p.current_track_id != short and len(asked) == 4)
+    time.sleep(0.3)
+    assert len(asked) == 4 and asked[-1][:2] == (4, 3)    # a track heard to its end: no re-rank...
+    assert p.skip_streak == 0 and p.early_skips == [ids[0], ids[10], ids[9]]   # ...and the run is over

@@ -209,7 +209,8 @@ def test_skips_inside_a_station_are_remembered_and_seek_moves(qtbot, scanned, ma
     window.transport.seek.emit(1.5)                 # what releasing the seek slider sends
     qtbot.waitUntil(lambda: window.player.position >= 1.4, timeout=5000)
     window.next_track()                             # skipping the seed inside the station
-    qtbot.waitUntil(lambda: window.station is not None and window.station.skipped == [seed], timeout=5000)
+    qtbot.waitUntil(lambda: window.station is not None and window.station.skipped(window.player) == [seed],
+                    timeout=5000)
     window.play_ids([seed], 0, "library")           # playing from the library ends the station
     assert window.station is None
 

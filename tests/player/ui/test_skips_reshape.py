@@ -1,0 +1,91 @@
+"""In the real window (offscreen, real SQLite, generated audio, null engine, the learning
+recommender without analysis): three early skips of one artist take that artist out of the
+next five Up next entries at once, while the track after the skips still plays and with no
+training run; what the person queued by hand stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.audiogen import write_track
+
+CHOIR = "Stone Choir"
+# (artist, album, genre, tracks): the person's favourite soundtrack, and six other artists.
+ARTISTS = [(CHOIR, "Echoes OST", "Soundtrack", 8),
+           ("Brass Lane", "Night Shift", "Soundtrack", 2), ("Cold Harbour", "Piers", "Soundtrack", 2),
+           ("Dune Sisters", "Sand", "Folk", 2), ("Ember Trio", "Coal", "Jazz", 2),
+           ("Fern Hollow", "Moss", "Folk", 2), ("Glass Arcade", "Neon", "Electronic", 2)]
+
+
+@pytest.fixture
+def library(store, tmp_path):
+    from player.library.scanner import Scanner
+
+    root = tmp_path / "music"
+    i = 0
+    for artist, album, genre, n in ARTISTS:
+        for k in range(n):
+            write_track(root / album, f"{k:02d}", fmt="wav", seconds=8.0, freq=200.0 + 30 * i,
+                        tags={"title": f"{album} {k + 1}", "artist": artist, "album": album, "genre": genre,
+                              "tracknumber": str(k + 1), "date": "2016"})
+            i += 1
+    Scanner(store).scan([str(root)])
+    by_artist: dict[str, list[int]] = {}
+    for row in store.tracks():
+        by_artist.setdefault(row["artist"], []).append(row["id"])
+    # Yesterday: the soundtrack heard through twice, a few other tracks between.
+    t = 1_700_000_000.0
+    for session in range(2):
+        for track in by_artist[CHOIR][:5] + [by_artist["Dune Sisters"][session]]:
+            play = store.start_play(track, source="library", track_ms=8000, now=t)
+            store.end_play(play, "finished", 8000, now=t + 8)
+            t += 10
+        t += 3 * 3600
+    return by_artist
+
+
+def test_three_skips_of_one_artist_take_it_out_of_the_next_five_at_once(qtbot, store, library, make_window):
+    from player.recommender_service import RecommenderService
+
+    window = make_window(store)
+    window.enable_intelligence(analyse=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    assert isinstance(window.provider, RecommenderService)
+    window.intelligence.trainer.every_n_plays = 10_000     # the reaction must not come from training
+    player = window.player
+    choir = set(library[CHOIR])
+    artist_of = {t: a for a, ids in library.items() for t in ids}
+    first, x, y = library[CHOIR][5], library[CHOIR][6], library[CHOIR][7]
+
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == first, timeout=5000)
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: len(player.queue) >= 5, timeout=10000)
+    before = [e.track_id for e in player.queue][:5]
+    assert len(choir & set(before)) >= 2, [artist_of[t] for t in before]    # the soundtrack lines up
+    mine = library["Ember Trio"][0]
+    window.enqueue([mine])                                  # queued by hand, at the end
+    qtbot.waitUntil(lambda: player.queue[-1].track_id == mine, timeout=5000)
+
+    # Three early skips of the soundtrack, in a row: what plays, then two the person put next.
+    for following in (x, y, None):
+        if following is not None:
+            window.play_next([following])
+            qtbot.waitUntil(lambda: player.queue[0].track_id == following, timeout=5000)
+        playing = player.current_track_id
+        window.next_track()
+        qtbot.waitUntil(lambda: player.current_track_id not in (playing, None), timeout=5000)
+    now_playing = player.current_track_id
+
+    def reshaped():
+        shown = window.up_next.track_ids()[:5]
+        return len(shown) == 5 and not choir & set(shown) and not choir & {e.track_id for e in player.queue[:5]}
+
+    qtbot.waitUntil(reshaped, timeout=3000)
+    assert player.current_track_id == now_playing            # before the next track started
+    assert player.skip_streak == 3 and player.early_skips[-3:] == [first, x, y]
+    assert store.last_model_run() is None                    # no training run did it
+    assert [e.track_id for e in player.queue if e.manual] == [mine]
+    skips = [p for p in store.plays() if p["track_id"] in (first, x, y) and p["ended"] == "skipped"]
+    assert len(skips) == 3 and all(p["ms_heard"] < 30_000 for p in skips)
