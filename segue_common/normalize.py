@@ -103,16 +103,30 @@ def loose_title(title: str | None, artist: str | None = None) -> str:
     return normalize_name(text) or normalize_name(title)
 
 
+# Words that make a bracket or a dash tail name another recording ("Song (Live)",
+# "Song - Lofi Flip", "Suite [Parts VI-IX]"): the bare title keeps those.
+_RECORDING = re.compile(
+    r"remix|\bmix\b|reprise|flip|lo-?fi|live|acoustic|unplugged|instrumental|slowed|reverb|sped|"
+    r"cover|karaoke|demo|\bparts?\b|\bpt\b|version|edit|dub\b|rework|bootleg|vip\b", re.I)
+
+
+def _drop_unless_recording(match: re.Match) -> str:
+    return match.group(0) if _RECORDING.search(match.group(0)) else ""
+
+
 @functools.lru_cache(maxsize=65536)
 def bare_title(title: str | None, artist: str | None = None) -> str:
-    """The loosest title: no brackets, nothing after " - ", no leading track number.
+    """The loosest title: no leading track number, and no brackets or " - " tail that only
+    describe where the song comes from ("(From "Film")", "- A COLORS SHOW", "[CAT012]");
+    those naming another recording (remix, live, reprise, parts...) stay.
 
-    >>> bare_title("01 - Night Of The Creeps (Original Mix) [Outlaw EP]")
-    'night of the creeps'
+    >>> bare_title("01 - Night Of The Creeps [Outlaw EP]"), bare_title("Thug - Mr.K Remix")
+    ('night of the creeps', 'thug mr k remix')
     """
     if not title:
         return ""
     text = _drop_artist_prefix(unicodedata.normalize("NFKC", title).strip(), artist)
     text = _TRACK_NUMBER.sub("", text)
-    text = _DASH_TAIL.sub("", _ANY_BRACKET.sub("", text))
+    text = _ANY_BRACKET.sub(_drop_unless_recording, text)
+    text = _DASH_TAIL.sub(_drop_unless_recording, text)
     return normalize_name(text) or loose_title(title, artist)

@@ -7,12 +7,15 @@ wins, so a loose level never overrides an exact match:
    (case, accents, punctuation, "(Remastered 2009)", "feat." at the end);
 1. the first credited artist without "the", and the title without version words in
    any form ("- Remastered 2009", "- From "Film"") or the artist's name in front;
-2. the same artist and the bare title (nothing in brackets, nothing after " - ");
-3. names read from the file's path, for files without tags ("Artist/Album/03 Title.mp3",
+2. the same artist and the bare title (no brackets or " - " tail that only say where
+   the song comes from; those naming another recording, "Remix", "Live", stay);
+3. names read from the path of a file without tags ("Artist/Album/03 Title.mp3",
    "Artist - Title.mp3"), at the bare level.
 
 When several tracks share the name, the one on the row's album wins, then the one
-whose length is nearest the row's. Qt-free and store-free: it works on plain rows.
+whose length is nearest the row's. Levels 1-2 are built per artist on first use, so
+a large library costs little more than its stored match keys. Qt-free and
+store-free: it works on plain rows.
 """
 
 from __future__ import annotations
@@ -24,18 +27,8 @@ from typing import Iterable, Mapping
 
 from segue_common.normalize import bare_title, loose_title, match_key, normalize_name, primary_artist
 
-LEVELS = 4
 _STEM_ARTIST_TITLE = " - "
 _NUMBER = re.compile(r"^\s*\d{1,3}\s*[-._)]?\s+")
-
-
-def row_keys(artist: str | None, title: str | None) -> list[str | None]:
-    """Keys of a row's names at levels 0-2 (None where a part is unknown)."""
-    a1 = primary_artist(artist)
-    exact = match_key(artist, title)
-    loose = f"{a1}\x1f{loose_title(title, artist)}" if a1 and title else None
-    bare = f"{a1}\x1f{bare_title(title, artist)}" if a1 and title else None
-    return [exact, loose, bare]
 
 
 def path_names(path: str) -> list[tuple[str | None, str]]:
@@ -43,13 +36,12 @@ def path_names(path: str) -> list[tuple[str | None, str]]:
     folder two levels up as the artist ("Artist/Album/03 Title.flac")."""
     stem = os.path.splitext(os.path.basename(path))[0]
     folder = os.path.dirname(path)
-    album_folder = os.path.basename(folder)
     artist_folder = os.path.basename(os.path.dirname(folder))
     out: list[tuple[str | None, str]] = []
     if _STEM_ARTIST_TITLE in stem:
         head, _, tail = stem.partition(_STEM_ARTIST_TITLE)
         out.append((_NUMBER.sub("", head) or head, tail))     # "03 Artist - Title": the number goes
-    out.append((artist_folder or album_folder or None, stem))
+    out.append((artist_folder or None, stem))
     return out
 
 
@@ -61,56 +53,85 @@ class Candidate:
     missing: bool
 
 
+def _get(row: Mapping, key: str):
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None
+
+
 class TrackMatcher:
-    """An index of library tracks by name at each level; :meth:`match` finds a row's track.
+    """An index of library tracks by name; :meth:`match` finds a row's track.
 
     Parameters
     ----------
     tracks : rows with ``id``, ``title``, ``artist``, ``albumartist``, ``album``,
-        ``duration`` (seconds), ``path`` and optionally ``missing``
+        ``duration`` (seconds), ``path`` and optionally ``match_key`` (as the scanner
+        stored it) and ``missing``
     """
 
     def __init__(self, tracks: Iterable[Mapping]):
-        self._index: list[dict[str, list[Candidate]]] = [{} for _ in range(LEVELS)]
+        self._exact: dict[str, list[Candidate]] = {}
+        self._by_artist: dict[str, list[tuple[Candidate, str, str]]] = {}
+        self._artist_levels: dict[str, tuple[dict, dict]] = {}
+        self._paths: dict[str, list[Candidate]] = {}
         self.size = 0
         for t in tracks:
             self.add(t)
 
     def add(self, t: Mapping) -> None:
-        keys = dict(t) if not isinstance(t, dict) else t
-        cand = Candidate(int(keys["id"]), normalize_name(keys.get("album")), keys.get("duration"),
-                         bool(keys.get("missing") or 0))
-        artist, title = keys.get("artist") or keys.get("albumartist"), keys.get("title")
-        seen: set[str] = set()
-        for level, key in enumerate(row_keys(artist, title) if title else []):
-            self._put(level, key, cand, seen)
-        path = keys.get("path") or ""
-        if path:
-            for p_artist, p_title in path_names(path):
-                self._put(3, row_keys(p_artist, p_title)[2], cand, seen)
-                if not artist and not title and not p_artist:
-                    # Untagged and no artist in the path either: the title alone, at the loosest level.
-                    self._put(3, f"\x1f{bare_title(p_title)}", cand, seen)
+        cand = Candidate(int(t["id"]), normalize_name(_get(t, "album")), _get(t, "duration"),
+                         bool(_get(t, "missing") or 0))
+        artist, title = _get(t, "artist") or _get(t, "albumartist"), _get(t, "title")
+        if artist and title:
+            key = _get(t, "match_key") or match_key(artist, title)
+            if key:
+                self._exact.setdefault(key, []).append(cand)
+            a1 = primary_artist(artist)
+            if a1:
+                self._by_artist.setdefault(a1, []).append((cand, title, artist))
+                self._artist_levels.pop(a1, None)
+        else:
+            # No tags to go by: the names the file's path gives, at the loosest level.
+            for p_artist, p_title in path_names(_get(t, "path") or ""):
+                name = artist or p_artist
+                if name:
+                    self._put(self._paths, f"{primary_artist(name)}\x1f{bare_title(title or p_title, name)}", cand)
+                else:
+                    self._put(self._paths, f"\x1f{bare_title(title or p_title)}", cand)
         self.size += 1
 
-    def _put(self, level: int, key: str | None, cand: Candidate, seen: set[str]) -> None:
-        if not key or (level, key) in seen:
-            return
-        seen.add((level, key))
-        self._index[level].setdefault(key, []).append(cand)
+    @staticmethod
+    def _put(index: dict, key: str, cand: Candidate) -> None:
+        found = index.setdefault(key, [])
+        if cand not in found:
+            found.append(cand)
+
+    def _levels(self, a1: str) -> tuple[dict, dict]:
+        """``(loose title -> tracks, bare title -> tracks)`` of one artist, built on first use."""
+        got = self._artist_levels.get(a1)
+        if got is None:
+            loose: dict[str, list[Candidate]] = {}
+            bare: dict[str, list[Candidate]] = {}
+            for cand, title, artist in self._by_artist.get(a1, ()):
+                self._put(loose, loose_title(title, artist), cand)
+                self._put(bare, bare_title(title, artist), cand)
+            got = self._artist_levels[a1] = (loose, bare)
+        return got
 
     def match(self, artist: str, title: str, *, album: str | None = None,
               duration_ms: int | None = None) -> int | None:
         """The track id the row names, or None."""
-        keys = row_keys(artist, title)
-        for level in range(LEVELS):
-            key = keys[min(level, 2)]
-            found = self._index[level].get(key) if key else None
-            if found is None and level == 3:
-                found = self._index[3].get(f"\x1f{bare_title(title, artist)}")
-            if found:
-                return self._best(found, album, duration_ms)
-        return None
+        if not artist or not title:
+            return None
+        found = self._exact.get(match_key(artist, title) or "")
+        a1 = primary_artist(artist)
+        if not found and a1:
+            loose, bare = self._levels(a1) if a1 in self._by_artist else ({}, {})
+            found = loose.get(loose_title(title, artist))
+            b = bare_title(title, artist)
+            found = found or bare.get(b) or self._paths.get(f"{a1}\x1f{b}") or self._paths.get(f"\x1f{b}")
+        return self._best(found, album, duration_ms) if found else None
 
     @staticmethod
     def _best(found: list[Candidate], album: str | None, duration_ms: int | None) -> int:

@@ -149,11 +149,22 @@ class HistoryMixin:
         return made
 
     def _recut_import_sessions(self, conn, placeholder: int) -> None:
-        """Cut every imported play into sessions again; sessions whose plays did not
-        change keep their ids, so a second import touches only the sessions it changed.
-        ``placeholder`` is the session the new plays were inserted with (never kept)."""
-        rows = conn.execute("SELECT id, session_id, started_at, ms_heard FROM plays WHERE source = ? "
-                            "ORDER BY started_at, id", (IMPORT_SOURCE,)).fetchall()
+        """Cut the imported plays near the new ones (those of ``placeholder``, the session
+        they were inserted with) into sessions again.
+
+        Only sessions that come within ``SESSION_GAP_S`` of the new plays can change, so
+        only their plays are read; of those, a session that lies wholly inside a new one
+        keeps its id (a second import touches only what it changed).
+        """
+        lo, hi = conn.execute("SELECT min(started_at), max(started_at + ms_heard / 1000.0) FROM plays "
+                              "WHERE session_id = ?", (placeholder,)).fetchone()
+        rows = []
+        if lo is not None:
+            rows = conn.execute(
+                "SELECT id, session_id, started_at, ms_heard FROM plays WHERE source = ? AND session_id IN "
+                "(SELECT id FROM sessions WHERE id = ? OR (started_at < ? AND last_active_at > ?)) "
+                "ORDER BY started_at, id",
+                (IMPORT_SOURCE, placeholder, hi + SESSION_GAP_S, lo - SESSION_GAP_S)).fetchall()
         kept: set[int] = set()
         old_sessions: set[int] = set()
         if rows:
