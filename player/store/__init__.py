@@ -14,6 +14,7 @@ from player.store.connection import (
 )
 from player.store.features import FeaturesMixin, TrackFeatures
 from player.store.history import EXPORT_TABLES, IMPORT_SOURCE, HistoryMixin
+from player.store.listening import ENDED_CODES, SOURCE_CODES, ListeningMixin, MapPoints, PlayColumns
 from player.store.migrations import SCHEMA_VERSION
 from player.store.model_runs import ModelRunsMixin
 from player.store.plays import ENDINGS, SESSION_GAP_S, SOURCES, PlaysMixin
@@ -24,10 +25,12 @@ __all__ = [
     "Store", "StoreError", "DatabaseTooNewError", "DatabaseCorruptError", "DataFolderReadOnlyError",
     "SCHEMA_VERSION", "TRACK_FIELDS",
     "ENDINGS", "SOURCES", "SESSION_GAP_S", "IMPORT_SOURCE", "EXPORT_TABLES",
+    "ENDED_CODES", "SOURCE_CODES", "PlayColumns", "MapPoints",
 ]
 
 
-class Store(TracksMixin, PlaysMixin, HistoryMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin, Database):
+class Store(TracksMixin, PlaysMixin, HistoryMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin, ListeningMixin,
+            Database):
     """Segue's library database: tracks, folders, plays, sessions, imported history, settings, features."""
 
     @classmethod

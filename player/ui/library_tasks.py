@@ -131,6 +131,7 @@ class LibraryTasksMixin:
 
         def done(result, error):
             self.tasks.finish("forget")
+            self.listening.plays_changed()
             self.statusBar().showMessage("Listening history forgotten" if error is None else
                                          f"Could not forget the history: {error}", 10000)
 

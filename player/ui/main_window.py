@@ -22,6 +22,7 @@ from player.ui.history_tasks import HistoryTasksMixin
 from player.ui.library_model import LibraryData, LibraryModel, load_library
 from player.ui.library_view import LibraryView
 from player.ui.library_tasks import LibraryTasksMixin
+from player.ui.listening_tab import ListeningTab
 from player.ui.playback_mixin import PlaybackMixin
 from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
@@ -58,6 +59,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.library, "Library")
         self.tabs.addTab(self.discover, "Discover")
+        self.listening = ListeningTab(store, current_track=lambda: self.current_track_id())
+        self.tabs.addTab(self.listening, "Listening")
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.up_next)
@@ -127,6 +130,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
         self.discover.refresh_requested.connect(self.refresh_discover)
         self.up_next.radio_requested.connect(self.start_radio)
         self.transport.radio.connect(self.radio_from_current)
+        self.listening.play_requested.connect(lambda ids: self.play_ids(ids, 0, "library"))
+        self.listening.enqueue_requested.connect(self.enqueue)
         self.tabs.currentChanged.connect(lambda i: self.refresh_discover() if i == 1 else None)
 
     def library_search(self) -> None:

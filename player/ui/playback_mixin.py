@@ -85,6 +85,7 @@ class PlaybackMixin:
         self.player = player
         self.bridge = b = PlayerBridge(player, self)
         b.track_started.connect(self._track_started)
+        b.track_ended.connect(lambda _data: self.listening.plays_changed())
         b.state_changed.connect(self._state_changed)
         b.queue_changed.connect(self.refresh_up_next)
         b.error.connect(lambda d: self.statusBar().showMessage(f"Could not play a track: {d.get('message')}", 10000))
@@ -250,6 +251,7 @@ class PlaybackMixin:
         self.transport.set_track(title, artist, album)
         self.setWindowTitle(f"{title} — {artist} · Segue" if artist else f"{title} · Segue")
         self.model.set_playing(track_id)
+        self.listening.set_playing(track_id)
         if self._cover_task is not None:
             self._cover_task.cancel()
         if path:
@@ -266,6 +268,7 @@ class PlaybackMixin:
         if state == PlaybackState.STOPPED and self.current_track_id() is None:
             self.transport.set_track(None)
             self.model.set_playing(None)
+            self.listening.set_playing(None)
             self.setWindowTitle("Segue")
 
     def refresh_up_next(self) -> None:

@@ -1,0 +1,95 @@
+"""Small pyqtgraph helpers shared by the Listening view and the sound map.
+
+Plots take their colours from the application palette (light or dark), have no mouse
+zoom unless asked (a statistics page is read, not explored), and draw bars with one
+item per series so thousands of bars stay one paint call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+SEGUE_COLOR = QColor("#4a88db")      # plays Segue chose
+OWN_COLOR = QColor("#e07b39")        # plays the person chose
+PLAYS_COLOR = QColor("#5b8fd6")
+HOURS_COLOR = QColor("#59a14f")
+SKIP_COLOR = QColor("#e15759")
+#: Genre colours (Tableau's qualitative set plus one); "Other" is grey.
+GENRE_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+                "#ff9da7", "#9c755f", "#86bcb6", "#d37295"]
+OTHER_COLOR = "#9a9a9a"
+
+
+def palette_colors() -> tuple[QColor, QColor, QColor]:
+    """``(background, text, faint)`` of the current palette."""
+    pal = QApplication.palette()
+    return pal.color(QPalette.Base), pal.color(QPalette.Text), pal.color(QPalette.PlaceholderText)
+
+
+def themed_plot(title: str, *, date_axis: bool = False, interactive: bool = False) -> pg.PlotWidget:
+    """A plot in the palette's colours; a date axis reads unix seconds as local dates."""
+    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else {}
+    plot = pg.PlotWidget(axisItems=axes)
+    style_plot(plot, title)
+    if not interactive:
+        plot.setMouseEnabled(x=False, y=False)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+    return plot
+
+
+def style_plot(plot: pg.PlotWidget, title: str) -> None:
+    background, text, faint = palette_colors()
+    plot.setBackground(background)
+    item = plot.getPlotItem()
+    item.setTitle(title, color=text.name(), size="10pt")
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(faint))
+        axis.setTextPen(pg.mkPen(text))
+    item.showGrid(x=False, y=True, alpha=0.15)
+
+
+def bars(x, heights, *, width: float, color: QColor, offset: float = 0.0) -> pg.BarGraphItem:
+    """Vertical bars centred at ``x + offset`` (one item for the whole series)."""
+    return pg.BarGraphItem(x=np.asarray(x, float) + offset, height=np.asarray(heights, float),
+                           width=width, brush=pg.mkBrush(color), pen=pg.mkPen(None))
+
+
+def points(x, y, *, color: QColor, size: float = 7, tips=None, symbol: str = "o") -> pg.ScatterPlotItem:
+    """Markers with an optional tooltip per point (``tips[i]`` shown on hover)."""
+    item = pg.ScatterPlotItem(x=np.asarray(x, float), y=np.asarray(y, float), size=size, symbol=symbol,
+                              brush=pg.mkBrush(color), pen=pg.mkPen(color.darker(130)),
+                              data=list(tips) if tips is not None else None,
+                              hoverable=tips is not None, tip=(lambda x, y, data: data) if tips is not None else None)
+    return item
+
+
+def line(x, y, *, color: QColor, width: float = 2.0, style=Qt.SolidLine) -> pg.PlotDataItem:
+    """A line that breaks at NaN (a week with nothing to measure is a gap, not a zero)."""
+    return pg.PlotDataItem(np.asarray(x, float), np.asarray(y, float), connect="finite",
+                           pen=pg.mkPen(color, width=width, style=style))
+
+
+def set_category_axis(plot: pg.PlotWidget, labels: list[str], *, axis: str = "left", max_chars: int = 34) -> None:
+    """Name the integer positions 0..n-1 of ``axis`` (long names are shortened with "…")."""
+    short = [s if len(s) <= max_chars else s[:max_chars - 1] + "…" for s in labels]
+    plot.getPlotItem().getAxis(axis).setTicks([list(enumerate(short)), []])
+
+
+def percent_axis(plot: pg.PlotWidget, *, top: float = 1.0) -> None:
+    """Left axis from 0 to ``top`` labelled in round per cents (5, 10, 20 or 25 apart)."""
+    step = next(s for s in (0.05, 0.1, 0.2, 0.25) if top / s <= 6)
+    ticks = [(v, f"{v:.0%}") for v in np.arange(0, top + 1e-9, step)]
+    plot.getPlotItem().getAxis("left").setTicks([ticks, []])
+    plot.setYRange(0, top, padding=0.02)
+
+
+def genre_color(code: int, names: list[str]) -> QColor:
+    if code < len(names) and names[code] == "Other":
+        return QColor(OTHER_COLOR)
+    return QColor(GENRE_COLORS[code % len(GENRE_COLORS)])

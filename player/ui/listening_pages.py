@@ -1,0 +1,220 @@
+"""The Listening view's two chart pages: your listening, and Segue's report card.
+
+Both only draw a :class:`player.listening_stats.ListeningSummary` computed on a worker;
+nothing here reads the database.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QTabBar, QVBoxLayout, QWidget
+
+from player.listening_stats import PERIODS, TOP_KINDS, WEEK_S, ListeningSummary, wilson
+from player.ui import charts
+
+_BAR = WEEK_S * 0.8
+
+
+def _week_label(t: float) -> str:
+    return "week of " + time.strftime("%d %b %Y", time.localtime(t)).lstrip("0")
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{k / n:.0%}" if n else "–"
+
+
+class OverviewPage(QWidget):
+    """Plays, hours and skip rate per week; time of day; top artists, tracks and genres."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.summary: ListeningSummary | None = None
+        self.headline = QLabel("Reading your listening…")
+        self.headline.setObjectName("panelTitle")
+        self.headline.setWordWrap(True)
+        self.plays_plot = charts.themed_plot("Plays per week", date_axis=True)
+        self.hours_plot = charts.themed_plot("Hours per week", date_axis=True)
+        self.skip_plot = charts.themed_plot("Skipped early, per week", date_axis=True)
+        self.hour_plot = charts.themed_plot("Time of day (plays per hour, all time)")
+        self.top_plot = charts.themed_plot("")
+        for p in (self.hours_plot, self.skip_plot):
+            p.setXLink(self.plays_plot)
+        for p in (self.plays_plot, self.hours_plot, self.skip_plot):
+            p.getPlotItem().getAxis("left").setWidth(48)       # the three weeks axes line up
+        self.period = QComboBox()
+        self.period.addItems(list(PERIODS))
+        self.kind = QTabBar()
+        for kind in TOP_KINDS:
+            self.kind.addTab(kind.capitalize())
+        self.kind.setExpanding(False)
+        self.top_caption = QLabel()
+        self.top_caption.setObjectName("hint")
+        self.period.currentIndexChanged.connect(lambda _i: self._draw_top())
+        self.kind.currentChanged.connect(lambda _i: self._draw_top())
+
+        top_box = QVBoxLayout()
+        pick = QHBoxLayout()
+        pick.addWidget(QLabel("Top"))
+        pick.addWidget(self.kind)
+        pick.addStretch(1)
+        pick.addWidget(self.period)
+        top_box.addLayout(pick)
+        top_box.addWidget(self.top_plot, 1)
+        top_box.addWidget(self.top_caption)
+        grid = QGridLayout()
+        grid.addWidget(self.plays_plot, 0, 0)
+        grid.addWidget(self.hours_plot, 1, 0)
+        grid.addWidget(self.skip_plot, 2, 0)
+        grid.addWidget(self.hour_plot, 0, 1)
+        grid.addLayout(top_box, 1, 1, 2, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addLayout(grid, 1)
+        self.plays_bars = self.hours_bars = self.hour_bars = self.top_bars = None
+
+    def show_summary(self, s: ListeningSummary) -> None:
+        self.summary = s
+        for plot in (self.plays_plot, self.hours_plot, self.skip_plot, self.hour_plot):
+            plot.clear()
+        if s.empty:
+            self.headline.setText("No plays yet. Play some music and your listening shows up here.")
+            self._draw_top()
+            return
+        w = s.weekly
+        recent = slice(-4, None)
+        imported = f" ({s.imported:,} imported)" if s.imported else ""
+        self.headline.setText(
+            f"{s.plays:,} plays{imported}, {s.hours:,.0f} hours since {time.strftime('%B %Y', time.localtime(w.week[0]))}"
+            f" · last 4 weeks: {int(w.plays[recent].sum()):,} plays, {w.hours[recent].sum():,.1f} hours, "
+            f"{_pct(int(w.skips[recent].sum()), int(w.decided[recent].sum()))} skipped early")
+        self.plays_bars = charts.bars(w.week + WEEK_S / 2, w.plays, width=_BAR, color=charts.PLAYS_COLOR)
+        self.plays_plot.addItem(self.plays_bars)
+        self.hours_bars = charts.bars(w.week + WEEK_S / 2, w.hours, width=_BAR, color=charts.HOURS_COLOR)
+        self.hours_plot.addItem(self.hours_bars)
+        rate = w.skip_rate
+        tips = [f"{_week_label(t)}: {_pct(k, n)} of {n:,} plays skipped early"
+                for t, k, n in zip(w.week, w.skips.tolist(), w.decided.tolist())]
+        self.skip_plot.addItem(charts.line(w.week + WEEK_S / 2, rate, color=charts.SKIP_COLOR))
+        ok = np.isfinite(rate)
+        self.skip_plot.addItem(charts.points((w.week + WEEK_S / 2)[ok], rate[ok], color=charts.SKIP_COLOR, size=5,
+                                             tips=[t for t, good in zip(tips, ok) if good]))
+        charts.percent_axis(self.skip_plot, top=max(0.1, float(np.nanmax(rate)) * 1.15) if ok.any() else 1.0)
+        self.hour_bars = charts.bars(np.arange(24), s.by_hour, width=0.8, color=charts.PLAYS_COLOR)
+        self.hour_plot.addItem(self.hour_bars)
+        self.hour_plot.getPlotItem().getAxis("bottom").setTicks([[(h, f"{h:02d}") for h in range(0, 24, 3)], []])
+        self._draw_top()
+
+    def _draw_top(self) -> None:
+        self.top_plot.clear()
+        self.top_bars = None
+        s = self.summary
+        entries = s.top[self.period.currentText()][TOP_KINDS[self.kind.currentIndex()]] if s is not None else []
+        if not entries:
+            self.top_caption.setText("No plays in this period.")
+            charts.set_category_axis(self.top_plot, [])
+            return
+        n = len(entries)
+        plays = np.array([e.plays for e in entries], float)
+        y = np.arange(n)[::-1]              # the most played on top
+        self.top_bars = pg.BarGraphItem(x0=np.zeros(n), y=y, width=plays, height=0.7,
+                                        brush=pg.mkBrush(charts.PLAYS_COLOR), pen=pg.mkPen(None))
+        self.top_plot.addItem(self.top_bars)
+        _bg, text, _faint = charts.palette_colors()
+        for yi, e in zip(y, entries):
+            label = pg.TextItem(f"{e.plays:,}", color=text, anchor=(0, 0.5))
+            label.setPos(e.plays, yi)
+            self.top_plot.addItem(label)
+        labels = [""] * n
+        for yi, e in zip(y, entries):
+            labels[yi] = e.name
+        charts.set_category_axis(self.top_plot, labels)
+        self.top_plot.setXRange(0, plays.max() * 1.18, padding=0)
+        self.top_plot.setYRange(-0.6, n - 0.4, padding=0)
+        hours = sum(e.hours for e in entries)
+        self.top_caption.setText(f"{TOP_KINDS[self.kind.currentIndex()].capitalize()} by plays; "
+                                 f"these {n} make {hours:,.1f} hours.")
+
+
+class ReportCardPage(QWidget):
+    """Per week: how often the person skipped what Segue chose, against what they chose."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.headline = QLabel("Reading your listening…")
+        self.headline.setObjectName("panelTitle")
+        self.headline.setWordWrap(True)
+        self.rate_plot = charts.themed_plot("Skipped early, per week", date_axis=True)
+        self.count_plot = charts.themed_plot("Plays behind each point", date_axis=True)
+        self.count_plot.setXLink(self.rate_plot)
+        for p in (self.rate_plot, self.count_plot):
+            p.getPlotItem().getAxis("left").setWidth(48)
+        self.legend = QLabel(
+            f'<span style="color:{charts.SEGUE_COLOR.name()}">&#9679;</span> Segue\'s picks &nbsp;&nbsp; '
+            f'<span style="color:{charts.OWN_COLOR.name()}">&#9679;</span> Your picks &nbsp;&nbsp; '
+            "a bigger dot stands on more plays; the bars around a dot are where the true rate "
+            "lies, 95 times in 100")
+        self.legend.setObjectName("hint")
+        self.note = QLabel(
+            "Segue's picks are the plays it chose: Up next, Radio and Discover. Your picks are what you "
+            "played from the library, a search or your own queue. A skip is a track skipped in its first "
+            "30 seconds or first half. Imported history is not counted here: Segue chose none of it.")
+        self.note.setObjectName("hint")
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.rate_plot, 3)
+        layout.addWidget(self.count_plot, 2)
+        layout.addWidget(self.note)
+        self.segue_points = self.own_points = self.segue_bars = self.own_bars = None
+
+    def show_summary(self, s: ListeningSummary) -> None:
+        r = s.report
+        self.rate_plot.clear()
+        self.count_plot.clear()
+        sn, sk, on, ok_ = r.recent(4)
+        if r.segue_n.sum() == 0 and r.own_n.sum() == 0:
+            self.headline.setText("Nothing to grade yet: play some music in Segue.")
+            return
+        if r.segue_n.sum() == 0:
+            self.headline.setText("Segue has not chosen anything you played yet. Turn on “Keep it going” "
+                                  "or start a Radio, and its picks are graded here.")
+        else:
+            self.headline.setText(
+                f"Last 4 weeks: you skipped {_pct(sk, sn)} of Segue's picks ({sn:,} plays) "
+                f"and {_pct(ok_, on)} of your own ({on:,} plays).")
+        mid = r.week + WEEK_S / 2
+        top = 0.0
+        drawn = {}
+        for name, color, n, k, shift in (("Segue's picks", charts.SEGUE_COLOR, r.segue_n, r.segue_skips, -0.12),
+                                         ("Your picks", charts.OWN_COLOR, r.own_n, r.own_skips, 0.12)):
+            rate = np.where(n > 0, k / np.maximum(n, 1), np.nan)
+            has = n > 0
+            x = mid + shift * WEEK_S
+            lo, hi = wilson(k, n)
+            self.rate_plot.addItem(pg.ErrorBarItem(x=x[has], y=rate[has], top=(hi - rate)[has],
+                                                   bottom=(rate - lo)[has], beam=WEEK_S * 0.12,
+                                                   pen=pg.mkPen(color, width=1)))
+            self.rate_plot.addItem(charts.line(x, rate, color=color, width=1.5))
+            # Point area grows with the plays behind it, so a rate from 3 plays looks small.
+            sizes = 4 + 10 * np.sqrt(n[has] / max(int(n.max()), 1))
+            tips = [f"{name}, {_week_label(t)}: {kk:,} of {nn:,} skipped ({_pct(kk, nn)})"
+                    for t, kk, nn in zip(r.week[has], k[has].tolist(), n[has].tolist())]
+            pts = pg.ScatterPlotItem(x=x[has], y=rate[has], size=sizes, brush=pg.mkBrush(color),
+                                     pen=pg.mkPen(color.darker(130)), data=tips, hoverable=True,
+                                     tip=lambda x, y, data: data)
+            self.rate_plot.addItem(pts)
+            bar = charts.bars(mid, n, width=WEEK_S * 0.38, color=color, offset=shift * 2 * WEEK_S)
+            self.count_plot.addItem(bar)
+            drawn[name] = (pts, bar)
+            if has.any():
+                top = max(top, float(np.nanmax(hi[has])))
+        self.segue_points, self.segue_bars = drawn["Segue's picks"]
+        self.own_points, self.own_bars = drawn["Your picks"]
+        charts.percent_axis(self.rate_plot, top=min(1.0, max(0.1, top * 1.05)))

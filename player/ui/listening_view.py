@@ -1,0 +1,107 @@
+"""The Listening tab: your listening, Segue's report card, and the map of your library by sound.
+
+Reading the plays and computing the statistics, and reading the embeddings and
+projecting them, each run on a worker (:func:`player.workers.run_task`); the tab only
+draws results. It refreshes when it is shown, and again when shown after plays
+changed, one computation of each kind at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from player.listening_stats import load_summary
+from player.sound_map import load_map
+from player.ui.listening_pages import OverviewPage, ReportCardPage
+from player.ui.sound_map_view import SoundMapPage
+from player.workers import run_task
+
+log = logging.getLogger(__name__)
+
+
+class ListeningView(QWidget):
+    play_requested = Signal(list)         # track ids, the person's own choice
+    enqueue_requested = Signal(list)
+    summary_ready = Signal()
+    map_ready = Signal()
+
+    def __init__(self, store, *, now=None, parent=None):
+        """``now``: a clock (tests pin it so periods and "this week" are reproducible)."""
+        super().__init__(parent)
+        self.store = store
+        self._now = now or time.time
+        self.overview = OverviewPage()
+        self.report = ReportCardPage()
+        self.sound_map = SoundMapPage()
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.overview, "Your listening")
+        self.pages.addTab(self.report, "Segue's report card")
+        self.pages.addTab(self.sound_map, "Sound map")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self.sound_map.play_requested.connect(self.play_requested)
+        self.sound_map.enqueue_requested.connect(self.enqueue_requested)
+        self._tasks = {"summary": None, "map": None}
+        self._again: set[str] = set()
+        self._stale = True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def plays_changed(self) -> None:
+        """Plays were added or removed: recompute now if visible, else when next shown."""
+        self._stale = True
+        if self.isVisible():
+            self.refresh()
+
+    def set_playing(self, track_id: int | None) -> None:
+        self.sound_map.set_playing(track_id)
+
+    def refresh(self) -> None:
+        self._stale = False
+        self._start("summary")
+        self._start("map")
+
+    def _start(self, kind: str) -> None:
+        task = self._tasks[kind]
+        if task is not None and not task.done:
+            self._again.add(kind)          # one at a time; the newest request runs after it
+            return
+        store, now = self.store, self._now()
+        if kind == "summary":
+            work, done = (lambda: load_summary(store, now=now)), self._summary_done
+        else:
+            work, done = (lambda: load_map(store, now=now)), self._map_done
+        self._tasks[kind] = run_task(work, done, name=f"listening-{kind}")
+
+    def _next(self, kind: str) -> None:
+        if kind in self._again:
+            self._again.discard(kind)
+            self._start(kind)
+
+    def _summary_done(self, result, error) -> None:
+        if error is not None:
+            log.error("could not compute listening statistics: %s", error, exc_info=error)
+            self.overview.headline.setText(f"Could not read your listening: {error}")
+        else:
+            self.overview.show_summary(result)
+            self.report.show_summary(result)
+            self.summary_ready.emit()
+        self._next("summary")
+
+    def _map_done(self, result, error) -> None:
+        if error is not None:
+            log.error("could not build the sound map: %s", error, exc_info=error)
+            self.sound_map.headline.setText(f"Could not draw the sound map: {error}")
+        else:
+            self.sound_map.set_map(result)
+            self.map_ready.emit()
+        self._next("map")

@@ -1,0 +1,127 @@
+"""Listening statistics and the report card on planted plays (a real store, no Qt)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from player.listening_stats import (
+    WEEK_S, hours_of_day, load_summary, play_outcomes, report_card, summarize, week_starts, wilson,
+)
+from player.store import PlayColumns
+
+
+@pytest.fixture
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+MONDAY = 1_704_067_200.0          # 2024-01-01 00:00 UTC, a Monday
+
+
+def _tracks(store, n=4):
+    store.upsert_tracks([{"path": f"/x/{i}.flac", "size": 1, "mtime_ns": 1, "title": f"Song {i}",
+                          "artist": "A" if i < 2 else "B", "genre": "Jazz" if i < 3 else "Rock", "duration": 200.0}
+                         for i in range(n)])
+    return [r["id"] for r in store.tracks()]
+
+
+def test_weeks_hours_and_skips(store, utc):
+    a, b, c, d = _tracks(store)
+    day = 86400
+    store.log_plays([
+        (a, MONDAY + 10 * 3600, 200_000, 200_000, "finished", "library"),       # week 1, 10:00
+        (b, MONDAY + 10 * 3600 + 300, 10_000, 200_000, "skipped", "up_next"),   # early skip (10 s)
+        (c, MONDAY + 3 * day + 22 * 3600, 150_000, 200_000, "skipped", "radio"),  # late skip: not early
+        (d, MONDAY + 3 * day + 23 * 3600, 40_000, 200_000, "skipped", "up_next"),  # early: under half
+        (a, MONDAY + 2 * WEEK_S + 5 * 3600, 60_000, 200_000, "stopped", "search"),  # week 3; week 2 empty
+        (b, MONDAY + 2 * WEEK_S + 6 * 3600, 0, 200_000, "error", "library"),        # failed: not a play
+    ])
+    s = load_summary(store, now=MONDAY + 2 * WEEK_S + 7 * 3600)
+    w = s.weekly
+    assert list(w.week) == [MONDAY, MONDAY + WEEK_S, MONDAY + 2 * WEEK_S]
+    assert list(w.plays) == [4, 0, 1]
+    assert list(w.decided) == [4, 0, 1] and list(w.skips) == [2, 0, 0]
+    assert w.hours[0] == pytest.approx((200 + 10 + 150 + 40) / 3600)
+    assert np.isnan(w.skip_rate[1]) and w.skip_rate[0] == 0.5
+    assert s.plays == 5 and s.imported == 0
+    assert s.by_hour[10] == 2 and s.by_hour[22] == 1 and s.by_hour[5] == 1 and s.by_hour.sum() == 5
+    r = s.report
+    assert list(r.segue_n) == [3, 0, 0] and list(r.segue_skips) == [2, 0, 0]
+    assert list(r.own_n) == [1, 0, 1] and list(r.own_skips) == [0, 0, 0]
+    assert r.recent(4) == (3, 2, 2, 0)
+
+
+def test_top_lists_follow_the_period(store, utc):
+    a, b, c, d = _tracks(store)
+    now = MONDAY + 100 * 86400
+    plays = [(a, now - 200 * 86400 + i * 600, 200_000, 200_000, "finished", "library") for i in range(5)]
+    plays += [(d, now - 3 * 86400 + i * 600, 200_000, 200_000, "finished", "library") for i in range(3)]
+    plays += [(c, now - 2 * 86400, 100_000, 200_000, "finished", "library")]
+    store.log_plays(plays)
+    s = load_summary(store, now=now)
+    recent, ever = s.top["Last 4 weeks"], s.top["All time"]
+    assert [(e.name, e.plays) for e in recent["artists"]] == [("B", 4)]
+    assert [(e.name, e.plays) for e in ever["artists"]] == [("A", 5), ("B", 4)]
+    assert [e.name for e in recent["tracks"]] == ["Song 3 — B", "Song 2 — B"]
+    assert [(e.name, e.plays) for e in recent["genres"]] == [("Rock", 3), ("Jazz", 1)]
+    assert ever["artists"][1].track_ids == [d, c]                  # most played first
+    assert recent["artists"][0].hours == pytest.approx(3 * 200 / 3600 + 100 / 3600)
+
+
+def test_imported_plays_count_but_stay_out_of_the_report_card(utc):
+    n = 6
+    cols = PlayColumns(
+        started_at=MONDAY + np.arange(n) * 600.0, ms_heard=np.full(n, 5_000.0), track_ms=np.full(n, 200_000.0),
+        ended=np.full(n, 2, np.int8),                       # skipped
+        source=np.array([1, 1, 0, 0, 0, 0], np.int8),        # up_next, up_next, library x4
+        track_id=np.arange(n, dtype=np.int64), imported=np.array([False, False, False, True, True, True]))
+    s = summarize(cols, {}, now=MONDAY + WEEK_S)
+    assert s.plays == 6 and s.imported == 3 and s.weekly.skips[0] == 6
+    assert (s.report.segue_n[0], s.report.own_n[0]) == (2, 1)
+    assert report_card(cols).own_skips[0] == 1
+
+
+def test_unknown_track_length_uses_the_30_second_rule():
+    cols = PlayColumns(
+        started_at=np.zeros(3), ms_heard=np.array([29_000.0, 31_000.0, 0.0]),
+        track_ms=np.array([np.nan, np.nan, 180_000.0]), ended=np.array([2, 2, 1], np.int8),
+        source=np.zeros(3, np.int8), track_id=np.arange(3, dtype=np.int64), imported=np.zeros(3, bool))
+    counts, decided, early, hours = play_outcomes(cols)
+    assert list(early) == [True, False, False]
+    assert hours[2] == pytest.approx(180 / 3600)             # finished with no time logged: its length
+
+
+def test_local_weeks_and_hours_follow_daylight_saving(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        # 2024-03-31 is the Sunday clocks go forward; 2024-03-25 00:00 CET is 2024-03-24 23:00 UTC.
+        before = 1_711_321_200.0 + 6 * 86400 + 3600          # Sun 01:00 CET
+        after = before + 2 * 3600                            # Sun 04:00 CEST (03:00 UTC)
+        assert list(hours_of_day(np.array([before, after]))) == [1, 4]
+        assert list(week_starts(np.array([before, after]))) == [1_711_321_200.0, 1_711_321_200.0]
+        assert week_starts(np.array([after + 86400]))[0] == 1_711_321_200.0 + WEEK_S - 3600
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_wilson_interval_narrows_with_more_plays():
+    lo3, hi3 = wilson(np.array([1]), np.array([3]))
+    lo300, hi300 = wilson(np.array([100]), np.array([300]))
+    assert lo3[0] < 1 / 3 < hi3[0] and lo300[0] < 1 / 3 < hi300[0]
+    assert hi300[0] - lo300[0] < (hi3[0] - lo3[0]) / 4
+    assert np.isnan(wilson(np.array([0]), np.array([0]))[0][0])
+
+
+def test_empty_store(store):
+    s = load_summary(store)
+    assert s.empty and len(s.weekly.week) == 0 and s.by_hour.sum() == 0
+    assert all(v == [] for period in s.top.values() for v in period.values())

@@ -1,0 +1,147 @@
+"""The Listening tab in the real window, filled from a real listening log.
+
+Renders the three pages (your listening, Segue's report card, the sound map) and checks
+that what they draw adds up to what the store holds. With ``SEGUE_WRITE_DOCS=1`` the
+screenshots are written to ``docs/`` (the README shows them); otherwise to a temporary
+folder, so CI never writes into the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QImage
+
+from player.listening_stats import week_starts
+from player.sound_map import points_in_polygon
+from tests.player.ui.real_log import FEATURE_VERSION, _unit, data_root, fill_from_log
+
+ROOT = Path(__file__).resolve().parents[3]
+DATA = data_root()
+
+
+def _gray_std(image: QImage) -> float:
+    image = image.convertToFormat(QImage.Format_Grayscale8)
+    arr = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes())
+    return float(arr.reshape(image.height(), image.bytesPerLine())[:, :image.width()].std())
+
+
+def _heights(item) -> float:
+    return float(np.sum(item.opts["height"]))
+
+
+def _save(qtbot, widget, name: str, tmp_path: Path) -> Path:
+    folder = ROOT / "docs" if os.environ.get("SEGUE_WRITE_DOCS") == "1" else tmp_path
+    folder.mkdir(exist_ok=True)
+    # Plot axes widen to fit their labels during a paint and show them from the next one,
+    # as a person sees a moment after the page appears.
+    widget.grab()
+    qtbot.wait(100)
+    image = widget.grab().toImage()
+    path = folder / name
+    assert image.save(str(path)) and _gray_std(image) > 20       # drawn, not a blank fill
+    return path
+
+
+def _pixel(page, x: float, y: float) -> QPoint:
+    scene = page.view.mapViewToScene(QPointF(x, y))
+    return page.plot.mapFromScene(scene)
+
+
+@pytest.mark.skipif(DATA is None, reason="the shared listening logs are not here")
+def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_path):
+    from player.ui.theme import apply_theme
+
+    apply_theme(qapp)
+    store = scanned
+    filled = fill_from_log(store, DATA)
+    real = {r["id"]: r for r in store.tracks() if not r["path"].startswith("/log-library/")}
+    store.save_features([{"track_id": t, "model_version": FEATURE_VERSION, "bucket": r["genre"].lower(),
+                          "embedding": _unit("genre:" + r["genre"].lower(), 200) + 0.3 * _unit(r["path"], 200)}
+                         for t, r in real.items()])
+    window = make_window(store)
+    window.resize(1400, 860)
+    window.listening.clock = lambda: filled.now
+    window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitUntil(lambda: view.overview.summary is not None and view.sound_map.map is not None, timeout=20000)
+
+    # Your listening: every play of the log, in the weekly bars, the hours and the hour-of-day bars.
+    plays = store.plays()
+    assert len(plays) == filled.plays > 10_000
+    o = view.overview
+    assert _heights(o.plays_bars) == filled.plays
+    assert _heights(o.hours_bars) == pytest.approx(sum(p["ms_heard"] for p in plays) / 3.6e6, rel=1e-6)
+    assert _heights(o.hour_bars) == filled.plays
+    o.period.setCurrentText("All time")
+    artists = Counter(store.track(p["track_id"])["artist"] for p in plays)
+    assert [(e.name, e.plays) for e in o.summary.top["All time"]["artists"][:3]] == artists.most_common(3)
+    assert o.top_bars is not None and list(o.top_bars.opts["width"][:3]) == [n for _a, n in artists.most_common(3)]
+    o.period.setCurrentText("Last 4 weeks")
+    shot_overview = _save(qtbot, window, "listening.png", tmp_path)
+
+    # The report card: Segue's picks and the person's, with the plays behind each point.
+    view.pages.setCurrentWidget(view.report)
+    r = view.report
+    assert _heights(r.segue_bars) == filled.segue_plays > 1000
+    assert _heights(r.own_bars) == filled.plays - filled.segue_plays
+    assert len(r.segue_points.data) > 20 and "Segue's picks" in r.headline.text()
+    _save(qtbot, window, "report-card.png", tmp_path)
+
+    # The sound map: one point per analysed track, this week's plays ringed.
+    view.pages.setCurrentWidget(view.sound_map)
+    page = view.sound_map
+    qtbot.waitUntil(lambda: page.plot.isVisible(), timeout=5000)
+    m = page.map
+    assert sum(len(item.data) for item in page.genre_items) == len(m) == filled.tracks + len(real)
+    monday = week_starts(np.array([filled.now]))[0]
+    assert len(page.week_item.data) == len({p["track_id"] for p in store.plays(since=monday)}) > 0
+    page.view.autoRange(padding=0.02)
+    qtbot.wait(50)
+
+    # Click a real, playable track's point: it plays.
+    target = next(iter(real))
+    x, y = m.xy[m.row_of(target)]
+    qtbot.mouseClick(page.plot.viewport(), Qt.LeftButton, pos=_pixel(page, x, y))
+    qtbot.waitUntil(lambda: window.player.current_track_id == target, timeout=10000)
+    qtbot.waitUntil(lambda: len(page.current_item.data) == 1, timeout=5000)
+    assert page.current_item.data[0]["x"] == pytest.approx(x)
+
+    # Drag a lasso around a few points: they are selected and queued.
+    sx, sy = page._pixel_scale()
+    cx, cy = m.xy[len(m) // 2]
+    corners = [(cx - 40 / sx, cy - 40 / sy), (cx + 40 / sx, cy - 40 / sy), (cx + 40 / sx, cy + 40 / sy),
+               (cx - 40 / sx, cy + 40 / sy)]
+    viewport = page.plot.viewport()
+    qtbot.mousePress(viewport, Qt.LeftButton, pos=_pixel(page, *corners[0]))
+    for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1]):
+        for f in np.linspace(0.2, 1.0, 5):
+            qtbot.wait(15)                # the plot drops mouse moves closer than 10 ms apart
+            qtbot.mouseMove(viewport, _pixel(page, ax + f * (bx - ax), ay + f * (by - ay)))
+    qtbot.mouseRelease(viewport, Qt.LeftButton, pos=_pixel(page, *corners[0]))
+    drawn = np.column_stack([page.lasso_item.xData, page.lasso_item.yData])
+    assert np.allclose(drawn.min(axis=0), corners[0], atol=2 / min(sx, sy))      # the path the mouse drew,
+    assert np.allclose(drawn.max(axis=0), corners[2], atol=2 / min(sx, sy))      # to the pixel
+    expected = set(m.track_ids[points_in_polygon(m.xy, drawn)].tolist())
+    assert expected and set(page.selected_track_ids()) == expected
+    shot_map = _save(qtbot, window, "sound-map.png", tmp_path)
+    page.queue_btn.click()
+    qtbot.waitUntil(lambda: expected <= {e.track_id for e in window.player.queue}, timeout=10000)
+    assert shot_overview.exists() and shot_map.exists()
+
+
+def test_listening_tab_with_no_plays(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    assert window.listening.view is None                     # nothing built before it is opened
+    window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitUntil(lambda: view.overview.summary is not None and view.sound_map.map is not None, timeout=10000)
+    assert "No plays yet" in view.overview.headline.text()
+    assert "Nothing to grade" in view.report.headline.text()
+    assert "No track has been analysed" in view.sound_map.headline.text()
+    assert view.overview.plays_bars is None and view.sound_map.genre_items == []
