@@ -274,7 +274,8 @@ def top_lists(cols: PlayColumns, labels: dict, *, since: float | None, k: int = 
         plays = np.bincount(codes, weights=per_track, minlength=len(names))
         hrs = np.bincount(codes, weights=hours_track, minlength=len(names))
         entries = []
-        for i in np.lexsort((names.astype(str), -hrs, -plays))[:k] if len(names) else []:
+        # Names are sorted (np.unique), so a stable sort leaves ties in name order.
+        for i in np.lexsort((-hrs, -plays))[:k] if len(names) else []:
             if plays[i] <= 0:
                 break
             members = np.flatnonzero((codes == i) & (per_track > 0))

@@ -92,13 +92,14 @@ class ListeningMixin:
         )
 
     def played_track_labels(self) -> dict[int, tuple[str | None, str | None, str | None, str | None, str]]:
-        """``track_id -> (title, artist, genre, analysed bucket, path)`` for every track ever played."""
+        """``track_id -> (title, artist, genre, analysed bucket, path)`` for every track ever played
+        (the bucket from the latest analysis, None where a track has none)."""
         rows = _tuples(
             self.conn,
-            "SELECT t.id, t.title, coalesce(t.artist, t.albumartist), t.genre, "
-            "(SELECT f.bucket FROM track_features f WHERE f.track_id = t.id AND f.error IS NULL "
-            " ORDER BY f.analysed_at DESC LIMIT 1), t.path "
-            "FROM tracks t WHERE t.id IN (SELECT DISTINCT track_id FROM plays)")
+            "SELECT t.id, t.title, coalesce(t.artist, t.albumartist), t.genre, f.bucket, t.path "
+            "FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id AND f.model_version = ? "
+            "AND f.error IS NULL WHERE t.id IN (SELECT DISTINCT track_id FROM plays)",
+            (self.latest_feature_version(),))
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def map_points(self, model_version: str | None = None) -> MapPoints:

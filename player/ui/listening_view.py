@@ -27,7 +27,7 @@ class ListeningView(QWidget):
     play_requested = Signal(list)         # track ids, the person's own choice
     enqueue_requested = Signal(list)
     summary_ready = Signal()
-    map_ready = Signal()
+    map_ready = Signal()                  # the sound map is fully drawn
 
     def __init__(self, store, *, now=None, parent=None):
         """``now``: a clock (tests pin it so periods and "this week" are reproducible)."""
@@ -47,6 +47,7 @@ class ListeningView(QWidget):
         layout.addWidget(self.pages)
         self.sound_map.play_requested.connect(self.play_requested)
         self.sound_map.enqueue_requested.connect(self.enqueue_requested)
+        self.sound_map.drawn.connect(self.map_ready)
         self._tasks = {"summary": None, "map": None}
         self._again: set[str] = set()
         self._stale = True
@@ -102,6 +103,5 @@ class ListeningView(QWidget):
             log.error("could not build the sound map: %s", error, exc_info=error)
             self.sound_map.headline.setText(f"Could not draw the sound map: {error}")
         else:
-            self.sound_map.set_map(result)
-            self.map_ready.emit()
+            self.sound_map.set_map(result)          # map_ready follows once every point is drawn
         self._next("map")

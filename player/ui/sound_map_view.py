@@ -13,7 +13,7 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -21,6 +21,7 @@ from player.sound_map import SoundMap, nearest, points_in_polygon
 from player.ui import charts
 
 HIT_PX = 8            # a click this close to a point plays it
+CHUNK = 5000          # points added per turn of the event loop
 
 
 class _Dots(pg.ScatterPlotItem):
@@ -68,6 +69,7 @@ class MapViewBox(pg.ViewBox):
 
 class SoundMapPage(QWidget):
     play_requested = Signal(list)             # [track_id]
+    drawn = Signal()                          # every point of the map is on screen
     enqueue_requested = Signal(list)          # track ids
 
     def __init__(self, parent=None):
@@ -113,7 +115,11 @@ class SoundMapPage(QWidget):
         foot.addWidget(self.hint)
         layout.addLayout(foot)
 
-        self.genre_items: list[pg.ScatterPlotItem] = []
+        self.point_items: list[pg.ScatterPlotItem] = []
+        self._brushes: list = []
+        self._next_row = 0
+        self._draw_timer = QTimer(self, interval=0)
+        self._draw_timer.timeout.connect(self._draw_chunk)
         highlight = QApplication.palette().color(QPalette.Highlight)
         text = charts.palette_colors()[1]
         self.week_item = _Dots(size=9, brush=pg.mkBrush(None), pen=pg.mkPen(text, width=1.2))
@@ -131,31 +137,32 @@ class SoundMapPage(QWidget):
         self.queue_btn.clicked.connect(lambda: self.enqueue_requested.emit(self.selected_track_ids()))
         self.play_btn.clicked.connect(lambda: self._play_selection())
         self.clear_btn.clicked.connect(self.clear_selection)
-        self.fit_btn.clicked.connect(lambda: self.view.autoRange(padding=0.02))
+        self.fit_btn.clicked.connect(self.show_all)
 
     # -- data ------------------------------------------------------------------------
     def set_map(self, m: SoundMap) -> None:
+        """Show ``m``; its points are added :data:`CHUNK` at a time, one batch per turn of the
+        event loop, so 100,000 points never hold the window for more than a few tens of ms."""
         keep = self.selected_track_ids()
         self.map = m
-        for item in self.genre_items:
+        self._draw_timer.stop()
+        for item in self.point_items:
             self.plot.removeItem(item)
-        self.genre_items = []
-        rows_html = []
+        self.point_items = []
         if len(m) == 0:
             self.headline.setText("No track has been analysed yet: the map fills in as Segue listens "
                                   "to your library (Settings → analysis).")
         else:
             self.headline.setText(f"{len(m):,} tracks by sound · {int(m.this_week.sum()):,} played this week")
+        self._brushes = []
+        rows_html = []
+        counts = np.bincount(m.genre, minlength=len(m.genre_names))
         for code, name in enumerate(m.genre_names):
-            rows = np.flatnonzero(m.genre == code)
             color = QColor(charts.genre_color(code, m.genre_names))
             color.setAlpha(200)
-            item = _Dots(x=m.xy[rows, 0], y=m.xy[rows, 1], size=5, pen=pg.mkPen(None),
-                                      brush=pg.mkBrush(color))
-            self.plot.addItem(item)
+            self._brushes.append(pg.mkBrush(color))
             rows_html.append(f'<span style="color:{color.name()}">&#9679;</span>&nbsp;{html.escape(name)} '
-                             f'<span style="color:gray">{len(rows):,}</span>')
-            self.genre_items.append(item)
+                             f'<span style="color:gray">{int(counts[code]):,}</span>')
         if rows_html:
             rows_html += ["", "&#9711;&nbsp;played this week", "&#9733;&nbsp;playing now"]
         self.legend.setText("<br>".join(rows_html))
@@ -164,8 +171,31 @@ class SoundMapPage(QWidget):
         self.selected = np.flatnonzero(np.isin(m.track_ids, keep))
         self._show_selection()
         self.set_playing(self.playing)
-        if len(m):
-            self.view.autoRange(padding=0.02)
+        self.show_all()
+        self._next_row = 0
+        self._draw_chunk()
+        if self._next_row < len(m):
+            self._draw_timer.start()
+
+    def _draw_chunk(self) -> None:
+        m = self.map
+        start, stop = self._next_row, min(self._next_row + CHUNK, len(m))
+        codes = m.genre[start:stop]
+        for code in np.unique(codes):
+            rows = start + np.flatnonzero(codes == code)
+            item = _Dots(x=m.xy[rows, 0], y=m.xy[rows, 1], size=5, pen=pg.mkPen(None), brush=self._brushes[code])
+            self.plot.addItem(item)
+            self.point_items.append(item)
+        self._next_row = stop
+        if stop >= len(m):
+            self._draw_timer.stop()
+            self.drawn.emit()
+
+    def show_all(self) -> None:
+        """Fit the whole map in view."""
+        if self.map is not None and len(self.map):
+            lo, hi = self.map.xy.min(axis=0).tolist(), self.map.xy.max(axis=0).tolist()   # Python floats:
+            self.view.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.03)  # float32 overflows there
 
     def set_playing(self, track_id: int | None) -> None:
         self.playing = track_id

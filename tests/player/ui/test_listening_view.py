@@ -69,7 +69,8 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
     window.listening.clock = lambda: filled.now
     window.tabs.setCurrentWidget(window.listening)
     view = window.listening.view
-    qtbot.waitUntil(lambda: view.overview.summary is not None and view.sound_map.map is not None, timeout=20000)
+    with qtbot.waitSignals([view.summary_ready, view.map_ready], timeout=20000):
+        pass
 
     # Your listening: every play of the log, in the weekly bars, the hours and the hour-of-day bars.
     plays = store.plays()
@@ -98,10 +99,9 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
     page = view.sound_map
     qtbot.waitUntil(lambda: page.plot.isVisible(), timeout=5000)
     m = page.map
-    assert sum(len(item.data) for item in page.genre_items) == len(m) == filled.tracks + len(real)
+    assert sum(len(item.data) for item in page.point_items) == len(m) == filled.tracks + len(real)
     monday = week_starts(np.array([filled.now]))[0]
     assert len(page.week_item.data) == len({p["track_id"] for p in store.plays(since=monday)}) > 0
-    page.view.autoRange(padding=0.02)
     qtbot.wait(50)
 
     # Click a real, playable track's point: it plays.
@@ -144,4 +144,4 @@ def test_listening_tab_with_no_plays(qtbot, scanned, make_window):
     assert "No plays yet" in view.overview.headline.text()
     assert "Nothing to grade" in view.report.headline.text()
     assert "No track has been analysed" in view.sound_map.headline.text()
-    assert view.overview.plays_bars is None and view.sound_map.genre_items == []
+    assert view.overview.plays_bars is None and view.sound_map.point_items == []
