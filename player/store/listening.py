@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from player.store.history import IMPORT_SOURCE
 from player.store.plays import ENDINGS, SOURCES
 from segue_common.listening import SESSION_GAP_S
 
@@ -75,9 +76,9 @@ class ListeningMixin:
         rows = _tuples(
             self.conn,
             f"SELECT started_at, ms_heard, coalesce(track_ms, -1), CASE ended {ended_case} ELSE 0 END, "
-            f"CASE source {source_case} ELSE 0 END, track_id, source = 'import' FROM plays "
+            f"CASE source {source_case} ELSE 0 END, track_id, source = ? FROM plays "
             "WHERE started_at >= ? ORDER BY started_at, id",
-            (-1e18 if since is None else since,),
+            (IMPORT_SOURCE, -1e18 if since is None else since),
         )
         if not rows:
             table = np.zeros((0, 7), np.float64)

@@ -10,7 +10,6 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QTabBar, QVBoxLayout, QWidget
 
 from player.listening_stats import PERIODS, TOP_KINDS, WEEK_S, ListeningSummary, wilson

@@ -125,3 +125,22 @@ def test_empty_store(store):
     s = load_summary(store)
     assert s.empty and len(s.weekly.week) == 0 and s.by_hour.sum() == 0
     assert all(v == [] for period in s.top.values() for v in period.values())
+
+
+def test_imported_history_counts_in_listening_not_in_the_report_card(store, utc):
+    a, b, _c, _d = _tracks(store)
+    store.log_plays([(a, MONDAY + 3600, 5_000, 200_000, "skipped", "up_next"),
+                     (b, MONDAY + 7200, 200_000, 200_000, "finished", "library")])
+    listens, plays = [], []
+    for i in range(3):                       # three imported plays, all early skips
+        listens.append({"fingerprint": f"fp{i}", "started_at": MONDAY + 86400 + i * 600, "artist": "A",
+                        "title": "Song 0", "artist_key": "a", "song_key": "a song 0", "ms_played": 4000})
+        plays.append({"track_id": a, "started_at": MONDAY + 86400 + i * 600, "ms_heard": 4000,
+                      "track_ms": 200_000, "ended": "skipped"})
+    store.add_import({"name": "x.csv", "format": "lastfm", "sha256": "0", "rows": 3, "matched": 3,
+                      "unmatched": 0, "not_music": 0, "duplicates": 0, "unreadable": 0}, listens, plays)
+    s = load_summary(store, now=MONDAY + 2 * 86400)
+    assert s.plays == 5 and s.imported == 3
+    assert s.weekly.skips[0] == 4 and s.weekly.decided[0] == 5
+    assert (s.report.segue_n[0], s.report.segue_skips[0], s.report.own_n[0], s.report.own_skips[0]) == (1, 1, 1, 0)
+    assert [(e.name, e.plays, e.track_ids) for e in s.top["All time"]["artists"]] == [("A", 5, [a, b])]
