@@ -311,7 +311,7 @@ class Player:
             return None
         mode = self.store.get_setting(RG_SETTING, "track")
         try:
-            gain = replaygain_factor(row, mode, preamp_db=float(self.store.get_setting(PREAMP_SETTING, 0.0)))
+            gain = replaygain_factor(row, mode, preamp_db=self.store.get_setting(PREAMP_SETTING, 0.0))
         except ValueError:
             gain = replaygain_factor(row, "track")
         return Source(row["path"], gain=gain, token=entry, duration_hint=row["duration"])

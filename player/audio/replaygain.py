@@ -3,15 +3,21 @@
 Modes: ``"track"`` (every track at the same loudness), ``"album"`` (an album keeps
 its internal dynamics; falls back to the track gain), ``"off"``. Clipping
 prevention: the factor never lifts the stored peak above full scale.
+
+Tags are written by anyone: the gain is clamped to ±24 dB (real corrections stay well
+inside), and without a stored peak it never boosts above unity, since nothing says the
+boosted track would not clip. A gain that is not a finite number is ignored.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Mapping
 
 MODES = ("track", "album", "off")
 SETTING = "replaygain_mode"  # store setting holding one of MODES
 PREAMP_SETTING = "replaygain_preamp_db"
+MAX_GAIN_DB = 24.0
 
 
 def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float = 0.0) -> float:
@@ -28,7 +34,8 @@ def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float =
     -------
     float
         1.0 when the mode is off or the track has no gain; otherwise
-        ``10 ** ((gain + preamp) / 20)``, lowered so that ``peak * factor <= 1``.
+        ``10 ** ((gain + preamp) / 20)`` with ``gain + preamp`` clamped to ±24 dB, lowered so
+        that ``peak * factor <= 1``, and at most 1.0 when the track has no peak.
 
     Raises
     ------
@@ -42,18 +49,24 @@ def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float =
 
     def get(key):
         try:
-            value = track[key]
-        except (KeyError, IndexError):
+            value = float(track[key])
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError):
             return None
-        return None if value is None else float(value)
+        return value if math.isfinite(value) else None
 
+    try:
+        preamp_db = float(preamp_db)
+    except (TypeError, ValueError):
+        preamp_db = 0.0
+    if not math.isfinite(preamp_db):
+        preamp_db = 0.0
     order = ("album", "track") if mode == "album" else ("track", "album")
     for kind in order:
         gain = get(f"rg_{kind}_gain")
         if gain is not None:
             peak = get(f"rg_{kind}_peak")
-            factor = 10.0 ** ((gain + preamp_db) / 20.0)
-            if peak is not None and peak > 0 and peak * factor > 1.0:
-                factor = 1.0 / peak
-            return factor
+            db = min(max(gain + preamp_db, -MAX_GAIN_DB), MAX_GAIN_DB)
+            factor = 10.0 ** (db / 20.0)
+            ceiling = 1.0 / peak if peak is not None and peak > 0 else 1.0
+            return max(min(factor, ceiling), 10.0 ** (-MAX_GAIN_DB / 20.0))
     return 1.0

@@ -40,3 +40,17 @@ def test_create_engine_follows_the_settings(store):
         assert isinstance(engine, NullEngine) and engine.crossfade_s == 2.5
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("gain,peak,expected", [
+    (8000.0, None, 1.0),                        # garbage: never boosts without a peak
+    (8000.0, 0.5, 2.0),                         # with a peak: up to the peak, no more
+    (40.0, None, 1.0),                          # "+40 dB" without a peak used to be a full-scale blast
+    (40.0, 0.001, 10 ** (24 / 20)),             # clamped to +24 dB even when the peak would allow more
+    (-500.0, 0.9, 10 ** (-24 / 20)),            # clamped to -24 dB
+    (float("inf"), 1.0, 1.0), (float("nan"), None, 1.0), ("+3 dB", None, 1.0),
+])
+def test_hostile_gains_are_bounded(gain, peak, expected):
+    factor = replaygain_factor({"rg_track_gain": gain, "rg_track_peak": peak}, "track")
+    assert factor == pytest.approx(expected)
+    assert replaygain_factor({"rg_track_gain": gain, "rg_track_peak": peak}, "track", preamp_db=1e308) <= 10 ** (24 / 20)
