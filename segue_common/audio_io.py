@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -63,10 +64,16 @@ class FallbackStream:
         if exe is not None:
             self.samplerate, self.channels = _ffprobe(exe, self.path)
             self._proc = subprocess.Popen(
-                [exe, "-v", "error", "-nostdin", "-i", self.path, "-vn", "-f", "f32le",
+                [exe, "-v", "error", "-nostdin", *_FILE_ONLY, "-i", _file_url(self.path), "-vn", "-f", "f32le",
                  "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(self.samplerate), "-"],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             )
+            # ffmpeg's messages are read as they come: a damaged file can write more than a
+            # pipe holds (64 KiB), and unread, that would block ffmpeg and with it whoever
+            # reads the audio (playback, analysis, quitting).
+            self._stderr_tail = bytearray()
+            self._stderr_thread = threading.Thread(target=self._drain_stderr, name="ffmpeg-stderr", daemon=True)
+            self._stderr_thread.start()
             return
         try:
             import audioread
@@ -78,6 +85,14 @@ class FallbackStream:
             ) from exc
         self.samplerate, self.channels = int(self._reader.samplerate), int(self._reader.channels)
 
+    def _drain_stderr(self) -> None:
+        try:
+            for chunk in iter(lambda: self._proc.stderr.read1(4096), b""):
+                self._stderr_tail += chunk
+                del self._stderr_tail[:-_STDERR_KEEP]
+        except (OSError, ValueError):
+            pass                              # closed under us: the stream is being closed
+
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._proc is not None:
             frame_bytes = 4 * self.channels
@@ -88,8 +103,9 @@ class FallbackStream:
                 raw = raw[: len(raw) - len(raw) % frame_bytes]
                 yield np.frombuffer(raw, dtype="<f4").reshape(-1, self.channels)
             if self._proc.wait() != 0:
-                err = self._proc.stderr.read().decode("utf-8", "replace").strip()
-                raise CorruptAudioError(f"ffmpeg could not decode {self.path}: {err[-300:]}")
+                self._stderr_thread.join(5)
+                err = bytes(self._stderr_tail).decode("utf-8", "replace").strip()
+                raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
             return
         for buf in self._reader:  # 16-bit little-endian interleaved PCM
             pcm = np.frombuffer(buf, dtype="<i2").astype(np.float32) / 32768.0
@@ -100,6 +116,7 @@ class FallbackStream:
             if self._proc.poll() is None:
                 self._proc.kill()
             self._proc.wait()
+            self._stderr_thread.join(5)
             self._proc.stdout.close()
             self._proc.stderr.close()
         if self._reader is not None:
@@ -112,17 +129,36 @@ class FallbackStream:
         self.close()
 
 
+# Only local files: a "file" that is really a playlist (HLS, concat) naming URLs or
+# other protocols must not make ffmpeg open them.
+_FILE_ONLY = ("-protocol_whitelist", "file")
+_STDERR_KEEP = 64 * 1024
+_PROBE_TIMEOUT_S = 60
+
+
+def _file_url(path: str) -> str:
+    """The path as ffmpeg's file protocol (a name like "pipe:1.m4a" or "-x" is just a name)."""
+    return "file:" + os.path.abspath(path)
+
+
 def _ffprobe(exe: str, path: str) -> tuple[int, int]:
     probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
     if probe is None:
         return 44100, 2  # ffmpeg resamples/remixes to whatever we ask for
-    out = subprocess.run(
-        [probe, "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels",
-         "-of", "csv=p=0", path], capture_output=True, text=True,
-    )
+    try:
+        out = subprocess.run(
+            [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
+             "stream=sample_rate,channels", "-of", "csv=p=0", _file_url(path)],
+            capture_output=True, text=True, errors="replace", timeout=_PROBE_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        raise CorruptAudioError(f"ffprobe took over {_PROBE_TIMEOUT_S} s on {Path(path).name}") from None
     try:
         rate, channels = out.stdout.strip().splitlines()[0].split(",")[:2]
-        return int(rate), int(channels)
+        rate, channels = int(rate), int(channels)
+        if rate <= 0 or channels <= 0:
+            raise ValueError("no sample rate or channels")
+        return rate, channels
     except (ValueError, IndexError):
         raise UnsupportedAudioError(f"no audio stream ffmpeg can read in {path} ({_ext(path)})") from None
 
