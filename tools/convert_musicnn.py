@@ -79,6 +79,8 @@ def save_npz_deterministic(path: str, arrays: dict[str, np.ndarray]) -> None:
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         f.write(buf.getvalue())
+        f.flush()
+        os.fsync(f.fileno())          # the bytes are on disk before the name points at them
     os.replace(tmp, path)
 
 
@@ -138,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     with open(tmp, "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
     os.replace(tmp, os.path.join(args.out_dir, "manifest.json"))
     print(f"wrote {weights} ({n_out} parameters, sha256 {digest[:12]})")
     return 0

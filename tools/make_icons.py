@@ -128,7 +128,10 @@ def read_icns(data: bytes) -> dict[bytes, bytes]:
 
 def _write(path: Path, data: bytes) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())          # the bytes are on disk before the name points at them
     os.replace(tmp, path)
 
 

@@ -30,7 +30,7 @@ def set_aside(db_path: str | os.PathLike) -> Path | None:
     for suffix in ("-wal", "-shm"):
         side = db_path.with_name(db_path.name + suffix)
         if side.exists():
-            os.replace(side, aside.with_name(aside.name + suffix))
+            atomic.replace(side, aside.with_name(aside.name + suffix))
     atomic.replace(db_path, aside)
     return aside
 
