@@ -22,7 +22,9 @@ class BucketRow(QFrame):
         super().__init__(parent)
         self.bucket = bucket
         self.ids = [e[0] for e in entries]
-        title = QLabel(bucket)
+        title = QLabel()
+        title.setTextFormat(Qt.PlainText)           # a genre tag is text, never HTML
+        title.setText(bucket)
         title.setObjectName("bucketTitle")
         self.play_btn = QToolButton()
         self.play_btn.setIcon(self.style().standardIcon(QStyle.SP_MediaPlay))

@@ -7,7 +7,7 @@ import sys
 import threading
 import traceback
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from player import paths
@@ -28,6 +28,7 @@ def _show(summary: str, details: str) -> None:
     box = QMessageBox(QMessageBox.Critical, "Segue hit a problem",
                       f"{summary}\n\nSegue kept running. The details were written to "
                       f"{paths.log_dir() / 'segue.log'}.", QMessageBox.Ok, parent)
+    box.setTextFormat(Qt.PlainText)     # an error message can quote a file name or a tag
     box.setDetailedText(details)
     box.setModal(False)
     box.finished.connect(lambda *_: dialogs.remove(box) if box in dialogs else None)

@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QTabBar, QVBoxLayout, QWidget
 
 from player.listening_stats import PERIODS, TOP_KINDS, WEEK_S, ListeningSummary, wilson
@@ -159,6 +160,7 @@ class ReportCardPage(QWidget):
             "a bigger dot stands on more plays; the bars around a dot are where the true rate "
             "lies, 95 times in 100")
         self.legend.setObjectName("hint")
+        self.legend.setTextFormat(Qt.RichText)      # markup of our own: labels are plain text unless they say so
         self.note = QLabel(
             "Segue's picks are the plays it chose: Up next, Radio and Discover. Your picks are what you "
             "played from the library, a search or your own queue. A skip is a track skipped in its first "

@@ -32,7 +32,7 @@ def default_engine_factory(store):
 def create_app(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
-    from player.ui import errors
+    from player.ui import errors, plain_text
     from player.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
@@ -41,6 +41,7 @@ def create_app(argv: list[str] | None = None):
     app.setDesktopFileName("segue")
     apply_theme(app)
     errors.install()
+    plain_text.install(app)
     return app
 
 

@@ -23,6 +23,7 @@ from player.ui.library_model import LibraryData, LibraryModel, load_library
 from player.ui.library_view import LibraryView
 from player.ui.library_tasks import LibraryTasksMixin
 from player.ui.listening_tab import ListeningTab
+from player.ui import plain_text
 from player.ui.playback_mixin import PlaybackMixin
 from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
@@ -44,6 +45,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
     def __init__(self, store, *, player=None, engine_factory=None,
                  provider: RecommendationProvider | None = None, settings_file: str | None = None):
         super().__init__()
+        plain_text.install()            # tags are text in every widget (also when made without create_app)
         self.setWindowTitle("Segue")
         self.store = store
         self.provider = provider or LibraryRecommendations(store)

@@ -47,6 +47,7 @@ class TransportBar(QFrame):
         self.subtitle = QLabel("Double-click a track, or press Space")
         self.subtitle.setObjectName("nowSubtitle")
         for label in (self.title, self.subtitle):
+            label.setTextFormat(Qt.PlainText)        # a title is text, never HTML
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
             label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.prev_btn = _button(style, QStyle.SP_MediaSkipBackward, "Previous (Ctrl+Left)", 22)
