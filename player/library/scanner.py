@@ -231,8 +231,12 @@ class Scanner:
                     log.warning("library folder %r is not available; its tracks are left as they are", root)
             self.progress.moved = self._scan_roots(available, folder_ids)
             if self.progress.read:
-                # Imported history kept for songs the library lacked: new or retagged files may be them.
-                self.progress.linked = link_unmatched(self.store, changed_since=started)
+                # Imported history kept for songs the library lacked: new or retagged files may be
+                # them. The scan itself is done: a failure here is logged, not raised.
+                try:
+                    self.progress.linked = link_unmatched(self.store, changed_since=started)
+                except Exception:
+                    log.exception("could not link imported listening history to the scanned tracks")
         finally:
             self.progress.finished = True
             self._report(force=True)
