@@ -163,3 +163,20 @@ def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
         ("Hyperballad", True), ("HALO", True), ("Hey Jude - Remastered 2015", True), ("Not In The Library", False)]
     assert main(["export", "tracks", "-o", str(tmp_path / "tracks.json")]) == 0
     assert {t["title"] for t in json.loads((tmp_path / "tracks.json").read_text())} == {s[1] for s in SONGS}
+
+
+def test_an_import_that_fails_half_way_leaves_nothing_behind(store, tmp_path):
+    # sqlite-utils writes inside the store's transaction: a failure rolls all of it back.
+    ids = library(store)
+    listens = [{"fingerprint": f"fp{i}", "started_at": T0 + i, "artist": "A", "title": "T", "album": None,
+                "artist_key": "a", "song_key": "a\x1ft", "ms_played": 1000, "duration_ms": None,
+                "skipped": 0, "reason_end": None} for i in range(3)]
+    good = {"track_id": ids["Halo"], "started_at": T0, "ms_heard": 1000, "track_ms": 200_000, "ended": "skipped"}
+    bad = {**good, "track_id": 10**6}                   # no such track: the foreign key refuses it
+    meta = {"name": "x", "format": "csv", "sha256": "", "rows": 3, "matched": 3, "unmatched": 0,
+            "not_music": 0, "duplicates": 0, "unreadable": 0}
+    with pytest.raises(Exception):
+        store.add_import(meta, listens, [good, good, bad])
+    assert store.history_imports() == [] and store.play_count() == 0
+    assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
+    assert store.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
