@@ -22,7 +22,7 @@ from player import paths
 from player.library.names import Namer
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
-from recommender.local_models import TrainError, load_models
+from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
 
@@ -183,7 +183,7 @@ class RecommenderService:
 
     def _load_models(self, cat: Catalog) -> Models:
         try:
-            return load_models(self.models_dir, cat)
+            return load_models_or_fall_back(self.models_dir, cat)
         except TrainError:
             log.exception("local models unreadable; using priors and audio")
             return Models()

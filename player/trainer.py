@@ -86,8 +86,21 @@ class Trainer:
             yield
 
     # -- deciding -------------------------------------------------------------
+    def models_damaged(self) -> bool:
+        """The last run wrote models that are not the ones in use (set aside as damaged, deleted)."""
+        from recommender.local_models import current_run
+
+        last = self.store.last_model_run()
+        if last is None or not last["path"]:
+            return False
+        run = current_run(self.models_dir)
+        return run is None or run.name != Path(last["path"]).name
+
     def due(self, *, now: float | None = None) -> bool:
-        """A run is due after ``every_n_plays`` new plays, or idle time with any new play."""
+        """A run is due after ``every_n_plays`` new plays, or idle time with any new play,
+        or at once when the models it made last are damaged or gone (it heals itself)."""
+        if self.models_damaged():
+            return True
         new = self.plays_since_last_run()
         if new >= self.every_n_plays:
             return True

@@ -10,6 +10,7 @@ run with the current catalogue as :class:`recommender.rank.Models`.
 from __future__ import annotations
 
 import json
+import logging
 import pickle
 import shutil
 import time
@@ -20,7 +21,10 @@ import numpy as np
 from recommender.catalog import Catalog
 from segue_common import atomic
 
+log = logging.getLogger(__name__)
+
 CURRENT = "current.json"
+DAMAGED = ".damaged"
 
 
 class TrainError(RuntimeError):
@@ -143,3 +147,52 @@ def _session_scorer(path: Path, rows: np.ndarray, ok: np.ndarray, n: int):
         return out
 
     return score
+
+
+def set_damaged_aside(root: str | Path) -> str | None:
+    """The current run cannot be read: rename it ``<run>.damaged`` and make the previous
+    run current (or none). Returns the name of the run now current, or None.
+
+    The damaged folder is removed by the next training's pruning.
+    """
+    root = Path(root)
+    try:
+        name = json.loads((root / CURRENT).read_text())["run"]
+    except (OSError, ValueError, KeyError, TypeError):
+        name = None
+    prev = previous_run(root)
+    if name:
+        run = root / name
+        if run.exists():
+            try:
+                run.rename(run.with_name(run.name + DAMAGED))
+            except OSError as exc:
+                log.warning("could not set %s aside: %s", run, exc)
+    if prev and prev != name and (root / prev / "manifest.json").exists():
+        atomic.write_text(root / CURRENT, json.dumps({"run": prev, "previous": None}))
+        return prev
+    try:
+        (root / CURRENT).unlink()
+    except OSError:
+        pass
+    return None
+
+
+def load_models_or_fall_back(root: str | Path, cat: Catalog):
+    """:func:`load_models`, and when the current run is damaged (a file cut short, garbled,
+    missing), the run before it, else the priors and audio alone (``Models()``).
+
+    A damaged run is set aside (:func:`set_damaged_aside`), so the trainer sees that the
+    models in use are not the ones it made last and trains again.
+    """
+    from recommender.rank import Models
+
+    for _attempt in range(2):
+        try:
+            return load_models(root, cat)
+        except Exception as exc:  # noqa: BLE001 - any unreadable run: use the one before, never fail
+            log.warning("local models unreadable (%s: %s); falling back", type(exc).__name__, exc)
+            now = set_damaged_aside(root)
+            if now is None:
+                break
+    return Models()

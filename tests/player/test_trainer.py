@@ -120,3 +120,42 @@ def test_forgetting_waits_for_a_running_training_and_leaves_no_models(store, tmp
     assert not any((tmp_path / "models").iterdir())
     with trainer.held():
         assert trainer.train_now() is None   # no training starts inside the block
+
+
+def _cut_in_half(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_a_damaged_run_falls_back_to_the_previous_one_and_training_heals_it(store, tmp_path):
+    from recommender.local_models import current_run
+
+    ids, _ = fill_library(store)
+    models = tmp_path / "models"
+    service = RecommenderService(store, models_dir=models, priors=None)
+    trainer = Trainer(store, service, models_dir=models, every_n_plays=1000, idle_s=1e9, session_model=False)
+    end = sessions_of_plays(store, ids, 24)
+    first = trainer.train_now().path
+    sessions_of_plays(store, ids, 8, start=end + 4000)
+    second = trainer.train_now().path
+    assert current_run(models).name == second.name and not trainer.due()
+    _cut_in_half(second / "wmf.npz")                                   # e.g. a disk that filled up
+    info = service.reload_models()
+    assert info["run"] == first.name                                   # the run before it serves
+    assert not second.exists() and (models / (second.name + ".damaged")).exists()
+    assert trainer.due()                                               # and a new run is due at once
+    third = trainer.train_now().path
+    assert service.reload_models()["run"] == third.name and not trainer.due()
+
+
+def test_a_damaged_only_run_falls_back_to_the_priors(store, tmp_path):
+    ids, _ = fill_library(store)
+    models = tmp_path / "models"
+    service = RecommenderService(store, models_dir=models, priors=None)
+    trainer = Trainer(store, service, models_dir=models, every_n_plays=1000, idle_s=1e9, session_model=False)
+    sessions_of_plays(store, ids, 24)
+    run = trainer.train_now().path
+    (run / "manifest.json").write_text('{"metrics": ')                  # cut mid-write
+    assert "run" not in service.reload_models()
+    assert service.up_next([ids["Jazz song 1"]], 5)                   # still recommends
+    assert trainer.due()
