@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     # --self-test: a top-level flag so a frozen bundle can be checked with
     # `Segue --self-test`; it runs player/commands/selftest.py and exits.
     parser.add_argument("--self-test", action="store_true", help="check this installation (no window) and exit")
+    parser.add_argument("--open", nargs="+", metavar="PATH", default=[],
+                        help="open the window and play these files or folders (an open window gets them)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"player.commands.{name}")

@@ -23,40 +23,6 @@ def add_parser(sub):
     return p
 
 
-def _files_in(path: str) -> list[str]:
-    """The path itself unless it is a folder, else the audio files in it as the library scanner finds them."""
-    from player.library.scanner import walk_audio
-
-    if not os.path.isdir(path):
-        return [os.path.abspath(path)]
-    return [os.path.abspath(found.path) for found in walk_audio(path)]
-
-
-def _track_ids_for_paths(store, paths: list[str]) -> list[int]:
-    """Track ids for the files (added to the store as needed); files that vanished are left out."""
-    from player.library.tags import TagReadError, read_tags
-    from segue_common.text import shown
-
-    rows = []
-    for path in paths:
-        if store.track_by_path(path) is not None:
-            continue
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            print(f"  cannot play {shown(path)}: {exc.strerror or exc}", file=sys.stderr)
-            continue
-        row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-        try:
-            row.update(read_tags(path))
-        except TagReadError as exc:
-            row["last_error"] = str(exc)  # still tried: the decoder gives the real verdict
-        rows.append(row)
-    store.upsert_tracks(rows)
-    found = [store.track_by_path(p) for p in paths]
-    return [row["id"] for row in found if row is not None]
-
-
 def _describe(row, namer) -> str:
     if row is None:
         return "?"
@@ -83,11 +49,15 @@ def run(args) -> int:
     store = Store.open()
     what = " ".join(args.what)
     if all(os.path.exists(p) for p in args.what):
-        paths = [f for p in args.what for f in _files_in(p)]
+        from player.library.open_files import files_in, track_ids_for_paths
+
+        paths = [f for p in args.what for f in files_in(p)]
         if not paths:
             print(f"segue play: no audio files in {what}", file=sys.stderr)
             return 1
-        ids = _track_ids_for_paths(store, paths)
+        ids, problems = track_ids_for_paths(store, paths)
+        for path, why in problems:
+            print(f"  cannot play {shown(path)}: {why}", file=sys.stderr)
         if not ids:
             print(f"segue play: nothing playable in {what}", file=sys.stderr)
             return 1

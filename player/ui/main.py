@@ -114,16 +114,69 @@ def _open_store():
         return None
 
 
+def open_paths(window, paths: list[str]) -> None:
+    """Play files or folders given by name (``--open``, or a second launch's) in the window."""
+    from player.library.open_files import files_in, track_ids_for_paths
+    from player.workers import db_write_pool, run_task
+    from segue_common.text import shown
+
+    def work():
+        files = [f for p in paths for f in files_in(p)]
+        return track_ids_for_paths(window.store, files)
+
+    def done(result=None, error=None):
+        if error is not None:
+            window.statusBar().showMessage(f"Could not open: {error}", 10000)
+            return
+        ids, problems = result
+        if problems:
+            window.statusBar().showMessage(f"Could not open {shown(problems[0][0])}: {problems[0][1]}", 10000)
+        if ids:
+            window.play_ids(ids, 0, "library")
+
+    run_task(work, done, pool=db_write_pool(), name="open-paths")
+
+
+def _launch_message(args) -> dict:
+    cwd = os.getcwd()
+    return {"argv": sys.argv[1:], "cwd": cwd,
+            "open": [os.path.join(cwd, p) for p in (getattr(args, "open", None) or [])]}
+
+
+def _second_launch(window, message: dict) -> None:
+    """Another ``segue`` was started on this library: come forward, and play what it was given."""
+    window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    paths = [p for p in message.get("open") or [] if isinstance(p, str)]
+    if paths:
+        open_paths(window, paths)
+
+
 def run_gui(args=None) -> int:
     """Show the main window and run the event loop; returns the exit status."""
     app = create_app()
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
+    from player import paths
     from player.failures import EXIT_DATA, describe
     from player.ui.main_window import MainWindow
+    from player.ui.single_instance import SingleInstance
     from player.workers import wait_all
 
+    try:
+        instance = SingleInstance(paths.data_dir())
+        first = instance.claim(_launch_message(args))
+    except Exception as exc:  # noqa: BLE001 - no data folder, or a window that does not answer
+        message, status = describe(exc)
+        box = QMessageBox(QMessageBox.Critical, "Segue cannot start", message, QMessageBox.Ok)
+        box.setTextFormat(Qt.PlainText)
+        box.exec()
+        return status
+    if not first:
+        log.info("Segue is already open on this library; it was given this launch's arguments")
+        return 0
     store = _open_store()
     if store is None:
         return EXIT_DATA
@@ -138,7 +191,10 @@ def run_gui(args=None) -> int:
         return status
     if os.environ.get("SEGUE_NO_RECOMMENDER", "") != "1":
         window.enable_intelligence(analyse=os.environ.get("SEGUE_NO_ANALYSIS", "") != "1")
+    instance.activated.connect(lambda message: _second_launch(window, message))
     window.show()
+    if getattr(args, "open", None):
+        open_paths(window, _launch_message(args)["open"])
     try:
         from player.ui.mpris import start_mpris
 
@@ -148,4 +204,5 @@ def run_gui(args=None) -> int:
     status = app.exec()
     wait_all(5000)
     store.close()
+    instance.release()
     return status

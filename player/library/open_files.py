@@ -1,0 +1,43 @@
+"""Files opened by name (``segue play PATH``, ``segue --open PATH``): tracks for them.
+
+A path may be a file or a folder (its audio files, as the scanner finds them). Each
+file becomes a track if it is not one yet, outside any library folder, so its plays
+are logged like any other; a file that cannot be read is stored with its error (the
+decoder gives the final word when it is played).
+"""
+
+from __future__ import annotations
+
+import os
+
+from player.library.scanner import walk_audio
+from player.library.tags import TagReadError, read_tags
+
+
+def files_in(path: str) -> list[str]:
+    """The path itself unless it is a folder, else the audio files in it, each real file once."""
+    if not os.path.isdir(path):
+        return [os.path.abspath(path)]
+    return [os.path.abspath(found.path) for found in walk_audio(path)]
+
+
+def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]]]:
+    """``(track ids in the order of paths, [(path, why it was left out)])``; tracks are added as needed."""
+    rows, problems = [], []
+    for path in paths:
+        if store.track_by_path(path) is not None:
+            continue
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            problems.append((path, exc.strerror or str(exc)))
+            continue
+        row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        try:
+            row.update(read_tags(path))
+        except TagReadError as exc:
+            row["last_error"] = str(exc)
+        rows.append(row)
+    store.upsert_tracks(rows)
+    found = [store.track_by_path(p) for p in paths]
+    return [row["id"] for row in found if row is not None], problems

@@ -1,0 +1,84 @@
+"""One window per library: a second launch hands its files to the first window and exits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.audiogen import write_track
+
+ROOT = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
+
+
+def _env(home):
+    return {**os.environ, "SEGUE_HOME": str(home), "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen",
+            "SEGUE_ENGINE": "null", "SEGUE_NO_RECOMMENDER": "1"}
+
+
+def _window(home):
+    return subprocess.Popen([sys.executable, "-m", "player"], cwd=ROOT, env=_env(home),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _wait_listening(home, proc, timeout=60):
+    from player.ui.single_instance import server_name
+
+    name = server_name(home)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        if any(p.name == name or p.name.endswith(name) for p in Path("/tmp").glob("segue-*")) or \
+                (Path(os.environ.get("TMPDIR", "/tmp")) / name).exists():
+            return
+        time.sleep(0.2)
+    raise AssertionError("the first window never listened")
+
+
+def _plays_of(db: Path, path: Path) -> int:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute("SELECT count(*) FROM plays p JOIN tracks t ON t.id = p.track_id WHERE t.path = ?",
+                            (str(path),)).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def test_a_second_launch_passes_its_files_to_the_first_window(segue_home, tmp_path):
+    song = write_track(tmp_path / "elsewhere", "song", fmt="flac", seconds=3.0, tags={"title": "Song"})
+    first = _window(segue_home)
+    try:
+        _wait_listening(segue_home, first)
+        t0 = time.monotonic()
+        second = subprocess.run([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT,
+                                env=_env(segue_home), capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+        assert time.monotonic() - t0 < 30
+        deadline = time.monotonic() + 30
+        while _plays_of(segue_home / "library.db", song) == 0 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert _plays_of(segue_home / "library.db", song) == 1       # the first window plays it
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        first.stderr.close()
+    # The lock of a window that was killed is taken over by the next one.
+    again = _window(segue_home)
+    try:
+        _wait_listening(segue_home, again)
+        time.sleep(1.0)
+        assert again.poll() is None, again.stderr.read().decode()
+    finally:
+        again.send_signal(signal.SIGKILL)
+        again.wait(10)
+        again.stderr.close()
