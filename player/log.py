@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+from pathlib import Path
 
 from player import paths
 
@@ -45,3 +46,54 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False) -> None:
     _configured = True
     if fallback:
         logging.getLogger(__name__).info(fallback)
+
+
+_REMOVED = "<path removed>"
+
+
+def _scrub_line(line: str, prefixes: list[str]) -> str:
+    """``line`` with every path starting with one of ``prefixes`` replaced by a marker.
+
+    A path ends at the quote that opened it (paths are logged quoted), else at the end of
+    the line: a name may hold spaces, so the rest of an unquoted line goes with it.
+    """
+    while True:
+        hits = [(line.find(p), p) for p in prefixes if p in line]
+        if not hits:
+            return line
+        start, _prefix = min(hits)
+        quote = line[start - 1] if start > 0 and line[start - 1] in "'\"" else None
+        end = line.find(quote, start) if quote else -1
+        tail = line[end:] if end >= 0 else ("\n" if line.endswith("\n") else "")
+        line = line[:start] + _REMOVED + tail
+
+
+def scrub_paths(prefixes: list[str], folder: Path | None = None) -> int:
+    """Remove the paths below ``prefixes`` from every log file; returns how many lines changed.
+
+    Rewritten in place (not replaced), so the open log handler keeps appending to the same file.
+    """
+    prefixes = [p for p in prefixes if p]
+    if not prefixes:
+        return 0
+    try:
+        folder = folder or paths.log_dir()
+    except OSError:
+        return 0
+    changed = 0
+    for log_file in sorted(folder.glob("*.log*")):
+        try:
+            with open(log_file, "r+", encoding="utf-8", errors="surrogateescape", newline="") as f:
+                lines = f.readlines()
+                clean = [_scrub_line(line, prefixes) for line in lines]
+                n = sum(a != b for a, b in zip(lines, clean))
+                if n:
+                    f.seek(0)
+                    f.write("".join(clean))
+                    f.truncate()
+                    f.flush()
+                    os.fsync(f.fileno())
+                    changed += n
+        except OSError as exc:
+            logging.getLogger(__name__).warning("could not clean %s: %s", log_file.name, exc)
+    return changed

@@ -15,6 +15,35 @@ ENDINGS = ("finished", "skipped", "stopped", "error")
 SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 
 
+_HISTORY_TABLES = ("imported_listens", "history_imports", "plays", "sessions", "model_runs")
+
+
+def _forget_in_file(path) -> None:
+    """Delete the listening history from another database file (a backup), overwriting it."""
+    conn = sqlite3.connect(path, timeout=10, isolation_level=None)
+    try:
+        present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("BEGIN IMMEDIATE")
+        for table in _HISTORY_TABLES:
+            if table in present:
+                conn.execute(f"DELETE FROM {table}")
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+
+
+def _delete_with_wal(path) -> None:
+    import os
+
+    for p in (str(path), f"{path}-wal", f"{path}-shm"):
+        try:
+            os.unlink(p)
+        except FileNotFoundError:
+            pass
+
+
 class PlaysMixin:
     def _session_for(self, conn: sqlite3.Connection, now: float) -> int:
         """The current session, or a new one after ``SESSION_GAP_S`` idle seconds.
@@ -113,6 +142,44 @@ class PlaysMixin:
         finally:
             conn.execute("PRAGMA secure_delete = OFF")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.forget_history_in_copies()
+        # Log lines name files played and scanned: those paths go too.
+        from player.log import scrub_paths
+
+        scrub_paths(self.personal_path_prefixes())
+
+    def forget_history_in_copies(self) -> list:
+        """The history also leaves the copies beside the database: the backups taken before
+        migrations lose their plays (their library stays, to restore from), and damaged
+        copies set aside, which cannot be cleaned, are deleted. Returns the files touched."""
+        from player.store.connection import backups
+
+        touched = []
+        for copy in backups(self.path):
+            try:
+                _forget_in_file(copy)
+                touched.append(copy)
+            except sqlite3.DatabaseError:
+                _delete_with_wal(copy)          # unreadable: it cannot keep a secret either
+                touched.append(copy)
+        for damaged in sorted(self.path.parent.glob(self.path.name + ".damaged-*")):
+            if not damaged.name.endswith(("-wal", "-shm")):
+                _delete_with_wal(damaged)
+                touched.append(damaged)
+        return touched
+
+    def personal_path_prefixes(self) -> list[str]:
+        """Folders whose paths say what this person listens to: the library folders, the folders
+        of tracks played from elsewhere, and the home folder."""
+        import os
+
+        prefixes = {row["path"] for row in self.folders()}
+        for (path,) in self.execute("SELECT path FROM tracks WHERE folder_id IS NULL"):
+            prefixes.add(os.path.dirname(path))
+        home = os.path.expanduser("~")
+        if home and home not in ("/", "~"):
+            prefixes.add(home)
+        return sorted(p for p in prefixes if p and len(p) > 1)
 
     # -- what to play ----------------------------------------------------
     def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:

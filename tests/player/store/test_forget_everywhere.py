@@ -1,0 +1,42 @@
+"""Forgetting the listening history reaches the copies beside the database and the logs."""
+
+from player.store import Store
+
+
+def _track(store, path):
+    store.upsert_tracks([{"path": path, "size": 10, "mtime_ns": 1, "title": "T", "artist": "A", "duration": 200.0}])
+    return store.track_by_path(path)["id"]
+
+
+def test_backups_lose_their_plays_damaged_copies_go_and_logs_lose_paths(store, segue_home):
+    music = str(segue_home.parent / "music")
+    store.add_folder(music)
+    tid = _track(store, f"{music}/Rock/song one.flac")
+    outside = _track(store, "/media/usb/secret album/track.mp3")
+    for t in (tid, outside):
+        store.end_play(store.start_play(t), "finished", 1000, error="MARKER-forget-me-0123456789")
+    backup = store.backup(segue_home / "library.db.v4.1700000000.bak")
+    damaged = segue_home / "library.db.damaged-20260101-000000"
+    damaged.write_bytes(b"not a database, but it held plays MARKER-forget-me-0123456789")
+    logs = segue_home / "logs"
+    logs.mkdir(exist_ok=True)
+    (logs / "segue.log").write_text(
+        f"2026-01-01 INFO player.library.scanner: skipped '{music}/Rock/song one.flac': damaged\n"
+        "2026-01-01 INFO player.playback: playing /media/usb/secret album/track.mp3\n"
+        "2026-01-01 INFO player.ui: window shown\n")
+    (logs / "segue.log.1").write_text(f"2026-01-01 INFO x: '{music}/Rock' scanned\n")
+
+    store.forget_history()
+
+    assert store.play_count() == 0 and store.track(tid) is not None
+    copy = Store(backup)
+    try:
+        assert copy.play_count() == 0 and len(copy.tracks()) == 2          # a library to restore, no history
+    finally:
+        copy.close()
+    assert not damaged.exists()
+    for f in segue_home.glob("library.db*"):
+        assert b"MARKER-forget-me" not in f.read_bytes(), f
+    text = (logs / "segue.log").read_text() + (logs / "segue.log.1").read_text()
+    assert music not in text and "/media/usb" not in text and "secret album" not in text
+    assert "window shown" in text and text.count("<path removed>") == 3
