@@ -35,6 +35,11 @@ class TrackNames:
     guessed: frozenset = frozenset()    # of "title", "artist", "album"
 
 
+def is_disc_folder(name: str) -> bool:
+    """``CD1``, ``Disc 2``, ``disk-3``: a folder holding one disc of an album."""
+    return bool(_DISC_FOLDER.match(name))
+
+
 def _split(path: str) -> list[str]:
     if len(_SEPARATORS) > 1:
         path = path.replace("\\", "/")

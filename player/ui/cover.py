@@ -13,9 +13,14 @@ import os
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
+from player.library.names import is_disc_folder
+
 log = logging.getLogger(__name__)
 
-FOLDER_IMAGES = ("cover", "folder", "front", "album", "albumart")
+# Names that say "this is the cover", best first (compared without case or extension).
+FOLDER_IMAGES = ("cover", "folder", "front", "albumcover", "albumart", "album", "albumartlarge", "artwork", "art")
+# Words that mark a cover inside a longer name ("Zelda - Front.jpg", "AlbumArt_{...}_Large.jpg").
+COVER_WORDS = ("cover", "front", "folder", "albumart")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
 
@@ -54,18 +59,46 @@ def embedded_picture(path: str) -> bytes | None:
     return None
 
 
-def folder_picture(path: str) -> str | None:
-    """``cover.jpg``, ``folder.png`` ... next to the file (any case), or None."""
-    folder = os.path.dirname(path)
+def _images(folder: str) -> dict[str, str]:
+    """``stem (lower case) -> file name`` of the images in ``folder``."""
     try:
         names = os.listdir(folder)
     except OSError:
-        return None
-    by_lower = {n.lower(): n for n in names}
+        return {}
+    out = {}
+    for name in sorted(names):
+        stem, ext = os.path.splitext(name)
+        if ext.lower() in IMAGE_EXTENSIONS and not name.startswith("."):
+            out.setdefault(stem.lower(), name)
+    return out
+
+
+def _pick(images: dict[str, str]) -> str | None:
     for stem in FOLDER_IMAGES:
-        for ext in IMAGE_EXTENSIONS:
-            if stem + ext in by_lower:
-                return os.path.join(folder, by_lower[stem + ext])
+        if stem in images:
+            return images[stem]
+    for word in COVER_WORDS:
+        hit = next((name for stem, name in images.items() if word in stem.replace(" ", "")), None)
+        if hit is not None:
+            return hit
+    if len(images) == 1:                 # the only picture in an album folder is its cover
+        return next(iter(images.values()))
+    return None
+
+
+def folder_picture(path: str) -> str | None:
+    """The cover image next to the file: ``cover.jpg``, ``folder.png``, ``AlbumCover.PNG``,
+    ``front.jpg`` ... (any case), a name containing "cover" or "front", or the folder's only
+    image; for a file in a disc folder ("CD1", "Disc 2") the album folder above it too."""
+    folder = os.path.dirname(path)
+    found = _pick(_images(folder))
+    if found is not None:
+        return os.path.join(folder, found)
+    if is_disc_folder(os.path.basename(folder)):
+        parent = os.path.dirname(folder)
+        found = _pick(_images(parent))
+        if found is not None:
+            return os.path.join(parent, found)
     return None
 
 

@@ -71,3 +71,21 @@ def test_theme_uses_the_shipped_palette_style_and_icon(qapp):
     assert qapp.palette().color(QPalette.Highlight).name() == spec["light"]["Highlight"].lower()
     assert "QHeaderView::section" in qapp.styleSheet()
     assert not qapp.windowIcon().isNull()
+
+
+def test_folder_cover_names_people_use(qapp, tmp_path):
+    cases = {"albumcover": "AlbumCover.png", "front": "front.JPG", "word": "Zelda OST - Cover.jpg",
+             "only": "scan.png"}
+    for folder, image in cases.items():
+        path = write_track(tmp_path / folder, "t", fmt="wav")
+        (tmp_path / folder / image).write_bytes(_png("#20c040"))
+        assert folder_picture(str(path)).endswith(image), folder
+    # Best name first; a disc folder looks in the album folder above it.
+    (tmp_path / "albumcover" / "cover.jpg").write_bytes(_png("#ffffff"))
+    assert folder_picture(str(tmp_path / "albumcover" / "t.wav")).endswith("cover.jpg")
+    disc = write_track(tmp_path / "front" / "CD2", "t", fmt="wav")
+    assert folder_picture(str(disc)).endswith("front.JPG")
+    two = write_track(tmp_path / "two", "t", fmt="wav")
+    for name in ("a.png", "b.png"):
+        (tmp_path / "two" / name).write_bytes(_png("#000000"))
+    assert folder_picture(str(two)) is None                  # two unnamed pictures: no guess
