@@ -37,6 +37,17 @@ __all__ = ["Player", "QueueEntry", "PlaybackState"]
 RESTART_THRESHOLD_S = 3.0  # "previous" after this many seconds restarts the track
 MAX_CONSECUTIVE_ERRORS = 5
 FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
+STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
+MAX_SAVED_QUEUE = 1000
+
+
+@dataclass(frozen=True)
+class Cued:
+    """The track to resume: shown as current, started at ``position`` by play/resume."""
+
+    entry: QueueEntry
+    position: float
+    duration: float
 
 
 @dataclass(eq=False)
@@ -73,6 +84,10 @@ class Player:
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
         self._ran_out = False  # the last track ended with nothing queued after it
         self.keep_going = False
+        self._cued: Cued | None = None
+        self._remember = False  # save the state for the next start (the window's player)
+        self._saved_state = None
+        self._state_lock = threading.Lock()
         self._closed = threading.Event()
         n = store.close_interrupted_plays()
         if n:
@@ -199,14 +214,24 @@ class Player:
         return PlaybackState.PLAYING if state is PlaybackState.STOPPED else state
 
     @property
+    def cued(self) -> Cued | None:
+        """The track left playing at the last close, waiting to be resumed (None once
+        anything plays, or after stop)."""
+        return self._cued if self._playing is None else None
+
+    @property
     def position(self) -> float:
-        return self.engine.position if self._playing else 0.0
+        if self._playing:
+            return self.engine.position
+        cued = self._cued
+        return cued.position if cued is not None else 0.0
 
     @property
     def duration(self) -> float:
         playing = self._playing
         if playing is None:
-            return 0.0
+            cued = self._cued
+            return cued.duration if cued is not None else 0.0
         return float(playing.source.duration or playing.source.duration_hint or 0.0)
 
     @property
@@ -241,9 +266,14 @@ class Player:
 
     def resume(self) -> None:
         if self._playing is None:
+            cued = self._cued
+            if cued is not None:
+                self._start(cued.entry, ended="skipped", at=cued.position)
+                return
             entry = self._queue.pop_front()
             if entry is not None:
                 self._start(entry, ended="skipped")
+                self._emit("queue_changed")
             return
         self.engine.resume()
 
@@ -255,12 +285,14 @@ class Player:
 
     def stop(self) -> None:
         with self._lock:
+            self._cued = None
             self._end_current("stopped")
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
 
     def next(self) -> None:
         """Skip to the next queued track (stops when there is none)."""
+        self._cued = None
         entry = self._queue.pop_front()
         if entry is None:
             with self._lock:
@@ -292,17 +324,98 @@ class Player:
         self._emit("queue_changed")
 
     def seek(self, seconds: float) -> None:
+        """Jump to ``seconds`` into the current track (or move where a cued one will start)."""
         if self._playing is not None:
             self.engine.seek(seconds)
+            return
+        cued = self._cued
+        if cued is not None:
+            end = cued.duration or float("inf")
+            self._cued = Cued(cued.entry, min(max(0.0, float(seconds)), end), cued.duration)
 
     def close(self) -> None:
-        """Stop (the current play ends as 'stopped') and release the engine."""
+        """Stop (the current play ends as 'stopped') and release the engine. The window's
+        player first saves what it was playing, where, and what was queued."""
         if self._closed.is_set():
             return
+        self._save_state(final=True)
         self.stop()
         self._closed.set()
         self._ticker.join(5)
         self.engine.close()
+
+    # -- remembering across starts ----------------------------------------------------
+    def restore_state(self) -> Cued | None:
+        """Bring back the queue, Keep it going and the last track (cued at its position, not
+        playing) as the last run left them, and save them from now on (while playing, on
+        every change and at close). The window's player does this; ``segue play`` does not,
+        so a terminal play never replaces the window's queue. Tracks no longer in the
+        library are left out; nothing is restored over something already playing or queued.
+        """
+        saved = self.store.get_setting(STATE_SETTING)
+        self._remember = True
+        if not isinstance(saved, dict):
+            return None
+        try:
+            queue = [(int(t), str(src), bool(manual)) for t, src, manual in saved.get("queue") or []]
+            current = saved.get("current")
+            current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3])) if current else None
+            keep_going = bool(saved.get("keep_going"))
+        except (TypeError, ValueError, IndexError):
+            log.warning("the saved playback state is unreadable; starting with an empty queue")
+            return None
+        playable = self._playable({t for t, _s, _m in queue} | ({current[0]} if current else set()))
+        entries = [QueueEntry(t, src, manual) for t, src, manual in queue if t in playable]
+        with self._lock:
+            if self._playing is not None or len(self._queue) or self._cued is not None:
+                return None
+            self._queue.replace(entries)
+            self.keep_going = keep_going
+            if current is not None and current[0] in playable:
+                duration = float(playable[current[0]] or 0.0)
+                position = min(max(0.0, current[3]), duration) if duration else max(0.0, current[3])
+                self._cued = Cued(QueueEntry(current[0], current[1], current[2]), position, duration)
+            self._saved_state = self._state()
+        self._emit("queue_changed")
+        return self._cued
+
+    def _playable(self, track_ids) -> dict[int, float | None]:
+        """``track_id -> duration`` of the given tracks still in the library and readable."""
+        out = {}
+        for t in track_ids:
+            row = self.store.track(t)
+            if row is not None and not row["missing"] and not row["last_error"]:
+                out[t] = row["duration"]
+        return out
+
+    def _state(self) -> dict:
+        playing, cued = self._playing, self._cued
+        if playing is not None:
+            e = playing.entry
+            current = [e.track_id, e.source, e.manual, round(self.engine.position, 1)]
+        elif cued is not None:
+            current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1)]
+        else:
+            current = None
+        queue = [[e.track_id, e.source, e.manual] for e in self._queue.entries()[:MAX_SAVED_QUEUE]]
+        return {"queue": queue, "keep_going": bool(self.keep_going), "current": current}
+
+    def _save_state(self, *, final: bool = False) -> None:
+        """Write the state if it changed since the last write (a busy database only logs);
+        ``final``: the last write (closing), nothing is saved after it."""
+        with self._state_lock:
+            if not self._remember:
+                return
+            if final:
+                self._remember = False
+            state = self._state()
+            if state == self._saved_state:
+                return
+            try:
+                self.store.set_setting(STATE_SETTING, state)
+                self._saved_state = state
+            except Exception:  # a busy or closed database must not stop playback
+                log.exception("could not save the playback state")
 
     # -- internals ----------------------------------------------------------------
     def _source_for(self, entry: QueueEntry) -> Source | None:
@@ -356,13 +469,15 @@ class Player:
         self._back = [*self._back[-199:], entry]
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source)
 
-    def _start(self, entry: QueueEntry, *, ended: str) -> None:
+    def _start(self, entry: QueueEntry, *, ended: str, at: float = 0.0) -> None:
         with self._lock:
             self._ran_out = False
+            self._cued = None
             self._end_current(ended)
             source = self._source_for(entry)
             if source is None:
                 source = Source(f"<missing track {entry.track_id}>", token=entry)
+            source.start_s = at
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self._begin(entry, source)
             try:
@@ -497,6 +612,7 @@ class Player:
     def _progress_loop(self) -> None:
         last = None
         while not self._closed.wait(self._interval):
+            self._save_state()
             playing = self._playing
             if playing is None or playing.play_id is None:
                 continue

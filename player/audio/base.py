@@ -47,12 +47,15 @@ class Source:
     gain : linear factor applied while decoding (ReplayGain); volume is separate.
     token : anything the caller wants back in events (the Player keeps its play here).
     duration_hint : seconds, used when the decoder cannot tell (fallback decoders).
+    start_s : where :meth:`Engine.play` starts it (a track resumed where it was left);
+        nothing before it is decoded or heard.
     """
 
     path: str
     gain: float = 1.0
     token: Any = None
     duration_hint: float | None = None
+    start_s: float = 0.0
     # Filled by the engine: output frames of this source actually sent to the device
     # (seeks skip, they never add), the output rate, and the length once known.
     heard_frames: int = field(default=0, init=False)
@@ -78,7 +81,8 @@ class Engine(abc.ABC):
 
     @abc.abstractmethod
     def play(self, source: Source) -> None:
-        """Drop whatever is playing or buffered and play ``source`` from its start."""
+        """Drop whatever is playing or buffered and play ``source`` from its start
+        (or from ``source.start_s``)."""
 
     @abc.abstractmethod
     def set_next(self, source: Source | None) -> None:

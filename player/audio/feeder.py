@@ -28,7 +28,7 @@ class FeederMixin:
     def _command(self, name: str, arg) -> None:
         if name == "play":
             self._drop_all()
-            self._start_writing(arg, 0)
+            self._start_writing(arg, int(max(0.0, arg.start_s) * self.rate))
         elif name == "next":
             self._set_next(arg)
         elif name == "seek":
@@ -58,7 +58,8 @@ class FeederMixin:
             self._writing, self._wdec = None, None
             return
         if frame != dec.frame:
-            dec.seek_frame(frame)
+            total = dec.total_frames
+            dec.seek_frame(min(frame, max(0, total - 1)) if total is not None else frame)
         self._writing, self._wdec = source, dec
         self._ring.mark(source, dec.frame)
 

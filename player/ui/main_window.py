@@ -38,6 +38,7 @@ SCAN_REFRESH_MS = 1000
 class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindow):
     library_loaded = Signal()
     player_ready = Signal()
+    state_restored = Signal()           # the last run's queue and track are back (or there were none)
     scan_finished = Signal(object)      # ScanProgress or the exception
     settings_saved = Signal()
     history_imported = Signal(object)   # list of ImportSummary, or the exception

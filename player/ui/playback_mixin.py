@@ -96,7 +96,21 @@ class PlaybackMixin:
         self.transport.set_ready(True)
         self._position_timer.start()
         self.refresh_up_next()
+        # The queue, Keep it going and the last track as the last run left them.
+        self._command(lambda p: p.restore_state(), self._restored)
         self.player_ready.emit()
+
+    def _restored(self, result, error) -> None:
+        player = self.player
+        if error is not None or player is None:
+            return
+        self.up_next.keep_going.setChecked(bool(player.keep_going))
+        cued = player.cued
+        if cued is not None:
+            self._show_track(cued.entry.track_id)
+            self.transport.set_position(cued.position, cued.duration)
+        self.refresh_up_next()
+        self.state_restored.emit()
 
     def shutdown_playback(self) -> None:
         self._position_timer.stop()
@@ -135,6 +149,9 @@ class PlaybackMixin:
         from player.audio.base import PlaybackState
 
         if self.player.state == PlaybackState.STOPPED and self.player.current_track_id is None:
+            if self.player.cued is not None:         # the track left playing last time
+                self._command(lambda p: p.resume())
+                return
             ids = self.library.selected_ids()
             row = self.library.table.currentIndex().row()
             if len(ids) > 1:
@@ -164,7 +181,7 @@ class PlaybackMixin:
 
     def _tick(self) -> None:
         p = self.player
-        if p is not None and p.current_track_id is not None:
+        if p is not None and (p.current_track_id is not None or p.cued is not None):
             self.transport.set_position(p.position, p.duration)
 
     # -- what plays ------------------------------------------------------------
@@ -246,7 +263,10 @@ class PlaybackMixin:
 
     # -- player events (GUI thread) ---------------------------------------------
     def _track_started(self, data: dict) -> None:
-        track_id = data["track_id"]
+        self._show_track(data["track_id"])
+
+    def _show_track(self, track_id: int) -> None:
+        """The now-playing bar, window title, library row and cover for ``track_id``."""
         title, artist, album, path = self._info(track_id, with_path=True)
         self.transport.set_track(title, artist, album)
         self.setWindowTitle(f"{title} — {artist} · Segue" if artist else f"{title} · Segue")
@@ -265,7 +285,7 @@ class PlaybackMixin:
         from player.audio.base import PlaybackState
 
         self.transport.set_playing(state == PlaybackState.PLAYING)
-        if state == PlaybackState.STOPPED and self.current_track_id() is None:
+        if state == PlaybackState.STOPPED and self.current_track_id() is None and self.player.cued is None:
             self.transport.set_track(None)
             self.model.set_playing(None)
             self.listening.set_playing(None)

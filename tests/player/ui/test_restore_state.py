@@ -1,0 +1,70 @@
+"""The queue, Keep it going, the last track and its position come back at the next start."""
+
+from __future__ import annotations
+
+from player.audio.base import PlaybackState
+
+
+def test_queue_keep_going_track_and_position_are_restored(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(5)]
+    window.play_ids(ids[:1], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    window.enqueue(ids[2:5])
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[2:5], timeout=5000)
+    window.up_next.keep_going.setChecked(True)
+    window._command(lambda p: p.seek(1.5))
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED and window.player.position >= 1.4,
+                    timeout=5000)
+    queued = [(e.track_id, e.source) for e in window.player.queue]   # Keep it going may have added some
+    window.close()
+    window.player.close()
+
+    again = make_window(scanned, wait_library=False)
+    with qtbot.waitSignal(again.state_restored, timeout=10000):
+        pass
+    assert [(e.track_id, e.source) for e in again.player.queue] == queued
+    assert again.up_next.keep_going.isChecked() and again.player.keep_going
+    qtbot.waitUntil(lambda: again.up_next.track_ids() == [t for t, _ in queued], timeout=5000)
+    # Shown as the current track at its position, not playing yet.
+    title = window.model.index(window.model.row_of(ids[0]), 1).data()
+    assert again.transport.title.text() == title
+    assert abs(again.transport.slider.value() - 1500) <= 150
+    assert again.player.state == PlaybackState.STOPPED and again.player.current_track_id is None
+    plays_before = len(scanned.plays())
+    again.act_play.trigger()                                     # Space resumes it there
+    qtbot.waitUntil(lambda: again.player.current_track_id == ids[0], timeout=5000)
+    assert 1.3 <= again.player.position < 2.5
+    assert [(e.track_id, e.source) for e in again.player.queue] == queued     # the queue is not replaced
+    qtbot.waitUntil(lambda: len(scanned.plays()) == plays_before + 1, timeout=5000)
+
+
+def test_a_fresh_start_with_nothing_saved_and_a_vanished_track(qtbot, scanned, make_window):
+    from player.playback import STATE_SETTING
+
+    gone = scanned.tracks()[0]["id"]
+    keep = scanned.tracks()[1]["id"]
+    scanned.set_setting(STATE_SETTING, {"queue": [[gone, "queue", True], [keep, "up_next", False]],
+                                        "keep_going": False, "current": [gone, "library", True, 1.0]})
+    scanned.mark_missing([gone])
+    window = make_window(scanned, wait_library=False)
+    with qtbot.waitSignal(window.state_restored, timeout=10000):
+        pass
+    assert [(e.track_id, e.source, e.manual) for e in window.player.queue] == [(keep, "up_next", False)]
+    assert window.player.cued is None and window.transport.title.text() == "Nothing playing"
+    scanned.set_setting(STATE_SETTING, "garbage")
+    from player.audio.null_engine import NullEngine
+    from player.playback import Player
+
+    player = Player(scanned, NullEngine())
+    try:
+        assert player.restore_state() is None and player.queue == []
+    finally:
+        player.close()
+    # A player that never restored (``segue play``) leaves the window's saved state alone.
+    scanned.set_setting(STATE_SETTING, {"queue": [[keep, "queue", True]], "keep_going": True, "current": None})
+    cli = Player(scanned, NullEngine())
+    cli.play_tracks([keep], source="cli")
+    cli.close()
+    assert scanned.get_setting(STATE_SETTING)["queue"] == [[keep, "queue", True]]
