@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import random
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from typing import Callable
 
 from player.audio.base import Engine, PlaybackState, Source
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
-from player.audio.queue import PlayQueue, QueueEntry
+from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ MAX_CONSECUTIVE_ERRORS = 5
 FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 MAX_SAVED_QUEUE = 1000
+REPEAT_MODES = ("off", "all", "one")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,11 @@ class Player:
         self._ran_out = False  # the last track ended with nothing queued after it
         self.keep_going = False
         self._cued: Cued | None = None
+        self._shuffle = False
+        self._natural: list[QueueEntry] = []  # the queue's order before shuffling, for "shuffle off"
+        self._repeat = "off"
+        self._repeat_copy: tuple[QueueEntry, QueueEntry] | None = None  # (playing entry, its repeat)
+        self._rng = random.Random()
         self._remember = False  # save the state for the next start (the window's player)
         self._saved_state = None
         self._state_lock = threading.Lock()
@@ -138,11 +145,20 @@ class Player:
         self._maybe_fill()
 
     def enqueue(self, track_ids, *, source: str = "queue") -> None:
-        self._queue.extend([QueueEntry(int(t), source, True) for t in track_ids])
+        """Add tracks to the end of the queue (to random places in it while shuffling)."""
+        entries = [QueueEntry(int(t), source, True) for t in track_ids]
+        if self._shuffle:
+            self._natural.extend(entries)
+            self._queue.insert_randomly(entries, self._rng)
+        else:
+            self._queue.extend(entries)
         self._queue_changed()
 
     def insert_next(self, track_ids, *, source: str = "queue") -> None:
-        self._queue.insert(0, [QueueEntry(int(t), source, True) for t in track_ids])
+        entries = [QueueEntry(int(t), source, True) for t in track_ids]
+        if self._shuffle:
+            self._natural[:0] = entries
+        self._queue.insert(0, entries)
         self._queue_changed()
 
     def remove_from_queue(self, index: int) -> None:
@@ -179,6 +195,53 @@ class Player:
     def clear_queue(self) -> None:
         self._queue.clear()
         self._queue_changed()
+
+    # -- shuffle and repeat ---------------------------------------------------------
+    @property
+    def shuffle(self) -> bool:
+        return self._shuffle
+
+    def set_shuffle(self, on: bool) -> None:
+        """Shuffle the queue now (tracks added later go to random places in it); turned off,
+        the entries still queued go back to the order they were added in."""
+        on = bool(on)
+        if on == self._shuffle:
+            return
+        self._shuffle = on
+        if on:
+            self._natural = self._queue.entries()
+            self._queue.shuffle(self._rng)
+        else:
+            self._queue.order_like(self._natural)
+            self._natural = []
+        self._queue_changed()
+
+    @property
+    def repeat(self) -> str:
+        """"off"; "all": each track goes back to the end of the queue when it starts, so the
+        list plays round and round; "one": the current track plays again until Next."""
+        return self._repeat
+
+    def set_repeat(self, mode: str) -> None:
+        if mode not in REPEAT_MODES:
+            raise ValueError(f"repeat must be one of {REPEAT_MODES}, not {mode!r}")
+        if mode == self._repeat:
+            return
+        with self._lock:
+            self._repeat = mode
+            self._repeat_copy = None
+            if mode == "all" and self._playing is not None:
+                self._requeue(self._playing.entry)
+            self._armed = None          # what follows the current track changed
+            self._arm_next()
+        self._emit("queue_changed")
+
+    def _requeue(self, entry: QueueEntry) -> None:
+        """Repeat all: a copy of ``entry`` goes to the end of the queue."""
+        again = QueueEntry(entry.track_id, entry.source, entry.manual)
+        self._queue.extend([again])
+        if self._shuffle:
+            self._natural.append(again)
 
     def set_queue_filler(self, fn) -> None:
         """``fn(player) -> [(track_id, source), ...]``, asked on a worker thread when
@@ -253,7 +316,11 @@ class Player:
         ids = [int(t) for t in track_ids]
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
-        self._queue.replace([QueueEntry(t, source, not suggested) for t in ids[start_index + 1:]])
+        rest = [QueueEntry(t, source, not suggested) for t in ids[start_index + 1:]]
+        if self._shuffle:
+            self._natural = list(rest)
+            rest = shuffled(rest, self._rng)
+        self._queue.replace(rest)
         self._start(QueueEntry(ids[start_index], source, True), ended="skipped")
         self._emit("queue_changed")
 
@@ -361,6 +428,8 @@ class Player:
             current = saved.get("current")
             current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3])) if current else None
             keep_going = bool(saved.get("keep_going"))
+            repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
+            shuffle = bool(saved.get("shuffle"))
         except (TypeError, ValueError, IndexError):
             log.warning("the saved playback state is unreadable; starting with an empty queue")
             return None
@@ -371,6 +440,8 @@ class Player:
                 return None
             self._queue.replace(entries)
             self.keep_going = keep_going
+            self._repeat, self._shuffle = repeat, shuffle
+            self._natural = list(entries) if shuffle else []
             if current is not None and current[0] in playable:
                 duration = float(playable[current[0]] or 0.0)
                 position = min(max(0.0, current[3]), duration) if duration else max(0.0, current[3])
@@ -398,7 +469,8 @@ class Player:
         else:
             current = None
         queue = [[e.track_id, e.source, e.manual] for e in self._queue.entries()[:MAX_SAVED_QUEUE]]
-        return {"queue": queue, "keep_going": bool(self.keep_going), "current": current}
+        return {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
+                "shuffle": self._shuffle, "repeat": self._repeat}
 
     def _save_state(self, *, final: bool = False) -> None:
         """Write the state if it changed since the last write (a busy database only logs);
@@ -465,6 +537,8 @@ class Player:
             log.exception("could not record the start of track %s", entry.track_id)
             play_id = None
         self._playing = _Playing(entry, play_id, source)
+        if self._repeat == "all":
+            self._requeue(entry)
         self._history.append(entry)
         self._back = [*self._back[-199:], entry]
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source)
@@ -504,6 +578,11 @@ class Player:
         if self._playing is None:
             return
         head = self._queue.peek()
+        if self._repeat == "one":
+            playing = self._playing.entry
+            if self._repeat_copy is None or self._repeat_copy[0] is not playing:
+                self._repeat_copy = (playing, QueueEntry(playing.track_id, playing.source, playing.manual))
+            head = self._repeat_copy[1]
         if self._armed is not None and head is not None and self._armed.token is head:
             return
         self._armed = self._source_for(head) if head is not None else None
@@ -592,6 +671,8 @@ class Player:
             elif entries:
                 self._queue.extend(entries)
                 changed = True
+                if self._shuffle:
+                    self._natural.extend(entries)
         except Exception:
             log.exception("the queue filler failed")
         finally:

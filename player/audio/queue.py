@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from dataclasses import dataclass
 
@@ -16,6 +17,15 @@ class QueueEntry:
     track_id: int
     source: str = "queue"
     manual: bool = True
+
+
+def shuffled(entries: list, rng: random.Random) -> list:
+    """A random order of ``entries`` other than the given one (when there are two or more)."""
+    out = list(entries)
+    rng.shuffle(out)
+    if len(out) > 1 and all(a is b for a, b in zip(out, entries)):
+        out = out[1:] + out[:1]
+    return out
 
 
 class PlayQueue:
@@ -108,3 +118,22 @@ class PlayQueue:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def shuffle(self, rng: random.Random) -> None:
+        """Put the entries in a random order (never the same order: that looks like nothing happened)."""
+        with self._lock:
+            self._items = shuffled(self._items, rng)
+
+    def insert_randomly(self, entries: list[QueueEntry], rng: random.Random) -> None:
+        """Each entry at a random place among the queued ones."""
+        with self._lock:
+            for e in entries:
+                self._items.insert(rng.randint(0, len(self._items)), e)
+
+    def order_like(self, reference: list[QueueEntry]) -> None:
+        """Entries found in ``reference`` (by identity) take its order; the others keep
+        their places relative to each other, after them."""
+        with self._lock:
+            rank = {id(e): i for i, e in enumerate(reference)}
+            known = sorted((e for e in self._items if id(e) in rank), key=lambda e: rank[id(e)])
+            self._items = known + [e for e in self._items if id(e) not in rank]

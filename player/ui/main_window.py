@@ -10,7 +10,6 @@ import gc
 import logging
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
 )
@@ -24,6 +23,7 @@ from player.ui.library_view import LibraryView
 from player.ui.library_tasks import LibraryTasksMixin
 from player.ui.listening_tab import ListeningTab
 from player.ui import plain_text
+from player.ui.menus import build_menus
 from player.ui.playback_mixin import PlaybackMixin
 from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
@@ -99,28 +99,19 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
 
     # -- set-up ----------------------------------------------------------
     def _build_actions(self) -> None:
-        file = self.menuBar().addMenu("&File")
-        file.addAction("&Rescan library", self.rescan)
-        self.act_import = file.addAction("&Import listening history…", self.choose_history_files)
-        self.act_import.setStatusTip("Spotify, Last.fm or ListenBrainz exports: your plays there teach Segue")
-        file.addAction("&Settings…", self.open_settings, QKeySequence.Preferences)
-        file.addSeparator()
-        file.addAction("&Quit", self.close, QKeySequence.Quit)
-        play = self.menuBar().addMenu("&Playback")
-        self.act_play = play.addAction("Play / pause", self.toggle_play)
-        self.act_play.setShortcut(Qt.Key_Space)
-        play.addAction("Next", self.next_track, QKeySequence("Ctrl+Right"))
-        play.addAction("Previous", self.previous_track, QKeySequence("Ctrl+Left"))
-        play.addAction("Stop", self.stop)
-        play.addSeparator()
-        play.addAction("Start radio from this song", self.radio_from_current)
-        self.addActions(play.actions())
-        find = QAction("Search", self, shortcut=QKeySequence.Find, triggered=self.library_search)
-        self.addAction(find)
-        media = {Qt.Key_MediaTogglePlayPause: self.toggle_play, Qt.Key_MediaPlay: self.toggle_play,
-                 Qt.Key_MediaPause: self.pause, Qt.Key_MediaNext: self.next_track,
-                 Qt.Key_MediaPrevious: self.previous_track, Qt.Key_MediaStop: self.stop}
-        self._media_shortcuts = [QShortcut(QKeySequence(k), self, fn) for k, fn in media.items()]
+        build_menus(self)
+
+    def show_about(self):
+        from player.ui.about import show_about
+
+        self.about_box = show_about(self)
+        return self.about_box
+
+    def show_shortcuts(self):
+        from player.ui.about import show_shortcuts
+
+        self.shortcuts_box = show_shortcuts(self)
+        return self.shortcuts_box
 
     def _connect(self) -> None:
         self.welcome.start_scan.connect(self.start_first_scan)
@@ -135,6 +126,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
         self.transport.radio.connect(self.radio_from_current)
         self.listening.play_requested.connect(lambda ids: self.play_ids(ids, 0, "library"))
         self.listening.enqueue_requested.connect(self.enqueue)
+        self.transport.shuffle_changed.connect(self.set_shuffle)
+        self.transport.repeat_changed.connect(self.set_repeat)
         self.tabs.currentChanged.connect(lambda i: self.refresh_discover() if i == 1 else None)
 
     def library_search(self) -> None:

@@ -105,6 +105,7 @@ class PlaybackMixin:
         if error is not None or player is None:
             return
         self.up_next.keep_going.setChecked(bool(player.keep_going))
+        self._show_modes()
         cued = player.cued
         if cued is not None:
             self._show_track(cued.entry.track_id)
@@ -178,6 +179,40 @@ class PlaybackMixin:
     def _set_volume(self, value: float) -> None:
         if self.player is not None:
             self.player.volume = value
+
+    def seek_by(self, seconds: float) -> None:
+        """Jump ``seconds`` forward (or back) in the current track."""
+        p = self.player
+        if p is None or (p.current_track_id is None and p.cued is None):
+            return
+        target = max(0.0, p.position + seconds)
+        if p.duration:
+            target = min(target, max(0.0, p.duration - 0.5))
+        self._command(lambda pl: pl.seek(target))
+        self.transport.set_position(target, p.duration)
+
+    def volume_by(self, percent: int) -> None:
+        v = self.transport.volume
+        v.setValue(max(v.minimum(), min(v.maximum(), v.value() + percent)))
+
+    def set_shuffle(self, on: bool) -> None:
+        self._command(lambda p: p.set_shuffle(on), lambda result, error: self._show_modes())
+
+    def set_repeat(self, mode: str) -> None:
+        self._command(lambda p: p.set_repeat(mode), lambda result, error: self._show_modes())
+
+    def repeat_mode(self) -> str:
+        return self.player.repeat if self.player is not None else "off"
+
+    def _show_modes(self) -> None:
+        """Buttons and menu entries show the player's shuffle and repeat as they are."""
+        p = self.player
+        if p is None:
+            return
+        self.transport.set_shuffle(p.shuffle)
+        self.transport.set_repeat(p.repeat)
+        self.act_shuffle.setChecked(p.shuffle)
+        self.act_repeat[p.repeat].setChecked(True)
 
     def _tick(self) -> None:
         p = self.player
@@ -264,6 +299,7 @@ class PlaybackMixin:
     # -- player events (GUI thread) ---------------------------------------------
     def _track_started(self, data: dict) -> None:
         self._show_track(data["track_id"])
+        self._tick()            # the seek bar takes the new track's length at once
 
     def _show_track(self, track_id: int) -> None:
         """The now-playing bar, window title, library row and cover for ``track_id``."""

@@ -5,12 +5,36 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton, QVBoxLayout, QWidget,
+    QFrame, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
 )
 
 from player.ui.library_model import format_duration
 
 COVER_PX = 64
+REPEAT_TEXT = {"off": "Repeat", "all": "Repeat all", "one": "Repeat one"}
+REPEAT_TIP = {"off": "Repeat is off: click to repeat the whole list",
+              "all": "Repeating the list: click to repeat only this track",
+              "one": "Repeating this track: click to turn repeat off"}
+NEXT_REPEAT = {"off": "all", "all": "one", "one": "off"}
+
+
+class SeekSlider(QSlider):
+    """A slider that jumps to where it is clicked (a plain QSlider only steps towards it),
+    then follows the drag; the seek happens when the button is released."""
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.LeftButton and self.maximum() > self.minimum():
+            opt = QStyleOptionSlider()
+            self.initStyleOption(opt)
+            style = self.style()
+            handle = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, self)
+            if not handle.contains(event.position().toPoint()):
+                groove = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderGroove, self)
+                x = int(event.position().x() - groove.x() - handle.width() / 2)
+                span = max(1, groove.width() - handle.width())
+                self.setValue(QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span,
+                                                            opt.upsideDown))
+        super().mousePressEvent(event)      # the handle is under the pointer now: a drag starts
 
 
 def _button(style: QStyle, icon: QStyle.StandardPixmap, tip: str, size: int = 28) -> QToolButton:
@@ -32,6 +56,8 @@ class TransportBar(QFrame):
     seek = Signal(float)          # seconds
     volume_changed = Signal(float)  # 0..1
     radio = Signal()
+    shuffle_changed = Signal(bool)
+    repeat_changed = Signal(str)    # off / all / one
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -55,24 +81,38 @@ class TransportBar(QFrame):
         self.next_btn = _button(style, QStyle.SP_MediaSkipForward, "Next (Ctrl+Right)", 22)
         self.radio_btn = QToolButton()
         self.radio_btn.setText("Radio")
-        self.radio_btn.setToolTip("Start radio from this song")
+        self.radio_btn.setIcon(style.standardIcon(QStyle.SP_MediaSeekForward))
+        self.radio_btn.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.radio_btn.setToolTip("Start radio from this song: a station of tracks that go with it")
+        self.radio_btn.setProperty("role", "button")       # drawn as a button, not a bare label
         self.radio_btn.setEnabled(False)
+        self.shuffle_btn = QToolButton()
+        self.shuffle_btn.setText("Shuffle")
+        self.shuffle_btn.setCheckable(True)
+        self.shuffle_btn.setToolTip("Shuffle Up next (Ctrl+U)")
+        self.shuffle_btn.setProperty("role", "button")
+        self.shuffle_btn.setEnabled(False)
+        self.repeat_btn = QToolButton()
+        self.repeat_btn.setProperty("role", "button")
+        self.repeat_btn.setEnabled(False)
+        self.repeat_mode = "off"
         self.elapsed = QLabel("0:00")
         self.total = QLabel("0:00")
         for label in (self.elapsed, self.total):
             label.setMinimumWidth(44)
             label.setAlignment(Qt.AlignCenter)
-        self.slider = QSlider(Qt.Horizontal)
+        self.slider = SeekSlider(Qt.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
-        self.slider.setToolTip("Seek")
+        self.slider.setFocusPolicy(Qt.NoFocus)        # Shift+Left/Right seek from anywhere instead
+        self.slider.setToolTip("Click or drag to move in the track (Shift+Left/Right: 5 s)")
         self.volume_icon = QLabel()
         self.volume_icon.setPixmap(style.standardIcon(QStyle.SP_MediaVolume).pixmap(18, 18))
         self.volume = QSlider(Qt.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
         self.volume.setFixedWidth(100)
-        self.volume.setToolTip("Volume")
+        self.volume.setToolTip("Volume (Ctrl+Up/Down)")
 
         text = QVBoxLayout()
         text.setSpacing(2)
@@ -86,8 +126,12 @@ class TransportBar(QFrame):
         seek_row.addWidget(self.total)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.shuffle_btn)
+        buttons.addSpacing(8)
         for b in (self.prev_btn, self.play_btn, self.next_btn):
             buttons.addWidget(b)
+        buttons.addSpacing(8)
+        buttons.addWidget(self.repeat_btn)
         buttons.addStretch(1)
         middle = QVBoxLayout()
         middle.setSpacing(0)
@@ -104,27 +148,58 @@ class TransportBar(QFrame):
         row.addWidget(self.volume_icon)
         row.addWidget(self.volume)
 
+        # A drag belongs to the track it began on: when the track changes under it, the bar
+        # follows the new track at once and the release seeks nothing (else the bar stays
+        # frozen where the old track was until the button is let go).
         self._dragging = False
+        self._track_serial = 0
+        self._drag_serial = -1
         self.play_btn.clicked.connect(self.play_pause)
         self.next_btn.clicked.connect(self.next_track)
         self.prev_btn.clicked.connect(self.previous_track)
         self.radio_btn.clicked.connect(self.radio)
-        self.slider.sliderPressed.connect(lambda: setattr(self, "_dragging", True))
+        self.shuffle_btn.toggled.connect(self.shuffle_changed)
+        self.repeat_btn.clicked.connect(lambda: self.repeat_changed.emit(NEXT_REPEAT[self.repeat_mode]))
+        self.slider.sliderPressed.connect(self._drag_started)
         self.slider.sliderReleased.connect(self._seek_released)
-        self.slider.sliderMoved.connect(lambda v: self.elapsed.setText(format_duration(v / 1000) or "0:00"))
+        self.slider.sliderMoved.connect(self._dragged)
         self.volume.valueChanged.connect(lambda v: self.volume_changed.emit(v / 100))
+        self.set_repeat("off")
         self.set_cover(None)
 
+    def _drag_started(self) -> None:
+        self._dragging = True
+        self._drag_serial = self._track_serial
+
+    def _dragged(self, value: int) -> None:
+        if self._dragging:
+            self.elapsed.setText(format_duration(value / 1000) or "0:00")
+
     def _seek_released(self) -> None:
-        self._dragging = False
-        self.seek.emit(self.slider.value() / 1000)
+        dragging, self._dragging = self._dragging, False
+        if dragging and self._drag_serial == self._track_serial:
+            self.seek.emit(self.slider.value() / 1000)
+
+    def set_shuffle(self, on: bool) -> None:
+        self.shuffle_btn.blockSignals(True)
+        self.shuffle_btn.setChecked(on)
+        self.shuffle_btn.blockSignals(False)
+
+    def set_repeat(self, mode: str) -> None:
+        self.repeat_mode = mode
+        self.repeat_btn.setText(REPEAT_TEXT[mode])
+        self.repeat_btn.setToolTip(REPEAT_TIP[mode] + " (Ctrl+R)")
+        self.repeat_btn.setCheckable(True)
+        self.repeat_btn.setChecked(mode != "off")
 
     def set_ready(self, ready: bool) -> None:
-        for b in (self.prev_btn, self.play_btn, self.next_btn):
+        for b in (self.prev_btn, self.play_btn, self.next_btn, self.shuffle_btn, self.repeat_btn):
             b.setEnabled(ready)
 
     def set_track(self, title: str | None, artist: str = "", album: str = "") -> None:
         playing = title is not None
+        self._track_serial += 1
+        self._dragging = False          # a drag on the previous track is void
         self.title.setText(title or "Nothing playing")
         self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if playing else "")
         self.radio_btn.setEnabled(playing)

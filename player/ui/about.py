@@ -1,0 +1,53 @@
+"""Help → About Segue and Help → Keyboard shortcuts."""
+
+from __future__ import annotations
+
+import html
+import platform
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from player import __version__, paths
+
+SHORTCUTS = [
+    ("Space", "play / pause (on a fresh start: resume the last track)"),
+    ("Ctrl+Right / Ctrl+Left", "next / previous track"),
+    ("Shift+Right / Shift+Left", "forward / back 5 seconds"),
+    ("Ctrl+Up / Ctrl+Down", "volume up / down"),
+    ("Ctrl+U", "shuffle Up next on / off"),
+    ("Ctrl+R", "repeat: off → all → one"),
+    ("Ctrl+F", "search the library (Enter plays the first hit, Esc clears)"),
+    ("Enter", "play the selected track and the ones after it"),
+    ("Delete", "remove the selected Up next entries"),
+    ("Click on the seek bar", "jump there"),
+]
+
+
+def about_text() -> str:
+    return (
+        f"<h3>Segue {__version__}</h3>"
+        "<p>A music player for the music on this computer, with Up next, Radio and Discover "
+        "that learn only from what you play here.</p>"
+        "<p><b>Segue works offline.</b> It never opens a network connection: no accounts, no "
+        "telemetry, no downloads. Your listening history and what Segue learns from it stay in "
+        f"one folder on this computer:<br><code>{html.escape(str(paths.data_dir()))}</code><br>"
+        "Settings → Forget my listening history deletes both.</p>"
+        f"<p><small>Python {platform.python_version()} · Qt for Python {pyside_version}</small></p>"
+    )
+
+
+def show_about(parent) -> QMessageBox:
+    box = QMessageBox(QMessageBox.Information, "About Segue", about_text(), QMessageBox.Close, parent)
+    box.setTextFormat(Qt.RichText)
+    box.open()
+    return box
+
+
+def show_shortcuts(parent) -> QMessageBox:
+    rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+    box = QMessageBox(QMessageBox.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", QMessageBox.Close, parent)
+    box.setTextFormat(Qt.RichText)
+    box.open()
+    return box

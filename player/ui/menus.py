@@ -1,0 +1,68 @@
+"""The window's menus and keyboard shortcuts (File, Playback, Help).
+
+Other parts add to them through the window's attributes: ``window.file_menu``,
+``window.playback_menu``, ``window.help_menu``.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+
+SEEK_STEP_S = 5.0
+VOLUME_STEP = 5          # percent
+
+
+def build_menus(window) -> None:
+    """Menus, actions and shortcuts of ``window`` (a :class:`player.ui.main_window.MainWindow`)."""
+    bar = window.menuBar()
+    file = window.file_menu = bar.addMenu("&File")
+    file.addAction("&Rescan library", window.rescan)
+    window.act_import = file.addAction("&Import listening history…", window.choose_history_files)
+    window.act_import.setStatusTip("Spotify, Last.fm or ListenBrainz exports: your plays there teach Segue")
+    file.addAction("&Settings…", window.open_settings, QKeySequence.Preferences)
+    window.file_separator = file.addSeparator()     # imports and exports go above it
+    file.addAction("&Quit", window.close, QKeySequence.Quit)
+
+    play = window.playback_menu = bar.addMenu("&Playback")
+    window.act_play = play.addAction("Play / pause", window.toggle_play)
+    window.act_play.setShortcut(Qt.Key_Space)
+    play.addAction("Next", window.next_track, QKeySequence("Ctrl+Right"))
+    play.addAction("Previous", window.previous_track, QKeySequence("Ctrl+Left"))
+    play.addAction("Stop", window.stop)
+    play.addSeparator()
+    play.addAction(f"Forward {SEEK_STEP_S:g} s", lambda: window.seek_by(SEEK_STEP_S), QKeySequence("Shift+Right"))
+    play.addAction(f"Back {SEEK_STEP_S:g} s", lambda: window.seek_by(-SEEK_STEP_S), QKeySequence("Shift+Left"))
+    play.addAction("Volume up", lambda: window.volume_by(VOLUME_STEP), QKeySequence("Ctrl+Up"))
+    play.addAction("Volume down", lambda: window.volume_by(-VOLUME_STEP), QKeySequence("Ctrl+Down"))
+    play.addSeparator()
+    window.act_shuffle = QAction("Shuffle", window, checkable=True, shortcut=QKeySequence("Ctrl+U"))
+    window.act_shuffle.triggered.connect(lambda checked: window.set_shuffle(checked))
+    play.addAction(window.act_shuffle)
+    repeat = play.addMenu("Repeat")
+    group = QActionGroup(window)
+    window.act_repeat = {}
+    for mode, text in (("off", "Off"), ("all", "All (the list goes round)"), ("one", "One (this track)")):
+        action = QAction(text, window, checkable=True)
+        action.triggered.connect(lambda _checked=False, m=mode: window.set_repeat(m))
+        group.addAction(action)
+        repeat.addAction(action)
+        window.act_repeat[mode] = action
+    window.act_repeat["off"].setChecked(True)
+    cycle = QAction("Repeat: next mode", window, shortcut=QKeySequence("Ctrl+R"))
+    cycle.triggered.connect(lambda: window.set_repeat({"off": "all", "all": "one", "one": "off"}[window.repeat_mode()]))
+    window.addAction(cycle)
+    play.addSeparator()
+    play.addAction("Start radio from this song", window.radio_from_current)
+    window.addActions(play.actions())
+
+    help_menu = window.help_menu = bar.addMenu("&Help")
+    help_menu.addAction("&Keyboard shortcuts", window.show_shortcuts)
+    help_menu.addAction("&About Segue", window.show_about)
+
+    find = QAction("Search", window, shortcut=QKeySequence.Find, triggered=window.library_search)
+    window.addAction(find)
+    media = {Qt.Key_MediaTogglePlayPause: window.toggle_play, Qt.Key_MediaPlay: window.toggle_play,
+             Qt.Key_MediaPause: window.pause, Qt.Key_MediaNext: window.next_track,
+             Qt.Key_MediaPrevious: window.previous_track, Qt.Key_MediaStop: window.stop}
+    window._media_shortcuts = [QShortcut(QKeySequence(k), window, fn) for k, fn in media.items()]

@@ -1,0 +1,71 @@
+"""Shuffle and repeat (off / all / one) over the null engine, with every play logged."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.audio.null_engine import NullEngine
+from player.playback import Player
+from tests.player.test_playback import Events, add_tracks, wait_for
+
+
+@pytest.fixture
+def make_player(store):
+    players = []
+
+    def make(speed=4.0):
+        players.append(Player(store, NullEngine(speed=speed), progress_interval_s=0.2))
+        return players[-1]
+
+    yield make
+    for p in players:
+        p.close()
+
+
+def test_repeat_one_plays_the_track_again_gaplessly_until_next(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [("a", 0.4), ("b", 0.4)])
+    p = make_player(speed=4.0)
+    ev = Events(p)
+    p.set_repeat("one")
+    p.play_tracks(ids, source="library")
+    assert wait_for(lambda: len(ev.of("track_started")) >= 3)
+    assert {d["track_id"] for d in ev.of("track_started")} == {ids[0]}
+    assert [e.track_id for e in p.queue] == [ids[1]]           # the queue waits
+    p.next()
+    assert wait_for(lambda: p.current_track_id == ids[1])
+    p.set_repeat("off")
+    assert wait_for(lambda: p.current_track_id is None)
+    ends = [r["ended"] for r in store.plays()]
+    assert ends[-1] == "finished" and ends.count("finished") >= 2 and ends[-2] == "skipped"
+    with pytest.raises(ValueError):
+        p.set_repeat("sometimes")
+
+
+def test_repeat_all_goes_round_the_list(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [("a", 0.3), ("b", 0.3)])
+    p = make_player(speed=4.0)
+    ev = Events(p)
+    p.set_repeat("all")
+    p.play_tracks(ids, source="library")
+    assert wait_for(lambda: len(ev.of("track_started")) >= 5)
+    started = [d["track_id"] for d in ev.of("track_started")][:5]
+    assert started == [ids[0], ids[1], ids[0], ids[1], ids[0]]
+    p.stop()
+
+
+def test_shuffle_orders_the_queue_randomly_and_back(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(12)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids[:1], source="library")
+    p.enqueue(ids[1:8])
+    p.set_shuffle(True)
+    shuffled = [e.track_id for e in p.queue]
+    assert sorted(shuffled) == sorted(ids[1:8]) and shuffled != ids[1:8]
+    p.enqueue(ids[8:])                                          # added while shuffling: random places
+    assert sorted(e.track_id for e in p.queue) == sorted(ids[1:])
+    p.set_shuffle(False)
+    assert [e.track_id for e in p.queue] == ids[1:]             # back to the order they were added in
+    p.set_shuffle(True)
+    p.play_tracks(ids, 0, source="library")                     # a list played while shuffling
+    rest = [e.track_id for e in p.queue]
+    assert p.current_track_id == ids[0] and sorted(rest) == sorted(ids[1:]) and rest != ids[1:]

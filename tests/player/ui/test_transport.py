@@ -1,0 +1,103 @@
+"""Seeking by click, drag and keys; volume keys; shuffle and repeat; Help → About."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+from player import __version__
+from player.audio.base import PlaybackState
+
+
+def _groove_x(slider, fraction: float) -> QPoint:
+    opt = QStyleOptionSlider()
+    slider.initStyleOption(opt)
+    groove = slider.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderGroove, slider)
+    handle = slider.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, slider)
+    span = groove.width() - handle.width()
+    return QPoint(int(groove.x() + handle.width() / 2 + fraction * span), slider.height() // 2)
+
+
+def _start_paused(qtbot, window, ids):
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: window.transport.slider.maximum() > 0, timeout=5000)
+
+
+def test_a_click_on_the_seek_bar_jumps_there(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    _start_paused(qtbot, window, [window.model.track_id(0)])
+    slider = window.transport.slider
+    qtbot.mouseClick(slider, Qt.LeftButton, pos=_groove_x(slider, 0.75))
+    qtbot.waitUntil(lambda: abs(window.player.position - 2.25) < 0.2, timeout=5000)
+
+
+def test_keys_seek_and_change_the_volume(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    _start_paused(qtbot, window, [window.model.track_id(0)])
+    window.activateWindow()
+    window.library.table.setFocus()
+    qtbot.keyClick(window.library.table, Qt.Key_Right, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: window.player.position >= 2.4, timeout=5000)        # +5 s, held before the end
+    qtbot.keyClick(window.library.table, Qt.Key_Left, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: window.player.position < 0.1, timeout=5000)
+    volume = window.transport.volume.value()
+    qtbot.keyClick(window.library.table, Qt.Key_Up, Qt.ControlModifier)
+    assert window.transport.volume.value() == volume + 5
+    assert abs(window.player.volume - (volume + 5) / 100) < 1e-6
+    qtbot.keyClick(window.library.table, Qt.Key_Down, Qt.ControlModifier)
+    qtbot.keyClick(window.library.table, Qt.Key_Down, Qt.ControlModifier)
+    assert window.transport.volume.value() == volume - 5
+
+
+def test_the_seek_bar_follows_the_next_track_even_during_a_drag(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(2)]
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    slider = window.transport.slider
+    qtbot.waitUntil(lambda: slider.maximum() > 0, timeout=5000)
+    qtbot.mousePress(slider, Qt.LeftButton, pos=_groove_x(slider, 0.9))       # held over the change
+    assert slider.isSliderDown()
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[1], timeout=10000)   # plays on to its end
+    qtbot.waitUntil(lambda: 0 < slider.value() < 1500, timeout=5000)          # the new track, from its start
+    moved = slider.value()
+    qtbot.waitUntil(lambda: slider.value() > moved + 200, timeout=5000)       # and moving with it
+    qtbot.mouseRelease(slider, Qt.LeftButton, pos=_groove_x(slider, 0.9))
+    qtbot.wait(300)
+    assert window.player.position < 2.5                                        # the old drag seeks nothing
+
+
+def test_shuffle_and_repeat_controls(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(6)]
+    _start_paused(qtbot, window, ids)
+    t = window.transport
+    window.act_shuffle.trigger()
+    qtbot.waitUntil(lambda: window.player.shuffle and t.shuffle_btn.isChecked(), timeout=5000)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() != ids[1:], timeout=5000)
+    assert sorted(window.up_next.track_ids()) == sorted(ids[1:])
+    t.shuffle_btn.click()
+    qtbot.waitUntil(lambda: not window.player.shuffle and not window.act_shuffle.isChecked(), timeout=5000)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[1:], timeout=5000)
+    assert t.repeat_btn.text() == "Repeat"
+    t.repeat_btn.click()
+    qtbot.waitUntil(lambda: window.player.repeat == "all" and t.repeat_btn.text() == "Repeat all", timeout=5000)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[1:] + ids[:1], timeout=5000)  # goes round
+    t.repeat_btn.click()
+    qtbot.waitUntil(lambda: window.player.repeat == "one", timeout=5000)
+    qtbot.waitUntil(lambda: window.act_repeat["one"].isChecked(), timeout=5000)
+
+
+def test_help_about_says_offline_and_the_version(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    titles = [a.text() for a in window.help_menu.actions()]
+    assert "&About Segue" in titles
+    box = window.show_about()
+    assert __version__ in box.text() and "offline" in box.text() and "never opens a network" in box.text()
+    box.close()
+    shortcuts = window.show_shortcuts()
+    assert "Shift+Right" in shortcuts.text()
+    shortcuts.close()
