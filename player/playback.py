@@ -284,8 +284,12 @@ class Player:
 
     @property
     def position(self) -> float:
-        if self._playing:
-            return self.engine.position
+        playing = self._playing
+        if playing is not None:
+            position = self.engine.position
+            if not position and not playing.source.heard_frames:
+                return playing.source.start_s      # a resumed track before its first frame
+            return position
         cued = self._cued
         return cued.position if cued is not None else 0.0
 
