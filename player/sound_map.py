@@ -121,18 +121,22 @@ def genre_codes(buckets: list, genres: list, *, max_genres: int = MAX_GENRES) ->
     return code_of[inverse.reshape(-1)], labels
 
 
-def build_map(points, week_track_ids, *, seed: int = 0) -> SoundMap:
+def build_map(points, week_ids, *, seed: int = 0) -> SoundMap:
     """A :class:`SoundMap` from the store's :class:`player.store.MapPoints`."""
     codes, names = genre_codes(points.bucket, points.genre)
     ids = np.asarray(points.track_ids, dtype=np.int64)
     return SoundMap(track_ids=ids, xy=project(points.embedding, seed=seed), genre=codes, genre_names=names,
                     title=points.title, artist=points.artist,
-                    this_week=np.isin(ids, np.fromiter(week_track_ids, np.int64)))
+                    this_week=np.isin(ids, np.fromiter(week_ids, np.int64)))
+
+
+def week_track_ids(store, *, now: float | None = None) -> set[int]:
+    """Tracks played since this week's Monday (local time)."""
+    now = time.time() if now is None else now
+    monday = float(week_starts(np.array([now]))[0])
+    return set(store.play_columns(since=monday).track_id.tolist())
 
 
 def load_map(store, *, now: float | None = None) -> SoundMap:
     """Read embeddings and this week's plays, and project (call it on a worker)."""
-    now = time.time() if now is None else now
-    monday = float(week_starts(np.array([now]))[0])
-    week = store.play_columns(since=monday)
-    return build_map(store.map_points(), set(week.track_id.tolist()))
+    return build_map(store.map_points(), week_track_ids(store, now=now))

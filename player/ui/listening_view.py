@@ -15,12 +15,13 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from player.listening_stats import load_summary
-from player.sound_map import load_map
+from player.sound_map import load_map, week_track_ids
 from player.ui.listening_pages import OverviewPage, ReportCardPage
 from player.ui.sound_map_view import SoundMapPage
 from player.workers import run_task
 
 log = logging.getLogger(__name__)
+MAP_MAX_AGE_S = 600
 
 
 class ListeningView(QWidget):
@@ -48,9 +49,10 @@ class ListeningView(QWidget):
         self.sound_map.play_requested.connect(self.play_requested)
         self.sound_map.enqueue_requested.connect(self.enqueue_requested)
         self.sound_map.drawn.connect(self.map_ready)
-        self._tasks = {"summary": None, "map": None}
+        self._tasks = {"summary": None, "map": None, "week": None}
         self._again: set[str] = set()
         self._stale = True
+        self._map_at = None             # when the map was last read (monotonic seconds)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -58,7 +60,10 @@ class ListeningView(QWidget):
             self.refresh()
 
     def plays_changed(self) -> None:
-        """Plays were added or removed: recompute now if visible, else when next shown."""
+        """Plays were added or removed: recompute now if visible, else when next shown.
+
+        The map's points stay (plays do not move them); only this week's rings are re-read.
+        """
         self._stale = True
         if self.isVisible():
             self.refresh()
@@ -67,9 +72,14 @@ class ListeningView(QWidget):
         self.sound_map.set_playing(track_id)
 
     def refresh(self) -> None:
+        """Statistics always; the map again when it is older than :data:`MAP_MAX_AGE_S` (analysis
+        may have added tracks), else only this week's plays on it."""
         self._stale = False
         self._start("summary")
-        self._start("map")
+        if self._map_at is None or time.monotonic() - self._map_at > MAP_MAX_AGE_S:
+            self._start("map")
+        else:
+            self._start("week")
 
     def _start(self, kind: str) -> None:
         task = self._tasks[kind]
@@ -79,8 +89,11 @@ class ListeningView(QWidget):
         store, now = self.store, self._now()
         if kind == "summary":
             work, done = (lambda: load_summary(store, now=now)), self._summary_done
-        else:
+        elif kind == "map":
+            self._map_at = time.monotonic()
             work, done = (lambda: load_map(store, now=now)), self._map_done
+        else:
+            work, done = (lambda: week_track_ids(store, now=now)), self._week_done
         self._tasks[kind] = run_task(work, done, name=f"listening-{kind}")
 
     def _next(self, kind: str) -> None:
@@ -97,6 +110,11 @@ class ListeningView(QWidget):
             self.report.show_summary(result)
             self.summary_ready.emit()
         self._next("summary")
+
+    def _week_done(self, result, error) -> None:
+        if error is None:
+            self.sound_map.set_this_week(result)
+        self._next("week")
 
     def _map_done(self, result, error) -> None:
         if error is not None:

@@ -197,6 +197,16 @@ class SoundMapPage(QWidget):
             lo, hi = self.map.xy.min(axis=0).tolist(), self.map.xy.max(axis=0).tolist()   # Python floats:
             self.view.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.03)  # float32 overflows there
 
+    def set_this_week(self, track_ids) -> None:
+        """Ring the tracks played this week (the points themselves stay)."""
+        m = self.map
+        if m is None:
+            return
+        m.this_week = np.isin(m.track_ids, np.fromiter(track_ids, np.int64))
+        week = np.flatnonzero(m.this_week)
+        self.week_item.setData(m.xy[week, 0], m.xy[week, 1])
+        self.headline.setText(f"{len(m):,} tracks by sound · {len(week):,} played this week")
+
     def set_playing(self, track_id: int | None) -> None:
         self.playing = track_id
         row = self.map.row_of(track_id) if self.map is not None else -1

@@ -111,6 +111,12 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
     qtbot.waitUntil(lambda: window.player.current_track_id == target, timeout=10000)
     qtbot.waitUntil(lambda: len(page.current_item.data) == 1, timeout=5000)
     assert page.current_item.data[0]["x"] == pytest.approx(x)
+    # Its play is this week's: the ring appears without re-projecting the map.
+    assert not m.this_week[m.row_of(target)]
+    points_before = page.point_items[0]
+    view.plays_changed()
+    qtbot.waitUntil(lambda: page.map.this_week[m.row_of(target)], timeout=10000)
+    assert page.point_items[0] is points_before and len(page.week_item.data) == int(m.this_week.sum())
 
     # Drag a lasso around a few points: they are selected and queued.
     sx, sy = page._pixel_scale()
