@@ -118,6 +118,7 @@ class SoundMapPage(QWidget):
         self.point_items: list[pg.ScatterPlotItem] = []
         self._brushes: list = []
         self._next_row = 0
+        self._order = np.zeros(0, dtype=np.int64)
         self._draw_timer = QTimer(self, interval=0)
         self._draw_timer.timeout.connect(self._draw_chunk)
         highlight = QApplication.palette().color(QPalette.Highlight)
@@ -172,6 +173,9 @@ class SoundMapPage(QWidget):
         self._show_selection()
         self.set_playing(self.playing)
         self.show_all()
+        # Genre by genre, the largest first (so smaller genres lie on top): each chunk then
+        # holds one or two genres, and the map stays a few dozen graphics items.
+        self._order = np.argsort(m.genre, kind="stable")
         self._next_row = 0
         self._draw_chunk()
         if self._next_row < len(m):
@@ -180,9 +184,10 @@ class SoundMapPage(QWidget):
     def _draw_chunk(self) -> None:
         m = self.map
         start, stop = self._next_row, min(self._next_row + CHUNK, len(m))
-        codes = m.genre[start:stop]
+        rows_now = self._order[start:stop]
+        codes = m.genre[rows_now]
         for code in np.unique(codes):
-            rows = start + np.flatnonzero(codes == code)
+            rows = rows_now[codes == code]
             item = _Dots(x=m.xy[rows, 0], y=m.xy[rows, 1], size=5, pen=pg.mkPen(None), brush=self._brushes[code])
             self.plot.addItem(item)
             self.point_items.append(item)
