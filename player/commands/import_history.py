@@ -13,27 +13,30 @@ def add_parser(sub):
     p = sub.add_parser(
         "import", help="import listening history (Spotify StreamingHistory*.json or extended "
         "Streaming_History_Audio_*.json, Last.fm CSV, ListenBrainz JSON/JSONL or zip)")
-    p.add_argument("files", nargs="+", metavar="FILE", help="export files to import")
+    p.add_argument("files", nargs="+", metavar="FILE",
+                   help="export files to import, or folders holding them (an unzipped download)")
     return p
 
 
 def run(args) -> int:
-    from player.history.importer import import_file
+    from player.history.importer import history_files, import_file
     from player.history.match import TrackMatcher
     from player.progress import ProgressBar
     from player.store import Store
 
+    files = history_files(args.files)
     store = Store.open()
-    failed = 0
+    failed = passed_over = 0
     try:
-        matcher = None
-        for path in args.files:
-            bar = ProgressBar(f"importing {path}")
-            if matcher is None:           # the library does not change between files: index it once
-                matcher = TrackMatcher(store.tracks())
+        matcher = TrackMatcher(store.tracks())     # the library does not change between files: index it once
+        for path, named in files:
+            bar = ProgressBar(f"importing {path.name}")
             summary = import_file(store, path, matcher=matcher,
                                   progress=lambda done, total, stage: bar.update(done, total, stage.lower()))
             bar.close()
+            if summary.not_history and not named:
+                passed_over += 1          # a folder's playlists, account details, ...
+                continue
             print(summary.text())
             for line, why in summary.problems[:5]:
                 print(f"  row {line}: {why}")
@@ -41,12 +44,17 @@ def run(args) -> int:
                 print(f"  ... and {summary.unreadable - 5} more unreadable rows")
             if summary.error:
                 failed += 1
-        if store.library_counts()["tracks"] == 0:
+        if passed_over:
+            print(f"{passed_over} files in the folders were not listening history and were passed over")
+        if files and store.library_counts()["tracks"] == 0:
             print("The library has no tracks yet, so every row was kept for later: "
                   "`segue scan FOLDER` turns those naming your songs into plays.")
     finally:
         store.close()
+    if not files:
+        print("segue import: the folders given hold no .json, .jsonl, .csv, .tsv or .zip files", file=sys.stderr)
+        return 2
     if failed:
-        print(f"segue import: {failed} of {len(args.files)} files could not be imported", file=sys.stderr)
+        print(f"segue import: {failed} of {len(files) - passed_over} files could not be imported", file=sys.stderr)
         return 2
     return 0

@@ -49,6 +49,7 @@ class ImportSummary:
     problems: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
+    not_history: bool = False          # the error is that the file holds no listening history
 
     @property
     def added(self) -> int:
@@ -173,10 +174,30 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
     try:
         export = read_export(path)
         digest = _sha256(path)
-    except (ExportFormatError, OSError, UnicodeError) as exc:
-        return ImportSummary(path.name, error=str(exc) if isinstance(exc, ExportFormatError)
-                             else f"cannot read it ({exc.strerror or exc})" if isinstance(exc, OSError) else str(exc))
+    except ExportFormatError as exc:
+        return ImportSummary(path.name, error=str(exc), not_history=True)
+    except OSError as exc:
+        return ImportSummary(path.name, error=f"cannot read it ({exc.strerror or exc})")
+    except UnicodeError as exc:
+        return ImportSummary(path.name, error=str(exc))
     return import_export(store, export, name=path.name, sha256=digest, matcher=matcher, progress=progress)
+
+
+HISTORY_SUFFIXES = (".json", ".jsonl", ".csv", ".tsv", ".zip")
+
+
+def history_files(paths) -> list[tuple[Path, bool]]:
+    """``(file, named)`` for each path given: files as they are (``named`` True), and the
+    export-like files inside folders (an unzipped Spotify or ListenBrainz download), in
+    name order, with ``named`` False: those that turn out not to be history are passed over."""
+    out: list[tuple[Path, bool]] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += [(f, False) for f in sorted(p.rglob("*"))
+                    if f.is_file() and f.suffix.lower() in HISTORY_SUFFIXES and not f.name.startswith(".")]
+        else:
+            out.append((p, True))
+    return out
 
 
 def link_unmatched(store, *, changed_since: float | None = None) -> int:

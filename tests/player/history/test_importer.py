@@ -180,3 +180,21 @@ def test_an_import_that_fails_half_way_leaves_nothing_behind(store, tmp_path):
     assert store.history_imports() == [] and store.play_count() == 0
     assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
     assert store.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_segue_import_of_an_unzipped_download_folder(store, tmp_path, capsys):
+    from player.cli import main
+
+    library(store)
+    folder = tmp_path / "my_spotify_data" / "MyData"
+    folder.mkdir(parents=True)
+    fx.spotify(folder / "StreamingHistory_music_0.json", PLAYS[:2])
+    fx.spotify(folder / "StreamingHistory_music_1.json", PLAYS[2:])
+    (folder / "Userdata.json").write_text('{"username": "x", "country": "ZZ"}', encoding="utf-8")
+    (folder / "Playlist1.json").write_text('{"playlists": []}', encoding="utf-8")
+    assert main(["import", str(tmp_path / "my_spotify_data")]) == 0
+    out = capsys.readouterr().out
+    assert "StreamingHistory_music_0.json: 2 rows: 2 became plays" in out
+    assert "StreamingHistory_music_1.json: 2 rows: 1 became plays, 1 not in the library" in out
+    assert "2 files in the folders were not listening history" in out
+    assert store.imported_play_count() == 3
