@@ -78,7 +78,7 @@ def library_names(artist: str, title: str, variant: str, rng: random.Random) -> 
     if variant == "version written differently":
         # Services write versions as " - X" where tags use "(X)"; a soundtrack's "(From ...)"
         # is often missing from the file; a plain title gets the remaster year a CD printed.
-        m = re.search(r"\s+[-\u2013\u2014]\s+(.+)$", title)
+        m = re.search(r"\s+[-\u2013\u2014]\s+([^\(\)\[\]]+)$", title)
         if m:
             return artist, f"{title[:m.start()]} ({m.group(1)})"
         bare = re.sub(r"\s*[\(\[]from\s[^\)\]]*[\)\]]", "", title, flags=re.I)

@@ -34,9 +34,10 @@ _NUMBER = re.compile(r"^\s*\d{1,3}\s*[-._)]?\s+")
 def path_names(path: str) -> list[tuple[str | None, str]]:
     """``(artist, title)`` guesses from a file's path: "Artist - Title" in the name, or the
     folder two levels up as the artist ("Artist/Album/03 Title.flac")."""
-    stem = os.path.splitext(os.path.basename(path))[0]
+    # "_" in a file name mostly stands for a character file systems refuse ("10:66" -> "10_66").
+    stem = os.path.splitext(os.path.basename(path))[0].replace("_", " ")
     folder = os.path.dirname(path)
-    artist_folder = os.path.basename(os.path.dirname(folder))
+    artist_folder = os.path.basename(os.path.dirname(folder)).replace("_", " ")
     out: list[tuple[str | None, str]] = []
     if _STEM_ARTIST_TITLE in stem:
         head, _, tail = stem.partition(_STEM_ARTIST_TITLE)

@@ -106,20 +106,23 @@ class HistoryMixin:
             import_id = db["history_imports"].insert(meta).last_pk
             placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
                                        (now, now)).lastrowid
-            rows = []
+            # The write lock is held (BEGIN IMMEDIATE): the ids after the largest are ours to give.
+            next_id = conn.execute("SELECT coalesce(max(id), 0) FROM plays").fetchone()[0] + 1
+            rows, new_plays = [], []
             for n, i in enumerate(keep, 1):
                 play = plays[i]
                 play_id = None
                 if play is not None:
-                    play_id = conn.execute(
-                        "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (play["track_id"], placeholder, play["started_at"], int(play["ms_heard"]),
-                         play["track_ms"], play["ended"], IMPORT_SOURCE, now)).lastrowid
+                    play_id, next_id = next_id, next_id + 1
+                    new_plays.append((play_id, play["track_id"], placeholder, play["started_at"],
+                                      int(play["ms_heard"]), play["track_ms"], play["ended"], IMPORT_SOURCE, now))
                 rows.append({**{c: listens[i].get(c) for c in _LISTEN_COLUMNS},
                              "import_id": import_id, "play_id": play_id})
                 if progress is not None and n % 1000 == 0:
                     progress(n, len(keep))
+            conn.executemany(
+                "INSERT INTO plays (id, track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new_plays)
             db["imported_listens"].insert_all(rows, batch_size=1000)
             self._recut_import_sessions(conn, placeholder)
         return {**meta, "id": import_id}

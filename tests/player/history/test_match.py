@@ -53,6 +53,7 @@ def test_untagged_files_are_found_by_their_path():
     assert m.match("Dave Owen", "Night Of The Creeps") == 7
     assert m.match("Les Loups", "Enough (feat. YOSIE)") == 8
     assert path_names("/m/x/03 Artist - Title.ogg")[0] == ("Artist", "Title")
+    assert path_names("/m/Future_Kings/Album/09 10_66.flac")[-1] == ("Future Kings", "09 10 66")
 
 
 def test_album_then_length_break_ties():
