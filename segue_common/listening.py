@@ -12,7 +12,9 @@ import numpy as np
 #: A pause of this long or longer starts a new session: the one rule for the app's store
 #: (which numbers the session of every logged play, timing the pause from the last
 #: activity, i.e. the end of the previous play), the training data and imported logs
-#: (which have start times only, so there the pause runs start to start).
+#: (which have start times only, so there the pause runs start to start). Imported
+#: histories that say how long each play was heard are cut as the store cuts its own
+#: plays: ``split_sessions(starts, ends=starts + heard)``.
 SESSION_GAP_S = 30 * 60
 #: A skip before this many milliseconds is an early skip whatever the track's length.
 EARLY_SKIP_MS = 30_000

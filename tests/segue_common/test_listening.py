@@ -21,3 +21,15 @@ def test_split_gap_is_configurable_and_checked():
         split_sessions(np.array([5.0, 1.0]))
     with pytest.raises(SessionError):
         split_sessions(t, gap_s=0)
+
+
+def test_split_sessions_with_ends_times_the_pause_from_the_last_activity():
+    import numpy as np
+
+    from segue_common.listening import SESSION_GAP_S, split_sessions
+
+    starts = np.array([0.0, 2400.0, 2400.0 + 700 + SESSION_GAP_S])
+    # A 40-minute piece: start to start the gap is over the rule, but nobody paused.
+    assert [len(s) for s in split_sessions(starts)] == [1, 1, 1]
+    ends = starts + np.array([2400.0, 600.0, 100.0])
+    assert [s.tolist() for s in split_sessions(starts, ends=ends)] == [[0, 1], [2]]
