@@ -111,7 +111,8 @@ _RECORDING = re.compile(
 
 
 def _drop_unless_recording(match: re.Match) -> str:
-    return match.group(0) if _RECORDING.search(match.group(0)) else ""
+    # Kept words lose their brackets, or normalize_name would drop "(... Remix)" after all.
+    return " " + match.group(0).strip(" ()[]") if _RECORDING.search(match.group(0)) else ""
 
 
 @functools.lru_cache(maxsize=65536)

@@ -9,8 +9,10 @@ wins, so a loose level never overrides an exact match:
    any form ("- Remastered 2009", "- From "Film"") or the artist's name in front;
 2. the same artist and the bare title (no brackets or " - " tail that only say where
    the song comes from; those naming another recording, "Remix", "Live", stay);
-3. names read from the path of a file without tags ("Artist/Album/03 Title.mp3",
-   "Artist - Title.mp3"), at the bare level.
+3. for a file without an artist anywhere, the bare title alone.
+
+A file without tags takes part with the names its path gives ("Artist/Album/03
+Title.mp3", "Artist - Title.mp3").
 
 When several tracks share the name, the one on the row's album wins, then the one
 whose length is nearest the row's. Levels 1-2 are built per artist on first use, so
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 from segue_common.normalize import bare_title, loose_title, match_key, normalize_name, primary_artist
@@ -52,6 +54,8 @@ class Candidate:
     album: str          # normalised
     duration_s: float | None
     missing: bool
+    title: str = ""     # as tagged (or read from the path)
+    artist: str = ""
 
 
 def _get(row: Mapping, key: str):
@@ -75,32 +79,35 @@ class TrackMatcher:
         self._exact: dict[str, list[Candidate]] = {}
         self._by_artist: dict[str, list[tuple[Candidate, str, str]]] = {}
         self._artist_levels: dict[str, tuple[dict, dict]] = {}
-        self._paths: dict[str, list[Candidate]] = {}
+        self._titles: dict[str, list[Candidate]] = {}     # untagged, no artist anywhere: by bare title
         self.size = 0
         for t in tracks:
             self.add(t)
 
     def add(self, t: Mapping) -> None:
-        cand = Candidate(int(t["id"]), normalize_name(_get(t, "album")), _get(t, "duration"),
-                         bool(_get(t, "missing") or 0))
         artist, title = _get(t, "artist") or _get(t, "albumartist"), _get(t, "title")
+        cand = Candidate(int(t["id"]), normalize_name(_get(t, "album")), _get(t, "duration"),
+                         bool(_get(t, "missing") or 0), title or "", artist or "")
         if artist and title:
-            key = _get(t, "match_key") or match_key(artist, title)
-            if key:
-                self._exact.setdefault(key, []).append(cand)
-            a1 = primary_artist(artist)
-            if a1:
-                self._by_artist.setdefault(a1, []).append((cand, title, artist))
-                self._artist_levels.pop(a1, None)
+            self._add_names(cand, artist, title, _get(t, "match_key"))
         else:
-            # No tags to go by: the names the file's path gives, at the loosest level.
+            # No tags to go by: the names the file's path gives ("03 " numbers dropped).
             for p_artist, p_title in path_names(_get(t, "path") or ""):
-                name = artist or p_artist
+                name, named = artist or p_artist, title or (_NUMBER.sub("", p_title) or p_title)
                 if name:
-                    self._put(self._paths, f"{primary_artist(name)}\x1f{bare_title(title or p_title, name)}", cand)
+                    self._add_names(replace(cand, title=named, artist=name), name, named, None)
                 else:
-                    self._put(self._paths, f"\x1f{bare_title(title or p_title)}", cand)
+                    self._put(self._titles, bare_title(named), cand)
         self.size += 1
+
+    def _add_names(self, cand: Candidate, artist: str, title: str, key: str | None) -> None:
+        key = key or match_key(artist, title)
+        if key:
+            self._put(self._exact, key, cand)
+        a1 = primary_artist(artist)
+        if a1:
+            self._by_artist.setdefault(a1, []).append((cand, title, artist))
+            self._artist_levels.pop(a1, None)
 
     @staticmethod
     def _put(index: dict, key: str, cand: Candidate) -> None:
@@ -131,17 +138,21 @@ class TrackMatcher:
             loose, bare = self._levels(a1) if a1 in self._by_artist else ({}, {})
             found = loose.get(loose_title(title, artist))
             b = bare_title(title, artist)
-            found = found or bare.get(b) or self._paths.get(f"{a1}\x1f{b}") or self._paths.get(f"\x1f{b}")
-        return self._best(found, album, duration_ms) if found else None
+            found = found or bare.get(b) or self._titles.get(b)
+        return self._best(found, title, artist, album, duration_ms) if found else None
 
     @staticmethod
-    def _best(found: list[Candidate], album: str | None, duration_ms: int | None) -> int:
+    def _best(found: list[Candidate], title: str, artist: str, album: str | None, duration_ms: int | None) -> int:
         if len(found) == 1:
             return found[0].track_id
         want_album = normalize_name(album) if album else ""
+        want_bare = bare_title(title, artist)
 
         def rank(c: Candidate):
+            # The same recording first ("Song" is not "Song - Remix", though loose levels join
+            # them), then the row's album, then the nearest length.
+            other = bool(c.title) and bare_title(c.title, c.artist or None) != want_bare
             off = abs(c.duration_s * 1000 - duration_ms) if duration_ms and c.duration_s else float("inf")
-            return (c.missing, not (want_album and c.album == want_album), off, c.track_id)
+            return (c.missing, other, not (want_album and c.album == want_album), off, c.track_id)
 
         return min(found, key=rank).track_id

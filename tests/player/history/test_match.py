@@ -16,6 +16,8 @@ LIBRARY = [
     (7, None, None, None, 200.0, "/m/Dave Owen/Outlaw EP/03 Night Of The Creeps.flac"),
     (8, None, None, None, 180.0, "/m/loose/Les Loups - Enough.mp3"),
     (9, "Pritam", "Sajde", "Kill Dil", 300.0, "/m/p/sajde.flac"),
+    (10, "Bukkha & Guest", "Sekkle Tune - RDG Remix", "Singles", 300.0, "/m/k/remix.flac"),
+    (11, "Bukkha & Orchestra", "Sekkle Tune", "Singles", 300.0, "/m/k/tune.flac"),
 ]
 
 
@@ -62,6 +64,9 @@ def test_album_then_length_break_ties():
     assert m.match("Nirvana", "Lithium", album="Nevermind") == 5
     assert m.match("Nirvana", "Lithium", duration_ms=291_000) == 6
     assert m.match("Nirvana", "Lithium") == 5                       # no hint: the lower id, every time
+    # Loose levels join a remix and its original; the one with the row's very title wins.
+    assert m.match("Bukkha", "Sekkle Tune") == 11
+    assert m.match("Bukkha", "Sekkle Tune (RDG Remix)") == 10
 
 
 def test_different_songs_are_not_matched():
