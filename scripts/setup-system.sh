@@ -5,6 +5,8 @@
 # null sink for real-time playback tests without a sound card, fonts so Qt
 # renders text, and the X/EGL libraries Qt's xcb platform loads under Xvfb.
 # desktop-file-utils and appstream validate the shipped .desktop and metainfo files.
+# dbus (dbus-daemon) and libglib2.0-bin (gdbus) let the MPRIS test run a private
+# session bus and drive the window as a desktop media control does.
 # Safe to run more than once; does nothing on macOS/Windows.
 set -euo pipefail
 
@@ -19,7 +21,7 @@ PACKAGES=(
     fonts-dejavu-core
     xvfb xauth libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4
     libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0
-    libxcb-xkb1 libdbus-1-3
+    libxcb-xkb1 libdbus-1-3 dbus libglib2.0-bin
     desktop-file-utils appstream
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import ClassInfo, Property, QObject, Slot
+from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
 
 log = logging.getLogger(__name__)
 SERVICE = "org.mpris.MediaPlayer2.segue"
@@ -19,7 +19,7 @@ PATH = "/org/mpris/MediaPlayer2"
 PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
 
 try:
-    from PySide6.QtDBus import QDBusAbstractAdaptor, QDBusConnection, QDBusMessage
+    from PySide6.QtDBus import QDBusAbstractAdaptor, QDBusConnection, QDBusMessage, QDBusObjectPath
 except ImportError:  # QtDBus missing from this PySide6 build
     QDBusAbstractAdaptor = None
 
@@ -53,6 +53,8 @@ if QDBusAbstractAdaptor is not None:
 
     @ClassInfo({"D-Bus Interface": PLAYER_IFACE})
     class PlayerAdaptor(QDBusAbstractAdaptor):
+        Seeked = Signal("qlonglong")      # the new position (µs) after a jump, as MPRIS asks
+
         def __init__(self, holder, window):
             super().__init__(holder)
             self._window = window
@@ -69,7 +71,7 @@ if QDBusAbstractAdaptor is not None:
             if track_id is None:
                 return {}
             title, artist, album, _path = window._info(track_id)
-            meta = {"mpris:trackid": f"/org/segue/track/{track_id}", "xesam:title": title}
+            meta = {"mpris:trackid": QDBusObjectPath(track_path(track_id)), "xesam:title": title}
             if artist:
                 meta["xesam:artist"] = [artist]
             if album:
@@ -104,9 +106,45 @@ if QDBusAbstractAdaptor is not None:
         def Previous(self):
             self._window.previous_track()
 
+        @Slot("qlonglong")
+        def Seek(self, offset_us):
+            """Move ``offset_us`` microseconds from where the track is; past its end is Next."""
+            player = self._window.player
+            if player is None or player.current_track_id is None:
+                return
+            target = player.position + offset_us / 1_000_000
+            if player.duration and target >= player.duration:
+                self._window.next_track()
+                return
+            self._jump(max(0.0, target))
+
+        @Slot(QDBusObjectPath, "qlonglong")
+        def SetPosition(self, track, position_us):
+            """Jump to ``position_us`` in ``track`` if it is still the current one (else nothing)."""
+            player = self._window.player
+            if player is None or player.current_track_id is None:
+                return
+            if track.path() != track_path(player.current_track_id):
+                return
+            seconds = position_us / 1_000_000
+            if seconds < 0 or (player.duration and seconds > player.duration):
+                return
+            self._jump(seconds)
+
+        def _jump(self, seconds: float) -> None:
+            self._window.seek_to(seconds)
+            self.Seeked.emit(int(seconds * 1_000_000))
+
+        def _volume(self) -> float:
+            return self._window.transport.volume.value() / 100
+
+        def _set_volume(self, value: float) -> None:
+            slider = self._window.transport.volume
+            slider.setValue(round(min(1.0, max(0.0, float(value))) * slider.maximum()))
+
         PlaybackStatus = Property(str, lambda self: self._status())
         Metadata = Property("QVariantMap", lambda self: self._metadata())
-        Volume = Property(float, lambda self: self._window.transport.volume.value() / 100)
+        Volume = Property(float, _volume, _set_volume)
         Position = Property("qlonglong", lambda self: int((self._window.player.position if self._window.player
                                                             else 0.0) * 1_000_000))
         Rate = Property(float, lambda self: 1.0)
@@ -116,8 +154,13 @@ if QDBusAbstractAdaptor is not None:
         CanGoPrevious = Property(bool, lambda self: True)
         CanPlay = Property(bool, lambda self: True)
         CanPause = Property(bool, lambda self: True)
-        CanSeek = Property(bool, lambda self: False)
+        CanSeek = Property(bool, lambda self: True)
         CanControl = Property(bool, lambda self: True)
+
+
+def track_path(track_id: int) -> str:
+    """The D-Bus object path that names a track in MPRIS metadata."""
+    return f"/org/segue/track/{int(track_id)}"
 
 
 class Mpris(QObject):
@@ -140,9 +183,14 @@ class Mpris(QObject):
 
     def announce(self, *_args) -> None:
         """Tell MPRIS clients that the status and the metadata may have changed."""
+        self._changed({"PlaybackStatus": self.player._status(), "Metadata": self.player._metadata()})
+
+    def announce_volume(self, *_args) -> None:
+        self._changed({"Volume": self.player._volume()})
+
+    def _changed(self, properties: dict) -> None:
         message = QDBusMessage.createSignal(PATH, "org.freedesktop.DBus.Properties", "PropertiesChanged")
-        message.setArguments([PLAYER_IFACE, {"PlaybackStatus": self.player._status(),
-                                             "Metadata": self.player._metadata()}, []])
+        message.setArguments([PLAYER_IFACE, properties, []])
         self.bus.send(message)
 
     def close(self) -> None:
@@ -162,6 +210,8 @@ def start_mpris(window) -> Mpris | None:
     if not mpris.register():
         log.info("could not register %s on the session bus", SERVICE)
         return None
+
+    window.transport.volume.valueChanged.connect(mpris.announce_volume)
 
     def hook():
         window.bridge.track_started.connect(mpris.announce)

@@ -191,6 +191,15 @@ class PlaybackMixin:
         self._command(lambda pl: pl.seek(target))
         self.transport.set_position(target, p.duration)
 
+    def seek_to(self, seconds: float) -> None:
+        """Jump to ``seconds`` into the current (or cued) track."""
+        p = self.player
+        if p is None or (p.current_track_id is None and p.cued is None):
+            return
+        target = max(0.0, float(seconds))
+        self._command(lambda pl: pl.seek(target))
+        self.transport.set_position(target, p.duration)
+
     def volume_by(self, percent: int) -> None:
         v = self.transport.volume
         v.setValue(max(v.minimum(), min(v.maximum(), v.value() + percent)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,13 +18,19 @@ pytestmark = pytest.mark.skipif(
     or mpris.QDBusAbstractAdaptor is None, reason="needs Linux, dbus-daemon, gdbus and QtDBus")
 
 
-@pytest.fixture
-def session_bus(monkeypatch):
+@pytest.fixture(scope="module")
+def session_bus():
+    """One private session bus for the module: Qt connects to the session bus once per process."""
     daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     address = daemon.stdout.readline().strip()
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+    old = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
     yield address
+    if old is None:
+        os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+    else:
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = old
     daemon.terminate()
     daemon.wait(5)
 
@@ -69,3 +77,66 @@ def test_media_controls_play_pause_and_read_metadata(qtbot, session_bus, scanned
         qtbot.waitUntil(lambda: window.player.current_track_id == window.model.track_id(1), timeout=10000)
     finally:
         service.close()
+
+
+def _get(qtbot, prop: str) -> str:
+    out = _in_thread(qtbot, lambda: _gdbus("org.freedesktop.DBus.Properties.Get", mpris.PLAYER_IFACE, prop))
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned, make_window):
+    from PySide6.QtDBus import QDBusConnection
+
+    from player.audio.base import PlaybackState
+
+    if not QDBusConnection.sessionBus().isConnected():
+        pytest.skip("Qt opened its session-bus connection before this test set the address (e.g. the xcb platform theme)")
+    window = make_window(scanned)
+    service = mpris.start_mpris(window)
+    assert service is not None
+    # A client listening for the Seeked signal, as desktop widgets do.
+    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert "true" in _get(qtbot, "CanSeek")
+        first = window.model.track_id(0)
+        window.play_ids([first], 0, "library")
+        qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+        window.pause()
+        qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+        # Seek: relative, in microseconds.
+        result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", "2000000"))
+        assert result.returncode == 0, result.stderr
+        qtbot.waitUntil(lambda: abs(window.player.position - 2.0) < 0.15, timeout=5000)
+        result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", "--", "-1500000"))
+        assert result.returncode == 0, result.stderr
+        qtbot.waitUntil(lambda: abs(window.player.position - 0.5) < 0.15, timeout=5000)
+        assert "int64 " in _get(qtbot, "Position")
+        # SetPosition: absolute, only for the track named.
+        track = mpris.track_path(first)
+        result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".SetPosition", track, "2500000"))
+        assert result.returncode == 0, result.stderr
+        qtbot.waitUntil(lambda: abs(window.player.position - 2.5) < 0.15, timeout=5000)
+        other = mpris.track_path(first + 1000)
+        _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".SetPosition", other, "100000"))
+        qtbot.wait(300)
+        assert abs(window.player.position - 2.5) < 0.15           # another track's position: ignored
+        assert f"objectpath '{track}'" in _get(qtbot, "Metadata")
+        # Volume: read and written as a property.
+        window.transport.volume.setValue(40)
+        assert "0.4" in _get(qtbot, "Volume")
+        result = _in_thread(qtbot, lambda: subprocess.run(
+            ["gdbus", "call", "--session", "--dest", mpris.SERVICE, "--object-path", mpris.PATH, "--method",
+             "org.freedesktop.DBus.Properties.Set", mpris.PLAYER_IFACE, "Volume", "<0.65>"],
+            capture_output=True, text=True, timeout=20))
+        assert result.returncode == 0, result.stderr
+        qtbot.waitUntil(lambda: window.transport.volume.value() == 65, timeout=5000)
+        assert abs(window.player.volume - 0.65) < 1e-6
+    finally:
+        service.close()
+        monitor.terminate()
+        seen = monitor.communicate(timeout=10)[0]
+    seeked = [int(v) for v in re.findall(r"Seeked \(int64 (\d+),\)", seen)]
+    assert len(seeked) == 3 and abs(seeked[0] - 2_000_000) < 150_000 and seeked[2] == 2_500_000, seen
+    assert "'Volume': <0.65" in seen                              # PropertiesChanged told the desktop
