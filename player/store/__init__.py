@@ -17,20 +17,21 @@ from player.store.history import EXPORT_TABLES, IMPORT_SOURCE, HistoryMixin
 from player.store.listening import ENDED_CODES, SOURCE_CODES, ListeningMixin, MapPoints, PlayColumns
 from player.store.migrations import SCHEMA_VERSION
 from player.store.model_runs import ModelRunsMixin
+from player.store.playlists import PlaylistError, PlaylistsMixin
 from player.store.plays import ENDINGS, SESSION_GAP_S, SOURCES, PlaysMixin
 from player.store.settings import SettingsMixin
 from player.store.tracks import TRACK_FIELDS, TracksMixin
 
 __all__ = [
-    "Store", "StoreError", "DatabaseTooNewError", "DatabaseCorruptError", "DataFolderReadOnlyError",
+    "Store", "StoreError", "PlaylistError", "DatabaseTooNewError", "DatabaseCorruptError", "DataFolderReadOnlyError",
     "SCHEMA_VERSION", "TRACK_FIELDS",
     "ENDINGS", "SOURCES", "SESSION_GAP_S", "IMPORT_SOURCE", "EXPORT_TABLES",
     "ENDED_CODES", "SOURCE_CODES", "PlayColumns", "MapPoints",
 ]
 
 
-class Store(TracksMixin, PlaysMixin, HistoryMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin, ListeningMixin,
-            Database):
+class Store(TracksMixin, PlaysMixin, PlaylistsMixin, HistoryMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin,
+            ListeningMixin, Database):
     """Segue's library database: tracks, folders, plays, sessions, imported history, settings, features."""
 
     @classmethod

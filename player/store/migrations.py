@@ -199,5 +199,27 @@ def _script(sql: str):
     return apply
 
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4)]
+# v5: playlists. An entry keeps its file's path beside the track it names, so a playlist
+# imported before its files were scanned, or naming a file that went away, loses nothing.
+_V5 = """
+CREATE TABLE playlists (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX playlists_name ON playlists(name COLLATE NOCASE);
+
+CREATE TABLE playlist_entries (
+    playlist_id INTEGER NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    track_id INTEGER REFERENCES tracks(id) ON DELETE SET NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (playlist_id, position)
+);
+CREATE INDEX playlist_entries_track ON playlist_entries(track_id);
+"""
+
+
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5)]
 SCHEMA_VERSION = len(MIGRATIONS)

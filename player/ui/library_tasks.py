@@ -36,8 +36,13 @@ class LibraryTasksMixin:
         def work(report):
             from player.library.scanner import Scanner
 
-            return Scanner(store, progress=lambda p: report((p.done, p.seen, p.errors)),
-                           progress_interval_s=0.2).scan(folders)
+            result = Scanner(store, progress=lambda p: report((p.done, p.seen, p.errors)),
+                             progress_interval_s=0.2).scan(folders)
+            try:                    # playlist entries whose files the scan brought name them again
+                store.link_playlist_paths()
+            except Exception:       # noqa: BLE001 - a playlist link must never fail the scan
+                log.exception("could not link playlist entries to new tracks")
+            return result
 
         self.tasks.start("scan", "Scanning")
         self._scan = run_task(work, self._scan_done, pool=db_write_pool(), progress=self._scan_progress,
@@ -60,6 +65,7 @@ class LibraryTasksMixin:
                 f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable", 10000)
             self.scan_finished.emit(result)
         self.reload_library()
+        self.refresh_playlists()
 
     # -- Discover --------------------------------------------------------------
     def refresh_discover(self) -> None:

@@ -30,6 +30,7 @@ class LibraryView(QWidget):
     radio_requested = Signal(int)
     enqueue_requested = Signal(list)
     play_next_requested = Signal(list)
+    add_to_playlist_requested = Signal(list, object)   # track ids, playlist id (None: a new one)
 
     def __init__(self, model: LibraryModel, parent=None):
         super().__init__(parent)
@@ -39,6 +40,7 @@ class LibraryView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.count = QLabel()
         self.count.setObjectName("hint")
+        self._playlists: list[tuple[int, str]] = []
         self.table = LibraryTable()
         self.table.setModel(model)
         t = self.table
@@ -116,10 +118,20 @@ class LibraryView(QWidget):
         menu.addAction("Play", lambda: self.play_requested.emit(ids, 0, self._source()))
         menu.addAction("Play next", lambda: self.play_next_requested.emit(ids))
         menu.addAction("Add to Up next", lambda: self.enqueue_requested.emit(ids))
+        lists = menu.addMenu("Add to playlist")
+        lists.addAction("New playlist…", lambda: self.add_to_playlist_requested.emit(ids, None))
+        if self._playlists:
+            lists.addSeparator()
+        for playlist_id, name in self._playlists:
+            lists.addAction(name, lambda pid=playlist_id: self.add_to_playlist_requested.emit(ids, pid))
         menu.addSeparator()
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(here))
         self.last_menu = menu
         menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def set_playlists(self, playlists: list[tuple[int, str]]) -> None:
+        """``(id, name)`` of the playlists offered by "Add to playlist"."""
+        self._playlists = list(playlists)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.ShortcutFocusReason)

@@ -25,6 +25,8 @@ from player.ui.listening_tab import ListeningTab
 from player.ui import plain_text
 from player.ui.menus import build_menus
 from player.ui.playback_mixin import PlaybackMixin
+from player.ui.playlist_tasks import PlaylistTasksMixin
+from player.ui.playlists_panel import PLAYLIST_ROLE, PlaylistsPanel
 from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
 from player.ui.transport import TransportBar
@@ -35,13 +37,16 @@ log = logging.getLogger(__name__)
 SCAN_REFRESH_MS = 1000
 
 
-class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindow):
+class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTasksMixin, QMainWindow):
     library_loaded = Signal()
     player_ready = Signal()
     state_restored = Signal()           # the last run's queue and track are back (or there were none)
     scan_finished = Signal(object)      # ScanProgress or the exception
     settings_saved = Signal()
     history_imported = Signal(object)   # list of ImportSummary, or the exception
+    playlists_changed = Signal()        # the Playlists tab shows the store's playlists
+    playlists_imported = Signal(list)   # a line per file imported
+    playlist_exported = Signal(str)     # the file written
 
     def __init__(self, store, *, player=None, engine_factory=None,
                  provider: RecommendationProvider | None = None, settings_file: str | None = None):
@@ -64,6 +69,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
         self.tabs.addTab(self.discover, "Discover")
         self.listening = ListeningTab(store, current_track=lambda: self.current_track_id())
         self.tabs.addTab(self.listening, "Listening")
+        self.playlists = PlaylistsPanel()
+        self.tabs.addTab(self.playlists, "Playlists")
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.up_next)
@@ -95,6 +102,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
         self._build_actions()
         self._connect()
         self._init_playback(player)
+        self._init_playlists()
         self.restore_layout()
 
     # -- set-up ----------------------------------------------------------
@@ -119,6 +127,10 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
         self.library.radio_requested.connect(self.start_radio)
         self.library.enqueue_requested.connect(self.enqueue)
         self.library.play_next_requested.connect(self.play_next)
+        self.library.add_to_playlist_requested.connect(lambda ids, pid: self.add_to_playlist(ids, pid))
+        self.playlists_changed.connect(lambda: self.library.set_playlists(
+            [(self.playlists.lists.item(i).data(PLAYLIST_ROLE), self.playlists.lists.item(i).toolTip())
+             for i in range(self.playlists.lists.count())]))
         self.discover.play.connect(lambda bucket, ids, start: self.play_ids(ids[start:], 0, "discover"))
         self.discover.radio_requested.connect(self.start_radio)
         self.discover.refresh_requested.connect(self.refresh_discover)
@@ -169,6 +181,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, QMainWindo
         if n_folders == 0 and len(data) == 0:
             self.stack.setCurrentWidget(self.welcome)
         self._set_library(data)
+        self.refresh_playlists()
         if self.intelligence is not None:
             self.intelligence.start()      # after the rows: its imports compete for the GIL
 

@@ -75,6 +75,7 @@ class UpNextPanel(QWidget):
     move = Signal(list, list)          # entries to move, entries they go before (first still queued)
     keep_going_changed = Signal(bool)
     radio_requested = Signal(int)      # track id
+    save_requested = Signal()          # save the track playing and Up next as a playlist
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -84,6 +85,8 @@ class UpNextPanel(QWidget):
         self.keep_going.setToolTip("When the queue runs low, add tracks picked for this session")
         self.clear_btn = QPushButton("Clear")
         self.clear_btn.setToolTip("Remove everything from Up next")
+        self.save_btn = QPushButton("Save…")
+        self.save_btn.setToolTip("Save the track playing and Up next as a playlist")
         self.list = QueueList()
         self.empty_hint = QLabel("Nothing queued.\nRight-click tracks to add them,\nor turn on Keep it going.")
         self.empty_hint.setAlignment(Qt.AlignCenter)
@@ -91,6 +94,7 @@ class UpNextPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.header)
         top.addStretch(1)
+        top.addWidget(self.save_btn)
         top.addWidget(self.clear_btn)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -101,6 +105,7 @@ class UpNextPanel(QWidget):
         self._ids: list[int] = []
 
         self.clear_btn.clicked.connect(self.clear)
+        self.save_btn.clicked.connect(self.save_requested)
         self.keep_going.toggled.connect(self.keep_going_changed)
         self.list.move_requested.connect(self.move)
         self.list.itemActivated.connect(lambda item: self.play_entry.emit(item.data(ENTRY_ROLE)))

@@ -121,3 +121,20 @@ def test_migration_3_to_4_keeps_plays_and_adds_imported_history(tmp_path):
     assert store.unmatched_count() == 0 and store.history_imports() == []
     assert store.play_count() == 2
     store.close()
+
+
+def test_migration_4_to_5_keeps_the_library_and_adds_playlists(tmp_path):
+    path = tmp_path / "library.db"
+    conn = _db_at(path, 4)
+    conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                 "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)")
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION >= 5
+    assert store.track(1)["title"] == "Kept" and store.playlists() == []
+    playlist = store.create_playlist("Mix", [1], paths=["/elsewhere/b.mp3"])
+    assert [(r["track_id"], r["path"], r["playable"]) for r in store.playlist_entries(playlist)] == [
+        (1, "/m/a.flac", 1), (None, "/elsewhere/b.mp3", 0)]
+    store.close()

@@ -1,0 +1,236 @@
+"""The main window's playlist work: save Up next, import and export M3U8, play, edit.
+
+Mixed into :class:`player.ui.main_window.MainWindow`. Reads run on a worker, writes on
+the database-write pool; dialogs only ask, and every method can be given its answer
+directly (``name=``, ``paths=``, ``path=``), which is how tests call them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from player import paths
+from player.library.names import Namer
+from player.workers import db_write_pool, run_task
+
+log = logging.getLogger(__name__)
+FILTER = "Playlists (*.m3u8 *.m3u);;All files (*)"
+
+
+class PlaylistTasksMixin:
+    def _init_playlists(self) -> None:
+        p = self.playlists
+        p.chosen.connect(self.show_playlist)
+        p.play_requested.connect(self.play_playlist)
+        p.enqueue_requested.connect(self.enqueue_playlist)
+        p.rename_requested.connect(lambda pid: self.rename_playlist(pid))
+        p.delete_requested.connect(lambda pid: self.delete_playlist(pid))
+        p.export_requested.connect(lambda pid: self.export_playlist(pid))
+        p.import_requested.connect(lambda: self.import_playlists())
+        p.remove_entries.connect(self.remove_playlist_entries)
+        self.up_next.save_requested.connect(lambda: self.save_up_next_as_playlist())
+
+    # -- reading ----------------------------------------------------------------------
+    def refresh_playlists(self, select: int | None = None) -> None:
+        store = self.store
+        run_task(lambda: [(r["id"], r["name"], r["entries"], r["playable"]) for r in store.playlists()],
+                 lambda result, error: self._playlists_read(result, error, select), name="playlists")
+
+    def _playlists_read(self, rows, error, select) -> None:
+        if error is not None:
+            log.error("could not read the playlists: %s", error)
+            return
+        self.playlists.set_playlists(rows, select=select)
+        self.playlists_changed.emit()
+
+    def show_playlist(self, playlist_id: int) -> None:
+        store = self.store
+
+        def work():
+            row = store.playlist(playlist_id)
+            if row is None:
+                return playlist_id, "", []
+            namer = Namer.of(store)
+            out = []
+            for e in store.playlist_entries(playlist_id):
+                track = store.track(e["track_id"]) if e["track_id"] is not None else None
+                if track is not None and e["playable"]:
+                    names = namer(track)
+                    sub = " — ".join(x for x in (names.artist, names.album) if x)
+                    out.append((e["position"], names.title, sub, True))
+                else:
+                    out.append((e["position"], os.path.splitext(os.path.basename(e["path"]))[0], e["path"], False))
+            return playlist_id, row["name"], out
+
+        run_task(work, lambda result, error: self.playlists.set_entries(*result) if error is None else
+                 log.error("could not read a playlist: %s", error), name="playlist")
+
+    # -- playing ------------------------------------------------------------------------
+    def play_playlist(self, playlist_id: int, position: int = 0) -> None:
+        """Play the playlist from entry ``position`` (its playable tracks from there on)."""
+        store = self.store
+
+        def work():
+            return [e["track_id"] for e in store.playlist_entries(playlist_id)
+                    if e["position"] >= position and e["playable"]]
+
+        run_task(work, lambda result, error: self.play_ids(result, 0, "library") if error is None and result else
+                 self.statusBar().showMessage("Nothing in this playlist is in the library", 5000),
+                 name="play-playlist")
+
+    def enqueue_playlist(self, playlist_id: int) -> None:
+        store = self.store
+        run_task(lambda: store.playlist_track_ids(playlist_id),
+                 lambda result, error: self.enqueue(result) if error is None and result else None,
+                 name="enqueue-playlist")
+
+    # -- writing --------------------------------------------------------------------------
+    def _write(self, work, done, name: str) -> None:
+        def finished(result, error):
+            if error is not None:
+                QMessageBox.warning(self, "Playlists", str(error))
+                return
+            done(result)
+
+        run_task(work, finished, pool=db_write_pool(), name=name)
+
+    def save_up_next_as_playlist(self, name: str | None = None) -> None:
+        """The track playing and Up next, saved as a new playlist (asks for its name)."""
+        ids = ([self.current_track_id()] if self.current_track_id() is not None else []) + \
+            self.up_next.track_ids()
+        if not ids:
+            self.statusBar().showMessage("Up next is empty: nothing to save", 5000)
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(
+                self, "Save as playlist", f"Save the track playing and Up next ({len(ids)} tracks) as:",
+                text=time.strftime("Up next %Y-%m-%d %H.%M"))
+            if not ok:
+                return
+        store = self.store
+        self._write(lambda: store.create_playlist(name, ids),
+                    lambda pid: (self.refresh_playlists(select=pid),
+                                 self.statusBar().showMessage(f"Saved {len(ids)} tracks as a playlist", 5000)),
+                    "save-playlist")
+
+    def add_to_playlist(self, ids: list[int], playlist_id: int | None = None, name: str | None = None) -> None:
+        """Add library tracks to a playlist, or to a new one named ``name``."""
+        store = self.store
+        if playlist_id is None:
+            if name is None:
+                name, ok = QInputDialog.getText(self, "New playlist", "Name:")
+                if not ok:
+                    return
+            work = lambda: store.create_playlist(name, ids)  # noqa: E731
+        else:
+            work = lambda: (store.add_to_playlist(playlist_id, ids), playlist_id)[1]  # noqa: E731
+        self._write(work, lambda pid: self.refresh_playlists(select=pid), "add-to-playlist")
+
+    def remove_playlist_entries(self, playlist_id: int, positions: list[int]) -> None:
+        store = self.store
+        self._write(lambda: store.remove_playlist_entries(playlist_id, positions),
+                    lambda _r: self.refresh_playlists(select=playlist_id), "playlist-remove")
+
+    def rename_playlist(self, playlist_id: int, name: str | None = None) -> None:
+        if name is None:
+            row = self.store.playlist(playlist_id)
+            name, ok = QInputDialog.getText(self, "Rename playlist", "Name:", text=row["name"] if row else "")
+            if not ok:
+                return
+        store = self.store
+        self._write(lambda: store.rename_playlist(playlist_id, name),
+                    lambda _r: self.refresh_playlists(select=playlist_id), "playlist-rename")
+
+    def delete_playlist(self, playlist_id: int, *, confirm: bool = True) -> None:
+        if confirm:
+            row = self.store.playlist(playlist_id)
+            answer = QMessageBox.question(self, "Delete playlist",
+                                          f"Delete the playlist “{row['name'] if row else ''}”? "
+                                          "The music files are not touched.")
+            if answer != QMessageBox.Yes:
+                return
+        store = self.store
+        self._write(lambda: store.delete_playlist(playlist_id), lambda _r: self.refresh_playlists(),
+                    "playlist-delete")
+
+    # -- files --------------------------------------------------------------------------------
+    def import_playlists(self, paths_: list[str] | None = None) -> None:
+        """Import M3U/M3U8 files as playlists (asks which); files not in the library are kept."""
+        if paths_ is None:
+            paths_, _ = QFileDialog.getOpenFileNames(self, "Import playlists", str(paths.default_music_dir()), FILTER)
+            if not paths_:
+                return
+        store = self.store
+
+        def work():
+            from player.playlist_files import PlaylistFileError, read_playlist
+
+            made, notes = [], []
+            for path in paths_:
+                try:
+                    content = read_playlist(path)
+                except PlaylistFileError as exc:
+                    notes.append(str(exc))
+                    continue
+                pid = store.create_playlist(content.name, paths=content.paths)
+                entries = store.playlist_entries(pid)
+                outside = sum(not e["playable"] for e in entries)
+                note = f"“{store.playlist(pid)['name']}”: {len(entries)} tracks"
+                if outside:
+                    note += f", {outside} not in the library (kept, linked when scanned)"
+                if content.skipped:
+                    note += f", {len(content.skipped)} web addresses skipped"
+                made.append(pid)
+                notes.append(note)
+            return made, notes
+
+        def done(result):
+            made, notes = result
+            self.refresh_playlists(select=made[-1] if made else None)
+            if made:
+                self.tabs.setCurrentWidget(self.playlists)
+            self.statusBar().showMessage("Imported " + "; ".join(notes) if made else "; ".join(notes), 15000)
+            self.playlists_imported.emit(notes)
+
+        self._write(work, done, "import-playlists")
+
+    def export_playlist(self, playlist_id: int, path: str | None = None) -> None:
+        """Write the playlist as M3U8 (asks where), paths relative to the file's folder."""
+        store = self.store
+        if path is None:
+            row = store.playlist(playlist_id)
+            start = os.path.join(str(paths.default_music_dir()), f"{row['name'] if row else 'playlist'}.m3u8")
+            path, _ = QFileDialog.getSaveFileName(self, "Export playlist", start, FILTER)
+            if not path:
+                return
+            if not path.lower().endswith((".m3u8", ".m3u")):
+                path += ".m3u8"
+
+        def work():
+            from player.playlist_files import write_playlist
+
+            namer = Namer.of(store)
+            entries = []
+            for e in store.playlist_entries(playlist_id):
+                track = store.track(e["track_id"]) if e["track_id"] is not None else None
+                if track is None:
+                    entries.append((e["path"], os.path.splitext(os.path.basename(e["path"]))[0], None))
+                    continue
+                names = namer(track)
+                label = f"{names.artist} - {names.title}" if names.artist else names.title
+                entries.append((track["path"], label, track["duration"]))
+            write_playlist(path, entries)
+            return len(entries)
+
+        def done(result, error):
+            if error is not None:
+                QMessageBox.warning(self, "Export playlist", str(error))
+                return
+            self.statusBar().showMessage(f"Exported {result} tracks to {path}", 10000)
+            self.playlist_exported.emit(path)
+
+        run_task(work, done, name="export-playlist")

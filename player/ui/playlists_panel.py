@@ -1,0 +1,176 @@
+"""The Playlists tab: the list of playlists on the left, the chosen one's tracks on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QSplitter,
+    QToolButton, QVBoxLayout, QWidget,
+)
+
+from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
+
+PLAYLIST_ROLE = Qt.UserRole + 1
+POSITION_ROLE = Qt.UserRole + 3
+
+
+class PlaylistsPanel(QWidget):
+    """Shows playlists and asks for what the person does with them (the window does it)."""
+
+    chosen = Signal(int)                      # playlist id, to show its entries
+    play_requested = Signal(int, int)         # playlist id, position to start at
+    enqueue_requested = Signal(int)
+    rename_requested = Signal(int)
+    delete_requested = Signal(int)
+    export_requested = Signal(int)
+    import_requested = Signal()
+    remove_entries = Signal(int, list)        # playlist id, positions
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.lists = QListWidget()
+        self.lists.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.entries = QListWidget()
+        self.entries.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.entries.setAlternatingRowColors(True)
+        self.entries.setUniformItemSizes(True)
+        self.entries.setItemDelegate(TwoLineDelegate(self.entries))
+        self.title = QLabel("Playlists")
+        self.title.setObjectName("panelTitle")
+        self.title.setTextFormat(Qt.PlainText)
+        self.hint = QLabel("No playlists yet. Save Up next as one (the Save… button above it), "
+                           "or import an M3U8 file (File → Import playlist…).")
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        self.play_btn = QPushButton("Play")
+        self.enqueue_btn = QPushButton("Add to Up next")
+        self.import_btn = QPushButton("Import…")
+        self.import_btn.setToolTip("Import M3U or M3U8 playlist files")
+        self.more_btn = QToolButton()
+        self.more_btn.setText("More")
+        self.more_btn.setProperty("role", "button")
+        self.more_btn.setPopupMode(QToolButton.InstantPopup)
+        more = QMenu(self.more_btn)
+        self.rename_btn = more.addAction("Rename…")
+        self.export_btn = more.addAction("Export as M3U8…")
+        self.export_btn.setToolTip("Paths are written relative to where the file is saved")
+        more.addSeparator()
+        self.delete_btn = more.addAction("Delete…")
+        self.more_btn.setMenu(more)
+        buttons = QHBoxLayout()
+        for b in (self.play_btn, self.enqueue_btn, self.more_btn):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.lists.setMinimumWidth(120)
+        left = QWidget()
+        left_box = QVBoxLayout(left)
+        left_box.setContentsMargins(0, 0, 0, 0)
+        left_box.addWidget(self.lists, 1)
+        left_box.addWidget(self.import_btn)
+        right = QWidget()
+        right_box = QVBoxLayout(right)
+        right_box.setContentsMargins(0, 0, 0, 0)
+        right_box.addWidget(self.title)
+        right_box.addLayout(buttons)
+        right_box.addWidget(self.entries, 1)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        split.setSizes([220, 660])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.hint)
+        layout.addWidget(split, 1)
+
+        self.lists.currentItemChanged.connect(self._current_changed)
+        self.entries.itemActivated.connect(
+            lambda item: self._emit_for_current(self.play_requested, item.data(POSITION_ROLE)))
+        self.play_btn.clicked.connect(lambda: self._emit_for_current(self.play_requested, 0))
+        self.enqueue_btn.clicked.connect(lambda: self._emit_for_current(self.enqueue_requested))
+        self.rename_btn.triggered.connect(lambda: self._emit_for_current(self.rename_requested))
+        self.export_btn.triggered.connect(lambda: self._emit_for_current(self.export_requested))
+        self.delete_btn.triggered.connect(lambda: self._emit_for_current(self.delete_requested))
+        self.import_btn.clicked.connect(self.import_requested)
+        self.entries.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.entries.customContextMenuRequested.connect(self._menu)
+        self.set_playlists([])
+
+    def current_playlist(self) -> int | None:
+        item = self.lists.currentItem()
+        return item.data(PLAYLIST_ROLE) if item is not None else None
+
+    def _emit_for_current(self, signal, *args) -> None:
+        current = self.current_playlist()
+        if current is not None:
+            signal.emit(current, *args)
+
+    def _current_changed(self, item, _previous) -> None:
+        if item is not None:
+            self.chosen.emit(item.data(PLAYLIST_ROLE))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        have = self.current_playlist() is not None
+        for b in (self.play_btn, self.enqueue_btn, self.more_btn):
+            b.setEnabled(have)
+
+    def set_playlists(self, rows, *, select: int | None = None) -> None:
+        """``rows``: ``(id, name, entries, playable)``; keeps the current one chosen (or ``select``)."""
+        keep = select if select is not None else self.current_playlist()
+        self.lists.blockSignals(True)
+        self.lists.clear()
+        current = None
+        for playlist_id, name, n, playable in rows:
+            missing = f", {n - playable} not in the library" if playable < n else ""
+            item = QListWidgetItem(f"{name}  ({n}{missing})")
+            item.setData(PLAYLIST_ROLE, playlist_id)
+            item.setToolTip(name)
+            self.lists.addItem(item)
+            if playlist_id == keep:
+                current = item
+        self.lists.blockSignals(False)
+        self.hint.setVisible(not rows)
+        if current is None and self.lists.count():
+            current = self.lists.item(0)
+        if current is not None:
+            self.lists.setCurrentItem(current)     # shows its entries (chosen)
+            self.chosen.emit(current.data(PLAYLIST_ROLE))
+        else:
+            self.set_entries(None, "Playlists", [])
+        self._update_buttons()
+
+    def set_entries(self, playlist_id: int | None, name: str, entries) -> None:
+        """``entries``: ``(position, title, subtitle, playable)`` in order."""
+        if playlist_id is not None and playlist_id != self.current_playlist():
+            return                     # an answer for a playlist no longer chosen
+        self.entries.clear()
+        self.title.setText(name)
+        for position, title, subtitle, playable in entries:
+            item = QListWidgetItem(title)
+            item.setData(SUBTITLE_ROLE, subtitle if playable else f"not in the library: {subtitle}")
+            item.setData(POSITION_ROLE, position)
+            self.entries.addItem(item)
+
+    def _selected_positions(self) -> list[int]:
+        return sorted(i.data(POSITION_ROLE) for i in self.entries.selectedItems())
+
+    def _menu(self, pos) -> None:
+        item = self.entries.itemAt(pos)
+        if item is None:
+            return
+        positions = self._selected_positions() if item.isSelected() else [item.data(POSITION_ROLE)]
+        menu = QMenu(self)
+        menu.addAction("Play from here", lambda: self._emit_for_current(self.play_requested, item.data(POSITION_ROLE)))
+        menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
+        self.last_menu = menu
+        menu.popup(self.entries.viewport().mapToGlobal(pos))
+
+    def keyPressEvent(self, event) -> None:
+        if (event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace) and self.entries.hasFocus():
+            positions = self._selected_positions()
+            if positions:
+                self._emit_for_current(self.remove_entries, positions)
+                return
+        super().keyPressEvent(event)

@@ -1,0 +1,89 @@
+"""Playlists in the window: save Up next, the Playlists tab, M3U8 export and import."""
+
+from __future__ import annotations
+
+from player.audio.base import PlaybackState
+
+
+def _titles(view) -> list[str]:
+    return [view.item(i).text() for i in range(view.count())]
+
+
+def test_save_up_next_then_play_and_edit_it_from_the_playlists_tab(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(4)]
+    titles = [window.model.index(r, 1).data() for r in range(4)]
+    window.play_ids(ids[:1], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    window.pause()
+    window.enqueue(ids[1:4])
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[1:4], timeout=5000)
+    with qtbot.waitSignal(window.playlists_changed, timeout=5000):
+        window.save_up_next_as_playlist("Evening")
+    panel = window.playlists
+    assert panel.lists.count() == 1 and panel.lists.item(0).text() == "Evening  (4)"
+    qtbot.waitUntil(lambda: _titles(panel.entries) == titles, timeout=5000)    # playing track, then Up next
+    assert scanned.playlist_track_ids(panel.current_playlist()) == ids
+    # Remove the second entry; play from the (new) second one.
+    pid = panel.current_playlist()
+    with qtbot.waitSignal(window.playlists_changed, timeout=5000):
+        window.remove_playlist_entries(pid, [1])
+    qtbot.waitUntil(lambda: _titles(panel.entries) == [titles[0], titles[2], titles[3]], timeout=5000)
+    window.tabs.setCurrentWidget(panel)
+    panel.entries.itemActivated.emit(panel.entries.item(1))
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[2], timeout=5000)
+    assert [e.track_id for e in window.player.queue] == [ids[3]]
+    # The library's context menu offers it; adding appends.
+    window.library.table.selectRow(5)
+    window.library._menu(window.library.table.visualRect(window.model.index(5, 1)).center())
+    add = next(a for a in window.library.last_menu.actions() if a.text() == "Add to playlist")
+    names = [a.text() for a in add.menu().actions() if a.text()]
+    window.library.last_menu.close()
+    assert names == ["New playlist…", "Evening"]
+    with qtbot.waitSignal(window.playlists_changed, timeout=5000):
+        window.add_to_playlist([window.model.track_id(5)], pid)
+    assert scanned.playlist_track_ids(pid) == [ids[0], ids[2], ids[3], window.model.track_id(5)]
+    with qtbot.waitSignal(window.playlists_changed, timeout=5000):
+        window.rename_playlist(pid, "Late")
+    assert panel.lists.item(0).text() == "Late  (4)"
+    with qtbot.waitSignal(window.playlists_changed, timeout=5000):
+        window.delete_playlist(pid, confirm=False)
+    assert panel.lists.count() == 0 and panel.hint.isVisibleTo(panel)
+
+
+def test_m3u8_export_and_import_round_trip_with_relative_paths(qtbot, scanned, make_window, tmp_path, music):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in (2, 0, 5)]
+    pid = scanned.create_playlist("Trip", ids)
+    out = music / "Lists" / "Trip.m3u8"
+    with qtbot.waitSignal(window.playlist_exported, timeout=5000):
+        window.export_playlist(pid, str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    paths = [line for line in lines if not line.startswith("#")]
+    assert lines[0] == "#EXTM3U" and len(paths) == 3
+    assert all(p.startswith("../") for p in paths)                           # relative to the playlist
+    assert paths[0] == "../" + scanned.track(ids[0])["path"][len(str(music)) + 1:]
+    assert lines[1].startswith("#EXTINF:3,") and " - " in lines[1]
+    # Add a line for a file that is not in the library, and a web stream; import it back.
+    extra = music / "Later" / "new song.flac"
+    out.write_text(out.read_text(encoding="utf-8") + "../Later/new song.flac\nhttps://example.org/live\n",
+                   encoding="utf-8")
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000) as imported:
+        window.import_playlists([str(out)])
+    assert "“Trip (2)”: 4 tracks, 1 not in the library" in imported.args[0][0]
+    assert "1 web addresses skipped" in imported.args[0][0]
+    qtbot.waitUntil(lambda: window.playlists.lists.count() == 2, timeout=5000)
+    new = next(p["id"] for p in scanned.playlists() if p["name"] == "Trip (2)")
+    assert scanned.playlist_track_ids(new) == ids
+    assert window.tabs.currentWidget() is window.playlists
+    # A scan that brings the missing file links the entry: nothing was lost.
+    from tests.audiogen import write_track
+
+    write_track(extra.parent, "new song", fmt="flac", seconds=1.0)
+    with qtbot.waitSignal(window.scan_finished, timeout=10000):
+        window.scan([str(music)])
+    qtbot.waitUntil(lambda: len(scanned.playlist_track_ids(new)) == 4, timeout=5000)
+    assert scanned.track(scanned.playlist_track_ids(new)[-1])["path"] == str(extra)
+    window.play_playlist(new)
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=5000)
+    assert window.player.state == PlaybackState.PLAYING and len(window.player.queue) == 3
