@@ -1,11 +1,15 @@
 """The audio analysis job (Qt-free): tags, embedding, bucket, MFCC summary, loudness, tempo.
 
-Finds tracks without features for the current tagger checksum, decodes them in worker
-processes (decode + resample to 16 kHz and 22,050 Hz: the CPU-heavy part, niced), and runs
-mel + CNN in batches on the best torch device in this process. Resumable because finished
-tracks are skipped; a file that cannot be decoded gets its error stored and is skipped
-after. Cancellable and pausable from another thread (the app pauses it while music plays on
-a slow machine); progress goes to a callback.
+Finds tracks without features for the current tagger checksum and decodes, of each file,
+only what the tagger and the summaries use (:mod:`recommender.excerpts`: 16 evenly spaced
+3 s excerpts on a CPU, the whole file in chunks on a GPU), read in blocks and resampled to
+16 kHz and 22,050 Hz excerpt by excerpt: memory does not grow with the track's length. The
+decoding runs in worker processes (niced) or, on a small CPU machine, in this thread; mel
+and CNN run in batches on the best torch device in this process, adding each part of a
+track to running sums. Resumable because finished tracks are skipped; a file whose
+analysis fails in any way (undecodable, a decoder crash, MemoryError, a tagging error) gets
+its error stored and is skipped after. Cancellable and pausable from another thread (the
+app pauses it while music plays on a slow machine); progress goes to a callback.
 
 Settings: ``analysis.use_gpu`` (bool, default True; ``SEGUE_DEVICE`` overrides),
 ``analysis.max_patches`` (int or None; default 16 evenly spaced 3 s patches on the CPU,
@@ -57,25 +61,79 @@ class AnalysisResult:
     error_paths: list = field(default_factory=list)
 
 
-def decode_for_analysis(path: str) -> dict:
-    """Worker: decode, mix to mono, resample to both front-end rates. Errors become a value."""
-    from recommender.audio_features import MFCC_MEL, TAGGER_MEL
-    from segue_common.audio_io import load_audio
+def _error_text(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    return text if len(text) < 500 else text[:497] + "..."
 
+
+def decode_part(path: str, max_patches: int | None, first: int = 0) -> dict:
+    """Worker: decode one part of a file's excerpts, from excerpt ``first``.
+
+    A part is what fits :data:`recommender.excerpts.CHUNK_NATIVE_SAMPLES` native samples
+    (the 16 excerpts of a CPU analysis fit one part at ordinary rates; a whole-file
+    analysis is one chunk per part). Returns ``{"path", "pieces", "next", "decode_s"}``,
+    ``next`` the first excerpt of the following part or None after the last; any failure
+    (a damaged file, MemoryError, a decoder's error) is returned as ``{"path", "error"}``.
+    """
     t0 = time.perf_counter()
     try:
-        y, sr = load_audio(path, mono=True)
-    except Exception as exc:  # a bad file is a value, not a crash (all of audio_io's errors and OSError)
-        return {"path": path, "error": f"{type(exc).__name__}: {exc}"}
-    t1 = time.perf_counter()
-    import soxr
+        return {"path": path, **_collect_part(path, max_patches, first), "decode_s": time.perf_counter() - t0}
+    except Exception as exc:  # a bad file is a value, not a crash: MemoryError and decoder errors too
+        return {"path": path, "error": _error_text(exc)}
 
-    if not np.all(np.isfinite(y)):  # float files can hold NaN/inf; they would poison the batch
-        y = np.nan_to_num(y, nan=0.0, posinf=1.0, neginf=-1.0)
-    y16 = y if sr == TAGGER_MEL.sr else soxr.resample(y, sr, TAGGER_MEL.sr, quality="HQ")
-    y22 = y if sr == MFCC_MEL.sr else soxr.resample(y, sr, MFCC_MEL.sr, quality="HQ")
-    return {"path": path, "y16": y16.astype(np.float32, copy=False), "y22": y22.astype(np.float32, copy=False),
-            "decode_s": t1 - t0, "resample_s": time.perf_counter() - t1}
+
+def _collect_part(path: str, max_patches: int | None, first: int) -> dict:
+    from recommender.excerpts import decode_pieces
+
+    gen = decode_pieces(path, max_patches, first=first)
+    try:
+        return _take_part(gen, first)
+    finally:
+        gen.close()
+
+
+def _take_part(pieces, first: int) -> dict:
+    """Pieces from an iterator over one file's pieces until a part's budget is used.
+
+    ``next`` is None after the last excerpt, or when the file ended before its header said
+    (the pieces so far are the file's analysis).
+    """
+    from recommender.excerpts import CHUNK_NATIVE_SAMPLES
+    from segue_common.audio_io import CorruptAudioError
+
+    out, used, exhausted = [], 0, True
+    for piece in pieces:
+        out.append(piece)
+        used += (piece.excerpt.s1 - piece.excerpt.s0) * piece.grid.sr // 16000
+        if used >= CHUNK_NATIVE_SAMPLES and piece.excerpt.index + 1 < piece.excerpt.count:
+            exhausted = False
+            break
+    if not out:
+        if first == 0:
+            raise CorruptAudioError("no audio where the file's header says there is")
+        return {"pieces": [], "next": None}
+    return {"pieces": out, "next": None if exhausted else out[-1].excerpt.index + 1}
+
+
+def _stream_parts(path: str, max_patches: int | None):
+    """In-process decoding: the parts of one file from a single pass over it (no re-opening)."""
+    from recommender.excerpts import decode_pieces
+
+    gen = decode_pieces(path, max_patches)
+    first = 0
+    try:
+        while first is not None:
+            t0 = time.perf_counter()
+            try:
+                part = _take_part(gen, first)
+            except Exception as exc:  # MemoryError and decoder errors too: stored against the file
+                yield {"path": path, "error": _error_text(exc)}
+                return
+            part.update(path=path, decode_s=time.perf_counter() - t0)
+            first = part["next"]
+            yield part
+    finally:
+        gen.close()
 
 
 def _worker_init() -> None:
@@ -85,6 +143,41 @@ def _worker_init() -> None:
             os.nice(10)
         except OSError:
             pass
+
+
+def torch_cat(tensors):
+    import torch
+
+    return torch.cat(tensors)
+
+
+class _TrackState:
+    """What a track's analysed parts add up to: tag and embedding sums over its patches,
+    and its summaries (a few hundred numbers, whatever the track's length)."""
+
+    def __init__(self):
+        from recommender.audio_features import TrackSummary
+
+        self.probs = None
+        self.pens = None
+        self.patches = 0
+        self.summary = TrackSummary()
+
+    def add(self, probs, pens, summary) -> None:
+        if len(probs):
+            p, e = probs.sum(0).double().cpu().numpy(), pens.sum(0).double().cpu().numpy()
+            self.probs = p if self.probs is None else self.probs + p
+            self.pens = e if self.pens is None else self.pens + e
+            self.patches += len(probs)
+        self.summary.add(summary)
+
+    def result(self):
+        if self.patches == 0:
+            raise ValueError("no audio was tagged")
+        tags = (self.probs / self.patches).astype(np.float32)
+        emb = self.pens / self.patches
+        emb = (emb / max(np.linalg.norm(emb), 1e-12)).astype(np.float32)
+        return tags, emb, self.summary.result()
 
 
 class AnalysisJob:
@@ -128,8 +221,8 @@ class AnalysisJob:
         self._running.set()
         self._pool: ProcessPoolExecutor | None = None
 
-    #: what decodes one path (a picklable module-level function: it runs in the workers)
-    decode = staticmethod(decode_for_analysis)
+    #: what decodes one part of a file in a worker (a picklable module-level function)
+    decode = staticmethod(decode_part)
 
     # -- control (any thread) ---------------------------------------
     def cancel(self) -> None:
@@ -164,27 +257,26 @@ class AnalysisJob:
         result = AnalysisResult(total=len(todo), model_version=self.tagger.version, device=str(self.device))
         genres = {row["path"]: (row["id"], row["genre"]) for row in todo}
         paths_left = [row["path"] for row in todo]
+        self._tracks: dict[str, _TrackState] = {}
+        self._failed: set[str] = set()
         batch: list[dict] = []
         self._pool = self._new_pool() if self.workers > 0 and paths_left else None
         try:
-            for decoded in self._decoded(paths_left):
+            for part in self._parts(paths_left):
                 if self._cancel.is_set():
                     result.cancelled = True
                     break
-                if "error" in decoded:
-                    track_id = genres[decoded["path"]][0]
-                    self.store.save_feature_error(track_id, self.tagger.version, decoded["error"])
-                    result.errors += 1
-                    result.error_paths.append((decoded["path"], decoded["error"]))
-                    log.info("analysis: %s: %s", decoded["path"], decoded["error"])
+                path = part["path"]
+                if path in self._failed:
+                    continue
+                if "error" in part:
+                    self._fail(path, part["error"], genres, result)
                 else:
-                    result.timings["decode"] += decoded["decode_s"]
-                    result.timings["resample"] += decoded["resample_s"]
-                    batch.append(decoded)
-                if len(batch) >= self.batch_tracks:
-                    self._process_safely(batch, genres, result)
-                    batch = []
-                self._report(result, decoded["path"])
+                    result.timings["decode"] += part["decode_s"]
+                    batch.append(part)
+                    if sum(p["next"] is None for p in batch) >= self.batch_tracks:
+                        self._process_safely(batch, genres, result)
+                        batch = []
             if batch and not self._cancel.is_set():
                 self._process_safely(batch, genres, result)
                 self._report(result, None)
@@ -193,106 +285,153 @@ class AnalysisJob:
             if self._pool is not None:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
+            self._tracks.clear()
         result.seconds = time.perf_counter() - start
         return result
+
+    def _fail(self, path: str, error: str, genres: dict, result: AnalysisResult) -> None:
+        """Store the error against the file: it is not tried again until ``--retry-errors``
+        or until the file changes (a rescan of a changed file clears it)."""
+        self._failed.add(path)
+        self._tracks.pop(path, None)
+        self.store.save_feature_error(genres[path][0], self.tagger.version, error)
+        result.errors += 1
+        result.error_paths.append((path, error))
+        log.info("analysis: %s: %s", path, error)
+        self._report(result, path)
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"), initializer=_worker_init)
 
-    def _decoded(self, paths: list[str]):
-        """Decoded tracks in library order, with at most ~2 per worker decoded ahead."""
+    def _parts(self, paths: list[str]):
+        """Decoded parts in library order (a file's parts in order); in worker processes
+        with at most ~2 parts per worker decoded ahead, else in this thread, streaming."""
         if self._pool is None:
             for path in paths:
                 self._running.wait()
-                yield self.decode(path)
+                for part in _stream_parts(path, self.max_patches):
+                    yield part
+                    self._running.wait()
+                    if self._cancel.is_set() or path in self._failed:
+                        break
             return
         ahead = max(2 * self.workers, self.batch_tracks)
-        pending: list[tuple[str, object]] = []
-        for path in paths:
-            while len(pending) >= ahead:
-                yield from self._take(pending)
-            self._running.wait()
+        pending: list[tuple[str, int, object]] = []
+        todo = list(reversed(paths))
+        while todo or pending:
+            while todo and len(pending) < ahead and not self._cancel.is_set():
+                self._running.wait()
+                path = todo.pop()
+                pending.append((path, 0, self._pool.submit(self.decode, path, self.max_patches, 0)))
             if self._cancel.is_set():
-                break
-            pending.append((path, self._pool.submit(self.decode, path)))
-        while pending:
-            if self._cancel.is_set():
-                for _, future in pending:
+                for *_, future in pending:
                     future.cancel()
                 return
-            yield from self._take(pending)
+            for part in self._take(pending):
+                if part.get("next") is not None and part["path"] not in self._failed:
+                    # the file's next part goes first: its track's state waits for it
+                    pending.insert(0, (part["path"], part["next"], self._pool.submit(
+                        self.decode, part["path"], self.max_patches, part["next"])))
+                yield part
 
     def _take(self, pending: list):
-        """The oldest pending decode; after a worker crash, the in-flight tracks one by one."""
-        path, future = pending.pop(0)
+        """The oldest pending part; after a worker crash, the in-flight parts one by one."""
+        path, first, future = pending.pop(0)
         try:
             yield future.result()
             return
         except BrokenProcessPool:
             pass
+        except Exception as exc:  # the result could not come back (MemoryError, pickling)
+            yield {"path": path, "error": _error_text(exc)}
+            return
         # A worker process died (a decoder crashing in native code): the pool is
         # unusable and every unfinished decode failed with it. Decode those again,
         # each alone in a fresh pool, so only the file that crashes it gets the error
         # (stored, so the next start does not retry it forever).
-        in_flight = [(path, future), *pending]
+        in_flight = [(path, first, future), *pending]
         pending.clear()
         self._replace_pool()
-        for path, future in in_flight:
+        for path, first, future in in_flight:
             if future.done() and not future.cancelled() and future.exception() is None:
                 yield future.result()  # finished before the crash
                 continue
             if self._cancel.is_set():
                 return
             try:
-                yield self._pool.submit(self.decode, path).result()
+                yield self._pool.submit(self.decode, path, self.max_patches, first).result()
             except BrokenProcessPool:
                 log.warning("analysis: the decoder crashed on %s", path)
                 self._replace_pool()
                 yield {"path": path, "error": "decoder crashed"}
+            except Exception as exc:
+                yield {"path": path, "error": _error_text(exc)}
 
     def _replace_pool(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._pool = self._new_pool()
 
     def _process_safely(self, batch: list[dict], genres: dict, result: AnalysisResult) -> None:
-        """A batch that fails is retried track by track; a track that still fails gets its error."""
+        """A batch that fails is retried part by part; a part that still fails is its file's error."""
+        batch = [p for p in batch if p["path"] not in self._failed]
+        if not batch:
+            return
         try:
             self._process(batch, genres, result)
-        except Exception as exc:
+        except Exception as exc:  # MemoryError too: it is stored against the file
             if len(batch) > 1:
-                log.warning("analysis: a batch failed (%s); retrying its tracks one by one", exc)
-                for d in batch:
-                    self._process_safely([d], genres, result)
+                log.warning("analysis: a batch failed (%s); retrying its parts one by one", exc)
+                for part in batch:
+                    self._process_safely([part], genres, result)
                 return
             path = batch[0]["path"]
-            error = f"analysis failed: {type(exc).__name__}: {exc}"
-            log.warning("analysis: %s: %s", path, error)
-            self.store.save_feature_error(genres[path][0], self.tagger.version, error)
-            result.errors += 1
-            result.error_paths.append((path, error))
+            self._fail(path, f"analysis failed: {_error_text(exc)}", genres, result)
 
     def _process(self, batch: list[dict], genres: dict, result: AnalysisResult) -> None:
-        from recommender.audio_features import describe, tagger_logmel
+        from recommender.audio_features import summarise_pieces, tagger_logmel
         from recommender.genres import assign_bucket
+        from recommender.tagger import cut_patches
 
+        pieces = [piece for part in batch for piece in part["pieces"]]
         t0 = time.perf_counter()
-        mels = tagger_logmel([d["y16"] for d in batch], device=self.device)
+        mels = tagger_logmel([p.y16 for p in pieces], device=self.device, center=False) if pieces else []
         t1 = self._sync()
-        tagged = self.tagger.tag_tracks(mels, max_patches=self.max_patches)
+        cut = [cut_patches(m, p.excerpt.patches) for m, p in zip(mels, pieces)]
+        probs, pens = self.tagger.predict_patches(torch_cat(cut)) if cut else (None, None)
         t2 = self._sync()
-        described = describe([d["y22"] for d in batch], device=self.device)
+        summaries = summarise_pieces(pieces, device=self.device) if pieces else []
         t3 = self._sync()
+        # Only now, with the whole batch computed, do the tracks' states change: a batch
+        # that failed above is retried part by part without counting anything twice.
+        start = 0
+        for piece, patches, summary in zip(pieces, cut, summaries):
+            n = patches.shape[0]
+            state = self._tracks.setdefault(piece.path, _TrackState())
+            state.add(probs[start: start + n], pens[start: start + n], summary)
+            start += n
         rows = []
-        for d, tags, desc in zip(batch, tagged, described):
-            track_id, genre = genres[d["path"]]
-            rows.append({"track_id": track_id, "model_version": self.tagger.version, "tags": tags.tags,
-                         "embedding": tags.embedding, "bucket": assign_bucket(tags.tags, genre),
+        for part in batch:
+            if part["next"] is not None:
+                continue
+            path = part["path"]
+            state = self._tracks.pop(path, None) or _TrackState()
+            track_id, genre = genres[path]
+            try:
+                tags, embedding, desc = state.result()
+            except Exception as exc:
+                self._fail(path, f"analysis failed: {_error_text(exc)}", genres, result)
+                continue
+            rows.append({"track_id": track_id, "model_version": self.tagger.version, "tags": tags,
+                         "embedding": embedding, "bucket": assign_bucket(tags, genre),
                          "mfcc": desc.mfcc, "loudness": desc.loudness, "tempo": desc.tempo})
-        self.store.save_features(rows)
+        if rows:
+            self.store.save_features(rows)
         t4 = time.perf_counter()
         result.analysed += len(rows)
         for key, dt in (("mel", t1 - t0), ("cnn", t2 - t1), ("mfcc", t3 - t2), ("store", t4 - t3)):
             result.timings[key] += dt
+        for row in rows:
+            self._report(result, None)
 
     def _sync(self) -> float:
         if self.device.type == "cuda":

@@ -98,7 +98,7 @@ def _constants(spec: MelSpec, device):
 
 
 def mel_power(signals: Sequence[np.ndarray], *, spec: MelSpec = TAGGER_MEL, device=None,
-              batched: bool | None = None) -> list:
+              batched: bool | None = None, center: bool = True) -> list:
     """Mel power spectrograms of several mono signals in one batched STFT.
 
     Parameters
@@ -107,17 +107,20 @@ def mel_power(signals: Sequence[np.ndarray], *, spec: MelSpec = TAGGER_MEL, devi
     spec : the front end (:data:`TAGGER_MEL` or :data:`MFCC_MEL`).
     device : torch device (default :func:`best_device`).
     batched : one zero-padded STFT for all signals (default: on GPUs only).
+    center : frames centred on ``hop * j`` with zero padding (librosa's default); False for
+        an excerpt that already holds the ``n_fft // 2`` samples each side of its frames.
 
     Returns
     -------
-    list of torch tensors on ``device``, each [shape=(n_mels, 1 + n_i // hop)].
+    list of torch tensors on ``device``, each [shape=(n_mels, frames)] with frames
+    ``1 + n_i // hop`` (centred) or ``1 + (n_i - n_fft) // hop``.
     """
     import torch
 
     if not signals:
         return []
     for s in signals:
-        if s.ndim != 1 or s.size == 0:
+        if s.ndim != 1 or s.size == 0 or (not center and s.size < spec.n_fft):
             raise FeatureError(f"expected non-empty mono signals, got shape {s.shape}")
     device = device or best_device()
     fb, window = _constants(spec, device)
@@ -134,17 +137,21 @@ def mel_power(signals: Sequence[np.ndarray], *, spec: MelSpec = TAGGER_MEL, devi
         for i, s in enumerate(chunk):
             batch[i, : len(s)] = s
         x = torch.from_numpy(batch).to(device)
-        stft = torch.stft(x, spec.n_fft, hop_length=spec.hop, window=window, center=True,
+        stft = torch.stft(x, spec.n_fft, hop_length=spec.hop, window=window, center=center,
                           pad_mode="constant", return_complex=True)
         power = stft.real.square() + stft.imag.square()        # (B, 1 + n_fft/2, frames)
         mel = torch.matmul(fb, power)                           # (B, n_mels, frames)
-        out.extend(mel[i, :, : 1 + len(s) // spec.hop] for i, s in enumerate(chunk))
+        out.extend(mel[i, :, : _n_frames(len(s), spec, center)] for i, s in enumerate(chunk))
     return out
 
 
-def tagger_logmel(signals: Sequence[np.ndarray], *, device=None) -> list:
+def _n_frames(n: int, spec: MelSpec, center: bool) -> int:
+    return 1 + n // spec.hop if center else 1 + (n - spec.n_fft) // spec.hop
+
+
+def tagger_logmel(signals: Sequence[np.ndarray], *, device=None, center: bool = True) -> list:
     """musicnn's input: ``log10(1 + 10000·mel)`` at 16 kHz, each [shape=(frames, 96)] (time first)."""
-    return [torch_log_compress(m).T for m in mel_power(signals, spec=TAGGER_MEL, device=device)]
+    return [torch_log_compress(m).T for m in mel_power(signals, spec=TAGGER_MEL, device=device, center=center)]
 
 
 def torch_log_compress(mel):
@@ -192,19 +199,72 @@ def _mfcc_and_onsets(signals: Sequence[np.ndarray], *, device=None) -> list[tupl
     return out
 
 
-def estimate_tempo(onsets: np.ndarray, *, fps: float = MFCC_MEL.sr / MFCC_MEL.hop,
-                   lo_bpm: float = 50.0, hi_bpm: float = 220.0, min_periodicity: float = 0.2) -> float | None:
-    """Beats per minute from an onset-strength envelope [shape=(frames,)] by autocorrelation,
-    weighted by a log-normal prior around 120 BPM (one octave wide), as librosa's tempo.
-    None when the envelope is too short (< 4 s) or has no clear pulse (autocorrelation at the
-    chosen lag below ``min_periodicity`` of its zero-lag value). Octave errors are possible."""
-    if onsets.ndim != 1:
-        raise FeatureError(f"expected a 1-D onset envelope, got {onsets.shape}")
-    if len(onsets) < 4 * fps or not np.any(onsets > 0):
+FPS22 = MFCC_MEL.sr / MFCC_MEL.hop
+LO_BPM, HI_BPM = 50.0, 220.0
+MAX_LAG = int(FPS22 * 60 / LO_BPM)   # frames: the slowest beat's period
+
+
+class OnsetAutocorrelation:
+    """The autocorrelation of an onset envelope given in pieces (excerpts of one track).
+
+    Only pairs of frames inside the same piece count; each lag's sum is divided by its
+    number of pairs (an unbiased estimate), so short pieces do not favour short lags. The
+    envelope's mean is the mean over all pieces, subtracted at the end: per lag it keeps
+    ``sum x_i x_{i+L}``, ``sum x_i``, ``sum x_{i+L}`` and the pair count.
+    """
+
+    def __init__(self, max_lag: int = MAX_LAG):
+        self.max_lag = max_lag
+        self.xy = np.zeros(max_lag + 1)
+        self.x = np.zeros(max_lag + 1)
+        self.y = np.zeros(max_lag + 1)
+        self.pairs = np.zeros(max_lag + 1)
+        self.total, self.frames, self.positive = 0.0, 0, False
+
+    def add(self, onsets: np.ndarray) -> None:
+        if onsets.ndim != 1:
+            raise FeatureError(f"expected a 1-D onset envelope, got {onsets.shape}")
+        v = onsets.astype(np.float64)
+        n = len(v)
+        self.total += v.sum()
+        self.frames += n
+        self.positive = self.positive or bool(np.any(v > 0))
+        if n == 0:
+            return
+        size = 1 << int(np.ceil(np.log2(2 * n)))
+        ac = np.fft.irfft(np.abs(np.fft.rfft(v, size)) ** 2)[: min(n, self.max_lag + 1)]
+        lags = np.arange(len(ac))
+        c = np.concatenate([[0.0], np.cumsum(v)])
+        self.xy[: len(ac)] += ac
+        self.x[: len(ac)] += c[n - lags]          # x_0 .. x_{n-L-1}
+        self.y[: len(ac)] += c[n] - c[lags]       # x_L .. x_{n-1}
+        self.pairs[: len(ac)] += n - lags
+
+    def values(self) -> np.ndarray | None:
+        """The mean-removed autocorrelation per lag (per pair); None when a lag has no pairs."""
+        if self.frames == 0 or np.any(self.pairs == 0):
+            return None
+        mu = self.total / self.frames
+        return (self.xy - mu * (self.x + self.y) + mu * mu * self.pairs) / self.pairs
+
+
+def estimate_tempo(onsets: np.ndarray | OnsetAutocorrelation, *, fps: float = FPS22,
+                   lo_bpm: float = LO_BPM, hi_bpm: float = HI_BPM, min_periodicity: float = 0.2) -> float | None:
+    """Beats per minute from an onset-strength envelope [shape=(frames,)] (or one given in
+    pieces, :class:`OnsetAutocorrelation`) by autocorrelation, weighted by a log-normal prior
+    around 120 BPM (one octave wide), as librosa's tempo. None when the envelope is too short
+    (< 4 s in all) or has no clear pulse (autocorrelation at the chosen lag below
+    ``min_periodicity`` of its zero-lag value). Octave errors are possible."""
+    if isinstance(onsets, OnsetAutocorrelation):
+        acf = onsets
+    else:
+        acf = OnsetAutocorrelation(int(fps * 60 / lo_bpm))
+        acf.add(onsets)
+    if acf.frames < 4 * fps or not acf.positive:
         return None
-    x = onsets - onsets.mean()
-    n = 1 << int(np.ceil(np.log2(2 * len(x))))
-    ac = np.fft.irfft(np.abs(np.fft.rfft(x, n)) ** 2)[: len(x)]
+    ac = acf.values()
+    if ac is None or ac[0] <= 0:
+        return None
     lags = np.arange(int(fps * 60 / hi_bpm), int(fps * 60 / lo_bpm) + 1)
     bpm = 60.0 * fps / lags
     score = ac[lags] * np.exp(-0.5 * np.log2(bpm / 120.0) ** 2)
@@ -249,3 +309,93 @@ def summarise_mfcc(mfcc: np.ndarray) -> np.ndarray:
     if mfcc.ndim != 2 or mfcc.shape[0] != 3 * N_MFCC:
         raise FeatureError(f"expected [39, frames] MFCCs, got {mfcc.shape}")
     return np.concatenate([mfcc.mean(axis=1), mfcc.std(axis=1)]).astype(np.float32)
+
+
+# -- summaries from excerpts --------------------------------------------------------------
+#
+# A track's MFCC summary, loudness and tempo are averages over time: means and standard
+# deviations of MFCC frames, a gated mean of 400 ms block powers, an autocorrelation of the
+# onset envelope at lags up to 1.2 s. Analysis computes them on the excerpts the tagger sees
+# (recommender.excerpts): the whole file on a GPU, 16 evenly spaced 3 s excerpts on a CPU.
+# Each excerpt's frames are the whole file's frames at those places (same grid, real audio
+# around them for the STFT window and the delta filter), so over the whole file the result
+# is the whole-file statistic, and over 16 excerpts it is that statistic estimated from an
+# evenly spread sample of the track's frames -- an unbiased estimate of each mean, with the
+# error of a 48 s sample (the tests and bench_analysis measure it against the whole file).
+# Two things are per excerpt rather than per file: the 80 dB floor of the MFCC's dB scale is
+# relative to the excerpt's loudest frame (it only lifts near-silent frames), and onset
+# pairs for the autocorrelation are taken within an excerpt.
+
+
+@dataclass
+class PieceSummary:
+    mfcc: np.ndarray      # float64 [39, frames]: the MFCC(39) frames this excerpt summarises
+    onsets: np.ndarray    # float64 [frames']: its part of the onset envelope
+    powers: np.ndarray    # float64 [blocks]: mean power of its 400 ms loudness blocks
+
+
+def summarise_pieces(pieces: Sequence, *, device=None) -> list[PieceSummary]:
+    """MFCC frames, onsets and loudness-block powers of decoded excerpts
+    (:class:`recommender.excerpts.Piece`), mel batched on ``device``."""
+    import torch
+    from scipy.signal import savgol_filter
+
+    from recommender.excerpts import LOUDNESS_BLOCK
+
+    device = device or best_device()
+    hop = MFCC_MEL.hop
+    sigs = [p.y22[hop * p.excerpt.a - hop - p.y22_start: hop * p.excerpt.b - p.y22_start] for p in pieces]
+    dct = torch.from_numpy(_dct_matrix(MFCC_MEL.n_mels, N_MFCC)).to(device)
+    out = []
+    for p, mel in zip(pieces, mel_power(sigs, spec=MFCC_MEL, device=device, center=False)):
+        e = p.excerpt
+        db = 10.0 * torch.log10(mel.clamp_min(1e-10))
+        db = torch.maximum(db, db.max() - 80.0)
+        flux = (db[:, 1:] - db[:, :-1]).clamp_min(0).mean(0).cpu().numpy().astype(np.float64)
+        mfcc = (dct @ db).cpu().numpy().astype(np.float64)
+        if mfcc.shape[1] >= 9:
+            d1 = savgol_filter(mfcc, 9, polyorder=1, deriv=1, axis=-1, mode="interp")
+            d2 = savgol_filter(mfcc, 9, polyorder=2, deriv=2, axis=-1, mode="interp")
+        else:  # too short for the delta window: no motion information
+            d1 = d2 = np.zeros_like(mfcc)
+        m39 = np.concatenate([mfcc, d1, d2])[:, e.j0 - e.a: e.j1 - e.a]
+        # flux[i] is the change into frame a + 1 + i; keep the changes into frames [j0, j1)
+        onsets = flux[max(e.j0, 1) - e.a - 1: max(e.j1 - e.a - 1, 0)]
+        if e.k0 >= 0:
+            starts = [LOUDNESS_BLOCK * k - p.y22_start for k in range(e.k0, e.k1)]
+            powers = np.array([np.mean(np.square(p.y22[s: s + LOUDNESS_BLOCK], dtype=np.float64))
+                               for s in starts])
+        else:  # shorter than one block: the power of all of it
+            y = p.y22[-p.y22_start: p.grid.n22 - p.y22_start]
+            powers = np.array([np.mean(np.square(y, dtype=np.float64))]) if len(y) else np.zeros(0)
+        out.append(PieceSummary(m39, onsets, powers))
+    return out
+
+
+class TrackSummary:
+    """Accumulates a track's :class:`PieceSummary` parts into its :class:`Descriptors`."""
+
+    def __init__(self, gate_db: float = -70.0):
+        self.sum = np.zeros(3 * N_MFCC)
+        self.sq = np.zeros(3 * N_MFCC)
+        self.frames = 0
+        self.acf = OnsetAutocorrelation()
+        self.gate = 10 ** (gate_db / 10)
+        self.loud_sum, self.loud_n = 0.0, 0
+
+    def add(self, part: PieceSummary) -> None:
+        self.sum += part.mfcc.sum(axis=1)
+        self.sq += np.square(part.mfcc).sum(axis=1)
+        self.frames += part.mfcc.shape[1]
+        self.acf.add(part.onsets)
+        kept = part.powers[part.powers > self.gate]
+        self.loud_sum += float(kept.sum())
+        self.loud_n += len(kept)
+
+    def result(self) -> Descriptors:
+        if self.frames == 0:
+            raise FeatureError("no MFCC frames to summarise")
+        mean = self.sum / self.frames
+        std = np.sqrt(np.maximum(self.sq / self.frames - mean ** 2, 0.0))
+        loud = float(10 * np.log10(self.loud_sum / self.loud_n)) if self.loud_n else None
+        return Descriptors(np.concatenate([mean, std]).astype(np.float32), estimate_tempo(self.acf), loud)

@@ -142,6 +142,16 @@ def patches_from_logmel(logmel: torch.Tensor, *, max_patches: int | None = None)
     return patches
 
 
+def cut_patches(logmel: torch.Tensor, patches: int) -> torch.Tensor:
+    """An excerpt's log-mel [187 * patches, 96] as [patches, 187, 96]; ``patches == 0`` is a
+    whole file shorter than one patch (repeat-padded by :func:`patches_from_logmel`)."""
+    if patches == 0:
+        return patches_from_logmel(logmel)
+    if logmel.ndim != 2 or logmel.shape != (patches * PATCH_FRAMES, N_MELS):
+        raise TaggerError(f"expected a log-mel [{patches * PATCH_FRAMES}, {N_MELS}], got {tuple(logmel.shape)}")
+    return logmel.reshape(patches, PATCH_FRAMES, N_MELS)
+
+
 class Tagger:
     """The loaded model on a device; ``tag_tracks`` batches patches across tracks."""
 

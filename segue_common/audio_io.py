@@ -1,7 +1,9 @@
 """Decoding audio files to float32 arrays: soundfile first, ffmpeg/audioread as the fallback.
 
-Shared by analysis (:func:`load_audio`) and playback (:func:`open_fallback` for the files
-libsndfile cannot open, e.g. m4a/aac). Errors become values of our own types at this boundary:
+Shared by analysis (:func:`open_blocks`: a file read in blocks, seeking where the decoder
+seeks exactly; :func:`load_audio` for a whole file or a slice) and playback (:func:`open_fallback`
+for the files libsndfile cannot open, e.g. m4a/aac). Errors become values of our own types at
+this boundary:
 
 - :class:`UnsupportedAudioError` -- no decoder here can read this format
   ("format not supported (m4a): install ffmpeg to play it");
@@ -168,6 +170,163 @@ def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192) -> Fallback
     if not Path(path).exists():
         raise FileNotFoundError(str(path))
     return FallbackStream(path, blocksize=blocksize)
+
+
+class BlockReader:
+    """A decoded file read forward in blocks of float32 frames [shape=(n, channels)].
+
+    ``samplerate`` and ``channels`` are known on open; ``frames`` is the length in frames when
+    the decoder knows it (None otherwise); ``seekable`` says whether :meth:`seek` lands on the
+    exact frame (otherwise reading forward and discarding is the only way on). Use as a
+    context manager. Decoding errors raise :class:`CorruptAudioError`.
+    """
+
+    samplerate: int
+    channels: int
+    frames: int | None
+    seekable: bool = False
+
+    def read(self, n: int) -> np.ndarray:
+        """Up to ``n`` frames from the current position; fewer only at the end of the file."""
+        raise NotImplementedError
+
+    def seek(self, frame: int) -> None:
+        raise CorruptAudioError(f"{self.path}: this decoder cannot seek")
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> "BlockReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _SoundfileReader(BlockReader):
+    def __init__(self, f: sf.SoundFile, path: str):
+        self.path, self._f = path, f
+        self.samplerate, self.channels = int(f.samplerate), int(f.channels)
+        self.frames = int(f.frames) if 0 <= f.frames < 2**62 else None
+        self.seekable = bool(f.seekable()) and self.frames is not None
+
+    def read(self, n: int) -> np.ndarray:
+        try:
+            return self._f.read(n, dtype="float32", always_2d=True)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {exc}") from exc
+
+    def seek(self, frame: int) -> None:
+        try:
+            self._f.seek(frame)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise CorruptAudioError(f"cannot seek in {Path(self.path).name}: {exc}") from exc
+
+    def close(self) -> None:
+        self._f.close()
+
+
+class _Mp3Reader(BlockReader):
+    """MP3 through dr_mp3 (the ``miniaudio`` package), read forward only.
+
+    libsndfile 1.2.2 returns misplaced audio in block reads and after seeks in some MP3s
+    (low bit rates: whole stretches come back as zeros); only a single whole-file read is
+    right there, and that costs memory in proportion to the file. dr_mp3 decodes the same
+    samples in blocks. Its seek decodes from the start, so reading forward is never slower.
+    """
+
+    def __init__(self, path: str):
+        import miniaudio
+
+        self.path = path
+        try:
+            info = miniaudio.mp3_get_file_info(path)
+        except miniaudio.DecodeError as exc:
+            raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
+        if info.nchannels <= 0 or info.sample_rate <= 0:
+            raise CorruptAudioError(f"no audio in {Path(path).name}")
+        self.samplerate, self.channels = int(info.sample_rate), int(info.nchannels)
+        self.frames = int(info.num_frames) if info.num_frames > 0 else None
+        self._stream = miniaudio.stream_file(
+            path, output_format=miniaudio.SampleFormat.FLOAT32, nchannels=self.channels,
+            sample_rate=self.samplerate, frames_to_read=8192)
+        self._pending = np.zeros((0, self.channels), np.float32)
+        self._done = False
+
+    def read(self, n: int) -> np.ndarray:
+        parts, have = [self._pending], len(self._pending)
+        while have < n and not self._done:
+            try:
+                block = next(self._stream)
+            except StopIteration:
+                self._done = True
+                break
+            except Exception as exc:  # miniaudio raises its own DecodeError / MiniaudioError
+                raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {exc}") from exc
+            block = np.frombuffer(block, dtype=np.float32).reshape(-1, self.channels)
+            parts.append(block)
+            have += len(block)
+        data = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        self._pending = data[n:]
+        return data[:n]
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _FallbackReader(BlockReader):
+    """ffmpeg (or audioread) through :class:`FallbackStream`: forward only, length unknown."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._stream = open_fallback(path)
+        self.samplerate, self.channels = int(self._stream.samplerate), int(self._stream.channels)
+        self.frames = None
+        self._blocks = iter(self._stream)
+        self._pending = np.zeros((0, self.channels), np.float32)
+
+    def read(self, n: int) -> np.ndarray:
+        parts, have = [self._pending], len(self._pending)
+        while have < n:
+            block = next(self._blocks, None)
+            if block is None:
+                break
+            parts.append(block)
+            have += len(block)
+        data = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        self._pending = data[n:]
+        return data[:n]
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+def open_blocks(path: str | os.PathLike) -> BlockReader:
+    """Open a file for reading in blocks: libsndfile (seeking exactly), dr_mp3 for MP3, else ffmpeg.
+
+    Raises FileNotFoundError, UnsupportedAudioError or CorruptAudioError; a file with no
+    channels or a sample rate below 1 Hz is a CorruptAudioError.
+    """
+    path = str(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(path)
+    try:
+        f = sf.SoundFile(path)
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        if _ext(path) in SOUNDFILE_EXTENSIONS:
+            raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
+        reader: BlockReader = _FallbackReader(path)
+    else:
+        if f.format == "MP3":
+            f.close()
+            reader = _Mp3Reader(path)
+        else:
+            reader = _SoundfileReader(f, path)
+    if reader.channels < 1 or reader.samplerate < 1:
+        reader.close()
+        raise CorruptAudioError(f"no audio in {Path(path).name} ({reader.channels} channels at "
+                                f"{reader.samplerate} Hz)")
+    return reader
 
 
 def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = True,

@@ -224,15 +224,15 @@ def test_non_finite_samples_are_cleaned(store, tmp_path):
     assert np.all(np.isfinite(feats.tags)) and np.all(np.isfinite(feats.embedding))
 
 
-def crash_on_drums1(path):
+def crash_on_drums1(path, max_patches, first=0):
     """Runs in a worker process: dies like a decoder crashing in native code on one file."""
     import os
 
-    from player.analysis import decode_for_analysis
+    from player.analysis import decode_part
 
     if path.endswith("drums1.flac"):
         os._exit(134)
-    return decode_for_analysis(path)
+    return decode_part(path, max_patches, first)
 
 
 class CrashingDecoder(AnalysisJob):

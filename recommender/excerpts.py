@@ -1,0 +1,280 @@
+"""What analysis decodes of a file, decoded in blocks: memory bounded whatever the file's length.
+
+The tagger sees 3 s patches on a fixed grid of the whole file (16 kHz, hop 256, 187 frames
+a patch, the first frame centred on the first sample). On a CPU it tags 16 evenly spaced
+patches; on a GPU every patch. Analysis therefore decodes only *excerpts*:
+
+- a file with more patches than the tagger keeps: one excerpt per kept patch (3 s each);
+- otherwise the whole file, cut into chunks of whole patches (the last chunk runs to the end).
+
+Each excerpt is read from the native-rate file (seeking where the decoder seeks exactly,
+otherwise reading forward and discarding), mixed to mono block by block, and resampled on
+its own, with 50 ms of real audio on each side so that the resampler's filter sees what it
+would see in the whole file. The start is aligned so that the excerpt's output samples fall
+exactly on the whole file's 16 kHz and 22,050 Hz sample grids. An excerpt's samples are
+therefore those of the whole-file resampling at the same places (to float rounding), and
+the STFT frames computed from them (``center=False`` on the padded excerpt) are the frames
+the whole-file front end computes there, zero padding at the file's edges included.
+
+Per excerpt a :class:`Piece` carries the 16 kHz audio for its tagger frames and the
+22,050 Hz audio for the summaries (MFCC frames with the context their deltas need, and the
+0.4 s loudness blocks of the whole file's grid that start inside the excerpt). Nothing else
+is kept: at most one chunk of native audio (``CHUNK_NATIVE_SAMPLES``) is in memory.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+TAG_SR, TAG_HOP, PATCH_FRAMES = 16000, 256, 187
+SUM_SR, SUM_HOP = 22050, 512
+DELTA_CONTEXT = 4                    # frames each side that a width-9 delta filter reads
+LOUDNESS_BLOCK = int(0.4 * SUM_SR)   # 8820 samples: the 400 ms blocks of the loudness gate
+MARGIN_S = 0.05                      # real audio each side of an excerpt for the resampler
+CHUNK_NATIVE_SAMPLES = 1 << 22       # at most this many native samples per decoded chunk
+READ_BLOCK = 1 << 16                 # frames per decoder read (x channels, float32)
+PATCH_SAMPLES = PATCH_FRAMES * TAG_HOP  # 16 kHz samples between patch starts (2.992 s)
+
+
+def resampled_length(n: int, sr_in: int, sr_out: int) -> int:
+    """Samples soxr returns for ``n`` input samples (the rounded ratio, halves up)."""
+    return (2 * n * sr_out + sr_in) // (2 * sr_in)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """One stretch of a file; positions on the whole file's grids.
+
+    ``s0, s1``: its span in 16 kHz samples. ``f0, patches``: the tagger's log-mel frames
+    ``[f0, f0 + 187 * patches)``; ``patches == 0`` for a file shorter than one patch (all its
+    frames, repeat-padded by the tagger). ``j0, j1``: the MFCC frames it summarises, computed
+    from frames ``[a, b)`` (delta context). ``k0, k1``: its loudness blocks; ``k1 == k0 == -1``
+    for a file shorter than one block (the loudness of all its samples).
+    """
+
+    index: int
+    count: int
+    s0: int
+    s1: int
+    f0: int
+    patches: int
+    n_frames: int      # the tagger frames to compute
+    j0: int
+    j1: int
+    a: int
+    b: int
+    k0: int
+    k1: int
+
+
+@dataclass
+class FileGrid:
+    """A file's length on each grid."""
+
+    n_native: int
+    sr: int
+    n16: int
+    n22: int
+    frames16: int   # tagger log-mel frames of the whole file
+    frames22: int   # MFCC frames of the whole file
+    patches: int    # whole patches on the tagger grid
+    blocks: int     # whole loudness blocks
+
+    @classmethod
+    def of(cls, n_native: int, sr: int) -> "FileGrid":
+        n16, n22 = resampled_length(n_native, sr, TAG_SR), resampled_length(n_native, sr, SUM_SR)
+        f16 = 1 + n16 // TAG_HOP
+        return cls(n_native, sr, n16, n22, f16, 1 + n22 // SUM_HOP, f16 // PATCH_FRAMES,
+                   n22 // LOUDNESS_BLOCK)
+
+
+def plan_excerpts(grid: FileGrid, max_patches: int | None) -> list[Excerpt]:
+    """The excerpts analysis decodes (see the module docstring), in file order."""
+    whole = grid.patches == 0 or max_patches is None or grid.patches <= max_patches
+    if grid.patches == 0:  # shorter than one patch: the whole file, one excerpt
+        spans = [(0, grid.n16, 0, 0, grid.frames16)]
+    elif not whole:
+        chosen = np.unique(np.linspace(0, grid.patches - 1, max_patches).round().astype(int))
+        spans = [(int(i) * PATCH_SAMPLES, (int(i) + 1) * PATCH_SAMPLES, int(i) * PATCH_FRAMES, 1,
+                  PATCH_FRAMES) for i in chosen]
+    else:
+        per_patch_native = PATCH_SAMPLES * grid.sr / TAG_SR
+        step = int(max(1, min(64, CHUNK_NATIVE_SAMPLES // max(per_patch_native, 1))))
+        spans = []
+        for first in range(0, grid.patches, step):
+            p = min(step, grid.patches - first)
+            s1 = (first + p) * PATCH_SAMPLES if first + p < grid.patches else max(grid.n16, (first + p) * PATCH_SAMPLES)
+            spans.append((first * PATCH_SAMPLES, s1, first * PATCH_FRAMES, p, p * PATCH_FRAMES))
+    out = []
+    for i, (s0, s1, f0, patches, n_frames) in enumerate(spans):
+        last = i == len(spans) - 1
+        # MFCC frames whose centres (512 j / 22050 s) fall in [s0, s1) / 16000 s.
+        j0 = _ceil_div(s0 * SUM_SR, TAG_SR * SUM_HOP)
+        j1 = grid.frames22 if (last and whole) else min(grid.frames22, _ceil_div(s1 * SUM_SR, TAG_SR * SUM_HOP))
+        j1 = max(j1, j0)
+        a, b = max(0, j0 - DELTA_CONTEXT), min(grid.frames22, j1 + DELTA_CONTEXT)
+        if grid.blocks == 0:
+            k0 = k1 = -1
+        else:
+            k0 = min(grid.blocks, _ceil_div(s0 * SUM_SR, TAG_SR * LOUDNESS_BLOCK))
+            k1 = grid.blocks if (last and whole) else min(grid.blocks, _ceil_div(s1 * SUM_SR, TAG_SR * LOUDNESS_BLOCK))
+            k1 = max(k1, k0)
+        out.append(Excerpt(i, len(spans), s0, s1, f0, patches, n_frames, j0, j1, a, b, k0, k1))
+    return out
+
+
+@dataclass
+class Piece:
+    """A decoded excerpt: ``y16`` = 16 kHz samples ``[256 f0 - 256, 256 (f0 + n_frames))``
+    (zeros outside the file), ``y22`` = 22,050 Hz samples from ``y22_start`` covering the
+    MFCC frames ``[a, b)`` and the loudness blocks ``[k0, k1)``."""
+
+    path: str
+    excerpt: Excerpt
+    grid: FileGrid
+    y16: np.ndarray
+    y22: np.ndarray
+    y22_start: int
+
+
+
+def _ranges(e: Excerpt, grid: FileGrid) -> tuple[tuple[int, int], tuple[int, int]]:
+    r16 = (TAG_HOP * e.f0 - TAG_HOP, TAG_HOP * (e.f0 + e.n_frames))
+    lo22, hi22 = SUM_HOP * e.a - SUM_HOP, SUM_HOP * e.b
+    if e.k0 >= 0 and e.k1 > e.k0:
+        lo22, hi22 = min(lo22, LOUDNESS_BLOCK * e.k0), max(hi22, LOUDNESS_BLOCK * e.k1)
+    elif e.k0 < 0:  # shorter than a block: the whole signal
+        lo22, hi22 = min(lo22, 0), max(hi22, grid.n22)
+    return r16, (lo22, hi22)
+
+
+def _alignment(sr: int) -> int:
+    """Native samples between instants that fall on both output grids (at most ``sr``)."""
+    p16, p22 = sr // math.gcd(sr, TAG_SR), sr // math.gcd(sr, SUM_SR)
+    period = p16 * p22 // math.gcd(p16, p22)
+    return period if period <= sr else 1
+
+
+class _MonoSource:
+    """Native-rate mono samples of a reader by absolute position, read forward in blocks."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self.pos = 0                 # the reader's position (frames)
+        self.keep = np.zeros(0, np.float32)
+        self.keep_start = 0          # absolute position of keep[0]
+        self.end: int | None = None  # where the file really ended, once seen
+
+    def take(self, start: int, stop: int) -> np.ndarray:
+        """Mono samples ``[start, stop)``; shorter only where the file ends."""
+        out = np.zeros(max(0, stop - start), np.float32)
+        have = start
+        k0, k1 = self.keep_start, self.keep_start + len(self.keep)
+        if k0 <= start < k1:  # overlap with the previous excerpt (its right margin)
+            n = min(stop, k1) - start
+            out[:n] = self.keep[start - k0: start - k0 + n]
+            have = start + n
+        if have < stop and (self.end is None or have < self.end):
+            if have < self.pos or (have > self.pos + self.reader.samplerate // 2 and self.reader.seekable):
+                if not self.reader.seekable:
+                    raise ValueError("forward-only reader asked to go back")  # the plan is sorted
+                self.reader.seek(have)
+                self.pos = have
+            while self.pos < have:  # read forward and discard
+                skip = self.reader.read(min(READ_BLOCK, have - self.pos))
+                if len(skip) == 0:
+                    self.end = self.pos
+                    break
+                self.pos += len(skip)
+            while self.pos < stop and (self.end is None or self.pos < self.end):
+                block = self.reader.read(min(READ_BLOCK, stop - self.pos))
+                if len(block) == 0:
+                    self.end = self.pos
+                    break
+                if not np.isfinite(block).all():  # float files can hold NaN/inf: they would poison the mel
+                    block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
+                mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+                out[self.pos - start: self.pos - start + len(mono)] = mono
+                self.pos += len(mono)
+        filled = stop - start if self.end is None else max(0, min(stop, self.end) - start)
+        out = out[:filled]
+        self.keep, self.keep_start = out, start
+        return out
+
+
+def _resample(x: np.ndarray, sr: int, sr_out: int) -> np.ndarray:
+    if sr == sr_out or len(x) == 0:
+        return x.astype(np.float32, copy=False)
+    import soxr
+
+    return soxr.resample(x, sr, sr_out, quality="HQ").astype(np.float32, copy=False)
+
+
+def _place(out_len: int, lo: int, seg: np.ndarray, seg_start: int, limit: int) -> np.ndarray:
+    """Samples ``[lo, lo + out_len)`` of a signal of length ``limit`` from a piece of it
+    starting at ``seg_start``; zeros outside the signal (the whole-file front end's padding)."""
+    out = np.zeros(out_len, np.float32)
+    a = max(lo, seg_start, 0)
+    b = min(lo + out_len, seg_start + len(seg), limit)
+    if b > a:
+        out[a - lo: b - lo] = seg[a - seg_start: b - seg_start]
+    return out
+
+
+def count_frames(path: str) -> int:
+    """Frames of a file whose decoder does not know its length: one decoding pass, discarded."""
+    from segue_common.audio_io import open_blocks
+
+    n = 0
+    with open_blocks(path) as reader:
+        while len(block := reader.read(READ_BLOCK)):
+            n += len(block)
+    return n
+
+
+def decode_pieces(path: str | os.PathLike, max_patches: int | None, *, first: int = 0,
+                  limit: int | None = None) -> Iterator[Piece]:
+    """Decode the excerpts of ``path`` (those from ``first``, at most ``limit``), in order.
+
+    Raises what :func:`segue_common.audio_io.open_blocks` raises, and CorruptAudioError for a
+    file with no samples.
+    """
+    from segue_common.audio_io import CorruptAudioError, open_blocks
+
+    path = str(path)
+    with open_blocks(path) as reader:
+        n = reader.frames if reader.frames is not None else count_frames(path)
+        if n <= 0:
+            raise CorruptAudioError(f"no audio in {os.path.basename(path)}")
+        sr = reader.samplerate
+        grid = FileGrid.of(n, sr)
+        excerpts = plan_excerpts(grid, max_patches)
+        stop = len(excerpts) if limit is None else min(len(excerpts), first + limit)
+        source = _MonoSource(reader)
+        align, margin = _alignment(sr), int(math.ceil(MARGIN_S * sr))
+        for e in excerpts[first:stop]:
+            (lo16, hi16), (lo22, hi22) = _ranges(e, grid)
+            t_lo = min(lo16 / TAG_SR, lo22 / SUM_SR)
+            t_hi = max(hi16 / TAG_SR, hi22 / SUM_SR)
+            start = max(0, (int(math.floor(t_lo * sr)) - margin) // align * align)
+            end = min(n, int(math.ceil(t_hi * sr)) + margin)
+            native = source.take(start, max(start, end))
+            if source.end is not None and source.end <= start and e.index > 0:
+                break  # the file is shorter than its header said: what is left is silence
+            # Output sample k of a resampled piece sits at start * rate / sr + k: whole
+            # numbers on both grids, thanks to the alignment (rates with no common grid
+            # within a second are off by less than a sample).
+            off16, off22 = round(start * TAG_SR / sr), round(start * SUM_SR / sr)
+            y16 = _place(hi16 - lo16, lo16, _resample(native, sr, TAG_SR), off16, grid.n16)
+            y22 = _place(hi22 - lo22, lo22, _resample(native, sr, SUM_SR), off22, grid.n22)
+            del native
+            yield Piece(path, e, grid, y16, y22, lo22)
