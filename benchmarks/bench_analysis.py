@@ -1,19 +1,23 @@
-"""Audio analysis throughput: Segue's job (decode -> tags) vs a plain librosa pipeline, same run.
+"""Analysis throughput, end to end: Segue's job against whole-file decoding, same run, same files.
 
-    python benchmarks/bench_analysis.py [--tracks 4] [--seconds 180] [--device auto|cpu|cuda|mps]
+    python benchmarks/bench_analysis.py [--tracks 8] [--repeat 2] [--device auto|cpu|cuda|mps]
+                                        [--all-patches] [--librosa]
 
-Generates 3-minute mp3 files (44.1 kHz stereo, sections of drum patterns and chords), then:
+Generates 3-4-minute music-like files (44.1 kHz stereo, sections of drum patterns at
+various tempi, chords, both), half ogg/vorbis and half mp3, then times, in interleaved rounds:
 
-- ``librosa``: what musicnn itself does -- ``librosa.load(sr=16000)`` (soundfile + soxr_hq),
-  ``librosa.feature.melspectrogram`` on the CPU, ``log10(1 + 10000 x)``, every 3 s patch
-  through the same torch CNN, one process;
-- ``segue, all patches``: the real ``AnalysisJob`` on a scanned temporary library (decode in
-  worker processes, mel and CNN batched on the device, plus MFCC/tempo/loudness and the
-  SQLite writes), every patch -- the same tagging work as the baseline;
-- ``segue, default``: the same job with its defaults (16 evenly spaced patches on a CPU,
-  every patch on a GPU), and how far its tags/embeddings are from the all-patch ones.
+- ``whole-file (before)``: what analysis did before excerpts -- each file decoded whole,
+  mixed to mono and resampled whole to 16 kHz and 22,050 Hz, then the same log-mel, CNN
+  (the same 16 evenly spaced patches on a CPU) and MFCC/tempo/loudness, one track at a time;
+- ``segue job``: the real ``AnalysisJob`` with its defaults on a scanned temporary library
+  (excerpts decoded in blocks, tags, summaries and the SQLite writes);
+- with ``--all-patches``: the job tagging every patch (the GPU's mode, whole file in chunks);
+- with ``--librosa``: musicnn's own recipe (librosa.load + librosa mel, every patch).
 
-Prints tracks per second, the ratio to the baseline, and where the time goes.
+Prints tracks per second, the ratio to whole-file decoding, the machine's load average
+before and after each round, and how far the job's tags, embeddings and summaries are from
+the whole-file path's (embedding cosine, max tag difference; the same patches are tagged,
+so differences come from the decoders and float16 storage).
 """
 
 from __future__ import annotations
@@ -31,30 +35,79 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 
 
-def make_tracks(folder: Path, n: int, seconds: float) -> list[Path]:
-    """n mp3 files of alternating sections (drums at various tempi, chords, both), cached."""
-    import soundfile as sf
-
+def music_like(seconds: float, *, sr: int, seed: int) -> np.ndarray:
+    """Stereo float32 [n, 2]: 30 s sections of drums, chords or both, tempo and key changing."""
     from tools.make_tagger_reference import chord, drum_pulses
 
+    section, parts = 30.0, []
+    for j in range(int(np.ceil(seconds / section))):
+        kind = (seed + j) % 3
+        d = drum_pulses(section, sr=sr, bpm=90 + 10 * ((seed + j) % 8), seed=seed * 100 + j)
+        c = chord(section, sr=sr, root=110 * 2 ** (((seed * 5 + j * 7) % 12) / 12))
+        parts.append(d if kind == 0 else c if kind == 1 else 0.6 * d + 0.6 * c)
+    y = np.concatenate(parts)[: int(seconds * sr)]
+    return np.stack([y, np.roll(y, 200)], axis=1).astype(np.float32)
+
+
+def write_blocks(path: Path, data: np.ndarray, sr: int, **kw) -> None:
+    """Written a second at a time: libsndfile 1.2.2 crashes writing a minute of vorbis at once."""
+    import soundfile as sf
+
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    with sf.SoundFile(str(tmp), "w", sr, data.shape[1], **kw) as f:
+        for i in range(0, len(data), sr):
+            f.write(data[i: i + sr])
+    os.replace(tmp, path)
+
+
+def make_tracks(folder: Path, n: int) -> list[Path]:
+    """n files of 180-240 s, alternately ogg/vorbis and mp3, cached in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
-    sr, section = 44100, 30.0
-    paths = []
+    sr, paths = 44100, []
     for i in range(n):
-        path = folder / f"track{i:03d}_{int(seconds)}s.mp3"
+        seconds = 180 + (37 * i) % 61
+        ext = ("ogg", "mp3")[i % 2]
+        path = folder / f"track{i:03d}_{seconds}s.{ext}"
         if not path.exists():
-            parts = []
-            for j in range(int(np.ceil(seconds / section))):
-                kind = (i + j) % 3
-                d = drum_pulses(section, sr=sr, bpm=90 + 10 * ((i + j) % 8), seed=i * 100 + j)
-                c = chord(section, sr=sr, root=110 * 2 ** (((i * 5 + j * 7) % 12) / 12))
-                parts.append(d if kind == 0 else c if kind == 1 else 0.6 * d + 0.6 * c)
-            y = np.concatenate(parts)[: int(seconds * sr)]
-            stereo = np.stack([y, np.roll(y, 200)], axis=1).astype(np.float32)
-            sf.write(str(path) + ".tmp.mp3", stereo, sr, format="MP3")
-            os.replace(str(path) + ".tmp.mp3", path)
+            kw = {"format": "OGG", "subtype": "VORBIS"} if ext == "ogg" else {"format": "MP3"}
+            write_blocks(path, music_like(seconds, sr=sr, seed=i), sr, **kw)
         paths.append(path)
     return paths
+
+
+def whole_file_pipeline(paths: list[Path], tagger, *, max_patches) -> dict:
+    """Analysis as it was before excerpts: decode, mix and resample the whole file at once."""
+    import soxr
+
+    from recommender.audio_features import MFCC_MEL, TAGGER_MEL, describe, tagger_logmel
+    from segue_common.audio_io import load_audio
+
+    t = dict.fromkeys(("decode", "resample", "mel", "cnn", "mfcc"), 0.0)
+    start = time.perf_counter()
+    tags, emb, mfcc, loud, tempo = [], [], [], [], []
+    for path in paths:
+        t0 = time.perf_counter()
+        y, sr = load_audio(path, mono=True)
+        t1 = time.perf_counter()
+        y16 = soxr.resample(y, sr, TAGGER_MEL.sr, quality="HQ").astype(np.float32)
+        y22 = soxr.resample(y, sr, MFCC_MEL.sr, quality="HQ").astype(np.float32)
+        t2 = time.perf_counter()
+        mel = tagger_logmel([y16], device=tagger.device)
+        t3 = time.perf_counter()
+        tt = tagger.tag_tracks(mel, max_patches=max_patches)[0]
+        t4 = time.perf_counter()
+        d = describe([y22], device=tagger.device)[0]
+        t5 = time.perf_counter()
+        for k, dt in zip(t, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
+            t[k] += dt
+        tags.append(tt.tags)
+        emb.append(tt.embedding)
+        mfcc.append(d.mfcc)
+        loud.append(np.nan if d.loudness is None else d.loudness)
+        tempo.append(np.nan if d.tempo is None else d.tempo)
+    return {"seconds": time.perf_counter() - start, "timings": t, "tags": np.stack(tags),
+            "embedding": np.stack(emb), "mfcc": np.stack(mfcc), "loudness": np.array(loud),
+            "tempo": np.array(tempo)}
 
 
 def librosa_pipeline(paths: list[Path], tagger) -> dict:
@@ -66,7 +119,6 @@ def librosa_pipeline(paths: list[Path], tagger) -> dict:
 
     t = dict.fromkeys(("decode+resample", "mel", "cnn"), 0.0)
     start = time.perf_counter()
-    out = []
     for path in paths:
         t0 = time.perf_counter()
         y, sr = librosa.load(str(path), sr=16000)
@@ -74,13 +126,12 @@ def librosa_pipeline(paths: list[Path], tagger) -> dict:
         mel = librosa.feature.melspectrogram(y=y, sr=sr, hop_length=256, n_fft=512, n_mels=96).T
         logmel = np.log10(10000 * mel + 1).astype(np.float32)
         t2 = time.perf_counter()
-        probs, _ = tagger.predict_patches(patches_from_logmel(torch.from_numpy(logmel)))
-        out.append(probs.mean(0).cpu().numpy())
+        tagger.predict_patches(patches_from_logmel(torch.from_numpy(logmel)))
         t3 = time.perf_counter()
         t["decode+resample"] += t1 - t0
         t["mel"] += t2 - t1
         t["cnn"] += t3 - t2
-    return {"seconds": time.perf_counter() - start, "timings": t, "tags": np.stack(out)}
+    return {"seconds": time.perf_counter() - start, "timings": t}
 
 
 def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches) -> dict:
@@ -97,72 +148,95 @@ def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches) ->
     names = {r["id"]: Path(r["path"]).name for r in store.tracks()}
     order = np.argsort([names[t] for t in feats.track_ids])
     store.close()
+    if result.errors:
+        raise SystemExit(f"the job failed on {result.error_paths}")
     return {"seconds": result.seconds, "timings": result.timings, "n": result.analysed,
-            "tags": feats.tags[order], "embedding": feats.embedding[order]}
+            "tags": feats.tags[order], "embedding": feats.embedding[order], "mfcc": feats.mfcc[order],
+            "loudness": feats.loudness[order], "tempo": feats.tempo[order]}
+
+
+def compare(name: str, job: dict, ref: dict) -> str:
+    cos = np.sum(job["embedding"] * ref["embedding"], axis=1) / (
+        np.linalg.norm(job["embedding"], axis=1) * np.linalg.norm(ref["embedding"], axis=1))
+    mfcc_rel = np.abs(job["mfcc"] - ref["mfcc"]).max(axis=1) / np.abs(ref["mfcc"]).max(axis=1)
+    dl = np.nanmax(np.abs(job["loudness"] - ref["loudness"]))
+    both = ~np.isnan(job["tempo"]) & ~np.isnan(ref["tempo"])
+    dt = np.abs(job["tempo"][both] - ref["tempo"][both])
+    tempo = f"{dt.max():.1f} BPM max ({both.sum()}/{len(both)} with a tempo in both)" if both.any() else "none in both"
+    return (f"{name} vs whole-file: embedding cosine min {cos.min():.4f} (mean {cos.mean():.4f}); "
+            f"tags max |diff| {np.abs(job['tags'] - ref['tags']).max():.4f}; MFCC summary max diff "
+            f"{mfcc_rel.max():.1%} of its largest value; loudness {dl:.2f} dB max; tempo {tempo}")
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--tracks", type=int, default=4)
-    p.add_argument("--seconds", type=float, default=180.0)
+    p.add_argument("--tracks", type=int, default=8)
     p.add_argument("--device", default="auto")
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     p.add_argument("--audio-dir", default=os.path.join(tempfile.gettempdir(), "segue-bench-audio"))
-    p.add_argument("--skip-librosa", action="store_true")
-    p.add_argument("--repeat", type=int, default=1, help="interleaved rounds; the best of each is shown")
+    p.add_argument("--all-patches", action="store_true", help="also time the job tagging every patch")
+    p.add_argument("--librosa", action="store_true", help="also time musicnn's librosa recipe")
+    p.add_argument("--repeat", type=int, default=2, help="interleaved rounds; the best of each is shown")
     args = p.parse_args(argv)
     os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "segue-numba-cache"))
     import torch
 
+    from player.analysis import CPU_MAX_PATCHES
     from recommender.audio_features import best_device
     from recommender.tagger import Tagger
 
     if args.threads:
         torch.set_num_threads(args.threads)
     device = best_device(args.device)
-    folder = Path(args.audio_dir) / f"n{args.tracks}"
+    max_patches = CPU_MAX_PATCHES if device.type == "cpu" else None
+    folder = Path(args.audio_dir) / f"mixed{args.tracks}"
     t0 = time.perf_counter()
-    paths = make_tracks(folder, args.tracks, args.seconds)
-    print(f"{len(paths)} tracks x {args.seconds:.0f} s mp3 in {folder} ({time.perf_counter() - t0:.0f} s to make); "
-          f"device {device}; torch threads {torch.get_num_threads()}; cores {os.cpu_count()}; "
-          f"load average {os.getloadavg()[0]:.1f}", flush=True)
+    paths = make_tracks(folder, args.tracks)
+    minutes = sum(int(p.stem.rsplit("_", 1)[1][:-1]) for p in paths) / 60
+    print(f"{len(paths)} tracks ({minutes:.1f} min; ogg and mp3) in {folder} ({time.perf_counter() - t0:.0f} s "
+          f"to make); device {device}; torch threads {torch.get_num_threads()}; cores {os.cpu_count()}", flush=True)
 
-    pipelines = {}
-    if not args.skip_librosa:
+    tagger = Tagger(device=device)
+    pipelines = {"whole-file (before)": lambda home: whole_file_pipeline(paths, tagger, max_patches=max_patches),
+                 "segue job": lambda home: segue_job(paths, home, device=device, workers=args.workers,
+                                                     max_patches="auto")}
+    if args.all_patches:
+        pipelines["segue job, all patches"] = lambda home: segue_job(
+            paths, home, device=device, workers=args.workers, max_patches=None)
+        pipelines["whole-file, all patches"] = lambda home: whole_file_pipeline(paths, tagger, max_patches=None)
+    if args.librosa:
         import librosa
 
         librosa.load(str(paths[0]), sr=16000, duration=1.0)  # warm numba/caches outside the timing
-        cpu_tagger = Tagger(device=torch.device("cpu"))
-        pipelines["librosa (CPU), all patches"] = lambda home: librosa_pipeline(paths, cpu_tagger)
-    pipelines["segue job, all patches"] = lambda home: segue_job(
-        paths, home, device=device, workers=args.workers, max_patches=None)
-    pipelines["segue job, default"] = lambda home: segue_job(
-        paths, home, device=device, workers=args.workers, max_patches="auto")
+        pipelines["librosa (CPU), all patches"] = lambda home: librosa_pipeline(paths, tagger)
     runs: dict = {}
+    rounds: dict = {name: [] for name in pipelines}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.repeat):  # interleaved, best of each: the machine's load drifts
+            load_before = os.getloadavg()[0]
             for k, (name, fn) in enumerate(pipelines.items()):
                 r = fn(Path(tmp) / f"home-{rep}-{k}")  # a fresh library per run
+                rounds[name].append(r["seconds"])
                 if name not in runs or r["seconds"] < runs[name]["seconds"]:
                     runs[name] = r
-            print(f"round {rep + 1}/{args.repeat} done; load average {os.getloadavg()[0]:.1f}", flush=True)
+            ratio = rounds["whole-file (before)"][-1] / rounds["segue job"][-1]
+            print(f"round {rep + 1}/{args.repeat}: job {len(paths) / rounds['segue job'][-1]:.2f} tracks/s, "
+                  f"{ratio:.2f}x whole-file; load average {load_before:.1f} before, "
+                  f"{os.getloadavg()[0]:.1f} after", flush=True)
 
-    base = runs.get("librosa (CPU), all patches")
-    print(f"\n{'pipeline':<30} {'tracks/s':>9} {'vs librosa':>10}   where the time goes (s, summed)")
+    base = runs["whole-file (before)"]
+    print(f"\n{'pipeline':<28} {'tracks/s':>9} {'vs whole-file':>13}   where the time goes (s, summed)")
     for name, r in runs.items():
         rate = len(paths) / r["seconds"]
-        ratio = f"{base['seconds'] / r['seconds']:.2f}x" if base else "-"
-        where = ", ".join(f"{k} {v:.1f}" for k, v in r["timings"].items() if v > 0.005)
-        print(f"{name:<30} {rate:>9.3f} {ratio:>10}   total {r['seconds']:.1f}: {where}")
-    full, default = runs["segue job, all patches"], runs["segue job, default"]
-    cos = np.sum(full["embedding"] * default["embedding"], axis=1)
-    print(f"\ndefault vs all patches: embedding cosine min {cos.min():.3f}, mean {cos.mean():.3f}; "
-          f"max |tag difference| {np.abs(full['tags'] - default['tags']).max():.3f}")
-    if base:
-        print(f"segue (all patches) vs librosa tags: max |difference| "
-              f"{np.abs(full['tags'] - base['tags']).max():.4f} (float16 storage, soxr vs soxr_hq)")
-    print("decode and resample are summed over worker processes (they overlap the CNN).")
+        where = ", ".join(f"{k} {v:.2f}" for k, v in r["timings"].items() if v > 0.005)
+        print(f"{name:<28} {rate:>9.2f} {base['seconds'] / r['seconds']:>12.2f}x   "
+              f"total {r['seconds']:.1f}: {where}")
+    print()
+    print(compare("segue job", runs["segue job"], base))
+    if args.all_patches:
+        print(compare("segue job, all patches", runs["segue job, all patches"], runs["whole-file, all patches"]))
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 

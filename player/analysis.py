@@ -388,13 +388,17 @@ class AnalysisJob:
             self._fail(path, f"analysis failed: {_error_text(exc)}", genres, result)
 
     def _process(self, batch: list[dict], genres: dict, result: AnalysisResult) -> None:
-        from recommender.audio_features import summarise_pieces, tagger_logmel
+        from recommender.audio_features import equal_length_groups, summarise_pieces, tagger_logmel
         from recommender.genres import assign_bucket
         from recommender.tagger import cut_patches
 
         pieces = [piece for part in batch for piece in part["pieces"]]
         t0 = time.perf_counter()
-        mels = tagger_logmel([p.y16 for p in pieces], device=self.device, center=False) if pieces else []
+        mels = [None] * len(pieces)
+        for idx in equal_length_groups([len(p.y16) for p in pieces]):  # one STFT per group
+            for i, m in zip(idx, tagger_logmel([pieces[i].y16 for i in idx], device=self.device,
+                                               center=False, batched=True)):
+                mels[i] = m
         t1 = self._sync()
         cut = [cut_patches(m, p.excerpt.patches) for m, p in zip(mels, pieces)]
         probs, pens = self.tagger.predict_patches(torch_cat(cut)) if cut else (None, None)

@@ -149,9 +149,11 @@ def _n_frames(n: int, spec: MelSpec, center: bool) -> int:
     return 1 + n // spec.hop if center else 1 + (n - spec.n_fft) // spec.hop
 
 
-def tagger_logmel(signals: Sequence[np.ndarray], *, device=None, center: bool = True) -> list:
+def tagger_logmel(signals: Sequence[np.ndarray], *, device=None, center: bool = True,
+                  batched: bool | None = None) -> list:
     """musicnn's input: ``log10(1 + 10000·mel)`` at 16 kHz, each [shape=(frames, 96)] (time first)."""
-    return [torch_log_compress(m).T for m in mel_power(signals, spec=TAGGER_MEL, device=device, center=center)]
+    return [torch_log_compress(m).T for m in mel_power(signals, spec=TAGGER_MEL, device=device, center=center,
+                                                       batched=batched)]
 
 
 def torch_log_compress(mel):
@@ -336,7 +338,23 @@ class PieceSummary:
 
 def summarise_pieces(pieces: Sequence, *, device=None) -> list[PieceSummary]:
     """MFCC frames, onsets and loudness-block powers of decoded excerpts
-    (:class:`recommender.excerpts.Piece`), mel batched on ``device``."""
+    (:class:`recommender.excerpts.Piece`); excerpts of equal length go through the mel,
+    dB, DCT and delta steps together (one call each rather than one per excerpt)."""
+    out: list = [None] * len(pieces)
+    for idx in equal_length_groups([p.excerpt.b - p.excerpt.a for p in pieces]):
+        for i, summary in zip(idx, _summarise_group([pieces[i] for i in idx], device)):
+            out[i] = summary
+    return out
+
+
+def equal_length_groups(lengths: Sequence[int]) -> list[list[int]]:
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(lengths):
+        groups.setdefault(n, []).append(i)
+    return list(groups.values())
+
+
+def _summarise_group(pieces: Sequence, device) -> list[PieceSummary]:
     import torch
     from scipy.signal import savgol_filter
 
@@ -345,30 +363,31 @@ def summarise_pieces(pieces: Sequence, *, device=None) -> list[PieceSummary]:
     device = device or best_device()
     hop = MFCC_MEL.hop
     sigs = [p.y22[hop * p.excerpt.a - hop - p.y22_start: hop * p.excerpt.b - p.y22_start] for p in pieces]
+    mel = torch.stack(mel_power(sigs, spec=MFCC_MEL, device=device, center=False, batched=True))  # (P, 128, T)
+    db = 10.0 * torch.log10(mel.clamp_min(1e-10))
+    db = torch.maximum(db, db.amax(dim=(1, 2), keepdim=True) - 80.0)   # 80 dB below each excerpt's peak
+    flux = (db[:, :, 1:] - db[:, :, :-1]).clamp_min(0).mean(1).cpu().numpy().astype(np.float64)
     dct = torch.from_numpy(_dct_matrix(MFCC_MEL.n_mels, N_MFCC)).to(device)
+    mfcc = torch.matmul(dct, db).cpu().numpy().astype(np.float64)    # (P, 13, T)
+    if mfcc.shape[2] >= 9:
+        d1 = savgol_filter(mfcc, 9, polyorder=1, deriv=1, axis=-1, mode="interp")
+        d2 = savgol_filter(mfcc, 9, polyorder=2, deriv=2, axis=-1, mode="interp")
+    else:  # too short for the delta window: no motion information
+        d1 = d2 = np.zeros_like(mfcc)
+    m39 = np.concatenate([mfcc, d1, d2], axis=1)
     out = []
-    for p, mel in zip(pieces, mel_power(sigs, spec=MFCC_MEL, device=device, center=False)):
+    for i, p in enumerate(pieces):
         e = p.excerpt
-        db = 10.0 * torch.log10(mel.clamp_min(1e-10))
-        db = torch.maximum(db, db.max() - 80.0)
-        flux = (db[:, 1:] - db[:, :-1]).clamp_min(0).mean(0).cpu().numpy().astype(np.float64)
-        mfcc = (dct @ db).cpu().numpy().astype(np.float64)
-        if mfcc.shape[1] >= 9:
-            d1 = savgol_filter(mfcc, 9, polyorder=1, deriv=1, axis=-1, mode="interp")
-            d2 = savgol_filter(mfcc, 9, polyorder=2, deriv=2, axis=-1, mode="interp")
-        else:  # too short for the delta window: no motion information
-            d1 = d2 = np.zeros_like(mfcc)
-        m39 = np.concatenate([mfcc, d1, d2])[:, e.j0 - e.a: e.j1 - e.a]
-        # flux[i] is the change into frame a + 1 + i; keep the changes into frames [j0, j1)
-        onsets = flux[max(e.j0, 1) - e.a - 1: max(e.j1 - e.a - 1, 0)]
+        # flux[i, t] is the change into frame a + 1 + t; keep the changes into frames [j0, j1)
+        onsets = flux[i, max(e.j0, 1) - e.a - 1: max(e.j1 - e.a - 1, 0)]
         if e.k0 >= 0:
-            starts = [LOUDNESS_BLOCK * k - p.y22_start for k in range(e.k0, e.k1)]
-            powers = np.array([np.mean(np.square(p.y22[s: s + LOUDNESS_BLOCK], dtype=np.float64))
-                               for s in starts])
+            lo = LOUDNESS_BLOCK * e.k0 - p.y22_start
+            blocks = p.y22[lo: lo + LOUDNESS_BLOCK * (e.k1 - e.k0)].reshape(e.k1 - e.k0, LOUDNESS_BLOCK)
+            powers = np.mean(np.square(blocks, dtype=np.float64), axis=1)
         else:  # shorter than one block: the power of all of it
             y = p.y22[-p.y22_start: p.grid.n22 - p.y22_start]
             powers = np.array([np.mean(np.square(y, dtype=np.float64))]) if len(y) else np.zeros(0)
-        out.append(PieceSummary(m39, onsets, powers))
+        out.append(PieceSummary(m39[i, :, e.j0 - e.a: e.j1 - e.a], onsets, powers))
     return out
 
 

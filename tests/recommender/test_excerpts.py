@@ -1,0 +1,130 @@
+"""recommender.excerpts: excerpts decoded in blocks equal the whole file's samples, in bounded memory."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+import soundfile as sf
+import soxr
+
+from recommender.excerpts import (
+    PATCH_FRAMES,
+    TAG_HOP,
+    FileGrid,
+    decode_pieces,
+    plan_excerpts,
+    resampled_length,
+)
+from segue_common.audio_io import CorruptAudioError, load_audio
+
+
+def music(seconds: float, sr: int, seed: int = 0) -> np.ndarray:
+    """Stereo [n, 2], cheap to make: a tone whose pitch steps every 5 s under noise hits
+    twice a second (something for every frame of every front end to see)."""
+    t = np.arange(int(seconds * sr)) / sr
+    rng = np.random.default_rng(seed)
+    tone = 0.3 * np.sin(2 * np.pi * (220 + 30 * ((t // 5 + seed) % 7)) * t)
+    hits = np.clip(0.15 * rng.standard_normal(len(t)), -0.6, 0.6) * np.exp(-(t % 0.5) * 30)  # below full scale
+    y = (tone + hits).astype(np.float32)
+    return np.stack([y, np.roll(y, 100)], axis=1)
+
+
+def write(path, data, sr, **kw):
+    with sf.SoundFile(str(path), "w", sr, data.shape[1], **kw) as f:
+        for i in range(0, len(data), sr):  # a second at a time (libsndfile's vorbis writer)
+            f.write(data[i: i + sr])
+    return path
+
+
+def test_soxr_output_length_is_the_rounded_ratio():
+    for n, sr, out in ((1001, 44100, 22050), (44099, 48000, 22050), (100003, 22050, 16000), (5, 8000, 16000)):
+        assert len(soxr.resample(np.zeros(n, np.float32), sr, out, quality="HQ")) == resampled_length(n, sr, out)
+
+
+def test_the_plan_keeps_evenly_spaced_patches_or_tiles_the_file():
+    grid = FileGrid.of(44100 * 200, 44100)          # 200 s: 66 whole patches
+    assert grid.patches == (1 + resampled_length(44100 * 200, 44100, 16000) // TAG_HOP) // PATCH_FRAMES
+    sparse = plan_excerpts(grid, 16)
+    chosen = np.linspace(0, grid.patches - 1, 16).round().astype(int)
+    assert [e.f0 // PATCH_FRAMES for e in sparse] == list(chosen) and all(e.patches == 1 for e in sparse)
+    tiled = plan_excerpts(grid, None)
+    assert sum(e.patches for e in tiled) == grid.patches
+    assert tiled[0].j0 == 0 and tiled[-1].j1 == grid.frames22 and tiled[-1].k1 == grid.blocks
+    assert all(a.j1 == b.j0 and a.k1 == b.k0 and a.s1 == b.s0 for a, b in zip(tiled, tiled[1:]))
+    short = plan_excerpts(FileGrid.of(44100, 44100), 16)   # 1 s: shorter than a patch
+    assert len(short) == 1 and short[0].patches == 0 and short[0].n_frames == 1 + 16000 // TAG_HOP
+
+
+@pytest.mark.parametrize("ext, kw", [("flac", {"format": "FLAC"}), ("ogg", {"format": "OGG", "subtype": "VORBIS"}),
+                                     ("mp3", {"format": "MP3"})])
+def test_excerpts_are_the_whole_files_resampled_samples(tmp_path, ext, kw):
+    path = write(tmp_path / f"a.{ext}", music(40.0, 44100), 44100, **kw)
+    y, sr = load_audio(path)   # one whole-file read (right for MP3 too)
+    w16 = soxr.resample(y, sr, 16000, quality="HQ")
+    w22 = soxr.resample(y, sr, 22050, quality="HQ")
+    for max_patches in (5, None):
+        pieces = list(decode_pieces(path, max_patches))
+        assert len(pieces) == (5 if max_patches else 1)
+        for p in pieces:
+            lo = TAG_HOP * p.excerpt.f0 - TAG_HOP
+            ref = np.zeros(len(p.y16), np.float32)
+            a, b = max(lo, 0), min(lo + len(ref), len(w16))
+            ref[a - lo: b - lo] = w16[a:b]
+            np.testing.assert_allclose(p.y16, ref, atol=1e-4)  # MP3: dr_mp3 vs libsndfile's mpg123
+            ref = np.zeros(len(p.y22), np.float32)
+            lo = p.y22_start
+            a, b = max(lo, 0), min(lo + len(ref), len(w22))
+            ref[a - lo: b - lo] = w22[a:b]
+            np.testing.assert_allclose(p.y22, ref, atol=1e-4)
+
+
+def _peak_mb(fn) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_files_length(tmp_path, monkeypatch):
+    import recommender.excerpts as ex
+
+    monkeypatch.setattr(ex, "CHUNK_NATIVE_SAMPLES", 1 << 19)   # 12 s chunks: a small test of the rule
+    sr = 44100
+    half_minute = music(30.0, sr)
+    long = tmp_path / "long.flac"
+    with sf.SoundFile(str(long), "w", sr, 2, format="FLAC") as f:
+        for _ in range(8):   # 4 minutes: 85 MB as float32 stereo, what the old whole-file read held
+            f.write(half_minute)
+    short = write(tmp_path / "short.flac", half_minute, sr, format="FLAC")
+
+    def run(path, max_patches):
+        return lambda: sum(len(p.y16) for p in decode_pieces(path, max_patches))
+
+    whole_mb = 4 * 60 * sr * 2 * 4 / 2**20
+    sparse = {name: _peak_mb(run(p, 16)) for name, p in (("short", short), ("long", long))}
+    tiled = {name: _peak_mb(run(p, None)) for name, p in (("short", short), ("long", long))}
+    assert sparse["long"] < whole_mb / 10 and sparse["long"] < 1.3 * sparse["short"] + 1, (sparse, whole_mb)
+    # the whole file streamed in chunks: bounded by the chunk, not the file
+    assert tiled["long"] < whole_mb / 10 and tiled["long"] < 1.3 * tiled["short"] + 1, (tiled, whole_mb)
+
+
+def test_odd_files_give_a_result_or_a_clear_error(tmp_path):
+    rate_1hz = write(tmp_path / "one_hz.wav", np.full((20, 1), 0.1, np.float32), 1, format="WAV")
+    eight = write(tmp_path / "eight.wav", np.tile(music(4.0, 8000)[:, :1], (1, 8)), 8000, format="WAV")
+    high = write(tmp_path / "high.flac", music(2.0, 384000), 384000, format="FLAC")
+    for path in (rate_1hz, eight, high):
+        pieces = list(decode_pieces(path, 16))
+        assert pieces and all(np.isfinite(p.y16).all() and np.isfinite(p.y22).all() for p in pieces)
+    truncated = tmp_path / "cut.flac"
+    full = write(tmp_path / "full.flac", music(30.0, 44100), 44100, format="FLAC").read_bytes()
+    truncated.write_bytes(full[: len(full) // 2])  # the header still says 30 s
+    with pytest.raises(CorruptAudioError, match="cut.flac"):
+        list(decode_pieces(truncated, 16))   # libsndfile loses sync where the file stops
+    empty = tmp_path / "empty.wav"
+    sf.write(str(empty), np.zeros((0, 1), np.float32), 8000)
+    with pytest.raises(CorruptAudioError):
+        list(decode_pieces(empty, 16))
