@@ -324,9 +324,10 @@ def summarise_mfcc(mfcc: np.ndarray) -> np.ndarray:
 # is the whole-file statistic, and over 16 excerpts it is that statistic estimated from an
 # evenly spread sample of the track's frames -- an unbiased estimate of each mean, with the
 # error of a 48 s sample (the tests and bench_analysis measure it against the whole file).
-# Two things are per excerpt rather than per file: the 80 dB floor of the MFCC's dB scale is
-# relative to the excerpt's loudest frame (it only lifts near-silent frames), and onset
-# pairs for the autocorrelation are taken within an excerpt.
+# Two things differ from the whole file when it streams in chunks (a GPU): the 80 dB floor
+# of the MFCC's dB scale is relative to the loudest frame of the chunk (about 90 s) rather
+# than of the track (it only lifts near-silent frames); and onset pairs for the
+# autocorrelation are taken within an excerpt or chunk.
 
 
 @dataclass
@@ -338,11 +339,29 @@ class PieceSummary:
 
 def summarise_pieces(pieces: Sequence, *, device=None) -> list[PieceSummary]:
     """MFCC frames, onsets and loudness-block powers of decoded excerpts
-    (:class:`recommender.excerpts.Piece`); excerpts of equal length go through the mel,
-    dB, DCT and delta steps together (one call each rather than one per excerpt)."""
+    (:class:`recommender.excerpts.Piece`). Excerpts of equal length go through the mel, dB,
+    DCT and delta steps together. The dB floor (80 dB below the loudest frame, as
+    ``power_to_db(top_db=80)``) is per track over the excerpts given together: all of a
+    track's excerpts on a CPU (one part), one chunk of about 90 s when a whole file streams."""
+    import torch
+
+    device = device or best_device()
+    hop = MFCC_MEL.hop
+    groups = equal_length_groups([p.excerpt.b - p.excerpt.a for p in pieces])
+    mels = []
+    for idx in groups:
+        sigs = [pieces[i].y22[hop * pieces[i].excerpt.a - hop - pieces[i].y22_start:
+                              hop * pieces[i].excerpt.b - pieces[i].y22_start] for i in idx]
+        mels.append(torch.stack(mel_power(sigs, spec=MFCC_MEL, device=device, center=False, batched=True)))
+    peak: dict[str, float] = {}
+    for idx, mel in zip(groups, mels):
+        for i, m in zip(idx, mel.amax(dim=(1, 2)).tolist()):
+            peak[pieces[i].path] = max(peak.get(pieces[i].path, 0.0), m)
     out: list = [None] * len(pieces)
-    for idx in equal_length_groups([p.excerpt.b - p.excerpt.a for p in pieces]):
-        for i, summary in zip(idx, _summarise_group([pieces[i] for i in idx], device)):
+    for idx, mel in zip(groups, mels):
+        floors = torch.tensor([10.0 * np.log10(max(peak[pieces[i].path], 1e-10)) - 80.0 for i in idx],
+                              dtype=mel.dtype, device=mel.device)
+        for i, summary in zip(idx, _summarise_group([pieces[i] for i in idx], mel, floors, device)):
             out[i] = summary
     return out
 
@@ -354,18 +373,15 @@ def equal_length_groups(lengths: Sequence[int]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _summarise_group(pieces: Sequence, device) -> list[PieceSummary]:
+def _summarise_group(pieces: Sequence, mel, floors, device) -> list[PieceSummary]:
+    """``mel`` [P, 128, T] of equal-length excerpts, ``floors`` [P] their tracks' dB floors."""
     import torch
     from scipy.signal import savgol_filter
 
     from recommender.excerpts import LOUDNESS_BLOCK
 
-    device = device or best_device()
-    hop = MFCC_MEL.hop
-    sigs = [p.y22[hop * p.excerpt.a - hop - p.y22_start: hop * p.excerpt.b - p.y22_start] for p in pieces]
-    mel = torch.stack(mel_power(sigs, spec=MFCC_MEL, device=device, center=False, batched=True))  # (P, 128, T)
     db = 10.0 * torch.log10(mel.clamp_min(1e-10))
-    db = torch.maximum(db, db.amax(dim=(1, 2), keepdim=True) - 80.0)   # 80 dB below each excerpt's peak
+    db = torch.maximum(db, floors[:, None, None])
     flux = (db[:, :, 1:] - db[:, :, :-1]).clamp_min(0).mean(1).cpu().numpy().astype(np.float64)
     dct = torch.from_numpy(_dct_matrix(MFCC_MEL.n_mels, N_MFCC)).to(device)
     mfcc = torch.matmul(dct, db).cpu().numpy().astype(np.float64)    # (P, 13, T)

@@ -35,6 +35,13 @@ _ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.Programmi
                OverflowError, ValueError, TypeError)
 _FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns")
 
+# A changed file's analysis error goes: the new content gets its own try.
+_CLEAR_CHANGED_ERRORS = (
+    "DELETE FROM track_features WHERE error IS NOT NULL AND track_id IN "
+    "(SELECT id FROM tracks WHERE path = CAST(:path AS TEXT) AND (size IS NOT :size OR mtime_ns IS NOT :mtime_ns))"
+)
+
+
 # Matches the tracks_library_order index (migration 3) so SQLite need not sort.
 _LIBRARY_ORDER = "coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
 
@@ -79,6 +86,8 @@ class TracksMixin:
 
         A row whose values cannot be stored is stored as an error row (its file data and
         ``last_error``) and the others are kept. Returns ``[(path, error)]`` of those rows.
+        A file that changed (size or modification time) loses its stored analysis error:
+        the analysis that failed on the old content tries the new one.
         """
         if not rows:
             return []
@@ -88,6 +97,10 @@ class TracksMixin:
             p["path"] = sql_text(p["path"])
         failed: list[tuple[str, str]] = []
         with self.transaction() as conn:
+            try:
+                conn.executemany(_CLEAR_CHANGED_ERRORS, params)
+            except _ROW_ERRORS:
+                pass  # a row that cannot be stored has no analysis to clear
             try:
                 conn.executemany(_UPSERT, params)
                 return failed

@@ -249,3 +249,74 @@ def test_a_crashed_decoder_process_is_an_error_for_its_file_only(store, library)
     assert errors.keys() == {"drums1.flac", "broken.wav"} and errors["drums1.flac"] == "decoder crashed"
     again = CrashingDecoder(store, workers=2).run()  # stored: not retried on the next start
     assert (again.total, again.analysed, again.errors) == (0, 0, 0)
+
+
+def _whole_file_reference(path, tagger, max_patches):
+    """Analysis as it was before excerpts: the whole file decoded and resampled at once."""
+    import soxr
+
+    from recommender.audio_features import describe, tagger_logmel
+    from segue_common.audio_io import load_audio
+
+    y, sr = load_audio(path)
+    tags = tagger.tag_tracks(tagger_logmel([soxr.resample(y, sr, 16000, quality="HQ")], device=tagger.device),
+                             max_patches=max_patches)[0]
+    return tags, describe([soxr.resample(y, sr, 22050, quality="HQ")], device=tagger.device)[0]
+
+
+@pytest.mark.parametrize("max_patches", [4, None])
+def test_excerpts_give_the_whole_files_tags_and_embedding(store, tmp_path, max_patches):
+    from tests.recommender.test_excerpts import music, write
+
+    music_dir = tmp_path / "m"
+    music_dir.mkdir()
+    paths = [write(music_dir / "a.ogg", music(40.0, 44100, seed=1), 44100, format="OGG", subtype="VORBIS"),
+             write(music_dir / "b.mp3", music(40.0, 44100, seed=2), 44100, format="MP3")]
+    Scanner(store).scan([str(music_dir)])
+    job = AnalysisJob(store, workers=0, device="cpu", max_patches=max_patches)
+    result = job.run()
+    assert (result.analysed, result.errors) == (2, 0)
+    feats = store.features()
+    index = {r["path"]: feats.index()[r["id"]] for r in store.tracks()}
+    for path in paths:
+        tags, desc = _whole_file_reference(path, job.tagger, max_patches)
+        i = index[str(path)]
+        assert float(feats.embedding[i] @ tags.embedding) > 0.999          # float16 storage
+        assert np.abs(feats.tags[i] - tags.tags).max() < 0.005
+        if max_patches is None:   # the whole file in chunks: the whole file's summaries
+            np.testing.assert_allclose(feats.mfcc[i], desc.mfcc, rtol=0.02, atol=0.05)
+            assert abs(feats.loudness[i] - desc.loudness) < 0.05
+        else:                     # 4 excerpts of 3 s: estimates of them
+            np.testing.assert_allclose(feats.mfcc[i][:13], desc.mfcc[:13], rtol=0.2, atol=3.0)
+            assert abs(feats.loudness[i] - desc.loudness) < 1.5
+
+
+def test_a_memory_error_while_resampling_is_stored_and_not_retried_until_the_file_changes(
+        store, tmp_path, monkeypatch):
+    import soxr
+
+    music_dir = tmp_path / "m"
+    music_dir.mkdir()
+    write_audio(music_dir / "fine.flac", drum_pulses(4.0, sr=SR, bpm=120), SR)
+    big = write_audio(music_dir / "big.flac", chord(4.0, sr=48000), 48000)
+    Scanner(store).scan([str(music_dir)])
+    real = soxr.resample
+
+    def resample(x, sr_in, sr_out, **kw):   # the allocation a huge file would fail on
+        if sr_in == 48000:
+            raise MemoryError("Unable to allocate 5.1 GiB for an array")
+        return real(x, sr_in, sr_out, **kw)
+
+    monkeypatch.setattr(soxr, "resample", resample)
+    result = AnalysisJob(store, workers=0).run()
+    assert (result.analysed, result.errors) == (1, 1)
+    errors = {r["path"]: r["error"] for r in store.feature_errors()}
+    assert errors == {str(big): "MemoryError: Unable to allocate 5.1 GiB for an array"}
+    monkeypatch.setattr(soxr, "resample", real)
+    assert AnalysisJob(store, workers=0).run().total == 0       # not retried at the next start
+    Scanner(store).scan([str(music_dir)])
+    assert AnalysisJob(store, workers=0).run().total == 0       # nor after a rescan of the same file
+    write_audio(big, chord(5.0, sr=48000), 48000)                # the file changes
+    Scanner(store).scan([str(music_dir)])
+    again = AnalysisJob(store, workers=0).run()
+    assert (again.total, again.analysed, again.errors) == (1, 1, 0) and store.feature_errors() == []
