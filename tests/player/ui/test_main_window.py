@@ -208,6 +208,7 @@ def test_skips_inside_a_station_are_remembered_and_seek_moves(qtbot, scanned, ma
     qtbot.waitUntil(lambda: len(window.player.queue) >= 1, timeout=5000)
     window.transport.seek.emit(1.5)                 # what releasing the seek slider sends
     qtbot.waitUntil(lambda: window.player.position >= 1.4, timeout=5000)
+    assert not any(e.manual for e in window.player.queue)   # a station's picks: a skip may re-rank them
     window.next_track()                             # skipping the seed inside the station
     qtbot.waitUntil(lambda: window.station is not None and window.station.skipped(window.player) == [seed],
                     timeout=5000)
