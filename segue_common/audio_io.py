@@ -46,6 +46,18 @@ def _ext(path: str | os.PathLike) -> str:
     return Path(path).suffix.lower().lstrip(".") or "no extension"
 
 
+def soundfile_name(path: str | os.PathLike):
+    """``path`` as soundfile must get it: it encodes a str strictly as UTF-8, so a file name
+    that is not valid UTF-8 (kept by Python as lone surrogates) goes as its original bytes."""
+    path = os.fspath(path)
+    if isinstance(path, str) and os.name != "nt":
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            return os.fsencode(path)
+    return path
+
+
 def ffmpeg_path() -> str | None:
     """The ffmpeg executable used by the fallback, or None (``SEGUE_FFMPEG`` overrides)."""
     return os.environ.get("SEGUE_FFMPEG") or shutil.which("ffmpeg")
@@ -355,7 +367,7 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     try:
-        with sf.SoundFile(path) as f:
+        with sf.SoundFile(soundfile_name(path)) as f:
             native = f.samplerate
             start = int(round(offset_s * native))
             frames = -1 if duration_s is None else int(round(duration_s * native))

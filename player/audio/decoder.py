@@ -80,7 +80,7 @@ class Decoder:
             # A named pipe would block the decoder (and playback) for ever; a device never ends.
             raise DecodeError(f"cannot play {shown(Path(self.path).name)}: not a regular file")
         try:
-            self._sf = sf.SoundFile(self.path)
+            self._sf = sf.SoundFile(audio_io.soundfile_name(self.path))
             self.samplerate = self._sf.samplerate
             self.duration = self._sf.frames / self.samplerate if self._sf.frames > 0 else duration_hint
             if self._sf.format == "MP3" and self._sf.frames <= MP3_WHOLE_FILE_MAX_S * self.samplerate:

@@ -285,20 +285,22 @@ def open_regular(path: str | os.PathLike):
     Opened without blocking, then checked: opening a named pipe (a FIFO named x.mp3)
     the ordinary way waits for a writer for ever, and a device can be endless.
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    def opener(name, flags):
+        return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))
+
     try:
-        fd = os.open(path, flags)
+        f = open(path, "rb", opener=opener)    # keeps the name: mutagen weighs the extension too
     except OSError as exc:
         raise TagReadError(f"cannot open: {exc.strerror or exc}") from None
     try:
-        mode = os.fstat(fd).st_mode
+        mode = os.fstat(f.fileno()).st_mode
         if not stat.S_ISREG(mode):
             kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
                     else "a socket" if stat.S_ISSOCK(mode) else "a device")
             raise TagReadError(f"not a regular file ({kind})")
-        return os.fdopen(fd, "rb")
+        return f
     except BaseException:
-        os.close(fd)
+        f.close()
         raise
 
 

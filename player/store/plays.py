@@ -187,7 +187,9 @@ class PlaysMixin:
         of ``query`` (case-insensitive), in library order (used by ``segue play``). A track
         missing one of those tags is also found by its path below its library folder (the
         file and folder names the window shows in their place)."""
-        words = [w for w in query.split() if w]
+        # A search typed with bytes that are not UTF-8 (a file name pasted from a terminal)
+        # cannot be bound; its bad bytes become U+FFFD, which simply match nothing.
+        words = [w.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for w in query.split() if w]
         if not words:
             return []
         clause = " AND ".join(

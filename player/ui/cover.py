@@ -28,8 +28,11 @@ def embedded_picture(path: str) -> bytes | None:
     """The first picture in the file's tags (ID3 APIC, FLAC, MP4 covr, Vorbis/Opus), or None."""
     import mutagen
 
+    from player.library.tags import open_regular
+
     try:
-        audio = mutagen.File(path)
+        with open_regular(path) as f:       # never blocks on a named pipe, never reads a device
+            audio = mutagen.File(f)
     except Exception as exc:  # noqa: BLE001 - mutagen raises many types; a cover is optional
         log.debug("no cover from %s: %s", path, exc)
         return None
