@@ -74,6 +74,34 @@ def describe(exc: BaseException) -> tuple[str, int]:
         return _one_line(f"{exc.strerror or exc}:{where}" if where else str(exc)), EXIT_FAILED
     if isinstance(exc, MemoryError):
         return "out of memory; close other programs and try again", EXIT_FAILED
-    log.error("unexpected error", exc_info=exc)
+    log.error("unexpected error", exc_info=exc, extra={"console": False})   # the person gets one line
     return _one_line(f"unexpected error ({type(exc).__name__}: {exc}); the details are in {_log_file()}"), \
         EXIT_FAILED
+
+
+def quiet_helper_processes() -> None:
+    """Start Python's multiprocessing resource tracker with its stderr on the log file.
+
+    When a worker process dies (killed, or a decoder crashing in native code), that helper
+    prints a traceback of its own bookkeeping; it belongs in the log, not in the terminal.
+    Call before the first process pool starts.
+    """
+    import os
+    from multiprocessing import resource_tracker
+
+    try:
+        from player import paths
+
+        fd = os.open(paths.log_dir() / "segue.log", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY)
+    saved = os.dup(2)
+    try:
+        os.dup2(fd, 2)
+        resource_tracker.ensure_running()
+    except Exception:  # noqa: BLE001 - only a nicety: the pool starts the tracker itself otherwise
+        pass
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(fd)

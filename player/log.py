@@ -13,6 +13,22 @@ LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 _configured = False
 
 
+class _OneLine(logging.Formatter):
+    """The terminal gets one line per message: tracebacks go to the log file only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = self.formatMessage(_message_only(record))
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            line += f" ({type(exc).__name__}: {exc})"
+        return " ".join(line.split())
+
+
+def _message_only(record: logging.LogRecord) -> logging.LogRecord:
+    record.message = record.getMessage()
+    return record
+
+
 def setup_logging(*, verbose: bool = False, stderr: bool = False) -> None:
     """Send logs to ``<data>/logs/segue.log`` (1 MB × 5 files); idempotent."""
     global _configured
@@ -38,7 +54,8 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False) -> None:
     if stderr:
         console = logging.StreamHandler()
         console.setLevel(logging.DEBUG if verbose else logging.WARNING)
-        console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        console.setFormatter(_OneLine("%(levelname)s: %(message)s"))
+        console.addFilter(lambda record: getattr(record, "console", True))
         root.addHandler(console)
     # A handler that fails (a full disk, a log folder gone read-only) must not print a
     # traceback into the person's terminal; the message is simply lost.

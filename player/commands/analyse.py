@@ -21,6 +21,9 @@ def add_parser(sub):
 
 def run(args) -> int:
     from player.analysis import AnalysisJob
+    from player.failures import quiet_helper_processes
+
+    quiet_helper_processes()          # a killed decoder's bookkeeping goes to the log, not the terminal
     from player.progress import ProgressBar
     from player.store import Store
     from recommender.audio_features import best_device
