@@ -148,6 +148,7 @@ class TracksMixin:
         with self.transaction() as conn:
             new = conn.execute("SELECT * FROM tracks WHERE id = ?", (new_id,)).fetchone()
             conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (old_id, new_id))
+            conn.execute("UPDATE playlist_entries SET track_id = ? WHERE track_id = ?", (old_id, new_id))
             conn.execute("DELETE FROM track_features WHERE track_id = ?", (new_id,))
             conn.execute("DELETE FROM tracks WHERE id = ?", (new_id,))
             fields = [f for f in TRACK_FIELDS]
@@ -169,6 +170,7 @@ class TracksMixin:
             return
         with self.transaction() as conn:
             conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
+            conn.execute("UPDATE playlist_entries SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
             conn.execute("DELETE FROM track_features WHERE track_id = ?", (dup_id,))
             conn.execute("DELETE FROM tracks WHERE id = ?", (dup_id,))
 

@@ -207,10 +207,12 @@ def test_duplicates_from_an_older_scan_merge_with_their_plays(store, tmp_path):
         store.upsert_tracks([{"path": str(p), "folder_id": folder, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                               "title": "Song", "artist": "A", "duration": 1.0}])
         store.start_play(store.track_by_path(str(p))["id"])
+    playlist = store.create_playlist("Both", [store.track_by_path(str(root / "Linked" / "song.flac"))["id"]])
     Scanner(store).scan()
     tracks = store.tracks(include_missing=True)
     assert len(tracks) == 1 and store.play_count() == 2
     assert {p["track_id"] for p in store.plays()} == {tracks[0]["id"]}
+    assert store.playlist_track_ids(playlist) == [tracks[0]["id"]]       # playlists follow too
 
 
 def test_a_row_the_database_refuses_costs_only_itself(store, tmp_path):
