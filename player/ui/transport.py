@@ -11,6 +11,19 @@ from PySide6.QtWidgets import (
 from player.ui.library_model import format_duration
 
 COVER_PX = 64
+_MAX_MS = 2**31 - 1          # a slider holds int32 milliseconds (24 days)
+
+
+def _ms(seconds) -> int:
+    """Seconds as slider milliseconds: a damaged header may claim a length that is not finite or
+    does not fit."""
+    try:
+        seconds = float(seconds)
+    except (TypeError, ValueError):
+        return 0
+    if not seconds > 0:                      # also NaN
+        return 0
+    return int(min(seconds * 1000, _MAX_MS))
 REPEAT_TEXT = {"off": "Repeat", "all": "Repeat all", "one": "Repeat one"}
 REPEAT_TIP = {"off": "Repeat is off: click to repeat the whole list",
               "all": "Repeating the list: click to repeat only this track",
@@ -216,8 +229,8 @@ class TransportBar(QFrame):
         if self._dragging:
             return
         self.slider.blockSignals(True)
-        self.slider.setRange(0, int(max(duration, 0) * 1000))
-        self.slider.setValue(int(max(position, 0) * 1000))
+        self.slider.setRange(0, _ms(duration))
+        self.slider.setValue(_ms(position))
         self.slider.blockSignals(False)
         self.elapsed.setText(format_duration(position) or "0:00")
         self.total.setText(format_duration(duration) or "0:00")

@@ -136,3 +136,4 @@ def test_a_tooltip_with_line_breaks_keeps_them():
     from player.ui.plain_text import escaped_tooltip
 
     assert _literal(escaped_tooltip(f"{BOMB}\nsecond line & more"), False) == f"{BOMB}\nsecond line & more"
+

@@ -67,6 +67,13 @@ def test_a_second_launch_passes_its_files_to_the_first_window(segue_home, tmp_pa
             time.sleep(0.3)
         assert _plays_of(segue_home / "library.db", song) == 1       # the first window plays it
         assert first.poll() is None
+        # Commands that write the library work beside the window (WAL, busy timeout): no lock needed.
+        more = write_track(tmp_path / "more", "other", fmt="flac", seconds=1.0, tags={"title": "Other"})
+        for command in (["scan", str(more.parent)], ["play", "--null", "--seconds", "1", str(more)]):
+            out = subprocess.run([sys.executable, "-m", "player", *command], cwd=ROOT, env=_env(segue_home),
+                                 capture_output=True, text=True, timeout=120)
+            assert out.returncode == 0 and "Traceback" not in out.stderr, (command, out.stderr)
+        assert _plays_of(segue_home / "library.db", more) == 1 and first.poll() is None
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(10)
