@@ -343,7 +343,9 @@ class PlaybackMixin:
         queue = self.player.queue
         for e in queue:
             title, artist, _album, _path = self._info(e.track_id)
-            entries.append((e.track_id, title, artist, e.source, self.reasons.get(e.track_id, "")))
+            # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
+            reason = self.reasons.get(e.track_id, "") if e.source in ("up_next", "radio", "discover") else ""
+            entries.append((e.track_id, title, artist, e.source, reason))
         self.up_next.set_entries(entries, keys=queue)
 
     def apply_settings(self, values: dict) -> None:

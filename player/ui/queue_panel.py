@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
-from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
+from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
     QPushButton, QVBoxLayout, QWidget,
@@ -18,8 +18,19 @@ from PySide6.QtWidgets import (
 
 QUEUE_MIME = "application/x-segue-queue-rows"
 ENTRY_ROLE = Qt.UserRole + 1
-SOURCE_LABELS = {"radio": "radio", "up_next": "suggested", "discover": "discover", "queue": "queued",
-                 "library": "", "search": "", "cli": ""}
+# Why an entry is in Up next when the recommender gave no reason of its own.
+PLAIN_REASONS = {"queue": "You added it", "library": "Next in the list you started",
+                 "search": "Next among your search results", "radio": "On the radio station",
+                 "up_next": "Picked to keep it going", "discover": "From Discover", "cli": "Queued from the terminal"}
+PREFIX = {"radio": "Radio", "up_next": "Suggested", "discover": "Discover"}
+
+
+def reason_line(source: str, reason: str) -> str:
+    """The line under an Up next entry that says why it is there."""
+    if not reason:
+        return PLAIN_REASONS.get(source, "")
+    prefix = PREFIX.get(source)
+    return f"{prefix}: {reason}" if prefix else reason
 
 
 class QueueList(QListWidget):
@@ -34,7 +45,7 @@ class QueueList(QListWidget):
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setAlternatingRowColors(True)
         self.setUniformItemSizes(True)
-        self.setItemDelegate(TwoLineDelegate(self))
+        self.setItemDelegate(TwoLineDelegate(self, reasons=True))
         self._drag: tuple[int, list] = (0, [])    # (serial, entries) of the drag under way
 
     def mimeData(self, items):
@@ -144,13 +155,13 @@ class UpNextPanel(QWidget):
         self._ids = [e[0] for e in entries]
         keys = keys if keys is not None else list(self._ids)
         for (track_id, title, artist, source, reason), key in zip(entries, keys):
-            label = SOURCE_LABELS.get(source, source)
             item = QListWidgetItem(title)
-            item.setData(SUBTITLE_ROLE, artist + (f"  ·  {label}" if label else ""))
+            item.setData(SUBTITLE_ROLE, artist)
+            why = reason_line(source, reason)
+            item.setData(REASON_ROLE, why)                 # on the row itself, and whole in the tooltip
             item.setData(Qt.UserRole, track_id)
             item.setData(ENTRY_ROLE, key)
-            if reason:
-                item.setToolTip(reason)
+            item.setToolTip("\n".join(x for x in (f"{title} — {artist}" if artist else title, why) if x))
             self.list.addItem(item)
         self.empty_hint.setVisible(not entries)
         self.clear_btn.setEnabled(bool(entries))

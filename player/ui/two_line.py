@@ -1,4 +1,5 @@
-"""A list item look for tracks: the title in bold, artist and source below in a softer colour."""
+"""A list item look for tracks: the title in bold, artist below in a softer colour, and
+optionally a third line in italics saying why the track is there."""
 
 from __future__ import annotations
 
@@ -7,18 +8,21 @@ from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 SUBTITLE_ROLE = Qt.UserRole + 2
+REASON_ROLE = Qt.UserRole + 4
 
 
 class TwoLineDelegate(QStyledItemDelegate):
     """Paints ``DisplayRole`` (title) over ``SUBTITLE_ROLE`` (secondary line), both elided."""
 
-    def __init__(self, parent=None, *, width: int | None = None):
+    def __init__(self, parent=None, *, width: int | None = None, reasons: bool = False):
+        """``reasons``: rows have a third line, ``REASON_ROLE`` (the same height for every row)."""
         super().__init__(parent)
         self._width = width
+        self._lines = 3 if reasons else 2
 
     def sizeHint(self, option, index) -> QSize:
         h = option.fontMetrics.height()
-        return QSize(self._width or option.rect.width() or 200, 2 * h + 12)
+        return QSize(self._width or option.rect.width() or 200, self._lines * h + 4 * self._lines + 4)
 
     def paint(self, painter, option, index) -> None:
         opt = QStyleOptionViewItem(option)
@@ -44,4 +48,12 @@ class TwoLineDelegate(QStyledItemDelegate):
         bottom = QRect(rect.left(), rect.top() + h + 2, rect.width(), h)
         painter.drawText(bottom, Qt.AlignLeft | Qt.AlignVCenter,
                          opt.fontMetrics.elidedText(sub, Qt.ElideRight, rect.width()))
+        reason = index.data(REASON_ROLE) if self._lines == 3 else None
+        if reason:
+            italic = QFont(opt.font)
+            italic.setItalic(True)
+            painter.setFont(italic)
+            line = QRect(rect.left(), rect.top() + 2 * (h + 2), rect.width(), h)
+            painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
+                             painter.fontMetrics().elidedText(reason, Qt.ElideRight, rect.width()))
         painter.restore()
