@@ -7,7 +7,6 @@ the background after new plays) and prints the new run.
 from __future__ import annotations
 
 import json
-import time
 
 
 def add_parser(sub):
@@ -15,16 +14,6 @@ def add_parser(sub):
     p.add_argument("--train", action="store_true", help="train the local models from your plays now")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return p
-
-
-def _ago(t: float | None) -> str:
-    if not t:
-        return "never"
-    s = max(0, time.time() - t)
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if s >= size:
-            return f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(t))} ({s / size:.0f} {unit} ago)"
-    return f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(t))} (just now)"
 
 
 def _analysis(store) -> dict:
@@ -74,6 +63,53 @@ def collect(store) -> dict:
     }
 
 
+MODEL_NAMES = {"wmf": "taste model (WMF)", "autorec": "second taste model (AutoRec)",
+               "session_gru": "next-song model (GRU)"}
+
+
+def describe(info: dict) -> list[str]:
+    """``segue status`` in plain words (``--json`` keeps every number under its own name)."""
+    from player.plain_words import learned_from, training_summary, when
+
+    lib, tr, an = info["library"], info["training"], info["analysis"]
+    out = [f"Library:    {lib['tracks']:,} tracks ({lib['seconds'] / 3600:.1f} hours) in "
+           f"{lib['folders']} folder{'s' if lib['folders'] != 1 else ''}"]
+    if lib["errors"] or lib["missing"]:
+        out.append(f"            {lib['errors']:,} files could not be read (segue library --errors), "
+                   f"{lib['missing']:,} are missing from their folders")
+    if an.get("available"):
+        done, total = an.get("analysed", 0), an.get("analysed", 0) + an.get("errors", 0) + an.get("pending", 0)
+        line = f"Sound:      {done:,} of {total:,} tracks analysed for how they sound"
+        if an.get("errors"):
+            line += f" ({an['errors']:,} could not be decoded)"
+        if an.get("pending"):
+            line += f"; {an['pending']:,} still to do (segue analyse, or leave the window open)"
+        out.append(line)
+    else:
+        out.append("Sound:      not analysed yet (segue analyse, or leave the window open)")
+    out.append(f"Plays:      {lib['plays']:,} ({tr['plays_since']:,} since the last training)")
+    if tr["last_finished_at"]:
+        out.append(f"Learned:    {when(tr['last_finished_at'])} from "
+                   f"{learned_from(tr['metrics'], tr['last_n_plays'])}")
+        for line in training_summary(tr["metrics"]):
+            out.append(f"            {line}")
+    else:
+        out.append("Learned:    never yet; until then Up next, Radio and Discover go by the shipped "
+                   "knowledge and the sound of your tracks")
+    if tr["last_error"]:
+        out.append(f"Last error: {tr['last_error']}")
+    kinds = ", ".join(MODEL_NAMES.get(k, k) for k in tr["metrics"].get("models", []))
+    if tr["current_run"]:
+        out.append(f"Models:     {kinds or 'trained'}: {tr['current_run']} ({tr['models_bytes'] / 1e6:.1f} MB) "
+                   f"in {tr['models_dir']}")
+    else:
+        out.append(f"Models:     none yet (shipped knowledge and sound only); they will be in {tr['models_dir']}")
+    shipped = ", ".join(info["priors"]) or "none installed (sound only for a cold start)"
+    out.append(f"Shipped:    what many listeners play, from public data: {shipped}")
+    out.append(f"Database:   {info['database']}")
+    return out
+
+
 def run(args) -> int:
     from player.store import Store
 
@@ -82,7 +118,9 @@ def run(args) -> int:
         if args.train:
             from player.trainer import Trainer
 
-            result = Trainer(store).train_now(progress=lambda stage, f: print(f"  training: {stage} ({f:.0%})"))
+            from player.plain_words import stage
+
+            result = Trainer(store).train_now(progress=lambda name, f: print(f"  learning: {stage(name)} ({f:.0%})"))
             if result is not None and result.path is None:
                 print(f"  {result.metrics.get('note', 'nothing to train')}")
         info = collect(store)
@@ -91,23 +129,6 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(info, indent=1, default=str))
         return 0
-    lib, tr, an = info["library"], info["training"], info["analysis"]
-    print(f"database:   {info['database']}")
-    print(f"library:    {lib['tracks']} tracks ({lib['seconds'] / 3600:.1f} h), {lib['missing']} missing, "
-          f"{lib['errors']} unreadable, {lib['folders']} folders")
-    if an.get("available"):
-        print("analysis:   " + ", ".join(f"{k} {v}" for k, v in an.items() if k != "available"))
-    else:
-        print("analysis:   not available yet (segue analyse)")
-    print(f"priors:     {', '.join(info['priors']) or 'none installed (audio-only cold start)'}")
-    print(f"plays:      {lib['plays']} ({tr['plays_since']} since the last training)")
-    print(f"trained:    {_ago(tr['last_finished_at'])}" + (f" on {tr['last_n_plays']} plays" if tr["last_finished_at"] else ""))
-    if tr["metrics"]:
-        shown = {k: v for k, v in tr["metrics"].items() if k not in ("n_plays",)}
-        print("metrics:    " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}"
-                                         for k, v in shown.items()))
-    if tr["last_error"]:
-        print(f"last error: {tr['last_error']}")
-    print(f"models:     {tr['current_run'] or 'none (priors and audio only)'} in {tr['models_dir']} "
-          f"({tr['models_bytes'] / 1e6:.1f} MB)")
+    for line in describe(info):
+        print(line)
     return 0

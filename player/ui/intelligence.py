@@ -11,8 +11,8 @@ shows in the status bar.
 
 from __future__ import annotations
 
+import json
 import logging
-
 import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -23,6 +23,15 @@ from player.workers import run_task, training_pool
 log = logging.getLogger(__name__)
 IDLE_CHECK_MS = 60_000
 PLAYBACK_CHECK_MS = 500   # while analysing: watch for underruns, refresh "paused" in the status bar
+
+
+def _metrics(text) -> dict | None:
+    """A model run's recorded metrics (JSON), or None when unreadable."""
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class Intelligence(QObject):
@@ -77,7 +86,7 @@ class Intelligence(QObject):
             return
         self.service, self.trainer, last = result
         if last is not None:
-            self._show_learned(last.get("finished_at"), last.get("n_plays"))
+            self._show_learned(last.get("finished_at"), last.get("n_plays"), _metrics(last.get("metrics")))
         self._idle_timer.start()
         self.window.provider = self.service
         self.trainer.add_listener(self.trainer_state.emit)
@@ -212,17 +221,20 @@ class Intelligence(QObject):
     def _show_learned(self, when: float | None, n_plays: int | None, metrics: dict | None = None) -> None:
         if not when:
             return
+        from player.plain_words import learned_from, training_summary
+
         self.learned.setText(f"Learned from {n_plays or 0:,} plays at "
                              f"{time.strftime('%H:%M', time.localtime(when))}")
         if metrics:
-            self.learned.setToolTip("\n".join(f"{k}: {v:.3f}" if isinstance(v, float) else f"{k}: {v}"
-                                              for k, v in sorted(metrics.items())))
+            lines = [f"Learned from {learned_from(metrics, n_plays)}.", *training_summary(metrics)]
+            self.learned.setToolTip("\n".join(lines))
 
     def _on_trainer(self, state: dict) -> None:
         if state.get("state") == "training":
-            stage = state.get("stage") or "training"
+            from player.plain_words import stage
+
             self.window.tasks.update("train", int(100 * float(state.get("fraction") or 0.0)), 100,
-                                     f"Learning your taste ({stage})")
+                                     f"Learning your taste ({stage(state.get('stage'))})")
         else:
             self.window.tasks.finish("train")
             if state.get("state") == "idle" and state.get("last_trained_at"):

@@ -151,11 +151,14 @@ def test_segue_status_shows_training(store, capsys):
         t += 250 if i % 6 else 5000
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "30 (30 since the last training)" in out and "trained:    never" in out
+    assert "30 (30 since the last training)" in out and "Learned:    never yet" in out
     assert main(["status", "--train"]) == 0
     out = capsys.readouterr().out
-    assert "0 since the last training" in out and "on 30 plays" in out and "wmf" in out
+    assert "0 since the last training" in out and "from 30 plays in" in out and "taste model (WMF)" in out
     assert "run-" in out
+    # Plain words: none of the trainer's own names for its numbers.
+    assert not any(jargon in out for jargon in ("n_listened", "hr@20", "recall@20", "=0.", "n_plays"))
+    assert "of the time" in out and "did not learn from" in out
 
 
 def test_cold_start_from_the_shipped_priors(store):

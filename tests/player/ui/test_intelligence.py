@@ -21,7 +21,7 @@ def test_window_switches_to_the_recommender_service(qtbot, scanned, make_window)
     assert len({e.track_id for e in queue}) == len(queue)        # never repeats within a station
     # Training progress shows in the status bar, from the trainer's own thread.
     window.intelligence.trainer_state.emit({"state": "training", "stage": "wmf", "fraction": 0.5})
-    assert "train" in window.tasks.running() and "wmf" in window.tasks.label.text()
+    assert "train" in window.tasks.running() and "taste model" in window.tasks.label.text()
     window.intelligence.trainer_state.emit({"state": "idle", "stage": "", "fraction": 1.0})
     assert "train" not in window.tasks.running()
 
@@ -75,3 +75,15 @@ def test_analysis_steps_aside_while_music_plays(qtbot, scanned, make_window):
         window.player.stop()
     assert finished.args[0].analysed == len(ids) and len(scanned.features()) == len(ids)
     assert "analyse" not in window.tasks.running()
+
+
+def test_the_learned_tooltip_in_the_window(qtbot, store, make_window):
+    from player.ui.intelligence import Intelligence
+    from tests.player.test_plain_words import METRICS
+
+    window = make_window(store, with_player=False)
+    brain = Intelligence(window, analyse=False)
+    brain._show_learned(1_700_000_000.0, 1234, METRICS)
+    tip = brain.learned.toolTip()
+    assert brain.learned.text().startswith("Learned from 1,234 plays at ")
+    assert "heard through" in tip and "of the time" in tip and "hr@20" not in tip and "n_listened" not in tip

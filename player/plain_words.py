@@ -1,0 +1,89 @@
+"""What Segue has learned, in words a listener reads: for ``segue status`` and the window.
+
+The trainer records its numbers under short technical names (``gru_hr@20``,
+``n_listened``); people should not have to decode them. :func:`training_summary` turns a
+training run's numbers into a few sentences, each saying what was measured and on what:
+the held-out checks run on the person's latest listening sessions, which the models did
+not learn from. Numbers it does not know are left to ``--json``.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+# The trainer's stages, as the progress shows them.
+STAGES = {"reading plays": "reading your plays", "sessions": "finding your listening sessions",
+          "wmf": "taste model", "autorec": "second taste model", "session": "next-song model",
+          "calibrate": "fitting Up next to your habits", "written": "saved"}
+
+
+def stage(name: str | None) -> str:
+    return STAGES.get(name or "", name or "learning")
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.0f}%"
+
+
+def _n(value) -> str:
+    return f"{int(value):,}"
+
+
+def when(t: float | None, now: float | None = None) -> str:
+    """``2026-12-01 14:03 (2 hours ago)``, or ``never``."""
+    if not t:
+        return "never"
+    s = max(0.0, (now or time.time()) - t)
+    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if s >= size:
+            k = round(s / size)
+            return f"{stamp} ({k} {unit}{'s' if k != 1 else ''} ago)"
+    return f"{stamp} (just now)"
+
+
+def learned_from(metrics: dict, n_plays: int | None = None) -> str:
+    """``1,234 plays in 96 listening sessions (980 heard through)``."""
+    plays = metrics.get("n_plays", n_plays)
+    parts = [f"{_n(plays or 0)} plays"]
+    if metrics.get("n_sessions"):
+        parts.append(f"in {_n(metrics['n_sessions'])} listening sessions")
+    text = " ".join(parts)
+    if metrics.get("n_listened") is not None:
+        text += f" ({_n(metrics['n_listened'])} heard through rather than skipped)"
+    return text
+
+
+def training_summary(metrics: dict) -> list[str]:
+    """Sentences about how well the learned models guess this person's listening."""
+    m = metrics or {}
+    lines = []
+    if "upnext_hr@20" in m:
+        tries = f" in {_n(m['upnext_queries'])} tries" if m.get("upnext_queries") else ""
+        line = f"Up next: the song you played next was among its 20 picks {_pct(m['upnext_hr@20'])} of the time{tries}"
+        if "upnext_default_hr@20" in m:
+            line += f" (before fitting it to your habits: {_pct(m['upnext_default_hr@20'])})"
+        lines.append(line)
+    if "gru_hr@20" in m:
+        line = f"Next-song model: your next song was in its top 20 guesses {_pct(m['gru_hr@20'])} of the time"
+        if "popularity_hr@20" in m:
+            line += f" (guessing your most played songs: {_pct(m['popularity_hr@20'])})"
+        lines.append(line)
+    if "wmf_recall@20" in m:
+        line = f"Taste model: it found {_pct(m['wmf_recall@20'])} of a session's songs among its top 20"
+        if "popularity_recall@20" in m:
+            line += f" (your most played songs: {_pct(m['popularity_recall@20'])})"
+        lines.append(line)
+    if "autorec_recall@20" in m:
+        line = f"Second taste model: {_pct(m['autorec_recall@20'])} of a session's songs in its top 20"
+        if "autorec_popularity_recall@20" in m:
+            line += f" (most played: {_pct(m['autorec_popularity_recall@20'])})"
+        lines.append(line)
+    if lines:
+        lines.append("These checks use your latest listening sessions, which the models did not learn from.")
+    if m.get("seconds") is not None:
+        lines.append(f"Learning took {float(m['seconds']):.1f} s.")
+    if m.get("note"):
+        lines.append(str(m["note"]).capitalize() + ".")
+    return lines

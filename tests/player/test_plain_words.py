@@ -1,0 +1,21 @@
+"""segue status and the learned-tooltip speak plain words, not the trainer's metric names."""
+
+from __future__ import annotations
+
+from player.plain_words import learned_from, stage, training_summary
+
+METRICS = {"n_plays": 1234, "n_listened": 980, "n_sessions": 96, "gru_hr@20": 0.0, "popularity_hr@20": 0.12,
+           "wmf_recall@20": 0.153, "popularity_recall@20": 0.101, "upnext_hr@20": 0.61, "upnext_queries": 40,
+           "upnext_default_hr@20": 0.55, "upnext_sequence_weight": 0.5, "seconds": 3.21, "models": ["wmf"]}
+
+
+def test_training_numbers_become_sentences():
+    text = "\n".join([learned_from(METRICS), *training_summary(METRICS)])
+    assert "1,234 plays in 96 listening sessions (980 heard through rather than skipped)" in text
+    assert "among its 20 picks 61% of the time in 40 tries (before fitting it to your habits: 55%)" in text
+    assert "top 20 guesses 0% of the time (guessing your most played songs: 12%)" in text
+    assert "15% of a session's songs" in text and "Learning took 3.2 s." in text
+    for jargon in ("n_listened", "gru_hr", "@20", "recall", "=0.000", "upnext_"):
+        assert jargon not in text
+    assert training_summary({}) == [] and stage("wmf") == "taste model" and stage("new-stage") == "new-stage"
+
