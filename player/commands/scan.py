@@ -27,8 +27,13 @@ def run(args) -> int:
         print("segue scan: no library folders yet; name one: segue scan ~/Music", file=sys.stderr)
         return 2
     bar = ProgressBar("scanning")
-    result = Scanner(store, progress=lambda p: bar.update(p.done, None, f"files ({p.errors} errors)")).scan(
-        args.paths or None)
+    def report(p) -> None:
+        if p.total:
+            bar.update(p.done, p.total, f"files read ({p.errors} errors)")
+        else:
+            bar.update(p.seen, None, "audio files found so far")
+
+    result = Scanner(store, progress=report).scan(args.paths or None)
     bar.close(
         f"scanned {result.done} files: {result.read} read, {result.unchanged} unchanged, "
         f"{result.errors} errors, {result.missing} now missing, {result.moved} moved"

@@ -38,9 +38,11 @@ MAX_ERROR_PATHS = 1000
 
 @dataclass
 class ScanProgress:
-    """Counts reported while scanning (``seen`` grows as files are found)."""
+    """Counts reported while scanning: the folders are listed first, so ``total`` (the
+    audio files found) is known before files are read and ``done`` counts up to it."""
 
     seen: int = 0
+    total: int = 0
     done: int = 0
     read: int = 0
     unchanged: int = 0
@@ -53,6 +55,7 @@ class ScanProgress:
     finished: bool = False
     error_paths: list[tuple[str, str]] = field(default_factory=list)
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
+    unavailable: list[str] = field(default_factory=list)   # library folders not there (an unplugged disk)
 
 
 ProgressCallback = Callable[[ScanProgress], None]
@@ -62,7 +65,7 @@ class ScanCancelled(Exception):
     pass
 
 
-@dataclass
+@dataclass(slots=True)
 class FoundFile:
     """One audio file found by :func:`find_audio`.
 
@@ -229,6 +232,7 @@ class Scanner:
                     available.append(root)
                 else:
                     log.warning("library folder %r is not available; its tracks are left as they are", root)
+                    self.progress.unavailable.append(root)
             self.progress.moved = self._scan_roots(available, folder_ids)
             if self.progress.read:
                 # Imported history kept for songs the library lacked: new or retagged files may be
@@ -258,14 +262,23 @@ class Scanner:
         batch: list[dict] = []
         new_paths: list[str] = []
         by_key: dict[tuple[int, int], str] = {}
+        # Listed first (fast: no file is opened), so progress can say "N of M".
+        files: list[FoundFile] = []
         for found in find_audio(roots, duplicate=lambda p, kept: duplicates.append((p, kept)),
                                 unreadable=self._unreadable):
+            if self._cancelled:
+                raise ScanCancelled()
+            files.append(found)
+            self.progress.seen += 1
+            self._report()
+        self.progress.total = len(files)
+        self._report(force=True)
+        for found in files:
             if self._cancelled:
                 raise ScanCancelled()
             folder = state[found.root]
             by_key[found.key] = found.path
             self.progress.folder = found.root
-            self.progress.seen += 1
             try:
                 row = self._one(found, folder)
             except Exception as exc:  # noqa: BLE001 - one file costs only itself

@@ -234,7 +234,7 @@ class Intelligence(QObject):
             from player.plain_words import stage
 
             self.window.tasks.update("train", int(100 * float(state.get("fraction") or 0.0)), 100,
-                                     f"Learning your taste ({stage(state.get('stage'))})")
+                                     f"Learning your taste ({stage(state.get('stage'))})", percent=True)
         else:
             self.window.tasks.finish("train")
             if state.get("state") == "idle" and state.get("last_trained_at"):

@@ -21,6 +21,8 @@ DISCOVER_PER_BUCKET = 14
 class LibraryTasksMixin:
     # -- scanning ------------------------------------------------------------
     def start_first_scan(self, folders: list[str]) -> None:
+        if not folders:        # the welcome page says so itself; never a silent nothing
+            return
         self.stack.setCurrentIndex(0)
         self.scan(folders)
 
@@ -36,7 +38,9 @@ class LibraryTasksMixin:
         def work(report):
             from player.library.scanner import Scanner
 
-            result = Scanner(store, progress=lambda p: report((p.done, p.seen, p.errors)),
+            if not folders and not store.folders():
+                return None             # nothing to scan: said in _scan_done
+            result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors)),
                              progress_interval_s=0.2).scan(folders)
             try:                    # playlist entries whose files the scan brought name them again
                 store.link_playlist_paths()
@@ -50,8 +54,11 @@ class LibraryTasksMixin:
         self._scan_timer.start()
 
     def _scan_progress(self, value) -> None:
-        done, seen, errors = value
-        self.tasks.update("scan", done, None, f"Scanning ({errors} unreadable):" if errors else "Scanning:")
+        done, total, seen, errors = value
+        if not total:           # still listing the folders
+            self.tasks.update("scan", seen, None, "Looking for music files:")
+            return
+        self.tasks.update("scan", done, total, f"Scanning ({errors} unreadable):" if errors else "Scanning:")
 
     def _scan_done(self, result, error) -> None:
         self._scan = None
@@ -60,9 +67,16 @@ class LibraryTasksMixin:
         if error is not None:
             self.statusBar().showMessage(f"Scan failed: {error}", 10000)
             self.scan_finished.emit(error)
+        elif result is None:
+            self.statusBar().showMessage("No music folders to scan yet: add one in File → Settings…", 15000)
+            self.scan_finished.emit(None)
+            return
         else:
-            self.statusBar().showMessage(
-                f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable", 10000)
+            message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
+            if result.unavailable:
+                where = ", ".join(result.unavailable[:2]) + ("…" if len(result.unavailable) > 2 else "")
+                message += f". Not there, left as they were: {where} (an unplugged disk?)"
+            self.statusBar().showMessage(message, 15000)
             self.scan_finished.emit(result)
         self.reload_library()
         self.refresh_playlists()

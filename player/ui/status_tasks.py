@@ -1,4 +1,4 @@
-"""Background work in the status bar: "Scanning 1,200/5,000", "Analysing", "Training"."""
+"""Background work in the status bar: "Scanning: 1,200 of 5,000", "Analysing", "Learning 40%"."""
 
 from __future__ import annotations
 
@@ -20,19 +20,25 @@ class TaskStatus(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         self._tasks: dict[str, tuple[str, int, int | None]] = {}
+        self._percent: set[str] = set()      # tasks whose progress is a share, not a count
         self.setVisible(False)
 
     def start(self, key: str, text: str) -> None:
         self._tasks[key] = (text, 0, None)
         self._show()
 
-    def update(self, key: str, done: int, total: int | None = None, text: str | None = None) -> None:
+    def update(self, key: str, done: int, total: int | None = None, text: str | None = None, *,
+               percent: bool = False) -> None:
+        """``done`` of ``total`` items ("N of M"), or with ``percent`` ``done`` of ``total`` = 100 %."""
+        if percent:
+            self._percent.add(key)
         old = self._tasks.get(key, (key, 0, None))
         self._tasks[key] = (text or old[0], done, total)
         self._show()
 
     def finish(self, key: str) -> None:
         self._tasks.pop(key, None)
+        self._percent.discard(key)
         self._show()
 
     def text(self, key: str) -> str:
@@ -49,8 +55,10 @@ class TaskStatus(QWidget):
 
     def describe(self, key: str) -> str:
         text, done, total = self._tasks[key]
+        if total and key in self._percent:
+            return f"{text} {100 * done // total}%"
         if total:
-            return f"{text} {done:,}/{total:,}"
+            return f"{text} {done:,} of {total:,}"
         return f"{text} {done:,}" if done else f"{text}…"
 
     def _show(self) -> None:

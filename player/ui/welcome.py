@@ -73,6 +73,11 @@ class WelcomePage(QWidget):
         self.start_btn = QPushButton("Scan and start listening")
         self.start_btn.setDefault(True)
         self.start_btn.setMinimumHeight(34)
+        self.problem = QLabel()
+        self.problem.setProperty("role", "error")
+        self.problem.setTextFormat(Qt.PlainText)
+        self.problem.setWordWrap(True)
+        self.problem.setVisible(False)
         box = QVBoxLayout()
         box.addWidget(title)
         box.addSpacing(6)
@@ -81,6 +86,7 @@ class WelcomePage(QWidget):
         box.addWidget(QLabel("Music folders:"))
         box.addWidget(self.folders)
         box.addSpacing(12)
+        box.addWidget(self.problem)
         box.addWidget(self.start_btn, 0, Qt.AlignRight)
         inner = QWidget()
         inner.setMaximumWidth(640)
@@ -93,9 +99,23 @@ class WelcomePage(QWidget):
         column.addStretch(2)
         outer.addLayout(column, 3)
         outer.addStretch(1)
-        self.folders.changed.connect(self._update)
-        self.start_btn.clicked.connect(lambda: self.start_scan.emit(self.folders.folders()))
-        self._update()
+        self.folders.changed.connect(lambda: self.problem.setVisible(False))
+        self.start_btn.clicked.connect(self._start)
 
-    def _update(self) -> None:
-        self.start_btn.setEnabled(bool(self.folders.folders()))
+    def _start(self) -> None:
+        """Scan the folders listed; with none (or none that exist) say what to do instead."""
+        folders = self.folders.folders()
+        if not folders:
+            self._say("Add a folder first: click “Add folder…” and choose where your music is.")
+            self.folders.add_btn.setFocus()
+            return
+        gone = [f for f in folders if not os.path.isdir(f)]
+        if len(gone) == len(folders):
+            self._say(f"{gone[0]} is not there (an unplugged disk?). Add a folder that holds your music.")
+            return
+        self.problem.setVisible(False)
+        self.start_scan.emit([f for f in folders if f not in gone])
+
+    def _say(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(True)

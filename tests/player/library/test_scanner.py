@@ -44,6 +44,15 @@ def test_first_scan_reads_every_format_and_records_broken_files(store, library):
     assert store.library_counts()["tracks"] == len(FORMATS)
 
 
+def test_progress_knows_the_total_before_reading(store, library):
+    seen = []
+    Scanner(store, progress=lambda p: seen.append((p.done, p.total)), progress_interval_s=0).scan([str(library)])
+    reading = [(done, total) for done, total in seen if total]
+    assert reading[0] == (0, len(FORMATS) + 3)                 # listed first: "0 of 9" before any is read
+    assert reading[-1] == (len(FORMATS) + 3, len(FORMATS) + 3)
+    assert all(done <= total for done, total in reading)
+
+
 def test_rescan_of_unchanged_library_reopens_nothing(store, library):
     Scanner(store).scan([str(library)])
     before = {t["path"]: tuple(t) for t in store.tracks(include_errors=True)}
@@ -156,7 +165,7 @@ def test_unavailable_folder_leaves_its_tracks_alone(store, tmp_path):
     Scanner(store).scan([str(root)])
     shutil.move(root, tmp_path / "unplugged")
     result = Scanner(store).scan()
-    assert result.missing == 0
+    assert result.missing == 0 and result.unavailable == [str(root)]          # said, not silent
     assert [t["title"] for t in store.tracks()] == ["Song"]
 
 

@@ -18,9 +18,17 @@ def test_first_run_asks_for_folders_and_scans_while_tracks_appear(qtbot, store, 
     assert window.stack.currentWidget() is window.welcome
     welcome = window.welcome
     # The OS music folder is offered only if it exists (this test's fresh HOME has none).
-    assert welcome.folders.folders() == [] and not welcome.start_btn.isEnabled()
+    assert welcome.folders.folders() == []
+    with qtbot.assertNotEmitted(welcome.start_scan):
+        welcome.start_btn.click()                        # no folder: it says so instead of nothing
+    assert welcome.problem.isVisibleTo(welcome) and "Add a folder first" in welcome.problem.text()
+    assert window.stack.currentWidget() is window.welcome
+    welcome.folders.add(str(music / "not-there"))
+    welcome.start_btn.click()
+    assert "not there" in welcome.problem.text()
+    welcome.folders.list.clear()
     welcome.folders.add(str(music))
-    assert welcome.start_btn.isEnabled()
+    assert not welcome.problem.isVisibleTo(welcome)
     seen_progress = []
     with qtbot.waitSignal(window.scan_finished, timeout=20000) as finished:
         welcome.start_btn.click()
@@ -32,6 +40,25 @@ def test_first_run_asks_for_folders_and_scans_while_tracks_appear(qtbot, store, 
     qtbot.waitUntil(lambda: window.model.rowCount() == len(TRACKS), timeout=10000)
     assert window.tasks.running() == []
     assert [row["path"] for row in store.folders()] == [str(music)]
+
+
+def test_a_rescan_with_no_folder_says_so(qtbot, store, make_window):
+    window = make_window(store)
+    with qtbot.waitSignal(window.scan_finished, timeout=10000) as finished:
+        window.rescan()
+    assert finished.args[0] is None
+    assert "No music folders to scan yet" in window.statusBar().currentMessage()
+
+
+def test_progress_reads_n_of_m(qapp):
+    from player.ui.status_tasks import TaskStatus
+
+    tasks = TaskStatus()
+    tasks.start("scan", "Scanning:")
+    tasks.update("scan", 1200, 5000)
+    assert tasks.describe("scan") == "Scanning: 1,200 of 5,000"
+    tasks.update("train", 40, 100, "Learning your taste", percent=True)
+    assert tasks.describe("train") == "Learning your taste 40%"
 
 
 def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
