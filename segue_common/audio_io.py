@@ -251,16 +251,25 @@ class _Mp3Reader(BlockReader):
         import miniaudio
 
         self.path = path
+        # miniaudio encodes a name strictly: one that is not valid UTF-8 is opened here and
+        # handed over as /proc/self/fd/N (kept open until close: the stream opens it lazily).
+        self._name_fd = None
+        name = path
+        if os.name != "nt" and soundfile_name(path) is not path and os.path.isdir("/proc/self/fd"):
+            self._name_fd = os.open(path, os.O_RDONLY)
+            name = f"/proc/self/fd/{self._name_fd}"
         try:
-            info = miniaudio.mp3_get_file_info(path)
+            info = miniaudio.mp3_get_file_info(name)
         except miniaudio.DecodeError as exc:
+            self._close_name()
             raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
         if info.nchannels <= 0 or info.sample_rate <= 0:
+            self._close_name()
             raise CorruptAudioError(f"no audio in {Path(path).name}")
         self.samplerate, self.channels = int(info.sample_rate), int(info.nchannels)
         self.frames = int(info.num_frames) if info.num_frames > 0 else None
         self._stream = miniaudio.stream_file(
-            path, output_format=miniaudio.SampleFormat.FLOAT32, nchannels=self.channels,
+            name, output_format=miniaudio.SampleFormat.FLOAT32, nchannels=self.channels,
             sample_rate=self.samplerate, frames_to_read=8192)
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
@@ -284,6 +293,12 @@ class _Mp3Reader(BlockReader):
 
     def close(self) -> None:
         self._stream.close()
+        self._close_name()
+
+    def _close_name(self) -> None:
+        if self._name_fd is not None:
+            os.close(self._name_fd)
+            self._name_fd = None
 
 
 class _FallbackReader(BlockReader):
@@ -323,7 +338,7 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     try:
-        f = sf.SoundFile(path)
+        f = sf.SoundFile(soundfile_name(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         if _ext(path) in SOUNDFILE_EXTENSIONS:
             raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc

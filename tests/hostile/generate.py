@@ -292,6 +292,13 @@ def _not_utf8(d: Path) -> list[Path]:
     return [Path(os.fsdecode(raw))]
 
 
+def _not_utf8_mp3(d: Path) -> list[Path]:
+    good = id3_tags(write(d / "plain.mp3"), TIT2="Latin-1 MP3")
+    raw = os.path.join(os.fsencode(d), b"Bj\xf6rk \xe9t\xe9.mp3")
+    os.replace(good, raw)
+    return [Path(os.fsdecode(raw))]
+
+
 def _nan_wav(d: Path) -> list[Path]:
     p = d / "nan-inf.wav"
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -441,6 +448,8 @@ def cases(good_folder: Path) -> list[Case]:
         # -- names -------------------------------------------------------------------------
         c("name-not-utf8", "A file name with invalid UTF-8 (UnicodeEncodeError before): stored exactly, "
           "shown with U+FFFD", _not_utf8, check=_check_title("Latin-1 name")),
+        c("name-not-utf8-mp3", "An MP3 with a Latin-1 file name (old collections): stored exactly, played and "
+          "analysed", _not_utf8_mp3, check=_check_title("Latin-1 MP3")),
         c("name-control-chars", "A file name with a newline and a tab: read; shown on one line",
           lambda d: [write(d / "new\nline\ttab.flac")]),
         c("name-like-an-option", "Files named -rf.m4a and pipe:0.m4a: ffmpeg reads them as files",

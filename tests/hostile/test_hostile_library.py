@@ -132,7 +132,8 @@ def test_the_decoder_plays_or_refuses_every_file_without_hanging(hostile):
     t.join(120)
     assert not t.is_alive(), f"decoding hung after {len(results)} of {len(files)} files"
     assert "refused" in str(results[str(hostile.made["fifo-named-mp3"][0])])
-    for name in ("twelve-hours", "rate-384k", "eight-channels", "nan-inf-samples", "name-not-utf8", "html-title"):
+    for name in ("twelve-hours", "rate-384k", "eight-channels", "nan-inf-samples", "name-not-utf8",
+                 "name-not-utf8-mp3", "html-title"):
         if name in hostile.made:
             assert isinstance(results[str(hostile.made[name][0])], int), (name, results[str(hostile.made[name][0])])
 
@@ -204,20 +205,11 @@ def test_the_window_opens_with_every_track(hostile, scanned, qtbot, tmp_path):
 
 
 ANALYSED = ("twelve-hours", "header-claims-12h", "rate-384k", "one-hz", "eight-channels", "nan-inf-samples",
-            "name-not-utf8", "cover-50mb", "zero-hz", "m4a-aac", "truncated-half-flac", "id3v22")
-
-
-def _analysis_is_bounded() -> bool:
-    """Whether analysis reads files in blocks (whole-file decoding of 12 hours needs ~8 GB)."""
-    from segue_common import audio_io
-
-    return hasattr(audio_io, "open_blocks")
+            "name-not-utf8", "name-not-utf8-mp3", "cover-50mb", "zero-hz", "m4a-aac", "truncated-half-flac", "id3v22")
 
 
 def test_analysis_finishes_within_its_memory_bound(hostile, tmp_path):
     picks = [name for name in ANALYSED if name in hostile.made]
-    if not _analysis_is_bounded():
-        picks.remove("twelve-hours")       # whole-file decoding: added back once analysis reads in blocks
     library = tmp_path / "to-analyse"
     for name in picks:
         for p in hostile.made[name]:
@@ -244,6 +236,10 @@ def test_analysis_finishes_within_its_memory_bound(hostile, tmp_path):
         playable = len(store.tracks())
         assert counts["pending"] == 0 and counts["analysed"] + counts["errors"] == playable
         assert counts["analysed"] >= 4 + 3                     # the good files and the odd but sound ones
+        failed = {Path(path).parent.name for _tid, path, _error in store.feature_errors()}
+        assert not failed & {"twelve-hours", "rate-384k", "eight-channels", "nan-inf-samples", "name-not-utf8",
+                             "name-not-utf8-mp3", "cover-50mb", "id3v22"}, \
+            [tuple(r) for r in store.feature_errors()]
     finally:
         store.close()
     print(f"analysed {playable} tracks in {time.monotonic() - t0:.1f} s, peak {peak_kb / 1024:.0f} MB")
