@@ -346,7 +346,13 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
     else:
         if f.format == "MP3":
             f.close()
-            reader = _Mp3Reader(path)
+            try:
+                reader = _Mp3Reader(path)
+            except ImportError:  # miniaudio missing (an install that predates it): ffmpeg streams MP3 too
+                if ffmpeg_path() is None:
+                    raise UnsupportedAudioError("reading MP3 in blocks needs the miniaudio package "
+                                                "(pip install miniaudio) or ffmpeg") from None
+                reader = _FallbackReader(path)
         else:
             reader = _SoundfileReader(f, path)
     if reader.channels < 1 or reader.samplerate < 1:
