@@ -274,7 +274,9 @@ class AnalysisJob:
                 else:
                     result.timings["decode"] += part["decode_s"]
                     batch.append(part)
-                    if sum(p["next"] is None for p in batch) >= self.batch_tracks:
+                    # A batch is batch_tracks parts (a part is a whole track but for a long
+                    # file streamed in chunks, which must not gather in memory before tagging).
+                    if len(batch) >= self.batch_tracks:
                         self._process_safely(batch, genres, result)
                         batch = []
             if batch and not self._cancel.is_set():

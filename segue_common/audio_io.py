@@ -270,7 +270,7 @@ class _Mp3Reader(BlockReader):
         self.frames = int(info.num_frames) if info.num_frames > 0 else None
         self._stream = miniaudio.stream_file(
             name, output_format=miniaudio.SampleFormat.FLOAT32, nchannels=self.channels,
-            sample_rate=self.samplerate, frames_to_read=8192)
+            sample_rate=self.samplerate, frames_to_read=1 << 16)
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
 

@@ -270,8 +270,8 @@ def test_excerpts_give_the_whole_files_tags_and_embedding(store, tmp_path, max_p
 
     music_dir = tmp_path / "m"
     music_dir.mkdir()
-    paths = [write(music_dir / "a.ogg", music(40.0, 44100, seed=1), 44100, format="OGG", subtype="VORBIS"),
-             write(music_dir / "b.mp3", music(40.0, 44100, seed=2), 44100, format="MP3")]
+    paths = [write(music_dir / "a.ogg", music(25.0, 44100, seed=1), 44100, format="OGG", subtype="VORBIS"),
+             write(music_dir / "b.mp3", music(25.0, 44100, seed=2), 44100, format="MP3")]
     Scanner(store).scan([str(music_dir)])
     job = AnalysisJob(store, workers=0, device="cpu", max_patches=max_patches)
     result = job.run()
@@ -320,3 +320,35 @@ def test_a_memory_error_while_resampling_is_stored_and_not_retried_until_the_fil
     Scanner(store).scan([str(music_dir)])
     again = AnalysisJob(store, workers=0).run()
     assert (again.total, again.analysed, again.errors) == (1, 1, 0) and store.feature_errors() == []
+
+
+def test_a_long_file_streamed_whole_holds_one_chunk_at_a_time(store, tmp_path, monkeypatch):
+    """Every patch tagged (a GPU's mode): the file goes through in chunks, never all at once."""
+    import tracemalloc
+
+    import scipy.signal  # noqa: F401 - imported before measuring: its import is tens of MB
+    import soundfile as sf
+
+    import recommender.excerpts as ex
+
+    monkeypatch.setattr(ex, "CHUNK_NATIVE_SAMPLES", 1 << 18)   # 12 s chunks at 22,050 Hz
+    music_dir = tmp_path / "m"
+    music_dir.mkdir()
+    beat = drum_pulses(30.0, sr=SR, bpm=120)
+    write_audio(music_dir / "warm.flac", beat[: 5 * SR], SR)   # a first pass does the lazy imports
+    Scanner(store).scan([str(music_dir)])
+    AnalysisJob(store, workers=0, device="cpu", max_patches=None).run()
+    with sf.SoundFile(str(music_dir / "long.flac"), "w", SR, 1, format="FLAC") as f:
+        for _ in range(6):   # 3 minutes: 27 MB at 16 kHz and 22,050 Hz as float32, 16 MB native
+            f.write(beat)
+    Scanner(store).scan([str(music_dir)])
+    job = AnalysisJob(store, workers=0, device="cpu", max_patches=None, batch_tracks=2)
+    tracemalloc.start()
+    try:
+        result = job.run()
+        peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert result.analysed == 1
+    assert peak_mb < 12, peak_mb     # two 12 s chunks in a batch, the decoder's blocks: about 7 MB
+    assert abs(store.features().tempo.max() - 120) < 4
