@@ -33,6 +33,9 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 CPU_MAX_PATCHES = 16
+#: the tracks being analysed, noted so that a file that ends the process is known after
+IN_FLIGHT_SETTING = "analysis.in_flight"
+STOPPED_ERROR = "analysis stopped on this file twice (a decoder crash or running out of memory)"
 WHILE_PLAYING_SETTING = "analysis.while_playing"
 WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
 #: "auto" pauses while music plays on a machine with no GPU and at most this many cores
@@ -253,9 +256,12 @@ class AnalysisJob:
     # -- the pass -----------------------------------------------------
     def run(self) -> AnalysisResult:
         start = time.perf_counter()
+        self._in_flight: dict[str, int] = {}
+        self._decoding: str | None = None
+        self._strikes = self._strike_files_that_stopped_the_last_run()
         todo = self.store.tracks_to_analyse(self.tagger.version, retry_errors=self.retry_errors)
         result = AnalysisResult(total=len(todo), model_version=self.tagger.version, device=str(self.device))
-        genres = {row["path"]: (row["id"], row["genre"]) for row in todo}
+        genres = self._genres = {row["path"]: (row["id"], row["genre"]) for row in todo}
         paths_left = [row["path"] for row in todo]
         self._tracks: dict[str, _TrackState] = {}
         self._failed: set[str] = set()
@@ -288,14 +294,71 @@ class AnalysisJob:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
             self._tracks.clear()
+            self._in_flight.clear()
+            self._decoding = None
+            self._save_in_flight()
         result.seconds = time.perf_counter() - start
         return result
+
+    # -- files that end the process --------------------------------------
+    # A decoder crashing in native code in this process, or the system killing it for
+    # memory, leaves no exception to store: the file would stop every later start too.
+    # So the tracks being worked on are written down as they start and crossed off as they
+    # finish, with the one whose decoding started last in this process. A run that finds
+    # tracks left from the run before gives a strike to that one (or, when the process
+    # ended while tagging, to each track it held); a track with two strikes gets its error
+    # stored (one alone may be a kill that had nothing to do with it, e.g. the app quitting).
+
+    def _strike_files_that_stopped_the_last_run(self) -> dict:
+        left = self.store.get_setting(IN_FLIGHT_SETTING) or {}
+        if left.get("version") != self.tagger.version:
+            return {}
+        strikes = {int(k): int(v) for k, v in (left.get("strikes") or {}).items()}
+        suspects = [left["decoding"]] if left.get("decoding") is not None else left.get("tracks") or []
+        for track_id in suspects:
+            strikes[int(track_id)] = strikes.get(int(track_id), 0) + 1
+        for track_id, n in list(strikes.items()):
+            if n >= 2:
+                self.store.save_feature_error(track_id, self.tagger.version, STOPPED_ERROR)
+                log.warning("analysis: track %s stopped the analysis twice; not trying it again", track_id)
+                del strikes[track_id]
+        return strikes
+
+    def _save_in_flight(self) -> None:
+        try:
+            self.store.set_setting(IN_FLIGHT_SETTING, {
+                "version": self.tagger.version, "tracks": sorted(self._in_flight.values()),
+                "decoding": self._in_flight.get(self._decoding),
+                "strikes": {str(k): v for k, v in self._strikes.items()}})
+        except Exception as exc:  # bookkeeping only: never the reason analysis stops
+            log.warning("analysis: could not note the tracks in flight: %s", exc)
+
+    def _started(self, path: str, track_id: int, *, decoding_here: bool) -> None:
+        if path not in self._in_flight or (decoding_here and self._decoding != path):
+            self._in_flight[path] = track_id
+            self._decoding = path if decoding_here else self._decoding
+            self._save_in_flight()
+
+    def _finished(self, paths) -> None:
+        changed = False
+        for path in paths:
+            track_id = self._in_flight.pop(path, None)
+            if path == self._decoding:
+                self._decoding = None
+            if track_id is not None:
+                self._strikes.pop(track_id, None)
+                changed = True
+        if changed:
+            self._save_in_flight()
 
     def _fail(self, path: str, error: str, genres: dict, result: AnalysisResult) -> None:
         """Store the error against the file: it is not tried again until ``--retry-errors``
         or until the file changes (a rescan of a changed file clears it)."""
         self._failed.add(path)
         self._tracks.pop(path, None)
+        self._in_flight.pop(path, None)
+        if path == self._decoding:
+            self._decoding = None
         self.store.save_feature_error(genres[path][0], self.tagger.version, error)
         result.errors += 1
         result.error_paths.append((path, error))
@@ -311,6 +374,9 @@ class AnalysisJob:
         if self._pool is None:
             for path in paths:
                 self._running.wait()
+                if self._cancel.is_set():
+                    return
+                self._started(path, self._genres[path][0], decoding_here=True)
                 for part in _stream_parts(path, self.max_patches):
                     yield part
                     self._running.wait()
@@ -330,6 +396,8 @@ class AnalysisJob:
                     future.cancel()
                 return
             for part in self._take(pending):
+                if "error" not in part:
+                    self._started(part["path"], self._genres[part["path"]][0], decoding_here=False)
                 if part.get("next") is not None and part["path"] not in self._failed:
                     # the file's next part goes first: its track's state waits for it
                     pending.insert(0, (part["path"], part["next"], self._pool.submit(
@@ -432,6 +500,7 @@ class AnalysisJob:
                          "mfcc": desc.mfcc, "loudness": desc.loudness, "tempo": desc.tempo})
         if rows:
             self.store.save_features(rows)
+        self._finished([part["path"] for part in batch if part["next"] is None])
         t4 = time.perf_counter()
         result.analysed += len(rows)
         for key, dt in (("mel", t1 - t0), ("cnn", t2 - t1), ("mfcc", t3 - t2), ("store", t4 - t3)):

@@ -352,3 +352,30 @@ def test_a_long_file_streamed_whole_holds_one_chunk_at_a_time(store, tmp_path, m
     assert result.analysed == 1
     assert peak_mb < 12, peak_mb     # two 12 s chunks in a batch, the decoder's blocks: about 7 MB
     assert abs(store.features().tempo.max() - 120) < 4
+
+
+def test_a_file_that_kills_the_process_twice_gets_its_error(store, library):
+    """A decoder crash in this process (no worker to catch it) leaves no exception to store."""
+    import subprocess
+
+    dies_on_drums1 = (
+        "import os, sys\n"
+        "import recommender.excerpts as ex\n"
+        "real = ex.decode_pieces\n"
+        "def dying(path, *a, **k):\n"
+        "    if path.endswith('drums1.flac'):\n"
+        "        os._exit(134)\n"
+        "    return real(path, *a, **k)\n"
+        "ex.decode_pieces = dying\n"
+        "from player.store import Store\n"
+        "from player.analysis import AnalysisJob\n"
+        "AnalysisJob(Store.open(), workers=0, device='cpu').run()\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for _ in range(2):
+        died = subprocess.run([sys.executable, "-c", dies_on_drums1], cwd=root, capture_output=True, text=True)
+        assert died.returncode == 134, died.stderr[-2000:]
+    job = AnalysisJob(store, workers=0)
+    job.run()   # the tracks after drums1 in library order, and never drums1 again
+    errors = {r["path"].rsplit("/", 1)[-1]: r["error"] for r in store.feature_errors()}
+    assert errors.keys() == {"drums1.flac", "broken.wav"} and "stopped" in errors["drums1.flac"]
+    assert store.feature_counts(job.tagger.version) == {"analysed": 4, "errors": 2, "pending": 0}
