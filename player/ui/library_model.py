@@ -25,8 +25,6 @@ COLUMNS: list[tuple[str, str]] = [
 _TEXT = ("title", "artist", "album", "genre")
 _NUMBERS = ("track_no", "year", "duration")
 _GUESSABLE = ("title", "artist", "album")
-# Read for naming untagged tracks (file and folder names), not kept as columns.
-_NAMING = ("path", "folder_id", "albumartist")
 TRACK_ID_ROLE = Qt.UserRole + 1
 _GUESSED_TIP = {"title": "No title tag: this is the file name",
                 "artist": "No artist tag: this is the name of the folder above the album's",
@@ -97,17 +95,17 @@ class LibraryData:
         return len(self.ids)
 
     @classmethod
-    def from_rows(cls, rows, namer: Namer | None = None) -> "LibraryData":
-        """From ``sqlite3.Row``s or dicts with the store's column names. With ``namer``
-        (the rows then carry ``path``, ``folder_id``, ``albumartist``), tracks without tags
-        are named after their file and folders, and placed in library order by those names."""
+    def from_rows(cls, rows, naming=None) -> "LibraryData":
+        """From ``sqlite3.Row``s or dicts with the store's column names. With ``naming``
+        (a :class:`_Naming`), tracks without tags are named after their file and folders,
+        and placed in library order by those names."""
         ids = np.fromiter((r["id"] for r in rows), dtype=np.int64, count=len(rows))
         text = {k: _text_column([r[k] for r in rows]) for k in _TEXT}
         numbers = {k: _int32_column([r[k] for r in rows]) for k in ("track_no", "year")}
         numbers["duration"] = _float_column([r["duration"] for r in rows])
         guessed: dict[str, np.ndarray] = {}
-        if namer is not None and rows:
-            guessed, order = _fill_names(rows, text, namer)
+        if naming is not None and naming.untagged and len(rows):
+            guessed, order = _fill_names(ids, text, naming)
             if order is not None:
                 ids = ids[order]
                 text = {k: [v[i] for i in order] for k, v in text.items()}
@@ -148,7 +146,16 @@ class LibraryData:
         return cached
 
 
-def _fill_names(rows, text: dict[str, list[str]], namer: Namer):
+@dataclass
+class _Naming:
+    """What naming untagged tracks needs, read on the worker with the rows."""
+
+    namer: Namer
+    untagged: dict            # track id -> (id, path, folder_id, albumartist)
+    order_artists: list       # the library order's artist per row (album artist, else artist)
+
+
+def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
     """Fill in names from files and folders where tags are missing (in ``text``, in place).
 
     Returns which cells were filled (bool arrays) and a new row order, or None when the
@@ -157,34 +164,44 @@ def _fill_names(rows, text: dict[str, list[str]], namer: Namer):
     belong (after the tagged tracks of the same artist and album), so an untagged album
     sits among the others instead of heading the library.
     """
-    n = len(rows)
+    n = len(ids)
     flags = {k: np.zeros(n, dtype=bool) for k in _GUESSABLE}
     titles, artists, albums = text["title"], text["artist"], text["album"]
+    tagged_albums = list(albums)
     no_artist: list[int] = []
-    for i, r in enumerate(rows):
-        if titles[i] and albums[i] and artists[i]:
+    guessed_title, guessed_artist, guessed_album = flags["title"], flags["artist"], flags["album"]
+    path_names, untagged = naming.namer.path_names, naming.untagged
+    for i, track_id in enumerate(ids.tolist()):
+        r = untagged.get(track_id)
+        if r is None:
             continue
-        if not artists[i] and r["albumartist"]:
-            artists[i] = r["albumartist"]
+        _id, path, folder_id, albumartist = r
+        if not artists[i] and albumartist:
+            artists[i] = albumartist
             if titles[i] and albums[i]:
                 continue
-        title, artist, album = namer.path_names(r["path"], r["folder_id"])
+        title, artist, album = path_names(path, folder_id)
+        if not titles[i] and title:
+            titles[i] = title
+            guessed_title[i] = True
         if not artists[i]:
             no_artist.append(i)
-        for column, flag, value in ((titles, flags["title"], title), (artists, flags["artist"], artist),
-                                    (albums, flags["album"], album)):
-            if not column[i] and value:
-                column[i] = value
-                flag[i] = True
+            if artist:
+                artists[i] = artist
+                guessed_artist[i] = True
+        if not albums[i] and album:
+            albums[i] = album
+            guessed_album[i] = True
     if not no_artist or len(no_artist) == n:
         return flags, None
     moving = np.zeros(n, dtype=bool)
     moving[no_artist] = True
     staying = np.flatnonzero(~moving).tolist()
-
     # The store's order: album artist (else artist), then album, as tagged.
-    keys = [((rows[i]["albumartist"] or rows[i]["artist"] or "").casefold(), (rows[i]["album"] or "").casefold())
-            for i in staying]
+    order_artists = naming.order_artists
+    if len(order_artists) != n:
+        return flags, None
+    keys = [(order_artists[i].casefold(), tagged_albums[i].casefold()) for i in staying]
     slots: list[list[int]] = [[] for _ in range(len(staying) + 1)]
     for i in no_artist:
         slots[bisect_right(keys, (artists[i].casefold(), albums[i].casefold()))].append(i)
@@ -198,8 +215,14 @@ def _fill_names(rows, text: dict[str, list[str]], namer: Namer):
 
 def load_library(store) -> LibraryData:
     """Read every playable track (call on a worker thread)."""
-    rows = store.library_rows(["id", *_TEXT, *_NUMBERS, *_NAMING])
-    data = LibraryData.from_rows(rows, Namer.of(store))
+    with store.transaction():          # one snapshot: a scan writing meanwhile cannot skew the reads
+        rows = store.library_rows(["id", *_TEXT, *_NUMBERS])
+        untagged = {r[0]: r for r in store.untagged_rows()}
+        naming = None
+        if untagged:
+            order_artists = store.library_order_artists()
+            naming = _Naming(Namer.of(store), untagged, order_artists)
+    data = LibraryData.from_rows(rows, naming)
     data.position(-1)      # build the id map here, not on the GUI thread
     return data
 
