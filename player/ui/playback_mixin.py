@@ -36,6 +36,7 @@ class PlaybackMixin:
 
     def _init_playback(self, player) -> None:
         self.player = None
+        self.restored = False          # the last run's queue and track are back (state_restored)
         self.bridge: PlayerBridge | None = None
         self._owns_player = False
         self.station = None
@@ -103,6 +104,9 @@ class PlaybackMixin:
     def _restored(self, result, error) -> None:
         player = self.player
         if error is not None or player is None:
+            log.warning("could not restore the last queue: %s", error)
+            self.restored = True
+            self.state_restored.emit()
             return
         self.up_next.keep_going.setChecked(bool(player.keep_going))
         self._show_modes()
@@ -111,6 +115,7 @@ class PlaybackMixin:
             self._show_track(cued.entry.track_id)
             self.transport.set_position(cued.position, cued.duration)
         self.refresh_up_next()
+        self.restored = True
         self.state_restored.emit()
 
     def shutdown_playback(self) -> None:

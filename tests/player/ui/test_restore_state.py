@@ -22,8 +22,7 @@ def test_queue_keep_going_track_and_position_are_restored(qtbot, scanned, make_w
     window.player.close()
 
     again = make_window(scanned, wait_library=False)
-    with qtbot.waitSignal(again.state_restored, timeout=10000):
-        pass
+    qtbot.waitUntil(lambda: again.restored, timeout=10000)
     assert [(e.track_id, e.source) for e in again.player.queue] == queued
     assert again.up_next.keep_going.isChecked() and again.player.keep_going
     qtbot.waitUntil(lambda: again.up_next.track_ids() == [t for t, _ in queued], timeout=5000)
@@ -49,8 +48,7 @@ def test_a_fresh_start_with_nothing_saved_and_a_vanished_track(qtbot, scanned, m
                                         "keep_going": False, "current": [gone, "library", True, 1.0]})
     scanned.mark_missing([gone])
     window = make_window(scanned, wait_library=False)
-    with qtbot.waitSignal(window.state_restored, timeout=10000):
-        pass
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
     assert [(e.track_id, e.source, e.manual) for e in window.player.queue] == [(keep, "up_next", False)]
     assert window.player.cued is None and window.transport.title.text() == "Nothing playing"
     scanned.set_setting(STATE_SETTING, "garbage")

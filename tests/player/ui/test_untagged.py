@@ -70,3 +70,16 @@ def test_discover_and_the_command_line_use_the_same_names(qtbot, store, tmp_path
     # `segue play zelda` finds untagged tracks by their folders, not by the library folder's name.
     assert {r["path"].rsplit("/", 1)[-1] for r in store.tracks_matching("zelda dungeon")} == {"02 Dungeon.flac"}
     assert store.tracks_matching("music") == []
+
+
+def test_space_on_a_fresh_launch_queues_named_rows(qtbot, store, tmp_path, make_window):
+    """Space with nothing saved plays the library from the top; untagged tracks come first in
+    the store's order, which is why this once filled Up next with blank rows."""
+    _untagged_library(store, tmp_path)
+    window = make_window(store, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10000)
+    window.act_play.trigger()
+    qtbot.waitUntil(lambda: window.up_next.list.count() == 5, timeout=10000)
+    titles = [window.up_next.list.item(i).text() for i in range(5)]
+    assert all(titles) and "Brinstar" in titles, titles
