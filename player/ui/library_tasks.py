@@ -140,6 +140,11 @@ class LibraryTasksMixin:
         store, intelligence = self.store, self.intelligence
 
         def work():
+            # The last track and queue kept for the next start say what was played: they go
+            # too (what is on screen now is saved again only once it changes).
+            from player.playback import STATE_SETTING
+
+            store.set_setting(STATE_SETTING, None)
             if intelligence is not None and intelligence.forget_history():
                 return
             from player.recommender_service import delete_local_models

@@ -8,6 +8,7 @@ import sys
 from PySide6.QtWidgets import QMessageBox
 
 from player import paths
+from player.playback import STATE_SETTING
 from player.store import Store
 from player.ui.settings_dialog import KEY_USE_GPU, KEY_CROSSFADE, KEY_DEVICE, KEY_REPLAYGAIN, KEY_WHILE_PLAYING
 from tests.player.ui.conftest import TRACKS
@@ -98,6 +99,7 @@ def test_forget_history_after_confirmation(qtbot, scanned, make_window):
     track = scanned.tracks()[0]["id"]
     play = scanned.start_play(track, source="library")
     scanned.end_play(play, "finished", 3000)
+    scanned.set_setting(STATE_SETTING, {"queue": [[track, "library", True]], "current": [track, "library", True, 1.5]})
     model_file = paths.local_models_dir() / "wmf.npz"
     model_file.write_bytes(b"trained on plays")
     window = make_window(scanned)
@@ -113,6 +115,7 @@ def test_forget_history_after_confirmation(qtbot, scanned, make_window):
     forget.click()
     qtbot.waitUntil(lambda: scanned.play_count() == 0 and not model_file.exists(), timeout=10000)
     assert list(paths.local_models_dir().iterdir()) == []
+    assert scanned.get_setting(STATE_SETTING) is None        # nothing to bring back at the next start
     assert len(scanned.tracks()) == len(TRACKS)             # the library stays
 
 
