@@ -29,7 +29,7 @@ FORMATS = ("mp3", "flac", "ogg")
 
 
 def make_library(root: Path, n: int) -> list[Path]:
-    templates = {fmt: write_track(root / "_t", f"t", fmt=fmt, seconds=0.5) for fmt in FORMATS}
+    templates = {fmt: write_track(root / "_t", "t", fmt=fmt, seconds=0.5) for fmt in FORMATS}
     paths = []
     for i in range(n):
         fmt = FORMATS[i % len(FORMATS)]

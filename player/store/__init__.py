@@ -12,7 +12,7 @@ from player import paths
 from player.store.connection import (
     Database, DatabaseCorruptError, DatabaseTooNewError, DataFolderReadOnlyError, StoreError,
 )
-from player.store.features import FeaturesMixin, TrackFeatures
+from player.store.features import FeaturesMixin
 from player.store.history import EXPORT_TABLES, IMPORT_SOURCE, HistoryMixin
 from player.store.listening import ENDED_CODES, SOURCE_CODES, ListeningMixin, MapPoints, PlayColumns
 from player.store.migrations import SCHEMA_VERSION

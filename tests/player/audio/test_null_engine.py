@@ -10,7 +10,7 @@ import soundfile as sf
 
 from player.audio.base import PlaybackState, Source
 from player.audio.null_engine import NullEngine
-from tests.player.audio.signals import active_region, sine, sine_residual, tone_level, write_sine_parts
+from tests.player.audio.signals import active_region, sine, tone_level, write_sine_parts
 
 SR = 44100
 
