@@ -14,7 +14,9 @@ various tempi, chords, both), half ogg/vorbis and half mp3, then times, in inter
 - with ``--all-patches``: the job tagging every patch (the GPU's mode, whole file in chunks);
 - with ``--librosa``: musicnn's own recipe (librosa.load + librosa mel, every patch).
 
-Prints tracks per second, the ratio to whole-file decoding, the machine's load average
+Prints tracks per second, the ratio to whole-file decoding, CPU seconds per track (all
+threads of this process: less sensitive to other people's load than the clock; the job's
+includes the scan of its temporary library), the machine's load average
 before and after each round, and how far the job's tags, embeddings and summaries are from
 the whole-file path's (embedding cosine, max tag difference; the same patches are tagged,
 so differences come from the decoders and float16 storage).
@@ -134,7 +136,7 @@ def librosa_pipeline(paths: list[Path], tagger) -> dict:
     return {"seconds": time.perf_counter() - start, "timings": t}
 
 
-def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches) -> dict:
+def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches, threads) -> dict:
     from player.analysis import AnalysisJob
     from player.library.scanner import Scanner
     from player.store import Store
@@ -142,7 +144,7 @@ def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches) ->
     os.environ["SEGUE_HOME"] = str(home)
     store = Store.open()
     Scanner(store).scan([str(paths[0].parent)])
-    job = AnalysisJob(store, device=device, workers=workers, max_patches=max_patches)
+    job = AnalysisJob(store, device=device, workers=workers, max_patches=max_patches, threads=threads)
     result = job.run()
     feats = store.features(job.tagger.version)
     names = {r["id"]: Path(r["path"]).name for r in store.tracks()}
@@ -173,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tracks", type=int, default=8)
     p.add_argument("--device", default="auto")
     p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads for both pipelines (default: what the job uses here)")
     p.add_argument("--audio-dir", default=os.path.join(tempfile.gettempdir(), "segue-bench-audio"))
     p.add_argument("--all-patches", action="store_true", help="also time the job tagging every patch")
     p.add_argument("--librosa", action="store_true", help="also time musicnn's librosa recipe")
@@ -182,28 +185,30 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "segue-numba-cache"))
     import torch
 
-    from player.analysis import CPU_MAX_PATCHES
+    from player.analysis import CPU_MAX_PATCHES, cnn_threads
     from recommender.audio_features import best_device
     from recommender.tagger import Tagger
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     device = best_device(args.device)
+    threads = args.threads or cnn_threads(device, os.cpu_count() or 2)
+    if threads:
+        torch.set_num_threads(threads)
     max_patches = CPU_MAX_PATCHES if device.type == "cpu" else None
     folder = Path(args.audio_dir) / f"mixed{args.tracks}"
     t0 = time.perf_counter()
     paths = make_tracks(folder, args.tracks)
     minutes = sum(int(p.stem.rsplit("_", 1)[1][:-1]) for p in paths) / 60
+    threads = threads or torch.get_num_threads()
     print(f"{len(paths)} tracks ({minutes:.1f} min; ogg and mp3) in {folder} ({time.perf_counter() - t0:.0f} s "
           f"to make); device {device}; torch threads {torch.get_num_threads()}; cores {os.cpu_count()}", flush=True)
 
     tagger = Tagger(device=device)
     pipelines = {"whole-file (before)": lambda home: whole_file_pipeline(paths, tagger, max_patches=max_patches),
                  "segue job": lambda home: segue_job(paths, home, device=device, workers=args.workers,
-                                                     max_patches="auto")}
+                                                     max_patches="auto", threads=threads)}
     if args.all_patches:
         pipelines["segue job, all patches"] = lambda home: segue_job(
-            paths, home, device=device, workers=args.workers, max_patches=None)
+            paths, home, device=device, workers=args.workers, max_patches=None, threads=threads)
         pipelines["whole-file, all patches"] = lambda home: whole_file_pipeline(paths, tagger, max_patches=None)
     if args.librosa:
         import librosa
@@ -216,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
         for rep in range(args.repeat):  # interleaved, best of each: the machine's load drifts
             load_before = os.getloadavg()[0]
             for k, (name, fn) in enumerate(pipelines.items()):
+                cpu0 = time.process_time()
                 r = fn(Path(tmp) / f"home-{rep}-{k}")  # a fresh library per run
+                r["cpu"] = time.process_time() - cpu0  # all threads of this process (scan included for the job)
                 rounds[name].append(r["seconds"])
                 if name not in runs or r["seconds"] < runs[name]["seconds"]:
                     runs[name] = r
@@ -226,11 +233,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"{os.getloadavg()[0]:.1f} after", flush=True)
 
     base = runs["whole-file (before)"]
-    print(f"\n{'pipeline':<28} {'tracks/s':>9} {'vs whole-file':>13}   where the time goes (s, summed)")
+    print(f"\n{'pipeline':<28} {'tracks/s':>9} {'vs whole-file':>13} {'CPU s/track':>11}   "
+          "where the time goes (s, summed)")
     for name, r in runs.items():
         rate = len(paths) / r["seconds"]
         where = ", ".join(f"{k} {v:.2f}" for k, v in r["timings"].items() if v > 0.005)
-        print(f"{name:<28} {rate:>9.2f} {base['seconds'] / r['seconds']:>12.2f}x   "
+        print(f"{name:<28} {rate:>9.2f} {base['seconds'] / r['seconds']:>12.2f}x {r['cpu'] / len(paths):>11.2f}   "
               f"total {r['seconds']:.1f}: {where}")
     print()
     print(compare("segue job", runs["segue job"], base))

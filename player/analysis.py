@@ -42,6 +42,20 @@ WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
 SLOW_MACHINE_CORES = 4
 
 
+def cnn_threads(device, cores: int) -> int | None:
+    """Torch threads for the tagger on this machine (None: leave torch's own choice).
+
+    One on a CPU with at most :data:`SLOW_MACHINE_CORES` cores. The CNN runs on batches of
+    two patches, too small to share between threads: measured on the 2-core machine,
+    one thread took 49 ms of CPU per batch, two threads 240 ms (they wait on each other),
+    and with other work on the machine (load average 9) the job went from 0.19 to 1.32
+    tracks/s (bench_analysis --threads 1). One thread also leaves a core to the player.
+    """
+    if getattr(device, "type", str(device)) == "cpu" and cores <= SLOW_MACHINE_CORES:
+        return 1
+    return None
+
+
 @dataclass
 class AnalysisProgress:
     done: int
@@ -188,7 +202,7 @@ class AnalysisJob:
 
     def __init__(self, store, *, models_dir=None, device=None, workers: int | None = None,
                  batch_tracks: int | None = None, max_patches: int | None | str = "auto",
-                 retry_errors: bool = False,
+                 retry_errors: bool = False, threads: int | None | str = "auto",
                  progress: Callable[[AnalysisProgress], None] | None = None):
         from player import paths
         from recommender.audio_features import best_device
@@ -218,6 +232,7 @@ class AnalysisJob:
         mode = store.get_setting(WHILE_PLAYING_SETTING, "auto")
         self.while_playing = mode if mode in WHILE_PLAYING_CHOICES else "auto"
         self.cores = cores
+        self.threads = cnn_threads(self.device, cores) if threads == "auto" else threads
         self.progress = progress
         self._cancel = threading.Event()
         self._running = threading.Event()
@@ -255,6 +270,19 @@ class AnalysisJob:
 
     # -- the pass -----------------------------------------------------
     def run(self) -> AnalysisResult:
+        threads = self.threads
+        if threads is None:
+            return self._run()
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        try:
+            return self._run()
+        finally:
+            torch.set_num_threads(before)
+
+    def _run(self) -> AnalysisResult:
         start = time.perf_counter()
         self._in_flight: dict[str, int] = {}
         self._decoding: str | None = None
@@ -372,16 +400,7 @@ class AnalysisJob:
         """Decoded parts in library order (a file's parts in order); in worker processes
         with at most ~2 parts per worker decoded ahead, else in this thread, streaming."""
         if self._pool is None:
-            for path in paths:
-                self._running.wait()
-                if self._cancel.is_set():
-                    return
-                self._started(path, self._genres[path][0], decoding_here=True)
-                for part in _stream_parts(path, self.max_patches):
-                    yield part
-                    self._running.wait()
-                    if self._cancel.is_set() or path in self._failed:
-                        break
+            yield from self._parts_here(paths)
             return
         ahead = max(2 * self.workers, self.batch_tracks)
         pending: list[tuple[str, int, object]] = []
@@ -403,6 +422,61 @@ class AnalysisJob:
                     pending.insert(0, (part["path"], part["next"], self._pool.submit(
                         self.decode, part["path"], self.max_patches, part["next"])))
                 yield part
+
+    def _parts_here(self, paths: list[str]):
+        """Parts decoded in this process by one thread that stays a part ahead: it decodes
+        the next track while this thread tags the last one (the decoders and the CNN release
+        the GIL, so the two use two cores). At most two parts wait, whatever the lengths."""
+        import queue
+
+        ready: queue.Queue = queue.Queue(maxsize=1)
+        wanted: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def put(item) -> bool:
+            while not stop.is_set():
+                try:
+                    ready.put(item, timeout=0.2)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def decode() -> None:
+            while (path := wanted.get()) is not None and not stop.is_set():
+                try:
+                    for part in _stream_parts(path, self.max_patches):
+                        while not self._running.wait(0.2):   # paused
+                            if stop.is_set():
+                                return
+                        if stop.is_set() or not put(part):
+                            return
+                except Exception as exc:  # MemoryError included: it belongs to this file
+                    if not put({"path": path, "error": _error_text(exc)}):
+                        return
+            put(None)
+
+        def ask(path: str | None) -> None:
+            if path is not None:
+                self._started(path, self._genres[path][0], decoding_here=True)
+            wanted.put(path)
+
+        todo = iter(paths)
+        thread = threading.Thread(target=decode, name="analysis-decode", daemon=True)
+        thread.start()
+        try:
+            ask(next(todo, None))
+            while (part := ready.get()) is not None:
+                if "error" in part or part["next"] is None:
+                    ask(next(todo, None))   # its decoding overlaps this part's tagging
+                yield part
+                self._running.wait()
+                if self._cancel.is_set():
+                    return
+        finally:
+            stop.set()
+            wanted.put(None)
+            thread.join()
 
     def _take(self, pending: list):
         """The oldest pending part; after a worker crash, the in-flight parts one by one."""
