@@ -76,10 +76,11 @@ class DatabaseCorruptError(StoreError):
 class DataFolderReadOnlyError(StoreError):
     """Segue cannot write its data folder (a read-only disk, or the wrong owner)."""
 
-    def __init__(self, folder: Path, detail: str = "permission denied"):
+    def __init__(self, folder: Path, detail: str = "permission denied", *, file: Path | None = None):
         self.folder = Path(folder)
+        what = f"its library {file}" if file is not None else f"its data folder {self.folder}"
         super().__init__(
-            f"Segue cannot write its data folder {self.folder} ({detail}). Make it writable, "
+            f"Segue cannot write {what} ({detail}). Make it writable, "
             "or point SEGUE_HOME at a folder you can write.")
 
 
@@ -126,9 +127,10 @@ class Database:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise DataFolderReadOnlyError(self.path.parent, exc.strerror or str(exc)) from None
-        if not os.access(self.path.parent, os.W_OK) or (self.path.exists() and not os.access(self.path, os.W_OK)):
-            raise DataFolderReadOnlyError(self.path.parent if not os.access(self.path.parent, os.W_OK)
-                                          else self.path)
+        if not os.access(self.path.parent, os.W_OK):
+            raise DataFolderReadOnlyError(self.path.parent)
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise DataFolderReadOnlyError(self.path.parent, file=self.path)
         try:
             self._migrate()
         except sqlite3.DatabaseError as exc:
