@@ -13,12 +13,30 @@ def add_parser(sub):
     return p
 
 
+def _window_is_open(data_dir) -> bool:
+    """Whether a Segue window holds this library (its lock file is taken by a live process)."""
+    from PySide6.QtCore import QLockFile
+
+    lock = QLockFile(str(data_dir / "window.lock"))
+    lock.setStaleLockTime(0)
+    if lock.tryLock(0):
+        lock.unlock()
+        return False
+    return lock.error() == QLockFile.LockFailedError
+
+
 def _recover(args) -> int:
+    import sys
+
     from player import paths
     from player.store import Store, recovery
     from segue_common.text import shown
 
     db = paths.db_path()
+    if _window_is_open(db.parent):
+        # Renaming the file under an open window would split the library in two.
+        print("segue library: Segue is open on this library; close its window first", file=sys.stderr)
+        return 2
     if args.new_library:
         aside = recovery.start_new_library(db)
         print(f"the old library was kept as {shown(str(aside))}" if aside else "there was no library yet")

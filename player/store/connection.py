@@ -177,17 +177,6 @@ class Database:
         with self._all_lock:
             return len(self._all)
 
-    def close_thread_connection(self) -> None:
-        """Close this thread's connection now (a thread about to end may call it)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            return
-        self._local.conn = self._local.owner = None
-        with self._all_lock:
-            self._all = [(ref, c) for ref, c in self._all if c is not conn]
-        with contextlib.suppress(sqlite3.Error):
-            conn.close()
-
     def close(self) -> None:
         """Close every thread's connection (call when the app exits)."""
         with self._all_lock:

@@ -145,3 +145,17 @@ def test_connections_of_ended_threads_are_closed(store):
     assert store.open_connections() <= 3
     if before:
         assert fd_count() <= before + 6                # 40 threads would have left 80+ files open
+
+
+def test_recovery_waits_for_an_open_window(scanned, segue_home):
+    from PySide6.QtCore import QLockFile
+
+    lock = QLockFile(str(segue_home / "window.lock"))       # what a running window holds
+    assert lock.tryLock(0)
+    try:
+        out = segue("library", "--new-library", home=segue_home)
+        assert out.returncode == 2 and "close its window first" in out.stderr
+        assert scanned.exists() and not list(segue_home.glob("library.db.damaged-*"))
+    finally:
+        lock.unlock()
+    assert segue("library", "--new-library", home=segue_home).returncode == 0
