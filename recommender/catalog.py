@@ -135,6 +135,9 @@ class Catalog:
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
     artist_runs: tuple = (0, 0)           # (same-artist, all) in-session transitions, both plays listened
+    sessions: sp.csr_matrix = None        # [s, n] past sessions: 1 + last position of the track among its listened plays
+    session_end: np.ndarray = None        # float64 [s] start of each session's last listened play
+    session_len: np.ndarray = None        # float64 [s] listened plays per session
 
     @property
     def n(self) -> int:
@@ -265,6 +268,33 @@ class Catalog:
         if a_all:
             self.follows = sp.csr_matrix((np.concatenate(w_all), (np.concatenate(a_all), np.concatenate(b_all))),
                                          shape=(n, n))
+        self._set_sessions(rows, ok & (fb > 0))
+
+    def _set_sessions(self, rows: np.ndarray, keep: np.ndarray) -> None:
+        """The listened sessions as a sparse [sessions, tracks] matrix of positions, in the
+        order they began, for the neighbour-session evidence of Up next."""
+        n, plays = self.n, self.plays
+        sid, r, t = plays.session_id[keep], rows[keep], plays.started_at[keep]
+        if not len(sid):
+            self.sessions = sp.csr_matrix((0, n), dtype=np.float32)
+            self.session_end, self.session_len = np.zeros(0), np.zeros(0)
+            return
+        _, first, inv = np.unique(sid, return_index=True, return_inverse=True)
+        rank = np.empty(len(first), np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+        inv = rank[inv]                                   # session index in order of first play
+        order = np.argsort(inv, kind="stable")
+        length = np.bincount(inv, minlength=len(first))
+        starts = np.cumsum(length) - length
+        pos = np.empty(len(inv), np.int64)
+        pos[order] = np.arange(len(inv)) - starts[inv[order]] + 1
+        keys = inv.astype(np.int64) * n + r
+        uniq, last = np.unique(keys[::-1], return_index=True)   # the last play of a track in a session
+        self.sessions = sp.csr_matrix((pos[::-1][last].astype(np.float32), (uniq // n, uniq % n)),
+                                      shape=(len(first), n))
+        end = np.zeros(len(first))
+        np.maximum.at(end, inv, t)
+        self.session_end, self.session_len = end, length.astype(np.float64)
 
     @property
     def n_listened(self) -> int:

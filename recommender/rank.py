@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from recommender.catalog import Catalog, _unit_rows
 from recommender.explain import explain_row
@@ -39,6 +40,10 @@ STREAK_AWAY = 0.6      # a streak also pushes away from what its skips have in c
 SHORT_FRACTION = 0.3
 MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
 SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many seconds is one recording
+#: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
+#: blended with weights that follow the trust in the person's plays, or with the weights
+#: the last training fitted to this person (recommender/calibrate.py).
+SIGNALS = ("sound", "factors", "taste", "genre", "sequence", "neighbours", "session", "recent", "fresh", "artist")
 
 
 class RankError(ValueError):
@@ -79,6 +84,13 @@ class RankConfig:
     candidates: int = 400             # shortlist size before spacing rules
     sequence_weight: float = 1.0      # Up next: weight of what follows what (fitted per person, calibrate.py)
     session_blend: float = 0.0        # Up next: the session model's share beside the transitions (same)
+    neighbour_weight: float = 1.0     # Up next: weight of what past sessions like this one played next
+    neighbour_k: int = 100            # ...from this many of the most similar past sessions
+    neighbour_step: float = 2.0       # ...a play this many places further weighs 1/e as much
+    neighbour_age_s: float = 60 * DAY  # ...a session this much older weighs 1/e as much
+    recent_weight: float = 0.0        # Up next: weight of what the person has been playing lately...
+    recent_half_life_s: float = 7 * DAY   # ...each play counting half after this long
+    weights: dict | None = None       # Up next: signal weights fitted to this person (replace the defaults)
     # How often this person follows a track with one by the same artist is learned from
     # their sessions (``Recommender.artist_run``), starting from this prior worth this
     # many transitions; Up next follows that habit (see ``up_next``).
@@ -129,6 +141,9 @@ class Recommender:
                 config = replace(config, sequence_weight=float(fitted["upnext_sequence_weight"]),
                                  session_blend=float(fitted.get("upnext_session_blend", config.session_blend)),
                                  repeat_push=float(fitted.get("upnext_repeat_push", config.repeat_push)))
+            if isinstance(fitted.get("upnext_weights"), dict):
+                config = replace(config, weights={k: float(v) for k, v in fitted["upnext_weights"].items()
+                                                  if k in SIGNALS})
         self.config = config
         self.E = catalog.embedding
         raw_f = self.models.item_factors if self.models.item_factors is not None else catalog.factors
@@ -196,6 +211,12 @@ class Recommender:
         self.freshness = np.zeros(cat.n, np.float32)
         age = np.maximum(self.now - cat.last_played[played], 0.0)
         self.freshness[played] = np.exp2(-age / cfg.repeat_half_life_s)
+        # What the person has been playing lately: every listened play, halving with age.
+        p = cat.plays
+        rows = cat.rows(p.track_id)
+        heard = (rows >= 0) & (p.feedback() > 0)
+        decay = np.exp2(-np.maximum(self.now - p.started_at[heard], 0.0) / cfg.recent_half_life_s)
+        self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
@@ -216,17 +237,12 @@ class Recommender:
         skip_rows = cat.rows(skipped)
         skip_rows = skip_rows[skip_rows >= 0]
         kept = sess[~np.isin(sess, skip_rows)]
-        trust = self.trust
-        score = (0.9 - 0.5 * trust) * _z(self.E @ _context(self.E, kept[-5:]))
-        score = score + (0.5 - 0.25 * trust) * _z(self.F @ _context(self.F, kept[-5:]))
-        score = score + (0.3 + 1.2 * trust) * self.personal
-        if len(kept):
-            score = score + self.config.sequence_weight * (0.2 + 0.8 * trust) * self._sequence_scores(kept)
-            last = kept[-1]
-            if cat.bucket[last] >= 0:       # stay in the current genre unless taste says otherwise
-                score = score + (0.5 - 0.3 * trust) * (cat.bucket == cat.bucket[last])
-        else:
-            score = score + 0.3 * (1 - trust) * self.prior_pop
+        queued = self._rows(exclude)
+        # The new tracks follow the queue's tail, else the session's last kept one.
+        tail = queued[-1] if len(queued) else (kept[-1] if len(kept) else -1)
+        score = self._blend(self.up_next_signals(kept, tail))
+        if not len(kept):
+            score = score + 0.3 * (1 - self.trust) * self.prior_pop
         if streak is None:
             streak = 0
             for r in sess[::-1]:
@@ -234,14 +250,6 @@ class Recommender:
                     break
                 streak += 1
         score = score - self._skip_penalty(skip_rows, streak)
-        score = score - self.config.repeat_push * self.freshness
-        queued = self._rows(exclude)
-        # Someone who plays artists in runs more than the prior says gets the run, from the
-        # track the new ones will follow (the queue's tail, else the session's last kept).
-        tail = queued[-1] if len(queued) else (kept[-1] if len(kept) else -1)
-        pull = RUN_PULL * max(0.0, self.artist_run - self.config.artist_run_prior)
-        if tail >= 0 and cat.artist[tail] >= 0 and pull > 0:
-            score = score + pull * (cat.artist == cat.artist[tail])
         banned = np.concatenate([sess, skip_rows, queued])
         # An ordered ``exclude`` is the queue ahead: the new tracks follow it, so spacing does too.
         # Spacing follows the person: at the prior's 10% same-artist transitions, at most
@@ -253,6 +261,57 @@ class Recommender:
         return self._pick(score, k, banned, history=np.concatenate([sess, queued]),
                           per_artist=max(self.config.max_per_artist_hour, int(round(run * 20))),
                           follow=run >= RUN_FOLLOW, last=short)
+
+    def up_next_signals(self, kept: np.ndarray, tail: int = -1) -> dict[str, np.ndarray]:
+        """Up next's evidence per catalogue row for a session whose listened rows are
+        ``kept`` (oldest first), the new tracks to follow row ``tail`` (-1: none).
+
+        sound, factors: near the session's latest tracks in audio and in CF factors;
+        taste: the person's taste; genre: the latest track's genre; sequence: what the
+        person played after these tracks before (sequential rules, ``Catalog.follows``);
+        neighbours: what past sessions like this one played near the shared tracks;
+        session: the session model's lift over uniform; recent: what the person has been
+        playing lately; fresh: just played (1) fading with a half-life; artist: the tail's
+        artist. Signals without evidence are left out.
+        """
+        cat = self.catalog
+        out = {"sound": _z(self.E @ _context(self.E, kept[-5:])),
+               "factors": _z(self.F @ _context(self.F, kept[-5:])),
+               "taste": self.personal, "recent": self.recent, "fresh": self.freshness}
+        if len(kept):
+            out["sequence"] = self._sequence_scores(kept)
+            out["neighbours"] = self._neighbour_scores(kept)
+            lift = self._session_lift(kept)
+            if lift is not None:
+                out["session"] = lift
+            if cat.bucket[kept[-1]] >= 0:       # stay in the current genre unless taste says otherwise
+                out["genre"] = (cat.bucket == cat.bucket[kept[-1]]).astype(np.float32)
+        if tail >= 0 and cat.artist[tail] >= 0:
+            out["artist"] = (cat.artist == cat.artist[tail]).astype(np.float32)
+        return out
+
+    def up_next_weights(self) -> dict[str, float]:
+        """Weight per signal: fitted to this person by the last training, else defaults that
+        move from priors and sound to the person's own plays as trust grows. Someone who
+        plays artists in runs more than the prior says gets a pull towards the tail's artist."""
+        t, cfg = self.trust, self.config
+        w = {"sound": 0.9 - 0.5 * t, "factors": 0.5 - 0.25 * t, "taste": 0.3 + 1.2 * t, "genre": 0.5 - 0.3 * t,
+             "sequence": cfg.sequence_weight * (0.2 + 0.8 * t),
+             "neighbours": cfg.neighbour_weight * (0.2 + 0.8 * t),
+             "session": cfg.session_blend * self.models.weight("session") * cfg.sequence_weight * (0.2 + 0.8 * t),
+             "recent": cfg.recent_weight * t, "fresh": -cfg.repeat_push,
+             "artist": RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
+        if cfg.weights:
+            w.update(cfg.weights)
+        return w
+
+    def _blend(self, signals: dict[str, np.ndarray]) -> np.ndarray:
+        w = self.up_next_weights()
+        score = np.zeros(self.catalog.n, np.float32)
+        for name, v in signals.items():
+            if w.get(name):
+                score = score + np.float32(w[name]) * v
+        return score
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Sequence[int] = (),
               skipped: Sequence[int] = (), streak: int = 0) -> list[tuple[int, float]]:
@@ -354,33 +413,82 @@ class Recommender:
 
     def _sequence_scores(self, kept: np.ndarray) -> np.ndarray:
         """What follows the session so far: the person's own sequential rules
-        (``Catalog.follows``, from the last three kept tracks; fresh from every play), plus the session model's
-        log-probability lift over uniform, weighted by its held-out lift and
-        ``config.session_blend``.
-
-        The transitions are never replaced: the session model is retrained every few
-        dozen plays, the transitions know the latest session. (Replacing them with the
-        model's clipped z-scores cost HR@20 0.49 -> 0.36 on the shared Last.fm log.)
-        """
+        (``Catalog.follows``, from the last three kept tracks; fresh from every play)."""
         t = self.catalog.follows
         v = np.zeros(self.catalog.n, np.float32)
         for lag, r in enumerate(kept[::-1][:3]):
             row = t.getrow(int(r))
             v[row.indices] += row.data / (1 + lag)
-        v = np.log1p(v) * 2.0 if v.any() else v
-        blend = self.config.session_blend * self.models.weight("session")
-        if self.models.session is not None and blend > 0:
-            try:
-                g = np.asarray(self.models.session(kept[-20:]), np.float64)
-                if not np.isfinite(g).all():
-                    raise ValueError("the session model returned non-finite scores")
-                p = np.exp(g - g.max())
-                p /= p.sum()
-                v = v + (blend * 2.0 * np.log1p(p * len(p))).astype(np.float32)
-            except Exception:           # a broken model must not break the queue
-                log.exception("session model failed; disabled, using sequential rules")
-                self.models.session = None
-        return v
+        return np.log1p(v) * 2.0 if v.any() else v
+
+    def _session_lift(self, kept: np.ndarray) -> np.ndarray | None:
+        """The session model's log-probability lift over uniform, or None without one.
+
+        It sits beside the transitions and never replaces them: the model is retrained
+        every few dozen plays, the transitions know the latest session.
+        """
+        if self.models.session is None:
+            return None
+        try:
+            g = np.asarray(self.models.session(kept[-20:]), np.float64)
+            if not np.isfinite(g).all():
+                raise ValueError("the session model returned non-finite scores")
+            p = np.exp(g - g.max())
+            p /= p.sum()
+            return (2.0 * np.log1p(p * len(p))).astype(np.float32)
+        except Exception:           # a broken model must not break the queue
+            log.exception("session model failed; disabled, using sequential rules")
+            self.models.session = None
+            return None
+
+    def _neighbour_scores(self, kept: np.ndarray) -> np.ndarray:
+        """What past sessions like this one played near the tracks they share with it.
+
+        A past session is like this one by the tracks it shares, the session's latest
+        ones counting most (``exp(-steps back / neighbour_step)``), over the square root of
+        both lengths, and fades with its age (``neighbour_age_s``); the ``neighbour_k``
+        most alike vote for their other tracks, each vote fading with its distance in
+        that session from the latest track it shares (a session-kNN aware of order and
+        time). ``2 log(1 + votes)``, as the sequential rules.
+        """
+        cat, cfg = self.catalog, self.config
+        out = np.zeros(cat.n, np.float32)
+        S = cat.sessions
+        if S is None or S.shape[0] == 0 or not len(kept):
+            return out
+        recent = kept[-20:]
+        q = np.zeros(cat.n, np.float32)
+        steps = np.arange(len(recent))[::-1]
+        np.maximum.at(q, recent, np.exp(-steps / cfg.neighbour_step).astype(np.float32))
+        binary = self._session_binary()
+        overlap = binary @ q
+        cand = np.flatnonzero(overlap > 0)
+        if not cand.size:
+            return out
+        sims = overlap[cand] / np.sqrt(len(recent) * np.maximum(cat.session_len[cand], 1.0))
+        sims = sims * np.exp(-np.maximum(self.now - cat.session_end[cand], 0.0) / cfg.neighbour_age_s)
+        if cand.size > cfg.neighbour_k:
+            top = np.argpartition(-sims, cfg.neighbour_k - 1)[:cfg.neighbour_k]
+            cand, sims = cand[top], sims[top]
+        nb = S[cand]
+        shared = nb[:, recent[::-1]].toarray()          # [k, len(recent)] positions, 0 = absent
+        latest = np.argmax(shared > 0, axis=1)
+        anchor = shared[np.arange(len(cand)), latest]
+        row = np.repeat(np.arange(len(cand)), np.diff(nb.indptr))
+        gap = np.abs(nb.data - anchor[row])
+        votes = np.where(gap > 0, sims[row] * np.exp(-gap / cfg.neighbour_step), 0.0)
+        np.add.at(out, nb.indices, votes.astype(np.float32))
+        return np.log1p(out) * 2.0
+
+    def _session_binary(self) -> sp.csr_matrix:
+        """``Catalog.sessions`` as 0/1 (cached for the catalogue's current plays)."""
+        S = self.catalog.sessions
+        cached = getattr(self, "_binary", None)
+        if cached is None or cached[0] is not S:
+            b = S.copy()
+            b.data = np.ones_like(b.data)
+            self._binary = (S, b)
+        return self._binary[1]
 
     def _skip_penalty(self, skip_rows: np.ndarray, streak: int = 0) -> np.ndarray | float:
         """How far each track is pushed down by this session's early skips (oldest first).
