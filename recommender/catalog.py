@@ -135,6 +135,7 @@ class Catalog:
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
     artist_runs: tuple = (0, 0)           # (same-artist, all) in-session transitions, both plays listened
+    artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
     sessions: sp.csr_matrix = None        # [s, n] past sessions: 1 + last position of the track among its listened plays
     session_end: np.ndarray = None        # float64 [s] start of each session's last listened play
     session_len: np.ndarray = None        # float64 [s] listened plays per session
@@ -249,6 +250,16 @@ class Catalog:
         listened = (fb > 0) & (art >= 0)
         pair = (plays.session_id[1:] == plays.session_id[:-1]) & listened[1:] & listened[:-1]
         self.artist_runs = (int((art[1:] == art[:-1])[pair].sum()), int(pair.sum()))
+        # How many plays of one artist this person lets come within an hour: for every
+        # listened play, the plays of its artist in the hour up to it (Up next's spacing).
+        a, t = art[listened], plays.started_at[listened]
+        if len(a):
+            order = np.lexsort((t, a))
+            key = a[order].astype(np.float64) * 1e11 + t[order]
+            within = np.arange(len(key)) - np.searchsorted(key, key - 3600.0) + 1
+            self.artist_hour = int(np.ceil(np.quantile(within, 0.98)))
+        else:
+            self.artist_hour = 0
         # Transitions: consecutive plays in one session, the second one listened to. Follows:
         # the same within FOLLOW_STEPS plays, weighted 1/gap (sequential rules, as the SR
         # baseline of recommender/SESSIONS.md: what comes a few plays later counts too).
