@@ -25,8 +25,9 @@ from segue_common.normalize import match_key
 
 log = logging.getLogger(__name__)
 
-RUN_PULL = 3.0     # Up next: pull towards the current artist, times the person's run rate
+RUN_PULL = 0.75    # Up next: extra pull towards the current artist, times the person's run rate above the prior
 RUN_FOLLOW = 0.3   # Up next: from this run rate on, an artist may follow itself
+FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
 DAY = 86400.0
 # How a skip reshapes what follows (``_skip_penalty``), in units of ``RankConfig.skip_push``.
 ARTIST_SKIP = 0.5      # per early skip of the artist in this session (counted up to SKIP_CAP)
@@ -43,7 +44,8 @@ SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many 
 #: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
-SIGNALS = ("sound", "factors", "taste", "genre", "sequence", "neighbours", "session", "recent", "fresh", "artist")
+SIGNALS = ("sound", "factors", "taste", "genre", "sequence", "neighbours", "together", "session", "recent", "fresh",
+           "artist")
 
 
 class RankError(ValueError):
@@ -75,21 +77,31 @@ class Models:
 class RankConfig:
     trust_half: float = 30.0          # listened plays at which own models weigh half
     max_per_artist_hour: int = 2      # Up next: same artist at most this often per hour
+    follow_rate: float = RUN_FOLLOW   # Up next: from this run rate on, an artist may follow itself
     recent_s: float = 14 * DAY        # Discover: "not played recently"
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     skip_push: float = 2.0            # weight of "away from skipped neighbourhoods"
     neighbourhood: float = 0.02       # share of the library that is a skip's neighbourhood
-    repeat_push: float = 2.0          # Up next: weight against tracks played lately...
+    repeat_push: float = 0.06         # Up next: weight against tracks played lately...
     repeat_half_life_s: float = 2 * DAY   # ...halving every two days
     candidates: int = 400             # shortlist size before spacing rules
-    sequence_weight: float = 1.0      # Up next: weight of what follows what (fitted per person, calibrate.py)
-    session_blend: float = 0.0        # Up next: the session model's share beside the transitions (same)
-    neighbour_weight: float = 1.0     # Up next: weight of what past sessions like this one played next
+    # Up next's default weights (before a training fits them to the person, calibrate.py),
+    # found on validation periods carved from the training part of half of the shared
+    # people's logs (recommender/SESSIONS.md): at full trust, what past sessions like this
+    # one played near its tracks counts most, then what followed these tracks before and
+    # the current artist; replays of the last days a little; taste, sound and CF factors
+    # break ties (they move what the person plays next little once their sessions speak).
+    sequence_weight: float = 0.125    # Up next: weight of what follows what (sequential rules)
+    session_blend: float = 0.0        # Up next: the session model's weight, relative to the transitions'
+    neighbour_weight: float = 2.0     # Up next: weight of what past sessions like this one played next
     neighbour_k: int = 100            # ...from this many of the most similar past sessions
-    neighbour_step: float = 2.0       # ...a play this many places further weighs 1/e as much
+    neighbour_step: float = 4.0       # ...a play this many places further weighs 1/e as much
     neighbour_age_s: float = 60 * DAY  # ...a session this much older weighs 1/e as much
-    recent_weight: float = 0.0        # Up next: weight of what the person has been playing lately...
-    recent_half_life_s: float = 7 * DAY   # ...each play counting half after this long
+    together_weight: float = 0.25     # Up next: weight of what those sessions held anywhere in them
+    neighbour_idf: bool = True        # ...votes for tracks in fewer sessions count more (inverse session frequency)
+    recent_weight: float = 0.06       # Up next: weight of what the person has been playing lately...
+    recent_half_life_s: float = 2 * DAY   # ...each play counting half after this long
+    artist_weight: float = 0.25       # Up next: pull towards the tail's artist at full trust
     weights: dict | None = None       # Up next: signal weights fitted to this person (replace the defaults)
     # How often this person follows a track with one by the same artist is learned from
     # their sessions (``Recommender.artist_run``), starting from this prior worth this
@@ -256,11 +268,12 @@ class Recommender:
         # two tracks an hour per artist and never one after itself; someone who stays with
         # an artist a third of the time or more gets runs.
         run = self.artist_run
+        # ...and one who plays an artist several times an hour may hear it that often here too.
+        per_artist = max(self.config.max_per_artist_hour, int(round(run * 20)), cat.artist_hour)
         # Stingers and sound effects only when nothing else is left (unless the session is on one).
         short = self.short_rows if not (len(sess) and self.short_rows[sess[-1]]) else None
         return self._pick(score, k, banned, history=np.concatenate([sess, queued]),
-                          per_artist=max(self.config.max_per_artist_hour, int(round(run * 20))),
-                          follow=run >= RUN_FOLLOW, last=short)
+                          per_artist=per_artist, follow=run >= self.config.follow_rate, last=short)
 
     def up_next_signals(self, kept: np.ndarray, tail: int = -1) -> dict[str, np.ndarray]:
         """Up next's evidence per catalogue row for a session whose listened rows are
@@ -270,9 +283,10 @@ class Recommender:
         taste: the person's taste; genre: the latest track's genre; sequence: what the
         person played after these tracks before (sequential rules, ``Catalog.follows``);
         neighbours: what past sessions like this one played near the shared tracks;
+        together: what those sessions held, anywhere in them;
         session: the session model's lift over uniform; recent: what the person has been
         playing lately; fresh: just played (1) fading with a half-life; artist: the tail's
-        artist. Signals without evidence are left out.
+        artist. Signals without evidence are left out; genre and artist are 0/1 (bool).
         """
         cat = self.catalog
         out = {"sound": _z(self.E @ _context(self.E, kept[-5:])),
@@ -280,14 +294,14 @@ class Recommender:
                "taste": self.personal, "recent": self.recent, "fresh": self.freshness}
         if len(kept):
             out["sequence"] = self._sequence_scores(kept)
-            out["neighbours"] = self._neighbour_scores(kept)
+            out["neighbours"], out["together"] = self._neighbour_scores(kept)
             lift = self._session_lift(kept)
             if lift is not None:
                 out["session"] = lift
             if cat.bucket[kept[-1]] >= 0:       # stay in the current genre unless taste says otherwise
-                out["genre"] = (cat.bucket == cat.bucket[kept[-1]]).astype(np.float32)
+                out["genre"] = cat.bucket == cat.bucket[kept[-1]]
         if tail >= 0 and cat.artist[tail] >= 0:
-            out["artist"] = (cat.artist == cat.artist[tail]).astype(np.float32)
+            out["artist"] = cat.artist == cat.artist[tail]
         return out
 
     def up_next_weights(self) -> dict[str, float]:
@@ -295,12 +309,17 @@ class Recommender:
         move from priors and sound to the person's own plays as trust grows. Someone who
         plays artists in runs more than the prior says gets a pull towards the tail's artist."""
         t, cfg = self.trust, self.config
-        w = {"sound": 0.9 - 0.5 * t, "factors": 0.5 - 0.25 * t, "taste": 0.3 + 1.2 * t, "genre": 0.5 - 0.3 * t,
-             "sequence": cfg.sequence_weight * (0.2 + 0.8 * t),
-             "neighbours": cfg.neighbour_weight * (0.2 + 0.8 * t),
-             "session": cfg.session_blend * self.models.weight("session") * cfg.sequence_weight * (0.2 + 0.8 * t),
+        own = 0.2 + 0.8 * t
+        # Sound, CF factors, taste and genre: the cold-start blend, whose share shrinks as
+        # the person's own sessions take over (at full trust they break ties).
+        fallback = 1.0 - (1.0 - FALLBACK_FULL_TRUST) * t
+        w = {"sound": fallback * (0.9 - 0.5 * t), "factors": fallback * (0.5 - 0.25 * t),
+             "taste": fallback * (0.3 + 1.2 * t), "genre": fallback * (0.5 - 0.3 * t),
+             "sequence": cfg.sequence_weight * own, "neighbours": cfg.neighbour_weight * own,
+             "together": cfg.together_weight * own,
+             "session": cfg.session_blend * self.models.weight("session") * own,
              "recent": cfg.recent_weight * t, "fresh": -cfg.repeat_push,
-             "artist": RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
+             "artist": cfg.artist_weight * t + RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
         if cfg.weights:
             w.update(cfg.weights)
         return w
@@ -308,9 +327,15 @@ class Recommender:
     def _blend(self, signals: dict[str, np.ndarray]) -> np.ndarray:
         w = self.up_next_weights()
         score = np.zeros(self.catalog.n, np.float32)
+        tmp = np.empty_like(score)
         for name, v in signals.items():
-            if w.get(name):
-                score = score + np.float32(w[name]) * v
+            if not w.get(name):
+                continue
+            if v.dtype == bool:
+                score[v] += np.float32(w[name])
+            else:
+                np.multiply(v, np.float32(w[name]), out=tmp)
+                score += tmp
         return score
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Sequence[int] = (),
@@ -416,10 +441,16 @@ class Recommender:
         (``Catalog.follows``, from the last three kept tracks; fresh from every play)."""
         t = self.catalog.follows
         v = np.zeros(self.catalog.n, np.float32)
+        touched = []
         for lag, r in enumerate(kept[::-1][:3]):
-            row = t.getrow(int(r))
-            v[row.indices] += row.data / (1 + lag)
-        return np.log1p(v) * 2.0 if v.any() else v
+            lo, hi = t.indptr[int(r)], t.indptr[int(r) + 1]
+            idx = t.indices[lo:hi]
+            v[idx] += t.data[lo:hi] / (1 + lag)
+            touched.append(idx)
+        if touched:
+            idx = np.concatenate(touched)
+            v[idx] = np.log1p(v[idx]) * 2.0 if len(idx) else v[idx]
+        return v
 
     def _session_lift(self, kept: np.ndarray) -> np.ndarray | None:
         """The session model's log-probability lift over uniform, or None without one.
@@ -441,21 +472,24 @@ class Recommender:
             self.models.session = None
             return None
 
-    def _neighbour_scores(self, kept: np.ndarray) -> np.ndarray:
-        """What past sessions like this one played near the tracks they share with it.
+    def _neighbour_scores(self, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What past sessions like this one played near the tracks they share with it, and
+        what they held anywhere.
 
         A past session is like this one by the tracks it shares, the session's latest
         ones counting most (``exp(-steps back / neighbour_step)``), over the square root of
         both lengths, and fades with its age (``neighbour_age_s``); the ``neighbour_k``
-        most alike vote for their other tracks, each vote fading with its distance in
+        most alike vote for their other tracks. Near: each vote fades with its distance in
         that session from the latest track it shares (a session-kNN aware of order and
-        time). ``2 log(1 + votes)``, as the sequential rules.
+        time); anywhere: every track of the session gets the whole vote (a plain session
+        kNN, better for people who play the same sets in any order). ``2 log(1 + votes)``
+        each, as the sequential rules.
         """
         cat, cfg = self.catalog, self.config
-        out = np.zeros(cat.n, np.float32)
+        near = np.zeros(cat.n, np.float32)
         S = cat.sessions
         if S is None or S.shape[0] == 0 or not len(kept):
-            return out
+            return near, near.copy()
         recent = kept[-20:]
         q = np.zeros(cat.n, np.float32)
         steps = np.arange(len(recent))[::-1]
@@ -464,7 +498,7 @@ class Recommender:
         overlap = binary @ q
         cand = np.flatnonzero(overlap > 0)
         if not cand.size:
-            return out
+            return near, near.copy()
         sims = overlap[cand] / np.sqrt(len(recent) * np.maximum(cat.session_len[cand], 1.0))
         sims = sims * np.exp(-np.maximum(self.now - cat.session_end[cand], 0.0) / cfg.neighbour_age_s)
         if cand.size > cfg.neighbour_k:
@@ -477,8 +511,25 @@ class Recommender:
         row = np.repeat(np.arange(len(cand)), np.diff(nb.indptr))
         gap = np.abs(nb.data - anchor[row])
         votes = np.where(gap > 0, sims[row] * np.exp(-gap / cfg.neighbour_step), 0.0)
-        np.add.at(out, nb.indices, votes.astype(np.float32))
-        return np.log1p(out) * 2.0
+        flat = sims[row]
+        if cfg.neighbour_idf:
+            idf = self._session_idf()[nb.indices]
+            votes, flat = votes * idf, flat * idf
+        hit = np.unique(nb.indices)
+        near = np.bincount(nb.indices, weights=votes, minlength=cat.n).astype(np.float32)
+        near[hit] = np.log1p(near[hit]) * 2.0
+        anywhere = np.bincount(nb.indices, weights=flat, minlength=cat.n).astype(np.float32)
+        anywhere[hit] = np.log1p(anywhere[hit]) * 2.0
+        return near, anywhere
+
+    def _session_idf(self) -> np.ndarray:
+        """log((sessions + 1) / (sessions with the track + 1)) + 1 per track (cached as the sessions)."""
+        S = self.catalog.sessions
+        cached = getattr(self, "_idf", None)
+        if cached is None or cached[0] is not S:
+            df = np.bincount(S.indices, minlength=self.catalog.n)
+            self._idf = (S, np.log((S.shape[0] + 1.0) / (df + 1.0)) + 1.0)
+        return self._idf[1]
 
     def _session_binary(self) -> sp.csr_matrix:
         """``Catalog.sessions`` as 0/1 (cached for the catalogue's current plays)."""

@@ -321,3 +321,32 @@ def test_follows_counts_what_came_a_few_plays_later_within_a_session():
     assert f[:, r[1002]].sum() == 0                       # an early skip never "follows"
     assert f[:, r[1004]].sum() == 0                       # nor does the next session
     assert t[r[1000], r[1001]] == 1.0 and t[r[1001], r[1003]] == 0   # transitions: direct successors only
+
+
+def _planted_person(n_sessions=40, seed=0):
+    """A jazz listener with one habit across kinds: the rock track 1003 is always followed
+    by the ambient track 1085 (another kind, another artist, nothing alike in sound)."""
+    rng = np.random.default_rng(seed)
+    jazz = [1040 + i for i in range(40)]
+    events = []
+    for s in range(n_sessions):
+        head = [int(t) for t in rng.choice(jazz, 3, replace=False)]
+        tail = [int(t) for t in rng.choice(jazz, 3, replace=False)]
+        pair = [1003, 1085] if s % 2 == 0 else []
+        events += [(t, "finished") for t in head + pair + tail][:8]
+        events += [(jazz[s % 40], "finished")] * (8 - len((head + pair + tail)[:8]))
+    return library(plays=playlog(events, session_len=8))
+
+
+def test_a_strong_transition_leads_up_next_over_taste_and_sound():
+    """Planted: after 1003 this person always played 1085. A ranker that ignores what
+    follows what would offer jazz (their taste) or rock (the sound of 1003)."""
+    cat = _planted_person()
+    now = float(cat.plays.started_at.max()) + 86400
+    rec = Recommender(cat, now=now)
+    assert rec.up_next([1043, 1003], 5)[0][0] == 1085
+    # Without the habit in the plays, 1085 is nowhere near the top.
+    plain = library(plays=PlayLog(*(a[cat.plays.track_id != 1085] for a in (
+        cat.plays.track_id, cat.plays.session_id, cat.plays.started_at, cat.plays.ms_heard,
+        cat.plays.track_ms, cat.plays.ended))))
+    assert 1085 not in [t for t, _ in Recommender(plain, now=now).up_next([1043, 1003], 5)]
