@@ -1,35 +1,37 @@
-"""Up next fitted to one person: how much their own "what follows what" should count.
+"""Up next fitted to one person: how much each kind of evidence counts for them.
 
 People differ. Some play albums and familiar sequences, so what followed a track
-before is the best guess for what follows it now; others wander. On the shared
-Last.fm 1K log, sequential rules alone reach HR@20 0.61; the ranker with its default
-weights 0.37, calibrated as below 0.61 (``python -m recommender.evaluate upnext``,
-recommender/SESSIONS.md).
+before is the best guess for what follows it now; others play from a few playlists
+in any order (what past sessions like this one held says more), replay what they
+have been playing lately, or stay with an artist. :meth:`recommender.rank.Recommender.up_next`
+blends that evidence (:data:`recommender.rank.SIGNALS`) with weights; the defaults
+suit the people the ranker was tuned on, and this module fits them to one person.
 
-:func:`calibrate_up_next` replays the person's latest 20% of sessions through
-:meth:`recommender.rank.Recommender.up_next`, each ranked with every play before it
-(as the app would), for a small grid of sequence weight x repeat push (x session-GRU
-blend, given a GRU trained without those sessions; the other local models have seen
-them and stay out), and keeps the setting with the best HR@20 + MRR@20 on the plays
-the person chose themselves (the defaults on a tie; repeats removed, as Up next never
-repeats a session track). The trainer stores it in the run's manifest and the ranker
-reads it from there (:class:`recommender.rank.Recommender`). Too little history:
-nothing is chosen and the defaults stay.
+:func:`calibrate_up_next` replays the person's latest 20% of sessions: each query
+(a next play the person chose, with a listened predecessor in its session) is ranked
+as of the start of its session, with every play before it, as the app would. The
+local models it is given must not have seen those sessions (the trainer passes its
+held-out session GRU and WMF factors). For each query the signals of a pool of
+candidates (the top of every signal, and the target) are kept, and the weights are
+searched one at a time on a grid around the defaults for the best HR@20 + MRR@20 of
+the blend; a change must gain at least :data:`MIN_GAIN` to be taken, so a few lucky
+queries do not move them. The trainer stores the weights in the run's manifest and
+the ranker reads them from there (:class:`recommender.rank.Recommender`). Too little
+history: nothing is fitted and the defaults stay.
 """
 
 from __future__ import annotations
 
-import copy
-from dataclasses import replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from recommender.metrics import hit_rate_at_k, mrr_at_k
-
-SEQUENCE_WEIGHTS = (1.0, 2.0, 4.0, 8.0)
-SESSION_BLENDS = (0.0, 0.5)
-REPEAT_PUSHES = (2.0, 0.5)     # how hard Up next holds back tracks played in the last days
 HELD_FRAC = 0.2
+MAX_QUERIES = 600
+POOL_PER_SIGNAL = 60          # candidates kept per signal and query
+MIN_GAIN = 0.004              # HR@20 + MRR@20 a weight change must add on the held-out queries
+MULTIPLIERS = (0.0, 0.25, 0.5, 2.0, 4.0)   # tried for each weight, times its current value
+FITTED = ("sequence", "neighbours", "together", "session", "recent", "fresh", "artist", "factors", "taste")
 
 
 def held_out_sessions(cat, *, held_frac: float = HELD_FRAC, min_sessions: int = 5) -> set | None:
@@ -43,14 +45,15 @@ def held_out_sessions(cat, *, held_frac: float = HELD_FRAC, min_sessions: int = 
     return set(sids[-max(1, int(len(sids) * held_frac)):])
 
 
-def held_out_queries(cat, *, held_frac: float = HELD_FRAC, max_queries: int = 200, min_sessions: int = 5):
-    """``(plays before the held-out sessions, [(prefix track ids, target id, session start), ...])``.
+def held_out_queries(cat, *, held_frac: float = HELD_FRAC, max_queries: int = MAX_QUERIES, min_sessions: int = 5):
+    """``(plays before the held-out sessions, [(prefix track ids, target id, session start, skipped ids), ...])``.
 
     Queries are every listened play with a listened predecessor in its held-out
     session, first plays of a track in the session only, that the person picked
     themselves (:meth:`recommender.catalog.PlayLog.chosen`: what Segue queued says how
     Segue ranks, not how the person listens; fitting to it would feed on itself), the
-    latest ``max_queries`` of them. None without enough sessions (:func:`held_out_sessions`).
+    latest ``max_queries`` of them. The prefix is the session's listened tracks before
+    the target, the skips those skipped before it. None without enough sessions.
     """
     held = held_out_sessions(cat, held_frac=held_frac, min_sessions=min_sessions)
     if held is None:
@@ -58,71 +61,163 @@ def held_out_queries(cat, *, held_frac: float = HELD_FRAC, max_queries: int = 20
     p = cat.plays
     in_held = np.isin(p.session_id, list(held))
     t_split = float(p.started_at[in_held].min())
-    listened = p.feedback() > 0
+    fb = p.feedback()
     chosen = p.chosen()
     queries = []
     for sid in dict.fromkeys(p.session_id[in_held].tolist()):
-        in_session = p.session_id == sid
-        start = float(p.started_at[in_session].min())
-        mask = in_session & listened
+        idx = np.flatnonzero(p.session_id == sid)
+        start = float(p.started_at[idx].min())
         seen: list[int] = []
-        for t, own in zip(p.track_id[mask].tolist(), chosen[mask].tolist()):
-            if t in seen:
+        skipped: list[int] = []
+        for i in idx:
+            t = int(p.track_id[i])
+            if fb[i] < 0:
+                skipped.append(t)
                 continue
-            if seen and own:
-                queries.append((list(seen), int(t), start))
-            seen.append(int(t))
+            if fb[i] == 0 or t in seen:
+                continue
+            if seen and chosen[i]:
+                queries.append((list(seen), t, start, list(skipped)))
+            seen.append(t)
     return p.subset(p.started_at < t_split), queries[-max_queries:]
 
 
-def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, weights=SEQUENCE_WEIGHTS,
-                      blends=SESSION_BLENDS, pushes=REPEAT_PUSHES, min_queries: int = 30, **split) -> dict:
-    """The sequence weight, hold on replays (and session-model blend) that best predict
-    this person's held-out next plays.
+@dataclass
+class SignalPools:
+    """Per held-out query, the signals of a pool of candidates [q, m, s] (``mask``: real
+    entries) and the pool index of the target (-1: not in the pool, a miss whatever
+    the weights)."""
 
-    ``session``: a next-track scorer ``fn(prefix_rows) -> [n]`` over ``cat``'s rows,
-    trained without the held-out sessions (the trainer's held-out GRU), with its
-    held-out lift ``session_weight``; without one only the sequence weight is chosen.
-    Returns ``{}`` without enough history, else ``upnext_sequence_weight``,
-    ``upnext_session_blend``, ``upnext_repeat_push``, the held-out ``upnext_hr@20`` / ``upnext_mrr@20`` for
-    them and for the defaults (``upnext_default_hr@20``, ``upnext_default_mrr@20``),
-    and ``upnext_queries``.
+    names: list[str]
+    X: np.ndarray
+    mask: np.ndarray
+    target: np.ndarray
+    fold: np.ndarray | None = None     # 0/1 per query: sessions alternate between two halves
+
+    def metrics(self, w: np.ndarray, which: np.ndarray | None = None) -> tuple[float, float]:
+        """HR@20 and MRR@20 of the blend with weights ``w`` (a tie goes against the target),
+        over the queries ``which`` (bool, default all)."""
+        X, mask, target = self.X, self.mask, self.target
+        if which is not None:
+            X, mask, target = X[which], mask[which], target[which]
+        if not len(target):
+            return 0.0, 0.0
+        s = np.where(mask, X @ w, -np.inf)
+        ok = target >= 0
+        t = np.where(ok, s[np.arange(len(s)), np.maximum(target, 0)], np.inf)
+        rank = (s >= t[:, None]).sum(1)
+        hit = ok & (rank <= 20)
+        return float(hit.mean()), float(np.where(hit, 1.0 / np.maximum(rank, 1), 0.0).mean())
+
+
+def signal_pools(rec, queries) -> SignalPools:
+    """Signal pools for ``queries`` (:func:`held_out_queries`), each ranked as of the start
+    of its session by ``rec`` (a recommender over the person's catalogue; its plays are
+    replaced by those before each session, so nothing later is seen)."""
+    from recommender.rank import SIGNALS
+
+    plays = rec.catalog.plays
+    by_start: dict[float, list] = {}
+    for prefix, target, start, skipped in queries:
+        by_start.setdefault(start, []).append((prefix, target, skipped))
+    blocks, targets, folds = [], [], []
+    for k_session, (start, group) in enumerate(by_start.items()):
+        as_of = rec.with_plays(plays.subset(plays.started_at < start), now=start)
+        cat = as_of.catalog
+        for prefix, target, skipped in group:
+            kept = cat.rows(prefix)
+            kept = kept[kept >= 0]
+            sig = as_of.up_next_signals(kept, int(kept[-1]) if len(kept) else -1)
+            allowed = np.ones(cat.n, bool)
+            allowed[kept] = False
+            allowed[cat.rows(skipped)[cat.rows(skipped) >= 0]] = False
+            cand = np.flatnonzero(allowed)
+            if not len(cand):
+                continue
+            pool: set[int] = set()
+            top = min(POOL_PER_SIGNAL, len(cand) - 1)
+            for v in sig.values():
+                pool.update(cand[np.argpartition(-v[cand].astype(np.float32), top)[:top + 1]].tolist())
+            t_row = cat.row(target)
+            if t_row >= 0 and allowed[t_row]:
+                pool.add(t_row)
+            rows = np.fromiter(sorted(pool), np.int64)
+            x = np.zeros((len(rows), len(SIGNALS)), np.float32)
+            for k, name in enumerate(SIGNALS):
+                if name in sig:
+                    x[:, k] = sig[name][rows]
+            blocks.append(x)
+            folds.append(k_session % 2)
+            targets.append(int(np.searchsorted(rows, t_row)) if t_row >= 0 and allowed[t_row] else -1)
+    m = max((len(b) for b in blocks), default=1)
+    X = np.zeros((len(blocks), m, len(SIGNALS)), np.float32)
+    mask = np.zeros((len(blocks), m), bool)
+    for i, b in enumerate(blocks):
+        X[i, :len(b)] = b
+        mask[i, :len(b)] = True
+    return SignalPools(list(SIGNALS), X, mask, np.asarray(targets, np.int64), np.asarray(folds, np.int64))
+
+
+def fit_weights(pools: SignalPools, w0: dict[str, float], *, fitted=FITTED, rounds: int = 2,
+                min_gain: float = MIN_GAIN) -> tuple[dict[str, float], float, float]:
+    """Coordinate search from the weights ``w0``: each weight in ``fitted`` tried at
+    :data:`MULTIPLIERS` times its value (a zero weight at small absolute values); a change
+    is kept when HR@20 + MRR@20 gains ``min_gain`` over all queries and loses nothing on
+    either half of the sessions (``pools.fold``): a change only half the sessions like is
+    chance. Returns (weights, start score, score)."""
+    names = pools.names
+    w = np.array([w0.get(n, 0.0) for n in names], np.float64)
+    halves = [pools.fold == f for f in (0, 1)] if pools.fold is not None else []
+
+    def score(v):
+        v = v.astype(np.float32)
+        return sum(pools.metrics(v)), [sum(pools.metrics(v, h)) for h in halves]
+
+    start, start_halves = score(w)
+    best, best_halves = start, start_halves
+    for _ in range(rounds):
+        changed = False
+        for name in fitted:
+            k = names.index(name)
+            base = w[k] if w[k] != 0 else 0.5
+            for mult in MULTIPLIERS + ((1.0,) if w[k] == 0 else ()):
+                trial = w.copy()
+                trial[k] = base * mult
+                got, got_halves = score(trial)
+                if got > best + min_gain and all(g >= b for g, b in zip(got_halves, best_halves)):
+                    best, best_halves, w, changed = got, got_halves, trial, True
+        if not changed:
+            break
+    return dict(zip(names, (float(x) for x in w))), start, best
+
+
+def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, item_factors=None,
+                      min_queries: int = 30, **split) -> dict:
+    """The weights of Up next's evidence that best predict this person's held-out next plays.
+
+    ``session``: a next-track scorer ``fn(prefix_rows) -> [n]`` over ``cat``'s rows and
+    ``item_factors`` [shape=(n, f)]: local models trained without the held-out sessions
+    (the trainer's held-out GRU and WMF), so they are judged on plays they never saw.
+    Returns ``{}`` without enough history, else ``upnext_weights`` (signal -> weight),
+    the held-out ``upnext_hr@20`` / ``upnext_mrr@20`` for them and for the defaults
+    (``upnext_default_hr@20``, ``upnext_default_mrr@20``), and ``upnext_queries``.
     """
-    from recommender.rank import Models, RankConfig, Recommender
+    from recommender.rank import Models, Recommender
 
     got = held_out_queries(cat, **split)
     if got is None or len(got[1]) < min_queries:
         return {}
-    _, queries = got
-    base = Recommender(cat, Models(session=session, weights={"session": session_weight}))
-    # As in the app, each held-out session is ranked with every play before it (the
-    # transitions and replays of the sessions just before count most for sequences);
-    # with_plays recomputes everything the plays decide, so nothing later leaks in.
-    plays = cat.plays
-    by_start: dict[float, list] = {}
-    for prefix, target, start in queries:
-        by_start.setdefault(start, []).append((prefix, target))
-    as_of = {start: base.with_plays(plays.subset(plays.started_at < start), now=start) for start in by_start}
-    grid = [(float(w), float(b), float(r)) for w in weights for b in (blends if session is not None else (0.0,))
-            for r in pushes]
-    scores = {}
-    for w, b, r in grid:
-        hr, mrr = [], []
-        for start, group in by_start.items():
-            rec = copy.copy(as_of[start])
-            rec.config = replace(rec.config, sequence_weight=w, session_blend=b, repeat_push=r)
-            for prefix, target in group:
-                ranked = [t for t, _ in rec.up_next(prefix, 20)]
-                hr.append(hit_rate_at_k(ranked, [target], 20))
-                mrr.append(mrr_at_k(ranked, [target], 20))
-        scores[(w, b, r)] = (float(np.mean(hr)), float(np.mean(mrr)))
-    default = RankConfig()
-    key = (default.sequence_weight, default.session_blend, default.repeat_push)
-    # Best HR@20 + MRR@20; on a tie the defaults (the held-out plays cannot tell), else
-    # the smaller weight and blend and the stronger hold on replays.
-    best = max(scores, key=lambda c: (round(sum(scores[c]), 6), c == key, -c[0], -c[1], c[2]))
-    out = {"upnext_sequence_weight": best[0], "upnext_session_blend": best[1], "upnext_repeat_push": best[2],
-           "upnext_hr@20": scores[best][0], "upnext_mrr@20": scores[best][1], "upnext_queries": len(queries)}
-    if key in scores:
-        out["upnext_default_hr@20"], out["upnext_default_mrr@20"] = scores[key]
-    return out
+    before, queries = got
+    models = Models(session=session, weights={"session": session_weight}, item_factors=item_factors)
+    rec = Recommender(cat, models)
+    pools = signal_pools(rec, queries)
+    # The defaults as they stand for this person just before the held-out sessions.
+    w0 = rec.with_plays(before).up_next_weights()
+    if session is not None and not w0.get("session"):
+        w0["session"] = 0.0
+    weights, start, best = fit_weights(pools, w0)
+    hr, mrr = pools.metrics(np.array([weights[n] for n in pools.names], np.float32))
+    dhr, dmrr = pools.metrics(np.array([w0.get(n, 0.0) for n in pools.names], np.float32))
+    return {"upnext_weights": {k: round(v, 4) for k, v in weights.items()}, "upnext_hr@20": hr,
+            "upnext_mrr@20": mrr, "upnext_default_hr@20": dhr, "upnext_default_mrr@20": dmrr,
+            "upnext_queries": len(queries)}

@@ -43,6 +43,7 @@ from recommender.heldout import (
     play_rows,
 )
 from recommender.local_models import (
+    current_run,
     model_weights,
     point_current,
     previous_run,
@@ -100,16 +101,25 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
     tmp.mkdir(parents=True, exist_ok=True)
     metrics: dict = {"n_plays": n_plays, "n_listened": cat.n_listened, "n_sessions": int(n_sess)}
     trained: list[str] = []
+    from recommender.calibrate import calibrate_up_next, held_out_sessions
+
+    # The latest 20% of sessions are held out: the models measured on them and the ones
+    # Up next's calibration uses are trained without them (the same sessions throughout,
+    # so nothing that judges a model has seen what it is judged on).
+    held = held_out_sessions(cat) or set()
+    in_held = np.isin(sm.session_ids, [str(s) for s in held])
+    fit_rows, held_rows = np.flatnonzero(~in_held), np.flatnonzero(in_held)
+    held_factors = None
     try:
-        split = int(n_sess * 0.8) if n_sess >= 5 else n_sess
         report("wmf", 0.15)
         if counts.nnz:
-            if split < n_sess:
-                held = fitting.fit_wmf(sessions[:split], init, iterations=8)
-                held_order = order[split:n_sess]
-                metrics["wmf_recall@20"] = fold_recall(held.score, sessions[split:], order=held_order)
-                pop = np.asarray(sessions[:split].sum(0), np.float64)
-                metrics["popularity_recall@20"] = fold_recall(lambda row: pop, sessions[split:],
+            if len(held_rows) and len(fit_rows):
+                held_wmf = fitting.fit_wmf(sessions[fit_rows], init, iterations=8)
+                held_factors = held_wmf.item_factors
+                held_order = order[held_rows]
+                metrics["wmf_recall@20"] = fold_recall(held_wmf.score, sessions[held_rows], order=held_order)
+                pop = np.asarray(sessions[fit_rows].sum(0), np.float64)
+                metrics["popularity_recall@20"] = fold_recall(lambda row: pop, sessions[held_rows],
                                                                order=held_order)
             wmf = fitting.fit_wmf(counts, init, iterations=8)
             wmf.save(tmp / "wmf.npz")
@@ -125,7 +135,12 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         report("autorec", 0.4)
         if n_ar >= 2 and len(played) >= 2:
             sub = counts[ar_rows][:, played]
-            if ar_split < n_ar:
+            kept = _earlier_measure(root, n_sess, AUTOREC_KEYS)
+            if kept:
+                # Measured by a recent run on nearly the same history: its numbers stand
+                # (measuring costs a second AutoRec fit, the dearest part of a run).
+                metrics.update(kept)
+            elif ar_split < n_ar:
                 # The held-out model's columns come from its training sessions only: columns
                 # chosen over all sessions would tell it which tracks the held-out ones play.
                 train_rows, test_rows = ar_rows[:ar_split], ar_rows[ar_split:n_ar]
@@ -133,26 +148,28 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
                 if len(cand) >= 2:
                     train_sub = counts[train_rows][:, cand]
                     test, held_order = counts[test_rows], order[test_rows]
-                    held = fitting.fit_autorec(train_sub)
-                    metrics["autorec_recall@20"] = fold_recall(held.score, test, order=held_order, cols=cand)
+                    held_ar = fitting.fit_autorec(train_sub)
+                    metrics["autorec_recall@20"] = fold_recall(held_ar.score, test, order=held_order, cols=cand)
                     pop = np.asarray(train_sub.sum(0), np.float64)
                     metrics["autorec_popularity_recall@20"] = fold_recall(
                         lambda row: pop, test, order=held_order, cols=cand)
+                    metrics["autorec_measured_sessions"] = int(n_sess)
             ar = fitting.fit_autorec(sub)
             ar.save(tmp / "autorec.npz")
             person_scores = ar.score(sub[-1])[0]
             np.savez(tmp / "autorec_person.npz", rows=played, scores=person_scores.astype(np.float32))
             trained.append("autorec")
         report("session", 0.7)
-        from recommender.calibrate import calibrate_up_next, held_out_sessions
-
-        # The latest 20% of sessions are held out from the session model measured below
-        # and from Up next's calibration (the same sessions, so neither has seen them).
-        held = held_out_sessions(cat) or set()
         sids, seqs = listened_sessions(cat, with_ids=True)
         pairs = [(sid, s) for sid, s in zip(sids, seqs) if len(s) > 1][-fitting.SESSION_MAX_SESSIONS:]
         seqs = [s for _, s in pairs]
-        calibrated = False
+        # Up next's weights are fitted again once the history has grown by a quarter since
+        # they last were; in between the current run's weights stand (fitting replays
+        # hundreds of held-out queries, the dearest part of a run after AutoRec).
+        earlier = _earlier_measure(root, n_sess, CALIBRATION_KEYS)
+        calibrated = earlier is not None
+        if earlier:
+            metrics.update(earlier)
         if session_model and len(seqs) >= 2:
             from recommender.models.session_rnn import SessionGRU
 
@@ -166,16 +183,18 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
                 metrics["gru_hr@20"] = next_track_hr(gru, seqs[cut:][:50])
                 pop = np.bincount(np.concatenate(seqs[:cut]), minlength=cat.n).astype(np.float64)
                 metrics["popularity_hr@20"] = next_track_hr(StaticScores(pop), seqs[cut:][:50])
-                report("calibrate", 0.85)
-                metrics.update(calibrate_up_next(cat, session=gru.score,
-                                                 session_weight=model_weights(metrics)["session"]))
-                calibrated = True
+                if not calibrated:
+                    report("calibrate", 0.85)
+                    metrics.update(_calibrated(calibrate_up_next(
+                        cat, session=gru.score, item_factors=held_factors,
+                        session_weight=model_weights(metrics)["session"]), n_sess))
+                    calibrated = True
                 gru.update(seqs[cut:], scat)
             gru.save(tmp / "session_gru.pt")
             trained.append("session_gru")
         if not calibrated:
             report("calibrate", 0.9)
-            metrics.update(calibrate_up_next(cat))   # how much this person's sequences count in Up next
+            metrics.update(_calibrated(calibrate_up_next(cat, item_factors=held_factors), n_sess))
         np.savez(tmp / "items.npz", track_ids=cat.track_ids)
         metrics["seconds"] = round(time.perf_counter() - t0, 2)
         manifest = {"trained_at": now or time.time(), "models": trained, "metrics": metrics,
@@ -190,3 +209,31 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
     prune_runs(root, keep={run.name, previous_run(root)})
     report("written", 1.0)
     return TrainResult(run, n_plays, metrics, trained, time.perf_counter() - t0)
+
+
+#: Held-out numbers (AutoRec's) and Up next's fitted weights are taken again once the
+#: history has this many times the sessions it had when they were last taken.
+REMEASURE_GROWTH = 1.25
+AUTOREC_KEYS = ("autorec_recall@20", "autorec_popularity_recall@20", "autorec_measured_sessions")
+CALIBRATION_KEYS = ("upnext_weights", "upnext_hr@20", "upnext_mrr@20", "upnext_default_hr@20",
+                    "upnext_default_mrr@20", "upnext_queries", "upnext_calibrated_sessions")
+
+
+def _calibrated(got: dict, n_sessions: int) -> dict:
+    return {**got, "upnext_calibrated_sessions": int(n_sessions)} if got else got
+
+
+def _earlier_measure(root: Path, n_sessions: int, keys: tuple[str, ...]) -> dict | None:
+    """The current run's numbers under ``keys`` (the last one: the sessions they were
+    taken on), if taken on nearly this history (fewer than ``REMEASURE_GROWTH`` times)."""
+    run = current_run(root)
+    if run is None:
+        return None
+    try:
+        metrics = json.loads((run / "manifest.json").read_text()).get("metrics", {})
+    except (OSError, ValueError):
+        return None
+    taken = metrics.get(keys[-1])
+    if not taken or not all(k in metrics for k in keys) or not taken <= n_sessions < REMEASURE_GROWTH * taken:
+        return None
+    return {k: metrics[k] for k in keys}

@@ -1,14 +1,21 @@
-"""Fitting Up next's sequence weight to one person's held-out sessions."""
+"""Fitting Up next's evidence weights to one person's held-out sessions."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from recommender.calibrate import SEQUENCE_WEIGHTS, calibrate_up_next, held_out_queries
+from recommender.calibrate import (
+    MIN_GAIN,
+    SignalPools,
+    calibrate_up_next,
+    fit_weights,
+    held_out_queries,
+    signal_pools,
+)
 from recommender.local_models import load_models
-from recommender.rank import Recommender
+from recommender.rank import SIGNALS, Recommender
 from recommender.train import train_local
-from tests.recommender.test_rank import library, playlog
+from tests.recommender.test_rank import _planted_person, library, playlog
 
 
 def _listener(sequences, n_sessions, seed):
@@ -34,39 +41,65 @@ def test_held_out_queries_are_the_latest_sessions_without_repeats():
     before, queries = held_out_queries(cat, held_frac=0.2)
     assert len(before) == 40                                  # 8 sessions of 5 before the held-out 2
     assert len(queries) == 2 * 4                              # 4 queries per 5-track session
-    assert all(target not in prefix for prefix, target, _ in queries)
+    assert all(target not in prefix for prefix, target, _, _ in queries)
     assert held_out_queries(library(plays=playlog([(1040, "finished")] * 3)), held_frac=0.2) is None
 
 
-def _genre_hopper(n_sessions=40, seed=0):
-    """Plays fixed chains that change kind on every track (rock, jazz, ambient, hiphop,
-    rock, jazz): the genre and sound terms point away from what this person plays next."""
-    chains = [[1000 + k * 40 + (c * 5 + j) % 40 for j, k in enumerate([0, 1, 2, 3, 0, 1])] for c in range(8)]
-    return _listener(chains, n_sessions, seed)
+def test_a_held_out_query_is_ranked_with_nothing_from_its_session_or_later():
+    cat = _album_listener(20)
+    _, queries = held_out_queries(cat, held_frac=0.2)
+    first = signal_pools(Recommender(cat), queries[:1])
+    # Rewrite every play from the query's session on: its signals stay the same.
+    p = cat.plays
+    start = queries[0][2]
+    later = p.started_at >= start
+    track = p.track_id.copy()
+    track[later] = track[later][::-1]
+    changed = library(plays=type(p)(track, p.session_id, p.started_at, p.ms_heard, p.track_ms, p.ended))
+    again = signal_pools(Recommender(changed), queries[:1])
+    np.testing.assert_array_equal(first.X, again.X)
 
 
-def test_a_sequence_listener_gets_a_weight_that_predicts_their_next_plays():
-    got = calibrate_up_next(_genre_hopper())
-    assert got["upnext_queries"] >= 30
-    # The default weight leaves half the next plays out of the top 20; a larger one finds them.
-    assert got["upnext_default_hr@20"] < 0.7 and got["upnext_default_mrr@20"] < 0.5
-    assert got["upnext_sequence_weight"] in SEQUENCE_WEIGHTS and got["upnext_sequence_weight"] > 1.0
-    assert got["upnext_hr@20"] > 0.9 and got["upnext_mrr@20"] > 0.9
-    # Where the default already predicts every next play (whole albums in order), it stays.
-    albums = calibrate_up_next(_album_listener())
-    assert albums["upnext_default_mrr@20"] == albums["upnext_mrr@20"] and albums["upnext_sequence_weight"] == 1.0
+def _pools(target_signal: int, n=60, m=30, seed=0):
+    """Pools where one signal puts the target first and the others are noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, m, len(SIGNALS))).astype(np.float32)
+    X[:, 0, target_signal] += 3.0
+    return SignalPools(list(SIGNALS), X, np.ones((n, m), bool), np.zeros(n, np.int64))
+
+
+def test_fitting_raises_the_weight_of_the_signal_that_predicts():
+    k = SIGNALS.index("recent")
+    w0 = {name: 1.0 for name in SIGNALS}
+    w0["recent"] = 0.1
+    w, start, best = fit_weights(_pools(k), w0)
+    assert best > start + MIN_GAIN and w["recent"] > 0.1
+    before = _pools(k).metrics(np.array([w0[s] for s in SIGNALS], np.float32))
+    after = _pools(k).metrics(np.array([w[s] for s in SIGNALS], np.float32))
+    assert after[1] > before[1] + 0.1 and after[0] > before[0]
+    # A gain smaller than the threshold moves nothing.
+    same, s0, s1 = fit_weights(_pools(k), w0, min_gain=10.0)
+    assert same == w0 and s0 == s1
+
+
+def test_a_person_the_defaults_already_predict_keeps_them():
+    cat = _album_listener()
+    got = calibrate_up_next(cat)
+    assert got["upnext_queries"] >= 30 and got["upnext_default_mrr@20"] > 0.9
+    defaults = Recommender(cat.__class__.build(track_ids=cat.track_ids)).up_next_weights()  # shape of the dict
+    assert set(got["upnext_weights"]) == set(defaults)
+    assert got["upnext_mrr@20"] == got["upnext_default_mrr@20"]
     assert calibrate_up_next(_album_listener(3)) == {}        # too little history: the default stays
 
 
-def test_training_stores_the_weight_and_the_ranker_uses_it(tmp_path):
-    cat = _genre_hopper()
+def test_training_stores_the_weights_and_the_ranker_uses_them(tmp_path):
+    cat = _planted_person(60)
     result = train_local(tmp_path, cat, session_model=False)
-    w = result.metrics["upnext_sequence_weight"]
-    assert w > 1.0
-    rec = Recommender(cat, load_models(tmp_path, cat))
-    assert rec.config.sequence_weight == w != Recommender(cat).config.sequence_weight
-    # Mid-chain (rock 1000, jazz 1041), this person's next track (ambient 1082) comes first.
-    assert [t for t, _ in rec.up_next([1000, 1041], 3)][0] == 1082
+    w = result.metrics["upnext_weights"]
+    rec = Recommender(cat, load_models(tmp_path, cat), now=float(cat.plays.started_at.max()) + 86400)
+    assert rec.config.weights == w and rec.up_next_weights()["neighbours"] == w["neighbours"]
+    # The planted habit still leads after training.
+    assert rec.up_next([1043, 1003], 5)[0][0] == 1085
 
 
 def test_only_the_persons_own_picks_are_calibration_targets():
@@ -78,8 +111,8 @@ def test_only_the_persons_own_picks_are_calibration_targets():
     cat.set_plays(type(p)(p.track_id, p.session_id, p.started_at, p.ms_heard, p.track_ms, p.ended, mixed))
     _, queries = held_out_queries(cat)
     by_track = dict(zip(p.track_id.tolist(), mixed.tolist()))
-    assert queries and all(by_track[target] == "library" for _, target, _ in queries)
-    assert all(len(prefix) >= 1 for prefix, _, _ in queries)          # prefixes keep Segue's picks
+    assert queries and all(by_track[target] == "library" for _, target, _, _ in queries)
+    assert all(len(prefix) >= 1 for prefix, _, _, _ in queries)          # prefixes keep Segue's picks
     cat.set_plays(type(p)(p.track_id, p.session_id, p.started_at, p.ms_heard, p.track_ms, p.ended,
                           np.full(n, "radio", dtype=object)))
     assert calibrate_up_next(cat) == {}                            # nothing the person chose: defaults
