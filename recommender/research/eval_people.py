@@ -92,7 +92,10 @@ def pick_people(files: dict[str, Path], which: str) -> list[str]:
 def _settings(args) -> dict:
     return {"last": args.last, "models": args.models, "train_frac": args.train_frac,
             "retrain_plays": args.retrain_plays, "priors": not args.no_priors, "radio": not args.no_radio,
-            "untrained": not args.no_untrained, "session_model": not args.no_session_model}
+            "untrained": not args.no_untrained, "session_model": not args.no_session_model,
+            "diagnostics": args.diagnostics, "trained": not args.no_train,
+            "config": {k: (v == "True") if v in ("True", "False") else float(v) if "." in v else int(v)
+                       for k, v in (kv.split("=") for kv in args.config.split(",") if kv)}}
 
 
 def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
@@ -114,7 +117,8 @@ def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
     record = evaluate_log(log, models=[m for m in settings["models"].split(",") if m], priors=priors,
                           train_frac=settings["train_frac"], retrain_plays=settings["retrain_plays"],
                           untrained=settings["untrained"], radio=settings["radio"],
-                          session_model=settings["session_model"], say=quiet)
+                          session_model=settings["session_model"], diagnostics=settings.get("diagnostics", False),
+                          trained=settings.get("trained", True), config=settings.get("config") or None, say=quiet)
     record["log"] = str(path)
     record["settings"] = settings
     if out_file:
@@ -198,7 +202,7 @@ def format_report(records: list[dict], groups: dict[str, list[str]], *, segue: s
             lines.append(f"- {metric}: Segue ahead of {w['best_mean_baseline']} (best baseline mean) on "
                          f"{w['ahead_of_it']} of {len(recs)}; ahead of the person's own best baseline on "
                          f"{w['ahead_of_own_best']} (level on {w['level_with_own_best']})")
-        if untrained in s["models"] and segue in s["models"]:
+        if untrained in s["models"] and segue in s["models"] and segue != untrained:
             t, u = s["models"][segue]["MRR@20"]["mean"], s["models"][untrained]["MRR@20"]["mean"]
             lines.append(f"- trained / untrained mean MRR@20: {t:.4f} / {u:.4f} = {t / u:.3f}x")
         lines.append("")
@@ -220,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-radio", action="store_true")
     ap.add_argument("--no-untrained", action="store_true")
     ap.add_argument("--no-session-model", action="store_true", help="train the local models without the GRU")
+    ap.add_argument("--diagnostics", action="store_true", help="also the untrained ranker's blend before its picking rules")
+    ap.add_argument("--no-train", action="store_true", help="leave the trained ranker out (untrained only: fast)")
+    ap.add_argument("--config", default="", help="research: RankConfig fields for the untrained ranker, k=v,...")
     ap.add_argument("--jobs", type=int, default=1, help="people measured at once (one process each)")
     ap.add_argument("--out", help="folder for one JSON per person (resumable)")
     ap.add_argument("--fresh", action="store_true", help="measure again even where --out holds a result")
@@ -259,12 +266,13 @@ def main(argv: list[str] | None = None) -> int:
               "held out (never tuned on)": [p for p in people if p not in dev]}
     baselines = [m for m in ordered[0]["results"] if m in BASELINES]
     print()
-    print(format_report(ordered, groups, segue=SEGUE, untrained=UNTRAINED, baselines=baselines))
+    segue = SEGUE if settings["trained"] else UNTRAINED
+    print(format_report(ordered, groups, segue=segue, untrained=UNTRAINED, baselines=baselines))
     print(f"dev people (the first half of the sorted pseudonyms): {', '.join(dev)}")
     print(f"wall {time.perf_counter() - start:.0f} s; per person (s): "
           + ", ".join(f"{r['person']} {r['wall_s']:.0f}" for r in ordered))
     if args.json:
-        summaries = {label: summarise([records[p] for p in ps], segue=SEGUE, baselines=baselines)
+        summaries = {label: summarise([records[p] for p in ps], segue=segue, baselines=baselines)
                      for label, ps in groups.items() if ps}
         atomic.write_text(Path(args.json), json.dumps({"settings": settings, "dev_people": dev, "records": ordered,
                                                         "summaries": summaries}, indent=1, default=float))

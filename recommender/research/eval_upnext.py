@@ -107,8 +107,10 @@ class UpNextRanker(SessionModel):
     wants_position = True
 
     def __init__(self, log, *, gap_s: float = SESSION_GAP_S, priors=None, retrain_plays: int | None = 200,
-                 models_root: str | Path | None = None, session_model: bool = True, config=None):
+                 models_root: str | Path | None = None, session_model: bool = True, config=None,
+                 spacing: bool = True):
         super().__init__()
+        self.spacing = spacing           # False: the blended scores as they are, before Up next's picking rules
         self.config = config
         self.log = log
         sessions = split_sessions(log.times, gap_s=gap_s)
@@ -160,11 +162,27 @@ class UpNextRanker(SessionModel):
         listened = here[~self.log.skipped[here]]
         skipped = here[self.log.skipped[here]]
         known = int(self._known_after[position - 1]) if position > 0 else 0
+        if not self.spacing:
+            self.rank_s += time.perf_counter() - t0
+            return self._raw_scores(rec, listened, skipped, known)
         n_future = rec.catalog.n - known               # this session's first plays still to come
         picks = rec.up_next((self.log.items[listened] + 1).tolist(), 20 + n_future,
                             skipped=(self.log.items[skipped] + 1).tolist())
         self.rank_s += time.perf_counter() - t0
         return self._scores(picks, known)
+
+    def _raw_scores(self, rec, listened, skipped, known: int) -> np.ndarray:
+        """The blend Up next picks from (signals, weights, skip push), without its picking rules."""
+        cat = rec.catalog
+        sess = cat.rows(self.log.items[listened] + 1)
+        skip_rows = cat.rows(self.log.items[skipped] + 1)
+        kept = sess[sess >= 0]
+        score = rec._blend(rec.up_next_signals(kept, int(kept[-1]) if len(kept) else -1))
+        score = score - rec._skip_penalty(skip_rows[skip_rows >= 0], 0)
+        out = np.full(self.catalog.n_items, -np.inf)
+        out[:known] = score[:known]
+        out[kept] = -np.inf
+        return out
 
     def _scores(self, picks, known: int) -> np.ndarray:
         """The ranked list as scores (20 for the first), tracks unknown at the query left out."""
@@ -224,8 +242,9 @@ class UpNextRanker(SessionModel):
         result = train_local(self._root, cat, session_model=self.session_model,
                              now=float(self.log.times[start - 1]),
                              prior=None if self._prior is None else self._prior[:n])
-        self.fitted.append({k: result.metrics[k] for k in ("upnext_sequence_weight", "upnext_session_blend",
-                                                            "upnext_repeat_push") if k in result.metrics})
+        self.fitted.append({k: result.metrics[k] for k in ("upnext_weights", "upnext_hr@20", "upnext_mrr@20",
+                                                            "upnext_default_hr@20", "upnext_default_mrr@20",
+                                                            "upnext_queries", "seconds") if k in result.metrics})
         self.train_s += time.perf_counter() - t0
         self.trainings += 1
         self._trained_at = start
@@ -253,12 +272,18 @@ def load_priors_or_none(say=print):
 
 def evaluate_log(log, *, models: list[str], priors=None, train_frac: float = 0.8, gap_s: float = SESSION_GAP_S,
                  retrain_plays: int | None = 200, untrained: bool = True, radio: bool = True, epochs: int = 20,
-                 session_model: bool = True, say=print) -> dict:
+                 session_model: bool = True, diagnostics: bool = False, trained: bool = True,
+                 config: dict | None = None, say=print) -> dict:
     """One person's log through the protocol: the baselines in ``models``, the app's Up
     next (trained, and untrained if asked) and, with ``radio``, Radio against the
     seed-based baselines. Returns a JSON-able record (see :func:`format_table`)."""
     wall = time.perf_counter()
     facs = factories(models, epochs=epochs)
+    untrained_config = None
+    if config:              # research: other settings for the untrained ranker (the trained one reads its run)
+        from recommender.rank import RankConfig
+
+        untrained_config = RankConfig(**config)
     rankers: dict[str, UpNextRanker] = {}
 
     def ranker(name, **kw):
@@ -267,14 +292,18 @@ def evaluate_log(log, *, models: list[str], priors=None, train_frac: float = 0.8
             return rankers[name]
         return make
 
-    facs[SEGUE] = ranker(SEGUE, retrain_plays=retrain_plays)
+    if trained:
+        facs[SEGUE] = ranker(SEGUE, retrain_plays=retrain_plays)
     if untrained:
-        facs[UNTRAINED] = ranker(UNTRAINED, retrain_plays=None)
+        facs[UNTRAINED] = ranker(UNTRAINED, retrain_plays=None, config=untrained_config)
+    if diagnostics:         # how much Up next's picking rules (artist spacing...) cost here
+        facs[UNTRAINED + ", no spacing"] = ranker(UNTRAINED + ", no spacing", retrain_plays=None, spacing=False,
+                                                  config=untrained_config)
     catalog = ItemSpace(log.n_items, log.item_artist, log.n_artists)
     t0, t1 = float(log.times[0]), float(log.times[-1])
     cut = t0 + train_frac * (t1 - t0)
     split = make_split(log, cut=cut, repeats=False, gap_s=gap_s, train_repeats=True)
-    stations = tuple(n for n in (*RADIO_BASELINES, SEGUE) if n in facs) if radio else ()
+    stations = tuple(n for n in (*RADIO_BASELINES, SEGUE if trained else UNTRAINED) if n in facs) if radio else ()
     try:
         results = run(split, catalog, facs, update=True, repeats=False, radio=stations, log=say)
     finally:

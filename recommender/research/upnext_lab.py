@@ -84,7 +84,7 @@ def dump_person(path: Path, out: Path, *, last: int, train_frac: float, val_frac
             cand = np.flatnonzero(allowed)
             pool = set()
             for v in sig.values():
-                vv = v[cand]
+                vv = v[cand].astype(np.float32)
                 top = cand[np.argpartition(-vv, min(POOL_PER_SIGNAL, len(cand) - 1))[:POOL_PER_SIGNAL]]
                 pool.update(top.tolist())
             tgt = int(items[j])
@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--gru", action="store_true", help="add a session GRU fitted before the validation period")
     d.add_argument("--fresh-gru", action="store_true", help="...and updated after every session")
     d.add_argument("--retrain-plays", type=int, help="train the local models as the app does, every N plays")
+    d.add_argument("--config", default="", help="RankConfig fields, e.g. neighbour_step=1,recent_half_life_s=86400")
     f = sub.add_parser("fit")
     f.add_argument("--dumps", required=True)
     args = ap.parse_args(argv)
@@ -208,10 +209,14 @@ def main(argv: list[str] | None = None) -> int:
         files = log_files(Path(args.logs))
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
+        from recommender.rank import RankConfig
+
+        fields = dict(kv.split("=") for kv in args.config.split(",") if kv)
+        config = RankConfig(**{k: type(getattr(RankConfig, k))(v) for k, v in fields.items()}) if fields else None
         for p in pick_people(files, args.people):
             got = dump_person(files[p], out / f"{p}.npz", last=args.last, train_frac=args.train_frac,
                               val_frac=args.val_frac, gru=args.gru or args.fresh_gru, fresh_gru=args.fresh_gru,
-                              retrain_plays=args.retrain_plays)
+                              retrain_plays=args.retrain_plays, config=config)
             print(p, got["queries"], "queries", flush=True)
         return 0
     pools = [Pools(p) for p in sorted(Path(args.dumps).glob("*.npz"))]
