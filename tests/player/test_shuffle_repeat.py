@@ -23,7 +23,8 @@ def make_player(store):
 
 
 def test_repeat_one_plays_the_track_again_gaplessly_until_next(store, tmp_path, make_player):
-    ids = add_tracks(store, tmp_path, [("a", 0.4), ("b", 0.4)])
+    # b is long enough that repeat is off again before b could end (a loaded machine is slow)
+    ids = add_tracks(store, tmp_path, [("a", 0.4), ("b", 2.0)])
     p = make_player(speed=4.0)
     ev = Events(p)
     p.set_repeat("one")
