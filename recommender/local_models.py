@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 import shutil
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 CURRENT = "current.json"
 DAMAGED = ".damaged"
+#: the session GRU as training saves it (torch) and as the window scores with it (numpy)
+SESSION_TORCH = "session_gru.pt"
+SESSION_SERVING = "session_gru.npz"
 
 
 class TrainError(RuntimeError):
@@ -121,10 +124,14 @@ def load_models(root: str | Path, cat: Catalog):
             a = np.full(cat.n, float(np.median(scores)) if len(scores) else 0.0, np.float32)
             a[played[played >= 0]] = scores[played >= 0]
             models.autorec = a
-        if (run / "session_gru.pt").exists():
-            models.session = _session_scorer(run / "session_gru.pt", rows, ok, cat.n)
-    except (OSError, ValueError, KeyError, EOFError, pickle.UnpicklingError, RuntimeError) as exc:
-        # torch.load raises RuntimeError on a truncated .pt and UnpicklingError on garbage;
+        if (run / SESSION_SERVING).exists():
+            models.session = _session_scorer(run / SESSION_SERVING, rows, ok, cat.n)
+        elif (run / SESSION_TORCH).exists():
+            # A run from before the numpy export: the learner writes the export when it
+            # starts (export_session_serving); until then Up next goes without the GRU.
+            log.info("%s has no %s yet; Up next leaves the session model out", run.name, SESSION_SERVING)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        # np.load raises BadZipFile, ValueError or EOFError on a truncated or garbled file;
         # callers only catch TrainError, and must fall back to priors, not fail to start.
         raise TrainError(f"cannot load local models from {run}: {exc}") from exc
     return models
@@ -132,9 +139,11 @@ def load_models(root: str | Path, cat: Catalog):
 
 def _session_scorer(path: Path, rows: np.ndarray, ok: np.ndarray, n: int):
     """``fn(catalogue rows) -> scores [n]`` over a GRU trained on an older row numbering."""
-    from recommender.models.session_rnn import SessionGRU
+    from recommender.models.session_serving import GRUScorer
 
-    gru = SessionGRU.load(path, device="cpu")
+    gru = GRUScorer.load(path)
+    if gru.n_items != len(rows):
+        raise ValueError(f"{path.name} scores {gru.n_items} items, the run lists {len(rows)}")
     to_item = np.full(n, -1, np.int64)
     to_item[rows[ok]] = np.flatnonzero(ok)
 
@@ -196,3 +205,16 @@ def load_models_or_fall_back(root: str | Path, cat: Catalog):
             if now is None:
                 break
     return Models()
+
+
+def export_session_serving(root: str | Path) -> bool:
+    """Give the current run the numpy export of its session GRU if it lacks one (a run
+    trained before the export existed). Imports torch: the learner calls it, never the
+    window. True when a file was written."""
+    run = current_run(root)
+    if run is None or (run / SESSION_SERVING).exists() or not (run / SESSION_TORCH).exists():
+        return False
+    from recommender.models.session_rnn import SessionGRU
+
+    SessionGRU.load(run / SESSION_TORCH, device="cpu").export_serving(run / SESSION_SERVING)
+    return True

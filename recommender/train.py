@@ -43,6 +43,8 @@ from recommender.heldout import (
     play_rows,
 )
 from recommender.local_models import (
+    SESSION_SERVING,
+    SESSION_TORCH,
     current_run,
     model_weights,
     point_current,
@@ -190,7 +192,8 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
                         session_weight=model_weights(metrics)["session"]), n_sess))
                     calibrated = True
                 gru.update(seqs[cut:], scat)
-            gru.save(tmp / "session_gru.pt")
+            gru.save(tmp / SESSION_TORCH)
+            gru.export_serving(tmp / SESSION_SERVING)     # what the window scores with (no torch)
             trained.append("session_gru")
         if not calibrated:
             report("calibrate", 0.9)

@@ -18,7 +18,8 @@ negatives drawn by popularity^``sample_alpha`` (duplicates of the target masked)
 
 ``update`` continues from the current weights: the item and artist tables grow
 for new ids (new rows start at zero) and a few epochs run over the new sessions
-plus a replay of recent old ones. Torch is imported lazily.
+plus a replay of recent old ones. Torch is imported lazily; :meth:`SessionGRU.export_serving`
+writes the trained model as numpy arrays, which is what the window scores with.
 """
 
 from __future__ import annotations
@@ -195,6 +196,22 @@ class SessionGRU(SessionModel):
                    "meta": json.dumps({"class": "SessionGRU", "params": self.params, "side_dim": self.net.side_dim})}
         with atomic.atomic_open(path) as fh:
             torch.save(payload, fh)
+
+    def export_serving(self, path: str | Path) -> None:
+        """Write what scoring needs as numpy arrays (:mod:`recommender.models.session_serving`),
+        so the window ranks with this model without importing torch."""
+        import torch
+
+        from recommender.models.session_serving import save_serving
+
+        self._sync_catalog()
+        with torch.no_grad():
+            items = self.net.item_vectors(*self._catalog_tensors())
+            cell, out = self.net.cell, self.net.out
+            arrays = {"items": items, "w_ih": cell.weight_ih, "w_hh": cell.weight_hh, "b_ih": cell.bias_ih,
+                      "b_hh": cell.bias_hh, "out_w": out.weight, "out_b": out.bias}
+            arrays = {k: v.detach().cpu().numpy() for k, v in arrays.items()}
+        save_serving(path, {**arrays, "pop": self.pop})
 
     @classmethod
     def load(cls, path: str | Path, *, device: str | None = None) -> "SessionGRU":

@@ -114,15 +114,15 @@ def test_autorec_is_bounded_to_the_most_played_tracks(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
 def test_corrupt_session_model_raises_train_error(tmp_path, damage):
-    from recommender.local_models import TrainError
+    from recommender.local_models import SESSION_SERVING, TrainError
 
     cat = library(plays=jazz_sessions(8))
     run = train_local(tmp_path, cat).path
-    pt = run / "session_gru.pt"
-    assert pt.exists()
-    good = pt.read_bytes()
-    data = {"truncated": good[: len(good) // 2], "garbage": b"\x80\x04not a torch file" * 40,
+    npz = run / SESSION_SERVING                 # what the window loads
+    assert npz.exists()
+    good = npz.read_bytes()
+    data = {"truncated": good[: len(good) // 2], "garbage": b"PK\x03\x04not a zip file" * 40,
             "empty": b""}[damage]
-    pt.write_bytes(data)
+    npz.write_bytes(data)
     with pytest.raises(TrainError, match="cannot load local models"):
         load_models(tmp_path, cat)
