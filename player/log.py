@@ -29,8 +29,9 @@ def _message_only(record: logging.LogRecord) -> logging.LogRecord:
     return record
 
 
-def setup_logging(*, verbose: bool = False, stderr: bool = False) -> None:
-    """Send logs to ``<data>/logs/segue.log`` (1 MB × 5 files); idempotent."""
+def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str = "segue.log") -> None:
+    """Send logs to ``<data>/logs/<file_name>`` (1 MB × 5 files); idempotent. The learner
+    process logs to a file of its own: two processes must not rotate one file."""
     global _configured
     if _configured:
         return
@@ -40,7 +41,7 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False) -> None:
     try:
         # backslashreplace: a file name that is not valid UTF-8 is logged, not an error.
         handler = logging.handlers.RotatingFileHandler(
-            paths.log_dir() / "segue.log", maxBytes=1_000_000, backupCount=5, encoding="utf-8",
+            paths.log_dir() / file_name, maxBytes=1_000_000, backupCount=5, encoding="utf-8",
             errors="backslashreplace")
     except OSError as exc:
         # A read-only data folder: no log file, but the command (or its clear refusal) goes on.

@@ -1,17 +1,14 @@
-"""Background training of the local models: after N new plays, or when the player is idle.
+"""Training of the local models: when one is due (N new plays, or a quiet while) and one run.
 
 Qt-free. :meth:`Trainer.train_now` does one run synchronously (catalogue from the
-store, :func:`recommender.train.train_local`, a ``model_runs`` row, then the
-service swaps the new models in). :meth:`Trainer.maybe_train` decides whether a
-run is due and hands it to ``submit`` — in the app
-``lambda fn: run_task(fn, pool=training_pool())`` (a single-thread pool), else a
-daemon thread — so it never blocks the caller. The training thread lowers its own
-CPU priority (:mod:`player.priority`; Linux: per-thread nice 19) so playback and the window stay smooth.
+store, :func:`recommender.train.train_local`, a ``model_runs`` row, then a service
+given to it swaps the new models in). The app runs it in the learner process
+(:mod:`player.learner`), which asks :meth:`Trainer.due` and tells the window when
+new models are ready; ``segue status --train`` runs it in its own process.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -19,7 +16,6 @@ from pathlib import Path
 from typing import Callable
 
 from player import paths
-from player.priority import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +30,17 @@ class Trainer:
     store : player.store.Store
     service : player.recommender_service.RecommenderService or None (its models are swapped after a run)
     every_n_plays : new plays that trigger a run
-    idle_s : with at least one new play, a run also starts after this long without playback
-    submit : ``fn(callable)`` that runs the callable in the background; default a daemon thread
+    idle_s : with at least one new play, a run is also due after this long without playback
+        (whoever runs the trainer sets ``last_activity`` when music plays)
     """
 
     def __init__(self, store, service=None, *, every_n_plays: int = 20, idle_s: float = 300.0,
-                 models_dir: str | Path | None = None, submit: Callable | None = None,
-                 session_model: bool = True):
+                 models_dir: str | Path | None = None, session_model: bool = True):
         self.store = store
         self.service = service
         self.every_n_plays = every_n_plays
         self.idle_s = idle_s
         self.models_dir = Path(models_dir) if models_dir else paths.local_models_dir()
-        self.submit = submit or self._thread_submit
         self.session_model = session_model
         self._running = threading.Lock()
         self._listeners: list[Callable[[dict], None]] = []
@@ -75,16 +69,6 @@ class Trainer:
     def running(self) -> bool:
         return self._running.locked()
 
-    @contextlib.contextmanager
-    def held(self):
-        """No training runs inside this block; waits for a running one to finish first.
-
-        "Forget my history" runs inside it, so a training that read the plays before
-        they were deleted cannot save and load its models afterwards.
-        """
-        with self._running:
-            yield
-
     # -- deciding -------------------------------------------------------------
     def models_damaged(self) -> bool:
         """The last run wrote models that are not the ones in use (set aside as damaged, deleted)."""
@@ -106,24 +90,6 @@ class Trainer:
             return True
         idle = (now or time.time()) - self.last_activity >= self.idle_s
         return new > 0 and idle
-
-    def on_player_event(self, event: str, data: dict) -> None:
-        """A Player listener: counts plays and starts a run when one is due."""
-        if event in ("track_started", "track_ended", "state_changed"):
-            self.last_activity = time.time()
-        if event == "track_ended":
-            self.maybe_train()
-
-    def maybe_train(self, *, now: float | None = None):
-        """Submit a run if one is due and none is running; returns what ``submit`` returned."""
-        if self.running or not self.due(now=now):
-            return None
-        return self.submit(self._background_run)
-
-    # -- running --------------------------------------------------------------
-    def _background_run(self, *args):
-        lower_thread_priority()
-        return self.train_now()
 
     def train_now(self, progress: Callable[[str, float], None] | None = None):
         """One training run, synchronously. Returns the TrainResult, or None if one is running."""
@@ -163,14 +129,3 @@ class Trainer:
         self._set(state="idle", stage="done", fraction=1.0, last_trained_at=time.time(),
                   metrics=result.metrics, n_plays=len(cat.plays))
         return result
-
-    def _thread_submit(self, fn):
-        def run():
-            try:
-                fn()
-            except Exception:          # already logged and recorded in model_runs
-                pass
-
-        t = threading.Thread(target=run, name="segue-trainer", daemon=True)
-        t.start()
-        return t

@@ -2,8 +2,9 @@
 
 ``func`` runs on a :class:`QThreadPool`; its result, or the exception it raised, is
 delivered to ``next_func(result=..., error=...)`` on the GUI thread. Database writes
-and training each get a single-thread pool so they queue instead of fighting for
-the SQLite write lock or the two CPU cores::
+and playback commands each get a single-thread pool so they queue in order (writes
+would otherwise fight for the SQLite write lock); analysis and training run in the
+learner process, not here::
 
     handle = run_task(lambda: store.tracks(), lambda result, error: model.set_rows(result))
     run_task(scan, on_done, pool=db_write_pool(), progress=status.update)
@@ -136,11 +137,6 @@ def _single(name: str) -> QThreadPool:
 def db_write_pool() -> QThreadPool:
     """One thread: every long database write (scans, imports) queues here."""
     return _single("db-write")
-
-
-def training_pool() -> QThreadPool:
-    """One thread: audio analysis and model training (CPU heavy, torch)."""
-    return _single("training")
 
 
 def player_pool() -> QThreadPool:

@@ -1,4 +1,8 @@
-"""``segue analyse``: tag every track with the MSD tagger (tags, embedding, genre bucket, MFCCs)."""
+"""``segue analyse``: tag every track with the MSD tagger (tags, embedding, genre bucket, MFCCs).
+
+Runs the learner's analysis (:class:`player.learner.core.Learner`) in this process:
+the same code the app's learner process runs.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +24,8 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from player.analysis import AnalysisJob
     from player.failures import quiet_helper_processes
+    from player.learner.core import Learner
 
     quiet_helper_processes()          # a killed decoder's bookkeeping goes to the log, not the terminal
     from player.progress import ProgressBar
@@ -31,9 +35,10 @@ def run(args) -> int:
     store = Store.open()
     bar = ProgressBar("analysing")
     device = best_device(args.device) if args.device else None
-    job = AnalysisJob(store, device=device, workers=args.workers, batch_tracks=args.batch,
-                      max_patches=None if args.all_patches else "auto", retry_errors=args.retry_errors,
-                      progress=lambda p: bar.update(p.done, p.total, f"({p.errors} errors)"))
+    learner = Learner(store)
+    job = learner.new_job(device=device, workers=args.workers, batch_tracks=args.batch,
+                          max_patches=None if args.all_patches else "auto", retry_errors=args.retry_errors,
+                          progress=lambda p: bar.update(p.done, p.total, f"({p.errors} errors)"))
     before = store.feature_counts(job.tagger.version)
     if before["pending"] == 0 and not args.retry_errors:
         bar.close()
@@ -42,7 +47,7 @@ def run(args) -> int:
         store.close()
         return 0
     try:
-        result = job.run()
+        result = learner.run_job(job)
     except KeyboardInterrupt:
         job.cancel()
         bar.close("interrupted: finished tracks are kept; run again to continue")

@@ -1,7 +1,8 @@
 """``segue status``: the library, its analysis, and the state of the local models.
 
-``segue status --train`` also trains the local models now (what the app does in
-the background after new plays) and prints the new run.
+``segue status --train`` also trains the local models now, in this process, with the
+learner's own training (:meth:`player.learner.core.Learner.train`, what the app's
+learner process does after new plays), and prints the new run.
 """
 
 from __future__ import annotations
@@ -116,11 +117,11 @@ def run(args) -> int:
     store = Store.open()
     try:
         if args.train:
-            from player.trainer import Trainer
+            from player.learner.core import Learner
 
             from player.plain_words import stage
 
-            result = Trainer(store).train_now(progress=lambda name, f: print(f"  learning: {stage(name)} ({f:.0%})"))
+            result = Learner(store).train(progress=lambda name, f: print(f"  learning: {stage(name)} ({f:.0%})"))
             if result is not None and result.path is None:
                 print(f"  {result.metrics.get('note', 'nothing to train')}")
         info = collect(store)

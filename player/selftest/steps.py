@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from player.selftest.base import Context, Step, check, need
+from player.selftest.base import Context, SelfTestError, Step, check, need
 from player.selftest.clips import CLIP_S, CLIPS, make_clip, write_clip
 
 
@@ -136,9 +136,8 @@ def step_models(ctx: Context) -> str:
 SESSIONS = [(0, 1), (1, 0), (0, 1, 2)]
 
 
-def step_plays(ctx: Context) -> str:
-    store = need(ctx, "store")
-    by_title = {r["title"]: r for r in need(ctx, "tracks")}
+def _log_sessions(store, by_title: dict) -> None:
+    """Log :data:`SESSIONS` as finished plays of the clips (rows by title)."""
     rows = [by_title[c[2]] for c in CLIPS]
     ms = int(CLIP_S * 1000)
     start = time.time() - 2 * 3600 * len(SESSIONS)
@@ -147,6 +146,11 @@ def step_plays(ctx: Context) -> str:
             at = start + 2 * 3600 * k + 10 * j
             play = store.start_play(rows[clip]["id"], source="cli", track_ms=ms, now=at)
             store.end_play(play, "finished", ms, now=at + CLIP_S)
+
+
+def step_plays(ctx: Context) -> str:
+    store = need(ctx, "store")
+    _log_sessions(store, {r["title"]: r for r in need(ctx, "tracks")})
     plays = store.plays()
     n = sum(len(s) for s in SESSIONS)
     check(len(plays) == n and all(p["ended"] == "finished" for p in plays),
@@ -169,6 +173,62 @@ def step_train(ctx: Context) -> str:
     info = service.recommender().models.info
     check(info.get("run") == result.path.name, f"the service did not load the new run: {info}")
     return f"{', '.join(result.trained)} in {result.seconds:.1f} s from {result.n_plays} plays; loaded by the service"
+
+
+def step_learner(ctx: Context) -> str:
+    """The learner process, as the window runs it: spawned (a frozen bundle re-runs itself
+    for it), on a store of its own, it analyses the clips, trains when told to, and says
+    "models changed"; the run it wrote loads without torch (numpy session model)."""
+    import os
+    import queue
+
+    from player.learner import messages as m
+    from player.learner.client import LearnerProcess
+    from player.library.scanner import Scanner
+    from player.recommender_service import build_catalog
+    from player.store import Store
+    from recommender.local_models import load_models
+
+    folder = ctx.workdir / "learner"
+    store = Store.open(folder / "library.db")
+    try:
+        Scanner(store).scan([str(need(ctx, "music"))])
+        _log_sessions(store, {r["title"]: r for r in store.tracks()})
+        got: queue.Queue = queue.Queue()
+        learner = LearnerProcess(store.path, models_dir=folder / "models", on_message=got.put,
+                                 on_exit=lambda info: got.put(info))
+        t0 = time.perf_counter()
+        learner.start()
+        seen: dict[type, object] = {}
+        try:
+            while not {m.AnalysisFinished, m.ModelsChanged} <= set(seen):
+                try:
+                    message = got.get(timeout=180)
+                except queue.Empty:
+                    raise SelfTestError(f"the learner went quiet; it said {sorted(t.__name__ for t in seen)}")
+                check(not hasattr(message, "exitcode"), f"the learner process died: {message}")
+                seen[type(message)] = message
+                if isinstance(message, m.Ready):
+                    pid = message.pid
+                    nice = os.getpriority(os.PRIO_PROCESS, pid) if hasattr(os, "getpriority") else None
+                    learner.send(m.TrainNow())
+                check(not isinstance(message, m.TrainingFailed), f"training failed: {message}")
+            seconds = time.perf_counter() - t0
+        finally:
+            learner.stop()
+        done = seen[m.AnalysisFinished]
+        check(done.error == "" and done.analysed == len(CLIPS), f"the learner analysed: {done}")
+        check(len(store.features()) == len(CLIPS), "the learner's features are not in the store")
+        cat, _ = build_catalog(store)
+        models = load_models(folder / "models", cat)
+        check(models.info.get("run") == seen[m.ModelsChanged].run, f"models changed to "
+              f"{seen[m.ModelsChanged].run}, the folder holds {models.info.get('run')}")
+        check(models.session is not None, "the run has no numpy session model")
+    finally:
+        store.close()
+    return (f"process {pid} (nice {nice}) analysed {done.analysed} clips and trained "
+            f"{', '.join(models.info.get('models', []))}; models changed to {models.info['run']} "
+            f"in {seconds:.1f} s; the run loads without torch")
 
 
 def step_radio(ctx: Context) -> str:
@@ -252,6 +312,7 @@ STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("analyse", step_analyse, ("scan", "models")),
     ("plays", step_plays, ("scan",)),
     ("train", step_train, ("plays",)),
+    ("learner", step_learner, ("scan", "models")),
     ("radio", step_radio, ("plays",)),
     ("audio", step_audio, ()),
     ("ui", step_ui, ("scan",)),

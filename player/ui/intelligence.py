@@ -1,12 +1,14 @@
-"""The recommender's background life in the window: service, analysis, training.
+"""The recommender's life in the window: the service that ranks, and the learner process.
 
 Nothing here runs at start-up: :meth:`Intelligence.start` builds the
 :class:`player.recommender_service.RecommenderService` on a worker after the window
-shows (its imports take about a second), then swaps it in for the plain library
-provider. Audio analysis (torch) runs on the training pool after scans, at the
-lowest CPU priority, and steps aside while music plays where the machine is slow
-(:meth:`player.analysis.AnalysisJob.yields_to_playback`); the trainer's progress
-shows in the status bar.
+shows (its imports take about a second), swaps it in for the plain library provider,
+and starts the learner process (:mod:`player.learner`), which analyses the audio and
+trains the local models at the lowest priority. The window never runs torch: it tells
+the learner what happens (plays logged, music playing, an audio underrun, settings),
+shows its progress in the status bar, and loads each finished model run when the
+learner says "models changed". If the learner dies, a note says so, the music goes
+on, and the learner comes back by itself.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import time
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
-from player.workers import run_task, training_pool
+from player.learner import messages as m
+from player.workers import run_task
 
 log = logging.getLogger(__name__)
-IDLE_CHECK_MS = 60_000
-PLAYBACK_CHECK_MS = 500   # while analysing: watch for underruns, refresh "paused" in the status bar
+PLAYBACK_CHECK_MS = 500   # while analysing: watch the output for underruns
+NOTE_MS = 15_000
 
 
 def _metrics(text) -> dict | None:
@@ -35,29 +38,26 @@ def _metrics(text) -> dict | None:
 
 
 class Intelligence(QObject):
-    trainer_state = Signal(dict)      # from the training thread
     ready = Signal()
-    analysis_finished = Signal(object)
-    _train_request = Signal(object)   # a training run to queue, from any thread
+    analysis_finished = Signal(object)   # the learner's AnalysisFinished
+    models_loaded = Signal(dict)         # the service swapped in a new run (its info)
+    learner_message = Signal(object)     # from the learner's monitor thread
+    learner_exited = Signal(object)      # LearnerExit, from the monitor thread
 
-    def __init__(self, window, *, analyse: bool = True):
+    def __init__(self, window, *, analyse: bool = True, learn: bool = True, options=None):
         super().__init__(window)
         self.window = window
         self.service = None
-        self.trainer = None
+        self.learner = None
         self._analyse_enabled = analyse
-        self._analysis = None
-        self._job = None
-        self._again = False
-        self._training = None
-        self.trainer_state.connect(self._on_trainer)
-        self._train_request.connect(self._run_training)
-        self._idle_timer = QTimer(self, interval=IDLE_CHECK_MS)
-        self._idle_timer.timeout.connect(self._idle_check)
-        self._playback_timer = QTimer(self, interval=PLAYBACK_CHECK_MS)
-        self._playback_timer.timeout.connect(self._yield_to_playback)
-        self._underran = False          # the output ran dry while analysis ran (this session)
+        self._learn = learn
+        self._options = options
+        self.analysis: m.AnalysisProgress | None = None     # the pass under way, as last reported
         self._underruns_seen: int | None = None
+        self.learner_message.connect(self._on_learner)
+        self.learner_exited.connect(self._on_learner_exit)
+        self._playback_timer = QTimer(self, interval=PLAYBACK_CHECK_MS)
+        self._playback_timer.timeout.connect(self._watch_output)
         self.learned = QLabel()
         window.statusBar().addPermanentWidget(self.learned)
 
@@ -66,16 +66,11 @@ class Intelligence(QObject):
 
         def build():
             from player.recommender_service import RecommenderService
-            from player.trainer import Trainer
 
             service = RecommenderService(store)
             service.recommender()      # build the catalogue now, not on the first Radio click
-            # Runs go through a signal to the training pool (one thread, shared with
-            # analysis, so torch work never runs twice at once); maybe_train is
-            # called from the player's threads.
-            trainer = Trainer(store, service, submit=self._train_request.emit)
             last = store.last_model_run()
-            return service, trainer, (dict(last) if last is not None else None)
+            return service, (dict(last) if last is not None else None)
 
         run_task(build, self._built, name="recommender")
 
@@ -84,139 +79,147 @@ class Intelligence(QObject):
             log.error("recommender unavailable, staying with library order: %s", error)
             self.window.statusBar().showMessage(f"Recommendations use library order only: {error}", 10000)
             return
-        self.service, self.trainer, last = result
+        self.service, last = result
         if last is not None:
             self._show_learned(last.get("finished_at"), last.get("n_plays"), _metrics(last.get("metrics")))
-        self._idle_timer.start()
         self.window.provider = self.service
-        self.trainer.add_listener(self.trainer_state.emit)
         if self.window.player is not None:
             self._listen(self.window.player)
         else:
             self.window.player_ready.connect(lambda: self._listen(self.window.player))
         self.window.scan_finished.connect(lambda _r: self.library_changed())
         self.ready.emit()
-        self.analyse()
+        if self._learn:
+            self._start_learner()
 
+    # -- the learner process --------------------------------------------------------------
+    def _start_learner(self) -> None:
+        from player import paths
+        from player.learner.client import LearnerProcess
+        from player.learner.process import LearnerOptions
+
+        options = self._options or LearnerOptions(analyse=self._analyse_enabled)
+        self.learner = LearnerProcess(self.window.store.path, models_dir=paths.local_models_dir(), options=options,
+                                      on_message=self.learner_message.emit, on_exit=self.learner_exited.emit)
+        player = self.window.player
+        if player is not None:
+            from player.audio.base import PlaybackState
+
+            self.learner.send(m.Playback(player.state == PlaybackState.PLAYING))
+        self.learner.start()
+
+    def send(self, message: m.Message) -> bool:
+        """Tell the learner (any thread); False when it is not running."""
+        return self.learner is not None and self.learner.send(message)
+
+    def _on_learner(self, message: m.Message) -> None:
+        """A message from the learner process (GUI thread)."""
+        tasks = self.window.tasks
+        if isinstance(message, m.AnalysisProgress):
+            if self.analysis is None:
+                self._underruns_seen = None
+                self._playback_timer.start()
+            self.analysis = message
+            text = f"Analysis {message.paused}" if message.paused else "Analysing"
+            tasks.update("analyse", message.done, message.total, text)
+        elif isinstance(message, m.AnalysisFinished):
+            self.analysis = None
+            self._playback_timer.stop()
+            tasks.finish("analyse")
+            if message.error:
+                self.window.statusBar().showMessage(f"Audio analysis stopped: {message.error}", 10000)
+            elif message.total:
+                self.window.statusBar().showMessage(
+                    f"Analysed {message.total - message.errors:,} tracks ({message.errors} could not be decoded)",
+                    10000)
+            self.analysis_finished.emit(message)
+        elif isinstance(message, m.FeaturesChanged):
+            if self.service is not None:
+                self.service.invalidate()      # rebuilt with the new features on the next call
+        elif isinstance(message, m.TrainingProgress):
+            from player.plain_words import stage
+
+            tasks.update("train", int(100 * message.fraction), 100, f"Learning your taste ({stage(message.stage)})",
+                         percent=True)
+        elif isinstance(message, m.ModelsChanged):
+            tasks.finish("train")
+            self._show_learned(message.finished_at, message.n_plays, message.metrics)
+            self._reload_models()
+        elif isinstance(message, m.TrainingFailed):
+            tasks.finish("train")
+            self.window.statusBar().showMessage(f"Learning from your plays failed: {message.error}", 10000)
+
+    def _reload_models(self) -> None:
+        service = self.service
+        if service is None:
+            return
+
+        def loaded(result, error):
+            if error is not None:
+                log.error("could not load the new models: %s", error)
+            else:
+                self.models_loaded.emit(result)
+
+        run_task(service.reload_models, loaded, name="load-models")
+
+    def _on_learner_exit(self, info) -> None:
+        """The learner died (GUI thread): say so; the music and the rankings go on."""
+        self.analysis = None
+        self._playback_timer.stop()
+        self.window.tasks.finish("analyse")
+        self.window.tasks.finish("train")
+        if info.restart_in is not None:
+            note = f"{info.describe()}. The music goes on; it restarts in {info.restart_in:g} s."
+        else:
+            note = (f"{info.describe()}, {info.crashes} times in a short while; analysis and learning "
+                    "stay off until Segue restarts. The music and recommendations go on.")
+            self.learned.setToolTip(note)
+        self.window.statusBar().showMessage(note, NOTE_MS)
+
+    # -- what the window tells the learner -----------------------------------------------
     def _listen(self, player) -> None:
         player.add_listener(self.service.on_player_event)
-        player.add_listener(self.trainer.on_player_event)
         player.add_listener(self._on_player_event)
+
+    def _on_player_event(self, event: str, data: dict) -> None:
+        """Player listener (its threads)."""
+        if event == "state_changed":
+            from player.audio.base import PlaybackState
+
+            self.send(m.Playback(data.get("state", self.window.player.state) == PlaybackState.PLAYING))
+        elif event == "track_ended":
+            self.send(m.PlaysLogged())
+
+    def _watch_output(self) -> None:
+        """Twice a second while analysing (GUI thread): an underrun while analysis runs makes
+        the learner back off."""
+        player, progress = self.window.player, self.analysis
+        if player is None or progress is None:
+            return
+        from player.audio.base import PlaybackState
+
+        underruns = player.engine.underruns
+        if (player.state == PlaybackState.PLAYING and not progress.paused and self._underruns_seen is not None
+                and underruns > self._underruns_seen):
+            self.send(m.Underrun())
+        self._underruns_seen = underruns
 
     def library_changed(self) -> None:
         if self.service is not None:
             self.service.invalidate()
         self.analyse()
 
-    # -- analysis ----------------------------------------------------------
     def analyse(self) -> None:
-        """Analyse tracks without features (a no-op when all are done)."""
-        if not self._analyse_enabled:
-            return
-        if self._analysis is not None:
-            self._again = True
-            return
-        store = self.window.store
+        """Ask the learner to analyse tracks without features (a no-op when all are done)."""
+        if self._analyse_enabled:
+            self.send(m.Analyse())
 
-        def work(report):
-            from player.analysis import AnalysisJob
-            from player.priority import lower_thread_priority
-
-            lower_thread_priority()     # first: torch's OpenMP workers inherit it
-            job = AnalysisJob(store, progress=lambda p: report((p.done, p.total, p.errors)))
-            self._job = job
-            self._step_aside(job)       # music may be playing already
-            return job.run()
-
-        self.window.tasks.start("analyse", "Analysing")
-        self._analysis = run_task(work, self._analysed, pool=training_pool(), name="analysis",
-                                  progress=lambda v: self.window.tasks.update("analyse", v[0], v[1],
-                                                                              self._analysis_text()))
-        self._underruns_seen = None
-        self._playback_timer.start()
-
-    def _analysis_text(self) -> str:
-        job = self._job
-        return "Analysis paused while music plays" if job is not None and job.paused else "Analysing"
-
-    def _step_aside(self, job) -> None:
-        """Pause ``job`` while music plays where it would compete with it; resume after (any thread)."""
-        player = self.window.player
-        if job is None or player is None:
-            return
-        from player.audio.base import PlaybackState
-
-        playing = player.state == PlaybackState.PLAYING
-        if playing and job.yields_to_playback(underran=self._underran):
-            job.pause()
-        else:
-            job.resume()
-
-    def _on_player_event(self, event: str, data: dict) -> None:
-        """Player listener (its threads): analysis steps aside the moment music starts."""
-        if event == "state_changed":
-            self._step_aside(self._job)
-
-    def _yield_to_playback(self) -> None:
-        """Twice a second while analysing (GUI thread): watch for underruns, show the state."""
-        job, player = self._job, self.window.player
-        if job is None or player is None:
-            return
-        from player.audio.base import PlaybackState
-
-        underruns = player.engine.underruns
-        if (player.state == PlaybackState.PLAYING and not job.paused and self._underruns_seen is not None
-                and underruns > self._underruns_seen):
-            if not self._underran:
-                log.warning("audio underran while analysing; analysis now pauses while music plays")
-            self._underran = True
-        self._underruns_seen = underruns
-        self._step_aside(job)
-        text = self._analysis_text()
-        if "analyse" in self.window.tasks.running() and self.window.tasks.text("analyse") != text:
-            self.window.tasks.update("analyse", *self.window.tasks.progress("analyse"), text)
+    def train_now(self) -> bool:
+        return self.send(m.TrainNow())
 
     def apply_settings(self, values: dict) -> None:
-        """New settings from the dialog: the running job follows ``analysis.while_playing`` at once."""
-        from player.analysis import WHILE_PLAYING_SETTING
-
-        job = self._job
-        if job is not None and values.get(WHILE_PLAYING_SETTING) is not None:
-            job.while_playing = values[WHILE_PLAYING_SETTING]
-            self._yield_to_playback()
-
-    def _analysed(self, result, error) -> None:
-        self._playback_timer.stop()
-        self._analysis = None
-        self._job = None
-        self.window.tasks.finish("analyse")
-        if error is not None:
-            log.error("analysis failed: %s", error)
-            self.window.statusBar().showMessage(f"Audio analysis stopped: {error}", 10000)
-        elif result.total:
-            self.window.statusBar().showMessage(
-                f"Analysed {result.total - result.errors:,} tracks ({result.errors} could not be decoded)", 10000)
-            if self.service is not None:
-                self.service.invalidate()
-        self.analysis_finished.emit(error if error is not None else result)
-        if self._again:
-            self._again = False
-            self.analyse()
-
-    # -- training -------------------------------------------------------------
-    def _run_training(self, fn) -> None:
-        if self._training is None:
-            self._training = run_task(fn, self._trained, pool=training_pool(), name="training")
-
-    def _trained(self, result, error) -> None:
-        self._training = None
-        if error is not None:   # the trainer logged it and recorded it in model_runs
-            self.window.statusBar().showMessage(f"Learning from your plays failed: {error}", 10000)
-
-    def _idle_check(self) -> None:
-        """Every minute: with new plays and the player idle for a while, train (off the GUI thread)."""
-        if self.trainer is not None and self._training is None:
-            run_task(self.trainer.maybe_train, name="idle-training-check")
+        """New settings from the dialog: the learner follows ``analysis.while_playing`` at once."""
+        self.send(m.Settings(dict(values)))
 
     def _show_learned(self, when: float | None, n_plays: int | None, metrics: dict | None = None) -> None:
         if not when:
@@ -229,29 +232,19 @@ class Intelligence(QObject):
             lines = [f"Learned from {learned_from(metrics, n_plays)}.", *training_summary(metrics)]
             self.learned.setToolTip("\n".join(lines))
 
-    def _on_trainer(self, state: dict) -> None:
-        if state.get("state") == "training":
-            from player.plain_words import stage
-
-            self.window.tasks.update("train", int(100 * float(state.get("fraction") or 0.0)), 100,
-                                     f"Learning your taste ({stage(state.get('stage'))})", percent=True)
-        else:
-            self.window.tasks.finish("train")
-            if state.get("state") == "idle" and state.get("last_trained_at"):
-                self._show_learned(state["last_trained_at"], state.get("n_plays"), state.get("metrics"))
-
     def forget_history(self) -> bool:
-        """Forget through the service (it also drops its cached models); False if none yet."""
+        """Forget through the service with the learner stopped meanwhile, so no training that
+        read the plays writes models after they are gone (a worker thread). False if no service yet."""
         if self.service is None:
             return False
-        with self.trainer.held():       # a training under way finishes first, then is wiped too
+        if self.learner is None:
             self.service.forget_history()
+        else:
+            with self.learner.stopped():
+                self.service.forget_history()
         return True
 
     def shutdown(self) -> None:
-        self._idle_timer.stop()
         self._playback_timer.stop()
-        if self._job is not None:
-            self._job.cancel()
-        if self._analysis is not None:
-            self._analysis.cancel()
+        if self.learner is not None:
+            self.learner.stop(timeout=3.0)

@@ -185,11 +185,12 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         if self.intelligence is not None:
             self.intelligence.start()      # after the rows: its imports compete for the GIL
 
-    def enable_intelligence(self, *, analyse: bool = True) -> None:
-        """Use the learning recommender, audio analysis and training (see intelligence.py)."""
+    def enable_intelligence(self, *, analyse: bool = True, learn: bool = True, options=None) -> None:
+        """Use the learning recommender; with ``learn``, the learner process analyses (if
+        ``analyse``) and trains (see intelligence.py; ``options``: its LearnerOptions)."""
         from player.ui.intelligence import Intelligence
 
-        self.intelligence = Intelligence(self, analyse=analyse)
+        self.intelligence = Intelligence(self, analyse=analyse, learn=learn, options=options)
         if self._started and not self._loading:
             self.intelligence.start()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from player.workers import TaskCancelled, db_write_pool, run_task, training_pool
+from player.workers import TaskCancelled, db_write_pool, player_pool, run_task
 
 
 def test_result_is_delivered_on_the_gui_thread(qtbot):
@@ -79,13 +79,13 @@ def test_single_thread_pools_serialise(qtbot):
         with lock:
             active -= 1
 
-    for pool in (db_write_pool(), training_pool()):
+    for pool in (db_write_pool(), player_pool()):
         peak = 0
         handles = [run_task(work, pool=pool) for _ in range(5)]
         qtbot.waitUntil(lambda: all(h.done for h in handles), timeout=5000)
         assert peak == 1
     assert db_write_pool() is db_write_pool()
-    assert db_write_pool() is not training_pool()
+    assert db_write_pool() is not player_pool()
 
 
 def test_cancelled_before_it_starts_never_runs(qtbot):

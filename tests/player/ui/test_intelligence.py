@@ -1,13 +1,19 @@
-"""The learning recommender plugged into the window (analysis off, except where it is the subject)."""
+"""The learning recommender plugged into the window; the learner process behind it, for real."""
 
 from __future__ import annotations
+
+import os
+import signal
+
+from player.learner import messages as m
+from player.learner.process import LearnerOptions
 
 
 def test_window_switches_to_the_recommender_service(qtbot, scanned, make_window):
     from player.recommender_service import RecommenderService
 
     window = make_window(scanned)
-    window.enable_intelligence(analyse=False)
+    window.enable_intelligence(analyse=False, learn=False)
     # Delivered through the event loop, so waiting after the call cannot miss it.
     with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
         pass
@@ -19,41 +25,47 @@ def test_window_switches_to_the_recommender_service(qtbot, scanned, make_window)
     queue = window.player.queue
     assert seed not in {e.track_id for e in queue} and all(e.source == "radio" for e in queue)
     assert len({e.track_id for e in queue}) == len(queue)        # never repeats within a station
-    # Training progress shows in the status bar, from the trainer's own thread.
-    window.intelligence.trainer_state.emit({"state": "training", "stage": "wmf", "fraction": 0.5})
-    assert "train" in window.tasks.running() and "taste model" in window.tasks.label.text()
-    window.intelligence.trainer_state.emit({"state": "idle", "stage": "", "fraction": 1.0})
-    assert "train" not in window.tasks.running()
-
-
-
-def test_training_runs_on_the_training_pool_and_the_status_bar_says_when(qtbot, scanned, make_window):
-    import threading
-
-    window = make_window(scanned)
-    window.enable_intelligence(analyse=False)
-    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
-        pass
+    # The learner's progress shows in the status bar.
     intelligence = window.intelligence
-    trainer = intelligence.trainer
-    trainer.every_n_plays = 2
-    threads = []
-    real_train = trainer.train_now
-    trainer.train_now = lambda *a, **k: (threads.append(threading.current_thread().name), real_train(*a, **k))[1]
+    intelligence.learner_message.emit(m.TrainingProgress("wmf", 0.5))
+    assert "train" in window.tasks.running() and "taste model" in window.tasks.label.text()
+    intelligence.learner_message.emit(m.AnalysisProgress(3, 8, 0, "paused while music plays"))
+    assert window.tasks.text("analyse") == "Analysis paused while music plays"
+    assert window.tasks.progress("analyse") == (3, 8)
+    intelligence.learner_message.emit(m.AnalysisFinished(8, 0, 8))
+    intelligence.learner_message.emit(m.TrainingFailed("OSError: disk full"))
+    assert window.tasks.running() == []
+    assert "disk full" in window.statusBar().currentMessage()
+
+
+def test_plays_train_in_the_learner_and_the_window_loads_the_run(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.enable_intelligence(analyse=False, options=LearnerOptions(analyse=False, every_n_plays=2))
+    intelligence = window.intelligence
+    with qtbot.waitSignal(intelligence.ready, timeout=30000):
+        pass
+    qtbot.waitUntil(lambda: intelligence.learner is not None and intelligence.learner.alive, timeout=10000)
     ids = [window.model.track_id(i) for i in range(2)]
-    for tid in ids:  # two logged plays through the store, as the player writes them
-        scanned.end_play(scanned.start_play(tid), "finished", 3000)
     assert intelligence.learned.text() == ""
-    intelligence._idle_check()          # what the one-minute timer does
-    qtbot.waitUntil(lambda: scanned.last_model_run() is not None, timeout=60000)
-    qtbot.waitUntil(lambda: intelligence._training is None, timeout=30000)
-    assert threads and threads[0] != threading.main_thread().name
+    with qtbot.waitSignal(intelligence.models_loaded, timeout=120000) as loaded:
+        for tid in ids:  # two plays through the store, and what the player says when a track ends
+            scanned.end_play(scanned.start_play(tid), "finished", 3000)
+            intelligence._on_player_event("track_ended", {"track_id": tid})
+    run = scanned.last_model_run()
+    assert run["n_plays"] == 2 and loaded.args[0]["run"] == os.path.basename(run["path"])
     assert "Learned from 2 plays" in intelligence.learned.text()
-    assert scanned.last_model_run()["n_plays"] == 2
+    assert window.provider.recommender().models.info["run"] == loaded.args[0]["run"]
+    # Forgetting stops the learner meanwhile (no training can write models from the old
+    # plays afterwards), then starts a new one.
+    old = intelligence.learner.pid
+    assert intelligence.forget_history()
+    assert scanned.play_count() == 0 and not any(p.name.startswith("run-") for p in
+                                                 (scanned.path.parent / "models").iterdir())
+    qtbot.waitUntil(lambda: intelligence.learner.alive and intelligence.learner.pid != old, timeout=10000)
 
 
-def test_analysis_steps_aside_while_music_plays(qtbot, scanned, make_window):
-    """With ``analysis.while_playing`` = pause, no track is analysed while one plays; after, all are."""
+def test_analysis_holds_while_music_plays_when_asked_to(qtbot, scanned, make_window):
+    """With ``analysis.while_playing`` = pause, the learner analyses nothing while a track plays."""
     from player.analysis import WHILE_PLAYING_SETTING
 
     scanned.set_setting(WHILE_PLAYING_SETTING, "pause")
@@ -61,12 +73,9 @@ def test_analysis_steps_aside_while_music_plays(qtbot, scanned, make_window):
     ids = [window.model.track_id(i) for i in range(window.model.rowCount())]
     window.player.play_tracks(ids)               # 8 x 3 s on the real-time null engine
     qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
-    window.enable_intelligence(analyse=True)
+    window.enable_intelligence(analyse=True, options=LearnerOptions(train=False, analysis={"batch_tracks": 1}))
     intelligence = window.intelligence
-    qtbot.waitUntil(lambda: intelligence._job is not None and intelligence._job.paused, timeout=60000)
-    qtbot.waitUntil(lambda: window.tasks.label.text().startswith("Analysis paused while music plays"),
-                    timeout=5000)
-    qtbot.wait(1500)                              # a batch already under way may finish
+    qtbot.waitUntil(lambda: window.tasks.text("analyse") == "Analysis paused while music plays", timeout=90000)
     held = len(scanned.features())
     assert held < len(ids)
     qtbot.wait(1500)
@@ -82,8 +91,27 @@ def test_the_learned_tooltip_in_the_window(qtbot, store, make_window):
     from tests.player.test_plain_words import METRICS
 
     window = make_window(store, with_player=False)
-    brain = Intelligence(window, analyse=False)
+    brain = Intelligence(window, analyse=False, learn=False)
     brain._show_learned(1_700_000_000.0, 1234, METRICS)
     tip = brain.learned.toolTip()
     assert brain.learned.text().startswith("Learned from 1,234 plays at ")
     assert "heard through" in tip and "of the time" in tip and "hr@20" not in tip and "n_listened" not in tip
+
+
+def test_a_learner_crash_leaves_a_note_and_the_music_playing(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(i) for i in range(window.model.rowCount())]
+    window.player.play_tracks(ids)
+    window.enable_intelligence(analyse=False, options=LearnerOptions(analyse=False, train=False))
+    intelligence = window.intelligence
+    qtbot.waitUntil(lambda: intelligence.learner is not None and intelligence.learner.alive, timeout=30000)
+    old = intelligence.learner.pid
+    before = (window.player.current_track_id, window.player.position)
+    with qtbot.waitSignal(intelligence.learner_exited, timeout=10000):
+        os.kill(old, signal.SIGKILL)
+    assert "killed" in window.statusBar().currentMessage() and "music goes on" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: intelligence.learner.alive and intelligence.learner.pid != old, timeout=15000)
+    from player.audio.base import PlaybackState
+
+    assert window.player.state == PlaybackState.PLAYING
+    assert (window.player.current_track_id, window.player.position) != before

@@ -1,0 +1,241 @@
+"""The window's side of the learner: start the process, talk to it, restart it when it dies.
+
+:class:`LearnerProcess` spawns :func:`player.learner.process.learner_main` (the "spawn"
+start method everywhere), relays its messages to ``on_message`` from a monitor thread,
+and, when the process dies without being asked to (a native crash, the out-of-memory
+killer, ``kill -9``), calls ``on_exit`` and starts a new one after a growing pause
+(:data:`BACKOFF_S`), at most ``max_restarts`` times within ``restart_window_s``. The
+new process picks up where the old one stopped: tracks analysed so far are in the
+store, and the window's standing instructions (playback state, pause, settings) are
+sent to it again.
+
+Nothing here imports torch or numpy: the window keeps its memory and stays up
+whatever happens to the learner.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import multiprocessing.util  # noqa: F401 - its exit handler (which waits for children) must run after ours
+import signal
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Callable
+
+from player.learner import messages as m
+from player.learner.process import LearnerOptions, learner_main
+
+log = logging.getLogger(__name__)
+
+#: seconds before the 1st, 2nd, ... restart after crashes close together
+BACKOFF_S = (1.0, 2.0, 5.0, 15.0, 30.0)
+
+
+@dataclass(frozen=True)
+class LearnerExit:
+    """The learner process ended without being asked to."""
+
+    exitcode: int | None
+    crashes: int                   # crashes within the restart window, this one included
+    restart_in: float | None       # seconds until the next start; None: given up
+
+    def describe(self) -> str:
+        code = self.exitcode
+        if code is None:
+            how = "stopped answering"
+        elif code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            how = f"was killed ({name}{', perhaps out of memory' if name == 'SIGKILL' else ''})"
+        else:
+            how = f"stopped (exit code {code})"
+        return f"The background learner {how}"
+
+
+_live: "weakref.WeakSet[LearnerProcess]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_all() -> None:
+    """At interpreter exit: a learner still running would make multiprocessing wait for it."""
+    for learner in list(_live):
+        learner.stop(timeout=3.0)
+
+
+class LearnerProcess:
+    """One supervised learner process; see the module docstring. Thread-safe."""
+
+    def __init__(self, db_path: str | Path, *, models_dir: str | Path | None = None,
+                 options: LearnerOptions | None = None,
+                 on_message: Callable[[m.Message], None] | None = None,
+                 on_exit: Callable[[LearnerExit], None] | None = None,
+                 max_restarts: int = len(BACKOFF_S), restart_window_s: float = 600.0,
+                 backoff_s: tuple[float, ...] = BACKOFF_S):
+        self.db_path = str(db_path)
+        self.models_dir = None if models_dir is None else str(models_dir)
+        self.options = options or LearnerOptions()
+        self.on_message = on_message or (lambda message: None)
+        self.on_exit = on_exit or (lambda info: None)
+        self.max_restarts = max_restarts
+        self.restart_window_s = restart_window_s
+        self.backoff_s = backoff_s
+        self._lock = threading.RLock()
+        self._proc = None
+        self._conn = None
+        self._stopping = False
+        self._crashes: list[float] = []
+        self._timer: threading.Timer | None = None
+        self._sticky: dict[str, m.Message] = {}
+        self.starts = 0
+        self.gave_up = False
+        _live.add(self)
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return proc.pid if proc is not None else None
+
+    @property
+    def alive(self) -> bool:
+        proc = self._proc
+        return proc is not None and proc.is_alive()
+
+    # -- starting and stopping -------------------------------------------------------------
+    def start(self) -> None:
+        """Start the process (a no-op if it runs)."""
+        with self._lock:
+            self._stopping = False
+            self.gave_up = False
+            if self._proc is None:
+                self._spawn()
+
+    def _spawn(self) -> None:
+        ctx = get_context("spawn")
+        mine, theirs = ctx.Pipe(duplex=True)
+        proc = ctx.Process(target=learner_main, name="segue-learner",
+                           args=(theirs, self.db_path, self.models_dir, self.options))
+        proc.start()
+        theirs.close()
+        self._proc, self._conn = proc, mine
+        self.starts += 1
+        log.info("learner process %d started", proc.pid)
+        for message in self._sticky.values():
+            self._send_to(mine, message)
+        threading.Thread(target=self._monitor, args=(proc, mine), name="learner-monitor", daemon=True).start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the process to finish and wait up to ``timeout``; then end it."""
+        with self._lock:
+            self._stopping = True
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            proc, conn = self._proc, self._conn
+            self._proc = self._conn = None
+        if proc is None:
+            return
+        self._send_to(conn, m.Shutdown())
+        proc.join(timeout)
+        if proc.is_alive():
+            log.warning("learner process %d did not stop within %.0f s; ending it", proc.pid, timeout)
+            proc.terminate()
+            proc.join(2.0)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(2.0)
+        with contextlib.suppress(OSError):
+            conn.close()
+
+    @contextlib.contextmanager
+    def stopped(self, timeout: float = 5.0):
+        """No learner runs inside this block (forgetting the history runs here: a training
+        that read the plays before they were deleted must not write its models after)."""
+        with self._lock:
+            was = self._proc is not None or self._timer is not None
+        self.stop(timeout)
+        try:
+            yield
+        finally:
+            if was:
+                self.start()
+
+    # -- talking ---------------------------------------------------------------------------
+    def send(self, message: m.Message) -> bool:
+        """Send ``message``; False if no process runs (standing instructions are kept and
+        sent to the next process)."""
+        if m.checked(message, m.TO_LEARNER) is None:
+            raise TypeError(f"not a message for the learner: {message!r}")
+        with self._lock:
+            if isinstance(message, (m.Pause, m.Resume)):
+                self._sticky["pause"] = message
+            elif isinstance(message, m.Playback):
+                self._sticky["playback"] = message
+            elif isinstance(message, m.Settings):
+                old = self._sticky.get("settings")
+                self._sticky["settings"] = m.Settings({**(old.values if old else {}), **message.values})
+            conn = self._conn
+        return conn is not None and self._send_to(conn, message)
+
+    @staticmethod
+    def _send_to(conn, message: m.Message) -> bool:
+        try:
+            conn.send(message)
+            return True
+        except (OSError, ValueError, EOFError):       # the process is gone; the monitor notices
+            return False
+
+    # -- watching --------------------------------------------------------------------------
+    def _monitor(self, proc, conn) -> None:
+        while True:
+            try:
+                raw = conn.recv()
+            except (EOFError, OSError):
+                break
+            message = m.checked(raw, m.TO_WINDOW)
+            if message is None:
+                log.warning("ignored a message from the learner: %r", type(raw).__name__)
+                continue
+            try:
+                self.on_message(message)
+            except Exception:
+                log.exception("handling %s from the learner failed", type(message).__name__)
+        proc.join(5.0)
+        with self._lock:
+            if self._proc is not proc or self._stopping:
+                return                        # stopped on purpose, or already replaced
+            self._proc = self._conn = None
+            with contextlib.suppress(OSError):
+                conn.close()
+            now = time.monotonic()
+            self._crashes = [t for t in self._crashes if now - t < self.restart_window_s] + [now]
+            n = len(self._crashes)
+            delay = self.backoff_s[min(n, len(self.backoff_s)) - 1] if n <= self.max_restarts else None
+            if delay is None:
+                self.gave_up = True
+            else:
+                self._timer = threading.Timer(delay, self._restart)
+                self._timer.daemon = True
+                self._timer.start()
+        info = LearnerExit(proc.exitcode, n, delay)
+        log.error("%s; %s", info.describe(), f"restarting in {delay:g} s" if delay is not None else
+                  f"not restarting after {n} crashes in {self.restart_window_s:.0f} s")
+        try:
+            self.on_exit(info)
+        except Exception:
+            log.exception("handling the learner's exit failed")
+
+    def _restart(self) -> None:
+        with self._lock:
+            self._timer = None
+            if self._stopping or self._proc is not None:
+                return
+            self._spawn()

@@ -1,0 +1,224 @@
+"""The learner process: its entry point and the loop that decides what it does next.
+
+The window starts :func:`learner_main` with the "spawn" start method (the same on
+Linux, macOS, Windows and in the frozen bundle, where ``freeze_support`` in
+:func:`player.cli.main` turns the re-run executable into this process). It lowers
+its own priority to the lowest the system offers, opens the store itself, and then
+:class:`LearnerLoop` runs:
+
+- a reader thread takes the window's messages; pauses, playback changes, cancels and
+  shutdowns act at once (analysis holds at its next track);
+- the main thread trains whenever a training is due (after a batch of plays, or after
+  a quiet while with new plays) or asked for: analysis holds between tracks meanwhile,
+  so training never waits behind a long analysis pass;
+- an analysis thread works through the tracks without features, one pass at a time.
+
+While music plays, analysis goes on at that low priority. It holds only when the
+person chose so (``analysis.while_playing`` = ``pause``) or for a while after the
+window reports an audio underrun (``auto``: :attr:`LearnerOptions.backoff_s`, doubled
+on each further underrun). When the window goes away (its end of the pipe closes) the
+process exits.
+
+Only the standard library is imported at module level: the window imports this module
+to name the process target, and must not pull in torch by doing so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+from player.learner import messages as m
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LearnerOptions:
+    """How the learner process behaves (picklable: handed to the spawned process)."""
+
+    analyse: bool = True               # analyse the library (pending tracks at start, then on request)
+    train: bool = True                 # train the local models when due
+    every_n_plays: int = 20            # new plays that make a training due
+    idle_s: float = 300.0              # ... or this long without playback, with any new play
+    check_s: float = 30.0              # how often due-ness is checked without a message
+    backoff_s: float = 60.0            # analysis holds this long while music plays after an underrun
+    backoff_max_s: float = 1800.0      # ... doubling on each further underrun, up to this
+    session_model: bool = True         # train the session GRU too
+    analysis: dict = field(default_factory=dict)   # AnalysisJob options (workers, batch_tracks, max_patches)
+
+
+class LearnerLoop:
+    """What the learner process does, in order of urgency; see the module docstring."""
+
+    def __init__(self, learner, conn, options: LearnerOptions):
+        from player.analysis import WHILE_PLAYING_CHOICES, WHILE_PLAYING_SETTING
+
+        self.setting, self.choices = WHILE_PLAYING_SETTING, WHILE_PLAYING_CHOICES
+        self.learner = learner
+        self.conn = conn
+        self.options = options
+        self.inbox: queue.Queue = queue.Queue()
+        self.stopping = threading.Event()
+        self._send_lock = threading.Lock()
+        self._policy_lock = threading.Lock()
+        self._analysis: threading.Thread | None = None
+        self._want_analysis = options.analyse
+        self._retry_errors = False
+        self._want_training = False
+        self.playing = False
+        mode = learner.store.get_setting(self.setting, "auto")
+        self.mode = mode if mode in self.choices else "auto"
+        self.backoff_until = 0.0
+        self.backoff_s = options.backoff_s
+
+    # -- the channel ---------------------------------------------------------------------
+    def send(self, message: m.Message) -> None:
+        """To the window (any thread). A closed pipe means the window is gone: stop."""
+        with self._send_lock:
+            try:
+                self.conn.send(message)
+            except (OSError, ValueError, EOFError):
+                self._stop("the window closed the channel")
+
+    def _reader(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                raw = self.conn.recv()
+            except (EOFError, OSError):
+                self._stop("the window went away")
+                return
+            message = m.checked(raw, m.TO_LEARNER)
+            if message is None:
+                log.warning("learner: ignored a message it does not know: %r", type(raw).__name__)
+                continue
+            if isinstance(message, m.Shutdown):
+                self._stop("asked to shut down")
+                return
+            self._act_now(message)
+            self.inbox.put(message)
+
+    def _act_now(self, message: m.Message) -> None:
+        """What must not wait for a training to finish (reader thread)."""
+        if isinstance(message, m.Ping):
+            self.send(m.Pong(message.token))
+        elif isinstance(message, m.Cancel):
+            self._want_analysis = False
+            self.learner.cancel_analysis()
+        elif isinstance(message, (m.Pause, m.Resume)):
+            self.learner.gate.set("paused", isinstance(message, m.Pause))
+        elif isinstance(message, m.Playback):
+            with self._policy_lock:
+                self.playing = message.playing
+                self.learner.trainer.last_activity = time.time()
+        elif isinstance(message, m.Underrun):
+            with self._policy_lock:
+                if self.mode != "run" and self.learner.analysing:
+                    self.backoff_until = time.monotonic() + self.backoff_s
+                    log.warning("audio underran while analysing: analysis holds for %.0f s while music plays",
+                                self.backoff_s)
+                    self.backoff_s = min(2 * self.backoff_s, self.options.backoff_max_s)
+        elif isinstance(message, m.Settings):
+            mode = message.values.get(self.setting)
+            if mode in self.choices:
+                with self._policy_lock:
+                    self.mode = mode
+        self._apply_policy()
+
+    def _apply_policy(self) -> None:
+        with self._policy_lock:
+            playing, mode = self.playing, self.mode
+            backing_off = time.monotonic() < self.backoff_until
+        self.learner.gate.set("playing", playing and mode == "pause")
+        self.learner.gate.set("backoff", playing and mode == "auto" and backing_off)
+
+    def _stop(self, why: str) -> None:
+        if not self.stopping.is_set():
+            log.info("learner stops: %s", why)
+            self.stopping.set()
+            self.learner.cancel_analysis()
+            self.inbox.put(None)
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(self) -> None:
+        threading.Thread(target=self._reader, name="learner-reader", daemon=True).start()
+        self.send(m.Ready(os.getpid()))
+        if self.options.train:
+            self.learner.export_old_run()
+        next_check = 0.0
+        while not self.stopping.is_set():
+            try:
+                message = self.inbox.get(timeout=1.0)
+            except queue.Empty:
+                message = None
+            if isinstance(message, m.Analyse):
+                self._want_analysis = True
+                self._retry_errors = self._retry_errors or message.retry_errors
+            elif isinstance(message, m.TrainNow):
+                self._want_training = True
+            elif isinstance(message, m.PlaysLogged):
+                next_check = 0.0
+            self._apply_policy()
+            if self.stopping.is_set():
+                break
+            if self.options.train and (self._want_training or time.monotonic() >= next_check):
+                next_check = time.monotonic() + self.options.check_s
+                if self._want_training or self.learner.trainer.due():
+                    self._want_training = False
+                    self._train()
+            if self._want_analysis and (self._analysis is None or not self._analysis.is_alive()):
+                self._want_analysis = False
+                self._analysis = threading.Thread(target=self._analyse, args=(self._retry_errors,),
+                                                  name="learner-analysis", daemon=True)
+                self._retry_errors = False
+                self._analysis.start()
+        self._finish()
+
+    def _train(self) -> None:
+        try:
+            self.learner.train()
+        except Exception:           # reported to the window (TrainingFailed) and in model_runs
+            log.exception("training failed; the previous models stay in use")
+
+    def _analyse(self, retry_errors: bool) -> None:
+        try:
+            self.learner.analyse(retry_errors=retry_errors, **self.options.analysis)
+        except Exception:           # reported to the window (AnalysisFinished with an error)
+            log.exception("analysis failed")
+
+    def _finish(self) -> None:
+        self.learner.cancel_analysis()
+        for reason in list(self.learner.gate.reasons):
+            self.learner.gate.release(reason)
+        if self._analysis is not None:
+            self._analysis.join(30)
+
+
+def learner_main(conn, db_path: str, models_dir: str | None, options: LearnerOptions) -> None:
+    """The learner process (spawned by :class:`player.learner.client.LearnerProcess`)."""
+    from player.priority import lower_process_priority
+
+    lowered = lower_process_priority()      # first: torch's threads and the decoders inherit it
+    from player.log import setup_logging
+
+    setup_logging(file_name="learner.log")
+    log.info("learner process %d started (lowest priority: %s)", os.getpid(), lowered)
+    from player.learner.core import Learner
+    from player.store import Store
+
+    store = Store.open(db_path)
+    loop = None
+    try:
+        learner = Learner(store, emit=lambda message: loop.send(message), models_dir=models_dir,
+                          every_n_plays=options.every_n_plays, idle_s=options.idle_s,
+                          session_model=options.session_model)
+        loop = LearnerLoop(learner, conn, options)
+        loop.run()
+    finally:
+        store.close()
+        conn.close()
+    log.info("learner process %d exits", os.getpid())

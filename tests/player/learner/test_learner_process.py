@@ -1,0 +1,162 @@
+"""The learner process's mechanics with real processes: messages both ways, kill → restart → resume."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+import time
+
+import pytest
+
+from player.learner import messages as m
+from player.learner.client import LearnerProcess
+from player.learner.core import Gate
+from player.learner.process import LearnerOptions
+from tests.audiogen import write_track
+
+QUIET = LearnerOptions(analyse=False, train=False)      # starts in about a second: no torch
+
+
+class Inbox:
+    """Collects what the learner says; ``wait_for`` a message that matches."""
+
+    def __init__(self):
+        self.got: list = []
+        self.exits: list = []
+        self._cond = threading.Condition()
+
+    def __call__(self, message):
+        with self._cond:
+            self.got.append(message)
+            self._cond.notify_all()
+
+    def on_exit(self, info):
+        with self._cond:
+            self.exits.append(info)
+            self._cond.notify_all()
+
+    def wait_for(self, test, timeout=60.0, *, after=0):
+        end = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                hits = [x for x in self.got[after:] if test(x)]
+                if hits:
+                    return hits[0]
+                left = end - time.monotonic()
+                assert left > 0, f"timed out; got {self.got[after:]} exits {self.exits}"
+                self._cond.wait(left)
+
+
+def test_every_message_pickles_and_only_known_ones_pass():
+    samples = [m.Analyse(True), m.PlaysLogged(), m.TrainNow(), m.Playback(True), m.Underrun(), m.Pause(),
+               m.Resume(), m.Cancel(), m.Settings({"analysis.while_playing": "pause"}), m.Ping(3), m.Shutdown(),
+               m.Ready(1), m.Pong(3), m.AnalysisProgress(1, 2, 0, "paused"), m.AnalysisFinished(1, 0, 1),
+               m.FeaturesChanged(1), m.TrainingProgress("wmf", 0.5), m.ModelsChanged("run-1", 3, 1.0, {"a": 1.0}),
+               m.TrainingFailed("boom")]
+    assert {type(s) for s in samples} == set(m.TO_LEARNER) | set(m.TO_WINDOW)
+    for sample in samples:
+        assert pickle.loads(pickle.dumps(sample)) == sample
+    assert m.checked(m.Ping(1), m.TO_LEARNER) == m.Ping(1)
+    assert m.checked(m.Pong(1), m.TO_LEARNER) is None             # wrong direction
+    assert m.checked({"cmd": "train"}, m.TO_LEARNER) is None      # not a message at all
+    with pytest.raises(TypeError):
+        LearnerProcess("x.db").send(m.Ready(1))
+
+
+def test_gate_parks_analysis_until_every_hold_is_released():
+    gate, parked, passed = Gate(), [], threading.Event()
+    gate.hold("training")
+    gate.hold("paused")
+    worker = threading.Thread(target=lambda: (gate.wait_open(on_park=parked.append), passed.set()))
+    worker.start()
+    assert gate.wait_parked(lambda: True, timeout=5)
+    gate.release("training")
+    assert not passed.wait(0.3)                   # still paused
+    gate.release("paused")
+    assert passed.wait(5)
+    worker.join(5)
+    assert parked[0] == {"training", "paused"}
+    assert gate.wait_parked(lambda: False, timeout=0)     # nothing running: nothing to wait for
+
+
+def test_messages_round_trip_and_the_process_runs_at_the_lowest_priority(store):
+    inbox = Inbox()
+    learner = LearnerProcess(store.path, options=QUIET, on_message=inbox, on_exit=inbox.on_exit)
+    learner.start()
+    try:
+        ready = inbox.wait_for(lambda x: isinstance(x, m.Ready), 60)
+        assert ready.pid == learner.pid != os.getpid()
+        for token in (1, 2, 3):
+            assert learner.send(m.Ping(token))
+        assert [inbox.wait_for(lambda x, t=t: x == m.Pong(t)).token for t in (1, 2, 3)] == [1, 2, 3]
+        if hasattr(os, "getpriority"):
+            assert os.getpriority(os.PRIO_PROCESS, learner.pid) == 19
+    finally:
+        learner.stop()
+    assert not learner.alive and inbox.exits == []          # asked to stop: not a crash
+
+
+def test_repeated_crashes_restart_with_a_pause_then_stop(store):
+    inbox = Inbox()
+    learner = LearnerProcess(store.path, options=QUIET, on_message=inbox, on_exit=inbox.on_exit,
+                             max_restarts=1, backoff_s=(0.2,))
+    learner.start()
+    try:
+        first = inbox.wait_for(lambda x: isinstance(x, m.Ready)).pid
+        os.kill(first, signal.SIGKILL)
+        second = inbox.wait_for(lambda x: isinstance(x, m.Ready) and x.pid != first).pid
+        assert inbox.exits[0].restart_in == 0.2 and inbox.exits[0].exitcode == -signal.SIGKILL
+        assert "killed" in inbox.exits[0].describe()
+        os.kill(second, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while len(inbox.exits) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert inbox.exits[1].restart_in is None and learner.gave_up   # the second crash in a row: give up
+        time.sleep(0.5)
+        assert not learner.alive and learner.starts == 2
+    finally:
+        learner.stop()
+
+
+def test_killed_while_analysing_it_comes_back_resumes_and_trains_before_analysis_ends(store, tmp_path):
+    from player.library.scanner import Scanner
+
+    for i in range(6):
+        write_track(tmp_path / "music", f"t{i}", fmt="flac", seconds=3.0, freq=200.0 + 50 * i,
+                    tags={"title": f"Tone {i}", "artist": f"Tones {i % 2}", "genre": "Ambient"})
+    Scanner(store).scan([str(tmp_path / "music")])
+    ids = [r["id"] for r in store.tracks()]
+    inbox = Inbox()
+    options = LearnerOptions(every_n_plays=4, session_model=False, analysis={"batch_tracks": 1})
+    learner = LearnerProcess(store.path, options=options, on_message=inbox, on_exit=inbox.on_exit,
+                             backoff_s=(0.5,))
+    learner.start()
+    try:
+        first = inbox.wait_for(lambda x: isinstance(x, m.Ready)).pid
+        inbox.wait_for(lambda x: isinstance(x, m.AnalysisProgress) and x.done >= 2, 120)
+        os.kill(first, signal.SIGKILL)
+        seen = len(inbox.got)
+        inbox.wait_for(lambda x: isinstance(x, m.Ready) and x.pid != first, 30, after=seen)
+        assert inbox.exits and inbox.exits[0].exitcode == -signal.SIGKILL
+        # The new process resumes the pass; hold it there and log a batch of plays:
+        # training runs at once, while the analysis pass is still under way.
+        learner.send(m.Pause())
+        inbox.wait_for(lambda x: isinstance(x, m.AnalysisProgress) and x.paused == "paused", 120, after=seen)
+        now = time.time()
+        for k, track_id in enumerate(ids[:4]):
+            play = store.start_play(track_id, source="library", track_ms=3000, now=now - 100 + 10 * k)
+            store.end_play(play, "finished", 3000, now=now - 97 + 10 * k)
+        learner.send(m.PlaysLogged())
+        trained = inbox.wait_for(lambda x: isinstance(x, m.ModelsChanged), 120, after=seen)
+        assert trained.n_plays == 4
+        assert not any(isinstance(x, m.AnalysisFinished) for x in inbox.got[seen:])
+        learner.send(m.Resume())
+        done = inbox.wait_for(lambda x: isinstance(x, m.AnalysisFinished), 120, after=seen)
+        assert done.error == "" and 0 < done.total < 6 and done.analysed == done.total   # only what was left
+        feats = store.features()
+        assert sorted(feats.track_ids.tolist()) == sorted(ids)
+        assert store.last_model_run()["n_plays"] == 4
+    finally:
+        learner.stop()
