@@ -13,7 +13,9 @@ app pauses it while music plays on a slow machine); progress goes to a callback.
 
 Settings: ``analysis.use_gpu`` (bool, default True; ``SEGUE_DEVICE`` overrides),
 ``analysis.max_patches`` (int or None; default 16 evenly spaced 3 s patches on the CPU,
-every patch on a GPU) and ``analysis.while_playing`` (see :meth:`AnalysisJob.yields_to_playback`).
+every patch on a GPU) and ``analysis.while_playing`` (``auto``, ``pause`` or ``run``: whether
+analysis holds while music plays; the learner process applies it, see
+:mod:`player.learner.process`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ IN_FLIGHT_SETTING = "analysis.in_flight"
 STOPPED_ERROR = "analysis stopped on this file twice (a decoder crash or running out of memory)"
 WHILE_PLAYING_SETTING = "analysis.while_playing"
 WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
-#: "auto" pauses while music plays on a machine with no GPU and at most this many cores
+#: a CPU with at most this many cores runs the tagger on one thread (cnn_threads)
 SLOW_MACHINE_CORES = 4
 
 
@@ -229,8 +231,6 @@ class AnalysisJob:
         # A GPU wants big batches; on a CPU small ones let decoding overlap the CNN.
         self.batch_tracks = batch_tracks or (8 if on_gpu else 2)
         self.retry_errors = retry_errors
-        mode = store.get_setting(WHILE_PLAYING_SETTING, "auto")
-        self.while_playing = mode if mode in WHILE_PLAYING_CHOICES else "auto"
         self.cores = cores
         self.threads = cnn_threads(self.device, cores) if threads == "auto" else threads
         self.progress = progress
@@ -256,17 +256,6 @@ class AnalysisJob:
     @property
     def paused(self) -> bool:
         return not self._running.is_set()
-
-    def yields_to_playback(self, *, underran: bool = False) -> bool:
-        """Whether this job should pause while music plays (``analysis.while_playing``).
-
-        ``"pause"``: always; ``"run"``: never; ``"auto"`` (default): on a slow machine --
-        the CNN on the CPU with at most :data:`SLOW_MACHINE_CORES` cores, where it takes
-        every core -- or once the output underran while this job was running.
-        """
-        if self.while_playing != "auto":
-            return self.while_playing == "pause"
-        return underran or (self.device.type == "cpu" and self.cores <= SLOW_MACHINE_CORES)
 
     # -- the pass -----------------------------------------------------
     def run(self) -> AnalysisResult:

@@ -117,7 +117,7 @@ class LearnerLoop:
                 self.learner.trainer.last_activity = time.time()
         elif isinstance(message, m.Underrun):
             with self._policy_lock:
-                if self.mode != "run" and self.learner.analysing:
+                if self.mode != "run":
                     self.backoff_until = time.monotonic() + self.backoff_s
                     log.warning("audio underran while analysing: analysis holds for %.0f s while music plays",
                                 self.backoff_s)

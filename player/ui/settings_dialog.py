@@ -22,12 +22,12 @@ KEY_DEVICE = DEVICE_SETTING            # None: the system default output
 KEY_REPLAYGAIN = RG_SETTING             # "track" | "album" | "off"
 KEY_CROSSFADE = CROSSFADE_SETTING       # seconds, 0 = gapless
 KEY_USE_GPU = "analysis.use_gpu"        # bool (player/analysis.py; SEGUE_DEVICE overrides)
-KEY_WHILE_PLAYING = "analysis.while_playing"   # "auto" | "pause" | "run" (player/analysis.py)
+KEY_WHILE_PLAYING = "analysis.while_playing"   # "auto" | "pause" | "run" (player/learner/process.py)
 DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_CROSSFADE: 0.0, KEY_USE_GPU: True,
             KEY_WHILE_PLAYING: "auto"}
 REPLAYGAIN_CHOICES = [("track", "Track (every song equally loud)"), ("album", "Album (keep album dynamics)"),
                       ("off", "Off")]
-WHILE_PLAYING_CHOICES = [("auto", "Pause on a slow machine or if the sound stutters"),
+WHILE_PLAYING_CHOICES = [("auto", "Keep going; pause a while if the sound stutters"),
                          ("pause", "Always pause"), ("run", "Keep going")]
 
 

@@ -119,28 +119,6 @@ def test_cancel_keeps_finished_batches_and_pause_waits(store, library):
     assert out["r"].analysed + first == 5 and out["r"].errors + result.errors == 1
 
 
-def test_when_analysis_steps_aside_for_playback(store, library):
-    from player.analysis import SLOW_MACHINE_CORES, WHILE_PLAYING_SETTING
-    from player.ui.settings_dialog import KEY_WHILE_PLAYING
-
-    assert KEY_WHILE_PLAYING == WHILE_PLAYING_SETTING   # the dialog writes what the job reads
-    job = AnalysisJob(store, workers=0, device="cpu")
-    assert job.while_playing == "auto"
-    job.cores = SLOW_MACHINE_CORES           # CPU only, few cores: the CNN would take them all
-    assert job.yields_to_playback()
-    job.cores = 4 * SLOW_MACHINE_CORES       # many cores: keeps going, niced ...
-    assert not job.yields_to_playback()
-    assert job.yields_to_playback(underran=True)   # ... until the sound stutters
-    store.set_setting(WHILE_PLAYING_SETTING, "run")
-    assert not AnalysisJob(store, workers=0, device="cpu").yields_to_playback(underran=True)
-    store.set_setting(WHILE_PLAYING_SETTING, "pause")
-    job = AnalysisJob(store, workers=0, device="cpu")
-    job.cores = 64
-    assert job.yields_to_playback()
-    store.set_setting(WHILE_PLAYING_SETTING, "sometimes")   # unknown: the default
-    assert AnalysisJob(store, workers=0, device="cpu").while_playing == "auto"
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
 def test_lowered_priority_reaches_torch_worker_threads_only():
     """The analysis thread and the OpenMP workers it starts run at nice 19; the rest keep theirs."""

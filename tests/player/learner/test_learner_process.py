@@ -160,3 +160,40 @@ def test_killed_while_analysing_it_comes_back_resumes_and_trains_before_analysis
         assert store.last_model_run()["n_plays"] == 4
     finally:
         learner.stop()
+
+
+def test_while_music_plays_analysis_goes_on_backs_off_after_underruns_or_holds_if_asked(store):
+    """The ``analysis.while_playing`` policy, applied by the learner's loop to its gate."""
+    from multiprocessing import Pipe
+
+    from player.analysis import WHILE_PLAYING_SETTING
+    from player.learner.core import Learner
+    from player.learner.process import LearnerLoop
+    from player.ui.settings_dialog import KEY_WHILE_PLAYING
+
+    assert KEY_WHILE_PLAYING == WHILE_PLAYING_SETTING   # the dialog writes what the learner reads
+    mine, _theirs = Pipe()
+    loop = LearnerLoop(Learner(store), mine, LearnerOptions(backoff_s=60, backoff_max_s=150))
+    gate = loop.learner.gate
+    assert loop.mode == "auto"
+    loop._act_now(m.Playback(True))
+    assert gate.reasons == set()                        # auto: analysis goes on while music plays
+    loop._act_now(m.Underrun())
+    assert gate.reasons == {"backoff"} and loop.backoff_s == 120   # ... until the output underruns
+    loop._act_now(m.Underrun())
+    assert loop.backoff_s == 150                        # each further underrun holds longer, up to a cap
+    loop._act_now(m.Playback(False))
+    assert gate.reasons == set()                        # nothing to protect when nothing plays
+    loop.backoff_until = 0.0
+    loop._act_now(m.Playback(True))
+    assert gate.reasons == set()                        # the back-off ran out
+    loop._act_now(m.Settings({WHILE_PLAYING_SETTING: "pause"}))
+    assert gate.reasons == {"playing"}
+    loop._act_now(m.Pause())
+    assert gate.reasons == {"playing", "paused"}
+    loop._act_now(m.Resume())
+    loop._act_now(m.Settings({WHILE_PLAYING_SETTING: "run"}))
+    loop._act_now(m.Underrun())
+    assert gate.reasons == set()                        # run: never held
+    store.set_setting(WHILE_PLAYING_SETTING, "sometimes")
+    assert LearnerLoop(Learner(store), mine, LearnerOptions()).mode == "auto"   # unknown: the default
