@@ -28,6 +28,9 @@ from recommender.rank import Models, Recommender
 
 log = logging.getLogger(__name__)
 RECENT_REREAD_S = 6 * 3600
+#: the track columns the catalogue needs: reading only these, not every column of every
+#: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
+CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -86,7 +89,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     "Soundtracks" or "Music 2009" is not an artist, and a category folder taken as one
     would make Up next keep a whole category apart as if it were one artist.
     """
-    rows = store.tracks()
+    rows = store.library_rows(CATALOG_COLUMNS)
     ids = np.array([r["id"] for r in rows], np.int64)
     namer = Namer.of(store)
     names = [namer(r) for r in rows]

@@ -77,6 +77,8 @@ class Gate:
             return True
 
 
+PROGRESS_EVERY_S = 0.25
+
 #: what the person reads for each reason analysis is held (AnalysisProgress.paused)
 HOLD_WORDS = {"paused": "paused", "playing": "paused while music plays",
               "backoff": "paused for a while: the sound stuttered", "training": ""}
@@ -91,11 +93,13 @@ class Learner:
     emit : ``fn(message)`` for every :mod:`player.learner.messages` it produces (default: drop)
     models_dir : the local models folder (default: the data folder's)
     every_n_plays, idle_s : when training is due (:class:`player.trainer.Trainer`)
+    features_every_s : during a long analysis pass, say "features changed" this often (the
+        window rebuilds its catalogue then, so Radio and Discover use what is analysed so far)
     """
 
     def __init__(self, store, *, emit: Callable[[m.Message], None] | None = None,
                  models_dir: str | Path | None = None, every_n_plays: int = 20, idle_s: float = 300.0,
-                 session_model: bool = True):
+                 session_model: bool = True, features_every_s: float = 600.0):
         from player.trainer import Trainer
 
         self.store = store
@@ -103,6 +107,7 @@ class Learner:
         self.trainer = Trainer(store, models_dir=models_dir, every_n_plays=every_n_plays, idle_s=idle_s,
                                session_model=session_model)
         self.gate = Gate()
+        self.features_every_s = features_every_s
         self._job = None
         self._job_lock = threading.Lock()
         self._cancelled = threading.Event()
@@ -117,9 +122,19 @@ class Learner:
         ``progress``) and waits at the gate after each track. ``options`` go to the job."""
         from player.analysis import AnalysisJob
 
+        last = {"progress": 0.0, "features": time.monotonic(), "analysed": 0}
+
         def report(p) -> None:
-            paused = self._hold_words(self.gate.reasons)
-            self.emit(m.AnalysisProgress(p.done, p.total, p.errors, paused))
+            now = time.monotonic()
+            # At most a few messages a second: a burst of unreadable files would otherwise
+            # flood the window's event loop.
+            if now - last["progress"] >= PROGRESS_EVERY_S or p.done in (0, p.total):
+                last["progress"] = now
+                self.emit(m.AnalysisProgress(p.done, p.total, p.errors, self._hold_words(self.gate.reasons)))
+            analysed = p.done - p.errors
+            if analysed > last["analysed"] and now - last["features"] >= self.features_every_s:
+                self.emit(m.FeaturesChanged(analysed - last["analysed"]))   # a long pass: use what is done
+                last["features"], last["analysed"] = now, analysed
             if progress is not None:
                 progress(p)
             self.gate.wait_open(
@@ -138,7 +153,8 @@ class Learner:
         """Run ``job`` to the end (or until cancelled); says what it did. Returns its result."""
         with self._job_lock:
             self._job = job
-            self._cancelled.clear()
+            if self._cancelled.is_set():      # cancelled before it started: stop at the first track
+                job.cancel()
         try:
             result = job.run()
         except Exception as exc:
@@ -171,11 +187,16 @@ class Learner:
         return self.store.feature_counts(version)["pending"] > 0
 
     def cancel_analysis(self) -> None:
-        """Stop the pass under way after its current track (a parked one at once)."""
+        """Stop the pass under way after its current track (a parked one at once), and any
+        pass that starts before :meth:`allow_analysis`."""
         with self._job_lock:
             self._cancelled.set()
             if self._job is not None:
                 self._job.cancel()
+
+    def allow_analysis(self) -> None:
+        """Analysis was asked for again after a cancel."""
+        self._cancelled.clear()
 
     @property
     def analysing(self) -> bool:

@@ -49,6 +49,7 @@ class LearnerOptions:
     backoff_s: float = 60.0            # analysis holds this long while music plays after an underrun
     backoff_max_s: float = 1800.0      # ... doubling on each further underrun, up to this
     session_model: bool = True         # train the session GRU too
+    features_every_s: float = 600.0    # during a long pass, "features changed" this often
     analysis: dict = field(default_factory=dict)   # AnalysisJob options (workers, batch_tracks, max_patches)
 
 
@@ -156,6 +157,7 @@ class LearnerLoop:
             except queue.Empty:
                 message = None
             if isinstance(message, m.Analyse):
+                self.learner.allow_analysis()
                 self._want_analysis = True
                 self._retry_errors = self._retry_errors or message.retry_errors
             elif isinstance(message, m.TrainNow):
@@ -215,7 +217,7 @@ def learner_main(conn, db_path: str, models_dir: str | None, options: LearnerOpt
     try:
         learner = Learner(store, emit=lambda message: loop.send(message), models_dir=models_dir,
                           every_n_plays=options.every_n_plays, idle_s=options.idle_s,
-                          session_model=options.session_model)
+                          session_model=options.session_model, features_every_s=options.features_every_s)
         loop = LearnerLoop(learner, conn, options)
         loop.run()
     finally:

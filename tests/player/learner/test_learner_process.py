@@ -197,3 +197,21 @@ def test_while_music_plays_analysis_goes_on_backs_off_after_underruns_or_holds_i
     assert gate.reasons == set()                        # run: never held
     store.set_setting(WHILE_PLAYING_SETTING, "sometimes")
     assert LearnerLoop(Learner(store), mine, LearnerOptions()).mode == "auto"   # unknown: the default
+
+
+def test_a_cancel_that_arrives_before_the_pass_starts_still_stops_it(store, tmp_path):
+    from player.learner.core import Learner
+    from player.library.scanner import Scanner
+
+    for i in range(2):
+        write_track(tmp_path / "music", f"c{i}", fmt="wav", seconds=1.0, freq=300.0 + 100 * i)
+    Scanner(store).scan([str(tmp_path / "music")])
+    said = []
+    learner = Learner(store, emit=said.append)
+    learner.cancel_analysis()                  # the window's Cancel, while the learner was still starting
+    result = learner.analyse(workers=0)
+    assert result.cancelled and result.analysed == 0 and len(store.features()) == 0
+    assert said[-1] == m.AnalysisFinished(0, 0, 2, True, said[-1].seconds, "cpu")
+    learner.allow_analysis()                   # asked for again
+    assert learner.analyse(workers=0).analysed == 2 and isinstance(said[-1], m.AnalysisFinished)
+    assert m.FeaturesChanged(2) in said
