@@ -360,9 +360,33 @@ def learner_event(kind: str):
 
 
 # -- part 1 -------------------------------------------------------------------------------------
+class Table(list):
+    """Rows printed as they are added (a long run shows its results as it goes)."""
+
+    def __iadd__(self, rows):
+        for name, value, note in rows:
+            print(f"  {name:<50}  {value:>22}  {note}", flush=True)
+        self.extend(rows)
+        return self
+
+
+class Sampler:
+    """The window's RSS once a second, in a thread: the largest value seen."""
+
+    def __init__(self, pid: int):
+        self.pid, self.top, self.stop = pid, 0.0, threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(1.0):
+            self.top = max(self.top, proc_status(self.pid).get("VmRSS", 0.0))
+
+
 def part_one(home: Path, analyse: int) -> list[tuple[str, str, str]]:
-    rows: list[tuple[str, str, str]] = []
+    print("\nPart 1: the window with its learner process", flush=True)
+    rows = Table()
     win = Window(home, learn=True)
+    sampler = Sampler(win.pid)
     try:
         win.wait(lambda e: e["ev"] == "ready", 300)
         ready = win.wait(learner_event("Ready"), 120)
@@ -404,17 +428,20 @@ def part_one(home: Path, analyse: int) -> list[tuple[str, str, str]]:
             time.sleep(2)
             if time.monotonic() - t0 > 3600:
                 raise TimeoutError(f"only {analysed_count(db)} tracks analysed after an hour")
+        top_before = sampler.top
         win.send("cancel")
         win.wait(lambda e: e["ev"] == "rebuilt", 600)
         time.sleep(2)
         w = proc_status(win.pid)
         rows += [
+            ("largest window RSS while analysing (1 s samples)", f"{top_before:.0f} MB", ""),
             (f"window RSS after {analysed_count(db)} analysed, catalogue rebuilt", f"{w.get('VmRSS', 0):.0f} MB",
              f"< {RSS_LIMIT_MB} MB"),
-            ("window peak RSS (VmHWM) over the whole run", f"{w.get('VmHWM', 0):.0f} MB", ""),
+            ("window peak RSS (VmHWM) over the whole run", f"{w.get('VmHWM', 0):.0f} MB", "the rebuild's peak"),
             ("torch mappings in the window at the end", str(torch_maps(win.pid)), "must be 0"),
         ]
     finally:
+        sampler.stop.set()
         win.close()
     return rows
 
@@ -471,11 +498,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{sound}", flush=True)
     try:
         if args.skip != "1":
-            rows = part_one(home, args.analyse)
-            width = max(len(r[0]) for r in rows)
-            print("\nPart 1: the window with its learner process")
-            for name, value, note in rows:
-                print(f"  {name:<{width}}  {value:>22}  {note}")
+            part_one(home, args.analyse)
         if args.skip != "2":
             plain = measure_search(home, False, args.measure_s)
             busy = measure_search(home, True, args.measure_s)

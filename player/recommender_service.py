@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from player import paths
+from player.memory import release_free_memory
 from player.library.names import Namer
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
@@ -30,7 +31,8 @@ log = logging.getLogger(__name__)
 RECENT_REREAD_S = 6 * 3600
 #: the track columns the catalogue needs: reading only these, not every column of every
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
-CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre")
+CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre",
+                   "year")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -89,26 +91,40 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     "Soundtracks" or "Music 2009" is not an artist, and a category folder taken as one
     would make Up next keep a whole category apart as if it were one artist.
     """
-    rows = store.library_rows(CATALOG_COLUMNS)
-    ids = np.array([r["id"] for r in rows], np.int64)
     namer = Namer.of(store)
-    names = [namer(r) for r in rows]
-    tagged_artists = [r["artist"] or r["albumartist"] for r in rows]
-    artists = [a or (n.album or None) for a, n in zip(tagged_artists, names)]
-    titles = [n.title for n in names]
+    ids: list[int] = []
+    tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
+    years, album_artists = [], []
+    # A few values per row, in chunks: holding every row at once would leave the window's
+    # memory fragmented long after the rows are gone.
+    for chunk in store.library_row_chunks(CATALOG_COLUMNS):
+        for r in chunk:
+            names = namer(r)
+            tagged = r["artist"] or r["albumartist"]
+            ids.append(r["id"])
+            tagged_artists.append(tagged)
+            artists.append(tagged or (names.album or None))
+            albums.append(names.album or None)
+            titles.append(names.title)
+            tag_titles.append(r["title"])
+            durations.append(r["duration"])
+            genre.append(genre_bucket(r["genre"]))
+            years.append(r["year"])
+            album_artists.append(r["albumartist"])
+    ids = np.array(ids, np.int64)
     tags, emb, buckets = read_features(store, ids)
-    genre = [genre_bucket(r["genre"]) for r in rows]
     if buckets is None:
         buckets = genre
     else:                                 # unanalysed tracks fall back to their genre tag
         buckets = [b or g for b, g in zip(buckets, genre)]
     prior = None
-    if priors is not None and len(rows):
-        prior, _ = prior_factors(priors, tagged_artists, [r["title"] for r in rows], tags)
-    cat = Catalog.build(track_ids=ids, artists=artists, albums=[n.album or None for n in names], titles=titles,
-                        durations=[r["duration"] for r in rows], embedding=emb, tags=tags,
-                        buckets=buckets, factors=prior, plays=PlayLog.from_rows(store.plays()),
-                        years=[r["year"] for r in rows], album_artists=[r["albumartist"] for r in rows])
+    if priors is not None and len(ids):
+        prior, _ = prior_factors(priors, tagged_artists, tag_titles, tags)
+    # The tags served the priors above; the ranker does not use them, so the catalogue
+    # (which the window holds all along) does not keep them.
+    cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, durations=durations,
+                        embedding=emb, tags=None, buckets=buckets, factors=prior,
+                        plays=PlayLog.from_rows(store.plays()), years=years, album_artists=album_artists)
     return cat, prior
 
 
@@ -140,10 +156,11 @@ class RecommenderService:
 
     @property
     def priors(self):
-        """The shipped priors (loaded on first use, on a worker: never on the GUI thread)."""
+        """The shipped priors (read on a worker: never on the GUI thread). Read again for each
+        catalogue rather than kept: they are only needed while one is built, and holding
+        them would cost the window about 20 MB for as long as it runs."""
         if not self._priors_loaded:
-            self._priors_arg = load_shipped_priors()
-            self._priors_loaded = True
+            return load_shipped_priors()
         return self._priors_arg
 
     # -- state ------------------------------------------------------------------
@@ -164,6 +181,7 @@ class RecommenderService:
         self._rec = Recommender(cat, self._load_models(cat))
         self._plays_seen = len(cat.plays)
         self._dirty = False
+        release_free_memory()       # what the build used and freed (tens of MB at 100,000 tracks)
 
     def _refresh_plays(self) -> None:
         """Bring the play log up to date: only the last hours are re-read (plays still
@@ -183,6 +201,7 @@ class RecommenderService:
         # thread keeps a consistent view of the plays.
         self._rec = rec.with_plays(log_)
         self._plays_seen = len(log_)
+        release_free_memory()
 
     def _load_models(self, cat: Catalog) -> Models:
         try:
@@ -205,6 +224,7 @@ class RecommenderService:
                 self._refresh_plays()
                 catalog = self._rec.catalog
                 self._rec = Recommender(catalog, self._load_models(catalog))
+                release_free_memory()
             return self._rec.models.info
 
     def on_player_event(self, event: str, data: dict) -> None:

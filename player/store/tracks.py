@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from player.store.connection import sql_text
 
@@ -206,6 +206,24 @@ class TracksMixin:
         return [r[0] for r in self._plain(
             "SELECT coalesce(albumartist, artist, '') FROM tracks WHERE missing = 0 AND last_error IS NULL "
             f"ORDER BY {_LIBRARY_ORDER}")]
+
+    def library_row_chunks(self, columns: Sequence[str], size: int = 5000) -> Iterator[list[sqlite3.Row]]:
+        """:meth:`library_rows` in lists of at most ``size`` rows. A caller that keeps a few
+        values of each row and drops the row keeps its memory low: a process that held all
+        100,000 rows at once keeps most of what they took even after freeing them (the
+        allocator cannot hand back pages that a few long-lived objects still share)."""
+        unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at"}
+        if unknown:
+            raise ValueError(f"not track columns: {sorted(unknown)}")
+        cursor = self.execute(
+            f"SELECT {', '.join(columns)} FROM tracks WHERE missing = 0 AND last_error IS NULL "
+            f"ORDER BY {_LIBRARY_ORDER}"
+        )
+        while True:
+            rows = cursor.fetchmany(size)
+            if not rows:
+                return
+            yield rows
 
     def tracks(self, *, include_missing: bool = False, include_errors: bool = False) -> list[sqlite3.Row]:
         """Playable tracks, in a stable library order (album artist, album, disc, track)."""

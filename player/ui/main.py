@@ -30,6 +30,9 @@ def default_engine_factory(store):
 
 
 def create_app(argv: list[str] | None = None):
+    from player.memory import tune_allocator
+
+    tune_allocator()          # first: the window holds big arrays for as long as it runs
     from PySide6.QtWidgets import QApplication
 
     from player.ui import errors, plain_text
