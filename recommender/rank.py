@@ -161,8 +161,11 @@ class Recommender:
         raw_f = self.models.item_factors if self.models.item_factors is not None else catalog.factors
         if raw_f.shape[0] != catalog.n:
             raise RankError(f"item_factors has {raw_f.shape[0]} rows for {catalog.n} tracks")
-        self.F_raw = np.asarray(raw_f, np.float32)
-        self.F = _unit_rows(self.F_raw)
+        raw = np.asarray(raw_f, np.float32)
+        self.F = _unit_rows(raw)
+        # |raw row|: raw_f @ v == f_norm * (F @ v), so the raw factors need not be kept
+        self.f_norm = np.sqrt(np.einsum("ij,ij->i", raw, raw)).astype(np.float32)
+        self._wmf = self.models.person is not None and self.models.item_factors is not None
         # Cold-start popularity: tracks matched to a pretrained item carry a larger prior factor.
         self.prior_pop = _z(np.sqrt(np.einsum("ij,ij->i", catalog.factors, catalog.factors)))
         self._neighbourhoods: dict[tuple[str, int], tuple[float, float]] = {}
@@ -172,6 +175,21 @@ class Recommender:
         self._sample = np.sort(np.random.default_rng(0).permutation(catalog.n)[:4096])
         self.bucket_rows = [np.flatnonzero(catalog.bucket == b) for b in range(len(catalog.bucket_names))]
         self.refresh(now=now)
+
+    def compact(self) -> "Recommender":
+        """Let go of the raw factor arrays (the catalogue's priors, the WMF item factors) now
+        that they are folded into ``F``, ``f_norm`` and ``prior_pop``: a process that holds
+        the recommender for hours keeps one n x f array instead of three. Ranking is
+        unchanged; a compacted recommender cannot take new models (build a new one from a
+        fresh catalogue). Returns self."""
+        import copy
+
+        catalog = copy.copy(self.catalog)
+        catalog.factors = None
+        models = copy.copy(self.models)
+        models.item_factors = None
+        self.catalog, self.models = catalog, models
+        return self
 
     def with_plays(self, plays, *, now: float | None = None) -> "Recommender":
         """This recommender over another play log, as a new object; this one is untouched.
@@ -209,8 +227,9 @@ class Recommender:
             if known.any():
                 aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
                 personal = personal + weight * _z(np.where(known, aff[np.maximum(codes, 0)], 0.0))
-        if self.models.person is not None and self.models.item_factors is not None:
-            personal = personal + self.models.weight("wmf") * _z(self.F_raw @ np.asarray(self.models.person, np.float32))
+        if self._wmf:
+            wmf = self.f_norm * (self.F @ np.asarray(self.models.person, np.float32))
+            personal = personal + self.models.weight("wmf") * _z(wmf)
         if self.models.autorec is not None:
             personal = personal + 0.5 * self.models.weight("autorec") * _z(self.models.autorec)
         # A track the person skipped early more often than they heard it is pushed down itself.

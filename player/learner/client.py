@@ -68,6 +68,8 @@ def _stop_all() -> None:
     """At interpreter exit: a learner still running would make multiprocessing wait for it."""
     for learner in list(_live):
         learner.stop(timeout=3.0)
+        for proc in list(learner._leaving):
+            learner._see_out(proc, None, 3.0)
 
 
 class LearnerProcess:
@@ -94,6 +96,8 @@ class LearnerProcess:
         self._crashes: list[float] = []
         self._timer: threading.Timer | None = None
         self._sticky: dict[str, m.Message] = {}
+        self._leaving: list = []           # processes asked to stop and not yet gone
+        self._closed = False
         self.starts = 0
         self.gave_up = False
         _live.add(self)
@@ -111,8 +115,10 @@ class LearnerProcess:
 
     # -- starting and stopping -------------------------------------------------------------
     def start(self) -> None:
-        """Start the process (a no-op if it runs)."""
+        """Start the process (a no-op if it runs, or after :meth:`close`)."""
         with self._lock:
+            if self._closed:
+                return
             self._stopping = False
             self.gave_up = False
             if self._proc is None:
@@ -132,8 +138,10 @@ class LearnerProcess:
             self._send_to(mine, message)
         threading.Thread(target=self._monitor, args=(proc, mine), name="learner-monitor", daemon=True).start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Ask the process to finish and wait up to ``timeout``; then end it."""
+    def stop(self, timeout: float = 5.0, *, wait: bool = True) -> None:
+        """Ask the process to finish; it gets ``timeout`` seconds, then it is ended. With
+        ``wait=False`` this returns at once and a thread sees it through (the window's
+        close must not wait for the track the learner is analysing)."""
         with self._lock:
             self._stopping = True
             if self._timer is not None:
@@ -141,9 +149,24 @@ class LearnerProcess:
                 self._timer = None
             proc, conn = self._proc, self._conn
             self._proc = self._conn = None
+            if proc is not None:
+                self._leaving.append(proc)
         if proc is None:
             return
         self._send_to(conn, m.Shutdown())
+        if wait:
+            self._see_out(proc, conn, timeout)
+        else:
+            threading.Thread(target=self._see_out, args=(proc, conn, timeout), name="learner-stop",
+                             daemon=True).start()
+
+    def close(self, timeout: float = 5.0, *, wait: bool = True) -> None:
+        """:meth:`stop` for good: no start after this one does anything."""
+        with self._lock:
+            self._closed = True
+        self.stop(timeout, wait=wait)
+
+    def _see_out(self, proc, conn, timeout: float) -> None:
         proc.join(timeout)
         if proc.is_alive():
             log.warning("learner process %d did not stop within %.0f s; ending it", proc.pid, timeout)
@@ -152,8 +175,12 @@ class LearnerProcess:
         if proc.is_alive():
             proc.kill()
             proc.join(2.0)
-        with contextlib.suppress(OSError):
-            conn.close()
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+        with self._lock:
+            if proc in self._leaving:
+                self._leaving.remove(proc)
 
     @contextlib.contextmanager
     def stopped(self, timeout: float = 5.0):

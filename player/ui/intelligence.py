@@ -106,7 +106,7 @@ class Intelligence(QObject):
             from player.audio.base import PlaybackState
 
             self.learner.send(m.Playback(player.state == PlaybackState.PLAYING))
-        self.learner.start()
+        run_task(self.learner.start, name="start-learner")     # spawning takes tens of ms
 
     def send(self, message: m.Message) -> bool:
         """Tell the learner (any thread); False when it is not running."""
@@ -245,6 +245,8 @@ class Intelligence(QObject):
         return True
 
     def shutdown(self) -> None:
+        """The window closes: the learner finishes its track and exits (ended after 5 s);
+        the window does not wait for it."""
         self._playback_timer.stop()
         if self.learner is not None:
-            self.learner.stop(timeout=3.0)
+            self.learner.close(timeout=5.0, wait=False)

@@ -81,7 +81,9 @@ def test_trainer_models_are_swapped_in_and_forget_deletes_them(store):
     trainer = Trainer(store, service, every_n_plays=10, session_model=False)
     result = trainer.train_now()
     assert result.path.parent == paths.local_models_dir()
-    assert service.recommender().models.item_factors is not None
+    models = service.recommender().models
+    assert models.info["run"] == result.path.name and models.person is not None
+    assert service.recommender()._wmf          # the person's WMF vector ranks (item factors folded into F)
     assert store.last_model_run()["n_plays"] == 96
     # Calls keep working while models reload on another thread.
     errors = []

@@ -132,6 +132,26 @@ def test_with_plays_gives_a_new_recommender_and_leaves_the_old_one_alone():
     assert warm.E is cold.E and warm.models is cold.models          # the heavy parts are shared
 
 
+def test_a_compacted_recommender_ranks_the_same_without_the_raw_factors():
+    n = 40
+    events = [(1000 + n + i, "finished") for i in range(30)] + [(1000 + 2 * n + i, "skipped") for i in range(10)]
+    rng = np.random.default_rng(5)
+    models = Models(item_factors=rng.normal(size=(4 * n, 8)).astype(np.float32),
+                    person=rng.normal(size=8).astype(np.float32), weights={"wmf": 1.0})
+    now = 1_700_000_000.0 + 30 * 86400
+    full = Recommender(library(plays=playlog(events)), models, now=now)
+    small = Recommender(library(plays=playlog(events)), models, now=now).compact()
+    assert small.catalog.factors is None and small.models.item_factors is None
+    assert models.item_factors is not None                    # the caller's models are untouched
+    np.testing.assert_allclose(small.personal, full.personal, atol=1e-5)
+    session = [1000 + n * 2 + 1]
+    assert small.up_next(session, 10) == full.up_next(session, 10)
+    assert small.radio(1000 + 3, 10) == full.radio(1000 + 3, 10)
+    assert small.discover(3) == full.discover(3)
+    later = playlog(events + [(1000 + 3 * n + 1, "finished")])
+    assert small.with_plays(later, now=now).up_next(session, 10) == full.with_plays(later, now=now).up_next(session, 10)
+
+
 def test_session_model_is_blended_in():
     cat = library()
     target = cat.rows([1000 + 40 + 25])[0]         # a jazz track nobody played
