@@ -78,9 +78,7 @@ class HistoryTasksMixin:
         intelligence = getattr(self, "intelligence", None)
         if plays and intelligence is not None and intelligence.service is not None:
             intelligence.service.invalidate()          # the next Up next reads the new plays
-            trainer = intelligence.trainer
-            if trainer is not None:
-                run_task(trainer.maybe_train, name="train-after-import")
+            intelligence.plays_changed()               # the learner trains next if that is due
         self.history_imported.emit(result)
 
     def _history_message(self, icon, title: str, text: str) -> None:

@@ -214,6 +214,10 @@ class Intelligence(QObject):
         if self._analyse_enabled:
             self.send(m.Analyse())
 
+    def plays_changed(self) -> bool:
+        """Plays were added outside the player (an imported history): a training may be due."""
+        return self.send(m.PlaysLogged())
+
     def train_now(self) -> bool:
         return self.send(m.TrainNow())
 

@@ -45,9 +45,9 @@ def test_up_next_after_importing_follows_the_imported_history(store, tmp_path):
     summary = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", plays))
     assert summary.matched == len(plays) == 200
 
-    # The trainer counts them as new plays: a training is due at once (the window asks for one).
-    trainer = Trainer(store, service, submit=lambda fn: "submitted", models_dir=tmp_path / "models")
-    assert trainer.plays_since_last_run() == 200 and trainer.maybe_train() == "submitted"
+    # The trainer counts them as new plays: a training is due at once (the learner runs it next).
+    trainer = Trainer(store, service, models_dir=tmp_path / "models")
+    assert trainer.plays_since_last_run() == 200 and trainer.due()
 
     after = service.up_next([ids[a]], 10)
     assert [r.track_id for r in after] != [r.track_id for r in before]
