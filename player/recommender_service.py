@@ -95,22 +95,27 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     ids: list[int] = []
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
     years, album_artists = [], []
-    # A few values per row, in chunks: holding every row at once would leave the window's
-    # memory fragmented long after the rows are gone.
+    # A few values per row, in chunks, one object per repeated name: holding every row (and
+    # every copy SQLite makes of a name) at once would leave the window's memory fragmented
+    # long after they are gone.
+    shared: dict = {}
+    one = shared.setdefault
     for chunk in store.library_row_chunks(CATALOG_COLUMNS):
         for r in chunk:
             names = namer(r)
             tagged = r["artist"] or r["albumartist"]
+            tagged = one(tagged, tagged) if tagged else None
+            album = one(names.album, names.album) if names.album else None
             ids.append(r["id"])
             tagged_artists.append(tagged)
-            artists.append(tagged or (names.album or None))
-            albums.append(names.album or None)
+            artists.append(tagged or album)
+            albums.append(album)
             titles.append(names.title)
             tag_titles.append(r["title"])
             durations.append(r["duration"])
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])
-            album_artists.append(r["albumartist"])
+            album_artists.append(one(r["albumartist"], r["albumartist"]) if r["albumartist"] else None)
     ids = np.array(ids, np.int64)
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:

@@ -102,12 +102,18 @@ class LibraryData:
         """From ``sqlite3.Row``s or dicts with the store's column names. With ``naming``
         (a :class:`_Naming`), tracks without tags are named after their file and folders,
         and placed in library order by those names."""
-        ids = np.fromiter((r["id"] for r in rows), dtype=np.int64, count=len(rows))
-        text = {k: _text_column([r[k] for r in rows]) for k in _TEXT}
-        numbers = {k: _int32_column([r[k] for r in rows]) for k in ("track_no", "year")}
-        numbers["duration"] = _float_column([r["duration"] for r in rows])
+        return cls.from_columns({k: [r[k] for r in rows] for k in ("id", *_TEXT, *_NUMBERS)}, naming)
+
+    @classmethod
+    def from_columns(cls, cols: dict[str, list], naming=None) -> "LibraryData":
+        """:meth:`from_rows` from one list per column (``id`` and the table's columns)."""
+        n = len(cols["id"])
+        ids = np.fromiter(cols["id"], dtype=np.int64, count=n)
+        text = {k: _text_column(cols[k]) for k in _TEXT}
+        numbers = {k: _int32_column(cols[k]) for k in ("track_no", "year")}
+        numbers["duration"] = _float_column(cols["duration"])
         guessed: dict[str, np.ndarray] = {}
-        if naming is not None and naming.untagged and len(rows):
+        if naming is not None and naming.untagged and n:
             guessed, order = _fill_names(ids, text, naming)
             if order is not None:
                 ids = ids[order]
@@ -120,9 +126,15 @@ class LibraryData:
 
     def position(self, track_id: int) -> int | None:
         """Index of ``track_id`` in the columns, or None (the map is built once)."""
-        if "_pos" not in self.__dict__:
-            self._pos = {t: i for i, t in enumerate(self.ids.tolist())}
-        return self._pos.get(track_id)
+        if "_by_id" not in self.__dict__:
+            # Sorted ids and where each sits: 1.6 MB at 100,000 tracks, where a dict of
+            # Python ints took about 9 MB for as long as the window ran.
+            self._by_id = np.argsort(self.ids, kind="stable")
+            self._sorted_ids = self.ids[self._by_id]
+        at = int(np.searchsorted(self._sorted_ids, track_id))
+        if at < len(self._sorted_ids) and self._sorted_ids[at] == track_id:
+            return int(self._by_id[at])
+        return None
 
     def info(self, track_id: int) -> tuple[str, str, str] | None:
         """``(title, artist, album)`` of a loaded track."""
@@ -219,13 +231,25 @@ def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
 def load_library(store) -> LibraryData:
     """Read every playable track (call on a worker thread)."""
     with store.transaction():          # one snapshot: a scan writing meanwhile cannot skew the reads
-        rows = store.library_rows(["id", *_TEXT, *_NUMBERS])
+        # A chunk of rows at a time, keeping the values: all 100,000 rows at once leave the
+        # window bigger long after they are gone (memory they fragmented).
+        # Repeated names are shared as they arrive, so their copies are freed chunk by chunk.
+        keys = ("id", *_TEXT, *_NUMBERS)
+        cols: dict[str, list] = {k: [] for k in keys}
+        seen: dict[str, dict] = {k: {} for k in _TEXT}
+        for chunk in store.library_row_chunks(keys):
+            for k in keys:
+                if k in seen:
+                    shared = seen[k]
+                    cols[k].extend([shared.setdefault(v, v) if type(v) is str else v for v in (r[k] for r in chunk)])
+                else:
+                    cols[k].extend([r[k] for r in chunk])
         untagged = {r[0]: r for r in store.untagged_rows()}
         naming = None
         if untagged:
             order_artists = store.library_order_artists()
             naming = _Naming(Namer.of(store), untagged, order_artists)
-    data = LibraryData.from_rows(rows, naming)
+    data = LibraryData.from_columns(cols, naming)
     data.position(-1)      # build the id map here, not on the GUI thread
     return data
 
