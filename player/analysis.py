@@ -4,11 +4,13 @@ Finds tracks without features for the current tagger checksum and decodes, of ea
 only what the tagger and the summaries use (:mod:`recommender.excerpts`: 16 evenly spaced
 3 s excerpts on a CPU, the whole file in chunks on a GPU), read in blocks and resampled to
 16 kHz and 22,050 Hz excerpt by excerpt: memory does not grow with the track's length. The
-decoding runs in worker processes (niced) or, on a small CPU machine, in this thread; mel
+decoding runs in worker processes (niced) or, on a small CPU machine, in a thread of this
+process one part ahead of the CNN (which then runs in one thread: :func:`cnn_threads`); mel
 and CNN run in batches on the best torch device in this process, adding each part of a
 track to running sums. Resumable because finished tracks are skipped; a file whose
-analysis fails in any way (undecodable, a decoder crash, MemoryError, a tagging error) gets
-its error stored and is skipped after. Cancellable and pausable from another thread (the
+analysis fails in any way (undecodable, a decoder crash, MemoryError, a tagging error, or
+twice ending the process itself) gets its error stored and is not tried again until the
+file changes (or ``retry_errors``). Cancellable and pausable from another thread (the
 app pauses it while music plays on a slow machine); progress goes to a callback.
 
 Settings: ``analysis.use_gpu`` (bool, default True; ``SEGUE_DEVICE`` overrides),
