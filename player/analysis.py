@@ -230,8 +230,10 @@ class AnalysisJob:
         if workers is None:
             workers = cores - 1 if on_gpu else (0 if cores <= 2 else cores // 4)
         self.workers = workers
-        # A GPU wants big batches; on a CPU small ones let decoding overlap the CNN.
-        self.batch_tracks = batch_tracks or (8 if on_gpu else 2)
+        # A GPU wants big batches. On a CPU the CNN's batches are two patches whatever this
+        # is, and a batch of one track lets the next track decode while this one is tagged
+        # (with two, every other decode waited: 0.8 of 5.8 s on 8 tracks).
+        self.batch_tracks = batch_tracks or (8 if on_gpu else 1)
         self.retry_errors = retry_errors
         self.cores = cores
         self.threads = cnn_threads(self.device, cores) if threads == "auto" else threads
