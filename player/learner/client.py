@@ -125,6 +125,10 @@ class LearnerProcess:
                 self._spawn()
 
     def _spawn(self) -> None:
+        if not self.starts:
+            from player.failures import quiet_helper_processes
+
+            quiet_helper_processes()     # a killed learner's bookkeeping goes to the log, not the terminal
         ctx = get_context("spawn")
         mine, theirs = ctx.Pipe(duplex=True)
         proc = ctx.Process(target=learner_main, name="segue-learner",

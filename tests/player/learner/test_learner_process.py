@@ -132,18 +132,20 @@ def test_killed_while_analysing_it_comes_back_resumes_and_trains_before_analysis
     options = LearnerOptions(every_n_plays=4, session_model=False, analysis={"batch_tracks": 1})
     learner = LearnerProcess(store.path, options=options, on_message=inbox, on_exit=inbox.on_exit,
                              backoff_s=(0.5,))
+    learner.send(m.Pause())          # standing: the first track, then hold (sent again after a restart)
     learner.start()
     try:
         first = inbox.wait_for(lambda x: isinstance(x, m.Ready)).pid
-        inbox.wait_for(lambda x: isinstance(x, m.AnalysisProgress) and x.done >= 2, 120)
-        os.kill(first, signal.SIGKILL)
+        inbox.wait_for(lambda x: isinstance(x, m.AnalysisProgress) and x.paused == "paused", 120)
+        assert len(store.features()) == 1
+        os.kill(first, signal.SIGKILL)                       # killed in the middle of its pass
         seen = len(inbox.got)
-        inbox.wait_for(lambda x: isinstance(x, m.Ready) and x.pid != first, 30, after=seen)
+        second = inbox.wait_for(lambda x: isinstance(x, m.Ready) and x.pid != first, 30, after=seen).pid
         assert inbox.exits and inbox.exits[0].exitcode == -signal.SIGKILL
-        # The new process resumes the pass; hold it there and log a batch of plays:
-        # training runs at once, while the analysis pass is still under way.
-        learner.send(m.Pause())
+        # The new process resumes the pass and holds it after a track; a batch of plays is
+        # logged meanwhile: training runs at once, while the analysis pass is still under way.
         inbox.wait_for(lambda x: isinstance(x, m.AnalysisProgress) and x.paused == "paused", 120, after=seen)
+        assert learner.pid == second
         now = time.time()
         for k, track_id in enumerate(ids[:4]):
             play = store.start_play(track_id, source="library", track_ms=3000, now=now - 100 + 10 * k)
@@ -154,7 +156,7 @@ def test_killed_while_analysing_it_comes_back_resumes_and_trains_before_analysis
         assert not any(isinstance(x, m.AnalysisFinished) for x in inbox.got[seen:])
         learner.send(m.Resume())
         done = inbox.wait_for(lambda x: isinstance(x, m.AnalysisFinished), 120, after=seen)
-        assert done.error == "" and 0 < done.total < 6 and done.analysed == done.total   # only what was left
+        assert done.error == "" and done.total == done.analysed == 5     # only what was left
         feats = store.features()
         assert sorted(feats.track_ids.tolist()) == sorted(ids)
         assert store.last_model_run()["n_plays"] == 4
