@@ -14,8 +14,8 @@ local models it is given must not have seen those sessions (the trainer passes i
 held-out session GRU and WMF factors). For each query the signals of a pool of
 candidates (the top of every signal, and the target) are kept, and the weights are
 searched one at a time on a grid around the defaults for the best HR@20 + MRR@20 of
-the blend; a change must gain at least :data:`MIN_GAIN` to be taken, so a few lucky
-queries do not move them. The trainer stores the weights in the run's manifest and
+the blend; a change must gain at least :data:`MIN_GAIN` to be taken and lose nothing
+on the earlier or the later half of the sessions, so a few lucky queries do not move them. The trainer stores the weights in the run's manifest and
 the ranker reads them from there (:class:`recommender.rank.Recommender`). Too little
 history: nothing is fitted and the defaults stay.
 """
@@ -29,7 +29,7 @@ import numpy as np
 HELD_FRAC = 0.2
 MAX_QUERIES = 600
 POOL_PER_SIGNAL = 60          # candidates kept per signal and query
-MIN_GAIN = 0.004              # HR@20 + MRR@20 a weight change must add on the held-out queries
+MIN_GAIN = 0.01               # HR@20 + MRR@20 a weight change must add on the held-out queries
 MULTIPLIERS = (0.0, 0.25, 0.5, 2.0, 4.0)   # tried for each weight, times its current value
 FITTED = ("sequence", "neighbours", "together", "session", "recent", "fresh", "artist", "factors", "taste")
 
@@ -92,7 +92,7 @@ class SignalPools:
     X: np.ndarray
     mask: np.ndarray
     target: np.ndarray
-    fold: np.ndarray | None = None     # 0/1 per query: sessions alternate between two halves
+    fold: np.ndarray | None = None     # 0/1 per query: the earlier and the later half of the sessions
 
     def metrics(self, w: np.ndarray, which: np.ndarray | None = None) -> tuple[float, float]:
         """HR@20 and MRR@20 of the blend with weights ``w`` (a tie goes against the target),
@@ -147,7 +147,7 @@ def signal_pools(rec, queries) -> SignalPools:
                 if name in sig:
                     x[:, k] = sig[name][rows]
             blocks.append(x)
-            folds.append(k_session % 2)
+            folds.append(int(2 * k_session >= len(by_start)))
             targets.append(int(np.searchsorted(rows, t_row)) if t_row >= 0 and allowed[t_row] else -1)
     m = max((len(b) for b in blocks), default=1)
     X = np.zeros((len(blocks), m, len(SIGNALS)), np.float32)
@@ -163,8 +163,9 @@ def fit_weights(pools: SignalPools, w0: dict[str, float], *, fitted=FITTED, roun
     """Coordinate search from the weights ``w0``: each weight in ``fitted`` tried at
     :data:`MULTIPLIERS` times its value (a zero weight at small absolute values); a change
     is kept when HR@20 + MRR@20 gains ``min_gain`` over all queries and loses nothing on
-    either half of the sessions (``pools.fold``): a change only half the sessions like is
-    chance. Returns (weights, start score, score)."""
+    either half of the sessions (``pools.fold``, the earlier and the later): a change
+    only one half likes is chance, or a habit that has already changed. Returns
+    (weights, start score, score)."""
     names = pools.names
     w = np.array([w0.get(n, 0.0) for n in names], np.float64)
     halves = [pools.fold == f for f in (0, 1)] if pools.fold is not None else []
@@ -198,7 +199,7 @@ def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, item_fa
     ``session``: a next-track scorer ``fn(prefix_rows) -> [n]`` over ``cat``'s rows and
     ``item_factors`` [shape=(n, f)]: local models trained without the held-out sessions
     (the trainer's held-out GRU and WMF), so they are judged on plays they never saw.
-    Returns ``{}`` without enough history, else ``upnext_weights`` (signal -> weight),
+    Returns ``{}`` without enough history, else ``upnext_fitted_weights`` (signal -> weight),
     the held-out ``upnext_hr@20`` / ``upnext_mrr@20`` for them and for the defaults
     (``upnext_default_hr@20``, ``upnext_default_mrr@20``), and ``upnext_queries``.
     """
@@ -218,6 +219,6 @@ def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, item_fa
     weights, start, best = fit_weights(pools, w0)
     hr, mrr = pools.metrics(np.array([weights[n] for n in pools.names], np.float32))
     dhr, dmrr = pools.metrics(np.array([w0.get(n, 0.0) for n in pools.names], np.float32))
-    return {"upnext_weights": {k: round(v, 4) for k, v in weights.items()}, "upnext_hr@20": hr,
+    return {"upnext_fitted_weights": {k: round(v, 4) for k, v in weights.items()}, "upnext_hr@20": hr,
             "upnext_mrr@20": mrr, "upnext_default_hr@20": dhr, "upnext_default_mrr@20": dmrr,
             "upnext_queries": len(queries)}

@@ -65,7 +65,7 @@ class TrainResult:
 
 def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = None,
                 progress: Callable[[str, float], None] | None = None,
-                session_model: bool = True, now: float | None = None) -> TrainResult:
+                session_model: bool = True, now: float | None = None, calibrate: bool = True) -> TrainResult:
     """Train WMF, AutoRec and the session GRU from ``cat.plays`` into ``root``.
 
     Parameters
@@ -75,6 +75,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
     prior : np.ndarray [shape=(cat.n, f)] prior factors (:func:`recommender.models.priors.prior_factors`), or None
         (then ``cat.factors``; a catalogue without any gets 32 random-start factors)
     progress : ``fn(stage, fraction)`` called between stages
+    calibrate : fit Up next's weights to the person (else the ranker keeps its defaults)
 
     Returns
     -------
@@ -165,11 +166,11 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         sids, seqs = listened_sessions(cat, with_ids=True)
         pairs = [(sid, s) for sid, s in zip(sids, seqs) if len(s) > 1][-fitting.SESSION_MAX_SESSIONS:]
         seqs = [s for _, s in pairs]
-        # Up next's weights are fitted again once the history has grown by a quarter since
-        # they last were; in between the current run's weights stand (fitting replays
-        # hundreds of held-out queries, the dearest part of a run after AutoRec).
-        earlier = _earlier_measure(root, n_sess, CALIBRATION_KEYS)
-        calibrated = earlier is not None
+        # Up next's weights are fitted (a measurement: recommender/calibrate.py) again once
+        # the history has grown by a quarter since they last were; in between the current
+        # run's numbers stand (fitting replays hundreds of held-out queries).
+        earlier = _earlier_measure(root, n_sess, CALIBRATION_KEYS) if calibrate else None
+        calibrated = earlier is not None or not calibrate
         if earlier:
             metrics.update(earlier)
         if session_model and len(seqs) >= 2:
@@ -218,7 +219,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
 #: history has this many times the sessions it had when they were last taken.
 REMEASURE_GROWTH = 1.25
 AUTOREC_KEYS = ("autorec_recall@20", "autorec_popularity_recall@20", "autorec_measured_sessions")
-CALIBRATION_KEYS = ("upnext_weights", "upnext_hr@20", "upnext_mrr@20", "upnext_default_hr@20",
+CALIBRATION_KEYS = ("upnext_fitted_weights", "upnext_hr@20", "upnext_mrr@20", "upnext_default_hr@20",
                     "upnext_default_mrr@20", "upnext_queries", "upnext_calibrated_sessions")
 
 

@@ -93,7 +93,7 @@ def _settings(args) -> dict:
     return {"last": args.last, "models": args.models, "train_frac": args.train_frac,
             "retrain_plays": args.retrain_plays, "priors": not args.no_priors, "radio": not args.no_radio,
             "untrained": not args.no_untrained, "session_model": not args.no_session_model,
-            "diagnostics": args.diagnostics, "trained": not args.no_train,
+            "diagnostics": args.diagnostics, "trained": not args.no_train, "calibrate": not args.no_calibration,
             "config": {k: (v == "True") if v in ("True", "False") else float(v) if "." in v else int(v)
                        for k, v in (kv.split("=") for kv in args.config.split(",") if kv)}}
 
@@ -118,7 +118,8 @@ def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
                           train_frac=settings["train_frac"], retrain_plays=settings["retrain_plays"],
                           untrained=settings["untrained"], radio=settings["radio"],
                           session_model=settings["session_model"], diagnostics=settings.get("diagnostics", False),
-                          trained=settings.get("trained", True), config=settings.get("config") or None, say=quiet)
+                          trained=settings.get("trained", True), config=settings.get("config") or None,
+                          calibrate=settings.get("calibrate", True), say=quiet)
     record["log"] = str(path)
     record["settings"] = settings
     if out_file:
@@ -226,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-session-model", action="store_true", help="train the local models without the GRU")
     ap.add_argument("--diagnostics", action="store_true", help="also the untrained ranker's blend before its picking rules")
     ap.add_argument("--no-train", action="store_true", help="leave the trained ranker out (untrained only: fast)")
+    ap.add_argument("--no-calibration", action="store_true", help="train the local models but keep Up next's defaults")
     ap.add_argument("--config", default="", help="research: RankConfig fields for the untrained ranker, k=v,...")
     ap.add_argument("--jobs", type=int, default=1, help="people measured at once (one process each)")
     ap.add_argument("--out", help="folder for one JSON per person (resumable)")

@@ -108,9 +108,10 @@ class UpNextRanker(SessionModel):
 
     def __init__(self, log, *, gap_s: float = SESSION_GAP_S, priors=None, retrain_plays: int | None = 200,
                  models_root: str | Path | None = None, session_model: bool = True, config=None,
-                 spacing: bool = True):
+                 spacing: bool = True, calibrate: bool = True):
         super().__init__()
         self.spacing = spacing           # False: the blended scores as they are, before Up next's picking rules
+        self.calibrate = calibrate
         self.config = config
         self.log = log
         sessions = split_sessions(log.times, gap_s=gap_s)
@@ -239,10 +240,10 @@ class UpNextRanker(SessionModel):
         if n == 0:
             return
         cat = self._catalog(n, start)
-        result = train_local(self._root, cat, session_model=self.session_model,
+        result = train_local(self._root, cat, session_model=self.session_model, calibrate=self.calibrate,
                              now=float(self.log.times[start - 1]),
                              prior=None if self._prior is None else self._prior[:n])
-        self.fitted.append({k: result.metrics[k] for k in ("upnext_weights", "upnext_hr@20", "upnext_mrr@20",
+        self.fitted.append({k: result.metrics[k] for k in ("upnext_fitted_weights", "upnext_hr@20", "upnext_mrr@20",
                                                             "upnext_default_hr@20", "upnext_default_mrr@20",
                                                             "upnext_queries", "seconds") if k in result.metrics})
         self.train_s += time.perf_counter() - t0
@@ -273,7 +274,7 @@ def load_priors_or_none(say=print):
 def evaluate_log(log, *, models: list[str], priors=None, train_frac: float = 0.8, gap_s: float = SESSION_GAP_S,
                  retrain_plays: int | None = 200, untrained: bool = True, radio: bool = True, epochs: int = 20,
                  session_model: bool = True, diagnostics: bool = False, trained: bool = True,
-                 config: dict | None = None, say=print) -> dict:
+                 config: dict | None = None, calibrate: bool = True, say=print) -> dict:
     """One person's log through the protocol: the baselines in ``models``, the app's Up
     next (trained, and untrained if asked) and, with ``radio``, Radio against the
     seed-based baselines. Returns a JSON-able record (see :func:`format_table`)."""
@@ -293,7 +294,7 @@ def evaluate_log(log, *, models: list[str], priors=None, train_frac: float = 0.8
         return make
 
     if trained:
-        facs[SEGUE] = ranker(SEGUE, retrain_plays=retrain_plays)
+        facs[SEGUE] = ranker(SEGUE, retrain_plays=retrain_plays, calibrate=calibrate)
     if untrained:
         facs[UNTRAINED] = ranker(UNTRAINED, retrain_plays=None, config=untrained_config)
     if diagnostics:         # how much Up next's picking rules (artist spacing...) cost here

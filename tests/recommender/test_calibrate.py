@@ -87,19 +87,26 @@ def test_a_person_the_defaults_already_predict_keeps_them():
     got = calibrate_up_next(cat)
     assert got["upnext_queries"] >= 30 and got["upnext_default_mrr@20"] > 0.9
     defaults = Recommender(cat.__class__.build(track_ids=cat.track_ids)).up_next_weights()  # shape of the dict
-    assert set(got["upnext_weights"]) == set(defaults)
+    assert set(got["upnext_fitted_weights"]) == set(defaults)
     assert got["upnext_mrr@20"] == got["upnext_default_mrr@20"]
     assert calibrate_up_next(_album_listener(3)) == {}        # too little history: the default stays
 
 
-def test_training_stores_the_weights_and_the_ranker_uses_them(tmp_path):
+def test_training_records_the_fitted_weights_and_the_ranker_reads_applied_ones(tmp_path):
     cat = _planted_person(60)
     result = train_local(tmp_path, cat, session_model=False)
-    w = result.metrics["upnext_weights"]
-    rec = Recommender(cat, load_models(tmp_path, cat), now=float(cat.plays.started_at.max()) + 86400)
-    assert rec.config.weights == w and rec.up_next_weights()["neighbours"] == w["neighbours"]
-    # The planted habit still leads after training.
-    assert rec.up_next([1043, 1003], 5)[0][0] == 1085
+    assert set(result.metrics["upnext_fitted_weights"]) == set(SIGNALS)
+    assert 0 <= result.metrics["upnext_default_mrr@20"] <= 1
+    now = float(cat.plays.started_at.max()) + 86400
+    rec = Recommender(cat, load_models(tmp_path, cat), now=now)
+    assert rec.config.weights is None                  # measured, not applied
+    assert rec.up_next([1043, 1003], 5)[0][0] == 1085   # the planted habit leads after training
+    # A run that provides weights to apply gets them.
+    models = load_models(tmp_path, cat)
+    models.info["metrics"]["upnext_weights"] = {"neighbours": 0.0, "sequence": 5.0, "bogus": 1.0}
+    applied = Recommender(cat, models, now=now)
+    assert applied.config.weights == {"neighbours": 0.0, "sequence": 5.0}
+    assert applied.up_next_weights()["sequence"] == 5.0
 
 
 def test_only_the_persons_own_picks_are_calibration_targets():
