@@ -1,8 +1,8 @@
 """Decoding audio files to float32 arrays: soundfile first, ffmpeg/audioread as the fallback.
 
 Shared by analysis (:func:`open_blocks`: a file read in blocks, seeking where the decoder
-seeks exactly; :func:`load_audio` for a whole file or a slice) and playback (:func:`open_fallback`
-for the files libsndfile cannot open, e.g. m4a/aac). Errors become values of our own types at
+seeks exactly; :func:`load_audio` for a whole file or a slice) and playback (:func:`open_mp3`
+for every MP3, :func:`open_fallback` for the files libsndfile cannot open, e.g. m4a/aac). Errors become values of our own types at
 this boundary:
 
 - :class:`UnsupportedAudioError` -- no decoder here can read this format
@@ -23,6 +23,8 @@ from typing import Iterator
 
 import numpy as np
 import soundfile as sf
+
+from segue_common import mp3
 
 # Extensions libsndfile (soundfile >= 0.12, libsndfile >= 1.1) decodes itself.
 SOUNDFILE_EXTENSIONS = frozenset(
@@ -238,69 +240,6 @@ class _SoundfileReader(BlockReader):
         self._f.close()
 
 
-class _Mp3Reader(BlockReader):
-    """MP3 through dr_mp3 (the ``miniaudio`` package), read forward only.
-
-    libsndfile 1.2.2 returns misplaced audio in block reads and after seeks in some MP3s
-    (low bit rates: whole stretches come back as zeros); only a single whole-file read is
-    right there, and that costs memory in proportion to the file. dr_mp3 decodes the same
-    samples in blocks. Its seek decodes from the start, so reading forward is never slower.
-    """
-
-    def __init__(self, path: str):
-        import miniaudio
-
-        self.path = path
-        # miniaudio encodes a name strictly: one that is not valid UTF-8 is opened here and
-        # handed over as /proc/self/fd/N (kept open until close: the stream opens it lazily).
-        self._name_fd = None
-        name = path
-        if os.name != "nt" and soundfile_name(path) is not path and os.path.isdir("/proc/self/fd"):
-            self._name_fd = os.open(path, os.O_RDONLY)
-            name = f"/proc/self/fd/{self._name_fd}"
-        try:
-            info = miniaudio.mp3_get_file_info(name)
-        except miniaudio.DecodeError as exc:
-            self._close_name()
-            raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
-        if info.nchannels <= 0 or info.sample_rate <= 0:
-            self._close_name()
-            raise CorruptAudioError(f"no audio in {Path(path).name}")
-        self.samplerate, self.channels = int(info.sample_rate), int(info.nchannels)
-        self.frames = int(info.num_frames) if info.num_frames > 0 else None
-        self._stream = miniaudio.stream_file(
-            name, output_format=miniaudio.SampleFormat.FLOAT32, nchannels=self.channels,
-            sample_rate=self.samplerate, frames_to_read=1 << 16)
-        self._pending = np.zeros((0, self.channels), np.float32)
-        self._done = False
-
-    def read(self, n: int) -> np.ndarray:
-        parts, have = [self._pending], len(self._pending)
-        while have < n and not self._done:
-            try:
-                block = next(self._stream)
-            except StopIteration:
-                self._done = True
-                break
-            except Exception as exc:  # miniaudio raises its own DecodeError / MiniaudioError
-                raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {exc}") from exc
-            block = np.frombuffer(block, dtype=np.float32).reshape(-1, self.channels)
-            parts.append(block)
-            have += len(block)
-        data = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        self._pending = data[n:]
-        return data[:n]
-
-    def close(self) -> None:
-        self._stream.close()
-        self._close_name()
-
-    def _close_name(self) -> None:
-        if self._name_fd is not None:
-            os.close(self._name_fd)
-            self._name_fd = None
-
-
 class _FallbackReader(BlockReader):
     """ffmpeg (or audioread) through :class:`FallbackStream`: forward only, length unknown."""
 
@@ -328,6 +267,46 @@ class _FallbackReader(BlockReader):
         self._stream.close()
 
 
+class _Mp3Blocks(BlockReader):
+    """MP3 through dr_mp3 (:class:`segue_common.mp3.Mp3Reader`), its errors made ours."""
+
+    seekable = True
+
+    def __init__(self, path: str):
+        self.path = path
+        try:
+            self._r = mp3.Mp3Reader(path)
+        except mp3.Mp3Error as exc:
+            raise CorruptAudioError(str(exc)) from exc
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise CorruptAudioError(f"cannot open {Path(path).name}: {exc.strerror or exc}") from exc
+        self.samplerate, self.channels, self.frames = self._r.samplerate, self._r.channels, self._r.frames
+
+    def read(self, n: int) -> np.ndarray:
+        try:
+            return self._r.read(n)
+        except (mp3.Mp3Error, OSError) as exc:
+            raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {exc}") from exc
+
+    def seek(self, frame: int) -> None:
+        try:
+            self._r.seek(frame)
+        except (mp3.Mp3Error, OSError) as exc:
+            raise CorruptAudioError(f"cannot seek in {Path(self.path).name}: {exc}") from exc
+
+    def close(self) -> None:
+        self._r.close()
+
+
+def open_mp3(path: str | os.PathLike) -> BlockReader:
+    """An MP3 file through dr_mp3 (:mod:`segue_common.mp3`): blocks and exact seeks in bounded
+    memory. Raises ImportError without the ``miniaudio`` package, FileNotFoundError, and
+    CorruptAudioError for a file dr_mp3 cannot open or read."""
+    return _Mp3Blocks(str(path))
+
+
 def open_blocks(path: str | os.PathLike) -> BlockReader:
     """Open a file for reading in blocks: libsndfile (seeking exactly), dr_mp3 for MP3, else ffmpeg.
 
@@ -347,7 +326,7 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
         if f.format == "MP3":
             f.close()
             try:
-                reader = _Mp3Reader(path)
+                reader = open_mp3(path)
             except ImportError:  # miniaudio missing (an install that predates it): ffmpeg streams MP3 too
                 if ffmpeg_path() is None:
                     raise UnsupportedAudioError("reading MP3 in blocks needs the miniaudio package "

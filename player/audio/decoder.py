@@ -1,10 +1,15 @@
 """Streaming decode: blocks of float32 frames at the output rate and channel count.
 
-soundfile reads wav, flac, ogg, opus, mp3 and aiff block by block; whatever it
-cannot open goes to :func:`segue_common.audio_io.open_fallback` (ffmpeg or
-audioread), which says "format not supported (...): install ffmpeg to play it"
-when nothing here can decode the file. Resampling to the device rate is a
-streaming soxr resampler, so block boundaries never click.
+soundfile reads wav, flac, ogg, opus and aiff block by block. MP3 goes to dr_mp3
+(:func:`segue_common.audio_io.open_mp3`): libsndfile 1.2.2 returns stretches of
+zeros when some MP3s are read in blocks or after a seek, and dr_mp3 reads any length
+of MP3 in blocks, seeks to the exact sample and trims the encoder's delay and padding
+as libsndfile does (gapless albums stay gapless). Whatever soundfile cannot open, and
+MP3 on an install without the miniaudio package, goes to
+:func:`segue_common.audio_io.open_fallback` (ffmpeg or audioread), which says "format
+not supported (...): install ffmpeg to play it" when nothing here can decode the file.
+Resampling to the device rate is a streaming soxr resampler, so block boundaries
+never click. Memory does not grow with the file's length.
 """
 
 from __future__ import annotations
@@ -18,10 +23,6 @@ import soundfile as sf
 
 from segue_common import audio_io
 from segue_common.text import shown
-
-# MP3s up to this long are decoded in one read (see Decoder.__init__): 15 minutes of
-# 44.1 kHz stereo int16 is 159 MB; longer files (DJ mixes) stream despite the bug.
-MP3_WHOLE_FILE_MAX_S = 15 * 60
 
 
 class DecodeError(Exception):
@@ -69,8 +70,7 @@ class Decoder:
         self._pending = np.zeros((0, channels), np.float32)
         self._resampler = None
         self._done = False
-        self._mem: np.ndarray | None = None  # whole-file int16 frames (MP3, see below)
-        self._mem_at = 0
+        self._blocks: audio_io.BlockReader | None = None  # MP3 through dr_mp3
         try:
             mode = os.stat(self.path).st_mode
         except OSError as exc:
@@ -83,19 +83,17 @@ class Decoder:
             self._sf = sf.SoundFile(audio_io.soundfile_name(self.path))
             self.samplerate = self._sf.samplerate
             self.duration = self._sf.frames / self.samplerate if self._sf.frames > 0 else duration_hint
-            if self._sf.format == "MP3" and self._sf.frames <= MP3_WHOLE_FILE_MAX_S * self.samplerate:
-                # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros
-                # when some MP3s are read in several calls or after a seek (measured:
-                # a 3 s sine with a Xing header, as libsndfile writes them, lost 8000
-                # of its frames read in 4096-frame blocks; a LAME CBR file was fine),
-                # while a single whole-file read is right. So MP3s are decoded at
-                # once, as int16 (0.2-0.6 s and 32 MB for 3 minutes of stereo).
-                self._mem = _fit_channels(self._sf.read(dtype="int16", always_2d=True), self.channels)
+            if self._sf.format == "MP3":
+                # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros when
+                # some MP3s are read in several calls or after a seek (a 3 s sine with a
+                # Xing header, as libsndfile writes them, lost 8000 of its frames read in
+                # 4096-frame blocks); dr_mp3 decodes the same samples in blocks.
                 self._sf.close()
                 self._sf = None
+                self._open_mp3()
         except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError) as exc:
             # (a header with a sample rate of 0 divides by zero; a huge one can exhaust memory)
-            if self._sf is not None:  # opened, then the whole-file MP3 read failed: don't leak it
+            if self._sf is not None:
                 self._sf.close()
                 self._sf = None
             ext = Path(self.path).suffix.lower().lstrip(".")
@@ -113,6 +111,19 @@ class Decoder:
         except (ValueError, RuntimeError, MemoryError) as exc:
             self.close()
             raise DecodeError(f"cannot play {shown(Path(self.path).name)} at {self.samplerate} Hz: {exc}") from exc
+
+    def _open_mp3(self) -> None:
+        try:
+            self._blocks = audio_io.open_mp3(self.path)
+        except ImportError:  # no miniaudio (an install that predates it): ffmpeg streams MP3 too
+            self._open_fallback()
+            return
+        except audio_io.AudioError as exc:
+            raise DecodeError(str(exc)) from exc
+        except OSError as exc:
+            raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from exc
+        self.samplerate = self._blocks.samplerate
+        self.duration = self._blocks.frames / self.samplerate if self._blocks.frames else None
 
     def _open_fallback(self) -> None:
         try:
@@ -145,10 +156,9 @@ class Decoder:
     def _raw_block(self, n: int) -> np.ndarray | None:
         """Up to ``n`` native frames [shape=(k, channels)], or None at the end."""
         try:
-            if self._mem is not None:
-                block = self._mem[self._mem_at:self._mem_at + n]
-                self._mem_at += len(block)
-                return block.astype(np.float32) / 32768.0 if len(block) else None
+            if self._blocks is not None:
+                block = self._blocks.read(n)
+                return _fit_channels(block, self.channels) if len(block) else None
             if self._sf is not None:
                 block = self._sf.read(n, dtype="float32", always_2d=True)
                 return _fit_channels(block, self.channels) if len(block) else None
@@ -181,8 +191,12 @@ class Decoder:
         native = int(round(frame * self.samplerate / self.out_rate))
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
-        if self._mem is not None:
-            self._mem_at = native = min(native, len(self._mem))
+        if self._blocks is not None:
+            native = min(native, self._blocks.frames or native)
+            try:
+                self._blocks.seek(native)
+            except (audio_io.AudioError, OSError, MemoryError) as exc:
+                raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
         elif self._sf is not None:
             if self._sf.frames > 0:
                 native = min(native, self._sf.frames)
@@ -204,7 +218,8 @@ class Decoder:
         self.frame = int(round(native * self.out_rate / self.samplerate))
 
     def close(self) -> None:
-        self._mem = None
+        if self._blocks is not None:
+            self._blocks.close()
         if self._sf is not None:
             self._sf.close()
         if self._fallback is not None:
