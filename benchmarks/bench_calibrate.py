@@ -2,9 +2,10 @@
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_calibrate.py [--tracks 50000] [--plays 20000]
 
-``recommender.calibrate.calibrate_up_next`` ranks up to 200 held-out queries for each
-of 8 settings (16 with a session GRU). On bench_rank's synthetic library (clusters,
-artists, a random 20,000-play log in sessions of 12) this prints its time beside, in
+``recommender.calibrate.calibrate_up_next`` scores Up next's signals for up to 600
+held-out queries (a pool of candidates each) and searches the weights on those pools.
+On bench_rank's synthetic library (clusters, artists, a random 20,000-play log in
+sessions of 12) this prints its time beside, in
 the same run, one ``Recommender`` build and the whole ``train_local`` without the
 session GRU (WMF, AutoRec, calibration).
 """
@@ -40,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     got = calibrate_up_next(cat)
     rows.append(("calibrate_up_next", time.perf_counter() - t0,
-                 f"{got.get('upnext_queries', 0)} queries; picked weight {got.get('upnext_sequence_weight')}, "
-                 f"repeat push {got.get('upnext_repeat_push')}"))
+                 f"{got.get('upnext_queries', 0)} queries; held-out MRR@20 {got.get('upnext_default_mrr@20', 0):.3f} "
+                 f"with the defaults, {got.get('upnext_mrr@20', 0):.3f} fitted"))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         result = train_local(tmp, cat, session_model=False)

@@ -26,8 +26,9 @@ from segue_common.normalize import match_key
 log = logging.getLogger(__name__)
 
 RUN_PULL = 0.75    # Up next: extra pull towards the current artist, times the person's run rate above the prior
-RUN_FOLLOW = 0.3   # Up next: from this run rate on, an artist may follow itself
+RUN_FOLLOW = 0.15  # Up next: from this run rate on, an artist may follow itself
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
+RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
 DAY = 86400.0
 # How a skip reshapes what follows (``_skip_penalty``), in units of ``RankConfig.skip_push``.
 ARTIST_SKIP = 0.5      # per early skip of the artist in this session (counted up to SKIP_CAP)
@@ -323,6 +324,15 @@ class Recommender:
             out["artist"] = cat.artist == cat.artist[tail]
         return out
 
+    def _own_evidence(self, rows: np.ndarray) -> np.ndarray | float:
+        """What the person played around ``rows`` before (sequences, sessions like them), with
+        Up next's weights: Radio from a song the person knows follows where they took it."""
+        if not len(rows) or self.trust == 0:
+            return 0.0
+        w = self.up_next_weights()
+        near, anywhere = self._neighbour_scores(rows)
+        return w["sequence"] * self._sequence_scores(rows) + w["neighbours"] * near + w["together"] * anywhere
+
     def up_next_weights(self) -> dict[str, float]:
         """Weight per signal: fitted to this person by the last training, else defaults that
         move from priors and sound to the person's own plays as trust grows. Someone who
@@ -395,13 +405,18 @@ class Recommender:
             score = score + 0.4 * np.nan_to_num(np.exp(-np.abs(cat.year - cat.year[seed]) / 8.0))
         score = score + 0.2 * (1 - self.trust) * self.prior_pop
         score = score + 0.08 * self._shuffle(seed_track_id)
+        score = score + RADIO_OWN * self._own_evidence(np.concatenate([[seed], kept[-2:]]).astype(np.int64))
         score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([[seed], station, skip_rows])
         # ``exclude`` in station order (played, then queued): no artist follows the tail's.
         # The hourly cap counts only the seed and this batch, so a station may stay on a
         # kind with few artists (staying on topic matters more here than in Up next).
         # A station from a short track (a jingle radio) may play short tracks.
+        # Someone who stays with an artist (runs, several plays of one an hour) keeps that
+        # habit on a station too, as in Up next.
         return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64),
+                          per_artist=max(cfg.max_per_artist_hour, cat.artist_hour),
+                          follow=self.artist_run >= cfg.follow_rate,
                           last=self.short_rows if not self.short_rows[seed] else None)
 
     def discover(self, k_per_bucket: int) -> dict[str, list[tuple[int, float]]]:
