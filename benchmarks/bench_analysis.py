@@ -1,7 +1,7 @@
 """Analysis throughput, end to end: Segue's job against whole-file decoding, same run, same files.
 
     python benchmarks/bench_analysis.py [--tracks 8] [--repeat 2] [--device auto|cpu|cuda|mps]
-                                        [--all-patches] [--librosa]
+                                        [--cnn-workers N] [--all-patches] [--librosa]
 
 Generates 3-4-minute music-like files (44.1 kHz stereo, sections of drum patterns at
 various tempi, chords, both), half ogg/vorbis and half mp3, then times, in interleaved rounds:
@@ -11,6 +11,8 @@ various tempi, chords, both), half ogg/vorbis and half mp3, then times, in inter
   (the same 16 evenly spaced patches on a CPU) and MFCC/tempo/loudness, one track at a time;
 - ``segue job``: the real ``AnalysisJob`` with its defaults on a scanned temporary library
   (excerpts decoded in blocks, tags, summaries and the SQLite writes);
+- with ``--cnn-workers N``: the job with N CNN threads instead of its default (1: as before
+  two CNN workers on a small CPU);
 - with ``--all-patches``: the job tagging every patch (the GPU's mode, whole file in chunks);
 - with ``--librosa``: musicnn's own recipe (librosa.load + librosa mel, every patch).
 
@@ -136,7 +138,8 @@ def librosa_pipeline(paths: list[Path], tagger) -> dict:
     return {"seconds": time.perf_counter() - start, "timings": t}
 
 
-def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches, threads) -> dict:
+def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches, threads,
+              cnn_workers="auto") -> dict:
     from player.analysis import AnalysisJob
     from player.library.scanner import Scanner
     from player.store import Store
@@ -144,7 +147,8 @@ def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches, th
     os.environ["SEGUE_HOME"] = str(home)
     store = Store.open()
     Scanner(store).scan([str(paths[0].parent)])
-    job = AnalysisJob(store, device=device, workers=workers, max_patches=max_patches, threads=threads)
+    job = AnalysisJob(store, device=device, workers=workers, max_patches=max_patches, threads=threads,
+                      cnn_workers=cnn_workers)
     result = job.run()
     feats = store.features(job.tagger.version)
     names = {r["id"]: Path(r["path"]).name for r in store.tracks()}
@@ -178,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None,
                    help="torch CPU threads for both pipelines (default: what the job uses here)")
     p.add_argument("--audio-dir", default=os.path.join(tempfile.gettempdir(), "segue-bench-audio"))
+    p.add_argument("--cnn-workers", type=int, default=None,
+                   help="also time the job with this many CNN threads (its default: default_cnn_workers)")
     p.add_argument("--all-patches", action="store_true", help="also time the job tagging every patch")
     p.add_argument("--librosa", action="store_true", help="also time musicnn's librosa recipe")
     p.add_argument("--repeat", type=int, default=2, help="interleaved rounds; the best of each is shown")
@@ -185,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "segue-numba-cache"))
     import torch
 
-    from player.analysis import CPU_MAX_PATCHES, cnn_threads
+    from player.analysis import CPU_MAX_PATCHES, cnn_threads, default_cnn_workers
     from recommender.audio_features import best_device
     from recommender.tagger import Tagger
 
@@ -200,12 +206,17 @@ def main(argv: list[str] | None = None) -> int:
     minutes = sum(int(p.stem.rsplit("_", 1)[1][:-1]) for p in paths) / 60
     threads = threads or torch.get_num_threads()
     print(f"{len(paths)} tracks ({minutes:.1f} min; ogg and mp3) in {folder} ({time.perf_counter() - t0:.0f} s "
-          f"to make); device {device}; torch threads {torch.get_num_threads()}; cores {os.cpu_count()}", flush=True)
+          f"to make); device {device}; torch threads {torch.get_num_threads()}; job's CNN workers "
+          f"{default_cnn_workers(device, os.cpu_count() or 2)}; cores {os.cpu_count()}", flush=True)
 
     tagger = Tagger(device=device)
     pipelines = {"whole-file (before)": lambda home: whole_file_pipeline(paths, tagger, max_patches=max_patches),
                  "segue job": lambda home: segue_job(paths, home, device=device, workers=args.workers,
                                                      max_patches="auto", threads=threads)}
+    if args.cnn_workers:
+        pipelines[f"segue job, {args.cnn_workers} CNN worker(s)"] = lambda home: segue_job(
+            paths, home, device=device, workers=args.workers, max_patches="auto", threads=threads,
+            cnn_workers=args.cnn_workers)
     if args.all_patches:
         pipelines["segue job, all patches"] = lambda home: segue_job(
             paths, home, device=device, workers=args.workers, max_patches=None, threads=threads)
@@ -228,8 +239,10 @@ def main(argv: list[str] | None = None) -> int:
                 if name not in runs or r["seconds"] < runs[name]["seconds"]:
                     runs[name] = r
             ratio = rounds["whole-file (before)"][-1] / rounds["segue job"][-1]
+            others = "".join(f"; {name} {len(paths) / rounds[name][-1]:.2f}" for name in rounds
+                             if name not in ("whole-file (before)", "segue job"))
             print(f"round {rep + 1}/{args.repeat}: job {len(paths) / rounds['segue job'][-1]:.2f} tracks/s, "
-                  f"{ratio:.2f}x whole-file; load average {load_before:.1f} before, "
+                  f"{ratio:.2f}x whole-file{others}; load average {load_before:.1f} before, "
                   f"{os.getloadavg()[0]:.1f} after", flush=True)
 
     base = runs["whole-file (before)"]
@@ -242,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
               f"total {r['seconds']:.1f}: {where}")
     print()
     print(compare("segue job", runs["segue job"], base))
+    if args.cnn_workers:
+        name = f"segue job, {args.cnn_workers} CNN worker(s)"
+        print(compare(name, runs[name], base))
     if args.all_patches:
         print(compare("segue job, all patches", runs["segue job, all patches"], runs["whole-file, all patches"]))
     print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")

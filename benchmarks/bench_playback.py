@@ -1,6 +1,7 @@
 """CPU use and underruns of the playing process, idle and with the CPU loaded.
 
     python benchmarks/bench_playback.py [--seconds 15] [--load N] [--no-device]
+                                        [--analyse 1,2] [--no-busy]
 
 Plays the same generated playlist (flac 44.1 kHz, mp3 44.1 kHz, ogg 48 kHz so one
 file is resampled) gaplessly through each engine, first on an idle machine and
@@ -9,6 +10,11 @@ CPU seconds this process used per minute of audio (user + system), the underruns
 the output counted, and the ratio to the first row (null engine, idle), all
 measured in this run. The sound card engine plays into a PulseAudio null sink
 (started here with scripts/null-sink.sh unless PULSE_SERVER names one).
+
+With ``--analyse 1,2`` it also plays while the analysis job runs flat out in another
+process at the lowest priority, as the learner process runs it, once per listed
+number of CNN workers (the job's ``cnn_workers``), on the 3-4-minute ogg/mp3 files of
+benchmarks/bench_analysis.py; the tracks it analysed meanwhile are shown per second.
 """
 
 from __future__ import annotations
@@ -34,6 +40,34 @@ def _burn(stop) -> None:
     while not stop.is_set():
         for i in range(100_000):
             x += i * i
+
+
+def _analyse(stop, ready, done, cnn_workers: int, folder: str) -> None:
+    """Child process: analysis passes over fresh libraries of the benchmark tracks until ``stop``,
+    at the lowest priority (the learner's); ``done`` counts the tracks analysed."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from player.priority import lower_process_priority
+
+    lower_process_priority()
+    import threading
+
+    from benchmarks.bench_analysis import make_tracks
+    from player.analysis import AnalysisJob
+    from player.library.scanner import Scanner
+    from player.store import Store
+
+    make_tracks(Path(folder), 8)
+    ready.set()
+    while not stop.is_set():
+        with tempfile.TemporaryDirectory() as home:
+            store = Store.open(Path(home) / "library.db")
+            Scanner(store).scan([folder])
+            base = done.value
+            job = AnalysisJob(store, device="cpu", cnn_workers=cnn_workers,
+                              progress=lambda p, base=base: setattr(done, "value", base + p.done - p.errors))
+            threading.Thread(target=lambda: (stop.wait(), job.cancel()), daemon=True).start()
+            job.run()
+            store.close()
 
 
 def make_playlist(folder: Path, seconds: float) -> list[Path]:
@@ -98,7 +132,14 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="audio per run (default 15)")
     parser.add_argument("--load", type=int, default=os.cpu_count() or 2, help="busy processes for the loaded runs")
     parser.add_argument("--no-device", action="store_true", help="only the null engine")
+    parser.add_argument("--analyse", default="", help="CNN worker counts to play beside analysis with, e.g. 1,2")
+    parser.add_argument("--no-busy", action="store_true", help="skip the rows with busy processes")
     args = parser.parse_args(argv)
+    conditions = [("idle", None)]
+    if not args.no_busy:
+        conditions.append((f"{args.load} busy", "busy"))
+    for n in filter(None, args.analyse.split(",")):
+        conditions.append((f"analysis, {int(n)} CNN", int(n)))
 
     load_before = os.getloadavg()[0]
     sink_dir = None if args.no_device else ensure_sink()
@@ -112,38 +153,56 @@ def main(argv=None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         playlist = make_playlist(Path(tmp), args.seconds)
-        for loaded in (False, True):
-            stop, burners = multiprocessing.Event(), []
-            if loaded:
+        for label, load in conditions:
+            stop, burners, done, t0 = multiprocessing.Event(), [], None, 0.0
+            if load == "busy":
                 burners = [multiprocessing.Process(target=_burn, args=(stop,), daemon=True) for _ in range(args.load)]
                 for b in burners:
                     b.start()
                 time.sleep(0.5)
+            elif load is not None:
+                spawn = multiprocessing.get_context("spawn")   # torch in a fresh process, as the learner
+                stop, ready, done = spawn.Event(), spawn.Event(), spawn.Value("i", 0)
+                audio = os.path.join(tempfile.gettempdir(), "segue-bench-audio", "mixed8")
+                burners = [spawn.Process(target=_analyse, args=(stop, ready, done, load, audio), daemon=True)]
+                burners[0].start()
+                ready.wait(600)
+                deadline = time.monotonic() + 120
+                while done.value == 0 and time.monotonic() < deadline:   # torch loaded, analysing
+                    time.sleep(0.1)
+                t0 = time.monotonic()
+                n0 = done.value
             try:
                 for name, make in engines:
                     result = play_once(make, playlist, args.seconds)
-                    rows.append((name, f"{args.load} busy" if loaded else "idle", result))
-                    print(f"  ran {name} ({rows[-1][1]})", flush=True)
+                    if done is not None:
+                        result["analysed_per_s"] = (done.value - n0) / (time.monotonic() - t0)
+                        t0, n0 = time.monotonic(), done.value
+                    rows.append((name, label, result))
+                    print(f"  ran {name} ({label})", flush=True)
             finally:
                 stop.set()
                 for b in burners:
-                    b.join()
+                    b.join(60)
     if sink_dir:
         subprocess.run([str(ROOT / "scripts" / "null-sink.sh"), "stop", sink_dir])
 
     base = rows[0][2]["cpu_per_min"]
     print(f"\nplayback: {args.seconds:g} s playlist (flac, mp3, ogg@48k resampled), {os.cpu_count()} cores, "
           f"load average before: {load_before:.2f}")
-    head = (f"{'engine':<30} {'CPU':<8} {'audio s':>8} {'wall s':>7} {'CPU s':>6} {'CPU s/min':>9} "
-            f"{'vs base':>7} {'underruns':>9} {'of which decode late':>20}")
+    head = (f"{'engine':<30} {'CPU':<17} {'audio s':>8} {'wall s':>7} {'CPU s':>6} {'CPU s/min':>9} "
+            f"{'vs base':>7} {'underruns':>9} {'of which decode late':>20} {'analysed/s':>10}")
     print(head)
     print("-" * len(head))
     for name, load, r in rows:
-        print(f"{name:<30} {load:<8} {r['audio_s']:>8.2f} {r['wall_s']:>7.2f} {r['cpu_s']:>6.2f} "
+        rate = f"{r['analysed_per_s']:.2f}" if "analysed_per_s" in r else ""
+        print(f"{name:<30} {load:<17} {r['audio_s']:>8.2f} {r['wall_s']:>7.2f} {r['cpu_s']:>6.2f} "
               f"{r['cpu_per_min']:>9.2f} {r['cpu_per_min'] / base:>6.2f}x {r['underruns']:>9d} "
-              f"{r['late_decode']:>20d}")
+              f"{r['late_decode']:>20d} {rate:>10}")
     print("underruns: times the output ran dry (device underflows reported by PortAudio, plus times the "
-          "ring buffer was empty because decoding fell behind). wall > audio: sound server start-up.")
+          "ring buffer was empty because decoding fell behind). wall > audio: sound server start-up. "
+          "analysed/s: tracks the analysis process finished per second of that row.")
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 
 

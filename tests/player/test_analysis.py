@@ -357,3 +357,35 @@ def test_a_file_that_kills_the_process_twice_gets_its_error(store, library):
     errors = {r["path"].rsplit("/", 1)[-1]: r["error"] for r in store.feature_errors()}
     assert errors.keys() == {"drums1.flac", "broken.wav"} and "stopped" in errors["drums1.flac"]
     assert store.feature_counts(job.tagger.version) == {"analysed": 4, "errors": 2, "pending": 0}
+
+
+def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path):
+    from player.analysis import default_cnn_workers
+    from player.store import Store
+    from tests.recommender.test_excerpts import music, write
+
+    music_dir = tmp_path / "m"
+    music_dir.mkdir()
+    for i in range(2):   # 20 s: 6 patches each, three CNN batches
+        write(music_dir / f"{i}.flac", music(20.0, 22050, seed=i), 22050, format="FLAC")
+    results = []
+    for workers, db in ((1, store), (3, Store.open(tmp_path / "other.db"))):
+        Scanner(db).scan([str(music_dir)])
+        job = AnalysisJob(db, workers=0, device="cpu", cnn_workers=workers)
+        calls = []
+        predict = job.tagger.predict_patches
+        job.tagger.predict_patches = lambda x: (calls.append(threading.current_thread().name), predict(x))[1]
+        assert job.run().analysed == 2
+        feats = db.features()
+        order = np.argsort([r["path"] for r in db.tracks()])
+        results.append((feats.tags[order], feats.embedding[order]))
+        assert len(calls) == (2 if workers == 1 else 6)   # a track at a time, or each batch of two
+        if workers > 1:
+            assert len(set(calls)) > 1              # more than one thread tagged
+        assert not [t for t in threading.enumerate() if t.name.startswith("analysis-cnn")]
+        if db is not store:
+            db.close()
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert default_cnn_workers("cpu", 2) == 2 and default_cnn_workers("cpu", 16) == 1
+    assert default_cnn_workers("cpu", 1) == 1
