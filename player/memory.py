@@ -1,6 +1,11 @@
 """Keeping the window process small: how glibc's allocator is set up, and handing freed
 memory back after a big build.
 
+Two Python caches grow large in the window and are dropped after a build: ``linecache``
+(PySide6's import hook reads the source of every module imported after it, about 20 MB
+of lines by the time the recommender is built) and the name normalisation's memo (up to
+65,536 entries per function, about 10 MB after a 100,000-track catalogue).
+
 glibc keeps memory that Python and numpy freed for later reuse, in one heap per thread
 that allocated it (up to eight per core), and serves large blocks from those heaps once
 a large block was freed. In the window, whose worker threads build the recommender's
@@ -8,7 +13,7 @@ catalogue (arrays of tens of megabytes at 100,000 tracks) and rank with it again
 again, that memory piles up. :func:`tune_allocator` (called once at start-up) keeps
 blocks of 1 MiB and more out of the heaps, so they go back to the system when freed,
 and caps the heaps at two; :func:`release_free_memory` returns what the heaps hold free
-after a build. On other systems or C libraries both do nothing.
+after a build. On other systems or C libraries those two do nothing.
 """
 
 from __future__ import annotations
@@ -48,7 +53,14 @@ def tune_allocator() -> bool:
 
 
 def release_free_memory() -> bool:
-    """Give the heaps' free memory back to the system; True where that was possible."""
+    """Drop the caches above and give the heaps' free memory back to the system; True
+    where the heaps could be trimmed."""
+    import linecache
+
+    from segue_common.normalize import clear_caches
+
+    linecache.clearcache()
+    clear_caches()
     libc = _glibc()
     if not libc:
         return False

@@ -182,6 +182,7 @@ class RecommenderService:
             return self._rec
 
     def _rebuild(self) -> None:
+        release_free_memory()       # first too: the build reuses what the caches held
         cat, _ = build_catalog(self.store, priors=self.priors)
         # Compact: the window holds this for as long as it runs (51 MB less at 100,000
         # tracks with trained models); new models mean a new catalogue (reload_models).

@@ -131,3 +131,10 @@ def bare_title(title: str | None, artist: str | None = None) -> str:
     text = _ANY_BRACKET.sub(_drop_unless_recording, text)
     text = _DASH_TAIL.sub(_drop_unless_recording, text)
     return normalize_name(text) or loose_title(title, artist)
+
+
+def clear_caches() -> None:
+    """Forget the remembered results of this module's functions (up to 65,536 each; a
+    long-running process that normalised a whole library once need not keep them)."""
+    for fn in (normalize_name, primary_artist, loose_title, bare_title):
+        fn.cache_clear()
