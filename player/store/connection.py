@@ -211,6 +211,25 @@ class Database:
                     log.exception("rollback failed")
             raise
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """``with db.snapshot():`` reads in it all see the database as it was at its start.
+
+        A deferred read transaction: in WAL mode it takes no write lock, so writers on
+        other threads or processes (a scan, the learner) go on while a long read runs.
+        Nested in a transaction, it joins it.
+        """
+        conn = self.conn
+        if conn.in_transaction:
+            yield conn
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            yield conn
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         """Run one read (or a single autocommitted write) on this thread's connection."""
         return self.conn.execute(sql, params)

@@ -230,7 +230,7 @@ def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
 
 def load_library(store) -> LibraryData:
     """Read every playable track (call on a worker thread)."""
-    with store.transaction():          # one snapshot: a scan writing meanwhile cannot skew the reads
+    with store.snapshot():             # one snapshot: a scan writing meanwhile cannot skew the reads
         # A chunk of rows at a time, keeping the values: all 100,000 rows at once leave the
         # window bigger long after they are gone (memory they fragmented).
         # Repeated names are shared as they arrive, so their copies are freed chunk by chunk.

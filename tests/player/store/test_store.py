@@ -169,3 +169,21 @@ def test_the_store_the_training_data_and_imported_logs_cut_sessions_alike(store)
     assert len(set(by_store)) == len(set(by_log)) == n_sessions == 2
     assert [a == by_store[0] for a in by_store] == [k == 0 for k in by_log]
 
+
+
+def test_a_long_read_snapshot_never_holds_writers_back(store):
+    # The window reads the whole library in one snapshot; a scan or the learner writing
+    # meanwhile must go on at once, and the snapshot must not see what they wrote.
+    _track(store, "/m/first.flac")
+    wrote = threading.Event()
+
+    def writer():
+        _track(store, "/m/second.flac")
+        wrote.set()
+
+    with store.snapshot():
+        before = store.execute("SELECT count(*) FROM tracks").fetchone()[0]
+        threading.Thread(target=writer, daemon=True).start()
+        assert wrote.wait(5.0)                      # not queued behind the read
+        assert store.execute("SELECT count(*) FROM tracks").fetchone()[0] == before
+    assert store.execute("SELECT count(*) FROM tracks").fetchone()[0] == before + 1
