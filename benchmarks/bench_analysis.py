@@ -157,6 +157,7 @@ def segue_job(paths: list[Path], home: Path, *, device, workers, max_patches, th
     if result.errors:
         raise SystemExit(f"the job failed on {result.error_paths}")
     return {"seconds": result.seconds, "timings": result.timings, "n": result.analysed,
+            "cnn": (job.cnn_workers, job.cnn_parallelism, job.cnn_alone),
             "tags": feats.tags[order], "embedding": feats.embedding[order], "mfcc": feats.mfcc[order],
             "loudness": feats.loudness[order], "tempo": feats.tempo[order]}
 
@@ -254,6 +255,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:<28} {rate:>9.2f} {base['seconds'] / r['seconds']:>12.2f}x {r['cpu'] / len(paths):>11.2f}   "
               f"total {r['seconds']:.1f}: {where}")
     print()
+    for name, r in runs.items():
+        if r.get("cnn", (1,))[0] > 1:
+            workers, shares, alone = r["cnn"]
+            print(f"{name}: {workers} CNN workers shared {len(shares)} tagger calls (CPU/wall median "
+                  f"{np.median(shares) if shares else float('nan'):.2f}); {alone} ran in one thread "
+                  "after a share found no second core free")
     print(compare("segue job", runs["segue job"], base))
     if args.cnn_workers:
         name = f"segue job, {args.cnn_workers} CNN worker(s)"

@@ -47,6 +47,10 @@ WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
 #: a CPU with at most this many cores runs the tagger on one thread (cnn_threads)
 SLOW_MACHINE_CORES = 4
 CNN_WORKERS_SETTING = "analysis.cnn_workers"
+#: CNN workers go on helping while their CPU time is at least this many times the wall time
+PARALLEL_MIN = 1.5
+#: ... else this many tagger calls (tracks, on a CPU) run in one thread before they try again
+SOLO_CALLS = 8
 
 
 def cnn_threads(device, cores: int) -> int | None:
@@ -71,6 +75,8 @@ def default_cnn_workers(device, cores: int) -> int:
     its ops, so two threads tagging different batches use two cores with no barrier between
     them (unlike two intra-op threads on one batch). Measured on the 2-core machine: 16 patches
     in 0.22 s instead of 0.41 s, the same CPU time. Elsewhere one (torch's own threads, or a GPU).
+    While other programs keep the second core busy, the job tags in one thread
+    (:meth:`AnalysisJob._predict`).
     """
     if getattr(device, "type", str(device)) == "cpu" and 2 <= cores <= SLOW_MACHINE_CORES:
         return 2
@@ -260,6 +266,11 @@ class AnalysisJob:
                            or default_cnn_workers(self.device, cores))
         self.cnn_workers = max(1, int(cnn_workers))
         self._cnn_pool: ThreadPoolExecutor | None = None
+        self._solo_calls = 0
+        #: CPU time / wall time of each call the CNN workers shared (about 2 with 2 free cores),
+        #: and the calls this thread ran alone because the last share fell short of that
+        self.cnn_parallelism: list[float] = []
+        self.cnn_alone = 0
         self.progress = progress
         self._cancel = threading.Event()
         self._running = threading.Event()
@@ -606,26 +617,43 @@ class AnalysisJob:
 
     def _predict(self, patches):
         """The tagger on ``patches``: with CNN workers, this thread and each worker take the
-        next batch until none is left (no thread waits for a slower one longer than a batch)."""
+        next batch until none is left (no thread waits for a slower one longer than a batch).
+
+        The workers help only while the machine has cores to spare. When the threads' CPU
+        time over a call falls short of :data:`PARALLEL_MIN` times its wall time, they were
+        taking turns on one core (other programs have the rest: analysis runs at the lowest
+        priority), which is slower than one thread alone (their batches no longer fit in the
+        cache together); then the next :data:`SOLO_CALLS` calls run in this thread alone
+        before the workers are tried again.
+        """
         size = self.tagger.batch_patches
-        if self._cnn_pool is None or patches.shape[0] <= size:
+        if self._cnn_pool is None or patches.shape[0] <= size or self._solo_calls > 0:
+            if self._cnn_pool is not None and self._solo_calls > 0:
+                self._solo_calls -= 1
+                self.cnn_alone += 1
             return self.tagger.predict_patches(patches)
         chunks = [patches[i: i + size] for i in range(0, patches.shape[0], size)]
         out: list = [None] * len(chunks)
         order = itertools.count()   # hands out each batch once (atomic under the GIL)
 
-        def work() -> None:
+        def work() -> float:
+            cpu = time.thread_time()
             while (i := next(order)) < len(chunks):
                 out[i] = self.tagger.predict_patches(chunks[i])
+            return time.thread_time() - cpu
 
+        wall = time.perf_counter()
         futures = [self._cnn_pool.submit(work) for _ in range(self.cnn_workers - 1)]
         try:
-            work()
+            cpu = work()
         finally:
             for future in futures:
                 future.exception()   # wait for it either way; its error surfaces below
-        for future in futures:
-            future.result()
+        cpu += sum(future.result() for future in futures)
+        wall = time.perf_counter() - wall
+        self.cnn_parallelism.append(cpu / max(wall, 1e-9))
+        if cpu < PARALLEL_MIN * wall:
+            self._solo_calls = SOLO_CALLS
         return torch_cat([o[0] for o in out]), torch_cat([o[1] for o in out])
 
     def _sync(self) -> float:

@@ -359,8 +359,8 @@ def test_a_file_that_kills_the_process_twice_gets_its_error(store, library):
     assert store.feature_counts(job.tagger.version) == {"analysed": 4, "errors": 2, "pending": 0}
 
 
-def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path):
-    from player.analysis import default_cnn_workers
+def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path, monkeypatch):
+    import player.analysis as analysis
     from player.store import Store
     from tests.recommender.test_excerpts import music, write
 
@@ -368,24 +368,35 @@ def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path):
     music_dir.mkdir()
     for i in range(2):   # 20 s: 6 patches each, three CNN batches
         write(music_dir / f"{i}.flac", music(20.0, 22050, seed=i), 22050, format="FLAC")
-    results = []
-    for workers, db in ((1, store), (3, Store.open(tmp_path / "other.db"))):
+
+    def run(db, workers, parallel_min):
+        monkeypatch.setattr(analysis, "PARALLEL_MIN", parallel_min)
         Scanner(db).scan([str(music_dir)])
         job = AnalysisJob(db, workers=0, device="cpu", cnn_workers=workers)
         calls = []
         predict = job.tagger.predict_patches
         job.tagger.predict_patches = lambda x: (calls.append(threading.current_thread().name), predict(x))[1]
         assert job.run().analysed == 2
+        assert not [t for t in threading.enumerate() if t.name.startswith("analysis-cnn")]
         feats = db.features()
         order = np.argsort([r["path"] for r in db.tracks()])
-        results.append((feats.tags[order], feats.embedding[order]))
-        assert len(calls) == (2 if workers == 1 else 6)   # a track at a time, or each batch of two
-        if workers > 1:
-            assert len(set(calls)) > 1              # more than one thread tagged
-        assert not [t for t in threading.enumerate() if t.name.startswith("analysis-cnn")]
-        if db is not store:
+        return job, calls, feats.tags[order], feats.embedding[order]
+
+    _, calls, tags, emb = run(store, 1, 1.5)
+    assert calls == ["MainThread"] * 2                  # a track at a time
+    others = [Store.open(tmp_path / f"{i}.db") for i in range(2)]
+    try:
+        job, calls, tags3, emb3 = run(others[0], 3, 0.0)
+        assert len(calls) == 6 and len(set(calls)) > 1   # each batch of two, in several threads
+        np.testing.assert_array_equal(tags3, tags)       # bit for bit
+        np.testing.assert_array_equal(emb3, emb)
+        assert len(job.cnn_parallelism) == 2
+        # Threads that could not work side by side (as if another program had the other
+        # core): the next track is tagged in one thread.
+        job, calls, _, _ = run(others[1], 3, 100.0)
+        assert len(calls) == 3 + 1 and calls[-1] == "MainThread"
+    finally:
+        for db in others:
             db.close()
-    np.testing.assert_array_equal(results[0][0], results[1][0])
-    np.testing.assert_array_equal(results[0][1], results[1][1])
-    assert default_cnn_workers("cpu", 2) == 2 and default_cnn_workers("cpu", 16) == 1
-    assert default_cnn_workers("cpu", 1) == 1
+    assert analysis.default_cnn_workers("cpu", 2) == 2 and analysis.default_cnn_workers("cpu", 16) == 1
+    assert analysis.default_cnn_workers("cpu", 1) == 1
