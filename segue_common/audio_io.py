@@ -272,17 +272,33 @@ class _Mp3Blocks(BlockReader):
 
     seekable = True
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, exact_length: bool):
         self.path = path
         try:
             self._r = mp3.Mp3Reader(path)
+            if exact_length:
+                self._r.count_exactly()
         except mp3.Mp3Error as exc:
             raise CorruptAudioError(str(exc)) from exc
         except FileNotFoundError:
             raise
         except OSError as exc:
             raise CorruptAudioError(f"cannot open {Path(path).name}: {exc.strerror or exc}") from exc
-        self.samplerate, self.channels, self.frames = self._r.samplerate, self._r.channels, self._r.frames
+        self.samplerate, self.channels = self._r.samplerate, self._r.channels
+
+    @property
+    def frames(self) -> int:
+        """The length (an estimate until ``frames_exact``; see :class:`segue_common.mp3.Mp3Reader`)."""
+        return self._r.frames
+
+    @property
+    def frames_exact(self) -> bool:
+        return self._r.frames_exact
+
+    @property
+    def position(self) -> int:
+        """The next frame's position (where a seek past the end really landed)."""
+        return self._r.pos
 
     def read(self, n: int) -> np.ndarray:
         try:
@@ -300,11 +316,13 @@ class _Mp3Blocks(BlockReader):
         self._r.close()
 
 
-def open_mp3(path: str | os.PathLike) -> BlockReader:
+def open_mp3(path: str | os.PathLike, *, exact_length: bool = True) -> BlockReader:
     """An MP3 file through dr_mp3 (:mod:`segue_common.mp3`): blocks and exact seeks in bounded
-    memory. Raises ImportError without the ``miniaudio`` package, FileNotFoundError, and
+    memory. ``exact_length=False``: a long file without a Xing header gets an estimated
+    ``frames`` rather than a pass over the whole file before the first block (playback).
+    Raises ImportError without the ``miniaudio`` package, FileNotFoundError, and
     CorruptAudioError for a file dr_mp3 cannot open or read."""
-    return _Mp3Blocks(str(path))
+    return _Mp3Blocks(str(path), exact_length)
 
 
 def open_blocks(path: str | os.PathLike) -> BlockReader:

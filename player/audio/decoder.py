@@ -114,7 +114,8 @@ class Decoder:
 
     def _open_mp3(self) -> None:
         try:
-            self._blocks = audio_io.open_mp3(self.path)
+            # (a long MP3 without a Xing header is not read whole to count it before it plays)
+            self._blocks = audio_io.open_mp3(self.path, exact_length=False)
         except ImportError:  # no miniaudio (an install that predates it): ffmpeg streams MP3 too
             self._open_fallback()
             return
@@ -147,6 +148,8 @@ class Decoder:
     @property
     def total_frames(self) -> int | None:
         """Length in output frames, when known."""
+        if self._blocks is not None and self._blocks.frames:  # an MP3's estimate may become exact
+            self.duration = self._blocks.frames / self.samplerate
         return None if self.duration is None else int(round(self.duration * self.out_rate))
 
     @property
@@ -192,11 +195,11 @@ class Decoder:
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
         if self._blocks is not None:
-            native = min(native, self._blocks.frames or native)
             try:
                 self._blocks.seek(native)
             except (audio_io.AudioError, OSError, MemoryError) as exc:
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
+            native = self._blocks.position
         elif self._sf is not None:
             if self._sf.frames > 0:
                 native = min(native, self._sf.frames)

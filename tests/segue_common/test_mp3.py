@@ -104,3 +104,24 @@ def test_a_file_that_is_no_mp3_is_an_error_naming_it(tmp_path):
         Mp3Reader(str(bad))
     with pytest.raises(CorruptAudioError, match="x.mp3"):
         open_blocks(bad)
+
+
+@needs_ffmpeg
+def test_a_long_file_without_a_xing_header_is_not_counted_before_it_plays(tmp_path, monkeypatch):
+    import segue_common.mp3 as mp3
+
+    path = encode(tmp_path / "cbr.mp3", KINDS["cbr-48k-no-xing-header"], seconds=12)
+    with Mp3Reader(str(path)) as r:
+        whole = read_all(r)
+    monkeypatch.setattr(mp3, "EXACT_COUNT_BYTES", 0)    # as if it were hours long
+    with open_blocks(path) as reader:                   # analysis: the length counted at once
+        assert reader.frames_exact and reader.frames == len(whole)
+    with Mp3Reader(str(path)) as r:
+        assert not r.frames_exact
+        assert abs(r.frames - len(whole)) <= 1152       # constant bit rate: the size tells
+        assert np.array_equal(read_all(r), whole)       # read to its real end, not the estimate's
+        assert r.frames_exact and r.frames == len(whole)
+    with Mp3Reader(str(path)) as r:
+        r.seek(len(whole) - 20000)                      # a far seek reads the headers: exact again
+        assert r.frames_exact and r.frames == len(whole)
+        assert np.array_equal(read_all(r), whole[-20000:])
