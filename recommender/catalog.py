@@ -136,6 +136,8 @@ class Catalog:
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
     artist_runs: tuple = (0, 0)           # (same-artist, all) in-session transitions, both plays listened
     artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
+    play_rows: np.ndarray = None          # int64 [n_plays] row of each play's track (-1 not in the catalogue)
+    play_feedback: np.ndarray = None      # float32 [n_plays] PlayLog.feedback() of the plays
     sessions: sp.csr_matrix = None        # [s, n] past sessions: 1 + last position of the track among its listened plays
     session_end: np.ndarray = None        # float64 [s] start of each session's last listened play
     session_len: np.ndarray = None        # float64 [s] listened plays per session
@@ -238,6 +240,7 @@ class Catalog:
         self.plays = plays
         rows = self.rows(plays.track_id)
         fb = plays.feedback()
+        self.play_rows, self.play_feedback = rows, fb
         ok = rows >= 0
         self.play_count = np.bincount(rows[ok & (fb > 0)], minlength=n).astype(np.float32)
         self.skip_count = np.bincount(rows[ok & (fb < 0)], minlength=n).astype(np.float32)
@@ -254,7 +257,7 @@ class Catalog:
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
         a, t = art[listened], plays.started_at[listened]
         if len(a):
-            order = np.lexsort((t, a))
+            order = np.argsort(a, kind="stable")        # plays are oldest first: time order kept
             key = a[order].astype(np.float64) * 1e11 + t[order]
             within = np.arange(len(key)) - np.searchsorted(key, key - 3600.0) + 1
             self.artist_hour = int(np.ceil(np.quantile(within, 0.98)))

@@ -245,8 +245,8 @@ class Recommender:
         self.freshness[played] = np.exp2(-age / cfg.repeat_half_life_s)
         # What the person has been playing lately: every listened play, halving with age.
         p = cat.plays
-        rows = cat.rows(p.track_id)
-        heard = (rows >= 0) & (p.feedback() > 0)
+        rows, fb = cat.play_rows, cat.play_feedback
+        heard = (rows >= 0) & (fb > 0)
         decay = np.exp2(-np.maximum(self.now - p.started_at[heard], 0.0) / cfg.recent_half_life_s)
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
 
