@@ -79,6 +79,8 @@ class RankConfig:
     trust_half: float = 30.0          # listened plays at which own models weigh half
     max_per_artist_hour: int = 2      # Up next: same artist at most this often per hour
     follow_rate: float = RUN_FOLLOW   # Up next: from this run rate on, an artist may follow itself
+    habit_spacing: bool = True        # Up next and Radio: an artist as often an hour as the person plays one
+    radio_own: float = RADIO_OWN      # Radio: weight of the person's own evidence around the seed
     recent_s: float = 14 * DAY        # Discover: "not played recently"
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     skip_push: float = 2.0            # weight of "away from skipped neighbourhoods"
@@ -289,7 +291,8 @@ class Recommender:
         # an artist a third of the time or more gets runs.
         run = self.artist_run
         # ...and one who plays an artist several times an hour may hear it that often here too.
-        per_artist = max(self.config.max_per_artist_hour, int(round(run * 20)), cat.artist_hour)
+        habit = cat.artist_hour if self.config.habit_spacing else 0
+        per_artist = max(self.config.max_per_artist_hour, int(round(run * 20)), habit)
         # Stingers and sound effects only when nothing else is left (unless the session is on one).
         short = self.short_rows if not (len(sess) and self.short_rows[sess[-1]]) else None
         return self._pick(score, k, banned, history=np.concatenate([sess, queued]),
@@ -405,7 +408,8 @@ class Recommender:
             score = score + 0.4 * np.nan_to_num(np.exp(-np.abs(cat.year - cat.year[seed]) / 8.0))
         score = score + 0.2 * (1 - self.trust) * self.prior_pop
         score = score + 0.08 * self._shuffle(seed_track_id)
-        score = score + RADIO_OWN * self._own_evidence(np.concatenate([[seed], kept[-2:]]).astype(np.int64))
+        if cfg.radio_own:
+            score = score + cfg.radio_own * self._own_evidence(np.concatenate([[seed], kept[-2:]]).astype(np.int64))
         score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([[seed], station, skip_rows])
         # ``exclude`` in station order (played, then queued): no artist follows the tail's.
@@ -415,8 +419,8 @@ class Recommender:
         # Someone who stays with an artist (runs, several plays of one an hour) keeps that
         # habit on a station too, as in Up next.
         return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64),
-                          per_artist=max(cfg.max_per_artist_hour, cat.artist_hour),
-                          follow=self.artist_run >= cfg.follow_rate,
+                          per_artist=max(cfg.max_per_artist_hour, cat.artist_hour if cfg.habit_spacing else 0),
+                          follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.short_rows if not self.short_rows[seed] else None)
 
     def discover(self, k_per_bucket: int) -> dict[str, list[tuple[int, float]]]:

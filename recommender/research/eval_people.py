@@ -48,6 +48,19 @@ def dev_people(people: list[str]) -> list[str]:
     return names[: len(names) // 2]
 
 
+def validation_log(log, train_frac: float):
+    """``log`` without its test period (plays at or after the cut), the same latest plays:
+    asked with the same ``train_frac``, its queries are the end of the training period."""
+    from recommender.research.logs import ListeningLog
+
+    t0, t1 = float(log.times[0]), float(log.times[-1])
+    keep = log.times < t0 + train_frac * (t1 - t0)
+    n_items = int(log.items[keep].max()) + 1 if keep.any() else 0
+    return ListeningLog(log.times[keep], log.items[keep], log.keys[:n_items], log.item_artist[:n_items],
+                        log.artists, log.dropped, {k: i for i, k in enumerate(log.keys[:n_items])},
+                        log.skipped[keep], log.ms_played[keep], log.item_album[:n_items], log.podcasts, log.person)
+
+
 def bootstrap_ci(values, *, n_boot: int = 10_000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap interval of the mean of ``values`` (resampled with replacement).
 
@@ -94,6 +107,7 @@ def _settings(args) -> dict:
             "retrain_plays": args.retrain_plays, "priors": not args.no_priors, "radio": not args.no_radio,
             "untrained": not args.no_untrained, "session_model": not args.no_session_model,
             "diagnostics": args.diagnostics, "trained": not args.no_train, "calibrate": not args.no_calibration,
+            "validation": args.validation,
             "config": {k: (v == "True") if v in ("True", "False") else float(v) if "." in v else int(v)
                        for k, v in (kv.split("=") for kv in args.config.split(",") if kv)}}
 
@@ -113,6 +127,8 @@ def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
 
     quiet = lambda *a, **k: None  # noqa: E731
     log = load_log_file(path, last_listened=settings["last"] or None)
+    if settings.get("validation"):
+        log = validation_log(log, settings["train_frac"])
     priors = load_priors_or_none(quiet) if settings["priors"] else None
     record = evaluate_log(log, models=[m for m in settings["models"].split(",") if m], priors=priors,
                           train_frac=settings["train_frac"], retrain_plays=settings["retrain_plays"],
@@ -227,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-session-model", action="store_true", help="train the local models without the GRU")
     ap.add_argument("--diagnostics", action="store_true", help="also the untrained ranker's blend before its picking rules")
     ap.add_argument("--no-train", action="store_true", help="leave the trained ranker out (untrained only: fast)")
+    ap.add_argument("--validation", action="store_true",
+                    help="measure on the validation period instead: the test period is dropped and the last "
+                         "fifth of the training period is asked (for tuning without seeing a test period)")
     ap.add_argument("--no-calibration", action="store_true", help="train the local models but keep Up next's defaults")
     ap.add_argument("--config", default="", help="research: RankConfig fields for the untrained ranker, k=v,...")
     ap.add_argument("--jobs", type=int, default=1, help="people measured at once (one process each)")

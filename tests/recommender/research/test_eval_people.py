@@ -87,3 +87,15 @@ def test_people_command_measures_everyone_and_resumes(tmp_path, capsys):
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     assert main(args) == 0
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
+
+
+def test_the_validation_log_never_holds_the_test_period(tmp_path):
+    from recommender.research.eval_people import validation_log
+    from recommender.research.logs import load_log_file
+
+    _person(tmp_path / "pv.tsv", 3, gz=False)
+    log = load_log_file(tmp_path / "pv.tsv")
+    val = validation_log(log, 0.8)
+    cut = log.times[0] + 0.8 * (log.times[-1] - log.times[0])
+    assert len(val) == int((log.times < cut).sum()) and val.times.max() < cut
+    assert val.n_items == int(val.items.max()) + 1 and val.keys == log.keys[:val.n_items]
