@@ -258,9 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in runs.items():
         if r.get("cnn", (1,))[0] > 1:
             workers, shares, alone = r["cnn"]
-            print(f"{name}: {workers} CNN workers shared {len(shares)} tagger calls (CPU/wall median "
-                  f"{np.median(shares) if shares else float('nan'):.2f}); {alone} ran in one thread "
-                  "after a share found no second core free")
+            print(f"{name} (best round): {workers} CNN workers shared {len(shares)} tagger calls, CPU/wall "
+                  f"{' '.join(f'{x:.2f}' for x in shares)}; {alone} ran in one thread after a share "
+                  "found no second core free")
     print(compare("segue job", runs["segue job"], base))
     if args.cnn_workers:
         name = f"segue job, {args.cnn_workers} CNN worker(s)"

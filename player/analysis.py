@@ -48,9 +48,14 @@ WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
 SLOW_MACHINE_CORES = 4
 CNN_WORKERS_SETTING = "analysis.cnn_workers"
 #: CNN workers go on helping while their CPU time is at least this many times the wall time
-PARALLEL_MIN = 1.5
+#: (measured on the 2-core machine: 1.3-1.9 with it to themselves, the decoding thread beside
+#: them; 0.8-1.0 while another program kept a core busy, when sharing was the slower way)
+PARALLEL_MIN = 1.2
 #: ... else this many tagger calls (tracks, on a CPU) run in one thread before they try again
 SOLO_CALLS = 8
+#: shared calls at the start of a pass that decide nothing (a fresh thread's first calls run
+#: slow: 1.0-1.3 where later ones ran at 1.7-1.9, measured)
+WARMUP_SHARES = 2
 
 
 def cnn_threads(device, cores: int) -> int | None:
@@ -624,7 +629,8 @@ class AnalysisJob:
         taking turns on one core (other programs have the rest: analysis runs at the lowest
         priority), which is slower than one thread alone (their batches no longer fit in the
         cache together); then the next :data:`SOLO_CALLS` calls run in this thread alone
-        before the workers are tried again.
+        before the workers are tried again. The first :data:`WARMUP_SHARES` shared calls of a
+        pass only warm the threads up.
         """
         size = self.tagger.batch_patches
         if self._cnn_pool is None or patches.shape[0] <= size or self._solo_calls > 0:
@@ -652,7 +658,7 @@ class AnalysisJob:
         cpu += sum(future.result() for future in futures)
         wall = time.perf_counter() - wall
         self.cnn_parallelism.append(cpu / max(wall, 1e-9))
-        if cpu < PARALLEL_MIN * wall:
+        if cpu < PARALLEL_MIN * wall and len(self.cnn_parallelism) > WARMUP_SHARES:
             self._solo_calls = SOLO_CALLS
         return torch_cat([o[0] for o in out]), torch_cat([o[1] for o in out])
 

@@ -392,7 +392,8 @@ def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path, mon
         np.testing.assert_array_equal(emb3, emb)
         assert len(job.cnn_parallelism) == 2
         # Threads that could not work side by side (as if another program had the other
-        # core): the next track is tagged in one thread.
+        # core): once warmed up, the next track is tagged in one thread.
+        monkeypatch.setattr(analysis, "WARMUP_SHARES", 0)
         job, calls, _, _ = run(others[1], 3, 100.0)
         assert len(calls) == 3 + 1 and calls[-1] == "MainThread"
     finally:
