@@ -107,11 +107,8 @@ def test_seeks_land_on_the_asked_sample_of_a_long_mp3(long_mp3):
     path, whole = long_mp3
     dec = Decoder(str(path), out_rate=LONG_SR, channels=1)
     n = len(whole)
-    times = []
     for target in (n - 5 * LONG_SR, n // 3, 17, n // 2 + 12345, 1000, n - 1200):
-        t0 = time.perf_counter()
         dec.seek_frame(target)
-        times.append(time.perf_counter() - t0)
         got = dec.read(2000)[:, 0]
         assert dec.frame == target + len(got)
         want = whole[target:target + 2000]
@@ -119,8 +116,8 @@ def test_seeks_land_on_the_asked_sample_of_a_long_mp3(long_mp3):
         # The glide makes any misplacement (even by one sample) show as a difference of the
         # tone's size: the block is the whole read at exactly that place.
         assert np.abs(got - want).max() < 1e-4, f"seek to {target}"
-    # A seek does not decode the file up to the target (seconds for a long mix).
-    assert max(times) < 0.5, times
+    # (through the frame index, not by decoding from the start: tests/segue_common/test_mp3.py)
+    assert dec._blocks.seekable
 
 
 def two_halves_of_a_sine(folder, sr=44100):
