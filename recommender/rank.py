@@ -94,7 +94,7 @@ class RankConfig:
     # one played near its tracks counts most, then what followed these tracks before and
     # the current artist; replays of the last days a little; taste, sound and CF factors
     # break ties (they move what the person plays next little once their sessions speak).
-    sequence_weight: float = 0.125    # Up next: weight of what follows what (sequential rules)
+    sequence_weight: float = 1.0      # Up next: weight of what follows what (sequential rules)
     session_blend: float = 0.0        # Up next: the session model's weight, relative to the transitions'
     neighbour_weight: float = 2.0     # Up next: weight of what past sessions like this one played next
     neighbour_k: int = 100            # ...from this many of the most similar past sessions
