@@ -326,6 +326,24 @@ def _int_info(info, name: str) -> int | None:
     return min(value, INT32_MAX) if value > 0 else None
 
 
+# What a person calls the format whose reader gave up, by mutagen's module name; a
+# class name such as "MusepackHeaderError" means nothing to them.
+_FORMAT_NAMES = {
+    "aac": "AAC", "ac3": "AC-3", "aiff": "AIFF", "apev2": "APEv2 tag", "asf": "WMA/ASF", "dsdiff": "DSDIFF",
+    "dsf": "DSF", "flac": "FLAC", "id3": "ID3 tag", "m4a": "M4A", "monkeysaudio": "Monkey's Audio",
+    "mp3": "MP3", "mp4": "MP4/M4A", "musepack": "Musepack", "ogg": "Ogg", "oggflac": "Ogg FLAC",
+    "oggopus": "Opus", "oggspeex": "Speex", "oggtheora": "Ogg Theora", "oggvorbis": "Ogg Vorbis",
+    "optimfrog": "OptimFROG", "smf": "MIDI", "tak": "TAK", "trueaudio": "TrueAudio", "wave": "WAV",
+    "wavpack": "WavPack",
+}
+
+
+def _format_name(exc: Exception) -> str:
+    module = type(exc).__module__.rsplit(".", 1)[-1]
+    name = _FORMAT_NAMES.get(module)
+    return f"{name} file" if name and not name.endswith(" tag") else name or "file"
+
+
 def read_tags(path: str) -> dict:
     """Tags and stream info of one audio file.
 
@@ -342,7 +360,7 @@ def read_tags(path: str) -> dict:
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
-        raise TagReadError(f"unreadable {type(exc).__name__}: {clean_text(str(exc))}") from None
+        raise TagReadError(f"damaged {_format_name(exc)}: {clean_text(str(exc))}") from None
     except OSError as exc:
         raise TagReadError(f"cannot read: {exc.strerror or exc}") from None
     except Exception as exc:  # mutagen raises a few plain errors on hostile input
