@@ -21,7 +21,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
-from segue_common.listening import SESSION_GAP_S, split_sessions
+from segue_common.listening import EARLY_SKIP_MS, SESSION_GAP_S, split_sessions
 
 IMPORT_SOURCE = "import"
 #: What ``segue export`` can write, and the order of its columns.
@@ -68,9 +68,20 @@ class HistoryMixin:
 
     def imported_artist_counts(self) -> dict[str, tuple[int, int]]:
         """``artist_key -> (rows, skips)`` over every imported row, matched or not: how much
-        the person listened to each artist elsewhere, whether or not the library has the songs."""
+        the person listened to each artist elsewhere, whether or not the library has the songs.
+
+        A skip is a row the service marked skipped or one heard for less than
+        ``EARLY_SKIP_MS`` (the rule imported plays follow): exports without a skip flag,
+        such as Spotify's account data, still tell a song turned off at once from one heard.
+        """
         return {r[0]: (r[1], r[2] or 0) for r in self.execute(
-            "SELECT artist_key, count(*), sum(skipped) FROM imported_listens GROUP BY artist_key")}
+            "SELECT artist_key, count(*), sum(coalesce(skipped, 0) != 0 OR coalesce(ms_played < ?, 0)) "
+            "FROM imported_listens GROUP BY artist_key", (EARLY_SKIP_MS,))}
+
+    def imports_stamp(self) -> tuple[int, int]:
+        """``(files, largest id)`` of the imported files: changes whenever an import adds
+        rows or a forget removes them, so a reader can tell its copy of them is stale."""
+        return tuple(self.execute("SELECT count(*), coalesce(max(id), 0) FROM history_imports").fetchone())
 
     # -- writing ----------------------------------------------------------------------
     def add_import(self, meta: dict, listens: Sequence[dict], plays: Sequence[dict | None], *,
