@@ -29,6 +29,8 @@ FOLLOW_STEPS = 10
 
 #: Play sources where Segue picked the track (the store's ``plays.source``).
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
+#: The play source of rows imported from another player's history (not heard in Segue).
+IMPORTED_SOURCE = "import"
 
 
 @dataclass
@@ -141,6 +143,11 @@ class Catalog:
     sessions: sp.csr_matrix = None        # [s, n] past sessions: 1 + last position of the track among its listened plays
     session_end: np.ndarray = None        # float64 [s] start of each session's last listened play
     session_len: np.ndarray = None        # float64 [s] listened plays per session
+    # The person's listening in other players (an imported history), by the track's artist:
+    # every imported row, whether or not the library has its song, so an artist heard
+    # elsewhere counts even where the library holds none of the songs heard.
+    outside_listened: np.ndarray = None   # float32 [n] rows of the artist heard (not skipped)
+    outside_skipped: np.ndarray = None    # float32 [n] rows of the artist skipped
 
     @property
     def n(self) -> int:
@@ -154,7 +161,8 @@ class Catalog:
               buckets: Sequence[str | None] | None = None, factors: np.ndarray | None = None,
               plays: PlayLog | None = None, embedding_dims: int = 64,
               years: Sequence[float | None] | np.ndarray | None = None,
-              album_artists: Sequence[str | None] | None = None) -> "Catalog":
+              album_artists: Sequence[str | None] | None = None,
+              outside: np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -169,6 +177,8 @@ class Catalog:
         years : [shape=(n,)] release year (None/NaN/0 unknown)
         album_artists : [shape=(n,)] album artist tags; where given, an album is keyed by it
             (a soundtrack or compilation with a different artist per track is one album)
+        outside : np.ndarray [shape=(n, 2)] per track, how often its artist was heard and
+            skipped in another player's history (see ``outside_listened``); None: no history
         embedding_dims : wider embeddings are projected on their top principal
             components (the ranker is memory-bound: 200 float32 columns at 50,000
             tracks cost 8 ms per similarity on this machine, 64 cost under 3)
@@ -219,6 +229,11 @@ class Catalog:
             np.array([np.nan if not y or not np.isfinite(float(y)) else float(y) for y in yrs], np.float32)
         cat = cls(ids, artist_codes, album_codes, artist_names, album_names,
                   [t or "" for t in title_list], duration, emb, tag, bucket_codes, bucket_names, fac, year)
+        out = aligned(outside, "outside", matrix=True)
+        out = np.zeros((n, 2), np.float32) if out is None else np.maximum(np.nan_to_num(out), 0)
+        if out.shape[1] != 2:
+            raise CatalogError(f"outside must be [n, 2] (heard, skipped), got shape {out.shape}")
+        cat.outside_listened, cat.outside_skipped = out[:, 0].copy(), out[:, 1].copy()
         cat.set_plays(plays or PlayLog.empty())
         return cat
 

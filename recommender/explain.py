@@ -69,6 +69,9 @@ def explain_row(rec, row: int, context: str = "") -> str:
         n_artist = int(cat.play_count[cat.artist == a].sum())
         if n_artist >= 3 and n_artist > n_track:
             reasons.append(f"you played {cat.artist_names[a]} {n_artist} times")
+    elsewhere = int(cat.outside_listened[row]) if cat.outside_listened is not None else 0
+    if a >= 0 and len(reasons) < 2 and elsewhere >= 3 and float(rec.outside[row]) > 0:
+        reasons.append(f"you played {cat.artist_names[a]} {elsewhere} times in your imported history")
     if len(reasons) < 2 and rec.E[row].any():
         played = np.flatnonzero(cat.play_count > 0)
         played = played[played != row]

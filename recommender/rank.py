@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.catalog import Catalog, _unit_rows
+from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
 from segue_common.normalize import match_key
 
@@ -29,6 +29,12 @@ RUN_PULL = 0.75    # Up next: extra pull towards the current artist, times the p
 RUN_FOLLOW = 0.15  # Up next: from this run rate on, an artist may follow itself
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
+# Listening in other players (an imported history), by artist (``_outside_taste``): its
+# weight in the taste beside the artists played here, and in Discover and Radio while
+# the plays are few (they lean on taste only as far as they trust the plays).
+OUTSIDE_ARTIST = 0.3
+OUTSIDE_DISCOVER = 0.5
+OUTSIDE_RADIO = 0.25
 DAY = 86400.0
 # How a skip reshapes what follows (``_skip_penalty``), in units of ``RankConfig.skip_push``.
 ARTIST_SKIP = 0.5      # per early skip of the artist in this session (counted up to SKIP_CAP)
@@ -230,6 +236,8 @@ class Recommender:
             if known.any():
                 aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
                 personal = personal + weight * _z(np.where(known, aff[np.maximum(codes, 0)], 0.0))
+        self.outside = self._outside_taste()
+        personal = personal + OUTSIDE_ARTIST * self.outside
         if self._wmf:
             wmf = self.f_norm * (self.F @ np.asarray(self.models.person, np.float32))
             personal = personal + self.models.weight("wmf") * _z(wmf)
@@ -251,6 +259,27 @@ class Recommender:
         heard = (rows >= 0) & (fb > 0)
         decay = np.exp2(-np.maximum(self.now - p.started_at[heard], 0.0) / cfg.recent_half_life_s)
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
+
+    def _outside_taste(self) -> np.ndarray:
+        """Per track, how much the person listens to its artist in other players: log(1 +
+        rows heard) - 1.5 log(1 + rows skipped), as plays here count, standardised over the
+        catalogue; zeros without an imported history. [shape=(n,)] float32
+
+        It weighs ``trust_half / (trust_half + plays)``, plays being the listened plays
+        logged in Segue itself: what the person plays here is better evidence than another
+        player's history, so the history fades as those grow. Imported plays do not make
+        it fade (they are that same history).
+        """
+        cat = self.catalog
+        heard, skipped = cat.outside_listened, cat.outside_skipped
+        if heard is None or not (heard.any() or skipped.any()):
+            return np.zeros(cat.n, np.float32)
+        own = (cat.play_rows >= 0) & (cat.play_feedback > 0)
+        if cat.plays.source is not None:
+            own &= cat.plays.source != IMPORTED_SOURCE
+        half = self.config.trust_half
+        fade = half / (half + float(own.sum()))
+        return (fade * _z(np.log1p(heard) - 1.5 * np.log1p(skipped))).astype(np.float32)
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
@@ -406,7 +435,7 @@ class Recommender:
         if cat.year is not None and np.isfinite(cat.year[seed]):
             # Records of the same years sit together (an unknown year is neither near nor far).
             score = score + 0.4 * np.nan_to_num(np.exp(-np.abs(cat.year - cat.year[seed]) / 8.0))
-        score = score + 0.2 * (1 - self.trust) * self.prior_pop
+        score = score + (1 - self.trust) * (0.2 * self.prior_pop + OUTSIDE_RADIO * self.outside)
         score = score + 0.08 * self._shuffle(seed_track_id)
         if cfg.radio_own:
             score = score + cfg.radio_own * self._own_evidence(np.concatenate([[seed], kept[-2:]]).astype(np.int64))
@@ -435,7 +464,7 @@ class Recommender:
         cat = self.catalog
         fit = _z(self.E @ self.taste_e) if self.taste_e.any() else np.zeros(cat.n, np.float32)
         never = cat.last_played == 0
-        score = self.personal * self.trust + 0.5 * (1 - self.trust) * self.prior_pop
+        score = self.personal * self.trust + (1 - self.trust) * (0.5 * self.prior_pop + OUTSIDE_DISCOVER * self.outside)
         score = score + 0.6 * (never & (fit > 0)) * fit + 0.2 * never
         day_jitter = np.random.default_rng(int(self.now // DAY)).random(cat.n).astype(np.float32)
         score = score + 0.3 * day_jitter          # a fresh row each day, stable within the day

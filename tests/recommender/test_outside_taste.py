@@ -1,0 +1,64 @@
+"""Listening in other players, by artist: taste from the start that gives way to the plays here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender.catalog import Catalog, CatalogError, PlayLog
+from recommender.rank import RankConfig, Recommender
+from tests.recommender.test_rank import library, playlog
+
+
+def with_history(plays=None) -> Catalog:
+    """The test library with 40 listens elsewhere of one rock artist, and 5 listens and 20
+    skips of one jazz artist."""
+    base = library()
+    outside = np.zeros((base.n, 2), np.float32)
+    for i, a in enumerate(base.artist):
+        name = base.artist_names[a]
+        if name == "rock artist 0":
+            outside[i] = (40, 0)
+        elif name == "jazz artist 0":
+            outside[i] = (5, 20)
+    return Catalog.build(track_ids=base.track_ids, artists=[base.artist_names[a] for a in base.artist],
+                         albums=[f"album {a}" for a in base.artist], embedding=base.embedding,
+                         buckets=[base.bucket_names[b] for b in base.bucket], plays=plays, outside=outside)
+
+
+def sourced(log: PlayLog, source: str) -> PlayLog:
+    log.source = np.full(len(log), source, dtype=object)
+    return log
+
+
+def artist_rows(cat: Catalog, name: str) -> np.ndarray:
+    return np.flatnonzero(cat.artist == cat.artist_names.index(name))
+
+
+def test_outside_taste_lifts_the_heard_artist_and_drops_the_skipped_one():
+    cat = with_history()
+    rec = Recommender(cat, now=1_700_000_000.0)
+    rock0, jazz0 = artist_rows(cat, "rock artist 0"), artist_rows(cat, "jazz artist 0")
+    others = np.setdiff1d(np.arange(cat.n), np.concatenate([rock0, jazz0]))
+    assert rec.outside[rock0].min() > rec.outside[others].max() > rec.outside[jazz0].max()
+    assert rec.personal[rock0].min() > rec.personal[others].max()
+
+
+def test_outside_taste_fades_as_plays_in_segue_grow_but_not_with_imported_plays():
+    none = Recommender(with_history(), now=1_700_000_000.0)
+    jazz = [1000 + 40 + i for i in range(8, 40)]
+    events = [(jazz[i % len(jazz)], "finished") for i in range(60)]
+    here = Recommender(with_history(sourced(playlog(events), "library")))
+    imported = Recommender(with_history(sourced(playlog(events), "import")))
+    top = float(np.abs(none.outside).max())
+    assert top > 0
+    half = RankConfig().trust_half
+    assert float(np.abs(here.outside).max()) == pytest.approx(top * half / (half + 60), rel=1e-5)
+    assert float(np.abs(imported.outside).max()) == pytest.approx(top, rel=1e-5)
+
+
+def test_outside_counts_must_be_one_row_per_track():
+    with pytest.raises(CatalogError):
+        Catalog.build(track_ids=[1, 2, 3], artists=["a", "b", "c"], outside=np.zeros((2, 2)))
+    with pytest.raises(CatalogError):
+        Catalog.build(track_ids=[1, 2], artists=["a", "b"], outside=np.zeros((2, 3)))
