@@ -26,6 +26,7 @@ from recommender.catalog import Catalog, PlayLog
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
+from segue_common.normalize import primary_artist
 
 log = logging.getLogger(__name__)
 RECENT_REREAD_S = 6 * 3600
@@ -129,8 +130,34 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     # (which the window holds all along) does not keep them.
     cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, durations=durations,
                         embedding=emb, tags=None, buckets=buckets, factors=prior,
-                        plays=PlayLog.from_rows(store.plays()), years=years, album_artists=album_artists)
+                        plays=PlayLog.from_rows(store.plays()), years=years, album_artists=album_artists,
+                        outside=outside_counts(store, tagged_artists))
     return cat, prior
+
+
+def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:
+    """``[n, 2]`` per track: the rows of an imported history naming its artist that were
+    heard and that were skipped, or None without a history.
+
+    The artist is the track's tag, keyed as the importer keys each row's artist (its first
+    credited artist, normalised), so "The Beatles" tagged here meets "Beatles" or "The
+    Beatles feat. X" in the export. An untagged track has no artist to meet: its folder's
+    name is no artist anyone listened to elsewhere.
+    """
+    counts = store.imported_artist_counts()
+    if not counts:
+        return None
+    out = np.zeros((len(artists), 2), np.float32)
+    by_name: dict[str, tuple[int, int]] = {}
+    for i, name in enumerate(artists):
+        if not name:
+            continue
+        got = by_name.get(name)
+        if got is None:
+            rows, skips = counts.get(primary_artist(name), (0, 0))
+            got = by_name[name] = (rows - skips, skips)
+        out[i] = got
+    return out
 
 
 def load_shipped_priors():
@@ -157,6 +184,7 @@ class RecommenderService:
         self._lock = threading.RLock()
         self._rec: Recommender | None = None
         self._plays_seen = -1
+        self._imports_seen: tuple[int, int] | None = None
         self._dirty = True
 
     @property
@@ -172,10 +200,14 @@ class RecommenderService:
     def recommender(self) -> Recommender:
         """The current recommender, rebuilt first if the library or the plays changed."""
         rec = self._rec
-        if rec is not None and not self._dirty and self.store.play_count() == self._plays_seen:
+        # An import (from the window or from ``segue import`` in a terminal) may add only
+        # rows the library has no song for: no new plays, yet new taste (build_catalog).
+        imports = self.store.imports_stamp()
+        if rec is not None and not self._dirty and self.store.play_count() == self._plays_seen \
+                and imports == self._imports_seen:
             return rec
         with self._lock:
-            if self._rec is None or self._dirty:
+            if self._rec is None or self._dirty or imports != self._imports_seen:
                 self._rebuild()
             elif self.store.play_count() != self._plays_seen:
                 self._refresh_plays()
@@ -183,11 +215,13 @@ class RecommenderService:
 
     def _rebuild(self) -> None:
         release_free_memory()       # first too: the build reuses what the caches held
+        imports = self.store.imports_stamp()     # before reading: an import meanwhile rebuilds again
         cat, _ = build_catalog(self.store, priors=self.priors)
         # Compact: the window holds this for as long as it runs (51 MB less at 100,000
         # tracks with trained models); new models mean a new catalogue (reload_models).
         self._rec = Recommender(cat, self._load_models(cat)).compact()
         self._plays_seen = len(cat.plays)
+        self._imports_seen = imports
         self._dirty = False
         release_free_memory()       # what the build used and freed (tens of MB at 100,000 tracks)
 

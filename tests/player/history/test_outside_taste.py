@@ -1,0 +1,92 @@
+"""Listening elsewhere is artist taste: an imported history whose songs the library lacks
+still lifts the library's tracks by the artists it is full of, from the first Up next,
+Discover and Radio after the import, and what it skipped does not count as liked."""
+
+from __future__ import annotations
+
+from player.history.importer import import_file
+from player.recommender_service import RecommenderService
+from tests import history_fixtures as fx
+
+T0 = 1_590_000_000.0          # May 2020: long before any play Segue logs
+ALPHA, BRAVO, CHARLIE = "Alpha Band", "Bravo Band", "Charlie Trio"
+
+
+def fill_library(store) -> dict[str, list[int]]:
+    """8 tracks each of three artists, one genre, same length: nothing in the tags sets
+    one artist apart. Returns artist -> track ids."""
+    store.upsert_tracks([{"path": f"/music/{artist}/{i:02d}.flac", "size": 1000, "mtime_ns": 1,
+                          "title": f"{artist} tune {i}", "artist": artist, "album": f"{artist} LP",
+                          "genre": "Rock", "duration": 200.0, "year": 2001}
+                         for artist in (ALPHA, BRAVO, CHARLIE) for i in range(8)])
+    out: dict[str, list[int]] = {}
+    for r in store.tracks():
+        out.setdefault(r["artist"], []).append(int(r["id"]))
+    return out
+
+
+def elsewhere(artist: str, n: int, start: float, *, ms: int = 200_000, skipped: bool = False) -> list[tuple]:
+    """``n`` plays of songs by ``artist`` that the library does not have, 5 minutes apart."""
+    return [(artist, f"Song only on the radio {start:.0f}-{i}", None, start + 300 * i, ms, skipped)
+            for i in range(n)]
+
+
+def scores_by_artist(picks, by_artist: dict[str, list[int]]) -> dict[str, list[float]]:
+    out: dict[str, list[float]] = {a: [] for a in by_artist}
+    for rec in picks:
+        artist = next(a for a, ids in by_artist.items() if rec.track_id in ids)
+        out[artist].append(rec.score)
+    return out
+
+
+def ranks_above(picks, by_artist, high: str, low: str) -> bool:
+    """Every pick by ``high`` scores above every pick by ``low`` (both among the picks)."""
+    s = scores_by_artist(picks, by_artist)
+    assert s[high] and s[low], f"need picks of both {high} and {low}: {s}"
+    return min(s[high]) > max(s[low])
+
+
+def surfaces(service, by_artist):
+    """Up next on a fresh start (nothing played yet this session), Discover's row and a
+    Radio from the third artist, none of which says anything of Alpha or Bravo."""
+    up_next = service.up_next([], 8)
+    (discover,) = service.discover(8).values()
+    radio = service.radio(by_artist[CHARLIE][0], 8)
+    return {"up next": up_next, "discover": discover, "radio": radio}
+
+
+def test_an_artist_heard_elsewhere_ranks_above_one_not_heard(store, tmp_path):
+    by_artist = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    for name, picks in surfaces(service, by_artist).items():
+        assert not ranks_above(picks, by_artist, ALPHA, BRAVO), name
+
+    # Forty listens of Alpha Band songs the library does not hold, one credited with a guest.
+    plays = elsewhere(ALPHA, 39, T0) + [(f"{ALPHA} feat. Someone", "A duet", None, T0 + 50_000, 180_000, False)]
+    summary = import_file(store, fx.spotify(tmp_path / "StreamingHistory_music_0.json", plays))
+    assert (summary.matched, summary.unmatched) == (0, 40)
+    assert store.play_count() == 0                 # nothing became a play: only taste changed
+
+    # The same service, not told of the import: it notices and rebuilds.
+    for name, picks in surfaces(service, by_artist).items():
+        assert ranks_above(picks, by_artist, ALPHA, BRAVO), name
+    first = service.up_next([], 1)[0]
+    assert first.track_id in by_artist[ALPHA]
+    assert "you played Alpha Band 40 times in your imported history" in first.reason
+
+
+def test_skips_elsewhere_are_not_taste(store, tmp_path):
+    by_artist = fill_library(store)
+    # Alpha Band: 40 rows, but 30 of them skipped (15 marked so by the service, 15 turned
+    # off within seconds in a file without a skip flag); Bravo Band: 12 rows, all heard.
+    extended = (elsewhere(ALPHA, 10, T0) + elsewhere(ALPHA, 15, T0 + 10_000, ms=40_000, skipped=True)
+                + elsewhere(BRAVO, 12, T0 + 20_000))
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", extended))
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory_music_1.json",
+                                  elsewhere(ALPHA, 15, T0 + 40_000, ms=6_000)))
+    counts = store.imported_artist_counts()
+    assert counts["alpha band"] == (40, 30) and counts["bravo band"] == (12, 0)
+
+    service = RecommenderService(store, priors=None)
+    for name, picks in surfaces(service, by_artist).items():
+        assert ranks_above(picks, by_artist, BRAVO, ALPHA), name
