@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 
 from recommender.catalog import Catalog, PlayLog  # noqa: E402
 
-STAGES = ("sessions", "wmf", "autorec", "session", "calibrate", "written")
+STAGES = ("sessions", "wmf", "autorec", "session", "calibrate", "personal", "written")
 
 
 def generated_history(n_plays: int, *, n_tracks: int = 8000, seed: int = 0) -> Catalog:

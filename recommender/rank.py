@@ -112,6 +112,9 @@ class RankConfig:
     recent_half_life_s: float = 2 * DAY   # ...each play counting half after this long
     artist_weight: float = 0.25       # Up next: pull towards the tail's artist at full trust
     weights: dict | None = None       # Up next: signal weights fitted to this person (replace the defaults)
+    # Up next: corrections to the default weights learned from this person's picks and from
+    # what they kept or skipped of Segue's offers (recommender/personal.py), added to them.
+    weight_deltas: dict | None = None
     # How often this person follows a track with one by the same artist is learned from
     # their sessions (``Recommender.artist_run``), starting from this prior worth this
     # many transitions; Up next follows that habit (see ``up_next``).
@@ -162,6 +165,9 @@ class Recommender:
                 config = replace(config, sequence_weight=float(fitted["upnext_sequence_weight"]),
                                  session_blend=float(fitted.get("upnext_session_blend", config.session_blend)),
                                  repeat_push=float(fitted.get("upnext_repeat_push", config.repeat_push)))
+            if isinstance(fitted.get("upnext_weight_deltas"), dict):
+                config = replace(config, weight_deltas={k: float(v) for k, v in fitted["upnext_weight_deltas"].items()
+                                                        if k in SIGNALS})
             if isinstance(fitted.get("upnext_weights"), dict):
                 config = replace(config, weights={k: float(v) for k, v in fitted["upnext_weights"].items()
                                                   if k in SIGNALS})
@@ -361,14 +367,15 @@ class Recommender:
         Up next's weights: Radio from a song the person knows follows where they took it."""
         if not len(rows) or self.trust == 0:
             return 0.0
-        w = self.up_next_weights()
+        w = self.up_next_weights(personal=False)
         near, anywhere = self._neighbour_scores(rows)
         return w["sequence"] * self._sequence_scores(rows) + w["neighbours"] * near + w["together"] * anywhere
 
-    def up_next_weights(self) -> dict[str, float]:
-        """Weight per signal: fitted to this person by the last training, else defaults that
-        move from priors and sound to the person's own plays as trust grows. Someone who
-        plays artists in runs more than the prior says gets a pull towards the tail's artist."""
+    def up_next_weights(self, personal: bool = True) -> dict[str, float]:
+        """Weight per signal: defaults that move from priors and sound to the person's own
+        plays as trust grows (someone who plays artists in runs more than the prior says
+        gets a pull towards the tail's artist), plus the corrections the last training
+        learned for this person (``personal``; recommender/personal.py)."""
         t, cfg = self.trust, self.config
         own = 0.2 + 0.8 * t
         # Sound, CF factors, taste and genre: the cold-start blend, whose share shrinks as
@@ -383,6 +390,9 @@ class Recommender:
              "artist": cfg.artist_weight * t + RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
         if cfg.weights:
             w.update(cfg.weights)
+        if personal and cfg.weight_deltas:
+            for name, d in cfg.weight_deltas.items():
+                w[name] = w.get(name, 0.0) + d
         return w
 
     def _blend(self, signals: dict[str, np.ndarray]) -> np.ndarray:

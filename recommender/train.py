@@ -65,7 +65,8 @@ class TrainResult:
 
 def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = None,
                 progress: Callable[[str, float], None] | None = None,
-                session_model: bool = True, now: float | None = None, calibrate: bool = True) -> TrainResult:
+                session_model: bool = True, now: float | None = None, calibrate: bool = True,
+                personal: bool = True) -> TrainResult:
     """Train WMF, AutoRec and the session GRU from ``cat.plays`` into ``root``.
 
     Parameters
@@ -75,7 +76,9 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
     prior : np.ndarray [shape=(cat.n, f)] prior factors (:func:`recommender.models.priors.prior_factors`), or None
         (then ``cat.factors``; a catalogue without any gets 32 random-start factors)
     progress : ``fn(stage, fraction)`` called between stages
-    calibrate : fit Up next's weights to the person (else the ranker keeps its defaults)
+    calibrate : measure Up next's weights fitted to the person's latest sessions (recorded, not applied)
+    personal : learn corrections to Up next's weights from the person's picks and from what
+        they kept or skipped of Segue's offers (the ranker applies them)
 
     Returns
     -------
@@ -199,6 +202,13 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         if not calibrated:
             report("calibrate", 0.9)
             metrics.update(_calibrated(calibrate_up_next(cat, item_factors=held_factors), n_sess))
+        if personal:
+            # What this person's picks, keeps and skips say about Up next's evidence: the
+            # ranker adds these corrections to its default weights (recommender/personal.py).
+            from recommender.personal import learn_weights
+
+            report("personal", 0.95)
+            metrics.update(learn_weights(cat))
         np.savez(tmp / "items.npz", track_ids=cat.track_ids)
         metrics["seconds"] = round(time.perf_counter() - t0, 2)
         manifest = {"trained_at": now or time.time(), "models": trained, "metrics": metrics,

@@ -1,0 +1,154 @@
+"""Up next's weights learned from one person's own picks (recommender/personal.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recommender import personal
+from recommender.catalog import PlayLog
+from recommender.rank import RankConfig, Recommender
+from tests.recommender.test_rank import library, playlog
+
+IDS = np.arange(1000, 1160)          # the test library: 4 kinds x 40 tracks, 8 artists per kind
+
+
+def artist_of(t: int) -> int:
+    return (t - 1000) // 40 * 8 + (t - 1000) % 8
+
+
+def _person(next_track, *, n_sessions=40, length=8, seed=0):
+    """Sessions that start anywhere and go on by ``next_track(rng, session)``."""
+    rng = np.random.default_rng(seed)
+    events = []
+    for _ in range(n_sessions):
+        sess = [int(rng.choice(IDS))]
+        while len(sess) < length:
+            sess.append(next_track(rng, sess))
+        events += [(t, "finished") for t in sess]
+    return library(plays=playlog(events, session_len=length))
+
+
+def replay_person(*, window=16, **kw):
+    """After a session's first track this person plays what they played in their last
+    two sessions or so again, in no fixed order (nothing in the sound or the artists)."""
+    played: list[int] = []
+
+    def step(rng, sess):
+        if len(sess) == 1 and sess[0] not in played:
+            played.extend(sess)
+        pool = sorted(set(played[-window:]) - set(sess))
+        t = int(rng.choice(pool)) if pool else int(rng.choice([u for u in IDS if u not in sess]))
+        played.append(t)
+        return t
+    return _person(step, **kw)
+
+
+def artist_person(*, stay=0.6, **kw):
+    """After a track this person plays another by the same artist more often than not
+    (``stay``), in no fixed order; otherwise one by another artist."""
+    def step(rng, sess):
+        same = [int(u) for u in IDS if artist_of(int(u)) == artist_of(sess[-1]) and u not in sess]
+        if same and rng.random() < stay:
+            return int(rng.choice(same))
+        return int(rng.choice([u for u in IDS if u not in sess and artist_of(int(u)) != artist_of(sess[-1])]))
+    return _person(step, **kw)
+
+
+def _personal(cat, learned, now):
+    """The ranker as the app builds it after a training run that stored ``learned``."""
+    return Recommender(cat, now=now, config=RankConfig(weight_deltas=learned["upnext_weight_deltas"]))
+
+
+def _mrr(rec, cat, sessions, *, k=20):
+    """Mean reciprocal rank of each listened track of ``sessions`` given the ones before it."""
+    rr = []
+    for sess in sessions:
+        for i in range(1, len(sess)):
+            got = [t for t, _ in rec.up_next(sess[:i], k)]
+            rr.append(1.0 / (got.index(sess[i]) + 1) if sess[i] in got else 0.0)
+    return float(np.mean(rr))
+
+
+def _held_out(cat, length=8):
+    """The last 8 sessions as lists, and a catalogue whose plays stop before them."""
+    plays = cat.plays
+    last = np.unique(plays.session_id)[-8:]
+    keep = ~np.isin(plays.session_id, last)
+    sessions = [plays.track_id[plays.session_id == s].tolist() for s in last]
+    before = library(plays=plays.subset(keep))
+    return before, sessions, float(plays.started_at[keep].max()) + 3600
+
+
+def test_a_person_who_replays_their_last_sessions_gets_fresh_tracks_pulled_up():
+    cat = replay_person(n_sessions=48)
+    before, sessions, now = _held_out(cat)
+    learned = personal.learn_weights(before)
+    deltas = learned["upnext_weight_deltas"]
+    assert learned["upnext_picks"] > 100 and learned["upnext_offers"] == 0   # no sources: picks only
+    # Just played weighs against a track by default; for this person it is the best sign.
+    assert deltas["fresh"] > 1.0 and deltas["fresh"] == max(deltas.values())
+    plain, own = Recommender(before, now=now), _personal(before, learned, now)
+    assert own.up_next_weights()["fresh"] > 0 > plain.up_next_weights()["fresh"]
+    assert own.up_next_weights(personal=False) == plain.up_next_weights()
+    # On sessions it never saw, the corrected Up next puts their next track higher.
+    assert _mrr(own, before, sessions) > _mrr(plain, before, sessions) + 0.01
+
+
+def test_a_person_who_stays_with_the_artist_gets_the_artist_pulled_up():
+    cat = artist_person(n_sessions=60)
+    before, sessions, now = _held_out(cat)
+    learned = personal.learn_weights(before)
+    deltas = learned["upnext_weight_deltas"]
+    assert deltas["artist"] > 1.0 and deltas["artist"] == max(deltas.values())
+    own, plain = _personal(before, learned, now), Recommender(before, now=now)
+    tail = sessions[0][0]
+    def same(rec):
+        return sum(artist_of(t) == artist_of(tail) for t, _ in rec.up_next([tail], 5))
+    assert same(own) >= 3 and same(own) > same(plain)
+    assert _mrr(own, before, sessions) > _mrr(plain, before, sessions) + 0.01
+
+
+def test_little_evidence_changes_nothing():
+    cat = replay_person(n_sessions=4)              # 28 picks: too few to judge a correction by
+    assert personal.learn_weights(cat) == {}
+    assert personal.learn_weights(library()) == {}   # no plays at all
+    # A run without corrections leaves the ranker on its defaults.
+    rec = Recommender(cat, config=RankConfig(weight_deltas=None))
+    assert rec.up_next_weights() == rec.up_next_weights(personal=False)
+
+
+def test_offers_kept_and_skipped_teach_it_too():
+    """Someone who only lets Up next run and wants the songs of their last sessions back:
+    Segue offered every track after a session's first; they kept those they had played
+    lately and skipped the new ones early. Offers are never targets, but keeps and skips
+    teach the weights: Up next then offers what they have been playing."""
+    rng = np.random.default_rng(3)
+    events, sources, played = [], [], []
+    for _ in range(40):
+        sess = [int(rng.choice(IDS))]
+        events.append((sess[0], "finished"))
+        sources.append("library")
+        for _ in range(7):
+            again = rng.random() < 0.5
+            pool = sorted(set(played[-16:]) - set(sess)) if again else [int(u) for u in IDS if u not in played]
+            if not pool:
+                again, pool = False, [int(u) for u in IDS if u not in sess]
+            t = int(rng.choice(pool))
+            events.append((t, "finished" if again else "skipped"))
+            sources.append("up_next")
+            if again:
+                sess.append(t)
+        played += sess
+    base = playlog(events, session_len=8)
+    plays = PlayLog(base.track_id, base.session_id, base.started_at, base.ms_heard, base.track_ms, base.ended,
+                    np.array(sources, dtype=object))
+    cat = library(plays=plays)
+    learned = personal.learn_weights(cat)
+    assert learned["upnext_picks"] == 0 and learned["upnext_offers"] > 200
+    deltas = learned["upnext_weight_deltas"]
+    assert deltas["fresh"] > 0.5 and deltas["recent"] > 0.2
+    now = float(plays.started_at.max()) + 600
+    own, plain = _personal(cat, learned, now), Recommender(cat, now=now)
+    fresh = set(played[-16:])
+    new = int(next(u for u in IDS if u not in played))
+    assert sum(t in fresh for t, _ in own.up_next([new], 10)) > sum(t in fresh for t, _ in plain.up_next([new], 10))
