@@ -51,7 +51,8 @@ LEARNED = ("sequence", "neighbours", "together", "recent", "fresh", "artist", "t
 MAX_SESSIONS = 150        # the latest sessions with evidence that are replayed
 MAX_CHOICES = 600         # the latest picks kept
 MAX_OFFERS = 1200         # the latest offers kept
-POOL_PER_SIGNAL = 40      # a pick's pool: the top of every signal, and the pick
+POOL_PER_SIGNAL = 40      # a pick's pool: the top of every signal, the pick...
+BACKGROUND = 60           # ...and this many other candidates drawn at random
 OFFER_POOL = 50           # an offer is measured against the top of the blend it was chosen from
 PRIOR = 30.0              # strength of the pull towards the defaults (precision, per standardised weight)
 PRIORS = (30.0, 100.0, 300.0)   # the strengths tried against the person's latest evidence
@@ -111,6 +112,7 @@ def gather(rec, *, max_sessions: int = MAX_SESSIONS) -> Evidence:
     w0 = rec.up_next_weights(personal=False)
     base = np.array([w0.get(n, 0.0) for n in names], np.float64)
     choices: list[tuple[np.ndarray, int]] = []
+    rng = np.random.default_rng(0)
     offers, ys = [], []
     for a, b in sessions:
         start = float(plays.started_at[a])
@@ -140,7 +142,7 @@ def gather(rec, *, max_sessions: int = MAX_SESSIONS) -> Evidence:
                 if len(cand) > 1:
                     X = _columns(sig, names, c.n)
                     if pick:
-                        choices.append(_pick_pool(X, sig, cand, r))
+                        choices.append(_pick_pool(X, sig, cand, r, rng))
                     if offer:
                         blend = X[cand] @ base
                         top = cand[np.argpartition(-blend, min(OFFER_POOL, len(cand) - 1))[:OFFER_POOL]]
@@ -159,8 +161,10 @@ def _columns(sig: dict, names: list[str], n: int) -> np.ndarray:
     return X
 
 
-def _pick_pool(X: np.ndarray, sig: dict, cand: np.ndarray, target: int) -> tuple[np.ndarray, int]:
-    pool: set[int] = {int(target)}
+def _pick_pool(X: np.ndarray, sig: dict, cand: np.ndarray, target: int, rng) -> tuple[np.ndarray, int]:
+    # The tops of the signals alone would hide what a weight turned against a signal lifts:
+    # the tracks low on everything, which are most of the library.
+    pool: set[int] = {int(target), *rng.choice(cand, min(BACKGROUND, len(cand)), replace=False).tolist()}
     top = min(POOL_PER_SIGNAL, len(cand) - 1)
     for v in sig.values():
         vv = np.asarray(v, np.float32)[cand]
@@ -246,6 +250,9 @@ def fit(ev: Evidence, *, prior: float = PRIOR, learned=LEARNED, temperature: boo
     beta = got.x[:nf] / sc
     if pools and temperature:
         beta = beta / got.x[nf + 2]
+    # A correction may silence a kind of evidence for this person, never turn it against a
+    # track (the repeat push is a push either way).
+    beta = np.array([d if names[k] == "fresh" else max(d, -base[k]) for k, d in zip(free, beta)])
     return {names[k]: round(float(d), 5) for k, d in zip(free, beta) if abs(d) > 1e-6}
 
 
