@@ -112,8 +112,8 @@ class RankConfig:
     recent_half_life_s: float = 2 * DAY   # ...each play counting half after this long
     artist_weight: float = 0.25       # Up next: pull towards the tail's artist at full trust
     weights: dict | None = None       # Up next: signal weights fitted to this person (replace the defaults)
-    # Up next: corrections to the default weights learned from this person's picks and from
-    # what they kept or skipped of Segue's offers (recommender/personal.py), added to them.
+    # Up next: corrections to the default weights learned from what this person kept or
+    # skipped of Segue's offers (recommender/personal.py), added to them.
     weight_deltas: dict | None = None
     # How often this person follows a track with one by the same artist is learned from
     # their sessions (``Recommender.artist_run``), starting from this prior worth this

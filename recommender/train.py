@@ -77,8 +77,8 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         (then ``cat.factors``; a catalogue without any gets 32 random-start factors)
     progress : ``fn(stage, fraction)`` called between stages
     calibrate : measure Up next's weights fitted to the person's latest sessions (recorded, not applied)
-    personal : learn corrections to Up next's weights from the person's picks and from what
-        they kept or skipped of Segue's offers (the ranker applies them)
+    personal : learn corrections to Up next's weights from what the person kept or skipped
+        of Segue's offers (the ranker applies them; :mod:`recommender.personal`)
 
     Returns
     -------
@@ -203,8 +203,8 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
             report("calibrate", 0.9)
             metrics.update(_calibrated(calibrate_up_next(cat, item_factors=held_factors), n_sess))
         if personal:
-            # What this person's picks, keeps and skips say about Up next's evidence: the
-            # ranker adds these corrections to its default weights (recommender/personal.py).
+            # What this person's keeps and skips of Segue's offers say about Up next's
+            # evidence: the ranker adds these corrections to its default weights.
             from recommender.personal import learn_weights
 
             report("personal", 0.95)

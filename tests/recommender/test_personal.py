@@ -82,7 +82,7 @@ def _held_out(cat, length=8):
 def test_a_person_who_replays_their_last_sessions_gets_fresh_tracks_pulled_up():
     cat = replay_person(n_sessions=48)
     before, sessions, now = _held_out(cat)
-    learned = personal.learn_weights(before)
+    learned = personal.learn_weights(before, picks=True)
     deltas = learned["upnext_weight_deltas"]
     assert learned["upnext_picks"] > 100 and learned["upnext_offers"] == 0   # no sources: picks only
     # Just played weighs against a track by default; for this person it is the best sign.
@@ -97,7 +97,7 @@ def test_a_person_who_replays_their_last_sessions_gets_fresh_tracks_pulled_up():
 def test_a_person_who_stays_with_the_artist_gets_the_artist_pulled_up():
     cat = artist_person(n_sessions=60)
     before, sessions, now = _held_out(cat)
-    learned = personal.learn_weights(before)
+    learned = personal.learn_weights(before, picks=True)
     deltas = learned["upnext_weight_deltas"]
     assert deltas["artist"] > 1.0 and deltas["artist"] == max(deltas.values())
     own, plain = _personal(before, learned, now), Recommender(before, now=now)
@@ -110,8 +110,11 @@ def test_a_person_who_stays_with_the_artist_gets_the_artist_pulled_up():
 
 def test_little_evidence_changes_nothing():
     cat = replay_person(n_sessions=4)              # 28 picks: too few to judge a correction by
-    assert personal.learn_weights(cat) == {}
+    assert personal.learn_weights(cat, picks=True) == {}
     assert personal.learn_weights(library()) == {}   # no plays at all
+    # The trainer learns from Segue's offers only: a history of the person's own picks,
+    # however long, leaves the defaults alone.
+    assert personal.learn_weights(replay_person(n_sessions=48)) == {}
     # A run without corrections leaves the ranker on its defaults.
     rec = Recommender(cat, config=RankConfig(weight_deltas=None))
     assert rec.up_next_weights() == rec.up_next_weights(personal=False)
