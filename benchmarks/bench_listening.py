@@ -34,7 +34,8 @@ same random draws, so the policies differ only in what they offer):
 - same-genre radio: a random track of the genre of the last accepted track in the
   session (shuffle until one is accepted);
 - Segue: :meth:`recommender.rank.Recommender.up_next` over the play log so far,
-  with the local models retrained from the plays every ``--train-every`` plays
+  with the local models retrained from the plays every ``--train-every`` plays and between
+  sessions
   (:func:`recommender.train.train_local`), as the app's trainer does;
 - Segue, no training: the same ranker over the same growing play log, without local
   models (priors, audio and the play counts and transitions the ranker keeps itself).
@@ -162,8 +163,13 @@ LISTENERS = {"sound": Listener, "habits": HabitListener}
 
 def simulate(world: World, listener_seed: int, policy: str, n_plays: int, *, train_every: int,
              models_root: Path, trace: list | None = None, weights: list | None = None,
-             kind: str = "sound") -> np.ndarray:
-    """Skip (1) or accept (0) for each of ``n_plays`` offers."""
+             kind: str = "sound", train_idle: bool = True) -> np.ndarray:
+    """Skip (1) or accept (0) for each of ``n_plays`` offers.
+
+    Segue retrains after every ``train_every`` plays and, with ``train_idle``, at the end of
+    each session (the next one starts hours later): the app's trainer runs after 20 new
+    plays or once playback has been idle for five minutes with any new play.
+    """
     listener = LISTENERS[kind](world, listener_seed)
     rng = np.random.default_rng(listener_seed + 17)
     cat = world.catalog
@@ -223,7 +229,8 @@ def simulate(world: World, listener_seed: int, policy: str, n_plays: int, *, tra
             cat.set_plays(PlayLog(*(np.array(log[k], dtype=object if k in ("ended", "source") else None)
                                     for k in ("track_id", "session_id", "started_at", "ms_heard", "track_ms",
                                               "ended", "source"))))
-            if train_every and (i + 1) % train_every == 0:
+            session_over = pos == SESSION - 1
+            if train_every and ((i + 1) % train_every == 0 or (train_idle and session_over)):
                 train_local(models_root, cat, now=t)
                 models = load_models(models_root, cat)
                 if weights is not None:
@@ -251,6 +258,7 @@ def run_kind(world: World, kind: str, args) -> dict:
         for s in range(args.listeners):
             with tempfile.TemporaryDirectory() as tmp:
                 runs.append(simulate(world, 100 + s, policy, args.plays, train_every=train_every, kind=kind,
+                                     train_idle=not args.no_idle_training,
                                      models_root=Path(tmp), weights=weights if name == "segue" else None))
         results[name] = np.array(runs)
         times[name] = time.perf_counter() - t0
@@ -281,12 +289,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kind", choices=["sound", "habits", "both"], default="both")
     parser.add_argument("--listeners", type=int, default=6)
     parser.add_argument("--plays", type=int, default=300)
-    parser.add_argument("--train-every", type=int, default=50, help="0: never train (ranker on play log only)")
+    parser.add_argument("--train-every", type=int, default=20,
+                        help="retrain after this many plays, as the app does (0: never train)")
+    parser.add_argument("--no-idle-training", action="store_true",
+                        help="do not also retrain between sessions (the app does: it trains when idle)")
     parser.add_argument("--window", type=int, default=50)
     args = parser.parse_args(argv)
     world = World(args.tracks)
     print(f"{args.tracks} tracks, {args.plays} offers per listener, sessions of {SESSION}; "
-          f"Segue retrains every {args.train_every} plays; skip rate per window of offers")
+          f"Segue retrains every {args.train_every} plays"
+          f"{'' if args.no_idle_training else ' and between sessions'}; skip rate per window of offers")
     kinds = ["sound", "habits"] if args.kind == "both" else [args.kind]
     summary = {kind: run_kind(world, kind, args) for kind in kinds}
     print("\nfirst 200 offers: Segue's skip rate against the targets")

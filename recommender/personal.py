@@ -317,6 +317,8 @@ def choose(ev: Evidence) -> dict[str, float]:
         d = fit(early, prior=prior)
         for f in SHRINK:
             gain = judge(late, {k: f * v for k, v in d.items()}) - plain
+            if len(gain) < 2:
+                continue                # nothing (or one piece) of the latest evidence to judge by
             spread = gain.std(ddof=1) / np.sqrt(len(gain))
             if gain.mean() > best and gain.mean() > CONFIDENCE * spread:
                 best, chosen = gain.mean(), (prior, f)

@@ -63,7 +63,8 @@ class RankError(ValueError):
 class Models:
     """What trained models contribute, aligned with the catalogue's rows.
 
-    item_factors : [shape=(n, f)] WMF item factors (local where trained, priors elsewhere)
+    item_factors : [shape=(n, f)] WMF item factors (local where trained, priors elsewhere):
+        they score the person's WMF taste only; similarity stays on the catalogue's priors
     person : [shape=(f,)] the person's WMF factor vector (aggregate row folded in)
     autorec : [shape=(n,)] AutoRec's reconstruction of the person's row
     session : ``fn(prefix_rows [shape=(m,)]) -> scores [shape=(n,)]`` next-track model
@@ -173,14 +174,19 @@ class Recommender:
                                                   if k in SIGNALS})
         self.config = config
         self.E = catalog.embedding
-        raw_f = self.models.item_factors if self.models.item_factors is not None else catalog.factors
-        if raw_f.shape[0] != catalog.n:
-            raise RankError(f"item_factors has {raw_f.shape[0]} rows for {catalog.n} tracks")
-        raw = np.asarray(raw_f, np.float32)
+        # Which tracks are alike is read from the prior factors (learned from many people).
+        # Factors a local WMF fitted to one person's few hundred plays place the tracks
+        # they never played by chance: as similarity they made Up next worse for a
+        # listener of the benchmark the more often it trained. WMF's part is its
+        # score of the person's taste, computed once here (n floats).
+        raw = np.asarray(catalog.factors, np.float32)
         self.F = _unit_rows(raw)
-        # |raw row|: raw_f @ v == f_norm * (F @ v), so the raw factors need not be kept
-        self.f_norm = np.sqrt(np.einsum("ij,ij->i", raw, raw)).astype(np.float32)
-        self._wmf = self.models.person is not None and self.models.item_factors is not None
+        items = self.models.item_factors
+        if items is not None and items.shape[0] != catalog.n:
+            raise RankError(f"item_factors has {items.shape[0]} rows for {catalog.n} tracks")
+        self._wmf = None
+        if self.models.person is not None and items is not None:
+            self._wmf = np.asarray(items, np.float32) @ np.asarray(self.models.person, np.float32)
         # Cold-start popularity: tracks matched to a pretrained item carry a larger prior factor.
         self.prior_pop = _z(np.sqrt(np.einsum("ij,ij->i", catalog.factors, catalog.factors)))
         self._neighbourhoods: dict[tuple[str, int], tuple[float, float]] = {}
@@ -193,7 +199,7 @@ class Recommender:
 
     def compact(self) -> "Recommender":
         """Let go of the raw factor arrays (the catalogue's priors, the WMF item factors) now
-        that they are folded into ``F``, ``f_norm`` and ``prior_pop``: a process that holds
+        that they are folded into ``F``, the WMF taste score and ``prior_pop``: a process that holds
         the recommender for hours keeps one n x f array instead of three. Ranking is
         unchanged; a compacted recommender cannot take new models (build a new one from a
         fresh catalogue). Returns self."""
@@ -244,9 +250,8 @@ class Recommender:
                 personal = personal + weight * _z(np.where(known, aff[np.maximum(codes, 0)], 0.0))
         self.outside = self._outside_taste()
         personal = personal + OUTSIDE_ARTIST * self.outside
-        if self._wmf:
-            wmf = self.f_norm * (self.F @ np.asarray(self.models.person, np.float32))
-            personal = personal + self.models.weight("wmf") * _z(wmf)
+        if self._wmf is not None:
+            personal = personal + self.models.weight("wmf") * _z(self._wmf)
         if self.models.autorec is not None:
             personal = personal + 0.5 * self.models.weight("autorec") * _z(self.models.autorec)
         # A track the person skipped early more often than they heard it is pushed down itself.

@@ -83,7 +83,7 @@ def test_trainer_models_are_swapped_in_and_forget_deletes_them(store):
     assert result.path.parent == paths.local_models_dir()
     models = service.recommender().models
     assert models.info["run"] == result.path.name and models.person is not None
-    assert service.recommender()._wmf          # the person's WMF vector ranks (item factors folded into F)
+    assert service.recommender()._wmf is not None   # the person's WMF vector scores their taste
     assert store.last_model_run()["n_plays"] == 96
     # Calls keep working while models reload on another thread.
     errors = []
