@@ -12,8 +12,8 @@ what Python itself allocated (numpy arrays included, torch's tensors not). A sta
 time runs until the next stage is reported.
 
 The history is a generated person (albums played in order, favourites on repeat,
-wandering; an early skip in ten plays; 8,000 tracks by 800 artists, sessions over a
-year), or a real log with ``--log`` (the latest ``--plays`` listened plays; every track
+wandering; an early skip in ten plays; half the plays after a session's first offered by
+Up next; 8,000 tracks by 800 artists, sessions over a year), or a real log with ``--log`` (the latest ``--plays`` listened plays; every track
 in it is the library).
 """
 
@@ -69,8 +69,12 @@ def generated_history(n_plays: int, *, n_tracks: int = 8000, seed: int = 0) -> C
     n = n_plays
     tracks, sessions, times = np.array(tracks[:n]), np.array(sessions[:n]), np.array(times[:n])
     skip = rng.random(n) < 0.1
+    # Half the plays after a session's first came from Up next (the person let it keep
+    # going), so the corrections learned from offers have their usual work to do.
+    first = np.r_[True, sessions[1:] != sessions[:-1]]
+    source = np.where(~first & (rng.random(n) < 0.5), "up_next", "library").astype(object)
     plays = PlayLog(tracks + 1, sessions, times, np.where(skip, 8_000.0, 200_000.0), np.full(n, 200_000.0),
-                    np.where(skip, "skipped", "finished").astype(object))
+                    np.where(skip, "skipped", "finished").astype(object), source)
     ids = np.arange(1, n_tracks + 1)
     return Catalog.build(track_ids=ids, artists=[f"artist {a}" for a in artist],
                          albums=[f"album {i // per_album}" for i in range(n_tracks)],
