@@ -175,10 +175,10 @@ class Recommender:
         self.config = config
         self.E = catalog.embedding
         # Which tracks are alike is read from the prior factors (learned from many people).
-        # Factors a local WMF fitted to one person's few hundred plays place the tracks
-        # they never played by chance: as similarity they made Up next worse for a
-        # listener of the benchmark the more often it trained. WMF's part is its
-        # score of the person's taste, computed once here (n floats).
+        # Factors a local WMF fitted to one person's few hundred plays place every track
+        # they never played by chance, so as similarity they make Up next worse the more
+        # often it trains. The local WMF's part is its score of the person's taste,
+        # computed once here (n floats, not an n x f array).
         raw = np.asarray(catalog.factors, np.float32)
         self.F = _unit_rows(raw)
         items = self.models.item_factors
