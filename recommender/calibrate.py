@@ -34,6 +34,27 @@ MULTIPLIERS = (0.0, 0.25, 0.5, 2.0, 4.0)   # tried for each weight, times its cu
 FITTED = ("sequence", "neighbours", "together", "session", "recent", "fresh", "artist", "factors", "taste")
 
 
+def signal_tops(sig: dict, cand: np.ndarray, per_signal: int) -> set[int]:
+    """The rows of ``cand`` at the top of every signal of ``sig`` (a pool of candidates worth
+    ranking): ``per_signal + 1`` of each, or all of ``cand`` when it is shorter."""
+    top = min(per_signal, len(cand) - 1)
+    pool: set[int] = set()
+    for v in sig.values():
+        pool.update(cand[np.argpartition(-np.asarray(v[cand], np.float32), top)[:top + 1]].tolist())
+    return pool
+
+
+def signal_matrix(sig: dict, names, rows: np.ndarray | None = None) -> np.ndarray:
+    """``[len(rows), len(names)]`` float32: the signals ``names`` of catalogue ``rows`` (every
+    row when None); a signal missing from ``sig`` is 0."""
+    n = len(next(iter(sig.values()))) if rows is None else len(rows)
+    x = np.zeros((n, len(names)), np.float32)
+    for k, name in enumerate(names):
+        if name in sig:
+            x[:, k] = sig[name] if rows is None else sig[name][rows]
+    return x
+
+
 def held_out_sessions(cat, *, held_frac: float = HELD_FRAC, min_sessions: int = 5) -> set | None:
     """Ids of the latest ``held_frac`` of the person's sessions (at least one); None with
     fewer than ``min_sessions`` sessions. The trainer's held-out session model and this
@@ -134,19 +155,12 @@ def signal_pools(rec, queries) -> SignalPools:
             cand = np.flatnonzero(allowed)
             if not len(cand):
                 continue
-            pool: set[int] = set()
-            top = min(POOL_PER_SIGNAL, len(cand) - 1)
-            for v in sig.values():
-                pool.update(cand[np.argpartition(-v[cand].astype(np.float32), top)[:top + 1]].tolist())
+            pool = signal_tops(sig, cand, POOL_PER_SIGNAL)
             t_row = cat.row(target)
             if t_row >= 0 and allowed[t_row]:
                 pool.add(t_row)
             rows = np.fromiter(sorted(pool), np.int64)
-            x = np.zeros((len(rows), len(SIGNALS)), np.float32)
-            for k, name in enumerate(SIGNALS):
-                if name in sig:
-                    x[:, k] = sig[name][rows]
-            blocks.append(x)
+            blocks.append(signal_matrix(sig, SIGNALS, rows))
             folds.append(int(2 * k_session >= len(by_start)))
             targets.append(int(np.searchsorted(rows, t_row)) if t_row >= 0 and allowed[t_row] else -1)
     m = max((len(b) for b in blocks), default=1)

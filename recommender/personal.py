@@ -51,6 +51,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recommender.calibrate import signal_matrix, signal_tops
+
 #: Signals whose weight is learned (the session model's is not: see the module's note).
 LEARNED = ("sequence", "neighbours", "together", "recent", "fresh", "artist", "taste", "factors", "sound",
            "genre")
@@ -149,7 +151,7 @@ def gather(rec, *, max_sessions: int = MAX_SESSIONS, picks: bool = True) -> Evid
                 allowed[r] = True
                 cand = np.flatnonzero(allowed)
                 if len(cand) > 1:
-                    X = _columns(sig, names, c.n)
+                    X = signal_matrix(sig, names)
                     if pick:
                         choices.append(_pick_pool(X, sig, cand, r, rng))
                     if offer:
@@ -162,22 +164,11 @@ def gather(rec, *, max_sessions: int = MAX_SESSIONS, picks: bool = True) -> Evid
     return Evidence(names, choices[-MAX_CHOICES:], O, np.array(ys, np.float32)[-MAX_OFFERS:], base)
 
 
-def _columns(sig: dict, names: list[str], n: int) -> np.ndarray:
-    X = np.zeros((n, len(names)), np.float32)
-    for k, name in enumerate(names):
-        if name in sig:
-            X[:, k] = sig[name]
-    return X
-
-
 def _pick_pool(X: np.ndarray, sig: dict, cand: np.ndarray, target: int, rng) -> tuple[np.ndarray, int]:
     # The tops of the signals alone would hide what a weight turned against a signal lifts:
     # the tracks low on everything, which are most of the library.
-    pool: set[int] = {int(target), *rng.choice(cand, min(BACKGROUND, len(cand)), replace=False).tolist()}
-    top = min(POOL_PER_SIGNAL, len(cand) - 1)
-    for v in sig.values():
-        vv = np.asarray(v, np.float32)[cand]
-        pool.update(cand[np.argpartition(-vv, top)[:top + 1]].tolist())
+    pool = signal_tops(sig, cand, POOL_PER_SIGNAL)
+    pool.update([int(target), *rng.choice(cand, min(BACKGROUND, len(cand)), replace=False).tolist()])
     rows = np.fromiter(sorted(pool), np.int64)
     return X[rows], int(np.searchsorted(rows, target))
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from recommender.calibrate import signal_matrix
 from recommender.rank import SIGNALS
 
 POOL_PER_SIGNAL = 60
@@ -92,11 +93,7 @@ def dump_person(path: Path, out: Path, *, last: int, train_frac: float, val_frac
             if t_row >= 0:
                 pool.add(t_row)
             pool = np.array(sorted(pool), np.int64)
-            x = np.zeros((len(pool), len(names)), np.float32)
-            for k, name in enumerate(names):
-                if name in sig:
-                    x[:, k] = sig[name][pool]
-            X.append(x)
+            X.append(signal_matrix(sig, names, pool))
             target.append(int(np.searchsorted(pool, t_row)) if t_row >= 0 else -1)
             qid.append(len(X) - 1)
     ranker.close()
