@@ -10,7 +10,6 @@ stays within its memory bound.
 from __future__ import annotations
 
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -118,19 +117,26 @@ def _decode_some(path: str, seconds: float = 3.0):
         d.close()
 
 
-def test_the_decoder_plays_or_refuses_every_file_without_hanging(hostile):
-    """What `segue play` and the window do with each file: decode it, or a DecodeError."""
-    files = [p for paths in hostile.made.values() for p in paths if os.path.lexists(p)] + hostile.good[:2]
+def _each_within(files, fn, seconds: float, what: str) -> dict:
+    """``str(path) -> fn(str(path))`` for every file, on a thread that must finish within
+    ``seconds`` (a hang fails the test instead of stalling the suite)."""
     results = {}
 
     def run():
         for p in files:
-            results[str(p)] = _decode_some(str(p))
+            results[str(p)] = fn(str(p))
 
     t = threading.Thread(target=run, daemon=True)
     t.start()
-    t.join(120)
-    assert not t.is_alive(), f"decoding hung after {len(results)} of {len(files)} files"
+    t.join(seconds)
+    assert not t.is_alive(), f"{what} hung after {len(results)} of {len(files)} files"
+    return results
+
+
+def test_the_decoder_plays_or_refuses_every_file_without_hanging(hostile):
+    """What `segue play` and the window do with each file: decode it, or a DecodeError."""
+    files = [p for paths in hostile.made.values() for p in paths if os.path.lexists(p)] + hostile.good[:2]
+    results = _each_within(files, _decode_some, 120, "decoding")
     assert "refused" in str(results[str(hostile.made["fifo-named-mp3"][0])])
     for name in ("twelve-hours", "rate-384k", "eight-channels", "nan-inf-samples", "name-not-utf8",
                  "name-not-utf8-mp3", "html-title"):
@@ -142,16 +148,7 @@ def test_cover_art_of_every_file_loads_or_is_absent_without_hanging(hostile, qap
     from player.ui.cover import load_cover
 
     files = [p for paths in hostile.made.values() for p in paths if os.path.lexists(p)]
-    results = {}
-
-    def run():
-        for p in files:
-            results[str(p)] = load_cover(str(p))
-
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    t.join(120)
-    assert not t.is_alive(), f"loading covers hung after {len(results)} of {len(files)} files"
+    results = _each_within(files, load_cover, 120, "loading covers")
     assert results[str(hostile.made["fifo-named-mp3"][0])] is None
 
 
