@@ -317,7 +317,7 @@ class Mp3Reader:
         self.pos = 0             # the next sample's position (delay trimmed)
 
     def _open_main(self) -> None:
-        ffi, lib = self._ffi, self._lib
+        lib = self._lib
         # dr_mp3 encodes a name strictly: one that is not valid UTF-8 is opened here and
         # handed over as /proc/self/fd/N (kept open until close).
         name = self.path
