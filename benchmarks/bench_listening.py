@@ -35,8 +35,7 @@ same random draws, so the policies differ only in what they offer):
   session (shuffle until one is accepted);
 - Segue: :meth:`recommender.rank.Recommender.up_next` over the play log so far,
   with the local models retrained from the plays every ``--train-every`` plays and between
-  sessions
-  (:func:`recommender.train.train_local`), as the app's trainer does;
+  sessions (:func:`recommender.train.train_local`), as the app's trainer does;
 - Segue, no training: the same ranker over the same growing play log, without local
   models (priors, audio and the play counts and transitions the ranker keeps itself).
 """
