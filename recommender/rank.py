@@ -52,7 +52,7 @@ SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many 
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
 SIGNALS = ("sound", "factors", "taste", "genre", "sequence", "neighbours", "together", "session", "recent", "fresh",
-           "artist")
+           "artist", "artists_together")
 
 
 class RankError(ValueError):
@@ -108,6 +108,7 @@ class RankConfig:
     neighbour_step: float = 4.0       # ...a play this many places further weighs 1/e as much
     neighbour_age_s: float = 60 * DAY  # ...a session this much older weighs 1/e as much
     together_weight: float = 0.25     # Up next: weight of what those sessions held anywhere in them
+    artists_together_weight: float = 0.2   # Up next: weight of the artists played in sessions with this one's
     neighbour_idf: bool = True        # ...votes for tracks in fewer sessions count more (inverse session frequency)
     recent_weight: float = 0.06       # Up next: weight of what the person has been playing lately...
     recent_half_life_s: float = 2 * DAY   # ...each play counting half after this long
@@ -346,10 +347,11 @@ class Recommender:
         taste: the person's taste; genre: the latest track's genre; sequence: what the
         person played after these tracks before (sequential rules, ``Catalog.follows``);
         neighbours: what past sessions like this one played near the shared tracks;
-        together: what those sessions held, anywhere in them;
-        session: the session model's lift over uniform; recent: what the person has been
-        playing lately; fresh: just played (1) fading with a half-life; artist: the tail's
-        artist. Signals without evidence are left out; genre and artist are 0/1 (bool).
+        together: what those sessions held, anywhere in them; artists_together: the
+        artists played in past sessions with this session's artists; session: the session
+        model's lift over uniform; recent: what the person has been playing lately; fresh:
+        just played (1) fading with a half-life; artist: the tail's artist. Signals without
+        evidence are left out; genre and artist are 0/1 (bool).
         """
         cat = self.catalog
         out = {"sound": _z(self.E @ _context(self.E, kept[-5:])),
@@ -358,6 +360,9 @@ class Recommender:
         if len(kept):
             out["sequence"] = self._sequence_scores(kept)
             out["neighbours"], out["together"] = self._neighbour_scores(kept)
+            artists = self._artist_session_scores(kept)
+            if artists is not None:
+                out["artists_together"] = artists
             lift = self._session_lift(kept)
             if lift is not None:
                 out["session"] = lift
@@ -389,7 +394,7 @@ class Recommender:
         w = {"sound": fallback * (0.9 - 0.5 * t), "factors": fallback * (0.5 - 0.25 * t),
              "taste": fallback * (0.3 + 1.2 * t), "genre": fallback * (0.5 - 0.3 * t),
              "sequence": cfg.sequence_weight * own, "neighbours": cfg.neighbour_weight * own,
-             "together": cfg.together_weight * own,
+             "together": cfg.together_weight * own, "artists_together": cfg.artists_together_weight * own,
              "session": cfg.session_blend * self.models.weight("session") * own,
              "recent": cfg.recent_weight * t, "fresh": -cfg.repeat_push,
              "artist": cfg.artist_weight * t + RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
@@ -603,6 +608,55 @@ class Recommender:
         anywhere = np.bincount(nb.indices, weights=flat, minlength=cat.n).astype(np.float32)
         anywhere[hit] = np.log1p(anywhere[hit]) * 2.0
         return near, anywhere
+
+    def _artist_session_scores(self, kept: np.ndarray) -> np.ndarray | None:
+        """Per track, how much its artist was played in past sessions with this session's
+        artists (None without such sessions or known artists).
+
+        Track-level evidence needs the very tracks to recur; many people keep sets of
+        artists (for a mood, a time of day) and play different songs of them each time.
+        The session's latest artists count most (``0.8 ** steps back``); a past session
+        votes for each of its artists with its overlap over the square root of its number
+        of artists, and an artist scores ``log(1 + votes)``. The session in progress is no
+        past session: where the log already holds it (the app logs every play at once),
+        its row is left out, so the evidence is the same whenever it is asked.
+        """
+        cat = self.catalog
+        codes = cat.artist
+        recent = codes[kept[-10:]]
+        known = recent >= 0
+        if not known.any() or cat.sessions is None or cat.sessions.shape[0] == 0:
+            return None
+        by_artist = self._session_artists()
+        n_art = by_artist.shape[1]
+        q = np.zeros(n_art, np.float32)
+        steps = np.arange(len(recent))[::-1]
+        np.maximum.at(q, recent[known], (0.8 ** steps[known]).astype(np.float32))
+        sims = np.asarray(by_artist @ q).ravel()
+        last = cat.sessions.indices[cat.sessions.indptr[-2]:cat.sessions.indptr[-1]]
+        if len(last) and np.isin(last, kept).all():
+            sims[-1] = 0.0
+        if not sims.any():
+            return None
+        size = np.asarray(by_artist.sum(1)).ravel()
+        votes = np.asarray(by_artist.T @ (sims / np.sqrt(size + 1.0))).ravel()
+        per_artist = np.log1p(votes).astype(np.float32)
+        return np.where(codes >= 0, per_artist[np.maximum(codes, 0)], 0.0).astype(np.float32)
+
+    def _session_artists(self) -> sp.csr_matrix:
+        """``Catalog.sessions`` by artist: [sessions, artists] 0/1 (cached as the sessions)."""
+        S = self.catalog.sessions
+        cached = getattr(self, "_by_artist", None)
+        if cached is None or cached[0] is not S:
+            codes = self.catalog.artist
+            n_art = int(codes.max()) + 1 if codes.size and codes.max() >= 0 else 1
+            known = np.flatnonzero(codes >= 0)
+            onehot = sp.csr_matrix((np.ones(len(known), np.float32), (known, codes[known])),
+                                   shape=(self.catalog.n, n_art))
+            m = (self._session_binary() @ onehot).tocsr()
+            m.data = np.ones_like(m.data)
+            self._by_artist = (S, m)
+        return self._by_artist[1]
 
     def _session_idf(self) -> np.ndarray:
         """log((sessions + 1) / (sessions with the track + 1)) + 1 per track (cached as the sessions)."""

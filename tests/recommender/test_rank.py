@@ -370,3 +370,40 @@ def test_a_strong_transition_leads_up_next_over_taste_and_sound():
         cat.plays.track_id, cat.plays.session_id, cat.plays.started_at, cat.plays.ms_heard,
         cat.plays.track_ms, cat.plays.ended))))
     assert 1085 not in [t for t, _ in Recommender(plain, now=now).up_next([1043, 1003], 5)]
+
+
+def _artist_sets_person(n_sessions=20):
+    """Every session pairs a song of rock artist 1 with one of ambient artist 5, a
+    different song of each every time (no track recurs), among jazz."""
+    rock1 = [1000 + i for i in range(40) if i % 8 == 1]
+    amb5 = [1080 + i for i in range(40) if i % 8 == 5]
+    jazz = [1040 + i for i in range(40)]
+    events = []
+    for s in range(n_sessions):
+        events += [(rock1[s % 4], "finished"), (amb5[s % 4], "finished"),
+                   (jazz[(2 * s) % 40], "finished"), (jazz[(2 * s + 1) % 40], "finished")]
+    return events, rock1, amb5
+
+
+def test_artists_played_together_count_where_the_songs_never_recur():
+    events, rock1, amb5 = _artist_sets_person()
+    cat = library(plays=playlog(events, session_len=4))
+    now = float(cat.plays.started_at.max()) + 86400
+    rec = Recommender(cat, now=now)
+    kept = cat.rows([rock1[4]])                      # a rock artist 1 song never played before
+    together = rec.up_next_signals(kept, int(kept[0]))["artists_together"]
+    unheard_amb5 = cat.rows([amb5[4]])[0]
+    other_ambient = cat.rows([1080 + i for i in range(40) if i % 8 != 5])
+    assert together[unheard_amb5] > together[other_ambient].max()
+    # The session's song was never played, so nothing at the track level links it to
+    # anything; the artists do, and Up next brings ambient artist 5 into a long queue,
+    # which it does not reach without that evidence.
+    assert rec.catalog.play_count[kept[0]] == 0
+    assert set(amb5) & {t for t, _ in rec.up_next([rock1[4]], 40)}
+    blind = Recommender(cat, now=now, config=RankConfig(artists_together_weight=0.0))
+    assert not set(amb5) & {t for t, _ in blind.up_next([rock1[4]], 40)}
+    # The app logs the session in progress at once: it is no past session, so logging it
+    # changes nothing.
+    live = library(plays=playlog(events + [(rock1[4], "finished")], session_len=4))
+    live_together = Recommender(live, now=now).up_next_signals(kept, int(kept[0]))["artists_together"]
+    np.testing.assert_allclose(live_together, together)
