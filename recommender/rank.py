@@ -627,7 +627,7 @@ class Recommender:
         known = recent >= 0
         if not known.any() or cat.sessions is None or cat.sessions.shape[0] == 0:
             return None
-        by_artist = self._session_artists()
+        by_artist, size = self._session_artists()
         n_art = by_artist.shape[1]
         q = np.zeros(n_art, np.float32)
         steps = np.arange(len(recent))[::-1]
@@ -638,13 +638,13 @@ class Recommender:
             sims[-1] = 0.0
         if not sims.any():
             return None
-        size = np.asarray(by_artist.sum(1)).ravel()
         votes = np.asarray(by_artist.T @ (sims / np.sqrt(size + 1.0))).ravel()
         per_artist = np.log1p(votes).astype(np.float32)
         return np.where(codes >= 0, per_artist[np.maximum(codes, 0)], 0.0).astype(np.float32)
 
-    def _session_artists(self) -> sp.csr_matrix:
-        """``Catalog.sessions`` by artist: [sessions, artists] 0/1 (cached as the sessions)."""
+    def _session_artists(self) -> tuple[sp.csr_matrix, np.ndarray]:
+        """``Catalog.sessions`` by artist: [sessions, artists] 0/1, and each session's number
+        of artists (cached as the sessions)."""
         S = self.catalog.sessions
         cached = getattr(self, "_by_artist", None)
         if cached is None or cached[0] is not S:
@@ -655,8 +655,8 @@ class Recommender:
                                    shape=(self.catalog.n, n_art))
             m = (self._session_binary() @ onehot).tocsr()
             m.data = np.ones_like(m.data)
-            self._by_artist = (S, m)
-        return self._by_artist[1]
+            self._by_artist = (S, m, np.diff(m.indptr).astype(np.float32))
+        return self._by_artist[1], self._by_artist[2]
 
     def _session_idf(self) -> np.ndarray:
         """log((sessions + 1) / (sessions with the track + 1)) + 1 per track (cached as the sessions)."""
