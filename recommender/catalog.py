@@ -137,6 +137,7 @@ class Catalog:
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
     artist_runs: tuple = (0, 0)           # (same-artist, all) in-session transitions, both plays listened
+    album_runs: tuple = (0, 0)            # (same-album, all) of those with both albums known and two different tracks
     artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
     play_rows: np.ndarray = None          # int64 [n_plays] row of each play's track (-1 not in the catalogue)
     play_feedback: np.ndarray = None      # float32 [n_plays] PlayLog.feedback() of the plays
@@ -268,6 +269,11 @@ class Catalog:
         listened = (fb > 0) & (art >= 0)
         pair = (plays.session_id[1:] == plays.session_id[:-1]) & listened[1:] & listened[:-1]
         self.artist_runs = (int((art[1:] == art[:-1])[pair].sum()), int(pair.sum()))
+        # Album runs, the same way: of those pairs with both albums known and the track
+        # changing, how many stay on the album (Recommender.album_run).
+        alb = np.where(ok, self.album[np.maximum(rows, 0)], -1)
+        apair = pair & (alb[1:] >= 0) & (alb[:-1] >= 0) & (rows[1:] != rows[:-1])
+        self.album_runs = (int((alb[1:] == alb[:-1])[apair].sum()), int(apair.sum()))
         # How many plays of one artist this person lets come within an hour: for every
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
         a, t = art[listened], plays.started_at[listened]

@@ -54,8 +54,8 @@ import numpy as np
 from recommender.calibrate import signal_matrix, signal_tops
 
 #: Signals whose weight is learned (the session model's is not: see the module's note).
-LEARNED = ("sequence", "neighbours", "together", "artists_together", "recent", "fresh", "artist", "taste",
-           "factors", "sound", "genre")
+LEARNED = ("sequence", "neighbours", "together", "artists_together", "recent", "fresh", "artist", "album",
+           "taste", "factors", "sound", "genre")
 MAX_SESSIONS = 150        # the latest sessions with evidence that are replayed
 MAX_CHOICES = 600         # the latest picks kept
 MAX_OFFERS = 1200         # the latest offers kept

@@ -52,7 +52,7 @@ SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many 
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
 SIGNALS = ("sound", "factors", "taste", "genre", "sequence", "neighbours", "together", "session", "recent", "fresh",
-           "artist", "artists_together")
+           "artist", "artists_together", "album")
 
 
 class RankError(ValueError):
@@ -109,6 +109,10 @@ class RankConfig:
     neighbour_age_s: float = 60 * DAY  # ...a session this much older weighs 1/e as much
     together_weight: float = 0.25     # Up next: weight of what those sessions held anywhere in them
     artists_together_weight: float = 0.2   # Up next: weight of the artists played in sessions with this one's
+    # Up next: pull towards the tail's album, times how often this person stays on an album
+    # from one track to the next (``Recommender.album_run``): people who play albums through.
+    album_weight: float = 4.0
+    album_run_prior_n: float = 20.0   # ...that share counts this many transitions of another album first
     neighbour_idf: bool = True        # ...votes for tracks in fewer sessions count more (inverse session frequency)
     recent_weight: float = 0.06       # Up next: weight of what the person has been playing lately...
     recent_half_life_s: float = 2 * DAY   # ...each play counting half after this long
@@ -259,6 +263,8 @@ class Recommender:
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0))
         self.personal = personal.astype(np.float32)
         self.artist_run = self._artist_run_rate()
+        same, pairs = cat.album_runs
+        self.album_run = float(same / (pairs + cfg.album_run_prior_n))
         self.recently_played = (cat.last_played > 0) & (self.now - cat.last_played < cfg.recent_s)
         # 1 just played, fading with a half-life: Up next keeps replays for later.
         played = np.flatnonzero(cat.last_played > 0)
@@ -350,8 +356,9 @@ class Recommender:
         together: what those sessions held, anywhere in them; artists_together: the
         artists played in past sessions with this session's artists; session: the session
         model's lift over uniform; recent: what the person has been playing lately; fresh:
-        just played (1) fading with a half-life; artist: the tail's artist. Signals without
-        evidence are left out; genre and artist are 0/1 (bool).
+        just played (1) fading with a half-life; artist: the tail's artist; album: the
+        tail's album. Signals without evidence are left out; genre, artist and album are
+        0/1 (bool).
         """
         cat = self.catalog
         out = {"sound": _z(self.E @ _context(self.E, kept[-5:])),
@@ -370,6 +377,8 @@ class Recommender:
                 out["genre"] = cat.bucket == cat.bucket[kept[-1]]
         if tail >= 0 and cat.artist[tail] >= 0:
             out["artist"] = cat.artist == cat.artist[tail]
+        if tail >= 0 and cat.album[tail] >= 0:
+            out["album"] = cat.album == cat.album[tail]
         return out
 
     def _own_evidence(self, rows: np.ndarray) -> np.ndarray | float:
@@ -384,8 +393,9 @@ class Recommender:
     def up_next_weights(self, personal: bool = True) -> dict[str, float]:
         """Weight per signal: defaults that move from priors and sound to the person's own
         plays as trust grows (someone who plays artists in runs more than the prior says
-        gets a pull towards the tail's artist), plus the corrections the last training
-        learned for this person (``personal``; recommender/personal.py)."""
+        gets a pull towards the tail's artist, and someone who stays on albums a pull
+        towards the tail's album, as strong as that habit), plus the corrections the last
+        training learned for this person (``personal``; recommender/personal.py)."""
         t, cfg = self.trust, self.config
         own = 0.2 + 0.8 * t
         # Sound, CF factors, taste and genre: the cold-start blend, whose share shrinks as
@@ -395,6 +405,7 @@ class Recommender:
              "taste": fallback * (0.3 + 1.2 * t), "genre": fallback * (0.5 - 0.3 * t),
              "sequence": cfg.sequence_weight * own, "neighbours": cfg.neighbour_weight * own,
              "together": cfg.together_weight * own, "artists_together": cfg.artists_together_weight * own,
+             "album": cfg.album_weight * self.album_run,
              "session": cfg.session_blend * self.models.weight("session") * own,
              "recent": cfg.recent_weight * t, "fresh": -cfg.repeat_push,
              "artist": cfg.artist_weight * t + RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}

@@ -16,7 +16,7 @@ def artist_of(t: int) -> int:
     return (t - 1000) // 40 * 8 + (t - 1000) % 8
 
 
-def _person(next_track, *, n_sessions=40, length=8, seed=0):
+def _person(next_track, *, n_sessions=40, length=8, seed=0, albums=True):
     """Sessions that start anywhere and go on by ``next_track(rng, session)``."""
     rng = np.random.default_rng(seed)
     events = []
@@ -25,7 +25,7 @@ def _person(next_track, *, n_sessions=40, length=8, seed=0):
         while len(sess) < length:
             sess.append(next_track(rng, sess))
         events += [(t, "finished") for t in sess]
-    return library(plays=playlog(events, session_len=length))
+    return library(plays=playlog(events, session_len=length), albums=albums)
 
 
 def replay_person(*, window=16, **kw):
@@ -45,13 +45,15 @@ def replay_person(*, window=16, **kw):
 
 def artist_person(*, stay=0.6, **kw):
     """After a track this person plays another by the same artist more often than not
-    (``stay``), in no fixed order; otherwise one by another artist."""
+    (``stay``), in no fixed order; otherwise one by another artist. The library has no
+    album tags (each artist has one album here, so staying with the artist would be
+    staying on the album, which Up next follows by default)."""
     def step(rng, sess):
         same = [int(u) for u in IDS if artist_of(int(u)) == artist_of(sess[-1]) and u not in sess]
         if same and rng.random() < stay:
             return int(rng.choice(same))
         return int(rng.choice([u for u in IDS if u not in sess and artist_of(int(u)) != artist_of(sess[-1])]))
-    return _person(step, **kw)
+    return _person(step, albums=False, **kw)
 
 
 def _personal(cat, learned, now):
@@ -75,7 +77,7 @@ def _held_out(cat, length=8):
     last = np.unique(plays.session_id)[-8:]
     keep = ~np.isin(plays.session_id, last)
     sessions = [plays.track_id[plays.session_id == s].tolist() for s in last]
-    before = library(plays=plays.subset(keep))
+    before = library(plays=plays.subset(keep), albums=bool((cat.album >= 0).any()))
     return before, sessions, float(plays.started_at[keep].max()) + 3600
 
 

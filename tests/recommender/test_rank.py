@@ -11,21 +11,22 @@ from recommender.rank import Models, RankConfig, RankError, Recommender
 KINDS = ["rock", "jazz", "ambient", "hiphop"]
 
 
-def library(n_per_kind=40, *, d=16, seed=0, plays=None, factors=True):
-    """Tracks in 4 kinds: embeddings around one centre per kind, 8 artists per kind."""
+def library(n_per_kind=40, *, d=16, seed=0, plays=None, factors=True, albums=True):
+    """Tracks in 4 kinds: embeddings around one centre per kind, 8 artists per kind (one
+    album each, or no album tags without ``albums``)."""
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(len(KINDS), d))
-    ids, artists, albums, emb, buckets = [], [], [], [], []
+    ids, artists, album_tags, emb, buckets = [], [], [], [], []
     for k, kind in enumerate(KINDS):
         for i in range(n_per_kind):
             ids.append(1000 + k * n_per_kind + i)
             artists.append(f"{kind} artist {i % 8}")
-            albums.append(f"{kind} album {i % 8}")
+            album_tags.append(f"{kind} album {i % 8}" if albums else None)
             emb.append(centres[k] + 0.35 * rng.normal(size=d))
             buckets.append(kind)
     emb = np.array(emb, np.float32)
     fac = emb[:, :8] * 2 if factors else None
-    return Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=[f"t{i}" for i in ids],
+    return Catalog.build(track_ids=ids, artists=artists, albums=album_tags, titles=[f"t{i}" for i in ids],
                          durations=[200.0] * len(ids), embedding=emb, buckets=buckets, factors=fac,
                          plays=plays)
 
@@ -407,3 +408,37 @@ def test_artists_played_together_count_where_the_songs_never_recur():
     live = library(plays=playlog(events + [(rock1[4], "finished")], session_len=4))
     live_together = Recommender(live, now=now).up_next_signals(kept, int(kept[0]))["artists_together"]
     np.testing.assert_allclose(live_together, together)
+
+
+def _albums_library(plays=None):
+    """Six artists with two albums of five tracks each (ids 2000-2059, album ``i // 5``);
+    an artist's tracks sound alike, whichever the album."""
+    rng = np.random.default_rng(4)
+    centres = rng.normal(size=(6, 16))
+    ids = [2000 + i for i in range(60)]
+    emb = np.array([centres[i // 10] + 0.35 * rng.normal(size=16) for i in range(60)], np.float32)
+    return Catalog.build(track_ids=ids, artists=[f"artist {i // 10}" for i in range(60)],
+                         albums=[f"album {i // 5}" for i in range(60)], titles=[f"t{i}" for i in ids],
+                         durations=[200.0] * 60, embedding=emb, buckets=[KINDS[i // 20] for i in range(60)],
+                         factors=emb[:, :8] * 2, plays=plays)
+
+
+def test_someone_who_plays_albums_through_gets_the_rest_of_a_new_album():
+    rng = np.random.default_rng(5)
+
+    def album(a):
+        return [2000 + 5 * a + j for j in range(5)]
+    # One album a session, all of it in any order; albums 10 and 11 (artist 5) never played.
+    through = [(t, "finished") for s in range(40) for t in rng.permutation(album(s % 10)).tolist()]
+    rec = Recommender(_albums_library(playlog(through, session_len=5)))
+    assert rec.album_run > 0.8
+    first = album(10)[0]
+    got = [t for t, _ in rec.up_next([first], 4)]
+    assert set(got) == set(album(10)[1:])
+    # Without the pull towards the album, the artist's other album is mixed in.
+    blind = Recommender(rec.catalog, config=RankConfig(album_weight=0.0))
+    assert set(t for t, _ in blind.up_next([first], 4)) != set(album(10)[1:])
+    # Someone who never stays on an album from one track to the next gets no pull to it.
+    hops = [(2000 + 5 * ((s + j) % 12) + (s % 5), "finished") for s in range(40) for j in range(5)]
+    hopper = Recommender(_albums_library(playlog(hops, session_len=5)))
+    assert hopper.album_run == 0 and hopper.up_next_weights()["album"] == 0
