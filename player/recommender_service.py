@@ -33,7 +33,7 @@ RECENT_REREAD_S = 6 * 3600
 #: the track columns the catalogue needs: reading only these, not every column of every
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre",
-                   "year")
+                   "year", "track_no", "disc_no")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -95,7 +95,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     namer = Namer.of(store)
     ids: list[int] = []
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
-    years, album_artists = [], []
+    years, album_artists, track_numbers, disc_numbers = [], [], [], []
     # A few values per row, in chunks, one object per repeated name: holding every row (and
     # every copy SQLite makes of a name) at once would leave the window's memory fragmented
     # long after they are gone.
@@ -117,6 +117,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])
             album_artists.append(one(r["albumartist"], r["albumartist"]) if r["albumartist"] else None)
+            track_numbers.append(r["track_no"])
+            disc_numbers.append(r["disc_no"])
     ids = np.array(ids, np.int64)
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:
@@ -131,6 +133,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, durations=durations,
                         embedding=emb, tags=None, buckets=buckets, factors=prior,
                         plays=PlayLog.from_rows(store.plays()), years=years, album_artists=album_artists,
+                        track_numbers=track_numbers, disc_numbers=disc_numbers,
                         outside=outside_counts(store, tagged_artists))
     return cat, prior
 

@@ -130,6 +130,7 @@ class Catalog:
     bucket_names: list[str]
     factors: np.ndarray                   # float32 [n, f] prior CF factors, zero rows where none
     year: np.ndarray = None               # float32 [n] release year, NaN unknown
+    album_next: np.ndarray = None         # int64 [n] row of the album's next track (disc, track number), -1 none
     plays: PlayLog = field(default_factory=PlayLog.empty)
     play_count: np.ndarray = None         # float32 [n] listened plays
     skip_count: np.ndarray = None         # float32 [n] early skips
@@ -138,6 +139,7 @@ class Catalog:
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
     artist_runs: tuple = (0, 0)           # (same-artist, all) in-session transitions, both plays listened
     album_runs: tuple = (0, 0)            # (same-album, all) of those with both albums known and two different tracks
+    album_order_runs: tuple = (0, 0)      # (to the album's next track, all) of the same-album ones, its order known
     artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
     play_rows: np.ndarray = None          # int64 [n_plays] row of each play's track (-1 not in the catalogue)
     play_feedback: np.ndarray = None      # float32 [n_plays] PlayLog.feedback() of the plays
@@ -163,6 +165,7 @@ class Catalog:
               plays: PlayLog | None = None, embedding_dims: int = 64,
               years: Sequence[float | None] | np.ndarray | None = None,
               album_artists: Sequence[str | None] | None = None,
+              track_numbers: Sequence[int | None] | None = None, disc_numbers: Sequence[int | None] | None = None,
               outside: np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
@@ -178,6 +181,8 @@ class Catalog:
         years : [shape=(n,)] release year (None/NaN/0 unknown)
         album_artists : [shape=(n,)] album artist tags; where given, an album is keyed by it
             (a soundtrack or compilation with a different artist per track is one album)
+        track_numbers, disc_numbers : [shape=(n,)] place on the album (None or < 1 unknown;
+            no disc number is disc 1): the album's order (``album_next``)
         outside : np.ndarray [shape=(n, 2)] per track, how often its artist was heard and
             skipped in another player's history (see ``outside_listened``); None: no history
         embedding_dims : wider embeddings are projected on their top principal
@@ -235,6 +240,8 @@ class Catalog:
         if out.shape[1] != 2:
             raise CatalogError(f"outside must be [n, 2] (heard, skipped), got shape {out.shape}")
         cat.outside_listened, cat.outside_skipped = out[:, 0].copy(), out[:, 1].copy()
+        cat.album_next = _album_order(album_codes, aligned(track_numbers, "track_numbers"),
+                                      aligned(disc_numbers, "disc_numbers"))
         cat.set_plays(plays or PlayLog.empty())
         return cat
 
@@ -274,6 +281,11 @@ class Catalog:
         alb = np.where(ok, self.album[np.maximum(rows, 0)], -1)
         apair = pair & (alb[1:] >= 0) & (alb[:-1] >= 0) & (rows[1:] != rows[:-1])
         self.album_runs = (int((alb[1:] == alb[:-1])[apair].sum()), int(apair.sum()))
+        # ...and of those that stay on an album whose order is known, how many go on to its
+        # next track (Recommender.album_order).
+        nxt = self.album_next[np.maximum(rows, 0)]
+        stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
+        self.album_order_runs = (int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum()))
         # How many plays of one artist this person lets come within an hour: for every
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
         a, t = art[listened], plays.started_at[listened]
@@ -340,6 +352,32 @@ class Catalog:
         artist = self.artist_names[self.artist[row]] if self.artist[row] >= 0 else ""
         title = self.titles[row] or f"track {self.track_ids[row]}"
         return f"{title} — {artist}" if artist else title
+
+
+def _album_order(album: np.ndarray, tracks: list | None, discs: list | None) -> np.ndarray:
+    """Per row, the row of the next track on its album by (disc, track number); -1 where the
+    album, the number or a next track is unknown. Two tracks at one place (a song tagged
+    twice, two editions merged into one album) follow each other in row order."""
+    n = len(album)
+    nxt = np.full(n, -1, np.int64)
+    if tracks is None or not n:
+        return nxt
+
+    def number(v) -> float:
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            return np.nan
+        return x if np.isfinite(x) and x >= 1 else np.nan
+
+    track = np.array([number(v) for v in tracks], np.float64)
+    disc = np.ones(n) if discs is None else np.array([number(v) for v in discs], np.float64)
+    place = np.where(np.isnan(disc), 1.0, disc) * 1e6 + track
+    known = np.flatnonzero((album >= 0) & np.isfinite(place))
+    order = known[np.lexsort((known, place[known], album[known]))]
+    same = album[order[1:]] == album[order[:-1]]
+    nxt[order[:-1][same]] = order[1:][same]
+    return nxt
 
 
 def _codes(values: list | None, n: int) -> tuple[np.ndarray, list[str]]:

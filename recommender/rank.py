@@ -113,6 +113,10 @@ class RankConfig:
     # from one track to the next (``Recommender.album_run``): people who play albums through.
     album_weight: float = 4.0
     album_run_prior_n: float = 20.0   # ...that share counts this many transitions of another album first
+    # ...and, where the album's order is known (track numbers), towards the tracks after the
+    # tail in that order, the next one most, as much more as the person goes on to an album's
+    # next track when they stay on it (``Recommender.album_order``).
+    album_order_prior_n: float = 5.0  # ...that share counts this many transitions elsewhere on the album first
     neighbour_idf: bool = True        # ...votes for tracks in fewer sessions count more (inverse session frequency)
     recent_weight: float = 0.06       # Up next: weight of what the person has been playing lately...
     recent_half_life_s: float = 2 * DAY   # ...each play counting half after this long
@@ -265,6 +269,8 @@ class Recommender:
         self.artist_run = self._artist_run_rate()
         same, pairs = cat.album_runs
         self.album_run = float(same / (pairs + cfg.album_run_prior_n))
+        same, pairs = cat.album_order_runs
+        self.album_order = float(same / (pairs + cfg.album_order_prior_n))
         self.recently_played = (cat.last_played > 0) & (self.now - cat.last_played < cfg.recent_s)
         # 1 just played, fading with a half-life: Up next keeps replays for later.
         played = np.flatnonzero(cat.last_played > 0)
@@ -357,8 +363,9 @@ class Recommender:
         artists played in past sessions with this session's artists; session: the session
         model's lift over uniform; recent: what the person has been playing lately; fresh:
         just played (1) fading with a half-life; artist: the tail's artist; album: the
-        tail's album. Signals without evidence are left out; genre, artist and album are
-        0/1 (bool).
+        tail's album (more for the tracks after it, for someone who plays albums in
+        order; ``_album_scores``). Signals without evidence are left out; genre, artist
+        and album are 0/1 (bool), album float where its order counts.
         """
         cat = self.catalog
         out = {"sound": _z(self.E @ _context(self.E, kept[-5:])),
@@ -378,7 +385,23 @@ class Recommender:
         if tail >= 0 and cat.artist[tail] >= 0:
             out["artist"] = cat.artist == cat.artist[tail]
         if tail >= 0 and cat.album[tail] >= 0:
-            out["album"] = cat.album == cat.album[tail]
+            out["album"] = self._album_scores(tail)
+        return out
+
+    def _album_scores(self, tail: int) -> np.ndarray:
+        """1 for the tracks of the tail's album; where its order is known and the person
+        follows albums in order, the tracks after the tail score more, the next one most
+        (``1 + album_order * 0.8 ** (places after it - 1)``). [shape=(n,)] bool or float32"""
+        cat = self.catalog
+        mates = cat.album == cat.album[tail]
+        nxt = cat.album_next
+        if self.album_order <= 0 or nxt[tail] < 0:
+            return mates
+        out = mates.astype(np.float32)
+        r, bonus = int(nxt[tail]), float(self.album_order)
+        while r >= 0:                           # the album's order has no cycles (Catalog.album_next)
+            out[r] += bonus
+            r, bonus = int(nxt[r]), bonus * 0.8
         return out
 
     def _own_evidence(self, rows: np.ndarray) -> np.ndarray | float:

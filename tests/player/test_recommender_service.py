@@ -205,3 +205,28 @@ def test_untagged_tracks_get_shown_names_but_never_a_prior_by_folder_name(store)
     assert abs(prior[untagged]).sum() == 0                   # the folder is not taken for the band
     # Spacing treats the album folder as one artist; it is not merged with the real band.
     assert cat.artist[untagged] >= 0 and cat.artist[untagged] != cat.artist[tagged]
+
+
+def test_someone_who_plays_albums_in_order_hears_the_rest_of_a_new_one_in_order(store):
+    """Track and disc numbers come from the scanned tags through the store: after the
+    second song of an album they never played, Up next goes on with the third, fourth and
+    fifth, as they always play albums."""
+    rows = []
+    for a in range(8):                  # 4 artists x 2 albums; album 7 is on two discs
+        for j in range(6):
+            rows.append({"path": f"/music/{a}/{j}.flac", "size": 1000, "mtime_ns": 1, "title": f"song {a}.{j}",
+                         "artist": f"Artist {a // 2}", "album": f"Album {a}", "genre": GENRES[a // 2],
+                         "duration": 200.0, "track_no": j % 3 + 1 if a == 7 else j + 1,
+                         "disc_no": j // 3 + 1 if a == 7 else None})
+    store.upsert_tracks(rows)
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    t = 1_700_000_000.0
+    for a in range(6):                  # albums 0-5, each one session, in order
+        for j in range(6):
+            listen(store, ids[f"song {a}.{j}"], now=t)
+            t += 210
+        t += 4 * 3600
+    service = RecommenderService(store, priors=None)
+    got = [r.track_id for r in service.up_next([ids["song 7.1"]], 4)]
+    # Disc 1 holds songs 7.0-7.2 (tracks 1-3), disc 2 songs 7.3-7.5 (tracks 1-3).
+    assert got == [ids["song 7.2"], ids["song 7.3"], ids["song 7.4"], ids["song 7.5"]]

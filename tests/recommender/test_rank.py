@@ -410,9 +410,10 @@ def test_artists_played_together_count_where_the_songs_never_recur():
     np.testing.assert_allclose(live_together, together)
 
 
-def _albums_library(plays=None):
-    """Six artists with two albums of five tracks each (ids 2000-2059, album ``i // 5``);
-    an artist's tracks sound alike, whichever the album."""
+def _albums_library(plays=None, *, numbered=False):
+    """Six artists with two albums of five tracks each (ids 2000-2059, album ``i // 5``,
+    track numbers 1-5 in id order where ``numbered``); an artist's tracks sound alike,
+    whichever the album."""
     rng = np.random.default_rng(4)
     centres = rng.normal(size=(6, 16))
     ids = [2000 + i for i in range(60)]
@@ -420,7 +421,8 @@ def _albums_library(plays=None):
     return Catalog.build(track_ids=ids, artists=[f"artist {i // 10}" for i in range(60)],
                          albums=[f"album {i // 5}" for i in range(60)], titles=[f"t{i}" for i in ids],
                          durations=[200.0] * 60, embedding=emb, buckets=[KINDS[i // 20] for i in range(60)],
-                         factors=emb[:, :8] * 2, plays=plays)
+                         factors=emb[:, :8] * 2, plays=plays,
+                         track_numbers=[i % 5 + 1 for i in range(60)] if numbered else None)
 
 
 def test_someone_who_plays_albums_through_gets_the_rest_of_a_new_album():
@@ -442,3 +444,31 @@ def test_someone_who_plays_albums_through_gets_the_rest_of_a_new_album():
     hops = [(2000 + 5 * ((s + j) % 12) + (s % 5), "finished") for s in range(40) for j in range(5)]
     hopper = Recommender(_albums_library(playlog(hops, session_len=5)))
     assert hopper.album_run == 0 and hopper.up_next_weights()["album"] == 0
+
+
+def test_an_albums_order_comes_from_disc_and_track_numbers():
+    cat = Catalog.build(track_ids=[1, 2, 3, 4, 5, 6, 7], albums=["A", "A", "A", "A", "B", "B", None],
+                        artists=["x"] * 7, track_numbers=[2, 1, 1, None, 3, "1/9", 1],
+                        disc_numbers=[2, 2, None, None, None, None, None])
+    nxt = {int(cat.track_ids[r]): (int(cat.track_ids[n]) if n >= 0 else None) for r, n in enumerate(cat.album_next)}
+    # Album A: disc 1 track 1 (id 3, no disc number), then disc 2 tracks 1 and 2 (ids 2, 1);
+    # id 4 has no number. "1/9" is no number here, so album B's order starts at its track 3.
+    assert nxt == {3: 2, 2: 1, 1: None, 4: None, 5: None, 6: None, 7: None}
+
+
+def test_albums_in_order_for_someone_who_plays_them_in_order_only():
+    def person(in_order):
+        rng = np.random.default_rng(6)
+        events = []
+        for s in range(40):
+            tracks = [2000 + 5 * (s % 10) + j for j in range(5)]
+            events += [(t, "finished") for t in (tracks if in_order else rng.permutation(tracks).tolist())]
+        return Recommender(_albums_library(playlog(events, session_len=5), numbered=True))
+
+    ordered, shuffled = person(True), person(False)
+    assert ordered.album_order > 0.9 and shuffled.album_order < 0.4
+    new = [2050 + j for j in range(5)]              # album 10, never played
+    assert [t for t, _ in ordered.up_next([new[1]], 3)] == new[2:5]
+    # Someone who plays albums through in any order gets the album, without that order.
+    got = [t for t, _ in shuffled.up_next([new[1]], 4)]
+    assert set(got) == {new[0], *new[2:]} and got[:3] != new[2:5]
