@@ -53,6 +53,8 @@ def explain_row(rec, row: int, context: str = "") -> str:
         after = cat.transitions[ctx, row] if cat.transitions is not None else 0
         if after >= 2:
             reasons.append(f"often played after {cat.label(ctx)}")
+        elif cat.album_next is not None and cat.album_next[ctx] == row:
+            reasons.append(f"next on the album after {cat.label(ctx)}")
         elif float(rec.E[ctx] @ rec.E[row]) >= SOUNDS_LIKE:
             reasons.append(f"sounds like {cat.label(ctx)}")
         elif cat.album[ctx] >= 0 and cat.album[ctx] == cat.album[row]:

@@ -227,6 +227,7 @@ def test_someone_who_plays_albums_in_order_hears_the_rest_of_a_new_one_in_order(
             t += 210
         t += 4 * 3600
     service = RecommenderService(store, priors=None)
-    got = [r.track_id for r in service.up_next([ids["song 7.1"]], 4)]
+    recs = service.up_next([ids["song 7.1"]], 4)
     # Disc 1 holds songs 7.0-7.2 (tracks 1-3), disc 2 songs 7.3-7.5 (tracks 1-3).
-    assert got == [ids["song 7.2"], ids["song 7.3"], ids["song 7.4"], ids["song 7.5"]]
+    assert [r.track_id for r in recs] == [ids["song 7.2"], ids["song 7.3"], ids["song 7.4"], ids["song 7.5"]]
+    assert recs[0].reason.startswith("next on the album after song 7.1")
