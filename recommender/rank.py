@@ -349,7 +349,8 @@ class Recommender:
         # Stingers and sound effects only when nothing else is left (unless the session is on one).
         short = self.short_rows if not (len(sess) and self.short_rows[sess[-1]]) else None
         return self._pick(score, k, banned, history=np.concatenate([sess, queued]),
-                          per_artist=per_artist, follow=run >= self.config.follow_rate, last=short)
+                          per_artist=per_artist, follow=run >= self.config.follow_rate, last=short,
+                          follow_album=self.album_run >= self.config.follow_rate)
 
     def up_next_signals(self, kept: np.ndarray, tail: int = -1) -> dict[str, np.ndarray]:
         """Up next's evidence per catalogue row for a session whose listened rows are
@@ -842,10 +843,12 @@ class Recommender:
     def _pick(self, score: np.ndarray, k: int, banned: np.ndarray, *, history: np.ndarray,
               per_artist: int | None = None, strict: bool = False, follow: bool = False,
               among: np.ndarray | None = None, last: np.ndarray | None = None,
-              recordings: dict[str, list[float]] | None = None) -> list[tuple[int, float]]:
+              recordings: dict[str, list[float]] | None = None,
+              follow_album: bool = False) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
-        ``follow``: an artist or album may follow itself (only the per-hour limit holds).
+        ``follow``: an artist or album may follow itself (only the per-hour limit holds);
+        ``follow_album``: an album may (a compilation, whose artists change, played through).
         Spacing is relaxed (unless ``strict``) when the library is too small for it.
         ``last`` [shape=(n,)] bool: rows taken only when nothing else is left (short tracks).
         One recording (same normalised artist and title, about the same length) is never
@@ -875,7 +878,7 @@ class Recommender:
         for a in cat.artist[recent]:
             counts[a] = counts.get(a, 0) + 1
         prev_artist = cat.artist[history[-1]] if len(history) and not follow else -1
-        prev_album = cat.album[history[-1]] if len(history) and not follow else -1
+        prev_album = cat.album[history[-1]] if len(history) and not (follow or follow_album) else -1
         out, left, deferred = [], [], []   # deferred: blocked only by the previous pick
         it = iter(cand)
         while len(out) < k:
@@ -907,7 +910,7 @@ class Recommender:
             a = cat.artist[pick]
             counts[a] = counts.get(a, 0) + 1
             if not follow:
-                prev_artist, prev_album = a, cat.album[pick]
+                prev_artist, prev_album = a, (-1 if follow_album else cat.album[pick])
         if len(out) < k and not strict:
             # A small library: drop the per-hour limit, but still keep one artist from
             # following itself while another is left (else a 3-artist library clumps).

@@ -472,3 +472,26 @@ def test_albums_in_order_for_someone_who_plays_them_in_order_only():
     # Someone who plays albums through in any order gets the album, without that order.
     got = [t for t, _ in shuffled.up_next([new[1]], 4)]
     assert set(got) == {new[0], *new[2:]} and got[:3] != new[2:5]
+
+
+def test_a_compilation_played_through_is_not_split_up_by_artist_spacing():
+    """Compilations: every track by another artist, one album artist. Someone who plays
+    them through, in order, gets the rest of a new one in order, though they never stay
+    with an artist."""
+    n = 48                                       # 8 compilations x 6 tracks, 48 artists
+    rng = np.random.default_rng(7)
+    ids = [3000 + i for i in range(n)]
+
+    def build(plays=None):
+        return Catalog.build(track_ids=ids, artists=[f"singer {i}" for i in range(n)],
+                             albums=[f"hits {i // 6}" for i in range(n)], album_artists=["Various Artists"] * n,
+                             titles=[f"t{i}" for i in ids], durations=[200.0] * n,
+                             embedding=rng.normal(size=(n, 16)).astype(np.float32),
+                             buckets=[KINDS[i % 4] for i in range(n)], track_numbers=[i % 6 + 1 for i in range(n)],
+                             plays=plays)
+
+    events = [(3000 + 6 * (s % 6) + j, "finished") for s in range(30) for j in range(6)]
+    rec = Recommender(build(playlog(events, session_len=6)))
+    assert rec.artist_run < 0.1 < 0.8 < rec.album_run
+    new = [3042 + j for j in range(6)]          # the last compilation, never played
+    assert [t for t, _ in rec.up_next([new[1]], 4)] == new[2:6]
