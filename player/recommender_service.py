@@ -20,7 +20,7 @@ import numpy as np
 
 from player import paths
 from player.memory import release_free_memory
-from player.library.names import Namer
+from player.library.names import Namer, path_numbers
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.local_models import TrainError, load_models_or_fall_back
@@ -117,8 +117,13 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])
             album_artists.append(one(r["albumartist"], r["albumartist"]) if r["albumartist"] else None)
-            track_numbers.append(r["track_no"])
-            disc_numbers.append(r["disc_no"])
+            # Numbers the tags lack come from the path ("01 Overworld.mp3" in "CD2"), as names do.
+            track, disc = r["track_no"], r["disc_no"]
+            if not (track and disc):
+                from_path = path_numbers(r["path"])
+                track, disc = track or from_path[0], disc or from_path[1]
+            track_numbers.append(track)
+            disc_numbers.append(disc)
     ids = np.array(ids, np.int64)
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from segue_common.text import shown
 
 _DISC_FOLDER = re.compile(r"^(cd|dis[ck])[\s._-]*\d{1,2}$", re.I)
+_LEADING_NUMBER = re.compile(r"^(\d{1,3})(?:[\s._-]|$)")
+_DISC_TRACK = re.compile(r"^(\d)[-.](\d{2})(?:[\s._-]|$)")      # "1-03 Song": disc 1, track 3
 _SEPARATORS = ("/", "\\") if os.sep == "\\" else ("/",)
 
 
@@ -81,6 +83,28 @@ def path_names(path: str, root: str | None = None) -> tuple[str, str, str]:
     folders = folders[len(prefix):] if below else folders[-1:]
     # File names that are not UTF-8 are shown with U+FFFD where their bad bytes are.
     return (shown(_stem(parts[-1])), *(shown(n) for n in _folder_names(folders, below)))
+
+
+def path_numbers(path: str) -> tuple[int | None, int | None]:
+    """``(track, disc)`` numbers from the path alone (None where it gives none): the
+    number a file name starts with ("01 Overworld", "07. Song", "3-Intro"; "1-03 Song" is
+    disc 1, track 3) and the number of the disc folder holding it ("CD2").
+
+    >>> path_numbers("/m/Zelda/CD2/07 - Boss.mp3")
+    (7, 2)
+    >>> path_numbers("/m/Zelda/1985 Demo.mp3")
+    (None, None)
+    """
+    parts = _split(path)
+    stem = _stem(parts[-1])
+    disc = None
+    if len(parts) > 1 and _DISC_FOLDER.match(parts[-2]):
+        disc = int(re.sub(r"\D", "", parts[-2])) or None
+    both = _DISC_TRACK.match(stem)
+    if both:
+        return int(both.group(2)) or None, disc or int(both.group(1)) or None
+    found = _LEADING_NUMBER.match(stem)
+    return (int(found.group(1)) or None) if found else None, disc
 
 
 def track_names(row, root: str | None = None) -> TrackNames:

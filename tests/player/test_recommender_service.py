@@ -231,3 +231,19 @@ def test_someone_who_plays_albums_in_order_hears_the_rest_of_a_new_one_in_order(
     # Disc 1 holds songs 7.0-7.2 (tracks 1-3), disc 2 songs 7.3-7.5 (tracks 1-3).
     assert [r.track_id for r in recs] == [ids["song 7.2"], ids["song 7.3"], ids["song 7.4"], ids["song 7.5"]]
     assert recs[0].reason.startswith("next on the album after song 7.1")
+
+
+def test_an_untagged_album_is_in_the_order_of_its_file_names(store):
+    from player.recommender_service import build_catalog
+
+    folder = store.add_folder("/music")
+    rows = [{"path": f"/music/Zelda/CD{d}/{t:02d} Song {d}{t}.flac", "folder_id": folder, "size": 1000,
+             "mtime_ns": 1, "duration": 200.0} for d in (2, 1) for t in (3, 1, 2)]
+    store.upsert_tracks(rows)
+    ids = {r["path"].split("/", 3)[3]: r["id"] for r in store.tracks()}
+    cat, _ = build_catalog(store, priors=None)
+    chain, r = [], cat.row(ids["CD1/01 Song 11.flac"])
+    while r >= 0:
+        chain.append(int(cat.track_ids[r]))
+        r = int(cat.album_next[r])
+    assert chain == [ids[f"CD{d}/{t:02d} Song {d}{t}.flac"] for d in (1, 2) for t in (1, 2, 3)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from player.library.names import Namer, path_names, track_names
+from player.library.names import Namer, path_names, path_numbers, track_names
 
 
 def test_file_and_folders_inside_the_library_folder():
@@ -29,3 +29,14 @@ def test_namer_uses_each_tracks_library_folder():
     row = {"path": "/m/Inner/Album/t.mp3", "title": None, "artist": None, "album": None}
     assert (namer({**row, "folder_id": 1}).artist, namer({**row, "folder_id": 2}).artist) == ("Inner", "")
     assert namer({**row, "folder_id": 2}).album == "Album"
+
+
+def test_numbers_from_file_names_and_disc_folders():
+    assert path_numbers("/m/Zelda/CD2/07 - Boss.mp3") == (7, 2)
+    assert path_numbers("/m/Zelda/01 Overworld.mp3") == (1, None)
+    assert path_numbers("/m/Zelda/07. Song.ogg") == (7, None)
+    assert path_numbers("/m/Zelda/1-03 Song.flac") == (3, 1)              # disc-track
+    assert path_numbers("/m/Zelda/Disc 1/12_x.mp3") == (12, 1)
+    # A year, a number inside the name, a 0: no track number.
+    for name in ("1985 Demo.mp3", "Song 2.mp3", "00 Hidden.mp3", "Overworld.mp3"):
+        assert path_numbers(f"/m/Zelda/{name}") == (None, None)
