@@ -26,6 +26,8 @@ class CatalogError(ValueError):
 
 #: How many plays ahead Catalog.follows looks (the SR baseline's 10 steps).
 FOLLOW_STEPS = 10
+#: How many listened plays ahead Catalog.artist_returns looks for the artist again.
+RETURN_AHEAD = 5
 
 #: Play sources where Segue picked the track (the store's ``plays.source``).
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
@@ -140,6 +142,9 @@ class Catalog:
     artist_runs: tuple = (0, 0)           # (same-artist, all) in-session transitions, both plays listened
     album_runs: tuple = (0, 0)            # (same-album, all) of those with both albums known and two different tracks
     album_order_runs: tuple = (0, 0)      # (to the album's next track, all) of the same-album ones, its order known
+    # (skips, listened plays) by a known artist whose artist comes back among the next few
+    # listened plays of the session, and how many of each have any listened play after them
+    artist_returns: tuple = (0, 0, 0, 0)
     artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
     play_rows: np.ndarray = None          # int64 [n_plays] row of each play's track (-1 not in the catalogue)
     play_feedback: np.ndarray = None      # float32 [n_plays] PlayLog.feedback() of the plays
@@ -286,6 +291,7 @@ class Catalog:
         nxt = self.album_next[np.maximum(rows, 0)]
         stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
         self.album_order_runs = (int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum()))
+        self.artist_returns = _artist_returns(art, fb, plays.session_id)
         # How many plays of one artist this person lets come within an hour: for every
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
         a, t = art[listened], plays.started_at[listened]
@@ -352,6 +358,29 @@ class Catalog:
         artist = self.artist_names[self.artist[row]] if self.artist[row] >= 0 else ""
         title = self.titles[row] or f"track {self.track_ids[row]}"
         return f"{title} — {artist}" if artist else title
+
+
+def _artist_returns(art: np.ndarray, fb: np.ndarray, session: np.ndarray, ahead: int = RETURN_AHEAD) -> tuple:
+    """``(skips whose artist comes back, skips, listened plays whose artist comes back,
+    listened plays)``, counting plays by a known artist with at least one listened play
+    after them in their session, "comes back" meaning among the next ``ahead`` listened
+    plays of the session (see ``Catalog.artist_returns``)."""
+    heard = np.flatnonzero((fb > 0) & (art >= 0))
+    if not len(heard):
+        return 0, 0, 0, 0
+    idx = np.flatnonzero(art >= 0)
+    start = np.searchsorted(heard, idx, side="right")
+    some = np.zeros(len(idx), bool)
+    back = np.zeros(len(idx), bool)
+    for k in range(ahead):
+        at = start + k
+        j = heard[np.minimum(at, len(heard) - 1)]
+        same = (at < len(heard)) & (session[j] == session[idx])
+        some |= same
+        back |= same & (art[j] == art[idx])
+    skip, listen = fb[idx] < 0, fb[idx] > 0
+    return (int((back & skip).sum()), int((some & skip).sum()), int((back & listen).sum()),
+            int((some & listen).sum()))
 
 
 def _album_order(album: np.ndarray, tracks: list | None, discs: list | None) -> np.ndarray:

@@ -91,6 +91,11 @@ class RankConfig:
     recent_s: float = 14 * DAY        # Discover: "not played recently"
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     skip_push: float = 2.0            # weight of "away from skipped neighbourhoods"
+    # A skip pushes the skipped track's artist and album down as much as this person's skips
+    # say: by how much less often the artist comes back in the next few listened plays of
+    # the session after a skip than after a listen (``Catalog.artist_returns``), their
+    # skips counted with this many more after which it never does (a full push at first).
+    skip_return_prior_n: float = 20.0
     neighbourhood: float = 0.02       # share of the library that is a skip's neighbourhood
     repeat_push: float = 0.06         # Up next: weight against tracks played lately...
     repeat_half_life_s: float = 2 * DAY   # ...halving every two days
@@ -271,6 +276,7 @@ class Recommender:
         self.album_run = float(same / (pairs + cfg.album_run_prior_n))
         same, pairs = cat.album_order_runs
         self.album_order = float(same / (pairs + cfg.album_order_prior_n))
+        self.skip_artist_push = self._skip_artist_push()
         self.recently_played = (cat.last_played > 0) & (self.now - cat.last_played < cfg.recent_s)
         # 1 just played, fading with a half-life: Up next keeps replays for later.
         played = np.flatnonzero(cat.last_played > 0)
@@ -720,7 +726,9 @@ class Recommender:
         tracks in audio and CF space, the closest most) is pushed down, not its genre. The
         artist and the album of every skipped track are pushed down once per skip of them
         in the session (up to ``SKIP_CAP``), so twenty skips of one soundtrack weigh more
-        than one; this needs no analysis, so it works on a library not yet analysed.
+        than one; this needs no analysis, so it works on a library not yet analysed. That
+        push is as strong as the person's skips say an artist is unwanted
+        (``skip_artist_push``), and full for the artists and albums of a streak.
 
         ``streak``: how many early skips in a row just happened. Skips in a row say "not
         this, not now" more loudly than the same skips spread out: the whole push grows with
@@ -751,13 +759,20 @@ class Recommender:
                 thr, top = bounds
                 if top > thr:
                     np.maximum(out, w * np.clip((sims - thr) / (top - thr), 0, 1), out=out)
+        streak = int(min(max(streak, 0), STREAK_MAX, len(skip_rows)))
         for codes, w in ((cat.artist, ARTIST_SKIP), (cat.album, ALBUM_SKIP)):
             hit = codes[skip_rows]
             hit = hit[hit >= 0]
             if len(hit):
-                per = np.minimum(np.bincount(hit, minlength=int(codes.max()) + 1), SKIP_CAP)
+                per = np.minimum(np.bincount(hit, minlength=int(codes.max()) + 1), SKIP_CAP).astype(np.float32)
+                # As much as this person's skips say an artist is unwanted; fully for the
+                # artists (albums) of a streak of skips going on now.
+                scale = np.full(len(per), self.skip_artist_push, np.float32)
+                if streak >= 2:
+                    now = codes[skip_rows[-streak:]]
+                    scale[now[now >= 0]] = 1.0
+                per = per * scale
                 out += w * np.where(codes >= 0, per[np.maximum(codes, 0)], 0).astype(np.float32)
-        streak = int(min(max(streak, 0), STREAK_MAX, len(skip_rows)))
         if streak >= 2:
             run = skip_rows[-streak:]
             for mat, w in ((self.E, 1.0), (self.F, 0.5)):
@@ -925,6 +940,20 @@ class Recommender:
                 self._remember(int(pick), seen)
                 prev_artist = cat.artist[pick]
         return [(int(cat.track_ids[r]), float(s[r])) for r in out]
+
+    def _skip_artist_push(self) -> float:
+        """How much of the artist and album push a skip gets for this person, 0..1: one
+        minus the rate at which a skipped track's artist comes back among the next listened
+        plays of the session, over the same rate after a listened track (skips shrunk
+        towards never coming back, ``config.skip_return_prior_n``). Someone who skips one
+        song and goes on with the artist says "not this song"; someone whose skips keep
+        the artist away says "not this artist"."""
+        back_s, skips, back_l, heard = self.catalog.artist_returns
+        n = skips + self.config.skip_return_prior_n
+        if not back_l or n <= 0:
+            return 1.0
+        ratio = (back_s / n) / (back_l / heard)
+        return float(np.clip(1.0 - ratio, 0.0, 1.0))
 
     def _artist_run_rate(self) -> float:
         """Share of this person's in-session transitions (both plays listened to) that stay

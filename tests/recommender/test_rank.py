@@ -495,3 +495,46 @@ def test_a_compilation_played_through_is_not_split_up_by_artist_spacing():
     assert rec.artist_run < 0.1 < 0.8 < rec.album_run
     new = [3042 + j for j in range(6)]          # the last compilation, never played
     assert [t for t, _ in rec.up_next([new[1]], 4)] == new[2:6]
+
+
+def test_a_skip_pushes_the_artist_as_much_as_the_persons_skips_say():
+    """One person skips a song and goes on with its artist ("not this song"); another never
+    hears the artist again that session ("not this artist"). A skip pushes the artist
+    away for the second, hardly for the first; someone with no skips yet gets the full push."""
+    rng = np.random.default_rng(8)
+    rock = [1000 + i for i in range(40)]
+
+    def artist(t):
+        return (t - 1000) % 8
+
+    def person(goes_on):
+        events = []
+        for _ in range(30):             # sessions: a song of b, a skipped song of a, three more
+            a, b = rng.choice(8, 2, replace=False)
+            mine = [t for t in rock if artist(t) == a]
+            nxt = mine[1:4] if goes_on else rng.choice([t for t in rock if artist(t) != a], 3).tolist()
+            events += [(int(rng.choice([t for t in rock if artist(t) == b])), "finished"), (mine[0], "skipped")]
+            events += [(int(t), "finished") for t in nxt]
+        return Recommender(library(plays=playlog(events, session_len=5)))
+
+    song, whole = person(True), person(False)
+    assert song.skip_artist_push < 0.2 and whole.skip_artist_push > 0.9
+    assert Recommender(library()).skip_artist_push == 1.0
+
+    # After a song of artist 1 and a skip of artist 3's first song, artist 3's other songs
+    # are pushed down a tenth as much as with the full push, and come back sooner.
+    full = Recommender(song.catalog, config=RankConfig(skip_return_prior_n=1e12))
+    assert full.skip_artist_push > 0.999
+    others = song.catalog.rows([t for t in rock if artist(t) == 3 and t != 1003])
+    skip = song.catalog.rows([1003])
+    assert (song._skip_penalty(skip)[others] <= 0.11 * full._skip_penalty(skip)[others]).all()
+
+    def first_of_artist3(rec):
+        got = [t for t, _ in rec.up_next([1001, 1003], 60, skipped=[1003])]
+        return min(i for i, t in enumerate(got) if artist(t) == 3)
+    assert first_of_artist3(song) < first_of_artist3(full)
+    # Skips of the artist in a row now say "not this artist" for anyone: the full push.
+    three = song.catalog.rows([1003, 1011, 1019])
+    rest = song.catalog.rows([1027, 1035])
+    np.testing.assert_allclose(song._skip_penalty(three, streak=3)[rest], full._skip_penalty(three, streak=3)[rest])
+    assert not {1027, 1035} & {t for t, _ in song.up_next([1001, 1003, 1011, 1019], 5, skipped=[1003, 1011, 1019])}
