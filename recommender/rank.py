@@ -542,7 +542,8 @@ class Recommender:
             if sizes[b] == 0:
                 continue
             picked = self._pick(score, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
-                                per_artist=2, among=self.bucket_rows[b], recordings=shown)
+                                per_artist=2, among=self.bucket_rows[b], recordings=shown,
+                                timeline=False)
             if picked:
                 rows[cat.bucket_names[b]] = picked
         return rows
@@ -859,11 +860,13 @@ class Recommender:
               per_artist: int | None = None, strict: bool = False, follow: bool = False,
               among: np.ndarray | None = None, last: np.ndarray | None = None,
               recordings: dict[str, list[float]] | None = None,
-              follow_album: bool = False) -> list[tuple[int, float]]:
+              follow_album: bool = False, timeline: bool = True) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
         ``follow``: an artist or album may follow itself (only the per-hour limit holds);
         ``follow_album``: an album may (a compilation, whose artists change, played through).
+        ``timeline``: the rows play one after another, so ``per_artist`` counts the hour
+        before each one; otherwise (a row of choices) it counts the whole row.
         Spacing is relaxed (unless ``strict``) when the library is too small for it.
         ``last`` [shape=(n,)] bool: rows taken only when nothing else is left (short tracks).
         One recording (same normalised artist and title, about the same length) is never
@@ -888,19 +891,31 @@ class Recommender:
         for r in np.concatenate([banned[-500:], history]).astype(np.int64):
             self._remember(int(r), seen)
         limit = per_artist or self.config.max_per_artist_hour
+        # "At most so many an hour" is an hour of listening: a pick starts when the ones
+        # before it end, so a long list lets an artist come back once its plays near the
+        # top (or just heard) are more than an hour behind.
+        dur = np.nan_to_num(cat.duration, nan=240.0)
         recent = self._last_hour(history)
-        counts: dict[int, int] = {}
-        for a in cat.artist[recent]:
-            counts[a] = counts.get(a, 0) + 1
+        heard: dict[int, list[float]] = {}        # artist -> start times, seconds from now
+        start = -np.cumsum(dur[recent]) if len(recent) else np.zeros(0)
+        for a, t0 in zip(cat.artist[recent], start):
+            heard.setdefault(int(a), []).append(float(t0))
+        clock = 0.0
+
+        def full(a: int) -> bool:
+            times = heard.get(a)
+            if not times:
+                return False
+            return sum(1 for t0 in times if clock - t0 < 3600.0) >= limit
         prev_artist = cat.artist[history[-1]] if len(history) and not follow else -1
         prev_album = cat.album[history[-1]] if len(history) and not (follow or follow_album) else -1
-        out, left, deferred = [], [], []   # deferred: blocked only by the previous pick
+        out, deferred = [], []   # deferred: blocked by the previous pick or, for now, the hourly limit
         it = iter(cand)
         while len(out) < k:
             pick = None
             for j, r in enumerate(deferred):   # scored above every candidate not yet seen
                 a = cat.artist[r]
-                if a >= 0 and counts.get(a, 0) >= limit:
+                if a >= 0 and full(int(a)):
                     continue
                 if (a < 0 or a != prev_artist) and (cat.album[r] < 0 or cat.album[r] != prev_album):
                     pick = deferred.pop(j)
@@ -912,8 +927,8 @@ class Recommender:
                 a, al = cat.artist[r], cat.album[r]
                 if self._same_recording(int(r), seen):
                     continue                        # another copy of a song already there
-                if a >= 0 and counts.get(a, 0) >= limit:
-                    left.append(r)                  # this artist is done for the hour
+                if a >= 0 and full(int(a)):
+                    deferred.append(r)              # this artist is done for the hour, for now
                 elif (a >= 0 and a == prev_artist) or (al >= 0 and al == prev_album):
                     deferred.append(r)
                 else:
@@ -923,13 +938,15 @@ class Recommender:
             out.append(pick)
             self._remember(int(pick), seen)
             a = cat.artist[pick]
-            counts[a] = counts.get(a, 0) + 1
+            heard.setdefault(int(a), []).append(clock)
+            if timeline:
+                clock += float(dur[pick])
             if not follow:
                 prev_artist, prev_album = a, (-1 if follow_album else cat.album[pick])
         if len(out) < k and not strict:
             # A small library: drop the per-hour limit, but still keep one artist from
             # following itself while another is left (else a 3-artist library clumps).
-            rest = [r for r in sorted(deferred + left, key=lambda r: -s[r]) if not self._same_recording(int(r), seen)]
+            rest = [r for r in sorted(deferred, key=lambda r: -s[r]) if not self._same_recording(int(r), seen)]
             rest += [r for r in held if not self._same_recording(r, seen)]
             while rest and len(out) < k:
                 j = next((i for i, r in enumerate(rest) if cat.artist[r] < 0 or cat.artist[r] != prev_artist), 0)

@@ -86,8 +86,9 @@ def test_a_streak_of_skips_of_one_album_clears_it_from_up_next_before_any_analys
     assert not ost & set(after), after
     # The same three skips spread over a session that went on (no streak) push less: the
     # album's best cue is ranked higher than after the streak.
-    spread = rec.up_next(session + skipped, 60, skipped=skipped, streak=0)
-    streak = rec.up_next(session + skipped, 60, skipped=skipped, streak=3)
+    everything = len(rows) - len(session + skipped)       # a list long enough to hold every track
+    spread = rec.up_next(session + skipped, everything, skipped=skipped, streak=0)
+    streak = rec.up_next(session + skipped, everything, skipped=skipped, streak=3)
     best = lambda got: max(s for t, s in got if t in ost) - max(s for t, s in got if t not in ost)  # noqa: E731
     assert best(streak) < best(spread) < 0
 
