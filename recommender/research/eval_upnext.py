@@ -15,8 +15,9 @@ and the same queries as the baselines, in one run:
   every later listened play with a listened predecessor in its session is a query;
   candidates are the tracks played before it (a first play is a miss for everyone);
 - skips (heard < 30 s, or marked skipped) are never targets; the baselines never see
-  them, the app's ranker gets them as the app would (skips of the session so far,
-  early skips in its play log);
+  them, the app's ranker gets them as the app would (the session's plays so far in
+  order, which of them were skipped, how many of the latest were skips in a row, and
+  the early skips in its play log);
 - repeats removed from the queries and the candidates (Up next never repeats a
   session track), kept in what every model learns from; all models are updated after
   each test session, the app's ranker sees every play before the query;
@@ -81,6 +82,13 @@ def app_play_log(log, gap_s: float = SESSION_GAP_S) -> PlayLog:
     ended = np.where(log.skipped, "skipped", "finished").astype(object)
     return PlayLog(track_id=log.items + 1, session_id=sid, started_at=log.times.astype(np.float64),
                    ms_heard=heard.astype(np.float64), track_ms=np.maximum(length_ms, heard), ended=ended)
+
+
+def _streak(skipped: np.ndarray) -> int:
+    """How many of the latest plays (``skipped``: per play of the session so far, oldest
+    first) were early skips in a row, as the app counts them for Up next."""
+    ok = np.flatnonzero(~skipped)
+    return int(len(skipped) - 1 - ok[-1]) if len(ok) else len(skipped)
 
 
 class UpNextRanker(SessionModel):
@@ -165,21 +173,23 @@ class UpNextRanker(SessionModel):
         known = int(self._known_after[position - 1]) if position > 0 else 0
         if not self.spacing:
             self.rank_s += time.perf_counter() - t0
-            return self._raw_scores(rec, listened, skipped, known)
+            return self._raw_scores(rec, listened, skipped, known, _streak(self.log.skipped[here]))
         n_future = rec.catalog.n - known               # this session's first plays still to come
-        picks = rec.up_next((self.log.items[listened] + 1).tolist(), 20 + n_future,
-                            skipped=(self.log.items[skipped] + 1).tolist())
+        # As the app asks: the session's plays in order, skips among them, and how many of
+        # the latest were early skips in a row.
+        picks = rec.up_next((self.log.items[here] + 1).tolist(), 20 + n_future,
+                            skipped=(self.log.items[skipped] + 1).tolist(), streak=_streak(self.log.skipped[here]))
         self.rank_s += time.perf_counter() - t0
         return self._scores(picks, known)
 
-    def _raw_scores(self, rec, listened, skipped, known: int) -> np.ndarray:
+    def _raw_scores(self, rec, listened, skipped, known: int, streak: int) -> np.ndarray:
         """The blend Up next picks from (signals, weights, skip push), without its picking rules."""
         cat = rec.catalog
         sess = cat.rows(self.log.items[listened] + 1)
         skip_rows = cat.rows(self.log.items[skipped] + 1)
         kept = sess[sess >= 0]
         score = rec._blend(rec.up_next_signals(kept, int(kept[-1]) if len(kept) else -1))
-        score = score - rec._skip_penalty(skip_rows[skip_rows >= 0], 0)
+        score = score - rec._skip_penalty(skip_rows[skip_rows >= 0], streak)
         out = np.full(self.catalog.n_items, -np.inf)
         out[:known] = score[:known]
         out[kept] = -np.inf

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from recommender.models.session_base import ItemSpace
-from recommender.research.eval_upnext import UpNextRanker, main
+from recommender.research.eval_upnext import UpNextRanker, _streak, main
 from recommender.research.logs import load_log_file
 from recommender.research.splits import make_split
 
@@ -76,3 +76,35 @@ def test_a_track_skipped_in_the_session_is_never_offered(tmp_path):
     log.skipped[p] = False
     assert np.argmax(_ranker(log).score(log.items[p - 1:p + 1], position=p + 1)) != skipped
     assert np.isfinite(_ranker(log).score(log.items[p - 1:p], position=p)[skipped])
+
+
+def test_streak_counts_the_latest_skips_in_a_row():
+    assert _streak(np.array([], bool)) == 0
+    assert _streak(np.array([False, True, False])) == 0
+    assert _streak(np.array([True, False, True, True])) == 2
+    assert _streak(np.array([True, True])) == 2
+
+
+def test_up_next_is_asked_as_the_app_asks_it(tmp_path):
+    """The session's plays in order, the skips among them and the streak they end with:
+    two skips of the album in a row push the rest of it further down."""
+    log = load_log_file(_album_log(tmp_path / "log.tsv", n_sessions=30))
+    q = len(log) - 2                              # the last session's fourth play
+    log.skipped[q - 2:q] = True                   # its second and third skipped: a streak of two
+    ranker = _ranker(log)
+    scores = ranker.score(log.items[q - 3:q], position=q)
+    s = int(ranker._session_of[q])
+    rec = ranker._session_recommender(s)
+    here = np.arange(int(ranker._session_start[s]), q)
+    known = int(ranker._known_after[q - 1])
+    args = ((log.items[here] + 1).tolist(), 20 + rec.catalog.n - known)
+    skipped = (log.items[here[log.skipped[here]]] + 1).tolist()
+    asked = rec.up_next(*args, skipped=skipped, streak=_streak(log.skipped[here]))
+    assert np.array_equal(scores, ranker._scores(asked, known))
+    # The blend before the picking rules shows the streak: the album's fourth and fifth
+    # tracks lower than after the same skips with no streak.
+    raw = _ranker(log, spacing=False).score(log.items[q - 3:q], position=q)
+    listened = here[~log.skipped[here]]
+    calm = _ranker(log, spacing=False)._raw_scores(rec, listened, here[log.skipped[here]], known, 0)
+    rest = log.items[q:q + 2]
+    assert np.isfinite(calm[rest]).all() and (raw[rest] < calm[rest]).all()
