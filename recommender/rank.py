@@ -40,8 +40,9 @@ DAY = 86400.0
 ARTIST_SKIP = 0.5      # per early skip of the artist in this session (counted up to SKIP_CAP)
 ALBUM_SKIP = 0.4       # per early skip of the album, on top of the artist's
 SKIP_CAP = 6
-STREAK_GROWTH = 0.5    # each skip in a row after the first adds half the push again...
+STREAK_GROWTH = 0.5    # each skip in a row after the first adds half the push again (times the person's)...
 STREAK_MAX = 6         # ...up to this many in a row
+STREAK_SAME = 3        # ...and this many skips of one artist (album) in it push that artist fully, for anyone
 STREAK_AWAY = 0.6      # a streak also pushes away from what its skips have in common (sound, genre)
 # Radio and Discover leave out tracks far shorter than what the person plays (stingers,
 # sound effects, jingles): shorter than this share of their typical length.
@@ -729,13 +730,18 @@ class Recommender:
         in the session (up to ``SKIP_CAP``), so twenty skips of one soundtrack weigh more
         than one; this needs no analysis, so it works on a library not yet analysed. That
         push is as strong as the person's skips say an artist is unwanted
-        (``skip_artist_push``), and full for the artists and albums of a streak.
+        (``skip_artist_push``), and full for an artist or album skipped ``STREAK_SAME``
+        times in a streak ("not this artist, not now", whoever the person).
 
         ``streak``: how many early skips in a row just happened. Skips in a row say "not
         this, not now" more loudly than the same skips spread out: the whole push grows with
         the streak, and from the second skip in a row on, whatever the streak's tracks share
         (their mean sound and CF direction, their genres) is pushed down too, so the queue
         leaves the neighbourhood it was in rather than offering its next-nearest tracks.
+        Both as much as the person's skips say an artist is unwanted: in people's own
+        listening, a run of skips is often a search through an album or a playlist that
+        settles on something near it, and someone whose skipped artists come back as
+        often as the ones they listened to is moved by each skip's own neighbourhood.
         """
         if len(skip_rows) == 0:
             return 0.0
@@ -761,17 +767,18 @@ class Recommender:
                 if top > thr:
                     np.maximum(out, w * np.clip((sims - thr) / (top - thr), 0, 1), out=out)
         streak = int(min(max(streak, 0), STREAK_MAX, len(skip_rows)))
+        loud = self.skip_artist_push
         for codes, w in ((cat.artist, ARTIST_SKIP), (cat.album, ALBUM_SKIP)):
             hit = codes[skip_rows]
             hit = hit[hit >= 0]
             if len(hit):
                 per = np.minimum(np.bincount(hit, minlength=int(codes.max()) + 1), SKIP_CAP).astype(np.float32)
-                # As much as this person's skips say an artist is unwanted; fully for the
-                # artists (albums) of a streak of skips going on now.
-                scale = np.full(len(per), self.skip_artist_push, np.float32)
-                if streak >= 2:
+                # As much as this person's skips say an artist is unwanted; fully for an
+                # artist (album) skipped a third time within the streak going on now.
+                scale = np.full(len(per), loud, np.float32)
+                if streak >= STREAK_SAME:
                     now = codes[skip_rows[-streak:]]
-                    scale[now[now >= 0]] = 1.0
+                    scale[np.bincount(now[now >= 0], minlength=len(per)) >= STREAK_SAME] = 1.0
                 per = per * scale
                 out += w * np.where(codes >= 0, per[np.maximum(codes, 0)], 0).astype(np.float32)
         if streak >= 2:
@@ -779,13 +786,14 @@ class Recommender:
             for mat, w in ((self.E, 1.0), (self.F, 0.5)):
                 centre = _context(mat, run, decay=1.0)
                 if centre.any():
-                    out += STREAK_AWAY * w * (streak - 1) * np.maximum(_z(mat @ centre), 0.0)
+                    out += loud * STREAK_AWAY * w * (streak - 1) * np.maximum(_z(mat @ centre), 0.0)
             b = cat.bucket[run]
             b = b[b >= 0]
             if len(b):
                 share = np.bincount(b, minlength=len(cat.bucket_names)) / len(run)
-                out += STREAK_AWAY * (streak - 1) * np.where(cat.bucket >= 0, share[np.maximum(cat.bucket, 0)], 0)
-        grow = 1.0 + STREAK_GROWTH * max(streak - 1, 0)
+                out += loud * STREAK_AWAY * (streak - 1) * np.where(cat.bucket >= 0,
+                                                                    share[np.maximum(cat.bucket, 0)], 0)
+        grow = 1.0 + loud * STREAK_GROWTH * max(streak - 1, 0)
         return self.config.skip_push * grow * out
 
     @property
