@@ -130,6 +130,10 @@ def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
     if settings.get("validation"):
         log = validation_log(log, settings["train_frac"])
     priors = load_priors_or_none(quiet) if settings["priors"] else None
+    if settings["priors"] and priors is None:
+        # A run asked for with the priors and made without them would be recorded (and
+        # cached) as if it had them.
+        raise RuntimeError("the shipped priors could not be read: run without them only with --no-priors")
     record = evaluate_log(log, models=[m for m in settings["models"].split(",") if m], priors=priors,
                           train_frac=settings["train_frac"], retrain_plays=settings["retrain_plays"],
                           untrained=settings["untrained"], radio=settings["radio"],
@@ -259,6 +263,13 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"no listening logs ({', '.join(LOG_SUFFIXES)}) in {args.logs}")
     people = pick_people(files, args.people)
     settings = _settings(args)
+    if settings["priors"]:
+        from recommender.models.priors import PriorsError, load_priors
+
+        try:
+            load_priors()
+        except (PriorsError, OSError) as exc:
+            raise SystemExit(f"{exc}\n(or measure without them: --no-priors)") from None
     out_dir = Path(args.out) if args.out else None
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -89,6 +89,21 @@ def test_people_command_measures_everyone_and_resumes(tmp_path, capsys):
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
 
 
+def test_a_run_with_the_priors_stops_when_they_cannot_be_read(tmp_path, monkeypatch):
+    """Measured without them, it would be recorded (and kept for the next run) as if
+    it had them."""
+    import recommender.models.priors as priors_module
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _person(logs / "pa.tsv", 0, gz=False)
+    monkeypatch.setattr(priors_module, "default_priors_dir", lambda: tmp_path / "no-priors-here")
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit, match="(?s)priors missing.*--no-priors"):
+        main(["--logs", str(logs), "--models", "pop", "--no-session-model", "--out", str(out)])
+    assert not out.exists() or not any(out.iterdir())
+
+
 def test_the_validation_log_never_holds_the_test_period(tmp_path):
     from recommender.research.eval_people import validation_log
     from recommender.research.logs import load_log_file
