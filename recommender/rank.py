@@ -902,10 +902,8 @@ class Recommender:
         # "At most so many an hour" is an hour of listening: a pick starts when the ones
         # before it end, so a long list lets an artist come back once its plays near the
         # top (or just heard) are more than an hour behind.
-        dur = np.nan_to_num(cat.duration, nan=240.0)
-        recent = self._last_hour(history)
+        recent, start = self._last_hour(history)
         heard: dict[int, list[float]] = {}        # artist -> start times, seconds from now
-        start = -np.cumsum(dur[recent]) if len(recent) else np.zeros(0)
         for a, t0 in zip(cat.artist[recent], start):
             heard.setdefault(int(a), []).append(float(t0))
         clock = 0.0
@@ -948,7 +946,7 @@ class Recommender:
             a = cat.artist[pick]
             heard.setdefault(int(a), []).append(clock)
             if timeline:
-                clock += float(dur[pick])
+                clock += float(self._seconds(pick))
             if not follow:
                 prev_artist, prev_album = a, (-1 if follow_album else cat.album[pick])
         if len(out) < k and not strict:
@@ -987,10 +985,14 @@ class Recommender:
         same, n = self.catalog.artist_runs
         return float((same + cfg.artist_run_prior * cfg.artist_run_prior_n) / (n + cfg.artist_run_prior_n))
 
-    def _last_hour(self, history: np.ndarray) -> np.ndarray:
-        """The tail of ``history`` that fits in the last hour of listening."""
-        if len(history) == 0:
-            return history
-        dur = np.nan_to_num(self.catalog.duration[history[::-1]], nan=240.0)
-        n = int(np.searchsorted(np.cumsum(dur), 3600.0, side="right")) + 1
-        return history[::-1][:n]
+    def _seconds(self, rows):
+        """How long ``rows`` play, in seconds (4 minutes where the length is unknown)."""
+        return np.nan_to_num(self.catalog.duration[rows], nan=240.0)
+
+    def _last_hour(self, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The tail of ``history`` that fits in the last hour of listening, latest first,
+        and when each started, in seconds before now (negative)."""
+        rows = history[::-1]
+        ends = np.cumsum(self._seconds(rows))
+        n = int(np.searchsorted(ends, 3600.0, side="right")) + 1
+        return rows[:n], -ends[:n]
