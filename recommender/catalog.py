@@ -139,7 +139,7 @@ class Catalog:
     last_played: np.ndarray = None        # float64 [n] unix seconds, 0 = never
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
-    artist_runs: tuple = (0, 0)           # (same-artist, all) in-session transitions, both plays listened
+    artist_runs: tuple = (0, 0)           # (same-artist, all) in-session listened play -> next listened play
     album_runs: tuple = (0, 0)            # (same-album, all) of those with both albums known and two different tracks
     album_order_runs: tuple = (0, 0)      # (to the album's next track, all) of the same-album ones, its order known
     # (skips, listened plays) by a known artist whose artist comes back among the next few
@@ -275,14 +275,19 @@ class Catalog:
         last = np.zeros(n, np.float64)
         np.maximum.at(last, rows[ok], plays.started_at[ok])
         self.last_played = last
-        # Artist runs: of consecutive in-session pairs, both listened and by known artists,
-        # how many stay with the artist (Recommender.artist_run).
+        # Artist runs: of the in-session pairs of one listened play and the next, both by
+        # known artists, how many stay with the artist (Recommender.artist_run). Early skips
+        # between them do not break a pair: someone who skips a song and settles on another
+        # by the artist they were listening to is staying with that artist.
         art = np.where(ok, self.artist[np.maximum(rows, 0)], -1)
         listened = (fb > 0) & (art >= 0)
+        heard = np.flatnonzero(listened)
+        a_heard, s_heard = art[heard], plays.session_id[heard]
+        run_pair = s_heard[1:] == s_heard[:-1]
+        self.artist_runs = (int((a_heard[1:] == a_heard[:-1])[run_pair].sum()), int(run_pair.sum()))
         pair = (plays.session_id[1:] == plays.session_id[:-1]) & listened[1:] & listened[:-1]
-        self.artist_runs = (int((art[1:] == art[:-1])[pair].sum()), int(pair.sum()))
-        # Album runs, the same way: of those pairs with both albums known and the track
-        # changing, how many stay on the album (Recommender.album_run).
+        # Album runs: of consecutive in-session pairs, both listened, with both albums known
+        # and the track changing, how many stay on the album (Recommender.album_run).
         alb = np.where(ok, self.album[np.maximum(rows, 0)], -1)
         apair = pair & (alb[1:] >= 0) & (alb[:-1] >= 0) & (rows[1:] != rows[:-1])
         self.album_runs = (int((alb[1:] == alb[:-1])[apair].sum()), int(apair.sum()))

@@ -346,9 +346,10 @@ class Recommender:
         score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([sess, skip_rows, queued])
         # An ordered ``exclude`` is the queue ahead: the new tracks follow it, so spacing does too.
-        # Spacing follows the person: at the prior's 10% same-artist transitions, at most
-        # two tracks an hour per artist and never one after itself; someone who stays with
-        # an artist a third of the time or more gets runs.
+        # Spacing follows the person: at the prior's 10% same-artist moves, at most two
+        # tracks an hour per artist and never one after itself; someone who stays with an
+        # artist for ``follow_rate`` of their moves or more gets runs, and as many plays of
+        # one an hour as a twentieth of that share says (a third: seven).
         run = self.artist_run
         # ...and one who plays an artist several times an hour may hear it that often here too.
         habit = cat.artist_hour if self.config.habit_spacing else 0
@@ -979,8 +980,9 @@ class Recommender:
         return float(np.clip(1.0 - ratio, 0.0, 1.0))
 
     def _artist_run_rate(self) -> float:
-        """Share of this person's in-session transitions (both plays listened to) that stay
-        with the same artist (``Catalog.artist_runs``), shrunk towards ``config.artist_run_prior``."""
+        """Share of this person's in-session moves from one listened play to the next (early
+        skips between them aside) that stay with the same artist (``Catalog.artist_runs``),
+        shrunk towards ``config.artist_run_prior``."""
         cfg = self.config
         same, n = self.catalog.artist_runs
         return float((same + cfg.artist_run_prior * cfg.artist_run_prior_n) / (n + cfg.artist_run_prior_n))

@@ -357,6 +357,37 @@ def test_up_next_follows_a_person_who_plays_artists_in_runs():
     assert cold.artist_run == pytest.approx(0.1)
 
 
+def test_a_skip_between_two_songs_of_an_artist_does_not_break_the_run():
+    """Someone who skips the song offered after one by an artist and settles on another by
+    that artist stays with the artist, and Up next and Radio may then let the artist follow
+    itself; skipping songs of the artist and settling elsewhere is not a run."""
+    _, by_artist = _runs_library(True)
+    events_stay, events_hop = [], []
+    for s in range(12):
+        a, b = by_artist[s % 8], by_artist[(s + 1) % 8]
+        # a0, (b0 skipped), a1, (b1 skipped), a2: every listened play follows the last one's artist
+        events_stay += [(a[0], "finished"), (b[0], "skipped"), (a[1], "finished"), (b[1], "skipped"),
+                        (a[2], "finished")]
+        # a0, (a1 skipped), b0, (b1 skipped), a2: the skipped songs share the artist, the listened ones do not
+        events_hop += [(a[0], "finished"), (a[1], "skipped"), (b[0], "finished"), (b[1], "skipped"),
+                       (a[2], "finished")]
+    stay_cat, hop_cat = library(), library()
+    stay_cat.set_plays(playlog(events_stay, session_len=5))
+    hop_cat.set_plays(playlog(events_hop, session_len=5))
+    # No two listened plays are adjacent: each pair has a skip between.
+    assert stay_cat.artist_runs == (24, 24) and hop_cat.artist_runs == (0, 24)
+    now = 1_700_000_000.0 + 30 * 86400
+    stays, hops = Recommender(stay_cat, now=now), Recommender(hop_cat, now=now)
+    assert stays.artist_run > 0.5 and hops.artist_run < 0.1
+    artist_of = {t: k for k, ts in by_artist.items() for t in ts}
+    # After a0 both went on to a1 or a2 before: only the one who stays gets it next.
+    first = by_artist[3][0]
+    assert artist_of.get(stays.up_next([first], 1)[0][0]) == 3
+    assert artist_of.get(hops.up_next([first], 1)[0][0]) != 3
+    assert artist_of.get(stays.radio(first, 1)[0][0]) == 3
+    assert artist_of.get(hops.radio(first, 1)[0][0]) != 3
+
+
 def test_follows_counts_what_came_a_few_plays_later_within_a_session():
     # Session 0: 1000, 1001, 1002 (skipped early), 1003; session 1: 1004 (other session).
     events = [(1000, "finished"), (1001, "finished"), (1002, "skipped"), (1003, "finished"), (1004, "finished")]
