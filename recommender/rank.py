@@ -348,8 +348,8 @@ class Recommender:
         # An ordered ``exclude`` is the queue ahead: the new tracks follow it, so spacing does too.
         # Spacing follows the person: at the prior's 10% same-artist moves, at most two
         # tracks an hour per artist and never one after itself; someone who stays with an
-        # artist for ``follow_rate`` of their moves or more gets runs, and as many plays of
-        # one an hour as a twentieth of that share says (a third: seven).
+        # artist for ``follow_rate`` of their moves or more gets runs, and up to twenty times
+        # that share of plays of one an hour (a third: seven).
         run = self.artist_run
         # ...and one who plays an artist several times an hour may hear it that often here too.
         habit = cat.artist_hour if self.config.habit_spacing else 0
