@@ -296,7 +296,7 @@ class Catalog:
         nxt = self.album_next[np.maximum(rows, 0)]
         stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
         self.album_order_runs = (int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum()))
-        self.artist_returns = _artist_returns(art, fb, plays.session_id)
+        self.artist_returns = _artist_returns(art, fb, plays.session_id, heard)
         # How many plays of one artist this person lets come within an hour: for every
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
         a, t = art[listened], plays.started_at[listened]
@@ -365,12 +365,13 @@ class Catalog:
         return f"{title} — {artist}" if artist else title
 
 
-def _artist_returns(art: np.ndarray, fb: np.ndarray, session: np.ndarray, ahead: int = RETURN_AHEAD) -> tuple:
+def _artist_returns(art: np.ndarray, fb: np.ndarray, session: np.ndarray, heard: np.ndarray,
+                    ahead: int = RETURN_AHEAD) -> tuple:
     """``(skips whose artist comes back, skips, listened plays whose artist comes back,
     listened plays)``, counting plays by a known artist with at least one listened play
     after them in their session, "comes back" meaning among the next ``ahead`` listened
-    plays of the session (see ``Catalog.artist_returns``)."""
-    heard = np.flatnonzero((fb > 0) & (art >= 0))
+    plays of the session (``heard``: the indices of the listened plays by a known artist,
+    in order; see ``Catalog.artist_returns``)."""
     if not len(heard):
         return 0, 0, 0, 0
     idx = np.flatnonzero(art >= 0)
