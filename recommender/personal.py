@@ -56,6 +56,10 @@ from recommender.calibrate import signal_matrix, signal_tops
 #: Signals whose weight is learned (the session model's is not: see the module's note).
 LEARNED = ("sequence", "neighbours", "together", "artists_together", "recent", "fresh", "artist", "album",
            "taste", "factors", "sound", "genre")
+#: From Segue's offers alone (what the trainer learns from), also the weight of the person's
+#: artists: whether they keep what is by the artists they play, or tire of them, is what
+#: offers show and Up next's defaults cannot know (``rank.Recommender.up_next_weights``).
+OFFER_LEARNED = LEARNED + ("artist_taste",)
 MAX_SESSIONS = 150        # the latest sessions with evidence that are replayed
 MAX_CHOICES = 600         # the latest picks kept
 MAX_OFFERS = 1200         # the latest offers kept
@@ -67,6 +71,12 @@ PRIORS = (30.0, 100.0, 300.0)   # the strengths tried against the person's lates
 SHRINK = (0.5, 1.0)       # ...and how much of each fit is applied
 HOLDOUT = 0.3             # the latest share of the evidence that judges them
 CONFIDENCE = 2.0          # ...and must beat the defaults there by this many standard errors to be used
+# Offers alone are judged more loosely. A softmax over picks can flatter the odd pick far
+# down the list, which is what the strong pull guards against; keeps and skips are each a
+# yes or no about one track near the top. And a person who only lets Up next play gives
+# a few hundred offers in their first weeks: a strong pull teaches Segue nothing they feel.
+OFFER_PRIORS = (3.0, 10.0, 30.0)
+OFFER_CONFIDENCE = 0.5
 MIN_EVIDENCE = 20         # picks + offers (with at least one keep and one skip) before anything is fitted
 
 
@@ -296,26 +306,31 @@ def choose(ev: Evidence) -> dict[str, float]:
     (and how much of the fit to apply) is chosen by fitting on all but the latest evidence
     and ranking the latest with each choice, as Up next would have; the best is used, refit
     on everything, only if its gain over the defaults there is ``CONFIDENCE`` standard
-    errors clear of nothing. A likelihood fit can flatter the odd picks far down the list
-    at the expense of the top, and a few dozen picks are a noisy judge: this keeps only
-    what ranks the person's next picks better, clearly."""
+    errors clear of nothing (offers alone: the ``OFFER_`` settings). A likelihood fit can
+    flatter the odd picks far down the list at the expense of the top, and a few dozen
+    picks are a noisy judge: this keeps only what ranks the person's next picks better,
+    clearly."""
     early, late = _split(ev, HOLDOUT)
     if early.n < MIN_EVIDENCE or late.n < MIN_EVIDENCE // 2:
         return {}
+    if ev.choices:
+        priors, confidence, learned = PRIORS, CONFIDENCE, LEARNED
+    else:
+        priors, confidence, learned = OFFER_PRIORS, OFFER_CONFIDENCE, OFFER_LEARNED
     plain = judge(late, {})
     best, chosen = 0.0, None
-    for prior in PRIORS:
-        d = fit(early, prior=prior)
+    for prior in priors:
+        d = fit(early, prior=prior, learned=learned)
         for f in SHRINK:
             gain = judge(late, {k: f * v for k, v in d.items()}) - plain
             if len(gain) < 2:
                 continue                # nothing (or one piece) of the latest evidence to judge by
             spread = gain.std(ddof=1) / np.sqrt(len(gain))
-            if gain.mean() > best and gain.mean() > CONFIDENCE * spread:
+            if gain.mean() > best and gain.mean() > confidence * spread:
                 best, chosen = gain.mean(), (prior, f)
     if chosen is None:
         return {}
-    d = fit(ev, prior=chosen[0])
+    d = fit(ev, prior=chosen[0], learned=learned)
     return {k: round(chosen[1] * v, 5) for k, v in d.items()}
 
 

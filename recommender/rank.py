@@ -53,7 +53,7 @@ SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many 
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
 SIGNALS = ("sound", "factors", "taste", "genre", "sequence", "neighbours", "together", "session", "recent", "fresh",
-           "artist", "artists_together", "album")
+           "artist", "artists_together", "album", "artist_taste")
 
 
 class RankError(ValueError):
@@ -258,11 +258,16 @@ class Recommender:
         self.taste_f = _unit_rows((wi @ self.F[idx])[None])[0]
         personal = 0.6 * _z(self.E @ self.taste_e) + 0.4 * _z(self.F @ self.taste_f)
         # Genre bucket and artist affinity: what the person plays minus what they skip.
+        # The artists' part is also a signal of its own (``artist_taste``).
+        self.artist_taste = np.zeros(cat.n, np.float32)
         for codes, weight in ((cat.bucket, 0.5), (cat.artist, 0.3)):
             known = codes >= 0
             if known.any():
                 aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
-                personal = personal + weight * _z(np.where(known, aff[np.maximum(codes, 0)], 0.0))
+                part = np.asarray(_z(np.where(known, aff[np.maximum(codes, 0)], 0.0)), np.float32)
+                personal = personal + weight * part
+                if codes is cat.artist:
+                    self.artist_taste = part
         self.outside = self._outside_taste()
         personal = personal + OUTSIDE_ARTIST * self.outside
         if self._wmf is not None:
@@ -373,13 +378,16 @@ class Recommender:
         model's lift over uniform; recent: what the person has been playing lately; fresh:
         just played (1) fading with a half-life; artist: the tail's artist; album: the
         tail's album (more for the tracks after it, for someone who plays albums in
-        order; ``_album_scores``). Signals without evidence are left out; genre, artist
-        and album are 0/1 (bool), album float where its order counts.
+        order; ``_album_scores``); artist_taste: how much the person plays the track's
+        artist (plays minus skips, standardised; also a part of taste). Signals without
+        evidence are left out; genre, artist and album are 0/1 (bool), album float where
+        its order counts.
         """
         cat = self.catalog
         out = {"sound": _z(self.E @ _context(self.E, kept[-5:])),
                "factors": _z(self.F @ _context(self.F, kept[-5:])),
-               "taste": self.personal, "recent": self.recent, "fresh": self.freshness}
+               "taste": self.personal, "recent": self.recent, "fresh": self.freshness,
+               "artist_taste": self.artist_taste}
         if len(kept):
             out["sequence"] = self._sequence_scores(kept)
             out["neighbours"], out["together"] = self._neighbour_scores(kept)
@@ -440,6 +448,12 @@ class Recommender:
              "album": cfg.album_weight * self.album_run,
              "session": cfg.session_blend * self.models.weight("session") * own,
              "recent": cfg.recent_weight * t, "fresh": -cfg.repeat_push,
+             # The person's artists beyond their share of the taste: nothing by default.
+             # Some people keep what is by the artists they play whatever the sound; others
+             # tire of an artist they just heard and keep what sounds like it. Only what
+             # they keep of Segue's offers tells them apart, so the weight is learned
+             # (recommender/personal.py): a default either way costs the others dearly.
+             "artist_taste": 0.0,
              "artist": cfg.artist_weight * t + RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
         if cfg.weights:
             w.update(cfg.weights)

@@ -157,3 +157,41 @@ def test_offers_kept_and_skipped_teach_it_too():
     fresh = set(played[-16:])
     new = int(next(u for u in IDS if u not in played))
     assert sum(t in fresh for t, _ in own.up_next([new], 10)) > sum(t in fresh for t, _ in plain.up_next([new], 10))
+
+
+def test_someone_who_keeps_their_artists_whatever_the_sound_gets_them_pulled_up():
+    """Someone who only lets Up next run and keeps what is by eight artists they love,
+    spread over every kind of sound, and skips nearly everything else early. How much
+    they play an artist is then worth more than the default blend gives it: training
+    learns a weight for it, and Up next after an unknown track offers more of their
+    artists than the defaults do."""
+    rng = np.random.default_rng(5)
+    loved = {0, 3, 9, 14, 17, 22, 26, 31}         # two artists of each kind
+    ours = [int(u) for u in IDS if artist_of(int(u)) in loved]
+    others = [int(u) for u in IDS if artist_of(int(u)) not in loved]
+    events, sources = [], []
+    for _ in range(40):
+        first = int(rng.choice(ours))
+        events.append((first, "finished"))
+        sources.append("library")
+        sess = {first}
+        for _ in range(7):
+            t = int(rng.choice([u for u in (ours if rng.random() < 0.5 else others) if u not in sess]))
+            sess.add(t)
+            kept = artist_of(t) in loved or rng.random() < 0.1
+            events.append((t, "finished" if kept else "skipped"))
+            sources.append("up_next")
+    base = playlog(events, session_len=8)
+    plays = PlayLog(base.track_id, base.session_id, base.started_at, base.ms_heard, base.track_ms, base.ended,
+                    np.array(sources, dtype=object))
+    cat = library(plays=plays)
+    learned = personal.learn_weights(cat)
+    assert learned["upnext_picks"] == 0 and learned["upnext_offers"] > 200
+    assert learned["upnext_weight_deltas"]["artist_taste"] > 0
+    now = float(plays.started_at.max()) + 600
+    own, plain = _personal(cat, learned, now), Recommender(cat, now=now)
+    assert plain.up_next_weights()["artist_taste"] == 0
+    stranger = int(next(u for u in others if artist_of(u) == 5))
+    def loved_in(rec):
+        return sum(artist_of(t) in loved for t, _ in rec.up_next([stranger], 10))
+    assert loved_in(own) > loved_in(plain)
