@@ -81,6 +81,18 @@ def _held_out(cat, length=8):
     return before, sessions, float(plays.started_at[keep].max()) + 3600
 
 
+def _trained_on_offers(events, sources):
+    """A catalogue over sessions of 8 ``(track, ended)`` plays with their ``sources``, and
+    what the trainer learns from it (offers only: there are no picks to learn from)."""
+    base = playlog(events, session_len=8)
+    plays = PlayLog(base.track_id, base.session_id, base.started_at, base.ms_heard, base.track_ms, base.ended,
+                    np.array(sources, dtype=object))
+    cat = library(plays=plays)
+    learned = personal.learn_weights(cat)
+    assert learned["upnext_picks"] == 0 and learned["upnext_offers"] > 200
+    return cat, plays, learned
+
+
 def test_a_person_who_replays_their_last_sessions_gets_fresh_tracks_pulled_up():
     cat = replay_person(n_sessions=48)
     before, sessions, now = _held_out(cat)
@@ -144,12 +156,7 @@ def test_offers_kept_and_skipped_teach_it_too():
             if again:
                 sess.append(t)
         played += sess
-    base = playlog(events, session_len=8)
-    plays = PlayLog(base.track_id, base.session_id, base.started_at, base.ms_heard, base.track_ms, base.ended,
-                    np.array(sources, dtype=object))
-    cat = library(plays=plays)
-    learned = personal.learn_weights(cat)
-    assert learned["upnext_picks"] == 0 and learned["upnext_offers"] > 200
+    cat, plays, learned = _trained_on_offers(events, sources)
     deltas = learned["upnext_weight_deltas"]
     assert deltas["fresh"] > 0.5 and deltas["recent"] > 0.2
     now = float(plays.started_at.max()) + 600
@@ -181,12 +188,7 @@ def test_someone_who_keeps_their_artists_whatever_the_sound_gets_them_pulled_up(
             kept = artist_of(t) in loved or rng.random() < 0.1
             events.append((t, "finished" if kept else "skipped"))
             sources.append("up_next")
-    base = playlog(events, session_len=8)
-    plays = PlayLog(base.track_id, base.session_id, base.started_at, base.ms_heard, base.track_ms, base.ended,
-                    np.array(sources, dtype=object))
-    cat = library(plays=plays)
-    learned = personal.learn_weights(cat)
-    assert learned["upnext_picks"] == 0 and learned["upnext_offers"] > 200
+    cat, plays, learned = _trained_on_offers(events, sources)
     assert learned["upnext_weight_deltas"]["artist_taste"] > 0
     now = float(plays.started_at.max()) + 600
     own, plain = _personal(cat, learned, now), Recommender(cat, now=now)
