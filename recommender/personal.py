@@ -29,7 +29,8 @@ shows beyond it.
 A likelihood is not a ranking: a fit can buy the odd pick far down the list with the
 top of it. So the strength of the prior (and how much of the fit to apply) is chosen by
 fitting on all but the latest evidence and ranking the latest, and the corrections are
-kept only where that beats the defaults clearly; otherwise the defaults stand (``{}``).
+kept only where that beats the defaults clearly (offers alone, which are less easily
+flattered, more loosely); otherwise the defaults stand (``{}``).
 
 The trainer learns from offers only (``learn_weights(picks=False)``). Learning from picks
 as well was measured on 21 real people's listening logs, where every play is a pick:
