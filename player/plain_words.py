@@ -65,6 +65,11 @@ def training_summary(metrics: dict) -> list[str]:
         if "upnext_default_hr@20" in m:
             line += f" (before fitting it to your habits: {_pct(m['upnext_default_hr@20'])})"
         lines.append(line)
+    if m.get("upnext_artist_stay", 0) > 0 and m.get("upnext_stay_offers"):
+        lines.append(f"Up next: of the songs it offered right after one you kept, you kept "
+                     f"{_n(m['upnext_stay_kept'])} of {_n(m['upnext_stay_offers'])} by the same artist and "
+                     f"{_n(m['upnext_move_kept'])} of {_n(m['upnext_move_offers'])} by others, "
+                     f"so it lets an artist play on")
     if "gru_hr@20" in m:
         line = f"Next-song model: your next song was in its top 20 guesses {_pct(m['gru_hr@20'])} of the time"
         if "popularity_hr@20" in m:

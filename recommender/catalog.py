@@ -28,6 +28,8 @@ class CatalogError(ValueError):
 FOLLOW_STEPS = 10
 #: How many listened plays ahead Catalog.artist_returns looks for the artist again.
 RETURN_AHEAD = 5
+#: How many of Segue's latest offers Catalog.artist_stays counts.
+STAY_OFFERS = 1200
 
 #: Play sources where Segue picked the track (the store's ``plays.source``).
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
@@ -145,6 +147,8 @@ class Catalog:
     # (skips, listened plays) by a known artist whose artist comes back among the next few
     # listened plays of the session, and how many of each have any listened play after them
     artist_returns: tuple = (0, 0, 0, 0)
+    # (stays, stays kept, moves, moves kept) of Segue's offers right after a kept play
+    artist_stays: tuple = (0, 0, 0, 0)
     artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
     play_rows: np.ndarray = None          # int64 [n_plays] row of each play's track (-1 not in the catalogue)
     play_feedback: np.ndarray = None      # float32 [n_plays] PlayLog.feedback() of the plays
@@ -297,6 +301,10 @@ class Catalog:
         stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
         self.album_order_runs = (int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum()))
         self.artist_returns = _artist_returns(art, fb, plays.session_id, heard)
+        # Segue's offers right after a kept play of the session: how many stayed with its
+        # artist, and how many of those were kept; how many moved on, and how many of those
+        # were kept (Recommender.artist_stay).
+        self.artist_stays = _artist_stays(plays, rows, fb, art)
         # How many plays of one artist this person lets come within an hour: for every
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
         a, t = art[listened], plays.started_at[listened]
@@ -387,6 +395,27 @@ def _artist_returns(art: np.ndarray, fb: np.ndarray, session: np.ndarray, heard:
     skip, listen = fb[idx] < 0, fb[idx] > 0
     return (int((back & skip).sum()), int((some & skip).sum()), int((back & listen).sum()),
             int((some & listen).sum()))
+
+
+def _artist_stays(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndarray,
+                  latest: int = STAY_OFFERS) -> tuple[int, int, int, int]:
+    """``(stays, stays kept, moves, moves kept)`` over the ``latest`` offers (plays Segue
+    picked, listened to or skipped early) whose previous play in the session was kept: a
+    stay is by that play's artist, a move by another. Only offers right after a keep
+    count, so that both kinds are judged in like moments: once runs are offered, more of
+    the moves come after a skip, and counting those made runs look better than they were
+    to someone who did not want them. Nothing without play sources."""
+    if plays.source is None or len(plays) < 2:
+        return 0, 0, 0, 0
+    kept = (rows >= 0) & (fb > 0)
+    offer = np.zeros(len(plays), bool)
+    offer[1:] = kept[:-1] & (plays.session_id[1:] == plays.session_id[:-1])
+    offer &= ~plays.chosen() & (rows >= 0) & (fb != 0)
+    offer &= np.cumsum(offer[::-1])[::-1] <= latest
+    stay = np.zeros(len(plays), bool)
+    stay[1:] = offer[1:] & (art[1:] >= 0) & (art[1:] == art[:-1])
+    move = offer & ~stay
+    return int(stay.sum()), int((stay & kept).sum()), int(move.sum()), int((move & kept).sum())
 
 
 def _album_order(album: np.ndarray, tracks: list | None, discs: list | None) -> np.ndarray:

@@ -338,14 +338,21 @@ def choose(ev: Evidence) -> dict[str, float]:
 def learn_weights(cat, *, picks: bool = False) -> dict:
     """What the trainer stores for Up next: ``upnext_weight_deltas`` (signal -> correction
     to the default weight) and how much evidence it came from (``upnext_picks``,
-    ``upnext_offers``, ``upnext_offers_kept``). ``{}`` with too little evidence, or when no
+    ``upnext_offers``, ``upnext_offers_kept``), left out with too little evidence or when no
     correction ranks the person's latest keeps (and, with ``picks``, picks) better than the
-    defaults."""
+    defaults; and, once Segue has offered anything right after a kept track, how readily
+    the person keeps an offer that stays with its artist, as Up next measures it at every
+    play (``upnext_artist_stay``, :attr:`recommender.rank.Recommender.artist_stay`, with its
+    counts), for the window's summary of what was learned."""
     from recommender.rank import Recommender
 
-    ev = gather(Recommender(cat), picks=picks)
+    rec = Recommender(cat)
+    n_s, k_s, n_o, k_o = cat.artist_stays
+    stay = {"upnext_artist_stay": round(rec.artist_stay, 4), "upnext_stay_offers": n_s, "upnext_stay_kept": k_s,
+            "upnext_move_offers": n_o, "upnext_move_kept": k_o} if n_s + n_o else {}
+    ev = gather(rec, picks=picks)
     deltas = choose(ev)
     if not deltas:
-        return {}
-    return {"upnext_weight_deltas": deltas, "upnext_picks": len(ev.choices), "upnext_offers": int(len(ev.y)),
-            "upnext_offers_kept": int(ev.y.sum())}
+        return stay
+    return {**stay, "upnext_weight_deltas": deltas, "upnext_picks": len(ev.choices),
+            "upnext_offers": int(len(ev.y)), "upnext_offers_kept": int(ev.y.sum())}

@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 
 RUN_PULL = 0.75    # Up next: extra pull towards the current artist, times the person's run rate above the prior
 RUN_FOLLOW = 0.15  # Up next: from this run rate on, an artist may follow itself
+# Someone who keeps offers by the artist they are listening to more readily than others
+# (``Recommender.artist_stay``, log-odds) gets, per unit of it, this much more pull towards
+# the current artist at full trust, and runs as if this much more of their moves stayed.
+STAY_PULL = 8.0
+STAY_RUN = 0.5
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
@@ -136,6 +141,12 @@ class RankConfig:
     # many transitions; Up next follows that habit (see ``up_next``).
     artist_run_prior: float = 0.1
     artist_run_prior_n: float = 20.0
+    # How much more readily this person keeps an offer by the artist they are listening to
+    # than another offer (``Recommender.artist_stay``): both keep rates start from this many
+    # offers at their overall keep rate, and the difference is taken this many standard
+    # errors nearer 0, so a handful of offers moves it little.
+    stay_prior_n: float = 10.0
+    stay_margin: float = 0.5
 
 
 def _z(x: np.ndarray | None) -> np.ndarray | float:
@@ -277,7 +288,12 @@ class Recommender:
         # A track the person skipped early more often than they heard it is pushed down itself.
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0))
         self.personal = personal.astype(np.float32)
+        # A person whose offers say they welcome runs of an artist gets them, though their
+        # own moves (which follow what was offered) do not show it yet.
         self.artist_run = self._artist_run_rate()
+        self.artist_stay = self._artist_stay()
+        if self.artist_stay > 0:
+            self.artist_run = max(self.artist_run, min(0.9, cfg.artist_run_prior + STAY_RUN * self.artist_stay))
         same, pairs = cat.album_runs
         self.album_run = float(same / (pairs + cfg.album_run_prior_n))
         same, pairs = cat.album_order_runs
@@ -454,7 +470,8 @@ class Recommender:
              # they keep of Segue's offers tells them apart, so the weight is learned
              # (recommender/personal.py): a default either way costs the others dearly.
              "artist_taste": 0.0,
-             "artist": cfg.artist_weight * t + RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
+             "artist": (cfg.artist_weight + STAY_PULL * max(0.0, self.artist_stay)) * t
+             + RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
         if cfg.weights:
             w.update(cfg.weights)
         if personal and cfg.weight_deltas:
@@ -1000,6 +1017,30 @@ class Recommender:
         cfg = self.config
         same, n = self.catalog.artist_runs
         return float((same + cfg.artist_run_prior * cfg.artist_run_prior_n) / (n + cfg.artist_run_prior_n))
+
+    def _artist_stay(self) -> float:
+        """How much more readily this person keeps an offer by the artist of the track they
+        just kept than an offer by another artist (``Catalog.artist_stays``): the log-odds of
+        keeping the one minus the other's, both keep rates shrunk towards the person's
+        overall one (``config.stay_prior_n`` offers' worth), taken ``config.stay_margin``
+        standard errors nearer 0. 0 without offers.
+
+        The person's own moves cannot tell this: someone who would gladly hear an artist's
+        songs one after another, but is only offered other artists, never makes a run. Their
+        keeps and skips of Segue's offers do, at once. Only a positive one is used (the
+        defaults keep an artist apart already)."""
+        cfg = self.config
+        n_s, k_s, n_o, k_o = self.catalog.artist_stays
+        if n_s + n_o == 0:
+            return 0.0
+        rate = (k_s + k_o + 1.0) / (n_s + n_o + 2.0)
+        a = cfg.stay_prior_n
+        p_s, p_o = (k_s + a * rate) / (n_s + a), (k_o + a * rate) / (n_o + a)
+        delta = np.log(p_s / (1 - p_s)) - np.log(p_o / (1 - p_o))
+        # Its standard error with the counts the shrunk rates stand for.
+        spread = np.sqrt(1 / (p_s * (n_s + a)) + 1 / ((1 - p_s) * (n_s + a))
+                         + 1 / (p_o * (n_o + a)) + 1 / ((1 - p_o) * (n_o + a)))
+        return float(np.sign(delta) * max(0.0, abs(delta) - cfg.stay_margin * spread))
 
     def _seconds(self, rows):
         """How long ``rows`` play, in seconds (4 minutes where the length is unknown)."""

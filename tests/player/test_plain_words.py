@@ -6,7 +6,9 @@ from player.plain_words import learned_from, stage, training_summary
 
 METRICS = {"n_plays": 1234, "n_listened": 980, "n_sessions": 96, "gru_hr@20": 0.0, "popularity_hr@20": 0.12,
            "wmf_recall@20": 0.153, "popularity_recall@20": 0.101, "upnext_hr@20": 0.61, "upnext_queries": 40,
-           "upnext_default_hr@20": 0.55, "upnext_sequence_weight": 0.5, "seconds": 3.21, "models": ["wmf"]}
+           "upnext_default_hr@20": 0.55, "upnext_sequence_weight": 0.5, "seconds": 3.21, "models": ["wmf"],
+           "upnext_artist_stay": 1.2, "upnext_stay_offers": 110, "upnext_stay_kept": 71, "upnext_move_offers": 52,
+           "upnext_move_kept": 18}
 
 
 def test_training_numbers_become_sentences():
@@ -15,6 +17,10 @@ def test_training_numbers_become_sentences():
     assert "among its 20 picks 61% of the time in 40 tries (before fitting it to your habits: 55%)" in text
     assert "top 20 guesses 0% of the time (guessing your most played songs: 12%)" in text
     assert "15% of a session's songs" in text and "Learning took 3.2 s." in text
+    assert "you kept 71 of 110 by the same artist and 18 of 52 by others, so it lets an artist play on" in text
+    # Someone who keeps fewer of those runs than of the rest is told nothing: nothing changes for them.
+    away = {**METRICS, "upnext_artist_stay": -0.4}
+    assert not any("play on" in line for line in training_summary(away))
     for jargon in ("n_listened", "gru_hr", "@20", "recall", "=0.000", "upnext_"):
         assert jargon not in text
     assert training_summary({}) == [] and stage("wmf") == "taste model" and stage("new-stage") == "new-stage"
