@@ -95,6 +95,25 @@ def _trained_on_offers(events, sources, *, corrected=True):
     return cat, plays, learned
 
 
+def _let_up_next_play(first, offer, *, sessions=40):
+    """Sessions of the person's own pick (``first()``) and seven of Up next's offers
+    (``offer(session so far, last kept) -> (track, kept)``): ``(events, sources)``."""
+    events, sources = [], []
+    for _ in range(sessions):
+        last = first()
+        events.append((last, "finished"))
+        sources.append("library")
+        sess = {last}
+        for _ in range(7):
+            t, kept = offer(sess, last)
+            sess.add(t)
+            events.append((t, "finished" if kept else "skipped"))
+            sources.append("up_next")
+            if kept:
+                last = t
+    return events, sources
+
+
 def test_a_person_who_replays_their_last_sessions_gets_fresh_tracks_pulled_up():
     cat = replay_person(n_sessions=48)
     before, sessions, now = _held_out(cat)
@@ -179,19 +198,11 @@ def test_someone_who_keeps_their_artists_whatever_the_sound_gets_them_pulled_up(
     loved = {0, 3, 9, 14, 17, 22, 26, 31}         # two artists of each kind
     ours = [int(u) for u in IDS if artist_of(int(u)) in loved]
     others = [int(u) for u in IDS if artist_of(int(u)) not in loved]
-    events, sources = [], []
-    for _ in range(40):
-        first = int(rng.choice(ours))
-        events.append((first, "finished"))
-        sources.append("library")
-        sess = {first}
-        for _ in range(7):
-            t = int(rng.choice([u for u in (ours if rng.random() < 0.5 else others) if u not in sess]))
-            sess.add(t)
-            kept = artist_of(t) in loved or rng.random() < 0.1
-            events.append((t, "finished" if kept else "skipped"))
-            sources.append("up_next")
-    cat, plays, learned = _trained_on_offers(events, sources)
+
+    def offer(sess, last):
+        t = int(rng.choice([u for u in (ours if rng.random() < 0.5 else others) if u not in sess]))
+        return t, artist_of(t) in loved or rng.random() < 0.1
+    cat, plays, learned = _trained_on_offers(*_let_up_next_play(lambda: int(rng.choice(ours)), offer))
     assert learned["upnext_weight_deltas"]["artist_taste"] > 0
     now = float(plays.started_at.max()) + 600
     own, plain = _personal(cat, learned, now), Recommender(cat, now=now)
@@ -236,22 +247,12 @@ def _offers_by_the_artist(p_stay_kept, p_move_kept, *, seed=7):
     Returns the catalogue, one of the same plays without their sources (an imported
     history, whose offers cannot be told from picks), and a time after them."""
     rng = np.random.default_rng(seed)
-    events, sources = [], []
-    for _ in range(40):
-        last = int(rng.choice(IDS))
-        events.append((last, "finished"))
-        sources.append("library")
-        sess = {last}
-        for _ in range(7):
-            stay = rng.random() < 0.1
-            pool = [int(u) for u in IDS if u not in sess and (artist_of(int(u)) == artist_of(last)) == stay]
-            t = int(rng.choice(pool))
-            sess.add(t)
-            kept = rng.random() < (p_stay_kept if stay else p_move_kept)
-            events.append((t, "finished" if kept else "skipped"))
-            sources.append("up_next")
-            if kept:
-                last = t
+
+    def offer(sess, last):
+        stay = rng.random() < 0.1
+        t = int(rng.choice([int(u) for u in IDS if u not in sess and (artist_of(int(u)) == artist_of(last)) == stay]))
+        return t, rng.random() < (p_stay_kept if stay else p_move_kept)
+    events, sources = _let_up_next_play(lambda: int(rng.choice(IDS)), offer)
     base = playlog(events, session_len=8)
     return (library(plays=_sourced(base, sources), albums=False), library(plays=base, albums=False),
             float(base.started_at.max()) + 600)
