@@ -10,6 +10,7 @@ from player import paths
 from player.recommendations import Rec, RecommendationProvider
 from player.recommender_service import RecommenderService
 from player.trainer import Trainer
+from recommender.rank import RUN_FOLLOW
 
 GENRES = ["Rock", "Jazz", "Ambient", "Hip-Hop"]
 PER = 24
@@ -247,3 +248,44 @@ def test_an_untagged_album_is_in_the_order_of_its_file_names(store):
         chain.append(int(cat.track_ids[r]))
         r = int(cat.album_next[r])
     assert chain == [ids[f"CD{d}/{t:02d} Song {d}{t}.flac"] for d in (1, 2) for t in (1, 2, 3)]
+
+
+def test_runs_kept_of_up_next_reach_the_next_refill_without_training(store, tmp_path):
+    """Someone who lets Up next play after a song they chose keeps every offer by the
+    artist they are hearing and now and then skips one by another artist early. Logged
+    through the store as the player logs it, this reaches Up next at its next refill, no
+    training run needed: it offers runs of the artist. The same plays by someone who
+    chose every song themselves (no offers to learn from) do not get that pull."""
+    from player.store import Store
+
+    other = Store.open(tmp_path / "chose-everything.db")
+    try:
+        ids, _ = fill_library(store)
+        assert fill_library(other)[0] == ids
+        t = 1_700_000_000.0
+        for s in range(10):
+            g, h = GENRES[s % 4], GENRES[(s + 1) % 4]
+            session = [(f"{g} song {s % 6}", "library", False),        # their pick
+                       (f"{g} song {s % 6 + 6}", "up_next", False),    # the same artist: kept
+                       (f"{h} song {s % 6}", "up_next", True)]         # another artist: skipped
+            # ...and then six songs by as many artists, kept: their own moves seldom stay
+            # with an artist (1 in 7), too seldom for runs by that count alone.
+            session += [(f"{GENRES[(s + k + 2) % 4]} song {(s + k) % 6 + 12}", "up_next", False) for k in range(6)]
+            for title, source, skip in session:
+                for db, src in ((store, source), (other, "library")):
+                    play = db.start_play(ids[title], source=src, track_ms=200_000, now=t)
+                    db.end_play(play, "skipped" if skip else "finished", 4_000 if skip else 200_000, now=t + 1)
+                t += 10 if skip else 210
+            t += 6 * 3600
+        runs, chose = RecommenderService(store, priors=None), RecommenderService(other, priors=None)
+        assert runs.recommender().catalog.artist_stays == (10, 10, 60, 50)   # right after a keep only
+        assert runs.recommender().artist_stay > 0 and chose.recommender().artist_stay == 0
+        assert chose.recommender().artist_run < RUN_FOLLOW <= runs.recommender().artist_run
+        tail = ids["Jazz song 2"]
+        artist = {r["id"]: r["artist"] for r in store.tracks()}
+
+        def same(service):
+            return sum(artist[r.track_id] == artist[tail] for r in service.up_next([tail], 5))
+        assert same(runs) == 3 > same(chose)        # all three other songs of the artist
+    finally:
+        other.close()
