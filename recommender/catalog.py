@@ -150,6 +150,12 @@ class Catalog:
     # (stays, stays kept, moves, moves kept) of Segue's offers right after a kept play
     artist_stays: tuple = (0, 0, 0, 0)
     artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
+    # Where the plays say who picked them: per row, the listened plays of its artist that
+    # the person picked themselves here (not Segue's offers, not imported), and the share of
+    # the plays heard here (listened or skipped early) that were Segue's offers.
+    chosen_artist_plays: np.ndarray = None   # float32 [n]
+    offered_share: float = 0.0
+    play_chosen: np.ndarray = None        # bool [n_plays] PlayLog.chosen() of the plays
     play_rows: np.ndarray = None          # int64 [n_plays] row of each play's track (-1 not in the catalogue)
     play_feedback: np.ndarray = None      # float32 [n_plays] PlayLog.feedback() of the plays
     sessions: sp.csr_matrix = None        # [s, n] past sessions: 1 + last position of the track among its listened plays
@@ -305,6 +311,8 @@ class Catalog:
         # artist, and how many of those were kept; how many moved on, and how many of those
         # were kept (Recommender.artist_stay).
         self.artist_stays = _artist_stays(plays, rows, fb, art)
+        self.play_chosen = plays.chosen()
+        self.chosen_artist_plays, self.offered_share = _chosen_artists(plays, self.play_chosen, fb, art, self.artist)
         # How many plays of one artist this person lets come within an hour: for every
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
         a, t = art[listened], plays.started_at[listened]
@@ -416,6 +424,23 @@ def _artist_stays(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndar
     stay[1:] = offer[1:] & (art[1:] >= 0) & (art[1:] == art[:-1])
     move = offer & ~stay
     return int(stay.sum()), int((stay & kept).sum()), int(move.sum()), int((move & kept).sum())
+
+
+def _chosen_artists(plays: PlayLog, chosen: np.ndarray, fb: np.ndarray, art: np.ndarray,
+                    artist: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per row, the listened plays of its artist that the person picked themselves, and the
+    share of the plays heard in Segue (listened or skipped early) that Segue offered.
+    Nothing without play sources, where no play says who picked it."""
+    n = len(artist)
+    if plays.source is None or not len(plays):
+        return np.zeros(n, np.float32), 0.0
+    here = (fb != 0) & (plays.source.astype(str) != IMPORTED_SOURCE)
+    if not here.any():
+        return np.zeros(n, np.float32), 0.0
+    mine = here & chosen & (fb > 0) & (art >= 0)
+    per_artist = np.bincount(art[mine], minlength=max(1, int(artist.max(initial=-1)) + 1)).astype(np.float32)
+    counts = np.where(artist >= 0, per_artist[np.maximum(artist, 0)], 0.0).astype(np.float32)
+    return counts, float((here & ~chosen).sum() / here.sum())
 
 
 def _album_order(album: np.ndarray, tracks: list | None, discs: list | None) -> np.ndarray:

@@ -67,7 +67,12 @@ def explain_row(rec, row: int, context: str = "") -> str:
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")
     a = cat.artist[row]
-    if a >= 0 and len(reasons) < 2:
+    chosen = int(cat.chosen_artist_plays[row]) if cat.chosen_artist_plays is not None else 0
+    if a >= 0 and len(reasons) < 2 and chosen >= 2 and cat.offered_share >= 0.5:
+        # Someone who mostly lets Segue choose: the artists they still put on themselves
+        # are why Up next comes back to them.
+        reasons.append(f"you put on {cat.artist_names[a]} yourself {chosen} times")
+    elif a >= 0 and len(reasons) < 2:
         n_artist = int(cat.play_count[cat.artist == a].sum())
         if n_artist >= 3 and n_artist > n_track:
             reasons.append(f"you played {cat.artist_names[a]} {n_artist} times")

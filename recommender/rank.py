@@ -32,6 +32,13 @@ RUN_FOLLOW = 0.15  # Up next: from this run rate on, an artist may follow itself
 # the current artist at full trust, and runs as if this much more of their moves stayed.
 STAY_PULL = 8.0
 STAY_RUN = 0.5
+# Someone who mostly lets Segue choose tells it what they love by what they still pick
+# themselves: Up next pulls towards the artists they pick (log 1 + such plays) and,
+# more, towards the ones they picked in this session, times the share of their plays
+# that Segue offered (nothing for someone who picks everything: for them every play is
+# a pick, and their artists are already the taste).
+CHOSEN_ARTISTS = 1.0
+CHOSEN_NOW = 2.0
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
@@ -58,7 +65,7 @@ SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many 
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
 SIGNALS = ("sound", "factors", "taste", "genre", "sequence", "neighbours", "together", "session", "recent", "fresh",
-           "artist", "artists_together", "album", "artist_taste")
+           "artist", "artists_together", "album", "artist_taste", "chosen_artists", "chosen_now")
 
 
 class RankError(ValueError):
@@ -288,6 +295,8 @@ class Recommender:
         # A track the person skipped early more often than they heard it is pushed down itself.
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0))
         self.personal = personal.astype(np.float32)
+        # The artists the person puts on themselves (``CHOSEN_ARTISTS``), where plays say who chose.
+        self.chosen_artists = np.log1p(cat.chosen_artist_plays) if cat.offered_share > 0 else None
         # A person whose offers say they welcome runs of an artist gets them, though their
         # own moves (which follow what was offered) do not show it yet.
         self.artist_run = self._artist_run_rate()
@@ -404,6 +413,11 @@ class Recommender:
                "factors": _z(self.F @ _context(self.F, kept[-5:])),
                "taste": self.personal, "recent": self.recent, "fresh": self.freshness,
                "artist_taste": self.artist_taste}
+        if self.chosen_artists is not None:
+            out["chosen_artists"] = self.chosen_artists
+            now = self._chosen_now(kept)
+            if now is not None:
+                out["chosen_now"] = now
         if len(kept):
             out["sequence"] = self._sequence_scores(kept)
             out["neighbours"], out["together"] = self._neighbour_scores(kept)
@@ -420,6 +434,20 @@ class Recommender:
         if tail >= 0 and cat.album[tail] >= 0:
             out["album"] = self._album_scores(tail)
         return out
+
+    def _chosen_now(self, kept: np.ndarray) -> np.ndarray | None:
+        """True for the tracks by the artists of the session's kept tracks that the person
+        picked themselves, the one playing now included (the plays of the log's latest
+        session, where the app logs the session in progress); None when there are none.
+        [shape=(n,)] bool"""
+        cat = self.catalog
+        p = cat.plays
+        if not len(kept) or not len(p):
+            return None
+        mine = (p.session_id == p.session_id[-1]) & cat.play_chosen
+        codes = cat.artist[kept[np.isin(kept, cat.play_rows[mine])]]
+        codes = codes[codes >= 0]
+        return np.isin(cat.artist, codes) if len(codes) else None
 
     def _album_scores(self, tail: int) -> np.ndarray:
         """1 for the tracks of the tail's album; where its order is known and the person
@@ -470,6 +498,8 @@ class Recommender:
              # they keep of Segue's offers tells them apart, so the weight is learned
              # (recommender/personal.py): a default either way costs the others dearly.
              "artist_taste": 0.0,
+             "chosen_artists": CHOSEN_ARTISTS * self.catalog.offered_share,
+             "chosen_now": CHOSEN_NOW * self.catalog.offered_share,
              "artist": (cfg.artist_weight + STAY_PULL * max(0.0, self.artist_stay)) * t
              + RUN_PULL * max(0.0, self.artist_run - cfg.artist_run_prior)}
         if cfg.weights:

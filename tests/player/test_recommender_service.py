@@ -289,3 +289,38 @@ def test_runs_kept_of_up_next_reach_the_next_refill_without_training(store, tmp_
         assert same(runs) == 3 > same(chose)        # all three other songs of the artist
     finally:
         other.close()
+
+
+def test_artists_picked_by_hand_lead_the_next_refill_of_someone_who_lets_up_next_play(store, tmp_path):
+    """Someone who starts each session with a song by one of two artists they love and lets
+    Up next play six more, keeping them all. Logged through the store as the player logs
+    it, the songs they picked themselves say what they love, and Up next's next refill,
+    after a song by neither, leans on those two artists without a training run. The same
+    plays by someone who chose every song themselves carry no such difference."""
+    from player.store import Store
+
+    other = Store.open(tmp_path / "chose-everything.db")
+    try:
+        ids, _ = fill_library(store)
+        assert fill_library(other)[0] == ids
+        loved = ["Rock song 1", "Rock song 7", "Jazz song 4", "Jazz song 10"]     # Rock Artist 1, Jazz Artist 4
+        t = 1_700_000_000.0
+        for s in range(10):
+            session = [(loved[s % 4], "library")]
+            session += [(f"{GENRES[(s + k) % 4]} song {(s + 3 * k) % 24}", "up_next") for k in range(1, 7)]
+            for title, source in session:
+                for db, src in ((store, source), (other, "library")):
+                    play = db.start_play(ids[title], source=src, track_ms=200_000, now=t)
+                    db.end_play(play, "finished", 200_000, now=t + 1)
+                t += 210
+            t += 6 * 3600
+        picked, chose = RecommenderService(store, priors=None), RecommenderService(other, priors=None)
+        assert picked.recommender().catalog.offered_share > 0.8 and chose.recommender().catalog.offered_share == 0
+        artist = {r["id"]: r["artist"] for r in store.tracks()}
+        tail = ids["Ambient song 2"]
+
+        def loved_in(service):
+            return sum(artist[r.track_id] in ("Rock Artist 1", "Jazz Artist 4") for r in service.up_next([tail], 6))
+        assert loved_in(picked) >= 3 and loved_in(picked) > loved_in(chose)
+    finally:
+        other.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from recommender import personal
@@ -189,7 +191,8 @@ def test_offers_kept_and_skipped_teach_it_too():
 
 def test_someone_who_keeps_their_artists_whatever_the_sound_gets_them_pulled_up():
     """Someone who only lets Up next run and keeps what is by eight artists they love,
-    spread over every kind of sound, and skips nearly everything else early. How much
+    spread over every kind of sound, and skips nearly everything else early (the songs
+    they start their sessions with are anything: only the keeps show the eight). How much
     they play an artist is then worth more than the default blend gives it: training
     learns a weight for it, and Up next after an unknown track they skipped offers more of
     their artists than the defaults do. (After one they kept, both stay with its artist a
@@ -202,7 +205,7 @@ def test_someone_who_keeps_their_artists_whatever_the_sound_gets_them_pulled_up(
     def offer(sess, last):
         t = int(rng.choice([u for u in (ours if rng.random() < 0.5 else others) if u not in sess]))
         return t, artist_of(t) in loved or rng.random() < 0.1
-    cat, plays, learned = _trained_on_offers(*_let_up_next_play(lambda: int(rng.choice(ours)), offer))
+    cat, plays, learned = _trained_on_offers(*_let_up_next_play(lambda: int(rng.choice(IDS)), offer))
     assert learned["upnext_weight_deltas"]["artist_taste"] > 0
     now = float(plays.started_at.max()) + 600
     own, plain = _personal(cat, learned, now), Recommender(cat, now=now)
@@ -280,7 +283,111 @@ def test_someone_who_keeps_the_artist_they_are_hearing_gets_runs_of_it():
 def test_someone_who_skips_the_artist_they_just_heard_is_left_alone():
     """The other way round, kept moves and skipped stays, is no reason for fewer runs than
     the defaults give (they are few already): Up next is what it is without the offers."""
-    cat, unsourced, now = _offers_by_the_artist(0.2, 0.6)
-    away, plain = Recommender(cat, now=now), Recommender(unsourced, now=now)
-    assert away.artist_stay < 0
+    cat, _, now = _offers_by_the_artist(0.2, 0.6)
+    uncounted = copy.copy(cat)
+    uncounted.artist_stays = (0, 0, 0, 0)
+    away, plain = Recommender(cat, now=now), Recommender(uncounted, now=now)
+    assert away.artist_stay < 0 and plain.artist_stay == 0
     assert away.up_next([int(IDS[5])], 10) == plain.up_next([int(IDS[5])], 10)
+
+
+def test_chosen_artists_count_what_the_person_picked_themselves_here():
+    """Listened plays the person picked (library, queue) count for their artist; Segue's
+    offers, early skips and rows imported from another player do not. The offered share is
+    of the plays heard here, listened or skipped early."""
+    events = [(1000, "finished"),   # library: artist 0, counted
+              (1008, "finished"),   # Up next's offer (artist 0): not a pick
+              (1001, "skipped"),    # the person's pick, skipped early: not counted
+              (1016, "finished"),   # their queue: artist 0, counted
+              (1009, "finished"),   # imported from another player: not heard here
+              (1002, "skipped"),    # Radio's offer, skipped
+              (1040, "finished"),   # Discover's offer
+              (1041, "finished")]   # library: artist 9, counted
+    sources = ["library", "up_next", "library", "queue", "import", "radio", "discover", "library"]
+    cat = library(plays=_sourced(playlog(events, session_len=8), sources))
+    counts = dict(zip(cat.track_ids.tolist(), cat.chosen_artist_plays.tolist()))
+    assert counts[1000] == counts[1008] == counts[1024] == 2      # every track of artist 0
+    assert counts[1041] == 1 and counts[1001] == 0 and counts[1040] == 0
+    assert cat.offered_share == 3 / 7
+    plain = library(plays=playlog(events, session_len=8))        # no sources: nothing is known
+    assert plain.offered_share == 0 and not plain.chosen_artist_plays.any()
+
+
+def _picks_loved_artists(*, pick_source="library", seed=3):
+    """Sessions that start with the person's own pick of a song by one of four loved
+    artists (one of each kind), then seven of Up next's offers from anywhere, each kept
+    half the time whoever it is by: what they keep says nothing of the loved artists, what
+    they pick does. Returns the catalogue, the same plays without sources, and a time."""
+    rng = np.random.default_rng(seed)
+    loved = [int(u) for u in IDS if artist_of(int(u)) in LOVED]
+    events, sources = _let_up_next_play(lambda: int(rng.choice(loved)),
+                                        lambda sess, last: (int(rng.choice([u for u in IDS if u not in sess])),
+                                                            rng.random() < 0.5))
+    sources = [pick_source if s == "library" else s for s in sources]
+    base = playlog(events, session_len=8)
+    return (library(plays=_sourced(base, sources), albums=False), library(plays=base, albums=False),
+            float(base.started_at.max()) + 600)
+
+
+LOVED = (1, 9, 17, 25)
+
+
+def test_someone_who_lets_up_next_play_gets_the_artists_they_pick_themselves():
+    cat, unsourced, now = _picks_loved_artists()
+    assert cat.offered_share == 7 / 8
+    own, plain = Recommender(cat, now=now), Recommender(unsourced, now=now)
+    stranger = int(next(u for u in IDS if artist_of(int(u)) == 4))
+
+    def loved_in(rec, k=10):
+        return sum(artist_of(t) in LOVED for t, _ in rec.up_next([stranger], k))
+    assert loved_in(own) >= 4 and loved_in(own) > loved_in(plain) + 1
+
+
+def test_someone_who_picks_everything_themselves_is_left_as_they_were():
+    """For someone whose every play is their own pick, the artists they pick are simply the
+    artists they play, which the taste already holds: Up next is what it is without sources."""
+    cat, unsourced, now = _picks_loved_artists()
+    base = cat.plays
+    everything = library(plays=_sourced(base, ["library"] * len(base)), albums=False)
+    assert everything.offered_share == 0
+    stranger = int(next(u for u in IDS if artist_of(int(u)) == 4))
+    assert Recommender(everything, now=now).up_next([stranger], 10) == Recommender(unsourced, now=now).up_next(
+        [stranger], 10)
+
+
+def test_the_artist_picked_to_start_a_session_comes_back_in_it():
+    """A session the person started with their own pick of a loved artist and let Up next
+    go on from: that artist returns in the next few offers, sooner than when the same song
+    had been Up next's offer."""
+    cat, _, _ = _picks_loved_artists()
+    p = cat.plays
+    stranger = int(next(u for u in IDS if artist_of(int(u)) == 4))
+    t0 = float(p.started_at.max()) + 8 * 3600
+
+    def again(first, source):
+        now = PlayLog(np.array([first, stranger]), np.full(2, p.session_id.max() + 1), np.array([t0, t0 + 240]),
+                      np.full(2, 2e5), np.full(2, 2e5), np.array(["finished"] * 2, dtype=object),
+                      np.array([source, "up_next"], dtype=object))
+        rec = Recommender(library(plays=p.concat(now), albums=False), now=t0 + 480)
+        return sum(artist_of(t) == artist_of(first) for t, _ in rec.up_next([first, stranger], 4))
+    firsts = [int(next(u for u in IDS if artist_of(int(u)) == a)) for a in LOVED]
+    picked, offered = [again(f, "library") for f in firsts], [again(f, "up_next") for f in firsts]
+    assert all(a >= b for a, b in zip(picked, offered)) and sum(picked) >= sum(offered) + 3
+
+    def playing(first, source):
+        """The pick is still playing (its play not ended) while Up next fills the queue."""
+        now = PlayLog(np.array([first]), np.array([p.session_id.max() + 1]), np.array([t0]), np.zeros(1),
+                      np.full(1, 2e5), np.array([None], dtype=object), np.array([source], dtype=object))
+        rec = Recommender(library(plays=p.concat(now), albums=False), now=t0 + 60)
+        return sum(artist_of(t) == artist_of(first) for t, _ in rec.up_next([first], 6))
+    picked, offered = [playing(f, "library") for f in firsts], [playing(f, "up_next") for f in firsts]
+    assert all(a >= b for a, b in zip(picked, offered)) and sum(picked) >= sum(offered) + 3
+
+
+def test_the_reason_names_the_artists_picked_by_hand_only_when_they_were():
+    cat, unsourced, now = _picks_loved_artists()
+    loved = next(u for u in IDS if artist_of(int(u)) == LOVED[0])
+    n = int(cat.chosen_artist_plays[cat.row(int(loved))])
+    name = cat.artist_names[cat.artist[cat.row(int(loved))]]
+    assert n >= 2 and f"you put on {name} yourself {n} times" in Recommender(cat, now=now).explain(int(loved))
+    assert "yourself" not in Recommender(unsourced, now=now).explain(int(loved))
