@@ -30,6 +30,10 @@ FOLLOW_STEPS = 10
 RETURN_AHEAD = 5
 #: How many of Segue's latest offers Catalog.artist_stays counts.
 STAY_OFFERS = 1200
+#: Over how many of the latest plays heard in Segue Catalog.offered_share is counted: how
+#: the person listens now (someone who picked every song for a year and lately lets Up
+#: next go on is someone who lets it choose).
+SHARE_PLAYS = 500
 
 #: Play sources where Segue picked the track (the store's ``plays.source``).
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
@@ -152,7 +156,7 @@ class Catalog:
     artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
     # Where the plays say who picked them: per row, the listened plays of its artist that
     # the person picked themselves here (not Segue's offers, not imported), and the share of
-    # the plays heard here (listened or skipped early) that were Segue's offers.
+    # the latest plays heard here (listened or skipped early) that were Segue's offers.
     chosen_artist_plays: np.ndarray = None   # float32 [n]
     offered_share: float = 0.0
     play_chosen: np.ndarray = None        # bool [n_plays] PlayLog.chosen() of the plays
@@ -429,8 +433,8 @@ def _artist_stays(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndar
 def _chosen_artists(plays: PlayLog, chosen: np.ndarray, fb: np.ndarray, art: np.ndarray,
                     artist: np.ndarray) -> tuple[np.ndarray, float]:
     """Per row, the listened plays of its artist that the person picked themselves, and the
-    share of the plays heard in Segue (listened or skipped early) that Segue offered.
-    Nothing without play sources, where no play says who picked it."""
+    share of the latest ``SHARE_PLAYS`` plays heard in Segue (listened or skipped early)
+    that Segue offered. Nothing without play sources, where no play says who picked it."""
     n = len(artist)
     if plays.source is None or not len(plays):
         return np.zeros(n, np.float32), 0.0
@@ -440,7 +444,8 @@ def _chosen_artists(plays: PlayLog, chosen: np.ndarray, fb: np.ndarray, art: np.
     mine = here & chosen & (fb > 0) & (art >= 0)
     per_artist = np.bincount(art[mine], minlength=max(1, int(artist.max(initial=-1)) + 1)).astype(np.float32)
     counts = np.where(artist >= 0, per_artist[np.maximum(artist, 0)], 0.0).astype(np.float32)
-    return counts, float((here & ~chosen).sum() / here.sum())
+    latest = np.flatnonzero(here)[-SHARE_PLAYS:]
+    return counts, float((~chosen[latest]).mean())
 
 
 def _album_order(album: np.ndarray, tracks: list | None, discs: list | None) -> np.ndarray:

@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 
-from recommender import personal
+from recommender import catalog, personal
 from recommender.catalog import PlayLog
 from recommender.rank import RankConfig, Recommender
 from tests.recommender.test_rank import library, playlog
@@ -391,3 +391,15 @@ def test_the_reason_names_the_artists_picked_by_hand_only_when_they_were():
     name = cat.artist_names[cat.artist[cat.row(int(loved))]]
     assert n >= 2 and f"you put on {name} yourself {n} times" in Recommender(cat, now=now).explain(int(loved))
     assert "yourself" not in Recommender(unsourced, now=now).explain(int(loved))
+
+
+def test_the_offered_share_follows_how_the_person_listens_lately():
+    """Two hundred songs picked by hand, then a pick and seven of Up next's songs at a
+    time: the share that sets the pull is of the latest plays, so the new habit counts in
+    full, not diluted by the old one."""
+    n = catalog.SHARE_PLAYS
+    events = [(int(IDS[i % len(IDS)]), "finished") for i in range(200 + n)]
+    sources = ["library"] * 200 + ["library" if i % 8 == 0 else "up_next" for i in range(n)]
+    cat = library(plays=_sourced(playlog(events, session_len=8), sources))
+    offered = sum(s == "up_next" for s in sources)
+    assert cat.offered_share == offered / n > offered / len(sources)
