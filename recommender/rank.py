@@ -34,9 +34,9 @@ STAY_PULL = 8.0
 STAY_RUN = 0.5
 # Someone who mostly lets Segue choose tells it what they love by what they still pick
 # themselves: Up next pulls towards the artists they pick (log 1 + such plays) and,
-# more, towards the ones they picked in this session, times the share of their plays
-# that Segue offered (nothing for someone who picks everything: for them every play is
-# a pick, and their artists are already the taste).
+# more, towards the ones they picked in this session, times the share of their latest
+# plays that Segue offered (nothing for someone who picks everything: for them every
+# play is a pick, and their artists are already the taste).
 CHOSEN_ARTISTS = 1.0
 CHOSEN_NOW = 2.0
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust

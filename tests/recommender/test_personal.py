@@ -313,7 +313,10 @@ def test_chosen_artists_count_what_the_person_picked_themselves_here():
     assert plain.offered_share == 0 and not plain.chosen_artist_plays.any()
 
 
-def _picks_loved_artists(*, pick_source="library", seed=3):
+LOVED = (1, 9, 17, 25)
+
+
+def _picks_loved_artists(*, seed=3):
     """Sessions that start with the person's own pick of a song by one of four loved
     artists (one of each kind), then seven of Up next's offers from anywhere, each kept
     half the time whoever it is by: what they keep says nothing of the loved artists, what
@@ -323,16 +326,14 @@ def _picks_loved_artists(*, pick_source="library", seed=3):
     events, sources = _let_up_next_play(lambda: int(rng.choice(loved)),
                                         lambda sess, last: (int(rng.choice([u for u in IDS if u not in sess])),
                                                             rng.random() < 0.5))
-    sources = [pick_source if s == "library" else s for s in sources]
     base = playlog(events, session_len=8)
     return (library(plays=_sourced(base, sources), albums=False), library(plays=base, albums=False),
             float(base.started_at.max()) + 600)
 
 
-LOVED = (1, 9, 17, 25)
-
-
 def test_someone_who_lets_up_next_play_gets_the_artists_they_pick_themselves():
+    """After a song by an artist they never picked, Up next leads with the four they start
+    their sessions with; the same plays without sources (every play a pick) do not."""
     cat, unsourced, now = _picks_loved_artists()
     assert cat.offered_share == 7 / 8
     own, plain = Recommender(cat, now=now), Recommender(unsourced, now=now)
