@@ -314,8 +314,8 @@ class Catalog:
         # Segue's offers right after a kept play of the session: how many stayed with its
         # artist, and how many of those were kept; how many moved on, and how many of those
         # were kept (Recommender.artist_stay).
-        self.artist_stays = _artist_stays(plays, rows, fb, art)
         self.play_chosen = plays.chosen()
+        self.artist_stays = _artist_stays(plays, rows, fb, art, self.play_chosen)
         self.chosen_artist_plays, self.offered_share = _chosen_artists(plays, self.play_chosen, fb, art, self.artist)
         # How many plays of one artist this person lets come within an hour: for every
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
@@ -409,20 +409,21 @@ def _artist_returns(art: np.ndarray, fb: np.ndarray, session: np.ndarray, heard:
             int((some & listen).sum()))
 
 
-def _artist_stays(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndarray,
+def _artist_stays(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndarray, chosen: np.ndarray,
                   latest: int = STAY_OFFERS) -> tuple[int, int, int, int]:
     """``(stays, stays kept, moves, moves kept)`` over the ``latest`` offers (plays Segue
     picked, listened to or skipped early) whose previous play in the session was kept: a
     stay is by that play's artist, a move by another. Only offers right after a keep
     count, so that both kinds are judged in like moments: once runs are offered, more of
     the moves come after a skip, and counting those made runs look better than they were
-    to someone who did not want them. Nothing without play sources."""
+    to someone who did not want them. ``chosen``: :meth:`PlayLog.chosen` of the plays.
+    Nothing without play sources."""
     if plays.source is None or len(plays) < 2:
         return 0, 0, 0, 0
     kept = (rows >= 0) & (fb > 0)
     offer = np.zeros(len(plays), bool)
     offer[1:] = kept[:-1] & (plays.session_id[1:] == plays.session_id[:-1])
-    offer &= ~plays.chosen() & (rows >= 0) & (fb != 0)
+    offer &= ~chosen & (rows >= 0) & (fb != 0)
     offer &= np.cumsum(offer[::-1])[::-1] <= latest
     stay = np.zeros(len(plays), bool)
     stay[1:] = offer[1:] & (art[1:] >= 0) & (art[1:] == art[:-1])
@@ -438,7 +439,7 @@ def _chosen_artists(plays: PlayLog, chosen: np.ndarray, fb: np.ndarray, art: np.
     n = len(artist)
     if plays.source is None or not len(plays):
         return np.zeros(n, np.float32), 0.0
-    here = (fb != 0) & (plays.source.astype(str) != IMPORTED_SOURCE)
+    here = (fb != 0) & (plays.source != IMPORTED_SOURCE)
     if not here.any():
         return np.zeros(n, np.float32), 0.0
     mine = here & chosen & (fb > 0) & (art >= 0)
