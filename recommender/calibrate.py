@@ -82,8 +82,8 @@ def held_out_queries(cat, *, held_frac: float = HELD_FRAC, max_queries: int = MA
     p = cat.plays
     in_held = np.isin(p.session_id, list(held))
     t_split = float(p.started_at[in_held].min())
-    fb = p.feedback()
-    chosen = p.chosen()
+    fb = cat.play_feedback
+    chosen = cat.play_chosen
     queries = []
     for sid in dict.fromkeys(p.session_id[in_held].tolist()):
         idx = np.flatnonzero(p.session_id == sid)

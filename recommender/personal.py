@@ -121,8 +121,8 @@ def gather(rec, *, max_sessions: int = MAX_SESSIONS, picks: bool = True) -> Evid
                      np.zeros(len(names)))
     if len(plays) < 2:
         return empty
-    fb = plays.feedback()
-    chosen = plays.chosen()
+    fb = cat.play_feedback
+    chosen = cat.play_chosen
     offered = ~chosen
     if not picks:
         chosen = np.zeros(len(plays), bool)
