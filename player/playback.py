@@ -320,13 +320,24 @@ class Player:
         ids = [int(t) for t in track_ids]
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
-        rest = [QueueEntry(t, source, not suggested) for t in ids[start_index + 1:]]
+        self._set_queue(ids[start_index + 1:], source, suggested)
+        self._start(QueueEntry(ids[start_index], source, True), ended="skipped")
+        self._emit("queue_changed")
+
+    def replace_queue(self, track_ids, *, source: str = "queue", suggested: bool = False) -> None:
+        """Replace what is queued with ``track_ids``; the track playing now goes on.
+
+        ``suggested`` as for :meth:`play_tracks`.
+        """
+        self._set_queue([int(t) for t in track_ids], source, suggested)
+        self._queue_changed()
+
+    def _set_queue(self, ids: list[int], source: str, suggested: bool) -> None:
+        rest = [QueueEntry(t, source, not suggested) for t in ids]
         if self._shuffle:
             self._natural = list(rest)
             rest = shuffled(rest, self._rng)
         self._queue.replace(rest)
-        self._start(QueueEntry(ids[start_index], source, True), ended="skipped")
-        self._emit("queue_changed")
 
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""

@@ -257,7 +257,13 @@ class PlaybackMixin:
             self._command(lambda p: p.set_queue_filler(filler))    # fills now if the queue is short
 
     def start_radio(self, seed: int) -> None:
-        """A station around ``seed``: it plays now, the queue fills with its neighbours."""
+        """A station around ``seed``: it plays now, the queue fills with its neighbours.
+
+        The seed is the person's own pick and is logged as one; only the station's tracks
+        are Segue's. A seed that is playing already (radio from the song now playing) goes
+        on where it is rather than starting again, which would log the play so far as a
+        skip of the very song the person wants more of.
+        """
         self.station = station = Station(seed)
         provider = self.provider
 
@@ -271,7 +277,17 @@ class PlaybackMixin:
             self.up_next.keep_going.setChecked(True)     # a station goes on until stopped
 
             def play(p):
-                p.play_tracks([seed] + [r.track_id for r in result], 0, source="radio", suggested=True)
+                from player.audio.base import PlaybackState
+
+                cued = p.cued
+                p.replace_queue([r.track_id for r in result], source="radio", suggested=True)
+                if p.current_track_id == seed:
+                    if p.state is PlaybackState.PAUSED:
+                        p.resume()
+                elif cued is not None and cued.entry.track_id == seed:
+                    p.resume()                          # from where it was left
+                else:
+                    p.play_track(seed, source="library")
                 station.skip_mark = len(p.early_skips)   # the skip that ended the last track is not the station's
 
             self._command(play)

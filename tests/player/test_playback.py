@@ -177,6 +177,21 @@ def test_queue_edits_decide_what_plays_next(store, tmp_path, make_player):
     assert [r["source"] for r in store.plays()] == ["library", "queue", "queue"]
 
 
+def test_replacing_the_queue_leaves_the_track_playing_and_its_play_alone(store, tmp_path, make_player):
+    a, b, c, d = add_tracks(store, tmp_path, [("a", 0.8), ("b", 0.3), ("c", 0.3), ("d", 0.3)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_track(a)
+    p.enqueue([b])
+    p.replace_queue([c, d], source="radio", suggested=True)
+    assert p.current_track_id == a
+    assert [(e.track_id, e.source, e.manual) for e in p.queue] == [(c, "radio", False), (d, "radio", False)]
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ev.of("track_ended")) == 3)
+    assert p.history == [a, c, d]
+    assert ended(store) == [(a, "finished"), (c, "finished"), (d, "finished")]
+    assert [r["source"] for r in store.plays()] == ["library", "radio", "radio"]
+
+
 def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_player):
     a, b = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0)])
     p = make_player(speed=4.0)

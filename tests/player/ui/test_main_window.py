@@ -90,7 +90,31 @@ def test_context_menu_radio_fills_the_queue(qtbot, scanned, make_window):
     assert {e.track_id for e in queue[:3]} == rock - {seed}    # the rest of the genre first
     assert seed not in {e.track_id for e in queue}
     assert window.up_next.keep_going.isChecked() and window.player.keep_going
-    qtbot.waitUntil(lambda: any(p["source"] == "radio" for p in scanned.plays()), timeout=5000)
+    # The seed is the person's pick, logged as theirs; what the station plays is Segue's.
+    qtbot.waitUntil(lambda: any(p["track_id"] == seed for p in scanned.plays()), timeout=5000)
+    assert [p["source"] for p in scanned.plays() if p["track_id"] == seed] == ["library"]
+    qtbot.waitUntil(lambda: any(p["source"] == "radio" for p in scanned.plays()), timeout=10000)
+
+
+def test_radio_from_the_song_now_playing_goes_on_with_it_and_logs_no_skip(qtbot, scanned, make_window):
+    from player.audio.base import PlaybackState
+
+    window = make_window(scanned)
+    seed = window.model.track_id(_row_of_title(window, "Stone Road"))
+    window.play_ids([seed], 0, "search")
+    _wait_playing(qtbot, window, seed)
+    window._command(lambda p: p.pause())      # paused: it cannot end before the station is there
+    qtbot.waitUntil(lambda: window.player.state is PlaybackState.PAUSED, timeout=5000)
+    position = window.player.position
+    window.radio_from_current()
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=5000)
+    assert all(e.source == "radio" for e in window.player.queue)
+    qtbot.waitUntil(lambda: window.player.state is PlaybackState.PLAYING, timeout=5000)
+    assert window.player.current_track_id == seed and window.player.position >= position
+    # One play of the seed, still going and still the person's own; nothing skipped.
+    plays = [p for p in scanned.plays() if p["track_id"] == seed]
+    assert len(plays) == 1 and plays[0]["source"] == "search" and plays[0]["ended"] in ("playing", "finished")
+    assert window.player.early_skips == []
 
 
 def test_reordering_up_next_by_drag_and_drop(qtbot, scanned, make_window):
