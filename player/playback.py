@@ -324,13 +324,32 @@ class Player:
         self._start(QueueEntry(ids[start_index], source, True), ended="skipped")
         self._emit("queue_changed")
 
-    def replace_queue(self, track_ids, *, source: str = "queue", suggested: bool = False) -> None:
-        """Replace what is queued with ``track_ids``; the track playing now goes on.
+    def start_station(self, seed: int, track_ids, *, source: str = "radio", seed_source: str = "library") -> None:
+        """A station: ``seed`` plays, ``track_ids`` (the recommender's) are queued after it.
 
-        ``suggested`` as for :meth:`play_tracks`.
+        The seed is the person's pick, logged with ``seed_source``; the queued tracks are
+        suggestions (``source``), which skips may re-rank. A seed that is the track playing
+        now (or paused, or cued) goes on from where it is: starting it again would end the
+        play so far as a skip of the very song the person wants more of. Decided under the
+        player's lock, so a track change at that moment cannot make the seed start again
+        over the station's first track.
         """
-        self._set_queue([int(t) for t in track_ids], source, suggested)
-        self._queue_changed()
+        seed = int(seed)
+        with self._lock:
+            self._set_queue([int(t) for t in track_ids], source, True)
+            playing, cued = self._playing, self._cued
+            if playing is not None and playing.entry.track_id == seed:
+                if self._repeat == "all":
+                    self._requeue(playing.entry)     # the copy queued when it started was replaced
+                self._arm_next()
+                if self.engine.state is PlaybackState.PAUSED:
+                    self.engine.resume()
+            elif playing is None and cued is not None and cued.entry.track_id == seed:
+                self._start(cued.entry, ended="skipped", at=cued.position)
+            else:
+                self._start(QueueEntry(seed, seed_source, True), ended="skipped")
+        self._emit("queue_changed")
+        self._maybe_fill()
 
     def _set_queue(self, ids: list[int], source: str, suggested: bool) -> None:
         rest = [QueueEntry(t, source, not suggested) for t in ids]

@@ -261,8 +261,7 @@ class PlaybackMixin:
 
         The seed is the person's own pick and is logged as one; only the station's tracks
         are Segue's. A seed that is playing already (radio from the song now playing) goes
-        on where it is rather than starting again, which would log the play so far as a
-        skip of the very song the person wants more of.
+        on where it is (``Player.start_station``).
         """
         self.station = station = Station(seed)
         provider = self.provider
@@ -277,17 +276,7 @@ class PlaybackMixin:
             self.up_next.keep_going.setChecked(True)     # a station goes on until stopped
 
             def play(p):
-                from player.audio.base import PlaybackState
-
-                cued = p.cued
-                p.replace_queue([r.track_id for r in result], source="radio", suggested=True)
-                if p.current_track_id == seed:
-                    if p.state is PlaybackState.PAUSED:
-                        p.resume()
-                elif cued is not None and cued.entry.track_id == seed:
-                    p.resume()                          # from where it was left
-                else:
-                    p.play_track(seed, source="library")
+                p.start_station(seed, [r.track_id for r in result])
                 station.skip_mark = len(p.early_skips)   # the skip that ended the last track is not the station's
 
             self._command(play)
@@ -297,6 +286,9 @@ class PlaybackMixin:
 
     def radio_from_current(self) -> None:
         current = self.current_track_id()
+        cued = self.player.cued if self.player is not None else None
+        if current is None and cued is not None:       # left playing at the last close
+            current = cued.entry.track_id
         if current is not None:
             self.start_radio(current)
 

@@ -177,19 +177,36 @@ def test_queue_edits_decide_what_plays_next(store, tmp_path, make_player):
     assert [r["source"] for r in store.plays()] == ["library", "queue", "queue"]
 
 
-def test_replacing_the_queue_leaves_the_track_playing_and_its_play_alone(store, tmp_path, make_player):
+def test_a_station_from_the_track_playing_lets_it_go_on(store, tmp_path, make_player):
     a, b, c, d = add_tracks(store, tmp_path, [("a", 0.8), ("b", 0.3), ("c", 0.3), ("d", 0.3)])
     p = make_player(speed=2.0)
     ev = Events(p)
-    p.play_track(a)
+    p.play_track(a, source="search")
     p.enqueue([b])
-    p.replace_queue([c, d], source="radio", suggested=True)
+    p.start_station(a, [c, d])
     assert p.current_track_id == a
     assert [(e.track_id, e.source, e.manual) for e in p.queue] == [(c, "radio", False), (d, "radio", False)]
     assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ev.of("track_ended")) == 3)
-    assert p.history == [a, c, d]
+    assert p.history == [a, c, d] and p.early_skips == []
     assert ended(store) == [(a, "finished"), (c, "finished"), (d, "finished")]
-    assert [r["source"] for r in store.plays()] == ["library", "radio", "radio"]
+    assert [r["source"] for r in store.plays()] == ["search", "radio", "radio"]
+
+
+def test_a_station_seed_is_the_persons_pick_and_repeat_all_keeps_it_in_the_round(store, tmp_path, make_player):
+    a, b, c, d = add_tracks(store, tmp_path, [("a", 5.0), ("b", 5.0), ("c", 5.0), ("d", 5.0)])
+    p = make_player(speed=1.0)
+    p.play_track(a)
+    p.start_station(b, [c])                     # another song: it starts, a ends as a skip
+    assert p.current_track_id == b and p.early_skips == [a]
+    assert [(r["track_id"], r["source"]) for r in store.plays()] == [(a, "library"), (b, "library")]
+    p.set_repeat("all")
+    assert [e.track_id for e in p.queue] == [c, b]
+    p.pause()
+    assert wait_for(lambda: p.state is PlaybackState.PAUSED)
+    p.start_station(b, [d, c])                  # from the song now playing, paused: it resumes
+    assert wait_for(lambda: p.state is PlaybackState.PLAYING)
+    assert [(e.track_id, e.source) for e in p.queue] == [(d, "radio"), (c, "radio"), (b, "library")]
+    assert len(store.plays()) == 2 and p.early_skips == [a]
 
 
 def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_player):

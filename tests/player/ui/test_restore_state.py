@@ -66,3 +66,20 @@ def test_a_fresh_start_with_nothing_saved_and_a_vanished_track(qtbot, scanned, m
     cli.play_tracks([keep], source="cli")
     cli.close()
     assert scanned.get_setting(STATE_SETTING)["queue"] == [[keep, "queue", True]]
+
+
+def test_radio_from_the_track_left_at_the_last_close_resumes_it_there(qtbot, scanned, make_window):
+    from player.playback import STATE_SETTING
+
+    seed = next(t["id"] for t in scanned.tracks() if t["title"] == "Stone Road")
+    scanned.set_setting(STATE_SETTING, {"queue": [], "keep_going": False, "current": [seed, "search", True, 1.0]})
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    assert window.player.cued is not None and window.transport.radio_btn.isEnabled()
+    window.transport.radio_btn.click()                          # "Radio" in the now-playing bar
+    qtbot.waitUntil(lambda: window.player.current_track_id == seed, timeout=5000)
+    assert window.player.position >= 0.9                        # from where it was left
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=5000)
+    assert all(e.source == "radio" and not e.manual for e in window.player.queue)
+    assert window.station is not None and window.station.seed == seed
+    assert [p["source"] for p in scanned.plays() if p["track_id"] == seed] == ["search"]
