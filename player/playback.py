@@ -80,6 +80,7 @@ class Player:
         self._filler = None
         self._filler_replaces = False  # the filler can re-rank suggestions (takes ``replacing``)
         self._filling = False
+        self._queue_gen = 0  # counts queue replacements: a fill asked for an older queue is dropped
         self._reshape_wanted = False  # an early skip asked for the suggestions to be re-ranked
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
@@ -193,7 +194,9 @@ class Player:
         return moved
 
     def clear_queue(self) -> None:
-        self._queue.clear()
+        with self._lock:
+            self._queue.clear()
+            self._queue_gen += 1
         self._queue_changed()
 
     # -- shuffle and repeat ---------------------------------------------------------
@@ -353,10 +356,12 @@ class Player:
 
     def _set_queue(self, ids: list[int], source: str, suggested: bool) -> None:
         rest = [QueueEntry(t, source, not suggested) for t in ids]
-        if self._shuffle:
-            self._natural = list(rest)
-            rest = shuffled(rest, self._rng)
-        self._queue.replace(rest)
+        with self._lock:
+            if self._shuffle:
+                self._natural = list(rest)
+                rest = shuffled(rest, self._rng)
+            self._queue.replace(rest)
+            self._queue_gen += 1
 
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""
@@ -689,24 +694,28 @@ class Player:
 
     def _fill(self, replacing: int = 0) -> None:
         entries: list[QueueEntry] = []
-        changed = False
+        changed = stale = False
         try:
             with self._lock:
-                started = len(self._history)
+                started, gen = len(self._history), self._queue_gen
             got = self._filler(self, replacing=replacing) if replacing else self._filler(self)
             entries = [QueueEntry(int(t), s, False) for t, s in got]
-            if entries and replacing:
-                with self._lock:
+            with self._lock:
+                if self._queue_gen != gen:
+                    # The queue was replaced while the filler ran (a new list, a station):
+                    # what it picked followed the old one.
+                    stale = True
+                elif entries and replacing:
                     # Whatever started while the filler ran (it may have been one of the
                     # suggestions it was re-ranking) is not queued again.
                     now = {e.track_id for e in self._history[max(started - 1, 0):]}
                     fresh = [e for e in entries if e.track_id not in now]
                     changed = bool(fresh) and self._queue.replace_suggestions(fresh)
-            elif entries:
-                self._queue.extend(entries)
-                changed = True
-                if self._shuffle:
-                    self._natural.extend(entries)
+                elif entries:
+                    self._queue.extend(entries)
+                    changed = True
+                    if self._shuffle:
+                        self._natural.extend(entries)
         except Exception:
             log.exception("the queue filler failed")
         finally:
@@ -714,8 +723,8 @@ class Player:
             with self._fill_lock:
                 self._filling = False
         if not changed:
-            if self._reshape_wanted:
-                self._maybe_fill()   # an early skip came while it ran
+            if self._reshape_wanted or stale:
+                self._maybe_fill()   # an early skip came while it ran, or a new queue may be short
             return
         with self._lock:  # the playing/ran-out state may have changed while the filler ran
             if self._playing is None and self._ran_out and not self._closed.is_set():

@@ -209,6 +209,26 @@ def test_a_station_seed_is_the_persons_pick_and_repeat_all_keeps_it_in_the_round
     assert len(store.plays()) == 2 and p.early_skips == [a]
 
 
+def test_a_fill_asked_before_a_station_started_does_not_change_the_stations_queue(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 8.0) for i in range(10)])
+    asked, release = threading.Event(), threading.Event()
+
+    def filler(player):
+        asked.set()
+        release.wait(10)                        # still ranking for the old queue...
+        return [(t, "up_next") for t in ids[6:9]]
+
+    p = make_player(speed=1.0)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(ids[0])                        # nothing queued: the filler is asked
+    assert asked.wait(5)
+    p.start_station(ids[1], ids[2:5])           # ...when the person starts a station
+    release.set()
+    assert wait_for(lambda: not p._filling)
+    assert [(e.track_id, e.source) for e in p.queue] == [(t, "radio") for t in ids[2:5]]
+
+
 def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_player):
     a, b = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0)])
     p = make_player(speed=4.0)
