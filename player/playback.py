@@ -426,7 +426,10 @@ class Player:
             back = back_stack.pop()  # pushed again when it starts
             if self._playing is not None:
                 self._queue.insert(0, [self._playing.entry])
-            self._start(QueueEntry(back.track_id, back.source, back.manual), ended="skipped")
+            # The person goes back to hear it again: their own pick, whoever offered it
+            # first. The current track waits at the front of the queue, so it ends as
+            # stopped, not as a skip of it.
+            self._start(QueueEntry(back.track_id, "library", True), ended="stopped")
         self._emit("queue_changed")
 
     def seek(self, seconds: float) -> None:
@@ -546,15 +549,24 @@ class Player:
             return
         heard = int(playing.source.heard_s * 1000)
         track_s = playing.source.duration or playing.source.duration_hint or 0.0
-        # The store's early-skip rule (segue_common.listening), decided here too so the queue
-        # can react before the next track has to be chosen.
-        short = heard < EARLY_SKIP_MS or (track_s > 0 and heard < EARLY_SKIP_FRACTION * track_s * 1000)
-        early = ended == "skipped" and short
+
+        def short(ms: int) -> bool:
+            # The store's early-skip rule (segue_common.listening), decided here too so the
+            # queue can react before the next track has to be chosen.
+            return ms < EARLY_SKIP_MS or (track_s > 0 and ms < EARLY_SKIP_FRACTION * track_s * 1000)
+
+        # A play resumed where the last run left it is judged by how far into the song the
+        # person got: moving on near its end is no early skip, though little was heard in
+        # this run. The row then ends as stopped (its part was heard in the run before).
+        reached = heard + int(playing.source.start_s * 1000)
+        if ended == "skipped" and short(heard) and not short(reached):
+            ended = "stopped"
+        early = ended == "skipped" and short(heard)
         if early:
             self._early_skips.append(playing.entry.track_id)
             self._streak += 1
             self._reshape_wanted = True
-        elif ended == "finished" or (ended in ("skipped", "stopped") and not short):
+        elif ended == "finished" or (ended in ("skipped", "stopped") and not short(reached)):
             self._streak = 0     # listened to: the run of skips is over
         if playing.play_id is not None:
             try:
@@ -586,6 +598,9 @@ class Player:
         with self._lock:
             self._ran_out = False
             self._cued = None
+            playing = self._playing
+            if ended == "skipped" and playing is not None and playing.entry.track_id == entry.track_id:
+                ended = "stopped"     # the same song again (a restart): not a rejection of it
             self._end_current(ended)
             source = self._source_for(entry)
             if source is None:

@@ -241,7 +241,42 @@ def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_playe
     assert wait_for(lambda: p.position > 3.2)
     p.previous()  # past 3 s: restart a
     assert wait_for(lambda: p.position < 1.0) and p.current_track_id == a
-    assert ended(store)[:2] == [(a, "skipped"), (b, "skipped")]
+    # b waits at the front of the queue: going back is no skip of it.
+    assert ended(store)[:2] == [(a, "skipped"), (b, "stopped")] and p.early_skips == [a]
+
+
+def test_going_back_or_starting_the_same_song_again_is_the_persons_pick_and_no_skip(store, tmp_path, make_player):
+    x, a, b = add_tracks(store, tmp_path, [("x", 6.0), ("a", 6.0), ("b", 6.0)])
+    p = make_player(speed=1.0)
+    p.play_track(x)
+    p.enqueue([a], source="up_next")
+    p.enqueue([b])
+    p.next()                                    # x skipped early; a, Segue's offer, plays
+    p.next()                                    # a skipped early; b plays
+    p.previous()                                # under 3 s in: back to a, the person's wish
+    assert p.current_track_id == a and [e.track_id for e in p.queue] == [b]
+    p.play_track(a)                             # a started again over itself
+    assert [(r["track_id"], r["source"], r["ended"]) for r in store.plays()] == [
+        (x, "library", "skipped"), (a, "up_next", "skipped"), (b, "queue", "stopped"),
+        (a, "library", "stopped"), (a, "library", "playing")]
+    assert p.early_skips == [x, a]
+
+
+def test_a_song_resumed_near_its_end_and_moved_on_from_is_no_early_skip(store, tmp_path, make_player):
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 40.0), ("b", 40.0)])
+    for at, expected in ((30.0, "stopped"), (2.0, "skipped")):
+        store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                          "current": [a, "library", True, at]})
+        p = make_player(speed=8.0)
+        assert p.restore_state() is not None
+        p.resume()                              # where the last run left it
+        assert wait_for(lambda: p.position > at + 2.0)
+        p.next()                                # 32 of 40 s into it: moving on; 4 s: a rejection
+        assert store.plays()[-2]["ended"] == expected
+        assert p.early_skips == ([] if expected == "stopped" else [a])
+        p.close()
 
 
 def test_previous_walks_back_through_several_tracks(store, tmp_path, make_player):
