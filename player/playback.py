@@ -57,6 +57,9 @@ class _Playing:
     entry: QueueEntry
     play_id: int | None  # None when the database refused the row
     source: Source
+    # Where a play resumed from the last run started (ms into the song); 0 once the
+    # person moves in it, so it is judged by what it heard alone.
+    resumed_ms: int = 0
 
 
 class Player:
@@ -173,7 +176,7 @@ class Player:
         """
         if not self._queue.discard(entry):
             return False
-        self._start(entry, ended="skipped")
+        self._start(entry, ended="skipped", restart_stops=True)
         self._emit("queue_changed")
         return True
 
@@ -324,7 +327,7 @@ class Player:
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
         self._set_queue(ids[start_index + 1:], source, suggested)
-        self._start(QueueEntry(ids[start_index], source, True), ended="skipped")
+        self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True)
         self._emit("queue_changed")
 
     def start_station(self, seed: int, track_ids, *, source: str = "radio", seed_source: str = "library") -> None:
@@ -365,7 +368,7 @@ class Player:
 
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""
-        self._start(QueueEntry(int(track_id), source, True), ended="skipped")
+        self._start(QueueEntry(int(track_id), source, True), ended="skipped", restart_stops=True)
 
     def pause(self) -> None:
         self.engine.pause()
@@ -414,6 +417,7 @@ class Player:
         """Restart the track after 3 s; otherwise go back to the one before it."""
         with self._lock:
             if self._playing is not None and self.engine.position > RESTART_THRESHOLD_S:
+                self._playing.resumed_ms = 0
                 self.engine.seek(0.0)
                 return
             back_stack = self._back
@@ -421,6 +425,7 @@ class Player:
                 back_stack.pop()  # the current track goes back to the queue, not behind us
             if not back_stack:
                 if self._playing is not None:
+                    self._playing.resumed_ms = 0
                     self.engine.seek(0.0)
                 return
             back = back_stack.pop()  # pushed again when it starts
@@ -434,7 +439,9 @@ class Player:
 
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds`` into the current track (or move where a cued one will start)."""
-        if self._playing is not None:
+        playing = self._playing
+        if playing is not None:
+            playing.resumed_ms = 0
             self.engine.seek(seconds)
             return
         cued = self._cued
@@ -558,7 +565,7 @@ class Player:
         # A play resumed where the last run left it is judged by how far into the song the
         # person got: moving on near its end is no early skip, though little was heard in
         # this run. The row then ends as stopped (its part was heard in the run before).
-        reached = heard + int(playing.source.start_s * 1000)
+        reached = heard + playing.resumed_ms
         if ended == "skipped" and short(heard) and not short(reached):
             ended = "stopped"
         early = ended == "skipped" and short(heard)
@@ -587,20 +594,23 @@ class Player:
         except sqlite3.Error:  # played anyway; only its log entry is lost
             log.exception("could not record the start of track %s", entry.track_id)
             play_id = None
-        self._playing = _Playing(entry, play_id, source)
+        self._playing = _Playing(entry, play_id, source, resumed_ms=int(source.start_s * 1000))
         if self._repeat == "all":
             self._requeue(entry)
         self._history.append(entry)
         self._back = [*self._back[-199:], entry]
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source)
 
-    def _start(self, entry: QueueEntry, *, ended: str, at: float = 0.0) -> None:
+    def _start(self, entry: QueueEntry, *, ended: str, at: float = 0.0, restart_stops: bool = False) -> None:
+        """Play ``entry`` now, ending the current play as ``ended``. ``restart_stops``: the
+        person asked for this song while it was playing (a restart, not a rejection of it):
+        the current play then ends as stopped."""
         with self._lock:
             self._ran_out = False
             self._cued = None
             playing = self._playing
-            if ended == "skipped" and playing is not None and playing.entry.track_id == entry.track_id:
-                ended = "stopped"     # the same song again (a restart): not a rejection of it
+            if restart_stops and playing is not None and playing.entry.track_id == entry.track_id:
+                ended = "stopped"
             self._end_current(ended)
             source = self._source_for(entry)
             if source is None:
@@ -699,20 +709,23 @@ class Player:
                 return  # the running filler looks again when it is done
             if self._playing is None and not self._ran_out:
                 return  # stopped by the person: don't start guessing
+            gen = self._queue_gen     # read before the queue: a newer one drops the fill
             suggested = sum(not e.manual for e in self._queue.entries())
             replacing = suggested if (self._reshape_wanted and self._filler_replaces) else 0
             self._reshape_wanted = False
             if not replacing and len(self._queue) >= FILL_BELOW:
                 return
             self._filling = True
-        threading.Thread(target=self._fill, args=(replacing,), name="queue-filler", daemon=True).start()
+        threading.Thread(target=self._fill, args=(replacing, gen), name="queue-filler", daemon=True).start()
 
-    def _fill(self, replacing: int = 0) -> None:
+    def _fill(self, replacing: int, gen: int) -> None:
+        """Ask the filler for more (``replacing``: to re-rank that many suggestions) for the
+        queue as it was at generation ``gen``."""
         entries: list[QueueEntry] = []
         changed = stale = False
         try:
             with self._lock:
-                started, gen = len(self._history), self._queue_gen
+                started = len(self._history)
             got = self._filler(self, replacing=replacing) if replacing else self._filler(self)
             entries = [QueueEntry(int(t), s, False) for t, s in got]
             with self._lock:

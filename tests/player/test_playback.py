@@ -227,6 +227,14 @@ def test_a_fill_asked_before_a_station_started_does_not_change_the_stations_queu
     release.set()
     assert wait_for(lambda: not p._filling)
     assert [(e.track_id, e.source) for e in p.queue] == [(t, "radio") for t in ids[2:5]]
+    # A re-rank decided after an early skip, just before a station starts from the song
+    # now playing, does not put Up next's picks in the station's places either.
+    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in ids[7:10]])
+    with p._lock:                               # the engine thread holds the lock a moment
+        p.next()                                # an early skip: a re-rank is asked for
+        p.start_station(ids[2], ids[4:7])
+    assert wait_for(lambda: not p._filling)
+    assert [e.source for e in p.queue] == ["radio"] * 3
 
 
 def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_player):
@@ -277,6 +285,26 @@ def test_a_song_resumed_near_its_end_and_moved_on_from_is_no_early_skip(store, t
         assert store.plays()[-2]["ended"] == expected
         assert p.early_skips == ([] if expected == "stopped" else [a])
         p.close()
+
+
+def test_a_resumed_song_started_over_is_judged_from_its_start_and_next_is_a_skip_of_a_repeat(
+        store, tmp_path, make_player):
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 40.0), ("b", 40.0)])
+    store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                      "current": [a, "library", True, 30.0]})
+    p = make_player(speed=8.0)
+    assert p.restore_state() is not None
+    p.resume()
+    assert wait_for(lambda: p.position > 31.0)
+    p.previous()                                # over 3 s in: from the start again
+    assert wait_for(lambda: 1.0 < p.position < 6.0)
+    p.next()                                    # a few seconds of its start: a rejection
+    assert store.plays()[-2]["ended"] == "skipped" and p.early_skips == [a]
+    p.play_tracks([a, a, b])                    # the person's list, a twice in a row (b skipped)
+    p.next()                                    # Next on the first a is still a skip of it
+    assert p.early_skips == [a, b, a]
 
 
 def test_previous_walks_back_through_several_tracks(store, tmp_path, make_player):
