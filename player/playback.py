@@ -4,7 +4,7 @@ Qt-free; the UI and the ``segue play`` command talk to it. Every track that star
 updated every ``progress_interval_s`` with the milliseconds really heard (seeks
 never add), and closed with how it ended:
 
-- ``finished``: played to its end (reached by jumping over most of it, it is ``skipped``);
+- ``finished``: played to its end;
 - ``skipped``: the person moved on before the end (next, previous, another track);
 - ``stopped``: stop, closing the player, or a crash (``close_interrupted_plays``);
 - ``error``: it could not be decoded (never counted as a skip).
@@ -60,7 +60,6 @@ class _Playing:
     # Where a play resumed from the last run started (ms into the song); 0 once the
     # person moves in it, so it is judged by what it heard alone.
     resumed_ms: int = 0
-    jumped: bool = False  # the person jumped forward in it
 
 
 class Player:
@@ -443,7 +442,6 @@ class Player:
         playing = self._playing
         if playing is not None:
             playing.resumed_ms = 0
-            playing.jumped = playing.jumped or float(seconds) > self.engine.position + 1.0
             self.engine.seek(seconds)
             return
         cued = self._cued
@@ -570,10 +568,6 @@ class Player:
         reached = heard + playing.resumed_ms
         if ended == "skipped" and short(heard) and not short(reached):
             ended = "stopped"
-        # Jumping to the end of a song is skipping through it, as Next would have been:
-        # it is no listen unless enough of it was heard.
-        if ended == "finished" and playing.jumped and short(heard):
-            ended = "skipped"
         early = ended == "skipped" and short(heard)
         if early:
             self._early_skips.append(playing.entry.track_id)
