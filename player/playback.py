@@ -45,11 +45,13 @@ REPEAT_MODES = ("off", "all", "one")
 
 @dataclass(frozen=True)
 class Cued:
-    """The track to resume: shown as current, started at ``position`` by play/resume."""
+    """The track to resume: shown as current, started at ``position`` by play/resume.
+    ``moved``: the person moved ``position`` since the last run left it there."""
 
     entry: QueueEntry
     position: float
     duration: float
+    moved: bool = False
 
 
 @dataclass(eq=False)
@@ -326,8 +328,9 @@ class Player:
         ids = [int(t) for t in track_ids]
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
-        self._set_queue(ids[start_index + 1:], source, suggested)
-        self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True)
+        with self._lock:    # one step: a track change in between cannot end up skipped
+            self._set_queue(ids[start_index + 1:], source, suggested)
+            self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True)
         self._emit("queue_changed")
 
     def start_station(self, seed: int, track_ids, *, source: str = "radio", seed_source: str = "library") -> None:
@@ -351,7 +354,7 @@ class Player:
                 if self.engine.state is PlaybackState.PAUSED:
                     self.engine.resume()
             elif playing is None and cued is not None and cued.entry.track_id == seed:
-                self._start(cued.entry, ended="skipped", at=cued.position)
+                self._resume_cued(cued, source=seed_source)
             else:
                 self._start(QueueEntry(seed, seed_source, True), ended="skipped")
         self._emit("queue_changed")
@@ -370,6 +373,15 @@ class Player:
         """Play one track now; the queue stays as it is."""
         self._start(QueueEntry(int(track_id), source, True), ended="skipped", restart_stops=True)
 
+    def _resume_cued(self, cued: Cued, *, source: str | None = None) -> None:
+        """Start the cued track where it was left (``source``: logged with it, default its own).
+        Its new play is judged by how far into the song it gets, unless the person moved it."""
+        entry = cued.entry if source is None else QueueEntry(cued.entry.track_id, source, True)
+        with self._lock:
+            self._start(entry, ended="skipped", at=cued.position)
+            if cued.moved and self._playing is not None:
+                self._playing.resumed_ms = 0
+
     def pause(self) -> None:
         self.engine.pause()
 
@@ -377,7 +389,7 @@ class Player:
         if self._playing is None:
             cued = self._cued
             if cued is not None:
-                self._start(cued.entry, ended="skipped", at=cued.position)
+                self._resume_cued(cued)
                 return
             entry = self._queue.pop_front()
             if entry is not None:
@@ -447,7 +459,7 @@ class Player:
         cued = self._cued
         if cued is not None:
             end = cued.duration or float("inf")
-            self._cued = Cued(cued.entry, min(max(0.0, float(seconds)), end), cued.duration)
+            self._cued = Cued(cued.entry, min(max(0.0, float(seconds)), end), cued.duration, moved=True)
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's

@@ -302,6 +302,18 @@ def test_a_resumed_song_started_over_is_judged_from_its_start_and_next_is_a_skip
     assert wait_for(lambda: 1.0 < p.position < 6.0)
     p.next()                                    # a few seconds of its start: a rejection
     assert store.plays()[-2]["ended"] == "skipped" and p.early_skips == [a]
+    p.close()
+    store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                      "current": [a, "up_next", False, 2.0]})
+    p = make_player(speed=8.0)
+    assert p.restore_state() is not None
+    p.seek(32.0)                                # the cued song moved on before it plays...
+    p.start_station(a, [b])                     # ...and a station from it: the person's pick
+    assert p.current_track_id == a and wait_for(lambda: p.position > 33.0)
+    p.next()                                    # 4 s heard of it in all: a rejection
+    assert [(r["track_id"], r["source"], r["ended"]) for r in store.plays()[-2:]] == [
+        (a, "library", "skipped"), (b, "radio", "playing")]
+    assert p.early_skips == [a]
     p.play_tracks([a, a, b])                    # the person's list, a twice in a row (b skipped)
     p.next()                                    # Next on the first a is still a skip of it
     assert p.early_skips == [a, b, a]
