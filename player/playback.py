@@ -46,12 +46,17 @@ REPEAT_MODES = ("off", "all", "one")
 @dataclass(frozen=True)
 class Cued:
     """The track to resume: shown as current, started at ``position`` by play/resume.
-    ``moved``: the person moved ``position`` since the last run left it there."""
+    ``credit``: how far into the song the person got by listening (``position`` unless
+    they moved it ahead since): its resumed play is judged as if heard from there."""
 
     entry: QueueEntry
     position: float
     duration: float
-    moved: bool = False
+    credit: float | None = None
+
+    @property
+    def heard_to(self) -> float:
+        return self.position if self.credit is None else min(self.credit, self.position)
 
 
 @dataclass(eq=False)
@@ -375,12 +380,12 @@ class Player:
 
     def _resume_cued(self, cued: Cued, *, source: str | None = None) -> None:
         """Start the cued track where it was left (``source``: logged with it, default its own).
-        Its new play is judged by how far into the song it gets, unless the person moved it."""
+        Its new play is judged by how far into the song the person gets by listening."""
         entry = cued.entry if source is None else QueueEntry(cued.entry.track_id, source, True)
         with self._lock:
             self._start(entry, ended="skipped", at=cued.position)
-            if cued.moved and self._playing is not None:
-                self._playing.resumed_ms = 0
+            if self._playing is not None:
+                self._playing.resumed_ms = int(cued.heard_to * 1000)
 
     def pause(self) -> None:
         self.engine.pause()
@@ -459,7 +464,8 @@ class Player:
         cued = self._cued
         if cued is not None:
             end = cued.duration or float("inf")
-            self._cued = Cued(cued.entry, min(max(0.0, float(seconds)), end), cued.duration, moved=True)
+            to = min(max(0.0, float(seconds)), end)
+            self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to))
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -487,7 +493,9 @@ class Player:
         try:
             queue = [(int(t), str(src), bool(manual)) for t, src, manual in saved.get("queue") or []]
             current = saved.get("current")
-            current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3])) if current else None
+            # [track, source, manual, position(, credit)]: a state saved before the credit lacks it.
+            current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3]),
+                       float(current[4]) if len(current) > 4 else float(current[3])) if current else None
             keep_going = bool(saved.get("keep_going"))
             repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
             shuffle = bool(saved.get("shuffle"))
@@ -506,7 +514,8 @@ class Player:
             if current is not None and current[0] in playable:
                 duration = float(playable[current[0]] or 0.0)
                 position = min(max(0.0, current[3]), duration) if duration else max(0.0, current[3])
-                self._cued = Cued(QueueEntry(current[0], current[1], current[2]), position, duration)
+                self._cued = Cued(QueueEntry(current[0], current[1], current[2]), position, duration,
+                                  credit=max(0.0, current[4]))
             self._saved_state = self._state()
         self._emit("queue_changed")
         return self._cued
@@ -523,10 +532,13 @@ class Player:
     def _state(self) -> dict:
         playing, cued = self._playing, self._cued
         if playing is not None:
-            e = playing.entry
-            current = [e.track_id, e.source, e.manual, round(self.engine.position, 1)]
+            e, position = playing.entry, self.engine.position
+            # How far into it the person got by listening (less, when they jumped ahead).
+            credit = min(position, playing.resumed_ms / 1000 + playing.source.heard_s)
+            current = [e.track_id, e.source, e.manual, round(position, 1), round(credit, 1)]
         elif cued is not None:
-            current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1)]
+            current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1),
+                       round(cued.heard_to, 1)]
         else:
             current = None
         queue = [[e.track_id, e.source, e.manual] for e in self._queue.entries()[:MAX_SAVED_QUEUE]]

@@ -287,6 +287,39 @@ def test_a_song_resumed_near_its_end_and_moved_on_from_is_no_early_skip(store, t
         p.close()
 
 
+def test_a_cued_song_keeps_its_credit_unless_moved_ahead_also_across_a_restart(store, tmp_path, make_player):
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 80.0)])
+
+    def resume_and_move_on(p, at):
+        p.resume()
+        assert wait_for(lambda: p.position > at + 2.0)
+        p.next()
+        return store.plays()[-2]["ended"], list(p.early_skips)
+
+    for seek, expected in ((None, "stopped"), (60.0, "stopped"), (55.0, "stopped"), (62.0, "skipped")):
+        store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                          "current": [a, "library", True, 60.0 if seek != 62.0 else 2.0]})
+        p = make_player(speed=8.0)
+        assert p.restore_state() is not None
+        if seek is not None:
+            p.seek(seek)                        # the slider let go in place, back a little, or far ahead
+        assert resume_and_move_on(p, seek or 60.0) == (expected, [] if expected == "stopped" else [a])
+        p.close()
+    # Moved ahead and the player closed before it plays: the next run still knows.
+    store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                      "current": [a, "library", True, 2.0]})
+    p = make_player(speed=8.0)
+    p.restore_state()
+    p.seek(62.0)
+    p.close()
+    p = make_player(speed=8.0)
+    p.restore_state()
+    assert p.cued.position == 62.0
+    assert resume_and_move_on(p, 62.0) == ("skipped", [a])
+
+
 def test_a_resumed_song_started_over_is_judged_from_its_start_and_next_is_a_skip_of_a_repeat(
         store, tmp_path, make_player):
     from player.playback import STATE_SETTING
