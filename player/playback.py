@@ -64,9 +64,18 @@ class _Playing:
     entry: QueueEntry
     play_id: int | None  # None when the database refused the row
     source: Source
-    # Where a play resumed from the last run started (ms into the song); 0 once the
-    # person moves in it, so it is judged by what it heard alone.
+    # With the ms heard, how far into the song the person got by listening
+    # (``reached_ms``): where a play resumed from the last run starts from.
     resumed_ms: int = 0
+
+    def reached_ms(self) -> int:
+        return int(self.source.heard_s * 1000) + self.resumed_ms
+
+    def moved_to(self, seconds: float) -> None:
+        """The person moved to ``seconds``: back, they are that far in (a restart: at 0);
+        ahead, no further than they had listened."""
+        heard = int(self.source.heard_s * 1000)
+        self.resumed_ms = min(self.reached_ms(), int(max(0.0, seconds) * 1000)) - heard
 
 
 class Player:
@@ -434,7 +443,7 @@ class Player:
         """Restart the track after 3 s; otherwise go back to the one before it."""
         with self._lock:
             if self._playing is not None and self.engine.position > RESTART_THRESHOLD_S:
-                self._playing.resumed_ms = 0
+                self._playing.moved_to(0.0)
                 self.engine.seek(0.0)
                 return
             back_stack = self._back
@@ -442,7 +451,7 @@ class Player:
                 back_stack.pop()  # the current track goes back to the queue, not behind us
             if not back_stack:
                 if self._playing is not None:
-                    self._playing.resumed_ms = 0
+                    self._playing.moved_to(0.0)
                     self.engine.seek(0.0)
                 return
             back = back_stack.pop()  # pushed again when it starts
@@ -458,7 +467,7 @@ class Player:
         """Jump to ``seconds`` into the current track (or move where a cued one will start)."""
         playing = self._playing
         if playing is not None:
-            playing.resumed_ms = 0
+            playing.moved_to(float(seconds))
             self.engine.seek(seconds)
             return
         cued = self._cued
@@ -534,7 +543,7 @@ class Player:
         if playing is not None:
             e, position = playing.entry, self.engine.position
             # How far into it the person got by listening (less, when they jumped ahead).
-            credit = min(position, playing.resumed_ms / 1000 + playing.source.heard_s)
+            credit = min(position, playing.reached_ms() / 1000)
             current = [e.track_id, e.source, e.manual, round(position, 1), round(credit, 1)]
         elif cued is not None:
             current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1),
@@ -589,7 +598,7 @@ class Player:
         # A play resumed where the last run left it is judged by how far into the song the
         # person got: moving on near its end is no early skip, though little was heard in
         # this run. The row then ends as stopped (its part was heard in the run before).
-        reached = heard + playing.resumed_ms
+        reached = playing.reached_ms()
         if ended == "skipped" and short(heard) and not short(reached):
             ended = "stopped"
         early = ended == "skipped" and short(heard)

@@ -320,6 +320,24 @@ def test_a_cued_song_keeps_its_credit_unless_moved_ahead_also_across_a_restart(s
     assert resume_and_move_on(p, 62.0) == ("skipped", [a])
 
 
+def test_a_resumed_song_stepped_back_in_keeps_its_credit_and_jumped_ahead_in_gains_none(store, tmp_path, make_player):
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 80.0)])
+    for at, to, expected in ((60.0, 50.0, "stopped"), (2.0, 62.0, "skipped")):
+        store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                          "current": [a, "library", True, at]})
+        p = make_player(speed=8.0)
+        p.restore_state()
+        p.resume()
+        assert wait_for(lambda: p.position > at + 1.0)
+        p.seek(to)                              # back a little / far ahead
+        assert wait_for(lambda: p.position > to + 2.0)
+        p.next()
+        assert store.plays()[-2]["ended"] == expected
+        p.close()
+
+
 def test_a_resumed_song_started_over_is_judged_from_its_start_and_next_is_a_skip_of_a_repeat(
         store, tmp_path, make_player):
     from player.playback import STATE_SETTING
