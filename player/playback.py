@@ -64,8 +64,8 @@ class _Playing:
     entry: QueueEntry
     play_id: int | None  # None when the database refused the row
     source: Source
-    # With the ms heard, how far into the song the person got by listening
-    # (``reached_ms``): where a play resumed from the last run starts from.
+    # Added to the ms heard, how far into the song the person has got by listening
+    # (``reached_ms``): a play resumed from the last run starts with where it was left.
     resumed_ms: int = 0
 
     def reached_ms(self) -> int:
