@@ -178,7 +178,8 @@ def test_queue_edits_decide_what_plays_next(store, tmp_path, make_player):
 
 
 def test_a_station_from_the_track_playing_lets_it_go_on(store, tmp_path, make_player):
-    a, b, c, d = add_tracks(store, tmp_path, [("a", 0.8), ("b", 0.3), ("c", 0.3), ("d", 0.3)])
+    # a lasts 2 s here: long enough that it is still playing when the station starts.
+    a, b, c, d = add_tracks(store, tmp_path, [("a", 4.0), ("b", 0.3), ("c", 0.3), ("d", 0.3)])
     p = make_player(speed=2.0)
     ev = Events(p)
     p.play_track(a, source="search")
@@ -193,7 +194,7 @@ def test_a_station_from_the_track_playing_lets_it_go_on(store, tmp_path, make_pl
 
 
 def test_a_station_seed_is_the_persons_pick_and_repeat_all_keeps_it_in_the_round(store, tmp_path, make_player):
-    a, b, c, d = add_tracks(store, tmp_path, [("a", 5.0), ("b", 5.0), ("c", 5.0), ("d", 5.0)])
+    a, b, c, d = add_tracks(store, tmp_path, [("a", 20.0), ("b", 20.0), ("c", 20.0), ("d", 20.0)])
     p = make_player(speed=1.0)
     p.play_track(a)
     p.start_station(b, [c])                     # another song: it starts, a ends as a skip
@@ -254,7 +255,7 @@ def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_playe
 
 
 def test_going_back_or_starting_the_same_song_again_is_the_persons_pick_and_no_skip(store, tmp_path, make_player):
-    x, a, b = add_tracks(store, tmp_path, [("x", 6.0), ("a", 6.0), ("b", 6.0)])
+    x, a, b = add_tracks(store, tmp_path, [("x", 20.0), ("a", 20.0), ("b", 20.0)])
     p = make_player(speed=1.0)
     p.play_track(x)
     p.enqueue([a], source="up_next")
