@@ -28,8 +28,11 @@ class CatalogError(ValueError):
 FOLLOW_STEPS = 10
 #: How many listened plays ahead Catalog.artist_returns looks for the artist again.
 RETURN_AHEAD = 5
-#: How many of Segue's latest offers Catalog.artist_stays counts.
+#: How many of Segue's latest offers Catalog.artist_stays (and replay_answers) counts.
 STAY_OFFERS = 1200
+#: An offer is a replay when the person listened to the track within this long before it
+#: (two half-lives of Up next's push against what was just played).
+REPLAY_HORIZON_S = 4 * 86400.0
 #: Over how many of the latest plays heard in Segue Catalog.offered_share is counted: how
 #: the person listens now (someone who picked every song for a year and lately lets Up
 #: next go on is someone who lets it choose).
@@ -153,6 +156,8 @@ class Catalog:
     artist_returns: tuple = (0, 0, 0, 0)
     # (stays, stays kept, moves, moves kept) of Segue's offers right after a kept play
     artist_stays: tuple = (0, 0, 0, 0)
+    # (replays, replays kept, new, new kept) of Segue's offers (Recommender.replay_keep)
+    replay_answers: tuple = (0, 0, 0, 0)
     artist_hour: int = 0                  # plays of one artist within an hour that the person reaches (98th percentile)
     # Where the plays say who picked them: per row, the listened plays of its artist that
     # the person picked themselves here (not Segue's offers, not imported), and the share of
@@ -316,6 +321,9 @@ class Catalog:
         # were kept (Recommender.artist_stay).
         self.play_chosen = plays.chosen()
         self.artist_stays = _artist_stays(plays, rows, fb, art, self.play_chosen)
+        # Segue's offers of a song the person listened to lately, and of the rest: how many
+        # of each were kept (Recommender.replay_keep).
+        self.replay_answers = _replay_answers(plays, rows, fb, self.play_chosen)
         self.chosen_artist_plays, self.offered_share = _chosen_artists(plays, self.play_chosen, fb, art, self.artist)
         # How many plays of one artist this person lets come within an hour: for every
         # listened play, the plays of its artist in the hour up to it (Up next's spacing).
@@ -429,6 +437,31 @@ def _artist_stays(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndar
     stay[1:] = offer[1:] & (art[1:] >= 0) & (art[1:] == art[:-1])
     move = offer & ~stay
     return int(stay.sum()), int((stay & kept).sum()), int(move.sum()), int((move & kept).sum())
+
+
+def _replay_answers(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, chosen: np.ndarray,
+                    latest: int = STAY_OFFERS, horizon_s: float = REPLAY_HORIZON_S) -> tuple[int, int, int, int]:
+    """``(replays, replays kept, new, new kept)`` over the ``latest`` offers (plays Segue
+    picked, listened to or skipped early): a replay is an offer of a track the person
+    listened to within ``horizon_s`` before it. Nothing without play sources."""
+    if plays.source is None or not len(plays):
+        return 0, 0, 0, 0
+    ok = rows >= 0
+    offer = np.flatnonzero(ok & ~chosen & (fb != 0))[-latest:]
+    if not len(offer):
+        return 0, 0, 0, 0
+    t = plays.started_at.astype(np.float64)
+    heard = ok & (fb > 0)
+    # Each listened play as one sortable key, track first and time second (times are
+    # seconds, far below the 1e11 that separates tracks); the latest listened play of
+    # the offered track before the offer is the key just below the offer's own.
+    keys = np.sort(rows[heard].astype(np.float64) * 1e11 + t[heard])
+    q = rows[offer].astype(np.float64) * 1e11 + t[offer]
+    j = np.searchsorted(keys, q, side="left") - 1
+    prev = keys[np.maximum(j, 0)] if len(keys) else np.zeros(len(q))
+    replay = (j >= 0) & (np.floor(prev / 1e11) == rows[offer]) & (q - prev < horizon_s)
+    kept = fb[offer] > 0
+    return int(replay.sum()), int((replay & kept).sum()), int((~replay).sum()), int((~replay & kept).sum())
 
 
 def _chosen_artists(plays: PlayLog, chosen: np.ndarray, fb: np.ndarray, art: np.ndarray,

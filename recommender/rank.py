@@ -32,6 +32,10 @@ RUN_FOLLOW = 0.15  # Up next: from this run rate on, an artist may follow itself
 # the current artist at full trust, and runs as if this much more of their moves stayed.
 STAY_PULL = 8.0
 STAY_RUN = 0.5
+# Someone who skips Segue's offers of songs they listened to lately more than its other
+# offers (``Recommender.replay_keep``, log-odds) gets this much more push against what they
+# just played, per unit of it.
+REPLAY_PUSH = 2.0
 # Someone who mostly lets Segue choose tells it what they love by what they still pick
 # themselves: Up next pulls towards the artists they pick (log 1 + such plays) and,
 # more, towards the ones they picked in this session, times the share of their latest
@@ -301,6 +305,7 @@ class Recommender:
         # own moves (which follow what was offered) do not show it yet.
         self.artist_run = self._artist_run_rate()
         self.artist_stay = self._artist_stay()
+        self.replay_keep = self._replay_keep()
         if self.artist_stay > 0:
             self.artist_run = max(self.artist_run, min(0.9, cfg.artist_run_prior + STAY_RUN * self.artist_stay))
         same, pairs = cat.album_runs
@@ -491,7 +496,8 @@ class Recommender:
              "together": cfg.together_weight * own, "artists_together": cfg.artists_together_weight * own,
              "album": cfg.album_weight * self.album_run,
              "session": cfg.session_blend * self.models.weight("session") * own,
-             "recent": cfg.recent_weight * t, "fresh": -cfg.repeat_push,
+             "recent": cfg.recent_weight * t,
+             "fresh": -cfg.repeat_push - REPLAY_PUSH * max(0.0, -self.replay_keep),
              # The person's artists beyond their share of the taste: nothing by default.
              # Some people keep what is by the artists they play whatever the sound; others
              # tire of an artist they just heard and keep what sounds like it. Only what
@@ -1059,8 +1065,22 @@ class Recommender:
         songs one after another, but is only offered other artists, never makes a run. Their
         keeps and skips of Segue's offers do, at once. Only a positive one is used (the
         defaults keep an artist apart already)."""
+        return self._keep_contrast(*self.catalog.artist_stays)
+
+    def _replay_keep(self) -> float:
+        """How much more readily this person keeps Segue's offer of a song they listened to
+        lately than an offer of another (``Catalog.replay_answers``), as ``_artist_stay``
+        measures runs. Real listening logs are full of replays, so the person's own evidence
+        leans on them; someone who tires of what they just heard says so by skipping them
+        when offered. Only a negative one is used (``REPLAY_PUSH``)."""
+        return self._keep_contrast(*self.catalog.replay_answers)
+
+    def _keep_contrast(self, n_s: int, k_s: int, n_o: int, k_o: int) -> float:
+        """The log-odds of keeping one kind of offer (``k_s`` of ``n_s``) minus the other's
+        (``k_o`` of ``n_o``), both keep rates shrunk towards the person's overall one
+        (``config.stay_prior_n`` offers' worth), taken ``config.stay_margin`` standard
+        errors nearer 0. 0 without offers."""
         cfg = self.config
-        n_s, k_s, n_o, k_o = self.catalog.artist_stays
         if n_s + n_o == 0:
             return 0.0
         rate = (k_s + k_o + 1.0) / (n_s + n_o + 2.0)

@@ -404,3 +404,79 @@ def test_the_offered_share_follows_how_the_person_listens_lately():
     cat = library(plays=_sourced(playlog(events, session_len=8), sources))
     offered = sum(s == "up_next" for s in sources)
     assert cat.offered_share == offered / n > offered / len(sources)
+
+
+def test_replay_answers_count_offers_of_what_the_person_heard_lately():
+    """An offer of a track the person listened to within four days before it is a replay
+    (a skip of it does not make it one); picks and plays without sources count for nothing."""
+    events = [(1000, "finished"),   # the person's pick
+              (1001, "finished"),   # offer, new, kept
+              (1000, "skipped"),    # offer of the pick: a replay, skipped
+              (1002, "skipped"),    # offer, new, skipped
+              (1003, "finished"),   # the person's pick
+              (1003, "finished"),   # offer of what was just heard: a replay, kept
+              (1002, "finished"),   # offer: 1002 was only skipped before, so new; kept
+              (1001, "skipped")]    # offer of 1001, heard before: a replay, skipped
+    sources = ["library", "up_next", "up_next", "up_next", "library", "up_next", "radio", "up_next"]
+    base = playlog(events, session_len=8)
+    assert library(plays=_sourced(base, sources)).replay_answers == (3, 1, 3, 2)
+    later = copy.copy(base)
+    later.started_at = base.started_at + np.where(np.arange(len(events)) == 7, 5 * 86400.0, 0.0)
+    assert library(plays=_sourced(later, sources)).replay_answers == (2, 1, 4, 2)   # 1001 five days on: new
+    assert library(plays=base).replay_answers == (0, 0, 0, 0)
+
+
+def _answers_replays(p_replay_kept, p_new_kept, *, seed=5):
+    """Sessions two days apart of a pick and seven offers, four in ten of a track heard in
+    the session before (a replay), kept with ``p_replay_kept``; the rest of tracks not heard
+    for two sessions, kept with ``p_new_kept``. Returns the catalogue, the same with its
+    replay counts zeroed, a time after the plays, and the tracks heard in the last session."""
+    rng = np.random.default_rng(seed)
+    heard: list[set] = [set()]
+
+    def first():
+        heard.append(set())
+        t = int(rng.choice(IDS))
+        heard[-1].add(t)
+        return t
+
+    def offer(sess, last):
+        lately = heard[-2] - sess
+        replay = bool(lately) and rng.random() < 0.4
+        pool = sorted(lately) if replay else [int(u) for u in IDS if u not in heard[-2] | heard[-3:][0] | sess]
+        t = int(rng.choice(pool))
+        kept = rng.random() < (p_replay_kept if replay else p_new_kept)
+        if kept:
+            heard[-1].add(t)
+        return t, kept
+    events, sources = _let_up_next_play(first, offer, sessions=30)
+    base = playlog(events, session_len=8)
+    base.started_at = base.started_at + 2 * 86400.0 * base.session_id
+    cat = library(plays=_sourced(base, sources), albums=False)
+    uncounted = copy.copy(cat)
+    uncounted.replay_answers = (0, 0, 0, 0)
+    return cat, uncounted, float(base.started_at.max()) + 600, heard[-1]
+
+
+def test_someone_who_skips_what_they_just_heard_when_offered_gets_less_of_it():
+    """Someone who skips Segue's offers of songs they heard lately, and keeps most others,
+    says so at once: Up next pushes what they just heard further down than the defaults."""
+    cat, uncounted, now, lately = _answers_replays(0.15, 0.7)
+    tired, plain = Recommender(cat, now=now), Recommender(uncounted, now=now)
+    assert tired.replay_keep < -0.5 and plain.replay_keep == 0
+    assert tired.up_next_weights()["fresh"] < plain.up_next_weights()["fresh"]
+    tail = sorted(lately)[0]
+
+    def replays(rec):
+        return sum(t in lately for t, _ in rec.up_next([tail], 10))
+    assert replays(tired) < replays(plain)
+
+
+def test_someone_who_keeps_what_they_just_heard_is_left_alone():
+    """Replays kept as readily as the rest are no reason to push them: Up next is what it
+    is without the count."""
+    cat, uncounted, now, lately = _answers_replays(0.8, 0.5)
+    keen, plain = Recommender(cat, now=now), Recommender(uncounted, now=now)
+    assert keen.replay_keep >= 0
+    tail = sorted(lately)[0]
+    assert keen.up_next([tail], 10) == plain.up_next([tail], 10)
