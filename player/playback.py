@@ -443,16 +443,14 @@ class Player:
         """Restart the track after 3 s; otherwise go back to the one before it."""
         with self._lock:
             if self._playing is not None and self.engine.position > RESTART_THRESHOLD_S:
-                self._playing.moved_to(0.0)
-                self.engine.seek(0.0)
+                self.seek(0.0)
                 return
             back_stack = self._back
             if self._playing is not None and back_stack and back_stack[-1] is self._playing.entry:
                 back_stack.pop()  # the current track goes back to the queue, not behind us
             if not back_stack:
                 if self._playing is not None:
-                    self._playing.moved_to(0.0)
-                    self.engine.seek(0.0)
+                    self.seek(0.0)      # nothing before it: a restart
                 return
             back = back_stack.pop()  # pushed again when it starts
             if self._playing is not None:
