@@ -41,6 +41,7 @@ FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 MAX_SAVED_QUEUE = 1000
 REPEAT_MODES = ("off", "all", "one")
+JUMP_MS = 1000  # a move ahead of this much past where listening got the person is a jump
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,26 @@ class _Playing:
     # Added to the ms heard, how far into the song the person has got by listening
     # (``reached_ms``): a play resumed from the last run starts with where it was left.
     resumed_ms: int = 0
+    # What the play started with of that (seeks never lower it), and whether the person
+    # jumped ahead of where listening had got them: a song run out to its end after a jump,
+    # with less than half of it ever heard, was moved on from, as Next would have.
+    credit_ms: int = 0
+    jumped: bool = False
 
     def reached_ms(self) -> int:
         return int(self.source.heard_s * 1000) + self.resumed_ms
 
+    def covered_ms(self) -> int:
+        """How much of the song the person has heard, in this play or before it was resumed."""
+        return int(self.source.heard_s * 1000) + self.credit_ms
+
     def moved_to(self, seconds: float) -> None:
         """The person moved to ``seconds``: back, they are that far in (a restart: at 0);
         ahead, no further than they had listened."""
-        heard = int(self.source.heard_s * 1000)
-        self.resumed_ms = min(self.reached_ms(), int(max(0.0, seconds) * 1000)) - heard
+        heard, to = int(self.source.heard_s * 1000), int(max(0.0, seconds) * 1000)
+        reached = self.reached_ms()
+        self.jumped |= to > reached + JUMP_MS
+        self.resumed_ms = min(reached, to) - heard
 
 
 class Player:
@@ -394,7 +406,9 @@ class Player:
         with self._lock:
             self._start(entry, ended="skipped", at=cued.position)
             if self._playing is not None:
-                self._playing.resumed_ms = int(cued.heard_to * 1000)
+                playing = self._playing
+                playing.resumed_ms = playing.credit_ms = int(cued.heard_to * 1000)
+                playing.jumped = (cued.position - cued.heard_to) * 1000 > JUMP_MS
 
     def pause(self) -> None:
         self.engine.pause()
@@ -463,16 +477,17 @@ class Player:
 
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds`` into the current track (or move where a cued one will start)."""
-        playing = self._playing
-        if playing is not None:
-            playing.moved_to(float(seconds))
-            self.engine.seek(seconds)
-            return
-        cued = self._cued
-        if cued is not None:
-            end = cued.duration or float("inf")
-            to = min(max(0.0, float(seconds)), end)
-            self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to))
+        with self._lock:  # the play marked is the one the engine is told to move
+            playing = self._playing
+            if playing is not None:
+                playing.moved_to(float(seconds))
+                self.engine.seek(seconds)
+                return
+            cued = self._cued
+            if cued is not None:
+                end = cued.duration or float("inf")
+                to = min(max(0.0, float(seconds)), end)
+                self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to))
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -593,6 +608,11 @@ class Player:
             # queue can react before the next track has to be chosen.
             return ms < EARLY_SKIP_MS or (track_s > 0 and ms < EARLY_SKIP_FRACTION * track_s * 1000)
 
+        # Jumped to the end over most of the song: the person moved on from it (the engine
+        # ran it out). Only after a jump: a damaged file can end early on its own.
+        if (ended == "finished" and playing.jumped and track_s > 0
+                and playing.covered_ms() < EARLY_SKIP_FRACTION * track_s * 1000):
+            ended = "skipped"
         # A play resumed where the last run left it is judged by how far into the song the
         # person got: moving on near its end is no early skip, though little was heard in
         # this run. The row then ends as stopped (its part was heard in the run before).
@@ -625,7 +645,8 @@ class Player:
         except sqlite3.Error:  # played anyway; only its log entry is lost
             log.exception("could not record the start of track %s", entry.track_id)
             play_id = None
-        self._playing = _Playing(entry, play_id, source, resumed_ms=int(source.start_s * 1000))
+        at_ms = int(source.start_s * 1000)
+        self._playing = _Playing(entry, play_id, source, resumed_ms=at_ms, credit_ms=at_ms)
         if self._repeat == "all":
             self._requeue(entry)
         self._history.append(entry)
