@@ -22,10 +22,10 @@ import numpy as np
 
 from player.recommendations import UNTAGGED, genre_bucket
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
+from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SUGGESTED_SOURCES
 
 WEEK_S = 7 * 86400
-SEGUE_SOURCES = ("up_next", "radio", "discover")
+SEGUE_SOURCES = SUGGESTED_SOURCES
 OWN_SOURCES = ("library", "search", "queue", "cli")
 #: Periods of the top lists: label -> days back from now (None: everything).
 PERIODS: dict[str, int | None] = {

@@ -29,7 +29,7 @@ from typing import Callable
 from player.audio.base import Engine, PlaybackState, Source
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
+from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SUGGESTED_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,13 @@ class _Playing:
         reached = self.reached_ms()
         self.jumped |= to > reached + JUMP_MS
         self.resumed_ms = min(reached, to) - heard
+
+
+def _lap(entry: QueueEntry) -> QueueEntry:
+    """Another round of ``entry`` under repeat. The person set the repeat, so a lap of a
+    song Segue suggested is their own queue's, not another offer of it kept."""
+    source = "queue" if entry.source in SUGGESTED_SOURCES else entry.source
+    return QueueEntry(entry.track_id, source, entry.manual)
 
 
 class Player:
@@ -272,7 +279,7 @@ class Player:
 
     def _requeue(self, entry: QueueEntry) -> None:
         """Repeat all: a copy of ``entry`` goes to the end of the queue."""
-        again = QueueEntry(entry.track_id, entry.source, entry.manual)
+        again = _lap(entry)
         self._queue.extend([again])
         if self._shuffle:
             self._natural.append(again)
@@ -697,7 +704,7 @@ class Player:
         if self._repeat == "one":
             playing = self._playing.entry
             if self._repeat_copy is None or self._repeat_copy[0] is not playing:
-                self._repeat_copy = (playing, QueueEntry(playing.track_id, playing.source, playing.manual))
+                self._repeat_copy = (playing, _lap(playing))
             head = self._repeat_copy[1]
         if self._armed is not None and head is not None and self._armed.token is head:
             return

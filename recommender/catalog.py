@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.data import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
+from segue_common.listening import SUGGESTED_SOURCES
 from segue_common.normalize import normalize_name
 
 
@@ -38,8 +39,6 @@ REPLAY_HORIZON_S = 4 * 86400.0
 #: next go on is someone who lets it choose).
 SHARE_PLAYS = 500
 
-#: Play sources where Segue picked the track (the store's ``plays.source``).
-SUGGESTED_SOURCES = ("up_next", "radio", "discover")
 #: The play source of rows imported from another player's history (not heard in Segue).
 IMPORTED_SOURCE = "import"
 

@@ -20,6 +20,9 @@ SESSION_GAP_S = 30 * 60
 EARLY_SKIP_MS = 30_000
 #: A skip before this share of the track is an early skip.
 EARLY_SKIP_FRACTION = 0.5
+#: Play sources where Segue picked the track (the store's ``plays.source``); every other
+#: source is the person's own choice.
+SUGGESTED_SOURCES = ("up_next", "radio", "discover")
 
 
 def is_skip(ms_heard: float | None, skipped: bool | None = None) -> bool:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from player.library.names import Namer
 from player.ui.bridge import PlayerBridge
 from player.workers import run_task
+from segue_common.listening import SUGGESTED_SOURCES
 
 log = logging.getLogger(__name__)
 RADIO_BATCH = 20
@@ -357,7 +358,7 @@ class PlaybackMixin:
         for e in queue:
             title, artist, _album, _path = self._info(e.track_id)
             # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
-            reason = self.reasons.get(e.track_id, "") if e.source in ("up_next", "radio", "discover") else ""
+            reason = self.reasons.get(e.track_id, "") if e.source in SUGGESTED_SOURCES else ""
             entries.append((e.track_id, title, artist, e.source, reason))
         self.up_next.set_entries(entries, keys=queue)
 

@@ -54,6 +54,25 @@ def test_repeat_all_goes_round_the_list(store, tmp_path, make_player):
     p.stop()
 
 
+def test_a_lap_of_a_suggestion_is_logged_as_the_persons_own_queue(store, tmp_path, make_player):
+    # Repeat is the person's setting: a lap is no second offer of the song kept.
+    ids = add_tracks(store, tmp_path, [("a", 0.3), ("b", 0.3)])
+    for mode in ("one", "all"):
+        p = make_player(speed=4.0)
+        ev = Events(p)
+        p.set_repeat(mode)
+        p.play_tracks(ids[:2] if mode == "all" else ids[:1], source="radio")
+        assert wait_for(lambda: len(ev.of("track_started")) >= 4)
+        p.stop()
+        rows = store.plays()[-len(ev.of("track_started")):]
+        started = [(r["track_id"], r["source"]) for r in rows][:4]
+        if mode == "one":
+            assert started == [(ids[0], "radio")] + [(ids[0], "queue")] * 3
+        else:
+            assert started == [(ids[0], "radio"), (ids[1], "radio"), (ids[0], "queue"), (ids[1], "queue")]
+        p.close()
+
+
 def test_shuffle_orders_the_queue_randomly_and_back(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(12)])
     p = make_player(speed=1.0)
