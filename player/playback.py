@@ -41,23 +41,29 @@ FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 MAX_SAVED_QUEUE = 1000
 REPEAT_MODES = ("off", "all", "one")
-JUMP_MS = 1000  # a move ahead of this much past where listening got the person is a jump
 
 
 @dataclass(frozen=True)
 class Cued:
     """The track to resume: shown as current, started at ``position`` by play/resume.
     ``credit``: how far into the song the person got by listening (``position`` unless
-    they moved it ahead since): its resumed play is judged as if heard from there."""
+    they moved it ahead since): its resumed play is judged as if heard from there.
+    ``heard``: how much of the song they had heard (``credit`` unless known), which moving
+    the position back does not lower."""
 
     entry: QueueEntry
     position: float
     duration: float
     credit: float | None = None
+    heard: float | None = None
 
     @property
     def heard_to(self) -> float:
         return self.position if self.credit is None else min(self.credit, self.position)
+
+    @property
+    def heard_before(self) -> float:
+        return self.heard_to if self.heard is None else max(self.heard, self.heard_to)
 
 
 @dataclass(eq=False)
@@ -68,11 +74,12 @@ class _Playing:
     # Added to the ms heard, how far into the song the person has got by listening
     # (``reached_ms``): a play resumed from the last run starts with where it was left.
     resumed_ms: int = 0
-    # What the play started with of that (seeks never lower it), and whether the person
-    # jumped ahead of where listening had got them: a song run out to its end after a jump,
-    # with less than half of it ever heard, was moved on from, as Next would have.
+    # How much of the song was heard before this play (seeks never lower it), and how far
+    # the person has jumped ahead of where listening had got them, in all: a song run out
+    # to its end after jumping over most of it, with less than half of it ever heard, was
+    # moved on from, as Next would have been.
     credit_ms: int = 0
-    jumped: bool = False
+    jumped_ms: int = 0
 
     def reached_ms(self) -> int:
         return int(self.source.heard_s * 1000) + self.resumed_ms
@@ -86,7 +93,7 @@ class _Playing:
         ahead, no further than they had listened."""
         heard, to = int(self.source.heard_s * 1000), int(max(0.0, seconds) * 1000)
         reached = self.reached_ms()
-        self.jumped |= to > reached + JUMP_MS
+        self.jumped_ms += max(0, to - reached)
         self.resumed_ms = min(reached, to) - heard
 
 
@@ -414,8 +421,9 @@ class Player:
             self._start(entry, ended="skipped", at=cued.position)
             if self._playing is not None:
                 playing = self._playing
-                playing.resumed_ms = playing.credit_ms = int(cued.heard_to * 1000)
-                playing.jumped = (cued.position - cued.heard_to) * 1000 > JUMP_MS
+                playing.resumed_ms = int(cued.heard_to * 1000)
+                playing.credit_ms = int(cued.heard_before * 1000)
+                playing.jumped_ms = int(max(0.0, cued.position - cued.heard_to) * 1000)
 
     def pause(self) -> None:
         self.engine.pause()
@@ -484,17 +492,19 @@ class Player:
 
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds`` into the current track (or move where a cued one will start)."""
-        with self._lock:  # the play marked is the one the engine is told to move
+        with self._lock:
             playing = self._playing
             if playing is not None:
                 playing.moved_to(float(seconds))
-                self.engine.seek(seconds)
+                # Only that track moves: one the engine has gone on to meanwhile stays put.
+                self.engine.seek(seconds, playing.source)
                 return
             cued = self._cued
             if cued is not None:
                 end = cued.duration or float("inf")
                 to = min(max(0.0, float(seconds)), end)
-                self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to))
+                self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
+                                  heard=cued.heard_before)
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -522,9 +532,11 @@ class Player:
         try:
             queue = [(int(t), str(src), bool(manual)) for t, src, manual in saved.get("queue") or []]
             current = saved.get("current")
-            # [track, source, manual, position(, credit)]: a state saved before the credit lacks it.
+            # [track, source, manual, position(, credit(, heard))]: a state saved before the
+            # credit (or the time heard) lacks it.
             current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3]),
-                       float(current[4]) if len(current) > 4 else float(current[3])) if current else None
+                       float(current[4]) if len(current) > 4 else float(current[3]),
+                       float(current[5]) if len(current) > 5 else None) if current else None
             keep_going = bool(saved.get("keep_going"))
             repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
             shuffle = bool(saved.get("shuffle"))
@@ -544,7 +556,8 @@ class Player:
                 duration = float(playable[current[0]] or 0.0)
                 position = min(max(0.0, current[3]), duration) if duration else max(0.0, current[3])
                 self._cued = Cued(QueueEntry(current[0], current[1], current[2]), position, duration,
-                                  credit=max(0.0, current[4]))
+                                  credit=max(0.0, current[4]),
+                                  heard=None if current[5] is None else max(0.0, current[5]))
             self._saved_state = self._state()
         self._emit("queue_changed")
         return self._cued
@@ -564,10 +577,11 @@ class Player:
             e, position = playing.entry, self.engine.position
             # How far into it the person got by listening (less, when they jumped ahead).
             credit = min(position, playing.reached_ms() / 1000)
-            current = [e.track_id, e.source, e.manual, round(position, 1), round(credit, 1)]
+            current = [e.track_id, e.source, e.manual, round(position, 1), round(credit, 1),
+                       round(playing.covered_ms() / 1000, 1)]
         elif cued is not None:
             current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1),
-                       round(cued.heard_to, 1)]
+                       round(cued.heard_to, 1), round(cued.heard_before, 1)]
         else:
             current = None
         queue = [[e.track_id, e.source, e.manual] for e in self._queue.entries()[:MAX_SAVED_QUEUE]]
@@ -616,10 +630,14 @@ class Player:
             return ms < EARLY_SKIP_MS or (track_s > 0 and ms < EARLY_SKIP_FRACTION * track_s * 1000)
 
         # Jumped to the end over most of the song: the person moved on from it (the engine
-        # ran it out). Only after a jump: a damaged file can end early on its own.
-        if (ended == "finished" and playing.jumped and track_s > 0
-                and playing.covered_ms() < EARLY_SKIP_FRACTION * track_s * 1000):
-            ended = "skipped"
+        # ran it out). Only after jumps that long: a file can end before its header says,
+        # and a small step ahead is no rejection. A crossfade's frames are counted as the
+        # next track's, so the outgoing one may have been heard that much more.
+        if ended == "finished" and track_s > 0:
+            half_ms = EARLY_SKIP_FRACTION * track_s * 1000
+            fade_ms = min(float(getattr(self.engine, "crossfade_s", 0.0)), track_s / 2) * 1000
+            if playing.jumped_ms >= half_ms and playing.covered_ms() + fade_ms < half_ms:
+                ended = "skipped"
         # A play resumed where the last run left it is judged by how far into the song the
         # person got: moving on near its end is no early skip, though little was heard in
         # this run. The row then ends as stopped (its part was heard in the run before).

@@ -103,8 +103,9 @@ class Engine(abc.ABC):
         """Stop and forget the current and next sources."""
 
     @abc.abstractmethod
-    def seek(self, seconds: float) -> None:
-        """Jump within the current source (clamped to its length)."""
+    def seek(self, seconds: float, source: Source | None = None) -> None:
+        """Jump within the current source (clamped to its length); with ``source``, only
+        if that is still the one being heard when the engine gets to it."""
 
     @property
     @abc.abstractmethod

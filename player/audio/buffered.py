@@ -172,8 +172,8 @@ class BufferedEngine(FeederMixin, Engine):
             self._set_state(PlaybackState.STOPPED)
             self._output_stop(drain=drain)
 
-    def seek(self, seconds: float) -> None:
-        self._cmds.put(("seek", max(0.0, float(seconds))))
+    def seek(self, seconds: float, source: Source | None = None) -> None:
+        self._cmds.put(("seek", (max(0.0, float(seconds)), source)))
 
     def sync(self, timeout: float = 5.0) -> bool:
         """Wait until the feeder has handled every command sent before this call."""

@@ -32,7 +32,7 @@ class FeederMixin:
         elif name == "next":
             self._set_next(arg)
         elif name == "seek":
-            self._seek(arg)
+            self._seek(*arg)
         elif name == "stop":
             self._drop_all()
         elif name == "sync":
@@ -124,9 +124,9 @@ class FeederMixin:
             self._prev[1].close()
             self._prev = None
 
-    def _seek(self, seconds: float) -> None:
+    def _seek(self, seconds: float, source: Source | None = None) -> None:
         current = self._announced
-        if current is None or self._announced_failed:
+        if current is None or self._announced_failed or (source is not None and current is not source):
             return
         if self._nseg is not None and not self._unwrite_next():
             return  # the next source is being heard but not announced yet: a few ms

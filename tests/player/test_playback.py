@@ -153,6 +153,20 @@ def test_a_song_jumped_to_its_end_is_logged_as_next_would_and_heard_songs_still_
     assert [x["early_skip"] for x in ev.of("track_ended")] == [True, False, False, False, False]
 
 
+def test_a_step_ahead_under_a_crossfade_is_no_skip(store, tmp_path):
+    # The fade's frames count as the next track's: the outgoing one was heard past them.
+    a, b = add_tracks(store, tmp_path, [("a", 8.0), ("b", 8.0)])
+    p = Player(store, NullEngine(speed=4.0, crossfade_s=4.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.position > 1.0)
+        p.seek(3.0)
+        assert wait_for(lambda: p.current_track_id == b)
+        assert ended(store)[0] == (a, "finished") and p.early_skips == []
+    finally:
+        p.close()
+
+
 def test_a_resumed_song_jumped_to_its_end_is_judged_with_what_was_heard_before(store, tmp_path, make_player):
     from player.playback import STATE_SETTING
 
@@ -168,6 +182,25 @@ def test_a_resumed_song_jumped_to_its_end_is_judged_with_what_was_heard_before(s
         assert wait_for(lambda: p.current_track_id == b)
         assert store.plays()[-2]["ended"] == expected
         assert p.early_skips == ([] if expected == "finished" else [a])
+        p.close()
+    # Heard to 60 s before; moved back to 5 s, then ahead to where it was, and run out:
+    # what was heard before still counts, in this run and across a restart.
+    for restart in (False, True):
+        store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                          "current": [a, "library", True, 60.0]})
+        p = make_player(speed=8.0)
+        p.restore_state()
+        p.seek(5.0)
+        if restart:
+            p.close()
+            p = make_player(speed=8.0)
+            p.restore_state()
+            assert p.cued.position == 5.0
+        p.resume()
+        assert wait_for(lambda: p.position > 7.0)
+        p.seek(60.0)
+        assert wait_for(lambda: p.current_track_id == b, 20.0)
+        assert store.plays()[-2]["ended"] == "finished" and p.early_skips == []
         p.close()
 
 

@@ -148,6 +148,20 @@ def test_seek_jumps_exactly_and_does_not_count_skipped_audio(engine, tmp_path):
     assert src.heard_frames == len(out) < n
 
 
+def test_a_seek_meant_for_another_track_moves_nothing(engine, tmp_path):
+    # The player names the track it moves: one the engine has gone on to meanwhile stays put.
+    (a, b), _ = write_sine_parts(tmp_path, [3 * SR, 3 * SR])
+    e = engine(speed=2.0)
+    src_a, src_b = Source(str(a)), Source(str(b))
+    e.play(src_a)
+    assert wait_for(lambda: e.position > 0.2)
+    e.seek(2.5, src_b)
+    assert e.sync()
+    assert e.position < 1.5
+    e.seek(2.5, src_a)
+    assert wait_for(lambda: e.position >= 2.5, timeout=2)
+
+
 def test_undecodable_sources_report_errors_not_endings(engine, tmp_path):
     (a,), _ = write_sine_parts(tmp_path, [4000])
     bad = tmp_path / "bad.flac"

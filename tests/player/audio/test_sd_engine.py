@@ -155,3 +155,27 @@ def test_long_pause_stops_the_stream_and_resume_continues(sd_engine, tmp_path):
     e.resume()
     assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
     assert e.state is PlaybackState.PLAYING
+
+
+def test_through_the_sound_card_a_jump_to_the_end_is_a_skip_and_a_song_heard_is_finished(
+        sd_engine, store, tmp_path):
+    """The play log's judgement rests on the frames the device really took: checked on
+    the real engine, where the end of a track arrives through the ring and PortAudio."""
+    from player.playback import Player
+    from tests.player.test_playback import add_tracks
+
+    a, b, c = add_tracks(store, tmp_path, [("a", 4.0), ("b", 1.0), ("c", 1.5)])
+    p = Player(store, sd_engine(), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b, c])
+        assert wait_for(lambda: p.position > 0.5)
+        p.seek(3.95)                            # a: to its end, half a second in
+        assert wait_for(lambda: p.current_track_id == c and p.position > 0.5)
+        p.seek(0.1)                             # c: back, then heard to the end
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
+        rows = store.plays()
+        assert [(r["track_id"], r["ended"]) for r in rows] == [(a, "skipped"), (b, "finished"), (c, "finished")]
+        assert rows[0]["ms_heard"] < 1500 and rows[1]["ms_heard"] == pytest.approx(1000, abs=60)
+        assert p.early_skips == [a]
+    finally:
+        p.close()
