@@ -746,8 +746,16 @@ class Player:
             if event == "finished" and playing is not None and src is playing.source:
                 self._errors_in_row = 0
                 self._end_current("finished")
-                # Nothing armed after it: the queue ran out (keep_going may refill it).
-                self._ran_out = self._armed is None
+                armed = self._armed
+                if data.get("last") and armed is not None:
+                    # Armed after the engine had ended its stream (a station started or a
+                    # song added in the last moments of this one): the engine dropped it.
+                    self._queue.discard(armed.token)
+                    self._start(armed.token, ended="finished")
+                    self._emit("queue_changed")
+                else:
+                    # Nothing armed after it: the queue ran out (keep_going may refill it).
+                    self._ran_out = armed is None
             elif (event == "started" and (playing is None or src is not playing.source)
                   and any(src is s for s in self._armed_recent)):
                 # Gapless hand-over: the armed next track is heard now.

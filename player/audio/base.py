@@ -8,7 +8,9 @@ on the engine's own event thread (never on the audio thread):
 
 - ``"started"``  ``{"source": Source}`` -- the source became audible (after
   :meth:`Engine.play`, or gaplessly after the previous one);
-- ``"finished"`` ``{"source": Source}`` -- it played to its natural end;
+- ``"finished"`` ``{"source": Source, "last": bool}`` -- it played to its natural end;
+  ``last``: nothing followed it and the engine has stopped (a next source set after the
+  stream ended is dropped with it);
 - ``"error"``    ``{"source": Source, "message": str}`` -- it could not be decoded;
 - ``"state"``    ``{"state": PlaybackState}``;
 - ``"device_lost"`` ``{"message": str}`` -- the output went away; playback is paused.

@@ -257,7 +257,7 @@ class FeederMixin:
                 continue
             if seg.source is not self._announced:
                 if self._announced is not None and not self._announced_failed:
-                    self._emit("finished", source=self._announced)
+                    self._emit("finished", source=self._announced, last=False)
                 self._announced, self._announced_failed = seg.source, False
                 self._current = seg.source
                 self._emit("started", source=seg.source)
@@ -277,7 +277,7 @@ class FeederMixin:
             if not self._cmds.empty():
                 return  # a command (play, stop) is on its way and decides what happens
             if not self._announced_failed:
-                self._emit("finished", source=self._announced)
+                self._emit("finished", source=self._announced, last=True)
             self._drop_all()
             self._current = None
             self._set_state(PlaybackState.STOPPED)

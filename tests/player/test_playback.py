@@ -444,6 +444,21 @@ def test_a_resumed_song_started_over_is_judged_from_its_start_and_next_is_a_skip
     assert p.early_skips == [a, b, a]
 
 
+def test_a_station_started_as_the_seed_runs_out_still_plays(store, tmp_path, make_player):
+    # The engine has ended its stream before the station's first track is armed: it drops
+    # that track with the stream, so the player starts it itself.
+    seed, first, second = add_tracks(store, tmp_path, [("seed", 0.5), ("first", 0.5), ("second", 0.5)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_track(seed)
+    with p._lock:                               # the end of the seed waits for the station
+        assert wait_for(lambda: p.engine.state is PlaybackState.STOPPED)
+        p.start_station(seed, [first, second])
+    assert wait_for(lambda: len(ev.of("track_started")) == 3 and p.state is PlaybackState.STOPPED)
+    assert [(r["track_id"], r["ended"], r["source"]) for r in store.plays()] == [
+        (seed, "finished", "library"), (first, "finished", "radio"), (second, "finished", "radio")]
+
+
 def test_previous_walks_back_through_several_tracks(store, tmp_path, make_player):
     a, b, c = add_tracks(store, tmp_path, [("a", 5.0), ("b", 5.0), ("c", 5.0)])
     p = make_player(speed=1.0)

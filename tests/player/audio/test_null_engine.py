@@ -71,6 +71,8 @@ def test_gapless_pair_comes_out_sample_exact(engine, tmp_path):
     assert (sa.heard_frames, sb.heard_frames) == (33333, 28001)
     assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav"),
                            ("started", "part1.wav"), ("finished", "part1.wav")]
+    # Only the end of the stream is the last: the player starts anything it armed too late.
+    assert [d["last"] for n, _, d in rec.events if n == "finished"] == [False, True]
     assert e.underruns == 0
 
 
