@@ -99,6 +99,9 @@ class FeederMixin:
         if not self._unwrite_next():
             # Too late: the old next is already being heard and is the current one now.
             self._promote_next_to_current()
+        if self._fade is not None and self._next is self._fade.b_src:
+            # Heard already and fading in: the fade owns its decoder, and it is "next" no more.
+            self._next = self._ndec = self._nerr = None
         if self._ndec is not None:
             self._ndec.close()
         self._next, self._ndec, self._nerr = source, None, None

@@ -167,6 +167,23 @@ def test_a_step_ahead_under_a_crossfade_is_no_skip(store, tmp_path):
         p.close()
 
 
+def test_a_list_plays_through_under_a_crossfade(store, tmp_path):
+    # Arming the third track as the second fades in must leave the fading one playing.
+    ids = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0), ("c", 6.0)])
+    p = Player(store, NullEngine(speed=4.0, crossfade_s=2.0), progress_interval_s=0.2)
+    try:
+        ev = Events(p)
+        p.play_tracks(ids)
+        assert wait_for(lambda: len(ev.of("track_ended")) == 3 and p.state is PlaybackState.STOPPED, 20.0)
+        rows = store.plays()
+        assert [(r["track_id"], r["ended"]) for r in rows] == [(i, "finished") for i in ids]
+        assert not ev.of("error")
+        # Each heard but for the fade into the next (filed under the incoming track).
+        assert [round(r["ms_heard"] / 1000) for r in rows] == [4, 4, 6]
+    finally:
+        p.close()
+
+
 def test_a_resumed_song_jumped_to_its_end_is_judged_with_what_was_heard_before(store, tmp_path, make_player):
     from player.playback import STATE_SETTING
 
