@@ -41,6 +41,7 @@ FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 MAX_SAVED_QUEUE = 1000
 REPEAT_MODES = ("off", "all", "one")
+END_ZONE_S = 3.0  # a jump ahead to this near the end (or into the crossfade) is a jump to the end
 
 
 @dataclass(frozen=True)
@@ -74,12 +75,11 @@ class _Playing:
     # Added to the ms heard, how far into the song the person has got by listening
     # (``reached_ms``): a play resumed from the last run starts with where it was left.
     resumed_ms: int = 0
-    # How much of the song was heard before this play (seeks never lower it), and how far
-    # the person has jumped ahead of where listening had got them, in all: a song run out
-    # to its end after jumping over most of it, with less than half of it ever heard, was
-    # moved on from, as Next would have been.
+    # How much of the song was heard before this play (seeks never lower it), and whether
+    # the person's last move was a jump ahead to its very end: a song run out that way
+    # with less than half of it heard was moved on from, as Next would have been.
     credit_ms: int = 0
-    jumped_ms: int = 0
+    to_end: bool = False
 
     def reached_ms(self) -> int:
         return int(self.source.heard_s * 1000) + self.resumed_ms
@@ -88,20 +88,24 @@ class _Playing:
         """How much of the song the person has heard, in this play or before it was resumed."""
         return int(self.source.heard_s * 1000) + self.credit_ms
 
-    def moved_to(self, seconds: float) -> None:
+    def moved_to(self, seconds: float, end_zone_s: float) -> None:
         """The person moved to ``seconds``: back, they are that far in (a restart: at 0);
-        ahead, no further than they had listened."""
+        ahead, no further than they had listened. Within ``end_zone_s`` of the end, and
+        ahead of where listening got them, it is a jump to the end."""
         heard, to = int(self.source.heard_s * 1000), int(max(0.0, seconds) * 1000)
         reached = self.reached_ms()
-        self.jumped_ms += max(0, to - reached)
+        track_s = self.source.duration or self.source.duration_hint or 0.0
+        self.to_end = track_s > 0 and seconds >= track_s - end_zone_s and to > reached + 1000
         self.resumed_ms = min(reached, to) - heard
 
 
 def _lap(entry: QueueEntry) -> QueueEntry:
     """Another round of ``entry`` under repeat. The person set the repeat, so a lap of a
-    song Segue suggested is their own queue's, not another offer of it kept."""
-    source = "queue" if entry.source in SUGGESTED_SOURCES else entry.source
-    return QueueEntry(entry.track_id, source, entry.manual)
+    song Segue suggested is their own queue's, not another offer of it kept (and a re-rank
+    of the suggestions leaves it in place)."""
+    if entry.source not in SUGGESTED_SOURCES:
+        return QueueEntry(entry.track_id, entry.source, entry.manual)
+    return QueueEntry(entry.track_id, "queue", True)
 
 
 class Player:
@@ -423,7 +427,8 @@ class Player:
                 playing = self._playing
                 playing.resumed_ms = int(cued.heard_to * 1000)
                 playing.credit_ms = int(cued.heard_before * 1000)
-                playing.jumped_ms = int(max(0.0, cued.position - cued.heard_to) * 1000)
+                if cued.position > cued.heard_to:    # moved ahead while cued
+                    playing.moved_to(cued.position, self._end_zone_s())
 
     def pause(self) -> None:
         self.engine.pause()
@@ -495,7 +500,7 @@ class Player:
         with self._lock:
             playing = self._playing
             if playing is not None:
-                playing.moved_to(float(seconds))
+                playing.moved_to(float(seconds), self._end_zone_s())
                 # Only that track moves: one the engine has gone on to meanwhile stays put.
                 self.engine.seek(seconds, playing.source)
                 return
@@ -505,6 +510,10 @@ class Player:
                 to = min(max(0.0, float(seconds)), end)
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
                                   heard=cued.heard_before)
+
+    def _end_zone_s(self) -> float:
+        # With a crossfade, a move into the fade starts the next track at once.
+        return max(END_ZONE_S, float(getattr(self.engine, "crossfade_s", 0.0)))
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -629,15 +638,12 @@ class Player:
             # queue can react before the next track has to be chosen.
             return ms < EARLY_SKIP_MS or (track_s > 0 and ms < EARLY_SKIP_FRACTION * track_s * 1000)
 
-        # Jumped to the end over most of the song: the person moved on from it (the engine
-        # ran it out). Only after jumps that long: a file can end before its header says,
-        # and a small step ahead is no rejection. A crossfade's frames are counted as the
-        # next track's, so the outgoing one may have been heard that much more.
-        if ended == "finished" and track_s > 0:
-            half_ms = EARLY_SKIP_FRACTION * track_s * 1000
-            fade_ms = min(float(getattr(self.engine, "crossfade_s", 0.0)), track_s / 2) * 1000
-            if playing.jumped_ms >= half_ms and playing.covered_ms() + fade_ms < half_ms:
-                ended = "skipped"
+        # Jumped to its very end with less than half of it heard: the person moved on from
+        # it (the engine ran it out). Not under repeat-one, where the end leads to the same
+        # song again; and a move to a point before the end is to hear the rest.
+        if (ended == "finished" and playing.to_end and self._repeat != "one"
+                and playing.covered_ms() < EARLY_SKIP_FRACTION * track_s * 1000):
+            ended = "skipped"
         # A play resumed where the last run left it is judged by how far into the song the
         # person got: moving on near its end is no early skip, though little was heard in
         # this run. The row then ends as stopped (its part was heard in the run before).

@@ -167,6 +167,44 @@ def test_a_step_ahead_under_a_crossfade_is_no_skip(store, tmp_path):
         p.close()
 
 
+def test_a_jump_to_the_end_under_a_crossfade_with_nothing_after_is_a_skip(store, tmp_path):
+    (a,) = add_tracks(store, tmp_path, [("a", 20.0)])
+    p = Player(store, NullEngine(speed=8.0, crossfade_s=6.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a])
+        assert wait_for(lambda: p.position > 4.5)
+        p.seek(19.5)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+        assert ended(store) == [(a, "skipped")] and p.early_skips == [a]
+    finally:
+        p.close()
+
+
+def test_coming_back_to_a_song_and_moving_to_where_one_was_is_no_skip(store, tmp_path, make_player):
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 80.0)])
+    p = make_player(speed=8.0)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.position > 45.0)
+    p.next()                                    # more than half heard: no early skip
+    p.previous()                                # back within 3 s: a again, from its start
+    assert wait_for(lambda: p.current_track_id == a and p.position > 0.5)
+    p.seek(45.0)                                # to where they had got, to hear the rest
+    assert wait_for(lambda: p.current_track_id == b, 20.0)
+    assert ended(store)[-2] == (a, "finished") and p.early_skips == []
+
+
+def test_under_repeat_one_a_move_to_the_end_is_the_next_lap_not_a_skip(store, tmp_path, make_player):
+    (a,) = add_tracks(store, tmp_path, [("a", 8.0)])
+    p = make_player(speed=4.0)
+    p.set_repeat("one")
+    p.play_tracks([a], source="up_next")
+    assert wait_for(lambda: p.position > 0.5)
+    p.seek(7.8)
+    assert wait_for(lambda: len(store.plays()) == 2)
+    p.stop()
+    assert ended(store)[0] == (a, "finished") and p.early_skips == []
+
+
 def test_a_list_plays_through_under_a_crossfade(store, tmp_path):
     # Arming the third track as the second fades in must leave the fading one playing.
     ids = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0), ("c", 6.0)])

@@ -63,6 +63,9 @@ def test_a_lap_of_a_suggestion_is_logged_as_the_persons_own_queue(store, tmp_pat
         p.set_repeat(mode)
         p.play_tracks(ids[:2] if mode == "all" else ids[:1], source="radio")
         assert wait_for(lambda: len(ev.of("track_started")) >= 4)
+        laps = [e for e in p.queue if e.track_id in ids]
+        # ...and a re-rank of the suggestions after an early skip leaves the round in place.
+        assert all(e.source == "queue" and e.manual for e in laps) and (laps or mode == "one")
         p.stop()
         rows = store.plays()[-len(ev.of("track_started")):]
         started = [(r["track_id"], r["source"]) for r in rows][:4]
