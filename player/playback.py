@@ -50,13 +50,15 @@ class Cued:
     ``credit``: how far into the song the person got by listening (``position`` unless
     they moved it ahead since): its resumed play is judged as if heard from there.
     ``heard``: how much of the song they had heard (``credit`` unless known), which moving
-    the position back does not lower."""
+    the position back does not lower. ``to_end``: moved ahead to its very end while cued
+    (a saved position near the end may have been reached by listening)."""
 
     entry: QueueEntry
     position: float
     duration: float
     credit: float | None = None
     heard: float | None = None
+    to_end: bool = False
 
     @property
     def heard_to(self) -> float:
@@ -427,8 +429,7 @@ class Player:
                 playing = self._playing
                 playing.resumed_ms = int(cued.heard_to * 1000)
                 playing.credit_ms = int(cued.heard_before * 1000)
-                if cued.position > cued.heard_to:    # moved ahead while cued
-                    playing.moved_to(cued.position, self._end_zone_s())
+                playing.to_end = cued.to_end
 
     def pause(self) -> None:
         self.engine.pause()
@@ -500,7 +501,7 @@ class Player:
         with self._lock:
             playing = self._playing
             if playing is not None:
-                playing.moved_to(float(seconds), self._end_zone_s())
+                playing.moved_to(float(seconds), self._end_zone_s(playing.source))
                 # Only that track moves: one the engine has gone on to meanwhile stays put.
                 self.engine.seek(seconds, playing.source)
                 return
@@ -509,11 +510,21 @@ class Player:
                 end = cued.duration or float("inf")
                 to = min(max(0.0, float(seconds)), end)
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
-                                  heard=cued.heard_before)
+                                  heard=cued.heard_before,
+                                  to_end=bool(end) and to >= end - END_ZONE_S and to > cued.heard_to + 1.0)
 
-    def _end_zone_s(self) -> float:
-        # With a crossfade, a move into the fade starts the next track at once.
-        return max(END_ZONE_S, float(getattr(self.engine, "crossfade_s", 0.0)))
+    def _end_zone_s(self, source: Source) -> float:
+        # With a crossfade into an armed next track, a move into the fade starts that track
+        # at once. The engine fades over at most half of either track.
+        armed = self._armed
+        fade = float(getattr(self.engine, "crossfade_s", 0.0))
+        if fade <= 0 or armed is None:
+            return END_ZONE_S
+        for s in (source, armed):
+            length = s.duration or s.duration_hint
+            if length:
+                fade = min(fade, length / 2)
+        return max(END_ZONE_S, fade)
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -753,15 +764,17 @@ class Player:
                 self._errors_in_row = 0
                 self._end_current("finished")
                 armed = self._armed
-                if data.get("last") and armed is not None:
+                lap = self._repeat_copy is not None and armed is not None and armed.token is self._repeat_copy[1]
+                if data.get("last") and armed is not None and (lap or self._queue.discard(armed.token)):
                     # Armed after the engine had ended its stream (a station started or a
                     # song added in the last moments of this one): the engine dropped it.
-                    self._queue.discard(armed.token)
+                    # Only while it is still queued: Next or a removal may have taken it.
                     self._start(armed.token, ended="finished")
                     self._emit("queue_changed")
                 else:
-                    # Nothing armed after it: the queue ran out (keep_going may refill it).
-                    self._ran_out = armed is None
+                    # Nothing armed after it, or nothing taken after it: the queue ran out
+                    # (keep_going may refill it).
+                    self._ran_out = armed is None or bool(data.get("last"))
             elif (event == "started" and (playing is None or src is not playing.source)
                   and any(src is s for s in self._armed_recent)):
                 # Gapless hand-over: the armed next track is heard now.

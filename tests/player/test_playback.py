@@ -205,6 +205,73 @@ def test_under_repeat_one_a_move_to_the_end_is_the_next_lap_not_a_skip(store, tm
     assert ended(store)[0] == (a, "finished") and p.early_skips == []
 
 
+@pytest.mark.parametrize("restart", [False, True])
+def test_a_song_listened_to_near_its_end_after_a_step_ahead_is_no_skip_also_resumed(
+        store, tmp_path, make_player, restart):
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 2.0)])
+    p = make_player(speed=4.0)
+    p.restore_state()                           # the window's player: saves its state
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.position > 5.0)
+    p.seek(60.0)                                # ahead, to hear the rest...
+    assert wait_for(lambda: p.position > 77.6, 20.0)
+    if restart:                                 # ...closed 2 s from the end, reached by listening
+        p.close()
+        assert store.get_setting(STATE_SETTING)["current"][0] == a
+        p = make_player(speed=4.0)
+        p.restore_state()
+        p.resume()
+    assert wait_for(lambda: p.current_track_id == b, 20.0)
+    assert ended(store)[-2] == (a, "finished") and p.early_skips == []
+
+
+def test_a_cued_song_moved_to_its_end_and_run_out_is_a_skip(store, tmp_path, make_player):
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 2.0)])
+    store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                      "current": [a, "library", True, 2.0]})
+    p = make_player(speed=8.0)
+    p.restore_state()
+    p.seek(79.0)                                # before it plays: to its very end
+    p.resume()
+    assert wait_for(lambda: p.current_track_id == b)
+    assert ended(store)[0] == (a, "skipped") and p.early_skips == [a]
+
+
+@pytest.mark.parametrize("next_s", [None, 4.0])
+def test_the_end_zone_under_a_crossfade_is_the_fade_that_happens(store, tmp_path, next_s):
+    # Nothing after it: no fade at all; a short next track: a fade of half its length.
+    a, *rest = add_tracks(store, tmp_path, [("a", 60.0)] + ([("b", next_s)] if next_s else []))
+    p = Player(store, NullEngine(speed=8.0, crossfade_s=10.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, *rest])
+        assert wait_for(lambda: p.position > 3.0)
+        p.seek(51.0)                            # 9 s before the end, 7 s of it heard alone
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED, 20.0)
+        assert ended(store)[0] == (a, "finished") and p.early_skips == []
+    finally:
+        p.close()
+
+
+def test_a_track_armed_too_late_and_taken_meanwhile_is_not_started_twice(store, tmp_path, make_player):
+    a, b = add_tracks(store, tmp_path, [("a", 0.5), ("b", 3.0)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_track(a)
+    with p._lock:
+        assert wait_for(lambda: p.engine.state is PlaybackState.STOPPED)
+        p.enqueue([b])                          # armed after the engine ended its stream...
+        taken = p._queue.pop_front()            # ...and taken by Next, which pops before it locks
+    time.sleep(0.3)
+    assert len(ev.of("track_started")) == 1     # the end of a does not start it...
+    p._start(taken, ended="skipped")            # ...Next does, once
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(a, "finished"), (b, "finished")] and p.early_skips == []
+
+
 def test_a_list_plays_through_under_a_crossfade(store, tmp_path):
     # Arming the third track as the second fades in must leave the fading one playing.
     ids = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0), ("c", 6.0)])
