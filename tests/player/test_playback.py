@@ -69,6 +69,17 @@ def ended(store):
     return [(r["track_id"], r["ended"]) for r in store.plays()]
 
 
+def restored(store, make_player, current, queued, at, speed=8.0):
+    """A player as a restart finds it: ``current`` cued ``at`` seconds in, ``queued`` after it."""
+    from player.playback import STATE_SETTING
+
+    store.set_setting(STATE_SETTING, {"queue": [[queued, "queue", True]], "keep_going": False,
+                                      "current": [current, "library", True, at]})
+    p = make_player(speed=speed)
+    assert p.restore_state() is not None
+    return p
+
+
 def test_a_queue_plays_through_and_every_play_is_logged(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [("a", 0.6), ("b", 0.4), ("c", 0.5)])
     p = make_player()
@@ -230,13 +241,8 @@ def test_a_song_listened_to_near_its_end_after_a_step_ahead_is_no_skip_also_resu
 
 
 def test_a_cued_song_moved_to_its_end_and_run_out_is_a_skip(store, tmp_path, make_player):
-    from player.playback import STATE_SETTING
-
     a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 2.0)])
-    store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
-                                      "current": [a, "library", True, 2.0]})
-    p = make_player(speed=8.0)
-    p.restore_state()
+    p = restored(store, make_player, a, b, 2.0)
     p.seek(79.0)                                # before it plays: to its very end
     p.resume()
     assert wait_for(lambda: p.current_track_id == b)
@@ -292,14 +298,9 @@ def test_a_list_plays_through_under_a_crossfade(store, tmp_path):
 
 
 def test_a_resumed_song_jumped_to_its_end_is_judged_with_what_was_heard_before(store, tmp_path, make_player):
-    from player.playback import STATE_SETTING
-
     a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 1.0)])
     for at, expected in ((60.0, "finished"), (2.0, "skipped")):
-        store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
-                                          "current": [a, "library", True, at]})
-        p = make_player(speed=8.0)
-        p.restore_state()
+        p = restored(store, make_player, a, b, at)
         p.resume()
         assert wait_for(lambda: p.position > at + 1.0)
         p.seek(79.9)                            # three quarters heard before / hardly any of it
@@ -310,10 +311,7 @@ def test_a_resumed_song_jumped_to_its_end_is_judged_with_what_was_heard_before(s
     # Heard to 60 s before; moved back to 5 s, then ahead to where it was, and run out:
     # what was heard before still counts, in this run and across a restart.
     for restart in (False, True):
-        store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
-                                          "current": [a, "library", True, 60.0]})
-        p = make_player(speed=8.0)
-        p.restore_state()
+        p = restored(store, make_player, a, b, 60.0)
         p.seek(5.0)
         if restart:
             p.close()
@@ -469,14 +467,9 @@ def test_going_back_or_starting_the_same_song_again_is_the_persons_pick_and_no_s
 
 
 def test_a_song_resumed_near_its_end_and_moved_on_from_is_no_early_skip(store, tmp_path, make_player):
-    from player.playback import STATE_SETTING
-
     a, b = add_tracks(store, tmp_path, [("a", 40.0), ("b", 40.0)])
     for at, expected in ((30.0, "stopped"), (2.0, "skipped")):
-        store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
-                                          "current": [a, "library", True, at]})
-        p = make_player(speed=8.0)
-        assert p.restore_state() is not None
+        p = restored(store, make_player, a, b, at)
         p.resume()                              # where the last run left it
         assert wait_for(lambda: p.position > at + 2.0)
         p.next()                                # 32 of 40 s into it: moving on; 4 s: a rejection
