@@ -511,7 +511,7 @@ class Player:
                 to = min(max(0.0, float(seconds)), end)
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
                                   heard=cued.heard_before,
-                                  to_end=bool(end) and to >= end - END_ZONE_S and to > cued.heard_to + 1.0)
+                                  to_end=to >= end - END_ZONE_S and to > cued.heard_to + 1.0)
 
     def _end_zone_s(self, source: Source) -> float:
         # With a crossfade into an armed next track, a move into the fade starts that track
