@@ -190,6 +190,9 @@ class Player:
         """How many of the latest plays to end were early skips in a row (0 after a listen)."""
         return self._streak
 
+    # Every change of the queue, and re-arming what follows the current track, happen in
+    # one hold of the player's lock: an engine event handled between the two would find a
+    # queue that no longer holds the track the engine was told comes next.
     def _queue_changed(self) -> None:
         with self._lock:
             self._arm_next()
@@ -199,56 +202,62 @@ class Player:
     def enqueue(self, track_ids, *, source: str = "queue") -> None:
         """Add tracks to the end of the queue (to random places in it while shuffling)."""
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
-        if self._shuffle:
-            self._natural.extend(entries)
-            self._queue.insert_randomly(entries, self._rng)
-        else:
-            self._queue.extend(entries)
-        self._queue_changed()
+        with self._lock:
+            if self._shuffle:
+                self._natural.extend(entries)
+                self._queue.insert_randomly(entries, self._rng)
+            else:
+                self._queue.extend(entries)
+            self._queue_changed()
 
     def insert_next(self, track_ids, *, source: str = "queue") -> None:
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
-        if self._shuffle:
-            self._natural[:0] = entries
-        self._queue.insert(0, entries)
-        self._queue_changed()
+        with self._lock:
+            if self._shuffle:
+                self._natural[:0] = entries
+            self._queue.insert(0, entries)
+            self._queue_changed()
 
     def remove_from_queue(self, index: int) -> None:
-        self._queue.remove(index)
-        self._queue_changed()
+        with self._lock:
+            self._queue.remove(index)
+            self._queue_changed()
 
     def play_queue_entry(self, entry: QueueEntry) -> bool:
         """Play queued ``entry`` now (the entries before it stay queued).
 
         False, and nothing changes, when it is no longer queued (it was played or removed).
         """
-        if not self._queue.discard(entry):
-            return False
-        self._start(entry, ended="skipped", restart_stops=True)
+        with self._lock:
+            if not self._queue.discard(entry):
+                return False
+            self._start(entry, ended="skipped", restart_stops=True)
         self._emit("queue_changed")
         return True
 
     def remove_queue_entries(self, entries) -> int:
         """Remove these queued entries (by identity, wherever they are now); how many were."""
-        removed = sum(self._queue.discard(e) for e in entries)
-        if removed:
-            self._queue_changed()
+        with self._lock:
+            removed = sum(self._queue.discard(e) for e in entries)
+            if removed:
+                self._queue_changed()
         return removed
 
     def move_queue_entries(self, entries, before) -> int:
         """Move queued ``entries`` (by identity) before the first still-queued of ``before``
         (the entries that were shown after the drop point), else to the end; how many moved.
         A drag that crossed a track change or a queue refill still moves what was dragged."""
-        moved = self._queue.move_entries(entries, before)
-        if moved:
-            self._queue_changed()
+        with self._lock:
+            moved = self._queue.move_entries(entries, before)
+            if moved:
+                self._queue_changed()
         return moved
 
     def clear_queue(self) -> None:
         with self._lock:
             self._queue.clear()
             self._queue_gen += 1
-        self._queue_changed()
+            self._queue_changed()
 
     # -- shuffle and repeat ---------------------------------------------------------
     @property
@@ -259,16 +268,17 @@ class Player:
         """Shuffle the queue now (tracks added later go to random places in it); turned off,
         the entries still queued go back to the order they were added in."""
         on = bool(on)
-        if on == self._shuffle:
-            return
-        self._shuffle = on
-        if on:
-            self._natural = self._queue.entries()
-            self._queue.shuffle(self._rng)
-        else:
-            self._queue.order_like(self._natural)
-            self._natural = []
-        self._queue_changed()
+        with self._lock:
+            if on == self._shuffle:
+                return
+            self._shuffle = on
+            if on:
+                self._natural = self._queue.entries()
+                self._queue.shuffle(self._rng)
+            else:
+                self._queue.order_like(self._natural)
+                self._natural = []
+            self._queue_changed()
 
     @property
     def repeat(self) -> str:
@@ -440,9 +450,11 @@ class Player:
             if cued is not None:
                 self._resume_cued(cued)
                 return
-            entry = self._queue.pop_front()
+            with self._lock:
+                entry = self._queue.pop_front()
+                if entry is not None:
+                    self._start(entry, ended="skipped")
             if entry is not None:
-                self._start(entry, ended="skipped")
                 self._emit("queue_changed")
             return
         self.engine.resume()
@@ -462,16 +474,18 @@ class Player:
 
     def next(self) -> None:
         """Skip to the next queued track (stops when there is none)."""
-        self._cued = None
-        entry = self._queue.pop_front()
-        if entry is None:
-            with self._lock:
+        with self._lock:
+            self._cued = None
+            entry = self._queue.pop_front()
+            if entry is None:
                 self._end_current("skipped")
                 self._armed, self._armed_recent = None, []  # the engine drops them too
                 self.engine.stop()
+            else:
+                self._start(entry, ended="skipped")
+        if entry is None:
             self._maybe_fill()
             return
-        self._start(entry, ended="skipped")
         self._emit("queue_changed")
 
     def previous(self) -> None:

@@ -280,6 +280,23 @@ def test_a_track_armed_too_late_and_taken_meanwhile_is_not_started_twice(store, 
     assert ended(store) == [(a, "finished"), (b, "finished")] and p.early_skips == []
 
 
+def test_queue_changes_wait_for_the_player_lock(store, tmp_path, make_player):
+    # An engine event handled under the lock must never see the queue half changed: Next,
+    # a removal or a clear take the lock before they touch the queue.
+    ids = add_tracks(store, tmp_path, [(name, 4.0) for name in "abcd"])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids)
+    for act in (p.next, lambda: p.remove_from_queue(0), p.clear_queue):
+        before = [e.track_id for e in p.queue]
+        with p._lock:
+            t = threading.Thread(target=act)
+            t.start()
+            time.sleep(0.2)
+            assert [e.track_id for e in p.queue] == before
+        t.join(5)
+        assert not t.is_alive() and [e.track_id for e in p.queue] != before
+
+
 def test_a_list_plays_through_under_a_crossfade(store, tmp_path):
     # Arming the third track as the second fades in must leave the fading one playing.
     ids = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0), ("c", 6.0)])
