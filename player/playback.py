@@ -44,6 +44,12 @@ REPEAT_MODES = ("off", "all", "one")
 END_ZONE_S = 3.0  # a jump ahead to this near the end (or into the crossfade) is a jump to the end
 
 
+def _to_end(to_s: float, reached_s: float, track_s: float, zone_s: float) -> bool:
+    """A move to ``to_s`` is a jump to the end: within ``zone_s`` of it, and more than a
+    second ahead of where listening had got the person (``reached_s``)."""
+    return track_s > 0 and to_s >= track_s - zone_s and to_s > reached_s + 1.0
+
+
 @dataclass(frozen=True)
 class Cued:
     """The track to resume: shown as current, started at ``position`` by play/resume.
@@ -97,7 +103,7 @@ class _Playing:
         heard, to = int(self.source.heard_s * 1000), int(max(0.0, seconds) * 1000)
         reached = self.reached_ms()
         track_s = self.source.duration or self.source.duration_hint or 0.0
-        self.to_end = track_s > 0 and seconds >= track_s - end_zone_s and to > reached + 1000
+        self.to_end = _to_end(to / 1000, reached / 1000, track_s, end_zone_s)
         self.resumed_ms = min(reached, to) - heard
 
 
@@ -525,13 +531,13 @@ class Player:
                 to = min(max(0.0, float(seconds)), end)
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
                                   heard=cued.heard_before,
-                                  to_end=to >= end - END_ZONE_S and to > cued.heard_to + 1.0)
+                                  to_end=_to_end(to, cued.heard_to, cued.duration, END_ZONE_S))
 
     def _end_zone_s(self, source: Source) -> float:
         # With a crossfade into an armed next track, a move into the fade starts that track
         # at once. The engine fades over at most half of either track.
         armed = self._armed
-        fade = float(getattr(self.engine, "crossfade_s", 0.0))
+        fade = self.engine.crossfade_s
         if fade <= 0 or armed is None:
             return END_ZONE_S
         for s in (source, armed):
