@@ -28,7 +28,7 @@ import logging
 import os
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -447,7 +447,7 @@ class AnalysisJob:
             while todo and len(pending) < ahead and not self._cancel.is_set():
                 self._running.wait()
                 path = todo.pop()
-                pending.append((path, 0, self._pool.submit(self.decode, path, self.max_patches, 0)))
+                pending.append((path, 0, self._submit(path, 0)))
             if self._cancel.is_set():
                 for *_, future in pending:
                     future.cancel()
@@ -457,9 +457,19 @@ class AnalysisJob:
                     self._started(part["path"], self._genres[part["path"]][0], decoding_here=False)
                 if part.get("next") is not None and part["path"] not in self._failed:
                     # the file's next part goes first: its track's state waits for it
-                    pending.insert(0, (part["path"], part["next"], self._pool.submit(
-                        self.decode, part["path"], self.max_patches, part["next"])))
+                    pending.insert(0, (part["path"], part["next"], self._submit(part["path"], part["next"])))
                 yield part
+
+    def _submit(self, path: str, first: int) -> Future:
+        """Hand the decoding of ``path`` from part ``first`` to the pool. A worker that died
+        since the last hand-over has broken the pool, which then refuses new work: the
+        decode fails as those in flight did, and ``_take`` decodes it again alone."""
+        try:
+            return self._pool.submit(self.decode, path, self.max_patches, first)
+        except BrokenProcessPool as exc:
+            failed: Future = Future()
+            failed.set_exception(exc)
+            return failed
 
     def _parts_here(self, paths: list[str]):
         """Parts decoded in this process by one thread that stays a part ahead: it decodes

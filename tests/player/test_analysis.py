@@ -217,9 +217,23 @@ class CrashingDecoder(AnalysisJob):
     decode = staticmethod(crash_on_drums1)
 
 
+class _SlowGate(threading.Event):
+    """The job's pause gate, answered only after a while: the worker that crashes has
+    broken the pool before the job hands it the next file."""
+
+    def wait(self, timeout=None):
+        time.sleep(0.5)
+        return super().wait(timeout)
+
+
 @pytest.mark.slow
-def test_a_crashed_decoder_process_is_an_error_for_its_file_only(store, library):
-    result = CrashingDecoder(store, workers=2, batch_tracks=2).run()
+@pytest.mark.parametrize("slow_hand", [False, True])
+def test_a_crashed_decoder_process_is_an_error_for_its_file_only(store, library, slow_hand):
+    job = CrashingDecoder(store, workers=2, batch_tracks=2)
+    if slow_hand:
+        job._running = _SlowGate()
+        job._running.set()
+    result = job.run()
     assert (result.analysed, result.errors) == (4, 2)
     crashed = dict(result.error_paths)
     assert [p for p, e in crashed.items() if e == "decoder crashed"] == [str(library / "drums1.flac")]
