@@ -69,6 +69,7 @@ class BucketRow(QFrame):
         menu = QMenu(self)
         menu.addAction("Play from here", lambda: self.play.emit(self.bucket, self.ids, row))
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(self.ids[row]))
+        self.last_menu = menu
         menu.popup(self.list.viewport().mapToGlobal(pos))
 
 

@@ -132,7 +132,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             [(self.playlists.lists.item(i).data(PLAYLIST_ROLE), self.playlists.lists.item(i).toolTip())
              for i in range(self.playlists.lists.count())]))
         self.discover.play.connect(lambda bucket, ids, start: self.play_ids(ids[start:], 0, "discover"))
-        self.discover.radio_requested.connect(self.start_radio)
+        self.discover.radio_requested.connect(lambda track_id: self.start_radio(track_id, "discover"))
         self.discover.refresh_requested.connect(self.refresh_discover)
         self.up_next.radio_requested.connect(self.start_radio)
         self.transport.radio.connect(self.radio_from_current)

@@ -257,12 +257,14 @@ class PlaybackMixin:
             filler = self._fill_queue
             self._command(lambda p: p.set_queue_filler(filler))    # fills now if the queue is short
 
-    def start_radio(self, seed: int) -> None:
+    def start_radio(self, seed: int, seed_source: str = "library") -> None:
         """A station around ``seed``: it plays now, the queue fills with its neighbours.
 
-        The seed is the person's own pick and is logged as one; only the station's tracks
-        are Segue's. A seed that is playing already (radio from the song now playing) goes
-        on where it is (``Player.start_station``).
+        The seed is logged with ``seed_source``: the person's own pick from the library,
+        or, from a Discover tile or an Up next entry, the source that playing that tile or
+        entry would log, so one choice is logged alike whichever way it was started. Only
+        the station's tracks are the station's. A seed that is playing already (radio from
+        the song now playing) goes on where it is (``Player.start_station``).
         """
         self.station = station = Station(seed)
         provider = self.provider
@@ -277,7 +279,7 @@ class PlaybackMixin:
             self.up_next.keep_going.setChecked(True)     # a station goes on until stopped
 
             def play(p):
-                p.start_station(seed, [r.track_id for r in result])
+                p.start_station(seed, [r.track_id for r in result], seed_source=seed_source)
                 station.skip_mark = len(p.early_skips)   # the skip that ended the last track is not the station's
 
             self._command(play)

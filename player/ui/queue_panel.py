@@ -85,7 +85,7 @@ class UpNextPanel(QWidget):
     clear = Signal()
     move = Signal(list, list)          # entries to move, entries they go before (first still queued)
     keep_going_changed = Signal(bool)
-    radio_requested = Signal(int)      # track id
+    radio_requested = Signal(int, str)  # track id, the entry's source
     save_requested = Signal()          # save the track playing and Up next as a playlist
 
     def __init__(self, parent=None):
@@ -143,9 +143,10 @@ class UpNextPanel(QWidget):
         selected = self._selected_entries() if item.isSelected() else []
         menu = QMenu(self)
         menu.addAction("Play now", lambda: self.play_entry.emit(entry))
-        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(track_id))
+        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(track_id, entry.source))
         menu.addSeparator()
         menu.addAction("Remove", lambda: self.remove_entries.emit(selected or [entry]))
+        self.last_menu = menu
         menu.popup(self.list.viewport().mapToGlobal(pos))
 
     def set_entries(self, entries: list[tuple[int, str, str, str, str]], keys: list | None = None) -> None:

@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 
 from player.recommendations import genre_bucket
+from player.ui.queue_panel import ENTRY_ROLE
 
 
 def _row_of_title(window, title: str) -> int:
@@ -202,6 +203,45 @@ def test_discover_rows_play_a_bucket(qtbot, scanned, make_window):
     _wait_playing(qtbot, window, jazz.ids[0])
     qtbot.waitUntil(lambda: any(p["source"] == "discover" for p in scanned.plays()), timeout=5000)
     assert [e.track_id for e in window.player.queue] == jazz.ids[1:]
+
+
+def _menu_action(panel, view, item, text: str):
+    """The action ``text`` of the context menu that ``panel`` opens on ``item`` of ``view``."""
+    panel._menu(view.visualItemRect(item).center())
+    action = next(a for a in panel.last_menu.actions() if a.text() == text)
+    panel.last_menu.close()
+    return action
+
+
+def test_radio_from_a_discover_tile_or_an_up_next_entry_logs_its_seed_as_playing_it_would(
+        qtbot, scanned, make_window):
+    # Playing a Discover tile logs "discover", playing an Up next suggestion "up_next":
+    # the same choice made through "Start radio from this song" is logged the same way.
+    window = make_window(scanned)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    jazz = window.discover.rows[1]
+    seed = jazz.ids[1]
+    _menu_action(jazz, jazz.list, jazz.list.item(1), "Start radio from this song").trigger()
+    _wait_playing(qtbot, window, seed)
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=5000)
+    view = window.up_next.list
+    qtbot.waitUntil(lambda: view.count() >= 3, timeout=5000)
+    entry = view.item(1).data(ENTRY_ROLE)
+    assert entry.source == "radio"
+    second = entry.track_id
+    _menu_action(window.up_next, view, view.item(1), "Start radio from this song").trigger()
+    _wait_playing(qtbot, window, second)
+    qtbot.waitUntil(lambda: any(p["track_id"] == second for p in scanned.plays()), timeout=5000)
+    logged = [(p["track_id"], p["source"]) for p in scanned.plays()]
+    assert logged[:2] == [(seed, "discover"), (second, "radio")]
+    # From the library the seed is still the person's own pick.
+    library_seed = next(t for t in map(window.model.track_id, range(window.model.rowCount()))
+                        if t not in (seed, second))
+    window.start_radio(library_seed)
+    _wait_playing(qtbot, window, library_seed)
+    qtbot.waitUntil(lambda: any(p["track_id"] == library_seed for p in scanned.plays()), timeout=5000)
+    assert [p["source"] for p in scanned.plays() if p["track_id"] == library_seed][-1] == "library"
 
 
 def test_keyboard_space_ctrl_f_and_next(qtbot, scanned, make_window):
