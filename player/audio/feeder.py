@@ -129,7 +129,10 @@ class FeederMixin:
 
     def _seek(self, seconds: float, source: Source | None = None) -> None:
         current = self._announced
-        if current is None or self._announced_failed or (source is not None and current is not source):
+        if current is None:
+            self._seek_unheard(seconds, source)
+            return
+        if self._announced_failed or (source is not None and current is not source):
             return
         if self._nseg is not None and not self._unwrite_next():
             return  # the next source is being heard but not announced yet: a few ms
@@ -162,6 +165,21 @@ class FeederMixin:
         self._next, self._ndec, self._nerr = next_src, next_dec, next_err
         if next_dec is not None:
             next_dec.seek_frame(0)
+
+    def _seek_unheard(self, seconds: float, source: Source | None) -> None:
+        """A seek that came with the start of a track, before the feeder wrote any of it
+        (the person clicked the seek bar while the file was opening): the track starts
+        where it was moved to. Dropping it would play from the start while the seek bar
+        and the player's count of what was heard say otherwise."""
+        src, dec = self._writing, self._wdec
+        if src is None or dec is None or (source is not None and source is not src):
+            return      # nothing started (stopped, or it failed to open), or another track
+        frame = int(seconds * self.rate)
+        total = dec.total_frames
+        if total is not None:
+            frame = min(frame, max(0, total - 1))
+        self._ring.flush()
+        self._start_writing(src, frame, dec=dec)      # announced as started when first heard
 
     def _fill(self) -> None:
         ring = self._ring

@@ -164,6 +164,26 @@ def test_a_song_jumped_to_its_end_is_logged_as_next_would_and_heard_songs_still_
     assert [x["early_skip"] for x in ev.of("track_ended")] == [True, False, False, False, False]
 
 
+def test_a_jump_to_the_end_while_the_file_opens_plays_from_there_and_is_a_skip(
+        store, tmp_path, make_player, monkeypatch):
+    from player.audio.decoder import Decoder
+
+    a, b = add_tracks(store, tmp_path, [("a", 8.0), ("b", 1.0)])
+    opened = Decoder.__init__
+
+    def slow(self, *args, **kw):        # a sleeping disk, a network share
+        time.sleep(0.3)
+        opened(self, *args, **kw)
+
+    monkeypatch.setattr(Decoder, "__init__", slow)
+    p = make_player(speed=4.0)
+    p.play_tracks([a, b])
+    p.seek(7.5)                                 # before a frame of it was heard
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2)
+    assert ended(store) == [(a, "skipped"), (b, "finished")] and p.early_skips == [a]
+    assert store.plays()[0]["ms_heard"] < 1500
+
+
 def test_a_step_ahead_under_a_crossfade_is_no_skip(store, tmp_path):
     # The fade's frames count as the next track's: the outgoing one was heard past them.
     a, b = add_tracks(store, tmp_path, [("a", 8.0), ("b", 8.0)])

@@ -150,6 +150,36 @@ def test_seek_jumps_exactly_and_does_not_count_skipped_audio(engine, tmp_path):
     assert src.heard_frames == len(out) < n
 
 
+def test_a_seek_sent_as_a_track_opens_starts_it_there(engine, tmp_path, monkeypatch):
+    # A click on the seek bar while the file is still opening (a sleeping disk, a network
+    # share) reaches the engine before a frame of the track was written.
+    from player.audio.decoder import Decoder
+
+    n = 3 * SR
+    ramp = np.linspace(-0.5, 0.5, n, dtype=np.float32)  # every sample value tells its index
+    path = tmp_path / "ramp.wav"
+    sf.write(str(path), np.stack([ramp, ramp], 1), SR, subtype="FLOAT")
+    opened = Decoder.__init__
+
+    def slow(self, *args, **kw):
+        time.sleep(0.3)
+        opened(self, *args, **kw)
+
+    monkeypatch.setattr(Decoder, "__init__", slow)
+    e = engine(speed=4.0)
+    rec = Recorder(e)
+    src, other = Source(str(path)), Source(str(path))
+    e.play(src)
+    e.seek(0.5, other)                  # meant for another track: ignored
+    e.seek(1.5, src)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 2)
+    out = played(e)
+    idx = np.rint((out[out != 0.0] + 0.5) * (n - 1)).astype(int)
+    assert idx[0] == n // 2 and idx[-1] == n - 1 and (np.diff(idx) == 1).all()
+    assert rec.names() == [("started", "ramp.wav"), ("finished", "ramp.wav")]
+    assert src.heard_frames == n - n // 2
+
+
 def test_a_seek_meant_for_another_track_moves_nothing(engine, tmp_path):
     # The player names the track it moves: one the engine has gone on to meanwhile stays put.
     (a, b), _ = write_sine_parts(tmp_path, [3 * SR, 3 * SR])
