@@ -74,6 +74,7 @@ class BufferedEngine(FeederMixin, Engine):
         self._fade: Crossfade | None = None
         self._announced: Source | None = None
         self._announced_failed = False
+        self._reached = None    # the last segment the output was seen to reach (``_watch``)
         self._closed = False
         self._idle_since: float | None = None  # stopped at the end of the stream, output still open
         # Held by public commands and by the feeder when it ends playback, so an

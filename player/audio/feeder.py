@@ -271,9 +271,17 @@ class FeederMixin:
     def _watch(self) -> None:
         """Turn what the output has consumed into events."""
         ring = self._ring
-        for seg in list(ring.segments):
+        segs = list(ring.segments)
+        # Segments before the one reached last pass were dealt with then. They are still
+        # listed when the output stopped exactly on the boundary after them (it moves into
+        # the next segment only when it reads from it), and going over them again would
+        # announce the track before the current one, and then the current one, once more.
+        if self._reached in segs:
+            segs = segs[segs.index(self._reached):]
+        for seg in segs:
             if seg.start > ring.read:
                 break
+            self._reached = seg
             if seg.error is None and seg.source is self._announced:
                 continue
             if seg.source is not self._announced:

@@ -240,6 +240,34 @@ def test_crossfade_overlaps_the_two_sources(engine, tmp_path):
     assert [n for n, _ in rec.names()] == ["started", "finished", "started", "finished"]
 
 
+def test_an_output_stopped_on_a_track_boundary_announces_each_track_once(engine, tmp_path):
+    # A next track set once the current one has less left than the fade begins to fade
+    # in right where the buffer ends, on a block boundary, and the output, which reads
+    # whole blocks, can stop exactly there. Each track must still start and finish once.
+    (a, b), _ = write_sine_parts(tmp_path, [6 * SR, 4 * SR])
+    e = engine(speed=1.0, crossfade_s=3.0)
+    rec = Recorder(e)
+    e.simulate_device_loss()            # the test is the output: it reads block by block
+    src_a, src_b = Source(str(a)), Source(str(b))
+    src_a.start_s = 4.0                 # 2 s left: all of it fades
+    e.play(src_a)
+    assert wait_for(lambda: e._ring.free() < 4096)
+    e.set_next(src_b)
+    block = np.zeros((1024, 2), np.float32)
+    for _ in range(4):                  # room for the fade to begin
+        e._render(block)
+    assert wait_for(lambda: e._nseg is not None)
+    boundary = e._nseg.start
+    while e._ring.read < boundary:
+        e._render(block)
+    assert e._ring.read == boundary
+    assert wait_for(lambda: ("started", "part1.wav") in rec.names())
+    for _ in range(3):                  # into the fade, a feeder pass after each block
+        e._render(block)
+        assert e.sync() and e.sync()
+    assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav"), ("started", "part1.wav")]
+
+
 def test_crossfade_range_is_checked():
     with pytest.raises(ValueError):
         NullEngine(crossfade_s=13.0).close()
