@@ -445,7 +445,10 @@ class Player:
                 playing = self._playing
                 playing.resumed_ms = int(cued.heard_to * 1000)
                 playing.credit_ms = int(cued.heard_before * 1000)
-                playing.to_end = cued.to_end
+                # Moved to its end while cued, into the fade into what is armed now (or
+                # the last seconds, with nothing to fade into).
+                playing.to_end = cued.to_end and _to_end(cued.position, cued.heard_to, cued.duration,
+                                                         self._end_zone_s(playing.source))
 
     def pause(self) -> None:
         self.engine.pause()
@@ -529,9 +532,11 @@ class Player:
             if cued is not None:
                 end = cued.duration or float("inf")
                 to = min(max(0.0, float(seconds)), end)
+                # What will follow it is armed only when it starts: marked against the
+                # widest fade it can get, and judged again then (``_resume_cued``).
+                zone = max(END_ZONE_S, min(self.engine.crossfade_s, cued.duration / 2))
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
-                                  heard=cued.heard_before,
-                                  to_end=_to_end(to, cued.heard_to, cued.duration, END_ZONE_S))
+                                  heard=cued.heard_before, to_end=_to_end(to, cued.heard_to, cued.duration, zone))
 
     def _end_zone_s(self, source: Source) -> float:
         # With a crossfade into an armed next track, a move into the fade starts that track

@@ -55,8 +55,8 @@ class Events:
 def make_player(store):
     players = []
 
-    def make(speed=8.0, interval=0.2):
-        p = Player(store, NullEngine(speed=speed), progress_interval_s=interval)
+    def make(speed=8.0, interval=0.2, crossfade_s=0.0):
+        p = Player(store, NullEngine(speed=speed, crossfade_s=crossfade_s), progress_interval_s=interval)
         players.append(p)
         return p
 
@@ -69,13 +69,13 @@ def ended(store):
     return [(r["track_id"], r["ended"]) for r in store.plays()]
 
 
-def restored(store, make_player, current, queued, at, speed=8.0):
+def restored(store, make_player, current, queued, at, speed=8.0, crossfade_s=0.0):
     """A player as a restart finds it: ``current`` cued ``at`` seconds in, ``queued`` after it."""
     from player.playback import STATE_SETTING
 
     store.set_setting(STATE_SETTING, {"queue": [[queued, "queue", True]], "keep_going": False,
                                       "current": [current, "library", True, at]})
-    p = make_player(speed=speed)
+    p = make_player(speed=speed, crossfade_s=crossfade_s)
     assert p.restore_state() is not None
     return p
 
@@ -260,13 +260,20 @@ def test_a_song_listened_to_near_its_end_after_a_step_ahead_is_no_skip_also_resu
     assert ended(store)[-2] == (a, "finished") and p.early_skips == []
 
 
-def test_a_cued_song_moved_to_its_end_and_run_out_is_a_skip(store, tmp_path, make_player):
-    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 2.0)])
-    p = restored(store, make_player, a, b, 2.0)
-    p.seek(79.0)                                # before it plays: to its very end
+@pytest.mark.parametrize("crossfade_s, next_s, to, expected", [
+    (0.0, 2.0, 79.0, "skipped"),        # to its very end
+    (6.0, 20.0, 75.0, "skipped"),       # into the fade into the next song
+    (6.0, 2.0, 75.0, "finished"),       # a short next song: a 1 s fade, the last 5 s heard alone
+])
+def test_a_cued_song_moved_to_its_end_and_run_out_is_a_skip(store, tmp_path, make_player,
+                                                            crossfade_s, next_s, to, expected):
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", next_s)])
+    p = restored(store, make_player, a, b, 2.0, crossfade_s=crossfade_s)
+    p.seek(to)                                  # before it plays
     p.resume()
     assert wait_for(lambda: p.current_track_id == b)
-    assert ended(store)[0] == (a, "skipped") and p.early_skips == [a]
+    assert wait_for(lambda: len(ended(store)) >= 1)
+    assert ended(store)[0] == (a, expected) and p.early_skips == ([a] if expected == "skipped" else [])
 
 
 @pytest.mark.parametrize("next_s", [None, 4.0])
