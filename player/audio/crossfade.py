@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from player.audio.base import Source
-from player.audio.decoder import Decoder
+from player.audio.decoder import Decoder, DecodeError
 
 
 def _exactly(dec: Decoder, n: int, channels: int) -> np.ndarray:
@@ -20,7 +20,9 @@ class Crossfade:
     """Mix ``length`` frames: source A fading out (cos) while B fades in (sin).
 
     Equal-power curves keep the loudness steady for uncorrelated music; the sum
-    is clipped to full scale.
+    is clipped to full scale. A that cannot be read any further (a damaged frame in
+    its last seconds) is silent for the rest of the fade: B is what is heard by then.
+    B that cannot be read raises :class:`DecodeError` from :meth:`step`.
     """
 
     def __init__(self, a_src: Source, a_dec: Decoder, b_src: Source, b_dec: Decoder, length: int):
@@ -30,12 +32,20 @@ class Crossfade:
         self.length = length
         self.done_frames = 0
         self.a_start_frame = a_dec.frame  # where A resumes if the fade is taken back
+        self.a_lost: str | None = None  # why A could not be read to the end of the fade
 
     def step(self, n: int) -> tuple[np.ndarray, bool]:
         """The next mixed block [shape=(k, channels)], k <= n, and whether the fade is over."""
         k = min(n, self.length - self.done_frames)
         channels = self.a_dec.channels
-        a = _exactly(self.a_dec, k, channels)
+        a = None
+        if self.a_lost is None:
+            try:
+                a = _exactly(self.a_dec, k, channels)
+            except DecodeError as exc:
+                self.a_lost = str(exc)
+        if a is None:
+            a = np.zeros((k, channels), np.float32)
         b = _exactly(self.b_dec, k, channels)
         t = (self.done_frames + np.arange(k, dtype=np.float32)) / self.length * (np.pi / 2)
         out = a * (np.cos(t) * self.a_src.gain)[:, None] + b * (np.sin(t) * self.b_src.gain)[:, None]

@@ -11,6 +11,7 @@ being written (``_writing``), writes the next source (``_next``) right after it
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -20,6 +21,8 @@ from player.audio.crossfade import Crossfade
 from player.audio.decoder import Decoder, DecodeError
 
 BLOCK = 4096  # frames decoded per step
+
+log = logging.getLogger(__name__)
 
 
 class FeederMixin:
@@ -186,10 +189,16 @@ class FeederMixin:
         while self._writing is not None and ring.free() >= BLOCK:
             dec, src = self._wdec, self._writing
             if self._fade is not None:
-                block, done = self._fade.step(BLOCK)
+                try:
+                    block, done = self._fade.step(BLOCK)
+                except DecodeError as exc:
+                    self._fade_failed(str(exc))
+                    return
                 ring.push(block)
                 if done:
                     fade, self._fade = self._fade, None
+                    if fade.a_lost is not None:
+                        log.warning("the end of %s was silent under the crossfade: %s", fade.a_src.path, fade.a_lost)
                     self._close_prev()
                     if self._nseg is None:  # B is heard already: A is no longer needed
                         fade.a_dec.close()
@@ -227,15 +236,36 @@ class FeederMixin:
             if not self._source_exhausted(src, dec):
                 return
 
+    def _fade_failed(self, message: str) -> None:
+        """The track fading in could not be read: it ends as an error where it stands, after
+        what of it was mixed in, as one that fails after a gapless hand-over does. Until it
+        is heard it can still be taken back; the fading track then plays on from where the
+        fade began."""
+        fade, self._fade = self._fade, None
+        log.warning("crossfade into %s cut short: %s", fade.b_src.path, message)
+        fade.b_dec.close()
+        if self._next is fade.b_src:
+            self._next = self._ndec = self._nerr = None
+        self._close_prev()
+        if self._nseg is None:          # B is heard already: A is no longer needed
+            fade.a_dec.close()
+        else:
+            self._prev = (fade.a_src, fade.a_dec, fade.a_start_frame)
+        self._ring.mark(fade.b_src, 0, error=message)
+        self._ring.end_of_stream = True
+        self._writing = self._wdec = None
+
     def _fail_writing(self, message: str) -> None:
-        """Give up on the source being written: it ends as an error where it stands."""
-        src = self._writing or (self._fade.a_src if self._fade else None)
+        """Give up on the source being written: it ends as an error where it stands. Under
+        a fade that is the track fading in: what is written last is its part."""
+        if self._fade is not None:
+            self._fade_failed(message)
+            return
+        src = self._writing
         if src is None:
             return
-        for dec in (self._wdec, self._fade.b_dec if self._fade else None):
-            if dec is not None:
-                dec.close()
-        self._fade = None
+        if self._wdec is not None:
+            self._wdec.close()
         self._ring.mark(src, 0, error=message)
         self._ring.end_of_stream = True
         self._writing = self._wdec = None

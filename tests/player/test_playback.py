@@ -184,6 +184,24 @@ def test_a_jump_to_the_end_while_the_file_opens_plays_from_there_and_is_a_skip(
     assert store.plays()[0]["ms_heard"] < 1500
 
 
+def test_a_damaged_song_faded_into_is_an_error_and_the_list_goes_on(store, tmp_path, make_player, monkeypatch):
+    from player.audio.decoder import Decoder, DecodeError
+
+    a, b, c = add_tracks(store, tmp_path, [("a", 4.0), ("b", 4.0), ("c", 2.0)])
+    read = Decoder.read
+
+    def failing(self, n):
+        if self.path.endswith("b.flac"):
+            raise DecodeError("decoding b.flac failed: a damaged frame")
+        return read(self, n)
+
+    monkeypatch.setattr(Decoder, "read", failing)
+    p = make_player(speed=8.0, crossfade_s=1.0)
+    p.play_tracks([a, b, c])
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3)
+    assert ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
+
+
 def test_a_step_ahead_under_a_crossfade_is_no_skip(store, tmp_path):
     # The fade's frames count as the next track's: the outgoing one was heard past them.
     a, b = add_tracks(store, tmp_path, [("a", 8.0), ("b", 8.0)])

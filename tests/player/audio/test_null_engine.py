@@ -268,6 +268,35 @@ def test_an_output_stopped_on_a_track_boundary_announces_each_track_once(engine,
     assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav"), ("started", "part1.wav")]
 
 
+@pytest.mark.parametrize("damaged", ["part0.wav", "part1.wav"])
+def test_a_damaged_frame_under_a_crossfade_ends_the_right_track(engine, tmp_path, monkeypatch, damaged):
+    # The end of the track fading out is damaged: it falls silent, the next one plays on.
+    # The start of the track fading in is damaged: that one ends as an error, as it would
+    # after a gapless hand-over, and nothing is heard of the first one again.
+    from player.audio.decoder import Decoder, DecodeError
+
+    (a, b), _ = write_sine_parts(tmp_path, [4 * SR, 4 * SR])
+    read = Decoder.read
+
+    def failing(self, n):
+        if self.path.endswith(damaged) and (damaged == "part1.wav" or self.frame >= 3 * SR):
+            raise DecodeError(f"decoding {damaged} failed: a damaged frame")
+        return read(self, n)
+
+    monkeypatch.setattr(Decoder, "read", failing)
+    e = engine(speed=8.0, crossfade_s=1.0)
+    rec = Recorder(e)
+    src_a, src_b = Source(str(a)), Source(str(b))
+    e.play(src_a)
+    e.set_next(src_b)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) >= 4)
+    assert e.sync() and e.sync()
+    end = ("finished", "part1.wav") if damaged == "part0.wav" else ("error", "part1.wav")
+    assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav"), ("started", "part1.wav"), end]
+    assert src_a.heard_frames == 3 * SR
+    assert src_b.heard_frames == (4 * SR if damaged == "part0.wav" else 0)
+
+
 def test_crossfade_range_is_checked():
     with pytest.raises(ValueError):
         NullEngine(crossfade_s=13.0).close()
