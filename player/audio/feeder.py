@@ -47,6 +47,9 @@ class FeederMixin:
                           duration_hint=source.duration_hint)
         except DecodeError as exc:
             return None, str(exc)
+        except Exception as exc:    # a decoder fault is this file's error, never the track playing now
+            log.exception("opening %s failed", source.path)
+            return None, f"playback failed: {exc}"
         source.duration = dec.duration
         return dec, None
 

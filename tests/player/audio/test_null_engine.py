@@ -425,6 +425,20 @@ def test_a_source_that_raises_on_open_is_an_error_not_silence(engine, tmp_path, 
     e.play(Source(str(a)))
     assert wait_for(lambda: len(rec.names()) == 4 and e.state is PlaybackState.STOPPED)
     assert rec.names()[2:] == [("started", "part0.wav"), ("finished", "part0.wav")]
+    # Set as the next track, it fails on its own: the one playing is heard to its end.
+    (tmp_path / "long").mkdir()
+    (long,), _ = write_sine_parts(tmp_path / "long", [3 * SR])
+    playing = Source(str(long))
+    e.play(playing)
+    assert wait_for(lambda: playing.heard_frames > 0)
+    with monkeypatch.context() as m:           # not even an error the decoder expects
+        m.setattr(decoder.Decoder, "_make_resampler", lambda self: (_ for _ in ()).throw(KeyError("a bug")))
+        e.set_next(Source(str(a)))
+        assert e.sync()
+    assert wait_for(lambda: len(rec.names()) == 8 and e.state is PlaybackState.STOPPED)
+    assert rec.names()[4:] == [("started", "part0.wav"), ("finished", "part0.wav"),
+                               ("started", "part0.wav"), ("error", "part0.wav")]
+    assert playing.heard_frames == 3 * SR
 
 
 def test_seeking_the_track_fading_in_cuts_the_fade_short(engine, tmp_path):
