@@ -262,9 +262,10 @@ class PlaybackMixin:
 
         The seed is logged with ``seed_source``: the person's own pick from the library,
         or, from a Discover tile or an Up next entry, the source that playing that tile or
-        entry would log, so one choice is logged alike whichever way it was started. Only
-        the station's tracks are the station's. A seed that is playing already (radio from
-        the song now playing) goes on where it is (``Player.start_station``).
+        entry would log, so one choice is logged alike whichever way it was started; the
+        station's tracks are Segue's. A seed that is playing already (radio from the song
+        now playing) goes on where it is (``Player.start_station``), and one left playing
+        at the last close resumes as itself.
         """
         self.station = station = Station(seed)
         provider = self.provider
@@ -288,12 +289,12 @@ class PlaybackMixin:
         run_task(work, done, name="radio")
 
     def radio_from_current(self) -> None:
-        current = self.current_track_id()
+        current, source = self.current_track_id(), "library"
         cued = self.player.cued if self.player is not None else None
         if current is None and cued is not None:       # left playing at the last close
-            current = cued.entry.track_id
+            current, source = cued.entry.track_id, cued.entry.source
         if current is not None:
-            self.start_radio(current)
+            self.start_radio(current, source)
 
     def _fill_queue(self, player, *, replacing: int = 0) -> list[tuple[int, str]]:
         """The player's queue filler (runs on a player worker thread).

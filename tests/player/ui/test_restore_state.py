@@ -82,4 +82,5 @@ def test_radio_from_the_track_left_at_the_last_close_resumes_it_there(qtbot, sca
     qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=5000)
     assert all(e.source == "radio" and not e.manual for e in window.player.queue)
     assert window.station is not None and window.station.seed == seed
-    assert [p["source"] for p in scanned.plays() if p["track_id"] == seed] == ["library"]   # the person's pick
+    # Resumed as itself, as a station from a song playing now lets that play go on.
+    assert [p["source"] for p in scanned.plays() if p["track_id"] == seed] == ["search"]
