@@ -54,6 +54,35 @@ def test_mono_is_copied_to_both_channels_and_seek_lands_on_the_frame(tmp_path):
     assert np.allclose(block[:, 0], ramp[30000:30010])
 
 
+# The downmix is scaled by its loudest side's sum of weights, so that nothing can clip:
+# 1 + 0.7071 for L R C, 1 + 2 x 0.7071 for 5.1, 1 + 3 x 0.7071 for 7.1, 5 for ten channels.
+@pytest.mark.parametrize("layout, sounding, left, right, scale", [
+    (3, [2], 0.7071, 0.7071, 1.7071),   # L R C: the centre on both sides
+    (6, [2], 0.7071, 0.7071, 2.4142),   # 5.1: dialogue and vocals live in the centre
+    (6, [4], 0.7071, 0.0, 2.4142),      # 5.1: the left surround, on the left
+    (6, [3], 0.0, 0.0, 2.4142),         # 5.1: the LFE, left out
+    (8, [7], 0.0, 0.7071, 3.1213),      # 7.1: the right side, on the right
+    (10, [0, 1], 1.0, 1.0, 5.0),        # no known layout: each side the mean of every other one
+])
+def test_multichannel_files_are_mixed_down_not_cut_to_their_first_two(tmp_path, layout, sounding, left, right,
+                                                                      scale):
+    data = np.zeros((4410, layout), np.float32)
+    data[:, sounding] = 0.5
+    sf.write(str(tmp_path / "m.wav"), data, 44100, subtype="FLOAT")
+    out = Decoder(str(tmp_path / "m.wav"), out_rate=44100).read(4410)
+    assert out.shape == (4410, 2)
+    assert np.allclose(out[:, 0], 0.5 * left / scale, atol=1e-4)
+    assert np.allclose(out[:, 1], 0.5 * right / scale, atol=1e-4)
+
+
+def test_a_multichannel_file_played_to_a_mono_output_is_its_mean(tmp_path):
+    data = np.zeros((4410, 6), np.float32)
+    data[:, 2] = 0.6
+    sf.write(str(tmp_path / "m.wav"), data, 44100, subtype="FLOAT")
+    out = Decoder(str(tmp_path / "m.wav"), out_rate=44100, channels=1).read(4410)
+    assert out.shape == (4410, 1) and np.allclose(out, 0.1, atol=1e-5)
+
+
 def test_missing_damaged_and_unsupported_files_are_decode_errors(tmp_path, monkeypatch):
     with pytest.raises(DecodeError, match="not found"):
         Decoder(str(tmp_path / "nope.flac"), out_rate=44100)
