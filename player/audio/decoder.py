@@ -233,7 +233,12 @@ class Decoder:
         elif self._sf is not None:
             if self._sf.frames > 0:
                 native = min(native, self._sf.frames)
-            self._sf.seek(native)
+            try:
+                self._sf.seek(native)
+            except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
+                # Typically a file cut short: its header promises audio that is not there.
+                raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed (the file may end early):"
+                                  f" {exc}") from exc
         else:  # streams cannot seek: reopen and skip
             self._fallback.close()
             self._open_fallback()

@@ -83,6 +83,18 @@ def test_a_multichannel_file_played_to_a_mono_output_is_its_mean(tmp_path):
     assert out.shape == (4410, 1) and np.allclose(out, 0.1, atol=1e-5)
 
 
+def test_a_seek_past_the_end_of_a_file_cut_short_is_an_error_that_names_it(tmp_path):
+    t = np.arange(6 * 44100) / 44100
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    path = tmp_path / "cut.flac"
+    sf.write(str(path), np.stack([tone, tone], 1), 44100)
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])            # the header still promises 6 s
+    dec = Decoder(str(path), out_rate=44100)
+    with pytest.raises(DecodeError, match=r"seeking in cut\.flac failed \(the file may end early\)"):
+        dec.seek_frame(int(4.5 * 44100))
+
+
 def test_missing_damaged_and_unsupported_files_are_decode_errors(tmp_path, monkeypatch):
     with pytest.raises(DecodeError, match="not found"):
         Decoder(str(tmp_path / "nope.flac"), out_rate=44100)
