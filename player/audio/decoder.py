@@ -71,6 +71,15 @@ def _fit_channels(block: np.ndarray, channels: int) -> np.ndarray:
     return np.concatenate([block, np.repeat(block[:, -1:], channels - have, axis=1)], axis=1)
 
 
+def _stamp(path: str) -> tuple[int, int, int] | None:
+    """(inode, size, modification time) of ``path``, or None when it cannot be read."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
 class Decoder:
     """Decode ``path`` into blocks [shape=(n, channels)] at ``out_rate``.
 
@@ -94,6 +103,7 @@ class Decoder:
         self.path = str(path)
         self.out_rate = out_rate
         self.channels = channels
+        self._duration_hint = duration_hint
         self._sf: sf.SoundFile | None = None
         self._fallback = None
         self._fallback_iter = None
@@ -141,6 +151,7 @@ class Decoder:
         except (ValueError, RuntimeError, MemoryError) as exc:
             self.close()
             raise DecodeError(f"cannot play {shown(Path(self.path).name)} at {self.samplerate} Hz: {exc}") from exc
+        self._opened = _stamp(self.path)
 
     def _open_mp3(self) -> None:
         try:
@@ -200,8 +211,31 @@ class Decoder:
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc}") from exc
 
+    def _follow_rewrite(self) -> None:
+        """A tag editor that rewrites the file in place (to make room for a cover, say) moves
+        its audio under the open decoder, which then reads noise, fails or stops early. The
+        file is opened again and read on from the same frame. A file replaced by a new one
+        (another inode) or deleted leaves what is open readable, so that plays on as it is;
+        one caught halfway through its rewrite is tried again at the next read."""
+        now = _stamp(self.path)
+        if now is None or self._opened is None or now == self._opened or now[0] != self._opened[0]:
+            return
+        fresh = None
+        try:
+            fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
+                            duration_hint=self._duration_hint)
+            fresh.seek_frame(self.frame)
+        except DecodeError:
+            if fresh is not None:
+                fresh.close()
+            return
+        self.close()
+        self.__dict__.update(fresh.__dict__)
+
     def read(self, n: int) -> np.ndarray:
         """Up to ``n`` output frames [shape=(k, channels)]; an empty block means the end."""
+        if not self._done:
+            self._follow_rewrite()
         while len(self._pending) < n and not self._done:
             native = max(256, int(n * self.samplerate / self.out_rate) + 1)
             block = self._raw_block(native)

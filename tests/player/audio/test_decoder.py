@@ -95,6 +95,43 @@ def test_a_seek_past_the_end_of_a_file_cut_short_is_an_error_that_names_it(tmp_p
         dec.seek_frame(int(4.5 * 44100))
 
 
+@pytest.mark.parametrize("change", ["cover added in place", "deleted"])
+@pytest.mark.parametrize("fmt", ["flac", "mp3"])
+@pytest.mark.parametrize("heard", [0, 30000])      # opened as the next track, or playing
+def test_a_file_changed_while_it_plays_plays_on_from_the_same_frame(tmp_path, fmt, change, heard):
+    # Tag editors rewrite a file in place to make room for a cover, moving its audio under
+    # the open decoder; a file deleted while it plays stays readable where it is open.
+    import os
+
+    from mutagen import id3
+    from mutagen.flac import FLAC, Picture
+
+    def rest_of(dec):
+        blocks = []
+        while len(block := dec.read(4096)):
+            blocks.append(block)
+        dec.close()
+        return np.concatenate(blocks)
+
+    path = write_track(tmp_path, "song", fmt=fmt, seconds=3.0, freq=440.0, tags={"title": "song"})
+    reference = rest_of(Decoder(str(path), out_rate=44100))
+    dec = Decoder(str(path), out_rate=44100)
+    head = dec.read(heard)
+    if change == "deleted":
+        os.remove(path)
+    elif fmt == "flac":
+        tags, cover = FLAC(str(path)), Picture()
+        cover.type, cover.mime, cover.data = 3, "image/jpeg", os.urandom(500_000)
+        tags.add_picture(cover)
+        tags.save()
+    else:
+        tags = id3.ID3(str(path))
+        tags.add(id3.APIC(encoding=3, mime="image/jpeg", type=3, desc="", data=os.urandom(500_000)))
+        tags.save()
+    got = np.concatenate([head, rest_of(dec)])
+    assert len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)
+
+
 def test_missing_damaged_and_unsupported_files_are_decode_errors(tmp_path, monkeypatch):
     with pytest.raises(DecodeError, match="not found"):
         Decoder(str(tmp_path / "nope.flac"), out_rate=44100)
