@@ -100,7 +100,10 @@ class FeederMixin:
         return True
 
     def _set_next(self, source: Source | None) -> None:
-        if source is self._next:
+        # Once the hand-over is written the next source is no longer ``_next`` but the
+        # segment in waiting: "nothing next" (a cleared queue) must still take that back.
+        pending = self._nseg.source if self._nseg is not None else None
+        if source is self._next and (pending is None or pending is source):
             return
         if not self._unwrite_next():
             # Too late: the old next is already being heard and is the current one now.

@@ -202,6 +202,22 @@ def test_a_damaged_song_faded_into_is_an_error_and_the_list_goes_on(store, tmp_p
     assert ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
 
 
+@pytest.mark.parametrize("change", ["clear", "remove"])
+def test_a_song_removed_in_the_last_seconds_before_it_is_not_played(store, tmp_path, make_player, change):
+    # The current song is buffered to its end and the next one's start written after it.
+    a, b = add_tracks(store, tmp_path, [("a", 1.0), ("b", 2.0)])
+    p = make_player(speed=1.0)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.engine._nseg is not None)     # b's start is in the buffer
+    if change == "clear":
+        p.clear_queue()
+    else:
+        p.remove_queue_entries(p.queue)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) >= 1)
+    time.sleep(0.3)
+    assert ended(store) == [(a, "finished")]
+
+
 def test_a_step_ahead_under_a_crossfade_is_no_skip(store, tmp_path):
     # The fade's frames count as the next track's: the outgoing one was heard past them.
     a, b = add_tracks(store, tmp_path, [("a", 8.0), ("b", 8.0)])

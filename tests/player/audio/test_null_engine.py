@@ -300,6 +300,32 @@ def test_a_damaged_frame_under_a_crossfade_ends_the_right_track(engine, tmp_path
     assert src_b.heard_frames == (4 * SR if damaged == "part0.wav" else 0)
 
 
+@pytest.mark.parametrize("crossfade_s", [0.0, 0.2])
+def test_nothing_next_takes_back_a_next_track_already_written(engine, tmp_path, crossfade_s):
+    # The current track is in the buffer to its end and the next one's start after it (or
+    # the fade into it): the queue is cleared before that is heard.
+    (a, b), _ = write_sine_parts(tmp_path, [SR, 2 * SR])
+    e = engine(speed=1.0, crossfade_s=crossfade_s)
+    rec = Recorder(e)
+    e.simulate_device_loss()            # the test is the output: it reads block by block
+    src_a, src_b = Source(str(a)), Source(str(b))
+    e.play(src_a)
+    e.set_next(src_b)
+    assert wait_for(lambda: e._nseg is not None)
+    e.set_next(None)
+    assert e.sync() and e.sync()
+    block = np.zeros((1024, 2), np.float32)
+    for _ in range(200):
+        if e.state is PlaybackState.STOPPED:
+            break
+        e._render(block)
+        assert e.sync()
+    assert e.state is PlaybackState.STOPPED
+    assert wait_for(lambda: ("finished", "part0.wav") in rec.names())
+    assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav")]
+    assert src_a.heard_frames == SR and src_b.heard_frames == 0
+
+
 def test_crossfade_range_is_checked():
     with pytest.raises(ValueError):
         NullEngine(crossfade_s=13.0).close()
