@@ -63,9 +63,11 @@ class FeederMixin:
             self._ring.end_of_stream = True
             self._writing, self._wdec = None, None
             return
+        total = dec.total_frames
+        if total is not None:
+            frame = min(frame, max(0, total - 1))
         if frame != dec.frame:
-            total = dec.total_frames
-            dec.seek_frame(min(frame, max(0, total - 1)) if total is not None else frame)
+            dec.seek_frame(frame)
         self._writing, self._wdec = source, dec
         self._ring.mark(source, dec.frame)
 
@@ -162,15 +164,11 @@ class FeederMixin:
             self._prev = None
             self._writing, self._wdec = src, dec
         self._close_prev()
-        frame = int(seconds * self.rate)
-        total = self._wdec.total_frames
-        if total is not None:
-            frame = min(frame, max(0, total - 1))
         next_src, next_dec, next_err = self._next, self._ndec, self._nerr
         self._ring.flush()
         self._fade = self._nseg = None
         self._announced = current  # same source: no new "started"
-        self._start_writing(current, frame, dec=self._wdec)
+        self._start_writing(current, int(seconds * self.rate), dec=self._wdec)  # clamped to the file there
         self._next, self._ndec, self._nerr = next_src, next_dec, next_err
         if next_dec is not None:
             next_dec.seek_frame(0)
@@ -183,12 +181,8 @@ class FeederMixin:
         src, dec = self._writing, self._wdec
         if src is None or dec is None or (source is not None and source is not src):
             return      # nothing started (stopped, or it failed to open), or another track
-        frame = int(seconds * self.rate)
-        total = dec.total_frames
-        if total is not None:
-            frame = min(frame, max(0, total - 1))
         self._ring.flush()
-        self._start_writing(src, frame, dec=dec)      # announced as started when first heard
+        self._start_writing(src, int(seconds * self.rate), dec=dec)   # announced as started when first heard
 
     def _fill(self) -> None:
         ring = self._ring
@@ -205,14 +199,8 @@ class FeederMixin:
                     fade, self._fade = self._fade, None
                     if fade.a_lost is not None:
                         log.warning("the end of %s was silent under the crossfade: %s", fade.a_src.path, fade.a_lost)
-                    self._close_prev()
-                    if self._nseg is None:  # B is heard already: A is no longer needed
-                        fade.a_dec.close()
-                    else:
-                        self._prev = (fade.a_src, fade.a_dec, fade.a_start_frame)
+                    self._fade_over(fade)
                     self._writing, self._wdec = fade.b_src, fade.b_dec
-                    if self._next is fade.b_src:
-                        self._next = self._ndec = None
                 continue
             n = BLOCK
             total = dec.total_frames
@@ -242,6 +230,18 @@ class FeederMixin:
             if not self._source_exhausted(src, dec):
                 return
 
+    def _fade_over(self, fade: Crossfade) -> None:
+        """A fade has ended (written whole, or cut short): the incoming track is "next" no
+        more, and the outgoing one is kept, to return into from where the fade began, until
+        the incoming one is heard."""
+        if self._next is fade.b_src:
+            self._next = self._ndec = self._nerr = None
+        self._close_prev()
+        if self._nseg is None:          # B is heard already: A is no longer needed
+            fade.a_dec.close()
+        else:
+            self._prev = (fade.a_src, fade.a_dec, fade.a_start_frame)
+
     def _fade_failed(self, message: str) -> None:
         """The track fading in could not be read: it ends as an error where it stands, after
         what of it was mixed in, as one that fails after a gapless hand-over does. Until it
@@ -250,13 +250,7 @@ class FeederMixin:
         fade, self._fade = self._fade, None
         log.warning("crossfade into %s cut short: %s", fade.b_src.path, message)
         fade.b_dec.close()
-        if self._next is fade.b_src:
-            self._next = self._ndec = self._nerr = None
-        self._close_prev()
-        if self._nseg is None:          # B is heard already: A is no longer needed
-            fade.a_dec.close()
-        else:
-            self._prev = (fade.a_src, fade.a_dec, fade.a_start_frame)
+        self._fade_over(fade)
         self._ring.mark(fade.b_src, 0, error=message)
         self._ring.end_of_stream = True
         self._writing = self._wdec = None
