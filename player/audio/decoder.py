@@ -44,6 +44,18 @@ _STEREO_DOWNMIX = {
 }
 
 
+#: Ogg Vorbis and Opus store a multichannel file's channels in another order than WAV and
+#: FLAC (the centre second, the LFE last), and libsndfile hands them over as stored: for
+#: each channel in WAV order, where it lies in the Ogg file.
+_OGG_TO_WAV_ORDER = {
+    3: (0, 2, 1),                        # L C R
+    5: (0, 2, 1, 3, 4),                  # FL C FR RL RR
+    6: (0, 2, 1, 5, 3, 4),               # FL C FR RL RR LFE
+    7: (0, 2, 1, 6, 5, 3, 4),            # FL C FR SL SR RC LFE
+    8: (0, 2, 1, 7, 5, 6, 3, 4),         # FL C FR SL SR RL RR LFE
+}
+
+
 @functools.lru_cache(maxsize=None)
 def _downmix_matrix(have: int) -> np.ndarray:
     """[shape=(have, 2)] stereo downmix, scaled so that no sum can clip. An unknown layout
@@ -111,6 +123,7 @@ class Decoder:
         self._resampler = None
         self._done = False
         self._blocks: audio_io.BlockReader | None = None  # MP3 through dr_mp3
+        self._order = None    # the soundfile channels' places in WAV order, where they differ
         try:
             mode = os.stat(self.path).st_mode
         except OSError as exc:
@@ -123,6 +136,8 @@ class Decoder:
             self._sf = sf.SoundFile(audio_io.soundfile_name(self.path))
             self.samplerate = self._sf.samplerate
             self.duration = self._sf.frames / self.samplerate if self._sf.frames > 0 else duration_hint
+            if self._sf.format == "OGG":
+                self._order = _OGG_TO_WAV_ORDER.get(self._sf.channels)
             if self._sf.format == "MP3":
                 # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros when
                 # some MP3s are read in several calls or after a seek (a 3 s sine with a
@@ -205,6 +220,8 @@ class Decoder:
                 return _fit_channels(block, self.channels) if len(block) else None
             if self._sf is not None:
                 block = self._sf.read(n, dtype="float32", always_2d=True)
+                if self._order is not None:
+                    block = block[:, self._order]
                 return _fit_channels(block, self.channels) if len(block) else None
             block = next(self._fallback_iter, None)
             return None if block is None else _fit_channels(np.asarray(block, np.float32), self.channels)

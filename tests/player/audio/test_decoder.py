@@ -75,6 +75,25 @@ def test_multichannel_files_are_mixed_down_not_cut_to_their_first_two(tmp_path, 
     assert np.allclose(out[:, 1], 0.5 * right / scale, atol=1e-4)
 
 
+# Ogg Vorbis (and Opus) store 5.1 as FL C FR RL RR LFE: the centre is the second channel.
+@pytest.mark.parametrize("fmt, subtype", [("ogg", "VORBIS"), ("opus", "OPUS")])
+@pytest.mark.parametrize("stored, left, right", [
+    (1, 0.7071, 0.7071),    # the centre, on both sides
+    (2, 0.0, 1.0),          # the front right, on the right
+    (3, 0.7071, 0.0),       # the rear left, on the left
+    (5, 0.0, 0.0),          # the LFE, left out
+])
+def test_an_ogg_file_in_5_1_is_mixed_down_by_the_ogg_channel_order(tmp_path, fmt, subtype, stored, left, right):
+    t = np.arange(48000) / 48000
+    data = np.zeros((48000, 6), np.float32)
+    data[:, stored] = 0.5 * np.sin(2 * np.pi * 440 * t)
+    path = tmp_path / f"m.{fmt}"
+    sf.write(str(path), data, 48000, format="OGG", subtype=subtype)
+    out = Decoder(str(path), out_rate=48000).read(48000)[4800:-4800]
+    rms = np.sqrt(np.mean(out ** 2, axis=0)) / (0.5 / np.sqrt(2)) * 2.4142
+    assert np.allclose(rms, [left, right], atol=0.05)
+
+
 def test_a_multichannel_file_played_to_a_mono_output_is_its_mean(tmp_path):
     data = np.zeros((4410, 6), np.float32)
     data[:, 2] = 0.6
