@@ -192,10 +192,19 @@ class BufferedEngine(FeederMixin, Engine):
 
     @property
     def position(self) -> float:
-        seg = self._ring.current_segment()
-        if seg is None or seg.source is not self._current:
+        """Seconds into the current source. For the few milliseconds between the output
+        reaching the next source and the feeder announcing it, the current one is at its end."""
+        read, mine, after = self._ring.read, None, None
+        for seg in list(self._ring.segments):
+            if seg.start > read:
+                break
+            if seg.source is self._current:
+                mine, after = seg, None
+            elif mine is not None and after is None:
+                after = seg
+        if mine is None:
             return 0.0
-        return (seg.offset + max(0, self._ring.read - seg.start)) / self.rate
+        return (mine.offset + max(0, (read if after is None else after.start) - mine.start)) / self.rate
 
     @property
     def volume(self) -> float:

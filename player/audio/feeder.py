@@ -81,11 +81,12 @@ class FeederMixin:
         self._prev = self._fade = None
         self._announced, self._announced_failed = None, False
 
-    def _unwrite_next(self) -> bool:
-        """Take back the next source's frames if none were heard; the current one resumes writing."""
+    def _unwrite_next(self, *, heard_or_not: bool = False) -> bool:
+        """Take back the next source's frames if none were heard; the current one resumes writing.
+        ``heard_or_not``: even if the output has reached them (the caller flushes the ring)."""
         if self._nseg is None:
             return True
-        if not self._ring.retract(self._nseg):
+        if not self._ring.retract(self._nseg) and not heard_or_not:
             return False
         self._nseg = None
         if self._fade is not None:  # still writing A mixed with B
@@ -145,8 +146,15 @@ class FeederMixin:
             return
         if self._announced_failed or (source is not None and current is not source):
             return
-        if self._nseg is not None and not self._unwrite_next():
-            return  # the next source is being heard but not announced yet: a few ms
+        nseg = self._nseg
+        if nseg is not None and not self._unwrite_next():
+            # The output has reached the next source already, a few milliseconds the player
+            # has not been told of: as far as the player knows the current track is still
+            # on, so that is the one moved, and the next one goes back to waiting.
+            self._unwrite_next(heard_or_not=True)
+            self._ring.flush()
+            if nseg.source is not current:
+                nseg.source.heard_frames = 0
         fade = self._fade
         if fade is not None and current is fade.b_src:
             # Seeking the track that is fading in: the fade is cut short, the old track

@@ -271,6 +271,47 @@ def test_an_output_stopped_on_a_track_boundary_announces_each_track_once(engine,
     assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav"), ("started", "part1.wav")]
 
 
+@pytest.mark.parametrize("crossfade_s", [0.0, 0.5])
+def test_in_the_moment_before_a_hand_over_is_announced_the_current_track_is_at_its_end_and_seeks(
+        engine, tmp_path, crossfade_s):
+    # The output reads into the next track a few milliseconds before the feeder announces
+    # it. The player still shows the track before it: its position must not read 0 (to
+    # Previous that means "go back a track"), and a seek the person makes in it must move
+    # that track, not be dropped while the player counts it as made.
+    (a, b), _ = write_sine_parts(tmp_path, [SR, 2 * SR])
+    e = engine(speed=1.0, crossfade_s=crossfade_s)
+    rec = Recorder(e)
+    e.simulate_device_loss()            # the test is the output: it reads block by block
+    src_a, src_b = Source(str(a)), Source(str(b))
+    e.play(src_a)
+    e.set_next(src_b)
+    assert wait_for(lambda: e._nseg is not None)
+    block = np.zeros((1024, 2), np.float32)
+    e._render(block)
+    assert wait_for(lambda: ("started", "part0.wav") in rec.names())
+    boundary = e._nseg.start
+    e._watch = lambda: None             # the feeder does not look at the output for now
+    while e._ring.read <= boundary:
+        e._render(block)
+    assert e.sync() and e.current is src_a
+    assert e.position == pytest.approx(1.0 - crossfade_s)
+    e.seek(0.25, src_a)
+    assert e.sync()
+    del e._watch
+    for _ in range(300):
+        if e.state is PlaybackState.STOPPED:
+            break
+        e._render(block)
+        assert e.sync()
+    assert e.state is PlaybackState.STOPPED
+    assert wait_for(lambda: ("finished", "part1.wav") in rec.names())
+    assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav"),
+                           ("started", "part1.wav"), ("finished", "part1.wav")]
+    # what was heard of A before the fade began, and again from 0.25 s; B once, whole
+    assert src_a.heard_frames == round((1.0 - crossfade_s) * SR) + round((0.75 - crossfade_s) * SR)
+    assert src_b.heard_frames == 2 * SR
+
+
 @pytest.mark.parametrize("damaged", ["part0.wav", "part1.wav"])
 def test_a_damaged_frame_under_a_crossfade_ends_the_right_track(engine, tmp_path, monkeypatch, damaged):
     # The end of the track fading out is damaged: it falls silent, the next one plays on.
