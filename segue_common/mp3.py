@@ -16,6 +16,14 @@ data lies before its start) is measured by decoding them once from memory, so th
 of every sample is known and a seek lands on the exact sample a straight read would give.
 Where the headers do not add up to dr_mp3's own count (a damaged or unusual file), seeking
 falls back to decoding forward from the start: slower, still exact.
+
+Tags other than one ID3v2 tag in front and an ID3v1 tag at the end are hidden from dr_mp3.
+It keeps a frame only when another frame or the end of the data follows, so an APEv2 or
+Lyrics3 tag at the end (MP3Gain and foobar2000 write one) would cost the last frame and
+put a click in a gapless join; and it skips only the first ID3v2 tag in front, so behind
+a second one it takes the Xing/LAME header for audio and trims neither the encoder delay
+nor the padding. Such a file is decoded through a view of the file that holds only its
+frames (:func:`audio_range`).
 """
 
 from __future__ import annotations
@@ -90,6 +98,67 @@ def _u32(buf, i: int) -> int:
     return int.from_bytes(buf[i:i + 4], "big")
 
 
+def _id3v2_size(head: bytes) -> int:
+    """The length of the ID3v2 tag whose first 10 bytes are ``head``, else 0."""
+    if len(head) == 10 and head[:3] == b"ID3":
+        size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | head[9] & 0x7F
+        return 10 + size + (10 if head[5] & 0x10 else 0)
+    return 0
+
+
+def _tail_tag(f, start: int, end: int) -> tuple[str, int] | None:
+    """The kind and length of the tag that ends at ``end`` (ID3v1, APEv2, Lyrics3 or an ID3v2
+    tag with a footer), or None where the bytes before ``end`` are no tag ending."""
+    f.seek(max(start, end - 160))
+    tail = f.read(end - max(start, end - 160))
+    if len(tail) >= 32 and tail[-32:-24] == b"APETAGEX":
+        size, flags = int.from_bytes(tail[-20:-16], "little"), int.from_bytes(tail[-12:-8], "little")
+        total = size + (32 if flags & 0x80000000 else 0)    # the size leaves out a header
+        if 32 <= total <= end - start:
+            return "apev2", total
+    if len(tail) >= 128 and tail[-128:-125] == b"TAG":
+        return "id3v1", 128
+    if len(tail) >= 15 and tail[-9:] == b"LYRICS200" and tail[-15:-9].isdigit():
+        total = int(tail[-15:-9]) + 15
+        f.seek(end - total)
+        if total <= end - start and f.read(11) == b"LYRICSBEGIN":
+            return "lyrics3", total
+    if len(tail) >= 9 and tail[-9:] == b"LYRICSEND":            # version 1: at most 5100 bytes
+        f.seek(max(start, end - 5100 - 20))
+        block = f.read(end - max(start, end - 5100 - 20))
+        at = block.rfind(b"LYRICSBEGIN")
+        if at >= 0:
+            return "lyrics3", len(block) - at
+    if len(tail) >= 10 and tail[-10:-7] == b"3DI":             # an ID3v2.4 tag appended at the end
+        total = _id3v2_size(b"ID3" + tail[-7:])           # (header, body and this footer)
+        f.seek(end - total)
+        if total <= end - start and f.read(3) == b"ID3":
+            return "id3v2", total
+    return None
+
+
+def audio_range(f, size: int) -> tuple[int, int, bool]:
+    """Where the frames of an MP3 file of ``size`` bytes lie, every tag in front and at the
+    end left out: (start, end, plain). ``plain``: at most one ID3v2 tag in front and nothing
+    after the frames but an ID3v1 tag, the files dr_mp3 reads right on its own."""
+    start = leading = 0
+    while start < size:
+        f.seek(start)
+        tag = _id3v2_size(f.read(10))
+        if not tag:
+            break
+        start, leading = start + tag, leading + 1
+    start = min(start, size)
+    end, kinds = size, []
+    while end > start:
+        found = _tail_tag(f, start, end)
+        if found is None:
+            break
+        kinds.append(found[0])
+        end -= found[1]
+    return start, end, leading <= 1 and kinds in ([], ["id3v1"])
+
+
 class FrameIndex:
     """Where the audio frames of an MP3 file lie: every :data:`CHECKPOINT`-th frame's offset.
 
@@ -98,11 +167,15 @@ class FrameIndex:
     ``xing_frames`` (the frame count a Xing/Info header gives, else None) and ``bytes_per_frame``
     (the first audio frame's). :meth:`scan` reads every frame header: ``frames`` (audio frames,
     a Xing/Info frame excluded) and ``checkpoints``. ``ok`` (set by the reader): whether the
-    scanned frames add up to dr_mp3's own count.
+    scanned frames add up to dr_mp3's own count. ``audio_start`` and ``size`` bound the bytes
+    looked at: the frames, the tags around them left out (:func:`audio_range`); ``plain`` tells
+    whether dr_mp3 reads the whole file right. ``breaks``: how often the scan met junk between
+    frames and looked for them again.
     """
 
     def __init__(self, f, size: int):
-        self.f, self.size = f, size
+        self.f, self.file_size = f, size
+        self.audio_start, self.size, self.plain = audio_range(f, size)
         self.delay = self.padding = 0
         self.checkpoints = array("q")
         self.frames = self.spf = 0
@@ -111,7 +184,8 @@ class FrameIndex:
         self.ref = None
         self.ok = False
         self.scanned = False
-        self.start = self._first_frame(self._audio_start())
+        self.breaks = 0
+        self.start = self._first_frame(self.audio_start)
         if self.start is None:
             return
         size_, self.spf, self.ref = frame_header(_u32(self._read(self.start, 4), 0))[:3]
@@ -132,15 +206,9 @@ class FrameIndex:
         return max(0, int((self.size - self.start) / self.bytes_per_frame) * self.spf - self.delay - self.padding)
 
     def _read(self, pos: int, n: int) -> bytes:
+        """Up to ``n`` bytes from ``pos``, none from the tags after the frames."""
         self.f.seek(pos)
-        return self.f.read(n)
-
-    def _audio_start(self) -> int:
-        head = self._read(0, 10)
-        if len(head) == 10 and head[:3] == b"ID3":  # one ID3v2 tag, as dr_mp3 skips it
-            size = (head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | head[9] & 0x7F
-            return 10 + size + (10 if head[5] & 0x10 else 0)
-        return 0
+        return self.f.read(max(0, min(n, self.size - pos)))
 
     def _chain(self, buf, i: int, ref) -> bool:
         """Whether frames follow one another from buf[i] as minimp3 wants before it trusts a
@@ -217,6 +285,7 @@ class FrameIndex:
                 if nxt is None:
                     break
                 pos = nxt
+                self.breaks += 1
                 continue
             j = i + hdr[0]
             nxt_hdr = frame_header(_u32(buf, j)) if j + 4 <= len(buf) else None
@@ -225,6 +294,7 @@ class FrameIndex:
                 after = self._find(pos + hdr[0], ref)
                 if after is not None:
                     pos = after
+                    self.breaks += 1
                     continue
                 if n % CHECKPOINT == 0:
                     checkpoints.append(pos)
@@ -238,6 +308,12 @@ class FrameIndex:
 
     def expected_samples(self) -> int:
         return self.frames * self.spf - self.delay - self.padding
+
+    def xing_samples(self) -> int | None:
+        """The length the Xing header gives (its frames, the delay and padding trimmed), or None."""
+        if self.xing_frames is None:
+            return None
+        return max(0, self.xing_frames * self.spf - self.delay - self.padding)
 
     def frames_from(self, checkpoint: int, count: int) -> tuple[bytes, list[int]]:
         """The bytes of ``count`` frames from a checkpoint and where each starts in them."""
@@ -257,7 +333,8 @@ class FrameIndex:
 
 
 class _FileView:
-    """The bytes of a file from ``start`` on, as a miniaudio streamable source."""
+    """The bytes of a file from ``start`` to ``size`` (an offset in the file), as a miniaudio
+    streamable source."""
 
     def __init__(self, f, start: int, size: int):
         import miniaudio
@@ -265,7 +342,7 @@ class _FileView:
         class Source(miniaudio.StreamableSource):
             def read(inner, num_bytes: int) -> bytes:
                 f.seek(start + inner.cursor)
-                data = f.read(num_bytes)
+                data = f.read(max(0, min(num_bytes, size - start - inner.cursor)))
                 inner.cursor += len(data)
                 return data
 
@@ -304,9 +381,12 @@ class Mp3Reader:
         self._ffi, self._lib, self._ma = miniaudio.ffi, miniaudio.lib, miniaudio
         self.path = path
         self._name_fd = None
-        self._mp3 = None
+        self._mp3 = None        # the main decoder: dr_mp3 on the file by name, for a plain file
+        self._main = None       # or an ma_decoder on a view of its frames (see :func:`audio_range`)
+        self._main_view = None
         self._dec = None        # a decoder started mid-file by a seek (ma_decoder), or None
         self._view = None
+        self._index_checked = False
         self._f = open(path, "rb")
         try:
             self._index = FrameIndex(self._f, os.fstat(self._f.fileno()).st_size)
@@ -317,6 +397,10 @@ class Mp3Reader:
         self.pos = 0             # the next sample's position (delay trimmed)
 
     def _open_main(self) -> None:
+        idx = self._index
+        if not idx.plain:
+            self._open_main_view()
+            return
         lib = self._lib
         # dr_mp3 encodes a name strictly: one that is not valid UTF-8 is opened here and
         # handed over as /proc/self/fd/N (kept open until close).
@@ -334,11 +418,23 @@ class Mp3Reader:
         # a large ID3v2 tag and an ID3v1 tag (measured: 440,687 of 441,000); after a seek to
         # the start dr_mp3 reads them all, as libsndfile does.
         lib.ma_dr_mp3_seek_to_pcm_frame(mp3, 0)
-        self.samplerate, self.channels = int(mp3.sampleRate), int(mp3.channels)
+        self._set_format(int(mp3.sampleRate), int(mp3.channels))
+
+    def _open_main_view(self) -> None:
+        """The main decoder for a file with more tags than dr_mp3 passes over: an ma_decoder
+        on the bytes from the end of the ID3v2 tags in front to the start of the tags at the
+        end (no name needed: the file is already open, on every system)."""
+        idx = self._index
+        self.frames_exact = False
+        self._main, self._main_view = self._decoder(idx.audio_start, 0, 0)
+        self._set_format(int(self._main.outputSampleRate), int(self._main.outputChannels))
+
+    def _set_format(self, samplerate: int, channels: int) -> None:
+        self.samplerate, self.channels = samplerate, channels
         if self.samplerate <= 0 or self.channels <= 0:
             raise Mp3Error(f"no audio in {Path(self.path).name}")
         idx = self._index
-        if idx.xing_frames is not None or idx.size <= EXACT_COUNT_BYTES:
+        if idx.xing_frames is not None or idx.file_size <= EXACT_COUNT_BYTES:
             self.count_exactly()
         else:
             self.frames, self.frames_exact = idx.estimated_samples(), False
@@ -357,25 +453,56 @@ class Mp3Reader:
         """dr_mp3's count of the samples (a pass over the frame headers without a Xing header),
         by a decoder of its own: the one playing stays where it is."""
         if not self.frames_exact:
-            mp3 = self._dr_mp3()
-            if mp3 is not None:
-                self.frames = int(self._lib.ma_dr_mp3_get_pcm_frame_count(mp3))
-                self._lib.ma_dr_mp3_uninit(mp3)
+            if self._mp3 is not None:
+                mp3 = self._dr_mp3()
+                if mp3 is not None:
+                    self.frames = int(self._lib.ma_dr_mp3_get_pcm_frame_count(mp3))
+                    self._lib.ma_dr_mp3_uninit(mp3)
+            else:
+                self.frames = self._count_view()
             self.frames_exact = True
         return self.frames
+
+    def _count_view(self) -> int:
+        """The samples in the view the main decoder reads, where dr_mp3 cannot count them by
+        name. As dr_mp3 counts: from the Xing header where there is one. Else from the frame
+        headers, which the view ends after the last of, so it counts as minimp3 plays it; where
+        the frames were broken by junk the scan may judge unlike minimp3, so there they are
+        counted by decoding them (slow, but only for damaged files)."""
+        idx = self._index
+        if idx.xing_frames is not None:
+            return idx.xing_samples()
+        idx.scan()
+        if idx.frames and not idx.breaks:
+            return idx.expected_samples()
+        dec, _view = self._decoder(idx.audio_start, self.channels, self.samplerate)
+        try:
+            total, block = 0, 1 << 16
+            out = np.empty((block, self.channels), np.float32)
+            ptr = self._ffi.cast("float *", self._ffi.from_buffer(out))
+            with self._ffi.new("ma_uint64 *") as got_p:
+                while True:
+                    got_p[0] = 0
+                    result = self._lib.ma_decoder_read_pcm_frames(dec, ptr, block, got_p)
+                    total += int(got_p[0])
+                    if result != self._lib.MA_SUCCESS or got_p[0] < block:
+                        return total
+        finally:
+            self._lib.ma_decoder_uninit(dec)
 
     # -- reading --------------------------------------------------------------------------
     def _decode(self, n: int) -> np.ndarray:
         """Up to ``n`` samples from whichever decoder is current (fewer only at its end)."""
         out = np.empty((n, self.channels), np.float32)
         ptr = self._ffi.cast("float *", self._ffi.from_buffer(out))
-        if self._dec is None:
+        if self._dec is None and self._mp3 is not None:
             got = int(self._lib.ma_dr_mp3_read_pcm_frames_f32(self._mp3, n, ptr))
         else:
+            dec, view = (self._dec, self._view) if self._dec is not None else (self._main, self._main_view)
             with self._ffi.new("ma_uint64 *") as got_p:
-                result = self._lib.ma_decoder_read_pcm_frames(self._dec, ptr, n, got_p)
+                result = self._lib.ma_decoder_read_pcm_frames(dec, ptr, n, got_p)
                 got = int(got_p[0]) if result in (self._lib.MA_SUCCESS, self._lib.MA_AT_END) else 0
-            err = self._view.source.error_in_readcallback
+            err = view.source.error_in_readcallback
             if err is not None:
                 raise Mp3Error(f"cannot read {Path(self.path).name}: {err}") from err
         return out[:got]
@@ -423,15 +550,20 @@ class Mp3Reader:
     def _restart(self) -> None:
         """Back to the start of the file on the main decoder."""
         self._close_dec()
-        if not self._lib.ma_dr_mp3_seek_to_pcm_frame(self._mp3, 0):
+        if self._mp3 is not None:
+            ok = self._lib.ma_dr_mp3_seek_to_pcm_frame(self._mp3, 0)
+        else:
+            ok = self._lib.ma_decoder_seek_to_pcm_frame(self._main, 0) == self._lib.MA_SUCCESS
+        if not ok:
             raise Mp3Error(f"cannot seek in {Path(self.path).name}")
         self.pos = 0
 
     def index(self) -> FrameIndex:
         idx = self._index
-        if not idx.scanned:
+        if not self._index_checked:     # (the count of a tagged file may have scanned already)
             idx.scan()
             idx.ok = idx.frames > 0 and idx.expected_samples() == self.count_exactly()
+            self._index_checked = True
         return idx
 
     def _seek_indexed(self, frame: int) -> bool:
@@ -457,7 +589,7 @@ class Mp3Reader:
             cp -= 1                                          # the reservoir reaches further back
         first_heard = k + 1 - heard // spf                  # its first frame that sounds
         self._close_dec()
-        self._open_dec(idx.checkpoints[cp])
+        self._dec, self._view = self._decoder(idx.checkpoints[cp], self.channels, self.samplerate)
         start = first_heard * spf - idx.delay
         self.pos = start + self._discard(frame - start)
         return True
@@ -474,20 +606,23 @@ class Mp3Reader:
         finally:
             lib.ma_dr_mp3_uninit(mp3)
 
-    def _open_dec(self, offset: int) -> None:
+    def _decoder(self, offset: int, channels: int, samplerate: int):
+        """An ma_decoder (float32) on the file from ``offset`` to the end of its frames (the
+        tags after them unseen, or minimp3 would drop the last frame) and its view; channels
+        and rate 0: the file's own."""
         ffi, lib = self._ffi, self._lib
-        size = os.fstat(self._f.fileno()).st_size
-        self._view = _FileView(self._f, offset, size)
-        source = self._view.source
+        view = _FileView(self._f, offset, self._index.size)
+        source = view.source
         source.ffi_handle = ffi.new_handle(source)
-        config = lib.ma_decoder_config_init(lib.ma_format_f32, self.channels, self.samplerate)
+        config = lib.ma_decoder_config_init(lib.ma_format_f32, channels, samplerate)
         config.encodingFormat = lib.ma_encoding_format_mp3
         dec = ffi.new("ma_decoder *")
         result = lib.ma_decoder_init(lib._internal_decoder_read_callback, lib._internal_decoder_seek_callback,
                                      source.ffi_handle, ffi.addressof(config), dec)
         if result != lib.MA_SUCCESS:
-            raise Mp3Error(f"cannot decode {Path(self.path).name} after a seek (error {result})")
-        self._dec = dec
+            where = "after a seek " if offset > self._index.audio_start else ""
+            raise Mp3Error(f"cannot decode {Path(self.path).name} {where}(error {result})")
+        return dec, view
 
     def _close_dec(self) -> None:
         if self._dec is not None:
@@ -497,6 +632,9 @@ class Mp3Reader:
 
     def close(self) -> None:
         self._close_dec()
+        if self._main is not None:
+            self._lib.ma_decoder_uninit(self._main)
+            self._main = self._main_view = None
         if self._mp3 is not None:
             self._lib.ma_dr_mp3_uninit(self._mp3)
             self._mp3 = None
