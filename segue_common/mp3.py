@@ -434,10 +434,21 @@ class Mp3Reader:
         if self.samplerate <= 0 or self.channels <= 0:
             raise Mp3Error(f"no audio in {Path(self.path).name}")
         idx = self._index
-        if idx.xing_frames is not None or idx.file_size <= EXACT_COUNT_BYTES:
+        if idx.xing_frames is not None or (idx.file_size <= EXACT_COUNT_BYTES and self._countable()):
             self.count_exactly()
         else:
             self.frames, self.frames_exact = idx.estimated_samples(), False
+
+    def _countable(self) -> bool:
+        """Whether the samples can be counted without decoding them: by dr_mp3 on a plain
+        file, else from frame headers that no junk breaks. A damaged tagged file is not
+        decoded whole before it plays (seconds, while the track before it may be running
+        out of buffered sound); its length is estimated until the end is read."""
+        if self._mp3 is not None:
+            return True
+        idx = self._index
+        idx.scan()
+        return idx.frames > 0 and not idx.breaks
 
     def _dr_mp3(self):
         """A dr_mp3 decoder on the file from its start, or None if dr_mp3 cannot read it."""

@@ -87,6 +87,30 @@ def test_joined_files_and_cut_files_still_seek_exactly(tmp_path):
             whole = read_all(r)
         assert len(whole) > 4 * 22050
         assert_seeks_exact(path, whole, indexed=False)
+        # The same with an APEv2 tag at the end (read through a view of its frames).
+        tagged = tmp_path / f"tagged-{path.name}"
+        tagged.write_bytes(path.read_bytes() + _ape_tag())
+        with Mp3Reader(str(tagged)) as r:
+            assert np.array_equal(read_all(r), whole)
+        assert_seeks_exact(tagged, whole, indexed=False)
+
+
+@needs_ffmpeg
+def test_a_damaged_tagged_file_is_not_decoded_whole_before_it_plays(tmp_path):
+    # Without a Xing header, junk between the frames and an APEv2 tag at the end, the only
+    # exact count is a decode of the whole file: playback starts on an estimate instead,
+    # exact once the end is read (or a far seek asks for it).
+    a = encode(tmp_path / "a.mp3", KINDS["cbr-48k-no-xing-header"], seconds=6)
+    damaged = tmp_path / "damaged.mp3"
+    body = a.read_bytes()
+    damaged.write_bytes(body[:len(body) // 2] + bytes(range(256)) * 3 + body[len(body) // 2:] + _ape_tag())
+    with Mp3Reader(str(damaged)) as r:
+        assert not r.frames_exact
+        whole = read_all(r)
+        assert r.frames_exact and r.frames == len(whole) > 5 * 48000
+    with Mp3Reader(str(damaged)) as r:
+        assert r.count_exactly() == len(whole)
+    assert_seeks_exact(damaged, whole, indexed=False)
 
 
 def test_frame_headers_give_the_frame_length():
