@@ -45,7 +45,9 @@ def run(args) -> int:
     if result.errors > 20:
         print(f"  ... and {result.errors - 20} more (segue library --errors)")
     for folder, reason in result.unreadable_folders[:20]:
-        print(f"  cannot read folder {shown(folder)}: {reason}")
+        print(f"  cannot read folder {shown(folder)}: {reason} (its tracks are left as they were)")
+    for folder in result.unavailable:
+        print(f"  not there or empty, its tracks left as they were: {shown(folder)} (a disk or share not connected?)")
     if result.duplicates:
         print(f"  {result.duplicates} more paths led to files already in the library (links): one track each")
     store.close()

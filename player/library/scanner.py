@@ -3,7 +3,18 @@
 Walks the configured folders, reads tags of new or changed files (same size and
 mtime means unchanged: the file is not reopened), upserts them in batches,
 flags vanished files as missing (their plays stay), and re-attaches a file that
-moved to its old track when its tags and duration identify it.
+moved to its old track when it identifies it: the same file (size and modification
+time), the same MusicBrainz recording, or the same tags, each within a second of its
+length. A track that went missing after its new copy was already scanned (a library
+copied to a new disk before the old one was removed, a scan stopped half-way through a
+reorganisation) gives its history to that copy at a later scan.
+
+What the scan cannot see is not taken for gone: a library folder that is not there, or
+that is there but empty (the mount point of a share or disk that is not connected), and
+a folder that cannot be read (permissions, a share answering with errors) leave their
+tracks as they were. A file that now holds another song (other tags and another length
+at the same path: a re-rip saved over it, two files that swapped names) is a new track;
+the old one, with its plays, is missing until the file it went to is found.
 
 One rule: every file is either a track or an error row, never an exception out
 of the scan. A file that cannot be read (damaged, not audio, a named pipe, a
@@ -228,11 +239,15 @@ class Scanner:
         try:
             available = []
             for root in roots:
-                if os.path.isdir(root):
-                    available.append(root)
-                else:
+                if not os.path.isdir(root):
                     log.warning("library folder %r is not available; its tracks are left as they are", root)
                     self.progress.unavailable.append(root)
+                elif self._empty_but_known(root, folder_ids[root]):
+                    log.warning("library folder %r is empty (a disk or share not connected?); its tracks are "
+                                "left as they are", root)
+                    self.progress.unavailable.append(root)
+                else:
+                    available.append(root)
             self.progress.moved = self._scan_roots(available, folder_ids)
             if self.progress.read:
                 # Imported history kept for songs the library lacked: new or retagged files may be
@@ -245,6 +260,17 @@ class Scanner:
             self.progress.finished = True
             self._report(force=True)
         return self.progress
+
+    def _empty_but_known(self, root: str, folder_id: int) -> bool:
+        """Whether ``root`` holds nothing at all while the library has tracks there: the
+        folder a share or disk is mounted on, with nothing mounted."""
+        try:
+            with os.scandir(root) as it:
+                if any(not entry.name.startswith(".") for entry in it):
+                    return False
+        except OSError:
+            return False         # unreadable: the walk says so, and its tracks are kept
+        return any(not missing for _tid, _s, _m, missing in self.store.file_index(folder_id).values())
 
     def _error(self, path: str, error: str) -> None:
         self.progress.errors += 1
@@ -312,13 +338,18 @@ class Scanner:
         new_set = set(new_paths)
         merged = self._merge_duplicates(duplicates, new_set)
         new_paths = [p for p in new_paths if p in new_set]
+        # A path is gone only if no library folder led to it (one folder may lie inside
+        # another) and nothing kept the scan from looking (a folder it could not list).
+        seen = set().union(*(folder.seen for folder in state.values()))
+        blind = tuple(folder.rstrip(os.sep) + os.sep for folder, _reason in self.progress.unreadable_folders)
         for root, folder in state.items():
             self.store.mark_present(folder.returned)
             vanished = [tid for path, (tid, _s, _m, missing) in folder.known.items()
-                        if path not in folder.seen and not missing and tid not in merged]
+                        if path not in seen and not missing and tid not in merged
+                        and not (path + os.sep).startswith(blind)]
             self.progress.missing += self.store.mark_missing(vanished)
             self.store.set_folder_scanned(folder.id)
-        return self._adopt_moved(new_paths)
+        return self._adopt_moved(new_paths) + self._adopt_late()
 
     def _one(self, found: FoundFile, folder: _Folder) -> dict | None:
         """The row to write for one file, or None when it is unchanged or vanished."""
@@ -345,6 +376,12 @@ class Scanner:
                 return None
             row["last_error"] = str(exc)
             self._error(path, str(exc))
+        if old is not None and row.get("last_error") is None:
+            stored = self.store.track(old[0])
+            if stored is not None and _another_song(stored, row):
+                log.info("%r now holds another song: %r is a new track", path, row.get("title"))
+                self.store.detach_replaced(old[0])
+                del folder.known[path]
         folder.seen.add(path)
         return row
 
@@ -378,27 +415,109 @@ class Scanner:
         return gone
 
     def _adopt_moved(self, new_paths: list[str]) -> int:
-        """Re-attach new files to missing tracks that their tags and duration identify."""
+        """Re-attach new files to the missing tracks they are (see :func:`_same_recording`)."""
         if not new_paths:
             return 0
-        candidates: dict[str, list] = {}
-        for row in self.store.missing_with_key():
-            candidates.setdefault(row["match_key"], []).append(row)
-        if not candidates:
+        missing = _Candidates(self.store.missing_tracks())
+        if not missing:
             return 0
         moved = 0
         for path in new_paths:
             new = self.store.track_by_path(path)
-            if new is None or new["match_key"] is None or new["last_error"]:
+            if new is None or new["last_error"] or new["missing"]:
                 continue
-            for old in candidates.get(new["match_key"], []):
-                same_mbid = new["mb_track_id"] and new["mb_track_id"] == old["mb_track_id"]
-                close = (new["duration"] is not None and old["duration"] is not None
-                         and abs(new["duration"] - old["duration"]) <= MOVE_DURATION_TOLERANCE_S)
-                if same_mbid or close:
-                    self.store.adopt_moved(old["id"], new["id"])
-                    candidates[new["match_key"]].remove(old)
-                    log.info("%r moved to %r", old["path"], new["path"])
-                    moved += 1
-                    break
+            old = missing.best(new)
+            if old is not None:
+                self.store.adopt_moved(old["id"], new["id"])
+                missing.remove(old)
+                log.info("%r moved to %r", old["path"], new["path"])
+                moved += 1
         return moved
+
+    def _adopt_late(self) -> int:
+        """Missing tracks with a history whose new copy was scanned before they went missing
+        (a copy first, the original deleted or its folder removed later; a scan stopped
+        before it could pair them): the copy, added later, takes their plays and playlist
+        places. The copy keeps its own id, which the queue may hold by now."""
+        gone = [row for row in self.store.missing_tracks() if row["plays"] or row["listed"]]
+        if not gone:
+            return 0
+        present = _Candidates(self.store.present_tracks())
+        merged = 0
+        for old in gone:
+            copy = present.best(old, added_after=old["added_at"])
+            if copy is not None:
+                self.store.merge_duplicate(old["id"], copy["id"])
+                log.info("%r went missing: its history goes to its copy %r", old["path"], copy["path"])
+                merged += 1
+        return merged
+
+
+def _close(a, b) -> bool:
+    return (a["duration"] is not None and b["duration"] is not None
+            and abs(a["duration"] - b["duration"]) <= MOVE_DURATION_TOLERANCE_S)
+
+
+def _same_recording(new, old) -> int:
+    """How surely the file of ``new`` is the recording ``old`` was: 3 the same file (its size
+    to the byte and its modification time to the nanosecond, as a move keeps them), 2 the
+    same MusicBrainz recording (retagged by a tagger that also moved it), 1 the same artist
+    and title; 0 not it. Each within a second of its length, where the lengths are known."""
+    lengths = new["duration"] is not None and old["duration"] is not None
+    if new["size"] == old["size"] and new["mtime_ns"] == old["mtime_ns"] and new["size"]:
+        return 3 if not lengths or _close(new, old) else 0
+    if new["mb_track_id"] and new["mb_track_id"] == old["mb_track_id"]:
+        return 2 if not lengths or _close(new, old) else 0
+    if new["match_key"] and new["match_key"] == old["match_key"] and _close(new, old):
+        return 1
+    return 0
+
+
+def _another_song(stored, row: dict) -> bool:
+    """Whether a changed file now holds another song than its track had: other artist and
+    title and another length (a retag keeps the length; a better rip of it keeps the tags)."""
+    if stored["duration"] is None or row.get("duration") is None:
+        return False
+    return bool(stored["match_key"] and row.get("match_key") and stored["match_key"] != row["match_key"]
+                and not _close(stored, row))
+
+
+class _Candidates:
+    """Tracks to pair files with, looked up by what identifies them."""
+
+    def __init__(self, rows):
+        self.rows = {row["id"]: row for row in rows}
+        self._by: dict = {}
+        for row in self.rows.values():
+            for key in self._keys(row):
+                self._by.setdefault(key, []).append(row["id"])
+
+    @staticmethod
+    def _keys(row):
+        keys = [("file", row["size"], row["mtime_ns"])]
+        if row["mb_track_id"]:
+            keys.append(("mbid", row["mb_track_id"]))
+        if row["match_key"]:
+            keys.append(("tags", row["match_key"]))
+        return keys
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def remove(self, row) -> None:
+        self.rows.pop(row["id"], None)
+
+    def best(self, target, *, added_after: float | None = None):
+        """The row most surely the recording of ``target`` (ties: the same file name, then the
+        one with more plays, then the older), or None."""
+        ranked = []
+        for key in self._keys(target):
+            for tid in self._by.get(key, ()):
+                row = self.rows.get(tid)
+                if row is None or tid == target["id"] or (added_after is not None and row["added_at"] <= added_after):
+                    continue
+                sure = _same_recording(target, row)
+                if sure:
+                    same_name = os.path.basename(row["path"]) == os.path.basename(target["path"])
+                    ranked.append(((sure, same_name, row["plays"], -tid), row))
+        return max(ranked, key=lambda r: r[0])[1] if ranked else None

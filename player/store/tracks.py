@@ -132,12 +132,35 @@ class TracksMixin:
         with self.transaction() as conn:
             conn.executemany("UPDATE tracks SET missing = 0 WHERE id = ?", [(i,) for i in track_ids])
 
-    def missing_with_key(self) -> list[sqlite3.Row]:
-        """Missing tracks that tags identify: candidates for a moved file."""
+    def _identities(self, where: str) -> list[sqlite3.Row]:
         return self.execute(
-            "SELECT id, path, match_key, duration, mb_track_id FROM tracks "
-            "WHERE missing = 1 AND match_key IS NOT NULL"
+            "SELECT t.id, t.path, t.match_key, t.duration, t.mb_track_id, t.size, t.mtime_ns, t.added_at, "
+            "(SELECT count(*) FROM plays p WHERE p.track_id = t.id) AS plays, "
+            "(SELECT count(*) FROM playlist_entries e WHERE e.track_id = t.id) AS listed "
+            f"FROM tracks t WHERE t.last_error IS NULL AND {where}"
         ).fetchall()
+
+    def missing_tracks(self) -> list[sqlite3.Row]:
+        """Missing tracks, candidates for a file that moved: what identifies them (tags,
+        length, the file's size and modification time) and how much history they hold
+        (``plays``, ``listed``: playlist places)."""
+        return self._identities("t.missing = 1")
+
+    def present_tracks(self) -> list[sqlite3.Row]:
+        """The playable tracks, as :meth:`missing_tracks` gives the missing ones."""
+        return self._identities("t.missing = 0")
+
+    def detach_replaced(self, track_id: int) -> None:
+        """The file of ``track_id`` now holds another song: the track (its plays, its
+        analysis) becomes a missing one outside any folder, under a name no file has, so
+        that the path is free for the new song and the file the old one went to can take
+        it back."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT path FROM tracks WHERE id = ?", (track_id,)).fetchone()
+            if row is None:
+                return
+            conn.execute("UPDATE tracks SET path = CAST(? AS TEXT), folder_id = NULL, missing = 1 WHERE id = ?",
+                         (sql_text(f"{row[0]} (replaced by another song; track {track_id})"), track_id))
 
     def adopt_moved(self, old_id: int, new_id: int) -> None:
         """A file came back at a new path: keep the old track (and its history).
@@ -145,6 +168,8 @@ class TracksMixin:
         The old row takes over the new row's path and file data; anything
         already attached to the new row moves to the old one.
         """
+        if old_id == new_id:
+            return
         with self.transaction() as conn:
             new = conn.execute("SELECT * FROM tracks WHERE id = ?", (new_id,)).fetchone()
             conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (old_id, new_id))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 from player import paths
 from player.library.names import Namer
 from player.workers import db_write_pool, run_task
+from segue_common.text import shown
 
 log = logging.getLogger(__name__)
 DISCOVER_PER_BUCKET = 14
@@ -75,7 +76,12 @@ class LibraryTasksMixin:
             message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
             if result.unavailable:
                 where = ", ".join(result.unavailable[:2]) + ("…" if len(result.unavailable) > 2 else "")
-                message += f". Not there, left as they were: {where} (an unplugged disk?)"
+                message += f". Not there or empty, left as they were: {where} (a disk or share not connected?)"
+            if result.unreadable_folders:
+                n = len(result.unreadable_folders)
+                message += (f". {n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'}"
+                            f" tracks left as they were: {shown(result.unreadable_folders[0][0])}"
+                            + ("…" if n > 1 else ""))
             self.statusBar().showMessage(message, 15000)
             self.scan_finished.emit(result)
         self.reload_library()

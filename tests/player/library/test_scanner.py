@@ -1,10 +1,16 @@
 import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from player.library.scanner import Scanner
+from tests import unprivileged
 from tests.audiogen import FORMATS, write_tags, write_track
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _bump_mtime(path, seconds=5):
@@ -247,3 +253,171 @@ def test_a_file_that_vanishes_mid_scan_is_simply_gone(store, tmp_path):
     result = Scanner(store, progress=vanish, progress_interval_s=0).scan()
     assert result.errors == 0 and result.missing == 1
     assert sorted(t["title"] for t in store.tracks()) == [f"T{i}" for i in range(5)]
+
+
+# -- a person's history follows their files as they reorganise them --------------------------
+
+def _plays_of(store, track_id):
+    return sum(p["track_id"] == track_id for p in store.plays())
+
+
+def _play(store, track_id, times=1):
+    for _ in range(times):
+        store.end_play(store.start_play(track_id), "finished", 1000)
+
+
+def test_a_library_folder_inside_another_changes_nothing(store, tmp_path):
+    # Both folders lead to the file: it was taken for gone under one and new under the
+    # other, then for a move onto itself, which deleted its row (or failed on its plays).
+    root = tmp_path / "Music"
+    played = write_track(root / "Rock", "played", fmt="flac", tags={"title": "Played", "artist": "A"})
+    listed = write_track(root / "Rock", "listed", fmt="flac", seconds=2.0, tags={"title": "Listed", "artist": "A"})
+    Scanner(store).scan([str(root)])
+    ids = {p: store.track_by_path(str(p))["id"] for p in (played, listed)}
+    _play(store, ids[played], 3)
+    playlist = store.create_playlist("Mine", [ids[listed]])
+    Scanner(store).scan([str(root / "Rock")])                 # the sub-folder added to the library
+    for _ in range(2):
+        result = Scanner(store).scan()
+        assert result.missing == 0 and result.moved == 0
+        assert {t["id"] for t in store.tracks()} == set(ids.values())
+    assert _plays_of(store, ids[played]) == 3
+    assert store.playlist_track_ids(playlist) == [ids[listed]]
+
+
+def test_an_empty_library_folder_is_a_share_not_mounted(store, tmp_path):
+    # Unmounted, a share leaves the empty folder it was mounted on: its tracks were all
+    # marked missing, and the saved queue dropped them at the next start for good.
+    mount = tmp_path / "media" / "nas"
+    song = write_track(mount / "Album", "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    Scanner(store).scan([str(mount)])
+    away = tmp_path / "unmounted"
+    shutil.move(mount / "Album", away)
+    result = Scanner(store).scan()
+    assert result.missing == 0 and result.unavailable == [str(mount)]        # said, not silent
+    assert [t["title"] for t in store.tracks()] == ["Song"]
+    shutil.move(away, mount / "Album")
+    assert Scanner(store).scan().unavailable == []
+    song.unlink()                                      # a folder with other things in it is looked at
+    (mount / "Album" / "notes.txt").write_text("x")
+    assert Scanner(store).scan().missing == 1
+
+
+def test_a_folder_that_cannot_be_read_leaves_its_tracks_alone(store, tmp_path):
+    # Permission lost on a folder, or a share answering with errors: what the scan cannot
+    # look at is not gone (it was marked missing, and left the library and its playlists).
+    prefix = unprivileged.prefix()
+    if prefix is None:
+        pytest.skip(unprivileged.SKIP_REASON)
+    root = tmp_path / "music"
+    write_track(root / "Locked", "a", fmt="flac", tags={"title": "Locked", "artist": "A"})
+    write_track(root / "Open", "b", fmt="flac", tags={"title": "Open", "artist": "A"})
+    Scanner(store).scan([str(root)])
+    os.chmod(root / "Locked", 0)
+    try:
+        out = subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.chmod(root / "Locked", 0o755)
+    assert out.returncode == 0, out.stderr
+    assert "0 now missing" in out.stdout + out.stderr
+    assert "cannot read folder" in out.stdout and "left as they were" in out.stdout
+    assert sorted(t["title"] for t in store.tracks()) == ["Locked", "Open"]
+
+
+def test_a_file_saved_over_with_another_song_is_a_new_track(store, tmp_path):
+    root = tmp_path / "music"
+    path = write_track(root, "Track 01", fmt="flac", seconds=1.0, tags={"title": "Old Song", "artist": "Old"})
+    Scanner(store).scan([str(root)])
+    old_id = store.track_by_path(str(path))["id"]
+    _play(store, old_id, 4)
+    write_track(root, "Track 01", fmt="flac", seconds=3.0, tags={"title": "New Song", "artist": "New"})
+    _bump_mtime(path)
+    Scanner(store).scan()
+    new = store.track_by_path(str(path))
+    assert new["id"] != old_id and new["title"] == "New Song" and _plays_of(store, new["id"]) == 0
+    assert store.track(old_id)["missing"] == 1 and _plays_of(store, old_id) == 4
+    assert [t["title"] for t in store.tracks()] == ["New Song"]
+    # A retag (the same length) is the same song, as before.
+    write_tags(path, title="New Song (Remastered)")
+    _bump_mtime(path, 10)
+    Scanner(store).scan()
+    assert store.track_by_path(str(path))["id"] == new["id"]
+
+
+def test_two_files_that_swap_names_keep_their_histories(store, tmp_path):
+    root = tmp_path / "album"
+    one = write_track(root, "01", fmt="flac", seconds=1.0, tags={"title": "Loved", "artist": "A"})
+    two = write_track(root, "02", fmt="flac", seconds=3.0, tags={"title": "Skipped", "artist": "A"})
+    Scanner(store).scan([str(root)])
+    loved, skipped = store.track_by_path(str(one))["id"], store.track_by_path(str(two))["id"]
+    _play(store, loved, 5)
+    os.rename(one, root / "tmp.flac")
+    os.rename(two, one)
+    os.rename(root / "tmp.flac", two)
+    Scanner(store).scan()
+    assert store.track_by_path(str(two))["id"] == loved and store.track_by_path(str(one))["id"] == skipped
+    assert _plays_of(store, loved) == 5 and _plays_of(store, skipped) == 0
+    assert len(store.tracks(include_missing=True)) == 2
+
+
+def test_a_moved_file_is_known_by_its_musicbrainz_id_or_its_bytes_when_its_names_changed(store, tmp_path):
+    root = tmp_path / "music"
+    tagged = write_track(root / "in", "dont", fmt="flac", seconds=1.0,
+                         tags={"title": "Dont Stop", "artist": "A", "musicbrainz_trackid": "0b7f2c3e-mbid"})
+    bare = write_track(root / "in", "untagged", fmt="flac", seconds=2.0)
+    Scanner(store).scan([str(root)])
+    ids = {p: store.track_by_path(str(p))["id"] for p in (tagged, bare)}
+    for tid in ids.values():
+        _play(store, tid, 2)
+    (root / "out").mkdir()
+    moved_tagged, moved_bare = root / "out" / "Don't Stop.flac", root / "out" / "found.flac"
+    shutil.move(tagged, moved_tagged)                 # a tagger fixed the title and moved it
+    write_tags(moved_tagged, title="Don't Stop")
+    shutil.move(bare, moved_bare)                     # no tags to know it by: moved as it is
+    result = Scanner(store).scan()
+    assert result.moved == 2
+    assert store.track_by_path(str(moved_tagged))["id"] == ids[tagged]
+    assert store.track_by_path(str(moved_bare))["id"] == ids[bare]
+    assert len(store.tracks(include_missing=True)) == 2
+
+
+def test_of_two_identical_copies_the_moved_one_keeps_its_history(store, tmp_path):
+    root = tmp_path / "music"
+    stray = write_track(root / "0 Downloads", "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    kept = root / "Album" / "song.flac"
+    kept.parent.mkdir()
+    shutil.copy2(stray, kept)
+    Scanner(store).scan([str(root)])
+    kept_id = store.track_by_path(str(kept))["id"]
+    _play(store, kept_id, 6)
+    stray.unlink()
+    dest = root / "A" / "Album" / "song.flac"
+    dest.parent.mkdir(parents=True)
+    shutil.move(kept, dest)
+    Scanner(store).scan()
+    assert store.track_by_path(str(dest))["id"] == kept_id and _plays_of(store, kept_id) == 6
+
+
+@pytest.mark.parametrize("how", ["copy, then delete", "a new disk, the old one removed later"])
+def test_a_copy_scanned_before_the_original_went_missing_takes_its_history(store, tmp_path, how):
+    old_root, new_root = tmp_path / "old", tmp_path / "new"
+    song = write_track(old_root, "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    write_track(old_root / "keep", "other", fmt="flac", seconds=2.0, tags={"title": "Other", "artist": "B"})
+    Scanner(store).scan([str(old_root)])
+    old_id = store.track_by_path(str(song))["id"]
+    _play(store, old_id, 5)
+    playlist = store.create_playlist("Mine", [old_id])
+    new_root.mkdir()
+    shutil.copy2(song, new_root / "song.flac")
+    Scanner(store).scan([str(new_root)])          # the copy is a track of its own for now
+    copy = store.track_by_path(str(new_root / "song.flac"))
+    assert copy["id"] != old_id
+    if how == "copy, then delete":
+        song.unlink()
+    else:
+        store.remove_folder(str(old_root))
+    Scanner(store).scan()
+    assert store.track(old_id) is None and store.track(copy["id"])["missing"] == 0
+    assert _plays_of(store, copy["id"]) == 5
+    assert store.playlist_track_ids(playlist) == [copy["id"]]
