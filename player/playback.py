@@ -259,6 +259,30 @@ class Player:
                 self._queue_changed()
         return moved
 
+    def renumber(self, renumbered: dict[int, int]) -> None:
+        """Follow tracks a library scan merged into others (``{gone: now}``): a moved file
+        the person queued or played while the scan still showed it as a track of its own."""
+        def final(tid: int) -> int:
+            seen = set()
+            while tid in renumbered and tid not in seen:
+                seen.add(tid)
+                tid = renumbered[tid]
+            return tid
+
+        with self._lock:
+            held = [*self._queue.entries(), *self._natural, *self._back, *self._history]
+            for extra in (self._cued and self._cued.entry, self._playing and self._playing.entry,
+                          *(self._repeat_copy or ())):
+                if extra:
+                    held.append(extra)
+            changed = {id(e): e for e in held if e.track_id in renumbered}
+            if not changed:
+                return
+            for entry in changed.values():
+                entry.renumber(final(entry.track_id))
+            self._save_state()
+        self._emit("queue_changed")
+
     def clear_queue(self) -> None:
         with self._lock:
             self._queue.clear()

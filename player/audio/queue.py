@@ -18,6 +18,11 @@ class QueueEntry:
     source: str = "queue"
     manual: bool = True
 
+    def renumber(self, track_id: int) -> None:
+        """The track became ``track_id`` (a library scan merged it into another). The entry
+        stays the same object: the engine's sources and the player's lists know it by that."""
+        object.__setattr__(self, "track_id", int(track_id))
+
 
 def shuffled(entries: list, rng: random.Random) -> list:
     """A random order of ``entries`` other than the given one (when there are two or more)."""

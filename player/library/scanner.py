@@ -67,6 +67,10 @@ class ScanProgress:
     error_paths: list[tuple[str, str]] = field(default_factory=list)
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)   # library folders not there (an unplugged disk)
+    #: tracks that no longer exist -> the track that holds their file and history now (a
+    #: file new in this scan that was a moved one, a duplicate merged): a queue that took the
+    #: new row while the scan ran follows it
+    renumbered: dict[int, int] = field(default_factory=dict)
 
 
 ProgressCallback = Callable[[ScanProgress], None]
@@ -407,10 +411,12 @@ class Scanner:
             if kept_path in new_paths and not dup["last_error"]:
                 self.store.adopt_moved(dup["id"], kept["id"])
                 gone.add(kept["id"])
+                self.progress.renumbered[kept["id"]] = dup["id"]
                 new_paths.discard(kept_path)
             else:
                 self.store.merge_duplicate(dup["id"], kept["id"])
                 gone.add(dup["id"])
+                self.progress.renumbered[dup["id"]] = kept["id"]
             log.info("%r is the same file as %r: one track", dup_path, kept_path)
         return gone
 
@@ -429,6 +435,7 @@ class Scanner:
             old = missing.best(new)
             if old is not None:
                 self.store.adopt_moved(old["id"], new["id"])
+                self.progress.renumbered[new["id"]] = old["id"]
                 missing.remove(old)
                 log.info("%r moved to %r", old["path"], new["path"])
                 moved += 1
@@ -448,6 +455,7 @@ class Scanner:
             copy = present.best(old, added_after=old["added_at"])
             if copy is not None:
                 self.store.merge_duplicate(old["id"], copy["id"])
+                self.progress.renumbered[old["id"]] = copy["id"]
                 log.info("%r went missing: its history goes to its copy %r", old["path"], copy["path"])
                 merged += 1
         return merged

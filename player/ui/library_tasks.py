@@ -73,6 +73,8 @@ class LibraryTasksMixin:
             self.scan_finished.emit(None)
             return
         else:
+            if result.renumbered and self.player is not None:
+                self.player.renumber(result.renumbered)
             message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
             if result.unavailable:
                 where = ", ".join(result.unavailable[:2]) + ("…" if len(result.unavailable) > 2 else "")

@@ -921,3 +921,42 @@ def test_an_early_skip_reranks_the_suggestions_and_leaves_hand_queued_tracks_in_
     time.sleep(0.3)
     assert len(asked) == 4 and asked[-1][:2] == (4, 3)    # a track heard to its end: no re-rank...
     assert p.skip_streak == 0 and p.early_skips == [ids[0], ids[10], ids[9]]   # ...and the run is over
+
+
+def test_a_moved_file_queued_while_the_scan_showed_it_new_plays_as_its_old_track(store, make_player, tmp_path):
+    # While a rescan runs, the window shows a moved file as a track of its own, and the
+    # person may queue it; at the end of the scan that row is merged into the old track.
+    # The queue must follow, so the song plays and its play is logged on its old track.
+    import shutil
+
+    from player.library import scanner as scanner_mod
+    from player.library.scanner import Scanner
+
+    root = tmp_path / "Music"
+    song = write_track(root / "Old", "moved", fmt="flac", seconds=1.0, tags={"title": "Moved", "artist": "A"})
+    first = write_track(root / "Zed", "first", fmt="flac", seconds=8.0, tags={"title": "First", "artist": "B"})
+    Scanner(store).scan([str(root)])
+    old_id, first_id = store.track_by_path(str(song))["id"], store.track_by_path(str(first))["id"]
+    dest = root / "New" / "moved.flac"
+    dest.parent.mkdir()
+    shutil.move(song, dest)
+    p = make_player()
+    queued = []
+
+    def progress(_):
+        row = store.track_by_path(str(dest))
+        if row is not None and not queued:         # the person sees the new row and queues it
+            queued.append(row["id"])
+            p.play_tracks([first_id, row["id"]])
+
+    scanner_mod_batch, scanner_mod.BATCH = scanner_mod.BATCH, 1    # written at once, as in a large library
+    try:
+        result = Scanner(store, progress=progress, progress_interval_s=0).scan()
+    finally:
+        scanner_mod.BATCH = scanner_mod_batch
+    assert result.moved == 1 and queued and queued[0] != old_id and store.track(queued[0]) is None
+    assert result.renumbered == {queued[0]: old_id}
+    p.renumber(result.renumbered)
+    assert [e.track_id for e in p.queue] == [old_id]
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(store.plays()) == 2, timeout=20)
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(first_id, "finished"), (old_id, "finished")]
