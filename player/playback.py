@@ -154,6 +154,7 @@ class Player:
         self._saved_state = None
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
+        self._last_finished: int | None = None    # the track of the last play, if it ended finished
         n = store.close_interrupted_plays()
         if n:
             log.info("closed %d plays left open by an earlier crash", n)
@@ -710,6 +711,12 @@ class Player:
         reached = playing.reached_ms()
         if ended == "skipped" and short(heard) and not short(reached):
             ended = "stopped"
+        # Moving on from a song heard whole just before (leaving repeat-one, or the same
+        # song queued twice) is no rejection of it: the play ends as stopped, as a restart
+        # does.
+        if ended == "skipped" and short(heard) and self._last_finished == playing.entry.track_id:
+            ended = "stopped"
+        self._last_finished = playing.entry.track_id if ended == "finished" else None
         early = ended == "skipped" and short(heard)
         if early:
             self._early_skips.append(playing.entry.track_id)

@@ -49,16 +49,30 @@ class PlaysMixin:
         """The current session, or a new one after ``SESSION_GAP_S`` idle seconds.
 
         The current one is the most recently active, not the newest row: an imported
-        history adds sessions that lie in the past.
+        history adds sessions that lie in the past. One active far in the future was
+        written while the clock ran ahead; it would otherwise stay the latest, and hold
+        every play until the clock caught up with it.
         """
         row = conn.execute(
-            "SELECT id, last_active_at FROM sessions ORDER BY last_active_at DESC, id DESC LIMIT 1").fetchone()
+            "SELECT id, last_active_at FROM sessions WHERE last_active_at < ? "
+            "ORDER BY last_active_at DESC, id DESC LIMIT 1", (now + SESSION_GAP_S,)).fetchone()
         if row is not None and now - row[1] < SESSION_GAP_S:
-            conn.execute("UPDATE sessions SET last_active_at = max(last_active_at, ?) WHERE id = ?", (now, row[0]))
+            conn.execute("UPDATE sessions SET last_active_at = ? WHERE id = ?", (now, row[0]))
             return row[0]
         return conn.execute(
             "INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)", (now, now)
         ).lastrowid
+
+    @staticmethod
+    def _still_active(conn: sqlite3.Connection, play_id: int, now: float) -> None:
+        """A play's progress keeps its session going, unless the session ended meanwhile:
+        a song paused for longer than the gap (overnight, say) and then resumed or moved on
+        from must not join what comes next to the listening before the pause."""
+        conn.execute(
+            "UPDATE sessions SET last_active_at = ? "
+            "WHERE id = (SELECT session_id FROM plays WHERE id = ?) AND abs(? - last_active_at) < ?",
+            (now, play_id, now, SESSION_GAP_S),
+        )
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
                    now: float | None = None) -> int:
@@ -82,10 +96,7 @@ class PlaysMixin:
                 "UPDATE plays SET ms_heard = ?, updated_at = ? WHERE id = ? AND ended = 'playing'",
                 (int(ms_heard), now, play_id),
             )
-            conn.execute(
-                "UPDATE sessions SET last_active_at = max(last_active_at, ?) "
-                "WHERE id = (SELECT session_id FROM plays WHERE id = ?)", (now, play_id),
-            )
+            self._still_active(conn, play_id, now)
 
     def end_play(self, play_id: int, ended: str, ms_heard: int, *, error: str | None = None,
                  now: float | None = None) -> None:
@@ -98,10 +109,7 @@ class PlaysMixin:
                 "UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = ? WHERE id = ?",
                 (ended, int(ms_heard), error, now, play_id),
             )
-            conn.execute(
-                "UPDATE sessions SET last_active_at = max(last_active_at, ?) "
-                "WHERE id = (SELECT session_id FROM plays WHERE id = ?)", (now, play_id),
-            )
+            self._still_active(conn, play_id, now)
 
     def close_interrupted_plays(self) -> int:
         """Plays left 'playing' by a crash or kill become 'stopped' (their time heard is kept)."""

@@ -55,6 +55,31 @@ def test_play_lifecycle_and_sessions(store):
     assert store.play(p1)["source"] == "radio" and store.play(p1)["ended"] == "skipped"
 
 
+def test_a_song_paused_longer_than_the_gap_ends_its_session(store):
+    # Paused overnight, then resumed or moved on from: what comes next is a new session,
+    # though the paused play's last progress is written after the pause.
+    tid = _track(store)
+    a = store.start_play(tid, now=1000.0)
+    store.update_play(a, 1000, now=1001.0)
+    later = 1001.0 + 5 * 3600
+    store.update_play(a, 2000, now=later + 1)         # resumed: its progress is written
+    store.end_play(a, "finished", 4000, now=later + 3)
+    b = store.start_play(tid, now=later + 3)
+    c = store.start_play(tid, now=later + 200)
+    sessions = [store.play(p)["session_id"] for p in (a, b, c)]
+    assert sessions[0] != sessions[1] == sessions[2]
+
+
+def test_a_clock_once_ahead_does_not_hold_later_sessions_together(store):
+    # One play while the clock ran a day ahead, then the clock put right: plays hours
+    # apart are still sessions of their own.
+    tid = _track(store)
+    store.end_play(store.start_play(tid, now=100_000.0 + 86_400), "finished", 1000, now=100_001.0 + 86_400)
+    plays = [store.start_play(tid, now=100_000.0 + hours * 3600) for hours in (0, 3, 5)]
+    sessions = [store.play(p)["session_id"] for p in plays]
+    assert len(set(sessions)) == 3
+
+
 def test_bad_play_values_rejected(store):
     tid = _track(store)
     with pytest.raises(ValueError):
