@@ -12,8 +12,10 @@ could not, so nothing is dropped silently.
 
 Times are unix seconds. The services write UTC; a time without a zone is taken as
 UTC. ``started_at`` is when the play started: Spotify writes when it ended, so there
-it is the end minus the milliseconds played. No database, no Qt: the app's importer
-and the recommender's evaluation both read exports through this module.
+it is the end minus the milliseconds played, or in the extended history the row's own
+start (``offline_timestamp``), which also counts the time the play was paused. No
+database, no Qt: the app's importer and the recommender's evaluation both read exports
+through this module.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ class ExportFormatError(ValueError):
 class Listen:
     """One row of an export.
 
-    ``time_written`` is the time as the file gives it (start or end), used with the
-    names and ``ms_played`` to recognise the same row again; ``line`` is its row or
-    line number in the file (1-based) for messages.
+    ``time_written`` is the time as the file gives it (start or end, ``written_at_end``
+    says which), used with the names and ``ms_played`` to recognise the same row again;
+    ``line`` is its row or line number in the file (1-based) for messages.
     """
 
     artist: str
@@ -59,6 +61,23 @@ class Listen:
     kind: str = "music"
     time_written: float | None = None
     line: int = 0
+    written_at_end: bool = False
+
+    @property
+    def ended_at(self) -> float | None:
+        """When the play ended, where the file writes the end (Spotify's exports), else None."""
+        return self.time_written if self.written_at_end else None
+
+    @property
+    def unpaused_start(self) -> float:
+        """The start as the end minus the time heard, as if the play was never paused.
+
+        Spotify's account data can only give this (and so can other exports of the same
+        play that lack the real start): another file's row of the same play is recognised
+        by it as well as by ``started_at``."""
+        if self.written_at_end and self.time_written is not None:
+            return self.time_written - (self.ms_played or 0) / 1000.0
+        return self.started_at
 
     @property
     def fingerprint(self) -> str:
@@ -169,7 +188,49 @@ def _spotify_row(row: dict, line: int) -> Listen | str:
     if not artist or not title:
         return "no artist or title"
     return Listen(artist, title, end - (ms or 0) / 1000.0, ms_played=ms, kind=kind,
-                  time_written=end, line=line)
+                  time_written=end, line=line, written_at_end=True)
+
+
+#: An ``offline_timestamp`` further than this before the end is taken for a broken value,
+#: not a play: a track left paused for a day or two, or played offline and synced a week
+#: later, is real; one that started months before it ended is not.
+MAX_PAUSE_S = 30 * 24 * 3600.0
+
+
+def _unix_seconds(value) -> float | None:
+    """Unix seconds from a number in seconds, milliseconds or microseconds (Spotify has
+    written ``offline_timestamp`` in each); None for 0, null or anything not a number."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not number > 0:                       # 0 means none; NaN fails this too
+        return None
+    for scale in (1.0, 1e3, 1e6):
+        if number / scale < 1e11:           # 1e11 s is the year 5138: a larger number is a finer unit
+            return number / scale
+    return None
+
+
+def _extended_start(end: float, ms: int | None, offline) -> float:
+    """When a play of the extended history started.
+
+    ``ts`` is when it ended and ``ms_played`` how long it was heard, which leaves out
+    any pause: ``ts - ms_played`` is then late, by as long as it was paused. The row's
+    ``offline_timestamp`` is when it started. It is used where it is plausible: not after
+    the end, not more than :data:`MAX_PAUSE_S` before it, and earlier than ``ts -
+    ms_played`` by a second or more (where the two agree, the latter keeps its
+    milliseconds). A start later than ``ts - ms_played`` would mean more was heard than
+    the time that passed: the device's clock was wrong, and the end and the time
+    heard are kept.
+    """
+    heard_from = end - (ms or 0) / 1000.0
+    started = _unix_seconds(offline)
+    if started is None or started > end or end - started > MAX_PAUSE_S or started > heard_from - 1.0:
+        return heard_from
+    return started
 
 
 def _spotify_extended_row(row: dict, line: int) -> Listen | str:
@@ -188,10 +249,10 @@ def _spotify_extended_row(row: dict, line: int) -> Listen | str:
         title, kind = _text(row.get("master_metadata_track_name")), "music"
     if not artist or not title:
         return "no artist or title"
-    return Listen(artist, title, end - (ms or 0) / 1000.0,
+    return Listen(artist, title, _extended_start(end, ms, row.get("offline_timestamp")),
                   album=_text(row.get("master_metadata_album_album_name")) or None, ms_played=ms,
                   skipped=_bool(row.get("skipped")), reason_end=_text(row.get("reason_end")) or None,
-                  kind=kind, time_written=end, line=line)
+                  kind=kind, time_written=end, line=line, written_at_end=True)
 
 
 # -- ListenBrainz ----------------------------------------------------------------------
@@ -299,7 +360,8 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
         start = when - (played or 0) / 1000.0 if is_end else when
         out.listens.append(Listen(a, t, start, album=cell(row, album) or None, ms_played=played,
                                   duration_ms=_int(cell(row, duration_ms)), skipped=_bool(cell(row, skipped)),
-                                  reason_end=cell(row, reason) or None, time_written=when, line=line))
+                                  reason_end=cell(row, reason) or None, time_written=when, line=line,
+                                  written_at_end=is_end))
     return out
 
 

@@ -97,7 +97,8 @@ def _listen_row(listen: Listen, fingerprint: str, key: str) -> dict:
     return {"fingerprint": fingerprint, "started_at": listen.started_at, "artist": listen.artist,
             "title": listen.title, "album": listen.album, "artist_key": primary_artist(listen.artist),
             "song_key": key, "ms_played": listen.ms_played, "duration_ms": listen.duration_ms,
-            "skipped": None if listen.skipped is None else int(listen.skipped), "reason_end": listen.reason_end}
+            "skipped": None if listen.skipped is None else int(listen.skipped), "reason_end": listen.reason_end,
+            "ended_at": listen.ended_at}
 
 
 def _near(starts, when: float) -> bool:
@@ -138,7 +139,10 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             continue
         fp = listen.fingerprint
         key = song_key(listen.artist, listen.title)
-        if fp in fingerprints or fp in seen or _near(starts.get(key), listen.started_at):
+        # A paused play has two starts: the real one, and the end minus the time heard,
+        # which is all Spotify's account data can give; another file may have either.
+        near = starts.get(key)
+        if fp in fingerprints or fp in seen or _near(near, listen.started_at) or _near(near, listen.unpaused_start):
             summary.duplicates += 1
             continue
         seen.add(fp)

@@ -28,7 +28,7 @@ IMPORT_SOURCE = "import"
 EXPORT_TABLES = ("plays", "tracks", "imports")
 _CHUNK = 500
 _LISTEN_COLUMNS = ("fingerprint", "started_at", "artist", "title", "album", "artist_key", "song_key",
-                   "ms_played", "duration_ms", "skipped", "reason_end")
+                   "ms_played", "duration_ms", "skipped", "reason_end", "ended_at")
 
 
 def _utils(conn) -> sqlite_utils.Database:
@@ -41,14 +41,22 @@ class HistoryMixin:
     def import_index(self) -> tuple[set[str], dict[str, np.ndarray]]:
         """``(fingerprints, song_key -> sorted start times)`` of every imported row, to
         recognise rows already imported, from this file or from another export of the
-        same listening."""
+        same listening.
+
+        A row that was paused has two start times: when it started, and its end minus
+        the time heard (all that Spotify's account data knows of it); both are listed,
+        so that another export of the same play is recognised whichever it gives.
+        """
         fingerprints: set[str] = set()
         starts: dict[str, list[float]] = {}
-        for fp, key, start in self.execute(
-                "SELECT fingerprint, song_key, started_at FROM imported_listens ORDER BY song_key, started_at"):
+        for fp, key, start, end, ms in self.execute(
+                "SELECT fingerprint, song_key, started_at, ended_at, ms_played FROM imported_listens"):
             fingerprints.add(fp)
-            starts.setdefault(key, []).append(start)
-        return fingerprints, {k: np.asarray(v) for k, v in starts.items()}
+            times = starts.setdefault(key, [])
+            times.append(start)
+            if end is not None and abs(end - (ms or 0) / 1000.0 - start) >= 1.0:
+                times.append(end - (ms or 0) / 1000.0)
+        return fingerprints, {k: np.sort(np.asarray(v)) for k, v in starts.items()}
 
     def history_imports(self) -> list:
         """The files imported so far, newest first, with their counts."""

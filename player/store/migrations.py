@@ -221,5 +221,13 @@ CREATE INDEX playlist_entries_track ON playlist_entries(track_id);
 """
 
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5)]
+# v6: an imported row keeps the end time its file wrote (Spotify's exports write the end),
+# NULL where the file writes the start. A paused play's start is not its end minus the
+# time heard: the importer needs both to recognise the same play in another export.
+_V6 = """
+ALTER TABLE imported_listens ADD COLUMN ended_at REAL
+"""
+
+
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -42,6 +43,25 @@ def test_spotify_account_data_starts_are_end_minus_ms_and_podcasts_are_told_apar
     for x, p in zip(music, PLAYS):
         assert p[3] - 60 <= x.started_at <= p[3] and x.album is None
     assert [x.kind for x in e.listens].count("podcast") == 1
+
+
+def test_spotify_extended_starts_a_paused_play_when_it_started(tmp_path):
+    # ms_played leaves out the pause: the end minus it is as late as the pause was long.
+    paused = [("Björk", "Hyperballad", "Post", T0, 240_000, False, 3600),
+              ("Beyoncé", "Halo", None, T0 + 7200, 200_500, False)]
+    e = read_export(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2023.json", paused))
+    assert [x.started_at for x in e.listens] == pytest.approx([T0, T0 + 7200], abs=1)
+    assert [x.unpaused_start for x in e.listens] == pytest.approx([T0 + 3600, T0 + 7200], abs=1)
+    assert [x.ended_at for x in e.listens] == pytest.approx([T0 + 3840, T0 + 7400], abs=1)
+    # offline_timestamp in milliseconds reads the same; 0, null, a start after the end,
+    # one later than the end minus the time heard, or one months before are not used.
+    rows = json.loads((tmp_path / "Streaming_History_Audio_2023.json").read_text(encoding="utf-8"))[:1]
+    end = T0 + 3840
+    for offline, start in ((int(T0) * 1000, T0), (0, end - 240), (None, end - 240), (int(end) + 5, end - 240),
+                           (int(end) - 200, end - 240), (int(T0) - 90 * 86400, end - 240), ("soon", end - 240)):
+        rows[0]["offline_timestamp"] = offline
+        (tmp_path / "one.json").write_text(json.dumps(rows), encoding="utf-8")
+        assert read_export(tmp_path / "one.json").listens[0].started_at == pytest.approx(start, abs=1), offline
 
 
 def test_spotify_extended_keeps_skips_reasons_and_albums(tmp_path):

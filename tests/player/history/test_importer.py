@@ -77,6 +77,27 @@ def test_importing_the_same_listening_again_adds_nothing(store, tmp_path):
     assert import_file(store, fx.listenbrainz_jsonl(tmp_path / "later.jsonl", later)).matched == 1
 
 
+def test_a_paused_play_is_recognised_in_every_export_of_it(store, tmp_path):
+    library(store)
+    # Hyperballad was paused for an hour: Spotify's end is an hour and 200 s after its start.
+    paused = [("Björk", "Hyperballad", "Post", T0, 200_000, False, 3600),
+              ("Beyonce", "HALO", None, T0 + 4000, 150_000, False, 600)]
+    s = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", paused))
+    assert s.matched == 2
+    assert [p["started_at"] for p in plays_of(store)] == pytest.approx([T0, T0 + 4000], abs=1)
+    # Last.fm stamps a scrobble with the start; the account data knows only the end and the time heard.
+    assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", paused)).added == 0
+    assert import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", paused)).added == 0
+    assert store.play_count() == 2
+
+
+def test_the_account_data_first_then_the_extended_history_of_a_paused_play(store, tmp_path):
+    library(store)
+    paused = [("Björk", "Hyperballad", "Post", T0, 200_000, False, 3600)]
+    assert import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", paused)).added == 1
+    assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", paused)).added == 0
+
+
 def test_sessions_follow_the_one_session_rule_across_imports(store, tmp_path):
     ids = library(store)
     a, b, c = ("Björk", "Hyperballad", None), ("Beyoncé", "Halo", None), ("The Beatles", "Hey Jude", None)

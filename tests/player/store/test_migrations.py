@@ -138,3 +138,23 @@ def test_migration_4_to_5_keeps_the_library_and_adds_playlists(tmp_path):
     assert [(r["track_id"], r["path"], r["playable"]) for r in store.playlist_entries(playlist)] == [
         (1, "/m/a.flac", 1), (None, "/elsewhere/b.mp3", 0)]
     store.close()
+
+
+def test_migration_5_to_6_keeps_imported_rows_and_adds_their_end(tmp_path):
+    path = tmp_path / "library.db"
+    conn = _db_at(path, 5)
+    conn.execute("INSERT INTO history_imports (name, format, sha256, imported_at, rows, matched, unmatched, "
+                 "not_music, duplicates, unreadable) VALUES ('h.json', 'spotify', '', 0, 1, 0, 1, 0, 0, 0)")
+    conn.execute("INSERT INTO imported_listens (import_id, fingerprint, started_at, artist, title, artist_key, "
+                 "song_key, ms_played) VALUES (1, 'fp', 100, 'A', 'T', 'a', 'a\x1ft', 60000)")
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION >= 6
+    (row,) = store.unmatched_listens()
+    assert (row["artist"], row["started_at"]) == ("A", 100)
+    assert store.execute("SELECT ended_at FROM unmatched_listens").fetchone()[0] is None
+    fingerprints, starts = store.import_index()
+    assert fingerprints == {"fp"} and list(starts["a\x1ft"]) == [100]
+    store.close()
