@@ -20,6 +20,7 @@ through this module.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -426,15 +427,43 @@ def _read_jsonl(text: str, *, what: str) -> Export:
     return out
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` where the bytes look like UTF-16 text with no
+    byte-order mark, else None. A listening history is mostly ASCII (digits, commas,
+    dates, keys), which UTF-16 writes as the byte and a NUL: NULs fill one half of the
+    byte pairs and are nearly absent from the other."""
+    sample = data[:8192]
+    sample = sample[:len(sample) - len(sample) % 2]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.5 * pairs and even <= 0.05 * pairs:
+        return "utf-16-le"
+    if even >= 0.5 * pairs and odd <= 0.05 * pairs:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, what: str) -> str:
-    for encoding in ("utf-8-sig", "utf-16"):
+    """The text of a file: UTF-8 (with or without a byte-order mark), UTF-16 where it has
+    a byte-order mark or looks like it, else Windows-1252 (what Excel and older Windows
+    tools write in Western Europe), else Latin-1, which reads any bytes.
+
+    UTF-16 is never tried blind: most byte strings of even length decode as UTF-16
+    (into nonsense), so a Windows-1252 file would be read as that nonsense."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return data.decode(utf16, errors="replace")
+    for encoding in ("utf-8", "cp1252"):
         try:
-            text = data.decode(encoding)
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if encoding == "utf-16" and "\x00" in text:
-            break
-        return text
     return data.decode("latin-1")
 
 

@@ -149,6 +149,24 @@ def test_a_zip_without_history_says_so(tmp_path):
         read_export(path)
 
 
+def test_a_csv_is_read_in_the_encoding_it_was_saved_in(tmp_path):
+    names = [("Björk", "Jóga"), ("Motörhead", "Ace of Spades"), ("Sigur Rós", "Hoppípolla"),
+             ("Beyoncé", "Déjà Vu"), ("Françoise Hardy", "Tous les garçons et les filles"),
+             ("Guns N’ Roses", "Sweet Child o’ Mine")]                   # ’ is 0x92 in Windows-1252
+    text = "uts,utc_time,artist,track\n" + "".join(
+        f"{int(T0) + 600 * i},{i},{a},{t}\n" for i, (a, t) in enumerate(names))
+    for encoding, bom in (("cp1252", b""), ("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"),
+                          ("utf-16-be", b"\xfe\xff"), ("utf-16-le", b""), ("utf-16-be", b"")):
+        for pad in ("", " "):                # an even and an odd number of bytes
+            path = tmp_path / f"scrobbles-{encoding}-{len(bom)}-{len(pad)}.csv"
+            path.write_bytes(bom + (text + pad).encode(encoding))
+            e = read_export(path)
+            assert [(x.artist, x.title) for x in e.listens] == names, (encoding, bom, pad)
+    # Latin-1 bytes that Windows-1252 leaves undefined still read, as Latin-1.
+    (tmp_path / "latin1.csv").write_bytes("artist,track,time\nBjörk,Jóga,1700000000\n".encode("latin-1") + b"\x81")
+    assert read_export(tmp_path / "latin1.csv").listens[0].artist == "Björk"
+
+
 @pytest.mark.skipif(not (SHARED / "exports").exists(), reason="shared data absent")
 def test_the_real_samples_read_whole():
     got = {p.name: read_export(p) for p in sorted((SHARED / "exports").iterdir())}
