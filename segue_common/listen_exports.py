@@ -26,8 +26,10 @@ import hashlib
 import io
 import itertools
 import json
+import lzma
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,6 +42,13 @@ KINDS = ("music", "podcast", "audiobook")
 
 class ExportFormatError(ValueError):
     """A file that is not a listening history this module can read (the message says why)."""
+
+
+class UnreadableExportError(ExportFormatError):
+    """A history export, or a zip that may hold one, that cannot be read whole: damaged,
+    cut short, or packed in a way this module cannot open (the message says which).
+    Unlike other format errors it is worth telling the person even about a file they did
+    not pick by name, in a folder."""
 
 
 @dataclass(slots=True)
@@ -298,11 +307,22 @@ def _pick(keys: list[str], wanted: tuple[str, ...]) -> int | None:
     return None
 
 
-def _read_csv(text: str) -> Export:
+def _read_csv(text: str, *, what: str) -> Export:
     # The delimiter the first line uses most (the sniffer gives up on ragged rows).
     head = text.split("\n", 1)[0]
     delimiter = max(",;\t|", key=lambda d: (head.count(d), d == ","))
     rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    try:
+        return _read_csv_rows(rows)
+    except csv.Error as exc:
+        # A quotation mark left open runs a field on to the end of the file, past the
+        # csv module's limit on a field: say where, rather than fail with its words alone.
+        hint = " (a quotation mark left open?)" if "field limit" in str(exc) else ""
+        raise UnreadableExportError(
+            f"{what} cannot be read as CSV from line {rows.line_num}: {exc}{hint}") from None
+
+
+def _read_csv_rows(rows) -> Export:
     first = next(rows, None)
     if first is None:
         raise ExportFormatError("the file is empty")
@@ -467,25 +487,75 @@ def _decode(data: bytes, what: str) -> str:
     return data.decode("latin-1")
 
 
+_NOT_AN_EXPORT = "is not a listening-history export (a zip, JSON or CSV file from Spotify, Last.fm or ListenBrainz)"
+# The first bytes of files people pick by mistake, to say what they picked.
+_MAGIC = ((b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+          (b"%PDF", "a PDF document"), (b"ID3", "an MP3 file"), (b"fLaC", "a FLAC file"), (b"OggS", "an Ogg file"),
+          (b"RIFF", "a RIFF file (a WAV, AVI or WebP)"), (b"\xd0\xcf\x11\xe0", "an old Office document"),
+          (b"\x1f\x8b", "a gzip archive"), (b"7z\xbc\xaf", "a 7-Zip archive"), (b"Rar!", "a RAR archive"))
+
+
+def _what_binary(data: bytes) -> str | None:
+    """What kind of non-text file ``data`` begins like, or None."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    if data[4:8] == b"ftyp":
+        return "an MP4 or HEIC file (video, audio or photo)"
+    return None
+
+
+def _looks_binary(text: str) -> bool:
+    """Text decoded from binary data: NULs, or control characters beyond the odd stray one."""
+    sample = text[:8192]
+    controls = sum(1 for c in sample if (c < " " and c not in "\t\n\r\f\v") or "\x7f" <= c <= "\x9f")
+    return "\x00" in sample or controls > max(8, len(sample) / 100)
+
+
 def _read_text(text: str, *, what: str) -> Export:
     head = text.lstrip()[:1]
     if head in ("[", "{"):
         return _read_json(text, what=what)
-    return _read_csv(text)
+    if _looks_binary(text):
+        raise ExportFormatError(f"{what} {_NOT_AN_EXPORT}: it holds binary data, not text")
+    return _read_csv(text, what=what)
+
+
+def _unpack(archive: zipfile.ZipFile, name: str, zip_name: str) -> bytes:
+    """One file of a zip; a damaged or unreadable one is an :class:`UnreadableExportError` naming it."""
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError) as exc:
+        raise UnreadableExportError(
+            f"{zip_name} is damaged: {name} inside it cannot be unpacked ({exc}); download it again") from None
+    except NotImplementedError:
+        raise UnreadableExportError(
+            f"{zip_name} is packed in a way this version cannot unpack ({name}): unzip it and import "
+            "the folder") from None
+    except RuntimeError as exc:                 # a password-protected zip
+        raise UnreadableExportError(f"{zip_name} cannot be unpacked ({exc}): unzip it and import the folder") from None
 
 
 def _read_zip(path: Path) -> Export:
     """Every history file inside a zip (Spotify's and ListenBrainz's downloads are zips)."""
     parts: list[Export] = []
-    with zipfile.ZipFile(path) as archive:
-        for name in sorted(archive.namelist()):
-            if name.endswith("/") or not name.lower().endswith((".json", ".jsonl", ".csv")):
-                continue
-            try:
-                parts.append(_read_text(_decode(archive.read(name), name), what=name))
-            except ExportFormatError:
-                continue                 # user.json, feedback, playlists: not listening history
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(archive.namelist())
+            for name in names:
+                if name.endswith("/") or not name.lower().endswith((".json", ".jsonl", ".csv")):
+                    continue
+                try:
+                    parts.append(_read_text(_decode(_unpack(archive, name, path.name), name), what=name))
+                except UnreadableExportError:
+                    raise
+                except ExportFormatError:
+                    continue                 # user.json, feedback, playlists: not listening history
+    except zipfile.BadZipFile as exc:
+        raise UnreadableExportError(f"{path.name} is a damaged zip ({exc}); download it again") from None
     if not parts:
+        if any(n.startswith("xl/") for n in names):
+            raise ExportFormatError(f"{path.name} is an Excel workbook: save it as CSV and import that")
         raise ExportFormatError(f"{path.name} holds no listening history this version can read")
     out = Export(parts[0].format)
     for part in parts:
@@ -499,6 +569,8 @@ def read_export(path: str | Path) -> Export:
 
     Raises
     ------
+    UnreadableExportError
+        The file is an export (or a zip) that is damaged, cut short or cannot be unpacked.
     ExportFormatError
         The file is not a history this module can read; the message says what it found.
     OSError
@@ -510,4 +582,9 @@ def read_export(path: str | Path) -> Export:
     data = path.read_bytes()
     if not data.strip():
         raise ExportFormatError(f"{path.name} is empty")
+    if data.startswith(b"PK\x03\x04"):
+        raise UnreadableExportError(f"{path.name} is a zip that was cut short or damaged; download it again")
+    kind = _what_binary(data)
+    if kind is not None:
+        raise ExportFormatError(f"{path.name} {_NOT_AN_EXPORT}: it is {kind}")
     return _read_text(_decode(data, path.name), what=path.name)

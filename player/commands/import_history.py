@@ -19,7 +19,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from player.history.importer import history_files, import_file
+    from player.history.importer import batch_text, history_files, import_file
     from player.history.match import TrackMatcher
     from player.progress import ProgressBar
     from player.store import Store
@@ -27,6 +27,7 @@ def run(args) -> int:
     files = history_files(args.files)
     store = Store.open()
     failed = passed_over = 0
+    summaries = []
     try:
         matcher = TrackMatcher(store.tracks())     # the library does not change between files: index it once
         for path, named in files:
@@ -37,6 +38,7 @@ def run(args) -> int:
             if summary.not_history and not named:
                 passed_over += 1          # a folder's playlists, account details, ...
                 continue
+            summaries.append(summary)
             print(summary.text())
             for line, why in summary.problems[:5]:
                 print(f"  row {line}: {why}")
@@ -44,6 +46,8 @@ def run(args) -> int:
                 print(f"  ... and {summary.unreadable - 5} more unreadable rows")
             if summary.error:
                 failed += 1
+        if len(summaries) > 1:
+            print(batch_text(summaries))
         if passed_over:
             print(f"{passed_over} files in the folders were not listening history and were passed over")
         if files and store.library_counts()["tracks"] == 0:

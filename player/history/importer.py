@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from player.history.match import TrackMatcher
-from segue_common.listen_exports import Export, ExportFormatError, Listen, read_export
+from segue_common.listen_exports import Export, ExportFormatError, Listen, UnreadableExportError, read_export
 from segue_common.listening import is_skip
 from segue_common.normalize import bare_title, primary_artist
 
@@ -172,19 +172,54 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
 
 def import_file(store, path: str | Path, *, progress: Progress | None = None,
                 matcher: TrackMatcher | None = None) -> ImportSummary:
-    """Import one export file into ``store``; a file that cannot be read gives a summary
-    with ``error`` set and changes nothing."""
+    """Import one export file into ``store``; a file that cannot be read or stored gives a
+    summary with ``error`` set and changes nothing. It never raises for one bad file: the
+    other files of a batch are imported whatever this one holds."""
     path = Path(path)
     try:
         export = read_export(path)
         digest = _sha256(path)
+    except UnreadableExportError as exc:
+        return ImportSummary(path.name, error=str(exc))
     except ExportFormatError as exc:
         return ImportSummary(path.name, error=str(exc), not_history=True)
     except OSError as exc:
         return ImportSummary(path.name, error=f"cannot read it ({exc.strerror or exc})")
     except UnicodeError as exc:
         return ImportSummary(path.name, error=str(exc))
-    return import_export(store, export, name=path.name, sha256=digest, matcher=matcher, progress=progress)
+    except MemoryError:
+        return ImportSummary(path.name, error="it is too large to read")
+    except Exception as exc:                  # a fault of the reader's: this file only
+        log.exception("reading %s failed", path)
+        return ImportSummary(path.name, error=f"cannot read it ({type(exc).__name__}: {exc})")
+    try:
+        return import_export(store, export, name=path.name, sha256=digest, matcher=matcher, progress=progress)
+    except Exception as exc:                  # the store's transaction rolled back: nothing of it is kept
+        log.exception("storing %s failed", path)
+        return ImportSummary(path.name, export.format, rows=export.rows,
+                             error=f"could not be stored ({type(exc).__name__}: {exc})")
+
+
+def batch_text(summaries: list[ImportSummary]) -> str:
+    """One paragraph on a batch of files: what was imported, and which files were not.
+
+    >>> batch_text([ImportSummary("a.json", matched=3, unmatched=1), ImportSummary("b.zip", error="damaged")])
+    'Imported 1 of 2 files: 3 plays, 1 row kept for songs not in the library. Not imported: b.zip.'
+    """
+    done = [s for s in summaries if not s.error]
+    failed = [s.name for s in summaries if s.error]
+    if not done:
+        return f"Nothing was imported: {_files(len(failed))} could not be imported ({', '.join(failed)})."
+    plays, kept = sum(s.matched for s in done), sum(s.unmatched for s in done)
+    what = (f"{plays:,} play{'s' * (plays != 1)}, {kept:,} row{'s' * (kept != 1)} kept for songs not in the "
+            "library")
+    if not failed:
+        return f"Imported {_files(len(done))}: {what}."
+    return f"Imported {len(done)} of {_files(len(summaries))}: {what}. Not imported: {', '.join(failed)}."
+
+
+def _files(n: int) -> str:
+    return f"{n:,} file{'s' * (n != 1)}"
 
 
 HISTORY_SUFFIXES = (".json", ".jsonl", ".csv", ".tsv", ".zip")

@@ -66,15 +66,25 @@ class HistoryTasksMixin:
         self._import = None
         self.tasks.finish("import")
         if error is not None:
+            # Each file's own failure is in its summary: this is a failure before any file
+            # (the library could not be read), so nothing was imported.
             log.error("import failed: %s", error)
             self._history_message(QMessageBox.Warning, "Import failed",
                                   f"Nothing was imported: {error}")
             self.history_imported.emit(error)
             return
+        from player.history.importer import batch_text
+
         plays = sum(s.matched for s in result if not s.error)
-        self.statusBar().showMessage(f"Imported {plays:,} plays from your listening history", 10000)
-        self._history_message(QMessageBox.Information, "Listening history imported",
-                              "\n\n".join(s.text() for s in result))
+        failed = sum(bool(s.error) for s in result)
+        self.statusBar().showMessage(batch_text(result), 10000)
+        if not failed:
+            icon, title = QMessageBox.Information, "Listening history imported"
+        elif failed < len(result):
+            icon, title = QMessageBox.Warning, "Listening history partly imported"
+        else:
+            icon, title = QMessageBox.Warning, "Listening history not imported"
+        self._history_message(icon, title, "\n\n".join([batch_text(result)] + [s.text() for s in result]))
         intelligence = getattr(self, "intelligence", None)
         if plays and intelligence is not None and intelligence.service is not None:
             intelligence.service.invalidate()          # the next Up next reads the new plays

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import shutil
+import zipfile
 
 import pytest
 
@@ -219,3 +221,60 @@ def test_segue_import_of_an_unzipped_download_folder(store, tmp_path, capsys):
     assert "StreamingHistory_music_1.json: 2 rows: 1 became plays, 1 not in the library" in out
     assert "2 files in the folders were not listening history" in out
     assert store.imported_play_count() == 3
+
+
+def _damaged_zip(path, plays):
+    """A Spotify download whose packed history was damaged in transit (its list of files is intact)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("MyData/StreamingHistory0.json", fx.spotify(path.with_suffix(".json"), plays * 50).read_text())
+    data = bytearray(buf.getvalue())
+    data[60:200] = b"\x00" * 140
+    path.with_suffix(".json").unlink()
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_damaged_file_fails_alone_and_the_rest_of_the_batch_imports(store, tmp_path, capsys):
+    from player.cli import main
+
+    library(store)
+    first = fx.spotify(tmp_path / "1_first.json", PLAYS[:2])
+    damaged = _damaged_zip(tmp_path / "2_my_spotify_data.zip", PLAYS)
+    giant = tmp_path / "3_giant.csv"          # a quotation mark never closed: the rest of the file is one field
+    giant.write_bytes(b'artist,track,time\nA,T,1600000000\n"' + b"x" * 200_000 + b",t,1600000000\n")
+    cut = tmp_path / "4_cut_short.zip"
+    cut.write_bytes(damaged.read_bytes()[:150])
+    later = fx.spotify(tmp_path / "5_later.json", PLAYS[2:])
+    assert main(["import", *map(str, (first, damaged, giant, cut, later))]) == 2
+    out = capsys.readouterr()
+    assert "1_first.json: 2 rows: 2 became plays" in out.out
+    assert "2_my_spotify_data.zip: not imported: 2_my_spotify_data.zip is damaged: MyData/StreamingHistory0.json" \
+        in out.out and "download it again" in out.out
+    assert "3_giant.csv: not imported: 3_giant.csv cannot be read as CSV from line" in out.out
+    assert "quotation mark left open" in out.out
+    assert "4_cut_short.zip: not imported: 4_cut_short.zip is a zip that was cut short or damaged" in out.out
+    assert "5_later.json: 2 rows: 1 became plays, 1 not in the library" in out.out
+    assert "Imported 2 of 5 files: 3 plays, 1 row kept for songs not in the library. Not imported: " \
+        "2_my_spotify_data.zip, 3_giant.csv, 4_cut_short.zip." in out.out
+    assert "3 of 5 files could not be imported" in out.err and "unexpected error" not in out.err
+    assert [r["name"] for r in store.history_imports()] == ["5_later.json", "1_first.json"]
+    assert store.imported_play_count() == 3
+
+
+def test_a_file_of_another_kind_is_said_not_to_be_a_history(store, tmp_path):
+    import random
+
+    rng = random.Random(1)
+    files = {"photo.png": b"\x89PNG\r\n\x1a\n" + rng.randbytes(3000),
+             "photo.jpg": b"\xff\xd8\xff\xe0" + rng.randbytes(3000),
+             "statement.pdf": b"%PDF-1.4\n" + rng.randbytes(3000), "noise.bin": rng.randbytes(20_000),
+             "noise_odd.bin": rng.randbytes(20_001)}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        s = import_file(store, tmp_path / name)
+        assert s.not_history and "is not a listening-history export (a zip, JSON or CSV file" in s.error, name
+    assert "it is a PNG image" in import_file(store, tmp_path / "photo.png").error
+    assert "it is a PDF document" in import_file(store, tmp_path / "statement.pdf").error
+    assert "binary data" in import_file(store, tmp_path / "noise.bin").error
+    assert store.history_imports() == [] and store.play_count() == 0

@@ -53,3 +53,21 @@ def test_a_file_that_is_not_a_history_is_reported_in_plain_words(qtbot, scanned,
     box = window.findChild(QMessageBox)
     assert "photo.json: not imported" in box.text() and "not a Spotify or ListenBrainz" in box.text()
     assert scanned.play_count() == 0
+
+
+def test_a_batch_with_a_damaged_file_says_what_was_imported_and_what_was_not(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    good = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json",
+                               [(*songs[0], T0, 180_000, False), (*songs[1], T0 + 600, 180_000, False)])
+    damaged = tmp_path / "my_spotify_data.zip"
+    damaged.write_bytes(b"PK\x03\x04" + b"\x00" * 100)          # a download cut short
+    later = fx.spotify(tmp_path / "StreamingHistory0.json", [(*songs[2], T0 + 9000, 180_000, False)])
+    with qtbot.waitSignal(window.history_imported, timeout=20000) as got:
+        window.import_history_files([str(good), str(damaged), str(later)])
+    assert [bool(s.error) for s in got.args[0]] == [False, True, False]
+    box = window.findChild(QMessageBox)
+    assert box.windowTitle() == "Listening history partly imported"
+    assert box.text().startswith("Imported 2 of 3 files: 3 plays") and "Not imported: my_spotify_data.zip" in box.text()
+    assert "my_spotify_data.zip: not imported: my_spotify_data.zip is a zip that was cut short" in box.text()
+    assert scanned.imported_play_count() == 3
