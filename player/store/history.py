@@ -21,12 +21,15 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
-from segue_common.listening import EARLY_SKIP_MS, SESSION_GAP_S, split_sessions
+from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, split_sessions
 
 IMPORT_SOURCE = "import"
 #: What ``segue export`` can write, and the order of its columns.
 EXPORT_TABLES = ("plays", "tracks", "imports")
 _CHUNK = 500
+#: The length taken for an imported song whose length nothing tells (3.5 minutes, about
+#: the middle of popular music's): half of it is the early-skip limit for such a row.
+TYPICAL_TRACK_MS = 210_000
 _LISTEN_COLUMNS = ("fingerprint", "started_at", "artist", "title", "album", "artist_key", "song_key",
                    "ms_played", "duration_ms", "skipped", "reason_end", "ended_at")
 
@@ -78,13 +81,30 @@ class HistoryMixin:
         """``artist_key -> (rows, skips)`` over every imported row, matched or not: how much
         the person listened to each artist elsewhere, whether or not the library has the songs.
 
-        A skip is a row the service marked skipped or one heard for less than
-        ``EARLY_SKIP_MS`` (the rule imported plays follow): exports without a skip flag,
-        such as Spotify's account data, still tell a song turned off at once from one heard.
+        A skip is an early skip, the rule the app's own plays follow: heard for less than
+        ``EARLY_SKIP_MS``, or marked skipped by the service and heard for less than
+        ``EARLY_SKIP_FRACTION`` of the track. Spotify marks skipped any play that ended
+        with the next button, minutes in or not: a song heard for three minutes and then
+        skipped was liked, not turned away. The track's length is the row's, else the
+        library track's it matched, else the longest time the same song was heard to its
+        end in the imported rows; the extended history gives none of these for a song not
+        in the library and never heard to the end, and a typical song's length
+        (``TYPICAL_TRACK_MS``) stands in: under 30 s only would lose every skip after 30 s,
+        which for a song of usual length is still early. Where the time heard is not known,
+        the mark is all there is. Exports without a skip mark, such as Spotify's account
+        data, still tell a song turned off at once from one heard.
         """
         return {r[0]: (r[1], r[2] or 0) for r in self.execute(
-            "SELECT artist_key, count(*), sum(coalesce(skipped, 0) != 0 OR coalesce(ms_played < ?, 0)) "
-            "FROM imported_listens GROUP BY artist_key", (EARLY_SKIP_MS,))}
+            "WITH whole AS (SELECT song_key, max(ms_played) AS ms FROM imported_listens "
+            "               WHERE reason_end = 'trackdone' AND ms_played > 0 GROUP BY song_key) "
+            "SELECT l.artist_key, count(*), sum(CASE "
+            "  WHEN l.ms_played IS NULL THEN coalesce(l.skipped, 0) != 0 "
+            "  WHEN l.ms_played < ? THEN 1 "
+            "  WHEN coalesce(l.skipped, 0) = 0 THEN 0 "
+            "  ELSE l.ms_played < ? * coalesce(nullif(l.duration_ms, 0), nullif(p.track_ms, 0), w.ms, ?) END) "
+            "FROM imported_listens l LEFT JOIN plays p ON p.id = l.play_id "
+            "LEFT JOIN whole w ON w.song_key = l.song_key GROUP BY l.artist_key",
+            (EARLY_SKIP_MS, EARLY_SKIP_FRACTION, TYPICAL_TRACK_MS))}
 
     def imports_stamp(self) -> tuple[int, int]:
         """``(files, largest id)`` of the imported files: changes whenever an import adds

@@ -278,3 +278,20 @@ def test_a_file_of_another_kind_is_said_not_to_be_a_history(store, tmp_path):
     assert "it is a PDF document" in import_file(store, tmp_path / "statement.pdf").error
     assert "binary data" in import_file(store, tmp_path / "noise.bin").error
     assert store.history_imports() == [] and store.play_count() == 0
+
+
+def test_a_song_skipped_after_minutes_of_listening_is_not_a_skip_of_its_artist(store, tmp_path):
+    library(store)                                  # Björk's Hyperballad is 200 s long here
+    rows = [("Björk", "Hyperballad", "Post", T0, 90_000, True),              # under half of 200 s: a skip
+            ("Björk", "Hyperballad", "Post", T0 + 1000, 110_000, True),      # over half: heard
+            ("Björk", "Unknown Song", None, T0 + 2000, 180_000, True),       # length unknown, 3 min: heard
+            ("Björk", "Unknown Song 2", None, T0 + 3000, 40_000, True),      # length unknown, 40 s: a skip
+            ("Björk", "Unknown Song 3", None, T0 + 4000, 10_000, False),     # under 30 s: a skip, marked or not
+            ("Björk", "Long Song", None, T0 + 5000, 400_000, False),         # heard to its end: 400 s long
+            ("Björk", "Long Song", None, T0 + 6000, 150_000, True)]          # under half of that: a skip
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", rows))
+    assert store.imported_artist_counts()["bjork"] == (7, 4)
+    # The plays made of the same rows are as they were: marked skipped, and weighed by the time heard.
+    from recommender.data import play_weight
+    assert [(p["ended"], play_weight(p["ms_heard"], p["track_ms"], p["ended"])) for p in plays_of(store)] == [
+        ("skipped", (0.0, True)), ("skipped", (0.55, False))]
