@@ -39,6 +39,14 @@ def read_all(reader, block=7777):
     return np.concatenate(parts)
 
 
+def assert_reads_as(path, whole):
+    """``path`` is known to hold exactly ``whole`` on open, reads as it, and seeks exactly."""
+    with Mp3Reader(str(path)) as r:
+        assert r.frames_exact and r.frames == len(whole)
+        assert np.array_equal(read_all(r), whole)
+    assert_seeks_exact(path, whole, indexed=True)
+
+
 def assert_seeks_exact(path, whole, *, indexed):
     rng = np.random.default_rng(3)
     with Mp3Reader(str(path)) as r:
@@ -191,10 +199,7 @@ def test_tags_at_the_end_cost_no_samples(tmp_path, kind, tags):
             "lyrics3-id3v1": _lyrics3_tag() + _ID3V1}[tags]
     path = tmp_path / "tagged.mp3"
     path.write_bytes(body + tail)
-    with Mp3Reader(str(path)) as r:
-        assert r.frames_exact and r.frames == len(whole)
-        assert np.array_equal(read_all(r), whole)
-    assert_seeks_exact(path, whole, indexed=True)
+    assert_reads_as(path, whole)
 
 
 @needs_ffmpeg
@@ -214,10 +219,7 @@ def test_a_second_id3v2_tag_in_front_hides_no_lame_header(tmp_path):
     for tail in (b"", _ape_tag() + _ID3V1):
         path = tmp_path / "twice.mp3"
         path.write_bytes(out.getvalue() + plain.read_bytes() + tail)
-        with Mp3Reader(str(path)) as r:
-            assert r.frames_exact and r.frames == len(whole)
-            assert np.array_equal(read_all(r), whole)
-        assert_seeks_exact(path, whole, indexed=True)
+        assert_reads_as(path, whole)
 
 
 @needs_ffmpeg

@@ -57,6 +57,20 @@ def played(e):
     return active_region(e.captured()[:, 0], threshold=1e-7)
 
 
+def hand_driven_pair(engine, tmp_path, lengths, crossfade_s):
+    """Two tracks playing, the second set as next and written after the first (or the fade
+    into it), over an output the test drives itself, block by block."""
+    (a, b), _ = write_sine_parts(tmp_path, lengths)
+    e = engine(speed=1.0, crossfade_s=crossfade_s)
+    rec = Recorder(e)
+    e.simulate_device_loss()            # the test is the output: it reads block by block
+    src_a, src_b = Source(str(a)), Source(str(b))
+    e.play(src_a)
+    e.set_next(src_b)
+    assert wait_for(lambda: e._nseg is not None)
+    return e, rec, src_a, src_b
+
+
 def test_gapless_pair_comes_out_sample_exact(engine, tmp_path):
     (a, b), whole = write_sine_parts(tmp_path, [33333, 28001])
     e = engine()
@@ -278,14 +292,7 @@ def test_in_the_moment_before_a_hand_over_is_announced_the_current_track_is_at_i
     # it. The player still shows the track before it: its position must not read 0 (to
     # Previous that means "go back a track"), and a seek the person makes in it must move
     # that track, not be dropped while the player counts it as made.
-    (a, b), _ = write_sine_parts(tmp_path, [SR, 2 * SR])
-    e = engine(speed=1.0, crossfade_s=crossfade_s)
-    rec = Recorder(e)
-    e.simulate_device_loss()            # the test is the output: it reads block by block
-    src_a, src_b = Source(str(a)), Source(str(b))
-    e.play(src_a)
-    e.set_next(src_b)
-    assert wait_for(lambda: e._nseg is not None)
+    e, rec, src_a, src_b = hand_driven_pair(engine, tmp_path, [SR, 2 * SR], crossfade_s)
     block = np.zeros((1024, 2), np.float32)
     e._render(block)
     assert wait_for(lambda: ("started", "part0.wav") in rec.names())
@@ -345,14 +352,7 @@ def test_a_damaged_frame_under_a_crossfade_ends_the_right_track(engine, tmp_path
 def test_nothing_next_takes_back_a_next_track_already_written(engine, tmp_path, crossfade_s):
     # The current track is in the buffer to its end and the next one's start after it (or
     # the fade into it): the queue is cleared before that is heard.
-    (a, b), _ = write_sine_parts(tmp_path, [SR, 2 * SR])
-    e = engine(speed=1.0, crossfade_s=crossfade_s)
-    rec = Recorder(e)
-    e.simulate_device_loss()            # the test is the output: it reads block by block
-    src_a, src_b = Source(str(a)), Source(str(b))
-    e.play(src_a)
-    e.set_next(src_b)
-    assert wait_for(lambda: e._nseg is not None)
+    e, rec, src_a, src_b = hand_driven_pair(engine, tmp_path, [SR, 2 * SR], crossfade_s)
     e.set_next(None)
     assert e.sync() and e.sync()
     block = np.zeros((1024, 2), np.float32)
