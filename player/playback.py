@@ -42,6 +42,7 @@ STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track,
 MAX_SAVED_QUEUE = 1000
 REPEAT_MODES = ("off", "all", "one")
 END_ZONE_S = 3.0  # a jump ahead to this near the end (or into the crossfade) is a jump to the end
+DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's corrects it
 
 
 def _to_end(to_s: float, reached_s: float, track_s: float, zone_s: float) -> bool:
@@ -724,11 +725,24 @@ class Player:
             self._reshape_wanted = True
         elif ended == "finished" or (ended in ("skipped", "stopped") and not short(reached)):
             self._streak = 0     # listened to: the run of skips is over
+        # The decoder's length is the file's; the library's came from the tags, which only
+        # estimate some files (a VBR MP3 without a Xing header, by its first frame's bit
+        # rate: minutes off). The play is judged by the decoder's, so it is logged with it,
+        # and the library learns it.
+        decoded, listed = playing.source.duration, playing.source.duration_hint
+        track_ms = None
+        if ended != "error" and decoded and (not listed or abs(decoded - listed) > DURATION_TOLERANCE_S):
+            track_ms = int(decoded * 1000)
         if playing.play_id is not None:
             try:
-                self.store.end_play(playing.play_id, ended, heard, error=error)
+                self.store.end_play(playing.play_id, ended, heard, error=error, track_ms=track_ms)
             except sqlite3.Error:  # a locked or broken database must not stop the music
                 log.exception("could not record the end of play %s", playing.play_id)
+        if track_ms is not None:
+            try:
+                self.store.correct_duration(playing.entry.track_id, decoded)
+            except sqlite3.Error:
+                log.exception("could not correct the length of track %s", playing.entry.track_id)
         # Cleared after the row is closed: state and current_track_id read _playing
         # without the lock, and whoever sees "stopped" must find the play ended.
         self._playing = None

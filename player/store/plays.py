@@ -99,15 +99,17 @@ class PlaysMixin:
             self._still_active(conn, play_id, now)
 
     def end_play(self, play_id: int, ended: str, ms_heard: int, *, error: str | None = None,
-                 now: float | None = None) -> None:
-        """Close a play: finished, skipped, stopped, or error (errors never count as skips)."""
+                 track_ms: int | None = None, now: float | None = None) -> None:
+        """Close a play: finished, skipped, stopped, or error (errors never count as skips).
+        ``track_ms``: the track's length as decoding found it, where the library's was wrong."""
         if ended not in ENDINGS:
             raise ValueError(f"unknown play ending {ended!r}; expected one of {ENDINGS}")
         now = time.time() if now is None else now
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = ? WHERE id = ?",
-                (ended, int(ms_heard), error, now, play_id),
+                "UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = ?, "
+                "track_ms = coalesce(?, track_ms) WHERE id = ?",
+                (ended, int(ms_heard), error, now, track_ms, play_id),
             )
             self._still_active(conn, play_id, now)
 

@@ -960,3 +960,29 @@ def test_a_moved_file_queued_while_the_scan_showed_it_new_plays_as_its_old_track
     assert [e.track_id for e in p.queue] == [old_id]
     assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(store.plays()) == 2, timeout=20)
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(first_id, "finished"), (old_id, "finished")]
+
+
+@pytest.mark.skipif(__import__("shutil").which("ffmpeg") is None, reason="ffmpeg makes the file")
+def test_a_length_the_tags_only_estimated_is_corrected_by_playing_it(store, make_player, tmp_path):
+    # A VBR MP3 without a Xing header: the tags estimate its length from its first frame's
+    # bit rate (silence, so a low one) at several times its real length. The player judges
+    # a skip by the decoded length; the log and the library must say the same.
+    import subprocess
+
+    from player.library.scanner import Scanner
+
+    path = tmp_path / "m" / "vbr.mp3"
+    path.parent.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=stereo:d=0.5",
+                    "-f", "lavfi", "-i", "anoisesrc=color=white:duration=6:amplitude=0.5:seed=3",
+                    "-filter_complex", "[0][1]concat=n=2:v=0:a=1", "-c:a", "libmp3lame", "-q:a", "0",
+                    "-write_xing", "0", str(path)], check=True)
+    Scanner(store).scan([str(path.parent)])
+    track = store.track_by_path(str(path))
+    assert track["duration"] > 15                      # the estimate
+    p = make_player(speed=8.0)
+    p.play_tracks([track["id"]])
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and [r["ended"] for r in store.plays()] == ["finished"])
+    (play,) = store.plays()
+    assert play["ended"] == "finished" and play["track_ms"] == pytest.approx(6530, abs=30)
+    assert store.track(track["id"])["duration"] == pytest.approx(6.53, abs=0.03)
