@@ -1,14 +1,21 @@
-"""M3U / M3U8 playlist files: read any that people have, write portable ones.
+"""Playlist files: read the M3U, PLS and XSPF files people have; write portable M3U8.
 
-Reading accepts what players write: a UTF-8 byte-order mark, ``#EXTM3U`` and
-``#EXTINF`` lines (other comments are ignored), relative paths (resolved against the
-playlist's own folder), absolute paths, ``file://`` URLs, Windows separators, and old
-``.m3u`` files in a Windows code page. Web addresses are not local music: they are
-reported as skipped, never dropped silently.
+Reading accepts what players write. M3U: a UTF-8 or UTF-16 byte-order mark, ``#EXTM3U``
+and ``#EXTINF`` lines (other comments are ignored), relative paths (resolved against the
+playlist's own folder as it was named, links kept, the way the scanner names files),
+absolute paths, ``file:`` URLs, Windows separators, and lines in an old Windows code
+page (each line on its own: one stray byte does not turn the rest to nonsense). PLS
+(``FileN=``) as Winamp and Audacious write it, and XSPF (``<location>``) as VLC writes
+it; an XSPF file with a DOCTYPE is refused, as no XSPF file needs one and it is how
+entity tricks get in. Paths of another computer (``C:\\...``, ``\\\\server\\...``) are kept
+as given: the library matches them by their last folders and file name. Web addresses
+are not local music: they are reported as skipped, never dropped silently. A file that
+is none of these (a song picked by mistake, a text file) is refused with a message.
 
 Writing gives UTF-8 ``.m3u8`` with ``#EXTINF`` lines and paths relative to the
 playlist's folder (``/`` separated), so a music folder moved or copied together with
-its playlists keeps working; a file on another drive is written absolute.
+its playlists keeps working; a file on another drive is written absolute, and a path
+that a plain line cannot carry (not UTF-8, a line break in it) as a ``file://`` URL.
 """
 
 from __future__ import annotations
@@ -18,14 +25,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
-from urllib.parse import unquote, urlparse
-from urllib.request import url2pathname
+from urllib.parse import unquote
+from xml.parsers import expat
 
 from segue_common.atomic import atomic_open
 
-EXTENSIONS = (".m3u8", ".m3u")
+EXTENSIONS = (".m3u8", ".m3u", ".pls", ".xspf")
+#: larger than any playlist a person has (10,000 entries is about a megabyte)
+MAX_BYTES = 64 * 1024 * 1024
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+://")
 _DRIVE = re.compile(r"^[a-zA-Z]:[\\/]")
+_URL_DRIVE = re.compile(r"^/[a-zA-Z][:|][\\/]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_ESCAPED = re.compile(r"[\udc80-\udcff]+")
+_WEB = ("http://", "https://", "ftp://", "rtsp://", "rtmp://", "mms://")
 
 
 class PlaylistFileError(Exception):
@@ -37,45 +50,99 @@ class PlaylistFile:
     """What a playlist file holds: local file paths in order, and what was left out."""
 
     name: str                       # the file name without extension
-    paths: list[str]                # absolute, normalised
-    titles: dict[int, str]          # index in ``paths`` -> the #EXTINF title, where given
-    skipped: list[str]              # web addresses and other lines that name no local file
+    paths: list[str]                # absolute and normalised; another computer's paths as given
+    titles: dict[int, str]          # index in ``paths`` -> the title the file gives, where given
+    skipped: list[str]              # web addresses and other URLs that name no local file
+    kind: str = "M3U"               # "M3U", "PLS" or "XSPF"
 
 
-def _decode(data: bytes) -> str:
+def readable(text: str) -> str:
+    """``text`` with the undecodable bytes of a file name (kept as surrogate escapes)
+    read as the Windows code page they almost always are, so it can be shown and saved."""
+    if not _ESCAPED.search(text):
+        return text
+    return _ESCAPED.sub(lambda m: bytes(ord(c) - 0xDC00 for c in m.group()).decode("cp1252", "replace"), text)
+
+
+def foreign_path(path: str) -> bool:
+    """Whether ``path`` is another system's absolute path (a Windows drive or share
+    here): it names no file on this computer, and is kept as given."""
+    return os.sep == "/" and (bool(_DRIVE.match(path)) or path.startswith("\\\\"))
+
+
+def is_web_address(entry: str) -> bool:
+    return entry.lower().startswith(_WEB)
+
+
+# -- reading ---------------------------------------------------------------------------
+def _refuse(name: str, why: str) -> PlaylistFileError:
+    return PlaylistFileError(f"not a playlist file: {name} ({why})")
+
+
+def _text(data: bytes, name: str) -> str:
+    """The file's text: UTF-16/32 by their byte-order mark, else UTF-8 line by line with
+    the Windows code page for a line that is not UTF-8."""
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                raise _refuse(name, "it is not the text its byte-order mark says") from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
+    if b"\x00" in data:
+        raise _refuse(name, "it holds binary data: a music file or another kind of file?")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")   # old .m3u files from Windows players
+        pass
+    lines = []
+    for line in data.split(b"\n"):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            lines.append(line.decode("cp1252", errors="replace"))   # old .m3u files from Windows players
+    return "\n".join(lines)
 
 
-def _local_path(entry: str, base: str) -> str | None:
-    if entry.lower().startswith("file://"):
-        parsed = urlparse(entry)
-        return os.path.normpath(url2pathname(unquote(parsed.path)))
+def _file_url(entry: str) -> str:
+    """The path a ``file:`` URL names, its %-escapes decoded once (bytes that are not
+    UTF-8 kept as the file system keeps them)."""
+    rest = entry[len("file:"):]
+    host = ""
+    if rest.startswith("//"):
+        host, slash, rest = rest[2:].partition("/")
+        rest = slash + rest
+    path = unquote(rest, errors="surrogateescape")
+    if _URL_DRIVE.match(path):                      # file:///C:/Music/x.flac
+        path = path[1] + ":" + path[3:]
+        return path if foreign_path(path) else os.path.normpath(path)
+    if host and host.lower() != "localhost":        # file://server/share/x.flac: a network share
+        return "\\\\" + host + path.replace("/", "\\") if os.sep == "/" else os.path.normpath("//" + host + path)
+    return os.path.normpath(path)
+
+
+def _local_path(entry: str, base: str, *, uri: bool = False) -> str | None:
+    """The file a playlist line names, or None for a web address. ``uri``: the line is a
+    URI reference (XSPF), so a relative one is %-escaped."""
+    if entry.lower().startswith("file:"):
+        return _file_url(entry)
     if _URL.match(entry):
         return None
+    if uri:
+        entry = unquote(entry, errors="surrogateescape")
+    if foreign_path(entry):
+        return entry
     if os.sep == "/" and "\\" in entry:
-        if _DRIVE.match(entry):
-            return None                  # a Windows drive path means nothing here
         entry = entry.replace("\\", "/")
     return os.path.normpath(os.path.join(base, os.path.expanduser(entry)))
 
 
-def read_playlist(path: str | os.PathLike) -> PlaylistFile:
-    """The local files a playlist names, in order (see the module docstring)."""
-    path = Path(path)
-    try:
-        text = _decode(path.read_bytes())
-    except OSError as exc:
-        raise PlaylistFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-    base = str(path.resolve().parent)
-    paths: list[str] = []
-    titles: dict[int, str] = {}
-    skipped: list[str] = []
-    title = None
+def _m3u(text: str, name: str) -> list[tuple[str, str | None]]:
+    if any(line.startswith("#EXT-X-") for line in text.splitlines()):
+        raise _refuse(name, "an HLS stream index, the parts of a video or radio stream, not a list of songs")
+    out, title = [], None
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
@@ -85,19 +152,135 @@ def read_playlist(path: str | os.PathLike) -> PlaylistFile:
                 _, _, title = line.partition(",")
                 title = title.strip() or None
             continue
-        local = _local_path(line, base)
-        if local is None:
-            skipped.append(line)
-        else:
-            if title:
-                titles[len(paths)] = title
-            paths.append(local)
+        out.append((line, title))
         title = None
-    return PlaylistFile(path.stem, paths, titles, skipped)
+    return out
 
 
+def _pls(text: str) -> list[tuple[str, str | None]]:
+    entries: dict[int, dict[str, str]] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        m = re.fullmatch(r"(file|title)(\d+)", key.strip().lower()) if sep else None
+        if m:
+            entries.setdefault(int(m[2]), {})[m[1]] = value.strip()
+    return [(e["file"], e.get("title") or None) for _, e in sorted(entries.items()) if e.get("file")]
+
+
+def _xspf(data: bytes, name: str) -> list[tuple[str, str | None]]:
+    """Track locations and titles, read with expat: a DOCTYPE (where entities would be
+    declared) is refused, so nothing is fetched and nothing expands."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    stack: list[str] = []
+    tracks: list[dict[str, str]] = []
+    text: list[str] = []
+
+    def refuse(*_args):
+        raise _refuse(name, "an XML file with a DOCTYPE, which no XSPF playlist has")
+
+    def start(tag, _attrs):
+        local = tag.rpartition(" ")[2]
+        if not stack and (local != "playlist" or tag.rpartition(" ")[0] not in ("", "http://xspf.org/ns/0/")):
+            raise _refuse(name, "an XML file that is not an XSPF playlist")
+        if local == "track" and stack[-1:] == ["trackList"]:
+            tracks.append({})
+        stack.append(local)
+        text.clear()
+
+    def end(tag):
+        local = stack.pop()
+        if stack[-1:] == ["track"] and stack[-2:-1] == ["trackList"] and local in ("location", "title", "creator"):
+            tracks[-1].setdefault(local, "".join(text).strip())
+        text.clear()
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text.append
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise _refuse(name, f"not well-formed XML: {expat.errors.messages[exc.code]}") from None
+    out = []
+    for t in tracks:
+        if t.get("location"):
+            title = " - ".join(x for x in (t.get("creator"), t.get("title")) if x)
+            out.append((t["location"], title or None))
+    return out
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024)
+            if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+                raise _refuse(path.name, "it holds binary data: a music file or another kind of file?")
+            rest = fh.read(MAX_BYTES)
+            if fh.read(1):
+                raise _refuse(path.name, "far larger than any playlist")
+            return head + rest
+    except OSError as exc:
+        raise PlaylistFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+
+
+def read_playlist(path: str | os.PathLike) -> PlaylistFile:
+    """The local files a playlist names, in order (see the module docstring)."""
+    path = Path(path)
+    data = _read_bytes(path)
+    text = _text(data, path.name)
+    # The folder as the person named it, links not resolved: the library's paths are named
+    # the same way, so a playlist inside a linked music folder names its tracks.
+    base = os.path.abspath(path.parent)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    suffix = path.suffix.lower()
+    if first.lower() == "[playlist]":
+        kind, entries = "PLS", _pls(text)
+    elif first.startswith("<"):
+        if re.match(r"<(!doctype\s+)?html", first, re.IGNORECASE):
+            raise _refuse(path.name, "a web page, saved in place of the playlist it offered?")
+        kind, entries = "XSPF", _xspf(data, path.name)
+    elif _CONTROL.search(text):
+        raise _refuse(path.name, "it holds binary data: a music file or another kind of file?")
+    elif first.upper().startswith("#EXTM3U") or suffix in (".m3u", ".m3u8"):
+        kind, entries = "M3U", _m3u(text, path.name)
+    elif suffix in (".pls", ".xspf"):
+        raise _refuse(path.name, f"it does not start the way a {suffix[1:].upper()} file does")
+    else:
+        raise _refuse(path.name, "not M3U, PLS or XSPF")
+    paths: list[str] = []
+    titles: dict[int, str] = {}
+    skipped: list[str] = []
+    for entry, title in entries:
+        local = _local_path(entry, base, uri=kind == "XSPF")
+        if local is None:
+            skipped.append(entry)
+            continue
+        if title:
+            titles[len(paths)] = title
+        paths.append(local)
+    return PlaylistFile(path.stem, paths, titles, skipped, kind)
+
+
+# -- writing -----------------------------------------------------------------------------
 def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
+    return " ".join(readable(str(text)).split())
+
+
+def _as_url(path: str) -> str:
+    return Path(path).as_uri()          # %-escapes the bytes of a name that is not UTF-8
+
+
+def _plain_line_ok(path: str) -> bool:
+    """Whether a path can be written as a plain line and read back as itself."""
+    if "\n" in path or "\r" in path or path != path.strip():
+        return False
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:          # a file name that is not UTF-8
+        return False
+    return True
 
 
 def write_playlist(path: str | os.PathLike, entries: Sequence[tuple[str, str, float | None]], *,
@@ -111,14 +294,21 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple[str, str, fl
     folder = os.path.abspath(path.parent)
     lines = ["#EXTM3U"]
     for file_path, label, seconds in entries:
-        shown = file_path
-        if relative:
-            try:
-                shown = os.path.relpath(os.path.abspath(file_path), folder)
-            except ValueError:          # another drive (Windows): only an absolute path works
-                shown = os.path.abspath(file_path)
-        if os.sep != "/":
-            shown = shown.replace(os.sep, "/")
+        if foreign_path(file_path):
+            shown = file_path               # another computer's path, kept as it came
+        elif not _plain_line_ok(file_path):
+            shown = _as_url(os.path.abspath(file_path))
+        else:
+            shown = file_path
+            if relative:
+                try:
+                    shown = os.path.relpath(os.path.abspath(file_path), folder)
+                except ValueError:          # another drive (Windows): only an absolute path works
+                    shown = os.path.abspath(file_path)
+            if os.sep != "/":
+                shown = shown.replace(os.sep, "/")
+            if shown.startswith("#"):       # "#9 Dream.flac" would be read as a comment
+                shown = "./" + shown
         length = int(round(seconds)) if seconds else -1
         lines.append(f"#EXTINF:{length},{_one_line(label)}")
         lines.append(shown)

@@ -20,7 +20,7 @@ def build_menus(window) -> None:
     file.addAction("&Rescan library", window.rescan)
     window.act_import = file.addAction("&Import listening history…", window.choose_history_files)
     window.act_import.setStatusTip("Spotify, Last.fm or ListenBrainz exports: your plays there teach Segue")
-    file.addAction("Import &playlist (M3U8)…", window.import_playlists)
+    file.addAction("Import &playlist (M3U8, PLS, XSPF)…", window.import_playlists)
     file.addAction("&Save Up next as playlist…", window.save_up_next_as_playlist, QKeySequence("Ctrl+Shift+S"))
     file.addAction("&Settings…", window.open_settings, QKeySequence.Preferences)
     window.file_separator = file.addSeparator()     # imports and exports go above it

@@ -18,7 +18,8 @@ from player.library.names import Namer
 from player.workers import db_write_pool, run_task
 
 log = logging.getLogger(__name__)
-FILTER = "Playlists (*.m3u8 *.m3u);;All files (*)"
+FILTER = "Playlists (*.m3u8 *.m3u *.pls *.xspf);;All files (*)"
+EXPORT_FILTER = "M3U8 playlists (*.m3u8 *.m3u);;All files (*)"
 
 
 class PlaylistTasksMixin:
@@ -159,7 +160,8 @@ class PlaylistTasksMixin:
 
     # -- files --------------------------------------------------------------------------------
     def import_playlists(self, paths_: list[str] | None = None) -> None:
-        """Import M3U/M3U8 files as playlists (asks which); files not in the library are kept."""
+        """Import playlist files (M3U, PLS, XSPF) as playlists (asks which); files not in the
+        library are kept, and a file that is no playlist is refused with a note."""
         if paths_ is None:
             paths_, _ = QFileDialog.getOpenFileNames(self, "Import playlists", str(paths.default_music_dir()), FILTER)
             if not paths_:
@@ -204,7 +206,7 @@ class PlaylistTasksMixin:
         if path is None:
             row = store.playlist(playlist_id)
             start = os.path.join(str(paths.default_music_dir()), f"{row['name'] if row else 'playlist'}.m3u8")
-            path, _ = QFileDialog.getSaveFileName(self, "Export playlist", start, FILTER)
+            path, _ = QFileDialog.getSaveFileName(self, "Export playlist", start, EXPORT_FILTER)
             if not path:
                 return
             if not path.lower().endswith((".m3u8", ".m3u")):

@@ -1,7 +1,9 @@
-"""M3U8 files: written with relative paths, read back from anywhere the folder moves."""
+"""Playlist files: M3U8 written with relative paths and read back from anywhere the folder
+moves; M3U, PLS and XSPF as other players write them; files that are no playlist refused."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -40,3 +42,96 @@ def test_reading_what_other_players_write(tmp_path):
     assert read_playlist(tmp_path / "old.m3u").paths == [str(tmp_path / "Café.mp3")]
     with pytest.raises(PlaylistFileError):
         read_playlist(tmp_path / "missing.m3u8")
+
+
+def test_a_song_whose_name_starts_with_a_hash_is_not_read_as_a_comment(tmp_path):
+    song = tmp_path / "#9 Dream.flac"
+    song.write_bytes(b"x")
+    out = write_playlist(tmp_path / "album.m3u8", [(str(song), "John Lennon - #9 Dream", 1.0)])
+    assert out.read_text(encoding="utf-8").splitlines()[-1] == "./#9 Dream.flac"
+    assert read_playlist(out).paths == [str(song)]
+
+
+def test_a_name_that_is_not_utf8_is_written_as_a_file_url_and_read_back_as_itself(tmp_path):
+    name = os.fsdecode(b"Caf\xe9 #1 100%.flac")                # Latin-1 bytes on disk
+    out = write_playlist(tmp_path / "l.m3u8", [(str(tmp_path / name), name, None)])
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == "#EXTINF:-1,Café #1 100%.flac"
+    assert lines[2].startswith("file:///") and lines[2].endswith("/Caf%E9%20%231%20100%25.flac")
+    assert read_playlist(out).paths == [str(tmp_path / name)]
+
+
+def test_a_playlist_in_a_linked_folder_names_its_files_through_the_link(tmp_path):
+    real = tmp_path / "disk" / "Music"
+    real.mkdir(parents=True)
+    link = tmp_path / "me" / "Music"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    (link / "mix.m3u8").write_text("#EXTM3U\na.flac\nsub/b.flac\n", encoding="utf-8")
+    assert read_playlist(link / "mix.m3u8").paths == [str(link / "a.flac"), str(link / "sub" / "b.flac")]
+
+
+def test_file_urls_are_decoded_once_and_a_stray_code_page_byte_spoils_only_its_line(tmp_path):
+    lines = ["file:///m/a%2520b.flac", "file:/m/one%20slash.flac", "file://localhost/m/Caf%C3%A9.flac",
+             "file:///m/Caf%E9.flac", "file:///m/100%25 raw #2.flac"]
+    data = ("\n".join(lines) + "\nBjörk - Jóga.flac\n").encode("utf-8") + "Motörhead.flac\n".encode("cp1252")
+    (tmp_path / "u.m3u").write_bytes(data)
+    assert read_playlist(tmp_path / "u.m3u").paths == [
+        "/m/a%20b.flac", "/m/one slash.flac", "/m/Café.flac", "/m/Caf\udce9.flac", "/m/100% raw #2.flac",
+        str(tmp_path / "Björk - Jóga.flac"), str(tmp_path / "Motörhead.flac")]
+
+
+def test_windows_paths_are_kept_as_given(tmp_path):
+    data = ("#EXTM3U\r\nC:\\Users\\me\\Music\\Album\\01 Song.flac\r\nD:/Music/Album/02 Other.flac\r\n"
+            "\\\\nas\\music\\Album\\03.flac\r\nfile:///C:/Users/me/Music/Album/04%20Four.flac\r\n"
+            "Album\\05 Five.flac\r\n")
+    (tmp_path / "winamp.m3u").write_bytes(data.encode("cp1252"))
+    got = read_playlist(tmp_path / "winamp.m3u")
+    assert got.paths == ["C:\\Users\\me\\Music\\Album\\01 Song.flac", "D:/Music/Album/02 Other.flac",
+                         "\\\\nas\\music\\Album\\03.flac", "C:/Users/me/Music/Album/04 Four.flac",
+                         str(tmp_path / "Album" / "05 Five.flac")]
+    assert got.skipped == []
+    # Written back out as they came, not made into paths under the playlist's folder.
+    out = write_playlist(tmp_path / "back.m3u8", [(p, "x", None) for p in got.paths[:2]])
+    assert out.read_text(encoding="utf-8").splitlines()[2::2] == got.paths[:2]
+
+
+def test_pls_xspf_and_utf16_m3u_as_other_players_write_them(tmp_path):
+    (tmp_path / "radio.pls").write_text(
+        "[playlist]\nFile2=b.flac\nTitle2=Two\nFile1=/m/a.flac\nTitle1=One\nLength1=2\n"
+        "File3=http://radio.example/live\nNumberOfEntries=3\nVersion=2\n", encoding="utf-8")
+    got = read_playlist(tmp_path / "radio.pls")
+    assert got.kind == "PLS" and got.paths == ["/m/a.flac", str(tmp_path / "b.flac")]
+    assert got.titles == {0: "One", 1: "Two"} and got.skipped == ["http://radio.example/live"]
+    (tmp_path / "vlc.xspf").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" xmlns="http://xspf.org/ns/0/">'
+        "<title>Mix</title><trackList>"
+        "<track><location>file:///m/a%20b.flac</location><title>A &amp; B</title><creator>X</creator></track>"
+        "<track><location>sub/c%23.flac</location></track>"
+        "<track><location>https://example.org/s.mp3</location></track>"
+        "</trackList></playlist>\n", encoding="utf-8")
+    got = read_playlist(tmp_path / "vlc.xspf")
+    assert got.kind == "XSPF" and got.paths == ["/m/a b.flac", str(tmp_path / "sub" / "c#.flac")]
+    assert got.titles == {0: "X - A & B"} and got.skipped == ["https://example.org/s.mp3"]
+    (tmp_path / "notepad.m3u").write_bytes("#EXTM3U\r\n/m/Ünï.flac\r\n".encode("utf-16"))   # with its BOM
+    assert read_playlist(tmp_path / "notepad.m3u").paths == ["/m/Ünï.flac"]
+
+
+@pytest.mark.parametrize("name, data, why", [
+    ("oops.m3u", b"fLaC\x00\x00\x00\x22" + bytes(range(256)) * 4, "binary data"),
+    ("notes.txt", b"Things to buy\nmilk\n", "not M3U, PLS or XSPF"),
+    ("page.m3u8", b"<!doctype html><html><body>Not found</body></html>", "a web page"),
+    ("feed.xspf", b'<?xml version="1.0"?><rss><channel/></rss>', "not an XSPF playlist"),
+    ("bomb.xspf", b'<?xml version="1.0"?><!DOCTYPE playlist [<!ENTITY a "aaaaaaaaaa">'
+                  b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                  b'<playlist><trackList><track><location>&b;</location></track></trackList></playlist>', "DOCTYPE"),
+    ("external.xspf", b'<?xml version="1.0"?><!DOCTYPE p SYSTEM "file:///etc/passwd"><playlist/>', "DOCTYPE"),
+    ("broken.xspf", b"<playlist><trackList>", "not well-formed"),
+    ("video.m3u8", b"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n#EXTINF:9.0,\nseg0.ts\n", "HLS"),
+    ("radio.pls", b"File1=x.flac\n", "PLS"),
+])
+def test_a_file_that_is_no_playlist_is_refused_with_the_reason(tmp_path, name, data, why):
+    (tmp_path / name).write_bytes(data)
+    with pytest.raises(PlaylistFileError, match="not a playlist file") as refused:
+        read_playlist(tmp_path / name)
+    assert name in str(refused.value) and why in str(refused.value)
