@@ -1,19 +1,108 @@
-"""Playlists: named, ordered lists of tracks (saved from Up next, imported from M3U8).
+"""Playlists: named, ordered lists of tracks (saved from Up next, imported from files).
 
 Each entry stores the track it names and that track's path: an entry whose file is not
 in the library (a playlist imported before a scan, a file that went away) keeps its
 path and is linked again when a scan brings the file (:meth:`link_playlist_paths`).
+
+A path is matched to a library track by the path itself first; then, among the tracks
+with the same file name, by being the same file on disk (a path through a link); then by
+its last folders and file name, compared without regard to case or Unicode form, where
+exactly one track shares the most of them (at least the file name and its folder). So a
+playlist from another computer or system, or from before the music moved, finds its songs.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import sqlite3
 import time
+import unicodedata
+from dataclasses import dataclass
 from typing import Sequence
+
+from player.playlist_files import foreign_path, readable
+from player.store.connection import sql_text
+
+_SEPARATORS = re.compile(r"[\\/]+")
+# A path that is not UTF-8 (a file name in an old code page) is bound as its bytes.
+_INSERT_ENTRY = ("INSERT INTO playlist_entries (playlist_id, position, track_id, path) "
+                 "VALUES (?, ?, ?, CAST(? AS TEXT))")
 
 
 class PlaylistError(ValueError):
     """A playlist request that cannot be done (no such playlist, an empty name)."""
+
+
+@dataclass(frozen=True)
+class PathMatch:
+    """How a path given for a playlist entry was matched to a library track."""
+
+    path: str                       # as given
+    track_id: int | None
+    track_path: str | None          # the library's path of that track
+    how: str | None                 # "path", "same file", "name" (file name and folders), None
+
+
+def _key(part: str) -> str:
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", readable(part)).casefold())
+
+
+def _parts(path: str) -> list[str]:
+    """The folder and file names of ``path`` (either separator), as compared."""
+    return [_key(p) for p in _SEPARATORS.split(path) if p and p != "."]
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+class _Matcher:
+    """Matches paths to library tracks; the library's paths are indexed by file name
+    once, when a path first needs more than an exact match."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self._by_name: dict[str, list[tuple[int, str, list[str]]]] | None = None
+
+    def _index(self) -> dict[str, list[tuple[int, str, list[str]]]]:
+        if self._by_name is None:
+            self._by_name = {}
+            for track_id, path in self.conn.execute("SELECT id, path FROM tracks WHERE missing = 0"):
+                parts = _parts(path)
+                if parts:
+                    self._by_name.setdefault(parts[-1], []).append((track_id, path, parts))
+        return self._by_name
+
+    def match(self, path: str) -> PathMatch:
+        row = self.conn.execute("SELECT id, path FROM tracks WHERE path = CAST(? AS TEXT)",
+                                (sql_text(path),)).fetchone()
+        if row is not None:
+            return PathMatch(path, row[0], row[1], "path")
+        parts = _parts(path)
+        candidates = self._index().get(parts[-1], []) if parts else []
+        if not candidates:
+            return PathMatch(path, None, None, None)
+        if not foreign_path(path) and os.path.exists(path):
+            for track_id, track_path, _ in candidates:
+                if _same_file(path, track_path):
+                    return PathMatch(path, track_id, track_path, "same file")
+        best, best_n, tie = None, 0, False
+        for candidate in candidates:
+            other = candidate[2]
+            n = 0
+            while n < min(len(parts), len(other)) and parts[-1 - n] == other[-1 - n]:
+                n += 1
+            if n > best_n:
+                best, best_n, tie = candidate, n, False
+            elif n == best_n:
+                tie = True
+        if best is None or tie or best_n < 2:
+            return PathMatch(path, None, None, None)
+        return PathMatch(path, best[0], best[1], "name")
 
 
 class PlaylistsMixin:
@@ -55,6 +144,14 @@ class PlaylistsMixin:
                         paths: Sequence[str] = ()) -> int:
         """A new playlist of ``track_ids`` (library tracks) then ``paths`` (files, linked to
         library tracks where the library has them); a taken name gets " (2)", " (3)"..."""
+        return self._create(name, track_ids, paths)[0]
+
+    def import_playlist(self, name: str, paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
+        """A new playlist of the files a playlist file names, and how each was matched
+        to a library track (see the module docstring), for telling the person."""
+        return self._create(name, (), paths)
+
+    def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
         name = " ".join(name.split())
         if not name:
             raise PlaylistError("a playlist needs a name")
@@ -63,11 +160,10 @@ class PlaylistsMixin:
             name = self._free_name(conn, name)
             cur = conn.execute("INSERT INTO playlists (name, created_at, updated_at) VALUES (?, ?, ?)",
                                (name, now, now))
-            playlist_id = cur.lastrowid
-            self._append(conn, playlist_id, track_ids, paths)
-        return playlist_id
+            return cur.lastrowid, self._append(conn, cur.lastrowid, track_ids, paths)[1]
 
-    def _append(self, conn, playlist_id: int, track_ids: Sequence[int], paths: Sequence[str]) -> int:
+    def _append(self, conn, playlist_id: int, track_ids: Sequence[int],
+                paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
         start = conn.execute("SELECT coalesce(max(position) + 1, 0) FROM playlist_entries WHERE playlist_id = ?",
                              (playlist_id,)).fetchone()[0]
         rows = []
@@ -75,21 +171,20 @@ class PlaylistsMixin:
             row = conn.execute("SELECT path FROM tracks WHERE id = ?", (int(t),)).fetchone()
             if row is not None:
                 rows.append((int(t), row[0]))
-        for path in paths:
-            row = conn.execute("SELECT id FROM tracks WHERE path = ?", (path,)).fetchone()
-            rows.append((row[0] if row is not None else None, path))
-        conn.executemany(
-            "INSERT INTO playlist_entries (playlist_id, position, track_id, path) VALUES (?, ?, ?, ?)",
-            [(playlist_id, start + i, t, p) for i, (t, p) in enumerate(rows)])
+        matcher = _Matcher(conn)
+        matches = [matcher.match(path) for path in paths]
+        # A matched entry keeps the library's path: the one that names the file here.
+        rows += [(m.track_id, m.track_path or m.path) for m in matches]
+        conn.executemany(_INSERT_ENTRY, [(playlist_id, start + i, t, sql_text(p)) for i, (t, p) in enumerate(rows)])
         conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
-        return len(rows)
+        return len(rows), matches
 
     def add_to_playlist(self, playlist_id: int, track_ids: Sequence[int]) -> int:
         """Append library tracks; returns how many were added."""
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM playlists WHERE id = ?", (playlist_id,)).fetchone() is None:
                 raise PlaylistError(f"no playlist {playlist_id}")
-            return self._append(conn, playlist_id, track_ids, ())
+            return self._append(conn, playlist_id, track_ids, ())[0]
 
     def remove_playlist_entries(self, playlist_id: int, positions: Sequence[int]) -> None:
         """Remove entries by position; the rest close up in order."""
@@ -99,9 +194,7 @@ class PlaylistsMixin:
             gone = set(positions)
             kept = [(r[1], r[2]) for r in rows if r[0] not in gone]
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-            conn.executemany(
-                "INSERT INTO playlist_entries (playlist_id, position, track_id, path) VALUES (?, ?, ?, ?)",
-                [(playlist_id, i, t, p) for i, (t, p) in enumerate(kept)])
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p)) for i, (t, p) in enumerate(kept)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
 
     def rename_playlist(self, playlist_id: int, name: str) -> str:
@@ -125,9 +218,24 @@ class PlaylistsMixin:
             conn.execute("DELETE FROM playlists WHERE id = ?", (playlist_id,))
 
     def link_playlist_paths(self) -> int:
-        """Entries whose file is now a library track name it again (after a scan); how many."""
+        """Entries whose file is now a library track name it again (after a scan), matched
+        as an import matches them; how many."""
         with self.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE playlist_entries SET track_id = (SELECT t.id FROM tracks t WHERE t.path = playlist_entries.path) "
-                "WHERE track_id IS NULL AND EXISTS (SELECT 1 FROM tracks t WHERE t.path = playlist_entries.path)")
-            return cur.rowcount
+            linked = conn.execute(
+                "UPDATE playlist_entries SET track_id = "
+                "(SELECT t.id FROM tracks t WHERE t.path = playlist_entries.path) "
+                "WHERE track_id IS NULL AND EXISTS (SELECT 1 FROM tracks t WHERE t.path = playlist_entries.path)"
+            ).rowcount
+            rest = conn.execute("SELECT playlist_id, position, path FROM playlist_entries "
+                                "WHERE track_id IS NULL").fetchall()
+            if rest:
+                matcher = _Matcher(conn)
+                found = []
+                for playlist_id, position, path in rest:
+                    m = matcher.match(path)
+                    if m.track_id is not None:
+                        found.append((m.track_id, sql_text(m.track_path), playlist_id, position))
+                conn.executemany("UPDATE playlist_entries SET track_id = ?, path = CAST(? AS TEXT) "
+                                 "WHERE playlist_id = ? AND position = ?", found)
+                linked += len(found)
+            return linked

@@ -22,6 +22,35 @@ FILTER = "Playlists (*.m3u8 *.m3u *.pls *.xspf);;All files (*)"
 EXPORT_FILTER = "M3U8 playlists (*.m3u8 *.m3u);;All files (*)"
 
 
+def _file_name(path: str) -> str:
+    """The file name of an entry's path, also of another system's (``C:\\Music\\x.flac``)."""
+    return os.path.basename(path.replace("\\", "/")) if os.sep == "/" else os.path.basename(path)
+
+
+def _import_note(name: str, entries, matches, skipped: list[str]) -> str:
+    """What importing a playlist file did, for the status bar."""
+    from player.playlist_files import is_web_address, readable
+
+    note = f"“{name}”: {len(entries)} tracks"
+    outside = sum(not e["playable"] for e in entries)
+    if outside:
+        note += f", {outside} not in the library (kept, linked when scanned)"
+    by_name = [m for m in matches if m.how == "name"]
+    if by_name:
+        first = by_name[0]
+        note += (f", {len(by_name)} found by file name and folder as the paths given are not in the library"
+                 f" (“{readable(first.path)}” as “{readable(first.track_path)}”"
+                 + (", …)" if len(by_name) > 1 else ")"))
+        for m in by_name:
+            log.info("playlist %r: %r matched by file name and folder to %r", name, m.path, m.track_path)
+    web = sum(is_web_address(s) for s in skipped)
+    if web:
+        note += f", {web} web addresses skipped"
+    if len(skipped) > web:
+        note += f", {len(skipped) - web} other addresses skipped (not local files)"
+    return note
+
+
 class PlaylistTasksMixin:
     def _init_playlists(self) -> None:
         p = self.playlists
@@ -52,6 +81,8 @@ class PlaylistTasksMixin:
         store = self.store
 
         def work():
+            from player.playlist_files import readable
+
             row = store.playlist(playlist_id)
             if row is None:
                 return playlist_id, "", []
@@ -64,7 +95,8 @@ class PlaylistTasksMixin:
                     sub = " — ".join(x for x in (names.artist, names.album) if x)
                     out.append((e["position"], names.title, sub, True))
                 else:
-                    out.append((e["position"], os.path.splitext(os.path.basename(e["path"]))[0], e["path"], False))
+                    out.append((e["position"], os.path.splitext(readable(_file_name(e["path"])))[0],
+                                readable(e["path"]), False))
             return playlist_id, row["name"], out
 
         run_task(work, lambda result, error: self.playlists.set_entries(*result) if error is None else
@@ -178,16 +210,10 @@ class PlaylistTasksMixin:
                 except PlaylistFileError as exc:
                     notes.append(str(exc))
                     continue
-                pid = store.create_playlist(content.name, paths=content.paths)
-                entries = store.playlist_entries(pid)
-                outside = sum(not e["playable"] for e in entries)
-                note = f"“{store.playlist(pid)['name']}”: {len(entries)} tracks"
-                if outside:
-                    note += f", {outside} not in the library (kept, linked when scanned)"
-                if content.skipped:
-                    note += f", {len(content.skipped)} web addresses skipped"
+                pid, matches = store.import_playlist(content.name, content.paths)
                 made.append(pid)
-                notes.append(note)
+                notes.append(_import_note(store.playlist(pid)["name"], store.playlist_entries(pid), matches,
+                                          content.skipped))
             return made, notes
 
         def done(result):
@@ -220,7 +246,7 @@ class PlaylistTasksMixin:
             for e in store.playlist_entries(playlist_id):
                 track = store.track(e["track_id"]) if e["track_id"] is not None else None
                 if track is None:
-                    entries.append((e["path"], os.path.splitext(os.path.basename(e["path"]))[0], None))
+                    entries.append((e["path"], os.path.splitext(_file_name(e["path"]))[0], None))
                     continue
                 names = namer(track)
                 label = f"{names.artist} - {names.title}" if names.artist else names.title

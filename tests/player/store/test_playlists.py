@@ -1,6 +1,10 @@
-"""Playlists in the store: names, order, entries outside the library kept and linked later."""
+"""Playlists in the store: names, order, entries outside the library kept and linked later,
+paths matched to tracks through links, across systems and by their last folders."""
 
 from __future__ import annotations
+
+import os
+import unicodedata
 
 import pytest
 
@@ -43,3 +47,61 @@ def test_files_outside_the_library_are_kept_and_linked_by_a_later_scan(store):
     store.mark_missing([ids[0]])                                            # gone from the library: kept, not played
     assert store.playlist_track_ids(p) == [store.track_by_path("/new/x.mp3")["id"]]
     assert len(store.playlist_entries(p)) == 3
+
+
+def test_a_file_name_that_is_not_utf8_can_be_saved_in_a_playlist(store, tmp_path):
+    latin1 = os.fsdecode(b"/m/Caf\xe9.flac")                          # as the scanner stores such a file
+    store.upsert_tracks([{"path": latin1, "size": 1, "mtime_ns": 1}, {"path": "/m/plain.flac", "size": 1,
+                                                                      "mtime_ns": 1}])
+    cafe, plain = store.track_by_path(latin1)["id"], store.track_by_path("/m/plain.flac")["id"]
+    p = store.create_playlist("Up next", [cafe, plain])                 # Save Up next
+    assert store.add_to_playlist(p, [cafe]) == 1                       # Add to playlist
+    store.remove_playlist_entries(p, [1])
+    assert store.playlist_track_ids(p) == [cafe, cafe]
+    assert [e["path"] for e in store.playlist_entries(p)] == [latin1, latin1]
+    # An old playlist in the Windows code page names it "Café.flac": it is found all the same.
+    q, matches = store.import_playlist("Old", ["/m/Café.flac", latin1])
+    assert store.playlist_track_ids(q) == [cafe, cafe] and [m.how for m in matches] == ["name", "path"]
+
+
+def test_paths_from_another_computer_match_by_their_last_folders_and_file_name(store):
+    nfd = unicodedata.normalize("NFD", "/home/me/Music/Beyoncé/Déjà Vu.flac")
+    paths = ["/home/me/Music/Artist/Album/01 Song.flac", "/home/me/Music/Artist/Album/02 Other.flac", nfd,
+             "/home/me/Music/Artist/Live/02 Other.flac", "/home/me/Music/A/CD1/01.flac",
+             "/home/me/Music/B/CD1/01.flac"]
+    store.upsert_tracks([{"path": p, "size": 1, "mtime_ns": 1} for p in paths])
+    ids = {p: store.track_by_path(p)["id"] for p in paths}
+    p, matches = store.import_playlist("Winamp", [
+        "C:\\Users\\me\\Music\\Artist\\Album\\01 Song.flac",             # Windows separators
+        "D:/music/ARTIST/album/02 other.flac",                          # another drive and case
+        "\\\\nas\\music\\Beyoncé\\Déjà Vu.flac",                         # NFC against NFD on disk
+        "/old/Artist/Live/02 Other.flac",                               # the music moved
+        "E:\\Backup\\Song\\01 Song.flac",                               # only the file name agrees: not enough
+        "E:\\CD1\\01.flac",                                             # two tracks agree as far: neither
+        "/home/me/Music/Artist/Album/01 Song.flac",                     # the path itself, first
+    ])
+    assert [m.how for m in matches] == ["name", "name", "name", "name", None, None, "path"]
+    assert [m.track_id for m in matches] == [ids[paths[0]], ids[paths[1]], ids[nfd], ids[paths[3]], None, None,
+                                             ids[paths[0]]]
+    # A matched entry names the library's path; one left out keeps the path it was given.
+    assert [e["path"] for e in store.playlist_entries(p)][:2] == paths[:2]
+    assert store.playlist_entries(p)[4]["path"] == "E:\\Backup\\Song\\01 Song.flac"
+    # A later scan that brings a matching file links by the same rules.
+    backup = "/home/me/Music/Backup/Song/01 Song.flac"
+    store.upsert_tracks([{"path": backup, "size": 1, "mtime_ns": 1}])
+    assert store.link_playlist_paths() == 1
+    assert store.playlist_entries(p)[4]["track_id"] == store.track_by_path(backup)["id"]
+
+
+def test_a_path_through_a_link_matches_the_same_file(store, tmp_path):
+    real = tmp_path / "disk" / "Stuff"
+    real.mkdir(parents=True)
+    (real / "a.flac").write_bytes(b"x")
+    link = tmp_path / "me" / "Music"
+    link.parent.mkdir()
+    link.symlink_to(real)
+    store.upsert_tracks([{"path": str(real / "a.flac"), "size": 1, "mtime_ns": 1}])
+    p, matches = store.import_playlist("Linked", [str(link / "a.flac")])
+    assert [m.how for m in matches] == ["same file"]
+    assert store.playlist_track_ids(p) == [store.track_by_path(str(real / "a.flac"))["id"]]
+

@@ -87,3 +87,24 @@ def test_m3u8_export_and_import_round_trip_with_relative_paths(qtbot, scanned, m
     window.play_playlist(new)
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=5000)
     assert window.player.state == PlaybackState.PLAYING and len(window.player.queue) == 3
+
+
+def test_importing_says_what_was_matched_by_name_and_refuses_what_is_no_playlist(qtbot, scanned, make_window,
+                                                                               music, tmp_path):
+    window = make_window(scanned)
+    r2 = scanned.track_by_path(str(music / "Rock" / "r2.flac"))["id"]
+    j2 = scanned.track_by_path(str(music / "Jazz" / "j2.flac"))["id"]
+    winamp = tmp_path / "winamp.m3u"
+    winamp.write_bytes("#EXTM3U\r\nC:\\Users\\me\\Music\\Rock\\r2.flac\r\nD:/Music/Jazz/j2.flac\r\n"
+                       "smb://nas/music/x.flac\r\nhttp://radio.example/live\r\n".encode("cp1252"))
+    oops = tmp_path / "oops.m3u"
+    oops.write_bytes((music / "Rock" / "r2.flac").read_bytes())          # a song picked by mistake
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000) as imported:
+        window.import_playlists([str(winamp), str(oops)])
+    matched, refused = imported.args[0]
+    assert matched.startswith("“winamp”: 2 tracks, 2 found by file name and folder")
+    assert "C:\\Users\\me\\Music\\Rock\\r2.flac" in matched and str(music / "Rock" / "r2.flac") in matched
+    assert matched.endswith(", 1 web addresses skipped, 1 other addresses skipped (not local files)")
+    assert refused.startswith("not a playlist file: oops.m3u")
+    assert [p["name"] for p in scanned.playlists()] == ["winamp"]
+    assert scanned.playlist_track_ids(scanned.playlists()[0]["id"]) == [r2, j2]
