@@ -40,6 +40,8 @@ def run(args) -> int:
     )
     if result.linked:
         print(f"{result.linked} rows of imported listening history became plays of the new tracks")
+    if result.playlist_links:
+        print(f"{result.playlist_links} playlist entries now name tracks of the library")
     for path, error in result.error_paths[:20]:
         print(f"  error: {shown(path)}: {error}")
     if result.errors > 20:

@@ -61,6 +61,7 @@ class ScanProgress:
     missing: int = 0
     moved: int = 0
     linked: int = 0          # imported listens that became plays of the tracks this scan added
+    playlist_links: int = 0  # playlist entries that name a track this scan added
     duplicates: int = 0
     folder: str = ""
     finished: bool = False
@@ -260,6 +261,13 @@ class Scanner:
                     self.progress.linked = link_unmatched(self.store, changed_since=started)
                 except Exception:
                     log.exception("could not link imported listening history to the scanned tracks")
+            if self.progress.read or self.progress.moved:
+                # Playlist entries kept for files the library lacked, the same way (every scan,
+                # the command line's too, so an imported playlist fills in once its music is scanned).
+                try:
+                    self.progress.playlist_links = self.store.link_playlist_paths()
+                except Exception:
+                    log.exception("could not link playlist entries to the scanned tracks")
         finally:
             self.progress.finished = True
             self._report(force=True)

@@ -41,13 +41,9 @@ class LibraryTasksMixin:
 
             if not folders and not store.folders():
                 return None             # nothing to scan: said in _scan_done
-            result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors)),
-                             progress_interval_s=0.2).scan(folders)
-            try:                    # playlist entries whose files the scan brought name them again
-                store.link_playlist_paths()
-            except Exception:       # noqa: BLE001 - a playlist link must never fail the scan
-                log.exception("could not link playlist entries to new tracks")
-            return result
+            # The scan also links playlist entries to the tracks it brings.
+            return Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors)),
+                           progress_interval_s=0.2).scan(folders)
 
         self.tasks.start("scan", "Scanning")
         self._scan = run_task(work, self._scan_done, pool=db_write_pool(), progress=self._scan_progress,

@@ -105,3 +105,12 @@ def test_a_path_through_a_link_matches_the_same_file(store, tmp_path):
     assert [m.how for m in matches] == ["same file"]
     assert store.playlist_track_ids(p) == [store.track_by_path(str(real / "a.flac"))["id"]]
 
+def test_every_scan_links_entries_to_the_tracks_it_brings(store, tmp_path):
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    p = store.create_playlist("Before", paths=[str(tmp_path / "new" / "a.flac")])
+    write_track(tmp_path / "new", "a", fmt="flac", seconds=1.0)
+    result = Scanner(store).scan([str(tmp_path / "new")])             # the command line's scan, no window
+    assert result.playlist_links == 1
+    assert store.playlist_track_ids(p) == [store.track_by_path(str(tmp_path / "new" / "a.flac"))["id"]]
