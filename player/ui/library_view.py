@@ -123,7 +123,9 @@ class LibraryView(QWidget):
         if self._playlists:
             lists.addSeparator()
         for playlist_id, name in self._playlists:
-            lists.addAction(name, lambda pid=playlist_id: self.add_to_playlist_requested.emit(ids, pid))
+            # "&" marks a menu shortcut to Qt: doubled, "R&B" shows as itself.
+            lists.addAction(name.replace("&", "&&"),
+                            lambda pid=playlist_id: self.add_to_playlist_requested.emit(ids, pid))
         menu.addSeparator()
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(here))
         self.last_menu = menu

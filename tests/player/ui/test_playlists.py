@@ -89,6 +89,23 @@ def test_m3u8_export_and_import_round_trip_with_relative_paths(qtbot, scanned, m
     assert window.player.state == PlaybackState.PLAYING and len(window.player.queue) == 3
 
 
+def test_an_ampersand_in_a_playlist_name_is_shown_not_taken_as_a_shortcut(qtbot, scanned, make_window):
+    from PySide6.QtGui import QKeySequence
+
+    for name in ("R&B", "Drum & Bass"):
+        scanned.create_playlist(name, [scanned.tracks()[0]["id"]])
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.playlists_changed, timeout=5000):
+        window.refresh_playlists()
+    window.library.table.selectRow(0)
+    window.library._menu(window.library.table.visualRect(window.model.index(0, 1)).center())
+    add = next(a for a in window.library.last_menu.actions() if a.text() == "Add to playlist")
+    texts = [a.text() for a in add.menu().actions() if a.text()][1:]
+    window.library.last_menu.close()
+    assert texts == ["Drum && Bass", "R&&B"]                 # "&&" is how Qt shows one "&"
+    assert all(QKeySequence.mnemonic(t).isEmpty() for t in texts)
+
+
 def test_importing_says_what_was_matched_by_name_and_refuses_what_is_no_playlist(qtbot, scanned, make_window,
                                                                                music, tmp_path):
     window = make_window(scanned)
