@@ -374,6 +374,17 @@ def read_tags(path: str) -> dict:
     if not length > 0.0 or not math.isfinite(length):
         raise TagReadError("no audio in file (length 0)")
     codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None
+    if codec == "wav":
+        # A recorder or streaming tool that cannot know the length when it starts writes
+        # the largest size (0xFFFFFFFF) in the header: 30 s were listed as 27 hours. The
+        # file's own size is the limit.
+        frame_bytes = (_int_info(info, "bits_per_sample") or 0) * (_int_info(info, "channels") or 0) / 8
+        rate = _int_info(info, "sample_rate")
+        if frame_bytes > 0 and rate:
+            try:
+                length = min(length, os.path.getsize(path) / (frame_bytes * rate))
+            except OSError:
+                pass
     out: dict = {
         "duration": min(length, MAX_DURATION_S),
         "codec": codec,

@@ -154,3 +154,18 @@ def test_id3_versions_are_all_read(tmp_path):
         tags.save(str(path), v2_version=version)
         info = read_tags(str(path))
         assert (info["title"], info["artist"], info["track_no"]) == (f"Title v2.{version}", "Artist", 5)
+
+
+def test_a_wav_whose_header_gives_the_largest_size_is_as_long_as_the_file(tmp_path):
+    # Recorders and streaming tools that cannot know the length when they start write
+    # 0xFFFFFFFF as the RIFF and data sizes: the file itself is the limit.
+    import numpy as np
+    import soundfile as sf
+
+    path = tmp_path / "rec.wav"
+    sf.write(str(path), np.zeros((44100 * 3, 2), np.float32), 44100, subtype="PCM_16")
+    data = bytearray(path.read_bytes())
+    at = data.index(b"data")
+    data[4:8] = data[at + 4:at + 8] = b"\xff\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    assert read_tags(str(path))["duration"] == pytest.approx(3.0, abs=0.01)
