@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 CPU_MAX_PATCHES = 16
 #: the tracks being analysed, noted so that a file that ends the process is known after
 IN_FLIGHT_SETTING = "analysis.in_flight"
+SILENT_ERROR = "silent: no sound to analyse (nothing louder than -70 dBFS)"
 STOPPED_ERROR = "analysis stopped on this file twice (a decoder crash or running out of memory)"
 WHILE_PLAYING_SETTING = "analysis.while_playing"
 WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
@@ -100,6 +101,7 @@ class AnalysisProgress:
 class AnalysisResult:
     analysed: int = 0
     errors: int = 0
+    unavailable: int = 0      # files not there when their turn came: tried again on a later pass
     total: int = 0
     cancelled: bool = False
     seconds: float = 0.0
@@ -353,16 +355,20 @@ class AnalysisJob:
                 self._report(result, None)
             result.cancelled = result.cancelled or self._cancel.is_set()
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
-            if self._cnn_pool is not None:
-                self._cnn_pool.shutdown(wait=True)
-                self._cnn_pool = None
+            # Stopped on purpose or done: nothing in flight is a suspect. Noted before the
+            # decoders are waited for: a quit that ends this process while a worker still
+            # decodes a long file must not count against that file.
             self._tracks.clear()
             self._in_flight.clear()
             self._decoding = None
             self._save_in_flight()
+            cancelled = self._cancel.is_set()
+            if self._pool is not None:
+                self._pool.shutdown(wait=not cancelled, cancel_futures=True)
+                self._pool = None
+            if self._cnn_pool is not None:
+                self._cnn_pool.shutdown(wait=True)
+                self._cnn_pool = None
         result.seconds = time.perf_counter() - start
         return result
 
@@ -419,12 +425,21 @@ class AnalysisJob:
 
     def _fail(self, path: str, error: str, genres: dict, result: AnalysisResult) -> None:
         """Store the error against the file: it is not tried again until ``--retry-errors``
-        or until the file changes (a rescan of a changed file clears it)."""
+        or until the file changes (a rescan of a changed file clears it).
+
+        A file that is not there when its turn comes (its disk or share was disconnected
+        during a pass of hours, or it moved since the scan) has nothing wrong with it: no
+        error is stored, and a later pass analyses it when it is back."""
         self._failed.add(path)
         self._tracks.pop(path, None)
         self._in_flight.pop(path, None)
         if path == self._decoding:
             self._decoding = None
+        if not os.path.exists(path):
+            result.unavailable += 1
+            log.info("analysis: %s is not there now; it is analysed when it is back", path)
+            self._report(result, path)
+            return
         self.store.save_feature_error(genres[path][0], self.tagger.version, error)
         result.errors += 1
         result.error_paths.append((path, error))
@@ -514,7 +529,15 @@ class AnalysisJob:
         thread.start()
         try:
             ask(next(todo, None))
-            while (part := ready.get()) is not None:
+            while True:
+                try:
+                    part = ready.get(timeout=0.2)
+                except queue.Empty:
+                    if self._cancel.is_set():
+                        return
+                    continue
+                if part is None:
+                    break
                 if "error" in part or part["next"] is None:
                     ask(next(todo, None))   # its decoding overlaps this part's tagging
                 yield part
@@ -524,11 +547,21 @@ class AnalysisJob:
         finally:
             stop.set()
             wanted.put(None)
-            thread.join()
+            # Cancelled (the app quitting), the pass does not wait for a decode that takes
+            # seconds to reach its next part (a three-hour mix through ffmpeg): the thread
+            # stops there on its own, and dies with the process if that comes first.
+            thread.join(1.0 if self._cancel.is_set() else None)
 
     def _take(self, pending: list):
-        """The oldest pending part; after a worker crash, the in-flight parts one by one."""
+        """The oldest pending part; after a worker crash, the in-flight parts one by one.
+        Nothing once the pass is cancelled (a long decode is not waited for)."""
+        from concurrent.futures import wait
+
         path, first, future = pending.pop(0)
+        while not wait([future], timeout=0.2).done:
+            if self._cancel.is_set():
+                future.cancel()
+                return
         try:
             yield future.result()
             return
@@ -617,6 +650,12 @@ class AnalysisJob:
             except Exception as exc:
                 self._fail(path, f"analysis failed: {_error_text(exc)}", genres, result)
                 continue
+            if desc.loudness is None:
+                # Silence (a CD's pregap, a "silence" interlude): the tagger still names a
+                # genre and an embedding for it, the same for every silent track, which would
+                # put it in Discover and in Radio beside music. Kept out of what sound drives.
+                self._fail(path, SILENT_ERROR, genres, result)
+                continue
             rows.append({"track_id": track_id, "model_version": self.tagger.version, "tags": tags,
                          "embedding": embedding, "bucket": assign_bucket(tags, genre),
                          "mfcc": desc.mfcc, "loudness": desc.loudness, "tempo": desc.tempo})
@@ -681,4 +720,5 @@ class AnalysisJob:
 
     def _report(self, result: AnalysisResult, path: str | None) -> None:
         if self.progress is not None:
-            self.progress(AnalysisProgress(result.analysed + result.errors, result.total, result.errors, path))
+            self.progress(AnalysisProgress(result.analysed + result.errors + result.unavailable, result.total,
+                                           result.errors, path))

@@ -233,7 +233,9 @@ def test_analysis_finishes_within_its_memory_bound(hostile, tmp_path):
         playable = len(store.tracks())
         assert counts["pending"] == 0 and counts["analysed"] + counts["errors"] == playable
         assert counts["analysed"] >= 4 + 3                     # the good files and the odd but sound ones
-        failed = {Path(path).parent.name for _tid, path, _error in store.feature_errors()}
+        # (twelve-hours is near-silence: read whole, then kept out of what sound drives as silent)
+        failed = {Path(path).parent.name for _tid, path, error in store.feature_errors()
+                  if not error.startswith("silent")}
         assert not failed & {"twelve-hours", "rate-384k", "eight-channels", "nan-inf-samples", "name-not-utf8",
                              "name-not-utf8-mp3", "cover-50mb", "id3v22"}, \
             [tuple(r) for r in store.feature_errors()]

@@ -415,3 +415,92 @@ def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path, mon
             db.close()
     assert analysis.default_cnn_workers("cpu", 2) == 2 and analysis.default_cnn_workers("cpu", 16) == 1
     assert analysis.default_cnn_workers("cpu", 1) == 1
+
+
+def test_a_file_not_there_when_its_turn_comes_is_analysed_when_it_is_back(store, library, tmp_path):
+    # Its disk or share went away during a pass of hours: nothing is wrong with the file,
+    # so no error is stored that would keep it out of every later pass.
+    away = tmp_path / "away.flac"
+    shutil.move(library / "drums1.flac", away)
+    first = AnalysisJob(store, workers=0).run()
+    assert (first.analysed, first.errors, first.unavailable) == (4, 1, 1)
+    assert [r["path"].rsplit("/", 1)[-1] for r in store.feature_errors()] == ["broken.wav"]
+    shutil.move(away, library / "drums1.flac")
+    again = AnalysisJob(store, workers=0).run()
+    assert (again.total, again.analysed, again.errors) == (1, 1, 0)
+
+
+def test_silence_is_kept_out_of_what_sound_drives(store, tmp_path):
+    # The tagger names a genre and an embedding for silence too, the same for every silent
+    # track: they filled a Discover row of their own and came up in Radio beside music.
+    music = tmp_path / "music"
+    music.mkdir()
+    write_audio(music / "pregap.flac", np.zeros(int(4.6 * SR), np.float32), SR)
+    write_audio(music / "hiss.flac", (1e-6 * np.random.default_rng(0).standard_normal(int(4.6 * SR))).astype(
+        np.float32), SR)
+    write_audio(music / "song.flac", drum_pulses(4.6, sr=SR, bpm=120, seed=0), SR)
+    Scanner(store).scan([str(music)])
+    result = AnalysisJob(store, workers=0).run()
+    assert (result.analysed, result.errors) == (1, 2)
+    errors = {r["path"].rsplit("/", 1)[-1]: r["error"] for r in store.feature_errors()}
+    assert set(errors) == {"pregap.flac", "hiss.flac"} and all("silent" in e for e in errors.values())
+    assert len(store.features()) == 1
+
+
+def test_a_file_whose_audio_changed_is_analysed_again_and_a_retag_is_not(store, library):
+    job = AnalysisJob(store, workers=0)
+    job.run()
+    path = library / "drums0.flac"
+    tid = store.track_by_path(str(path))["id"]
+    before = store.features(track_ids=[tid]).embedding[0]
+    write_tags(path, title="drums 0 (retagged)")              # the same audio: the analysis stays
+    Scanner(store).scan()
+    assert store.tracks_to_analyse(job.tagger.version) == []
+    write_audio(path, chord(9.0, sr=SR, root=220.0), SR)       # a longer, other recording saved over it
+    write_tags(path, title="drums 0 (retagged)", artist="Kit")   # the same song, as far as the tags say
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    Scanner(store).scan()
+    assert [r["path"] for r in store.tracks_to_analyse(job.tagger.version)] == [str(path)]
+    assert AnalysisJob(store, workers=0).run().analysed == 1
+    after = store.features(track_ids=[tid]).embedding[0]
+    assert float(before @ after) < 0.95
+
+
+def test_a_cancel_does_not_wait_for_a_long_decode_nor_count_against_its_file(store, library, monkeypatch):
+    # Quitting while a three-hour mix decodes (through ffmpeg, no seeking: seconds before
+    # its next part) waited for it, past the window's patience, which then ended the
+    # process: twice, and the mix was marked as a file that crashes the analysis.
+    import player.analysis as analysis
+
+    real, release = analysis._stream_parts, threading.Event()
+
+    def slow(path, max_patches):
+        if path.endswith("drums1.flac"):
+            release.wait(30)
+        yield from real(path, max_patches)
+
+    monkeypatch.setattr(analysis, "_stream_parts", slow)
+    job = AnalysisJob(store, workers=0, batch_tracks=1)
+    out = {}
+    thread = threading.Thread(target=lambda: out.setdefault("r", job.run()))
+    thread.start()
+    assert _wait(lambda: (store.get_setting(analysis.IN_FLIGHT_SETTING) or {}).get("decoding") is not None
+                 and store.track(store.get_setting(analysis.IN_FLIGHT_SETTING)["decoding"])["path"].endswith(
+                     "drums1.flac"))
+    t0 = time.monotonic()
+    job.cancel()
+    thread.join(10)
+    took = time.monotonic() - t0
+    release.set()
+    assert not thread.is_alive() and out["r"].cancelled and took < 5
+    assert not (store.get_setting(analysis.IN_FLIGHT_SETTING) or {}).get("tracks")
+
+
+def _wait(pred, timeout=30.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
