@@ -63,6 +63,9 @@ STREAK_AWAY = 0.6      # a streak also pushes away from what its skips have in c
 # Radio and Discover leave out tracks far shorter than what the person plays (stingers,
 # sound effects, jingles): shorter than this share of their typical length.
 SHORT_FRACTION = 0.3
+#: A track this long is never a stinger, whatever the person plays: someone whose first
+#: plays are hour-long mixes would otherwise have every ordinary song called short.
+SHORT_CAP_S = 90.0
 MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
 SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many seconds is one recording
 #: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
@@ -607,6 +610,8 @@ class Recommender:
         # them gets no row), as is a second copy of a recording already in a row.
         score[self.short_rows] = -np.inf
         shown: dict[str, list[float]] = {}
+        for r in np.flatnonzero(self.recently_played):
+            self._remember(int(r), shown)       # its other copies are no discovery either
         for b in sorted(range(len(cat.bucket_names)), key=lambda b: (-affinity[b], -sizes[b])):
             if sizes[b] == 0:
                 continue
@@ -892,6 +897,7 @@ class Recommender:
             limit = SHORT_FRACTION * float(np.median(dur[known]))
         else:
             limit = 0.0
+        limit = min(limit, SHORT_CAP_S)
         short = known & (dur < limit) & ~heard
         self._derived["short"] = (cat.play_count, short)
         return short

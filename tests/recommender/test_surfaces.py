@@ -166,6 +166,41 @@ def test_the_typical_length_is_learned_from_the_persons_listened_plays():
     assert after.short_rows[cat.rows([t for t, r in rows.items() if r["duration"] <= 3])].all()
 
 
+def test_after_long_plays_an_ordinary_song_is_still_no_stinger():
+    # Someone whose first plays are hour-long mixes: 30 % of their typical length is 18
+    # minutes, and every song of the library was called short and left out.
+    cat, rows = untagged_sound_library(stingers=True)
+    n = len(rows)
+    mixes = [dict(id=n + 1 + i, artist=f"DJ {i % 3}", album="Mixes", title=f"Mix {i}", genre="Electronic",
+                  duration=3600.0 + i, year=2020, album_artist=None) for i in range(12)]
+    everything = list(rows.values()) + mixes
+    listened = [(r["id"], "finished") for r in mixes[:10]] * 2
+    cat = Catalog.build(track_ids=[r["id"] for r in everything], artists=[r["artist"] for r in everything],
+                        albums=[r["album"] for r in everything], titles=[r["title"] for r in everything],
+                        durations=[r["duration"] for r in everything], buckets=[r["genre"] for r in everything],
+                        years=[r["year"] for r in everything], plays=plays(listened, track_ms=3_600_000.0))
+    rec = Recommender(cat, now=T0 + 86400)
+    songs = cat.rows([t for t, r in rows.items() if r["duration"] >= 120])
+    assert len(songs) and not rec.short_rows[songs].any()
+    assert rec.short_rows[cat.rows([t for t, r in rows.items() if r["duration"] <= 3])].all()
+
+
+def test_discover_leaves_out_another_copy_of_a_song_played_lately():
+    # A song on its album and on a compilation: the album copy played daily is not new,
+    # and neither is the compilation's.
+    cat, rows = untagged_sound_library(twins=True)
+    seed = next(t for t, r in rows.items() if r["title"] == "Rock song 10")
+    twin = next(t for t, r in rows.items() if r["title"] == "Rock song 10 (Remastered 2011)")
+    everything = list(rows.values())
+    listened = [(seed, "finished")] * 5
+    cat = Catalog.build(track_ids=[r["id"] for r in everything], artists=[r["artist"] for r in everything],
+                        albums=[r["album"] for r in everything], titles=[r["title"] for r in everything],
+                        durations=[r["duration"] for r in everything], buckets=[r["genre"] for r in everything],
+                        years=[r["year"] for r in everything], plays=plays(listened))
+    shown = {t for row in Recommender(cat, now=T0 + 3600).discover(40).values() for t, _ in row}
+    assert shown and seed not in shown and twin not in shown
+
+
 def test_one_recording_is_never_listed_twice():
     cat, rows = untagged_sound_library(twins=True)
     rec = Recommender(cat, now=T0)
