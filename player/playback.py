@@ -23,13 +23,14 @@ import logging
 import random
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
 from player.audio.base import Engine, PlaybackState, Source
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SUGGESTED_SOURCES
+from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +129,7 @@ class Player:
         self._listeners: list[Callable[[str, dict], None]] = []
         self._queue = PlayQueue()
         self._history: list[QueueEntry] = []
+        self._history_times: list[list[float | None]] = []   # [started, ended] of each, wall clock
         self._back: list[QueueEntry] = []  # what "previous" walks back through
         self._playing: _Playing | None = None
         self._armed: Source | None = None  # what the engine will continue with
@@ -187,6 +189,22 @@ class Player:
         """Track ids played this run, oldest first."""
         with self._lock:
             return [e.track_id for e in self._history]
+
+    @property
+    def session(self) -> list[int]:
+        """Track ids played in this listening session, oldest first: since the last time
+        nothing played for ``SESSION_GAP_S`` (as the play log cuts sessions). What Up next
+        and a station leave out and read as the context: the window may stay open for days,
+        and yesterday's songs are neither this session's nor to be kept out of it."""
+        with self._lock:
+            now = time.time()
+            start, after = len(self._history), now
+            for i in range(len(self._history) - 1, -1, -1):
+                began, ended = self._history_times[i]
+                if after - (now if ended is None else ended) >= SESSION_GAP_S:
+                    break
+                start, after = i, began
+            return [e.track_id for e in self._history[start:]]
 
     @property
     def early_skips(self) -> list[int]:
@@ -743,6 +761,8 @@ class Player:
                 self.store.correct_duration(playing.entry.track_id, decoded)
             except sqlite3.Error:
                 log.exception("could not correct the length of track %s", playing.entry.track_id)
+        if self._history and self._history[-1] is playing.entry:
+            self._history_times[-1][1] = time.time()
         # Cleared after the row is closed: state and current_track_id read _playing
         # without the lock, and whoever sees "stopped" must find the play ended.
         self._playing = None
@@ -762,6 +782,7 @@ class Player:
         if self._repeat == "all":
             self._requeue(entry)
         self._history.append(entry)
+        self._history_times.append([time.time(), None])
         self._back = [*self._back[-199:], entry]
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source)
 

@@ -163,5 +163,28 @@ class LibraryTasksMixin:
             self.listening.plays_changed()
             self.statusBar().showMessage("Listening history forgotten" if error is None else
                                          f"Could not forget the history: {error}", 10000)
+            if error is None:
+                self._explain_again()
 
         run_task(work, done, pool=db_write_pool(), name="forget-history")
+
+    def _explain_again(self) -> None:
+        """The reasons shown beside Up next's suggestions were given from the history just
+        forgotten ("you played it 4 times"): they go at once, and what can be said without
+        it comes in their place."""
+        self.reasons.clear()
+        self.refresh_up_next()
+        player, provider = self.player, self.provider
+        if player is None:
+            return
+        suggested = list(dict.fromkeys(e.track_id for e in player.queue if not e.manual))
+
+        def work():
+            return {t: provider.explain(t) for t in suggested}
+
+        def done(result, error):
+            if error is None:
+                self.reasons.update({t: r for t, r in result.items() if t not in self.reasons})
+                self.refresh_up_next()
+
+        run_task(work, done, name="explain-again")

@@ -269,9 +269,12 @@ class PlaybackMixin:
         """
         self.station = station = Station(seed)
         provider = self.provider
+        # What was heard this session is no discovery for the station: its later batches
+        # leave it out, and so does the first.
+        heard = set(self.player.session) if self.player is not None else set()
 
         def work():
-            return provider.radio(seed, RADIO_BATCH, exclude={seed})
+            return provider.radio(seed, RADIO_BATCH, exclude={seed} | heard)
 
         def done(result, error):
             if error is not None or self.station is not station:
@@ -303,7 +306,7 @@ class PlaybackMixin:
         entries now queued: they are candidates again (only what the person queued by hand
         is left out), and as many come back, ranked with the skip.
         """
-        history = list(player.history)
+        history = list(player.session)
         queue = player.queue
         if replacing:
             queue = [e for e in queue if e.manual]
@@ -312,13 +315,19 @@ class PlaybackMixin:
         queued = list(dict.fromkeys(e.track_id for e in queue))
         k = max(FILL_BATCH, replacing)
         station = self.station
-        if station is not None:
-            recs = self.provider.radio(station.seed, k, exclude=list(dict.fromkeys(history + queued)),
-                                       skipped=station.skipped(player), streak=player.skip_streak)
-            source = "radio"
-        else:
-            recs = self.provider.up_next(history, k, exclude=queued)
-            source = "up_next"
+        while True:
+            if station is not None:
+                recs = self.provider.radio(station.seed, k, exclude=list(dict.fromkeys(history + queued)),
+                                           skipped=station.skipped(player), streak=player.skip_streak)
+                source = "radio"
+            else:
+                recs = self.provider.up_next(history, k, exclude=queued)
+                source = "up_next"
+            # A session longer than the library (a small one, or a long evening) has heard
+            # everything: the songs heard longest ago come back rather than the music stopping.
+            if recs or len(history) < 2:
+                break
+            history = history[len(history) // 2:]
         self.reasons.update({r.track_id: r.reason for r in recs})
         return [(r.track_id, source) for r in recs]
 

@@ -1,0 +1,65 @@
+"""What Up next and a station leave out is this listening session's, and reasons stay true."""
+
+from __future__ import annotations
+
+from player.ui.two_line import REASON_ROLE
+
+
+def _play_through(qtbot, window, ids):
+    window.play_ids(ids, 0, "library")
+    for tid in ids:
+        qtbot.waitUntil(lambda: window.player.current_track_id == tid, timeout=10000)
+        window.next_track()
+
+
+def test_a_session_that_heard_the_whole_library_still_gets_suggestions(qtbot, scanned, make_window):
+    # A small library, or a long evening: every song was heard in this session. Up next
+    # left them all out, and Keep it going went silent for good.
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(window.model.rowCount())]
+    _play_through(qtbot, window, ids)
+    qtbot.waitUntil(lambda: set(window.player.session) == set(ids), timeout=10000)
+    got = [t for t, _source in window._fill_queue(window.player)]
+    assert got and set(got) <= set(ids)
+    assert ids[-1] not in got[:1]                  # not the song just heard
+
+
+def test_a_station_leaves_out_what_was_heard_this_session(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(window.model.rowCount())]
+    heard, seed = ids[:4], ids[4]
+    _play_through(qtbot, window, heard)
+    qtbot.waitUntil(lambda: set(window.player.session) >= set(heard), timeout=10000)
+    window.start_radio(seed)
+    qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 1,
+                    timeout=10000)
+    assert not {e.track_id for e in window.player.queue} & set(heard)
+
+
+def test_after_forgetting_the_history_no_reason_cites_plays(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.enable_intelligence(analyse=False, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    ids = [window.model.track_id(i) for i in range(8)]
+    t = 1_700_000_000.0
+    for _ in range(4):
+        for tid in ids:
+            p = scanned.start_play(tid, source="library", track_ms=3000, now=t)
+            scanned.end_play(p, "finished", 3000, now=t + 3)
+            t += 4
+    window.up_next.keep_going.setChecked(True)
+    window.play_ids([ids[0]], 0, "library")
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=15000)
+    window.pause()
+
+    def reasons():
+        view = window.up_next.list
+        return [view.item(i).data(REASON_ROLE) or "" for i in range(view.count())]
+
+    qtbot.waitUntil(lambda: any("you played" in r for r in reasons()), timeout=10000)
+    window.forget_history()
+    qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
+    qtbot.waitUntil(lambda: not any("you played" in r for r in reasons()), timeout=10000)
+    qtbot.wait(500)                                  # the reasons given again come in their place
+    assert not any("you played" in r for r in reasons()), reasons()
