@@ -28,7 +28,7 @@ def create_engine(store=None, *, device: str | None = None, null: bool = False) 
     crossfade = 0.0
     if store is not None:
         device = device or store.get_setting(DEVICE_SETTING)
-        crossfade = float(store.get_setting(CROSSFADE_SETTING, 0.0) or 0.0)
+        crossfade = crossfade_setting(store)
     if null or device == "null":
         from player.audio.null_engine import NullEngine
 
@@ -36,3 +36,15 @@ def create_engine(store=None, *, device: str | None = None, null: bool = False) 
     from player.audio.sd_engine import SoundDeviceEngine
 
     return SoundDeviceEngine(device=device, crossfade_s=crossfade)
+
+
+def crossfade_setting(store) -> float:
+    """The crossfade in seconds the settings hold, within what the engine takes; 0 (gapless)
+    where the stored value is no number."""
+    from player.audio.buffered import MAX_CROSSFADE_S
+
+    try:
+        value = float(store.get_setting(CROSSFADE_SETTING, 0.0) or 0.0)
+    except (TypeError, ValueError):
+        return 0.0
+    return min(MAX_CROSSFADE_S, max(0.0, value)) if value == value else 0.0

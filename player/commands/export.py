@@ -30,7 +30,12 @@ def write_rows(rows, out, fmt: str) -> int:
     if fmt == "json":
         out.write("[")
         for row in rows:
-            out.write(("," if count else "") + "\n" + json.dumps(row, ensure_ascii=False))
+            text = json.dumps(row, ensure_ascii=False)
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:   # a file name that is not UTF-8: its bytes as \u escapes
+                text = json.dumps(row)
+            out.write(("," if count else "") + "\n" + text)
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
@@ -53,7 +58,8 @@ def run(args) -> int:
     try:
         rows = store.export_rows(args.what)
         if args.output:
-            with atomic_open(args.output, "w", encoding="utf-8", newline="") as f:
+            # A file name that is not UTF-8 goes into a CSV as the bytes the file system has.
+            with atomic_open(args.output, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
                 count = write_rows(rows, f, fmt)
             print(f"wrote {count:,} {args.what} to {args.output}", file=sys.stderr)
         else:

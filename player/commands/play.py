@@ -15,7 +15,7 @@ import threading
 
 def add_parser(sub):
     p = sub.add_parser("play", help="play a file, a folder, or library tracks matching a search")
-    p.add_argument("what", nargs="+", help="a file or folder path, or words to search the library for")
+    p.add_argument("what", nargs="*", help="a file or folder path, or words to search the library for")
     p.add_argument("--device", help="output device (default: the one in settings, else the system's)")
     p.add_argument("--null", action="store_true", help="play into nothing, in real time (no sound card)")
     p.add_argument("--seconds", type=float, help="stop after this many seconds")
@@ -46,6 +46,10 @@ def run(args) -> int:
             print(f"segue play: {exc}", file=sys.stderr)
             return 1
         return 0
+    if not args.what:
+        print("segue play: say what to play: a file, a folder, or words to search the library for",
+              file=sys.stderr)
+        return 2
     store = Store.open()
     what = " ".join(args.what)
     if all(os.path.exists(p) for p in args.what):

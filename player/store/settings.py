@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 class SettingsMixin:
     def get_setting(self, key: str, default: Any = None) -> Any:
+        """The value stored for ``key``, else ``default``; also ``default`` where what is
+        stored is not JSON (edited by hand, or left by a damaged write), which is logged."""
         row = self.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        return default if row is None else json.loads(row[0])
+        if row is None:
+            return default
+        try:
+            return json.loads(row[0])
+        except (TypeError, ValueError):
+            log.warning("setting %r holds %r, which is not a value: the default is used", key, row[0])
+            return default
 
     def set_setting(self, key: str, value: Any) -> None:
         with self.transaction() as conn:

@@ -66,6 +66,7 @@ class LibraryTasksMixin:
             self.scan_finished.emit(error)
         elif result is None:
             self.statusBar().showMessage("No music folders to scan yet: add one in File → Settings…", 15000)
+            self.reload_library()        # the last folder may just have been removed: its tracks go
             self.scan_finished.emit(None)
             return
         else:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QLabel, QMessageBox, QPushButton, QVBoxLayout,
 )
 
-from player.audio import CROSSFADE_SETTING, DEVICE_SETTING
+from player.audio import CROSSFADE_SETTING, DEVICE_SETTING, crossfade_setting
 from player.audio.replaygain import SETTING as RG_SETTING
 from player.ui.welcome import FolderList
 from player.workers import run_task
@@ -65,7 +65,7 @@ class SettingsDialog(QDialog):
         self.crossfade.setSingleStep(0.5)
         self.crossfade.setSuffix(" s")
         self.crossfade.setSpecialValueText("Off (gapless)")
-        self.crossfade.setValue(float(values[KEY_CROSSFADE] or 0.0))
+        self.crossfade.setValue(crossfade_setting(store))
         self.gpu = QCheckBox("Use the GPU for audio analysis when one is available")
         self.gpu.setChecked(bool(values[KEY_USE_GPU]))
         self.while_playing = QComboBox()

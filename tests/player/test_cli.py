@@ -43,3 +43,54 @@ def test_scan_then_library_report(segue_home, tmp_path):
 def test_scan_rejects_a_missing_folder(segue_home, tmp_path):
     out = segue("scan", str(tmp_path / "nowhere"), home=segue_home)
     assert out.returncode == 2 and "not a folder" in out.stderr
+
+
+def test_output_read_by_a_reader_that_stops_early_is_no_error(segue_home, tmp_path):
+    # `segue library | head -1`: the reader goes away before everything is written.
+    music = tmp_path / "music"
+    write_track(music, "one", fmt="flac", tags={"title": "One", "artist": "A"})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    env = {**os.environ, "SEGUE_HOME": str(segue_home)}
+    for command in ("library", "status"):
+        out = subprocess.run(["bash", "-c", f"set -o pipefail; {sys.executable} -m player {command} | true"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0 and "Broken pipe" not in out.stderr, (command, out.stderr)
+
+
+def test_play_lists_devices_without_anything_to_play(segue_home):
+    out = segue("play", "--list-devices", home=segue_home)
+    assert out.returncode in (0, 1) and "required" not in out.stderr, out.stderr
+    out = segue("play", home=segue_home)
+    assert out.returncode == 2 and "say what to play" in out.stderr
+
+
+def test_a_setting_that_is_no_value_does_not_stop_playback(segue_home, tmp_path):
+    # Edited by hand, or left by an older version: the default stands in, playback works.
+    import sqlite3
+
+    song = write_track(tmp_path / "music", "one", fmt="flac", seconds=0.5, tags={"title": "One", "artist": "A"})
+    assert segue("scan", str(song.parent), home=segue_home).returncode == 0
+    conn = sqlite3.connect(segue_home / "library.db")
+    with conn:
+        conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('crossfade_s', '2 s')")
+    conn.close()
+    out = segue("play", "--null", "--seconds", "3", str(song), home=segue_home)
+    assert out.returncode == 0 and "playing: A - One" in out.stdout, out.stderr
+
+
+def test_a_library_with_a_name_that_is_not_utf8_exports_to_a_file(segue_home, tmp_path):
+    if sys.platform == "win32" or sys.platform == "darwin":
+        return                                   # (such names exist only on other file systems)
+    music = tmp_path / "music"
+    song = write_track(music, "plain", fmt="flac", tags={"title": "One", "artist": "A"})
+    odd = os.fsencode(str(music)) + b"/caf\xe9.flac"
+    os.rename(song, odd)
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    for name in ("tracks.csv", "tracks.json"):
+        out = segue("export", "tracks", "-o", str(tmp_path / name), home=segue_home)
+        assert out.returncode == 0, out.stderr
+    assert b"caf\xe9.flac" in (tmp_path / "tracks.csv").read_bytes()
+    import json
+
+    (row,) = json.loads((tmp_path / "tracks.json").read_text("utf-8"))
+    assert os.fsencode(row["path"]) == odd

@@ -63,3 +63,13 @@ def test_after_forgetting_the_history_no_reason_cites_plays(qtbot, scanned, make
     qtbot.waitUntil(lambda: not any("you played" in r for r in reasons()), timeout=10000)
     qtbot.wait(500)                                  # the reasons given again come in their place
     assert not any("you played" in r for r in reasons()), reasons()
+
+
+def test_removing_the_last_library_folder_empties_the_library_shown(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    assert window.model.rowCount() > 0
+    for row in scanned.folders():
+        scanned.remove_folder(row["path"])
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.rescan()
+    assert window.model.rowCount() == 0
