@@ -234,9 +234,15 @@ class Scanner:
     def scan(self, folders: list[str] | None = None) -> ScanProgress:
         """Scan the given folders (added to the library) or every library folder."""
         if folders:
+            known = [row["path"] for row in self.store.folders()]
             roots = [os.path.abspath(f) for f in folders]
             for root in roots:
                 self.store.add_folder(root)
+            if any(_overlap(root, other) for root in roots for other in known if other not in roots):
+                # A folder the library reaches already (through a link, under another
+                # spelling, inside or around one of its folders): scanned with all of them,
+                # each file is one track, not one per way to it.
+                roots = [row["path"] for row in self.store.folders()]
         else:
             roots = [row["path"] for row in self.store.folders()]
         folder_ids = {row["path"]: row["id"] for row in self.store.folders()}
@@ -406,9 +412,10 @@ class Scanner:
     def _merge_duplicates(self, duplicates: list[tuple[str, str]], new_paths: set[str]) -> set[int]:
         """Tracks stored under another path to a file that is already a track are merged into it.
 
-        Returns the ids of rows that no longer exist. When the kept path is new, the old
-        row (its plays, its analysis) takes it over, as for a moved file, and the path
-        leaves ``new_paths``.
+        Returns the ids of rows no longer at the path the scan knew them by (gone, or moved
+        to the kept path): their old paths are not missing files. When the kept path is
+        new, the old row (its plays, its analysis) takes it over, as for a moved file, and
+        the path leaves ``new_paths``.
         """
         gone: set[int] = set()
         for dup_path, kept_path in duplicates:
@@ -418,7 +425,7 @@ class Scanner:
                 continue
             if kept_path in new_paths and not dup["last_error"]:
                 self.store.adopt_moved(dup["id"], kept["id"])
-                gone.add(kept["id"])
+                gone.update((kept["id"], dup["id"]))
                 self.progress.renumbered[kept["id"]] = dup["id"]
                 new_paths.discard(kept_path)
             else:
@@ -467,6 +474,13 @@ class Scanner:
                 log.info("%r went missing: its history goes to its copy %r", old["path"], copy["path"])
                 merged += 1
         return merged
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether folders ``a`` and ``b`` hold files in common: one is the other, or inside it,
+    once links are followed."""
+    ra, rb = os.path.realpath(a), os.path.realpath(b)
+    return ra == rb or ra.startswith(rb.rstrip(os.sep) + os.sep) or rb.startswith(ra.rstrip(os.sep) + os.sep)
 
 
 def _close(a, b) -> bool:

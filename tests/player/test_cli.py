@@ -94,3 +94,17 @@ def test_a_library_with_a_name_that_is_not_utf8_exports_to_a_file(segue_home, tm
 
     (row,) = json.loads((tmp_path / "tracks.json").read_text("utf-8"))
     assert os.fsencode(row["path"]) == odd
+
+
+def test_play_of_a_playlist_plays_its_songs_and_stores_nothing_for_the_list(segue_home, tmp_path):
+    music = tmp_path / "music"
+    song = write_track(music, "one", fmt="flac", seconds=0.5, tags={"title": "One", "artist": "A"})
+    (music / "list.m3u").write_text("#EXTM3U\none.flac\n")
+    (music / "notes.txt").write_text("not music")
+    out = segue("play", "--null", "--seconds", "3", str(music / "list.m3u"), home=segue_home)
+    assert out.returncode == 0 and "playing: A - One" in out.stdout, out.stderr
+    out = segue("play", "--null", "--seconds", "1", str(music / "notes.txt"), home=segue_home)
+    assert out.returncode != 0 and "not an audio file" in out.stderr
+    out = segue("library", home=segue_home)
+    assert "errors:    0" in out.stdout, out.stdout
+    assert song.exists()

@@ -421,3 +421,15 @@ def test_a_copy_scanned_before_the_original_went_missing_takes_its_history(store
     assert store.track(old_id) is None and store.track(copy["id"])["missing"] == 0
     assert _plays_of(store, copy["id"]) == 5
     assert store.playlist_track_ids(playlist) == [copy["id"]]
+
+
+def test_a_folder_added_again_through_a_link_doubles_nothing(store, tmp_path):
+    # The welcome page offers the system's Music folder, often a link to where the music is.
+    real = tmp_path / "disk" / "Music"
+    write_track(real, "one", fmt="flac", tags={"title": "One", "artist": "A"})
+    write_track(real, "two", fmt="flac", seconds=2.0, tags={"title": "Two", "artist": "A"})
+    Scanner(store).scan([str(real)])
+    link = tmp_path / "Music"
+    link.symlink_to(real, target_is_directory=True)
+    Scanner(store).scan([str(link)])
+    assert sorted(t["title"] for t in store.tracks()) == ["One", "Two"]
