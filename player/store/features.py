@@ -96,13 +96,24 @@ class FeaturesMixin:
             "ORDER BY analysed_at DESC LIMIT 1").fetchone()
         return row[0] if row else None
 
+    def served_feature_version(self) -> str | None:
+        """The version whose features the recommender reads: the one that describes the most
+        tracks (the newest of equals). While a new tagger re-analyses the library (hours on
+        a CPU), each track's row of the old version is replaced as it goes, and the old one
+        still describes most of the library until half of it is done: serving the new one
+        alone would leave Radio's "sounds like" and Discover's genres to a few tracks."""
+        row = self.execute(
+            "SELECT model_version FROM track_features WHERE error IS NULL "
+            "GROUP BY model_version ORDER BY count(*) DESC, max(analysed_at) DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
     def features(self, model_version: str | None = None, *, track_ids: Sequence[int] | None = None) -> TrackFeatures:
         """Analysed tracks' features, aligned with ``track_ids`` of the result (ascending id).
 
-        ``model_version`` None means the most recently written version. ``track_ids`` limits
-        the rows (ids without features are simply absent).
+        ``model_version`` None means the version served (:meth:`served_feature_version`).
+        ``track_ids`` limits the rows (ids without features are simply absent).
         """
-        version = model_version or self.latest_feature_version()
+        version = model_version or self.served_feature_version()
         sql = ("SELECT f.track_id, f.tags, f.embedding, f.mfcc, f.loudness, f.tempo, f.bucket "
                "FROM track_features f JOIN tracks t ON t.id = f.track_id "
                "WHERE f.model_version = ? AND f.error IS NULL AND t.missing = 0")

@@ -100,12 +100,12 @@ class ListeningMixin:
             "SELECT t.id, t.title, coalesce(t.artist, t.albumartist), t.genre, f.bucket, t.path "
             "FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id AND f.model_version = ? "
             "AND f.error IS NULL WHERE t.id IN (SELECT DISTINCT track_id FROM plays)",
-            (self.latest_feature_version(),))
+            (self.served_feature_version(),))
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def map_points(self, model_version: str | None = None) -> MapPoints:
-        """Present tracks that have an embedding under ``model_version`` (default: the latest)."""
-        version = model_version or self.latest_feature_version()
+        """Present tracks that have an embedding under ``model_version`` (default: the one served)."""
+        version = model_version or self.served_feature_version()
         rows = _tuples(
             self.conn,
             "SELECT f.track_id, f.embedding, f.bucket, t.genre, t.title, coalesce(t.artist, t.albumartist) "

@@ -504,3 +504,29 @@ def _wait(pred, timeout=30.0):
             return True
         time.sleep(0.05)
     return False
+
+
+def test_while_a_new_tagger_reanalyses_the_old_analysis_still_serves_most_tracks(store, library, tmp_path):
+    # A new model version replaces each track's row as it goes: with two of five done, the
+    # old version still describes three, and Radio and Discover read those.
+    first = AnalysisJob(store, workers=0)
+    first.run()
+    old = first.tagger.version
+    models = tmp_path / "models"
+    shutil.copytree(paths.shipped_models_dir() / "musicnn", models / "musicnn")
+    with np.load(models / "musicnn" / "msd_musicnn.npz") as f:
+        arrays = {k: f[k] for k in f.files}
+    arrays["out.bias"] = arrays["out.bias"] - 0.5
+    np.savez(models / "musicnn" / "msd_musicnn.npz", **arrays)
+    holder = {}
+
+    def stop_after_two(progress):
+        if progress.done >= 2:
+            holder["job"].cancel()
+
+    holder["job"] = AnalysisJob(store, workers=0, batch_tracks=1, models_dir=models, progress=stop_after_two)
+    holder["job"].run()
+    new = holder["job"].tagger.version
+    assert new != old and 1 <= len(store.features(new)) < len(store.features(old))
+    served = store.features()
+    assert served.model_version == old and len(served) == len(store.features(old))
