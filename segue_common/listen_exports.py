@@ -119,25 +119,61 @@ _MONTHS = {m: i for i, m in enumerate(
 _DAY_MONTH_YEAR = re.compile(
     r"(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?\s+(\d{4}),?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _NUMBER = re.compile(r"\d{9,13}(\.\d*)?")
+# Dates as a spreadsheet rewrites them: "20.11.2020 09:35", "20/11/2020 9:35", "11/20/2020 9:35".
+_NUMERIC_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}),?[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
 
 
-def parse_time(value) -> float | None:
-    """Unix seconds from a unix time (seconds or milliseconds), an ISO 8601 time or a
-    Last.fm-style ``"20 Nov 2020 09:35"``; None when ``value`` is empty or not a time.
+def day_first(values) -> bool:
+    """Whether the slashed dates among ``values`` put the day first ("20/11/2020") or the
+    month ("11/20/2020"), as one file writes all of them: a first number over 12 says the
+    day, a second over 12 the month; the day where nothing tells (most of the world)."""
+    for value in values:
+        m = _NUMERIC_DATE.fullmatch(_UTC_SUFFIX.sub("", str(value).strip()))
+        if m and m.group(2) == "/":
+            if int(m.group(1)) > 12:
+                return True
+            if int(m.group(3)) > 12:
+                return False
+    return True
+
+
+def parse_time(value, *, day_first_slashes: bool = True) -> float | None:
+    """Unix seconds from a unix time (seconds or milliseconds), an ISO 8601 time, a
+    Last.fm-style ``"20 Nov 2020 09:35"`` or a date as a spreadsheet writes it (``"20.11.2020
+    09:35"``, ``"20/11/2020 09:35"``: day first unless ``day_first_slashes`` is False, see
+    :func:`day_first`); a trailing "UTC" is allowed. None when ``value`` is empty or not a time.
 
     >>> parse_time("1771761015"), parse_time("2021-08-24 17:10"), parse_time("20 Nov 2020 09:35")
     (1771761015.0, 1629825000.0, 1605864900.0)
+    >>> parse_time("20.11.2020 09:35"), parse_time("11/20/2020 9:35", day_first_slashes=False)
+    (1605864900.0, 1605864900.0)
     """
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         seconds = float(value)
         return seconds / 1000.0 if seconds > 1e11 else (seconds if seconds > 0 else None)
-    text = str(value).strip()
+    text = _UTC_SUFFIX.sub("", str(value).strip())
     if not text:
         return None
     if _NUMBER.fullmatch(text):
         return parse_time(float(text))
+    m = _NUMERIC_DATE.fullmatch(text)
+    if m:
+        a, sep, b = int(m.group(1)), m.group(2), int(m.group(3))
+        if sep != "/" or a > 12:
+            day, month = a, b
+        elif b > 12:
+            day, month = b, a
+        else:
+            day, month = (a, b) if day_first_slashes else (b, a)
+        try:
+            dt = datetime(int(m.group(4)), month, day, int(m.group(5)), int(m.group(6)), int(m.group(7) or 0),
+                          tzinfo=timezone.utc)
+        except ValueError:
+            return None
+        return dt.timestamp()
     # Month names are matched here, not by strptime's %b, which follows the
     # process locale (Qt sets it from the desktop: "Mai" would not parse).
     m = _DAY_MONTH_YEAR.fullmatch(text)
@@ -360,6 +396,8 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
     def cell(row, i):
         return row[i].strip() if i is not None and i < len(row) else ""
 
+    rows = list(rows)
+    order = day_first(cell(row, i) for row in rows for i in times)
     for line, row in enumerate(rows, start_line):
         if not any(c.strip() for c in row):
             continue
@@ -369,7 +407,7 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
             continue
         when, col = None, None
         for i in times:                      # the first time column that holds a time on this row
-            when = parse_time(cell(row, i))
+            when = parse_time(cell(row, i), day_first_slashes=order)
             if when is not None:
                 col = i
                 break

@@ -176,3 +176,20 @@ def test_the_real_samples_read_whole():
         "spotify_extended_Streaming_History_Audio_2026.json": "spotify_extended"}
     for name, e in got.items():
         assert e.rows >= 1000 and len(e.problems) <= 5, name
+
+
+def test_dates_as_a_spreadsheet_rewrites_them_are_read(tmp_path):
+    # Opened and saved again in Excel, an export's dates follow the computer's region.
+    from segue_common.listen_exports import parse_time
+
+    t = 1605864900.0                                           # 20 Nov 2020 09:35 UTC
+    assert parse_time("20.11.2020 09:35") == t
+    assert parse_time("20/11/2020 9:35") == t
+    assert parse_time("2020-11-20 09:35:00 UTC") == t
+    us = tmp_path / "us.csv"                                   # headerless Last.fm, month first
+    us.write_text("A,Album,Song,11/20/2020 9:35\nA,Album,Other,11/3/2020 18:00\n")
+    export = read_export(us)
+    assert [listen.started_at for listen in export.listens] == [t, 1604426400.0]
+    eu = tmp_path / "eu.csv"                                   # with a header, day first
+    eu.write_text("artist,track,date\nA,Song,20/11/2020 09:35\nA,Other,03/11/2020 18:00\n")
+    assert [listen.started_at for listen in read_export(eu).listens] == [t, 1604426400.0]
