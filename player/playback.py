@@ -130,6 +130,7 @@ class Player:
         self._queue = PlayQueue()
         self._history: list[QueueEntry] = []
         self._history_times: list[list[float | None]] = []   # [started, ended] of each, wall clock
+        self._paused_at: float | None = None
         self._back: list[QueueEntry] = []  # what "previous" walks back through
         self._playing: _Playing | None = None
         self._armed: Source | None = None  # what the engine will continue with
@@ -190,6 +191,19 @@ class Player:
         with self._lock:
             return [e.track_id for e in self._history]
 
+    def _mark_pause(self, state: PlaybackState) -> None:
+        """A song paused for longer than the session gap and then resumed starts a session
+        again (the play log cuts it so): for :attr:`session` it begins when it resumed."""
+        now = time.time()
+        with self._lock:
+            if state is PlaybackState.PAUSED:
+                self._paused_at = self._paused_at or now
+                return
+            paused_at, self._paused_at = self._paused_at, None
+            if (state is PlaybackState.PLAYING and paused_at is not None and now - paused_at >= SESSION_GAP_S
+                    and self._history_times and self._history_times[-1][1] is None):
+                self._history_times[-1][0] = now
+
     @property
     def session(self) -> list[int]:
         """Track ids played in this listening session, oldest first: since the last time
@@ -201,7 +215,9 @@ class Player:
             start, after = len(self._history), now
             for i in range(len(self._history) - 1, -1, -1):
                 began, ended = self._history_times[i]
-                if after - (now if ended is None else ended) >= SESSION_GAP_S:
+                if ended is None:                # playing, or paused since it was
+                    ended = self._paused_at or now
+                if after - ended >= SESSION_GAP_S:
                     break
                 start, after = i, began
             return [e.track_id for e in self._history[start:]]
@@ -496,6 +512,8 @@ class Player:
 
     def pause(self) -> None:
         self.engine.pause()
+        if self.engine.state is PlaybackState.PAUSED:
+            self._mark_pause(PlaybackState.PAUSED)    # (the engine's event says so a moment later)
 
     def resume(self) -> None:
         if self._playing is None:
@@ -745,8 +763,9 @@ class Player:
             self._streak = 0     # listened to: the run of skips is over
         # The decoder's length is the file's; the library's came from the tags, which only
         # estimate some files (a VBR MP3 without a Xing header, by its first frame's bit
-        # rate: minutes off). The play is judged by the decoder's, so it is logged with it,
-        # and the library learns it.
+        # rate: minutes off). The play is judged by the decoder's, so it is logged with it.
+        # (The library keeps the tags' length: a rescan compares lengths read from tags, and
+        # one length of each kind would make a retag look like other audio.)
         decoded, listed = playing.source.duration, playing.source.duration_hint
         track_ms = None
         if ended != "error" and decoded and (not listed or abs(decoded - listed) > DURATION_TOLERANCE_S):
@@ -756,11 +775,6 @@ class Player:
                 self.store.end_play(playing.play_id, ended, heard, error=error, track_ms=track_ms)
             except sqlite3.Error:  # a locked or broken database must not stop the music
                 log.exception("could not record the end of play %s", playing.play_id)
-        if track_ms is not None:
-            try:
-                self.store.correct_duration(playing.entry.track_id, decoded)
-            except sqlite3.Error:
-                log.exception("could not correct the length of track %s", playing.entry.track_id)
         if self._history and self._history[-1] is playing.entry:
             self._history_times[-1][1] = time.time()
         # Cleared after the row is closed: state and current_track_id read _playing
@@ -843,6 +857,7 @@ class Player:
 
     def _on_engine(self, event: str, data: dict) -> None:
         if event == "state":
+            self._mark_pause(data["state"])
             self._emit("state_changed", state=data["state"] if self._playing else PlaybackState.STOPPED)
             return
         if event == "device_lost":

@@ -5,9 +5,9 @@ mtime means unchanged: the file is not reopened), upserts them in batches,
 flags vanished files as missing (their plays stay), and re-attaches a file that
 moved to its old track when it identifies it: the same file (size and modification
 time), the same MusicBrainz recording, or the same tags, each within a second of its
-length. A track that went missing after its new copy was already scanned (a library
-copied to a new disk before the old one was removed, a scan stopped half-way through a
-reorganisation) gives its history to that copy at a later scan.
+length. A track that went missing after an identical copy of its file was already
+scanned (a library copied to a new disk before the old one was removed, a scan stopped
+half-way through a reorganisation) gives its history to that copy at a later scan.
 
 What the scan cannot see is not taken for gone: a library folder that is not there, or
 that is there but empty (the mount point of a share or disk that is not connected), and
@@ -333,7 +333,7 @@ class Scanner:
                 log.warning("reading %r failed", found.path, exc_info=True)
             self.progress.done += 1
             if row is not None:
-                if found.path not in folder.known:
+                if found.path not in folder.known and not any(found.path in f.known for f in state.values()):
                     new_paths.append(found.path)
                 batch.append(row)
                 if len(batch) >= BATCH:
@@ -457,17 +457,21 @@ class Scanner:
         return moved
 
     def _adopt_late(self) -> int:
-        """Missing tracks with a history whose new copy was scanned before they went missing
-        (a copy first, the original deleted or its folder removed later; a scan stopped
-        before it could pair them): the copy, added later, takes their plays and playlist
-        places. The copy keeps its own id, which the queue may hold by now."""
+        """Missing tracks with a history whose copy was scanned before they went missing (a
+        copy first, the original deleted or its folder removed later; a scan stopped before
+        it could pair them): the copy, added later, takes their plays and playlist places.
+        The copy keeps its own id, which the queue may hold by now."""
         gone = [row for row in self.store.missing_tracks() if row["plays"] or row["listed"]]
         if not gone:
             return 0
         present = _Candidates(self.store.present_tracks())
         merged = 0
         for old in gone:
-            copy = present.best(old, added_after=old["added_at"])
+            # Only the same file (size and modification time, as a copy that keeps dates
+            # makes): the merge cannot be undone, and a track only gone for a while (a
+            # folder moved out and back, a disk inside a library folder not connected)
+            # must not fold into another version of its song (a remaster, a compilation's).
+            copy = present.best(old, added_after=old["added_at"], at_least=3)
             if copy is not None:
                 self.store.merge_duplicate(old["id"], copy["id"])
                 self.progress.renumbered[old["id"]] = copy["id"]
@@ -537,9 +541,10 @@ class _Candidates:
     def remove(self, row) -> None:
         self.rows.pop(row["id"], None)
 
-    def best(self, target, *, added_after: float | None = None):
+    def best(self, target, *, added_after: float | None = None, at_least: int = 1):
         """The row most surely the recording of ``target`` (ties: the same file name, then the
-        one with more plays, then the older), or None."""
+        one with more plays, then the older), at least ``at_least`` sure (see
+        :func:`_same_recording`), or None."""
         ranked = []
         for key in self._keys(target):
             for tid in self._by.get(key, ()):
@@ -547,7 +552,7 @@ class _Candidates:
                 if row is None or tid == target["id"] or (added_after is not None and row["added_at"] <= added_after):
                     continue
                 sure = _same_recording(target, row)
-                if sure:
+                if sure >= at_least:
                     same_name = os.path.basename(row["path"]) == os.path.basename(target["path"])
                     ranked.append(((sure, same_name, row["plays"], -tid), row))
         return max(ranked, key=lambda r: r[0])[1] if ranked else None

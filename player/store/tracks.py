@@ -154,11 +154,6 @@ class TracksMixin:
         """The playable tracks, as :meth:`missing_tracks` gives the missing ones."""
         return self._identities("t.missing = 0")
 
-    def correct_duration(self, track_id: int, seconds: float) -> None:
-        """The track's length as decoding it found, where the tags only estimated it."""
-        with self.transaction() as conn:
-            conn.execute("UPDATE tracks SET duration = ? WHERE id = ?", (float(seconds), track_id))
-
     def detach_replaced(self, track_id: int) -> None:
         """The file of ``track_id`` now holds another song: the track (its plays, its
         analysis) becomes a missing one outside any folder, under a name no file has, so

@@ -433,3 +433,31 @@ def test_a_folder_added_again_through_a_link_doubles_nothing(store, tmp_path):
     link.symlink_to(real, target_is_directory=True)
     Scanner(store).scan([str(link)])
     assert sorted(t["title"] for t in store.tracks()) == ["One", "Two"]
+
+
+def test_a_track_gone_for_a_while_keeps_its_history_from_another_version_of_its_song(store, tmp_path):
+    # The album folder moved out and back, with a remaster of one song on a best-of: the
+    # song's history must come back with it, not fold into the remaster for good.
+    root = tmp_path / "music"
+    song = write_track(root / "Album", "song", fmt="flac", seconds=2.0, tags={"title": "Song", "artist": "A"})
+    Scanner(store).scan([str(root)])
+    tid = store.track_by_path(str(song))["id"]
+    _play(store, tid, 4)
+    write_track(root / "Best Of", "song", fmt="flac", seconds=2.3, tags={"title": "Song (Remastered)", "artist": "A"})
+    Scanner(store).scan()
+    shutil.move(root / "Album", tmp_path / "away")
+    Scanner(store).scan()
+    shutil.move(tmp_path / "away", root / "Album")
+    Scanner(store).scan()
+    assert store.track_by_path(str(song))["id"] == tid and _plays_of(store, tid) == 4
+
+
+def test_adding_the_folder_around_a_library_folder_keeps_its_tracks(store, tmp_path):
+    root = tmp_path / "Music"
+    song = write_track(root / "Rock", "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    Scanner(store).scan([str(root / "Rock")])
+    tid = store.track_by_path(str(song))["id"]
+    _play(store, tid, 2)
+    result = Scanner(store).scan([str(root)])
+    assert result.moved == 0 and result.missing == 0
+    assert store.track_by_path(str(song))["id"] == tid and _plays_of(store, tid) == 2
