@@ -472,6 +472,7 @@ def test_a_cancel_does_not_wait_for_a_long_decode_nor_count_against_its_file(sto
     # its next part) waited for it, past the window's patience, which then ended the
     # process: twice, and the mix was marked as a file that crashes the analysis.
     import player.analysis as analysis
+    from tests.player.test_playback import wait_for
 
     real, release = analysis._stream_parts, threading.Event()
 
@@ -485,9 +486,9 @@ def test_a_cancel_does_not_wait_for_a_long_decode_nor_count_against_its_file(sto
     out = {}
     thread = threading.Thread(target=lambda: out.setdefault("r", job.run()))
     thread.start()
-    assert _wait(lambda: (store.get_setting(analysis.IN_FLIGHT_SETTING) or {}).get("decoding") is not None
+    assert wait_for(lambda: (store.get_setting(analysis.IN_FLIGHT_SETTING) or {}).get("decoding") is not None
                  and store.track(store.get_setting(analysis.IN_FLIGHT_SETTING)["decoding"])["path"].endswith(
-                     "drums1.flac"))
+                     "drums1.flac"), timeout=30)
     t0 = time.monotonic()
     job.cancel()
     thread.join(10)
@@ -496,14 +497,6 @@ def test_a_cancel_does_not_wait_for_a_long_decode_nor_count_against_its_file(sto
     assert not thread.is_alive() and out["r"].cancelled and took < 5
     assert not (store.get_setting(analysis.IN_FLIGHT_SETTING) or {}).get("tracks")
 
-
-def _wait(pred, timeout=30.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_while_a_new_tagger_reanalyses_the_old_analysis_still_serves_most_tracks(store, library, tmp_path):

@@ -145,6 +145,14 @@ def test_radio_and_discover_leave_out_stingers_using_the_library_median_without_
     assert short & {t for t, _ in rec.radio(min(short), 15)}
 
 
+def _catalog(rows, events, *, track_ms):
+    """``rows`` (as :func:`untagged_sound_library` lists them) as a catalogue with these plays."""
+    return Catalog.build(track_ids=[r["id"] for r in rows], artists=[r["artist"] for r in rows],
+                         albums=[r["album"] for r in rows], titles=[r["title"] for r in rows],
+                         durations=[r["duration"] for r in rows], buckets=[r["genre"] for r in rows],
+                         years=[r["year"] for r in rows], plays=plays(events, track_ms=track_ms))
+
+
 def test_the_typical_length_is_learned_from_the_persons_listened_plays():
     """Someone who listens to 40-second tracks: theirs are not stingers, 1-second effects still are."""
     cat, rows = untagged_sound_library(stingers=True)
@@ -153,10 +161,7 @@ def test_the_typical_length_is_learned_from_the_persons_listened_plays():
                   duration=40.0 + i, year=1990, album_artist=None) for i in range(12)]
     everything = list(rows.values()) + extra
     listened = [(r["id"], "finished") for r in extra[:8]] * 3
-    cat = Catalog.build(track_ids=[r["id"] for r in everything], artists=[r["artist"] for r in everything],
-                        albums=[r["album"] for r in everything], titles=[r["title"] for r in everything],
-                        durations=[r["duration"] for r in everything], buckets=[r["genre"] for r in everything],
-                        years=[r["year"] for r in everything], plays=plays(listened, track_ms=40_000.0))
+    cat = _catalog(everything, listened, track_ms=40_000.0)
     before = Recommender(Catalog.build(track_ids=[r["id"] for r in everything],
                                        durations=[r["duration"] for r in everything]), now=T0)
     after = Recommender(cat, now=T0 + 86400)
@@ -175,10 +180,7 @@ def test_after_long_plays_an_ordinary_song_is_still_no_stinger():
                   duration=3600.0 + i, year=2020, album_artist=None) for i in range(12)]
     everything = list(rows.values()) + mixes
     listened = [(r["id"], "finished") for r in mixes[:10]] * 2
-    cat = Catalog.build(track_ids=[r["id"] for r in everything], artists=[r["artist"] for r in everything],
-                        albums=[r["album"] for r in everything], titles=[r["title"] for r in everything],
-                        durations=[r["duration"] for r in everything], buckets=[r["genre"] for r in everything],
-                        years=[r["year"] for r in everything], plays=plays(listened, track_ms=3_600_000.0))
+    cat = _catalog(everything, listened, track_ms=3_600_000.0)
     rec = Recommender(cat, now=T0 + 86400)
     songs = cat.rows([t for t, r in rows.items() if r["duration"] >= 120])
     assert len(songs) and not rec.short_rows[songs].any()
@@ -188,15 +190,10 @@ def test_after_long_plays_an_ordinary_song_is_still_no_stinger():
 def test_discover_leaves_out_another_copy_of_a_song_played_lately():
     # A song on its album and on a compilation: the album copy played daily is not new,
     # and neither is the compilation's.
-    cat, rows = untagged_sound_library(twins=True)
+    _, rows = untagged_sound_library(twins=True)
     seed = next(t for t, r in rows.items() if r["title"] == "Rock song 10")
     twin = next(t for t, r in rows.items() if r["title"] == "Rock song 10 (Remastered 2011)")
-    everything = list(rows.values())
-    listened = [(seed, "finished")] * 5
-    cat = Catalog.build(track_ids=[r["id"] for r in everything], artists=[r["artist"] for r in everything],
-                        albums=[r["album"] for r in everything], titles=[r["title"] for r in everything],
-                        durations=[r["duration"] for r in everything], buckets=[r["genre"] for r in everything],
-                        years=[r["year"] for r in everything], plays=plays(listened))
+    cat, _ = untagged_sound_library(twins=True, plays_=plays([(seed, "finished")] * 5))
     shown = {t for row in Recommender(cat, now=T0 + 3600).discover(40).values() for t, _ in row}
     assert shown and seed not in shown and twin not in shown
 
