@@ -71,6 +71,17 @@ def hand_driven_pair(engine, tmp_path, lengths, crossfade_s):
     return e, rec, src_a, src_b
 
 
+def render_to_the_end(e, blocks: int) -> None:
+    """Be the output, a block at a time with a feeder pass after each, until playback stops."""
+    block = np.zeros((1024, 2), np.float32)
+    for _ in range(blocks):
+        if e.state is PlaybackState.STOPPED:
+            break
+        e._render(block)
+        assert e.sync()
+    assert e.state is PlaybackState.STOPPED
+
+
 def test_gapless_pair_comes_out_sample_exact(engine, tmp_path):
     (a, b), whole = write_sine_parts(tmp_path, [33333, 28001])
     e = engine()
@@ -305,12 +316,7 @@ def test_in_the_moment_before_a_hand_over_is_announced_the_current_track_is_at_i
     e.seek(0.25, src_a)
     assert e.sync()
     del e._watch
-    for _ in range(300):
-        if e.state is PlaybackState.STOPPED:
-            break
-        e._render(block)
-        assert e.sync()
-    assert e.state is PlaybackState.STOPPED
+    render_to_the_end(e, 300)
     assert wait_for(lambda: ("finished", "part1.wav") in rec.names())
     assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav"),
                            ("started", "part1.wav"), ("finished", "part1.wav")]
@@ -355,13 +361,7 @@ def test_nothing_next_takes_back_a_next_track_already_written(engine, tmp_path, 
     e, rec, src_a, src_b = hand_driven_pair(engine, tmp_path, [SR, 2 * SR], crossfade_s)
     e.set_next(None)
     assert e.sync() and e.sync()
-    block = np.zeros((1024, 2), np.float32)
-    for _ in range(200):
-        if e.state is PlaybackState.STOPPED:
-            break
-        e._render(block)
-        assert e.sync()
-    assert e.state is PlaybackState.STOPPED
+    render_to_the_end(e, 200)
     assert wait_for(lambda: ("finished", "part0.wav") in rec.names())
     assert rec.names() == [("started", "part0.wav"), ("finished", "part0.wav")]
     assert src_a.heard_frames == SR and src_b.heard_frames == 0
