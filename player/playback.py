@@ -43,7 +43,7 @@ STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track,
 MAX_SAVED_QUEUE = 1000
 REPEAT_MODES = ("off", "all", "one")
 END_ZONE_S = 3.0  # a jump ahead to this near the end (or into the crossfade) is a jump to the end
-DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's corrects it
+DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's is the one a play is logged with
 
 
 def _to_end(to_s: float, reached_s: float, track_s: float, zone_s: float) -> bool:
