@@ -359,12 +359,12 @@ class Scanner:
         # A path is gone only if no library folder led to it (one folder may lie inside
         # another) and nothing kept the scan from looking (a folder it could not list).
         seen = set().union(*(folder.seen for folder in state.values()))
-        blind = tuple(folder.rstrip(os.sep) + os.sep for folder, _reason in self.progress.unreadable_folders)
+        blind = [folder for folder, _reason in self.progress.unreadable_folders]
         for root, folder in state.items():
             self.store.mark_present(folder.returned)
             vanished = [tid for path, (tid, _s, _m, missing) in folder.known.items()
                         if path not in seen and not missing and tid not in merged
-                        and not (path + os.sep).startswith(blind)]
+                        and not any(_inside(path, folder) for folder in blind)]
             self.progress.missing += self.store.mark_missing(vanished)
             self.store.set_folder_scanned(folder.id)
         return self._adopt_moved(new_paths) + self._adopt_late()
@@ -464,7 +464,7 @@ class Scanner:
         gone = [row for row in self.store.missing_tracks() if row["plays"] or row["listed"]]
         if not gone:
             return 0
-        present = _Candidates(self.store.present_tracks())
+        present = _Candidates(self.store.copies_of_missing())
         merged = 0
         for old in gone:
             # Only the same file (size and modification time, as a copy that keeps dates
@@ -480,11 +480,16 @@ class Scanner:
         return merged
 
 
+def _inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it (by name: links are not followed)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def _overlap(a: str, b: str) -> bool:
     """Whether folders ``a`` and ``b`` hold files in common: one is the other, or inside it,
     once links are followed."""
     ra, rb = os.path.realpath(a), os.path.realpath(b)
-    return ra == rb or ra.startswith(rb.rstrip(os.sep) + os.sep) or rb.startswith(ra.rstrip(os.sep) + os.sep)
+    return _inside(ra, rb) or _inside(rb, ra)
 
 
 def _close(a, b) -> bool:

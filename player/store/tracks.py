@@ -150,9 +150,13 @@ class TracksMixin:
         (``plays``, ``listed``: playlist places)."""
         return self._identities("t.missing = 1")
 
-    def present_tracks(self) -> list[sqlite3.Row]:
-        """The playable tracks, as :meth:`missing_tracks` gives the missing ones."""
-        return self._identities("t.missing = 0")
+    def copies_of_missing(self) -> list[sqlite3.Row]:
+        """The playable tracks that are the same file (size and modification time) as a
+        missing one, as :meth:`missing_tracks` gives the missing ones: the copies a missing
+        track's history may go to. (Not every playable track with its plays counted: a
+        large library would pay for that at every scan.)"""
+        return self._identities(
+            "t.missing = 0 AND (t.size, t.mtime_ns) IN (SELECT size, mtime_ns FROM tracks WHERE missing = 1)")
 
     def detach_replaced(self, track_id: int) -> None:
         """The file of ``track_id`` now holds another song: the track (its plays, its
