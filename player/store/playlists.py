@@ -77,9 +77,11 @@ class _Matcher:
                     self._by_name.setdefault(parts[-1], []).append((track_id, path, parts))
         return self._by_name
 
-    def match(self, path: str) -> PathMatch:
+    def match(self, path: str, *, exact: bool = True) -> PathMatch:
+        """How ``path`` names a library track; ``exact`` False: the path itself is known not
+        to be one (it was just looked up)."""
         row = self.conn.execute("SELECT id, path FROM tracks WHERE path = CAST(? AS TEXT)",
-                                (sql_text(path),)).fetchone()
+                                (sql_text(path),)).fetchone() if exact else None
         if row is not None:
             return PathMatch(path, row[0], row[1], "path")
         parts = _parts(path)
@@ -232,7 +234,7 @@ class PlaylistsMixin:
                 matcher = _Matcher(conn)
                 found = []
                 for playlist_id, position, path in rest:
-                    m = matcher.match(path)
+                    m = matcher.match(path, exact=False)    # (the update above took the exact ones)
                     if m.track_id is not None:
                         found.append((m.track_id, sql_text(m.track_path), playlist_id, position))
                 conn.executemany("UPDATE playlist_entries SET track_id = ?, path = CAST(? AS TEXT) "
