@@ -145,6 +145,13 @@ def test_radio_and_discover_leave_out_stingers_using_the_library_median_without_
     assert short & {t for t, _ in rec.radio(min(short), 15)}
 
 
+def _more(rows, artist, album, title, genre, seconds, year):
+    """Twelve more tracks after ``rows``: three artists, one album, about ``seconds`` long."""
+    n = len(rows)
+    return [dict(id=n + 1 + i, artist=f"{artist} {i % 3}", album=album, title=f"{title} {i}", genre=genre,
+                 duration=seconds + i, year=year, album_artist=None) for i in range(12)]
+
+
 def _catalog(rows, events, *, track_ms):
     """``rows`` (as :func:`untagged_sound_library` lists them) as a catalogue with these plays."""
     return Catalog.build(track_ids=[r["id"] for r in rows], artists=[r["artist"] for r in rows],
@@ -156,9 +163,7 @@ def _catalog(rows, events, *, track_ms):
 def test_the_typical_length_is_learned_from_the_persons_listened_plays():
     """Someone who listens to 40-second tracks: theirs are not stingers, 1-second effects still are."""
     cat, rows = untagged_sound_library(stingers=True)
-    n = len(rows)
-    extra = [dict(id=n + 1 + i, artist=f"Grind band {i % 3}", album="Blast", title=f"Blast {i}", genre="Rock",
-                  duration=40.0 + i, year=1990, album_artist=None) for i in range(12)]
+    extra = _more(rows, "Grind band", "Blast", "Blast", "Rock", 40.0, 1990)
     everything = list(rows.values()) + extra
     listened = [(r["id"], "finished") for r in extra[:8]] * 3
     cat = _catalog(everything, listened, track_ms=40_000.0)
@@ -175,9 +180,7 @@ def test_after_long_plays_an_ordinary_song_is_still_no_stinger():
     # Someone whose first plays are hour-long mixes: 30 % of their typical length is 18
     # minutes, and every song of the library was called short and left out.
     cat, rows = untagged_sound_library(stingers=True)
-    n = len(rows)
-    mixes = [dict(id=n + 1 + i, artist=f"DJ {i % 3}", album="Mixes", title=f"Mix {i}", genre="Electronic",
-                  duration=3600.0 + i, year=2020, album_artist=None) for i in range(12)]
+    mixes = _more(rows, "DJ", "Mixes", "Mix", "Electronic", 3600.0, 2020)
     everything = list(rows.values()) + mixes
     listened = [(r["id"], "finished") for r in mixes[:10]] * 2
     cat = _catalog(everything, listened, track_ms=3_600_000.0)

@@ -17,6 +17,17 @@ def _db_at(path, version):
     return conn
 
 
+def _migrated(path, version, *rows):
+    """The store opened (so migrated) on a database written at ``version`` holding ``rows``:
+    ``(sql, params)`` pairs, or plain sql."""
+    conn = _db_at(path, version)
+    for row in rows:
+        conn.execute(*((row,) if isinstance(row, str) else row))
+    conn.commit()
+    conn.close()
+    return Store(path)
+
+
 def test_fresh_database_is_at_current_version(tmp_path):
     store = Store(tmp_path / "new.db")
     assert store.schema_version() == SCHEMA_VERSION
@@ -26,15 +37,12 @@ def test_fresh_database_is_at_current_version(tmp_path):
 
 def test_migration_1_to_2_keeps_data_and_adds_features(tmp_path):
     path = tmp_path / "library.db"
-    conn = _db_at(path, 1)
-    conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
-                 "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)")
-    conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (0, 0)")
-    conn.execute("INSERT INTO plays (track_id, session_id, started_at, ms_heard, updated_at) VALUES (1, 1, 0, 5, 0)")
-    conn.commit()
-    conn.close()
-
-    store = Store(path)
+    store = _migrated(path, 1,
+                      "INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                      "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)",
+                      "INSERT INTO sessions (started_at, last_active_at) VALUES (0, 0)",
+                      "INSERT INTO plays (track_id, session_id, started_at, ms_heard, updated_at) "
+                      "VALUES (1, 1, 0, 5, 0)")
     assert store.schema_version() == SCHEMA_VERSION
     assert store.track(1)["title"] == "Kept"
     assert store.play_count() == 1
@@ -76,13 +84,10 @@ def test_failed_migration_leaves_old_version(tmp_path, monkeypatch):
 
 def test_migration_2_to_3_indexes_library_order_and_keeps_data(tmp_path):
     path = tmp_path / "library.db"
-    conn = _db_at(path, 2)
-    for i, (artist, album) in enumerate([("b", "x"), ("A", "y"), ("a", "b")]):
-        conn.execute("INSERT INTO tracks (path, size, mtime_ns, artist, album, track_no, added_at, updated_at) "
-                     "VALUES (?, 1, 1, ?, ?, 1, 0, 0)", (f"/m/{i}", artist, album))
-    conn.commit()
-    conn.close()
-    store = Store(path)
+    store = _migrated(path, 2, *[
+        ("INSERT INTO tracks (path, size, mtime_ns, artist, album, track_no, added_at, updated_at) "
+         "VALUES (?, 1, 1, ?, ?, 1, 0, 0)", (f"/m/{i}", artist, album))
+        for i, (artist, album) in enumerate([("b", "x"), ("A", "y"), ("a", "b")])])
     assert store.schema_version() == SCHEMA_VERSION >= 3
     plan = store.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
@@ -96,16 +101,12 @@ def test_migration_2_to_3_indexes_library_order_and_keeps_data(tmp_path):
 
 def test_migration_3_to_4_keeps_plays_and_adds_imported_history(tmp_path):
     path = tmp_path / "library.db"
-    conn = _db_at(path, 3)
-    conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
-                 "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)")
-    conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (10, 20)")
-    conn.execute("INSERT INTO plays (track_id, session_id, started_at, ms_heard, ended, source, updated_at) "
-                 "VALUES (1, 1, 10, 5000, 'skipped', 'radio', 20)")
-    conn.commit()
-    conn.close()
-
-    store = Store(path)
+    store = _migrated(path, 3,
+                      "INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                      "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)",
+                      "INSERT INTO sessions (started_at, last_active_at) VALUES (10, 20)",
+                      "INSERT INTO plays (track_id, session_id, started_at, ms_heard, ended, source, updated_at) "
+                      "VALUES (1, 1, 10, 5000, 'skipped', 'radio', 20)")
     assert store.schema_version() == SCHEMA_VERSION >= 4
     (play,) = store.plays()
     assert (play["track_id"], play["ms_heard"], play["ended"], play["source"]) == (1, 5000, "skipped", "radio")
@@ -125,13 +126,8 @@ def test_migration_3_to_4_keeps_plays_and_adds_imported_history(tmp_path):
 
 def test_migration_4_to_5_keeps_the_library_and_adds_playlists(tmp_path):
     path = tmp_path / "library.db"
-    conn = _db_at(path, 4)
-    conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
-                 "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)")
-    conn.commit()
-    conn.close()
-
-    store = Store(path)
+    store = _migrated(path, 4, "INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                               "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)")
     assert store.schema_version() == SCHEMA_VERSION >= 5
     assert store.track(1)["title"] == "Kept" and store.playlists() == []
     playlist = store.create_playlist("Mix", [1], paths=["/elsewhere/b.mp3"])
@@ -142,15 +138,11 @@ def test_migration_4_to_5_keeps_the_library_and_adds_playlists(tmp_path):
 
 def test_migration_5_to_6_keeps_imported_rows_and_adds_their_end(tmp_path):
     path = tmp_path / "library.db"
-    conn = _db_at(path, 5)
-    conn.execute("INSERT INTO history_imports (name, format, sha256, imported_at, rows, matched, unmatched, "
-                 "not_music, duplicates, unreadable) VALUES ('h.json', 'spotify', '', 0, 1, 0, 1, 0, 0, 0)")
-    conn.execute("INSERT INTO imported_listens (import_id, fingerprint, started_at, artist, title, artist_key, "
-                 "song_key, ms_played) VALUES (1, 'fp', 100, 'A', 'T', 'a', 'a\x1ft', 60000)")
-    conn.commit()
-    conn.close()
-
-    store = Store(path)
+    store = _migrated(path, 5,
+                      "INSERT INTO history_imports (name, format, sha256, imported_at, rows, matched, unmatched, "
+                      "not_music, duplicates, unreadable) VALUES ('h.json', 'spotify', '', 0, 1, 0, 1, 0, 0, 0)",
+                      "INSERT INTO imported_listens (import_id, fingerprint, started_at, artist, title, artist_key, "
+                      "song_key, ms_played) VALUES (1, 'fp', 100, 'A', 'T', 'a', 'a\x1ft', 60000)")
     assert store.schema_version() == SCHEMA_VERSION >= 6
     (row,) = store.unmatched_listens()
     assert (row["artist"], row["started_at"]) == ("A", 100)
