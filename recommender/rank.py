@@ -43,6 +43,9 @@ REPLAY_PUSH = 2.0
 # play is a pick, and their artists are already the taste).
 CHOSEN_ARTISTS = 1.0
 CHOSEN_NOW = 2.0
+# Up next: how many times one batch is scored again where an album played in order ends or
+# begins inside it (each costs one more scoring of the catalogue).
+ALBUM_TURNS = 4
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
@@ -370,19 +373,14 @@ class Recommender:
         skip_rows = skip_rows[skip_rows >= 0]
         kept = sess[~np.isin(sess, skip_rows)]
         queued = self._rows(exclude)
-        # The new tracks follow the queue's tail, else the session's last kept one.
-        tail = queued[-1] if len(queued) else (kept[-1] if len(kept) else -1)
-        score = self._blend(self.up_next_signals(kept, tail))
-        if not len(kept):
-            score = score + 0.3 * (1 - self.trust) * self.prior_pop
         if streak is None:
             streak = 0
             for r in sess[::-1]:
                 if not np.isin(r, skip_rows):
                     break
                 streak += 1
-        score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([sess, skip_rows, queued])
+        history = np.concatenate([sess, queued])
         # An ordered ``exclude`` is the queue ahead: the new tracks follow it, so spacing does too.
         # Spacing follows the person: at the prior's 10% same-artist moves, at most two
         # tracks an hour per artist and never one after itself; someone who stays with an
@@ -394,9 +392,48 @@ class Recommender:
         per_artist = max(self.config.max_per_artist_hour, int(round(run * 20)), habit)
         # Stingers and sound effects only when nothing else is left (unless the session is on one).
         short = self.short_rows if not (len(sess) and self.short_rows[sess[-1]]) else None
-        return self._pick(score, k, banned, history=np.concatenate([sess, queued]),
-                          per_artist=per_artist, follow=run >= self.config.follow_rate, last=short,
-                          follow_album=self.album_run >= self.config.follow_rate)
+        # The new tracks follow the queue's tail, else the session's last kept one.
+        tail = queued[-1] if len(queued) else (kept[-1] if len(kept) else -1)
+        heard, out = kept, []
+        for turn in range(ALBUM_TURNS + 1):
+            score = self._blend(self.up_next_signals(heard, tail))
+            if not len(heard):
+                score = score + 0.3 * (1 - self.trust) * self.prior_pop
+            score = score - self._skip_penalty(skip_rows, streak)
+            got = self._pick(score, k - len(out), banned, history=history,
+                             per_artist=per_artist, follow=run >= self.config.follow_rate, last=short,
+                             follow_album=self.album_run >= self.config.follow_rate)
+            cut = self._album_turn(tail, got) if turn < ALBUM_TURNS else len(got)
+            out += got[:cut]
+            if cut >= len(got):
+                break
+            # The batch is scored against one tail. Where an album played in order ends (or
+            # another begins) inside it, the rest is scored again as if what comes before
+            # had been heard: what the person plays after that album, then the next
+            # album's order, rather than the finished album's earlier tracks.
+            taken = cat.rows([t for t, _ in got[:cut]])
+            if turn == 0:
+                heard = np.concatenate([heard, queued])
+            heard, banned, history = (np.concatenate([a, taken]) for a in (heard, banned, history))
+            tail = taken[-1]
+        return out
+
+    def _album_turn(self, tail: int, got: list[tuple[int, float]]) -> int:
+        """How many of ``got`` (picked against row ``tail``) to keep before scoring again:
+        for someone who plays albums in order, up to the last track of the album they
+        follow, or up to the first track of an album begun in order; all of them otherwise."""
+        if self.album_order <= 0 or self.up_next_weights().get("album", 0.0) <= 0 or len(got) < 2:
+            return len(got)
+        nxt = self.catalog.album_next
+        prev = tail
+        for j, r in enumerate(self.catalog.rows([t for t, _ in got[:-1]])):
+            if prev >= 0 and nxt[prev] == r:
+                if nxt[r] < 0:                  # that album is over
+                    return j + 1
+            elif nxt[r] >= 0:                   # another album, begun in order
+                return j + 1
+            prev = r
+        return len(got)
 
     def up_next_signals(self, kept: np.ndarray, tail: int = -1) -> dict[str, np.ndarray]:
         """Up next's evidence per catalogue row for a session whose listened rows are
@@ -460,12 +497,18 @@ class Recommender:
     def _album_scores(self, tail: int) -> np.ndarray:
         """1 for the tracks of the tail's album; where its order is known and the person
         follows albums in order, the tracks after the tail score more, the next one most
-        (``1 + album_order * 0.8 ** (places after it - 1)``). [shape=(n,)] bool or float32"""
+        (``1 + album_order * 0.8 ** (places after it - 1)``); once its last track is the
+        tail, the album's pull shrinks by that share: they seldom start it over.
+        [shape=(n,)] bool or float32"""
         cat = self.catalog
         mates = cat.album == cat.album[tail]
         nxt = cat.album_next
-        if self.album_order <= 0 or nxt[tail] < 0:
+        if self.album_order <= 0:
             return mates
+        if nxt[tail] < 0:
+            if not np.any(nxt == tail):         # the tail has no place in the album's order
+                return mates
+            return mates * np.float32(1.0 - self.album_order)
         out = mates.astype(np.float32)
         r, bonus = int(nxt[tail]), float(self.album_order)
         while r >= 0:                           # the album's order has no cycles (Catalog.album_next)

@@ -531,6 +531,20 @@ def test_albums_in_order_for_someone_who_plays_them_in_order_only():
     assert set(got) == {new[0], *new[2:]} and got[:3] != new[2:5]
 
 
+def test_an_album_begun_part_way_ends_where_the_person_goes_after_it_not_back_to_its_start():
+    def album(a):
+        return [2000 + 5 * a + j for j in range(5)]
+    # Two albums a session, each in order, always the same pairs (0 then 1, 2 then 3...).
+    events = [(t, "finished") for s in range(40) for t in album(2 * (s % 5)) + album(2 * (s % 5) + 1)]
+    rec = Recommender(_albums_library(playlog(events, session_len=10), numbered=True))
+    assert rec.album_order > 0.9
+    start = album(4)[2]                             # album 4 from its third track
+    got = [t for t, _ in rec.up_next([start], 7)]
+    assert got == album(4)[3:] + album(5)
+    # The same with the rest of album 4 queued by hand: the new tracks follow the queue.
+    assert [t for t, _ in rec.up_next([start], 5, exclude=album(4)[3:])] == album(5)
+
+
 def test_a_compilation_played_through_is_not_split_up_by_artist_spacing():
     """Compilations: every track by another artist, one album artist. Someone who plays
     them through, in order, gets the rest of a new one in order, though they never stay
