@@ -394,16 +394,34 @@ class Recommender:
         short = self.short_rows if not (len(sess) and self.short_rows[sess[-1]]) else None
         # The new tracks follow the queue's tail, else the session's last kept one.
         tail = queued[-1] if len(queued) else (kept[-1] if len(kept) else -1)
-        heard, out = kept, []
-        for turn in range(ALBUM_TURNS + 1):
+        heard, out, turns = kept, [], ALBUM_TURNS
+
+        def score_for(heard: np.ndarray, tail: int) -> np.ndarray:
             score = self._blend(self.up_next_signals(heard, tail))
             if not len(heard):
                 score = score + 0.3 * (1 - self.trust) * self.prior_pop
-            score = score - self._skip_penalty(skip_rows, streak)
-            got = self._pick(score, k - len(out), banned, history=history,
-                             per_artist=per_artist, follow=run >= self.config.follow_rate, last=short,
+            return score - self._skip_penalty(skip_rows, streak)
+
+        # An album being played in order right now goes on to its end first, in its order
+        # and with its interludes, whatever the spacing: that is what the person is doing,
+        # whatever their habits say. The rest of the batch follows on from its last track.
+        rest = self._album_playing(np.concatenate([sess, queued]), skip_rows, banned, k)
+        if len(rest):
+            score = score_for(heard, tail)
+            out = [(int(cat.track_ids[r]), float(score[r])) for r in rest]
+            heard = np.concatenate([kept, queued, rest])
+            banned, history = np.concatenate([banned, rest]), np.concatenate([history, rest])
+            tail, turns = int(rest[-1]), turns - 1
+        for turn in range(turns + 1):
+            if len(out) >= k:
+                break
+            last = short
+            if short is not None and tail >= 0 and cat.album[tail] >= 0:
+                last = short & (cat.album != cat.album[tail])   # an album's interludes are no stingers
+            got = self._pick(score_for(heard, tail), k - len(out), banned, history=history,
+                             per_artist=per_artist, follow=run >= self.config.follow_rate, last=last,
                              follow_album=self.album_run >= self.config.follow_rate)
-            cut = self._album_turn(tail, got) if turn < ALBUM_TURNS else len(got)
+            cut = self._album_turn(tail, got) if turn < turns else len(got)
             out += got[:cut]
             if cut >= len(got):
                 break
@@ -412,11 +430,30 @@ class Recommender:
             # had been heard: what the person plays after that album, then the next
             # album's order, rather than the finished album's earlier tracks.
             taken = cat.rows([t for t, _ in got[:cut]])
-            if turn == 0:
+            if len(heard) == len(kept):
                 heard = np.concatenate([heard, queued])
             heard, banned, history = (np.concatenate([a, taken]) for a in (heard, banned, history))
             tail = taken[-1]
         return out
+
+    def _album_playing(self, order: np.ndarray, skip_rows: np.ndarray, banned: np.ndarray, k: int) -> np.ndarray:
+        """The rest of the album (up to ``k`` rows, by disc and track number, skipping what
+        is ``banned``) when the last three of ``order`` (the session, then the queue) are
+        tracks of one album one after another in its order and none of that album was
+        skipped in the session; else none. [shape=(m,)] int64"""
+        nxt = self.catalog.album_next
+        if len(order) < 3 or not all(nxt[a] == b for a, b in zip(order[-3:-1], order[-2:])):
+            return np.zeros(0, np.int64)
+        album = self.catalog.album[order[-1]]
+        if np.any(self.catalog.album[skip_rows] == album):
+            return np.zeros(0, np.int64)
+        out, r = [], int(nxt[order[-1]])
+        gone = set(banned.tolist())
+        while r >= 0 and len(out) < k:          # the album's order has no cycles (Catalog.album_next)
+            if r not in gone:
+                out.append(r)
+            r = int(nxt[r])
+        return np.array(out, np.int64)
 
     def _album_turn(self, tail: int, got: list[tuple[int, float]]) -> int:
         """How many of ``got`` (picked against row ``tail``) to keep before scoring again:

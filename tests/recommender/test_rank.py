@@ -545,6 +545,45 @@ def test_an_album_begun_part_way_ends_where_the_person_goes_after_it_not_back_to
     assert [t for t, _ in rec.up_next([start], 5, exclude=album(4)[3:])] == album(5)
 
 
+def _double_album_library(plays=None):
+    """A 24-track double album (ids 3001-3024: disc 1 tracks 1-12, then disc 2; tracks 4 and
+    16 are 30-second interludes) among ten other artists' five tracks each (ids 3100-3149)."""
+    rng = np.random.default_rng(8)
+    ids = [3001 + i for i in range(24)] + [3100 + i for i in range(50)]
+    artists = ["double"] * 24 + [f"other {i // 5}" for i in range(50)]
+    emb = rng.normal(size=(len(ids), 16)).astype(np.float32)
+    return Catalog.build(track_ids=ids, artists=artists, albums=["twice"] * 24 + [f"lp {i // 5}" for i in range(50)],
+                         titles=[f"t{i}" for i in ids], durations=[30.0 if i in (3, 15) else 200.0 for i in range(24)]
+                         + [200.0] * 50, embedding=emb, buckets=["rock"] * len(ids), factors=emb[:, :8], plays=plays,
+                         track_numbers=[i % 12 + 1 for i in range(24)] + [i % 5 + 1 for i in range(50)],
+                         disc_numbers=[i // 12 + 1 for i in range(24)] + [None] * 50)
+
+
+def test_an_album_played_in_order_now_goes_on_to_its_end_whatever_the_habits_and_spacing():
+    album = [3001 + i for i in range(24)]
+    # Someone who never played anything, then the album's first three tracks (the third one
+    # queued by hand): the rest follows in order, interludes and the second disc included,
+    # though it is 21 more tracks of one artist in an hour and a half.
+    rec = Recommender(_double_album_library())
+    assert rec.album_order == 0 and rec.artist_run < rec.config.follow_rate
+    got = [t for t, _ in rec.up_next(album[:2], 23, exclude=album[2:3])]
+    assert got[:21] == album[3:] and not set(got[21:]) & set(album)
+    # A track of it skipped in the session: no longer "playing the album through".
+    skipped = [t for t, _ in rec.up_next(album[:3], 21, skipped=[album[1]])]
+    assert skipped[:3] != album[3:6]
+    # Two tracks in order are not yet an album played through (a pair is often chance).
+    assert [t for t, _ in rec.up_next(album[1:3], 21)] != album[3:]
+
+
+def test_an_albums_interludes_are_no_stingers_for_someone_who_follows_albums_in_order():
+    # Every other album played in order, a session each: the person follows albums.
+    events = [(3100 + 5 * a + j, "finished") for s in range(30) for a in [s % 10] for j in range(5)]
+    rec = Recommender(_double_album_library(playlog(events, session_len=5)))
+    assert rec.album_order > 0.9 and rec.short_rows[rec.catalog.row(3004)]   # track 4 is short for this person
+    got = [t for t, _ in rec.up_next([3002], 4)]                # one track of the album only
+    assert got == [3003, 3004, 3005, 3006]
+
+
 def test_a_compilation_played_through_is_not_split_up_by_artist_spacing():
     """Compilations: every track by another artist, one album artist. Someone who plays
     them through, in order, gets the rest of a new one in order, though they never stay
