@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Collection, Iterable, Protocol, runtime_checkable
 
 from player.library.names import Namer
-from segue_common.normalize import match_key
+from segue_common.normalize import recording_key
 
 UNTAGGED = "No genre tag"
 SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
@@ -67,7 +67,7 @@ def _one_per_recording(ids: list[int], rows: dict, taken: Iterable[int]) -> list
 
     def twin(t) -> bool:
         r = rows.get(t)
-        key = match_key(r["artist"], r["title"]) if r is not None else None
+        key = recording_key(r["artist"], r["title"]) if r is not None else None
         if key is None:
             return False
         d = r["duration"]

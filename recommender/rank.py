@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
-from segue_common.normalize import match_key
+from segue_common.normalize import recording_key
 
 log = logging.getLogger(__name__)
 
@@ -954,9 +954,9 @@ class Recommender:
         """Tracks far shorter than what this person plays (stingers, sound effects). [shape=(n,)] bool
 
         The typical length is the median length of the person's listened plays (each play
-        counts), or the library's median before ``MIN_PLAYS_FOR_LENGTH`` of them; "far
-        shorter" is under ``SHORT_FRACTION`` of it, or under the shortest lengths the person
-        does listen to where those are shorter still. A track the person listened to is never
+        counts), or before ``MIN_PLAYS_FOR_LENGTH`` of them the library's (each track counting
+        by its length); "far shorter" is under ``SHORT_FRACTION`` of it, or under the shortest
+        lengths the person does listen to where those are shorter still. A track the person listened to is never
         short for them; one of unknown length is not short either.
         """
         cache = self._derived.get("short")
@@ -974,7 +974,11 @@ class Recommender:
             at = lambda q: float(dur[rows][order][np.searchsorted(cum, q * cum[-1])])  # noqa: E731
             limit = min(SHORT_FRACTION * at(0.5), 0.8 * at(0.05))
         elif known.any():
-            limit = SHORT_FRACTION * float(np.median(dur[known]))
+            # The length half the library's playing time is in: a folder of a thousand
+            # two-second effects beside the songs does not make every song look long.
+            d = np.sort(dur[known])
+            cum = np.cumsum(d)
+            limit = SHORT_FRACTION * float(d[np.searchsorted(cum, 0.5 * cum[-1])])
         else:
             limit = 0.0
         limit = min(limit, SHORT_CAP_S)
@@ -1002,7 +1006,7 @@ class Recommender:
         if key == "":
             cat = self.catalog
             a = cat.artist[row]
-            key = keys[row] = match_key(cat.artist_names[a] if a >= 0 else None, cat.titles[row])
+            key = keys[row] = recording_key(cat.artist_names[a] if a >= 0 else None, cat.titles[row])
         return key
 
     def _same_recording(self, row: int, seen: dict[str, list[float]]) -> bool:
@@ -1040,7 +1044,13 @@ class Recommender:
         s[banned.astype(np.int64)] = -np.inf
         pool = np.arange(cat.n) if among is None else among
         m = min(len(pool), max(self.config.candidates, 20 * k))
-        cand = pool[np.argpartition(-s[pool], m - 1)[:m]] if m < len(pool) else pool
+        limit = per_artist or self.config.max_per_artist_hour
+        if m < len(pool):
+            # Half of it stays open to one artist: someone who plays one artist for hours does
+            # find its songs there when spacing gives way.
+            cand = self._shortlist(s, pool, m, max(limit + k, m // 2))
+        else:
+            cand = pool
         # Equal scores (a library not analysed yet ties a whole genre) in a daily shuffled
         # order, never in library order (which is alphabetical).
         cand = cand[np.lexsort((self._tiebreak()[cand], -s[cand]))]
@@ -1052,7 +1062,6 @@ class Recommender:
         seen = recordings if recordings is not None else {}
         for r in np.concatenate([banned[-500:], history]).astype(np.int64):
             self._remember(int(r), seen)
-        limit = per_artist or self.config.max_per_artist_hour
         # "At most so many an hour" is an hour of listening: a pick starts when the ones
         # before it end, so a long list lets an artist come back once its plays near the
         # top (or just heard) are more than an hour behind.
@@ -1117,6 +1126,25 @@ class Recommender:
                 self._remember(int(pick), seen)
                 prev_artist = cat.artist[pick]
         return [(int(cat.track_ids[r]), float(s[r])) for r in out]
+
+    def _shortlist(self, s: np.ndarray, pool: np.ndarray, m: int, cap: int) -> np.ndarray:
+        """The ``m`` best-scored rows of ``pool``, at most ``cap`` of them by one artist when
+        one artist would hold more: in a library where one artist has hundreds of tracks
+        (and the priors know them all), the best few hundred may all be theirs, and artist
+        spacing then has nothing else to choose from. [shape=(m,)] int64"""
+        cat = self.catalog
+        cand = pool[np.argpartition(-s[pool], m - 1)[:m]]
+        a = cat.artist[cand]
+        if not (a >= 0).any() or np.bincount(a[a >= 0]).max() <= cap:
+            return cand
+        order = pool[np.argsort(-s[pool], kind="stable")]
+        a = cat.artist[order]
+        by_artist = np.lexsort((np.arange(len(order)), a))     # each artist's rows, best first
+        grp = a[by_artist]
+        starts = np.r_[0, np.flatnonzero(grp[1:] != grp[:-1]) + 1]
+        place = np.empty(len(order), np.int64)
+        place[by_artist] = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        return order[(a < 0) | (place < cap)][:m]
 
     def _skip_artist_push(self) -> float:
         """How much of the artist and album push a skip gets for this person, 0..1: one

@@ -103,6 +103,20 @@ def loose_title(title: str | None, artist: str | None = None) -> str:
     return normalize_name(text) or normalize_name(title)
 
 
+def recording_key(artist: str | None, title: str | None) -> str | None:
+    """Like :func:`match_key`, but version words in a dash tail go as well as in brackets:
+    "Song - Remastered 2011" on a best-of is the album's "Song". Whether two copies are one
+    recording is then up to their lengths (a live take or an edit runs longer or shorter).
+
+    >>> recording_key("Queen", "Bicycle Race - Remastered 2011") == recording_key("Queen", "Bicycle Race")
+    True
+    """
+    a, t = normalize_name(artist), loose_title(title, artist)
+    if not a or not t:
+        return None
+    return f"{a}\x1f{t}"
+
+
 # Words that make a bracket or a dash tail name another recording ("Song (Live)",
 # "Song - Lofi Flip", "Suite [Parts VI-IX]"): the bare title keeps those.
 _RECORDING = re.compile(

@@ -584,6 +584,24 @@ def test_an_albums_interludes_are_no_stingers_for_someone_who_follows_albums_in_
     assert got == [3003, 3004, 3005, 3006]
 
 
+def test_one_artist_with_hundreds_of_tracks_near_the_top_still_leaves_room_for_others():
+    # 600 tracks by one artist sound most like the seed; 150 small bands less so.
+    rng = np.random.default_rng(9)
+    centre = rng.normal(size=16)
+    n_big, n_small = 600, 450
+    emb = np.concatenate([centre + 0.2 * rng.normal(size=(n_big, 16)), centre + 0.6 * rng.normal(size=(n_small, 16))])
+    emb[n_big] = centre                             # the seed, by a small band, sounds like the big one
+    ids = list(range(1, n_big + n_small + 1))
+    cat = Catalog.build(track_ids=ids, artists=["huge"] * n_big + [f"band {i // 3}" for i in range(n_small)],
+                        titles=[f"t{i}" for i in ids], durations=[200.0] * len(ids),
+                        embedding=emb.astype(np.float32), buckets=["rock"] * len(ids))
+    rec = Recommender(cat)
+    seed = n_big + 1
+    for got in ([t for t, _ in rec.radio(seed, 20)], [t for t, _ in rec.up_next([seed], 20)]):
+        # About 67 minutes: two an hour, as for any artist, not a whole list of one.
+        assert len(got) == 20 and sum(t <= n_big for t in got) <= 3
+
+
 def test_a_compilation_played_through_is_not_split_up_by_artist_spacing():
     """Compilations: every track by another artist, one album artist. Someone who plays
     them through, in order, gets the rest of a new one in order, though they never stay

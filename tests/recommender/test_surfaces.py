@@ -176,6 +176,21 @@ def test_the_typical_length_is_learned_from_the_persons_listened_plays():
     assert after.short_rows[cat.rows([t for t, r in rows.items() if r["duration"] <= 3])].all()
 
 
+def test_a_big_folder_of_sound_effects_is_still_short_before_any_play():
+    # 400 effects of 1-6 s beside 92 songs: most tracks are effects, most of the music's
+    # time is songs. Before any play the songs set the typical length.
+    _, rows = untagged_sound_library()
+    effects = [dict(id=len(rows) + 1 + i, artist="Foley", album="Effects", title=f"Effect {i}",
+                    genre="Sound Effects", duration=1.0 + i % 6, year=None, album_artist=None) for i in range(400)]
+    everything = list(rows.values()) + effects
+    cat = _catalog(everything, [], track_ms=200_000.0)
+    rec = Recommender(cat, now=T0)
+    fx = cat.rows([r["id"] for r in effects])
+    assert rec.short_rows[fx].all() and rec.short_rows.sum() == len(fx)
+    shown = {t for row in rec.discover(10).values() for t, _ in row}
+    assert shown and not shown & {r["id"] for r in effects}
+
+
 def test_after_long_plays_an_ordinary_song_is_still_no_stinger():
     # Someone whose first plays are hour-long mixes: 30 % of their typical length is 18
     # minutes, and every song of the library was called short and left out.
@@ -219,6 +234,25 @@ def test_one_recording_is_never_listed_twice():
     shown = [t for row in rec.discover(40).values() for t, _ in row]
     keys = [(rows[t]["artist"].lower(), key(t)) for t in shown]
     assert len(keys) == len(set(keys))
+
+
+def test_a_copy_whose_title_names_its_version_after_a_dash_is_the_same_recording():
+    # The album's songs again on a best-of, titled as services and rippers write them.
+    tunes = [f"Tune {c}" for c in "ABCDEF"]
+    titles = tunes + [f"{t} - Remastered 2011" for t in tunes] + [f"Song {i}" for i in range(30)]
+    n = len(titles)
+    cat = Catalog.build(track_ids=list(range(1, n + 1)),
+                        artists=["The Band"] * 12 + [f"Other {i // 5}" for i in range(30)],
+                        albums=["Album"] * 6 + ["Best Of"] * 6 + [f"LP {i // 5}" for i in range(30)], titles=titles,
+                        durations=[200.0 + 7 * (i % 6) for i in range(12)] + [210.0] * 30, buckets=["Rock"] * n)
+    rec = Recommender(cat, now=T0)
+    base = lambda t: titles[t - 1].split(" - ")[0]     # noqa: E731
+    station = [base(t) for t, _ in rec.radio(1, 40)]      # 36 recordings, the seed's aside
+    assert len(station) == len(set(station)) == 35 and "Tune A" not in station
+    songs = [base(t) for t, _ in rec.discover(40)["Rock"]]
+    assert len(songs) == len(set(songs)) == 36
+    up_next = [base(t) for t, _ in rec.up_next([3, 4], 20)]
+    assert len(up_next) == len(set(up_next)) and not {"Tune C", "Tune D"} & set(up_next)
 
 
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
