@@ -337,9 +337,17 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
     try:
         f = sf.SoundFile(soundfile_name(path))
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        if _ext(path) in SOUNDFILE_EXTENSIONS:
-            raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
-        reader: BlockReader = _FallbackReader(path)
+        reader: BlockReader | None = None
+        if _ext(path) == "mp3":
+            # libsndfile gives up on an MP3 after 64 KB that are no frame; dr_mp3 looks further.
+            try:
+                reader = open_mp3(path)
+            except (AudioError, ImportError):
+                pass
+        if reader is None:
+            if _ext(path) in SOUNDFILE_EXTENSIONS:
+                raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
+            reader = _FallbackReader(path)
     else:
         if f.format == "MP3":
             f.close()

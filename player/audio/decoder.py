@@ -152,10 +152,18 @@ class Decoder:
                 self._sf.close()
                 self._sf = None
             ext = Path(self.path).suffix.lower().lstrip(".")
-            if ext in audio_io.SOUNDFILE_EXTENSIONS:
+            if ext == "mp3" and self._blocks is None:
+                # libsndfile gives up on an MP3 after 64 KB that are no frame (a cover outside
+                # a tag whose size is wrong); dr_mp3 looks further.
+                try:
+                    self._open_mp3()
+                except DecodeError:
+                    raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
+            elif ext in audio_io.SOUNDFILE_EXTENSIONS:
                 raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
-            self._open_fallback()
-            self.duration = duration_hint
+            else:
+                self._open_fallback()
+                self.duration = duration_hint
         if not self.samplerate or self.samplerate <= 0:
             self.close()
             raise DecodeError(f"cannot play {shown(Path(self.path).name)}: its sample rate is {self.samplerate} Hz")

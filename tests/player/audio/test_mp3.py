@@ -19,7 +19,7 @@ import soundfile as sf
 from player.audio.base import PlaybackState, Source
 from player.audio.decoder import Decoder, DecodeError
 from player.audio.null_engine import NullEngine
-from segue_common.audio_io import ffmpeg_path
+from segue_common.audio_io import ffmpeg_path, open_blocks
 from tests.player.audio.signals import active_region, sine
 
 LONG_SR = 16000
@@ -185,3 +185,25 @@ def test_damaged_mp3s_are_decode_errors_and_a_cut_one_plays_what_it_has(tmp_path
     assert np.abs(got - whole[:len(got)]).max() < 1e-4
     dec.seek_frame(len(whole) - 10)             # past what the file holds: it just ends
     assert len(dec.read(1000)) == 0
+
+
+def test_an_mp3_with_a_long_stretch_of_junk_before_its_frames_plays_and_analyses_whole(tmp_path):
+    # A cover left outside an ID3 tag whose size field is wrong: 80 KB that are no frame.
+    # libsndfile gives up after 64 KB; the file is listed and must play.
+    clean, junk = tmp_path / "clean.mp3", tmp_path / "junk.mp3"
+    write_mp3(clean, glide(3 * 22050, 22050), 22050, 64)
+    junk.write_bytes(bytes(80 * 1024) + clean.read_bytes())
+    want = Decoder(str(clean), out_rate=22050, channels=1)
+    ref = np.concatenate([want.read(1 << 15) for _ in range(8)])[:, 0]
+    dec = Decoder(str(junk), out_rate=22050, channels=1)
+    got = np.concatenate([dec.read(1 << 15) for _ in range(8)])[:, 0]
+    # Every sample, after at most two frames of silence more: behind the junk, the
+    # encoder's delay and padding are not found and stay in.
+    n = len(got) + len(ref)
+    lag = int(np.argmax(np.fft.irfft(np.fft.rfft(got, n) * np.conj(np.fft.rfft(ref, n)), n)))
+    assert len(ref) > 2.9 * 22050 and 0 <= lag <= 2 * 1152 and len(ref) + lag <= len(got) <= len(ref) + 2 * 1152
+    assert np.abs(got[lag:lag + len(ref)] - ref).max() < 1e-4
+    reader = open_blocks(str(junk))
+    analysed = np.concatenate([reader.read(1 << 15) for _ in range(8)])
+    reader.close()
+    assert reader.samplerate == 22050 and len(analysed) == len(got)
