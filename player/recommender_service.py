@@ -12,6 +12,7 @@ callers keep using the previous one until the new one is complete.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -20,7 +21,7 @@ import numpy as np
 
 from player import paths
 from player.memory import release_free_memory
-from player.library.names import Namer, path_numbers
+from player.library.names import Namer, is_disc_folder, path_numbers
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.local_models import TrainError, load_models_or_fall_back
@@ -33,7 +34,13 @@ RECENT_REREAD_S = 6 * 3600
 #: the track columns the catalogue needs: reading only these, not every column of every
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre",
-                   "year", "track_no", "disc_no")
+                   "year", "track_no", "disc_no", "mb_album_id")
+
+
+def album_folder(path: str) -> str:
+    """The folder an album lies in: the track's folder, or the one above a disc folder ("CD2")."""
+    folder = os.path.dirname(path)
+    return os.path.dirname(folder) if is_disc_folder(os.path.basename(folder)) else folder
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -95,7 +102,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     namer = Namer.of(store)
     ids: list[int] = []
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
-    years, album_artists, track_numbers, disc_numbers = [], [], [], []
+    years, album_artists, track_numbers, disc_numbers, places = [], [], [], [], []
     # A few values per row, in chunks, one object per repeated name: holding every row (and
     # every copy SQLite makes of a name) at once would leave the window's memory fragmented
     # long after they are gone.
@@ -124,6 +131,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                 track, disc = track or from_path[0], disc or from_path[1]
             track_numbers.append(track)
             disc_numbers.append(disc)
+            places.append(one(r["mb_album_id"], r["mb_album_id"]) if r["mb_album_id"] else album_folder(r["path"]))
     ids = np.array(ids, np.int64)
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:
@@ -138,7 +146,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, durations=durations,
                         embedding=emb, tags=None, buckets=buckets, factors=prior,
                         plays=PlayLog.from_rows(store.plays()), years=years, album_artists=album_artists,
-                        track_numbers=track_numbers, disc_numbers=disc_numbers,
+                        track_numbers=track_numbers, disc_numbers=disc_numbers, album_places=places,
                         outside=outside_counts(store, tagged_artists))
     return cat, prior
 

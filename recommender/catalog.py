@@ -189,6 +189,7 @@ class Catalog:
               years: Sequence[float | None] | np.ndarray | None = None,
               album_artists: Sequence[str | None] | None = None,
               track_numbers: Sequence[int | None] | None = None, disc_numbers: Sequence[int | None] | None = None,
+              album_places: Sequence[str | None] | None = None,
               outside: np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
@@ -206,6 +207,9 @@ class Catalog:
             (a soundtrack or compilation with a different artist per track is one album)
         track_numbers, disc_numbers : [shape=(n,)] place on the album (None or < 1 unknown;
             no disc number is disc 1): the album's order (``album_next``)
+        album_places : [shape=(n,)] where each track's album lies (a release id, else its
+            folder): tells apart two albums of one name by one artist, and holds together a
+            compilation whose tracks name no album artist (``_album_keys``)
         outside : np.ndarray [shape=(n, 2)] per track, how often its artist was heard and
             skipped in another player's history (see ``outside_listened``); None: no history
         embedding_dims : wider embeddings are projected on their top principal
@@ -236,10 +240,11 @@ class Catalog:
 
         artist_codes, artist_names = _codes(aligned(artists, "artists"), n)
         album_keys = aligned(albums, "albums")
-        album_by = aligned(album_artists, "album_artists") or [None] * n
-        if album_keys is not None:   # an album is (album artist-ish, album): "Greatest Hits" repeats
-            album_keys = [None if a is None else f"{by or (artist_names[c] if c >= 0 else '')}\x1f{a}"
-                          for a, c, by in zip(album_keys, artist_codes, album_by)]
+        tracks, discs = aligned(track_numbers, "track_numbers"), aligned(disc_numbers, "disc_numbers")
+        if album_keys is not None:
+            album_keys = _album_keys(album_keys, [artist_names[c] if c >= 0 else "" for c in artist_codes],
+                                     aligned(album_artists, "album_artists") or [None] * n,
+                                     aligned(album_places, "album_places"), _places(tracks, discs, n))
         album_codes, album_names = _codes(album_keys, n)
         bucket_codes, bucket_names = _codes(aligned(buckets, "buckets"), n)
         dur = aligned(durations, "durations", matrix=False)
@@ -263,8 +268,7 @@ class Catalog:
         if out.shape[1] != 2:
             raise CatalogError(f"outside must be [n, 2] (heard, skipped), got shape {out.shape}")
         cat.outside_listened, cat.outside_skipped = out[:, 0].copy(), out[:, 1].copy()
-        cat.album_next = _album_order(album_codes, aligned(track_numbers, "track_numbers"),
-                                      aligned(disc_numbers, "disc_numbers"))
+        cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
         cat.set_plays(plays or PlayLog.empty())
         return cat
 
@@ -481,14 +485,11 @@ def _chosen_artists(plays: PlayLog, chosen: np.ndarray, fb: np.ndarray, art: np.
     return counts, float((~chosen[latest]).mean())
 
 
-def _album_order(album: np.ndarray, tracks: list | None, discs: list | None) -> np.ndarray:
-    """Per row, the row of the next track on its album by (disc, track number); -1 where the
-    album, the number or a next track is unknown. Two tracks at one place (a song tagged
-    twice, two editions merged into one album) follow each other in row order."""
-    n = len(album)
-    nxt = np.full(n, -1, np.int64)
-    if tracks is None or not n:
-        return nxt
+def _places(tracks: list | None, discs: list | None, n: int) -> np.ndarray:
+    """Per row, its place on its album (disc * 1e6 + track; no disc number is disc 1), NaN
+    where the track number is unknown (None, not a number, or below 1). [shape=(n,)] float64"""
+    if tracks is None:
+        return np.full(n, np.nan)
 
     def number(v) -> float:
         try:
@@ -499,7 +500,56 @@ def _album_order(album: np.ndarray, tracks: list | None, discs: list | None) -> 
 
     track = np.array([number(v) for v in tracks], np.float64)
     disc = np.ones(n) if discs is None else np.array([number(v) for v in discs], np.float64)
-    place = np.where(np.isnan(disc), 1.0, disc) * 1e6 + track
+    return np.where(np.isnan(disc), 1.0, disc) * 1e6 + track
+
+
+def _album_keys(albums: list, artists: list, album_by: list, places: list | None,
+                order: np.ndarray) -> list[str | None]:
+    """Per row, what identifies its album: its album artist (else its artist) and album
+    title, so that two artists' "Greatest Hits" stay apart. Where the album ``places`` are
+    known (a release id, else a folder):
+
+    - an album title that one artist has several times ("Peter Gabriel", four albums) is
+      split by place where its tracks take one disc and track number twice;
+    - the tracks of one album title in one place that name no album artist, by several
+      artists and numbered without a clash (a compilation or a duet tagged per track), are
+      one album.
+    """
+    keys = [None if a is None else f"{by or art}\x1f{a}" for a, art, by in zip(albums, artists, album_by)]
+    if places is None:
+        return keys
+
+    def groups(pairs) -> list[list[int]]:
+        out: dict = {}
+        for i, key in pairs:
+            if key is not None:
+                out.setdefault(key, []).append(i)
+        return [rows for rows in out.values() if len(rows) > 1]
+
+    def clash(rows: list[int]) -> bool:
+        known = order[rows][np.isfinite(order[rows])]
+        return len(np.unique(known)) < len(known)
+
+    together = ((i, (places[i], a)) for i, a in enumerate(albums) if a is not None and places[i] and not album_by[i])
+    for rows in groups(together):
+        if len({artists[i] for i in rows}) > 1 and np.isfinite(order[rows]).all() and not clash(rows):
+            for i in rows:
+                keys[i] = f"\x1e{places[i]}\x1f{albums[i]}"
+    for rows in groups(enumerate(keys)):
+        if len({places[i] for i in rows}) > 1 and clash(rows):
+            for i in rows:
+                keys[i] = f"{keys[i]}\x1e{places[i] or ''}"
+    return keys
+
+
+def _album_order(album: np.ndarray, place: np.ndarray) -> np.ndarray:
+    """Per row, the row of the next track on its album by its ``place`` (``_places``); -1
+    where the album, the number or a next track is unknown. Two tracks at one place (a song
+    tagged twice, two editions merged into one album) follow each other in row order."""
+    n = len(album)
+    nxt = np.full(n, -1, np.int64)
+    if not n:
+        return nxt
     known = np.flatnonzero((album >= 0) & np.isfinite(place))
     order = known[np.lexsort((known, place[known], album[known]))]
     same = album[order[1:]] == album[order[:-1]]

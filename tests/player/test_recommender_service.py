@@ -250,6 +250,41 @@ def test_an_untagged_album_is_in_the_order_of_its_file_names(store):
     assert chain == [ids[f"CD{d}/{t:02d} Song {d}{t}.flac"] for d in (1, 2) for t in (1, 2, 3)]
 
 
+def test_albums_of_one_name_are_told_apart_and_a_compilation_tagged_per_track_is_one(store):
+    from player.recommender_service import build_catalog
+
+    def album(folder, title, artists, *, albumartist=None, mbid=None, n=4, stem=""):
+        return [{"path": f"/music/{folder}/{stem}{t + 1:02d}.flac", "size": 1000, "mtime_ns": 1,
+                 "title": f"{folder} {stem}{t + 1}",
+                 "artist": artists[t % len(artists)], "albumartist": albumartist, "album": title,
+                 "track_no": t + 1, "duration": 200.0, "mb_album_id": mbid} for t in range(n)]
+    rows = []
+    for year in (1977, 1978, 1980):     # self-titled albums, each in its folder
+        rows += album(f"PG/{year}", "Peter Gabriel", ["Peter Gabriel"])
+    # The fourth in the 1980 folder too, told apart by its release id.
+    rows += album("PG/1980", "Peter Gabriel", ["Peter Gabriel"], mbid="mb-1982", stem="b")
+    rows += album("Hits", "Summer Hits", ["A", "B", "C", "D"])            # no album artist
+    rows += album("Queen", "Greatest Hits", ["Queen", "Queen & David Bowie"])
+    # Two artists' "Greatest Hits" in one flat folder: their numbers clash, so they stay apart.
+    flat = album("Flat", "Greatest Hits", ["ABBA"]) + album("Flat", "Greatest Hits", ["Blondie"])
+    for i, r in enumerate(flat):
+        r["path"] = f"/music/Flat/{i:02d}.flac"
+    store.upsert_tracks(rows + flat)
+    ids = {r["path"]: r["id"] for r in store.tracks()}
+    cat, _ = build_catalog(store, priors=None)
+
+    def chain(path):
+        out, r = [], cat.row(ids[path])
+        while r >= 0:
+            out.append(int(cat.track_ids[r]))
+            r = int(cat.album_next[r])
+        return out
+    for first in ("PG/1977/", "PG/1978/", "PG/1980/", "PG/1980/b", "Hits/", "Queen/"):
+        assert chain(f"/music/{first}01.flac") == [ids[f"/music/{first}{t:02d}.flac"] for t in (1, 2, 3, 4)]
+    assert chain("/music/Flat/00.flac") == [ids[f"/music/Flat/{i:02d}.flac"] for i in range(4)]
+    assert chain("/music/Flat/04.flac") == [ids[f"/music/Flat/{i:02d}.flac"] for i in range(4, 8)]
+
+
 def test_runs_kept_of_up_next_reach_the_next_refill_without_training(store, tmp_path):
     """Someone who lets Up next play after a song they chose keeps every offer by the
     artist they are hearing and now and then skips one by another artist early. Logged
