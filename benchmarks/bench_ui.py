@@ -13,6 +13,8 @@ moment the parent starts it:
   learning recommender builds its catalogue on a worker right after;
 - search: ``LibraryModel.set_filter`` over every track (median of several queries,
   each from an empty search) and per keystroke while typing a word;
+- the table: one repaint of the visible rows, select all (and repaint), reading the
+  selection back, beside the same repaints over a bare model of as many cells;
 - baselines measured in the same run: a bare QMainWindow (Qt's own floor) and
   QSortFilterProxyModel filtering the same model (Qt's stock way to search).
 Peak memory is the process's max RSS. torch must not be imported by then.
@@ -110,6 +112,8 @@ def _child_window(t0: float, filters: bool) -> dict:
         out["n_rows"] = window.model.rowCount()
         out["stall_ms"] = max(gaps) if gaps else 0
         out["rss_rows_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if filters:
+            out.update(_table_times(window))
         gaps.clear()
         # What the app does next: build the learning recommender on a worker (no analysis here).
         window.enable_intelligence(analyse=False)
@@ -157,6 +161,55 @@ def _child_window(t0: float, filters: bool) -> dict:
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.close()
     store.close()
+    return out
+
+
+def _table_times(window) -> dict:
+    """One repaint of the library's visible rows, select all and repaint, and reading the
+    selection as the window's actions do (Play, Add to Up next); the same repaints of a
+    table of as many rows and columns whose model is the least Qt needs (the baseline)."""
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex
+    from PySide6.QtWidgets import QApplication, QTableView
+
+    table = window.library.table
+    n_rows, n_cols = window.model.rowCount(), window.model.columnCount()
+
+    class Plain(QAbstractTableModel):
+        def rowCount(self, parent=QModelIndex()):
+            return 0 if parent.isValid() else n_rows
+
+        def columnCount(self, parent=QModelIndex()):
+            return 0 if parent.isValid() else n_cols
+
+        def data(self, index, role=0):
+            return None
+
+    def timed(fn) -> float:
+        QApplication.processEvents()
+        t = time.perf_counter()
+        fn()
+        return (time.perf_counter() - t) * 1000
+
+    def repaint(view) -> float:
+        return statistics.median(timed(view.viewport().repaint) for _ in range(5))
+
+    def select_all(view) -> float:
+        view.clearSelection()
+        return timed(lambda: (view.selectAll(), view.viewport().repaint()))
+
+    plain_view = QTableView()
+    plain = Plain()
+    plain_view.setModel(plain)
+    plain_view.setSelectionBehavior(QTableView.SelectRows)
+    plain_view.resize(table.viewport().size())
+    plain_view.show()
+    out = {"stock_paint_ms": repaint(plain_view), "stock_select_ms": select_all(plain_view)}
+    plain_view.close()
+    out.update(paint_ms=repaint(table), select_all_ms=select_all(table))
+    ids: list = []
+    out["selected_ids_ms"] = timed(lambda: ids.extend(window.library.selected_ids()))
+    table.clearSelection()
+    assert len(ids) == n_rows
     return out
 
 
@@ -218,6 +271,13 @@ def main(argv: list[str] | None = None) -> int:
         ("LibraryModel.set_filter, CPU time of the GUI thread", f"{med('filter_cpu_ms'):.1f} ms", ""),
         ("LibraryModel.set_filter, slowest query", f"{med('filter_max_ms'):.1f} ms", ""),
         ("slowest keystroke typing a word", f"{med('keystroke_max_ms'):.1f} ms", ""),
+        ("repaint of the visible rows, a bare model (baseline)", f"{med('stock_paint_ms'):.1f} ms", "1.00x"),
+        ("repaint of the visible rows, the library", f"{med('paint_ms'):.1f} ms",
+         f"{med('paint_ms') / med('stock_paint_ms'):.2f}x"),
+        ("select all and repaint, a bare model (baseline)", f"{med('stock_select_ms'):.1f} ms", "1.00x"),
+        ("select all and repaint, the library", f"{med('select_all_ms'):.1f} ms",
+         f"{med('select_all_ms') / med('stock_select_ms'):.2f}x"),
+        ("reading that selection (Play, Add to Up next...)", f"{med('selected_ids_ms'):.0f} ms", ""),
         ("peak memory (max RSS) when the rows show", f"{med('rss_rows_mb'):.0f} MB", ""),
         ("peak memory (max RSS) with the recommender built", f"{med('peak_rss_mb'):.0f} MB", ""),
         ("torch imported", str(any(r["torch_imported"] for r in runs)), "must be False"),

@@ -105,8 +105,12 @@ class LibraryView(QWidget):
             self._play_from(0)
 
     def selected_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.track_id(r) for r in rows]
+        # From the selection's row ranges: ``selectedRows`` asks the model about every
+        # selected cell, seconds for a whole library.
+        rows: set[int] = set()
+        for part in self.table.selectionModel().selection():
+            rows.update(range(part.top(), part.bottom() + 1))
+        return [self.model.track_id(r) for r in sorted(rows)]
 
     def _menu(self, pos) -> None:
         index = self.table.indexAt(pos)
