@@ -8,6 +8,8 @@ when the gesture began (the player skips entries no longer queued).
 
 from __future__ import annotations
 
+import difflib
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
@@ -114,6 +116,7 @@ class UpNextPanel(QWidget):
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty_hint)
         self._ids: list[int] = []
+        self._rows: list[tuple] = []          # (entry, key) per row shown
 
         self.clear_btn.clicked.connect(self.clear)
         self.save_btn.clicked.connect(self.save_requested)
@@ -151,22 +154,38 @@ class UpNextPanel(QWidget):
 
     def set_entries(self, entries: list[tuple[int, str, str, str, str]], keys: list | None = None) -> None:
         """``(track_id, title, artist, source, reason)`` in play order; ``keys``: the queue
-        entries they show (what the signals carry; default the track ids)."""
-        self.list.clear()
+        entries they show (what the signals carry; default the track ids).
+
+        Only the rows that changed are made again: a song ending takes the first row away,
+        a refill adds rows at the end. Rebuilding thousands of rows for that held the
+        window for a second, and lost the person's selection in the list."""
         self._ids = [e[0] for e in entries]
         keys = keys if keys is not None else list(self._ids)
-        for (track_id, title, artist, source, reason), key in zip(entries, keys):
-            item = QListWidgetItem(title)
-            item.setData(SUBTITLE_ROLE, artist)
-            why = reason_line(source, reason)
-            item.setData(REASON_ROLE, why)                 # on the row itself, and whole in the tooltip
-            item.setData(Qt.UserRole, track_id)
-            item.setData(ENTRY_ROLE, key)
-            item.setToolTip("\n".join(x for x in (f"{title} — {artist}" if artist else title, why) if x))
-            self.list.addItem(item)
+        rows = list(zip(entries, keys))
+        changes = difflib.SequenceMatcher(None, self._rows, rows, autojunk=False).get_opcodes()
+        for tag, i1, i2, j1, j2 in reversed(changes):      # from the end: earlier rows keep their places
+            if tag == "equal":
+                continue
+            for _ in range(i2 - i1):
+                self.list.takeItem(i1)
+            for at, (entry, key) in enumerate(rows[j1:j2], start=i1):
+                self.list.insertItem(at, self._item(entry, key))
+        self._rows = rows
         self.empty_hint.setVisible(not entries)
         self.clear_btn.setEnabled(bool(entries))
         self.header.setText(f"Up next ({len(entries)})" if entries else "Up next")
+
+    @staticmethod
+    def _item(entry: tuple[int, str, str, str, str], key) -> QListWidgetItem:
+        track_id, title, artist, source, reason = entry
+        item = QListWidgetItem(title)
+        item.setData(SUBTITLE_ROLE, artist)
+        why = reason_line(source, reason)
+        item.setData(REASON_ROLE, why)                 # on the row itself, and whole in the tooltip
+        item.setData(Qt.UserRole, track_id)
+        item.setData(ENTRY_ROLE, key)
+        item.setToolTip("\n".join(x for x in (f"{title} — {artist}" if artist else title, why) if x))
+        return item
 
     def track_ids(self) -> list[int]:
         return list(self._ids)
