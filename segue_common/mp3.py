@@ -24,6 +24,16 @@ put a click in a gapless join; and it skips only the first ID3v2 tag in front, s
 a second one it takes the Xing/LAME header for audio and trims neither the encoder delay
 nor the padding. Such a file is decoded through a view of the file that holds only its
 frames (:func:`audio_range`).
+
+A Xing/Info header's frame count is trusted only while the file's bytes agree with it. Files
+joined one after the other (chapters of an audiobook, a podcast with an advertisement put in
+front) keep the first one's header, and a few encoders write a count of 0: dr_mp3 stops where
+the count ends and the rest is never heard. Where the bytes after the header hold clearly more
+frames than it counts (judged from its byte count and the length of the frames at a few
+places, without reading the file through), the frame headers are counted, and if they hold
+more, they decide: the file is decoded through a view that starts after the Xing frame, which
+dr_mp3 then never sees, the encoder delay the header gives is dropped here, and every frame
+plays (the padding the header gives may belong to a file that ends part-way through).
 """
 
 from __future__ import annotations
@@ -41,6 +51,9 @@ EXACT_COUNT_BYTES = 32 << 20   # files up to this size without a Xing header are
 _SCAN_CHUNK = 1 << 20
 SYNC_MATCHES = 10         # frames that must follow a sync word before minimp3 trusts it
 MAX_FRAME_BYTES = 2881    # MPEG-2 layer II at 160 kbit/s and 8 kHz, with padding
+SAMPLE_PLACES = 4         # places whose frames are measured to check a Xing header's count
+SAMPLE_FRAMES = 64        # frames measured at each, in at most
+SAMPLE_BYTES = 32 << 10   # bytes read there
 
 # Bit rates (kbit/s) by [MPEG-1?][layer 1..3][index]; sample rates by version bits.
 _KBPS = {
@@ -164,13 +177,13 @@ class FrameIndex:
 
     On creation only the start of the file is read: ``spf`` (samples per frame), ``delay``
     and ``padding`` (the samples dr_mp3 trims at each end, from a LAME header),
-    ``xing_frames`` (the frame count a Xing/Info header gives, else None) and ``bytes_per_frame``
-    (the first audio frame's). :meth:`scan` reads every frame header: ``frames`` (audio frames,
-    a Xing/Info frame excluded) and ``checkpoints``. ``ok`` (set by the reader): whether the
-    scanned frames add up to dr_mp3's own count. ``audio_start`` and ``size`` bound the bytes
-    looked at: the frames, the tags around them left out (:func:`audio_range`); ``plain`` tells
-    whether dr_mp3 reads the whole file right. ``breaks``: how often the scan met junk between
-    frames and looked for them again.
+    ``xing_frames`` and ``xing_bytes`` (the frame and byte counts a Xing/Info header gives, else
+    None) and ``bytes_per_frame`` (the first audio frame's). :meth:`scan` reads every frame
+    header: ``frames`` (audio frames, a Xing/Info frame excluded) and ``checkpoints``. ``ok``
+    (set by the reader): whether the scanned frames add up to dr_mp3's own count.
+    ``audio_start`` and ``size`` bound the bytes looked at: the frames, the tags around them
+    left out (:func:`audio_range`); ``plain`` tells whether dr_mp3 reads the whole file right.
+    ``breaks``: how often the scan met junk between frames and looked for them again.
     """
 
     def __init__(self, f, size: int):
@@ -180,6 +193,7 @@ class FrameIndex:
         self.checkpoints = array("q")
         self.frames = self.spf = 0
         self.xing_frames: int | None = None
+        self.xing_bytes: int | None = None
         self.bytes_per_frame = 0.0
         self.ref = None
         self.ok = False
@@ -263,6 +277,8 @@ class FrameIndex:
                     return start + size
                 if bit == 1:
                     self.xing_frames = _u32(frame, p)
+                elif bit == 2:
+                    self.xing_bytes = _u32(frame, p)
                 p += n
         if p < size and frame[p] and size - p >= 36:
             lame = frame[p + 21: p + 24]
@@ -314,6 +330,39 @@ class FrameIndex:
         if self.xing_frames is None:
             return None
         return max(0, self.xing_frames * self.spf - self.delay - self.padding)
+
+    def xing_undercounts(self) -> bool:
+        """Whether the bytes after a Xing/Info header clearly hold more frames than it counts,
+        judged without reading them through: a count that leaves nothing to play, more bytes
+        than the header's own byte count (which takes in the header's frame), or more frames
+        than the count at the mean length of the frames at a few places through the file. A
+        variable bit rate misjudged here costs only a :meth:`scan`, which then decides."""
+        n = self.xing_frames
+        if n is None:
+            return False
+        if n * self.spf <= self.delay + self.padding:
+            return True
+        audio = self.size - self.start
+        if self.xing_bytes is not None and audio > self.xing_bytes + self.xing_bytes // 100 + 4 * MAX_FRAME_BYTES:
+            return True
+        mean = self._mean_frame_bytes()
+        return mean > 0 and audio / mean > 1.5 * n + 8
+
+    def _mean_frame_bytes(self) -> float:
+        """The mean length of the frames found at :data:`SAMPLE_PLACES` places from the first
+        audio frame to the end, up to :data:`SAMPLE_FRAMES` at each, or 0 where none are found."""
+        total = count = 0
+        for k in range(SAMPLE_PLACES):
+            buf = self._read(self.start + (self.size - self.start) * k // SAMPLE_PLACES, SAMPLE_BYTES)
+            i = buf.find(b"\xff")
+            while i >= 0 and not self._chain(buf, i, self.ref):
+                i = buf.find(b"\xff", i + 1)
+            for _ in range(SAMPLE_FRAMES if i >= 0 else 0):
+                hdr = frame_header(_u32(buf, i)) if i + 4 <= len(buf) else None
+                if hdr is None or hdr[2] != self.ref or i + hdr[0] > len(buf):
+                    break
+                total, count, i = total + hdr[0], count + 1, i + hdr[0]
+        return total / count if count else 0.0
 
     def frames_from(self, checkpoint: int, count: int) -> tuple[bytes, list[int]]:
         """The bytes of ``count`` frames from a checkpoint and where each starts in them."""
@@ -368,8 +417,9 @@ class Mp3Reader:
     or the file is small; a long file without one would have to be read whole to count it (a
     stall of seconds before a two-hour mix starts from a slow disk), so there it is estimated
     from the file's size (``frames_exact`` False) until a far seek reads the frame headers,
-    :meth:`count_exactly` is called, or the end is reached. Raises ImportError where the
-    ``miniaudio`` package is missing, OSError where the file cannot be opened, and
+    :meth:`count_exactly` is called, or the end is reached. Where the frames hold clearly more
+    than a Xing/Info header counts, they decide (see the module's notes). Raises ImportError
+    where the ``miniaudio`` package is missing, OSError where the file cannot be opened, and
     :class:`Mp3Error` where dr_mp3 cannot read it. A context manager.
     """
 
@@ -387,6 +437,9 @@ class Mp3Reader:
         self._dec = None        # a decoder started mid-file by a seek (ma_decoder), or None
         self._view = None
         self._index_checked = False
+        self._xing_wrong = False    # the frames hold more than the Xing header counts
+        self._main_at = 0       # where in the file the view of the main decoder starts
+        self._skip = 0          # samples the main decoder gives before the first that plays
         self._f = open(path, "rb")
         try:
             self._index = FrameIndex(self._f, os.fstat(self._f.fileno()).st_size)
@@ -398,7 +451,15 @@ class Mp3Reader:
 
     def _open_main(self) -> None:
         idx = self._index
-        if not idx.plain:
+        if idx.xing_undercounts():
+            idx.scan()
+            # (a count one frame off is no reason to read the file another way)
+            self._xing_wrong = idx.frames > idx.xing_frames + 1
+            if self._xing_wrong:
+                # Every frame plays, less the encoder delay at the start: the padding the
+                # header gives may belong to the end of a file that stops part-way through.
+                idx.padding = 0
+        if not idx.plain or self._xing_wrong:
             self._open_main_view()
             return
         lib = self._lib
@@ -423,21 +484,30 @@ class Mp3Reader:
     def _open_main_view(self) -> None:
         """The main decoder for a file with more tags than dr_mp3 passes over: an ma_decoder
         on the bytes from the end of the ID3v2 tags in front to the start of the tags at the
-        end (no name needed: the file is already open, on every system)."""
+        end (no name needed: the file is already open, on every system). Where the Xing
+        header counts too few frames, the view starts after it, so that dr_mp3 does not stop
+        where the count ends, and the encoder delay it gives is dropped here."""
         idx = self._index
         self.frames_exact = False
-        self._main, self._main_view = self._decoder(idx.audio_start, 0, 0)
+        self._main_at = idx.audio_start
+        if self._xing_wrong:
+            self._main_at, self._skip = idx.start, idx.delay
+        self._main, self._main_view = self._decoder(self._main_at, 0, 0)
         self._set_format(int(self._main.outputSampleRate), int(self._main.outputChannels))
+        self._discard(self._skip)
 
     def _set_format(self, samplerate: int, channels: int) -> None:
         self.samplerate, self.channels = samplerate, channels
         if self.samplerate <= 0 or self.channels <= 0:
             raise Mp3Error(f"no audio in {Path(self.path).name}")
         idx = self._index
-        if idx.xing_frames is not None or (idx.file_size <= EXACT_COUNT_BYTES and self._countable()):
+        trusted = idx.xing_frames is not None and not self._xing_wrong
+        # (where the Xing header was overruled, the frame headers are read already)
+        if trusted or ((self._xing_wrong or idx.file_size <= EXACT_COUNT_BYTES) and self._countable()):
             self.count_exactly()
         else:
-            self.frames, self.frames_exact = idx.estimated_samples(), False
+            self.frames = idx.expected_samples() if self._xing_wrong else idx.estimated_samples()
+            self.frames_exact = False
 
     def _countable(self) -> bool:
         """Whether the samples can be counted without decoding them: by dr_mp3 on a plain
@@ -476,17 +546,19 @@ class Mp3Reader:
 
     def _count_view(self) -> int:
         """The samples in the view the main decoder reads, where dr_mp3 cannot count them by
-        name. As dr_mp3 counts: from the Xing header where there is one. Else from the frame
-        headers, which the view ends after the last of, so it counts as minimp3 plays it; where
-        the frames were broken by junk the scan may judge unlike minimp3, so there they are
-        counted by decoding them (slow, but only for damaged files)."""
+        name. As dr_mp3 counts: from the Xing header where there is one (and its count is not
+        overruled). Else from the frame headers, which the view ends after the last of, so it
+        counts as minimp3 plays it; where the frames were broken by junk the scan may judge
+        unlike minimp3, so there they are counted by decoding them (slow, but only for damaged
+        files)."""
         idx = self._index
-        if idx.xing_frames is not None:
+        if idx.xing_frames is not None and not self._xing_wrong:
             return idx.xing_samples()
         idx.scan()
         if idx.frames and not idx.breaks:
             return idx.expected_samples()
-        dec, _view = self._decoder(idx.audio_start, self.channels, self.samplerate)
+        trim = self._skip       # (past an overruled Xing header the delay is dropped here)
+        dec, _view = self._decoder(self._main_at, self.channels, self.samplerate)
         try:
             total, block = 0, 1 << 16
             out = np.empty((block, self.channels), np.float32)
@@ -497,7 +569,7 @@ class Mp3Reader:
                     result = self._lib.ma_decoder_read_pcm_frames(dec, ptr, block, got_p)
                     total += int(got_p[0])
                     if result != self._lib.MA_SUCCESS or got_p[0] < block:
-                        return total
+                        return max(0, total - trim)
         finally:
             self._lib.ma_decoder_uninit(dec)
 
@@ -567,6 +639,7 @@ class Mp3Reader:
             ok = self._lib.ma_decoder_seek_to_pcm_frame(self._main, 0) == self._lib.MA_SUCCESS
         if not ok:
             raise Mp3Error(f"cannot seek in {Path(self.path).name}")
+        self._discard(self._skip)
         self.pos = 0
 
     def index(self) -> FrameIndex:
@@ -631,7 +704,7 @@ class Mp3Reader:
         result = lib.ma_decoder_init(lib._internal_decoder_read_callback, lib._internal_decoder_seek_callback,
                                      source.ffi_handle, ffi.addressof(config), dec)
         if result != lib.MA_SUCCESS:
-            where = "after a seek " if offset > self._index.audio_start else ""
+            where = "after a seek " if offset != self._main_at else ""
             raise Mp3Error(f"cannot decode {Path(self.path).name} {where}(error {result})")
         return dec, view
 

@@ -81,26 +81,27 @@ def test_every_kind_of_mp3_seeks_to_the_exact_sample(tmp_path, kind):
 
 @needs_ffmpeg
 def test_joined_files_and_cut_files_still_seek_exactly(tmp_path):
-    # Two tagged files one after the other (a "cat" of two mixes: dr_mp3, like libsndfile,
-    # plays the length the first one's header gives) and a file cut short: the frame headers
-    # no longer add up to dr_mp3's count, so seeks decode from the start instead.
+    # Two tagged files one after the other (a "cat" of two mixes: the first one's Xing header
+    # counts only its own frames, the frames decide, and both play) seek through the frame
+    # index; in a file cut short the frame headers no longer add up to dr_mp3's count, so
+    # seeks decode from the start instead.
     a = encode(tmp_path / "a.mp3", KINDS["tagged-24k"], seconds=8)
     b = encode(tmp_path / "b.mp3", KINDS["tagged-24k"], seconds=5)
     joined = tmp_path / "joined.mp3"
     joined.write_bytes(a.read_bytes() + b.read_bytes())
     cut = tmp_path / "cut.mp3"
     cut.write_bytes(a.read_bytes()[: len(a.read_bytes()) * 2 // 3])
-    for path in (joined, cut):
+    for path, seconds, indexed in ((joined, 12.9, True), (cut, 4, False)):
         with Mp3Reader(str(path)) as r:
             whole = read_all(r)
-        assert len(whole) > 4 * 22050
-        assert_seeks_exact(path, whole, indexed=False)
+        assert len(whole) > seconds * 22050
+        assert_seeks_exact(path, whole, indexed=indexed)
         # The same with an APEv2 tag at the end (read through a view of its frames).
         tagged = tmp_path / f"tagged-{path.name}"
         tagged.write_bytes(path.read_bytes() + _ape_tag())
         with Mp3Reader(str(tagged)) as r:
             assert np.array_equal(read_all(r), whole)
-        assert_seeks_exact(tagged, whole, indexed=False)
+        assert_seeks_exact(tagged, whole, indexed=indexed)
 
 
 @needs_ffmpeg
@@ -119,6 +120,57 @@ def test_a_damaged_tagged_file_is_not_decoded_whole_before_it_plays(tmp_path):
     with Mp3Reader(str(damaged)) as r:
         assert r.count_exactly() == len(whole)
     assert_seeks_exact(damaged, whole, indexed=False)
+
+
+def _lame(path, seconds, seed, sr=44100):
+    """Stereo noise as libsndfile's LAME encodes it (variable bit rate, a Xing/LAME header)."""
+    y = 0.2 * np.random.default_rng(seed).standard_normal((int(seconds * sr), 2))
+    sf.write(str(path), y.astype(np.float32), sr, format="MP3")
+    with Mp3Reader(str(path)) as r:
+        assert r.frames_exact and not r._index.scanned     # the header trusted: no pass over the frames
+        return read_all(r), r._index
+
+
+def test_a_xing_count_too_low_or_zero_loses_no_frame(tmp_path):
+    # dr_mp3 stopped where the Xing count ended (at 0 the file was "no audio"). The frames
+    # decide: the samples are those of the file with its right count, the encoder's padding
+    # at the end left in.
+    whole, idx = _lame(tmp_path / "right.mp3", 12, seed=5)
+    raw = (tmp_path / "right.mp3").read_bytes()
+    at = raw.index(b"Xing") + 8
+    count = int.from_bytes(raw[at:at + 4], "big")
+    assert raw[at - 1] & 1 and count == idx.xing_frames
+    for wrong in (0, count // 2):
+        path = tmp_path / f"count-{wrong}.mp3"
+        path.write_bytes(raw[:at] + wrong.to_bytes(4, "big") + raw[at + 4:])
+        with Mp3Reader(str(path)) as r:
+            assert r.frames_exact and r.frames == len(whole) + idx.padding
+            got = read_all(r)
+        assert len(got) == len(whole) + idx.padding and np.array_equal(got[:len(whole)], whole)
+        assert_seeks_exact(path, got, indexed=True)
+        tagged = tmp_path / f"tagged-{path.name}"          # read through a view of its frames
+        tagged.write_bytes(path.read_bytes() + _ape_tag())
+        with Mp3Reader(str(tagged)) as r:
+            assert r.frames == len(got) and np.array_equal(read_all(r), got)
+
+
+def test_files_joined_one_after_the_other_play_whole(tmp_path):
+    # Chapters joined with cat, a podcast with an advertisement put in front: the first
+    # file's Xing header counts only its own frames, and dr_mp3 stopped there. Each part
+    # plays as it does alone, the second after the first one's padding, its own Xing frame
+    # (a frame of silence) and its encoder delay.
+    a, a_idx = _lame(tmp_path / "a.mp3", 3, seed=1)
+    b, b_idx = _lame(tmp_path / "b.mp3", 9, seed=2)
+    joined = tmp_path / "joined.mp3"
+    joined.write_bytes((tmp_path / "a.mp3").read_bytes() + (tmp_path / "b.mp3").read_bytes())
+    with Mp3Reader(str(joined)) as r:
+        assert r.frames_exact
+        got = read_all(r)
+        assert r.frames == len(got)
+    at = len(a) + a_idx.padding + a_idx.spf + b_idx.delay
+    assert len(got) == at + len(b) + b_idx.padding
+    assert np.array_equal(got[:len(a)], a) and np.array_equal(got[at:at + len(b)], b)
+    assert_seeks_exact(joined, got, indexed=True)
 
 
 def test_frame_headers_give_the_frame_length():
