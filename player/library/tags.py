@@ -326,6 +326,29 @@ def _int_info(info, name: str) -> int | None:
     return min(value, INT32_MAX) if value > 0 else None
 
 
+def _mp3_length(path: str, info, length: float) -> float:
+    """The length of an MP3 whose Xing header counts fewer frames than the file holds (files
+    joined one after the other keep the first one's header; a few encoders write a count of
+    0): the player's count of its frames, which it plays whole. Asked only where mutagen's
+    length is 0 or the file holds clearly more bytes than that length at the header's bit rate."""
+    bitrate = _int_info(info, "bitrate") or 0
+    try:
+        audio_bytes = os.path.getsize(path) - (getattr(info, "frame_offset", 0) or 0)
+    except OSError:
+        return length
+    if length > 0.0 and audio_bytes <= 1.05 * bitrate * length / 8 + 8192:
+        return length
+    from segue_common.mp3 import Mp3Reader
+
+    try:
+        with Mp3Reader(path) as reader:
+            counted = reader.count_exactly() / reader.samplerate
+    except Exception as exc:  # (a file the player cannot read either keeps mutagen's length)
+        log.debug("could not count the frames of %r: %s", path, exc)
+        return length
+    return counted if counted > (length + 1.0 if length > 0.0 else 0.0) else length
+
+
 # What a person calls the format whose reader gave up, by mutagen's module name; a
 # class name such as "MusepackHeaderError" means nothing to them.
 _FORMAT_NAMES = {
@@ -371,6 +394,8 @@ def read_tags(path: str) -> dict:
         length = float(getattr(info, "length", 0.0) or 0.0)
     except (TypeError, ValueError, OverflowError):
         length = 0.0
+    if isinstance(audio, MP3) and math.isfinite(length):
+        length = _mp3_length(path, info, length)
     if not length > 0.0 or not math.isfinite(length):
         raise TagReadError("no audio in file (length 0)")
     codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None

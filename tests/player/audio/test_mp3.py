@@ -20,7 +20,7 @@ from player.audio.base import PlaybackState, Source
 from player.audio.decoder import Decoder, DecodeError
 from player.audio.null_engine import NullEngine
 from segue_common.audio_io import ffmpeg_path, open_blocks
-from tests.player.audio.signals import active_region, sine
+from tests.player.audio.signals import active_region, sine, tone_level
 
 LONG_SR = 16000
 LONG_MINUTES = 21
@@ -207,3 +207,46 @@ def test_an_mp3_with_a_long_stretch_of_junk_before_its_frames_plays_and_analyses
     analysed = np.concatenate([reader.read(1 << 15) for _ in range(8)])
     reader.close()
     assert reader.samplerate == 22050 and len(analysed) == len(got)
+
+
+def tone_mp3(path, pieces, sr=44100):
+    """An MP3 (libsndfile's LAME: a Xing/LAME header) of tones one after the other, each
+    (seconds, frequency, amplitude); frequency 0: noise."""
+    rng = np.random.default_rng(4)
+    y = np.concatenate([amp * (np.sin(2 * np.pi * f * np.arange(int(s * sr)) / sr) if f
+                               else rng.standard_normal(int(s * sr))) for s, f, amp in pieces]).astype(np.float32)
+    sf.write(str(path), np.stack([y, y], axis=1), sr, format="MP3")
+    return path
+
+
+def decode_whole(path, sr=44100):
+    dec = Decoder(str(path), out_rate=sr)
+    parts = [dec.read(1 << 15)]
+    while len(parts[-1]):
+        parts.append(dec.read(1 << 15))
+    total = dec.total_frames
+    dec.close()
+    return np.concatenate(parts)[:, 0], total
+
+
+def test_an_mp3_whose_xing_header_counts_too_few_frames_plays_and_is_listed_whole(tmp_path):
+    # Two files joined with cat keep the first one's Xing header: the second one was never
+    # heard and the track was listed at the first one's length; a count of 0 made the file
+    # an error row. Both play whole, at the length the library lists.
+    from player.library.tags import read_tags
+
+    a, b = tone_mp3(tmp_path / "a.mp3", [(4, 440, 0.3)]), tone_mp3(tmp_path / "b.mp3", [(4, 660, 0.3)])
+    joined = tmp_path / "joined.mp3"
+    joined.write_bytes(a.read_bytes() + b.read_bytes())
+    raw = a.read_bytes()
+    at = raw.index(b"Xing") + 8
+    zero = tmp_path / "zero.mp3"
+    zero.write_bytes(raw[:at] + bytes(4) + raw[at + 4:])
+    for path, seconds in ((joined, 8.0), (zero, 4.0)):
+        out, total = decode_whole(path)
+        assert total == len(out) and abs(len(out) / 44100 - seconds) < 0.1, (path.name, len(out) / 44100)
+        assert abs(read_tags(str(path))["duration"] - len(out) / 44100) < 0.01
+    assert tone_level(out[44100:3 * 44100], 440, sr=44100) > 0.9
+    out, _ = decode_whole(joined)
+    assert tone_level(out[5 * 44100:7 * 44100], 660, sr=44100) > 0.9      # the second file is heard
+
