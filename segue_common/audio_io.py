@@ -300,6 +300,10 @@ class _Mp3Blocks(BlockReader):
         """The next frame's position (where a seek past the end really landed)."""
         return self._r.pos
 
+    def take_count(self, frames: int) -> None:
+        """The length another reader of the same file counted exactly."""
+        self._r.take_count(frames)
+
     def read(self, n: int) -> np.ndarray:
         try:
             return self._r.read(n)

@@ -544,6 +544,12 @@ class Mp3Reader:
             self.frames_exact = True
         return self.frames
 
+    def take_count(self, frames: int) -> None:
+        """The length as another reader of the same file counted it (:meth:`count_exactly`, on
+        a thread of its own while this one plays)."""
+        if not self.frames_exact:
+            self.frames, self.frames_exact = int(frames), True
+
     def _count_view(self) -> int:
         """The samples in the view the main decoder reads, where dr_mp3 cannot count them by
         name. As dr_mp3 counts: from the Xing header where there is one (and its count is not

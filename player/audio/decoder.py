@@ -15,8 +15,10 @@ never click. Memory does not grow with the file's length.
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import stat
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +26,8 @@ import soundfile as sf
 
 from segue_common import audio_io
 from segue_common.text import shown
+
+log = logging.getLogger(__name__)
 
 
 class DecodeError(Exception):
@@ -123,6 +127,8 @@ class Decoder:
         self._resampler = None
         self._done = False
         self._blocks: audio_io.BlockReader | None = None  # MP3 through dr_mp3
+        self._counter: threading.Thread | None = None     # counting an MP3's estimated length
+        self._counted: list[int] = []                       # ... and its count, once done
         self._order = None    # the soundfile channels' places in WAV order, where they differ
         try:
             mode = os.stat(self.path).st_mode
@@ -215,6 +221,36 @@ class Decoder:
         if self._blocks is not None and self._blocks.frames:  # an MP3's estimate may become exact
             self.duration = self._blocks.frames / self.samplerate
         return None if self.duration is None else int(round(self.duration * self.out_rate))
+
+    @property
+    def length_exact(self) -> bool:
+        """Whether :attr:`total_frames` is the file's length, not an estimate from its size (a
+        long MP3 without a Xing header, until :meth:`count_length` is done or the end is read)."""
+        blocks = self._blocks
+        if blocks is None:
+            return True
+        if not blocks.frames_exact and self._counted:
+            blocks.take_count(self._counted[0])
+        return blocks.frames_exact
+
+    def count_length(self) -> None:
+        """Have an estimated length counted, on a thread of its own: a pass over every frame
+        header of the file, which from a slow disk takes seconds that playback cannot wait.
+        The count is made by a reader of its own (the one playing stays where it is and is
+        touched only by the thread that reads it); :attr:`length_exact` takes it once done."""
+        if self._blocks is None or self._blocks.frames_exact or self._counter is not None:
+            return
+        path, counted = self.path, self._counted
+
+        def count() -> None:
+            try:
+                with audio_io.open_mp3(path) as reader:
+                    counted.append(reader.frames)
+            except (audio_io.AudioError, OSError, ImportError, MemoryError) as exc:
+                log.warning("could not count the length of %s: %s", path, exc)
+
+        self._counter = threading.Thread(target=count, name="mp3-length", daemon=True)
+        self._counter.start()
 
     @property
     def finished(self) -> bool:

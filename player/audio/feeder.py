@@ -211,8 +211,8 @@ class FeederMixin:
                     self._writing, self._wdec = fade.b_src, fade.b_dec
                 continue
             n = BLOCK
-            total = dec.total_frames
             fade_len = self._fade_len(dec)
+            total = dec.total_frames     # (after: the length may have become exact there)
             if fade_len:
                 left = total - dec.frame
                 if left <= fade_len:
@@ -279,8 +279,16 @@ class FeederMixin:
         self._writing = self._wdec = None
 
     def _fade_len(self, dec: Decoder) -> int:
-        if (self._crossfade_s <= 0 or self._ndec is None or dec.total_frames is None
-                or self._ndec.total_frames is None):
+        if self._crossfade_s <= 0:
+            return 0
+        if not dec.length_exact:
+            # A length estimated from the file's size (a long MP3 without a Xing header) can
+            # be minutes short, and a fade from there would cut the rest off. It is counted
+            # on a thread of its own, done long before the end; until then, and should the
+            # end come first, the next track follows without a fade.
+            dec.count_length()
+            return 0
+        if self._ndec is None or dec.total_frames is None or self._ndec.total_frames is None:
             return 0
         return min(int(self._crossfade_s * self.rate), dec.total_frames // 2, self._ndec.total_frames // 2)
 

@@ -250,3 +250,38 @@ def test_an_mp3_whose_xing_header_counts_too_few_frames_plays_and_is_listed_whol
     out, _ = decode_whole(joined)
     assert tone_level(out[5 * 44100:7 * 44100], 660, sr=44100) > 0.9      # the second file is heard
 
+
+def test_a_crossfade_never_cuts_off_an_mp3_whose_length_is_only_estimated(tmp_path, monkeypatch):
+    # Without a Xing header a long MP3's length is estimated from its size and its first
+    # frame's bit rate: here a loud first second makes it a fraction of the real one. The
+    # fade began where the estimate ended, and the rest was never heard. The length is
+    # counted while it plays, and the fade comes at its real end.
+    import segue_common.mp3 as mp3
+
+    a = tone_mp3(tmp_path / "a.mp3", [(1, 0, 0.5), (11, 440, 0.2)])
+    raw = a.read_bytes()
+    a.write_bytes(raw[mp3.frame_header(int.from_bytes(raw[:4], "big"))[0]:])   # the Xing frame taken out
+    full, _ = decode_whole(a)
+    b = tmp_path / "b.wav"
+    sf.write(str(b), np.stack([sine(2 * 44100, freq=660, sr=44100)] * 2, 1), 44100, subtype="FLOAT")
+    monkeypatch.setattr(mp3, "EXACT_COUNT_BYTES", 0)    # as if it were hours long
+    dec = Decoder(str(a), out_rate=44100)
+    assert dec.total_frames < len(full) / 2             # the estimate, before it plays
+    dec.close()
+    e = NullEngine(capture=True, speed=6.0, crossfade_s=1.0)
+    try:
+        sa, sb = Source(str(a)), Source(str(b))
+        e.play(sa)
+        e.set_next(sb)
+        end = time.monotonic() + 30
+        while not (e.state is PlaybackState.STOPPED and sb.heard_frames) and time.monotonic() < end:
+            time.sleep(0.01)
+        out = active_region(e.captured()[:, 0], threshold=1e-7)
+    finally:
+        e.close()
+    fade = 44100
+    assert abs(len(out) - (len(full) + 2 * 44100 - fade)) < 0.05 * 44100, len(out) / 44100
+    assert tone_level(out[len(full) - 3 * fade:len(full) - fade], 440, sr=44100) > 0.9   # the end of A...
+    mid = out[len(full) - fade + 4000:len(full) - 4000]                                  # ... fading into B
+    for f in (440, 660):
+        assert tone_level(mid, f, sr=44100) > 0.2
