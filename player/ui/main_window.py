@@ -98,7 +98,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self._scan = None
         self.intelligence = None
         self._scan_timer = QTimer(self, interval=SCAN_REFRESH_MS)
-        self._scan_timer.timeout.connect(self.reload_library)
+        self._scan_timer.timeout.connect(self._scan_tick)
+        self._scan_read = self._scan_shown = 0     # tracks read by the running scan; shown
         self._build_actions()
         self._connect()
         self._init_playback(player)
