@@ -4,6 +4,12 @@
 that a file itself defines, or raises :class:`TagReadError` with a message fit to
 show the user. Nothing mutagen raises escapes this module.
 
+Where mutagen cannot read a file's stream info (an RF64 recording, an AIFF written to a
+pipe, an MP3 named .flac, an Ogg file with zeros after its last page) or finds no length,
+the player may still play it: the stream info is then taken as the player's decoder opens
+the file (libsndfile's header, dr_mp3 for MP3), and the track keeps whatever tags can be
+read. Only a file the decoder cannot open either is an error, with mutagen's reason.
+
 Every value that leaves here fits where it goes: text is valid UTF-8 without
 control characters and at most :data:`MAX_TEXT` characters; whole numbers fit a
 32-bit column (the window's table keeps them as int32, SQLite would take 64 bits);
@@ -21,6 +27,7 @@ import re
 import stat
 
 import mutagen
+import soundfile as sf
 from mutagen.aiff import AIFF
 from mutagen._vorbis import VComment
 from mutagen.apev2 import TEXT as APE_TEXT
@@ -30,10 +37,11 @@ from mutagen.flac import FLAC
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Tags
-from mutagen.oggopus import OggOpus
-from mutagen.oggvorbis import OggVorbis
+from mutagen.oggopus import OggOpus, OggOpusInfo, OggOpusVComment
+from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.wave import WAVE
 
+from segue_common import audio_io
 from segue_common.normalize import match_key
 
 log = logging.getLogger(__name__)
@@ -367,15 +375,75 @@ def _format_name(exc: Exception) -> str:
     return f"{name} file" if name and not name.endswith(" tag") else name or "file"
 
 
+#: libsndfile's frame count for a stream whose length it cannot tell is near 2**63: no length
+_UNKNOWN_FRAMES = 2**62
+#: the codec column for a libsndfile format, where its name is not it
+_SF_CODECS = {"RF64": "wav", "WAVEX": "wav", "W64": "wav"}
+#: an Ogg stream's info and tags readers, to read the tags of a file whose end mutagen cannot find
+_OGG_TAGS = {OggVorbis: (OggVorbisInfo, OggVCommentDict), OggOpus: (OggOpusInfo, OggOpusVComment)}
+
+
+def _decoded_stream(path: str) -> dict | None:
+    """Length, codec, sample rate and channels of ``path`` as the player's decoder opens it
+    (:class:`player.audio.decoder.Decoder`), or None where it cannot open it.
+
+    Only headers are read, nothing is decoded whole: libsndfile's for what it plays, and for
+    MP3 dr_mp3's reader, which the player plays them with (the length a Xing header gives,
+    else the frames counted, or in a long file estimated from its size, as for playback).
+    A .mp3 goes to dr_mp3 alone: libsndfile's MPEG reader writes its complaints about a
+    damaged one to the terminal, through a scan's progress.
+    """
+    info = None
+    if os.path.splitext(path)[1].lower() != ".mp3":
+        try:
+            info = sf.info(audio_io.soundfile_name(path))
+        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError):
+            return None     # (a sample rate of 0 divides by zero; a huge header can exhaust memory)
+    if info is not None and info.format != "MP3":
+        rate, channels, frames = info.samplerate, info.channels, info.frames
+        codec = info.subtype.lower() if info.format == "OGG" else _SF_CODECS.get(info.format, info.format.lower())
+    else:
+        try:
+            with audio_io.open_mp3(path, exact_length=False) as mp3:
+                rate, channels, frames = mp3.samplerate, mp3.channels, mp3.frames
+        except ImportError:     # no miniaudio: the player streams MP3 through ffmpeg, as libsndfile counts it
+            if info is None:
+                return None
+            rate, channels, frames = info.samplerate, info.channels, info.frames
+        except (audio_io.AudioError, OSError):
+            return None
+        codec = "mp3"
+    if rate <= 0 or channels <= 0 or not 0 < frames < _UNKNOWN_FRAMES:
+        return None
+    return {"duration": min(frames / rate, MAX_DURATION_S), "codec": codec,
+            "sample_rate": min(rate, INT32_MAX), "channels": min(channels, INT32_MAX)}
+
+
+def _salvaged_tags(path: str):
+    """The tags of a file whose stream info mutagen could not read: the Vorbis comments of an
+    Ogg stream whose last page it did not find. None where there are none."""
+    try:
+        with open_regular(path) as f:
+            readers = _OGG_TAGS.get(_sniff(f.read(64)))
+            f.seek(0)
+            if readers is not None:
+                info_reader, tags_reader = readers
+                return tags_reader(f, info_reader(f))
+    except Exception as exc:  # noqa: BLE001 - odd tags cost the tags, never the track
+        log.debug("no tags read from %r: %s: %s", path, type(exc).__name__, exc)
+    return None
+
+
 def read_tags(path: str) -> dict:
     """Tags and stream info of one audio file.
 
     Raises
     ------
     TagReadError
-        When the path is not a regular file, mutagen does not recognise it, it is
-        damaged, or it holds no audio.
+        When the path is not a regular file, or neither mutagen nor the player's decoder
+        reads it as audio: not audio, damaged, or holding no audio.
     """
+    audio = info = None
     try:
         with open_regular(path) as f:
             audio = _parse(f)
@@ -383,21 +451,48 @@ def read_tags(path: str) -> dict:
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
-        raise TagReadError(f"damaged {_format_name(exc)}: {clean_text(str(exc))}") from None
+        error = f"damaged {_format_name(exc)}: {clean_text(str(exc))}"
     except OSError as exc:
         raise TagReadError(f"cannot read: {exc.strerror or exc}") from None
     except Exception as exc:  # mutagen raises a few plain errors on hostile input
-        raise TagReadError(f"damaged file ({type(exc).__name__}: {clean_text(str(exc))})") from None
-    if audio is None:
-        raise TagReadError("not an audio format Segue recognises")
-    try:
-        length = float(getattr(info, "length", 0.0) or 0.0)
-    except (TypeError, ValueError, OverflowError):
-        length = 0.0
-    if isinstance(audio, MP3) and math.isfinite(length):
-        length = _mp3_length(path, info, length)
-    if not length > 0.0 or not math.isfinite(length):
-        raise TagReadError("no audio in file (length 0)")
+        error = f"damaged file ({type(exc).__name__}: {clean_text(str(exc))})"
+    else:
+        error = None if audio is not None else "not an audio format Segue recognises"
+    length = 0.0
+    if error is None:
+        try:
+            length = float(getattr(info, "length", 0.0) or 0.0)
+        except (TypeError, ValueError, OverflowError):
+            length = 0.0
+        if isinstance(audio, MP3) and math.isfinite(length):
+            length = _mp3_length(path, info, length)
+        if not length > 0.0 or not math.isfinite(length):
+            error = "no audio in file (length 0)"
+    if error is not None:
+        # The player may play what mutagen cannot read: what its decoder opens is listed.
+        stream = _decoded_stream(path)
+        if stream is None:
+            raise TagReadError(error)
+        log.debug("%r read as the decoder opens it (mutagen: %s)", path, error)
+        out: dict = {**stream, "bitrate": None}
+        tags = audio.tags if audio is not None else _salvaged_tags(path)
+    else:
+        out = _stream_columns(path, audio, info, length)
+        tags = audio.tags
+    if tags is not None:
+        try:
+            _map_tags(tags, out)
+        except Exception as exc:  # odd data in one tag costs the tags, never the track
+            log.warning("ignored the tags of %r: %s: %s", path, type(exc).__name__, exc)
+            for key in list(out):
+                if key not in ("duration", "codec", "sample_rate", "channels", "bitrate"):
+                    del out[key]
+    out["match_key"] = match_key(out.get("artist") or out.get("albumartist"), out.get("title"))
+    return out
+
+
+def _stream_columns(path: str, audio, info, length: float) -> dict:
+    """Length, codec, sample rate, channels and bit rate as mutagen read them."""
     codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None
     if codec == "wav":
         # A recorder or streaming tool that cannot know the length when it starts writes
@@ -410,7 +505,7 @@ def read_tags(path: str) -> dict:
                 length = min(length, os.path.getsize(path) / (frame_bytes * rate))
             except OSError:
                 pass
-    out: dict = {
+    return {
         "duration": min(length, MAX_DURATION_S),
         "codec": codec,
         # Opus always decodes at 48 kHz; mutagen reports no rate for it.
@@ -418,14 +513,3 @@ def read_tags(path: str) -> dict:
         "channels": _int_info(info, "channels"),
         "bitrate": _int_info(info, "bitrate"),
     }
-    tags = audio.tags
-    if tags is not None:
-        try:
-            _map_tags(tags, out)
-        except Exception as exc:  # odd data in one tag costs the tags, never the track
-            log.warning("ignored the tags of %r: %s: %s", path, type(exc).__name__, exc)
-            for key in list(out):
-                if key not in ("duration", "codec", "sample_rate", "channels", "bitrate"):
-                    del out[key]
-    out["match_key"] = match_key(out.get("artist") or out.get("albumartist"), out.get("title"))
-    return out

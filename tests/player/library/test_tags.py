@@ -169,3 +169,86 @@ def test_a_wav_whose_header_gives_the_largest_size_is_as_long_as_the_file(tmp_pa
     data[4:8] = data[at + 4:at + 8] = b"\xff\xff\xff\xff"
     path.write_bytes(bytes(data))
     assert read_tags(str(path))["duration"] == pytest.approx(3.0, abs=0.01)
+
+
+# -- files mutagen cannot read that the player plays: listed as its decoder opens them -----------
+def _tone(seconds: float, sr: int = 44100):
+    from tests.audiogen import tone
+
+    return tone(seconds, sr=sr)
+
+
+def _aiff_written_to_a_pipe(path, seconds: float):
+    """An AIFF as ffmpeg writes one to a pipe: it cannot go back to fill in the sizes, so
+    the FORM and SSND sizes and the frame count are all 0 (bytes written by hand)."""
+    import struct
+
+    import numpy as np
+
+    pcm = (_tone(seconds)[:, :1] * 32767).astype(">i2").tobytes()
+    rate_80bit = bytes.fromhex("400EAC44000000000000")          # 44100 Hz as an 80-bit float
+    comm = b"COMM" + struct.pack(">IhIh", 18, 1, 0, 16) + rate_80bit
+    path.write_bytes(b"FORM" + bytes(4) + b"AIFF" + comm + b"SSND" + bytes(12) + pcm)
+    assert np.frombuffer(pcm, ">i2").size == int(seconds * 44100)
+    return path
+
+
+def test_an_rf64_recording_is_listed(tmp_path):
+    # RF64: the WAV that broadcast recorders and tools writing over 4 GB use; mutagen wants "RIFF".
+    import soundfile as sf
+
+    path = tmp_path / "recording.wav"
+    sf.write(str(path), _tone(2.0), 44100, format="RF64", subtype="PCM_24")
+    info = read_tags(str(path))
+    assert info["duration"] == pytest.approx(2.0, abs=0.001)
+    assert (info["codec"], info["sample_rate"], info["channels"]) == ("wav", 44100, 2)
+    assert info.get("title") is None and info["match_key"] is None     # shown by its file name
+
+
+def test_an_aiff_written_to_a_pipe_is_listed_at_its_length(tmp_path):
+    info = read_tags(str(_aiff_written_to_a_pipe(tmp_path / "piped.aiff", 2.0)))
+    assert info["duration"] == pytest.approx(2.0, abs=0.001)
+    assert (info["codec"], info["channels"]) == ("aiff", 1)
+
+
+def test_an_mp3_named_flac_is_listed_as_mp3(tmp_path):
+    path = write_track(tmp_path, "x", fmt="mp3", seconds=2.0)
+    named = path.rename(tmp_path / "x.flac")
+    info = read_tags(str(named))
+    assert info["codec"] == "mp3" and info["duration"] == pytest.approx(2.0, abs=0.05)
+
+
+def test_a_free_format_mp3_is_listed(tmp_path):
+    # Free format (lame --freeformat): no bit rate in the frame headers, which mutagen needs.
+    import shutil
+    import subprocess
+
+    if shutil.which("lame") is None:
+        pytest.skip("lame is not installed")
+    src = write_track(tmp_path, "src", fmt="wav", seconds=2.0)
+    out = tmp_path / "free.mp3"
+    subprocess.run(["lame", "--quiet", "--freeformat", "-b", "400", str(src), str(out)], check=True)
+    info = read_tags(str(out))
+    assert info["codec"] == "mp3" and info["duration"] == pytest.approx(2.0, abs=0.05)
+
+
+def test_an_ogg_file_with_zeros_after_its_last_page_keeps_its_length_and_tags(tmp_path):
+    # (a download or a recorder that wrote its buffer out whole): mutagen looks for the last
+    # page near the end and finds only zeros
+    path = write_track(tmp_path, "padded", fmt="ogg", seconds=2.0, tags={"title": "Padded", "artist": "Zero"})
+    path.write_bytes(path.read_bytes() + bytes(65536))
+    info = read_tags(str(path))
+    assert info["duration"] == pytest.approx(2.0, abs=0.001)
+    assert (info["codec"], info["title"], info["artist"]) == ("vorbis", "Padded", "Zero")
+    assert info["match_key"] == "zero\x1fpadded"
+
+
+def test_what_neither_mutagen_nor_the_decoder_reads_keeps_mutagens_reason(tmp_path):
+    path = tmp_path / "notes.flac"
+    path.write_text("track list\n" * 50)
+    with pytest.raises(TagReadError, match="^damaged FLAC file: "):
+        read_tags(str(path))
+    cut = write_track(tmp_path, "cut", fmt="ogg", seconds=2.0)
+    cut.write_bytes(cut.read_bytes()[:2000])
+    with pytest.raises(TagReadError, match="^damaged Ogg Vorbis file: "):
+        read_tags(str(cut))
