@@ -262,8 +262,24 @@ def _map_tags(tags, out: dict) -> None:
 
 
 # -- opening ----------------------------------------------------------------------------------
+def _past_id3v2(f, head: bytes) -> tuple[int, bytes]:
+    """Where the ID3v2 tags at the start of a file end (0 where it has none), and the first
+    bytes after them (``head`` itself where there are none). A few tags are passed over (some
+    files carry two), not a file made of tag headers."""
+    end = 0
+    for _ in range(4):
+        if head[:3] != b"ID3" or len(head) < 10:
+            break
+        end += 10 + ((head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | head[9] & 0x7F)
+        end += 10 if head[5] & 0x10 else 0      # a footer
+        f.seek(end)
+        head = f.read(64)
+    return end, head
+
+
 def _sniff(head: bytes):
-    """The mutagen class for a file's first bytes, or None to let mutagen guess.
+    """The mutagen class for a file's first bytes (those after its ID3v2 tags in front), or
+    None to let mutagen guess.
 
     ``mutagen.File`` scores every format it knows for every file; the magic
     numbers of the common ones settle it at once.
@@ -276,8 +292,6 @@ def _sniff(head: bytes):
         if b"OpusHead" in head:
             return OggOpus
         return None
-    if head.startswith(b"ID3"):
-        return MP3
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return WAVE
     if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
@@ -313,8 +327,16 @@ def open_regular(path: str | os.PathLike):
 
 
 def _parse(f):
-    head = f.read(64)
+    tagged, head = _past_id3v2(f, f.read(64))
     kind = _sniff(head)
+    if tagged:
+        # Some taggers put an ID3v2 tag in front of a WAV, an AIFF or a FLAC file too: what
+        # follows it says what the file holds. mutagen's own guess goes by the tag, and would
+        # call a WAV it cannot read a damaged MP3.
+        if kind is not None:
+            f.seek(0)
+            return kind(f)
+        kind = MP3
     if kind is not None:
         f.seek(0)
         try:
@@ -420,12 +442,16 @@ def _decoded_stream(path: str) -> dict | None:
 
 
 def _salvaged_tags(path: str):
-    """The tags of a file whose stream info mutagen could not read: the Vorbis comments of an
+    """The tags of a file whose stream info mutagen could not read: an ID3v2 tag in front (of
+    a WAV or an AIFF, of an MP3 whose frames it did not find), or the Vorbis comments of an
     Ogg stream whose last page it did not find. None where there are none."""
     try:
         with open_regular(path) as f:
-            readers = _OGG_TAGS.get(_sniff(f.read(64)))
+            head = f.read(64)
             f.seek(0)
+            if head.startswith(b"ID3"):
+                return ID3(f)
+            readers = _OGG_TAGS.get(_sniff(head))
             if readers is not None:
                 info_reader, tags_reader = readers
                 return tags_reader(f, info_reader(f))

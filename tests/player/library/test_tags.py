@@ -252,3 +252,34 @@ def test_what_neither_mutagen_nor_the_decoder_reads_keeps_mutagens_reason(tmp_pa
     cut.write_bytes(cut.read_bytes()[:2000])
     with pytest.raises(TagReadError, match="^damaged Ogg Vorbis file: "):
         read_tags(str(cut))
+
+
+def _id3_tag(**frames) -> bytes:
+    import io
+
+    from mutagen import id3
+
+    tag = id3.ID3()
+    for frame, text in frames.items():
+        tag.add(getattr(id3, frame)(encoding=3, text=[text]))
+    out = io.BytesIO()
+    tag.save(out, v2_version=3, padding=lambda info: 0)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["wav", "aiff"])
+def test_a_wav_or_aiff_behind_an_id3_tag_is_listed_with_the_tags_of_it(tmp_path, fmt):
+    # Some taggers write an ID3v2 tag in front of any file; the player's decoder passes over it.
+    path = write_track(tmp_path, "tagged", fmt=fmt, seconds=2.0)
+    path.write_bytes(_id3_tag(TIT2="In Front", TPE1="Tagger") + path.read_bytes())
+    info = read_tags(str(path))
+    assert (info["codec"], info.get("title"), info.get("artist")) == (fmt, "In Front", "Tagger")
+    assert info["duration"] == pytest.approx(2.0, abs=0.001)
+
+
+def test_a_damaged_wav_behind_an_id3_tag_is_not_called_an_mp3(tmp_path):
+    path = write_track(tmp_path, "cut", fmt="wav", seconds=2.0)
+    path.write_bytes(_id3_tag(TIT2="Cut") + path.read_bytes()[:30])
+    with pytest.raises(TagReadError) as got:
+        read_tags(str(path))
+    assert "MP3" not in str(got.value) and str(got.value).startswith("damaged ")
