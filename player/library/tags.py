@@ -401,6 +401,9 @@ def _format_name(exc: Exception) -> str:
 _UNKNOWN_FRAMES = 2**62
 #: the codec column for a libsndfile format, where its name is not it
 _SF_CODECS = {"RF64": "wav", "WAVEX": "wav", "W64": "wav"}
+#: WAV formats whose blocks hold one frame each, which mutagen counts right: PCM, float,
+#: A-law, mu-law, and the extensible header that PCM and float of more than two channels use
+_WAVE_FRAME_BLOCKS = {1, 3, 6, 7, 0xFFFE}
 #: an Ogg stream's info and tags readers, to read the tags of a file whose end mutagen cannot find
 _OGG_TAGS = {OggVorbis: (OggVorbisInfo, OggVCommentDict), OggOpus: (OggOpusInfo, OggOpusVComment)}
 
@@ -520,6 +523,13 @@ def read_tags(path: str) -> dict:
 def _stream_columns(path: str, audio, info, length: float) -> dict:
     """Length, codec, sample rate, channels and bit rate as mutagen read them."""
     codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None
+    if codec == "wav" and getattr(info, "audio_format", None) not in _WAVE_FRAME_BLOCKS:
+        # Compressed WAV (IMA and MS ADPCM, GSM 6.10) packs hundreds of samples into each
+        # block, which mutagen counts as one: 3 s were listed as 0.0007 s. libsndfile counts
+        # them (from the fact chunk) as the player decodes them.
+        stream = _decoded_stream(path)
+        if stream is not None:
+            return {**stream, "bitrate": _int_info(info, "bitrate")}
     if codec == "wav":
         # A recorder or streaming tool that cannot know the length when it starts writes
         # the largest size (0xFFFFFFFF) in the header: 30 s were listed as 27 hours. The

@@ -283,3 +283,15 @@ def test_a_damaged_wav_behind_an_id3_tag_is_not_called_an_mp3(tmp_path):
     with pytest.raises(TagReadError) as got:
         read_tags(str(path))
     assert "MP3" not in str(got.value) and str(got.value).startswith("damaged ")
+
+
+@pytest.mark.parametrize("subtype,rate", [("IMA_ADPCM", 44100), ("MS_ADPCM", 44100), ("GSM610", 8000)])
+def test_a_compressed_wav_is_listed_at_the_length_it_plays(tmp_path, subtype, rate):
+    # Each block holds hundreds of samples: counted as blocks, 3 s were listed as 0.0007 s.
+    import soundfile as sf
+
+    path = tmp_path / f"{subtype}.wav"
+    sf.write(str(path), _tone(3.0, rate)[:, :1], rate, format="WAV", subtype=subtype)
+    info = read_tags(str(path))
+    assert info["duration"] == pytest.approx(3.0, abs=0.07)     # (up to a block of padding)
+    assert (info["codec"], info["sample_rate"], info["channels"]) == ("wav", rate, 1)
