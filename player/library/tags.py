@@ -25,6 +25,7 @@ import math
 import os
 import re
 import stat
+import struct
 
 import mutagen
 import soundfile as sf
@@ -404,8 +405,41 @@ _SF_CODECS = {"RF64": "wav", "WAVEX": "wav", "W64": "wav"}
 #: WAV formats whose blocks hold one frame each, which mutagen counts right: PCM, float,
 #: A-law, mu-law, and the extensible header that PCM and float of more than two channels use
 _WAVE_FRAME_BLOCKS = {1, 3, 6, 7, 0xFFFE}
+#: the most samples one packet decodes to: an Opus packet holds up to 120 ms at 48 kHz, a
+#: Vorbis packet half its long block (at most 8192; the stream's own is read when it is known)
+_OPUS_PACKET_SAMPLES = 5760
+_VORBIS_PACKET_SAMPLES = 4096
 #: an Ogg stream's info and tags readers, to read the tags of a file whose end mutagen cannot find
 _OGG_TAGS = {OggVorbis: (OggVorbisInfo, OggVCommentDict), OggOpus: (OggOpusInfo, OggOpusVComment)}
+
+
+def _ogg_start(f, audio) -> int:
+    """The granule position an Ogg Vorbis or Opus stream starts at where it was cut from a
+    longer one (a radio stream captured mid-way), else 0.
+
+    mutagen takes the last page's granule position for the length, as if every stream
+    started at 0: a capture begun 600 s in was listed at 610 s instead of 10. A first audio
+    page that ends later than its packets can decode to says the stream started late. Only
+    page headers are read, up to that page.
+    """
+    serial = getattr(audio.info, "serial", None)
+    per_packet = _OPUS_PACKET_SAMPLES if isinstance(audio, OggOpus) else _VORBIS_PACKET_SAMPLES
+    pos = 0
+    while True:
+        f.seek(pos)
+        head = f.read(27 + 255 + 29)
+        if len(head) < 27 or head[:4] != b"OggS":
+            return 0
+        segments = head[27:27 + head[26]]
+        granule, page_serial = struct.unpack_from("<qI", head, 6)
+        if page_serial == serial:
+            body = head[27 + len(segments):]
+            if body[:7] == b"\x01vorbis" and len(body) > 28:
+                per_packet = (1 << (body[28] >> 4)) // 2        # half the stream's long block
+            elif granule > 0:
+                packets = len(segments) - segments.count(255)   # the packets that end on this page
+                return granule if granule > packets * per_packet else 0
+        pos += 27 + len(segments) + sum(segments)
 
 
 def _decoded_stream(path: str) -> dict | None:
@@ -473,10 +507,13 @@ def read_tags(path: str) -> dict:
         reads it as audio: not audio, damaged, or holding no audio.
     """
     audio = info = None
+    ogg_start = 0
     try:
         with open_regular(path) as f:
             audio = _parse(f)
             info = audio.info if audio is not None else None
+            if isinstance(audio, (OggVorbis, OggOpus)):
+                ogg_start = _ogg_start(f, audio)
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
@@ -495,6 +532,12 @@ def read_tags(path: str) -> dict:
             length = 0.0
         if isinstance(audio, MP3) and math.isfinite(length):
             length = _mp3_length(path, info, length)
+        if ogg_start and length > 0.0:
+            # libsndfile counts what the player decodes; where it cannot tell, the stream is
+            # at most a page longer than from its first audio page on
+            stream = _decoded_stream(path)
+            rate = 48000 if isinstance(audio, OggOpus) else _int_info(info, "sample_rate") or 1
+            length = stream["duration"] if stream is not None else length - ogg_start / rate
         if not length > 0.0 or not math.isfinite(length):
             error = "no audio in file (length 0)"
     if error is not None:
