@@ -322,6 +322,62 @@ def _dir_named_flac(d: Path) -> list[Path]:
     return [write(d / "folder.flac" / "inside-a-folder-named-flac.flac")]
 
 
+def _rf64(d: Path) -> list[Path]:
+    p = d / "broadcast.wav"
+    p.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(p), tone(1.0, 22050), 22050, format="RF64", subtype="PCM_24")
+    return [p]
+
+
+def _aiff_from_a_pipe(d: Path) -> list[Path]:
+    """An AIFF as ffmpeg writes one to a pipe: it cannot go back to fill in the sizes, so
+    the FORM and SSND sizes and the frame count are 0."""
+    pcm = (tone(1.0, 22050) * 32767).astype(">i2").tobytes()
+    comm = b"COMM" + struct.pack(">IhIh", 18, 1, 0, 16) + bytes.fromhex("400DAC44000000000000")  # 22050 Hz
+    return raw(d, "piped.aiff", b"FORM" + bytes(4) + b"AIFF" + comm + b"SSND" + bytes(12) + pcm)
+
+
+def _id3_before_wav(d: Path) -> list[Path]:
+    """A WAV with an ID3v2 tag in front of its RIFF header, as some taggers write."""
+    import io
+
+    from mutagen import id3
+
+    tag = id3.ID3()
+    tag.add(id3.TIT2(encoding=3, text=["Tag in front"]))
+    buf = io.BytesIO()
+    tag.save(buf, v2_version=3)
+    p = write(d / "id3-in-front.wav")
+    p.write_bytes(buf.getvalue() + p.read_bytes())
+    return [p]
+
+
+def _ogg_zeros_after(d: Path) -> list[Path]:
+    p = vorbis_tags(write(d / "zeros-after.ogg"), title="Zeros after")
+    p.write_bytes(p.read_bytes() + bytes(65536))
+    return [p]
+
+
+def _ogg_captured_midway(d: Path) -> list[Path]:
+    """2 s of Ogg Vorbis whose granule positions go on from 600 s, as in a recording of a
+    stream begun mid-way (pages rewritten with their checksums)."""
+    from mutagen.ogg import OggPage
+
+    p = write(d / "captured.ogg", seconds=2.0)
+    pages = []
+    with open(p, "rb") as f:
+        while True:
+            try:
+                pages.append(OggPage(f))
+            except EOFError:
+                break
+    for page in pages:
+        if page.position > 0:
+            page.position += 600 * 22050
+    p.write_bytes(b"".join(page.write() for page in pages))
+    return [p]
+
+
 def _check_title(expected: str | None) -> Callable[[list], None]:
     def check(rows):
         assert rows[0]["title"] == expected, (rows[0]["title"], expected)
@@ -416,6 +472,17 @@ def cases(good_folder: Path) -> list[Case]:
           check=_check("sample_rate", lambda v: v == 384000, "384000")),
         c("nan-inf-samples", "Float WAV holding NaN and infinity: played and analysed as silence there",
           _nan_wav),
+        c("rf64-wav", "An RF64 WAV (broadcast recorders, files over 4 GB): read as the decoder opens it",
+          _rf64, check=_check("duration", lambda v: abs(v - 1.0) < 0.01, "1 s")),
+        c("aiff-from-pipe", "An AIFF written to a pipe (all sizes 0): read as the decoder opens it, its data's length",
+          _aiff_from_a_pipe, check=_check("duration", lambda v: abs(v - 1.0) < 0.01, "1 s")),
+        c("wav-ima-adpcm", "IMA ADPCM WAV: listed at the length it plays, not its block count",
+          lambda d: [write(d / "adpcm.wav", seconds=2.0, subtype="IMA_ADPCM")],
+          check=_check("duration", lambda v: abs(v - 2.0) < 0.1, "about 2 s")),
+        c("ogg-captured-midway", "Ogg Vorbis recorded from a stream begun 600 s earlier: listed at its own 2 s",
+          _ogg_captured_midway, check=_check("duration", lambda v: abs(v - 2.0) < 0.1, "about 2 s")),
+        c("ogg-zeros-after", "Ogg Vorbis with 64 KiB of zeros after its last page: a track, its tags read",
+          _ogg_zeros_after, check=_check_title("Zeros after")),
         # -- damaged files ----------------------------------------------------------------
         *[c(f"truncated-half-{ext}", f"{ext} cut in half: a track with what is left, or an error row",
             _truncated(ext, 0.5, (lambda e: lambda p: write(p, seconds=2.0, fmt=e))(ext)), expect=ANY)
@@ -441,6 +508,11 @@ def cases(good_folder: Path) -> list[Case]:
         c("mp3-named-ogg", "An MP3 named .ogg: read by its content",
           lambda d: [_moved(id3_tags(write(d / "x.mp3"), TIT2="Really MP3"), d / "really-mp3.ogg")],
           check=_check_title("Really MP3")),
+        c("mp3-named-flac", "An MP3 named .flac: read as the decoder opens it (dr_mp3)",
+          lambda d: [_moved(write(d / "x.mp3"), d / "really-mp3.flac")],
+          check=_check("codec", lambda v: v == "mp3", "mp3")),
+        c("id3-before-wav", "A WAV behind an ID3v2 tag: a WAV (not a damaged MP3), titled from the tag",
+          _id3_before_wav, check=_check_title("Tag in front")),
         c("text-named-flac", "A text file named .flac: error row",
           lambda d: raw(d, "notes.flac", "track list\n" * 50), expect=ERROR),
         c("jpeg-named-m4a", "A JPEG named .m4a: error row",
