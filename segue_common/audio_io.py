@@ -2,8 +2,8 @@
 
 Shared by analysis (:func:`open_blocks`: a file read in blocks, seeking where the decoder
 seeks exactly; :func:`load_audio` for a whole file or a slice) and playback (:func:`open_mp3`
-for every MP3, :func:`open_fallback` for the files libsndfile cannot open, e.g. m4a/aac). Errors become values of our own types at
-this boundary:
+for every MP3, :func:`open_fallback` for the files libsndfile cannot open, e.g. m4a/aac).
+Errors become values of our own types at this boundary:
 
 - :class:`UnsupportedAudioError` -- no decoder here can read this format
   ("format not supported (m4a): install ffmpeg to play it");
@@ -217,6 +217,31 @@ class BlockReader:
         self.close()
 
 
+def read_frames(f: sf.SoundFile, n: int) -> tuple[np.ndarray, sf.LibsndfileError | None]:
+    """Up to ``n`` frames [shape=(k, channels)] float32 from ``f``'s position, and libsndfile's
+    error if decoding stopped at one.
+
+    soundfile's own read seeks to where it ended after every read. In a FLAC, libFLAC fails
+    that seek at the end of a file whose header does not give its length, and before a
+    damaged frame, and soundfile then threw the block it had decoded away: a FLAC is read
+    through libsndfile directly, keeping what was decoded before an error. (In Ogg the
+    seek is what puts the position right again after a damaged page, so it stays.)
+    """
+    if f.format != "FLAC":
+        try:
+            return f.read(n, dtype="float32", always_2d=True), None
+        except sf.LibsndfileError as exc:
+            return np.zeros((0, f.channels), np.float32), exc
+    if f.closed:
+        raise RuntimeError("I/O operation on closed file")
+    out = np.empty((max(0, n), f.channels), np.float32)
+    if not len(out):
+        return out, None
+    got = sf._snd.sf_readf_float(f._file, sf._ffi.cast("float *", sf._ffi.from_buffer(out)), len(out))
+    code = sf._snd.sf_error(f._file)
+    return out[:max(0, got)], (sf.LibsndfileError(code) if code else None)
+
+
 class _SoundfileReader(BlockReader):
     def __init__(self, f: sf.SoundFile, path: str):
         self.path, self._f = path, f
@@ -226,9 +251,12 @@ class _SoundfileReader(BlockReader):
 
     def read(self, n: int) -> np.ndarray:
         try:
-            return self._f.read(n, dtype="float32", always_2d=True)
-        except (sf.LibsndfileError, RuntimeError) as exc:
-            raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {exc}") from exc
+            block, error = read_frames(self._f, n)
+        except RuntimeError as exc:
+            error = exc
+        if error is not None:
+            raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {error}") from error
+        return block
 
     def seek(self, frame: int) -> None:
         try:

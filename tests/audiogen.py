@@ -78,3 +78,22 @@ def write_track(folder: Path, name: str, *, fmt: str = "flac", seconds: float = 
     if tags:
         write_tags(path, **tags)
     return path
+
+
+def zero_middle(path: Path, size: int = 4096) -> Path:
+    """``size`` bytes in the middle of ``path`` zeroed, as bit rot or a bad sector leaves them."""
+    data = bytearray(path.read_bytes())
+    mid = len(data) // 2
+    data[mid:mid + size] = bytes(size)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def forget_flac_length(path: Path) -> Path:
+    """A FLAC's count of samples set to 0, "unknown", as ffmpeg or flac write it to a pipe
+    (the 36 bits end the 8 bytes from 18 on: "fLaC", a block header and STREAMINFO's start)."""
+    data = bytearray(path.read_bytes())
+    packed = int.from_bytes(data[18:26], "big") & ~((1 << 36) - 1)
+    data[18:26] = packed.to_bytes(8, "big")
+    path.write_bytes(bytes(data))
+    return path

@@ -141,7 +141,9 @@ class Decoder:
         try:
             self._sf = sf.SoundFile(audio_io.soundfile_name(self.path))
             self.samplerate = self._sf.samplerate
-            self.duration = self._sf.frames / self.samplerate if self._sf.frames > 0 else duration_hint
+            # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
+            # the library measured it)
+            self.duration = self._sf.frames / self.samplerate if 0 < self._sf.frames < 2**62 else duration_hint
             if self._sf.format == "OGG":
                 self._order = _OGG_TO_WAV_ORDER.get(self._sf.channels)
             if self._sf.format == "MP3":
@@ -263,7 +265,9 @@ class Decoder:
                 block = self._blocks.read(n)
                 return _fit_channels(block, self.channels) if len(block) else None
             if self._sf is not None:
-                block = self._sf.read(n, dtype="float32", always_2d=True)
+                block, error = audio_io.read_frames(self._sf, n)
+                if error is not None:
+                    raise error
                 if self._order is not None:
                     block = block[:, self._order]
                 return _fit_channels(block, self.channels) if len(block) else None

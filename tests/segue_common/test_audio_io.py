@@ -139,3 +139,18 @@ def test_blocks_of_an_mp3_are_its_whole_read_with_dr_mp3_or_ffmpeg(tmp_path, mon
     if ffmpeg_path():
         monkeypatch.setitem(sys.modules, "miniaudio", None)   # an install without miniaudio
         np.testing.assert_allclose(blocks()[: len(whole)], whole, atol=1e-3)
+
+
+def test_a_flac_whose_header_leaves_its_length_out_reads_in_blocks_to_its_last_sample(tmp_path):
+    # What analysis decodes: the last block of such a file failed, and with it the analysis.
+    from segue_common.audio_io import open_blocks
+    from tests.audiogen import forget_flac_length
+
+    original = tone(6.0, freq=440.0)
+    path = forget_flac_length(write_audio(tmp_path / "t.flac", original, 44100))
+    with open_blocks(path) as reader:
+        blocks = [reader.read(65536)]
+        while len(blocks[-1]):
+            blocks.append(reader.read(65536))
+    y = np.concatenate(blocks)
+    assert len(y) == len(original) and np.allclose(y, original, atol=1e-3)

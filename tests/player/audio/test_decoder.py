@@ -3,7 +3,7 @@ import pytest
 import soundfile as sf
 
 from player.audio.decoder import Decoder, DecodeError
-from tests.audiogen import write_track
+from tests.audiogen import forget_flac_length, tone, write_audio, write_track, zero_middle
 from tests.player.audio.signals import peak_frequency
 
 
@@ -100,6 +100,33 @@ def test_a_multichannel_file_played_to_a_mono_output_is_its_mean(tmp_path):
     sf.write(str(tmp_path / "m.wav"), data, 44100, subtype="FLOAT")
     out = Decoder(str(tmp_path / "m.wav"), out_rate=44100, channels=1).read(4410)
     assert out.shape == (4410, 1) and np.allclose(out, 0.1, atol=1e-5)
+
+
+def _flac_tone(tmp_path, name, seconds=6.0):
+    data = tone(seconds, freq=440.0)
+    return write_audio(tmp_path / f"{name}.flac", data, 44100), data
+
+
+def test_a_damaged_opus_plays_on_to_its_end_in_its_place(tmp_path):
+    # Read on through libsndfile alone after a damaged page, this file stopped 2 s early;
+    # soundfile's read, which seeks to its end after every block, keeps the positions right.
+    original = tone(10.0, freq=997.0, sr=48000)
+    path = zero_middle(write_audio(tmp_path / "damaged.opus", original, 48000))
+    data = read_all(Decoder(str(path), out_rate=48000), block=4096)
+    assert len(data) == len(original)
+    assert np.corrcoef(data[-48000:, 0], original[-48000:, 0])[0, 1] > 0.99
+
+
+def test_a_flac_whose_header_leaves_its_length_out_plays_whole_at_the_measured_length(tmp_path):
+    # ffmpeg or flac writing to a pipe cannot go back to fill in the count of samples; the
+    # library measures it, and the decoder takes that length and plays to the last sample.
+    path, original = _flac_tone(tmp_path, "piped")
+    forget_flac_length(path)
+    dec = Decoder(str(path), out_rate=44100, duration_hint=6.0)
+    assert dec.total_frames == len(original)
+    data = read_all(dec, block=4096)
+    assert len(data) == len(original) and dec.finished
+    assert np.allclose(data, original, atol=1e-3)
 
 
 def test_a_seek_past_the_end_of_a_file_cut_short_is_an_error_that_names_it(tmp_path):
