@@ -1,9 +1,10 @@
 """Decoding audio files to float32 arrays: soundfile first, ffmpeg/audioread as the fallback.
 
 Shared by analysis (:func:`open_blocks`: a file read in blocks, seeking where the decoder
-seeks exactly; :func:`load_audio` for a whole file or a slice) and playback (:func:`open_mp3`
-for every MP3, :func:`open_fallback` for the files libsndfile cannot open, e.g. m4a/aac).
-Errors become values of our own types at this boundary:
+seeks exactly; :func:`load_audio` for a whole file or a slice) and playback
+(:class:`SoundfileReader` for what libsndfile decodes, read on past a damaged stretch;
+:func:`open_mp3` for every MP3, :func:`open_fallback` for the files libsndfile cannot open,
+e.g. m4a/aac). Errors become values of our own types at this boundary:
 
 - :class:`UnsupportedAudioError` -- no decoder here can read this format
   ("format not supported (m4a): install ffmpeg to play it");
@@ -242,27 +243,108 @@ def read_frames(f: sf.SoundFile, n: int) -> tuple[np.ndarray, sf.LibsndfileError
     return out[:max(0, got)], (sf.LibsndfileError(code) if code else None)
 
 
-class _SoundfileReader(BlockReader):
+#: A damaged stretch is searched for its end from this far after where decoding stopped, the
+#: step doubling until a place decodes again; that end is then narrowed down to this.
+_RESUME_STEP_S = 0.1
+
+
+def _open_at(path: str, frame: int) -> sf.SoundFile | None:
+    """``path`` opened afresh at ``frame``, or None where it cannot be read from there. (A
+    FLAC decoder that met damage refuses every seek after it: a new one is needed.)"""
+    try:
+        f = sf.SoundFile(soundfile_name(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError, OSError):
+        return None
+    try:
+        f.seek(frame)
+        return f
+    except (sf.LibsndfileError, RuntimeError, ValueError):
+        f.close()
+        return None
+
+
+def _resume_after(path: str, start: int, frames: int, rate: int) -> tuple[sf.SoundFile, int] | None:
+    """The first place after ``start`` (to within a tenth of a second) where a damaged file
+    decodes again, opened there, and that frame; None when nothing before ``frames`` does."""
+    step, lo, found, at = max(1, int(rate * _RESUME_STEP_S)), start, None, start
+    while found is None:                    # further and further until a place decodes
+        at = min(start + step, frames - 1)
+        if at <= lo:
+            return None
+        found = _open_at(path, at)
+        if found is None:
+            lo, step = at, step * 2
+    while at - lo > rate * _RESUME_STEP_S:  # the damage ends between lo and at
+        mid = (lo + at) // 2
+        f = _open_at(path, mid)
+        if f is None:
+            lo = mid
+        else:
+            found.close()
+            found, at = f, mid
+    return found, at
+
+
+class SoundfileReader(BlockReader):
+    """A file libsndfile decodes. In a seekable file of known length, a damaged stretch (bit
+    rot, a bad sector) costs only itself: reading goes on from the first place after it that
+    decodes, and the stretch reads as silence, so that positions and the length stay the
+    file's. Where nothing after it decodes (a file cut short), the audio ends there, as a WAV
+    or an MP3 cut short ends where its data does. So it does at any damage in a file of
+    unknown length (a FLAC written to a pipe, most often cut short when its encoder was
+    stopped): a seek in such a file can take most of a second, and the search half a minute.
+    A file that decodes nowhere from its start is a CorruptAudioError."""
+
     def __init__(self, f: sf.SoundFile, path: str):
         self.path, self._f = path, f
         self.samplerate, self.channels = int(f.samplerate), int(f.channels)
+        self.format = f.format
         self.frames = int(f.frames) if 0 <= f.frames < 2**62 else None
         self.seekable = bool(f.seekable()) and self.frames is not None
+        self._pos = 0        # the frame read next (libsndfile cannot tell after an error)
+        self._silence = 0    # frames of a damaged stretch skipped, still to be read as silence
+        self._ended = False  # nothing after the last damage decodes
 
     def read(self, n: int) -> np.ndarray:
-        try:
-            block, error = read_frames(self._f, n)
-        except RuntimeError as exc:
-            error = exc
+        if self._silence or self._ended:
+            k = min(n, self._silence)
+            self._silence -= k
+            self._pos += k
+            return np.zeros((k, self.channels), np.float32)
+        block, error = read_frames(self._f, n)
+        self._pos += len(block)
         if error is not None:
-            raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {error}") from error
+            self._go_past(self._pos, error)
+            if not len(block):
+                return self.read(n)
         return block
 
+    def _go_past(self, at: int, error: Exception) -> None:
+        """Decoding failed at frame ``at``: carry on after the damage, or end there."""
+        found = _resume_after(self.path, at, self.frames, self.samplerate) if self.seekable else None
+        if found is None:
+            if at == 0:
+                raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {error}") from error
+            self._ended = True
+            return
+        self._f.close()
+        self._f, resume = found
+        self._silence = resume - at
+
     def seek(self, frame: int) -> None:
+        self._silence, self._ended = 0, False
         try:
             self._f.seek(frame)
         except (sf.LibsndfileError, RuntimeError) as exc:
-            raise CorruptAudioError(f"cannot seek in {Path(self.path).name}: {exc}") from exc
+            if not self._f.seekable():
+                raise CorruptAudioError(f"cannot seek in {Path(self.path).name}: {exc}") from exc
+            f = _open_at(self.path, frame)
+            if f is None:
+                self._go_past(frame, exc)
+            else:
+                self._f.close()
+                self._f = f
+        self._pos = frame
 
     def close(self) -> None:
         self._f.close()
@@ -391,7 +473,7 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
                                                 "(pip install miniaudio) or ffmpeg") from None
                 reader = _FallbackReader(path)
         else:
-            reader = _SoundfileReader(f, path)
+            reader = SoundfileReader(f, path)
     if reader.channels < 1 or reader.samplerate < 1:
         reader.close()
         raise CorruptAudioError(f"no audio in {Path(path).name} ({reader.channels} channels at "

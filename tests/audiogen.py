@@ -89,6 +89,13 @@ def zero_middle(path: Path, size: int = 4096) -> Path:
     return path
 
 
+def cut_to_half(path: Path) -> Path:
+    """``path`` cut to the first half of its bytes, as an interrupted copy or download leaves it."""
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+    return path
+
+
 def forget_flac_length(path: Path) -> Path:
     """A FLAC's count of samples set to 0, "unknown", as ffmpeg or flac write it to a pipe
     (the 36 bits end the 8 bytes from 18 on: "fLaC", a block header and STREAMINFO's start)."""

@@ -1,6 +1,8 @@
 """Streaming decode: blocks of float32 frames at the output rate and channel count.
 
-soundfile reads wav, flac, ogg, opus and aiff block by block. MP3 goes to dr_mp3
+soundfile reads wav, flac, ogg, opus and aiff block by block, through
+:class:`segue_common.audio_io.SoundfileReader`, which plays on past a damaged stretch
+(as silence in its place) and ends a file cut short where its data ends. MP3 goes to dr_mp3
 (:func:`segue_common.audio_io.open_mp3`): libsndfile 1.2.2 returns stretches of
 zeros when some MP3s are read in blocks or after a seek, and dr_mp3 reads any length
 of MP3 in blocks, seeks to the exact sample and trims the encoder's delay and padding
@@ -120,7 +122,7 @@ class Decoder:
         self.out_rate = out_rate
         self.channels = channels
         self._duration_hint = duration_hint
-        self._sf: sf.SoundFile | None = None
+        self._sf: audio_io.SoundfileReader | None = None
         self._fallback = None
         self._fallback_iter = None
         self._pending = np.zeros((0, channels), np.float32)
@@ -139,11 +141,11 @@ class Decoder:
             # A named pipe would block the decoder (and playback) for ever; a device never ends.
             raise DecodeError(f"cannot play {shown(Path(self.path).name)}: not a regular file")
         try:
-            self._sf = sf.SoundFile(audio_io.soundfile_name(self.path))
+            self._sf = audio_io.SoundfileReader(sf.SoundFile(audio_io.soundfile_name(self.path)), self.path)
             self.samplerate = self._sf.samplerate
             # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
             # the library measured it)
-            self.duration = self._sf.frames / self.samplerate if 0 < self._sf.frames < 2**62 else duration_hint
+            self.duration = self._sf.frames / self.samplerate if self._sf.frames else duration_hint
             if self._sf.format == "OGG":
                 self._order = _OGG_TO_WAV_ORDER.get(self._sf.channels)
             if self._sf.format == "MP3":
@@ -265,16 +267,15 @@ class Decoder:
                 block = self._blocks.read(n)
                 return _fit_channels(block, self.channels) if len(block) else None
             if self._sf is not None:
-                block, error = audio_io.read_frames(self._sf, n)
-                if error is not None:
-                    raise error
+                block = self._sf.read(n)
                 if self._order is not None:
                     block = block[:, self._order]
                 return _fit_channels(block, self.channels) if len(block) else None
             block = next(self._fallback_iter, None)
             return None if block is None else _fit_channels(np.asarray(block, np.float32), self.channels)
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
-            raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc}") from exc
+            # (a reader's own error names the file again: its cause says what went wrong)
+            raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc
 
     def _follow_rewrite(self) -> None:
         """A tag editor that rewrites the file in place (to make room for a cover, say) moves
@@ -330,14 +331,14 @@ class Decoder:
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
             native = self._blocks.position
         elif self._sf is not None:
-            if self._sf.frames > 0:
+            if self._sf.frames is not None:
                 native = min(native, self._sf.frames)
             try:
                 self._sf.seek(native)
-            except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
-                # Typically a file cut short: its header promises audio that is not there.
+            except (audio_io.AudioError, RuntimeError, ValueError) as exc:
+                # A file libsndfile cannot seek in, or one of which nothing decodes.
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed (the file may end early):"
-                                  f" {exc}") from exc
+                                  f" {exc.__cause__ or exc}") from exc
         else:  # streams cannot seek: reopen and skip
             self._fallback.close()
             self._open_fallback()

@@ -25,6 +25,8 @@ from typing import Callable
 import numpy as np
 import soundfile as sf
 
+from tests.audiogen import zero_middle
+
 GOOD_COUNT = 20
 INT32_MAX = 2**31 - 1
 IMG_BOMB = '<img src="/dev/zero">'
@@ -491,6 +493,10 @@ def cases(good_folder: Path) -> list[Case]:
             _truncated(ext, 0.5, (lambda a: lambda p: ffmpeg(p, *a, seconds=2.0))(args)), expect=ANY,
             needs=("ffmpeg",))
           for ext, args in (("m4a", ("-c:a", "aac")), ("wma", ("-c:a", "wmav2")), ("wv", ("-c:a", "wavpack")))],
+        c("flac-damaged-middle", "4 KB of zeros in the middle of a FLAC (bit rot): a track; played and analysed "
+          "whole, the damaged stretch as silence",
+          lambda d: [zero_middle(write(d / "damaged.flac", seconds=4.0))],
+          check=_check("duration", lambda v: abs(v - 4.0) < 0.01, "4 s")),
         *[c(f"truncated-100b-{ext}", f"{ext} cut to 100 bytes: error row",
             _truncated(ext, 100, (lambda e: lambda p: write(p, seconds=2.0, fmt=e))(ext)), expect=ANY)
           for ext in ("flac", "mp3", "ogg", "wav")],
@@ -499,7 +505,8 @@ def cases(good_folder: Path) -> list[Case]:
         c("random-bytes", "Random bytes named .mp3: error row",
           lambda d: raw(d, "noise.mp3", os.urandom(20000)), expect=ANY),
         c("ogg-unknown-codec", "An Ogg page of an unknown codec: error row",
-          lambda d: raw(d, "what.ogg", b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x1e" + b"\x7fUNKNOWN" + os.urandom(4000)),
+          lambda d: raw(d, "what.ogg",
+                        b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x1e" + b"\x7fUNKNOWN" + os.urandom(4000)),
           expect=ERROR),
         # -- wrong extensions -------------------------------------------------------------
         c("flac-named-mp3", "A FLAC named .mp3: read by its content",

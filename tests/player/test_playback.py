@@ -129,6 +129,28 @@ def test_a_file_that_cannot_be_decoded_is_an_error_not_a_skip(store, tmp_path, m
     assert [d["track_id"] for d in ev.of("error")] == [ids[1]]
 
 
+@pytest.mark.parametrize("harm, heard_ms", [("zero_middle", (4000, 4000)), ("cut_to_half", (1700, 2000))])
+def test_a_damaged_or_cut_flac_plays_what_it_holds_and_finishes(store, tmp_path, make_player, harm, heard_ms):
+    # A damaged stretch plays as silence in its place, a file cut short ends where its data
+    # does: the listener heard what is there, so the play finished, and the list goes on.
+    from tests import audiogen
+
+    path = write_track(tmp_path, "harmed", fmt="flac", seconds=4.0, freq=330.0, tags={"title": "harmed"})
+    getattr(audiogen, harm)(path)
+    st = os.stat(path)
+    store.upsert_tracks([{"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                          **read_tags(str(path))}])
+    harmed = store.track_by_path(str(path))["id"]
+    (after,) = add_tracks(store, tmp_path, [("after", 0.5)])
+    p = make_player()
+    p.play_tracks([harmed, after])
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2)
+    assert ended(store) == [(harmed, "finished"), (after, "finished")]
+    play = store.plays()[0]
+    assert play["track_ms"] == pytest.approx(4000, abs=2) and play["error"] is None
+    assert heard_ms[0] - 2 <= play["ms_heard"] <= heard_ms[1] + 2
+
+
 def test_seeking_forward_does_not_count_the_skipped_part(store, tmp_path, make_player):
     (tid,) = add_tracks(store, tmp_path, [("long", 4.0)])
     p = make_player(speed=4.0)

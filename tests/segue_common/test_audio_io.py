@@ -154,3 +154,27 @@ def test_a_flac_whose_header_leaves_its_length_out_reads_in_blocks_to_its_last_s
             blocks.append(reader.read(65536))
     y = np.concatenate(blocks)
     assert len(y) == len(original) and np.allclose(y, original, atol=1e-3)
+
+
+@pytest.mark.parametrize("harm", ["damaged", "cut short"])
+def test_a_damaged_or_cut_flac_reads_in_blocks_as_what_it_holds(tmp_path, harm):
+    # What analysis decodes: a damaged stretch as silence in its place (analysis failed
+    # whole before), a file cut short up to where its data ends (failed at the cut).
+    from segue_common.audio_io import open_blocks
+    from tests.audiogen import cut_to_half, zero_middle
+
+    original = tone(6.0, freq=440.0)
+    path = write_audio(tmp_path / "t.flac", original, 44100)
+    {"damaged": zero_middle, "cut short": cut_to_half}[harm](path)
+    with open_blocks(path) as reader:
+        blocks = [reader.read(65536)]
+        while len(blocks[-1]):
+            blocks.append(reader.read(65536))
+    y = np.concatenate(blocks)
+    wrong = np.nonzero(np.abs(y[:, 0] - original[:len(y), 0]) > 1e-3)[0]
+    if harm == "damaged":
+        assert len(y) == len(original)
+        assert 2.5 * 44100 < wrong[0] and wrong[-1] - wrong[0] < 0.6 * 44100
+        assert not y[wrong[0]:wrong[-1] + 1].any()
+    else:
+        assert 2.7 * 44100 < len(y) <= 3.0 * 44100 and len(wrong) == 0
