@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 import soundfile as sf
 
-from tests.audiogen import zero_middle
+from tests.audiogen import forget_flac_length, zero_middle
 
 GOOD_COUNT = 20
 INT32_MAX = 2**31 - 1
@@ -497,6 +497,10 @@ def cases(good_folder: Path) -> list[Case]:
           "whole, the damaged stretch as silence",
           lambda d: [zero_middle(write(d / "damaged.flac", seconds=4.0))],
           check=_check("duration", lambda v: abs(v - 4.0) < 0.01, "4 s")),
+        c("flac-unknown-length", "A FLAC whose header leaves its length out (written to a pipe): a track of the "
+          "length its audio has",
+          lambda d: [forget_flac_length(write(d / "piped.flac", seconds=2.0))],
+          check=_check("duration", lambda v: abs(v - 2.0) < 0.01, "2 s")),
         *[c(f"truncated-100b-{ext}", f"{ext} cut to 100 bytes: error row",
             _truncated(ext, 100, (lambda e: lambda p: write(p, seconds=2.0, fmt=e))(ext)), expect=ANY)
           for ext in ("flac", "mp3", "ogg", "wav")],

@@ -139,7 +139,8 @@ def test_the_decoder_plays_or_refuses_every_file_without_hanging(hostile):
     results = _each_within(files, _decode_some, 120, "decoding")
     assert "refused" in str(results[str(hostile.made["fifo-named-mp3"][0])])
     for name in ("twelve-hours", "rate-384k", "eight-channels", "nan-inf-samples", "name-not-utf8",
-                 "name-not-utf8-mp3", "html-title", "truncated-half-flac", "flac-damaged-middle"):
+                 "name-not-utf8-mp3", "html-title", "truncated-half-flac", "flac-damaged-middle",
+                 "flac-unknown-length"):
         if name in hostile.made:
             assert isinstance(results[str(hostile.made[name][0])], int), (name, results[str(hostile.made[name][0])])
 
@@ -203,7 +204,7 @@ def test_the_window_opens_with_every_track(hostile, scanned, qtbot, tmp_path):
 
 ANALYSED = ("twelve-hours", "header-claims-12h", "rate-384k", "one-hz", "eight-channels", "nan-inf-samples",
             "name-not-utf8", "name-not-utf8-mp3", "cover-50mb", "zero-hz", "m4a-aac", "truncated-half-flac", "id3v22",
-            "flac-damaged-middle")
+            "flac-damaged-middle", "flac-unknown-length")
 
 
 def test_analysis_finishes_within_its_memory_bound(hostile, tmp_path):
@@ -239,7 +240,7 @@ def test_analysis_finishes_within_its_memory_bound(hostile, tmp_path):
                   if not error.startswith("silent")}
         assert not failed & {"twelve-hours", "rate-384k", "eight-channels", "nan-inf-samples", "name-not-utf8",
                              "name-not-utf8-mp3", "cover-50mb", "id3v22", "truncated-half-flac",
-                             "flac-damaged-middle"}, \
+                             "flac-damaged-middle", "flac-unknown-length"}, \
             [tuple(r) for r in store.feature_errors()]
     finally:
         store.close()

@@ -202,6 +202,21 @@ def test_non_finite_samples_are_cleaned(store, tmp_path):
     assert np.all(np.isfinite(feats.tags)) and np.all(np.isfinite(feats.embedding))
 
 
+def test_damaged_cut_and_unmeasured_flacs_are_analysed_for_what_they_hold(store, tmp_path):
+    # A damaged stretch is silence in its place, a file cut short ends where its data does,
+    # one whose header leaves its length out is measured by the scan: none is an error.
+    from tests.audiogen import cut_to_half, forget_flac_length, zero_middle
+
+    music = tmp_path / "harmed"
+    music.mkdir()
+    for harm in (zero_middle, cut_to_half, forget_flac_length):
+        harm(write_audio(music / f"{harm.__name__}.flac", chord(6.0, sr=SR), SR))
+    Scanner(store).scan([str(music)])
+    assert len(store.tracks()) == 3
+    result = AnalysisJob(store, workers=0).run()
+    assert result.analysed == 3 and store.feature_errors() == []
+
+
 def crash_on_drums1(path, max_patches, first=0):
     """Runs in a worker process: dies like a decoder crashing in native code on one file."""
     import os

@@ -129,10 +129,13 @@ def test_a_file_that_cannot_be_decoded_is_an_error_not_a_skip(store, tmp_path, m
     assert [d["track_id"] for d in ev.of("error")] == [ids[1]]
 
 
-@pytest.mark.parametrize("harm, heard_ms", [("zero_middle", (4000, 4000)), ("cut_to_half", (1700, 2000))])
-def test_a_damaged_or_cut_flac_plays_what_it_holds_and_finishes(store, tmp_path, make_player, harm, heard_ms):
+@pytest.mark.parametrize("harm, heard_ms", [("zero_middle", (4000, 4000)), ("cut_to_half", (1700, 2000)),
+                                            ("forget_flac_length", (4000, 4000))])
+def test_a_damaged_cut_or_unmeasured_flac_plays_what_it_holds_and_finishes(store, tmp_path, make_player, harm,
+                                                                          heard_ms):
     # A damaged stretch plays as silence in its place, a file cut short ends where its data
-    # does: the listener heard what is there, so the play finished, and the list goes on.
+    # does, one whose header leaves its length out plays to its last sample: the listener
+    # heard what is there, so the play finished, and the list goes on.
     from tests import audiogen
 
     path = write_track(tmp_path, "harmed", fmt="flac", seconds=4.0, freq=330.0, tags={"title": "harmed"})

@@ -324,3 +324,14 @@ def test_an_ogg_stream_captured_mid_way_is_listed_at_its_own_length(tmp_path, fm
     info = read_tags(str(path))
     assert info["duration"] == pytest.approx(3.0, abs=0.05)
     assert info["title"] == "On air"
+
+
+def test_a_flac_whose_header_leaves_its_length_out_is_listed_with_the_length_of_its_audio(tmp_path):
+    # ffmpeg or flac encoding to a pipe write 0 ("unknown") as the count of samples; the
+    # length is measured by decoding the file, also when it was cut short besides.
+    from tests.audiogen import cut_to_half, forget_flac_length
+
+    piped = forget_flac_length(write_track(tmp_path, "piped", seconds=3.0))
+    assert read_tags(str(piped))["duration"] == pytest.approx(3.0, abs=0.002)
+    cut = cut_to_half(forget_flac_length(write_track(tmp_path, "cut", seconds=3.0)))
+    assert 1.3 < read_tags(str(cut))["duration"] <= 1.5
