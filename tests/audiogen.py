@@ -104,3 +104,23 @@ def forget_flac_length(path: Path) -> Path:
     data[18:26] = packed.to_bytes(8, "big")
     path.write_bytes(bytes(data))
     return path
+
+
+def start_ogg_late(path: Path, samples: int) -> Path:
+    """The Ogg file at ``path`` as if recorded from a stream begun ``samples`` earlier: every
+    audio page's granule position goes on from there (the pages written again, checksums
+    and all), as a capture of an internet radio stream begun mid-way is."""
+    from mutagen.ogg import OggPage
+
+    pages = []
+    with open(path, "rb") as f:
+        while True:
+            try:
+                pages.append(OggPage(f))
+            except EOFError:
+                break
+    for page in pages:
+        if page.position > 0:
+            page.position += samples
+    path.write_bytes(b"".join(page.write() for page in pages))
+    return path

@@ -1,7 +1,7 @@
 import pytest
 
 from player.library.tags import TagReadError, read_tags
-from tests.audiogen import FORMATS, write_track
+from tests.audiogen import FORMATS, start_ogg_late, write_track
 
 TAGS = dict(title="Blue in Green", artist="Miles Davis", album="Kind of Blue", albumartist="Miles Davis",
             genre="Jazz", date="1959-08-17", tracknumber="3/5", discnumber="1/1",
@@ -297,30 +297,11 @@ def test_a_compressed_wav_is_listed_at_the_length_it_plays(tmp_path, subtype, ra
     assert (info["codec"], info["sample_rate"], info["channels"]) == ("wav", rate, 1)
 
 
-def _captured_mid_stream(path, seconds_in: float, rate: int):
-    """The Ogg file at ``path`` rewritten as if recorded from a stream begun ``seconds_in``
-    earlier: every audio page's granule position counts on from there (page CRCs redone)."""
-    from mutagen.ogg import OggPage
-
-    pages = []
-    with open(path, "rb") as f:
-        while True:
-            try:
-                pages.append(OggPage(f))
-            except EOFError:
-                break
-    for page in pages:
-        if page.position > 0:
-            page.position += int(seconds_in * rate)
-    path.write_bytes(b"".join(page.write() for page in pages))
-    return path
-
-
 @pytest.mark.parametrize("fmt", ["ogg", "opus"])
 def test_an_ogg_stream_captured_mid_way_is_listed_at_its_own_length(tmp_path, fmt):
     # Its granule positions start where the capture began (600 s in), not at 0.
     path = write_track(tmp_path, "capture", fmt=fmt, seconds=3.0, tags={"title": "On air"})
-    _captured_mid_stream(path, 600.0, FORMATS[fmt][2])
+    start_ogg_late(path, 600 * FORMATS[fmt][2])
     info = read_tags(str(path))
     assert info["duration"] == pytest.approx(3.0, abs=0.05)
     assert info["title"] == "On air"
