@@ -956,8 +956,8 @@ class Recommender:
         The typical length is the median length of the person's listened plays (each play
         counts), or before ``MIN_PLAYS_FOR_LENGTH`` of them the library's (each track counting
         by its length); "far shorter" is under ``SHORT_FRACTION`` of it, or under the shortest
-        lengths the person does listen to where those are shorter still. A track the person listened to is never
-        short for them; one of unknown length is not short either.
+        lengths the person does listen to where those are shorter still. A track the person
+        listened to is never short for them; one of unknown length is not short either.
         """
         cache = self._derived.get("short")
         if cache is not None and cache[0] is self.catalog.play_count:
