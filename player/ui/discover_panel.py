@@ -41,13 +41,7 @@ class BucketRow(QFrame):
         self.list.setSpacing(3)
         self.list.setItemDelegate(TwoLineDelegate(self.list, width=TILE.width()))
         self.list.setFixedHeight(TILE.height() + 26)
-        for track_id, track_title, artist, reason in entries:
-            item = QListWidgetItem(track_title)
-            item.setData(SUBTITLE_ROLE, artist)
-            item.setSizeHint(TILE)
-            item.setData(Qt.UserRole, track_id)
-            item.setToolTip(f"{track_title} — {artist}\n{reason}" if reason else f"{track_title} — {artist}")
-            self.list.addItem(item)
+        self.set_entries(entries)
         head = QHBoxLayout()
         head.addWidget(title)
         head.addWidget(self.play_btn)
@@ -60,6 +54,18 @@ class BucketRow(QFrame):
         self.list.itemActivated.connect(lambda item: self.play.emit(self.bucket, self.ids, self.list.row(item)))
         self.list.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
+
+    def set_entries(self, entries: list[tuple[int, str, str, str]]) -> None:
+        """``[(track_id, title, artist, reason), ...]``, in place of the tracks shown."""
+        self.ids = [e[0] for e in entries]
+        self.list.clear()
+        for track_id, track_title, artist, reason in entries:
+            item = QListWidgetItem(track_title)
+            item.setData(SUBTITLE_ROLE, artist)
+            item.setSizeHint(TILE)
+            item.setData(Qt.UserRole, track_id)
+            item.setToolTip(f"{track_title} — {artist}\n{reason}" if reason else f"{track_title} — {artist}")
+            self.list.addItem(item)
 
     def _menu(self, pos) -> None:
         item = self.list.itemAt(pos)
@@ -102,17 +108,28 @@ class DiscoverPanel(QScrollArea):
         self.setWidget(self._body)
 
     def set_rows(self, rows: dict[str, list[tuple[int, str, str, str]]]) -> None:
-        """``bucket -> [(track_id, title, artist, reason), ...]``."""
-        for row in self.rows:
-            row.setParent(None)
-            row.deleteLater()
+        """``bucket -> [(track_id, title, artist, reason), ...]``.
+
+        The rows of genres shown already are filled anew in place: making every row's
+        widgets again held the window a quarter of a second on each Refresh, and sent the
+        panel back to its top."""
+        shown = {row.bucket: row for row in self.rows}
         self.rows = []
         for bucket, entries in rows.items():
             if not entries:
                 continue
-            row = BucketRow(bucket, entries)
-            row.play.connect(self.play)
-            row.radio_requested.connect(self.radio_requested)
-            self._layout.insertWidget(self._layout.count() - 1, row)
+            row = shown.pop(bucket, None)
+            if row is None:
+                row = BucketRow(bucket, entries)
+                row.play.connect(self.play)
+                row.radio_requested.connect(self.radio_requested)
+            else:
+                row.set_entries(entries)
+            # (after the intro and the rows before it: a moved row is taken out first)
+            self._layout.removeWidget(row)
+            self._layout.insertWidget(2 + len(self.rows), row)
             self.rows.append(row)
+        for row in shown.values():              # genres no longer there
+            row.setParent(None)
+            row.deleteLater()
         self.placeholder.setVisible(not self.rows)

@@ -309,3 +309,31 @@ def test_up_next_rows_act_on_the_entries_shown_even_if_the_queue_shifted(qtbot, 
     view.setCurrentRow(1)
     qtbot.keyClick(window.up_next, Qt.Key_Delete)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[1], ids[4]], timeout=5000)
+
+
+def test_a_discover_refresh_fills_the_rows_in_place_and_keeps_the_panel_where_it_was(qtbot):
+    from player.ui.discover_panel import DiscoverPanel
+
+    panel = DiscoverPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 300)
+    panel.show()
+
+    def rows(genres, first):
+        return {g: [(first + 10 * i + j, f"{g} song {j}", "band", "why") for j in range(4)]
+                for i, g in enumerate(genres)}
+    genres = [f"Genre {i}" for i in range(12)]
+    panel.set_rows(rows(genres, 0))
+    qtbot.waitUntil(lambda: panel.verticalScrollBar().maximum() > 0, timeout=5000)
+    panel.verticalScrollBar().setValue(200)
+    # Refresh: other tracks, one genre gone, one new between the others.
+    again = genres[:5] + ["Polka"] + genres[6:]
+    panel.set_rows(rows(again, 1000))
+    qtbot.wait(50)
+    assert [r.bucket for r in panel.rows] == again
+    assert panel.rows[0].ids == [1000, 1001, 1002, 1003] and panel.rows[0].list.item(0).text() == "Genre 0 song 0"
+    assert panel.verticalScrollBar().value() == 200
+    layout = panel._layout
+    shown = [layout.itemAt(i).widget() for i in range(layout.count()) if layout.itemAt(i).widget() in panel.rows]
+    assert shown == panel.rows                       # on screen in the new order
+    assert not any(r.bucket == "Genre 5" for r in panel.findChildren(type(panel.rows[0])) if r.isVisible())
