@@ -312,6 +312,11 @@ class Player:
                 if extra:
                     held.append(extra)
             changed = {id(e): e for e in held if e.track_id in renumbered}
+            # What this run remembers of plays goes with them: the early skips (a station
+            # moves away from them) and the last song heard whole (a lap of repeat-one).
+            self._early_skips = [final(t) for t in self._early_skips]
+            if self._last_finished is not None:
+                self._last_finished = final(self._last_finished)
             if not changed:
                 return
             for entry in changed.values():

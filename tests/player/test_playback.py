@@ -189,6 +189,20 @@ def test_a_song_jumped_to_its_end_is_logged_as_next_would_and_heard_songs_still_
     assert [x["early_skip"] for x in ev.of("track_ended")] == [True, False, False, False, False]
 
 
+def test_the_early_skips_follow_tracks_a_scan_merged(store, tmp_path, make_player):
+    # A station moves away from what was skipped since it started: a skipped file that a
+    # rescan found moved, and merged into its old track, is still the one skipped.
+    a, b = add_tracks(store, tmp_path, [("a", 8.0), ("b", 1.0)])
+    p = make_player(speed=4.0)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.position > 0.5)
+    p.next()
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2)
+    assert p.early_skips == [a]
+    p.renumber({a: b + 100})
+    assert p.early_skips == [b + 100]
+
+
 def test_a_jump_to_the_end_while_the_file_opens_plays_from_there_and_is_a_skip(
         store, tmp_path, make_player, monkeypatch):
     from player.audio.decoder import Decoder
