@@ -12,7 +12,6 @@ callers keep using the previous one until the new one is complete.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -21,7 +20,7 @@ import numpy as np
 
 from player import paths
 from player.memory import release_free_memory
-from player.library.names import Namer, is_disc_folder, path_numbers
+from player.library.names import Namer, album_folder, path_numbers
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.local_models import TrainError, load_models_or_fall_back
@@ -35,12 +34,6 @@ RECENT_REREAD_S = 6 * 3600
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre",
                    "year", "track_no", "disc_no", "mb_album_id")
-
-
-def album_folder(path: str) -> str:
-    """The folder an album lies in: the track's folder, or the one above a disc folder ("CD2")."""
-    folder = os.path.dirname(path)
-    return os.path.dirname(folder) if is_disc_folder(os.path.basename(folder)) else folder
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -131,7 +124,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                 track, disc = track or from_path[0], disc or from_path[1]
             track_numbers.append(track)
             disc_numbers.append(disc)
-            places.append(one(r["mb_album_id"], r["mb_album_id"]) if r["mb_album_id"] else album_folder(r["path"]))
+            place = r["mb_album_id"] or album_folder(r["path"])
+            places.append(one(place, place))
     ids = np.array(ids, np.int64)
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:

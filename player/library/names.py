@@ -42,6 +42,12 @@ def is_disc_folder(name: str) -> bool:
     return bool(_DISC_FOLDER.match(name))
 
 
+def album_folder(path: str) -> str:
+    """The folder an album lies in: the track's folder, or the one above a disc folder ("CD2")."""
+    folder = os.path.dirname(path)
+    return os.path.dirname(folder) if is_disc_folder(os.path.basename(folder)) else folder
+
+
 def _split(path: str) -> list[str]:
     if len(_SEPARATORS) > 1:
         path = path.replace("\\", "/")

@@ -43,6 +43,7 @@ from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.wave import WAVE
 
 from segue_common import audio_io
+from segue_common.mp3 import Mp3Reader
 from segue_common.normalize import match_key
 
 log = logging.getLogger(__name__)
@@ -369,8 +370,6 @@ def _mp3_length(path: str, info, length: float) -> float:
         return length
     if length > 0.0 and audio_bytes <= 1.05 * bitrate * length / 8 + 8192:
         return length
-    from segue_common.mp3 import Mp3Reader
-
     try:
         with Mp3Reader(path) as reader:
             counted = reader.count_exactly() / reader.samplerate
@@ -500,8 +499,6 @@ def _salvaged_tags(path: str):
 def _decoded_length(path: str) -> float:
     """Seconds of audio in ``path``, counted by decoding it all (FLAC decodes hundreds of times
     faster than it plays: about a second for ten minutes); 0.0 when it cannot be decoded."""
-    from segue_common import audio_io
-
     try:
         with audio_io.open_blocks(path) as reader:
             frames = 0

@@ -115,7 +115,6 @@ class UpNextPanel(QWidget):
         layout.addWidget(self.keep_going)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty_hint)
-        self._ids: list[int] = []
         self._rows: list[tuple] = []          # (entry, key) per row shown
 
         self.clear_btn.clicked.connect(self.clear)
@@ -159,8 +158,7 @@ class UpNextPanel(QWidget):
         Only the rows that changed are made again: a song ending takes the first row away,
         a refill adds rows at the end. Rebuilding thousands of rows for that held the
         window for a second, and lost the person's selection in the list."""
-        self._ids = [e[0] for e in entries]
-        keys = keys if keys is not None else list(self._ids)
+        keys = keys if keys is not None else [e[0] for e in entries]
         rows = list(zip(entries, keys))
         changes = difflib.SequenceMatcher(None, self._rows, rows, autojunk=False).get_opcodes()
         for tag, i1, i2, j1, j2 in reversed(changes):      # from the end: earlier rows keep their places
@@ -188,4 +186,4 @@ class UpNextPanel(QWidget):
         return item
 
     def track_ids(self) -> list[int]:
-        return list(self._ids)
+        return [entry[0] for entry, _key in self._rows]
