@@ -229,5 +229,19 @@ ALTER TABLE imported_listens ADD COLUMN ended_at REAL
 """
 
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6)]
+# v7: the tracks a scan merged into others (a moved file's new row folded into its old
+# track, a second path to one file). The Up next list, a play about to start or the state
+# saved for the next start may still name a merged-away row: its play goes to the track that
+# took it over. New tracks are numbered above every merged-away row, so no such name ever
+# comes to mean another song.
+_V7 = """
+CREATE TABLE track_merges (
+    gone_id INTEGER PRIMARY KEY,
+    into_id INTEGER NOT NULL,
+    merged_at REAL NOT NULL
+)
+"""
+
+
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7)]
 SCHEMA_VERSION = len(MIGRATIONS)

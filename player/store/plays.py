@@ -76,11 +76,15 @@ class PlaysMixin:
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
                    now: float | None = None) -> int:
-        """Log the start of a play; returns its id."""
+        """Log the start of a play; returns its id. A track a scan merged into another (a
+        queued row of a moved file, folded into its old track while the scan ran) is logged
+        as the track that took it over: looked up in the transaction that logs it, so a merge
+        either finds the play and moves it, or has already been done and is followed."""
         if source not in SOURCES:
             raise ValueError(f"unknown play source {source!r}; expected one of {SOURCES}")
         now = time.time() if now is None else now
         with self.transaction() as conn:
+            track_id = self._live_id(conn, int(track_id)) or track_id
             session = self._session_for(conn, now)
             return conn.execute(
                 "INSERT INTO plays (track_id, session_id, started_at, track_ms, source, updated_at) "

@@ -19,9 +19,16 @@ TRACK_FIELDS: tuple[str, ...] = (
     "mb_track_id", "mb_album_id", "mb_artist_id", "match_key", "last_error",
 )
 
+# A new track is numbered above every track there is and every row a scan merged away
+# (SQLite would give the number of a deleted last row to the next one): a queue or a saved
+# state that still names a merged-away row must find the track that took it over, never
+# another song that came to bear its number.
+_NEW_ID = ("max(coalesce((SELECT max(id) FROM tracks), 0), "
+           "coalesce((SELECT max(gone_id) FROM track_merges), 0)) + 1")
+
 _UPSERT = (
-    f"INSERT INTO tracks ({', '.join(TRACK_FIELDS)}, added_at, updated_at, missing) "
-    f"VALUES ({', '.join('CAST(:path AS TEXT)' if f == 'path' else ':' + f for f in TRACK_FIELDS)}, "
+    f"INSERT INTO tracks (id, {', '.join(TRACK_FIELDS)}, added_at, updated_at, missing) "
+    f"VALUES ({_NEW_ID}, {', '.join('CAST(:path AS TEXT)' if f == 'path' else ':' + f for f in TRACK_FIELDS)}, "
     ":now, :now, 0) "
     "ON CONFLICT(path) DO UPDATE SET "
     + ", ".join(f"{f} = excluded.{f}" for f in TRACK_FIELDS if f != "path")
@@ -170,6 +177,36 @@ class TracksMixin:
             conn.execute("UPDATE tracks SET path = CAST(? AS TEXT), folder_id = NULL, missing = 1 WHERE id = ?",
                          (sql_text(f"{row[0]} (replaced by another song; track {track_id})"), track_id))
 
+    @staticmethod
+    def _merged(conn: sqlite3.Connection, gone_id: int, into_id: int) -> None:
+        """Remember that ``gone_id`` is now ``into_id`` (in the transaction that deletes it):
+        whatever still names it (a queued entry, a play starting, a saved queue) follows it.
+        Rows that went into ``gone_id`` before go straight to ``into_id``."""
+        conn.execute("UPDATE track_merges SET into_id = ? WHERE into_id = ?", (into_id, gone_id))
+        conn.execute("DELETE FROM track_merges WHERE gone_id = ?", (into_id,))
+        conn.execute("INSERT OR REPLACE INTO track_merges (gone_id, into_id, merged_at) VALUES (?, ?, ?)",
+                     (gone_id, into_id, time.time()))
+
+    @staticmethod
+    def _live_id(conn: sqlite3.Connection, track_id: int) -> int | None:
+        """``track_id`` while it is a track; else the track a scan merged it into; else None."""
+        seen = set()
+        while track_id not in seen:
+            if conn.execute("SELECT 1 FROM tracks WHERE id = ?", (track_id,)).fetchone() is not None:
+                return track_id
+            seen.add(track_id)
+            row = conn.execute("SELECT into_id FROM track_merges WHERE gone_id = ?", (track_id,)).fetchone()
+            if row is None:
+                return None
+            track_id = row[0]
+        return None
+
+    def live_track_id(self, track_id: int) -> int | None:
+        """The track ``track_id`` is now: itself, or the one a scan merged it into (a moved
+        file's new row folded into its old track, another path to one file); None when it
+        is neither."""
+        return self._live_id(self.conn, int(track_id))
+
     def adopt_moved(self, old_id: int, new_id: int) -> None:
         """A file came back at a new path: keep the old track (and its history).
 
@@ -184,6 +221,7 @@ class TracksMixin:
             conn.execute("UPDATE playlist_entries SET track_id = ? WHERE track_id = ?", (old_id, new_id))
             conn.execute("DELETE FROM track_features WHERE track_id = ?", (new_id,))
             conn.execute("DELETE FROM tracks WHERE id = ?", (new_id,))
+            self._merged(conn, new_id, old_id)
             fields = [f for f in TRACK_FIELDS]
             conn.execute(
                 f"UPDATE tracks SET {', '.join(f + (' = CAST(? AS TEXT)' if f == 'path' else ' = ?') for f in fields)}"
@@ -206,6 +244,7 @@ class TracksMixin:
             conn.execute("UPDATE playlist_entries SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
             conn.execute("DELETE FROM track_features WHERE track_id = ?", (dup_id,))
             conn.execute("DELETE FROM tracks WHERE id = ?", (dup_id,))
+            self._merged(conn, dup_id, keep_id)
 
     def library_rows(self, columns: Sequence[str]) -> list[sqlite3.Row]:
         """Playable tracks in library order, only the named columns (the window's table).

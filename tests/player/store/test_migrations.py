@@ -150,3 +150,19 @@ def test_migration_5_to_6_keeps_imported_rows_and_adds_their_end(tmp_path):
     fingerprints, starts = store.import_index()
     assert fingerprints == {"fp"} and list(starts["a\x1ft"]) == [100]
     store.close()
+
+
+def test_migration_6_to_7_keeps_the_library_and_remembers_merges_from_then_on(tmp_path):
+    path = tmp_path / "library.db"
+    store = _migrated(path, 6,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) "
+                      "VALUES (1, '/m/a.flac', 1, 1, 0, 0), (2, '/m/b.flac', 1, 1, 0, 0)",
+                      "INSERT INTO sessions (id, started_at, last_active_at) VALUES (1, 0, 0)",
+                      "INSERT INTO plays (track_id, session_id, started_at, updated_at) VALUES (2, 1, 0, 0)")
+    assert store.schema_version() == SCHEMA_VERSION >= 7
+    store.merge_duplicate(2, 1)
+    assert [r["track_id"] for r in store.plays()] == [1]
+    assert store.live_track_id(2) == 1
+    store.upsert_tracks([{"path": "/m/c.flac", "size": 1, "mtime_ns": 1}])
+    assert store.track_by_path("/m/c.flac")["id"] == 3          # not the merged-away row's number
+    store.close()

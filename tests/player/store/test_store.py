@@ -212,3 +212,39 @@ def test_a_long_read_snapshot_never_holds_writers_back(store):
         assert wrote.wait(5.0)                      # not queued behind the read
         assert store.execute("SELECT count(*) FROM tracks").fetchone()[0] == before
     assert store.execute("SELECT count(*) FROM tracks").fetchone()[0] == before + 1
+
+
+@pytest.mark.parametrize("how", ["moved", "duplicate"])
+def test_a_play_of_a_row_merged_away_is_logged_on_the_track_that_took_it_over(store, how):
+    # The Up next list may still hold a row a scan has just merged into another (a moved
+    # file's new row folded into its old track; another path to one file): its play must
+    # be logged, and on the track that keeps the song's history.
+    kept, gone = _track(store, "/m/old/a.flac"), _track(store, "/m/new/a.flac")
+    before = store.start_play(gone, now=1000.0)          # started while the row still was
+    if how == "moved":
+        store.adopt_moved(kept, gone)
+    else:
+        store.merge_duplicate(gone, kept)
+    after = store.start_play(gone, now=1100.0)           # started after the merge
+    store.end_play(after, "finished", 200_000, now=1300.0)
+    assert [(r["id"], r["track_id"]) for r in store.plays()] == [(before, kept), (after, kept)]
+    assert store.live_track_id(gone) == store.live_track_id(kept) == kept
+
+
+def test_a_row_merged_away_keeps_naming_its_track_through_later_merges_and_new_tracks(store):
+    # SQLite numbers a new row after the last one there is: the number of a merged-away
+    # last row would go to the next new track, and a queue still naming it would play
+    # (and log) another song.
+    a = _track(store, "/m/a.flac")
+    b = _track(store, "/m/b.flac")
+    store.merge_duplicate(b, a)
+    c = _track(store, "/m/c.flac", title="Another song")
+    assert c > b and store.track(b) is None
+    assert store.live_track_id(b) == a
+    store.merge_duplicate(a, c)                           # a merge of the merged: followed to the end
+    assert store.live_track_id(b) == store.live_track_id(a) == c
+    play = store.start_play(b)
+    assert store.play(play)["track_id"] == c
+    assert store.live_track_id(12345) is None
+    with pytest.raises(sqlite3.IntegrityError):            # a track that never was is still refused
+        store.start_play(12345)
