@@ -656,7 +656,7 @@ class Player:
             log.warning("the saved playback state is unreadable; starting with an empty queue")
             return None
         playable = self._playable({t for t, _s, _m in queue} | ({current[0]} if current else set()))
-        entries = [QueueEntry(t, src, manual) for t, src, manual in queue if t in playable]
+        entries = [QueueEntry(playable[t][0], src, manual) for t, src, manual in queue if t in playable]
         with self._lock:
             if self._playing is not None or len(self._queue) or self._cued is not None:
                 return None
@@ -665,22 +665,28 @@ class Player:
             self._repeat, self._shuffle = repeat, shuffle
             self._natural = list(entries) if shuffle else []
             if current is not None and current[0] in playable:
-                duration = float(playable[current[0]] or 0.0)
+                live, duration = playable[current[0]]
+                duration = float(duration or 0.0)
                 position = min(max(0.0, current[3]), duration) if duration else max(0.0, current[3])
-                self._cued = Cued(QueueEntry(current[0], current[1], current[2]), position, duration,
+                self._cued = Cued(QueueEntry(live, current[1], current[2]), position, duration,
                                   credit=max(0.0, current[4]),
                                   heard=None if current[5] is None else max(0.0, current[5]))
             self._saved_state = self._state()
         self._emit("queue_changed")
         return self._cued
 
-    def _playable(self, track_ids) -> dict[int, float | None]:
-        """``track_id -> duration`` of the given tracks still in the library and readable."""
+    def _playable(self, track_ids) -> dict[int, tuple[int, float | None]]:
+        """``track_id -> (track, duration)`` of the given tracks still in the library and
+        readable. A track a scan merged into another is that other one (the last run may
+        have been closed or killed while a scan merged what it had queued)."""
         out = {}
         for t in track_ids:
             row = self.store.track(t)
+            if row is None:
+                live = self.store.live_track_id(t)
+                row = self.store.track(live) if live is not None else None
             if row is not None and not row["missing"] and not row["last_error"]:
-                out[t] = row["duration"]
+                out[t] = (row["id"], row["duration"])
         return out
 
     def _state(self) -> dict:
@@ -718,8 +724,21 @@ class Player:
                 log.exception("could not save the playback state")
 
     # -- internals ----------------------------------------------------------------
+    def _follow(self, entry: QueueEntry) -> int | None:
+        """The track ``entry`` names now. A scan that is still running may have merged its
+        row into another (a moved file's new row into its old track): the entry, and all
+        this run holds of that row, follow it at once, not only when the scan ends, so the
+        song plays and its play is logged against the track that keeps its history."""
+        live = self.store.live_track_id(entry.track_id)
+        if live is not None and live != entry.track_id:
+            self.renumber({entry.track_id: live})
+            entry.renumber(live)       # one being started may be in none of the lists yet
+        return live
+
     def _source_for(self, entry: QueueEntry) -> Source | None:
         row = self.store.track(entry.track_id)
+        if row is None and self._follow(entry) is not None:
+            row = self.store.track(entry.track_id)
         if row is None:
             return None
         mode = self.store.get_setting(RG_SETTING, "track")
@@ -792,6 +811,8 @@ class Player:
         """Log the start of ``entry`` (now audible, or about to be)."""
         track_ms = int(source.duration_hint * 1000) if source.duration_hint else None
         try:
+            # Armed before a merge, heard after it: the entry may name a row gone since.
+            self._follow(entry)
             play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms)
         except sqlite3.Error:  # played anyway; only its log entry is lost
             log.exception("could not record the start of track %s", entry.track_id)

@@ -595,6 +595,27 @@ def test_a_song_resumed_near_its_end_and_moved_on_from_is_no_early_skip(store, t
         p.close()
 
 
+def test_a_state_saved_while_a_scan_merged_its_tracks_resumes_them_as_the_tracks_that_took_them_over(
+        store, tmp_path, make_player):
+    # Closed (or killed) after a scan merged the rows it was playing and had queued (moved
+    # files, first listed as new): the next start resumes the song and keeps the queue,
+    # and their plays go on the tracks that keep their history.
+    from player.playback import STATE_SETTING
+
+    a, b, a_new, b_new = add_tracks(store, tmp_path, [("a", 2.0), ("b", 2.0), ("a2", 2.0), ("b2", 2.0)])
+    store.set_setting(STATE_SETTING, {"queue": [[b_new, "queue", True]], "keep_going": False,
+                                      "current": [a_new, "library", True, 1.0]})
+    store.adopt_moved(a, a_new)
+    store.adopt_moved(b, b_new)
+    p = make_player(speed=4.0)
+    cued = p.restore_state()
+    assert cued is not None and cued.entry.track_id == a and cued.position == 1.0
+    assert [e.track_id for e in p.queue] == [b]
+    p.resume()
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(store.plays()) == 2)
+    assert ended(store) == [(a, "finished"), (b, "finished")]
+
+
 def test_a_cued_song_keeps_its_credit_unless_moved_ahead_also_across_a_restart(store, tmp_path, make_player):
     from player.playback import STATE_SETTING
 
@@ -999,6 +1020,73 @@ def test_a_moved_file_queued_while_the_scan_showed_it_new_plays_as_its_old_track
     assert [e.track_id for e in p.queue] == [old_id]
     assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(store.plays()) == 2, timeout=20)
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(first_id, "finished"), (old_id, "finished")]
+
+
+@pytest.mark.parametrize("when", ["queued_before_the_merge", "queued_after_the_merge", "playing_at_the_merge"])
+def test_a_moved_file_queued_while_the_scan_showed_it_new_and_played_before_the_scan_ends_is_logged(
+        store, make_player, tmp_path, monkeypatch, when):
+    # The scan merges the moved file's new row into its old track a while before it ends
+    # (and the window renumbers its queue only then): the song queued by its new row that
+    # starts in between, or plays across the merge, is heard and logged on its old track.
+    import shutil
+
+    from player.library.scanner import Scanner
+
+    root = tmp_path / "Music"
+    song = write_track(root / "Old", "moved", fmt="flac", seconds=2.0, tags={"title": "Moved", "artist": "A"})
+    first = write_track(root / "Zed", "first", fmt="flac", seconds=4.0, tags={"title": "First", "artist": "B"})
+    Scanner(store).scan([str(root)])
+    old_id, first_id = store.track_by_path(str(song))["id"], store.track_by_path(str(first))["id"]
+    store.end_play(store.start_play(old_id, now=1000.0), "finished", 2000, now=1002.0)   # its history so far
+    dest = root / "New" / "moved.flac"
+    dest.parent.mkdir()
+    shutil.move(song, dest)
+    at_merge, merge, merged, finish = (threading.Event() for _ in range(4))
+    adopt_moved, adopt_late = Scanner._adopt_moved, Scanner._adopt_late
+
+    def held_at_merge(self, paths):
+        at_merge.set()
+        assert merge.wait(20)
+        return adopt_moved(self, paths)
+
+    def held_after_merge(self):
+        merged.set()
+        assert finish.wait(20)
+        return adopt_late(self)
+
+    monkeypatch.setattr(Scanner, "_adopt_moved", held_at_merge)
+    monkeypatch.setattr(Scanner, "_adopt_late", held_after_merge)
+    p = make_player(speed=4.0)
+    result = {}
+    scan = threading.Thread(target=lambda: result.update(done=Scanner(store).scan()))
+    scan.start()
+    try:
+        assert at_merge.wait(20)
+        new_id = store.track_by_path(str(dest))["id"]          # the row the window shows meanwhile
+        if when == "queued_before_the_merge":
+            p.play_tracks([first_id, new_id])                  # made ready to follow the first song
+        elif when == "playing_at_the_merge":
+            p.play_tracks([new_id])
+        if when != "queued_after_the_merge":
+            assert wait_for(lambda: p.position > 0.1)
+        merge.set()
+        assert merged.wait(20) and store.track(new_id) is None
+        if when == "queued_after_the_merge":
+            p.play_tracks([first_id, new_id])
+        heard = [(old_id, "finished")] if when == "playing_at_the_merge" else [(first_id, "finished"),
+                                                                                (old_id, "finished")]
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(store.plays()) == 1 + len(heard),
+                        timeout=20)
+        assert scan.is_alive()                                 # all of it before the scan ended
+        if when != "playing_at_the_merge":
+            assert p.history[-1] == old_id                     # the player followed the merge itself
+    finally:
+        merge.set()
+        finish.set()
+        scan.join(20)
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(old_id, "finished"), *heard]
+    p.renumber(result["done"].renumbered)
+    assert p.history[-1] == old_id
 
 
 @pytest.mark.skipif(__import__("shutil").which("ffmpeg") is None, reason="ffmpeg makes the file")
