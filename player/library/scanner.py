@@ -5,9 +5,12 @@ mtime means unchanged: the file is not reopened), upserts them in batches,
 flags vanished files as missing (their plays stay), and re-attaches a file that
 moved to its old track when it identifies it: the same file (size and modification
 time), the same MusicBrainz recording, or the same tags, each within a second of its
-length. A track that went missing after an identical copy of its file was already
-scanned (a library copied to a new disk before the old one was removed, a scan stopped
-half-way through a reorganisation) gives its history to that copy at a later scan.
+length; or, moved with its artist tag corrected on the way, the same audio (title, album,
+place and format as they were, its exact length, its size give or take a tag rewrite), when
+it is the only such file for the only such track. A track that went missing after an
+identical copy of its file was already scanned (a library copied to a new disk before the
+old one was removed, a scan stopped half-way through a reorganisation) gives its history
+to that copy at a later scan.
 
 What the scan cannot see is not taken for gone: a library folder that is not there, or
 that is there but empty (the mount point of a share or disk that is not connected), and
@@ -31,6 +34,7 @@ import logging
 import os
 import stat as stat_mod
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
@@ -43,6 +47,11 @@ log = logging.getLogger(__name__)
 
 BATCH = 250
 MOVE_DURATION_TOLERANCE_S = 1.0
+#: a file moved with its artist tag corrected: its length as it was, to within this
+SAME_AUDIO_LENGTH_S = 0.01
+#: ...and its size, to within what a tagger's rewrite of the tags (new padding) moves it by
+RETAG_SIZE_SLACK = 64 * 1024
+RETAG_SIZE_FRACTION = 0.01
 #: error paths kept in the progress for display (the store keeps every one)
 MAX_ERROR_PATHS = 1000
 
@@ -443,16 +452,48 @@ class Scanner:
         if not missing:
             return 0
         moved = 0
+        unknown = []
         for path in new_paths:
             new = self.store.track_by_path(path)
             if new is None or new["last_error"] or new["missing"]:
                 continue
             old = missing.best(new)
             if old is not None:
-                self.store.adopt_moved(old["id"], new["id"])
-                self.progress.renumbered[new["id"]] = old["id"]
+                self._moved(old, new)
                 missing.remove(old)
-                log.info("%r moved to %r", old["path"], new["path"])
+                moved += 1
+            else:
+                unknown.append(new)
+        return moved + self._adopt_retagged(unknown, list(missing.rows.values()))
+
+    def _moved(self, old, new) -> None:
+        self.store.adopt_moved(old["id"], new["id"])
+        self.progress.renumbered[new["id"]] = old["id"]
+        log.info("%r moved to %r", old["path"], new["path"])
+
+    def _adopt_retagged(self, news: list, missing: list) -> int:
+        """New files no other rule placed that are missing tracks moved with their artist
+        tag corrected on the way (a reorganisation that fixes a misspelt name): the same
+        audio (see :func:`_same_audio`), each the only one of its side that fits the other.
+        Two files or two tracks that fit alike stay apart: the merge cannot be undone."""
+        by_key: dict = {}
+        for row in missing:
+            key = _audio_key(row)
+            if key is not None:
+                by_key.setdefault(key, []).append(row)
+        if not by_key:
+            return 0
+        fits = {}
+        takers: dict[int, int] = {}
+        for new in news:
+            key = _audio_key(new)
+            fits[new["id"]] = [old for old in by_key.get(key, ()) if _same_audio(new, old)] if key else []
+            for old in fits[new["id"]]:
+                takers[old["id"]] = takers.get(old["id"], 0) + 1
+        moved = 0
+        for new in news:
+            if len(fits[new["id"]]) == 1 and takers[fits[new["id"]][0]["id"]] == 1:
+                self._moved(fits[new["id"]][0], new)
                 moved += 1
         return moved
 
@@ -510,6 +551,37 @@ def _same_recording(new, old) -> int:
     if new["match_key"] and new["match_key"] == old["match_key"] and _close(new, old):
         return 1
     return 0
+
+
+def _as_written(text: str | None) -> str:
+    """A tag as written, but for case, Unicode forms and spacing (no version words dropped:
+    "Song (Live)" is not "Song" here)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split()) if text else ""
+
+
+def _audio_key(row) -> tuple | None:
+    """What a tag fix of a song's artist leaves as it was: its title, album, place on the
+    album and audio format. None without a title to go by."""
+    title = _as_written(row["title"])
+    if not title or row["codec"] is None or not row["sample_rate"] or not row["channels"]:
+        return None
+    return (title, _as_written(row["album"]), row["disc_no"], row["track_no"],
+            row["codec"], row["sample_rate"], row["channels"])
+
+
+def _same_audio(new, old) -> bool:
+    """Whether the file of ``new`` holds the audio ``old`` had, whatever its artist tag says:
+    the same title, album, place on the album and format (:func:`_audio_key`), the same
+    length to the hundredth of a second (the tags leave the audio as it was; another
+    recording of a song is hardly ever that close), a file the size it was give or take what
+    a rewrite of the tags moves it by, and no MusicBrainz recording of each that differs."""
+    if new["duration"] is None or old["duration"] is None or not new["size"] or not old["size"]:
+        return False
+    if new["mb_track_id"] and old["mb_track_id"] and new["mb_track_id"] != old["mb_track_id"]:
+        return False
+    slack = RETAG_SIZE_SLACK + RETAG_SIZE_FRACTION * max(new["size"], old["size"])
+    return (abs(new["duration"] - old["duration"]) <= SAME_AUDIO_LENGTH_S
+            and abs(new["size"] - old["size"]) <= slack)
 
 
 def _another_song(stored, row: dict) -> bool:

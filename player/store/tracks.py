@@ -146,6 +146,7 @@ class TracksMixin:
     def _identities(self, where: str) -> list[sqlite3.Row]:
         return self.execute(
             "SELECT t.id, t.path, t.match_key, t.duration, t.mb_track_id, t.size, t.mtime_ns, t.added_at, "
+            "t.title, t.album, t.disc_no, t.track_no, t.codec, t.sample_rate, t.channels, "
             "(SELECT count(*) FROM plays p WHERE p.track_id = t.id) AS plays, "
             "(SELECT count(*) FROM playlist_entries e WHERE e.track_id = t.id) AS listed "
             f"FROM tracks t WHERE t.last_error IS NULL AND {where}"
@@ -153,8 +154,8 @@ class TracksMixin:
 
     def missing_tracks(self) -> list[sqlite3.Row]:
         """Missing tracks, candidates for a file that moved: what identifies them (tags,
-        length, the file's size and modification time) and how much history they hold
-        (``plays``, ``listed``: playlist places)."""
+        length, audio format, the file's size and modification time) and how much history
+        they hold (``plays``, ``listed``: playlist places)."""
         return self._identities("t.missing = 1")
 
     def copies_of_missing(self) -> list[sqlite3.Row]:

@@ -461,3 +461,76 @@ def test_adding_the_folder_around_a_library_folder_keeps_its_tracks(store, tmp_p
     result = Scanner(store).scan([str(root)])
     assert result.moved == 0 and result.missing == 0
     assert store.track_by_path(str(song))["id"] == tid and _plays_of(store, tid) == 2
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3", "ogg"])
+def test_an_album_moved_with_its_artist_corrected_keeps_its_history(store, tmp_path, fmt):
+    # A reorganisation that also fixes a misspelt artist: no MusicBrainz id, new path, new
+    # modification time, new artist and title key; the audio is what it was.
+    root = tmp_path / "music"
+    old_dir, new_dir = root / "Artst" / "Album", root / "Artist" / "Album"
+    songs = [write_track(old_dir, f"0{n} {title}", fmt=fmt, seconds=seconds, freq=freq,
+                         tags={"title": title, "artist": "Artst", "album": "Album", "tracknumber": str(n)})
+             for n, title, seconds, freq in ((1, "Song", 3.0, 440.0), (2, "Other", 2.0, 550.0))]
+    Scanner(store).scan([str(root)])
+    ids = [store.track_by_path(str(p))["id"] for p in songs]
+    _play(store, ids[0], 3)
+    _play(store, ids[1], 1)
+    playlist = store.create_playlist("Mine", ids)
+    new_dir.mkdir(parents=True)
+    names = ["Artist", "Artist & " + ", ".join(f"Guest Player Number {i}" for i in range(200))]
+    for path, name in zip(songs, names):              # the second outgrows the tag's room
+        shutil.move(path, new_dir / path.name)
+        write_tags(new_dir / path.name, artist=name)
+    result = Scanner(store).scan()
+    assert result.moved == 2
+    assert [store.track_by_path(str(new_dir / p.name))["id"] for p in songs] == ids
+    assert store.track(ids[0])["artist"] == "Artist" and [_plays_of(store, t) for t in ids] == [3, 1]
+    assert len(store.tracks(include_missing=True)) == 2 and store.playlist_track_ids(playlist) == ids
+
+
+def test_a_retagged_file_that_fits_two_missing_tracks_or_two_files_that_fit_one_merge_nothing(store, tmp_path):
+    # The same song kept twice (two copies of an album), both gone, and one file with its
+    # artist corrected: which history is its own cannot be told, so neither is given to it.
+    root = tmp_path / "music"
+    twins = [write_track(root / folder, "song", fmt="flac", seconds=2.0,
+                         tags={"title": "Song", "artist": "Artst", "album": "Album"})
+             for folder in ("one", "two")]
+    Scanner(store).scan([str(root)])
+    ids = [store.track_by_path(str(p))["id"] for p in twins]
+    _play(store, ids[0], 2)
+    _play(store, ids[1], 1)
+    shutil.move(twins[0], root / "found.flac")
+    twins[1].unlink()
+    write_tags(root / "found.flac", artist="Artist")
+    result = Scanner(store).scan()
+    assert result.moved == 0 and store.track_by_path(str(root / "found.flac"))["id"] not in ids
+    assert [store.track(t)["missing"] for t in ids] == [1, 1] and [_plays_of(store, t) for t in ids] == [2, 1]
+    # One song gone and two files with its audio and a corrected artist: neither takes it.
+    solo = write_track(root / "three", "solo", fmt="flac", seconds=1.5, tags={"title": "Solo", "artist": "Artst"})
+    Scanner(store).scan()
+    solo_id = store.track_by_path(str(solo))["id"]
+    _play(store, solo_id, 2)
+    for copy in ("a.flac", "b.flac"):
+        shutil.copy(solo, root / copy)
+        write_tags(root / copy, artist="Artist")
+    solo.unlink()
+    result = Scanner(store).scan()
+    assert result.moved == 0 and store.track(solo_id)["missing"] == 1 and _plays_of(store, solo_id) == 2
+
+
+def test_a_song_of_the_same_name_by_another_artist_is_not_taken_for_a_retagged_move(store, tmp_path):
+    # Only the same audio is a move: another length (another recording), or the same length
+    # on another album, is another song.
+    root = tmp_path / "music"
+    intro = write_track(root / "A", "intro", fmt="flac", seconds=2.0,
+                        tags={"title": "Intro", "artist": "A", "album": "Live", "tracknumber": "1"})
+    Scanner(store).scan([str(root)])
+    old_id = store.track_by_path(str(intro))["id"]
+    _play(store, old_id, 2)
+    intro.unlink()
+    for artist, album, seconds in (("B", "Live", 2.5), ("C", "Studio", 2.0)):     # one at a time
+        write_track(root / artist, "intro", fmt="flac", seconds=seconds,
+                    tags={"title": "Intro", "artist": artist, "album": album, "tracknumber": "1"})
+        result = Scanner(store).scan()
+        assert result.moved == 0 and store.track(old_id)["missing"] == 1 and _plays_of(store, old_id) == 2
