@@ -1033,11 +1033,11 @@ def test_a_moved_file_queued_while_the_scan_showed_it_new_and_played_before_the_
     from player.library.scanner import Scanner
 
     root = tmp_path / "Music"
-    song = write_track(root / "Old", "moved", fmt="flac", seconds=2.0, tags={"title": "Moved", "artist": "A"})
-    first = write_track(root / "Zed", "first", fmt="flac", seconds=4.0, tags={"title": "First", "artist": "B"})
+    song = write_track(root / "Old", "moved", fmt="flac", seconds=4.0, tags={"title": "Moved", "artist": "A"})
+    first = write_track(root / "Zed", "first", fmt="flac", seconds=8.0, tags={"title": "First", "artist": "B"})
     Scanner(store).scan([str(root)])
     old_id, first_id = store.track_by_path(str(song))["id"], store.track_by_path(str(first))["id"]
-    store.end_play(store.start_play(old_id, now=1000.0), "finished", 2000, now=1002.0)   # its history so far
+    store.end_play(store.start_play(old_id, now=1000.0), "finished", 4000, now=1004.0)   # its history so far
     dest = root / "New" / "moved.flac"
     dest.parent.mkdir()
     shutil.move(song, dest)
@@ -1071,6 +1071,8 @@ def test_a_moved_file_queued_while_the_scan_showed_it_new_and_played_before_the_
             assert wait_for(lambda: p.position > 0.1)
         merge.set()
         assert merged.wait(20) and store.track(new_id) is None
+        if when != "queued_after_the_merge":                   # the merge came while it played
+            assert p.current_track_id == (first_id if when == "queued_before_the_merge" else new_id)
         if when == "queued_after_the_merge":
             p.play_tracks([first_id, new_id])
         heard = [(old_id, "finished")] if when == "playing_at_the_merge" else [(first_id, "finished"),

@@ -337,3 +337,64 @@ def test_a_discover_refresh_fills_the_rows_in_place_and_keeps_the_panel_where_it
     shown = [layout.itemAt(i).widget() for i in range(layout.count()) if layout.itemAt(i).widget() in panel.rows]
     assert shown == panel.rows                       # on screen in the new order
     assert not any(r.bucket == "Genre 5" for r in panel.findChildren(type(panel.rows[0])) if r.isVisible())
+
+
+def test_a_moved_song_queued_during_a_rescan_and_played_before_it_ends_is_logged_on_its_track(
+        qtbot, scanned, make_window, monkeypatch, tmp_path):
+    # The window shows a moved file as a new track while the rescan runs; the person queues
+    # it; the scan folds that row into the old track and, before it ends, the song starts.
+    # It must play and be logged on its old track, whose history it is.
+    import shutil
+    import threading
+
+    from player.library.scanner import Scanner
+
+    store = scanned
+    song = tmp_path / "music" / "Rock" / "r1.wav"
+    old_id = store.track_by_path(str(song))["id"]
+    store.end_play(store.start_play(old_id), "finished", 3000)
+    (tmp_path / "music" / "Moved").mkdir()
+    shutil.move(song, tmp_path / "music" / "Moved" / "r1.wav")
+    at_merge, merge, merged, finish = (threading.Event() for _ in range(4))
+    adopt_moved, adopt_late = Scanner._adopt_moved, Scanner._adopt_late
+
+    def held_at_merge(self, paths):
+        self._report(force=True)          # as a large library's later files would: the window shows it
+        at_merge.set()
+        assert merge.wait(20)
+        return adopt_moved(self, paths)
+
+    def held_after_merge(self):
+        merged.set()
+        assert finish.wait(20)
+        return adopt_late(self)
+
+    monkeypatch.setattr(Scanner, "_adopt_moved", held_at_merge)
+    monkeypatch.setattr(Scanner, "_adopt_late", held_after_merge)
+    window = make_window(store)
+    window._scan_timer.setInterval(1)
+    model = window.model
+
+    def new_row():
+        ids = [model.track_id(r) for r in range(model.rowCount()) if model.index(r, 1).data() == "Stone Road"]
+        return next((t for t in ids if t != old_id), None)
+
+    try:
+        window.rescan()
+        qtbot.waitUntil(lambda: at_merge.is_set() and new_row() is not None, timeout=10000)
+        new_id = new_row()
+        window.enqueue([new_id])
+        qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == [new_id], timeout=5000)
+        merge.set()
+        qtbot.waitUntil(merged.is_set, timeout=10000)
+        assert store.track(new_id) is None
+        window.next_track()                                    # Up next's song starts, the scan still running
+        qtbot.waitUntil(lambda: len(store.plays()) == 2, timeout=10000)
+        assert window._scan is not None
+        assert [p["track_id"] for p in store.plays()] == [old_id, old_id]
+        qtbot.waitUntil(lambda: window.transport.title.text() == "Stone Road", timeout=5000)
+    finally:
+        merge.set()
+        finish.set()
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert window.player.current_track_id == old_id
