@@ -15,6 +15,10 @@ moment the parent starts it:
   each from an empty search) and per keystroke while typing a word;
 - the table: one repaint of the visible rows, select all (and repaint), reading the
   selection back, beside the same repaints over a bare model of as many cells;
+- Up next: the longest gap of the GUI timer while 20,000 entries are added to Up next,
+  while Next moves on with 20,000 queued, and while Clear empties it (the window with its
+  player on the null engine; the entries are one real, silent track repeated, since the
+  generated paths point nowhere and Next has to start a track);
 - baselines measured in the same run: a bare QMainWindow (Qt's own floor) and
   QSortFilterProxyModel filtering the same model (Qt's stock way to search).
 Peak memory is the process's max RSS. torch must not be imported by then.
@@ -25,16 +29,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:          # run as `python benchmarks/bench_ui.py` too
     sys.path.insert(0, str(ROOT))
+UP_NEXT = 20_000          # entries added to Up next
+SILENCE_S = 60            # the length of the one playable track the Up next runs queue
 QUERIES = ["night", "blue", "rock", "ka", "velvet river", "zzzz", "ashne", "2"]
 TYPED = "golden"
 
@@ -164,6 +172,109 @@ def _child_window(t0: float, filters: bool) -> dict:
     return out
 
 
+def _spin_until(pred, timeout_s: float) -> bool:
+    """Turn the event loop until ``pred()`` holds (checked every 10 ms) or ``timeout_s`` passes."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    check = QTimer(interval=10)
+    check.timeout.connect(lambda: pred() and loop.quit())
+    check.start()
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    if not pred():
+        loop.exec()
+    check.stop()
+    return bool(pred())
+
+
+def _up_next_home(home: Path) -> Path:
+    """A copy of the library whose first track is a real file (silence): Next starts a
+    track, and the generated paths point nowhere."""
+    up = home / "up-next"
+    db = up / "library.db"
+    if db.exists():
+        return up
+    from player.store import Store
+
+    up.mkdir(exist_ok=True)
+    shutil.copy(home / "library.db", db)
+    silence = up / "silence.wav"
+    with wave.open(str(silence), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(44100)
+        out.writeframes(bytes(4 * 44100 * SILENCE_S))
+    store = Store.open(db)
+    with store.transaction() as conn:
+        conn.execute("UPDATE tracks SET path = ?, duration = ? WHERE id = (SELECT MIN(id) FROM tracks)",
+                     (str(silence), float(SILENCE_S)))
+    store.close()
+    return up
+
+
+def _child_up_next(t0: float) -> dict:
+    """Add ``UP_NEXT`` entries to Up next, Next three times, Clear: how long each held the
+    GUI thread (the longest gap of a 5 ms timer) and how long until the list showed it."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from player.store import Store
+    from player.ui.main import create_app, default_engine_factory
+    from player.ui.main_window import MainWindow
+
+    create_app()
+    store = Store.open()
+    window = MainWindow(store, engine_factory=default_engine_factory(store))
+    window.resize(1280, 780)
+    window.show()
+    _spin_until(lambda: window.restored and window.model.rowCount() > 0, 120)
+    with store.transaction() as conn:
+        track = conn.execute("SELECT MIN(id) FROM tracks").fetchone()[0]
+    window.up_next.keep_going.setChecked(False)
+    window.play_ids([track])
+    _spin_until(lambda: window.player.current_track_id == track, 30)
+    gaps: list[int] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    ticker = QTimer(interval=5)
+    ticker.timeout.connect(tick)
+    ticker.start()
+    rows = window.up_next.list.model().rowCount
+
+    def timed(action, until) -> tuple[float, float]:
+        _spin_until(lambda: False, 0.3)          # settled: the last action's gaps are over
+        gaps.clear()
+        last[0] = clock.elapsed()
+        start = time.perf_counter()
+        action()
+        if not _spin_until(until, 60):
+            raise RuntimeError("Up next did not show the change")
+        shown = (time.perf_counter() - start) * 1000
+        _spin_until(lambda: False, 0.3)          # the rest of the work the change started
+        return shown, float(max(gaps, default=0))
+
+    out: dict = {"up_next": UP_NEXT}
+    out["add_shown_ms"], out["add_stall_ms"] = timed(lambda: window.enqueue([track] * UP_NEXT),
+                                                     lambda: rows() == UP_NEXT)
+    nexts = [timed(window.next_track, lambda k=k: rows() == UP_NEXT - k) for k in (1, 2, 3)]
+    out["next_shown_ms"] = statistics.median(n[0] for n in nexts)
+    out["next_stall_ms"] = statistics.median(n[1] for n in nexts)
+    out["clear_shown_ms"], out["clear_stall_ms"] = timed(window.up_next.clear_btn.click, lambda: rows() == 0)
+    ticker.stop()
+    window.close()                               # stops the player too
+    from player.workers import wait_all
+
+    wait_all(5000)
+    store.close()
+    return out
+
+
 def _table_times(window) -> dict:
     """One repaint of the library's visible rows, select all and repaint, and reading the
     selection as the window's actions do (Play, Add to Up next); the same repaints of a
@@ -233,7 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        result = _child_bare(args.t0) if args.child == "bare" else _child_window(args.t0, args.child == "filters")
+        if args.child == "bare":
+            result = _child_bare(args.t0)
+        elif args.child == "upnext":
+            result = _child_up_next(args.t0)
+        else:
+            result = _child_window(args.t0, args.child == "filters")
         print(json.dumps(result))
         return 0
 
@@ -250,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {args.tracks:,} tracks in {time.perf_counter() - t:.1f} s ({db})")
     bare = [_run_child("bare", home) for _ in range(args.runs)]
     runs = [_run_child("filters", home) for _ in range(args.runs)]
+    up_next = [_run_child("upnext", _up_next_home(home)) for _ in range(args.runs)]
 
     def med(key, rows=runs):
         return statistics.median(r[key] for r in rows)
@@ -278,6 +395,13 @@ def main(argv: list[str] | None = None) -> int:
         ("select all and repaint, the library", f"{med('select_all_ms'):.1f} ms",
          f"{med('select_all_ms') / med('stock_select_ms'):.2f}x"),
         ("reading that selection (Play, Add to Up next...)", f"{med('selected_ids_ms'):.0f} ms", ""),
+        (f"add {UP_NEXT:,} to Up next: longest GUI stall", f"{med('add_stall_ms', up_next):.0f} ms",
+         "target < 100 ms"),
+        (f"add {UP_NEXT:,} to Up next: until the list shows them", f"{med('add_shown_ms', up_next):.0f} ms", ""),
+        (f"Next with {UP_NEXT:,} queued: longest GUI stall", f"{med('next_stall_ms', up_next):.0f} ms",
+         "target < 100 ms"),
+        (f"Next with {UP_NEXT:,} queued: until the list shows it", f"{med('next_shown_ms', up_next):.0f} ms", ""),
+        (f"Clear {UP_NEXT:,} from Up next: longest GUI stall", f"{med('clear_stall_ms', up_next):.0f} ms", ""),
         ("peak memory (max RSS) when the rows show", f"{med('rss_rows_mb'):.0f} MB", ""),
         ("peak memory (max RSS) with the recommender built", f"{med('peak_rss_mb'):.0f} MB", ""),
         ("torch imported", str(any(r["torch_imported"] for r in runs)), "must be False"),
