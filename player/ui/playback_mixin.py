@@ -52,6 +52,7 @@ class PlaybackMixin:
         t.seek.connect(lambda s: self._command(lambda p: p.seek(s)))
         t.volume_changed.connect(self._set_volume)
         u = self.up_next
+        u.set_describer(self._describe_entry)
         # The panel names the entries shown, never row numbers: the player's queue can shift
         # before a command runs (a gapless hand-over, a filler adding tracks), and the player
         # skips entries no longer queued.
@@ -363,16 +364,18 @@ class PlaybackMixin:
             self.setWindowTitle("Segue")
 
     def refresh_up_next(self) -> None:
+        """Up next shows the player's queue as it is now; the rows drawn are named anew
+        (a reload may have renamed tracks, a reason may have come)."""
         if self.player is None:
             return
-        entries = []
-        queue = self.player.queue
-        for e in queue:
-            title, artist, _album, _path = self._info(e.track_id)
-            # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
-            reason = self.reasons.get(e.track_id, "") if e.source in SUGGESTED_SOURCES else ""
-            entries.append((e.track_id, title, artist, e.source, reason))
-        self.up_next.set_entries(entries, keys=queue)
+        self.up_next.set_entries(self.player.queue)
+
+    def _describe_entry(self, entry) -> tuple[str, str, str]:
+        """``(title, artist, reason)`` of an Up next row, asked when the row is drawn."""
+        title, artist, _album, _path = self._info(entry.track_id)
+        # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
+        reason = self.reasons.get(entry.track_id, "") if entry.source in SUGGESTED_SOURCES else ""
+        return title, artist, reason
 
     def apply_settings(self, values: dict) -> None:
         """Hand new audio settings to the engine (where the player exposes it)."""

@@ -1,30 +1,47 @@
 """The "Up next" panel: the queue as it will play, reorderable, with "keep it going".
 
-Every row carries the queue entry it shows (``ENTRY_ROLE``), and the panel's signals
-name entries, never row numbers: the queue moves on under the rows (a track ends, the
-filler adds more), so a click, a menu or a drag acts on the entry the person saw, taken
-when the gesture began (the player skips entries no longer queued).
+Every row is the queue entry it shows (``ENTRY_ROLE``), and the panel's signals name
+entries, never row numbers: the queue moves on under the rows (a track ends, the filler
+adds more), so a click, a menu or a drag acts on the entry the person saw, taken when
+the gesture began (the player skips entries no longer queued).
+
+The rows are a model over the queue's entries, not one widget item per entry: a queue
+of 20,000 tracks is one list of references, a song ending takes one row away, and the
+titles, artists and reasons are looked up only for the rows drawn.
 """
 
 from __future__ import annotations
 
-import difflib
+import operator
+from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QEvent, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
-    QPushButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QVBoxLayout,
+    QWidget,
 )
 
 QUEUE_MIME = "application/x-segue-queue-rows"
 ENTRY_ROLE = Qt.UserRole + 1
+TRACK_ROLE = int(Qt.ItemDataRole.UserRole)
 # Why an entry is in Up next when the recommender gave no reason of its own.
 PLAIN_REASONS = {"queue": "You added it", "library": "Next in the list you started",
                  "search": "Next among your search results", "radio": "On the radio station",
                  "up_next": "Picked to keep it going", "discover": "From Discover", "cli": "Queued from the terminal"}
 PREFIX = {"radio": "Radio", "up_next": "Suggested", "discover": "Discover"}
+# Past this many separate stretches of rows to take out or put in, the rows are moved in
+# one go instead (each stretch is a signal every view and the selection handle; a shuffled
+# add puts each new entry in a place of its own).
+MAX_STRETCHES = 32
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_TEXT_ROLES = {_DISPLAY: 0, int(SUBTITLE_ROLE): 1, int(REASON_ROLE): 2, _TOOLTIP: 3}
+_TEXT_ROLE_LIST = list(_TEXT_ROLES)
+_ROW_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+              | Qt.ItemFlag.ItemNeverHasChildren)
 
 
 def reason_line(source: str, reason: str) -> str:
@@ -35,8 +52,200 @@ def reason_line(source: str, reason: str) -> str:
     return f"{prefix}: {reason}" if prefix else reason
 
 
-class QueueList(QListWidget):
-    """A list whose drops ask the player to move an entry; the player's queue is the truth."""
+def _unnamed(entry) -> tuple[str, str, str]:
+    return f"track {entry.track_id}", "", ""
+
+
+def _alike(a: list, b: list) -> int:
+    """How many leading items ``a`` and ``b`` share (the same objects)."""
+    same = list(map(operator.is_, a, b))
+    try:
+        return same.index(False)
+    except ValueError:
+        return len(same)
+
+
+def _stretches(rows: list[int]) -> list[tuple[int, int]]:
+    """Increasing ``rows`` as (first, last) runs of neighbours."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        if out and out[-1][1] == r - 1:
+            out[-1] = (out[-1][0], r)
+        else:
+            out.append((r, r))
+    return out
+
+
+class UpNextModel(QAbstractListModel):
+    """Queue entries (anything with ``track_id`` and ``source``) as rows.
+
+    ``describe(entry) -> (title, artist, reason)`` names a row when a view draws it (the
+    recommender's ``reason``, or "" for the plain one); the answers are kept until the next
+    :meth:`set_entries`, which asks again (a library reload renames tracks, a reason may
+    come after its entry)."""
+
+    def __init__(self, describe: Callable | None = None, parent=None):
+        super().__init__(parent)
+        self.describe = describe or _unnamed
+        self._entries: list = []
+        self._unique = True                      # no entry shown twice (rows can follow entries)
+        self._text: dict[int, tuple[str, str, str, str]] = {}   # id(entry) -> the row's texts, as drawn
+        self._drag: tuple[int, list] = (0, [])    # (serial, entries) of the drag under way
+
+    # -- what the views read ---------------------------------------------------
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._entries)
+
+    def entries(self) -> list:
+        return list(self._entries)
+
+    def entry(self, row: int):
+        return self._entries[row]
+
+    def flags(self, index):
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
+
+    def data(self, index, role=_DISPLAY):
+        row = index.row()
+        if not index.isValid() or row >= len(self._entries):
+            return None
+        entry = self._entries[row]
+        which = _TEXT_ROLES.get(role)
+        if which is not None:
+            return self._texts(entry)[which]
+        if role == ENTRY_ROLE:
+            return entry
+        if role == TRACK_ROLE:
+            return entry.track_id
+        return None
+
+    def _texts(self, entry) -> tuple[str, str, str, str]:
+        known = self._text.get(id(entry))
+        if known is None:
+            title, artist, reason = self.describe(entry)
+            why = reason_line(entry.source, reason)
+            tip = "\n".join(x for x in (f"{title} — {artist}" if artist else title, why) if x)
+            known = self._text[id(entry)] = (title, artist, why, tip)
+        return known
+
+    # -- the queue as it is now ------------------------------------------------
+    def set_entries(self, entries: list) -> None:
+        """Show ``entries`` (compared by identity) in this order.
+
+        The rows of entries no longer queued are taken out, the new ones put in where they
+        go, and a reorder moves the rows: a selection stays on the entries it was on, and
+        a song ending costs one row, not the whole list. Every row's texts are asked for
+        again when next drawn."""
+        new = list(entries)
+        old = self._entries
+        self._text.clear()
+        unique = len(set(map(id, new))) == len(new)
+        if not (unique and self._unique):        # one entry twice: its rows could not be told apart
+            self.beginResetModel()
+            self._entries, self._unique = new, unique
+            self.endResetModel()
+            return
+        # Most changes touch one end or one stretch (a song ending, a refill, a removal):
+        # what is alike at both ends is left alone (compared at C speed).
+        head = _alike(old, new)
+        tail = _alike(old[head:][::-1], new[head:][::-1])
+        self._replace(head, old[head:len(old) - tail], new[head:len(new) - tail])
+        if self._entries:
+            self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1), _TEXT_ROLE_LIST)
+
+    def _replace(self, at: int, old: list, new: list) -> None:
+        """Rows ``at..`` show ``old``; make them show ``new`` (no entry twice in either)."""
+        if not new:                              # taken away (a song ending, Clear)
+            if old:
+                self.beginRemoveRows(QModelIndex(), at, at + len(old) - 1)
+                del self._entries[at:at + len(old)]
+                self.endRemoveRows()
+            return
+        if not old:                              # added (Add to Up next, a refill)
+            self.beginInsertRows(QModelIndex(), at, at + len(new) - 1)
+            self._entries[at:at] = new
+            self.endInsertRows()
+            return
+        new_set, old_set = set(map(id, new)), set(map(id, old))
+        gone = _stretches([at + r for r, e in enumerate(old) if id(e) not in new_set])
+        if len(gone) > MAX_STRETCHES:            # gathered at the end first: one stretch
+            kept = [e for e in old if id(e) in new_set]
+            self._reorder(at, kept + [e for e in old if id(e) not in new_set])
+            gone = [(at + len(kept), at + len(old) - 1)]
+        for first, last in reversed(gone):       # from the end: earlier rows keep their places
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._entries[first:last + 1]
+            self.endRemoveRows()
+        kept_order = [e for e in new if id(e) in old_set]
+        if _alike(self._entries[at:at + len(kept_order)], kept_order) < len(kept_order):
+            self._reorder(at, kept_order)
+        came = _stretches([at + i for i, e in enumerate(new) if id(e) not in old_set])
+        if len(came) > MAX_STRETCHES:            # in after the kept rows as one stretch, then into place
+            end = at + len(kept_order)
+            added = [e for e in new if id(e) not in old_set]
+            self.beginInsertRows(QModelIndex(), end, end + len(added) - 1)
+            self._entries[end:end] = added
+            self.endInsertRows()
+            self._reorder(at, new)
+            return
+        # The kept rows are in their new order: each stretch, in order, goes where it stays.
+        for first, last in came:
+            self.beginInsertRows(QModelIndex(), first, last)
+            self._entries[first:first] = new[first - at:last - at + 1]
+            self.endInsertRows()
+
+    def _reorder(self, at: int, order: list) -> None:
+        """Rows ``at..`` show the same entries in ``order``: the rows move, and what pointed
+        at a row (the selection, the current row) follows its entry."""
+        end = at + len(order)
+        self.layoutAboutToBeChanged.emit()
+        row_of = {id(e): at + r for r, e in enumerate(order)}
+        before, after = [], []
+        for index in self.persistentIndexList():
+            row = index.row()
+            if at <= row < end:
+                before.append(index)
+                after.append(self.index(row_of[id(self._entries[row])]))
+        self._entries[at:end] = order
+        self.changePersistentIndexList(before, after)
+        self.layoutChanged.emit()
+
+    # -- dragging rows ---------------------------------------------------------
+    def mimeTypes(self) -> list[str]:
+        return [QUEUE_MIME]
+
+    def supportedDragActions(self):
+        return Qt.DropAction.MoveAction
+
+    def supportedDropActions(self):
+        return Qt.DropAction.MoveAction
+
+    def mimeData(self, indexes) -> QMimeData:
+        """Remembers the dragged entries; the mime names this model and the drag (drops from
+        elsewhere, or from an older drag, are refused)."""
+        rows = sorted({i.row() for i in indexes if i.isValid()})
+        self._drag = (self._drag[0] + 1, [self._entries[r] for r in rows])
+        mime = QMimeData()
+        mime.setData(QUEUE_MIME, f"{id(self)}:{self._drag[0]}".encode())
+        return mime
+
+    def take_drag(self, mime) -> list:
+        """The entries of the drag ``mime`` carries, once; [] for anything else."""
+        owner, _, serial = bytes(mime.data(QUEUE_MIME)).decode().partition(":")
+        serial_now, dragged = self._drag
+        if owner != str(id(self)) or serial != str(serial_now) or not dragged:
+            return []
+        self._drag = (serial_now, [])
+        return dragged
+
+
+class QueueList(QTableView):
+    """A list whose drops ask the player to move an entry; the player's queue is the truth.
+
+    A one-column table dressed as a list: a list view lays out every row whenever rows
+    come or go, asking the model about each (tens of milliseconds at 20,000 entries, on
+    every song change), where a table's rows are all one height and only the rows drawn
+    are asked about."""
 
     move_requested = Signal(list, list)  # dragged entries, the entries shown after the drop point
 
@@ -45,40 +254,53 @@ class QueueList(QListWidget):
         self.setDragDropMode(QAbstractItemView.InternalMove)
         self.setDefaultDropAction(Qt.MoveAction)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setAlternatingRowColors(True)
-        self.setUniformItemSizes(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setTabKeyNavigation(False)          # Tab leaves the list, as from any list
+        self.setCornerButtonEnabled(False)
+        self.horizontalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.Fixed)
         self.setItemDelegate(TwoLineDelegate(self, reasons=True))
-        self._drag: tuple[int, list] = (0, [])    # (serial, entries) of the drag under way
+        self._fit_rows()
 
-    def mimeData(self, items):
-        """Remembers the dragged entries; the mime names this list and the drag (drops from
-        elsewhere, or from an older drag, are refused)."""
-        mime = super().mimeData(items)
-        ordered = sorted(items, key=self.row)
-        self._drag = (self._drag[0] + 1, [i.data(ENTRY_ROLE) for i in ordered])
-        mime.setData(QUEUE_MIME, f"{id(self)}:{self._drag[0]}".encode())
-        return mime
+    def _fit_rows(self) -> None:
+        """Every row as tall as the delegate draws one (three lines of this font)."""
+        rows = self.verticalHeader()
+        height = self.itemDelegate().height_for(self.fontMetrics())
+        rows.setMinimumSectionSize(min(rows.minimumSectionSize(), height))
+        rows.setDefaultSectionSize(height)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.FontChange, QEvent.StyleChange):
+            self._fit_rows()
 
     def drop_insert_position(self, pos) -> int:
         """Where, in the list as it is, an item dropped at ``pos`` goes (0..count)."""
         index = self.indexAt(pos)
         if not index.isValid():
-            return self.count()
+            return self.model().rowCount()
         rect = self.visualRect(index)
         return index.row() + 1 if pos.y() > rect.center().y() else index.row()
 
     def dropEvent(self, event) -> None:
-        owner, _, serial = bytes(event.mimeData().data(QUEUE_MIME)).decode().partition(":")
-        serial_now, dragged = self._drag
-        if owner != str(id(self)) or serial != str(serial_now) or not dragged:
+        model = self.model()
+        dragged = model.take_drag(event.mimeData())
+        if not dragged:
             event.ignore()
             return
         insert_at = self.drop_insert_position(event.position().toPoint())
-        after = [self.item(r).data(ENTRY_ROLE) for r in range(insert_at, self.count())]
-        event.setDropAction(Qt.IgnoreAction)    # the list is rebuilt from the player's queue
+        moving = {id(e) for e in dragged}
+        after = [e for e in model.entries()[insert_at:] if id(e) not in moving]
+        event.setDropAction(Qt.IgnoreAction)    # the rows follow the player's queue
         event.accept()
-        self._drag = (serial_now, [])
-        self.move_requested.emit(dragged, [e for e in after if not any(e is d for d in dragged)])
+        self.move_requested.emit(dragged, after)
 
 
 class UpNextPanel(QWidget):
@@ -90,7 +312,8 @@ class UpNextPanel(QWidget):
     radio_requested = Signal(int, str)  # track id, the entry's source
     save_requested = Signal()          # save the track playing and Up next as a playlist
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, *, describe: Callable | None = None):
+        """``describe(entry) -> (title, artist, reason)``: see :class:`UpNextModel`."""
         super().__init__(parent)
         self.header = QLabel("Up next")
         self.header.setObjectName("panelTitle")
@@ -100,7 +323,9 @@ class UpNextPanel(QWidget):
         self.clear_btn.setToolTip("Remove everything from Up next")
         self.save_btn = QPushButton("Save…")
         self.save_btn.setToolTip("Save the track playing and Up next as a playlist")
+        self.rows = UpNextModel(describe, self)
         self.list = QueueList()
+        self.list.setModel(self.rows)
         self.empty_hint = QLabel("Nothing queued.\nRight-click tracks to add them,\nor turn on Keep it going.")
         self.empty_hint.setAlignment(Qt.AlignCenter)
         self.empty_hint.setObjectName("hint")
@@ -115,19 +340,23 @@ class UpNextPanel(QWidget):
         layout.addWidget(self.keep_going)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.empty_hint)
-        self._rows: list[tuple] = []          # (entry, key) per row shown
 
         self.clear_btn.clicked.connect(self.clear)
         self.save_btn.clicked.connect(self.save_requested)
         self.keep_going.toggled.connect(self.keep_going_changed)
         self.list.move_requested.connect(self.move)
-        self.list.itemActivated.connect(lambda item: self.play_entry.emit(item.data(ENTRY_ROLE)))
+        self.list.activated.connect(lambda index: self.play_entry.emit(index.data(ENTRY_ROLE)))
         self.list.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.set_entries([])
 
+    def set_describer(self, describe: Callable) -> None:
+        """How rows are named from now on (the next :meth:`set_entries` asks it)."""
+        self.rows.describe = describe
+
     def _selected_entries(self) -> list:
-        return [i.data(ENTRY_ROLE) for i in sorted(self.list.selectedItems(), key=self.list.row)]
+        rows = sorted(i.row() for i in self.list.selectionModel().selectedRows())
+        return [self.rows.entry(r) for r in rows]
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
@@ -138,52 +367,28 @@ class UpNextPanel(QWidget):
         super().keyPressEvent(event)
 
     def _menu(self, pos) -> None:
-        item = self.list.itemAt(pos)
-        if item is None:
+        index = self.list.indexAt(pos)
+        if not index.isValid():
             return
-        entry, track_id = item.data(ENTRY_ROLE), item.data(Qt.UserRole)
-        selected = self._selected_entries() if item.isSelected() else []
+        entry = index.data(ENTRY_ROLE)
+        selected = self._selected_entries() if self.list.selectionModel().isSelected(index) else []
         menu = QMenu(self)
         menu.addAction("Play now", lambda: self.play_entry.emit(entry))
-        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(track_id, entry.source))
+        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(entry.track_id, entry.source))
         menu.addSeparator()
         menu.addAction("Remove", lambda: self.remove_entries.emit(selected or [entry]))
         self.last_menu = menu
         menu.popup(self.list.viewport().mapToGlobal(pos))
 
-    def set_entries(self, entries: list[tuple[int, str, str, str, str]], keys: list | None = None) -> None:
-        """``(track_id, title, artist, source, reason)`` in play order; ``keys``: the queue
-        entries they show (what the signals carry; default the track ids).
-
-        Only the rows that changed are made again: a song ending takes the first row away,
-        a refill adds rows at the end. Rebuilding thousands of rows for that held the
-        window for a second, and lost the person's selection in the list."""
-        keys = keys if keys is not None else [e[0] for e in entries]
-        rows = list(zip(entries, keys))
-        changes = difflib.SequenceMatcher(None, self._rows, rows, autojunk=False).get_opcodes()
-        for tag, i1, i2, j1, j2 in reversed(changes):      # from the end: earlier rows keep their places
-            if tag == "equal":
-                continue
-            for _ in range(i2 - i1):
-                self.list.takeItem(i1)
-            for at, (entry, key) in enumerate(rows[j1:j2], start=i1):
-                self.list.insertItem(at, self._item(entry, key))
-        self._rows = rows
-        self.empty_hint.setVisible(not entries)
-        self.clear_btn.setEnabled(bool(entries))
-        self.header.setText(f"Up next ({len(entries)})" if entries else "Up next")
-
-    @staticmethod
-    def _item(entry: tuple[int, str, str, str, str], key) -> QListWidgetItem:
-        track_id, title, artist, source, reason = entry
-        item = QListWidgetItem(title)
-        item.setData(SUBTITLE_ROLE, artist)
-        why = reason_line(source, reason)
-        item.setData(REASON_ROLE, why)                 # on the row itself, and whole in the tooltip
-        item.setData(Qt.UserRole, track_id)
-        item.setData(ENTRY_ROLE, key)
-        item.setToolTip("\n".join(x for x in (f"{title} — {artist}" if artist else title, why) if x))
-        return item
+    def set_entries(self, entries: list) -> None:
+        """The queue's entries in play order (each with ``track_id`` and ``source``): only
+        the rows that changed are taken out or put in (see :meth:`UpNextModel.set_entries`),
+        and the names are looked up for the rows drawn."""
+        self.rows.set_entries(entries)
+        n = self.rows.rowCount()
+        self.empty_hint.setVisible(not n)
+        self.clear_btn.setEnabled(bool(n))
+        self.header.setText(f"Up next ({n})" if n else "Up next")
 
     def track_ids(self) -> list[int]:
-        return [entry[0] for entry, _key in self._rows]
+        return [e.track_id for e in self.rows.entries()]

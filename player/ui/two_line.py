@@ -20,9 +20,12 @@ class TwoLineDelegate(QStyledItemDelegate):
         self._width = width
         self._lines = 3 if reasons else 2
 
+    def height_for(self, metrics) -> int:
+        """The height of a row in a font of ``metrics``."""
+        return self._lines * metrics.height() + 4 * self._lines + 4
+
     def sizeHint(self, option, index) -> QSize:
-        h = option.fontMetrics.height()
-        return QSize(self._width or option.rect.width() or 200, self._lines * h + 4 * self._lines + 4)
+        return QSize(self._width or option.rect.width() or 200, self.height_for(option.fontMetrics))
 
     def paint(self, painter, option, index) -> None:
         opt = QStyleOptionViewItem(option)

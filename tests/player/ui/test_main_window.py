@@ -138,10 +138,10 @@ def test_reordering_up_next_by_drag_and_drop(qtbot, scanned, make_window):
     ids = [window.model.track_id(r) for r in range(4)]
     window.enqueue(ids)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
-    view = window.up_next.list
+    view, rows = window.up_next.list, window.up_next.rows
     # Drag the first entry and drop it on the lower half of the third.
-    mime = view.mimeData([view.item(0)])
-    rect = view.visualItemRect(view.item(2))
+    mime = rows.mimeData([rows.index(0)])
+    rect = view.visualRect(rows.index(2))
     drop = QDropEvent(QPointF(rect.center().x(), rect.bottom() - 1), Qt.MoveAction, mime,
                       Qt.LeftButton, Qt.NoModifier, QEvent.Drop)
     view.dropEvent(drop)
@@ -158,12 +158,12 @@ def test_reordering_up_next_by_drag_and_drop(qtbot, scanned, make_window):
     view.dropEvent(foreign)
     assert not foreign.isAccepted()
     # Activating an entry plays it now; the ones before it stay queued.
-    view.itemActivated.emit(view.item(2))
+    view.activated.emit(rows.index(2))
     qtbot.waitUntil(lambda: window.player.current_track_id == expected[2], timeout=5000)
     expected = [expected[0], expected[1], expected[3]]
     qtbot.waitUntil(lambda: window.up_next.track_ids() == expected, timeout=5000)
     # Delete removes the selected entry; Clear empties the queue.
-    view.setCurrentRow(0)
+    view.setCurrentIndex(rows.index(0))
     qtbot.keyClick(window.up_next, Qt.Key_Delete)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == expected[1:], timeout=5000)
     window.up_next.clear_btn.click()
@@ -176,13 +176,13 @@ def test_a_drag_moves_what_was_dragged_even_if_the_queue_moved_on(qtbot, scanned
     ids = [window.model.track_id(r) for r in range(5)]
     window.enqueue(ids)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
-    view = window.up_next.list
-    mime = view.mimeData([view.item(3), view.item(0)])   # two rows dragged together
+    view, rows = window.up_next.list, window.up_next.rows
+    mime = rows.mimeData([rows.index(3), rows.index(0)])   # two rows dragged together
     # While the drag is under way the queue moves on (the entry in row 1 is taken) and the
     # rows are rebuilt: row numbers from the drag start would now name other entries.
     window.player.remove_queue_entries([window.player.queue[1]])
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[0], ids[2], ids[3], ids[4]], timeout=5000)
-    rect = view.visualItemRect(view.item(3))              # ids[4], upper half: before it
+    rect = view.visualRect(rows.index(3))                 # ids[4], upper half: before it
     drop = QDropEvent(QPointF(rect.center().x(), rect.top() + 1), Qt.MoveAction, mime,
                       Qt.LeftButton, Qt.NoModifier, QEvent.Drop)
     view.dropEvent(drop)
@@ -220,9 +220,9 @@ def test_discover_rows_play_a_bucket(qtbot, scanned, make_window):
     assert [e.track_id for e in window.player.queue] == jazz.ids[1:]
 
 
-def _menu_action(panel, view, item, text: str):
-    """The action ``text`` of the context menu that ``panel`` opens on ``item`` of ``view``."""
-    panel._menu(view.visualItemRect(item).center())
+def _menu_action(panel, rect, text: str):
+    """The action ``text`` of the context menu that ``panel`` opens on the row drawn in ``rect``."""
+    panel._menu(rect.center())
     action = next(a for a in panel.last_menu.actions() if a.text() == text)
     panel.last_menu.close()
     return action
@@ -237,15 +237,15 @@ def test_radio_from_a_discover_tile_or_an_up_next_entry_logs_its_seed_as_playing
     qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
     jazz = window.discover.rows[1]
     seed = jazz.ids[1]
-    _menu_action(jazz, jazz.list, jazz.list.item(1), "Start radio from this song").trigger()
+    _menu_action(jazz, jazz.list.visualItemRect(jazz.list.item(1)), "Start radio from this song").trigger()
     _wait_playing(qtbot, window, seed)
     qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=5000)
-    view = window.up_next.list
-    qtbot.waitUntil(lambda: view.count() >= 3, timeout=5000)
-    entry = view.item(1).data(ENTRY_ROLE)
+    view, rows = window.up_next.list, window.up_next.rows
+    qtbot.waitUntil(lambda: rows.rowCount() >= 3, timeout=5000)
+    entry = rows.index(1).data(ENTRY_ROLE)
     assert entry.source == "radio"
     second = entry.track_id
-    _menu_action(window.up_next, view, view.item(1), "Start radio from this song").trigger()
+    _menu_action(window.up_next, view.visualRect(rows.index(1)), "Start radio from this song").trigger()
     _wait_playing(qtbot, window, second)
     qtbot.waitUntil(lambda: any(p["track_id"] == second for p in scanned.plays()), timeout=5000)
     logged = [(p["track_id"], p["source"]) for p in scanned.plays()]
@@ -301,12 +301,12 @@ def test_up_next_rows_act_on_the_entries_shown_even_if_the_queue_shifted(qtbot, 
     window.enqueue(ids)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
     window.player._queue.pop_front()  # taken by a hand-over whose queue_changed has not arrived yet
-    view = window.up_next.list
-    view.itemActivated.emit(view.item(2))
+    view, rows = window.up_next.list, window.up_next.rows
+    view.activated.emit(rows.index(2))
     qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=5000)
     assert window.player.current_track_id == ids[2]  # the row clicked, not the one now at index 2
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[1], ids[3], ids[4]], timeout=5000)
-    view.setCurrentRow(1)
+    view.setCurrentIndex(rows.index(1))
     qtbot.keyClick(window.up_next, Qt.Key_Delete)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[1], ids[4]], timeout=5000)
 

@@ -54,8 +54,8 @@ def test_after_forgetting_the_history_no_reason_cites_plays(qtbot, scanned, make
     window.pause()
 
     def reasons():
-        view = window.up_next.list
-        return [view.item(i).data(REASON_ROLE) or "" for i in range(view.count())]
+        rows = window.up_next.rows
+        return [rows.index(i).data(REASON_ROLE) or "" for i in range(rows.rowCount())]
 
     qtbot.waitUntil(lambda: any("you played" in r for r in reasons()), timeout=10000)
     window.forget_history()

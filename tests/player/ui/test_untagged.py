@@ -54,8 +54,8 @@ def test_untagged_tracks_show_and_find_by_file_and_folder_names(qtbot, store, tm
     qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
     qtbot.waitUntil(lambda: window.transport.title.text() == "01 Overworld", timeout=5000)
     assert window.transport.subtitle.text() == "Game OSTs — Zelda"
-    qtbot.waitUntil(lambda: window.up_next.list.count() == 1, timeout=5000)
-    assert window.up_next.list.item(0).text() == "02 Dungeon"
+    qtbot.waitUntil(lambda: window.up_next.rows.rowCount() == 1, timeout=5000)
+    assert window.up_next.rows.index(0).data() == "02 Dungeon"
 
 
 def test_discover_and_the_command_line_use_the_same_names(qtbot, store, tmp_path, make_window):
@@ -80,6 +80,6 @@ def test_space_on_a_fresh_launch_queues_named_rows(qtbot, store, tmp_path, make_
     qtbot.waitUntil(lambda: window.restored, timeout=10000)
     qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=10000)
     window.act_play.trigger()
-    qtbot.waitUntil(lambda: window.up_next.list.count() == 5, timeout=10000)
-    titles = [window.up_next.list.item(i).text() for i in range(5)]
+    qtbot.waitUntil(lambda: window.up_next.rows.rowCount() == 5, timeout=10000)
+    titles = [window.up_next.rows.index(i).data() for i in range(5)]
     assert all(titles) and "Brinstar" in titles, titles

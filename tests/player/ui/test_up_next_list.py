@@ -1,0 +1,139 @@
+"""A long Up next: rows named only when drawn, moved on by the rows that change, the
+selection following its entries."""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QPointF, Qt
+from PySide6.QtGui import QDropEvent
+
+from player.audio.queue import QueueEntry
+
+
+def _select(panel, *rows: int) -> None:
+    for row in rows:
+        panel.list.selectionModel().select(panel.rows.index(row),
+                                           QItemSelectionModel.Select | QItemSelectionModel.Rows)
+
+
+def _selected(panel) -> list:
+    rows = sorted(i.row() for i in panel.list.selectionModel().selectedRows())
+    return [panel.rows.entry(r) for r in rows]
+
+
+def test_a_long_up_next_names_the_rows_drawn_and_moves_on_by_one_row(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(window.model.rowCount())]
+    asked = []
+    info = window._info
+
+    def counted(track_id, **kw):
+        asked.append(track_id)
+        return info(track_id, **kw)
+    window._info = counted
+    queued = (ids * 250)[:2000]
+    window.enqueue(queued)
+    qtbot.waitUntil(lambda: len(window.up_next.track_ids()) == 2000, timeout=10000)
+    qtbot.wait(200)                                   # drawn
+    # The names of 2,000 entries are not all looked up: those of the rows on screen are.
+    assert 0 < len(asked) < 100, len(asked)
+    rows = window.up_next.rows
+    assert rows.index(0).data() == info(ids[0])[0] and rows.index(1999).data() == info(queued[-1])[0]
+    assert window.up_next.header.text() == "Up next (2000)"
+    # Next takes the first row away: the other 1,999 stay as they are.
+    changes = []
+    rows.rowsRemoved.connect(lambda _parent, first, last: changes.append(("removed", first, last)))
+    rows.rowsInserted.connect(lambda _parent, first, last: changes.append(("inserted", first, last)))
+    rows.modelReset.connect(lambda: changes.append("reset"))
+    rows.layoutChanged.connect(lambda: changes.append("moved"))
+    window.play_ids([ids[0]], 0, "library")           # a new queue, empty: the rows go in one stretch
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=5000)
+    assert changes == [("removed", 0, 1999)] and rows.rowCount() == 0
+    window.enqueue(queued)
+    qtbot.waitUntil(lambda: rows.rowCount() == 2000, timeout=10000)
+    changes.clear()
+    window.next_track()
+    qtbot.waitUntil(lambda: rows.rowCount() == 1999, timeout=5000)
+    assert changes == [("removed", 0, 0)]
+    assert window.up_next.track_ids() == queued[1:]
+
+
+def test_the_rows_dragged_stay_selected_where_they_land(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(5)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    panel = window.up_next
+    view, rows = panel.list, panel.rows
+    _select(panel, 0, 1)
+    dragged = _selected(panel)
+    mime = rows.mimeData([rows.index(0), rows.index(1)])
+    rect = view.visualRect(rows.index(4))             # lower half of the last row: after it
+    view.dropEvent(QDropEvent(QPointF(rect.center().x(), rect.bottom() - 1), Qt.MoveAction, mime,
+                              Qt.LeftButton, Qt.NoModifier, QEvent.Drop))
+    expected = ids[2:] + ids[:2]
+    qtbot.waitUntil(lambda: panel.track_ids() == expected, timeout=5000)
+    assert _selected(panel) == dragged               # the same entries, in their new rows
+    # Delete now removes what is selected: the two moved entries.
+    qtbot.keyClick(panel, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == ids[2:], timeout=5000)
+
+
+def test_the_rows_follow_any_change_of_the_queue_and_the_selection_its_entries(qtbot):
+    from player.ui.queue_panel import UpNextPanel
+
+    panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "", ""))
+    qtbot.addWidget(panel)
+    rng = random.Random(5)
+    serial = iter(range(10**9))
+    queue = [QueueEntry(next(serial)) for _ in range(300)]
+    panel.set_entries(queue)
+
+    def changed(queue: list) -> list:
+        q = list(queue)
+        kind = rng.choice(["next", "add", "insert", "scatter", "remove", "thin", "move", "shuffle", "swap"])
+        if kind == "next" and q:
+            q.pop(0)
+        elif kind == "add":
+            q += [QueueEntry(next(serial)) for _ in range(rng.randint(1, 50))]
+        elif kind == "insert":
+            at = rng.randint(0, len(q))
+            q[at:at] = [QueueEntry(next(serial)) for _ in range(rng.randint(1, 5))]
+        elif kind == "scatter":                       # shuffle on: each new entry in a place of its own
+            for _ in range(rng.randint(1, 120)):
+                q.insert(rng.randint(0, len(q)), QueueEntry(next(serial)))
+        elif kind == "remove" and q:
+            for e in rng.sample(q, rng.randint(1, min(3, len(q)))):
+                q.remove(e)
+        elif kind == "thin":                          # many stretches taken out at once
+            q = [e for e in q if rng.random() < 0.6]
+        elif kind == "move" and len(q) > 2:
+            block = q[5:9]
+            rest = [e for e in q if all(e is not b for b in block)]
+            at = rng.randint(0, len(rest))
+            q = rest[:at] + block + rest[at:]
+        elif kind == "shuffle":
+            rng.shuffle(q)
+        elif kind == "swap":                          # suggestions re-ranked: some entries replaced
+            q = [QueueEntry(next(serial)) if rng.random() < 0.1 else e for e in q]
+        return q
+
+    for _ in range(150):
+        if panel.rows.rowCount():
+            panel.list.clearSelection()
+            _select(panel, *rng.sample(range(panel.rows.rowCount()), min(5, panel.rows.rowCount())))
+        selected = _selected(panel)
+        queue = changed(queue)
+        if len(queue) < 50:
+            queue += [QueueEntry(next(serial)) for _ in range(100)]
+        panel.set_entries(queue)
+        assert panel.rows.entries() == queue
+        assert [panel.rows.index(r).data() for r in range(len(queue))] == [f"song {e.track_id}" for e in queue]
+        still = {id(e) for e in queue}
+        assert _selected(panel) == sorted((e for e in selected if id(e) in still),
+                                          key=lambda e: next(i for i, q in enumerate(queue) if q is e))
+    panel.set_entries([queue[0], queue[0]])           # one entry twice: shown twice all the same
+    assert panel.rows.rowCount() == 2 and panel.track_ids() == [queue[0].track_id] * 2
+    panel.set_entries(queue[:3])
+    assert panel.rows.entries() == queue[:3]
