@@ -52,7 +52,7 @@ class PlaybackMixin:
         t.seek.connect(lambda s: self._command(lambda p: p.seek(s)))
         t.volume_changed.connect(self._set_volume)
         u = self.up_next
-        u.set_describer(self._describe_entry)
+        u.set_describer(self._describe_entry, self._titles)
         # The panel names the entries shown, never row numbers: the player's queue can shift
         # before a command runs (a gapless hand-over, a filler adding tracks), and the player
         # skips entries no longer queued.
@@ -369,6 +369,13 @@ class PlaybackMixin:
         if self.player is None:
             return
         self.up_next.set_entries(self.player.queue)
+
+    def _titles(self, track_ids: list[int]) -> list[str]:
+        """The titles of many tracks at once (typing in Up next searches them all)."""
+        data = self.model.data_
+        titles = data.text["title"]
+        at = data.positions(track_ids).tolist()
+        return [titles[i] if i >= 0 else self._info(t)[0] for i, t in zip(at, track_ids)]
 
     def _describe_entry(self, entry) -> tuple[str, str, str]:
         """``(title, artist, reason)`` of an Up next row, asked when the row is drawn."""

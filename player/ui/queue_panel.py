@@ -82,11 +82,13 @@ class UpNextModel(QAbstractListModel):
     ``describe(entry) -> (title, artist, reason)`` names a row when a view draws it (the
     recommender's ``reason``, or "" for the plain one); the answers are kept until the next
     :meth:`set_entries`, which asks again (a library reload renames tracks, a reason may
-    come after its entry)."""
+    come after its entry). ``titles(track_ids) -> [title, ...]``, where given, names many
+    rows at once for typing to find a row (else each row is described in turn)."""
 
-    def __init__(self, describe: Callable | None = None, parent=None):
+    def __init__(self, describe: Callable | None = None, parent=None, *, titles: Callable | None = None):
         super().__init__(parent)
         self.describe = describe or _unnamed
+        self.titles = titles
         self._entries: list = []
         self._unique = True                      # no entry shown twice (rows can follow entries)
         self._text: dict[int, tuple[str, str, str, str]] = {}   # id(entry) -> the row's texts, as drawn
@@ -127,6 +129,29 @@ class UpNextModel(QAbstractListModel):
             tip = "\n".join(x for x in (f"{title} — {artist}" if artist else title, why) if x)
             known = self._text[id(entry)] = (title, artist, why, tip)
         return known
+
+    def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
+        """Typing in the list finds the next title that starts with what was typed: all the
+        titles in one call to ``titles``, not one row at a time (Qt's own search asks every
+        row in turn, a third of a second for a miss among 20,000)."""
+        if (role != _DISPLAY or not isinstance(value, str) or flags & Qt.MatchFlag.MatchRecursive
+                or (flags & Qt.MatchFlag.MatchTypeMask) != Qt.MatchFlag.MatchStartsWith or not start.isValid()):
+            return super().match(start, role, value, hits, flags)
+        n, first = len(self._entries), start.row()
+        order = list(range(first, n)) + (list(range(first)) if flags & Qt.MatchFlag.MatchWrap else [])
+        if self.titles is not None:
+            titles = self.titles([self._entries[r].track_id for r in order])
+        else:
+            titles = [self._texts(self._entries[r])[0] for r in order]
+        sensitive = bool(flags & Qt.MatchFlag.MatchCaseSensitive)
+        wanted = value if sensitive else value.casefold()
+        found = []
+        for row, title in zip(order, titles):
+            if (title if sensitive else title.casefold()).startswith(wanted):
+                found.append(self.index(row))
+                if hits != -1 and len(found) >= hits:
+                    break
+        return found
 
     # -- the queue as it is now ------------------------------------------------
     def set_entries(self, entries: list) -> None:
@@ -350,9 +375,11 @@ class UpNextPanel(QWidget):
         self.list.customContextMenuRequested.connect(self._menu)
         self.set_entries([])
 
-    def set_describer(self, describe: Callable) -> None:
-        """How rows are named from now on (the next :meth:`set_entries` asks it)."""
+    def set_describer(self, describe: Callable, titles: Callable | None = None) -> None:
+        """How rows are named from now on (the next :meth:`set_entries` asks it); ``titles``:
+        see :class:`UpNextModel`."""
         self.rows.describe = describe
+        self.rows.titles = titles
 
     def _selected_entries(self) -> list:
         rows = sorted(i.row() for i in self.list.selectionModel().selectedRows())

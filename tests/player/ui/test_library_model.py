@@ -78,6 +78,15 @@ def test_selection_follows_the_tracks_through_a_filter(qapp):
     assert {model.track_id(i.row()) for i in view.selectionModel().selectedRows()} == {target}
 
 
+def test_positions_of_many_tracks_agree_with_one_at_a_time():
+    rows, data = _data(500)
+    wanted = [1000 + 499, 7, 1000, 1000 + 250, 1000 + 500, -1, 1000 + 3]
+    assert data.positions(wanted).tolist() == [-1 if data.position(t) is None else data.position(t) for t in wanted]
+    titles = [data.text["title"][i] for i in data.positions([1003, 1499]).tolist()]
+    assert titles == [rows[3]["title"], rows[499]["title"]]
+    assert LibraryData.from_rows([]).positions([1, 2]).tolist() == [-1, -1]
+
+
 def test_format_duration():
     assert format_duration(0) == "" and format_duration(float("nan")) == ""
     assert format_duration(59.6) == "1:00" and format_duration(3725) == "1:02:05"

@@ -7,6 +7,7 @@ import random
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QPointF, Qt
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
 
 from player.audio.queue import QueueEntry
 
@@ -48,8 +49,8 @@ def test_a_long_up_next_names_the_rows_drawn_and_moves_on_by_one_row(qtbot, scan
     rows.modelReset.connect(lambda: changes.append("reset"))
     rows.layoutChanged.connect(lambda: changes.append("moved"))
     window.play_ids([ids[0]], 0, "library")           # a new queue, empty: the rows go in one stretch
-    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=5000)
-    assert changes == [("removed", 0, 1999)] and rows.rowCount() == 0
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0] and rows.rowCount() == 0, timeout=5000)
+    assert changes == [("removed", 0, 1999)]
     window.enqueue(queued)
     qtbot.waitUntil(lambda: rows.rowCount() == 2000, timeout=10000)
     changes.clear()
@@ -57,6 +58,31 @@ def test_a_long_up_next_names_the_rows_drawn_and_moves_on_by_one_row(qtbot, scan
     qtbot.waitUntil(lambda: rows.rowCount() == 1999, timeout=5000)
     assert changes == [("removed", 0, 0)]
     assert window.up_next.track_ids() == queued[1:]
+
+
+def test_typing_in_a_long_up_next_goes_to_the_next_title_that_starts_so(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(window.model.rowCount())]
+    queued = (ids * 250)[:2000]
+    window.enqueue(queued)
+    qtbot.waitUntil(lambda: len(window.up_next.track_ids()) == 2000, timeout=10000)
+    title = {t: window._info(t)[0] for t in ids}
+    asked = []
+    info = window._info
+    window._info = lambda track_id, **kw: asked.append(track_id) or info(track_id, **kw)
+    view = window.up_next.list
+    view.setFocus()
+    view.setCurrentIndex(window.up_next.rows.index(1500))
+    for typed in ("w", "B", "b", "zz"):
+        qtbot.wait(QApplication.keyboardInputInterval() + 50)    # a new word, not more of the last
+        before, named = view.currentIndex().row(), len(asked)
+        qtbot.keyClicks(view, typed)
+        assert len(asked) == named                     # the titles came all at once, none looked up alone
+        rows = list(range(before, 2000)) + list(range(before))
+        if typed == "b":                                   # the same letter again: the next one on
+            rows = rows[1:] + rows[:1]
+        hits = [r for r in rows if title[queued[r]].lower().startswith(typed.lower())]
+        assert view.currentIndex().row() == (hits[0] if hits else before), typed
 
 
 def test_the_rows_dragged_stay_selected_where_they_land(qtbot, scanned, make_window):
