@@ -306,6 +306,20 @@ class QueueList(QTableView):
         if event.type() in (QEvent.FontChange, QEvent.StyleChange):
             self._fit_rows()
 
+    def moveCursor(self, action, modifiers):
+        """The keys move as they do in a list: Home and End go to the first and the last row
+        (in a table they go along the row), a page is the rows that fit in view less one."""
+        n = self.model().rowCount()
+        if n and action in (QAbstractItemView.MoveHome, QAbstractItemView.MoveEnd):
+            return self.model().index(0 if action == QAbstractItemView.MoveHome else n - 1, 0)
+        current = self.currentIndex()
+        if n and current.isValid() and action in (QAbstractItemView.MovePageUp, QAbstractItemView.MovePageDown):
+            height = max(1, self.rowHeight(current.row()))
+            step = max(1, self.viewport().height() // height - 1)
+            row = current.row() + (step if action == QAbstractItemView.MovePageDown else -step)
+            return self.model().index(min(max(row, 0), n - 1), 0)
+        return super().moveCursor(action, modifiers)
+
     def drop_insert_position(self, pos) -> int:
         """Where, in the list as it is, an item dropped at ``pos`` goes (0..count)."""
         index = self.indexAt(pos)

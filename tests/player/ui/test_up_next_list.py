@@ -163,3 +163,29 @@ def test_the_rows_follow_any_change_of_the_queue_and_the_selection_its_entries(q
     assert panel.rows.rowCount() == 2 and panel.track_ids() == [queue[0].track_id] * 2
     panel.set_entries(queue[:3])
     assert panel.rows.entries() == queue[:3]
+
+
+def test_the_keys_move_through_the_rows_as_in_a_list(qtbot):
+    from player.ui.queue_panel import UpNextPanel
+
+    panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "band", ""))
+    qtbot.addWidget(panel)
+    panel.set_entries([QueueEntry(i) for i in range(60)])
+    panel.resize(300, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    view, rows = panel.list, panel.rows
+
+    def press(key, modifier=Qt.NoModifier, start=10):
+        view.setCurrentIndex(rows.index(start))
+        qtbot.keyClick(view, key, modifier)
+        return view.currentIndex().row()
+    assert press(Qt.Key_Home) == 0 and press(Qt.Key_End) == 59
+    assert press(Qt.Key_Down) == 11 and press(Qt.Key_Up) == 9
+    page = view.viewport().height() // view.visualRect(rows.index(0)).height() - 1     # the rows in view, less one
+    assert press(Qt.Key_PageDown) == 10 + page and press(Qt.Key_PageUp, start=30) == 30 - page
+    assert press(Qt.Key_PageDown, start=58) == 59 and press(Qt.Key_PageUp, start=1) == 0
+    assert press(Qt.Key_End, Qt.ShiftModifier) == 59
+    assert [i.row() for i in view.selectionModel().selectedRows()] == list(range(10, 60))
+    qtbot.keyClick(view, Qt.Key_A, Qt.ControlModifier)
+    assert len(view.selectionModel().selectedRows()) == 60
