@@ -15,12 +15,13 @@ Both derive from :class:`AudioError`. A path that does not exist raises ``FileNo
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import threading
+from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import soundfile as sf
@@ -69,75 +70,129 @@ def ffmpeg_path() -> str | None:
 class FallbackStream:
     """Blocks of float32 frames [shape=(frames, channels)] decoded by ffmpeg or audioread.
 
-    Use as an iterator and context manager; ``samplerate`` and ``channels`` are known on open.
+    An iterator (each item one block) and a context manager; ``samplerate`` and ``channels``
+    are known on open. :meth:`seek` moves to any frame, exactly: the blocks after it are the
+    ones decoding from the start would give from there. ``fast_seek`` says whether a seek
+    starts ffmpeg at that place (containers whose timestamps count every sample: MP4/M4A,
+    ADTS AAC, WavPack, TTA); elsewhere ffmpeg decodes from the start up to it, which takes
+    a second or more in a long file.
     """
 
     def __init__(self, path: str | os.PathLike, *, blocksize: int = 8192):
         self.path = str(path)
         self.blocksize = blocksize
+        self.fast_seek = False
         self._proc = None
         self._reader = None
-        exe = ffmpeg_path()
-        if exe is not None:
-            self.samplerate, self.channels = _ffprobe(exe, self.path)
-            self._proc = subprocess.Popen(
-                [exe, "-v", "error", "-nostdin", *_FILE_ONLY, "-i", _file_url(self.path), "-vn", "-f", "f32le",
-                 "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(self.samplerate), "-"],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            )
-            # ffmpeg's messages are read as they come: a damaged file can write more than a
-            # pipe holds (64 KiB), and unread, that would block ffmpeg and with it whoever
-            # reads the audio (playback, analysis, quitting).
-            self._stderr_tail = bytearray()
-            self._stderr_thread = threading.Thread(target=self._drain_stderr, name="ffmpeg-stderr", daemon=True)
-            self._stderr_thread.start()
+        self._skip = 0          # frames still to drop before the next block (after a seek)
+        self._exe = ffmpeg_path()
+        if self._exe is not None:
+            self.samplerate, self.channels, self.fast_seek = _ffprobe(self._exe, self.path)
+            self._start_ffmpeg(0)
             return
+        self._open_audioread()
+        self.samplerate, self.channels = int(self._reader.samplerate), int(self._reader.channels)
+
+    def _open_audioread(self) -> None:
         try:
             import audioread
 
             self._reader = audioread.audio_open(self.path)
         except Exception as exc:  # audioread raises its own NoBackendError / DecodeError
             raise UnsupportedAudioError(
-                f"format not supported ({_ext(path)}): install ffmpeg to play it"
+                f"format not supported ({_ext(self.path)}): install ffmpeg to play it"
             ) from exc
-        self.samplerate, self.channels = int(self._reader.samplerate), int(self._reader.channels)
+        self._buffers = iter(self._reader)
 
-    def _drain_stderr(self) -> None:
-        try:
-            for chunk in iter(lambda: self._proc.stderr.read1(4096), b""):
-                self._stderr_tail += chunk
-                del self._stderr_tail[:-_STDERR_KEEP]
-        except (OSError, ValueError):
-            pass                              # closed under us: the stream is being closed
+    def _start_ffmpeg(self, frame: int) -> None:
+        """Run ffmpeg to decode from ``frame`` on."""
+        rate, seek, trim = self.samplerate, [], []
+        if frame > 0 and self.fast_seek:
+            # ffmpeg's -ss before -i has the demuxer jump and the decoder drop what comes
+            # before the time asked for, to the sample. It starts a little earlier, though:
+            # what a decoder outputs first after a jump lacks what came before it (AAC's
+            # overlap of frames, the state Opus builds up) and differs from the same place
+            # decoded from the start. That lead-in is decoded and dropped here.
+            at = max(0, frame - int(rate * _SEEK_PREROLL_S))
+            if at:
+                seek = ["-ss", f"{at / rate:.6f}"]
+            self._skip = frame - at
+        elif frame > 0:
+            # Timestamps that are not sample-exact (Matroska's and ASF's milliseconds, a raw
+            # stream's estimate from its size) would land a jump off by up to a hundred ms;
+            # ffmpeg decodes from the start instead and drops the frames before ``frame``
+            # by counting them, without sending them through the pipe.
+            trim = ["-af", f"aresample={rate},atrim=start_sample={frame}"]
+        self._proc = subprocess.Popen(
+            [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, "-i", _file_url(self.path), "-vn", *trim,
+             "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(rate), "-"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        # ffmpeg's messages are read as they come: a damaged file can write more than a
+        # pipe holds (64 KiB), and unread, that would block ffmpeg and with it whoever
+        # reads the audio (playback, analysis, quitting).
+        self._stderr_tail = bytearray()
+        self._stderr_thread = threading.Thread(target=_drain_stderr, args=(self._proc, self._stderr_tail),
+                                               name="ffmpeg-stderr", daemon=True)
+        self._stderr_thread.start()
+    def seek(self, frame: int) -> None:
+        """Read on from ``frame`` (past the end: nothing more). Blocks for as long as it
+        takes ffmpeg to start decoding there; errors in the file come with the next block."""
+        frame = max(0, int(frame))
+        self._stop()
+        self._skip = 0
+        if self._exe is not None:
+            self._start_ffmpeg(frame)
+        else:
+            self._open_audioread()
+            self._skip = frame
 
-    def __iter__(self) -> Iterator[np.ndarray]:
+    def __iter__(self) -> "FallbackStream":
+        return self
+
+    def __next__(self) -> np.ndarray:
+        while True:
+            block = self._decoded()
+            if self._skip:
+                drop = min(self._skip, len(block))
+                self._skip -= drop
+                block = block[drop:]
+            if len(block):
+                return block
+
+    def _decoded(self) -> np.ndarray:
+        """The next block as decoded; StopIteration at the end."""
         if self._proc is not None:
             frame_bytes = 4 * self.channels
-            while True:
-                raw = self._proc.stdout.read(self.blocksize * frame_bytes)
-                if not raw:
-                    break
-                raw = raw[: len(raw) - len(raw) % frame_bytes]
-                yield np.frombuffer(raw, dtype="<f4").reshape(-1, self.channels)
-            if self._proc.wait() != 0:
-                self._stderr_thread.join(5)
-                err = bytes(self._stderr_tail).decode("utf-8", "replace").strip()
-                raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
-            return
-        for buf in self._reader:  # 16-bit little-endian interleaved PCM
-            pcm = np.frombuffer(buf, dtype="<i2").astype(np.float32) / 32768.0
-            yield pcm.reshape(-1, self.channels)
+            raw = self._proc.stdout.read(self.blocksize * frame_bytes)
+            if not raw:
+                if self._proc.wait() != 0:
+                    self._stderr_thread.join(5)
+                    err = bytes(self._stderr_tail).decode("utf-8", "replace").strip()
+                    raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
+                raise StopIteration
+            raw = raw[: len(raw) - len(raw) % frame_bytes]
+            return np.frombuffer(raw, dtype="<f4").reshape(-1, self.channels)
+        if self._reader is None:
+            raise StopIteration               # closed
+        buf = next(self._buffers)  # 16-bit little-endian interleaved PCM
+        return (np.frombuffer(buf, dtype="<i2").astype(np.float32) / 32768.0).reshape(-1, self.channels)
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            self._stderr_thread.join(5)
+            proc.stdout.close()
+            proc.stderr.close()
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
 
     def close(self) -> None:
-        if self._proc is not None:
-            if self._proc.poll() is None:
-                self._proc.kill()
-            self._proc.wait()
-            self._stderr_thread.join(5)
-            self._proc.stdout.close()
-            self._proc.stderr.close()
-        if self._reader is not None:
-            self._reader.close()
+        self._stop()
 
     def __enter__(self) -> "FallbackStream":
         return self
@@ -151,6 +206,23 @@ class FallbackStream:
 _FILE_ONLY = ("-protocol_whitelist", "file")
 _STDERR_KEEP = 64 * 1024
 _PROBE_TIMEOUT_S = 60
+#: ffmpeg's demuxers whose seeks land on the sample asked for, their timestamps counting
+#: every sample (checked against decoding from the start): MP4/M4A/M4B/MOV, ADTS AAC, WavPack, TTA.
+_EXACT_SEEK_FORMATS = frozenset({"mov", "aac", "wv", "tta"})
+#: How far before the place asked for a fast seek starts decoding (see _start_ffmpeg): from a
+#: second before, every codec tried (AAC, ALAC, MP3, Opus, FLAC in MP4) decodes the same samples
+#: as from the start; Opus still differed by 3e-4 from 0.2 s before.
+_SEEK_PREROLL_S = 1.0
+
+
+def _drain_stderr(proc: subprocess.Popen, tail: bytearray) -> None:
+    """Keep the last of what ``proc`` writes to stderr in ``tail``, until it ends."""
+    try:
+        for chunk in iter(lambda: proc.stderr.read1(4096), b""):
+            tail += chunk
+            del tail[:-_STDERR_KEEP]
+    except (OSError, ValueError):
+        pass                              # closed under us: the stream is being closed
 
 
 def _file_url(path: str) -> str:
@@ -158,26 +230,35 @@ def _file_url(path: str) -> str:
     return "file:" + os.path.abspath(path)
 
 
-def _ffprobe(exe: str, path: str) -> tuple[int, int]:
+def _ffprobe(exe: str, path: str) -> tuple[int, int, bool]:
+    """The sample rate and channels of the first audio stream, and whether ffmpeg can start
+    decoding it anywhere to the sample (see :attr:`FallbackStream.fast_seek`)."""
     probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
     if probe is None:
-        return 44100, 2  # ffmpeg resamples/remixes to whatever we ask for
+        return 44100, 2, False  # ffmpeg resamples/remixes to whatever we ask for
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=sample_rate,channels", "-of", "csv=p=0", _file_url(path)],
+             "stream=sample_rate,channels,time_base:format=format_name", "-of", "json", _file_url(path)],
             capture_output=True, text=True, errors="replace", timeout=_PROBE_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:
         raise CorruptAudioError(f"ffprobe took over {_PROBE_TIMEOUT_S} s on {Path(path).name}") from None
     try:
-        rate, channels = out.stdout.strip().splitlines()[0].split(",")[:2]
-        rate, channels = int(rate), int(channels)
+        info = json.loads(out.stdout)
+        stream = info["streams"][0]
+        rate, channels = int(stream["sample_rate"]), int(stream["channels"])
         if rate <= 0 or channels <= 0:
             raise ValueError("no sample rate or channels")
-        return rate, channels
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, KeyError, TypeError):
         raise UnsupportedAudioError(f"no audio stream ffmpeg can read in {path} ({_ext(path)})") from None
+    demuxer = str(info.get("format", {}).get("format_name", "")).split(",")[0]
+    try:
+        # (a track whose clock ticks in milliseconds places its packets only to the ms)
+        whole_samples = (Fraction(1, rate) / Fraction(stream.get("time_base", "0"))).denominator == 1
+    except (ValueError, ZeroDivisionError):
+        whole_samples = False
+    return rate, channels, demuxer in _EXACT_SEEK_FORMATS and whole_samples
 
 
 def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192) -> FallbackStream:

@@ -123,8 +123,7 @@ class Decoder:
         self.channels = channels
         self._duration_hint = duration_hint
         self._sf: audio_io.SoundfileReader | None = None
-        self._fallback = None
-        self._fallback_iter = None
+        self._fallback: audio_io.FallbackStream | None = None
         self._pending = np.zeros((0, channels), np.float32)
         self._resampler = None
         self._done = False
@@ -208,7 +207,6 @@ class Decoder:
         except OSError as exc:
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc}") from exc
         self.samplerate = self._fallback.samplerate
-        self._fallback_iter = iter(self._fallback)
 
     def _make_resampler(self) -> None:
         if self.samplerate != self.out_rate:
@@ -271,7 +269,7 @@ class Decoder:
                 if self._order is not None:
                     block = block[:, self._order]
                 return _fit_channels(block, self.channels) if len(block) else None
-            block = next(self._fallback_iter, None)
+            block = next(self._fallback, None)
             return None if block is None else _fit_channels(np.asarray(block, np.float32), self.channels)
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             # (a reader's own error names the file again: its cause says what went wrong)
@@ -339,20 +337,12 @@ class Decoder:
                 # A file libsndfile cannot seek in, or one of which nothing decodes.
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed (the file may end early):"
                                   f" {exc.__cause__ or exc}") from exc
-        else:  # streams cannot seek: reopen and skip
-            self._fallback.close()
-            self._open_fallback()
-            skip = native
-            while skip > 0:
-                block = next(self._fallback_iter, None)
-                if block is None:
-                    break
-                if len(block) > skip:
-                    self._pending = _fit_channels(np.asarray(block[skip:], np.float32), self.channels)
-                skip -= len(block)
+        else:
+            try:
+                self._fallback.seek(native)
+            except (audio_io.AudioError, OSError) as exc:
+                raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
         self._make_resampler()
-        if self._resampler is not None and len(self._pending):
-            self._pending = self._resampler.resample_chunk(np.ascontiguousarray(self._pending))
         self.frame = int(round(native * self.out_rate / self.samplerate))
 
     def close(self) -> None:

@@ -1,4 +1,4 @@
-"""The ffmpeg fallback: damaged files that flood stderr, and names that look like protocols."""
+"""The ffmpeg fallback: seeking, damaged files that flood stderr, and names that look like protocols."""
 
 import random
 import shutil
@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from segue_common import audio_io
 
@@ -17,6 +18,79 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("
 def _aac(path, seconds: float) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}",
                     "-ac", "2", "-c:a", "aac", "-b:a", "64k", str(path)], check=True)
+
+
+def _encode(wav, path, *codec) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(path)], check=True)
+
+
+def _blocks(stream, n: int | None = None) -> np.ndarray:
+    """The next ``n`` frames of ``stream`` (all that is left when None)."""
+    parts, have = [], 0
+    for block in stream:
+        parts.append(block)
+        have += len(block)
+        if n is not None and have >= n:
+            break
+    data = np.concatenate(parts) if parts else np.zeros((0, stream.channels), np.float32)
+    return data if n is None else data[:n]
+
+
+@pytest.fixture(scope="module")
+def noise_wav(tmp_path_factory):
+    """20 s of noise: every stretch of it differs from every other, so a frame off shows."""
+    path = tmp_path_factory.mktemp("fallback") / "noise.wav"
+    rng = np.random.default_rng(3)
+    sf.write(str(path), (0.2 * rng.standard_normal((20 * 44100, 2))).astype(np.float32), 44100, subtype="PCM_16")
+    return path
+
+
+@pytest.mark.parametrize("name, codec, fast", [
+    ("alac.m4a", ["-c:a", "alac"], True),
+    # (the AAC encoder's noise substitution is off: the decoder makes that noise up from a
+    # random sequence, which a decoder started elsewhere draws differently)
+    ("aac.m4a", ["-c:a", "aac", "-aac_pns", "0", "-b:a", "128k"], True),
+    ("adts.aac", ["-c:a", "aac", "-aac_pns", "0", "-b:a", "128k"], True),
+    ("wmav2.wma", ["-c:a", "wmav2"], False),      # ASF counts time in milliseconds
+])
+def test_a_seek_reads_on_from_the_frame_asked_for(tmp_path, noise_wav, name, codec, fast):
+    path = tmp_path / name
+    _encode(noise_wav, path, *codec)
+    with audio_io.open_fallback(path) as stream:
+        whole = _blocks(stream)
+    n = 4096
+    with audio_io.open_fallback(path) as stream:
+        assert stream.fast_seek is fast      # a jump where the container's clock counts samples
+        # forwards, backwards, within the first second (where a jump decodes from the start
+        # anyway), to the last frames and past the end
+        for frame in (12 * 44100 + 123, 1000, 1, 44100 + 7, 5 * 44100, len(whole) - 100, 300, len(whole) + 5000):
+            stream.seek(frame)
+            got = _blocks(stream, n)
+            assert np.array_equal(got, whole[frame: frame + n]), (frame, len(got))
+        stream.seek(len(whole) - 2000)
+        assert np.array_equal(_blocks(stream), whole[-2000:])      # read to the end: the end is there
+
+
+def test_a_seek_after_the_end_was_read_starts_again(tmp_path, noise_wav):
+    path = tmp_path / "a.m4a"
+    _encode(noise_wav, path, "-c:a", "alac")
+    with audio_io.open_fallback(path) as stream:
+        whole = _blocks(stream)
+        assert next(stream, None) is None
+        stream.seek(3 * 44100)
+        assert np.array_equal(_blocks(stream), whole[3 * 44100:])
+
+
+def test_without_ffmpeg_audioread_seeks_by_reading_on(tmp_path, noise_wav, monkeypatch):
+    pytest.importorskip("audioread")
+    monkeypatch.setenv("PATH", str(tmp_path))             # no ffmpeg: audioread reads the WAV itself
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    with audio_io.open_fallback(noise_wav) as stream:
+        assert stream.fast_seek is False
+        whole = _blocks(stream)
+        for frame in (7 * 44100 + 5, 100):
+            stream.seek(frame)
+            assert np.array_equal(_blocks(stream, 4096), whole[frame: frame + 4096])
 
 
 def _drain(stream, box):
@@ -38,13 +112,16 @@ def test_a_damaged_file_writing_more_errors_than_a_pipe_holds_does_not_block(tmp
     err = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-f", "f32le", "-"],
                          capture_output=True).stderr
     assert len(err) > 100_000
-    box = {}
-    with audio_io.open_fallback(path) as stream:
-        t = threading.Thread(target=_drain, args=(stream, box), daemon=True)
-        t.start()
-        t.join(60)
-        assert not t.is_alive(), "ffmpeg blocked on its own error messages"
-    assert "frames" in box or isinstance(box.get("error"), audio_io.CorruptAudioError)
+    for seek in (None, 20 * 44100):       # read from the start, and from a seek
+        box = {}
+        with audio_io.open_fallback(path) as stream:
+            if seek is not None:
+                stream.seek(seek)
+            t = threading.Thread(target=_drain, args=(stream, box), daemon=True)
+            t.start()
+            t.join(60)
+            assert not t.is_alive(), "ffmpeg blocked on its own error messages"
+        assert "frames" in box or isinstance(box.get("error"), audio_io.CorruptAudioError)
 
 
 def test_a_file_named_like_a_protocol_is_read_as_a_file(tmp_path):

@@ -1,3 +1,6 @@
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -52,6 +55,29 @@ def test_mono_is_copied_to_both_channels_and_seek_lands_on_the_frame(tmp_path):
     assert dec.frame == 30010
     assert np.array_equal(block[:, 0], block[:, 1])
     assert np.allclose(block[:, 0], ramp[30000:30010])
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+def test_a_seek_in_a_file_ffmpeg_decodes_lands_on_the_frame(tmp_path):
+    """libsndfile cannot read an m4a; ffmpeg decodes it, and a seek lands on the frame
+    asked for as in any other file (a resume, a seek back after a fade taken back)."""
+    rng = np.random.default_rng(5)
+    wav = write_audio(tmp_path / "n.wav", (0.2 * rng.standard_normal((6 * 44100, 2))).astype(np.float32), 44100)
+    m4a = tmp_path / "n.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "alac", str(m4a)], check=True)
+    whole = read_all(Decoder(str(m4a), out_rate=44100))
+    assert len(whole) == 6 * 44100
+    dec = Decoder(str(m4a), out_rate=44100)
+    dec.read(1000)
+    for frame in (4 * 44100 + 17, 500, 2 * 44100):
+        dec.seek_frame(frame)
+        assert dec.frame == frame
+        assert np.array_equal(dec.read(3000), whole[frame: frame + 3000])
+        assert dec.frame == frame + 3000
+    dec.seek_frame(len(whole) + 100)
+    assert len(dec.read(100)) == 0 and dec.finished
+    dec.close()
 
 
 # The downmix is scaled by its loudest side's sum of weights, so that nothing can clip:
