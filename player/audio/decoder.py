@@ -219,21 +219,27 @@ class Decoder:
 
     @property
     def total_frames(self) -> int | None:
-        """Length in output frames, when known."""
-        if self._blocks is not None and self._blocks.frames:  # an MP3's estimate may become exact
-            self.duration = self._blocks.frames / self.samplerate
+        """Length in output frames, when known. An MP3's estimate becomes its count once it is
+        counted (:meth:`count_length`, a far seek, or its end read); :attr:`duration` follows."""
+        if self._blocks is not None:
+            self._take_count()
+            if self._blocks.frames:
+                self.duration = self._blocks.frames / self.samplerate
         return None if self.duration is None else int(round(self.duration * self.out_rate))
 
     @property
     def length_exact(self) -> bool:
         """Whether :attr:`total_frames` is the file's length, not an estimate from its size (a
         long MP3 without a Xing header, until :meth:`count_length` is done or the end is read)."""
-        blocks = self._blocks
-        if blocks is None:
+        if self._blocks is None:
             return True
-        if not blocks.frames_exact and self._counted:
-            blocks.take_count(self._counted[0])
-        return blocks.frames_exact
+        self._take_count()
+        return self._blocks.frames_exact
+
+    def _take_count(self) -> None:
+        """The count :meth:`count_length` made, once it is done."""
+        if not self._blocks.frames_exact and self._counted:
+            self._blocks.take_count(self._counted[0])
 
     def count_length(self) -> None:
         """Have an estimated length counted, on a thread of its own: a pass over every frame

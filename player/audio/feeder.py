@@ -64,10 +64,16 @@ class FeederMixin:
             self._writing, self._wdec = None, None
             return
         total = dec.total_frames
-        if total is not None:
+        if total is not None and dec.length_exact:
             frame = min(frame, max(0, total - 1))
         if frame != dec.frame:
             dec.seek_frame(frame)
+            # A length only estimated (a long MP3 without a Xing header) can be minutes short
+            # or long; a far seek in an MP3 counts it, and the clamp goes by that count.
+            total = dec.total_frames
+            if total is not None and dec.frame >= total:
+                dec.seek_frame(max(0, total - 1))
+        source.duration = dec.duration
         self._writing, self._wdec = source, dec
         self._ring.mark(source, dec.frame)
 
@@ -211,8 +217,13 @@ class FeederMixin:
                     self._writing, self._wdec = fade.b_src, fade.b_dec
                 continue
             n = BLOCK
+            if not dec.length_exact:
+                # An estimated length is counted on a thread of its own while the track plays:
+                # the seek bar then shows the real length, and seeks go as far as that.
+                dec.count_length()
             fade_len = self._fade_len(dec)
             total = dec.total_frames     # (after: the length may have become exact there)
+            src.duration = dec.duration
             if fade_len:
                 left = total - dec.frame
                 if left <= fade_len:
@@ -283,10 +294,9 @@ class FeederMixin:
             return 0
         if not dec.length_exact:
             # A length estimated from the file's size (a long MP3 without a Xing header) can
-            # be minutes short, and a fade from there would cut the rest off. It is counted
-            # on a thread of its own, done long before the end; until then, and should the
-            # end come first, the next track follows without a fade.
-            dec.count_length()
+            # be minutes short, and a fade from there would cut the rest off. It is being
+            # counted (see _fill), done long before the end; until then, and should the end
+            # come first, the next track follows without a fade.
             return 0
         if self._ndec is None or dec.total_frames is None or self._ndec.total_frames is None:
             return 0

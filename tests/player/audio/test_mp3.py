@@ -251,6 +251,61 @@ def test_an_mp3_whose_xing_header_counts_too_few_frames_plays_and_is_listed_whol
     assert tone_level(out[5 * 44100:7 * 44100], 660, sr=44100) > 0.9      # the second file is heard
 
 
+def estimated_mp3(tmp_path, monkeypatch):
+    """An MP3 whose length is only estimated, at under half the real one (a loud first second,
+    at a high bit rate, and no Xing header: as if hours long), and its real length in seconds."""
+    import segue_common.mp3 as mp3
+
+    path = tone_mp3(tmp_path / "a.mp3", [(1, 0, 0.5), (11, 440, 0.2)])
+    raw = path.read_bytes()
+    path.write_bytes(raw[mp3.frame_header(int.from_bytes(raw[:4], "big"))[0]:])   # the Xing frame taken out
+    real = len(decode_whole(path)[0]) / 44100
+    monkeypatch.setattr(mp3, "EXACT_COUNT_BYTES", 0)
+    dec = Decoder(str(path), out_rate=44100)
+    assert dec.duration < real / 2
+    dec.close()
+    return path, real
+
+
+def until(pred, timeout=10.0) -> bool:
+    end = time.monotonic() + timeout
+    while not pred() and time.monotonic() < end:
+        time.sleep(0.01)
+    return pred()
+
+
+def test_the_seek_bar_shows_an_mp3_at_its_counted_length(tmp_path, monkeypatch):
+    # The length estimated from the file's size was shown, and seeks were held to it, for as
+    # long as the track played, though it was counted meanwhile.
+    path, real = estimated_mp3(tmp_path, monkeypatch)
+    e = NullEngine()
+    try:
+        src = Source(str(path))
+        e.play(src)
+        assert until(lambda: src.duration is not None and abs(src.duration - real) < 0.01), src.duration
+        assert e.position < 2.0          # counted while it plays, long before its end
+    finally:
+        e.close()
+
+
+@pytest.mark.parametrize("how", ["seek", "resume"])
+def test_an_mp3_is_moved_past_its_estimated_length_to_the_place_asked_for(tmp_path, monkeypatch, how):
+    path, real = estimated_mp3(tmp_path, monkeypatch)
+    to = real - 2.5                      # past the estimate, in the last seconds
+    e = NullEngine()
+    try:
+        src = Source(str(path), start_s=to if how == "resume" else 0.0)
+        e.play(src)
+        if how == "seek":
+            assert until(lambda: src.heard_frames > 0)
+            e.seek(to, src)
+        assert until(lambda: e.position >= to - 0.1, timeout=1.0), e.position
+        assert e.position < to + 0.5
+        assert abs(src.duration - real) < 0.01
+    finally:
+        e.close()
+
+
 def test_a_crossfade_never_cuts_off_an_mp3_whose_length_is_only_estimated(tmp_path, monkeypatch):
     # Without a Xing header a long MP3's length is estimated from its size and its first
     # frame's bit rate: here a loud first second makes it a fraction of the real one. The
