@@ -1,0 +1,129 @@
+"""Seeking in a long file ffmpeg decodes (m4a): time to the first audio, and where it lands.
+
+    python benchmarks/bench_seek.py [--minutes 60] [--formats m4a,wma] [--repeat 3]
+
+Makes a file of ``--minutes`` of a quiet 220 Hz tone with a click every ten seconds (at
+0.5 s, 10.5 s, ...), seeks to 0.3 s before a click at several places and reports, per place:
+the time from the seek to the first 4096 frames out of the player's decoder (median of
+``--repeat``), and how far the loudest sample of the next second lies from the click, in
+samples. Three ways, measured in the same run on the same file:
+
+- ``old`` -- what a seek did before: open the file again and read it from the start
+  through the pipe, discarding up to the place;
+- ``trim`` -- ffmpeg decodes from the start and drops the samples before the place
+  itself (what a seek does in a container whose jumps are not sample-exact: WMA, MKA);
+- ``jump`` -- ffmpeg starts at the place (``-ss``; MP4/M4A, ADTS AAC, WavPack, TTA).
+
+``trim`` and ``jump`` are checked to give the same samples as ``old`` (max |difference|).
+The click is found where it is in the file as decoded from the start: WMA's shows 2048
+samples early every way, the delay ffmpeg's WMA decoder leaves in. Making the hour of AAC
+takes ffmpeg's encoder several minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from player.audio.decoder import Decoder  # noqa: E402
+from segue_common import audio_io  # noqa: E402
+
+RATE = 44100
+CODECS = {"m4a": ["-c:a", "aac", "-b:a", "128k"], "wma": ["-c:a", "wmav2", "-b:a", "128k"]}
+
+
+def make_file(path: Path, minutes: float) -> None:
+    """A tone with a click every ten seconds, from 0.5 s on, encoded by ffmpeg."""
+    proc = subprocess.Popen(["ffmpeg", "-v", "error", "-y", "-f", "f32le", "-ar", str(RATE), "-ac", "2", "-i", "-",
+                             *CODECS[path.suffix[1:]], str(path)], stdin=subprocess.PIPE)
+    for start in range(0, int(minutes * 60), 60):
+        t = np.arange(start * RATE, (start + 60) * RATE)
+        x = (0.05 * np.sin(2 * np.pi * 220 * t / RATE)).astype(np.float32)
+        x[RATE // 2::10 * RATE] = 0.9
+        proc.stdin.write(np.repeat(x[:, None], 2, axis=1).tobytes())
+    proc.stdin.close()
+    if proc.wait():
+        raise SystemExit("ffmpeg could not encode the test file")
+
+
+def old_seek(dec: Decoder, frame: int) -> None:
+    """The decoder's seek as it was: the stream opened again and read up to ``frame``."""
+    dec._fallback.close()
+    dec._open_fallback()
+    skip, pending = frame, np.zeros((0, dec.channels), np.float32)
+    while skip > 0:
+        block = next(dec._fallback, None)
+        if block is None:
+            break
+        if len(block) > skip:
+            pending = block[skip:]
+        skip -= len(block)
+    dec._pending, dec._done = pending, False
+    dec._make_resampler()
+    dec.frame = frame
+
+
+def seek_once(path: Path, how: str, frame: int) -> tuple[float, np.ndarray]:
+    dec = Decoder(str(path), out_rate=RATE)
+    dec.read(4096)                                   # playing: the stream is open and running
+    t = time.perf_counter()
+    if how == "old":
+        old_seek(dec, frame)
+    else:
+        dec._fallback.fast_seek = how == "jump"
+        dec.seek_frame(frame)
+    first = dec.read(4096)
+    took = time.perf_counter() - t
+    out = np.concatenate([first, dec.read(RATE - 4096)])
+    dec.close()
+    return took, out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--formats", default="m4a")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args(argv)
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        raise SystemExit("needs ffmpeg and ffprobe")
+    total = int(args.minutes * 60)
+    places = sorted({min(s, total - 1) // 10 * 10 for s in (30, total // 2, int(total * 0.98))})
+    with tempfile.TemporaryDirectory(prefix="segue-bench-seek-") as tmp:
+        for fmt in args.formats.split(","):
+            path = Path(tmp) / f"long.{fmt}"
+            t = time.perf_counter()
+            make_file(path, args.minutes)
+            with audio_io.open_fallback(path) as stream:
+                fast = stream.fast_seek
+            print(f"\n{fmt}: {args.minutes:g} min, {path.stat().st_size / 1e6:.0f} MB, made in "
+                  f"{time.perf_counter() - t:.0f} s; its seeks jump: {fast}")
+            print(f"{'place':>9} {'way':>5} {'first audio (ms)':>17} {'click at (samples)':>19} {'vs old':>8}")
+            for s in places:
+                frame = s * RATE + RATE // 2 - int(0.3 * RATE)          # 0.3 s before the click
+                outs = {}
+                for how in ("old", "trim", "jump") if fast else ("old", "trim"):
+                    times = []
+                    for _ in range(args.repeat):
+                        took, out = seek_once(path, how, frame)
+                        times.append(took)
+                    outs[how] = out
+                    click = int(np.argmax(np.abs(out[:, 0]))) - int(0.3 * RATE)
+                    diff = np.abs(out - outs["old"]).max() if len(out) == len(outs["old"]) else float("nan")
+                    print(f"{s:>8}s {how:>5} {statistics.median(times) * 1000:>17.0f} {click:>+19d} {diff:>8.1e}",
+                          flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
