@@ -149,7 +149,9 @@ class Catalog:
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
     artist_runs: tuple = (0, 0)           # (same-artist, all) in-session listened play -> next listened play
     album_runs: tuple = (0, 0)            # (same-album, all) of those with both albums known and two different tracks
-    album_order_runs: tuple = (0, 0)      # (to the album's next track, all) of the same-album ones, its order known
+    # (to the album's next track, all, how many of all would go to it by chance) of the
+    # same-album ones, its order known
+    album_order_runs: tuple = (0, 0, 0.0)
     # (skips, listened plays) by a known artist whose artist comes back among the next few
     # listened plays of the session, and how many of each have any listened play after them
     artist_returns: tuple = (0, 0, 0, 0)
@@ -314,10 +316,13 @@ class Catalog:
         apair = pair & (alb[1:] >= 0) & (alb[:-1] >= 0) & (rows[1:] != rows[:-1])
         self.album_runs = (int((alb[1:] == alb[:-1])[apair].sum()), int(apair.sum()))
         # ...and of those that stay on an album whose order is known, how many go on to its
-        # next track (Recommender.album_order).
+        # next track (Recommender.album_order), and how many would if the person picked the
+        # album's other tracks at random: one in (its tracks - 1).
         nxt = self.album_next[np.maximum(rows, 0)]
         stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
-        self.album_order_runs = (int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum()))
+        size = np.bincount(self.album[self.album >= 0], minlength=int(self.album.max(initial=-1)) + 1)
+        chance = float((1.0 / np.maximum(size[alb[1:][stay]] - 1, 1)).sum())
+        self.album_order_runs = (int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum()), chance)
         self.artist_returns = _artist_returns(art, fb, plays.session_id, heard)
         # Segue's offers right after a kept play of the session: how many stayed with its
         # artist, and how many of those were kept; how many moved on, and how many of those

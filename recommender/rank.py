@@ -47,6 +47,15 @@ CHOSEN_NOW = 2.0
 # begins inside it (each costs one more scoring of the catalogue).
 ALBUM_TURNS = 4
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
+# Up next, when the session has gone to a genre the person had never listened to before
+# it and their taste ranks low (a Rock song put on by someone who has played only Jazz): what they chose now says
+# more than their past, and taste keeps this share of its weight, a tie-breaker...
+AWAY_TASTE = 0.05
+# ...and where nothing the person did before speaks of the session, its sound, factors
+# and genre weigh as they do before any play, up to this many times their weight.
+AWAY_LIFT_MAX = 4.0
+# Up next's signals from the person's own past around the session's tracks.
+OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together")
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
@@ -288,10 +297,20 @@ class Recommender:
         # Genre bucket and artist affinity: what the person plays minus what they skip.
         # The artists' part is also a signal of its own (``artist_taste``).
         self.artist_taste = np.zeros(cat.n, np.float32)
+        # What the person turns away from: tracks skipped more than heard, and those of a
+        # genre or an artist whose skips outweigh its plays. And how far they have been
+        # where a track is: the listened plays of its genre (where that is not known, of its
+        # artist).
+        self.shunned = neg > pos
+        self.charted = np.zeros(cat.n, np.float32)
         for codes, weight in ((cat.bucket, 0.5), (cat.artist, 0.3)):
             known = codes >= 0
             if known.any():
                 aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
+                self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
+                heard = np.bincount(codes[known], weights=pos[known], minlength=int(codes.max()) + 1)
+                fill = known if codes is cat.bucket else known & (cat.bucket < 0)
+                self.charted[fill] = heard[codes[fill]]
                 part = np.asarray(_z(np.where(known, aff[np.maximum(codes, 0)], 0.0)), np.float32)
                 personal = personal + weight * part
                 if codes is cat.artist:
@@ -305,6 +324,15 @@ class Recommender:
         # A track the person skipped early more often than they heard it is pushed down itself.
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0))
         self.personal = personal.astype(np.float32)
+        # How the taste ranks what is where a track is: the mean taste of its genre's tracks
+        # (where that is not known, of its artist's).
+        self.ground_taste = np.zeros(cat.n, np.float32)
+        for codes in (cat.bucket, cat.artist):
+            fill = (codes >= 0) if codes is cat.bucket else (codes >= 0) & (cat.bucket < 0)
+            if fill.any():
+                m = int(codes.max()) + 1
+                total = np.bincount(codes[fill], weights=self.personal[fill], minlength=m)
+                self.ground_taste[fill] = (total / np.maximum(np.bincount(codes[fill], minlength=m), 1))[codes[fill]]
         # The artists the person puts on themselves (``CHOSEN_ARTISTS``), where plays say who chose.
         self.chosen_artists = np.log1p(cat.chosen_artist_plays) if cat.offered_share > 0 else None
         # A person whose offers say they welcome runs of an artist gets them, though their
@@ -316,8 +344,10 @@ class Recommender:
             self.artist_run = max(self.artist_run, min(0.9, cfg.artist_run_prior + STAY_RUN * self.artist_stay))
         same, pairs = cat.album_runs
         self.album_run = float(same / (pairs + cfg.album_run_prior_n))
-        same, pairs = cat.album_order_runs
-        self.album_order = float(same / (pairs + cfg.album_order_prior_n))
+        # What goes beyond chance: someone who shuffles within an album goes on to its
+        # next track now and then, without following its order.
+        same, pairs, chance = cat.album_order_runs
+        self.album_order = float(max(0.0, same - chance) / (pairs - chance + cfg.album_order_prior_n))
         self.skip_artist_push = self._skip_artist_push()
         self.recently_played = (cat.last_played > 0) & (self.now - cat.last_played < cfg.recent_s)
         # 1 just played, fading with a half-life: Up next keeps replays for later.
@@ -488,7 +518,10 @@ class Recommender:
         order; ``_album_scores``); artist_taste: how much the person plays the track's
         artist (plays minus skips, standardised; also a part of taste). Signals without
         evidence are left out; genre, artist and album are 0/1 (bool), album float where
-        its order counts.
+        its order counts. Where the session has gone to a genre the person had never
+        listened to (``_new_ground``), taste shrinks (``AWAY_TASTE``), and sound, factors and
+        genre grow where the person's past says nothing about the session
+        (``AWAY_LIFT_MAX``; genre then float).
         """
         cat = self.catalog
         out = {"sound": _z(self.E @ _context(self.E, kept[-5:])),
@@ -511,11 +544,44 @@ class Recommender:
                 out["session"] = lift
             if cat.bucket[kept[-1]] >= 0:       # stay in the current genre unless taste says otherwise
                 out["genre"] = cat.bucket == cat.bucket[kept[-1]]
+            if self._new_ground(kept):
+                out["taste"] = self.personal * np.float32(AWAY_TASTE)
+                # (Evidence for the session's own tracks is the session itself, logged as it plays.)
+                if not any(np.count_nonzero(out[name]) > np.count_nonzero(out[name][kept])
+                           for name in OWN_EVIDENCE if name in out):
+                    share = 1.0 - (1.0 - FALLBACK_FULL_TRUST) * self.trust
+                    lift = np.float32(min(AWAY_LIFT_MAX, 1.0 / share))
+                    for name in ("sound", "factors", "genre"):
+                        if name in out:
+                            out[name] = out[name] * lift
         if tail >= 0 and cat.artist[tail] >= 0:
             out["artist"] = cat.artist == cat.artist[tail]
         if tail >= 0 and cat.album[tail] >= 0:
             out["album"] = self._album_scores(tail)
         return out
+
+    def _new_ground(self, kept: np.ndarray) -> bool:
+        """Whether the latest of ``kept`` is of a genre the person had not listened to before
+        this session (no more listened plays of it than the session's own kept tracks of
+        it) and that their taste ranks below average (``ground_taste``), and not one their
+        skips say they do not go to (``shunned``: that is for the taste to steer away from).
+        Where the genre is not known, the same of its artist. For someone who mostly lets
+        Segue choose, only where they went there themselves: a song of it they picked in
+        this session (an offer they kept is not a change of mind)."""
+        cat, tail = self.catalog, kept[-1]
+        if self.shunned[tail] or self.ground_taste[tail] >= 0:
+            return False
+        codes = cat.bucket if cat.bucket[tail] >= 0 else cat.artist
+        if codes[tail] < 0:
+            return False
+        here = kept[codes[kept] == codes[tail]]
+        if float(self.charted[tail]) > len(here):
+            return False
+        if cat.offered_share < 0.5:
+            return True
+        p = cat.plays
+        mine = (p.session_id == p.session_id[-1]) & cat.play_chosen & (cat.play_feedback > 0)
+        return bool(np.isin(cat.play_rows[mine], here).any())
 
     def _chosen_now(self, kept: np.ndarray) -> np.ndarray | None:
         """True for the tracks by the artists of the session's kept tracks that the person
