@@ -135,6 +135,7 @@ class FallbackStream:
         self._stderr_thread = threading.Thread(target=_drain_stderr, args=(self._proc, self._stderr_tail),
                                                name="ffmpeg-stderr", daemon=True)
         self._stderr_thread.start()
+
     def seek(self, frame: int) -> None:
         """Read on from ``frame`` (past the end: nothing more). Blocks for as long as it
         takes ffmpeg to start decoding there; errors in the file come with the next block."""
