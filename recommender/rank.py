@@ -56,6 +56,9 @@ AWAY_TASTE = 0.05
 AWAY_LIFT_MAX = 4.0
 # Up next's signals from the person's own past around the session's tracks.
 OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together")
+# Up next and Radio take the person's habit of hearing an artist several times an hour as
+# if this many listened plays of the default limit came first.
+HABIT_PRIOR_PLAYS = 50
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
@@ -338,6 +341,7 @@ class Recommender:
         # A person whose offers say they welcome runs of an artist gets them, though their
         # own moves (which follow what was offered) do not show it yet.
         self.artist_run = self._artist_run_rate()
+        self.artist_hour = self._artist_hour()
         self.artist_stay = self._artist_stay()
         self.replay_keep = self._replay_keep()
         if self.artist_stay > 0:
@@ -418,7 +422,7 @@ class Recommender:
         # that share of plays of one an hour (a third: seven).
         run = self.artist_run
         # ...and one who plays an artist several times an hour may hear it that often here too.
-        habit = cat.artist_hour if self.config.habit_spacing else 0
+        habit = self.artist_hour
         per_artist = max(self.config.max_per_artist_hour, int(round(run * 20)), habit)
         # Stingers and sound effects only when nothing else is left (unless the session is on one).
         short = self.short_rows if not (len(sess) and self.short_rows[sess[-1]]) else None
@@ -727,7 +731,7 @@ class Recommender:
         # Someone who stays with an artist (runs, several plays of one an hour) keeps that
         # habit on a station too, as in Up next.
         return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64),
-                          per_artist=max(cfg.max_per_artist_hour, cat.artist_hour if cfg.habit_spacing else 0),
+                          per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.short_rows if not self.short_rows[seed] else None)
 
@@ -1233,6 +1237,17 @@ class Recommender:
         cfg = self.config
         same, n = self.catalog.artist_runs
         return float((same + cfg.artist_run_prior * cfg.artist_run_prior_n) / (n + cfg.artist_run_prior_n))
+
+    def _artist_hour(self) -> int:
+        """How many plays of one artist an hour the person's habit allows
+        (``Catalog.artist_hour``; 0 without ``config.habit_spacing``), taken towards the
+        default limit while their listened plays are few: one album played through is one
+        evening, not yet a habit of hearing an artist ten times an hour."""
+        cfg, cat = self.config, self.catalog
+        if not cfg.habit_spacing or not cat.artist_hour:
+            return 0
+        n, base = cat.n_listened, cfg.max_per_artist_hour
+        return int(round(base + (cat.artist_hour - base) * n / (n + HABIT_PRIOR_PLAYS)))
 
     def _artist_stay(self) -> float:
         """How much more readily this person keeps an offer by the artist of the track they

@@ -702,3 +702,24 @@ def test_a_song_picked_outside_the_usual_genre_leads_up_next_before_any_analysis
     # A Jazz song of theirs in the same place still leads to their Jazz.
     got = up_next([jazz[5]])
     assert sum(artist[t - 1].startswith("Jazz") for t in got) >= 8
+
+
+def test_one_album_played_through_is_not_yet_a_habit_of_runs_on_a_station():
+    # A new person has played one album through, nothing else. Radio from a song by an
+    # artist with two albums in the library mixes artists, not a block of that one.
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(3, 16))
+    ids = list(range(1, 30 * 20 + 1))
+    artist = [f"artist {(t - 1) // 20}" for t in ids]
+    emb = np.array([centres[((t - 1) // 20) % 3] + 0.5 * rng.normal(size=16) for t in ids], np.float32)
+    plays = playlog([(1 + t, "finished") for t in range(10)], session_len=10)
+    cat = Catalog.build(track_ids=ids, artists=artist, albums=[f"album {(t - 1) // 10}" for t in ids],
+                        titles=[f"t{t}" for t in ids], durations=[200.0] * len(ids), embedding=emb,
+                        buckets=[f"g{((t - 1) // 20) % 3}" for t in ids], track_numbers=[(t - 1) % 10 + 1 for t in ids],
+                        plays=plays)
+    rec = Recommender(cat, now=float(plays.started_at.max()) + 86400)
+    got = [artist[t - 1] for t, _ in rec.radio(6 * 20 + 4, 20)]
+    # 20 songs of 200 s are 67 minutes: at most three an hour (the default two, and a little
+    # for that evening), where the album's ten plays in 40 minutes made it ten an hour.
+    assert rec.artist_hour == 3
+    assert max(got.count(a) for a in got) <= 6
