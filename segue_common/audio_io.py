@@ -15,7 +15,12 @@ Both derive from :class:`AudioError`. A path that does not exist raises ``FileNo
 
 from __future__ import annotations
 
+import bisect
+import functools
+import io
 import json
+import logging
+import mmap
 import os
 import shutil
 import subprocess
@@ -27,6 +32,8 @@ import numpy as np
 import soundfile as sf
 
 from segue_common import mp3
+
+log = logging.getLogger(__name__)
 
 # Extensions libsndfile (soundfile >= 0.12, libsndfile >= 1.1) decodes itself.
 SOUNDFILE_EXTENSIONS = frozenset(
@@ -282,6 +289,8 @@ class BlockReader:
     channels: int
     frames: int | None
     seekable: bool = False
+    #: the channels come in the order Ogg Vorbis and Opus store them (see OGG_TO_WAV_ORDER)
+    ogg_order: bool = False
 
     def read(self, n: int) -> np.ndarray:
         """Up to ``n`` frames from the current position; fewer only at the end of the file."""
@@ -330,11 +339,11 @@ def read_frames(f: sf.SoundFile, n: int) -> tuple[np.ndarray, sf.LibsndfileError
 _RESUME_STEP_S = 0.1
 
 
-def _open_at(path: str, frame: int) -> sf.SoundFile | None:
-    """``path`` opened afresh at ``frame``, or None where it cannot be read from there. (A
-    FLAC decoder that met damage refuses every seek after it: a new one is needed.)"""
+def _open_at(opener, frame: int) -> sf.SoundFile | None:
+    """The file ``opener()`` opens, opened afresh at ``frame``, or None where it cannot be read
+    from there. (A FLAC decoder that met damage refuses every seek after it: a new one is needed.)"""
     try:
-        f = sf.SoundFile(soundfile_name(path))
+        f = opener()
     except (sf.LibsndfileError, RuntimeError, TypeError, OSError):
         return None
     try:
@@ -345,7 +354,7 @@ def _open_at(path: str, frame: int) -> sf.SoundFile | None:
         return None
 
 
-def _resume_after(path: str, start: int, frames: int, rate: int) -> tuple[sf.SoundFile, int] | None:
+def _resume_after(opener, start: int, frames: int, rate: int) -> tuple[sf.SoundFile, int] | None:
     """The first place after ``start`` (to within a tenth of a second) where a damaged file
     decodes again, opened there, and that frame; None when nothing before ``frames`` does."""
     step, lo, found, at = max(1, int(rate * _RESUME_STEP_S)), start, None, start
@@ -353,12 +362,12 @@ def _resume_after(path: str, start: int, frames: int, rate: int) -> tuple[sf.Sou
         at = min(start + step, frames - 1)
         if at <= lo:
             return None
-        found = _open_at(path, at)
+        found = _open_at(opener, at)
         if found is None:
             lo, step = at, step * 2
     while at - lo > rate * _RESUME_STEP_S:  # the damage ends between lo and at
         mid = (lo + at) // 2
-        f = _open_at(path, mid)
+        f = _open_at(opener, mid)
         if f is None:
             lo = mid
         else:
@@ -377,10 +386,14 @@ class SoundfileReader(BlockReader):
     stopped): a seek in such a file can take most of a second, and the search half a minute.
     A file that decodes nowhere from its start is a CorruptAudioError."""
 
-    def __init__(self, f: sf.SoundFile, path: str):
+    def __init__(self, f: sf.SoundFile, path: str, opener=None):
         self.path, self._f = path, f
+        # how to open the file again, to read on past damage (a link of a chained Ogg file is
+        # a stretch of the file, not the file)
+        self._opener = opener or functools.partial(_open_soundfile, path)
         self.samplerate, self.channels = int(f.samplerate), int(f.channels)
         self.format = f.format
+        self.ogg_order = f.format == "OGG"
         self.frames = int(f.frames) if 0 <= f.frames < 2**62 else None
         self.seekable = bool(f.seekable()) and self.frames is not None
         self._pos = 0        # the frame read next (libsndfile cannot tell after an error)
@@ -403,7 +416,7 @@ class SoundfileReader(BlockReader):
 
     def _go_past(self, at: int, error: Exception) -> None:
         """Decoding failed at frame ``at``: carry on after the damage, or end there."""
-        found = _resume_after(self.path, at, self.frames, self.samplerate) if self.seekable else None
+        found = _resume_after(self._opener, at, self.frames, self.samplerate) if self.seekable else None
         if found is None:
             if at == 0:
                 raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {error}") from error
@@ -420,7 +433,7 @@ class SoundfileReader(BlockReader):
         except (sf.LibsndfileError, RuntimeError) as exc:
             if not self._f.seekable():
                 raise CorruptAudioError(f"cannot seek in {Path(self.path).name}: {exc}") from exc
-            f = _open_at(self.path, frame)
+            f = _open_at(self._opener, frame)
             if f is None:
                 self._go_past(frame, exc)
             else:
@@ -430,6 +443,276 @@ class SoundfileReader(BlockReader):
 
     def close(self) -> None:
         self._f.close()
+
+
+def _open_soundfile(path: str) -> sf.SoundFile:
+    return sf.SoundFile(soundfile_name(path))
+
+
+#: Ogg Vorbis and Opus store a multichannel file's channels in another order than WAV and
+#: FLAC (the centre second, the LFE last), and libsndfile hands them over as stored: for
+#: each channel in WAV order, where it lies in the Ogg file.
+OGG_TO_WAV_ORDER = {
+    3: (0, 2, 1),                        # L C R
+    5: (0, 2, 1, 3, 4),                  # FL C FR RL RR
+    6: (0, 2, 1, 5, 3, 4),               # FL C FR RL RR LFE
+    7: (0, 2, 1, 6, 5, 3, 4),            # FL C FR SL SR RC LFE
+    8: (0, 2, 1, 7, 5, 6, 3, 4),         # FL C FR SL SR RL RR LFE
+}
+
+
+def _ogg_crc_table() -> tuple[int, ...]:
+    table = []
+    for i in range(256):
+        r = i << 24
+        for _ in range(8):
+            r = ((r << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if r & 0x80000000 else (r << 1) & 0xFFFFFFFF
+        table.append(r)
+    return tuple(table)
+
+
+_OGG_CRC = _ogg_crc_table()
+
+
+def _ogg_page_end(data, at: int) -> int | None:
+    """Where the Ogg page at byte ``at`` of ``data`` ends, or None where no whole page with a
+    right checksum starts there (the capture pattern turning up inside compressed audio)."""
+    if at + 27 > len(data):
+        return None
+    nseg = data[at + 26]
+    body = at + 27 + nseg
+    if body > len(data):
+        return None
+    end = body + sum(data[at + 27:body])
+    if end > len(data):
+        return None
+    crc, table = 0, _OGG_CRC
+    for i, b in enumerate(data[at:end]):
+        if 22 <= i < 26:
+            b = 0                               # the checksum is computed with its own bytes zeroed
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[((crc >> 24) & 0xFF) ^ b]
+    return end if crc == int.from_bytes(data[at + 22:at + 26], "little") else None
+
+
+def ogg_links(path: str | os.PathLike) -> list[tuple[int, int]]:
+    """The byte ranges (start, end) of the links of an Ogg file: one for an ordinary file,
+    several for a chained one (files written one after another, as stream recorders and
+    ``cat a.ogg b.ogg`` make them), each a whole Ogg file of its own.
+
+    A link starts with the first pages of its streams (marked "beginning of stream"); pages
+    that begin streams side by side (a Vorbis stream with a video stream) are one link. Only
+    those pages are checked (their checksums, so that the pattern turning up inside the
+    audio is not taken for one); the rest of the file is searched, not parsed.
+    """
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size < 28:
+            return [(0, size)]
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            starts, pos, after_first_pages = [0], 0, None
+            while (at := data.find(b"OggS\x00", pos)) >= 0:
+                pos = at + 1
+                if at + 5 >= size or not data[at + 5] & 0x02:
+                    continue
+                end = _ogg_page_end(data, at)
+                if end is None:
+                    continue
+                if at > 0 and at != after_first_pages:
+                    starts.append(at)
+                after_first_pages, pos = end, end
+    return list(zip(starts, starts[1:] + [size]))
+
+
+class _ByteRange(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file, read as a file of their own."""
+
+    def __init__(self, path: str, start: int, end: int):
+        super().__init__()
+        self._fh = open(path, "rb")
+        self._start, self._size, self._pos = start, end - start, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readinto(self, buf) -> int:
+        n = max(0, min(len(buf), self._size - self._pos))
+        self._fh.seek(self._start + self._pos)
+        got = self._fh.readinto(memoryview(buf)[:n]) if n else 0
+        self._pos += got
+        return got
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+class _LinkFile(sf.SoundFile):
+    """One link of a chained Ogg file, opened by libsndfile as the file it was."""
+
+    def __init__(self, path: str, start: int, end: int):
+        self._range = _ByteRange(path, start, end)
+        try:
+            super().__init__(self._range)
+        except BaseException:
+            self._range.close()
+            raise
+
+    def close(self) -> None:
+        super().close()
+        self._range.close()
+
+
+class _Link:
+    def __init__(self, reader: SoundfileReader, start: int, frames: int):
+        self.reader, self.start, self.frames = reader, start, frames  # frames at the chain's rate
+
+
+class OggChainReader(BlockReader):
+    """A chained Ogg file (:func:`ogg_links`), read link by link: libsndfile reads a chained
+    file as its first link only, and its length, seeks and reading stop there.
+
+    Each link is opened by libsndfile as the file it was, so that its length, exact seeks and
+    reading on past damage are what they are for any Ogg file. Links may differ in sample rate
+    and channels (a stream recording across programmes): the chain is read at its highest rate
+    and with its most channels, each link resampled and its channels spread to those (in WAV
+    order, see :data:`OGG_TO_WAV_ORDER`). A link libsndfile cannot open (a video stream, a
+    link whose headers are damaged) is left out, with a warning.
+    """
+
+    format = "OGG"
+    ogg_order = False
+
+    def __init__(self, path: str, ranges: list[tuple[int, int]]):
+        self.path = path
+        readers = []
+        try:
+            for start, end in ranges:
+                opener = functools.partial(_LinkFile, path, start, end)
+                try:
+                    reader = SoundfileReader(opener(), path, opener)
+                except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError,
+                        MemoryError) as exc:
+                    log.warning("left out a part of %s that cannot be decoded (bytes %d-%d): %s",
+                                path, start, end, exc)
+                    continue
+                if reader.frames is None or reader.channels < 1 or reader.samplerate < 1:
+                    log.warning("left out a part of %s of unknown length (bytes %d-%d)", path, start, end)
+                    reader.close()
+                    continue
+                readers.append(reader)
+        except BaseException:
+            for reader in readers:
+                reader.close()
+            raise
+        if not readers:
+            raise CorruptAudioError(f"cannot decode any part of {Path(path).name}")
+        self.samplerate = max(r.samplerate for r in readers)
+        self.channels = max(r.channels for r in readers)
+        self._links, at = [], 0
+        for r in readers:
+            frames = int(round(r.frames * self.samplerate / r.samplerate))
+            self._links.append(_Link(r, at, frames))
+            at += frames
+        self.frames = at
+        self.seekable = all(r.seekable for r in readers)
+        self._starts = [link.start for link in self._links]
+        self._enter(0, 0, seek=False)
+
+    def _enter(self, i: int, frame: int, *, seek: bool = True) -> None:
+        """Read on from ``frame`` (at the chain's rate) of link ``i``."""
+        link = self._links[i]
+        self._i, self._done, self._flushed = i, frame, False
+        self._pending = np.zeros((0, self.channels), np.float32)
+        self._resampler = None
+        if link.reader.samplerate != self.samplerate:
+            import soxr
+
+            self._resampler = soxr.ResampleStream(link.reader.samplerate, self.samplerate, link.reader.channels,
+                                                  dtype="float32", quality="HQ")
+            frame = int(round(frame * link.reader.samplerate / self.samplerate))
+        if seek:
+            link.reader.seek(frame)
+
+    def _fit(self, block: np.ndarray) -> np.ndarray:
+        have = block.shape[1]
+        order = OGG_TO_WAV_ORDER.get(have)
+        if order is not None:
+            block = block[:, order]
+        if have == self.channels:
+            return block
+        if have == 1:
+            return np.repeat(block, self.channels, axis=1)
+        return np.concatenate([block, np.zeros((len(block), self.channels - have), np.float32)], axis=1)
+
+    def _from_link(self, n: int) -> np.ndarray | None:
+        """Up to ``n`` frames of the current link, or None at its end."""
+        link = self._links[self._i]
+        left = link.frames - self._done
+        if left <= 0 or self._flushed:
+            return None
+        r = link.reader
+        if self._resampler is None:
+            block = r.read(min(n, left))
+            if not len(block):
+                return None
+        else:
+            block = r.read(max(256, int(n * r.samplerate / self.samplerate) + 1))
+            self._flushed = not len(block)      # the link's end: what the resampler holds comes out
+            block = self._resampler.resample_chunk(np.ascontiguousarray(block), last=self._flushed)[:left]
+        self._done += len(block)
+        return self._fit(block)
+
+    def read(self, n: int) -> np.ndarray:
+        parts, have = [self._pending], len(self._pending)
+        while have < n:
+            block = self._from_link(n - have)
+            if block is None:
+                if self._i + 1 >= len(self._links):
+                    break
+                self._enter(self._i + 1, 0)
+                continue
+            parts.append(block)
+            have += len(block)
+        data = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        self._pending = data[n:]        # a resampler gives what it has, not what was asked
+        return data[:n]
+
+    def seek(self, frame: int) -> None:
+        frame = min(max(0, int(frame)), self.frames)
+        i = max(0, bisect.bisect_right(self._starts, frame) - 1)
+        while i + 1 < len(self._links) and frame - self._links[i].start >= self._links[i].frames:
+            i += 1
+        self._enter(i, min(frame - self._links[i].start, self._links[i].frames))
+
+    def close(self) -> None:
+        for link in self._links:
+            link.reader.close()
+
+
+def soundfile_reader(f: sf.SoundFile, path: str) -> BlockReader:
+    """A file libsndfile opened (``f``, now the reader's), read in blocks: through
+    :class:`SoundfileReader`, or link by link where it is a chained Ogg file."""
+    if f.format == "OGG":
+        try:
+            ranges = ogg_links(path)
+        except (OSError, ValueError) as exc:
+            log.warning("could not look for chained streams in %s: %s", path, exc)
+            ranges = []
+        if len(ranges) > 1:
+            f.close()
+            return OggChainReader(path, ranges)
+    return SoundfileReader(f, path)
 
 
 class _FallbackReader(BlockReader):
@@ -555,7 +838,7 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
                                                 "(pip install miniaudio) or ffmpeg") from None
                 reader = _FallbackReader(path)
         else:
-            reader = SoundfileReader(f, path)
+            reader = soundfile_reader(f, path)
     if reader.channels < 1 or reader.samplerate < 1:
         reader.close()
         raise CorruptAudioError(f"no audio in {Path(path).name} ({reader.channels} channels at "
@@ -593,7 +876,9 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
             native = f.samplerate
             start = int(round(offset_s * native))
             frames = -1 if duration_s is None else int(round(duration_s * native))
-            if f.format == "MP3":
+            if f.format == "OGG" and len(ogg_links(path)) > 1:
+                data = None         # a chained file: read link by link, below
+            elif f.format == "MP3":
                 # libsndfile 1.2.2 misplaces audio after a seek or partial read in
                 # some MP3s (Xing-header files lose thousands of frames); a single
                 # whole-file read is right, so read it all and slice.
@@ -607,6 +892,11 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
         if _ext(path) in SOUNDFILE_EXTENSIONS:
             raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
         data, native = _load_fallback(path, offset_s, duration_s)
+    if data is None:
+        with open_blocks(path) as reader:   # (read at the rate of its fastest link)
+            native = reader.samplerate
+            reader.seek(min(int(round(offset_s * native)), reader.frames))
+            data = reader.read(reader.frames if duration_s is None else int(round(duration_s * native)))
     if data.shape[0] == 0 and offset_s == 0:
         raise CorruptAudioError(f"no audio in {Path(path).name}")
     y = data.T  # (channels, n)

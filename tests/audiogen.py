@@ -124,3 +124,15 @@ def start_ogg_late(path: Path, samples: int) -> Path:
             page.position += samples
     path.write_bytes(b"".join(page.write() for page in pages))
     return path
+
+
+def chain_oggs(path: Path, parts: list[tuple[np.ndarray, int, str]]) -> Path:
+    """A chained Ogg file at ``path``: one Ogg file per (data, rate, "ogg" or "opus") written
+    one after another, as stream recorders and ``cat a.ogg b.ogg`` make them."""
+    chained = b""
+    for i, (data, sr, ext) in enumerate(parts):
+        link = write_audio(path.with_name(f"{path.stem}.link{i}.{ext}"), data, sr)
+        chained += link.read_bytes()
+        link.unlink()
+    path.write_bytes(chained)
+    return path

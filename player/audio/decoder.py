@@ -2,7 +2,9 @@
 
 soundfile reads wav, flac, ogg, opus and aiff block by block, through
 :class:`segue_common.audio_io.SoundfileReader`, which plays on past a damaged stretch
-(as silence in its place) and ends a file cut short where its data ends. MP3 goes to dr_mp3
+(as silence in its place) and ends a file cut short where its data ends; a chained Ogg file
+(files joined end to end) link by link, through :class:`segue_common.audio_io.OggChainReader`,
+since libsndfile reads only its first. MP3 goes to dr_mp3
 (:func:`segue_common.audio_io.open_mp3`): libsndfile 1.2.2 returns stretches of
 zeros when some MP3s are read in blocks or after a seek, and dr_mp3 reads any length
 of MP3 in blocks, seeks to the exact sample and trims the encoder's delay and padding
@@ -47,18 +49,6 @@ _STEREO_DOWNMIX = {
     6: ((1, 0), (0, 1), (_H, _H), (0, 0), (_H, 0), (0, _H)),                    # 5.1
     7: ((1, 0), (0, 1), (_H, _H), (0, 0), (0.5, 0.5), (_H, 0), (0, _H)),        # 6.1
     8: ((1, 0), (0, 1), (_H, _H), (0, 0), (_H, 0), (0, _H), (_H, 0), (0, _H)),  # 7.1
-}
-
-
-#: Ogg Vorbis and Opus store a multichannel file's channels in another order than WAV and
-#: FLAC (the centre second, the LFE last), and libsndfile hands them over as stored: for
-#: each channel in WAV order, where it lies in the Ogg file.
-_OGG_TO_WAV_ORDER = {
-    3: (0, 2, 1),                        # L C R
-    5: (0, 2, 1, 3, 4),                  # FL C FR RL RR
-    6: (0, 2, 1, 5, 3, 4),               # FL C FR RL RR LFE
-    7: (0, 2, 1, 6, 5, 3, 4),            # FL C FR SL SR RC LFE
-    8: (0, 2, 1, 7, 5, 6, 3, 4),         # FL C FR SL SR RL RR LFE
 }
 
 
@@ -122,7 +112,7 @@ class Decoder:
         self.out_rate = out_rate
         self.channels = channels
         self._duration_hint = duration_hint
-        self._sf: audio_io.SoundfileReader | None = None
+        self._sf: audio_io.BlockReader | None = None
         self._fallback: audio_io.FallbackStream | None = None
         self._pending = np.zeros((0, channels), np.float32)
         self._resampler = None
@@ -140,13 +130,13 @@ class Decoder:
             # A named pipe would block the decoder (and playback) for ever; a device never ends.
             raise DecodeError(f"cannot play {shown(Path(self.path).name)}: not a regular file")
         try:
-            self._sf = audio_io.SoundfileReader(sf.SoundFile(audio_io.soundfile_name(self.path)), self.path)
+            self._sf = audio_io.soundfile_reader(sf.SoundFile(audio_io.soundfile_name(self.path)), self.path)
             self.samplerate = self._sf.samplerate
             # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
             # the library measured it)
             self.duration = self._sf.frames / self.samplerate if self._sf.frames else duration_hint
-            if self._sf.format == "OGG":
-                self._order = _OGG_TO_WAV_ORDER.get(self._sf.channels)
+            if self._sf.ogg_order:
+                self._order = audio_io.OGG_TO_WAV_ORDER.get(self._sf.channels)
             if self._sf.format == "MP3":
                 # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros when
                 # some MP3s are read in several calls or after a seek (a 3 s sine with a

@@ -457,7 +457,14 @@ def _decoded_stream(path: str) -> dict | None:
             info = sf.info(audio_io.soundfile_name(path))
         except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError):
             return None     # (a sample rate of 0 divides by zero; a huge header can exhaust memory)
-    if info is not None and info.format != "MP3":
+    if info is not None and info.format == "OGG" and _chained(path):
+        try:    # each link's headers, as the player opens them
+            with audio_io.open_blocks(path) as reader:
+                rate, channels, frames = reader.samplerate, reader.channels, reader.frames
+        except (audio_io.AudioError, OSError, MemoryError):
+            return None
+        codec = info.subtype.lower()
+    elif info is not None and info.format != "MP3":
         rate, channels, frames = info.samplerate, info.channels, info.frames
         codec = info.subtype.lower() if info.format == "OGG" else _SF_CODECS.get(info.format, info.format.lower())
     else:
@@ -475,6 +482,14 @@ def _decoded_stream(path: str) -> dict | None:
         return None
     return {"duration": min(frames / rate, MAX_DURATION_S), "codec": codec,
             "sample_rate": min(rate, INT32_MAX), "channels": min(channels, INT32_MAX)}
+
+
+def _chained(path: str) -> bool:
+    """Whether ``path`` is a chained Ogg file (Ogg files written one after another)."""
+    try:
+        return len(audio_io.ogg_links(path)) > 1
+    except (OSError, ValueError):
+        return False
 
 
 def _salvaged_tags(path: str):
@@ -553,6 +568,12 @@ def read_tags(path: str) -> dict:
             stream = _decoded_stream(path)
             rate = 48000 if isinstance(audio, OggOpus) else _int_info(info, "sample_rate") or 1
             length = stream["duration"] if stream is not None else length - ogg_start / rate
+        if isinstance(audio, (OggVorbis, OggOpus)) and length > 0.0 and _chained(path):
+            # mutagen measures the first of the files chained in one (a stream recording, or
+            # files joined end to end); the player plays them all
+            stream = _decoded_stream(path)
+            if stream is not None:
+                length = stream["duration"]
         if not length > 0.0 or not math.isfinite(length):
             error = "no audio in file (length 0)"
     if error is not None:

@@ -260,3 +260,36 @@ def test_an_mp3_that_fails_to_open_leaves_no_file_open(tmp_path):
             Decoder(str(bad), out_rate=44100)
     if before is not None:
         assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_a_chained_ogg_plays_every_link_and_seeks_into_the_later_ones(tmp_path):
+    # Files joined end to end (a stream recording, ``cat a.ogg b.ogg``): only the first
+    # played, and the track ended at the join.
+    from tests.audiogen import chain_oggs
+
+    path = chain_oggs(tmp_path / "chain.ogg", [(tone(2.0, freq=500.0), 44100, "ogg"),
+                                               (tone(2.0, freq=700.0, sr=48000), 48000, "opus"),
+                                               (tone(2.0, freq=1000.0), 44100, "ogg")])
+    dec = Decoder(str(path), out_rate=44100)
+    assert dec.total_frames == 6 * 44100
+    data = read_all(dec, block=4096)
+    assert abs(len(data) - 6 * 44100) <= 2
+    for second, freq in ((1, 500.0), (3, 700.0), (5, 1000.0)):
+        assert abs(peak_frequency(data[second * 44100 - 11025:second * 44100 + 11025, 0], sr=44100) - freq) < 5
+    dec.seek_frame(4 * 44100 + 22050)
+    assert dec.frame == 4 * 44100 + 22050
+    assert abs(peak_frequency(dec.read(22050)[:, 0], sr=44100) - 1000.0) < 5
+
+
+def test_a_chain_of_a_5_1_link_and_a_stereo_one_keeps_each_channel_in_its_place(tmp_path):
+    from tests.audiogen import chain_oggs
+
+    t = np.arange(48000) / 48000
+    surround = np.zeros((48000, 6), np.float32)
+    surround[:, 2] = 0.5 * np.sin(2 * np.pi * 440 * t)      # the front right, in Ogg's order
+    stereo = np.zeros((48000, 2), np.float32)
+    stereo[:, 0] = 0.5 * np.sin(2 * np.pi * 440 * t)        # the left
+    path = chain_oggs(tmp_path / "c.ogg", [(surround, 48000, "ogg"), (stereo, 48000, "ogg")])
+    out = read_all(Decoder(str(path), out_rate=48000), block=4096)
+    rms = np.sqrt(np.mean(out[4800:43200] ** 2, axis=0)), np.sqrt(np.mean(out[52800:91200] ** 2, axis=0))
+    assert rms[0][1] > 10 * rms[0][0] and rms[1][0] > 10 * rms[1][1]

@@ -316,3 +316,13 @@ def test_a_flac_whose_header_leaves_its_length_out_is_listed_with_the_length_of_
     assert read_tags(str(piped))["duration"] == pytest.approx(3.0, abs=0.002)
     cut = cut_to_half(forget_flac_length(write_track(tmp_path, "cut", seconds=3.0)))
     assert 1.3 < read_tags(str(cut))["duration"] <= 1.5
+
+
+def test_a_chained_ogg_is_listed_at_the_length_of_all_its_links(tmp_path):
+    # mutagen measures the first of the files chained in one; the player plays them all
+    from tests.audiogen import chain_oggs, tone
+
+    path = chain_oggs(tmp_path / "chain.ogg", [(tone(2.0), 44100, "ogg"), (tone(3.0, sr=48000), 48000, "opus")])
+    info = read_tags(str(path))
+    assert info["duration"] == pytest.approx(5.0, abs=0.01)
+    assert info["codec"] == "vorbis"
