@@ -494,21 +494,41 @@ def _ogg_page_end(data, at: int) -> int | None:
     return end if crc == int.from_bytes(data[at + 22:at + 26], "little") else None
 
 
+#: the most bytes an Ogg page can take (its header, 255 segments of 255 bytes)
+_OGG_PAGE_MAX = 27 + 255 + 255 * 255
+
+
+def _last_page_serial(data) -> bytes | None:
+    """The serial number (as stored) of the last whole Ogg page in ``data``, or None where
+    none is found near its end (zeros written after the last page)."""
+    end, low = len(data), max(0, len(data) - 2 * _OGG_PAGE_MAX)
+    while (at := data.rfind(b"OggS", low, end)) >= 0:
+        if _ogg_page_end(data, at) is not None:
+            return data[at + 14:at + 18]
+        end = at + 3
+    return None
+
+
 def ogg_links(path: str | os.PathLike) -> list[tuple[int, int]]:
     """The byte ranges (start, end) of the links of an Ogg file: one for an ordinary file,
     several for a chained one (files written one after another, as stream recorders and
     ``cat a.ogg b.ogg`` make them), each a whole Ogg file of its own.
 
-    A link starts with the first pages of its streams (marked "beginning of stream"); pages
-    that begin streams side by side (a Vorbis stream with a video stream) are one link. Only
-    those pages are checked (their checksums, so that the pattern turning up inside the
-    audio is not taken for one); the rest of the file is searched, not parsed.
+    Every stream of an Ogg file has a serial number of its own: where the last page belongs
+    to the stream the file begins with, the file is one link, and only its ends are read (as
+    mutagen reads them to list it). Otherwise a link starts with the first pages of its
+    streams (marked "beginning of stream"); pages that begin streams side by side (a Vorbis
+    stream with a video stream) are one link. Only those pages are checked (their checksums,
+    so that the pattern turning up inside the audio is not taken for one); the rest of the
+    file is searched, not parsed.
     """
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size < 28:
             return [(0, size)]
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data[:4] == b"OggS" and _last_page_serial(data) == data[14:18]:
+                return [(0, size)]
             starts, pos, after_first_pages = [0], 0, None
             while (at := data.find(b"OggS\x00", pos)) >= 0:
                 pos = at + 1
