@@ -406,13 +406,62 @@ class SoundfileReader(BlockReader):
             self._silence -= k
             self._pos += k
             return np.zeros((k, self.channels), np.float32)
+        start = self._pos
         block, error = read_frames(self._f, n)
         self._pos += len(block)
         if error is not None:
             self._go_past(self._pos, error)
-            if not len(block):
-                return self.read(n)
+        elif self.format == "OGG" and len(block):
+            block = self._keep_time(start, block)
+        if not len(block) and (self._silence or self._ended):
+            return self.read(n)
         return block
+
+    def _tell(self) -> int | None:
+        try:
+            return int(self._f.tell())
+        except (sf.LibsndfileError, RuntimeError, ValueError):
+            return None
+
+    def _keep_time(self, start: int, block: np.ndarray) -> np.ndarray:
+        """``block``, read from frame ``start`` of an Ogg file, as far as it lies before a
+        damaged stretch that it ran into, the stretch then read as silence.
+
+        libsndfile decodes on past a damaged page of an Ogg Vorbis file as if the audio after
+        it came next, so that everything after moved earlier (the track ended early, and its
+        positions were not the file's). Its position, taken from the pages' own positions
+        (and the seek soundfile makes after each read), says how far the stretch went: the
+        block is read again in parts to find where it met the damage, and what decoded from
+        there to the end of the block (audio from after the stretch, in the wrong place) is
+        left out.
+        """
+        at = self._tell()
+        if at is None or at <= self._pos:
+            return block
+        good, bad = 0, len(block)   # how much of the block decodes where it belongs
+        while bad - good > 1:
+            mid = (good + bad) // 2
+            if self._reads_in_place(start, mid):
+                good = mid
+            else:
+                bad = mid
+        try:
+            self._f.seek(at)
+        except (sf.LibsndfileError, RuntimeError, ValueError):
+            self._ended = True      # (where libsndfile itself stood a moment ago)
+        self._pos = start + good
+        self._silence = at - self._pos
+        return block[:good]
+
+    def _reads_in_place(self, start: int, n: int) -> bool:
+        """Whether ``n`` frames read from frame ``start`` end where they should (short of
+        the damage)."""
+        try:
+            self._f.seek(start)
+            self._f.read(n, dtype="float32")
+        except (sf.LibsndfileError, RuntimeError, ValueError):
+            return False
+        return self._tell() == start + n
 
     def _go_past(self, at: int, error: Exception) -> None:
         """Decoding failed at frame ``at``: carry on after the damage, or end there."""
@@ -440,6 +489,11 @@ class SoundfileReader(BlockReader):
                 self._f.close()
                 self._f = f
         self._pos = frame
+        if self.format == "OGG" and not (self._silence or self._ended):
+            # a seek into a damaged stretch of an Ogg file lands where it decodes again
+            at = self._tell()
+            if at is not None and at > frame:
+                self._silence = at - frame
 
     def close(self) -> None:
         self._f.close()

@@ -136,3 +136,21 @@ def chain_oggs(path: Path, parts: list[tuple[np.ndarray, int, str]]) -> Path:
         link.unlink()
     path.write_bytes(chained)
     return path
+
+
+def damage_ogg_pages(path: Path, pages: int = 2) -> Path:
+    """Bytes flipped in the audio of ``pages`` pages in the middle of an Ogg file, as bit rot
+    leaves them: their checksums no longer match, and decoders drop them."""
+    data = bytearray(path.read_bytes())
+    starts, at = [], 0
+    while at + 27 <= len(data) and data[at:at + 4] == b"OggS":
+        starts.append(at)
+        nseg = data[at + 26]
+        at += 27 + nseg + sum(data[at + 27:at + 27 + nseg])
+    middle = len(starts) // 2
+    for at in starts[middle:middle + pages]:
+        body = at + 27 + data[at + 26]
+        for k in range(body + 16, body + 400, 40):
+            data[k] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path

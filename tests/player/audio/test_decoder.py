@@ -293,3 +293,29 @@ def test_a_chain_of_a_5_1_link_and_a_stereo_one_keeps_each_channel_in_its_place(
     out = read_all(Decoder(str(path), out_rate=48000), block=4096)
     rms = np.sqrt(np.mean(out[4800:43200] ** 2, axis=0)), np.sqrt(np.mean(out[52800:91200] ** 2, axis=0))
     assert rms[0][1] > 10 * rms[0][0] and rms[1][0] > 10 * rms[1][1]
+
+
+def test_a_damaged_stretch_of_an_ogg_vorbis_is_silence_and_the_rest_plays_where_it_belongs(tmp_path):
+    # libsndfile drops the damaged pages and plays what follows as if it came next: the track
+    # ended seconds early, and every position after the damage was the file's plus that.
+    from tests.audiogen import damage_ogg_pages
+
+    t = np.arange(12 * 44100) / 44100
+    sweep = (0.3 * np.sin(2 * np.pi * (200 * t + 25 * t * t))).astype(np.float32)  # each moment its own pitch
+    path = write_audio(tmp_path / "sweep.ogg", np.stack([sweep, sweep], axis=1), 44100)
+    whole, _ = sf.read(str(path), dtype="float32")
+    damage_ogg_pages(path)
+    dec = Decoder(str(path), out_rate=44100)
+    data = read_all(dec, block=4096)
+    assert len(data) == len(whole) == dec.total_frames
+    wrong = np.nonzero(np.abs(data[:, 0] - whole[:, 0]) > 1e-3)[0]
+    assert 3 * 44100 < wrong[0] and wrong[-1] < 9 * 44100
+    assert not data[wrong[0]:wrong[-1] + 1].any()
+    # A seek into the damage is silence up to where the file decodes again, then the file.
+    middle = (wrong[0] + wrong[-1]) // 2
+    dec.seek_frame(middle)
+    rest = read_all(dec, block=4096)
+    assert len(rest) == len(whole) - middle
+    sounding = np.nonzero(rest[:, 0])[0][0]
+    assert middle + sounding <= wrong[-1] + 1
+    assert np.allclose(rest[sounding:], whole[middle + sounding:], atol=1e-3)
