@@ -2,7 +2,8 @@
 
 Shared by analysis (:func:`open_blocks`: a file read in blocks, seeking where the decoder
 seeks exactly; :func:`load_audio` for a whole file or a slice) and playback
-(:class:`SoundfileReader` for what libsndfile decodes, read on past a damaged stretch;
+(:class:`SoundfileReader` for what libsndfile decodes, read on past a damaged stretch, and
+:class:`OggChainReader` for Ogg files joined end to end, of which libsndfile reads the first;
 :func:`open_mp3` for every MP3, :func:`open_fallback` for the files libsndfile cannot open,
 e.g. m4a/aac). Errors become values of our own types at this boundary:
 
@@ -384,7 +385,9 @@ class SoundfileReader(BlockReader):
     or an MP3 cut short ends where its data does. So it does at any damage in a file of
     unknown length (a FLAC written to a pipe, most often cut short when its encoder was
     stopped): a seek in such a file can take most of a second, and the search half a minute.
-    A file that decodes nowhere from its start is a CorruptAudioError."""
+    A file that decodes nowhere from its start is a CorruptAudioError. In an Ogg file, where
+    libsndfile itself decodes on past damage, its position says where the damage ended
+    (:meth:`_keep_time`)."""
 
     def __init__(self, f: sf.SoundFile, path: str, opener=None):
         self.path, self._f = path, f

@@ -232,3 +232,20 @@ def test_an_ordinary_ogg_is_one_link(tmp_path):
 
     path = write_audio(tmp_path / "a.ogg", tone(1.0), 44100)
     assert ogg_links(path) == [(0, path.stat().st_size)]
+
+
+def test_a_damaged_ogg_vorbis_reads_in_blocks_at_its_length_with_silence_for_the_damage(tmp_path):
+    # What analysis decodes: the audio after the damage where it belongs, not seconds early.
+    from segue_common.audio_io import open_blocks
+    from tests.audiogen import damage_ogg_pages
+
+    t = np.arange(12 * 44100) / 44100
+    sweep = (0.3 * np.sin(2 * np.pi * (200 * t + 25 * t * t))).astype(np.float32)
+    path = write_audio(tmp_path / "sweep.ogg", sweep[:, None], 44100)
+    whole, _ = sf.read(str(path), dtype="float32", always_2d=True)
+    damage_ogg_pages(path, pages=1)
+    with open_blocks(path) as reader:
+        y = _read_whole(reader, block=65536)
+    assert len(y) == len(whole)
+    wrong = np.nonzero(np.abs(y[:, 0] - whole[:, 0]) > 1e-3)[0]
+    assert 44100 < wrong[0] and wrong[-1] < 11 * 44100 and not y[wrong[0]:wrong[-1] + 1].any()
