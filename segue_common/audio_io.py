@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import threading
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -518,17 +519,16 @@ OGG_TO_WAV_ORDER = {
 }
 
 
-def _ogg_crc_table() -> tuple[int, ...]:
-    table = []
-    for i in range(256):
-        r = i << 24
-        for _ in range(8):
-            r = ((r << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if r & 0x80000000 else (r << 1) & 0xFFFFFFFF
-        table.append(r)
-    return tuple(table)
+#: each byte's bits in reverse order
+_BIT_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
 
 
-_OGG_CRC = _ogg_crc_table()
+def _ogg_crc(data) -> int:
+    """The checksum of an Ogg page (CRC-32, polynomial 0x04C11DB7, no reflection, no initial
+    or final inversion), by zlib's CRC-32 (the same polynomial, reflected and inverted) on
+    the bytes reversed: a page is checked in microseconds, not milliseconds."""
+    crc = zlib.crc32(bytes(data).translate(_BIT_REVERSED), 0xFFFFFFFF) ^ 0xFFFFFFFF
+    return int(f"{crc:032b}"[::-1], 2)
 
 
 def _ogg_page_end(data, at: int) -> int | None:
@@ -543,12 +543,9 @@ def _ogg_page_end(data, at: int) -> int | None:
     end = body + sum(data[at + 27:body])
     if end > len(data):
         return None
-    crc, table = 0, _OGG_CRC
-    for i, b in enumerate(data[at:end]):
-        if 22 <= i < 26:
-            b = 0                               # the checksum is computed with its own bytes zeroed
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ table[((crc >> 24) & 0xFF) ^ b]
-    return end if crc == int.from_bytes(data[at + 22:at + 26], "little") else None
+    page = bytearray(data[at:end])
+    stored, page[22:26] = int.from_bytes(page[22:26], "little"), bytes(4)  # computed with its own bytes zeroed
+    return end if _ogg_crc(page) == stored else None
 
 
 #: the most bytes an Ogg page can take (its header, 255 segments of 255 bytes)
