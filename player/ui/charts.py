@@ -33,7 +33,9 @@ def palette_colors() -> tuple[QColor, QColor, QColor]:
 def themed_plot(title: str, *, date_axis: bool = False, interactive: bool = False) -> pg.PlotWidget:
     """A plot in the palette's colours; a date axis reads unix seconds as local dates."""
     axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else {}
-    plot = pg.PlotWidget(axisItems=axes)
+    # Without a menu, its view box does not build the right-click menu's widgets at all
+    # (dozens of them, a third of the plot's cost).
+    plot = pg.PlotWidget(axisItems=axes, enableMenu=interactive)
     style_plot(plot, title)
     if not interactive:
         plot.setMouseEnabled(x=False, y=False)
