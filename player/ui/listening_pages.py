@@ -1,7 +1,9 @@
 """The Listening view's two chart pages: your listening, and Segue's report card.
 
 Both only draw a :class:`player.listening_stats.ListeningSummary` computed on a worker;
-nothing here reads the database.
+nothing here reads the database. A page's plots are created by :meth:`build_plots` and a
+summary drawn by :meth:`draw_summary`, both a plot per step, so that the view can let the
+event loop run between plots (each costs tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -23,6 +25,20 @@ def _week_label(t: float) -> str:
     return "week of " + time.strftime("%d %b %Y", time.localtime(t)).lstrip("0")
 
 
+def _plot(title: str, **kwargs):
+    """A themed plot, hidden until the view reveals it, its room in the layout kept meanwhile."""
+    plot = charts.themed_plot(title, **kwargs)
+    # pyqtgraph starts an axis with room for 30 px of labels and narrows it only by more than
+    # 10 px: first painted with its data rather than empty, the time of day's axis would stay
+    # wider than its labels. From no room it fits them, as it did.
+    plot.getPlotItem().getAxis("left").textWidth = 0
+    policy = plot.sizePolicy()
+    policy.setRetainSizeWhenHidden(True)
+    plot.setSizePolicy(policy)
+    plot.hide()
+    return plot
+
+
 def _pct(k: int, n: int) -> str:
     return f"{k / n:.0%}" if n else "–"
 
@@ -36,15 +52,7 @@ class OverviewPage(QWidget):
         self.headline = QLabel("Reading your listening…")
         self.headline.setObjectName("panelTitle")
         self.headline.setWordWrap(True)
-        self.plays_plot = charts.themed_plot("Plays per week", date_axis=True)
-        self.hours_plot = charts.themed_plot("Hours per week", date_axis=True)
-        self.skip_plot = charts.themed_plot("Skipped early, per week", date_axis=True)
-        self.hour_plot = charts.themed_plot("Time of day (plays per hour, all time)")
-        self.top_plot = charts.themed_plot("")
-        for p in (self.hours_plot, self.skip_plot):
-            p.setXLink(self.plays_plot)
-        for p in (self.plays_plot, self.hours_plot, self.skip_plot):
-            p.getPlotItem().getAxis("left").setWidth(48)       # the three weeks axes line up
+        self.plays_plot = self.hours_plot = self.skip_plot = self.hour_plot = self.top_plot = None
         self.period = QComboBox()
         self.period.addItems(list(PERIODS))
         self.kind = QTabBar()
@@ -63,40 +71,77 @@ class OverviewPage(QWidget):
         pick.addStretch(1)
         pick.addWidget(self.period)
         top_box.addLayout(pick)
-        top_box.addWidget(self.top_plot, 1)
         top_box.addWidget(self.top_caption)
+        self._top_box = top_box
         grid = QGridLayout()
-        grid.addWidget(self.plays_plot, 0, 0)
-        grid.addWidget(self.hours_plot, 1, 0)
-        grid.addWidget(self.skip_plot, 2, 0)
-        grid.addWidget(self.hour_plot, 0, 1)
         grid.addLayout(top_box, 1, 1, 2, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
+        self._grid = grid
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addLayout(grid, 1)
         self.plays_bars = self.hours_bars = self.hour_bars = self.top_bars = None
 
+    def build_plots(self):
+        """Create the five plots, yielding after each."""
+        self.plays_plot = _plot("Plays per week", date_axis=True)
+        self._grid.addWidget(self.plays_plot, 0, 0)
+        yield
+        self.hours_plot = _plot("Hours per week", date_axis=True)
+        self._grid.addWidget(self.hours_plot, 1, 0)
+        yield
+        self.skip_plot = _plot("Skipped early, per week", date_axis=True)
+        self._grid.addWidget(self.skip_plot, 2, 0)
+        yield
+        self.hour_plot = _plot("Time of day (plays per hour, all time)")
+        self._grid.addWidget(self.hour_plot, 0, 1)
+        yield
+        self.top_plot = _plot("")
+        self._top_box.insertWidget(1, self.top_plot, 1)
+        self._link_weeks(True)
+        for p in (self.plays_plot, self.hours_plot, self.skip_plot):
+            p.getPlotItem().getAxis("left").setWidth(48)       # the three weeks axes line up
+        yield
+
+    def plots(self) -> list:
+        return [self.plays_plot, self.hours_plot, self.skip_plot, self.hour_plot, self.top_plot]
+
     def show_summary(self, s: ListeningSummary) -> None:
+        for _ in self.draw_summary(s):
+            pass
+
+    def _link_weeks(self, linked: bool) -> None:
+        """The three weekly plots share their weeks (x range)."""
+        for p in (self.hours_plot, self.skip_plot):
+            p.setXLink(self.plays_plot if linked else None)
+
+    def draw_summary(self, s: ListeningSummary):
+        """Draw ``s``, yielding after each plot. The weekly plots are drawn unlinked: linked, the
+        first one's new weeks would repaint all three date axes in one turn, the slowest paint here."""
         self.summary = s
         for plot in (self.plays_plot, self.hours_plot, self.skip_plot, self.hour_plot):
             plot.clear()
+        self.plays_bars = self.hours_bars = self.hour_bars = None
         if s.empty:
             self.headline.setText("No plays yet. Play some music and your listening shows up here.")
             self._draw_top()
             return
+        self._link_weeks(False)
         w = s.weekly
         recent = slice(-4, None)
         imported = f" ({s.imported:,} imported)" if s.imported else ""
+        since = time.strftime('%B %Y', time.localtime(w.week[0]))
         self.headline.setText(
-            f"{s.plays:,} plays{imported}, {s.hours:,.0f} hours since {time.strftime('%B %Y', time.localtime(w.week[0]))}"
+            f"{s.plays:,} plays{imported}, {s.hours:,.0f} hours since {since}"
             f" · last 4 weeks: {int(w.plays[recent].sum()):,} plays, {w.hours[recent].sum():,.1f} hours, "
             f"{_pct(int(w.skips[recent].sum()), int(w.decided[recent].sum()))} skipped early")
         self.plays_bars = charts.bars(w.week + WEEK_S / 2, w.plays, width=_BAR, color=charts.PLAYS_COLOR)
         self.plays_plot.addItem(self.plays_bars)
+        yield
         self.hours_bars = charts.bars(w.week + WEEK_S / 2, w.hours, width=_BAR, color=charts.HOURS_COLOR)
         self.hours_plot.addItem(self.hours_bars)
+        yield
         rate = w.skip_rate
         tips = [f"{_week_label(t)}: {_pct(k, n)} of {n:,} plays skipped early"
                 for t, k, n in zip(w.week, w.skips.tolist(), w.decided.tolist())]
@@ -105,9 +150,13 @@ class OverviewPage(QWidget):
         self.skip_plot.addItem(charts.points((w.week + WEEK_S / 2)[ok], rate[ok], color=charts.SKIP_COLOR, size=5,
                                              tips=[t for t, good in zip(tips, ok) if good]))
         charts.percent_axis(self.skip_plot, top=max(0.1, float(np.nanmax(rate)) * 1.15) if ok.any() else 1.0)
+        yield
+        self._link_weeks(True)
+        yield
         self.hour_bars = charts.bars(np.arange(24), s.by_hour, width=0.8, color=charts.PLAYS_COLOR)
         self.hour_plot.addItem(self.hour_bars)
         self.hour_plot.getPlotItem().getAxis("bottom").setTicks([[(h, f"{h:02d}") for h in range(0, 24, 3)], []])
+        yield
         self._draw_top()
 
     def _draw_top(self) -> None:
@@ -149,11 +198,7 @@ class ReportCardPage(QWidget):
         self.headline = QLabel("Reading your listening…")
         self.headline.setObjectName("panelTitle")
         self.headline.setWordWrap(True)
-        self.rate_plot = charts.themed_plot("Skipped early, per week", date_axis=True)
-        self.count_plot = charts.themed_plot("Plays behind each point", date_axis=True)
-        self.count_plot.setXLink(self.rate_plot)
-        for p in (self.rate_plot, self.count_plot):
-            p.getPlotItem().getAxis("left").setWidth(48)
+        self.rate_plot = self.count_plot = None
         self.legend = QLabel(
             f'<span style="color:{charts.SEGUE_COLOR.name()}">&#9679;</span> Segue\'s picks &nbsp;&nbsp; '
             f'<span style="color:{charts.OWN_COLOR.name()}">&#9679;</span> Your picks &nbsp;&nbsp; '
@@ -170,15 +215,35 @@ class ReportCardPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.legend)
-        layout.addWidget(self.rate_plot, 3)
-        layout.addWidget(self.count_plot, 2)
         layout.addWidget(self.note)
+        self._layout = layout
         self.segue_points = self.own_points = self.segue_bars = self.own_bars = None
 
+    def build_plots(self):
+        """Create the two plots, yielding after each."""
+        self.rate_plot = _plot("Skipped early, per week", date_axis=True)
+        self._layout.insertWidget(2, self.rate_plot, 3)
+        yield
+        self.count_plot = _plot("Plays behind each point", date_axis=True)
+        self._layout.insertWidget(3, self.count_plot, 2)
+        self.count_plot.setXLink(self.rate_plot)
+        for p in (self.rate_plot, self.count_plot):
+            p.getPlotItem().getAxis("left").setWidth(48)
+        yield
+
+    def plots(self) -> list:
+        return [self.rate_plot, self.count_plot]
+
     def show_summary(self, s: ListeningSummary) -> None:
+        for _ in self.draw_summary(s):
+            pass
+
+    def draw_summary(self, s: ListeningSummary):
+        """Draw ``s``, yielding after each of the two series."""
         r = s.report
         self.rate_plot.clear()
         self.count_plot.clear()
+        self.segue_points = self.own_points = self.segue_bars = self.own_bars = None
         sn, sk, on, ok_ = r.recent(4)
         if r.segue_n.sum() == 0 and r.own_n.sum() == 0:
             self.headline.setText("Nothing to grade yet: play some music in Segue.")
@@ -216,6 +281,7 @@ class ReportCardPage(QWidget):
             drawn[name] = (pts, bar)
             if has.any():
                 top = max(top, float(np.nanmax(hi[has])))
+            yield
         self.segue_points, self.segue_bars = drawn["Segue's picks"]
         self.own_points, self.own_bars = drawn["Your picks"]
         charts.percent_axis(self.rate_plot, top=min(1.0, max(0.1, top * 1.05)))

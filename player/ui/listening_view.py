@@ -4,6 +4,11 @@ Reading the plays and computing the statistics, and reading the embeddings and
 projecting them, each run on a worker (:func:`player.workers.run_task`); the tab only
 draws results. It refreshes when it is shown, and again when shown after plays
 changed, one computation of each kind at a time.
+
+Every pyqtgraph plot costs tens of milliseconds to create, to fill and to paint, so all
+three come in steps, a plot per turn of the event loop: :meth:`ListeningView.build`
+creates the plots hidden, the first summary is drawn into them, and only then are they
+shown, so that each is painted once, with its data.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from player.listening_stats import load_summary
 from player.sound_map import load_map, week_track_ids
 from player.ui.listening_pages import OverviewPage, ReportCardPage
 from player.ui.sound_map_view import SoundMapPage
+from player.ui.steps import Steps
 from player.workers import run_task
 
 log = logging.getLogger(__name__)
@@ -30,29 +36,56 @@ class ListeningView(QWidget):
     summary_ready = Signal()
     map_ready = Signal()                  # the sound map is fully drawn
 
-    def __init__(self, store, *, now=None, parent=None):
-        """``now``: a clock (tests pin it so periods and "this week" are reproducible)."""
+    def __init__(self, store, *, now=None, staged: bool = False, parent=None):
+        """``now``: a clock (tests pin it so periods and "this week" are reproducible).
+        ``staged``: the caller runs :meth:`build` a step at a time; else it all runs here."""
         super().__init__(parent)
         self.store = store
         self._now = now or time.time
-        self.overview = OverviewPage()
-        self.report = ReportCardPage()
-        self.sound_map = SoundMapPage()
+        self.overview: OverviewPage | None = None
+        self.report: ReportCardPage | None = None
+        self.sound_map: SoundMapPage | None = None
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
-        self.pages.addTab(self.overview, "Your listening")
-        self.pages.addTab(self.report, "Segue's report card")
-        self.pages.addTab(self.sound_map, "Sound map")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
-        self.sound_map.play_requested.connect(self.play_requested)
-        self.sound_map.enqueue_requested.connect(self.enqueue_requested)
-        self.sound_map.drawn.connect(self.map_ready)
         self._tasks = {"summary": None, "map": None, "week": None}
         self._again: set[str] = set()
         self._stale = True
         self._map_at = None             # when the map was last read (monotonic seconds)
+        self._drawing = None            # the summary being drawn, a plot per turn
+        if not staged:
+            for _ in self.build():
+                pass
+            for _ in self.reveal():
+                pass
+
+    def build(self):
+        """Create the three pages, yielding after each plot. The chart pages' plots start hidden,
+        their room kept, until :meth:`reveal`."""
+        self.overview = OverviewPage()
+        yield from self.overview.build_plots()
+        self.report = ReportCardPage()
+        yield from self.report.build_plots()
+        self.sound_map = SoundMapPage()
+        yield
+        self.pages.addTab(self.overview, "Your listening")
+        self.pages.addTab(self.report, "Segue's report card")
+        self.pages.addTab(self.sound_map, "Sound map")
+        self.sound_map.play_requested.connect(self.play_requested)
+        self.sound_map.enqueue_requested.connect(self.enqueue_requested)
+        self.sound_map.drawn.connect(self.map_ready)
+
+    def reveal(self):
+        """Show the chart pages' plots still hidden, yielding after each one on screen: a plot's
+        first paint costs tens of milliseconds (its axes lay out their text), too much for all at
+        once. Done after the first summary is drawn, so that each is painted once, with its data."""
+        for plot in self.overview.plots() + self.report.plots():
+            if plot.isHidden():
+                plot.show()
+                if plot.isVisible():
+                    yield
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -105,11 +138,18 @@ class ListeningView(QWidget):
         if error is not None:
             log.error("could not compute listening statistics: %s", error, exc_info=error)
             self.overview.headline.setText(f"Could not read your listening: {error}")
+            Steps(self, self.reveal())
         else:
-            self.overview.show_summary(result)
-            self.report.show_summary(result)
-            self.summary_ready.emit()
+            # A newer summary replaces one still being drawn: its first steps clear the plots.
+            if self._drawing is not None:
+                self._drawing.cancel()
+            self._drawing = Steps(self, self._draw_steps(result), done=self.summary_ready.emit)
         self._next("summary")
+
+    def _draw_steps(self, summary):
+        yield from self.overview.draw_summary(summary)
+        yield from self.report.draw_summary(summary)
+        yield from self.reveal()
 
     def _week_done(self, result, error) -> None:
         if error is None:
