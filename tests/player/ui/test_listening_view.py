@@ -67,7 +67,8 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
     window = make_window(store)
     window.resize(1400, 860)
     window.listening.clock = lambda: filled.now
-    window.tabs.setCurrentWidget(window.listening)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
     view = window.listening.view
     with qtbot.waitSignals([view.summary_ready, view.map_ready], timeout=20000):
         pass
@@ -144,10 +145,62 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
 def test_listening_tab_with_no_plays(qtbot, scanned, make_window):
     window = make_window(scanned)
     assert window.listening.view is None                     # nothing built before it is opened
-    window.tabs.setCurrentWidget(window.listening)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
     view = window.listening.view
     qtbot.waitUntil(lambda: view.overview.summary is not None and view.sound_map.map is not None, timeout=10000)
     assert "No plays yet" in view.overview.headline.text()
     assert "Nothing to grade" in view.report.headline.text()
     assert "No track has been analysed" in view.sound_map.headline.text()
     assert view.overview.plays_bars is None and view.sound_map.point_items == []
+
+
+def test_first_open_shows_loading_then_builds_a_plot_per_turn(qtbot, scanned, make_window, monkeypatch):
+    """Opening the tab returns to the event loop at once, with "Loading…" on screen; the plots
+    are then created with the event loop running between any two of them, and appear with the
+    plays drawn."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QGraphicsView, QLabel
+
+    from player.ui import charts
+
+    store = scanned
+    track = store.tracks()[0]["id"]
+    now = 1_750_000_000.0
+    store.log_plays([(track, now - 3600 * h, 200_000, 300_000, "finished", "library") for h in range(1, 6)])
+    window = make_window(store)
+    tab = window.listening
+    tab.clock = lambda: now
+    made, turns, timers = [], [], []
+    real_plot = charts.themed_plot
+
+    def plot(*args, **kwargs):
+        # How many of the timers started at earlier plots had fired when this one is created:
+        # all of them when the event loop ran between any two plots.
+        made.append(len(turns))
+        timer = QTimer(singleShot=True, interval=0)
+        timer.timeout.connect(lambda: turns.append(1))
+        timer.start()
+        timers.append(timer)
+        return real_plot(*args, **kwargs)
+
+    monkeypatch.setattr(charts, "themed_plot", plot)
+    window.tabs.setCurrentWidget(tab)
+    assert tab.findChildren(QGraphicsView) == []                 # no plot built yet
+    assert [w.text() for w in tab.findChildren(QLabel) if w.isVisible()] == ["Loading…"]
+
+    qtbot.waitUntil(lambda: tab.view is not None, timeout=20000)
+    view = tab.view
+    assert not tab.loading.isVisible()
+    assert made == list(range(len(made))) and len(made) == 7      # the seven chart plots, a turn apart
+    o, r = view.overview, view.report
+    qtbot.waitUntil(lambda: o.plays_plot.isVisible(), timeout=20000)
+    assert o.plays_bars is not None                              # a plot appears with its data
+    qtbot.waitUntil(lambda: not any(p.isHidden() for p in o.plots() + r.plots()), timeout=5000)
+    assert all(p.isVisible() for p in o.plots())
+    assert _heights(o.plays_bars) == 5 and _heights(o.hour_bars) == 5
+    assert _heights(o.hours_bars) == pytest.approx(5 * 200_000 / 3.6e6)
+    assert _heights(r.own_bars) == 5 and _heights(r.segue_bars) == 0
+    assert "5 plays" in o.headline.text()
+    view.pages.setCurrentWidget(r)
+    assert all(p.isVisible() for p in r.plots())
