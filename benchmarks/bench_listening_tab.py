@@ -13,7 +13,12 @@ Timed, median of ``--runs``:
   ``set_map`` on the map page, which adds its points a chunk per event-loop turn) plus
   one paint of each page, offscreen; this is the only part that can make the window
   wait, so the longest single step is reported too;
-- hit test: one click's nearest-point search and one lasso over the map.
+- hit test: one click's nearest-point search and one lasso over the map;
+- first open: a fresh process per run (pyqtgraph is imported once per run of the app) with
+  the app's theme shows a window holding the Listening tab, switches to it and keeps the
+  event loop turning until the statistics and the map are drawn; a 10 ms timer on the GUI
+  thread measures the longest time the window could not react, whatever held it (an import,
+  building plots, their first paint).
 
 Baseline in the same run: ``load_library``, what the window does at start-up to show the
 library table (same store, same machine load). Ratios are against it.
@@ -73,6 +78,68 @@ def _time(fn, runs: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def first_open(db: str, now: float) -> None:
+    """Child process: print the longest GUI-thread gap (ms) from switching to the Listening tab
+    until its statistics and map are drawn, then half a second more for the last paints."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtWidgets import QTabWidget, QWidget
+
+    import player.ui.main_window  # noqa: F401  (what the window has loaded when the tab is opened)
+    from player.store import Store
+    from player.ui.listening_tab import ListeningTab
+    from player.ui.main import create_app
+
+    _app = create_app()             # held for as long as the measurement runs
+    store = Store.open(Path(db))
+    tabs = QTabWidget()
+    tabs.addTab(QWidget(), "Library")
+    tab = ListeningTab(store, now=lambda: now)
+    tabs.addTab(tab, "Listening")
+    tabs.resize(1280, 760)
+    tabs.show()
+    gaps, last = [], [time.monotonic()]
+
+    def beat():
+        t = time.monotonic()
+        gaps.append(t - last[0])
+        last[0] = t
+
+    timer = QTimer(timerType=Qt.PreciseTimer, interval=10)
+    timer.timeout.connect(beat)
+
+    def spin(seconds: float) -> None:
+        loop = QEventLoop()
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+        loop.exec()
+
+    spin(0.5)
+    gaps.clear()
+    last[0] = time.monotonic()
+    timer.start()
+    tabs.setCurrentWidget(tab)
+    end = time.monotonic() + 60
+    drawn = lambda: tab.view is not None and tab.view.overview.summary is not None and (  # noqa: E731
+        tab.view.sound_map.map is not None and not tab.view.sound_map._draw_timer.isActive())
+    while not drawn() and time.monotonic() < end:
+        spin(0.02)
+    spin(0.5)
+    print(f"{max(gaps) * 1000:.1f}")
+    store.close()
+    os._exit(0)
+
+
+def _first_open_gap(db: Path, now: float, runs: int) -> float:
+    """Median over ``runs`` fresh processes of the longest GUI-thread gap at the first open (s)."""
+    import subprocess
+
+    code = f"from benchmarks.bench_listening_tab import first_open; first_open({str(db)!r}, {now!r})"
+    worst = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+        worst.append(float(out.stdout.split()[-1]) / 1000)
+    return statistics.median(worst)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tracks", type=int, default=100_000)
@@ -102,6 +169,8 @@ def main(argv=None) -> int:
         rows.append(("store.map_points", _time(store.map_points, args.runs)[0]))
         sec, m = _time(lambda: load_map(store, now=now), args.runs)
         rows.append(("worker: load_map (read + PCA)", sec))
+        rows.append(("GUI thread: first open of the tab, longest gap (fresh processes)",
+                     _first_open_gap(Path(tmp) / "bench.db", now, args.runs)))
 
         from player.ui.listening_view import ListeningView
 
