@@ -70,20 +70,13 @@ def _child_bare(t0: float) -> dict:
     return out
 
 
-def _child_window(t0: float, filters: bool) -> dict:
-    import resource
+def _heartbeat():
+    """A 5 ms timer on the GUI thread, not started, that notes the time between its ticks:
+    ``(gaps in ms, the clock, [the last tick's time], the timer)``. A gap far over 5 ms is
+    as long as the window could not answer."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QSortFilterProxyModel, Qt, QTimer
-
-    from player.store import Store
-    from player.ui.main import create_app, default_engine_factory
-    from player.ui.main_window import MainWindow
-
-    app = create_app()
-    store = Store.open()
-    window = MainWindow(store, engine_factory=default_engine_factory(store))
-    out: dict = {}
-    gaps = []
+    gaps: list[int] = []
     clock = QElapsedTimer()
     clock.start()
     last = [clock.elapsed()]
@@ -95,6 +88,23 @@ def _child_window(t0: float, filters: bool) -> dict:
 
     ticker = QTimer(interval=5)
     ticker.timeout.connect(tick)
+    return gaps, clock, last, ticker
+
+
+def _child_window(t0: float, filters: bool) -> dict:
+    import resource
+
+    from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt, QTimer
+
+    from player.store import Store
+    from player.ui.main import create_app, default_engine_factory
+    from player.ui.main_window import MainWindow
+
+    app = create_app()
+    store = Store.open()
+    window = MainWindow(store, engine_factory=default_engine_factory(store))
+    out: dict = {}
+    gaps, clock, last, ticker = _heartbeat()
 
     class Painted(QObject):
         def eventFilter(self, obj, event):
@@ -215,7 +225,6 @@ def _up_next_home(home: Path) -> Path:
 def _child_up_next(t0: float) -> dict:
     """Add ``UP_NEXT`` entries to Up next, Next three times, Clear: how long each held the
     GUI thread (the longest gap of a 5 ms timer) and how long until the list showed it."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
 
     from player.store import Store
     from player.ui.main import create_app, default_engine_factory
@@ -232,18 +241,7 @@ def _child_up_next(t0: float) -> dict:
     window.up_next.keep_going.setChecked(False)
     window.play_ids([track])
     _spin_until(lambda: window.player.current_track_id == track, 30)
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick():
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    ticker = QTimer(interval=5)
-    ticker.timeout.connect(tick)
+    gaps, clock, last, ticker = _heartbeat()
     ticker.start()
     rows = window.up_next.list.model().rowCount
 
