@@ -48,8 +48,9 @@ CHOSEN_NOW = 2.0
 ALBUM_TURNS = 4
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
 # Up next, when the session has gone to a genre the person had never listened to before
-# it and their taste ranks low (a Rock song put on by someone who has played only Jazz): what they chose now says
-# more than their past, and taste keeps this share of its weight, a tie-breaker...
+# it and their taste ranks low (a Rock song put on by someone who has played only Jazz):
+# what they chose now says more than their past, and taste keeps this share of its
+# weight, a tie-breaker...
 AWAY_TASTE = 0.05
 # ...and where nothing the person did before speaks of the session, its sound, factors
 # and genre weigh as they do before any play, up to this many times their weight.
@@ -554,10 +555,10 @@ class Recommender:
                 if not any(np.count_nonzero(out[name]) > np.count_nonzero(out[name][kept])
                            for name in OWN_EVIDENCE if name in out):
                     share = 1.0 - (1.0 - FALLBACK_FULL_TRUST) * self.trust
-                    lift = np.float32(min(AWAY_LIFT_MAX, 1.0 / share))
+                    boost = np.float32(min(AWAY_LIFT_MAX, 1.0 / share))
                     for name in ("sound", "factors", "genre"):
                         if name in out:
-                            out[name] = out[name] * lift
+                            out[name] = out[name] * boost
         if tail >= 0 and cat.artist[tail] >= 0:
             out["artist"] = cat.artist == cat.artist[tail]
         if tail >= 0 and cat.album[tail] >= 0:
