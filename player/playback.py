@@ -4,7 +4,7 @@ Qt-free; the UI and the ``segue play`` command talk to it. Every track that star
 updated every ``progress_interval_s`` with the milliseconds really heard (seeks
 never add), and closed with how it ended:
 
-- ``finished``: played to its end;
+- ``finished``: played to its end (after a jump to near its end, only with half of it heard);
 - ``skipped``: the person moved on before the end (next, previous, another track);
 - ``stopped``: stop, closing the player, or a crash (``close_interrupted_plays``);
 - ``error``: it could not be decoded (never counted as a skip).
@@ -42,7 +42,11 @@ FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 MAX_SAVED_QUEUE = 1000
 REPEAT_MODES = ("off", "all", "one")
-END_ZONE_S = 3.0  # a jump ahead to this near the end (or into the crossfade) is a jump to the end
+# A jump ahead to within this of the end leaves less to hear than a play must last to count
+# as listened to (the early-skip rule's 30 s): the person moved past the song, and if it
+# runs out from there it is judged by what they heard of it, as Next would be. It is wider
+# than any crossfade (so a jump into the fade is one too) and depends on nothing armed.
+END_ZONE_S = EARLY_SKIP_MS / 1000
 DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's is the one a play is logged with
 
 
@@ -58,8 +62,8 @@ class Cued:
     ``credit``: how far into the song the person got by listening (``position`` unless
     they moved it ahead since): its resumed play is judged as if heard from there.
     ``heard``: how much of the song they had heard (``credit`` unless known), which moving
-    the position back does not lower. ``to_end``: moved ahead to its very end while cued
-    (a saved position near the end may have been reached by listening)."""
+    the position back does not lower. ``to_end``: moved ahead to near its end (``END_ZONE_S``)
+    while cued (a saved position near the end may have been reached by listening)."""
 
     entry: QueueEntry
     position: float
@@ -85,11 +89,13 @@ class _Playing:
     # Added to the ms heard, how far into the song the person has got by listening
     # (``reached_ms``): a play resumed from the last run starts with where it was left.
     resumed_ms: int = 0
-    # How much of the song was heard before this play (seeks never lower it), and whether
-    # the person's last move was a jump ahead to its very end: a song run out that way
-    # with less than half of it heard was moved on from, as Next would have been.
+    # How much of the song was heard before this play (seeks never lower it).
     credit_ms: int = 0
-    to_end: bool = False
+    # Where the person's last move was a jump ahead to near the end: how much of the song
+    # they had heard by then, and where they jumped to (ms). Run out from there, it was
+    # heard for that and from there to its end (the fade out included): with less than
+    # half of it heard, the person moved on from it, as Next would have been.
+    jumped: tuple[int, int] | None = None
 
     def reached_ms(self) -> int:
         return int(self.source.heard_s * 1000) + self.resumed_ms
@@ -105,8 +111,16 @@ class _Playing:
         heard, to = int(self.source.heard_s * 1000), int(max(0.0, seconds) * 1000)
         reached = self.reached_ms()
         track_s = self.source.duration or self.source.duration_hint or 0.0
-        self.to_end = _to_end(to / 1000, reached / 1000, track_s, end_zone_s)
+        self.jumped = (self.covered_ms(), to) if _to_end(to / 1000, reached / 1000, track_s, end_zone_s) else None
         self.resumed_ms = min(reached, to) - heard
+
+    def heard_to_end_ms(self, track_ms: int) -> int:
+        """How much of the song the person heard when it ran out: all they listened to, or,
+        after a jump to near its end, what they had heard then and the rest from there."""
+        if self.jumped is None:
+            return self.covered_ms()
+        before, to = self.jumped
+        return before + max(0, track_ms - to)
 
 
 def _lap(entry: QueueEntry) -> QueueEntry:
@@ -510,10 +524,8 @@ class Player:
                 playing = self._playing
                 playing.resumed_ms = int(cued.heard_to * 1000)
                 playing.credit_ms = int(cued.heard_before * 1000)
-                # Moved to its end while cued, into the fade into what is armed now (or
-                # the last seconds, with nothing to fade into).
-                playing.to_end = cued.to_end and _to_end(cued.position, cued.heard_to, cued.duration,
-                                                         self._end_zone_s(playing.source))
+                if cued.to_end:     # moved to near its end before it played
+                    playing.jumped = (playing.credit_ms, int(cued.position * 1000))
 
     def pause(self) -> None:
         self.engine.pause()
@@ -591,7 +603,7 @@ class Player:
         with self._lock:
             playing = self._playing
             if playing is not None:
-                playing.moved_to(float(seconds), self._end_zone_s(playing.source))
+                playing.moved_to(float(seconds), END_ZONE_S)
                 # Only that track moves: one the engine has gone on to meanwhile stays put.
                 self.engine.seek(seconds, playing.source)
                 return
@@ -599,24 +611,9 @@ class Player:
             if cued is not None:
                 end = cued.duration or float("inf")
                 to = min(max(0.0, float(seconds)), end)
-                # What will follow it is armed only when it starts: marked against the
-                # widest fade it can get, and judged again then (``_resume_cued``).
-                zone = max(END_ZONE_S, min(self.engine.crossfade_s, cued.duration / 2))
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
-                                  heard=cued.heard_before, to_end=_to_end(to, cued.heard_to, cued.duration, zone))
-
-    def _end_zone_s(self, source: Source) -> float:
-        # With a crossfade into an armed next track, a move into the fade starts that track
-        # at once. The engine fades over at most half of either track.
-        armed = self._armed
-        fade = self.engine.crossfade_s
-        if fade <= 0 or armed is None:
-            return END_ZONE_S
-        for s in (source, armed):
-            length = s.duration or s.duration_hint
-            if length:
-                fade = min(fade, length / 2)
-        return max(END_ZONE_S, fade)
+                                  heard=cued.heard_before,
+                                  to_end=_to_end(to, cued.heard_to, cued.duration, END_ZONE_S))
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -760,11 +757,12 @@ class Player:
             # queue can react before the next track has to be chosen.
             return ms < EARLY_SKIP_MS or (track_s > 0 and ms < EARLY_SKIP_FRACTION * track_s * 1000)
 
-        # Jumped to its very end with less than half of it heard: the person moved on from
-        # it (the engine ran it out). Not under repeat-one, where the end leads to the same
-        # song again; and a move to a point before the end is to hear the rest.
-        if (ended == "finished" and playing.to_end and self._repeat != "one"
-                and playing.covered_ms() < EARLY_SKIP_FRACTION * track_s * 1000):
+        # Jumped to near its end with less than half of it heard by the time it ran out:
+        # the person moved on from it (the engine ran it out). Not under repeat-one, where
+        # the end leads to the same song again; and a move to a point further from the end
+        # is to hear the rest.
+        if (ended == "finished" and playing.jumped is not None and self._repeat != "one"
+                and playing.heard_to_end_ms(int(track_s * 1000)) < EARLY_SKIP_FRACTION * track_s * 1000):
             ended = "skipped"
         # A play resumed where the last run left it is judged by how far into the song the
         # person got: moving on near its end is no early skip, though little was heard in

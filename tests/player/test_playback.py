@@ -319,7 +319,7 @@ def test_a_song_listened_to_near_its_end_after_a_step_ahead_is_no_skip_also_resu
     p.restore_state()                           # the window's player: saves its state
     p.play_tracks([a, b])
     assert wait_for(lambda: p.position > 5.0)
-    p.seek(60.0)                                # ahead, to hear the rest...
+    p.seek(45.0)                                # ahead, to hear the rest...
     assert wait_for(lambda: p.position > 77.3, 20.0)
     p.pause()                                   # ...paused under 3 s from the end, reached by listening
     assert p.current_track_id == a
@@ -336,7 +336,9 @@ def test_a_song_listened_to_near_its_end_after_a_step_ahead_is_no_skip_also_resu
 @pytest.mark.parametrize("crossfade_s, next_s, to, expected", [
     (0.0, 2.0, 79.0, "skipped"),        # to its very end
     (6.0, 20.0, 75.0, "skipped"),       # into the fade into the next song
-    (6.0, 2.0, 75.0, "finished"),       # a short next song: a 1 s fade, the last 5 s heard alone
+    (6.0, 2.0, 75.0, "skipped"),        # a short next song: a 1 s fade, the last 5 s heard alone
+    (0.0, 2.0, 65.0, "skipped"),        # 15 s before the end: 17 s of 80 heard
+    (0.0, 2.0, 45.0, "finished"),       # 35 s before it: to hear the rest
 ])
 def test_a_cued_song_moved_to_its_end_and_run_out_is_a_skip(store, tmp_path, make_player,
                                                             crossfade_s, next_s, to, expected):
@@ -349,17 +351,29 @@ def test_a_cued_song_moved_to_its_end_and_run_out_is_a_skip(store, tmp_path, mak
     assert ended(store)[0] == (a, expected) and p.early_skips == ([a] if expected == "skipped" else [])
 
 
-@pytest.mark.parametrize("next_s", [None, 4.0])
-def test_the_end_zone_under_a_crossfade_is_the_fade_that_happens(store, tmp_path, next_s):
-    # Nothing after it: no fade at all; a short next track: a fade of half its length.
+@pytest.mark.parametrize("crossfade_s, next_s", [(0.0, None), (10.0, None), (10.0, 4.0), (10.0, 20.0)])
+@pytest.mark.parametrize("heard, to, expected", [
+    (3.0, 51.0, "skipped"),             # 9 s before the end: 12 s of 60 heard
+    (3.0, 45.0, "skipped"),             # 15 s before it
+    (25.0, 51.0, "finished"),           # over half of it heard, the end included
+])
+def test_a_song_run_out_after_a_jump_to_near_its_end_is_judged_by_what_was_heard(
+        store, tmp_path, crossfade_s, next_s, heard, to, expected):
+    # The seek bar dragged to the last seconds and let run out: the person heard the first
+    # seconds and the last ones, which is a song moved on from, as Next there would be,
+    # whatever follows it and however long the fade into that is.
     a, *rest = add_tracks(store, tmp_path, [("a", 60.0)] + ([("b", next_s)] if next_s else []))
-    p = Player(store, NullEngine(speed=8.0, crossfade_s=10.0), progress_interval_s=0.2)
+    p = Player(store, NullEngine(speed=8.0, crossfade_s=crossfade_s), progress_interval_s=0.2)
     try:
         p.play_tracks([a, *rest])
-        assert wait_for(lambda: p.position > 3.0)
-        p.seek(51.0)                            # 9 s before the end, 7 s of it heard alone
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED, 20.0)
-        assert ended(store)[0] == (a, "finished") and p.early_skips == []
+        assert wait_for(lambda: p.position > heard, 20.0)
+        p.seek(to)
+        assert wait_for(lambda: len(ended(store)) == 1 + len(rest) and ended(store)[0][1] != "playing", 30.0)
+        assert ended(store)[0] == (a, expected) and p.early_skips == ([a] if expected == "skipped" else [])
+        # The time heard is what was heard: the fade out is filed under the next song.
+        row = store.plays()[0]
+        fade = min(crossfade_s, 30.0, next_s / 2) if next_s else 0.0
+        assert heard * 1000 + (60.0 - to - fade - 1.0) * 1000 < row["ms_heard"] < (heard + 1.5 + 60.0 - to) * 1000
     finally:
         p.close()
 
