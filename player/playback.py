@@ -173,6 +173,7 @@ class Player:
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
+        self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
         n = store.close_interrupted_plays()
         if n:
             log.info("closed %d plays left open by an earlier crash", n)
@@ -183,7 +184,8 @@ class Player:
     # -- listeners -------------------------------------------------------------
     def add_listener(self, fn: Callable[[str, dict], None]) -> None:
         """``fn(event, data)``: track_started, track_ended, state_changed, queue_changed,
-        error, device_lost; called from any thread."""
+        error, device_lost; called from any thread. ``track_started`` names the queue
+        ``entry`` that started: :meth:`next` takes it, to skip only that one."""
         self._listeners.append(fn)
 
     def _emit(self, event: str, **data) -> None:
@@ -560,9 +562,21 @@ class Player:
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
 
-    def next(self) -> None:
-        """Skip to the next queued track (stops when there is none)."""
+    def next(self, entry: QueueEntry | None = None) -> None:
+        """Skip to the next queued track (stops when there is none).
+
+        ``entry``: the song the person saw playing when they pressed Next (as the
+        ``track_started`` event named it). If that song has ended on its own meanwhile (it
+        ran out, or failed, as they pressed), the Next was meant for a song already over:
+        the one that began in its place is not skipped unheard, and nothing happens. One
+        moved on from by the person (a Next pressed twice quickly) does not hold the next
+        press back.
+        """
         with self._lock:
+            playing = self._playing
+            if (entry is not None and (playing is None or playing.entry is not entry)
+                    and any(entry is e for e in self._ended_alone)):
+                return
             self._cued = None
             entry = self._queue.pop_front()
             if entry is None:
@@ -749,6 +763,8 @@ class Player:
         playing = self._playing
         if playing is None:
             return
+        if ended in ("finished", "error"):      # ran out or failed, not moved on from
+            self._ended_alone = [*self._ended_alone[-4:], playing.entry]
         heard = int(playing.source.heard_s * 1000)
         track_s = playing.source.duration or playing.source.duration_hint or 0.0
 
@@ -822,7 +838,7 @@ class Player:
         self._history.append(entry)
         self._history_times.append([time.time(), None])
         self._back = [*self._back[-199:], entry]
-        self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source)
+        self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry)
 
     def _start(self, entry: QueueEntry, *, ended: str, at: float = 0.0, restart_stops: bool = False) -> None:
         """Play ``entry`` now, ending the current play as ``ended``. ``restart_stops``: the

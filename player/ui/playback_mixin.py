@@ -43,6 +43,7 @@ class PlaybackMixin:
         self.station = None
         self.reasons: dict[int, str] = {}
         self._cover_task = None
+        self._shown_entry = None       # the queue entry the now-playing bar shows (Next skips that one)
         self._position_timer = QTimer(self, interval=POSITION_MS)
         self._position_timer.timeout.connect(self._tick)
         t = self.transport
@@ -178,7 +179,10 @@ class PlaybackMixin:
         self._command(lambda p: p.stop())
 
     def next_track(self) -> None:
-        self._command(lambda p: p.next())
+        # Next is for the song the person sees playing: pressed as it ends, the command
+        # reaches the player after the next song began, which must not be skipped for it.
+        shown = self._shown_entry
+        self._command(lambda p: p.next(shown))
 
     def previous_track(self) -> None:
         self._command(lambda p: p.previous())
@@ -334,6 +338,7 @@ class PlaybackMixin:
 
     # -- player events (GUI thread) ---------------------------------------------
     def _track_started(self, data: dict) -> None:
+        self._shown_entry = data.get("entry")
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once
 
@@ -358,6 +363,7 @@ class PlaybackMixin:
 
         self.transport.set_playing(state == PlaybackState.PLAYING)
         if state == PlaybackState.STOPPED and self.current_track_id() is None and self.player.cued is None:
+            self._shown_entry = None         # Next from here starts what is queued
             self.transport.set_track(None)
             self.model.set_playing(None)
             self.listening.set_playing(None)

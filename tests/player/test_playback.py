@@ -189,6 +189,22 @@ def test_a_song_jumped_to_its_end_is_logged_as_next_would_and_heard_songs_still_
     assert [x["early_skip"] for x in ev.of("track_ended")] == [True, False, False, False, False]
 
 
+def test_next_for_a_song_that_ran_out_leaves_the_one_after_it_playing(store, tmp_path, make_player):
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.5), ("b", 8.0), ("c", 8.0)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_tracks([a, b, c])
+    assert wait_for(lambda: p.current_track_id == b)
+    shown_a, shown_b = (d["entry"] for d in ev.of("track_started"))
+    p.next(shown_a)                             # pressed for a as it ended
+    assert p.current_track_id == b
+    p.next(shown_b)                             # for b: it is skipped
+    assert p.current_track_id == c
+    p.next(shown_b)                             # pressed twice quickly: the second is for c
+    assert p.current_track_id is None
+    assert ended(store) == [(a, "finished"), (b, "skipped"), (c, "skipped")]
+
+
 def test_the_early_skips_follow_tracks_a_scan_merged(store, tmp_path, make_player):
     # A station moves away from what was skipped since it started: a skipped file that a
     # rescan found moved, and merged into its old track, is still the one skipped.

@@ -70,6 +70,33 @@ def test_the_seek_bar_follows_the_next_track_even_during_a_drag(qtbot, scanned, 
     assert window.player.position < 2.5                                        # the old drag seeks nothing
 
 
+def test_next_pressed_as_a_song_ends_is_for_that_song_not_the_one_after(qtbot, scanned, make_window):
+    import time
+
+    from player.workers import wait_all
+
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(3)]
+    titles = [window.model.data_.info(t)[0] for t in ids]
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: window.transport.title.text() == titles[0], timeout=10000)
+    # The first song ends and the second begins; the window has not been told yet (its
+    # event loop is busy) and still shows the first when the person presses Next.
+    deadline = time.monotonic() + 10
+    while window.player.current_track_id != ids[1] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert window.player.current_track_id == ids[1] and window.transport.title.text() == titles[0]
+    window.transport.next_btn.click()
+    assert wait_all(5000)                    # the Next has reached the player
+    assert window.player.current_track_id == ids[1]
+    qtbot.waitUntil(lambda: window.transport.title.text() == titles[1], timeout=5000)
+    # Once the window shows the second song, Next is for it.
+    window.transport.next_btn.click()
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[2], timeout=5000)
+    assert [(r["track_id"], r["ended"]) for r in window.store.plays()][:2] == [(ids[0], "finished"),
+                                                                               (ids[1], "skipped")]
+
+
 def test_shuffle_and_repeat_controls(qtbot, scanned, make_window):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in range(6)]
