@@ -927,7 +927,12 @@ class Player:
                 self._armed_recent = [s for s in self._armed_recent if s is not src]
                 self._end_current("finished")
                 self._queue.discard(src.token)
-                self._armed, self._armed_recent = None, []  # the engine drops them too
+                # A track armed since (queued as this one became audible) is what the
+                # engine plays after it: it stays armed. Armed again as a new source, it
+                # would be heard twice where this one is short enough for the engine to
+                # have begun it already.
+                if self._armed is src:
+                    self._armed = None
                 self._begin(src.token, src)
                 self._arm_next()
                 self._emit("queue_changed")

@@ -427,6 +427,40 @@ def test_queue_changes_wait_for_the_player_lock(store, tmp_path, make_player):
         assert not t.is_alive() and [e.track_id for e in p.queue] != before
 
 
+def test_a_song_queued_next_as_the_fade_into_a_very_short_one_begins_plays_once(store, tmp_path):
+    import numpy as np
+
+    ids = []
+    for name, seconds, freq in (("a", 3.0, 330.0), ("v", 0.6, 550.0), ("x", 2.0, 1320.0)):
+        path = write_track(tmp_path, name, fmt="flac", seconds=seconds, freq=freq, tags={"title": name})
+        st = os.stat(path)
+        store.upsert_tracks([{"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                              **read_tags(str(path))}])
+        ids.append(store.track_by_path(str(path))["id"])
+    a, v, x = ids
+    p = Player(store, NullEngine(crossfade_s=2.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, v])
+        # The player hears of the fade into v late (its lock held: a busy database), after
+        # the person put x next and after the engine began fading v into it.
+        with p._lock:
+            assert wait_for(lambda: p.engine.current is not None and p.engine.current.path.endswith("v.flac"))
+            p.insert_next([x])
+            assert wait_for(lambda: p.engine.current is not None and p.engine.current.path.endswith("x.flac"))
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.engine.state is PlaybackState.STOPPED
+                        and len(ended(store)) == 3 and "playing" not in dict(ended(store)).values())
+        assert ended(store) == [(a, "finished"), (v, "finished"), (x, "finished")]
+        out = p.engine.captured()[:, 0]
+        win = 2205                                  # 50 ms
+        t = np.arange(win) / 44100
+        probe = np.exp(-2j * np.pi * 1320.0 * t)
+        with_x = sum(abs(np.dot(out[i:i + win], probe)) / win * 2 > 0.02 for i in range(0, len(out) - win, win))
+        assert with_x * win / 44100 < 2.3             # x heard once: 2 s, not twice
+        assert 1700 <= store.plays()[2]["ms_heard"] <= 2000
+    finally:
+        p.close()
+
+
 def test_a_list_plays_through_under_a_crossfade(store, tmp_path):
     # Arming the third track as the second fades in must leave the fading one playing.
     ids = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0), ("c", 6.0)])
