@@ -229,6 +229,11 @@ class FeederMixin:
                 if left <= fade_len:
                     if self._nseg is not None:
                         return  # the previous hand-over is not heard yet (very short source)
+                    # Shorter than what is left (down to nothing): the next source came late.
+                    # A source shorter than the buffer is written whole (the buffer is kept
+                    # full) before the player hears it begin and arms what follows, so it joins
+                    # that gaplessly: a second-long sound between songs is heard whole, not
+                    # half faded away.
                     self._nseg = ring.mark(self._next, 0)
                     self._fade = Crossfade(src, dec, self._next, self._ndec, max(1, left))
                     continue
