@@ -11,6 +11,7 @@ from player.audio.null_engine import NullEngine
 from player.library.tags import read_tags
 from player.playback import Player, QueueEntry
 from tests.audiogen import write_track
+from tests.scan_hold import hold_scan
 
 
 def wait_for(pred, timeout=10.0):
@@ -1105,21 +1106,7 @@ def test_a_moved_file_queued_while_the_scan_showed_it_new_and_played_before_the_
     dest = root / "New" / "moved.flac"
     dest.parent.mkdir()
     shutil.move(song, dest)
-    at_merge, merge, merged, finish = (threading.Event() for _ in range(4))
-    adopt_moved, adopt_late = Scanner._adopt_moved, Scanner._adopt_late
-
-    def held_at_merge(self, paths):
-        at_merge.set()
-        assert merge.wait(20)
-        return adopt_moved(self, paths)
-
-    def held_after_merge(self):
-        merged.set()
-        assert finish.wait(20)
-        return adopt_late(self)
-
-    monkeypatch.setattr(Scanner, "_adopt_moved", held_at_merge)
-    monkeypatch.setattr(Scanner, "_adopt_late", held_after_merge)
+    at_merge, merge, merged, finish = hold_scan(monkeypatch)
     p = make_player(speed=4.0)
     result = {}
     scan = threading.Thread(target=lambda: result.update(done=Scanner(store).scan()))

@@ -345,9 +345,8 @@ def test_a_moved_song_queued_during_a_rescan_and_played_before_it_ends_is_logged
     # it; the scan folds that row into the old track and, before it ends, the song starts.
     # It must play and be logged on its old track, whose history it is.
     import shutil
-    import threading
 
-    from player.library.scanner import Scanner
+    from tests.scan_hold import hold_scan
 
     store = scanned
     song = tmp_path / "music" / "Rock" / "r1.wav"
@@ -355,22 +354,7 @@ def test_a_moved_song_queued_during_a_rescan_and_played_before_it_ends_is_logged
     store.end_play(store.start_play(old_id), "finished", 3000)
     (tmp_path / "music" / "Moved").mkdir()
     shutil.move(song, tmp_path / "music" / "Moved" / "r1.wav")
-    at_merge, merge, merged, finish = (threading.Event() for _ in range(4))
-    adopt_moved, adopt_late = Scanner._adopt_moved, Scanner._adopt_late
-
-    def held_at_merge(self, paths):
-        self._report(force=True)          # as a large library's later files would: the window shows it
-        at_merge.set()
-        assert merge.wait(20)
-        return adopt_moved(self, paths)
-
-    def held_after_merge(self):
-        merged.set()
-        assert finish.wait(20)
-        return adopt_late(self)
-
-    monkeypatch.setattr(Scanner, "_adopt_moved", held_at_merge)
-    monkeypatch.setattr(Scanner, "_adopt_late", held_after_merge)
+    at_merge, merge, merged, finish = hold_scan(monkeypatch, report=True)   # the window shows the new row
     window = make_window(store)
     window._scan_timer.setInterval(1)
     model = window.model
