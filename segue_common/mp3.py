@@ -23,7 +23,9 @@ Lyrics3 tag at the end (MP3Gain and foobar2000 write one) would cost the last fr
 put a click in a gapless join; and it skips only the first ID3v2 tag in front, so behind
 a second one it takes the Xing/LAME header for audio and trims neither the encoder delay
 nor the padding. Such a file is decoded through a view of the file that holds only its
-frames (:func:`audio_range`).
+frames (:func:`audio_range`). So is a file whose frames carry a CRC: LAME writes its tag
+frame with the CRC bit set but no CRC, and dr_mp3, looking for the tag after one, plays
+that frame as audio and trims neither the delay nor the padding.
 
 A Xing/Info header's frame count is trusted only while the file's bytes agree with it. Files
 joined one after the other (chapters of an audiobook, a podcast with an advertisement put in
@@ -199,6 +201,7 @@ class FrameIndex:
         self.ok = False
         self.scanned = False
         self.breaks = 0
+        self.tag_unseen = False     # a Xing/Info frame dr_mp3 would play as audio
         self.start = self._first_frame(self.audio_start)
         if self.start is None:
             return
@@ -266,10 +269,18 @@ class FrameIndex:
         size, _, _, side = frame_header(_u32(buf, 0))
         if side is None or size > len(buf):
             return start
-        tag = 4 + side
         frame = buf[:size]
-        if size - tag < 8 or frame[tag:tag + 4] not in (b"Xing", b"Info"):
+        # LAME writes its tag frame with the CRC bit of the stream's frames but no CRC, so the
+        # tag follows the side information at once (where ffmpeg, mpg123 and mutagen look).
+        # dr_mp3 looked behind a CRC, missed it and played the frame as audio, the encoder
+        # delay and padding left in; a tag frame with the CRC bit is never shown to it.
+        protected = not buf[1] & 1
+        for tag in (4 + side - 2, 4 + side) if protected else (4 + side,):
+            if size - tag >= 8 and frame[tag:tag + 4] in (b"Xing", b"Info"):
+                break
+        else:
             return start
+        self.tag_unseen = protected
         flags, p = frame[tag + 7], tag + 8
         for bit, n in ((1, 4), (2, 4), (4, 100), (8, 4)):
             if flags & bit:
@@ -459,7 +470,7 @@ class Mp3Reader:
                 # Every frame plays, less the encoder delay at the start: the padding the
                 # header gives may belong to the end of a file that stops part-way through.
                 idx.padding = 0
-        if not idx.plain or self._xing_wrong:
+        if not idx.plain or self._xing_wrong or idx.tag_unseen:
             self._open_main_view()
             return
         lib = self._lib
@@ -486,11 +497,12 @@ class Mp3Reader:
         on the bytes from the end of the ID3v2 tags in front to the start of the tags at the
         end (no name needed: the file is already open, on every system). Where the Xing
         header counts too few frames, the view starts after it, so that dr_mp3 does not stop
-        where the count ends, and the encoder delay it gives is dropped here."""
+        where the count ends, and the encoder delay it gives is dropped here. So too where
+        the header's frame has the CRC bit (dr_mp3 would play it, delay and padding kept)."""
         idx = self._index
         self.frames_exact = False
         self._main_at = idx.audio_start
-        if self._xing_wrong:
+        if self._xing_wrong or idx.tag_unseen:
             self._main_at, self._skip = idx.start, idx.delay
         self._main, self._main_view = self._decoder(self._main_at, 0, 0)
         self._set_format(int(self._main.outputSampleRate), int(self._main.outputChannels))
