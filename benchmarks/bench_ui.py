@@ -319,6 +319,38 @@ def _table_times(window) -> dict:
     out["selected_ids_ms"] = timed(lambda: ids.extend(window.library.selected_ids()))
     table.clearSelection()
     assert len(ids) == n_rows
+    out.update(_sort_times(window, timed))
+    return out
+
+
+SORT_SELECTED = 2_000
+
+
+def _sort_times(window, timed) -> dict:
+    """A click on a column's header and back with nothing selected (the baseline), then with
+    :data:`SORT_SELECTED` rows selected (a block that the first sort scatters), each with
+    the repaint that follows."""
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+
+    from player.ui.library_model import COLUMNS
+
+    table, model = window.library.table, window.model
+    artist, title = (next(i for i, (key, _) in enumerate(COLUMNS) if key == name) for name in ("artist", "title"))
+
+    def sort_twice() -> float:
+        return timed(lambda: (model.sort(artist, Qt.AscendingOrder), table.viewport().repaint(),
+                              model.sort(title, Qt.AscendingOrder), table.viewport().repaint())) / 2
+
+    model.sort(title, Qt.AscendingOrder)
+    table.clearSelection()
+    out = {"sort_ms": sort_twice()}
+    rows = min(SORT_SELECTED, model.rowCount())
+    table.selectionModel().select(
+        QItemSelection(model.index(0, 0), model.index(rows - 1, model.columnCount() - 1)),
+        QItemSelectionModel.ClearAndSelect)
+    out["sort_selected_ms"] = sort_twice()
+    assert len(table.selectionModel().selectedRows()) == rows
+    table.clearSelection()
     return out
 
 
@@ -393,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
         ("select all and repaint, the library", f"{med('select_all_ms'):.1f} ms",
          f"{med('select_all_ms') / med('stock_select_ms'):.2f}x"),
         ("reading that selection (Play, Add to Up next...)", f"{med('selected_ids_ms'):.0f} ms", ""),
+        ("sort by a column and repaint, nothing selected (baseline)", f"{med('sort_ms'):.1f} ms", "1.00x"),
+        (f"sort by a column and repaint, {SORT_SELECTED:,} rows selected", f"{med('sort_selected_ms'):.1f} ms",
+         f"{med('sort_selected_ms') / med('sort_ms'):.2f}x"),
         (f"add {UP_NEXT:,} to Up next: longest GUI stall", f"{med('add_stall_ms', up_next):.0f} ms",
          "target < 100 ms"),
         (f"add {UP_NEXT:,} to Up next: until the list shows them", f"{med('add_shown_ms', up_next):.0f} ms", ""),

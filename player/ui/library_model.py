@@ -34,6 +34,8 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _FONT = Qt.ItemDataRole.FontRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ROWS_MOVE = QAbstractTableModel.LayoutChangeHint.VerticalSortHint
+_HINTED = "QList<QPersistentModelIndex>,QAbstractItemModel::LayoutChangeHint"   # (the layout signals with a hint)
 _HORIZONTAL = Qt.Orientation.Horizontal
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _GUESSED_TIP = {"title": "No title tag: this is the file name",
@@ -324,20 +326,27 @@ class LibraryModel(QAbstractTableModel):
         return np.array(keep, dtype=np.int64)
 
     def _relayout(self, new_visible: np.ndarray) -> None:
-        """Swap in a new row list, keeping selection and current row on the same tracks."""
-        self.layoutAboutToBeChanged.emit()
+        """Swap in a new row list, keeping selection and current row on the same tracks.
+
+        Told as a vertical sort (a filter too only moves and drops whole rows): the
+        selection then saves one index per selected row, with the row's width, for this to
+        move, rather than one per selected cell (14,000 for 2,000 rows, a tenth of a second
+        here). The new indexes are made directly: ``index()`` would call rowCount and
+        columnCount back in Python for each one."""
+        self.layoutAboutToBeChanged[_HINTED].emit([], _ROWS_MOVE)
         old = self.visible
         persistent = self.persistentIndexList()
         self.visible = new_visible
         if persistent:
             pos = np.full(len(self.data_), -1, dtype=np.int64)
             pos[new_visible] = np.arange(len(new_visible))
-            new_indexes = []
-            for idx in persistent:
-                row = int(pos[old[idx.row()]]) if 0 <= idx.row() < len(old) else -1
-                new_indexes.append(self.index(row, idx.column()) if row >= 0 else QModelIndex())
-            self.changePersistentIndexList(persistent, new_indexes)
-        self.layoutChanged.emit()
+            rows = np.fromiter((idx.row() for idx in persistent), dtype=np.int64, count=len(persistent))
+            inside = (rows >= 0) & (rows < len(old))
+            rows = np.where(inside, pos[old[np.where(inside, rows, 0)]] if len(old) else -1, -1).tolist()
+            make, gone = self.createIndex, QModelIndex()
+            self.changePersistentIndexList(
+                persistent, [make(row, idx.column()) if row >= 0 else gone for row, idx in zip(rows, persistent)])
+        self.layoutChanged[_HINTED].emit([], _ROWS_MOVE)
 
     # -- search and sort ----------------------------------------------
     def set_filter(self, text: str) -> None:

@@ -104,3 +104,43 @@ def test_numbers_the_window_cannot_hold_are_clamped_not_fatal():
     assert data.numbers["track_no"].tolist() == [2**31 - 1, 3]
     assert data.numbers["duration"].tolist() == [0.0, 0.0]
     assert data.text["artist"] == ["7", "A"]
+
+
+def test_a_large_selection_and_the_current_cell_follow_their_tracks_through_sorts_and_a_filter(qapp):
+    # The rows move as a vertical sort: Qt keeps one index per selected row, and the
+    # model moves those; every selected row must stay whole and on its track.
+    from PySide6.QtCore import QItemSelection
+    from PySide6.QtWidgets import QTableView
+
+    rows, data = _data(3000)
+    model = LibraryModel()
+    model.set_library(data)
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QTableView.SelectRows)
+    last = model.columnCount() - 1
+    selection = QItemSelection()
+    for row in list(range(100, 700)) + list(range(1000, 3000, 7)):
+        selection.select(model.index(row, 0), model.index(row, last))
+    selections = view.selectionModel()
+    selections.select(selection, QItemSelectionModel.ClearAndSelect)
+    selections.setCurrentIndex(model.index(1500, 3), QItemSelectionModel.NoUpdate)
+    chosen = {model.track_id(i.row()) for i in selections.selectedRows()}
+    current = model.track_id(1500)
+    assert len(chosen) == 600 + len(range(1000, 3000, 7))
+
+    def kept():
+        return ({model.track_id(i.row()) for i in selections.selectedRows()},
+                len(selections.selectedIndexes()), model.track_id(selections.currentIndex().row()),
+                selections.currentIndex().column())
+
+    names = [k for k, _ in COLUMNS]
+    for column, order in (("artist", Qt.AscendingOrder), ("duration", Qt.DescendingOrder),
+                          ("title", Qt.AscendingOrder)):
+        model.sort(names.index(column), order)
+        assert kept() == (chosen, len(chosen) * model.columnCount(), current, 3)
+    word = rows[current - 1000]["title"].split()[0]
+    model.set_filter(word)
+    still = chosen & set(model.visible_ids())
+    assert 0 < len(still) < len(chosen)
+    assert kept() == (still, len(still) * model.columnCount(), current, 3)
