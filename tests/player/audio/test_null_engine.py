@@ -64,6 +64,7 @@ def hand_driven_pair(engine, tmp_path, lengths, crossfade_s):
     e = engine(speed=1.0, crossfade_s=crossfade_s)
     rec = Recorder(e)
     e.simulate_device_loss()            # the test is the output: it reads block by block
+    e._watchdog_s = 60.0                # (a pause of the test's on a loaded machine is no lost device)
     src_a, src_b = Source(str(a)), Source(str(b))
     e.play(src_a)
     e.set_next(src_b)
@@ -265,6 +266,22 @@ def test_crossfade_overlaps_the_two_sources(engine, tmp_path):
     assert [n for n, _ in rec.names()] == ["started", "finished", "started", "finished"]
 
 
+def read_whole_blocks(e, block, until: int) -> None:
+    """Be the output, a whole block at a time, until it has read up to ``until`` or past it.
+
+    A block is read only once the ring holds one (a short read would leave the output off
+    the block boundary); a read that meets the feeder holding the ring's lock reads nothing
+    and is made again after a pause (in CI on a loaded machine, 64 blocks in a row once
+    moved the output only 30)."""
+    deadline = time.monotonic() + 10.0
+    while e._ring.read < until and time.monotonic() < deadline:
+        assert wait_for(lambda: e._ring.buffered() >= len(block))
+        before = e._ring.read
+        e._render(block)
+        if e._ring.read == before:
+            time.sleep(0.001)
+
+
 def test_an_output_stopped_on_a_track_boundary_announces_each_track_once(engine, tmp_path):
     # A next track set once the current one has less left than the fade begins to fade
     # in right where the buffer ends, on a block boundary, and the output, which reads
@@ -273,6 +290,7 @@ def test_an_output_stopped_on_a_track_boundary_announces_each_track_once(engine,
     e = engine(speed=1.0, crossfade_s=3.0)
     rec = Recorder(e)
     e.simulate_device_loss()            # the test is the output: it reads block by block
+    e._watchdog_s = 60.0                # (a pause of the test's on a loaded machine is no lost device)
     src_a, src_b = Source(str(a)), Source(str(b))
     src_a.start_s = 4.0                 # 2 s left: all of it fades
     e.play(src_a)
@@ -280,14 +298,10 @@ def test_an_output_stopped_on_a_track_boundary_announces_each_track_once(engine,
     e.set_next(src_b)
     assert e.sync()                     # known before there is room: the fade begins at once
     block = np.zeros((1024, 2), np.float32)
-    for _ in range(4):                  # room for the fade to begin
-        e._render(block)
+    read_whole_blocks(e, block, e._ring.read + 4 * len(block))      # room for the fade to begin
     assert wait_for(lambda: e._nseg is not None)
     boundary = e._nseg.start
-    for _ in range(64):
-        if e._ring.read >= boundary:
-            break
-        e._render(block)
+    read_whole_blocks(e, block, boundary)
     assert e._ring.read == boundary
     assert wait_for(lambda: ("started", "part1.wav") in rec.names())
     for _ in range(3):                  # into the fade, a feeder pass after each block
