@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from player import paths
 from player.library.names import Namer
-from player.workers import db_write_pool, run_task
+from player.workers import TaskHandle, db_write_pool, run_task
 
 log = logging.getLogger(__name__)
 FILTER = "Playlists (*.m3u8 *.m3u *.pls *.xspf);;All files (*)"
@@ -53,6 +53,8 @@ def _import_note(name: str, entries, matches, skipped: list[str]) -> str:
 
 class PlaylistTasksMixin:
     def _init_playlists(self) -> None:
+        self._playlists_asked = 0           # reads of the playlists asked for so far
+        self._playlists_select = None       # the playlist the latest read is to select
         p = self.playlists
         p.chosen.connect(self.show_playlist)
         p.play_requested.connect(self.play_playlist)
@@ -65,12 +67,23 @@ class PlaylistTasksMixin:
         self.up_next.save_requested.connect(lambda: self.save_up_next_as_playlist())
 
     # -- reading ----------------------------------------------------------------------
-    def refresh_playlists(self, select: int | None = None) -> None:
+    def refresh_playlists(self, select: int | None = None) -> TaskHandle:
+        """Read the playlists on a worker and show them, selecting ``select``. The reads run
+        on a pool of several threads and can end out of order: only the latest one asked for
+        is shown (an earlier one, read before a playlist was saved, would hide it), with the
+        playlist an earlier one was to select where this one names none."""
+        self._playlists_asked = asked = self._playlists_asked + 1
+        if select is None:
+            select = self._playlists_select
+        self._playlists_select = select
         store = self.store
-        run_task(lambda: [(r["id"], r["name"], r["entries"], r["playable"]) for r in store.playlists()],
-                 lambda result, error: self._playlists_read(result, error, select), name="playlists")
+        return run_task(lambda: [(r["id"], r["name"], r["entries"], r["playable"]) for r in store.playlists()],
+                        lambda result, error: self._playlists_read(result, error, select, asked), name="playlists")
 
-    def _playlists_read(self, rows, error, select) -> None:
+    def _playlists_read(self, rows, error, select, asked: int) -> None:
+        if asked != self._playlists_asked:
+            return              # a later read is on its way
+        self._playlists_select = None
         if error is not None:
             log.error("could not read the playlists: %s", error)
             return
