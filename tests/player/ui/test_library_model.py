@@ -60,14 +60,20 @@ def test_sort_by_column_and_back(qapp):
     assert secs == sorted(secs, reverse=True)
 
 
-def test_selection_follows_the_tracks_through_a_filter(qapp):
+def _in_a_view(n):
+    """``n`` generated rows, their data, a model of them and a table view showing it."""
     from PySide6.QtWidgets import QTableView
 
-    rows, data = _data(400)
+    rows, data = _data(n)
     model = LibraryModel()
     model.set_library(data)
     view = QTableView()
     view.setModel(model)
+    return rows, data, model, view
+
+
+def test_selection_follows_the_tracks_through_a_filter(qapp):
+    rows, data, model, view = _in_a_view(400)
     target = _expected(rows, "velvet")[2]
     row = model.row_of(target)
     view.selectionModel().select(model.index(row, 0), QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
@@ -112,11 +118,7 @@ def test_a_large_selection_and_the_current_cell_follow_their_tracks_through_sort
     from PySide6.QtCore import QItemSelection
     from PySide6.QtWidgets import QTableView
 
-    rows, data = _data(3000)
-    model = LibraryModel()
-    model.set_library(data)
-    view = QTableView()
-    view.setModel(model)
+    rows, data, model, view = _in_a_view(3000)
     view.setSelectionBehavior(QTableView.SelectRows)
     last = model.columnCount() - 1
     selection = QItemSelection()
