@@ -154,3 +154,60 @@ def damage_ogg_pages(path: Path, pages: int = 2) -> Path:
             data[k] ^= 0xFF
     path.write_bytes(bytes(data))
     return path
+
+
+def _libmp3lame():
+    import ctypes
+    import ctypes.util
+
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("mp3lame") or "libmp3lame.so.0")
+    except OSError:
+        return None
+
+
+def lame_available() -> bool:
+    """Whether libmp3lame (which libsndfile's MP3 writing brings along) can be loaded."""
+    return _libmp3lame() is not None
+
+
+def lame_mp3(path: Path, pcm: np.ndarray, sr: int, *, kbps: int = 128, crc: bool = False,
+             free_format: bool = False) -> Path:
+    """``pcm`` (int16, (n, 2)) encoded by libmp3lame itself, with its LAME tag, as the ``lame``
+    program writes it: ``crc`` puts a CRC in every frame (``lame -p``), ``free_format`` leaves
+    the bit rate out of the frame headers (``lame --freeformat``). Neither is a switch ffmpeg
+    or soundfile offers."""
+    import ctypes
+
+    lib = _libmp3lame()
+    p, i = ctypes.c_void_p, ctypes.c_int
+    lib.lame_init.restype = p
+    settings = {"in_samplerate": sr, "out_samplerate": sr, "num_channels": 2, "error_protection": int(crc),
+                "free_format": int(free_format), "bWriteVbrTag": 1, "brate": kbps}
+    for name in settings:
+        getattr(lib, f"lame_set_{name}").argtypes = [p, i]
+    lib.lame_init_params.argtypes = lib.lame_close.argtypes = [p]
+    lib.lame_encode_buffer_interleaved.argtypes = [p, p, i, p, i]
+    lib.lame_encode_flush.argtypes = [p, p, i]
+    lib.lame_get_lametag_frame.argtypes = [p, p, ctypes.c_size_t]
+    lib.lame_get_lametag_frame.restype = ctypes.c_size_t
+    g = lib.lame_init()
+    try:
+        for name, value in settings.items():
+            getattr(lib, f"lame_set_{name}")(g, value)
+        if lib.lame_init_params(g) != 0:
+            raise ValueError(f"libmp3lame refused {settings}")
+        pcm = np.ascontiguousarray(pcm, dtype=np.int16)
+        cap = int(1.25 * len(pcm)) + 7200
+        buf = ctypes.create_string_buffer(cap)
+        n = lib.lame_encode_buffer_interleaved(g, pcm.ctypes.data, len(pcm), buf, cap)
+        out = bytearray(buf.raw[:n])
+        n = lib.lame_encode_flush(g, buf, cap)
+        out += buf.raw[:n]
+        tag = ctypes.create_string_buffer(4096)
+        size = lib.lame_get_lametag_frame(g, tag, 4096)
+        out[:size] = tag.raw[:size]          # the tag frame LAME left room for in front
+    finally:
+        lib.lame_close(g)
+    path.write_bytes(bytes(out))
+    return path

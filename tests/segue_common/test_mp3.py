@@ -10,6 +10,7 @@ import pytest
 import soundfile as sf
 
 from segue_common.audio_io import CorruptAudioError, ffmpeg_path, open_blocks
+from tests.audiogen import lame_available, lame_mp3
 from segue_common.mp3 import Mp3Error, Mp3Reader, frame_header
 
 needs_ffmpeg = pytest.mark.skipif(ffmpeg_path() is None, reason="ffmpeg makes these files")
@@ -297,55 +298,7 @@ def test_halves_of_a_tone_tagged_by_mp3gain_join_without_a_click(tmp_path):
     assert steps[join - 50: join + 50].max() <= 2 * steps[join // 2: join - 2000].max()
 
 
-def _lame_library():
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("mp3lame") or "libmp3lame.so.0"
-    try:
-        return ctypes.CDLL(name)
-    except OSError:
-        return None
-
-
-def _lame_with_crc(path, pcm, sr=44100):
-    """``pcm`` (int16, (n, 2)) encoded by libmp3lame itself with error protection on (each
-    frame carries a CRC) and its LAME tag written, as ``lame -p`` does; ffmpeg offers no
-    such switch."""
-    import ctypes
-
-    lib = _lame_library()
-    p, i = ctypes.c_void_p, ctypes.c_int
-    lib.lame_init.restype = p
-    for name in ("lame_set_in_samplerate", "lame_set_out_samplerate", "lame_set_num_channels",
-                 "lame_set_error_protection", "lame_set_bWriteVbrTag", "lame_set_brate"):
-        getattr(lib, name).argtypes = [p, i]
-    lib.lame_init_params.argtypes = lib.lame_close.argtypes = [p]
-    lib.lame_encode_buffer_interleaved.argtypes = [p, p, i, p, i]
-    lib.lame_encode_flush.argtypes = [p, p, i]
-    lib.lame_get_lametag_frame.argtypes = [p, p, ctypes.c_size_t]
-    lib.lame_get_lametag_frame.restype = ctypes.c_size_t
-    g = lib.lame_init()
-    for name, value in (("in_samplerate", sr), ("out_samplerate", sr), ("num_channels", 2),
-                        ("error_protection", 1), ("bWriteVbrTag", 1), ("brate", 128)):
-        getattr(lib, f"lame_set_{name}")(g, value)
-    assert lib.lame_init_params(g) == 0
-    pcm = np.ascontiguousarray(pcm, dtype=np.int16)
-    cap = int(1.25 * len(pcm)) + 7200
-    buf = ctypes.create_string_buffer(cap)
-    n = lib.lame_encode_buffer_interleaved(g, pcm.ctypes.data, len(pcm), buf, cap)
-    out = bytearray(buf.raw[:n])
-    n = lib.lame_encode_flush(g, buf, cap)
-    out += buf.raw[:n]
-    tag = ctypes.create_string_buffer(4096)
-    size = lib.lame_get_lametag_frame(g, tag, 4096)
-    out[:size] = tag.raw[:size]          # the tag frame LAME left room for in front
-    lib.lame_close(g)
-    path.write_bytes(bytes(out))
-    return path
-
-
-@pytest.mark.skipif(_lame_library() is None, reason="libmp3lame makes these files")
+@pytest.mark.skipif(not lame_available(), reason="libmp3lame makes these files")
 def test_lame_files_with_crcs_join_without_a_gap(tmp_path):
     # LAME writes its tag after the side information even where the frames carry a CRC;
     # dr_mp3 looked for it after the CRC and played the tag frame as audio with the encoder
@@ -355,7 +308,7 @@ def test_lame_files_with_crcs_join_without_a_gap(tmp_path):
     wave = np.repeat((0.5 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)[:, None], 2, axis=1)
     halves = []
     for k in range(2):
-        path = _lame_with_crc(tmp_path / f"{k}.mp3", wave[3 * sr * k: 3 * sr * (k + 1)], sr)
+        path = lame_mp3(tmp_path / f"{k}.mp3", wave[3 * sr * k: 3 * sr * (k + 1)], sr, crc=True)
         assert not path.read_bytes()[1] & 1          # the frames announce a CRC
         with open_blocks(path) as reader:
             whole = read_all(reader)
