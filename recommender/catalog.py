@@ -284,7 +284,11 @@ class Catalog:
         return np.where(self.track_ids[pos] == ids, pos, -1)
 
     def row(self, track_id: int) -> int:
-        return int(self.rows([track_id])[0])
+        """Row index of one id, -1 where it is not in the catalogue (as :meth:`rows`, without
+        its arrays: reasons look up one row per track shown, thousands for Discover)."""
+        key = np.int64(track_id)
+        pos = int(np.searchsorted(self.track_ids, key))
+        return pos if pos < self.n and self.track_ids[pos] == key else -1
 
     def set_plays(self, plays: PlayLog) -> None:
         """Recompute play counts, skips, last played and transitions from ``plays``."""

@@ -40,6 +40,31 @@ def _listened_taste(rec) -> np.ndarray:
     return v
 
 
+def _play_sums(rec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Listened plays per artist and per genre bucket, and the played rows, most played
+    first (equal counts in row order), for the current plays.
+
+    Every reason reads them; counting them over the whole catalogue for each one made
+    Discover's reasons take seconds where a library has a thousand genre tags (a row of
+    tracks per genre, each reason scanning every track two or three times). The counts
+    are whole numbers, so these sums are the same as counting one artist's rows.
+    """
+    cat = rec.catalog
+    derived = getattr(rec, "_derived", {})
+    cached = derived.get("play_sums")
+    if cached is not None and cached[0] is cat.play_count:
+        return cached[1]
+    count = cat.play_count
+    played = np.flatnonzero(count > 0)
+    sums = []
+    for codes, names in ((cat.artist, cat.artist_names), (cat.bucket, cat.bucket_names)):
+        known = played[codes[played] >= 0]
+        sums.append(np.bincount(codes[known], weights=count[known], minlength=len(names)))
+    ranked = played[np.argsort(-count[played], kind="stable")]
+    derived["play_sums"] = (count, (sums[0], sums[1], ranked))
+    return sums[0], sums[1], ranked
+
+
 def explain_row(rec, row: int, context: str = "") -> str:
     """The best one or two reasons for catalogue row ``row`` (see module doc).
 
@@ -48,6 +73,7 @@ def explain_row(rec, row: int, context: str = "") -> str:
     """
     cat = rec.catalog
     reasons: list[str] = []
+    by_artist, by_bucket, ranked = _play_sums(rec)
     ctx = _context_row(rec, context)
     if ctx >= 0 and ctx != row:
         after = cat.transitions[ctx, row] if cat.transitions is not None else 0
@@ -73,27 +99,28 @@ def explain_row(rec, row: int, context: str = "") -> str:
         # are why Up next comes back to them.
         reasons.append(f"you put on {cat.artist_names[a]} yourself {chosen} times")
     elif a >= 0 and len(reasons) < 2:
-        n_artist = int(cat.play_count[cat.artist == a].sum())
+        n_artist = int(by_artist[a])
         if n_artist >= 3 and n_artist > n_track:
             reasons.append(f"you played {cat.artist_names[a]} {n_artist} times")
     elsewhere = int(cat.outside_listened[row]) if cat.outside_listened is not None else 0
     if a >= 0 and len(reasons) < 2 and elsewhere >= 3 and float(rec.outside[row]) > 0:
         reasons.append(f"you played {cat.artist_names[a]} {elsewhere} times in your imported history")
-    if len(reasons) < 2 and rec.E[row].any():
-        played = np.flatnonzero(cat.play_count > 0)
-        played = played[played != row]
-        if len(played):
-            top = played[np.argsort(-cat.play_count[played], kind="stable")[:200]]
+    sound = bool(rec.E[row].any())
+    if len(reasons) < 2 and sound:
+        # The 200 most played rows other than this one (it is among the first 201 if at all).
+        top = ranked[:201]
+        top = top[top != row][:200]
+        if len(top):
             sims = rec.E[top] @ rec.E[row]
-            best = int(np.argmax(sims))
+            best = int(sims.argmax())
             if sims[best] >= SOUNDS_LIKE and top[best] != ctx:
                 reasons.append(f"sounds like {cat.label(top[best])}, which you play")
-    if not reasons and cat.last_played[row] == 0 and rec.E[row].any() \
+    if not reasons and cat.last_played[row] == 0 and sound \
             and float(rec.E[row] @ _listened_taste(rec)) > 0.5:
         reasons.append("new to you, and close to what you play")
     if not reasons and cat.bucket[row] >= 0:
         b = cat.bucket[row]
-        heard = int(cat.play_count[cat.bucket == b].sum())
+        heard = int(by_bucket[b])
         name = cat.bucket_names[b]
         reasons.append(f"{name}, which you played {heard} times" if heard >= 3 else f"{name}, from your library")
     return " · ".join(reasons[:2])

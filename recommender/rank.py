@@ -1111,8 +1111,11 @@ class Recommender:
         what was picked across calls (Discover's rows) and is updated.
         """
         cat = self.catalog
-        s = np.array(score, np.float32, copy=True)
-        s[banned.astype(np.int64)] = -np.inf
+        if len(banned):
+            s = np.array(score, np.float32, copy=True)
+            s[banned.astype(np.int64)] = -np.inf
+        else:       # read only: Discover bans nothing, and would copy every score once per genre
+            s = np.asarray(score, np.float32)
         pool = np.arange(cat.n) if among is None else among
         m = min(len(pool), max(self.config.candidates, 20 * k))
         limit = per_artist or self.config.max_per_artist_hour
@@ -1295,6 +1298,8 @@ class Recommender:
     def _last_hour(self, history: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The tail of ``history`` that fits in the last hour of listening, latest first,
         and when each started, in seconds before now (negative)."""
+        if not len(history):
+            return history, np.zeros(0)
         rows = history[::-1]
         ends = np.cumsum(self._seconds(rows))
         n = int(np.searchsorted(ends, 3600.0, side="right")) + 1
