@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+import time
+from collections import deque
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
@@ -10,6 +13,9 @@ from PySide6.QtWidgets import (
 )
 
 TILE = QSize(170, 52)
+#: How long one turn of the event loop may spend on rows: a library with a thousand genre
+#: tags has a thousand rows, and making them all at once held the window for seconds.
+FILL_SLICE_S = 0.01
 
 
 class BucketRow(QFrame):
@@ -20,15 +26,13 @@ class BucketRow(QFrame):
 
     def __init__(self, bucket: str, entries: list[tuple[int, str, str, str]], parent=None):
         super().__init__(parent)
-        self.bucket = bucket
         self.ids = [e[0] for e in entries]
-        title = QLabel()
+        self.title = title = QLabel()
         title.setTextFormat(Qt.PlainText)           # a genre tag is text, never HTML
-        title.setText(bucket)
         title.setObjectName("bucketTitle")
         self.play_btn = QToolButton()
         self.play_btn.setIcon(self.style().standardIcon(QStyle.SP_MediaPlay))
-        self.play_btn.setText(f"Play {bucket}")
+        self.set_bucket(bucket)
         self.play_btn.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.play_btn.setAutoRaise(True)
         self.list = QListWidget()
@@ -54,6 +58,12 @@ class BucketRow(QFrame):
         self.list.itemActivated.connect(lambda item: self.play.emit(self.bucket, self.ids, self.list.row(item)))
         self.list.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
+
+    def set_bucket(self, bucket: str) -> None:
+        """Show the genre ``bucket`` (a row shown before is filled anew with another one)."""
+        self.bucket = bucket
+        self.title.setText(bucket)
+        self.play_btn.setText(f"Play {bucket}")
 
     def set_entries(self, entries: list[tuple[int, str, str, str]]) -> None:
         """``[(track_id, title, artist, reason), ...]``, in place of the tracks shown."""
@@ -89,6 +99,10 @@ class DiscoverPanel(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
         self.rows: list[BucketRow] = []
+        self._pending: deque[tuple[str, list]] = deque()   # what the next rows show, in order
+        self._stale: deque[BucketRow] = deque()            # rows shown before, below these, to fill anew
+        self._filler = QTimer(self, singleShot=True, interval=0)
+        self._filler.timeout.connect(self._fill)
         self._body = QWidget()
         self._layout = QVBoxLayout(self._body)
         self._layout.setContentsMargins(12, 8, 12, 8)
@@ -104,32 +118,78 @@ class DiscoverPanel(QScrollArea):
         self.placeholder = QLabel("Discover fills in once your library has tracks.")
         self.placeholder.setObjectName("hint")
         self._layout.addWidget(self.placeholder)
+        # The room the rows not made yet will take: the panel keeps its height while they
+        # are made, so the rows in view are not painted again on every slice.
+        self._room = QWidget()
+        self._room.hide()
+        self._layout.addWidget(self._room)
         self._layout.addStretch(1)
         self.setWidget(self._body)
 
     def set_rows(self, rows: dict[str, list[tuple[int, str, str, str]]]) -> None:
         """``bucket -> [(track_id, title, artist, reason), ...]``.
 
-        The rows of genres shown already are filled anew in place: making every row's
+        The rows shown already are filled anew in place, top down: making every row's
         widgets again held the window a quarter of a second on each Refresh, and sent the
-        panel back to its top."""
-        shown = {row.bucket: row for row in self.rows}
+        panel back to its top. The work is done a slice of time at a time (``FILL_SLICE_S``)
+        while the panel is shown, so that the window keeps answering while a library with a
+        thousand genre tags fills a thousand rows."""
+        self._stale = deque(self.rows + list(self._stale))
         self.rows = []
-        for bucket, entries in rows.items():
-            if not entries:
-                continue
-            row = shown.pop(bucket, None)
-            if row is None:
+        self._pending = deque((bucket, entries) for bucket, entries in rows.items() if entries)
+        while len(self._stale) > len(self._pending):        # fewer genres than before
+            row = self._stale.pop()
+            page = row.parentWidget()
+            row.setParent(None)
+            row.deleteLater()
+            if page is not None and not page.layout().count():
+                page.setParent(None)
+                page.deleteLater()
+        self.placeholder.setVisible(not self._pending)
+        self._fill()
+
+    def _fill(self) -> None:
+        """Fill or make the next rows until this turn's slice of time is spent; the rest on
+        the next turn. Paused while the panel is hidden: rows made then would all be styled
+        and laid out at once when it shows."""
+        if not self.isVisible():
+            return                                  # showEvent goes on
+        end = time.monotonic() + FILL_SLICE_S
+        page = None
+        while self._pending:
+            bucket, entries = self._pending.popleft()
+            if self._stale:
+                row = self._stale.popleft()
+                row.set_bucket(bucket)
+                row.set_entries(entries)
+            else:
+                if page is None:
+                    # The new rows of one slice go on a page of their own, shown once it holds
+                    # them all: a row shown on its own lays out every row above it again.
+                    page = QWidget()
+                    page.hide()
+                    box = QVBoxLayout(page)
+                    box.setContentsMargins(0, 0, 0, 0)
+                    box.setSpacing(self._layout.spacing())
+                    self._layout.insertWidget(self._layout.count() - 2, page)
                 row = BucketRow(bucket, entries)
                 row.play.connect(self.play)
                 row.radio_requested.connect(self.radio_requested)
-            else:
-                row.set_entries(entries)
-            # (after the intro and the rows before it: a moved row is taken out first)
-            self._layout.removeWidget(row)
-            self._layout.insertWidget(2 + len(self.rows), row)
+                page.layout().addWidget(row)
             self.rows.append(row)
-        for row in shown.values():              # genres no longer there
-            row.setParent(None)
-            row.deleteLater()
-        self.placeholder.setVisible(not self.rows)
+            if time.monotonic() > end:
+                break
+        if page is not None:
+            page.show()
+        pitch = self.rows[-1].sizeHint().height() + self._layout.spacing() if self.rows else 0
+        room = max(0, len(self._pending) - len(self._stale)) * pitch
+        self._room.setFixedHeight(room)
+        self._room.setVisible(room > 0)         # (else it would add a spacing below the rows)
+        self.placeholder.setVisible(not self.rows and not self._pending)
+        if self._pending:
+            self._filler.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._pending:
+            self._filler.start()

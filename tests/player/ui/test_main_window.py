@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QLabel
 
 from player.recommendations import genre_bucket
 from player.ui.queue_panel import ENTRY_ROLE
@@ -333,10 +334,45 @@ def test_a_discover_refresh_fills_the_rows_in_place_and_keeps_the_panel_where_it
     assert [r.bucket for r in panel.rows] == again
     assert panel.rows[0].ids == [1000, 1001, 1002, 1003] and panel.rows[0].list.item(0).text() == "Genre 0 song 0"
     assert panel.verticalScrollBar().value() == 200
-    layout = panel._layout
-    shown = [layout.itemAt(i).widget() for i in range(layout.count()) if layout.itemAt(i).widget() in panel.rows]
-    assert shown == panel.rows                       # on screen in the new order
+    tops = [row.mapTo(panel.widget(), QPoint(0, 0)).y() for row in panel.rows]
+    assert tops == sorted(set(tops))                 # on screen in the new order
+    assert [row.findChild(QLabel, "bucketTitle").text() for row in panel.rows] == again
     assert not any(r.bucket == "Genre 5" for r in panel.findChildren(type(panel.rows[0])) if r.isVisible())
+
+
+def test_many_genres_fill_the_panel_while_the_window_keeps_answering(qtbot):
+    # A library with a thousand genre tags has a thousand rows: made all at once, they held
+    # the window for seconds. They come top first, a slice at a time, and every one of them.
+    from PySide6.QtCore import QTimer
+
+    from player.ui.discover_panel import BucketRow, DiscoverPanel
+
+    panel = DiscoverPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 300)
+    panel.show()
+    genres = [f"tag {i}" for i in range(400)]
+    rows = {g: [(10 * i + j, f"{g} song {j}", "band", "why") for j in range(3)] for i, g in enumerate(genres)}
+    answered = []
+    QTimer.singleShot(0, lambda: answered.append(len(panel.rows)))
+    panel.set_rows(rows)
+    assert 0 < len(panel.rows) < len(genres)          # the first rows at once
+    qtbot.waitUntil(lambda: len(panel.rows) == len(genres), timeout=60000)
+    assert answered and answered[0] < len(genres)     # the window answered while the rest were made
+    assert [r.bucket for r in panel.rows] == [r.findChild(QLabel, "bucketTitle").text() for r in panel.rows] == genres
+    assert panel.rows[-1].ids == [3990, 3991, 3992] and panel.rows[-1].list.item(2).text() == "tag 399 song 2"
+    # Laid out in order, the panel as tall as its rows: no room kept for rows still to come.
+    last = panel.rows[-1]
+    qtbot.waitUntil(lambda: panel.widget().height() - last.mapTo(panel.widget(), QPoint(0, last.height())).y() < 60,
+                    timeout=5000)
+    tops = [row.mapTo(panel.widget(), QPoint(0, 0)).y() for row in panel.rows]
+    assert tops == sorted(set(tops))
+    # Fewer genres, arriving while the panel is hidden: shown once it shows.
+    panel.hide()
+    panel.set_rows({g: rows[g] for g in genres[:3]})
+    panel.show()
+    qtbot.waitUntil(lambda: [r.bucket for r in panel.rows] == genres[:3], timeout=5000)
+    qtbot.waitUntil(lambda: len(panel.findChildren(BucketRow)) == 3, timeout=5000)
 
 
 def test_a_moved_song_queued_during_a_rescan_and_played_before_it_ends_is_logged_on_its_track(
