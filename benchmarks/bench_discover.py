@@ -1,0 +1,213 @@
+"""Discover in a library whose genre tags are a mess: thousands of distinct values.
+
+    OPENBLAS_NUM_THREADS=1 python -m benchmarks.bench_discover      # 50,000 tracks; 20, 1,000 and 2,000 genres
+    python -m benchmarks.bench_discover --tracks 20000 --runs 1 --genres 20 500
+
+Real libraries carry hundreds to thousands of distinct genre values, and Discover shows a
+row of 14 tracks for each. For each number of genre values (the first, 20, is a tidy
+library: the baseline, measured in the same run, that the ratios are against):
+
+- ranker: ``Recommender.discover(14)`` and the reasons of every track it returns, as the
+  window asks for them, on a catalogue shaped like an analysed one (``bench_rank``'s
+  synthetic catalogue, its genres as buckets) with 400 plays; median of ``--runs``;
+- window: a generated library (``library_gen``, one genre value per album) with 400 plays,
+  its recommender built, in the real window offscreen: from switching to the Discover tab
+  until its first rows show and until all of them do, and the longest gap of a 5 ms timer
+  on the GUI thread from the switch until the rows are all there (how long the window
+  could not react); then the same for Refresh.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:          # run as `python benchmarks/bench_discover.py` too
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+PER_BUCKET = 14           # the window's DISCOVER_PER_BUCKET
+PLAYS = 400
+
+
+def ranker_times(tracks: int, genres: int, runs: int) -> dict:
+    """``discover`` and every reason for what it returns: medians in ms, and how much it returned."""
+    from benchmarks.bench_rank import synthetic_catalog
+    from recommender.rank import Recommender
+
+    rec = Recommender(synthetic_catalog(tracks, n_buckets=genres, n_plays=PLAYS))
+    found, explained = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        got = rec.discover(PER_BUCKET)
+        t1 = time.perf_counter()
+        for bucket, row in got.items():
+            for track_id, _ in row:
+                rec.explain(track_id, f"discover:{bucket}")
+        found.append(1000 * (t1 - t))
+        explained.append(1000 * (time.perf_counter() - t1))
+    return {"rows": len(got), "tiles": sum(map(len, got.values())),
+            "discover": statistics.median(found), "reasons": statistics.median(explained)}
+
+
+def messy_store(path: Path, tracks: int, genres: int):
+    """A generated library whose albums carry ``genres`` distinct genre values (every value
+    used), and 400 plays over the last two months, most of them of 40 favourite tracks."""
+    from benchmarks.library_gen import library_rows
+    from player.store import Store
+
+    rows = library_rows(tracks)
+    rng = random.Random(3)
+    values = [f"Genre {i:04d}" for i in range(genres)]
+    by_album: dict = {}
+    for r in rows:
+        key = (r["artist"], r["album"])
+        if key not in by_album:
+            by_album[key] = values[len(by_album)] if len(by_album) < genres else rng.choice(values)
+        r["genre"] = by_album[key]
+    store = Store.open(path)
+    for i in range(0, len(rows), 5000):
+        store.upsert_tracks(rows[i:i + 5000])
+    with store.transaction() as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM tracks ORDER BY id")]
+    now = time.time()
+    favourites = rng.sample(ids, 40)
+    for i in range(PLAYS):
+        track = rng.choice(favourites) if rng.random() < 0.6 else rng.choice(ids)
+        at = now - 60 * 86400 + i * 13_000
+        play = store.start_play(track, track_ms=200_000, now=at)
+        heard = 200_000 if rng.random() < 0.8 else 4_000
+        store.end_play(play, "finished" if heard > 4_000 else "skipped", heard, now=at + 200)
+    return store
+
+
+def window_times(app, store, home: Path) -> dict:
+    """Open the Discover tab, then Refresh: until the first rows show, until all do, and the
+    longest GUI-thread gap meanwhile, in ms."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from player.recommender_service import RecommenderService
+    from player.ui.main_window import MainWindow
+
+    service = RecommenderService(store, priors=None)
+    service.recommender()                  # built on a worker at start-up in the app
+    window = MainWindow(store, provider=service, settings_file=str(home / "window.ini"))
+    window.resize(1280, 780)
+    window.show()
+
+    def spin(until, timeout_s: float) -> None:
+        end = time.monotonic() + timeout_s
+        while not until() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.001)
+
+    spin(lambda: window.model.rowCount() > 0, 120)
+    gaps: list[int] = []
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    ticker = QTimer(interval=5)
+    ticker.timeout.connect(tick)
+    ticker.start()
+    panel = window.discover
+    shown_at: list[float] = []
+    expected: list[int] = []
+    set_rows = panel.set_rows
+
+    def arrived(rows):
+        set_rows(rows)
+        expected.append(sum(1 for entries in rows.values() if entries))
+        shown_at.append(time.perf_counter())
+
+    panel.set_rows = arrived
+    out = {}
+    for name, start in (("open", lambda: window.tabs.setCurrentWidget(panel)), ("refresh", panel.refresh_btn.click)):
+        spin(lambda: False, 0.5)           # what came before has settled
+        shown_at.clear()
+        expected.clear()
+        gaps.clear()
+        last[0] = clock.elapsed()
+        t = time.perf_counter()
+        start()
+        spin(lambda: bool(shown_at) and len(panel.rows) == expected[0], 300)
+        out[f"{name}_first"] = 1000 * (shown_at[0] - t) if shown_at else float("nan")
+        out[f"{name}_all"] = 1000 * (time.perf_counter() - t)
+        spin(lambda: False, 0.3)           # the layout and paint that follow
+        out[f"{name}_gap"] = max(gaps, default=0)
+        out["rows"] = len(panel.rows)
+    ticker.stop()
+    window.close()
+    from player.workers import wait_all
+
+    wait_all(5000)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--genres", type=int, nargs="+", default=[20, 1000, 2000],
+                        help="distinct genre values; the first is the baseline")
+    parser.add_argument("--no-window", action="store_true", help="the ranker only (no Qt)")
+    args = parser.parse_args(argv)
+
+    print(f"Discover at {args.tracks:,} tracks, {PLAYS} plays, {PER_BUCKET} per genre; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    ranker = {g: ranker_times(args.tracks, g, args.runs) for g in args.genres}
+    base = ranker[args.genres[0]]
+    base_ms = base["discover"] + base["reasons"]
+    base_us = 1000 * base_ms / max(base["tiles"], 1)
+    print(f"\nranker (synthetic analysed catalogue, median of {args.runs}; per track: all of it over the tracks shown)")
+    print(f"  {'genre values':>12}  {'rows':>5}  {'tracks':>6}  {'discover ms':>11}  {'reasons ms':>10}  "
+          f"{'total ms':>9}  {'vs baseline':>11}  {'per track us':>12}  {'vs baseline':>11}")
+    for g, r in ranker.items():
+        total = r["discover"] + r["reasons"]
+        per = 1000 * total / max(r["tiles"], 1)
+        note = "  (baseline)" if g == args.genres[0] else ""
+        print(f"  {g:>12,}  {r['rows']:>5,}  {r['tiles']:>6,}  {r['discover']:>11.0f}  {r['reasons']:>10.0f}  "
+              f"{total:>9.0f}  {total / base_ms:>10.1f}x  {per:>12.1f}  {per / base_us:>10.2f}x{note}")
+    if args.no_window:
+        return 0
+
+    from player.ui.main import create_app
+
+    app = create_app()
+    window = {}
+    for g in args.genres:
+        with tempfile.TemporaryDirectory(prefix="segue-bench-discover-") as tmp:
+            os.environ["SEGUE_HOME"] = tmp            # never the person's own data folder
+            t = time.perf_counter()
+            store = messy_store(Path(tmp) / "library.db", args.tracks, g)
+            made = time.perf_counter() - t
+            window[g] = window_times(app, store, Path(tmp))
+            store.close()
+            print(f"  (library with {g:,} genre values generated in {made:.0f} s)", file=sys.stderr)
+    base = window[args.genres[0]]
+    print("\nwindow (generated library, offscreen; ms from switching to the tab or clicking Refresh)")
+    print(f"  {'genre values':>12}  {'rows':>5}  {'first rows':>10}  {'all rows':>9}  {'longest GUI gap':>15}  "
+          f"{'Refresh: all':>12}  {'longest gap':>11}  {'gap vs baseline':>15}")
+    for g, w in window.items():
+        note = "  (baseline)" if g == args.genres[0] else ""
+        print(f"  {g:>12,}  {w['rows']:>5,}  {w['open_first']:>10.0f}  {w['open_all']:>9.0f}  {w['open_gap']:>15.0f}  "
+              f"{w['refresh_all']:>12.0f}  {w['refresh_gap']:>11.0f}  "
+              f"{w['open_gap'] / max(base['open_gap'], 1):>14.1f}x{note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
