@@ -174,6 +174,9 @@ class Player:
         self._closed = threading.Event()
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
+        # Held while this player lives: another process starting now (``segue play`` beside
+        # the window) must not take this player's plays for a killed one's and close them.
+        self._owner = store.play_owner()
         n = store.close_interrupted_plays()
         if n:
             log.info("closed %d plays left open by an earlier crash", n)
@@ -639,6 +642,7 @@ class Player:
         self._closed.set()
         self._ticker.join(5)
         self.engine.close()
+        self._owner.release()       # its last play is closed: nothing of it is left open
 
     # -- remembering across starts ----------------------------------------------------
     def restore_state(self) -> Cued | None:
@@ -827,7 +831,8 @@ class Player:
         try:
             # Armed before a merge, heard after it: the entry may name a row gone since.
             self._follow(entry)
-            play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms)
+            play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
+                                            owner=self._owner.token)
         except sqlite3.Error:  # played anyway; only its log entry is lost
             log.exception("could not record the start of track %s", entry.track_id)
             play_id = None

@@ -243,5 +243,17 @@ CREATE TABLE track_merges (
 """
 
 
-MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7)]
+# v8: each play still going names its owner, the player writing it (a random token whose
+# lock file that player holds; see player/store/owners.py). At start, only plays whose owner
+# is gone are closed: a terminal `segue play` beside the window no longer closes the window's
+# play. Plays written before have none, and are closed as before. The index finds the open
+# plays without reading the whole log.
+_V8 = """
+ALTER TABLE plays ADD COLUMN owner TEXT;
+CREATE INDEX plays_open ON plays(owner) WHERE ended = 'playing'
+"""
+
+
+MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
+              _script(_V8)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -75,11 +75,13 @@ class PlaysMixin:
         )
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
-                   now: float | None = None) -> int:
+                   owner: str | None = None, now: float | None = None) -> int:
         """Log the start of a play; returns its id. A track a scan merged into another (a
         queued row of a moved file, folded into its old track while the scan ran) is logged
         as the track that took it over: looked up in the transaction that logs it, so a merge
-        either finds the play and moves it, or has already been done and is followed."""
+        either finds the play and moves it, or has already been done and is followed.
+        ``owner``: the token of the player's :meth:`play_owner`, so that no other process
+        closes the play while that player lives."""
         if source not in SOURCES:
             raise ValueError(f"unknown play source {source!r}; expected one of {SOURCES}")
         now = time.time() if now is None else now
@@ -87,9 +89,9 @@ class PlaysMixin:
             track_id = self._live_id(conn, int(track_id)) or track_id
             session = self._session_for(conn, now)
             return conn.execute(
-                "INSERT INTO plays (track_id, session_id, started_at, track_ms, source, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (track_id, session, now, track_ms, source, now),
+                "INSERT INTO plays (track_id, session_id, started_at, track_ms, source, updated_at, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (track_id, session, now, track_ms, source, now, owner),
             ).lastrowid
 
     def update_play(self, play_id: int, ms_heard: int, *, now: float | None = None) -> None:
@@ -117,10 +119,37 @@ class PlaysMixin:
             )
             self._still_active(conn, play_id, now)
 
+    def play_owner(self):
+        """A lock that marks the plays of one player as its own while it runs (see
+        :mod:`player.store.owners`); pass its ``token`` to :meth:`start_play` and
+        ``release()`` it when the player closes."""
+        from player.store.owners import PlayOwner, owners_folder
+
+        return PlayOwner(owners_folder(self.path))
+
     def close_interrupted_plays(self) -> int:
-        """Plays left 'playing' by a crash or kill become 'stopped' (their time heard is kept)."""
-        with self.transaction() as conn:
-            return conn.execute("UPDATE plays SET ended = 'stopped' WHERE ended = 'playing'").rowcount
+        """Plays left 'playing' by a crash or kill become 'stopped' (their time heard is kept).
+
+        Only those whose owner is gone: a play another player is running now (the window,
+        while ``segue play`` starts beside it) stays open, and that player goes on writing
+        its progress and closes it itself. A play without an owner is an older version's,
+        whose player cannot be asked: it is closed. Returns how many were closed.
+        """
+        from player.store.owners import forget_gone, owner_alive, owners_folder
+
+        folder = owners_folder(self.path)
+        owners = [r[0] for r in self.execute("SELECT DISTINCT owner FROM plays WHERE ended = 'playing'")]
+        gone = [o for o in owners if not owner_alive(folder, o)]
+        closed = 0
+        if gone:
+            # A gone owner stays gone: asked before the write lock, so no lock file is tried
+            # while other writers wait.
+            with self.transaction() as conn:
+                for owner in gone:
+                    closed += conn.execute("UPDATE plays SET ended = 'stopped' WHERE ended = 'playing' "
+                                           "AND owner IS ?", (owner,)).rowcount
+        forget_gone(folder)
+        return closed
 
     def play(self, play_id: int) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM plays WHERE id = ?", (play_id,)).fetchone()

@@ -93,3 +93,65 @@ def test_sigkill_mid_play_keeps_the_play(tmp_path, segue_home):
     finally:
         player.close()
         store.close()
+
+
+def _play_row(db_path: Path, play_id: int) -> tuple[str, int]:
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    try:
+        return db.execute("SELECT ended, ms_heard FROM plays WHERE id = ?", (play_id,)).fetchone()
+    finally:
+        db.close()
+
+
+def test_segue_play_beside_a_playing_window_leaves_its_play_open_until_it_is_killed(tmp_path, segue_home):
+    # The window (a player in another process) plays a long song; `segue play` starts, plays
+    # a short one and ends. The window's play is not one a killed player left: it stays
+    # open and its progress goes on being written. Once the window is killed, the next start
+    # closes it, with all it had written. (kill(): SIGKILL here, TerminateProcess on Windows.)
+    long_song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
+                            tags={"title": "Long", "artist": "Someone"})
+    short = write_track(tmp_path, "short", fmt="flac", seconds=0.5, freq=330.0,
+                        tags={"title": "Short", "artist": "Else"})
+    db_path = segue_home / "library.db"
+    env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
+    window = subprocess.Popen([sys.executable, "-c", CHILD, str(long_song)], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert window.stdout.readline().strip() == "playing", window.stderr.read()
+        deadline = time.monotonic() + 30
+        while heard_so_far(db_path) < 500 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        cli = subprocess.run([sys.executable, "-m", "player", "play", "--null", str(short)], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert cli.returncode == 0, cli.stderr
+        ended, heard_then = _play_row(db_path, 1)
+        assert ended == "playing"                       # the window's play was left alone...
+        deadline = time.monotonic() + 30
+        while _play_row(db_path, 1)[1] < heard_then + 1000 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        ended, heard = _play_row(db_path, 1)
+        assert ended == "playing" and heard >= heard_then + 1000   # ...and its progress is still written
+        window.kill()
+        window.wait(10)
+    finally:
+        if window.poll() is None:
+            window.kill()
+        window.stdout.close()
+        window.stderr.close()
+    ended, heard = _play_row(db_path, 1)
+    assert ended == "playing"
+
+    from player.audio.null_engine import NullEngine
+    from player.playback import Player
+    from player.store import Store
+
+    store = Store.open()
+    player = Player(store, NullEngine())            # the next start: its owner is gone now
+    try:
+        rows = store.plays()
+        assert (rows[0]["ended"], rows[0]["ms_heard"]) == ("stopped", heard) and rows[1]["ended"] == "finished"
+        assert [p.name for p in (segue_home / "players").iterdir()] == [player._owner.token]
+    finally:
+        player.close()
+        store.close()
+    assert list((segue_home / "players").iterdir()) == []

@@ -166,3 +166,27 @@ def test_migration_6_to_7_keeps_the_library_and_remembers_merges_from_then_on(tm
     store.upsert_tracks([{"path": "/m/c.flac", "size": 1, "mtime_ns": 1}])
     assert store.track_by_path("/m/c.flac")["id"] == 3          # not the merged-away row's number
     store.close()
+
+
+def test_migration_7_to_8_keeps_every_play_and_gives_new_ones_an_owner(tmp_path):
+    path = tmp_path / "library.db"
+    store = _migrated(path, 7,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) "
+                      "VALUES (1, '/m/a.flac', 1, 1, 0, 0)",
+                      "INSERT INTO sessions (id, started_at, last_active_at) VALUES (1, 0, 0)",
+                      "INSERT INTO plays (track_id, session_id, started_at, ms_heard, ended, source, updated_at) "
+                      "VALUES (1, 1, 0, 200000, 'finished', 'radio', 0), (1, 1, 300, 12000, 'playing', 'library', 310)")
+    assert store.schema_version() == SCHEMA_VERSION >= 8
+    assert store.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [(r["ms_heard"], r["ended"], r["source"], r["owner"]) for r in store.plays()] == [
+        (200000, "finished", "radio", None), (12000, "playing", "library", None)]
+    # The play an older version left open has no owner to ask: the next start closes it.
+    assert store.close_interrupted_plays() == 1
+    owner = store.play_owner()
+    play = store.start_play(1, owner=owner.token)
+    assert store.play(play)["owner"] == owner.token
+    assert store.close_interrupted_plays() == 0 and store.play(play)["ended"] == "playing"
+    plan = store.execute("EXPLAIN QUERY PLAN SELECT DISTINCT owner FROM plays WHERE ended = 'playing'").fetchall()
+    assert any("plays_open" in row[3] for row in plan)
+    owner.release()
+    store.close()

@@ -97,6 +97,42 @@ def test_interrupted_plays_closed_as_stopped_keeping_time(store):
     assert store.play(pid)["ended"] == "stopped" and store.play(pid)["ms_heard"] == 12_345
 
 
+def test_only_plays_whose_owner_is_gone_are_closed(store):
+    tid = _track(store)
+    alive, gone = store.play_owner(), store.play_owner()
+    mine = store.start_play(tid, owner=alive.token)
+    killed = store.start_play(tid, owner=gone.token)
+    older = store.start_play(tid)                    # an older version's: no owner to ask
+    gone.release()
+    assert store.close_interrupted_plays() == 2
+    assert [store.play(p)["ended"] for p in (mine, killed, older)] == ["playing", "stopped", "stopped"]
+    store.update_play(mine, 4_000)                   # its player goes on writing it
+    assert store.play(mine)["ms_heard"] == 4_000
+    folder = store.path.with_name("players")
+    assert [p.name for p in folder.iterdir()] == [alive.token]
+    alive.release()
+    assert store.close_interrupted_plays() == 1 and store.play(mine)["ended"] == "stopped"
+    assert list(folder.iterdir()) == []
+
+
+def test_a_killed_players_lock_file_is_removed_and_a_starting_ones_is_kept(store):
+    import os
+    import time
+
+    from player.store.owners import STARTING_S, forget_gone
+
+    folder = store.path.with_name("players")
+    live = store.play_owner()
+    (folder / "killed").write_text("4242\n")         # written, and nobody holds it
+    (folder / "starting").write_bytes(b"")           # created a moment ago, not locked yet
+    (folder / "stale").write_bytes(b"")              # created long ago by one killed at once
+    old = time.time() - 2 * STARTING_S
+    os.utime(folder / "stale", (old, old))
+    assert forget_gone(folder) == 2
+    assert sorted(p.name for p in folder.iterdir()) == sorted([live.token, "starting"])
+    live.release()
+
+
 def test_forget_history_keeps_library_and_leaves_no_trace_in_the_file(store):
     tid = _track(store)
     store.end_play(store.start_play(tid, source="radio"), "finished", 200_000,
