@@ -63,7 +63,8 @@ class Cued:
     they moved it ahead since): its resumed play is judged as if heard from there.
     ``heard``: how much of the song they had heard (``credit`` unless known), which moving
     the position back does not lower. ``to_end``: moved ahead to near its end (``END_ZONE_S``)
-    while cued (a saved position near the end may have been reached by listening)."""
+    while cued (a saved position near the end may have been reached by listening).
+    ``play_id``: the row of its play in the last run, which resuming goes on with."""
 
     entry: QueueEntry
     position: float
@@ -71,6 +72,7 @@ class Cued:
     credit: float | None = None
     heard: float | None = None
     to_end: bool = False
+    play_id: int | None = None
 
     @property
     def heard_to(self) -> float:
@@ -96,6 +98,13 @@ class _Playing:
     # heard for that and from there to its end (the fade out included): with less than
     # half of it heard, the person moved on from it, as Next would have been.
     jumped: tuple[int, int] | None = None
+    # The time heard that the row held already: a play the last run left at its close and
+    # this one goes on with (the source counts only what is heard from now on).
+    logged_ms: int = 0
+
+    def logged_heard_ms(self) -> int:
+        """The play's time heard, as its row keeps it: before the close and since."""
+        return self.logged_ms + int(self.source.heard_s * 1000)
 
     def reached_ms(self) -> int:
         return int(self.source.heard_s * 1000) + self.resumed_ms
@@ -524,7 +533,7 @@ class Player:
         Its new play is judged by how far into the song the person gets by listening."""
         entry = cued.entry if source is None else QueueEntry(cued.entry.track_id, source, True)
         with self._lock:
-            self._start(entry, ended="skipped", at=cued.position)
+            self._start(entry, ended="skipped", at=cued.position, reopen=cued.play_id)
             if self._playing is not None:
                 playing = self._playing
                 playing.resumed_ms = int(cued.heard_to * 1000)
@@ -630,7 +639,8 @@ class Player:
                 to = min(max(0.0, float(seconds)), end)
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
                                   heard=cued.heard_before,
-                                  to_end=_to_end(to, cued.heard_to, cued.duration, END_ZONE_S))
+                                  to_end=_to_end(to, cued.heard_to, cued.duration, END_ZONE_S),
+                                  play_id=cued.play_id)
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -659,11 +669,13 @@ class Player:
         try:
             queue = [(int(t), str(src), bool(manual)) for t, src, manual in saved.get("queue") or []]
             current = saved.get("current")
-            # [track, source, manual, position(, credit(, heard))]: a state saved before the
-            # credit (or the time heard) lacks it.
+            # [track, source, manual, position(, credit(, heard(, play)))]: a state saved before
+            # the credit (or the time heard, or the play's row) lacks it.
             current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3]),
                        float(current[4]) if len(current) > 4 else float(current[3]),
-                       float(current[5]) if len(current) > 5 else None) if current else None
+                       float(current[5]) if len(current) > 5 else None,
+                       int(current[6]) if len(current) > 6 and current[6] is not None else None
+                       ) if current else None
             keep_going = bool(saved.get("keep_going"))
             repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
             shuffle = bool(saved.get("shuffle"))
@@ -685,7 +697,8 @@ class Player:
                 position = min(max(0.0, current[3]), duration) if duration else max(0.0, current[3])
                 self._cued = Cued(QueueEntry(live, current[1], current[2]), position, duration,
                                   credit=max(0.0, current[4]),
-                                  heard=None if current[5] is None else max(0.0, current[5]))
+                                  heard=None if current[5] is None else max(0.0, current[5]),
+                                  play_id=current[6])
             self._saved_state = self._state()
         self._emit("queue_changed")
         return self._cued
@@ -711,10 +724,10 @@ class Player:
             # How far into it the person got by listening (less, when they jumped ahead).
             credit = min(position, playing.reached_ms() / 1000)
             current = [e.track_id, e.source, e.manual, round(position, 1), round(credit, 1),
-                       round(playing.covered_ms() / 1000, 1)]
+                       round(playing.covered_ms() / 1000, 1), playing.play_id]
         elif cued is not None:
             current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1),
-                       round(cued.heard_to, 1), round(cued.heard_before, 1)]
+                       round(cued.heard_to, 1), round(cued.heard_before, 1), cued.play_id]
         else:
             current = None
         queue = [[e.track_id, e.source, e.manual] for e in self._queue.entries()[:MAX_SAVED_QUEUE]]
@@ -769,7 +782,7 @@ class Player:
             return
         if ended in ("finished", "error"):      # ran out or failed, not moved on from
             self._ended_alone = [*self._ended_alone[-4:], playing.entry]
-        heard = int(playing.source.heard_s * 1000)
+        heard = playing.logged_heard_ms()
         track_s = playing.source.duration or playing.source.duration_hint or 0.0
 
         def short(ms: int) -> bool:
@@ -825,19 +838,28 @@ class Player:
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
                    early_skip=early)
 
-    def _begin(self, entry: QueueEntry, source: Source) -> None:
-        """Log the start of ``entry`` (now audible, or about to be)."""
+    def _begin(self, entry: QueueEntry, source: Source, *, reopen: int | None = None) -> None:
+        """Log the start of ``entry`` (now audible, or about to be); ``reopen``: the play of
+        the last run that this one goes on with (its row, if it is still there)."""
         track_ms = int(source.duration_hint * 1000) if source.duration_hint else None
+        play_id, logged = None, None
         try:
             # Armed before a merge, heard after it: the entry may name a row gone since.
             self._follow(entry)
-            play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
-                                            owner=self._owner.token)
+            if reopen is not None:
+                logged = self.store.resume_play(reopen, entry.track_id, source=entry.source,
+                                                owner=self._owner.token)
+            if logged is not None:
+                play_id = reopen
+            else:
+                play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
+                                                owner=self._owner.token)
         except sqlite3.Error:  # played anyway; only its log entry is lost
             log.exception("could not record the start of track %s", entry.track_id)
             play_id = None
         at_ms = int(source.start_s * 1000)
-        self._playing = _Playing(entry, play_id, source, resumed_ms=at_ms, credit_ms=at_ms)
+        self._playing = _Playing(entry, play_id, source, resumed_ms=at_ms, credit_ms=at_ms,
+                                 logged_ms=int(logged or 0) if play_id is not None else 0)
         if self._repeat == "all":
             self._requeue(entry)
         self._history.append(entry)
@@ -845,10 +867,11 @@ class Player:
         self._back = [*self._back[-199:], entry]
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry)
 
-    def _start(self, entry: QueueEntry, *, ended: str, at: float = 0.0, restart_stops: bool = False) -> None:
+    def _start(self, entry: QueueEntry, *, ended: str, at: float = 0.0, restart_stops: bool = False,
+               reopen: int | None = None) -> None:
         """Play ``entry`` now, ending the current play as ``ended``. ``restart_stops``: the
         person asked for this song while it was playing (a restart, not a rejection of it):
-        the current play then ends as stopped."""
+        the current play then ends as stopped. ``reopen``: see :meth:`_begin`."""
         with self._lock:
             self._ran_out = False
             self._cued = None
@@ -861,7 +884,7 @@ class Player:
                 source = Source(f"<missing track {entry.track_id}>", token=entry)
             source.start_s = at
             self._armed, self._armed_recent = None, []  # the engine drops them too
-            self._begin(entry, source)
+            self._begin(entry, source, reopen=reopen)
             try:
                 self.engine.play(source)
             except Exception as exc:  # no output open, a device that refuses: an error, never a skip
@@ -1028,7 +1051,7 @@ class Player:
             playing = self._playing
             if playing is None or playing.play_id is None:
                 continue
-            heard = int(playing.source.heard_s * 1000)
+            heard = playing.logged_heard_ms()
             if (playing.play_id, heard) == last:
                 continue  # paused: nothing new, and a long pause should end the session
             try:

@@ -94,6 +94,32 @@ class PlaysMixin:
                 (track_id, session, now, track_ms, source, now, owner),
             ).lastrowid
 
+    def resume_play(self, play_id: int, track_id: int, *, source: str = "library", owner: str | None = None,
+                    now: float | None = None) -> int | None:
+        """Go on with a play the last run closed as stopped: the song left playing at the
+        last close, resumed where it was. It is one play heard in two sittings, so it stays
+        one row: open again (owned by ``owner``, logged with ``source``), its time heard
+        going on from what the row holds, which is returned. Two rows would count what was
+        heard before the close twice: once in the stopped row, and again in a resumed one
+        that ends finished, which stands for the whole song.
+
+        None, and nothing changes, where ``play_id`` is no stopped play of that track any
+        more (the history was forgotten): the resumed song is then a new play.
+        """
+        if source not in SOURCES:
+            raise ValueError(f"unknown play source {source!r}; expected one of {SOURCES}")
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            track_id = self._live_id(conn, int(track_id)) or track_id
+            row = conn.execute("SELECT ms_heard FROM plays WHERE id = ? AND track_id = ? AND ended = 'stopped'",
+                               (play_id, track_id)).fetchone()
+            if row is None:
+                return None
+            conn.execute("UPDATE plays SET ended = 'playing', source = ?, owner = ?, updated_at = ? WHERE id = ?",
+                         (source, owner, now, play_id))
+            self._still_active(conn, play_id, now)
+            return row[0]
+
     def update_play(self, play_id: int, ms_heard: int, *, now: float | None = None) -> None:
         """Record progress of a play that is still going."""
         now = time.time() if now is None else now

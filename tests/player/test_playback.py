@@ -681,6 +681,38 @@ def test_a_state_saved_while_a_scan_merged_its_tracks_resumes_them_as_the_tracks
     assert ended(store) == [(a, "finished"), (b, "finished")]
 
 
+def test_a_song_closed_part_way_and_resumed_at_the_next_start_is_one_play(store, tmp_path, make_player):
+    # Quit at 1:00 of 1:20, resumed at the next start (and quit and resumed once more):
+    # one listen of the song. Two rows, a stopped one holding 60 s and a finished one,
+    # counted what was heard before the close twice (1.75 listens for the learner).
+    from recommender.data import session_matrix
+
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 1.0)])
+    p = make_player(speed=8.0)
+    p.restore_state()                           # the window's player: it remembers the song
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.position > 60.0)
+    p.close()
+    (first,) = store.plays()
+    assert first["ended"] == "stopped" and 60_000 <= first["ms_heard"] < 62_000
+    for stop_at in (70.0, None):
+        p = make_player(speed=8.0)
+        assert p.restore_state() is not None
+        p.resume()
+        if stop_at is not None:
+            assert wait_for(lambda: p.position > stop_at)
+            p.close()
+            assert [(r["id"], r["ended"]) for r in store.plays()] == [(first["id"], "stopped")]
+            assert 70_000 <= store.plays()[0]["ms_heard"] < 72_000
+    assert wait_for(lambda: p.current_track_id == b, 20.0)
+    rows = store.plays()
+    assert [(r["id"], r["track_id"], r["ended"]) for r in rows[:1]] == [(first["id"], a, "finished")]
+    assert [r["track_id"] for r in rows] == [a, b]
+    assert 79_000 <= rows[0]["ms_heard"] <= 81_000          # heard once, in three sittings
+    sm = session_matrix(rows)
+    assert sm.plays[sm.person_row, list(sm.item_ids).index(a)] == pytest.approx(1.0)
+
+
 def test_a_cued_song_keeps_its_credit_unless_moved_ahead_also_across_a_restart(store, tmp_path, make_player):
     from player.playback import STATE_SETTING
 

@@ -133,6 +133,24 @@ def test_a_killed_players_lock_file_is_removed_and_a_starting_ones_is_kept(store
     live.release()
 
 
+def test_a_stopped_play_resumed_goes_on_in_its_row_and_nothing_else_is_reopened(store):
+    a, b = _track(store), _track(store, "/m/b.flac")
+    pid = store.start_play(a, source="up_next", now=1000.0)
+    store.end_play(pid, "stopped", 60_000, now=1060.0)
+    done = store.start_play(a, now=1100.0)
+    store.end_play(done, "finished", 200_000, now=1300.0)
+    assert store.resume_play(pid, b) is None                      # another song's
+    assert store.resume_play(done, a) is None                     # not left stopped
+    assert store.resume_play(pid + 99, a) is None                 # gone
+    assert store.play(pid)["ended"] == "stopped"
+    owner = store.play_owner()
+    assert store.resume_play(pid, a, source="library", owner=owner.token, now=1400.0) == 60_000
+    row = store.play(pid)
+    assert (row["ended"], row["source"], row["owner"], row["started_at"]) == ("playing", "library", owner.token, 1000.0)
+    assert store.resume_play(pid, a) is None                      # open already
+    owner.release()
+
+
 def test_forget_history_keeps_library_and_leaves_no_trace_in_the_file(store):
     tid = _track(store)
     store.end_play(store.start_play(tid, source="radio"), "finished", 200_000,
