@@ -64,7 +64,8 @@ class Cued:
     ``heard``: how much of the song they had heard (``credit`` unless known), which moving
     the position back does not lower. ``to_end``: moved ahead to near its end (``END_ZONE_S``)
     while cued (a saved position near the end may have been reached by listening).
-    ``play_id``: the row of its play in the last run, which resuming goes on with."""
+    ``play_id``: the row of its play in the last run, which resuming goes on with. A move to
+    near the end, made while cued or while it played, is kept across a restart (``to_end``)."""
 
     entry: QueueEntry
     position: float
@@ -647,6 +648,12 @@ class Player:
         player first saves what it was playing, where, and what was queued."""
         if self._closed.is_set():
             return
+        # A seek sent a moment ago (the slider let go, then the window closed) is where the
+        # song is: the engine's position says so only once its feeder has taken the seek.
+        try:
+            self.engine.sync(1.0)
+        except Exception:
+            log.exception("the engine did not answer before closing")
         self._save_state(final=True)
         self.stop()
         self._closed.set()
@@ -669,13 +676,14 @@ class Player:
         try:
             queue = [(int(t), str(src), bool(manual)) for t, src, manual in saved.get("queue") or []]
             current = saved.get("current")
-            # [track, source, manual, position(, credit(, heard(, play)))]: a state saved before
-            # the credit (or the time heard, or the play's row) lacks it.
+            # [track, source, manual, position(, credit(, heard(, play(, to_end))))]: a state
+            # saved before the credit (or the time heard, the play's row, the move to the end)
+            # lacks it.
             current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3]),
                        float(current[4]) if len(current) > 4 else float(current[3]),
                        float(current[5]) if len(current) > 5 else None,
-                       int(current[6]) if len(current) > 6 and current[6] is not None else None
-                       ) if current else None
+                       int(current[6]) if len(current) > 6 and current[6] is not None else None,
+                       bool(current[7]) if len(current) > 7 else False) if current else None
             keep_going = bool(saved.get("keep_going"))
             repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
             shuffle = bool(saved.get("shuffle"))
@@ -698,7 +706,7 @@ class Player:
                 self._cued = Cued(QueueEntry(live, current[1], current[2]), position, duration,
                                   credit=max(0.0, current[4]),
                                   heard=None if current[5] is None else max(0.0, current[5]),
-                                  play_id=current[6])
+                                  play_id=current[6], to_end=current[7])
             self._saved_state = self._state()
         self._emit("queue_changed")
         return self._cued
@@ -723,11 +731,13 @@ class Player:
             e, position = playing.entry, self.engine.position
             # How far into it the person got by listening (less, when they jumped ahead).
             credit = min(position, playing.reached_ms() / 1000)
+            # A jump to near the end (``jumped``) is one still when resumed there: judged by
+            # what was heard before it and from there to the end, as in this run.
             current = [e.track_id, e.source, e.manual, round(position, 1), round(credit, 1),
-                       round(playing.covered_ms() / 1000, 1), playing.play_id]
+                       round(playing.covered_ms() / 1000, 1), playing.play_id, playing.jumped is not None]
         elif cued is not None:
             current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1),
-                       round(cued.heard_to, 1), round(cued.heard_before, 1), cued.play_id]
+                       round(cued.heard_to, 1), round(cued.heard_before, 1), cued.play_id, cued.to_end]
         else:
             current = None
         queue = [[e.track_id, e.source, e.manual] for e in self._queue.entries()[:MAX_SAVED_QUEUE]]

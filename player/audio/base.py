@@ -109,6 +109,11 @@ class Engine(abc.ABC):
         """Jump within the current source (clamped to its length); with ``source``, only
         if that is still the one being heard when the engine gets to it."""
 
+    def sync(self, timeout: float = 5.0) -> bool:
+        """Wait (up to ``timeout`` seconds) until the engine has acted on every command sent
+        before this call: after a seek, :attr:`position` is the new place. True when it has."""
+        return True
+
     @property
     @abc.abstractmethod
     def state(self) -> PlaybackState: ...

@@ -368,6 +368,53 @@ def test_a_cued_song_moved_to_its_end_and_run_out_is_a_skip(store, tmp_path, mak
     assert ended(store)[0] == (a, expected) and p.early_skips == ([a] if expected == "skipped" else [])
 
 
+def test_a_move_to_the_end_before_a_close_is_judged_after_it_as_it_would_have_been(store, tmp_path, make_player):
+    # Cued at 0:02 of 1:20 (or playing, 3 s heard), moved to 1:19, the window closed; at the
+    # next start it is resumed and runs out: 3 s of 80 heard, a song moved on from, as it is
+    # without the close. The restart forgot the move and logged it finished.
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 1.0)])
+    for playing in (False, True):
+        if playing:
+            p = make_player(speed=8.0)
+            p.restore_state()
+            p.play_tracks([a, b])
+            assert wait_for(lambda: p.position > 3.0)
+            p.pause()
+        else:
+            p = restored(store, make_player, a, b, 2.0)
+        p.seek(79.0)
+        assert wait_for(lambda: abs(p.position - 79.0) < 0.05)
+        p.close()
+        assert store.get_setting(STATE_SETTING)["current"][3] == 79.0
+        p = make_player(speed=8.0)
+        assert p.restore_state().position == 79.0
+        p.resume()
+        assert wait_for(lambda: p.current_track_id == b)
+        assert wait_for(lambda: store.plays()[-1]["ended"] != "playing")
+        assert [r["ended"] for r in store.plays() if r["track_id"] == a][-1] == "skipped"
+        assert p.early_skips == [a]
+        p.close()
+
+
+def test_a_move_made_just_before_the_close_is_where_the_next_start_resumes(store, tmp_path, make_player):
+    # The slider let go and the window closed at once: the engine had not taken the seek
+    # yet, and the state kept the old place (or 0:00, caught in the middle of the seek).
+    from player.playback import STATE_SETTING
+
+    (a,) = add_tracks(store, tmp_path, [("a", 80.0)])
+    for to in (50.0, 20.0, 65.0):
+        p = make_player(speed=8.0)
+        p.restore_state()
+        p.play_tracks([a])
+        assert wait_for(lambda: p.position > 3.0)
+        p.pause()
+        p.seek(to)
+        p.close()
+        assert store.get_setting(STATE_SETTING)["current"][3] == to
+
+
 @pytest.mark.parametrize("crossfade_s, next_s", [(0.0, None), (10.0, None), (10.0, 4.0), (10.0, 20.0)])
 @pytest.mark.parametrize("heard, to, expected", [
     (3.0, 51.0, "skipped"),             # 9 s before the end: 12 s of 60 heard
