@@ -8,8 +8,8 @@ any more, and one whose lock is held is being heard right now (the window, while
 play`` runs beside it). A process id alone could not tell: it is reused, and a killed
 player's number may belong to another program by the next start.
 
-``flock`` on Linux and macOS, ``msvcrt.locking`` on Windows: both refuse a second handle,
-in another process or in the same one, so two players in one process are told apart too.
+``flock`` on Linux and macOS, ``msvcrt.locking`` on Windows (the standard library's; the
+lock is on the file's first byte). The players of this process are known without asking.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ _HELD = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, getattr(errno, "EDEADLK"
 # A lock file found unlocked and empty may be a player between creating it and locking it:
 # it is only removed once it is this old.
 STARTING_S = 60.0
+
+# The tokens of the players of this process, which it never needs to ask the system about:
+# where locks are emulated per process (some network file systems), trying its own lock
+# would succeed, and letting go of it would drop the player's.
+_HERE: set[str] = set()
 
 if sys.platform == "win32":
     import msvcrt
@@ -93,12 +98,14 @@ class PlayOwner:
                         self.folder, exc)
             return
         self.token, self._fd = token, fd
+        _HERE.add(token)
 
     def release(self) -> None:
         """Let go of the lock and remove its file (closing the player: it owns no play now)."""
         fd, self._fd = self._fd, None
         if fd is None:
             return
+        _HERE.discard(self.token)
         try:
             _unlock(fd)
         except OSError:
@@ -110,8 +117,9 @@ class PlayOwner:
         fd = getattr(self, "_fd", None)
         if fd is not None:
             try:
+                _HERE.discard(self.token)
                 os.close(fd)
-            except OSError:
+            except Exception:       # OSError, or this module half torn down at exit
                 pass
 
 
@@ -155,6 +163,8 @@ def owner_alive(folder: str | os.PathLike, token: str | None) -> bool:
     that cannot say also gives False, so that a killed player's play is still closed."""
     if not token or os.sep in token or (os.altsep and os.altsep in token) or token.startswith("."):
         return False
+    if token in _HERE:
+        return True
     state, fd = _take(Path(folder) / token)
     if fd is not None:
         _let_go(fd)
@@ -171,6 +181,8 @@ def forget_gone(folder: str | os.PathLike) -> int:
         return 0
     removed = 0
     for name in names:
+        if name in _HERE:
+            continue
         path = folder / name
         state, fd = _take(path)
         if fd is None:
