@@ -144,6 +144,16 @@ def test_segue_play_beside_a_playing_window_leaves_its_play_open_until_it_is_kil
     from player.audio.null_engine import NullEngine
     from player.playback import Player
     from player.store import Store
+    from player.store.owners import owner_alive
+
+    # Windows lets go of a killed process's locks a moment after it ends.
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
+    (token,) = db.execute("SELECT owner FROM plays WHERE id = 1").fetchone()
+    db.close()
+    assert token
+    deadline = time.monotonic() + 10
+    while owner_alive(segue_home / "players", token) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
     store = Store.open()
     player = Player(store, NullEngine())            # the next start: its owner is gone now
