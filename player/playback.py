@@ -100,8 +100,9 @@ class _Playing:
     # half of it heard, the person moved on from it, as Next would have been.
     jumped: tuple[int, int] | None = None
     # The time heard that the row held already: a play the last run left at its close and
-    # this one goes on with (the source counts only what is heard from now on).
+    # this one goes on with (``reopened``; the source counts only what is heard from now on).
     logged_ms: int = 0
+    reopened: bool = False
 
     def logged_heard_ms(self) -> int:
         """The play's time heard, as its row keeps it: before the close and since."""
@@ -835,9 +836,14 @@ class Player:
         track_ms = None
         if ended != "error" and decoded and (not listed or abs(decoded - listed) > DURATION_TOLERANCE_S):
             track_ms = int(decoded * 1000)
+        row_ended, row_error = ended, error
+        if ended == "error" and playing.reopened:
+            # Gone on with from the last run, and failing now (the file was damaged since):
+            # what was heard before the close stands as it was; only this sitting failed.
+            row_ended, row_error = "stopped", None
         if playing.play_id is not None:
             try:
-                self.store.end_play(playing.play_id, ended, heard, error=error, track_ms=track_ms)
+                self.store.end_play(playing.play_id, row_ended, heard, error=row_error, track_ms=track_ms)
             except sqlite3.Error:  # a locked or broken database must not stop the music
                 log.exception("could not record the end of play %s", playing.play_id)
         if self._history and self._history[-1] is playing.entry:
@@ -868,8 +874,9 @@ class Player:
             log.exception("could not record the start of track %s", entry.track_id)
             play_id = None
         at_ms = int(source.start_s * 1000)
+        reopened = play_id is not None and logged is not None
         self._playing = _Playing(entry, play_id, source, resumed_ms=at_ms, credit_ms=at_ms,
-                                 logged_ms=int(logged or 0) if play_id is not None else 0)
+                                 logged_ms=int(logged) if reopened else 0, reopened=reopened)
         if self._repeat == "all":
             self._requeue(entry)
         self._history.append(entry)

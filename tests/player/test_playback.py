@@ -760,6 +760,26 @@ def test_a_song_closed_part_way_and_resumed_at_the_next_start_is_one_play(store,
     assert sm.plays[sm.person_row, list(sm.item_ids).index(a)] == pytest.approx(1.0)
 
 
+def test_a_song_resumed_at_the_next_start_that_fails_keeps_the_play_heard_before(store, tmp_path, make_player):
+    # Quit at 1:00 of 1:20; by the next start the file was damaged. Resuming it fails: that
+    # sitting is an error, the minute heard before stays a stopped play.
+    a, b = add_tracks(store, tmp_path, [("a", 80.0), ("b", 1.0)])
+    p = make_player(speed=8.0)
+    p.restore_state()
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.position > 60.0)
+    p.close()
+    (before,) = [(r["id"], r["ended"], r["ms_heard"]) for r in store.plays()]
+    path = store.track(a)["path"]
+    with open(path, "r+b") as f:
+        f.write(b"\0" * 4096)                   # the header gone: nothing decodes
+    p = make_player(speed=8.0)
+    p.restore_state()
+    p.resume()
+    assert wait_for(lambda: p.current_track_id == b, 20.0)
+    assert [(r["id"], r["ended"], r["ms_heard"]) for r in store.plays() if r["track_id"] == a] == [before]
+
+
 def test_a_cued_song_keeps_its_credit_unless_moved_ahead_also_across_a_restart(store, tmp_path, make_player):
     from player.playback import STATE_SETTING
 
