@@ -30,12 +30,15 @@ that frame as audio and trims neither the delay nor the padding.
 A Xing/Info header's frame count is trusted only while the file's bytes agree with it. Files
 joined one after the other (chapters of an audiobook, a podcast with an advertisement put in
 front) keep the first one's header, and a few encoders write a count of 0: dr_mp3 stops where
-the count ends and the rest is never heard. Where the bytes after the header hold clearly more
-frames than it counts (judged from its byte count and the length of the frames at a few
-places, without reading the file through), the frame headers are counted, and if they hold
-more, they decide: the file is decoded through a view that starts after the Xing frame, which
-dr_mp3 then never sees, the encoder delay the header gives is dropped here, and every frame
-plays (the padding the header gives may belong to a file that ends part-way through).
+the count ends and the rest is never heard. A file cut short (an interrupted download or
+copy) keeps the header of the whole file: dr_mp3 plays what is there, but its length was the
+header's, minutes longer. Where the bytes after the header hold clearly more or fewer frames
+than it counts (judged from its byte count and the length of the frames at a few places,
+without reading the file through), the frame headers are counted, and where they hold more
+or fewer, they decide: the file is decoded through a view that starts after the Xing frame,
+which dr_mp3 then never sees, the encoder delay the header gives is dropped here, and every
+frame plays (the padding the header gives may belong to a file that ends part-way through,
+or to an end that is gone).
 """
 
 from __future__ import annotations
@@ -342,22 +345,25 @@ class FrameIndex:
             return None
         return max(0, self.xing_frames * self.spf - self.delay - self.padding)
 
-    def xing_undercounts(self) -> bool:
-        """Whether the bytes after a Xing/Info header clearly hold more frames than it counts,
-        judged without reading them through: a count that leaves nothing to play, more bytes
-        than the header's own byte count (which takes in the header's frame), or more frames
-        than the count at the mean length of the frames at a few places through the file. A
-        variable bit rate misjudged here costs only a :meth:`scan`, which then decides."""
+    def xing_miscounts(self) -> bool:
+        """Whether the bytes after a Xing/Info header clearly hold another number of frames
+        than it counts, judged without reading them through: a count that leaves nothing to
+        play; more or fewer bytes than the header's own byte count (which takes in the
+        header's frame); or more or fewer frames than the count at the mean length of the
+        frames at a few places through the file. More: files joined one after the other, a
+        count of 0. Fewer: a file cut short (an interrupted download or copy keeps the header
+        of the whole file). A variable bit rate misjudged here costs only a :meth:`scan`,
+        which then decides."""
         n = self.xing_frames
         if n is None:
             return False
         if n * self.spf <= self.delay + self.padding:
             return True
         audio = self.size - self.start
-        if self.xing_bytes is not None and audio > self.xing_bytes + self.xing_bytes // 100 + 4 * MAX_FRAME_BYTES:
+        if self.xing_bytes is not None and abs(audio - self.xing_bytes) > self.xing_bytes // 100 + 4 * MAX_FRAME_BYTES:
             return True
         mean = self._mean_frame_bytes()
-        return mean > 0 and audio / mean > 1.5 * n + 8
+        return mean > 0 and not (n - 8) / 1.5 <= audio / mean <= 1.5 * n + 8
 
     def _mean_frame_bytes(self) -> float:
         """The mean length of the frames found at :data:`SAMPLE_PLACES` places from the first
@@ -448,7 +454,7 @@ class Mp3Reader:
         self._dec = None        # a decoder started mid-file by a seek (ma_decoder), or None
         self._view = None
         self._index_checked = False
-        self._xing_wrong = False    # the frames hold more than the Xing header counts
+        self._xing_wrong = False    # the frames hold more or fewer than the Xing header counts
         self._main_at = 0       # where in the file the view of the main decoder starts
         self._skip = 0          # samples the main decoder gives before the first that plays
         self._f = open(path, "rb")
@@ -462,13 +468,14 @@ class Mp3Reader:
 
     def _open_main(self) -> None:
         idx = self._index
-        if idx.xing_undercounts():
+        if idx.xing_miscounts():
             idx.scan()
             # (a count one frame off is no reason to read the file another way)
-            self._xing_wrong = idx.frames > idx.xing_frames + 1
+            self._xing_wrong = abs(idx.frames - idx.xing_frames) > 1
             if self._xing_wrong:
                 # Every frame plays, less the encoder delay at the start: the padding the
-                # header gives may belong to the end of a file that stops part-way through.
+                # header gives may belong to the end of a file that stops part-way through,
+                # and a file cut short has lost the end it belongs to.
                 idx.padding = 0
         if not idx.plain or self._xing_wrong or idx.tag_unseen:
             self._open_main_view()
@@ -612,8 +619,10 @@ class Mp3Reader:
         want = max(0, min(n, self.frames - self.pos) if self.frames_exact else n)
         block = self._decode(want) if want else np.zeros((0, self.channels), np.float32)
         self.pos += len(block)
-        if len(block) < want and not self.frames_exact:
-            self.frames, self.frames_exact = self.pos, True      # the end: now it is known
+        if len(block) < want:
+            # The end: now it is known, also where it comes before a count that said more (a
+            # file whose end is lost in a way its bytes do not show, such as zeros in its place).
+            self.frames, self.frames_exact = self.pos, True
         return block
 
     def _discard(self, n: int) -> int:

@@ -155,6 +155,49 @@ def test_a_xing_count_too_low_or_zero_loses_no_frame(tmp_path):
             assert r.frames == len(got) and np.array_equal(read_all(r), got)
 
 
+@pytest.mark.parametrize("kind", ["vbr-xing", "cbr-info"])
+def test_a_file_cut_short_is_known_on_open_to_end_where_its_frames_do(tmp_path, kind):
+    # An interrupted download or copy keeps the whole file's Xing/Info header: dr_mp3 plays
+    # what is there, but the length was the header's. Fewer bytes than the header counts: the
+    # frames decide, and the length is what plays, the samples those of the whole file.
+    if kind == "vbr-xing":
+        whole, idx = _lame(tmp_path / "whole.mp3", 12, seed=4)
+        raw = (tmp_path / "whole.mp3").read_bytes()
+    else:
+        if ffmpeg_path() is None:
+            pytest.skip("ffmpeg makes these files")
+        path = encode(tmp_path / "whole.mp3", ["-ar", "44100", "-ac", "2", "-c:a", "libmp3lame", "-b:a", "128k"],
+                      seconds=12)
+        with Mp3Reader(str(path)) as r:
+            assert r.frames_exact and r._index.xing_frames and not r._index.scanned
+            whole = read_all(r)
+        raw = path.read_bytes()
+    for keep in (0.3, 0.5, 0.8):
+        cut = tmp_path / f"cut{keep}.mp3"
+        cut.write_bytes(raw[:int(len(raw) * keep)])
+        with Mp3Reader(str(cut)) as r:
+            assert r.frames_exact
+            on_open = r.frames
+            got = read_all(r)
+        assert len(got) == on_open < keep * len(whole) + 2 * 1152, keep
+        assert len(got) > (keep - 0.05) * len(whole) and np.array_equal(got, whole[:len(got)])
+        assert_seeks_exact(cut, got, indexed=True)
+
+
+def test_an_end_lost_where_the_bytes_do_not_show_it_is_known_once_read(tmp_path):
+    # Zeros in the place of the last half (a download that set aside the whole file's size
+    # first): the header's count holds until the end is read, then where it ended.
+    whole, _idx = _lame(tmp_path / "whole.mp3", 8, seed=6)
+    raw = (tmp_path / "whole.mp3").read_bytes()
+    zeroed = tmp_path / "zeroed.mp3"
+    zeroed.write_bytes(raw[:len(raw) // 2] + bytes(len(raw) - len(raw) // 2))
+    with Mp3Reader(str(zeroed)) as r:
+        assert r.frames == len(whole)
+        got = read_all(r)
+        assert len(got) < 0.55 * len(whole) and r.frames_exact and r.frames == len(got)
+    assert np.array_equal(got, whole[:len(got)])
+
+
 def test_files_joined_one_after_the_other_play_whole(tmp_path):
     # Chapters joined with cat, a podcast with an advertisement put in front: the first
     # file's Xing header counts only its own frames, and dr_mp3 stopped there. Each part
