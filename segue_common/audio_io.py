@@ -17,6 +17,7 @@ Both derive from :class:`AudioError`. A path that does not exist raises ``FileNo
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import io
 import json
@@ -383,7 +384,9 @@ class SoundfileReader(BlockReader):
     rot, a bad sector) costs only itself: reading goes on from the first place after it that
     decodes, and the stretch reads as silence, so that positions and the length stay the
     file's. Where nothing after it decodes (a file cut short), the audio ends there, as a WAV
-    or an MP3 cut short ends where its data does. So it does at any damage in a file of
+    or an MP3 cut short ends where its data does, and ``frames`` becomes where it ended; a FLAC
+    file cut short, whose header keeps the whole file's length, is measured on open
+    (:func:`flac_frames_held`). So the audio ends at any damage in a file of
     unknown length (a FLAC written to a pipe, most often cut short when its encoder was
     stopped): a seek in such a file can take most of a second, and the search half a minute.
     A file that decodes nowhere from its start is a CorruptAudioError. In an Ogg file, where
@@ -400,6 +403,13 @@ class SoundfileReader(BlockReader):
         self.ogg_order = f.format == "OGG"
         self.frames = int(f.frames) if 0 <= f.frames < 2**62 else None
         self.seekable = bool(f.seekable()) and self.frames is not None
+        if self.format == "FLAC" and self.seekable:
+            # A FLAC file cut short keeps the length of the whole in its header: its length
+            # is where its audio ends, so that a crossfade begins before that end, and a seek
+            # beyond it lands there.
+            held = flac_frames_held(path, self._opener)
+            if held:
+                self.frames = min(self.frames, held)
         self._pos = 0        # the frame read next (libsndfile cannot tell after an error)
         self._silence = 0    # frames of a damaged stretch skipped, still to be read as silence
         self._ended = False  # nothing after the last damage decodes
@@ -409,6 +419,8 @@ class SoundfileReader(BlockReader):
             k = min(n, self._silence)
             self._silence -= k
             self._pos += k
+            if not k and n > 0:
+                self._end_here()
             return np.zeros((k, self.channels), np.float32)
         start = self._pos
         block, error = read_frames(self._f, n)
@@ -419,7 +431,15 @@ class SoundfileReader(BlockReader):
             block = self._keep_time(start, block)
         if not len(block) and (self._silence or self._ended):
             return self.read(n)
+        if not len(block) and n > 0:
+            self._end_here()
         return block
+
+    def _end_here(self) -> None:
+        """The audio ends where reading got to: before the length the header gave (a file cut
+        short further than was found on open), that is its length."""
+        if self.frames is not None and self._pos < self.frames:
+            self.frames = self._pos
 
     def _tell(self) -> int | None:
         try:
@@ -505,6 +525,162 @@ class SoundfileReader(BlockReader):
 
 def _open_soundfile(path: str) -> sf.SoundFile:
     return sf.SoundFile(soundfile_name(path))
+
+
+# -- FLAC files cut short ------------------------------------------------------------------
+#: the CRC-8 of a FLAC frame header (polynomial x^8 + x^2 + x + 1), byte by byte
+_FLAC_CRC8 = bytes(
+    functools.reduce(lambda c, _: (c << 1 ^ 0x07 if c & 0x80 else c << 1) & 0xFF, range(8), b) for b in range(256))
+#: sample rates and bits per sample by a frame header's codes (None: from STREAMINFO, or invalid)
+_FLAC_RATES = (None, 88200, 176400, 192000, 8000, 16000, 22050, 24000, 32000, 44100, 48000, 96000)
+_FLAC_BITS = (None, 8, 12, None, 16, 20, 24, 32)
+#: how many bytes follow a byte that begins a character in UTF-8, by its leading ones (7: no
+#: character begins with it)
+_UTF8_MORE = bytes(0 if b < 0x80 else 7 if b < 0xC0 else 7 - (0xFF ^ b).bit_length() for b in range(256))
+#: how far from its end a FLAC file whose STREAMINFO leaves out its largest frame is searched
+#: for its last frame first; further back, a megabyte at a time (zeros after the last frame)
+_FLAC_TAIL = 64 << 10
+
+
+def _flac_streaminfo(f, size: int) -> tuple[int, dict] | None:
+    """Where the frames of the FLAC file ``f`` begin (after ID3v2 tags in front, "fLaC" and
+    its metadata blocks), and its STREAMINFO; None where it is no FLAC file."""
+    pos = 0
+    for _ in range(4):
+        f.seek(pos)
+        tag = mp3._id3v2_size(f.read(10))
+        if not tag:
+            break
+        pos += tag
+    f.seek(pos)
+    if f.read(4) != b"fLaC":
+        return None
+    pos += 4
+    info = None
+    while pos < size:
+        f.seek(pos)
+        head = f.read(4 + 34)
+        if len(head) < 4:
+            return None
+        if head[0] & 0x7F == 0 and info is None and len(head) == 38:
+            v = int.from_bytes(head[14:22], "big")
+            info = {"max_block": int.from_bytes(head[6:8], "big"), "max_frame": int.from_bytes(head[11:14], "big"),
+                    "rate": v >> 44, "channels": (v >> 41 & 7) + 1, "bits": (v >> 36 & 0x1F) + 1,
+                    "total": v & (1 << 36) - 1}
+        pos += 4 + int.from_bytes(head[1:4], "big")
+        if head[0] & 0x80:
+            return (pos, info) if info is not None else None
+    return None
+
+
+def _flac_frame_at(buf: bytes, i: int, info: dict) -> tuple[int, int] | None:
+    """(first sample, samples) of the frame whose header starts at ``buf[i]``, or None where
+    no whole header of this stream starts there (its checksum, and its rate, channels and
+    bits per sample, must be the stream's: the sync code turns up inside the audio too)."""
+    if i + 6 > len(buf) or buf[i] != 0xFF or buf[i + 1] & 0xFE != 0xF8:
+        return None
+    block_code, rate_code, ch_code, bits_code = buf[i + 2] >> 4, buf[i + 2] & 15, buf[i + 3] >> 4, buf[i + 3] >> 1 & 7
+    if (block_code == 0 or rate_code == 15 or buf[i + 3] & 1 or ch_code > 10 or bits_code == 3
+            or (ch_code + 1 if ch_code < 8 else 2) != info["channels"]
+            or (bits_code and _FLAC_BITS[bits_code] != info["bits"])
+            or (rate_code < 12 and rate_code and _FLAC_RATES[rate_code] != info["rate"])):
+        return None
+    # The frame's number (or its first sample's), coded as UTF-8 codes a character: the
+    # first byte's leading ones count the bytes that follow it.
+    j, lead = i + 4, buf[i + 4]
+    extra = _UTF8_MORE[lead]
+    if extra > 6 or j + 1 + extra > len(buf):
+        return None
+    number = lead & (0x3F >> extra if extra else 0x7F)
+    for c in buf[j + 1:j + 1 + extra]:
+        if c & 0xC0 != 0x80:
+            return None
+        number = number << 6 | c & 0x3F
+    j += 1 + extra
+    if block_code in (6, 7):
+        n = block_code - 5
+        samples, j = int.from_bytes(buf[j:j + n], "big") + 1, j + n
+    else:
+        samples = 192 if block_code == 1 else 576 << block_code - 2 if block_code < 6 else 256 << block_code - 8
+    j += 0 if rate_code < 12 else 1 if rate_code == 12 else 2
+    if j >= len(buf):
+        return None
+    crc = 0
+    for c in buf[i:j]:
+        crc = _FLAC_CRC8[crc ^ c]
+    if crc != buf[j] or samples > info["max_block"]:
+        return None
+    # a stream of blocks of one size numbers its frames, one of varying sizes its samples
+    return (number if buf[i + 1] & 1 else number * info["max_block"]), samples
+
+
+def _last_flac_frame(f, start: int, size: int, info: dict) -> tuple[int, int] | None:
+    """(first sample, samples) of the last frame whose header lies in bytes ``start`` to
+    ``size`` of the FLAC file ``f``, searched for from the end; None where there is none.
+    In a whole file that is the last frame, within its largest frame's length of the end
+    (and a little more, for a tag written there)."""
+    end, window = size, (info["max_frame"] + 1024) if info["max_frame"] else _FLAC_TAIL
+    while end > start:
+        lo = max(start, end - window)
+        f.seek(lo)
+        buf = f.read(end - lo + 16)     # (with the start of what was searched: a header across the two)
+        # A stream's frames are all of one kind: numbered (blocks of one size, nearly every
+        # file) or by their first sample (blocks of varying sizes).
+        for sync in (b"\xff\xf8", b"\xff\xf9"):
+            at = end - lo + 1
+            while (at := buf.rfind(sync, 0, at)) >= 0:
+                found = _flac_frame_at(buf, at, info)
+                if found is not None:
+                    return found
+                at += 1
+        end, window = lo, max(window, 1 << 20)
+    return None
+
+
+def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | None = None) -> int | None:
+    """How many samples a FLAC file cut short (an interrupted download or copy) holds, as
+    :class:`SoundfileReader` plays them; None where the file holds the last frame its
+    STREAMINFO counts (or is no FLAC file of known length, or where it ends cannot be told).
+
+    A file cut short keeps the STREAMINFO of the whole file, and so its length. In a whole
+    file only the header of its last frame is read (the end of the file, nothing decoded). In
+    a file whose last frame is an earlier one, the frames from a little before it are decoded
+    to where the audio ends. ``opener``: how libsndfile opens the file (by default by name);
+    ``fileobj``: the file, open already (binary), which is left open; ``stream``: its
+    STREAMINFO as read already (the keys :func:`_flac_streaminfo` gives), so that only the
+    end of the file is read.
+    """
+    try:
+        with contextlib.nullcontext(fileobj) if fileobj is not None else open(path, "rb") as f:
+            if stream is None:
+                found = _flac_streaminfo(f, os.fstat(f.fileno()).st_size)
+                if found is None:
+                    return None
+                start, info = found
+            else:
+                # (a frame header found among the metadata blocks is checked by decoding, below)
+                start, info = 0, stream
+            if not info["total"] or not info["max_block"]:
+                return None
+            last = _last_flac_frame(f, start, f.seek(0, os.SEEK_END), info)
+    except OSError:
+        return None
+    total = info["total"]
+    if last is not None and sum(last) >= total:
+        return None
+    # (from two blocks before its last frame: that one may be cut in two, and a seek into it fail)
+    at = 0 if last is None else max(0, min(last[0], total) - 2 * info["max_block"])
+    try:
+        with (opener or functools.partial(_open_soundfile, path))() as sfile:
+            sfile.seek(at)
+            while True:
+                block, error = read_frames(sfile, 1 << 16)
+                at += len(block)
+                if error is not None or len(block) < 1 << 16:
+                    break
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
+        return None
+    return at if at < total else None
 
 
 #: Ogg Vorbis and Opus store a multichannel file's channels in another order than WAV and

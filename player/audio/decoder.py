@@ -210,12 +210,18 @@ class Decoder:
     @property
     def total_frames(self) -> int | None:
         """Length in output frames, when known. An MP3's estimate becomes its count once it is
-        counted (:meth:`count_length`, a far seek, or its end read); :attr:`duration` follows."""
+        counted (:meth:`count_length`, a far seek, or its end read), and a length that the
+        file's audio ends before becomes where it ended; :attr:`duration` follows."""
+        self._update_duration()
+        return None if self.duration is None else int(round(self.duration * self.out_rate))
+
+    def _update_duration(self) -> None:
         if self._blocks is not None:
             self._take_count()
             if self._blocks.frames:
                 self.duration = self._blocks.frames / self.samplerate
-        return None if self.duration is None else int(round(self.duration * self.out_rate))
+        elif self._sf is not None and self._sf.frames:
+            self.duration = self._sf.frames / self.samplerate
 
     @property
     def length_exact(self) -> bool:
@@ -301,6 +307,7 @@ class Decoder:
             block = self._raw_block(native)
             if block is None:
                 self._done = True
+                self._update_duration()     # (an end before the length the header gave is the length)
                 if self._resampler is not None:
                     tail = self._resampler.resample_chunk(np.zeros((0, self.channels), np.float32), last=True)
                     self._pending = np.concatenate([self._pending, tail])

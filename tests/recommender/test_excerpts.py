@@ -122,10 +122,10 @@ def test_odd_files_give_a_result_or_a_clear_error(tmp_path):
     truncated = tmp_path / "cut.flac"
     full = write(tmp_path / "full.flac", music(30.0, 44100), 44100, format="FLAC").read_bytes()
     truncated.write_bytes(full[: len(full) // 2])  # the header still says 30 s
-    pieces = list(decode_pieces(truncated, 16))    # what is there, then silence to the header's end
-    assert pieces and pieces[0].grid.n_native == 30 * 44100
+    pieces = list(decode_pieces(truncated, 16))    # what is there, to where it ends
+    assert pieces and 14 * 44100 < pieces[0].grid.n_native < 16 * 44100
     y16 = np.concatenate([p.y16 for p in pieces])
-    assert np.abs(y16[:14 * 16000]).max() > 0.1 and not y16[16 * 16000:].any()
+    assert np.abs(y16[:14 * 16000]).max() > 0.1 and len(y16) < 16.5 * 16000
     empty = tmp_path / "empty.wav"
     sf.write(str(empty), np.zeros((0, 1), np.float32), 8000)
     with pytest.raises(CorruptAudioError):

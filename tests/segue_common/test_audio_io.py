@@ -180,6 +180,46 @@ def test_a_damaged_or_cut_flac_reads_in_blocks_as_what_it_holds(tmp_path, harm):
         assert 2.7 * 44100 < len(y) <= 3.0 * 44100 and len(wrong) == 0
 
 
+def _noise_flac(path, seconds, sr, channels, subtype, seed=0):
+    """Music-like audio (noise whose loudness swells), so that frames differ in size."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * sr)) / sr
+    swell = 0.5 + 0.5 * np.sin(2 * np.pi * 0.7 * t)[:, None]
+    sf.write(str(path), (0.2 * swell * rng.standard_normal((len(t), channels))).astype(np.float32), sr,
+             subtype=subtype)
+    return path
+
+
+@pytest.mark.parametrize("sr, channels, subtype", [(44100, 2, "PCM_16"), (48000, 1, "PCM_24"),
+                                                   (96000, 6, "PCM_24")])
+def test_a_flac_cut_short_anywhere_has_the_length_it_plays_on_open(tmp_path, sr, channels, subtype):
+    # An interrupted copy or download keeps the whole file's STREAMINFO, and with it its
+    # length. On open, the length is where the audio ends, as it is read to its end (frames
+    # from a little before the last frame whose header is there decoded to find it); a whole
+    # file's is its header's, from a look at its last frame's header alone.
+    from segue_common.audio_io import flac_frames_held, open_blocks
+
+    whole = _noise_flac(tmp_path / "whole.flac", 6.0, sr, channels, subtype)
+    assert flac_frames_held(str(whole)) is None
+    with open_blocks(whole) as reader:
+        assert reader.frames == int(6.0 * sr)
+    data = whole.read_bytes()
+    for keep in (0.12, 0.3, 0.5, 0.51, 0.77, 0.93):
+        cut = tmp_path / f"cut{keep}.flac"
+        cut.write_bytes(data[:int(len(data) * keep)])
+        with open_blocks(cut) as reader:
+            on_open = reader.frames
+            y = _read_whole(reader, block=4096)
+        assert 0 < len(y) < int(6.0 * sr) and on_open == len(y) == reader.frames, keep
+    # Zeros in the place of the end (a download that set aside the whole file's size first)
+    zeroed = tmp_path / "zeroed.flac"
+    zeroed.write_bytes(data[:len(data) // 2] + bytes(len(data) - len(data) // 2))
+    with open_blocks(zeroed) as reader:
+        on_open = reader.frames
+        y = _read_whole(reader, block=4096)
+    assert 2.5 * sr < len(y) < 3.5 * sr and on_open == len(y)
+
+
 def _read_whole(reader, block=5000):
     blocks = [reader.read(block)]
     while len(blocks[-1]):

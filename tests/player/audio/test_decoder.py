@@ -164,14 +164,16 @@ def test_a_damaged_opus_plays_on_to_its_end_in_its_place(tmp_path):
 
 def test_a_flac_cut_short_plays_what_it_holds_and_ends(tmp_path):
     # An interrupted copy keeps the first half: that plays, and the track ends there, as a
-    # WAV or an MP3 cut short does, though its header still says 6 s. A seek past what is
-    # there ends it too.
+    # WAV or an MP3 cut short does. Its header still says 6 s; its length is where its audio
+    # ends, known on open (a crossfade begins before that end). A seek past what is there
+    # ends it too.
     path, original = _flac_tone(tmp_path, "cut")
     cut_to_half(path)
     dec = Decoder(str(path), out_rate=44100)
-    assert dec.total_frames == len(original)
+    held = dec.total_frames
     data = read_all(dec, block=4096)
     assert 2.7 * 44100 < len(data) <= 3.0 * 44100 and dec.finished
+    assert held == len(data) == dec.total_frames and dec.duration == pytest.approx(len(data) / 44100)
     assert np.allclose(data, original[:len(data)], atol=1e-3)
     dec.seek_frame(int(4.5 * 44100))
     assert len(dec.read(4096)) == 0 and dec.finished
@@ -179,6 +181,19 @@ def test_a_flac_cut_short_plays_what_it_holds_and_ends(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(DecodeError, match=r"decoding cut\.flac failed"):
         read_all(Decoder(str(path), out_rate=44100))
+
+
+def test_a_file_whose_audio_ends_before_its_length_takes_where_it_ended_as_its_length(tmp_path):
+    # Cut inside its last frame, a FLAC still holds that frame's header, and its length is the
+    # header's until the end is read: then it is where the audio ended (the seek bar, and the
+    # log of the play, take that).
+    path, original = _flac_tone(tmp_path, "last frame cut")
+    path.write_bytes(path.read_bytes()[:-200])
+    dec = Decoder(str(path), out_rate=44100)
+    assert dec.total_frames == len(original)
+    data = read_all(dec, block=4096)
+    assert len(original) - 4096 <= len(data) < len(original) and dec.finished
+    assert dec.total_frames == len(data) and dec.duration == pytest.approx(len(data) / 44100)
 
 
 def test_a_flac_whose_header_leaves_its_length_out_plays_whole_at_the_measured_length(tmp_path):
