@@ -359,16 +359,20 @@ def _int_info(info, name: str) -> int | None:
 
 
 def _mp3_length(path: str, info, length: float) -> float:
-    """The length of an MP3 whose Xing header counts fewer frames than the file holds (files
-    joined one after the other keep the first one's header; a few encoders write a count of
-    0): the player's count of its frames, which it plays whole. Asked only where mutagen's
-    length is 0 or the file holds clearly more bytes than that length at the header's bit rate."""
+    """The length of an MP3 whose Xing header counts more or fewer frames than the file holds:
+    the player's count of its frames, which it plays whole. Fewer: files joined one after the
+    other keep the first one's header, a few encoders write a count of 0. More: a file cut
+    short (an interrupted download or copy) keeps the header of the whole file, and was listed
+    at minutes it does not hold. Asked only where mutagen's length is 0 or the file holds
+    clearly more or fewer bytes than that length at the header's bit rate."""
     bitrate = _int_info(info, "bitrate") or 0
     try:
         audio_bytes = os.path.getsize(path) - (getattr(info, "frame_offset", 0) or 0)
     except OSError:
         return length
-    if length > 0.0 and audio_bytes <= 1.05 * bitrate * length / 8 + 8192:
+    expected = bitrate * length / 8
+    cut = length > 0.0 and audio_bytes + 8192 < 0.95 * expected
+    if length > 0.0 and not cut and audio_bytes <= 1.05 * expected + 8192:
         return length
     try:
         with Mp3Reader(path) as reader:
@@ -376,7 +380,22 @@ def _mp3_length(path: str, info, length: float) -> float:
     except Exception as exc:  # (a file the player cannot read either keeps mutagen's length)
         log.debug("could not count the frames of %r: %s", path, exc)
         return length
+    if cut:
+        return counted if 0.0 < counted < length - 1.0 else length
     return counted if counted > (length + 1.0 if length > 0.0 else 0.0) else length
+
+
+def _flac_held(path: str, f, info) -> int | None:
+    """The samples a FLAC file cut short (an interrupted download or copy) holds, as the player
+    plays them: it keeps the header of the whole file, and was listed at its length. None for
+    a whole file, which costs a read of its last frame's header, nothing decoded."""
+    stream = {"max_block": info.max_blocksize, "max_frame": info.max_framesize, "rate": info.sample_rate,
+              "channels": info.channels, "bits": info.bits_per_sample, "total": info.total_samples}
+    try:
+        return audio_io.flac_frames_held(path, fileobj=f, stream=stream)
+    except Exception as exc:  # noqa: BLE001 - the header's length is still a length
+        log.debug("could not look for the end of %r: %s: %s", path, type(exc).__name__, exc)
+        return None
 
 
 # What a person calls the format whose reader gave up, by mutagen's module name; a
@@ -535,12 +554,15 @@ def read_tags(path: str) -> dict:
     """
     audio = info = None
     ogg_start = 0
+    flac_held = None
     try:
         with open_regular(path) as f:
             audio = _parse(f)
             info = audio.info if audio is not None else None
             if isinstance(audio, (OggVorbis, OggOpus)):
                 ogg_start = _ogg_start(f, audio)
+            if isinstance(audio, FLAC) and getattr(info, "total_samples", None):
+                flac_held = _flac_held(path, f, info)
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
@@ -560,6 +582,8 @@ def read_tags(path: str) -> dict:
         if isinstance(audio, FLAC) and getattr(info, "total_samples", None) == 0:
             # 0 samples is FLAC's "unknown", written by ffmpeg or flac encoding to a pipe
             length = _decoded_length(path)
+        elif flac_held and _int_info(info, "sample_rate"):
+            length = flac_held / _int_info(info, "sample_rate")
         if isinstance(audio, MP3) and math.isfinite(length):
             length = _mp3_length(path, info, length)
         if ogg_start and length > 0.0:

@@ -316,6 +316,38 @@ def test_a_flac_whose_header_leaves_its_length_out_is_listed_with_the_length_of_
     assert 1.3 < read_tags(str(cut))["duration"] <= 1.5
 
 
+@pytest.mark.parametrize("kind", ["flac", "mp3-vbr-xing", "mp3-cbr-info", "mp3-cbr-no-header"])
+def test_a_file_cut_short_is_listed_at_the_length_it_plays(tmp_path, kind):
+    # An interrupted download or copy keeps the header of the whole file: a FLAC's
+    # STREAMINFO, an MP3's Xing/Info header. It was listed at the whole file's 8 s; it holds
+    # about 4, which play. (An MP3 without such a header was listed by its size already.)
+    import subprocess
+
+    from player.audio.decoder import Decoder
+    from segue_common.audio_io import ffmpeg_path
+    from tests.audiogen import cut_to_half
+
+    if kind in ("flac", "mp3-vbr-xing"):    # (libsndfile writes a Xing header in its MP3s)
+        path = write_track(tmp_path, "t", fmt="flac" if kind == "flac" else "mp3", seconds=8.0, tags=TAGS)
+    else:
+        if ffmpeg_path() is None:
+            pytest.skip("ffmpeg makes these files")
+        src = write_track(tmp_path, "src", fmt="wav", seconds=8.0)
+        path = tmp_path / "t.mp3"
+        header = ["-write_xing", "0"] if kind.endswith("no-header") else []
+        subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(src), "-c:a", "libmp3lame", "-b:a", "192k",
+                        *header, str(path)], check=True)
+    assert read_tags(str(path))["duration"] == pytest.approx(8.0, abs=0.06)
+    cut_to_half(path)
+    dec = Decoder(str(path), out_rate=44100)
+    plays = 0
+    while len(block := dec.read(65536)):
+        plays += len(block)
+    dec.close()
+    assert 3.5 < plays / 44100 < 4.5
+    assert read_tags(str(path))["duration"] == pytest.approx(plays / 44100, abs=0.03)
+
+
 def test_a_chained_ogg_is_listed_at_the_length_of_all_its_links(tmp_path):
     # mutagen measures the first of the files chained in one; the player plays them all
     from tests.audiogen import chain_oggs, tone
