@@ -211,3 +211,29 @@ def lame_mp3(path: Path, pcm: np.ndarray, sr: int, *, kbps: int = 128, crc: bool
         lib.lame_close(g)
     path.write_bytes(bytes(out))
     return path
+
+
+def add_flac_seek_table(path: Path, every_s: float = 1.0) -> Path:
+    """A SEEKTABLE block in a FLAC file, a point every ``every_s`` seconds, as the reference
+    encoder and rippers write (libsndfile and ffmpeg write none): each point the first frame
+    at or after its time, by the frame headers found in the file."""
+    from mutagen.flac import FLAC, SeekPoint, SeekTable
+
+    from segue_common import audio_io
+
+    data = path.read_bytes()
+    with open(path, "rb") as f:
+        start, info = audio_io._flac_streaminfo(f, len(data))
+    points, at, due = [], start, 0
+    while at >= 0:
+        frame = audio_io._flac_frame_at(data, at, info)
+        if frame is not None and frame[0] >= due:
+            points.append(SeekPoint(frame[0], at - start, frame[1]))
+            due = frame[0] + int(every_s * info["rate"])
+        at = data.find(b"\xff\xf8", at + 1)
+    audio = FLAC(str(path))
+    table = SeekTable(None)
+    table.seekpoints = points
+    audio.metadata_blocks.insert(1, table)
+    audio.save()
+    return path

@@ -385,6 +385,25 @@ def _mp3_length(path: str, info, length: float) -> float:
     return counted if counted > (length + 1.0 if length > 0.0 else 0.0) else length
 
 
+def _flac_reaches_its_seek_table(audio, info) -> bool:
+    """Whether the bytes of a FLAC file reach the last point of its seek table (the reference
+    encoder and most rippers write one, a point every 10 s). Such a file is whole, or cut
+    within its last stretch, which the player finds when it opens it; the scan then reads
+    nothing more of it (the end of every FLAC file is a seek more per file on a first scan of
+    a disk or a network share). A file with no seek table is looked at to its end."""
+    table = getattr(audio, "seektable", None)
+    offsets = [p.byte_offset for p in (table.seekpoints if table is not None else ())
+               if p.first_sample != _NO_SEEK_POINT]
+    if not offsets:
+        return False
+    # (mutagen's bit rate is the bytes after the metadata over the length: the frames' bytes)
+    frames_bytes = (_int_info(info, "bitrate") or 0) * (info.length or 0.0) / 8
+    return max(offsets) + 64 < frames_bytes
+
+
+_NO_SEEK_POINT = 0xFFFFFFFFFFFFFFFF     # a placeholder point of a FLAC seek table
+
+
 def _flac_held(path: str, f, info) -> int | None:
     """The samples a FLAC file cut short (an interrupted download or copy) holds, as the player
     plays them: it keeps the header of the whole file, and was listed at its length. None for
@@ -561,7 +580,8 @@ def read_tags(path: str) -> dict:
             info = audio.info if audio is not None else None
             if isinstance(audio, (OggVorbis, OggOpus)):
                 ogg_start = _ogg_start(f, audio)
-            if isinstance(audio, FLAC) and getattr(info, "total_samples", None):
+            if isinstance(audio, FLAC) and getattr(info, "total_samples", None) \
+                    and not _flac_reaches_its_seek_table(audio, info):
                 flac_held = _flac_held(path, f, info)
     except TagReadError:
         raise

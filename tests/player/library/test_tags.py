@@ -316,7 +316,7 @@ def test_a_flac_whose_header_leaves_its_length_out_is_listed_with_the_length_of_
     assert 1.3 < read_tags(str(cut))["duration"] <= 1.5
 
 
-@pytest.mark.parametrize("kind", ["flac", "mp3-vbr-xing", "mp3-cbr-info", "mp3-cbr-no-header"])
+@pytest.mark.parametrize("kind", ["flac", "flac-seek-table", "mp3-vbr-xing", "mp3-cbr-info", "mp3-cbr-no-header"])
 def test_a_file_cut_short_is_listed_at_the_length_it_plays(tmp_path, kind):
     # An interrupted download or copy keeps the header of the whole file: a FLAC's
     # STREAMINFO, an MP3's Xing/Info header. It was listed at the whole file's 8 s; it holds
@@ -325,10 +325,12 @@ def test_a_file_cut_short_is_listed_at_the_length_it_plays(tmp_path, kind):
 
     from player.audio.decoder import Decoder
     from segue_common.audio_io import ffmpeg_path
-    from tests.audiogen import cut_to_half
+    from tests.audiogen import add_flac_seek_table, cut_to_half
 
-    if kind in ("flac", "mp3-vbr-xing"):    # (libsndfile writes a Xing header in its MP3s)
-        path = write_track(tmp_path, "t", fmt="flac" if kind == "flac" else "mp3", seconds=8.0, tags=TAGS)
+    if kind in ("flac", "flac-seek-table", "mp3-vbr-xing"):    # (libsndfile writes a Xing header in its MP3s)
+        path = write_track(tmp_path, "t", fmt="mp3" if kind.startswith("mp3") else "flac", seconds=8.0, tags=TAGS)
+        if kind == "flac-seek-table":     # whose last point the cut leaves out
+            add_flac_seek_table(path)
     else:
         if ffmpeg_path() is None:
             pytest.skip("ffmpeg makes these files")
@@ -346,6 +348,28 @@ def test_a_file_cut_short_is_listed_at_the_length_it_plays(tmp_path, kind):
     dec.close()
     assert 3.5 < plays / 44100 < 4.5
     assert read_tags(str(path))["duration"] == pytest.approx(plays / 44100, abs=0.03)
+
+
+def test_the_scan_reads_the_end_of_a_flac_file_only_where_its_seek_table_does_not_vouch_for_it(
+        tmp_path, monkeypatch):
+    # A seek table's last point lies within seconds of the end: bytes that reach it are a
+    # whole file, or one cut within its last stretch (which the player finds on open).
+    # Reading every FLAC file's end would be a seek more per file on a first scan.
+    from segue_common import audio_io
+    from tests.audiogen import add_flac_seek_table, cut_to_half
+
+    looked = []
+    real = audio_io.flac_frames_held
+    monkeypatch.setattr(audio_io, "flac_frames_held",
+                        lambda path, *a, **kw: looked.append(path) or real(path, *a, **kw))
+    plain = write_track(tmp_path, "plain", fmt="flac", seconds=8.0)
+    tabled = add_flac_seek_table(write_track(tmp_path, "tabled", fmt="flac", seconds=8.0))
+    for path in (plain, tabled):
+        assert read_tags(str(path))["duration"] == pytest.approx(8.0, abs=0.001)
+    assert looked == [str(plain)]
+    cut_to_half(tabled)
+    assert read_tags(str(tabled))["duration"] < 4.5
+    assert looked == [str(plain), str(tabled)]
 
 
 def test_a_chained_ogg_is_listed_at_the_length_of_all_its_links(tmp_path):
