@@ -365,6 +365,14 @@ class FrameIndex:
         mean = self._mean_frame_bytes()
         return mean > 0 and not (n - 8) / 1.5 <= audio / mean <= 1.5 * n + 8
 
+    def bit_rate_varies(self) -> bool:
+        """Whether the frames at :data:`SAMPLE_PLACES` places through the file are, on average,
+        more than a padding byte longer or shorter than the first audio frame: a variable bit
+        rate, whose length the file's size at the first frame's bit rate misjudges (where they
+        happen to average within a byte of it, that estimate is as close)."""
+        mean = self._mean_frame_bytes() if self.start is not None else 0.0
+        return mean > 0 and abs(mean - self.bytes_per_frame) > 1.0
+
     def _mean_frame_bytes(self) -> float:
         """The mean length of the frames found at :data:`SAMPLE_PLACES` places from the first
         audio frame to the end, up to :data:`SAMPLE_FRAMES` at each, or 0 where none are found."""

@@ -43,7 +43,7 @@ from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.wave import WAVE
 
 from segue_common import audio_io
-from segue_common.mp3 import Mp3Reader
+from segue_common.mp3 import FrameIndex, Mp3Reader
 from segue_common.normalize import match_key
 
 log = logging.getLogger(__name__)
@@ -359,12 +359,18 @@ def _int_info(info, name: str) -> int | None:
 
 
 def _mp3_length(path: str, info, length: float) -> float:
-    """The length of an MP3 whose Xing header counts more or fewer frames than the file holds:
-    the player's count of its frames, which it plays whole. Fewer: files joined one after the
-    other keep the first one's header, a few encoders write a count of 0. More: a file cut
-    short (an interrupted download or copy) keeps the header of the whole file, and was listed
-    at minutes it does not hold. Asked only where mutagen's length is 0 or the file holds
-    clearly more or fewer bytes than that length at the header's bit rate."""
+    """The length of an MP3 as the player plays it, where mutagen's is clearly wrong: the
+    player's count of its frames.
+
+    A Xing header that counts more or fewer frames than the file holds: fewer where files
+    joined one after the other keep the first one's header or an encoder wrote a count of 0,
+    more where a file cut short (an interrupted download or copy) keeps the header of the
+    whole file. Asked only where mutagen's length is 0 or the file holds clearly more or fewer
+    bytes than that length at the header's bit rate. And no header that counts the frames:
+    mutagen estimates the length from the file's size at the first frame's bit rate, which at
+    a variable bit rate can be anything (a 300 s file was listed at 98 s). The frames at a few
+    places tell a constant bit rate, which keeps the estimate, from a variable one. A file with
+    a Xing, Info or VBRI header costs nothing more."""
     bitrate = _int_info(info, "bitrate") or 0
     try:
         audio_bytes = os.path.getsize(path) - (getattr(info, "frame_offset", 0) or 0)
@@ -372,7 +378,17 @@ def _mp3_length(path: str, info, length: float) -> float:
         return length
     expected = bitrate * length / 8
     cut = length > 0.0 and audio_bytes + 8192 < 0.95 * expected
-    if length > 0.0 and not cut and audio_bytes <= 1.05 * expected + 8192:
+    # (exactly mutagen's estimate, which it makes only where no header gives a count)
+    estimated = bitrate > 0 and length == 8 * audio_bytes / float(bitrate)
+    if estimated:
+        try:
+            with open(path, "rb") as f:
+                if not FrameIndex(f, os.fstat(f.fileno()).st_size).bit_rate_varies():
+                    return length
+        except Exception as exc:  # (odd bytes keep mutagen's estimate)
+            log.debug("could not read the frames of %r: %s", path, exc)
+            return length
+    elif length > 0.0 and not cut and audio_bytes <= 1.05 * expected + 8192:
         return length
     try:
         with Mp3Reader(path) as reader:
@@ -380,6 +396,8 @@ def _mp3_length(path: str, info, length: float) -> float:
     except Exception as exc:  # (a file the player cannot read either keeps mutagen's length)
         log.debug("could not count the frames of %r: %s", path, exc)
         return length
+    if estimated:
+        return counted if counted > 0.0 else length
     if cut:
         return counted if 0.0 < counted < length - 1.0 else length
     return counted if counted > (length + 1.0 if length > 0.0 else 0.0) else length
@@ -448,6 +466,33 @@ _OPUS_PACKET_SAMPLES = 5760
 _VORBIS_PACKET_SAMPLES = 4096
 #: an Ogg stream's info and tags readers, to read the tags of a file whose end mutagen cannot find
 _OGG_TAGS = {OggVorbis: (OggVorbisInfo, OggVCommentDict), OggOpus: (OggOpusInfo, OggOpusVComment)}
+#: AIFF-C compression types whose frames mutagen counts right (PCM of either byte order,
+#: float, A-law, mu-law); a plain AIFF is "NONE"
+_AIFF_FRAME_BLOCKS = {b"NONE", b"sowt", b"twos", b"raw ", b"in24", b"in32", b"fl32", b"FL32", b"fl64", b"FL64",
+                      b"alaw", b"ALAW", b"ulaw", b"ULAW"}
+
+
+def _aiff_layout(f) -> tuple[bytes, int | None]:
+    """An AIFF file's compression type (b"NONE" for a plain AIFF) and where the sound data
+    in its SSND chunk starts (None where no SSND chunk is found). Only chunk headers are
+    read: the chunks before the sound data (a cover art in an ID3 chunk) are passed over."""
+    f.seek(0)
+    head = f.read(12)
+    compression, pos = b"NONE", 12
+    for _ in range(64):
+        f.seek(pos)
+        chunk = f.read(8)
+        if len(chunk) < 8:
+            break
+        name, size = chunk[:4], int.from_bytes(chunk[4:], "big")
+        if name == b"COMM" and head[8:12] == b"AIFC" and size >= 22:
+            f.seek(pos + 8 + 18)
+            compression = f.read(4)
+        elif name == b"SSND":
+            f.seek(pos + 8)
+            return compression, pos + 16 + int.from_bytes(f.read(4), "big")
+        pos += 8 + size + (size & 1)
+    return compression, None
 
 
 def _ogg_start(f, audio) -> int:
@@ -571,7 +616,7 @@ def read_tags(path: str) -> dict:
         When the path is not a regular file, or neither mutagen nor the player's decoder
         reads it as audio: not audio, damaged, or holding no audio.
     """
-    audio = info = None
+    audio = info = aiff = None
     ogg_start = 0
     flac_held = None
     try:
@@ -583,6 +628,8 @@ def read_tags(path: str) -> dict:
             if isinstance(audio, FLAC) and getattr(info, "total_samples", None) \
                     and not _flac_reaches_its_seek_table(audio, info):
                 flac_held = _flac_held(path, f, info)
+            if isinstance(audio, AIFF):
+                aiff = _aiff_layout(f)
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
@@ -629,7 +676,7 @@ def read_tags(path: str) -> dict:
         out: dict = {**stream, "bitrate": None}
         tags = audio.tags if audio is not None else _salvaged_tags(path)
     else:
-        out = _stream_columns(path, audio, info, length)
+        out = _stream_columns(path, audio, info, length, aiff)
         tags = audio.tags
     if tags is not None:
         try:
@@ -643,13 +690,16 @@ def read_tags(path: str) -> dict:
     return out
 
 
-def _stream_columns(path: str, audio, info, length: float) -> dict:
-    """Length, codec, sample rate, channels and bit rate as mutagen read them."""
+def _stream_columns(path: str, audio, info, length: float, aiff: tuple[bytes, int | None] | None = None) -> dict:
+    """Length, codec, sample rate, channels and bit rate as mutagen read them (``aiff``: an
+    AIFF's compression type and where its sound data starts, :func:`_aiff_layout`)."""
     codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None
-    if codec == "wav" and getattr(info, "audio_format", None) not in _WAVE_FRAME_BLOCKS:
+    if (codec == "wav" and getattr(info, "audio_format", None) not in _WAVE_FRAME_BLOCKS
+            or aiff is not None and aiff[0] not in _AIFF_FRAME_BLOCKS):
         # Compressed WAV (IMA and MS ADPCM, GSM 6.10) packs hundreds of samples into each
         # block, which mutagen counts as one: 3 s were listed as 0.0007 s. libsndfile counts
-        # them (from the fact chunk) as the player decodes them.
+        # them (from the fact chunk) as the player decodes them. So does AIFF-C with IMA
+        # ADPCM, whose header counts its packets of 64 samples: 4 s were listed as 0.06 s.
         stream = _decoded_stream(path)
         if stream is not None:
             return {**stream, "bitrate": _int_info(info, "bitrate")}
@@ -662,6 +712,16 @@ def _stream_columns(path: str, audio, info, length: float) -> dict:
         if frame_bytes > 0 and rate:
             try:
                 length = min(length, os.path.getsize(path) / (frame_bytes * rate))
+            except OSError:
+                pass
+    if aiff is not None and aiff[1] is not None:
+        # An AIFF cut short (an interrupted copy or download) keeps its header's length; the
+        # player plays the sound data there is.
+        frame_bytes = (_int_info(info, "bits_per_sample") or 0) * (_int_info(info, "channels") or 0) / 8
+        rate = _int_info(info, "sample_rate")
+        if frame_bytes > 0 and rate:
+            try:
+                length = min(length, max(0, os.path.getsize(path) - aiff[1]) / (frame_bytes * rate))
             except OSError:
                 pass
     return {

@@ -60,13 +60,13 @@ def test_truncated_header_raises(tmp_path):
 
 
 # -- hostile values: every tag container, numbers and text that do not fit -------------------
-def _ffmpeg(tmp_path, name: str, *args: str):
+def _ffmpeg(tmp_path, name: str, *args: str, src=None):
     import shutil
     import subprocess
 
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed")
-    src = write_track(tmp_path, "src-" + name.split(".")[0], fmt="wav", seconds=0.5)
+    src = src or write_track(tmp_path, "src-" + name.split(".")[0], fmt="wav", seconds=0.5)
     out = tmp_path / name
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), *args, str(out)], check=True)
     return out
@@ -293,6 +293,46 @@ def test_a_compressed_wav_is_listed_at_the_length_it_plays(tmp_path, subtype, ra
     info = read_tags(str(path))
     assert info["duration"] == pytest.approx(3.0, abs=0.07)     # (up to a block of padding)
     assert (info["codec"], info["sample_rate"], info["channels"]) == ("wav", rate, 1)
+
+
+def test_an_aifc_of_ima_adpcm_is_listed_at_the_length_it_plays(tmp_path):
+    # Its header counts packets of 64 samples: 3 s were listed as 0.047 s.
+    import soundfile as sf
+
+    path = tmp_path / "ima.aifc"
+    sf.write(str(path), _tone(3.0)[:, :1], 44100, format="AIFF", subtype="IMA_ADPCM")
+    info = read_tags(str(path))
+    assert info["duration"] == pytest.approx(3.0, abs=0.01)     # (up to a packet of padding)
+    assert (info["codec"], info["sample_rate"], info["channels"]) == ("aiff", 44100, 1)
+
+
+@pytest.mark.parametrize("fmt", ["wav", "aiff"])
+def test_a_wav_or_aiff_cut_short_is_listed_at_the_length_it_plays(tmp_path, fmt):
+    # An interrupted copy keeps the header of the whole file: the cut AIFF was listed at 3 s.
+    from tests.audiogen import cut_to_half
+
+    path = cut_to_half(write_track(tmp_path, "cut", fmt=fmt, seconds=3.0))
+    assert read_tags(str(path))["duration"] == pytest.approx(1.5, abs=0.01)
+
+
+@pytest.mark.parametrize("rate", [["-q:a", "4"], ["-b:a", "128k"]], ids=["vbr", "cbr"])
+def test_an_mp3_without_a_xing_header_is_listed_at_the_length_it_plays(tmp_path, rate):
+    # Without a header that counts the frames, mutagen estimates the length from the file's
+    # size at the first frame's bit rate: 10 s of near silence (a low bit rate) then 20 s of
+    # noise at a variable bit rate were listed at 20 s of their 30.
+    import numpy as np
+    import soundfile as sf
+
+    from segue_common.mp3 import Mp3Reader
+
+    noise = np.random.default_rng(3).uniform(-0.5, 0.5, (20 * 44100, 2))
+    src = tmp_path / "src.wav"
+    sf.write(str(src), np.concatenate([_tone(10.0) * 0.001, noise]), 44100)
+    path = _ffmpeg(tmp_path, "vbr.mp3", "-c:a", "libmp3lame", *rate, "-write_xing", "0", src=src)
+    with Mp3Reader(str(path)) as reader:
+        plays = reader.frames / reader.samplerate
+    assert plays == pytest.approx(30.0, abs=0.1)
+    assert read_tags(str(path))["duration"] == pytest.approx(plays, abs=0.01)
 
 
 @pytest.mark.parametrize("fmt", ["ogg", "opus"])
