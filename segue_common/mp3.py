@@ -59,6 +59,7 @@ MAX_FRAME_BYTES = 2881    # MPEG-2 layer II at 160 kbit/s and 8 kHz, with paddin
 SAMPLE_PLACES = 4         # places whose frames are measured to check a Xing header's count
 SAMPLE_FRAMES = 64        # frames measured at each, in at most
 SAMPLE_BYTES = 32 << 10   # bytes read there
+START_BYTES = 32 << 10    # the start of a file's audio (about 2 s), whose frames' bit rates tell CBR from VBR
 
 # Bit rates (kbit/s) by [MPEG-1?][layer 1..3][index]; sample rates by version bits.
 _KBPS = {
@@ -366,11 +367,20 @@ class FrameIndex:
         return mean > 0 and not (n - 8) / 1.5 <= audio / mean <= 1.5 * n + 8
 
     def bit_rate_varies(self) -> bool:
-        """Whether the frames at :data:`SAMPLE_PLACES` places through the file are, on average,
-        more than a padding byte longer or shorter than the first audio frame: a variable bit
-        rate, whose length the file's size at the first frame's bit rate misjudges (where they
-        happen to average within a byte of it, that estimate is as close)."""
-        mean = self._mean_frame_bytes() if self.start is not None else 0.0
+        """Whether the file's frames are of a variable bit rate, whose length the file's size at
+        the first frame's bit rate misjudges. First the frames at its start (read already by
+        whoever opened it: no seek): more than one bit rate there is a variable one; one above
+        the lowest, a constant one. Only where they are all at the lowest (an encoder of a
+        variable bit rate gives silence the lowest) are the frames at :data:`SAMPLE_PLACES`
+        places through the file measured: more than a padding byte longer or shorter than the
+        first frame on average is a variable bit rate (where they happen to average within a
+        byte of it, the estimate is as close)."""
+        if self.start is None:
+            return False
+        constant = constant_bit_rate_at_start(self.f, self.start)
+        if constant is not None:
+            return not constant
+        mean = self._mean_frame_bytes()
         return mean > 0 and abs(mean - self.bytes_per_frame) > 1.0
 
     def _mean_frame_bytes(self) -> float:
@@ -404,6 +414,28 @@ class FrameIndex:
             starts.append(i)
             i += hdr[0]
         return buf[:i], starts
+
+
+def constant_bit_rate_at_start(f, offset: int) -> bool | None:
+    """Whether the frames from ``offset`` (the first audio frame) in the first
+    :data:`START_BYTES` of the file ``f`` are of one bit rate above the lowest (True), of
+    several (False), or cannot tell (None: all at the lowest, which an encoder of a variable
+    bit rate gives silence, or no frames there)."""
+    f.seek(offset)
+    buf = f.read(START_BYTES)
+    first = frame_header(_u32(buf, 0)) if len(buf) >= 4 else None
+    if first is None:
+        return None
+    rates, i = set(), 0
+    while i + 4 <= len(buf):
+        hdr = frame_header(_u32(buf, i))
+        if hdr is None or hdr[2] != first[2]:
+            break
+        rates.add(buf[i + 2] >> 4)
+        i += hdr[0]
+    if len(rates) > 1:
+        return False
+    return True if min(rates) > 1 else None
 
 
 class _FileView:

@@ -43,7 +43,7 @@ from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.wave import WAVE
 
 from segue_common import audio_io
-from segue_common.mp3 import FrameIndex, Mp3Reader
+from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start
 from segue_common.normalize import match_key
 
 log = logging.getLogger(__name__)
@@ -383,7 +383,9 @@ def _mp3_length(path: str, info, length: float) -> float:
     if estimated:
         try:
             with open(path, "rb") as f:
-                if not FrameIndex(f, os.fstat(f.fileno()).st_size).bit_rate_varies():
+                # (the frames at the start, read already, most often tell; else a look through the file)
+                constant = constant_bit_rate_at_start(f, getattr(info, "frame_offset", 0) or 0)
+                if constant or (constant is None and not FrameIndex(f, os.fstat(f.fileno()).st_size).bit_rate_varies()):
                     return length
         except Exception as exc:  # (odd bytes keep mutagen's estimate)
             log.debug("could not read the frames of %r: %s", path, exc)
