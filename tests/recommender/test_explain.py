@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from recommender.catalog import Catalog, PlayLog
-from recommender.explain import SOUNDS_LIKE, _context_row, _listened_taste
+from recommender.explain import _play_sums
 from recommender.rank import Recommender
 
 T0 = 1_700_000_000.0
@@ -15,58 +15,20 @@ N = 800
 PLAYED = 260          # rows 0..259 are played: more than the 200 most played a reason compares
 
 
-def _reasons_by_scanning(rec, row: int, context: str = "") -> str:
-    """Reasons as ``explain_row`` gives them, every count taken by scanning the catalogue
-    for this one track: the reference the shared counts must agree with."""
+def _assert_counts_as_scanning(rec) -> None:
+    """The shared counts are what counting the catalogue for one artist, one genre or one
+    track gives (as every reason once did, for each track it was asked about): plays per
+    artist and per genre, and for every row the 200 most played other rows, most first."""
     cat = rec.catalog
-    reasons: list[str] = []
-    ctx = _context_row(rec, context)
-    if ctx >= 0 and ctx != row:
-        after = cat.transitions[ctx, row] if cat.transitions is not None else 0
-        if after >= 2:
-            reasons.append(f"often played after {cat.label(ctx)}")
-        elif cat.album_next is not None and cat.album_next[ctx] == row:
-            reasons.append(f"next on the album after {cat.label(ctx)}")
-        elif float(rec.E[ctx] @ rec.E[row]) >= SOUNDS_LIKE:
-            reasons.append(f"sounds like {cat.label(ctx)}")
-        elif cat.album[ctx] >= 0 and cat.album[ctx] == cat.album[row]:
-            reasons.append(f"from the same album as {cat.label(ctx)}")
-        elif cat.artist[ctx] >= 0 and cat.artist[ctx] == cat.artist[row]:
-            reasons.append(f"also by {cat.artist_names[cat.artist[row]]}")
-        elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row]:
-            reasons.append(f"{cat.bucket_names[cat.bucket[row]]}, like {cat.label(ctx)}")
-    n_track = int(cat.play_count[row])
-    if n_track >= 3:
-        reasons.append(f"you played it {n_track} times")
-    a = cat.artist[row]
-    chosen = int(cat.chosen_artist_plays[row]) if cat.chosen_artist_plays is not None else 0
-    if a >= 0 and len(reasons) < 2 and chosen >= 2 and cat.offered_share >= 0.5:
-        reasons.append(f"you put on {cat.artist_names[a]} yourself {chosen} times")
-    elif a >= 0 and len(reasons) < 2:
-        n_artist = int(cat.play_count[cat.artist == a].sum())
-        if n_artist >= 3 and n_artist > n_track:
-            reasons.append(f"you played {cat.artist_names[a]} {n_artist} times")
-    elsewhere = int(cat.outside_listened[row]) if cat.outside_listened is not None else 0
-    if a >= 0 and len(reasons) < 2 and elsewhere >= 3 and float(rec.outside[row]) > 0:
-        reasons.append(f"you played {cat.artist_names[a]} {elsewhere} times in your imported history")
-    if len(reasons) < 2 and rec.E[row].any():
-        played = np.flatnonzero(cat.play_count > 0)
-        played = played[played != row]
-        if len(played):
-            top = played[np.argsort(-cat.play_count[played], kind="stable")[:200]]
-            sims = rec.E[top] @ rec.E[row]
-            best = int(np.argmax(sims))
-            if sims[best] >= SOUNDS_LIKE and top[best] != ctx:
-                reasons.append(f"sounds like {cat.label(top[best])}, which you play")
-    if not reasons and cat.last_played[row] == 0 and rec.E[row].any() \
-            and float(rec.E[row] @ _listened_taste(rec)) > 0.5:
-        reasons.append("new to you, and close to what you play")
-    if not reasons and cat.bucket[row] >= 0:
-        b = cat.bucket[row]
-        heard = int(cat.play_count[cat.bucket == b].sum())
-        name = cat.bucket_names[b]
-        reasons.append(f"{name}, which you played {heard} times" if heard >= 3 else f"{name}, from your library")
-    return " · ".join(reasons[:2])
+    by_artist, by_bucket, ranked = _play_sums(rec)
+    assert by_artist.tolist() == [cat.play_count[cat.artist == a].sum() for a in range(len(cat.artist_names))]
+    assert by_bucket.tolist() == [cat.play_count[cat.bucket == b].sum() for b in range(len(cat.bucket_names))]
+    played = np.flatnonzero(cat.play_count > 0)
+    for row in range(cat.n):
+        others = played[played != row]
+        top = others[np.argsort(-cat.play_count[others], kind="stable")[:200]]
+        shared = ranked[:201]
+        assert shared[shared != row][:200].tolist() == top.tolist(), row
 
 
 def _messy_library(counts: np.ndarray) -> Catalog:
@@ -113,12 +75,7 @@ def test_every_reason_quotes_the_counts_of_the_whole_catalogue():
     rec = Recommender(_messy_library(_counts(0)), now=T0 + 40 * 86400)
     got = rec.discover(6)
     assert len(got) > 100                     # a row per messy tag
-    shown = [(t, f"discover:{b}") for b, row in got.items() for t, _ in row]
-    ids = rec.catalog.track_ids
-    asked = shown + [(int(t), c) for t in ids for c in ("", f"after:{t - 1}", f"radio:{ids[(t * 13) % N]}")]
-    for track_id, context in asked:
-        row = rec.catalog.row(track_id)
-        assert rec.explain(track_id, context) == _reasons_by_scanning(rec, row, context), (track_id, context)
+    _assert_counts_as_scanning(rec)
     # The cut at the 200 most played is where it was: row 10 (played 6 times) sounds like
     # row 200, the 201st most played, which is among the 200 others it is compared with.
     assert rec.explain(11) == "you played it 6 times · sounds like song 200 — Artist 50, which you play"
@@ -132,7 +89,6 @@ def test_reasons_follow_new_plays_and_each_copy_keeps_its_own():
     few[[3, 10, 200, 201, 500]] = [4, 1, 2, 1, 3]                  # fewer played than the 200 compared
     new = first.with_plays(_messy_library(few).plays)
     for rec in (other, first, new, other):
-        for t in rec.catalog.track_ids:
-            assert rec.explain(int(t)) == _reasons_by_scanning(rec, rec.catalog.row(int(t))), int(t)
+        _assert_counts_as_scanning(rec)
     assert {int(t): first.explain(int(t)) for t in first.catalog.track_ids} == before
     assert before != {int(t): other.explain(int(t)) for t in other.catalog.track_ids}
