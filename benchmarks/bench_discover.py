@@ -92,7 +92,7 @@ def messy_store(path: Path, tracks: int, genres: int):
 def window_times(app, store, home: Path) -> dict:
     """Open the Discover tab, then Refresh: until the first rows show, until all do, and the
     longest GUI-thread gap meanwhile, in ms."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from benchmarks.bench_ui import _heartbeat
 
     from player.recommender_service import RecommenderService
     from player.ui.main_window import MainWindow
@@ -110,18 +110,7 @@ def window_times(app, store, home: Path) -> dict:
             time.sleep(0.001)
 
     spin(lambda: window.model.rowCount() > 0, 120)
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick():
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    ticker = QTimer(interval=5)
-    ticker.timeout.connect(tick)
+    gaps, clock, last, ticker = _heartbeat()
     ticker.start()
     panel = window.discover
     shown_at: list[float] = []
