@@ -366,21 +366,13 @@ class FrameIndex:
         mean = self._mean_frame_bytes()
         return mean > 0 and not (n - 8) / 1.5 <= audio / mean <= 1.5 * n + 8
 
-    def bit_rate_varies(self) -> bool:
-        """Whether the file's frames are of a variable bit rate, whose length the file's size at
-        the first frame's bit rate misjudges. First the frames at its start (read already by
-        whoever opened it: no seek): more than one bit rate there is a variable one; one above
-        the lowest, a constant one. Only where they are all at the lowest (an encoder of a
-        variable bit rate gives silence the lowest) are the frames at :data:`SAMPLE_PLACES`
-        places through the file measured: more than a padding byte longer or shorter than the
-        first frame on average is a variable bit rate (where they happen to average within a
-        byte of it, the estimate is as close)."""
-        if self.start is None:
-            return False
-        constant = constant_bit_rate_at_start(self.f, self.start)
-        if constant is not None:
-            return not constant
-        mean = self._mean_frame_bytes()
+    def frame_lengths_vary(self) -> bool:
+        """Whether the frames at :data:`SAMPLE_PLACES` places through the file are, on average,
+        more than a padding byte longer or shorter than the first audio frame: a variable bit
+        rate, whose length the file's size at the first frame's bit rate misjudges (where they
+        happen to average within a byte of it, that estimate is as close). For a file whose
+        first frames (:func:`constant_bit_rate_at_start`) cannot tell."""
+        mean = self._mean_frame_bytes() if self.start is not None else 0.0
         return mean > 0 and abs(mean - self.bytes_per_frame) > 1.0
 
     def _mean_frame_bytes(self) -> float:

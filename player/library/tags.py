@@ -368,9 +368,10 @@ def _mp3_length(path: str, info, length: float) -> float:
     whole file. Asked only where mutagen's length is 0 or the file holds clearly more or fewer
     bytes than that length at the header's bit rate. And no header that counts the frames:
     mutagen estimates the length from the file's size at the first frame's bit rate, which at
-    a variable bit rate can be anything (a 300 s file was listed at 98 s). The frames at a few
-    places tell a constant bit rate, which keeps the estimate, from a variable one. A file with
-    a Xing, Info or VBRI header costs nothing more."""
+    a variable bit rate can be anything (a 300 s file was listed at 98 s). The frames at its
+    start (or, where they are all at the lowest rate, at a few places through it) tell a
+    constant bit rate, which keeps the estimate, from a variable one. A file with a Xing, Info
+    or VBRI header costs nothing more."""
     bitrate = _int_info(info, "bitrate") or 0
     try:
         audio_bytes = os.path.getsize(path) - (getattr(info, "frame_offset", 0) or 0)
@@ -385,7 +386,9 @@ def _mp3_length(path: str, info, length: float) -> float:
             with open(path, "rb") as f:
                 # (the frames at the start, read already, most often tell; else a look through the file)
                 constant = constant_bit_rate_at_start(f, getattr(info, "frame_offset", 0) or 0)
-                if constant or (constant is None and not FrameIndex(f, os.fstat(f.fileno()).st_size).bit_rate_varies()):
+                if constant is None:
+                    constant = not FrameIndex(f, os.fstat(f.fileno()).st_size).frame_lengths_vary()
+                if constant:
                     return length
         except Exception as exc:  # (odd bytes keep mutagen's estimate)
             log.debug("could not read the frames of %r: %s", path, exc)
@@ -705,25 +708,18 @@ def _stream_columns(path: str, audio, info, length: float, aiff: tuple[bytes, in
         stream = _decoded_stream(path)
         if stream is not None:
             return {**stream, "bitrate": _int_info(info, "bitrate")}
-    if codec == "wav":
-        # A recorder or streaming tool that cannot know the length when it starts writes
-        # the largest size (0xFFFFFFFF) in the header: 30 s were listed as 27 hours. The
-        # file's own size is the limit.
+    # The sound data the file holds bounds its length. A WAV recorder or streaming tool that
+    # cannot know the length when it starts writes the largest size (0xFFFFFFFF) in the
+    # header: 30 s were listed as 27 hours (its file's size is the limit). An AIFF cut short
+    # (an interrupted copy or download) keeps its header's length (the limit is the bytes
+    # after the start of its sound data).
+    data_start = 0 if codec == "wav" else aiff[1] if aiff is not None else None
+    if data_start is not None:
         frame_bytes = (_int_info(info, "bits_per_sample") or 0) * (_int_info(info, "channels") or 0) / 8
         rate = _int_info(info, "sample_rate")
         if frame_bytes > 0 and rate:
             try:
-                length = min(length, os.path.getsize(path) / (frame_bytes * rate))
-            except OSError:
-                pass
-    if aiff is not None and aiff[1] is not None:
-        # An AIFF cut short (an interrupted copy or download) keeps its header's length; the
-        # player plays the sound data there is.
-        frame_bytes = (_int_info(info, "bits_per_sample") or 0) * (_int_info(info, "channels") or 0) / 8
-        rate = _int_info(info, "sample_rate")
-        if frame_bytes > 0 and rate:
-            try:
-                length = min(length, max(0, os.path.getsize(path) - aiff[1]) / (frame_bytes * rate))
+                length = min(length, max(0, os.path.getsize(path) - data_start) / (frame_bytes * rate))
             except OSError:
                 pass
     return {
