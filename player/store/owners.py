@@ -106,11 +106,7 @@ class PlayOwner:
         if fd is None:
             return
         _HERE.discard(self.token)
-        try:
-            _unlock(fd)
-        except OSError:
-            pass
-        os.close(fd)
+        _let_go(fd)
         _remove(self.folder / self.token)
 
     def __del__(self):      # a player dropped without close: the lock goes with it
