@@ -312,17 +312,18 @@ class BlockReader:
         self.close()
 
 
-def read_frames(f: sf.SoundFile, n: int) -> tuple[np.ndarray, sf.LibsndfileError | None]:
+def read_frames(f: sf.SoundFile, n: int, *, direct: bool = False) -> tuple[np.ndarray, sf.LibsndfileError | None]:
     """Up to ``n`` frames [shape=(k, channels)] float32 from ``f``'s position, and libsndfile's
     error if decoding stopped at one.
 
     soundfile's own read seeks to where it ended after every read. In a FLAC, libFLAC fails
     that seek at the end of a file whose header does not give its length, and before a
     damaged frame, and soundfile then threw the block it had decoded away: a FLAC is read
-    through libsndfile directly, keeping what was decoded before an error. (In Ogg the
-    seek is what puts the position right again after a damaged page, so it stays.)
+    through libsndfile directly, keeping what was decoded before an error. (In Ogg Vorbis the
+    seek is what puts the position right again after a damaged page, so it stays; a damaged
+    Opus file, whose gaps are known, is read ``direct`` too: there that seek lands wrong.)
     """
-    if f.format != "FLAC":
+    if f.format != "FLAC" and not direct:
         try:
             return f.read(n, dtype="float32", always_2d=True), None
         except sf.LibsndfileError as exc:
@@ -336,6 +337,10 @@ def read_frames(f: sf.SoundFile, n: int) -> tuple[np.ndarray, sf.LibsndfileError
     code = sf._snd.sf_error(f._file)
     return out[:max(0, got)], (sf.LibsndfileError(code) if code else None)
 
+
+#: How far before the place asked for libsndfile starts decoding an Opus file when it seeks
+#: there (its pre-roll, 660 ms), and a little more for the rounding of granule positions.
+_OPUS_SEEK_REACH_S = 0.7
 
 #: A damaged stretch is searched for its end from this far after where decoding stopped, the
 #: step doubling until a place decodes again; that end is then narrowed down to this.
@@ -389,11 +394,14 @@ class SoundfileReader(BlockReader):
     (:func:`flac_frames_held`). So the audio ends at any damage in a file of
     unknown length (a FLAC written to a pipe, most often cut short when its encoder was
     stopped): a seek in such a file can take most of a second, and the search half a minute.
-    A file that decodes nowhere from its start is a CorruptAudioError. In an Ogg file, where
-    libsndfile itself decodes on past damage, its position says where the damage ended
-    (:meth:`_keep_time`)."""
+    A file that decodes nowhere from its start is a CorruptAudioError. In an Ogg Vorbis file,
+    where libsndfile itself decodes on past damage, its position says where the damage ended
+    (:meth:`_keep_time`). In an Ogg Opus file it does not: the pages' own positions say where
+    pages were lost (:func:`opus_gaps`), and reading stops short of each such gap and reads
+    it as silence (:meth:`_seek_around_gaps` for seeks). ``span``: the bytes of the file that
+    ``opener`` opens (a link of a chained file), where not all of it."""
 
-    def __init__(self, f: sf.SoundFile, path: str, opener=None):
+    def __init__(self, f: sf.SoundFile, path: str, opener=None, span: tuple[int, int] | None = None):
         self.path, self._f = path, f
         # how to open the file again, to read on past damage (a link of a chained Ogg file is
         # a stretch of the file, not the file)
@@ -413,6 +421,14 @@ class SoundfileReader(BlockReader):
         self._pos = 0        # the frame read next (libsndfile cannot tell after an error)
         self._silence = 0    # frames of a damaged stretch skipped, still to be read as silence
         self._ended = False  # nothing after the last damage decodes
+        # (first frame, frame it decodes again at, end of that page) of each gap in an Opus file
+        self._gaps: list[tuple[int, int, int]] = []
+        if self.format == "OGG" and f.subtype == "OPUS" and self.seekable:
+            try:
+                self._gaps = opus_gaps(path, *(span or (0, None)), rate=self.samplerate)
+            except (OSError, ValueError) as exc:
+                log.warning("could not look for damage in %s: %s", path, exc)
+        self._gap_starts = [gap[0] for gap in self._gaps]
 
     def read(self, n: int) -> np.ndarray:
         if self._silence or self._ended:
@@ -423,10 +439,21 @@ class SoundfileReader(BlockReader):
                 self._end_here()
             return np.zeros((k, self.channels), np.float32)
         start = self._pos
-        block, error = read_frames(self._f, n)
+        if self._gaps:
+            # libsndfile reads on past a gap as if what follows came next: a read ends where
+            # the gap begins, and the gap is silence
+            i = bisect.bisect_left(self._gap_starts, start)
+            n = max(0, min(n, self.frames - start))
+            if i < len(self._gaps):
+                n = min(n, self._gap_starts[i] - start)
+        block, error = read_frames(self._f, n, direct=bool(self._gaps))
         self._pos += len(block)
         if error is not None:
             self._go_past(self._pos, error)
+        elif self._gaps:
+            i = bisect.bisect_left(self._gap_starts, self._pos)
+            if i < len(self._gaps) and self._gap_starts[i] == self._pos:
+                self._silence = self._gaps[i][1] - self._pos
         elif self.format == "OGG" and len(block):
             block = self._keep_time(start, block)
         if not len(block) and (self._silence or self._ended):
@@ -501,6 +528,9 @@ class SoundfileReader(BlockReader):
 
     def seek(self, frame: int) -> None:
         self._silence, self._ended = 0, False
+        if self._gaps:
+            self._seek_around_gaps(frame)
+            return
         try:
             self._f.seek(frame)
         except (sf.LibsndfileError, RuntimeError) as exc:
@@ -518,6 +548,40 @@ class SoundfileReader(BlockReader):
             at = self._tell()
             if at is not None and at > frame:
                 self._silence = at - frame
+
+    def _seek_around_gaps(self, frame: int) -> None:
+        """Seek in an Opus file with gaps (:func:`opus_gaps`). libsndfile seeks by finding the
+        last page that ends before its pre-roll and decoding on from the page after it: where
+        a gap follows that page, it takes the page after the gap for the lost one (the audio
+        there came a gap's length early), and where it decodes on to the place across a gap,
+        it lands a gap's length late. So where that pre-roll meets a gap, libsndfile seeks to
+        the gap's start instead (or an earlier gap's, where its pre-roll meets that one), and
+        what it decodes from there to ``frame``, with the gaps left out, is read and dropped."""
+        frame = max(0, int(frame))
+        to, silence = frame, 0
+        i = bisect.bisect_right(self._gap_starts, frame) - 1
+        if i >= 0 and frame < self._gaps[i][1]:     # in a gap: silence to its end
+            to, silence = self._gaps[i][0], self._gaps[i][1] - frame
+        at, reach = to, int(_OPUS_SEEK_REACH_S * self.samplerate)
+        while (j := bisect.bisect_left(self._gap_starts, at) - 1) >= 0 and at - reach <= self._gaps[j][2]:
+            at = self._gap_starts[j]
+        skip = to - at - sum(end - start for start, end, _ in self._gaps if at <= start < to)
+        try:
+            self._f.seek(at)
+        except (sf.LibsndfileError, RuntimeError):
+            f = _open_at(self._opener, at)
+            if f is None:       # (as where nothing after the damage decodes: the audio ends)
+                self._pos, self._ended = frame, True
+                return
+            self._f.close()
+            self._f = f
+        while skip > 0:
+            block, error = read_frames(self._f, min(skip, 1 << 16), direct=True)
+            skip -= len(block)
+            if error is not None or not len(block):
+                self._ended = True
+                break
+        self._pos, self._silence = frame, silence
 
     def close(self) -> None:
         self._f.close()
@@ -773,6 +837,105 @@ def ogg_links(path: str | os.PathLike) -> list[tuple[int, int]]:
     return list(zip(starts, starts[1:] + [size]))
 
 
+def _opus_packet_samples(packet) -> int:
+    """The samples (at 48 kHz) an Opus packet decodes to, read from its first bytes as libopus
+    counts them; 0 for a packet that is no valid one."""
+    if not len(packet):
+        return 0
+    toc, code = packet[0], packet[0] & 3
+    if code == 3:
+        if len(packet) < 2:
+            return 0
+        count = packet[1] & 0x3F
+    else:
+        count = 1 if code == 0 else 2
+    if toc & 0x80:                              # CELT: 2.5, 5, 10 or 20 ms
+        size = (48000 << (toc >> 3 & 3)) // 400
+    elif toc & 0x60 == 0x60:                    # hybrid: 10 or 20 ms
+        size = 960 if toc & 0x08 else 480
+    else:                                       # SILK: 10, 20, 40 or 60 ms
+        size = 2880 if toc >> 3 & 3 == 3 else (48000 << (toc >> 3 & 3)) // 100
+    samples = count * size
+    return samples if samples * 25 <= 48000 * 3 else 0      # (no packet holds more than 120 ms)
+
+
+def _ogg_packets(data, at: int, *, skip_continued: bool) -> list:
+    """The packets that end on the Ogg page at byte ``at`` of ``data``, less the end of a packet
+    begun on an earlier page where ``skip_continued``."""
+    nseg = data[at + 26]
+    lacing = data[at + 27:at + 27 + nseg]
+    pos = start = at + 27 + nseg
+    packets, skipping = [], skip_continued and data[at + 5] & 0x01
+    for size in lacing:
+        pos += size
+        if size < 255:
+            if not skipping:
+                packets.append(data[start:pos])
+            skipping, start = False, pos
+    return packets
+
+
+def opus_gaps(path: str | os.PathLike, start: int = 0, end: int | None = None,
+              rate: int = 48000) -> list[tuple[int, int, int]]:
+    """The stretches of the Ogg Opus stream in bytes ``start`` to ``end`` of ``path`` whose
+    pages are lost (damaged, their checksums wrong, or missing): for each, its first frame,
+    the frame where the file decodes again, and where the page it decodes again with ends, as
+    frames at ``rate`` counted as libsndfile counts them (from its first audio after the
+    encoder's delay). An empty list for an undamaged stream, or for one that is no Opus.
+
+    A page's granule position says how many samples (at 48 kHz) the stream holds to its end,
+    so what a gap lost is told by the last page before it and the first after it, less that
+    page's own packets. libsndfile finds that out too, but reads the audio after the gap on as
+    if it came next (so it played early, and the track ended short), and a seek just after a
+    gap lands the page after it at the gap's start. Every page is checked: a few milliseconds
+    for a song's few megabytes.
+    """
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        end = size if end is None else min(end, size)
+        if end - start < 28:
+            return []
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            first = _ogg_page_end(data, start)
+            body = start + 27 + data[start + 26] if first else start
+            if not first or data[body:body + 8] != b"OpusHead" or body + 12 > first:
+                return []
+            serial, preskip = data[start + 14:start + 18], int.from_bytes(data[body + 10:body + 12], "little")
+            factor = max(1, 48000 // rate)
+            headers, begin = 1, None    # header packets read; the granule position audio begins at
+            seq, granule, gap, found = int.from_bytes(data[start + 18:start + 22], "little"), -1, False, []
+            at = first
+            while at < end:
+                if data[at:at + 4] != b"OggS" or (page_end := _ogg_page_end(data, at)) is None or page_end > end:
+                    at = data.find(b"OggS", at + 1, end)    # damage: on to the next whole page
+                    if at < 0:
+                        break
+                    continue
+                if data[at + 14:at + 18] != serial:
+                    at = page_end
+                    continue
+                page_seq = int.from_bytes(data[at + 18:at + 22], "little")
+                page_granule = int.from_bytes(data[at + 6:at + 14], "little", signed=True)
+                gap, seq = gap or page_seq != seq + 1, page_seq
+                if headers < 2:         # (the comment header ends its page; audio starts afresh)
+                    headers += len(_ogg_packets(data, at, skip_continued=False))
+                elif begin is None:
+                    # as libsndfile tells it: the first audio page's position less its packets
+                    packets = _ogg_packets(data, at, skip_continued=False)
+                    begin = 0 if data[at + 5] & 0x04 else page_granule - sum(map(_opus_packet_samples, packets))
+                    granule, gap = page_granule, False
+                elif page_granule >= 0:
+                    if gap and granule >= 0:
+                        packets = _ogg_packets(data, at, skip_continued=True)
+                        resume = page_granule - sum(map(_opus_packet_samples, packets))
+                        lost = [(g - begin - preskip) // factor for g in (granule, resume, page_granule)]
+                        if resume > granule and lost[0] > 0:
+                            found.append(tuple(lost))
+                    granule, gap = page_granule, False
+                at = page_end
+    return found
+
+
 class _ByteRange(io.RawIOBase):
     """Bytes ``start`` to ``end`` of a file, read as a file of their own."""
 
@@ -850,7 +1013,7 @@ class OggChainReader(BlockReader):
             for start, end in ranges:
                 opener = functools.partial(_LinkFile, path, start, end)
                 try:
-                    reader = SoundfileReader(opener(), path, opener)
+                    reader = SoundfileReader(opener(), path, opener, span=(start, end))
                 except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError,
                         MemoryError) as exc:
                     log.warning("left out a part of %s that cannot be decoded (bytes %d-%d): %s",

@@ -5,6 +5,7 @@ Used by tests across the tree (``from tests.audiogen import write_track``).
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -138,9 +139,10 @@ def chain_oggs(path: Path, parts: list[tuple[np.ndarray, int, str]]) -> Path:
     return path
 
 
-def damage_ogg_pages(path: Path, pages: int = 2) -> Path:
+def damage_ogg_pages(path: Path, pages: int = 2, *, remove: bool = False) -> Path:
     """Bytes flipped in the audio of ``pages`` pages in the middle of an Ogg file, as bit rot
-    leaves them: their checksums no longer match, and decoders drop them."""
+    leaves them: their checksums no longer match, and decoders drop them. ``remove``: the
+    pages cut out instead, as a copy that skipped a bad block leaves them."""
     data = bytearray(path.read_bytes())
     starts, at = [], 0
     while at + 27 <= len(data) and data[at:at + 4] == b"OggS":
@@ -148,11 +150,33 @@ def damage_ogg_pages(path: Path, pages: int = 2) -> Path:
         nseg = data[at + 26]
         at += 27 + nseg + sum(data[at + 27:at + 27 + nseg])
     middle = len(starts) // 2
-    for at in starts[middle:middle + pages]:
+    if remove:
+        del data[starts[middle]:(starts + [len(data)])[middle + pages]]
+    for at in [] if remove else starts[middle:middle + pages]:
         body = at + 27 + data[at + 26]
         for k in range(body + 16, body + 400, 40):
             data[k] ^= 0xFF
     path.write_bytes(bytes(data))
+    return path
+
+
+def step_frequency(second: int) -> float:
+    """The pitch of second ``second`` of :func:`stepped_opus`."""
+    return 300.0 + 100.0 * second
+
+
+def stepped_opus(path: Path, seconds: int = 12, *, channels: int = 2, bitrate: str = "96k") -> Path:
+    """An Ogg Opus file at ``path`` made by ffmpeg's libopus (one page a second, as ffmpeg
+    writes them) of a tone whose pitch steps up each second (:func:`step_frequency`), so that
+    where each second of it plays can be told. Every channel holds the tone."""
+    sr = 48000
+    pitch = step_frequency(np.arange(seconds * sr) // sr)
+    mono = (0.3 * np.sin(2 * np.pi * np.cumsum(pitch) / sr)).astype(np.float32)
+    wav = path.with_suffix(".wav")
+    sf.write(str(wav), np.repeat(mono[:, None], channels, axis=1), sr, subtype="FLOAT")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "libopus", "-b:a", bitrate, str(path)],
+                   check=True)
+    wav.unlink()
     return path
 
 

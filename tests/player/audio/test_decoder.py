@@ -334,3 +334,37 @@ def test_a_damaged_stretch_of_an_ogg_vorbis_is_silence_and_the_rest_plays_where_
     sounding = np.nonzero(rest[:, 0])[0][0]
     assert middle + sounding <= wrong[-1] + 1
     assert np.allclose(rest[sounding:], whole[middle + sounding:], atol=1e-3)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+@pytest.mark.parametrize("harm", ["flipped", "removed"])
+def test_a_damaged_stretch_of_an_opus_is_silence_and_every_later_second_plays_in_its_place(tmp_path, harm):
+    # libsndfile reads on past lost Opus pages as if what follows came next: the second after
+    # the damage played a second early, and later the audio jumped back and played again.
+    from tests.audiogen import damage_ogg_pages, step_frequency, stepped_opus
+
+    path = stepped_opus(tmp_path / "steps.opus")
+    whole = read_all(Decoder(str(path), out_rate=48000), block=4096)
+    damage_ogg_pages(path, pages=1, remove=harm == "removed")     # one page: a second of audio
+    dec = Decoder(str(path), out_rate=48000)
+    data = read_all(dec, block=4096)
+    assert len(data) == len(whole) == dec.total_frames == 12 * 48000
+    silent = np.nonzero(~data.any(axis=1))[0]
+    assert len(silent), "the damaged stretch is not silence"
+    start, end = silent[0], silent[-1] + 1
+    assert 0.9 * 48000 < end - start <= 48000 and len(silent) == end - start   # one stretch, the page's
+    assert 3 * 48000 < start and end < 9 * 48000
+    for second in range(12):
+        if end < (second + 0.1) * 48000 or (second + 0.9) * 48000 < start:
+            window = data[int((second + 0.1) * 48000):int((second + 0.9) * 48000), 0]
+            assert abs(peak_frequency(window, sr=48000) - step_frequency(second)) < 5, second
+    # Past the moment the decoder needs to find its feet after the gap, every sample is in its place.
+    settled = end + 48000 * 3 // 10
+    assert np.allclose(data[settled:], whole[settled:], atol=1e-3)
+    # A seek into the gap is silence to its end, then the file; one just past it lands in place.
+    dec.seek_frame((start + end) // 2)
+    rest = read_all(dec, block=4096)
+    assert len(rest) == len(whole) - (start + end) // 2 and not rest[:end - (start + end) // 2].any()
+    assert np.allclose(rest[settled - (start + end) // 2:], whole[settled:], atol=1e-3)
+    dec.seek_frame(settled)
+    assert np.allclose(read_all(dec, block=4096), whole[settled:], atol=1e-3)
