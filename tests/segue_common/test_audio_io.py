@@ -289,3 +289,31 @@ def test_a_damaged_ogg_vorbis_reads_in_blocks_at_its_length_with_silence_for_the
     assert len(y) == len(whole)
     wrong = np.nonzero(np.abs(y[:, 0] - whole[:, 0]) > 1e-3)[0]
     assert 44100 < wrong[0] and wrong[-1] < 11 * 44100 and not y[wrong[0]:wrong[-1] + 1].any()
+
+
+@pytest.mark.skipif(ffmpeg_path() is None, reason="ffmpeg not installed")
+def test_a_damaged_5_1_opus_reads_in_blocks_at_its_length_with_silence_for_the_damage(tmp_path):
+    # What analysis decodes, in every channel: the seconds after the damage where they belong.
+    from segue_common.audio_io import open_blocks
+    from tests.audiogen import damage_ogg_pages, step_frequency, stepped_opus
+
+    path = stepped_opus(tmp_path / "steps.opus", channels=6, bitrate="192k")
+    with open_blocks(path) as reader:
+        whole = _read_whole(reader, block=65536)
+    damage_ogg_pages(path, pages=2)
+    with open_blocks(path) as reader:
+        y = _read_whole(reader, block=65536)
+        assert reader.channels == 6 and len(y) == len(whole) == reader.frames == 12 * 48000
+        silent = np.nonzero(~y.any(axis=1))[0]
+        assert len(silent), "the damaged stretch is not silence"
+        start, end = silent[0], silent[-1] + 1
+        reader.seek(end + 48000)
+        after = _read_whole(reader, block=65536)
+    assert 1.9 * 48000 < end - start <= 2 * 48000 and len(silent) == end - start
+    second = end // 48000 + 1
+    for channel in range(6):
+        window = y[int((second + 0.1) * 48000):int((second + 0.9) * 48000), channel]
+        assert abs(_dominant_freq(window, 48000) - step_frequency(second)) < 5
+    settled = end + 48000 * 3 // 10
+    assert np.allclose(y[settled:], whole[settled:], atol=1e-3)
+    assert np.allclose(after, whole[end + 48000:], atol=1e-3)
