@@ -39,6 +39,16 @@ FEED_TICK_S = 0.02  # the feeder wakes this often (and at once for a command)
 FADE_FRAMES = 512  # pause fades out, resume fades in, over this many frames (~12 ms)
 
 
+class _Move:
+    """A play or seek asked for: ``source`` is to be heard from ``seconds``."""
+
+    __slots__ = ("source", "seconds")
+
+    def __init__(self, source: Source, seconds: float):
+        self.source = source
+        self.seconds = max(0.0, float(seconds))
+
+
 class BufferedEngine(FeederMixin, Engine):
     """Engine logic over a ring buffer; see the module docstring."""
 
@@ -61,6 +71,12 @@ class BufferedEngine(FeederMixin, Engine):
         self._ramp_down = self._ramp_up[::-1].copy()
         self._fade_in = self._fade_out = False
         self._current: Source | None = None
+        # Where a play or seek asked for is going, until the feeder has got there: the ring
+        # is flushed, and the new place decoded, in between, and the position reads the
+        # place asked for, not the start (the seek bar would flicker to 0, and the state
+        # saved for the next start could catch it).
+        self._moving: _Move | None = None
+        self._moving_lock = threading.Lock()
         self._cmds: queue.SimpleQueue = queue.SimpleQueue()
         self._events: queue.SimpleQueue = queue.SimpleQueue()
         # Feeder-thread state.
@@ -143,7 +159,7 @@ class BufferedEngine(FeederMixin, Engine):
         with self._ctl:
             self._current = source
             self._output_start()
-            self._cmds.put(("play", source))
+            self._cmds.put(("play", (source, self._move(source, source.start_s))))
             self._set_state(PlaybackState.PLAYING)
 
     def set_next(self, source: Source | None) -> None:
@@ -170,11 +186,30 @@ class BufferedEngine(FeederMixin, Engine):
             drain = self._state is PlaybackState.STOPPED
             self._cmds.put(("stop", None))
             self._current = None
+            self._moving = None
             self._set_state(PlaybackState.STOPPED)
             self._output_stop(drain=drain)
 
     def seek(self, seconds: float, source: Source | None = None) -> None:
-        self._cmds.put(("seek", (max(0.0, float(seconds)), source)))
+        seconds = max(0.0, float(seconds))
+        target = source if source is not None else self._current
+        move = self._move(target, seconds) if target is not None else None
+        self._cmds.put(("seek", (seconds, source, move)))
+
+    def _move(self, source: Source, seconds: float) -> _Move:
+        """Say that ``source`` is on its way to ``seconds`` (what :attr:`position` reads until
+        the feeder is there); the latest play or seek asked for is the one that counts."""
+        move = _Move(source, seconds)
+        with self._moving_lock:
+            self._moving = move
+        return move
+
+    def _arrived(self, move: _Move | None) -> None:
+        """The feeder has done ``move`` (or dropped it): the ring tells the position again,
+        unless a later move is on its way."""
+        with self._moving_lock:
+            if move is not None and self._moving is move:
+                self._moving = None
 
     def sync(self, timeout: float = 5.0) -> bool:
         """Wait until the feeder has handled every command sent before this call."""
@@ -193,7 +228,12 @@ class BufferedEngine(FeederMixin, Engine):
     @property
     def position(self) -> float:
         """Seconds into the current source. For the few milliseconds between the output
-        reaching the next source and the feeder announcing it, the current one is at its end."""
+        reaching the next source and the feeder announcing it, the current one is at its end.
+        While a play or seek is on its way, the place it goes to."""
+        move = self._moving
+        if move is not None and move.source is self._current:
+            duration = move.source.duration
+            return min(move.seconds, duration) if duration else move.seconds
         read, mine, after = self._ring.read, None, None
         for seg in list(self._ring.segments):
             if seg.start > read:
@@ -274,7 +314,7 @@ class BufferedEngine(FeederMixin, Engine):
             log.exception("audio feeder failed on %r", name)
             message = f"playback failed: {exc}"
             if name == "play" and self._writing is None and not self._ring.segments:
-                self._ring.mark(arg, 0, error=message)  # nothing written yet: the new track fails
+                self._ring.mark(arg[0], 0, error=message)  # nothing written yet: the new track fails
                 self._ring.end_of_stream = True
             else:
                 self._fail_writing(message)

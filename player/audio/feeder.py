@@ -30,12 +30,20 @@ class FeederMixin:
 
     def _command(self, name: str, arg) -> None:
         if name == "play":
-            self._drop_all()
-            self._start_writing(arg, int(max(0.0, arg.start_s) * self.rate))
+            source, move = arg
+            try:
+                self._drop_all()
+                self._start_writing(source, int(max(0.0, source.start_s) * self.rate))
+            finally:
+                self._arrived(move)
         elif name == "next":
             self._set_next(arg)
         elif name == "seek":
-            self._seek(*arg)
+            seconds, source, move = arg
+            try:
+                self._seek(seconds, source)
+            finally:
+                self._arrived(move)
         elif name == "stop":
             self._drop_all()
         elif name == "sync":

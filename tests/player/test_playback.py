@@ -12,6 +12,7 @@ from player.library.tags import read_tags
 from player.playback import Player, QueueEntry
 from tests.audiogen import write_track
 from tests.scan_hold import hold_scan
+from tests.seek_hold import hold_seeks
 
 
 def wait_for(pred, timeout=10.0):
@@ -244,6 +245,35 @@ def test_seeking_forward_does_not_count_the_skipped_part(store, tmp_path, make_p
     # run out at the end after that jump, it is moved on from, not finished.
     assert 800 <= row["ms_heard"] <= 1800
     assert row["ended"] == "skipped"
+
+
+def test_the_state_saved_during_a_seek_far_into_a_long_track_resumes_there_not_at_the_start(
+        store, tmp_path, make_player, monkeypatch):
+    # The state saved every 2 s (where the next start resumes) could catch a seek between
+    # the engine's flush and the new place being decoded, and save 0.0: a person who then
+    # restarted resumed an audiobook chapter or a mix at its start. Each seek here is held
+    # in that moment, and the state is saved then, as the timer does, from this thread.
+    from player.playback import STATE_SETTING
+
+    (tid,) = add_tracks(store, tmp_path, [("mix", 60.0)])
+    held = hold_seeks(monkeypatch)
+    p = make_player(speed=1.0, interval=3600.0)     # (the timer stays out of it: the test saves)
+    p.restore_state()                               # the window's player: it saves its state
+    p.play_track(tid)
+    assert wait_for(lambda: p.position > 0.1)
+    for to in (45.0, 20.0, 52.5):
+        held.inside.clear()
+        held.go.clear()
+        p.seek(to)
+        assert held.inside.wait(10)                 # the engine's buffer is flushed
+        assert p.position == pytest.approx(to)
+        p._save_state()
+        assert store.get_setting(STATE_SETTING)["current"][3] == pytest.approx(to)
+        held.go.set()
+        assert p.engine.sync()
+    p.close()
+    cued = make_player().restore_state()
+    assert cued.entry.track_id == tid and 52.5 <= cued.position < 55.0
 
 
 def test_a_song_jumped_to_its_end_is_logged_as_next_would_and_heard_songs_still_finish(

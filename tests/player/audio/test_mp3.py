@@ -300,6 +300,7 @@ def test_an_mp3_is_moved_past_its_estimated_length_to_the_place_asked_for(tmp_pa
         if how == "seek":
             assert until(lambda: src.heard_frames > 0)
             e.seek(to, src)
+        assert e.sync()                  # there (the position reads the place asked for until then)
         assert until(lambda: e.position >= to - 0.1, timeout=1.0), e.position
         assert e.position < to + 0.5
         assert abs(src.duration - real) < 0.01

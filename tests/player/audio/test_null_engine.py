@@ -10,7 +10,9 @@ import soundfile as sf
 
 from player.audio.base import PlaybackState, Source
 from player.audio.null_engine import NullEngine
+from tests.audiogen import write_track
 from tests.player.audio.signals import active_region, sine, tone_level, write_sine_parts
+from tests.seek_hold import hold_seeks
 
 SR = 44100
 
@@ -578,3 +580,43 @@ def test_a_track_decoded_by_ffmpeg_crossfades_on_its_scanned_length(engine, tmp_
     mid = out[int((hint - 0.7) * SR): int((hint - 0.3) * SR)]                    # inside the fade
     for f in (440, 660):
         assert tone_level(mid, f, sr=SR) > 0.2
+
+
+def test_the_position_during_a_seek_is_where_it_goes_never_the_start(engine, tmp_path, monkeypatch):
+    # A seek flushes the buffer and then decodes from the new place; in between, the position
+    # read 0.0: the seek bar flickered to the start, and the state saved for the next start
+    # could catch it. Each seek here is held in that moment while another thread reads.
+    path = write_track(tmp_path, "mix", fmt="flac", seconds=60.0)
+    held = hold_seeks(monkeypatch)
+    e = engine(speed=1.0)
+    e.play(Source(str(path)))
+    assert wait_for(lambda: e.position > 0.1)
+    readings, sent, stop = [], [0], threading.Event()
+
+    def poll():
+        while not stop.is_set():
+            seeks = sent[0]          # read first: the position below was read after that many seeks
+            readings.append((seeks, e.position))
+            time.sleep(0.001)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        for to in (45.0, 20.0, 52.5):
+            held.inside.clear()
+            held.go.clear()
+            e.seek(to)
+            sent[0] += 1
+            assert held.inside.wait(10)           # the buffer is flushed, nothing new is written
+            n = len(readings)
+            assert wait_for(lambda: len(readings) > n + 20)
+            assert e.position == pytest.approx(to)
+            held.go.set()
+            assert e.sync()
+            assert to <= e.position < to + 2.0
+    finally:
+        held.go.set()
+        stop.set()
+        poller.join()
+    after = [pos for seeks, pos in readings if seeks]
+    assert len(after) > 60 and min(after) >= 20.0, min(after)
