@@ -55,6 +55,7 @@ class PlaylistTasksMixin:
     def _init_playlists(self) -> None:
         self._playlists_asked = 0           # reads of the playlists asked for so far
         self._playlists_select = None       # the playlist the latest read is to select
+        self._entries_asked = 0             # reads of a playlist's entries asked for so far
         p = self.playlists
         p.chosen.connect(self.show_playlist)
         p.play_requested.connect(self.play_playlist)
@@ -90,7 +91,12 @@ class PlaylistTasksMixin:
         self.playlists.set_playlists(rows, select=select)
         self.playlists_changed.emit()
 
-    def show_playlist(self, playlist_id: int) -> None:
+    def show_playlist(self, playlist_id: int) -> TaskHandle:
+        """Read the entries of ``playlist_id`` on a worker and show them. The reads run on a
+        pool of several threads and can end out of order: only the latest one asked for is
+        shown (an earlier one, of the same playlist before an edit, would show the entries as
+        they were)."""
+        self._entries_asked = asked = self._entries_asked + 1
         store = self.store
 
         def work():
@@ -112,8 +118,15 @@ class PlaylistTasksMixin:
                                 readable(e["path"]), False))
             return playlist_id, row["name"], out
 
-        run_task(work, lambda result, error: self.playlists.set_entries(*result) if error is None else
-                 log.error("could not read a playlist: %s", error), name="playlist")
+        return run_task(work, lambda result, error: self._entries_read(result, error, asked), name="playlist")
+
+    def _entries_read(self, result, error, asked: int) -> None:
+        if asked != self._entries_asked:
+            return              # a later read is on its way
+        if error is not None:
+            log.error("could not read a playlist: %s", error)
+            return
+        self.playlists.set_entries(*result)
 
     # -- playing ------------------------------------------------------------------------
     def play_playlist(self, playlist_id: int, position: int = 0) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from player import workers
 from player.audio.base import PlaybackState
 
 
@@ -161,3 +162,67 @@ def test_a_read_of_the_playlists_that_ends_late_does_not_hide_one_saved_meanwhil
     assert calls == [0, 1]
     assert [panel.lists.item(i).text() for i in range(panel.lists.count())] == ["Saved meanwhile  (3)"]
     assert panel.current_playlist() is not None
+
+
+def _held_entries(store):
+    """The store's reads of playlist entries from now on, the first holding what it read
+    until ``hold`` is set: ``(calls, hold)``, ``calls`` the playlist of each read."""
+    read, hold, calls = store.playlist_entries, threading.Event(), []
+
+    def held_read(playlist_id):
+        rows = read(playlist_id)
+        calls.append(playlist_id)
+        if len(calls) == 1:
+            assert hold.wait(10)
+        return rows
+
+    store.playlist_entries = held_read
+    return calls, hold
+
+
+def test_a_read_of_a_playlist_that_ends_late_does_not_show_its_entries_as_they_were(qtbot, scanned, make_window):
+    # The entries are read on several threads: a read of the playlist made before an edit
+    # (tracks added from the library) could end after the read made after it, and showed
+    # the entries as they were, under the playlist's name, with the added tracks gone.
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(3)]
+    titles = [window.model.index(r, 1).data() for r in range(3)]
+    pid = scanned.create_playlist("Mix", ids[:2])
+    window.refresh_playlists(select=pid)
+    panel = window.playlists
+    qtbot.waitUntil(lambda: _titles(panel.entries) == titles[:2], timeout=10000)
+    qtbot.waitUntil(lambda: not any(h.name == "playlist" for h in workers._live), timeout=10000)
+    calls, hold = _held_entries(scanned)
+    window.show_playlist(pid)
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=10000)       # read the two entries, and holds them
+    early = next(h for h in workers._live if h.name == "playlist")
+    with qtbot.waitSignal(window.playlists_changed, timeout=10000):
+        window.add_to_playlist(ids[2:], pid)
+    qtbot.waitUntil(lambda: _titles(panel.entries) == titles, timeout=10000)
+    hold.set()
+    qtbot.waitUntil(lambda: early.done, timeout=5000)
+    assert panel.title.text() == "Mix" and _titles(panel.entries) == titles
+
+
+def test_a_read_of_the_playlist_chosen_before_ends_late_and_shows_nothing(qtbot, scanned, make_window):
+    # Playlist A chosen, then B at once: A's read ending after B's must not show A's
+    # entries under B's name.
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(4)]
+    titles = [window.model.index(r, 1).data() for r in range(4)]
+    a, b = scanned.create_playlist("A", ids[:2]), scanned.create_playlist("B", ids[2:])
+    window.refresh_playlists(select=b)
+    panel = window.playlists
+    qtbot.waitUntil(lambda: _titles(panel.entries) == titles[2:], timeout=10000)
+    qtbot.waitUntil(lambda: not any(h.name == "playlist" for h in workers._live), timeout=10000)
+    calls, hold = _held_entries(scanned)
+    panel.lists.setCurrentRow(0)                                  # A (chosen: its read holds)
+    qtbot.waitUntil(lambda: calls[:1] == [a], timeout=10000)
+    early = next(h for h in workers._live if h.name == "playlist")
+    panel.lists.setCurrentRow(1)                                  # then B
+    qtbot.waitUntil(lambda: calls[1:] == [b], timeout=10000)
+    qtbot.waitUntil(lambda: not any(h.name == "playlist" and h is not early for h in workers._live), timeout=10000)
+    hold.set()
+    qtbot.waitUntil(lambda: early.done, timeout=5000)
+    assert panel.current_playlist() == b
+    assert panel.title.text() == "B" and _titles(panel.entries) == titles[2:]
