@@ -257,9 +257,22 @@ class Database:
             backup = self.backup(self.path.with_name(f"{self.path.name}.v{version}.{int(time.time())}.bak"))
             log.info("backed up %s to %s before migrating", self.path, backup)
         for target in range(version, SCHEMA_VERSION):
-            with self.transaction() as conn:
-                MIGRATIONS[target](conn)
-                conn.execute(f"PRAGMA user_version = {target + 1}")
+            migration = MIGRATIONS[target]
+            # One that rebuilds a table others refer to runs with the foreign keys off:
+            # dropping the old table would otherwise act on every reference to its rows.
+            loose = getattr(migration, "rebuilds", False)
+            if loose:
+                self.conn.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with self.transaction() as conn:
+                    broken = len(conn.execute("PRAGMA foreign_key_check").fetchall()) if loose else 0
+                    migration(conn)
+                    if loose and len(conn.execute("PRAGMA foreign_key_check").fetchall()) > broken:
+                        raise sqlite3.IntegrityError(f"migrating to schema {target + 1} broke a reference")
+                    conn.execute(f"PRAGMA user_version = {target + 1}")
+            finally:
+                if loose:
+                    self.conn.execute("PRAGMA foreign_keys=ON")
             log.info("migrated %s to schema %d", self.path, target + 1)
 
     def backup(self, dest: str | Path) -> Path:

@@ -145,8 +145,11 @@ class HistoryMixin:
             import_id = db["history_imports"].insert(meta).last_pk
             placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
                                        (now, now)).lastrowid
-            # The write lock is held (BEGIN IMMEDIATE): the ids after the largest are ours to give.
-            next_id = conn.execute("SELECT coalesce(max(id), 0) FROM plays").fetchone()[0] + 1
+            # The write lock is held (BEGIN IMMEDIATE): the ids after the largest are ours to give,
+            # and after the largest ever given (a forgotten history's), which are never given again.
+            next_id = conn.execute(
+                "SELECT max(coalesce((SELECT max(id) FROM plays), 0), "
+                "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'plays'), 0))").fetchone()[0] + 1
             rows, new_plays = [], []
             for n, i in enumerate(keep, 1):
                 play = plays[i]

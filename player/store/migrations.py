@@ -254,6 +254,51 @@ CREATE INDEX plays_open ON plays(owner) WHERE ended = 'playing'
 """
 
 
+# v9: play ids are never given again. Without AUTOINCREMENT SQLite numbers a new row one past
+# the largest id there is, so after "forget my listening history" new plays took the ids of
+# forgotten ones, which the state saved for the next start (the play a resumed song goes on
+# with) or a player still running may name. The table is rebuilt with AUTOINCREMENT (SQLite
+# cannot add it to a table), the same columns and rows, and every index it had. Run with the
+# foreign keys off (see ``rebuilds``): dropping the old table would otherwise set every
+# imported listen's link to the play it became to NULL.
+_V9_PLAYS = """
+CREATE TABLE plays_v9 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    track_id INTEGER NOT NULL REFERENCES tracks(id),
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    started_at REAL NOT NULL,
+    ms_heard INTEGER NOT NULL DEFAULT 0,
+    track_ms INTEGER,
+    ended TEXT NOT NULL DEFAULT 'playing'
+        CHECK (ended IN ('playing', 'finished', 'skipped', 'stopped', 'error')),
+    source TEXT NOT NULL DEFAULT 'library'
+        CHECK (source IN ('library', 'up_next', 'radio', 'discover', 'search', 'queue', 'cli', 'import')),
+    error TEXT,
+    updated_at REAL NOT NULL,
+    owner TEXT
+)
+"""
+_PLAYS_COLUMNS = "id, track_id, session_id, started_at, ms_heard, track_ms, ended, source, error, updated_at, owner"
+
+
+def _v9(conn: sqlite3.Connection) -> None:
+    kept = [sql for (sql,) in conn.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'plays' AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL ORDER BY type, name")]
+    conn.execute(_V9_PLAYS)
+    conn.execute(f"INSERT INTO plays_v9 ({_PLAYS_COLUMNS}) SELECT {_PLAYS_COLUMNS} FROM plays")
+    conn.execute("DROP TABLE plays")
+    conn.execute("ALTER TABLE plays_v9 RENAME TO plays")
+    for sql in kept:
+        conn.execute(sql)
+
+
+#: A migration that rebuilds a table other tables refer to: the runner turns the foreign
+#: keys off around it (they cannot be turned off inside its transaction) and checks, before
+#: it commits, that it left no reference broken.
+_v9.rebuilds = True
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
-              _script(_V8)]
+              _script(_V8), _v9]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -887,6 +887,41 @@ def test_a_song_resumed_at_the_next_start_that_fails_keeps_the_play_heard_before
     assert [(r["id"], r["ended"], r["ms_heard"]) for r in store.plays() if r["track_id"] == a] == [before]
 
 
+def test_a_state_saved_before_the_history_was_forgotten_never_reopens_a_later_play(store, tmp_path, make_player):
+    # The history forgotten while a song played: the window's player goes on saving the
+    # state with that song's play, whose row is gone. New plays took the ids of forgotten
+    # ones, so by the next start a later play of the same song (in `segue play`, say) had
+    # that id, and resuming reopened it: two listens made one row, the later one's ended
+    # state undone.
+    from player.playback import STATE_SETTING
+
+    a, b, c = add_tracks(store, tmp_path, [("a", 60.0), ("b", 1.0), ("c", 1.0)])
+    p = make_player(speed=8.0)
+    p.restore_state()                           # the window's player: it saves its state
+    p.play_tracks([b, c, a])
+    assert wait_for(lambda: p.current_track_id == a and p.position > 5.0, 20.0)
+    store.set_setting(STATE_SETTING, None)      # as the window forgets the history
+    store.forget_history()
+    assert wait_for(lambda: store.get_setting(STATE_SETTING) is not None)   # saved again, as it plays on
+    p.close()
+    stale = store.get_setting(STATE_SETTING)["current"]
+    assert stale[0] == a and stale[6] is not None and store.plays() == []
+    other = make_player(speed=8.0)              # a player that saves no state: `segue play`
+    other.play_tracks([b, c, a])
+    assert wait_for(lambda: other.current_track_id == a and other.position > 5.0, 20.0)
+    other.close()
+    theirs = [dict(r) for r in store.plays()]
+    assert [(r["track_id"], r["ended"]) for r in theirs] == [(b, "finished"), (c, "finished"), (a, "stopped")]
+    p = make_player(speed=8.0)
+    assert p.restore_state().play_id == stale[6]
+    p.resume()
+    assert wait_for(lambda: p.current_track_id == a and p.position > stale[3] + 1.0, 20.0)
+    rows = [dict(r) for r in store.plays()]
+    assert rows[:3] == theirs                   # the later plays are as they were
+    assert len(rows) == 4 and rows[3]["track_id"] == a and rows[3]["ended"] == "playing"
+    assert stale[6] not in [r["id"] for r in rows]
+
+
 def test_a_cued_song_keeps_its_credit_unless_moved_ahead_also_across_a_restart(store, tmp_path, make_player):
     from player.playback import STATE_SETTING
 

@@ -133,6 +133,32 @@ def test_forget_my_history_removes_imports(store, tmp_path):
     assert import_file(store, fx.spotify_extended(tmp_path / "h.json", PLAYS)).matched == 3   # really gone
 
 
+def test_plays_imported_after_forgetting_never_take_the_ids_of_forgotten_ones(store, tmp_path):
+    # A play id the state saved for the next start (or a player still running) names must
+    # never come to mean another play: an import numbers its plays after every id given.
+    library(store)
+    import_file(store, fx.spotify_extended(tmp_path / "h.json", PLAYS))
+    forgotten = {p["id"] for p in plays_of(store)}
+    store.forget_history()
+    import_file(store, fx.spotify_extended(tmp_path / "h.json", PLAYS))
+    again = [p["id"] for p in plays_of(store)]
+    assert len(again) == 3 and min(again) > max(forgotten)
+    assert store.start_play(store.track_by_path("/m/0.flac")["id"]) > max(again)
+
+
+def test_a_play_going_on_as_the_history_is_forgotten_ends_without_touching_an_imported_one(store, tmp_path):
+    # The window's song plays on after the history is forgotten, its row gone; an import
+    # meanwhile took that row's id, and the song's end was written over the imported play.
+    ids = library(store)
+    store.start_play(ids["Halo"])
+    playing = store.start_play(ids["Hyperballad"])
+    store.forget_history()
+    import_file(store, fx.spotify_extended(tmp_path / "h.json", PLAYS))
+    before = plays_of(store)
+    store.end_play(playing, "skipped", 1234)
+    assert plays_of(store) == before
+
+
 def test_a_scan_that_adds_the_songs_links_their_history(store, tmp_path):
     from player.library.scanner import Scanner
 

@@ -190,3 +190,73 @@ def test_migration_7_to_8_keeps_every_play_and_gives_new_ones_an_owner(tmp_path)
     assert any("plays_open" in row[3] for row in plan)
     owner.release()
     store.close()
+
+
+def _plays_schema(store):
+    """The plays table's indexes and triggers, and the references other tables make to it."""
+    made = {(r["type"], r["name"], r["sql"].strip()) for r in store.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'plays' AND type IN ('index', 'trigger') "
+        "AND sql IS NOT NULL")}
+    refs = {(t, r["from"], r["to"], r["on_delete"]) for (t,) in store.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")
+        for r in store.execute(f"SELECT * FROM pragma_foreign_key_list('{t}')") if r["table"] == "plays"}
+    own = {(r["from"], r["table"], r["to"]) for r in store.execute("SELECT * FROM pragma_foreign_key_list('plays')")}
+    return made, refs, own
+
+
+def test_migration_8_to_9_keeps_every_play_and_link_and_never_numbers_a_play_again(tmp_path):
+    # Without AUTOINCREMENT a new play took the id of a forgotten one, which the state
+    # saved for the next start may still name. The rebuild must keep every row, index and
+    # reference: dropping the old table with the foreign keys on would have set every
+    # imported listen's link to its play to NULL.
+    path = tmp_path / "library.db"
+    store = _migrated(path, 8,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) "
+                      "VALUES (1, '/m/a.flac', 1, 1, 0, 0)",
+                      "INSERT INTO sessions (id, started_at, last_active_at) VALUES (1, 0, 0)",
+                      "INSERT INTO plays (id, track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
+                      "error, updated_at, owner) "
+                      "VALUES (1, 1, 1, 0, 200000, 200000, 'finished', 'import', NULL, 0, NULL),"
+                      " (7, 1, 1, 300, 12000, NULL, 'playing', 'library', NULL, 310, 'abc'),"
+                      " (9, 1, 1, 400, 0, NULL, 'error', 'radio', 'cannot decode', 400, NULL)",
+                      "INSERT INTO history_imports (id, name, format, sha256, imported_at, rows, matched, unmatched, "
+                      "not_music, duplicates, unreadable) VALUES (1, 'h.json', 'spotify', '', 0, 1, 1, 0, 0, 0, 0)",
+                      "INSERT INTO imported_listens (import_id, fingerprint, started_at, artist, title, artist_key, "
+                      "song_key, ms_played, play_id) VALUES (1, 'fp', 0, 'A', 'T', 'a', 'a\x1ft', 200000, 1)")
+    assert store.schema_version() == SCHEMA_VERSION >= 9
+    assert [tuple(r) for r in store.execute("SELECT * FROM plays ORDER BY id")] == [
+        (1, 1, 1, 0, 200000, 200000, "finished", "import", None, 0, None),
+        (7, 1, 1, 300, 12000, None, "playing", "library", None, 310, "abc"),
+        (9, 1, 1, 400, 0, None, "error", "radio", "cannot decode", 400, None)]
+    assert store.execute("SELECT play_id FROM imported_listens").fetchone()[0] == 1
+    assert store.execute("PRAGMA foreign_keys").fetchone()[0] == 1       # on again for what follows
+    assert store.execute("PRAGMA foreign_key_check").fetchall() == []
+    fresh = Store(tmp_path / "fresh.db")
+    assert _plays_schema(store) == _plays_schema(fresh)
+    fresh.close()
+    with pytest.raises(sqlite3.IntegrityError):                         # the references still hold
+        store.start_play(99)
+    store.forget_history()
+    assert store.start_play(1) == 10                                    # after every id ever given
+    store.close()
+
+
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
+    path = tmp_path / "library.db"
+    store = _migrated(path, version,
+                      "INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                      "VALUES ('/m/a.flac', 1, 1, 'Kept', 0, 0)",
+                      "INSERT INTO sessions (started_at, last_active_at) VALUES (10, 20)",
+                      "INSERT INTO plays (id, track_id, session_id, started_at, ms_heard, ended, source, updated_at) "
+                      "VALUES (5, 1, 1, 10, 5000, 'stopped', 'radio', 20)")
+    assert store.schema_version() == SCHEMA_VERSION
+    assert [(r["id"], r["track_id"], r["ms_heard"], r["ended"], r["source"]) for r in store.plays()] == [
+        (5, 1, 5000, "stopped", "radio")]
+    fresh = Store(tmp_path / "fresh.db")
+    assert _plays_schema(store) == _plays_schema(fresh)
+    fresh.close()
+    assert store.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.forget_history()
+    assert store.start_play(1) == 6
+    store.close()
