@@ -451,12 +451,20 @@ class Player:
     def position(self) -> float:
         playing = self._playing
         if playing is not None:
-            position = self.engine.position
-            if not position and not playing.source.heard_frames:
-                return playing.source.start_s      # a resumed track before its first frame
-            return position
+            return self._position_in(playing)
         cued = self._cued
         return cued.position if cued is not None else 0.0
+
+    def _position_in(self, playing: _Playing) -> float:
+        source = playing.source
+        if self.engine.current is not source and source.heard_frames:
+            # The engine has gone past it (its end reached, or the next track heard) a
+            # moment before its event reaches the player: it is at its end, not at 0.
+            return float(source.duration or source.duration_hint or 0.0)
+        position = self.engine.position
+        if not position and not source.heard_frames:
+            return source.start_s      # a resumed track before its first frame
+        return position
 
     @property
     def duration(self) -> float:
@@ -729,7 +737,7 @@ class Player:
     def _state(self) -> dict:
         playing, cued = self._playing, self._cued
         if playing is not None:
-            e, position = playing.entry, self.engine.position
+            e, position = playing.entry, self._position_in(playing)
             # How far into it the person got by listening (less, when they jumped ahead).
             credit = min(position, playing.reached_ms() / 1000)
             # A jump to near the end (``jumped``) is one still when resumed there: judged by

@@ -276,6 +276,30 @@ def test_the_state_saved_during_a_seek_far_into_a_long_track_resumes_there_not_a
     assert cued.entry.track_id == tid and 52.5 <= cued.position < 55.0
 
 
+@pytest.mark.parametrize("after", [False, True])
+def test_a_song_run_out_reads_its_end_until_the_player_hears_of_it_never_the_start(
+        store, tmp_path, make_player, after):
+    # The engine ends a song (stops at the end of the stream, or goes on to the next) a
+    # moment before its event reaches the player. In that moment the position read 0.0 (the
+    # engine's, of nothing or of the next song): the seek bar jumped to the start, and the
+    # state saved then resumed the song from its start. The player's lock is held here, so
+    # the event waits, as a busy player makes it.
+    from player.playback import STATE_SETTING
+
+    ids = add_tracks(store, tmp_path, [("a", 2.0), ("b", 30.0)])
+    p = make_player(speed=8.0, interval=3600.0)     # (the timer stays out of it: the test saves)
+    p.restore_state()
+    p.play_tracks(ids if after else ids[:1])
+    assert wait_for(lambda: p.position > 0.5)
+    with p._lock:
+        assert wait_for(lambda: p.engine.current is not p._playing.source)
+        assert p.current_track_id == ids[0]
+        assert p.position == pytest.approx(2.0)
+        p._save_state()
+    saved = store.get_setting(STATE_SETTING)["current"]
+    assert saved[0] == ids[0] and saved[3] == pytest.approx(2.0)
+
+
 def test_a_song_jumped_to_its_end_is_logged_as_next_would_and_heard_songs_still_finish(
         store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [("a", 8.0), ("b", 8.0), ("c", 8.0), ("d", 8.0), ("e", 0.5)])
