@@ -192,8 +192,9 @@ class BufferedEngine(FeederMixin, Engine):
 
     def seek(self, seconds: float, source: Source | None = None) -> None:
         seconds = max(0.0, float(seconds))
-        target = source if source is not None else self._current
-        move = self._move(target, seconds) if target is not None else None
+        current = self._current
+        # (one meant for another source is dropped by the feeder: it moves nothing)
+        move = self._move(current, seconds) if current is not None and source in (None, current) else None
         self._cmds.put(("seek", (seconds, source, move)))
 
     def _move(self, source: Source, seconds: float) -> _Move:

@@ -620,3 +620,23 @@ def test_the_position_during_a_seek_is_where_it_goes_never_the_start(engine, tmp
         poller.join()
     after = [pos for seeks, pos in readings if seeks]
     assert len(after) > 60 and min(after) >= 20.0, min(after)
+
+
+def test_a_track_started_part_way_reads_its_start_while_it_opens_whatever_else_is_sought(
+        engine, tmp_path, monkeypatch):
+    # A song resumed 30 s in reads 30 s while the engine gets there, also after a seek meant
+    # for the song before it (sent late by the person's click) came in between: that one
+    # moves nothing, and it must not undo where the new one is going.
+    a, b = (write_track(tmp_path, name, fmt="flac", seconds=40.0) for name in ("a", "b"))
+    held = hold_seeks(monkeypatch)
+    e = engine(speed=1.0)
+    src_a, src_b = Source(str(a)), Source(str(b), start_s=30.0)
+    e.play(src_a)
+    assert wait_for(lambda: e.position > 0.1)
+    e.play(src_b)
+    assert held.inside.wait(10)                   # flushed, and going to 30 s in the new one
+    e.seek(5.0, src_a)
+    assert e.position == pytest.approx(30.0)
+    held.go.set()
+    assert e.sync()
+    assert 30.0 <= e.position < 32.0 and e.current is src_b
