@@ -2,6 +2,7 @@
 
     python -m recommender.research.upnext_lab dump --logs DIR [--people dev] --out FOLDER
     python -m recommender.research.upnext_lab fit --dumps FOLDER
+    python -m recommender.research.upnext_lab gru --logs DIR [--people dev]
 
 ``dump`` carves a validation split out of each person's training period (the last
 ``--val-frac`` of it; the test period after the cut is never read) and, for every
@@ -10,7 +11,10 @@ ranked as of the start of the query's session, untrained) for a pool of candidat
 the top of each signal plus the target. ``fit`` searches signal weights on those
 pools: one set for everyone (the defaults), and per person fitted on the first half of
 their validation queries and measured on the second (what calibration can do).
-The baselines are measured on the same validation queries for comparison.
+The baselines are measured on the same validation queries for comparison. ``gru`` asks
+whether a session GRU given more room (a larger state, more epochs) knows what the
+neighbour sessions do not: alone and blended with STAN, on the same validation queries,
+updated after every session as the app updates it.
 """
 
 from __future__ import annotations
@@ -183,6 +187,36 @@ def softmax_fit(p: "Pools", w0: np.ndarray, *, l2: float = 1.0, steps: int = 200
     return w.astype(np.float32)
 
 
+GRU_VARIANTS = {"gru-64x20": dict(dim=64, epochs=20), "gru-128x40": dict(dim=128, epochs=40, dropout=0.2)}
+GRU_BLEND_WEIGHTS = (0.1, 0.25, 0.5)
+
+
+def gru_person(path: Path, *, last: int, train_frac: float, val_frac: float) -> dict:
+    """HR@20 / MRR@20 on one person's validation queries of STAN, SR, each of
+    :data:`GRU_VARIANTS` and each blended with STAN (``w``·softmax(GRU) + (1-``w``)·STAN)."""
+    from functools import partial
+
+    from recommender.models.session_base import ItemSpace
+    from recommender.models.session_rnn import SessionGRU
+    from recommender.research.eval_sessions import factories
+    from recommender.research.logs import load_log_file
+    from recommender.research.protocol import run
+    from recommender.research.splits import make_split
+
+    log = load_log_file(path, last_listened=last or None)
+    t0, t1 = float(log.times[0]), float(log.times[-1])
+    cut = t0 + train_frac * (t1 - t0)
+    val_cut = t0 + (1 - val_frac) * (cut - t0)
+    split = make_split(log, cut=val_cut, repeats=False, gap_s=1800, train_repeats=True, t_end=cut)
+    catalog = ItemSpace(log.n_items, log.item_artist, log.n_artists)
+    facs = factories(["stan", "sr"], epochs=1)
+    for name, params in GRU_VARIANTS.items():
+        facs[name] = partial(SessionGRU, use_side=False, threads=1, update_epochs=2, **params)
+    blends = [(g, "stan", w) for g in GRU_VARIANTS for w in GRU_BLEND_WEIGHTS]
+    res = run(split, catalog, facs, update=True, repeats=False, blends=blends, log=lambda *a: None)
+    return {name: {k: r.summary()[k] for k in ("HR@20", "MRR@20")} for name, r in res.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m recommender.research.upnext_lab", description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -199,7 +233,26 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--config", default="", help="RankConfig fields, e.g. neighbour_step=1,recent_half_life_s=86400")
     f = sub.add_parser("fit")
     f.add_argument("--dumps", required=True)
+    g = sub.add_parser("gru")
+    g.add_argument("--logs", required=True)
+    g.add_argument("--people", default="dev")
+    g.add_argument("--last", type=int, default=5000)
+    g.add_argument("--train-frac", type=float, default=0.8)
+    g.add_argument("--val-frac", type=float, default=0.25, help="share of the training period asked")
     args = ap.parse_args(argv)
+    if args.cmd == "gru":
+        from recommender.research.eval_people import log_files, pick_people
+
+        files = log_files(Path(args.logs))
+        got = {}
+        for p in pick_people(files, args.people):
+            got[p] = gru_person(files[p], last=args.last, train_frac=args.train_frac, val_frac=args.val_frac)
+            print(p, " ".join(f"{k} {v['HR@20']:.3f}/{v['MRR@20']:.3f}" for k, v in got[p].items()), flush=True)
+        print("| model | HR@20 | MRR@20 |\n|---|---:|---:|")
+        for name in next(iter(got.values())):
+            print(f"| {name} | {np.mean([got[p][name]['HR@20'] for p in got]):.4f} | "
+                  f"{np.mean([got[p][name]['MRR@20'] for p in got]):.4f} |")
+        return 0
     if args.cmd == "dump":
         from recommender.research.eval_people import log_files, pick_people
 
