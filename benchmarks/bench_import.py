@@ -20,6 +20,11 @@ log, ``../shared/data/listening_logs``; no names are taken from it: songs are
 generated), imported into a ``--library``-track library. The baseline, measured in the
 same run, is reading the same file (:func:`segue_common.listen_exports.read_export`)
 alone; the target is a 20,000-row import in under 10 s.
+
+Part 3: how long the window could be frozen by reading the Spotify JSON of part 2 on a
+worker: the longest wait of a thread that wakes every millisecond (as the window's event
+loop would) while another reads the file, against one ``json.loads`` of its text in the
+same run (which holds Python's lock for the whole parse).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from pathlib import Path
@@ -305,6 +311,42 @@ def time_formats(rows: int, n_library: int, repeat: int, tmp: Path) -> list[dict
     return out
 
 
+def longest_wait(work, repeat: int) -> float:
+    """The median over ``repeat`` runs of the longest gap (s) between the wakings of a thread
+    that sleeps 1 ms at a time while ``work`` runs on this one."""
+    worst = []
+    for _ in range(repeat):
+        stop, gaps = threading.Event(), []
+
+        def beat():
+            last, most = time.perf_counter(), 0.0
+            while not stop.is_set():
+                time.sleep(0.001)
+                now = time.perf_counter()
+                most, last = max(most, now - last), now
+            gaps.append(most)
+
+        thread = threading.Thread(target=beat)
+        thread.start()
+        time.sleep(0.02)
+        work()
+        stop.set()
+        thread.join()
+        worst.append(gaps[0])
+    return statistics.median(worst)
+
+
+def gil_holds(rows: int, n_library: int, repeat: int, tmp: Path) -> dict:
+    import json
+
+    path = tmp / "Streaming_History_Audio_big.json"
+    if not path.exists():
+        time_formats(rows, n_library, 1, tmp)
+    text = path.read_text(encoding="utf-8")
+    return {"mb": path.stat().st_size / 1e6, "loads": longest_wait(lambda: json.loads(text), repeat),
+            "read": longest_wait(lambda: read_export(path), repeat)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=20_000)
@@ -336,6 +378,12 @@ def main(argv=None) -> int:
             print(f"{r['format']:<18} {r['rows']:>7,} {r['matched']:>7,} {r['unmatched']:>6,} {r['read_s']:>7.2f} "
                   f"{r['import_s']:>9.2f} {r['import_s'] / r['read_s']:>7.1f} {r['again_s']:>8.2f} "
                   f"{r['second_added']:>8} {'yes' if r['import_s'] < 10 else 'NO':>6}")
+        g = gil_holds(args.rows, args.library, max(args.repeat, 5), tmp)
+        print(f"\nPart 3: the Spotify JSON of part 2 ({g['mb']:.1f} MB) read beside a thread waking every 1 ms "
+              f"(median of {max(args.repeat, 5)})")
+        print(f"{'reading':<28} {'longest wait ms':>15}")
+        print(f"{'json.loads (baseline)':<28} {1000 * g['loads']:>15.1f}")
+        print(f"{'read_export':<28} {1000 * g['read']:>15.1f}  ({g['read'] / g['loads']:.2f}x)")
     return 0
 
 

@@ -193,3 +193,47 @@ def test_dates_as_a_spreadsheet_rewrites_them_are_read(tmp_path):
     eu = tmp_path / "eu.csv"                                   # with a header, day first
     eu.write_text("artist,track,date\nA,Song,20/11/2020 09:35\nA,Other,03/11/2020 18:00\n")
     assert [listen.started_at for listen in read_export(eu).listens] == [t, 1604426400.0]
+
+
+@pytest.mark.parametrize("text", [
+    '[]', '[ ]', '\n[\n]\n', '[{"a": 1}]', '[ {"a": [1, {"b": "ü\\u00e9"}]} ,\r\n\t{"c": null} ]  \n',
+    '[1, "two", [3], {"four": 4.5e1}, true, false, null, NaN]',
+])
+def test_an_array_read_one_row_at_a_time_is_what_json_reads(text):
+    # Rows are parsed one at a time so that the window is not frozen for the whole file;
+    # what comes out must be what one json.loads gives (compared as text for NaN).
+    from segue_common.listen_exports import _json_rows
+
+    assert repr(list(_json_rows(text))) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize("text", ['[', '[1,]', '[1 2]', '[{"a": 1}] x', '[{"a": }]', '[1]]', '[,1]'])
+def test_a_broken_array_read_one_row_at_a_time_fails_as_json_does(text):
+    from segue_common.listen_exports import _json_rows
+
+    with pytest.raises(json.JSONDecodeError) as theirs:
+        json.loads(text)
+    with pytest.raises(json.JSONDecodeError) as ours:
+        list(_json_rows(text))
+    assert (ours.value.msg, ours.value.pos) == (theirs.value.msg, theirs.value.pos)
+
+
+def test_a_spotify_export_broken_after_its_first_rows_says_where_and_reads_nothing(tmp_path):
+    # (rows are read one at a time: those before the damage must not come out as the export)
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2024.json", PLAYS * 30)
+    text = path.read_text()
+    path.write_text(text[: len(text) * 2 // 3])
+    with pytest.raises(ExportFormatError, match="is not valid JSON: .*line"):
+        read_export(path)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"payload": {"listens": "none"}}', "holds no list of listens"),
+    (b'[1, 2, {"x": 1}]', "not a Spotify or ListenBrainz"),
+    (b'{"payload": {"listens": []}}', "no listening rows"),
+])
+def test_json_that_is_no_list_of_listens_says_so(tmp_path, content, message):
+    path = tmp_path / "file.json"
+    path.write_bytes(content)
+    with pytest.raises(ExportFormatError, match=message):
+        read_export(path)
