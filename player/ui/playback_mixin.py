@@ -44,13 +44,17 @@ class PlaybackMixin:
         self.reasons: dict[int, str] = {}
         self._cover_task = None
         self._shown_entry = None       # the queue entry the now-playing bar shows (Next skips that one)
+        # A seek sent to the player and not yet done there: (seconds, track id). Commands run on
+        # the player's thread, and until this one has, the player still tells the old place:
+        # the bar would jump back to it for a moment after the slider was let go.
+        self._seeking: tuple[float, int | None] | None = None
         self._position_timer = QTimer(self, interval=POSITION_MS)
         self._position_timer.timeout.connect(self._tick)
         t = self.transport
         t.play_pause.connect(self.toggle_play)
         t.next_track.connect(self.next_track)
         t.previous_track.connect(self.previous_track)
-        t.seek.connect(lambda s: self._command(lambda p: p.seek(s)))
+        t.seek.connect(self.seek_to)
         t.volume_changed.connect(self._set_volume)
         u = self.up_next
         u.set_describer(self._describe_entry, self._titles)
@@ -196,20 +200,35 @@ class PlaybackMixin:
         p = self.player
         if p is None or (p.current_track_id is None and p.cued is None):
             return
-        target = max(0.0, p.position + seconds)
+        target = max(0.0, self._position_shown(p) + seconds)      # (pressed again before the last one ran: from it)
         if p.duration:
             target = min(target, max(0.0, p.duration - 0.5))
-        self._command(lambda pl: pl.seek(target))
-        self.transport.set_position(target, p.duration)
+        self._send_seek(p, target)
 
     def seek_to(self, seconds: float) -> None:
         """Jump to ``seconds`` into the current (or cued) track."""
         p = self.player
         if p is None or (p.current_track_id is None and p.cued is None):
             return
-        target = max(0.0, float(seconds))
-        self._command(lambda pl: pl.seek(target))
+        self._send_seek(p, max(0.0, float(seconds)))
+
+    def _send_seek(self, p, target: float) -> None:
+        seeking = self._seeking = (target, p.current_track_id)
+
+        def done(result=None, error=None):
+            if self._seeking is seeking:
+                self._seeking = None
+
+        if self._command(lambda pl: pl.seek(target), done) is None:
+            self._seeking = None
         self.transport.set_position(target, p.duration)
+
+    def _position_shown(self, p) -> float:
+        """The player's position, or the place of a seek it has not yet done in this track."""
+        seeking = self._seeking
+        if seeking is not None and seeking[1] == p.current_track_id:
+            return min(seeking[0], p.duration) if p.duration else seeking[0]
+        return p.position
 
     def volume_by(self, percent: int) -> None:
         v = self.transport.volume
@@ -237,7 +256,7 @@ class PlaybackMixin:
     def _tick(self) -> None:
         p = self.player
         if p is not None and (p.current_track_id is not None or p.cued is not None):
-            self.transport.set_position(p.position, p.duration)
+            self.transport.set_position(self._position_shown(p), p.duration)
 
     # -- what plays ------------------------------------------------------------
     def play_ids(self, ids: list[int], start: int = 0, source: str = "library") -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
@@ -32,6 +34,42 @@ def test_a_click_on_the_seek_bar_jumps_there(qtbot, scanned, make_window):
     slider = window.transport.slider
     qtbot.mouseClick(slider, Qt.LeftButton, pos=_groove_x(slider, 0.75))
     qtbot.waitUntil(lambda: abs(window.player.position - 2.25) < 0.2, timeout=5000)
+
+
+def test_the_seek_bar_stays_where_it_was_let_go_until_the_player_is_there(qtbot, scanned, make_window):
+    # Seeks run on the player's thread, and until one has, the player tells the old place:
+    # the bar jumped back to it for a moment after a click, and a key pressed meanwhile
+    # moved from the old place, not from where the bar showed. The player's seek is held
+    # here as a busy player thread holds it.
+    window = make_window(scanned)
+    _start_paused(qtbot, window, [window.model.track_id(0)])
+    player, slider = window.player, window.transport.slider
+    seek, go, inside = player.seek, threading.Event(), threading.Event()
+
+    def held(seconds):
+        inside.set()
+        assert go.wait(10)
+        return seek(seconds)
+
+    player.seek = held
+    try:
+        qtbot.mouseClick(slider, Qt.LeftButton, pos=_groove_x(slider, 0.75))
+        assert inside.wait(10)                      # on the player's thread, not done yet
+        target = slider.value()
+        assert 2000 < target < 2500 and player.position < 1.0
+        for _ in range(3):
+            window._tick()                          # what the position timer does
+            assert slider.value() == target
+        window.seek_by(-1.0)                        # Shift+Left, pressed before the player got there
+        assert abs(slider.value() - (target - 1000)) <= 1
+        window._tick()
+        assert abs(slider.value() - (target - 1000)) <= 1
+    finally:
+        go.set()
+    qtbot.waitUntil(lambda: window._seeking is None, timeout=5000)
+    assert abs(player.position - (target / 1000 - 1.0)) < 0.2
+    window._tick()
+    assert abs(slider.value() - (target - 1000)) < 200
 
 
 def test_keys_seek_and_change_the_volume(qtbot, scanned, make_window):
