@@ -188,6 +188,40 @@ def softmax_fit(p: "Pools", w0: np.ndarray, *, l2: float = 1.0, steps: int = 200
 
 
 GRU_VARIANTS = {"gru-64x20": dict(dim=64, epochs=20), "gru-128x40": dict(dim=128, epochs=40, dropout=0.2)}
+ARTIST_GRU = {"artist-gru-64x20": dict(dim=64, epochs=20)}
+
+
+def _artist_gru(**params):
+    """A session GRU over artists rather than tracks: what artist comes next, learned from
+    the person's sessions (an artist's tracks all get its score; tracks of no known artist
+    the lowest). Sessions are read as sequences of their known artists."""
+    from recommender.models.session_base import ItemSpace, SessionModel, check_sessions
+    from recommender.models.session_rnn import SessionGRU
+
+    class ArtistGRU(SessionModel):
+        name = "artist-gru"
+
+        def _artists(self, sessions):
+            a = self.catalog.item_artist
+            return [a[s][a[s] >= 0] for s in check_sessions(sessions, self.catalog.n_items)]
+
+        def fit(self, sessions, catalog):
+            self.catalog = catalog
+            self.space = ItemSpace.plain(catalog.n_artists)
+            self.gru = SessionGRU(use_artist=False, use_side=False, threads=1, update_epochs=2, **params)
+            self.gru.fit(self._artists(sessions), self.space)
+            return self
+
+        def _update(self, sessions):
+            self.gru.update(self._artists(sessions), self.space)
+
+        def score(self, prefix):
+            a = self.catalog.item_artist
+            rows = self._prefix(prefix)
+            by_artist = self.gru.score(a[rows][a[rows] >= 0])
+            return np.where(a >= 0, by_artist[np.maximum(a, 0)], by_artist.min() - 1.0)
+
+    return ArtistGRU()
 GRU_BLEND_WEIGHTS = (0.1, 0.25, 0.5)
 
 
@@ -212,7 +246,9 @@ def gru_person(path: Path, *, last: int, train_frac: float, val_frac: float) -> 
     facs = factories(["stan", "sr"], epochs=1)
     for name, params in GRU_VARIANTS.items():
         facs[name] = partial(SessionGRU, use_side=False, threads=1, update_epochs=2, **params)
-    blends = [(g, "stan", w) for g in GRU_VARIANTS for w in GRU_BLEND_WEIGHTS]
+    for name, params in ARTIST_GRU.items():
+        facs[name] = partial(_artist_gru, **params)
+    blends = [(g, "stan", w) for g in [*GRU_VARIANTS, *ARTIST_GRU] for w in GRU_BLEND_WEIGHTS]
     res = run(split, catalog, facs, update=True, repeats=False, blends=blends, log=lambda *a: None)
     return {name: {k: r.summary()[k] for k in ("HR@20", "MRR@20")} for name, r in res.items()}
 
