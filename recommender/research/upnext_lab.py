@@ -12,9 +12,9 @@ the top of each signal plus the target. ``fit`` searches signal weights on those
 pools: one set for everyone (the defaults), and per person fitted on the first half of
 their validation queries and measured on the second (what calibration can do).
 The baselines are measured on the same validation queries for comparison. ``gru`` asks
-whether a session GRU given more room (a larger state, more epochs) knows what the
-neighbour sessions do not: alone and blended with STAN, on the same validation queries,
-updated after every session as the app updates it.
+whether a session GRU given more room (a larger state, more epochs), or one over
+artists, knows what the neighbour sessions do not: alone and blended with STAN, on the
+same validation queries, updated after every session as the app updates it.
 """
 
 from __future__ import annotations
@@ -227,7 +227,8 @@ GRU_BLEND_WEIGHTS = (0.1, 0.25, 0.5)
 
 def gru_person(path: Path, *, last: int, train_frac: float, val_frac: float) -> dict:
     """HR@20 / MRR@20 on one person's validation queries of STAN, SR, each of
-    :data:`GRU_VARIANTS` and each blended with STAN (``w``·softmax(GRU) + (1-``w``)·STAN)."""
+    :data:`GRU_VARIANTS` and :data:`ARTIST_GRU`, and each blended with STAN
+    (``w``·softmax(GRU) + (1-``w``)·STAN)."""
     from functools import partial
 
     from recommender.models.session_base import ItemSpace
