@@ -91,17 +91,23 @@ class Trainer:
         idle = (now or time.time()) - self.last_activity >= self.idle_s
         return new > 0 and idle
 
-    def train_now(self, progress: Callable[[str, float], None] | None = None):
-        """One training run, synchronously. Returns the TrainResult, or None if one is running."""
+    def train_now(self, progress: Callable[[str, float], None] | None = None, *,
+                  should_stop: Callable[[], bool] | None = None):
+        """One training run, synchronously. Returns the TrainResult, or None if one is running.
+
+        ``should_stop`` is asked between the training's steps; when it says so the run
+        raises :class:`recommender.stopping.TrainingStopped` within a step, leaving the
+        models in use and no trace of itself (its plays stay due for the next run)."""
         if not self._running.acquire(blocking=False):
             return None
         try:
-            return self._train(progress)
+            return self._train(progress, should_stop)
         finally:
             self._running.release()
 
-    def _train(self, progress):
+    def _train(self, progress, should_stop):
         from player.recommender_service import build_catalog, load_shipped_priors
+        from recommender.stopping import TrainingStopped
         from recommender.train import train_local
 
         def report(stage: str, fraction: float) -> None:
@@ -115,7 +121,12 @@ class Trainer:
         run_id = self.store.start_model_run(KIND, n_plays=len(cat.plays))
         try:
             result = train_local(self.models_dir, cat, prior=prior, progress=report,
-                                 session_model=self.session_model)
+                                 session_model=self.session_model, should_stop=should_stop)
+        except TrainingStopped:
+            log.info("training stopped before it ended; the previous models stay in use")
+            self.store.drop_model_run(run_id)
+            self._set(state="idle", stage="stopped", fraction=0.0)
+            raise
         except Exception as exc:
             log.exception("training failed; the previous models stay in use")
             self.store.finish_model_run(run_id, error=f"{type(exc).__name__}: {exc}")

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recommender.stopping import ShouldStop, check
+
 HELD_FRAC = 0.2
 MAX_QUERIES = 600
 POOL_PER_SIGNAL = 60          # candidates kept per signal and query
@@ -131,10 +133,11 @@ class SignalPools:
         return float(hit.mean()), float(np.where(hit, 1.0 / np.maximum(rank, 1), 0.0).mean())
 
 
-def signal_pools(rec, queries) -> SignalPools:
+def signal_pools(rec, queries, *, should_stop: ShouldStop = None) -> SignalPools:
     """Signal pools for ``queries`` (:func:`held_out_queries`), each ranked as of the start
     of its session by ``rec`` (a recommender over the person's catalogue; its plays are
-    replaced by those before each session, so nothing later is seen)."""
+    replaced by those before each session, so nothing later is seen). ``should_stop`` is
+    asked before each query (:mod:`recommender.stopping`)."""
     from recommender.rank import SIGNALS
 
     plays = rec.catalog.plays
@@ -146,6 +149,7 @@ def signal_pools(rec, queries) -> SignalPools:
         as_of = rec.with_plays(plays.subset(plays.started_at < start), now=start)
         cat = as_of.catalog
         for prefix, target, skipped in group:
+            check(should_stop)
             kept = cat.rows(prefix)
             kept = kept[kept >= 0]
             sig = as_of.up_next_signals(kept, int(kept[-1]) if len(kept) else -1)
@@ -207,7 +211,7 @@ def fit_weights(pools: SignalPools, w0: dict[str, float], *, fitted=FITTED, roun
 
 
 def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, item_factors=None,
-                      min_queries: int = 30, **split) -> dict:
+                      min_queries: int = 30, should_stop: ShouldStop = None, **split) -> dict:
     """The weights of Up next's evidence that best predict this person's held-out next plays.
 
     ``session``: a next-track scorer ``fn(prefix_rows) -> [n]`` over ``cat``'s rows and
@@ -216,6 +220,7 @@ def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, item_fa
     Returns ``{}`` without enough history, else ``upnext_fitted_weights`` (signal -> weight),
     the held-out ``upnext_hr@20`` / ``upnext_mrr@20`` for them and for the defaults
     (``upnext_default_hr@20``, ``upnext_default_mrr@20``), and ``upnext_queries``.
+    ``should_stop`` is asked before each held-out query (:mod:`recommender.stopping`).
     """
     from recommender.rank import Models, Recommender
 
@@ -225,7 +230,7 @@ def calibrate_up_next(cat, *, session=None, session_weight: float = 1.0, item_fa
     before, queries = got
     models = Models(session=session, weights={"session": session_weight}, item_factors=item_factors)
     rec = Recommender(cat, models)
-    pools = signal_pools(rec, queries)
+    pools = signal_pools(rec, queries, should_stop=should_stop)
     # The defaults as they stand for this person just before the held-out sessions.
     w0 = rec.with_plays(before).up_next_weights()
     if session is not None and not w0.get("session"):

@@ -10,13 +10,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.catalog import Catalog
+from recommender.stopping import ShouldStop, check
 
 AUTOREC_MAX_ITEMS = 4000
 AUTOREC_MAX_SESSIONS = 3000
 SESSION_MAX_SESSIONS = 3000     # the GRU learns from the latest sessions (recent habits)
 
 
-def fit_wmf(counts: sp.csr_matrix, init: np.ndarray, *, iterations: int):
+def fit_wmf(counts: sp.csr_matrix, init: np.ndarray, *, iterations: int, should_stop: ShouldStop = None):
     from recommender.models.wmf import WMF
 
     model = WMF(factors=init.shape[1], regularization=1.0, iterations=iterations)
@@ -26,7 +27,9 @@ def fit_wmf(counts: sp.csr_matrix, init: np.ndarray, *, iterations: int):
     cold = np.abs(start).sum(1) == 0
     start[cold] = rng.normal(0, 0.01, size=(int(cold.sum()), init.shape[1]))
     als.item_factors = start.astype(np.float32)
-    als.fit(model.conf(counts), show_progress=False)
+    check(should_stop)
+    # implicit calls this after each ALS sweep; what it raises ends the fit there.
+    als.fit(model.conf(counts), show_progress=False, callback=lambda *_: check(should_stop))
     model._als, model.n_items = als, counts.shape[1]
     played = np.asarray(counts.sum(0)).ravel() > 0
     items = np.asarray(als.item_factors, np.float32)
@@ -45,13 +48,13 @@ def most_played(counts: sp.csr_matrix) -> np.ndarray:
     return played
 
 
-def fit_autorec(counts: sp.csr_matrix, *, hidden: int = 128):
+def fit_autorec(counts: sp.csr_matrix, *, hidden: int = 128, should_stop: ShouldStop = None):
     from recommender.models.autorec import UAutoRec
 
     work = counts.shape[0] * counts.shape[1] * hidden
     steps_per_epoch = -(-counts.shape[0] // 64)
     epochs = int(np.clip(min(3e10 / max(work, 1), 400 / steps_per_epoch), 3, 30))
-    return UAutoRec(hidden=hidden, epochs=epochs, batch=64).fit(counts)
+    return UAutoRec(hidden=hidden, epochs=epochs, batch=64, should_stop=should_stop).fit(counts)
 
 
 def item_space(cat: Catalog):

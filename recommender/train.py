@@ -51,6 +51,7 @@ from recommender.local_models import (
     previous_run,
     prune_runs,
 )
+from recommender.stopping import ShouldStop, check
 from segue_common import atomic
 
 
@@ -66,7 +67,7 @@ class TrainResult:
 def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = None,
                 progress: Callable[[str, float], None] | None = None,
                 session_model: bool = True, now: float | None = None, calibrate: bool = True,
-                personal: bool = True) -> TrainResult:
+                personal: bool = True, should_stop: ShouldStop = None) -> TrainResult:
     """Train WMF, AutoRec and the session GRU from ``cat.plays`` into ``root``.
 
     Parameters
@@ -79,13 +80,22 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
     calibrate : measure Up next's weights fitted to the person's latest sessions (recorded, not applied)
     personal : learn corrections to Up next's weights from what the person kept or skipped
         of Segue's offers (the ranker applies them; :mod:`recommender.personal`)
+    should_stop : ``fn() -> bool`` asked between the steps of every model (ALS sweeps,
+        AutoRec and GRU batches, held-out queries); when it says so the run raises
+        :class:`recommender.stopping.TrainingStopped`, its folder is removed and the
+        current run stays as it was
 
     Returns
     -------
     TrainResult; ``path`` is None when there was nothing to learn from (zero plays).
     """
     t0 = time.perf_counter()
-    report = progress or (lambda stage, frac: None)
+    stage_report = progress or (lambda stage, frac: None)
+
+    def report(stage: str, fraction: float) -> None:
+        check(should_stop)
+        stage_report(stage, fraction)
+
     root = Path(root)
     n_plays = len(cat.plays)
     if cat.n == 0 or cat.n_listened + int(cat.skip_count.sum()) == 0:
@@ -120,14 +130,14 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         report("wmf", 0.15)
         if counts.nnz:
             if len(held_rows) and len(fit_rows):
-                held_wmf = fitting.fit_wmf(sessions[fit_rows], init, iterations=8)
+                held_wmf = fitting.fit_wmf(sessions[fit_rows], init, iterations=8, should_stop=should_stop)
                 held_factors = held_wmf.item_factors
                 held_order = order[held_rows]
                 metrics["wmf_recall@20"] = fold_recall(held_wmf.score, sessions[held_rows], order=held_order)
                 pop = np.asarray(sessions[fit_rows].sum(0), np.float64)
                 metrics["popularity_recall@20"] = fold_recall(lambda row: pop, sessions[held_rows],
                                                                order=held_order)
-            wmf = fitting.fit_wmf(counts, init, iterations=8)
+            wmf = fitting.fit_wmf(counts, init, iterations=8, should_stop=should_stop)
             wmf.save(tmp / "wmf.npz")
             person = wmf.fold_in(counts[-1])[0]
             np.savez(tmp / "person.npz", wmf=person.astype(np.float32))
@@ -154,13 +164,13 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
                 if len(cand) >= 2:
                     train_sub = counts[train_rows][:, cand]
                     test, held_order = counts[test_rows], order[test_rows]
-                    held_ar = fitting.fit_autorec(train_sub)
+                    held_ar = fitting.fit_autorec(train_sub, should_stop=should_stop)
                     metrics["autorec_recall@20"] = fold_recall(held_ar.score, test, order=held_order, cols=cand)
                     pop = np.asarray(train_sub.sum(0), np.float64)
                     metrics["autorec_popularity_recall@20"] = fold_recall(
                         lambda row: pop, test, order=held_order, cols=cand)
                     metrics["autorec_measured_sessions"] = int(n_sess)
-            ar = fitting.fit_autorec(sub)
+            ar = fitting.fit_autorec(sub, should_stop=should_stop)
             ar.save(tmp / "autorec.npz")
             person_scores = ar.score(sub[-1])[0]
             np.savez(tmp / "autorec_person.npz", rows=played, scores=person_scores.astype(np.float32))
@@ -181,7 +191,8 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
 
             scat = fitting.item_space(cat)
             events = sum(len(s) for s in seqs)
-            gru = SessionGRU(dim=48, epochs=int(np.clip(60_000 / events, 2, 12)), threads=1)
+            gru = SessionGRU(dim=48, epochs=int(np.clip(60_000 / events, 2, 12)), threads=1,
+                             should_stop=should_stop)
             cut = sum(sid not in held for sid, _ in pairs) if held else int(len(seqs) * 0.8)
             cut = max(1, cut)
             gru.fit(seqs[:cut], scat)
@@ -193,7 +204,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
                     report("calibrate", 0.85)
                     metrics.update(_calibrated(calibrate_up_next(
                         cat, session=gru.score, item_factors=held_factors,
-                        session_weight=model_weights(metrics)["session"]), n_sess))
+                        session_weight=model_weights(metrics)["session"], should_stop=should_stop), n_sess))
                     calibrated = True
                 gru.update(seqs[cut:], scat)
             gru.save(tmp / SESSION_TORCH)
@@ -201,7 +212,8 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
             trained.append("session_gru")
         if not calibrated:
             report("calibrate", 0.9)
-            metrics.update(_calibrated(calibrate_up_next(cat, item_factors=held_factors), n_sess))
+            metrics.update(_calibrated(calibrate_up_next(cat, item_factors=held_factors, should_stop=should_stop),
+                                      n_sess))
         if personal:
             # What this person's keeps and skips of Segue's offers say about Up next's
             # evidence: the ranker adds these corrections to its default weights.
@@ -210,6 +222,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
             report("personal", 0.95)
             metrics.update(learn_weights(cat))
         np.savez(tmp / "items.npz", track_ids=cat.track_ids)
+        check(should_stop)          # the last chance: once the run is in place it is kept
         metrics["seconds"] = round(time.perf_counter() - t0, 2)
         manifest = {"trained_at": now or time.time(), "models": trained, "metrics": metrics,
                     "n_plays": n_plays, "n_tracks": cat.n,
@@ -221,7 +234,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     prune_runs(root, keep={run.name, previous_run(root)})
-    report("written", 1.0)
+    stage_report("written", 1.0)
     return TrainResult(run, n_plays, metrics, trained, time.perf_counter() - t0)
 
 

@@ -203,9 +203,13 @@ class Learner:
         return self._job is not None
 
     # -- training ------------------------------------------------------------------------
-    def train(self, progress: Callable[[str, float], None] | None = None):
+    def train(self, progress: Callable[[str, float], None] | None = None, *,
+              should_stop: Callable[[], bool] | None = None):
         """Train now (holding analysis between tracks meanwhile). Returns the TrainResult, or
-        None when a training is already running; a failure is reported and raised."""
+        None when a training is already running or ``should_stop`` stopped it (between two
+        steps; the models in use stay); a failure is reported and raised."""
+        from recommender.stopping import TrainingStopped
+
         def report(stage: str, fraction: float) -> None:
             self.emit(m.TrainingProgress(stage, round(float(fraction), 3)))
             if progress is not None:
@@ -213,8 +217,13 @@ class Learner:
 
         self.gate.hold("training")
         try:
-            self.gate.wait_parked(lambda: self.analysing)
-            result = self.trainer.train_now(progress=report)
+            stopping = should_stop or (lambda: False)
+            self.gate.wait_parked(lambda: self.analysing and not stopping())
+            if stopping():
+                return None
+            result = self.trainer.train_now(progress=report, should_stop=should_stop)
+        except TrainingStopped:
+            return None
         except Exception as exc:
             self.emit(m.TrainingFailed(f"{type(exc).__name__}: {exc}"))
             raise

@@ -182,7 +182,9 @@ class LearnerLoop:
 
     def _train(self) -> None:
         try:
-            self.learner.train()
+            # A shutdown stops the training between two of its steps: the process leaves at
+            # once, instead of after the training (minutes at the lowest priority).
+            self.learner.train(should_stop=self.stopping.is_set)
         except Exception:           # reported to the window (TrainingFailed) and in model_runs
             log.exception("training failed; the previous models stay in use")
 

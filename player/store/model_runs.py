@@ -26,6 +26,12 @@ class ModelRunsMixin:
                  None if metrics is None else json.dumps(metrics, default=float), error, run_id),
             )
 
+    def drop_model_run(self, run_id: int) -> None:
+        """Forget a run that was stopped before it ended: it wrote nothing, and the plays it
+        read are still to be learned from (a run that failed is kept, with its error)."""
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM model_runs WHERE id = ?", (run_id,))
+
     def model_runs(self, *, limit: int = 20) -> list[sqlite3.Row]:
         """The latest runs, newest first."""
         return self.execute("SELECT * FROM model_runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()

@@ -22,11 +22,14 @@ import scipy.sparse as sp
 from recommender.data import confidence
 from recommender.device import pick_device
 from recommender.models.base import CFModel, binarize
+from recommender.stopping import ShouldStop, check
 
 
 def _train_autoencoder(x: sp.csr_matrix, *, hidden: int, epochs: int, lr: float, l2: float,
-                       dropout: float, loss: str, batch: int, seed: int, device: str | None):
-    """Train a one-hidden-layer denoising autoencoder on the rows of ``x``; numpy weights."""
+                       dropout: float, loss: str, batch: int, seed: int, device: str | None,
+                       should_stop: ShouldStop = None):
+    """Train a one-hidden-layer denoising autoencoder on the rows of ``x``; numpy weights.
+    ``should_stop`` is asked before each batch (:mod:`recommender.stopping`)."""
     import torch
 
     torch.manual_seed(seed)
@@ -43,6 +46,7 @@ def _train_autoencoder(x: sp.csr_matrix, *, hidden: int, epochs: int, lr: float,
     for _ in range(epochs):
         order = rng.permutation(n)
         for start in range(0, n, batch):
+            check(should_stop)
             idx = order[start:start + batch]
             xb = torch.from_numpy(x[idx].toarray()).to(dev)
             logits = dec(torch.sigmoid(enc(drop(xb))))
@@ -71,14 +75,15 @@ class UAutoRec(CFModel):
 
     def __init__(self, *, hidden: int = 256, epochs: int = 60, lr: float = 1e-3, l2: float = 0.0,
                  dropout: float = 0.5, loss: str = "multinomial", batch: int = 128, seed: int = 0,
-                 device: str | None = None) -> None:
+                 device: str | None = None, should_stop: ShouldStop = None) -> None:
         super().__init__(hidden=hidden, epochs=epochs, lr=lr, l2=l2, dropout=dropout, loss=loss,
                          batch=batch, seed=seed, device=device)
+        self.should_stop = should_stop      # not a hyper-parameter: never saved with the weights
         self.w: dict[str, np.ndarray] = {}
 
     def _fit(self, x: sp.csr_matrix) -> None:
         p = dict(self.params)
-        self.w = _train_autoencoder(binarize(x), **p)
+        self.w = _train_autoencoder(binarize(x), **p, should_stop=self.should_stop)
 
     def _score(self, rows: sp.csr_matrix) -> np.ndarray:
         h = _sigmoid(np.asarray(binarize(rows) @ self.w["w_enc"].T) + self.w["b_enc"])

@@ -11,6 +11,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from recommender.stopping import ShouldStop, check
+
 
 class ItemGRU(nn.Module):
     """GRU cell over item vectors = id embedding + artist embedding + projected side features.
@@ -65,8 +67,9 @@ class ItemGRU(nn.Module):
 
 def train_epochs(net: ItemGRU, sessions: list[np.ndarray], catalog: tuple, pop: np.ndarray, *,
                  epochs: int, batch_size: int, lr: float, n_sample: int, sample_alpha: float,
-                 seed: int, device: str) -> list[float]:
+                 seed: int, device: str, should_stop: ShouldStop = None) -> list[float]:
     """Session-parallel mini-batch training; returns the mean loss of each epoch.
+    ``should_stop`` is asked before each step (:mod:`recommender.stopping`).
 
     Each of ``batch_size`` lanes walks one session, one transition (item → next item)
     per step; the hidden state is carried along the session (truncated backprop of
@@ -93,6 +96,7 @@ def train_epochs(net: ItemGRU, sessions: list[np.ndarray], catalog: tuple, pop: 
         h = torch.zeros(width, net.dim, device=device)
         total, steps = 0.0, 0
         while lane_sess.size:
+            check(should_stop)
             inp = np.fromiter((sessions[s][p] for s, p in zip(lane_sess, lane_pos)), np.int64, lane_sess.size)
             tgt = np.fromiter((sessions[s][p + 1] for s, p in zip(lane_sess, lane_pos)), np.int64, lane_sess.size)
             items = net.item_vectors(artist, side)

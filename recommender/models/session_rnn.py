@@ -39,6 +39,7 @@ from recommender.models.session_base import (
     catalog_from_arrays,
     check_sessions,
 )
+from recommender.stopping import ShouldStop
 from segue_common import atomic
 
 
@@ -58,7 +59,8 @@ class SessionGRU(SessionModel):
     def __init__(self, *, dim: int = 64, epochs: int = 20, batch_size: int = 32, lr: float = 0.005,
                  dropout: float = 0.1, n_sample: int = 2048, sample_alpha: float = 0.75,
                  update_epochs: int = 2, replay: int = 50, use_artist: bool = True, use_side: bool = True,
-                 seed: int = 0, device: str | None = None, threads: int = 1) -> None:
+                 seed: int = 0, device: str | None = None, threads: int = 1,
+                 should_stop: ShouldStop = None) -> None:
         super().__init__()
         if dim <= 0 or epochs < 0 or batch_size <= 0 or lr <= 0 or not 0 <= dropout < 1:
             raise SessionModelError("dim, batch_size, lr must be positive, epochs >= 0, 0 <= dropout < 1")
@@ -66,6 +68,7 @@ class SessionGRU(SessionModel):
                            n_sample=n_sample, sample_alpha=sample_alpha, update_epochs=update_epochs,
                            replay=replay, use_artist=use_artist, use_side=use_side, seed=seed)
         self.device, self.threads = device, threads
+        self.should_stop = should_stop      # asked between training steps; not saved with the model
         self.net = None
         self.pop = np.zeros(0)
         self.history: list[np.ndarray] = []
@@ -126,7 +129,7 @@ class SessionGRU(SessionModel):
                 self.net, sessions, self._catalog_tensors(), self.pop, epochs=epochs,
                 batch_size=self.params["batch_size"], lr=self.params["lr"], n_sample=self.params["n_sample"],
                 sample_alpha=self.params["sample_alpha"], seed=self.params["seed"] * 100_003 + run,
-                device=self.device)
+                device=self.device, should_stop=self.should_stop)
         self._cache, self._items = None, None
 
     # ---- catalog ---------------------------------------------------------------------------

@@ -217,3 +217,43 @@ def test_a_cancel_that_arrives_before_the_pass_starts_still_stops_it(store, tmp_
     learner.allow_analysis()                   # asked for again
     assert learner.analyse(workers=0).analysed == 2 and isinstance(said[-1], m.AnalysisFinished)
     assert m.FeaturesChanged(2) in said
+
+
+@pytest.mark.slow
+def test_asked_to_stop_in_the_middle_of_a_training_it_leaves_at_once_and_keeps_the_published_models(store, tmp_path):
+    """A shutdown during a long training: the learner leaves on its own between two training
+    steps, long before the training would have ended, with the last published run still the
+    one in use and no partial run, temporary file or unfinished ``model_runs`` row behind."""
+    from benchmarks.bench_learner_stop import fill_history, leftovers
+    from player.recommender_service import build_catalog
+    from player.trainer import Trainer
+    from recommender.local_models import current_run, load_models
+
+    models = tmp_path / "models"
+    fill_history(store, 300)
+    Trainer(store, models_dir=models, session_model=False).train_now()    # the published models
+    published = current_run(models).name
+    fill_history(store, 5000)           # a history whose training runs for many seconds
+    inbox = Inbox()
+    options = LearnerOptions(analyse=False, every_n_plays=10**9, idle_s=10**9, check_s=10**9)
+    learner = LearnerProcess(store.path, models_dir=models, options=options, on_message=inbox,
+                             on_exit=inbox.on_exit)
+    learner.start()
+    try:
+        inbox.wait_for(lambda x: isinstance(x, m.Ready), 60)
+        learner.send(m.TrainNow())
+        inbox.wait_for(lambda x: isinstance(x, m.TrainingProgress) and x.stage == "autorec", 120)
+        time.sleep(1.0)                 # into AutoRec's batches
+        proc = learner._proc
+    finally:
+        learner.stop(timeout=60)
+    assert proc.exitcode == 0           # it left by itself: neither terminated nor killed
+    # Had it trained to the end, the new run would be current and the window told so.
+    assert not any(isinstance(x, (m.ModelsChanged, m.TrainingFailed)) for x in inbox.got)
+    assert current_run(models).name == published
+    cat, _ = build_catalog(store)
+    assert load_models(models, cat).info["run"] == published
+    assert leftovers(models) == []
+    assert [p.name for p in models.iterdir() if p.name.startswith("run-")] == [published]
+    assert store.execute("SELECT count(*) FROM model_runs WHERE finished_at IS NULL").fetchone()[0] == 0
+    assert inbox.exits == []            # asked to stop: not a crash

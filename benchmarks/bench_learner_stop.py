@@ -1,0 +1,141 @@
+"""How long the learner process takes to exit when it is asked to stop in the middle of a training.
+
+    python -m benchmarks.bench_learner_stop                       # 20,000 plays, stop 1 s into each stage
+    python -m benchmarks.bench_learner_stop --plays 8000 --stages wmf session
+
+A real learner process (:class:`player.learner.client.LearnerProcess`, at the lowest
+priority as in the app) on a store holding a generated history (the person of
+``benchmarks/bench_train.py``: albums in order, favourites, wandering) first trains
+once to the end: those are the published models, and that training's length is the
+baseline. Then, for each ``--stages`` stage, it is asked to train again and, ``--after``
+seconds into that stage, to stop, with the window's grace period (``--grace``, 5 s as
+when the app quits) before it is ended. Reported per stage: seconds from the stop
+request to the process's exit, its exit code (negative: it had to be ended), whether
+the published run is still the current one and loads, and what was left in the models
+folder besides the runs (partial runs, temporary files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def fill_history(store, n_plays: int, *, n_tracks: int = 4000) -> int:
+    """The generated person's plays, logged into ``store`` as the player logs them."""
+    from benchmarks.bench_train import generated_history
+    from benchmarks.library_gen import fill_store
+
+    fill_store(store, n_tracks)
+    ids = [r["id"] for r in store.tracks()]
+    plays = generated_history(n_plays, n_tracks=n_tracks).plays
+    for track, when, heard, ended in zip(plays.track_id, plays.started_at, plays.ms_heard, plays.ended):
+        play = store.start_play(ids[int(track) - 1], track_ms=200_000, now=float(when))
+        store.end_play(play, str(ended), int(heard), now=float(when) + heard / 1000)
+    return len(plays.track_id)
+
+
+def leftovers(models: Path) -> list[str]:
+    """Anything in the models folder but complete runs and ``current.json``."""
+    return sorted(p.relative_to(models).as_posix() for p in models.rglob("*")
+                  if p.name.endswith((".partial", ".tmp")) or ".partial" in p.parent.name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plays", type=int, default=20_000)
+    parser.add_argument("--stages", nargs="+", default=["wmf", "autorec", "session"])
+    parser.add_argument("--after", type=float, default=1.0, help="seconds into the stage the stop is asked")
+    parser.add_argument("--grace", type=float, default=5.0, help="seconds the learner gets before it is ended")
+    args = parser.parse_args(argv)
+
+    from player.learner import messages as m
+    from player.learner.client import LearnerProcess
+    from player.learner.process import LearnerOptions
+    from player.recommender_service import build_catalog
+    from player.store import Store
+    from recommender.local_models import current_run, load_models
+
+    tmp = Path(tempfile.mkdtemp(prefix="segue-bench-stop-"))
+    os.environ["SEGUE_HOME"] = str(tmp / "home")
+    store = Store.open(tmp / "library.db")
+    t = time.perf_counter()
+    n = fill_history(store, args.plays)
+    print(f"history: {n} plays logged in {time.perf_counter() - t:.1f} s")
+    models = tmp / "models"
+    options = LearnerOptions(analyse=False, every_n_plays=10**9, idle_s=10**9, check_s=10**9)
+    got: queue.Queue = queue.Queue()
+
+    def start() -> LearnerProcess:
+        learner = LearnerProcess(store.path, models_dir=models, options=options, on_message=got.put)
+        learner.start()
+        while not isinstance(got.get(timeout=120), m.Ready):
+            pass
+        learner.send(m.TrainNow())
+        return learner
+
+    def wait_for(test, timeout=1800):
+        end = time.monotonic() + timeout
+        while True:
+            message = got.get(timeout=max(0.1, end - time.monotonic()))
+            if test(message):
+                return message
+
+    learner = start()
+    wait_for(lambda x: isinstance(x, m.TrainingProgress))
+    t = time.perf_counter()
+    stage_at: dict[str, float] = {}
+    while True:
+        message = wait_for(lambda x: isinstance(x, (m.TrainingProgress, m.ModelsChanged, m.TrainingFailed)))
+        if isinstance(message, m.TrainingProgress):
+            stage_at.setdefault(message.stage, time.perf_counter() - t)
+        else:
+            break
+    full = time.perf_counter() - t
+    learner.stop()
+    published = current_run(models).name
+    print(f"full training: {full:.1f} s; stages began at "
+          + ", ".join(f"{k} {v:.1f} s" for k, v in stage_at.items()))
+    rows = []
+    for stage in args.stages:
+        learner = start()
+        reached = wait_for(lambda x, s=stage: isinstance(x, m.TrainingProgress) and x.stage == s
+                           or isinstance(x, (m.ModelsChanged, m.TrainingFailed)))
+        if not isinstance(reached, m.TrainingProgress):      # this run skips the stage (measured lately)
+            learner.stop()
+            print(f"{stage}: not reached")
+            published = current_run(models).name
+            continue
+        time.sleep(args.after)
+        proc = learner._proc
+        t = time.perf_counter()
+        learner.stop(timeout=args.grace)
+        took = time.perf_counter() - t
+        cat, _ = build_catalog(store)
+        now = current_run(models)
+        loads = now is not None and load_models(models, cat).info.get("run") == now.name
+        rows.append({"stage": stage, "stop_to_exit_s": round(took, 2), "exitcode": proc.exitcode,
+                     "published_still_current": now is not None and now.name == published,
+                     "loads": loads, "leftovers": leftovers(models)})
+        print(json.dumps(rows[-1]))
+    store.close()
+    print(f"\n{'stage':<10} {'stop->exit s':>12} {'exit code':>9} {'same run':>8} {'loads':>5}  leftovers")
+    for r in rows:
+        print(f"{r['stage']:<10} {r['stop_to_exit_s']:>12.2f} {r['exitcode']!s:>9} "
+              f"{r['published_still_current']!s:>8} {r['loads']!s:>5}  {len(r['leftovers'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
