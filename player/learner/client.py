@@ -62,6 +62,27 @@ class LearnerExit:
 
 _live: "weakref.WeakSet[LearnerProcess]" = weakref.WeakSet()
 
+# Two threads can wait for one learner at once: the monitor when its pipe closes, and a
+# stop seeing the process out. A process is reaped by the first wait that finds it ended,
+# and a wait beside it then found it gone, took it for running, and warned that it would
+# not stop (and tried to end it) although it had left by itself. Asking happens one thread
+# at a time, and what the first one learned is kept with the process for the others.
+_asking = threading.Lock()
+
+
+def _join(proc, timeout: float) -> None:
+    """``proc.join(timeout)``, safe beside another thread waiting for the same process."""
+    from multiprocessing.connection import wait
+
+    if wait([proc.sentinel], timeout):  # (closed as it ends; nothing is reaped here)
+        with _asking:
+            proc.join()     # it has ended: this returns as soon as its end can be read
+
+
+def _alive(proc) -> bool:
+    with _asking:
+        return proc.is_alive()
+
 
 @atexit.register
 def _stop_all() -> None:
@@ -111,7 +132,7 @@ class LearnerProcess:
     @property
     def alive(self) -> bool:
         proc = self._proc
-        return proc is not None and proc.is_alive()
+        return proc is not None and _alive(proc)
 
     # -- starting and stopping -------------------------------------------------------------
     def start(self) -> None:
@@ -171,14 +192,14 @@ class LearnerProcess:
         self.stop(timeout, wait=wait)
 
     def _see_out(self, proc, conn, timeout: float) -> None:
-        proc.join(timeout)
-        if proc.is_alive():
+        _join(proc, timeout)
+        if _alive(proc):
             log.warning("learner process %d did not stop within %.0f s; ending it", proc.pid, timeout)
             proc.terminate()
-            proc.join(2.0)
-        if proc.is_alive():
+            _join(proc, 2.0)
+        if _alive(proc):
             proc.kill()
-            proc.join(2.0)
+            _join(proc, 2.0)
         if conn is not None:
             with contextlib.suppress(OSError):
                 conn.close()
@@ -239,7 +260,7 @@ class LearnerProcess:
                 self.on_message(message)
             except Exception:
                 log.exception("handling %s from the learner failed", type(message).__name__)
-        proc.join(5.0)
+        _join(proc, 5.0)
         with self._lock:
             if self._proc is not proc or self._stopping:
                 return                        # stopped on purpose, or already replaced

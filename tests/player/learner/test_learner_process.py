@@ -257,3 +257,29 @@ def test_asked_to_stop_in_the_middle_of_a_training_it_leaves_at_once_and_keeps_t
     assert [p.name for p in models.iterdir() if p.name.startswith("run-")] == [published]
     assert store.execute("SELECT count(*) FROM model_runs WHERE finished_at IS NULL").fetchone()[0] == 0
     assert inbox.exits == []            # asked to stop: not a crash
+
+
+def test_waits_beside_each_other_for_a_process_that_leaves_by_itself_all_see_it_gone():
+    # The monitor (its pipe closed) and a stop (seeing the process out) wait for the learner
+    # at once. The first wait to find it ended reaps it; one beside it found nothing, took it
+    # for running, warned that it would not stop and tried to end it.
+    from multiprocessing import get_context
+
+    from player.learner.client import _alive, _join
+
+    ctx = get_context("spawn")
+    for _ in range(15):     # (the old waits went wrong for about one process in 15)
+        proc = ctx.Process(target=time.sleep, args=(0.2,))
+        proc.start()
+        seen = []
+
+        def wait(proc=proc, seen=seen):
+            _join(proc, 30.0)
+            seen.append((_alive(proc), proc.exitcode))
+
+        threads = [threading.Thread(target=wait) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert seen == [(False, 0)] * 4
