@@ -32,14 +32,12 @@ from recommender.rank import SIGNALS
 POOL_PER_SIGNAL = 60
 
 
-def dump_person(path: Path, out: Path, *, last: int, train_frac: float, val_frac: float, config=None,
-                baselines: str = "same-artist,item-knn,sr,v-sknn,stan", gru: bool = False,
-                fresh_gru: bool = False, retrain_plays: int | None = None) -> dict:
+def validation_split(path: Path, *, last: int, train_frac: float, val_frac: float):
+    """``(log, split, catalog)``: the person's log (its ``last`` listened plays), split at the
+    start of the last ``val_frac`` of its training period (the first ``train_frac`` of its
+    time); the queries are that validation stretch, the test period after it never read."""
     from recommender.models.session_base import ItemSpace
-    from recommender.research.eval_sessions import factories
-    from recommender.research.eval_upnext import UpNextRanker, load_priors_or_none
     from recommender.research.logs import load_log_file
-    from recommender.research.protocol import run
     from recommender.research.splits import make_split
 
     log = load_log_file(path, last_listened=last or None)
@@ -48,6 +46,17 @@ def dump_person(path: Path, out: Path, *, last: int, train_frac: float, val_frac
     val_cut = t0 + (1 - val_frac) * (cut - t0)
     split = make_split(log, cut=val_cut, repeats=False, gap_s=1800, train_repeats=True, t_end=cut)
     catalog = ItemSpace(log.n_items, log.item_artist, log.n_artists)
+    return log, split, catalog
+
+
+def dump_person(path: Path, out: Path, *, last: int, train_frac: float, val_frac: float, config=None,
+                baselines: str = "same-artist,item-knn,sr,v-sknn,stan", gru: bool = False,
+                fresh_gru: bool = False, retrain_plays: int | None = None) -> dict:
+    from recommender.research.eval_sessions import factories
+    from recommender.research.eval_upnext import UpNextRanker, load_priors_or_none
+    from recommender.research.protocol import run
+
+    log, split, catalog = validation_split(path, last=last, train_frac=train_frac, val_frac=val_frac)
     base = run(split, catalog, factories(baselines.split(","), epochs=1), update=True, repeats=False,
                log=lambda *a: None)
     ranker = UpNextRanker(log, priors=load_priors_or_none(lambda *a: None), retrain_plays=retrain_plays, config=config)
@@ -231,19 +240,11 @@ def gru_person(path: Path, *, last: int, train_frac: float, val_frac: float) -> 
     (``w``·softmax(GRU) + (1-``w``)·STAN)."""
     from functools import partial
 
-    from recommender.models.session_base import ItemSpace
     from recommender.models.session_rnn import SessionGRU
     from recommender.research.eval_sessions import factories
-    from recommender.research.logs import load_log_file
     from recommender.research.protocol import run
-    from recommender.research.splits import make_split
 
-    log = load_log_file(path, last_listened=last or None)
-    t0, t1 = float(log.times[0]), float(log.times[-1])
-    cut = t0 + train_frac * (t1 - t0)
-    val_cut = t0 + (1 - val_frac) * (cut - t0)
-    split = make_split(log, cut=val_cut, repeats=False, gap_s=1800, train_repeats=True, t_end=cut)
-    catalog = ItemSpace(log.n_items, log.item_artist, log.n_artists)
+    log, split, catalog = validation_split(path, last=last, train_frac=train_frac, val_frac=val_frac)
     facs = factories(["stan", "sr"], epochs=1)
     for name, params in GRU_VARIANTS.items():
         facs[name] = partial(SessionGRU, use_side=False, threads=1, update_epochs=2, **params)
