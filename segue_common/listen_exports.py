@@ -462,9 +462,6 @@ def _json_records(records, *, what: str) -> Export:
     return out
 
 
-_BLANK = re.compile(r"[ \t\n\r]*")
-
-
 def _json_rows(text: str):
     """The elements of the JSON array ``text``, parsed one at a time as they are asked for.
 
@@ -477,7 +474,7 @@ def _json_rows(text: str):
     if not text.startswith("["):
         yield from _as_rows(json.loads(text))
         return
-    decode, blank = json.JSONDecoder().raw_decode, _BLANK.match
+    decode, blank = json.JSONDecoder().raw_decode, json.decoder.WHITESPACE.match
     try:
         at = blank(text, 1).end()
         if text.startswith("]", at):
