@@ -457,10 +457,15 @@ class Player:
 
     def _position_in(self, playing: _Playing) -> float:
         source = playing.source
-        if self.engine.current is not source and source.heard_frames:
-            # The engine has gone past it (its end reached, or the next track heard) a
-            # moment before its event reaches the player: it is at its end, not at 0.
-            return float(source.duration or source.duration_hint or 0.0)
+        if self.engine.current is not source:
+            if source.heard_frames:
+                # The engine has gone past it (its end reached, or the next track heard) a
+                # moment before its event reaches the player: it is at its end, not at 0.
+                return float(source.duration or source.duration_hint or 0.0)
+            # Begun but not yet handed to the engine (its start is being logged): the
+            # engine's place is still the previous song's, and the state saved in that
+            # moment would resume this one there.
+            return source.start_s
         position = self.engine.position
         if not position and not source.heard_frames:
             return source.start_s      # a resumed track before its first frame

@@ -300,6 +300,34 @@ def test_a_song_run_out_reads_its_end_until_the_player_hears_of_it_never_the_sta
     assert saved[0] == ids[0] and saved[3] == pytest.approx(2.0)
 
 
+
+def test_a_song_being_begun_reads_its_own_start_never_the_place_of_the_song_before(
+        store, tmp_path, make_player):
+    # A new song is logged as begun a moment before the engine is handed it. The state
+    # saved every 2 s in that moment wrote the new song with the old one's place: killed
+    # or crashed then, the next start resumed the new song 20 s in. The state is saved here
+    # in that moment, from the player's own event, as the timer thread can.
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    p = make_player(speed=8.0, interval=3600.0)     # (the timer stays out of it: the test saves)
+    p.restore_state()
+    seen = []
+
+    def on_event(name, data):
+        if name == "track_started" and data["track_id"] == b:
+            seen.append(p.position)
+            p._save_state()
+
+    p.play_track(a)
+    assert wait_for(lambda: p.position > 20.0)
+    p.add_listener(on_event)
+    p.play_track(b)
+    assert seen == [0.0]
+    saved = store.get_setting(STATE_SETTING)["current"]
+    assert saved[0] == b and saved[3] == 0.0
+    assert wait_for(lambda: p.position > 1.0)       # and once the engine has it, its own place
+
 def test_a_song_jumped_to_its_end_is_logged_as_next_would_and_heard_songs_still_finish(
         store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [("a", 8.0), ("b", 8.0), ("c", 8.0), ("d", 8.0), ("e", 0.5)])
