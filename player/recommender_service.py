@@ -141,7 +141,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         embedding=emb, tags=None, buckets=buckets, factors=prior,
                         plays=PlayLog.from_rows(store.plays()), years=years, album_artists=album_artists,
                         track_numbers=track_numbers, disc_numbers=disc_numbers, album_places=places,
-                        outside=outside_counts(store, tagged_artists))
+                        outside=outside_counts(store, tagged_artists),
+                        artists_guessed=[t is None for t in tagged_artists])
     return cat, prior
 
 

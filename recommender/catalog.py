@@ -140,6 +140,9 @@ class Catalog:
     bucket_names: list[str]
     factors: np.ndarray                   # float32 [n, f] prior CF factors, zero rows where none
     year: np.ndarray = None               # float32 [n] release year, NaN unknown
+    # bool [n]: no artist tag, the "artist" is the album or its folder (reasons then speak
+    # of songs from it, not of an artist by that name); None: every artist is a tag
+    artist_guessed: np.ndarray = None
     album_next: np.ndarray = None         # int64 [n] row of the album's next track (disc, track number), -1 none
     plays: PlayLog = field(default_factory=PlayLog.empty)
     play_count: np.ndarray = None         # float32 [n] listened plays
@@ -192,7 +195,8 @@ class Catalog:
               album_artists: Sequence[str | None] | None = None,
               track_numbers: Sequence[int | None] | None = None, disc_numbers: Sequence[int | None] | None = None,
               album_places: Sequence[str | None] | None = None,
-              outside: np.ndarray | None = None) -> "Catalog":
+              outside: np.ndarray | None = None,
+              artists_guessed: Sequence[bool] | np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -214,6 +218,8 @@ class Catalog:
             compilation whose tracks name no album artist (``_album_keys``)
         outside : np.ndarray [shape=(n, 2)] per track, how often its artist was heard and
             skipped in another player's history (see ``outside_listened``); None: no history
+        artists_guessed : [shape=(n,)] True where ``artists`` holds no artist tag but the
+            album or its folder (an untagged track); None: all are tags
         embedding_dims : wider embeddings are projected on their top principal
             components (the ranker is memory-bound: 200 float32 columns at 50,000
             tracks cost 8 ms per similarity on this machine, 64 cost under 3)
@@ -270,6 +276,8 @@ class Catalog:
         if out.shape[1] != 2:
             raise CatalogError(f"outside must be [n, 2] (heard, skipped), got shape {out.shape}")
         cat.outside_listened, cat.outside_skipped = out[:, 0].copy(), out[:, 1].copy()
+        guessed = aligned(artists_guessed, "artists_guessed")
+        cat.artist_guessed = None if guessed is None else np.array(guessed, bool)
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
         cat.set_plays(plays or PlayLog.empty())
         return cat
@@ -399,10 +407,17 @@ class Catalog:
         return int(self.play_count.sum())
 
     def label(self, row: int) -> str:
-        """``"Title — Artist"`` for reasons and logs."""
+        """``"Title — Artist"`` for reasons and logs (``"Title, from Album"`` where the
+        artist is not known: a folder is not named as if it were one)."""
         artist = self.artist_names[self.artist[row]] if self.artist[row] >= 0 else ""
         title = self.titles[row] or f"track {self.track_ids[row]}"
+        if artist and self.artist_is_guessed(row):
+            return f"{title}, from {artist}"
         return f"{title} — {artist}" if artist else title
+
+    def artist_is_guessed(self, row: int) -> bool:
+        """Whether the row's "artist" is its album or folder rather than an artist tag."""
+        return self.artist_guessed is not None and bool(self.artist_guessed[row])
 
 
 def _artist_returns(art: np.ndarray, fb: np.ndarray, session: np.ndarray, heard: np.ndarray,

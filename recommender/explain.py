@@ -65,6 +65,18 @@ def _play_sums(rec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return sums[0], sums[1], ranked
 
 
+def _whose(cat, row: int) -> str:
+    """The row's artist as a reason names it: "Nina Simone", or "songs from Soundtracks"
+    where the track has no artist tag and its "artist" is the album or folder it is in."""
+    name = cat.artist_names[cat.artist[row]]
+    return f"songs from {name}" if cat.artist_is_guessed(row) else name
+
+
+def _by(cat, row: int) -> str:
+    name = cat.artist_names[cat.artist[row]]
+    return f"from {name}" if cat.artist_is_guessed(row) else f"by {name}"
+
+
 def explain_row(rec, row: int, context: str = "") -> str:
     """The best one or two reasons for catalogue row ``row`` (see module doc).
 
@@ -86,7 +98,7 @@ def explain_row(rec, row: int, context: str = "") -> str:
         elif cat.album[ctx] >= 0 and cat.album[ctx] == cat.album[row]:
             reasons.append(f"from the same album as {cat.label(ctx)}")
         elif cat.artist[ctx] >= 0 and cat.artist[ctx] == cat.artist[row]:
-            reasons.append(f"also by {cat.artist_names[cat.artist[row]]}")
+            reasons.append(f"also {_by(cat, row)}")
         elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row]:
             reasons.append(f"{cat.bucket_names[cat.bucket[row]]}, like {cat.label(ctx)}")
     n_track = int(cat.play_count[row])
@@ -97,14 +109,14 @@ def explain_row(rec, row: int, context: str = "") -> str:
     if a >= 0 and len(reasons) < 2 and chosen >= 2 and cat.offered_share >= 0.5:
         # Someone who mostly lets Segue choose: the artists they still put on themselves
         # are why Up next comes back to them.
-        reasons.append(f"you put on {cat.artist_names[a]} yourself {chosen} times")
+        reasons.append(f"you put on {_whose(cat, row)} yourself {chosen} times")
     elif a >= 0 and len(reasons) < 2:
         n_artist = int(by_artist[a])
         if n_artist >= 3 and n_artist > n_track:
-            reasons.append(f"you played {cat.artist_names[a]} {n_artist} times")
+            reasons.append(f"you played {_whose(cat, row)} {n_artist} times")
     elsewhere = int(cat.outside_listened[row]) if cat.outside_listened is not None else 0
     if a >= 0 and len(reasons) < 2 and elsewhere >= 3 and float(rec.outside[row]) > 0:
-        reasons.append(f"you played {cat.artist_names[a]} {elsewhere} times in your imported history")
+        reasons.append(f"you played {_whose(cat, row)} {elsewhere} times in your imported history")
     sound = bool(rec.E[row].any())
     if len(reasons) < 2 and sound:
         # The 200 most played rows other than this one (it is among the first 201 if at all).

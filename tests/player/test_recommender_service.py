@@ -208,6 +208,34 @@ def test_untagged_tracks_get_shown_names_but_never_a_prior_by_folder_name(store)
     assert cat.artist[untagged] >= 0 and cat.artist[untagged] != cat.artist[tagged]
 
 
+
+def test_reasons_for_untagged_tracks_speak_of_their_folder_never_of_an_artist_by_its_name(store):
+    """An untagged track's "artist" for spacing and taste is the folder its album is in; a
+    reason naming it as an artist ("you played Soundtracks 9 times", "Song — Soundtracks")
+    says what is not so. Tagged tracks beside them keep their artist's name."""
+    folder = store.add_folder("/m")
+    rows = [{"path": f"/m/Soundtracks/{i:02d} Theme {i}.mp3", "folder_id": folder, "size": 1, "mtime_ns": 1,
+             "duration": 200.0} for i in range(1, 5)]
+    rows += [{"path": f"/m/Tagged/{i}.mp3", "folder_id": folder, "size": 1, "mtime_ns": 1, "duration": 200.0,
+              "title": f"Song {i}", "artist": "Nina Simone", "album": "Pastel Blues"} for i in range(1, 5)]
+    store.upsert_tracks(rows)
+    ids = {r["path"]: r["id"] for r in store.tracks()}
+    theme = [ids[f"/m/Soundtracks/{i:02d} Theme {i}.mp3"] for i in range(1, 5)]
+    song = [ids[f"/m/Tagged/{i}.mp3"] for i in range(1, 5)]
+    t = 1_700_000_000.0
+    for _ in range(3):                  # three songs of each folder, each heard three times
+        for tid in (*theme[:3], *song[:3]):
+            listen(store, tid, now=t)
+            t += 210
+        t += 4 * 3600
+    service = RecommenderService(store, priors=None)
+    assert service.explain(theme[3]) == "you played songs from Soundtracks 9 times"
+    assert service.explain(song[3]) == "you played Nina Simone 9 times"
+    assert service.explain(theme[3], f"after:{theme[0]}") \
+        == "from the same album as 01 Theme 1, from Soundtracks · you played songs from Soundtracks 9 times"
+    assert service.explain(song[3], f"after:{song[0]}") \
+        == "from the same album as Song 1 — Nina Simone · you played Nina Simone 9 times"
+
 def test_someone_who_plays_albums_in_order_hears_the_rest_of_a_new_one_in_order(store):
     """Track and disc numbers come from the scanned tags through the store: after the
     second song of an album they never played, Up next goes on with the third, fourth and
