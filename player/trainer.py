@@ -61,9 +61,11 @@ class Trainer:
                 log.exception("trainer listener failed")
 
     def plays_since_last_run(self) -> int:
+        """New plays since the last run; plays taken out since (an imported file removed)
+        count as changes too: the models still hold what was taken out."""
         last = self.store.last_model_run(ok_only=False)
         done = last["n_plays"] if last is not None and last["n_plays"] is not None else 0
-        return max(0, self.store.play_count() - done)
+        return abs(self.store.play_count() - done)
 
     @property
     def running(self) -> bool:

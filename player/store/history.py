@@ -193,16 +193,53 @@ class HistoryMixin:
             self._recut_import_sessions(conn, placeholder)
         return made
 
-    def _recut_import_sessions(self, conn, placeholder: int) -> None:
+    def remove_import(self, import_id: int) -> dict | None:
+        """Take one imported file out of the history: its rows, and the plays they became
+        (the person imported the wrong file, or someone else's). Returns the file's
+        ``history_imports`` row with ``plays`` (how many plays went), or None when there is
+        no such import.
+
+        The imported sessions around those plays are cut again, so a session the removed
+        plays held together splits where a gap is left. Rows a later import left out as
+        already imported from this file go with it (that file imported again brings them
+        back); what Segue logged itself is never touched.
+        """
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM history_imports WHERE id = ?", (import_id,)).fetchone()
+            if row is None:
+                return None
+            span = conn.execute(
+                "SELECT min(p.started_at), max(p.started_at + p.ms_heard / 1000.0), count(*) "
+                "FROM imported_listens l JOIN plays p ON p.id = l.play_id "
+                "WHERE l.import_id = ? AND p.source = ?", (import_id, IMPORT_SOURCE)).fetchone()
+            theirs = "SELECT play_id FROM imported_listens WHERE import_id = ?"
+            sessions = [r[0] for r in conn.execute(
+                f"SELECT DISTINCT session_id FROM plays WHERE source = ? AND id IN ({theirs})",
+                (IMPORT_SOURCE, import_id))]
+            conn.execute(f"DELETE FROM plays WHERE source = ? AND id IN ({theirs})", (IMPORT_SOURCE, import_id))
+            conn.execute("DELETE FROM imported_listens WHERE import_id = ?", (import_id,))
+            conn.execute("DELETE FROM history_imports WHERE id = ?", (import_id,))
+            if span[2]:
+                placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
+                                           (span[0], span[1])).lastrowid
+                self._recut_import_sessions(conn, placeholder, span=(span[0], span[1]))
+            for i in range(0, len(sessions), _CHUNK):     # those that held only the removed plays
+                chunk = sessions[i:i + _CHUNK]
+                conn.execute(f"DELETE FROM sessions WHERE id IN ({','.join('?' * len(chunk))}) AND NOT EXISTS "
+                             "(SELECT 1 FROM plays WHERE plays.session_id = sessions.id)", chunk)
+        return {**dict(row), "plays": span[2]}
+
+    def _recut_import_sessions(self, conn, placeholder: int, *, span: tuple[float, float] | None = None) -> None:
         """Cut the imported plays near the new ones (those of ``placeholder``, the session
-        they were inserted with) into sessions again.
+        they were inserted with) into sessions again; ``span``: ``(first start, last end)``
+        of plays just removed, to cut what is left around them (``placeholder`` is empty).
 
         Only sessions that come within ``SESSION_GAP_S`` of the new plays can change, so
         only their plays are read; of those, a session that lies wholly inside a new one
         keeps its id (a second import touches only what it changed).
         """
-        lo, hi = conn.execute("SELECT min(started_at), max(started_at + ms_heard / 1000.0) FROM plays "
-                              "WHERE session_id = ?", (placeholder,)).fetchone()
+        lo, hi = span or conn.execute("SELECT min(started_at), max(started_at + ms_heard / 1000.0) FROM plays "
+                                      "WHERE session_id = ?", (placeholder,)).fetchone()
         rows = []
         if lo is not None:
             rows = conn.execute(
@@ -229,7 +266,7 @@ class HistoryMixin:
                 if target is None:
                     target = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
                                           (first, last_active)).lastrowid
-                elif len(counts) > 1:
+                elif len(counts) > 1 or span is not None:    # (a removal may have shortened it)
                     conn.execute("UPDATE sessions SET started_at = ?, last_active_at = ? WHERE id = ?",
                                  (first, last_active, target))
                 kept.add(target)

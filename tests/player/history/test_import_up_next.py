@@ -53,3 +53,31 @@ def test_up_next_after_importing_follows_the_imported_history(store, tmp_path):
     assert [r.track_id for r in after] != [r.track_id for r in before]
     assert after[0].track_id == ids[b]
     assert f"often played after {a}" in after[0].reason
+
+
+def test_an_imported_file_taken_out_leaves_up_next_and_the_models_at_once(store, tmp_path):
+    # The wrong file imported (someone else's listening), trained on, then taken out: Up
+    # next stops following it at once, and a training is due though no play is new.
+    ids = fill_library(store)
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    a, b = "Rock song 0", "Jazz song 5"
+    plays, t = [], T0
+    for _session in range(25):
+        for name in (a, b):
+            artist = name.rsplit(" song ", 1)[0] + f" Artist {int(name.rsplit(' ', 1)[1]) % 6}"
+            plays.append((artist, name, None, t, 200_000, False))
+            t += 200
+        t += 86_400
+    import_file(store, fx.spotify_extended(tmp_path / "someone_else.json", plays))
+    trainer = Trainer(store, service, models_dir=tmp_path / "models", session_model=False)
+    trainer.train_now()
+    assert not trainer.due()
+    assert service.up_next([ids[a]], 10)[0].track_id == ids[b]
+
+    (imported,) = store.history_imports()
+    assert store.remove_import(imported["id"])["plays"] == 50
+    assert store.play_count() == 0
+    assert trainer.due()                            # the models still know the plays taken out
+    after = service.up_next([ids[a]], 10)
+    assert all("often played after" not in r.reason for r in after)
+    assert ids[b] not in [r.track_id for r in after[:3]]

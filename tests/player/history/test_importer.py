@@ -133,6 +133,61 @@ def test_forget_my_history_removes_imports(store, tmp_path):
     assert import_file(store, fx.spotify_extended(tmp_path / "h.json", PLAYS)).matched == 3   # really gone
 
 
+
+def _sessions(store):
+    return [tuple(r) for r in store.execute("SELECT id, started_at, last_active_at FROM sessions ORDER BY id")]
+
+
+def test_one_imported_file_can_be_taken_out_and_the_rest_of_the_history_stays(store, tmp_path):
+    # Someone imports a wrong file (another person's, another account's) beside their own
+    # history and what Segue logged: that file alone leaves, every row and play of it.
+    ids = library(store)
+    mine = import_file(store, fx.spotify_extended(tmp_path / "mine.json", PLAYS))
+    live = store.start_play(ids["Halo"], now=T0 + 30 * 86400)
+    store.end_play(live, "finished", 200_000, now=T0 + 30 * 86400 + 200)
+    wrong_plays = [("Björk", "Hyperballad", "Post", T0 + 86400, 200_000, False),
+                   ("The Beatles", "Hey Jude", None, T0 + 86400 + 200, 200_000, False),
+                   ("Somebody Else", "Their Song", None, T0 + 86400 + 400, 200_000, False)]
+    wrong = import_file(store, fx.listenbrainz_jsonl(tmp_path / "wrong.jsonl", wrong_plays))
+    assert (wrong.matched, wrong.unmatched) == (2, 1)
+    before = [(p["id"], p["session_id"], p["started_at"]) for p in plays_of(store)
+              if p["started_at"] < T0 + 86400 or p["source"] != IMPORT_SOURCE]
+    sessions_before = _sessions(store)
+    wrong_id = next(r["id"] for r in store.history_imports() if r["name"] == "wrong.jsonl")
+
+    gone = store.remove_import(wrong_id)
+    assert (gone["name"], gone["plays"]) == ("wrong.jsonl", 2)
+    assert [(p["id"], p["session_id"], p["started_at"]) for p in plays_of(store)] == before
+    assert [r["name"] for r in store.history_imports()] == ["mine.json"]
+    assert [(r["artist"], r["title"]) for r in store.unmatched_listens()] == \
+        [("Unknown Artist", "Not In The Library")]
+    assert "somebody else" not in store.imported_artist_counts()
+    # Its session went with it; the others are as they were.
+    assert _sessions(store) == [s for s in sessions_before if s[1] < T0 + 86400 or s[1] > T0 + 2 * 86400]
+    assert store.remove_import(wrong_id) is None
+    # Nothing of it is left to say it was imported: the same file comes in whole again.
+    again = import_file(store, fx.listenbrainz_jsonl(tmp_path / "wrong.jsonl", wrong_plays))
+    assert (again.matched, again.unmatched, again.duplicates) == (2, 1, 0)
+    assert mine.matched == 3
+
+
+def test_taking_out_a_file_that_bridged_two_sessions_splits_them_again(store, tmp_path):
+    library(store)
+    a, c = ("Björk", "Hyperballad", None), ("The Beatles", "Hey Jude", None)
+    gap = SESSION_GAP_S
+    first = [(*a, T0, 200_000, False), (*c, T0 + 400 + 2 * gap, 200_000, False)]
+    import_file(store, fx.spotify_extended(tmp_path / "one.json", first))
+    assert len(_sessions(store)) == 2
+    bridge = [(*a, T0 + gap, 600_000, False)]      # within the gap of both
+    import_file(store, fx.spotify_extended(tmp_path / "two.json", bridge))
+    assert len(_sessions(store)) == 1
+    store.remove_import(next(r["id"] for r in store.history_imports() if r["name"] == "two.json"))
+    sessions = [p["session_id"] for p in plays_of(store)]
+    assert len(set(sessions)) == 2
+    # Each session spans its own plays again, not the plays taken out.
+    assert [t for s in _sessions(store) for t in s[1:]] == pytest.approx(
+        [T0, T0 + 200, T0 + 400 + 2 * gap, T0 + 600 + 2 * gap], abs=1)
+
 def test_plays_imported_after_forgetting_never_take_the_ids_of_forgotten_ones(store, tmp_path):
     # A play id the state saved for the next start (or a player still running) names must
     # never come to mean another play: an import numbers its plays after every id given.
