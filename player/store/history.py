@@ -65,6 +65,11 @@ class HistoryMixin:
         """The files imported so far, newest first, with their counts."""
         return self.execute("SELECT * FROM history_imports ORDER BY id DESC").fetchall()
 
+    def import_play_counts(self) -> dict[int, int]:
+        """``import id -> plays`` its rows are now (more than it made at first where a scan
+        added their songs since)."""
+        return dict(self.execute("SELECT import_id, count(play_id) FROM imported_listens GROUP BY import_id"))
+
     def unmatched_listens(self) -> list:
         """Imported music rows no library track matched yet (oldest first)."""
         return self.execute(

@@ -91,6 +91,46 @@ class HistoryTasksMixin:
             intelligence.plays_changed()               # the learner trains next if that is due
         self.history_imported.emit(result)
 
+    def open_imports(self):
+        """File → Imported histories…: the files imported so far; one can be taken out."""
+        from player.ui.imports_dialog import ImportsDialog
+
+        dialog = ImportsDialog(self.store, self)
+        dialog.remove_import.connect(self.remove_history_import)
+        self.imports_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def remove_history_import(self, import_id: int, name: str) -> None:
+        """Take one imported file out of the history, on the database-write thread."""
+        if self._import is not None:
+            self.statusBar().showMessage("An import is running; remove the file when it is done", 8000)
+            return
+        store = self.store
+        self.tasks.start("remove-import", f"Removing {name} from the history")
+
+        def done(result, error):
+            self.tasks.finish("remove-import")
+            if error is not None:
+                log.error("could not remove the import %s: %s", name, error)
+                self._history_message(QMessageBox.Warning, "Not removed",
+                                      f"{name} could not be removed: {error}")
+            elif result is not None:
+                self.statusBar().showMessage(f"Removed {name}: {result['plays']:,} plays and "
+                                             f"{result['rows']:,} rows left the history", 10000)
+                intelligence = getattr(self, "intelligence", None)
+                if intelligence is not None and intelligence.service is not None:
+                    intelligence.service.invalidate()      # Up next stops following it at once
+                    intelligence.plays_changed()           # the models trained on it are retrained
+                self.listening.plays_changed()
+                self._explain_again()                      # reasons may have counted its plays
+            dialog = getattr(self, "imports_dialog", None)
+            if dialog is not None and dialog.isVisible():
+                dialog.reload()
+            self.history_removed.emit(result if error is None else error)
+
+        run_task(lambda: store.remove_import(import_id), done, pool=db_write_pool(), name="remove-import")
+
     def _history_message(self, icon, title: str, text: str) -> None:
         box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
         box.setModal(False)

@@ -44,6 +44,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     scan_finished = Signal(object)      # ScanProgress or the exception
     settings_saved = Signal()
     history_imported = Signal(object)   # list of ImportSummary, or the exception
+    history_removed = Signal(object)    # the removed import's row (None: gone already), or the exception
     playlists_changed = Signal()        # the Playlists tab shows the store's playlists
     playlists_imported = Signal(list)   # a line per file imported
     playlist_exported = Signal(str)     # the file written

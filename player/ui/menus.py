@@ -20,6 +20,9 @@ def build_menus(window) -> None:
     file.addAction("&Rescan library", window.rescan)
     window.act_import = file.addAction("&Import listening history…", window.choose_history_files)
     window.act_import.setStatusTip("Spotify, Last.fm or ListenBrainz exports: your plays there teach Segue")
+    window.act_imports = file.addAction("Imported &histories…", window.open_imports)
+    window.act_imports.setStatusTip("The listening histories imported so far: one imported by mistake can be "
+                                    "taken out")
     file.addAction("Import &playlist (M3U8, PLS, XSPF)…", window.import_playlists)
     file.addAction("&Save Up next as playlist…", window.save_up_next_as_playlist, QKeySequence("Ctrl+Shift+S"))
     file.addAction("&Settings…", window.open_settings, QKeySequence.Preferences)

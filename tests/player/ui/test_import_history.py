@@ -71,3 +71,37 @@ def test_a_batch_with_a_damaged_file_says_what_was_imported_and_what_was_not(qtb
     assert box.text().startswith("Imported 2 of 3 files: 3 plays") and "Not imported: my_spotify_data.zip" in box.text()
     assert "my_spotify_data.zip: not imported: my_spotify_data.zip is a zip that was cut short" in box.text()
     assert scanned.imported_play_count() == 3
+
+
+def test_a_file_imported_by_mistake_is_taken_out_from_the_file_menu(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    mine = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json",
+                               [(*songs[i % len(songs)], T0 + 240 * i, 180_000, False) for i in range(6)])
+    theirs = fx.lastfm_mbids(tmp_path / "friend_scrobbles.csv",
+                             [(*songs[i % len(songs)], T0 + 86400 + 240 * i, 180_000, False) for i in range(4)]
+                             + [("Nobody", "Unknown Song", None, T0 + 90000, 60_000, False)])
+    with qtbot.waitSignal(window.history_imported, timeout=20000):
+        window.import_history_files([str(mine), str(theirs)])
+    assert scanned.imported_play_count() == 10 and scanned.unmatched_count() == 1
+
+    window.act_imports.trigger()
+    dialog = window.imports_dialog
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 2, timeout=5000)
+    rows = [[dialog.table.topLevelItem(i).text(c) for c in (0, 1, 3, 4)] for i in range(2)]
+    assert rows == [["friend_scrobbles.csv", "Last.fm", "5", "4"],
+                    ["Streaming_History_Audio_2020.json", "Spotify (extended history)", "6", "6"]]
+    assert not dialog.remove_btn.isEnabled()
+    dialog.table.setCurrentItem(dialog.table.topLevelItem(0))
+    assert dialog.remove_btn.isEnabled()
+    dialog.remove_btn.click()
+    box = dialog.confirm_box
+    assert box is not None and "friend_scrobbles.csv" in box.text()
+    with qtbot.waitSignal(window.history_removed, timeout=20000) as removed, \
+            qtbot.waitSignal(dialog.loaded, timeout=20000):
+        next(b for b in box.buttons() if b.text() == "Remove").click()
+    assert (removed.args[0]["name"], removed.args[0]["plays"]) == ("friend_scrobbles.csv", 4)
+    assert scanned.imported_play_count() == 6 and scanned.unmatched_count() == 0
+    assert [dialog.table.topLevelItem(i).text(0) for i in range(dialog.table.topLevelItemCount())] == \
+        ["Streaming_History_Audio_2020.json"]
+    assert "Removed friend_scrobbles.csv: 4 plays and 5 rows" in window.statusBar().currentMessage()

@@ -1,0 +1,116 @@
+"""File → Imported histories…: the listening histories imported so far, and taking one out.
+
+A file imported by mistake (another person's account, a friend's export) leaves alone,
+with its rows and the plays they became; Segue's own plays and the other files stay.
+The dialog only asks; the window removes the file on the database-write thread.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+
+from player.workers import run_task
+
+FORMAT_NAMES = {"spotify": "Spotify (account data)", "spotify_extended": "Spotify (extended history)",
+                "lastfm_csv": "Last.fm", "csv": "CSV", "listenbrainz": "ListenBrainz"}
+COLUMNS = ("File", "From", "Imported", "Rows", "Plays")
+
+
+class ImportsDialog(QDialog):
+    """The imported files, newest first; *Remove…* asks, then emits :attr:`remove_import`."""
+
+    remove_import = Signal(int, str)    # the import's id and its file's name
+    loaded = Signal()                   # the rows are shown
+
+    def __init__(self, store, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Imported listening histories")
+        self.setMinimumSize(640, 320)
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.empty = QLabel("No listening history has been imported (File → Import listening history…).")
+        self.empty.setObjectName("hint")
+        self.empty.hide()                   # until the rows are read
+        note = QLabel("Removing a file takes out its rows and the plays they became. What Segue logged "
+                      "itself and the other files stay. Rows another file held too, and left out as "
+                      "already imported, go with it: import that file again to bring them back.")
+        note.setWordWrap(True)
+        note.setObjectName("hint")
+        self.remove_btn = QPushButton("Remove…")
+        self.remove_btn.setEnabled(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.addButton(self.remove_btn, QDialogButtonBox.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.empty)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.table.itemSelectionChanged.connect(
+            lambda: self.remove_btn.setEnabled(self.selected() is not None))
+        self.remove_btn.clicked.connect(self._confirm_remove)
+        self.confirm_box: QMessageBox | None = None
+        self._reading = None
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the imports as the store has them now, on a worker (counting the plays of
+        each reads every imported row); :attr:`loaded` when they are shown."""
+        store = self.store
+
+        def work():
+            return [dict(r) for r in store.history_imports()], store.import_play_counts()
+
+        self._reading = run_task(work, self._show, name="list-imports")
+
+    def _show(self, result, error) -> None:
+        self._reading = None
+        self.table.clear()
+        rows, plays = result if error is None else ([], {})
+        if error is not None:
+            self.empty.setText(f"The imported histories could not be read: {error}")
+        for row in rows:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["imported_at"]))
+            item = QTreeWidgetItem([row["name"], FORMAT_NAMES.get(row["format"], row["format"]), when,
+                                    f"{row['rows']:,}", f"{plays.get(row['id'], 0):,}"])
+            for column in (3, 4):
+                item.setTextAlignment(column, Qt.AlignRight | Qt.AlignVCenter)
+            item.setData(0, Qt.UserRole, (row["id"], row["name"]))
+            self.table.addTopLevelItem(item)
+        for column in range(len(COLUMNS)):
+            self.table.resizeColumnToContents(column)
+        self.empty.setVisible(self.table.topLevelItemCount() == 0)
+        self.remove_btn.setEnabled(self.selected() is not None)
+        self.loaded.emit()
+
+    def selected(self) -> tuple[int, str] | None:
+        items = self.table.selectedItems()
+        return items[0].data(0, Qt.UserRole) if items else None
+
+    def _confirm_remove(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        import_id, name = chosen
+        box = QMessageBox(QMessageBox.Warning, "Remove an imported history",
+                          f"Take {name} out of your listening history, with the plays it became?",
+                          QMessageBox.Cancel, self)
+        remove = box.addButton("Remove", QMessageBox.DestructiveRole)
+        box.setDefaultButton(QMessageBox.Cancel)
+        self.confirm_box = box
+
+        def done(_result):
+            if box.clickedButton() is remove:
+                self.remove_btn.setEnabled(False)
+                self.remove_import.emit(import_id, name)
+            self.confirm_box = None
+
+        box.finished.connect(done)
+        box.open()
