@@ -14,7 +14,7 @@ import sys
 
 from player import __version__
 
-COMMANDS = ["scan", "library", "selftest", "status", "analyse", "play", "import_history", "export"]
+COMMANDS = ["scan", "library", "selftest", "status", "analyse", "play", "import_history", "imports", "export"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -36,6 +36,9 @@ from pathlib import Path
 
 #: Formats :func:`read_export` recognises (``Export.format``).
 FORMATS = ("spotify", "spotify_extended", "lastfm_csv", "csv", "listenbrainz")
+#: Each format as the person knows it.
+FORMAT_NAMES = {"spotify": "Spotify (account data)", "spotify_extended": "Spotify (extended history)",
+                "lastfm_csv": "Last.fm", "csv": "CSV", "listenbrainz": "ListenBrainz"}
 #: What a row holds: only music is matched to tracks.
 KINDS = ("music", "podcast", "audiobook")
 

@@ -14,9 +14,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLa
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
 from player.workers import run_task
+from segue_common.listen_exports import FORMAT_NAMES
 
-FORMAT_NAMES = {"spotify": "Spotify (account data)", "spotify_extended": "Spotify (extended history)",
-                "lastfm_csv": "Last.fm", "csv": "CSV", "listenbrainz": "ListenBrainz"}
 COLUMNS = ("File", "From", "Imported", "Rows", "Plays")
 
 

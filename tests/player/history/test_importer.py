@@ -269,6 +269,30 @@ def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
     assert {t["title"] for t in json.loads((tmp_path / "tracks.json").read_text())} == {s[1] for s in SONGS}
 
 
+
+def test_segue_imports_lists_the_files_and_removes_one(store, tmp_path, capsys):
+    from player.cli import main
+
+    library(store)
+    assert main(["imports"]) == 0
+    assert "no listening history imported" in capsys.readouterr().out
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS))
+    later = [("Björk", "Hyperballad", "Post", T0 + 86400, 200_000, False)]
+    import_file(store, fx.lastfm_mbids(tmp_path / "friend.csv", later))
+    assert main(["imports"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert "friend.csv  (Last.fm, imported " in lines[0] and lines[0].endswith("1 rows, 1 plays")
+    assert "Streaming_History_Audio_2020.json  (Spotify (extended history)" in lines[1] \
+        and lines[1].endswith("4 rows, 3 plays")
+    friend = int(lines[0].split()[0])
+    assert main(["imports", "--remove", str(friend)]) == 0
+    assert "removed friend.csv: 1 plays and 1 rows left the history" in capsys.readouterr().out
+    assert store.imported_play_count() == 3 and [r["name"] for r in store.history_imports()] == \
+        ["Streaming_History_Audio_2020.json"]
+    assert main(["imports", "--remove", str(friend)]) == 2
+    assert f"no imported file numbered {friend}" in capsys.readouterr().err
+
 def test_an_import_that_fails_half_way_leaves_nothing_behind(store, tmp_path):
     # sqlite-utils writes inside the store's transaction: a failure rolls all of it back.
     ids = library(store)
