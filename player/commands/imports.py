@@ -31,7 +31,7 @@ def run(args) -> int:
                 print(f"segue imports: no imported file numbered {args.remove} (`segue imports` lists them)",
                       file=sys.stderr)
                 return 2
-            print(f"removed {gone['name']}: {gone['plays']:,} plays and {gone['rows']:,} rows left the history")
+            print(f"removed {store.removed_text(gone)}")
             return 0
         rows, plays = store.history_imports(), store.import_play_counts()
         if not rows:

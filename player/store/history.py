@@ -198,11 +198,19 @@ class HistoryMixin:
             self._recut_import_sessions(conn, placeholder)
         return made
 
+    @staticmethod
+    def removed_text(removed: dict) -> str:
+        """What :meth:`remove_import` took out, in words: "friend.csv: 4 plays and 5
+        imported rows left the history"."""
+        plays, rows = removed["plays"], removed["listens"]
+        return (f"{removed['name']}: {plays:,} play{'s' * (plays != 1)} and {rows:,} imported "
+                f"row{'s' * (rows != 1)} left the history")
+
     def remove_import(self, import_id: int) -> dict | None:
         """Take one imported file out of the history: its rows, and the plays they became
         (the person imported the wrong file, or someone else's). Returns the file's
-        ``history_imports`` row with ``plays`` (how many plays went), or None when there is
-        no such import.
+        ``history_imports`` row with ``plays`` and ``listens`` (how many plays and stored
+        rows went), or None when there is no such import.
 
         The imported sessions around those plays are cut again, so a session the removed
         plays held together splits where a gap is left. Rows a later import left out as
@@ -217,6 +225,8 @@ class HistoryMixin:
                 "SELECT min(p.started_at), max(p.started_at + p.ms_heard / 1000.0), count(*) "
                 "FROM imported_listens l JOIN plays p ON p.id = l.play_id "
                 "WHERE l.import_id = ? AND p.source = ?", (import_id, IMPORT_SOURCE)).fetchone()
+            listens = conn.execute("SELECT count(*) FROM imported_listens WHERE import_id = ?",
+                                   (import_id,)).fetchone()[0]
             theirs = "SELECT play_id FROM imported_listens WHERE import_id = ?"
             sessions = [r[0] for r in conn.execute(
                 f"SELECT DISTINCT session_id FROM plays WHERE source = ? AND id IN ({theirs})",
@@ -232,7 +242,7 @@ class HistoryMixin:
                 chunk = sessions[i:i + _CHUNK]
                 conn.execute(f"DELETE FROM sessions WHERE id IN ({','.join('?' * len(chunk))}) AND NOT EXISTS "
                              "(SELECT 1 FROM plays WHERE plays.session_id = sessions.id)", chunk)
-        return {**dict(row), "plays": span[2]}
+        return {**dict(row), "plays": span[2], "listens": listens}
 
     def _recut_import_sessions(self, conn, placeholder: int, *, span: tuple[float, float] | None = None) -> None:
         """Cut the imported plays near the new ones (those of ``placeholder``, the session

@@ -116,8 +116,7 @@ class HistoryTasksMixin:
                 self._history_message(QMessageBox.Warning, "Not removed",
                                       f"{name} could not be removed: {error}")
             elif result is not None:
-                self.statusBar().showMessage(f"Removed {name}: {result['plays']:,} plays and "
-                                             f"{result['rows']:,} rows left the history", 10000)
+                self.statusBar().showMessage(f"Removed {store.removed_text(result)}", 10000)
                 intelligence = getattr(self, "intelligence", None)
                 if intelligence is not None and intelligence.service is not None:
                     intelligence.service.invalidate()      # Up next stops following it at once

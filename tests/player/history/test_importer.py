@@ -156,7 +156,7 @@ def test_one_imported_file_can_be_taken_out_and_the_rest_of_the_history_stays(st
     wrong_id = next(r["id"] for r in store.history_imports() if r["name"] == "wrong.jsonl")
 
     gone = store.remove_import(wrong_id)
-    assert (gone["name"], gone["plays"]) == ("wrong.jsonl", 2)
+    assert (gone["name"], gone["plays"], gone["listens"]) == ("wrong.jsonl", 2, 3)
     assert [(p["id"], p["session_id"], p["started_at"]) for p in plays_of(store)] == before
     assert [r["name"] for r in store.history_imports()] == ["mine.json"]
     assert [(r["artist"], r["title"]) for r in store.unmatched_listens()] == \
@@ -287,7 +287,7 @@ def test_segue_imports_lists_the_files_and_removes_one(store, tmp_path, capsys):
         and lines[1].endswith("4 rows, 3 plays")
     friend = int(lines[0].split()[0])
     assert main(["imports", "--remove", str(friend)]) == 0
-    assert "removed friend.csv: 1 plays and 1 rows left the history" in capsys.readouterr().out
+    assert "removed friend.csv: 1 play and 1 imported row left the history" in capsys.readouterr().out
     assert store.imported_play_count() == 3 and [r["name"] for r in store.history_imports()] == \
         ["Streaming_History_Audio_2020.json"]
     assert main(["imports", "--remove", str(friend)]) == 2

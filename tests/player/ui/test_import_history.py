@@ -104,4 +104,4 @@ def test_a_file_imported_by_mistake_is_taken_out_from_the_file_menu(qtbot, scann
     assert scanned.imported_play_count() == 6 and scanned.unmatched_count() == 0
     assert [dialog.table.topLevelItem(i).text(0) for i in range(dialog.table.topLevelItemCount())] == \
         ["Streaming_History_Audio_2020.json"]
-    assert "Removed friend_scrobbles.csv: 4 plays and 5 rows" in window.statusBar().currentMessage()
+    assert "Removed friend_scrobbles.csv: 4 plays and 5 imported rows" in window.statusBar().currentMessage()
