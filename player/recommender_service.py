@@ -274,8 +274,14 @@ class RecommenderService:
             return self._rec.models.info
 
     def on_player_event(self, event: str, data: dict) -> None:
-        """A :class:`player.playback.Player` listener: plays change the person's taste."""
-        if event == "track_ended":
+        """A :class:`player.playback.Player` listener: plays change the person's taste.
+
+        A start counts too: a song resumed from the last run goes on in its old row, which
+        adds no play to count, yet may move it to the session of now (see
+        :meth:`player.store.plays.PlaysMixin.resume_play`); the session in progress is the
+        latest play's, so until the plays are read again it would be the old one, its skips
+        taken for today's."""
+        if event in ("track_ended", "track_started"):
             self._plays_seen = -1          # next call refreshes the plays (cheap)
 
     def forget_history(self) -> None:

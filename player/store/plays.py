@@ -103,6 +103,14 @@ class PlaysMixin:
         heard before the close twice: once in the stopped row, and again in a resumed one
         that ends finished, which stands for the whole song.
 
+        Resumed within ``SESSION_GAP_S`` of its session's last activity (a quick restart),
+        the play stays in that session. Resumed later (the next day, say), the listening it
+        belonged to is over: the play moves to the session of now (a new one, as a play
+        starting now would get) and starts when it resumed, so what follows is not taken
+        for more of the old session, and the play lies in time where it is heard. It stays
+        one row all the same, its time heard kept: a second row would count the part heard
+        before the close twice. The old session goes if nothing else is left in it.
+
         None, and nothing changes, where ``play_id`` is no stopped play of that track any
         more (the history was forgotten): the resumed song is then a new play.
         """
@@ -111,14 +119,24 @@ class PlaysMixin:
         now = time.time() if now is None else now
         with self.transaction() as conn:
             track_id = self._live_id(conn, int(track_id)) or track_id
-            row = conn.execute("SELECT ms_heard FROM plays WHERE id = ? AND track_id = ? AND ended = 'stopped'",
-                               (play_id, track_id)).fetchone()
+            row = conn.execute(
+                "SELECT p.ms_heard, p.session_id, s.last_active_at FROM plays p "
+                "LEFT JOIN sessions s ON s.id = p.session_id "
+                "WHERE p.id = ? AND p.track_id = ? AND p.ended = 'stopped'", (play_id, track_id)).fetchone()
             if row is None:
                 return None
             conn.execute("UPDATE plays SET ended = 'playing', source = ?, owner = ?, updated_at = ? WHERE id = ?",
                          (source, owner, now, play_id))
-            self._still_active(conn, play_id, now)
-            return row[0]
+            heard, old_session, last_active = row
+            if last_active is not None and abs(now - last_active) < SESSION_GAP_S:
+                self._still_active(conn, play_id, now)
+            else:
+                session = self._session_for(conn, now)
+                conn.execute("UPDATE plays SET session_id = ?, started_at = ? WHERE id = ?",
+                             (session, now, play_id))
+                conn.execute("DELETE FROM sessions WHERE id = ? AND NOT EXISTS "
+                             "(SELECT 1 FROM plays WHERE session_id = ?)", (old_session, old_session))
+            return heard
 
     def update_play(self, play_id: int, ms_heard: int, *, now: float | None = None) -> None:
         """Record progress of a play that is still going."""

@@ -974,6 +974,43 @@ def test_a_state_saved_before_the_history_was_forgotten_never_reopens_a_later_pl
     assert stale[6] not in [r["id"] for r in rows]
 
 
+def test_a_song_resumed_days_after_the_close_is_todays_session_for_the_play_log_and_up_next(
+        store, tmp_path, make_player):
+    # The window closed 10 s into a song, after three early skips; two days later the song
+    # is resumed. It stays one play, but today's listening is no continuation of that
+    # evening: the play moves to a new session, and Up next (which reads the session in
+    # progress from the latest play) no longer counts the evening's skips as a run now.
+    from player.playback import STATE_SETTING
+    from player.recommender_service import RecommenderService
+
+    a, b, c, d, e = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0), ("c", 60.0), ("d", 60.0), ("e", 1.0)])
+    then = time.time() - 2 * 86400
+    for i, t in enumerate((b, c, d)):
+        play = store.start_play(t, source="up_next", track_ms=60_000, now=then + 5 * i)
+        store.end_play(play, "skipped", 3_000, now=then + 5 * i + 3)
+    left = store.start_play(a, track_ms=60_000, now=then + 20)
+    store.end_play(left, "stopped", 10_000, now=then + 30)
+    evening = store.play(left)["session_id"]
+    store.set_setting(STATE_SETTING, {"queue": [[e, "queue", True]], "keep_going": False,
+                                      "current": [a, "library", True, 10.0, 10.0, 10.0, left, False]})
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    assert int(service.recommender().catalog.plays.session_id[-1]) == evening   # read as the window starts
+    p = make_player(speed=8.0)
+    p.add_listener(service.on_player_event)
+    assert p.restore_state().play_id == left
+    p.resume()
+    assert wait_for(lambda: p.current_track_id == a and p.position > 12.0)
+    row = store.play(left)
+    assert row["ended"] == "playing" and row["session_id"] != evening and row["started_at"] > then + 86400
+    assert store.play_count() == 4
+    rec = service.recommender()
+    assert int(rec.catalog.plays.session_id[-1]) == row["session_id"]
+    assert service._session_skips(rec, p.session) == ([], 0)
+    p.next()                                    # the song after it joins today's session too
+    assert wait_for(lambda: len(store.plays()) == 5)
+    assert store.plays()[-1]["session_id"] == row["session_id"]
+
+
 def test_a_cued_song_keeps_its_credit_unless_moved_ahead_also_across_a_restart(store, tmp_path, make_player):
     from player.playback import STATE_SETTING
 

@@ -151,6 +151,44 @@ def test_a_stopped_play_resumed_goes_on_in_its_row_and_nothing_else_is_reopened(
     owner.release()
 
 
+def test_a_play_resumed_after_the_session_gap_goes_on_in_a_new_session_and_a_quick_restart_in_its_own(store):
+    # Closed mid-song in the evening, resumed the next morning: the row goes on (one play,
+    # its time heard kept), but in the session of now, starting when it resumed; what is
+    # played next joins it, not the evening's session.
+    a, b = _track(store), _track(store, "/m/b.flac")
+    evening = 1_000_000.0
+    before = store.start_play(b, now=evening)
+    store.end_play(before, "finished", 200_000, now=evening + 200)
+    pid = store.start_play(a, now=evening + 200)
+    store.end_play(pid, "stopped", 60_000, now=evening + 260)
+    old = store.play(pid)["session_id"]
+    morning = evening + 12 * 3600
+    assert store.resume_play(pid, a, now=morning) == 60_000
+    row = store.play(pid)
+    assert (row["ended"], row["ms_heard"], row["started_at"]) == ("playing", 60_000, morning)
+    assert row["session_id"] != old and store.play(before)["session_id"] == old
+    store.end_play(pid, "finished", 200_000, now=morning + 140)
+    after = store.start_play(b, now=morning + 140)
+    assert store.play(after)["session_id"] == row["session_id"]
+    assert store.play_count() == 3
+    # A session left with nothing in it goes; one with other plays stays.
+    store.end_play(after, "stopped", 30_000, now=morning + 170)
+    later = morning + 3 * 3600
+    assert store.resume_play(after, b, now=later) == 30_000
+    assert store.execute("SELECT count(*) FROM sessions WHERE id = ?", (row["session_id"],)).fetchone()[0] == 1
+    lone = store.start_play(a, now=later + 10 * 3600)
+    store.end_play(lone, "stopped", 5_000, now=later + 10 * 3600 + 5)
+    lone_session = store.play(lone)["session_id"]
+    assert store.resume_play(lone, a, now=later + 20 * 3600) == 5_000
+    assert store.execute("SELECT count(*) FROM sessions WHERE id = ?", (lone_session,)).fetchone()[0] == 0
+    # Restarted within the gap: same session, same start.
+    quick = store.play(lone)
+    store.end_play(lone, "stopped", 9_000, now=later + 20 * 3600 + 4)
+    assert store.resume_play(lone, a, now=later + 20 * 3600 + 60) == 9_000
+    assert (store.play(lone)["session_id"], store.play(lone)["started_at"]) == (quick["session_id"],
+                                                                                quick["started_at"])
+
+
 def test_forget_history_keeps_library_and_leaves_no_trace_in_the_file(store):
     tid = _track(store)
     store.end_play(store.start_play(tid, source="radio"), "finished", 200_000,
