@@ -299,6 +299,31 @@ def _v9(conn: sqlite3.Connection) -> None:
 _v9.rebuilds = True
 
 
+# v10: plays are numbered after the play named by the state saved for the next start. One saved
+# before version 9 may name a play of a forgotten history whose id is above every id the table
+# has held since: AUTOINCREMENT numbers from the largest id it has held, so that id could still
+# be given once, to another play, and resuming the song left playing would reopen that one (its
+# track may well be the same song, played since in `segue play`). Its key is the player's
+# ``STATE_SETTING``; the play is the seventh field of ``current``.
+_SAVED_STATE_KEY = "playback.state"
+
+
+def _v10(conn: sqlite3.Connection) -> None:
+    import json
+
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (_SAVED_STATE_KEY,)).fetchone()
+    try:
+        play = int(json.loads(row[0])["current"][6])
+    except (TypeError, ValueError, KeyError, IndexError):
+        return                      # no state, no song in it, or one saved before plays were named
+    if not 0 < play < 2 ** 62:
+        return
+    if conn.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'plays'").fetchone() is None:
+        conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('plays', 0)")
+    conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?, coalesce((SELECT max(id) FROM plays), 0)) "
+                 "WHERE name = 'plays'", (play,))
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
-              _script(_V8), _v9]
+              _script(_V8), _v9, _v10]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1011,6 +1011,64 @@ def test_a_song_resumed_days_after_the_close_is_todays_session_for_the_play_log_
     assert store.plays()[-1]["session_id"] == row["session_id"]
 
 
+def test_a_state_saved_by_an_older_version_never_reopens_a_play_numbered_since(tmp_path):
+    # Before schema 9 play ids were given again after "forget history": a state saved then
+    # may name a forgotten play numbered above every play left. Once upgraded, that number
+    # went to a later play (of the same song, in `segue play`), and the window's next start
+    # reopened it: someone else's play undone and taken for the one left at the close.
+    import sqlite3
+
+    from player.playback import STATE_SETTING
+    from player.store import Store
+    from player.store.migrations import MIGRATIONS
+
+    path = tmp_path / "library.db"
+    conn = sqlite3.connect(path)
+    for migration in MIGRATIONS[:8]:
+        migration(conn)
+    ids = []
+    for name, seconds in (("a", 60.0), ("b", 1.0), ("c", 1.0), ("d", 1.0)):
+        f = write_track(tmp_path / "music", name, fmt="flac", seconds=seconds, freq=330.0,
+                        tags={"title": name, "artist": "Artist", "album": "Album"})
+        ids.append(conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, duration, added_at, updated_at) "
+                                "VALUES (?, ?, 1, ?, ?, 0, 0)", (str(f), os.path.getsize(f), name, seconds)).lastrowid)
+    a, b, c, d = ids
+    # The history was forgotten while play 5 (of a) went on; two plays since took ids 1 and 2.
+    conn.execute("INSERT INTO sessions (id, started_at, last_active_at) VALUES (1, 0, 10)")
+    conn.executemany("INSERT INTO plays (id, track_id, session_id, started_at, ms_heard, ended, updated_at) "
+                     "VALUES (?, ?, 1, 0, 1000, 'finished', 10)", [(1, b), (2, c)])
+    conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
+                 (STATE_SETTING, f'{{"queue": [], "keep_going": false, "current": [{a}, "library", true, '
+                                 f'20.0, 20.0, 20.0, 5, false]}}'))
+    conn.execute("PRAGMA user_version = 8")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    players = []
+    try:
+        other = Player(store, NullEngine(speed=8.0), progress_interval_s=0.2)    # `segue play`
+        players.append(other)
+        other.play_tracks([b, c, a])
+        assert wait_for(lambda: other.current_track_id == a and other.position > 5.0, 20.0)
+        other.close()
+        theirs = [dict(r) for r in store.plays()]
+        assert [(r["track_id"], r["ended"]) for r in theirs][-3:] == [(b, "finished"), (c, "finished"), (a, "stopped")]
+        assert 5 not in [r["id"] for r in theirs]
+        p = Player(store, NullEngine(speed=8.0), progress_interval_s=0.2)
+        players.append(p)
+        assert p.restore_state().play_id == 5
+        p.resume()
+        assert wait_for(lambda: p.current_track_id == a and p.position > 22.0, 20.0)
+        rows = [dict(r) for r in store.plays()]
+        assert rows[:len(theirs)] == theirs                 # the later plays are as they were
+        assert len(rows) == len(theirs) + 1 and rows[-1]["track_id"] == a and rows[-1]["ended"] == "playing"
+        assert rows[-1]["id"] > 5
+    finally:
+        for player in players:
+            player.close()
+        store.close()
+
+
 def test_a_cued_song_keeps_its_credit_unless_moved_ahead_also_across_a_restart(store, tmp_path, make_player):
     from player.playback import STATE_SETTING
 

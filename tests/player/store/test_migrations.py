@@ -241,6 +241,39 @@ def test_migration_8_to_9_keeps_every_play_and_link_and_never_numbers_a_play_aga
     store.close()
 
 
+@pytest.mark.parametrize("saved, first", [
+    ('{"current": [1, "library", true, 20.0, 20.0, 20.0, 50, false]}', 51),    # forgotten, above all
+    ('{"current": [1, "library", true, 20.0, 20.0, 20.0, 2, false]}', 4),      # a play there is
+    ('{"current": [1, "library", true, 20.0]}', 4),                            # saved before plays were named
+    ('{"current": null}', 4), ('{"current": [1, "library", true, 20.0, 20.0, 20.0, null, false]}', 4),
+    ("not json", 4), (None, 4)])
+def test_migration_9_to_10_numbers_plays_after_the_one_the_saved_state_names(tmp_path, saved, first):
+    # A state saved before schema 9 may name a play of a forgotten history above every id
+    # left: that id must never go to a new play, or resuming would reopen someone else's.
+    rows = ["INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) VALUES (1, '/m/a.flac', 1, 1, 0, 0)",
+            "INSERT INTO sessions (id, started_at, last_active_at) VALUES (1, 0, 0)",
+            "INSERT INTO plays (id, track_id, session_id, started_at, ended, updated_at) "
+            "VALUES (1, 1, 1, 0, 'finished', 0), (2, 1, 1, 0, 'finished', 0), (3, 1, 1, 0, 'stopped', 0)"]
+    if saved is not None:
+        rows.append(("INSERT INTO settings (key, value) VALUES ('playback.state', ?)", (saved,)))
+    store = _migrated(tmp_path / "library.db", 9, *rows)
+    assert store.schema_version() == SCHEMA_VERSION >= 10
+    assert [r["id"] for r in store.plays()] == [1, 2, 3]
+    assert store.start_play(1) == first
+    store.close()
+
+
+def test_migration_9_to_10_after_a_forget_numbers_after_the_saved_play_with_no_play_left(tmp_path):
+    store = _migrated(tmp_path / "library.db", 8,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) "
+                      "VALUES (1, '/m/a.flac', 1, 1, 0, 0)",
+                      ("INSERT INTO settings (key, value) VALUES ('playback.state', ?)",
+                       ('{"current": [1, "library", true, 20.0, 20.0, 20.0, 7, false]}',)))
+    assert store.play_count() == 0
+    assert store.start_play(1) == 8
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
