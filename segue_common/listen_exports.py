@@ -75,6 +75,9 @@ class Listen:
     time_written: float | None = None
     line: int = 0
     written_at_end: bool = False
+    #: Why it started, where the file says (Spotify's extended history): a row begun as the
+    #: app came back, or as another device took over, may go on with the play before it.
+    reason_start: str | None = None
 
     @property
     def ended_at(self) -> float | None:
@@ -301,7 +304,8 @@ def _spotify_extended_row(row: dict, line: int) -> Listen | str:
     return Listen(artist, title, _extended_start(end, ms, row.get("offline_timestamp")),
                   album=_text(row.get("master_metadata_album_album_name")) or None, ms_played=ms,
                   skipped=_bool(row.get("skipped")), reason_end=_text(row.get("reason_end")) or None,
-                  kind=kind, time_written=end, line=line, written_at_end=True)
+                  kind=kind, time_written=end, line=line, written_at_end=True,
+                  reason_start=_text(row.get("reason_start")) or None)
 
 
 # -- ListenBrainz ----------------------------------------------------------------------

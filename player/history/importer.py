@@ -12,6 +12,7 @@ database-write thread, ``segue import`` in the terminal.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import logging
 import time
@@ -33,6 +34,13 @@ SAME_LISTEN_S = 90.0
 
 Progress = Callable[[int, int, str], None]
 
+#: Spotify's extended history writes one row per stretch of a song heard: closed or cut off
+#: mid-song (``reason_end``), the song goes on in a row of its own, begun as the app came
+#: back or as another device took the playback over (``reason_start``). Such a row is more
+#: of the play before it, not another play of the song.
+BROKEN_OFF = ("logout", "remote", "unexpected-exit", "unexpected-exit-while-paused")
+GOES_ON = ("appload", "remote")
+
 
 @dataclass
 class ImportSummary:
@@ -46,10 +54,16 @@ class ImportSummary:
     not_music: int = 0
     duplicates: int = 0
     unreadable: int = 0
+    stretches: int = 0                 # matched rows that go on with another row's play (GOES_ON)
     problems: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
     not_history: bool = False          # the error is that the file holds no listening history
+
+    @property
+    def plays(self) -> int:
+        """Plays this import made: its matched rows, less those that joined another's play."""
+        return self.matched - self.stretches
 
     @property
     def added(self) -> int:
@@ -59,7 +73,9 @@ class ImportSummary:
     def text(self) -> str:
         if self.error:
             return f"{self.name}: not imported: {self.error}"
-        parts = [f"{self.matched:,} became plays", f"{self.unmatched:,} not in the library (kept)"]
+        parts = [f"{self.plays:,} became plays", f"{self.unmatched:,} not in the library (kept)"]
+        if self.stretches:
+            parts.insert(1, f"{self.stretches:,} were more of a song heard in stretches")
         if self.not_music:
             parts.append(f"{self.not_music:,} podcasts or audiobooks skipped")
         parts.append(f"{self.duplicates:,} already imported")
@@ -109,6 +125,21 @@ def _near(starts, when: float) -> bool:
     return i < len(starts) and starts[i] <= when + SAME_LISTEN_S
 
 
+def _stretches(listens: list[Listen]) -> dict[int, int]:
+    """``row -> first row`` for each row that goes on with the play of the row before it in
+    time (see :data:`GOES_ON`), the first row being where that play began."""
+    order = sorted((i for i, listen in enumerate(listens) if listen.kind == "music"),
+                   key=lambda i: listens[i].time_written if listens[i].time_written is not None
+                   else listens[i].started_at)
+    first: dict[int, int] = {}
+    for before, after in zip(order, order[1:]):
+        a, b = listens[before], listens[after]
+        if (b.reason_start in GOES_ON and a.reason_end in BROKEN_OFF
+                and song_key(a.artist, a.title) == song_key(b.artist, b.title)):
+            first[after] = first.get(before, before)
+    return first
+
+
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -131,6 +162,12 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     plays: list[dict | None] = []
     seen: set[str] = set()
     cache: dict[tuple, int | None] = {}
+    # A song heard in stretches (see GOES_ON) is one play: its first row's, which the later
+    # rows' time heard and ending join. Each row is kept, linked to that play (``joins``).
+    goes_on = _stretches(export.listens)
+    place: dict[int, int | None] = {}      # row of the file -> its place in ``listens``, None: already there
+    joined: dict[int, Listen] = {}         # place of a first row -> the play so far, as one row
+    joins: dict[int, int] = {}
     for n, listen in enumerate(export.listens, 1):
         if progress is not None and n % 500 == 0:
             progress(n, total, "Matching")
@@ -139,11 +176,16 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             continue
         fp = listen.fingerprint
         key = song_key(listen.artist, listen.title)
+        first = goes_on.get(n - 1)
         # A paused play has two starts: the real one, and the end minus the time heard,
-        # which is all Spotify's account data can give; another file may have either.
+        # which is all Spotify's account data can give; another file may have either. The
+        # rest of a play whose first stretch is there already (a Last.fm scrobble of it,
+        # which stands for the whole song) is there too.
         near = starts.get(key)
-        if fp in fingerprints or fp in seen or _near(near, listen.started_at) or _near(near, listen.unpaused_start):
+        if (fp in fingerprints or fp in seen or _near(near, listen.started_at) or _near(near, listen.unpaused_start)
+                or (first is not None and first in place and place[first] is None)):
             summary.duplicates += 1
+            place[n - 1] = None
             continue
         seen.add(fp)
         names = (listen.artist, listen.title, listen.album, listen.duration_ms)
@@ -151,8 +193,19 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             cache[names] = matcher.match(listen.artist, listen.title, album=listen.album,
                                          duration_ms=listen.duration_ms)
         track_id = cache[names]
+        place[n - 1] = len(listens)
         listens.append(_listen_row(listen, fp, key))
-        plays.append(play_for(listen, tracks[track_id]) if track_id is not None else None)
+        play = play_for(listen, tracks[track_id]) if track_id is not None else None
+        plays.append(play)
+        at = place.get(first) if first is not None else None
+        if at is not None and play is not None and plays[at] is not None and plays[at]["track_id"] == play["track_id"]:
+            so_far = joined.get(at) or export.listens[first]
+            joined[at] = dataclasses.replace(
+                so_far, ms_played=None if so_far.ms_played is None or listen.ms_played is None
+                else so_far.ms_played + listen.ms_played,
+                skipped=listen.skipped, reason_end=listen.reason_end)
+            plays[at] = play_for(joined[at], tracks[track_id])
+            joins[len(listens) - 1] = at
     summary.matched = sum(p is not None for p in plays)
     summary.unmatched = len(plays) - summary.matched
     if listens or summary.rows:
@@ -161,10 +214,11 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         meta = {"name": name, "format": export.format, "sha256": sha256, "rows": summary.rows,
                 "matched": summary.matched, "unmatched": summary.unmatched, "not_music": summary.not_music,
                 "duplicates": summary.duplicates, "unreadable": summary.unreadable}
-        stored = store.add_import(meta, listens, plays)
+        stored = store.add_import(meta, listens, plays, joins=joins)
         # Another import may have stored some of these rows meanwhile: the store's counts are final.
         summary.matched, summary.unmatched = stored["matched"], stored["unmatched"]
         summary.duplicates = stored["duplicates"]
+        summary.stretches = stored["stretches"]
     summary.seconds = time.perf_counter() - t0
     log.info("%s", summary.text())
     return summary
@@ -210,7 +264,7 @@ def batch_text(summaries: list[ImportSummary]) -> str:
     failed = [s.name for s in summaries if s.error]
     if not done:
         return f"Nothing was imported: {_files(len(failed))} could not be imported ({', '.join(failed)})."
-    plays, kept = sum(s.matched for s in done), sum(s.unmatched for s in done)
+    plays, kept = sum(s.plays for s in done), sum(s.unmatched for s in done)
     what = (f"{plays:,} play{'s' * (plays != 1)}, {kept:,} row{'s' * (kept != 1)} kept for songs not in the "
             "library")
     if not failed:

@@ -118,12 +118,16 @@ class HistoryMixin:
 
     # -- writing ----------------------------------------------------------------------
     def add_import(self, meta: dict, listens: Sequence[dict], plays: Sequence[dict | None], *,
+                   joins: dict[int, int] | None = None,
                    progress: Callable[[int, int], None] | None = None) -> dict:
         """Store one imported file in one transaction; returns its ``history_imports`` row as stored.
 
         ``listens[i]`` holds the ``imported_listens`` columns of a row; ``plays[i]`` the
         play it becomes (``track_id``, ``started_at``, ``ms_heard``, ``track_ms``,
-        ``ended``) or None when no track matched. Rows whose fingerprint is already
+        ``ended``) or None when no track matched. ``joins[i] = j``: row ``i`` is a later
+        stretch of the play of row ``j`` (an earlier row), which ``plays[j]`` stands for
+        whole; it is linked to that play and makes none of its own (unless row ``j`` is
+        left out, when it makes ``plays[i]``). Rows whose fingerprint is already
         stored are left out (an import running meanwhile may have added them); ``meta``'s
         counts are corrected for them.
         """
@@ -156,13 +160,19 @@ class HistoryMixin:
                 "SELECT max(coalesce((SELECT max(id) FROM plays), 0), "
                 "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'plays'), 0))").fetchone()[0] + 1
             rows, new_plays = [], []
+            joins = joins or {}
+            given: dict[int, int] = {}          # row -> the play it was linked to
+            stretches = 0                       # rows linked to another row's play
             for n, i in enumerate(keep, 1):
                 play = plays[i]
-                play_id = None
-                if play is not None:
+                play_id = given.get(joins.get(i, -1))
+                stretches += play_id is not None
+                if play_id is None and play is not None:
                     play_id, next_id = next_id, next_id + 1
                     new_plays.append((play_id, play["track_id"], placeholder, play["started_at"],
                                       int(play["ms_heard"]), play["track_ms"], play["ended"], IMPORT_SOURCE, now))
+                if play_id is not None:
+                    given[i] = play_id
                 rows.append({**{c: listens[i].get(c) for c in _LISTEN_COLUMNS},
                              "import_id": import_id, "play_id": play_id})
                 if progress is not None and n % 1000 == 0:
@@ -172,7 +182,7 @@ class HistoryMixin:
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new_plays)
             db["imported_listens"].insert_all(rows, batch_size=1000)
             self._recut_import_sessions(conn, placeholder)
-        return {**meta, "id": import_id}
+        return {**meta, "id": import_id, "stretches": stretches}
 
     def link_listens(self, links: Sequence[tuple[int, dict]]) -> int:
         """Make plays of unmatched imported rows that now name a library track:

@@ -73,6 +73,7 @@ def test_spotify_extended_keeps_skips_reasons_and_albums(tmp_path):
     music = [x for x in e.listens if x.kind == "music"]
     assert [x.skipped for x in music] == [False, True, False]
     assert [x.reason_end for x in music] == ["trackdone", "fwdbtn", "trackdone"]
+    assert [x.reason_start for x in music] == ["trackdone"] * 3
     assert music[2].album == "I Am... Sasha Fierce"
     assert music[0].started_at == pytest.approx(T0, abs=1)        # to the second
     assert sorted(x.kind for x in e.listens if x.kind != "music") == ["audiobook", "podcast"]

@@ -400,3 +400,77 @@ def test_a_song_skipped_after_minutes_of_listening_is_not_a_skip_of_its_artist(s
     from recommender.data import play_weight
     assert [(p["ended"], play_weight(p["ms_heard"], p["track_ms"], p["ended"])) for p in plays_of(store)] == [
         ("skipped", (0.0, True)), ("skipped", (0.55, False))]
+
+
+def _in_stretches(path, *, ends=("logout",), starts=("appload",)):
+    """The extended history at ``path`` rewritten as Spotify writes a song heard in
+    stretches: each row but the last cut off (``ends``), each after the first begun as the
+    app came back or another device took over (``starts``)."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    for row, end in zip(rows, ends):
+        row["reason_end"], row["skipped"] = end, False
+    for row, start in zip(rows[1:], starts):
+        row["reason_start"] = start
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return path
+
+
+# Hyperballad (200 s), heard 120 s one evening, the app closed, the rest heard after it came
+# back three hours later; then Halo. Last.fm scrobbled Hyperballad once, at its start.
+STRETCHES = [("Björk", "Hyperballad", "Post", T0, 120_000, False),
+             ("Björk", "Hyperballad", "Post", T0 + 3 * 3600, 80_000, False),
+             ("Beyonce", "HALO", None, T0 + 3 * 3600 + 80, 200_000, False)]
+
+
+def test_a_song_spotify_logged_in_stretches_is_one_play(store, tmp_path):
+    # Two rows, a stopped one of 120 s and a finished one, counted the song 1.6 times.
+    from recommender.data import session_matrix
+
+    ids = library(store)
+    path = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", STRETCHES))
+    s = import_file(store, path)
+    assert (s.matched, s.stretches, s.plays, s.unmatched, s.duplicates) == (3, 1, 2, 0, 0)
+    assert "2 became plays, 1 were more of a song heard in stretches" in s.text()
+    got = plays_of(store)
+    assert [(p["title"], p["ended"], p["ms_heard"]) for p in got] == [("Hyperballad", "finished", 200_000),
+                                                                        ("Halo", "finished", 200_000)]
+    assert got[0]["started_at"] == pytest.approx(T0, abs=1)
+    links = [r[0] for r in store.execute("SELECT play_id FROM imported_listens WHERE title = 'Hyperballad'")]
+    assert links == [got[0]["id"]] * 2 and store.unmatched_count() == 0
+    sm = session_matrix(store.plays())
+    assert sm.plays[sm.person_row, list(sm.item_ids).index(ids["Hyperballad"])] == pytest.approx(1.0)
+    # The same file again, and the scrobble, add nothing.
+    assert import_file(store, path).added == 0
+    assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", STRETCHES[::2])).added == 0
+    assert store.play_count() == 2
+
+
+def test_a_scrobble_imported_first_is_the_whole_of_a_play_spotify_logged_in_stretches(store, tmp_path):
+    # Last.fm first: its scrobble (the whole song) took the first stretch for a duplicate and
+    # the rest became a second play, so the song counted twice.
+    library(store)
+    assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", STRETCHES[::2])).matched == 2
+    path = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", STRETCHES))
+    s = import_file(store, path)
+    assert (s.added, s.duplicates) == (0, 3)
+    assert [(p["title"], p["ended"]) for p in plays_of(store)] == [("Hyperballad", "finished"), ("Halo", "finished")]
+
+
+@pytest.mark.parametrize("ends, starts, plays", [
+    (("remote",), ("remote",), 2),                  # the playback moved to another device mid-song
+    (("unexpected-exit-while-paused", "logout"), ("appload", "remote"), 1),   # three stretches
+    (("trackdone",), ("trackdone",), 3),            # heard twice (repeat): two plays
+    (("logout",), ("clickrow",), 3),                # started again from the list: a new play
+])
+def test_only_a_row_begun_where_the_last_one_was_cut_off_goes_on_with_its_play(store, tmp_path, ends, starts, plays):
+    library(store)
+    songs = STRETCHES if len(ends) == 1 else [("Björk", "Hyperballad", "Post", T0, 60_000, False),
+                                              ("Björk", "Hyperballad", "Post", T0 + 600, 60_000, False),
+                                              ("Björk", "Hyperballad", "Post", T0 + 1200, 80_000, False)]
+    path = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", songs),
+                         ends=ends, starts=starts)
+    import_file(store, path)
+    assert store.play_count() == plays
+    if plays < len(songs):
+        first = plays_of(store)[0]
+        assert (first["title"], first["ms_heard"], first["ended"]) == ("Hyperballad", 200_000, "finished")
