@@ -67,8 +67,8 @@ class HistoryMixin:
 
     def import_play_counts(self) -> dict[int, int]:
         """``import id -> plays`` its rows are now (more than it made at first where a scan
-        added their songs since)."""
-        return dict(self.execute("SELECT import_id, count(play_id) FROM imported_listens GROUP BY import_id"))
+        added their songs since; a song heard in stretches, several rows, is one)."""
+        return dict(self.execute("SELECT import_id, count(DISTINCT play_id) FROM imported_listens GROUP BY import_id"))
 
     def unmatched_listens(self) -> list:
         """Imported music rows no library track matched yet (oldest first)."""
@@ -232,7 +232,7 @@ class HistoryMixin:
             if row is None:
                 return None
             span = conn.execute(
-                "SELECT min(p.started_at), max(p.started_at + p.ms_heard / 1000.0), count(*) "
+                "SELECT min(p.started_at), max(p.started_at + p.ms_heard / 1000.0), count(DISTINCT p.id) "
                 "FROM imported_listens l JOIN plays p ON p.id = l.play_id "
                 "WHERE l.import_id = ? AND p.source = ?", (import_id, IMPORT_SOURCE)).fetchone()
             listens = conn.execute("SELECT count(*) FROM imported_listens WHERE import_id = ?",

@@ -443,6 +443,10 @@ def test_a_song_spotify_logged_in_stretches_is_one_play(store, tmp_path):
     assert import_file(store, path).added == 0
     assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", STRETCHES[::2])).added == 0
     assert store.play_count() == 2
+    # Listed and taken out as the two plays they are.
+    first = store.history_imports()[-1]["id"]
+    assert store.import_play_counts()[first] == 2
+    assert (store.remove_import(first)["plays"], store.play_count()) == (2, 0)
 
 
 def test_a_scrobble_imported_first_is_the_whole_of_a_play_spotify_logged_in_stretches(store, tmp_path):
