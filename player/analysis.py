@@ -112,6 +112,11 @@ class AnalysisResult:
     error_paths: list = field(default_factory=list)
 
 
+class _Cancelled(Exception):
+    """The pass was cancelled while a part was being tagged: the part is dropped unsaved,
+    and its file is not at fault (no error is stored against it)."""
+
+
 def _error_text(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     return text if len(text) < 500 else text[:497] + "..."
@@ -353,7 +358,8 @@ class AnalysisJob:
             if batch and not self._cancel.is_set():
                 self._process_safely(batch, genres, result)
                 self._report(result, None)
-            result.cancelled = result.cancelled or self._cancel.is_set()
+        except _Cancelled:      # cancelled while tagging a part: that part is dropped
+            pass
         finally:
             # Stopped on purpose or done: nothing in flight is a suspect. Noted before the
             # decoders are waited for: a quit that ends this process while a worker still
@@ -369,6 +375,7 @@ class AnalysisJob:
             if self._cnn_pool is not None:
                 self._cnn_pool.shutdown(wait=True)
                 self._cnn_pool = None
+        result.cancelled = result.cancelled or self._cancel.is_set()
         result.seconds = time.perf_counter() - start
         return result
 
@@ -603,6 +610,8 @@ class AnalysisJob:
             return
         try:
             self._process(batch, genres, result)
+        except _Cancelled:
+            raise
         except Exception as exc:  # MemoryError too: it is stored against the file
             if len(batch) > 1:
                 log.warning("analysis: a batch failed (%s); retrying its parts one by one", exc)
@@ -628,6 +637,7 @@ class AnalysisJob:
         cut = [cut_patches(m, p.excerpt.patches) for m, p in zip(mels, pieces)]
         probs, pens = self._predict(torch_cat(cut)) if cut else (None, None)
         t2 = self._sync()
+        self._check_cancel()
         summaries = summarise_pieces(pieces, device=self.device) if pieces else []
         t3 = self._sync()
         # Only now, with the whole batch computed, do the tracks' states change: a batch
@@ -682,18 +692,23 @@ class AnalysisJob:
         pass only warm the threads up.
         """
         size = self.tagger.batch_patches
-        if self._cnn_pool is None or patches.shape[0] <= size or self._solo_calls > 0:
+        chunks = [patches[i: i + size] for i in range(0, patches.shape[0], size)]
+        if self._cnn_pool is None or len(chunks) <= 1 or self._solo_calls > 0:
             if self._cnn_pool is not None and self._solo_calls > 0:
                 self._solo_calls -= 1
                 self.cnn_alone += 1
-            return self.tagger.predict_patches(patches)
-        chunks = [patches[i: i + size] for i in range(0, patches.shape[0], size)]
+            out = []
+            for chunk in chunks or [patches]:      # (none: the tagger says what is wrong)
+                self._check_cancel()
+                out.append(self.tagger.predict_patches(chunk))
+            return (out[0] if len(out) == 1 else
+                    (torch_cat([o[0] for o in out]), torch_cat([o[1] for o in out])))
         out: list = [None] * len(chunks)
         order = itertools.count()   # hands out each batch once (atomic under the GIL)
 
         def work() -> float:
             cpu = time.thread_time()
-            while (i := next(order)) < len(chunks):
+            while (i := next(order)) < len(chunks) and not self._cancel.is_set():
                 out[i] = self.tagger.predict_patches(chunks[i])
             return time.thread_time() - cpu
 
@@ -705,11 +720,19 @@ class AnalysisJob:
             for future in futures:
                 future.exception()   # wait for it either way; its error surfaces below
         cpu += sum(future.result() for future in futures)
+        self._check_cancel()
         wall = time.perf_counter() - wall
         self.cnn_parallelism.append(cpu / max(wall, 1e-9))
         if cpu < PARALLEL_MIN * wall and len(self.cnn_parallelism) > WARMUP_SHARES:
             self._solo_calls = SOLO_CALLS
         return torch_cat([o[0] for o in out]), torch_cat([o[1] for o in out])
+
+    def _check_cancel(self) -> None:
+        """Between two batches of a part's tagging: a part of a long file (every patch of
+        a minute and a half of audio) takes seconds of CNN at the lowest priority, and the
+        app quitting must not wait for it."""
+        if self._cancel.is_set():
+            raise _Cancelled
 
     def _sync(self) -> float:
         if self.device.type == "cuda":

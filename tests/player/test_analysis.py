@@ -412,7 +412,7 @@ def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path, mon
         return job, calls, feats.tags[order], feats.embedding[order]
 
     _, calls, tags, emb = run(store, 1, 1.5)
-    assert calls == ["MainThread"] * 2                  # a track at a time
+    assert calls == ["MainThread"] * 6                  # a batch at a time (a cancel is looked at between)
     others = [Store.open(tmp_path / f"{i}.db") for i in range(2)]
     try:
         job, calls, tags3, emb3 = run(others[0], 3, 0.0)
@@ -424,7 +424,7 @@ def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path, mon
         # core): once warmed up, the next track is tagged in one thread.
         monkeypatch.setattr(analysis, "WARMUP_SHARES", 0)
         job, calls, _, _ = run(others[1], 3, 100.0)
-        assert len(calls) == 3 + 1 and calls[-1] == "MainThread"
+        assert len(calls) == 3 + 3 and calls[-3:] == ["MainThread"] * 3
     finally:
         for db in others:
             db.close()
@@ -512,6 +512,37 @@ def test_a_cancel_does_not_wait_for_a_long_decode_nor_count_against_its_file(sto
     assert not thread.is_alive() and out["r"].cancelled and took < 5
     assert not (store.get_setting(analysis.IN_FLIGHT_SETTING) or {}).get("tracks")
 
+
+
+@pytest.mark.parametrize("cnn_workers", [1, 2])
+def test_a_cancel_while_a_long_part_is_tagged_stops_between_its_batches_and_blames_no_file(
+        store, tmp_path, cnn_workers):
+    # Every patch tagged (a GPU's mode, or the max_patches setting): a part of a long file is
+    # a minute and a half of audio, seconds of CNN at the learner's priority. A cancel waited
+    # for all of it, and the app quitting ended the learner past the window's patience.
+    from tests.recommender.test_excerpts import music, write
+
+    music_dir = tmp_path / "m"
+    music_dir.mkdir()
+    write(music_dir / "long.flac", music(60.0, 22050), 22050, format="FLAC")   # one part, 20 patches
+    Scanner(store).scan([str(music_dir)])
+    job = AnalysisJob(store, workers=0, device="cpu", max_patches=None, cnn_workers=cnn_workers)
+    tagged = []
+    predict = job.tagger.predict_patches
+
+    def cancel_after_the_first_batch(patches):
+        out = predict(patches)
+        tagged.append(len(patches))
+        job.cancel()
+        return out
+
+    job.tagger.predict_patches = cancel_after_the_first_batch
+    result = job.run()
+    assert result.cancelled and (result.analysed, result.errors) == (0, 0)
+    assert sum(tagged) <= cnn_workers * job.tagger.batch_patches < 20   # a batch per thread, not the part
+    assert len(store.features()) == 0 and store.feature_errors() == []
+    assert not (store.get_setting("analysis.in_flight") or {}).get("tracks")
+    assert AnalysisJob(store, workers=0, device="cpu", max_patches=None).run().analysed == 1   # left whole
 
 
 def test_while_a_new_tagger_reanalyses_the_old_analysis_still_serves_most_tracks(store, library, tmp_path):
