@@ -5,7 +5,7 @@
 
 A real learner process (:class:`player.learner.client.LearnerProcess`, at the lowest
 priority as in the app) on a store holding a generated history (the person of
-``benchmarks/bench_train.py``: albums in order, favourites, wandering) first trains
+``tests/play_history.py``: albums in order, favourites, wandering) first trains
 once to the end: those are the published models, and that training's length is the
 baseline. Then, for each ``--stages`` stage, it is asked to train again and, ``--after``
 seconds into that stage, to stop, with the window's grace period (``--grace``, 5 s as
@@ -32,26 +32,6 @@ if str(ROOT) not in sys.path:
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-def fill_history(store, n_plays: int, *, n_tracks: int = 4000) -> int:
-    """The generated person's plays, logged into ``store`` as the player logs them."""
-    from benchmarks.bench_train import generated_history
-    from benchmarks.library_gen import fill_store
-
-    fill_store(store, n_tracks)
-    ids = [r["id"] for r in store.tracks()]
-    plays = generated_history(n_plays, n_tracks=n_tracks).plays
-    for track, when, heard, ended in zip(plays.track_id, plays.started_at, plays.ms_heard, plays.ended):
-        play = store.start_play(ids[int(track) - 1], track_ms=200_000, now=float(when))
-        store.end_play(play, str(ended), int(heard), now=float(when) + heard / 1000)
-    return len(plays.track_id)
-
-
-def leftovers(models: Path) -> list[str]:
-    """Anything in the models folder but complete runs and ``current.json``."""
-    return sorted(p.relative_to(models).as_posix() for p in models.rglob("*")
-                  if p.name.endswith((".partial", ".tmp")) or ".partial" in p.parent.name)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plays", type=int, default=20_000)
@@ -66,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from player.recommender_service import build_catalog
     from player.store import Store
     from recommender.local_models import current_run, load_models
+    from tests.play_history import fill_history, leftovers
 
     tmp = Path(tempfile.mkdtemp(prefix="segue-bench-stop-"))
     os.environ["SEGUE_HOME"] = str(tmp / "home")

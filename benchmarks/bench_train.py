@@ -11,10 +11,11 @@ clock starts, as a learner process holds it), so its peak resident memory
 what Python itself allocated (numpy arrays included, torch's tensors not). A stage's
 time runs until the next stage is reported.
 
-The history is a generated person (albums played in order, favourites on repeat,
-wandering; an early skip in ten plays; half the plays after a session's first offered by
-Up next; 8,000 tracks by 800 artists, sessions over a year), or a real log with ``--log`` (the latest ``--plays`` listened plays; every track
-in it is the library).
+The history is a generated person (:func:`tests.play_history.generated_history`: albums
+played in order, favourites on repeat, wandering; an early skip in ten plays; half the
+plays after a session's first offered by Up next; 8,000 tracks by 800 artists, sessions
+over a year), or a real log with ``--log`` (the latest ``--plays`` listened plays; every
+track in it is the library).
 """
 
 from __future__ import annotations
@@ -35,50 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from recommender.catalog import Catalog, PlayLog  # noqa: E402
+from recommender.catalog import Catalog  # noqa: E402
+from tests.play_history import generated_history  # noqa: E402
 
 STAGES = ("sessions", "wmf", "autorec", "session", "calibrate", "personal", "written")
-
-
-def generated_history(n_plays: int, *, n_tracks: int = 8000, seed: int = 0) -> Catalog:
-    """A person: albums start to end, a few favourites again and again, and wandering."""
-    rng = np.random.default_rng(seed)
-    per_album = 10
-    n_albums = n_tracks // per_album
-    artist = (np.arange(n_tracks) // per_album) % 800          # 800 artists, one album or more each
-    favourites = rng.choice(n_tracks, 60, replace=False)
-    liked_albums = rng.choice(n_albums, 120, replace=False)
-    tracks, sessions, times = [], [], []
-    t, sid = 1.6e9, 0
-    while len(tracks) < n_plays:
-        mode = rng.random()
-        if mode < 0.4:                    # an album in order
-            a = int(rng.choice(liked_albums))
-            chunk = list(range(a * per_album, (a + 1) * per_album))[: int(rng.integers(4, per_album + 1))]
-        elif mode < 0.7:                  # favourites
-            chunk = rng.choice(favourites, int(rng.integers(5, 20))).tolist()
-        else:                             # wandering through the library
-            chunk = rng.integers(0, n_tracks, int(rng.integers(3, 15))).tolist()
-        for tr in chunk:
-            tracks.append(int(tr))
-            sessions.append(sid)
-            times.append(t)
-            t += 200.0
-        sid += 1
-        t += float(rng.exponential(86400 / 3))
-    n = n_plays
-    tracks, sessions, times = np.array(tracks[:n]), np.array(sessions[:n]), np.array(times[:n])
-    skip = rng.random(n) < 0.1
-    # Half the plays after a session's first came from Up next (the person let it keep
-    # going), so the corrections learned from offers have their usual work to do.
-    first = np.r_[True, sessions[1:] != sessions[:-1]]
-    source = np.where(~first & (rng.random(n) < 0.5), "up_next", "library").astype(object)
-    plays = PlayLog(tracks + 1, sessions, times, np.where(skip, 8_000.0, 200_000.0), np.full(n, 200_000.0),
-                    np.where(skip, "skipped", "finished").astype(object), source)
-    ids = np.arange(1, n_tracks + 1)
-    return Catalog.build(track_ids=ids, artists=[f"artist {a}" for a in artist],
-                         albums=[f"album {i // per_album}" for i in range(n_tracks)],
-                         titles=[f"track {i}" for i in ids], durations=np.full(n_tracks, 200.0), plays=plays)
 
 
 def logged_history(path: str, n_plays: int) -> tuple[Catalog, np.ndarray | None]:

@@ -15,6 +15,7 @@ from player.learner.client import LearnerProcess
 from player.learner.core import Gate
 from player.learner.process import LearnerOptions
 from tests.audiogen import write_track
+from tests.play_history import fill_history, leftovers
 
 QUIET = LearnerOptions(analyse=False, train=False)      # starts in about a second: no torch
 
@@ -224,7 +225,6 @@ def test_asked_to_stop_in_the_middle_of_a_training_it_leaves_at_once_and_keeps_t
     """A shutdown during a long training: the learner leaves on its own between two training
     steps, long before the training would have ended, with the last published run still the
     one in use and no partial run, temporary file or unfinished ``model_runs`` row behind."""
-    from benchmarks.bench_learner_stop import fill_history, leftovers
     from player.recommender_service import build_catalog
     from player.trainer import Trainer
     from recommender.local_models import current_run, load_models
