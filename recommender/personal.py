@@ -53,6 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommender.calibrate import signal_matrix, signal_tops
+from recommender.stopping import ShouldStop, check
 
 #: Signals whose weight is learned (the session model's is not: see the module's note).
 LEARNED = ("sequence", "neighbours", "together", "artists_together", "recent", "fresh", "artist", "album",
@@ -101,7 +102,8 @@ class Evidence:
         return len(self.choices) + len(self.y)
 
 
-def gather(rec, *, max_sessions: int = MAX_SESSIONS, picks: bool = True) -> Evidence:
+def gather(rec, *, max_sessions: int = MAX_SESSIONS, picks: bool = True,
+           should_stop: ShouldStop = None) -> Evidence:
     """Picks (with ``picks``) and offers from the person's latest sessions (``rec``: a
     recommender over their catalogue; its plays are the history, replayed as of each
     session's start).
@@ -111,6 +113,10 @@ def gather(rec, *, max_sessions: int = MAX_SESSIONS, picks: bool = True) -> Evid
     track has no context to follow). It is an offer when Segue picked it and it was
     listened to or skipped early. A history without sources (imported from another
     player) has picks only: what another player queued says nothing about Segue's offers.
+
+    Replaying the sessions takes seconds on a long history (5 s for the 150 sessions of a
+    generated 20,000-play one): ``should_stop`` is asked before each session
+    (:mod:`recommender.stopping`).
     """
     from recommender.rank import SIGNALS
 
@@ -137,6 +143,7 @@ def gather(rec, *, max_sessions: int = MAX_SESSIONS, picks: bool = True) -> Evid
     rng = np.random.default_rng(0)
     offers, ys = [], []
     for a, b in sessions:
+        check(should_stop)
         start = float(plays.started_at[a])
         as_of = rec.with_plays(plays.subset(np.arange(len(plays)) < a), now=start)
         c = as_of.catalog
@@ -335,7 +342,7 @@ def choose(ev: Evidence) -> dict[str, float]:
     return {k: round(chosen[1] * v, 5) for k, v in d.items()}
 
 
-def learn_weights(cat, *, picks: bool = False) -> dict:
+def learn_weights(cat, *, picks: bool = False, should_stop: ShouldStop = None) -> dict:
     """What the trainer stores for Up next: ``upnext_weight_deltas`` (signal -> correction
     to the default weight) and how much evidence it came from (``upnext_picks``,
     ``upnext_offers``, ``upnext_offers_kept``), left out with too little evidence or when no
@@ -343,14 +350,14 @@ def learn_weights(cat, *, picks: bool = False) -> dict:
     defaults; and, once Segue has offered anything right after a kept track, how readily
     the person keeps an offer that stays with its artist, as Up next measures it at every
     play (``upnext_artist_stay``, :attr:`recommender.rank.Recommender.artist_stay`, with its
-    counts), for the window's summary of what was learned."""
+    counts), for the window's summary of what was learned. ``should_stop``: as :func:`gather`."""
     from recommender.rank import Recommender
 
     rec = Recommender(cat)
     n_s, k_s, n_o, k_o = cat.artist_stays
     stay = {"upnext_artist_stay": round(rec.artist_stay, 4), "upnext_stay_offers": n_s, "upnext_stay_kept": k_s,
             "upnext_move_offers": n_o, "upnext_move_kept": k_o} if n_s + n_o else {}
-    ev = gather(rec, picks=picks)
+    ev = gather(rec, picks=picks, should_stop=should_stop)
     deltas = choose(ev)
     if not deltas:
         return stay

@@ -2,10 +2,10 @@
 
 The learner process trains at the lowest priority and must leave within a fraction
 of a second when the app quits, so every long loop of a training (ALS iterations,
-AutoRec and GRU batches, Up next's held-out queries) calls :func:`check` with the
-``should_stop`` it was given. The stop surfaces as :class:`TrainingStopped`, which
-unwinds the training like any error: the run folder it was writing is removed and
-the models already published stay in use.
+AutoRec and GRU batches, Up next's held-out queries, the sessions replayed to learn its
+corrections) calls :func:`check` with the ``should_stop`` it was given. The stop
+surfaces as :class:`TrainingStopped`, which unwinds the training like any error: the
+run folder it was writing is removed and the models already published stay in use.
 """
 
 from __future__ import annotations

@@ -220,7 +220,7 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
             from recommender.personal import learn_weights
 
             report("personal", 0.95)
-            metrics.update(learn_weights(cat))
+            metrics.update(learn_weights(cat, should_stop=should_stop))
         np.savez(tmp / "items.npz", track_ids=cat.track_ids)
         check(should_stop)          # the last chance: once the run is in place it is kept
         metrics["seconds"] = round(time.perf_counter() - t0, 2)

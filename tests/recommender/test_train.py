@@ -128,3 +128,26 @@ def test_corrupt_session_model_raises_train_error(tmp_path, damage):
     npz.write_bytes(data)
     with pytest.raises(TrainError, match="cannot load local models"):
         load_models(tmp_path, cat)
+
+
+def test_a_stop_while_up_next_corrections_are_learned_ends_before_the_sessions_are_replayed(tmp_path, monkeypatch):
+    # Learning Up next's corrections replays the person's latest sessions as of each one's
+    # start: 5 s for a generated 20,000-play history, which the learner leaving waited for.
+    from recommender.stopping import TrainingStopped
+    from tests.play_history import generated_history
+
+    cat = generated_history(3000, n_tracks=2000)
+    models = tmp_path / "models"
+    stages, replayed = [], []
+    real = Recommender.with_plays
+    monkeypatch.setattr(Recommender, "with_plays",
+                        lambda self, *a, **k: (replayed.append(stages[-1:]), real(self, *a, **k))[1])
+    with pytest.raises(TrainingStopped):
+        train_local(models, cat, session_model=False, calibrate=False, progress=lambda s, f: stages.append(s),
+                    should_stop=lambda: stages[-1:] == ["personal"])
+    assert stages[-1] == "personal" and ["personal"] not in replayed
+    assert list(models.iterdir()) == []            # the run it was writing is gone
+    replayed.clear()
+    personal = train_local(models, cat, session_model=False, calibrate=False,
+                           progress=lambda s, f: stages.append(s)).metrics
+    assert replayed.count(["personal"]) > 20 and personal["upnext_offers"] > 0   # unstopped, it replays them
