@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.catalog import Catalog
+from recommender.stopping import ShouldStop, check
 from segue_common import atomic
 
 log = logging.getLogger(__name__)
@@ -207,14 +208,25 @@ def load_models_or_fall_back(root: str | Path, cat: Catalog):
     return Models()
 
 
-def export_session_serving(root: str | Path) -> bool:
+def export_session_serving(root: str | Path, *, should_stop: ShouldStop = None) -> bool:
     """Give the current run the numpy export of its session GRU if it lacks one (a run
     trained before the export existed). Imports torch: the learner calls it, never the
-    window. True when a file was written."""
+    window. True when a file was written.
+
+    The learner does this as it starts, at the lowest priority, where importing torch and
+    loading the model take seconds: ``should_stop`` is asked between those steps, and a
+    stop raises :class:`recommender.stopping.TrainingStopped` with nothing written (the
+    file is written whole or not at all; the next start exports it)."""
     run = current_run(root)
     if run is None or (run / SESSION_SERVING).exists() or not (run / SESSION_TORCH).exists():
         return False
+    check(should_stop)
+    import torch  # noqa: F401 - the slow step (about 2 s at the lowest priority): a stop is looked at after it
+
     from recommender.models.session_rnn import SessionGRU
 
-    SessionGRU.load(run / SESSION_TORCH, device="cpu").export_serving(run / SESSION_SERVING)
+    check(should_stop)
+    gru = SessionGRU.load(run / SESSION_TORCH, device="cpu")
+    check(should_stop)
+    gru.export_serving(run / SESSION_SERVING, should_stop=should_stop)
     return True

@@ -235,13 +235,17 @@ class Learner:
                                        if isinstance(v, (int, float, str, bool))}))
         return result
 
-    def export_old_run(self) -> bool:
+    def export_old_run(self, *, should_stop: Callable[[], bool] | None = None) -> bool:
         """Write the numpy session model of a run trained before the export existed; True if
-        the window should reload its models."""
+        the window should reload its models. ``should_stop`` (the app quitting) ends it
+        between its steps with nothing written: the next start does it."""
         from recommender.local_models import export_session_serving
+        from recommender.stopping import TrainingStopped
 
         try:
-            done = export_session_serving(self.models_dir)
+            done = export_session_serving(self.models_dir, should_stop=should_stop)
+        except TrainingStopped:
+            return False
         except Exception:           # an unreadable old run: the next training replaces it
             log.exception("could not export the session model of the current run")
             return False

@@ -151,7 +151,8 @@ class LearnerLoop:
         threading.Thread(target=self._reader, name="learner-reader", daemon=True).start()
         self.send(m.Ready(os.getpid()))
         if self.options.train:
-            self.learner.export_old_run()
+            # (a window closed right after it opened does not wait for torch to load)
+            self.learner.export_old_run(should_stop=self.stopping.is_set)
         next_check = 0.0
         while not self.stopping.is_set():
             try:

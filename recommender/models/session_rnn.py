@@ -39,7 +39,7 @@ from recommender.models.session_base import (
     catalog_from_arrays,
     check_sessions,
 )
-from recommender.stopping import ShouldStop
+from recommender.stopping import ShouldStop, check
 from segue_common import atomic
 
 
@@ -200,9 +200,10 @@ class SessionGRU(SessionModel):
         with atomic.atomic_open(path) as fh:
             torch.save(payload, fh)
 
-    def export_serving(self, path: str | Path) -> None:
+    def export_serving(self, path: str | Path, *, should_stop: ShouldStop = None) -> None:
         """Write what scoring needs as numpy arrays (:mod:`recommender.models.session_serving`),
-        so the window ranks with this model without importing torch."""
+        so the window ranks with this model without importing torch. ``should_stop`` is
+        asked once more before the file is written (which is whole or not at all)."""
         import torch
 
         from recommender.models.session_serving import save_serving
@@ -214,6 +215,7 @@ class SessionGRU(SessionModel):
             arrays = {"items": items, "w_ih": cell.weight_ih, "w_hh": cell.weight_hh, "b_ih": cell.bias_ih,
                       "b_hh": cell.bias_hh, "out_w": out.weight, "out_b": out.bias}
             arrays = {k: v.detach().cpu().numpy() for k, v in arrays.items()}
+        check(should_stop)
         save_serving(path, {**arrays, "pop": self.pop})
 
     @classmethod

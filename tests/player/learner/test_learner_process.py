@@ -259,6 +259,42 @@ def test_asked_to_stop_in_the_middle_of_a_training_it_leaves_at_once_and_keeps_t
     assert inbox.exits == []            # asked to stop: not a crash
 
 
+@pytest.mark.slow
+def test_a_window_closed_as_it_opens_does_not_wait_for_the_old_runs_export(store, tmp_path):
+    """At its start the learner exports the session model of a run trained before the
+    numpy export existed (torch imported and the model loaded: seconds at the lowest
+    priority). A window closed at once waited for that; now the export stops between its
+    steps with nothing written, and the next start does it."""
+    from player.recommender_service import build_catalog
+    from player.trainer import Trainer
+    from recommender.local_models import SESSION_SERVING, current_run, load_models
+
+    models = tmp_path / "models"
+    fill_history(store, 300)
+    Trainer(store, models_dir=models).train_now()
+    run = current_run(models)
+    (run / SESSION_SERVING).unlink()                # as a run from before the export
+    options = LearnerOptions(analyse=False, every_n_plays=10**9, idle_s=10**9, check_s=10**9)
+    inbox = Inbox()
+    learner = LearnerProcess(store.path, models_dir=models, options=options, on_message=inbox,
+                             on_exit=inbox.on_exit)
+    learner.start()
+    proc = learner._proc
+    learner.stop(timeout=60)        # the shutdown waits in the pipe as the process starts
+    assert proc.exitcode == 0 and inbox.exits == []
+    assert not (run / SESSION_SERVING).exists()     # it stopped before writing
+    assert leftovers(models) == [] and not [p for p in run.iterdir() if p.name.startswith(".")]
+    assert not any(isinstance(x, m.ModelsChanged) for x in inbox.got)
+    learner.start()
+    try:
+        changed = inbox.wait_for(lambda x: isinstance(x, m.ModelsChanged), 120)
+    finally:
+        learner.stop(timeout=60)
+    assert changed.run == run.name and (run / SESSION_SERVING).exists()
+    cat, _ = build_catalog(store)
+    assert load_models(models, cat).session is not None
+
+
 def test_waits_beside_each_other_for_a_process_that_leaves_by_itself_all_see_it_gone():
     # The monitor (its pipe closed) and a stop (seeing the process out) wait for the learner
     # at once. The first wait to find it ended reaps it; one beside it found nothing, took it
