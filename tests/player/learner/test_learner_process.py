@@ -295,6 +295,43 @@ def test_a_window_closed_as_it_opens_does_not_wait_for_the_old_runs_export(store
     assert load_models(models, cat).session is not None
 
 
+def _learner_with_exit_work(conn, db_path, marker):
+    """A learner process with work left for the interpreter's exit, as torch leaves it: an
+    exit handler, and a thread that never ends and is not a daemon."""
+    import atexit
+
+    from player.learner.process import learner_main
+
+    atexit.register(lambda: open(marker, "w").close())
+    threading.Thread(target=threading.Event().wait, name="never-ends", daemon=False).start()
+    learner_main(conn, db_path, None, QUIET)
+
+
+def test_once_its_work_is_saved_the_learner_leaves_without_the_interpreters_teardown(store, tmp_path):
+    # That teardown (torch freeing its modules one by one) cost most of a second of CPU at
+    # the lowest priority, and the window ended learners that had finished their work.
+    from multiprocessing import get_context
+
+    ctx = get_context("spawn")
+    marker = tmp_path / "exit-handlers-ran"
+    mine, theirs = ctx.Pipe(duplex=True)
+    proc = ctx.Process(target=_learner_with_exit_work, args=(theirs, store.path, str(marker)))
+    proc.start()
+    theirs.close()
+    try:
+        while not isinstance(mine.recv(), m.Ready):
+            pass
+        mine.send(m.Shutdown())
+        proc.join(60)
+        assert proc.exitcode == 0           # the thread that never ends did not hold it
+        assert not marker.exists()          # nor did exit handlers run
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join(5)
+        mine.close()
+
+
 def test_waits_beside_each_other_for_a_process_that_leaves_by_itself_all_see_it_gone():
     # The monitor (its pipe closed) and a stop (seeing the process out) wait for the learner
     # at once. The first wait to find it ended reaps it; one beside it found nothing, took it
