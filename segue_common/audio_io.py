@@ -398,7 +398,8 @@ class SoundfileReader(BlockReader):
     where libsndfile itself decodes on past damage, its position says where the damage ended
     (:meth:`_keep_time`). In an Ogg Opus file it does not: the pages' own positions say where
     pages were lost (:func:`opus_gaps`), and reading stops short of each such gap and reads
-    it as silence (:meth:`_seek_around_gaps` for seeks). ``span``: the bytes of the file that
+    it as silence (:meth:`_seek_around_gaps` for seeks). A lost start is silence too, and
+    libsndfile's frames are counted after it (``_lead``). ``span``: the bytes of the file that
     ``opener`` opens (a link of a chained file), where not all of it."""
 
     def __init__(self, f: sf.SoundFile, path: str, opener=None, span: tuple[int, int] | None = None):
@@ -423,11 +424,24 @@ class SoundfileReader(BlockReader):
         self._ended = False  # nothing after the last damage decodes
         # (first frame, frame it decodes again at, end of that page) of each gap in an Opus file
         self._gaps: list[tuple[int, int, int]] = []
+        self._lead = 0       # frames of a lost start, before libsndfile's first frame
         if self.format == "OGG" and f.subtype == "OPUS" and self.seekable:
             try:
-                self._gaps = opus_gaps(path, *(span or (0, None)), rate=self.samplerate)
+                self._gaps, starts_late = _opus_scan(path, *(span or (0, None)), rate=self.samplerate)
             except (OSError, ValueError) as exc:
                 log.warning("could not look for damage in %s: %s", path, exc)
+                starts_late = False
+            if starts_late:
+                # libsndfile reads the encoder's delay of a stream that does not begin at granule
+                # 0 as audio, until it first seeks: the whole track came that late
+                try:
+                    f.seek(0)
+                except (sf.LibsndfileError, RuntimeError):
+                    pass
+            if self._gaps and self._gaps[0][0] == 0:
+                # a lost start is silence, and libsndfile's frames come after it
+                self._lead = self._silence = self._gaps[0][1]
+                self.frames += self._lead
         self._gap_starts = [gap[0] for gap in self._gaps]
 
     def read(self, n: int) -> np.ndarray:
@@ -516,7 +530,9 @@ class SoundfileReader(BlockReader):
 
     def _go_past(self, at: int, error: Exception) -> None:
         """Decoding failed at frame ``at``: carry on after the damage, or end there."""
-        found = _resume_after(self._opener, at, self.frames, self.samplerate) if self.seekable else None
+        lead = self._lead
+        found = (_resume_after(self._opener, at - lead, self.frames - lead, self.samplerate)
+                 if self.seekable and at >= lead else None)
         if found is None:
             if at == 0:
                 raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {error}") from error
@@ -524,7 +540,7 @@ class SoundfileReader(BlockReader):
             return
         self._f.close()
         self._f, resume = found
-        self._silence = resume - at
+        self._silence = resume + lead - at
 
     def seek(self, frame: int) -> None:
         self._silence, self._ended = 0, False
@@ -566,6 +582,7 @@ class SoundfileReader(BlockReader):
         while (j := bisect.bisect_left(self._gap_starts, at) - 1) >= 0 and at - reach <= self._gaps[j][2]:
             at = self._gap_starts[j]
         skip = to - at - sum(end - start for start, end, _ in self._gaps if at <= start < to)
+        at = max(0, at - self._lead)    # (where libsndfile counts it)
         try:
             self._f.seek(at)
         except (sf.LibsndfileError, RuntimeError):
@@ -880,8 +897,8 @@ def opus_gaps(path: str | os.PathLike, start: int = 0, end: int | None = None,
     """The stretches of the Ogg Opus stream in bytes ``start`` to ``end`` of ``path`` whose
     pages are lost (damaged, their checksums wrong, or missing): for each, its first frame,
     the frame where the file decodes again, and where the page it decodes again with ends, as
-    frames at ``rate`` counted as libsndfile counts them (from its first audio after the
-    encoder's delay). An empty list for an undamaged stream, or for one that is no Opus.
+    frames at ``rate`` counted from the stream's first audio after the encoder's delay. An
+    empty list for an undamaged stream, or for one that is no Opus.
 
     A page's granule position says how many samples (at 48 kHz) the stream holds to its end,
     so what a gap lost is told by the last page before it and the first after it, less that
@@ -889,21 +906,37 @@ def opus_gaps(path: str | os.PathLike, start: int = 0, end: int | None = None,
     if it came next (so it played early, and the track ended short), and a seek just after a
     gap lands the page after it at the gap's start. Every page is checked: a few milliseconds
     for a song's few megabytes.
+
+    A gap that begins at frame 0 is a lost start (the first audio page lost): libsndfile takes
+    the first page it can read for the stream's start, and counts its frames from the end of
+    that gap. How much the lost pages held is known only if the stream began at granule 0,
+    as an encoder starts one: that is taken where the lost pages could have held it (no more
+    each than the longest page of the stream holds); otherwise (a stream captured mid-way
+    whose first page is lost) nothing is known to be lost, and libsndfile's start stands.
     """
+    return _opus_scan(path, start, end, rate)[0]
+
+
+def _opus_scan(path: str | os.PathLike, start: int = 0, end: int | None = None,
+               rate: int = 48000) -> tuple[list[tuple[int, int, int]], bool]:
+    """:func:`opus_gaps`, and whether libsndfile takes the stream to begin at a granule
+    position other than 0 (a stream captured mid-way, or whose first page is lost): opened
+    so, libsndfile 1.2.2 reads its encoder's delay as audio until its first seek."""
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         end = size if end is None else min(end, size)
         if end - start < 28:
-            return []
+            return [], False
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
             first = _ogg_page_end(data, start)
             body = start + 27 + data[start + 26] if first else start
             if not first or data[body:body + 8] != b"OpusHead" or body + 12 > first:
-                return []
+                return [], False
             serial, preskip = data[start + 14:start + 18], int.from_bytes(data[body + 10:body + 12], "little")
             factor = max(1, 48000 // rate)
             headers, begin = 1, None    # header packets read; the granule position audio begins at
             seq, granule, gap, found = int.from_bytes(data[start + 18:start + 22], "little"), -1, False, []
+            own_begin, lost_start, longest = 0, None, 0  # libsndfile's start; (pages, page) lost first
             at = first
             while at < end:
                 if data[at:at + 4] != b"OggS" or (page_end := _ogg_page_end(data, at)) is None or page_end > end:
@@ -916,24 +949,40 @@ def opus_gaps(path: str | os.PathLike, start: int = 0, end: int | None = None,
                     continue
                 page_seq = int.from_bytes(data[at + 18:at + 22], "little")
                 page_granule = int.from_bytes(data[at + 6:at + 14], "little", signed=True)
-                gap, seq = gap or page_seq != seq + 1, page_seq
+                lost_pages = page_seq - seq - 1
+                gap, seq = gap or lost_pages != 0, page_seq
                 if headers < 2:         # (the comment header ends its page; audio starts afresh)
                     headers += len(_ogg_packets(data, at, skip_continued=False))
                 elif begin is None:
                     # as libsndfile tells it: the first audio page's position less its packets
-                    packets = _ogg_packets(data, at, skip_continued=False)
-                    begin = 0 if data[at + 5] & 0x04 else page_granule - sum(map(_opus_packet_samples, packets))
-                    granule, gap = page_granule, False
+                    packets = _ogg_packets(data, at, skip_continued=gap)
+                    own = sum(map(_opus_packet_samples, packets))
+                    begin = own_begin = 0 if data[at + 5] & 0x04 else page_granule - own
+                    if gap and own_begin > 0:
+                        lost_start, begin = (max(1, lost_pages), page_granule), 0
+                    longest, granule, gap = own, page_granule, False
                 elif page_granule >= 0:
                     if gap and granule >= 0:
                         packets = _ogg_packets(data, at, skip_continued=True)
                         resume = page_granule - sum(map(_opus_packet_samples, packets))
-                        lost = [(g - begin - preskip) // factor for g in (granule, resume, page_granule)]
-                        if resume > granule and lost[0] > 0:
-                            found.append(tuple(lost))
+                        if resume > granule:
+                            found.append((granule, resume, page_granule))
+                    elif granule >= 0:
+                        longest = max(longest, page_granule - granule)
                     granule, gap = page_granule, False
                 at = page_end
-    return found
+    gaps = []
+    if lost_start is not None:
+        pages, page_granule = lost_start
+        if own_begin <= pages * longest:    # (libsndfile reads from the end of the encoder's delay there)
+            gaps.append((0, own_begin // factor, (page_granule - preskip) // factor))
+        else:
+            begin = own_begin
+    for lost in found:
+        lost = tuple((g - begin - preskip) // factor for g in lost)
+        if lost[0] > 0:
+            gaps.append(lost)
+    return gaps, own_begin != 0
 
 
 class _ByteRange(io.RawIOBase):

@@ -139,17 +139,19 @@ def chain_oggs(path: Path, parts: list[tuple[np.ndarray, int, str]]) -> Path:
     return path
 
 
-def damage_ogg_pages(path: Path, pages: int = 2, *, remove: bool = False) -> Path:
+def damage_ogg_pages(path: Path, pages: int = 2, *, remove: bool = False, first: int | None = None) -> Path:
     """Bytes flipped in the audio of ``pages`` pages in the middle of an Ogg file, as bit rot
     leaves them: their checksums no longer match, and decoders drop them. ``remove``: the
-    pages cut out instead, as a copy that skipped a bad block leaves them."""
+    pages cut out instead, as a copy that skipped a bad block leaves them. ``first``: the
+    index of the first page harmed, where not the middle one (2: the first audio page of an
+    Opus file, after its two header pages)."""
     data = bytearray(path.read_bytes())
     starts, at = [], 0
     while at + 27 <= len(data) and data[at:at + 4] == b"OggS":
         starts.append(at)
         nseg = data[at + 26]
         at += 27 + nseg + sum(data[at + 27:at + 27 + nseg])
-    middle = len(starts) // 2
+    middle = len(starts) // 2 if first is None else first
     if remove:
         del data[starts[middle]:(starts + [len(data)])[middle + pages]]
     for at in [] if remove else starts[middle:middle + pages]:

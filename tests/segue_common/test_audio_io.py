@@ -317,3 +317,25 @@ def test_a_damaged_5_1_opus_reads_in_blocks_at_its_length_with_silence_for_the_d
     settled = end + 48000 * 3 // 10
     assert np.allclose(y[settled:], whole[settled:], atol=1e-3)
     assert np.allclose(after, whole[end + 48000:], atol=1e-3)
+
+
+@pytest.mark.parametrize("late", [1000, 600 * 48000])
+def test_an_opus_stream_captured_mid_way_reads_from_its_first_sample(tmp_path, late):
+    # Its granule positions start where the capture began, not at 0: libsndfile read the
+    # encoder's delay (312 frames) as audio until its first seek, so the track came that late
+    # (and the first block the player read jumped).
+    from segue_common.audio_io import open_blocks
+    from tests.audiogen import start_ogg_late
+
+    rng = np.random.default_rng(7)
+    path = write_audio(tmp_path / "capture.opus", (0.2 * rng.standard_normal((3 * 48000, 2))).astype(np.float32),
+                       48000)
+    whole, _ = sf.read(str(path), dtype="float32", always_2d=True)
+    start_ogg_late(path, late)
+    with open_blocks(path) as reader:
+        assert reader.frames == len(whole)
+        played = _read_whole(reader, block=4096)
+        reader.seek(48000 + 7)
+        after = reader.read(4096)
+    assert np.allclose(played, whole, atol=1e-4)
+    assert np.allclose(after, whole[48000 + 7:48000 + 7 + 4096], atol=1e-4)

@@ -368,3 +368,31 @@ def test_a_damaged_stretch_of_an_opus_is_silence_and_every_later_second_plays_in
     assert np.allclose(rest[settled - (start + end) // 2:], whole[settled:], atol=1e-3)
     dec.seek_frame(settled)
     assert np.allclose(read_all(dec, block=4096), whole[settled:], atol=1e-3)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+@pytest.mark.parametrize("harm", ["flipped", "removed"])
+def test_an_opus_whose_first_audio_page_is_lost_begins_with_silence_and_keeps_every_second_in_place(tmp_path, harm):
+    # libsndfile takes the first page it can read for the stream's start: the track began
+    # with its second second, a second short, and every position was a second off.
+    from tests.audiogen import damage_ogg_pages, step_frequency, stepped_opus
+
+    path = stepped_opus(tmp_path / "steps.opus", seconds=6)
+    whole = read_all(Decoder(str(path), out_rate=48000), block=4096)
+    damage_ogg_pages(path, pages=1, remove=harm == "removed", first=2)     # the first second
+    dec = Decoder(str(path), out_rate=48000)
+    data = read_all(dec, block=4096)
+    assert len(data) == len(whole) == dec.total_frames == 6 * 48000
+    assert not data[:48000].any() and data[48000:48100].any()
+    for second in range(1, 6):
+        window = data[int((second + 0.1) * 48000):int((second + 0.9) * 48000), 0]
+        assert abs(peak_frequency(window, sr=48000) - step_frequency(second)) < 5, second
+    settled = 48000 + 48000 * 3 // 10
+    assert np.allclose(data[settled:], whole[settled:], atol=1e-3)
+    # A seek into the lost second is silence to its end; one past it lands in place.
+    dec.seek_frame(24000)
+    rest = read_all(dec, block=4096)
+    assert len(rest) == len(whole) - 24000 and not rest[:24000].any()
+    assert np.allclose(rest[settled - 24000:], whole[settled:], atol=1e-3)
+    dec.seek_frame(3 * 48000 + 100)
+    assert np.allclose(read_all(dec, block=4096), whole[3 * 48000 + 100:], atol=1e-3)
