@@ -1338,8 +1338,10 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
             native = f.samplerate
             start = int(round(offset_s * native))
             frames = -1 if duration_s is None else int(round(duration_s * native))
-            if f.format == "OGG" and len(ogg_links(path)) > 1:
-                data = None         # a chained file: read link by link, below
+            if f.format == "OGG":
+                # read as it plays (below): link by link where chained, and where pages were
+                # lost or damaged, the stretch as silence and the audio after it in its place
+                data = None
             elif f.format == "MP3":
                 # libsndfile 1.2.2 misplaces audio after a seek or partial read in
                 # some MP3s (Xing-header files lose thousands of frames); a single
@@ -1355,10 +1357,21 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
             raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
         data, native = _load_fallback(path, offset_s, duration_s)
     if data is None:
-        with open_blocks(path) as reader:   # (read at the rate of its fastest link)
+        with open_blocks(path) as reader:   # (a chain is read at the rate of its fastest link)
             native = reader.samplerate
-            reader.seek(min(int(round(offset_s * native)), reader.frames))
-            data = reader.read(reader.frames if duration_s is None else int(round(duration_s * native)))
+            start = int(round(offset_s * native))
+            if start:
+                reader.seek(min(start, reader.frames) if reader.frames is not None else start)
+            want = (reader.frames or 0) if duration_s is None else int(round(duration_s * native))
+            blocks, have = [], 0
+            while duration_s is None or have < want:    # (a read ends short at a gap, too)
+                block = reader.read(max(want - have, 1 << 16))
+                if not len(block):
+                    break
+                blocks.append(block)
+                have += len(block)
+            data = np.concatenate(blocks) if blocks else np.zeros((0, reader.channels), np.float32)
+            data = data if duration_s is None else data[:want]
     if data.shape[0] == 0 and offset_s == 0:
         raise CorruptAudioError(f"no audio in {Path(path).name}")
     y = data.T  # (channels, n)

@@ -319,11 +319,33 @@ def test_a_damaged_5_1_opus_reads_in_blocks_at_its_length_with_silence_for_the_d
     assert np.allclose(after, whole[end + 48000:], atol=1e-3)
 
 
+@pytest.mark.skipif(ffmpeg_path() is None, reason="ffmpeg not installed")
+@pytest.mark.parametrize("where", ["first", "middle"])
+def test_load_audio_decodes_a_damaged_opus_as_it_plays_at_its_length(tmp_path, where):
+    # load_audio read Ogg straight through libsndfile: the lost second was left out, the
+    # audio after it came early, and the file decoded a second shorter than it played.
+    from segue_common.audio_io import open_blocks
+    from tests.audiogen import damage_ogg_pages, step_frequency, stepped_opus
+
+    path = stepped_opus(tmp_path / "steps.opus", seconds=6)
+    damage_ogg_pages(path, pages=1, first=2 if where == "first" else None)
+    with open_blocks(path) as reader:
+        played = _read_whole(reader, block=4096)
+    y, sr = load_audio(path, mono=False)
+    assert sr == 48000 and y.shape == (2, 6 * 48000) == played.T.shape
+    assert np.allclose(y, played.T, atol=1e-4)
+    silent = np.nonzero(~y.any(axis=0))[0]
+    assert 0.9 * 48000 < len(silent) <= 48000
+    part, _ = load_audio(path, offset_s=4.0, duration_s=1.0)
+    assert len(part) == 48000 and abs(_dominant_freq(part[4800:-4800], 48000) - step_frequency(4)) < 5
+    assert np.allclose(part, y[:, 4 * 48000:5 * 48000].mean(axis=0), atol=1e-3)
+
+
 @pytest.mark.parametrize("late", [1000, 600 * 48000])
 def test_an_opus_stream_captured_mid_way_reads_from_its_first_sample(tmp_path, late):
     # Its granule positions start where the capture began, not at 0: libsndfile read the
-    # encoder's delay (312 frames) as audio until its first seek, so the track came that late
-    # (and the first block the player read jumped).
+    # encoder's delay (312 frames) as audio until its first seek, so the track, and every
+    # sample load_audio gave, came that late (and the first block the player read jumped).
     from segue_common.audio_io import open_blocks
     from tests.audiogen import start_ogg_late
 
@@ -339,3 +361,5 @@ def test_an_opus_stream_captured_mid_way_reads_from_its_first_sample(tmp_path, l
         after = reader.read(4096)
     assert np.allclose(played, whole, atol=1e-4)
     assert np.allclose(after, whole[48000 + 7:48000 + 7 + 4096], atol=1e-4)
+    y, _ = load_audio(path, mono=False)
+    assert np.allclose(y, whole.T, atol=1e-4)
