@@ -320,8 +320,9 @@ def read_frames(f: sf.SoundFile, n: int, *, direct: bool = False) -> tuple[np.nd
     that seek at the end of a file whose header does not give its length, and before a
     damaged frame, and soundfile then threw the block it had decoded away: a FLAC is read
     through libsndfile directly, keeping what was decoded before an error. (In Ogg Vorbis the
-    seek is what puts the position right again after a damaged page, so it stays; a damaged
-    Opus file, whose gaps are known, is read ``direct`` too: there that seek lands wrong.)
+    seek is what puts the position right again after a damaged page, so it stays; an Opus
+    file, whose gaps are known from its pages, is read ``direct`` too: there that seek lands
+    wrong after a gap, and where packets run across pages, fails or lands wrong anywhere.)
     """
     if f.format != "FLAC" and not direct:
         try:
@@ -341,6 +342,9 @@ def read_frames(f: sf.SoundFile, n: int, *, direct: bool = False) -> tuple[np.nd
 #: How far before the place asked for libsndfile starts decoding an Opus file when it seeks
 #: there (its pre-roll, 660 ms), and a little more for the rounding of granule positions.
 _OPUS_SEEK_REACH_S = 0.7
+#: that pre-roll exactly, in samples at 48 kHz: libsndfile seeks from the last page whose
+#: position is before the place asked for less this
+_OPUS_PREROLL = 660 * 48
 
 #: A damaged stretch is searched for its end from this far after where decoding stopped, the
 #: step doubling until a place decodes again; that end is then narrowed down to this.
@@ -399,7 +403,8 @@ class SoundfileReader(BlockReader):
     (:meth:`_keep_time`). In an Ogg Opus file it does not: the pages' own positions say where
     pages were lost (:func:`opus_gaps`), and reading stops short of each such gap and reads
     it as silence (:meth:`_seek_around_gaps` for seeks). A lost start is silence too, and
-    libsndfile's frames are counted after it (``_lead``). ``span``: the bytes of the file that
+    libsndfile's frames are counted after it (``_lead``); where packets run across pages, a
+    seek starts from a page libsndfile seeks from right. ``span``: the bytes of the file that
     ``opener`` opens (a link of a chained file), where not all of it."""
 
     def __init__(self, f: sf.SoundFile, path: str, opener=None, span: tuple[int, int] | None = None):
@@ -425,13 +430,20 @@ class SoundfileReader(BlockReader):
         # (first frame, frame it decodes again at, end of that page) of each gap in an Opus file
         self._gaps: list[tuple[int, int, int]] = []
         self._lead = 0       # frames of a lost start, before libsndfile's first frame
+        self._unsafe: list[tuple[int, int]] = []    # where libsndfile's seeks go wrong (_OpusScan)
+        self._direct = False    # read through libsndfile directly (read_frames)
         if self.format == "OGG" and f.subtype == "OPUS" and self.seekable:
             try:
-                self._gaps, starts_late = _opus_scan(path, *(span or (0, None)), rate=self.samplerate)
+                scan = _opus_scan(path, *(span or (0, None)), rate=self.samplerate)
             except (OSError, ValueError) as exc:
                 log.warning("could not look for damage in %s: %s", path, exc)
-                starts_late = False
-            if starts_late:
+                scan = _OpusScan()
+            else:
+                # soundfile's read seeks to where it ended after every block, and in some
+                # files libsndfile's seek fails there (the last block of a file was lost)
+                self._direct = True
+            self._gaps, self._unsafe = scan.gaps, scan.unsafe
+            if scan.starts_late:
                 # libsndfile reads the encoder's delay of a stream that does not begin at granule
                 # 0 as audio, until it first seeks: the whole track came that late
                 try:
@@ -443,6 +455,7 @@ class SoundfileReader(BlockReader):
                 self._lead = self._silence = self._gaps[0][1]
                 self.frames += self._lead
         self._gap_starts = [gap[0] for gap in self._gaps]
+        self._unsafe_starts = [first for first, _ in self._unsafe]
 
     def read(self, n: int) -> np.ndarray:
         if self._silence or self._ended:
@@ -453,18 +466,18 @@ class SoundfileReader(BlockReader):
                 self._end_here()
             return np.zeros((k, self.channels), np.float32)
         start = self._pos
-        if self._gaps:
+        if self._direct:
             # libsndfile reads on past a gap as if what follows came next: a read ends where
             # the gap begins, and the gap is silence
             i = bisect.bisect_left(self._gap_starts, start)
             n = max(0, min(n, self.frames - start))
             if i < len(self._gaps):
                 n = min(n, self._gap_starts[i] - start)
-        block, error = read_frames(self._f, n, direct=bool(self._gaps))
+        block, error = read_frames(self._f, n, direct=self._direct)
         self._pos += len(block)
         if error is not None:
             self._go_past(self._pos, error)
-        elif self._gaps:
+        elif self._direct:
             i = bisect.bisect_left(self._gap_starts, self._pos)
             if i < len(self._gaps) and self._gap_starts[i] == self._pos:
                 self._silence = self._gaps[i][1] - self._pos
@@ -544,7 +557,7 @@ class SoundfileReader(BlockReader):
 
     def seek(self, frame: int) -> None:
         self._silence, self._ended = 0, False
-        if self._gaps:
+        if self._gaps or self._unsafe:
             self._seek_around_gaps(frame)
             return
         try:
@@ -572,15 +585,23 @@ class SoundfileReader(BlockReader):
         there came a gap's length early), and where it decodes on to the place across a gap,
         it lands a gap's length late. So where that pre-roll meets a gap, libsndfile seeks to
         the gap's start instead (or an earlier gap's, where its pre-roll meets that one), and
-        what it decodes from there to ``frame``, with the gaps left out, is read and dropped."""
+        what it decodes from there to ``frame``, with the gaps left out, is read and dropped.
+        Where the page it would seek from is one it seeks from wrong (``_unsafe``), it is asked
+        for a place whose page is a safe one before that, and decodes on from there likewise."""
         frame = max(0, int(frame))
         to, silence = frame, 0
         i = bisect.bisect_right(self._gap_starts, frame) - 1
         if i >= 0 and frame < self._gaps[i][1]:     # in a gap: silence to its end
             to, silence = self._gaps[i][0], self._gaps[i][1] - frame
         at, reach = to, int(_OPUS_SEEK_REACH_S * self.samplerate)
-        while (j := bisect.bisect_left(self._gap_starts, at) - 1) >= 0 and at - reach <= self._gaps[j][2]:
-            at = self._gap_starts[j]
+        preroll = _OPUS_PREROLL * self.samplerate // 48000
+        while True:
+            while (j := bisect.bisect_left(self._gap_starts, at) - 1) >= 0 and at - reach <= self._gaps[j][2]:
+                at = self._gap_starts[j]
+            k = bisect.bisect_left(self._unsafe_starts, at - preroll) - 1
+            if k < 0 or at - preroll > self._unsafe[k][1]:
+                break
+            at = self._unsafe_starts[k] + preroll    # (its page is the one before that stretch)
         skip = to - at - sum(end - start for start, end, _ in self._gaps if at <= start < to)
         at = max(0, at - self._lead)    # (where libsndfile counts it)
         try:
@@ -914,29 +935,47 @@ def opus_gaps(path: str | os.PathLike, start: int = 0, end: int | None = None,
     each than the longest page of the stream holds); otherwise (a stream captured mid-way
     whose first page is lost) nothing is known to be lost, and libsndfile's start stands.
     """
-    return _opus_scan(path, start, end, rate)[0]
+    return _opus_scan(path, start, end, rate).gaps
 
 
-def _opus_scan(path: str | os.PathLike, start: int = 0, end: int | None = None,
-               rate: int = 48000) -> tuple[list[tuple[int, int, int]], bool]:
-    """:func:`opus_gaps`, and whether libsndfile takes the stream to begin at a granule
-    position other than 0 (a stream captured mid-way, or whose first page is lost): opened
-    so, libsndfile 1.2.2 reads its encoder's delay as audio until its first seek."""
+class _OpusScan:
+    """What :func:`_opus_scan` found in an Ogg Opus stream: ``gaps`` (:func:`opus_gaps`);
+    ``starts_late``: libsndfile takes the stream to begin at a granule position other than 0
+    (a stream captured mid-way, or whose first page is lost), and, opened so, libsndfile
+    1.2.2 reads its encoder's delay as audio until its first seek; ``unsafe``: the stretches
+    (first frame, last frame) in which a page libsndfile would seek from lies, where a seek
+    from it lands wrong or fails (:meth:`SoundfileReader._seek_around_gaps`)."""
+
+    def __init__(self, gaps=(), starts_late=False, unsafe=()):
+        self.gaps, self.starts_late, self.unsafe = list(gaps), starts_late, list(unsafe)
+
+
+def _opus_scan(path: str | os.PathLike, start: int = 0, end: int | None = None, rate: int = 48000) -> _OpusScan:
+    """:func:`opus_gaps`, and what else libsndfile needs help with in the stream (:class:`_OpusScan`).
+
+    libsndfile 1.2.2 seeks from the last page that ends before its pre-roll, and handles a
+    packet that runs across pages wrong there: where that page ends in the middle of a packet,
+    or begins with the end of one, the audio it decodes lands a packet or more from where it
+    says (or a later page's position contradicts it, and the seek fails). A high-rate
+    multichannel stream from ffmpeg has such pages (a 6-channel file at 384 kbit/s, most of
+    them). Pages that end where a packet ends are safe to seek from.
+    """
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         end = size if end is None else min(end, size)
         if end - start < 28:
-            return [], False
+            return _OpusScan()
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
             first = _ogg_page_end(data, start)
             body = start + 27 + data[start + 26] if first else start
             if not first or data[body:body + 8] != b"OpusHead" or body + 12 > first:
-                return [], False
+                return _OpusScan()
             serial, preskip = data[start + 14:start + 18], int.from_bytes(data[body + 10:body + 12], "little")
             factor = max(1, 48000 // rate)
             headers, begin = 1, None    # header packets read; the granule position audio begins at
             seq, granule, gap, found = int.from_bytes(data[start + 18:start + 22], "little"), -1, False, []
             own_begin, lost_start, longest = 0, None, 0  # libsndfile's start; (pages, page) lost first
+            pages = []      # (granule position, whether a packet runs across its start or end)
             at = first
             while at < end:
                 if data[at:at + 4] != b"OggS" or (page_end := _ogg_page_end(data, at)) is None or page_end > end:
@@ -961,6 +1000,7 @@ def _opus_scan(path: str | os.PathLike, start: int = 0, end: int | None = None,
                     if gap and own_begin > 0:
                         lost_start, begin = (max(1, lost_pages), page_granule), 0
                     longest, granule, gap = own, page_granule, False
+                    pages.append((page_granule, _runs_across(data, at)))
                 elif page_granule >= 0:
                     if gap and granule >= 0:
                         packets = _ogg_packets(data, at, skip_continued=True)
@@ -970,11 +1010,12 @@ def _opus_scan(path: str | os.PathLike, start: int = 0, end: int | None = None,
                     elif granule >= 0:
                         longest = max(longest, page_granule - granule)
                     granule, gap = page_granule, False
+                    pages.append((page_granule, _runs_across(data, at)))
                 at = page_end
     gaps = []
     if lost_start is not None:
-        pages, page_granule = lost_start
-        if own_begin <= pages * longest:    # (libsndfile reads from the end of the encoder's delay there)
+        lost_pages, page_granule = lost_start
+        if own_begin <= lost_pages * longest:   # (libsndfile reads from the end of the encoder's delay there)
             gaps.append((0, own_begin // factor, (page_granule - preskip) // factor))
         else:
             begin = own_begin
@@ -982,7 +1023,22 @@ def _opus_scan(path: str | os.PathLike, start: int = 0, end: int | None = None,
         lost = tuple((g - begin - preskip) // factor for g in lost)
         if lost[0] > 0:
             gaps.append(lost)
-    return gaps, own_begin != 0
+    unsafe = []     # a run of unsafe pages: from the first's position to the position of the page after the last
+    for i, (page_granule, across) in enumerate(pages):
+        if across:
+            after = (pages[i + 1][0] - begin - preskip) // factor if i + 1 < len(pages) else 1 << 62
+            if unsafe and unsafe[-1][1] == (page_granule - begin - preskip) // factor:
+                unsafe[-1] = (unsafe[-1][0], after)
+            else:
+                unsafe.append(((page_granule - begin - preskip) // factor, after))
+    return _OpusScan(gaps, own_begin != 0, unsafe)
+
+
+def _runs_across(data, at: int) -> bool:
+    """Whether a packet of the Ogg page at byte ``at`` of ``data`` began on the page before it
+    or goes on onto the next (its last lacing value 255)."""
+    nseg = data[at + 26]
+    return bool(data[at + 5] & 0x01) or (nseg > 0 and data[at + 26 + nseg] == 255)
 
 
 class _ByteRange(io.RawIOBase):

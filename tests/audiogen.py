@@ -167,12 +167,15 @@ def step_frequency(second: int) -> float:
     return 300.0 + 100.0 * second
 
 
-def stepped_opus(path: Path, seconds: int = 12, *, channels: int = 2, bitrate: str = "96k") -> Path:
+def stepped_opus(path: Path, seconds: int = 12, *, channels: int = 2, bitrate: str = "96k",
+                 detune: float = 0.0) -> Path:
     """An Ogg Opus file at ``path`` made by ffmpeg's libopus (one page a second, as ffmpeg
     writes them) of a tone whose pitch steps up each second (:func:`step_frequency`), so that
-    where each second of it plays can be told. Every channel holds the tone."""
+    where each second of it plays can be told. Every channel holds the tone. ``detune`` (Hz)
+    moves every pitch off the multiples of 50 Hz, whose waves repeat every 20 ms: audio an
+    Opus packet (20 ms) from its place then differs from the audio in place."""
     sr = 48000
-    pitch = step_frequency(np.arange(seconds * sr) // sr)
+    pitch = step_frequency(np.arange(seconds * sr) // sr) + detune
     mono = (0.3 * np.sin(2 * np.pi * np.cumsum(pitch) / sr)).astype(np.float32)
     wav = path.with_suffix(".wav")
     sf.write(str(wav), np.repeat(mono[:, None], channels, axis=1), sr, subtype="FLOAT")

@@ -363,3 +363,37 @@ def test_an_opus_stream_captured_mid_way_reads_from_its_first_sample(tmp_path, l
     assert np.allclose(after, whole[48000 + 7:48000 + 7 + 4096], atol=1e-4)
     y, _ = load_audio(path, mono=False)
     assert np.allclose(y, whole.T, atol=1e-4)
+
+
+def _one_pass(path) -> np.ndarray:
+    """The whole of a file libsndfile decodes, in one pass from its start (no seek)."""
+    from segue_common.audio_io import read_frames
+
+    with sf.SoundFile(str(path)) as f:
+        parts = []
+        while True:
+            block, error = read_frames(f, 1 << 16, direct=True)
+            parts.append(block)
+            if error is not None or not len(block):
+                return np.concatenate(parts)
+
+
+@pytest.mark.skipif(ffmpeg_path() is None, reason="ffmpeg not installed")
+def test_a_multichannel_opus_whose_packets_run_across_pages_reads_whole_and_seeks_in_place(tmp_path):
+    # 6 channels at 384 kbit/s: ffmpeg lets packets run across pages, and libsndfile seeks
+    # wrong from such a page (a packet or more off, or it fails). The reader ended 2560
+    # frames short (the seek soundfile makes after each read failed at the end), and of seeks
+    # 1500 frames apart from 4 s to 6 s, 29 of 64 landed elsewhere.
+    from segue_common.audio_io import _opus_scan, open_blocks
+    from tests.audiogen import stepped_opus
+
+    path = stepped_opus(tmp_path / "surround.opus", seconds=8, channels=6, bitrate="384k", detune=13.0)
+    assert _opus_scan(path).unsafe, "ffmpeg wrote no page a packet runs across: nothing is tested"
+    whole = _one_pass(path)
+    assert len(whole) == 8 * 48000
+    with open_blocks(path) as reader:
+        assert reader.frames == len(whole)
+        assert np.allclose(_read_whole(reader, block=4096), whole, atol=1e-4)
+        for frame in range(4 * 48000, 6 * 48000, 1500):    # (wrong only where pages are, in parts of them)
+            reader.seek(frame)
+            assert np.allclose(reader.read(2000), whole[frame:frame + 2000], atol=1e-4), frame
