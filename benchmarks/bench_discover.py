@@ -14,7 +14,10 @@ library: the baseline, measured in the same run, that the ratios are against):
   its recommender built, in the real window offscreen: from switching to the Discover tab
   until its first rows show and until all of them do, and the longest gap of a 5 ms timer
   on the GUI thread from the switch until the rows are all there (how long the window
-  could not react); then the same for Refresh.
+  could not react); then the same for Refresh;
+- resize and tab switch: with the rows all there, the window made narrower and wider again
+  (``--resizes`` times), and the switch from the Library tab back to Discover: how long each
+  held the window (the call and the layout and paint it queued), median and worst.
 """
 
 from __future__ import annotations
@@ -89,9 +92,10 @@ def messy_store(path: Path, tracks: int, genres: int):
     return store
 
 
-def window_times(app, store, home: Path) -> dict:
+def window_times(app, store, home: Path, resizes: int) -> dict:
     """Open the Discover tab, then Refresh: until the first rows show, until all do, and the
-    longest GUI-thread gap meanwhile, in ms."""
+    longest GUI-thread gap meanwhile; then resizes and tab switches: how long each held the
+    window. In ms."""
     from benchmarks.bench_ui import _heartbeat
 
     from player.recommender_service import RecommenderService
@@ -132,13 +136,32 @@ def window_times(app, store, home: Path) -> dict:
         last[0] = clock.elapsed()
         t = time.perf_counter()
         start()
-        spin(lambda: bool(shown_at) and len(panel.rows) == expected[0], 300)
+        spin(lambda: bool(shown_at) and len(panel.buckets) == expected[0], 300)
         out[f"{name}_first"] = 1000 * (shown_at[0] - t) if shown_at else float("nan")
         out[f"{name}_all"] = 1000 * (time.perf_counter() - t)
         spin(lambda: False, 0.3)           # the layout and paint that follow
         out[f"{name}_gap"] = max(gaps, default=0)
-        out["rows"] = len(panel.rows)
+        out["rows"] = len(panel.buckets)
     ticker.stop()
+
+    def held(action) -> float:
+        """ms from ``action`` until the events it queued (layout, paint) are all handled."""
+        t = time.perf_counter()
+        action()
+        app.processEvents()
+        app.processEvents()
+        return 1000 * (time.perf_counter() - t)
+
+    resized = [held(lambda i=i: window.resize(1280 - 100 * (i % 2 == 0), 780)) for i in range(resizes)]
+    library = window.tabs.widget(0)
+    switched = []
+    for _ in range(max(3, resizes // 2)):
+        window.tabs.setCurrentWidget(library)
+        spin(lambda: False, 0.2)
+        switched.append(held(lambda: window.tabs.setCurrentWidget(panel)))
+        spin(lambda: False, 0.5)           # the Refresh the switch asks for lands
+    out.update(resize=statistics.median(resized), resize_max=max(resized),
+               tab=statistics.median(switched), tab_max=max(switched))
     window.close()
     from player.workers import wait_all
 
@@ -152,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--genres", type=int, nargs="+", default=[20, 1000, 2000],
                         help="distinct genre values; the first is the baseline")
+    parser.add_argument("--resizes", type=int, default=10, help="window resizes timed per library")
     parser.add_argument("--no-window", action="store_true", help="the ranker only (no Qt)")
     args = parser.parse_args(argv)
 
@@ -183,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             store = messy_store(Path(tmp) / "library.db", args.tracks, g)
             made = time.perf_counter() - t
-            window[g] = window_times(app, store, Path(tmp))
+            window[g] = window_times(app, store, Path(tmp), args.resizes)
             store.close()
             print(f"  (library with {g:,} genre values generated in {made:.0f} s)", file=sys.stderr)
     base = window[args.genres[0]]
@@ -195,6 +219,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {g:>12,}  {w['rows']:>5,}  {w['open_first']:>10.0f}  {w['open_all']:>9.0f}  {w['open_gap']:>15.0f}  "
               f"{w['refresh_all']:>12.0f}  {w['refresh_gap']:>11.0f}  "
               f"{w['open_gap'] / max(base['open_gap'], 1):>14.1f}x{note}")
+    print(f"\nresize and tab switch (rows all there; ms the window was held: median of {args.resizes} resizes, "
+          "of the switches back from Library, and the worst)")
+    print(f"  {'genre values':>12}  {'resize':>7}  {'worst':>6}  {'vs baseline':>11}  "
+          f"{'tab switch':>10}  {'worst':>6}  {'vs baseline':>11}")
+    for g, w in window.items():
+        note = "  (baseline)" if g == args.genres[0] else ""
+        print(f"  {g:>12,}  {w['resize']:>7.1f}  {w['resize_max']:>6.1f}  {w['resize'] / base['resize']:>10.1f}x  "
+              f"{w['tab']:>10.1f}  {w['tab_max']:>6.1f}  {w['tab'] / base['tab']:>10.1f}x{note}")
     return 0
 
 

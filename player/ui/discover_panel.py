@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections import deque
-
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
@@ -13,9 +10,6 @@ from PySide6.QtWidgets import (
 )
 
 TILE = QSize(170, 52)
-#: How long one turn of the event loop may spend on rows: a library with a thousand genre
-#: tags has a thousand rows, and making them all at once held the window for seconds.
-FILL_SLICE_S = 0.01
 
 
 class BucketRow(QFrame):
@@ -89,7 +83,32 @@ class BucketRow(QFrame):
         menu.popup(self.list.viewport().mapToGlobal(pos))
 
 
+class _RowArea(QWidget):
+    """The panel's room for its rows: as tall as all of them, holding widgets only for those
+    in view. Calls ``placed`` whenever it moves or changes size."""
+
+    def __init__(self, placed, parent=None):
+        super().__init__(parent)
+        self._placed = placed
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._placed()
+
+    def moveEvent(self, event) -> None:
+        super().moveEvent(event)
+        self._placed()
+
+
 class DiscoverPanel(QScrollArea):
+    """One row per genre; only the rows in view (and one either side) are widgets.
+
+    A library with a thousand genre tags has a thousand rows: as a thousand widgets, each
+    with its own list, every resize of the window laid all of them out again (over a tenth
+    of a second) and every switch to the tab showed them all (a quarter of a second). The
+    rows all have one height, so the panel keeps room for every row and fills the few row
+    widgets it has with the rows that scroll into view."""
+
     play = Signal(str, list, int)
     radio_requested = Signal(int)
     refresh_requested = Signal()
@@ -98,11 +117,11 @@ class DiscoverPanel(QScrollArea):
         super().__init__(parent)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
-        self.rows: list[BucketRow] = []
-        self._pending: deque[tuple[str, list]] = deque()   # what the next rows show, in order
-        self._stale: deque[BucketRow] = deque()            # rows shown before, below these, to fill anew
-        self._filler = QTimer(self, singleShot=True, interval=0)
-        self._filler.timeout.connect(self._fill)
+        #: Every row, in order: ``(bucket, [(track_id, title, artist, reason), ...])``.
+        self.buckets: list[tuple[str, list]] = []
+        self._shown: dict[int, BucketRow] = {}     # row number -> the widget showing it
+        self._pitch = 0                              # a row's height and the gap below it
+        self._placing = False
         self._body = QWidget()
         self._layout = QVBoxLayout(self._body)
         self._layout.setContentsMargins(12, 8, 12, 8)
@@ -118,78 +137,76 @@ class DiscoverPanel(QScrollArea):
         self.placeholder = QLabel("Discover fills in once your library has tracks.")
         self.placeholder.setObjectName("hint")
         self._layout.addWidget(self.placeholder)
-        # The room the rows not made yet will take: the panel keeps its height while they
-        # are made, so the rows in view are not painted again on every slice.
-        self._room = QWidget()
-        self._room.hide()
-        self._layout.addWidget(self._room)
+        self._area = _RowArea(self._place)
+        self._area.setFixedHeight(0)
+        self._area.hide()
+        self._layout.addWidget(self._area)
         self._layout.addStretch(1)
         self.setWidget(self._body)
+        self.verticalScrollBar().valueChanged.connect(self._place)
+
+    @property
+    def rows(self) -> list[BucketRow]:
+        """The row widgets there are now, top down: those in view and one either side."""
+        return [self._shown[i] for i in sorted(self._shown)]
 
     def set_rows(self, rows: dict[str, list[tuple[int, str, str, str]]]) -> None:
         """``bucket -> [(track_id, title, artist, reason), ...]``.
 
-        The rows shown already are filled anew in place, top down: making every row's
-        widgets again held the window a quarter of a second on each Refresh, and sent the
-        panel back to its top. The work is done a slice of time at a time (``FILL_SLICE_S``)
-        while the panel is shown, so that the window keeps answering while a library with a
-        thousand genre tags fills a thousand rows."""
-        self._stale = deque(self.rows + list(self._stale))
-        self.rows = []
-        self._pending = deque((bucket, entries) for bucket, entries in rows.items() if entries)
-        while len(self._stale) > len(self._pending):        # fewer genres than before
-            row = self._stale.pop()
-            page = row.parentWidget()
-            row.setParent(None)
-            row.deleteLater()
-            if page is not None and not page.layout().count():
-                page.setParent(None)
-                page.deleteLater()
-        self.placeholder.setVisible(not self._pending)
-        self._fill()
+        The rows in view are filled anew in place and the panel stays where it was (a
+        Refresh used to send it back to its top)."""
+        self.buckets = [(bucket, entries) for bucket, entries in rows.items() if entries]
+        self.placeholder.setVisible(not self.buckets)
+        self._area.setVisible(bool(self.buckets))   # (else it would add a spacing below the intro)
+        self._place(refill=True)
 
-    def _fill(self) -> None:
-        """Fill or make the next rows until this turn's slice of time is spent; the rest on
-        the next turn. Paused while the panel is hidden: rows made then would all be styled
-        and laid out at once when it shows."""
-        if not self.isVisible():
-            return                                  # showEvent goes on
-        end = time.monotonic() + FILL_SLICE_S
-        page = None
-        while self._pending:
-            bucket, entries = self._pending.popleft()
-            if self._stale:
-                row = self._stale.popleft()
-                row.set_bucket(bucket)
-                row.set_entries(entries)
-            else:
-                if page is None:
-                    # The new rows of one slice go on a page of their own, shown once it holds
-                    # them all: a row shown on its own lays out every row above it again.
-                    page = QWidget()
-                    page.hide()
-                    box = QVBoxLayout(page)
-                    box.setContentsMargins(0, 0, 0, 0)
-                    box.setSpacing(self._layout.spacing())
-                    self._layout.insertWidget(self._layout.count() - 2, page)
-                row = BucketRow(bucket, entries)
-                row.play.connect(self.play)
-                row.radio_requested.connect(self.radio_requested)
-                page.layout().addWidget(row)
-            self.rows.append(row)
-            if time.monotonic() > end:
-                break
-        if page is not None:
-            page.show()
-        pitch = self.rows[-1].sizeHint().height() + self._layout.spacing() if self.rows else 0
-        room = max(0, len(self._pending) - len(self._stale)) * pitch
-        self._room.setFixedHeight(room)
-        self._room.setVisible(room > 0)         # (else it would add a spacing below the rows)
-        self.placeholder.setVisible(not self.rows and not self._pending)
-        if self._pending:
-            self._filler.start()
+    def _new_row(self) -> BucketRow:
+        row = BucketRow("", [], self._area)
+        row.play.connect(self.play)
+        row.radio_requested.connect(self.radio_requested)
+        return row
+
+    def _place(self, *_, refill: bool = False) -> None:
+        """Give the rows in view a widget each, at their place, and make the room for all."""
+        if self._placing:
+            return
+        self._placing = True
+        try:
+            n = len(self.buckets)
+            spare = []
+            if n and not self._pitch:
+                # Every row is as tall as the first one made, styled as it will be shown.
+                spare.append(self._new_row())
+                spare[0].ensurePolished()
+                self._pitch = spare[0].sizeHint().height() + self._layout.spacing()
+            pitch = self._pitch
+            self._area.setFixedHeight(max(0, n * pitch - self._layout.spacing()) if n else 0)
+            top = self.verticalScrollBar().value() - self._area.y()
+            first = max(0, top // pitch - 1) if pitch else 0
+            last = min(n, (top + self.viewport().height()) // pitch + 2) if pitch else 0
+            free = spare + [self._shown.pop(i) for i in [i for i in self._shown if not first <= i < last]]
+            width, height = self._area.width(), pitch - self._layout.spacing()
+            for i in range(first, last):
+                row = self._shown.get(i)
+                if row is None or refill:
+                    if row is None:
+                        row = free.pop() if free else self._new_row()
+                        self._shown[i] = row
+                    bucket, entries = self.buckets[i]
+                    row.set_bucket(bucket)
+                    row.set_entries(entries)
+                row.setGeometry(0, i * pitch, width, height)
+                row.show()
+            for row in free:                # fewer rows in view than before
+                row.hide()
+                row.deleteLater()
+        finally:
+            self._placing = False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._pending:
-            self._filler.start()
+        self._place()

@@ -312,6 +312,44 @@ def test_up_next_rows_act_on_the_entries_shown_even_if_the_queue_shifted(qtbot, 
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[1], ids[4]], timeout=5000)
 
 
+def _discover_in_view(panel) -> list[tuple[str, list[int], list[str], int]]:
+    """What the Discover panel shows in its viewport, top down: each row's bucket (its
+    title label's text), track ids, tile titles and width."""
+    from player.ui.discover_panel import BucketRow
+
+    view = panel.viewport()
+    shown = []
+    for row in panel.findChildren(BucketRow):
+        top = row.mapTo(view, QPoint(0, 0)).y()
+        if row.isVisible() and top < view.height() and top + row.height() > 0:
+            titles = [row.list.item(i).text() for i in range(row.list.count())]
+            shown.append((top, row.findChild(QLabel, "bucketTitle").text(), row.ids, titles, row.width()))
+    shown.sort()
+    tops = [s[0] for s in shown]
+    assert tops == sorted(set(tops))                          # one row per place, none on another
+    return [s[1:] for s in shown]
+
+
+def _scroll_through(qtbot, panel):
+    """Scroll the Discover panel from its top to its end a page at a time; yields what each
+    page shows (see :func:`_discover_in_view`), checking that its rows are as wide as the
+    panel and that there are row widgets only for them (and one either side)."""
+    from player.ui.discover_panel import BucketRow
+
+    bar = panel.verticalScrollBar()
+    bar.setValue(0)
+    while True:
+        qtbot.wait(1)
+        shown = _discover_in_view(panel)
+        for row in shown:
+            assert row[3] == panel.viewport().width() - 24     # the panel's width less its margins
+            yield row
+        assert len([r for r in panel.findChildren(BucketRow) if r.isVisible()]) <= len(shown) + 4
+        if bar.value() == bar.maximum():
+            return
+        bar.setValue(bar.value() + panel.viewport().height() - 10)
+
+
 def test_a_discover_refresh_fills_the_rows_in_place_and_keeps_the_panel_where_it_was(qtbot):
     from player.ui.discover_panel import DiscoverPanel
 
@@ -326,53 +364,98 @@ def test_a_discover_refresh_fills_the_rows_in_place_and_keeps_the_panel_where_it
     genres = [f"Genre {i}" for i in range(12)]
     panel.set_rows(rows(genres, 0))
     qtbot.waitUntil(lambda: panel.verticalScrollBar().maximum() > 0, timeout=5000)
-    panel.verticalScrollBar().setValue(200)
+    panel.verticalScrollBar().setValue(400)
+    qtbot.wait(50)
+    before = _discover_in_view(panel)
+    assert before and before[0][0] != "Genre 0"
     # Refresh: other tracks, one genre gone, one new between the others.
     again = genres[:5] + ["Polka"] + genres[6:]
     panel.set_rows(rows(again, 1000))
     qtbot.wait(50)
-    assert [r.bucket for r in panel.rows] == again
-    assert panel.rows[0].ids == [1000, 1001, 1002, 1003] and panel.rows[0].list.item(0).text() == "Genre 0 song 0"
-    assert panel.verticalScrollBar().value() == 200
-    tops = [row.mapTo(panel.widget(), QPoint(0, 0)).y() for row in panel.rows]
-    assert tops == sorted(set(tops))                 # on screen in the new order
-    assert [row.findChild(QLabel, "bucketTitle").text() for row in panel.rows] == again
-    assert not any(r.bucket == "Genre 5" for r in panel.findChildren(type(panel.rows[0])) if r.isVisible())
+    assert panel.verticalScrollBar().value() == 400
+    now = _discover_in_view(panel)
+    assert [bucket for bucket, *_ in now] == [again[genres.index(bucket)] for bucket, *_ in before]  # in place
+    for bucket, ids, titles, _ in now:
+        i = again.index(bucket)
+        assert ids == [1000 + 10 * i + j for j in range(4)] and titles == [f"{bucket} song {j}" for j in range(4)]
+    assert "Genre 5" not in [bucket for bucket, *_ in now]
+    k = again.index(panel.rows[0].bucket)
+    assert [r.bucket for r in panel.rows] == again[k:k + len(panel.rows)]
+    panel.verticalScrollBar().setValue(0)
+    qtbot.wait(50)
+    assert _discover_in_view(panel)[0][:2] == ("Genre 0", [1000, 1001, 1002, 1003])
 
 
-def test_many_genres_fill_the_panel_while_the_window_keeps_answering(qtbot):
-    # A library with a thousand genre tags has a thousand rows: made all at once, they held
-    # the window for seconds. They come top first, a slice at a time, and every one of them.
-    from PySide6.QtCore import QTimer
-
+def test_a_thousand_genres_make_widgets_only_for_the_rows_in_view(qtbot):
+    # A library with a thousand genre tags has a thousand rows: as a thousand row widgets,
+    # every resize of the window laid them all out again and every switch to the tab showed
+    # them all. Only the rows in view are widgets; every row is still there to scroll to,
+    # in order, with its own tracks.
     from player.ui.discover_panel import BucketRow, DiscoverPanel
 
     panel = DiscoverPanel()
     qtbot.addWidget(panel)
-    panel.resize(600, 300)
+    panel.resize(600, 400)
     panel.show()
-    genres = [f"tag {i}" for i in range(400)]
+    genres = [f"tag {i}" for i in range(1000)]
     rows = {g: [(10 * i + j, f"{g} song {j}", "band", "why") for j in range(3)] for i, g in enumerate(genres)}
-    answered = []
-    QTimer.singleShot(0, lambda: answered.append(len(panel.rows)))
     panel.set_rows(rows)
-    assert 0 < len(panel.rows) < len(genres)          # the first rows at once
-    qtbot.waitUntil(lambda: len(panel.rows) == len(genres), timeout=60000)
-    assert answered and answered[0] < len(genres)     # the window answered while the rest were made
-    assert [r.bucket for r in panel.rows] == [r.findChild(QLabel, "bucketTitle").text() for r in panel.rows] == genres
-    assert panel.rows[-1].ids == [3990, 3991, 3992] and panel.rows[-1].list.item(2).text() == "tag 399 song 2"
-    # Laid out in order, the panel as tall as its rows: no room kept for rows still to come.
-    last = panel.rows[-1]
-    qtbot.waitUntil(lambda: panel.widget().height() - last.mapTo(panel.widget(), QPoint(0, last.height())).y() < 60,
-                    timeout=5000)
-    tops = [row.mapTo(panel.widget(), QPoint(0, 0)).y() for row in panel.rows]
-    assert tops == sorted(set(tops))
+    qtbot.waitUntil(lambda: len(panel.buckets) == len(genres), timeout=60000)
+    assert [b for b, _ in panel.buckets] == genres
+    seen: list[str] = []
+    for width in (600, 900, 450):
+        panel.resize(width, 400)
+        qtbot.wait(20)
+        for bucket, ids, titles, row_width in _scroll_through(qtbot, panel):
+            i = genres.index(bucket)
+            assert ids == [10 * i + j for j in range(3)] and titles == [f"{bucket} song {j}" for j in range(3)]
+            if bucket not in seen:
+                seen.append(bucket)
+        assert seen == genres                                  # every row, in order, none twice
+        seen.clear()
     # Fewer genres, arriving while the panel is hidden: shown once it shows.
     panel.hide()
     panel.set_rows({g: rows[g] for g in genres[:3]})
     panel.show()
-    qtbot.waitUntil(lambda: [r.bucket for r in panel.rows] == genres[:3], timeout=5000)
+    qtbot.waitUntil(lambda: [b for b, *_ in _discover_in_view(panel)] == genres[:3], timeout=5000)
     qtbot.waitUntil(lambda: len(panel.findChildren(BucketRow)) == 3, timeout=5000)
+    assert [r.bucket for r in panel.rows] == genres[:3]
+
+
+def test_discover_in_the_window_shows_every_genre_of_a_big_library(qtbot, store, make_window):
+    # A generated library whose albums carry 200 genre values: the tab shows the plain
+    # recommender's rows, every one of them in its order with its own tracks, before and
+    # after the window is resized.
+    import random
+
+    from benchmarks.library_gen import library_rows
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_tasks import DISCOVER_PER_BUCKET
+
+    rows = library_rows(3000, seed=5)
+    rng = random.Random(5)
+    albums: dict = {}
+    for r in rows:
+        r["genre"] = albums.setdefault((r["artist"], r["album"]), f"Style {len(albums) % 200:03d}")
+        r["duration"] = rng.uniform(150, 300)
+    store.upsert_tracks(rows)
+    expected = {b: [rec.track_id for rec in recs]
+                for b, recs in LibraryRecommendations(store).discover(DISCOVER_PER_BUCKET).items() if recs}
+    assert len(expected) == 200
+    window = make_window(store, with_player=False)
+    panel = window.discover
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: len(panel.buckets) == len(expected), timeout=20000)
+    assert [b for b, _ in panel.buckets] == list(expected)
+    for size in ((1280, 780), (900, 600)):
+        window.resize(*size)
+        seen = []
+        for bucket, ids, titles, _ in _scroll_through(qtbot, panel):
+            assert ids == expected[bucket]
+            assert titles == [store.track(t)["title"] for t in ids]
+            if bucket not in seen:
+                seen.append(bucket)
+        assert seen == list(expected)
 
 
 def test_a_moved_song_queued_during_a_rescan_and_played_before_it_ends_is_logged_on_its_track(
