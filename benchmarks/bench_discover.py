@@ -15,6 +15,9 @@ library: the baseline, measured in the same run, that the ratios are against):
   until its first rows show and until all of them do, and the longest gap of a 5 ms timer
   on the GUI thread from the switch until the rows are all there (how long the window
   could not react); then the same for Refresh;
+- plain provider (the one used without trained models, on a worker): on the same generated
+  library, one read of the library table, ``LibraryRecommendations.discover(14)`` and the
+  window's whole worker job (that and the names of what it returns); median of ``--runs``;
 - resize and tab switch: with the rows all there, the window made narrower and wider again
   (``--resizes`` times), and the switch from the Library tab back to Discover: how long each
   held the window (the call and the layout and paint it queued), median and worst.
@@ -92,6 +95,26 @@ def messy_store(path: Path, tracks: int, genres: int):
     return store
 
 
+def plain_times(store, runs: int) -> dict:
+    """The plain provider's Discover: medians in ms of reading the library, of ``discover``
+    and of the window's worker job."""
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_tasks import discover_rows
+
+    provider = LibraryRecommendations(store)
+
+    def median_ms(fn) -> float:
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            fn()
+            times.append(1000 * (time.perf_counter() - t))
+        return statistics.median(times)
+
+    return {"read": median_ms(store.tracks), "discover": median_ms(lambda: provider.discover(PER_BUCKET)),
+            "job": median_ms(lambda: discover_rows(provider, store))}
+
+
 def window_times(app, store, home: Path, resizes: int) -> dict:
     """Open the Discover tab, then Refresh: until the first rows show, until all do, and the
     longest GUI-thread gap meanwhile; then resizes and tab switches: how long each held the
@@ -158,8 +181,9 @@ def window_times(app, store, home: Path, resizes: int) -> dict:
     for _ in range(max(3, resizes // 2)):
         window.tabs.setCurrentWidget(library)
         spin(lambda: False, 0.2)
+        shown_at.clear()
         switched.append(held(lambda: window.tabs.setCurrentWidget(panel)))
-        spin(lambda: False, 0.5)           # the Refresh the switch asks for lands
+        spin(lambda: bool(shown_at), 300)  # the Refresh the switch asks for lands
     out.update(resize=statistics.median(resized), resize_max=max(resized),
                tab=statistics.median(switched), tab_max=max(switched))
     window.close()
@@ -200,16 +224,25 @@ def main(argv: list[str] | None = None) -> int:
     from player.ui.main import create_app
 
     app = create_app()
-    window = {}
+    window, plain = {}, {}
     for g in args.genres:
         with tempfile.TemporaryDirectory(prefix="segue-bench-discover-") as tmp:
             os.environ["SEGUE_HOME"] = tmp            # never the person's own data folder
             t = time.perf_counter()
             store = messy_store(Path(tmp) / "library.db", args.tracks, g)
             made = time.perf_counter() - t
+            plain[g] = plain_times(store, args.runs)
             window[g] = window_times(app, store, Path(tmp), args.resizes)
             store.close()
             print(f"  (library with {g:,} genre values generated in {made:.0f} s)", file=sys.stderr)
+    base = plain[args.genres[0]]
+    print(f"\nplain provider (generated library, on the worker; median of {args.runs}; ms)")
+    print(f"  {'genre values':>12}  {'read library':>12}  {'discover':>8}  {'vs one read':>11}  "
+          f"{'window job':>10}  {'vs baseline':>11}")
+    for g, p in plain.items():
+        note = "  (baseline)" if g == args.genres[0] else ""
+        print(f"  {g:>12,}  {p['read']:>12.0f}  {p['discover']:>8.0f}  {p['discover'] / p['read']:>10.1f}x  "
+              f"{p['job']:>10.0f}  {p['job'] / base['job']:>10.1f}x{note}")
     base = window[args.genres[0]]
     print("\nwindow (generated library, offscreen; ms from switching to the tab or clicking Refresh)")
     print(f"  {'genre values':>12}  {'rows':>5}  {'first rows':>10}  {'all rows':>9}  {'longest GUI gap':>15}  "

@@ -105,8 +105,11 @@ class LibraryRecommendations:
     def __init__(self, store):
         self.store = store
 
-    def _library(self):
-        rows = self.store.tracks()
+    def _library(self, rows=None):
+        """Library order and ``id -> (title, artist casefolded, bucket)``, of ``rows`` (the
+        store's tracks, read here if not given)."""
+        if rows is None:
+            rows = self.store.tracks()
         order = [r["id"] for r in rows]
         namer = Namer.of(self.store)
         info = {}
@@ -143,8 +146,9 @@ class LibraryRecommendations:
         album, years), ties shuffled per seed, artists spread out; skipped artists go last.
         Stingers (far shorter than the library's median) and second copies of one recording
         are left out."""
-        rows = {r["id"]: r for r in self.store.tracks()}
-        order, info = self._library()
+        tracks = self.store.tracks()        # read once: a scan may write between two reads
+        rows = {r["id"]: r for r in tracks}
+        order, info = self._library(tracks)
         if seed_track_id not in info or k <= 0:
             return []
         seed = rows[seed_track_id]
@@ -181,8 +185,9 @@ class LibraryRecommendations:
         """One row per genre tag (largest first): unplayed tracks first, then least recent.
         Stingers and sound effects (far shorter than the library's median) are left out, as
         is a second copy of one recording."""
-        order, info = self._library()
-        rows = {r["id"]: r for r in self.store.tracks()}
+        tracks = self.store.tracks()        # read once: a scan may write between two reads
+        order, info = self._library(tracks)
+        rows = {r["id"]: r for r in tracks}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
         short = SHORT_FRACTION * statistics.median(lengths) if lengths else 0.0
         last_played: dict[int, float] = {}

@@ -19,6 +19,22 @@ log = logging.getLogger(__name__)
 DISCOVER_PER_BUCKET = 14
 
 
+def discover_rows(provider, store) -> dict[str, list[tuple[int, str, str, str]]]:
+    """Discover's rows as the panel shows them: ``bucket -> [(track_id, title, artist,
+    reason), ...]``. Run on a worker: it reads the whole library."""
+    rows = {}
+    namer = Namer.of(store)
+    for bucket, recs in provider.discover(DISCOVER_PER_BUCKET).items():
+        entries = []
+        for rec in recs:
+            t = store.track(rec.track_id)
+            if t is not None:
+                names = namer(t)
+                entries.append((rec.track_id, names.title, names.artist, rec.reason))
+        rows[bucket] = entries
+    return rows
+
+
 class LibraryTasksMixin:
     # -- scanning ------------------------------------------------------------
     def start_first_scan(self, folders: list[str]) -> None:
@@ -98,21 +114,8 @@ class LibraryTasksMixin:
     # -- Discover --------------------------------------------------------------
     def refresh_discover(self) -> None:
         provider, store = self.provider, self.store
-
-        def work():
-            rows = {}
-            namer = Namer.of(store)
-            for bucket, recs in provider.discover(DISCOVER_PER_BUCKET).items():
-                entries = []
-                for rec in recs:
-                    t = store.track(rec.track_id)
-                    if t is not None:
-                        names = namer(t)
-                        entries.append((rec.track_id, names.title, names.artist, rec.reason))
-                rows[bucket] = entries
-            return rows
-
-        run_task(work, lambda result, error: self.discover.set_rows(result) if error is None else
+        run_task(lambda: discover_rows(provider, store),
+                 lambda result, error: self.discover.set_rows(result) if error is None else
                  log.error("discover failed: %s", error), name="discover")
 
     # -- settings ----------------------------------------------------------------

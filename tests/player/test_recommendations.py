@@ -78,3 +78,29 @@ def test_explain_names_the_tag(store):
     assert "Soul" in p.explain(ids[0])
     assert "no genre tag" in p.explain(ids[1])
     assert p.explain(999999) == ""
+
+
+def test_discover_and_radio_see_one_state_of_a_library_a_scan_changes_meanwhile(store, monkeypatch):
+    # They run on a worker while a rescan may write: a file found gone, or a new one, between
+    # two reads of the library made them fail (a track in one read and not in the other).
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": "Rock"} for i in range(6)])
+    read = store.tracks
+    meanwhile = []
+
+    def tracks(**kwargs):
+        rows = read(**kwargs)
+        if meanwhile:
+            meanwhile.pop()()                          # the scan writes right after this read
+        return rows
+
+    monkeypatch.setattr(store, "tracks", tracks)
+    p = LibraryRecommendations(store)
+    meanwhile.append(lambda: store.mark_missing([ids[1]]))
+    rows = p.discover(10)
+    assert sorted(r.track_id for r in rows["Rock"]) == sorted(ids)    # the library as it was read
+    new = {"path": "/m/new.flac", "size": 1, "mtime_ns": 1, "album": "A", "albumartist": "N",
+           "title": "new", "artist": "N", "genre": "Rock", "track_no": 9, "duration": 200.0}
+    meanwhile.append(lambda: store.upsert_tracks([new]))
+    got = [r.track_id for r in p.radio(ids[0], 4)]
+    assert sorted(got) == sorted(set(ids) - {ids[0], ids[1]})
+    assert store.track_by_path("/m/new.flac") is not None
