@@ -166,10 +166,10 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         if self._started:
             return
         self._started = True
-        store = self.store
+        store, sort_by = self.store, self.model.sort_column_key()
 
         def look():
-            return len(store.folders()), load_library(store)
+            return len(store.folders()), load_library(store, sort_by)
 
         run_task(look, self._first_load, name="load-library")
         self._loading = True
@@ -202,8 +202,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             self._reload_again = True
             return
         self._loading = True
-        store = self.store
-        run_task(lambda: load_library(store), self._loaded, name="load-library")
+        store, sort_by = self.store, self.model.sort_column_key()
+        run_task(lambda: load_library(store, sort_by), self._loaded, name="load-library")
 
     def _loaded(self, result, error) -> None:
         self._loading = False

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel
 
 from player.recommendations import genre_bucket
 from player.ui.queue_panel import ENTRY_ROLE
+from tests.player.ui.conftest import TRACKS
 
 
 def _row_of_title(window, title: str) -> int:
@@ -41,6 +42,35 @@ def test_a_rescan_that_finds_nothing_new_reloads_the_library_once(qtbot, scanned
     qtbot.waitUntil(lambda: len(loads) >= 1, timeout=5000)
     qtbot.wait(300)
     assert len(loads) == 1 and window.model.rowCount() == 8
+
+
+def test_a_rescan_with_the_table_sorted_ranks_the_rows_on_the_worker(qtbot, scanned, make_window, monkeypatch):
+    # With the table sorted by a column, the rows a scan brings were ranked by the window as
+    # they landed: at 50,000 tracks that held it at the end of every scan. The worker that
+    # reads the library ranks them; the table still shows them in order.
+    import threading
+
+    from player.ui.library_model import LibraryData
+
+    window = make_window(scanned)
+    window.library.table.sortByColumn(1, Qt.DescendingOrder)           # by title, as a header click
+    ranked = []
+    rank = LibraryData.sort_key
+
+    def noted(data, key):
+        if key not in data._sort_keys:                                  # ranked now, not before
+            ranked.append((key, threading.current_thread() is threading.main_thread()))
+        return rank(data, key)
+
+    monkeypatch.setattr(LibraryData, "sort_key", noted)
+    loads = []
+    window.library_loaded.connect(lambda: loads.append(1))
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()
+    qtbot.waitUntil(lambda: len(loads) >= 1, timeout=5000)
+    titles = [window.model.index(r, 1).data() for r in range(window.model.rowCount())]
+    assert titles == sorted((t for _, _, t, *_ in TRACKS), key=str.casefold, reverse=True)
+    assert ranked and all(key == "title" and not on_window for key, on_window in ranked)
 
 
 def test_search_filters_by_title_artist_album_genre(qtbot, scanned, make_window):
