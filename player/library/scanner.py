@@ -376,7 +376,9 @@ class Scanner:
                         and not any(_inside(path, folder) for folder in blind)]
             self.progress.missing += self.store.mark_missing(vanished)
             self.store.set_folder_scanned(folder.id)
-        return self._adopt_moved(new_paths) + self._adopt_late()
+        moved = self._adopt_moved(new_paths) + self._adopt_late()
+        _let_go(files, by_key, seen, *(f.known for f in state.values()), *(f.seen for f in state.values()))
+        return moved
 
     def _one(self, found: FoundFile, folder: _Folder) -> dict | None:
         """The row to write for one file, or None when it is unchanged or vanished."""
@@ -519,6 +521,21 @@ class Scanner:
                 log.info("%r went missing: its history goes to its copy %r", old["path"], copy["path"])
                 merged += 1
         return merged
+
+
+def _let_go(*containers) -> None:
+    """Empty these lists, dicts and sets a piece at a time. A scan runs on a worker thread,
+    but freeing what it kept of 50,000 files in one go, as it returned, is one step of the
+    interpreter: it held the interpreter lock, and so the window, for about 50 ms. Between
+    pieces the window gets its turn."""
+    for container in containers:
+        if isinstance(container, list):
+            while container:
+                del container[-1000:]
+        else:
+            drop = container.popitem if isinstance(container, dict) else container.pop
+            while container:
+                drop()
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -534,3 +534,29 @@ def test_a_song_of_the_same_name_by_another_artist_is_not_taken_for_a_retagged_m
                     tags={"title": "Intro", "artist": artist, "album": album, "tracknumber": "1"})
         result = Scanner(store).scan()
         assert result.moved == 0 and store.track(old_id)["missing"] == 1 and _plays_of(store, old_id) == 2
+
+
+def test_what_a_scan_kept_of_its_files_is_let_go_a_piece_at_a_time(store, library, monkeypatch):
+    # Freed in one go as the scan returned, what it kept of 50,000 files held the interpreter
+    # lock, and so the window, for about 50 ms: it is emptied piece by piece before it ends.
+    from player.library import scanner
+
+    kept = []
+    let_go = scanner._let_go
+
+    def noted(*containers):
+        kept.append([len(c) for c in containers])
+        let_go(*containers)
+        kept.append([len(c) for c in containers])
+
+    monkeypatch.setattr(scanner, "_let_go", noted)
+    first = Scanner(store).scan([str(library)])
+    again = Scanner(store).scan()
+    files = first.seen
+    assert again.unchanged + again.errors == files and again.read == 0
+    assert len(kept) == 4
+    assert max(kept[0]) >= files and max(kept[2]) >= files        # every file's entries...
+    assert not any(kept[1]) and not any(kept[3])                   # ...all let go
+    things = [list(range(5000)), {i: (i, str(i)) for i in range(5000)}, {str(i) for i in range(5000)}]
+    let_go(*things)
+    assert things == [[], {}, set()]
