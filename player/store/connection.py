@@ -178,12 +178,27 @@ class Database:
             return len(self._all)
 
     def close(self) -> None:
-        """Close every thread's connection (call when the app exits)."""
+        """Close every thread's connection (call when the app exits).
+
+        The connection of a thread still running (a worker the exit did not wait for: a
+        long import, a read of a big library) is interrupted, not closed: closing it while
+        it runs a statement crashed the process, as Python's sqlite3 module frees what the
+        statement still uses. Its statement fails as interrupted (a write rolls back) and
+        the connection goes with the process, or is closed as the next one opens once its
+        thread has ended."""
+        mine = getattr(self._local, "owner", None)
         with self._all_lock:
-            for _ref, conn in self._all:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._all.clear()
+            running = []
+            for ref, conn in self._all:
+                owner = ref()
+                if owner is None or owner is mine:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.close()
+                else:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.interrupt()
+                    running.append((ref, conn))
+            self._all = running
         self._local = threading.local()
 
     @contextlib.contextmanager

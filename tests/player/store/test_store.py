@@ -1,5 +1,6 @@
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -340,3 +341,48 @@ def test_a_row_merged_away_keeps_naming_its_track_through_later_merges_and_new_t
     assert store.live_track_id(12345) is None
     with pytest.raises(sqlite3.IntegrityError):            # a track that never was is still refused
         store.start_play(12345)
+
+
+_CLOSE_UNDER_A_READ = """
+import sqlite3, sys, threading, time
+from player.store import Store
+
+store = Store.open(sys.argv[1])
+with store.transaction() as conn:
+    conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?)", [(f"k{i}", "v") for i in range(100000)])
+for _ in range(10):
+    outcome, started = [], threading.Event()
+
+    def read():
+        try:
+            started.set()
+            for _ in range(100):
+                store.execute("SELECT key FROM settings ORDER BY random() LIMIT 100").fetchall()
+            outcome.append("done")
+        except sqlite3.Error as exc:
+            outcome.append(str(exc))
+
+    worker = threading.Thread(target=read)
+    worker.start()
+    started.wait()
+    time.sleep(0.1)
+    store.close()                   # the app exits while a worker is still reading
+    worker.join()
+    assert outcome in (["interrupted"], ["done"]), outcome
+    print(outcome[0])
+"""
+
+
+def test_closing_the_store_while_a_worker_reads_interrupts_the_read_and_never_crashes(tmp_path):
+    # At exit the window waits 5 s for its workers, then closes the store. A worker still
+    # reading then (an import, a big library's Discover) had its connection closed under
+    # its statement, and the process died of a segmentation fault, one time in three.
+    import subprocess
+    import sys
+
+    script = tmp_path / "close_under_a_read.py"
+    script.write_text(_CLOSE_UNDER_A_READ)
+    run = subprocess.run([sys.executable, str(script), str(tmp_path / "segue.db")], capture_output=True, text=True,
+                         timeout=300, cwd=str(Path(__file__).resolve().parents[3]))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "interrupted" in run.stdout.split()
