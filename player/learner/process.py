@@ -243,9 +243,14 @@ def _leave_now() -> None:
     it ends them.
     """
     import multiprocessing
+    import multiprocessing.util
 
     if multiprocessing.active_children():
         return
+    # What the ordinary exit does first, and costs nothing: the semaphores of the analysis's
+    # decoder pool are unlinked (else the window's resource tracker finds them left over and
+    # warns at its own exit).
+    multiprocessing.util._run_finalizers(0)
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
         if stream is not None:
