@@ -95,6 +95,7 @@ class FallbackStream:
         self._proc = None
         self._reader = None
         self._skip = 0          # frames still to drop before the next block (after a seek)
+        self._held = None       # a block decoded ahead (:meth:`has_audio`), the next one given
         self._exe = ffmpeg_path()
         if self._exe is not None:
             self.samplerate, self.channels, self.fast_seek = _ffprobe(self._exe, self.path)
@@ -152,6 +153,7 @@ class FallbackStream:
         frame = max(0, int(frame))
         self._stop()
         self._skip = 0
+        self._held = None
         if self._exe is not None:
             self._start_ffmpeg(frame)
         else:
@@ -162,6 +164,9 @@ class FallbackStream:
         return self
 
     def __next__(self) -> np.ndarray:
+        if self._held is not None:
+            block, self._held = self._held, None
+            return block
         while True:
             block = self._decoded()
             if self._skip:
@@ -170,6 +175,13 @@ class FallbackStream:
                 block = block[drop:]
             if len(block):
                 return block
+
+    def has_audio(self) -> bool:
+        """Whether decoding gives any audio at all: the first block is decoded, and kept for
+        the next read. Raises CorruptAudioError where ffmpeg fails on the file."""
+        if self._held is None:
+            self._held = next(self, None)
+        return self._held is not None
 
     def _decoded(self) -> np.ndarray:
         """The next block as decoded; StopIteration at the end."""
@@ -272,11 +284,34 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool]:
     return rate, channels, demuxer in _EXACT_SEEK_FORMATS and whole_samples
 
 
-def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192) -> FallbackStream:
-    """Open a file libsndfile cannot read with ffmpeg (or audioread); raises UnsupportedAudioError."""
+def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192,
+                  refused: Exception | None = None) -> FallbackStream:
+    """Open a file libsndfile cannot read with ffmpeg (or audioread); raises UnsupportedAudioError.
+
+    ``refused``: libsndfile's error on a file of a format it reads (:data:`SOUNDFILE_EXTENSIONS`).
+    It refuses some such files that are whole: ALAC in a CAF, FLAC in Ogg, an Opus file cut
+    from a longer one without re-encoding (its first page's position is less than its packets
+    decode to: "malformed"). Those play through ffmpeg where ffmpeg decodes audio from them;
+    otherwise, and without ffmpeg, the file is a CorruptAudioError with libsndfile's reason.
+    """
     if not Path(path).exists():
         raise FileNotFoundError(str(path))
-    return FallbackStream(path, blocksize=blocksize)
+    if refused is None:
+        return FallbackStream(path, blocksize=blocksize)
+    damaged = CorruptAudioError(f"cannot decode {Path(path).name}: {refused}")
+    if ffmpeg_path() is None:
+        raise damaged from refused
+    try:
+        stream = FallbackStream(path, blocksize=blocksize)
+    except AudioError:
+        raise damaged from refused
+    try:
+        if stream.has_audio():
+            return stream
+    except AudioError:
+        pass
+    stream.close()
+    raise damaged from refused
 
 
 class BlockReader:
@@ -1236,9 +1271,9 @@ def soundfile_reader(f: sf.SoundFile, path: str) -> BlockReader:
 class _FallbackReader(BlockReader):
     """ffmpeg (or audioread) through :class:`FallbackStream`: forward only, length unknown."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, refused: Exception | None = None):
         self.path = path
-        self._stream = open_fallback(path)
+        self._stream = open_fallback(path, refused=refused)
         self.samplerate, self.channels = int(self._stream.samplerate), int(self._stream.channels)
         self.frames = None
         self._blocks = iter(self._stream)
@@ -1342,9 +1377,7 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
             except (AudioError, ImportError):
                 pass
         if reader is None:
-            if _ext(path) in SOUNDFILE_EXTENSIONS:
-                raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
-            reader = _FallbackReader(path)
+            reader = _FallbackReader(path, refused=exc if _ext(path) in SOUNDFILE_EXTENSIONS else None)
     else:
         if f.format == "MP3":
             f.close()
@@ -1409,9 +1442,8 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
                     f.seek(min(start, f.frames) if f.frames > 0 else start)
                 data = f.read(frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        if _ext(path) in SOUNDFILE_EXTENSIONS:
-            raise CorruptAudioError(f"cannot decode {Path(path).name}: {exc}") from exc
-        data, native = _load_fallback(path, offset_s, duration_s)
+        data, native = _load_fallback(path, offset_s, duration_s,
+                                      refused=exc if _ext(path) in SOUNDFILE_EXTENSIONS else None)
     if data is None:
         with open_blocks(path) as reader:   # (a chain is read at the rate of its fastest link)
             native = reader.samplerate
@@ -1442,8 +1474,9 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
     return np.ascontiguousarray(y, dtype=np.float32), int(sr)
 
 
-def _load_fallback(path: str, offset_s: float, duration_s: float | None) -> tuple[np.ndarray, int]:
-    with open_fallback(path) as stream:
+def _load_fallback(path: str, offset_s: float, duration_s: float | None,
+                   refused: Exception | None = None) -> tuple[np.ndarray, int]:
+    with open_fallback(path, refused=refused) as stream:
         rate = stream.samplerate
         skip = int(round(offset_s * rate))
         want = None if duration_s is None else int(round(duration_s * rate))

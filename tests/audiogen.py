@@ -5,6 +5,7 @@ Used by tests across the tree (``from tests.audiogen import write_track``).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -265,4 +266,25 @@ def add_flac_seek_table(path: Path, every_s: float = 1.0) -> Path:
     table.seekpoints = points
     audio.metadata_blocks.insert(1, table)
     audio.save()
+    return path
+
+
+def ffmpeg_encodes(encoder: str) -> bool:
+    """Whether ffmpeg and ffprobe are installed and ffmpeg has the encoder ``encoder`` (libopus,
+    libspeex and the like are left out of some builds)."""
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        return False
+    out = subprocess.run(["ffmpeg", "-v", "error", "-hide_banner", "-encoders"], capture_output=True, text=True)
+    return any(line.split()[1:2] == [encoder] for line in out.stdout.splitlines() if line.strip())
+
+
+def stepped_tone(path: Path, *codec: str, seconds: int = 6, sr: int = 44100, channels: int = 2) -> Path:
+    """``path`` encoded by ffmpeg with ``codec`` (its arguments) from a tone whose pitch steps up
+    each second (:func:`step_frequency`), so that where each second of it plays can be told."""
+    pitch = step_frequency(np.arange(seconds * sr) // sr)
+    mono = (0.3 * np.sin(2 * np.pi * np.cumsum(pitch) / sr)).astype(np.float32)
+    wav = path.with_name(path.name + ".src.wav")
+    sf.write(str(wav), np.repeat(mono[:, None], channels, axis=1), sr, subtype="FLOAT")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(path)], check=True)
+    wav.unlink()
     return path

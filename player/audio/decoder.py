@@ -159,7 +159,13 @@ class Decoder:
                 except DecodeError:
                     raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
             elif ext in audio_io.SOUNDFILE_EXTENSIONS:
-                raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
+                # (a file of a format libsndfile reads that it refuses plays through ffmpeg
+                # where ffmpeg decodes it: see audio_io.open_fallback)
+                try:
+                    self._open_fallback(refused=exc)
+                except DecodeError:
+                    raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
+                self.duration = duration_hint
             else:
                 self._open_fallback()
                 self.duration = duration_hint
@@ -189,9 +195,9 @@ class Decoder:
         self.samplerate = self._blocks.samplerate
         self.duration = self._blocks.frames / self.samplerate if self._blocks.frames else None
 
-    def _open_fallback(self) -> None:
+    def _open_fallback(self, refused: Exception | None = None) -> None:
         try:
-            self._fallback = audio_io.open_fallback(self.path)
+            self._fallback = audio_io.open_fallback(self.path, refused=refused)
         except audio_io.AudioError as exc:
             raise DecodeError(str(exc)) from exc
         except OSError as exc:

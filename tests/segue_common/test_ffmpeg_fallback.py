@@ -154,3 +154,31 @@ def test_a_playlist_naming_a_url_never_reaches_the_network(tmp_path):
             server.accept()[0].close()               # nobody knocked
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("name, codec", [
+    ("alac.caf", ["-c:a", "alac"]),
+    ("flac.oga", ["-c:a", "flac", "-f", "ogg"]),
+])
+def test_analysis_reads_a_file_libsndfile_refuses_through_ffmpeg(tmp_path, noise_wav, name, codec):
+    """ALAC in a CAF and FLAC in Ogg: libsndfile reads the containers but refuses these (they
+    were analysis errors); ffmpeg decodes them, sample for sample, as the lossless codecs they are."""
+    path = tmp_path / name
+    _encode(noise_wav, path, *codec)
+    with pytest.raises(sf.LibsndfileError):
+        sf.SoundFile(str(path))
+    source, _ = sf.read(str(noise_wav), dtype="float32")
+    y, sr = audio_io.load_audio(path, mono=False, offset_s=2.0, duration_s=1.0)
+    assert sr == 44100 and np.array_equal(y.T, source[2 * 44100: 3 * 44100])
+    with audio_io.open_blocks(path) as reader:
+        got = np.concatenate([reader.read(5000) for _ in range(3)])
+    assert np.array_equal(got, source[:15000])
+
+
+def test_a_file_ffmpeg_cannot_decode_either_is_damaged_with_libsndfiles_reason(tmp_path, noise_wav):
+    path = tmp_path / "cut.flac"
+    _encode(noise_wav, path, "-c:a", "flac")
+    path.write_bytes(path.read_bytes()[:100])               # the header, no audio
+    for read in (audio_io.load_audio, audio_io.open_blocks):
+        with pytest.raises(audio_io.CorruptAudioError, match=r"cannot decode cut\.flac: Error opening"):
+            read(path)

@@ -6,7 +6,8 @@ import pytest
 import soundfile as sf
 
 from player.audio.decoder import Decoder, DecodeError
-from tests.audiogen import cut_to_half, forget_flac_length, tone, write_audio, write_track, zero_middle
+from tests.audiogen import (cut_to_half, ffmpeg_encodes, forget_flac_length, step_frequency, stepped_opus,
+                            stepped_tone, tone, write_audio, write_track, zero_middle)
 from tests.player.audio.signals import peak_frequency
 
 
@@ -243,6 +244,54 @@ def test_a_file_changed_while_it_plays_plays_on_from_the_same_frame(tmp_path, fm
         tags.save()
     got = np.concatenate([head, rest_of(dec)])
     assert len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)
+
+
+def _plays_and_seeks(path, first_pitch: float, sr: int = 44100) -> None:
+    """``path`` plays from its start through ffmpeg, and a seek lands where asked."""
+    dec = Decoder(str(path), out_rate=sr)
+    assert dec._fallback is not None
+    whole = read_all(dec)
+    assert len(whole) > 3 * sr
+    assert peak_frequency(whole[sr // 10: sr // 2, 0], sr=sr) == pytest.approx(first_pitch, abs=10)
+    at = 2 * sr + 17
+    dec.seek_frame(at)
+    assert dec.frame == at
+    assert np.allclose(dec.read(4000), whole[at: at + 4000], atol=1e-6)
+    dec.close()
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("libopus"), reason="ffmpeg with libopus makes this file")
+def test_an_opus_file_cut_without_re_encoding_plays_through_ffmpeg(tmp_path):
+    """``ffmpeg -ss 2.5 -i in.opus -c copy out.opus`` keeps the page the cut falls in, and gives
+    it a position less than its packets decode to; libsndfile calls that malformed (the file
+    was an error), ffmpeg plays it from the start of that page."""
+    whole = stepped_opus(tmp_path / "whole.opus", seconds=8)
+    cut = tmp_path / "cut.opus"
+    subprocess.run(["ffmpeg", "-v", "error", "-ss", "2.5", "-i", str(whole), "-c", "copy", str(cut)], check=True)
+    with pytest.raises(sf.LibsndfileError, match="malformed"):
+        sf.SoundFile(str(cut))
+    _plays_and_seeks(cut, step_frequency(2), 48000)
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("alac") or not ffmpeg_encodes("flac"), reason="ffmpeg makes these files")
+@pytest.mark.parametrize("name, codec", [
+    ("alac.caf", ["-c:a", "alac"]),                         # what Apple's tools write
+    ("flac.oga", ["-c:a", "flac", "-f", "ogg"]),            # FLAC in Ogg
+])
+def test_a_file_libsndfile_refuses_in_a_format_it_reads_plays_through_ffmpeg(tmp_path, name, codec):
+    path = stepped_tone(tmp_path / name, *codec)
+    with pytest.raises(sf.LibsndfileError):
+        sf.SoundFile(str(path))
+    _plays_and_seeks(path, step_frequency(0))
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+def test_a_file_neither_libsndfile_nor_ffmpeg_decodes_keeps_libsndfiles_reason(tmp_path):
+    path = tmp_path / "t.flac"
+    path.write_bytes(b"fLaC but not really" * 10)
+    with pytest.raises(DecodeError, match=r"cannot decode t\.flac: Error opening"):
+        Decoder(str(path), out_rate=44100)
 
 
 def test_missing_damaged_and_unsupported_files_are_decode_errors(tmp_path, monkeypatch):
