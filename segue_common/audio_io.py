@@ -284,6 +284,44 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool]:
     return rate, channels, demuxer in _EXACT_SEEK_FORMATS and whole_samples
 
 
+def probe_stream(path: str | os.PathLike) -> dict | None:
+    """What ffprobe tells of the first audio stream of ``path``: ``{"duration", "codec",
+    "sample_rate", "channels", "tags"}`` (``tags`` the container's and the stream's text
+    tags, the container's first), or None where ffmpeg is not installed, there is no audio
+    stream, or no length, rate or channels are given. Only headers are read.
+
+    For the files that neither mutagen nor libsndfile reads and ffmpeg plays: Matroska and
+    WebM (Opus or Vorbis), ALAC in a CAF."""
+    exe = ffmpeg_path()
+    probe = exe and (shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe"))
+    if not probe:
+        return None
+    path = str(path)
+    try:
+        out = subprocess.run(
+            [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
+             "stream=codec_name,sample_rate,channels,duration:stream_tags:format=duration:format_tags",
+             "-of", "json", _file_url(path)],
+            capture_output=True, text=True, errors="replace", timeout=_PROBE_TIMEOUT_S,
+        )
+        info = json.loads(out.stdout)
+        stream, container = info["streams"][0], info.get("format", {})
+        rate, channels = int(stream["sample_rate"]), int(stream["channels"])
+        # (the audio stream's own length where it is given: the container's is its longest
+        # stream's, a video's in a .webm)
+        duration = float(stream.get("duration") or container.get("duration") or 0.0)
+    except (subprocess.TimeoutExpired, OSError, ValueError, IndexError, KeyError, TypeError):
+        return None
+    if rate <= 0 or channels <= 0 or not 0.0 < duration < float("inf"):
+        return None
+    tags = {}
+    for source in (container.get("tags"), stream.get("tags")):
+        for key, value in (source or {}).items() if isinstance(source, dict) else ():
+            tags.setdefault(str(key).lower(), value)
+    return {"duration": duration, "codec": str(stream.get("codec_name") or "") or None, "sample_rate": rate,
+            "channels": channels, "tags": tags}
+
+
 def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192,
                   refused: Exception | None = None) -> FallbackStream:
     """Open a file libsndfile cannot read with ffmpeg (or audioread); raises UnsupportedAudioError.

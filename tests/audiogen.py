@@ -283,8 +283,42 @@ def stepped_tone(path: Path, *codec: str, seconds: int = 6, sr: int = 44100, cha
     each second (:func:`step_frequency`), so that where each second of it plays can be told."""
     pitch = step_frequency(np.arange(seconds * sr) // sr)
     mono = (0.3 * np.sin(2 * np.pi * np.cumsum(pitch) / sr)).astype(np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
     wav = path.with_name(path.name + ".src.wav")
     sf.write(str(wav), np.repeat(mono[:, None], channels, axis=1), sr, subtype="FLOAT")
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(path)], check=True)
     wav.unlink()
+    return path
+
+
+def write_dsf(path: Path, seconds: float = 2.0, *, channels: int = 2, title: str | None = None) -> Path:
+    """A DSF file (DSD64: one bit at 2.8224 MHz; ffmpeg decodes DSD but cannot write it) of
+    :func:`step_frequency`'s tone, from a first-order sigma-delta modulator, with an ID3 tag
+    holding ``title``."""
+    import struct
+
+    rate, block = 2822400, 4096
+    n = int(seconds * rate)
+    pitch = step_frequency(np.arange(n) // rate)
+    level = (1 + 0.5 * np.sin(2 * np.pi * np.cumsum(pitch) / rate)) / 2
+    # a running sum's whole part steps up by the bits whose average follows the signal
+    bits = np.diff(np.floor(np.cumsum(level)), prepend=0.0).astype(np.uint8)
+    size = -(-n // (8 * block)) * block                 # bytes per channel, whole blocks
+    packed = np.packbits(np.pad(bits, (0, 8 * size - n)), bitorder="little").reshape(-1, block)
+    data = np.stack([packed] * channels, axis=1).tobytes()     # a block of each channel in turn
+    tag = b""
+    if title is not None:
+        import io
+
+        from mutagen.id3 import ID3, TIT2
+
+        id3, buf = ID3(), io.BytesIO()
+        id3.add(TIT2(encoding=3, text=title))
+        id3.save(buf)
+        tag = buf.getvalue()
+    fmt = b"fmt " + struct.pack("<QIIIIIIQII", 52, 1, 0, 2 if channels == 2 else 1, channels, rate, 1, n, block, 0)
+    chunk = b"data" + struct.pack("<Q", 12 + len(data)) + data
+    end = 28 + len(fmt) + len(chunk)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"DSD " + struct.pack("<QQQ", 28, end + len(tag), end if tag else 0) + fmt + chunk + tag)
     return path

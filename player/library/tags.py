@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 AUDIO_EXTENSIONS = frozenset({
     ".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav", ".wave", ".aif", ".aiff", ".aifc",
     ".m4a", ".mp4", ".aac", ".alac", ".wma", ".wv", ".ape", ".mpc", ".spx", ".tta",
+    # audiobooks (AAC in MP4), MPEG layer II (broadcast, DVD), AC-3, DSD, the PCM containers
+    # libsndfile reads, and Matroska/WebM (Opus or Vorbis, mutagen reads neither: ffprobe does)
+    ".m4b", ".mp2", ".ac3", ".dsf", ".caf", ".w64", ".au", ".mka", ".webm",
 })
 
 #: longest text kept per tag: more is not a title anyone reads, and a 10 MB "title"
@@ -248,8 +251,16 @@ def _asf(tags, out: dict) -> None:
             _set(out, field, str(value) if isinstance(value, int) else value)
 
 
+def _probed(tags: dict, out: dict) -> None:
+    # ffprobe's tags (Matroska, CAF): its own lower-case names, ID3's and Vorbis comments' words
+    for key, value in tags.items():
+        _set(out, _COMMON_KEYS.get(key), value)
+
+
 def _map_tags(tags, out: dict) -> None:
-    if isinstance(tags, ID3):
+    if isinstance(tags, dict):
+        _probed(tags, out)
+    elif isinstance(tags, ID3):
         _id3(tags, out)
     elif isinstance(tags, MP4Tags):
         _mp4(tags, out)
@@ -572,6 +583,19 @@ def _decoded_stream(path: str) -> dict | None:
             "sample_rate": min(rate, INT32_MAX), "channels": min(channels, INT32_MAX)}
 
 
+def _probed_stream(path: str) -> dict | None:
+    """Length, codec, rate, channels and tags of a file as ffprobe reads them, or None (no
+    ffmpeg, no audio in it as ffmpeg sees it). An MP3 is left to dr_mp3, which plays it; the
+    values are bounded as everything leaving this module is."""
+    if os.path.splitext(path)[1].lower() == ".mp3":
+        return None
+    probed = audio_io.probe_stream(path)
+    if probed is None:
+        return None
+    return {**probed, "duration": min(probed["duration"], MAX_DURATION_S), "codec": clean_text(probed["codec"]),
+            "sample_rate": min(probed["sample_rate"], INT32_MAX), "channels": min(probed["channels"], INT32_MAX)}
+
+
 def _chained(path: str) -> bool:
     """Whether ``path`` is a chained Ogg file (Ogg files written one after another)."""
     try:
@@ -675,11 +699,17 @@ def read_tags(path: str) -> dict:
     if error is not None:
         # The player may play what mutagen cannot read: what its decoder opens is listed.
         stream = _decoded_stream(path)
+        tags = audio.tags if audio is not None else _salvaged_tags(path) if stream is not None else None
+        probed = _probed_stream(path) if stream is None or tags is None else None
         if stream is None:
-            raise TagReadError(error)
+            # what neither reads, the player plays through ffmpeg (Matroska, ALAC in a CAF)
+            if probed is None:
+                raise TagReadError(error)
+            stream = {key: probed[key] for key in ("duration", "codec", "sample_rate", "channels")}
+        if tags is None and probed is not None and probed["tags"]:
+            tags = probed["tags"]
         log.debug("%r read as the decoder opens it (mutagen: %s)", path, error)
         out: dict = {**stream, "bitrate": None}
-        tags = audio.tags if audio is not None else _salvaged_tags(path)
     else:
         out = _stream_columns(path, audio, info, length, aiff)
         tags = audio.tags
@@ -699,6 +729,8 @@ def _stream_columns(path: str, audio, info, length: float, aiff: tuple[bytes, in
     """Length, codec, sample rate, channels and bit rate as mutagen read them (``aiff``: an
     AIFF's compression type and where its sound data starts, :func:`_aiff_layout`)."""
     codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None
+    if codec == "mp3" and getattr(info, "layer", 3) in (1, 2):
+        codec = f"mp{info.layer}"       # (mutagen's MP3 reads MPEG layers I and II too)
     if (codec == "wav" and getattr(info, "audio_format", None) not in _WAVE_FRAME_BLOCKS
             or aiff is not None and aiff[0] not in _AIFF_FRAME_BLOCKS):
         # Compressed WAV (IMA and MS ADPCM, GSM 6.10) packs hundreds of samples into each

@@ -4,11 +4,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from player.library.scanner import Scanner
 from tests import unprivileged
-from tests.audiogen import FORMATS, write_tags, write_track
+from tests.audiogen import FORMATS, ffmpeg_encodes, step_frequency, stepped_tone, write_dsf, write_tags, write_track
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -560,3 +561,58 @@ def test_what_a_scan_kept_of_its_files_is_let_go_a_piece_at_a_time(store, librar
     things = [list(range(5000)), {i: (i, str(i)) for i in range(5000)}, {str(i) for i in range(5000)}]
     let_go(*things)
     assert things == [[], {}, set()]
+
+
+def _case(name: str, codec: list[str], listed_as: str, titled: bool, needs=()):
+    """A file ffmpeg makes with ``codec``, skipped where ffmpeg lacks an encoder in ``needs``."""
+    missing = [e for e in ("pcm_s16le", *needs) if not ffmpeg_encodes(e)]
+    return pytest.param(name, codec, listed_as, titled, marks=pytest.mark.skipif(
+        bool(missing), reason=f"ffmpeg and ffprobe with {', '.join(missing)} make this file"))
+
+
+@pytest.mark.parametrize("name, codec, listed_as, titled", [
+    _case("book.m4b", ["-c:a", "aac", "-f", "mp4"], "mp4", True, needs=("aac",)),            # audiobooks
+    _case("layer2.mp2", ["-c:a", "mp2"], "mp2", False, needs=("mp2",)),
+    _case("surround.ac3", ["-c:a", "ac3", "-ac", "6"], "ac3", False, needs=("ac3",)),
+    _case("pcm.caf", ["-c:a", "pcm_s16le"], "caf", True),
+    _case("apple.caf", ["-c:a", "alac"], "alac", True, needs=("alac",)),    # libsndfile refuses it
+    _case("wave64.w64", ["-c:a", "pcm_s16le"], "wav", False),
+    _case("sun.au", ["-c:a", "pcm_s16be"], "au", True, needs=("pcm_s16be",)),
+    _case("opus.mka", ["-c:a", "libopus"], "opus", True, needs=("libopus",)),      # mutagen reads
+    _case("vorbis.webm", ["-c:a", "libvorbis"], "vorbis", True, needs=("libvorbis",)),  # no Matroska
+])
+def test_a_format_the_player_plays_is_listed_at_its_length_and_plays(store, tmp_path, name, codec, listed_as,
+                                                                      titled):
+    """These were skipped by the scan (their extensions were not looked at), and Matroska,
+    which mutagen does not read, was an error row: each is now a track, of the length and
+    title ffmpeg wrote, which plays from its first second."""
+    from player.audio.decoder import Decoder
+    from tests.player.audio.signals import peak_frequency
+
+    path = stepped_tone(tmp_path / "music" / name, *codec, "-metadata", "title=Stepped", seconds=3)
+    result = Scanner(store).scan([str(tmp_path / "music")])
+    assert result.errors == 0
+    [track] = store.tracks()
+    assert track["codec"] == listed_as
+    assert track["duration"] == pytest.approx(3.0, abs=0.1)
+    assert track["title"] == ("Stepped" if titled else None)
+    dec = Decoder(str(path), out_rate=44100, duration_hint=track["duration"])
+    first = np.concatenate([dec.read(4410) for _ in range(5)])
+    dec.close()
+    assert peak_frequency(first[4410:, 0], sr=44100) == pytest.approx(step_frequency(0), abs=10)
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg decodes DSD")
+def test_a_dsd_file_is_listed_and_plays(store, tmp_path):
+    from player.audio.decoder import Decoder
+    from tests.player.audio.signals import peak_frequency
+
+    path = write_dsf(tmp_path / "music" / "dsd.dsf", 2.0, title="One bit")
+    Scanner(store).scan([str(tmp_path / "music")])
+    [track] = store.tracks()
+    assert (track["title"], track["codec"]) == ("One bit", "dsf")
+    assert track["duration"] == pytest.approx(2.0, abs=0.01)
+    dec = Decoder(str(path), out_rate=44100, duration_hint=track["duration"])
+    first = np.concatenate([dec.read(4410) for _ in range(5)])
+    dec.close()
+    assert peak_frequency(first[4410:, 0], sr=44100) == pytest.approx(step_frequency(0), abs=10)

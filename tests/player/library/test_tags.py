@@ -101,6 +101,27 @@ def test_mp4_tags_are_read(tmp_path):
     assert (info["title"], info["artist"], info["track_no"], info["year"]) == ("Apple", "Core", 2, 2011)
 
 
+def test_matroska_tags_are_read_through_ffprobe(tmp_path):
+    """mutagen reads no Matroska: its stream info and tags come from ffprobe (there was an
+    error row "not an audio format Segue recognises")."""
+    path = _ffmpeg(tmp_path, "song.mka", "-c:a", "flac", "-metadata", "title=Matryoshka", "-metadata",
+                   "artist=Doll", "-metadata", "album_artist=Dolls", "-metadata", "track=3/8",
+                   "-metadata", "date=2019-05-01", "-metadata", "REPLAYGAIN_TRACK_GAIN=-4.5 dB")
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["albumartist"]) == ("Matryoshka", "Doll", "Dolls")
+    assert (info["track_no"], info["year"], info["rg_track_gain"]) == (3, 2019, pytest.approx(-4.5))
+    assert (info["codec"], info["sample_rate"], info["channels"]) == ("flac", 44100, 2)
+    assert info["duration"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_a_matroska_file_without_audio_is_an_error(tmp_path):
+    import os
+
+    (tmp_path / "noise.mka").write_bytes(os.urandom(4000))
+    with pytest.raises(TagReadError):
+        read_tags(str(tmp_path / "noise.mka"))
+
+
 def test_opus_r128_gain_written_as_a_decimal_is_read(tmp_path):
     path = write_track(tmp_path, "r128", fmt="opus", tags={"title": "Loud", "R128_TRACK_GAIN": "1.5"})
     info = read_tags(str(path))
