@@ -699,15 +699,16 @@ def read_tags(path: str) -> dict:
     if error is not None:
         # The player may play what mutagen cannot read: what its decoder opens is listed.
         stream = _decoded_stream(path)
-        tags = audio.tags if audio is not None else _salvaged_tags(path) if stream is not None else None
-        probed = _probed_stream(path) if stream is None or tags is None else None
+        tags = audio.tags if audio is not None else _salvaged_tags(path)
         if stream is None:
-            # what neither reads, the player plays through ffmpeg (Matroska, ALAC in a CAF)
+            # What neither reads, the player plays through ffmpeg (Matroska, ALAC in a CAF).
+            # (Asked only here: ffprobe takes about 90 ms a file, a scan of an RF64 library
+            # that libsndfile reads would pay it for every file.)
+            probed = _probed_stream(path)
             if probed is None:
                 raise TagReadError(error)
             stream = {key: probed[key] for key in ("duration", "codec", "sample_rate", "channels")}
-        if tags is None and probed is not None and probed["tags"]:
-            tags = probed["tags"]
+            tags = tags if tags is not None or not probed["tags"] else probed["tags"]
         log.debug("%r read as the decoder opens it (mutagen: %s)", path, error)
         out: dict = {**stream, "bitrate": None}
     else:

@@ -574,10 +574,10 @@ def _case(name: str, codec: list[str], listed_as: str, titled: bool, needs=()):
     _case("book.m4b", ["-c:a", "aac", "-f", "mp4"], "mp4", True, needs=("aac",)),            # audiobooks
     _case("layer2.mp2", ["-c:a", "mp2"], "mp2", False, needs=("mp2",)),
     _case("surround.ac3", ["-c:a", "ac3", "-ac", "6"], "ac3", False, needs=("ac3",)),
-    _case("pcm.caf", ["-c:a", "pcm_s16le"], "caf", True),
+    _case("pcm.caf", ["-c:a", "pcm_s16le"], "caf", False),
     _case("apple.caf", ["-c:a", "alac"], "alac", True, needs=("alac",)),    # libsndfile refuses it
     _case("wave64.w64", ["-c:a", "pcm_s16le"], "wav", False),
-    _case("sun.au", ["-c:a", "pcm_s16be"], "au", True, needs=("pcm_s16be",)),
+    _case("sun.au", ["-c:a", "pcm_s16be"], "au", False, needs=("pcm_s16be",)),
     _case("opus.mka", ["-c:a", "libopus"], "opus", True, needs=("libopus",)),      # mutagen reads
     _case("vorbis.webm", ["-c:a", "libvorbis"], "vorbis", True, needs=("libvorbis",)),  # no Matroska
 ])
