@@ -95,10 +95,11 @@ class FallbackStream:
         self._proc = None
         self._reader = None
         self._skip = 0          # frames still to drop before the next block (after a seek)
+        self._lead = 0          # frames ffmpeg decodes before the stream's time 0 (see _ffprobe)
         self._held = None       # a block decoded ahead (:meth:`has_audio`), the next one given
         self._exe = ffmpeg_path()
         if self._exe is not None:
-            self.samplerate, self.channels, self.fast_seek = _ffprobe(self._exe, self.path)
+            self.samplerate, self.channels, self.fast_seek, self._lead = _ffprobe(self._exe, self.path)
             self._start_ffmpeg(0)
             return
         self._open_audioread()
@@ -128,12 +129,12 @@ class FallbackStream:
             if at:
                 seek = ["-ss", f"{at / rate:.6f}"]
             self._skip = frame - at
-        elif frame > 0:
+        elif frame > 0 or self._lead:
             # Timestamps that are not sample-exact (Matroska's and ASF's milliseconds, a raw
             # stream's estimate from its size) would land a jump off by up to a hundred ms;
             # ffmpeg decodes from the start instead and drops the frames before ``frame``
             # by counting them, without sending them through the pipe.
-            trim = ["-af", f"aresample={rate},atrim=start_sample={frame}"]
+            trim = ["-af", f"aresample={rate},atrim=start_sample={frame + self._lead}"]
         self._proc = subprocess.Popen(
             [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, "-i", _file_url(self.path), "-vn", *trim,
              "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(rate), "-"],
@@ -236,6 +237,9 @@ _EXACT_SEEK_FORMATS = frozenset({"mov", "aac", "wv", "tta"})
 #: second before, every codec tried (AAC, ALAC, MP3, Opus, FLAC in MP4) decodes the same samples
 #: as from the start; Opus still differed by 3e-4 from 0.2 s before.
 _SEEK_PREROLL_S = 1.0
+#: the most of an Ogg stream before its time 0 that is dropped (an Ogg page holds a few
+#: seconds at most; more is a damaged position, and the audio is kept)
+_MAX_LEAD_S = 10.0
 
 
 def _drain_stderr(proc: subprocess.Popen, tail: bytearray) -> None:
@@ -253,16 +257,23 @@ def _file_url(path: str) -> str:
     return "file:" + os.path.abspath(path)
 
 
-def _ffprobe(exe: str, path: str) -> tuple[int, int, bool]:
-    """The sample rate and channels of the first audio stream, and whether ffmpeg can start
-    decoding it anywhere to the sample (see :attr:`FallbackStream.fast_seek`)."""
+def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int]:
+    """The sample rate and channels of the first audio stream, whether ffmpeg can start
+    decoding it anywhere to the sample (see :attr:`FallbackStream.fast_seek`), and how many
+    frames ffmpeg decodes before the stream's time 0, which are not part of it.
+
+    Those are an Ogg stream's whose first page holds more than its position says: an Opus
+    file cut from a longer one with ``ffmpeg -ss N -c copy`` keeps the page the cut falls in
+    whole, and its position puts the packets before the cut at negative times (mutagen's
+    length, and ffprobe's, leave them out). ffmpeg's own decoding starts them at 0."""
     probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
     if probe is None:
         return 44100, 2, False  # ffmpeg resamples/remixes to whatever we ask for
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=sample_rate,channels,time_base:format=format_name", "-of", "json", _file_url(path)],
+             "stream=sample_rate,channels,time_base,start_time:format=format_name", "-of", "json",
+             _file_url(path)],
             capture_output=True, text=True, errors="replace", timeout=_PROBE_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:
@@ -281,7 +292,13 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool]:
         whole_samples = (Fraction(1, rate) / Fraction(stream.get("time_base", "0"))).denominator == 1
     except (ValueError, ZeroDivisionError):
         whole_samples = False
-    return rate, channels, demuxer in _EXACT_SEEK_FORMATS and whole_samples
+    try:
+        start = float(stream.get("start_time", 0.0))
+    except (TypeError, ValueError):
+        start = 0.0
+    # (Matroska's negative start is the Opus pre-skip, which ffmpeg drops already)
+    lead = int(round(-start * rate)) if demuxer == "ogg" and -_MAX_LEAD_S < start < 0 else 0
+    return rate, channels, demuxer in _EXACT_SEEK_FORMATS and whole_samples, lead
 
 
 def probe_stream(path: str | os.PathLike) -> dict | None:

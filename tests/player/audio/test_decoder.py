@@ -261,16 +261,29 @@ def _plays_and_seeks(path, first_pitch: float, sr: int = 44100) -> None:
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("libopus"), reason="ffmpeg with libopus makes this file")
-def test_an_opus_file_cut_without_re_encoding_plays_through_ffmpeg(tmp_path):
+def test_an_opus_file_cut_without_re_encoding_plays_through_ffmpeg_from_the_cut(tmp_path):
     """``ffmpeg -ss 2.5 -i in.opus -c copy out.opus`` keeps the page the cut falls in, and gives
     it a position less than its packets decode to; libsndfile calls that malformed (the file
-    was an error), ffmpeg plays it from the start of that page."""
-    whole = stepped_opus(tmp_path / "whole.opus", seconds=8)
+    was an error). ffmpeg plays it, without the packets its positions put before the cut
+    (half a second of them here), so that it lasts as long as it is listed."""
+    from player.library.tags import read_tags
+
+    whole = stepped_opus(tmp_path / "whole.opus", seconds=8, detune=7.0)
     cut = tmp_path / "cut.opus"
     subprocess.run(["ffmpeg", "-v", "error", "-ss", "2.5", "-i", str(whole), "-c", "copy", str(cut)], check=True)
     with pytest.raises(sf.LibsndfileError, match="malformed"):
         sf.SoundFile(str(cut))
-    _plays_and_seeks(cut, step_frequency(2), 48000)
+    _plays_and_seeks(cut, step_frequency(2) + 7.0, 48000)
+    played = read_all(Decoder(str(cut), out_rate=48000))
+    assert len(played) / 48000 == pytest.approx(5.5, abs=0.01)
+    assert read_tags(str(cut))["duration"] == pytest.approx(5.5, abs=0.01)
+    # where it starts in the whole file: 2.5 s (2.0 s, the page's start, when the packets before
+    # the cut played); told by a stretch across a step of the pitch, which matches in one place
+    source, _ = sf.read(str(whole), dtype="float32")
+    probe = played[int(0.4 * 48000): int(0.6 * 48000), 0]
+    near = range(int(1.9 * 48000), int(2.6 * 48000))
+    start = min(near, key=lambda at: np.abs(source[at + int(0.4 * 48000): at + int(0.6 * 48000), 0] - probe).max())
+    assert start / 48000 == pytest.approx(2.5, abs=0.001)
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("alac") or not ffmpeg_encodes("flac"), reason="ffmpeg makes these files")
