@@ -19,6 +19,11 @@ moment the parent starts it:
   while Next moves on with 20,000 queued, and while Clear empties it (the window with its
   player on the null engine; the entries are one real, silent track repeated, since the
   generated paths point nowhere and Next has to start a track);
+- the tag filter: the application-wide event filter that keeps tags plain text
+  (``player.ui.plain_text``) runs Python for every event of every widget; common
+  interactions (resize, with the library shown and with Discover, a switch of tab,
+  scrolling, moving the mouse, typing a search) are timed with it and without it in turns
+  in the same window, beside the events it saw and what one event costs it;
 - baselines measured in the same run: a bare QMainWindow (Qt's own floor) and
   QSortFilterProxyModel filtering the same model (Qt's stock way to search).
 Peak memory is the process's max RSS. torch must not be imported by then.
@@ -117,9 +122,13 @@ def _child_window(t0: float, filters: bool) -> dict:
     window.installEventFilter(spy)
 
     def recommender_ready():
+        if "recommender" in out:   # ready may come again while the part below turns the event loop
+            return
         out["recommender"] = time.time() - t0
         out["recommender_stall_ms"] = max(gaps) if gaps else 0
         ticker.stop()
+        if filters:                # last: it opens Discover, whose rows load on a worker
+            out.update(_tag_filter_times(window))
         QTimer.singleShot(0, app.quit)
 
     def loaded():
@@ -323,6 +332,113 @@ def _table_times(window) -> dict:
     return out
 
 
+FILTER_RUNS = 30          # times each interaction is timed with the tag filter and without
+
+
+def _tag_filter_times(window) -> dict:
+    """What the application-wide filter that keeps tags plain text (``plain_text``) costs:
+    each interaction timed with it and without it, in turns (CPU time of the GUI thread,
+    median of :data:`FILTER_RUNS` each), how many events it saw, and what one event costs
+    it (100,000 posted events to one widget, with it and without)."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from player.ui import plain_text
+
+    app, policy = QApplication.instance(), plain_text._policy
+    table, search = window.library.table, window.library.search
+    sizes = iter(range(10**9))
+
+    def settle():
+        end = time.monotonic() + 0.05
+        while time.monotonic() < end:
+            app.processEvents()
+
+    def resize():
+        window.resize(1280 - 100 * ((next(sizes) + 1) % 2), 780)
+
+    def tabs():
+        window.tabs.setCurrentWidget(window.playlists)
+        app.processEvents()
+        window.tabs.setCurrentIndex(0)
+
+    def scroll():
+        bar = table.verticalScrollBar()
+        bar.setValue(5000 if bar.value() != 5000 else 0)
+
+    def hover():
+        for k in range(50):
+            QTest.mouseMove(table.viewport(), QPoint(40 + 12 * k, 30 + 8 * k))
+
+    def typing():
+        QTest.keyClicks(search, "blue")
+        search.clear()
+
+    def discover():                # shown once, its rows in (each switch to it asks for them anew)
+        from player.workers import wait_all
+
+        window.tabs.setCurrentWidget(window.discover)
+        while not window.discover.buckets:
+            wait_all(100)
+            app.processEvents()
+
+    actions = {"resize": ("resize the window", resize), "tabs": ("switch to Playlists and back", tabs),
+               "scroll": ("scroll the table 5,000 rows", scroll), "hover": ("move the mouse over the table x50", hover),
+               "typing": ("type a word in the search box, clear it", typing),
+               "discover": ("resize the window, Discover shown", resize)}
+
+    class Count(QObject):
+        seen = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            Count.seen += 1
+            return False
+
+    def cpu_ms(fn) -> float:
+        t = time.thread_time()
+        fn()
+        app.processEvents()
+        app.processEvents()
+        return 1000 * (time.thread_time() - t)
+
+    out: dict = {}
+    counter = Count()
+    for key, (_, fn) in actions.items():
+        if key == "discover":
+            discover()
+        settle()
+        app.installEventFilter(counter)
+        Count.seen = 0
+        cpu_ms(fn)
+        app.removeEventFilter(counter)
+        out[f"tf_{key}_events"] = Count.seen
+        times: dict[bool, list[float]] = {True: [], False: []}
+        for i in range(FILTER_RUNS):
+            for on in ((True, False) if i % 2 else (False, True)):
+                (app.installEventFilter if on else app.removeEventFilter)(policy)
+                settle()
+                times[on].append(cpu_ms(fn))
+        app.installEventFilter(policy)
+        out[f"tf_{key}_with"] = statistics.median(times[True])
+        out[f"tf_{key}_without"] = statistics.median(times[False])
+    target = table.viewport()
+    per_event: dict[bool, list[float]] = {True: [], False: []}
+    for i in range(4):
+        on = i % 2 == 0
+        (app.installEventFilter if on else app.removeEventFilter)(policy)
+        for _ in range(100_000):
+            QCoreApplication.postEvent(target, QEvent(QEvent.Type.User))
+        t = time.thread_time()
+        app.sendPostedEvents(target, 0)
+        per_event[on].append((time.thread_time() - t) * 1e6 / 100_000)
+    app.installEventFilter(policy)
+    out["tf_event_with_us"] = min(per_event[True])
+    out["tf_event_without_us"] = min(per_event[False])
+    out["tf_names"] = {key: name for key, (name, _) in actions.items()}
+    return out
+
+
 SORT_SELECTED = 2_000
 
 
@@ -442,6 +558,18 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"  {name:<{width}}  {value:>10}  {note}")
+    print(f"\nthe tag filter (plain_text, on every event of every widget): CPU time of the GUI thread with it and "
+          f"without it, in turns (median of {FILTER_RUNS} each, then of the runs; ms)")
+    per_event_us = med("tf_event_with_us") - med("tf_event_without_us")
+    print(f"  {'interaction':<44}  {'events':>6}  {'with':>7}  {'without':>7}  {'its share':>9}  "
+          f"{'by its events':>13}")
+    for key, name in runs[0]["tf_names"].items():
+        w, wo, n = med(f"tf_{key}_with"), med(f"tf_{key}_without"), med(f"tf_{key}_events")
+        print(f"  {name:<44}  {n:>6.0f}  {w:>7.2f}  {wo:>7.2f}  {(w - wo) / w:>8.1%}  "
+              f"{n * per_event_us / 1000 / w:>12.1%}")
+    print(f"  one posted event to a widget: {med('tf_event_with_us'):.2f} us with it, "
+          f"{med('tf_event_without_us'):.2f} us without (\"by its events\": the events it saw at that cost, "
+          "over the time with it)")
     return 0
 
 
