@@ -18,6 +18,9 @@ library: the baseline, measured in the same run, that the ratios are against):
 - plain provider (the one used without trained models, on a worker): on the same generated
   library, one read of the library table, ``LibraryRecommendations.discover(14)`` and the
   window's whole worker job (that and the names of what it returns); median of ``--runs``;
+- the worker job's track names: the job with the plain provider and with the learning one
+  (the window's), and the part of it that names what ``discover`` found, reading the tracks
+  one query each (as it did: the baseline) and in a few batched reads, taken in turns;
 - resize and tab switch: with the rows all there, the window made narrower and wider again
   (``--resizes`` times), and the switch from the Library tab back to Discover: how long each
   held the window (the call and the layout and paint it queued), median and worst.
@@ -112,7 +115,54 @@ def plain_times(store, runs: int) -> dict:
         return statistics.median(times)
 
     return {"read": median_ms(store.tracks), "discover": median_ms(lambda: provider.discover(PER_BUCKET)),
-            "job": median_ms(lambda: discover_rows(provider, store))}
+            "job": median_ms(lambda: discover_rows(provider, store)), **job_times(provider, store, runs)}
+
+
+def names_a_read_per_track(store, found) -> dict:
+    """The worker job's naming of what ``discover`` found as it was: one query per track
+    (the baseline)."""
+    from player.library.names import Namer
+
+    rows = {}
+    namer = Namer.of(store)
+    for bucket, recs in found.items():
+        entries = []
+        for rec in recs:
+            t = store.track(rec.track_id)
+            if t is not None:
+                names = namer(t)
+                entries.append((rec.track_id, names.title, names.artist, rec.reason))
+        rows[bucket] = entries
+    return rows
+
+
+def job_times(provider, store, runs: int) -> dict:
+    """The window's worker job (``discover_rows``) and the part of it that names the tracks
+    ``discover`` found, with one read per track (as it was) and with the batched read, taken
+    in turns: medians in ms of at least 3 each, how many tracks it named, and that both ways
+    gave the same rows."""
+    from player.ui import library_tasks
+
+    class Found:                   # the provider's answer, asked for once
+        def __init__(self):
+            self.rows = provider.discover(PER_BUCKET)
+
+        def discover(self, _per_bucket):
+            return self.rows
+
+    found = Found()
+    ways = {"per_track": lambda p: names_a_read_per_track(store, p.discover(PER_BUCKET)),
+            "batched": lambda p: library_tasks.discover_rows(p, store)}
+    times: dict[str, list[float]] = {f"{k}_{part}": [] for k in ways for part in ("job", "names")}
+    got = {}
+    for i in range(max(runs, 3)):
+        for name in (("per_track", "batched") if i % 2 == 0 else ("batched", "per_track")):
+            for part, p in (("job", provider), ("names", found)):
+                t = time.perf_counter()
+                got[name] = ways[name](p)
+                times[f"{name}_{part}"].append(1000 * (time.perf_counter() - t))
+    out = {k: statistics.median(v) for k, v in times.items()}
+    return {**out, "job_tracks": sum(map(len, got["batched"].values())), "job_same": got["per_track"] == got["batched"]}
 
 
 def window_times(app, store, home: Path, resizes: int) -> dict:
@@ -126,6 +176,7 @@ def window_times(app, store, home: Path, resizes: int) -> dict:
 
     service = RecommenderService(store, priors=None)
     service.recommender()                  # built on a worker at start-up in the app
+    jobs = job_times(service, store, 3)
     window = MainWindow(store, provider=service, settings_file=str(home / "window.ini"))
     window.resize(1280, 780)
     window.show()
@@ -185,7 +236,7 @@ def window_times(app, store, home: Path, resizes: int) -> dict:
         switched.append(held(lambda: window.tabs.setCurrentWidget(panel)))
         spin(lambda: bool(shown_at), 300)  # the Refresh the switch asks for lands
     out.update(resize=statistics.median(resized), resize_max=max(resized),
-               tab=statistics.median(switched), tab_max=max(switched))
+               tab=statistics.median(switched), tab_max=max(switched), **jobs)
     window.close()
     from player.workers import wait_all
 
@@ -243,6 +294,15 @@ def main(argv: list[str] | None = None) -> int:
         note = "  (baseline)" if g == args.genres[0] else ""
         print(f"  {g:>12,}  {p['read']:>12.0f}  {p['discover']:>8.0f}  {p['discover'] / p['read']:>10.1f}x  "
               f"{p['job']:>10.0f}  {p['job'] / base['job']:>10.1f}x{note}")
+    print("\nthe worker job, and its naming of the tracks discover found: a query per track (as it was: the "
+          "baseline) or a few batched reads (median of at least 3, taken in turns; ms)")
+    print(f"  {'genre values':>12}  {'recommender':>11}  {'tracks':>6}  {'job: a read each':>16}  {'batched':>7}  "
+          f"{'names: a read each':>18}  {'batched':>7}  {'vs baseline':>11}  {'same rows':>9}")
+    for g in args.genres:
+        for name, r in (("plain", plain[g]), ("learning", window[g])):
+            print(f"  {g:>12,}  {name:>11}  {r['job_tracks']:>6,}  {r['per_track_job']:>16.0f}  "
+                  f"{r['batched_job']:>7.0f}  {r['per_track_names']:>18.0f}  {r['batched_names']:>7.0f}  "
+                  f"{r['batched_names'] / r['per_track_names']:>10.2f}x  {str(r['job_same']):>9}")
     base = window[args.genres[0]]
     print("\nwindow (generated library, offscreen; ms from switching to the tab or clicking Refresh)")
     print(f"  {'genre values':>12}  {'rows':>5}  {'first rows':>10}  {'all rows':>9}  {'longest GUI gap':>15}  "

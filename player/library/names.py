@@ -147,6 +147,10 @@ def _names(row, from_path: tuple[str, str, str] | None) -> TrackNames:
     return TrackNames(title or "", artist or "", album or "", frozenset(guessed))
 
 
+# What a Namer reads of a track's row: a read of only these is enough to name it.
+NAME_COLUMNS = ("path", "folder_id", "title", "artist", "albumartist", "album")
+
+
 class Namer:
     """Names tracks of one library: ``namer(row)`` knows the library folder of each row
     (by its ``folder_id``) from the store's folder list. It remembers each folder's names,

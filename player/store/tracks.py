@@ -56,6 +56,10 @@ _CLEAR_CHANGED_ERRORS = (
 # Matches the tracks_library_order index (migration 3) so SQLite need not sort.
 _LIBRARY_ORDER = "coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
 
+# Ids per query of :meth:`TracksMixin.tracks_by_id`: well under the 999 bound variables an
+# older SQLite allows in one statement.
+_ID_CHUNK = 500
+
 
 class TracksMixin:
     # -- folders -----------------------------------------------------
@@ -232,6 +236,26 @@ class TracksMixin:
 
     def track(self, track_id: int) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM tracks WHERE id = ?", (track_id,)).fetchone()
+
+    def tracks_by_id(self, track_ids: Iterable[int], columns: Sequence[str] | None = None) -> dict[int, sqlite3.Row]:
+        """``id -> row`` of these tracks, every column as :meth:`track` reads it or only the
+        named ones (and ``id``); ids with no row are left out. A few queries of up to
+        :data:`_ID_CHUNK` ids each, not one per track: Discover names some 14,000 tracks at a
+        thousand genre values."""
+        if columns is None:
+            wanted = "*"
+        else:
+            unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at"}
+            if unknown:
+                raise ValueError(f"not track columns: {sorted(unknown)}")
+            wanted = ", ".join(dict.fromkeys(["id", *columns]))
+        ids = list(dict.fromkeys(track_ids))
+        found: dict[int, sqlite3.Row] = {}
+        for i in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[i:i + _ID_CHUNK]
+            for row in self.execute(f"SELECT {wanted} FROM tracks WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                found[row["id"]] = row
+        return found
 
     def track_by_path(self, path: str) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM tracks WHERE path = CAST(? AS TEXT)", (sql_text(path),)).fetchone()

@@ -252,6 +252,27 @@ def test_library_rows_reads_only_named_columns_of_playable_tracks(store):
         store.library_rows(["id; DROP TABLE tracks"])
 
 
+def test_tracks_by_id_reads_what_track_reads_for_many_ids_at_once(store):
+    # More ids than one query takes, some repeated, some that name no track, a missing
+    # and a damaged track (Discover may name them): each found id gives track()'s row.
+    store.upsert_tracks([{"path": f"/m/{i:04d}.flac", "size": i, "mtime_ns": 1, "title": f"T{i}",
+                          "artist": "A", "duration": 200.0} for i in range(1200)])
+    ids = [r["id"] for r in store.tracks()]
+    store.mark_missing(ids[:3])
+    bad = _track(store, "/m/broken.mp3", last_error="damaged")
+    wanted = ids[::-1] + ids[:50] + [bad, 10**9]
+    found = store.tracks_by_id(iter(wanted))
+    assert set(found) == set(ids) | {bad}
+    for track_id in (ids[0], ids[700], ids[-1], bad):
+        assert dict(found[track_id]) == dict(store.track(track_id))
+    assert store.tracks_by_id([]) == {}
+    named = store.tracks_by_id([ids[5], bad], ["title", "path"])
+    assert {k: tuple(r) for k, r in named.items()} == {ids[5]: (ids[5], "T5", "/m/0005.flac"),
+                                                       bad: (bad, "T", "/m/broken.mp3")}
+    with pytest.raises(ValueError):
+        store.tracks_by_id(ids, ["id; DROP TABLE tracks"])
+
+
 def test_a_failed_commit_leaves_the_connection_usable(store):
     tid = _track(store)
     with pytest.raises(sqlite3.IntegrityError):

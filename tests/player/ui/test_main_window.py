@@ -488,6 +488,42 @@ def test_discover_in_the_window_shows_every_genre_of_a_big_library(qtbot, store,
         assert seen == list(expected)
 
 
+def test_discover_rows_name_a_big_librarys_tracks_in_a_few_reads(store):
+    # Discover's worker job names every track it shows: at 200 genre values that is some
+    # 2,800 tracks, read in a handful of queries rather than one each, and the rows are
+    # the ones a read per track gives.
+    from benchmarks.library_gen import library_rows
+    from player.library.names import Namer
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_tasks import DISCOVER_PER_BUCKET, discover_rows
+
+    rows = library_rows(3000, seed=5)
+    albums: dict = {}
+    for r in rows:
+        r["genre"] = albums.setdefault((r["artist"], r["album"]), f"Style {len(albums) % 200:03d}")
+    store.upsert_tracks(rows)
+    untagged = store.track_by_path(rows[0]["path"])["id"]
+    with store.transaction() as conn:       # a tile named after its file
+        conn.execute("UPDATE tracks SET title = NULL, artist = NULL WHERE id = ?", (untagged,))
+    provider = LibraryRecommendations(store)
+    namer = Namer.of(store)
+    expected = {}
+    for bucket, recs in provider.discover(DISCOVER_PER_BUCKET).items():
+        names = [(rec, namer(store.track(rec.track_id))) for rec in recs]
+        expected[bucket] = [(rec.track_id, n.title, n.artist, rec.reason) for rec, n in names]
+    tiles = sum(map(len, expected.values()))
+    assert len(expected) == 200 and tiles > 2000
+    statements = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        got = discover_rows(provider, store)
+    finally:
+        store.conn.set_trace_callback(None)
+    assert got == expected
+    assert any(untagged in [e[0] for e in entries] for entries in got.values())
+    assert len(statements) < 50, f"{len(statements)} queries for {tiles} tracks"
+
+
 def test_a_moved_song_queued_during_a_rescan_and_played_before_it_ends_is_logged_on_its_track(
         qtbot, scanned, make_window, monkeypatch, tmp_path):
     # The window shows a moved file as a new track while the rescan runs; the person queues
