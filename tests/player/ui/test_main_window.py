@@ -488,6 +488,37 @@ def test_discover_in_the_window_shows_every_genre_of_a_big_library(qtbot, store,
         assert seen == list(expected)
 
 
+
+def test_switching_to_discover_while_its_rows_are_read_reads_them_once_more_not_once_a_switch(
+        qtbot, scanned, make_window, monkeypatch):
+    # Every switch to the tab asks for Discover's rows, a second or two of work each in a
+    # big library; quick switches queued one read per switch behind each other.
+    import threading
+
+    from player.ui import library_tasks
+
+    reads, first_read, go_on = [], threading.Event(), threading.Event()
+    read = library_tasks.discover_rows
+
+    def held(provider, store):
+        reads.append(1)
+        first_read.set()
+        assert go_on.wait(10)
+        return read(provider, store)
+
+    monkeypatch.setattr(library_tasks, "discover_rows", held)
+    window = make_window(scanned)
+    window.tabs.setCurrentWidget(window.discover)
+    assert first_read.wait(10)
+    for _ in range(10):
+        window.tabs.setCurrentIndex(0)
+        window.tabs.setCurrentWidget(window.discover)
+    go_on.set()
+    qtbot.waitUntil(lambda: len(reads) >= 2, timeout=10000)
+    qtbot.wait(500)
+    assert len(reads) == 2                          # the one running, and one after it
+    assert [r.bucket for r in window.discover.rows] == ["Rock", "Jazz", "Folk"]
+
 def test_discover_rows_name_a_big_librarys_tracks_in_a_few_reads(store):
     # Discover's worker job names every track it shows: at 200 genre values that is some
     # 2,800 tracks, read in a handful of queries rather than one each, and the rows are
