@@ -14,12 +14,14 @@ Every value that leaves here fits where it goes: text is valid UTF-8 without
 control characters and at most :data:`MAX_TEXT` characters; whole numbers fit a
 32-bit column (the window's table keeps them as int32, SQLite would take 64 bits);
 floats are finite. Each tag container is read by its own mapper (ID3, Vorbis
-comments, MP4, APEv2, ASF), and a mapper that fails on odd data costs the tags,
-never the track.
+comments, MP4, APEv2, ASF, and a WAV's RIFF INFO list and an AIFF's NAME and AUTH
+chunks, which mutagen does not read), and a mapper that fails on odd data costs the
+tags, never the track.
 """
 
 from __future__ import annotations
 
+import codecs
 import logging
 import math
 import os
@@ -511,6 +513,134 @@ def _aiff_layout(f) -> tuple[bytes, int | None]:
     return compression, None
 
 
+#: RIFF INFO fields (WAV, RF64) that are track columns; ffmpeg writes the track number as
+#: IPRT, other taggers as ITRK. ffmpeg, libsndfile and Windows tools write these where they
+#: write no ID3 chunk, which is all mutagen reads of a WAV.
+_RIFF_INFO_KEYS = {b"INAM": "title", b"IART": "artist", b"IPRD": "album", b"ICRD": "year",
+                   b"IGNR": "genre", b"ITRK": "track_no", b"IPRT": "track_no"}
+#: AIFF's own text chunks that are track columns (ANNO and "(c) " are not)
+_AIFF_TEXT_KEYS = {b"NAME": "title", b"AUTH": "artist"}
+#: chunks looked at in one list before giving up: real files hold a handful
+_MAX_CHUNKS = 64
+#: most of an INFO list read: real ones hold a few hundred bytes (what follows is not read)
+_MAX_INFO_BYTES = 1 << 20
+
+
+def _chunk_id(name: bytes) -> bool:
+    return len(name) == 4 and all(0x20 <= c < 0x7F for c in name)
+
+
+def _pad(after: bytes) -> int:
+    """1 where the bytes after a chunk of odd size start with its pad byte, 0 where the writer
+    left it out (a chunk's name comes right after its last byte)."""
+    return 0 if _chunk_id(after[:4]) and not _chunk_id(after[1:5]) else 1
+
+
+def _chunk_text(data: bytes, cut: bool, legacy: str) -> str | None:
+    """The text of a RIFF INFO or AIFF text chunk: UTF-8 where it is that (ffmpeg and most
+    tools today write it), else the ``legacy`` code page older tools wrote in; up to its first
+    NUL (the terminator and padding). A value cut at the bytes kept may end mid-character."""
+    data = data.split(b"\0", 1)[0]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            if not cut:
+                raise
+            text = codecs.getincrementaldecoder("utf-8")().decode(data)
+        except UnicodeDecodeError:
+            text = data.decode(legacy, "replace")
+    return text.strip() or None
+
+
+def _walk_chunks(f, pos: int, end: int, order: str):
+    """(name, where its body starts, its size, its first 16 bytes) of each chunk from ``pos``
+    up to ``end``, for a RIFF (``order`` "little") or an AIFF ("big") list of chunks. The
+    chunk after one of odd size is looked for after its pad byte, and where that holds no
+    chunk, right after its last byte (some writers leave the pad out). An RF64 file's data
+    chunk says 0xFFFFFFFF: its size is in the ds64 chunk before it."""
+    rf64_data = None
+    for _ in range(_MAX_CHUNKS):
+        if pos + 8 > end:
+            return
+        f.seek(pos)
+        head = f.read(24)
+        if len(head) < 8:
+            return
+        name, size = head[:4], int.from_bytes(head[4:8], order)
+        if name == b"ds64" and len(head) == 24:
+            rf64_data = int.from_bytes(head[16:24], "little")
+        elif name == b"data" and size == 0xFFFFFFFF and rf64_data is not None:
+            size = rf64_data
+        yield name, pos + 8, size, head[8:]
+        pos += 8 + size
+        if size & 1:
+            f.seek(pos)
+            pos += _pad(f.read(5))
+
+
+def _read_value(f, pos: int, size: int, end: int, legacy: str) -> str | None:
+    """A text chunk's value, of at most what the file holds and a tag keeps."""
+    size = max(0, min(size, end - pos))
+    f.seek(pos)
+    data = f.read(min(size, 4 * MAX_TEXT))
+    return _chunk_text(data, len(data) < size, legacy)
+
+
+def _riff_info(f, start: int, end: int, found: dict) -> None:
+    for name, pos, size, head in _walk_chunks(f, start + 12, end, "little"):
+        if name == b"LIST" and head[:4] == b"INFO":
+            f.seek(pos + 4)
+            _info_fields(f.read(max(0, min(size - 4, _MAX_INFO_BYTES))), found)
+
+
+def _info_fields(body: bytes, found: dict) -> None:
+    """The fields of an INFO list's body (read whole: a seek per field costs more than its
+    few hundred bytes), as far as it goes."""
+    pos = 0
+    for _ in range(_MAX_CHUNKS):
+        if pos + 8 > len(body):
+            return
+        size = int.from_bytes(body[pos + 4:pos + 8], "little")
+        field = _RIFF_INFO_KEYS.get(body[pos:pos + 4])
+        if field is not None and found.get(field) is None:
+            value = body[pos + 8:pos + 8 + min(size, 4 * MAX_TEXT)]
+            found[field] = _chunk_text(value, len(value) < size, "cp1252")
+        pos += 8 + size
+        if size & 1:
+            pos += _pad(body[pos:pos + 5])
+
+
+def _aiff_text(f, start: int, end: int, found: dict) -> None:
+    for name, pos, size, _ in _walk_chunks(f, start + 12, end, "big"):
+        field = _AIFF_TEXT_KEYS.get(name)
+        if field is not None and found.get(field) is None:
+            found[field] = _read_value(f, pos, size, end, "mac_roman")
+
+
+def _chunk_tags(f) -> dict:
+    """Title, artist, album, year, genre and track number in a WAV's (or RF64's) RIFF INFO
+    list, and title and artist in an AIFF's NAME and AUTH chunks: text fields by column, read
+    where mutagen reads no tag but an ID3 chunk. Only chunk headers and these values are read.
+
+    Their text is nominally ASCII; what is not UTF-8 is read as what the tools that wrote it
+    wrote: Windows-1252 in a WAV, Mac OS Roman in an AIFF. A damaged list (a size past the
+    end of the file, a pad byte left out) gives what can be read of it, never an error.
+    """
+    found: dict = {}
+    try:
+        end = os.fstat(f.fileno()).st_size
+        f.seek(0)
+        start, head = _past_id3v2(f, f.read(64))
+        if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+            _riff_info(f, start, end, found)
+        elif head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+            _aiff_text(f, start, end, found)
+    except Exception as exc:  # noqa: BLE001 - a damaged chunk costs what is after it, never the track
+        log.debug("stopped reading text chunks: %s: %s", type(exc).__name__, exc)
+    return {field: text for field, text in found.items() if text is not None}
+
+
 def _ogg_start(f, audio) -> int:
     """The granule position an Ogg Vorbis or Opus stream starts at where it was cut from a
     longer one (a radio stream captured mid-way), else 0.
@@ -623,6 +753,15 @@ def _salvaged_tags(path: str):
     return None
 
 
+def _salvaged_chunk_tags(path: str) -> dict:
+    """What :func:`_chunk_tags` reads of a file mutagen could not read."""
+    try:
+        with open_regular(path) as f:
+            return _chunk_tags(f)
+    except (TagReadError, OSError):
+        return {}
+
+
 def _decoded_length(path: str) -> float:
     """Seconds of audio in ``path``, counted by decoding it all (FLAC decodes hundreds of times
     faster than it plays: about a second for ten minutes); 0.0 when it cannot be decoded."""
@@ -648,9 +787,12 @@ def read_tags(path: str) -> dict:
     audio = info = aiff = None
     ogg_start = 0
     flac_held = None
+    chunk_tags: dict = {}
     try:
         with open_regular(path) as f:
             audio = _parse(f)
+            if isinstance(audio, (WAVE, AIFF)):
+                chunk_tags = _chunk_tags(f)
             info = audio.info if audio is not None else None
             if isinstance(audio, (OggVorbis, OggOpus)):
                 ogg_start = _ogg_start(f, audio)
@@ -700,6 +842,8 @@ def read_tags(path: str) -> dict:
         # The player may play what mutagen cannot read: what its decoder opens is listed.
         stream = _decoded_stream(path)
         tags = audio.tags if audio is not None else _salvaged_tags(path)
+        if audio is None:       # (an RF64 file, a WAV behind an ID3 tag)
+            chunk_tags = _salvaged_chunk_tags(path)
         if stream is None:
             # What neither reads, the player plays through ffmpeg (Matroska, ALAC in a CAF).
             # (Asked only here: ffprobe takes about 90 ms a file, a scan of an RF64 library
@@ -722,6 +866,11 @@ def read_tags(path: str) -> dict:
             for key in list(out):
                 if key not in ("duration", "codec", "sample_rate", "channels", "bitrate"):
                     del out[key]
+    # A WAV's INFO list or an AIFF's text chunks fill what an ID3 chunk left empty. Where both
+    # have a field the ID3 chunk's is kept: it declares its text's encoding, where an INFO
+    # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).
+    for field, text in chunk_tags.items():
+        _set(out, field, text)
     out["match_key"] = match_key(out.get("artist") or out.get("albumartist"), out.get("title"))
     return out
 

@@ -616,3 +616,26 @@ def test_a_dsd_file_is_listed_and_plays(store, tmp_path):
     first = np.concatenate([dec.read(4410) for _ in range(5)])
     dec.close()
     assert peak_frequency(first[4410:, 0], sr=44100) == pytest.approx(step_frequency(0), abs=10)
+
+
+def test_a_wav_tagged_in_its_info_list_is_listed_by_its_tags_and_an_untagged_one_by_its_name(store, tmp_path):
+    """Explorer, foobar2000, Audacity and ffmpeg tag a WAV with a RIFF INFO list: the scan
+    listed such a file by its file and folder names, as if it had no tags."""
+    from player.library.names import track_names
+
+    folder = tmp_path / "music" / "Folder artist" / "Folder album"
+    write_track(folder, "02 untagged", fmt="wav", seconds=0.5)
+    tagged = write_track(folder, "01 tagged", fmt="wav", seconds=0.5)
+    body = b"INFO"
+    for key, value in ((b"INAM", "Jóga".encode()), (b"IART", "Björk".encode("cp1252")), (b"IPRD", b"Homogenic")):
+        body += key + len(value).to_bytes(4, "little") + value + b"\0" * (len(value) % 2)
+    data = tagged.read_bytes() + b"LIST" + len(body).to_bytes(4, "little") + body
+    tagged.write_bytes(data[:4] + (len(data) - 8).to_bytes(4, "little") + data[8:])
+    result = Scanner(store).scan([str(tmp_path / "music")])
+    assert result.errors == 0
+    rows = {Path(t["path"]).name: t for t in store.tracks()}
+    assert (rows["01 tagged.wav"]["title"], rows["01 tagged.wav"]["artist"], rows["01 tagged.wav"]["album"]) \
+        == ("Jóga", "Björk", "Homogenic")
+    untagged = track_names(rows["02 untagged.wav"], str(tmp_path / "music"))
+    assert (untagged.title, untagged.artist, untagged.album) == ("02 untagged", "Folder artist", "Folder album")
+    assert rows["02 untagged.wav"]["title"] is None

@@ -1,3 +1,7 @@
+import struct
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from player.library.tags import TagReadError, read_tags
@@ -448,3 +452,134 @@ def test_a_chained_ogg_is_listed_at_the_length_of_all_its_links(tmp_path):
     info = read_tags(str(path))
     assert info["duration"] == pytest.approx(5.0, abs=0.01)
     assert info["codec"] == "vorbis"
+
+
+# -- text chunks: a WAV's RIFF INFO list, an AIFF's NAME and AUTH -----------------------------
+def _info_list(*fields: tuple[bytes, bytes], pad: bool = True, kind: bytes = b"INFO") -> bytes:
+    """A RIFF LIST chunk of ``kind`` holding ``fields`` ((id, value bytes) as written, with
+    their pad byte after an odd length unless ``pad`` is False)."""
+    body = kind
+    for key, value in fields:
+        body += key + struct.pack("<I", len(value)) + value + (b"\0" if len(value) % 2 and pad else b"")
+    return b"LIST" + struct.pack("<I", len(body)) + body
+
+
+def _wav_with(tmp_path, name: str, *chunks: bytes) -> Path:
+    """An untagged WAV with ``chunks`` after its sound data, where Audacity and Windows put
+    the INFO list (ffmpeg puts it before)."""
+    path = write_track(tmp_path, name, fmt="wav", seconds=0.5)
+    data = path.read_bytes() + b"".join(chunks)
+    path.write_bytes(data[:4] + struct.pack("<I", len(data) - 8) + data[8:])
+    return path
+
+
+def test_a_wav_titled_by_ffmpeg_in_its_info_list_is_read(tmp_path):
+    """ffmpeg (and Explorer, foobar2000, Audacity) write a WAV's tags as a RIFF INFO list,
+    which mutagen does not read: such files were listed by their file names."""
+    path = _ffmpeg(tmp_path, "song.wav", "-metadata", "title=Jóga ✓", "-metadata", "artist=Björk",
+                   "-metadata", "album=Homogenic", "-metadata", "date=1997-09-22", "-metadata", "track=3",
+                   "-metadata", "genre=Electronic")
+    assert b"LIST" in path.read_bytes()[:512]
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"]) == ("Jóga ✓", "Björk", "Homogenic")
+    assert (info["year"], info["track_no"], info["genre"]) == (1997, 3, "Electronic")
+    assert info["match_key"] == "bjork\x1fjoga"
+    assert info["duration"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_an_rf64_wav_titled_by_ffmpeg_in_its_info_list_is_read(tmp_path):
+    path = _ffmpeg(tmp_path, "long.wav", "-rf64", "always", "-metadata", "title=Broadcast",
+                   "-metadata", "artist=Recorder")
+    assert path.read_bytes()[:4] == b"RF64"
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"]) == ("Broadcast", "Recorder")
+    assert info["duration"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_an_info_list_after_the_sound_of_an_rf64_wav_is_found(tmp_path):
+    """An RF64 file's data chunk says 0xFFFFFFFF bytes; its real size, in the ds64 chunk, says
+    where the INFO list after it starts."""
+    import soundfile as sf
+
+    path = tmp_path / "broadcast.wav"
+    sf.write(str(path), np.zeros((11025, 1)), 22050, format="RF64", subtype="PCM_16")
+    path.write_bytes(path.read_bytes() + _info_list((b"INAM", b"After the sound"), (b"IART", b"Recorder")))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"]) == ("After the sound", "Recorder")
+    assert info["duration"] == pytest.approx(0.5, abs=0.01)
+
+
+@pytest.mark.parametrize("fields, pad, expected", [
+    # UTF-8, as ffmpeg and tools of this century write it; an odd length, with its pad byte
+    ([(b"INAM", "Motörhead ♠".encode()), (b"IART", b"Lemmy")], True, ("Motörhead ♠", "Lemmy")),
+    # Windows-1252, as Explorer and older rippers wrote it (’ is 0x92, ö 0xF6)
+    ([(b"INAM", "Don’t Stop".encode("cp1252")), (b"IART", "Motörhead".encode("cp1252"))], True,
+     ("Don’t Stop", "Motörhead")),
+    # odd lengths whose pad byte the writer left out
+    ([(b"INAM", b"Odd"), (b"IART", b"Three"), (b"IPRD", b"Album")], False, ("Odd", "Three")),
+    # NULs as terminator and padding
+    ([(b"INAM", b"Padded\0\0\0\0"), (b"IART", b"Nul\0")], True, ("Padded", "Nul")),
+])
+def test_info_text_is_read_in_the_encoding_it_was_written_in(tmp_path, fields, pad, expected):
+    path = _wav_with(tmp_path, "song", _info_list(*fields, (b"IPRD", b"Album"), pad=pad))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"]) == (*expected, "Album")
+
+
+def test_a_damaged_info_list_gives_what_can_be_read(tmp_path):
+    """A LIST of another kind (cue labels) is passed over; an INFO list whose last value runs
+    past the end of the file (an interrupted copy) gives that value as far as it goes."""
+    labels = _info_list((b"labl", b"\x01\0\0\0Cue one"), kind=b"adtl")
+    info_list = _info_list((b"IART", b"Artist"), (b"INAM", b"A title cut short" * 10))
+    path = _wav_with(tmp_path, "cut", labels, info_list[:-100])
+    info = read_tags(str(path))
+    assert info["artist"] == "Artist"
+    assert info["title"] == ("A title cut short" * 10)[:170 - 100].strip()
+    assert info["duration"] == pytest.approx(0.5, abs=0.01)
+
+
+@pytest.mark.parametrize("chunk", [
+    b"LIST" + struct.pack("<I", 0xFFFFFFF0) + b"INFO" + b"INAM",    # sizes past the end of the file
+    _info_list((b"INAM", b"\xff" * 5000)),                           # 5000 bytes of no text
+    b"LIST\x04\0\0\0INFO",                                           # empty
+    b"LI",                                                           # cut inside its header
+])
+def test_a_broken_info_list_costs_nothing_but_itself(tmp_path, chunk):
+    info = read_tags(str(_wav_with(tmp_path, "odd", _info_list((b"IART", b"Before")), chunk)))
+    assert info["codec"] == "wav" and info["duration"] == pytest.approx(0.5, abs=0.01)
+    assert info["artist"] == "Before"
+    assert info.get("title") is None or len(info["title"]) <= 1000
+
+
+def test_a_long_utf8_info_value_is_kept_as_utf8_where_it_is_cut_mid_character(tmp_path):
+    title = "a" + "é" * 3000                # 6001 bytes: the 4000 kept end inside an é
+    info = read_tags(str(_wav_with(tmp_path, "long", _info_list((b"INAM", title.encode())))))
+    assert info["title"] == title[:1000]
+
+
+def test_an_id3_chunk_wins_and_the_info_list_fills_what_it_lacks(tmp_path):
+    path = write_track(tmp_path, "both", fmt="wav", seconds=0.5, tags={"title": "ID3 title"})
+    data = path.read_bytes() + _info_list((b"INAM", b"INFO title"), (b"IART", b"INFO artist"))
+    path.write_bytes(data[:4] + struct.pack("<I", len(data) - 8) + data[8:])
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"]) == ("ID3 title", "INFO artist")
+
+
+def test_an_aiff_titled_in_its_name_and_auth_chunks_is_read(tmp_path):
+    """ffmpeg writes an AIFF's title and author as NAME and AUTH chunks, not as an ID3 chunk."""
+    path = _ffmpeg(tmp_path, "song.aiff", "-metadata", "title=Tïtle ✓", "-metadata", "author=Author")
+    assert path.read_bytes()[12:16] == b"NAME"
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"]) == ("Tïtle ✓", "Author")
+
+
+def test_an_aiff_text_chunk_of_classic_mac_os_is_read_as_mac_roman(tmp_path):
+    path = write_track(tmp_path, "old", fmt="aiff", seconds=0.5)
+    name = "Café".encode("mac_roman")       # é is 0x8E in Mac OS Roman (Ž in Windows-1252)
+    data = path.read_bytes()
+    data = data[:12] + b"NAME" + struct.pack(">I", len(name)) + name + b"AUTH" + struct.pack(">I", 3) + b"Who\0" \
+        + data[12:]
+    path.write_bytes(data[:4] + struct.pack(">I", len(data) - 8) + data[8:])
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"]) == ("Café", "Who")
+    assert info["duration"] == pytest.approx(0.5, abs=0.01)
