@@ -354,6 +354,21 @@ def _id3_before_wav(d: Path) -> list[Path]:
     return [p]
 
 
+def _wav_info_cut(d: Path) -> list[Path]:
+    """A WAV tagged in a RIFF INFO list after its sound data, behind a LIST of cue labels, its
+    title's size running past the end of the file (a copy interrupted there)."""
+    def sub(key: bytes, value: bytes) -> bytes:
+        return key + struct.pack("<I", len(value)) + value + b"\0" * (len(value) % 2)
+
+    labels = b"adtl" + sub(b"labl", b"\x01\0\0\0Cue")
+    info = b"INFO" + sub(b"IART", b"Cut artist") + b"INAM" + struct.pack("<I", 4000) + b"Cut title"
+    p = write(d / "info-cut.wav")
+    data = p.read_bytes() + b"LIST" + struct.pack("<I", len(labels)) + labels \
+        + b"LIST" + struct.pack("<I", len(info) + 4000) + info
+    p.write_bytes(data[:4] + struct.pack("<I", len(data) - 8) + data[8:])
+    return [p]
+
+
 def _ogg_zeros_after(d: Path) -> list[Path]:
     p = vorbis_tags(write(d / "zeros-after.ogg"), title="Zeros after")
     p.write_bytes(p.read_bytes() + bytes(65536))
@@ -510,6 +525,8 @@ def cases(good_folder: Path) -> list[Case]:
           check=_check("codec", lambda v: v == "mp3", "mp3")),
         c("id3-before-wav", "A WAV behind an ID3v2 tag: a WAV (not a damaged MP3), titled from the tag",
           _id3_before_wav, check=_check_title("Tag in front")),
+        c("wav-info-cut", "A WAV tagged in a RIFF INFO list cut short, behind a LIST of cue labels: a track "
+          "titled from what is there", _wav_info_cut, check=_check_title("Cut title")),
         c("text-named-flac", "A text file named .flac: error row",
           lambda d: raw(d, "notes.flac", "track list\n" * 50), expect=ERROR),
         c("jpeg-named-m4a", "A JPEG named .m4a: error row",
