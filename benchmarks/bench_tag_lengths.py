@@ -3,8 +3,9 @@
     python benchmarks/bench_tag_lengths.py [--files 300] [--before OLD_TAGS_PY]
 
 Ordinary files (MP3 with a Xing/Info header as LAME writes them, CBR MP3 without one, FLAC,
-WAV, AIFF) and the files whose length needed a closer look (VBR MP3 without a Xing header,
-AIFF-C of IMA ADPCM, an AIFF cut in half) are read by ``read_tags``. The baseline is a bare
+WAV, AIFF), files tagged in their own chunks (a WAV's RIFF INFO list before and after its
+sound data, an AIFF's NAME and AUTH) and the files whose length needed a closer look (VBR MP3
+without a Xing header, AIFF-C of IMA ADPCM, an AIFF cut in half) are read by ``read_tags``. The baseline is a bare
 ``mutagen.File`` over the same files, measured in the same run (caches warmed first, passes
 interleaved, the median of five). ``--before`` takes a copy of an earlier tags.py (``git show
 main:player/library/tags.py > /tmp/old_tags.py``) and times it too, for a ratio before/after.
@@ -41,6 +42,10 @@ KINDS = {
     "flac": ("d.flac", None),
     "wav": ("e.wav", None),
     "aiff": ("f.aiff", None),
+    "wav info list (ffmpeg)": ("j.wav", ["-metadata", "title=Title", "-metadata", "artist=Artist",
+                                         "-metadata", "album=Album", "-metadata", "track=3"]),
+    "wav info after data": ("k.wav", ("WAV", "PCM_16")),
+    "aiff name auth (ffmpeg)": ("l.aiff", ["-metadata", "title=Title", "-metadata", "author=Artist"]),
     "FIXED mp3 vbr no header": ("g.mp3", ["-c:a", "libmp3lame", "-q:a", "4", "-write_xing", "0"]),
     "FIXED aifc ima adpcm": ("h.aifc", ("AIFF", "IMA_ADPCM")),
     "FIXED aiff cut in half": ("i.aiff", ("AIFF", "PCM_16")),
@@ -62,6 +67,10 @@ def make_templates(root: Path) -> dict[str, Path]:
             sf.write(str(path), pcm, 44100, format=fmt, subtype=subtype)
         if "cut" in kind:
             cut_to_half(path)
+        if "after data" in kind:        # where Audacity and Windows put a WAV's INFO list
+            body = b"INFO" + b"INAM\x06\0\0\0Title\0" + b"IART\x06\0\0\0Artist"
+            data = path.read_bytes() + b"LIST" + len(body).to_bytes(4, "little") + body
+            path.write_bytes(data[:4] + (len(data) - 8).to_bytes(4, "little") + data[8:])
         out[kind] = path
     return out
 
