@@ -2,8 +2,8 @@
 
 :func:`load_library` runs on a worker (it reads the store); :class:`LibraryModel`
 keeps the columns and a ``visible`` array of row numbers (sorted order, filtered).
-Searching 100,000 tracks is a substring test over one precomputed lower-case string
-per track; a query that extends the previous one only re-tests the rows still shown.
+Searching is a substring test over one precomputed casefolded string per track, all
+of them kept as one UTF-8 byte array that numpy searches at once (:class:`SearchText`).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ class LibraryData:
     ids: np.ndarray                               # int64 [shape=(n,)]
     text: dict[str, list[str]]                    # title/artist/album/genre
     numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float)
-    search: list[str]                             # casefolded "title artist album genre"
+    search: "SearchText"                          # casefolded "title artist album genre"
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -132,8 +132,8 @@ class LibraryData:
                 text = {k: [v[i] for i in order] for k, v in text.items()}
                 numbers = {k: v[order] for k, v in numbers.items()}
                 guessed = {k: v[order] for k, v in guessed.items()}
-        search = [f"{a}\t{b}\t{c}\t{d}".casefold()
-                  for a, b, c, d in zip(text["title"], text["artist"], text["album"], text["genre"])]
+        search = SearchText([f"{a}\t{b}\t{c}\t{d}".casefold()
+                             for a, b, c, d in zip(text["title"], text["artist"], text["album"], text["genre"])])
         return cls(ids, text, numbers, search, guessed)
 
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
@@ -184,6 +184,71 @@ class LibraryData:
             cached = np.argsort(values, kind="stable")
             self._sort_keys[key] = cached
         return cached
+
+
+_CACHED_TERMS = 16      # words whose matches are kept (0.1 MB each at 100,000 tracks): backspacing finds them again
+
+
+class SearchText:
+    """The search text of every track, found by substring with numpy.
+
+    One string per track, in library order, joined into one UTF-8 byte array (a newline
+    after each). A word is searched for in all of it at once and each hit mapped back to
+    its track: 1-5 ms at 100,000 tracks whatever the table's sort order, where testing one
+    Python string per row took 5-12 ms in library order and 25-37 ms sorted by a column
+    (rows visited out of memory order). Matching bytes is the same as matching the text:
+    UTF-8 is self-synchronising, so an encoded word can only match at a character boundary;
+    and a word never holds whitespace, so it never runs from one field or track into the next.
+    """
+
+    def __init__(self, texts: list[str]):
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        self._n = len(encoded)
+        self._bytes = np.frombuffer(b"\n".join(encoded) + b"\n", dtype=np.uint8) if encoded \
+            else np.zeros(0, dtype=np.uint8)
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=self._n)
+        self._starts = np.zeros(self._n, dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=self._starts[1:])
+        whole = len(self._bytes)
+        # The text as two-byte words from even and from odd offsets: a word's first two
+        # bytes are found in one pass over each, far fewer hits than its first byte.
+        self._pairs = (self._bytes[: whole // 2 * 2].view(np.uint16),
+                       self._bytes[1: 1 + (whole - 1) // 2 * 2].view(np.uint16))
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self._n
+
+    def matching(self, word: str) -> np.ndarray:
+        """Which tracks' text contains ``word`` (casefolded, no whitespace): bool per track.
+        The array is shared with later calls: do not change it."""
+        hit = self._cache.pop(word, None)
+        if hit is None:
+            hit = self._find(word.encode("utf-8", "surrogatepass"))
+            if len(self._cache) >= _CACHED_TERMS:
+                del self._cache[next(iter(self._cache))]
+        self._cache[word] = hit            # (re)inserted last: the oldest goes first
+        return hit
+
+    def _find(self, needle: bytes) -> np.ndarray:
+        hay, n = self._bytes, self._n
+        if not n:
+            return np.zeros(0, dtype=bool)
+        if len(needle) == 1:
+            return np.logical_or.reduceat(hay == needle[0], self._starts)
+        pair = np.frombuffer(needle[:2], dtype=np.uint16)[0]
+        even, odd = self._pairs
+        at = np.concatenate((np.flatnonzero(even == pair) * 2, np.flatnonzero(odd == pair) * 2 + 1))
+        at = at[at <= len(hay) - len(needle)]
+        for k in range(2, len(needle)):
+            at = at[hay[at + k] == needle[k]]
+        if len(at) > n // 8:           # many hits: one pass over the text beats a search per hit
+            marks = np.zeros(len(hay), dtype=bool)
+            marks[at] = True
+            return np.logical_or.reduceat(marks, self._starts)
+        hit = np.zeros(n, dtype=bool)
+        hit[np.searchsorted(self._starts, at, side="right") - 1] = True
+        return hit
 
 
 @dataclass
@@ -329,11 +394,11 @@ class LibraryModel(QAbstractTableModel):
         if not terms:
             return candidates
         search = self.data_.search
-        keep = candidates.tolist()
-        # One pass per word, longest (most selective) first: each pass tests fewer rows.
-        for t in sorted(set(terms), key=len, reverse=True):
-            keep = [i for i in keep if t in search[i]]
-        return np.array(keep, dtype=np.int64)
+        hit = None
+        for t in set(terms):
+            found = search.matching(t)
+            hit = found if hit is None else hit & found
+        return candidates[hit[candidates]]
 
     def _relayout(self, new_visible: np.ndarray) -> None:
         """Swap in a new row list, keeping selection and current row on the same tracks.
@@ -364,12 +429,8 @@ class LibraryModel(QAbstractTableModel):
         terms = text.casefold().split()
         if terms == self._terms:
             return
-        old = self._terms
-        narrowing = bool(old) and len(terms) >= len(old) and all(
-            any(o in t for t in terms) for o in old)
-        candidates = self.visible if narrowing else self._order
         self._terms = terms
-        self._relayout(self._filtered(candidates, terms))
+        self._relayout(self._filtered(self._order, terms))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
         self._sort = (column, order)

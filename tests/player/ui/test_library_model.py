@@ -146,3 +146,83 @@ def test_a_large_selection_and_the_current_cell_follow_their_tracks_through_sort
     still = chosen & set(model.visible_ids())
     assert 0 < len(still) < len(chosen)
     assert kept() == (still, len(still) * model.columnCount(), current, 3)
+
+
+def _edge_rows():
+    """Names whose matches a byte-level search could get wrong: accents and other scripts
+    (several bytes a character), casefolding that changes length, a word that would run
+    from one field or track into the next, a newline inside a tag, a lone surrogate (a
+    file name that is not valid UTF-8)."""
+    names = [("Straße", "Ab", "Cd", "Pop"), ("Café Ñandú", "Éric", "Ёлка", "Jazz"),
+             ("東京 Night", "ab", "cd\nef", "J-Pop"), ("Smile 😀 ok", "X", "Y", "Rock"),
+             ("Tail ab", "cd Head", "", ""), ("bad \udce9 name", "", "Folder", ""), ("", "", "", ""),
+             ("STRASSE", "ΣΊΣΥΦΟΣ", "σίσυφος", "Metal"), ("a", "b", "c", "d")]
+    return [{"id": 50 + i, "title": t, "artist": a, "album": al, "genre": g, "track_no": i, "year": 2000,
+             "duration": 100.0} for i, (t, a, al, g) in enumerate(names)]
+
+
+def test_search_matches_every_script_and_never_across_fields_or_tracks(qapp):
+    rows = _edge_rows()
+    model = LibraryModel()
+    model.set_library(LibraryData.from_rows(rows))
+    queries = ["ß", "strasse", "STRASSE straße", "é", "café", "ñandú éric", "ёлка", "東京", "京", "😀", "😀 ok",
+               "ab", "abcd", "tailcd", "popcafé", "rocktail", "metala", "jazz東京", "ab\tcd", "cdef", "ef",
+               "popab", "jazzstraße", "\udce9", "bad \udce9",
+               "σίσυφος", "ς", "a", "d", "p", "pop pop", "o", "zz", "-", "a b c d"]
+    for q in queries:
+        model.set_filter(q)
+        assert model.visible_ids() == _expected(rows, q), q
+    model.set_filter("")
+    assert model.rowCount() == len(rows)
+    empty = LibraryModel()
+    empty.set_library(LibraryData.from_rows([]))
+    empty.set_filter("a")
+    assert empty.rowCount() == 0
+
+
+def test_backspacing_through_many_words_and_a_new_library_show_the_right_rows(qapp):
+    # Found words are remembered for backspacing: more words than are remembered, then a
+    # library with other tracks, must still show exactly the rows that match.
+    rows, data = _data(2000)
+    model = LibraryModel()
+    model.set_library(data)
+    words = sorted({w.lower() for r in rows for w in r["title"].split()})[:40]
+    for w in words + words[::-1] + ["e", "a", "e"]:
+        model.set_filter(w)
+        assert model.visible_ids() == _expected(rows, w), w
+    other = library_rows(1500, seed=11)
+    for i, r in enumerate(other):
+        r["id"] = 5000 + i
+    model.set_library(LibraryData.from_rows(other))
+    for w in ["e", "a"] + words[:5]:
+        model.set_filter(w)
+        assert model.visible_ids() == _expected(other, w), w
+
+
+def test_the_table_shows_the_rows_of_the_text_in_the_box_after_every_keystroke(qtbot):
+    # Typed fast, one key after another, and deleted back: after each key the table holds
+    # exactly the tracks that match what the box says, in the table's sort order.
+    from player.ui.library_view import LibraryView
+
+    rows, data = _data(3000)
+    model = LibraryModel()
+    model.set_library(data)
+    view = LibraryView(model)
+    qtbot.addWidget(view)
+    view.show()
+    title = [k for k, _ in COLUMNS].index("title")
+    view.table.sortByColumn(title, Qt.AscendingOrder)
+    order = {t: n for n, t in enumerate(sorted(range(1000, 4000), key=lambda t: rows[t - 1000]["title"].casefold()))}
+    seen: list[tuple[str, list[int]]] = []
+    view.search.textChanged.connect(lambda text: seen.append((text, model.visible_ids())))
+    word = rows[17]["title"].split()[0]
+    typed = f"{word} {rows[17]['artist'][:3]}"
+    qtbot.keyClicks(view.search, typed)
+    for _ in typed:
+        qtbot.keyClick(view.search, Qt.Key_Backspace)
+    assert [text for text, _ in seen] == [typed[:i] for i in range(1, len(typed) + 1)] + \
+        [typed[:i] for i in range(len(typed) - 1, -1, -1)]
+    for text, shown in seen:
+        assert shown == sorted(_expected(rows, text), key=order.get), text
+    assert view.search.text() == "" and model.rowCount() == len(rows)
+    assert view.count.text() == f"{len(rows):,} tracks"
