@@ -12,7 +12,12 @@ moment the parent starts it:
   (how long the window could not react while the library loaded), and again while the
   learning recommender builds its catalogue on a worker right after;
 - search: ``LibraryModel.set_filter`` over every track (median of several queries,
-  each from an empty search) and per keystroke while typing a word;
+  each from an empty search) and per keystroke while typing a word; then keystrokes in
+  the library's search box (the text changed, the table filtered, its rows repainted and
+  the events that follow handled): the longest of those waits while words are typed
+  (each key narrowing) and while they are deleted again (each widening), in library
+  order and sorted by title, for the search as it is and as it was (each row's string
+  tested in Python, narrowing from the rows shown), in turns in the same process;
 - the table: one repaint of the visible rows, select all (and repaint), reading the
   selection back, beside the same repaints over a bare model of as many cells;
 - Up next: the longest gap of the GUI timer while 20,000 entries are added to Up next,
@@ -50,6 +55,8 @@ UP_NEXT = 20_000          # entries added to Up next
 SILENCE_S = 60            # the length of the one playable track the Up next runs queue
 QUERIES = ["night", "blue", "rock", "ka", "velvet river", "zzzz", "ashne", "2"]
 TYPED = "golden"
+TYPED_WORDS = ["golden", "velvet river", "a"]      # typed key by key and deleted back, in the search box
+KEY_ROUNDS = 5                                    # turns of the old and the new search, each timed
 
 
 def _child_bare(t0: float) -> dict:
@@ -185,10 +192,104 @@ def _child_window(t0: float, filters: bool) -> dict:
         out.update(filter_ms=statistics.median(full), filter_max_ms=max(full),
                    filter_cpu_ms=statistics.median(cpu),
                    keystroke_max_ms=max(keys), stock_filter_ms=statistics.median(stock))
+        out.update(_keystroke_times(model.data_))
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     window.close()
     store.close()
     return out
+
+
+def _scan_model():
+    """The library search as it was (the baseline): each word tested against one casefolded
+    Python string per row, longest word first, and a query that extends the last one
+    testing only the rows it showed."""
+    import numpy as np
+
+    from player.ui.library_model import LibraryModel
+
+    class ScanModel(LibraryModel):
+        def set_library(self, data) -> None:
+            text = data.text
+            self._texts = [f"{a}\t{b}\t{c}\t{d}".casefold()
+                           for a, b, c, d in zip(text["title"], text["artist"], text["album"], text["genre"])]
+            super().set_library(data)
+
+        def _filtered(self, candidates, terms):
+            if not terms:
+                return candidates
+            search, keep = self._texts, candidates.tolist()
+            for t in sorted(set(terms), key=len, reverse=True):
+                keep = [i for i in keep if t in search[i]]
+            return np.array(keep, dtype=np.int64)
+
+        def set_filter(self, text: str) -> None:
+            terms = text.casefold().split()
+            if terms == self._terms:
+                return
+            old = self._terms
+            narrowing = bool(old) and len(terms) >= len(old) and all(any(o in t for t in terms) for o in old)
+            candidates = self.visible if narrowing else self._order
+            self._terms = terms
+            self._relayout(self._filtered(candidates, terms))
+
+    return ScanModel()
+
+
+def _keystroke_times(data) -> dict:
+    """Each of :data:`TYPED_WORDS` typed into a library view's search box key by key, then
+    deleted with Backspace: the longest time one key held the GUI thread (the key, the
+    filter, then the events it posted, the table's repaint among them) while typing (narrowing) and
+    while deleting (widening), for the search as it is and as it was (:func:`_scan_model`),
+    the two in turns, in library order and sorted by title. Median of :data:`KEY_ROUNDS`
+    rounds; every key also checks that both show the same rows."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from player.ui.library_model import COLUMNS, LibraryModel
+    from player.ui.library_view import LibraryView
+
+    app = QApplication.instance()
+    title = next(i for i, (key, _) in enumerate(COLUMNS) if key == "title")
+    views = {}
+    for way, model in (("new", LibraryModel()), ("old", _scan_model())):
+        model.set_library(data)
+        view = LibraryView(model)
+        view.resize(1280, 740)
+        view.show()
+        views[way] = view
+    app.processEvents()
+
+    def key(view, k, text="") -> float:
+        t = time.perf_counter()
+        QTest.keyClick(view.search, k) if not text else QTest.keyClicks(view.search, text)
+        app.processEvents()            # the table repaints here, as after a real key
+        return (time.perf_counter() - t) * 1000
+
+    times: dict[str, list[float]] = {}
+    for sort in ("library", "title"):
+        for view in views.values():
+            view.table.sortByColumn(title if sort == "title" else -1, Qt.AscendingOrder)
+        for r in range(KEY_ROUNDS):
+            for way in (("old", "new") if r % 2 else ("new", "old")):
+                view = views[way]
+                for word in TYPED_WORDS:
+                    narrow = [key(view, 0, ch) for ch in word]
+                    assert view.search.text() == word
+                    widen = [key(view, Qt.Key_Backspace) for _ in word]
+                    assert view.search.text() == "" and view.model.rowCount() == len(data)
+                    times.setdefault(f"key_{sort}_{way}_narrow_{word}", []).append(max(narrow))
+                    times.setdefault(f"key_{sort}_{way}_widen_{word}", []).append(max(widen))
+    for word in TYPED_WORDS:                       # the same rows, key by key
+        for i in list(range(1, len(word) + 1)):
+            shown = []
+            for view in views.values():
+                view.search.setText(word[:i])
+                shown.append(view.model.visible_ids())
+            assert shown[0] == shown[1], word[:i]
+    for view in views.values():
+        view.close()
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _spin_until(pred, timeout_s: float) -> bool:
@@ -558,6 +659,15 @@ def main(argv: list[str] | None = None) -> int:
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"  {name:<{width}}  {value:>10}  {note}")
+    print(f"\nkeystrokes in the search box: the longest a key held the GUI thread (the filter, the repaint, "
+          f"the events after), the search as it was and as it is in turns (median of {KEY_ROUNDS} rounds, "
+          "then of the runs; ms)")
+    print(f"  {'typed word':<14}  {'order':<8}  {'typing: was':>11}  {'is':>6}  {'deleting: was':>13}  {'is':>6}")
+    for word in TYPED_WORDS:
+        for sort in ("library", "title"):
+            cells = [med(f"key_{sort}_{way}_{step}_{word}") for step in ("narrow", "widen") for way in ("old", "new")]
+            print(f"  {word!r:<14}  {sort:<8}  {cells[0]:>11.1f}  {cells[1]:>6.1f}  "
+                  f"{cells[2]:>13.1f}  {cells[3]:>6.1f}")
     print(f"\nthe tag filter (plain_text, on every event of every widget): CPU time of the GUI thread with it and "
           f"without it, in turns (median of {FILTER_RUNS} each, then of the runs; ms)")
     per_event_us = med("tf_event_with_us") - med("tf_event_without_us")
