@@ -514,7 +514,7 @@ def _aiff_layout(f) -> tuple[bytes, int | None]:
 
 
 #: RIFF INFO fields (WAV, RF64) that are track columns; ffmpeg writes the track number as
-#: IPRT, other taggers as ITRK. ffmpeg, libsndfile and Windows tools write these where they
+#: IPRT, other taggers as ITRK. ffmpeg and libsndfile write these where they
 #: write no ID3 chunk, which is all mutagen reads of a WAV.
 _RIFF_INFO_KEYS = {b"INAM": "title", b"IART": "artist", b"IPRD": "album", b"ICRD": "year",
                    b"IGNR": "genre", b"ITRK": "track_no", b"IPRT": "track_no"}
