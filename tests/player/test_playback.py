@@ -909,7 +909,9 @@ def test_a_song_closed_part_way_and_resumed_at_the_next_start_is_one_play(store,
             assert wait_for(lambda: p.position > stop_at)
             p.close()
             assert [(r["id"], r["ended"]) for r in store.plays()] == [(first["id"], "stopped")]
-            assert 70_000 <= store.plays()[0]["ms_heard"] < 72_000
+            # (the place is saved to a tenth of a second: resumed at 60.1 s after 60.07 s heard,
+            # the 30 ms between are not heard, so closing just past 70 s can keep 69.98 s)
+            assert 69_900 <= store.plays()[0]["ms_heard"] < 72_000
     assert wait_for(lambda: p.current_track_id == b, 20.0)
     rows = store.plays()
     assert [(r["id"], r["track_id"], r["ended"]) for r in rows[:1]] == [(first["id"], a, "finished")]
