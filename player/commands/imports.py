@@ -20,6 +20,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from player.history.importer import removed_text
     from player.store import Store
     from segue_common.listen_exports import FORMAT_NAMES
 
@@ -31,7 +32,7 @@ def run(args) -> int:
                 print(f"segue imports: no imported file numbered {args.remove} (`segue imports` lists them)",
                       file=sys.stderr)
                 return 2
-            print(f"removed {store.removed_text(gone)}")
+            print(f"removed {removed_text(gone)}")
             return 0
         rows, plays = store.history_imports(), store.import_play_counts()
         if not rows:

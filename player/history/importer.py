@@ -254,6 +254,14 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
                              error=f"could not be stored ({type(exc).__name__}: {exc})")
 
 
+def removed_text(removed: dict) -> str:
+    """What :meth:`player.store.Store.remove_import` took out, in words: "friend.csv: 4 plays
+    and 5 imported rows left the history"."""
+    plays, rows = removed["plays"], removed["listens"]
+    return (f"{removed['name']}: {plays:,} play{'s' * (plays != 1)} and {rows:,} imported "
+            f"row{'s' * (rows != 1)} left the history")
+
+
 def batch_text(summaries: list[ImportSummary]) -> str:
     """One paragraph on a batch of files: what was imported, and which files were not.
 

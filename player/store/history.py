@@ -208,14 +208,6 @@ class HistoryMixin:
             self._recut_import_sessions(conn, placeholder)
         return made
 
-    @staticmethod
-    def removed_text(removed: dict) -> str:
-        """What :meth:`remove_import` took out, in words: "friend.csv: 4 plays and 5
-        imported rows left the history"."""
-        plays, rows = removed["plays"], removed["listens"]
-        return (f"{removed['name']}: {plays:,} play{'s' * (plays != 1)} and {rows:,} imported "
-                f"row{'s' * (rows != 1)} left the history")
-
     def remove_import(self, import_id: int) -> dict | None:
         """Take one imported file out of the history: its rows, and the plays they became
         (the person imported the wrong file, or someone else's). Returns the file's

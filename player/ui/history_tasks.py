@@ -116,7 +116,9 @@ class HistoryTasksMixin:
                 self._history_message(QMessageBox.Warning, "Not removed",
                                       f"{name} could not be removed: {error}")
             elif result is not None:
-                self.statusBar().showMessage(f"Removed {store.removed_text(result)}", 10000)
+                from player.history.importer import removed_text
+
+                self.statusBar().showMessage(f"Removed {removed_text(result)}", 10000)
                 intelligence = getattr(self, "intelligence", None)
                 if intelligence is not None and intelligence.service is not None:
                     intelligence.service.invalidate()      # Up next stops following it at once
