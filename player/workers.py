@@ -12,7 +12,8 @@ learner process, not here::
 When ``progress`` is given, ``func`` is called with one argument, a ``report(value)``
 callable that forwards ``value`` to ``progress`` on the GUI thread and raises
 :class:`TaskCancelled` once the handle was cancelled (cooperative cancellation).
-A cancelled task never calls ``next_func``.
+A cancelled task never calls ``next_func``. :class:`OneAtATime` runs a kind of task one at
+a time, asks that come while one runs making one more run after it.
 """
 
 from __future__ import annotations
@@ -122,6 +123,44 @@ def run_task(func: Callable, next_func: NextFunc | None = None, *, pool: QThread
     _live.add(handle)
     (pool or QThreadPool.globalInstance()).start(_Runnable(func, handle, progress is not None))
     return handle
+
+
+class OneAtATime:
+    """Runs of one kind of task, one at a time: asked again while one runs, it runs once more
+    when that one finishes (done, failed or cancelled), once however often it was asked, with
+    the newest ask. A read asked for on every tab switch or every finished scan would otherwise
+    pile up behind itself, each a second or more of work nobody waits for, or an older read
+    could land after a newer one and put back what it had replaced.
+
+    ``request(start)`` calls ``start()`` (which starts the task and returns its handle) at once
+    if none of its ``key`` runs, else keeps it for then, replacing any ``start`` kept before.
+    ``start`` runs on the GUI thread and may return None when there is nothing to do.
+    """
+
+    def __init__(self):
+        self._running: dict[Any, TaskHandle] = {}
+        self._waiting: dict[Any, Callable[[], TaskHandle | None]] = {}
+
+    def running(self, key: Any = None) -> bool:
+        return key in self._running
+
+    def request(self, start: Callable[[], TaskHandle | None], key: Any = None) -> TaskHandle | None:
+        """The handle started now, or None if it waits for the one running."""
+        if key in self._running:
+            self._waiting[key] = start
+            return None
+        handle = start()
+        if handle is not None:
+            self._running[key] = handle
+            # finished comes after next_func, also for a failed or cancelled task.
+            handle.finished.connect(lambda: self._finished(key))
+        return handle
+
+    def _finished(self, key: Any) -> None:
+        self._running.pop(key, None)
+        start = self._waiting.pop(key, None)
+        if start is not None:
+            self.request(start, key)
 
 
 def _single(name: str) -> QThreadPool:

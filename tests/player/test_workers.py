@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from player.workers import TaskCancelled, db_write_pool, player_pool, run_task
+from player.workers import OneAtATime, TaskCancelled, db_write_pool, player_pool, run_task
 
 
 def test_result_is_delivered_on_the_gui_thread(qtbot):
@@ -98,3 +98,75 @@ def test_cancelled_before_it_starts_never_runs(qtbot):
     gate.set()
     qtbot.waitUntil(lambda: blocker.done and queued.done, timeout=5000)
     assert ran == []
+
+
+def _held_reads(runs: list, gates: list):
+    """A ``start(value)`` for OneAtATime: each run records its value, then waits for its own gate."""
+
+    def start(value, *, fail=False, next_func=None):
+        gate = threading.Event()
+        gates.append(gate)
+
+        def work():
+            runs.append(value)
+            assert gate.wait(5)
+            if fail:
+                raise OSError("disk went away")
+            return value
+
+        return run_task(work, next_func, name=f"read-{value}")
+
+    return start
+
+
+def test_one_at_a_time_asks_while_running_make_one_more_run_with_the_newest_ask(qtbot):
+    runs, gates, landed = [], [], []
+    start = _held_reads(runs, gates)
+    reads = OneAtATime()
+
+    first = reads.request(lambda: start(1, next_func=lambda result, error: landed.append(result)))
+    assert first is not None and reads.running()
+    qtbot.waitUntil(lambda: runs == [1], timeout=5000)
+    for value in range(2, 12):      # ten asks while it runs
+        assert reads.request(lambda v=value: start(v, next_func=lambda result, error: landed.append(result))) is None
+    qtbot.wait(100)
+    assert runs == [1]              # nothing started beside the running one
+    gates[0].set()
+    qtbot.waitUntil(lambda: runs == [1, 11], timeout=5000)     # one more, with the newest ask
+    gates[1].set()
+    qtbot.waitUntil(lambda: landed == [1, 11] and not reads.running(), timeout=5000)
+    qtbot.wait(100)
+    assert runs == [1, 11] and len(gates) == 2
+
+    again = reads.request(lambda: start(12))       # idle again: starts at once
+    assert again is not None
+    gates[2].set()
+    qtbot.waitUntil(lambda: again.done and not reads.running(), timeout=5000)
+    assert runs == [1, 11, 12]
+
+
+def test_one_at_a_time_a_failed_or_cancelled_run_still_starts_the_waiting_one(qtbot):
+    runs, gates, errors = [], [], []
+    start = _held_reads(runs, gates)
+    reads = OneAtATime()
+
+    reads.request(lambda: start("fails", fail=True, next_func=lambda result, error: errors.append(error)))
+    qtbot.waitUntil(lambda: runs == ["fails"], timeout=5000)
+    reads.request(lambda: start("after the failure"))
+    gates[0].set()
+    qtbot.waitUntil(lambda: runs == ["fails", "after the failure"], timeout=5000)
+    assert isinstance(errors[0], OSError)
+
+    cancelled = reads.request(lambda: start("never wanted", next_func=lambda result, error: errors.append(1)),
+                              key="other")
+    assert cancelled is not None and reads.running("other")      # another key runs beside it
+    gates[1].set()
+    qtbot.waitUntil(lambda: runs[-1] == "never wanted" and not reads.running(), timeout=5000)
+    reads.request(lambda: start("after the cancel"), key="other")
+    cancelled.cancel()
+    gates[2].set()
+    qtbot.waitUntil(lambda: runs[-1] == "after the cancel", timeout=5000)
+    assert cancelled.done and len(errors) == 1          # cancelled: its next_func never ran
+    gates[3].set()
+    qtbot.waitUntil(lambda: not reads.running("other"), timeout=5000)
+    assert runs == ["fails", "after the failure", "never wanted", "after the cancel"]
