@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from player import paths
 from player.library.names import NAME_COLUMNS, Namer
-from player.workers import db_write_pool, run_task
+from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -116,29 +116,26 @@ class LibraryTasksMixin:
         self.refresh_playlists()
 
     # -- Discover --------------------------------------------------------------
-    _discovering = None         # the Discover job running
-    _discover_again = False     # asked for again while it ran
+    _discovering = None         # the Discover reads: one at a time (made on first use)
 
     def refresh_discover(self) -> None:
         """Discover's rows, read again on a worker. Asked while a read runs (every switch to
         the tab asks), it runs once more when that one lands, not once per ask: each takes a
         second or two at 100,000 tracks, and switching tabs quickly piled them up behind each
         other, holding the workers (and the recommender's first build) for a minute."""
-        if self._discovering is not None:
-            self._discover_again = True
-            return
-        provider, store = self.provider, self.store
-        self._discovering = run_task(lambda: discover_rows(provider, store), self._discovered, name="discover")
+        if self._discovering is None:
+            self._discovering = OneAtATime()
+        self._discovering.request(self._start_discover)
+
+    def _start_discover(self):
+        provider, store = self.provider, self.store     # (what is asked for may have changed)
+        return run_task(lambda: discover_rows(provider, store), self._discovered, name="discover")
 
     def _discovered(self, result, error) -> None:
-        self._discovering = None
         if error is None:
             self.discover.set_rows(result)
         else:
             log.error("discover failed: %s", error)
-        if self._discover_again:        # (what was asked for may have changed since it began)
-            self._discover_again = False
-            self.refresh_discover()
 
     # -- settings ----------------------------------------------------------------
     def open_settings(self):

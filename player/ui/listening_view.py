@@ -24,7 +24,7 @@ from player.sound_map import load_map, week_track_ids
 from player.ui.listening_pages import OverviewPage, ReportCardPage
 from player.ui.sound_map_view import SoundMapPage
 from player.ui.steps import Steps
-from player.workers import run_task
+from player.workers import OneAtATime, run_task
 
 log = logging.getLogger(__name__)
 MAP_MAX_AGE_S = 600
@@ -50,8 +50,7 @@ class ListeningView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.pages)
-        self._tasks = {"summary": None, "map": None, "week": None}
-        self._again: set[str] = set()
+        self._tasks = OneAtATime()      # per kind: "summary", "map", "week"
         self._stale = True
         self._map_at = None             # when the map was last read (monotonic seconds)
         self._drawing = None            # the summary being drawn, a plot per turn
@@ -115,10 +114,10 @@ class ListeningView(QWidget):
             self._start("week")
 
     def _start(self, kind: str) -> None:
-        task = self._tasks[kind]
-        if task is not None and not task.done:
-            self._again.add(kind)          # one at a time; the newest request runs after it
-            return
+        # One at a time; the newest request runs after it.
+        self._tasks.request(lambda: self._run(kind), kind)
+
+    def _run(self, kind: str):
         store, now = self.store, self._now()
         if kind == "summary":
             work, done = (lambda: load_summary(store, now=now)), self._summary_done
@@ -127,12 +126,7 @@ class ListeningView(QWidget):
             work, done = (lambda: load_map(store, now=now)), self._map_done
         else:
             work, done = (lambda: week_track_ids(store, now=now)), self._week_done
-        self._tasks[kind] = run_task(work, done, name=f"listening-{kind}")
-
-    def _next(self, kind: str) -> None:
-        if kind in self._again:
-            self._again.discard(kind)
-            self._start(kind)
+        return run_task(work, done, name=f"listening-{kind}")
 
     def _summary_done(self, result, error) -> None:
         if error is not None:
@@ -144,7 +138,6 @@ class ListeningView(QWidget):
             if self._drawing is not None:
                 self._drawing.cancel()
             self._drawing = Steps(self, self._draw_steps(result), done=self.summary_ready.emit)
-        self._next("summary")
 
     def _draw_steps(self, summary):
         yield from self.overview.draw_summary(summary)
@@ -154,7 +147,6 @@ class ListeningView(QWidget):
     def _week_done(self, result, error) -> None:
         if error is None:
             self.sound_map.set_this_week(result)
-        self._next("week")
 
     def _map_done(self, result, error) -> None:
         if error is not None:
@@ -162,4 +154,3 @@ class ListeningView(QWidget):
             self.sound_map.headline.setText(f"Could not draw the sound map: {error}")
         else:
             self.sound_map.set_map(result)          # map_ready follows once every point is drawn
-        self._next("map")
