@@ -31,7 +31,7 @@ from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
 from player.ui.transport import TransportBar
 from player.ui.welcome import WelcomePage
-from player.workers import run_task
+from player.workers import OneAtATime, run_task
 
 log = logging.getLogger(__name__)
 SCAN_REFRESH_MS = 1000
@@ -94,8 +94,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
         self._settings = QSettings(settings_file or str(paths.data_dir() / "window.ini"), QSettings.IniFormat)
         self._started = False
-        self._loading = False
-        self._reload_again = False
+        self._loads = OneAtATime()      # library reads
         self._scan = None
         self.intelligence = None
         self._scan_timer = QTimer(self, interval=SCAN_REFRESH_MS)
@@ -171,12 +170,10 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         def look():
             return len(store.folders()), load_library(store, sort_by)
 
-        run_task(look, self._first_load, name="load-library")
-        self._loading = True
+        self._loads.request(lambda: run_task(look, self._first_load, name="load-library"))
         self._start_player()
 
     def _first_load(self, result, error) -> None:
-        self._loading = False
         if error is not None:
             raise error
         n_folders, data = result
@@ -193,27 +190,22 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         from player.ui.intelligence import Intelligence
 
         self.intelligence = Intelligence(self, analyse=analyse, learn=learn, options=options)
-        if self._started and not self._loading:
+        if self._started and not self._loads.running():
             self.intelligence.start()
 
     def reload_library(self) -> None:
         """Re-read the library on a worker (coalesced: one load at a time)."""
-        if self._loading:
-            self._reload_again = True
-            return
-        self._loading = True
+        self._loads.request(self._start_load)
+
+    def _start_load(self):
         store, sort_by = self.store, self.model.sort_column_key()
-        run_task(lambda: load_library(store, sort_by), self._loaded, name="load-library")
+        return run_task(lambda: load_library(store, sort_by), self._loaded, name="load-library")
 
     def _loaded(self, result, error) -> None:
-        self._loading = False
         if error is not None:
             log.error("could not load the library: %s", error)
         else:
             self._set_library(result)
-        if self._reload_again:
-            self._reload_again = False
-            self.reload_library()
 
     def _set_library(self, data: LibraryData) -> None:
         self.model.set_library(data)

@@ -44,6 +44,38 @@ def test_a_rescan_that_finds_nothing_new_reloads_the_library_once(qtbot, scanned
     assert len(loads) == 1 and window.model.rowCount() == 8
 
 
+def test_a_reload_asked_for_while_the_first_read_runs_runs_after_it(qtbot, scanned, make_window, monkeypatch):
+    # A scan that ends (or shows what it has read so far) while the library's first read
+    # still runs asks for a reload; that ask was dropped, and the table kept what the first
+    # read saw until something else reloaded it.
+    import threading
+
+    from player.ui import main_window
+
+    reads, first_read, go_on = [], threading.Event(), threading.Event()
+    read = main_window.load_library
+
+    def held(store, sort_by):
+        reads.append(1)
+        data = read(store, sort_by)
+        if len(reads) == 1:
+            first_read.set()
+            assert go_on.wait(10)
+        return data
+
+    monkeypatch.setattr(main_window, "load_library", held)
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(first_read.is_set, timeout=10000)         # it starts once the window painted
+    with scanned.transaction() as conn:             # what the scan wrote after the first read
+        conn.execute("UPDATE tracks SET title = 'Granite Again' WHERE id = ?", (scanned.tracks()[0]["id"],))
+    window.reload_library()
+    go_on.set()
+    qtbot.waitUntil(lambda: len(reads) == 2 and window.model.rowCount() == 8, timeout=10000)
+    qtbot.waitUntil(lambda: "Granite Again" in [window.model.index(r, 1).data() for r in range(8)], timeout=5000)
+    qtbot.wait(300)
+    assert len(reads) == 2
+
+
 def test_a_rescan_with_the_table_sorted_ranks_the_rows_on_the_worker(qtbot, scanned, make_window, monkeypatch):
     # With the table sorted by a column, the rows a scan brings were ranked by the window as
     # they landed: at 50,000 tracks that held it at the end of every scan. The worker that
