@@ -200,15 +200,27 @@ class LibraryTasksMixin:
 
         run_task(work, done, pool=db_write_pool(), name="forget-history")
 
+    _explaining = None          # the reasons given again: one run at a time (made on first use)
+
     def _explain_again(self) -> None:
         """The reasons shown beside Up next's suggestions were given from the history just
         forgotten ("you played it 4 times"): they go at once, and what can be said without
-        it comes in their place."""
+        it comes in their place. Asked again while a run gives them (a second import taken
+        out), one more run follows it and gives them all anew: the running one read the
+        history as it was, and run beside a newer one, its reasons could land first and
+        keep the newer ones out."""
+        if self._explaining is None:
+            self._explaining = OneAtATime()
+        if self._explaining.request(self._start_explain) is None:
+            self.reasons.clear()
+            self.refresh_up_next()
+
+    def _start_explain(self):
         self.reasons.clear()
         self.refresh_up_next()
         player, provider = self.player, self.provider
         if player is None:
-            return
+            return None
         suggested = list(dict.fromkeys(e.track_id for e in player.queue if not e.manual))
 
         def work():
@@ -219,4 +231,4 @@ class LibraryTasksMixin:
                 self.reasons.update({t: r for t, r in result.items() if t not in self.reasons})
                 self.refresh_up_next()
 
-        run_task(work, done, name="explain-again")
+        return run_task(work, done, name="explain-again")

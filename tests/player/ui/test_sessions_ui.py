@@ -65,6 +65,52 @@ def test_after_forgetting_the_history_no_reason_cites_plays(qtbot, scanned, make
     assert not any("you played" in r for r in reasons()), reasons()
 
 
+def test_reasons_given_again_twice_quickly_are_the_newest(qtbot, scanned, make_window, monkeypatch):
+    # Taking out one imported history and then another gives the reasons again after each.
+    # The first run read the history as it was; landing after the second had begun, its
+    # reasons filled the rows, and the second's, newer, were kept out as already given.
+    # (The library's provider words a reason from the genre tag: a new tag stands for the
+    # plays taken out.)
+    import threading
+
+    window = make_window(scanned)
+    window.up_next.keep_going.setChecked(True)
+    window.play_ids([window.model.track_id(0)], 0, "library")
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=15000)
+    window.pause()
+    qtbot.wait(300)
+    suggested = list(dict.fromkeys(e.track_id for e in window.player.queue if not e.manual))
+    n = len(suggested)
+    calls, landed, gates = [], [threading.Event(), threading.Event()], [threading.Event(), threading.Event()]
+    explain = window.provider.explain
+
+    def held(track_id, context=""):
+        reason = explain(track_id, context)
+        calls.append(track_id)
+        if len(calls) % n == 0:                         # a run's last reason: held until let go
+            run = len(calls) // n - 1
+            landed[run].set()
+            assert gates[run].wait(10)
+        return reason
+
+    monkeypatch.setattr(window.provider, "explain", held)
+    window._explain_again()
+    qtbot.waitUntil(landed[0].is_set, timeout=5000)
+    with scanned.transaction() as conn:
+        conn.execute("UPDATE tracks SET genre = 'Polka' WHERE id = ?", (suggested[0],))
+    window._explain_again()
+    qtbot.wait(300)
+    gates[0].set()                                      # the first lands while the second runs
+    qtbot.wait(300)
+    gates[1].set()
+    qtbot.waitUntil(lambda: len(calls) == 2 * n, timeout=5000)
+    qtbot.waitUntil(lambda: suggested[0] in window.reasons, timeout=5000)
+    qtbot.wait(300)
+    assert window.reasons[suggested[0]] == "Tagged Polka in your library"
+    assert window.up_next.rows.index(window.up_next.track_ids().index(suggested[0]), 0).data(
+        REASON_ROLE) == "Suggested: Tagged Polka in your library"
+
+
 def test_removing_the_last_library_folder_empties_the_library_shown(qtbot, scanned, make_window):
     window = make_window(scanned)
     assert window.model.rowCount() > 0
