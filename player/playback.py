@@ -146,10 +146,14 @@ def _lap(entry: QueueEntry) -> QueueEntry:
 class Player:
     """Plays tracks from the store through ``engine`` and logs every play."""
 
-    def __init__(self, store, engine: Engine, *, progress_interval_s: float = 2.0):
+    def __init__(self, store, engine: Engine, *, progress_interval_s: float = 2.0,
+                 clock: Callable[[], float] | None = None):
+        """``clock``: the wall clock plays are logged and pauses measured by (``time.time``);
+        a test gives another to pause for hours in no time."""
         self.store = store
         self.engine = engine
         self._interval = progress_interval_s
+        self._clock = clock or time.time
         self._lock = threading.RLock()
         self._listeners: list[Callable[[str, dict], None]] = []
         self._queue = PlayQueue()
@@ -221,18 +225,30 @@ class Player:
         with self._lock:
             return [e.track_id for e in self._history]
 
-    def _mark_pause(self, state: PlaybackState) -> None:
+    def _mark_pause(self, state: PlaybackState) -> bool:
         """A song paused for longer than the session gap and then resumed starts a session
-        again (the play log cuts it so): for :attr:`session` it begins when it resumed."""
-        now = time.time()
+        again: for :attr:`session` it begins when it resumed, and in the play log it goes on
+        in the session of now (see :meth:`player.store.plays.PlaysMixin.resume_paused_play`),
+        so Up next, which reads the session in progress from the log, does not count the
+        skips before the pause as today's; the run of early skips is over too. True then."""
+        now = self._clock()
         with self._lock:
             if state is PlaybackState.PAUSED:
                 self._paused_at = self._paused_at or now
-                return
+                return False
             paused_at, self._paused_at = self._paused_at, None
-            if (state is PlaybackState.PLAYING and paused_at is not None and now - paused_at >= SESSION_GAP_S
+            if not (state is PlaybackState.PLAYING and paused_at is not None and now - paused_at >= SESSION_GAP_S
                     and self._history_times and self._history_times[-1][1] is None):
-                self._history_times[-1][0] = now
+                return False
+            self._history_times[-1][0] = now
+            self._streak = 0
+            playing = self._playing
+            if playing is not None and playing.play_id is not None:
+                try:
+                    self.store.resume_paused_play(playing.play_id, now=now)
+                except sqlite3.Error:  # a locked or broken database must not stop the music
+                    log.exception("could not move play %s to the session of now", playing.play_id)
+            return True
 
     @property
     def session(self) -> list[int]:
@@ -241,7 +257,7 @@ class Player:
         and a station leave out and read as the context: the window may stay open for days,
         and yesterday's songs are neither this session's nor to be kept out of it."""
         with self._lock:
-            now = time.time()
+            now = self._clock()
             start, after = len(self._history), now
             for i in range(len(self._history) - 1, -1, -1):
                 began, ended = self._history_times[i]
@@ -856,11 +872,12 @@ class Player:
             row_ended, row_error = "stopped", None
         if playing.play_id is not None:
             try:
-                self.store.end_play(playing.play_id, row_ended, heard, error=row_error, track_ms=track_ms)
+                self.store.end_play(playing.play_id, row_ended, heard, error=row_error, track_ms=track_ms,
+                                    now=self._clock())
             except sqlite3.Error:  # a locked or broken database must not stop the music
                 log.exception("could not record the end of play %s", playing.play_id)
         if self._history and self._history[-1] is playing.entry:
-            self._history_times[-1][1] = time.time()
+            self._history_times[-1][1] = self._clock()
         # Cleared after the row is closed: state and current_track_id read _playing
         # without the lock, and whoever sees "stopped" must find the play ended.
         self._playing = None
@@ -872,17 +889,18 @@ class Player:
         the last run that this one goes on with (its row, if it is still there)."""
         track_ms = int(source.duration_hint * 1000) if source.duration_hint else None
         play_id, logged = None, None
+        now = self._clock()
         try:
             # Armed before a merge, heard after it: the entry may name a row gone since.
             self._follow(entry)
             if reopen is not None:
                 logged = self.store.resume_play(reopen, entry.track_id, source=entry.source,
-                                                owner=self._owner.token)
+                                                owner=self._owner.token, now=now)
             if logged is not None:
                 play_id = reopen
             else:
                 play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
-                                                owner=self._owner.token)
+                                                owner=self._owner.token, now=now)
         except sqlite3.Error:  # played anyway; only its log entry is lost
             log.exception("could not record the start of track %s", entry.track_id)
             play_id = None
@@ -893,7 +911,7 @@ class Player:
         if self._repeat == "all":
             self._requeue(entry)
         self._history.append(entry)
-        self._history_times.append([time.time(), None])
+        self._history_times.append([now, None])
         self._back = [*self._back[-199:], entry]
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry)
 
@@ -955,8 +973,11 @@ class Player:
 
     def _on_engine(self, event: str, data: dict) -> None:
         if event == "state":
-            self._mark_pause(data["state"])
-            self._emit("state_changed", state=data["state"] if self._playing else PlaybackState.STOPPED)
+            # ``new_session``: resumed after a pause of the session gap or more, the play
+            # went on in the session of now (a reader of the play log reads it again).
+            new_session = self._mark_pause(data["state"])
+            self._emit("state_changed", state=data["state"] if self._playing else PlaybackState.STOPPED,
+                       new_session=new_session)
             return
         if event == "device_lost":
             self._emit("device_lost", message=data["message"])
@@ -1085,7 +1106,7 @@ class Player:
             if (playing.play_id, heard) == last:
                 continue  # paused: nothing new, and a long pause should end the session
             try:
-                self.store.update_play(playing.play_id, heard)
+                self.store.update_play(playing.play_id, heard, now=self._clock())
                 last = (playing.play_id, heard)
             except Exception:  # a busy or closed database must not stop playback
                 log.exception("could not record play progress")

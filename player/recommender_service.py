@@ -280,8 +280,10 @@ class RecommenderService:
         adds no play to count, yet may move it to the session of now (see
         :meth:`player.store.plays.PlaysMixin.resume_play`); the session in progress is the
         latest play's, so until the plays are read again it would be the old one, its skips
-        taken for today's."""
-        if event in ("track_ended", "track_started"):
+        taken for today's. So does a song resumed after a pause as long as the session gap,
+        which goes on in the session of now (``new_session``; see
+        :meth:`player.store.plays.PlaysMixin.resume_paused_play`)."""
+        if event in ("track_ended", "track_started") or (event == "state_changed" and data.get("new_session")):
             self._plays_seen = -1          # next call refreshes the plays (cheap)
 
     def forget_history(self) -> None:

@@ -119,24 +119,42 @@ class PlaysMixin:
         now = time.time() if now is None else now
         with self.transaction() as conn:
             track_id = self._live_id(conn, int(track_id)) or track_id
-            row = conn.execute(
-                "SELECT p.ms_heard, p.session_id, s.last_active_at FROM plays p "
-                "LEFT JOIN sessions s ON s.id = p.session_id "
-                "WHERE p.id = ? AND p.track_id = ? AND p.ended = 'stopped'", (play_id, track_id)).fetchone()
+            row = conn.execute("SELECT ms_heard FROM plays WHERE id = ? AND track_id = ? AND ended = 'stopped'",
+                               (play_id, track_id)).fetchone()
             if row is None:
                 return None
             conn.execute("UPDATE plays SET ended = 'playing', source = ?, owner = ?, updated_at = ? WHERE id = ?",
                          (source, owner, now, play_id))
-            heard, old_session, last_active = row
-            if last_active is not None and abs(now - last_active) < SESSION_GAP_S:
-                self._still_active(conn, play_id, now)
-            else:
-                session = self._session_for(conn, now)
-                conn.execute("UPDATE plays SET session_id = ?, started_at = ? WHERE id = ?",
-                             (session, now, play_id))
-                conn.execute("DELETE FROM sessions WHERE id = ? AND NOT EXISTS "
-                             "(SELECT 1 FROM plays WHERE session_id = ?)", (old_session, old_session))
-            return heard
+            self._goes_on(conn, play_id, now)
+            return row[0]
+
+    def resume_paused_play(self, play_id: int, *, now: float | None = None) -> bool:
+        """A play still going, paused and now resumed: after a pause of ``SESSION_GAP_S``
+        or more (overnight, say) it goes on in the session of now, as a play the last run
+        left is resumed (see :meth:`resume_play`), so the skips and the run of them before
+        the pause are not taken for today's listening. True where it moved."""
+        now = time.time() if now is None else now
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM plays WHERE id = ? AND ended = 'playing'", (play_id,)).fetchone() is None:
+                return False
+            return self._goes_on(conn, play_id, now)
+
+    def _goes_on(self, conn: sqlite3.Connection, play_id: int, now: float) -> bool:
+        """A play goes on at ``now`` after a break: within ``SESSION_GAP_S`` of its session's
+        last activity it stays there; later, it moves to the session of now (a new one, as a
+        play starting now would get) and starts at ``now``, and its old session goes if
+        nothing else is left in it. True where it moved."""
+        old_session, last_active = conn.execute(
+            "SELECT p.session_id, s.last_active_at FROM plays p LEFT JOIN sessions s ON s.id = p.session_id "
+            "WHERE p.id = ?", (play_id,)).fetchone()
+        if last_active is not None and abs(now - last_active) < SESSION_GAP_S:
+            self._still_active(conn, play_id, now)
+            return False
+        session = self._session_for(conn, now)
+        conn.execute("UPDATE plays SET session_id = ?, started_at = ? WHERE id = ?", (session, now, play_id))
+        conn.execute("DELETE FROM sessions WHERE id = ? AND NOT EXISTS "
+                     "(SELECT 1 FROM plays WHERE session_id = ?)", (old_session, old_session))
+        return True
 
     def update_play(self, play_id: int, ms_heard: int, *, now: float | None = None) -> None:
         """Record progress of a play that is still going."""

@@ -57,8 +57,9 @@ class Events:
 def make_player(store):
     players = []
 
-    def make(speed=8.0, interval=0.2, crossfade_s=0.0):
-        p = Player(store, NullEngine(speed=speed, crossfade_s=crossfade_s), progress_interval_s=interval)
+    def make(speed=8.0, interval=0.2, crossfade_s=0.0, clock=None):
+        p = Player(store, NullEngine(speed=speed, crossfade_s=crossfade_s), progress_interval_s=interval,
+                   clock=clock)
         players.append(p)
         return p
 
@@ -1585,3 +1586,46 @@ def test_a_song_paused_past_the_session_gap_starts_the_session_again(store, make
     p.resume()
     assert wait_for(lambda: p.state is PlaybackState.PLAYING)
     assert wait_for(lambda: p.session == [ids[1]])
+
+
+def test_a_song_paused_past_the_session_gap_goes_on_in_the_session_of_now_for_the_log_and_up_next(
+        store, tmp_path, make_player):
+    # Three early skips in the evening, then a song paused overnight in the open window and
+    # resumed in the morning: it stays one play, but in the log it goes on in the session of
+    # now, starting when it resumed, and Up next (which reads the session in progress from
+    # the log's latest play) and the run of skips no longer count the evening's skips now.
+    from player.recommender_service import RecommenderService
+    from segue_common.listening import SESSION_GAP_S
+
+    clock = {"now": time.time()}
+    b, c, d, a, e = add_tracks(store, tmp_path, [("b", 60.0), ("c", 60.0), ("d", 60.0), ("a", 60.0), ("e", 60.0)])
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    p = make_player(speed=8.0, clock=lambda: clock["now"])
+    p.add_listener(service.on_player_event)
+    p.play_tracks([b, c, d, a, e])
+    for t in (b, c, d):
+        assert wait_for(lambda: p.current_track_id == t and p.position > 0.3)
+        p.next()
+    assert wait_for(lambda: p.current_track_id == a and p.position > 2.0)
+    p.pause()
+    assert wait_for(lambda: p.state is PlaybackState.PAUSED)
+    pid = store.plays()[-1]["id"]
+    assert wait_for(lambda: store.play(pid)["ms_heard"] >= 2000)
+    evening = store.play(pid)["session_id"]
+    assert [r["session_id"] for r in store.plays()] == [evening] * 4
+    assert p.skip_streak == 3 and service._session_skips(service.recommender(), p.session) == ([b, c, d], 3)
+    heard = store.play(pid)["ms_heard"]
+    clock["now"] += SESSION_GAP_S + 8 * 3600
+    p.resume()
+    assert wait_for(lambda: store.play(pid)["session_id"] != evening)
+    row = store.play(pid)
+    assert row["ended"] == "playing" and row["started_at"] == clock["now"] and row["ms_heard"] >= heard
+    assert [r["session_id"] for r in store.plays()[:3]] == [evening] * 3 and store.play_count() == 4
+    assert p.session == [a] and p.skip_streak == 0
+    rec = service.recommender()
+    assert int(rec.catalog.plays.session_id[-1]) == row["session_id"]
+    assert service._session_skips(rec, p.session) == ([], 0)
+    assert wait_for(lambda: p.position > 3.0)
+    p.next()                                    # the song after it joins the morning's session too
+    assert wait_for(lambda: p.current_track_id == e and store.play_count() == 5)
+    assert store.plays()[-1]["session_id"] == row["session_id"]

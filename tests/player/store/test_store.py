@@ -190,6 +190,32 @@ def test_a_play_resumed_after_the_session_gap_goes_on_in_a_new_session_and_a_qui
                                                                                 quick["started_at"])
 
 
+def test_a_play_paused_past_the_session_gap_goes_on_in_the_session_of_now_and_a_short_pause_in_its_own(store):
+    # Paused in the evening with the window open, resumed the next morning: the play goes
+    # on in the morning's session from when it resumed, its time heard kept; the evening's
+    # session keeps what was played before. A short pause changes nothing.
+    a, b = _track(store), _track(store, "/m/b.flac")
+    evening = 1_000_000.0
+    before = store.start_play(b, now=evening)
+    store.end_play(before, "skipped", 5_000, now=evening + 5)
+    pid = store.start_play(a, now=evening + 5)
+    store.update_play(pid, 60_000, now=evening + 65)
+    old = store.play(pid)["session_id"]
+    assert store.resume_paused_play(pid, now=evening + 65 + 600) is False
+    assert (store.play(pid)["session_id"], store.play(pid)["started_at"]) == (old, evening + 5)
+    morning = evening + 12 * 3600
+    assert store.resume_paused_play(pid, now=morning) is True
+    row = store.play(pid)
+    assert (row["ended"], row["ms_heard"], row["started_at"]) == ("playing", 60_000, morning)
+    assert row["session_id"] != old and store.play(before)["session_id"] == old
+    after = store.start_play(b, now=morning + 140)
+    assert store.play(after)["session_id"] == row["session_id"]
+    # An ended play is not going on: nothing moves.
+    store.end_play(after, "finished", 200_000, now=morning + 340)
+    assert store.resume_paused_play(after, now=morning + 86400) is False
+    assert store.play(after)["started_at"] == morning + 140
+
+
 def test_forget_history_keeps_library_and_leaves_no_trace_in_the_file(store):
     tid = _track(store)
     store.end_play(store.start_play(tid, source="radio"), "finished", 200_000,
