@@ -147,8 +147,9 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
 
 
 def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:
-    """``[n, 2]`` per track: the rows of an imported history naming its artist that were
-    heard and that were skipped, or None without a history.
+    """``[n, 2]`` per track: the plays of an imported history naming its artist that were
+    heard and that were skipped (a song heard in stretches, several rows, is one), or None
+    without a history.
 
     The artist is the track's tag, keyed as the importer keys each row's artist (its first
     credited artist, normalised), so "The Beatles" tagged here meets "Beatles" or "The
@@ -165,8 +166,8 @@ def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:
             continue
         got = by_name.get(name)
         if got is None:
-            rows, skips = counts.get(primary_artist(name), (0, 0))
-            got = by_name[name] = (rows - skips, skips)
+            plays, skips = counts.get(primary_artist(name), (0, 0))
+            got = by_name[name] = (plays - skips, skips)
         out[i] = got
     return out
 

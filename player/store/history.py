@@ -83,8 +83,13 @@ class HistoryMixin:
         return self.execute("SELECT count(*) FROM plays WHERE source = ?", (IMPORT_SOURCE,)).fetchone()[0]
 
     def imported_artist_counts(self) -> dict[str, tuple[int, int]]:
-        """``artist_key -> (rows, skips)`` over every imported row, matched or not: how much
+        """``artist_key -> (plays, skips)`` over every imported row, matched or not: how much
         the person listened to each artist elsewhere, whether or not the library has the songs.
+        A song Spotify logged in stretches (rows joined into one play, see
+        :meth:`add_import`) is one play, judged by all of it: its time heard is the
+        stretches' together and its skip mark the last one's (as the play it became says),
+        so a song heard whole after the app came back is neither counted twice nor taken
+        for a skip by its short first stretch.
 
         A skip is an early skip, the rule the app's own plays follow: heard for less than
         ``EARLY_SKIP_MS``, or marked skipped by the service and heard for less than
@@ -101,14 +106,19 @@ class HistoryMixin:
         """
         return {r[0]: (r[1], r[2] or 0) for r in self.execute(
             "WITH whole AS (SELECT song_key, max(ms_played) AS ms FROM imported_listens "
-            "               WHERE reason_end = 'trackdone' AND ms_played > 0 GROUP BY song_key) "
-            "SELECT l.artist_key, count(*), sum(CASE "
-            "  WHEN l.ms_played IS NULL THEN coalesce(l.skipped, 0) != 0 "
-            "  WHEN l.ms_played < ? THEN 1 "
-            "  WHEN coalesce(l.skipped, 0) = 0 THEN 0 "
-            "  ELSE l.ms_played < ? * coalesce(nullif(l.duration_ms, 0), nullif(p.track_ms, 0), w.ms, ?) END) "
-            "FROM imported_listens l LEFT JOIN plays p ON p.id = l.play_id "
-            "LEFT JOIN whole w ON w.song_key = l.song_key GROUP BY l.artist_key",
+            "               WHERE reason_end = 'trackdone' AND ms_played > 0 GROUP BY song_key), "
+            "one AS (SELECT min(l.artist_key) AS artist_key, min(l.song_key) AS song_key, "
+            "               CASE WHEN count(l.ms_played) = count(*) THEN sum(l.ms_played) END AS ms_played, "
+            "               CASE WHEN count(*) = 1 THEN max(l.skipped) ELSE max(p.ended = 'skipped') END AS skipped, "
+            "               max(nullif(l.duration_ms, 0)) AS duration_ms, max(nullif(p.track_ms, 0)) AS track_ms "
+            "        FROM imported_listens l LEFT JOIN plays p ON p.id = l.play_id "
+            "        GROUP BY coalesce(l.play_id, -l.id)) "
+            "SELECT o.artist_key, count(*), sum(CASE "
+            "  WHEN o.ms_played IS NULL THEN coalesce(o.skipped, 0) != 0 "
+            "  WHEN o.ms_played < ? THEN 1 "
+            "  WHEN coalesce(o.skipped, 0) = 0 THEN 0 "
+            "  ELSE o.ms_played < ? * coalesce(o.duration_ms, o.track_ms, w.ms, ?) END) "
+            "FROM one o LEFT JOIN whole w ON w.song_key = o.song_key GROUP BY o.artist_key",
             (EARLY_SKIP_MS, EARLY_SKIP_FRACTION, TYPICAL_TRACK_MS))}
 
     def imports_stamp(self) -> tuple[int, int]:
