@@ -237,18 +237,33 @@ class Player:
                 self._paused_at = self._paused_at or now
                 return False
             paused_at, self._paused_at = self._paused_at, None
-            if not (state is PlaybackState.PLAYING and paused_at is not None and now - paused_at >= SESSION_GAP_S
-                    and self._history_times and self._history_times[-1][1] is None):
+            if not (state is PlaybackState.PLAYING and paused_at is not None and now - paused_at >= SESSION_GAP_S):
                 return False
-            self._history_times[-1][0] = now
-            self._streak = 0
-            playing = self._playing
-            if playing is not None and playing.play_id is not None:
-                try:
-                    self.store.resume_paused_play(playing.play_id, now=now)
-                except sqlite3.Error:  # a locked or broken database must not stop the music
-                    log.exception("could not move play %s to the session of now", playing.play_id)
-            return True
+            return self._goes_on_now(now)
+
+    def _woke(self, now: float) -> bool:
+        """The computer slept while a song played (the wall clock moved on by the session gap
+        or more between two progress ticks): the song went quiet then as if paused, so it goes
+        on in the session of now as one resumed after so long a pause does. True then."""
+        with self._lock:
+            if self._paused_at is not None or self.engine.state is not PlaybackState.PLAYING:
+                return False        # a paused song is handled when it resumes
+            return self._goes_on_now(now)
+
+    def _goes_on_now(self, now: float) -> bool:
+        """The song playing goes on at ``now`` after a break as long as the session gap:
+        under the lock."""
+        if not (self._history_times and self._history_times[-1][1] is None):
+            return False
+        self._history_times[-1][0] = now
+        self._streak = 0
+        playing = self._playing
+        if playing is not None and playing.play_id is not None:
+            try:
+                self.store.resume_paused_play(playing.play_id, now=now)
+            except sqlite3.Error:  # a locked or broken database must not stop the music
+                log.exception("could not move play %s to the session of now", playing.play_id)
+        return True
 
     @property
     def session(self) -> list[int]:
@@ -1096,8 +1111,12 @@ class Player:
         self._queue_changed()
 
     def _progress_loop(self) -> None:
-        last = None
+        last, ticked = None, self._clock()
         while not self._closed.wait(self._interval):
+            now = self._clock()
+            if now - ticked >= SESSION_GAP_S and self._woke(now):
+                self._emit("state_changed", state=PlaybackState.PLAYING, new_session=True)
+            ticked = now
             self._save_state()
             playing = self._playing
             if playing is None or playing.play_id is None:

@@ -1629,3 +1629,32 @@ def test_a_song_paused_past_the_session_gap_goes_on_in_the_session_of_now_for_th
     p.next()                                    # the song after it joins the morning's session too
     assert wait_for(lambda: p.current_track_id == e and store.play_count() == 5)
     assert store.plays()[-1]["session_id"] == row["session_id"]
+
+
+def test_a_song_playing_while_the_computer_slept_goes_on_in_the_session_of_now(store, tmp_path, make_player):
+    # A laptop closed mid-song in the evening and opened in the morning: nobody paused, but
+    # the song went quiet for the night. It goes on in the session of now, as a song paused
+    # that long does, and the evening's skips are not a run of skips in the morning.
+    from player.recommender_service import RecommenderService
+    from segue_common.listening import SESSION_GAP_S
+
+    clock = {"now": time.time()}
+    b, c, a = add_tracks(store, tmp_path, [("b", 60.0), ("c", 60.0), ("a", 60.0)])
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    p = make_player(speed=1.0, clock=lambda: clock["now"])
+    p.add_listener(service.on_player_event)
+    p.play_tracks([b, c, a])
+    for t in (b, c):
+        assert wait_for(lambda: p.current_track_id == t and p.position > 0.3)
+        p.next()
+    assert wait_for(lambda: p.current_track_id == a and p.position > 0.5)
+    pid = store.plays()[-1]["id"]
+    evening = store.play(pid)["session_id"]
+    assert p.skip_streak == 2 and service._session_skips(service.recommender(), p.session) == ([b, c], 2)
+    clock["now"] += SESSION_GAP_S + 8 * 3600          # the night passes between two progress ticks
+    assert wait_for(lambda: store.play(pid)["session_id"] != evening)
+    row = store.play(pid)
+    assert row["ended"] == "playing" and row["started_at"] == clock["now"]
+    assert [r["session_id"] for r in store.plays()[:2]] == [evening] * 2 and store.play_count() == 3
+    assert p.state is PlaybackState.PLAYING and p.session == [a] and p.skip_streak == 0
+    assert wait_for(lambda: service._session_skips(service.recommender(), p.session) == ([], 0))
