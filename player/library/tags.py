@@ -31,6 +31,7 @@ import struct
 
 import mutagen
 import soundfile as sf
+from mutagen.ac3 import AC3
 from mutagen.aiff import AIFF
 from mutagen._vorbis import VComment
 from mutagen.apev2 import TEXT as APE_TEXT
@@ -465,6 +466,28 @@ _FORMAT_NAMES = {
 }
 
 
+#: main channels of each AC-3 audio coding mode (acmod): 1+1 (two mono programmes), 1/0, 2/0,
+#: 3/0, 2/1, 3/1, 2/2, 3/2 (front/surround), the LFE channel counted apart
+_AC3_MAIN_CHANNELS = (2, 1, 2, 3, 3, 4, 4, 5)
+
+
+def _ac3_channels(f) -> int | None:
+    """The channels of an AC-3 file as its first frame's header gives them, or None where it
+    is not a plain AC-3 frame (E-AC-3, which mutagen reads right, or odd bytes).
+
+    mutagen passes over two bits between the coding mode and the LFE bit, but those modes with
+    a centre and surrounds (3/1 and 3/2) carry four there (the centre and surround mix levels):
+    it takes a mix level's bit for the LFE, and listed a 5.1 file as 5 channels."""
+    f.seek(0)
+    head = f.read(8)
+    if len(head) < 8 or head[:2] != b"\x0b\x77" or head[5] >> 3 > 10:
+        return None
+    bits = int.from_bytes(head[6:8], "big")          # acmod, its mix levels, then lfeon
+    acmod = bits >> 13
+    used = 3 + (2 if acmod & 1 and acmod != 1 else 0) + (2 if acmod & 4 else 0) + (2 if acmod == 2 else 0)
+    return _AC3_MAIN_CHANNELS[acmod] + (bits >> (15 - used) & 1)
+
+
 def _format_name(exc: Exception) -> str:
     module = type(exc).__module__.rsplit(".", 1)[-1]
     name = _FORMAT_NAMES.get(module)
@@ -786,7 +809,7 @@ def read_tags(path: str) -> dict:
     """
     audio = info = aiff = None
     ogg_start = 0
-    flac_held = None
+    flac_held = ac3_channels = None
     chunk_tags: dict = {}
     try:
         with open_regular(path) as f:
@@ -801,6 +824,8 @@ def read_tags(path: str) -> dict:
                 flac_held = _flac_held(path, f, info)
             if isinstance(audio, AIFF):
                 aiff = _aiff_layout(f)
+            if isinstance(audio, AC3):
+                ac3_channels = _ac3_channels(f)
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
@@ -857,6 +882,8 @@ def read_tags(path: str) -> dict:
         out: dict = {**stream, "bitrate": None}
     else:
         out = _stream_columns(path, audio, info, length, aiff)
+        if ac3_channels:
+            out["channels"] = ac3_channels
         tags = audio.tags
     if tags is not None:
         try:

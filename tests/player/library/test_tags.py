@@ -583,3 +583,17 @@ def test_an_aiff_text_chunk_of_classic_mac_os_is_read_as_mac_roman(tmp_path):
     info = read_tags(str(path))
     assert (info["title"], info["artist"]) == ("Café", "Who")
     assert info["duration"] == pytest.approx(0.5, abs=0.01)
+
+
+@pytest.mark.parametrize("layout, channels", [("5.1", 6), ("4.1", 5), ("5.0", 5), ("mono", 1), ("stereo", 2),
+                                              ("2.1", 3), ("quad", 4)])
+def test_an_ac3_file_is_listed_with_the_channels_it_holds(tmp_path, layout, channels):
+    """mutagen takes a centre or surround mix level's bit for the LFE bit (and in mono a bit
+    of what follows): a 5.1 file was listed as 5 channels, a mono one as 2."""
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("ac3"):
+        pytest.skip("ffmpeg with its AC-3 encoder makes these files")
+    path = _ffmpeg(tmp_path, f"{layout}.ac3", "-af", f"aformat=channel_layouts={layout}", "-c:a", "ac3")
+    info = read_tags(str(path))
+    assert (info["codec"], info["channels"]) == ("ac3", channels)
