@@ -785,6 +785,63 @@ def _salvaged_chunk_tags(path: str) -> dict:
         return {}
 
 
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    """A CAF packet table's number (seven bits a byte, the first byte the highest, the high bit
+    set in all but the last) at ``at``, and where the next one starts."""
+    value = 0
+    while True:
+        byte = data[at]
+        value = value << 7 | byte & 0x7F
+        at += 1
+        if not byte & 0x80:
+            return value, at
+
+
+def _caf_alac_frames(path: str) -> int | None:
+    """The samples ALAC in a CAF file decodes to, or None where it is not that or cannot be told.
+
+    The header's counts take every packet as whole (ffmpeg writes its packets' count times
+    4096 as the valid frames), and ffprobe's length is that: 6.04 s for 6.00 s of audio. The
+    last packet says how many samples it holds (ALAC's partial frame), which is what plays.
+    Reads the chunk headers, the packet table and the last packet's first bytes."""
+    try:
+        with open_regular(path) as f:
+            if f.read(8)[:4] != b"caff":
+                return None
+            pos, size = 8, os.fstat(f.fileno()).st_size
+            desc = table = data_start = None
+            while pos + 12 <= size and (desc is None or table is None or data_start is None):
+                f.seek(pos)
+                kind, length = struct.unpack(">4sq", f.read(12))
+                if kind == b"desc":
+                    desc = f.read(32)
+                elif kind == b"pakt" and 24 <= length <= 64 * 1024 * 1024:
+                    table = f.read(length)
+                elif kind == b"data":
+                    data_start = pos + 12 + 4           # (after its count of edits)
+                if length < 0:                          # (the data chunk of a file written to a pipe)
+                    break
+                pos += 12 + length
+            if desc is None or table is None or data_start is None or len(desc) < 32 or len(table) < 24:
+                return None
+            _rate, codec, _flags, packet_bytes, per_packet = struct.unpack_from(">d4sIII", desc)
+            packets = struct.unpack_from(">q", table)[0]
+            if codec != b"alac" or packet_bytes or not per_packet or not 0 < packets <= len(table):
+                return None
+            at, offset = 24, data_start
+            for _ in range(packets - 1):
+                packet, at = _varint(table, at)
+                offset += packet
+            f.seek(offset)
+            head = int.from_bytes(f.read(7).ljust(7, b"\0"), "big")
+    except (TagReadError, OSError, IndexError, struct.error):
+        return None
+    # The frame's header: element (3 bits), its tag (4), 12 unused, "partial" (1), shift (2),
+    # uncompressed (1), then where partial, the frame's samples (32 bits).
+    last = head >> 1 & 0xFFFFFFFF if head >> 36 & 1 else per_packet
+    return (packets - 1) * per_packet + last if 0 < last <= per_packet else None
+
+
 def _decoded_length(path: str) -> float:
     """Seconds of audio in ``path``, counted by decoding it all (FLAC decodes hundreds of times
     faster than it plays: about a second for ten minutes); 0.0 when it cannot be decoded."""
@@ -877,6 +934,9 @@ def read_tags(path: str) -> dict:
             if probed is None:
                 raise TagReadError(error)
             stream = {key: probed[key] for key in ("duration", "codec", "sample_rate", "channels")}
+            frames = _caf_alac_frames(path) if stream["codec"] == "alac" else None
+            if frames:
+                stream["duration"] = min(frames / stream["sample_rate"], MAX_DURATION_S)
             tags = tags if tags is not None or not probed["tags"] else probed["tags"]
         log.debug("%r read as the decoder opens it (mutagen: %s)", path, error)
         out: dict = {**stream, "bitrate": None}

@@ -597,3 +597,28 @@ def test_an_ac3_file_is_listed_with_the_channels_it_holds(tmp_path, layout, chan
     path = _ffmpeg(tmp_path, f"{layout}.ac3", "-af", f"aformat=channel_layouts={layout}", "-c:a", "ac3")
     info = read_tags(str(path))
     assert (info["codec"], info["channels"]) == ("ac3", channels)
+
+
+@pytest.mark.parametrize("seconds, channels", [(6.0, 2), (1.2345, 1), (4096 * 20 / 44100, 2)])
+def test_alac_in_a_caf_is_listed_at_the_length_it_plays(tmp_path, seconds, channels):
+    """ffmpeg writes every packet's 4096 samples as the CAF header's count, and ffprobe's length
+    is that: 6 s of audio were listed at 6.04 s. The last packet holds fewer (a whole number of
+    packets, the last one included, plays in full)."""
+    from segue_common import audio_io
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("alac"):
+        pytest.skip("ffmpeg with its ALAC encoder makes these files")
+    import soundfile as sf
+
+    from tests.audiogen import tone
+
+    src = tmp_path / "src.wav"
+    sf.write(str(src), tone(seconds, channels=channels), 44100, subtype="PCM_16")
+    path = _ffmpeg(tmp_path, "apple.caf", "-c:a", "alac", "-metadata", "title=Apple", src=src)
+    with audio_io.open_fallback(path) as stream:
+        plays = sum(len(block) for block in stream)
+    info = read_tags(str(path))
+    assert plays == round(seconds * 44100)
+    assert info["duration"] == pytest.approx(plays / 44100, abs=1e-6)
+    assert (info["codec"], info["channels"], info["title"]) == ("alac", channels, "Apple")
