@@ -1,6 +1,6 @@
 """Seeking in a long file ffmpeg decodes (m4a): time to the first audio, and where it lands.
 
-    python benchmarks/bench_seek.py [--minutes 60] [--formats m4a,wma] [--repeat 3]
+    python benchmarks/bench_seek.py [--minutes 60] [--formats m4a,wma,dsf] [--repeat 3]
 
 Makes a file of ``--minutes`` of a quiet 220 Hz tone with a click every ten seconds (at
 0.5 s, 10.5 s, ...), seeks to 0.3 s before a click at several places and reports, per place:
@@ -12,7 +12,10 @@ samples. Three ways, measured in the same run on the same file:
   through the pipe, discarding up to the place;
 - ``trim`` -- ffmpeg decodes from the start and drops the samples before the place
   itself (what a seek does in a container whose jumps are not sample-exact: WMA, MKA);
-- ``jump`` -- ffmpeg starts at the place (``-ss``; MP4/M4A, ADTS AAC, WavPack, TTA).
+- ``jump`` -- ffmpeg starts at the place (``-ss``; MP4/M4A, ADTS AAC, WavPack, TTA, DSF).
+
+A DSF file (DSD, which ffmpeg cannot write) is made by the tests' one-bit modulator, its
+click a sample at 44.1 kHz long; ``trim`` is what a seek in one did before it jumped.
 
 ``trim`` and ``jump`` are checked to give the same samples as ``old`` (max |difference|).
 The click is found where it is in the file as decoded from the start: WMA's shows 2048
@@ -37,13 +40,18 @@ import numpy as np  # noqa: E402
 
 from player.audio.decoder import Decoder  # noqa: E402
 from segue_common import audio_io  # noqa: E402
+from tests.audiogen import write_dsf  # noqa: E402
 
 RATE = 44100
 CODECS = {"m4a": ["-c:a", "aac", "-b:a", "128k"], "wma": ["-c:a", "wmav2", "-b:a", "128k"]}
 
 
 def make_file(path: Path, minutes: float) -> None:
-    """A tone with a click every ten seconds, from 0.5 s on, encoded by ffmpeg."""
+    """A tone with a click every ten seconds, from 0.5 s on, encoded by ffmpeg (DSF: written here)."""
+    if path.suffix == ".dsf":
+        write_dsf(path, minutes * 60, signal=lambda t: np.where((t - 0.5) % 10 < 1 / RATE, 0.9,
+                                                                 0.05 * np.sin(2 * np.pi * 220 * t)))
+        return
     proc = subprocess.Popen(["ffmpeg", "-v", "error", "-y", "-f", "f32le", "-ar", str(RATE), "-ac", "2", "-i", "-",
                              *CODECS[path.suffix[1:]], str(path)], stdin=subprocess.PIPE)
     for start in range(0, int(minutes * 60), 60):
@@ -60,7 +68,8 @@ def old_seek(dec: Decoder, frame: int) -> None:
     """The decoder's seek as it was: the stream opened again and read up to ``frame``."""
     dec._fallback.close()
     dec._open_fallback()
-    skip, pending = frame, np.zeros((0, dec.channels), np.float32)
+    # (``frame`` counts the output's frames; the file's own rate is higher in a DSF)
+    skip, pending = int(round(frame * dec.samplerate / dec.out_rate)), np.zeros((0, dec.channels), np.float32)
     while skip > 0:
         block = next(dec._fallback, None)
         if block is None:
@@ -68,8 +77,10 @@ def old_seek(dec: Decoder, frame: int) -> None:
         if len(block) > skip:
             pending = block[skip:]
         skip -= len(block)
-    dec._pending, dec._done = pending, False
     dec._make_resampler()
+    if dec._resampler is not None and len(pending):       # (what is left of the block, at the output's rate)
+        pending = dec._resampler.resample_chunk(np.ascontiguousarray(pending))
+    dec._pending, dec._done = pending, False
     dec.frame = frame
 
 

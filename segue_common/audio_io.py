@@ -84,7 +84,7 @@ class FallbackStream:
     are known on open. :meth:`seek` moves to any frame, exactly: the blocks after it are the
     ones decoding from the start would give from there. ``fast_seek`` says whether a seek
     starts ffmpeg at that place (containers whose timestamps count every sample: MP4/M4A,
-    ADTS AAC, WavPack, TTA); elsewhere ffmpeg decodes from the start up to it, which takes
+    ADTS AAC, WavPack, TTA, DSF); elsewhere ffmpeg decodes from the start up to it, which takes
     a second or more in a long file.
     """
 
@@ -231,8 +231,9 @@ _FILE_ONLY = ("-protocol_whitelist", "file")
 _STDERR_KEEP = 64 * 1024
 _PROBE_TIMEOUT_S = 60
 #: ffmpeg's demuxers whose seeks land on the sample asked for, their timestamps counting
-#: every sample (checked against decoding from the start): MP4/M4A/M4B/MOV, ADTS AAC, WavPack, TTA.
-_EXACT_SEEK_FORMATS = frozenset({"mov", "aac", "wv", "tta"})
+#: every sample (checked against decoding from the start): MP4/M4A/M4B/MOV, ADTS AAC, WavPack, TTA,
+#: and DSF, whose blocks of a fixed size ffmpeg finds by their place in the file.
+_EXACT_SEEK_FORMATS = frozenset({"mov", "aac", "wv", "tta", "dsf"})
 #: How far before the place asked for a fast seek starts decoding (see _start_ffmpeg): from a
 #: second before, every codec tried (AAC, ALAC, MP3, Opus, FLAC in MP4) decodes the same samples
 #: as from the start; Opus still differed by 3e-4 from 0.2 s before.

@@ -291,21 +291,21 @@ def stepped_tone(path: Path, *codec: str, seconds: int = 6, sr: int = 44100, cha
     return path
 
 
-def write_dsf(path: Path, seconds: float = 2.0, *, channels: int = 2, title: str | None = None) -> Path:
+def write_dsf(path: Path, seconds: float = 2.0, *, channels: int = 2, title: str | None = None,
+              signal=None) -> Path:
     """A DSF file (DSD64: one bit at 2.8224 MHz; ffmpeg decodes DSD but cannot write it) of
-    :func:`step_frequency`'s tone, from a first-order sigma-delta modulator, with an ID3 tag
-    holding ``title``."""
+    :func:`step_frequency`'s tone, or of ``signal`` (a function of the time in seconds, an
+    array, giving values in [-1, 1]), from a first-order sigma-delta modulator, with an ID3 tag
+    holding ``title``. Written a stretch at a time: minutes of it take little memory."""
     import struct
 
     rate, block = 2822400, 4096
     n = int(seconds * rate)
-    pitch = step_frequency(np.arange(n) // rate)
-    level = (1 + 0.5 * np.sin(2 * np.pi * np.cumsum(pitch) / rate)) / 2
-    # a running sum's whole part steps up by the bits whose average follows the signal
-    bits = np.diff(np.floor(np.cumsum(level)), prepend=0.0).astype(np.uint8)
+    if signal is None:
+        def signal(t):
+            k = np.floor(t)                 # the phase of a pitch that steps up each second
+            return 0.5 * np.sin(2 * np.pi * (300 * k + 50 * k * (k - 1) + step_frequency(k) * (t - k)))
     size = -(-n // (8 * block)) * block                 # bytes per channel, whole blocks
-    packed = np.packbits(np.pad(bits, (0, 8 * size - n)), bitorder="little").reshape(-1, block)
-    data = np.stack([packed] * channels, axis=1).tobytes()     # a block of each channel in turn
     tag = b""
     if title is not None:
         import io
@@ -317,8 +317,22 @@ def write_dsf(path: Path, seconds: float = 2.0, *, channels: int = 2, title: str
         id3.save(buf)
         tag = buf.getvalue()
     fmt = b"fmt " + struct.pack("<QIIIIIIQII", 52, 1, 0, 2 if channels == 2 else 1, channels, rate, 1, n, block, 0)
-    chunk = b"data" + struct.pack("<Q", 12 + len(data)) + data
-    end = 28 + len(fmt) + len(chunk)
+    data_size = size * channels
+    end = 28 + len(fmt) + 12 + data_size
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"DSD " + struct.pack("<QQQ", 28, end + len(tag), end if tag else 0) + fmt + chunk + tag)
+    step = 64 * 8 * block                               # samples per stretch: 64 blocks of each channel
+    carry = 0.0
+    with open(path, "wb") as f:
+        f.write(b"DSD " + struct.pack("<QQQ", 28, end + len(tag), end if tag else 0) + fmt)
+        f.write(b"data" + struct.pack("<Q", 12 + data_size))
+        for at in range(0, 8 * size, step):
+            t = np.arange(at, min(at + step, 8 * size)) / rate
+            level = np.where(t < n / rate, (1 + signal(t)) / 2, 0.0)
+            # a running sum's whole part steps up by the bits whose average follows the signal
+            total = carry + np.cumsum(level)
+            bits = np.diff(np.floor(total), prepend=np.floor(carry)).astype(np.uint8)
+            carry = total[-1] - np.floor(total[-1])
+            packed = np.packbits(bits, bitorder="little").reshape(-1, block)
+            f.write(np.stack([packed] * channels, axis=1).tobytes())     # a block of each channel in turn
+        f.write(tag)
     return path

@@ -71,6 +71,26 @@ def test_a_seek_reads_on_from_the_frame_asked_for(tmp_path, noise_wav, name, cod
         assert np.array_equal(_blocks(stream), whole[-2000:])      # read to the end: the end is there
 
 
+def test_a_seek_in_a_dsf_file_starts_ffmpeg_at_the_place_and_reads_the_same_samples(tmp_path):
+    """DSF's blocks are of a fixed size and its clock counts every sample: ffmpeg jumps to the
+    place. A seek decoded the file from its start up to it (a second for three minutes)."""
+    from tests.audiogen import write_dsf
+
+    # (a chirp: no stretch of it is like another, so a frame off shows)
+    path = write_dsf(tmp_path / "one-bit.dsf", 6.0, signal=lambda t: 0.5 * np.sin(2 * np.pi * (200 * t + 150 * t * t)))
+    with audio_io.open_fallback(path) as stream:
+        whole = _blocks(stream)
+        rate = stream.samplerate
+    assert rate == 352800 and len(whole) == 6 * rate
+    n = 4096
+    with audio_io.open_fallback(path) as stream:
+        assert stream.fast_seek is True
+        for frame in (4 * rate + 12345, 1000, rate + 7, 5 * rate, len(whole) - 100, len(whole) + 5000):
+            stream.seek(frame)
+            got = _blocks(stream, n)
+            assert np.array_equal(got, whole[frame: frame + n]), (frame, len(got))
+
+
 def test_a_seek_after_the_end_was_read_starts_again(tmp_path, noise_wav):
     path = tmp_path / "a.m4a"
     _encode(noise_wav, path, "-c:a", "alac")
