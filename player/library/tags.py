@@ -43,6 +43,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Tags
 from mutagen.oggopus import OggOpus, OggOpusInfo, OggOpusVComment
 from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
+from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 
 from segue_common import audio_io
@@ -488,6 +489,26 @@ def _ac3_channels(f) -> int | None:
     return _AC3_MAIN_CHANNELS[acmod] + (bits >> (15 - used) & 1)
 
 
+def _tta_channels(f) -> int | None:
+    """The channels a TTA file's header gives (mutagen reads only its rate and length)."""
+    f.seek(0)
+    _, head = _past_id3v2(f, f.read(64))
+    return struct.unpack_from("<H", head, 6)[0] or None if head[:4] == b"TTA1" and len(head) >= 8 else None
+
+
+def _ape_at_end(f):
+    """The APEv2 tag at the end of a file (before an ID3v1 tag, where there is one), or None.
+
+    ffmpeg tags a TTA file with one, and taggers put one on a raw AC-3 stream, which has no tags
+    of its own; mutagen's readers of those formats read only ID3, and such a file was listed
+    without its tags."""
+    try:
+        f.seek(0)
+        return APEv2(f)
+    except Exception:  # noqa: BLE001 - no tag, or one too damaged to read: the track keeps the rest
+        return None
+
+
 def _format_name(exc: Exception) -> str:
     module = type(exc).__module__.rsplit(".", 1)[-1]
     name = _FORMAT_NAMES.get(module)
@@ -866,7 +887,7 @@ def read_tags(path: str) -> dict:
     """
     audio = info = aiff = None
     ogg_start = 0
-    flac_held = ac3_channels = None
+    flac_held = channels = ape_tags = None
     chunk_tags: dict = {}
     try:
         with open_regular(path) as f:
@@ -882,7 +903,11 @@ def read_tags(path: str) -> dict:
             if isinstance(audio, AIFF):
                 aiff = _aiff_layout(f)
             if isinstance(audio, AC3):
-                ac3_channels = _ac3_channels(f)
+                channels = _ac3_channels(f)
+            elif isinstance(audio, TrueAudio):
+                channels = _tta_channels(f)
+            if isinstance(audio, (AC3, TrueAudio)):
+                ape_tags = _ape_at_end(f)
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
@@ -942,8 +967,8 @@ def read_tags(path: str) -> dict:
         out: dict = {**stream, "bitrate": None}
     else:
         out = _stream_columns(path, audio, info, length, aiff)
-        if ac3_channels:
-            out["channels"] = ac3_channels
+        if channels:
+            out["channels"] = channels
         tags = audio.tags
     if tags is not None:
         try:
@@ -953,6 +978,12 @@ def read_tags(path: str) -> dict:
             for key in list(out):
                 if key not in ("duration", "codec", "sample_rate", "channels", "bitrate"):
                     del out[key]
+    if ape_tags is not None:
+        # (it fills what an ID3 tag left empty: where both have a field, the ID3 tag's is kept)
+        try:
+            _ape(ape_tags, out)
+        except Exception as exc:  # noqa: BLE001 - odd data in one tag costs that tag, never the track
+            log.warning("ignored the APEv2 tag of %r: %s: %s", path, type(exc).__name__, exc)
     # A WAV's INFO list or an AIFF's text chunks fill what an ID3 chunk left empty. Where both
     # have a field the ID3 chunk's is kept: it declares its text's encoding, where an INFO
     # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).

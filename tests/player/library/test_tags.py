@@ -622,3 +622,81 @@ def test_alac_in_a_caf_is_listed_at_the_length_it_plays(tmp_path, seconds, chann
     assert plays == round(seconds * 44100)
     assert info["duration"] == pytest.approx(plays / 44100, abs=1e-6)
     assert (info["codec"], info["channels"], info["title"]) == ("alac", channels, "Apple")
+
+
+def test_a_tta_file_tagged_by_ffmpeg_is_listed_with_its_tags_and_channels(tmp_path):
+    """ffmpeg writes a TTA file's tags as an APEv2 tag at its end, which mutagen's TTA reader
+    does not read (it reads ID3 only): the file was listed untagged, and without its channels."""
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("tta"):
+        pytest.skip("ffmpeg with its TTA encoder makes these files")
+    path = _ffmpeg(tmp_path, "song.tta", "-c:a", "tta", "-metadata", "title=True", "-metadata", "artist=Audio",
+                   "-metadata", "album=Lossless", "-metadata", "track=4/9", "-metadata", "date=2008")
+    assert path.read_bytes()[:4] == b"TTA1" and b"APETAGEX" in path.read_bytes()[-32:]
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"], info["track_no"], info["year"]) \
+        == ("True", "Audio", "Lossless", 4, 2008)
+    assert (info["codec"], info["channels"], info["sample_rate"]) == ("trueaudio", 2, 44100)
+    assert info["duration"] == pytest.approx(0.5, abs=0.01)
+
+
+def test_an_id3_tag_in_front_of_a_tta_file_wins_and_its_apev2_tag_fills_what_it_lacks(tmp_path):
+    from mutagen.id3 import ID3, TIT2
+
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("tta"):
+        pytest.skip("ffmpeg with its TTA encoder makes these files")
+    path = _ffmpeg(tmp_path, "both.tta", "-c:a", "tta", "-metadata", "title=APE title",
+                   "-metadata", "artist=APE artist")
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text="ID3 title"))
+    id3.save(str(path))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["channels"]) == ("ID3 title", "APE artist", 2)
+
+
+def test_a_raw_ac3_stream_tagged_with_apev2_is_listed_with_its_tags(tmp_path):
+    """ffmpeg writes no tags into a raw AC-3 stream (nor into ADTS AAC or MP2); a tagger puts
+    an APEv2 tag at its end (or an ID3v2 tag in front, which was read already). mutagen's
+    AC-3 reader reads neither, and ffprobe not the APEv2 tag: it was listed untagged."""
+    from mutagen.apev2 import APEv2
+
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("ac3"):
+        pytest.skip("ffmpeg with its AC-3 encoder makes these files")
+    path = _ffmpeg(tmp_path, "film.ac3", "-c:a", "ac3", "-ac", "6", "-metadata", "title=Lost")
+    assert b"Lost" not in path.read_bytes()
+    ape = APEv2()
+    ape.update({"Title": "Surround", "Artist": "Dolby", "Track": "2"})
+    ape.save(str(path))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["track_no"]) == ("Surround", "Dolby", 2)
+    assert (info["codec"], info["channels"]) == ("ac3", 6)
+
+
+@pytest.mark.parametrize("name, codec, listed_as", [("adts.aac", "aac", "aac"), ("film.ac3", "ac3", "ac3"),
+                                                    ("layer2.mp2", "mp2", "mp2")])
+def test_a_raw_stream_with_an_id3_tag_in_front_is_listed_with_its_tags_and_plays(tmp_path, name, codec,
+                                                                                   listed_as):
+    """ffmpeg writes no tags into these; taggers put ID3v2 in front, as on an MP3."""
+    from mutagen.id3 import ID3, TIT2, TPE1
+
+    from segue_common import audio_io
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes(codec):
+        pytest.skip(f"ffmpeg with its {codec} encoder makes these files")
+    path = _ffmpeg(tmp_path, name, "-c:a", codec, "-metadata", "title=Lost")
+    assert b"Lost" not in path.read_bytes()
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text="Raw"))
+    id3.add(TPE1(encoding=3, text="Stream"))
+    id3.save(str(path))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["codec"], info["channels"]) == ("Raw", "Stream", listed_as, 2)
+    assert info["duration"] == pytest.approx(0.5, abs=0.06)
+    with audio_io.open_fallback(path) as stream:
+        assert sum(len(block) for block in stream) == pytest.approx(0.5 * 44100, abs=0.06 * 44100)
