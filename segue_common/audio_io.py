@@ -84,7 +84,7 @@ class FallbackStream:
     are known on open. :meth:`seek` moves to any frame, exactly: the blocks after it are the
     ones decoding from the start would give from there. ``fast_seek`` says whether a seek
     starts ffmpeg at that place (containers whose timestamps count every sample: MP4/M4A,
-    ADTS AAC, WavPack, TTA, DSF); elsewhere ffmpeg decodes from the start up to it, which takes
+    ADTS AAC, WavPack, TTA, DSF, DSDIFF); elsewhere ffmpeg decodes from the start up to it, which takes
     a second or more in a long file.
     """
 
@@ -232,7 +232,7 @@ _STDERR_KEEP = 64 * 1024
 _PROBE_TIMEOUT_S = 60
 #: ffmpeg's demuxers whose seeks land on the sample asked for, their timestamps counting
 #: every sample (checked against decoding from the start): MP4/M4A/M4B/MOV, ADTS AAC, WavPack, TTA,
-#: and DSF, whose blocks of a fixed size ffmpeg finds by their place in the file.
+#: and DSD in DSF and DSDIFF, whose blocks of a fixed size ffmpeg finds by their place in the file.
 _EXACT_SEEK_FORMATS = frozenset({"mov", "aac", "wv", "tta", "dsf"})
 #: How far before the place asked for a fast seek starts decoding (see _start_ffmpeg): from a
 #: second before, every codec tried (AAC, ALAC, MP3, Opus, FLAC in MP4) decodes the same samples
@@ -273,7 +273,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int]:
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=sample_rate,channels,time_base,start_time:format=format_name", "-of", "json",
+             "stream=codec_name,sample_rate,channels,time_base,start_time:format=format_name", "-of", "json",
              _file_url(path)],
             capture_output=True, text=True, errors="replace", timeout=_PROBE_TIMEOUT_S,
         )
@@ -299,7 +299,9 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int]:
         start = 0.0
     # (Matroska's negative start is the Opus pre-skip, which ffmpeg drops already)
     lead = int(round(-start * rate)) if demuxer == "ogg" and -_MAX_LEAD_S < start < 0 else 0
-    return rate, channels, demuxer in _EXACT_SEEK_FORMATS and whole_samples, lead
+    # (IFF's demuxer reads Amiga sound as well as DSDIFF; only DSD's fixed-size frames were checked)
+    exact = demuxer in _EXACT_SEEK_FORMATS or demuxer == "iff" and str(stream.get("codec_name", "")).startswith("dsd_")
+    return rate, channels, exact and whole_samples, lead
 
 
 def probe_stream(path: str | os.PathLike) -> dict | None:

@@ -291,20 +291,39 @@ def stepped_tone(path: Path, *codec: str, seconds: int = 6, sr: int = 44100, cha
     return path
 
 
-def write_dsf(path: Path, seconds: float = 2.0, *, channels: int = 2, title: str | None = None,
-              signal=None) -> Path:
-    """A DSF file (DSD64: one bit at 2.8224 MHz; ffmpeg decodes DSD but cannot write it) of
-    :func:`step_frequency`'s tone, or of ``signal`` (a function of the time in seconds, an
-    array, giving values in [-1, 1]), from a first-order sigma-delta modulator, with an ID3 tag
-    holding ``title``. Written a stretch at a time: minutes of it take little memory."""
-    import struct
+#: DSD64's rate (one bit a sample) and the samples of each stretch the modulator makes at a time
+DSD_RATE = 2822400
+_DSD_STRETCH = 64 * 8 * 4096
 
-    rate, block = 2822400, 4096
-    n = int(seconds * rate)
+
+def _dsd_bits(samples: int, signal=None):
+    """Stretches of the bits [uint8, 0 or 1] of a first-order sigma-delta modulator following
+    :func:`step_frequency`'s tone, or ``signal`` (a function of the time in seconds, an array,
+    giving values in [-1, 1]), for ``samples`` samples at :data:`DSD_RATE` and then zeros up
+    to a whole stretch (each stretch but the last :data:`_DSD_STRETCH` samples)."""
     if signal is None:
         def signal(t):
             k = np.floor(t)                 # the phase of a pitch that steps up each second
             return 0.5 * np.sin(2 * np.pi * (300 * k + 50 * k * (k - 1) + step_frequency(k) * (t - k)))
+    carry = 0.0
+    for at in range(0, samples, _DSD_STRETCH):
+        t = np.arange(at, at + _DSD_STRETCH) / DSD_RATE
+        level = np.where(t < samples / DSD_RATE, (1 + signal(t)) / 2, 0.0)
+        # a running sum's whole part steps up by the bits whose average follows the signal
+        total = carry + np.cumsum(level)
+        yield np.diff(np.floor(total), prepend=np.floor(carry)).astype(np.uint8)
+        carry = total[-1] - np.floor(total[-1])
+
+
+def write_dsf(path: Path, seconds: float = 2.0, *, channels: int = 2, title: str | None = None,
+              signal=None) -> Path:
+    """A DSF file (DSD64: one bit at 2.8224 MHz; ffmpeg decodes DSD but cannot write it) of
+    :func:`step_frequency`'s tone, or of ``signal`` (see :func:`_dsd_bits`), with an ID3 tag
+    holding ``title``. Written a stretch at a time: minutes of it take little memory."""
+    import struct
+
+    block = 4096
+    n = int(seconds * DSD_RATE)
     size = -(-n // (8 * block)) * block                 # bytes per channel, whole blocks
     tag = b""
     if title is not None:
@@ -316,23 +335,44 @@ def write_dsf(path: Path, seconds: float = 2.0, *, channels: int = 2, title: str
         id3.add(TIT2(encoding=3, text=title))
         id3.save(buf)
         tag = buf.getvalue()
-    fmt = b"fmt " + struct.pack("<QIIIIIIQII", 52, 1, 0, 2 if channels == 2 else 1, channels, rate, 1, n, block, 0)
+    fmt = b"fmt " + struct.pack("<QIIIIIIQII", 52, 1, 0, 2 if channels == 2 else 1, channels, DSD_RATE, 1, n,
+                                block, 0)
     data_size = size * channels
     end = 28 + len(fmt) + 12 + data_size
     path.parent.mkdir(parents=True, exist_ok=True)
-    step = 64 * 8 * block                               # samples per stretch: 64 blocks of each channel
-    carry = 0.0
     with open(path, "wb") as f:
         f.write(b"DSD " + struct.pack("<QQQ", 28, end + len(tag), end if tag else 0) + fmt)
         f.write(b"data" + struct.pack("<Q", 12 + data_size))
-        for at in range(0, 8 * size, step):
-            t = np.arange(at, min(at + step, 8 * size)) / rate
-            level = np.where(t < n / rate, (1 + signal(t)) / 2, 0.0)
-            # a running sum's whole part steps up by the bits whose average follows the signal
-            total = carry + np.cumsum(level)
-            bits = np.diff(np.floor(total), prepend=np.floor(carry)).astype(np.uint8)
-            carry = total[-1] - np.floor(total[-1])
-            packed = np.packbits(bits, bitorder="little").reshape(-1, block)
+        left = size
+        for bits in _dsd_bits(n, signal):
+            packed = np.packbits(bits, bitorder="little")[:left].reshape(-1, block)
+            left -= packed.size
             f.write(np.stack([packed] * channels, axis=1).tobytes())     # a block of each channel in turn
         f.write(tag)
+    return path
+
+
+def write_dff(path: Path, seconds: float = 2.0, *, channels: int = 2, signal=None) -> Path:
+    """A DSDIFF file (``.dff``, DSD64 uncompressed; no encoder here writes one) of the same
+    tone or ``signal`` as :func:`write_dsf`: its channels' bytes interleaved one by one, each
+    byte's first sample its highest bit. Untagged (mutagen's DSDIFF adds an ID3 chunk)."""
+    import struct
+
+    n = int(seconds * DSD_RATE) // 8 * 8                # (whole bytes)
+    names = {1: [b"C   "], 2: [b"SLFT", b"SRGT"]}.get(channels) or [b"C%03d" % i for i in range(channels)]
+    name = b"\x0enot compressed\x00"                    # (a count, the text, a pad to an even size)
+    prop = b"SND " + b"FS  " + struct.pack(">QI", 4, DSD_RATE) \
+        + b"CHNL" + struct.pack(">QH", 2 + 4 * channels, channels) + b"".join(names) \
+        + b"CMPR" + struct.pack(">Q", 4 + len(name)) + b"DSD " + name
+    head = b"FVER" + struct.pack(">QI", 4, 0x01050000) + b"PROP" + struct.pack(">Q", len(prop)) + prop
+    data_size = n // 8 * channels
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(b"FRM8" + struct.pack(">Q", 4 + len(head) + 12 + data_size) + b"DSD " + head)
+        f.write(b"DSD " + struct.pack(">Q", data_size))
+        left = n // 8
+        for bits in _dsd_bits(n, signal):
+            packed = np.packbits(bits)[:left]           # (the highest bit first)
+            left -= packed.size
+            f.write(np.repeat(packed[:, None], channels, axis=1).tobytes())
     return path

@@ -55,9 +55,10 @@ log = logging.getLogger(__name__)
 AUDIO_EXTENSIONS = frozenset({
     ".mp3", ".flac", ".ogg", ".oga", ".opus", ".wav", ".wave", ".aif", ".aiff", ".aifc",
     ".m4a", ".mp4", ".aac", ".alac", ".wma", ".wv", ".ape", ".mpc", ".spx", ".tta",
-    # audiobooks (AAC in MP4), MPEG layer II (broadcast, DVD), AC-3, DSD, the PCM containers
-    # libsndfile reads, and Matroska/WebM (Opus or Vorbis, mutagen reads neither: ffprobe does)
-    ".m4b", ".mp2", ".ac3", ".dsf", ".caf", ".w64", ".au", ".mka", ".webm",
+    # audiobooks (AAC in MP4), MPEG layer II (broadcast, DVD), AC-3, DSD (DSF and DSDIFF), the
+    # PCM containers libsndfile reads, and Matroska/WebM (Opus or Vorbis, mutagen reads neither:
+    # ffprobe does)
+    ".m4b", ".mp2", ".ac3", ".dsf", ".dff", ".caf", ".w64", ".au", ".mka", ".webm",
 })
 
 #: longest text kept per tag: more is not a title anyone reads, and a 10 MB "title"

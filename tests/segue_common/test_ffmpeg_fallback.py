@@ -71,13 +71,16 @@ def test_a_seek_reads_on_from_the_frame_asked_for(tmp_path, noise_wav, name, cod
         assert np.array_equal(_blocks(stream), whole[-2000:])      # read to the end: the end is there
 
 
-def test_a_seek_in_a_dsf_file_starts_ffmpeg_at_the_place_and_reads_the_same_samples(tmp_path):
-    """DSF's blocks are of a fixed size and its clock counts every sample: ffmpeg jumps to the
-    place. A seek decoded the file from its start up to it (a second for three minutes)."""
-    from tests.audiogen import write_dsf
+@pytest.mark.parametrize("name", ["one-bit.dsf", "one-bit.dff"])
+def test_a_seek_in_a_dsd_file_starts_ffmpeg_at_the_place_and_reads_the_same_samples(tmp_path, name):
+    """DSD's blocks (DSF) and frames (DSDIFF) are of a fixed size and their clock counts every
+    sample: ffmpeg jumps to the place. A seek decoded the file from its start up to it (a
+    second for three minutes)."""
+    from tests.audiogen import write_dff, write_dsf
 
+    write = write_dsf if name.endswith(".dsf") else write_dff
     # (a chirp: no stretch of it is like another, so a frame off shows)
-    path = write_dsf(tmp_path / "one-bit.dsf", 6.0, signal=lambda t: 0.5 * np.sin(2 * np.pi * (200 * t + 150 * t * t)))
+    path = write(tmp_path / name, 6.0, signal=lambda t: 0.5 * np.sin(2 * np.pi * (200 * t + 150 * t * t)))
     with audio_io.open_fallback(path) as stream:
         whole = _blocks(stream)
         rate = stream.samplerate
