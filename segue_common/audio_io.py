@@ -269,7 +269,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int]:
     length, and ffprobe's, leave them out). ffmpeg's own decoding starts them at 0."""
     probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
     if probe is None:
-        return 44100, 2, False  # ffmpeg resamples/remixes to whatever we ask for
+        return 44100, 2, False, 0  # ffmpeg resamples/remixes to whatever we ask for
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",

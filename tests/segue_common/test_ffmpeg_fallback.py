@@ -116,6 +116,21 @@ def test_without_ffmpeg_audioread_seeks_by_reading_on(tmp_path, noise_wav, monke
             assert np.array_equal(_blocks(stream, 4096), whole[frame: frame + 4096])
 
 
+def test_without_ffprobe_ffmpeg_still_decodes(tmp_path, noise_wav, monkeypatch):
+    """Where ffmpeg is installed without ffprobe, the stream opens as stereo at 44.1 kHz (ffmpeg
+    converts to that): opening it failed on a value too few."""
+    alone = tmp_path / "bin"
+    alone.mkdir()
+    (alone / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    monkeypatch.setenv("PATH", str(alone))
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    path = tmp_path / "a.m4a"
+    _encode(noise_wav, path, "-c:a", "alac")
+    with audio_io.open_fallback(path) as stream:
+        assert (stream.samplerate, stream.channels, stream.fast_seek) == (44100, 2, False)
+        assert len(_blocks(stream)) == 20 * 44100
+
+
 def _drain(stream, box):
     try:
         box["frames"] = sum(len(b) for b in stream)
