@@ -18,6 +18,8 @@ a time, asks that come while one runs making one more run after it.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import threading
 from typing import Any, Callable
@@ -181,6 +183,37 @@ def db_write_pool() -> QThreadPool:
 def player_pool() -> QThreadPool:
     """One thread: playback commands, in order (they open files and log plays)."""
     return _single("player")
+
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0              # jobs inside collector_paused() now
+_gc_resume = False          # whether the collector was on when the first of them began
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off while a job builds a lot of data that lives
+    until the job ends and holds no reference cycles (an import's index of the library
+    and the rows of its file).
+
+    While such data grows, the collector runs full passes over all of it, and a full
+    pass holds every thread, the window's too, for as long as it takes: three passes in
+    a 20,000-row import into a 20,000-track library, the longest 50 to 60 ms on a 2-core
+    machine. What the job allocates is freed by reference counting as it ends. Pauses may overlap (any thread): the collector is back on when
+    the last one ends, unless it was off before the first began."""
+    global _gc_pauses, _gc_resume
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_resume = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_resume:
+                gc.enable()
 
 
 def wait_all(timeout_ms: int = 5000) -> bool:

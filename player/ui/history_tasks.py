@@ -12,7 +12,7 @@ import logging
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from player.workers import db_write_pool, run_task
+from player.workers import collector_paused, db_write_pool, run_task
 
 log = logging.getLogger(__name__)
 FILE_FILTERS = ["Listening history (*.json *.jsonl *.csv *.tsv *.zip)", "All files (*)"]
@@ -41,7 +41,7 @@ class HistoryTasksMixin:
             return
         store = self.store
 
-        def work(report):
+        def imports(report):
             from player.history.importer import import_file
             from player.history.match import TrackMatcher
 
@@ -52,6 +52,12 @@ class HistoryTasksMixin:
                     store, path, matcher=matcher,
                     progress=lambda done, total, stage, i=i: report((i, done, total, stage))))
             return summaries
+
+        def work(report):
+            # The library's index and the file's rows are freed as imports() returns,
+            # before the collector is back on (see collector_paused).
+            with collector_paused():
+                return imports(report)
 
         self.tasks.start("import", "Importing history")
         self._import = run_task(work, self._history_imported, pool=db_write_pool(),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
-from player.workers import OneAtATime, TaskCancelled, db_write_pool, player_pool, run_task
+from player.workers import OneAtATime, TaskCancelled, collector_paused, db_write_pool, player_pool, run_task
 
 
 def test_result_is_delivered_on_the_gui_thread(qtbot):
@@ -170,3 +171,36 @@ def test_one_at_a_time_a_failed_or_cancelled_run_still_starts_the_waiting_one(qt
     gates[3].set()
     qtbot.waitUntil(lambda: not reads.running("other"), timeout=5000)
     assert runs == ["fails", "after the failure", "never wanted", "after the cancel"]
+
+
+def test_collector_paused_overlapping_on_two_threads():
+    assert gc.isenabled()
+    inside, leave = threading.Event(), threading.Event()
+
+    def other():
+        with collector_paused():
+            inside.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=other)
+    with collector_paused():
+        assert not gc.isenabled()
+        thread.start()
+        assert inside.wait(5)
+    assert not gc.isenabled()           # the other thread's pause goes on
+    leave.set()
+    thread.join(5)
+    assert gc.isenabled()
+
+
+def test_collector_paused_leaves_a_collector_that_was_off_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    with collector_paused():
+        pass
+    assert gc.isenabled()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from tests import history_fixtures as fx
@@ -41,6 +43,24 @@ def test_import_from_the_file_menu_shows_progress_and_a_summary(qtbot, scanned, 
     with qtbot.waitSignal(window.history_imported, timeout=20000) as again:       # a second time adds nothing
         window.import_history_files([str(path)])
     assert again.args[0][0].added == 0 and scanned.imported_play_count() == 1199
+
+
+def test_the_import_runs_with_the_cyclic_collector_paused(qtbot, scanned, make_window, tmp_path):
+    # A full collection set off by the import's allocations would hold the window too;
+    # the job's data has no cycles, so the collector waits until the job ends.
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json",
+                               [(*songs[i % len(songs)], T0 + 240 * i, 180_000, False) for i in range(20)])
+    enabled = []
+    tracks = scanned.tracks
+    scanned.tracks = lambda *a, **k: (enabled.append(gc.isenabled()), tracks(*a, **k))[1]   # on the worker
+    assert gc.isenabled()
+    with qtbot.waitSignal(window.history_imported, timeout=20000) as got:
+        window.import_history_files([str(path)])
+    assert got.args[0][0].matched == 20
+    assert enabled and not any(enabled)     # the job read the library with the collector off
+    assert gc.isenabled()                   # back on once the job is over
 
 
 def test_a_file_that_is_not_a_history_is_reported_in_plain_words(qtbot, scanned, make_window, tmp_path):
