@@ -14,6 +14,9 @@ again, that memory piles up. :func:`tune_allocator` (called once at start-up) ke
 blocks of 1 MiB and more out of the heaps, so they go back to the system when freed,
 and caps the heaps at two; :func:`release_free_memory` returns what the heaps hold free
 after a build. On other systems or C libraries those two do nothing.
+
+:func:`let_go` frees what a worker's job kept a piece at a time, so the window is not held
+while it goes.
 """
 
 from __future__ import annotations
@@ -66,3 +69,19 @@ def release_free_memory() -> bool:
         return False
     libc.malloc_trim(0)
     return True
+
+
+def let_go(*containers) -> None:
+    """Empty these lists, dicts and sets a piece at a time. A job on a worker thread that
+    frees what it kept in one go, as it returns, does so in one step of the interpreter:
+    it holds the interpreter lock, and so the window, all that time (about 50 ms for what
+    a scan kept of 50,000 files, 30 to 40 ms for an import's 20,000 rows and the library's
+    index). Between pieces the window gets its turn."""
+    for container in containers:
+        if isinstance(container, list):
+            while container:
+                del container[-1000:]
+        else:
+            drop = container.popitem if isinstance(container, dict) else container.pop
+            while container:
+                drop()

@@ -199,8 +199,9 @@ def collector_paused():
     While such data grows, the collector runs full passes over all of it, and a full
     pass holds every thread, the window's too, for as long as it takes: three passes in
     a 20,000-row import into a 20,000-track library, the longest 50 to 60 ms on a 2-core
-    machine. What the job allocates is freed by reference counting as it ends. Pauses may overlap (any thread): the collector is back on when
-    the last one ends, unless it was off before the first began."""
+    machine. What the job allocates is freed by reference counting as it ends. Pauses
+    may overlap (any thread): the collector is back on when the last one ends, unless it
+    was off before the first began."""
     global _gc_pauses, _gc_resume
     with _gc_lock:
         if _gc_pauses == 0:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable
 
 from player.history.match import TrackMatcher
+from player.memory import let_go
 from segue_common.listen_exports import Export, ExportFormatError, Listen, UnreadableExportError, read_export
 from segue_common.listening import is_skip
 from segue_common.normalize import bare_title, primary_artist
@@ -219,6 +220,9 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         summary.matched, summary.unmatched = stored["matched"], stored["unmatched"]
         summary.duplicates = stored["duplicates"]
         summary.stretches = stored["stretches"]
+    # A row or two per row of the file, and every track: freed a piece at a time, not in
+    # one step of the interpreter as this returns (see let_go).
+    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks)
     summary.seconds = time.perf_counter() - t0
     log.info("%s", summary.text())
     return summary
@@ -247,11 +251,13 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
         log.exception("reading %s failed", path)
         return ImportSummary(path.name, error=f"cannot read it ({type(exc).__name__}: {exc})")
     try:
-        return import_export(store, export, name=path.name, sha256=digest, matcher=matcher, progress=progress)
+        summary = import_export(store, export, name=path.name, sha256=digest, matcher=matcher, progress=progress)
     except Exception as exc:                  # the store's transaction rolled back: nothing of it is kept
         log.exception("storing %s failed", path)
         return ImportSummary(path.name, export.format, rows=export.rows,
                              error=f"could not be stored ({type(exc).__name__}: {exc})")
+    let_go(export.listens)
+    return summary
 
 
 def removed_text(removed: dict) -> str:

@@ -115,6 +115,14 @@ class TrackMatcher:
         if cand not in found:
             found.append(cand)
 
+    def let_go(self) -> None:
+        """Empty the index a piece at a time (see :func:`player.memory.let_go`); it matches
+        nothing afterwards."""
+        from player.memory import let_go
+
+        let_go(*(v for levels in self._artist_levels.values() for v in levels), self._artist_levels,
+               self._exact, self._by_artist, self._titles)
+
     def _levels(self, a1: str) -> tuple[dict, dict]:
         """``(loose title -> tracks, bare title -> tracks)`` of one artist, built on first use."""
         got = self._artist_levels.get(a1)

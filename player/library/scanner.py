@@ -40,6 +40,7 @@ from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
+from player.memory import let_go as _let_go
 from player.store import Store
 from segue_common.text import shown
 
@@ -521,21 +522,6 @@ class Scanner:
                 log.info("%r went missing: its history goes to its copy %r", old["path"], copy["path"])
                 merged += 1
         return merged
-
-
-def _let_go(*containers) -> None:
-    """Empty these lists, dicts and sets a piece at a time. A scan runs on a worker thread,
-    but freeing what it kept of 50,000 files in one go, as it returned, is one step of the
-    interpreter: it held the interpreter lock, and so the window, for about 50 ms. Between
-    pieces the window gets its turn."""
-    for container in containers:
-        if isinstance(container, list):
-            while container:
-                del container[-1000:]
-        else:
-            drop = container.popitem if isinstance(container, dict) else container.pop
-            while container:
-                drop()
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -47,15 +47,18 @@ class HistoryTasksMixin:
 
             matcher = TrackMatcher(store.tracks())
             summaries = []
-            for i, path in enumerate(paths):
-                summaries.append(import_file(
-                    store, path, matcher=matcher,
-                    progress=lambda done, total, stage, i=i: report((i, done, total, stage))))
+            try:
+                for i, path in enumerate(paths):
+                    summaries.append(import_file(
+                        store, path, matcher=matcher,
+                        progress=lambda done, total, stage, i=i: report((i, done, total, stage))))
+            finally:
+                matcher.let_go()            # a piece at a time: freed at once it held the window
             return summaries
 
         def work(report):
-            # The library's index and the file's rows are freed as imports() returns,
-            # before the collector is back on (see collector_paused).
+            # The library's index and the file's rows are freed before imports() returns,
+            # and so before the collector is back on (see collector_paused).
             with collector_paused():
                 return imports(report)
 

@@ -45,9 +45,20 @@ def test_import_from_the_file_menu_shows_progress_and_a_summary(qtbot, scanned, 
     assert again.args[0][0].added == 0 and scanned.imported_play_count() == 1199
 
 
-def test_the_import_runs_with_the_cyclic_collector_paused(qtbot, scanned, make_window, tmp_path):
+def test_the_import_runs_with_the_cyclic_collector_paused(qtbot, scanned, make_window, tmp_path, monkeypatch):
     # A full collection set off by the import's allocations would hold the window too;
-    # the job's data has no cycles, so the collector waits until the job ends.
+    # the job's data has no cycles, so the collector waits until the job ends. The
+    # library's index is let go a piece at a time before that.
+    from player.history.match import TrackMatcher
+
+    let_go, indexed = TrackMatcher.let_go, []
+
+    def noted(matcher):
+        indexed.append(len(matcher._exact))
+        let_go(matcher)
+        indexed.append(len(matcher._exact))
+
+    monkeypatch.setattr(TrackMatcher, "let_go", noted)
     window = make_window(scanned, with_player=False)
     songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
     path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json",
@@ -61,6 +72,7 @@ def test_the_import_runs_with_the_cyclic_collector_paused(qtbot, scanned, make_w
     assert got.args[0][0].matched == 20
     assert enabled and not any(enabled)     # the job read the library with the collector off
     assert gc.isenabled()                   # back on once the job is over
+    assert indexed[0] == len(TRACKS) and indexed[1] == 0
 
 
 def test_a_file_that_is_not_a_history_is_reported_in_plain_words(qtbot, scanned, make_window, tmp_path):
