@@ -2,7 +2,7 @@
 
     python -m benchmarks.bench_stalls                       # 20,000 tracks, 3 repeats
     python -m benchmarks.bench_stalls --tracks 5000 --rows 5000 --files 500 --repeat 1
-    python -m benchmarks.bench_stalls --phases import --ways "as is" "gc on" --repeat 5
+    python -m benchmarks.bench_stalls --phases import --ways "as is" "at once" old --repeat 5
     python -m benchmarks.bench_stalls --repeat 1 --why     # and what ran while the window waited
 
 One generated home (a ``--tracks``-track library with a first imported history and a model
@@ -11,6 +11,9 @@ fresh process with the real window (offscreen, the null audio engine) going thro
 
 - start-up: from ``show()`` until the library is in the table and the learning
   recommender (its catalogue and the trained models) is built and swapped in;
+- busy (the floor): a worker running a bare Python loop for 3 s, allocating nothing: what
+  any Python work on a thread costs the window here (the GIL changes hands every 5 ms;
+  a busy machine adds its own waits);
 - import: File → Import listening history of a ``--rows``-row Spotify export (a history
   with the shape of a real log, as in bench_import) until its summary shows;
 - scan: a folder of ``--files`` real tagged files added and scanned until the library
@@ -26,10 +29,12 @@ run), and what Python's cyclic garbage collector did meanwhile (``gc.callbacks``
 collecting. A full collection stops every thread (it holds the GIL), whichever thread set it
 off, so its length is a hold of the window.
 
-Three ways are run in turns, in the same run: the app as it is; "gc on": the import's job
-with the collector on, as it was before it paused it (``collector_paused`` made a no-op);
-"not frozen": the app as it is with the objects that loading the library freezes put back in
-the collector's view (``gc.unfreeze``) at once, as they were before it froze them.
+Four ways are run in turns, in the same run: the app as it is; "at once": the import's data
+(the library's index, the file's rows) freed all at once as its job returns (``let_go`` made a
+no-op); "old": that, and the import's job with the collector on (``collector_paused`` made a
+no-op), as the import was before either; "not frozen": the app as it is with the objects that
+loading the library freezes put back in the collector's view (``gc.unfreeze``) at once, as
+they were before it froze them.
 """
 
 from __future__ import annotations
@@ -54,8 +59,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TICK_MS = 5
-PHASES = ("start-up", "import", "scan", "swap")
-WAYS = ("as is", "gc on", "not frozen")
+PHASES = ("start-up", "busy", "import", "scan", "swap")
+BUSY_S = 3.0
+WAYS = ("as is", "at once", "old", "not frozen")
 
 
 # -- the generated home (parent) --------------------------------------------------------------
@@ -169,7 +175,13 @@ def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
     window = MainWindow(store, player=Player(store, NullEngine()), settings_file=str(Path(setup["home"]) / "w.ini"))
     window.enable_intelligence(analyse=False, learn=False)
     intelligence = window.intelligence
-    if way == "gc on":
+    if way in ("at once", "old"):
+        import player.history.importer as importer
+        from player.history.match import TrackMatcher
+
+        importer.let_go = lambda *containers: None
+        TrackMatcher.let_go = lambda self: None
+    if way == "old":
         import contextlib
 
         import player.ui.history_tasks as history_tasks
@@ -233,6 +245,17 @@ def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
     if sampler is not None:
         sampler.start()
     phase("start-up", window.show, lambda: loaded and ready)
+    if "busy" in phases:
+        from player.workers import run_task
+
+        def busy() -> int:
+            end, n = time.perf_counter() + BUSY_S, 0
+            while time.perf_counter() < end:
+                n += 1
+            return n
+
+        done: list = []
+        phase("busy", lambda: run_task(busy, lambda result, error: done.append(1), name="busy"), lambda: done)
     imported: list = []
     window.history_imported.connect(imported.append)
     window._history_message = lambda *args: None          # no message box left open
