@@ -206,6 +206,7 @@ class ReportCardPage(QWidget):
             "lies, 95 times in 100")
         self.legend.setObjectName("hint")
         self.legend.setTextFormat(Qt.RichText)      # markup of our own: labels are plain text unless they say so
+        self.legend.setWordWrap(True)               # one long line held the whole window wider than a laptop screen
         self.note = QLabel(
             "Segue's picks are the plays it chose: Up next, Radio and Discover. Your picks are what you "
             "played from the library, a search or your own queue. A skip is a track skipped in its first "

@@ -90,9 +90,11 @@ class SoundMapPage(QWidget):
         self.legend.setMinimumWidth(170)
         self.headline = QLabel("Reading the sound of your library…")
         self.headline.setObjectName("panelTitle")
+        self.headline.setWordWrap(True)     # unwrapped, a long line set the window's minimum width
         self.hint = QLabel("Click a point to play it · drag around points to select them · wheel to zoom, "
                            "Shift+drag to move")
         self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
         self.hover = QLabel(" ")
         self.queue_btn = QPushButton("Queue selection")
         self.play_btn = QPushButton("Play selection")
