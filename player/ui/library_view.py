@@ -52,6 +52,7 @@ class LibraryView(QWidget):
         t.setShowGrid(False)
         t.setWordWrap(False)
         t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        t.setTabKeyNavigation(False)        # Tab leaves the table (it walked its cells, and never got out)
         t.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
         vh = t.verticalHeader()
         vh.setVisible(False)

@@ -342,6 +342,22 @@ def test_keyboard_space_ctrl_f_and_next(qtbot, scanned, make_window):
     assert window.library.search.hasFocus() or window.focusWidget() is window.library.search
 
 
+def test_tab_leaves_the_library_table_and_shift_tab_comes_back(qtbot, scanned, make_window):
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(scanned)
+    window.activateWindow()
+    table = window.library.table
+    table.setFocus()
+    table.selectRow(2)
+    qtbot.waitUntil(table.hasFocus, timeout=2000)
+    qtbot.keyClick(table, Qt.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not table, timeout=2000)
+    assert table.currentIndex().row() == 2                 # the cursor stayed on its row, the focus moved on
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Backtab, Qt.ShiftModifier)
+    qtbot.waitUntil(table.hasFocus, timeout=2000)
+
+
 def test_skips_inside_a_station_are_remembered_and_seek_moves(qtbot, scanned, make_window):
     window = make_window(scanned)
     seed = window.model.track_id(_row_of_title(window, "Blue Smoke"))
