@@ -48,6 +48,10 @@ def dark_palette() -> QPalette:
     return p
 
 
+def _between(a: QColor, b: QColor) -> QColor:
+    return QColor((a.red() + b.red()) // 2, (a.green() + b.green()) // 2, (a.blue() + b.blue()) // 2)
+
+
 def _shipped_palettes() -> dict[str, QPalette]:
     """``{"light": QPalette, "dark": QPalette}`` from resources/style/palette.json, or {}."""
     try:
@@ -61,6 +65,11 @@ def _shipped_palettes() -> dict[str, QPalette]:
         for role, value in spec.get(scheme, {}).items():
             if hasattr(QPalette.ColorRole, role):
                 pal.setColor(getattr(QPalette.ColorRole, role), QColor(value))
+        # setColor gives every state the same colour, so a disabled button or list looked
+        # exactly like one that works: greyed, its text is half-way to the background.
+        for role, ground in ((QPalette.Text, QPalette.Base), (QPalette.ButtonText, QPalette.Button),
+                             (QPalette.WindowText, QPalette.Window)):
+            pal.setColor(QPalette.Disabled, role, _between(pal.color(role), pal.color(ground)))
         out[scheme] = pal
     return out
 

@@ -89,3 +89,31 @@ def test_folder_cover_names_people_use(qapp, tmp_path):
     for name in ("a.png", "b.png"):
         (tmp_path / "two" / name).write_bytes(_png("#000000"))
     assert folder_picture(str(two)) is None                  # two unnamed pictures: no guess
+
+
+def test_a_disabled_button_looks_disabled_in_both_schemes(qapp):
+    from PySide6.QtWidgets import QPushButton
+
+    from player.ui.theme import apply_theme
+
+    apply_theme(qapp)
+
+    def contrast(button: QPushButton) -> int:
+        """How far the label's strongest pixels are from the button's face (lightness, 0-255)."""
+        face = qapp.palette().color(QPalette.Button).lightness()
+        image = button.grab().toImage().convertToFormat(QImage.Format_RGB32)
+        w, h = image.width(), image.height()
+        return max(abs(image.pixelColor(x, y).lightness() - face)
+                   for x in range(w // 2 - 25, w // 2 + 25) for y in range(h // 2 - 5, h // 2 + 5))
+
+    try:
+        for scheme in (Qt.ColorScheme.Light, Qt.ColorScheme.Dark):
+            qapp.styleHints().colorSchemeChanged.emit(scheme)
+            enabled, disabled = QPushButton("Play selection"), QPushButton("Play selection")
+            disabled.setEnabled(False)
+            for b in (enabled, disabled):
+                b.resize(160, 30)
+            # The disabled label stands out from its face about half as much as the enabled one.
+            assert contrast(disabled) < 0.7 * contrast(enabled), scheme
+    finally:
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
