@@ -7,6 +7,7 @@ import platform
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
 from player import __version__, paths
@@ -21,6 +22,7 @@ SHORTCUTS = [
     ("Ctrl+F", "search the library (Enter plays the first hit, Esc clears)"),
     ("Enter", "play the selected track and the ones after it"),
     ("Delete", "remove the selected Up next entries"),
+    ("Ctrl+Shift+S", "save Up next as a playlist"),
     ("Click on the seek bar", "jump there"),
 ]
 
@@ -45,8 +47,20 @@ def show_about(parent) -> QMessageBox:
     return box
 
 
+def _platform_shortcuts() -> list[tuple[str, str]]:
+    """Settings and Quit take the system's own keys (Ctrl+Q, Cmd+, ...; none for Settings on some)."""
+    rows = []
+    for key, what in ((QKeySequence.Preferences, "settings"), (QKeySequence.Quit, "quit")):
+        keys = [k.toString() for k in QKeySequence.keyBindings(key) if not k.isEmpty()]
+        if keys:
+            rows.append((" / ".join(keys), what))
+    return rows
+
+
 def show_shortcuts(parent) -> QMessageBox:
-    rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+    # The description is a cell with its own left padding, so a wrapped line lines up under the first.
+    rows = "".join(f'<tr><td><b>{k}</b></td><td style="padding-left: 12px">{v}</td></tr>'
+                   for k, v in SHORTCUTS + _platform_shortcuts())
     box = QMessageBox(QMessageBox.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>", QMessageBox.Close, parent)
     box.setTextFormat(Qt.RichText)
     box.open()

@@ -166,3 +166,15 @@ def test_help_about_says_offline_and_the_version(qtbot, scanned, make_window):
     shortcuts = window.show_shortcuts()
     assert "Shift+Right" in shortcuts.text()
     shortcuts.close()
+
+
+def test_the_shortcuts_list_names_every_key_the_menus_answer_to(qtbot, scanned, make_window):
+    from PySide6.QtGui import QAction
+
+    window = make_window(scanned)
+    keys = {a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()}
+    assert {"Space", "Ctrl+Shift+S", "Ctrl+U", "Ctrl+R", "Ctrl+F"} <= keys
+    shortcuts = window.show_shortcuts()
+    missing = [k for k in keys if k not in shortcuts.text()]
+    shortcuts.close()
+    assert not missing
