@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QMessageBox, QPushButton,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox,
+                               QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
 
 from player.workers import run_task
 from segue_common.listen_exports import FORMAT_NAMES
@@ -34,6 +34,13 @@ class ImportsDialog(QDialog):
         self.table.setHeaderLabels(list(COLUMNS))
         self.table.setRootIsDecorated(False)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        # The file name takes the spare width: stretched, the last column put its count at the far
+        # right, a hand's width from its heading. Counts and their headings line up on the right.
+        header = self.table.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        for column in (3, 4):
+            self.table.headerItem().setTextAlignment(column, Qt.AlignRight | Qt.AlignVCenter)
         self.empty = QLabel("No listening history has been imported (File → Import listening history…).")
         self.empty.setObjectName("hint")
         self.empty.hide()                   # until the rows are read
@@ -83,7 +90,7 @@ class ImportsDialog(QDialog):
                 item.setTextAlignment(column, Qt.AlignRight | Qt.AlignVCenter)
             item.setData(0, Qt.UserRole, (row["id"], row["name"]))
             self.table.addTopLevelItem(item)
-        for column in range(len(COLUMNS)):
+        for column in range(1, len(COLUMNS)):
             self.table.resizeColumnToContents(column)
         self.empty.setVisible(self.table.topLevelItemCount() == 0)
         self.remove_btn.setEnabled(self.selected() is not None)

@@ -6,6 +6,7 @@ import gc
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from player.ui.imports_dialog import COLUMNS
 from tests import history_fixtures as fx
 from tests.player.ui.conftest import TRACKS
 
@@ -137,3 +138,24 @@ def test_a_file_imported_by_mistake_is_taken_out_from_the_file_menu(qtbot, scann
     assert [dialog.table.topLevelItem(i).text(0) for i in range(dialog.table.topLevelItemCount())] == \
         ["Streaming_History_Audio_2020.json"]
     assert "Removed friend_scrobbles.csv: 4 plays and 5 imported rows" in window.statusBar().currentMessage()
+
+
+def test_the_imported_histories_put_each_count_under_its_heading(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    path = fx.lastfm_mbids(tmp_path / "scrobbles.csv",
+                           [(*songs[i % len(songs)], T0 + 240 * i, 180_000, False) for i in range(3)])
+    with qtbot.waitSignal(window.history_imported, timeout=20000):
+        window.import_history_files([str(path)])
+    window.act_imports.trigger()
+    dialog = window.imports_dialog
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 1, timeout=5000)
+    qtbot.waitExposed(dialog)
+    table, header = dialog.table, dialog.table.header()
+    item = table.topLevelItem(0)
+    for column in (3, 4):       # Rows, Plays: the number ends where its heading ends
+        cell = table.visualItemRect(item).intersected(table.visualRect(table.indexFromItem(item, column)))
+        heading_right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert abs(cell.right() - heading_right) <= 2
+        assert header.sectionSize(column) <= 100, COLUMNS[column]
+    assert header.sectionSize(0) == max(header.sectionSize(c) for c in range(len(COLUMNS)))
