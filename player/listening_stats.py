@@ -171,6 +171,7 @@ class ListeningSummary:
     report: ReportCard
     by_hour: np.ndarray        # int64 [24] plays per local hour
     top: dict                  # period label -> kind -> list[TopEntry]
+    first: float | None = None  # when the first play that counts began
 
     @property
     def empty(self) -> bool:
@@ -296,7 +297,8 @@ def summarize(cols: PlayColumns, labels: dict, *, now: float | None = None, k: i
            for label, days in PERIODS.items()}
     return ListeningSummary(
         now=now, plays=int(counts.sum()), imported=int((counts & cols.imported).sum()),
-        hours=float(hours.sum()), weekly=weekly(cols), report=report_card(cols), by_hour=by_hour, top=top)
+        hours=float(hours.sum()), weekly=weekly(cols), report=report_card(cols), by_hour=by_hour, top=top,
+        first=float(cols.started_at[counts].min()) if counts.any() else None)
 
 
 def load_summary(store, *, now: float | None = None) -> ListeningSummary:

@@ -131,7 +131,9 @@ class OverviewPage(QWidget):
         w = s.weekly
         recent = slice(-4, None)
         imported = f" ({s.imported:,} imported)" if s.imported else ""
-        since = time.strftime('%B %Y', time.localtime(w.week[0]))
+        # The month of the first play, not of the Monday its week began on (a first play on
+        # 1 October read "since September").
+        since = time.strftime('%B %Y', time.localtime(s.first if s.first is not None else w.week[0]))
         self.headline.setText(
             f"{s.plays:,} plays{imported}, {s.hours:,.0f} hours since {since}"
             f" · last 4 weeks: {int(w.plays[recent].sum()):,} plays, {w.hours[recent].sum():,.1f} hours, "

@@ -9,6 +9,7 @@ folder, so CI never writes into the repository.
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -153,6 +154,27 @@ def test_listening_tab_with_no_plays(qtbot, scanned, make_window):
     assert "Nothing to grade" in view.report.headline.text()
     assert "No track has been analysed" in view.sound_map.headline.text()
     assert view.overview.plays_bars is None and view.sound_map.point_items == []
+
+
+def test_the_headline_names_the_month_of_the_first_play_not_of_its_weeks_monday(qtbot, scanned, make_window):
+    import datetime as dt
+
+    # The latest 1st of a month at least ten days ago that is not a Monday: its week began the month before.
+    day = dt.date.today() - dt.timedelta(days=10)
+    day = day.replace(day=1)
+    while day.weekday() == 0:
+        day = (day - dt.timedelta(days=1)).replace(day=1)
+    first = time.mktime(dt.datetime(day.year, day.month, 1, 12, 0).timetuple())
+    track = scanned.tracks()[0]["id"]
+    for i in range(5):
+        play = scanned.start_play(track, source="library", track_ms=180_000, now=first + i * 86400)
+        scanned.end_play(play, "finished", 180_000, now=first + i * 86400 + 180)
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    assert f"since {day.strftime('%B %Y')}" in view.overview.headline.text()
 
 
 def test_first_open_shows_loading_then_builds_a_plot_per_turn(qtbot, scanned, make_window, monkeypatch):
