@@ -135,7 +135,7 @@ class OverviewPage(QWidget):
         # 1 October read "since September").
         since = time.strftime('%B %Y', time.localtime(s.first if s.first is not None else w.week[0]))
         self.headline.setText(
-            f"{s.plays:,} plays{imported}, {s.hours:,.0f} hours since {since}"
+            f"{s.plays:,} plays{imported}, {s.hours:,.{0 if s.hours >= 10 else 1}f} hours since {since}"
             f" · last 4 weeks: {int(w.plays[recent].sum()):,} plays, {w.hours[recent].sum():,.1f} hours, "
             f"{_pct(int(w.skips[recent].sum()), int(w.decided[recent].sum()))} skipped early")
         self.plays_bars = charts.bars(w.week + WEEK_S / 2, w.plays, width=_BAR, color=charts.PLAYS_COLOR)

@@ -177,6 +177,21 @@ def test_the_headline_names_the_month_of_the_first_play_not_of_its_weeks_monday(
     assert f"since {day.strftime('%B %Y')}" in view.overview.headline.text()
 
 
+def test_a_short_history_is_not_said_to_be_0_hours(qtbot, scanned, make_window):
+    now = time.time()
+    track = scanned.tracks()[0]["id"]
+    for i in range(5):          # 15 minutes in all, in the last week
+        play = scanned.start_play(track, source="library", track_ms=180_000, now=now - 86400 + i * 600)
+        scanned.end_play(play, "finished", 180_000, now=now - 86400 + i * 600 + 180)
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    headline = view.overview.headline.text()
+    assert headline.startswith("5 plays, 0.2 hours since") and "last 4 weeks: 5 plays, 0.2 hours" in headline
+
+
 def test_first_open_shows_loading_then_builds_a_plot_per_turn(qtbot, scanned, make_window, monkeypatch):
     """Opening the tab returns to the event loop at once, with "Loading…" on screen; the plots
     are then created with the event loop running between any two of them, and appear with the
