@@ -95,6 +95,7 @@ class SoundMapPage(QWidget):
                            "Shift+drag to move")
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
+        self.hint.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.hover = QLabel(" ")
         self.queue_btn = QPushButton("Queue selection")
         self.play_btn = QPushButton("Play selection")
@@ -114,7 +115,7 @@ class SoundMapPage(QWidget):
         layout.addLayout(body, 1)
         foot = QHBoxLayout()
         foot.addWidget(self.hover, 1)
-        foot.addWidget(self.hint)
+        foot.addWidget(self.hint, 3)        # most of the row: it wraps only when the window is narrow
         layout.addLayout(foot)
 
         self.point_items: list[pg.ScatterPlotItem] = []

@@ -18,3 +18,16 @@ def test_the_listening_pages_leave_the_window_small_enough_for_a_laptop(qtbot, s
         assert window.minimumSizeHint().width() <= SMALL[0], view.pages.tabText(page)
         window.resize(*SMALL)
         qtbot.waitUntil(lambda: window.width() == SMALL[0], timeout=2000)
+
+
+def test_the_sound_maps_hint_keeps_to_one_line_in_a_window_of_the_usual_size(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.resize(1280, 780)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    view.pages.setCurrentWidget(view.sound_map)
+    hint = view.sound_map.hint
+    qtbot.waitUntil(hint.isVisible, timeout=5000)
+    qtbot.wait(50)
+    assert hint.height() < 2 * hint.fontMetrics().lineSpacing()
