@@ -361,7 +361,7 @@ class UpNextPanel(QWidget):
         self.clear_btn = QPushButton("Clear")
         self.clear_btn.setToolTip("Remove everything from Up next")
         self.save_btn = QPushButton("Save…")
-        self.save_btn.setToolTip("Save the track playing and Up next as a playlist")
+        self.save_btn.setToolTip("Save the track playing and Up next as a playlist (Ctrl+Shift+S)")
         self.rows = UpNextModel(describe, self)
         self.list = QueueList()
         self.list.setModel(self.rows)
