@@ -550,8 +550,11 @@ def test_seeking_the_track_fading_in_cuts_the_fade_short(engine, tmp_path):
     assert seeked.is_set()
     assert [n for n, _ in rec.names()] == ["started", "finished", "started", "finished"]
     out = played(e)
-    # A alone (5 s), then B from 6 s to its end (2 s): the rest of the fade was dropped.
-    assert abs(len(out) - 7 * SR) < int(0.1 * SR), len(out) / SR
+    # A alone (5 s), then B from 6 s to its end (2 s): the rest of the fade was dropped (with
+    # it, A would sound to its end at 8 s). B plays from its start until the seek comes, which
+    # the listener sends as it hears of B: on a loaded machine that is tens of milliseconds,
+    # times the engine's speed, so the margin above is wider than below.
+    assert -0.1 * SR < len(out) - 7 * SR < 0.5 * SR, len(out) / SR
     tail = out[-SR:]
     assert tone_level(tail, 660, sr=SR) > 0.5
     assert tone_level(tail, 440, sr=SR) < 0.01   # A is gone
