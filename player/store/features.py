@@ -132,10 +132,13 @@ class FeaturesMixin:
             bucket=[r[6] for r in rows],
         )
 
-    def feature_errors(self, model_version: str | None = None) -> list:
-        """(track_id, path, error) of tracks whose analysis failed."""
+    def feature_errors(self, model_version: str | None = None, *, present: bool = False) -> list:
+        """(track_id, path, error) of tracks whose analysis failed; with ``present`` only
+        those whose file is there and readable (the ones a person can do something about)."""
         sql = ("SELECT f.track_id, t.path, f.error FROM track_features f JOIN tracks t ON t.id = f.track_id "
                "WHERE f.error IS NOT NULL")
+        if present:
+            sql += " AND t.missing = 0 AND t.last_error IS NULL"
         params: tuple = ()
         if model_version:
             sql, params = sql + " AND f.model_version = ?", (model_version,)
