@@ -110,10 +110,34 @@ class LibraryTasksMixin:
                 message += (f". {n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'}"
                             f" tracks left as they were: {shown(result.unreadable_folders[0][0])}"
                             + ("…" if n > 1 else ""))
+            # The count alone leaves the person to guess which files: the way to their names
+            # shows beside the message, as long as it does.
+            self._problems_note = message if result.errors else None
             self.statusBar().showMessage(message, 15000)
             self.scan_finished.emit(result)
+        dialog = getattr(self, "problems_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.reload()
         self.reload_library()
         self.refresh_playlists()
+
+    def _status_message_changed(self, text: str) -> None:
+        self.problems_link.setVisible(bool(text) and text == self._problems_note)
+
+    def open_problems(self):
+        """File → Files with problems…: the files the library could not read, analyse or play."""
+        from player.ui.problems_dialog import ProblemsDialog
+
+        dialog = getattr(self, "problems_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.reload()
+            dialog.raise_()
+            dialog.activateWindow()
+            return dialog
+        dialog = ProblemsDialog(self.store, self)
+        self.problems_dialog = dialog
+        dialog.open()
+        return dialog
 
     # -- Discover --------------------------------------------------------------
     _discovering = None         # the Discover reads: one at a time (made on first use)

@@ -11,7 +11,7 @@ import logging
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget,
+    QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from player import paths
@@ -90,6 +90,11 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.setCentralWidget(self.stack)
         self.counts = QLabel()
         self.statusBar().addWidget(self.counts)
+        self.problems_link = QToolButton(text="Show unreadable files…", autoRaise=True)
+        self.problems_link.setToolTip("The files this scan could not read, and why (File → Files with problems…)")
+        self.problems_link.hide()       # shown with a scan's message that counts unreadable files
+        self._problems_note = None      # that message, while it is the status bar's
+        self.statusBar().addPermanentWidget(self.problems_link)
         self.statusBar().addPermanentWidget(self.tasks)
 
         self._settings = QSettings(settings_file or str(paths.data_dir() / "window.ini"), QSettings.IniFormat)
@@ -142,6 +147,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.transport.shuffle_changed.connect(self.set_shuffle)
         self.transport.repeat_changed.connect(self.set_repeat)
         self.tabs.currentChanged.connect(lambda i: self.refresh_discover() if i == 1 else None)
+        self.problems_link.clicked.connect(self.open_problems)
+        self.statusBar().messageChanged.connect(self._status_message_changed)
 
     def library_search(self) -> None:
         self.tabs.setCurrentWidget(self.library)

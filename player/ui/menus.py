@@ -18,6 +18,8 @@ def build_menus(window) -> None:
     bar = window.menuBar()
     file = window.file_menu = bar.addMenu("&File")
     file.addAction("&Rescan library", window.rescan)
+    window.act_problems = file.addAction("Files with &problems…", window.open_problems)
+    window.act_problems.setStatusTip("The files the library could not read, analyse or play, and why")
     window.act_import = file.addAction("&Import listening history…", window.choose_history_files)
     window.act_import.setStatusTip("Spotify, Last.fm or ListenBrainz exports: your plays there teach Segue")
     window.act_imports = file.addAction("Imported &histories…", window.open_imports)

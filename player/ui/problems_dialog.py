@@ -1,0 +1,108 @@
+"""File → Files with problems…: which files the library could not read, analyse or play, and why.
+
+A scan keeps a file it cannot read as an error row and counts it in the status bar; this
+is where the window names them, with the reason each one gave, so that nobody needs a
+terminal (``segue library --errors``) to find the file to fix or replace.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QPushButton,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+
+from player.workers import OneAtATime, run_task
+from segue_common.text import shown
+
+COLUMNS = ("File", "What failed", "Why")
+UNREADABLE, ANALYSIS, PLAYING = "Could not be read", "Analysis failed", "Did not play"
+RECENT_PLAYS_S = 30 * 86400     # a play that failed longer ago than this is old news
+
+
+def read_problems(store, now: float | None = None) -> list[tuple[str, str, str]]:
+    """``(path, what failed, why)``: the unreadable files, then the tracks whose analysis
+    failed, then those whose last play in :data:`RECENT_PLAYS_S` failed. Run on a worker."""
+    since = (time.time() if now is None else now) - RECENT_PLAYS_S
+    rows = [(r["path"], UNREADABLE, r["last_error"]) for r in store.track_errors()]
+    rows += [(r["path"], ANALYSIS, r["error"]) for r in store.feature_errors(present=True)]
+    rows += [(r["path"], PLAYING, r["error"] or "no reason was given") for r in store.play_errors(since)]
+    return [(shown(path), what, shown(why)) for path, what, why in rows]
+
+
+class ProblemsDialog(QDialog):
+    """The files with problems, as the store has them; :meth:`reload` reads them again."""
+
+    loaded = Signal()                   # the rows are shown
+
+    def __init__(self, store, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Files with problems")
+        self.setMinimumSize(720, 320)
+        self.resize(960, 400)            # room for a path and its reason side by side
+        self.table = QTreeWidget()
+        self.table.setHeaderLabels(list(COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.table.setTextElideMode(Qt.ElideMiddle)      # a path's file name is at its end (whole in its tooltip)
+        header = self.table.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.Stretch)
+        self.empty = QLabel("No problems: every file in the library could be read and analysed, and none "
+                            f"failed to play in the last {RECENT_PLAYS_S // 86400} days.")
+        self.empty.setObjectName("hint")
+        self.empty.setWordWrap(True)
+        self.empty.hide()                   # until the rows are read
+        note = QLabel("A file that could not be read is read again when it changes: fix or replace it, "
+                      "then File → Rescan library. A track whose analysis failed is analysed again when "
+                      "its file changes.")
+        note.setWordWrap(True)
+        note.setObjectName("hint")
+        self.copy_btn = QPushButton("Copy list")
+        self.copy_btn.setToolTip("Copies every row (or the selected ones) as text: file, what failed and why, "
+                                 "separated by tabs")
+        self.copy_btn.setEnabled(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.addButton(self.copy_btn, QDialogButtonBox.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.empty)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.copy_btn.clicked.connect(self.copy)
+        self._reads = OneAtATime()      # a rescan ending during a read reads once more, after it
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the problems as the store has them now, on a worker (every unreadable file
+        of a large library); :attr:`loaded` when they are shown."""
+        store = self.store
+        self._reads.request(lambda: run_task(lambda: read_problems(store), self._show, name="list-problems"))
+
+    def _show(self, result, error) -> None:
+        self.table.clear()
+        if error is not None:
+            self.empty.setText(f"The files with problems could not be listed: {error}")
+        for path, what, why in result if error is None else []:
+            item = QTreeWidgetItem([path, what, why])
+            item.setToolTip(0, path)
+            item.setToolTip(2, why)
+            self.table.addTopLevelItem(item)
+        self.table.resizeColumnToContents(1)
+        self.empty.setVisible(self.table.topLevelItemCount() == 0)
+        self.copy_btn.setEnabled(self.table.topLevelItemCount() > 0)
+        self.loaded.emit()
+
+    def text(self) -> str:
+        """The selected rows (else all of them), a line each, their columns separated by tabs."""
+        items = [self.table.topLevelItem(i) for i in range(self.table.topLevelItemCount())]
+        items = [item for item in items if item.isSelected()] or items
+        return "".join("\t".join(item.text(c) for c in range(len(COLUMNS))) + "\n" for item in items)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.text())

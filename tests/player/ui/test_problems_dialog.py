@@ -1,0 +1,124 @@
+"""File → Files with problems…: the window names the files it could not read, analyse or play."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+
+from player.library.scanner import Scanner
+from player.ui.problems_dialog import ANALYSIS, PLAYING, RECENT_PLAYS_S, UNREADABLE
+
+MP3_ERROR = "damaged MP3 file: can't sync to MPEG frame"
+
+
+def _rows(dialog):
+    return [[dialog.table.topLevelItem(i).text(c) for c in range(3)] for i in range(dialog.table.topLevelItemCount())]
+
+
+def _corrupt(folder):
+    """An MP3 of random bytes: mutagen finds no frame in it, and no decoder opens it."""
+    path = folder / "garbage.mp3"
+    path.write_bytes(os.urandom(256) * 4)
+    return path
+
+
+def _open(qtbot, window):
+    window.act_problems.trigger()
+    dialog = window.problems_dialog
+    # (the rows arrive from a worker through the event loop: none can have landed yet)
+    qtbot.waitSignal(dialog.loaded, timeout=10000).wait()
+    return dialog
+
+
+def test_the_dialog_names_each_file_with_a_problem_and_why(qtbot, store, music, make_window):
+    bad = _corrupt(music / "Rock")
+    Scanner(store).scan([str(music)])
+    by_name = {os.path.basename(r["path"]): r["id"] for r in store.tracks()}
+    store.save_feature_error(by_name["j1.wav"], "tagger-1", "could not decode: no audio in file")
+    failed = store.start_play(by_name["f1.flac"])
+    store.end_play(failed, "error", 0, error="The output device is gone")
+    long_ago = store.start_play(by_name["r2.flac"], now=time.time() - RECENT_PLAYS_S - 3600)
+    store.end_play(long_ago, "error", 0, error="an old failure", now=time.time() - RECENT_PLAYS_S - 3600)
+    recovered = store.start_play(by_name["j2.flac"], now=time.time() - 60)
+    store.end_play(recovered, "error", 0, error="a disk not mounted yet", now=time.time() - 60)
+    store.end_play(store.start_play(by_name["j2.flac"]), "finished", 3000)
+    window = make_window(store, with_player=False)
+
+    dialog = _open(qtbot, window)
+    assert _rows(dialog) == [[str(bad), UNREADABLE, MP3_ERROR],
+                             [str(music / "Jazz" / "j1.wav"), ANALYSIS, "could not decode: no audio in file"],
+                             [str(music / "Folk" / "f1.flac"), PLAYING, "The output device is gone"]]
+    assert not dialog.empty.isVisible()
+
+    QGuiApplication.clipboard().clear()
+    qtbot.mouseClick(dialog.copy_btn, Qt.LeftButton)
+    assert QGuiApplication.clipboard().text().splitlines() == [
+        f"{bad}\t{UNREADABLE}\t{MP3_ERROR}",
+        f"{music / 'Jazz' / 'j1.wav'}\t{ANALYSIS}\tcould not decode: no audio in file",
+        f"{music / 'Folk' / 'f1.flac'}\t{PLAYING}\tThe output device is gone"]
+    dialog.table.topLevelItem(0).setSelected(True)                  # only the selected rows
+    qtbot.mouseClick(dialog.copy_btn, Qt.LeftButton)
+    assert QGuiApplication.clipboard().text() == f"{bad}\t{UNREADABLE}\t{MP3_ERROR}\n"
+
+
+def test_a_library_without_problems_says_so(qtbot, scanned, make_window):
+    window = make_window(scanned, with_player=False)
+    dialog = _open(qtbot, window)
+    assert _rows(dialog) == []
+    assert dialog.empty.isVisible() and dialog.empty.text().startswith("No problems: every file in the library")
+    assert not dialog.copy_btn.isEnabled()
+
+
+def test_the_scan_message_leads_to_the_unreadable_files(qtbot, scanned, music, make_window):
+    window = make_window(scanned, with_player=False)
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()
+    assert not window.problems_link.isVisible()             # nothing unreadable: no way to nothing
+    bad = _corrupt(music / "Jazz")
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()
+    assert "1 unreadable" in window.statusBar().currentMessage()
+    assert window.problems_link.isVisible()
+    qtbot.mouseClick(window.problems_link, Qt.LeftButton)
+    dialog = window.problems_dialog
+    qtbot.waitSignal(dialog.loaded, timeout=10000).wait()
+    assert _rows(dialog) == [[str(bad), UNREADABLE, MP3_ERROR]]
+    window.statusBar().clearMessage()                       # the message's 15 s are over
+    assert not window.problems_link.isVisible()
+
+
+def test_the_rows_follow_a_rescan_while_the_dialog_is_open(qtbot, scanned, music, make_window):
+    window = make_window(scanned, with_player=False)
+    dialog = _open(qtbot, window)
+    assert _rows(dialog) == []
+    bad = _corrupt(music / "Folk")
+    with qtbot.waitSignal(dialog.loaded, timeout=20000):
+        window.rescan()
+    assert dialog.isVisible() and _rows(dialog) == [[str(bad), UNREADABLE, MP3_ERROR]]
+    assert not dialog.empty.isVisible()
+    bad.unlink()                                            # gone from the disk: nothing left to fix
+    with qtbot.waitSignal(dialog.loaded, timeout=20000):
+        window.rescan()
+    assert _rows(dialog) == [] and dialog.empty.isVisible()
+
+
+def test_the_problems_are_read_off_the_gui_thread(qtbot, store, music, make_window):
+    _corrupt(music / "Rock")
+    Scanner(store).scan([str(music)])
+    window = make_window(store, with_player=False)
+    readers = []
+    for name in ("track_errors", "feature_errors", "play_errors"):
+        real = getattr(store, name)
+
+        def recording(*args, _real=real, **kwargs):
+            readers.append("GUI" if threading.current_thread() is threading.main_thread() else "worker")
+            return _real(*args, **kwargs)
+
+        setattr(store, name, recording)               # the real reads, only watched
+    window.act_problems.trigger()
+    qtbot.waitUntil(lambda: len(_rows(window.problems_dialog)) == 1, timeout=10000)
+    assert readers == ["worker"] * 3
