@@ -136,7 +136,7 @@ class LibraryTasksMixin:
             return dialog
         dialog = ProblemsDialog(self.store, self)
         self.problems_dialog = dialog
-        dialog.open()
+        dialog.show()           # not modal: fix a file, File → Rescan library, and watch its row go
         return dialog
 
     # -- Discover --------------------------------------------------------------

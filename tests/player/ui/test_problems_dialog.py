@@ -94,16 +94,18 @@ def test_the_scan_message_leads_to_the_unreadable_files(qtbot, scanned, music, m
 def test_the_rows_follow_a_rescan_while_the_dialog_is_open(qtbot, scanned, music, make_window):
     window = make_window(scanned, with_player=False)
     dialog = _open(qtbot, window)
-    assert _rows(dialog) == []
+    assert _rows(dialog) == [] and not dialog.isModal()     # the File menu's rescan stays at hand
     bad = _corrupt(music / "Folk")
+    rescan = next(a for a in window.file_menu.actions() if a.text() == "&Rescan library")
     with qtbot.waitSignal(dialog.loaded, timeout=20000):
-        window.rescan()
+        rescan.trigger()
     assert dialog.isVisible() and _rows(dialog) == [[str(bad), UNREADABLE, MP3_ERROR]]
     assert not dialog.empty.isVisible()
     bad.unlink()                                            # gone from the disk: nothing left to fix
     with qtbot.waitSignal(dialog.loaded, timeout=20000):
         window.rescan()
     assert _rows(dialog) == [] and dialog.empty.isVisible()
+    assert _open(qtbot, window) is dialog                   # asked again: the open one, read anew
 
 
 def test_the_problems_are_read_off_the_gui_thread(qtbot, store, music, make_window):
