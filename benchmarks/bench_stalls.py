@@ -153,7 +153,7 @@ class Sampler(threading.Thread):
 
 
 def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
 
     from player.audio.null_engine import NullEngine
     from player.learner import messages as m
@@ -203,10 +203,12 @@ def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
         main_window.gc = Unfreezing()
 
     def spin(until, timeout_s: float) -> bool:
+        # Waits for events as the app's own loop does (the 5 ms timer wakes it at least that
+        # often): a loop that woke every half millisecond would ask for the GIL far more often
+        # than the window does, and take from the workers' throughput what the app never takes.
         end = time.monotonic() + timeout_s
         while not until() and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.0005)
+            app.processEvents(QEventLoop.WaitForMoreEvents)
         return until()
 
     out: dict = {}
@@ -267,7 +269,7 @@ def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
     window.scan_finished.connect(scanned.append)
 
     def after_scan() -> bool:
-        return bool(scanned) and not window._loading and n_loads[0] < len(loaded)
+        return bool(scanned) and not window._loads.running() and n_loads[0] < len(loaded)
 
     n_loads = [0]
 
