@@ -1,7 +1,7 @@
 """CPU use and underruns of the playing process, idle and with the CPU loaded.
 
     python benchmarks/bench_playback.py [--seconds 15] [--load N] [--no-device]
-                                        [--analyse 1,2] [--no-busy]
+                                        [--analyse 1,2] [--no-busy] [--busy-thread] [--switch-ms 5 1]
 
 Plays the same generated playlist (flac 44.1 kHz, mp3 44.1 kHz, ogg 48 kHz so one
 file is resampled) gaplessly through each engine, first on an idle machine and
@@ -15,6 +15,12 @@ With ``--analyse 1,2`` it also plays while the analysis job runs flat out in ano
 process at the lowest priority, as the learner process runs it, once per listed
 number of CNN workers (the job's ``cnn_workers``), on the 3-4-minute ogg/mp3 files of
 benchmarks/bench_analysis.py; the tracks it analysed meanwhile are shown per second.
+
+With ``--busy-thread`` it also plays while a thread of this process runs a bare Python loop,
+as a worker job of the window does beside the engine's feeder thread and the output's
+callback (both Python, so they wait for the GIL); its CPU is counted in that row's CPU
+columns. With ``--switch-ms`` every row runs once per Python switch interval given
+(``sys.setswitchinterval``): how long the busy thread may keep the GIL from them.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -134,12 +141,22 @@ def main(argv=None) -> int:
     parser.add_argument("--no-device", action="store_true", help="only the null engine")
     parser.add_argument("--analyse", default="", help="CNN worker counts to play beside analysis with, e.g. 1,2")
     parser.add_argument("--no-busy", action="store_true", help="skip the rows with busy processes")
+    parser.add_argument("--busy-thread", action="store_true", help="also play beside a busy Python thread")
+    parser.add_argument("--switch-ms", nargs="+", type=float, default=[], metavar="MS",
+                        help="run every row once per Python switch interval (ms), e.g. 5 1")
     args = parser.parse_args(argv)
     conditions = [("idle", None)]
     if not args.no_busy:
         conditions.append((f"{args.load} busy", "busy"))
+    if args.busy_thread:
+        conditions.append(("busy thread", "thread"))
     for n in filter(None, args.analyse.split(",")):
         conditions.append((f"analysis, {int(n)} CNN", int(n)))
+    if args.switch_ms:
+        conditions = [(f"{label}, {ms:g} ms", load, ms) for ms in args.switch_ms for label, load in conditions]
+    else:
+        conditions = [(label, load, None) for label, load in conditions]
+    default_switch = sys.getswitchinterval()
 
     load_before = os.getloadavg()[0]
     sink_dir = None if args.no_device else ensure_sink()
@@ -153,9 +170,14 @@ def main(argv=None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         playlist = make_playlist(Path(tmp), args.seconds)
-        for label, load in conditions:
+        for label, load, switch_ms in conditions:
+            sys.setswitchinterval(default_switch if switch_ms is None else switch_ms / 1000)
             stop, burners, done, t0 = multiprocessing.Event(), [], None, 0.0
-            if load == "busy":
+            if load == "thread":
+                stop = threading.Event()
+                burners = [threading.Thread(target=_burn, args=(stop,), daemon=True)]
+                burners[0].start()
+            elif load == "busy":
                 burners = [multiprocessing.Process(target=_burn, args=(stop,), daemon=True) for _ in range(args.load)]
                 for b in burners:
                     b.start()
@@ -190,13 +212,14 @@ def main(argv=None) -> int:
     base = rows[0][2]["cpu_per_min"]
     print(f"\nplayback: {args.seconds:g} s playlist (flac, mp3, ogg@48k resampled), {os.cpu_count()} cores, "
           f"load average before: {load_before:.2f}")
-    head = (f"{'engine':<30} {'CPU':<17} {'audio s':>8} {'wall s':>7} {'CPU s':>6} {'CPU s/min':>9} "
+    width = max(17, *(len(label) for _, label, _ in rows))
+    head = (f"{'engine':<30} {'CPU':<{width}} {'audio s':>8} {'wall s':>7} {'CPU s':>6} {'CPU s/min':>9} "
             f"{'vs base':>7} {'underruns':>9} {'of which decode late':>20} {'analysed/s':>10}")
     print(head)
     print("-" * len(head))
     for name, load, r in rows:
         rate = f"{r['analysed_per_s']:.2f}" if "analysed_per_s" in r else ""
-        print(f"{name:<30} {load:<17} {r['audio_s']:>8.2f} {r['wall_s']:>7.2f} {r['cpu_s']:>6.2f} "
+        print(f"{name:<30} {load:<{width}} {r['audio_s']:>8.2f} {r['wall_s']:>7.2f} {r['cpu_s']:>6.2f} "
               f"{r['cpu_per_min']:>9.2f} {r['cpu_per_min'] / base:>6.2f}x {r['underruns']:>9d} "
               f"{r['late_decode']:>20d} {rate:>10}")
     print("underruns: times the output ran dry (device underflows reported by PortAudio, plus times the "

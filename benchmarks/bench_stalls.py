@@ -4,6 +4,7 @@
     python -m benchmarks.bench_stalls --tracks 5000 --rows 5000 --files 500 --repeat 1
     python -m benchmarks.bench_stalls --phases import --ways "as is" "at once" old --repeat 5
     python -m benchmarks.bench_stalls --repeat 1 --why     # and what ran while the window waited
+    python -m benchmarks.bench_stalls --phases busy import scan --ways "as is" --switch-ms 5 2 1 0.5
 
 One generated home (a ``--tracks``-track library with a first imported history and a model
 run trained from it by the learner's own trainer, in a separate process), then each run a
@@ -12,8 +13,9 @@ fresh process with the real window (offscreen, the null audio engine) going thro
 - start-up: from ``show()`` until the library is in the table and the learning
   recommender (its catalogue and the trained models) is built and swapped in;
 - busy (the floor): a worker running a bare Python loop for 3 s, allocating nothing: what
-  any Python work on a thread costs the window here (the GIL changes hands every 5 ms;
-  a busy machine adds its own waits);
+  any Python work on a thread costs the window here (a thread waiting for the GIL gets it
+  after the switch interval, which the window sets at start-up; a busy machine adds its
+  own waits);
 - import: File → Import listening history of a ``--rows``-row Spotify export (a history
   with the shape of a real log, as in bench_import) until its summary shows;
 - scan: a folder of ``--files`` real tagged files added and scanned until the library
@@ -35,6 +37,13 @@ no-op); "old": that, and the import's job with the collector on (``collector_pau
 no-op), as the import was before either; "not frozen": the app as it is with the objects that
 loading the library freezes put back in the collector's view (``gc.unfreeze``) at once, as
 they were before it froze them.
+
+With ``--switch-ms``, each way runs once per Python switch interval given (``sys.setswitchinterval``,
+set in the window's process after its start-up set its own): how long a thread running Python code
+keeps the GIL while another waits for it. The busy phase then also shows the loop's iterations (the
+worker's throughput), and the import and scan their durations, against the first interval given;
+and, in this process, two threads running the bare loop at once, where the GIL changes hands
+every interval: the most switching can cost (iterations of both together, intervals in turns).
 """
 
 from __future__ import annotations
@@ -152,7 +161,7 @@ class Sampler(threading.Thread):
                 self.counts[key] = self.counts.get(key, 0) + 1
 
 
-def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
+def _child(setup: dict, way: str, why: bool = False, phases=PHASES, switch_ms: float | None = None) -> dict:
     from PySide6.QtCore import QEventLoop, QTimer
 
     from player.audio.null_engine import NullEngine
@@ -165,6 +174,8 @@ def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
 
     os.environ["SEGUE_HOME"] = setup["home"]
     app = create_app()
+    if switch_ms is not None:
+        sys.setswitchinterval(switch_ms / 1000)
     collections = Collections()
     gc.callbacks.append(collections)
     ticks: list[float] = []
@@ -211,7 +222,7 @@ def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
             app.processEvents(QEventLoop.WaitForMoreEvents)
         return until()
 
-    out: dict = {}
+    out: dict = {"switch_ms": 1000 * sys.getswitchinterval()}
 
     def phase(name: str, start, until, timeout_s: float = 600) -> None:
         spin(lambda: False, 0.3)                 # what came before has settled
@@ -257,7 +268,8 @@ def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
             return n
 
         done: list = []
-        phase("busy", lambda: run_task(busy, lambda result, error: done.append(1), name="busy"), lambda: done)
+        phase("busy", lambda: run_task(busy, lambda result, error: done.append(result), name="busy"), lambda: done)
+        out["busy"]["iterations"] = done[0]
     imported: list = []
     window.history_imported.connect(imported.append)
     window._history_message = lambda *args: None          # no message box left open
@@ -296,9 +308,33 @@ def _child(setup: dict, way: str, why: bool = False, phases=PHASES) -> dict:
     return out
 
 
-def _run_child(setup: dict, way: str, why: bool, phases: list[str]) -> dict:
+def contended(switch_ms: float, seconds: float = 1.0) -> int:
+    """Iterations of a bare Python loop in two threads at once at ``switch_ms`` (both together)."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(switch_ms / 1000)
+    counts = [0, 0]
+
+    def loop(k: int) -> None:
+        end, n = time.perf_counter() + seconds, 0
+        while time.perf_counter() < end:
+            n += 1
+        counts[k] = n
+
+    try:
+        threads = [threading.Thread(target=loop, args=(k,)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(before)
+    return sum(counts)
+
+
+def _run_child(setup: dict, way: str, why: bool, phases: list[str], switch_ms: float | None = None) -> dict:
     code = ("import json, sys; from benchmarks.bench_stalls import _child; "
-            f"print('RESULT', json.dumps(_child(json.loads(sys.argv[1]), {way!r}, {why!r}, {phases!r})))")
+            f"print('RESULT', json.dumps(_child(json.loads(sys.argv[1]), {way!r}, {why!r}, {phases!r}, "
+            f"{switch_ms!r})))")
     done = subprocess.run([sys.executable, "-c", code, json.dumps(setup)], cwd=ROOT, env=os.environ.copy(),
                           capture_output=True, text=True, timeout=1800)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
@@ -319,7 +355,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="start-up always runs; the others only when named")
     parser.add_argument("--why", action="store_true",
                         help="also the stacks seen while the window waited more than 15 ms (slows it)")
+    parser.add_argument("--switch-ms", nargs="+", type=float, default=[], metavar="MS",
+                        help="run each way once per Python switch interval (ms), e.g. 5 2 1 0.5")
     args = parser.parse_args(argv)
+    # Each run: a way of the app, at a switch interval (None: the one the app sets).
+    runs = [(w, ms) for w in args.ways for ms in (args.switch_ms or [None])]
+    label = {r: r[0] if r[1] is None else f"{r[0]} {r[1]:g}ms" for r in runs}
     print(f"Window holds at {args.tracks:,} tracks; import {args.rows:,} rows; scan {args.files:,} files; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="segue-bench-stalls-") as tmp:
@@ -329,41 +370,64 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  (home generated in {time.perf_counter() - t:.0f} s)", file=sys.stderr)
         base = tmp / "base"
         os.rename(tmp / "home", base)
-        results: dict[str, list[dict]] = {w: [] for w in args.ways}
+        results: dict[str, list[dict]] = {label[r]: [] for r in runs}
         for r in range(args.repeat):
-            for way in (args.ways if r % 2 == 0 else args.ways[::-1]):
+            for way, ms in (runs if r % 2 == 0 else runs[::-1]):
                 subprocess.run(["rm", "-rf", str(tmp / "home")], check=True)
                 subprocess.run(["cp", "-a", str(base), str(tmp / "home")], check=True)
                 t = time.perf_counter()
-                results[way].append(_run_child(setup, way, args.why, args.phases))
-                print(f"  ({way}, run {r + 1}: {time.perf_counter() - t:.0f} s)", file=sys.stderr)
-    first = results[args.ways[0]][0]
+                results[label[way, ms]].append(_run_child(setup, way, args.why, args.phases, ms))
+                print(f"  ({label[way, ms]}, run {r + 1}: {time.perf_counter() - t:.0f} s)", file=sys.stderr)
+    ways = list(results)
+    first = results[ways[0]][0]
     if "imported" in first:
         print(f"imported {first['imported']['rows']:,} rows ({first['imported']['plays']:,} plays)")
     if "scanned" in first:
         print(f"scanned {first['scanned']:,} files")
     print("objects frozen at the end: "
-          + ", ".join(f"{w} {results[w][0]['frozen']:,}" for w in args.ways))
+          + ", ".join(f"{w} {results[w][0]['frozen']:,}" for w in ways))
+    print("switch interval: " + ", ".join(f"{w} {results[w][0]['switch_ms']:g} ms" for w in ways))
     print(f"\nlateness of a {TICK_MS} ms timer on the GUI thread, ms (median of {args.repeat} runs; worst run); "
           "full collections of the cyclic GC meanwhile")
-    print(f"  {'phase':<9} {'way':<11} {'s':>5} {'max':>6} {'worst':>6} {'p99':>5} {'vs as is':>8} "
-          f"{'full GCs':>8} {'longest':>7} {'GC in max':>9}  threads of the full GCs")
+    width = max(11, *(len(w) for w in ways))
+    print(f"  {'phase':<9} {'way':<{width}} {'s':>5} {'s vs 1st':>8} {'max':>6} {'worst':>6} {'p99':>5} "
+          f"{'vs 1st':>6} {'full GCs':>8} {'longest':>7} {'GC in max':>9}  threads of the full GCs")
     for name in ["start-up", *(p for p in args.phases if p != "start-up")]:
-        for way in args.ways:
+        ref = statistics.median(x[name]["max"] for x in results[ways[0]])
+        ref_s = statistics.median(x[name]["s"] for x in results[ways[0]])
+        for way in ways:
             rs = [x[name] for x in results[way]]
             med = statistics.median(x["max"] for x in rs)
-            ref = statistics.median(x[name]["max"] for x in results[args.ways[0]])
+            secs = statistics.median(x["s"] for x in rs)
             threads = sorted({t for x in rs for t in x["threads"]})
-            print(f"  {name:<9} {way:<11} {statistics.median(x['s'] for x in rs):>5.1f} {med:>6.0f} "
+            print(f"  {name:<9} {way:<{width}} {secs:>5.1f} {secs / ref_s:>7.2f}x {med:>6.0f} "
                   f"{max(x['max'] for x in rs):>6.0f} {statistics.median(x['p99'] for x in rs):>5.0f} "
-                  f"{med / max(ref, 1):>7.2f}x {statistics.median(x['full'] for x in rs):>8.0f} "
+                  f"{med / max(ref, 1):>5.2f}x {statistics.median(x['full'] for x in rs):>8.0f} "
                   f"{statistics.median(x['full_max'] for x in rs):>7.0f} "
                   f"{statistics.median(x['gc_in_worst'] for x in rs):>9.0f}  {', '.join(threads)}")
+    if "busy" in args.phases:
+        ref = statistics.median(x["busy"]["iterations"] for x in results[ways[0]])
+        print(f"\nthe busy worker's loop in {BUSY_S:g} s (its throughput), median of {args.repeat} runs:")
+        for way in ways:
+            its = [x["busy"]["iterations"] for x in results[way]]
+            print(f"  {way:<{width}} {statistics.median(its) / 1e6:>7.2f} M iterations  "
+                  f"{statistics.median(its) / ref:>5.2f}x  (runs: {', '.join(f'{n / 1e6:.2f}' for n in its)})")
     print("\nobjects the cyclic GC looks at (not frozen) after each phase, first run: "
           + "; ".join(f"{w}: " + ", ".join(f"{k} {v:,}" for k, v in results[w][0]["objects"].items())
-                      for w in args.ways))
+                      for w in ways))
+    if args.switch_ms:
+        turns = {ms: [] for ms in args.switch_ms}
+        for r in range(max(9, args.repeat)):
+            for ms in (args.switch_ms if r % 2 == 0 else args.switch_ms[::-1]):
+                turns[ms].append(contended(ms))
+        ref = statistics.median(turns[args.switch_ms[0]])
+        print(f"\ntwo threads running the bare loop at once for 1 s (the GIL changes hands every interval), "
+              f"iterations of both, median of {len(turns[args.switch_ms[0]])} turns:")
+        for ms, its in turns.items():
+            print(f"  {ms:>4g} ms  {statistics.median(its) / 1e6:>6.2f} M  {statistics.median(its) / ref:>5.2f}x  "
+                  f"(turns: {', '.join(f'{n / 1e6:.2f}' for n in its)})")
     if args.why:
-        for way in args.ways:
+        for way in ways:
             for name in results[way][0]["why"]:
                 print(f"\nwhile the window waited > 15 ms, {name}, {way} (samples, first run):")
                 for key, n in results[way][0]["why"][name]:
