@@ -213,7 +213,8 @@ def learner_main(conn, db_path: str, models_dir: str | None, options: LearnerOpt
     from player.log import setup_logging
 
     setup_logging(file_name="learner.log")
-    log.info("learner process %d started (lowest priority: %s)", os.getpid(), lowered)
+    log.info("learner process %d started (lowest priority: %s, switch interval %g ms)", os.getpid(), lowered,
+             1000 * sys.getswitchinterval())
     from player.learner.core import Learner
     from player.store import Store
 

@@ -29,10 +29,26 @@ def default_engine_factory(store):
     return make
 
 
+# How long a thread running Python code keeps the GIL while another waits for it. The window's
+# work runs on worker threads (scans, imports, library reads, the recommender), and the GUI
+# thread waits up to this long for each of them, again and again. Measured on a shared 2-core
+# machine (benchmarks/bench_stalls.py --switch-ms, three runs of 4-8 turns, medians of each):
+# with a busy worker a 5 ms timer on the GUI thread fired up to 31-44 ms late at Python's 5 ms
+# (p99 21-31 ms), 13-27 ms at 1 ms (p99 8-14 ms); during an import p99 16-21 ms against 8-15,
+# during a scan 16-22 against 10-16. The workers' throughput (the loop's iterations, the
+# import's and scan's durations, two threads contending) did not drop beyond the noise, and
+# 0.5 ms did no better than 1 ms. The sound card's callback is Python too; beside a busy thread
+# it ran dry no more often at 1 ms (benchmarks/bench_playback.py --busy-thread --switch-ms 5 1).
+# The learner's process is spawned and keeps Python's own interval: nothing there waits on a
+# screen, and its throughput matters more.
+SWITCH_INTERVAL_S = 0.001
+
+
 def create_app(argv: list[str] | None = None):
     from player.memory import tune_allocator
 
     tune_allocator()          # first: the window holds big arrays for as long as it runs
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     from PySide6.QtWidgets import QApplication
 
     from player.ui import errors, plain_text
