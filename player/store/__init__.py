@@ -17,6 +17,7 @@ from player.store.history import EXPORT_TABLES, IMPORT_SOURCE, HistoryMixin
 from player.store.listening import ENDED_CODES, SOURCE_CODES, ListeningMixin, MapPoints, PlayColumns
 from player.store.migrations import SCHEMA_VERSION
 from player.store.model_runs import ModelRunsMixin
+from player.store.never import NeverSuggestMixin
 from player.store.playlists import PlaylistError, PlaylistsMixin
 from player.store.plays import ENDINGS, SESSION_GAP_S, SOURCES, PlaysMixin
 from player.store.settings import SettingsMixin
@@ -31,8 +32,9 @@ __all__ = [
 
 
 class Store(TracksMixin, PlaysMixin, PlaylistsMixin, HistoryMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin,
-            ListeningMixin, Database):
-    """Segue's library database: tracks, folders, plays, sessions, imported history, settings, features."""
+            ListeningMixin, NeverSuggestMixin, Database):
+    """Segue's library database: tracks, folders, plays, sessions, imported history, settings, features,
+    and what never to suggest."""
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> "Store":

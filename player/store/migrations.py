@@ -324,6 +324,24 @@ def _v10(conn: sqlite3.Connection) -> None:
                  "WHERE name = 'plays'", (play,))
 
 
+# v11: what the person asked never to be suggested: a song (by its track) or every song of an
+# artist (by its key, the first credited artist normalised as ``primary_artist`` gives it, so
+# "The Beatles" and "Beatles feat. X" are one artist; ``artist`` keeps the name as shown then).
+# Up next, Radio and Discover leave them out; the person can still play them.
+_V11 = """
+CREATE TABLE never_suggest (
+    id INTEGER PRIMARY KEY,
+    track_id INTEGER REFERENCES tracks(id) ON DELETE CASCADE,
+    artist_key TEXT,
+    artist TEXT,
+    added_at REAL NOT NULL,
+    CHECK ((track_id IS NULL) <> (artist_key IS NULL))
+);
+CREATE UNIQUE INDEX never_suggest_track ON never_suggest(track_id) WHERE track_id IS NOT NULL;
+CREATE UNIQUE INDEX never_suggest_artist ON never_suggest(artist_key) WHERE artist_key IS NOT NULL
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
-              _script(_V8), _v9, _v10]
+              _script(_V8), _v9, _v10, _script(_V11)]
 SCHEMA_VERSION = len(MIGRATIONS)

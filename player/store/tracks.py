@@ -224,6 +224,7 @@ class TracksMixin:
             new = conn.execute("SELECT * FROM tracks WHERE id = ?", (new_id,)).fetchone()
             conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (old_id, new_id))
             conn.execute("UPDATE playlist_entries SET track_id = ? WHERE track_id = ?", (old_id, new_id))
+            conn.execute("UPDATE OR IGNORE never_suggest SET track_id = ? WHERE track_id = ?", (old_id, new_id))
             conn.execute("DELETE FROM track_features WHERE track_id = ?", (new_id,))
             conn.execute("DELETE FROM tracks WHERE id = ?", (new_id,))
             self._merged(conn, new_id, old_id)
@@ -267,6 +268,7 @@ class TracksMixin:
         with self.transaction() as conn:
             conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
             conn.execute("UPDATE playlist_entries SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
+            conn.execute("UPDATE OR IGNORE never_suggest SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
             conn.execute("DELETE FROM track_features WHERE track_id = ?", (dup_id,))
             conn.execute("DELETE FROM tracks WHERE id = ?", (dup_id,))
             self._merged(conn, dup_id, keep_id)

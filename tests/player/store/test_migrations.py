@@ -274,6 +274,31 @@ def test_migration_9_to_10_after_a_forget_numbers_after_the_saved_play_with_no_p
     store.close()
 
 
+def test_migration_10_to_11_keeps_the_library_and_adds_what_is_never_suggested(tmp_path):
+    path = tmp_path / "library.db"
+    store = _migrated(path, 10,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, title, artist, added_at, updated_at) "
+                      "VALUES (1, '/m/a.flac', 1, 1, 'Lullaby', 'The Kids', 0, 0), "
+                      "(2, '/m/b.flac', 1, 1, 'Song', 'Kids & Co', 0, 0), (3, '/m/c.flac', 1, 1, 'Other', 'X', 0, 0)",
+                      "INSERT INTO sessions (id, started_at, last_active_at) VALUES (1, 0, 0)",
+                      "INSERT INTO plays (id, track_id, session_id, started_at, ended, updated_at) "
+                      "VALUES (4, 1, 1, 0, 'finished', 0)",
+                      "INSERT INTO playlists (id, name, created_at, updated_at) VALUES (1, 'Kept', 0, 0)",
+                      "INSERT INTO playlist_entries (playlist_id, position, track_id, path) "
+                      "VALUES (1, 0, 3, '/m/c.flac')",
+                      ("INSERT INTO settings (key, value) VALUES ('playback.state', ?)", ('{"current": null}',)))
+    assert store.schema_version() == SCHEMA_VERSION >= 11
+    assert sorted(r["title"] for r in store.tracks()) == ["Lullaby", "Other", "Song"]
+    assert [(r["id"], r["track_id"]) for r in store.plays()] == [(4, 1)]
+    assert store.playlist_track_ids(1) == [3]
+    assert store.get_setting("playback.state") == {"current": None}
+    assert list(tmp_path.glob("library.db.v10.*.bak"))            # backed up before
+    assert store.never_suggested() == [] and store.never_suggested_ids() == set()
+    assert store.never_suggest_track(3) and store.never_suggest_artist("Kids")
+    assert store.never_suggested_ids() == {1, 2, 3}         # "The Kids" and "Kids & Co" are the Kids
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"

@@ -1,0 +1,84 @@
+"""What the person asked Segue never to suggest: a song, or every song of an artist.
+
+Up next, Radio and Discover leave these out (see :meth:`NeverSuggestMixin.never_suggested_ids`);
+nothing else does: the person can still play, queue or list them. An artist is kept by its
+key, the first credited artist normalised (:func:`segue_common.normalize.primary_artist`),
+as the rest of Segue keys artists: "The Beatles" and "Beatles feat. X" are one artist. A
+track's artist is its artist tag, else its album artist; a track with neither has none (its
+folder's name is no artist).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from segue_common.normalize import primary_artist
+
+
+# A track's artist as :func:`artist_of` gives it, in SQL.
+_ARTIST = "coalesce(nullif(artist, ''), nullif(albumartist, ''))"
+
+
+def artist_of(row) -> str | None:
+    """The artist a track is kept out by (its tag, else its album artist), or None."""
+    return row["artist"] or row["albumartist"] or None
+
+
+class NeverSuggestMixin:
+    def never_suggest_track(self, track_id: int) -> bool:
+        """Never suggest this track again; False when it was already so (or is no track)."""
+        with self.transaction() as conn:
+            if conn.execute("SELECT 1 FROM tracks WHERE id = ?", (int(track_id),)).fetchone() is None:
+                return False
+            cur = conn.execute("INSERT OR IGNORE INTO never_suggest (track_id, added_at) VALUES (?, ?)",
+                               (int(track_id), time.time()))
+            return cur.rowcount > 0
+
+    def never_suggest_artist(self, artist: str) -> bool:
+        """Never suggest a song by ``artist`` (as tagged; keyed by its first credited artist);
+        False when it was already so. Raises ValueError for a name with no artist in it."""
+        key = primary_artist(artist)
+        if not key:
+            raise ValueError(f"{artist!r} names no artist")
+        with self.transaction() as conn:
+            cur = conn.execute("INSERT OR IGNORE INTO never_suggest (artist_key, artist, added_at) VALUES (?, ?, ?)",
+                               (key, artist, time.time()))
+            return cur.rowcount > 0
+
+    def suggest_again(self, entry_id: int) -> bool:
+        """Take back one entry of :meth:`never_suggested`; False when it was gone already."""
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM never_suggest WHERE id = ?", (int(entry_id),)).rowcount > 0
+
+    def never_suggested(self) -> list[sqlite3.Row]:
+        """Every entry, newest first: ``id``, ``track_id`` (a song) or ``artist_key`` and
+        ``artist`` (an artist), ``added_at``, and the song's ``path``, ``folder_id``,
+        ``title``, ``track_artist``, ``albumartist`` and ``album`` to name it by."""
+        return self.execute(
+            "SELECT n.id, n.track_id, n.artist_key, n.artist, n.added_at, t.path, t.folder_id, t.title, "
+            "t.artist AS track_artist, t.albumartist, t.album "
+            "FROM never_suggest n LEFT JOIN tracks t ON t.id = n.track_id ORDER BY n.added_at DESC, n.id DESC"
+        ).fetchall()
+
+    def never_suggested_stamp(self) -> tuple:
+        """Changes whenever an entry is added or taken back (a cheap read: a reader may keep
+        :meth:`never_suggested_ids` until it changes, or the library does)."""
+        return tuple(self.execute("SELECT count(*), max(added_at), total(id) FROM never_suggest").fetchone())
+
+    def never_suggested_ids(self) -> set[int]:
+        """The tracks never to suggest: those named, and every track of an artist named."""
+        with self.snapshot() as conn:
+            ids = {t for (t,) in conn.execute("SELECT track_id FROM never_suggest WHERE track_id IS NOT NULL")}
+            keys = {k for (k,) in conn.execute("SELECT artist_key FROM never_suggest WHERE artist_key IS NOT NULL")}
+            if keys:
+                # The key is Python's (primary_artist): each name the library has is keyed once,
+                # then SQLite finds the tracks of the names that match (rather than reading every
+                # track's name into Python).
+                names = [n for (n,) in conn.execute(f"SELECT DISTINCT {_ARTIST} FROM tracks WHERE {_ARTIST} <> ''")
+                         if primary_artist(n) in keys]
+                for i in range(0, len(names), 500):
+                    chunk = names[i:i + 500]
+                    ids.update(t for (t,) in conn.execute(
+                        f"SELECT id FROM tracks WHERE {_ARTIST} IN ({','.join('?' * len(chunk))})", chunk))
+        return ids
