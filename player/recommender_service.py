@@ -198,6 +198,8 @@ class RecommenderService:
         self._plays_seen = -1
         self._imports_seen: tuple[int, int] | None = None
         self._dirty = True
+        self._builds = 0                # catalogues built: tracks may have come since the last one
+        self._never: tuple | None = None    # ((stamp, builds), track ids never to suggest)
 
     @property
     def priors(self):
@@ -235,6 +237,7 @@ class RecommenderService:
         self._plays_seen = len(cat.plays)
         self._imports_seen = imports
         self._dirty = False
+        self._builds += 1
         release_free_memory()       # what the build used and freed (tens of MB at 100,000 tracks)
 
     def _refresh_plays(self) -> None:
@@ -315,10 +318,22 @@ class RecommenderService:
             streak += int(f < 0)
         return skipped, streak
 
+    def _never_suggested(self) -> frozenset[int]:
+        """The tracks the person asked never to be suggested. Their list's stamp is read on
+        every call, so a change holds at once, with no rebuild and no training; the tracks
+        (a read of the whole library when an artist is named) are read again only when it
+        changed or a new catalogue may hold new songs of an artist."""
+        key = (self.store.never_suggested_stamp(), self._builds)
+        kept = self._never
+        if kept is None or kept[0] != key:
+            kept = self._never = (key, frozenset(self.store.never_suggested_ids()))
+        return kept[1]
+
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset()) -> list[Rec]:
         rec = self.recommender()
         skipped, streak = self._session_skips(rec, list(session_track_ids))
-        got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped, streak=streak)
+        got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped, streak=streak,
+                          never=sorted(self._never_suggested()))
         ctx = f"after:{session_track_ids[-1]}" if session_track_ids else ""
         return [Rec(t, rec.explain(t, ctx), s) for t, s in got]
 
@@ -327,13 +342,25 @@ class RecommenderService:
         rec = self.recommender()
         if rec.catalog.row(seed_track_id) < 0:
             return []
-        got = rec.radio(seed_track_id, k, exclude=list(exclude), skipped=list(skipped), streak=streak)
+        got = rec.radio(seed_track_id, k, exclude=list(exclude), skipped=list(skipped), streak=streak,
+                        never=sorted(self._never_suggested()))
         return [Rec(t, rec.explain(t, f"radio:{seed_track_id}"), s) for t, s in got]
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
+        """Each row is asked for as many more tracks as the most any one genre has of those
+        never to suggest, and those are taken out: the rows stay as long as they were."""
         rec = self.recommender()
-        return {b: [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in row]
-                for b, row in rec.discover(k_per_bucket).items()}
+        never = self._never_suggested()
+        rows = rec.catalog.rows(sorted(never))
+        buckets = rec.catalog.bucket[rows[rows >= 0]]
+        buckets = buckets[buckets >= 0]
+        more = int(np.bincount(buckets).max()) if len(buckets) else 0
+        out = {}
+        for b, row in rec.discover(k_per_bucket + more).items():
+            kept = [(t, s) for t, s in row if t not in never][:k_per_bucket]
+            if kept:
+                out[b] = [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in kept]
+        return out
 
     def explain(self, track_id: int, context: str = "") -> str:
         return self.recommender().explain(track_id, context)

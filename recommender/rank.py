@@ -390,7 +390,8 @@ class Recommender:
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
-                skipped: Sequence[int] = (), streak: int | None = None) -> list[tuple[int, float]]:
+                skipped: Sequence[int] = (), streak: int | None = None,
+                never: Sequence[int] = ()) -> list[tuple[int, float]]:
         """Next ``k`` tracks for the session (oldest first) as ``(track_id, score)``.
 
         Never repeats a session track or an excluded one (the queue, including what the
@@ -398,7 +399,8 @@ class Recommender:
         track), keeps the same artist apart, and moves away from tracks skipped in this
         session (``skipped``, in the order they were skipped). ``streak``: early skips in a
         row just now (see ``_skip_penalty``); by default the session's own tail of skipped
-        tracks (the app, whose session ends with the track now playing, says it).
+        tracks (the app, whose session ends with the track now playing, says it). ``never``:
+        tracks the person asked never to be suggested; left out, and nothing else.
         """
         self._check_k(k)
         cat = self.catalog
@@ -414,7 +416,9 @@ class Recommender:
                 if not np.isin(r, skip_rows):
                     break
                 streak += 1
-        banned = np.concatenate([sess, skip_rows, queued])
+        # ``never`` first: the picks remember the recordings of the last banned rows (their
+        # other copies are not picked either), and the session's and queue's must stay among them.
+        banned = np.concatenate([self._rows(never), sess, skip_rows, queued])
         history = np.concatenate([sess, queued])
         # An ordered ``exclude`` is the queue ahead: the new tracks follow it, so spacing does too.
         # Spacing follows the person: at the prior's 10% same-artist moves, at most two
@@ -684,14 +688,15 @@ class Recommender:
         return score
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Sequence[int] = (),
-              skipped: Sequence[int] = (), streak: int = 0) -> list[tuple[int, float]]:
+              skipped: Sequence[int] = (), streak: int = 0, never: Sequence[int] = ()) -> list[tuple[int, float]]:
         """``k`` more tracks for a station around ``seed_track_id`` as ``(track_id, score)``.
 
         ``exclude`` is everything the station already played or queued, in that order
         (never repeated); its centre drifts slowly towards the latest kept ones; ``skipped``
         tracks (in the order they were skipped) push the station away from their
         neighbourhood, artist and album at once, and ``streak`` (early skips in a row just
-        now) pushes harder and away from what those skips share.
+        now) pushes harder and away from what those skips share. ``never``: tracks the person
+        asked never to be suggested; left out, and nothing else.
 
         Without audio analysis the station still mixes by what is known: the seed's artist,
         album, genre tag and release year, the person's plays and the priors; ties are broken
@@ -724,7 +729,7 @@ class Recommender:
         if cfg.radio_own:
             score = score + cfg.radio_own * self._own_evidence(np.concatenate([[seed], kept[-2:]]).astype(np.int64))
         score = score - self._skip_penalty(skip_rows, streak)
-        banned = np.concatenate([[seed], station, skip_rows])
+        banned = np.concatenate([self._rows(never), [seed], station, skip_rows])
         # ``exclude`` in station order (played, then queued): no artist follows the tail's.
         # The hourly cap counts only the seed and this batch, so a station may stay on a
         # kind with few artists (staying on topic matters more here than in Up next).

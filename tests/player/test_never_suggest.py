@@ -1,0 +1,126 @@
+"""Never suggest this song / this artist: Up next, Radio and Discover of both providers leave
+them out at once, the lists stay as long, and taking it back brings them back."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.recommendations import LibraryRecommendations
+from player.recommender_service import RecommenderService
+from player.store import Store
+from tests.player.test_recommender_service import fill_library
+
+
+@pytest.fixture(params=["learning", "plain"])
+def provider(request, store):
+    fill_library(store)
+    if request.param == "learning":
+        return RecommenderService(store, priors=None)
+    return LibraryRecommendations(store)
+
+
+def _ids(recs) -> list[int]:
+    return [r.track_id for r in recs]
+
+
+def _artist(store, track_id) -> str:
+    return store.track(track_id)["artist"]
+
+
+def test_a_song_left_out_is_never_offered_and_the_lists_stay_as_long(store, provider):
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    seed = ids["Jazz song 0"]
+    up_next, radio, discover = provider.up_next([seed], 10), provider.radio(seed, 10, exclude={seed}), \
+        provider.discover(4)
+    song, on_air, tile = up_next[0].track_id, radio[0].track_id, discover["Rock"][0].track_id
+    assert len(up_next) == len(radio) == 10 and len(discover["Rock"]) == 4
+    for track_id in (song, on_air, tile):
+        assert store.never_suggest_track(track_id)
+    left_out = {song, on_air, tile}
+    after = provider.up_next([seed], 10)
+    assert len(after) == 10 and not left_out & set(_ids(after))
+    after = provider.radio(seed, 10, exclude={seed})
+    assert len(after) == 10 and not left_out & set(_ids(after))
+    rows = provider.discover(4)
+    assert len(rows["Rock"]) == 4 and not any(left_out & set(_ids(row)) for row in rows.values())
+    # Taken back: everything is as it was.
+    for entry in store.never_suggested():
+        assert store.suggest_again(entry["id"])
+    assert _ids(provider.up_next([seed], 10)) == _ids(up_next)
+    assert _ids(provider.radio(seed, 10, exclude={seed})) == _ids(radio)
+    assert {b: _ids(r) for b, r in provider.discover(4).items()} == {b: _ids(r) for b, r in discover.items()}
+
+
+def test_an_artist_left_out_is_never_offered_in_any_list(store, provider):
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    seed = ids["Jazz song 0"]
+    before = provider.up_next([seed], 10) + provider.radio(seed, 10, exclude={seed})
+    artist = next(_artist(store, t) for t in _ids(before) if _artist(store, t) != _artist(store, seed))
+    theirs = {r["id"] for r in store.tracks() if r["artist"] == artist}
+    assert theirs & set(_ids(before))
+    # Named as a credit would name them: their first credited artist is the key.
+    assert store.never_suggest_artist(f"The {artist} feat. Someone Else")
+    assert not store.never_suggest_artist(artist)                    # one artist: already there
+    assert store.never_suggested_ids() == theirs
+    up_next, radio, rows = provider.up_next([seed], 10), provider.radio(seed, 10, exclude={seed}), provider.discover(4)
+    assert len(up_next) == len(radio) == 10
+    assert not theirs & set(_ids(up_next) + _ids(radio))
+    assert all(len(row) == 4 and not theirs & set(_ids(row)) for row in rows.values())
+    # Radio from one of their songs, chosen by the person, still plays songs of others.
+    station = provider.radio(min(theirs), 10, exclude={min(theirs)})
+    assert len(station) == 10 and not theirs & set(_ids(station))
+    (entry,) = store.never_suggested()
+    store.suggest_again(entry["id"])
+    assert theirs & set(_ids(provider.up_next([seed], 10) + provider.radio(seed, 10, exclude={seed})))
+
+
+def test_what_is_left_out_is_kept_across_a_restart(store, segue_home):
+    ids, _genre = fill_library(store)
+    song = ids["Rock song 3"]
+    store.never_suggest_track(song)
+    store.never_suggest_artist("Jazz Artist 2")
+    path = store.path
+    store.close()
+    again = Store(path)
+    try:
+        kept = {(r["track_id"], r["artist"]) for r in again.never_suggested()}
+        assert kept == {(song, None), (None, "Jazz Artist 2")}
+        jazz_2 = {t for t in ids.values() if again.track(t)["artist"] == "Jazz Artist 2"}
+        assert again.never_suggested_ids() == {song} | jazz_2
+        got = _ids(LibraryRecommendations(again).up_next([ids["Rock song 2"]], 10))
+        assert len(got) == 10 and song not in got and not jazz_2 & set(got)
+    finally:
+        again.close()
+
+
+def test_a_song_left_out_stays_out_when_a_scan_merges_its_track_into_another(store):
+    ids, _genre = fill_library(store)
+    kept, moved = ids["Rock song 1"], ids["Rock song 2"]
+    store.never_suggest_track(moved)
+    store.merge_duplicate(moved, kept)          # another path to the same file
+    assert store.never_suggested_ids() == {kept}
+    store.never_suggest_track(ids["Rock song 5"])
+    store.adopt_moved(ids["Rock song 4"], ids["Rock song 5"])      # a moved file's new row folds into the old
+    assert store.never_suggested_ids() == {kept, ids["Rock song 4"]}
+
+
+def test_a_name_with_no_artist_in_it_is_refused(store):
+    with pytest.raises(ValueError):
+        store.never_suggest_artist("  ")
+    assert store.never_suggested() == []
+
+
+def test_a_song_of_a_left_out_artist_scanned_later_is_left_out_too(store):
+    ids, _genre = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    seed = ids["Ambient song 0"]
+    store.never_suggest_artist("Ambient Artist 1")
+    assert service.up_next([seed], 10)                   # the list is read (and kept) before the scan
+    store.upsert_tracks([{"path": f"/music/new/{i}.flac", "size": 1000, "mtime_ns": 1, "title": f"New {i}",
+                          "artist": "Ambient Artist 1", "album": "New", "genre": "Ambient", "duration": 200.0}
+                         for i in range(30)])
+    service.invalidate()                                  # as a scan does
+    new = {r["id"] for r in store.tracks() if r["album"] == "New"}
+    got = _ids(service.up_next([seed], 20)) + _ids(service.radio(seed, 20, exclude={seed}))
+    assert len(got) == 40 and not new & set(got)
+    assert not new & {r.track_id for row in service.discover(10).values() for r in row}
