@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
+from player.ui.never_menu import add_never_actions
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
@@ -17,10 +18,12 @@ class BucketRow(QFrame):
 
     play = Signal(str, list, int)       # bucket, track ids, start index
     radio_requested = Signal(int)
+    never_suggest = Signal(int, str)    # track id, "song" or "artist" (see player.ui.never_menu)
 
     def __init__(self, bucket: str, entries: list[tuple[int, str, str, str]], parent=None):
         super().__init__(parent)
         self.ids = [e[0] for e in entries]
+        self.artist_of = None           # ``artist_of(track_id) -> str | None``, for the menu
         self.title = title = QLabel()
         title.setTextFormat(Qt.PlainText)           # a genre tag is text, never HTML
         title.setObjectName("bucketTitle")
@@ -79,6 +82,8 @@ class BucketRow(QFrame):
         menu = QMenu(self)
         menu.addAction("Play from here", lambda: self.play.emit(self.bucket, self.ids, row))
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(self.ids[row]))
+        menu.addSeparator()
+        add_never_actions(menu, self.ids[row], self.artist_of, self.never_suggest.emit)
         self.last_menu = menu
         menu.popup(self.list.viewport().mapToGlobal(pos))
 
@@ -112,9 +117,12 @@ class DiscoverPanel(QScrollArea):
     play = Signal(str, list, int)
     radio_requested = Signal(int)
     refresh_requested = Signal()
+    never_suggest = Signal(int, str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        #: ``artist_of(track_id) -> str | None``: the artist a tile's menu offers never to suggest
+        self.artist_of = None
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
         #: Every row, in order: ``(bucket, [(track_id, title, artist, reason), ...])``.
@@ -160,10 +168,17 @@ class DiscoverPanel(QScrollArea):
         self._area.setVisible(bool(self.buckets))   # (else it would add a spacing below the intro)
         self._place(refill=True)
 
+    def drop_tracks(self, track_ids) -> None:
+        """Take these tracks off the rows now (the person asked never to be suggested them);
+        a row left empty goes. Rows read again afterwards are full again."""
+        self.set_rows({bucket: [e for e in entries if e[0] not in track_ids] for bucket, entries in self.buckets})
+
     def _new_row(self) -> BucketRow:
         row = BucketRow("", [], self._area)
         row.play.connect(self.play)
         row.radio_requested.connect(self.radio_requested)
+        row.never_suggest.connect(self.never_suggest)
+        row.artist_of = lambda track_id: self.artist_of(track_id) if self.artist_of is not None else None
         return row
 
     def _place(self, *_, refill: bool = False) -> None:

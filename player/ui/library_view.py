@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.ui.library_model import COLUMNS, LibraryModel
+from player.ui.never_menu import add_never_actions
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60}
@@ -31,10 +32,12 @@ class LibraryView(QWidget):
     enqueue_requested = Signal(list)
     play_next_requested = Signal(list)
     add_to_playlist_requested = Signal(list, object)   # track ids, playlist id (None: a new one)
+    never_suggest = Signal(int, str)    # track id, "song" or "artist" (see player.ui.never_menu)
 
     def __init__(self, model: LibraryModel, parent=None):
         super().__init__(parent)
         self.model = model
+        self.artist_of = None           # ``artist_of(track_id) -> str | None``, for the menu
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search title, artist, album, genre   (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
@@ -133,6 +136,8 @@ class LibraryView(QWidget):
                             lambda pid=playlist_id: self.add_to_playlist_requested.emit(ids, pid))
         menu.addSeparator()
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(here))
+        menu.addSeparator()
+        add_never_actions(menu, here, self.artist_of, self.never_suggest.emit)
         self.last_menu = menu
         menu.popup(self.table.viewport().mapToGlobal(pos))
 

@@ -48,6 +48,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     playlists_changed = Signal()        # the Playlists tab shows the store's playlists
     playlists_imported = Signal(list)   # a line per file imported
     playlist_exported = Signal(str)     # the file written
+    never_suggested_changed = Signal()  # a song or artist was left out of suggestions, or taken back
 
     def __init__(self, store, *, player=None, engine_factory=None,
                  provider: RecommendationProvider | None = None, settings_file: str | None = None):
@@ -141,6 +142,9 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.discover.radio_requested.connect(lambda track_id: self.start_radio(track_id, "discover"))
         self.discover.refresh_requested.connect(self.refresh_discover)
         self.up_next.radio_requested.connect(self.start_radio)
+        for view in (self.library, self.up_next, self.discover):
+            view.artist_of = self.artist_to_leave_out
+            view.never_suggest.connect(self.never_suggest)
         self.transport.radio.connect(self.radio_from_current)
         self.listening.play_requested.connect(lambda ids: self.play_ids(ids, 0, "library"))
         self.listening.enqueue_requested.connect(self.enqueue)

@@ -61,6 +61,8 @@ def build_menus(window) -> None:
     window.addAction(cycle)
     play.addSeparator()
     play.addAction("Start radio from this song", window.radio_from_current)
+    window.act_never = play.addAction("Never suggested…", window.open_never_suggested)
+    window.act_never.setStatusTip("The songs and artists Up next, Radio and Discover leave out, and a way to undo")
     window.addActions(play.actions())
 
     help_menu = window.help_menu = bar.addMenu("&Help")

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QTimer
 
 from player.library.names import Namer
+from player.store.never import artist_of
 from player.ui.bridge import PlayerBridge
-from player.workers import run_task
+from player.ui.never_menu import ARTIST
+from player.workers import db_write_pool, run_task
 from segue_common.listening import SUGGESTED_SOURCES
 
 log = logging.getLogger(__name__)
@@ -408,6 +410,88 @@ class PlaybackMixin:
         # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
         reason = self.reasons.get(entry.track_id, "") if entry.source in SUGGESTED_SOURCES else ""
         return title, artist, reason
+
+    # -- never suggested ---------------------------------------------------------
+    def artist_to_leave_out(self, track_id: int) -> str | None:
+        """The artist a menu offers never to suggest for ``track_id``: its artist tag, else its
+        album artist; None for an untagged track (its folder's name is no artist)."""
+        row = self.store.track(track_id)
+        return artist_of(row) if row is not None else None
+
+    def never_suggest(self, track_id: int, what: str) -> None:
+        """Never suggest this song (``what`` "song") or any song of its artist ("artist").
+
+        Written on the database-write thread; then the suggestions queued that are now left
+        out leave Up next (what the person queued stays, and so does the song playing),
+        Discover's tiles of them go at once and its rows are read again, full, and the
+        status bar says what was done. The recommender reads the list on every ask: no
+        rebuild or training is needed."""
+        store = self.store
+        title = self._info(track_id)[0]
+        artist = self.artist_to_leave_out(track_id) if what == ARTIST else None
+        if what == ARTIST and not artist:
+            return
+
+        def work():
+            if what == ARTIST:
+                store.never_suggest_artist(artist)
+            else:
+                store.never_suggest_track(track_id)
+            return store.never_suggested_ids()
+
+        def done(result, error):
+            if error is not None:
+                self.statusBar().showMessage(f"Could not keep it out of suggestions: {error}", 10000)
+                return
+            left = self._drop_suggestions(result)
+            said = f"songs by {artist}" if what == ARTIST else f"“{title}”"
+            gone = f"; {left} suggestion{'s' if left != 1 else ''} left Up next" if left else ""
+            self.statusBar().showMessage(
+                f"Segue won't suggest {said} again{gone} (Playback → Never suggested… to undo)", 10000)
+            self.never_suggested_changed.emit()
+
+        run_task(work, done, pool=db_write_pool(), name="never-suggest")
+
+    def _drop_suggestions(self, never: set[int]) -> int:
+        """Take the tracks of ``never`` off what Segue offers now: its suggestions in Up next
+        (on the player's thread, from the queue as it is then) and Discover's rows. Returns
+        how many of Up next's rows go, as shown now."""
+        def drop(p):
+            p.remove_queue_entries([e for e in p.queue if not e.manual and e.track_id in never])
+
+        shown = 0
+        if self.player is not None:
+            shown = sum(not e.manual and e.track_id in never for e in self.player.queue)
+            self._command(drop)
+        self.discover.drop_tracks(never)
+        if self.discover.buckets:
+            self.refresh_discover()         # the rows that lost tiles fill up again
+        return shown
+
+    def open_never_suggested(self):
+        """Playback → Never suggested…: the songs and artists left out, and a way to undo."""
+        from player.ui.never_dialog import NeverSuggestedDialog
+
+        dialog = getattr(self, "never_dialog", None)
+        if dialog is None:          # one, kept: it follows every change made while it is open
+            dialog = self.never_dialog = NeverSuggestedDialog(self.store, self)
+            dialog.removed.connect(self._suggested_again)
+            self.never_suggested_changed.connect(dialog.reload)
+        else:
+            dialog.reload()
+        dialog.show()               # not modal: leave songs out from the window while it is open
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _suggested_again(self, texts: list) -> None:
+        if not texts:
+            return
+        one = texts[0].replace("Songs by", "songs by", 1)
+        self.statusBar().showMessage(
+            f"Segue may suggest {one if len(texts) == 1 else f'{len(texts)} songs and artists'} again", 8000)
+        if self.discover.buckets:
+            self.refresh_discover()     # they may come back to its rows
 
     def apply_settings(self, values: dict) -> None:
         """Hand new audio settings to the engine (where the player exposes it)."""

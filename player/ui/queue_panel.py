@@ -17,6 +17,7 @@ from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QKeySequence
+from player.ui.never_menu import add_never_actions
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QVBoxLayout,
@@ -350,6 +351,7 @@ class UpNextPanel(QWidget):
     keep_going_changed = Signal(bool)
     radio_requested = Signal(int, str)  # track id, the entry's source
     save_requested = Signal()          # save the track playing and Up next as a playlist
+    never_suggest = Signal(int, str)   # track id, "song" or "artist" (see player.ui.never_menu)
 
     def __init__(self, parent=None, *, describe: Callable | None = None):
         """``describe(entry) -> (title, artist, reason)``: see :class:`UpNextModel`."""
@@ -363,6 +365,8 @@ class UpNextPanel(QWidget):
         self.save_btn = QPushButton("Save…")
         self.save_btn.setToolTip("Save the track playing and Up next as a playlist (Ctrl+Shift+S)")
         self.rows = UpNextModel(describe, self)
+        #: ``artist_of(track_id) -> str | None``: the artist its menu offers never to suggest
+        self.artist_of: Callable | None = None
         self.list = QueueList()
         self.list.setModel(self.rows)
         self.empty_hint = QLabel("Nothing queued.\nRight-click tracks to add them,\nor turn on Keep it going.")
@@ -418,6 +422,8 @@ class UpNextPanel(QWidget):
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(entry.track_id, entry.source))
         menu.addSeparator()
         menu.addAction("Remove", lambda: self.remove_entries.emit(selected or [entry]))
+        menu.addSeparator()
+        add_never_actions(menu, entry.track_id, self.artist_of, self.never_suggest.emit)
         self.last_menu = menu
         menu.popup(self.list.viewport().mapToGlobal(pos))
 

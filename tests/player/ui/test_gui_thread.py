@@ -32,7 +32,9 @@ def test_no_write_transaction_on_the_gui_thread(qtbot, scanned, make_window):
         window.rescan()
     window.forget_history()                                               # DELETE plays
     qtbot.waitUntil(lambda: scanned.play_count() == 0, timeout=10000)
-    assert len(writers) >= 5
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=10000):  # never suggest their songs
+        window.never_suggest(second, "artist")
+    assert len(writers) >= 6
     assert "GUI" not in writers, writers
 
 

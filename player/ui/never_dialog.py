@@ -1,0 +1,98 @@
+"""Playback → Never suggested…: the songs and artists the person asked Segue never to suggest,
+each with a way to take it back."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem,
+                               QPushButton, QVBoxLayout)
+
+from player.library.names import Namer
+from player.workers import db_write_pool, run_task
+from segue_common.text import shown
+
+
+def read_entries(store) -> list[tuple[int, str]]:
+    """``(entry id, how it is shown)``, newest first. Run on a worker."""
+    namer = Namer.of(store)
+    out = []
+    for r in store.never_suggested():
+        if r["artist_key"] is not None:
+            out.append((r["id"], f"Songs by {shown(r['artist'] or r['artist_key'])}"))
+            continue
+        names = namer({"path": r["path"], "folder_id": r["folder_id"], "title": r["title"],
+                       "artist": r["track_artist"], "albumartist": r["albumartist"], "album": r["album"]})
+        out.append((r["id"], f"“{shown(names.title)}” — {shown(names.artist)}" if names.artist
+                    else f"“{shown(names.title)}”"))
+    return out
+
+
+class NeverSuggestedDialog(QDialog):
+    """The list, read from the store; Remove lets Segue suggest the selected ones again."""
+
+    loaded = Signal()                   # the entries are shown
+    removed = Signal(list)              # what was taken back: the texts shown for it
+
+    def __init__(self, store, parent=None):
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Never suggested")
+        self.resize(480, 360)
+        self.list = QListWidget()
+        self.list.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.empty = QLabel("Nothing yet. Right-click a song in the library, Up next or Discover and choose "
+                            "“Don't suggest this song” or “Don't suggest songs by …”.")
+        self.empty.setObjectName("hint")
+        self.empty.setWordWrap(True)
+        self.empty.hide()
+        note = QLabel("Up next, Radio and Discover never offer these. You can still play them yourself.")
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        self.remove_btn = QPushButton("Remove")
+        self.remove_btn.setToolTip("Segue may suggest the selected songs and artists again")
+        self.remove_btn.setEnabled(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons.addButton(self.remove_btn, QDialogButtonBox.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list)
+        layout.addWidget(self.empty)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+        self.remove_btn.clicked.connect(self.remove_selected)
+        self.list.itemSelectionChanged.connect(
+            lambda: self.remove_btn.setEnabled(bool(self.list.selectedItems())))
+        self.reload()
+
+    def reload(self) -> None:
+        store = self.store
+        run_task(lambda: read_entries(store), self._show, name="never-suggested")
+
+    def _show(self, result, error) -> None:
+        self.list.clear()
+        for entry_id, text in result or ():
+            item = QListWidgetItem(text)
+            item.setData(Qt.UserRole, entry_id)
+            self.list.addItem(item)
+        self.empty.setVisible(not self.list.count())
+        self.list.setVisible(bool(self.list.count()))
+        self.remove_btn.setEnabled(False)
+        self.loaded.emit()
+
+    def remove_selected(self) -> None:
+        items = self.list.selectedItems()
+        if not items:
+            return
+        store = self.store
+        chosen = [(item.data(Qt.UserRole), item.text()) for item in items]
+        self.remove_btn.setEnabled(False)
+
+        def work():
+            return [text for entry_id, text in chosen if store.suggest_again(entry_id)]
+
+        def done(result, error):
+            self.reload()
+            if error is None:
+                self.removed.emit(result)
+
+        run_task(work, done, pool=db_write_pool(), name="suggest-again")

@@ -1,0 +1,177 @@
+"""The window's "Don't suggest this song" / "Don't suggest songs by …": the suggestions leave Up
+next and Discover at once and never come back in a refill, a station or Discover's rows; what
+the person queued stays; Playback → Never suggested… takes it back."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel
+
+from player.audio.base import PlaybackState
+from player.ui.queue_panel import ENTRY_ROLE
+
+
+def _menu_action(panel, rect, text: str):
+    """The action ``text`` of the context menu that ``panel`` opens on the row drawn in ``rect``."""
+    panel._menu(rect.center())
+    action = next((a for a in panel.last_menu.actions() if a.text() == text), None)
+    panel.last_menu.close()
+    assert action is not None, [a.text() for a in panel.last_menu.actions()]
+    return action
+
+
+def _window(qtbot, make_window, store, kind):
+    window = make_window(store)
+    if kind == "learning":
+        from player.recommender_service import RecommenderService
+
+        window.provider = RecommenderService(store, priors=None)
+    return window
+
+
+def _start_paused(qtbot, window, track_id) -> None:
+    """``track_id`` playing, paused there (the 3 s tracks would otherwise play through the queue)."""
+    window.play_ids([track_id], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == track_id, timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+
+
+def _refill(window) -> list[int]:
+    """What the window's queue filler offers now, every suggestion queued ranked again."""
+    player = window.player
+    suggested = sum(not e.manual for e in player.queue)
+    return [t for t, _ in window._fill_queue(player, replacing=max(suggested, 1))]
+
+
+def _discover_ids(qtbot, window) -> set[int]:
+    window.tabs.setCurrentWidget(window.discover)
+    window.refresh_discover()
+    qtbot.waitUntil(lambda: not window._discovering.running(), timeout=10000)
+    return {t for _bucket, entries in window.discover.buckets for t, *_ in entries}
+
+
+def _take_back(qtbot, window) -> None:
+    """Playback → Never suggested…, every entry selected, Remove."""
+    dialog = window.open_never_suggested()
+    qtbot.waitUntil(lambda: dialog.list.count() > 0, timeout=5000)
+    dialog.list.selectAll()
+    with qtbot.waitSignal(dialog.removed, timeout=5000):
+        dialog.remove_btn.click()
+    qtbot.waitUntil(lambda: dialog.empty.isVisible(), timeout=5000)
+
+
+@pytest.mark.parametrize("kind", ["plain", "learning"])
+def test_a_suggestion_left_out_leaves_up_next_at_once_and_no_surface_offers_it_again(
+        qtbot, scanned, make_window, kind):
+    window = _window(qtbot, make_window, scanned, kind)
+    _start_paused(qtbot, window, window.model.track_id(0))
+    window.up_next.keep_going.setChecked(True)
+    rows, view = window.up_next.rows, window.up_next.list
+    qtbot.waitUntil(lambda: rows.rowCount() >= 3, timeout=10000)
+    entry = rows.index(1).data(ENTRY_ROLE)
+    assert not entry.manual
+    song, title = entry.track_id, scanned.track(entry.track_id)["title"]
+    assert song in _discover_ids(qtbot, window) | set(_refill(window))
+    action = _menu_action(window.up_next, view.visualRect(rows.index(1)), "Don't suggest this song")
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        action.trigger()
+    qtbot.waitUntil(lambda: song not in window.up_next.track_ids(), timeout=5000)
+    assert song not in [e.track_id for e in window.player.queue]
+    assert f"won't suggest “{title}” again; 1 suggestion left Up next" in window.statusBar().currentMessage()
+    assert scanned.never_suggested_ids() == {song}
+    # Not in a refill, not on a station of its own genre, not in Discover.
+    assert song not in _refill(window)
+    seed = next(t["id"] for t in scanned.tracks()
+                if t["genre"].casefold() == scanned.track(song)["genre"].casefold() and t["id"] != song)
+    window.start_radio(seed)
+    qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 1, timeout=10000)
+    window.pause()
+    assert song not in [e.track_id for e in window.player.queue]
+    assert song not in _discover_ids(qtbot, window)
+    # The person can still play it, and undo brings it back to the suggestions.
+    window.enqueue([song])
+    qtbot.waitUntil(lambda: song in window.up_next.track_ids(), timeout=5000)
+    _take_back(qtbot, window)
+    assert scanned.never_suggested_ids() == set()
+    assert "may suggest" in window.statusBar().currentMessage()
+    window.player.remove_queue_entries([e for e in window.player.queue if e.track_id == song])
+    assert song in _refill(window)
+
+
+def test_an_artist_left_out_from_the_library_leaves_the_suggestions_but_not_what_the_person_queued(
+        qtbot, scanned, make_window):
+    window = make_window(scanned)
+    theirs = sorted(t["id"] for t in scanned.tracks() if t["artist"] == "Quartet Nine")
+    suggested, queued = theirs
+    _start_paused(qtbot, window, window.model.track_id(0))
+    window.enqueue([queued])
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: suggested in window.up_next.track_ids(), timeout=10000)
+    assert next(e for e in window.player.queue if e.track_id == suggested).manual is False
+    table = window.library.table
+    row = window.model.row_of(suggested)
+    action = _menu_action(window.library, table.visualRect(window.model.index(row, 1)),
+                          "Don't suggest songs by Quartet Nine")
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        action.trigger()
+    qtbot.waitUntil(lambda: suggested not in window.up_next.track_ids(), timeout=5000)
+    assert queued in window.up_next.track_ids()                   # the person's own pick stays
+    assert "won't suggest songs by Quartet Nine" in window.statusBar().currentMessage()
+    assert not set(theirs) & set(_refill(window))
+    assert not set(theirs) & _discover_ids(qtbot, window)
+    # Radio from one of their songs: the person's pick plays, the station has none of theirs.
+    window.up_next.keep_going.setChecked(False)
+    window.start_radio(suggested)
+    qtbot.waitUntil(lambda: window.player.current_track_id == suggested and bool(window.player.queue),
+                    timeout=10000)
+    window.pause()
+    assert not set(theirs) & {e.track_id for e in window.player.queue}
+    _take_back(qtbot, window)
+    qtbot.waitUntil(lambda: bool(set(theirs) & _discover_ids(qtbot, window)), timeout=10000)
+
+
+def test_a_discover_tile_left_out_goes_at_once(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    jazz = next(r for r in window.discover.rows if r.bucket == "Jazz")
+    tile = jazz.ids[0]
+    jazz._menu(jazz.list.visualItemRect(jazz.list.item(0)).center())
+    menu_texts = [a.text() for a in jazz.last_menu.actions()]
+    jazz.last_menu.close()
+    assert f"Don't suggest songs by {scanned.track(tile)['artist']}" in menu_texts
+    action = _menu_action(jazz, jazz.list.visualItemRect(jazz.list.item(0)), "Don't suggest this song")
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        action.trigger()
+    assert tile not in {t for _bucket, entries in window.discover.buckets for t, *_ in entries}
+    assert tile not in _discover_ids(qtbot, window)
+    dialog = window.open_never_suggested()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=5000)
+    assert scanned.track(tile)["title"] in dialog.list.item(0).text()
+    dialog.list.setCurrentRow(0, QItemSelectionModel.Select)
+    with qtbot.waitSignal(dialog.removed, timeout=5000):
+        dialog.remove_btn.click()
+    assert tile in _discover_ids(qtbot, window)
+
+
+def test_an_untagged_song_offers_no_artist_by_its_folder_name(qtbot, store, tmp_path, make_window):
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    root = tmp_path / "music"
+    write_track(root / "Game OSTs" / "Zelda", "01 Overworld", fmt="wav", seconds=2.0)
+    write_track(root / "Tagged", "t", fmt="flac", seconds=2.0, freq=770.0,
+                tags={"title": "Tagged Song", "albumartist": "Zed Band", "album": "Known"})
+    Scanner(store).scan([str(root)])
+    window = make_window(store)
+
+    def offered(title):
+        row = next(r for r in range(window.model.rowCount()) if window.model.index(r, 1).data() == title)
+        window.library._menu(window.library.table.visualRect(window.model.index(row, 1)).center())
+        texts = [a.text() for a in window.library.last_menu.actions() if a.text().startswith("Don't")]
+        window.library.last_menu.close()
+        return texts
+
+    assert offered("01 Overworld") == ["Don't suggest this song"]          # "Game OSTs" is a folder
+    assert offered("Tagged Song") == ["Don't suggest this song", "Don't suggest songs by Zed Band"]
