@@ -2,6 +2,7 @@
 
     python benchmarks/bench_analysis.py [--tracks 8] [--repeat 2] [--device auto|cpu|cuda|mps]
                                         [--cnn-workers N] [--all-patches] [--librosa]
+    python benchmarks/bench_analysis.py --formats m4a,mp3,flac [--tracks 4] [--repeat 2]
 
 Generates 3-4-minute music-like files (44.1 kHz stereo, sections of drum patterns at
 various tempi, chords, both), half ogg/vorbis and half mp3, then times, in interleaved rounds:
@@ -22,6 +23,14 @@ includes the scan of its temporary library), the machine's load average
 before and after each round, and how far the job's tags, embeddings and summaries are from
 the whole-file path's (embedding cosine, max tag difference; the same patches are tagged,
 so differences come from the decoders and float16 storage).
+
+With ``--formats``, the same audio (``--tracks`` files, the same seeds) is written in each
+format (m4a is AAC at 256 kbit/s by ffmpeg, as iTunes rips are; also wma, opus.mka, wv, ...),
+and the job (decoding in this process) is timed on each, in interleaved rounds, as a table
+of seconds per track with ratios to the first format's. For every format that ffmpeg
+decodes, the job is timed a second time with ffmpeg's reader forced forward only (its
+length counted by a decoding pass, the excerpts reached by reading on): what analysis did
+before that reader seeked. Its tags and embeddings are compared with the seeking run's.
 """
 
 from __future__ import annotations
@@ -77,6 +86,133 @@ def make_tracks(folder: Path, n: int) -> list[Path]:
             write_blocks(path, music_like(seconds, sr=sr, seed=i), sr, **kw)
         paths.append(path)
     return paths
+
+
+#: how each ``--formats`` format is written (a WAV of the audio, encoded by ffmpeg)
+FFMPEG_CODECS = {
+    "m4a": ["-c:a", "aac", "-b:a", "256k"], "aac": ["-c:a", "aac", "-b:a", "256k", "-f", "adts"],
+    "alac.m4a": ["-c:a", "alac"], "wma": ["-c:a", "wmav2", "-b:a", "192k"], "opus.mka": ["-c:a", "libopus"],
+    "wv": ["-c:a", "wavpack"], "tta": ["-c:a", "tta"],
+    "mp3": ["-c:a", "libmp3lame", "-b:a", "256k"], "flac": ["-c:a", "flac"], "ogg": ["-c:a", "libvorbis"],
+}
+
+
+def make_format_tracks(folder: Path, n: int, fmt: str) -> list[Path]:
+    """n files of 180-240 s in ``fmt`` (a key of FFMPEG_CODECS), the same audio whatever the
+    format, cached in ``folder``."""
+    import subprocess
+
+    import soundfile as sf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    sr, paths = 44100, []
+    for i in range(n):
+        seconds = 180 + (37 * i) % 61
+        path = folder / f"track{i:03d}_{seconds}s.{fmt}"
+        if not path.exists():
+            wav = folder / f"track{i:03d}.tmp.wav"
+            sf.write(str(wav), music_like(seconds, sr=sr, seed=i), sr, subtype="PCM_16")
+            tmp = path.with_name(path.stem + ".tmp." + fmt)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *FFMPEG_CODECS[fmt], str(tmp)], check=True)
+            os.replace(tmp, path)
+            wav.unlink()
+        paths.append(path)
+    return paths
+
+
+def forward_only():
+    """What ffmpeg's reader did before it seeked: forward only, its length unknown (so
+    counted by a decoding pass). ffprobe's verdict on exact seeks is turned down, which
+    leaves the reader as it was; the job must decode in this process (``workers=0``)."""
+    import contextlib
+
+    from segue_common import audio_io
+
+    @contextlib.contextmanager
+    def patched():
+        real = audio_io._ffprobe
+
+        def probe(*a, **kw):
+            rate, channels, _, *rest = real(*a, **kw)
+            return (rate, channels, False, *rest)
+
+        audio_io._ffprobe = probe
+        try:
+            yield
+        finally:
+            audio_io._ffprobe = real
+
+    return patched()
+
+
+def cpu_with_children() -> float:
+    """CPU seconds of this process and of the processes it started and waited for (ffmpeg)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def format_comparison(args, device, threads) -> int:
+    """``--formats``: the job on the same audio in several formats (see the module docstring)."""
+    import shutil
+
+    from segue_common import audio_io
+
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FFMPEG_CODECS]
+    if unknown or shutil.which("ffmpeg") is None:
+        raise SystemExit(f"--formats needs ffmpeg and formats among {', '.join(FFMPEG_CODECS)}")
+    t0 = time.perf_counter()
+    tracks = {fmt: make_format_tracks(Path(args.audio_dir) / f"formats{args.tracks}" / fmt.replace(".", "-"),
+                                      args.tracks, fmt) for fmt in formats}
+    minutes = sum(int(p.stem.rsplit("_", 1)[1][:-1]) for p in tracks[formats[0]]) / 60
+    print(f"{args.tracks} tracks per format ({minutes:.1f} min each) in {', '.join(formats)} "
+          f"({time.perf_counter() - t0:.0f} s to make); device {device}; torch threads {threads}; "
+          f"cores {os.cpu_count()}; the job decodes in this process", flush=True)
+    pipelines = {}
+    for fmt in formats:
+        def run(home, paths=tracks[fmt]):
+            return segue_job(paths, home, device=device, workers=0, max_patches="auto", threads=threads)
+
+        pipelines[fmt] = run
+        with audio_io.open_blocks(tracks[fmt][0]) as reader:
+            via_ffmpeg = isinstance(reader, audio_io._FallbackReader)
+        if via_ffmpeg:
+            def before(home, run=run):
+                with forward_only():
+                    return run(home)
+
+            pipelines[f"{fmt}, forward only (before)"] = before
+    runs: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(args.repeat):  # interleaved, best of each: the machine's load drifts
+            load_before = os.getloadavg()[0]
+            line = []
+            for k, (name, fn) in enumerate(pipelines.items()):
+                cpu0 = cpu_with_children()
+                r = fn(Path(tmp) / f"home-{rep}-{k}")
+                r["cpu"] = cpu_with_children() - cpu0
+                line.append(f"{name} {r['seconds'] / r['n']:.2f}")
+                if name not in runs or r["seconds"] < runs[name]["seconds"]:
+                    runs[name] = r
+            print(f"round {rep + 1}/{args.repeat}, s/track: {'; '.join(line)}; load average {load_before:.1f} "
+                  f"before, {os.getloadavg()[0]:.1f} after", flush=True)
+    base = runs[formats[0]]
+    print(f"\n{'format (best round)':<32} {'s/track':>8} {'vs ' + formats[0]:>10} {'decode s/track':>15} "
+          f"{'CPU s/track (ffmpeg too)':>25}")
+    for name, r in runs.items():
+        n = r["n"]
+        print(f"{name:<32} {r['seconds'] / n:>8.2f} {r['seconds'] / base['seconds']:>9.2f}x "
+              f"{r['timings']['decode'] / n:>15.2f} {r['cpu'] / n:>25.2f}")
+    print()
+    for fmt in formats:
+        before = runs.get(f"{fmt}, forward only (before)")
+        if before is not None:
+            after = runs[fmt]
+            print(f"{fmt}: {before['seconds'] / after['seconds']:.2f}x the tracks per second of before "
+                  f"(decoding {before['timings']['decode'] / max(after['timings']['decode'], 1e-9):.2f}x faster); "
+                  + compare(f"{fmt} seeking", after, before).replace("vs whole-file", "vs forward only"))
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
 
 
 def whole_file_pipeline(paths: list[Path], tagger, *, max_patches) -> dict:
@@ -188,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--all-patches", action="store_true", help="also time the job tagging every patch")
     p.add_argument("--librosa", action="store_true", help="also time musicnn's librosa recipe")
     p.add_argument("--repeat", type=int, default=2, help="interleaved rounds; the best of each is shown")
+    p.add_argument("--formats", default=None,
+                   help="comma-separated formats (m4a,mp3,flac,...): the job on the same audio in each")
     args = p.parse_args(argv)
     os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(tempfile.gettempdir(), "segue-numba-cache"))
     import torch
@@ -200,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads or cnn_threads(device, os.cpu_count() or 2)
     if threads:
         torch.set_num_threads(threads)
+    if args.formats:
+        return format_comparison(args, device, threads or torch.get_num_threads())
     max_patches = CPU_MAX_PATCHES if device.type == "cpu" else None
     folder = Path(args.audio_dir) / f"mixed{args.tracks}"
     t0 = time.perf_counter()
