@@ -184,7 +184,8 @@ class _MonoSource:
             out[:n] = self.keep[start - k0: start - k0 + n]
             have = start + n
         if have < stop and (self.end is None or have < self.end):
-            if have < self.pos or (have > self.pos + self.reader.samplerate // 2 and self.reader.seekable):
+            ahead = int(self.reader.samplerate * self.reader.seek_ahead_s)
+            if have < self.pos or (have > self.pos + ahead and self.reader.seekable):
                 if not self.reader.seekable:
                     raise ValueError("forward-only reader asked to go back")  # the plan is sorted
                 self.reader.seek(have)

@@ -85,7 +85,8 @@ class FallbackStream:
     ones decoding from the start would give from there. ``fast_seek`` says whether a seek
     starts ffmpeg at that place (containers whose timestamps count every sample: MP4/M4A,
     ADTS AAC, WavPack, TTA, DSF, DSDIFF); elsewhere ffmpeg decodes from the start up to it, which takes
-    a second or more in a long file.
+    a second or more in a long file. ``duration``: the length in seconds as ffprobe gives it
+    from the headers (None where it gives none), not always to the sample.
     """
 
     def __init__(self, path: str | os.PathLike, *, blocksize: int = 8192):
@@ -97,9 +98,10 @@ class FallbackStream:
         self._skip = 0          # frames still to drop before the next block (after a seek)
         self._lead = 0          # frames ffmpeg decodes before the stream's time 0 (see _ffprobe)
         self._held = None       # a block decoded ahead (:meth:`has_audio`), the next one given
+        self.duration = None
         self._exe = ffmpeg_path()
         if self._exe is not None:
-            self.samplerate, self.channels, self.fast_seek, self._lead = _ffprobe(self._exe, self.path)
+            self.samplerate, self.channels, self.fast_seek, self._lead, self.duration = _ffprobe(self._exe, self.path)
             self._start_ffmpeg(0)
             return
         self._open_audioread()
@@ -118,7 +120,12 @@ class FallbackStream:
 
     def _start_ffmpeg(self, frame: int) -> None:
         """Run ffmpeg to decode from ``frame`` on."""
-        rate, seek, trim = self.samplerate, [], []
+        self._proc, self._stderr_tail, self._stderr_thread, self._skip = self._spawn(frame)
+
+    def _spawn(self, frame: int) -> tuple[subprocess.Popen, bytearray, threading.Thread, int]:
+        """An ffmpeg decoding from ``frame`` on, the last of its messages (kept as they come),
+        the thread keeping them, and the frames it decodes before ``frame``, to be dropped."""
+        rate, seek, trim, skip = self.samplerate, [], [], 0
         if frame > 0 and self.fast_seek:
             # ffmpeg's -ss before -i has the demuxer jump and the decoder drop what comes
             # before the time asked for, to the sample. It starts a little earlier, though:
@@ -128,14 +135,14 @@ class FallbackStream:
             at = max(0, frame - int(rate * _SEEK_PREROLL_S))
             if at:
                 seek = ["-ss", f"{at / rate:.6f}"]
-            self._skip = frame - at
+            skip = frame - at
         elif frame > 0 or self._lead:
             # Timestamps that are not sample-exact (Matroska's and ASF's milliseconds, a raw
             # stream's estimate from its size) would land a jump off by up to a hundred ms;
             # ffmpeg decodes from the start instead and drops the frames before ``frame``
             # by counting them, without sending them through the pipe.
             trim = ["-af", f"aresample={rate},atrim=start_sample={frame + self._lead}"]
-        self._proc = subprocess.Popen(
+        proc = subprocess.Popen(
             [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, "-i", _file_url(self.path), "-vn", *trim,
              "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(rate), "-"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -143,10 +150,34 @@ class FallbackStream:
         # ffmpeg's messages are read as they come: a damaged file can write more than a
         # pipe holds (64 KiB), and unread, that would block ffmpeg and with it whoever
         # reads the audio (playback, analysis, quitting).
-        self._stderr_tail = bytearray()
-        self._stderr_thread = threading.Thread(target=_drain_stderr, args=(self._proc, self._stderr_tail),
-                                               name="ffmpeg-stderr", daemon=True)
-        self._stderr_thread.start()
+        tail = bytearray()
+        thread = threading.Thread(target=_drain_stderr, args=(proc, tail), name="ffmpeg-stderr", daemon=True)
+        thread.start()
+        return proc, tail, thread, skip
+
+    def frames_from(self, frame: int) -> int:
+        """How many frames decoding from ``frame`` on gives (0 from the end on), counted by an
+        ffmpeg of its own: the stream reads on from where it is. Quick where ``fast_seek``;
+        elsewhere a pass over the file up to there. Needs ffmpeg (not audioread)."""
+        if self._exe is None:
+            raise UnsupportedAudioError("counting frames needs ffmpeg")
+        proc, tail, thread, skip = self._spawn(max(0, int(frame)))
+        got = 0
+        try:
+            while chunk := proc.stdout.read(1 << 20):
+                got += len(chunk)
+            failed = proc.wait() != 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            thread.join(5)
+            proc.stdout.close()
+            proc.stderr.close()
+        if failed:
+            err = bytes(tail).decode("utf-8", "replace").strip()
+            raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
+        return max(0, got // (4 * self.channels) - skip)
 
     def seek(self, frame: int) -> None:
         """Read on from ``frame`` (past the end: nothing more). Blocks for as long as it
@@ -234,6 +265,12 @@ _PROBE_TIMEOUT_S = 60
 #: every sample (checked against decoding from the start): MP4/M4A/M4B/MOV, ADTS AAC, WavPack, TTA,
 #: and DSD in DSF and DSDIFF, whose blocks of a fixed size ffmpeg finds by their place in the file.
 _EXACT_SEEK_FORMATS = frozenset({"mov", "aac", "wv", "tta", "dsf"})
+#: How far before the length the headers give ffmpeg's reader starts counting the frames left
+#: (:meth:`_FallbackReader._count`): an AAC file's headers may leave out its padding, or a
+#: file cut short may say more than it holds.
+_COUNT_TAIL_S = 5.0
+#: How far ahead a seek in ffmpeg's reader saves time over reading on (see _FallbackReader)
+_RESTART_READ_ON_S = 30.0
 #: How far before the place asked for a fast seek starts decoding (see _start_ffmpeg): from a
 #: second before, every codec tried (AAC, ALAC, MP3, Opus, FLAC in MP4) decodes the same samples
 #: as from the start; Opus still differed by 3e-4 from 0.2 s before.
@@ -258,10 +295,11 @@ def _file_url(path: str) -> str:
     return "file:" + os.path.abspath(path)
 
 
-def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int]:
+def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, float | None]:
     """The sample rate and channels of the first audio stream, whether ffmpeg can start
-    decoding it anywhere to the sample (see :attr:`FallbackStream.fast_seek`), and how many
-    frames ffmpeg decodes before the stream's time 0, which are not part of it.
+    decoding it anywhere to the sample (see :attr:`FallbackStream.fast_seek`), how many
+    frames ffmpeg decodes before the stream's time 0, which are not part of it, and the
+    stream's length in seconds as the headers give it (None where they do not).
 
     Those are an Ogg stream's whose first page holds more than its position says: an Opus
     file cut from a longer one with ``ffmpeg -ss N -c copy`` keeps the page the cut falls in
@@ -269,12 +307,12 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int]:
     length, and ffprobe's, leave them out). ffmpeg's own decoding starts them at 0."""
     probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
     if probe is None:
-        return 44100, 2, False, 0  # ffmpeg resamples/remixes to whatever we ask for
+        return 44100, 2, False, 0, None  # ffmpeg resamples/remixes to whatever we ask for
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=codec_name,sample_rate,channels,time_base,start_time:format=format_name", "-of", "json",
-             _file_url(path)],
+             "stream=codec_name,sample_rate,channels,time_base,start_time,duration:format=format_name,duration",
+             "-of", "json", _file_url(path)],
             capture_output=True, text=True, errors="replace", timeout=_PROBE_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:
@@ -301,7 +339,13 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int]:
     lead = int(round(-start * rate)) if demuxer == "ogg" and -_MAX_LEAD_S < start < 0 else 0
     # (IFF's demuxer reads Amiga sound as well as DSDIFF; only DSD's fixed-size frames were checked)
     exact = demuxer in _EXACT_SEEK_FORMATS or demuxer == "iff" and str(stream.get("codec_name", "")).startswith("dsd_")
-    return rate, channels, exact and whole_samples, lead
+    try:
+        duration = float(stream.get("duration") or info.get("format", {}).get("duration"))
+    except (TypeError, ValueError):
+        duration = None
+    if duration is not None and not 0.0 < duration < float("inf"):
+        duration = None
+    return rate, channels, exact and whole_samples, lead, duration
 
 
 def probe_stream(path: str | os.PathLike) -> dict | None:
@@ -385,6 +429,8 @@ class BlockReader:
     channels: int
     frames: int | None
     seekable: bool = False
+    #: how far ahead (seconds) a seek costs less than reading on to the place and discarding
+    seek_ahead_s: float = 0.5
     #: the channels come in the order Ogg Vorbis and Opus store them (see OGG_TO_WAV_ORDER)
     ogg_order: bool = False
 
@@ -1327,15 +1373,57 @@ def soundfile_reader(f: sf.SoundFile, path: str) -> BlockReader:
 
 
 class _FallbackReader(BlockReader):
-    """ffmpeg (or audioread) through :class:`FallbackStream`: forward only, length unknown."""
+    """ffmpeg (or audioread) through :class:`FallbackStream`.
+
+    Where ffmpeg starts decoding anywhere to the sample (``fast_seek``: MP4/M4A, ADTS AAC,
+    WavPack, TTA, DSD), it seeks there, and ``frames`` is the length that decoding the whole
+    file gives: analysis plans its excerpts on the grids of the exact length (as it has MP3's
+    counted), so that their samples are those of the whole file's. ffprobe's length is not
+    that (an AAC file's priming and padding are counted or not by the container), so the
+    first time ``frames`` is asked for, the last seconds are decoded from a jump to shortly
+    before that length, and counted. Elsewhere forward only, the length unknown (None): a
+    jump there would land up to a hundred ms off, or take as long as reading on.
+
+    A seek starts ffmpeg afresh, which costs it about 0.1 s of CPU (``seek_ahead_s``): reading
+    on through up to half a minute costs less (AAC decodes and comes through the pipe at 2 ms
+    of CPU a second of audio, ALAC and WavPack at 3-4 ms), so the excerpts of a 3-minute
+    track are read on to, and only those of a longer one are jumped to.
+
+    (Where an AAC encoder substituted noise for a band, the decoder makes that noise up from
+    a random sequence, which differs when it starts elsewhere; the rest is the same sample
+    for sample, and the noise has the same spectrum.)
+    """
 
     def __init__(self, path: str, refused: Exception | None = None):
         self.path = path
         self._stream = open_fallback(path, refused=refused)
         self.samplerate, self.channels = int(self._stream.samplerate), int(self._stream.channels)
-        self.frames = None
+        self.seekable = bool(self._stream.fast_seek)
+        self.seek_ahead_s = _RESTART_READ_ON_S
+        self._frames: int | None = None
+        self._pos = 0           # the frame read next
         self._blocks = iter(self._stream)
         self._pending = np.zeros((0, self.channels), np.float32)
+
+    @property
+    def frames(self) -> int | None:
+        if self.seekable and self._frames is None:
+            self._frames = self._count()
+        return self._frames
+
+    def _count(self) -> int:
+        """The frames decoding the whole file gives: what decodes from a little before the
+        length the headers give; where nothing does (the headers said too much), from further
+        back each time, and at last from the start. (By an ffmpeg of its own: the one reading
+        goes on from where it is.)"""
+        guess = int((self._stream.duration or 0.0) * self.samplerate)
+        back = int(_COUNT_TAIL_S * self.samplerate)
+        while True:
+            at = max(0, guess - back)
+            n = self._stream.frames_from(at)
+            if n or not at:
+                return at + n
+            back *= 4
 
     def read(self, n: int) -> np.ndarray:
         parts, have = [self._pending], len(self._pending)
@@ -1347,7 +1435,17 @@ class _FallbackReader(BlockReader):
             have += len(block)
         data = np.concatenate(parts) if len(parts) > 1 else parts[0]
         self._pending = data[n:]
+        self._pos += min(n, len(data))
         return data[:n]
+
+    def seek(self, frame: int) -> None:
+        if not self.seekable:
+            super().seek(frame)
+        frame = max(0, int(frame))
+        self._stream.seek(frame)
+        self._blocks = iter(self._stream)
+        self._pending = np.zeros((0, self.channels), np.float32)
+        self._pos = frame
 
     def close(self) -> None:
         self._stream.close()
@@ -1538,6 +1636,10 @@ def _load_fallback(path: str, offset_s: float, duration_s: float | None,
         rate = stream.samplerate
         skip = int(round(offset_s * rate))
         want = None if duration_s is None else int(round(duration_s * rate))
+        if skip and stream.fast_seek:
+            # ffmpeg starts where it lands exactly: nothing before the offset is decoded
+            stream.seek(skip)
+            skip = 0
         blocks, seen, kept = [], 0, 0
         for block in stream:
             lo = max(0, skip - seen)

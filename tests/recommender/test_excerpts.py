@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import tracemalloc
 
 import numpy as np
@@ -72,12 +74,58 @@ def test_excerpts_are_the_whole_files_resampled_samples(tmp_path, ext, kw):
             ref = np.zeros(len(p.y16), np.float32)
             a, b = max(lo, 0), min(lo + len(ref), len(w16))
             ref[a - lo: b - lo] = w16[a:b]
-            np.testing.assert_allclose(p.y16, ref, atol=1e-4)  # MP3: dr_mp3 vs libsndfile's mpg123
-            ref = np.zeros(len(p.y22), np.float32)
-            lo = p.y22_start
-            a, b = max(lo, 0), min(lo + len(ref), len(w22))
-            ref[a - lo: b - lo] = w22[a:b]
-            np.testing.assert_allclose(p.y22, ref, atol=1e-4)
+            assert_whole_files_samples(p, w16, w22)
+
+
+def assert_whole_files_samples(p, w16, w22) -> None:
+    """Piece ``p``'s samples are the whole file's resampled ones (``w16``, ``w22``) there."""
+    lo = TAG_HOP * p.excerpt.f0 - TAG_HOP
+    ref = np.zeros(len(p.y16), np.float32)
+    a, b = max(lo, 0), min(lo + len(ref), len(w16))
+    ref[a - lo: b - lo] = w16[a:b]
+    np.testing.assert_allclose(p.y16, ref, atol=1e-4)  # MP3: dr_mp3 vs libsndfile's mpg123
+    ref = np.zeros(len(p.y22), np.float32)
+    lo = p.y22_start
+    a, b = max(lo, 0), min(lo + len(ref), len(w22))
+    ref[a - lo: b - lo] = w22[a:b]
+    np.testing.assert_allclose(p.y22, ref, atol=1e-4)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+@pytest.mark.parametrize("name, codec, seeks", [
+    # (the AAC encoder's noise substitution is off: the decoder makes that noise up from a
+    # random sequence, which a decoder started elsewhere draws differently)
+    ("aac.m4a", ["-c:a", "aac", "-aac_pns", "0", "-b:a", "192k"], True),
+    ("alac.m4a", ["-c:a", "alac"], True),
+    ("wmav2.wma", ["-c:a", "wmav2", "-b:a", "192k"], False),     # ASF's clock counts milliseconds
+])
+def test_ffmpeg_starts_at_each_excerpt_where_it_seeks_exactly(tmp_path, monkeypatch, name, codec, seeks):
+    """An M4A was decoded whole, twice (its length counted, then read on to each excerpt);
+    its length is now counted from near its end, ffmpeg starts a second before each excerpt
+    that is further on than reading on costs (30 s), and the excerpts are the whole decode's
+    samples. A WMA is still read on."""
+    from tests.segue_common.test_ffmpeg_fallback import jumps, record_ffmpeg_starts
+
+    wav = write(tmp_path / "a.wav", music(150.0, 44100), 44100, format="WAV")
+    path = tmp_path / name
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(path)], check=True)
+    y, sr = load_audio(path)
+    w16 = soxr.resample(y, sr, 16000, quality="HQ")
+    w22 = soxr.resample(y, sr, 22050, quality="HQ")
+    starts = record_ffmpeg_starts(monkeypatch)
+    pieces = list(decode_pieces(path, 4))      # at 0, 48, 98 and 147 s
+    assert len(pieces) == 4 and pieces[0].grid.n_native == len(y)
+    for p in pieces:
+        assert_whole_files_samples(p, w16, w22)
+    at = jumps(starts)
+    if seeks:
+        assert at and at[0] > 140.0      # the length: counted from a few seconds before the end
+        for p in pieces[1:]:        # each excerpt: from a second before it (and its margin)
+            t = p.excerpt.s0 / 16000
+            assert any(t - 1.2 < s < t - 1.0 for s in at), (t, at)
+    else:
+        assert not at
 
 
 def _peak_mb(fn) -> float:

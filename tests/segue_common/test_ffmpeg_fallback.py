@@ -24,6 +24,25 @@ def _encode(wav, path, *codec) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(path)], check=True)
 
 
+def record_ffmpeg_starts(monkeypatch) -> list[list[str]]:
+    """The command lines of the decoding ffmpeg processes started from now on (each one
+    really started: ``subprocess.Popen`` is only watched)."""
+    starts, real = [], subprocess.Popen
+
+    def popen(args, *a, **kw):
+        if "pcm_f32le" in args:
+            starts.append([str(x) for x in args])
+        return real(args, *a, **kw)
+
+    monkeypatch.setattr(audio_io.subprocess, "Popen", popen)
+    return starts
+
+
+def jumps(starts: list[list[str]]) -> list[float]:
+    """Where (seconds) the ffmpeg processes in ``starts`` were told to start decoding."""
+    return [float(args[args.index("-ss") + 1]) for args in starts if "-ss" in args]
+
+
 def _blocks(stream, n: int | None = None) -> np.ndarray:
     """The next ``n`` frames of ``stream`` (all that is left when None)."""
     parts, have = [], 0
@@ -129,6 +148,48 @@ def test_without_ffprobe_ffmpeg_still_decodes(tmp_path, noise_wav, monkeypatch):
     with audio_io.open_fallback(path) as stream:
         assert (stream.samplerate, stream.channels, stream.fast_seek) == (44100, 2, False)
         assert len(_blocks(stream)) == 20 * 44100
+
+
+@pytest.mark.parametrize("name, codec, seeks", [
+    ("aac.m4a", ["-c:a", "aac", "-aac_pns", "0", "-b:a", "128k"], True),
+    ("wmav2.wma", ["-c:a", "wmav2"], False),
+])
+def test_a_slice_is_decoded_from_its_place_where_ffmpeg_seeks_exactly(tmp_path, noise_wav, monkeypatch,
+                                                                         name, codec, seeks):
+    """load_audio with an offset had ffmpeg decode the file from its start up to it; in an
+    M4A ffmpeg now starts there (a second before, for the decoder's lead-in), and the slice
+    is the whole decode's samples. Where a jump would not land exactly (ASF), it still reads on."""
+    path = tmp_path / name
+    _encode(noise_wav, path, *codec)
+    whole, sr = audio_io.load_audio(path, mono=False)
+    starts = record_ffmpeg_starts(monkeypatch)
+    y, _ = audio_io.load_audio(path, mono=False, offset_s=12.5, duration_s=1.0)
+    assert np.array_equal(y, whole[:, int(12.5 * sr): int(13.5 * sr)])
+    if seeks:
+        assert len(jumps(starts)) == 1 and 11.0 <= jumps(starts)[0] <= 12.5
+    else:
+        assert starts and not jumps(starts)
+
+
+def test_the_length_of_an_m4a_cut_short_is_what_decodes(tmp_path, noise_wav):
+    """Analysis plans on a file's exact length: in an M4A it is counted from a jump to near
+    the end the headers give, and in one cut short (the headers at its start still give the
+    whole), from further back, until something decodes: the length of the whole decode."""
+    whole_m4a = tmp_path / "whole.m4a"
+    _encode(noise_wav, whole_m4a, "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart")
+    cut = tmp_path / "cut.m4a"
+    cut.write_bytes(whole_m4a.read_bytes()[: whole_m4a.stat().st_size * 2 // 5])
+    for path in (whole_m4a, cut):
+        decoded = _decoded(path)
+        with audio_io.open_blocks(path) as reader:
+            assert reader.seekable and reader.frames == len(decoded)
+            assert np.array_equal(reader.read(5000), decoded[:5000])   # (read from the start still)
+    assert 6 * 44100 < len(_decoded(cut)) < 10 * 44100
+
+
+def _decoded(path) -> np.ndarray:
+    with audio_io.open_fallback(path) as stream:
+        return _blocks(stream)
 
 
 def _drain(stream, box):
