@@ -7,8 +7,9 @@ patches; on a GPU every patch. Analysis therefore decodes only *excerpts*:
 - a file with more patches than the tagger keeps: one excerpt per kept patch (3 s each);
 - otherwise the whole file, cut into chunks of whole patches (the last chunk runs to the end).
 
-Each excerpt is read from the native-rate file (seeking where the decoder seeks exactly,
-otherwise reading forward and discarding), mixed to mono block by block, and resampled on
+Each excerpt is read from the native-rate file (seeking where the decoder seeks exactly and
+the excerpt lies further ahead than reading on costs as much as a seek, the reader's
+``seek_ahead_s``; otherwise reading forward and discarding), mixed to mono block by block, and resampled on
 its own, with 50 ms of real audio on each side so that the resampler's filter sees what it
 would see in the whole file. The start is aligned so that the excerpt's output samples fall
 exactly on the whole file's 16 kHz and 22,050 Hz sample grids. An excerpt's samples are
