@@ -1,6 +1,12 @@
 """Scripted listeners with hidden tastes: skip rate over time, Segue vs shuffle vs same-genre radio.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_listening.py [--kind sound|habits|both] [--listeners 6] [--plays 300]
+        [--seed-base 100] [--without wmf,autorec,session,personal]
+
+Listeners are seeded ``seed-base``, ``seed-base + 1``, ...: tune on one range, report on
+another. ``--without`` trains as usual but leaves the named parts out of what Up next
+uses (the local WMF's or AutoRec's taste, the session GRU, the corrections learned from
+offers), to see what each part of training is worth.
 
 The library (default 4,000 tracks, 12 genres, 400 artists) is generated from a
 hidden content vector per track: genre centre + artist offset + noise. What the
@@ -162,7 +168,8 @@ LISTENERS = {"sound": Listener, "habits": HabitListener}
 
 def simulate(world: World, listener_seed: int, policy: str, n_plays: int, *, train_every: int,
              models_root: Path, trace: list | None = None, weights: list | None = None,
-             kind: str = "sound", train_idle: bool = True) -> np.ndarray:
+             kind: str = "sound", train_idle: bool = True, without: frozenset = frozenset(),
+             lean: bool = False) -> np.ndarray:
     """Skip (1) or accept (0) for each of ``n_plays`` offers.
 
     Segue retrains after every ``train_every`` plays and, with ``train_idle``, at the end of
@@ -230,8 +237,11 @@ def simulate(world: World, listener_seed: int, policy: str, n_plays: int, *, tra
                                               "ended", "source"))))
             session_over = pos == SESSION - 1
             if train_every and ((i + 1) % train_every == 0 or (train_idle and session_over)):
-                train_local(models_root, cat, now=t)
+                train_local(models_root, cat, now=t, personal="personal" not in without,
+                            session_model=not lean, calibrate=not lean)
                 models = load_models(models_root, cat)
+                for part in without & {"wmf", "autorec", "session"}:
+                    models.weights[part] = 0.0
                 if weights is not None:
                     weights.append(models.weights)
                 rec = Recommender(cat, models, now=t)
@@ -256,8 +266,9 @@ def run_kind(world: World, kind: str, args) -> dict:
         runs = []
         for s in range(args.listeners):
             with tempfile.TemporaryDirectory() as tmp:
-                runs.append(simulate(world, 100 + s, policy, args.plays, train_every=train_every, kind=kind,
-                                     train_idle=not args.no_idle_training,
+                runs.append(simulate(world, args.seed_base + s, policy, args.plays, train_every=train_every,
+                                     kind=kind, train_idle=not args.no_idle_training, without=args.without,
+                                     lean=args.lean,
                                      models_root=Path(tmp), weights=weights if name == "segue" else None))
         results[name] = np.array(runs)
         times[name] = time.perf_counter() - t0
@@ -293,11 +304,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-idle-training", action="store_true",
                         help="do not also retrain between sessions (the app does: it trains when idle)")
     parser.add_argument("--window", type=int, default=50)
+    parser.add_argument("--seed-base", type=int, default=100,
+                        help="listeners are seeded from this on (the default six: 100-105)")
+    parser.add_argument("--without", default="",
+                        help="comma-separated parts of training Up next leaves out: wmf, autorec, session, personal")
+    parser.add_argument("--lean", action="store_true",
+                        help="train without what Up next does not use (the session GRU, whose weight in it is 0 "
+                             "by default, and the calibration, which is recorded only): the same offers, sooner")
     args = parser.parse_args(argv)
+    args.without = frozenset(filter(None, args.without.split(",")))
+    unknown = args.without - {"wmf", "autorec", "session", "personal"}
+    if unknown:
+        parser.error(f"--without: unknown parts {sorted(unknown)}")
     world = World(args.tracks)
-    print(f"{args.tracks} tracks, {args.plays} offers per listener, sessions of {SESSION}; "
+    print(f"{args.tracks} tracks, {args.plays} offers per listener, listeners seeded from {args.seed_base}, "
+          f"sessions of {SESSION}; "
           f"Segue retrains every {args.train_every} plays"
-          f"{'' if args.no_idle_training else ' and between sessions'}; skip rate per window of offers")
+          f"{'' if args.no_idle_training else ' and between sessions'}"
+          f"{'; without ' + ','.join(sorted(args.without)) if args.without else ''}"
+          f"{' (lean)' if args.lean else ''}; skip rate per window of offers")
     kinds = ["sound", "habits"] if args.kind == "both" else [args.kind]
     summary = {kind: run_kind(world, kind, args) for kind in kinds}
     print("\nfirst 200 offers: Segue's skip rate against the targets")
