@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLa
                                QPushButton, QVBoxLayout)
 
 from player.library.names import Namer
-from player.workers import db_write_pool, run_task
+from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.text import shown
 
 
@@ -62,11 +62,14 @@ class NeverSuggestedDialog(QDialog):
         self.remove_btn.clicked.connect(self.remove_selected)
         self.list.itemSelectionChanged.connect(
             lambda: self.remove_btn.setEnabled(bool(self.list.selectedItems())))
+        self._reads = OneAtATime()
         self.reload()
 
     def reload(self) -> None:
+        """Read the entries again on a worker; asked while a read runs (a song left out just
+        as one was taken back), one more read follows it, so an older list never lands last."""
         store = self.store
-        run_task(lambda: read_entries(store), self._show, name="never-suggested")
+        self._reads.request(lambda: run_task(lambda: read_entries(store), self._show, name="never-suggested"))
 
     def _show(self, result, error) -> None:
         self.list.clear()

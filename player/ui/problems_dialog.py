@@ -20,6 +20,8 @@ from segue_common.text import shown
 COLUMNS = ("File", "What failed", "Why")
 UNREADABLE, ANALYSIS, PLAYING = "Could not be read", "Analysis failed", "Did not play"
 RECENT_PLAYS_S = 30 * 86400     # a play that failed longer ago than this is old news
+NO_PROBLEMS = ("No problems: every file in the library could be read and analysed, and none "
+               f"failed to play in the last {RECENT_PLAYS_S // 86400} days.")
 
 
 def read_problems(store, now: float | None = None) -> list[tuple[str, str, str]]:
@@ -52,8 +54,7 @@ class ProblemsDialog(QDialog):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
-        self.empty = QLabel("No problems: every file in the library could be read and analysed, and none "
-                            f"failed to play in the last {RECENT_PLAYS_S // 86400} days.")
+        self.empty = QLabel(NO_PROBLEMS)
         self.empty.setObjectName("hint")
         self.empty.setWordWrap(True)
         self.empty.hide()                   # until the rows are read
@@ -86,8 +87,7 @@ class ProblemsDialog(QDialog):
 
     def _show(self, result, error) -> None:
         self.table.clear()
-        if error is not None:
-            self.empty.setText(f"The files with problems could not be listed: {error}")
+        self.empty.setText(NO_PROBLEMS if error is None else f"The files with problems could not be listed: {error}")
         for path, what, why in result if error is None else []:
             item = QTreeWidgetItem([path, what, why])
             item.setToolTip(0, path)

@@ -700,3 +700,21 @@ def test_a_raw_stream_with_an_id3_tag_in_front_is_listed_with_its_tags_and_plays
     assert info["duration"] == pytest.approx(0.5, abs=0.06)
     with audio_io.open_fallback(path) as stream:
         assert sum(len(block) for block in stream) == pytest.approx(0.5 * 44100, abs=0.06 * 44100)
+
+
+def test_a_51_ac3_stream_with_an_id3_tag_in_front_is_listed_with_six_channels(tmp_path):
+    """mutagen takes such a file for an MP3 it cannot sync to, and the stream is read as ffmpeg
+    opens it: six channels, the tag in front read (a guard: this held before)."""
+    from mutagen.id3 import ID3, TIT2
+
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("ac3"):
+        pytest.skip("ffmpeg with its AC-3 encoder makes these files")
+    path = _ffmpeg(tmp_path, "film.ac3", "-af", "aformat=channel_layouts=5.1", "-c:a", "ac3")
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text="Surround"))
+    id3.save(str(path))
+    assert path.read_bytes()[:3] == b"ID3"
+    info = read_tags(str(path))
+    assert (info["title"], info["codec"], info["channels"]) == ("Surround", "ac3", 6)

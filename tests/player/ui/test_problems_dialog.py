@@ -124,3 +124,36 @@ def test_the_problems_are_read_off_the_gui_thread(qtbot, store, music, make_wind
     window.act_problems.trigger()
     qtbot.waitUntil(lambda: len(_rows(window.problems_dialog)) == 1, timeout=10000)
     assert readers == ["worker"] * 3
+
+
+def test_a_file_found_unreadable_after_it_failed_to_play_is_listed_once(qtbot, store, music, make_window):
+    # It failed to play, and a later scan found it unreadable: one row, the scan's reason.
+    Scanner(store).scan([str(music)])
+    bad = music / "Rock" / "r1.wav"
+    track = store.track_by_path(str(bad))["id"]
+    store.end_play(store.start_play(track), "error", 0, error="could not open it")
+    bad.write_bytes(os.urandom(256) * 4)
+    os.utime(bad, (time.time() + 5, time.time() + 5))
+    Scanner(store).scan(None)
+    assert store.track_by_path(str(bad))["last_error"]
+    window = make_window(store, with_player=False)
+    rows = _rows(_open(qtbot, window))
+    assert [(path, what) for path, what, _ in rows] == [(str(bad), UNREADABLE)]
+
+
+def test_a_list_read_after_a_failed_one_says_what_it_found(qtbot, scanned, make_window, monkeypatch):
+    import player.ui.problems_dialog as problems
+
+    real = problems.read_problems
+
+    def broken(store, now=None):
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(problems, "read_problems", broken)
+    window = make_window(scanned, with_player=False)
+    dialog = _open(qtbot, window)
+    assert "could not be listed: database is locked" in dialog.empty.text()
+    monkeypatch.setattr(problems, "read_problems", real)
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.reload()
+    assert dialog.empty.isVisible() and dialog.empty.text().startswith("No problems: every file in the library")
