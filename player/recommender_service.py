@@ -347,20 +347,12 @@ class RecommenderService:
         return [Rec(t, rec.explain(t, f"radio:{seed_track_id}"), s) for t, s in got]
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
-        """Each row is asked for as many more tracks as the most any one genre has of those
-        never to suggest, and those are taken out: the rows stay as long as they were."""
+        """What the person asked never to suggest is left out as the rows are picked: they
+        stay as long as asked for, and are asked for no longer (picking a longer row to
+        filter it afterwards costs far more, with the square of its length)."""
         rec = self.recommender()
-        never = self._never_suggested()
-        rows = rec.catalog.rows(sorted(never))
-        buckets = rec.catalog.bucket[rows[rows >= 0]]
-        buckets = buckets[buckets >= 0]
-        more = int(np.bincount(buckets).max()) if len(buckets) else 0
-        out = {}
-        for b, row in rec.discover(k_per_bucket + more).items():
-            kept = [(t, s) for t, s in row if t not in never][:k_per_bucket]
-            if kept:
-                out[b] = [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in kept]
-        return out
+        rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested()))
+        return {b: [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in row] for b, row in rows.items()}
 
     def explain(self, track_id: int, context: str = "") -> str:
         return self.recommender().explain(track_id, context)

@@ -741,20 +741,21 @@ class Recommender:
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.short_rows if not self.short_rows[seed] else None)
 
-    def discover(self, k_per_bucket: int) -> dict[str, list[tuple[int, float]]]:
+    def discover(self, k_per_bucket: int, *, never: Sequence[int] = ()) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.
 
         Buckets come in the order of the person's affinity (plays in the bucket),
         then size. Never-played tracks whose sound fits the person's taste get a boost.
         At most two tracks per artist while other artists are left; a genre with few
-        artists still fills its row, alternating them.
+        artists still fills its row, alternating them. ``never``: tracks the person asked
+        never to be suggested; left out, and nothing else.
         """
         self._check_k(k_per_bucket)
         cat = self.catalog
         fit = _z(self.E @ self.taste_e) if self.taste_e.any() else np.zeros(cat.n, np.float32)
-        never = cat.last_played == 0
+        unplayed = cat.last_played == 0
         score = self.personal * self.trust + (1 - self.trust) * (0.5 * self.prior_pop + OUTSIDE_DISCOVER * self.outside)
-        score = score + 0.6 * (never & (fit > 0)) * fit + 0.2 * never
+        score = score + 0.6 * (unplayed & (fit > 0)) * fit + 0.2 * unplayed
         day_jitter = np.random.default_rng(int(self.now // DAY)).random(cat.n).astype(np.float32)
         score = score + 0.3 * day_jitter          # a fresh row each day, stable within the day
         rows = {}
@@ -765,6 +766,9 @@ class Recommender:
         # Stingers and sound effects are no discovery: left out (a genre of nothing but
         # them gets no row), as is a second copy of a recording already in a row.
         score[self.short_rows] = -np.inf
+        # Left out before the rows are picked, so a song the person never wants takes no
+        # place in a row, nor one of its artist's two there.
+        score[self._rows(never)] = -np.inf
         shown: dict[str, list[float]] = {}
         for r in np.flatnonzero(self.recently_played):
             self._remember(int(r), shown)       # its other copies are no discovery either

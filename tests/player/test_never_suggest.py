@@ -124,3 +124,21 @@ def test_a_song_of_a_left_out_artist_scanned_later_is_left_out_too(store):
     got = _ids(service.up_next([seed], 20)) + _ids(service.radio(seed, 20, exclude={seed}))
     assert len(got) == 40 and not new & set(got)
     assert not new & {r.track_id for row in service.discover(10).values() for r in row}
+
+
+def test_a_song_left_out_of_discover_gives_its_place_to_another_of_its_artist(store, provider):
+    # A row of 10 from a genre of 6 artists holds some of them twice (two each at most while
+    # others are left). One of those two songs left out: the artist still has two songs there,
+    # their next one, and the row is as long.
+    rows = {b: _ids(row) for b, row in provider.discover(10).items()}
+    bucket, row = "Rock", rows["Rock"]
+    assert len(row) == 10
+    by_artist: dict[str, list[int]] = {}
+    for t in row:
+        by_artist.setdefault(_artist(store, t), []).append(t)
+    artist, (first, second) = next((a, ts) for a, ts in by_artist.items() if len(ts) == 2)
+    assert store.never_suggest_track(second)
+    after = _ids(provider.discover(10)[bucket])
+    theirs = [t for t in after if _artist(store, t) == artist]
+    assert len(after) == 10 and second not in after
+    assert len(theirs) == 2 and first in theirs, [store.track(t)["title"] for t in after]

@@ -311,3 +311,26 @@ def _clustered_with(log):
     if log is not None:
         cat.set_plays(log)
     return cat
+
+
+def test_discover_leaves_out_what_the_person_never_wants_and_keeps_its_rows_full():
+    # Kinds of 30 tracks by 6 artists: a row of 10 holds some artists twice (two each at
+    # most while others are left). Left out: one of those two songs, and a whole artist.
+    cat, _ = clustered_library()
+    rec = Recommender(cat, now=T0)
+    artist_of = lambda t: int(cat.artist[cat.row(t)])  # noqa: E731
+    before = {b: [t for t, _ in row] for b, row in rec.discover(10).items()}
+    row = before["kind 0"]
+    assert len(row) == 10
+    by_artist: dict[int, list[int]] = {}
+    for t in row:
+        by_artist.setdefault(artist_of(t), []).append(t)
+    twice, (first, second) = next((a, ts) for a, ts in by_artist.items() if len(ts) == 2)
+    band = next(a for a in by_artist if a != twice)
+    never = [second] + [int(t) for t in cat.track_ids if artist_of(int(t)) == band]
+    after = {b: [t for t, _ in row] for b, row in rec.discover(10, never=never).items()}
+    assert set(after) == set(before)
+    assert all(len(r) == 10 and not set(never) & set(r) for r in after.values())
+    # The artist still has two songs in the row: the one kept and their next.
+    theirs = [t for t in after["kind 0"] if artist_of(t) == twice]
+    assert len(theirs) == 2 and first in theirs
