@@ -110,6 +110,14 @@ def play_for(listen: Listen, track) -> dict:
             "track_ms": track_ms, "ended": ended}
 
 
+def _more_of(so_far: Listen, listen: Listen) -> Listen:
+    """The play ``so_far`` (a song heard in stretches, as one row) with the stretch ``listen``
+    joined: the time heard of both, and the later one's skip and ending."""
+    return dataclasses.replace(
+        so_far, ms_played=None if so_far.ms_played is None or listen.ms_played is None
+        else so_far.ms_played + listen.ms_played, skipped=listen.skipped, reason_end=listen.reason_end)
+
+
 def _listen_row(listen: Listen, fingerprint: str, key: str) -> dict:
     return {"fingerprint": fingerprint, "started_at": listen.started_at, "artist": listen.artist,
             "title": listen.title, "album": listen.album, "artist_key": primary_artist(listen.artist),
@@ -163,8 +171,9 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     plays: list[dict | None] = []
     seen: set[str] = set()
     cache: dict[tuple, int | None] = {}
-    # A song heard in stretches (see GOES_ON) is one play: its first row's, which the later
-    # rows' time heard and ending join. Each row is kept, linked to that play (``joins``).
+    # A song heard in stretches (see GOES_ON) is one listen: each later row is stored naming
+    # its first (``joins``), matched or not. Matched, it is one play, its first row's, which
+    # the later rows' time heard and ending join; each row is kept, linked to that play.
     goes_on = _stretches(export.listens)
     place: dict[int, int | None] = {}      # row of the file -> its place in ``listens``, None: already there
     joined: dict[int, Listen] = {}         # place of a first row -> the play so far, as one row
@@ -199,14 +208,11 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         play = play_for(listen, tracks[track_id]) if track_id is not None else None
         plays.append(play)
         at = place.get(first) if first is not None else None
-        if at is not None and play is not None and plays[at] is not None and plays[at]["track_id"] == play["track_id"]:
-            so_far = joined.get(at) or export.listens[first]
-            joined[at] = dataclasses.replace(
-                so_far, ms_played=None if so_far.ms_played is None or listen.ms_played is None
-                else so_far.ms_played + listen.ms_played,
-                skipped=listen.skipped, reason_end=listen.reason_end)
-            plays[at] = play_for(joined[at], tracks[track_id])
+        if at is not None:
             joins[len(listens) - 1] = at
+        if at is not None and play is not None and plays[at] is not None and plays[at]["track_id"] == play["track_id"]:
+            joined[at] = _more_of(joined.get(at) or export.listens[first], listen)
+            plays[at] = play_for(joined[at], tracks[track_id])
     summary.matched = sum(p is not None for p in plays)
     summary.unmatched = len(plays) - summary.matched
     if listens or summary.rows:

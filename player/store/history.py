@@ -3,8 +3,10 @@
 Every row of an imported file is kept in ``imported_listens`` (the names as the file
 wrote them, time, ms played, skip, why it ended); a row that named a library track is
 also a play (``plays.source = 'import'``) linked by ``play_id``, and a row that did not
-stays unlinked (the ``unmatched_listens`` view) until a scan adds its song. A row's
-``fingerprint`` is unique, so the same file imported twice adds nothing.
+stays unlinked (the ``unmatched_listens`` view) until a scan adds its song. A row that
+goes on with a song heard in stretches names the row the song began with (``stretch_of``):
+the stretches are one listen, matched or not. A row's ``fingerprint`` is unique, so the
+same file imported twice adds nothing.
 
 Imported plays are cut into sessions by the same rule as the plays Segue logs: a
 pause of ``SESSION_GAP_S`` from the end of the last play starts a new one. The tables
@@ -73,7 +75,7 @@ class HistoryMixin:
     def unmatched_listens(self) -> list:
         """Imported music rows no library track matched yet (oldest first)."""
         return self.execute(
-            "SELECT id, started_at, artist, title, album, ms_played, duration_ms, skipped, reason_end "
+            "SELECT id, started_at, artist, title, album, ms_played, duration_ms, skipped, reason_end, stretch_of "
             "FROM unmatched_listens ORDER BY started_at, id").fetchall()
 
     def unmatched_count(self) -> int:
@@ -85,11 +87,11 @@ class HistoryMixin:
     def imported_artist_counts(self) -> dict[str, tuple[int, int]]:
         """``artist_key -> (plays, skips)`` over every imported row, matched or not: how much
         the person listened to each artist elsewhere, whether or not the library has the songs.
-        A song Spotify logged in stretches (rows joined into one play, see
-        :meth:`add_import`) is one play, judged by all of it: its time heard is the
-        stretches' together and its skip mark the last one's (as the play it became says),
-        so a song heard whole after the app came back is neither counted twice nor taken
-        for a skip by its short first stretch.
+        A song Spotify logged in stretches (rows of one ``stretch_of``, see :meth:`add_import`)
+        is one play, judged by all of it, whether or not the library has it: its time heard
+        is the stretches' together and its skip mark the last one's (as the play a matched
+        one became says), so a song heard whole after the app came back is neither counted
+        twice nor taken for a skip by its short first stretch.
 
         A skip is an early skip, the rule the app's own plays follow: heard for less than
         ``EARLY_SKIP_MS``, or marked skipped by the service and heard for less than
@@ -97,22 +99,24 @@ class HistoryMixin:
         with the next button, minutes in or not: a song heard for three minutes and then
         skipped was liked, not turned away. The track's length is the row's, else the
         library track's it matched, else the longest time the same song was heard to its
-        end in the imported rows; the extended history gives none of these for a song not
-        in the library and never heard to the end, and a typical song's length
-        (``TYPICAL_TRACK_MS``) stands in: under 30 s only would lose every skip after 30 s,
-        which for a song of usual length is still early. Where the time heard is not known,
-        the mark is all there is. Exports without a skip mark, such as Spotify's account
-        data, still tell a song turned off at once from one heard.
+        end in the imported rows (all its stretches); the extended history gives none of
+        these for a song not in the library and never heard to the end, and a typical
+        song's length (``TYPICAL_TRACK_MS``) stands in: under 30 s only would lose every
+        skip after 30 s, which for a song of usual length is still early. Where the time
+        heard is not known, the mark is all there is. Exports without a skip mark, such as
+        Spotify's account data, still tell a song turned off at once from one heard.
         """
         return {r[0]: (r[1], r[2] or 0) for r in self.execute(
-            "WITH whole AS (SELECT song_key, max(ms_played) AS ms FROM imported_listens "
-            "               WHERE reason_end = 'trackdone' AND ms_played > 0 GROUP BY song_key), "
-            "one AS (SELECT min(l.artist_key) AS artist_key, min(l.song_key) AS song_key, "
+            # A song's last stretch is its row stored last: rows are stored in the file's order.
+            "WITH stretches AS (SELECT min(l.artist_key) AS artist_key, min(l.song_key) AS song_key, "
+            "               max(l.id) AS last, "
             "               CASE WHEN count(l.ms_played) = count(*) THEN sum(l.ms_played) END AS ms_played, "
-            "               CASE WHEN count(*) = 1 THEN max(l.skipped) ELSE max(p.ended = 'skipped') END AS skipped, "
             "               max(nullif(l.duration_ms, 0)) AS duration_ms, max(nullif(p.track_ms, 0)) AS track_ms "
             "        FROM imported_listens l LEFT JOIN plays p ON p.id = l.play_id "
-            "        GROUP BY coalesce(l.play_id, -l.id)) "
+            "        GROUP BY coalesce(l.stretch_of, l.id)), "
+            "one AS (SELECT s.*, e.skipped, e.reason_end FROM stretches s JOIN imported_listens e ON e.id = s.last), "
+            "whole AS (SELECT song_key, max(ms_played) AS ms FROM one "
+            "               WHERE reason_end = 'trackdone' AND ms_played > 0 GROUP BY song_key) "
             "SELECT o.artist_key, count(*), sum(CASE "
             "  WHEN o.ms_played IS NULL THEN coalesce(o.skipped, 0) != 0 "
             "  WHEN o.ms_played < ? THEN 1 "
@@ -135,11 +139,13 @@ class HistoryMixin:
         ``listens[i]`` holds the ``imported_listens`` columns of a row; ``plays[i]`` the
         play it becomes (``track_id``, ``started_at``, ``ms_heard``, ``track_ms``,
         ``ended``) or None when no track matched. ``joins[i] = j``: row ``i`` is a later
-        stretch of the play of row ``j`` (an earlier row), which ``plays[j]`` stands for
-        whole; it is linked to that play and makes none of its own (unless row ``j`` is
-        left out, when it makes ``plays[i]``). Rows whose fingerprint is already
-        stored are left out (an import running meanwhile may have added them); ``meta``'s
-        counts are corrected for them.
+        stretch of the song begun at row ``j`` (an earlier row), matched or not; it is
+        stored with ``stretch_of`` naming row ``j``. When both rows are plays of the same
+        track, ``plays[j]`` stands for the song whole: row ``i`` is linked to that play and
+        makes none of its own (unless row ``j`` is left out, when it makes ``plays[i]``
+        and the first stretch stored stands for where the song began). Rows whose
+        fingerprint is already stored are left out (an import running meanwhile may have
+        added them); ``meta``'s counts are corrected for them.
         """
         if len(listens) != len(plays):
             raise ValueError(f"{len(listens)} listens but {len(plays)} plays")
@@ -169,13 +175,19 @@ class HistoryMixin:
             next_id = conn.execute(
                 "SELECT max(coalesce((SELECT max(id) FROM plays), 0), "
                 "coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'plays'), 0))").fetchone()[0] + 1
+            # The rows are numbered here too, so that a later stretch can name its first.
+            next_row = conn.execute("SELECT coalesce(max(id), 0) FROM imported_listens").fetchone()[0] + 1
             rows, new_plays = [], []
             joins = joins or {}
             given: dict[int, int] = {}          # row -> the play it was linked to
+            began: dict[int, int] = {}          # first row of a song -> the id of its first row stored
             stretches = 0                       # rows linked to another row's play
             for n, i in enumerate(keep, 1):
-                play = plays[i]
-                play_id = given.get(joins.get(i, -1))
+                play, first = plays[i], joins.get(i, i)
+                play_id = None
+                if first != i and play is not None and plays[first] is not None \
+                        and plays[first]["track_id"] == play["track_id"]:
+                    play_id = given.get(first)
                 stretches += play_id is not None
                 if play_id is None and play is not None:
                     play_id, next_id = next_id, next_id + 1
@@ -183,8 +195,10 @@ class HistoryMixin:
                                       int(play["ms_heard"]), play["track_ms"], play["ended"], IMPORT_SOURCE, now))
                 if play_id is not None:
                     given[i] = play_id
-                rows.append({**{c: listens[i].get(c) for c in _LISTEN_COLUMNS},
-                             "import_id": import_id, "play_id": play_id})
+                row_id, next_row = next_row, next_row + 1
+                rows.append({**{c: listens[i].get(c) for c in _LISTEN_COLUMNS}, "id": row_id,
+                             "import_id": import_id, "play_id": play_id, "stretch_of": began.get(first)})
+                began.setdefault(first, row_id)
                 if progress is not None and n % 1000 == 0:
                     progress(n, len(keep))
             conn.executemany(

@@ -342,6 +342,23 @@ CREATE UNIQUE INDEX never_suggest_artist ON never_suggest(artist_key) WHERE arti
 """
 
 
+# v12: an imported row that goes on with a song heard in stretches (Spotify's extended history
+# writes a row per stretch when the app closes mid-song or another device takes over) names the
+# row the song began with, ``stretch_of``; NULL on that first row and on a song heard in one go.
+# Its stretches are one listen whether or not a library track matched: one play when the song
+# is there, one count for its artist, one play when a scan adds it later. Before, only the rows
+# of a matched song were joined, by the play they share: those are marked from it here (rows
+# share a play only as stretches). What a kept row continued was not stored, so rows of a song
+# not in the library imported before stay one listen each.
+_V12 = """
+ALTER TABLE imported_listens ADD COLUMN stretch_of INTEGER;
+UPDATE imported_listens
+    SET stretch_of = (SELECT min(f.id) FROM imported_listens f WHERE f.play_id = imported_listens.play_id)
+    WHERE play_id IS NOT NULL;
+UPDATE imported_listens SET stretch_of = NULL WHERE stretch_of = id
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
-              _script(_V8), _v9, _v10, _script(_V11)]
+              _script(_V8), _v9, _v10, _script(_V11), _script(_V12)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -529,3 +529,34 @@ def test_a_song_heard_in_stretches_counts_once_for_its_artist_and_as_a_whole(sto
     import_file(store, path)
     assert [(p["ms_heard"], p["ended"]) for p in plays_of(store)] == [(200_000, "finished"), (20_000, "skipped")]
     assert store.imported_artist_counts()["bjork"] == (2, 1)
+
+
+def _heard_in_stretches(path, artist, title, album, start):
+    """A song heard in three stretches (40 s, 20 s, then the last 140 s to its end) and,
+    the next day, in two of 10 s, the second marked skipped: two plays, the second a skip."""
+    songs = [(artist, title, album, start, 40_000, False),
+             (artist, title, album, start + 600, 20_000, False),
+             (artist, title, album, start + 1200, 140_000, False),
+             (artist, title, album, start + 86400, 10_000, False),
+             (artist, title, album, start + 86400 + 600, 10_000, True)]
+    path = _in_stretches(fx.spotify_extended(path, songs), ends=("logout", "logout", "trackdone", "logout"),
+                         starts=("appload", "appload", "clickrow", "appload"))
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    rows[4]["skipped"] = True
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return path
+
+
+def test_a_song_heard_in_stretches_counts_once_for_its_artist_whether_the_library_has_it_or_not(store, tmp_path):
+    # The stretches were joined only where the song matched a library track: those of a song
+    # the library lacks counted one by one, so the artist heard elsewhere, the one the count is
+    # for, had 5 plays and 3 early skips where the same listening of a library song had 2 and 1.
+    library(store)
+    import_file(store, _heard_in_stretches(tmp_path / "Streaming_History_Audio_2020.json",
+                                           "Björk", "Hyperballad", "Post", T0))
+    s = import_file(store, _heard_in_stretches(tmp_path / "Streaming_History_Audio_2021.json",
+                                               "Hollow Pines", "River Song", "Cabin", T0 + 7 * 86400))
+    assert (s.matched, s.unmatched) == (0, 5)
+    counts = store.imported_artist_counts()
+    assert counts["hollow pines"] == counts["bjork"] == (2, 1)
+

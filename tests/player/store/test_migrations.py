@@ -299,6 +299,40 @@ def test_migration_10_to_11_keeps_the_library_and_adds_what_is_never_suggested(t
     store.close()
 
 
+def test_migration_11_to_12_keeps_imported_rows_and_marks_the_stretches_of_one_play(tmp_path):
+    # Rows of one song heard in stretches were marked only by the play they shared: those of
+    # a song the library lacked shared none, and counted one by one for their artist. Each
+    # row now names the row its song began with; those already sharing a play are marked so.
+    path = tmp_path / "library.db"
+    store = _migrated(path, 11,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, title, artist, duration, added_at, updated_at) "
+                      "VALUES (1, '/m/a.flac', 1, 1, 'T', 'A', 200, 0, 0)",
+                      "INSERT INTO sessions (id, started_at, last_active_at) VALUES (1, 0, 0)",
+                      "INSERT INTO plays (id, track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
+                      "updated_at) VALUES (3, 1, 1, 0, 200000, 200000, 'finished', 'import', 0), "
+                      "(4, 1, 1, 90000, 200000, 200000, 'finished', 'import', 0)",
+                      "INSERT INTO history_imports (id, name, format, sha256, imported_at, rows, matched, unmatched, "
+                      "not_music, duplicates, unreadable) VALUES (1, 'h.json', 'spotify_extended', '', 0, 4, 3, 1, "
+                      "0, 0, 0)",
+                      "INSERT INTO imported_listens (id, import_id, fingerprint, started_at, artist, title, "
+                      "artist_key, song_key, ms_played, skipped, reason_end, ended_at, play_id) VALUES "
+                      "(1, 1, 'fp1', 0, 'A', 'T', 'a', 'a\x1ft', 120000, 0, 'logout', 120, 3), "
+                      "(2, 1, 'fp2', 3600, 'A', 'T', 'a', 'a\x1ft', 80000, 0, 'trackdone', 3680, 3), "
+                      "(3, 1, 'fp3', 90000, 'A', 'T', 'a', 'a\x1ft', 200000, 0, 'trackdone', 90200, 4), "
+                      "(4, 1, 'fp4', 95000, 'B', 'U', 'b', 'b\x1fu', 15000, 1, 'fwdbtn', 95015, NULL)")
+    assert store.schema_version() == SCHEMA_VERSION >= 12
+    assert list(tmp_path.glob("library.db.v11.*.bak"))
+    assert [tuple(r) for r in store.execute(
+        "SELECT id, fingerprint, ms_played, play_id, stretch_of FROM imported_listens ORDER BY id")] == [
+        (1, "fp1", 120000, 3, None), (2, "fp2", 80000, 3, 1), (3, "fp3", 200000, 4, None),
+        (4, "fp4", 15000, None, None)]
+    assert [(r["id"], r["stretch_of"]) for r in store.unmatched_listens()] == [(4, None)]
+    assert store.imported_artist_counts() == {"a": (2, 0), "b": (1, 1)}
+    assert store.import_play_counts() == {1: 2}
+    assert store.remove_import(1)["plays"] == 2 and store.play_count() == 0
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
