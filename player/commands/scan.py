@@ -39,7 +39,7 @@ def run(args) -> int:
         f"{result.errors} errors, {result.missing} now missing, {result.moved} moved"
     )
     if result.linked:
-        print(f"{result.linked} rows of imported listening history became plays of the new tracks")
+        print(f"imported listening history became {result.linked} plays of the new tracks")
     if result.playlist_links:
         print(f"{result.playlist_links} playlist entries now name tracks of the library")
     for path, error in result.error_paths[:20]:

@@ -317,7 +317,9 @@ def link_unmatched(store, *, changed_since: float | None = None) -> int:
     """Turn kept rows into plays where the library now has their song (after a scan).
 
     ``changed_since``: only tracks added or retagged at or after this time can match
-    (what the scan read); None matches against the whole library. Returns the plays made.
+    (what the scan read); None matches against the whole library. The stretches of a song
+    heard in stretches that match one track become one play of all of it, as they would
+    have on import. Returns the plays made.
     """
     if store.unmatched_count() == 0:
         return 0
@@ -326,21 +328,27 @@ def link_unmatched(store, *, changed_since: float | None = None) -> int:
     if not candidates:
         return 0
     matcher = TrackMatcher(candidates)
-    links = []
+    # (first row of the song, track) -> [row ids, the play so far as one row], in time order
+    songs: dict[tuple[int, int], list] = {}
     cache: dict[tuple, int | None] = {}
-    for row in store.unmatched_listens():
+    for row in sorted(store.unmatched_listens(), key=lambda r: r["id"]):    # each song's stretches in order
         names = (row["artist"], row["title"], row["album"], row["duration_ms"])
         if names not in cache:
             cache[names] = matcher.match(row["artist"], row["title"], album=row["album"],
                                          duration_ms=row["duration_ms"])
         track_id = cache[names]
-        if track_id is not None:
-            listen = Listen(row["artist"], row["title"], row["started_at"], album=row["album"],
-                            ms_played=row["ms_played"], duration_ms=row["duration_ms"],
-                            skipped=None if row["skipped"] is None else bool(row["skipped"]),
-                            reason_end=row["reason_end"])
-            links.append((row["id"], play_for(listen, tracks[track_id])))
+        if track_id is None:
+            continue
+        listen = Listen(row["artist"], row["title"], row["started_at"], album=row["album"],
+                        ms_played=row["ms_played"], duration_ms=row["duration_ms"],
+                        skipped=None if row["skipped"] is None else bool(row["skipped"]),
+                        reason_end=row["reason_end"])
+        song = songs.setdefault((row["stretch_of"] or row["id"], track_id), [[], None])
+        song[0].append(row["id"])
+        song[1] = listen if song[1] is None else _more_of(song[1], listen)
+    links = sorted(((ids, play_for(listen, tracks[track_id])) for (_, track_id), (ids, listen) in songs.items()),
+                   key=lambda link: (link[1]["started_at"], link[0][0]))
     made = store.link_listens(links)
     if made:
-        log.info("linked %d imported listens to tracks the scan added", made)
+        log.info("made %d plays of imported listens, of tracks the scan added", made)
     return made

@@ -70,7 +70,7 @@ class ScanProgress:
     errors: int = 0
     missing: int = 0
     moved: int = 0
-    linked: int = 0          # imported listens that became plays of the tracks this scan added
+    linked: int = 0          # plays made of imported listens, of the tracks this scan added
     playlist_links: int = 0  # playlist entries that name a track this scan added
     duplicates: int = 0
     folder: str = ""

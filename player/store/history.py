@@ -208,9 +208,11 @@ class HistoryMixin:
             self._recut_import_sessions(conn, placeholder)
         return {**meta, "id": import_id, "stretches": stretches}
 
-    def link_listens(self, links: Sequence[tuple[int, dict]]) -> int:
+    def link_listens(self, links: Sequence[tuple[Sequence[int], dict]]) -> int:
         """Make plays of unmatched imported rows that now name a library track:
-        ``(listen id, play)`` pairs as in :meth:`add_import`. Returns the plays made."""
+        ``(listen ids, play)`` pairs, the play as in :meth:`add_import` and the rows it
+        stands for (the stretches of a song heard in stretches, else one row). Rows
+        linked meanwhile are left as they are. Returns the plays made."""
         if not links:
             return 0
         now = time.time()
@@ -218,16 +220,20 @@ class HistoryMixin:
         with self.transaction() as conn:
             placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
                                        (now, now)).lastrowid
-            for listen_id, play in links:
-                row = conn.execute("SELECT play_id FROM imported_listens WHERE id = ?", (listen_id,)).fetchone()
-                if row is None or row[0] is not None:
+            for listen_ids, play in links:
+                ids = [int(i) for i in listen_ids]
+                free = [r[0] for r in conn.execute(
+                    f"SELECT id FROM imported_listens WHERE play_id IS NULL AND id IN ({','.join('?' * len(ids))})",
+                    ids)]
+                if len(free) < len(ids):         # a play may stand only for rows none has taken
                     continue
                 play_id = conn.execute(
                     "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (play["track_id"], placeholder, play["started_at"], int(play["ms_heard"]),
                      play["track_ms"], play["ended"], IMPORT_SOURCE, now)).lastrowid
-                conn.execute("UPDATE imported_listens SET play_id = ? WHERE id = ?", (play_id, listen_id))
+                conn.executemany("UPDATE imported_listens SET play_id = ? WHERE id = ?",
+                                 [(play_id, i) for i in ids])
                 made += 1
             self._recut_import_sessions(conn, placeholder)
         return made

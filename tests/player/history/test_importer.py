@@ -560,3 +560,25 @@ def test_a_song_heard_in_stretches_counts_once_for_its_artist_whether_the_librar
     counts = store.imported_artist_counts()
     assert counts["hollow pines"] == counts["bjork"] == (2, 1)
 
+
+def test_a_scan_that_adds_a_song_heard_in_stretches_makes_one_play_of_it(store, tmp_path):
+    # Each kept row became a play of its own when a scan added the song: three plays of one
+    # listening (a stopped one of 40 s and an early skip of 20 s among them) where the import
+    # of a library song makes one play of the 200 s heard.
+    from player.library.scanner import Scanner
+
+    path = _heard_in_stretches(tmp_path / "Streaming_History_Audio_2020.json", "Hollow Pines", "River Song",
+                               "Cabin", T0)
+    assert import_file(store, path).unmatched == 5 and store.play_count() == 0
+    before = store.imported_artist_counts()
+    write_track(tmp_path / "music" / "pines", "river", seconds=0.5,
+                tags={"title": "River Song", "artist": "Hollow Pines", "album": "Cabin"})
+    assert Scanner(store).scan([str(tmp_path / "music")]).linked == 2
+    got = plays_of(store)
+    assert [(p["started_at"], p["ms_heard"], p["ended"]) for p in got] == [
+        (pytest.approx(T0, abs=1), 200_000, "finished"), (pytest.approx(T0 + 86400, abs=1), 20_000, "skipped")]
+    links = [r[0] for r in store.execute("SELECT play_id FROM imported_listens ORDER BY started_at")]
+    assert links == [got[0]["id"]] * 3 + [got[1]["id"]] * 2 and store.unmatched_count() == 0
+    assert store.imported_artist_counts() == before == {"hollow pines": (2, 1)}
+    assert store.import_play_counts() == {store.history_imports()[0]["id"]: 2}
+    assert link_unmatched(store) == 0
