@@ -27,6 +27,10 @@ def read_entries(store) -> list[tuple[int, str]]:
     return out
 
 
+NOTHING_YET = ("Nothing yet. Right-click a song in the library, Up next or Discover and choose "
+               "“Don't suggest this song” or “Don't suggest songs by …”.")
+
+
 class NeverSuggestedDialog(QDialog):
     """The list, read from the store; Remove lets Segue suggest the selected ones again."""
 
@@ -40,8 +44,7 @@ class NeverSuggestedDialog(QDialog):
         self.resize(480, 360)
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.empty = QLabel("Nothing yet. Right-click a song in the library, Up next or Discover and choose "
-                            "“Don't suggest this song” or “Don't suggest songs by …”.")
+        self.empty = QLabel(NOTHING_YET)
         self.empty.setObjectName("hint")
         self.empty.setWordWrap(True)
         self.empty.hide()
@@ -73,6 +76,8 @@ class NeverSuggestedDialog(QDialog):
 
     def _show(self, result, error) -> None:
         self.list.clear()
+        # (a failed read says so: an empty list would claim that nothing is left out)
+        self.empty.setText(NOTHING_YET if error is None else f"The list could not be read: {error}")
         for entry_id, text in result or ():
             item = QListWidgetItem(text)
             item.setData(Qt.UserRole, entry_id)

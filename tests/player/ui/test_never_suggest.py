@@ -175,3 +175,23 @@ def test_an_untagged_song_offers_no_artist_by_its_folder_name(qtbot, store, tmp_
 
     assert offered("01 Overworld") == ["Don't suggest this song"]          # "Game OSTs" is a folder
     assert offered("Tagged Song") == ["Don't suggest this song", "Don't suggest songs by Zed Band"]
+
+
+def test_the_never_suggested_list_says_when_it_could_not_be_read(qtbot, scanned, make_window, monkeypatch):
+    # An empty list would claim that nothing is left out.
+    import player.ui.never_dialog as never_dialog
+
+    real = never_dialog.read_entries
+
+    def broken(store):
+        raise OSError("database is locked")
+
+    monkeypatch.setattr(never_dialog, "read_entries", broken)
+    window = make_window(scanned)
+    dialog = window.open_never_suggested()
+    qtbot.waitSignal(dialog.loaded, timeout=10000).wait()
+    assert dialog.empty.isVisible() and "could not be read: database is locked" in dialog.empty.text()
+    monkeypatch.setattr(never_dialog, "read_entries", real)
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        dialog.reload()
+    assert dialog.empty.text() == never_dialog.NOTHING_YET
