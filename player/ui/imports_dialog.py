@@ -10,9 +10,10 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QMessageBox,
-                               QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QMessageBox, QPushButton, QTreeWidget,
+                               QTreeWidgetItem)
 
+from player.ui.list_dialog import hint, lay_out
 from player.workers import run_task
 from segue_common.listen_exports import FORMAT_NAMES
 
@@ -41,24 +42,14 @@ class ImportsDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         for column in (3, 4):
             self.table.headerItem().setTextAlignment(column, Qt.AlignRight | Qt.AlignVCenter)
-        self.empty = QLabel("No listening history has been imported (File → Import listening history…).")
-        self.empty.setObjectName("hint")
-        self.empty.hide()                   # until the rows are read
-        note = QLabel("Removing a file takes out its rows and the plays they became. What Segue logged "
-                      "itself and the other files stay. Rows another file held too, and left out as "
-                      "already imported, go with it: import that file again to bring them back.")
-        note.setWordWrap(True)
-        note.setObjectName("hint")
+        self.empty = hint("No listening history has been imported (File → Import listening history…).",
+                          wrap=False)
+        note = hint("Removing a file takes out its rows and the plays they became. What Segue logged "
+                    "itself and the other files stay. Rows another file held too, and left out as "
+                    "already imported, go with it: import that file again to bring them back.")
         self.remove_btn = QPushButton("Remove…")
         self.remove_btn.setEnabled(False)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.addButton(self.remove_btn, QDialogButtonBox.ActionRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addWidget(self.empty)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
+        lay_out(self, self.table, self.empty, note, self.remove_btn)
         self.table.itemSelectionChanged.connect(
             lambda: self.remove_btn.setEnabled(self.selected() is not None))
         self.remove_btn.clicked.connect(self._confirm_remove)

@@ -4,10 +4,10 @@ each with a way to take it back."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QVBoxLayout)
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QListWidget, QListWidgetItem, QPushButton
 
 from player.library.names import Namer
+from player.ui.list_dialog import hint, lay_out
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.text import shown
 
@@ -44,24 +44,12 @@ class NeverSuggestedDialog(QDialog):
         self.resize(480, 360)
         self.list = QListWidget()
         self.list.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.empty = QLabel(NOTHING_YET)
-        self.empty.setObjectName("hint")
-        self.empty.setWordWrap(True)
-        self.empty.hide()
-        note = QLabel("Up next, Radio and Discover never offer these. You can still play them yourself.")
-        note.setObjectName("hint")
-        note.setWordWrap(True)
+        self.empty = hint(NOTHING_YET)
+        note = hint("Up next, Radio and Discover never offer these. You can still play them yourself.")
         self.remove_btn = QPushButton("Remove")
         self.remove_btn.setToolTip("Segue may suggest the selected songs and artists again")
         self.remove_btn.setEnabled(False)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.addButton(self.remove_btn, QDialogButtonBox.ActionRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.list)
-        layout.addWidget(self.empty)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
+        lay_out(self, self.list, self.empty, note, self.remove_btn)
         self.remove_btn.clicked.connect(self.remove_selected)
         self.list.itemSelectionChanged.connect(
             lambda: self.remove_btn.setEnabled(bool(self.list.selectedItems())))

@@ -11,9 +11,9 @@ import time
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QPushButton,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout)
+from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QPushButton, QTreeWidget, QTreeWidgetItem
 
+from player.ui.list_dialog import hint, lay_out
 from player.workers import OneAtATime, run_task
 from segue_common.text import shown
 
@@ -54,27 +54,15 @@ class ProblemsDialog(QDialog):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
-        self.empty = QLabel(NO_PROBLEMS)
-        self.empty.setObjectName("hint")
-        self.empty.setWordWrap(True)
-        self.empty.hide()                   # until the rows are read
-        note = QLabel("A file that could not be read is read again when it changes: fix or replace it, "
-                      "then File → Rescan library. A track whose analysis failed is analysed again when "
-                      "its file changes.")
-        note.setWordWrap(True)
-        note.setObjectName("hint")
+        self.empty = hint(NO_PROBLEMS)
+        note = hint("A file that could not be read is read again when it changes: fix or replace it, "
+                    "then File → Rescan library. A track whose analysis failed is analysed again when "
+                    "its file changes.")
         self.copy_btn = QPushButton("Copy list")
         self.copy_btn.setToolTip("Copies every row (or the selected ones) as text: file, what failed and why, "
                                  "separated by tabs")
         self.copy_btn.setEnabled(False)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
-        buttons.addButton(self.copy_btn, QDialogButtonBox.ActionRole)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addWidget(self.empty)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
+        lay_out(self, self.table, self.empty, note, self.copy_btn)
         self.copy_btn.clicked.connect(self.copy)
         self._reads = OneAtATime()      # a rescan ending during a read reads once more, after it
         self.reload()
