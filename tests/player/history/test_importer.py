@@ -515,18 +515,8 @@ def test_a_song_heard_in_stretches_counts_once_for_its_artist_and_as_a_whole(sto
     # Björk's, heard whole: not three, the 20 s one an early skip ("you played Björk 3 times").
     # One heard for 10 s and 10 s, the last marked skipped, is one play too, and a skip.
     library(store)
-    songs = [("Björk", "Hyperballad", "Post", T0, 40_000, False),
-             ("Björk", "Hyperballad", "Post", T0 + 600, 20_000, False),
-             ("Björk", "Hyperballad", "Post", T0 + 1200, 140_000, False),
-             ("Björk", "Hyperballad", "Post", T0 + 86400, 10_000, False),
-             ("Björk", "Hyperballad", "Post", T0 + 86400 + 600, 10_000, True)]
-    path = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", songs),
-                         ends=("logout", "logout", "trackdone", "logout"), starts=("appload", "appload",
-                                                                                    "clickrow", "appload"))
-    rows = json.loads(path.read_text(encoding="utf-8"))
-    rows[4]["skipped"] = True
-    path.write_text(json.dumps(rows), encoding="utf-8")
-    import_file(store, path)
+    import_file(store, _heard_in_stretches(tmp_path / "Streaming_History_Audio_2020.json",
+                                           "Björk", "Hyperballad", "Post", T0))
     assert [(p["ms_heard"], p["ended"]) for p in plays_of(store)] == [(200_000, "finished"), (20_000, "skipped")]
     assert store.imported_artist_counts()["bjork"] == (2, 1)
 
