@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.audiogen import write_track
@@ -67,3 +73,16 @@ def make_window(qtbot, tmp_path):
         if player is not None:
             player.close()
     wait_all(5000)
+
+
+def run_window_script(script: str, home, *, timeout: float) -> tuple[dict, subprocess.CompletedProcess]:
+    """Run ``script`` in a Python of its own as the window's process runs (offscreen, the null
+    engine, its data in ``home``); it must succeed. The JSON its last line prints, and the
+    finished process (its messages tell why an assertion after this failed)."""
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "SEGUE_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "SEGUE_ENGINE": "null",
+           "PYTHONPATH": str(root)}
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), proc

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.player.ui.conftest import run_window_script
 
 CHILD = textwrap.dedent("""
     import json, sys
@@ -47,12 +42,7 @@ CHILD = textwrap.dedent("""
 
 def test_the_window_switches_threads_sooner_and_the_learner_keeps_the_default(tmp_path):
     home = tmp_path / "home"
-    env = {**os.environ, "SEGUE_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "SEGUE_ENGINE": "null",
-           "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out, proc = run_window_script(CHILD, home, timeout=120)
     assert "learner_pid" in out, proc.stderr[-3000:]
     # A worker's Python code keeps the GUI thread waiting for the GIL up to one interval at a time.
     assert out["window"] == 0.001 < out["default"]

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.player.ui.conftest import run_window_script
 
 CHILD = textwrap.dedent("""
     import json, os, sys
@@ -57,12 +52,7 @@ def test_window_ranks_with_trained_models_while_the_learner_analyses_and_never_l
         scanned.end_play(play, "finished", 3000, now=t + 10 * k + 3 + 5000 * (k // 8))
     result = Learner(scanned).train()       # in this (test) process: torch is fine here
     assert "session_gru" in result.trained and (result.path / "session_gru.npz").exists()
-    env = {**os.environ, "SEGUE_HOME": str(segue_home), "QT_QPA_PLATFORM": "offscreen", "SEGUE_ENGINE": "null",
-           "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=240)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out, _ = run_window_script(CHILD, segue_home, timeout=240)
     assert out["analysed"] == len(ids) and len(scanned.features()) == len(ids)   # the learner did it
     assert out["learner_pid"] != out["pid"]
     assert out["session_model"] and len(out["up_next"]) == 3                     # the GRU ranked, in numpy
