@@ -106,8 +106,15 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
     assert len(page.week_item.data) == len({p["track_id"] for p in store.plays(since=monday)}) > 0
     qtbot.wait(50)
 
-    # Click a real, playable track's point: it plays.
-    target = next(iter(real))
+    # Click a real, playable track's point: it plays. The click lands on a whole pixel, so the
+    # point clicked is one with no other point within a few pixels of it (a person clicking
+    # into a crowd gets the nearest point, which the picking test covers).
+    sx, sy = page._pixel_scale()
+    rows = np.array([m.row_of(t) for t in real])
+    gaps = [np.partition(np.hypot((m.xy[:, 0] - m.xy[r, 0]) * sx, (m.xy[:, 1] - m.xy[r, 1]) * sy), 1)[1]
+            for r in rows]
+    assert max(gaps) > 3
+    target = int(m.track_ids[rows[int(np.argmax(gaps))]])
     x, y = m.xy[m.row_of(target)]
     qtbot.mouseClick(page.plot.viewport(), Qt.LeftButton, pos=_pixel(page, x, y))
     qtbot.waitUntil(lambda: window.player.current_track_id == target, timeout=10000)
@@ -121,7 +128,6 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
     assert page.point_items[0] is points_before and len(page.week_item.data) == int(m.this_week.sum())
 
     # Drag a lasso around a few points: they are selected and queued.
-    sx, sy = page._pixel_scale()
     cx, cy = m.xy[len(m) // 2]
     corners = [(cx - 40 / sx, cy - 40 / sy), (cx + 40 / sx, cy - 40 / sy), (cx + 40 / sx, cy + 40 / sy),
                (cx - 40 / sx, cy + 40 / sy)]
