@@ -2,7 +2,8 @@
 
 ``plays`` are every play with its track's names (imported ones have source "import"),
 ``tracks`` the library, ``imports`` every row of every imported file with the track it
-matched (empty when none did yet). Written to a file (atomically) or to stdout.
+matched (empty when none did yet) and, for a song heard in stretches, the row it began
+with (``stretch_of``). Written to a file (atomically) or to stdout.
 """
 
 from __future__ import annotations

@@ -341,6 +341,6 @@ class HistoryMixin:
                 "FROM plays p JOIN tracks t ON t.id = p.track_id ORDER BY p.started_at, p.id")
         return db.query(
             "SELECT l.id, i.name AS file, i.format, l.started_at, datetime(l.started_at, 'unixepoch') AS started_utc, "
-            "l.artist, l.title, l.album, l.ms_played, l.duration_ms, l.skipped, l.reason_end, l.play_id, "
+            "l.artist, l.title, l.album, l.ms_played, l.duration_ms, l.skipped, l.reason_end, l.stretch_of, l.play_id, "
             "p.track_id FROM imported_listens l JOIN history_imports i ON i.id = l.import_id "
             "LEFT JOIN plays p ON p.id = l.play_id ORDER BY l.started_at, l.id")

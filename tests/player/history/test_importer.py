@@ -467,6 +467,10 @@ def test_a_song_spotify_logged_in_stretches_is_one_play(store, tmp_path):
     assert got[0]["started_at"] == pytest.approx(T0, abs=1)
     links = [r[0] for r in store.execute("SELECT play_id FROM imported_listens WHERE title = 'Hyperballad'")]
     assert links == [got[0]["id"]] * 2 and store.unmatched_count() == 0
+    # The export says which row each stretch goes on from, so the file can be read back as plays.
+    rows = list(store.export_rows("imports"))
+    assert [(r["title"], r["stretch_of"]) for r in rows] == [("Hyperballad", None), ("Hyperballad", rows[0]["id"]),
+                                                            ("HALO", None)]
     sm = session_matrix(store.plays())
     assert sm.plays[sm.person_row, list(sm.item_ids).index(ids["Hyperballad"])] == pytest.approx(1.0)
     # The same file again, and the scrobble, add nothing.
