@@ -500,9 +500,10 @@ def _tta_channels(f) -> int | None:
 def _ape_at_end(f):
     """The APEv2 tag at the end of a file (before an ID3v1 tag, where there is one), or None.
 
-    ffmpeg tags a TTA file with one, and taggers put one on a raw AC-3 stream, which has no tags
-    of its own; mutagen's readers of those formats read only ID3, and such a file was listed
-    without its tags."""
+    ffmpeg tags a TTA file with one, taggers put one on a raw AC-3 stream, which has no tags of
+    its own, and MP3Gain and some taggers write one on MP3 and MP2 files (MP3Gain keeps its
+    ReplayGain values there); mutagen's readers of those formats read only ID3, and such a file
+    was listed without its tags or its loudness."""
     try:
         f.seek(0)
         return APEv2(f)
@@ -907,7 +908,7 @@ def read_tags(path: str) -> dict:
                 channels = _ac3_channels(f)
             elif isinstance(audio, TrueAudio):
                 channels = _tta_channels(f)
-            if isinstance(audio, (AC3, TrueAudio)):
+            if isinstance(audio, (AC3, TrueAudio, MP3)):
                 ape_tags = _ape_at_end(f)
     except TagReadError:
         raise

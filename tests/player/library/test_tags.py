@@ -677,6 +677,34 @@ def test_a_raw_ac3_stream_tagged_with_apev2_is_listed_with_its_tags(tmp_path):
     assert (info["codec"], info["channels"]) == ("ac3", 6)
 
 
+@pytest.mark.parametrize("name, encoder, listed_as", [("song.mp3", "libmp3lame", "mp3"), ("layer2.mp2", "mp2", "mp2")])
+def test_an_mpeg_file_tagged_with_apev2_is_listed_with_its_tags_and_replaygain(tmp_path, name, encoder, listed_as):
+    """MP3Gain writes its ReplayGain values as an APEv2 tag at an MP3's end, and some taggers
+    write the whole tag there; mutagen's MP3 reader reads only ID3. Where both tags have a
+    field, the ID3 tag's is kept."""
+    from mutagen.apev2 import APEv2
+    from mutagen.id3 import ID3, TIT2
+
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes(encoder):
+        pytest.skip(f"ffmpeg with its {encoder} encoder makes these files")
+    path = _ffmpeg(tmp_path, name, "-c:a", encoder, "-map_metadata", "-1")
+    ape = APEv2()
+    ape.update({"Title": "APE title", "Artist": "APE artist", "Track": "3",
+                "REPLAYGAIN_TRACK_GAIN": "-6.20 dB", "REPLAYGAIN_TRACK_PEAK": "0.912"})
+    ape.save(str(path))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["track_no"]) == ("APE title", "APE artist", 3)
+    assert (info["rg_track_gain"], info["rg_track_peak"]) == pytest.approx((-6.2, 0.912))
+    assert info["duration"] == pytest.approx(0.5, abs=0.06)
+    id3 = ID3()
+    id3.add(TIT2(encoding=3, text="ID3 title"))
+    id3.save(str(path))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["codec"]) == ("ID3 title", "APE artist", listed_as)
+
+
 @pytest.mark.parametrize("name, codec, listed_as", [("adts.aac", "aac", "aac"), ("film.ac3", "ac3", "ac3"),
                                                     ("layer2.mp2", "mp2", "mp2")])
 def test_a_raw_stream_with_an_id3_tag_in_front_is_listed_with_its_tags_and_plays(tmp_path, name, codec,
