@@ -38,6 +38,8 @@ def run(args) -> int:
         f"scanned {result.done} files: {result.read} read, {result.unchanged} unchanged, "
         f"{result.errors} errors, {result.missing} now missing, {result.moved} moved"
     )
+    if result.reread:
+        print(f"{result.reread} unchanged files were read again: this version of Segue reads their tags better")
     if result.linked:
         print(f"imported listening history became {result.linked} plays of the new tracks")
     if result.playlist_links:

@@ -1,7 +1,8 @@
 """The incremental library scanner.
 
 Walks the configured folders, reads tags of new or changed files (same size and
-mtime means unchanged: the file is not reopened), upserts them in batches,
+mtime means unchanged: the file is not reopened, unless the tag reader's handling of its
+type changed since the folder's last scan), upserts them in batches,
 flags vanished files as missing (their plays stay), and re-attaches a file that
 moved to its old track when it identifies it: the same file (size and modification
 time), the same MusicBrainz recording, or the same tags, each within a second of its
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
+from player.library import reader_version
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
@@ -66,6 +68,7 @@ class ScanProgress:
     total: int = 0
     done: int = 0
     read: int = 0
+    reread: int = 0          # of ``read``: unchanged files read again by a newer tag reader
     unchanged: int = 0
     errors: int = 0
     missing: int = 0
@@ -214,6 +217,8 @@ class _Folder:
 
     id: int
     known: dict
+    #: extensions of the unchanged files to read again (their reading changed since the folder's last scan)
+    reread: frozenset = frozenset()
     seen: set = field(default_factory=set)
     returned: list = field(default_factory=list)
 
@@ -311,7 +316,10 @@ class Scanner:
 
     def _scan_roots(self, roots: list[str], folder_ids: dict) -> int:
         """Scan the available roots; returns how many moved files were re-attached."""
-        state = {root: _Folder(folder_ids[root], self.store.file_index(folder_ids[root])) for root in roots}
+        readers = {row["id"]: row["tag_reader"] for row in self.store.folders()}
+        state = {root: _Folder(folder_ids[root], self.store.file_index(folder_ids[root]),
+                               reader_version.changed_since(readers.get(folder_ids[root], 0), AUDIO_EXTENSIONS))
+                 for root in roots}
         duplicates: list[tuple[str, str]] = []
         batch: list[dict] = []
         new_paths: list[str] = []
@@ -376,7 +384,7 @@ class Scanner:
                         if path not in seen and not missing and tid not in merged
                         and not any(_inside(path, folder) for folder in blind)]
             self.progress.missing += self.store.mark_missing(vanished)
-            self.store.set_folder_scanned(folder.id)
+            self.store.set_folder_scanned(folder.id, tag_reader=reader_version.READER_VERSION)
         moved = self._adopt_moved(new_paths) + self._adopt_late()
         _let_go(files, by_key, seen, *(f.known for f in state.values()), *(f.seen for f in state.values()))
         return moved
@@ -385,7 +393,12 @@ class Scanner:
         """The row to write for one file, or None when it is unchanged or vanished."""
         path, st = found.path, found.st
         old = folder.known.get(path)
-        if old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns:
+        same = old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns
+        if same and os.path.splitext(path)[1].lower() in folder.reread:
+            # Unchanged, but read by an older tag reader that missed or misread something in
+            # files of its type: read again (its plays and analysis stay: the file is the same).
+            self.progress.reread += 1
+        elif same:
             folder.seen.add(path)
             self.progress.unchanged += 1
             if old[3]:
@@ -406,7 +419,7 @@ class Scanner:
                 return None
             row["last_error"] = str(exc)
             self._error(path, str(exc))
-        if old is not None and row.get("last_error") is None:
+        if old is not None and not same and row.get("last_error") is None:
             stored = self.store.track(old[0])
             if stored is not None and _another_song(stored, row):
                 log.info("%r now holds another song: %r is a new track", path, row.get("title"))

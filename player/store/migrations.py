@@ -359,6 +359,12 @@ UPDATE imported_listens SET stretch_of = NULL WHERE stretch_of = id
 """
 
 
+# v13: the tag reader's version each folder was last scanned with (see
+# ``player.library.reader_version``): a scan reads again the unchanged files whose reading
+# changed since. 0 for folders scanned before: every file is read again once.
+_V13 = "ALTER TABLE folders ADD COLUMN tag_reader INTEGER NOT NULL DEFAULT 0"
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
-              _script(_V8), _v9, _v10, _script(_V11), _script(_V12)]
+              _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13)]
 SCHEMA_VERSION = len(MIGRATIONS)

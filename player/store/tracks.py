@@ -84,9 +84,11 @@ class TracksMixin:
     def folders(self) -> list[sqlite3.Row]:
         return self.execute("SELECT * FROM folders ORDER BY path").fetchall()
 
-    def set_folder_scanned(self, folder_id: int, when: float | None = None) -> None:
+    def set_folder_scanned(self, folder_id: int, when: float | None = None, *, tag_reader: int | None = None) -> None:
+        """Note a folder's scan; ``tag_reader``: the tag reader's version it read its files with."""
         with self.transaction() as conn:
-            conn.execute("UPDATE folders SET last_scan_at = ? WHERE id = ?", (when or time.time(), folder_id))
+            conn.execute("UPDATE folders SET last_scan_at = ?, tag_reader = coalesce(?, tag_reader) WHERE id = ?",
+                         (when or time.time(), tag_reader, folder_id))
 
     # -- tracks ------------------------------------------------------
     def file_index(self, folder_id: int) -> dict[str, tuple[int, int, int, int]]:

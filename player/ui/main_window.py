@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -179,7 +180,14 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         store, sort_by = self.store, self.model.sort_column_key()
 
         def look():
-            return len(store.folders()), load_library(store, sort_by)
+            from player.library.reader_version import READER_VERSION
+
+            folders = store.folders()
+            # Folders last scanned by an older tag reader, which this one reads better
+            # (those that are not there now wait for a scan that can see them).
+            stale = [f["path"] for f in folders if f["last_scan_at"] is not None
+                     and f["tag_reader"] < READER_VERSION and os.path.isdir(f["path"])]
+            return len(folders), stale, load_library(store, sort_by)
 
         self._loads.request(lambda: run_task(look, self._first_load, name="load-library"))
         self._start_player()
@@ -187,13 +195,20 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     def _first_load(self, result, error) -> None:
         if error is not None:
             raise error
-        n_folders, data = result
+        n_folders, stale, data = result
         if n_folders == 0 and len(data) == 0:
             self.stack.setCurrentWidget(self.welcome)
         self._set_library(data)
         self.refresh_playlists()
         if self.intelligence is not None:
             self.intelligence.start()      # after the rows: its imports compete for the GIL
+        if stale:
+            # Once after an update: the files' tags are read again, in the background; their
+            # tracks keep their plays, playlists and analysis.
+            log.info("reading the tags of %d folders again (scanned by an older tag reader)", len(stale))
+            self.rescan()
+            self.statusBar().showMessage("Reading your music's tags again: this version of Segue reads "
+                                         "some files better", 15000)
 
     def enable_intelligence(self, *, analyse: bool = True, learn: bool = True, options=None) -> None:
         """Use the learning recommender; with ``learn``, the learner process analyses (if

@@ -71,6 +71,48 @@ def test_rescan_of_unchanged_library_reopens_nothing(store, library):
     assert before == after
 
 
+def test_a_newer_tag_reader_reads_unchanged_files_again_keeping_their_history(store, library):
+    # A library scanned by an older Segue, whose reader missed the MP3's title (as it missed
+    # an APEv2 tag at an MP3's end): the files have not changed, but the next scan reads them
+    # again, once, and each stays the track it was, with its plays and its analysis.
+    from player.library import reader_version
+
+    Scanner(store).scan([str(library)])
+    assert [f["tag_reader"] for f in store.folders()] == [reader_version.READER_VERSION]
+    mp3 = next(t for t in store.tracks() if t["codec"] == "mp3")
+    play = store.start_play(mp3["id"])
+    store.end_play(play, "finished", 1000)
+    store.save_features([{"track_id": mp3["id"], "model_version": "test", "bucket": "rock",
+                          "embedding": np.ones(8, np.float32)}])
+    ids = {t["path"]: t["id"] for t in store.tracks(include_errors=True)}
+    store.execute("UPDATE tracks SET title = NULL WHERE codec = 'mp3'")
+    store.execute("UPDATE folders SET tag_reader = 0")
+
+    result = Scanner(store).scan()
+    assert result.reread == result.done == len(FORMATS) + 3 and result.unchanged == 0
+    assert (result.read, result.errors, result.missing, result.moved) == (len(FORMATS), 3, 0, 0)
+    assert store.track(mp3["id"])["title"] == "Song mp3"
+    assert {t["path"]: t["id"] for t in store.tracks(include_errors=True)} == ids
+    assert [p["track_id"] for p in store.plays()] == [mp3["id"]]
+    assert store.execute("SELECT count(*) FROM track_features WHERE track_id = ?", (mp3["id"],)).fetchone()[0] == 1
+    again = Scanner(store).scan()
+    assert (again.reread, again.read, again.unchanged) == (0, 0, len(FORMATS) + 3)
+
+
+def test_a_reader_change_to_one_file_type_reads_only_those_files_again(store, library, monkeypatch):
+    from player.library import reader_version
+
+    Scanner(store).scan([str(library)])
+    monkeypatch.setattr(reader_version, "READER_VERSION", reader_version.READER_VERSION + 1)
+    monkeypatch.setitem(reader_version.READER_CHANGES, reader_version.READER_VERSION, frozenset({".mp3"}))
+    result = Scanner(store).scan()
+    mp3s = [p for p in store.tracks(include_errors=True) if p["path"].endswith(".mp3")]
+    assert len(mp3s) == 3 and result.reread == 3                  # the good MP3 and the two broken ones
+    assert (result.read, result.errors, result.unchanged) == (1, 2, len(FORMATS))
+    assert [f["tag_reader"] for f in store.folders()] == [reader_version.READER_VERSION]
+    assert Scanner(store).scan().reread == 0
+
+
 def test_edited_tag_is_picked_up(store, library):
     Scanner(store).scan([str(library)])
     path = next((library / "Artist").rglob("*.flac"))

@@ -43,6 +43,25 @@ def test_first_run_asks_for_folders_and_scans_while_tracks_appear(qtbot, store, 
     assert [row["path"] for row in store.folders()] == [str(music)]
 
 
+def test_after_an_update_the_window_reads_the_library_again_once(qtbot, scanned, make_window):
+    # A library scanned by an older Segue, whose tag reader missed a title: the files have not
+    # changed, so only the reader's version can tell the window to read them again.
+    from player.library.reader_version import READER_VERSION
+
+    store = scanned
+    first = store.tracks()[0]
+    store.execute("UPDATE tracks SET title = NULL WHERE id = ?", (first["id"],))
+    store.execute("UPDATE folders SET tag_reader = 0")
+    window = make_window(store, with_player=False)
+    assert window.tasks.running() == ["scan"]
+    assert "Reading your music's tags again" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert store.track(first["id"])["title"] == first["title"]
+    assert [f["tag_reader"] for f in store.folders()] == [READER_VERSION]
+    window.close()
+    assert make_window(store, with_player=False).tasks.running() == []      # once
+
+
 def test_a_rescan_with_no_folder_says_so(qtbot, store, make_window):
     window = make_window(store)
     with qtbot.waitSignal(window.scan_finished, timeout=10000) as finished:

@@ -1,0 +1,27 @@
+"""The tag reader's version, apart from the reader (mutagen and the decoders take a while to
+import), so that the window can tell at start-up whether the library needs reading again.
+
+A change to what the reader takes from files a library already holds adds one to
+``READER_VERSION`` and names, in ``READER_CHANGES``, the file types it changed (None: every
+type). A library keeps the version each folder was last scanned with, and the next scan reads
+the unchanged files of those types again. A folder scanned before versions were kept (0)
+reads every file again once.
+"""
+
+from __future__ import annotations
+
+READER_VERSION = 1
+READER_CHANGES: dict[int, frozenset | None] = {
+    1: None,
+}
+
+
+def changed_since(version: int, every: frozenset) -> frozenset:
+    """The file extensions (lower case, with the dot) whose reading changed after reader
+    ``version``, ``every`` standing for a change to every type: the files a folder scanned
+    with that version should read again."""
+    out: set = set()
+    for v in range(max(version, 0) + 1, READER_VERSION + 1):
+        changed = READER_CHANGES.get(v)
+        out |= every if changed is None else changed
+    return frozenset(out)
