@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from player.ui.never_menu import add_never_actions
-from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
+from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
     QPushButton, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
-TILE = QSize(170, 52)
+TILE_WIDTH = 170
+
+
+def tile_reason(bucket: str, reason: str) -> str:
+    """The reason as a tile shows it: without the row's own genre in front ("Rock: not played
+    yet" under the heading "Rock"), which would take most of a tile's short line."""
+    head = f"{bucket}: "
+    return reason[len(head):] if bucket and reason.startswith(head) else reason
 
 
 class BucketRow(QFrame):
@@ -40,8 +47,12 @@ class BucketRow(QFrame):
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)
         self.list.setUniformItemSizes(True)
         self.list.setSpacing(3)
-        self.list.setItemDelegate(TwoLineDelegate(self.list, width=TILE.width()))
-        self.list.setFixedHeight(TILE.height() + 26)
+        # Title, artist, and why the track is offered: the tooltip alone reached nobody on a
+        # touchpad or a keyboard.
+        delegate = TwoLineDelegate(self.list, width=TILE_WIDTH, reasons=True)
+        self.list.setItemDelegate(delegate)
+        self.tile = QSize(TILE_WIDTH, delegate.height_for(self.list.fontMetrics()))
+        self.list.setFixedHeight(self.tile.height() + 26)
         self.set_entries(entries)
         head = QHBoxLayout()
         head.addWidget(title)
@@ -69,7 +80,8 @@ class BucketRow(QFrame):
         for track_id, track_title, artist, reason in entries:
             item = QListWidgetItem(track_title)
             item.setData(SUBTITLE_ROLE, artist)
-            item.setSizeHint(TILE)
+            item.setData(REASON_ROLE, tile_reason(self.bucket, reason))
+            item.setSizeHint(self.tile)
             item.setData(Qt.UserRole, track_id)
             item.setToolTip(f"{track_title} — {artist}\n{reason}" if reason else f"{track_title} — {artist}")
             self.list.addItem(item)
