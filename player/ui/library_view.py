@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
@@ -14,6 +14,8 @@ from player.ui.never_menu import add_never_actions
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60}
+_SHARING = ("title", "artist", "album")     # the columns that share the table's spare width
+_SHARING_MIN = 80                           # narrower than this, the table scrolls sideways instead
 
 
 class LibraryTable(QTableView):
@@ -24,6 +26,123 @@ class LibraryTable(QTableView):
             self.activated_rows.emit(self.currentIndex().row())
             return
         super().keyPressEvent(event)
+
+
+def _share(total: int, weights: list[int]) -> list[int]:
+    """``total`` split in proportion to ``weights``, none below ``_SHARING_MIN`` (what those
+    at the least would have had goes to the others); the sum is ``total`` unless every one
+    is at the least."""
+    widths: list[int | None] = [None] * len(weights)
+    while True:
+        free = [i for i, w in enumerate(widths) if w is None]
+        left = total - sum(w for w in widths if w is not None)
+        weight = sum(weights[i] for i in free) or 1
+        small = [i for i in free if left * weights[i] / weight < _SHARING_MIN]
+        if not small or len(small) == len(free):
+            break
+        for i in small:
+            widths[i] = _SHARING_MIN
+    for i in free:
+        widths[i] = max(_SHARING_MIN, int(left * weights[i] / weight))
+    if free:                        # what rounding left over goes to the last
+        widths[free[-1]] = max(_SHARING_MIN, left - sum(widths[i] for i in free[:-1]))
+    return widths
+
+
+class ColumnFit(QObject):
+    """Title, artist and album share the width the other columns leave, so the columns fill
+    the table whatever its width (they left empty space at the right of a wide window and ran
+    off a narrow one).
+
+    Their widths are kept as the share of that room they had when they were last set (by the
+    user, or saved): the same room gives the very widths back, a wider or narrower table the
+    same proportions. A column the user resizes keeps the width given; the sharing columns
+    after it (or, for the last of them, before it) make room, so its left edge stays under the
+    mouse. They shrink to ``_SHARING_MIN`` at the least; then the table scrolls sideways, as it
+    does when the user made them wider than the table."""
+
+    def __init__(self, table: QTableView):
+        super().__init__(table)
+        self.table = table
+        self.header = table.horizontalHeader()
+        keys = [key for key, _ in COLUMNS]
+        self.sharing = [keys.index(key) for key in _SHARING]
+        self.widths = {c: self.header.sectionSize(c) for c in self.sharing}
+        #: The room the other columns left when ``widths`` were set: the width they are for.
+        self.room = sum(self.widths.values())
+        self._fitting = False
+        table.viewport().installEventFilter(self)
+        self.header.sectionResized.connect(self._resized)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Resize:
+            self.fit()
+        return False
+
+    def restore(self, state, share=None) -> bool:
+        """The header's saved state (order, widths, sort) and the :meth:`share` saved with it
+        (None: its widths, as much room as they take), fitted to the table as it is now."""
+        self._fitting = True            # (its widths are the user's, not a resize to make room for)
+        try:
+            done = self.header.restoreState(state)
+        finally:
+            self._fitting = False
+        self.widths = {c: self.header.sectionSize(c) for c in self.sharing}
+        self.room = sum(self.widths.values())
+        try:
+            room, *widths = (int(x) for x in str(share).split())
+        except ValueError:              # none saved (or not written by this)
+            pass
+        else:
+            if len(widths) == len(self.sharing) and room > 0 and min(widths) > 0:
+                self.widths, self.room = dict(zip(self.sharing, widths)), room
+        self.fit()
+        return done
+
+    def share(self) -> str:
+        """The widths last set and the room they were for, as text to save beside the header's
+        state: the header's own widths are those fitted to the window at the time."""
+        return " ".join(str(x) for x in (self.room, *(self.widths[c] for c in self.sharing)))
+
+    def _room(self, sharing) -> int:
+        """The table's width less the columns shown that are not in ``sharing``."""
+        h = self.header
+        return self.table.viewport().width() - sum(
+            h.sectionSize(c) for c in range(h.count()) if c not in sharing and not h.isSectionHidden(c))
+
+    def fit(self, keep: int | None = None) -> None:
+        """Give the sharing columns the room there is; ``keep``: a column left as it is (the
+        one the user resized), whose room the columns beside it make."""
+        h = self.header
+        shown = [c for c in self.sharing if not h.isSectionHidden(c)]
+        sharing = [c for c in shown if c != keep]
+        if keep is not None:
+            after = [c for c in sharing if h.visualIndex(c) > h.visualIndex(keep)]
+            sharing = after or sharing
+        if not sharing or self._fitting or self.room <= 0:
+            return
+        room = self._room(sharing)
+        if keep is None:     # the proportions last set, scaled to the room there is now
+            total = round(sum(self.widths[c] for c in sharing) * room / self.room)
+        else:               # exactly the room the kept column leaves
+            total = room
+        widths = _share(total, [self.widths[c] for c in sharing])
+        self._fitting = True
+        try:
+            for c, width in zip(sharing, widths):
+                h.resizeSection(c, width)
+        finally:
+            self._fitting = False
+
+    def _resized(self, column: int, old: int, new: int) -> None:
+        if self._fitting:
+            return
+        self.fit(keep=column)
+        h = self.header
+        shown = [c for c in self.sharing if not h.isSectionHidden(c)]
+        if self._room(shown) > 0:       # (not while the table has no width yet)
+            self.widths = {c: h.sectionSize(c) for c in self.sharing}
+            self.room = self._room(shown)
 
 
 class LibraryView(QWidget):
@@ -69,6 +188,7 @@ class LibraryView(QWidget):
         hh.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
         for i, (key, _) in enumerate(COLUMNS):
             hh.resizeSection(i, _WIDTHS.get(key, 120))
+        self.columns = ColumnFit(t)
         t.setContextMenuPolicy(Qt.CustomContextMenu)
 
         top = QHBoxLayout()

@@ -256,7 +256,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         if s.value("splitter") is not None:
             self.splitter.restoreState(s.value("splitter"))
         if s.value("columns") is not None:
-            self.library.table.horizontalHeader().restoreState(s.value("columns"))
+            self.library.columns.restore(s.value("columns"), s.value("column_share"))
         if s.value("volume") is not None:
             self.transport.volume.setValue(int(s.value("volume")))
 
@@ -265,6 +265,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         s.setValue("geometry", self.saveGeometry())
         s.setValue("splitter", self.splitter.saveState())
         s.setValue("columns", self.library.table.horizontalHeader().saveState())
+        s.setValue("column_share", self.library.columns.share())
         s.setValue("volume", self.transport.volume.value())
         s.sync()
 

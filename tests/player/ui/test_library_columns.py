@@ -1,0 +1,68 @@
+"""The library's columns fill its table: title, artist and album share the width the others
+leave, in the proportions the user gave them (empty space was left at the right of a wide
+window, and the columns ran off a narrow one)."""
+
+from __future__ import annotations
+
+TITLE, ARTIST, ALBUM = 1, 2, 3
+SHARING = (TITLE, ARTIST, ALBUM)
+
+
+def _sizes(window) -> list[int]:
+    header = window.library.table.horizontalHeader()
+    return [header.sectionSize(c) for c in range(header.count())]
+
+
+def _resize(qtbot, window, width: int, height: int) -> int:
+    """Resize the window and wait for the table to follow; the table's width."""
+    window.resize(width, height)
+    qtbot.waitUntil(lambda: window.width() == width, timeout=2000)
+    qtbot.wait(50)
+    return window.library.table.viewport().width()
+
+
+def test_the_columns_fill_the_table_at_any_width_and_only_the_names_stretch(qtbot, scanned, make_window):
+    window = make_window(scanned, with_player=False)
+    fitted = []
+    for width, height in ((1280, 780), (1500, 800), (900, 600)):
+        room = _resize(qtbot, window, width, height)
+        sizes = _sizes(window)
+        assert sum(sizes) == room, (width, sizes, room)           # no gap at the right, nothing cut off
+        fitted.append(sizes)
+    for column in (0, 4, 5, 6):                                     # #, genre, year, time keep their width
+        assert len({sizes[column] for sizes in fitted}) == 1
+    wide, wider, narrow = fitted
+    for column in SHARING:
+        assert narrow[column] < wide[column] < wider[column]
+    # The smallest window: the names keep a readable width and the table scrolls to the rest.
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    qtbot.wait(50)
+    table = window.library.table
+    sizes = _sizes(window)
+    assert min(sizes[c] for c in SHARING) >= 80
+    assert table.horizontalScrollBar().maximum() == sum(sizes) - table.viewport().width() > 0
+
+
+def test_a_column_the_user_widens_keeps_its_width_and_its_share_when_the_window_changes(
+        qtbot, scanned, make_window):
+    window = make_window(scanned, with_player=False)
+    room = _resize(qtbot, window, 1280, 780)
+    before = _sizes(window)
+    header = window.library.table.horizontalHeader()
+    header.resizeSection(TITLE, before[TITLE] + 120)                # as a drag of its right edge
+    after = _sizes(window)
+    assert after[TITLE] == before[TITLE] + 120
+    assert sum(after) == room                                       # artist and album made room
+    assert after[ARTIST] < before[ARTIST] and after[ALBUM] < before[ALBUM]
+    share = after[TITLE] / sum(after[c] for c in SHARING)
+    room = _resize(qtbot, window, 1000, 700)
+    smaller = _sizes(window)
+    assert sum(smaller) == room
+    assert abs(smaller[TITLE] / sum(smaller[c] for c in SHARING) - share) < 0.01
+    _resize(qtbot, window, 790, 590)               # (within the offscreen screen, where geometry is restored)
+    smaller = _sizes(window)
+    window.close()
+    again = make_window(scanned, with_player=False)                 # the same size: the same widths
+    qtbot.wait(100)
+    assert _sizes(again) == smaller
