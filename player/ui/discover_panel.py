@@ -213,12 +213,14 @@ class DiscoverPanel(QScrollArea):
             last = min(n, (top + self.viewport().height()) // pitch + 2) if pitch else 0
             free = spare + [self._shown.pop(i) for i in [i for i in self._shown if not first <= i < last]]
             width, height = self._area.width(), pitch - self._layout.spacing()
+            moved = False
             for i in range(first, last):
                 row = self._shown.get(i)
                 if row is None or refill:
                     if row is None:
                         row = free.pop() if free else self._new_row()
                         self._shown[i] = row
+                        moved = True
                     bucket, entries = self.buckets[i]
                     row.set_bucket(bucket)
                     row.set_entries(entries)
@@ -227,6 +229,15 @@ class DiscoverPanel(QScrollArea):
             for row in free:                # fewer rows in view than before
                 row.hide()
                 row.deleteLater()
+            if moved:
+                # Tab visits the rows top down: a row widget taken for another row keeps its
+                # place in the focus chain, which is where it was made.
+                before = self.refresh_btn
+                for i in sorted(self._shown):
+                    row = self._shown[i]
+                    QWidget.setTabOrder(before, row.play_btn)
+                    QWidget.setTabOrder(row.play_btn, row.list)
+                    before = row.list
         finally:
             self._placing = False
 

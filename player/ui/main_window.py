@@ -12,7 +12,7 @@ import os
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget,
+    QApplication, QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
 
 from player import paths
@@ -154,6 +154,44 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.tabs.currentChanged.connect(lambda i: self.refresh_discover() if i == 1 else None)
         self.problems_link.clicked.connect(self.open_problems)
         self.statusBar().messageChanged.connect(self._status_message_changed)
+
+    # -- keyboard focus ------------------------------------------------------
+    def focus_parts(self) -> list[QWidget]:
+        """The window's parts in reading order: the top bar, the tabs, Up next, the status bar
+        (the welcome page in place of the first three while it shows)."""
+        if self.stack.currentWidget() is self.welcome:
+            return [self.welcome, self.statusBar()]
+        return [self.transport, self.tabs, self.up_next, self.statusBar()]
+
+    def tab_stops(self) -> list[QWidget]:
+        """The controls Tab visits, in order: part by part (see :meth:`focus_parts`), and in a
+        part in the order of Qt's focus chain. Qt's chain alone puts a control made after the
+        window at its end: Discover's rows and the Listening page came after Up next."""
+        parts = self.focus_parts()
+        found: list[list[QWidget]] = [[] for _ in parts]
+        w = self.nextInFocusChain()
+        while w is not None and w is not self:
+            if (w.focusPolicy() & Qt.TabFocus) == Qt.TabFocus and w.focusProxy() is None \
+                    and w.isVisible() and w.isEnabled():
+                for i, part in enumerate(parts):
+                    if part.isAncestorOf(w):
+                        found[i].append(w)
+                        break
+            w = w.nextInFocusChain()
+        return [w for stops in found for w in stops]
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        """Tab and Shift+Tab go round the window in reading order (see :meth:`tab_stops`)."""
+        stops = self.tab_stops()
+        here = QApplication.focusWidget()
+        at = next((i for i, w in enumerate(stops) if w is here), None)
+        if not stops or (at is None and here is not None):
+            return super().focusNextPrevChild(forward)     # the focus is where Tab never stops
+        if at is None:
+            at = -1 if forward else 0
+        stops[(at + (1 if forward else -1)) % len(stops)].setFocus(
+            Qt.TabFocusReason if forward else Qt.BacktabFocusReason)
+        return True
 
     def library_search(self) -> None:
         self.tabs.setCurrentWidget(self.library)

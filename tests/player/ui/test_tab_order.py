@@ -1,0 +1,87 @@
+"""Tab goes round the window in reading order: the top bar, the tab bar and the page shown,
+Up next."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+
+def _part(window, widget) -> str:
+    for name, part in (("top bar", window.transport), ("page", window.tabs), ("up next", window.up_next),
+                       ("status bar", window.statusBar())):
+        if part.isAncestorOf(widget):
+            return name
+    return type(widget).__name__
+
+
+def _walk(qtbot, window, start, key=Qt.Key_Tab, steps: int = 60) -> list:
+    """The widgets that take the focus pressing ``key`` from ``start``, once round the window."""
+    start.setFocus(Qt.OtherFocusReason)
+    qtbot.waitUntil(start.hasFocus, timeout=2000)
+    seen = [start]
+    for _ in range(steps):
+        qtbot.keyClick(QApplication.focusWidget(), key, Qt.ShiftModifier if key == Qt.Key_Backtab else Qt.NoModifier)
+        now = QApplication.focusWidget()
+        if now is start:
+            return seen
+        seen.append(now)
+    raise AssertionError(f"Tab did not come back round: {[type(w).__name__ for w in seen]}")
+
+
+def _runs(parts: list[str]) -> list[str]:
+    return [p for i, p in enumerate(parts) if i == 0 or parts[i - 1] != p]
+
+
+def test_tab_goes_round_every_page_in_reading_order(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.activateWindow()
+    window.enqueue([window.model.track_id(0)])          # Up next has a row (and Clear is on)
+    qtbot.waitUntil(lambda: window.up_next.clear_btn.isEnabled(), timeout=5000)
+    tab_bar = window.tabs.tabBar()
+    for page in (window.library, window.discover, window.listening, window.playlists):
+        window.tabs.setCurrentWidget(page)
+        if page is window.discover:
+            qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+        if page is window.listening:
+            qtbot.waitUntil(lambda: window.listening.view is not None, timeout=20000)
+        forward = _walk(qtbot, window, tab_bar)
+        parts = [_part(window, w) for w in forward]
+        # From the tab bar: the page, Up next, then round to the top bar and back to the tab bar.
+        assert _runs(parts) == ["page", "up next", "top bar"], (page, parts)
+        assert forward[1:3] != [] and window.tabs.currentWidget().isAncestorOf(forward[1])
+        top = [w for w in forward if _part(window, w) == "top bar"]
+        assert top[0] is window.transport.shuffle_btn and top[-1] is window.transport.volume
+        backward = _walk(qtbot, window, tab_bar, Qt.Key_Backtab)
+        assert backward[1:] == forward[1:][::-1]                    # Shift+Tab: the same stops, the other way
+    window.tabs.setCurrentWidget(window.library)
+    forward = _walk(qtbot, window, window.transport.shuffle_btn)
+    assert forward[forward.index(tab_bar):][:3] == [tab_bar, window.library.search, window.library.table]
+
+
+def test_discover_rows_are_visited_top_down_after_scrolling(qtbot, scanned, make_window):
+    from player.ui.discover_panel import BucketRow
+
+    window = make_window(scanned)
+    window.activateWindow()
+    panel = window.discover
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: len(panel.rows) == 3, timeout=5000)
+    genres = [f"Genre {i:02}" for i in range(40)]
+    panel.set_rows({genre: [(1, "Stone Road", "Granite", "why")] for genre in genres})
+    for value in (300, 700, 200):                         # rows leave and come back into view
+        panel.verticalScrollBar().setValue(value)
+        qtbot.wait(20)
+    panel.refresh_btn.setFocus(Qt.OtherFocusReason)
+    qtbot.waitUntil(panel.refresh_btn.hasFocus, timeout=2000)
+    visited = []
+    for _ in range(200):                                  # Tab on through the rows (the panel scrolls along)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        now = QApplication.focusWidget()
+        if not panel.isAncestorOf(now):
+            break
+        row = now.parentWidget()
+        if isinstance(row, BucketRow) and now is row.play_btn:
+            visited.append(row.bucket)
+    assert visited == genres
+    assert window.up_next.isAncestorOf(QApplication.focusWidget())      # and on to Up next
