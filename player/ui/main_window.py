@@ -112,6 +112,12 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self._init_playback(player)
         self._init_playlists()
         self.restore_layout()
+        # The keyboard starts in the track list, where arrows, Enter and Space act on tracks, and
+        # Tab goes on in reading order: Up next, then round to the top bar, the tabs, the search.
+        # Left to Qt, the first control that takes the focus got it, and while the player starts
+        # (its buttons greyed) that was the volume slider at the top bar's right end: the arrow
+        # keys turned the volume, and Tab left the top bar to come back to its buttons last.
+        self.library.table.setFocus(Qt.OtherFocusReason)
 
     # -- set-up ----------------------------------------------------------
     def _build_actions(self) -> None:

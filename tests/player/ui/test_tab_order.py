@@ -1,5 +1,5 @@
 """Tab goes round the window in reading order: the top bar, the tab bar and the page shown,
-Up next."""
+Up next; and the window opens with the keyboard in the track list."""
 
 from __future__ import annotations
 
@@ -85,3 +85,30 @@ def test_discover_rows_are_visited_top_down_after_scrolling(qtbot, scanned, make
             visited.append(row.bucket)
     assert visited == genres
     assert window.up_next.isAncestorOf(QApplication.focusWidget())      # and on to Up next
+
+
+def test_the_window_opens_with_the_keyboard_in_the_track_list(qtbot, scanned, tmp_path, monkeypatch):
+    # Started as the app starts it: the player comes up on a worker, its buttons greyed until then.
+    from player.ui.main import default_engine_factory
+    from player.ui.main_window import MainWindow
+    from player.workers import wait_all
+
+    monkeypatch.setenv("SEGUE_ENGINE", "null")
+    window = MainWindow(scanned, engine_factory=default_engine_factory(scanned),
+                        settings_file=str(tmp_path / "window.ini"))
+    qtbot.addWidget(window)
+    try:
+        with qtbot.waitSignal(window.library_loaded, timeout=10000):
+            window.show()
+        qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(window.transport.play_btn.isEnabled, timeout=10000)
+        volume = window.transport.volume.value()
+        qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key_Down)
+        assert window.transport.volume.value() == volume      # the arrow keys do not turn the volume
+        assert QApplication.focusWidget() is window.library.table
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        assert window.up_next.isAncestorOf(QApplication.focusWidget())
+    finally:
+        window.close()
+        wait_all(5000)
