@@ -162,6 +162,8 @@ class Player:
         self._paused_at: float | None = None
         self._back: list[QueueEntry] = []  # what "previous" walks back through
         self._playing: _Playing | None = None
+        # Above 0 while one play ends and the next begins (under the lock): see ``state``.
+        self._changing = 0
         self._armed: Source | None = None  # what the engine will continue with
         # Sources armed lately: the engine may already be playing one that the
         # queue no longer wants (replaced too late); whatever is heard is logged.
@@ -466,7 +468,11 @@ class Player:
         # No lock: the GUI thread asks (Space, MPRIS) while a command may hold it for
         # a database write or an engine stop that drains the device (up to ~1 s).
         if self._playing is None:  # read once, like current_track_id
-            return PlaybackState.STOPPED
+            # Between the end of one play and the start of the next (the next file being
+            # opened, its row written) there is no play: that is no stop. Read then, "stopped"
+            # flickered in the window and told whoever waits for the end of the queue that it
+            # had come, with the next song's play already logged.
+            return PlaybackState.PLAYING if self._changing else PlaybackState.STOPPED
         state = self.engine.state
         # The engine stops at the end of the stream a moment before its
         # "finished" event reaches us; until then the play is still going.
@@ -941,13 +947,17 @@ class Player:
             playing = self._playing
             if restart_stops and playing is not None and playing.entry.track_id == entry.track_id:
                 ended = "stopped"
-            self._end_current(ended)
-            source = self._source_for(entry)
-            if source is None:
-                source = Source(f"<missing track {entry.track_id}>", token=entry)
-            source.start_s = at
-            self._armed, self._armed_recent = None, []  # the engine drops them too
-            self._begin(entry, source, reopen=reopen)
+            self._changing += 1
+            try:
+                self._end_current(ended)
+                source = self._source_for(entry)
+                if source is None:
+                    source = Source(f"<missing track {entry.track_id}>", token=entry)
+                source.start_s = at
+                self._armed, self._armed_recent = None, []  # the engine drops them too
+                self._begin(entry, source, reopen=reopen)
+            finally:
+                self._changing -= 1
             try:
                 self.engine.play(source)
             except Exception as exc:  # no output open, a device that refuses: an error, never a skip
@@ -1019,15 +1029,19 @@ class Player:
                   and any(src is s for s in self._armed_recent)):
                 # Gapless hand-over: the armed next track is heard now.
                 self._armed_recent = [s for s in self._armed_recent if s is not src]
-                self._end_current("finished")
-                self._queue.discard(src.token)
-                # A track armed since (queued as this one became audible) is what the
-                # engine plays after it: it stays armed. Armed again as a new source, it
-                # would be heard twice where this one is short enough for the engine to
-                # have begun it already.
-                if self._armed is src:
-                    self._armed = None
-                self._begin(src.token, src)
+                self._changing += 1
+                try:
+                    self._end_current("finished")
+                    self._queue.discard(src.token)
+                    # A track armed since (queued as this one became audible) is what the
+                    # engine plays after it: it stays armed. Armed again as a new source, it
+                    # would be heard twice where this one is short enough for the engine to
+                    # have begun it already.
+                    if self._armed is src:
+                        self._armed = None
+                    self._begin(src.token, src)
+                finally:
+                    self._changing -= 1
                 self._arm_next()
                 self._emit("queue_changed")
             elif event == "error" and playing is not None and src is playing.source:

@@ -132,6 +132,26 @@ def test_a_file_that_cannot_be_decoded_is_an_error_not_a_skip(store, tmp_path, m
     assert [d["track_id"] for d in ev.of("error")] == [ids[1]]
 
 
+def test_between_two_songs_the_player_never_reads_stopped(store, tmp_path, make_player, monkeypatch):
+    # While one play ends and the next begins (the next file opened, its play logged) there
+    # is no play, but no stop either: "stopped" read then flickered in the window and told
+    # whoever waits for the end of the queue that it had come, with the next play logged.
+    ids = add_tracks(store, tmp_path, [("a", 0.4), ("b", 0.4), ("c", 0.4)])
+    p = make_player()
+    seen = []
+    start_play = store.start_play
+
+    def logged(*args, **kwargs):
+        seen.append(p.state)
+        return start_play(*args, **kwargs)
+
+    monkeypatch.setattr(store, "start_play", logged)
+    p.play_tracks(ids)
+    assert wait_for(lambda: [e for _t, e in ended(store)] == ["finished"] * 3)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+    assert seen == [PlaybackState.PLAYING] * 3
+
+
 @pytest.mark.parametrize("harm, heard_ms", [("zero_middle", (4000, 4000)), ("cut_to_half", (1700, 2000)),
                                             ("forget_flac_length", (4000, 4000))])
 def test_a_damaged_cut_or_unmeasured_flac_plays_what_it_holds_and_finishes(store, tmp_path, make_player, harm,
