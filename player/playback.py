@@ -174,6 +174,7 @@ class Player:
         self._filling = False
         self._queue_gen = 0  # counts queue replacements: a fill asked for an older queue is dropped
         self._reshape_wanted = False  # an early skip asked for the suggestions to be re-ranked
+        self._left_out: frozenset[int] = frozenset()  # tracks never to queue as suggestions (leave_out)
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
@@ -344,6 +345,20 @@ class Player:
         """Remove these queued entries (by identity, wherever they are now); how many were."""
         with self._lock:
             removed = sum(self._queue.discard(e) for e in entries)
+            if removed:
+                self._queue_changed()
+        return removed
+
+    def leave_out(self, track_ids) -> int:
+        """Queue none of ``track_ids`` as a suggestion from now on (the whole set, in place of
+        the one given last): their suggested entries leave the queue now, and a fill or a
+        station asked for before they were left out adds none of them when it lands. What the
+        person queued stays. Returns how many entries went."""
+        left = frozenset(int(t) for t in track_ids)
+        with self._lock:
+            self._left_out = left
+            removed = sum(self._queue.discard(e) for e in self._queue.entries()
+                          if not e.manual and e.track_id in left)
             if removed:
                 self._queue_changed()
         return removed
@@ -552,7 +567,7 @@ class Player:
         """
         seed = int(seed)
         with self._lock:
-            self._set_queue([int(t) for t in track_ids], source, True)
+            self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True)
             playing, cued = self._playing, self._cued
             if playing is not None and playing.entry.track_id == seed:
                 if self._repeat == "all":
@@ -1092,6 +1107,9 @@ class Player:
             got = self._filler(self, replacing=replacing) if replacing else self._filler(self)
             entries = [QueueEntry(int(t), s, False) for t, s in got]
             with self._lock:
+                # The filler read what is left out when it began: a track left out since
+                # (while it ranked) had no entry yet for leave_out to take away.
+                entries = [e for e in entries if e.track_id not in self._left_out]
                 if self._queue_gen != gen:
                     # The queue was replaced while the filler ran (a new list, a station):
                     # what it picked followed the old one.

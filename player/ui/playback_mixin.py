@@ -455,14 +455,15 @@ class PlaybackMixin:
     def _drop_suggestions(self, never: set[int]) -> int:
         """Take the tracks of ``never`` off what Segue offers now: its suggestions in Up next
         (on the player's thread, from the queue as it is then) and Discover's rows. Returns
-        how many of Up next's rows go, as shown now."""
-        def drop(p):
-            p.remove_queue_entries([e for e in p.queue if not e.manual and e.track_id in never])
+        how many of Up next's rows go, as shown now.
 
+        The player keeps the set: a refill or a station asked for before the list was written
+        lands after this, with the song the recommender did not yet know to leave out, and
+        the player leaves it out as it queues them."""
         shown = 0
         if self.player is not None:
             shown = sum(not e.manual and e.track_id in never for e in self.player.queue)
-            self._command(drop)
+            self._command(lambda p: p.leave_out(never))
         self.discover.drop_tracks(never)
         if self.discover.buckets:
             self.refresh_discover()         # the rows that lost tiles fill up again
@@ -487,6 +488,17 @@ class PlaybackMixin:
     def _suggested_again(self, texts: list) -> None:
         if not texts:
             return
+        store = self.store
+
+        def follow(result, error):
+            if error is not None:
+                log.warning("could not read what is never suggested: %s", error)
+            elif self.player is not None:
+                self._command(lambda p: p.leave_out(result))    # what was taken back may be queued again
+
+        # On the write thread, after the removal and in turn with any "Don't suggest" asked
+        # since: the player is told each list in the order the lists were written.
+        run_task(store.never_suggested_ids, follow, pool=db_write_pool(), name="never-suggested-ids")
         one = texts[0].replace("Songs by", "songs by", 1)
         self.statusBar().showMessage(
             f"Segue may suggest {one if len(texts) == 1 else f'{len(texts)} songs and artists'} again", 8000)

@@ -4,11 +4,35 @@ the person queued stays; Playback → Never suggested… takes it back."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import QItemSelectionModel
 
 from player.audio.base import PlaybackState
+from player.recommendations import LibraryRecommendations
 from player.ui.queue_panel import ENTRY_ROLE
+
+
+class _Held(LibraryRecommendations):
+    """The real recommender, held once it has ranked while ``hold`` (as a slow ranking is)."""
+
+    def __init__(self, store):
+        super().__init__(store)
+        self.hold = False
+        self.ranked, self.go = threading.Event(), threading.Event()
+
+    def _held(self, recs):
+        if self.hold:
+            self.ranked.set()
+            assert self.go.wait(20)
+        return recs
+
+    def up_next(self, *args, **kwargs):
+        return self._held(super().up_next(*args, **kwargs))
+
+    def radio(self, *args, **kwargs):
+        return self._held(super().radio(*args, **kwargs))
 
 
 def _menu_action(panel, rect, text: str):
@@ -195,3 +219,46 @@ def test_the_never_suggested_list_says_when_it_could_not_be_read(qtbot, scanned,
     with qtbot.waitSignal(dialog.loaded, timeout=10000):
         dialog.reload()
     assert dialog.empty.text() == never_dialog.NOTHING_YET
+
+
+def test_a_refill_asked_for_before_a_song_was_left_out_does_not_queue_it(qtbot, scanned, make_window):
+    # The refill read the list, the person left a song out while it ranked, and it landed after
+    # the window had cleared the song out of Up next: it must not bring the song in after all.
+    window = make_window(scanned)
+    window.provider = held = _Held(scanned)
+    _start_paused(qtbot, window, window.model.track_id(0))
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=10000)
+    held.hold = True
+    window._command(lambda p: p.clear_queue())          # an empty queue: the filler asks at once
+    qtbot.waitUntil(held.ranked.is_set, timeout=10000)
+    song = window.model.track_id(1)                     # the next in library order: in that refill
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        window.never_suggest(song, "song")
+    held.go.set()
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=10000)
+    assert song not in [e.track_id for e in window.player.queue]
+    assert song not in window.up_next.track_ids()
+    # Taken back, the next refill may queue it again.
+    held.hold = False
+    _take_back(qtbot, window)
+    window._command(lambda p: p.clear_queue())
+    qtbot.waitUntil(lambda: song in [e.track_id for e in window.player.queue], timeout=10000)
+
+
+def test_a_station_asked_for_before_a_song_was_left_out_does_not_queue_it(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.provider = held = _Held(scanned)
+    seed = window.model.track_id(0)
+    first = [r.track_id for r in held.radio(seed, 5)]
+    held.hold = True
+    window.start_radio(seed)
+    qtbot.waitUntil(held.ranked.is_set, timeout=10000)
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        window.never_suggest(first[0], "song")
+    held.hold = False
+    held.go.set()
+    qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 3,
+                    timeout=10000)
+    window.pause()
+    assert first[0] not in [e.track_id for e in window.player.queue]
