@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from PySide6.QtCore import QTimer
 
 from player.library.names import Namer
-from player.store.never import artist_of
 from player.ui.bridge import PlayerBridge
 from player.ui.never_menu import ARTIST
 from player.workers import db_write_pool, run_task
@@ -414,9 +413,15 @@ class PlaybackMixin:
     # -- never suggested ---------------------------------------------------------
     def artist_to_leave_out(self, track_id: int) -> str | None:
         """The artist a menu offers never to suggest for ``track_id``: its artist tag, else its
-        album artist; None for an untagged track (its folder's name is no artist)."""
-        row = self.store.track(track_id)
-        return artist_of(row) if row is not None else None
+        album artist; None for an untagged track (its folder's name is no artist), and for one
+        the library in memory does not hold (a menu is built on the GUI thread, which never
+        waits on the database). The library's artist column is that tag, else that album
+        artist, else the guess from the folder, which it marks."""
+        data = self.model.data_
+        i = data.position(track_id)
+        if i is None or data.is_guessed("artist", i):
+            return None
+        return data.text["artist"][i] or None
 
     def never_suggest(self, track_id: int, what: str) -> None:
         """Never suggest this song (``what`` "song") or any song of its artist ("artist").
@@ -427,7 +432,7 @@ class PlaybackMixin:
         status bar says what was done. The recommender reads the list on every ask: no
         rebuild or training is needed."""
         store = self.store
-        title = self._info(track_id)[0]
+        known = self.model.data_.info(track_id)
         artist = self.artist_to_leave_out(track_id) if what == ARTIST else None
         if what == ARTIST and not artist:
             return
@@ -437,14 +442,17 @@ class PlaybackMixin:
                 store.never_suggest_artist(artist)
             else:
                 store.never_suggest_track(track_id)
-            return store.never_suggested_ids()
+            row = store.track(track_id) if known is None else None     # (a track the library does not show)
+            title = known[0] if known is not None else Namer.of(store)(row).title if row is not None else ""
+            return title, store.never_suggested_ids()
 
         def done(result, error):
             if error is not None:
                 self.statusBar().showMessage(f"Could not keep it out of suggestions: {error}", 10000)
                 return
-            left = self._drop_suggestions(result)
-            said = f"songs by {artist}" if what == ARTIST else f"“{title}”"
+            title, never = result
+            left = self._drop_suggestions(never)
+            said = f"songs by {artist}" if what == ARTIST else f"“{title}”" if title else "that song"
             gone = f"; {left} suggestion{'s' if left != 1 else ''} left Up next" if left else ""
             self.statusBar().showMessage(
                 f"Segue won't suggest {said} again{gone} (Playback → Never suggested… to undo)", 10000)

@@ -262,3 +262,35 @@ def test_a_station_asked_for_before_a_song_was_left_out_does_not_queue_it(qtbot,
                     timeout=10000)
     window.pause()
     assert first[0] not in [e.track_id for e in window.player.queue]
+
+
+def test_the_menus_and_leaving_an_artist_out_read_nothing_from_the_database_on_the_gui_thread(
+        qtbot, scanned, make_window):
+    window = make_window(scanned)
+    _start_paused(qtbot, window, window.model.track_id(0))
+    window.up_next.keep_going.setChecked(True)
+    rows, view = window.up_next.rows, window.up_next.list
+    qtbot.waitUntil(lambda: rows.rowCount() >= 3, timeout=10000)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    artist = scanned.track(rows.index(1).data(ENTRY_ROLE).track_id)["artist"]
+    jazz = next(r for r in window.discover.rows if r.bucket == "Jazz")
+    tile_artist = scanned.track(jazz.ids[0])["artist"]
+    first_artist = scanned.track(window.model.track_id(0))["artist"]
+    gui_reads = []
+    real = scanned.execute
+
+    def watched(sql, params=()):
+        if threading.current_thread() is threading.main_thread():
+            gui_reads.append(sql)
+        return real(sql, params)
+
+    scanned.execute = watched          # the real store, its reads on the GUI thread noted
+    _menu_action(jazz, jazz.list.visualItemRect(jazz.list.item(0)), f"Don't suggest songs by {tile_artist}")
+    table = window.library.table
+    _menu_action(window.library, table.visualRect(window.model.index(0, 1)), f"Don't suggest songs by {first_artist}")
+    action = _menu_action(window.up_next, view.visualRect(rows.index(1)), f"Don't suggest songs by {artist}")
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        action.trigger()
+    assert f"won't suggest songs by {artist}" in window.statusBar().currentMessage()
+    assert gui_reads == []
