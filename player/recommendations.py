@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from typing import Collection, Iterable, Protocol, runtime_checkable
 
 from player.library.names import Namer
-from segue_common.normalize import recording_key
+from segue_common.normalize import SAME_RECORDING_S, recording_key
 
 UNTAGGED = "No genre tag"
 SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
-SAME_RECORDING_S = 4.0    # same artist and title within this many seconds: one recording
 _SPLIT = re.compile(r"\s*[;/,|]\s*")
 
 

@@ -103,6 +103,11 @@ def loose_title(title: str | None, artist: str | None = None) -> str:
     return normalize_name(text) or normalize_name(title)
 
 
+# One song (same :func:`recording_key`) whose copies' lengths are this close is one recording:
+# a live take or an edit runs longer or shorter, a re-encode or a remaster does not.
+SAME_RECORDING_S = 4.0
+
+
 def recording_key(artist: str | None, title: str | None) -> str | None:
     """Like :func:`match_key`, but version words in a dash tail go as well as in brackets:
     "Song - Remastered 2011" on a best-of is the album's "Song". Whether two copies are one

@@ -6,6 +6,12 @@ key, the first credited artist normalised (:func:`segue_common.normalize.primary
 as the rest of Segue keys artists: "The Beatles" and "Beatles feat. X" are one artist. A
 track's artist is its artist tag, else its album artist; a track with neither has none (its
 folder's name is no artist).
+
+A song is the recording, not the file: someone who says "don't suggest this song" does not
+want its copy from a best-of or in another format instead. Every track of the same
+recording as a song named (:func:`segue_common.normalize.recording_key` of its artist and
+title, lengths within ``SAME_RECORDING_S``, as Up next, Radio and Discover tell copies apart)
+is left out with it; a live take or an edit of another length is another recording.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from segue_common.normalize import primary_artist
+from segue_common.normalize import SAME_RECORDING_S, normalize_name, primary_artist, recording_key
 
 
 # A track's artist as :func:`artist_of` gives it, in SQL.
@@ -67,18 +73,53 @@ class NeverSuggestMixin:
         return tuple(self.execute("SELECT count(*), max(added_at), total(id) FROM never_suggest").fetchone())
 
     def never_suggested_ids(self) -> set[int]:
-        """The tracks never to suggest: those named, and every track of an artist named."""
+        """The tracks never to suggest: those named and their other copies, and every track of
+        an artist named."""
         with self.snapshot() as conn:
             ids = {t for (t,) in conn.execute("SELECT track_id FROM never_suggest WHERE track_id IS NOT NULL")}
             keys = {k for (k,) in conn.execute("SELECT artist_key FROM never_suggest WHERE artist_key IS NOT NULL")}
+            if not ids and not keys:
+                return ids
+            # Keys are Python's (primary_artist, normalize_name): each artist name the library
+            # has is keyed once, then SQLite finds the tracks of the names that match (rather
+            # than reading every track's name into Python).
+            names = [n for (n,) in conn.execute(f"SELECT DISTINCT {_ARTIST} FROM tracks WHERE {_ARTIST} <> ''")]
+            if ids:
+                ids |= _copies(conn, ids, names)
             if keys:
-                # The key is Python's (primary_artist): each name the library has is keyed once,
-                # then SQLite finds the tracks of the names that match (rather than reading every
-                # track's name into Python).
-                names = [n for (n,) in conn.execute(f"SELECT DISTINCT {_ARTIST} FROM tracks WHERE {_ARTIST} <> ''")
-                         if primary_artist(n) in keys]
-                for i in range(0, len(names), 500):
-                    chunk = names[i:i + 500]
-                    ids.update(t for (t,) in conn.execute(
-                        f"SELECT id FROM tracks WHERE {_ARTIST} IN ({','.join('?' * len(chunk))})", chunk))
+                ids.update(_tracks_of(conn, [n for n in names if primary_artist(n) in keys]))
         return ids
+
+
+def _copies(conn, track_ids: set[int], names: list[str]) -> set[int]:
+    """The tracks that are the same recording as one of ``track_ids`` (see the module's note);
+    ``names``: every artist name the library has."""
+    named = list(track_ids)
+    lengths: dict[str, list] = {}
+    wanted = set()
+    for i in range(0, len(named), 500):
+        chunk = named[i:i + 500]
+        for artist, title, duration in conn.execute(
+                f"SELECT {_ARTIST}, title, duration FROM tracks WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+            key = recording_key(artist, title)
+            if key is not None:
+                lengths.setdefault(key, []).append(duration)
+                wanted.add(normalize_name(artist))
+    if not lengths:
+        return set()
+    out = set()
+    for track_id, artist, title, d in _tracks_of(conn, [n for n in names if normalize_name(n) in wanted],
+                                                 f"id, {_ARTIST}, title, duration"):
+        known = lengths.get(recording_key(artist, title))
+        if known and any(d is None or o is None or abs(d - o) <= SAME_RECORDING_S for o in known):
+            out.add(track_id)
+    return out
+
+
+def _tracks_of(conn, names: list[str], columns: str = "id"):
+    """``columns`` of the tracks whose artist (:func:`artist_of`) is one of ``names``: the id
+    alone by default, else rows."""
+    for i in range(0, len(names), 500):
+        chunk = names[i:i + 500]
+        rows = conn.execute(f"SELECT {columns} FROM tracks WHERE {_ARTIST} IN ({','.join('?' * len(chunk))})", chunk)
+        yield from (t for (t,) in rows) if columns == "id" else rows

@@ -142,3 +142,30 @@ def test_a_song_left_out_of_discover_gives_its_place_to_another_of_its_artist(st
     theirs = [t for t in after if _artist(store, t) == artist]
     assert len(after) == 10 and second not in after
     assert len(theirs) == 2 and first in theirs, [store.track(t)["title"] for t in after]
+
+
+def test_a_song_left_out_takes_its_other_copies_with_it_but_not_another_take(store, provider):
+    # The same recording on a best-of, in another format, spelled with its remaster note: the
+    # person who said "not this song" would not want it back that way. A live take of another
+    # length, and another artist's song of that title, are other songs.
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    song = ids["Jazz song 3"]
+    store.upsert_tracks([
+        {"path": "/music/best of/03.mp3", "size": 900, "mtime_ns": 1, "title": "Jazz song 3 - Remastered 2011",
+         "artist": "JAZZ ARTIST 3", "album": "Best Of", "genre": "Jazz", "duration": 201.5},
+        {"path": "/music/live/03.flac", "size": 1000, "mtime_ns": 1, "title": "Jazz song 3",
+         "artist": "Jazz Artist 3", "album": "Live", "genre": "Jazz", "duration": 260.0},
+        {"path": "/music/covers/03.flac", "size": 1000, "mtime_ns": 1, "title": "Jazz song 3",
+         "artist": "Rock Artist 3", "album": "Covers", "genre": "Jazz", "duration": 200.0}])
+    by_path = {r["path"]: r["id"] for r in store.tracks()}
+    copy, live, cover = (by_path[f"/music/{p}"] for p in ("best of/03.mp3", "live/03.flac", "covers/03.flac"))
+    assert store.never_suggest_track(song)
+    assert store.never_suggested_ids() == {song, copy}
+    seed = ids["Jazz song 0"]
+    offered = (_ids(provider.up_next([seed], 95)) + _ids(provider.radio(seed, 95, exclude={seed}))
+               + [r.track_id for row in provider.discover(40).values() for r in row])
+    assert copy not in offered and song not in offered
+    assert live in offered and cover in offered
+    for entry in store.never_suggested():
+        store.suggest_again(entry["id"])
+    assert store.never_suggested_ids() == set()

@@ -294,3 +294,25 @@ def test_the_menus_and_leaving_an_artist_out_read_nothing_from_the_database_on_t
         action.trigger()
     assert f"won't suggest songs by {artist}" in window.statusBar().currentMessage()
     assert gui_reads == []
+
+
+def test_this_song_is_every_copy_of_it_in_the_library(qtbot, store, music, make_window):
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    # "Pebble Song" again, on a best-of, in another format: one song to the person.
+    write_track(music / "Best Of", "b1", fmt="ogg", seconds=3.0, freq=999.0,
+                tags={"title": "Pebble Song (Remastered)", "artist": "Granite", "album": "Hits", "genre": "Rock"})
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    copies = sorted(t["id"] for t in store.tracks() if t["title"].startswith("Pebble Song"))
+    assert len(copies) == 2
+    _start_paused(qtbot, window, window.model.track_id(0))
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: set(copies) <= set(window.up_next.track_ids()), timeout=10000)
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        window.never_suggest(copies[0], "song")
+    qtbot.waitUntil(lambda: not set(copies) & set(window.up_next.track_ids()), timeout=5000)
+    assert "2 suggestions left Up next" in window.statusBar().currentMessage()
+    assert not set(copies) & set(_refill(window))
+    assert not set(copies) & _discover_ids(qtbot, window)
