@@ -40,6 +40,7 @@ def _metrics(text) -> dict | None:
 class Intelligence(QObject):
     ready = Signal()
     analysis_finished = Signal(object)   # the learner's AnalysisFinished
+    analysis_failed = Signal()           # tracks whose analysis failed were written (more than last said)
     models_loaded = Signal(dict)         # the service swapped in a new run (its info)
     learner_message = Signal(object)     # from the learner's monitor thread
     learner_exited = Signal(object)      # LearnerExit, from the monitor thread
@@ -119,7 +120,10 @@ class Intelligence(QObject):
             if self.analysis is None:
                 self._underruns_seen = None
                 self._playback_timer.start()
+            failed_before = self.analysis.errors if self.analysis is not None else 0
             self.analysis = message
+            if message.errors > failed_before:
+                self.analysis_failed.emit()
             text = f"Analysis {message.paused}" if message.paused else "Analysing"
             tasks.update("analyse", message.done, message.total, text)
         elif isinstance(message, m.AnalysisFinished):

@@ -115,14 +115,18 @@ class LibraryTasksMixin:
             self._problems_note = message if result.errors else None
             self.statusBar().showMessage(message, 15000)
             self.scan_finished.emit(result)
-        dialog = getattr(self, "problems_dialog", None)
-        if dialog is not None and dialog.isVisible():
-            dialog.reload()
+        self.reload_problems()
         self.reload_library()
         self.refresh_playlists()
 
     def _status_message_changed(self, text: str) -> None:
         self.problems_link.setVisible(bool(text) and text == self._problems_note)
+
+    def reload_problems(self) -> None:
+        """File → Files with problems…, while it is open, reads the problems again."""
+        dialog = getattr(self, "problems_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.reload()
 
     def open_problems(self):
         """File → Files with problems…: the files the library could not read, analyse or play."""

@@ -260,6 +260,10 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         from player.ui.intelligence import Intelligence
 
         self.intelligence = Intelligence(self, analyse=analyse, learn=learn, options=options)
+        # An open list of files with problems shows a track as soon as its analysis fails
+        # (a pass over a large library runs for hours), and again when the pass ends.
+        self.intelligence.analysis_failed.connect(self.reload_problems)
+        self.intelligence.analysis_finished.connect(lambda _message: self.reload_problems())
         if self._started and not self._loads.running():
             self.intelligence.start()
 

@@ -157,3 +157,24 @@ def test_a_list_read_after_a_failed_one_says_what_it_found(qtbot, scanned, make_
     with qtbot.waitSignal(dialog.loaded, timeout=10000):
         dialog.reload()
     assert dialog.empty.isVisible() and dialog.empty.text().startswith("No problems: every file in the library")
+
+
+def test_a_track_whose_analysis_fails_while_the_list_is_open_appears_in_it(qtbot, scanned, make_window):
+    from player.learner import messages as m
+
+    window = make_window(scanned, with_player=False)
+    window.enable_intelligence(analyse=False, learn=False)
+    intelligence = window.intelligence
+    dialog = _open(qtbot, window)
+    assert _rows(dialog) == []
+    by_name = {os.path.basename(r["path"]): r for r in scanned.tracks()}
+    # As the learner does: the failure is written, then its progress counts it.
+    intelligence.learner_message.emit(m.AnalysisProgress(2, 8, 0))
+    scanned.save_feature_error(by_name["j1.wav"]["id"], "tagger-1", "could not decode: no audio in file")
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        intelligence.learner_message.emit(m.AnalysisProgress(3, 8, 1))
+    assert _rows(dialog) == [[by_name["j1.wav"]["path"], ANALYSIS, "could not decode: no audio in file"]]
+    scanned.save_feature_error(by_name["f1.flac"]["id"], "tagger-1", "could not decode: truncated")
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        intelligence.learner_message.emit(m.AnalysisFinished(6, 2, 8))
+    assert sorted(row[0] for row in _rows(dialog)) == sorted([by_name["j1.wav"]["path"], by_name["f1.flac"]["path"]])
