@@ -62,8 +62,11 @@ class LibraryTasksMixin:
             if not folders and not store.folders():
                 return None             # nothing to scan: said in _scan_done
             # The scan also links playlist entries to the tracks it brings.
-            return Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors, p.read)),
-                           progress_interval_s=0.2).scan(folders)
+            result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors, p.read)),
+                             progress_interval_s=0.2).scan(folders)
+            # A scan reads only the files that changed: the unreadable ones left as they were
+            # are not in its count, and the library still has them.
+            return result, store.library_counts()["errors"]
 
         self.tasks.start("scan", "Scanning")
         self._scan_read = self._scan_shown = 0
@@ -99,9 +102,12 @@ class LibraryTasksMixin:
             self.scan_finished.emit(None)
             return
         else:
+            result, unreadable = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
             message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
+            if unreadable > result.errors:
+                message += f" ({unreadable:,} unreadable file{'s' if unreadable > 1 else ''} in the library)"
             if result.unavailable:
                 where = ", ".join(result.unavailable[:2]) + ("…" if len(result.unavailable) > 2 else "")
                 message += f". Not there or empty, left as they were: {where} (a disk or share not connected?)"
@@ -112,7 +118,7 @@ class LibraryTasksMixin:
                             + ("…" if n > 1 else ""))
             # The count alone leaves the person to guess which files: the way to their names
             # shows beside the message, as long as it does.
-            self._problems_note = message if result.errors else None
+            self._problems_note = message if result.errors or unreadable else None
             self.statusBar().showMessage(message, 15000)
             self.scan_finished.emit(result)
         self.reload_problems()

@@ -93,8 +93,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.counts = QLabel()
         self.statusBar().addWidget(self.counts)
         self.problems_link = QToolButton(text="Show unreadable files…", autoRaise=True)
-        self.problems_link.setToolTip("The files this scan could not read, and why (File → Files with problems…)")
-        self.problems_link.hide()       # shown with a scan's message that counts unreadable files
+        self.problems_link.setToolTip("The files the library could not read, and why (File → Files with problems…)")
+        self.problems_link.hide()       # shown with a scan's message while the library has unreadable files
         self._problems_note = None      # that message, while it is the status bar's
         self.statusBar().addPermanentWidget(self.problems_link)
         self.statusBar().addPermanentWidget(self.tasks)

@@ -89,6 +89,19 @@ def test_the_scan_message_leads_to_the_unreadable_files(qtbot, scanned, music, m
     assert _rows(dialog) == [[str(bad), UNREADABLE, MP3_ERROR]]
     window.statusBar().clearMessage()                       # the message's 15 s are over
     assert not window.problems_link.isVisible()
+    dialog.close()
+    # A rescan reads only what changed: the file is not read again, and it is still unreadable.
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()
+    message = window.statusBar().currentMessage()
+    assert "0 read, 0 unreadable (1 unreadable file in the library)" in message, message
+    assert window.problems_link.isVisible()
+    bad.unlink()                                            # gone: nothing unreadable is left
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()
+    assert "0 unreadable" in window.statusBar().currentMessage()
+    assert "in the library" not in window.statusBar().currentMessage()
+    assert not window.problems_link.isVisible()
 
 
 def test_the_rows_follow_a_rescan_while_the_dialog_is_open(qtbot, scanned, music, make_window):
