@@ -167,6 +167,9 @@ class LibraryTasksMixin:
 
     def _discovered(self, result, error) -> None:
         if error is None:
+            left = self.left_out
+            if left:      # read before the person left a song out: it goes now, the next read fills up
+                result = {bucket: [e for e in entries if e[0] not in left] for bucket, entries in result.items()}
             self.discover.set_rows(result)
         else:
             log.error("discover failed: %s", error)

@@ -43,6 +43,8 @@ class PlaybackMixin:
         self._owns_player = False
         self.station = None
         self.reasons: dict[int, str] = {}
+        # What the person left out, as last written: Discover's rows read before that leave it out too.
+        self.left_out: frozenset[int] = frozenset()
         self._cover_task = None
         self._shown_entry = None       # the queue entry the now-playing bar shows (Next skips that one)
         # A seek sent to the player and not yet done there: (seconds, track id). Commands run on
@@ -465,9 +467,10 @@ class PlaybackMixin:
         (on the player's thread, from the queue as it is then) and Discover's rows. Returns
         how many of Up next's rows go, as shown now.
 
-        The player keeps the set: a refill or a station asked for before the list was written
-        lands after this, with the song the recommender did not yet know to leave out, and
-        the player leaves it out as it queues them."""
+        The player keeps the set, and the window keeps it for Discover: a refill, a station or
+        Discover's rows asked for before the list was written land after this, with the song
+        the recommender did not yet know to leave out, and it is left out as they land."""
+        self.left_out = frozenset(never)
         shown = 0
         if self.player is not None:
             shown = sum(not e.manual and e.track_id in never for e in self.player.queue)
@@ -496,12 +499,17 @@ class PlaybackMixin:
     def _suggested_again(self, texts: list) -> None:
         if not texts:
             return
+        # Until the list is read again, Discover leaves nothing out itself: the recommenders
+        # read the list on every ask, and the rows read now may hold what was taken back.
+        self.left_out = frozenset()
         store = self.store
 
         def follow(result, error):
             if error is not None:
                 log.warning("could not read what is never suggested: %s", error)
-            elif self.player is not None:
+                return
+            self.left_out = frozenset(result)
+            if self.player is not None:
                 self._command(lambda p: p.leave_out(result))    # what was taken back may be queued again
 
         # On the write thread, after the removal and in turn with any "Don't suggest" asked

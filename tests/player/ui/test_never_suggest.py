@@ -316,3 +316,32 @@ def test_this_song_is_every_copy_of_it_in_the_library(qtbot, store, music, make_
     assert "2 suggestions left Up next" in window.statusBar().currentMessage()
     assert not set(copies) & set(_refill(window))
     assert not set(copies) & _discover_ids(qtbot, window)
+
+
+def test_discover_rows_read_before_a_song_was_left_out_do_not_show_it(qtbot, scanned, make_window):
+    class HeldDiscover(_Held):
+        def discover(self, *args, **kwargs):
+            return self._held(super().discover(*args, **kwargs))
+
+    window = make_window(scanned)
+    window.provider = held = HeldDiscover(scanned)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    tile = next(r for r in window.discover.rows if r.bucket == "Jazz").ids[0]
+    shown = []
+    real = window.discover.set_rows
+
+    def watched(rows):
+        shown.append({t for entries in rows.values() for t, *_ in entries})
+        real(rows)
+
+    window.discover.set_rows = watched
+    held.hold = True
+    window.refresh_discover()
+    qtbot.waitUntil(held.ranked.is_set, timeout=10000)
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        window.never_suggest(tile, "song")
+    held.hold = False
+    held.go.set()
+    qtbot.waitUntil(lambda: len(shown) >= 3 and not window._discovering.running(), timeout=10000)
+    assert all(tile not in ids for ids in shown)     # the tiles dropped, the held read, the read after
