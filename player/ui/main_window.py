@@ -38,6 +38,15 @@ log = logging.getLogger(__name__)
 SCAN_REFRESH_MS = 1000
 
 
+def _how_long(seconds: float) -> str:
+    """A library's playing time as the status bar gives it: hours, or minutes below two
+    hours ("0 hours" said nothing of a small library)."""
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:,.0f} hours"
+    minutes = round(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else "under a minute"
+
+
 class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTasksMixin, QMainWindow):
     library_loaded = Signal()
     player_ready = Signal()
@@ -287,8 +296,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         # collector, whose full passes otherwise stall the GUI when workers allocate a lot.
         gc.freeze()
         self.model.set_playing(self.current_track_id())
-        hours = float(data.numbers["duration"].sum()) / 3600 if len(data) else 0.0
-        self.counts.setText(f"{len(data):,} tracks · {hours:,.0f} hours" if len(data) else "No tracks yet")
+        self.counts.setText(f"{len(data):,} tracks · {_how_long(float(data.numbers['duration'].sum()))}"
+                            if len(data) else "No tracks yet")
         self.refresh_up_next()
         if self.tabs.currentWidget() is self.discover:
             self.refresh_discover()

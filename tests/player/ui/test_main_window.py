@@ -26,7 +26,14 @@ def _wait_playing(qtbot, window, track_id: int) -> None:
 def test_library_loads_every_track(scanned, make_window):
     window = make_window(scanned)
     assert window.model.rowCount() == len(scanned.tracks()) == 8
-    assert "8 tracks" in window.counts.text()
+    assert window.counts.text() == "8 tracks · under a minute"      # 8 songs of 3 s
+
+
+def test_the_library_playing_time_reads_in_minutes_until_two_hours():
+    from player.ui.main_window import _how_long
+
+    assert [_how_long(s) for s in (20, 61, 90 * 60, 119 * 60, 2 * 3600, 1234 * 3600)] == [
+        "under a minute", "1 minute", "90 minutes", "119 minutes", "2 hours", "1,234 hours"]
 
 
 def test_a_rescan_that_finds_nothing_new_reloads_the_library_once(qtbot, scanned, make_window):
