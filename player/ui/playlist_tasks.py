@@ -196,8 +196,9 @@ class PlaylistTasksMixin:
 
     def rename_playlist(self, playlist_id: int, name: str | None = None) -> None:
         if name is None:
-            row = self.store.playlist(playlist_id)
-            name, ok = QInputDialog.getText(self, "Rename playlist", "Name:", text=row["name"] if row else "")
+            # The name as listed: the dialog is asked on the GUI thread, which never reads the store.
+            name, ok = QInputDialog.getText(self, "Rename playlist", "Name:",
+                                            text=self.playlists.name_of(playlist_id) or "")
             if not ok:
                 return
         store = self.store
@@ -206,9 +207,8 @@ class PlaylistTasksMixin:
 
     def delete_playlist(self, playlist_id: int, *, confirm: bool = True) -> None:
         if confirm:
-            row = self.store.playlist(playlist_id)
             answer = QMessageBox.question(self, "Delete playlist",
-                                          f"Delete the playlist “{row['name'] if row else ''}”? "
+                                          f"Delete the playlist “{self.playlists.name_of(playlist_id) or ''}”? "
                                           "The music files are not touched.")
             if answer != QMessageBox.Yes:
                 return
@@ -256,8 +256,8 @@ class PlaylistTasksMixin:
         """Write the playlist as M3U8 (asks where), paths relative to the file's folder."""
         store = self.store
         if path is None:
-            row = store.playlist(playlist_id)
-            start = os.path.join(str(paths.default_music_dir()), f"{row['name'] if row else 'playlist'}.m3u8")
+            start = os.path.join(str(paths.default_music_dir()),
+                                 f"{self.playlists.name_of(playlist_id) or 'playlist'}.m3u8")
             path, _ = QFileDialog.getSaveFileName(self, "Export playlist", start, EXPORT_FILTER)
             if not path:
                 return

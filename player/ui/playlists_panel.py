@@ -101,6 +101,14 @@ class PlaylistsPanel(QWidget):
         item = self.lists.currentItem()
         return item.data(PLAYLIST_ROLE) if item is not None else None
 
+    def name_of(self, playlist_id: int) -> str | None:
+        """The name of a playlist listed, as last read; None for one not listed."""
+        for i in range(self.lists.count()):
+            item = self.lists.item(i)
+            if item.data(PLAYLIST_ROLE) == playlist_id:
+                return item.toolTip()
+        return None
+
     def _emit_for_current(self, signal, *args) -> None:
         current = self.current_playlist()
         if current is not None:
