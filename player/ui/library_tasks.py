@@ -175,15 +175,31 @@ class LibraryTasksMixin:
             log.error("discover failed: %s", error)
 
     # -- settings ----------------------------------------------------------------
-    def open_settings(self):
+    _reading_settings = None    # the read File → Settings… opens with, while it runs
+
+    def open_settings(self) -> None:
+        """File → Settings…: the settings and folders are read on a worker, and the dialog
+        opens with them (:attr:`settings_opened`); asked again meanwhile, nothing more."""
+        from player.ui.settings_dialog import read_settings
+
+        if self._reading_settings is not None:
+            return
+        store = self.store
+        self._reading_settings = run_task(lambda: read_settings(store), self._settings_read, name="read-settings")
+
+    def _settings_read(self, result, error) -> None:
         from player.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.store, self)
+        self._reading_settings = None
+        if error is not None:
+            QMessageBox.warning(self, "Settings", f"Could not read the settings: {error}")
+            return
+        dialog = SettingsDialog(*result, parent=self)
         dialog.forget_history.connect(self.forget_history)
         dialog.accepted.connect(lambda: self.save_settings(dialog))
         self.settings_dialog = dialog
         dialog.open()
-        return dialog
+        self.settings_opened.emit(dialog)
 
     def save_settings(self, dialog) -> None:
         store, values = self.store, dialog.values()

@@ -1,8 +1,9 @@
 """Settings: folders, audio device, ReplayGain, crossfade, GPU use, forget my history.
 
 Values live in the store's settings table under the keys below (the playback and
-analysis code read the same keys). The dialog only reads; the window writes the
-result on the database-write thread.
+analysis code read the same keys). The window reads them on a worker
+(:func:`read_settings`) and opens the dialog with them; it writes the result on the
+database-write thread.
 """
 
 from __future__ import annotations
@@ -41,15 +42,23 @@ def list_output_devices() -> list[str]:
         return []
 
 
+def read_settings(store) -> tuple[dict, list[str]]:
+    """``(values, folders)``: the settings as stored (the defaults where none is) and the music
+    folders, as :class:`SettingsDialog` takes them. Run on a worker."""
+    values = {k: store.get_setting(k, v) for k, v in DEFAULTS.items()}
+    values[KEY_CROSSFADE] = crossfade_setting(store)
+    return values, [row["path"] for row in store.folders()]
+
+
 class SettingsDialog(QDialog):
     forget_history = Signal()
 
-    def __init__(self, store, parent=None):
+    def __init__(self, values: dict, folders: list[str], parent=None):
+        """``values`` and ``folders`` as :func:`read_settings` gives them."""
         super().__init__(parent)
         self.setWindowTitle("Segue settings")
         self.setMinimumWidth(520)
-        values = {k: store.get_setting(k, v) for k, v in DEFAULTS.items()}
-        self.initial_folders = [row["path"] for row in store.folders()]
+        self.initial_folders = list(folders)
         self.folders = FolderList(self.initial_folders)
         self.device = QComboBox()
         self.device.addItem("System default", None)
@@ -65,7 +74,7 @@ class SettingsDialog(QDialog):
         self.crossfade.setSingleStep(0.5)
         self.crossfade.setSuffix(" s")
         self.crossfade.setSpecialValueText("Off (gapless)")
-        self.crossfade.setValue(crossfade_setting(store))
+        self.crossfade.setValue(values[KEY_CROSSFADE])
         self.gpu = QCheckBox("Use the GPU for audio analysis when one is available")
         self.gpu.setChecked(bool(values[KEY_USE_GPU]))
         self.while_playing = QComboBox()

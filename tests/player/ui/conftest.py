@@ -86,3 +86,10 @@ def run_window_script(script: str, home, *, timeout: float) -> tuple[dict, subpr
                           timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1]), proc
+
+
+def open_settings(qtbot, window):
+    """File → Settings… in ``window``: the dialog, once its settings are read and it is open."""
+    with qtbot.waitSignal(window.settings_opened, timeout=10000) as opened:
+        window.open_settings()
+    return opened.args[0]

@@ -11,7 +11,7 @@ from player import paths
 from player.playback import STATE_SETTING
 from player.store import Store
 from player.ui.settings_dialog import KEY_USE_GPU, KEY_CROSSFADE, KEY_DEVICE, KEY_REPLAYGAIN, KEY_WHILE_PLAYING
-from tests.player.ui.conftest import TRACKS
+from tests.player.ui.conftest import TRACKS, open_settings
 
 
 def test_first_run_asks_for_folders_and_scans_while_tracks_appear(qtbot, store, music, make_window):
@@ -83,7 +83,7 @@ def test_progress_reads_n_of_m(qapp):
 
 def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
     window = make_window(scanned)
-    dialog = window.open_settings()
+    dialog = open_settings(qtbot, window)
     assert dialog.replaygain.currentData() == "track"          # the default
     dialog.replaygain.setCurrentIndex(dialog.replaygain.findData("album"))
     dialog.crossfade.setValue(2.5)
@@ -108,7 +108,7 @@ def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
         assert len(again.folders()) == 2
     finally:
         again.close()
-    reopened = window.open_settings()
+    reopened = open_settings(qtbot, window)
     assert reopened.replaygain.currentData() == "album" and not reopened.gpu.isChecked()
     assert reopened.crossfade.value() == 2.5 and reopened.while_playing.currentData() == "run"
     reopened.reject()
@@ -122,7 +122,7 @@ def test_forget_history_after_confirmation(qtbot, scanned, make_window):
     model_file = paths.local_models_dir() / "wmf.npz"
     model_file.write_bytes(b"trained on plays")
     window = make_window(scanned)
-    dialog = window.open_settings()
+    dialog = open_settings(qtbot, window)
     dialog.forget_btn.click()
     box = dialog.confirm_box
     assert box is not None and box.isVisible()

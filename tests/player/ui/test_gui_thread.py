@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import threading
 
+from tests.player.ui.conftest import open_settings
+
 
 def test_no_write_transaction_on_the_gui_thread(qtbot, scanned, make_window):
     writers: list[str] = []
@@ -24,7 +26,7 @@ def test_no_write_transaction_on_the_gui_thread(qtbot, scanned, make_window):
     qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
     window.next_track()                                                  # end_play + start_play
     qtbot.waitUntil(lambda: window.player.current_track_id == second, timeout=10000)
-    dialog = window.open_settings()
+    dialog = open_settings(qtbot, window)
     dialog.crossfade.setValue(1.0)
     with qtbot.waitSignal(window.settings_saved, timeout=10000):          # set_setting
         dialog.accept()
