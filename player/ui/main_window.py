@@ -60,6 +60,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     playlists_imported = Signal(list)   # a line per file imported
     playlist_exported = Signal(str)     # the file written
     never_suggested_changed = Signal()  # a song or artist was left out of suggestions, or taken back
+    names_read = Signal()               # names of tracks the library in memory does not hold were read
 
     def __init__(self, store, *, player=None, engine_factory=None,
                  provider: RecommendationProvider | None = None, settings_file: str | None = None):
@@ -293,6 +294,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     def _set_library(self, data: LibraryData) -> None:
         self.model.set_library(data)
+        self.outside_names.clear()      # read again where still needed: a scan may have renamed them
         # The library's objects live as long as the window: keep them out of the cyclic
         # collector, whose full passes otherwise stall the GUI when workers allocate a lot.
         gc.freeze()

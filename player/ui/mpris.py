@@ -70,7 +70,7 @@ if QDBusAbstractAdaptor is not None:
             track_id = window.current_track_id()
             if track_id is None:
                 return {}
-            title, artist, album, _path = window._info(track_id)
+            title, artist, album = window._info(track_id)
             meta = {"mpris:trackid": QDBusObjectPath(track_path(track_id)), "xesam:title": title}
             if artist:
                 meta["xesam:artist"] = [artist]
@@ -212,6 +212,7 @@ def start_mpris(window) -> Mpris | None:
         return None
 
     window.transport.volume.valueChanged.connect(mpris.announce_volume)
+    window.names_read.connect(mpris.announce)       # a track first named "…" has its names now
 
     def hook():
         window.bridge.track_started.connect(mpris.announce)

@@ -7,16 +7,33 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer
 
-from player.library.names import Namer
+from player.library.names import NAME_COLUMNS, Namer
 from player.ui.bridge import PlayerBridge
 from player.ui.never_menu import ARTIST
-from player.workers import db_write_pool, run_task
+from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.listening import SUGGESTED_SOURCES
 
 log = logging.getLogger(__name__)
 RADIO_BATCH = 20
 FILL_BATCH = 10
 POSITION_MS = 250
+UNNAMED = ("…", "", "")         # a track's names while they are read
+
+
+def read_names(store, track_ids) -> dict[int, tuple[str, str, str]]:
+    """``track id -> (title, artist, album)`` as the library names them, for every id given
+    (one no longer in the store as "track N"). Run on a worker."""
+    namer = Namer.of(store)
+    rows = store.tracks_by_id(track_ids, NAME_COLUMNS)
+    out = {}
+    for t in track_ids:
+        row = rows.get(t)
+        if row is None:
+            out[t] = (f"track {t}", "", "")
+        else:
+            names = namer(row)
+            out[t] = (names.title, names.artist, names.album)
+    return out
 
 
 @dataclass
@@ -46,6 +63,13 @@ class PlaybackMixin:
         # What the person left out, as last written: Discover's rows read before that leave it out too.
         self.left_out: frozenset[int] = frozenset()
         self._cover_task = None
+        # The names of tracks the library in memory does not hold (a file opened by name, a
+        # track a running scan added, any track before the library has loaded): read on a
+        # worker as they are first shown, kept until the library is loaded again.
+        self.outside_names: dict[int, tuple[str, str, str]] = {}
+        self._unnamed: set[int] = set()          # asked for, not yet read
+        self._naming = OneAtATime()
+        self._shown_track = None       # the track the now-playing bar names
         self._shown_entry = None       # the queue entry the now-playing bar shows (Next skips that one)
         # A seek sent to the player and not yet done there: (seconds, track id). Commands run on
         # the player's thread, and until this one has, the player still tells the old place:
@@ -107,12 +131,21 @@ class PlaybackMixin:
         self.transport.set_ready(True)
         self._position_timer.start()
         self.refresh_up_next()
-        # The queue, Keep it going and the last track as the last run left them.
-        self._command(lambda p: p.restore_state(), self._restored)
+        # The queue, Keep it going and the last track as the last run left them; that track
+        # is named on the player's thread too, as the library may not have loaded yet.
+        store = self.store
+
+        def restore(p):
+            cued = p.restore_state()
+            return read_names(store, [cued.entry.track_id]) if cued is not None else {}
+
+        self._command(restore, self._restored)
         self.player_ready.emit()
 
     def _restored(self, result, error) -> None:
         player = self.player
+        if result:
+            self.outside_names.update(result)
         if error is not None or player is None:
             log.warning("could not restore the last queue: %s", error)
             self.restored = True
@@ -145,18 +178,45 @@ class PlaybackMixin:
     def current_track_id(self) -> int | None:
         return self.player.current_track_id if self.player is not None else None
 
-    def _info(self, track_id: int, *, with_path: bool = False) -> tuple[str, str, str, str]:
-        """``(title, artist, album, path)``: from memory when loaded, else a store read."""
+    def _info(self, track_id: int) -> tuple[str, str, str]:
+        """``(title, artist, album)`` from memory: the library's, else the names read for a
+        track it does not hold. The GUI thread never reads the store: a track named in
+        neither is shown as :data:`UNNAMED`, its names are read on a worker, and where it
+        is shown it is named again once they are (:meth:`_names_read`)."""
         known = self.model.data_.info(track_id)
-        if known is not None and not with_path:
-            return (*known, "")
-        row = self.store.track(track_id)
-        if row is None:
-            return (f"track {track_id}", "", "", "")
-        if known is not None:
-            return (*known, row["path"])
-        names = Namer.of(self.store)(row)
-        return names.title, names.artist, names.album, row["path"]
+        if known is None:
+            known = self.outside_names.get(track_id)
+        if known is None:
+            self._read_names([track_id])
+            return UNNAMED
+        return known
+
+    def _read_names(self, track_ids) -> None:
+        """Read the names of ``track_ids`` on a worker, with any asked for meanwhile."""
+        self._unnamed.update(track_ids)
+        store = self.store
+
+        def start():
+            wanted = sorted(self._unnamed)
+            self._unnamed.clear()
+            if not wanted:
+                return None
+            return run_task(lambda: read_names(store, wanted), self._names_read, name="read-names")
+
+        self._naming.request(start)
+
+    def _names_read(self, result, error) -> None:
+        if error is not None:
+            log.warning("could not read the names of tracks: %s", error)
+            return
+        self.outside_names.update(result)
+        shown = self._shown_track
+        if shown in result:
+            title, artist, album = self._info(shown)
+            self.transport.set_names(title, artist, album)
+            self._show_title(title, artist)
+        self.refresh_up_next()          # its rows are named again as they are drawn
+        self.names_read.emit()
 
     # -- transport -----------------------------------------------------------
     def toggle_play(self) -> None:
@@ -366,26 +426,34 @@ class PlaybackMixin:
 
     def _show_track(self, track_id: int) -> None:
         """The now-playing bar, window title, library row and cover for ``track_id``."""
-        title, artist, album, path = self._info(track_id, with_path=True)
+        self._shown_track = track_id
+        title, artist, album = self._info(track_id)
         self.transport.set_track(title, artist, album)
-        self.setWindowTitle(f"{title} — {artist} · Segue" if artist else f"{title} · Segue")
+        self._show_title(title, artist)
         self.model.set_playing(track_id)
         self.listening.set_playing(track_id)
         if self._cover_task is not None:
             self._cover_task.cancel()
-        if path:
-            from player.ui.cover import load_cover
+        from player.ui.cover import load_cover
 
-            self._cover_task = run_task(lambda: load_cover(path), lambda result, error:
-                                        self.transport.set_cover(result if error is None else None),
-                                        name="cover")
+        store = self.store
+
+        def cover():
+            row = store.track(track_id)          # the file's path: the library in memory has none
+            return load_cover(row["path"]) if row is not None else None
+
+        self._cover_task = run_task(cover, lambda result, error:
+                                    self.transport.set_cover(result if error is None else None), name="cover")
+
+    def _show_title(self, title: str, artist: str) -> None:
+        self.setWindowTitle(f"{title} — {artist} · Segue" if artist else f"{title} · Segue")
 
     def _state_changed(self, state) -> None:
         from player.audio.base import PlaybackState
 
         self.transport.set_playing(state == PlaybackState.PLAYING)
         if state == PlaybackState.STOPPED and self.current_track_id() is None and self.player.cued is None:
-            self._shown_entry = None         # Next from here starts what is queued
+            self._shown_entry = self._shown_track = None     # Next from here starts what is queued
             self.transport.set_track(None)
             self.model.set_playing(None)
             self.listening.set_playing(None)
@@ -403,11 +471,15 @@ class PlaybackMixin:
         data = self.model.data_
         titles = data.text["title"]
         at = data.positions(track_ids).tolist()
-        return [titles[i] if i >= 0 else self._info(t)[0] for i, t in zip(at, track_ids)]
+        outside = self.outside_names
+        unknown = [t for i, t in zip(at, track_ids) if i < 0 and t not in outside]
+        if unknown:
+            self._read_names(unknown)
+        return [titles[i] if i >= 0 else outside.get(t, UNNAMED)[0] for i, t in zip(at, track_ids)]
 
     def _describe_entry(self, entry) -> tuple[str, str, str]:
         """``(title, artist, reason)`` of an Up next row, asked when the row is drawn."""
-        title, artist, _album, _path = self._info(entry.track_id)
+        title, artist, _album = self._info(entry.track_id)
         # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
         reason = self.reasons.get(entry.track_id, "") if entry.source in SUGGESTED_SOURCES else ""
         return title, artist, reason

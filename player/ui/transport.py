@@ -213,13 +213,17 @@ class TransportBar(QFrame):
         playing = title is not None
         self._track_serial += 1
         self._dragging = False          # a drag on the previous track is void
-        self.title.setText(title or "Nothing playing")
-        self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if playing else "")
+        self.set_names(title, artist, album)
         self.radio_btn.setEnabled(playing)
         self.slider.setEnabled(playing)
         if not playing:
             self.set_position(0.0, 0.0)
             self.set_cover(None)
+
+    def set_names(self, title: str | None, artist: str = "", album: str = "") -> None:
+        """Only the names of the track shown: names read after it started leave a drag on it going."""
+        self.title.setText(title or "Nothing playing")
+        self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if title is not None else "")
 
     def set_playing(self, playing: bool) -> None:
         icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
