@@ -98,6 +98,14 @@ def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned
     # A client listening for the Seeked signal, as desktop widgets do.
     monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+
+    def listen():
+        for line in monitor.stdout:
+            lines.append(line)
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
     try:
         assert "true" in _get(qtbot, "CanSeek")
         first = window.model.track_id(0)
@@ -133,10 +141,14 @@ def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned
         assert result.returncode == 0, result.stderr
         qtbot.waitUntil(lambda: window.transport.volume.value() == 65, timeout=5000)
         assert abs(window.player.volume - 0.65) < 1e-6
+        # PropertiesChanged told the desktop. The signal leaves on Qt's D-Bus thread: the
+        # listener is given the time to hear it before it is stopped.
+        qtbot.waitUntil(lambda: any("'Volume': <0.65" in line for line in lines), timeout=5000)
     finally:
         service.close()
         monitor.terminate()
-        seen = monitor.communicate(timeout=10)[0]
+        monitor.wait(10)
+        listener.join(10)
+    seen = "".join(lines)
     seeked = [int(v) for v in re.findall(r"Seeked \(int64 (\d+),\)", seen)]
     assert len(seeked) == 3 and abs(seeked[0] - 2_000_000) < 150_000 and seeked[2] == 2_500_000, seen
-    assert "'Volume': <0.65" in seen                              # PropertiesChanged told the desktop
