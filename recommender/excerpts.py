@@ -9,7 +9,10 @@ patches; on a GPU every patch. Analysis therefore decodes only *excerpts*:
 
 Each excerpt is read from the native-rate file (seeking where the decoder seeks exactly and
 the excerpt lies further ahead than reading on costs as much as a seek, the reader's
-``seek_ahead_s``; otherwise reading forward and discarding), mixed to mono block by block, and resampled on
+``seek_ahead_s``; otherwise reading forward and discarding; where the decoder only reads
+forward and its headers give the length only roughly, ffmpeg's WMA and Matroska, taken from
+one decoding pass that passes on only the excerpts and the seconds around that length,
+whose count is the exact one: :class:`_Selection`), mixed to mono block by block, and resampled on
 its own, with 50 ms of real audio on each side so that the resampler's filter sees what it
 would see in the whole file. The start is aligned so that the excerpt's output samples fall
 exactly on the whole file's 16 kHz and 22,050 Hz sample grids. An excerpt's samples are
@@ -20,7 +23,8 @@ the whole-file front end computes there, zero padding at the file's edges includ
 Per excerpt a :class:`Piece` carries the 16 kHz audio for its tagger frames and the
 22,050 Hz audio for the summaries (MFCC frames with the context their deltas need, and the
 0.4 s loudness blocks of the whole file's grid that start inside the excerpt). Nothing else
-is kept: at most one chunk of native audio (``CHUNK_NATIVE_SAMPLES``) is in memory.
+is kept: at most one chunk of native audio (``CHUNK_NATIVE_SAMPLES``) is in memory (from
+one pass, one part's excerpts and ``2 * TAIL_S`` around the headers' length).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ DELTA_CONTEXT = 4                    # frames each side that a width-9 delta fil
 LOUDNESS_BLOCK = int(0.4 * SUM_SR)   # 8820 samples: the 400 ms blocks of the loudness gate
 MARGIN_S = 0.05                      # real audio each side of an excerpt for the resampler
 CHUNK_NATIVE_SAMPLES = 1 << 22       # at most this many native samples per decoded chunk
+TAIL_S = 10.0                        # the stretch each side of a header's length read to count the frames
 READ_BLOCK = 1 << 16                 # frames per decoder read (x channels, float32)
 PATCH_SAMPLES = PATCH_FRAMES * TAG_HOP  # 16 kHz samples between patch starts (2.992 s)
 
@@ -165,6 +170,42 @@ def _alignment(sr: int) -> int:
     return period if period <= sr else 1
 
 
+def _whole(grid: FileGrid, max_patches: int | None) -> bool:
+    """Whether analysis decodes the whole file (in chunks) rather than excerpts."""
+    return grid.patches == 0 or max_patches is None or grid.patches <= max_patches
+
+
+def _native_span(e: Excerpt, grid: FileGrid, align: int, margin: int) -> tuple[int, int]:
+    """The native frames ``[start, end)`` an excerpt is resampled from: its audio, ``margin``
+    more each side, the start on the ``align`` grid."""
+    (lo16, hi16), (lo22, hi22) = _ranges(e, grid)
+    t_lo = min(lo16 / TAG_SR, lo22 / SUM_SR)
+    t_hi = max(hi16 / TAG_SR, hi22 / SUM_SR)
+    start = max(0, (int(math.floor(t_lo * grid.sr)) - margin) // align * align)
+    end = min(grid.n_native, int(math.ceil(t_hi * grid.sr)) + margin)
+    return start, max(start, end)
+
+
+def _part_spans(excerpts: list[Excerpt], first: int, stop: int, grid: FileGrid, align: int,
+                margin: int) -> list[tuple[int, int]]:
+    """The native spans of the excerpts from ``first`` that one part of analysis takes (it
+    stops once :data:`CHUNK_NATIVE_SAMPLES` are used, as ``player.analysis`` does): what one
+    pass of a :class:`_Selection` holds."""
+    spans, used = [], 0
+    for e in excerpts[first:stop]:
+        spans.append(_native_span(e, grid, align, margin))
+        used += (e.s1 - e.s0) * grid.sr // TAG_SR
+        if used >= CHUNK_NATIVE_SAMPLES:
+            break
+    return spans
+
+
+def _mono(block: np.ndarray) -> np.ndarray:
+    if not np.isfinite(block).all():  # float files can hold NaN/inf: they would poison the mel
+        block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
+    return block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+
+
 class _MonoSource:
     """Native-rate mono samples of a reader by absolute position, read forward in blocks."""
 
@@ -202,15 +243,98 @@ class _MonoSource:
                 if len(block) == 0:
                     self.end = self.pos
                     break
-                if not np.isfinite(block).all():  # float files can hold NaN/inf: they would poison the mel
-                    block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
-                mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
+                mono = _mono(block)
                 out[self.pos - start: self.pos - start + len(mono)] = mono
                 self.pos += len(mono)
         filled = stop - start if self.end is None else max(0, min(stop, self.end) - start)
         out = out[:filled]
         self.keep, self.keep_start = out, start
         return out
+
+
+class _Selection:
+    """Native-rate mono samples of some stretches of a file, from one pass of a forward-only
+    reader that decodes the whole file but passes on only those (``reader.spans``).
+
+    ``tail``: a stretch around the length the headers give; everything from its start to
+    the end of the file is counted (its own samples kept), which gives ``length``, the
+    frames decoding the whole file gives (None where nothing decodes from the tail's start:
+    the headers said too much).
+    """
+
+    def __init__(self, reader, spans: list[tuple[int, int]], *, tail: tuple[int, int] | None = None,
+                 length: int | None = None):
+        merged: list[list[int]] = []
+        for a, b in sorted([s for s in spans if s[1] > s[0]] + ([tail] if tail else [])):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        asked = [(a, b) for a, b in merged]
+        if tail:  # the last stretch holds the tail (excerpts lie before the end): read on to the end
+            asked[-1] = (asked[-1][0], None)
+        self.starts = [a for a, _ in merged]
+        self.bufs = [np.zeros(b - a, np.float32) for a, b in merged]
+        got = [0] * len(merged)
+        i, counted = 0, 0
+        blocks = reader.spans(asked) if asked else iter(())
+        try:
+            for block in blocks:
+                mono = _mono(block)
+                while len(mono):
+                    if i == len(merged) - 1 and tail:  # the open-ended last stretch: keep its start, count it all
+                        k = min(len(mono), max(0, len(self.bufs[i]) - got[i]))
+                        self.bufs[i][got[i]: got[i] + k] = mono[:k]
+                        got[i] += k
+                        counted += len(mono)
+                        break
+                    k = min(len(mono), len(self.bufs[i]) - got[i])
+                    self.bufs[i][got[i]: got[i] + k] = mono[:k]
+                    got[i] += k
+                    mono = mono[k:]
+                    if got[i] == len(self.bufs[i]):
+                        i += 1
+        finally:
+            close = getattr(blocks, "close", None)
+            if close is not None:
+                close()
+        self.bufs = [buf[:g] for buf, g in zip(self.bufs, got)]
+        if tail:
+            length = self.starts[-1] + counted if counted else None
+        self.length = length
+        self.end = length            # (as _MonoSource's: where the file ends)
+
+    def holds(self, start: int, stop: int) -> bool:
+        """Whether samples ``[start, stop)`` were kept."""
+        return any(a <= start and stop <= a + len(buf) for a, buf in zip(self.starts, self.bufs))
+
+    def take(self, start: int, stop: int) -> np.ndarray:
+        for a, buf in zip(self.starts, self.bufs):
+            if a <= start and stop <= a + len(buf):
+                return buf[start - a: stop - a]
+        raise ValueError(f"samples [{start}, {stop}) were not kept")
+
+
+def _select_first_part(reader, max_patches: int | None, first: int, limit: int | None, align: int,
+                       margin: int) -> _Selection | None:
+    """Where a forward-only reader knows its length only roughly (``frames_hint``) and analysis
+    takes excerpts: one pass for the excerpts of the first part, placed on that length, and
+    for the frames around it, counted to give the exact length. None where that does not
+    apply, or where the file decodes to less than the headers' length less :data:`TAIL_S`."""
+    hint = reader.frames_hint
+    if not hint or hint <= 0:
+        return None
+    grid = FileGrid.of(hint, reader.samplerate)
+    if _whole(grid, max_patches):
+        return None  # all of it, in chunks: read forward
+    excerpts = plan_excerpts(grid, max_patches)
+    stop = len(excerpts) if limit is None else min(len(excerpts), first + limit)
+    if first >= stop:
+        return None
+    spans = _part_spans(excerpts, first, stop, grid, align, margin)
+    reach = int(TAIL_S * reader.samplerate)
+    selection = _Selection(reader, spans, tail=(max(0, hint - reach), hint + reach))
+    return selection if selection.length else None
 
 
 def _resample(x: np.ndarray, sr: int, sr_out: int) -> np.ndarray:
@@ -254,22 +378,33 @@ def decode_pieces(path: str | os.PathLike, max_patches: int | None, *, first: in
 
     path = str(path)
     with open_blocks(path) as reader:
-        n = reader.frames if reader.frames is not None else count_frames(path)
+        sr = reader.samplerate
+        align, margin = _alignment(sr), int(math.ceil(MARGIN_S * sr))
+        n, source = reader.frames, None
+        if n is None and reader.frames_hint:
+            # A forward-only reader (WMA, Matroska through ffmpeg) was read whole twice: once
+            # to count its length, once on to the excerpts. One pass that passes on only the
+            # excerpts, placed on the headers' length, and the last seconds (their count
+            # the exact length) does instead, where that length places them as the exact one
+            # does (else another pass, for the excerpts placed on the exact length).
+            source = _select_first_part(reader, max_patches, first, limit, align, margin)
+            n = source.length if source is not None else None
+        if n is None:
+            n = count_frames(path)
         if n <= 0:
             raise CorruptAudioError(f"no audio in {os.path.basename(path)}")
-        sr = reader.samplerate
         grid = FileGrid.of(n, sr)
         excerpts = plan_excerpts(grid, max_patches)
         stop = len(excerpts) if limit is None else min(len(excerpts), first + limit)
-        source = _MonoSource(reader)
-        align, margin = _alignment(sr), int(math.ceil(MARGIN_S * sr))
+        selecting = source is not None
+        if source is None:
+            source = _MonoSource(reader)
         for e in excerpts[first:stop]:
             (lo16, hi16), (lo22, hi22) = _ranges(e, grid)
-            t_lo = min(lo16 / TAG_SR, lo22 / SUM_SR)
-            t_hi = max(hi16 / TAG_SR, hi22 / SUM_SR)
-            start = max(0, (int(math.floor(t_lo * sr)) - margin) // align * align)
-            end = min(n, int(math.ceil(t_hi * sr)) + margin)
-            native = source.take(start, max(start, end))
+            start, end = _native_span(e, grid, align, margin)
+            if selecting and not source.holds(start, end):  # the next part's excerpts, or placed otherwise
+                source = _Selection(reader, _part_spans(excerpts, e.index, stop, grid, align, margin), length=n)
+            native = source.take(start, end)
             if source.end is not None and source.end <= start and e.index > 0:
                 break  # the file is shorter than its header said: what is left is silence
             # Output sample k of a resampled piece sits at start * rate / sr + k: whole

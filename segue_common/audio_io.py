@@ -30,6 +30,7 @@ import threading
 import zlib
 from fractions import Fraction
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import soundfile as sf
@@ -122,11 +123,26 @@ class FallbackStream:
         """Run ffmpeg to decode from ``frame`` on."""
         self._proc, self._stderr_tail, self._stderr_thread, self._skip = self._spawn(frame)
 
-    def _spawn(self, frame: int) -> tuple[subprocess.Popen, bytearray, threading.Thread, int]:
-        """An ffmpeg decoding from ``frame`` on, the last of its messages (kept as they come),
-        the thread keeping them, and the frames it decodes before ``frame``, to be dropped."""
+    def _spawn(self, frame: int, spans: list[tuple[int, int | None]] | None = None,
+               ) -> tuple[subprocess.Popen, bytearray, threading.Thread, int]:
+        """An ffmpeg decoding from ``frame`` on (or only ``spans``, see :meth:`spans`), the last
+        of its messages (kept as they come), the thread keeping them, and the frames it
+        decodes before ``frame``, to be dropped."""
         rate, seek, trim, skip = self.samplerate, [], [], 0
-        if frame > 0 and self.fast_seek:
+        if spans is not None:
+            # Each stretch cut from one decoding of the whole file by counting samples (as
+            # below), the stretches then joined in order: only they come through the pipe.
+            cuts = [f"atrim=start_sample={a + self._lead}" + ("" if b is None else f":end_sample={b + self._lead}")
+                    for a, b in spans]
+            if len(cuts) == 1:
+                graph = f"aresample={rate},{cuts[0]}"
+            else:
+                k = len(cuts)
+                graph = (f"aresample={rate},asplit={k}" + "".join(f"[s{i}]" for i in range(k)) + ";"
+                         + "".join(f"[s{i}]{cut}[t{i}];" for i, cut in enumerate(cuts))
+                         + "".join(f"[t{i}]" for i in range(k)) + f"concat=n={k}:v=0:a=1")
+            trim = ["-af", graph]
+        elif frame > 0 and self.fast_seek:
             # ffmpeg's -ss before -i has the demuxer jump and the decoder drop what comes
             # before the time asked for, to the sample. It starts a little earlier, though:
             # what a decoder outputs first after a jump lacks what came before it (AAC's
@@ -178,6 +194,32 @@ class FallbackStream:
             err = bytes(tail).decode("utf-8", "replace").strip()
             raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
         return max(0, got // (4 * self.channels) - skip)
+
+    def spans(self, spans: list[tuple[int, int | None]]) -> Iterator[np.ndarray]:
+        """The frames of ``spans`` (``[start, stop)``, in order and apart; ``stop`` None: to
+        the end), one after the other in blocks, from one decoding pass of an ffmpeg of its
+        own: the stream reads on from where it is. What comes is what decoding from the start
+        gives at those frames, as :meth:`seek` gives it; a span past the end gives nothing.
+        Raises CorruptAudioError where ffmpeg fails on the file. Needs ffmpeg (not audioread)."""
+        if self._exe is None:
+            raise UnsupportedAudioError("reading stretches needs ffmpeg")
+        proc, tail, thread, _ = self._spawn(0, [(max(0, int(a)), None if b is None else int(b)) for a, b in spans])
+        frame_bytes = 4 * self.channels
+        try:
+            while raw := proc.stdout.read(self.blocksize * frame_bytes):
+                raw = raw[: len(raw) - len(raw) % frame_bytes]
+                yield np.frombuffer(raw, dtype="<f4").reshape(-1, self.channels)
+            if proc.wait() != 0:
+                thread.join(5)
+                err = bytes(tail).decode("utf-8", "replace").strip()
+                raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            thread.join(5)
+            proc.stdout.close()
+            proc.stderr.close()
 
     def seek(self, frame: int) -> None:
         """Read on from ``frame`` (past the end: nothing more). Blocks for as long as it
@@ -431,6 +473,9 @@ class BlockReader:
     seekable: bool = False
     #: how far ahead (seconds) a seek costs less than reading on to the place and discarding
     seek_ahead_s: float = 0.5
+    #: where ``frames`` is None, the length the headers give (not to the sample) when the
+    #: reader can also give stretches of the file from one pass (:meth:`spans`); else None
+    frames_hint: int | None = None
     #: the channels come in the order Ogg Vorbis and Opus store them (see OGG_TO_WAV_ORDER)
     ogg_order: bool = False
 
@@ -440,6 +485,10 @@ class BlockReader:
 
     def seek(self, frame: int) -> None:
         raise CorruptAudioError(f"{self.path}: this decoder cannot seek")
+
+    def spans(self, spans: list[tuple[int, int | None]]) -> Iterator[np.ndarray]:
+        """Only the frames of ``spans`` (see :meth:`FallbackStream.spans`), where ``frames_hint`` is set."""
+        raise NotImplementedError
 
     def close(self) -> None:
         pass
@@ -1389,6 +1438,12 @@ class _FallbackReader(BlockReader):
     of CPU a second of audio, ALAC and WavPack at 3-4 ms), so the excerpts of a 3-minute
     track are read on to, and only those of a longer one are jumped to.
 
+    Where it is forward only, ``frames_hint`` is the length the headers give, and
+    :meth:`spans` has an ffmpeg of its own decode the file once and pass on only the
+    stretches asked for: analysis takes its excerpts and the seconds around that length
+    (their count the exact length) from one pass, where it decoded the file whole through
+    the pipe twice (half the time and CPU on a 20-minute WMA or Opus in Matroska).
+
     (Where an AAC encoder substituted noise for a band, the decoder makes that noise up from
     a random sequence, which differs when it starts elsewhere; the rest is the same sample
     for sample, and the noise has the same spectrum.)
@@ -1401,6 +1456,8 @@ class _FallbackReader(BlockReader):
         self.seekable = bool(self._stream.fast_seek)
         self.seek_ahead_s = _RESTART_READ_ON_S
         self._frames: int | None = None
+        if not self.seekable and self._stream.duration and self._stream._exe is not None:
+            self.frames_hint = int(round(self._stream.duration * self.samplerate))
         self._pos = 0           # the frame read next
         self._blocks = iter(self._stream)
         self._pending = np.zeros((0, self.channels), np.float32)
@@ -1437,6 +1494,9 @@ class _FallbackReader(BlockReader):
         self._pending = data[n:]
         self._pos += min(n, len(data))
         return data[:n]
+
+    def spans(self, spans: list[tuple[int, int | None]]) -> Iterator[np.ndarray]:
+        return self._stream.spans(spans)
 
     def seek(self, frame: int) -> None:
         if not self.seekable:

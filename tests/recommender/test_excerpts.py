@@ -104,7 +104,7 @@ def test_ffmpeg_starts_at_each_excerpt_where_it_seeks_exactly(tmp_path, monkeypa
     """An M4A was decoded whole, twice (its length counted, then read on to each excerpt);
     its length is now counted from near its end, ffmpeg starts a second before each excerpt
     that is further on than reading on costs (30 s), and the excerpts are the whole decode's
-    samples. A WMA is still read on."""
+    samples. A WMA is not jumped in (its excerpts come from one pass, see below)."""
     from tests.segue_common.test_ffmpeg_fallback import jumps, record_ffmpeg_starts
 
     wav = write(tmp_path / "a.wav", music(150.0, 44100), 44100, format="WAV")
@@ -126,6 +126,56 @@ def test_ffmpeg_starts_at_each_excerpt_where_it_seeks_exactly(tmp_path, monkeypa
             assert any(t - 1.2 < s < t - 1.0 for s in at), (t, at)
     else:
         assert not at
+
+
+@pytest.fixture(scope="module")
+def minute_wav(tmp_path_factory):
+    return write(tmp_path_factory.mktemp("minute") / "a.wav", music(60.0, 44100), 44100, format="WAV")
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+@pytest.mark.parametrize("name, codec", [
+    ("wmav2.wma", ["-c:a", "wmav2", "-b:a", "192k"]),    # header: 2,000 frames more than it decodes
+    ("opus.mka", ["-c:a", "libopus"]),                   # 384 more
+    ("vorbis.mka", ["-c:a", "libvorbis"]),               # 100 fewer
+])
+@pytest.mark.parametrize("kept", [1.0, 0.97, 0.5])
+def test_excerpts_of_a_file_ffmpeg_cannot_jump_in_come_from_one_pass(tmp_path, monkeypatch, minute_wav, name,
+                                                                     codec, kept):
+    """A WMA or Matroska file was decoded whole twice through the pipe: once to count its
+    length, once on to its excerpts. One ffmpeg now decodes it once and passes on only the
+    excerpts, placed on the length its header gives, and the seconds around that length,
+    whose count is the exact length. The excerpts are the whole decode's samples (resampled
+    on their own: to float rounding, 1e-4; a frame off is 0.1 in this music).
+
+    A file cut short (``kept``) says more in its header than it holds: 2 s more, and the
+    excerpts placed on the exact length lie elsewhere, which a second such pass decodes;
+    half of it more, and nothing decodes around that length: the length is counted by a
+    whole pass as before."""
+    from tests.segue_common.test_ffmpeg_fallback import record_ffmpeg_starts
+
+    path = tmp_path / name
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(minute_wav), *codec, str(path)], check=True)
+    if kept < 1.0:
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * kept)])
+    y, sr = load_audio(path)
+    w16 = soxr.resample(y, sr, 16000, quality="HQ")
+    w22 = soxr.resample(y, sr, 22050, quality="HQ")
+    starts = record_ffmpeg_starts(monkeypatch)
+    pieces = list(decode_pieces(path, 4))      # 20 patches, 19 in the file cut to 97 %
+    assert len(pieces) == 4 and pieces[0].grid.n_native == len(y)
+    for p in pieces:
+        assert_whole_files_samples(p, w16, w22)
+    selecting = [args for args in starts if "-af" in args and "concat=" in args[args.index("-af") + 1]]
+    whole = [args for args in starts if "-af" not in args and "-ss" not in args]
+    if kept == 1.0:
+        assert len(selecting) == 1 and len(whole) == 1, starts  # (the reader's own, opened and left)
+    elif kept > 0.9:
+        assert len(selecting) == 2 and len(whole) == 1, starts
+    else:
+        assert len(whole) == 2, starts
 
 
 def _peak_mb(fn) -> float:
