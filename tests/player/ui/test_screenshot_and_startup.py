@@ -69,16 +69,21 @@ def test_screenshot_shows_painted_library_rows(qtbot, qapp, store, music, make_w
     image = window.grab().toImage()
     out = Path(os.environ.get("SEGUE_SCREENSHOT", tmp_path / "main-window.png"))
     assert image.save(str(out)) and out.stat().st_size > 10_000
+    # The grab is in device pixels: on a scaled screen (a high-DPI desktop, or a font DPI
+    # above 96 offscreen) a widget's place in the window is its place times the ratio.
+    scale = image.devicePixelRatio()
+    pixels = _pixels(image)
     table = window.library.table.viewport()
     top_left = table.mapTo(window, table.rect().topLeft())
-    area = _pixels(image)[top_left.y():top_left.y() + table.height(), top_left.x():top_left.x() + table.width()]
-    gray = area.mean(axis=2)
+    x0, y0 = round(top_left.x() * scale), round(top_left.y() * scale)
+    width, height = round(table.width() * scale), round(table.height() * scale)
+    gray = pixels[y0:y0 + height, x0:x0 + width].mean(axis=2)
     assert gray.std() > 10                        # text and alternating rows, not a blank fill
     rows_with_ink = (gray < 100).any(axis=1).sum()
-    assert rows_with_ink > table.height() // 4    # dark glyphs on many pixel rows: rows are painted
+    assert rows_with_ink > height // 4            # dark glyphs on many pixel rows: rows are painted
     cover = window.transport.cover
     c = cover.mapTo(window, cover.rect().center())
-    r, g, b = _pixels(image)[c.y(), c.x()]
+    r, g, b = pixels[round(c.y() * scale), round(c.x() * scale)]
     assert abs(int(r) - int(b)) > 40              # the embedded gradient, not the grey placeholder
 
 
