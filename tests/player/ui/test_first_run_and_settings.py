@@ -140,7 +140,13 @@ def test_forget_history_after_confirmation(qtbot, scanned, make_window):
 
 def test_window_geometry_and_columns_are_remembered(qtbot, scanned, make_window):
     first = make_window(scanned, with_player=False)
-    first.resize(760, 560)          # within the offscreen screen (800x600)
+    # A size other than the first start's that fits the screen: a geometry larger than the
+    # screen is shrunk to fit when it is restored, and a screen's size in Qt's pixels shrinks
+    # as its scale grows (the offscreen screen is 800 wide at 96 DPI, 533 at 144).
+    screen, least = first.screen().availableGeometry(), first.minimumSizeHint()
+    size = (max(least.width(), min(760, screen.width() - 40)), max(least.height(), min(560, screen.height() - 40)))
+    assert size != (1280, 780)
+    first.resize(*size)
     header = first.library.table.horizontalHeader()
     header.moveSection(header.visualIndex(2), 0)            # artist first
     header.resizeSection(1, 333)
@@ -148,7 +154,7 @@ def test_window_geometry_and_columns_are_remembered(qtbot, scanned, make_window)
     first.close()
     second = make_window(scanned, with_player=False)
     header2 = second.library.table.horizontalHeader()
-    assert (second.size().width(), second.size().height()) == (760, 560)
+    assert (second.size().width(), second.size().height()) == size
     assert header2.logicalIndex(0) == 2
     assert header2.sectionSize(1) == 333
     assert second.transport.volume.value() == 35
