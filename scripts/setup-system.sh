@@ -7,6 +7,9 @@
 # desktop-file-utils and appstream validate the shipped .desktop and metainfo files.
 # dbus (dbus-daemon) and libglib2.0-bin (gdbus) let the MPRIS test run a private
 # session bus and drive the window as a desktop media control does.
+# musepack-tools (mpcenc) and libjmac-java (a Monkey's Audio encoder, run by Java: Debian has
+# no other) write the .mpc and .ape files the format tests play: ffmpeg decodes both but
+# writes neither. Where they are missing those tests are skipped.
 # Safe to run more than once; does nothing on macOS/Windows.
 set -euo pipefail
 
@@ -23,6 +26,7 @@ PACKAGES=(
     libxcb-keysyms1 libxcb-image0 libxcb-randr0 libxcb-render-util0 libxcb-shape0
     libxcb-xkb1 libdbus-1-3 dbus libglib2.0-bin
     desktop-file-utils appstream
+    musepack-tools libjmac-java default-jre-headless
 )
 
 missing=()

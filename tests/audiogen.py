@@ -278,15 +278,47 @@ def ffmpeg_encodes(encoder: str) -> bool:
     return any(line.split()[1:2] == [encoder] for line in out.stdout.splitlines() if line.strip())
 
 
+def stepped_samples(seconds: int = 6, sr: int = 44100, channels: int = 2) -> np.ndarray:
+    """A tone [shape=(n, channels)] whose pitch steps up each second (:func:`step_frequency`),
+    every channel the same."""
+    pitch = step_frequency(np.arange(seconds * sr) // sr)
+    mono = (0.3 * np.sin(2 * np.pi * np.cumsum(pitch) / sr)).astype(np.float32)
+    return np.repeat(mono[:, None], channels, axis=1)
+
+
 def stepped_tone(path: Path, *codec: str, seconds: int = 6, sr: int = 44100, channels: int = 2) -> Path:
     """``path`` encoded by ffmpeg with ``codec`` (its arguments) from a tone whose pitch steps up
     each second (:func:`step_frequency`), so that where each second of it plays can be told."""
-    pitch = step_frequency(np.arange(seconds * sr) // sr)
-    mono = (0.3 * np.sin(2 * np.pi * np.cumsum(pitch) / sr)).astype(np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     wav = path.with_name(path.name + ".src.wav")
-    sf.write(str(wav), np.repeat(mono[:, None], channels, axis=1), sr, subtype="FLOAT")
+    sf.write(str(wav), stepped_samples(seconds, sr, channels), sr, subtype="FLOAT")
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(path)], check=True)
+    wav.unlink()
+    return path
+
+
+#: The encoders of formats ffmpeg decodes but does not write, by extension: the command (the
+#: input WAV and the output file follow it) and every program it needs. Debian's Monkey's
+#: Audio encoder is jmac, which Java runs.
+ENCODERS = {
+    "ape": (["jmac", "c2"], ("jmac", "java")),
+    "mpc": (["mpcenc", "--silent", "--overwrite"], ("mpcenc",)),
+}
+
+
+def encoder_installed(ext: str) -> bool:
+    """Whether the encoder of ``ext`` (see :data:`ENCODERS`) and what it needs are installed."""
+    return all(shutil.which(program) for program in ENCODERS[ext][1])
+
+
+def stepped_encoded(path: Path, *, seconds: int = 6, sr: int = 44100, channels: int = 2) -> Path:
+    """``path`` written by its format's own encoder (:data:`ENCODERS`) from
+    :func:`stepped_samples` as 16-bit PCM (neither encoder reads floats)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wav = path.with_name(path.name + ".src.wav")
+    sf.write(str(wav), stepped_samples(seconds, sr, channels), sr, subtype="PCM_16")
+    subprocess.run([*ENCODERS[path.suffix.lstrip(".").lower()][0], str(wav), str(path)], check=True,
+                   capture_output=True)
     wav.unlink()
     return path
 
