@@ -98,11 +98,13 @@ class FallbackStream:
         self._reader = None
         self._skip = 0          # frames still to drop before the next block (after a seek)
         self._lead = 0          # frames ffmpeg decodes before the stream's time 0 (see _ffprobe)
+        self._length = None     # the frames after those that are the stream, where ffmpeg decodes more
         self._held = None       # a block decoded ahead (:meth:`has_audio`), the next one given
         self.duration = None
         self._exe = ffmpeg_path()
         if self._exe is not None:
-            self.samplerate, self.channels, self.fast_seek, self._lead, self.duration = _ffprobe(self._exe, self.path)
+            self.samplerate, self.channels, self.fast_seek, self._lead, self._length, self.duration \
+                = _ffprobe(self._exe, self.path)
             self._start_ffmpeg(0)
             return
         self._open_audioread()
@@ -152,12 +154,13 @@ class FallbackStream:
             if at:
                 seek = ["-ss", f"{at / rate:.6f}"]
             skip = frame - at
-        elif frame > 0 or self._lead:
+        elif frame > 0 or self._lead or self._length is not None:
             # Timestamps that are not sample-exact (Matroska's and ASF's milliseconds, a raw
             # stream's estimate from its size) would land a jump off by up to a hundred ms;
             # ffmpeg decodes from the start instead and drops the frames before ``frame``
             # by counting them, without sending them through the pipe.
-            trim = ["-af", f"aresample={rate},atrim=start_sample={frame + self._lead}"]
+            end = "" if self._length is None else f":end_sample={self._lead + self._length}"
+            trim = ["-af", f"aresample={rate},atrim=start_sample={frame + self._lead}{end}"]
         proc = subprocess.Popen(
             [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, "-i", _file_url(self.path), "-vn", *trim,
              "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(rate), "-"],
@@ -320,6 +323,9 @@ _SEEK_PREROLL_S = 1.0
 #: the most of an Ogg stream before its time 0 that is dropped (an Ogg page holds a few
 #: seconds at most; more is a damaged position, and the audio is kept)
 _MAX_LEAD_S = 10.0
+#: The samples a Musepack decoder's synthesis filter puts out before the first one encoded
+#: (the reference decoder drops them; ffmpeg 5.1 does not)
+_MUSEPACK_DELAY = 481
 
 
 def _drain_stderr(proc: subprocess.Popen, tail: bytearray) -> None:
@@ -337,19 +343,22 @@ def _file_url(path: str) -> str:
     return "file:" + os.path.abspath(path)
 
 
-def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, float | None]:
+def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, float | None]:
     """The sample rate and channels of the first audio stream, whether ffmpeg can start
     decoding it anywhere to the sample (see :attr:`FallbackStream.fast_seek`), how many
-    frames ffmpeg decodes before the stream's time 0, which are not part of it, and the
+    frames ffmpeg decodes before the stream's time 0, which are not part of it, how many
+    after those are the stream where ffmpeg decodes more (None: all of them), and the
     stream's length in seconds as the headers give it (None where they do not).
 
-    Those are an Ogg stream's whose first page holds more than its position says: an Opus
-    file cut from a longer one with ``ffmpeg -ss N -c copy`` keeps the page the cut falls in
-    whole, and its position puts the packets before the cut at negative times (mutagen's
-    length, and ffprobe's, leave them out). ffmpeg's own decoding starts them at 0."""
+    Frames before time 0 are an Ogg stream's whose first page holds more than its position
+    says: an Opus file cut from a longer one with ``ffmpeg -ss N -c copy`` keeps the page the
+    cut falls in whole, and its position puts the packets before the cut at negative times
+    (mutagen's length, and ffprobe's, leave them out). ffmpeg's own decoding starts them at 0.
+    A Musepack (SV8) stream's header says what its decoder should drop (see
+    :func:`_musepack_span`), which ffmpeg decodes as audio."""
     probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
     if probe is None:
-        return 44100, 2, False, 0, None  # ffmpeg resamples/remixes to whatever we ask for
+        return 44100, 2, False, 0, None, None  # ffmpeg resamples/remixes to whatever we ask for
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
@@ -387,7 +396,59 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, float | None]:
         duration = None
     if duration is not None and not 0.0 < duration < float("inf"):
         duration = None
-    return rate, channels, exact and whole_samples, lead, duration
+    length = None
+    if demuxer == "mpc8" and (span := _musepack_span(path)) is not None:
+        # (ffprobe's length of these is a guess: 3.34 s for a file of 4 s)
+        lead, length = span
+        duration = length / rate
+    return rate, channels, exact and whole_samples, lead, length, duration
+
+
+def _musepack_span(path: str) -> tuple[int, int] | None:
+    """Where the audio of a Musepack SV8 file lies in what its decoder puts out: the frames
+    before it and the frames of it, from its stream header (None where there is none). The
+    decoder puts out its synthesis filter's delay first, then any silence the encoder put in
+    front (the header's count of it), and whole frames of 1152 samples: the stream ends at
+    the header's count of samples, the rest of its last frame is padding. Played through
+    ffmpeg as decoded, every second was 11 ms late and the track 34 ms longer than listed."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    at = 0
+    if head[:3] == b"ID3" and len(head) >= 10:          # (a tag some taggers put in front)
+        at = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10])) + (10 if head[5] & 0x10 else 0)
+    if head[at:at + 4] != b"MPCK":
+        return None
+
+    def number(i: int) -> tuple[int, int]:
+        """A number of the header (7 bits a byte, the highest first) and where it ends."""
+        value = 0
+        for _ in range(9):
+            if i >= len(head):
+                raise IndexError(i)
+            value, i = value << 7 | head[i] & 0x7F, i + 1
+            if not head[i - 1] & 0x80:
+                return value, i
+        raise ValueError("number too long")
+
+    at += 4
+    try:
+        while at + 2 < len(head):
+            key, (size, body) = head[at:at + 2], number(at + 2)
+            if key == b"SH":
+                samples, i = number(body + 5)           # (after its checksum and version)
+                silence, _ = number(i)
+                if head[body + 4] != 8 or not 0 <= silence < samples:
+                    return None
+                return _MUSEPACK_DELAY + silence, samples - silence
+            if key == b"AP" or size < 3:                # audio comes after the stream header
+                return None
+            at += size
+    except (IndexError, ValueError):
+        pass
+    return None
 
 
 def probe_stream(path: str | os.PathLike) -> dict | None:

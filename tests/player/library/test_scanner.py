@@ -9,8 +9,8 @@ import pytest
 
 from player.library.scanner import Scanner
 from tests import unprivileged
-from tests.audiogen import (FORMATS, ffmpeg_encodes, step_frequency, stepped_tone, write_dff, write_dsf, write_tags,
-                            write_track)
+from tests.audiogen import (FORMATS, encoder_installed, ffmpeg_encodes, step_frequency, stepped_encoded,
+                            stepped_samples, stepped_tone, write_dff, write_dsf, write_tags, write_track)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -701,6 +701,69 @@ def test_a_dsdiff_file_is_listed_with_its_tags_plays_seeks_and_is_analysed(store
     part = decode_part(str(path), None)
     assert "error" not in part and part["pieces"]
 
+
+
+def _encoded(ext: str, rate: int, channels: int):
+    """A file of ``ext`` made by its own encoder, skipped where that or ffmpeg is not installed."""
+    return pytest.param(ext, rate, channels, marks=pytest.mark.skipif(
+        not encoder_installed(ext) or not ffmpeg_encodes("pcm_s16le"),
+        reason=f"the .{ext} encoder (scripts/setup-system.sh installs it) and ffmpeg, which decodes it"))
+
+
+@pytest.mark.parametrize("ext, rate, channels", [
+    _encoded("ape", 44100, 2), _encoded("ape", 48000, 1),
+    _encoded("mpc", 44100, 2), _encoded("mpc", 48000, 1),
+])
+def test_a_monkeys_audio_or_musepack_file_is_listed_with_its_tags_plays_in_place_seeks_and_is_analysed(
+        store, tmp_path, ext, rate, channels):
+    """Monkey's Audio and Musepack files, made by their own encoders (ffmpeg decodes both and
+    writes neither) and tagged as their taggers do (an APEv2 tag at the end). Musepack's
+    decoder puts out its synthesis filter's delay (481 samples) before the audio and whole
+    frames of 1152 samples after it, which the file's header says to leave out: through ffmpeg
+    every second of it played 11 ms late, and the track went on 34 ms after its length."""
+    from mutagen.apev2 import APEv2
+
+    from player.analysis import decode_part
+    from player.audio.decoder import Decoder
+    from segue_common import audio_io
+    from tests.player.audio.signals import peak_frequency
+
+    seconds = 5
+    path = stepped_encoded(tmp_path / "music" / f"stepped.{ext}", seconds=seconds, sr=rate, channels=channels)
+    tag = APEv2()
+    tag.update({"Title": "Stepped", "Artist": "Encoder", "Album": "Formats", "Track": "4/9", "Year": "2009"})
+    tag.save(str(path))
+    result = Scanner(store).scan([str(tmp_path / "music")])
+    assert result.errors == 0
+    [track] = store.tracks()
+    assert (track["title"], track["artist"], track["album"], track["track_no"], track["year"]) \
+        == ("Stepped", "Encoder", "Formats", 4, 2009)
+    assert (track["codec"], track["channels"], track["sample_rate"]) \
+        == ({"ape": "monkeysaudio", "mpc": "musepack"}[ext], channels, rate)
+    assert track["duration"] == pytest.approx(seconds, abs=0.001)
+
+    dec = Decoder(str(path), out_rate=rate, duration_hint=track["duration"])
+    parts = []
+    while len(block := dec.read(8192)):
+        parts.append(block)
+    whole = np.concatenate(parts)
+    assert len(whole) == seconds * rate
+    # every sample in its place: Monkey's Audio gives back the 16-bit source, Musepack a lossy copy
+    source = stepped_samples(seconds, rate, channels)
+    assert np.abs(whole - source).max() < (1e-4 if ext == "ape" else 0.01)
+    for second in range(seconds):
+        assert peak_frequency(whole[second * rate + rate // 10: (second + 1) * rate - rate // 10, 0], sr=rate) \
+            == pytest.approx(step_frequency(second), abs=10)
+    for at in (3 * rate + 17, rate // 2):
+        dec.seek_frame(at)
+        assert dec.frame == at
+        assert np.array_equal(dec.read(4000), whole[at: at + 4000])
+    dec.close()
+
+    y, sr = audio_io.load_audio(path, mono=False, offset_s=2.0, duration_s=1.0)
+    assert sr == rate and np.array_equal(y.T, whole[2 * rate: 3 * rate, :channels])
+    part = decode_part(str(path), None)
+    assert "error" not in part and part["pieces"]
 
 def test_a_wav_tagged_in_its_info_list_is_listed_by_its_tags_and_an_untagged_one_by_its_name(store, tmp_path):
     """Explorer, foobar2000, Audacity and ffmpeg tag a WAV with a RIFF INFO list: the scan
