@@ -1,6 +1,6 @@
 """Seeking in a long file ffmpeg decodes (m4a): time to the first audio, and where it lands.
 
-    python benchmarks/bench_seek.py [--minutes 60] [--formats m4a,wma,dsf] [--repeat 3]
+    python benchmarks/bench_seek.py [--minutes 60] [--formats m4a,wma,dsf,ape,ape-c4] [--repeat 3]
 
 Makes a file of ``--minutes`` of a quiet 220 Hz tone with a click every ten seconds (at
 0.5 s, 10.5 s, ...), seeks to 0.3 s before a click at several places and reports, per place:
@@ -12,10 +12,13 @@ samples. Three ways, measured in the same run on the same file:
   through the pipe, discarding up to the place;
 - ``trim`` -- ffmpeg decodes from the start and drops the samples before the place
   itself (what a seek does in a container whose jumps are not sample-exact: WMA, MKA);
-- ``jump`` -- ffmpeg starts at the place (``-ss``; MP4/M4A, ADTS AAC, WavPack, TTA, DSF).
+- ``jump`` -- ffmpeg starts at the place (``-ss``; MP4/M4A, ADTS AAC, WavPack, TTA, DSF;
+  Monkey's Audio at the start of the frame the place is in).
 
 A DSF file (DSD, which ffmpeg cannot write) is made by the tests' one-bit modulator, its
-click a sample at 44.1 kHz long; ``trim`` is what a seek in one did before it jumped.
+click a sample at 44.1 kHz long; ``trim`` is what a seek in one did before it jumped. A
+Monkey's Audio file is made by jmac (libjmac-java) at its Normal level, ``ape-c4`` at Extra
+High (frames four times as long); ``trim`` is what a seek in one did before it jumped.
 
 ``trim`` and ``jump`` are checked to give the same samples as ``old`` (max |difference|).
 The click is found where it is in the file as decoded from the start: WMA's shows 2048
@@ -40,20 +43,24 @@ import numpy as np  # noqa: E402
 
 from player.audio.decoder import Decoder  # noqa: E402
 from segue_common import audio_io  # noqa: E402
-from tests.audiogen import write_dsf  # noqa: E402
+from tests.audiogen import encoder_installed, write_dsf  # noqa: E402
 
 RATE = 44100
 CODECS = {"m4a": ["-c:a", "aac", "-b:a", "128k"], "wma": ["-c:a", "wmav2", "-b:a", "128k"]}
 
 
-def make_file(path: Path, minutes: float) -> None:
-    """A tone with a click every ten seconds, from 0.5 s on, encoded by ffmpeg (DSF: written here)."""
+def make_file(path: Path, minutes: float, level: str = "") -> None:
+    """A tone with a click every ten seconds, from 0.5 s on, encoded by ffmpeg (DSF: written
+    here; Monkey's Audio: by jmac at ``level``, from a WAV ffmpeg writes)."""
     if path.suffix == ".dsf":
         write_dsf(path, minutes * 60, signal=lambda t: np.where((t - 0.5) % 10 < 1 / RATE, 0.9,
                                                                  0.05 * np.sin(2 * np.pi * 220 * t)))
         return
+    ape = path.suffix == ".ape"
+    out = path.with_suffix(".wav") if ape else path
+    codec = ["-c:a", "pcm_s16le"] if ape else CODECS[path.suffix[1:]]
     proc = subprocess.Popen(["ffmpeg", "-v", "error", "-y", "-f", "f32le", "-ar", str(RATE), "-ac", "2", "-i", "-",
-                             *CODECS[path.suffix[1:]], str(path)], stdin=subprocess.PIPE)
+                             *codec, str(out)], stdin=subprocess.PIPE)
     for start in range(0, int(minutes * 60), 60):
         t = np.arange(start * RATE, (start + 60) * RATE)
         x = (0.05 * np.sin(2 * np.pi * 220 * t / RATE)).astype(np.float32)
@@ -62,6 +69,11 @@ def make_file(path: Path, minutes: float) -> None:
     proc.stdin.close()
     if proc.wait():
         raise SystemExit("ffmpeg could not encode the test file")
+    if ape:
+        if not encoder_installed("ape"):
+            raise SystemExit("Monkey's Audio needs jmac (libjmac-java) and Java")
+        subprocess.run(["jmac", level or "c2", str(out), str(path)], check=True, capture_output=True)
+        out.unlink()
 
 
 def old_seek(dec: Decoder, frame: int) -> None:
@@ -112,9 +124,10 @@ def main(argv=None) -> int:
     places = sorted({min(s, total - 1) // 10 * 10 for s in (30, total // 2, int(total * 0.98))})
     with tempfile.TemporaryDirectory(prefix="segue-bench-seek-") as tmp:
         for fmt in args.formats.split(","):
-            path = Path(tmp) / f"long.{fmt}"
+            ext, _, level = fmt.partition("-")          # ("ape-c4": Monkey's Audio at level c4)
+            path = Path(tmp) / f"long{'-' + level if level else ''}.{ext}"
             t = time.perf_counter()
-            make_file(path, args.minutes)
+            make_file(path, args.minutes, level)
             with audio_io.open_fallback(path) as stream:
                 fast = stream.fast_seek
             print(f"\n{fmt}: {args.minutes:g} min, {path.stat().st_size / 1e6:.0f} MB, made in "

@@ -25,6 +25,7 @@ import logging
 import mmap
 import os
 import shutil
+import struct
 import subprocess
 import threading
 import zlib
@@ -85,7 +86,8 @@ class FallbackStream:
     are known on open. :meth:`seek` moves to any frame, exactly: the blocks after it are the
     ones decoding from the start would give from there. ``fast_seek`` says whether a seek
     starts ffmpeg at that place (containers whose timestamps count every sample: MP4/M4A,
-    ADTS AAC, WavPack, TTA, DSF, DSDIFF); elsewhere ffmpeg decodes from the start up to it, which takes
+    ADTS AAC, WavPack, TTA, DSF, DSDIFF; Monkey's Audio at the start of the frame the place
+    is in); elsewhere ffmpeg decodes from the start up to it, which takes
     a second or more in a long file. ``duration``: the length in seconds as ffprobe gives it
     from the headers (None where it gives none), not always to the sample.
     """
@@ -99,11 +101,12 @@ class FallbackStream:
         self._skip = 0          # frames still to drop before the next block (after a seek)
         self._lead = 0          # frames ffmpeg decodes before the stream's time 0 (see _ffprobe)
         self._length = None     # the frames after those that are the stream, where ffmpeg decodes more
+        self._grid = None       # where a jump must land on a multiple of it, that (see _ffprobe)
         self._held = None       # a block decoded ahead (:meth:`has_audio`), the next one given
         self.duration = None
         self._exe = ffmpeg_path()
         if self._exe is not None:
-            self.samplerate, self.channels, self.fast_seek, self._lead, self._length, self.duration \
+            self.samplerate, self.channels, self.fast_seek, self._lead, self._length, self.duration, self._grid \
                 = _ffprobe(self._exe, self.path)
             self._start_ffmpeg(0)
             return
@@ -151,6 +154,9 @@ class FallbackStream:
             # overlap of frames, the state Opus builds up) and differs from the same place
             # decoded from the start. That lead-in is decoded and dropped here.
             at = max(0, frame - int(rate * _SEEK_PREROLL_S))
+            if self._grid:
+                # (the codec's frames are decoded each on its own: no lead-in is needed)
+                at = frame // self._grid * self._grid
             if at:
                 seek = ["-ss", f"{at / rate:.6f}"]
             skip = frame - at
@@ -343,12 +349,18 @@ def _file_url(path: str) -> str:
     return "file:" + os.path.abspath(path)
 
 
-def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, float | None]:
+def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, float | None, int | None]:
     """The sample rate and channels of the first audio stream, whether ffmpeg can start
     decoding it anywhere to the sample (see :attr:`FallbackStream.fast_seek`), how many
     frames ffmpeg decodes before the stream's time 0, which are not part of it, how many
-    after those are the stream where ffmpeg decodes more (None: all of them), and the
-    stream's length in seconds as the headers give it (None where they do not).
+    after those are the stream where ffmpeg decodes more (None: all of them), the stream's
+    length in seconds as the headers give it (None where they do not), and the frames of
+    the codec where a jump lands exactly only at their starts (None: anywhere).
+
+    ffmpeg lands a jump into a Monkey's Audio frame (73728 samples at Fast to High, four and
+    sixteen times that at Extra High and Insane) on the sample only in the small ones: in the
+    larger ones what came out was not the audio of the place. A jump to a frame's start lands
+    exactly in all of them (see :func:`_ape_frame_blocks`).
 
     Frames before time 0 are an Ogg stream's whose first page holds more than its position
     says: an Opus file cut from a longer one with ``ffmpeg -ss N -c copy`` keeps the page the
@@ -358,7 +370,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
     :func:`_musepack_span`), which ffmpeg decodes as audio."""
     probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
     if probe is None:
-        return 44100, 2, False, 0, None, None  # ffmpeg resamples/remixes to whatever we ask for
+        return 44100, 2, False, 0, None, None, None  # ffmpeg resamples/remixes to whatever we ask for
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
@@ -390,6 +402,8 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
     lead = int(round(-start * rate)) if demuxer == "ogg" and -_MAX_LEAD_S < start < 0 else 0
     # (IFF's demuxer reads Amiga sound as well as DSDIFF; only DSD's fixed-size frames were checked)
     exact = demuxer in _EXACT_SEEK_FORMATS or demuxer == "iff" and str(stream.get("codec_name", "")).startswith("dsd_")
+    grid = _ape_frame_blocks(path) if demuxer == "ape" else None
+    exact = exact or grid is not None
     try:
         duration = float(stream.get("duration") or info.get("format", {}).get("duration"))
     except (TypeError, ValueError):
@@ -401,7 +415,33 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
         # (ffprobe's length of these is a guess: 3.34 s for a file of 4 s)
         lead, length = span
         duration = length / rate
-    return rate, channels, exact and whole_samples, lead, length, duration
+    return rate, channels, exact and whole_samples, lead, length, duration, grid
+
+
+def _after_id3(head: bytes) -> int:
+    """Where what follows an ID3v2 tag at the start of ``head`` begins (0 where there is none)."""
+    if head[:3] != b"ID3" or len(head) < 10:
+        return 0
+    return 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10])) + (10 if head[5] & 0x10 else 0)
+
+
+def _ape_frame_blocks(path: str) -> int | None:
+    """The samples of each frame of a Monkey's Audio file, from its header: files of version
+    3.98 and later give them (None for older files, which were not tried, and where there is
+    no such header)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    at = _after_id3(head)
+    if head[at:at + 4] != b"MAC " or len(head) < at + 64:
+        return None
+    version, descriptor = struct.unpack_from("<H2xI", head, at + 4)
+    if version < 3980 or not 0 < descriptor < 1024 or len(head) < at + descriptor + 8:
+        return None
+    blocks = struct.unpack_from("<I", head, at + descriptor + 4)[0]
+    return blocks or None
 
 
 def _musepack_span(path: str) -> tuple[int, int] | None:
@@ -416,9 +456,7 @@ def _musepack_span(path: str) -> tuple[int, int] | None:
             head = f.read(1 << 16)
     except OSError:
         return None
-    at = 0
-    if head[:3] == b"ID3" and len(head) >= 10:          # (a tag some taggers put in front)
-        at = 10 + sum((b & 0x7F) << (7 * (3 - i)) for i, b in enumerate(head[6:10])) + (10 if head[5] & 0x10 else 0)
+    at = _after_id3(head)                               # (a tag some taggers put in front)
     if head[at:at + 4] != b"MPCK":
         return None
 
@@ -1486,7 +1524,7 @@ class _FallbackReader(BlockReader):
     """ffmpeg (or audioread) through :class:`FallbackStream`.
 
     Where ffmpeg starts decoding anywhere to the sample (``fast_seek``: MP4/M4A, ADTS AAC,
-    WavPack, TTA, DSD), it seeks there, and ``frames`` is the length that decoding the whole
+    WavPack, TTA, DSD, Monkey's Audio), it seeks there, and ``frames`` is the length that decoding the whole
     file gives: analysis plans its excerpts on the grids of the exact length (as it has MP3's
     counted), so that their samples are those of the whole file's. ffprobe's length is not
     that (an AAC file's priming and padding are counted or not by the container), so the

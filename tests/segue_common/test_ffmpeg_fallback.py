@@ -113,6 +113,35 @@ def test_a_seek_in_a_dsd_file_starts_ffmpeg_at_the_place_and_reads_the_same_samp
             assert np.array_equal(got, whole[frame: frame + n]), (frame, len(got))
 
 
+
+@pytest.mark.parametrize("level, frame_blocks", [("c2", 73728), ("c4", 4 * 73728)])
+def test_a_seek_in_a_monkeys_audio_file_jumps_to_its_frame_and_lands_on_the_sample(tmp_path, noise_wav,
+                                                                                     monkeypatch, level, frame_blocks):
+    """Monkey's Audio (Normal: frames of 73728 samples; Extra High: four times that) decoded
+    from the start up to every seek, 1.9 s to reach the end of five minutes. ffmpeg jumps to
+    the sample in the small frames but not in the large ones; a jump to the start of the frame
+    the place is in, the rest dropped, lands exactly in both."""
+    from tests.audiogen import encoder_installed
+
+    if not encoder_installed("ape"):
+        pytest.skip("jmac (libjmac-java, with Java; scripts/setup-system.sh installs it) makes these files")
+    path = tmp_path / f"{level}.ape"
+    subprocess.run(["jmac", level, str(noise_wav), str(path)], check=True, capture_output=True)
+    source, _ = sf.read(str(noise_wav), dtype="float32")
+    n = 4096
+    with audio_io.open_fallback(path) as stream:
+        assert stream.fast_seek is True
+        starts = record_ffmpeg_starts(monkeypatch)
+        for frame in (2 * frame_blocks + 5000, 12 * 44100 + 123, 1000, frame_blocks - 1, frame_blocks,
+                      44100 + 7, len(source) - 100, len(source) + 5000):
+            stream.seek(frame)
+            assert np.array_equal(_blocks(stream, n), source[frame: frame + n]), frame
+        # (to the start of the frame the place is in)
+        assert jumps(starts)[:2] == pytest.approx([2 * frame_blocks / 44100,
+                                                   12 * 44100 // frame_blocks * frame_blocks / 44100], abs=1e-6)
+    y, _ = audio_io.load_audio(path, mono=False, offset_s=12.5, duration_s=1.0)
+    assert np.array_equal(y.T, source[int(12.5 * 44100): int(13.5 * 44100)])
+
 def test_a_seek_after_the_end_was_read_starts_again(tmp_path, noise_wav):
     path = tmp_path / "a.m4a"
     _encode(noise_wav, path, "-c:a", "alac")
