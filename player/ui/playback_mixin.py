@@ -571,9 +571,12 @@ class PlaybackMixin:
     def _suggested_again(self, texts: list) -> None:
         if not texts:
             return
-        # Until the list is read again, Discover leaves nothing out itself: the recommenders
-        # read the list on every ask, and the rows read now may hold what was taken back.
+        # Until the list is read again, Discover and the player leave nothing out themselves:
+        # the recommenders read the list on every ask, and what they give now may hold what was
+        # taken back (a refill asked for at once would otherwise drop it once more).
         self.left_out = frozenset()
+        if self.player is not None:
+            self._command(lambda p: p.leave_out(()))
         store = self.store
 
         def follow(result, error):
