@@ -31,24 +31,21 @@ PACKAGES=(
 # them, or a failed download, leaves the install as it is.
 OPTIONAL=(musepack-tools libjmac-java default-jre-headless)
 
-missing=()
-for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+absent() {   # those of the packages named that are not installed
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || echo "$p"
+    done
+}
+SUDO=""
+[[ $(id -u) -ne 0 ]] && SUDO="sudo"
+mapfile -t missing < <(absent "${PACKAGES[@]}")
 if ((${#missing[@]})); then
-    SUDO=""
-    [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     echo "setup-system: installing ${missing[*]}"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-optional=()
-for p in "${OPTIONAL[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || optional+=("$p")
-done
+mapfile -t optional < <(absent "${OPTIONAL[@]}")
 if ((${#optional[@]})); then
-    SUDO=""
-    [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     echo "setup-system: installing ${optional[*]} (test encoders)"
     ( ((${#missing[@]})) || $SUDO apt-get update -qq ) && \
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${optional[@]}" \

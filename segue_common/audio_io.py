@@ -193,15 +193,9 @@ class FallbackStream:
                 got += len(chunk)
             failed = proc.wait() != 0
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            thread.join(5)
-            proc.stdout.close()
-            proc.stderr.close()
+            _end(proc, thread)
         if failed:
-            err = bytes(tail).decode("utf-8", "replace").strip()
-            raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
+            raise self._failure(tail)
         return max(0, got // (4 * self.channels) - skip)
 
     def spans(self, spans: list[tuple[int, int | None]]) -> Iterator[np.ndarray]:
@@ -220,15 +214,14 @@ class FallbackStream:
                 yield np.frombuffer(raw, dtype="<f4").reshape(-1, self.channels)
             if proc.wait() != 0:
                 thread.join(5)
-                err = bytes(tail).decode("utf-8", "replace").strip()
-                raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
+                raise self._failure(tail)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            thread.join(5)
-            proc.stdout.close()
-            proc.stderr.close()
+            _end(proc, thread)
+
+    def _failure(self, tail: bytearray) -> CorruptAudioError:
+        """The error of an ffmpeg of its own that failed, with the last of its messages."""
+        err = bytes(tail).decode("utf-8", "replace").strip()
+        return CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
 
     def seek(self, frame: int) -> None:
         """Read on from ``frame`` (past the end: nothing more). Blocks for as long as it
@@ -274,8 +267,7 @@ class FallbackStream:
             if not raw:
                 if self._proc.wait() != 0:
                     self._stderr_thread.join(5)
-                    err = bytes(self._stderr_tail).decode("utf-8", "replace").strip()
-                    raise CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
+                    raise self._failure(self._stderr_tail)
                 raise StopIteration
             raw = raw[: len(raw) - len(raw) % frame_bytes]
             return np.frombuffer(raw, dtype="<f4").reshape(-1, self.channels)
@@ -332,6 +324,16 @@ _MAX_LEAD_S = 10.0
 #: The samples a Musepack decoder's synthesis filter puts out before the first one encoded
 #: (the reference decoder drops them; ffmpeg 5.1 does not)
 _MUSEPACK_DELAY = 481
+
+
+def _end(proc: subprocess.Popen, thread: threading.Thread) -> None:
+    """Stop an ffmpeg run for one count or pass (where it still runs) and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    thread.join(5)
+    proc.stdout.close()
+    proc.stderr.close()
 
 
 def _drain_stderr(proc: subprocess.Popen, tail: bytearray) -> None:
