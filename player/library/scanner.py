@@ -417,6 +417,17 @@ class Scanner:
             if not os.path.lexists(path):   # vanished since it was listed: it is simply gone
                 log.info("%r vanished during the scan", path)
                 return None
+            if same and not self._was_unreadable(old[0]):
+                # Read before and unchanged since: this time's failure to open it (a share
+                # answering with errors, a permission lost for a while) is no reason to drop the
+                # tags it has, and to take it out of the library: it stays as it was.
+                log.info("kept %r as it was: reading it again failed: %s", path, exc)
+                self.progress.reread -= 1
+                self.progress.unchanged += 1
+                folder.seen.add(path)
+                if old[3]:
+                    folder.returned.append(old[0])
+                return None
             row["last_error"] = str(exc)
             self._error(path, str(exc))
         if old is not None and not same and row.get("last_error") is None:
@@ -427,6 +438,10 @@ class Scanner:
                 del folder.known[path]
         folder.seen.add(path)
         return row
+
+    def _was_unreadable(self, track_id: int) -> bool:
+        stored = self.store.track(track_id)
+        return stored is None or stored["last_error"] is not None
 
     def _write(self, batch: list[dict]) -> None:
         for path, error in self.store.upsert_tracks(batch):

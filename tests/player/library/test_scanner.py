@@ -113,6 +113,34 @@ def test_a_reader_change_to_one_file_type_reads_only_those_files_again(store, li
     assert Scanner(store).scan().reread == 0
 
 
+def test_an_unchanged_file_the_newer_reader_cannot_open_keeps_its_tags(store, tmp_path):
+    # The one read again after an update meets a file it cannot open this time (a share
+    # answering with errors, a permission lost for a while): the tags read before stay. Stored
+    # as a problem file, the track left the library with its tags gone, and as the folder
+    # counted as read, nothing read it again while the file was unchanged.
+    prefix = unprivileged.prefix()
+    if prefix is None:
+        pytest.skip(unprivileged.SKIP_REASON)
+    root = tmp_path / "music"
+    locked = write_track(root, "locked", fmt="flac", tags={"title": "Locked", "artist": "A", "album": "B"})
+    write_track(root, "open", fmt="flac", tags={"title": "Open", "artist": "A", "album": "B"})
+    Scanner(store).scan([str(root)])
+    store.execute("UPDATE folders SET tag_reader = 0")
+
+    os.chmod(locked, 0)
+    try:
+        out = subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.chmod(locked, 0o644)
+    assert out.returncode == 0, out.stderr
+    assert sorted((t["title"], t["album"]) for t in store.tracks()) == [("Locked", "B"), ("Open", "B")]
+    assert store.track_errors() == []
+    assert "1 unchanged files were read again" in out.stdout            # the one that could be read
+    assert Scanner(store).scan().unchanged == 2
+    assert sorted(t["title"] for t in store.tracks()) == ["Locked", "Open"]
+
+
 def test_edited_tag_is_picked_up(store, library):
     Scanner(store).scan([str(library)])
     path = next((library / "Artist").rglob("*.flac"))
