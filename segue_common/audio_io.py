@@ -137,6 +137,10 @@ class FallbackStream:
         if spans is not None:
             # Each stretch cut from one decoding of the whole file by counting samples (as
             # below), the stretches then joined in order: only they come through the pipe.
+            # None of them goes past the stream's end where ffmpeg decodes more (a Musepack
+            # file's padding), as reading on does not.
+            if self._length is not None:
+                spans = [(a, self._length if b is None else min(b, self._length)) for a, b in spans]
             cuts = [f"atrim=start_sample={a + self._lead}" + ("" if b is None else f":end_sample={b + self._lead}")
                     for a, b in spans]
             if len(cuts) == 1:

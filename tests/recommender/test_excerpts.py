@@ -178,6 +178,26 @@ def test_excerpts_of_a_file_ffmpeg_cannot_jump_in_come_from_one_pass(tmp_path, m
         assert len(whole) == 2, starts
 
 
+def test_a_musepack_files_excerpts_from_one_pass_leave_out_its_padding(tmp_path):
+    """Musepack plays through ffmpeg without its last frame's padding (the stream header
+    gives its length), and its excerpts come from one pass as a WMA's do. That pass counted
+    the padding into the length, so the excerpts were placed on a grid longer than the file
+    by the padding (167 frames in this one) and did not lie where the whole file's do."""
+    from tests.audiogen import encoder_installed, stepped_encoded
+
+    if not encoder_installed("mpc") or shutil.which("ffprobe") is None:
+        pytest.skip("mpcenc (musepack-tools; scripts/setup-system.sh installs it) and ffmpeg")
+    path = stepped_encoded(tmp_path / "a.mpc", seconds=30)
+    y, sr = load_audio(path)
+    assert len(y) == 30 * sr
+    w16 = soxr.resample(y, sr, 16000, quality="HQ")
+    w22 = soxr.resample(y, sr, 22050, quality="HQ")
+    pieces = list(decode_pieces(path, 4))
+    assert len(pieces) == 4 and pieces[0].grid.n_native == len(y)
+    for p in pieces:
+        assert_whole_files_samples(p, w16, w22)
+
+
 def _peak_mb(fn) -> float:
     tracemalloc.start()
     try:
