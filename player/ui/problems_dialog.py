@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QPushButton, QTreeWidget, QTreeWidgetItem
 
@@ -74,14 +74,27 @@ class ProblemsDialog(QDialog):
         self._reads.request(lambda: run_task(lambda: read_problems(store), self._show, name="list-problems"))
 
     def _show(self, result, error) -> None:
-        self.table.clear()
+        # The list is read again while the person reads it (each failed analysis of a pass
+        # that runs for hours): the rows chosen, the one at the cursor and the place scrolled
+        # to stay, or "Copy list" would copy every row after the next failure.
+        table = self.table
+        chosen = {(item.text(0), item.text(1)) for item in table.selectedItems()}
+        current = table.currentItem()
+        current = (current.text(0), current.text(1)) if current is not None else None
+        scrolled = table.verticalScrollBar().value()
+        table.clear()
         self.empty.setText(NO_PROBLEMS if error is None else f"The files with problems could not be listed: {error}")
         for path, what, why in result if error is None else []:
             item = QTreeWidgetItem([path, what, why])
             item.setToolTip(0, path)
             item.setToolTip(2, why)
-            self.table.addTopLevelItem(item)
-        self.table.resizeColumnToContents(1)
+            table.addTopLevelItem(item)
+            if (path, what) == current:
+                table.setCurrentItem(item, 0, QItemSelectionModel.NoUpdate)
+            if (path, what) in chosen:
+                item.setSelected(True)
+        table.resizeColumnToContents(1)
+        table.verticalScrollBar().setValue(scrolled)
         self.empty.setVisible(self.table.topLevelItemCount() == 0)
         self.copy_btn.setEnabled(self.table.topLevelItemCount() > 0)
         self.loaded.emit()

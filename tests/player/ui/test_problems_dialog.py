@@ -191,3 +191,40 @@ def test_a_track_whose_analysis_fails_while_the_list_is_open_appears_in_it(qtbot
     with qtbot.waitSignal(dialog.loaded, timeout=10000):
         intelligence.learner_message.emit(m.AnalysisFinished(6, 2, 8))
     assert sorted(row[0] for row in _rows(dialog)) == sorted([by_name["j1.wav"]["path"], by_name["f1.flac"]["path"]])
+
+
+def test_rows_read_again_while_analysis_runs_keep_the_selection_and_the_place(qtbot, scanned, make_window):
+    # The list is read again each time an analysis fails, for as long as a pass runs (hours):
+    # the rows chosen to copy, and where the list was scrolled to, stay; rebuilt, the list
+    # lost them at every failure, and "Copy list" then copied every row.
+    from player.learner import messages as m
+
+    window = make_window(scanned, with_player=False)
+    window.enable_intelligence(analyse=False, learn=False)
+    intelligence = window.intelligence
+    tracks = scanned.tracks()
+    for i, t in enumerate(tracks[:-1]):
+        scanned.save_feature_error(t["id"], "tagger-1", f"could not decode: reason {i}")
+    dialog = _open(qtbot, window)
+    dialog.table.setFixedHeight(90)                          # fewer rows in view than there are
+    assert len(_rows(dialog)) == len(tracks) - 1 > 3
+    table = dialog.table
+    chosen = [table.topLevelItem(1), table.topLevelItem(3)]
+    for item in chosen:
+        item.setSelected(True)
+    table.setCurrentItem(chosen[1], 0, table.selectionModel().SelectionFlag.NoUpdate)
+    bar = table.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)
+    bar.setValue(bar.maximum())
+    place = bar.value()
+    paths = [item.text(0) for item in chosen]
+
+    intelligence.learner_message.emit(m.AnalysisProgress(2, 8, 0))
+    scanned.save_feature_error(tracks[-1]["id"], "tagger-1", "could not decode: the last one")
+    with qtbot.waitSignal(dialog.loaded, timeout=10000):
+        intelligence.learner_message.emit(m.AnalysisProgress(3, 8, 1))
+    assert len(_rows(dialog)) == len(tracks)
+    assert sorted(item.text(0) for item in table.selectedItems()) == sorted(paths)
+    assert table.currentItem().text(0) == paths[1]
+    assert bar.value() == place > 0                          # the rows in view stay in view
+    assert dialog.text() == "".join(f"{row[0]}\t{row[1]}\t{row[2]}\n" for row in _rows(dialog) if row[0] in paths)
