@@ -47,6 +47,17 @@ def _how_long(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else "under a minute"
 
 
+def _holds_anything(folder: str) -> bool:
+    """Whether ``folder`` is there with something in it. The folder a disk or share is mounted
+    on is there, empty, while nothing is mounted: a scan leaves it as it was (its tag reader's
+    version too), and a start that read it again each time would start a scan each time."""
+    try:
+        with os.scandir(folder) as it:
+            return any(not entry.name.startswith(".") for entry in it)
+    except OSError:
+        return False
+
+
 class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTasksMixin, QMainWindow):
     library_loaded = Signal()
     player_ready = Signal()
@@ -241,7 +252,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # Folders last scanned by an older tag reader, which this one reads better
             # (those that are not there now wait for a scan that can see them).
             stale = [f["path"] for f in folders if f["last_scan_at"] is not None
-                     and f["tag_reader"] < READER_VERSION and os.path.isdir(f["path"])]
+                     and f["tag_reader"] < READER_VERSION and _holds_anything(f["path"])]
             return len(folders), stale, load_library(store, sort_by)
 
         self._loads.request(lambda: run_task(look, self._first_load, name="load-library"))

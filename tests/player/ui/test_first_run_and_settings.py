@@ -62,6 +62,30 @@ def test_after_an_update_the_window_reads_the_library_again_once(qtbot, scanned,
     assert make_window(store, with_player=False).tasks.running() == []      # once
 
 
+def test_after_an_update_a_folder_with_nothing_mounted_waits_to_be_read_again(qtbot, scanned, music, make_window,
+                                                                                tmp_path):
+    # The folder a disk or share is mounted on, with nothing mounted: a scan leaves it as it
+    # was (and its reader's version with it). The window started that scan, and said it was
+    # reading the tags again, at every start for as long as the disk stayed away.
+    import shutil
+
+    store = scanned
+    store.execute("UPDATE folders SET tag_reader = 0")
+    away = tmp_path / "unplugged"
+    shutil.move(str(music), str(away))
+    music.mkdir()                                            # the empty mount point
+    window = make_window(store, with_player=False)
+    assert window.tasks.running() == []
+    assert "Reading your music's tags again" not in window.statusBar().currentMessage()
+    window.close()
+    music.rmdir()
+    shutil.move(str(away), str(music))                       # plugged in again: now it is read
+    window = make_window(store, with_player=False)
+    assert window.tasks.running() == ["scan"]
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert [f["tag_reader"] for f in store.folders()] != [0]
+
+
 def test_a_rescan_with_no_folder_says_so(qtbot, store, make_window):
     window = make_window(store)
     with qtbot.waitSignal(window.scan_finished, timeout=10000) as finished:
