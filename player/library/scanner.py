@@ -384,7 +384,12 @@ class Scanner:
                         if path not in seen and not missing and tid not in merged
                         and not any(_inside(path, folder) for folder in blind)]
             self.progress.missing += self.store.mark_missing(vanished)
-            self.store.set_folder_scanned(folder.id, tag_reader=reader_version.READER_VERSION)
+            # A folder with tracks in a part the scan could not look into keeps its reader's
+            # version: those files were not read by this one, and the next scan reads them
+            # again. (A part that holds none, as a drive's lost+found, keeps nothing back.)
+            read_all = not blind or not any(path not in seen and any(_inside(path, b) for b in blind)
+                                            for path in folder.known)
+            self.store.set_folder_scanned(folder.id, tag_reader=reader_version.READER_VERSION if read_all else None)
         moved = self._adopt_moved(new_paths) + self._adopt_late()
         _let_go(files, by_key, seen, *(f.known for f in state.values()), *(f.seen for f in state.values()))
         return moved

@@ -141,6 +141,45 @@ def test_an_unchanged_file_the_newer_reader_cannot_open_keeps_its_tags(store, tm
     assert sorted(t["title"] for t in store.tracks()) == ["Locked", "Open"]
 
 
+def test_a_folder_that_could_not_be_listed_is_read_again_by_the_next_scan(store, tmp_path):
+    # After an update every unchanged file is read again once. A folder the scan could not
+    # look into then (a permission lost, a share answering with errors) had none of its files
+    # read, but counted as read by the new reader: they kept the older reader's tags for good.
+    prefix = unprivileged.prefix()
+    if prefix is None:
+        pytest.skip(unprivileged.SKIP_REASON)
+    root = tmp_path / "music"
+    write_track(root / "Locked", "a", fmt="flac", tags={"title": "Locked", "artist": "A"})
+    write_track(root / "Open", "b", fmt="flac", tags={"title": "Open", "artist": "A"})
+    Scanner(store).scan([str(root)])
+    store.execute("UPDATE tracks SET title = NULL")          # what an older reader missed
+    store.execute("UPDATE folders SET tag_reader = 0")
+    os.chmod(root / "Locked", 0)
+    try:
+        out = subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.chmod(root / "Locked", 0o755)
+    assert out.returncode == 0, out.stderr
+    assert "cannot read folder" in out.stdout
+    assert sorted(str(t["title"]) for t in store.tracks()) == ["None", "Open"]
+    result = Scanner(store).scan()
+    assert result.reread == 2 and result.errors == 0
+    assert sorted(t["title"] for t in store.tracks()) == ["Locked", "Open"]
+    assert Scanner(store).scan().reread == 0
+    # A folder that holds no track, and that no scan can look into (a drive's lost+found):
+    # it holds nothing back, or every scan would read the whole folder again.
+    store.execute("UPDATE folders SET tag_reader = 0")
+    (root / "lost+found").mkdir(mode=0)
+    try:
+        out = subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.chmod(root / "lost+found", 0o755)
+    assert out.returncode == 0 and "cannot read folder" in out.stdout, out.stdout + out.stderr
+    assert Scanner(store).scan().reread == 0
+
+
 def test_edited_tag_is_picked_up(store, library):
     Scanner(store).scan([str(library)])
     path = next((library / "Artist").rglob("*.flac"))
