@@ -5,9 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
+    QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
 )
 
+from player.ui.elided_label import ElidedLabel
 from player.ui.library_model import format_duration
 
 COVER_PX = 64
@@ -81,14 +82,13 @@ class TransportBar(QFrame):
         self.cover.setFixedSize(COVER_PX, COVER_PX)
         self.cover.setAlignment(Qt.AlignCenter)
         self.cover.setObjectName("cover")
-        self.title = QLabel("Nothing playing")
+        # Cut short with "…" where the bar is narrow, the whole name in the tooltip.
+        self.title = ElidedLabel("Nothing playing")
         self.title.setObjectName("nowTitle")
-        self.subtitle = QLabel("Double-click a track, or press Space")
+        self.subtitle = ElidedLabel("Double-click a track, or press Space")
         self.subtitle.setObjectName("nowSubtitle")
         for label in (self.title, self.subtitle):
-            label.setTextFormat(Qt.PlainText)        # a title is text, never HTML
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.prev_btn = _button(style, QStyle.SP_MediaSkipBackward, "Previous (Ctrl+Left)", 22)
         self.play_btn = _button(style, QStyle.SP_MediaPlay, "Play / pause (Space)", 34)
         self.next_btn = _button(style, QStyle.SP_MediaSkipForward, "Next (Ctrl+Right)", 22)

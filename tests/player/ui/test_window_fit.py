@@ -31,3 +31,50 @@ def test_the_sound_maps_hint_keeps_to_one_line_in_a_window_of_the_usual_size(qtb
     qtbot.waitUntil(hint.isVisible, timeout=5000)
     qtbot.wait(50)
     assert hint.height() < 2 * hint.fontMetrics().lineSpacing()
+
+
+LONG_TITLE = "An Extremely Long Title That No Top Bar Has Room For (Extended Twelve Inch Remix)"
+
+
+def _shown(label) -> str:
+    """What the label draws (``text()`` of an elided label is its whole text)."""
+    from PySide6.QtWidgets import QLabel
+
+    return QLabel.text(label)
+
+
+def test_the_top_bar_cuts_long_names_short_with_an_ellipsis_at_the_smallest_window(qtbot, store, music, make_window,
+                                                                                   qapp):
+    from player.library.scanner import Scanner
+    from player.ui.theme import apply_theme
+    from tests.audiogen import write_track
+
+    write_track(music / "Long", "long", fmt="flac", seconds=3.0,
+                tags={"title": LONG_TITLE, "artist": "The Band With A Name As Long As A Sentence",
+                      "album": "And An Album Called Something Equally Long", "genre": "Rock"})
+    Scanner(store).scan([str(music)])
+    sheet = qapp.styleSheet()
+    apply_theme(qapp)                   # the bar's title in the font it is shown in (larger, bold)
+    try:
+        window = make_window(store)
+        bar = window.transport
+        window.resize(window.minimumSizeHint())
+        qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+        qtbot.wait(50)
+        for label in (bar.title, bar.subtitle):     # "Nothing playing" and its hint did not fit either
+            assert _shown(label).endswith("…") and label.toolTip() == label.text(), _shown(label)
+            assert label.fontMetrics().horizontalAdvance(_shown(label)) <= label.contentsRect().width()
+        row = next(r for r in range(window.model.rowCount()) if window.model.index(r, 1).data() == LONG_TITLE)
+        window.play_ids([window.model.track_id(row)], 0, "library")
+        qtbot.waitUntil(lambda: bar.title.text() == LONG_TITLE, timeout=10000)
+        qtbot.wait(50)
+        assert _shown(bar.title).endswith("…") and bar.title.toolTip() == LONG_TITLE
+        assert bar.title.fontMetrics().horizontalAdvance(_shown(bar.title)) <= bar.title.contentsRect().width()
+        assert bar.subtitle.toolTip() == bar.subtitle.text() != _shown(bar.subtitle)
+        assert window.minimumSizeHint().width() <= SMALL[0]     # a long name holds the window no wider
+        window.resize(2400, 780)                                # room for all of it: shown whole, no tooltip
+        qtbot.waitUntil(lambda: window.width() == 2400, timeout=2000)
+        qtbot.wait(50)
+        assert _shown(bar.title) == LONG_TITLE and bar.title.toolTip() == ""
+    finally:
+        qapp.setStyleSheet(sheet)
