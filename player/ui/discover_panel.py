@@ -52,7 +52,7 @@ class BucketRow(QFrame):
         delegate = TwoLineDelegate(self.list, width=TILE_WIDTH, reasons=True)
         self.list.setItemDelegate(delegate)
         self.tile = QSize(TILE_WIDTH, delegate.height_for(self.list.fontMetrics()))
-        self.list.setFixedHeight(self.tile.height() + 26)
+        self.set_bar_room(True)
         self.set_entries(entries)
         head = QHBoxLayout()
         head.addWidget(title)
@@ -66,6 +66,16 @@ class BucketRow(QFrame):
         self.list.itemActivated.connect(lambda item: self.play.emit(self.bucket, self.ids, self.list.row(item)))
         self.list.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
+
+    def bar_height(self) -> int:
+        """The height of the list's scroll bar in the style it is drawn in."""
+        return self.list.horizontalScrollBar().sizeHint().height()
+
+    def set_bar_room(self, room: bool) -> None:
+        """Make the list as tall as its tiles, and with ``room`` as much again as its scroll bar
+        takes, so that the bar showing up neither covers the tiles nor makes the row taller."""
+        self.list.setFixedHeight(self.tile.height() + 2 * self.list.spacing() + 2 * self.list.frameWidth()
+                                 + (self.bar_height() if room else 0))
 
     def set_bucket(self, bucket: str) -> None:
         """Show the genre ``bucket`` (a row shown before is filled anew with another one)."""
@@ -141,6 +151,11 @@ class DiscoverPanel(QScrollArea):
         self.buckets: list[tuple[str, list]] = []
         self._shown: dict[int, BucketRow] = {}     # row number -> the widget showing it
         self._pitch = 0                              # a row's height and the gap below it
+        self._bare = 0                               # that without room for a row's scroll bar
+        self._bar = 0                                # the room a row's scroll bar takes
+        self._bar_room = False                       # whether the rows have that room now
+        self._step = 0                               # a tile's width and its spacing either side
+        self._frame = 0                              # the width of a row's list's frame
         self._placing = False
         self._body = QWidget()
         self._layout = QVBoxLayout(self._body)
@@ -201,12 +216,21 @@ class DiscoverPanel(QScrollArea):
         try:
             n = len(self.buckets)
             spare = []
-            if n and not self._pitch:
+            if n and not self._bare:
                 # Every row is as tall as the first one made, styled as it will be shown.
                 spare.append(self._new_row())
                 spare[0].ensurePolished()
-                self._pitch = spare[0].sizeHint().height() + self._layout.spacing()
-            pitch = self._pitch
+                spare[0].set_bar_room(False)
+                self._bare = spare[0].sizeHint().height() + self._layout.spacing()
+                self._bar = spare[0].bar_height()
+                self._step = spare[0].tile.width() + 2 * spare[0].list.spacing()
+                self._frame = spare[0].list.frameWidth()
+            # Room for a scroll bar under the tiles only while some row has more tiles than
+            # fit across: a row its bar shows up in stays as tall, and all rows stay of one
+            # height. (Every row kept that room, empty in a library of small genres.)
+            across = (self._area.width() - 2 * self._frame) // self._step if self._step else 0
+            self._bar_room = any(len(entries) > across for _, entries in self.buckets)
+            self._pitch = pitch = self._bare + (self._bar if self._bar_room else 0)
             self._area.setFixedHeight(max(0, n * pitch - self._layout.spacing()) if n else 0)
             top = self.verticalScrollBar().value() - self._area.y()
             first = max(0, top // pitch - 1) if pitch else 0
@@ -224,6 +248,7 @@ class DiscoverPanel(QScrollArea):
                     bucket, entries = self.buckets[i]
                     row.set_bucket(bucket)
                     row.set_entries(entries)
+                row.set_bar_room(self._bar_room)
                 row.setGeometry(0, i * pitch, width, height)
                 row.show()
             for row in free:                # fewer rows in view than before

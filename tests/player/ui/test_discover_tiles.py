@@ -57,3 +57,54 @@ def test_a_long_reason_is_cut_short_on_its_tile_at_the_smallest_window(qtbot, sc
     assert _ink(image, left, top, right, bottom, ground) > 20
     # Elided inside its own tile: nothing drawn in the padding up to the next tile.
     assert _ink(image, right + 1, top, min(second.left(), image.width()), bottom, ground) == 0
+
+
+def _room_below_tiles(row) -> int:
+    """Height of the list's viewport left over under its tiles (each with its spacing above and below)."""
+    return row.list.viewport().height() - (row.tile.height() + 2 * row.list.spacing())
+
+
+def test_discover_rows_are_as_tall_as_their_tiles_when_no_row_needs_a_scroll_bar(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.resize(1280, 780)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    qtbot.wait(50)
+    for row in window.discover.rows:          # four tiles at most: they all fit across
+        assert not row.list.horizontalScrollBar().isVisible()
+        assert _room_below_tiles(row) == 0, row.bucket     # (an empty band of 18 px was kept under them)
+
+
+def test_a_scroll_bar_showing_in_a_discover_row_neither_covers_its_tiles_nor_moves_the_rows(qtbot, scanned,
+                                                                                          make_window):
+    window = make_window(scanned)
+    window.resize(1280, 780)
+    panel = window.discover
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: len(panel.rows) == 3, timeout=5000)
+    many = [(1, f"Song {i}", "Granite", "why") for i in range(14)]
+    panel.set_rows({"Rock": many, "Jazz": many[:1], "Folk": many[:2]})
+    qtbot.wait(50)
+    rock, jazz, folk = panel.rows
+    assert rock.list.horizontalScrollBar().isVisible() and _room_below_tiles(rock) >= 0
+    assert rock.height() == jazz.height() == folk.height()             # one height for every row
+    where = [r.geometry() for r in panel.rows]
+    rock.list.horizontalScrollBar().setValue(rock.list.horizontalScrollBar().maximum())
+    qtbot.wait(50)
+    assert [r.geometry() for r in panel.rows] == where
+    # The window made narrower a step at a time: a row starts to need its bar at some width,
+    # and at every width its tiles stay whole above the bar.
+    panel.set_rows({"Rock": many[:5], "Jazz": many[:1]})
+    seen = set()
+    for width in range(1300, 880, -20):
+        window.resize(width, 780)
+        qtbot.waitUntil(lambda: window.width() == width, timeout=2000)
+        qtbot.wait(20)
+        rock, jazz = panel.rows
+        bar = rock.list.horizontalScrollBar().isVisible()
+        seen.add(bar)
+        assert _room_below_tiles(rock) >= 0, width
+        assert rock.height() == jazz.height()
+        if not bar:
+            assert _room_below_tiles(rock) == 0, width
+    assert seen == {True, False}
