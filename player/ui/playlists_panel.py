@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QToolButton, QVBoxLayout, QWidget,
 )
 
+from player.ui.elided_label import ElidedLabel
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
@@ -36,9 +37,9 @@ class PlaylistsPanel(QWidget):
         self.entries.setAlternatingRowColors(True)
         self.entries.setUniformItemSizes(True)
         self.entries.setItemDelegate(TwoLineDelegate(self.entries))
-        self.title = QLabel("Playlists")
+        # Cut short with "…" (the whole name in its tooltip): a long name held the window wider.
+        self.title = ElidedLabel("Playlists")
         self.title.setObjectName("panelTitle")
-        self.title.setTextFormat(Qt.PlainText)
         self.hint = QLabel("No playlists yet. Save Up next as one (the Save… button above it), "
                            "or import a playlist file (File → Import playlist…).")
         self.hint.setObjectName("hint")

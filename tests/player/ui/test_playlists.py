@@ -226,3 +226,23 @@ def test_a_read_of_the_playlist_chosen_before_ends_late_and_shows_nothing(qtbot,
     qtbot.waitUntil(lambda: early.done, timeout=5000)
     assert panel.current_playlist() == b
     assert panel.title.text() == "B" and _titles(panel.entries) == titles[2:]
+
+
+def test_a_long_playlist_name_is_cut_short_and_holds_the_window_no_wider(qtbot, scanned, make_window):
+    from PySide6.QtWidgets import QLabel
+
+    name = "A Very Long Playlist Name For The Evenings When Nothing Else Will Do At All, Side Two"
+    scanned.create_playlist(name, [scanned.tracks()[0]["id"]])
+    window = make_window(scanned)
+    narrowest = window.minimumSizeHint().width()
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.title.text() == name, timeout=5000)
+    qtbot.wait(50)
+    assert window.minimumSizeHint().width() == narrowest       # (the name held it at 898 px, not 617)
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    qtbot.wait(50)
+    shown = QLabel.text(panel.title)                            # what the label draws
+    assert shown.endswith("…") and name.startswith(shown[:-1]) and panel.title.toolTip() == name
+    assert panel.title.fontMetrics().horizontalAdvance(shown) <= panel.title.contentsRect().width()
