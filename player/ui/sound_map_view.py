@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QV
 
 from player.sound_map import SoundMap, nearest, points_in_polygon
 from player.ui import charts
+from player.ui.elided_label import ElidedLabel
 
 HIT_PX = 8            # a click this close to a point plays it
 CHUNK = 5000          # points added per turn of the event loop
@@ -96,7 +97,9 @@ class SoundMapPage(QWidget):
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        self.hover = QLabel(" ")
+        # The point under the pointer: cut short with "…" where the row has no room (a long
+        # title in a plain label made the window grow to show it whole).
+        self.hover = ElidedLabel(" ")
         self.queue_btn = QPushButton("Queue selection")
         self.play_btn = QPushButton("Play selection")
         self.clear_btn = QPushButton("Clear")

@@ -78,3 +78,39 @@ def test_the_top_bar_cuts_long_names_short_with_an_ellipsis_at_the_smallest_wind
         assert _shown(bar.title) == LONG_TITLE and bar.title.toolTip() == ""
     finally:
         qapp.setStyleSheet(sheet)
+
+
+def test_hovering_a_long_titled_point_on_the_sound_map_leaves_the_window_its_size(qtbot, store, music, make_window):
+    import numpy as np
+    from PySide6.QtCore import QPointF
+    from PySide6.QtWidgets import QLabel
+
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+    from tests.player.ui.real_log import FEATURE_VERSION, _unit
+
+    write_track(music / "Long", "long", fmt="flac", seconds=3.0,
+                tags={"title": LONG_TITLE, "artist": "The Band With A Name As Long As A Sentence", "genre": "Rock"})
+    Scanner(store).scan([str(music)])
+    store.save_features([{"track_id": r["id"], "model_version": FEATURE_VERSION, "bucket": r["genre"].lower(),
+                          "embedding": _unit("genre:" + r["genre"].lower(), 200) + 0.3 * _unit(r["path"], 200)}
+                         for r in store.tracks()])
+    window = make_window(store)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitUntil(lambda: view.sound_map.map is not None, timeout=10000)
+    page = view.sound_map
+    view.pages.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.plot.isVisible() and bool(page.point_items), timeout=5000)
+    window.resize(window.minimumSizeHint())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    qtbot.wait(50)
+    size = window.size()
+    x, y = page.map.xy[int(np.flatnonzero(np.array(page.map.title) == LONG_TITLE)[0])]
+    qtbot.mouseMove(page.plot.viewport(), page.plot.mapFromScene(page.view.mapViewToScene(QPointF(x, y))))
+    qtbot.waitUntil(lambda: page.hover.text().startswith(LONG_TITLE), timeout=2000)
+    qtbot.wait(50)
+    assert window.size() == size        # (it grew from 705 to 1186 px to show the name whole)
+    shown = QLabel.text(page.hover)
+    assert shown.endswith("…") and page.hover.toolTip() == page.hover.text()
