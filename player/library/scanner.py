@@ -418,21 +418,27 @@ class Scanner:
         try:
             row.update(read_tags(path))
             self.progress.read += 1
-        except TagReadError as exc:
+        except Exception as exc:  # noqa: BLE001 - a reader's own fault is the scan's next concern
+            if not isinstance(exc, TagReadError) and not same:
+                raise                       # stored as an error row by the scan, the file being new or changed
             if not os.path.lexists(path):   # vanished since it was listed: it is simply gone
                 log.info("%r vanished during the scan", path)
                 return None
             if same and not self._was_unreadable(old[0]):
                 # Read before and unchanged since: this time's failure to open it (a share
-                # answering with errors, a permission lost for a while) is no reason to drop the
-                # tags it has, and to take it out of the library: it stays as it was.
-                log.info("kept %r as it was: reading it again failed: %s", path, exc)
+                # answering with errors, a permission lost for a while, a fault of the newer
+                # reader itself) is no reason to drop the tags it has, and to take it out of
+                # the library: it stays as it was.
+                log.info("kept %r as it was: reading it again failed: %s", path, exc,
+                         exc_info=not isinstance(exc, TagReadError))
                 self.progress.reread -= 1
                 self.progress.unchanged += 1
                 folder.seen.add(path)
                 if old[3]:
                     folder.returned.append(old[0])
                 return None
+            if not isinstance(exc, TagReadError):
+                raise
             row["last_error"] = str(exc)
             self._error(path, str(exc))
         if old is not None and not same and row.get("last_error") is None:

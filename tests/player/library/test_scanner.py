@@ -180,6 +180,31 @@ def test_a_folder_that_could_not_be_listed_is_read_again_by_the_next_scan(store,
     assert Scanner(store).scan().reread == 0
 
 
+def test_an_unchanged_file_the_newer_reader_fails_on_keeps_its_tags(store, tmp_path, monkeypatch):
+    # A fault of the newer reader itself (an exception it does not turn into a reading error)
+    # costs a file read again after an update nothing: it stays the track it was. A new file
+    # it fails on is an error row, as before.
+    from player.library import scanner
+
+    root = tmp_path / "music"
+    kept = write_track(root, "kept", fmt="flac", tags={"title": "Kept", "artist": "A"})
+    Scanner(store).scan([str(root)])
+    store.execute("UPDATE folders SET tag_reader = 0")
+    new = write_track(root, "new", fmt="flac", tags={"title": "New", "artist": "A"})
+    real = scanner.read_tags
+
+    def faulty(path):
+        if path in (str(kept), str(new)):
+            raise RuntimeError("a fault of the reader")
+        return real(path)
+
+    monkeypatch.setattr(scanner, "read_tags", faulty)
+    result = Scanner(store).scan()
+    assert [t["title"] for t in store.tracks()] == ["Kept"]
+    assert [os.path.basename(e["path"]) for e in store.track_errors()] == ["new.flac"]
+    assert (result.unchanged, result.errors) == (1, 1)
+
+
 def test_edited_tag_is_picked_up(store, library):
     Scanner(store).scan([str(library)])
     path = next((library / "Artist").rglob("*.flac"))
