@@ -176,12 +176,19 @@ class LibraryTasksMixin:
 
     # -- settings ----------------------------------------------------------------
     _reading_settings = None    # the read File → Settings… opens with, while it runs
+    _saving_settings = 0        # saves of the settings on the write thread, not yet done
+    _settings_wanted = False    # Settings… was asked for while one was
 
     def open_settings(self) -> None:
         """File → Settings…: the settings and folders are read on a worker, and the dialog
-        opens with them (:attr:`settings_opened`); asked again meanwhile, nothing more."""
+        opens with them (:attr:`settings_opened`); asked again meanwhile, nothing more. Asked
+        while a save is on its way (it queues behind a scan on the write thread), the read
+        waits for it: read at once, the dialog showed the values from before the save."""
         from player.ui.settings_dialog import read_settings
 
+        if self._saving_settings:
+            self._settings_wanted = True
+            return
         if self._reading_settings is not None:
             return
         store = self.store
@@ -213,6 +220,10 @@ class LibraryTasksMixin:
             return sorted(after - before)
 
         def done(result, error):
+            self._saving_settings -= 1
+            if not self._saving_settings and self._settings_wanted:
+                self._settings_wanted = False
+                self.open_settings()
             if error is not None:
                 QMessageBox.warning(self, "Settings", f"Could not save the settings: {error}")
                 return
@@ -223,6 +234,7 @@ class LibraryTasksMixin:
                 self.scan(result or None)
             self.settings_saved.emit()
 
+        self._saving_settings += 1
         run_task(work, done, pool=db_write_pool(), name="save-settings")
 
     def forget_history(self) -> None:

@@ -138,6 +138,32 @@ def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
     reopened.reject()
 
 
+def test_settings_opened_again_while_a_save_waits_show_what_was_saved(qtbot, scanned, make_window):
+    # The save queues on the write thread, behind a scan if one runs; Settings… asked for
+    # again meanwhile opened with the values from before the save.
+    import threading
+
+    from player.workers import db_write_pool, run_task
+
+    window = make_window(scanned)
+    dialog = open_settings(qtbot, window)
+    dialog.crossfade.setValue(3.0)
+    release, busy = threading.Event(), threading.Event()
+    run_task(lambda: (busy.set(), release.wait(20)), lambda *_, **__: None, pool=db_write_pool(), name="a-long-write")
+    qtbot.waitUntil(busy.is_set, timeout=5000)
+    try:
+        dialog.accept()
+        window.open_settings()
+        qtbot.wait(300)
+        assert window.settings_dialog is dialog                 # not opened again before the save
+    finally:
+        release.set()
+    with qtbot.waitSignal(window.settings_opened, timeout=10000) as opened:
+        pass
+    assert opened.args[0].crossfade.value() == 3.0
+    opened.args[0].reject()
+
+
 def test_forget_history_after_confirmation(qtbot, scanned, make_window):
     track = scanned.tracks()[0]["id"]
     play = scanned.start_play(track, source="library")
