@@ -90,9 +90,15 @@ class FallbackStream:
     is in); elsewhere ffmpeg decodes from the start up to it, which takes
     a second or more in a long file. ``duration``: the length in seconds as ffprobe gives it
     from the headers (None where it gives none), not always to the sample.
+
+    ``lazy``: ffmpeg starts decoding from the start at the first read rather than on open. A
+    reader that takes what it needs from ffmpegs of its own (:meth:`spans`, :meth:`frames_from`)
+    or seeks first would otherwise have started one for nothing, which decodes on until the
+    pipe is full and is then killed unread. Playback opens eagerly: the next track is opened
+    ahead, and its ffmpeg has the file open and the first block decoded by the time it is heard.
     """
 
-    def __init__(self, path: str | os.PathLike, *, blocksize: int = 8192):
+    def __init__(self, path: str | os.PathLike, *, blocksize: int = 8192, lazy: bool = False):
         self.path = str(path)
         self.blocksize = blocksize
         self.fast_seek = False
@@ -103,12 +109,16 @@ class FallbackStream:
         self._length = None     # the frames after those that are the stream, where ffmpeg decodes more
         self._grid = None       # where a jump must land on a multiple of it, that (see _ffprobe)
         self._held = None       # a block decoded ahead (:meth:`has_audio`), the next one given
+        self._waiting = False   # ffmpeg is to start decoding from the start at the next read (``lazy``)
         self.duration = None
         self._exe = ffmpeg_path()
         if self._exe is not None:
             self.samplerate, self.channels, self.fast_seek, self._lead, self._length, self.duration, self._grid \
                 = _ffprobe(self._exe, self.path)
-            self._start_ffmpeg(0)
+            if lazy:
+                self._waiting = True
+            else:
+                self._start_ffmpeg(0)
             return
         self._open_audioread()
         self.samplerate, self.channels = int(self._reader.samplerate), int(self._reader.channels)
@@ -265,6 +275,9 @@ class FallbackStream:
 
     def _decoded(self) -> np.ndarray:
         """The next block as decoded; StopIteration at the end."""
+        if self._waiting:
+            self._waiting = False
+            self._start_ffmpeg(0)
         if self._proc is not None:
             frame_bytes = 4 * self.channels
             raw = self._proc.stdout.read(self.blocksize * frame_bytes)
@@ -281,6 +294,7 @@ class FallbackStream:
         return (np.frombuffer(buf, dtype="<i2").astype(np.float32) / 32768.0).reshape(-1, self.channels)
 
     def _stop(self) -> None:
+        self._waiting = False
         proc, self._proc = self._proc, None
         if proc is not None:
             if proc.poll() is None:
@@ -534,7 +548,7 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
 
 
 def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192,
-                  refused: Exception | None = None) -> FallbackStream:
+                  refused: Exception | None = None, lazy: bool = False) -> FallbackStream:
     """Open a file libsndfile cannot read with ffmpeg (or audioread); raises UnsupportedAudioError.
 
     ``refused``: libsndfile's error on a file of a format it reads (:data:`SOUNDFILE_EXTENSIONS`).
@@ -542,11 +556,12 @@ def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192,
     from a longer one without re-encoding (its first page's position is less than its packets
     decode to: "malformed"). Those play through ffmpeg where ffmpeg decodes audio from them;
     otherwise, and without ffmpeg, the file is a CorruptAudioError with libsndfile's reason.
+    ``lazy``: see :class:`FallbackStream` (such a file is decoded on open all the same).
     """
     if not Path(path).exists():
         raise FileNotFoundError(str(path))
     if refused is None:
-        return FallbackStream(path, blocksize=blocksize)
+        return FallbackStream(path, blocksize=blocksize, lazy=lazy)
     damaged = CorruptAudioError(f"cannot decode {Path(path).name}: {refused}")
     if ffmpeg_path() is None:
         raise damaged from refused
@@ -1556,7 +1571,9 @@ class _FallbackReader(BlockReader):
 
     def __init__(self, path: str, refused: Exception | None = None):
         self.path = path
-        self._stream = open_fallback(path, refused=refused)
+        # (lazy: the excerpts of a long file are jumped to or taken from a pass of their own,
+        # and its length counted by another, before anything is read from the start, if ever)
+        self._stream = open_fallback(path, refused=refused, lazy=True)
         self.samplerate, self.channels = int(self._stream.samplerate), int(self._stream.channels)
         self.seekable = bool(self._stream.fast_seek)
         self.seek_ahead_s = _RESTART_READ_ON_S

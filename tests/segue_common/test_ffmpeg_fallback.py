@@ -310,3 +310,45 @@ def test_a_file_ffmpeg_cannot_decode_either_is_damaged_with_libsndfiles_reason(t
     for read in (audio_io.load_audio, audio_io.open_blocks):
         with pytest.raises(audio_io.CorruptAudioError, match=r"cannot decode cut\.flac: Error opening"):
             read(path)
+
+
+def test_analysis_starts_ffmpeg_at_its_first_read_and_playback_on_open(tmp_path, noise_wav, monkeypatch):
+    """Analysis's reader takes a WMA's excerpts from a pass of their own and jumps to a long
+    M4A's: an ffmpeg decoding from the start, started on open, was never read from. It starts
+    at the first read now (and not at all when closed unread), giving what it gave. Playback's
+    stream still starts on open: the next track is opened ahead of its turn."""
+    path = tmp_path / "a.wma"
+    _encode(noise_wav, path, "-c:a", "wmav2")
+    decoded = _decoded(path)
+    starts = record_ffmpeg_starts(monkeypatch)
+    with audio_io.open_blocks(path) as reader:
+        assert not starts
+        assert np.array_equal(reader.read(5000), decoded[:5000])
+        assert len(starts) == 1
+    with audio_io.open_blocks(path) as reader:
+        pass
+    reader.read(10)
+    assert len(starts) == 1
+    with audio_io.open_fallback(path):
+        assert len(starts) == 2
+
+
+def test_a_damaged_file_is_reported_at_the_first_read_by_analysis_and_playback_alike(tmp_path):
+    path = tmp_path / "damaged.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=duration=5", "-ac", "2", "-c:a", "aac",
+                    "-movflags", "+faststart", str(path)], check=True)     # (the headers first)
+    data = bytearray(path.read_bytes())
+    rng = random.Random(1)
+    for i in range(3000, len(data), 50):
+        data[i] = rng.randrange(256)
+    path.write_bytes(bytes(data))
+    # (the headers read, the audio not: ffmpeg fails on it)
+    assert subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-f", "f32le", "-"],
+                          capture_output=True).returncode != 0
+    with audio_io.open_fallback(path) as stream:
+        with pytest.raises(audio_io.CorruptAudioError, match="ffmpeg could not decode damaged.m4a"):
+            _blocks(stream)
+    with audio_io.open_blocks(path) as reader:
+        with pytest.raises(audio_io.CorruptAudioError, match="ffmpeg could not decode damaged.m4a"):
+            while len(reader.read(1 << 16)):
+                pass
