@@ -7,9 +7,11 @@ times ``decode_pieces`` with the CPU's 16 patches on each file, in interleaved r
 is, and with ffmpeg's reader as it was before it seeked or selected (forward only, its length
 counted by a whole decoding pass, the excerpts reached by reading on through a second one).
 In the formats where it seeks (M4A, ...), a third way: forward only, but the excerpts and
-the length from one pass that passes on only them (what WMA and Matroska get). Prints the
-best wall time and the CPU seconds of this process and of the ffmpeg processes it ran, and
-checks that every way gives the same excerpts.
+the length from one pass that passes on only them (what WMA and Matroska get). And as it
+is, but with the reader's own ffmpeg (decoding from the start) started on open, as it was,
+rather than at its first read: the one-pass path never reads from it. Prints the
+best wall time and the CPU seconds of this process and of the ffmpeg processes it ran (in
+that round, and the least of any round), and checks that every way gives the same excerpts.
 """
 
 from __future__ import annotations
@@ -71,7 +73,26 @@ def whole_passes():
         audio_io._FallbackReader.__init__ = real
 
 
-WAYS = {"two passes (before)": (True, True), "one pass": (True, False), "now": (False, False)}
+@contextlib.contextmanager
+def started_on_open():
+    """ffmpeg's reader as it was before it started its own ffmpeg at the first read: on open."""
+    from segue_common import audio_io
+
+    real = audio_io.open_fallback
+
+    def eager(*a, **kw):
+        return real(*a, **{**kw, "lazy": False})
+
+    audio_io.open_fallback = eager
+    try:
+        yield
+    finally:
+        audio_io.open_fallback = real
+
+
+# (forward only, whole passes, the reader's ffmpeg started on open)
+WAYS = {"two passes (before)": (True, True, True), "one pass": (True, False, False),
+        "now, started on open": (False, False, True), "now": (False, False, False)}
 
 
 def decode(path: Path, way: str) -> dict:
@@ -80,12 +101,28 @@ def decode(path: Path, way: str) -> dict:
     from player.analysis import CPU_MAX_PATCHES
     from recommender.excerpts import decode_pieces
 
-    forward, whole = WAYS[way]
+    forward, whole, eager = WAYS[way]
     (c0, k0), t0 = cpu(), time.perf_counter()
-    with forward_only() if forward else contextlib.nullcontext(), whole_passes() if whole else contextlib.nullcontext():
+    with contextlib.ExitStack() as stack:
+        for wanted, patch in ((forward, forward_only), (whole, whole_passes), (eager, started_on_open)):
+            if wanted:
+                stack.enter_context(patch())
         pieces = list(decode_pieces(path, CPU_MAX_PATCHES))
     (c1, k1), wall = cpu(), time.perf_counter() - t0
     return {"wall": wall, "py": c1 - c0, "ffmpeg": k1 - k0, "y16": np.concatenate([p.y16 for p in pieces])}
+
+
+def opened_unread(path: Path, lazy: bool) -> tuple[float, float]:
+    """CPU seconds (this process; ffprobe's and ffmpeg's) of opening ffmpeg's stream of
+    ``path`` and closing it unread, as the one-pass path leaves it: with its own ffmpeg
+    started on open (given time to fill its pipe) or at its first read."""
+    from segue_common import audio_io
+
+    c0, k0 = cpu()
+    with audio_io.open_fallback(path, lazy=lazy):
+        time.sleep(0.3)
+    c1, k1 = cpu()
+    return c1 - c0, k1 - k0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,29 +132,45 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--formats", default="m4a,alac.m4a,wma,opus.mka")
     p.add_argument("--minutes", default="3.6,20")
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--opens", type=int, default=10, help="times each file is opened and closed unread")
     p.add_argument("--audio-dir", default=os.path.join(tempfile.gettempdir(), "segue-bench-audio", "excerpt-decode"))
     args = p.parse_args(argv)
     files = [make(Path(args.audio_dir), fmt, float(m)) for fmt in args.formats.split(",")
              for m in args.minutes.split(",")]
     print(f"{len(files)} files; cores {os.cpu_count()}; load average {os.getloadavg()[0]:.1f}", flush=True)
-    print(f"{'file':<24} {'way':<22} {'wall s':>7} {'CPU s (this, ffmpeg)':>22} {'wall ratio':>10} "
-          f"{'max |16 kHz diff|':>17}")
-    for path in files:
+    print(f"{'file':<24} {'way':<22} {'wall s':>7} {'CPU s (this, ffmpeg)':>22} {'least CPU s':>11} "
+          f"{'wall ratio':>10} {'max |16 kHz diff|':>17}")
+    for path in files if args.repeat else ():
         with audio_io.open_blocks(path) as reader:
             seeks = reader.seekable
-        ways = list(WAYS) if seeks else ["two passes (before)", "now"]
+        ways = list(WAYS) if seeks else [way for way in WAYS if way != "one pass"]
         best: dict = {}
+        least_cpu: dict = {}     # (CPU varies less than wall time with the load of the machine)
         for _ in range(args.repeat):
             for way in ways:
                 r = decode(path, way)
                 if way not in best or r["wall"] < best[way]["wall"]:
                     best[way] = r
+                least_cpu[way] = min(least_cpu.get(way, np.inf), r["py"] + r["ffmpeg"])
         before = best["two passes (before)"]
         for way, r in best.items():
             # (the excerpts' samples against the two passes', which are the whole decode's)
             diff = np.abs(r["y16"] - before["y16"]).max() if len(r["y16"]) == len(before["y16"]) else np.inf
             print(f"{path.name:<24} {way:<22} {r['wall']:>7.2f} {r['py'] + r['ffmpeg']:>8.2f} "
-                  f"({r['py']:.2f}, {r['ffmpeg']:.2f}) {before['wall'] / r['wall']:>9.2f}x {diff:>17.2g}", flush=True)
+                  f"({r['py']:.2f}, {r['ffmpeg']:.2f}) {least_cpu[way]:>11.2f} {before['wall'] / r['wall']:>9.2f}x "
+                  f"{diff:>17.2g}", flush=True)
+    if args.opens:
+        print(f"\nopened and closed unread, {args.opens} times each, interleaved: CPU s per open (this, children)")
+        for path in files:
+            sums = {True: [0.0, 0.0], False: [0.0, 0.0]}
+            for _ in range(args.opens):
+                for lazy in (False, True):
+                    py, kids = opened_unread(path, lazy)
+                    sums[lazy][0] += py / args.opens
+                    sums[lazy][1] += kids / args.opens
+            (ep, ek), (lp, lk) = sums[False], sums[True]
+            print(f"{path.name:<24} started on open {ep + ek:.3f} ({ep:.3f}, {ek:.3f})   at the first read "
+                  f"{lp + lk:.3f} ({lp:.3f}, {lk:.3f})   saved {ep + ek - lp - lk:.3f}", flush=True)
     print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
