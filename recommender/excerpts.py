@@ -380,15 +380,18 @@ def decode_pieces(path: str | os.PathLike, max_patches: int | None, *, first: in
     with open_blocks(path) as reader:
         sr = reader.samplerate
         align, margin = _alignment(sr), int(math.ceil(MARGIN_S * sr))
-        n, source = reader.frames, None
-        if n is None and reader.frames_hint:
+        n, source = None, None
+        if reader.frames_hint:
             # A forward-only reader (WMA, Matroska through ffmpeg) was read whole twice: once
             # to count its length, once on to the excerpts. One pass that passes on only the
             # excerpts, placed on the headers' length, and the last seconds (their count
             # the exact length) does instead, where that length places them as the exact one
-            # does (else another pass, for the excerpts placed on the exact length).
+            # does (else another pass, for the excerpts placed on the exact length). (A
+            # reader that seeks gives the hint where that pass costs less than its jumps.)
             source = _select_first_part(reader, max_patches, first, limit, align, margin)
             n = source.length if source is not None else None
+        if n is None:
+            n = reader.frames
         if n is None:
             n = count_frames(path)
         if n <= 0:
