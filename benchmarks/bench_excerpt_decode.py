@@ -6,8 +6,10 @@ Writes music-like audio (as ``bench_analysis.py`` does) of each length in each f
 times ``decode_pieces`` with the CPU's 16 patches on each file, in interleaved rounds: as it
 is, and with ffmpeg's reader as it was before it seeked or selected (forward only, its length
 counted by a whole decoding pass, the excerpts reached by reading on through a second one).
-In the formats where it seeks (M4A, ...), a third way: forward only, but the excerpts and
-the length from one pass that passes on only them (what WMA and Matroska get). And as it
+In the formats where it seeks (M4A, ...), two more ways: forward only, but the excerpts and
+the length from one pass that passes on only them (what WMA and Matroska get, and AAC in an
+M4A of up to 20 minutes), and seeking (the length counted from a jump near the end, the
+excerpts read on or jumped to: what the other M4As get). And as it
 is, but with the reader's own ffmpeg (decoding from the start) started on open, as it was,
 rather than at its first read: the one-pass path never reads from it. Prints the
 best wall time and the CPU seconds of this process and of the ffmpeg processes it ran (in
@@ -90,9 +92,24 @@ def started_on_open():
         audio_io.open_fallback = real
 
 
-# (forward only, whole passes, the reader's ffmpeg started on open)
-WAYS = {"two passes (before)": (True, True, True), "one pass": (True, False, False),
-        "now, started on open": (False, False, True), "now": (False, False, False)}
+@contextlib.contextmanager
+def jumping():
+    """ffmpeg's reader as it was before an AAC in an M4A took its excerpts from one pass:
+    its length counted from a jump near the end, the excerpts read on or jumped to."""
+    from segue_common import audio_io
+
+    real = audio_io._ONE_PASS_AAC_S
+    audio_io._ONE_PASS_AAC_S = 0.0
+    try:
+        yield
+    finally:
+        audio_io._ONE_PASS_AAC_S = real
+
+
+# (forward only, whole passes, the reader's ffmpeg started on open, jumping where it seeks)
+WAYS = {"two passes (before)": (True, True, True, False), "one pass": (True, False, False, False),
+        "jumps": (False, False, False, True), "now, started on open": (False, False, True, False),
+        "now": (False, False, False, False)}
 
 
 def decode(path: Path, way: str) -> dict:
@@ -101,10 +118,11 @@ def decode(path: Path, way: str) -> dict:
     from player.analysis import CPU_MAX_PATCHES
     from recommender.excerpts import decode_pieces
 
-    forward, whole, eager = WAYS[way]
+    forward, whole, eager, jumps = WAYS[way]
     (c0, k0), t0 = cpu(), time.perf_counter()
     with contextlib.ExitStack() as stack:
-        for wanted, patch in ((forward, forward_only), (whole, whole_passes), (eager, started_on_open)):
+        for wanted, patch in ((forward, forward_only), (whole, whole_passes), (eager, started_on_open),
+                              (jumps, jumping)):
             if wanted:
                 stack.enter_context(patch())
         pieces = list(decode_pieces(path, CPU_MAX_PATCHES))
@@ -143,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in files if args.repeat else ():
         with audio_io.open_blocks(path) as reader:
             seeks = reader.seekable
-        ways = list(WAYS) if seeks else [way for way in WAYS if way != "one pass"]
+        ways = list(WAYS) if seeks else [way for way in WAYS if way not in ("one pass", "jumps")]
         best: dict = {}
         least_cpu: dict = {}     # (CPU varies less than wall time with the load of the machine)
         for _ in range(args.repeat):
