@@ -256,3 +256,22 @@ def test_odd_files_give_a_result_or_a_clear_error(tmp_path):
     sf.write(str(empty), np.zeros((0, 1), np.float32), 8000)
     with pytest.raises(CorruptAudioError):
         list(decode_pieces(empty, 16))
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+def test_an_aacs_excerpts_from_one_pass_keep_the_noise_its_decoder_makes_up(tmp_path):
+    """Where the AAC encoder substituted noise for a band, the decoder makes that noise up
+    from a random sequence, which a decoder started a second before an excerpt drew
+    differently from the whole decode. From one pass the excerpts are the whole decode's."""
+    wav = write(tmp_path / "a.wav", music(150.0, 44100), 44100, format="WAV")
+    path = tmp_path / "pns.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "aac", "-aac_pns", "1", "-b:a", "96k",
+                    str(path)], check=True)
+    y, sr = load_audio(path)
+    w16 = soxr.resample(y, sr, 16000, quality="HQ")
+    w22 = soxr.resample(y, sr, 22050, quality="HQ")
+    pieces = list(decode_pieces(path, 4))      # at 0, 48, 98 and 147 s
+    assert len(pieces) == 4 and pieces[0].grid.n_native == len(y)
+    for p in pieces:
+        assert_whole_files_samples(p, w16, w22)
