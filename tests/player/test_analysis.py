@@ -281,8 +281,8 @@ def test_excerpts_give_the_whole_files_tags_and_embedding(store, tmp_path, max_p
     paths = [write(music_dir / "a.ogg", music(25.0, 44100, seed=1), 44100, format="OGG", subtype="VORBIS"),
              write(music_dir / "b.mp3", music(25.0, 44100, seed=2), 44100, format="MP3")]
     if shutil.which("ffmpeg") and shutil.which("ffprobe"):
-        # AAC in an M4A, which ffmpeg decodes from where each excerpt is (its noise substitution
-        # on, as the encoder leaves it: that noise, made up by the decoder, differs there)
+        # AAC in an M4A, whose excerpts ffmpeg gives from one pass (its noise substitution on,
+        # as the encoder leaves it: that noise, made up by the decoder, differed where it jumped)
         wav = write(tmp_path / "c.wav", music(25.0, 44100, seed=3), 44100, format="WAV")
         paths.append(music_dir / "c.m4a")
         subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", "-b:a", "192k", str(paths[-1])],
