@@ -93,3 +93,15 @@ def open_settings(qtbot, window):
     with qtbot.waitSignal(window.settings_opened, timeout=10000) as opened:
         window.open_settings()
     return opened.args[0]
+
+
+def to_smallest(qtbot, window) -> None:
+    """Make ``window`` as small as it goes. Its smallest size can change as the page fills in
+    (a plot's axes, a label's text), after which a size asked for once is no longer it: it is
+    asked for again until the window is at the smallest size of the moment."""
+    def there() -> bool:
+        window.resize(window.minimumSizeHint())
+        return window.size() == window.minimumSizeHint()
+
+    qtbot.waitUntil(there, timeout=5000)
+

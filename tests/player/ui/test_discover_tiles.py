@@ -3,6 +3,8 @@ touchpad or a keyboard never opens."""
 
 from __future__ import annotations
 
+from tests.player.ui.conftest import to_smallest
+
 LONG = "because you played Stone Road by Granite and three other songs from that album last week"
 
 
@@ -44,8 +46,7 @@ def test_a_long_reason_is_cut_short_on_its_tile_at_the_smallest_window(qtbot, sc
     qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
     window.discover.set_rows({"Rock": [(1, "Stone Road", "Granite", f"Rock: {LONG}"),
                                        (2, "Pebble Song", "Granite", f"Rock: {LONG}")]})
-    window.resize(window.minimumSizeHint())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    to_smallest(qtbot, window)
     qtbot.wait(50)
     row = window.discover.rows[0]
     assert row.list.item(0).toolTip().endswith(LONG)

@@ -4,6 +4,8 @@ window, and the columns ran off a narrow one)."""
 
 from __future__ import annotations
 
+from tests.player.ui.conftest import to_smallest
+
 TITLE, ARTIST, ALBUM = 1, 2, 3
 SHARING = (TITLE, ARTIST, ALBUM)
 
@@ -35,8 +37,7 @@ def test_the_columns_fill_the_table_at_any_width_and_only_the_names_stretch(qtbo
     for column in SHARING:
         assert narrow[column] < wide[column] < wider[column]
     # The smallest window: the names keep a readable width and the table scrolls to the rest.
-    window.resize(window.minimumSizeHint())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    to_smallest(qtbot, window)
     qtbot.wait(50)
     table = window.library.table
     sizes = _sizes(window)

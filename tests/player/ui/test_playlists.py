@@ -6,6 +6,7 @@ import threading
 
 from player import workers
 from player.audio.base import PlaybackState
+from tests.player.ui.conftest import to_smallest
 
 
 def _titles(view) -> list[str]:
@@ -240,8 +241,7 @@ def test_a_long_playlist_name_is_cut_short_and_holds_the_window_no_wider(qtbot, 
     qtbot.waitUntil(lambda: panel.title.text() == name, timeout=5000)
     qtbot.wait(50)
     assert window.minimumSizeHint().width() == narrowest       # (the name held it at 898 px, not 617)
-    window.resize(window.minimumSizeHint())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    to_smallest(qtbot, window)
     qtbot.wait(50)
     shown = QLabel.text(panel.title)                            # what the label draws
     assert shown.endswith("…") and name.startswith(shown[:-1]) and panel.title.toolTip() == name

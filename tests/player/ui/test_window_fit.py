@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.player.ui.conftest import to_smallest
+
 SMALL = (900, 600)
 
 
@@ -58,8 +60,7 @@ def test_the_top_bar_cuts_long_names_short_with_an_ellipsis_at_the_smallest_wind
     try:
         window = make_window(store)
         bar = window.transport
-        window.resize(window.minimumSizeHint())
-        qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+        to_smallest(qtbot, window)
         qtbot.wait(50)
         for label in (bar.title, bar.subtitle):     # "Nothing playing" and its hint did not fit either
             assert _shown(label).endswith("…") and label.toolTip() == label.text(), _shown(label)
@@ -103,8 +104,7 @@ def test_hovering_a_long_titled_point_on_the_sound_map_leaves_the_window_its_siz
     page = view.sound_map
     view.pages.setCurrentWidget(page)
     qtbot.waitUntil(lambda: page.plot.isVisible() and bool(page.point_items), timeout=5000)
-    window.resize(window.minimumSizeHint())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSizeHint(), timeout=2000)
+    to_smallest(qtbot, window)
     qtbot.wait(50)
     size = window.size()
     x, y = page.map.xy[int(np.flatnonzero(np.array(page.map.title) == LONG_TITLE)[0])]
