@@ -20,6 +20,26 @@ def _bump_mtime(path, seconds=5):
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + seconds * 1_000_000_000))
 
 
+def _permissions_apply() -> list[str]:
+    """What to run a command with so that file permissions apply to it, as to a user (see
+    :mod:`tests.unprivileged`); the test is skipped where nothing can."""
+    prefix = unprivileged.prefix()
+    if prefix is None:
+        pytest.skip(unprivileged.SKIP_REASON)
+    return prefix
+
+
+def _scan_locked(prefix: list[str], locked, mode: int) -> subprocess.CompletedProcess:
+    """``segue scan`` of the library while ``locked`` cannot be read (``prefix``: see
+    :func:`_permissions_apply`); ``mode`` is given back to it afterwards."""
+    os.chmod(locked, 0)
+    try:
+        return subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        os.chmod(locked, mode)
+
+
 @pytest.fixture
 def library(tmp_path):
     root = tmp_path / "music"
@@ -118,21 +138,14 @@ def test_an_unchanged_file_the_newer_reader_cannot_open_keeps_its_tags(store, tm
     # answering with errors, a permission lost for a while): the tags read before stay. Stored
     # as a problem file, the track left the library with its tags gone, and as the folder
     # counted as read, nothing read it again while the file was unchanged.
-    prefix = unprivileged.prefix()
-    if prefix is None:
-        pytest.skip(unprivileged.SKIP_REASON)
+    prefix = _permissions_apply()
     root = tmp_path / "music"
     locked = write_track(root, "locked", fmt="flac", tags={"title": "Locked", "artist": "A", "album": "B"})
     write_track(root, "open", fmt="flac", tags={"title": "Open", "artist": "A", "album": "B"})
     Scanner(store).scan([str(root)])
     store.execute("UPDATE folders SET tag_reader = 0")
 
-    os.chmod(locked, 0)
-    try:
-        out = subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    finally:
-        os.chmod(locked, 0o644)
+    out = _scan_locked(prefix, locked, 0o644)
     assert out.returncode == 0, out.stderr
     assert sorted((t["title"], t["album"]) for t in store.tracks()) == [("Locked", "B"), ("Open", "B")]
     assert store.track_errors() == []
@@ -145,21 +158,14 @@ def test_a_folder_that_could_not_be_listed_is_read_again_by_the_next_scan(store,
     # After an update every unchanged file is read again once. A folder the scan could not
     # look into then (a permission lost, a share answering with errors) had none of its files
     # read, but counted as read by the new reader: they kept the older reader's tags for good.
-    prefix = unprivileged.prefix()
-    if prefix is None:
-        pytest.skip(unprivileged.SKIP_REASON)
+    prefix = _permissions_apply()
     root = tmp_path / "music"
     write_track(root / "Locked", "a", fmt="flac", tags={"title": "Locked", "artist": "A"})
     write_track(root / "Open", "b", fmt="flac", tags={"title": "Open", "artist": "A"})
     Scanner(store).scan([str(root)])
     store.execute("UPDATE tracks SET title = NULL")          # what an older reader missed
     store.execute("UPDATE folders SET tag_reader = 0")
-    os.chmod(root / "Locked", 0)
-    try:
-        out = subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    finally:
-        os.chmod(root / "Locked", 0o755)
+    out = _scan_locked(prefix, root / "Locked", 0o755)
     assert out.returncode == 0, out.stderr
     assert "cannot read folder" in out.stdout
     assert sorted(str(t["title"]) for t in store.tracks()) == ["None", "Open"]
@@ -170,12 +176,8 @@ def test_a_folder_that_could_not_be_listed_is_read_again_by_the_next_scan(store,
     # A folder that holds no track, and that no scan can look into (a drive's lost+found):
     # it holds nothing back, or every scan would read the whole folder again.
     store.execute("UPDATE folders SET tag_reader = 0")
-    (root / "lost+found").mkdir(mode=0)
-    try:
-        out = subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    finally:
-        os.chmod(root / "lost+found", 0o755)
+    (root / "lost+found").mkdir()
+    out = _scan_locked(prefix, root / "lost+found", 0o755)
     assert out.returncode == 0 and "cannot read folder" in out.stdout, out.stdout + out.stderr
     assert Scanner(store).scan().reread == 0
 
@@ -442,19 +444,12 @@ def test_an_empty_library_folder_is_a_share_not_mounted(store, tmp_path):
 def test_a_folder_that_cannot_be_read_leaves_its_tracks_alone(store, tmp_path):
     # Permission lost on a folder, or a share answering with errors: what the scan cannot
     # look at is not gone (it was marked missing, and left the library and its playlists).
-    prefix = unprivileged.prefix()
-    if prefix is None:
-        pytest.skip(unprivileged.SKIP_REASON)
+    prefix = _permissions_apply()
     root = tmp_path / "music"
     write_track(root / "Locked", "a", fmt="flac", tags={"title": "Locked", "artist": "A"})
     write_track(root / "Open", "b", fmt="flac", tags={"title": "Open", "artist": "A"})
     Scanner(store).scan([str(root)])
-    os.chmod(root / "Locked", 0)
-    try:
-        out = subprocess.run([*prefix, sys.executable, "-m", "player", "scan"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    finally:
-        os.chmod(root / "Locked", 0o755)
+    out = _scan_locked(prefix, root / "Locked", 0o755)
     assert out.returncode == 0, out.stderr
     assert "0 now missing" in out.stdout + out.stderr
     assert "cannot read folder" in out.stdout and "left as they were" in out.stdout
