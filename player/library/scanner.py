@@ -260,7 +260,7 @@ class Scanner:
                 roots = [row["path"] for row in self.store.folders()]
         else:
             roots = [row["path"] for row in self.store.folders()]
-        folder_ids = {row["path"]: row["id"] for row in self.store.folders()}
+        folders = {row["path"]: row for row in self.store.folders()}
         started = time.time()
         try:
             available = []
@@ -268,13 +268,13 @@ class Scanner:
                 if not os.path.isdir(root):
                     log.warning("library folder %r is not available; its tracks are left as they are", root)
                     self.progress.unavailable.append(root)
-                elif self._empty_but_known(root, folder_ids[root]):
+                elif self._empty_but_known(root, folders[root]["id"]):
                     log.warning("library folder %r is empty (a disk or share not connected?); its tracks are "
                                 "left as they are", root)
                     self.progress.unavailable.append(root)
                 else:
                     available.append(root)
-            self.progress.moved = self._scan_roots(available, folder_ids)
+            self.progress.moved = self._scan_roots(available, folders)
             if self.progress.read:
                 # Imported history kept for songs the library lacked: new or retagged files may be
                 # them. The scan itself is done: a failure here is logged, not raised.
@@ -314,11 +314,11 @@ class Scanner:
     def _unreadable(self, folder: str, reason: str) -> None:
         self.progress.unreadable_folders.append((folder, reason))
 
-    def _scan_roots(self, roots: list[str], folder_ids: dict) -> int:
-        """Scan the available roots; returns how many moved files were re-attached."""
-        readers = {row["id"]: row["tag_reader"] for row in self.store.folders()}
-        state = {root: _Folder(folder_ids[root], self.store.file_index(folder_ids[root]),
-                               reader_version.changed_since(readers.get(folder_ids[root], 0), AUDIO_EXTENSIONS))
+    def _scan_roots(self, roots: list[str], folders: dict) -> int:
+        """Scan the available roots (``folders``: their rows by path); returns how many moved
+        files were re-attached."""
+        state = {root: _Folder(folders[root]["id"], self.store.file_index(folders[root]["id"]),
+                               reader_version.changed_since(folders[root]["tag_reader"], AUDIO_EXTENSIONS))
                  for root in roots}
         duplicates: list[tuple[str, str]] = []
         batch: list[dict] = []
