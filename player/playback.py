@@ -164,6 +164,9 @@ class Player:
         self._playing: _Playing | None = None
         # Above 0 while one play ends and the next begins (under the lock): see ``state``.
         self._changing = 0
+        # The engine ended a track with the next one already under way (gapless): its
+        # "started" event comes next, and until then the music has not stopped.
+        self._handing_over = False
         self._armed: Source | None = None  # what the engine will continue with
         # Sources armed lately: the engine may already be playing one that the
         # queue no longer wants (replaced too late); whatever is heard is logged.
@@ -487,7 +490,11 @@ class Player:
             # opened, its row written) there is no play: that is no stop. Read then, "stopped"
             # flickered in the window and told whoever waits for the end of the queue that it
             # had come, with the next song's play already logged.
-            return PlaybackState.PLAYING if self._changing else PlaybackState.STOPPED
+            # So is the moment of a gapless hand-over, between the engine's "finished" for one
+            # song and its "started" for the next, while the engine plays on.
+            if self._changing or (self._handing_over and self.engine.state is not PlaybackState.STOPPED):
+                return PlaybackState.PLAYING
+            return PlaybackState.STOPPED
         state = self.engine.state
         # The engine stops at the end of the stream a moment before its
         # "finished" event reaches us; until then the play is still going.
@@ -852,8 +859,11 @@ class Player:
             gain = replaygain_factor(row, "track")
         return Source(row["path"], gain=gain, token=entry, duration_hint=row["duration"])
 
-    def _end_current(self, ended: str, error: str | None = None) -> None:
+    def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
+        """End the play of the current track as ``ended``; ``handing_over``: the engine goes on
+        with the next track without a gap (see ``state``)."""
         playing = self._playing
+        self._handing_over = handing_over
         if playing is None:
             return
         if ended in ("finished", "error"):      # ran out or failed, not moved on from
@@ -1023,11 +1033,12 @@ class Player:
             self._emit("device_lost", message=data["message"])
             return
         with self._lock:
+            self._handing_over = False      # whatever the engine says next, the hand-over is over
             src = data.get("source")
             playing = self._playing
             if event == "finished" and playing is not None and src is playing.source:
                 self._errors_in_row = 0
-                self._end_current("finished")
+                self._end_current("finished", handing_over=not data.get("last"))
                 armed = self._armed
                 lap = self._repeat_copy is not None and armed is not None and armed.token is self._repeat_copy[1]
                 if data.get("last") and armed is not None and (lap or self._queue.discard(armed.token)):

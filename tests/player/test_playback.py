@@ -152,6 +152,20 @@ def test_between_two_songs_the_player_never_reads_stopped(store, tmp_path, make_
     assert seen == [PlaybackState.PLAYING] * 3
 
 
+def test_a_gapless_hand_over_never_reads_stopped(store, tmp_path, make_player):
+    # The engine tells the end of one song and the start of the next as two events; in
+    # between the player holds no play, and "stopped" read then told whoever asked (the
+    # play button, MPRIS) that the music had stopped while the next song was being heard.
+    ids = add_tracks(store, tmp_path, [("a", 0.4), ("b", 0.4), ("c", 0.4)])
+    p = make_player()
+    seen = []
+    p.add_listener(lambda event, data: seen.append(p.state) if event == "track_ended" else None)
+    p.play_tracks(ids)
+    assert wait_for(lambda: [e for _t, e in ended(store)] == ["finished"] * 3)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+    assert seen == [PlaybackState.PLAYING, PlaybackState.PLAYING, PlaybackState.STOPPED]
+
+
 @pytest.mark.parametrize("harm, heard_ms", [("zero_middle", (4000, 4000)), ("cut_to_half", (1700, 2000)),
                                             ("forget_flac_length", (4000, 4000))])
 def test_a_damaged_cut_or_unmeasured_flac_plays_what_it_holds_and_finishes(store, tmp_path, make_player, harm,
