@@ -10,14 +10,20 @@ class ElidedLabel(QLabel):
     """Shows as much of its text as fits, ending in "…" when cut; the whole text is then its
     tooltip. :meth:`text` is always the whole text. A plain label clipped a long title at
     the window's smallest size mid-letter, with no way to read the rest; it also takes no
-    width of its own, so a long name never holds the window wider."""
+    width of its own, so a long name never holds the window wider.
 
-    def __init__(self, text: str = "", parent=None):
+    ``least_chars`` keeps room for that many characters of its font however narrow the
+    window: with no room of its own, a title the other controls beside it squeezed read
+    "No…" at the window's smallest size."""
+
+    def __init__(self, text: str = "", parent=None, *, least_chars: int = 0):
         super().__init__(parent)
         self._whole = ""
+        self._least_chars = least_chars
         self.setTextFormat(Qt.PlainText)            # a name is text, never HTML
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.setText(text)
+        self._keep_room()
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         self._whole = text or ""
@@ -28,6 +34,12 @@ class ElidedLabel(QLabel):
 
     def is_elided(self) -> bool:
         return super().text() != self._whole
+
+    def _keep_room(self) -> None:
+        if self._least_chars:
+            margins = self.contentsMargins()
+            self.setMinimumWidth(self.fontMetrics().averageCharWidth() * self._least_chars
+                                 + margins.left() + margins.right() + 2 * self.margin())
 
     def _fit(self) -> None:
         width = self.contentsRect().width()
@@ -42,4 +54,5 @@ class ElidedLabel(QLabel):
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if event.type() in (QEvent.FontChange, QEvent.StyleChange):
+            self._keep_room()
             self._fit()          # a style sheet's font comes after the text was first fitted

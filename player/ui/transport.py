@@ -12,6 +12,11 @@ from player.ui.elided_label import ElidedLabel
 from player.ui.library_model import format_duration
 
 COVER_PX = 64
+#: Room the title keeps at the window's smallest size, in characters of its font: "Nothing
+#: playing" whole, or the first words of a song's title. The window's smallest width grows
+#: by what the volume slider's giving way does not make up.
+TITLE_CHARS = 18
+VOLUME_PX = (60, 100)        # the volume slider's narrowest and its usual width
 _MAX_MS = 2**31 - 1          # a slider holds int32 milliseconds (24 days)
 
 
@@ -51,6 +56,14 @@ class SeekSlider(QSlider):
         super().mousePressEvent(event)      # the handle is under the pointer now: a drag starts
 
 
+class _VolumeSlider(QSlider):
+    """Its usual width where the bar has room; in a narrow window it gives way to the title."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(VOLUME_PX[1], hint.height())
+
+
 def _button(style: QStyle, icon: QStyle.StandardPixmap, tip: str, size: int = 28) -> QToolButton:
     b = QToolButton()
     b.setIcon(style.standardIcon(icon))
@@ -82,8 +95,9 @@ class TransportBar(QFrame):
         self.cover.setFixedSize(COVER_PX, COVER_PX)
         self.cover.setAlignment(Qt.AlignCenter)
         self.cover.setObjectName("cover")
-        # Cut short with "…" where the bar is narrow, the whole name in the tooltip.
-        self.title = ElidedLabel("Nothing playing")
+        # Cut short with "…" where the bar is narrow, the whole name in the tooltip; the title
+        # keeps room for a few words however narrow the window (see TITLE_CHARS).
+        self.title = ElidedLabel("Nothing playing", least_chars=TITLE_CHARS)
         self.title.setObjectName("nowTitle")
         self.subtitle = ElidedLabel("Double-click a track, or press Space")
         self.subtitle.setObjectName("nowSubtitle")
@@ -121,10 +135,11 @@ class TransportBar(QFrame):
         self.slider.setToolTip("Click or drag to move in the track (Shift+Left/Right: 5 s)")
         self.volume_icon = QLabel()
         self.volume_icon.setPixmap(style.standardIcon(QStyle.SP_MediaVolume).pixmap(18, 18))
-        self.volume = QSlider(Qt.Horizontal)
+        self.volume = _VolumeSlider(Qt.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
-        self.volume.setFixedWidth(100)
+        self.volume.setMinimumWidth(VOLUME_PX[0])
+        self.volume.setMaximumWidth(VOLUME_PX[1])
         self.volume.setToolTip("Volume (Ctrl+Up/Down)")
 
         text = QVBoxLayout()

@@ -62,9 +62,9 @@ def test_the_top_bar_cuts_long_names_short_with_an_ellipsis_at_the_smallest_wind
         bar = window.transport
         to_smallest(qtbot, window)
         qtbot.wait(50)
-        for label in (bar.title, bar.subtitle):     # "Nothing playing" and its hint did not fit either
-            assert _shown(label).endswith("…") and label.toolTip() == label.text(), _shown(label)
-            assert label.fontMetrics().horizontalAdvance(_shown(label)) <= label.contentsRect().width()
+        hint = bar.subtitle                         # the hint under "Nothing playing" does not fit either
+        assert _shown(hint).endswith("…") and hint.toolTip() == hint.text(), _shown(hint)
+        assert hint.fontMetrics().horizontalAdvance(_shown(hint)) <= hint.contentsRect().width()
         row = next(r for r in range(window.model.rowCount()) if window.model.index(r, 1).data() == LONG_TITLE)
         window.play_ids([window.model.track_id(row)], 0, "library")
         qtbot.waitUntil(lambda: bar.title.text() == LONG_TITLE, timeout=10000)
@@ -114,3 +114,38 @@ def test_hovering_a_long_titled_point_on_the_sound_map_leaves_the_window_its_siz
     assert window.size() == size        # (it grew from 705 to 1186 px to show the name whole)
     shown = QLabel.text(page.hover)
     assert shown.endswith("…") and page.hover.toolTip() == page.hover.text()
+
+
+SONG_TITLE = "Thirty Characters of Song Name"     # a song title of a usual length
+
+
+def test_the_top_bar_keeps_room_for_the_first_words_of_a_title_at_the_smallest_window(qtbot, store, music,
+                                                                                     make_window, qapp):
+    from player.library.scanner import Scanner
+    from player.ui.theme import apply_theme
+    from tests.audiogen import write_track
+
+    assert len(SONG_TITLE) == 30
+    write_track(music / "Usual", "usual", fmt="flac", seconds=3.0,
+                tags={"title": SONG_TITLE, "artist": "Granite", "album": "Quarry", "genre": "Rock"})
+    Scanner(store).scan([str(music)])
+    sheet = qapp.styleSheet()
+    apply_theme(qapp)                   # the title in the font it is shown in (larger, bold)
+    try:
+        window = make_window(store)
+        bar = window.transport
+        to_smallest(qtbot, window)
+        qtbot.wait(50)
+        # The title had what the buttons beside it left over: "No…", "Th…".
+        assert _shown(bar.title) == "Nothing playing" and bar.title.toolTip() == ""
+        row = next(r for r in range(window.model.rowCount()) if window.model.index(r, 1).data() == SONG_TITLE)
+        window.play_ids([window.model.track_id(row)], 0, "library")
+        qtbot.waitUntil(lambda: bar.title.text() == SONG_TITLE, timeout=10000)
+        to_smallest(qtbot, window)
+        qtbot.wait(50)
+        shown = _shown(bar.title)
+        assert SONG_TITLE.startswith(shown.rstrip("…")) and len(shown.rstrip("…")) >= 12, shown
+        assert bar.title.fontMetrics().horizontalAdvance(shown) <= bar.title.contentsRect().width()
+        assert window.minimumSizeHint().width() <= SMALL[0]
+    finally:
+        qapp.setStyleSheet(sheet)
