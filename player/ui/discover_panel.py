@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
+from player.ui.elided_label import ElidedLabel
 from player.ui.never_menu import add_never_actions
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
-    QPushButton, QScrollArea, QStyle, QToolButton, QVBoxLayout, QWidget,
+    QPushButton, QScrollArea, QSizePolicy, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
 TILE_WIDTH = 170
+GENRE_CHARS = 8              # room a genre's name keeps in the narrowest row, in characters
 
 
 def tile_reason(bucket: str, reason: str) -> str:
@@ -31,8 +33,10 @@ class BucketRow(QFrame):
         super().__init__(parent)
         self.ids = [e[0] for e in entries]
         self.artist_of = None           # ``artist_of(track_id) -> str | None``, for the menu
-        self.title = title = QLabel()
-        title.setTextFormat(Qt.PlainText)           # a genre tag is text, never HTML
+        # A long genre tag is cut short with "…", the whole of it in the tooltip (a plain
+        # label was clipped mid-letter at the row's end); a short one is as wide as it is.
+        self.title = title = ElidedLabel(least_chars=GENRE_CHARS)
+        title.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         title.setObjectName("bucketTitle")
         self.play_btn = QToolButton()
         self.play_btn.setIcon(self.style().standardIcon(QStyle.SP_MediaPlay))
@@ -81,7 +85,11 @@ class BucketRow(QFrame):
         """Show the genre ``bucket`` (a row shown before is filled anew with another one)."""
         self.bucket = bucket
         self.title.setText(bucket)
-        self.play_btn.setText(f"Play {bucket}")
+        # "Play" beside the name: the name a second time on the button ("Play Rock") took a
+        # long genre's row twice over. Its tooltip and a screen reader still say which.
+        self.play_btn.setText("Play")
+        self.play_btn.setToolTip(f"Play {bucket}")
+        self.play_btn.setAccessibleName(f"Play {bucket}")
 
     def set_entries(self, entries: list[tuple[int, str, str, str]]) -> None:
         """``[(track_id, title, artist, reason), ...]``, in place of the tracks shown."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 
@@ -28,9 +28,18 @@ class ElidedLabel(QLabel):
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         self._whole = text or ""
         self._fit()
+        self.updateGeometry()
 
     def text(self) -> str:
         return self._whole
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """As wide as the whole text. The default size policy ignores it; a label given one
+        that follows it is as wide as its text where there is room, cut short where not."""
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        return QSize(self.fontMetrics().horizontalAdvance(self._whole) + margins.left() + margins.right()
+                     + 2 * self.margin(), hint.height())
 
     def is_elided(self) -> bool:
         return super().text() != self._whole

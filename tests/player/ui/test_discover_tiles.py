@@ -109,3 +109,47 @@ def test_a_scroll_bar_showing_in_a_discover_row_neither_covers_its_tiles_nor_mov
         if not bar:
             assert _room_below_tiles(rock) == 0, width
     assert seen == {True, False}
+
+
+GENRE = "Progressive Psychedelic Post-Rock and Experimental Ambient Drone"
+
+
+def _shown(label) -> str:
+    """What the label draws (``text()`` of an elided label is its whole text)."""
+    from PySide6.QtWidgets import QLabel
+
+    return QLabel.text(label)
+
+
+def test_a_long_genre_name_is_cut_short_with_an_ellipsis_and_shown_whole_in_its_tooltip(qtbot, scanned,
+                                                                                       make_window, qapp):
+    from player.ui.theme import apply_theme
+
+    sheet = qapp.styleSheet()
+    apply_theme(qapp)                   # the genre in the font it is shown in (larger, bold)
+    try:
+        window = make_window(scanned)
+        panel = window.discover
+        window.tabs.setCurrentWidget(panel)
+        qtbot.waitUntil(lambda: len(panel.rows) == 3, timeout=5000)
+        tracks = [(1, "Stone Road", "Granite", "why"), (2, "Pebble Song", "Granite", "why")]
+        panel.set_rows({GENRE: tracks, "Rock": tracks})
+        to_smallest(qtbot, window)
+        qtbot.wait(50)
+        long, short = panel.rows
+        title = long.title
+        assert title.text() == GENRE and title.toolTip() == GENRE
+        shown = _shown(title)
+        assert shown.endswith("…") and GENRE.startswith(shown[:-1]), shown       # (it was clipped mid-letter)
+        assert title.fontMetrics().horizontalAdvance(shown) <= title.contentsRect().width()
+        # The name and its play button both fit in the row, side by side.
+        assert title.geometry().right() < long.play_btn.geometry().left()
+        assert long.play_btn.geometry().right() < long.width()
+        assert long.play_btn.toolTip() == f"Play {GENRE}"
+        assert _shown(short.title) == "Rock" and short.title.toolTip() == ""
+        window.resize(2400, 780)        # room for all of it: shown whole, no tooltip
+        qtbot.waitUntil(lambda: window.width() == 2400, timeout=2000)
+        qtbot.wait(50)
+        assert _shown(long.title) == GENRE and long.title.toolTip() == ""
+    finally:
+        qapp.setStyleSheet(sheet)
