@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
+
 from PySide6.QtCore import QSize, Qt, Signal
 from player.ui.elided_label import ElidedLabel
 from player.ui.never_menu import add_never_actions
@@ -140,9 +143,10 @@ class DiscoverPanel(QScrollArea):
 
     A library with a thousand genre tags has a thousand rows: as a thousand widgets, each
     with its own list, every resize of the window laid all of them out again (over a tenth
-    of a second) and every switch to the tab showed them all (a quarter of a second). The
-    rows all have one height, so the panel keeps room for every row and fills the few row
-    widgets it has with the rows that scroll into view."""
+    of a second) and every switch to the tab showed them all (a quarter of a second). A
+    row's height follows from its number of tiles alone (with room for a scroll bar or
+    without), so the panel keeps room for every row and fills the few row widgets it has
+    with the rows that scroll into view."""
 
     play = Signal(str, list, int)
     radio_requested = Signal(int)
@@ -158,10 +162,11 @@ class DiscoverPanel(QScrollArea):
         #: Every row, in order: ``(bucket, [(track_id, title, artist, reason), ...])``.
         self.buckets: list[tuple[str, list]] = []
         self._shown: dict[int, BucketRow] = {}     # row number -> the widget showing it
-        self._pitch = 0                              # a row's height and the gap below it
-        self._bare = 0                               # that without room for a row's scroll bar
+        self._bare = 0                               # a row's height and the gap below it, no scroll bar
         self._bar = 0                                # the room a row's scroll bar takes
-        self._bar_room = False                       # whether the rows have that room now
+        self._across = -1                            # how many tiles fit across a row
+        self._bar_room: list[bool] = []              # for each row, whether it has its bar's room
+        self._tops = [0]                             # where each row starts, and where the last ends
         self._step = 0                               # a tile's width and its spacing either side
         self._frame = 0                              # the width of a row's list's frame
         self._placing = False
@@ -233,18 +238,23 @@ class DiscoverPanel(QScrollArea):
                 self._bar = spare[0].bar_height()
                 self._step = spare[0].tile.width() + 2 * spare[0].list.spacing()
                 self._frame = spare[0].list.frameWidth()
-            # Room for a scroll bar under the tiles only while some row has more tiles than
-            # fit across: a row its bar shows up in stays as tall, and all rows stay of one
-            # height. (Every row kept that room, empty in a library of small genres.)
+            # Room for a scroll bar under the tiles only in a row with more tiles than fit
+            # across: its bar covers no tile, and scrolling it moves no row. A row whose tiles
+            # all fit has no empty band under them: when one row's bar made every row as tall,
+            # every row grew by a bar's height with nothing in it, however many were short.
             across = (self._area.width() - 2 * self._frame) // self._step if self._step else 0
-            self._bar_room = any(len(entries) > across for _, entries in self.buckets)
-            self._pitch = pitch = self._bare + (self._bar if self._bar_room else 0)
-            self._area.setFixedHeight(max(0, n * pitch - self._layout.spacing()) if n else 0)
+            if refill or across != self._across or len(self._tops) != n + 1:
+                self._across = across
+                self._bar_room = [len(entries) > across for _, entries in self.buckets]
+                self._tops = list(accumulate((self._bare + (self._bar if room else 0) for room in self._bar_room),
+                                             initial=0))
+            tops, gap = self._tops, self._layout.spacing()
+            self._area.setFixedHeight(max(0, tops[-1] - gap) if n else 0)
             top = self.verticalScrollBar().value() - self._area.y()
-            first = max(0, top // pitch - 1) if pitch else 0
-            last = min(n, (top + self.viewport().height()) // pitch + 2) if pitch else 0
+            first = max(0, bisect_right(tops, top) - 2)
+            last = min(n, bisect_right(tops, top + self.viewport().height()) + 1)
             free = spare + [self._shown.pop(i) for i in [i for i in self._shown if not first <= i < last]]
-            width, height = self._area.width(), pitch - self._layout.spacing()
+            width = self._area.width()
             moved = False
             for i in range(first, last):
                 row = self._shown.get(i)
@@ -256,8 +266,8 @@ class DiscoverPanel(QScrollArea):
                     bucket, entries = self.buckets[i]
                     row.set_bucket(bucket)
                     row.set_entries(entries)
-                row.set_bar_room(self._bar_room)
-                row.setGeometry(0, i * pitch, width, height)
+                row.set_bar_room(self._bar_room[i])
+                row.setGeometry(0, tops[i], width, tops[i + 1] - tops[i] - gap)
                 row.show()
             for row in free:                # fewer rows in view than before
                 row.hide()

@@ -76,6 +76,14 @@ def test_discover_rows_are_as_tall_as_their_tiles_when_no_row_needs_a_scroll_bar
         assert _room_below_tiles(row) == 0, row.bucket     # (an empty band of 18 px was kept under them)
 
 
+def _stacked(panel) -> None:
+    """The rows shown lie one under the other, each a layout spacing below the one above."""
+    rows = panel.rows
+    gap = panel._layout.spacing()
+    for above, below in zip(rows, rows[1:]):
+        assert below.geometry().top() == above.geometry().bottom() + 1 + gap, (above.bucket, below.bucket)
+
+
 def test_a_scroll_bar_showing_in_a_discover_row_neither_covers_its_tiles_nor_moves_the_rows(qtbot, scanned,
                                                                                           make_window):
     window = make_window(scanned)
@@ -87,8 +95,14 @@ def test_a_scroll_bar_showing_in_a_discover_row_neither_covers_its_tiles_nor_mov
     panel.set_rows({"Rock": many, "Jazz": many[:1], "Folk": many[:2]})
     qtbot.wait(50)
     rock, jazz, folk = panel.rows
-    assert rock.list.horizontalScrollBar().isVisible() and _room_below_tiles(rock) >= 0
-    assert rock.height() == jazz.height() == folk.height()             # one height for every row
+    bar = rock.list.horizontalScrollBar()
+    assert bar.isVisible() and _room_below_tiles(rock) >= 0           # the bar under the tiles, not on them
+    # Only the row with more tiles than fit has room for its bar: the others are as tall as
+    # their tiles (each grew by a bar's height, empty, when one row had a bar).
+    assert not jazz.list.horizontalScrollBar().isVisible() and _room_below_tiles(jazz) == 0
+    assert not folk.list.horizontalScrollBar().isVisible() and _room_below_tiles(folk) == 0
+    assert rock.height() > jazz.height() == folk.height()
+    _stacked(panel)
     where = [r.geometry() for r in panel.rows]
     rock.list.horizontalScrollBar().setValue(rock.list.horizontalScrollBar().maximum())
     qtbot.wait(50)
@@ -105,7 +119,8 @@ def test_a_scroll_bar_showing_in_a_discover_row_neither_covers_its_tiles_nor_mov
         bar = rock.list.horizontalScrollBar().isVisible()
         seen.add(bar)
         assert _room_below_tiles(rock) >= 0, width
-        assert rock.height() == jazz.height()
+        assert _room_below_tiles(jazz) == 0, width            # a row of one tile never needs a bar
+        _stacked(panel)
         if not bar:
             assert _room_below_tiles(rock) == 0, width
     assert seen == {True, False}
@@ -153,3 +168,32 @@ def test_a_long_genre_name_is_cut_short_with_an_ellipsis_and_shown_whole_in_its_
         assert _shown(long.title) == GENRE and long.title.toolTip() == ""
     finally:
         qapp.setStyleSheet(sheet)
+
+
+def test_rows_of_two_heights_are_all_there_in_order_as_the_panel_scrolls(qtbot):
+    # Rows with more tiles than fit across are taller (room for their bar) than the others:
+    # the panel still has a widget only for the rows in view, each at its place.
+    from player.ui.discover_panel import DiscoverPanel
+    from tests.player.ui.test_main_window import _scroll_through
+
+    panel = DiscoverPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 400)
+    panel.show()
+    genres = [f"tag {i}" for i in range(300)]
+    tiles = {g: 14 if i % 3 == 0 else 1 + i % 2 for i, g in enumerate(genres)}
+    panel.set_rows({g: [(100 * i + j, f"{g} song {j}", "band", "why") for j in range(tiles[g])]
+                    for i, g in enumerate(genres)})
+    for width in (700, 450):
+        panel.resize(width, 400)
+        qtbot.wait(20)
+        seen: list[str] = []
+        for bucket, ids, _titles, _width in _scroll_through(qtbot, panel):
+            assert ids == [100 * genres.index(bucket) + j for j in range(tiles[bucket])]
+            _stacked(panel)
+            heights = {len(r.ids) > 2: r.height() for r in panel.rows}
+            assert len(set(heights.values())) == len(heights)        # long rows taller than short ones
+            assert all(_room_below_tiles(r) == 0 for r in panel.rows if len(r.ids) <= 2)
+            if bucket not in seen:
+                seen.append(bucket)
+        assert seen == genres
