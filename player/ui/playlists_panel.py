@@ -161,6 +161,12 @@ class PlaylistsPanel(QWidget):
             item.setData(SUBTITLE_ROLE, subtitle if playable else f"not in the library: {subtitle}")
             item.setData(POSITION_ROLE, position)
             self.entries.addItem(item)
+        # Tab passes over the list while it has no rows to act on (no playlist chosen, or one
+        # with no tracks), and stops at it again once it has some.
+        empty = self.entries.count() == 0
+        if empty and self.entries.hasFocus():
+            self.lists.setFocus(Qt.OtherFocusReason)      # its last rows were removed from the keyboard
+        self.entries.setFocusPolicy(Qt.NoFocus if empty else Qt.StrongFocus)
 
     def _selected_positions(self) -> list[int]:
         return sorted(i.data(POSITION_ROLE) for i in self.entries.selectedItems())

@@ -112,3 +112,29 @@ def test_the_window_opens_with_the_keyboard_in_the_track_list(qtbot, scanned, tm
     finally:
         window.close()
         wait_all(5000)
+
+
+def test_the_playlists_track_list_is_a_tab_stop_only_while_it_has_tracks(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.activateWindow()
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    tab_bar = window.tabs.tabBar()
+    # No playlist yet: the list is empty, and Tab (either way) passes over it.
+    assert panel.entries.count() == 0
+    assert panel.entries not in _walk(qtbot, window, tab_bar)
+    assert panel.entries not in _walk(qtbot, window, tab_bar, Qt.Key_Backtab)
+    ids = [window.model.track_id(r) for r in range(2)]
+    window.add_to_playlist(ids, name="Evening")
+    qtbot.waitUntil(lambda: panel.entries.count() == 2, timeout=5000)
+    forward = _walk(qtbot, window, tab_bar)
+    assert panel.entries in forward and forward.index(panel.lists) < forward.index(panel.entries)
+    assert panel.entries in _walk(qtbot, window, tab_bar, Qt.Key_Backtab)
+    # Its tracks removed from the keyboard: the focus goes to the playlists, Tab passes over the list.
+    panel.entries.setFocus(Qt.OtherFocusReason)
+    qtbot.waitUntil(panel.entries.hasFocus, timeout=2000)
+    panel.entries.selectAll()
+    qtbot.keyClick(panel.entries, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.entries.count() == 0 and panel.lists.count() == 1, timeout=5000)
+    assert QApplication.focusWidget() is panel.lists
+    assert panel.entries not in _walk(qtbot, window, tab_bar)
