@@ -17,6 +17,9 @@ from segue_common.text import shown
 
 log = logging.getLogger(__name__)
 DISCOVER_PER_BUCKET = 14
+#: the store's setting: keep the library in step with its folders (a look at every start, and
+#: while the window is open the folders are followed); on unless turned off
+FOLLOW_SETTING = "library.follow_folders"
 
 
 def discover_rows(provider, store) -> dict[str, list[tuple[int, str, str, str]]]:
@@ -39,6 +42,31 @@ def discover_rows(provider, store) -> dict[str, list[tuple[int, str, str, str]]]
     return rows
 
 
+def _changed(result, before: tuple, after: tuple) -> bool:
+    """Whether a scan changed the library: files read, gone, moved or merged, or tracks back
+    (a disk connected again brings its tracks back without reading them)."""
+    return bool(result.read or result.errors or result.missing or result.moved or result.renumbered
+                or result.linked or result.playlist_links or before != after)
+
+
+def _follow_message(result, before: tuple, after: tuple) -> str:
+    """What a rescan nobody asked for says when it changed the library: tracks added and gone
+    (a moved file is neither), unreadable files found."""
+    gone = max(0, result.missing - result.moved)
+    added = max(0, after[0] - before[0] + gone)
+    parts = []
+    if added:
+        parts.append(f"{added:,} track{'s' if added != 1 else ''} added")
+    if gone:
+        parts.append(f"{gone:,} gone")
+    if result.errors:
+        parts.append(f"{result.errors:,} unreadable file{'s' if result.errors != 1 else ''}")
+    if not parts:
+        parts.append(f"{result.read:,} track{'s' if result.read != 1 else ''} read again" if result.read
+                     else "tracks updated")
+    return "Music folders changed: " + ", ".join(parts)
+
+
 class LibraryTasksMixin:
     # -- scanning ------------------------------------------------------------
     def start_first_scan(self, folders: list[str]) -> None:
@@ -47,12 +75,31 @@ class LibraryTasksMixin:
         self.stack.setCurrentIndex(0)
         self.scan(folders)
 
+    _scan_quiet = False         # the running scan is one nobody asked for (see follow_rescan)
+    _scan_again = False         # a rescan nobody asked for waits for the running scan
+
     def rescan(self) -> None:
         self.scan(None)
 
-    def scan(self, folders: list[str] | None) -> None:
-        """Scan on the database-write thread; tracks appear while it runs."""
+    def follow_rescan(self) -> None:
+        """A rescan nobody asked for, to keep the library in step with its folders (at start,
+        and when they changed while the window is open). It says nothing and leaves the table
+        as it is unless it changed the library. Asked while a scan runs, it runs once after
+        that one, however often it was asked meanwhile."""
         if self._scan is not None:
+            self._scan_again = True
+            return
+        self.scan(None, quiet=True)
+
+    def scan(self, folders: list[str] | None, *, quiet: bool = False) -> None:
+        """Scan on the database-write thread; tracks appear while it runs. ``quiet``: see
+        :meth:`follow_rescan`."""
+        if self._scan is not None:
+            if not quiet and self._scan_quiet and not folders:
+                # File → Rescan while a rescan nobody asked for runs: that one is the rescan
+                # asked for, and says what it did.
+                self._scan_quiet = False
+                self.tasks.start("scan", "Scanning")
             return
         store = self.store
 
@@ -61,14 +108,19 @@ class LibraryTasksMixin:
 
             if not folders and not store.folders():
                 return None             # nothing to scan: said in _scan_done
+            before = store.library_counts()
             # The scan also links playlist entries to the tracks it brings.
             result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors, p.read)),
                              progress_interval_s=0.2).scan(folders)
             # A scan reads only the files that changed: the unreadable ones left as they were
             # are not in its count, and the library still has them.
-            return result, store.library_counts()["errors"]
+            after = store.library_counts()
+            return result, after["errors"], (before["tracks"], before["missing"], before["errors"]), \
+                (after["tracks"], after["missing"], after["errors"])
 
-        self.tasks.start("scan", "Scanning")
+        self._scan_quiet = quiet
+        if not quiet:
+            self.tasks.start("scan", "Scanning")
         self._scan_read = self._scan_shown = 0
         self._scan = run_task(work, self._scan_done, pool=db_write_pool(), progress=self._scan_progress,
                               name="scan")
@@ -76,6 +128,8 @@ class LibraryTasksMixin:
 
     def _scan_progress(self, value) -> None:
         done, total, seen, errors, self._scan_read = value
+        if self._scan_quiet and not self._scan_read and not errors:
+            return              # a rescan nobody asked for shows itself once it finds something to read
         if not total:           # still listing the folders
             self.tasks.update("scan", seen, None, "Looking for music files:")
             return
@@ -93,18 +147,42 @@ class LibraryTasksMixin:
         self._scan = None
         self._scan_timer.stop()
         self.tasks.finish("scan")
+        quiet, self._scan_quiet = self._scan_quiet, False
+        try:
+            self._scan_landed(result, error, quiet)
+        finally:
+            if self._scan_again:
+                self._scan_again = False
+                self.follow_rescan()
+
+    def _scan_landed(self, result, error, quiet: bool) -> None:
         if error is not None:
             self.statusBar().showMessage(f"Scan failed: {error}", 10000)
             self.scan_finished.emit(error)
         elif result is None:
-            self.statusBar().showMessage("No music folders to scan yet: add one in File → Settings…", 15000)
-            self.reload_library()        # the last folder may just have been removed: its tracks go
+            if not quiet:
+                self.statusBar().showMessage("No music folders to scan yet: add one in File → Settings…", 15000)
+                self.reload_library()        # the last folder may just have been removed: its tracks go
             self.scan_finished.emit(None)
             return
         else:
-            result, unreadable = result
+            result, unreadable, before, after = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
+            if quiet:
+                if not _changed(result, before, after):
+                    # Most starts: the table stays as it is (reloading it resets it, a stall of a
+                    # quarter of a second or more at 50,000 tracks) and the status bar says nothing.
+                    self.scan_finished.emit(result)
+                    return
+                message = _follow_message(result, before, after)
+                self._problems_note = message if result.errors else None
+                self.statusBar().showMessage(message, 15000)
+                self.scan_finished.emit(result)
+                self.reload_problems()
+                self.reload_library()
+                self.refresh_playlists()
+                return
             message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
             if unreadable > result.errors:
                 message += f" ({unreadable:,} unreadable file{'s' if unreadable > 1 else ''} in the library)"

@@ -21,7 +21,7 @@ from player.ui.discover_panel import DiscoverPanel
 from player.ui.history_tasks import HistoryTasksMixin
 from player.ui.library_model import LibraryData, LibraryModel, load_library
 from player.ui.library_view import LibraryView
-from player.ui.library_tasks import LibraryTasksMixin
+from player.ui.library_tasks import FOLLOW_SETTING, LibraryTasksMixin
 from player.ui.listening_tab import ListeningTab
 from player.ui import plain_text
 from player.ui.menus import build_menus
@@ -253,7 +253,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # (those that are not there now wait for a scan that can see them).
             stale = [f["path"] for f in folders if f["last_scan_at"] is not None
                      and f["tag_reader"] < READER_VERSION and _holds_anything(f["path"])]
-            return len(folders), stale, load_library(store, sort_by)
+            follow = bool(store.get_setting(FOLLOW_SETTING, True))
+            return len(folders), stale, follow, load_library(store, sort_by)
 
         self._loads.request(lambda: run_task(look, self._first_load, name="load-library"))
         self._start_player()
@@ -261,7 +262,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     def _first_load(self, result, error) -> None:
         if error is not None:
             raise error
-        n_folders, stale, data = result
+        n_folders, stale, follow, data = result
         if n_folders == 0 and len(data) == 0:
             self.stack.setCurrentWidget(self.welcome)
         self._set_library(data)
@@ -275,6 +276,10 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             self.rescan()
             self.statusBar().showMessage("Reading your music's tags again: this version of Segue reads "
                                          "some files better", 15000)
+        elif follow and n_folders:
+            # Music copied in or deleted while Segue was closed: a look at the folders, on the
+            # write thread once the library shows, silent unless something changed.
+            self.follow_rescan()
 
     def enable_intelligence(self, *, analyse: bool = True, learn: bool = True, options=None) -> None:
         """Use the learning recommender; with ``learn``, the learner process analyses (if

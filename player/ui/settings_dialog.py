@@ -1,4 +1,5 @@
-"""Settings: folders, audio device, ReplayGain, crossfade, GPU use, forget my history.
+"""Settings: folders (and whether the library follows them), audio device, ReplayGain,
+crossfade, GPU use, forget my history.
 
 Values live in the store's settings table under the keys below (the playback and
 analysis code read the same keys). The window reads them on a worker
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from player.audio import CROSSFADE_SETTING, DEVICE_SETTING, crossfade_setting
 from player.audio.replaygain import SETTING as RG_SETTING
+from player.ui.library_tasks import FOLLOW_SETTING
 from player.ui.welcome import FolderList
 from player.workers import run_task
 
@@ -24,8 +26,9 @@ KEY_REPLAYGAIN = RG_SETTING             # "track" | "album" | "off"
 KEY_CROSSFADE = CROSSFADE_SETTING       # seconds, 0 = gapless
 KEY_USE_GPU = "analysis.use_gpu"        # bool (player/analysis.py; SEGUE_DEVICE overrides)
 KEY_WHILE_PLAYING = "analysis.while_playing"   # "auto" | "pause" | "run" (player/learner/process.py)
+KEY_FOLLOW = FOLLOW_SETTING             # bool: look for new and removed music by itself
 DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_CROSSFADE: 0.0, KEY_USE_GPU: True,
-            KEY_WHILE_PLAYING: "auto"}
+            KEY_WHILE_PLAYING: "auto", KEY_FOLLOW: True}
 REPLAYGAIN_CHOICES = [("track", "Track (every song equally loud)"), ("album", "Album (keep album dynamics)"),
                       ("off", "Off")]
 WHILE_PLAYING_CHOICES = [("auto", "Keep going; pause a while if the sound stutters"),
@@ -60,6 +63,9 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(520)
         self.initial_folders = list(folders)
         self.folders = FolderList(self.initial_folders)
+        self.follow = QCheckBox("Look for new and removed music by itself (at every start and while Segue is open)")
+        self.follow.setToolTip("Off: the library changes only with File → Rescan library")
+        self.follow.setChecked(bool(values[KEY_FOLLOW]))
         self.device = QComboBox()
         self.device.addItem("System default", None)
         if values[KEY_DEVICE]:
@@ -84,7 +90,9 @@ class SettingsDialog(QDialog):
         self.forget_btn = QPushButton("Forget my listening history…")
 
         folders_box = QGroupBox("Music folders")
-        QVBoxLayout(folders_box).addWidget(self.folders)
+        folders_column = QVBoxLayout(folders_box)
+        folders_column.addWidget(self.folders)
+        folders_column.addWidget(self.follow)
         form = QFormLayout()
         form.addRow("Output device:", self.device)
         form.addRow("ReplayGain:", self.replaygain)
@@ -146,4 +154,5 @@ class SettingsDialog(QDialog):
             KEY_CROSSFADE: float(self.crossfade.value()),
             KEY_USE_GPU: self.gpu.isChecked(),
             KEY_WHILE_PLAYING: self.while_playing.currentData(),
+            KEY_FOLLOW: self.follow.isChecked(),
         }
