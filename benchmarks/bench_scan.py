@@ -68,11 +68,14 @@ def window_rescans(store, rescans: int) -> list[tuple[str, float, float]]:
 
     from player.library import scanner
     from player.ui.main import create_app
+    from player.ui.library_tasks import FOLLOW_SETTING
     from player.ui.main_window import MainWindow
 
     app = create_app()
     with tempfile.TemporaryDirectory(prefix="segue-bench-scan-window-") as home:
         os.environ["SEGUE_HOME"] = home            # never the person's own data folder
+        # The rescans measured are the only ones: no look at the folders at start, no watching them.
+        store.set_setting(FOLLOW_SETTING, False)
         window = MainWindow(store, settings_file=str(Path(home) / "window.ini"))
         window.resize(1280, 780)
         loads: list[int] = []

@@ -151,6 +151,7 @@ class LibraryTasksMixin:
         try:
             self._scan_landed(result, error, quiet)
         finally:
+            self.folder_watch.refresh()     # folders the scan found new, or gone, or the library's own changed
             if self._scan_again:
                 self._scan_again = False
                 self.follow_rescan()
@@ -310,6 +311,12 @@ class LibraryTasksMixin:
                 self.intelligence.apply_settings(values)
             if result or before - after:
                 self.scan(result or None)
+            follow = values.get(FOLLOW_SETTING, True)
+            if follow and not self.folder_watch.on:
+                self.folder_watch.start()
+                self.follow_rescan()        # turned on: in step with the folders at once
+            elif not follow and self.folder_watch.on:
+                self.folder_watch.stop()
             self.settings_saved.emit()
 
         self._saving_settings += 1

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from player import paths
 from player.recommendations import LibraryRecommendations, RecommendationProvider
 from player.ui.discover_panel import DiscoverPanel
+from player.ui.folder_watch import FolderWatch
 from player.ui.history_tasks import HistoryTasksMixin
 from player.ui.library_model import LibraryData, LibraryModel, load_library
 from player.ui.library_view import LibraryView
@@ -123,12 +124,16 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
         self._settings = QSettings(settings_file or str(paths.data_dir() / "window.ini"), QSettings.IniFormat)
         self._started = False
+        self._closed = False
         self._loads = OneAtATime()      # library reads
         self._scan = None
         self.intelligence = None
         self._scan_timer = QTimer(self, interval=SCAN_REFRESH_MS)
         self._scan_timer.timeout.connect(self._scan_tick)
         self._scan_read = self._scan_shown = 0     # tracks read by the running scan; shown
+        store = self.store
+        self.folder_watch = FolderWatch(lambda: [row["path"] for row in store.folders()], self)
+        self.folder_watch.changed.connect(self.follow_rescan)
         self._build_actions()
         self._connect()
         self._init_playback(player)
@@ -269,6 +274,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.refresh_playlists()
         if self.intelligence is not None:
             self.intelligence.start()      # after the rows: its imports compete for the GIL
+        if self._closed:
+            return              # closed before the library came: no scan, no watching
         if stale:
             # Once after an update: the files' tags are read again, in the background; their
             # tracks keep their plays, playlists and analysis.
@@ -280,6 +287,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # Music copied in or deleted while Segue was closed: a look at the folders, on the
             # write thread once the library shows, silent unless something changed.
             self.follow_rescan()
+        if follow:
+            self.folder_watch.start()   # and while the window is open, what changes in them
 
     def enable_intelligence(self, *, analyse: bool = True, learn: bool = True, options=None) -> None:
         """Use the learning recommender; with ``learn``, the learner process analyses (if
@@ -347,6 +356,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     def closeEvent(self, event) -> None:
         self.save_layout()
+        self._closed = True
+        self.folder_watch.stop()
         if self._scan is not None:
             self._scan.cancel()
         if self.intelligence is not None:

@@ -68,3 +68,105 @@ def test_the_setting_off_means_no_look_at_start(qtbot, scanned, music, make_wind
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         window.rescan()                                 # File → Rescan library still brings it
     qtbot.waitUntil(lambda: "Copied In" in _titles(window), timeout=10000)
+
+
+def _watching(qtbot, window, folder) -> None:
+    """Wait until the look at start is over and ``folder`` is watched; changes then wait a
+    fifth of a second of quiet, not seconds."""
+    qtbot.waitUntil(lambda: window._scan is None and str(folder) in window.folder_watch.watched(), timeout=20000)
+    window.folder_watch.quiet_ms = 200
+
+
+def test_music_copied_in_while_the_window_is_open_comes_in_by_itself(qtbot, scanned, music, make_window):
+    window = make_window(scanned, with_player=False)
+    _watching(qtbot, window, music / "Jazz")
+    write_track(music / "Jazz", "j4", fmt="flac", tags={"title": "Late Arrival", "artist": "Trio Azul"})
+    qtbot.waitUntil(lambda: "Late Arrival" in _titles(window), timeout=20000)
+    assert window.statusBar().currentMessage() == "Music folders changed: 1 track added"
+    # A new album folder is watched once the rescan has seen it: a song copied into it later comes in too.
+    write_track(music / "Jazz" / "New Album", "n1", fmt="flac", tags={"title": "First Of Many"})
+    qtbot.waitUntil(lambda: "First Of Many" in _titles(window), timeout=20000)
+    qtbot.waitUntil(lambda: str(music / "Jazz" / "New Album") in window.folder_watch.watched(), timeout=10000)
+    write_track(music / "Jazz" / "New Album", "n2", fmt="flac", tags={"title": "Second Of Many"})
+    qtbot.waitUntil(lambda: "Second Of Many" in _titles(window), timeout=20000)
+    (music / "Folk" / "f1.flac").unlink()
+    qtbot.waitUntil(lambda: "River Song" not in _titles(window), timeout=20000)
+
+
+def test_a_file_still_being_copied_waits_until_it_is_whole(qtbot, scanned, music, make_window, tmp_path):
+    # The folder hears of a file once, when it is made; a rescan then would read it half
+    # written. Its modification time, moving while it grows, keeps the rescan waiting.
+    source = write_track(tmp_path / "elsewhere", "big", fmt="wav", seconds=3.0, tags={"title": "Slow Copy"})
+    data = source.read_bytes()
+    window = make_window(scanned, with_player=False)
+    _watching(qtbot, window, music / "Folk")
+    window.folder_watch.quiet_ms = 400
+    scans = []
+    window.scan_finished.connect(scans.append)
+    chunks = [data[i:i + len(data) // 8 + 1] for i in range(0, len(data), len(data) // 8 + 1)]
+    with open(music / "Folk" / "slow.wav", "wb") as out:
+        for chunk in chunks:                        # 8 pieces, 250 ms apart: 2 s of copying
+            out.write(chunk)
+            out.flush()
+            qtbot.wait(250)
+    assert scans == []
+    qtbot.waitUntil(lambda: "Slow Copy" in _titles(window), timeout=20000)
+    assert len(scans) == 1 and scans[0].errors == 0
+    track = scanned.track_by_path(str(music / "Folk" / "slow.wav"))
+    assert abs(track["duration"] - 3.0) < 0.05
+
+
+def test_changes_while_a_scan_runs_queue_one_rescan(qtbot, scanned, music, make_window, monkeypatch):
+    from tests.scan_hold import hold_scan
+
+    held = hold_scan(monkeypatch)
+    window = make_window(scanned, with_player=False)
+    assert held.at_merge.wait(20)                   # the look at start, held before it ends
+    qtbot.waitUntil(lambda: str(music / "Rock") in window.folder_watch.watched(), timeout=20000)
+    window.folder_watch.quiet_ms = 200
+    scans = []
+    window.scan_finished.connect(scans.append)
+    for i, folder in enumerate(("Rock", "Jazz", "Folk")):
+        write_track(music / folder, f"new{i}", fmt="flac", tags={"title": f"New {i}"})
+        qtbot.wait(600)                             # each change past its quiet time: a rescan asked for each
+    assert window._scan_again and scans == []
+    held.merge.set()
+    held.finish.set()
+    qtbot.waitUntil(lambda: {"New 0", "New 1", "New 2"} <= _titles(window), timeout=20000)
+    qtbot.wait(1500)
+    assert len(scans) == 2                          # the look at start, and one rescan after it
+
+
+def test_the_setting_off_stops_following_the_folders(qtbot, scanned, music, make_window):
+    window = make_window(scanned, with_player=False)
+    _watching(qtbot, window, music / "Jazz")
+    dialog = open_settings(qtbot, window)
+    dialog.follow.setChecked(False)
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()
+    assert window.folder_watch.watched() == []
+    write_track(music / "Jazz", "j4", fmt="flac", tags={"title": "Late Arrival"})
+    with qtbot.assertNotEmitted(window.scan_finished, wait=1500):
+        pass
+    dialog = open_settings(qtbot, window)
+    dialog.follow.setChecked(True)                  # on again: in step at once
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()
+    qtbot.waitUntil(lambda: "Late Arrival" in _titles(window), timeout=20000)
+
+
+def test_above_the_cap_only_whole_top_levels_are_watched(tmp_path):
+    from player.ui.folder_watch import folders_to_watch
+
+    root = tmp_path / "music"
+    for artist in ("A", "B", "C"):
+        for album in ("1", "2", "3"):
+            (root / artist / album).mkdir(parents=True)
+    (root / ".hidden").mkdir()
+    (root / "B" / "again").symlink_to(root / "B" / "1")        # a folder reached twice is watched once
+    everything, complete = folders_to_watch([str(root)], cap=100)
+    assert complete and len(everything) == 1 + 3 + 9
+    assert str(root / ".hidden") not in everything
+    top, complete = folders_to_watch([str(root)], cap=12)
+    assert not complete and top == [str(root), str(root / "A"), str(root / "B"), str(root / "C")]
+    assert folders_to_watch([str(root), str(tmp_path / "not-there")], cap=2) == ([str(root)], False)
