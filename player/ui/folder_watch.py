@@ -5,11 +5,11 @@ stayed still for a few seconds (an album being copied in changes them many times
 window answers with a rescan, the same one File → Rescan runs.
 
 How many folders are watched is capped: on Linux each is an inotify watch, out of a number
-every program of the person shares, and elsewhere each may hold a handle or a file
-descriptor. Above the cap only the top levels are watched, whole levels at a time (the
-library folders, then the folders in them, and so on while a whole level fits): a new album
-in an artist's folder is seen while the artist's folder is watched, and a change deeper
-down waits for the next start or File → Rescan library.
+all the person's programs share; on Windows each holds a handle, and on the BSDs a file
+descriptor (Qt watches with FSEvents on macOS). Above the cap only the top levels are
+watched, whole levels at a time (the library folders, then the folders in them, and so on
+while a whole level fits): a new album in an artist's folder is seen while the artist's
+folder is watched, and a change deeper down waits for the next start or File → Rescan library.
 """
 
 from __future__ import annotations

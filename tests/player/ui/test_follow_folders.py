@@ -100,7 +100,7 @@ def test_a_file_still_being_copied_waits_until_it_is_whole(qtbot, scanned, music
     data = source.read_bytes()
     window = make_window(scanned, with_player=False)
     _watching(qtbot, window, music / "Folk")
-    window.folder_watch.quiet_ms = 400
+    window.folder_watch.quiet_ms = 1000               # four times the pause between the pieces
     scans = []
     window.scan_finished.connect(scans.append)
     chunks = [data[i:i + len(data) // 8 + 1] for i in range(0, len(data), len(data) // 8 + 1)]
