@@ -172,8 +172,8 @@ class LibraryTasksMixin:
                 self.player.renumber(result.renumbered)
             if quiet:
                 if not _changed(result, before, after):
-                    # Most starts: the table stays as it is (reloading it resets it, a stall of a
-                    # quarter of a second or more at 50,000 tracks) and the status bar says nothing.
+                    # Most starts: the table stays as it is (reloading it resets it and stalls
+                    # the window, see _scan_tick) and the status bar says nothing.
                     self.scan_finished.emit(result)
                     return
                 message = _follow_message(result, before, after)
