@@ -88,7 +88,9 @@ class Intelligence(QObject):
             self._listen(self.window.player)
         else:
             self.window.player_ready.connect(lambda: self._listen(self.window.player))
-        self.window.scan_finished.connect(lambda _r: self.library_changed())
+        # Not after a look at the folders that found them as they were (every start): the
+        # recommender would build its catalogue again for nothing.
+        self.window.library_scanned.connect(self.library_changed)
         self.ready.emit()
         if self._learn:
             self._start_learner()

@@ -77,6 +77,7 @@ class LibraryTasksMixin:
 
     _scan_quiet = False         # the running scan is one nobody asked for (see follow_rescan)
     _scan_again = False         # a rescan nobody asked for waits for the running scan
+    _scan_waiting: list[str] | None = None     # folders a scan was asked for while one ran
 
     def rescan(self) -> None:
         self.scan(None)
@@ -97,9 +98,16 @@ class LibraryTasksMixin:
         if self._scan is not None:
             if not quiet and self._scan_quiet and not folders:
                 # File → Rescan while a rescan nobody asked for runs: that one is the rescan
-                # asked for, and says what it did.
+                # asked for, and says what it did. It may have passed a file changed just
+                # before the person asked: a look after it (quiet, unless it finds something)
+                # makes sure.
                 self._scan_quiet = False
+                self._scan_again = True
                 self.tasks.start("scan", "Scanning")
+            elif folders and not quiet:
+                # Folders just added (Settings) while a scan runs: scanned once it is done
+                # (dropped, they waited for the next start or File → Rescan).
+                self._scan_waiting = sorted({*(self._scan_waiting or []), *folders})
             return
         store = self.store
 
@@ -149,14 +157,20 @@ class LibraryTasksMixin:
         self.tasks.finish("scan")
         quiet, self._scan_quiet = self._scan_quiet, False
         try:
-            self._scan_landed(result, error, quiet)
+            if self._scan_landed(result, error, quiet):
+                self.library_scanned.emit()
         finally:
             self.folder_watch.refresh()     # folders the scan found new, or gone, or the library's own changed
-            if self._scan_again:
+            if self._scan_waiting:
+                folders, self._scan_waiting = self._scan_waiting, None
+                self.scan(folders)
+            elif self._scan_again:
                 self._scan_again = False
                 self.follow_rescan()
 
-    def _scan_landed(self, result, error, quiet: bool) -> None:
+    def _scan_landed(self, result, error, quiet: bool) -> bool:
+        """Say what the scan did; False where it changed nothing (a quiet one that found the
+        folders as they were)."""
         if error is not None:
             self.statusBar().showMessage(f"Scan failed: {error}", 10000)
             self.scan_finished.emit(error)
@@ -165,7 +179,7 @@ class LibraryTasksMixin:
                 self.statusBar().showMessage("No music folders to scan yet: add one in File → Settings…", 15000)
                 self.reload_library()        # the last folder may just have been removed: its tracks go
             self.scan_finished.emit(None)
-            return
+            return True
         else:
             result, unreadable, before, after = result
             if result.renumbered and self.player is not None:
@@ -173,9 +187,10 @@ class LibraryTasksMixin:
             if quiet:
                 if not _changed(result, before, after):
                     # Most starts: the table stays as it is (reloading it resets it and stalls
-                    # the window, see _scan_tick) and the status bar says nothing.
+                    # the window, see _scan_tick), the status bar says nothing, and the
+                    # recommender keeps what it has built.
                     self.scan_finished.emit(result)
-                    return
+                    return False
                 message = _follow_message(result, before, after)
                 self._problems_note = message if result.errors else None
                 self.statusBar().showMessage(message, 15000)
@@ -183,7 +198,7 @@ class LibraryTasksMixin:
                 self.reload_problems()
                 self.reload_library()
                 self.refresh_playlists()
-                return
+                return True
             message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
             if unreadable > result.errors:
                 message += f" ({unreadable:,} unreadable file{'s' if unreadable > 1 else ''} in the library)"
@@ -203,6 +218,7 @@ class LibraryTasksMixin:
         self.reload_problems()
         self.reload_library()
         self.refresh_playlists()
+        return True
 
     def _status_message_changed(self, text: str) -> None:
         self.problems_link.setVisible(bool(text) and text == self._problems_note)

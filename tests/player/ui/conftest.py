@@ -45,13 +45,21 @@ def scanned(store, music):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path):
-    """``make_window(store, with_player=True)`` -> a shown MainWindow with its library loaded."""
+    """``make_window(store, with_player=True)`` -> a shown MainWindow with its library loaded;
+    ``follow=True``: with the library following its folders, as the app starts by default."""
     made = []
 
-    def make(store, *, with_player: bool = True, wait_library: bool = True):
+    def make(store, *, with_player: bool = True, wait_library: bool = True, follow: bool = False):
         from player.audio.null_engine import NullEngine
         from player.playback import Player
+        from player.ui.library_tasks import FOLLOW_SETTING
         from player.ui.main_window import MainWindow
+
+        if not follow and store.get_setting(FOLLOW_SETTING) is None:
+            # The look at the folders after the start, and the watch on them, would run beside
+            # whatever a test does with its files; the tests of those ask for them (and the
+            # window scripts run the app as it is).
+            store.set_setting(FOLLOW_SETTING, False)
 
         player = Player(store, NullEngine(), progress_interval_s=0.2) if with_player else None
         window = MainWindow(store, player=player, settings_file=str(tmp_path / "window.ini"))

@@ -17,7 +17,7 @@ def test_music_added_while_segue_was_closed_is_there_after_the_start(qtbot, scan
     write_track(music / "Folk", "f2", fmt="flac", tags={"title": "Copied In", "artist": "Hollow Pines",
                                                            "album": "Cabin"})
     (music / "Rock" / "r4.flac").unlink()                 # "Last Chord"
-    window = make_window(scanned, with_player=False)
+    window = make_window(scanned, with_player=False, follow=True)
     qtbot.waitUntil(lambda: "Copied In" in _titles(window), timeout=20000)
     assert "Last Chord" not in _titles(window)
     assert window.model.rowCount() == len(TRACKS)
@@ -26,7 +26,7 @@ def test_music_added_while_segue_was_closed_is_there_after_the_start(qtbot, scan
 
 
 def test_a_start_where_nothing_changed_leaves_the_table_and_the_status_bar_alone(qtbot, scanned, make_window):
-    window = make_window(scanned, with_player=False, wait_library=False)
+    window = make_window(scanned, with_player=False, wait_library=False, follow=True)
     loads, messages = [], []
     window.library_loaded.connect(lambda: loads.append(window.model.rowCount()))
     window.statusBar().messageChanged.connect(messages.append)
@@ -40,7 +40,7 @@ def test_a_start_where_nothing_changed_leaves_the_table_and_the_status_bar_alone
 
 
 def test_a_rescan_asked_for_while_the_look_at_start_runs_says_what_it_did(qtbot, scanned, make_window):
-    window = make_window(scanned, with_player=False)
+    window = make_window(scanned, with_player=False, follow=True)
     if window._scan is None:            # the look at start may be over already on a fast machine
         window.follow_rescan()
     assert window.tasks.running() == []
@@ -51,7 +51,7 @@ def test_a_rescan_asked_for_while_the_look_at_start_runs_says_what_it_did(qtbot,
 
 
 def test_the_setting_off_means_no_look_at_start(qtbot, scanned, music, make_window):
-    window = make_window(scanned, with_player=False)
+    window = make_window(scanned, with_player=False, follow=True)
     qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
     dialog = open_settings(qtbot, window)
     assert dialog.follow.isChecked()                    # on unless turned off
@@ -61,7 +61,7 @@ def test_the_setting_off_means_no_look_at_start(qtbot, scanned, music, make_wind
     assert scanned.get_setting(FOLLOW_SETTING) is False
     window.close()
     write_track(music / "Folk", "f2", fmt="flac", tags={"title": "Copied In", "artist": "Hollow Pines"})
-    window = make_window(scanned, with_player=False)
+    window = make_window(scanned, with_player=False, follow=True)
     with qtbot.assertNotEmitted(window.scan_finished, wait=1500):
         pass
     assert window._scan is None and "Copied In" not in _titles(window)
@@ -78,7 +78,7 @@ def _watching(qtbot, window, folder) -> None:
 
 
 def test_music_copied_in_while_the_window_is_open_comes_in_by_itself(qtbot, scanned, music, make_window):
-    window = make_window(scanned, with_player=False)
+    window = make_window(scanned, with_player=False, follow=True)
     _watching(qtbot, window, music / "Jazz")
     write_track(music / "Jazz", "j4", fmt="flac", tags={"title": "Late Arrival", "artist": "Trio Azul"})
     qtbot.waitUntil(lambda: "Late Arrival" in _titles(window), timeout=20000)
@@ -98,7 +98,7 @@ def test_a_file_still_being_copied_waits_until_it_is_whole(qtbot, scanned, music
     # written. Its modification time, moving while it grows, keeps the rescan waiting.
     source = write_track(tmp_path / "elsewhere", "big", fmt="wav", seconds=3.0, tags={"title": "Slow Copy"})
     data = source.read_bytes()
-    window = make_window(scanned, with_player=False)
+    window = make_window(scanned, with_player=False, follow=True)
     _watching(qtbot, window, music / "Folk")
     window.folder_watch.quiet_ms = 1000               # four times the pause between the pieces
     scans = []
@@ -120,7 +120,7 @@ def test_changes_while_a_scan_runs_queue_one_rescan(qtbot, scanned, music, make_
     from tests.scan_hold import hold_scan
 
     held = hold_scan(monkeypatch)
-    window = make_window(scanned, with_player=False)
+    window = make_window(scanned, with_player=False, follow=True)
     assert held.at_merge.wait(20)                   # the look at start, held before it ends
     qtbot.waitUntil(lambda: str(music / "Rock") in window.folder_watch.watched(), timeout=20000)
     window.folder_watch.quiet_ms = 200
@@ -138,7 +138,7 @@ def test_changes_while_a_scan_runs_queue_one_rescan(qtbot, scanned, music, make_
 
 
 def test_the_setting_off_stops_following_the_folders(qtbot, scanned, music, make_window):
-    window = make_window(scanned, with_player=False)
+    window = make_window(scanned, with_player=False, follow=True)
     _watching(qtbot, window, music / "Jazz")
     dialog = open_settings(qtbot, window)
     dialog.follow.setChecked(False)
@@ -170,3 +170,54 @@ def test_above_the_cap_only_whole_top_levels_are_watched(tmp_path):
     top, complete = folders_to_watch([str(root)], cap=12)
     assert not complete and top == [str(root), str(root / "A"), str(root / "B"), str(root / "C")]
     assert folders_to_watch([str(root), str(tmp_path / "not-there")], cap=2) == ([str(root)], False)
+
+
+def test_a_rescan_asked_for_during_the_look_at_start_sees_what_changed_before_it(qtbot, scanned, music,
+                                                                                 make_window, monkeypatch):
+    # File → Rescan while the look at start runs takes that scan over; it may already have
+    # passed a file changed just before the person asked, so a look follows it.
+    from tests.scan_hold import hold_scan
+
+    held = hold_scan(monkeypatch)
+    window = make_window(scanned, with_player=False, follow=True)
+    assert held.at_merge.wait(20)                   # the look at start has listed the files
+    window.folder_watch.stop()                      # the watch would see the file too: not this test
+    write_track(music / "Jazz", "late", fmt="flac", tags={"title": "Copied Late", "artist": "Trio Azul"})
+    window.rescan()
+    held.merge.set()
+    held.finish.set()
+    qtbot.waitUntil(lambda: "Copied Late" in _titles(window), timeout=20000)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+
+
+def test_a_folder_added_in_settings_while_a_scan_runs_is_scanned_after_it(qtbot, scanned, tmp_path, make_window,
+                                                                          monkeypatch):
+    from tests.scan_hold import hold_scan
+
+    extra = tmp_path / "more music"
+    write_track(extra, "m1", fmt="flac", tags={"title": "From The Other Disk", "artist": "Elsewhere"})
+    held = hold_scan(monkeypatch)
+    window = make_window(scanned, with_player=False, follow=True)
+    assert held.at_merge.wait(20)
+    window.follow_rescan()                          # the watch saw a change: another look waits
+    dialog = open_settings(qtbot, window)
+    dialog.folders.add(str(extra))
+    dialog.accept()                                 # saved behind the held scan, on the write thread
+    held.merge.set()
+    held.finish.set()
+    qtbot.waitUntil(lambda: "From The Other Disk" in _titles(window), timeout=20000)
+    assert str(extra) in [row["path"] for row in scanned.folders()]
+
+
+def test_only_a_scan_that_changed_the_library_rebuilds_the_recommender(qtbot, scanned, music, make_window):
+    window = make_window(scanned, with_player=False, wait_library=False, follow=True)
+    rebuilt = []
+    window.library_scanned.connect(lambda: rebuilt.append(window.model.rowCount()))
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        pass                                        # the look at start: nothing changed
+    qtbot.wait(200)
+    assert rebuilt == []
+    write_track(music / "Folk", "f9", fmt="flac", tags={"title": "One More", "artist": "Hollow Pines"})
+    with qtbot.waitSignal(window.library_scanned, timeout=20000):
+        window.rescan()
+    assert rebuilt
