@@ -182,6 +182,7 @@ class Player:
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
         self._ran_out = False  # the last track ended with nothing queued after it
+        self._stop_after = False  # stop when the song playing now ends (see set_stop_after)
         self.keep_going = False
         self._cued: Cued | None = None
         self._shuffle = False
@@ -208,8 +209,10 @@ class Player:
     # -- listeners -------------------------------------------------------------
     def add_listener(self, fn: Callable[[str, dict], None]) -> None:
         """``fn(event, data)``: track_started, track_ended, state_changed, queue_changed,
-        error, device_lost; called from any thread. ``track_started`` names the queue
-        ``entry`` that started: :meth:`next` takes it, to skip only that one."""
+        error, device_lost, stop_after_changed (``on``; ``stopped_after``: the track it
+        stopped after, when that is why it went off); called from any thread.
+        ``track_started`` names the queue ``entry`` that started: :meth:`next` takes it, to
+        skip only that one."""
         self._listeners.append(fn)
 
     def _emit(self, event: str, **data) -> None:
@@ -459,6 +462,35 @@ class Player:
         if self._shuffle:
             self._natural.append(again)
 
+    @property
+    def stop_after(self) -> bool:
+        """Playback stops when the song playing now ends (see :meth:`set_stop_after`)."""
+        return self._stop_after
+
+    def set_stop_after(self, on: bool) -> None:
+        """Stop when the song playing now ends: it plays to its end (a finished play), and
+        Up next stays as it is, its first song waiting for Play. Nothing is armed after the
+        song while this is on (what was armed is taken back, or the engine would go on into
+        it without a gap); turned off again, the next song is armed again and follows
+        without a gap. Once it has stopped the music it turns itself off, as it does when
+        the music stops otherwise; Next, Previous or a song started by hand keep it on, for
+        the song that plays then."""
+        on = bool(on)
+        with self._lock:
+            if on == self._stop_after:
+                return
+            self._stop_after = on
+            self._arm_next()
+        self._emit("stop_after_changed", on=on, stopped_after=None)
+
+    def _clear_stop_after(self, stopped_after: int | None = None) -> None:
+        """The music stopped (``stopped_after``: the track it was asked to stop after, at its
+        end): stopping after the song is done with. Under the lock."""
+        if not self._stop_after:
+            return
+        self._stop_after = False
+        self._emit("stop_after_changed", on=False, stopped_after=stopped_after)
+
     def set_queue_filler(self, fn) -> None:
         """``fn(player) -> [(track_id, source), ...]``, asked on a worker thread when
         ``keep_going`` is on and fewer than 3 entries remain.
@@ -647,6 +679,7 @@ class Player:
             self._end_current("stopped")
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
+            self._clear_stop_after()
 
     def next(self, entry: QueueEntry | None = None) -> None:
         """Skip to the next queued track (stops when there is none).
@@ -669,6 +702,7 @@ class Player:
                 self._end_current("skipped")
                 self._armed, self._armed_recent = None, []  # the engine drops them too
                 self.engine.stop()
+                self._clear_stop_after()
             else:
                 self._start(entry, ended="skipped")
         if entry is None:
@@ -1006,6 +1040,13 @@ class Player:
         """Tell the engine what follows the current track (so it buffers it ahead)."""
         if self._playing is None:
             return
+        if self._stop_after:
+            # The song playing is the last: the engine goes on into whatever is armed without
+            # a gap, so what was armed is taken back (the engine keeps one already heard).
+            if self._armed is not None:
+                self._armed = None
+                self.engine.set_next(None)
+            return
         head = self._queue.peek()
         if self._repeat == "one":
             playing = self._playing.entry
@@ -1041,7 +1082,14 @@ class Player:
                 self._end_current("finished", handing_over=not data.get("last"))
                 armed = self._armed
                 lap = self._repeat_copy is not None and armed is not None and armed.token is self._repeat_copy[1]
-                if data.get("last") and armed is not None and (lap or self._queue.discard(armed.token)):
+                if data.get("last") and self._stop_after:
+                    # Asked to stop after this song: the engine has stopped, and what is
+                    # queued stays for Play. No run-out: Keep it going neither refills nor
+                    # starts anything now.
+                    self._armed, self._armed_recent = None, []
+                    self._ran_out = False
+                    self._clear_stop_after(stopped_after=playing.entry.track_id)
+                elif data.get("last") and armed is not None and (lap or self._queue.discard(armed.token)):
                     # Armed after the engine had ended its stream (a station started or a
                     # song added in the last moments of this one): the engine dropped it.
                     # Only while it is still queued: Next or a removal may have taken it.
@@ -1050,7 +1098,9 @@ class Player:
                 else:
                     # Nothing armed after it, or nothing taken after it: the queue ran out
                     # (keep_going may refill it).
-                    self._ran_out = armed is None or bool(data.get("last"))
+                    # (Asked to stop after it too late, the engine has gone on into the song
+                    # armed before: that one plays, and is the song to stop after.)
+                    self._ran_out = (armed is None and not self._stop_after) or bool(data.get("last"))
             elif (event == "started" and (playing is None or src is not playing.source)
                   and any(src is s for s in self._armed_recent)):
                 # Gapless hand-over: the armed next track is heard now.
@@ -1087,6 +1137,7 @@ class Player:
         else:
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
+            self._clear_stop_after()
 
     def _maybe_fill(self) -> None:
         if not self.keep_going or self._filler is None:

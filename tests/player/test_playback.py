@@ -1692,3 +1692,99 @@ def test_a_song_playing_while_the_computer_slept_goes_on_in_the_session_of_now(s
     assert [r["session_id"] for r in store.plays()[:2]] == [evening] * 2 and store.play_count() == 3
     assert p.state is PlaybackState.PLAYING and p.session == [a] and p.skip_streak == 0
     assert wait_for(lambda: service._session_skips(service.recommender(), p.session) == ([], 0))
+
+
+@pytest.mark.parametrize("queued, crossfade_s", [(True, 0.0), (False, 0.0), (True, 0.5)])
+def test_stop_after_this_song_plays_it_out_and_leaves_up_next_waiting(store, tmp_path, make_player, queued,
+                                                                      crossfade_s):
+    # Someone who has to leave, or wants to end on a song, asks to stop when it ends: it is
+    # heard to its end, the song after it (armed in the engine already) is not begun, nothing
+    # of Up next is taken, and Keep it going neither refills nor restarts anything. Under a
+    # crossfade the song is not faded into the next one either.
+    a, b, c, d = add_tracks(store, tmp_path, [("a", 1.0), ("b", 1.0), ("c", 1.0), ("d", 1.0)])
+    asked_stopped = []
+
+    def filler(player):
+        # Offers d only once nothing plays: what a refill after the last song would start.
+        if player.current_track_id is None:
+            asked_stopped.append(True)
+            return [(d, "radio")]
+        return []
+
+    p = make_player(speed=4.0, crossfade_s=crossfade_s)
+    ev = Events(p)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_tracks([a, b, c] if queued else [a])
+    assert wait_for(lambda: p.position > 0.2)     # b is armed, its start buffered after a's end
+    p.set_stop_after(True)
+    assert p.stop_after
+    assert wait_for(lambda: ev.of("track_ended") and p.state is PlaybackState.STOPPED
+                    and p.engine.state is PlaybackState.STOPPED)
+    time.sleep(0.5)                                 # 2 s of audio: anything begun after it would show
+    assert ended(store) == [(a, "finished")]
+    assert store.plays()[0]["ms_heard"] == pytest.approx(1000, abs=2)
+    assert p.current_track_id is None and p.history == [a]
+    assert [e.track_id for e in p.queue] == ([b, c] if queued else [])
+    assert not asked_stopped
+    assert not p.stop_after                         # one-shot: it has stopped the music
+    assert ev.of("stop_after_changed") == [{"on": True, "stopped_after": None},
+                                           {"on": False, "stopped_after": a}]
+    if queued:
+        p.resume()                                  # Play: the next song starts
+        assert p.current_track_id == b and [e.track_id for e in p.queue] == [c]
+        assert wait_for(lambda: p.history[:3] == [a, b, c])     # and the list goes on after it
+        assert ended(store)[:2] == [(a, "finished"), (b, "finished")]
+
+
+def test_stop_after_turned_off_again_mid_song_lets_the_next_follow_without_a_gap(store, tmp_path):
+    import numpy as np
+
+    ids = []
+    for name, seconds, freq in (("a", 2.0, 330.0), ("b", 1.0, 550.0)):
+        path = write_track(tmp_path, name, fmt="flac", seconds=seconds, freq=freq, tags={"title": name})
+        st = os.stat(path)
+        store.upsert_tracks([{"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                              **read_tags(str(path))}])
+        ids.append(store.track_by_path(str(path))["id"])
+    a, b = ids
+    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
+    try:
+        ev = Events(p)
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.position > 0.3)
+        p.set_stop_after(True)
+        assert wait_for(lambda: p.position > 0.8)
+        p.set_stop_after(False)
+        assert wait_for(lambda: len(ev.of("track_ended")) == 2 and p.state is PlaybackState.STOPPED)
+        assert ended(store) == [(a, "finished"), (b, "finished")]
+        assert [d["on"] for d in ev.of("stop_after_changed")] == [True, False]
+        out = p.engine.captured()[:, 0]
+        sound = np.flatnonzero(np.abs(out) > 1e-4)
+        quiet = np.abs(out[sound[0]:sound[-1]]) <= 1e-4
+        runs = np.diff(np.flatnonzero(np.diff(np.r_[False, quiet, False].astype(np.int8))))[::2]
+        assert (runs.max() if len(runs) else 0) < 64        # b went on from a's last sample
+        assert len(sound) / 44100 == pytest.approx(3.0, abs=0.05)
+    finally:
+        p.close()
+
+
+def test_stop_after_is_kept_for_the_song_next_starts_and_stop_turns_it_off(store, tmp_path, make_player):
+    # Next while it is on: the person moved on, and now wants to stop after the song they
+    # moved to (as foobar2000 keeps its "stop after current"). Stop ends the music itself.
+    a, b, c = add_tracks(store, tmp_path, [("a", 4.0), ("b", 1.0), ("c", 1.0)])
+    p = make_player(speed=4.0)
+    p.play_tracks([a, b, c])
+    p.set_stop_after(True)
+    assert wait_for(lambda: p.position > 0.3)
+    p.next()
+    assert p.current_track_id == b and p.stop_after
+    assert wait_for(lambda: len(ended(store)) == 2 and p.state is PlaybackState.STOPPED)
+    time.sleep(0.3)
+    assert ended(store) == [(a, "skipped"), (b, "finished")]
+    assert [e.track_id for e in p.queue] == [c] and not p.stop_after
+    p.resume()
+    assert p.current_track_id == c
+    p.set_stop_after(True)
+    p.stop()
+    assert not p.stop_after
