@@ -15,6 +15,7 @@ from player import __version__, paths
 SHORTCUTS = [
     ("Space", "play / pause (on a fresh start: resume the last track)"),
     ("Ctrl+Right / Ctrl+Left", "next / previous track"),
+    ("Ctrl+.", "stop after this song (on / off)"),
     ("Shift+Right / Shift+Left", "forward / back 5 seconds"),
     ("Ctrl+Up / Ctrl+Down", "volume up / down"),
     ("Ctrl+U", "shuffle Up next on / off"),

@@ -25,6 +25,7 @@ class PlayerBridge(QObject):
     queue_changed = Signal()
     error = Signal(dict)
     device_lost = Signal(dict)
+    stop_after_changed = Signal(dict)
 
     def __init__(self, player, parent=None):
         super().__init__(parent)
@@ -33,6 +34,7 @@ class PlayerBridge(QObject):
         self._signals = {
             "track_started": self.track_started, "track_ended": self.track_ended,
             "queue_changed": self.queue_changed, "error": self.error, "device_lost": self.device_lost,
+            "stop_after_changed": self.stop_after_changed,
         }
         player.add_listener(self._on_event)
 

@@ -37,6 +37,11 @@ def build_menus(window) -> None:
     play.addAction("Next", window.next_track, QKeySequence("Ctrl+Right"))
     play.addAction("Previous", window.previous_track, QKeySequence("Ctrl+Left"))
     play.addAction("Stop", window.stop)
+    # One-shot: the player turns it off once it has stopped the music (the mark follows it).
+    window.act_stop_after = QAction("Stop after this song", window, checkable=True, shortcut=QKeySequence("Ctrl+."))
+    window.act_stop_after.setStatusTip("Stop when the song playing now ends; Up next stays for Play")
+    window.act_stop_after.triggered.connect(lambda checked: window.set_stop_after(checked))
+    play.addAction(window.act_stop_after)
     play.addSeparator()
     play.addAction(f"Forward {SEEK_STEP_S:g} s", lambda: window.seek_by(SEEK_STEP_S), QKeySequence("Shift+Right"))
     play.addAction(f"Back {SEEK_STEP_S:g} s", lambda: window.seek_by(-SEEK_STEP_S), QKeySequence("Shift+Left"))

@@ -125,6 +125,7 @@ class PlaybackMixin:
         b.queue_changed.connect(self.refresh_up_next)
         b.error.connect(lambda d: self.statusBar().showMessage(f"Could not play a track: {d.get('message')}", 10000))
         b.device_lost.connect(lambda d: self.statusBar().showMessage(f"Audio output lost: {d.get('message')}", 15000))
+        b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
         player.volume = self.transport.volume.value() / 100
         self.up_next.keep_going.setChecked(bool(player.keep_going))
@@ -300,6 +301,10 @@ class PlaybackMixin:
     def set_shuffle(self, on: bool) -> None:
         self._command(lambda p: p.set_shuffle(on), lambda result, error: self._show_modes())
 
+    def set_stop_after(self, on: bool) -> None:
+        if self._command(lambda p: p.set_stop_after(on), lambda result, error: self._show_modes()) is None:
+            self.act_stop_after.setChecked(False)       # no player yet: nothing to stop after
+
     def set_repeat(self, mode: str) -> None:
         self._command(lambda p: p.set_repeat(mode), lambda result, error: self._show_modes())
 
@@ -315,6 +320,7 @@ class PlaybackMixin:
         self.transport.set_repeat(p.repeat)
         self.act_shuffle.setChecked(p.shuffle)
         self.act_repeat[p.repeat].setChecked(True)
+        self.act_stop_after.setChecked(p.stop_after)
 
     def _tick(self) -> None:
         p = self.player
@@ -458,6 +464,12 @@ class PlaybackMixin:
             self.model.set_playing(None)
             self.listening.set_playing(None)
             self.setWindowTitle("Segue")
+
+    def _stop_after_changed(self, data: dict) -> None:
+        self.act_stop_after.setChecked(bool(data.get("on")))
+        track_id = data.get("stopped_after")
+        if track_id is not None:
+            self.statusBar().showMessage(f"Stopped after “{self._info(track_id)[0]}”", 10000)
 
     def refresh_up_next(self) -> None:
         """Up next shows the player's queue as it is now; the rows drawn are named anew

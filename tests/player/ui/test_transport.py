@@ -186,3 +186,31 @@ def test_every_button_with_a_key_names_it_in_its_tooltip(qtbot, scanned, make_wi
     assert save.shortcut().toString() in window.up_next.save_btn.toolTip()
     assert window.act_shuffle.shortcut().toString() in window.transport.shuffle_btn.toolTip()
     assert window.act_play.shortcut().toString() in window.transport.play_btn.toolTip()
+
+
+def test_stop_after_this_song_from_its_key_stops_at_the_end_says_so_and_unchecks(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(3)]
+    title = window.model.data_.info(ids[0])[0]
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    window.activateWindow()
+    window.library.table.setFocus()
+    qtbot.keyClick(window.library.table, Qt.Key_Period, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.player.stop_after, timeout=5000)
+    assert window.act_stop_after.isChecked()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.STOPPED, timeout=10000)
+    qtbot.waitUntil(lambda: not window.act_stop_after.isChecked(), timeout=5000)
+    assert window.statusBar().currentMessage() == f"Stopped after “{title}”"
+    qtbot.wait(500)
+    assert window.player.current_track_id is None and window.up_next.track_ids() == ids[1:]
+    assert [(r["track_id"], r["ended"]) for r in window.store.plays()] == [(ids[0], "finished")]
+    window.toggle_play()                                    # Space: the next song, as queued
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[1], timeout=5000)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[2:], timeout=5000)
+    # From the menu too, and off again: the songs go on.
+    window.act_stop_after.trigger()
+    qtbot.waitUntil(lambda: window.player.stop_after, timeout=5000)
+    window.act_stop_after.trigger()
+    qtbot.waitUntil(lambda: not window.player.stop_after and not window.act_stop_after.isChecked(), timeout=5000)
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[2], timeout=10000)
