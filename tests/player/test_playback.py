@@ -1788,3 +1788,23 @@ def test_stop_after_is_kept_for_the_song_next_starts_and_stop_turns_it_off(store
     p.set_stop_after(True)
     p.stop()
     assert not p.stop_after
+
+
+def test_stop_after_asked_as_the_engine_goes_on_into_the_next_song_stops_after_that_one(
+        store, tmp_path, make_player):
+    # Asked for in the moment the engine begins the next song (the player has not heard of
+    # it yet: its lock is held, as a busy database holds it), the song before is over: the
+    # one now heard plays to its end, and is the song the music stops after.
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.5), ("b", 1.0), ("c", 1.0)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_tracks([a, b, c])
+    with p._lock:
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.path.endswith("b.flac"))
+        p.set_stop_after(True)
+    assert wait_for(lambda: len(ev.of("track_ended")) == 2 and p.state is PlaybackState.STOPPED)
+    time.sleep(0.3)
+    assert ended(store) == [(a, "finished"), (b, "finished")]
+    assert store.plays()[1]["ms_heard"] == pytest.approx(1000, abs=2)
+    assert [e.track_id for e in p.queue] == [c] and not p.stop_after
+    assert ev.of("stop_after_changed")[-1] == {"on": False, "stopped_after": b}
