@@ -1096,11 +1096,14 @@ class Player:
                     self._start(armed.token, ended="finished")
                     self._emit("queue_changed")
                 else:
-                    # Nothing armed after it, or nothing taken after it: the queue ran out
-                    # (keep_going may refill it).
+                    # The engine stopped with nothing taken after it: the queue ran out
+                    # (keep_going may refill it). Gone on into a song armed before, it plays
+                    # that one, whatever the queue holds now (cleared, its head taken out as
+                    # the song began): its "started" comes next, and a refill landing before
+                    # it must not start a suggestion over the song heard.
                     # (Asked to stop after it too late, the engine has gone on into the song
                     # armed before: that one plays, and is the song to stop after.)
-                    self._ran_out = (armed is None and not self._stop_after) or bool(data.get("last"))
+                    self._ran_out = bool(data.get("last"))
             elif (event == "started" and (playing is None or src is not playing.source)
                   and any(src is s for s in self._armed_recent)):
                 # Gapless hand-over: the armed next track is heard now.

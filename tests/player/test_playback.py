@@ -1808,3 +1808,132 @@ def test_stop_after_asked_as_the_engine_goes_on_into_the_next_song_stops_after_t
     assert store.plays()[1]["ms_heard"] == pytest.approx(1000, abs=2)
     assert [e.track_id for e in p.queue] == [c] and not p.stop_after
     assert ev.of("stop_after_changed")[-1] == {"on": False, "stopped_after": b}
+
+
+# -- the moment the engine goes on into the next song --------------------------------------
+# The engine goes on into the song armed after the current one without a gap, and tells the
+# player so with two events: "finished" for the song that ended, then "started" for the one
+# heard now. A command of the person's can come before the player has heard of either (its
+# lock is held: a busy database, a slow command) or in between the two.
+
+
+def engine_in(p, name):
+    """The engine is heard playing the file ``name`` (the player may not know it yet)."""
+    return wait_for(lambda: p.engine.current is not None and p.engine.current.path.endswith(f"{name}.flac"))
+
+
+def between_the_events(p, act):
+    """Do ``act()`` once, right after the player handled a "finished" that the engine went on
+    from, before the "started" of the song it went on into (both come from one thread)."""
+    did = threading.Event()
+
+    def hook(event, data):
+        p._on_engine(event, data)
+        if event == "finished" and not data.get("last") and not did.is_set():
+            did.set()
+            act()
+
+    p.engine.set_listener(hook)
+    return did
+
+
+class GatedFiller:
+    """Suggests ``tracks`` once, when let go (``go``); each later ask gets nothing."""
+
+    def __init__(self, tracks):
+        self.tracks, self.go, self.asked = list(tracks), threading.Event(), threading.Event()
+        self.threads = []
+
+    def __call__(self, player):
+        self.threads.append(threading.current_thread())
+        self.asked.set()
+        assert self.go.wait(10)
+        out, self.tracks = self.tracks, []
+        return [(t, "radio") for t in out]
+
+    def landed(self, timeout=10.0):
+        """Let it go; once asked, wait until what it suggested has landed (True)."""
+        self.go.set()
+        if not self.asked.wait(timeout):
+            return False
+        for t in list(self.threads):
+            t.join(timeout)
+        return not any(t.is_alive() for t in self.threads)
+
+
+def test_a_refill_landing_as_the_engine_goes_on_never_starts_over_the_song_heard(store, tmp_path, make_player):
+    # Up next is cleared just as the engine begins b, before the player heard of it: Keep it
+    # going asks for more (the queue is empty), and its suggestions land between the end of
+    # a and the start of b. b is heard: it plays on and is logged, the suggestions follow it.
+    a, b, c, d = add_tracks(store, tmp_path, [("a", 0.5), ("b", 1.0), ("c", 0.5), ("d", 0.5)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    filler = GatedFiller([c, d])
+    p.play_tracks([a, b])
+    did = between_the_events(p, filler.landed)
+    with p._lock:
+        assert engine_in(p, "b")
+        p.clear_queue()
+        p.keep_going = True
+        p.set_queue_filler(filler)          # asked at once: the queue is empty
+    assert did.wait(10) and filler.landed()
+    wait_for(lambda: len(ev.of("track_ended")) == 4 and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished"), (d, "finished")]
+    assert store.plays()[1]["ms_heard"] == pytest.approx(1000, abs=2)
+    assert [x["track_id"] for x in ev.of("track_started")] == [a, b, c, d]
+
+
+def test_the_song_heard_after_up_next_was_cleared_as_it_began_is_no_run_out(store, tmp_path, make_player):
+    # Cleared as the engine begins b: b plays. Stopped while it does, the music stays
+    # stopped: Keep it going turned on then starts nothing, and a song queued waits for Play.
+    a, b, c, d = add_tracks(store, tmp_path, [("a", 0.5), ("b", 8.0), ("c", 0.5), ("d", 0.5)])
+    p = make_player(speed=2.0)
+    p.play_tracks([a, b])
+    with p._lock:
+        assert engine_in(p, "b")
+        p.clear_queue()
+    assert wait_for(lambda: p.current_track_id == b)
+    assert p.state is PlaybackState.PLAYING and p.queue == []
+    p.stop()
+    filler = GatedFiller([d])
+    filler.go.set()
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.enqueue([c])
+    time.sleep(0.5)
+    assert not filler.asked.is_set() or filler.landed()
+    assert p.current_track_id is None and p.state is PlaybackState.STOPPED
+    assert [e.track_id for e in p.queue] == [c]
+    assert ended(store) == [(a, "finished"), (b, "stopped")]
+
+
+@pytest.mark.parametrize("change", ["clear", "remove"])
+@pytest.mark.parametrize("moment", ["before", "between"])
+def test_up_next_changed_as_the_engine_goes_on_leaves_the_song_heard_playing(
+        store, tmp_path, make_player, change, moment):
+    # The song heard plays on, logged once, whatever the person took out of Up next at that
+    # moment; what they left in it follows.
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.5), ("b", 1.0), ("c", 0.5)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_tracks([a, b, c])
+
+    def act():
+        if change == "clear":
+            p.clear_queue()
+        else:
+            p.remove_from_queue(0)
+
+    if moment == "before":
+        with p._lock:
+            assert engine_in(p, "b")
+            act()
+    else:
+        assert between_the_events(p, act).wait(10)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.engine.state is PlaybackState.STOPPED
+                    and len(ev.of("track_ended")) >= 2)
+    time.sleep(0.3)
+    after = [] if change == "clear" else [(c, "finished")]
+    assert ended(store) == [(a, "finished"), (b, "finished"), *after]
+    assert store.plays()[1]["ms_heard"] == pytest.approx(1000, abs=2)
+    assert p.queue == []
