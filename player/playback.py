@@ -546,6 +546,11 @@ class Player:
         cued = self._cued
         return cued.position if cued is not None else 0.0
 
+    def _gone_past(self, playing: _Playing) -> bool:
+        """The engine has played ``playing`` to its end (and stopped, or gone on into the next
+        song) a moment before its event reaches the player: the song ended on its own."""
+        return self.engine.current is not playing.source and bool(playing.source.heard_frames)
+
     def _position_in(self, playing: _Playing) -> float:
         source = playing.source
         if self.engine.current is not source:
@@ -695,6 +700,10 @@ class Player:
             playing = self._playing
             if (entry is not None and (playing is None or playing.entry is not entry)
                     and any(entry is e for e in self._ended_alone)):
+                return
+            if entry is not None and playing is not None and playing.entry is entry and self._gone_past(playing):
+                # Ended on its own just now, the engine's word of it on its way: the song the
+                # engine went on into is heard already, and is not started again for it.
                 return
             self._cued = None
             entry = self._queue.pop_front()

@@ -1937,3 +1937,20 @@ def test_up_next_changed_as_the_engine_goes_on_leaves_the_song_heard_playing(
     assert ended(store) == [(a, "finished"), (b, "finished"), *after]
     assert store.plays()[1]["ms_heard"] == pytest.approx(1000, abs=2)
     assert p.queue == []
+
+
+def test_next_pressed_as_the_engine_goes_on_is_for_the_song_that_ended(store, tmp_path, make_player):
+    # Next for a, pressed as the engine began b before the player heard of it: a has ended
+    # on its own, so b is not started again from its start, nor a logged as skipped.
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.5), ("b", 1.0), ("c", 0.5)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_tracks([a, b, c])
+    shown_a = ev.of("track_started")[0]["entry"]
+    with p._lock:
+        assert engine_in(p, "b")
+        p.next(shown_a)
+        assert [e.track_id for e in p.queue] == [b, c]
+    assert wait_for(lambda: len(ev.of("track_ended")) == 3 and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
+    assert [d["track_id"] for d in ev.of("track_started")] == [a, b, c]
