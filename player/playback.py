@@ -909,6 +909,10 @@ class Player:
         self._handing_over = handing_over
         if playing is None:
             return
+        if ended == "skipped" and self._gone_past(playing):
+            # Moved on from (a station, another song) as the engine played it out, before
+            # its "finished" reached the player: it was heard to its end, no skip of it.
+            ended = "finished"
         if ended in ("finished", "error"):      # ran out or failed, not moved on from
             self._ended_alone = [*self._ended_alone[-4:], playing.entry]
         heard = playing.logged_heard_ms()

@@ -1954,3 +1954,26 @@ def test_next_pressed_as_the_engine_goes_on_is_for_the_song_that_ended(store, tm
     assert wait_for(lambda: len(ev.of("track_ended")) == 3 and p.state is PlaybackState.STOPPED)
     assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
     assert [d["track_id"] for d in ev.of("track_started")] == [a, b, c]
+
+
+@pytest.mark.parametrize("moment", ["before", "between"])
+def test_a_station_started_as_the_engine_goes_on_plays_and_the_song_before_finished(
+        store, tmp_path, make_player, moment):
+    # The person's station replaces what the engine went on into (heard for a moment, never
+    # logged); the song before it played to its end, which is no skip of it.
+    a, b, seed, first = add_tracks(store, tmp_path, [("a", 0.5), ("b", 4.0), ("seed", 0.5), ("first", 0.5)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_tracks([a, b])
+    start = lambda: p.start_station(seed, [first])      # noqa: E731
+    if moment == "before":
+        with p._lock:
+            assert engine_in(p, "b")
+            start()
+    else:
+        assert between_the_events(p, start).wait(10)
+    assert wait_for(lambda: len(ev.of("track_ended")) == 3 and p.state is PlaybackState.STOPPED)
+    time.sleep(0.3)
+    assert [(r["track_id"], r["ended"], r["source"]) for r in store.plays()] == [
+        (a, "finished", "library"), (seed, "finished", "library"), (first, "finished", "radio")]
+    assert p.early_skips == []
