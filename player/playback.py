@@ -681,6 +681,7 @@ class Player:
     def stop(self) -> None:
         with self._lock:
             self._cued = None
+            self._ran_out = False       # stopped by the person: Keep it going starts nothing now
             self._end_current("stopped")
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()

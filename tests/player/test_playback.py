@@ -856,6 +856,24 @@ def test_a_fill_asked_before_a_station_started_does_not_change_the_stations_queu
     assert [e.source for e in p.queue] == ["radio"] * 3
 
 
+def test_stop_after_the_queue_ran_out_means_nothing_starts_by_itself(store, tmp_path, make_player):
+    # The queue ran out, then the person pressed Stop: turning Keep it going on later, or
+    # queueing a song, must not start the music (after a run-out alone, Keep it going goes on).
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.4), ("b", 4.0), ("c", 4.0)])
+    p = make_player()
+    p.play_track(a)
+    assert wait_for(lambda: [e for _t, e in ended(store)] == ["finished"])
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+    p.stop()
+    p.set_queue_filler(lambda player: [(c, "up_next")])
+    p.keep_going = True
+    p.enqueue([b])
+    assert wait_for(lambda: not p._filling)
+    time.sleep(0.5)
+    assert p.current_track_id is None and p.state is PlaybackState.STOPPED
+    assert len(ended(store)) == 1
+
+
 def test_previous_goes_back_early_and_restarts_later(store, tmp_path, make_player):
     a, b = add_tracks(store, tmp_path, [("a", 6.0), ("b", 6.0)])
     p = make_player(speed=4.0)
