@@ -68,7 +68,7 @@ def window_rescans(store, rescans: int) -> list[tuple[str, float, float]]:
 
     from player.library import scanner
     from player.ui.main import create_app
-    from player.ui.library_tasks import FOLLOW_SETTING
+    from player.ui.folder_watch import FOLLOW_SETTING
     from player.ui.main_window import MainWindow
 
     app = create_app()

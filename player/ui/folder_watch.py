@@ -26,6 +26,9 @@ from player.workers import OneAtATime, run_task
 
 log = logging.getLogger(__name__)
 
+#: the store's setting: keep the library in step with its folders (a look at every start, and
+#: while the window is open the folders are followed); on unless turned off
+FOLLOW_SETTING = "library.follow_folders"
 #: the most folders watched at once (see the module's note)
 MAX_WATCHED = 1000
 #: how long the folders must stay still before the rescan

@@ -12,14 +12,12 @@ from PySide6.QtWidgets import QMessageBox
 
 from player import paths
 from player.library.names import NAME_COLUMNS, Namer
+from player.ui.folder_watch import FOLLOW_SETTING
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
 DISCOVER_PER_BUCKET = 14
-#: the store's setting: keep the library in step with its folders (a look at every start, and
-#: while the window is open the folders are followed); on unless turned off
-FOLLOW_SETTING = "library.follow_folders"
 
 
 def discover_rows(provider, store) -> dict[str, list[tuple[int, str, str, str]]]:

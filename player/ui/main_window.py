@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
 from player import paths
 from player.recommendations import LibraryRecommendations, RecommendationProvider
 from player.ui.discover_panel import DiscoverPanel
-from player.ui.folder_watch import FolderWatch
 from player.ui.history_tasks import HistoryTasksMixin
 from player.ui.library_model import LibraryData, LibraryModel, load_library
 from player.ui.library_view import LibraryView
-from player.ui.library_tasks import FOLLOW_SETTING, LibraryTasksMixin
+from player.ui.folder_watch import FOLLOW_SETTING, FolderWatch
+from player.ui.library_tasks import LibraryTasksMixin
 from player.ui.listening_tab import ListeningTab
 from player.ui import plain_text
 from player.ui.menus import build_menus

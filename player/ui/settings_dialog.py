@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from player.audio import CROSSFADE_SETTING, DEVICE_SETTING, crossfade_setting
 from player.audio.replaygain import SETTING as RG_SETTING
-from player.ui.library_tasks import FOLLOW_SETTING
+from player.ui.folder_watch import FOLLOW_SETTING
 from player.ui.welcome import FolderList
 from player.workers import run_task
 

@@ -52,7 +52,7 @@ def make_window(qtbot, tmp_path):
     def make(store, *, with_player: bool = True, wait_library: bool = True, follow: bool = False):
         from player.audio.null_engine import NullEngine
         from player.playback import Player
-        from player.ui.library_tasks import FOLLOW_SETTING
+        from player.ui.folder_watch import FOLLOW_SETTING
         from player.ui.main_window import MainWindow
 
         if not follow and store.get_setting(FOLLOW_SETTING) is None:

@@ -4,7 +4,7 @@ the table and the status bar alone; the setting turns it off."""
 
 from __future__ import annotations
 
-from player.ui.library_tasks import FOLLOW_SETTING
+from player.ui.folder_watch import FOLLOW_SETTING
 from tests.audiogen import write_track
 from tests.player.ui.conftest import TRACKS, open_settings
 
