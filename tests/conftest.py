@@ -8,6 +8,10 @@ import random
 # Before anything imports Qt or numba.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# The learner process keeps the tests' priority: at the lowest one, on a CI machine busy with
+# other work, it got almost no CPU and the tests waiting for its analysis or training timed
+# out. test_learner_process checks, without this, that the app does lower it.
+os.environ.setdefault("SEGUE_LEARNER_PRIORITY", "normal")
 
 import numpy as np
 import pytest

@@ -38,6 +38,9 @@ from player.learner import messages as m
 
 log = logging.getLogger(__name__)
 
+#: "normal": the learner keeps the priority it was started with (tests and benchmarks only)
+PRIORITY_ENV = "SEGUE_LEARNER_PRIORITY"
+
 
 @dataclass(frozen=True)
 class LearnerOptions:
@@ -209,7 +212,11 @@ def learner_main(conn, db_path: str, models_dir: str | None, options: LearnerOpt
     """The learner process (spawned by :class:`player.learner.client.LearnerProcess`)."""
     from player.priority import lower_process_priority
 
-    lowered = lower_process_priority()      # first: torch's threads and the decoders inherit it
+    # First: torch's threads and the decoders inherit it. PRIORITY_ENV=normal keeps the window's
+    # priority instead, for tests and benchmarks that wait for the learner's work on a busy
+    # machine: at the lowest priority beside two busy processes it analysed nothing in 90 s.
+    # The app never sets it.
+    lowered = False if os.environ.get(PRIORITY_ENV, "").lower() == "normal" else lower_process_priority()
     from player.log import setup_logging
 
     setup_logging(file_name="learner.log")

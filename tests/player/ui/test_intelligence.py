@@ -71,8 +71,8 @@ def test_analysis_holds_while_music_plays_when_asked_to(qtbot, scanned, make_win
     scanned.set_setting(WHILE_PLAYING_SETTING, "pause")
     window = make_window(scanned)
     ids = [window.model.track_id(i) for i in range(window.model.rowCount())]
-    # Round and round until stopped: the learner, at the lowest priority, holds after the track
-    # it is on, and on a busy machine it had not finished one when the 24 s of music ran out.
+    # Round and round until stopped: the learner holds after the track it is on, and on a busy
+    # machine it had not finished one when the 24 s of music ran out.
     window.player.set_repeat("all")
     window.player.play_tracks(ids)               # 8 x 3 s on the real-time null engine
     qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
