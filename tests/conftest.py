@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 
 # Before anything imports Qt or numba.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -32,6 +33,36 @@ def segue_home(tmp_path, monkeypatch):
 def _seeded():
     random.seed(1234)
     np.random.seed(1234)
+
+
+def _look(app) -> dict:
+    """What :func:`player.ui.theme.apply_theme` changes in ``app``."""
+    from PySide6.QtGui import QPalette
+
+    return {"style": app.style().name(), "palette": QPalette(app.palette()), "sheet": app.styleSheet(),
+            "icon": app.windowIcon()}
+
+
+@pytest.fixture(autouse=True)
+def _theme_restored():
+    """A test that themes the shared QApplication (Fusion, the shipped palette and style sheet,
+    a scheme switched to dark) hands it back as it found it: the tests after it run under the
+    look they have when run alone, whatever order they run in."""
+    widgets = sys.modules.get("PySide6.QtWidgets")       # (a test without Qt does not import it)
+    app = widgets.QApplication.instance() if widgets else None
+    before = _look(app) if app is not None else None
+    yield
+    if before is None:
+        return
+    after = _look(app)
+    if after["style"] != before["style"]:
+        app.setStyle(before["style"])
+    if after["palette"] != before["palette"] or app.palette() != before["palette"]:
+        app.setPalette(before["palette"])
+    if after["sheet"] != before["sheet"]:
+        app.setStyleSheet(before["sheet"])
+    if after["icon"].cacheKey() != before["icon"].cacheKey():
+        app.setWindowIcon(before["icon"])
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 
@@ -117,3 +118,30 @@ def test_a_disabled_button_looks_disabled_in_both_schemes(qapp):
             assert contrast(disabled) < 0.7 * contrast(enabled), scheme
     finally:
         qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+
+
+_LOOK_BEFORE: dict = {}
+
+
+def test_a_test_may_leave_the_app_themed_dark(qapp):
+    from player.ui.theme import apply_theme
+
+    _LOOK_BEFORE.update(style=qapp.style().name(), palette=QPalette(qapp.palette()), sheet=qapp.styleSheet())
+    apply_theme(qapp)
+    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)      # and no switch back
+    assert qapp.palette() != _LOOK_BEFORE["palette"] and qapp.styleSheet() != _LOOK_BEFORE["sheet"]
+
+
+def test_the_test_after_it_finds_the_app_as_it_was(qapp):
+    """The theme is undone after each test (tests/conftest.py): the tests after one that themed
+    the shared application ran in its palette and style sheet, and not in the look they have alone."""
+    from PySide6.QtWidgets import QLabel
+
+    if not _LOOK_BEFORE:
+        pytest.skip("looks at what the test before it left")
+    assert qapp.style().name() == _LOOK_BEFORE["style"]
+    assert qapp.palette() == _LOOK_BEFORE["palette"]
+    assert qapp.styleSheet() == _LOOK_BEFORE["sheet"]
+    label = QLabel("why")
+    label.ensurePolished()
+    assert label.palette().color(QPalette.Window) == _LOOK_BEFORE["palette"].color(QPalette.Window)
