@@ -81,7 +81,8 @@ def test_the_top_bar_cuts_long_names_short_with_an_ellipsis_at_the_smallest_wind
         qapp.setStyleSheet(sheet)
 
 
-def test_hovering_a_long_titled_point_on_the_sound_map_leaves_the_window_its_size(qtbot, store, music, make_window):
+def test_hovering_a_long_titled_point_on_the_sound_map_leaves_the_window_its_size(qtbot, store, tmp_path,
+                                                                                  make_window):
     import numpy as np
     from PySide6.QtCore import QPointF
     from PySide6.QtWidgets import QLabel
@@ -90,8 +91,13 @@ def test_hovering_a_long_titled_point_on_the_sound_map_leaves_the_window_its_siz
     from tests.audiogen import write_track
     from tests.player.ui.real_log import FEATURE_VERSION, _unit
 
-    write_track(music / "Long", "long", fmt="flac", seconds=3.0,
-                tags={"title": LONG_TITLE, "artist": "The Band With A Name As Long As A Sentence", "genre": "Rock"})
+    # Every point has a long title: at the smallest window the points crowd, and the one
+    # nearest to the pixel the pointer lands on may be a neighbour of the point aimed at.
+    music = tmp_path / "long music"
+    for i, genre in enumerate(["Rock", "Rock", "Jazz", "Jazz", "Folk", "Folk"]):
+        write_track(music / genre, f"long{i}", fmt="flac", seconds=3.0,
+                    tags={"title": f"{LONG_TITLE} {i}", "artist": "The Band With A Name As Long As A Sentence",
+                          "genre": genre})
     Scanner(store).scan([str(music)])
     store.save_features([{"track_id": r["id"], "model_version": FEATURE_VERSION, "bucket": r["genre"].lower(),
                           "embedding": _unit("genre:" + r["genre"].lower(), 200) + 0.3 * _unit(r["path"], 200)}
@@ -107,9 +113,9 @@ def test_hovering_a_long_titled_point_on_the_sound_map_leaves_the_window_its_siz
     to_smallest(qtbot, window)
     qtbot.wait(50)
     size = window.size()
-    x, y = page.map.xy[int(np.flatnonzero(np.array(page.map.title) == LONG_TITLE)[0])]
+    x, y = page.map.xy[int(np.flatnonzero(np.array(page.map.title) == f"{LONG_TITLE} 0")[0])]
     qtbot.mouseMove(page.plot.viewport(), page.plot.mapFromScene(page.view.mapViewToScene(QPointF(x, y))))
-    qtbot.waitUntil(lambda: page.hover.text().startswith(LONG_TITLE), timeout=2000)
+    qtbot.waitUntil(lambda: page.hover.text().startswith(LONG_TITLE), timeout=5000)
     qtbot.wait(50)
     assert window.size() == size        # (it grew from 705 to 1186 px to show the name whole)
     shown = QLabel.text(page.hover)
