@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 
 from typing import Callable
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtCore import QEventLoop, QFileSystemWatcher, QMetaObject, QObject, Qt, QTimer, Signal, Slot
 
 from player.workers import OneAtATime, run_task
 
@@ -105,13 +106,76 @@ def newest_change(folders) -> float:
     return newest
 
 
+#: how long closing the window waits for the watch's thread to end
+CLOSE_WAIT_MS = 1000
+
+
+class _Watcher(QObject):
+    """The QFileSystemWatcher and every call into it, on a thread of their own: adding a
+    folder reads it from the disk (a stat and an inotify watch each, 5 to 8 ms for 960
+    folders on a local disk), and a network share that does not answer would hold the
+    window still."""
+
+    touched = Signal(str)
+    watching = Signal(int, list, list)      # the ask's number, the folders now watched, those that failed
+
+    def __init__(self):
+        super().__init__()
+        self._watcher: QFileSystemWatcher | None = None
+
+    @Slot(int, list)
+    def watch(self, ask: int, folders: list) -> None:
+        """Watch ``folders`` and no others."""
+        if self._watcher is None:
+            # Made here, on this thread: it and what it listens with belong to this thread.
+            self._watcher = QFileSystemWatcher(self)
+            self._watcher.directoryChanged.connect(self.touched)
+        now, wanted = set(self._watcher.directories()), set(folders)
+        if now - wanted:
+            self._watcher.removePaths(sorted(now - wanted))
+        failed = self._watcher.addPaths(sorted(wanted - now)) if wanted - now else []
+        self.watching.emit(ask, self._watcher.directories(), failed)
+
+
+class _WatchThread:
+    """The thread the :class:`_Watcher` lives on, with an event loop of its own.
+
+    A Python thread, not a QThread: one stuck in a folder that does not answer must not keep
+    the program from ending, and a QThread still running when it is destroyed (at the latest
+    as the program ends, PySide destroying what Python made) aborts the program. A daemon
+    thread is left to end with the process."""
+
+    def __init__(self):
+        made = threading.Event()
+        self.watcher: _Watcher | None = None
+        self._loop: QEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, args=(made,), name="folder-watch", daemon=True)
+        self._thread.start()
+        made.wait()
+
+    def _run(self, made: threading.Event) -> None:
+        # Made on this thread, the watcher lives on it: queued calls to it run here.
+        self.watcher, self._loop = _Watcher(), QEventLoop()
+        made.set()
+        self._loop.exec()
+        self.watcher = self._loop = None     # deleted on their own thread
+
+    def end(self, wait_ms: int) -> bool:
+        """Ask the thread to end once it has done what it was asked before; True if it ended
+        within ``wait_ms``."""
+        QMetaObject.invokeMethod(self._loop, "quit", Qt.QueuedConnection)
+        self._thread.join(wait_ms / 1000)
+        return not self._thread.is_alive()
+
+
 class FolderWatch(QObject):
     """Watches the folders ``roots()`` names (called on a worker) and those in them, from
     :meth:`start` to :meth:`stop`; :attr:`changed` comes once they changed and then stayed
     still for ``quiet_ms`` (and no file in the changed folders was modified in that time)."""
 
     changed = Signal()
-    listed = Signal()           # the folders to watch were listed again
+    listed = Signal()           # the folders to watch were listed again, and are watched
+    _watch = Signal(int, list)  # to the watch's thread: the folders to watch (see _Watcher)
 
     def __init__(self, roots: Callable[[], list[str]], parent=None, *, quiet_ms: int = QUIET_MS,
                  cap: int = MAX_WATCHED):
@@ -120,8 +184,9 @@ class FolderWatch(QObject):
         self.roots = roots
         self.on = False
         self.complete = True    # every folder below the roots is watched
-        self._watcher = QFileSystemWatcher(self)
-        self._watcher.directoryChanged.connect(self._touched)
+        self._thread: _WatchThread | None = None
+        self._ask = 0           # the number of the newest list of folders sent to the thread
+        self._watched: list[str] = []
         self._timer = QTimer(self, singleShot=True, interval=quiet_ms)
         self._timer.timeout.connect(self._settle)
         self._touched_dirs: set[str] = set()
@@ -137,11 +202,17 @@ class FolderWatch(QObject):
         self._timer.setInterval(ms)
 
     def watched(self) -> list[str]:
-        return self._watcher.directories()
+        """The folders watched, as the watch's thread last said (none once stopped)."""
+        return list(self._watched)
 
     def start(self) -> None:
         """Watch the folders (listed on a worker)."""
         self.on = True
+        if self._thread is None:
+            self._thread = _WatchThread()
+            self._watch.connect(self._thread.watcher.watch, Qt.QueuedConnection)
+            self._thread.watcher.touched.connect(self._touched, Qt.QueuedConnection)
+            self._thread.watcher.watching.connect(self._watching, Qt.QueuedConnection)
         self.refresh()
 
     def refresh(self) -> None:
@@ -155,8 +226,22 @@ class FolderWatch(QObject):
         self._timer.stop()
         self._touched_dirs.clear()
         self._since = None
-        if self._watcher.directories():
-            self._watcher.removePaths(self._watcher.directories())
+        self._watched = []
+        if self._thread is not None:
+            self._send([])
+
+    def close(self) -> None:
+        """Stop, and end the watch's thread (the window closes). It is waited for a moment,
+        never longer: one stuck in a folder that does not answer is left to end with the
+        process."""
+        self.stop()
+        thread, self._thread = self._thread, None
+        if thread is not None and not thread.end(CLOSE_WAIT_MS):
+            log.warning("the music folders' watch did not stop (a folder that does not answer?): left to the exit")
+
+    def _send(self, folders: list[str]) -> None:
+        self._ask += 1
+        self._watch.emit(self._ask, folders)
 
     def _start_listing(self):
         roots, cap = self.roots, self.cap
@@ -169,20 +254,23 @@ class FolderWatch(QObject):
         if not self.on:
             return              # stopped meanwhile
         folders, self.complete = result
-        now, wanted = set(self._watcher.directories()), set(folders)
-        if now - wanted:
-            self._watcher.removePaths(sorted(now - wanted))
-        if wanted - now:
-            failed = self._watcher.addPaths(sorted(wanted - now))
-            if failed:
-                log.warning("could not watch %d music folders (%s…): their changes are seen at the next start",
-                            len(failed), failed[0])
         if not self.complete:
             log.info("watching the top %d of the music folders: changes deeper down are seen at the next start",
                      len(folders))
+        self._send(folders)
+
+    def _watching(self, ask: int, folders: list, failed: list) -> None:
+        if ask != self._ask:
+            return              # an older list, or stopped meanwhile: a newer answer follows
+        self._watched = folders
+        if failed:
+            log.warning("could not watch %d music folders (%s…): their changes are seen at the next start",
+                        len(failed), failed[0])
         self.listed.emit()
 
     def _touched(self, path: str) -> None:
+        if not self.on:
+            return              # came from the thread as the watch stopped
         self._touched_dirs.add(path)
         if self._since is None:
             self._since = time.monotonic()

@@ -358,7 +358,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     def closeEvent(self, event) -> None:
         self.save_layout()
         self._closed = True
-        self.folder_watch.stop()
+        self.folder_watch.close()
         if self._scan is not None:
             self._scan.cancel()
         if self.intelligence is not None:

@@ -4,6 +4,9 @@ the table and the status bar alone; the setting turns it off."""
 
 from __future__ import annotations
 
+import os
+import time
+
 from player.ui.folder_watch import FOLLOW_SETTING
 from tests.audiogen import write_track
 from tests.player.ui.conftest import TRACKS, open_settings
@@ -221,3 +224,79 @@ def test_only_a_scan_that_changed_the_library_rebuilds_the_recommender(qtbot, sc
     with qtbot.waitSignal(window.library_scanned, timeout=20000):
         window.rescan()
     assert rebuilt
+
+
+def test_the_window_never_calls_into_the_watcher_itself(qtbot, scanned, music, make_window, monkeypatch):
+    # Adding a folder to the watch reads it from the disk: a share that does not answer
+    # would hold the window still. The watcher lives on a thread of its own.
+    import threading
+
+    import player.ui.folder_watch as folder_watch
+
+    calls = []
+
+    class Recording(folder_watch.QFileSystemWatcher):
+        def addPaths(self, paths):
+            calls.append(("add", threading.get_ident()))
+            return super().addPaths(paths)
+
+        def removePaths(self, paths):
+            calls.append(("remove", threading.get_ident()))
+            return super().removePaths(paths)
+
+    monkeypatch.setattr(folder_watch, "QFileSystemWatcher", Recording)
+    window = make_window(scanned, with_player=False, follow=True)
+    _watching(qtbot, window, music / "Jazz")
+    write_track(music / "Jazz", "j4", fmt="flac", tags={"title": "Late Arrival", "artist": "Trio Azul"})
+    qtbot.waitUntil(lambda: "Late Arrival" in _titles(window), timeout=20000)
+    window.close()
+    assert ("add", threading.get_ident()) not in calls and ("remove", threading.get_ident()) not in calls
+    assert {kind for kind, _ in calls} == {"add", "remove"}      # the close let go of the folders
+
+
+def test_a_watch_stuck_in_a_folder_does_not_hold_the_window_or_its_exit(tmp_path):
+    # A folder on a share that does not answer: adding it never returns. The window still
+    # closes, and the program ends.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "music" / "album").mkdir(parents=True)
+    script = f"""
+import threading, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+import player.ui.folder_watch as folder_watch
+
+entered = threading.Event()
+
+class Stuck(folder_watch.QFileSystemWatcher):
+    def addPaths(self, paths):
+        entered.set()
+        threading.Event().wait(60)
+        return super().addPaths(paths)
+
+folder_watch.QFileSystemWatcher = Stuck
+app = QApplication([])
+watch = folder_watch.FolderWatch(lambda: [{str(tmp_path / "music")!r}])
+watch.start()
+
+def close():
+    if not entered.is_set():
+        QTimer.singleShot(20, close)
+        return
+    began = time.monotonic()
+    watch.close()
+    print("closed in", round(time.monotonic() - began, 2), flush=True)
+    app.quit()
+
+close()
+app.exec()
+"""
+    root = Path(__file__).resolve().parents[3]
+    began = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=20,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "closed in" in proc.stdout
+    assert time.monotonic() - began < 15
