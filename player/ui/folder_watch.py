@@ -97,12 +97,19 @@ def newest_change(folders) -> float:
         for entry in entries:
             try:
                 newest = max(newest, entry.stat().st_mtime)
-                if entry.is_dir():
-                    with os.scandir(entry.path) as inner:
-                        for sub in inner:
-                            newest = max(newest, sub.stat().st_mtime)
+                if not entry.is_dir():
+                    continue
+                with os.scandir(entry.path) as inner:
+                    subs = list(inner)
             except OSError:
                 continue
+            for sub in subs:
+                # Each on its own: one that cannot be read (a link to nothing, a file renamed
+                # away meanwhile) must not hide a file beside it that is still growing.
+                try:
+                    newest = max(newest, sub.stat().st_mtime)
+                except OSError:
+                    continue
     return newest
 
 

@@ -300,3 +300,21 @@ app.exec()
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "closed in" in proc.stdout
     assert time.monotonic() - began < 15
+
+
+def test_a_file_that_cannot_be_read_does_not_hide_one_still_growing_beside_it(tmp_path):
+    # A link to nothing (or a file renamed away) beside a file being copied in: the copy
+    # still keeps the rescan waiting, whichever of them the folder lists first.
+    from player.ui.folder_watch import newest_change
+
+    root = tmp_path / "music"
+    album = root / "Album"
+    album.mkdir(parents=True)
+    for name in [*"0aAmMzZ", "_", "~", "00", "zz"]:
+        (album / name).symlink_to(tmp_path / "gone" / name)
+    growing = album / "m-copying.flac"
+    growing.write_bytes(b"half")
+    old = time.time() - 1000
+    for path in (album, root):
+        os.utime(path, (old, old))
+    assert newest_change([str(root)]) == growing.stat().st_mtime
