@@ -180,6 +180,13 @@ def db_write_pool() -> QThreadPool:
     return _single("db-write")
 
 
+def watch_pool() -> QThreadPool:
+    """One thread: the looks at the music folders the window follows (listing them, and
+    whether their files still change). On a share that does not answer they wait here, not
+    on the pool that loads the library."""
+    return _single("folder-watch")
+
+
 def player_pool() -> QThreadPool:
     """One thread: playback commands, in order (they open files and log plays)."""
     return _single("player")

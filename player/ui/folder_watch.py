@@ -23,7 +23,7 @@ from typing import Callable
 
 from PySide6.QtCore import QEventLoop, QFileSystemWatcher, QMetaObject, QObject, Qt, QTimer, Signal, Slot
 
-from player.workers import OneAtATime, run_task
+from player.workers import OneAtATime, run_task, watch_pool
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +252,8 @@ class FolderWatch(QObject):
 
     def _start_listing(self):
         roots, cap = self.roots, self.cap
-        return run_task(lambda: folders_to_watch(roots(), cap), self._listed, name="list-folders")
+        return run_task(lambda: folders_to_watch(roots(), cap), self._listed, pool=watch_pool(),
+                        name="list-folders")
 
     def _listed(self, result, error) -> None:
         if error is not None:
@@ -285,7 +286,7 @@ class FolderWatch(QObject):
 
     def _settle(self) -> None:
         folders = sorted(self._touched_dirs)
-        run_task(lambda: newest_change(folders), self._settled, name="folders-settled")
+        run_task(lambda: newest_change(folders), self._settled, pool=watch_pool(), name="folders-settled")
 
     def _settled(self, result, error) -> None:
         if self._timer.isActive() or self._since is None:

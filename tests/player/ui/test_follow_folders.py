@@ -318,3 +318,29 @@ def test_a_file_that_cannot_be_read_does_not_hide_one_still_growing_beside_it(tm
     for path in (album, root):
         os.utime(path, (old, old))
     assert newest_change([str(root)]) == growing.stat().st_mtime
+
+
+def test_the_watch_looks_at_the_folders_on_a_thread_of_its_own(qtbot, tmp_path):
+    # The looks at the folders may wait on a share that does not answer: with every thread
+    # of the pool that loads the library busy, the watch still lists its folders.
+    import threading
+
+    from PySide6.QtCore import QThreadPool
+
+    from player.ui.folder_watch import FolderWatch
+    from player.workers import run_task
+
+    (tmp_path / "music" / "album").mkdir(parents=True)
+    release = threading.Event()
+    pool = QThreadPool.globalInstance()
+    for _ in range(pool.maxThreadCount()):
+        run_task(lambda: release.wait(20), name="busy")
+    watch = FolderWatch(lambda: [str(tmp_path / "music")])
+    try:
+        with qtbot.waitSignal(watch.listed, timeout=5000):
+            watch.start()
+        assert str(tmp_path / "music" / "album") in watch.watched()
+    finally:
+        release.set()
+        watch.close()
+        pool.waitForDone(20000)
