@@ -65,6 +65,10 @@ def _follow_message(result, before: tuple, after: tuple) -> str:
     return "Music folders changed: " + ", ".join(parts)
 
 
+#: what a rescan nobody asked for gives when following the folders was turned off before it ran
+_FOLLOW_OFF = object()
+
+
 class LibraryTasksMixin:
     # -- scanning ------------------------------------------------------------
     def start_first_scan(self, folders: list[str]) -> None:
@@ -114,6 +118,10 @@ class LibraryTasksMixin:
 
             if not folders and not store.folders():
                 return None             # nothing to scan: said in _scan_done
+            if quiet and not store.get_setting(FOLLOW_SETTING, True):
+                # Following was turned off while this one waited (Settings are saved on this
+                # thread, after the scan it waited for): the person no longer wants it.
+                return _FOLLOW_OFF
             before = store.library_counts()
             # The scan also links playlist entries to the tracks it brings.
             result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors, p.read)),
@@ -169,6 +177,8 @@ class LibraryTasksMixin:
     def _scan_landed(self, result, error, quiet: bool) -> bool:
         """Say what the scan did; False where it changed nothing (a quiet one that found the
         folders as they were)."""
+        if result is _FOLLOW_OFF:
+            return False
         if error is not None:
             self.statusBar().showMessage(f"Scan failed: {error}", 10000)
             self.scan_finished.emit(error)
@@ -331,6 +341,7 @@ class LibraryTasksMixin:
                 self.follow_rescan()        # turned on: in step with the folders at once
             elif not follow and self.folder_watch.on:
                 self.folder_watch.stop()
+                self._scan_again = False    # a change seen before: no longer followed
             self.settings_saved.emit()
 
         self._saving_settings += 1

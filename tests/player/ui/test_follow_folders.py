@@ -344,3 +344,24 @@ def test_the_watch_looks_at_the_folders_on_a_thread_of_its_own(qtbot, tmp_path):
         release.set()
         watch.close()
         pool.waitForDone(20000)
+
+
+def test_a_change_queued_behind_a_scan_is_dropped_when_following_is_turned_off(qtbot, scanned, music, make_window,
+                                                                               monkeypatch):
+    from tests.scan_hold import hold_scan
+
+    held = hold_scan(monkeypatch)
+    window = make_window(scanned, with_player=False, follow=True)
+    assert held.at_merge.wait(20)                   # the look at start, held
+    window.follow_rescan()                          # the watch saw a change: another look waits
+    scans = []
+    window.scan_finished.connect(scans.append)
+    dialog = open_settings(qtbot, window)
+    dialog.follow.setChecked(False)
+    with qtbot.waitSignal(window.settings_saved, timeout=20000):
+        dialog.accept()                             # saved behind the held scan, on the write thread
+        held.merge.set()
+        held.finish.set()
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert len(scans) == 1                          # the look at start only
+    assert not window._scan_again
