@@ -1895,7 +1895,7 @@ def test_a_refill_landing_as_the_engine_goes_on_never_starts_over_the_song_heard
         p.keep_going = True
         p.set_queue_filler(filler)          # asked at once: the queue is empty
     assert did.wait(10) and filler.landed()
-    wait_for(lambda: len(ev.of("track_ended")) == 4 and p.state is PlaybackState.STOPPED)
+    assert wait_for(lambda: len(ev.of("track_ended")) == 4 and p.state is PlaybackState.STOPPED)
     assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished"), (d, "finished")]
     assert store.plays()[1]["ms_heard"] == pytest.approx(1000, abs=2)
     assert [x["track_id"] for x in ev.of("track_started")] == [a, b, c, d]

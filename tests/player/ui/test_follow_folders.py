@@ -96,24 +96,35 @@ def test_music_copied_in_while_the_window_is_open_comes_in_by_itself(qtbot, scan
     qtbot.waitUntil(lambda: "River Song" not in _titles(window), timeout=20000)
 
 
-def test_a_file_still_being_copied_waits_until_it_is_whole(qtbot, scanned, music, make_window, tmp_path):
+def test_a_file_still_being_copied_waits_until_it_is_whole(qtbot, scanned, music, make_window, tmp_path,
+                                                           monkeypatch):
     # The folder hears of a file once, when it is made; a rescan then would read it half
-    # written. Its modification time, moving while it grows, keeps the rescan waiting.
+    # written. Its modification time, moving while it grows, keeps the rescan waiting. Each
+    # piece lands just before the watch looks at the times (the copy is never slower than
+    # the quiet time, however loaded the machine).
+    import player.ui.folder_watch as folder_watch
+
     source = write_track(tmp_path / "elsewhere", "big", fmt="wav", seconds=3.0, tags={"title": "Slow Copy"})
     data = source.read_bytes()
+    size = len(data) // 8 + 1
+    chunks = [data[i:i + size] for i in range(0, len(data), size)]
+    newest_change, looks = folder_watch.newest_change, []
+
+    def copying(folders):
+        looks.append(len(chunks))
+        if chunks:
+            with open(music / "Folk" / "slow.wav", "ab") as out:
+                out.write(chunks.pop(0))
+        return newest_change(folders)
+
+    monkeypatch.setattr(folder_watch, "newest_change", copying)
     window = make_window(scanned, with_player=False, follow=True)
     _watching(qtbot, window, music / "Folk")
-    window.folder_watch.quiet_ms = 1000               # four times the pause between the pieces
     scans = []
     window.scan_finished.connect(scans.append)
-    chunks = [data[i:i + len(data) // 8 + 1] for i in range(0, len(data), len(data) // 8 + 1)]
-    with open(music / "Folk" / "slow.wav", "wb") as out:
-        for chunk in chunks:                        # 8 pieces, 250 ms apart: 2 s of copying
-            out.write(chunk)
-            out.flush()
-            qtbot.wait(250)
-    assert scans == []
+    (music / "Folk" / "slow.wav").write_bytes(chunks.pop(0))     # the copy begins: the folder hears of it
     qtbot.waitUntil(lambda: "Slow Copy" in _titles(window), timeout=20000)
+    assert looks[:8] == [7, 6, 5, 4, 3, 2, 1, 0]        # a look at each piece, and one after the last
     assert len(scans) == 1 and scans[0].errors == 0
     track = scanned.track_by_path(str(music / "Folk" / "slow.wav"))
     assert abs(track["duration"] - 3.0) < 0.05
@@ -129,14 +140,18 @@ def test_changes_while_a_scan_runs_queue_one_rescan(qtbot, scanned, music, make_
     window.folder_watch.quiet_ms = 200
     scans = []
     window.scan_finished.connect(scans.append)
+    watch, changes = window.folder_watch, []
+    watch.changed.connect(lambda: changes.append(1))
     for i, folder in enumerate(("Rock", "Jazz", "Folk")):
         write_track(music / folder, f"new{i}", fmt="flac", tags={"title": f"New {i}"})
-        qtbot.wait(600)                             # each change past its quiet time: a rescan asked for each
+        # each change past its quiet time: a rescan asked for each
+        qtbot.waitUntil(lambda: len(changes) > i and watch._since is None and not watch._timer.isActive(),
+                        timeout=20000)
     assert window._scan_again and scans == []
     held.merge.set()
     held.finish.set()
     qtbot.waitUntil(lambda: {"New 0", "New 1", "New 2"} <= _titles(window), timeout=20000)
-    qtbot.wait(1500)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
     assert len(scans) == 2                          # the look at start, and one rescan after it
 
 
