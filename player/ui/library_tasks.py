@@ -201,26 +201,21 @@ class LibraryTasksMixin:
                     return False
                 message = _follow_message(result, before, after)
                 self._problems_note = message if result.errors else None
-                self.statusBar().showMessage(message, 15000)
-                self.scan_finished.emit(result)
-                self.reload_problems()
-                self.reload_library()
-                self.refresh_playlists()
-                return True
-            message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
-            if unreadable > result.errors:
-                message += f" ({unreadable:,} unreadable file{'s' if unreadable > 1 else ''} in the library)"
-            if result.unavailable:
-                where = ", ".join(result.unavailable[:2]) + ("…" if len(result.unavailable) > 2 else "")
-                message += f". Not there or empty, left as they were: {where} (a disk or share not connected?)"
-            if result.unreadable_folders:
-                n = len(result.unreadable_folders)
-                message += (f". {n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'}"
-                            f" tracks left as they were: {shown(result.unreadable_folders[0][0])}"
-                            + ("…" if n > 1 else ""))
-            # The count alone leaves the person to guess which files: the way to their names
-            # shows beside the message, as long as it does.
-            self._problems_note = message if result.errors or unreadable else None
+            else:
+                message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
+                if unreadable > result.errors:
+                    message += f" ({unreadable:,} unreadable file{'s' if unreadable > 1 else ''} in the library)"
+                if result.unavailable:
+                    where = ", ".join(result.unavailable[:2]) + ("…" if len(result.unavailable) > 2 else "")
+                    message += f". Not there or empty, left as they were: {where} (a disk or share not connected?)"
+                if result.unreadable_folders:
+                    n = len(result.unreadable_folders)
+                    message += (f". {n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'}"
+                                f" tracks left as they were: {shown(result.unreadable_folders[0][0])}"
+                                + ("…" if n > 1 else ""))
+                # The count alone leaves the person to guess which files: the way to their names
+                # shows beside the message, as long as it does.
+                self._problems_note = message if result.errors or unreadable else None
             self.statusBar().showMessage(message, 15000)
             self.scan_finished.emit(result)
         self.reload_problems()
