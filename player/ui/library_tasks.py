@@ -178,6 +178,10 @@ class LibraryTasksMixin:
         """Say what the scan did; False where it changed nothing (a quiet one that found the
         folders as they were)."""
         if result is _FOLLOW_OFF:
+            if not quiet:
+                # File → Rescan took over a look that then found following turned off: the
+                # rescan asked for runs now.
+                self.scan(None)
             return False
         if error is not None:
             self.statusBar().showMessage(f"Scan failed: {error}", 10000)

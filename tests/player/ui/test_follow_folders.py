@@ -380,3 +380,30 @@ def test_a_change_queued_behind_a_scan_is_dropped_when_following_is_turned_off(q
     qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
     assert len(scans) == 1                          # the look at start only
     assert not window._scan_again
+
+
+def test_a_rescan_asked_for_as_a_look_finds_following_turned_off_still_runs(qtbot, scanned, make_window,
+                                                                            monkeypatch):
+    # A look queued before following was turned off ends without scanning; File → Rescan
+    # having taken it over in the meantime, the rescan asked for must not end with it.
+    import threading
+
+    window = make_window(scanned, with_player=False, follow=True)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)        # the look at start is over
+    scanned.set_setting(FOLLOW_SETTING, False)      # turned off (saved) while the next look waits
+    asked, go = threading.Event(), threading.Event()
+    read = scanned.get_setting
+
+    def held(key, default=None):
+        if key == FOLLOW_SETTING and threading.current_thread() is not threading.main_thread():
+            asked.set()
+            assert go.wait(20)
+        return read(key, default)
+
+    monkeypatch.setattr(scanned, "get_setting", held)
+    window.follow_rescan()                          # the watch saw a change before it was turned off
+    assert asked.wait(20)                           # the look is on the write thread, about to see it
+    window.rescan()                                 # File → Rescan library takes it over
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        go.set()
+    assert window.statusBar().currentMessage().startswith(f"Scanned {len(TRACKS)} files")
