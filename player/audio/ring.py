@@ -6,10 +6,10 @@ absolute frame counters that only grow, so "where does the next source begin" is
 one integer (a :class:`Segment`), and a gapless hand-over is simply the next
 source's frames written right after the previous one's.
 
-The consumer never allocates arrays, never waits: it only *tries* the lock that
-the producer holds for a few microseconds while it rewrites positions (seek,
-flush, retracting a buffered next source); if it is held, that one block is
-silence.
+The consumer never allocates arrays and never waits long: the producer holds the
+lock for a few microseconds while it rewrites positions (seek, flush, retracting
+a buffered next source, forgetting segments heard), and the consumer waits for it
+at most :data:`LOCK_WAIT_S`; if it is still held then, that one block is silence.
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+
+#: How long the consumer waits for the lock. The producer's work under it takes
+#: microseconds, but a thread switch in the middle of it (the interpreter's, every few
+#: milliseconds, and later on a busy machine) can leave the lock held when the output
+#: asks for its block. Not waiting made that block silence inserted in the middle of a
+#: song, a dropout; a few milliseconds give the producer the time to finish, well within
+#: a device block (23-46 ms).
+LOCK_WAIT_S = 0.005
 
 
 class Segment:
@@ -126,7 +134,7 @@ class RingBuffer:
         Adds the frames to each source's ``heard_frames``; counts an underrun when
         the stream ran dry before its end. Returns the number of audio frames.
         """
-        if not self.lock.acquire(blocking=False):
+        if not self.lock.acquire(timeout=LOCK_WAIT_S):
             out.fill(0.0)
             return 0
         try:

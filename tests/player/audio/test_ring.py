@@ -1,3 +1,6 @@
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -95,6 +98,32 @@ def test_render_is_silent_while_the_producer_holds_the_lock():
     with ring.lock:
         assert ring.render(out) == 0
     assert np.all(out == 0) and ring.read == 0
+
+
+def test_render_waits_a_moment_for_a_lock_held_in_passing(monkeypatch):
+    # The producer holds the lock for microseconds, but a thread switch in the middle of that
+    # left it held when the output asked for its block: the block was silence, a gap in the
+    # middle of a song (a gapless join of two MP3s came out one block longer).
+    import player.audio.ring as ring_module
+
+    monkeypatch.setattr(ring_module, "LOCK_WAIT_S", 5.0, raising=False)    # however slow the machine
+    ring = RingBuffer(16, 2)
+    ring.mark(Source("a"))
+    ring.push(frames(1, 8))
+    held = threading.Event()
+
+    def producer():
+        with ring.lock:
+            held.set()
+            time.sleep(0.002)
+
+    thread = threading.Thread(target=producer)
+    thread.start()
+    assert held.wait(5)
+    out = np.zeros((4, 2), np.float32)
+    assert ring.render(out) == 4
+    assert np.array_equal(out, frames(1, 4))
+    thread.join(5)
 
 
 def test_bad_size_is_a_named_error():
