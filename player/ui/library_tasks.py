@@ -65,6 +65,11 @@ def _follow_message(result, before: tuple, after: tuple) -> str:
     return "Music folders changed: " + ", ".join(parts)
 
 
+def _unavailable_note(folders: list[str]) -> str:
+    where = ", ".join(folders[:2]) + ("…" if len(folders) > 2 else "")
+    return f"Not there or empty, left as they were: {where} (a disk or share not connected?)"
+
+
 #: what a rescan nobody asked for gives when following the folders was turned off before it ran
 _FOLLOW_OFF = object()
 
@@ -80,6 +85,7 @@ class LibraryTasksMixin:
     _scan_quiet = False         # the running scan is one nobody asked for (see follow_rescan)
     _scan_again = False         # a rescan nobody asked for waits for the running scan
     _scan_waiting: list[str] | None = None     # folders a scan was asked for while one ran
+    _unavailable_said: frozenset = frozenset()  # library folders the last scan found not there
 
     def rescan(self) -> None:
         self.scan(None)
@@ -196,22 +202,29 @@ class LibraryTasksMixin:
             result, unreadable, before, after = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
+            said, self._unavailable_said = self._unavailable_said, frozenset(result.unavailable)
             if quiet:
+                # A disk not connected at the start leaves its tracks listed and unplayable:
+                # the person hears of it once, not again at every look while it stays away.
+                unavailable = [f for f in result.unavailable if f not in said]
                 if not _changed(result, before, after):
                     # Most starts: the table stays as it is (reloading it resets it and stalls
                     # the window, see _scan_tick), the status bar says nothing, and the
                     # recommender keeps what it has built.
+                    if unavailable:
+                        self.statusBar().showMessage(_unavailable_note(unavailable), 15000)
                     self.scan_finished.emit(result)
                     return False
                 message = _follow_message(result, before, after)
+                if unavailable:
+                    message += ". " + _unavailable_note(unavailable)
                 self._problems_note = message if result.errors else None
             else:
                 message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
                 if unreadable > result.errors:
                     message += f" ({unreadable:,} unreadable file{'s' if unreadable > 1 else ''} in the library)"
                 if result.unavailable:
-                    where = ", ".join(result.unavailable[:2]) + ("…" if len(result.unavailable) > 2 else "")
-                    message += f". Not there or empty, left as they were: {where} (a disk or share not connected?)"
+                    message += ". " + _unavailable_note(result.unavailable)
                 if result.unreadable_folders:
                     n = len(result.unreadable_folders)
                     message += (f". {n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'}"

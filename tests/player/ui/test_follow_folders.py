@@ -53,6 +53,27 @@ def test_a_rescan_asked_for_while_the_look_at_start_runs_says_what_it_did(qtbot,
     assert window.statusBar().currentMessage().startswith(f"Scanned {len(TRACKS)} files")
 
 
+def test_a_music_folder_not_there_at_the_start_is_said_once_and_its_tracks_stay(qtbot, scanned, music, make_window):
+    away = music.with_name("unplugged")
+    music.rename(away)                                  # the disk it lives on is not connected
+    window = make_window(scanned, with_player=False, follow=True)
+    note = f"Not there or empty, left as they were: {music} (a disk or share not connected?)"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == note, timeout=20000)
+    assert window.model.rowCount() == len(TRACKS)       # listed still, with their plays
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.follow_rescan()                          # the next look while it stays away says nothing
+    assert messages == []
+    away.rename(music)
+    write_track(music / "Folk", "f2", fmt="flac", tags={"title": "Copied In", "artist": "Hollow Pines"})
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.follow_rescan()
+    qtbot.waitUntil(lambda: "Copied In" in _titles(window), timeout=10000)
+    assert window.statusBar().currentMessage() == "Music folders changed: 1 track added"
+    assert window.model.rowCount() == len(TRACKS) + 1
+
+
 def test_the_setting_off_means_no_look_at_start(qtbot, scanned, music, make_window):
     window = make_window(scanned, with_player=False, follow=True)
     qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
