@@ -10,18 +10,32 @@ descriptor (Qt watches with FSEvents on macOS). Above the cap only the top level
 watched, whole levels at a time (the library folders, then the folders in them, and so on
 while a whole level fits): a new album in an artist's folder is seen while the artist's
 folder is watched, and a change deeper down waits for the next start or File → Rescan library.
+
+What is seen differs by system. Qt's watcher on Linux asks inotify only for names made,
+removed or moved in a folder: a tagger writing new tags into a file, or a file copied over
+one of the same name, goes unseen. On Linux the folders are therefore watched with inotify
+directly, for those changes and for a music file closed after writing (other files written
+in place, a cover or a text file, are let be: the scan reads only music). Where inotify
+cannot be had (too many watchers open, a C library without it), and on other systems, Qt's
+watcher is used: on macOS it compares the times of each file in a folder FSEvents names, so
+a file written in place is seen there too; on Windows it asks only for names and attributes.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import logging
 import os
+import struct
+import sys
 import threading
 import time
 
 from typing import Callable
 
-from PySide6.QtCore import QEventLoop, QFileSystemWatcher, QMetaObject, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (QEventLoop, QFileSystemWatcher, QMetaObject, QObject, QSocketNotifier, Qt, QTimer,
+                            Signal, Slot)
 
 from player.workers import OneAtATime, run_task, watch_pool
 
@@ -116,9 +130,130 @@ def newest_change(folders) -> float:
 #: how long closing the window waits for the watch's thread to end
 CLOSE_WAIT_MS = 1000
 
+#: watch with inotify directly (Linux); False: with Qt's watcher, as where inotify cannot be had
+#: (tests turn it off to try that way on Linux)
+USE_INOTIFY = sys.platform.startswith("linux")
+
+# inotify's event bits (linux/inotify.h)
+IN_ATTRIB, IN_CLOSE_WRITE, IN_MOVED_FROM, IN_MOVED_TO = 0x4, 0x8, 0x40, 0x80
+IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF = 0x100, 0x200, 0x400, 0x800
+IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ONLYDIR = 0x2000, 0x4000, 0x8000, 0x01000000
+IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
+#: what a folder is watched for: what Qt's watcher asks for (a name made, removed or moved in
+#: or out, attributes changed, the folder itself removed), the folder itself moved, and a
+#: file in it closed after writing
+_MASK = (IN_ATTRIB | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_DELETE_SELF | IN_MOVE_SELF
+         | IN_CLOSE_WRITE | IN_ONLYDIR)
+#: the folder is no longer watched: removed, moved, its disk unmounted
+_GONE = IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_IGNORED
+_EVENT = struct.Struct("iIII")      # watch, mask, cookie, length of the name that follows
+_fallback_said = False
+
+
+class _Inotify(QObject):
+    """Folders watched with inotify, as Qt's watcher watches them on Linux and also for a
+    music file closed after writing. The same calls as QFileSystemWatcher's that the watch
+    uses; made and used on the watch's thread, whose event loop reads the events."""
+
+    directoryChanged = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        from player.library.tags import AUDIO_EXTENSIONS
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        try:
+            init, self._add, self._rm = libc.inotify_init1, libc.inotify_add_watch, libc.inotify_rm_watch
+        except AttributeError:
+            raise OSError(errno.ENOSYS, "the C library has no inotify") from None
+        self._add.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32)
+        self._fd = init(IN_NONBLOCK | IN_CLOEXEC)
+        if self._fd < 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
+        self._music = {ext.encode() for ext in AUDIO_EXTENSIONS}
+        self._folders: dict[str, int] = {}      # folder -> its watch
+        self._by_watch: dict[int, str] = {}
+        self._notifier = QSocketNotifier(self._fd, QSocketNotifier.Read, self)
+        self._notifier.activated.connect(self._read)
+
+    def directories(self) -> list[str]:
+        return list(self._folders)
+
+    def addPaths(self, folders: list[str]) -> list[str]:
+        """Watch ``folders``; those that could not be watched."""
+        failed = []
+        for folder in folders:
+            watch = self._add(self._fd, os.fsencode(folder), _MASK)
+            if watch < 0:
+                failed.append(folder)
+                continue
+            self._folders[folder] = watch
+            self._by_watch[watch] = folder
+        return failed
+
+    def removePaths(self, folders: list[str]) -> None:
+        for folder in folders:
+            watch = self._folders.pop(folder, None)
+            if watch is not None:
+                del self._by_watch[watch]
+                self._rm(self._fd, watch)
+
+    def close(self) -> None:
+        self._notifier.setEnabled(False)
+        os.close(self._fd)
+
+    def _read(self) -> None:
+        changed: set[str] = set()
+        while True:
+            try:
+                data = os.read(self._fd, 64 * 1024)
+            except (BlockingIOError, InterruptedError):
+                break
+            at = 0
+            while at < len(data):
+                watch, mask, _cookie, size = _EVENT.unpack_from(data, at)
+                name = data[at + _EVENT.size:at + _EVENT.size + size].rstrip(b"\0")
+                at += _EVENT.size + size
+                if mask & IN_Q_OVERFLOW:
+                    changed.update(self._folders)       # events were lost: any folder may have changed
+                    continue
+                folder = self._by_watch.get(watch)
+                if folder is None:
+                    continue            # a watch let go of
+                if mask & _GONE:
+                    # No longer watched (a folder moved away keeps its watch, let go of here);
+                    # the rescan after the change lists the folders again.
+                    del self._folders[folder], self._by_watch[watch]
+                    if mask & IN_MOVE_SELF:
+                        self._rm(self._fd, watch)
+                elif mask & IN_CLOSE_WRITE and not self._is_music(name):
+                    continue            # a cover, a text file, a file in the making: not a change the scan sees
+                changed.add(folder)
+        for folder in sorted(changed):
+            self.directoryChanged.emit(folder)
+
+    def _is_music(self, name: bytes) -> bool:
+        # as the scan: hidden files left out, music files by their extension
+        return not name.startswith(b".") and os.path.splitext(name)[1].lower() in self._music
+
+
+def _watcher(parent: QObject):
+    """inotify on Linux, Qt's watcher where it cannot be had and on other systems."""
+    global _fallback_said
+    if USE_INOTIFY:
+        try:
+            return _Inotify(parent)
+        except OSError as e:
+            if not _fallback_said:
+                _fallback_said = True
+                log.warning("cannot watch the music folders with inotify (%s): files changed where they lie "
+                            "are seen at the next start or File → Rescan library", e)
+    return QFileSystemWatcher(parent)
+
 
 class _Watcher(QObject):
-    """The QFileSystemWatcher and every call into it, on a thread of their own: adding a
+    """The watcher (:func:`_watcher`) and every call into it, on a thread of their own: adding a
     folder reads it from the disk (a stat and an inotify watch each, 5 to 8 ms for 960
     folders on a local disk), and a network share that does not answer would hold the
     window still."""
@@ -128,20 +263,24 @@ class _Watcher(QObject):
 
     def __init__(self):
         super().__init__()
-        self._watcher: QFileSystemWatcher | None = None
+        self._watcher: _Inotify | QFileSystemWatcher | None = None
 
     @Slot(int, list)
     def watch(self, ask: int, folders: list) -> None:
         """Watch ``folders`` and no others."""
         if self._watcher is None:
             # Made here, on this thread: it and what it listens with belong to this thread.
-            self._watcher = QFileSystemWatcher(self)
+            self._watcher = _watcher(self)
             self._watcher.directoryChanged.connect(self.touched)
         now, wanted = set(self._watcher.directories()), set(folders)
         if now - wanted:
             self._watcher.removePaths(sorted(now - wanted))
         failed = self._watcher.addPaths(sorted(wanted - now)) if wanted - now else []
         self.watching.emit(ask, self._watcher.directories(), failed)
+
+    def close(self) -> None:
+        if isinstance(self._watcher, _Inotify):
+            self._watcher.close()
 
 
 class _WatchThread:
@@ -165,6 +304,7 @@ class _WatchThread:
         self.watcher, self._loop = _Watcher(), QEventLoop()
         made.set()
         self._loop.exec()
+        self.watcher.close()
         self.watcher = self._loop = None     # deleted on their own thread
 
     def end(self, wait_ms: int) -> bool:

@@ -5,11 +5,17 @@ the table and the status bar alone; the setting turns it off."""
 from __future__ import annotations
 
 import os
+import sys
 import time
+
+import pytest
 
 from player.ui.folder_watch import FOLLOW_SETTING
 from tests.audiogen import write_track
 from tests.player.ui.conftest import TRACKS, open_settings
+
+#: the watchers the watch uses: inotify itself on Linux, Qt's elsewhere and where inotify cannot be had
+ENGINES = ["_Inotify", "QFileSystemWatcher"] if sys.platform.startswith("linux") else ["QFileSystemWatcher"]
 
 
 def _titles(window) -> set[str]:
@@ -101,7 +107,12 @@ def _watching(qtbot, window, folder) -> None:
     window.folder_watch.quiet_ms = 200
 
 
-def test_music_copied_in_while_the_window_is_open_comes_in_by_itself(qtbot, scanned, music, make_window):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_music_copied_in_while_the_window_is_open_comes_in_by_itself(qtbot, scanned, music, make_window, monkeypatch,
+                                                                     engine):
+    import player.ui.folder_watch as folder_watch
+
+    monkeypatch.setattr(folder_watch, "USE_INOTIFY", engine == "_Inotify")
     window = make_window(scanned, with_player=False, follow=True)
     _watching(qtbot, window, music / "Jazz")
     write_track(music / "Jazz", "j4", fmt="flac", tags={"title": "Late Arrival", "artist": "Trio Azul"})
@@ -262,7 +273,8 @@ def test_only_a_scan_that_changed_the_library_rebuilds_the_recommender(qtbot, sc
     assert rebuilt
 
 
-def test_the_window_never_calls_into_the_watcher_itself(qtbot, scanned, music, make_window, monkeypatch):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_window_never_calls_into_the_watcher_itself(qtbot, scanned, music, make_window, monkeypatch, engine):
     # Adding a folder to the watch reads it from the disk: a share that does not answer
     # would hold the window still. The watcher lives on a thread of its own.
     import threading
@@ -270,8 +282,9 @@ def test_the_window_never_calls_into_the_watcher_itself(qtbot, scanned, music, m
     import player.ui.folder_watch as folder_watch
 
     calls = []
+    monkeypatch.setattr(folder_watch, "USE_INOTIFY", engine == "_Inotify")
 
-    class Recording(folder_watch.QFileSystemWatcher):
+    class Recording(getattr(folder_watch, engine)):
         def addPaths(self, paths):
             calls.append(("add", threading.get_ident()))
             return super().addPaths(paths)
@@ -280,7 +293,7 @@ def test_the_window_never_calls_into_the_watcher_itself(qtbot, scanned, music, m
             calls.append(("remove", threading.get_ident()))
             return super().removePaths(paths)
 
-    monkeypatch.setattr(folder_watch, "QFileSystemWatcher", Recording)
+    monkeypatch.setattr(folder_watch, engine, Recording)
     window = make_window(scanned, with_player=False, follow=True)
     _watching(qtbot, window, music / "Jazz")
     write_track(music / "Jazz", "j4", fmt="flac", tags={"title": "Late Arrival", "artist": "Trio Azul"})
@@ -290,7 +303,8 @@ def test_the_window_never_calls_into_the_watcher_itself(qtbot, scanned, music, m
     assert {kind for kind, _ in calls} == {"add", "remove"}      # the close let go of the folders
 
 
-def test_a_watch_stuck_in_a_folder_does_not_hold_the_window_or_its_exit(tmp_path):
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_watch_stuck_in_a_folder_does_not_hold_the_window_or_its_exit(tmp_path, engine):
     # A folder on a share that does not answer: adding it never returns. The window still
     # closes, and the program ends.
     import subprocess
@@ -306,13 +320,14 @@ import player.ui.folder_watch as folder_watch
 
 entered = threading.Event()
 
-class Stuck(folder_watch.QFileSystemWatcher):
+class Stuck(folder_watch.{engine}):
     def addPaths(self, paths):
         entered.set()
         threading.Event().wait(60)
         return super().addPaths(paths)
 
-folder_watch.QFileSystemWatcher = Stuck
+folder_watch.{engine} = Stuck
+folder_watch.USE_INOTIFY = {engine == "_Inotify"}
 app = QApplication([])
 watch = folder_watch.FolderWatch(lambda: [{str(tmp_path / "music")!r}])
 watch.start()
@@ -428,3 +443,118 @@ def test_a_rescan_asked_for_as_a_look_finds_following_turned_off_still_runs(qtbo
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         go.set()
     assert window.statusBar().currentMessage().startswith(f"Scanned {len(TRACKS)} files")
+
+
+def test_a_song_retagged_where_it_lies_shows_its_new_title(qtbot, scanned, music, make_window):
+    # A tagger writes into the file itself: no file is made, removed or renamed in the folder.
+    from tests.audiogen import write_tags
+
+    window = make_window(scanned, with_player=False, follow=True)
+    _watching(qtbot, window, music / "Jazz")
+    path = music / "Jazz" / "j2.flac"                   # "Brushes"
+    inode = path.stat().st_ino
+    write_tags(path, title="Brushes (Remastered)")
+    assert path.stat().st_ino == inode                  # the same file, written in place
+    qtbot.waitUntil(lambda: "Brushes (Remastered)" in _titles(window), timeout=20000)
+    assert "Brushes" not in _titles(window)
+    assert window.statusBar().currentMessage().startswith("Music folders changed")
+
+
+def test_other_files_written_in_place_start_no_rescan(qtbot, scanned, music, make_window):
+    # A cover or a text file saved again in a music folder: the scan reads only music, so
+    # the watch lets it be. A song written in place beside them still comes in.
+    from tests.audiogen import write_tags
+
+    for name in ("cover.jpg", "notes.txt", ".j1.flac.part"):
+        (music / "Jazz" / name).write_bytes(b"old")
+    window = make_window(scanned, with_player=False, follow=True)
+    _watching(qtbot, window, music / "Jazz")
+    changes = []
+    window.folder_watch.changed.connect(lambda: changes.append(1))
+    for name in ("cover.jpg", "notes.txt", ".j1.flac.part"):
+        with open(music / "Jazz" / name, "r+b") as f:     # written where it lies: no name made or removed
+            f.write(b"new")
+    qtbot.wait(1500)                    # many times the quiet time
+    assert changes == []
+    write_tags(music / "Jazz" / "j1.wav", title="Blue Smoke (Live)")
+    qtbot.waitUntil(lambda: "Blue Smoke (Live)" in _titles(window), timeout=20000)
+    assert changes == [1]
+
+
+def test_a_song_written_again_and_again_waits_until_it_is_still(qtbot, scanned, music, make_window):
+    # A tagger saving a file several times in a row (one field after another): each save
+    # starts the quiet time again, and one rescan reads the file as it was left.
+    from tests.audiogen import write_tags
+
+    window = make_window(scanned, with_player=False, follow=True)
+    _watching(qtbot, window, music / "Folk")
+    window.folder_watch.quiet_ms = 1500
+    scans = []
+    window.scan_finished.connect(scans.append)
+    path = music / "Folk" / "f1.flac"                   # "River Song"
+    for i in range(8):
+        write_tags(path, title=f"River Song, take {i}")
+        qtbot.wait(150)
+    assert scans == []
+    qtbot.waitUntil(lambda: "River Song, take 7" in _titles(window), timeout=20000)
+    qtbot.wait(500)
+    assert len(scans) == 1 and scans[0].read == 1
+
+
+def test_where_inotify_cannot_be_had_the_folders_are_still_followed(tmp_path):
+    # No file descriptor left for inotify (as when too many watchers are open): the watch
+    # says so once, however many are made, and follows the folders with Qt's watcher.
+    import subprocess
+    from pathlib import Path
+
+    music = tmp_path / "music"
+    (music / "album").mkdir(parents=True)
+    script = f"""
+import logging, os, resource, sys
+from PySide6.QtCore import QCoreApplication, QTimer
+import player.ui.folder_watch as folder_watch
+
+logging.basicConfig(level=logging.WARNING)
+app = QCoreApplication([])
+watches = [folder_watch.FolderWatch(lambda: [{str(music)!r}], quiet_ms=200) for _ in range(2)]
+listed, changed = [], []
+for watch in watches:
+    watch.listed.connect(lambda: listed.append(1))
+    watch.changed.connect(lambda: changed.append(1))
+    watch.start()               # its thread made, and its event loop, before the descriptors run out
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 1024), hard))
+held = []
+try:
+    while True:
+        held.append(os.open(os.devnull, os.O_RDONLY))
+except OSError:
+    pass
+
+def step():
+    if len(listed) < 2:
+        QTimer.singleShot(20, step)
+        return
+    if held:
+        for fd in held:
+            os.close(fd)
+        held.clear()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        open(os.path.join({str(music / "album")!r}, "new.flac"), "wb").close()
+    if len(changed) < 2:
+        QTimer.singleShot(20, step)
+        return
+    print("engines", *sorted(type(w._thread.watcher._watcher).__name__ for w in watches), flush=True)
+    app.quit()
+
+step()
+QTimer.singleShot(15000, app.quit)
+app.exec()
+"""
+    root = Path(__file__).resolve().parents[3]
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "engines QFileSystemWatcher QFileSystemWatcher" in proc.stdout, proc.stderr[-3000:]
+    assert proc.stderr.count("cannot watch the music folders with inotify (") == 1, proc.stderr[-3000:]
+
