@@ -325,6 +325,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         # collector, whose full passes otherwise stall the GUI when workers allocate a lot.
         gc.freeze()
         self.model.set_playing(self.current_track_id())
+        self._name_shown_again()
         self.counts.setText(f"{len(data):,} tracks · {_how_long(float(data.numbers['duration'].sum()))}"
                             if len(data) else "No tracks yet")
         self.refresh_up_next()

@@ -451,6 +451,14 @@ class PlaybackMixin:
         self._cover_task = run_task(cover, lambda result, error:
                                     self.transport.set_cover(result if error is None else None), name="cover")
 
+    def _name_shown_again(self) -> None:
+        """The now-playing bar and the window's title named from the library as loaded now: a
+        rescan may have read new tags from the file playing (a tagger wrote into it)."""
+        if self._shown_track is not None:
+            title, artist, album = self._info(self._shown_track)
+            self.transport.set_names(title, artist, album)
+            self._show_title(title, artist)
+
     def _show_title(self, title: str, artist: str) -> None:
         self.setWindowTitle(f"{title} — {artist} · Segue" if artist else f"{title} · Segue")
 

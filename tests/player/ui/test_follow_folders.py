@@ -558,3 +558,22 @@ app.exec()
     assert "engines QFileSystemWatcher QFileSystemWatcher" in proc.stdout, proc.stderr[-3000:]
     assert proc.stderr.count("cannot watch the music folders with inotify (") == 1, proc.stderr[-3000:]
 
+
+def test_the_song_playing_and_discover_show_the_tags_written_into_its_file(qtbot, scanned, music, make_window):
+    from tests.audiogen import write_tags
+
+    window = make_window(scanned, follow=True)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=10000)
+    _watching(qtbot, window, music / "Jazz")
+    track = scanned.track_by_path(str(music / "Jazz" / "j3.wav"))       # "Walking Bass", not played yet
+    assert any(e[0] == track["id"] for _bucket, entries in window.discover.buckets for e in entries)
+    window.play_ids([track["id"]], 0, "library")
+    qtbot.waitUntil(lambda: window.transport.title.text() == "Walking Bass", timeout=10000)
+    write_tags(music / "Jazz" / "j3.wav", title="Walking Bass (Take 2)", artist="Trio Azul")
+    qtbot.waitUntil(lambda: "Walking Bass (Take 2)" in _titles(window), timeout=20000)
+    qtbot.waitUntil(lambda: window.transport.title.text() == "Walking Bass (Take 2)", timeout=5000)
+    assert window.windowTitle().startswith("Walking Bass (Take 2) — Trio Azul")
+    qtbot.waitUntil(lambda: [e[1] for _bucket, entries in window.discover.buckets for e in entries
+                             if e[0] == track["id"]] in ([], ["Walking Bass (Take 2)"]), timeout=10000)
+    assert "Walking Bass" not in [e[1] for _bucket, entries in window.discover.buckets for e in entries]
