@@ -873,3 +873,21 @@ def test_a_wav_tagged_in_its_info_list_is_listed_by_its_tags_and_an_untagged_one
     untagged = track_names(rows["02 untagged.wav"], str(tmp_path / "music"))
     assert (untagged.title, untagged.artist, untagged.album) == ("02 untagged", "Folder artist", "Folder album")
     assert rows["02 untagged.wav"]["title"] is None
+
+
+def test_tags_written_in_place_within_the_same_second_and_size_are_read_again(store, tmp_path):
+    # A tagger saving a corrected title into the file: the same size (FLAC keeps padding for
+    # this), the modification time moved less than a second. The scan compares times to the
+    # nanosecond.
+    root = tmp_path / "music"
+    path = write_track(root, "a", fmt="flac", tags={"title": "Brushes", "artist": "Quartet Nine"})
+    second = 1_700_000_000 * 1_000_000_000
+    os.utime(path, ns=(second, second + 100))
+    Scanner(store).scan([str(root)])
+    size = path.stat().st_size
+    write_tags(path, title="Brushez")
+    os.utime(path, ns=(second, second + 200))
+    assert path.stat().st_size == size and path.stat().st_mtime_ns // 10**9 == second // 10**9
+    progress = Scanner(store).scan([str(root)])
+    assert progress.read == 1
+    assert store.track_by_path(str(path))["title"] == "Brushez"
