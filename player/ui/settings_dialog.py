@@ -64,10 +64,11 @@ class SettingsDialog(QDialog):
         self.initial_folders = list(folders)
         self.folders = FolderList(self.initial_folders)
         self.follow = QCheckBox("Look for new and removed music by itself (at every start and while Segue is open)")
-        self.follow.setToolTip("While Segue is open it sees files added, removed or renamed in the music folders; "
-                               "a file changed where it lies (tags edited in place, a file copied over an older "
-                               "one) or a change another computer makes on a network share is seen at the next "
-                               "start or with File → Rescan library.\n"
+        self.follow.setToolTip("While Segue is open it sees files added, removed or renamed in the music folders, "
+                               "and on Linux and macOS a music file changed where it lies (tags edited in place, "
+                               "a file copied over an older one). On Windows such a change, and everywhere a "
+                               "change another computer makes on a network share, is seen at the next start or "
+                               "with File → Rescan library.\n"
                                "Off: the library changes only with File → Rescan library, the folders added or "
                                "removed here, and once after an update that reads some files better.")
         self.follow.setChecked(bool(values[KEY_FOLLOW]))
