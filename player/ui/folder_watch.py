@@ -50,6 +50,8 @@ MAX_WATCHED = 1000
 QUIET_MS = 3000
 #: the longest a rescan waits for files that keep changing (a clock of a share ahead of this one's)
 MAX_WAIT_S = 60.0
+#: how often a library folder that is not there, or empty, is looked for again
+LOOK_AGAIN_MS = 5000
 
 
 def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED) -> tuple[list[str], bool]:
@@ -93,6 +95,21 @@ def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED) -> tuple[list[str
                     below.append(entry.path)
         level = below
     return watched, True
+
+
+def _there(root: str) -> bool:
+    """Whether ``root`` is a folder with something in it: not a disk or share left
+    unconnected (its mount point is missing or empty), as the scan judges it."""
+    try:
+        with os.scandir(root) as it:
+            return any(not entry.name.startswith(".") for entry in it)
+    except OSError:
+        return False
+
+
+def _to_watch(roots: list[str], cap: int) -> tuple[list[str], bool, list[str]]:
+    """:func:`folders_to_watch`, and the roots not there (see :func:`_there`)."""
+    return (*folders_to_watch(roots, cap), [root for root in roots if not _there(root)])
 
 
 def newest_change(folders) -> float:
@@ -339,6 +356,13 @@ class FolderWatch(QObject):
         self._touched_dirs: set[str] = set()
         self._since: float | None = None      # when the first change not yet answered came
         self._listing = OneAtATime()
+        # A disk or share connected while the window is open: its folder appears, or fills,
+        # without a change in any folder watched (a mount hides the folder it lands on from
+        # the watch on it). The roots not there are looked for again now and then.
+        self._away: list[str] = []
+        self._look = QTimer(self, interval=LOOK_AGAIN_MS)
+        self._look.timeout.connect(self._look_again)
+        self._looking = OneAtATime()
 
     @property
     def quiet_ms(self) -> int:
@@ -347,6 +371,14 @@ class FolderWatch(QObject):
     @quiet_ms.setter
     def quiet_ms(self, ms: int) -> None:
         self._timer.setInterval(ms)
+
+    @property
+    def look_again_ms(self) -> int:
+        return self._look.interval()
+
+    @look_again_ms.setter
+    def look_again_ms(self, ms: int) -> None:
+        self._look.setInterval(ms)
 
     def watched(self) -> list[str]:
         """The folders watched, as the watch's thread last said (none once stopped)."""
@@ -371,6 +403,8 @@ class FolderWatch(QObject):
     def stop(self) -> None:
         self.on = False
         self._timer.stop()
+        self._look.stop()
+        self._away = []
         self._touched_dirs.clear()
         self._since = None
         self._watched = []
@@ -392,8 +426,7 @@ class FolderWatch(QObject):
 
     def _start_listing(self):
         roots, cap = self.roots, self.cap
-        return run_task(lambda: folders_to_watch(roots(), cap), self._listed, pool=watch_pool(),
-                        name="list-folders")
+        return run_task(lambda: _to_watch(roots(), cap), self._listed, pool=watch_pool(), name="list-folders")
 
     def _listed(self, result, error) -> None:
         if error is not None:
@@ -401,7 +434,11 @@ class FolderWatch(QObject):
             return
         if not self.on:
             return              # stopped meanwhile
-        folders, self.complete = result
+        folders, self.complete, self._away = result
+        if self._away:
+            self._look.start()
+        else:
+            self._look.stop()
         if not self.complete:
             log.info("watching the top %d of the music folders: changes deeper down are seen at the next start",
                      len(folders))
@@ -415,6 +452,24 @@ class FolderWatch(QObject):
             log.warning("could not watch %d music folders (%s…): their changes are seen at the next start",
                         len(failed), failed[0])
         self.listed.emit()
+
+    def _look_again(self) -> None:
+        away = list(self._away)
+        self._looking.request(lambda: run_task(lambda: [root for root in away if _there(root)], self._looked,
+                                               pool=watch_pool(), name="look-again"))
+
+    def _looked(self, result, error) -> None:
+        if error is not None or not self.on:
+            return
+        back = [root for root in result if root in self._away]
+        if back:
+            # Answered as a change in it: the rescan waits until what is being copied or
+            # mounted is still, and the listing after it watches the folder.
+            self._away = [root for root in self._away if root not in back]
+            if not self._away:
+                self._look.stop()
+            for root in back:
+                self._touched(root)
 
     def _touched(self, path: str) -> None:
         if not self.on:

@@ -71,11 +71,14 @@ def test_a_music_folder_not_there_at_the_start_is_said_once_and_its_tracks_stay(
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         window.follow_rescan()                          # the next look while it stays away says nothing
     assert messages == []
+    # Connected again while the window is open: nothing watched changes (the folder above
+    # the library's is not watched, and a disk mounted on an empty folder hides it from its
+    # watch), and the folder is seen all the same.
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    window.folder_watch.quiet_ms = window.folder_watch.look_again_ms = 200
+    write_track(away / "Folk", "f2", fmt="flac", tags={"title": "Copied In", "artist": "Hollow Pines"})
     away.rename(music)
-    write_track(music / "Folk", "f2", fmt="flac", tags={"title": "Copied In", "artist": "Hollow Pines"})
-    with qtbot.waitSignal(window.scan_finished, timeout=20000):
-        window.follow_rescan()
-    qtbot.waitUntil(lambda: "Copied In" in _titles(window), timeout=10000)
+    qtbot.waitUntil(lambda: "Copied In" in _titles(window), timeout=20000)
     assert window.statusBar().currentMessage() == "Music folders changed: 1 track added"
     assert window.model.rowCount() == len(TRACKS) + 1
 
@@ -577,3 +580,50 @@ def test_the_song_playing_and_discover_show_the_tags_written_into_its_file(qtbot
     qtbot.waitUntil(lambda: [e[1] for _bucket, entries in window.discover.buckets for e in entries
                              if e[0] == track["id"]] in ([], ["Walking Bass (Take 2)"]), timeout=10000)
     assert "Walking Bass" not in [e[1] for _bucket, entries in window.discover.buckets for e in entries]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a mount namespace of its own is Linux's")
+def test_a_disk_mounted_on_the_empty_music_folder_is_seen(tmp_path):
+    # The library's folder is where a disk is mounted, and the disk was not connected: the
+    # folder is there, empty. Mounting the disk on it changes nothing the watch on the
+    # folder hears of, and the watch sees it all the same. Run in a mount namespace of the
+    # test's own (no root needed where user namespaces are allowed).
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    unshare = shutil.which("unshare")
+    mount = tmp_path / "music"
+    disk = tmp_path / "disk"
+    mount.mkdir()
+    (disk / "album").mkdir(parents=True)
+    (disk / "album" / "a.flac").write_bytes(b"")
+    if unshare is None or subprocess.run([unshare, "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("no mount namespace can be had here")
+    script = f"""
+import subprocess
+from PySide6.QtCore import QCoreApplication, QTimer
+import player.ui.folder_watch as folder_watch
+
+app = QCoreApplication([])
+watch = folder_watch.FolderWatch(lambda: [{str(mount)!r}], quiet_ms=200)
+watch.look_again_ms = 200
+changed = []
+watch.changed.connect(lambda: (changed.append(1), app.quit()))
+
+def mount():
+    subprocess.run(["mount", "--bind", {str(disk)!r}, {str(mount)!r}], check=True)
+    print("mounted", flush=True)
+
+watch.listed.connect(lambda: QTimer.singleShot(300, mount))
+watch.start()
+QTimer.singleShot(8000, app.quit)
+app.exec()
+print("changed" if changed else "not seen", flush=True)
+watch.close()
+"""
+    root = Path(__file__).resolve().parents[3]
+    proc = subprocess.run([unshare, "-rm", sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
+                          timeout=30, env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["mounted", "changed"], proc.stderr[-3000:]
