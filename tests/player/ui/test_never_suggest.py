@@ -239,6 +239,10 @@ def test_a_refill_asked_for_before_a_song_was_left_out_does_not_queue_it(qtbot, 
     song = window.model.track_id(1)                     # the next in library order: in that refill
     with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
         window.never_suggest(song, "song")
+    # The window says so once the list is written; the player takes the song out on its own
+    # thread after that. The refill is let go only once the player has: let go before, it could
+    # land first, and the check below would see the song before the player had taken it out.
+    qtbot.waitUntil(lambda: song in window.player._left_out, timeout=5000)
     held.go.set()
     qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=10000)
     assert song not in [e.track_id for e in window.player.queue]
