@@ -61,7 +61,10 @@ def test_after_forgetting_the_history_no_reason_cites_plays(qtbot, scanned, make
     window.forget_history()
     qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
     qtbot.waitUntil(lambda: not any("you played" in r for r in reasons()), timeout=10000)
-    qtbot.wait(500)                                  # the reasons given again come in their place
+    # The reasons given again come in their place: checked once they are all there, not after
+    # a set time, by which a slow machine may not have given them yet.
+    suggested = {e.track_id for e in window.player.queue if not e.manual}
+    qtbot.waitUntil(lambda: suggested <= set(window.reasons), timeout=10000)
     assert not any("you played" in r for r in reasons()), reasons()
 
 
