@@ -53,7 +53,8 @@ def test_media_controls_play_pause_and_read_metadata(qtbot, session_bus, scanned
     from PySide6.QtDBus import QDBusConnection
 
     if not QDBusConnection.sessionBus().isConnected():
-        pytest.skip("Qt opened its session-bus connection before this test set the address (e.g. the xcb platform theme)")
+        pytest.skip("Qt opened its session-bus connection before this test set the address "
+                    "(e.g. the xcb platform theme)")
     window = make_window(scanned)
     service = mpris.start_mpris(window)
     assert service is not None
@@ -91,7 +92,8 @@ def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned
     from player.audio.base import PlaybackState
 
     if not QDBusConnection.sessionBus().isConnected():
-        pytest.skip("Qt opened its session-bus connection before this test set the address (e.g. the xcb platform theme)")
+        pytest.skip("Qt opened its session-bus connection before this test set the address "
+                    "(e.g. the xcb platform theme)")
     window = make_window(scanned)
     service = mpris.start_mpris(window)
     assert service is not None
