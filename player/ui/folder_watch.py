@@ -107,9 +107,9 @@ def _there(root: str) -> bool:
         return False
 
 
-def _to_watch(roots: list[str], cap: int) -> tuple[list[str], bool, list[str]]:
-    """:func:`folders_to_watch`, and the roots not there (see :func:`_there`)."""
-    return (*folders_to_watch(roots, cap), [root for root in roots if not _there(root)])
+def _to_watch(roots: list[str], cap: int) -> tuple[list[str], bool, list[str], list[str]]:
+    """:func:`folders_to_watch`, the roots not there (see :func:`_there`), and the roots."""
+    return (*folders_to_watch(roots, cap), [root for root in roots if not _there(root)], roots)
 
 
 def newest_change(folders) -> float:
@@ -434,11 +434,17 @@ class FolderWatch(QObject):
             return
         if not self.on:
             return              # stopped meanwhile
-        folders, self.complete, self._away = result
-        if self._away:
+        folders, self.complete, away, roots = result
+        # One back since the last listing (a listing follows every scan; connected between
+        # the scan and this listing, it is watched from now on and no change would tell).
+        back = [root for root in self._away if root in roots and root not in away]
+        self._away = away
+        if away:
             self._look.start()
         else:
             self._look.stop()
+        for root in back:
+            self._touched(root)
         if not self.complete:
             log.info("watching the top %d of the music folders: changes deeper down are seen at the next start",
                      len(folders))
