@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from player.library.scanner import walk_audio
+from player.library.scanner import change_time, walk_audio
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 
 
@@ -43,7 +43,7 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
         except OSError as exc:
             problems.append((path, exc.strerror or str(exc)))
             continue
-        row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": change_time(st)}
         try:
             row.update(read_tags(path))
         except TagReadError as exc:

@@ -2,7 +2,9 @@
 
 Walks the configured folders, reads tags of new or changed files (same size and
 mtime means unchanged: the file is not reopened, unless the tag reader's handling of its
-type changed since the folder's last scan), upserts them in batches,
+type changed since the folder's last scan, or, on Linux and macOS, its status-change time
+moved: a tagger told to keep a file's modification time sets it back after saving, and
+only that time tells), upserts them in batches,
 flags vanished files as missing (their plays stay), and re-attaches a file that
 moved to its old track when it identifies it: the same file (size and modification
 time), the same MusicBrainz recording, or the same tags, each within a second of its
@@ -44,6 +46,7 @@ from player.library import reader_version
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
+from player.store.tracks import TRACK_FIELDS
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,10 @@ class ScanProgress:
     done: int = 0
     read: int = 0
     reread: int = 0          # of ``read``: unchanged files read again by a newer tag reader
+    #: of ``read``: files of the library read again that held what their track had (a file
+    #: touched, its permissions changed, a reader that reads it as before): only their times
+    #: were written, and nobody need hear of them
+    same: int = 0
     unchanged: int = 0
     errors: int = 0
     missing: int = 0
@@ -107,6 +114,19 @@ class FoundFile:
     st: os.stat_result
     key: tuple[int, int]
     error: str | None = None
+
+
+def change_time(st: os.stat_result) -> int | None:
+    """The file's status-change time (``st_ctime_ns``) where it is one: on Linux and macOS it
+    moves on every write, and no tagger can set it back. On Windows ``st_ctime`` is the time
+    the file was made, which a save in place leaves as it was: None there (size and
+    modification time decide alone)."""
+    return None if os.name == "nt" else st.st_ctime_ns
+
+
+#: What a track takes from its file's tags, as against where the file is and its times: a file
+#: read again that gives the same values changed nothing the person sees.
+_TAG_FIELDS = tuple(f for f in TRACK_FIELDS if f not in ("path", "folder_id", "size", "mtime_ns", "ctime_ns"))
 
 
 def _file_key(path: str, st: os.stat_result) -> tuple[int, int]:
@@ -221,6 +241,9 @@ class _Folder:
     reread: frozenset = frozenset()
     seen: set = field(default_factory=set)
     returned: list = field(default_factory=list)
+    #: ``(ctime_ns, track id)`` of unchanged files whose status-change time was not recorded
+    #: yet (a library from before it was): written as it is, the file is not read again
+    ctimes: list = field(default_factory=list)
 
 
 class Scanner:
@@ -275,14 +298,14 @@ class Scanner:
                 else:
                     available.append(root)
             self.progress.moved = self._scan_roots(available, folders)
-            if self.progress.read:
+            if self.progress.read > self.progress.same:
                 # Imported history kept for songs the library lacked: new or retagged files may be
                 # them. The scan itself is done: a failure here is logged, not raised.
                 try:
                     self.progress.linked = link_unmatched(self.store, changed_since=started)
                 except Exception:
                     log.exception("could not link imported listening history to the scanned tracks")
-            if self.progress.read or self.progress.moved:
+            if self.progress.read > self.progress.same or self.progress.moved:
                 # Playlist entries kept for files the library lacked, the same way (every scan,
                 # the command line's too, so an imported playlist fills in once its music is scanned).
                 try:
@@ -303,7 +326,7 @@ class Scanner:
                     return False
         except OSError:
             return False         # unreadable: the walk says so, and its tracks are kept
-        return any(not missing for _tid, _s, _m, missing in self.store.file_index(folder_id).values())
+        return any(not known[3] for known in self.store.file_index(folder_id).values())
 
     def _error(self, path: str, error: str) -> None:
         self.progress.errors += 1
@@ -345,7 +368,7 @@ class Scanner:
                 row = self._one(found, folder)
             except Exception as exc:  # noqa: BLE001 - one file costs only itself
                 row = {"path": found.path, "folder_id": folder.id, "size": found.st.st_size,
-                       "mtime_ns": found.st.st_mtime_ns,
+                       "mtime_ns": found.st.st_mtime_ns, "ctime_ns": change_time(found.st),
                        "last_error": f"could not be read ({type(exc).__name__}: {shown(str(exc))})"}
                 self._error(found.path, row["last_error"])
                 log.warning("reading %r failed", found.path, exc_info=True)
@@ -361,8 +384,8 @@ class Scanner:
         # Known paths not walked this time may still lead to a file that was (a link into a
         # folder already visited): those are duplicates too, not missing files.
         for folder in state.values():
-            for path, (_tid, _s, _m, missing) in folder.known.items():
-                if path in folder.seen or missing:
+            for path, known in folder.known.items():
+                if path in folder.seen or known[3]:
                     continue
                 try:
                     kept = by_key.get(_file_key(path, os.stat(path)))
@@ -380,8 +403,9 @@ class Scanner:
         blind = [folder for folder, _reason in self.progress.unreadable_folders]
         for root, folder in state.items():
             self.store.mark_present(folder.returned)
-            vanished = [tid for path, (tid, _s, _m, missing) in folder.known.items()
-                        if path not in seen and not missing and tid not in merged
+            self.store.record_ctimes(folder.ctimes)
+            vanished = [known[0] for path, known in folder.known.items()
+                        if path not in seen and not known[3] and known[0] not in merged
                         and not any(_inside(path, folder) for folder in blind)]
             self.progress.missing += self.store.mark_missing(vanished)
             # A folder with tracks in a part the scan could not look into keeps its reader's
@@ -398,18 +422,27 @@ class Scanner:
         """The row to write for one file, or None when it is unchanged or vanished."""
         path, st = found.path, found.st
         old = folder.known.get(path)
+        ctime = change_time(st)
         same = old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns
-        if same and os.path.splitext(path)[1].lower() in folder.reread:
+        # The same size and modification time, but written since: a tagger that keeps the
+        # modification time set it back. (So do a change of permissions, a hard link: read
+        # again, their tags come back as they were, and only the times are written.)
+        saved = same and ctime is not None and old[4] is not None and old[4] != ctime
+        newer_reader = same and os.path.splitext(path)[1].lower() in folder.reread
+        if newer_reader:
             # Unchanged, but read by an older tag reader that missed or misread something in
             # files of its type: read again (its plays and analysis stay: the file is the same).
             self.progress.reread += 1
-        elif same:
+        elif same and not saved:
             folder.seen.add(path)
             self.progress.unchanged += 1
             if old[3]:
                 folder.returned.append(old[0])   # back after being missing: no need to reopen it
+            if ctime is not None and old[4] is None:
+                folder.ctimes.append((ctime, old[0]))   # first seen since ctimes are kept
             return None
-        row = {"path": path, "folder_id": folder.id, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        row = {"path": path, "folder_id": folder.id, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+               "ctime_ns": ctime}
         if found.error is not None:
             row["last_error"] = found.error
             self._error(path, found.error)
@@ -431,7 +464,8 @@ class Scanner:
                 # the library: it stays as it was.
                 log.info("kept %r as it was: reading it again failed: %s", path, exc,
                          exc_info=not isinstance(exc, TagReadError))
-                self.progress.reread -= 1
+                if newer_reader:
+                    self.progress.reread -= 1
                 self.progress.unchanged += 1
                 folder.seen.add(path)
                 if old[3]:
@@ -441,12 +475,14 @@ class Scanner:
                 raise
             row["last_error"] = str(exc)
             self._error(path, str(exc))
-        if old is not None and not same and row.get("last_error") is None:
+        if old is not None and row.get("last_error") is None:
             stored = self.store.track(old[0])
-            if stored is not None and _another_song(stored, row):
+            if stored is not None and not same and _another_song(stored, row):
                 log.info("%r now holds another song: %r is a new track", path, row.get("title"))
                 self.store.detach_replaced(old[0])
                 del folder.known[path]
+            elif stored is not None and not old[3] and _holds_what_it_had(stored, row):
+                self.progress.same += 1
         folder.seen.add(path)
         return row
 
@@ -624,6 +660,11 @@ def _same_audio(new, old) -> bool:
     slack = RETAG_SIZE_SLACK + RETAG_SIZE_FRACTION * max(new["size"], old["size"])
     return (abs(new["duration"] - old["duration"]) <= SAME_AUDIO_LENGTH_S
             and abs(new["size"] - old["size"]) <= slack)
+
+
+def _holds_what_it_had(stored, row: dict) -> bool:
+    """Whether a file read again gave its track every value it has (its times aside)."""
+    return all(stored[key] == row.get(key) for key in _TAG_FIELDS)
 
 
 def _another_song(stored, row: dict) -> bool:

@@ -365,6 +365,14 @@ UPDATE imported_listens SET stretch_of = NULL WHERE stretch_of = id
 _V13 = "ALTER TABLE folders ADD COLUMN tag_reader INTEGER NOT NULL DEFAULT 0"
 
 
+# v14: each track keeps its file's status-change time beside its size and modification time
+# (on Linux and macOS; NULL on Windows, where that time is when the file was made). A tagger
+# told to keep the modification time sets it back after saving, and only this time moves:
+# the scan reads such a file again. NULL for the tracks there are: the next scan notes each
+# file's time as it finds it, without reading the file again.
+_V14 = "ALTER TABLE tracks ADD COLUMN ctime_ns INTEGER"
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
-              _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13)]
+              _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -16,7 +16,7 @@ TRACK_FIELDS: tuple[str, ...] = (
     "path", "folder_id", "size", "mtime_ns", "title", "artist", "album", "albumartist",
     "genre", "year", "track_no", "disc_no", "duration", "codec", "sample_rate", "channels",
     "bitrate", "rg_track_gain", "rg_track_peak", "rg_album_gain", "rg_album_peak",
-    "mb_track_id", "mb_album_id", "mb_artist_id", "match_key", "last_error",
+    "mb_track_id", "mb_album_id", "mb_artist_id", "match_key", "last_error", "ctime_ns",
 )
 
 # A new track is numbered above every track there is and every row a scan merged away
@@ -40,7 +40,7 @@ _UPSERT = (
 # that row, never the batch. Disk full, locks and damage are not here: they stop the write.
 _ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError,
                OverflowError, ValueError, TypeError)
-_FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns")
+_FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns", "ctime_ns")
 
 # A changed file's analysis error goes: the new content gets its own try. So does its
 # analysis when its length changed (a re-rip saved over it, a download that was still being
@@ -91,12 +91,21 @@ class TracksMixin:
                          (when or time.time(), tag_reader, folder_id))
 
     # -- tracks ------------------------------------------------------
-    def file_index(self, folder_id: int) -> dict[str, tuple[int, int, int, int]]:
-        """``path -> (id, size, mtime_ns, missing)`` for the tracks of a folder."""
+    def file_index(self, folder_id: int) -> dict[str, tuple[int, int, int, int, int | None]]:
+        """``path -> (id, size, mtime_ns, missing, ctime_ns)`` for the tracks of a folder
+        (``ctime_ns`` None where it was not recorded)."""
         rows = self.execute(
-            "SELECT path, id, size, mtime_ns, missing FROM tracks WHERE folder_id = ?", (folder_id,)
+            "SELECT path, id, size, mtime_ns, missing, ctime_ns FROM tracks WHERE folder_id = ?", (folder_id,)
         )
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+        return {r[0]: (r[1], r[2], r[3], r[4], r[5]) for r in rows}
+
+    def record_ctimes(self, ctimes: Iterable[tuple[int, int]]) -> None:
+        """Note ``(ctime_ns, track id)``: the status-change times of files found as they were,
+        whose tracks were stored without one (see the scanner)."""
+        rows = list(ctimes)
+        if rows:
+            with self.transaction() as conn:
+                conn.executemany("UPDATE tracks SET ctime_ns = ? WHERE id = ?", rows)
 
     def upsert_tracks(self, rows: Sequence[dict]) -> list[tuple[str, str]]:
         """Insert or update tracks by path, in one transaction.

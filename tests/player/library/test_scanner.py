@@ -150,6 +150,10 @@ def test_an_unchanged_file_the_newer_reader_cannot_open_keeps_its_tags(store, tm
     assert sorted((t["title"], t["album"]) for t in store.tracks()) == [("Locked", "B"), ("Open", "B")]
     assert store.track_errors() == []
     assert "1 unchanged files were read again" in out.stdout            # the one that could be read
+    # Its permissions given back moved its status-change time: read once more, it holds what
+    # its track has, and nothing changes.
+    again = Scanner(store).scan()
+    assert again.unchanged + again.same == 2 and again.read == again.same
     assert Scanner(store).scan().unchanged == 2
     assert sorted(t["title"] for t in store.tracks()) == ["Locked", "Open"]
 
@@ -891,3 +895,74 @@ def test_tags_written_in_place_within_the_same_second_and_size_are_read_again(st
     progress = Scanner(store).scan([str(root)])
     assert progress.read == 1
     assert store.track_by_path(str(path))["title"] == "Brushez"
+
+
+def _retag_keeping_times(path, **tags):
+    """A tagger told to keep the file's modification time: the tags written in place (the
+    same size: the padding takes the edit), then the times set back as they were."""
+    st = os.stat(path)
+    write_tags(path, **tags)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows keeps no status-change time: size and mtime decide there")
+@pytest.mark.parametrize("fmt", ["flac", "mp3"])
+def test_a_title_fixed_by_a_tagger_that_keeps_the_modification_time_is_read_again(store, tmp_path, fmt):
+    root = tmp_path / "music"
+    path = write_track(root, "a", fmt=fmt, tags={"title": "Brushes", "artist": "Quartet Nine"})
+    Scanner(store).scan([str(root)])
+    tid = store.track_by_path(str(path))["id"]
+    store.end_play(store.start_play(tid), "finished", 1000)
+    _retag_keeping_times(path, title="Brushez")
+    progress = Scanner(store).scan()
+    row = store.track_by_path(str(path))
+    assert (row["id"], row["title"], row["artist"]) == (tid, "Brushez", "Quartet Nine")
+    assert (progress.read, progress.same, progress.unchanged) == (1, 0, 0)
+    assert [p["track_id"] for p in store.plays()] == [tid]
+    again = Scanner(store).scan()
+    assert (again.read, again.unchanged) == (0, 1)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows keeps no status-change time: size and mtime decide there")
+def test_a_file_whose_permissions_or_links_changed_is_read_again_and_counted_as_the_same(store, tmp_path):
+    root = tmp_path / "music"
+    path = write_track(root, "a", fmt="flac", tags={"title": "Brushes", "artist": "Quartet Nine"})
+    other = write_track(root, "b", fmt="mp3", tags={"title": "Reeds", "artist": "Quartet Nine"})
+    Scanner(store).scan([str(root)])
+    before = {t["path"]: {k: t[k] for k in t.keys() if k not in ("ctime_ns", "updated_at")} for t in store.tracks()}
+    os.chmod(path, 0o600)
+    os.link(other, tmp_path / "elsewhere.mp3")       # outside the library: one more link to the file
+    progress = Scanner(store).scan()
+    assert (progress.read, progress.same, progress.errors, progress.unchanged) == (2, 2, 0, 0)
+    after = {t["path"]: {k: t[k] for k in t.keys() if k not in ("ctime_ns", "updated_at")} for t in store.tracks()}
+    assert after == before
+    assert store.track_by_path(str(path))["ctime_ns"] == os.stat(path).st_ctime_ns
+    assert Scanner(store).scan().read == 0
+
+
+def test_a_moved_file_keeps_its_track_and_plays_and_is_not_read_again_after(store, tmp_path):
+    # A rename moves the file's status-change time: the track that took the moved file's
+    # row keeps that time with its size and modification time, or every moved file would be
+    # read once more at the next scan.
+    from player.audio.decoder import Decoder
+
+    root = tmp_path / "music"
+    path = write_track(root / "Old", "a", fmt="flac", seconds=1.0, tags={"title": "Brushes", "artist": "Q"})
+    Scanner(store).scan([str(root)])
+    tid = store.track_by_path(str(path))["id"]
+    store.end_play(store.start_play(tid), "finished", 1000)
+    moved = root / "New" / "a.flac"
+    moved.parent.mkdir()
+    os.rename(path, moved)
+    progress = Scanner(store).scan()
+    assert progress.moved == 1
+    row = store.track_by_path(str(moved))
+    assert (row["id"], row["missing"], row["title"]) == (tid, 0, "Brushes")
+    assert [p["track_id"] for p in store.plays()] == [tid]
+    again = Scanner(store).scan()
+    assert (again.read, again.unchanged, again.missing) == (0, 1, 0)
+    dec = Decoder(row["path"], out_rate=44100, duration_hint=row["duration"])
+    assert np.abs(np.concatenate([dec.read(4410) for _ in range(5)])).max() > 0.1     # the tone, not silence
+    dec.close()

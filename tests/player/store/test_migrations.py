@@ -1,5 +1,6 @@
 """One test per migration (beets style): data written at version N survives N -> N+1."""
 
+import os
 import sqlite3
 
 import pytest
@@ -330,6 +331,43 @@ def test_migration_11_to_12_keeps_imported_rows_and_marks_the_stretches_of_one_p
     assert store.imported_artist_counts() == {"a": (2, 0), "b": (1, 1)}
     assert store.import_play_counts() == {1: 2}
     assert store.remove_import(1)["plays"] == 2 and store.play_count() == 0
+    store.close()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="Windows keeps no status-change time: size and mtime decide there")
+def test_migration_13_to_14_notes_each_files_change_time_at_the_next_scan_without_reading_it(tmp_path):
+    # A library scanned before tracks kept their files' status-change times: the first scan
+    # after the update notes them and reads nothing (a full read of a large library at the
+    # first start would take minutes); from then on a title fixed by a tagger that keeps
+    # the modification time is seen.
+    from player.library import reader_version
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_tags, write_track
+
+    music = tmp_path / "music"
+    files = [write_track(music, name, fmt="flac", tags={"title": name.title(), "artist": "Q"}) for name in ("a", "b")]
+    path = tmp_path / "library.db"
+    store = _migrated(path, 13,
+                      ("INSERT INTO folders (id, path, added_at, last_scan_at, tag_reader) VALUES (1, ?, 0, 0, ?)",
+                       (str(music), reader_version.READER_VERSION)),
+                      *(("INSERT INTO tracks (id, path, folder_id, size, mtime_ns, title, artist, added_at, "
+                         "updated_at) VALUES (?, ?, 1, ?, ?, ?, 'Q', 0, 0)",
+                         (i + 1, str(f), f.stat().st_size, f.stat().st_mtime_ns, f.stem.title()))
+                        for i, f in enumerate(files)))
+    assert store.schema_version() == SCHEMA_VERSION >= 14
+    assert list(tmp_path.glob("library.db.v13.*.bak"))
+    assert [r["ctime_ns"] for r in store.tracks()] == [None, None]
+
+    progress = Scanner(store).scan()
+    assert (progress.read, progress.unchanged, progress.missing) == (0, 2, 0)
+    assert [(r["id"], r["ctime_ns"]) for r in store.tracks()] == [(i + 1, f.stat().st_ctime_ns)
+                                                                   for i, f in enumerate(files)]
+    st = files[0].stat()
+    write_tags(files[0], title="Ay")
+    os.utime(files[0], ns=(st.st_atime_ns, st.st_mtime_ns))
+    progress = Scanner(store).scan()
+    assert (progress.read, progress.unchanged) == (1, 1)
+    assert [r["title"] for r in store.tracks()] == ["Ay", "B"]
     store.close()
 
 
