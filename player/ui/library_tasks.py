@@ -42,8 +42,9 @@ def discover_rows(provider, store) -> dict[str, list[tuple[int, str, str, str]]]
 
 def _changed(result, before: tuple, after: tuple) -> bool:
     """Whether a scan changed the library: files read, gone, moved or merged, or tracks back
-    (a disk connected again brings its tracks back without reading them)."""
-    return bool(result.read or result.errors or result.missing or result.moved or result.renumbered
+    (a disk connected again brings its tracks back without reading them). A file read again
+    that held what its track had (touched, its permissions changed) changed nothing."""
+    return bool(result.read - result.same or result.errors or result.missing or result.moved or result.renumbered
                 or result.linked or result.playlist_links or before != after)
 
 
@@ -60,8 +61,8 @@ def _follow_message(result, before: tuple, after: tuple) -> str:
     if result.errors:
         parts.append(f"{result.errors:,} unreadable file{'s' if result.errors != 1 else ''}")
     if not parts:
-        parts.append(f"{result.read:,} track{'s' if result.read != 1 else ''} read again" if result.read
-                     else "tracks updated")
+        read = result.read - result.same
+        parts.append(f"{read:,} track{'s' if read != 1 else ''} read again" if read else "tracks updated")
     return "Music folders changed: " + ", ".join(parts)
 
 
@@ -130,7 +131,7 @@ class LibraryTasksMixin:
                 return _FOLLOW_OFF
             before = store.library_counts()
             # The scan also links playlist entries to the tracks it brings.
-            result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors, p.read)),
+            result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors, p.read - p.same)),
                              progress_interval_s=0.2).scan(folders)
             # A scan reads only the files that changed: the unreadable ones left as they were
             # are not in its count, and the library still has them.
