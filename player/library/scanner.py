@@ -317,6 +317,66 @@ class Scanner:
             self._report(force=True)
         return self.progress
 
+    def read_again(self, track_ids: Iterable[int]) -> ScanProgress:
+        """Read the files of these tracks again, whatever their size and times say: the person
+        asked (a tag changed that no time shows: on Windows, or saved by a tool that sets
+        every time back). ``read`` counts the files read and ``same`` those of them that held
+        what their track had. A file that cannot be read now keeps its track as it was, and
+        is listed in ``errors`` and ``error_paths`` as a scan lists unreadable files. A file
+        that now holds another song is a new track, as for a scan."""
+        started = time.time()
+        ids = list(dict.fromkeys(track_ids))
+        self.progress.total = len(ids)
+        batch: list[dict] = []
+        try:
+            for track_id in ids:
+                if self._cancelled:
+                    raise ScanCancelled()
+                row = self._read_one_again(track_id)
+                self.progress.done += 1
+                if row is not None:
+                    batch.append(row)
+                    if len(batch) >= BATCH:
+                        self._write(batch)
+                self._report()
+            self._write(batch)
+            if self.progress.read > self.progress.same:
+                try:
+                    self.progress.linked = link_unmatched(self.store, changed_since=started)
+                except Exception:
+                    log.exception("could not link imported listening history to the tracks read again")
+        finally:
+            self.progress.finished = True
+            self._report(force=True)
+        return self.progress
+
+    def _read_one_again(self, track_id: int) -> dict | None:
+        stored = self.store.track(track_id)
+        if stored is None or stored["missing"]:
+            return None
+        path = stored["path"]
+        try:
+            st = os.stat(path)
+            if not stat_mod.S_ISREG(st.st_mode):
+                raise TagReadError(f"not a regular file ({_kind(st.st_mode)})")
+            tags = read_tags(path)
+        except (OSError, TagReadError) as exc:
+            self._error(path, getattr(exc, "strerror", None) or str(exc))
+            return None
+        except Exception as exc:  # noqa: BLE001 - a reader's own fault costs only this file
+            log.warning("reading %r again failed", path, exc_info=True)
+            self._error(path, f"could not be read ({type(exc).__name__}: {shown(str(exc))})")
+            return None
+        row = {"path": path, "folder_id": stored["folder_id"], "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+               "ctime_ns": change_time(st), **tags}
+        self.progress.read += 1
+        if stored["last_error"] is None and _holds_what_it_had(stored, row):
+            self.progress.same += 1
+        elif stored["last_error"] is None and _another_song(stored, row):
+            log.info("%r now holds another song: %r is a new track", path, row.get("title"))
+            self.store.detach_replaced(track_id)
+        return row
+
     def _empty_but_known(self, root: str, folder_id: int) -> bool:
         """Whether ``root`` holds nothing at all while the library has tracks there: the
         folder a share or disk is mounted on, with nothing mounted."""

@@ -265,6 +265,49 @@ class LibraryTasksMixin:
         dialog.show()           # not modal: fix a file, File → Rescan library, and watch its row go
         return dialog
 
+    # -- reading tags again --------------------------------------------------------
+    def read_tags_again(self, track_ids: list[int]) -> None:
+        """The library's "Read tags again": the selected tracks' files are read on the
+        database-write thread whatever their times (a scan goes by them), and the status bar
+        says what came of it. Tracks whose tags changed show them everywhere once the library
+        is loaded again (the playing song's name too)."""
+        ids = list(dict.fromkeys(track_ids))
+        if not ids:
+            self.statusBar().showMessage("Select the tracks to read again in the library first", 10000)
+            return
+        store = self.store
+
+        def work(report):
+            from player.library.scanner import Scanner
+
+            return Scanner(store, progress=lambda p: report((p.done, p.total)),
+                           progress_interval_s=0.2).read_again(ids)
+
+        def progress(value):
+            self.tasks.update("read-tags", *value)
+
+        self.tasks.start("read-tags", "Reading tags again")
+        run_task(work, self._tags_read_again, pool=db_write_pool(), progress=progress, name="read-tags-again")
+
+    def _tags_read_again(self, result, error) -> None:
+        self.tasks.finish("read-tags")
+        if error is not None:
+            self.statusBar().showMessage(f"Could not read the tags again: {error}", 10000)
+            self.tags_read_again.emit(error)
+            return
+        n, changed = result.read + result.errors, result.read - result.same
+        message = f"Read the tags of {n:,} track{'s' if n != 1 else ''} again: {changed:,} changed"
+        if result.errors:
+            (path, why), many = result.error_paths[0], result.errors > 1
+            message += (f", {result.errors:,} could not be read, kept as {'they were' if many else 'it was'}: "
+                        f"{shown(path)} ({why})" + ("…" if many else ""))
+        self.statusBar().showMessage(message, 15000)
+        if changed:
+            self.reload_library()
+            self.refresh_playlists()
+            self.library_scanned.emit()      # the recommender goes by tags too
+        self.tags_read_again.emit(result)
+
     # -- Discover --------------------------------------------------------------
     _discovering = None         # the Discover reads: one at a time (made on first use)
 

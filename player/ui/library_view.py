@@ -152,6 +152,7 @@ class LibraryView(QWidget):
     play_next_requested = Signal(list)
     add_to_playlist_requested = Signal(list, object)   # track ids, playlist id (None: a new one)
     never_suggest = Signal(int, str)    # track id, "song" or "artist" (see player.ui.never_menu)
+    read_tags_again_requested = Signal(list)   # track ids whose files to read again
 
     def __init__(self, model: LibraryModel, parent=None):
         super().__init__(parent)
@@ -258,6 +259,9 @@ class LibraryView(QWidget):
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(here))
         menu.addSeparator()
         add_never_actions(menu, here, self.artist_of, self.never_suggest.emit)
+        menu.addSeparator()
+        again = menu.addAction("Read tags again", lambda: self.read_tags_again_requested.emit(ids))
+        again.setStatusTip("Read the files of these tracks again, for tags a rescan does not see changed")
         self.last_menu = menu
         menu.popup(self.table.viewport().mapToGlobal(pos))
 

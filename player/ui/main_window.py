@@ -74,6 +74,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     playlist_exported = Signal(str)     # the file written
     never_suggested_changed = Signal()  # a song or artist was left out of suggestions, or taken back
     names_read = Signal()               # names of tracks the library in memory does not hold were read
+    tags_read_again = Signal(object)    # "Read tags again" is done: its ScanProgress, or the exception
 
     def __init__(self, store, *, player=None, engine_factory=None,
                  provider: RecommendationProvider | None = None, settings_file: str | None = None):
@@ -170,6 +171,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.library.enqueue_requested.connect(self.enqueue)
         self.library.play_next_requested.connect(self.play_next)
         self.library.add_to_playlist_requested.connect(lambda ids, pid: self.add_to_playlist(ids, pid))
+        self.library.read_tags_again_requested.connect(self.read_tags_again)
         self.playlists_changed.connect(lambda: self.library.set_playlists(
             [(self.playlists.lists.item(i).data(PLAYLIST_ROLE), self.playlists.lists.item(i).toolTip())
              for i in range(self.playlists.lists.count())]))

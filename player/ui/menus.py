@@ -18,6 +18,10 @@ def build_menus(window) -> None:
     bar = window.menuBar()
     file = window.file_menu = bar.addMenu("&File")
     file.addAction("&Rescan library", window.rescan)
+    window.act_read_again = file.addAction("Read &tags of selected tracks again",
+                                           lambda: window.read_tags_again(window.library.selected_ids()))
+    window.act_read_again.setStatusTip("Read the files of the tracks selected in the library again, for tags a "
+                                       "rescan does not see changed")
     window.act_problems = file.addAction("Files with &problems…", window.open_problems)
     window.act_problems.setStatusTip("The files the library could not read, analyse or play, and why")
     window.act_import = file.addAction("&Import listening history…", window.choose_history_files)

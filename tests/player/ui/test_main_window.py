@@ -653,3 +653,76 @@ def test_a_moved_song_queued_during_a_rescan_and_played_before_it_ends_is_logged
         finish.set()
     qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
     assert window.player.current_track_id == old_id
+
+
+def test_read_tags_again_from_the_library_menu_shows_the_new_tags_everywhere(qtbot, scanned, music, make_window):
+    # Tags changed where no time of the file tells (Windows, a tool that sets every time back):
+    # the person selects the tracks and reads them again. The files are read on the write
+    # thread; the table, the song playing and Discover show the new tags; a file that cannot
+    # be read now keeps its track and is named.
+    import contextlib
+    import os
+    import threading
+
+    from PySide6.QtCore import QItemSelectionModel
+
+    from tests.audiogen import write_tags
+
+    window = make_window(scanned)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=10000)
+    bass = scanned.track_by_path(str(music / "Jazz" / "j3.wav"))            # "Walking Bass"
+    window.play_ids([bass["id"]], 0, "library")
+    qtbot.waitUntil(lambda: window.transport.title.text() == "Walking Bass", timeout=10000)
+    write_tags(music / "Jazz" / "j3.wav", title="Walking Bass (Take 2)", artist="Trio Azul")
+    broken = music / "Folk" / "f1.flac"                                     # "River Song"
+    broken.write_bytes(os.urandom(2048))
+
+    writers = []
+    real = scanned.transaction
+
+    @contextlib.contextmanager
+    def recording():
+        writers.append(threading.current_thread() is threading.main_thread())
+        with real() as conn:
+            yield conn
+
+    scanned.transaction = recording
+    window.tabs.setCurrentWidget(window.library)
+    table, chosen = window.library.table, ("Walking Bass", "Blue Smoke", "River Song")
+    for title in chosen:
+        table.selectionModel().select(window.model.index(_row_of_title(window, title), 1),
+                                      QItemSelectionModel.Select | QItemSelectionModel.Rows)
+    window.library._menu(table.visualRect(window.model.index(_row_of_title(window, "Blue Smoke"), 1)).center())
+    action = next(a for a in window.library.last_menu.actions() if a.text() == "Read tags again")
+    window.library.last_menu.close()
+    with qtbot.waitSignal(window.tags_read_again, timeout=20000) as done:
+        action.trigger()
+    assert (done.args[0].read, done.args[0].same, done.args[0].errors) == (2, 1, 1)
+    assert writers and not any(writers)                     # written on the write thread, not the window's
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Read the tags of 3 tracks again: 1 changed, 1 could not be read, kept as it was: "
+                              f"{broken} ("), message
+    assert window.tasks.running() == []
+    qtbot.waitUntil(lambda: _row_of_title(window, "Walking Bass (Take 2)") is not None, timeout=10000)
+    assert _row_of_title(window, "River Song") is not None  # its track kept, as it was
+    qtbot.waitUntil(lambda: window.transport.title.text() == "Walking Bass (Take 2)", timeout=5000)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: [e[1] for _bucket, entries in window.discover.buckets for e in entries
+                             if e[0] == bass["id"]] in ([], ["Walking Bass (Take 2)"]), timeout=10000)
+    assert "Walking Bass" not in [e[1] for _bucket, entries in window.discover.buckets for e in entries]
+
+
+def test_read_tags_again_from_the_file_menu_acts_on_the_librarys_selection(qtbot, scanned, music, make_window):
+    from tests.audiogen import write_tags
+
+    window = make_window(scanned, with_player=False)
+    window.act_read_again.trigger()                         # nothing selected yet: it says so
+    assert "Select the tracks" in window.statusBar().currentMessage()
+    write_tags(music / "Rock" / "r2.flac", title="Pebble Song (Demo)")
+    window.library.table.selectRow(_row_of_title(window, "Pebble Song"))
+    with qtbot.waitSignal(window.tags_read_again, timeout=20000):
+        window.act_read_again.trigger()
+    assert window.statusBar().currentMessage() == "Read the tags of 1 track again: 1 changed"
+    qtbot.waitUntil(lambda: "Pebble Song (Demo)" in {window.model.index(r, 1).data()
+                                                     for r in range(window.model.rowCount())}, timeout=10000)
