@@ -196,9 +196,9 @@ def test_the_window_opens_with_every_track(hostile, scanned, qtbot, tmp_path):
     finally:
         window.close()
         player.close()
-        from player.workers import wait_all
+        from tests.player.ui.conftest import settle_workers
 
-        wait_all(5000)
+        settle_workers()
         store.close()
 
 

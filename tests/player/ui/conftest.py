@@ -63,7 +63,9 @@ def make_window(qtbot, tmp_path):
 
         player = Player(store, NullEngine(), progress_interval_s=0.2) if with_player else None
         window = MainWindow(store, player=player, settings_file=str(tmp_path / "window.ini"))
-        qtbot.addWidget(window)
+        # Closed, and its work done, before pytest-qt deletes it (which comes before this
+        # fixture's own end): see settle_workers.
+        qtbot.addWidget(window, before_close_func=lambda w, p=player: _close_and_settle(w, p))
         made.append((window, player))
         if wait_library:
             with qtbot.waitSignal(window.library_loaded, timeout=10000):
@@ -76,11 +78,36 @@ def make_window(qtbot, tmp_path):
     yield make
     from player.workers import wait_all
 
-    for window, player in made:
-        window.close()
+    for _window, player in made:
         if player is not None:
-            player.close()
+            player.close()          # (closed already, unless the window never was shown)
     wait_all(5000)
+
+
+def _close_and_settle(window, player) -> None:
+    window.close()
+    if player is not None:
+        player.close()
+    settle_workers()
+
+
+def settle_workers(timeout_s: float = 5.0) -> None:
+    """Let every background task end and hand its result over, while the windows they report
+    to still exist. A test's window is deleted as the test ends; a task still running then
+    (a cover being read, a playlist read) would deliver into the deleted window during the
+    next test, and fail that one."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    from player import workers
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        workers.wait_all(int(max(0.0, deadline - time.monotonic()) * 1000))
+        QApplication.processEvents()        # the deliveries (they may start more work)
+        if not workers._live or time.monotonic() > deadline:
+            return
 
 
 def run_window_script(script: str, home, *, timeout: float) -> tuple[dict, subprocess.CompletedProcess]:

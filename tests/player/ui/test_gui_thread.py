@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 import player.ui
 from tests.audiogen import write_track
-from tests.player.ui.conftest import open_settings
+from tests.player.ui.conftest import open_settings, settle_workers
 
 WINDOW_CODE = os.path.dirname(os.path.abspath(player.ui.__file__)) + os.sep
 
@@ -74,6 +74,7 @@ def test_the_app_opens_its_player_on_a_worker(qtbot, scanned, tmp_path):
         assert gui_writes == []
     finally:
         window.close()          # the window owns this player and closes it
+        settle_workers()
     assert scanned.plays()[-1]["ended"] == "stopped"      # closing the window closed its player
 
 

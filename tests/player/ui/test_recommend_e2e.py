@@ -89,7 +89,7 @@ def test_cold_radio_then_learning_from_plays_and_skips(qtbot, store, library, tm
     from player.playback import Player
     from player.recommender_service import RecommenderService
     from player.ui.main_window import MainWindow
-    from player.workers import wait_all
+    from tests.player.ui.conftest import settle_workers
 
     kind_of, by_kind = library
     player = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
@@ -167,4 +167,4 @@ def test_cold_radio_then_learning_from_plays_and_skips(qtbot, store, library, tm
         window.up_next.keep_going.setChecked(False)
         window.close()
         player.close()
-        wait_all(5000)
+        settle_workers()

@@ -91,7 +91,7 @@ def test_the_window_opens_with_the_keyboard_in_the_track_list(qtbot, scanned, tm
     # Started as the app starts it: the player comes up on a worker, its buttons greyed until then.
     from player.ui.main import default_engine_factory
     from player.ui.main_window import MainWindow
-    from player.workers import wait_all
+    from tests.player.ui.conftest import settle_workers
 
     monkeypatch.setenv("SEGUE_ENGINE", "null")
     window = MainWindow(scanned, engine_factory=default_engine_factory(scanned),
@@ -111,7 +111,7 @@ def test_the_window_opens_with_the_keyboard_in_the_track_list(qtbot, scanned, tm
         assert window.up_next.isAncestorOf(QApplication.focusWidget())
     finally:
         window.close()
-        wait_all(5000)
+        settle_workers()
 
 
 def test_the_playlists_track_list_is_a_tab_stop_only_while_it_has_tracks(qtbot, scanned, make_window):
