@@ -40,6 +40,9 @@ def run(args) -> int:
     )
     if result.reread:
         print(f"{result.reread} unchanged files were read again: this version of Segue reads their tags better")
+    if result.same:
+        print(f"{result.same} of the files read held the tags their tracks had (written to, their permissions "
+              f"or links changed, or read again)")
     if result.linked:
         print(f"imported listening history became {result.linked} plays of the new tracks")
     if result.playlist_links:
