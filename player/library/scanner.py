@@ -352,8 +352,10 @@ class Scanner:
 
     def _read_one_again(self, track_id: int) -> dict | None:
         stored = self.store.track(track_id)
-        if stored is None or stored["missing"]:
-            return None
+        if stored is None:
+            return None                 # gone from the library meanwhile (merged into another)
+        # A missing track's file is looked for too: not there, it is listed as unreadable (the
+        # person asked for it); there again, it is back in the library, tags as they are.
         path = stored["path"]
         try:
             st = os.stat(path)
@@ -370,7 +372,7 @@ class Scanner:
         row = {"path": path, "folder_id": stored["folder_id"], "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                "ctime_ns": change_time(st), **tags}
         self.progress.read += 1
-        if stored["last_error"] is None and _holds_what_it_had(stored, row):
+        if stored["last_error"] is None and not stored["missing"] and _holds_what_it_had(stored, row):
             self.progress.same += 1
         elif stored["last_error"] is None and _another_song(stored, row):
             log.info("%r now holds another song: %r is a new track", path, row.get("title"))

@@ -994,3 +994,22 @@ def test_reading_tracks_again_reads_their_files_whatever_their_times_and_keeps_w
     assert store.track_errors() == []
     assert [p["track_id"] for p in store.plays()] == [ids["fixed"]]
     assert Scanner(store).scan().read == 1            # only "other": the one read again is in step
+
+
+def test_reading_a_missing_track_again_names_its_file_and_a_file_back_brings_the_track_back(store, tmp_path):
+    root = tmp_path / "music"
+    song = write_track(root, "song", fmt="flac", tags={"title": "Brushes", "artist": "Q"})
+    write_track(root, "stays", fmt="flac", tags={"title": "Reeds", "artist": "Q"})
+    Scanner(store).scan([str(root)])
+    track = store.track_by_path(str(song))["id"]
+    kept = song.read_bytes()
+    song.unlink()
+    assert Scanner(store).scan().missing == 1
+    progress = Scanner(store).read_again([track])
+    assert (progress.read, progress.errors) == (0, 1)                   # named, not passed over
+    assert progress.error_paths[0][0] == str(song)
+    assert store.track(track)["missing"]
+    song.write_bytes(kept)
+    progress = Scanner(store).read_again([track])
+    assert (progress.read, progress.same, progress.errors) == (1, 0, 0)  # back: a change to show
+    assert not store.track(track)["missing"] and store.track(track)["title"] == "Brushes"
