@@ -14,8 +14,9 @@ folder is watched, and a change deeper down waits for the next start or File →
 What is seen differs by system. Qt's watcher on Linux asks inotify only for names made,
 removed or moved in a folder: a tagger writing new tags into a file, or a file copied over
 one of the same name, goes unseen. On Linux the folders are therefore watched with inotify
-directly, for those changes and for a music file closed after writing (other files written
-in place, a cover or a text file, are let be: the scan reads only music). Where inotify
+directly, for those changes and for a music file closed after writing; only music files and
+folders count (a cover or a text file saved, however it is saved, is let be: the scan reads
+only music). Where inotify
 cannot be had (too many watchers open, a C library without it), and on other systems, Qt's
 watcher is used: on macOS it compares the times of each file in a folder FSEvents names, so
 a file written in place is seen there too; on Windows it asks only for names and attributes.
@@ -154,7 +155,7 @@ USE_INOTIFY = sys.platform.startswith("linux")
 # inotify's event bits (linux/inotify.h)
 IN_ATTRIB, IN_CLOSE_WRITE, IN_MOVED_FROM, IN_MOVED_TO = 0x4, 0x8, 0x40, 0x80
 IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF = 0x100, 0x200, 0x400, 0x800
-IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ONLYDIR = 0x2000, 0x4000, 0x8000, 0x01000000
+IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ONLYDIR, IN_ISDIR = 0x2000, 0x4000, 0x8000, 0x01000000, 0x40000000
 IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
 #: what a folder is watched for: what Qt's watcher asks for (a name made, removed or moved in
 #: or out, attributes changed, the folder itself removed), the folder itself moved, and a
@@ -205,6 +206,11 @@ class _Inotify(QObject):
             if watch < 0:
                 failed.append(folder)
                 continue
+            # The kernel gives a folder watched already under another path its watch again
+            # (renamed, and its events not read yet): the other path no longer leads to it.
+            other = self._by_watch.get(watch)
+            if other is not None and other != folder:
+                del self._folders[other]
             self._folders[folder] = watch
             self._by_watch[watch] = folder
         return failed
@@ -213,7 +219,7 @@ class _Inotify(QObject):
         for folder in folders:
             watch = self._folders.pop(folder, None)
             if watch is not None:
-                del self._by_watch[watch]
+                self._by_watch.pop(watch, None)
                 self._rm(self._fd, watch)
 
     def close(self) -> None:
@@ -244,8 +250,10 @@ class _Inotify(QObject):
                     del self._folders[folder], self._by_watch[watch]
                     if mask & IN_MOVE_SELF:
                         self._rm(self._fd, watch)
-                elif mask & IN_CLOSE_WRITE and not self._is_music(name):
-                    continue            # a cover, a text file, a file in the making: not a change the scan sees
+                elif name and not mask & IN_ISDIR and not self._is_music(name):
+                    # A cover, a text file, a download in the making, saved in place or
+                    # through a file renamed over it: nothing the scan reads.
+                    continue
                 changed.add(folder)
         for folder in sorted(changed):
             self.directoryChanged.emit(folder)
@@ -269,6 +277,14 @@ def _watcher(parent: QObject):
     return QFileSystemWatcher(parent)
 
 
+def _which(folder: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 class _Watcher(QObject):
     """The watcher (:func:`_watcher`) and every call into it, on a thread of their own: adding a
     folder reads it from the disk (a stat and an inotify watch each, 5 to 8 ms for 960
@@ -281,6 +297,7 @@ class _Watcher(QObject):
     def __init__(self):
         super().__init__()
         self._watcher: _Inotify | QFileSystemWatcher | None = None
+        self._which: dict[str, tuple[int, int] | None] = {}    # folder -> (device, inode) when added
 
     @Slot(int, list)
     def watch(self, ask: int, folders: list) -> None:
@@ -290,9 +307,16 @@ class _Watcher(QObject):
             self._watcher = _watcher(self)
             self._watcher.directoryChanged.connect(self.touched)
         now, wanted = set(self._watcher.directories()), set(folders)
-        if now - wanted:
-            self._watcher.removePaths(sorted(now - wanted))
-        failed = self._watcher.addPaths(sorted(wanted - now)) if wanted - now else []
+        # A folder that is another one now (a disk mounted on it, or taken off it): its watch
+        # is on the folder it was, and is made again.
+        other = {folder for folder in now & wanted if _which(folder) != self._which.get(folder)}
+        if (now - wanted) | other:
+            self._watcher.removePaths(sorted((now - wanted) | other))
+        add = sorted((wanted - now) | other)
+        failed = self._watcher.addPaths(add) if add else []
+        self._which = {folder: self._which.get(folder) for folder in self._watcher.directories()}
+        for folder in set(add) - set(failed):
+            self._which[folder] = _which(folder)
         self.watching.emit(ask, self._watcher.directories(), failed)
 
     def close(self) -> None:

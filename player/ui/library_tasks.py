@@ -86,7 +86,9 @@ class LibraryTasksMixin:
     _scan_quiet = False         # the running scan is one nobody asked for (see follow_rescan)
     _scan_again = False         # a rescan nobody asked for waits for the running scan
     _scan_waiting: list[str] | None = None     # folders a scan was asked for while one ran
-    _unavailable_said: frozenset = frozenset()  # library folders the last scan found not there
+    _unavailable_said: frozenset = frozenset()  # library folders the last scans found not there
+    _scan_some = False          # the running scan is of some folders (just added), not all
+    _reading_again: frozenset = frozenset()     # the "Read tags again" tasks not done yet
 
     def rescan(self) -> None:
         self.scan(None)
@@ -140,6 +142,7 @@ class LibraryTasksMixin:
                 (after["tracks"], after["missing"], after["errors"])
 
         self._scan_quiet = quiet
+        self._scan_some = bool(folders)
         if not quiet:
             self.tasks.start("scan", "Scanning")
         self._scan_read = self._scan_shown = 0
@@ -203,7 +206,10 @@ class LibraryTasksMixin:
             result, unreadable, before, after = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
-            said, self._unavailable_said = self._unavailable_said, frozenset(result.unavailable)
+            said = self._unavailable_said
+            # A scan of the folders just added says nothing of the others: those it did not
+            # look at stay as they were said.
+            self._unavailable_said = frozenset(result.unavailable) | (said if self._scan_some else frozenset())
             if quiet:
                 # A disk not connected at the start leaves its tracks listed and unplayable:
                 # the person hears of it once, not again at every look while it stays away.
@@ -287,9 +293,12 @@ class LibraryTasksMixin:
             self.tasks.update("read-tags", *value)
 
         self.tasks.start("read-tags", "Reading tags again")
-        run_task(work, self._tags_read_again, pool=db_write_pool(), progress=progress, name="read-tags-again")
+        handle = run_task(work, lambda result, error: self._tags_read_again(handle, result, error),
+                          pool=db_write_pool(), progress=progress, name="read-tags-again")
+        self._reading_again |= {handle}
 
-    def _tags_read_again(self, result, error) -> None:
+    def _tags_read_again(self, handle, result, error) -> None:
+        self._reading_again -= {handle}
         self.tasks.finish("read-tags")
         if error is not None:
             self.statusBar().showMessage(f"Could not read the tags again: {error}", 10000)

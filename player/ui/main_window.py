@@ -364,6 +364,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.folder_watch.close()
         if self._scan is not None:
             self._scan.cancel()
+        for reading in self._reading_again:
+            reading.cancel()        # a long one would hold the exit; asked again, it reads them all
         if self.intelligence is not None:
             self.intelligence.shutdown()
         self.shutdown_playback()

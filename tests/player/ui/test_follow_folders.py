@@ -71,6 +71,14 @@ def test_a_music_folder_not_there_at_the_start_is_said_once_and_its_tracks_stay(
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         window.follow_rescan()                          # the next look while it stays away says nothing
     assert messages == []
+    # A folder added meanwhile is scanned alone; the look after it still knows what it said.
+    added = music.with_name("added")
+    write_track(added, "a1", fmt="flac", tags={"title": "Added Later", "artist": "Someone"})
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.scan([str(added)])
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.follow_rescan()
+    assert not [m for m in messages if "Not there" in m], messages
     # Connected again while the window is open: nothing watched changes (the folder above
     # the library's is not watched, and a disk mounted on an empty folder hides it from its
     # watch), and the folder is seen all the same.
@@ -80,7 +88,7 @@ def test_a_music_folder_not_there_at_the_start_is_said_once_and_its_tracks_stay(
     away.rename(music)
     qtbot.waitUntil(lambda: "Copied In" in _titles(window), timeout=20000)
     assert window.statusBar().currentMessage() == "Music folders changed: 1 track added"
-    assert window.model.rowCount() == len(TRACKS) + 1
+    assert window.model.rowCount() == len(TRACKS) + 2
 
 
 def test_the_setting_off_means_no_look_at_start(qtbot, scanned, music, make_window):
@@ -464,8 +472,9 @@ def test_a_song_retagged_where_it_lies_shows_its_new_title(qtbot, scanned, music
 
 
 def test_other_files_written_in_place_start_no_rescan(qtbot, scanned, music, make_window):
-    # A cover or a text file saved again in a music folder: the scan reads only music, so
-    # the watch lets it be. A song written in place beside them still comes in.
+    # A cover or a text file saved again, touched, made or removed in a music folder: the
+    # scan reads only music, so the watch lets it be. A song written in place beside them
+    # still comes in.
     from tests.audiogen import write_tags
 
     for name in ("cover.jpg", "notes.txt", ".j1.flac.part"):
@@ -474,9 +483,16 @@ def test_other_files_written_in_place_start_no_rescan(qtbot, scanned, music, mak
     _watching(qtbot, window, music / "Jazz")
     changes = []
     window.folder_watch.changed.connect(lambda: changes.append(1))
+    jazz = music / "Jazz"
     for name in ("cover.jpg", "notes.txt", ".j1.flac.part"):
-        with open(music / "Jazz" / name, "r+b") as f:     # written where it lies: no name made or removed
+        with open(jazz / name, "r+b") as f:     # written where it lies: no name made or removed
             f.write(b"new")
+    # Saved as most editors save: a new file written, then renamed over the old one.
+    (jazz / "cover.jpg.new").write_bytes(b"newer")
+    os.replace(jazz / "cover.jpg.new", jazz / "cover.jpg")
+    os.utime(jazz / "notes.txt")                        # touched
+    (jazz / "readme.txt").write_bytes(b"made")          # made, then removed
+    (jazz / "readme.txt").unlink()
     qtbot.wait(1500)                    # many times the quiet time
     assert changes == []
     write_tags(music / "Jazz" / "j1.wav", title="Blue Smoke (Live)")
@@ -583,11 +599,12 @@ def test_the_song_playing_and_discover_show_the_tags_written_into_its_file(qtbot
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a mount namespace of its own is Linux's")
-def test_a_disk_mounted_on_the_empty_music_folder_is_seen(tmp_path):
+def test_a_disk_mounted_on_the_empty_music_folder_is_seen_and_watched(tmp_path):
     # The library's folder is where a disk is mounted, and the disk was not connected: the
     # folder is there, empty. Mounting the disk on it changes nothing the watch on the
-    # folder hears of, and the watch sees it all the same. Run in a mount namespace of the
-    # test's own (no root needed where user namespaces are allowed).
+    # folder hears of, and the watch sees it all the same; then it watches the disk's folder.
+    # Run in a mount namespace of the test's own (no root needed where user namespaces are
+    # allowed).
     import shutil
     import subprocess
     from pathlib import Path
@@ -601,32 +618,47 @@ def test_a_disk_mounted_on_the_empty_music_folder_is_seen(tmp_path):
     if unshare is None or subprocess.run([unshare, "-rm", "true"], capture_output=True).returncode != 0:
         pytest.skip("no mount namespace can be had here")
     script = f"""
-import subprocess
+import os, subprocess
 from PySide6.QtCore import QCoreApplication, QTimer
 import player.ui.folder_watch as folder_watch
 
 app = QCoreApplication([])
 watch = folder_watch.FolderWatch(lambda: [{str(mount)!r}], quiet_ms=200)
 watch.look_again_ms = 200
-changed = []
-watch.changed.connect(lambda: (changed.append(1), app.quit()))
+steps = []
 
 def mount():
     subprocess.run(["mount", "--bind", {str(disk)!r}, {str(mount)!r}], check=True)
-    print("mounted", flush=True)
+    steps.append("mounted")
 
-watch.listed.connect(lambda: QTimer.singleShot(300, mount))
+def changed():
+    steps.append("changed")
+    if steps.count("changed") == 1:
+        watch.refresh()         # as after the rescan: the folders listed and watched again
+    else:
+        app.quit()
+
+def listed():
+    if not steps:
+        QTimer.singleShot(300, mount)
+    elif steps[-1] == "changed":
+        steps.append("listed")
+        os.mkdir(os.path.join({str(mount)!r}, "New Artist"))     # on the disk's top level
+
+watch.listed.connect(listed)
+watch.changed.connect(changed)
 watch.start()
-QTimer.singleShot(8000, app.quit)
+QTimer.singleShot(10000, app.quit)
 app.exec()
-print("changed" if changed else "not seen", flush=True)
+print(*steps, flush=True)
 watch.close()
 """
     root = Path(__file__).resolve().parents[3]
     proc = subprocess.run([unshare, "-rm", sys.executable, "-c", script], cwd=root, capture_output=True, text=True,
                           timeout=30, env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.split() == ["mounted", "changed"], proc.stderr[-3000:]
+    # Seen, and the disk's own top folder watched from then on (not the folder under it).
+    assert proc.stdout.split() == ["mounted", "changed", "listed", "changed"], proc.stderr[-3000:]
 
 
 @pytest.mark.skipif(os.name == "nt", reason="Windows keeps no status-change time: size and mtime decide there")
@@ -662,3 +694,45 @@ def test_a_title_fixed_keeping_the_files_time_shows_and_a_file_saved_as_it_was_s
     assert (scans[0].read, scans[0].same) == (1, 1)
     assert loads == [] and [m for m in messages if m] == []
     assert "Brushez" in _titles(window)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_a_folder_renamed_and_made_again_is_watched_under_each_name(qapp, tmp_path):
+    # Renamed, and a new folder made under the old name, before the watch read the rename:
+    # watching the new name gives the old watch again, which no longer leads to the old name.
+    from player.ui.folder_watch import _Inotify
+
+    first, renamed = tmp_path / "Album", tmp_path / "Album (2019)"
+    first.mkdir()
+    watcher = _Inotify()
+    try:
+        assert watcher.addPaths([str(first)]) == []
+        first.rename(renamed)
+        first.mkdir()
+        assert watcher.addPaths([str(renamed)]) == []
+        assert watcher.directories() == [str(renamed)]     # the old name is no longer watched ...
+        assert watcher.addPaths([str(first)]) == []        # ... so the new folder there is
+        assert sorted(watcher.directories()) == sorted([str(first), str(renamed)])
+        watcher.removePaths([str(first), str(renamed)])
+        assert watcher.directories() == []
+    finally:
+        watcher.close()
+
+
+def test_a_folder_connected_between_a_scan_and_the_listing_after_it_is_taken_as_changed(qtbot, tmp_path):
+    # The listing that follows every scan finds the folder there again: watched from then
+    # on, its files already in it make no change the watch could hear of.
+    from player.ui.folder_watch import FolderWatch
+
+    root = tmp_path / "Disk"
+    watch = FolderWatch(lambda: [str(root)], quiet_ms=200)
+    watch.look_again_ms = 600_000              # the regular look does not come in this time
+    try:
+        with qtbot.waitSignal(watch.listed, timeout=5000):
+            watch.start()
+        (root / "Album").mkdir(parents=True)
+        (root / "Album" / "a.flac").write_bytes(b"")
+        with qtbot.waitSignal(watch.changed, timeout=5000):
+            watch.refresh()
+    finally:
+        watch.close()
