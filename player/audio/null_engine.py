@@ -44,10 +44,21 @@ class NullEngine(BufferedEngine):
         self._clock = threading.Thread(target=self._clock_loop, name="null-output", daemon=True)
         self._clock.start()
 
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @speed.setter
+    def speed(self, speed: float) -> None:
+        """Change the pace from the next block on (a test that wants one song heard slowly)."""
+        if speed <= 0:
+            raise ValueError(f"bad null engine pacing: speed={speed}")
+        self._speed = speed
+
     def _clock_loop(self) -> None:
-        period = self._blocksize / self.rate / self._speed
         deadline = time.monotonic()
         while not self._stop_clock:
+            period = self._blocksize / self.rate / self._speed
             if not self._running.is_set() or self._lost:
                 self._running.wait(0.05)
                 deadline = time.monotonic()
