@@ -298,13 +298,7 @@ class Scanner:
                 else:
                     available.append(root)
             self.progress.moved = self._scan_roots(available, folders)
-            if self.progress.read > self.progress.same:
-                # Imported history kept for songs the library lacked: new or retagged files may be
-                # them. The scan itself is done: a failure here is logged, not raised.
-                try:
-                    self.progress.linked = link_unmatched(self.store, changed_since=started)
-                except Exception:
-                    log.exception("could not link imported listening history to the scanned tracks")
+            self._link_history(started)
             if self.progress.read > self.progress.same or self.progress.moved:
                 # Playlist entries kept for files the library lacked, the same way (every scan,
                 # the command line's too, so an imported playlist fills in once its music is scanned).
@@ -340,15 +334,20 @@ class Scanner:
                         self._write(batch)
                 self._report()
             self._write(batch)
-            if self.progress.read > self.progress.same:
-                try:
-                    self.progress.linked = link_unmatched(self.store, changed_since=started)
-                except Exception:
-                    log.exception("could not link imported listening history to the tracks read again")
+            self._link_history(started)
         finally:
             self.progress.finished = True
             self._report(force=True)
         return self.progress
+
+    def _link_history(self, started: float) -> None:
+        """Imported history kept for songs the library lacked: files new or retagged since
+        ``started`` may be them. The reading itself is done: a failure here is logged, not raised."""
+        if self.progress.read > self.progress.same:
+            try:
+                self.progress.linked = link_unmatched(self.store, changed_since=started)
+            except Exception:
+                log.exception("could not link imported listening history to the tracks read")
 
     def _read_one_again(self, track_id: int) -> dict | None:
         stored = self.store.track(track_id)
