@@ -383,6 +383,7 @@ class Soak:
         self.open_window()
         kinds, weights = zip(*self.KINDS.items())
         end = self.t0 + self.minutes * 60
+        said_at = self.t0 + 60
         while time.monotonic() < end:
             kind = self.rng.choices(kinds, weights)[0]
             try:
@@ -390,7 +391,8 @@ class Soak:
             except Exception:
                 self.excepthook_errors.append(f"soak action {kind}:\n" + traceback.format_exc())
             self.actions[kind] += 1
-            if int(time.monotonic() - self.t0) // 60 != int(time.monotonic() - self.t0 - 1.6) // 60:
+            if time.monotonic() >= said_at:
+                said_at += 60
                 print(f"  {time.monotonic() - self.t0:.0f} s: {sum(self.actions.values())} actions, "
                       f"{len(self.events)} player events", flush=True)
             spin(self.rng.uniform(0.1, 1.5))
