@@ -89,6 +89,7 @@ class LibraryTasksMixin:
     _unavailable_said: frozenset = frozenset()  # library folders the last scans found not there
     _scan_some = False          # the running scan is of some folders (just added), not all
     _reading_again: frozenset = frozenset()     # the "Read tags again" tasks not done yet
+    _reads_asked = 0            # how many were asked for: each has its own entry among the tasks
 
     def rescan(self) -> None:
         self.scan(None)
@@ -289,17 +290,22 @@ class LibraryTasksMixin:
             return Scanner(store, progress=lambda p: report((p.done, p.total)),
                            progress_interval_s=0.2).read_again(ids)
 
-        def progress(value):
-            self.tasks.update("read-tags", *value)
+        # Each read is a task of its own: asked again while one runs (other tracks selected),
+        # the first to end takes only its own entry away.
+        self._reads_asked += 1
+        key = f"read-tags-{self._reads_asked}"
 
-        self.tasks.start("read-tags", "Reading tags again")
-        handle = run_task(work, lambda result, error: self._tags_read_again(handle, result, error),
+        def progress(value):
+            self.tasks.update(key, *value)
+
+        self.tasks.start(key, "Reading tags again")
+        handle = run_task(work, lambda result, error: self._tags_read_again(handle, key, result, error),
                           pool=db_write_pool(), progress=progress, name="read-tags-again")
         self._reading_again |= {handle}
 
-    def _tags_read_again(self, handle, result, error) -> None:
+    def _tags_read_again(self, handle, key: str, result, error) -> None:
         self._reading_again -= {handle}
-        self.tasks.finish("read-tags")
+        self.tasks.finish(key)
         if error is not None:
             self.statusBar().showMessage(f"Could not read the tags again: {error}", 10000)
             self.tags_read_again.emit(error)

@@ -726,3 +726,19 @@ def test_read_tags_again_from_the_file_menu_acts_on_the_librarys_selection(qtbot
     assert window.statusBar().currentMessage() == "Read the tags of 1 track again: 1 changed"
     qtbot.waitUntil(lambda: "Pebble Song (Demo)" in {window.model.index(r, 1).data()
                                                      for r in range(window.model.rowCount())}, timeout=10000)
+
+
+def test_read_tags_again_asked_twice_shows_each_read_until_it_ends(qtbot, scanned, music, make_window):
+    # Other tracks selected and read again while the first read runs: each read is a task of
+    # its own, and the first to end leaves the other shown among the running tasks.
+    window = make_window(scanned, with_player=False)
+    def reads():
+        return [key for key in window.tasks.running() if window.tasks.text(key) == "Reading tags again"]
+
+    seen = []
+    window.tags_read_again.connect(lambda result: seen.append(reads()))
+    window.read_tags_again([scanned.track_by_path(str(music / "Rock" / "r2.flac"))["id"]])
+    window.read_tags_again([scanned.track_by_path(str(music / "Jazz" / "j3.wav"))["id"]])
+    assert len(reads()) == 2
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=20000)
+    assert len(seen[0]) == 1 and seen[1] == []
