@@ -98,8 +98,9 @@ class LibraryRecommendations:
     """Library order and genre tags: no learning, no invented data.
 
     Reads the library on each call (a worker thread, its own connection), so new
-    scans show up without any invalidation, and so does what the person asked never to
-    be suggested (left out before picking, so the lists stay as long).
+    scans show up without any invalidation, and so does what no suggestion may offer (what
+    the person asked never to be suggested, the tracks of a disk not connected), left out
+    before picking, so the lists stay as long.
     """
 
     def __init__(self, store):
@@ -124,7 +125,7 @@ class LibraryRecommendations:
         order, info = self._library()
         if not order or k <= 0:
             return []
-        skip = set(exclude) | set(session_track_ids) | self.store.never_suggested_ids()
+        skip = set(exclude) | set(session_track_ids) | self.store.left_out_ids()
         start = 0
         last = session_track_ids[-1] if session_track_ids else None
         if last in info:
@@ -153,7 +154,7 @@ class LibraryRecommendations:
             return []
         seed = rows[seed_track_id]
         seed_title, seed_artist, bucket = info[seed_track_id]
-        skip = set(exclude) | set(skipped) | {seed_track_id} | self.store.never_suggested_ids()
+        skip = set(exclude) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
         skipped_artists = {info[t][1] for t in skipped if t in info}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
         short = SHORT_FRACTION * statistics.median(lengths) if lengths else 0.0
@@ -194,7 +195,7 @@ class LibraryRecommendations:
         for play in self.store.plays():
             last_played[play["track_id"]] = play["started_at"]
         members: dict[str, list[int]] = defaultdict(list)
-        never = self.store.never_suggested_ids()
+        never = self.store.left_out_ids()
         for t in _one_per_recording([t for t in order if t not in never
                                      and not (rows[t]["duration"] and rows[t]["duration"] < short)], rows, ()):
             members[info[t][2]].append(t)

@@ -199,7 +199,7 @@ class RecommenderService:
         self._imports_seen: tuple[int, int] | None = None
         self._dirty = True
         self._builds = 0                # catalogues built: tracks may have come since the last one
-        self._never: tuple | None = None    # ((stamp, builds), track ids never to suggest)
+        self._never: tuple | None = None    # ((stamp, builds), track ids no suggestion offers)
 
     @property
     def priors(self):
@@ -319,14 +319,15 @@ class RecommenderService:
         return skipped, streak
 
     def _never_suggested(self) -> frozenset[int]:
-        """The tracks the person asked never to be suggested. Their list's stamp is read on
-        every call, so a change holds at once, with no rebuild and no training; the tracks
-        (a read of the whole library when an artist is named) are read again only when it
-        changed or a new catalogue may hold new songs of an artist."""
-        key = (self.store.never_suggested_stamp(), self._builds)
+        """The tracks no suggestion offers: those the person asked never to be suggested, and
+        those of a library folder the last scan found away (an unplugged disk), which would not
+        play. A stamp of both is read on every call, so a change holds at once, with no rebuild
+        and no training; the tracks (a read of the whole library when an artist is named) are
+        read again only when it changed or a new catalogue may hold new songs of an artist."""
+        key = (self.store.left_out_stamp(), self._builds)
         kept = self._never
         if kept is None or kept[0] != key:
-            kept = self._never = (key, frozenset(self.store.never_suggested_ids()))
+            kept = self._never = (key, frozenset(self.store.left_out_ids()))
         return kept[1]
 
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset()) -> list[Rec]:

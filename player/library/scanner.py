@@ -88,6 +88,7 @@ class ScanProgress:
     error_paths: list[tuple[str, str]] = field(default_factory=list)
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)   # library folders not there (an unplugged disk)
+    away_changed: bool = False      # a library folder went away or came back since the scan before
     #: tracks that no longer exist -> the track that holds their file and history now (a
     #: file new in this scan that was a moved one, a duplicate merged): a queue that took the
     #: new row while the scan ran follows it
@@ -297,6 +298,7 @@ class Scanner:
                     self.progress.unavailable.append(root)
                 else:
                     available.append(root)
+            self.progress.away_changed = self.store.set_folders_away(self.progress.unavailable, available)
             self.progress.moved = self._scan_roots(available, folders)
             self._link_history(started)
             if self.progress.read > self.progress.same or self.progress.moved:

@@ -373,6 +373,14 @@ _V13 = "ALTER TABLE folders ADD COLUMN tag_reader INTEGER NOT NULL DEFAULT 0"
 _V14 = "ALTER TABLE tracks ADD COLUMN ctime_ns INTEGER"
 
 
+# v15: when a scan found a library folder not there, or empty where it had tracks (a disk or
+# share not connected); NULL while it is there. Its tracks stay listed with their plays, and
+# no suggestion offers them until a scan finds the folder again. NULL for the folders there
+# are: the scan at the next start looks.
+_V15 = "ALTER TABLE folders ADD COLUMN away_since REAL"
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
-              _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14)]
+              _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
+              _script(_V15)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,6 +1,6 @@
 """What the person asked Segue never to suggest: a song, or every song of an artist.
 
-Up next, Radio and Discover leave these out (see :meth:`NeverSuggestMixin.never_suggested_ids`);
+Up next, Radio and Discover leave these out (see :meth:`NeverSuggestMixin.left_out_ids`);
 nothing else does: the person can still play, queue or list them. An artist is kept by its
 key, the first credited artist normalised (:func:`segue_common.normalize.primary_artist`),
 as the rest of Segue keys artists: "The Beatles" and "Beatles feat. X" are one artist. A
@@ -89,6 +89,15 @@ class NeverSuggestMixin:
             if keys:
                 ids.update(_tracks_of(conn, [n for n in names if primary_artist(n) in keys]))
         return ids
+
+    def left_out_stamp(self) -> tuple:
+        """Changes whenever :meth:`left_out_ids` may have (a cheap read)."""
+        return self.never_suggested_stamp() + self.away_stamp()
+
+    def left_out_ids(self) -> set[int]:
+        """The tracks no suggestion offers: those never to suggest, and those of a library
+        folder the last scan found away (a disk not connected), which would not play."""
+        return self.never_suggested_ids() | self.away_track_ids()
 
 
 def _copies(conn, track_ids: set[int], names: list[str]) -> set[int]:

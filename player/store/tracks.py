@@ -90,6 +90,33 @@ class TracksMixin:
             conn.execute("UPDATE folders SET last_scan_at = ?, tag_reader = coalesce(?, tag_reader) WHERE id = ?",
                          (when or time.time(), tag_reader, folder_id))
 
+    def set_folders_away(self, away: Iterable[str], there: Iterable[str]) -> bool:
+        """Note the library folders a scan found away (not there, or empty where they had
+        tracks: a disk or share not connected) and those it found there. Returns whether
+        that changed which folders are away."""
+        now = time.time()
+        changed = 0
+        with self.transaction() as conn:
+            for path in away:
+                changed += conn.execute("UPDATE folders SET away_since = ? WHERE path = CAST(? AS TEXT) "
+                                        "AND away_since IS NULL", (now, sql_text(path))).rowcount
+            for path in there:
+                changed += conn.execute("UPDATE folders SET away_since = NULL WHERE path = CAST(? AS TEXT) "
+                                        "AND away_since IS NOT NULL", (sql_text(path),)).rowcount
+        return changed > 0
+
+    def away_stamp(self) -> tuple:
+        """Changes whenever a folder goes away or comes back (a cheap read)."""
+        return tuple(self.execute("SELECT count(*), total(id), max(away_since) FROM folders "
+                                  "WHERE away_since IS NOT NULL").fetchone())
+
+    def away_track_ids(self) -> set[int]:
+        """The tracks of the library folders the last scan of each found away: listed, and
+        not playable until their disk is connected again."""
+        return {t for (t,) in self.execute(
+            "SELECT t.id FROM tracks t JOIN folders f ON f.id = t.folder_id "
+            "WHERE f.away_since IS NOT NULL AND t.missing = 0")}
+
     # -- tracks ------------------------------------------------------
     def file_index(self, folder_id: int) -> dict[str, tuple[int, int, int, int, int | None]]:
         """``path -> (id, size, mtime_ns, missing, ctime_ns)`` for the tracks of a folder

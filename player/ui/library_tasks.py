@@ -139,8 +139,10 @@ class LibraryTasksMixin:
             # A scan reads only the files that changed: the unreadable ones left as they were
             # are not in its count, and the library still has them.
             after = store.library_counts()
+            # A disk gone or back: what suggestions may offer changed with it.
+            left_out = store.left_out_ids() if result.away_changed else None
             return result, after["errors"], (before["tracks"], before["missing"], before["errors"]), \
-                (after["tracks"], after["missing"], after["errors"])
+                (after["tracks"], after["missing"], after["errors"]), left_out
 
         self._scan_quiet = quiet
         self._scan_some = bool(folders)
@@ -204,9 +206,14 @@ class LibraryTasksMixin:
             self.scan_finished.emit(None)
             return True
         else:
-            result, unreadable, before, after = result
+            result, unreadable, before, after, left_out = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
+            if left_out is not None:
+                # The songs of a disk not connected would fail one after another: Segue's
+                # suggestions of them leave Up next (what the person queued stays) and
+                # Discover, and none is offered until the disk is back.
+                self._drop_suggestions(left_out)
             said = self._unavailable_said
             # A scan of the folders just added says nothing of the others: those it did not
             # look at stay as they were said.

@@ -538,7 +538,7 @@ class PlaybackMixin:
                 store.never_suggest_track(track_id)
             row = store.track(track_id) if known is None else None     # (a track the library does not show)
             title = known[0] if known is not None else Namer.of(store)(row).title if row is not None else ""
-            return title, store.never_suggested_ids()
+            return title, store.left_out_ids()
 
         def done(result, error):
             if error is not None:
@@ -555,9 +555,10 @@ class PlaybackMixin:
         run_task(work, done, pool=db_write_pool(), name="never-suggest")
 
     def _drop_suggestions(self, never: set[int]) -> int:
-        """Take the tracks of ``never`` off what Segue offers now: its suggestions in Up next
-        (on the player's thread, from the queue as it is then) and Discover's rows. Returns
-        how many of Up next's rows go, as shown now.
+        """Take the tracks of ``never`` (all that no suggestion may offer now: the store's
+        ``left_out_ids``) off what Segue offers now: its suggestions in Up next (on the
+        player's thread, from the queue as it is then) and Discover's rows. Returns how many
+        of Up next's rows go, as shown now. A track no longer in the set may be offered again.
 
         The player keeps the set, and the window keeps it for Discover: a refill, a station or
         Discover's rows asked for before the list was written land after this, with the song
@@ -609,7 +610,7 @@ class PlaybackMixin:
 
         # On the write thread, after the removal and in turn with any "Don't suggest" asked
         # since: the player is told each list in the order the lists were written.
-        run_task(store.never_suggested_ids, follow, pool=db_write_pool(), name="never-suggested-ids")
+        run_task(store.left_out_ids, follow, pool=db_write_pool(), name="left-out-ids")
         one = texts[0].replace("Songs by", "songs by", 1)
         self.statusBar().showMessage(
             f"Segue may suggest {one if len(texts) == 1 else f'{len(texts)} songs and artists'} again", 8000)

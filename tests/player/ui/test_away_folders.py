@@ -1,0 +1,56 @@
+"""A library folder whose disk is unplugged while the window is open: its songs that Segue
+suggested leave Up next and Discover, no refill or station offers them while it is away (each
+would fail to play), what the person queued stays, and once the disk is back they are offered
+again."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.library.scanner import Scanner
+from tests.audiogen import write_track
+from tests.player.ui.test_never_suggest import _discover_ids, _refill, _start_paused, _window
+
+
+@pytest.mark.parametrize("kind", ["plain", "learning"])
+def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qtbot, scanned, music, make_window,
+                                                                              kind):
+    disk = music.with_name("usb-disk")
+    for i in range(4):
+        write_track(disk, f"d{i}", fmt="flac", seconds=3.0, freq=300.0 + 30 * i,
+                    tags={"title": f"Disk Song {i}", "artist": "Disk Band", "album": "Portable", "genre": "Rock"})
+    Scanner(scanned).scan([str(disk)])
+    on_disk = {t["id"] for t in scanned.tracks() if t["artist"] == "Disk Band"}
+    window = _window(qtbot, lambda store: make_window(store, follow=True), scanned, kind)
+    qtbot.waitUntil(lambda: window._scan is None and str(disk) in window.folder_watch.watched(), timeout=20000)
+    window.folder_watch.quiet_ms = window.folder_watch.look_again_ms = 200
+    _start_paused(qtbot, window, window.model.track_id(0))
+    mine = next(iter(sorted(on_disk)))
+    window.enqueue([mine])                                  # the person's own pick from the disk
+    window.up_next.keep_going.setChecked(True)
+    # Twelve songs, one playing: the ten suggested hold at least one of the disk's three others.
+    qtbot.waitUntil(lambda: sum(not e.manual for e in window.player.queue) >= 10, timeout=10000)
+    assert on_disk & {e.track_id for e in window.player.queue if not e.manual}
+    assert on_disk & _discover_ids(qtbot, window)
+
+    away = disk.with_name("unplugged")
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        disk.rename(away)
+    qtbot.waitUntil(lambda: not on_disk & {e.track_id for e in window.player.queue if not e.manual}, timeout=5000)
+    assert [e.track_id for e in window.player.queue if e.manual] == [mine]      # the person's pick stays
+    assert window.model.rowCount() == len(scanned.tracks())                   # listed still
+    assert scanned.away_track_ids() == on_disk
+    assert not on_disk & set(_refill(window))
+    assert not on_disk & _discover_ids(qtbot, window)
+    seed = next(t["id"] for t in scanned.tracks() if t["genre"] == "Rock" and t["id"] not in on_disk
+                and t["id"] != window.player.current_track_id)
+    window.start_radio(seed)                                # a station of the disk's genre
+    qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 1, timeout=10000)
+    window.pause()
+    assert not on_disk & {e.track_id for e in window.player.queue}
+
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        away.rename(disk)                                   # plugged in again: found by the look every while
+    assert scanned.away_track_ids() == set()
+    qtbot.waitUntil(lambda: bool(on_disk & _discover_ids(qtbot, window)), timeout=10000)
+    assert on_disk & set(_refill(window))
