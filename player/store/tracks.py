@@ -110,12 +110,15 @@ class TracksMixin:
         return tuple(self.execute("SELECT count(*), total(id), max(away_since) FROM folders "
                                   "WHERE away_since IS NOT NULL").fetchone())
 
+    def away_tracks(self) -> dict[int, str]:
+        """``track id -> library folder`` for the tracks of the folders the last scan of each
+        found away: listed, and not playable until their disk is connected again."""
+        return dict(self.execute(
+            "SELECT t.id, f.path FROM tracks t JOIN folders f ON f.id = t.folder_id "
+            "WHERE f.away_since IS NOT NULL AND t.missing = 0").fetchall())
+
     def away_track_ids(self) -> set[int]:
-        """The tracks of the library folders the last scan of each found away: listed, and
-        not playable until their disk is connected again."""
-        return {t for (t,) in self.execute(
-            "SELECT t.id FROM tracks t JOIN folders f ON f.id = t.folder_id "
-            "WHERE f.away_since IS NOT NULL AND t.missing = 0")}
+        return set(self.away_tracks())
 
     # -- tracks ------------------------------------------------------
     def file_index(self, folder_id: int) -> dict[str, tuple[int, int, int, int, int | None]]:

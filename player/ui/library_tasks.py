@@ -90,6 +90,8 @@ class LibraryTasksMixin:
     _scan_some = False          # the running scan is of some folders (just added), not all
     _reading_again: frozenset = frozenset()     # the "Read tags again" tasks not done yet
     _reads_asked = 0            # how many were asked for: each has its own entry among the tasks
+    #: track id -> its library folder, for the folders the last scans found away (a disk not connected)
+    away_tracks: dict = {}
 
     def rescan(self) -> None:
         self.scan(None)
@@ -139,10 +141,11 @@ class LibraryTasksMixin:
             # A scan reads only the files that changed: the unreadable ones left as they were
             # are not in its count, and the library still has them.
             after = store.library_counts()
-            # A disk gone or back: what suggestions may offer changed with it.
-            left_out = store.left_out_ids() if result.away_changed else None
+            # A disk gone or back: what suggestions may offer changes with it.
+            away = store.away_tracks()
+            left_out = store.left_out_ids() if away or result.away_changed else None
             return result, after["errors"], (before["tracks"], before["missing"], before["errors"]), \
-                (after["tracks"], after["missing"], after["errors"]), left_out
+                (after["tracks"], after["missing"], after["errors"]), (away, left_out)
 
         self._scan_quiet = quiet
         self._scan_some = bool(folders)
@@ -206,14 +209,16 @@ class LibraryTasksMixin:
             self.scan_finished.emit(None)
             return True
         else:
-            result, unreadable, before, after, left_out = result
+            result, unreadable, before, after, (away, left_out) = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
-            if left_out is not None:
+            if away.keys() != self.away_tracks.keys():
                 # The songs of a disk not connected would fail one after another: Segue's
                 # suggestions of them leave Up next (what the person queued stays) and
-                # Discover, and none is offered until the disk is back.
+                # Discover, and none is offered until the disk is back. (At the first scan
+                # the disk may have been away since the last run, its songs still queued.)
                 self._drop_suggestions(left_out)
+            self.away_tracks = away
             said = self._unavailable_said
             # A scan of the folders just added says nothing of the others: those it did not
             # look at stay as they were said.

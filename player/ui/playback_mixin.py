@@ -12,6 +12,7 @@ from player.ui.bridge import PlayerBridge
 from player.ui.never_menu import ARTIST
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.listening import SUGGESTED_SOURCES
+from segue_common.text import shown
 
 log = logging.getLogger(__name__)
 RADIO_BATCH = 20
@@ -123,7 +124,7 @@ class PlaybackMixin:
         b.track_ended.connect(lambda _data: self.listening.plays_changed())
         b.state_changed.connect(self._state_changed)
         b.queue_changed.connect(self.refresh_up_next)
-        b.error.connect(lambda d: self.statusBar().showMessage(f"Could not play a track: {d.get('message')}", 10000))
+        b.error.connect(self._play_failed)
         b.device_lost.connect(lambda d: self.statusBar().showMessage(f"Audio output lost: {d.get('message')}", 15000))
         b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
@@ -425,6 +426,19 @@ class PlaybackMixin:
         return [(r.track_id, source) for r in recs]
 
     # -- player events (GUI thread) ---------------------------------------------
+    def _play_failed(self, data: dict) -> None:
+        """Say which song could not be played, and why: for the song of a disk not connected,
+        that (its file's error says only that there is no such file)."""
+        track_id = data.get("track_id")
+        title = self._info(track_id)[0] if track_id is not None else ""
+        song = f"“{title}”" if title and title != UNNAMED[0] else "a track"
+        folder = self.away_tracks.get(track_id)
+        if folder is not None:
+            message = f"Could not play {song}: it is on {shown(folder)}, not connected now"
+        else:
+            message = f"Could not play {song}: {data.get('message')}"
+        self.statusBar().showMessage(message, 10000)
+
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")
         self._show_track(data["track_id"])

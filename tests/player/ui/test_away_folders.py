@@ -25,7 +25,7 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
     qtbot.waitUntil(lambda: window._scan is None and str(disk) in window.folder_watch.watched(), timeout=20000)
     window.folder_watch.quiet_ms = window.folder_watch.look_again_ms = 200
     _start_paused(qtbot, window, window.model.track_id(0))
-    mine = next(iter(sorted(on_disk)))
+    mine = next(t["id"] for t in scanned.tracks() if t["title"] == "Disk Song 0")
     window.enqueue([mine])                                  # the person's own pick from the disk
     window.up_next.keep_going.setChecked(True)
     # Twelve songs, one playing: the ten suggested hold at least one of the disk's three others.
@@ -48,9 +48,27 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
     qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 1, timeout=10000)
     window.pause()
     assert not on_disk & {e.track_id for e in window.player.queue}
+    # Played by the person from the library, a song of the disk says why it cannot play.
+    window.play_ids([mine], 0, "library")
+    note = f"Could not play “Disk Song 0”: it is on {disk}, not connected now"
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == note, timeout=10000)
+    window.pause()
 
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         away.rename(disk)                                   # plugged in again: found by the look every while
     assert scanned.away_track_ids() == set()
     qtbot.waitUntil(lambda: bool(on_disk & _discover_ids(qtbot, window)), timeout=10000)
     assert on_disk & set(_refill(window))
+
+
+def test_a_song_that_cannot_be_played_is_named_with_its_error(qtbot, scanned, music, make_window):
+    import os
+
+    window = make_window(scanned)
+    broken = music / "Folk" / "f1.flac"                     # "River Song", damaged since the scan
+    broken.write_bytes(os.urandom(4096))
+    window.play_ids([scanned.track_by_path(str(broken))["id"]], 0, "library")
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Could not play “River Song”: "),
+                    timeout=10000)
+    assert len(window.statusBar().currentMessage()) > len("Could not play “River Song”: "), \
+        window.statusBar().currentMessage()
