@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from player.library.names import Namer
+from segue_common.text import shown
 
 # (key, header); keys are store column names.
 COLUMNS: list[tuple[str, str]] = [
@@ -34,6 +35,7 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 _ALIGNMENT = Qt.ItemDataRole.TextAlignmentRole
 _FONT = Qt.ItemDataRole.FontRole
 _TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _ROWS_MOVE = QAbstractTableModel.LayoutChangeHint.VerticalSortHint
 _HINTED = "QList<QPersistentModelIndex>,QAbstractItemModel::LayoutChangeHint"   # (the layout signals with a hint)
 _HORIZONTAL = Qt.Orientation.Horizontal
@@ -368,6 +370,8 @@ class LibraryModel(QAbstractTableModel):
         self._bold.setBold(True)
         self._italic = QFont()
         self._italic.setItalic(True)
+        self._away: dict[int, str] = {}        # track id -> its library folder, on a disk not connected
+        self._away_at: dict[int, str] = {}     # the same by index into data_
 
     # -- loading -------------------------------------------------------
     def set_library(self, data: LibraryData) -> None:
@@ -376,7 +380,25 @@ class LibraryModel(QAbstractTableModel):
         self.data_ = data
         self._order = self._sorted_order()
         self.visible = self._filtered(self._order, self._terms)
+        self._away_at = self._away_indexes()
         self.endResetModel()
+
+    def set_away(self, away: dict[int, str]) -> None:
+        """Grey the rows of the tracks of library folders not connected now (``track id ->
+        folder``), whose songs cannot play; their tooltips say where they are."""
+        if away == self._away:
+            return
+        self._away = dict(away)
+        self._away_at = self._away_indexes()
+        if len(self.visible):
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.visible) - 1, len(COLUMNS) - 1),
+                                  [_FOREGROUND, _TOOLTIP])
+
+    def _away_indexes(self) -> dict[int, str]:
+        if not self._away:
+            return {}
+        ids = list(self._away)
+        return {int(i): self._away[t] for t, i in zip(ids, self.data_.positions(ids)) if i >= 0}
 
     def sort_column_key(self) -> str | None:
         """The column the rows are sorted by (its key in :data:`COLUMNS`), None in library order."""
@@ -491,8 +513,13 @@ class LibraryModel(QAbstractTableModel):
             return self._bold
         if role == TRACK_ID_ROLE:
             return int(self.data_.ids[i])
+        if role == _FOREGROUND and i in self._away_at:
+            # (read each time: the theme may change while the disk stays away)
+            return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         if role == _TOOLTIP and key in _TEXT:
             text = self.data_.text[key][i]
+            if i in self._away_at:
+                return f"{text}\nOn {shown(self._away_at[i])}, not connected now"
             if text and self.data_.is_guessed(key, i):
                 return f"{text}\n{_GUESSED_TIP[key]}"
             return text or None

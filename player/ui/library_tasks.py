@@ -219,6 +219,7 @@ class LibraryTasksMixin:
                 # the disk may have been away since the last run, its songs still queued.)
                 self._drop_suggestions(left_out)
             self.away_tracks = away
+            self.model.set_away(away)
             said = self._unavailable_said
             # A scan of the folders just added says nothing of the others: those it did not
             # look at stay as they were said.

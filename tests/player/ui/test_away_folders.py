@@ -6,10 +6,17 @@ again."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from player.library.scanner import Scanner
 from tests.audiogen import write_track
 from tests.player.ui.test_never_suggest import _discover_ids, _refill, _start_paused, _window
+
+
+def _greyed(window) -> set[int]:
+    model = window.model
+    return {model.track_id(r) for r in range(model.rowCount())
+            if model.index(r, 1).data(Qt.ItemDataRole.ForegroundRole) is not None}
 
 
 @pytest.mark.parametrize("kind", ["plain", "learning"])
@@ -32,13 +39,17 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
     qtbot.waitUntil(lambda: sum(not e.manual for e in window.player.queue) >= 10, timeout=10000)
     assert on_disk & {e.track_id for e in window.player.queue if not e.manual}
     assert on_disk & _discover_ids(qtbot, window)
+    assert _greyed(window) == set()
 
     away = disk.with_name("unplugged")
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         disk.rename(away)
     qtbot.waitUntil(lambda: not on_disk & {e.track_id for e in window.player.queue if not e.manual}, timeout=5000)
     assert [e.track_id for e in window.player.queue if e.manual] == [mine]      # the person's pick stays
-    assert window.model.rowCount() == len(scanned.tracks())                   # listed still
+    assert window.model.rowCount() == len(scanned.tracks())                   # listed still, greyed
+    assert _greyed(window) == on_disk
+    row = window.model.index(window.model.row_of(mine), 1)
+    assert row.data(Qt.ItemDataRole.ToolTipRole) == f"Disk Song 0\nOn {disk}, not connected now"
     assert scanned.away_track_ids() == on_disk
     assert not on_disk & set(_refill(window))
     assert not on_disk & _discover_ids(qtbot, window)
@@ -57,6 +68,7 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         away.rename(disk)                                   # plugged in again: found by the look every while
     assert scanned.away_track_ids() == set()
+    qtbot.waitUntil(lambda: not _greyed(window), timeout=10000)
     qtbot.waitUntil(lambda: bool(on_disk & _discover_ids(qtbot, window)), timeout=10000)
     assert on_disk & set(_refill(window))
 
