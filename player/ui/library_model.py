@@ -463,6 +463,10 @@ class LibraryModel(QAbstractTableModel):
     def track_id(self, row: int) -> int:
         return int(self.data_.ids[self.visible[row]])
 
+    def is_away(self, row: int) -> bool:
+        """Whether the track of ``row`` is on a disk not connected now (see :meth:`set_away`)."""
+        return int(self.visible[row]) in self._away_at
+
     def visible_ids(self) -> list[int]:
         return self.data_.ids[self.visible].tolist()
 

@@ -221,8 +221,15 @@ class LibraryView(QWidget):
 
     def _play_from(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():
-            end = min(self.model.rowCount(), row + 1 + QUEUE_AHEAD)
-            ids = [self.model.track_id(r) for r in range(row, end)]
+            # What follows leaves out the tracks of a disk not connected: each would fail in
+            # turn. The one asked for is tried (and says why it cannot play).
+            model, after = self.model, []
+            for r in range(row + 1, model.rowCount()):
+                if len(after) == QUEUE_AHEAD:
+                    break
+                if not model.is_away(r):
+                    after.append(model.track_id(r))
+            ids = [model.track_id(row), *after]
             self.play_requested.emit(ids, 0, self._source())
 
     def _play_first_match(self) -> None:

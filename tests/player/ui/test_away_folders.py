@@ -59,6 +59,18 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
     qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 1, timeout=10000)
     window.pause()
     assert not on_disk & {e.track_id for e in window.player.queue}
+    # A double-click on a row before the disk's (in library order): the rows after it are
+    # queued, leaving out the disk's songs, which would fail one after another.
+    window.up_next.keep_going.setChecked(False)
+    model, table = window.model, window.library.table
+    row = min(model.row_of(t) for t in on_disk) - 1
+    assert row >= 0 and not model.is_away(row)
+    rect = table.visualRect(model.index(row, 1))
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    expected = [model.track_id(r) for r in range(row + 1, model.rowCount()) if model.track_id(r) not in on_disk]
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == expected, timeout=10000)
+    window.pause()
     # Played by the person from the library, a song of the disk says why it cannot play.
     window.play_ids([mine], 0, "library")
     note = f"Could not play “Disk Song 0”: it is on {disk}, not connected now"
