@@ -330,9 +330,16 @@ class PlaybackMixin:
 
     # -- what plays ------------------------------------------------------------
     def play_ids(self, ids: list[int], start: int = 0, source: str = "library") -> None:
-        """Replace the queue with ``ids`` and play ``ids[start]`` now."""
+        """Replace the queue with ``ids`` and play ``ids[start]`` now. The others leave out the
+        songs of a disk not connected (each would fail in turn); the one asked for is tried,
+        and says why it cannot play."""
         if not ids:
             return
+        away = self.away_tracks
+        if away:
+            kept = [(i, t) for i, t in enumerate(ids) if i == start or t not in away]
+            start = next(j for j, (i, _t) in enumerate(kept) if i == start)
+            ids = [t for _i, t in kept]
         if source != "radio":
             self.station = None
         self._command(lambda p: p.play_tracks(list(ids), start, source=source))

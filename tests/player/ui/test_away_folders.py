@@ -71,6 +71,14 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
     expected = [model.track_id(r) for r in range(row + 1, model.rowCount()) if model.track_id(r) not in on_disk]
     qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == expected, timeout=10000)
     window.pause()
+    # So does any list played (a playlist, Discover, the Listening tab's): the song asked for
+    # plays, and what follows it is the list without the disk's songs.
+    home = expected[:3]
+    other = next(t for t in sorted(on_disk) if t != mine)
+    window.play_ids([other, home[0], mine, home[1], home[2]], 1, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == home[0]
+                    and [e.track_id for e in window.player.queue] == home[1:], timeout=10000)
+    window.pause()
     # Played by the person from the library, a song of the disk says why it cannot play.
     window.play_ids([mine], 0, "library")
     note = f"Could not play “Disk Song 0”: it is on {disk}, not connected now"
