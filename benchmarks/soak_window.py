@@ -193,6 +193,8 @@ class Soak:
         if not text:
             return
         key = text.split(":")[0]
+        if key.startswith("Could not play"):        # one key, not one per song named
+            key = "Could not play (disk not connected)" if text.endswith("not connected now") else "Could not play"
         self.status_said[key] += 1
         if text.startswith("Music folders changed"):
             # The scan that said it began after the one before it ended: something the soak did
