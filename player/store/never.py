@@ -1,6 +1,7 @@
 """What the person asked Segue never to suggest: a song, or every song of an artist.
 
-Up next, Radio and Discover leave these out (see :meth:`NeverSuggestMixin.left_out_ids`);
+Up next, Radio and Discover leave these out (see :meth:`NeverSuggestMixin.never_suggested_ids`,
+and :meth:`NeverSuggestMixin.left_out_ids`, which adds the songs of a disk not connected);
 nothing else does: the person can still play, queue or list them. An artist is kept by its
 key, the first credited artist normalised (:func:`segue_common.normalize.primary_artist`),
 as the rest of Segue keys artists: "The Beatles" and "Beatles feat. X" are one artist. A

@@ -520,13 +520,11 @@ class LibraryModel(QAbstractTableModel):
         if role == _FOREGROUND and i in self._away_at:
             # (read each time: the theme may change while the disk stays away)
             return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
-        if role == _TOOLTIP and key in _TEXT:
-            text = self.data_.text[key][i]
-            if i in self._away_at:
-                return f"{text}\nOn {shown(self._away_at[i])}, not connected now"
-            if text and self.data_.is_guessed(key, i):
-                return f"{text}\n{_GUESSED_TIP[key]}"
-            return text or None
+        if role == _TOOLTIP:
+            text = self.data_.text[key][i] if key in _TEXT else ""
+            lines = [text, _GUESSED_TIP[key] if text and self.data_.is_guessed(key, i) else "",
+                     f"On {shown(self._away_at[i])}, not connected now" if i in self._away_at else ""]
+            return "\n".join(line for line in lines if line) or None
         if role == _FONT and key in _GUESSABLE and self.data_.is_guessed(key, i):
             return self._italic
         return None

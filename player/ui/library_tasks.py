@@ -212,14 +212,7 @@ class LibraryTasksMixin:
             result, unreadable, before, after, (away, left_out) = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
-            if away.keys() != self.away_tracks.keys():
-                # The songs of a disk not connected would fail one after another: Segue's
-                # suggestions of them leave Up next (what the person queued stays) and
-                # Discover, and none is offered until the disk is back. (At the first scan
-                # the disk may have been away since the last run, its songs still queued.)
-                self._drop_suggestions(left_out)
-            self.away_tracks = away
-            self.model.set_away(away)
+            self._away_now(away, left_out)
             said = self._unavailable_said
             # A scan of the folders just added says nothing of the others: those it did not
             # look at stay as they were said.
@@ -260,6 +253,33 @@ class LibraryTasksMixin:
         self.reload_library()
         self.refresh_playlists()
         return True
+
+    def _away_now(self, away: dict, left_out: set | None) -> None:
+        """The tracks of library folders not connected now (``track id -> folder``), as the
+        store has them after a scan or at the start, and what no suggestion may offer with
+        them (None where it was not read: nothing seemed away then).
+
+        The songs of a disk not connected would fail one after another: where that changed,
+        Segue's suggestions of them leave Up next (what the person queued stays, and says
+        where it is) and Discover, and none is offered until the disk is back. Their rows
+        are greyed in the library."""
+        if away.keys() != self.away_tracks.keys():
+            self.away_tracks = away
+            if left_out is not None:
+                self._drop_suggestions(left_out)
+            else:
+                # A folder that left the away set with no scan seeing it back (removed in
+                # Settings while away, a scan that failed after noting it): read on the write
+                # thread, in turn with the "Don't suggest" writes.
+                def read(result, error):
+                    if error is not None:
+                        log.warning("could not read what suggestions leave out: %s", error)
+                    else:
+                        self._drop_suggestions(result)
+
+                run_task(self.store.left_out_ids, read, pool=db_write_pool(), name="left-out-ids")
+            self.refresh_up_next()
+        self.model.set_away(away)
 
     def _status_message_changed(self, text: str) -> None:
         self.problems_link.setVisible(bool(text) and text == self._problems_note)

@@ -153,6 +153,9 @@ class PlaybackMixin:
             self.restored = True
             self.state_restored.emit()
             return
+        left = self.left_out
+        if left:        # read before the player was there (a disk away since the last run)
+            self._command(lambda p: p.leave_out(left))
         self.up_next.keep_going.setChecked(bool(player.keep_going))
         self._show_modes()
         cued = player.cued
@@ -336,7 +339,7 @@ class PlaybackMixin:
         if not ids:
             return
         away = self.away_tracks
-        if away:
+        if away and 0 <= start < len(ids):
             kept = [(i, t) for i, t in enumerate(ids) if i == start or t not in away]
             start = next(j for j, (i, _t) in enumerate(kept) if i == start)
             ids = [t for _i, t in kept]
@@ -521,6 +524,9 @@ class PlaybackMixin:
     def _describe_entry(self, entry) -> tuple[str, str, str]:
         """``(title, artist, reason)`` of an Up next row, asked when the row is drawn."""
         title, artist, _album = self._info(entry.track_id)
+        folder = self.away_tracks.get(entry.track_id)
+        if folder is not None:           # (queued by the person: Segue's own picks of it have left)
+            return title, artist, f"On {shown(folder)}, not connected now"
         # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
         reason = self.reasons.get(entry.track_id, "") if entry.source in SUGGESTED_SOURCES else ""
         return title, artist, reason

@@ -9,7 +9,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from player.library.scanner import Scanner
+from player.ui.queue_panel import ENTRY_ROLE
+from player.ui.two_line import REASON_ROLE
 from tests.audiogen import write_track
+from tests.player.ui.conftest import TRACKS, open_settings
 from tests.player.ui.test_never_suggest import _discover_ids, _refill, _start_paused, _window
 
 
@@ -46,6 +49,10 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
         disk.rename(away)
     qtbot.waitUntil(lambda: not on_disk & {e.track_id for e in window.player.queue if not e.manual}, timeout=5000)
     assert [e.track_id for e in window.player.queue if e.manual] == [mine]      # the person's pick stays
+    rows = window.up_next.rows
+    qtbot.waitUntil(lambda: [rows.index(r).data(REASON_ROLE) for r in range(rows.rowCount())
+                             if rows.index(r).data(ENTRY_ROLE).track_id == mine]
+                    == [f"On {disk}, not connected now"], timeout=5000)      # and says where it is
     assert window.model.rowCount() == len(scanned.tracks())                   # listed still, greyed
     assert _greyed(window) == on_disk
     row = window.model.index(window.model.row_of(mine), 1)
@@ -104,3 +111,50 @@ def test_a_song_that_cannot_be_played_is_named_with_its_error(qtbot, scanned, mu
                     timeout=10000)
     assert len(window.statusBar().currentMessage()) > len("Could not play “River Song”: "), \
         window.statusBar().currentMessage()
+
+
+def _disk_away_at_the_last_run(scanned, music):
+    """A second library folder whose disk the last run's scan found not connected; its tracks."""
+    disk = music.with_name("usb-disk")
+    for i in range(2):
+        write_track(disk, f"d{i}", fmt="flac", seconds=3.0, freq=300.0 + 30 * i,
+                    tags={"title": f"Disk Song {i}", "artist": "Disk Band", "album": "Portable", "genre": "Rock"})
+    Scanner(scanned).scan([str(disk)])
+    disk.rename(disk.with_name("unplugged"))
+    Scanner(scanned).scan()
+    assert scanned.away_track_ids()
+    return disk, scanned.away_track_ids()
+
+
+def test_a_disk_away_since_the_last_run_is_greyed_at_the_start_with_following_off(qtbot, scanned, music,
+                                                                                  make_window):
+    # No look at the folders at the start (the person turned following off): the window
+    # still knows from the last scan which songs cannot play.
+    disk, on_disk = _disk_away_at_the_last_run(scanned, music)
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: _greyed(window) == on_disk, timeout=10000)
+    assert window._scan is None
+    window.play_ids([window.model.track_id(r) for r in range(window.model.rowCount())], 0, "library")
+    qtbot.waitUntil(lambda: len(window.player.queue) == len(TRACKS) - 1, timeout=10000)
+    assert not on_disk & {e.track_id for e in window.player.queue}
+
+
+def test_a_folder_removed_in_settings_while_its_disk_is_away_leaves_the_library_and_scans_go_on(
+        qtbot, scanned, music, make_window):
+    disk, on_disk = _disk_away_at_the_last_run(scanned, music)
+    window = make_window(scanned, follow=True)
+    qtbot.waitUntil(lambda: window._scan is None and _greyed(window) == on_disk, timeout=20000)
+    dialog = open_settings(qtbot, window)
+    folders = dialog.folders
+    folders.list.item(folders.folders().index(str(disk))).setSelected(True)
+    folders.remove_btn.click()
+    assert folders.folders() == [str(music)]
+    with qtbot.waitSignal(window.scan_finished, timeout=20000) as finished:
+        dialog.accept()
+    assert finished.args[0] is not None and not isinstance(finished.args[0], Exception)
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(TRACKS), timeout=10000)
+    assert window.away_tracks == {} and _greyed(window) == set()
+    write_track(music / "Folk", "f2", fmt="flac", tags={"title": "Copied In", "artist": "Hollow Pines"})
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()                                     # the scans after it go on
+    qtbot.waitUntil(lambda: window.model.rowCount() == len(TRACKS) + 1, timeout=10000)
