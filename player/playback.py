@@ -917,6 +917,8 @@ class Player:
         if ended in ("finished", "error"):      # ran out or failed, not moved on from
             self._ended_alone = [*self._ended_alone[-4:], playing.entry]
         heard = playing.logged_heard_ms()
+        if ended != "error" and heard > 0:
+            self._errors_in_row = 0     # a song was heard: the failures before it were not in a row with those after
         track_s = playing.source.duration or playing.source.duration_hint or 0.0
 
         def short(ms: int) -> bool:
@@ -1147,14 +1149,21 @@ class Player:
         self._end_current("error", error=message)
         self._emit("error", track_id=track_id, message=message)
         self._errors_in_row += 1
-        entry = self._queue.pop_front()
-        if entry is not None and self._errors_in_row < MAX_CONSECUTIVE_ERRORS:
-            self._start(entry, ended="skipped")
+        if self._queue.peek() is not None and self._errors_in_row < MAX_CONSECUTIVE_ERRORS:
+            self._start(self._queue.pop_front(), ended="skipped")
             self._emit("queue_changed")
         else:
+            # Nothing left, or too many songs in a row could not be played (a share gone, a
+            # folder of damaged files): stop, with what is queued kept for when the person
+            # has looked, and their next play counted afresh.
+            gave_up = self._errors_in_row >= MAX_CONSECUTIVE_ERRORS and self._queue.peek() is not None
+            self._errors_in_row = 0
+            self._ran_out = not gave_up and self._queue.peek() is None     # Keep it going goes on
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
             self._clear_stop_after()
+            if gave_up:
+                self._emit("gave_up", errors=MAX_CONSECUTIVE_ERRORS)
 
     def _maybe_fill(self) -> None:
         if not self.keep_going or self._filler is None:

@@ -26,6 +26,7 @@ class PlayerBridge(QObject):
     error = Signal(dict)
     device_lost = Signal(dict)
     stop_after_changed = Signal(dict)
+    gave_up = Signal(dict)
 
     def __init__(self, player, parent=None):
         super().__init__(parent)
@@ -34,7 +35,7 @@ class PlayerBridge(QObject):
         self._signals = {
             "track_started": self.track_started, "track_ended": self.track_ended,
             "queue_changed": self.queue_changed, "error": self.error, "device_lost": self.device_lost,
-            "stop_after_changed": self.stop_after_changed,
+            "stop_after_changed": self.stop_after_changed, "gave_up": self.gave_up,
         }
         player.add_listener(self._on_event)
 

@@ -63,6 +63,7 @@ class PlaybackMixin:
         self.reasons: dict[int, str] = {}
         # What the person left out, as last written: Discover's rows read before that leave it out too.
         self.left_out: frozenset[int] = frozenset()
+        self._play_error = ""           # what the status bar said of the last song that could not play
         self._cover_task = None
         # The names of tracks the library in memory does not hold (a file opened by name, a
         # track a running scan added, any track before the library has loaded): read on a
@@ -125,6 +126,7 @@ class PlaybackMixin:
         b.state_changed.connect(self._state_changed)
         b.queue_changed.connect(self.refresh_up_next)
         b.error.connect(self._play_failed)
+        b.gave_up.connect(self._gave_up)
         b.device_lost.connect(lambda d: self.statusBar().showMessage(f"Audio output lost: {d.get('message')}", 15000))
         b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
@@ -448,6 +450,13 @@ class PlaybackMixin:
         else:
             message = f"Could not play {song}: {data.get('message')}"
         self.statusBar().showMessage(message, 10000)
+        self._play_error = message
+
+    def _gave_up(self, data: dict) -> None:
+        """The player stopped: that many songs in a row could not be played (a share gone, a
+        folder of damaged files). Up next is kept for when the person has looked."""
+        last = f" {self._play_error}" if self._play_error else ""
+        self.statusBar().showMessage(f"Stopped: {data.get('errors')} songs in a row could not be played.{last}", 20000)
 
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")

@@ -9,7 +9,7 @@ import pytest
 from player.audio.base import PlaybackState
 from player.audio.null_engine import NullEngine
 from player.library.tags import read_tags
-from player.playback import Player, QueueEntry
+from player.playback import MAX_CONSECUTIVE_ERRORS, Player, QueueEntry
 from tests.audiogen import write_track
 from tests.scan_hold import hold_scan
 from tests.seek_hold import hold_seeks
@@ -130,6 +130,67 @@ def test_a_file_that_cannot_be_decoded_is_an_error_not_a_skip(store, tmp_path, m
     bad = store.plays()[1]
     assert bad["ms_heard"] == 0 and "broken.flac" in bad["error"]
     assert [d["track_id"] for d in ev.of("error")] == [ids[1]]
+
+
+def _damaged(store, track_ids) -> None:
+    for t in track_ids:
+        with open(store.track(t)["path"], "wb") as f:
+            f.write(b"fLaC" + b"\x00" * 500)  # damaged after the scan
+
+
+def test_after_five_songs_in_a_row_that_cannot_play_it_stops_and_keeps_the_rest_queued(store, tmp_path,
+                                                                                        make_player):
+    # A folder of damaged files, a share gone: the player does not run through the whole
+    # list failing; it stops, with the songs not tried still in Up next. The person's next
+    # play counts afresh: one more damaged song does not stop it again.
+    ids = add_tracks(store, tmp_path, [(f"bad{i}", 0.4) for i in range(7)] + [("good", 0.4)])
+    _damaged(store, ids[:7])
+    p = make_player()
+    ev = Events(p)
+    p.play_tracks(ids)
+    assert wait_for(lambda: ev.of("gave_up") and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(t, "error") for t in ids[:MAX_CONSECUTIVE_ERRORS]]
+    assert [e.track_id for e in p.queue] == ids[MAX_CONSECUTIVE_ERRORS:]
+    assert ev.of("gave_up") == [{"errors": MAX_CONSECUTIVE_ERRORS}]
+    p.play_tracks([ids[5], ids[7]])
+    assert wait_for(lambda: ended(store)[-1:] == [(ids[7], "finished")])
+    assert ended(store)[-2:] == [(ids[5], "error"), (ids[7], "finished")]
+    assert len(ev.of("gave_up")) == 1
+
+
+def test_songs_that_cannot_play_between_songs_heard_are_not_in_a_row(store, tmp_path, make_player):
+    # Here and there a damaged file in a long list, each after a song that was heard (and
+    # skipped): the list goes on, however many there are.
+    specs = []
+    for i in range(MAX_CONSECUTIVE_ERRORS + 1):
+        specs += [(f"bad{i}", 0.4), (f"good{i}", 30.0)]
+    ids = add_tracks(store, tmp_path, specs)
+    _damaged(store, ids[::2])
+    p = make_player()
+    ev = Events(p)
+    p.play_tracks(ids)
+    for good in ids[1::2]:
+        assert wait_for(lambda: p.current_track_id == good and p.position > 0.2)
+        p.next()
+    assert wait_for(lambda: len(ended(store)) == len(ids))
+    assert ended(store) == [(t, "error" if i % 2 == 0 else "skipped") for i, t in enumerate(ids)]
+    assert ev.of("gave_up") == []
+
+
+def test_a_song_that_cannot_play_at_the_end_of_up_next_lets_keep_it_going_go_on(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [("a", 0.4), ("bad", 0.4), ("c", 0.4)])
+    _damaged(store, [ids[1]])
+    p = make_player()
+    # The suggestion comes once the song has failed (a slow ranking): Up next is empty when it does.
+    def slow(player, replacing=0):
+        assert wait_for(lambda: (ids[1], "error") in ended(store))
+        return [(ids[2], "up_next")]
+
+    p.set_queue_filler(slow)
+    p.keep_going = True
+    p.play_tracks(ids[:2])
+    assert wait_for(lambda: (ids[2], "finished") in ended(store))
+    assert ended(store)[:3] == [(ids[0], "finished"), (ids[1], "error"), (ids[2], "finished")]
 
 
 def test_between_two_songs_the_player_never_reads_stopped(store, tmp_path, make_player, monkeypatch):

@@ -158,3 +158,20 @@ def test_a_folder_removed_in_settings_while_its_disk_is_away_leaves_the_library_
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         window.rescan()                                     # the scans after it go on
     qtbot.waitUntil(lambda: window.model.rowCount() == len(TRACKS) + 1, timeout=10000)
+
+
+def test_after_five_songs_in_a_row_that_cannot_play_the_window_says_why_it_stopped(qtbot, scanned, music,
+                                                                                     make_window):
+    import os
+
+    from player.playback import MAX_CONSECUTIVE_ERRORS
+
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(window.model.rowCount())]
+    for t in ids:
+        with open(scanned.track(t)["path"], "wb") as f:        # a folder of damaged files
+            f.write(os.urandom(4096))
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
+        f"Stopped: {MAX_CONSECUTIVE_ERRORS} songs in a row could not be played. Could not play “"), timeout=10000)
+    assert len(window.up_next.track_ids()) == len(ids) - MAX_CONSECUTIVE_ERRORS     # the rest kept
