@@ -1158,7 +1158,9 @@ class Player:
             # has looked, and their next play counted afresh.
             gave_up = self._errors_in_row >= MAX_CONSECUTIVE_ERRORS and self._queue.peek() is not None
             self._errors_in_row = 0
-            self._ran_out = not gave_up and self._queue.peek() is None     # Keep it going goes on
+            # Up next ran out on a song that failed, as on one that ended: Keep it going goes on
+            # (unless the person asked to stop after that song).
+            self._ran_out = not gave_up and self._queue.peek() is None and not self._stop_after
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
             self._clear_stop_after()
