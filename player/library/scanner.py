@@ -89,6 +89,7 @@ class ScanProgress:
     unreadable_folders: list[tuple[str, str]] = field(default_factory=list)
     unavailable: list[str] = field(default_factory=list)   # library folders not there (an unplugged disk)
     away_changed: bool = False      # a library folder went away or came back since the scan before
+    back: list[str] = field(default_factory=list)          # library folders found again (a disk connected)
     #: tracks that no longer exist -> the track that holds their file and history now (a
     #: file new in this scan that was a moved one, a duplicate merged): a queue that took the
     #: new row while the scan ran follows it
@@ -298,7 +299,8 @@ class Scanner:
                     self.progress.unavailable.append(root)
                 else:
                     available.append(root)
-            self.progress.away_changed = self.store.set_folders_away(self.progress.unavailable, available)
+            gone, self.progress.back = self.store.set_folders_away(self.progress.unavailable, available)
+            self.progress.away_changed = bool(gone or self.progress.back)
             self.progress.moved = self._scan_roots(available, folders)
             self._link_history(started)
             if self.progress.read > self.progress.same or self.progress.moved:

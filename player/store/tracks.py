@@ -90,20 +90,22 @@ class TracksMixin:
             conn.execute("UPDATE folders SET last_scan_at = ?, tag_reader = coalesce(?, tag_reader) WHERE id = ?",
                          (when or time.time(), tag_reader, folder_id))
 
-    def set_folders_away(self, away: Iterable[str], there: Iterable[str]) -> bool:
+    def set_folders_away(self, away: Iterable[str], there: Iterable[str]) -> tuple[list[str], list[str]]:
         """Note the library folders a scan found away (not there, or empty where they had
-        tracks: a disk or share not connected) and those it found there. Returns whether
-        that changed which folders are away."""
+        tracks: a disk or share not connected) and those it found there. Returns the folders
+        that went away and those that came back since the scans before."""
         now = time.time()
-        changed = 0
+        gone, back = [], []
         with self.transaction() as conn:
             for path in away:
-                changed += conn.execute("UPDATE folders SET away_since = ? WHERE path = CAST(? AS TEXT) "
-                                        "AND away_since IS NULL", (now, sql_text(path))).rowcount
+                if conn.execute("UPDATE folders SET away_since = ? WHERE path = CAST(? AS TEXT) "
+                                "AND away_since IS NULL", (now, sql_text(path))).rowcount:
+                    gone.append(path)
             for path in there:
-                changed += conn.execute("UPDATE folders SET away_since = NULL WHERE path = CAST(? AS TEXT) "
-                                        "AND away_since IS NOT NULL", (sql_text(path),)).rowcount
-        return changed > 0
+                if conn.execute("UPDATE folders SET away_since = NULL WHERE path = CAST(? AS TEXT) "
+                                "AND away_since IS NOT NULL", (sql_text(path),)).rowcount:
+                    back.append(path)
+        return gone, back
 
     def away_stamp(self) -> tuple:
         """Changes whenever a folder goes away or comes back (a cheap read)."""

@@ -71,6 +71,11 @@ def _unavailable_note(folders: list[str]) -> str:
     return f"Not there or empty, left as they were: {where} (a disk or share not connected?)"
 
 
+def _back_note(folders: list[str]) -> str:
+    where = ", ".join(folders[:2]) + ("…" if len(folders) > 2 else "")
+    return f"Connected again: {where} (its songs play, and are suggested, again)"
+
+
 #: what a rescan nobody asked for gives when following the folders was turned off before it ran
 _FOLLOW_OFF = object()
 
@@ -221,17 +226,17 @@ class LibraryTasksMixin:
                 # A disk not connected at the start leaves its tracks listed and unplayable:
                 # the person hears of it once, not again at every look while it stays away.
                 unavailable = [f for f in result.unavailable if f not in said]
+                notes = ([_unavailable_note(unavailable)] if unavailable else []) + \
+                    ([_back_note(result.back)] if result.back else [])
                 if not _changed(result, before, after):
                     # Most starts: the table stays as it is (reloading it resets it and stalls
                     # the window, see _scan_tick), the status bar says nothing, and the
                     # recommender keeps what it has built.
-                    if unavailable:
-                        self.statusBar().showMessage(_unavailable_note(unavailable), 15000)
+                    if notes:
+                        self.statusBar().showMessage(". ".join(notes), 15000)
                     self.scan_finished.emit(result)
                     return False
-                message = _follow_message(result, before, after)
-                if unavailable:
-                    message += ". " + _unavailable_note(unavailable)
+                message = ". ".join([_follow_message(result, before, after), *notes])
                 self._problems_note = message if result.errors else None
             else:
                 message = f"Scanned {result.done:,} files: {result.read:,} read, {result.errors:,} unreadable"
@@ -239,6 +244,8 @@ class LibraryTasksMixin:
                     message += f" ({unreadable:,} unreadable file{'s' if unreadable > 1 else ''} in the library)"
                 if result.unavailable:
                     message += ". " + _unavailable_note(result.unavailable)
+                if result.back:
+                    message += ". " + _back_note(result.back)
                 if result.unreadable_folders:
                     n = len(result.unreadable_folders)
                     message += (f". {n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'}"

@@ -43,8 +43,8 @@ def test_the_songs_of_a_folder_away_are_offered_nowhere_until_it_is_back(store, 
               {b: _ids(row) for b, row in provider.discover(10).items()})
     assert rock & set(before[0]) and rock & set(before[1]) and before[2]["Rock"]
 
-    assert store.set_folders_away(["/music/Rock"], [])
-    assert not store.set_folders_away(["/music/Rock"], [])          # said once: nothing changed
+    assert store.set_folders_away(["/music/Rock"], []) == (["/music/Rock"], [])
+    assert store.set_folders_away(["/music/Rock"], []) == ([], [])   # said once: nothing changed
     assert store.left_out_ids() == rock == store.away_track_ids()
     up_next, radio = _ids(provider.up_next([seed], 95)), _ids(provider.radio(seed, 95, exclude={seed}))
     rows = {b: _ids(row) for b, row in provider.discover(10).items()}
@@ -54,7 +54,7 @@ def test_the_songs_of_a_folder_away_are_offered_nowhere_until_it_is_back(store, 
     assert {b: row for b, row in rows.items() if b != "Rock"} == {b: row for b, row in before[2].items() if b != "Rock"}
     assert not rock & set(_ids(provider.radio(ids["Rock song 1"], 20, exclude={ids["Rock song 1"]})))
 
-    assert store.set_folders_away([], ["/music/Rock"])               # connected again
+    assert store.set_folders_away([], ["/music/Rock"]) == ([], ["/music/Rock"])     # connected again
     assert store.left_out_ids() == set()
     assert (_ids(provider.up_next([seed], 95)), _ids(provider.radio(seed, 95, exclude={seed})),
             {b: _ids(row) for b, row in provider.discover(10).items()}) == before
@@ -91,5 +91,5 @@ def test_a_scan_notes_a_folder_away_and_back(store, tmp_path, how):
     assert store.away_track_ids() == {song}
     shutil.move(moved, disk / "Album" if how == "empty" else disk)
     result = Scanner(store).scan()
-    assert result.unavailable == [] and result.away_changed
+    assert result.unavailable == [] and result.away_changed and result.back == [str(disk)]
     assert store.away_track_ids() == set()

@@ -95,6 +95,7 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         away.rename(disk)                                   # plugged in again: found by the look every while
     assert scanned.away_track_ids() == set()
+    assert window.statusBar().currentMessage() == f"Connected again: {disk} (its songs play, and are suggested, again)"
     qtbot.waitUntil(lambda: not _greyed(window), timeout=10000)
     qtbot.waitUntil(lambda: bool(on_disk & _discover_ids(qtbot, window)), timeout=10000)
     assert on_disk & set(_refill(window))

@@ -87,7 +87,8 @@ def test_a_music_folder_not_there_at_the_start_is_said_once_and_its_tracks_stay(
     write_track(away / "Folk", "f2", fmt="flac", tags={"title": "Copied In", "artist": "Hollow Pines"})
     away.rename(music)
     qtbot.waitUntil(lambda: "Copied In" in _titles(window), timeout=20000)
-    assert window.statusBar().currentMessage() == "Music folders changed: 1 track added"
+    assert window.statusBar().currentMessage() == ("Music folders changed: 1 track added. Connected again: "
+                                                   f"{music} (its songs play, and are suggested, again)")
     assert window.model.rowCount() == len(TRACKS) + 2
 
 
