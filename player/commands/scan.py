@@ -54,7 +54,10 @@ def run(args) -> int:
     for folder, reason in result.unreadable_folders[:20]:
         print(f"  cannot read folder {shown(folder)}: {reason} (its tracks are left as they were)")
     for folder in result.unavailable:
-        print(f"  not there or empty, its tracks left as they were: {shown(folder)} (a disk or share not connected?)")
+        print(f"  not there or empty, its tracks left as they were: {shown(folder)} (a disk or share not connected?)"
+              "; none of them is suggested until it is back")
+    for folder in result.back:
+        print(f"  connected again: {shown(folder)}")
     if result.duplicates:
         print(f"  {result.duplicates} more paths led to files already in the library (links): one track each")
     store.close()

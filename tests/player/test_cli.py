@@ -46,6 +46,21 @@ def test_scan_then_library_report(segue_home, tmp_path):
         assert "1 of the files read held the tags their tracks had" in out.stdout
 
 
+def test_scan_says_when_a_disk_is_not_connected_and_when_it_is_back(segue_home, tmp_path):
+    disk = tmp_path / "usb-disk"
+    write_track(disk, "one", fmt="flac", tags={"title": "One", "artist": "A"})
+    assert segue("scan", str(disk), home=segue_home).returncode == 0
+    disk.rename(tmp_path / "unplugged")
+    out = segue("scan", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert f"not there or empty, its tracks left as they were: {disk}" in out.stdout
+    assert "none of them is suggested until it is back" in out.stdout
+    (tmp_path / "unplugged").rename(disk)
+    out = segue("scan", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert f"connected again: {disk}" in out.stdout and "not there" not in out.stdout
+
+
 def test_scan_rejects_a_missing_folder(segue_home, tmp_path):
     out = segue("scan", str(tmp_path / "nowhere"), home=segue_home)
     assert out.returncode == 2 and "not a folder" in out.stderr
