@@ -595,6 +595,7 @@ class Player:
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
         with self._lock:    # one step: a track change in between cannot end up skipped
+            self._errors_in_row = 0     # the person's new list: its failures are counted afresh
             self._set_queue(ids[start_index + 1:], source, suggested)
             self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True)
         self._emit("queue_changed")
@@ -611,6 +612,7 @@ class Player:
         """
         seed = int(seed)
         with self._lock:
+            self._errors_in_row = 0
             self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True)
             playing, cued = self._playing, self._cued
             if playing is not None and playing.entry.track_id == seed:
@@ -637,6 +639,8 @@ class Player:
 
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""
+        with self._lock:
+            self._errors_in_row = 0
         self._start(QueueEntry(int(track_id), source, True), ended="skipped", restart_stops=True)
 
     def _resume_cued(self, cued: Cued, *, source: str | None = None) -> None:
@@ -917,7 +921,7 @@ class Player:
         if ended in ("finished", "error"):      # ran out or failed, not moved on from
             self._ended_alone = [*self._ended_alone[-4:], playing.entry]
         heard = playing.logged_heard_ms()
-        if ended != "error" and heard > 0:
+        if ended != "error" and playing.source.heard_s > 0:
             self._errors_in_row = 0     # a song was heard: the failures before it were not in a row with those after
         track_s = playing.source.duration or playing.source.duration_hint or 0.0
 
@@ -1149,17 +1153,19 @@ class Player:
         self._end_current("error", error=message)
         self._emit("error", track_id=track_id, message=message)
         self._errors_in_row += 1
-        if self._queue.peek() is not None and self._errors_in_row < MAX_CONSECUTIVE_ERRORS:
+        # Too many songs in a row could not be played (a share gone, a folder of damaged
+        # files): the player gives up, with what is queued kept for when the person has
+        # looked. The songs Keep it going adds count too: a station of songs that fail does
+        # not go on failing. Their next play counts afresh.
+        gave_up = self._errors_in_row >= MAX_CONSECUTIVE_ERRORS
+        if self._queue.peek() is not None and not gave_up and not self._stop_after:
             self._start(self._queue.pop_front(), ended="skipped")
             self._emit("queue_changed")
         else:
-            # Nothing left, or too many songs in a row could not be played (a share gone, a
-            # folder of damaged files): stop, with what is queued kept for when the person
-            # has looked, and their next play counted afresh.
-            gave_up = self._errors_in_row >= MAX_CONSECUTIVE_ERRORS and self._queue.peek() is not None
-            self._errors_in_row = 0
-            # Up next ran out on a song that failed, as on one that ended: Keep it going goes on
-            # (unless the person asked to stop after that song).
+            # Given up, asked to stop after this song, or nothing left: where Up next ran out
+            # on a song that failed, as on one that ended, Keep it going goes on.
+            if gave_up:
+                self._errors_in_row = 0
             self._ran_out = not gave_up and self._queue.peek() is None and not self._stop_after
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()

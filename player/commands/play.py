@@ -93,6 +93,10 @@ def run(args) -> int:
         elif event == "device_lost":
             print(f"segue play: {data['message']}", file=sys.stderr, flush=True)
             done.set()
+        elif event == "gave_up":
+            print(f"segue play: stopped, {data['errors']} songs in a row could not be played", file=sys.stderr,
+                  flush=True)
+            done.set()
         if event in ("track_ended", "state_changed") and player.current_track_id is None and not player.queue:
             done.set()
 

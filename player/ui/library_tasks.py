@@ -67,13 +67,13 @@ def _follow_message(result, before: tuple, after: tuple) -> str:
 
 
 def _unavailable_note(folders: list[str]) -> str:
-    where = ", ".join(folders[:2]) + ("…" if len(folders) > 2 else "")
+    where = ", ".join(map(shown, folders[:2])) + ("…" if len(folders) > 2 else "")
     return f"Not there or empty, left as they were: {where} (a disk or share not connected?)"
 
 
 def _back_note(folders: list[str]) -> str:
-    where = ", ".join(folders[:2]) + ("…" if len(folders) > 2 else "")
-    return f"Connected again: {where} (its songs play, and are suggested, again)"
+    where = ", ".join(map(shown, folders[:2])) + ("…" if len(folders) > 2 else "")
+    return f"Connected again: {where} ({'their' if len(folders) > 1 else 'its'} songs play, and are suggested, again)"
 
 
 #: what a rescan nobody asked for gives when following the folders was turned off before it ran

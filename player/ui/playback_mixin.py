@@ -63,7 +63,7 @@ class PlaybackMixin:
         self.reasons: dict[int, str] = {}
         # What the person left out, as last written: Discover's rows read before that leave it out too.
         self.left_out: frozenset[int] = frozenset()
-        self._play_error = ""           # what the status bar said of the last song that could not play
+        self._play_error = ""           # the last song that could not be played, as the status bar named it
         self._cover_task = None
         # The names of tracks the library in memory does not hold (a file opened by name, a
         # track a running scan added, any track before the library has loaded): read on a
@@ -450,13 +450,16 @@ class PlaybackMixin:
         else:
             message = f"Could not play {song}: {data.get('message')}"
         self.statusBar().showMessage(message, 10000)
-        self._play_error = message
+        self._play_error = song
 
     def _gave_up(self, data: dict) -> None:
         """The player stopped: that many songs in a row could not be played (a share gone, a
-        folder of damaged files). Up next is kept for when the person has looked."""
-        last = f" {self._play_error}" if self._play_error else ""
-        self.statusBar().showMessage(f"Stopped: {data.get('errors')} songs in a row could not be played.{last}", 20000)
+        folder of damaged files); what is queued is kept for when the person has looked. The
+        way to the songs' errors shows beside the message."""
+        last = f" (the last: {self._play_error})" if self._play_error else ""
+        message = f"Stopped: {data.get('errors')} songs in a row could not be played{last}"
+        self._problems_note = message
+        self.statusBar().showMessage(message, 20000)
 
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")

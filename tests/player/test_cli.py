@@ -61,6 +61,21 @@ def test_scan_says_when_a_disk_is_not_connected_and_when_it_is_back(segue_home, 
     assert f"connected again: {disk}" in out.stdout and "not there" not in out.stdout
 
 
+def test_play_stops_and_says_so_after_five_songs_in_a_row_that_cannot_play(segue_home, tmp_path):
+    from player.playback import MAX_CONSECUTIVE_ERRORS
+
+    music = tmp_path / "music"
+    for i in range(MAX_CONSECUTIVE_ERRORS + 2):
+        write_track(music, f"s{i}", fmt="flac", seconds=0.5, tags={"title": f"S{i}", "artist": "A"})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    for song in music.iterdir():
+        song.write_bytes(b"fLaC" + b"\x00" * 500)          # damaged since the scan
+    out = segue("play", "--null", str(music), home=segue_home)
+    assert out.returncode == 1, out.stderr
+    assert f"stopped, {MAX_CONSECUTIVE_ERRORS} songs in a row could not be played" in out.stderr
+    assert out.stdout.count("playing:") == MAX_CONSECUTIVE_ERRORS
+
+
 def test_scan_rejects_a_missing_folder(segue_home, tmp_path):
     out = segue("scan", str(tmp_path / "nowhere"), home=segue_home)
     assert out.returncode == 2 and "not a folder" in out.stderr

@@ -193,6 +193,53 @@ def test_a_song_that_cannot_play_at_the_end_of_up_next_lets_keep_it_going_go_on(
     assert ended(store)[:3] == [(ids[0], "finished"), (ids[1], "error"), (ids[2], "finished")]
 
 
+def test_suggestions_that_cannot_play_add_up_and_the_player_gives_up(store, tmp_path, make_player):
+    # Keep it going on a share that is gone: the suggestions come one at a time, slower than
+    # each fails. The player does not go on failing through every suggestion.
+    ids = add_tracks(store, tmp_path, [("first", 0.4)] + [(f"bad{i}", 0.4) for i in range(12)])
+    _damaged(store, ids[1:])
+    left = list(ids[1:])
+
+    def slow(player, replacing=0):
+        time.sleep(0.1)
+        return [(left.pop(0), "up_next")] if left else []
+
+    p = make_player()
+    ev = Events(p)
+    p.set_queue_filler(slow)
+    p.keep_going = True
+    p.play_tracks(ids[:1])
+    assert wait_for(lambda: ev.of("gave_up") and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(ids[0], "finished")] + [(t, "error") for t in ids[1:1 + MAX_CONSECUTIVE_ERRORS]]
+
+
+def test_a_song_that_fails_with_stop_after_it_asked_stops_the_music(store, tmp_path, make_player, monkeypatch):
+    # The person asked to stop after this song; it breaks off (a damaged frame): the music
+    # stops there, as it would have at its end, with what is queued kept for Play.
+    from player.audio.decoder import Decoder, DecodeError
+
+    bad, c, d = add_tracks(store, tmp_path, [("bad", 30.0), ("c", 0.4), ("d", 0.4)])
+    read, broken = Decoder.read, threading.Event()
+
+    def failing(self, n):
+        if self.path.endswith("bad.flac") and broken.is_set():
+            raise DecodeError("decoding bad.flac failed: a damaged frame")
+        return read(self, n)
+
+    monkeypatch.setattr(Decoder, "read", failing)
+    p = make_player()
+    ev = Events(p)
+    p.play_tracks([bad, c, d])
+    assert wait_for(lambda: p.current_track_id == bad and p.position > 0.2)
+    p.set_stop_after(True)
+    broken.set()
+    assert wait_for(lambda: (bad, "error") in ended(store) and p.state is PlaybackState.STOPPED)
+    time.sleep(0.5)
+    assert ended(store) == [(bad, "error")]
+    assert [e.track_id for e in p.queue] == [c, d]
+    assert not p.stop_after and ev.of("gave_up") == []
+
+
 def test_between_two_songs_the_player_never_reads_stopped(store, tmp_path, make_player, monkeypatch):
     # While one play ends and the next begins (the next file opened, its play logged) there
     # is no play, but no stop either: "stopped" read then flickered in the window and told

@@ -173,6 +173,8 @@ def test_after_five_songs_in_a_row_that_cannot_play_the_window_says_why_it_stopp
         with open(scanned.track(t)["path"], "wb") as f:        # a folder of damaged files
             f.write(os.urandom(4096))
     window.play_ids(ids, 0, "library")
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
-        f"Stopped: {MAX_CONSECUTIVE_ERRORS} songs in a row could not be played. Could not play “"), timeout=10000)
+    fifth = window._info(ids[MAX_CONSECUTIVE_ERRORS - 1])[0]
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Stopped: {MAX_CONSECUTIVE_ERRORS} songs in a row "
+                    f"could not be played (the last: “{fifth}”)", timeout=10000)
     assert len(window.up_next.track_ids()) == len(ids) - MAX_CONSECUTIVE_ERRORS     # the rest kept
+    assert window.problems_link.isVisibleTo(window)                                 # the way to their errors
