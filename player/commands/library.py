@@ -62,7 +62,8 @@ def run(args) -> int:
     print(f"database:  {paths.db_path()}")
     print(f"folders:   {c['folders']}")
     for row in store.folders():
-        print(f"  {shown(row['path'])}")
+        away = " (not there or empty at the last scan: a disk or share not connected?)" if row["away_since"] else ""
+        print(f"  {shown(row['path'])}{away}")
     print(f"tracks:    {c['tracks']} ({hours:.1f} hours)")
     print(f"missing:   {c['missing']}")
     print(f"errors:    {c['errors']}")

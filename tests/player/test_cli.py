@@ -55,10 +55,13 @@ def test_scan_says_when_a_disk_is_not_connected_and_when_it_is_back(segue_home, 
     assert out.returncode == 0, out.stderr
     assert f"not there or empty, its tracks left as they were: {disk}" in out.stdout
     assert "none of them is suggested until it is back" in out.stdout
+    out = segue("library", home=segue_home)
+    assert f"  {disk} (not there or empty at the last scan" in out.stdout
     (tmp_path / "unplugged").rename(disk)
     out = segue("scan", home=segue_home)
     assert out.returncode == 0, out.stderr
     assert f"connected again: {disk}" in out.stdout and "not there" not in out.stdout
+    assert "not there" not in segue("library", home=segue_home).stdout
 
 
 def test_play_stops_and_says_so_after_five_songs_in_a_row_that_cannot_play(segue_home, tmp_path):
