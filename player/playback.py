@@ -369,6 +369,19 @@ class Player:
                 self._queue_changed()
         return removed
 
+    def drop_list_entries(self, track_ids) -> int:
+        """Take out of the queue the entries of ``track_ids`` that came with a list played (the
+        rows after a double-click, a playlist, a Discover row) or were suggested: their disk
+        is not connected now, and each would fail in turn. What the person queued song by
+        song stays. Returns how many entries went."""
+        gone = frozenset(int(t) for t in track_ids)
+        with self._lock:
+            removed = sum(self._queue.discard(e) for e in self._queue.entries()
+                          if e.track_id in gone and e.source != "queue")
+            if removed:
+                self._queue_changed()
+        return removed
+
     def move_queue_entries(self, entries, before) -> int:
         """Move queued ``entries`` (by identity) before the first still-queued of ``before``
         (the entries that were shown after the drop point), else to the end; how many moved.

@@ -267,11 +267,16 @@ class LibraryTasksMixin:
         them (None where it was not read: nothing seemed away then).
 
         The songs of a disk not connected would fail one after another: where that changed,
-        Segue's suggestions of them leave Up next (what the person queued stays, and says
-        where it is) and Discover, and none is offered until the disk is back. Their rows
-        are greyed in the library."""
+        Segue's suggestions of them and the rest of a list played leave Up next (what the
+        person queued song by song stays, and says where it is) and Discover, and none is
+        offered until the disk is back. Their rows are greyed in the library."""
         if away.keys() != self.away_tracks.keys():
+            gone = away.keys() - self.away_tracks.keys()
             self.away_tracks = away
+            if gone and self.player is not None:
+                # The rest of a list the person played (an album of the disk, after a
+                # double-click) goes too; what they queued song by song stays.
+                self._command(lambda p: p.drop_list_entries(gone))
             if left_out is not None:
                 self._drop_suggestions(left_out)
             else:

@@ -155,9 +155,11 @@ class PlaybackMixin:
             self.restored = True
             self.state_restored.emit()
             return
-        left = self.left_out
+        left, away = self.left_out, set(self.away_tracks)
         if left:        # read before the player was there (a disk away since the last run)
             self._command(lambda p: p.leave_out(left))
+        if away:
+            self._command(lambda p: p.drop_list_entries(away))
         self.up_next.keep_going.setChecked(bool(player.keep_going))
         self._show_modes()
         cued = player.cued

@@ -178,3 +178,75 @@ def test_after_five_songs_in_a_row_that_cannot_play_the_window_says_why_it_stopp
                     f"could not be played (the last: “{fifth}”)", timeout=10000)
     assert len(window.up_next.track_ids()) == len(ids) - MAX_CONSECUTIVE_ERRORS     # the rest kept
     assert window.problems_link.isVisibleTo(window)                                 # the way to their errors
+
+
+def test_the_rest_of_an_album_playing_from_a_disk_unplugged_leaves_up_next(qtbot, scanned, music, make_window):
+    # The person double-clicked a song of the disk's album, and queued another of its songs
+    # by hand. The disk is pulled: the album's other songs leave Up next (each would fail in
+    # turn), the rows after it from the other folder stay, and so does the song queued by hand.
+    disk = music.with_name("usb-disk")
+    for i in range(4):
+        write_track(disk, f"d{i}", fmt="flac", seconds=3.0, freq=300.0 + 30 * i,
+                    tags={"title": f"Disk Song {i}", "artist": "Disk Band", "album": "Portable",
+                          "tracknumber": str(i + 1)})
+    Scanner(scanned).scan([str(disk)])
+    on_disk = {t["id"] for t in scanned.tracks() if t["artist"] == "Disk Band"}
+    window = make_window(scanned, follow=True)
+    qtbot.waitUntil(lambda: window._scan is None and str(disk) in window.folder_watch.watched(), timeout=20000)
+    window.folder_watch.quiet_ms = window.folder_watch.look_again_ms = 200
+    model = window.model
+    first = min(model.row_of(t) for t in on_disk)
+    window.library._play_from(first)                        # as a double-click does
+    playing = model.track_id(first)
+    qtbot.waitUntil(lambda: window.player.current_track_id == playing, timeout=10000)
+    window.pause()
+    by_hand = next(t for t in on_disk if t != playing)
+    window.enqueue([by_hand])
+    after = [model.track_id(r) for r in range(first + 1, model.rowCount())]
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == after + [by_hand], timeout=5000)
+    assert on_disk & set(after) and set(after) - on_disk
+
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        disk.rename(disk.with_name("unplugged"))
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue]
+                    == [t for t in after if t not in on_disk] + [by_hand], timeout=5000)
+
+
+@pytest.mark.parametrize("order", ["player first", "library first"])
+def test_a_list_left_queued_from_a_disk_away_since_the_last_run_comes_back_without_its_songs(
+        qtbot, scanned, music, make_window, order):
+    from player.audio.null_engine import NullEngine
+    from player.playback import Player
+
+    disk = music.with_name("usb-disk")
+    for i in range(3):
+        write_track(disk, f"d{i}", fmt="flac", seconds=3.0, freq=300.0 + 30 * i,
+                    tags={"title": f"Disk Song {i}", "artist": "Disk Band", "album": "Portable"})
+    Scanner(scanned).scan([str(disk)])
+    on_disk = {t["id"] for t in scanned.tracks() if t["artist"] == "Disk Band"}
+    home = [t["id"] for t in scanned.tracks() if t["id"] not in on_disk]
+    window = make_window(scanned)
+    mixed = [home[0], *sorted(on_disk), *home[1:3]]
+    window.play_ids(mixed, 0, "library")
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == mixed[1:], timeout=10000)
+    window.pause()
+    window.close()                                          # the queue is kept for the next start
+    window.player.close()
+    disk.rename(disk.with_name("unplugged"))
+    Scanner(scanned).scan()                                 # (as `segue scan` would find it)
+    # Following off: no look at the start. The app opens the sound card on a worker, before or
+    # after the library has loaded.
+    if order == "player first":
+        window = make_window(scanned)
+        player = window.player
+    else:
+        window = make_window(scanned, with_player=False)
+        qtbot.waitUntil(lambda: set(window.away_tracks) == on_disk, timeout=10000)
+        player = Player(scanned, NullEngine(), progress_interval_s=0.2)
+        window.attach_player(player)
+    try:
+        qtbot.waitUntil(lambda: window.restored and [e.track_id for e in player.queue] == home[1:3],
+                        timeout=10000)
+    finally:
+        window.close()
+        player.close()
