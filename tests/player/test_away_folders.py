@@ -9,18 +9,8 @@ import shutil
 import pytest
 
 from player.library.scanner import Scanner
-from player.recommendations import LibraryRecommendations
-from player.recommender_service import RecommenderService
 from tests.audiogen import write_track
 from tests.player.test_recommender_service import fill_library
-
-
-@pytest.fixture(params=["learning", "plain"])
-def provider(request, store):
-    fill_library(store)
-    if request.param == "learning":
-        return RecommenderService(store, priors=None)
-    return LibraryRecommendations(store)
 
 
 def _ids(recs) -> list[int]:

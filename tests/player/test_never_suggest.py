@@ -11,14 +11,6 @@ from player.store import Store
 from tests.player.test_recommender_service import fill_library
 
 
-@pytest.fixture(params=["learning", "plain"])
-def provider(request, store):
-    fill_library(store)
-    if request.param == "learning":
-        return RecommenderService(store, priors=None)
-    return LibraryRecommendations(store)
-
-
 def _ids(recs) -> list[int]:
     return [r.track_id for r in recs]
 
