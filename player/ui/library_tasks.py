@@ -421,6 +421,7 @@ class LibraryTasksMixin:
             QMessageBox.warning(self, "Settings", f"Could not read the settings: {error}")
             return
         dialog = SettingsDialog(*result, parent=self)
+        dialog.folders.mark_away(set(self.away_tracks.values()) | self._unavailable_said)
         dialog.forget_history.connect(self.forget_history)
         dialog.accepted.connect(lambda: self.save_settings(dialog))
         self.settings_dialog = dialog

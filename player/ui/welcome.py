@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget,
 )
@@ -44,6 +45,18 @@ class FolderList(QWidget):
         if folder not in self.folders():
             self.list.addItem(folder)
             self.changed.emit()
+
+    def mark_away(self, folders) -> None:
+        """Grey the folders found not there or empty at the last look (a disk or share not
+        connected), with a tooltip that says so."""
+        away = set(folders)
+        grey = self.list.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            if item.text() in away:
+                item.setForeground(grey)
+                item.setToolTip("Not there or empty at the last look (a disk or share not connected?): "
+                                "its tracks are kept, greyed, and not suggested until it is back")
 
     def _choose(self) -> None:
         start = self.folders()[-1] if self.folders() else str(paths.default_music_dir())

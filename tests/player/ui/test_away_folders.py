@@ -147,6 +147,9 @@ def test_a_folder_removed_in_settings_while_its_disk_is_away_leaves_the_library_
     qtbot.waitUntil(lambda: window._scan is None and _greyed(window) == on_disk, timeout=20000)
     dialog = open_settings(qtbot, window)
     folders = dialog.folders
+    tips = [folders.list.item(i).toolTip() for i in range(folders.list.count())]
+    assert [bool(tip) for tip in tips] == [f == str(disk) for f in folders.folders()]     # the away one says so
+    assert tips[folders.folders().index(str(disk))].startswith("Not there or empty at the last look")
     folders.list.item(folders.folders().index(str(disk))).setSelected(True)
     folders.remove_btn.click()
     assert folders.folders() == [str(music)]
