@@ -363,11 +363,7 @@ class Player:
         left = frozenset(int(t) for t in track_ids)
         with self._lock:
             self._left_out = left
-            removed = sum(self._queue.discard(e) for e in self._queue.entries()
-                          if not e.manual and e.track_id in left)
-            if removed:
-                self._queue_changed()
-        return removed
+            return self._take_out(lambda e: not e.manual and e.track_id in left)
 
     def drop_list_entries(self, track_ids) -> int:
         """Take out of the queue the entries of ``track_ids`` that came with a list played (the
@@ -375,9 +371,12 @@ class Player:
         is not connected now, and each would fail in turn. What the person queued song by
         song stays. Returns how many entries went."""
         gone = frozenset(int(t) for t in track_ids)
+        return self._take_out(lambda e: e.track_id in gone and e.source != "queue")
+
+    def _take_out(self, which) -> int:
+        """Take the queued entries ``which(entry)`` picks out of the queue; how many went."""
         with self._lock:
-            removed = sum(self._queue.discard(e) for e in self._queue.entries()
-                          if e.track_id in gone and e.source != "queue")
+            removed = sum(self._queue.discard(e) for e in self._queue.entries() if which(e))
             if removed:
                 self._queue_changed()
         return removed

@@ -320,6 +320,11 @@ def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
     return flags, np.array(order, dtype=np.int64)
 
 
+def not_connected(folder: str) -> str:
+    """What a track of a library folder not connected now says of itself."""
+    return f"On {shown(folder)}, not connected now"
+
+
 def load_library(store, sort_by: str | None = None) -> LibraryData:
     """Read every playable track (call on a worker thread). ``sort_by``: the column the
     table is sorted by, whose ranks are made here too: made by the table when the library
@@ -523,7 +528,7 @@ class LibraryModel(QAbstractTableModel):
         if role == _TOOLTIP:
             text = self.data_.text[key][i] if key in _TEXT else ""
             lines = [text, _GUESSED_TIP[key] if text and self.data_.is_guessed(key, i) else "",
-                     f"On {shown(self._away_at[i])}, not connected now" if i in self._away_at else ""]
+                     not_connected(self._away_at[i]) if i in self._away_at else ""]
             return "\n".join(line for line in lines if line) or None
         if role == _FONT and key in _GUESSABLE and self.data_.is_guessed(key, i):
             return self._italic

@@ -66,14 +66,17 @@ def _follow_message(result, before: tuple, after: tuple) -> str:
     return "Music folders changed: " + ", ".join(parts)
 
 
+def _two_folders(folders: list[str]) -> str:
+    return ", ".join(map(shown, folders[:2])) + ("…" if len(folders) > 2 else "")
+
+
 def _unavailable_note(folders: list[str]) -> str:
-    where = ", ".join(map(shown, folders[:2])) + ("…" if len(folders) > 2 else "")
-    return f"Not there or empty, left as they were: {where} (a disk or share not connected?)"
+    return f"Not there or empty, left as they were: {_two_folders(folders)} (a disk or share not connected?)"
 
 
 def _back_note(folders: list[str]) -> str:
-    where = ", ".join(map(shown, folders[:2])) + ("…" if len(folders) > 2 else "")
-    return f"Connected again: {where} ({'their' if len(folders) > 1 else 'its'} songs play, and are suggested, again)"
+    return (f"Connected again: {_two_folders(folders)} "
+            f"({'their' if len(folders) > 1 else 'its'} songs play, and are suggested, again)")
 
 
 #: what a rescan nobody asked for gives when following the folders was turned off before it ran
@@ -147,10 +150,8 @@ class LibraryTasksMixin:
             # are not in its count, and the library still has them.
             after = store.library_counts()
             # A disk gone or back: what suggestions may offer changes with it.
-            away = store.away_tracks()
-            left_out = store.left_out_ids() if away or result.away_changed else None
             return result, after["errors"], (before["tracks"], before["missing"], before["errors"]), \
-                (after["tracks"], after["missing"], after["errors"]), (away, left_out)
+                (after["tracks"], after["missing"], after["errors"]), store.away_tracks()
 
         self._scan_quiet = quiet
         self._scan_some = bool(folders)
@@ -214,10 +215,10 @@ class LibraryTasksMixin:
             self.scan_finished.emit(None)
             return True
         else:
-            result, unreadable, before, after, (away, left_out) = result
+            result, unreadable, before, after, away = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
-            self._away_now(away, left_out)
+            self._away_now(away)
             said = self._unavailable_said
             # A scan of the folders just added says nothing of the others: those it did not
             # look at stay as they were said.
@@ -261,10 +262,9 @@ class LibraryTasksMixin:
         self.refresh_playlists()
         return True
 
-    def _away_now(self, away: dict, left_out: set | None) -> None:
+    def _away_now(self, away: dict) -> None:
         """The tracks of library folders not connected now (``track id -> folder``), as the
-        store has them after a scan or at the start, and what no suggestion may offer with
-        them (None where it was not read: nothing seemed away then).
+        store has them after a scan or at the start.
 
         The songs of a disk not connected would fail one after another: where that changed,
         Segue's suggestions of them and the rest of a list played leave Up next (what the
@@ -277,19 +277,16 @@ class LibraryTasksMixin:
                 # The rest of a list the person played (an album of the disk, after a
                 # double-click) goes too; what they queued song by song stays.
                 self._command(lambda p: p.drop_list_entries(gone))
-            if left_out is not None:
-                self._drop_suggestions(left_out)
-            else:
-                # A folder that left the away set with no scan seeing it back (removed in
-                # Settings while away, a scan that failed after noting it): read on the write
-                # thread, in turn with the "Don't suggest" writes.
-                def read(result, error):
-                    if error is not None:
-                        log.warning("could not read what suggestions leave out: %s", error)
-                    else:
-                        self._drop_suggestions(result)
 
-                run_task(self.store.left_out_ids, read, pool=db_write_pool(), name="left-out-ids")
+            def read(result, error):
+                if error is not None:
+                    log.warning("could not read what suggestions leave out: %s", error)
+                else:
+                    self._drop_suggestions(result)
+
+            # What no suggestion may offer now, read on the write thread: in turn with the
+            # "Don't suggest" writes, so an older list never lands after a newer one.
+            run_task(self.store.left_out_ids, read, pool=db_write_pool(), name="left-out-ids")
             self.refresh_up_next()
         self.model.set_away(away)
 

@@ -264,9 +264,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             follow = bool(store.get_setting(FOLLOW_SETTING, True))
             # The disks found not connected when Segue last looked (with following turned off,
             # no scan at the start looks again).
-            away = store.away_tracks()
-            return len(folders), stale, follow, load_library(store, sort_by), away, \
-                store.left_out_ids() if away else None
+            return len(folders), stale, follow, load_library(store, sort_by), store.away_tracks()
 
         self._loads.request(lambda: run_task(look, self._first_load, name="load-library"))
         self._start_player()
@@ -274,11 +272,11 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     def _first_load(self, result, error) -> None:
         if error is not None:
             raise error
-        n_folders, stale, follow, data, away, left_out = result
+        n_folders, stale, follow, data, away = result
         if n_folders == 0 and len(data) == 0:
             self.stack.setCurrentWidget(self.welcome)
         self._set_library(data)
-        self._away_now(away, left_out)
+        self._away_now(away)
         self.refresh_playlists()
         if self.intelligence is not None:
             self.intelligence.start()      # after the rows: its imports compete for the GIL

@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 
 from player.library.names import NAME_COLUMNS, Namer
 from player.ui.bridge import PlayerBridge
+from player.ui.library_model import not_connected
 from player.ui.never_menu import ARTIST
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.listening import SUGGESTED_SOURCES
@@ -540,7 +541,7 @@ class PlaybackMixin:
         title, artist, _album = self._info(entry.track_id)
         folder = self.away_tracks.get(entry.track_id)
         if folder is not None:           # (queued by the person: Segue's own picks of it have left)
-            return title, artist, f"On {shown(folder)}, not connected now"
+            return title, artist, not_connected(folder)
         # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
         reason = self.reasons.get(entry.track_id, "") if entry.source in SUGGESTED_SOURCES else ""
         return title, artist, reason
