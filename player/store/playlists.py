@@ -107,25 +107,36 @@ class _Matcher:
         return PathMatch(path, best[0], best[1], "name")
 
 
+# An entry's track is still in the library; and the library folder it is on, joined only
+# where a scan found that folder not connected (a disk or share away).
+_PLAYABLE = "(t.id IS NOT NULL AND t.missing = 0 AND t.last_error IS NULL)"
+_AWAY_JOIN = "LEFT JOIN folders f ON f.id = t.folder_id AND f.away_since IS NOT NULL"
+
+
 class PlaylistsMixin:
     def playlists(self) -> list[sqlite3.Row]:
-        """Every playlist by name: ``id, name, created_at, updated_at, entries, playable``."""
+        """Every playlist by name: ``id, name, created_at, updated_at, entries, playable,
+        away`` (``away``: how many of the playable are on a library folder not connected now)."""
         return self.execute(
             "SELECT p.id, p.name, p.created_at, p.updated_at, count(e.position) AS entries, "
-            "coalesce(sum(t.id IS NOT NULL AND t.missing = 0 AND t.last_error IS NULL), 0) AS playable "
+            f"coalesce(sum({_PLAYABLE}), 0) AS playable, "
+            f"coalesce(sum({_PLAYABLE} AND f.id IS NOT NULL), 0) AS away "
             "FROM playlists p LEFT JOIN playlist_entries e ON e.playlist_id = p.id "
-            "LEFT JOIN tracks t ON t.id = e.track_id GROUP BY p.id ORDER BY p.name COLLATE NOCASE"
+            f"LEFT JOIN tracks t ON t.id = e.track_id {_AWAY_JOIN} "
+            "GROUP BY p.id ORDER BY p.name COLLATE NOCASE"
         ).fetchall()
 
     def playlist(self, playlist_id: int) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM playlists WHERE id = ?", (playlist_id,)).fetchone()
 
     def playlist_entries(self, playlist_id: int) -> list[sqlite3.Row]:
-        """Entries in order: ``position, track_id, path, playable`` (track still in the library)."""
+        """Entries in order: ``position, track_id, path, playable, away`` (``playable``: the
+        track is still in the library; ``away``: the library folder it is on, where that is not
+        connected now, else None)."""
         return self.execute(
-            "SELECT e.position, e.track_id, e.path, "
-            "(t.id IS NOT NULL AND t.missing = 0 AND t.last_error IS NULL) AS playable "
-            "FROM playlist_entries e LEFT JOIN tracks t ON t.id = e.track_id "
+            f"SELECT e.position, e.track_id, e.path, {_PLAYABLE} AS playable, "
+            f"CASE WHEN {_PLAYABLE} THEN f.path END AS away "
+            f"FROM playlist_entries e LEFT JOIN tracks t ON t.id = e.track_id {_AWAY_JOIN} "
             "WHERE e.playlist_id = ? ORDER BY e.position", (playlist_id,)
         ).fetchall()
 

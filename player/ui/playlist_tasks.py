@@ -78,7 +78,8 @@ class PlaylistTasksMixin:
             select = self._playlists_select
         self._playlists_select = select
         store = self.store
-        return run_task(lambda: [(r["id"], r["name"], r["entries"], r["playable"]) for r in store.playlists()],
+        return run_task(lambda: [(r["id"], r["name"], r["entries"], r["playable"], r["away"])
+                                 for r in store.playlists()],
                         lambda result, error: self._playlists_read(result, error, select, asked), name="playlists")
 
     def _playlists_read(self, rows, error, select, asked: int) -> None:
@@ -101,6 +102,7 @@ class PlaylistTasksMixin:
 
         def work():
             from player.playlist_files import readable
+            from player.ui.library_model import not_connected
 
             row = store.playlist(playlist_id)
             if row is None:
@@ -112,6 +114,8 @@ class PlaylistTasksMixin:
                 if track is not None and e["playable"]:
                     names = namer(track)
                     sub = " — ".join(x for x in (names.artist, names.album) if x)
+                    if e["away"]:
+                        sub = f"{not_connected(e['away'])}: {sub}" if sub else not_connected(e["away"])
                     out.append((e["position"], names.title, sub, True))
                 else:
                     out.append((e["position"], os.path.splitext(readable(_file_name(e["path"])))[0],
@@ -142,10 +146,27 @@ class PlaylistTasksMixin:
                  name="play-playlist")
 
     def enqueue_playlist(self, playlist_id: int) -> None:
+        """Queue the playlist's playable tracks; those on a disk not connected now are left
+        out (queued, each would fail in turn), and the status bar says how many."""
         store = self.store
-        run_task(lambda: store.playlist_track_ids(playlist_id),
-                 lambda result, error: self.enqueue(result) if error is None and result else None,
-                 name="enqueue-playlist")
+
+        def work():
+            entries = [e for e in store.playlist_entries(playlist_id) if e["playable"]]
+            return [e["track_id"] for e in entries if not e["away"]], sum(bool(e["away"]) for e in entries)
+
+        def done(result, error):
+            if error is not None:
+                log.error("could not read a playlist: %s", error)
+                return
+            ids, away = result
+            if ids:
+                self.enqueue(ids)
+            if away:
+                self.statusBar().showMessage(
+                    f"{away} {'song' if away == 1 else 'songs'} of this playlist not queued: "
+                    "on a disk not connected now", 10000)
+
+        run_task(work, done, name="enqueue-playlist")
 
     # -- writing --------------------------------------------------------------------------
     def _write(self, work, done, name: str) -> None:

@@ -126,13 +126,16 @@ class PlaylistsPanel(QWidget):
             b.setEnabled(have)
 
     def set_playlists(self, rows, *, select: int | None = None) -> None:
-        """``rows``: ``(id, name, entries, playable)``; keeps the current one chosen (or ``select``)."""
+        """``rows``: ``(id, name, entries, playable, away)`` (``away``: how many of the playable
+        are on a disk not connected now); keeps the current one chosen (or ``select``)."""
         keep = select if select is not None else self.current_playlist()
         self.lists.blockSignals(True)
         self.lists.clear()
         current = None
-        for playlist_id, name, n, playable in rows:
+        for playlist_id, name, n, playable, away in rows:
             missing = f", {n - playable} not in the library" if playable < n else ""
+            if away:
+                missing += f", {away} not connected now"
             item = QListWidgetItem(f"{name}  ({n}{missing})")
             item.setData(PLAYLIST_ROLE, playlist_id)
             item.setToolTip(name)

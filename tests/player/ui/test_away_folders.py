@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 
 from player.library.scanner import Scanner
 from player.ui.queue_panel import ENTRY_ROLE
-from player.ui.two_line import REASON_ROLE
+from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE
 from tests.audiogen import write_track
 from tests.player.ui.conftest import TRACKS, open_settings
 from tests.player.ui.test_never_suggest import _discover_ids, _refill, _start_paused, _window
@@ -253,3 +253,28 @@ def test_a_list_left_queued_from_a_disk_away_since_the_last_run_comes_back_witho
     finally:
         window.close()
         player.close()
+
+
+def test_a_playlist_says_which_of_its_songs_are_on_a_disk_away_and_queues_only_the_others(qtbot, scanned, music,
+                                                                                           make_window):
+    disk, on_disk = _disk_away_at_the_last_run(scanned, music)
+    here = [t["id"] for t in scanned.tracks() if t["id"] not in on_disk][:2]
+    away = sorted(on_disk)[:2]
+    pid = scanned.create_playlist("Road trip", [here[0], away[0], here[1], away[1]])
+    window = make_window(scanned)
+    lists, entries = window.playlists.lists, window.playlists.entries
+    qtbot.waitUntil(lambda: lists.count() == 1 and entries.count() == 4, timeout=10000)
+    assert lists.item(0).text() == "Road trip  (4, 2 not connected now)"
+    subtitles = [entries.item(i).data(SUBTITLE_ROLE) for i in range(4)]
+    assert [s.startswith(f"On {disk}, not connected now: ") for s in subtitles] == [False, True, False, True]
+    window.enqueue_playlist(pid)
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == here, timeout=10000)
+    qtbot.waitUntil(lambda: "2 songs of this playlist not queued" in window.statusBar().currentMessage(),
+                    timeout=5000)
+    # Connected again: the counts and the entries read as any others.
+    away_name = disk.with_name("unplugged")
+    away_name.rename(disk)
+    window.rescan()
+    qtbot.waitUntil(lambda: lists.item(0).text() == "Road trip  (4)", timeout=20000)
+    qtbot.waitUntil(lambda: not any(entries.item(i).data(SUBTITLE_ROLE).startswith("On ") for i in range(4)),
+                    timeout=5000)
