@@ -171,7 +171,7 @@ class Player:
         # Sources armed lately: the engine may already be playing one that the
         # queue no longer wants (replaced too late); whatever is heard is logged.
         self._armed_recent: list[Source] = []
-        self._errors_in_row = 0
+        self._failed_in_row: list[int] = []  # the tracks that could not be played since one was heard
         self._filler = None
         self._filler_replaces = False  # the filler can re-rank suggestions (takes ``replacing``)
         self._filling = False
@@ -210,7 +210,9 @@ class Player:
     def add_listener(self, fn: Callable[[str, dict], None]) -> None:
         """``fn(event, data)``: track_started, track_ended, state_changed, queue_changed,
         error, device_lost, stop_after_changed (``on``; ``stopped_after``: the track it
-        stopped after, when that is why it went off); called from any thread.
+        stopped after, when that is why it went off), gave_up (``errors``: the plays in a row
+        that could not be played, ``songs``: of how many songs, ``went_round``: repeating
+        all, the list came round to one of them); called from any thread.
         ``track_started`` names the queue ``entry`` that started: :meth:`next` takes it, to
         skip only that one."""
         self._listeners.append(fn)
@@ -607,7 +609,7 @@ class Player:
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
         with self._lock:    # one step: a track change in between cannot end up skipped
-            self._errors_in_row = 0     # the person's new list: its failures are counted afresh
+            self._failed_in_row = []    # the person's new list: its failures are counted afresh
             self._set_queue(ids[start_index + 1:], source, suggested)
             self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True)
         self._emit("queue_changed")
@@ -624,7 +626,7 @@ class Player:
         """
         seed = int(seed)
         with self._lock:
-            self._errors_in_row = 0
+            self._failed_in_row = []
             self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True)
             playing, cued = self._playing, self._cued
             if playing is not None and playing.entry.track_id == seed:
@@ -652,7 +654,7 @@ class Player:
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""
         with self._lock:
-            self._errors_in_row = 0
+            self._failed_in_row = []
         self._start(QueueEntry(int(track_id), source, True), ended="skipped", restart_stops=True)
 
     def _resume_cued(self, cued: Cued, *, source: str | None = None) -> None:
@@ -934,7 +936,7 @@ class Player:
             self._ended_alone = [*self._ended_alone[-4:], playing.entry]
         heard = playing.logged_heard_ms()
         if ended != "error" and playing.source.heard_s > 0:
-            self._errors_in_row = 0     # a song was heard: the failures before it were not in a row with those after
+            self._failed_in_row = []    # a song was heard: the failures before it were not in a row with those after
         track_s = playing.source.duration or playing.source.duration_hint or 0.0
 
         def short(ms: int) -> bool:
@@ -1110,7 +1112,6 @@ class Player:
             src = data.get("source")
             playing = self._playing
             if event == "finished" and playing is not None and src is playing.source:
-                self._errors_in_row = 0
                 self._end_current("finished", handing_over=not data.get("last"))
                 armed = self._armed
                 lap = self._repeat_copy is not None and armed is not None and armed.token is self._repeat_copy[1]
@@ -1164,26 +1165,31 @@ class Player:
         log.warning("cannot play track %s: %s", track_id, message)
         self._end_current("error", error=message)
         self._emit("error", track_id=track_id, message=message)
-        self._errors_in_row += 1
+        failed = self._failed_in_row
+        failed.append(track_id)
         # Too many songs in a row could not be played (a share gone, a folder of damaged
         # files): the player gives up, with what is queued kept for when the person has
         # looked. The songs Keep it going adds count too: a station of songs that fail does
-        # not go on failing. Their next play counts afresh.
-        gave_up = self._errors_in_row >= MAX_CONSECUTIVE_ERRORS
-        if self._queue.peek() is not None and not gave_up and not self._stop_after:
+        # not go on failing. Their next play counts afresh. Under repeat all, a list that
+        # has come round to a song that failed already would only fail again: one damaged
+        # song on repeat is not tried five times.
+        head = self._queue.peek()
+        went_round = self._repeat == "all" and head is not None and head.track_id in failed
+        gave_up = len(failed) >= MAX_CONSECUTIVE_ERRORS or went_round
+        if head is not None and not gave_up and not self._stop_after:
             self._start(self._queue.pop_front(), ended="skipped")
             self._emit("queue_changed")
         else:
             # Given up, asked to stop after this song, or nothing left: where Up next ran out
             # on a song that failed, as on one that ended, Keep it going goes on.
             if gave_up:
-                self._errors_in_row = 0
+                self._failed_in_row = []
             self._ran_out = not gave_up and self._queue.peek() is None and not self._stop_after
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
             self._clear_stop_after()
             if gave_up:
-                self._emit("gave_up", errors=MAX_CONSECUTIVE_ERRORS)
+                self._emit("gave_up", errors=len(failed), songs=len(set(failed)), went_round=went_round)
 
     def _maybe_fill(self) -> None:
         if not self.keep_going or self._filler is None:

@@ -457,10 +457,16 @@ class PlaybackMixin:
 
     def _gave_up(self, data: dict) -> None:
         """The player stopped: that many songs in a row could not be played (a share gone, a
-        folder of damaged files); what is queued is kept for when the person has looked. The
-        way to the songs' errors shows beside the message."""
+        folder of damaged files), or, repeating all, every song of the list failed; what is
+        queued is kept for when the person has looked. The way to the songs' errors shows
+        beside the message."""
         last = f" (the last: {self._play_error})" if self._play_error else ""
-        message = f"Stopped: {data.get('errors')} songs in a row could not be played{last}"
+        if data["went_round"] and data["songs"] == 1:
+            message = f"Stopped: {self._play_error or 'a track'} could not be played"
+        elif data["went_round"]:
+            message = f"Stopped: none of the {data['songs']} songs repeated could be played{last}"
+        else:
+            message = f"Stopped: {data['errors']} songs in a row could not be played{last}"
         self._problems_note = message
         self.statusBar().showMessage(message, 20000)
 

@@ -151,11 +151,41 @@ def test_after_five_songs_in_a_row_that_cannot_play_it_stops_and_keeps_the_rest_
     assert wait_for(lambda: ev.of("gave_up") and p.state is PlaybackState.STOPPED)
     assert ended(store) == [(t, "error") for t in ids[:MAX_CONSECUTIVE_ERRORS]]
     assert [e.track_id for e in p.queue] == ids[MAX_CONSECUTIVE_ERRORS:]
-    assert ev.of("gave_up") == [{"errors": MAX_CONSECUTIVE_ERRORS}]
+    assert ev.of("gave_up") == [{"errors": MAX_CONSECUTIVE_ERRORS, "songs": MAX_CONSECUTIVE_ERRORS,
+                                 "went_round": False}]
     p.play_tracks([ids[5], ids[7]])
     assert wait_for(lambda: ended(store)[-1:] == [(ids[7], "finished")])
     assert ended(store)[-2:] == [(ids[5], "error"), (ids[7], "finished")]
     assert len(ev.of("gave_up")) == 1
+
+
+@pytest.mark.parametrize("bad", [1, 2])
+def test_repeating_all_of_a_list_that_cannot_play_stops_when_it_comes_round(store, tmp_path, make_player, bad):
+    # One damaged song on repeat (or two): each is tried once, not five times between them.
+    ids = add_tracks(store, tmp_path, [(f"bad{i}", 0.4) for i in range(bad)])
+    _damaged(store, ids)
+    p = make_player()
+    ev = Events(p)
+    p.set_repeat("all")
+    p.play_tracks(ids)
+    assert wait_for(lambda: ev.of("gave_up") and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(t, "error") for t in ids]
+    assert ev.of("gave_up") == [{"errors": bad, "songs": bad, "went_round": True}]
+    assert [e.track_id for e in p.queue] == ids                     # the next round waits
+
+
+def test_repeating_all_a_list_with_a_song_that_plays_goes_round_past_the_one_that_cannot(store, tmp_path,
+                                                                                        make_player):
+    ids = add_tracks(store, tmp_path, [("bad", 0.3), ("good", 0.3)])
+    _damaged(store, ids[:1])
+    p = make_player()
+    ev = Events(p)
+    p.set_repeat("all")
+    p.play_tracks(ids)
+    assert wait_for(lambda: len(ev.of("track_ended")) >= 6)
+    p.stop()
+    assert ended(store)[:6] == [(ids[0], "error"), (ids[1], "finished")] * 3
+    assert ev.of("gave_up") == []
 
 
 def test_songs_that_cannot_play_between_songs_heard_are_not_in_a_row(store, tmp_path, make_player):

@@ -181,6 +181,15 @@ def test_after_five_songs_in_a_row_that_cannot_play_the_window_says_why_it_stopp
                     f"could not be played (the last: “{fifth}”)", timeout=10000)
     assert len(window.up_next.track_ids()) == len(ids) - MAX_CONSECUTIVE_ERRORS     # the rest kept
     assert window.problems_link.isVisibleTo(window)                                 # the way to their errors
+    # One of them on repeat: tried once, and named.
+    window.player.set_repeat("all")
+    window.play_ids(ids[:1], 0, "library")
+    first = window._info(ids[0])[0]
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Stopped: “{first}” could not be played",
+                    timeout=10000)
+    window.play_ids(ids[:3], 0, "library")
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Stopped: none of the 3 songs repeated could be "
+                    f"played (the last: “{window._info(ids[2])[0]}”)", timeout=10000)
 
 
 def test_the_rest_of_an_album_playing_from_a_disk_unplugged_leaves_up_next(qtbot, scanned, music, make_window):
