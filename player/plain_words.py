@@ -9,6 +9,7 @@ not learn from. Numbers it does not know are left to ``--json``.
 
 from __future__ import annotations
 
+import math
 import time
 
 
@@ -55,9 +56,15 @@ def learned_from(metrics: dict, n_plays: int | None = None) -> str:
     return text
 
 
+def measured(metrics: dict | None) -> dict:
+    """``metrics`` without the numbers a training could not take (NaN where no held-out
+    session was long enough to measure on): not a measurement, and no JSON reader's value."""
+    return {k: v for k, v in (metrics or {}).items() if not (isinstance(v, float) and not math.isfinite(v))}
+
+
 def training_summary(metrics: dict) -> list[str]:
     """Sentences about how well the learned models guess this person's listening."""
-    m = metrics or {}
+    m = measured(metrics)
     lines = []
     if "upnext_hr@20" in m:
         tries = f" in {_n(m['upnext_queries'])} tries" if m.get("upnext_queries") else ""

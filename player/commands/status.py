@@ -38,6 +38,7 @@ def _dir_size(path) -> int:
 def collect(store) -> dict:
     """Everything ``segue status`` prints, as a dict."""
     from player import paths
+    from player.plain_words import measured
     from recommender.local_models import current_run
 
     lib = store.library_counts()
@@ -55,7 +56,7 @@ def collect(store) -> dict:
             "last_finished_at": last_ok["finished_at"] if last_ok is not None else None,
             "last_n_plays": done,
             "plays_since": max(0, lib["plays"] - (done or 0)),
-            "metrics": json.loads(last_ok["metrics"]) if last_ok is not None and last_ok["metrics"] else {},
+            "metrics": measured(json.loads(last_ok["metrics"])) if last_ok is not None and last_ok["metrics"] else {},
             "last_error": last["error"] if last is not None and last["error"] else None,
             "models_dir": str(paths.local_models_dir()),
             "current_run": run.name if run is not None else None,

@@ -147,3 +147,28 @@ def test_play_of_a_playlist_plays_its_songs_and_stores_nothing_for_the_list(segu
     out = segue("library", home=segue_home)
     assert "errors:    0" in out.stdout, out.stdout
     assert song.exists()
+
+
+def test_status_leaves_out_numbers_a_training_could_not_take(segue_home):
+    # Too few long sessions held out: the training's check has no number. Status says
+    # nothing of it rather than "nan%", and its JSON stays JSON any reader takes.
+    import json
+
+    from player import paths
+    from player.store import Store
+
+    store = Store(paths.db_path())
+    run = store.start_model_run("local", n_plays=40)
+    store.finish_model_run(run, path="x", metrics={"wmf_recall@20": float("nan"), "popularity_recall@20": 0.25,
+                                                   "gru_hr@20": 0.5, "popularity_hr@20": 0.25})
+    store.close()
+    out = segue("status", home=segue_home)
+    assert out.returncode == 0 and "nan" not in out.stdout.lower(), out.stdout
+    assert "Next-song model: your next song was in its top 20 guesses 50% of the time" in out.stdout
+    out = segue("status", "--json", home=segue_home)
+
+    def no_constant(name):
+        raise ValueError(name)
+
+    metrics = json.loads(out.stdout, parse_constant=no_constant)["training"]["metrics"]
+    assert metrics == {"popularity_recall@20": 0.25, "gru_hr@20": 0.5, "popularity_hr@20": 0.25}
