@@ -211,6 +211,33 @@ def _int(value) -> int | None:
         return None
 
 
+#: The longest time heard taken for one play: two days (an audiobook or a mix left
+#: running is real; a value past this is a broken one, and would count as years heard).
+MAX_HEARD_MS = 2 * 24 * 3600 * 1000
+
+
+def _ms(value) -> int | None:
+    """A time heard or a length in milliseconds; None where the row gives none. ValueError
+    for one that cannot be (below 0, over :data:`MAX_HEARD_MS`, not a number)."""
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"a time heard of {str(value)[:20]!r} ms is not a number") from None
+    if not 0 <= number <= MAX_HEARD_MS:      # NaN fails this too
+        raise ValueError(f"a time heard of {str(value)[:20]} ms is not possible")
+    return int(number)
+
+
+def _length_ms(value) -> int | None:
+    """A track's length in milliseconds, a hint only: None where it is missing or cannot be."""
+    try:
+        return _ms(value)
+    except ValueError:
+        return None
+
+
 def _bool(value) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -229,7 +256,10 @@ def _text(value) -> str:
 # -- Spotify -------------------------------------------------------------------------
 def _spotify_row(row: dict, line: int) -> Listen | str:
     """A row of account data (``StreamingHistory*.json``): music or podcast."""
-    ms = _int(row.get("msPlayed"))
+    try:
+        ms = _ms(row.get("msPlayed"))
+    except ValueError as exc:
+        return str(exc)
     end = parse_time(row.get("endTime"))
     if end is None:
         return "no time"
@@ -287,7 +317,10 @@ def _extended_start(end: float, ms: int | None, offline) -> float:
 
 def _spotify_extended_row(row: dict, line: int) -> Listen | str:
     """A row of the extended history: music, podcast episode or audiobook chapter."""
-    ms = _int(row.get("ms_played"))
+    try:
+        ms = _ms(row.get("ms_played"))
+    except ValueError as exc:
+        return str(exc)
     end = parse_time(row.get("ts"))
     if end is None:
         return "no time"
@@ -321,9 +354,9 @@ def _listenbrainz_row(row: dict, line: int) -> Listen | str:
     if not artist or not title:
         return "no artist or title"
     info = meta.get("additional_info") or {}
-    duration_ms = _int(info.get("duration_ms"))
+    duration_ms = _length_ms(info.get("duration_ms"))
     if duration_ms is None and _int(info.get("duration")) is not None:
-        duration_ms = _int(info.get("duration")) * 1000
+        duration_ms = _length_ms(_int(info.get("duration")) * 1000)
     return Listen(artist, title, when, album=_text(meta.get("release_name")) or None,
                   duration_ms=duration_ms, time_written=when, line=line)
 
@@ -421,11 +454,15 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
         if when is None:
             out.problems.append((line, "no time"))
             continue
-        played = _int(cell(row, ms))
+        try:
+            played = _ms(cell(row, ms))
+        except ValueError as exc:
+            out.problems.append((line, str(exc)))
+            continue
         is_end = col in ends or cell(row, time_is).lower() == "end"
         start = when - (played or 0) / 1000.0 if is_end else when
         out.listens.append(Listen(a, t, start, album=cell(row, album) or None, ms_played=played,
-                                  duration_ms=_int(cell(row, duration_ms)), skipped=_bool(cell(row, skipped)),
+                                  duration_ms=_length_ms(cell(row, duration_ms)), skipped=_bool(cell(row, skipped)),
                                   reason_end=cell(row, reason) or None, time_written=when, line=line,
                                   written_at_end=is_end))
     return out

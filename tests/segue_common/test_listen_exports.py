@@ -106,6 +106,28 @@ def test_any_csv_whose_header_names_artist_title_and_time_in_any_order(tmp_path)
     assert read_export(unix).listens[0].started_at == T0
 
 
+def test_a_time_heard_that_cannot_be_is_a_row_reported_and_the_rest_are_read(tmp_path):
+    # One broken value must neither refuse the file nor count as decades heard.
+    rows = [{"ts": "2023-11-14T22:13:20Z", "ms_played": ms, "master_metadata_track_name": f"Song {i}",
+             "master_metadata_album_artist_name": "Björk", "skipped": False}
+            for i, ms in enumerate([240_000, 99999999999999999999, -5000, 10**12, "1e30", None, 3 * 3600 * 1000])]
+    path = tmp_path / "Streaming_History_Audio_2023.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    e = read_export(path)
+    assert [(x.title, x.ms_played) for x in e.listens] == [("Song 0", 240_000), ("Song 5", None),
+                                                          ("Song 6", 3 * 3600 * 1000)]
+    assert [line for line, _why in e.problems] == [2, 3, 4, 5]
+    assert all("time heard" in why for _line, why in e.problems)
+    csv = tmp_path / "mine.csv"
+    csv.write_text("artist,title,timestamp,ms_played,duration_ms\n"
+                   "Björk,Hyperballad,1700000000,-1,240000\n"
+                   "Björk,Joga,1700000300,1e30,1e30\n"
+                   "Björk,Isobel,1700000600,1000,-3\n", encoding="utf-8")
+    e = read_export(csv)
+    assert [(x.title, x.ms_played, x.duration_ms) for x in e.listens] == [("Isobel", 1000, None)]
+    assert [line for line, _why in e.problems] == [2, 3]
+
+
 def test_listenbrainz_zip_json_and_jsonl(tmp_path):
     for e in (read_export(fx.listenbrainz_zip(tmp_path / "listenbrainz_someone_1.zip", PLAYS)),
               read_export(fx.listenbrainz_json(tmp_path / "listens.json", PLAYS)),
