@@ -421,7 +421,10 @@ def _csv_with_header(header: list[str], keys: list[str], rows, artist: int, titl
         raise ExportFormatError(f"the CSV header names no time column (it has: {', '.join(header)})")
     fmt = "lastfm_csv" if "uts" in keys or "utctime" in keys else "csv"
     ends = {i for i in times if keys[i] in ("endtime", "endedat", "ts")}
-    return _csv_rows(rows, fmt, artist=artist, album=_pick(keys, _ALBUM), title=title, times=times,
+    # A day in one column and the time of day in another ("date", "time"): read together,
+    # or every play of a day would be at its midnight, and a song played twice that day once.
+    split = (keys.index("date"), keys.index("time")) if "date" in keys and "time" in keys else None
+    return _csv_rows(rows, fmt, artist=artist, album=_pick(keys, _ALBUM), title=title, times=times, split=split,
                      ms=_pick(keys, _MS), duration_ms=_pick(keys, _DURATION_MS), skipped=_pick(keys, ("skipped",)),
                      reason=_pick(keys, ("reasonend",)), time_is=_pick(keys, ("timeis",)), ends=ends,
                      start_line=2)
@@ -430,7 +433,9 @@ def _csv_with_header(header: list[str], keys: list[str], rows, artist: int, titl
 def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, times: list[int],
               ms: int | None = None, duration_ms: int | None = None, skipped: int | None = None,
               reason: int | None = None, time_is: int | None = None, ends: set[int] = frozenset(),
-              start_line: int) -> Export:
+              split: tuple[int, int] | None = None, start_line: int) -> Export:
+    """``split``: the columns of a date and of a time of day, read as one time where
+    neither holds a whole time of its own."""
     out = Export(fmt)
 
     def cell(row, i):
@@ -451,6 +456,11 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
             if when is not None:
                 col = i
                 break
+        if split is not None and parse_time(cell(row, split[1]), day_first_slashes=order) is None:
+            day, hour = cell(row, split[0]), cell(row, split[1])
+            joined = parse_time(f"{day} {hour}", day_first_slashes=order) if day and hour else None
+            if joined is not None:
+                when, col = joined, split[0]
         if when is None:
             out.problems.append((line, "no time"))
             continue

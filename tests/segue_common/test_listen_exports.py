@@ -128,6 +128,19 @@ def test_a_time_heard_that_cannot_be_is_a_row_reported_and_the_rest_are_read(tmp
     assert [line for line, _why in e.problems] == [2, 3]
 
 
+def test_a_csv_with_the_day_and_the_time_of_day_in_two_columns_reads_them_together(tmp_path):
+    path = tmp_path / "diary.csv"
+    path.write_text("artist,track,date,time\n"
+                    "A,T,2020-11-20,09:35\n"
+                    "A,T,2020-11-20,14:00:30\n"
+                    "A,T,20/11/2020,20:00\n"
+                    "A,T,2020-11-21,\n", encoding="utf-8")
+    e = read_export(path)
+    day = parse_time("2020-11-20")
+    assert [x.started_at - day for x in e.listens] == [9 * 3600 + 35 * 60, 14 * 3600 + 30, 20 * 3600, 86400]
+    assert not e.problems
+
+
 def test_listenbrainz_zip_json_and_jsonl(tmp_path):
     for e in (read_export(fx.listenbrainz_zip(tmp_path / "listenbrainz_someone_1.zip", PLAYS)),
               read_export(fx.listenbrainz_json(tmp_path / "listens.json", PLAYS)),
