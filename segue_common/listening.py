@@ -34,6 +34,14 @@ def is_skip(ms_heard: float | None, skipped: bool | None = None) -> bool:
     return bool(skipped) or (ms_heard is not None and ms_heard < EARLY_SKIP_MS)
 
 
+def play_ending(ms_heard: float | None, skipped: bool | None, reason_end: str | None) -> str:
+    """How an imported play ended, as Segue logs its own: ``skipped`` (see :func:`is_skip`),
+    ``finished`` where the service says the track ran out or says nothing, else ``stopped``."""
+    if is_skip(ms_heard, skipped):
+        return "skipped"
+    return "finished" if reason_end in (None, "trackdone") else "stopped"
+
+
 class SessionError(ValueError):
     """Times that cannot be cut into sessions (not 1-D, not sorted, a bad gap)."""
 

@@ -23,7 +23,7 @@ from typing import Callable
 from player.history.match import TrackMatcher
 from player.memory import let_go
 from segue_common.listen_exports import Export, ExportFormatError, Listen, UnreadableExportError, read_export
-from segue_common.listening import is_skip
+from segue_common.listening import play_ending
 from segue_common.normalize import bare_title, primary_artist
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class ImportSummary:
     duplicates: int = 0
     unreadable: int = 0
     stretches: int = 0                 # matched rows that go on with another row's play (GOES_ON)
+    filled_in: int = 0                 # rows already imported that learned their time heard or skip from this file
     problems: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
@@ -80,6 +81,8 @@ class ImportSummary:
         if self.not_music:
             parts.append(f"{self.not_music:,} podcasts or audiobooks skipped")
         parts.append(f"{self.duplicates:,} already imported")
+        if self.filled_in:
+            parts[-1] += f" ({self.filled_in:,} of them now with the time heard and skips this file gives)"
         if self.unreadable:
             parts.append(f"{self.unreadable:,} unreadable")
         return f"{self.name}: {self.rows:,} rows: " + ", ".join(parts)
@@ -100,14 +103,21 @@ def play_for(listen: Listen, track) -> dict:
     """
     track_ms = int(round(track["duration"] * 1000)) if track["duration"] else listen.duration_ms
     heard = listen.ms_played if listen.ms_played is not None else (listen.duration_ms or track_ms or 0)
-    if is_skip(listen.ms_played, listen.skipped):
-        ended = "skipped"
-    elif listen.reason_end in (None, "trackdone"):
-        ended = "finished"
-    else:
-        ended = "stopped"
     return {"track_id": int(track["id"]), "started_at": float(listen.started_at), "ms_heard": int(heard),
-            "track_ms": track_ms, "ended": ended}
+            "track_ms": track_ms, "ended": play_ending(listen.ms_played, listen.skipped, listen.reason_end)}
+
+
+def _tells_more(listen: Listen, key: str) -> dict | None:
+    """What a row already imported from another export (a Last.fm scrobble of the same
+    play, which says neither how long it was heard nor whether it was skipped) may learn
+    from ``listen``: for :meth:`player.store.Store.add_import`'s ``richer``."""
+    if listen.ms_played is None and listen.skipped is None and listen.reason_end is None:
+        return None
+    times = (listen.started_at, listen.unpaused_start)
+    return {"song_key": key, "from": min(times) - SAME_LISTEN_S, "to": max(times) + SAME_LISTEN_S,
+            "at": times, "ms_played": listen.ms_played,
+            "skipped": None if listen.skipped is None else int(listen.skipped),
+            "reason_end": listen.reason_end, "ended_at": listen.ended_at}
 
 
 def _more_of(so_far: Listen, listen: Listen) -> Listen:
@@ -175,6 +185,8 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     # its first (``joins``), matched or not. Matched, it is one play, its first row's, which
     # the later rows' time heard and ending join; each row is kept, linked to that play.
     goes_on = _stretches(export.listens)
+    firsts = set(goes_on.values())
+    richer: list[dict] = []                # what rows already imported may learn from this file's
     place: dict[int, int | None] = {}      # row of the file -> its place in ``listens``, None: already there
     joined: dict[int, Listen] = {}         # place of a first row -> the play so far, as one row
     joins: dict[int, int] = {}
@@ -196,6 +208,13 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
                 or (first is not None and first in place and place[first] is None)):
             summary.duplicates += 1
             place[n - 1] = None
+            # The same play from an export that knows more of it (Spotify's time heard and
+            # skip, after Last.fm's scrobble): the row there learns it. Not a stretch of a
+            # song heard in stretches, whose time heard is only a part.
+            more = None if fp in fingerprints or fp in seen or first is not None or n - 1 in firsts \
+                else _tells_more(listen, key)
+            if more is not None:
+                richer.append(more)
             continue
         seen.add(fp)
         names = (listen.artist, listen.title, listen.album, listen.duration_ms)
@@ -221,14 +240,15 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         meta = {"name": name, "format": export.format, "sha256": sha256, "rows": summary.rows,
                 "matched": summary.matched, "unmatched": summary.unmatched, "not_music": summary.not_music,
                 "duplicates": summary.duplicates, "unreadable": summary.unreadable}
-        stored = store.add_import(meta, listens, plays, joins=joins)
+        stored = store.add_import(meta, listens, plays, joins=joins, richer=richer)
         # Another import may have stored some of these rows meanwhile: the store's counts are final.
         summary.matched, summary.unmatched = stored["matched"], stored["unmatched"]
         summary.duplicates = stored["duplicates"]
         summary.stretches = stored["stretches"]
+        summary.filled_in = stored["filled_in"]
     # A row or two per row of the file, and every track: freed a piece at a time, not in
     # one step of the interpreter as this returns (see let_go).
-    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks)
+    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks, richer)
     summary.seconds = time.perf_counter() - t0
     log.info("%s", summary.text())
     return summary

@@ -23,7 +23,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, split_sessions
+from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, play_ending, split_sessions
 
 IMPORT_SOURCE = "import"
 #: What ``segue export`` can write, and the order of its columns.
@@ -132,7 +132,7 @@ class HistoryMixin:
 
     # -- writing ----------------------------------------------------------------------
     def add_import(self, meta: dict, listens: Sequence[dict], plays: Sequence[dict | None], *,
-                   joins: dict[int, int] | None = None,
+                   joins: dict[int, int] | None = None, richer: Sequence[dict] = (),
                    progress: Callable[[int, int], None] | None = None) -> dict:
         """Store one imported file in one transaction; returns its ``history_imports`` row as stored.
 
@@ -146,6 +146,12 @@ class HistoryMixin:
         and the first stretch stored stands for where the song began). Rows whose
         fingerprint is already stored are left out (an import running meanwhile may have
         added them); ``meta``'s counts are corrected for them.
+
+        ``richer``: rows of the file that are plays already imported from another export,
+        with what they say of them (``song_key``, the window ``from``-``to`` and the times
+        ``at`` it began, ``ms_played``, ``skipped``, ``reason_end``, ``ended_at``): the row
+        stored nearest in time fills in what it lacked, and so does the play it made (the
+        returned ``filled_in`` counts them).
         """
         if len(listens) != len(plays):
             raise ValueError(f"{len(listens)} listens but {len(plays)} plays")
@@ -206,7 +212,39 @@ class HistoryMixin:
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new_plays)
             db["imported_listens"].insert_all(rows, batch_size=1000)
             self._recut_import_sessions(conn, placeholder)
-        return {**meta, "id": import_id, "stretches": stretches}
+            filled_in = self._fill_in(conn, richer, import_id, now)
+        return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in}
+
+    @staticmethod
+    def _fill_in(conn, richer: Sequence[dict], import_id: int, now: float) -> int:
+        """See :meth:`add_import`'s ``richer``: how many stored rows learned something."""
+        told = ("ms_played", "skipped", "reason_end", "ended_at")
+        filled = 0
+        for more in richer:
+            rows = conn.execute(
+                "SELECT id, play_id, started_at, ms_played, skipped, reason_end, ended_at FROM imported_listens "
+                "WHERE song_key = ? AND started_at BETWEEN ? AND ? AND import_id != ? AND stretch_of IS NULL "
+                "AND (ms_played IS NULL OR skipped IS NULL OR reason_end IS NULL)",
+                (more["song_key"], more["from"], more["to"], import_id)).fetchall()
+            if not rows:
+                continue
+            row = min(rows, key=lambda r: min(abs(r["started_at"] - t) for t in more["at"]))
+            got = {c: row[c] if row[c] is not None else more[c] for c in told}
+            if all(got[c] == row[c] for c in told):
+                continue
+            conn.execute("UPDATE imported_listens SET ms_played = ?, skipped = ?, reason_end = ?, ended_at = ? "
+                         "WHERE id = ?", (*(got[c] for c in told), row["id"]))
+            filled += 1
+            if row["play_id"] is None:
+                continue
+            # The play this row made (alone) ends as the richer export says.
+            conn.execute(
+                "UPDATE plays SET ms_heard = coalesce(?, ms_heard), ended = ?, updated_at = ? "
+                "WHERE id = ? AND source = ? AND NOT EXISTS (SELECT 1 FROM imported_listens "
+                "WHERE play_id = plays.id AND id != ?)",
+                (got["ms_played"], play_ending(got["ms_played"], got["skipped"], got["reason_end"]), now,
+                 row["play_id"], IMPORT_SOURCE, row["id"]))
+        return filled
 
     def link_listens(self, links: Sequence[tuple[Sequence[int], dict]]) -> int:
         """Make plays of unmatched imported rows that now name a library track:

@@ -130,6 +130,28 @@ def test_the_account_data_first_then_the_extended_history_of_a_paused_play(store
     assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", paused)).added == 0
 
 
+def test_scrobbles_imported_first_learn_the_time_heard_and_skips_of_spotify_s_history(store, tmp_path):
+    # Last.fm says a song was played, not for how long nor whether it was skipped: the
+    # same plays from Spotify's extended history fill that in, and the plays they made
+    # end as Spotify says (Halo skipped after 9 s), with nothing counted twice.
+    library(store)
+    assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS)).added == 4
+    assert [(p["title"], p["ended"]) for p in plays_of(store)] == [
+        ("Hyperballad", "finished"), ("Halo", "finished"), ("Hey Jude", "finished")]
+    s = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS))
+    assert (s.added, s.duplicates, s.filled_in) == (0, 4, 4)
+    assert "4 already imported (4 of them now with the time heard and skips this file gives)" in s.text()
+    assert [(p["title"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == [
+        ("Hyperballad", "finished", 200_000), ("Halo", "skipped", 9_000), ("Hey Jude", "finished", 150_000)]
+    assert store.imported_artist_counts()["beyonce"][1] == 1           # the skip counts for the artist
+    kept = store.unmatched_listens()
+    assert [(r["title"], r["ms_played"], r["skipped"]) for r in kept] == [("Not In The Library", 180_000, 0)]
+    # Again, or the account data after it: nothing more to learn, nothing changes.
+    again = import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS))
+    assert (again.added, again.filled_in) == (0, 0)
+    assert len(plays_of(store)) == 3 and store.play_count() == 3
+
+
 def test_sessions_follow_the_one_session_rule_across_imports(store, tmp_path):
     ids = library(store)
     a, b, c = ("Björk", "Hyperballad", None), ("Beyoncé", "Halo", None), ("The Beatles", "Hey Jude", None)
