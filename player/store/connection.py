@@ -148,7 +148,19 @@ class Database:
         )
         conn.row_factory = sqlite3.Row
         conn.text_factory = _TEXT_FACTORY
-        conn.execute("PRAGMA journal_mode=WAL")
+        # Turning a new (or old) file to WAL takes it whole, and SQLite does not wait for
+        # that as for other locks: another process opening it at the same moment (two
+        # commands started together) is waited for here.
+        deadline = time.monotonic() + self._busy_timeout_s
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    conn.close()
+                    raise
+                time.sleep(0.02)
         # NORMAL is durable across application crashes and kills in WAL mode;
         # only a power loss can drop the last transactions.
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -280,6 +292,11 @@ class Database:
                 self.conn.execute("PRAGMA foreign_keys=OFF")
             try:
                 with self.transaction() as conn:
+                    # Read again under the write lock: another process opening the same
+                    # library at the same moment (two commands started together) may have
+                    # taken this step while this one waited for the lock.
+                    if conn.execute("PRAGMA user_version").fetchone()[0] > target:
+                        continue
                     broken = len(conn.execute("PRAGMA foreign_key_check").fetchall()) if loose else 0
                     migration(conn)
                     if loose and len(conn.execute("PRAGMA foreign_key_check").fetchall()) > broken:
@@ -293,7 +310,9 @@ class Database:
     def backup(self, dest: str | Path) -> Path:
         """A consistent copy of the database (safe while others write)."""
         dest = Path(dest)
-        tmp = dest.with_name(dest.name + ".tmp")
+        # Its own name per process and thread: two processes opening an old library at
+        # once each back it up before migrating, under the same name.
+        tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         target = sqlite3.connect(tmp)
         try:
             self.conn.backup(target)

@@ -36,6 +36,35 @@ def test_fresh_database_is_at_current_version(tmp_path):
     store.close()
 
 
+@pytest.mark.parametrize("start", [0, 8])
+def test_processes_opening_a_library_at_once_migrate_it_once(tmp_path, start):
+    # Two commands started together on a new data folder (or the first start after an
+    # update): each opens the store at once. Every one opens it, and the schema is whole.
+    import subprocess
+    import sys
+    import time
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    for round_ in range(2):
+        path, go = tmp_path / f"library{round_}.db", tmp_path / f"go{round_}"
+        if start:
+            _db_at(path, start).close()
+        code = ("import os, sys, time\n"
+                f"while not os.path.exists({str(go)!r}): time.sleep(0.001)\n"
+                "from player.store import Store\n"
+                f"Store({str(path)!r}).close()\n")
+        procs = [subprocess.Popen([sys.executable, "-c", code], cwd=root, stderr=subprocess.PIPE, text=True)
+                 for _ in range(4)]
+        time.sleep(1.0)                         # all four started, and waiting for the word
+        go.touch()
+        errors = [p.communicate(timeout=120)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, errors
+        store = Store(path)
+        assert store.schema_version() == SCHEMA_VERSION
+        store.execute("SELECT count(*) FROM never_suggest").fetchone()
+        store.close()
+
+
 def test_migration_1_to_2_keeps_data_and_adds_features(tmp_path):
     path = tmp_path / "library.db"
     store = _migrated(path, 1,
