@@ -153,11 +153,16 @@ class Decoder:
             ext = Path(self.path).suffix.lower().lstrip(".")
             if ext == "mp3" and self._blocks is None:
                 # libsndfile gives up on an MP3 after 64 KB that are no frame (a cover outside
-                # a tag whose size is wrong); dr_mp3 looks further.
+                # a tag whose size is wrong); dr_mp3 looks further. Neither reads an AAC or
+                # WavPack file named .mp3 (the scan read it by its content): ffmpeg does.
                 try:
                     self._open_mp3()
                 except DecodeError:
-                    raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
+                    try:
+                        self._open_fallback(refused=exc)
+                    except DecodeError:
+                        raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
+                    self.duration = duration_hint
             elif ext in audio_io.SOUNDFILE_EXTENSIONS:
                 # (a file of a format libsndfile reads that it refuses plays through ffmpeg
                 # where ffmpeg decodes it: see audio_io.open_fallback)

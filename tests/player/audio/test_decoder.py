@@ -81,6 +81,21 @@ def test_a_seek_in_a_file_ffmpeg_decodes_lands_on_the_frame(tmp_path):
     dec.close()
 
 
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+@pytest.mark.parametrize("codec", [("-c:a", "aac", "-f", "mp4"), ("-c:a", "alac", "-f", "mp4"),
+                                   ("-c:a", "wavpack", "-f", "wv")])
+def test_a_file_of_another_format_named_mp3_plays_as_what_it_is(tmp_path, codec):
+    # Neither libsndfile nor dr_mp3 reads it; the scan read it by its content, and so does
+    # playing it.
+    from tests.audiogen import stepped_tone
+
+    path = stepped_tone(tmp_path / "song.mp3", *codec, seconds=3)
+    whole = read_all(Decoder(str(path), out_rate=44100))
+    assert abs(len(whole) - 3 * 44100) < 0.05 * 44100
+    assert float(np.abs(whole).max()) > 0.1
+
+
 # The downmix is scaled by its loudest side's sum of weights, so that nothing can clip:
 # 1 + 0.7071 for L R C, 1 + 2 x 0.7071 for 5.1, 1 + 3 x 0.7071 for 7.1, 5 for ten channels.
 @pytest.mark.parametrize("layout, sounding, left, right, scale", [
