@@ -79,6 +79,21 @@ def test_play_stops_and_says_so_after_five_songs_in_a_row_that_cannot_play(segue
     assert out.stdout.count("playing:") == MAX_CONSECUTIVE_ERRORS
 
 
+def test_a_file_name_with_escape_codes_and_a_newline_is_printed_on_one_line_and_harmless(segue_home, tmp_path):
+    # Printed raw, the name would change the terminal's colours (or clear it, or set its
+    # title) and break its line in two.
+    music = tmp_path / "music"
+    write_track(music, "one", fmt="flac", tags={"title": "One", "artist": "A"})
+    (music / "bad\x1b[31mRED\x1b[0m\nline2.mp3").write_bytes(b"nope")
+    for args in (("scan", str(music)), ("library", "--errors")):
+        out = segue(*args, home=segue_home)
+        assert out.returncode == 0, out.stderr
+        text = out.stdout + out.stderr
+        assert "\x1b" not in text, text
+        assert [line for line in text.splitlines() if "bad" in line and "RED" in line] and \
+            "line2.mp3" in next(line for line in text.splitlines() if "RED" in line), text
+
+
 def test_scan_rejects_a_missing_folder(segue_home, tmp_path):
     out = segue("scan", str(tmp_path / "nowhere"), home=segue_home)
     assert out.returncode == 2 and "not a folder" in out.stderr
