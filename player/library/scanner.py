@@ -377,7 +377,7 @@ class Scanner:
         self.progress.read += 1
         if stored["last_error"] is None and not stored["missing"] and _holds_what_it_had(stored, row):
             self.progress.same += 1
-        elif stored["last_error"] is None and _another_song(stored, row):
+        elif stored["last_error"] is None and holds_another_song(stored, row):
             log.info("%r now holds another song: %r is a new track", path, row.get("title"))
             self.store.detach_replaced(track_id)
         return row
@@ -466,13 +466,15 @@ class Scanner:
         # another) and nothing kept the scan from looking (a folder it could not list).
         seen = set().union(*(folder.seen for folder in state.values()))
         blind = [folder for folder, _reason in self.progress.unreadable_folders]
+        vanished_now: list[int] = []
         for root, folder in state.items():
             self.store.mark_present(folder.returned)
             self.store.record_ctimes(folder.ctimes)
             vanished = [known[0] for path, known in folder.known.items()
                         if path not in seen and not known[3] and known[0] not in merged
                         and not any(_inside(path, folder) for folder in blind)]
-            self.progress.missing += self.store.mark_missing(vanished)
+            self.store.mark_missing(vanished)
+            vanished_now += vanished
             # A folder with tracks in a part the scan could not look into keeps its reader's
             # version: those files were not read by this one, and the next scan reads them
             # again. (A part that holds none, as a drive's lost+found, keeps nothing back.)
@@ -480,6 +482,8 @@ class Scanner:
                                             for path in folder.known)
             self.store.set_folder_scanned(folder.id, tag_reader=reader_version.READER_VERSION if read_all else None)
         moved = self._adopt_moved(new_paths) + self._adopt_late()
+        # Gone are those still missing: a file moved took its track along with it.
+        self.progress.missing += self.store.still_missing(vanished_now)
         _let_go(files, by_key, seen, *(f.known for f in state.values()), *(f.seen for f in state.values()))
         return moved
 
@@ -542,7 +546,7 @@ class Scanner:
             self._error(path, str(exc))
         if old is not None and row.get("last_error") is None:
             stored = self.store.track(old[0])
-            if stored is not None and not same and _another_song(stored, row):
+            if stored is not None and not same and holds_another_song(stored, row):
                 log.info("%r now holds another song: %r is a new track", path, row.get("title"))
                 self.store.detach_replaced(old[0])
                 del folder.known[path]
@@ -732,7 +736,7 @@ def _holds_what_it_had(stored, row: dict) -> bool:
     return all(stored[key] == row.get(key) for key in _TAG_FIELDS)
 
 
-def _another_song(stored, row: dict) -> bool:
+def holds_another_song(stored, row: dict) -> bool:
     """Whether a changed file now holds another song than its track had: other artist and
     title and another length (a retag keeps the length; a better rip of it keeps the tags)."""
     if stored["duration"] is None or row.get("duration") is None:

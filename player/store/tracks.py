@@ -186,6 +186,13 @@ class TracksMixin:
             conn.executemany("UPDATE tracks SET missing = 1 WHERE id = ?", ids)
         return len(ids)
 
+    def still_missing(self, track_ids: Iterable[int]) -> int:
+        """How many of ``track_ids`` are tracks still marked missing."""
+        ids = list(track_ids)
+        chunks = (ids[i:i + 500] for i in range(0, len(ids), 500))
+        return sum(self.execute("SELECT count(*) FROM tracks WHERE missing = 1 AND id IN "
+                                f"({','.join('?' * len(chunk))})", chunk).fetchone()[0] for chunk in chunks)
+
     def mark_present(self, track_ids: Iterable[int]) -> None:
         with self.transaction() as conn:
             conn.executemany("UPDATE tracks SET missing = 0 WHERE id = ?", [(i,) for i in track_ids])

@@ -51,7 +51,7 @@ def _changed(result, before: tuple, after: tuple) -> bool:
 def _follow_message(result, before: tuple, after: tuple) -> str:
     """What a rescan nobody asked for says when it changed the library: tracks added and gone
     (a moved file is neither), unreadable files found."""
-    gone = max(0, result.missing - result.moved)
+    gone = result.missing
     added = max(0, after[0] - before[0] + gone)
     parts = []
     if added:

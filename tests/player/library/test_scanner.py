@@ -258,7 +258,7 @@ def test_moved_file_keeps_its_history(store, library):
     new_path.parent.mkdir()
     shutil.move(path, new_path)
     result = Scanner(store).scan()
-    assert result.moved == 1
+    assert result.moved == 1 and result.missing == 0          # moved, not gone
     row = store.track_by_path(str(new_path))
     assert row["id"] == tid and row["missing"] == 0
     assert store.track_by_path(str(path)) is None
@@ -511,7 +511,7 @@ def test_a_moved_file_is_known_by_its_musicbrainz_id_or_its_bytes_when_its_names
     write_tags(moved_tagged, title="Don't Stop")
     shutil.move(bare, moved_bare)                     # no tags to know it by: moved as it is
     result = Scanner(store).scan()
-    assert result.moved == 2
+    assert result.moved == 2 and result.missing == 0
     assert store.track_by_path(str(moved_tagged))["id"] == ids[tagged]
     assert store.track_by_path(str(moved_bare))["id"] == ids[bare]
     assert len(store.tracks(include_missing=True)) == 2
