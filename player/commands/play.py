@@ -53,13 +53,12 @@ def run(args) -> int:
     store = Store.open()
     what = " ".join(args.what)
     if all(os.path.exists(p) for p in args.what):
-        from player.library.open_files import files_in, track_ids_for_paths
+        from player.library.open_files import tracks_for
 
-        paths = [f for p in args.what for f in files_in(p)]
-        if not paths:
+        ids, problems = tracks_for(store, args.what)
+        if not ids and not problems:
             print(f"segue play: no audio files in {what}", file=sys.stderr)
             return 1
-        ids, problems = track_ids_for_paths(store, paths)
         for path, why in problems:
             print(f"  cannot play {shown(path)}: {why}", file=sys.stderr)
         if not ids:

@@ -1,8 +1,9 @@
 """Files opened by name (``segue play PATH``, ``segue --open PATH``): tracks for them.
 
 A path may be a file, a playlist file (the files it names) or a folder (its audio files,
-as the scanner finds them). Each file becomes a track if it is not one yet, outside any
-library folder, so its plays are logged like any other; an audio file that cannot be
+as the scanner finds them). Each file becomes a track if it is not one yet (under any
+path: a link to a library file is that file's track), outside any library folder, so its
+plays are logged like any other; an audio file that cannot be
 read is stored with its error (the decoder gives the final word when it is played). A
 file of another kind is left out with its reason, and nothing is stored for it: an error
 row outside every library folder would stay in the library's count for good.
@@ -11,8 +12,9 @@ row outside every library folder would stay in the library's count for good.
 from __future__ import annotations
 
 import os
+import re
 
-from player.library.scanner import change_time, walk_audio
+from player.library.scanner import change_time, holds_another_song, walk_audio
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 
 
@@ -32,17 +34,42 @@ def files_in(path: str) -> list[str]:
     return [os.path.abspath(path)]
 
 
-def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]]]:
-    """``(track ids in the order of paths, [(path, why it was left out)])``; tracks are added as needed."""
-    rows, problems = [], []
-    for path in paths:
-        if store.track_by_path(path) is not None:
+def _same_file(store, st: os.stat_result):
+    """The track that is this file under another path (a link to it, or to its folder:
+    one file is one track, as in a scan), or None."""
+    for row in store.execute("SELECT id, path FROM tracks WHERE size = ? AND mtime_ns = ? AND missing = 0",
+                             (st.st_size, st.st_mtime_ns)):
+        try:
+            if os.path.samestat(os.stat(row["path"]), st):
+                return row
+        except (OSError, ValueError):
             continue
+    return None
+
+
+def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]]]:
+    """``(track ids in the order of paths, [(path, why it was left out)])``; tracks are added as needed.
+
+    A file the library has under another path is that track. A file outside the library
+    folders that changed since it was last opened is read again (no scan looks at it):
+    holding another song now, it is a new track, and the old one keeps its plays."""
+    rows, problems, known = [], [], {}
+    for path in paths:
+        stored = store.track_by_path(path)
         try:
             st = os.stat(path)
         except OSError as exc:
-            problems.append((path, exc.strerror or str(exc)))
+            if stored is None:
+                problems.append((path, exc.strerror or str(exc)))
+            continue                     # (a track stays: the decoder says why it cannot play)
+        if stored is not None and (stored["folder_id"] is not None
+                                   or (stored["size"], stored["mtime_ns"]) == (st.st_size, st.st_mtime_ns)):
             continue
+        if stored is None:
+            same = _same_file(store, st)
+            if same is not None:
+                known[path] = same["id"]
+                continue
         row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": change_time(st)}
         try:
             row.update(read_tags(path))
@@ -51,7 +78,45 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
                 problems.append((path, f"not an audio file ({exc})"))
                 continue
             row["last_error"] = str(exc)
+        if stored is not None and stored["last_error"] is None and holds_another_song(stored, row):
+            store.detach_replaced(stored["id"])
         rows.append(row)
     store.upsert_tracks(rows)
-    found = [store.track_by_path(p) for p in paths]
-    return [row["id"] for row in found if row is not None], problems
+    ids = []
+    for p in paths:
+        if p in known:
+            ids.append(known[p])
+        elif (row := store.track_by_path(p)) is not None:
+            ids.append(row["id"])
+    return ids, problems
+
+
+def _natural(name: str) -> list:
+    """A file name as people sort it: "2 Song" before "10 Song"."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in re.split(r"(\d+)", name)]
+
+
+def _album_place(row) -> tuple:
+    """Where a track plays in its folder: by disc and track number (the tags', else the
+    path's, as Up next reads an album), then by file name as people sort it."""
+    from player.library.names import album_folder, path_numbers
+
+    track, disc = row["track_no"], row["disc_no"]
+    if not (track and disc):
+        from_path = path_numbers(row["path"])
+        track, disc = track or from_path[0], disc or from_path[1]
+    return (album_folder(row["path"]), disc or 1, track if track else 10 ** 9, _natural(os.path.basename(row["path"])))
+
+
+def tracks_for(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]]]:
+    """``(track ids, problems)`` for what was asked to play (see :func:`track_ids_for_paths`):
+    files in the order given, playlists in theirs, and each folder as its albums play."""
+    ids, problems = [], []
+    for path in paths:
+        got, bad = track_ids_for_paths(store, files_in(path))
+        problems += bad
+        if os.path.isdir(path) and len(got) > 1:
+            rows = {row["id"]: row for row in (store.track(t) for t in got) if row is not None}
+            got = sorted(got, key=lambda t: _album_place(rows[t]) if t in rows else ((),))
+        ids += got
+    return ids, problems

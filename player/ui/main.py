@@ -135,13 +135,12 @@ def _open_store():
 
 def open_paths(window, paths: list[str]) -> None:
     """Play files or folders given by name (``--open``, or a second launch's) in the window."""
-    from player.library.open_files import files_in, track_ids_for_paths
+    from player.library.open_files import tracks_for
     from player.workers import db_write_pool, run_task
     from segue_common.text import shown
 
     def work():
-        files = [f for p in paths for f in files_in(p)]
-        return track_ids_for_paths(window.store, files)
+        return tracks_for(window.store, paths)
 
     def done(result=None, error=None):
         if error is not None:

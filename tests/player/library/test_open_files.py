@@ -1,0 +1,66 @@
+"""Files opened by name (``segue play PATH``, ``segue --open``): the tracks they are."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from player.library.open_files import tracks_for
+from player.library.scanner import Scanner
+from tests.audiogen import write_track
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="symbolic links")
+@pytest.mark.parametrize("scanned_through_link", [False, True])
+def test_a_file_opened_through_a_link_is_the_library_track_it_is(store, tmp_path, scanned_through_link):
+    # One file is one track (as in a scan): its plays go to the track the library has,
+    # whichever path, real or linked, the library or the person used.
+    music = tmp_path / "music"
+    write_track(music / "album", "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    link = tmp_path / "linked-music"
+    link.symlink_to(music, target_is_directory=True)
+    Scanner(store).scan([str(link if scanned_through_link else music)])
+    (track,) = store.tracks()
+    other = music if scanned_through_link else link
+    for path in (other / "album", other / "album" / "song.flac"):
+        ids, problems = tracks_for(store, [str(path)])
+        assert (ids, problems) == ([track["id"]], [])
+    assert len(store.tracks()) == 1
+
+
+def test_a_file_outside_the_library_is_read_again_once_it_changed(store, tmp_path):
+    downloads = tmp_path / "downloads"
+    path = write_track(downloads, "x", fmt="flac", seconds=1.0, tags={"title": "Song A", "artist": "Alpha"})
+    (first,), _ = tracks_for(store, [str(path)])
+    store.end_play(store.start_play(first), "finished", 1000)
+    # Retagged (the same length): the same track, its new names.
+    write_track(downloads, "x", fmt="flac", seconds=1.0, tags={"title": "Song A (Live)", "artist": "Alpha"})
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))
+    assert tracks_for(store, [str(path)])[0] == [first]
+    assert store.track(first)["title"] == "Song A (Live)"
+    # Saved over with another song: a new track, and the first keeps its play.
+    write_track(downloads, "x", fmt="flac", seconds=3.0, tags={"title": "Song B", "artist": "Beta"})
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 2 * 10**9))
+    (second,), _ = tracks_for(store, [str(path)])
+    assert second != first
+    assert (store.track(second)["title"], store.track(second)["duration"]) == ("Song B", pytest.approx(3.0, abs=0.01))
+    assert [p["track_id"] for p in store.plays()] == [first]
+
+
+def test_a_folder_plays_as_its_album_does_and_files_given_play_in_their_order(store, tmp_path):
+    album = tmp_path / "album"
+    for n in (1, 2, 3, 10, 11):
+        # Named so that their names sort otherwise than their numbers.
+        write_track(album, f"{12 - n} take", fmt="flac", seconds=0.2,
+                    tags={"title": f"Song {n}", "artist": "A", "album": "B", "tracknumber": str(n)})
+    loose = tmp_path / "loose"
+    for name in ("10 x", "9 x", "1 x"):
+        write_track(loose, name, fmt="flac", seconds=0.2, tags={"artist": "A"})
+    ids, _ = tracks_for(store, [str(album)])
+    assert [store.track(t)["title"] for t in ids] == [f"Song {n}" for n in (1, 2, 3, 10, 11)]
+    ids, _ = tracks_for(store, [str(loose)])                     # no tags to number them: the names
+    assert [os.path.basename(store.track(t)["path"]) for t in ids] == ["1 x.flac", "9 x.flac", "10 x.flac"]
+    given = [str(loose / "9 x.flac"), str(loose / "1 x.flac")]
+    ids, _ = tracks_for(store, given)
+    assert [store.track(t)["path"] for t in ids] == given
