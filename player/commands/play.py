@@ -18,9 +18,23 @@ def add_parser(sub):
     p.add_argument("what", nargs="*", help="a file or folder path, or words to search the library for")
     p.add_argument("--device", help="output device (default: the one in settings, else the system's)")
     p.add_argument("--null", action="store_true", help="play into nothing, in real time (no sound card)")
-    p.add_argument("--seconds", type=float, help="stop after this many seconds")
+    p.add_argument("--seconds", type=_seconds, help="stop after this many seconds")
     p.add_argument("--list-devices", action="store_true", help="list output devices and exit")
     return p
+
+
+def _seconds(text: str) -> float:
+    """``--seconds``: a number of seconds above 0 (a day's worth or a year's, not infinity)."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not (0 < value and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return min(value, 10 * 365 * 86400.0)        # (a wait past the system's clock's end fails)
 
 
 def _describe(row, namer) -> str:
@@ -52,10 +66,14 @@ def run(args) -> int:
         return 2
     store = Store.open()
     what = " ".join(args.what)
-    if all(os.path.exists(p) for p in args.what):
+    given = [p for p in args.what if os.path.exists(p)]
+    if given:
+        # Paths, one of them mistyped: the others play, and it is named (not all of them
+        # taken for words to search for).
         from player.library.open_files import tracks_for
 
-        ids, problems = tracks_for(store, args.what)
+        ids, problems = tracks_for(store, given)
+        problems = [(p, "no such file or folder") for p in args.what if p not in given] + problems
         if not ids and not problems:
             print(f"segue play: no audio files in {what}", file=sys.stderr)
             return 1
@@ -81,8 +99,17 @@ def run(args) -> int:
     namer = Namer.of(store)
     done = threading.Event()
     results = {"finished": 0, "error": 0}
+    gave_up = []
 
     def on_event(event: str, data: dict) -> None:
+        try:
+            said(event, data)
+        except BrokenPipeError:
+            # The reader went away (`segue play … | head -1`): nobody hears of the rest.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            done.set()
+
+    def said(event: str, data: dict) -> None:
         if event == "track_started":
             print(f"playing: {_describe(store.track(data['track_id']), namer)}", flush=True)
         elif event == "track_ended":
@@ -95,6 +122,7 @@ def run(args) -> int:
         elif event == "gave_up":
             print(f"segue play: stopped, {data['errors']} songs in a row could not be played", file=sys.stderr,
                   flush=True)
+            gave_up.append(data)
             done.set()
         if event in ("track_ended", "state_changed") and player.current_track_id is None and not player.queue:
             done.set()
@@ -108,4 +136,7 @@ def run(args) -> int:
     finally:
         player.close()
         store.close()
-    return 0 if results["finished"] or not results["error"] else 1
+    # A failure only where nothing was heard (stopped by --seconds or Ctrl-C while a song
+    # played, it was heard), or where the player gave up.
+    heard = sum(n for ended, n in results.items() if ended != "error")
+    return 1 if gave_up or (results["error"] and not heard) else 0

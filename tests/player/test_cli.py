@@ -79,6 +79,19 @@ def test_play_stops_and_says_so_after_five_songs_in_a_row_that_cannot_play(segue
     assert out.stdout.count("playing:") == MAX_CONSECUTIVE_ERRORS
 
 
+def test_play_of_files_one_of_them_mistyped_plays_the_others_and_names_it(segue_home, tmp_path):
+    good = write_track(tmp_path / "music", "one", fmt="flac", seconds=0.5, tags={"title": "One", "artist": "A"})
+    broken = tmp_path / "music" / "broken.flac"
+    broken.write_bytes(b"fLaC" + b"\x00" * 500)
+    out = segue("play", "--null", str(broken), str(good), str(tmp_path / "typo.flac"), home=segue_home)
+    # The damaged file fails, the next is heard: that is no failure of the command.
+    assert out.returncode == 0, out.stderr
+    assert "typo.flac: no such file or folder" in out.stderr and "playing: A - One" in out.stdout
+    for bad in ("inf", "-5", "0", "nan", "soon"):
+        out = segue("play", "--null", "--seconds", bad, str(good), home=segue_home)
+        assert out.returncode == 2 and "--seconds" in out.stderr, (bad, out.stderr)
+
+
 def test_a_file_name_with_escape_codes_and_a_newline_is_printed_on_one_line_and_harmless(segue_home, tmp_path):
     # Printed raw, the name would change the terminal's colours (or clear it, or set its
     # title) and break its line in two.
