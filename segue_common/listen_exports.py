@@ -383,19 +383,73 @@ def _pick(keys: list[str], wanted: tuple[str, ...]) -> int | None:
     return None
 
 
+class _BadRow(list):
+    """A line of a CSV that cannot be a row: ``why`` says so."""
+
+    def __init__(self, why: str):
+        super().__init__()
+        self.why = why
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the same number of fields most often
+    (a title holding "|" or ";" on the first line does not decide it; the sniffer gives
+    up on ragged rows); a comma where others do no better."""
+    head = list(itertools.islice(io.StringIO(text), 20))
+
+    def fields(raw: str, d: str) -> int:
+        try:
+            return len(next(csv.reader([raw], delimiter=d), []))
+        except csv.Error:
+            return 0
+
+    def score(d: str) -> tuple:
+        counts = [fields(raw, d) for raw in head]
+        common = max(set(counts), key=counts.count) if counts else 0
+        return (common > 1, counts.count(common) if common > 1 else 0, common, d == ",")
+
+    return max(",;\t|", key=score)
+
+
+def _csv_records(text: str, delimiter: str):
+    """The rows of a CSV, one per line of it wherever a quotation mark opened on a line is
+    not closed on it: that line is a :class:`_BadRow`, and the lines the field would have
+    run on to are rows of their own. (A mark left open would otherwise swallow the rows
+    after it up to the next mark, or to the end of the file.)"""
+    lines = io.StringIO(text).readlines()          # ended by "\n" only, as the csv module reads them
+    source = iter(lines)
+    taken = 0
+
+    def alone(raw: str) -> list:
+        try:
+            return next(csv.reader([raw], delimiter=delimiter), [])
+        except csv.Error as exc:
+            return _BadRow(str(exc))
+
+    while True:
+        reader = csv.reader(source, delimiter=delimiter)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # A line the module cannot read (a NUL in it), or a field run past its limit.
+            if reader.line_num <= 1:
+                yield _BadRow("a quotation mark left open" if "field limit" in str(exc) else str(exc))
+                taken += 1
+                continue
+            row = None
+        span = lines[taken:taken + reader.line_num]
+        taken += reader.line_num
+        if len(span) == 1 and row is not None:
+            yield row
+            continue
+        yield _BadRow("a quotation mark left open")
+        yield from (alone(raw) for raw in span[1:])
+
+
 def _read_csv(text: str, *, what: str) -> Export:
-    # The delimiter the first line uses most (the sniffer gives up on ragged rows).
-    head = text.split("\n", 1)[0]
-    delimiter = max(",;\t|", key=lambda d: (head.count(d), d == ","))
-    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        return _read_csv_rows(rows)
-    except csv.Error as exc:
-        # A quotation mark left open runs a field on to the end of the file, past the
-        # csv module's limit on a field: say where, rather than fail with its words alone.
-        hint = " (a quotation mark left open?)" if "field limit" in str(exc) else ""
-        raise UnreadableExportError(
-            f"{what} cannot be read as CSV from line {rows.line_num}: {exc}{hint}") from None
+    return _read_csv_rows(_csv_records(text, _delimiter(text)))
 
 
 def _read_csv_rows(rows) -> Export:
@@ -444,6 +498,9 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
     rows = list(rows)
     order = day_first(cell(row, i) for row in rows for i in times)
     for line, row in enumerate(rows, start_line):
+        if isinstance(row, _BadRow):
+            out.problems.append((line, row.why))
+            continue
         if not any(c.strip() for c in row):
             continue
         a, t = cell(row, artist), cell(row, title)
@@ -665,7 +722,20 @@ def _looks_binary(text: str) -> bool:
 def _read_text(text: str, *, what: str) -> Export:
     head = text.lstrip()[:1]
     if head in ("[", "{"):
-        return _read_json(text, what=what)
+        try:
+            return _read_json(text, what=what)
+        except ExportFormatError as not_json:
+            # A CSV whose first row begins with a bracket (Last.fm's headerless export, the
+            # newest scrobble by "[Dunkelziffer]"): read as such where it is one.
+            if head != "[":
+                raise
+            try:
+                got = _read_csv(text, what=what)
+            except (ExportFormatError, UnreadableExportError):
+                raise not_json from None
+            if not got.listens:
+                raise not_json from None
+            return got
     if _looks_binary(text):
         raise ExportFormatError(f"{what} {_NOT_AN_EXPORT}: it holds binary data, not text")
     return _read_csv(text, what=what)

@@ -141,6 +141,45 @@ def test_a_csv_with_the_day_and_the_time_of_day_in_two_columns_reads_them_togeth
     assert not e.problems
 
 
+def _lastfm_rows(n: int) -> list[str]:
+    return [f"The Band {i},Record,Tune {i},{20 - i % 20} Nov 2020 0{i % 10}:35" for i in range(n)]
+
+
+def test_a_quotation_mark_left_open_loses_its_row_only(tmp_path):
+    # A stray mark at a field's start would run the field on to the next mark, or to the
+    # end of the file: every row after it lost, and nothing said.
+    rows = _lastfm_rows(40)
+    rows[10] = 'kercha,Broken Illusions,"Broken Illusions,16 Oct 2020 19:42'
+    rows[30] = '"Crosby, Stills & Nash",Record,Tune 30,20 Nov 2020 09:35'      # a field quoted as it should be
+    path = tmp_path / "scrobbles.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    e = read_export(path)
+    assert e.problems == [(11, "a quotation mark left open")]
+    assert len(e.listens) == 39 and e.listens[29].artist == "Crosby, Stills & Nash"
+    # Left open on the last rows, past the csv module's limit on one field, the same.
+    path.write_text("\n".join(_lastfm_rows(3)) + '\n"' + "x" * 200_000 + ",A,B,20 Nov 2020 09:35\n",
+                    encoding="utf-8")
+    e = read_export(path)
+    assert len(e.listens) == 3 and e.problems == [(4, "a quotation mark left open")]
+
+
+def test_a_last_fm_csv_is_read_whatever_its_first_row_holds(tmp_path):
+    # The newest scrobble decides nothing: an artist in brackets is no JSON, a title full
+    # of "|" no other delimiter.
+    for first in ("[Dunkelziffer],Album,Song,20 Nov 2020 09:35",
+                  "Anuv Jain,Coke Studio Bharat | Season 2 | Ep 3,Arz Kiya Hai | Coke Studio | Live | 2023,"
+                  "20 Nov 2020 09:35"):
+        path = tmp_path / "scrobbles.csv"
+        path.write_text("\n".join([first, *_lastfm_rows(10)]) + "\n", encoding="utf-8")
+        e = read_export(path)
+        assert (e.format, len(e.listens), e.problems) == ("lastfm_csv", 11, []), first
+        assert e.listens[0].artist == first.split(",")[0]
+    broken = tmp_path / "cut.json"
+    broken.write_text('[{"ts": "2023-11-14T22:13:20Z", "ms_played": 1', encoding="utf-8")
+    with pytest.raises(ExportFormatError, match="not valid JSON"):
+        read_export(broken)
+
+
 def test_listenbrainz_zip_json_and_jsonl(tmp_path):
     for e in (read_export(fx.listenbrainz_zip(tmp_path / "listenbrainz_someone_1.zip", PLAYS)),
               read_export(fx.listenbrainz_json(tmp_path / "listens.json", PLAYS)),
