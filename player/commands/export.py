@@ -55,6 +55,11 @@ def run(args) -> int:
     from segue_common.atomic import atomic_open
 
     fmt = args.format or ("json" if (args.output or "").lower().endswith(".json") else "csv")
+    if args.output and not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        # A folder mistyped in the path: said, rather than made (and the file left there).
+        print(f"segue export: cannot write {args.output}: no folder {os.path.dirname(os.path.abspath(args.output))}",
+              file=sys.stderr)
+        return 2
     store = Store.open()
     try:
         rows = store.export_rows(args.what)

@@ -6,7 +6,9 @@ and become plays when a scan adds their songs. Importing a file again adds nothi
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 
 def add_parser(sub):
@@ -25,6 +27,7 @@ def run(args) -> int:
     from player.store import Store
 
     files = history_files(args.files)
+    empty = [p for p in args.files if os.path.isdir(p) and not any(f.is_relative_to(Path(p)) for f, _ in files)]
     store = Store.open()
     failed = passed_over = 0
     summaries = []
@@ -49,8 +52,11 @@ def run(args) -> int:
         if len(summaries) > 1:
             print(batch_text(summaries))
         if passed_over:
-            print(f"{passed_over} files in the folders were not listening history and were passed over")
-        if files and store.library_counts()["tracks"] == 0:
+            print(f"{passed_over} file{'s' * (passed_over != 1)} in the folders "
+                  f"{'were' if passed_over != 1 else 'was'} not listening history and passed over")
+        for folder in empty if files else ():
+            print(f"{folder}: holds no .json, .jsonl, .csv, .tsv or .zip files")
+        if any(not s.error for s in summaries) and store.library_counts()["tracks"] == 0:
             print("The library has no tracks yet, so every row was kept for later: "
                   "`segue scan FOLDER` turns those naming your songs into plays.")
     finally:

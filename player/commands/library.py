@@ -70,8 +70,9 @@ def run(args) -> int:
     print(f"plays:     {c['plays']}")
     imported, kept = store.imported_play_count(), store.unmatched_count()
     if imported or kept:
-        print(f"  imported: {imported} plays from {len(store.history_imports())} files; "
-              f"{kept} rows kept for songs not in the library")
+        files = len(store.history_imports())
+        print(f"  imported: {imported} play{'s' * (imported != 1)} from {files} file{'s' * (files != 1)}; "
+              f"{kept} row{'s' * (kept != 1)} kept for songs not in the library")
     errors = store.track_errors()
     for row in errors if args.errors else errors[:10]:
         print(f"  {shown(row['path'])}: {row['last_error']}")

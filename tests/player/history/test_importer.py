@@ -319,7 +319,23 @@ def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
         ("Hyperballad", True), ("HALO", True), ("Hey Jude - Remastered 2015", True), ("Not In The Library", False)]
     assert main(["export", "tracks", "-o", str(tmp_path / "tracks.json")]) == 0
     assert {t["title"] for t in json.loads((tmp_path / "tracks.json").read_text())} == {s[1] for s in SONGS}
+    # A folder mistyped in the path is said, not made.
+    assert main(["export", "plays", "-o", str(tmp_path / "nowhere" / "plays.csv")]) == 2
+    assert "no folder" in capsys.readouterr().err and not (tmp_path / "nowhere").exists()
 
+
+def test_segue_import_says_which_folder_holds_nothing_and_promises_no_plays_when_nothing_came(
+        store, tmp_path, capsys):
+    from player.cli import main
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    assert main(["import", str(bad), str(empty)]) == 2
+    out = capsys.readouterr().out
+    assert f"{empty}: holds no .json, .jsonl, .csv, .tsv or .zip files" in out
+    assert "every row was kept for later" not in out                   # there were none
 
 
 def test_segue_imports_lists_the_files_and_removes_one(store, tmp_path, capsys):
