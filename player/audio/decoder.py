@@ -130,6 +130,11 @@ class Decoder:
             # A named pipe would block the decoder (and playback) for ever; a device never ends.
             raise DecodeError(f"cannot play {shown(Path(self.path).name)}: not a regular file")
         try:
+            with open(self.path, "rb"):
+                pass
+        except OSError as exc:      # refused (its permissions): libsndfile says only "System error."
+            raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from None
+        try:
             self._sf = audio_io.soundfile_reader(sf.SoundFile(audio_io.soundfile_name(self.path)), self.path)
             self.samplerate = self._sf.samplerate
             # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:

@@ -51,6 +51,10 @@ def run(args) -> int:
         print(f"  error: {shown(path)}: {error}")
     if result.errors > 20:
         print(f"  ... and {result.errors - 20} more (segue library --errors)")
+    # A scan reads only what changed: unreadable files left as they were are not in its count.
+    unreadable = store.library_counts()["errors"]
+    if unreadable > result.errors:
+        print(f"{unreadable} unreadable file{'s' * (unreadable != 1)} in the library (segue library --errors)")
     for folder, reason in result.unreadable_folders[:20]:
         print(f"  cannot read folder {shown(folder)}: {reason} (its tracks are left as they were)")
     for folder in result.unavailable:

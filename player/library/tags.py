@@ -333,11 +333,15 @@ def open_regular(path: str | os.PathLike):
     except OSError as exc:
         raise TagReadError(f"cannot open: {exc.strerror or exc}") from None
     try:
-        mode = os.fstat(f.fileno()).st_mode
+        st = os.fstat(f.fileno())
+        mode = st.st_mode
         if not stat.S_ISREG(mode):
             kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
                     else "a socket" if stat.S_ISSOCK(mode) else "a device")
             raise TagReadError(f"not a regular file ({kind})")
+        if st.st_size == 0:
+            # (each reader says it in its own words: "file said 4 bytes, read 0 bytes")
+            raise TagReadError("an empty file (0 bytes): a copy or download that did not finish?")
         return f
     except BaseException:
         f.close()

@@ -36,6 +36,8 @@ def test_scan_then_library_report(segue_home, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "tracks:    2" in out.stdout and "errors:    1" in out.stdout
     assert str(music) in out.stdout
+    out = segue("scan", home=segue_home)                  # nothing changed: the bad file is still there
+    assert "0 errors" in out.stderr and "1 unreadable file in the library" in out.stdout
     assert (segue_home / "library.db").exists()
     assert (segue_home / "logs" / "segue.log").exists()
     if os.name != "nt":         # (Windows keeps no status-change time: nothing is read again there)
@@ -90,6 +92,26 @@ def test_play_of_files_one_of_them_mistyped_plays_the_others_and_names_it(segue_
     for bad in ("inf", "-5", "0", "nan", "soon"):
         out = segue("play", "--null", "--seconds", bad, str(good), home=segue_home)
         assert out.returncode == 2 and "--seconds" in out.stderr, (bad, out.stderr)
+
+
+def test_a_song_whose_file_may_not_be_read_says_so_when_played(segue_home, tmp_path):
+    import pytest
+
+    from tests import unprivileged
+
+    prefix = unprivileged.prefix()
+    if prefix is None:
+        pytest.skip(unprivileged.SKIP_REASON)
+    song = write_track(tmp_path / "music", "locked", fmt="flac", seconds=0.5, tags={"title": "L", "artist": "A"})
+    assert segue("scan", str(song.parent), home=segue_home).returncode == 0
+    os.chmod(song, 0)
+    try:
+        out = subprocess.run([*prefix, sys.executable, "-m", "player", "play", "--null", str(song)], cwd=ROOT,
+                             env={**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)},
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        os.chmod(song, 0o644)
+    assert "cannot play: cannot open locked.flac: Permission denied" in out.stderr, out.stderr
 
 
 def test_a_file_name_with_escape_codes_and_a_newline_is_printed_on_one_line_and_harmless(segue_home, tmp_path):

@@ -746,3 +746,12 @@ def test_a_51_ac3_stream_with_an_id3_tag_in_front_is_listed_with_six_channels(tm
     assert path.read_bytes()[:3] == b"ID3"
     info = read_tags(str(path))
     assert (info["title"], info["codec"], info["channels"]) == ("Surround", "ac3", 6)
+
+
+@pytest.mark.parametrize("ext", ["mp3", "flac", "m4a", "ogg", "wav"])
+def test_an_empty_file_says_it_is_empty(tmp_path, ext):
+    # Each reader has its own words for it ("file said 4 bytes, read 0 bytes", "Header size < 8").
+    path = tmp_path / f"song.{ext}"
+    path.write_bytes(b"")
+    with pytest.raises(TagReadError, match=r"empty file \(0 bytes\)"):
+        read_tags(str(path))
