@@ -38,7 +38,8 @@ from pathlib import Path
 FORMATS = ("spotify", "spotify_extended", "lastfm_csv", "csv", "listenbrainz")
 #: Each format as the person knows it.
 FORMAT_NAMES = {"spotify": "Spotify (account data)", "spotify_extended": "Spotify (extended history)",
-                "lastfm_csv": "Last.fm", "csv": "CSV", "listenbrainz": "ListenBrainz"}
+                "lastfm_csv": "Last.fm", "csv": "CSV", "listenbrainz": "ListenBrainz",
+                "segue": "Segue (its own export)"}
 #: What a row holds: only music is matched to tracks.
 KINDS = ("music", "podcast", "audiobook")
 
@@ -362,6 +363,34 @@ def _listenbrainz_row(row: dict, line: int) -> Listen | str:
 
 
 # -- CSV ---------------------------------------------------------------------------------
+#: How a play Segue exported ended, as the services say it: ``(skipped, reason_end)``.
+_SEGUE_ENDED = {"finished": (False, "trackdone"), "skipped": (True, "fwdbtn"), "stopped": (False, "endplay"),
+                "playing": (False, "endplay")}
+
+
+def _segue_row(row: dict, line: int) -> Listen | str:
+    """A play as ``segue export plays --format json`` writes it, or an imported row as
+    ``segue export imports --format json`` does: moving a history to another library."""
+    when = parse_time(row.get("started_at"))
+    if when is None:
+        return "no time"
+    artist, title = _text(row.get("artist")), _text(row.get("title"))
+    if not artist or not title:
+        return "no artist or title"
+    try:
+        ms = _ms(row.get("ms_heard", row.get("ms_played")))
+    except ValueError as exc:
+        return str(exc)
+    skipped, reason = _bool(row.get("skipped")), _text(row.get("reason_end")) or None
+    how = _text(row.get("ended")).lower()
+    if how == "error":
+        return "a song that could not be played, not a listen"
+    skipped, reason = _SEGUE_ENDED.get(how, (skipped, reason))
+    return Listen(artist, title, when, album=_text(row.get("album")) or None, ms_played=ms,
+                  duration_ms=_length_ms(row.get("track_ms", row.get("duration_ms"))), skipped=skipped,
+                  reason_end=reason, time_written=when, line=line)
+
+
 def _column_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.lower())
 
@@ -370,9 +399,9 @@ _ARTIST = ("artist", "artistname", "creator", "performer", "albumartist")
 _TITLE = ("track", "title", "trackname", "song", "songname", "songtitle", "tracktitle", "name", "recording")
 _ALBUM = ("album", "albumname", "release", "releasename", "albumtitle")
 # Unix times first: a Last.fm CSV with "uts" and "utc_time" is exact to the second in "uts".
-_TIME = ("uts", "timestamp", "unixtime", "listenedat", "playedat", "scrobbledat", "time", "date",
-         "datetime", "utctime", "ts", "endtime", "endedat", "when", "start", "starttime")
-_MS = ("msplayed", "mselapsed", "playedms")
+_TIME = ("uts", "timestamp", "unixtime", "listenedat", "playedat", "scrobbledat", "startedat", "time", "date",
+         "datetime", "utctime", "startedutc", "ts", "endtime", "endedat", "when", "start", "starttime")
+_MS = ("msplayed", "mselapsed", "playedms", "msheard")
 _DURATION_MS = ("durationms", "lengthms", "trackms")
 
 
@@ -478,7 +507,10 @@ def _csv_with_header(header: list[str], keys: list[str], rows, artist: int, titl
     # A day in one column and the time of day in another ("date", "time"): read together,
     # or every play of a day would be at its midnight, and a song played twice that day once.
     split = (keys.index("date"), keys.index("time")) if "date" in keys and "time" in keys else None
+    if "startedat" in keys and "ended" in keys:
+        fmt = "segue"                   # Segue's own export of its plays (segue export plays)
     return _csv_rows(rows, fmt, artist=artist, album=_pick(keys, _ALBUM), title=title, times=times, split=split,
+                     ended=_pick(keys, ("ended",)),
                      ms=_pick(keys, _MS), duration_ms=_pick(keys, _DURATION_MS), skipped=_pick(keys, ("skipped",)),
                      reason=_pick(keys, ("reasonend",)), time_is=_pick(keys, ("timeis",)), ends=ends,
                      start_line=2)
@@ -487,9 +519,10 @@ def _csv_with_header(header: list[str], keys: list[str], rows, artist: int, titl
 def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, times: list[int],
               ms: int | None = None, duration_ms: int | None = None, skipped: int | None = None,
               reason: int | None = None, time_is: int | None = None, ends: set[int] = frozenset(),
-              split: tuple[int, int] | None = None, start_line: int) -> Export:
+              split: tuple[int, int] | None = None, ended: int | None = None, start_line: int) -> Export:
     """``split``: the columns of a date and of a time of day, read as one time where
-    neither holds a whole time of its own."""
+    neither holds a whole time of its own. ``ended``: how each play ended, as Segue
+    exports its plays (finished, skipped, stopped; one that failed was no listen)."""
     out = Export(fmt)
 
     def cell(row, i):
@@ -528,10 +561,16 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
             continue
         is_end = col in ends or cell(row, time_is).lower() == "end"
         start = when - (played or 0) / 1000.0 if is_end else when
+        was_skipped, why = _bool(cell(row, skipped)), cell(row, reason) or None
+        if ended is not None:
+            how = cell(row, ended).lower()
+            if how == "error":
+                out.problems.append((line, "a song that could not be played, not a listen"))
+                continue
+            was_skipped, why = _SEGUE_ENDED.get(how, (was_skipped, why))
         out.listens.append(Listen(a, t, start, album=cell(row, album) or None, ms_played=played,
-                                  duration_ms=_length_ms(cell(row, duration_ms)), skipped=_bool(cell(row, skipped)),
-                                  reason_end=cell(row, reason) or None, time_written=when, line=line,
-                                  written_at_end=is_end))
+                                  duration_ms=_length_ms(cell(row, duration_ms)), skipped=was_skipped,
+                                  reason_end=why, time_written=when, line=line, written_at_end=is_end))
     return out
 
 
@@ -559,6 +598,8 @@ def _json_records(records, *, what: str) -> Export:
         fmt, parse = "spotify", _spotify_row
     elif "listened_at" in keys and "track_metadata" in keys:
         fmt, parse = "listenbrainz", _listenbrainz_row
+    elif "started_at" in keys and ("ms_heard" in keys or "ms_played" in keys):
+        fmt, parse = "segue", _segue_row
     else:
         raise ExportFormatError(
             f"{what} is JSON but not a Spotify or ListenBrainz listening history "

@@ -176,6 +176,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     tracks = {int(t["id"]): t for t in store.tracks()}
     matcher = matcher or TrackMatcher(tracks.values())
     fingerprints, starts = store.import_index()
+    own = store.own_play_starts()
     total = len(export.listens)
     listens: list[dict] = []
     plays: list[dict | None] = []
@@ -222,6 +223,12 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             cache[names] = matcher.match(listen.artist, listen.title, album=listen.album,
                                          duration_ms=listen.duration_ms)
         track_id = cache[names]
+        if track_id is not None and first is None and (_near(own.get(track_id), listen.started_at)
+                                                       or _near(own.get(track_id), listen.unpaused_start)):
+            # A play Segue logged itself: the same listen, heard here.
+            summary.duplicates += 1
+            place[n - 1] = None
+            continue
         place[n - 1] = len(listens)
         listens.append(_listen_row(listen, fp, key))
         play = play_for(listen, tracks[track_id]) if track_id is not None else None
@@ -248,7 +255,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         summary.filled_in = stored["filled_in"]
     # A row or two per row of the file, and every track: freed a piece at a time, not in
     # one step of the interpreter as this returns (see let_go).
-    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks, richer)
+    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks, richer, own)
     summary.seconds = time.perf_counter() - t0
     log.info("%s", summary.text())
     return summary

@@ -63,6 +63,16 @@ class HistoryMixin:
                 times.append(end - (ms or 0) / 1000.0)
         return fingerprints, {k: np.sort(np.asarray(v)) for k, v in starts.items()}
 
+    def own_play_starts(self) -> dict[int, np.ndarray]:
+        """``track id -> sorted start times`` of the plays Segue logged itself (not imported):
+        a row of another export that is one of them (a scrobbler that followed Segue's
+        playing, Segue's own export imported again) is the same listen."""
+        starts: dict[int, list[float]] = {}
+        for track_id, start in self.execute("SELECT track_id, started_at FROM plays WHERE source != ?",
+                                            (IMPORT_SOURCE,)):
+            starts.setdefault(track_id, []).append(start)
+        return {t: np.sort(np.asarray(v)) for t, v in starts.items()}
+
     def history_imports(self) -> list:
         """The files imported so far, newest first, with their counts."""
         return self.execute("SELECT * FROM history_imports ORDER BY id DESC").fetchall()

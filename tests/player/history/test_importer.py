@@ -324,6 +324,35 @@ def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
     assert "no folder" in capsys.readouterr().err and not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_segue_s_own_export_moves_a_history_to_another_library_and_adds_nothing_to_its_own(tmp_path, fmt):
+    from player.commands.export import write_rows
+    from player.store import Store
+
+    old = Store(tmp_path / "old.db")
+    ids = library(old)
+    for (title, ended, heard), at in zip([("Hyperballad", "finished", 200_000), ("Halo", "skipped", 4_000),
+                                          ("Hey Jude", "stopped", 90_000), ("Halo", "error", 0)], range(4)):
+        pid = old.start_play(ids[title], track_ms=200_000, now=T0 + 300 * at)
+        old.end_play(pid, ended, heard, error="damaged" if ended == "error" else None, now=T0 + 300 * at + 1)
+    path = tmp_path / f"plays.{fmt}"                   # as segue export plays writes it
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        write_rows(old.export_rows("plays"), f, fmt)
+    # Into a new library (another computer): the plays, with how each ended; the failed one is no listen.
+    new = Store(tmp_path / "new.db")
+    library(new)
+    s = import_file(new, path)
+    assert (s.format, s.matched, s.unreadable) == ("segue", 3, 1)
+    assert [(p["title"], p["ended"], p["ms_heard"]) for p in plays_of(new)] == [
+        ("Hyperballad", "finished", 200_000), ("Halo", "skipped", 4_000), ("Hey Jude", "stopped", 90_000)]
+    # Back into the library it came from: every play is there already.
+    again = import_file(old, path)
+    assert (again.added, again.duplicates) == (0, 3)
+    assert old.play_count() == 4
+    old.close()
+    new.close()
+
+
 def test_segue_import_says_which_folder_holds_nothing_and_promises_no_plays_when_nothing_came(
         store, tmp_path, capsys):
     from player.cli import main
