@@ -11,6 +11,9 @@ wins, so a loose level never overrides an exact match:
    the song comes from; those naming another recording, "Remix", "Live", stay);
 3. for a file without an artist anywhere, the bare title alone.
 
+At every level only a track of the same recording counts: "Song (Live)" is never a
+play of "Song", nor "Song" of "Song - Remix", whatever the looser forms join.
+
 A file without tags takes part with the names its path gives ("Artist/Album/03
 Title.mp3", "Artist - Title.mp3").
 
@@ -30,6 +33,22 @@ from typing import Iterable, Mapping
 from segue_common.normalize import bare_title, loose_title, match_key, normalize_name, primary_artist
 
 _STEM_ARTIST_TITLE = " - "
+# What, in a bracket or a dash tail, makes a title name another recording of the song than
+# the one without it: a play of the studio "Song" is not one of "Song (Live)" or "Song -
+# Remix" (a remaster, an edit, a mono or an album version is the same performance).
+_OTHER_TAKE = re.compile(r"\b(live|remix|karaoke|instrumental|acoustic|unplugged|demo|cover|a ?cappella|"
+                         r"acapella|slowed|sped up|rework|bootleg)\b", re.I)
+_VERSION_PARTS = re.compile(r"[\(\[][^\)\]]*[\)\]]|\s[-\u2013\u2014]\s.*$")
+
+
+def other_takes(title: str | None) -> frozenset[str]:
+    """The words of a title's brackets and dash tail that name another recording.
+
+    >>> sorted(other_takes("Hardcore (Live)")), sorted(other_takes("Live Forever")), other_takes("Song - Remastered")
+    (['live'], [], frozenset())
+    """
+    parts = " ".join(_VERSION_PARTS.findall(title or ""))
+    return frozenset(w.lower().replace(" ", "") for w in _OTHER_TAKE.findall(parts))
 _NUMBER = re.compile(r"^\s*\d{1,3}\s*[-._)]?\s+")
 
 
@@ -140,13 +159,20 @@ class TrackMatcher:
         """The track id the row names, or None."""
         if not artist or not title:
             return None
-        found = self._exact.get(match_key(artist, title) or "")
+        takes = other_takes(title)
+
+        def same_take(cands) -> list[Candidate]:
+            # Only the same recording: a play of the studio song is none of its live take,
+            # which every level (and the priors' keys) joins to it.
+            return [c for c in cands or () if other_takes(c.title) == takes]
+
+        found = same_take(self._exact.get(match_key(artist, title) or ""))
         a1 = primary_artist(artist)
         if not found and a1:
             loose, bare = self._levels(a1) if a1 in self._by_artist else ({}, {})
-            found = loose.get(loose_title(title, artist))
             b = bare_title(title, artist)
-            found = found or bare.get(b) or self._titles.get(b)
+            found = (same_take(loose.get(loose_title(title, artist))) or same_take(bare.get(b))
+                     or same_take(self._titles.get(b)))
         return self._best(found, title, artist, album, duration_ms) if found else None
 
     @staticmethod

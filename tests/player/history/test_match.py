@@ -78,4 +78,26 @@ def test_different_songs_are_not_matched():
     assert m.match("Pritam", "") is None
     # A tail naming another recording is not thrown away to find a match.
     assert m.match("Pritam", "Sajde - Lofi Flip") is None
+
+
+def test_a_play_of_one_recording_is_never_credited_to_another_of_the_song():
+    # The library holds only the live take (or only a remix): a play of the studio song
+    # is not one of it, and the reverse; the same take in other words is.
+    m = TrackMatcher([{"id": 1, "artist": "Odezenne", "title": "Hardcore (Live)", "album": "Au Cabaret",
+                       "duration": 200.0, "path": "/m/o/hardcore.flac"},
+                      {"id": 2, "artist": "J. Kong", "title": "First (Aztek Remix)", "album": "First",
+                       "duration": 300.0, "path": "/m/j/first.flac"},
+                      {"id": 3, "artist": "Oasis", "title": "Live Forever", "album": "Definitely Maybe",
+                       "duration": 276.0, "path": "/m/oa/live.flac"},
+                      {"id": 4, "artist": "Oasis", "title": "Supersonic (Demo)", "album": "Demos",
+                       "duration": 270.0, "path": "/m/oa/supersonic-demo.flac"},
+                      {"id": 5, "artist": "Oasis", "title": "Supersonic - Remastered", "album": "Definitely Maybe",
+                       "duration": 283.0, "path": "/m/oa/supersonic.flac"}])
+    assert m.match("Odezenne", "Hardcore") is None
+    assert m.match("Odezenne", "Hardcore - Live") == 1
+    assert m.match("J. Kong", "First") is None
+    assert m.match("J. Kong", "First - Aztek Remix") == 2
+    assert m.match("Oasis", "Live Forever") == 3                     # "live" in the song's own name
+    assert m.match("Oasis", "Supersonic") == 5                       # not the demo the exact level finds first
+    assert m.match("Oasis", "Supersonic - Demo") == 4
     assert m.match("Pritam", "Sajde (Reprise)") is None
