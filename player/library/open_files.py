@@ -34,17 +34,28 @@ def files_in(path: str) -> list[str]:
     return [os.path.abspath(path)]
 
 
-def _same_file(store, st: os.stat_result):
-    """The track that is this file under another path (a link to it, or to its folder:
-    one file is one track, as in a scan), or None."""
-    for row in store.execute("SELECT id, path FROM tracks WHERE size = ? AND mtime_ns = ? AND missing = 0",
-                             (st.st_size, st.st_mtime_ns)):
-        try:
-            if os.path.samestat(os.stat(row["path"]), st):
-                return row
-        except (OSError, ValueError):
-            continue
-    return None
+def _same_files(store, stats: dict[str, os.stat_result]) -> dict[str, int]:
+    """``path -> track id`` for the files of ``stats`` that the library has under another
+    path (a link to the file, or to its folder: one file is one track, as in a scan). One
+    read for all of them: a folder of a thousand new files costs no thousand scans of the
+    library's tracks."""
+    sizes = sorted({st.st_size for st in stats.values()})
+    by_file: dict[tuple[int, int], list] = {}
+    for i in range(0, len(sizes), 500):
+        chunk = sizes[i:i + 500]
+        for row in store.execute(f"SELECT id, path, size, mtime_ns FROM tracks WHERE missing = 0 AND size IN "
+                                 f"({','.join('?' * len(chunk))})", chunk):
+            by_file.setdefault((row["size"], row["mtime_ns"]), []).append(row)
+    found = {}
+    for path, st in stats.items():
+        for row in by_file.get((st.st_size, st.st_mtime_ns), ()):
+            try:
+                if os.path.samestat(os.stat(row["path"]), st):
+                    found[path] = row["id"]
+                    break
+            except (OSError, ValueError):
+                continue
+    return found
 
 
 def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]]]:
@@ -53,7 +64,7 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
     A file the library has under another path is that track. A file outside the library
     folders that changed since it was last opened is read again (no scan looks at it):
     holding another song now, it is a new track, and the old one keeps its plays."""
-    rows, problems, known = [], [], {}
+    rows, problems, todo = [], [], []
     for path in paths:
         stored = store.track_by_path(path)
         try:
@@ -65,11 +76,11 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
         if stored is not None and (stored["folder_id"] is not None
                                    or (stored["size"], stored["mtime_ns"]) == (st.st_size, st.st_mtime_ns)):
             continue
-        if stored is None:
-            same = _same_file(store, st)
-            if same is not None:
-                known[path] = same["id"]
-                continue
+        todo.append((path, stored, st))
+    known = _same_files(store, {path: st for path, stored, st in todo if stored is None})
+    for path, stored, st in todo:
+        if path in known:
+            continue
         row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": change_time(st)}
         try:
             row.update(read_tags(path))
