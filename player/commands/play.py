@@ -54,10 +54,14 @@ def run(args) -> int:
         from player.audio.sd_engine import output_devices
 
         try:
-            for name in output_devices():
-                print(name)
+            names = output_devices()
         except AudioEngineError as exc:
             print(f"segue play: {exc}", file=sys.stderr)
+            return 1
+        for name in names:
+            print(name)
+        if not names:
+            print("segue play: no output devices found (--null plays without a sound card)", file=sys.stderr)
             return 1
         return 0
     if not args.what:
