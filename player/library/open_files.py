@@ -39,13 +39,9 @@ def _same_files(store, stats: dict[str, os.stat_result]) -> dict[str, int]:
     path (a link to the file, or to its folder: one file is one track, as in a scan). One
     read for all of them: a folder of a thousand new files costs no thousand scans of the
     library's tracks."""
-    sizes = sorted({st.st_size for st in stats.values()})
     by_file: dict[tuple[int, int], list] = {}
-    for i in range(0, len(sizes), 500):
-        chunk = sizes[i:i + 500]
-        for row in store.execute(f"SELECT id, path, size, mtime_ns FROM tracks WHERE missing = 0 AND size IN "
-                                 f"({','.join('?' * len(chunk))})", chunk):
-            by_file.setdefault((row["size"], row["mtime_ns"]), []).append(row)
+    for row in store.tracks_of_sizes({st.st_size for st in stats.values()}):
+        by_file.setdefault((row["size"], row["mtime_ns"]), []).append(row)
     found = {}
     for path, st in stats.items():
         for row in by_file.get((st.st_size, st.st_mtime_ns), ()):

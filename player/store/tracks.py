@@ -186,6 +186,17 @@ class TracksMixin:
             conn.executemany("UPDATE tracks SET missing = 1 WHERE id = ?", ids)
         return len(ids)
 
+    def tracks_of_sizes(self, sizes: Iterable[int]) -> list[sqlite3.Row]:
+        """``id, path, size, mtime_ns`` of the tracks not missing whose files have one of
+        ``sizes`` (bytes): the candidates for a file found under another path."""
+        sizes = sorted(set(sizes))
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(sizes), 500):
+            chunk = sizes[i:i + 500]
+            rows += self.execute(f"SELECT id, path, size, mtime_ns FROM tracks WHERE missing = 0 AND size IN "
+                                 f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        return rows
+
     def still_missing(self, track_ids: Iterable[int]) -> int:
         """How many of ``track_ids`` are tracks still marked missing."""
         ids = list(track_ids)
