@@ -672,7 +672,8 @@ def _read_json(text: str, *, what: str) -> Export:
     except json.JSONDecodeError as exc:
         if stripped.startswith("{"):            # JSON lines: one listen per line
             return _read_jsonl(stripped, what=what)
-        raise ExportFormatError(f"{what} is not valid JSON: {exc}") from None
+        cut = " (it ends in the middle: cut short? download it again)" if exc.pos >= len(stripped.rstrip()) else ""
+        raise ExportFormatError(f"{what} is not valid JSON: {exc}{cut}") from None
     except _NoList:
         raise ExportFormatError(f"{what} is JSON but holds no list of listens") from None
 
