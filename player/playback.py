@@ -1170,11 +1170,13 @@ class Player:
         # Too many songs in a row could not be played (a share gone, a folder of damaged
         # files): the player gives up, with what is queued kept for when the person has
         # looked. The songs Keep it going adds count too: a station of songs that fail does
-        # not go on failing. Their next play counts afresh. Under repeat all, a list that
-        # has come round to a song that failed already would only fail again: one damaged
-        # song on repeat is not tried five times.
+        # not go on failing. Their next play counts afresh. Under repeat all, a list whose
+        # every song failed since the last one heard would only fail again: one damaged
+        # song on repeat is not tried five times (a list with the same song twice goes on
+        # to its other songs).
         head = self._queue.peek()
-        went_round = self._repeat == "all" and head is not None and head.track_id in failed
+        went_round = self._repeat == "all" and head is not None and all(
+            e.track_id in failed for e in self._queue.entries())
         gave_up = len(failed) >= MAX_CONSECUTIVE_ERRORS or went_round
         if head is not None and not gave_up and not self._stop_after:
             self._start(self._queue.pop_front(), ended="skipped")

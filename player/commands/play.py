@@ -37,6 +37,16 @@ def _seconds(text: str) -> float:
     return min(value, 10 * 365 * 86400.0)        # (a wait past the system's clock's end fails)
 
 
+def _looks_like_a_path(text: str) -> bool:
+    """Whether ``text`` is written as a file's path (a folder in it, or a file's extension),
+    not as a word to search for."""
+    from player.library.tags import AUDIO_EXTENSIONS
+    from player.playlist_files import EXTENSIONS
+
+    return (os.sep in text or (os.altsep or os.sep) in text
+            or os.path.splitext(text)[1].lower() in (*AUDIO_EXTENSIONS, *EXTENSIONS))
+
+
 def _describe(row, namer) -> str:
     if row is None:
         return "?"
@@ -71,9 +81,10 @@ def run(args) -> int:
     store = Store.open()
     what = " ".join(args.what)
     given = [p for p in args.what if os.path.exists(p)]
-    if given:
+    if given and all(p in given or _looks_like_a_path(p) for p in args.what):
         # Paths, one of them mistyped: the others play, and it is named (not all of them
-        # taken for words to search for).
+        # taken for words to search for). Words of a search that happen to name a folder
+        # here ("night") stay a search.
         from player.library.open_files import tracks_for
 
         ids, problems = tracks_for(store, given)
@@ -124,8 +135,9 @@ def run(args) -> int:
             print(f"segue play: {data['message']}", file=sys.stderr, flush=True)
             done.set()
         elif event == "gave_up":
-            print(f"segue play: stopped, {data['errors']} songs in a row could not be played", file=sys.stderr,
-                  flush=True)
+            what = (f"none of the {data['songs']} songs repeated could be played" if data["went_round"]
+                    else f"{data['errors']} songs in a row could not be played")
+            print(f"segue play: stopped, {what}", file=sys.stderr, flush=True)
             gave_up.append(data)
             done.set()
         if event in ("track_ended", "state_changed") and player.current_track_id is None and not player.queue:

@@ -44,6 +44,8 @@ def _same_files(store, stats: dict[str, os.stat_result]) -> dict[str, int]:
         by_file.setdefault((row["size"], row["mtime_ns"]), []).append(row)
     found = {}
     for path, st in stats.items():
+        if not st.st_ino:
+            continue        # no file ids here (some network and FAT drives): equal size and time prove nothing
         for row in by_file.get((st.st_size, st.st_mtime_ns), ()):
             try:
                 if os.path.samestat(os.stat(row["path"]), st):
@@ -60,6 +62,12 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
     A file the library has under another path is that track. A file outside the library
     folders that changed since it was last opened is read again (no scan looks at it):
     holding another song now, it is a new track, and the old one keeps its plays."""
+    found, problems = _tracks_of(store, paths)
+    return [track_id for _path, track_id in found], problems
+
+
+def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
+    """``([(path, track id)] in the order of paths, problems)``: see :func:`track_ids_for_paths`."""
     rows, problems, todo = [], [], []
     for path in paths:
         stored = store.track_by_path(path)
@@ -89,30 +97,40 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
             store.detach_replaced(stored["id"])
         rows.append(row)
     store.upsert_tracks(rows)
-    ids = []
+    found = []
     for p in paths:
         if p in known:
-            ids.append(known[p])
+            found.append((p, known[p]))
         elif (row := store.track_by_path(p)) is not None:
-            ids.append(row["id"])
-    return ids, problems
-
+            found.append((p, row["id"]))
+    return found, problems
 
 def _natural(name: str) -> list:
     """A file name as people sort it: "2 Song" before "10 Song"."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold()) for part in re.split(r"(\d+)", name)]
+    return [(0, int(part), "") if part.isdecimal() else (1, 0, part.casefold())
+            for part in re.split(r"(\d+)", name)]
 
 
-def _album_place(row) -> tuple:
-    """Where a track plays in its folder: by disc and track number (the tags', else the
-    path's, as Up next reads an album), then by file name as people sort it."""
+_LEADING = re.compile(r"\s*(\d{1,3})(?!\d)")
+
+
+def _album_place(path: str, row) -> tuple:
+    """Where the file ``path`` (its track ``row``, or None) plays in its folder: by disc and
+    track number (the tags', else the file name's, as Up next reads an album; "00" is a
+    number too, an intro before the first), then by file name as people sort it. By the
+    path it was opened by: a folder of links plays in its own order."""
     from player.library.names import album_folder, path_numbers
 
-    track, disc = row["track_no"], row["disc_no"]
-    if not (track and disc):
-        from_path = path_numbers(row["path"])
-        track, disc = track or from_path[0], disc or from_path[1]
-    return (album_folder(row["path"]), disc or 1, track if track else 10 ** 9, _natural(os.path.basename(row["path"])))
+    track = row["track_no"] if row is not None else None
+    disc = row["disc_no"] if row is not None else None
+    if track is None or disc is None:
+        from_path = path_numbers(path)
+        if track is None:
+            lead = _LEADING.match(os.path.basename(path))
+            track = from_path[0] if from_path[0] is not None else (int(lead.group(1)) if lead else None)
+        disc = disc or from_path[1]
+    return (album_folder(path), disc or 1, track if track is not None else 10 ** 9,
+            _natural(os.path.basename(path)))
 
 
 def tracks_for(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]]]:
@@ -120,10 +138,9 @@ def tracks_for(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]
     files in the order given, playlists in theirs, and each folder as its albums play."""
     ids, problems = [], []
     for path in paths:
-        got, bad = track_ids_for_paths(store, files_in(path))
+        found, bad = _tracks_of(store, files_in(path))
         problems += bad
-        if os.path.isdir(path) and len(got) > 1:
-            rows = {row["id"]: row for row in (store.track(t) for t in got) if row is not None}
-            got = sorted(got, key=lambda t: _album_place(rows[t]) if t in rows else ((),))
-        ids += got
+        if os.path.isdir(path) and len(found) > 1:
+            found.sort(key=lambda pair: _album_place(pair[0], store.track(pair[1])))
+        ids += [track_id for _path, track_id in found]
     return ids, problems

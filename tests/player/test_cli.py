@@ -89,6 +89,13 @@ def test_play_of_files_one_of_them_mistyped_plays_the_others_and_names_it(segue_
     # The damaged file fails, the next is heard: that is no failure of the command.
     assert out.returncode == 0, out.stderr
     assert "typo.flac: no such file or folder" in out.stderr and "playing: A - One" in out.stdout
+    # Words of a search, one of which names a folder where the command runs: still a search.
+    assert segue("scan", str(tmp_path / "music"), home=segue_home).returncode == 0
+    (tmp_path / "night").mkdir()
+    out = subprocess.run([sys.executable, "-m", "player", "play", "--null", "one", "night"], cwd=tmp_path,
+                         env={**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, timeout=120)
+    assert "nothing in the library matches 'one night'" in out.stderr, out.stderr
     for bad in ("inf", "-5", "0", "nan", "soon"):
         out = segue("play", "--null", "--seconds", bad, str(good), home=segue_home)
         assert out.returncode == 2 and "--seconds" in out.stderr, (bad, out.stderr)

@@ -55,12 +55,28 @@ def test_a_folder_plays_as_its_album_does_and_files_given_play_in_their_order(st
         write_track(album, f"{12 - n} take", fmt="flac", seconds=0.2,
                     tags={"title": f"Song {n}", "artist": "A", "album": "B", "tracknumber": str(n)})
     loose = tmp_path / "loose"
-    for name in ("10 x", "9 x", "1 x"):
+    for name in ("10 x", "9 x", "1 x", "00 intro", "²x"):
         write_track(loose, name, fmt="flac", seconds=0.2, tags={"artist": "A"})
     ids, _ = tracks_for(store, [str(album)])
     assert [store.track(t)["title"] for t in ids] == [f"Song {n}" for n in (1, 2, 3, 10, 11)]
     ids, _ = tracks_for(store, [str(loose)])                     # no tags to number them: the names
-    assert [os.path.basename(store.track(t)["path"]) for t in ids] == ["1 x.flac", "9 x.flac", "10 x.flac"]
+    assert [os.path.basename(store.track(t)["path"]) for t in ids] == [
+        "00 intro.flac", "1 x.flac", "9 x.flac", "10 x.flac", "²x.flac"]
     given = [str(loose / "9 x.flac"), str(loose / "1 x.flac")]
     ids, _ = tracks_for(store, given)
     assert [store.track(t)["path"] for t in ids] == given
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="symbolic links")
+def test_a_folder_of_links_plays_in_its_own_order_not_that_of_the_files_they_lead_to(store, tmp_path):
+    lib = tmp_path / "lib"
+    b = write_track(lib / "B", "y", fmt="flac", seconds=0.2, tags={"title": "B one", "artist": "A"})
+    a = write_track(lib / "A", "x", fmt="flac", seconds=0.2, tags={"title": "A two", "artist": "A"})
+    Scanner(store).scan([str(lib)])
+    mix = tmp_path / "mix"
+    mix.mkdir()
+    (mix / "01 first.flac").symlink_to(b)
+    (mix / "02 second.flac").symlink_to(a)
+    ids, _ = tracks_for(store, [str(mix)])
+    assert [store.track(t)["title"] for t in ids] == ["B one", "A two"]
+    assert len(store.tracks()) == 2
