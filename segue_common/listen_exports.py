@@ -442,9 +442,12 @@ def _delimiter(text: str) -> str:
 
 def _csv_records(text: str, delimiter: str):
     """The rows of a CSV, one per line of it wherever a quotation mark opened on a line is
-    not closed on it: that line is a :class:`_BadRow`, and the lines the field would have
-    run on to are rows of their own. (A mark left open would otherwise swallow the rows
-    after it up to the next mark, or to the end of the file.)"""
+    left open: that line is a :class:`_BadRow`, and the lines the field would have run on to
+    are rows of their own. (A mark left open would otherwise swallow the rows after it up
+    to the next mark, or to the end of the file.) A field quoted as it should be that holds
+    a line break stays one (its closing mark is the odd one out on its last line, where a
+    mark left open was closed by the first of a pair), and an empty row stands for each
+    line it took beyond the first, so that rows keep their line numbers."""
     lines = io.StringIO(text).readlines()          # ended by "\n" only, as the csv module reads them
     source = iter(lines)
     taken = 0
@@ -470,8 +473,9 @@ def _csv_records(text: str, delimiter: str):
             row = None
         span = lines[taken:taken + reader.line_num]
         taken += reader.line_num
-        if len(span) == 1 and row is not None:
+        if row is not None and (len(span) == 1 or span[-1].count('"') % 2):
             yield row
+            yield from ([] for _ in span[1:])
             continue
         yield _BadRow("a quotation mark left open")
         yield from (alone(raw) for raw in span[1:])

@@ -156,6 +156,14 @@ def test_a_quotation_mark_left_open_loses_its_row_only(tmp_path):
     e = read_export(path)
     assert e.problems == [(11, "a quotation mark left open")]
     assert len(e.listens) == 39 and e.listens[29].artist == "Crosby, Stills & Nash"
+    # A field quoted as it should be that holds line breaks is one field, and the rows
+    # after it keep their line numbers.
+    path.write_text('artist,track,album,date\nA,"Title one\nsecond, part",Alb,2020-01-01 10:00\n'
+                    'B,"Two ""quoted""\nlines\nthree",Alb,2020-01-01 11:00\nC,Three,Alb,\n', encoding="utf-8")
+    e = read_export(path)
+    assert [(x.artist, x.title) for x in e.listens] == [("A", "Title one\nsecond, part"),
+                                                        ("B", 'Two "quoted"\nlines\nthree')]
+    assert e.problems == [(7, "no time")]
     # Left open on the last rows, past the csv module's limit on one field, the same.
     path.write_text("\n".join(_lastfm_rows(3)) + '\n"' + "x" * 200_000 + ",A,B,20 Nov 2020 09:35\n",
                     encoding="utf-8")
