@@ -208,7 +208,7 @@ def _int(value) -> int | None:
         return None
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):       # (1e400 is infinite)
         return None
 
 
@@ -223,7 +223,8 @@ def _ms(value) -> int | None:
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
-        number = float(value)
+        # ("200,000" or "200 000" as a spreadsheet writes a whole number of milliseconds)
+        number = float(re.sub(r"(?<=\d)[,\s_](?=\d{3}\b)", "", value) if isinstance(value, str) else value)
     except (TypeError, ValueError):
         raise ValueError(f"a time heard of {str(value)[:20]!r} ms is not a number") from None
     if not 0 <= number <= MAX_HEARD_MS:      # NaN fails this too

@@ -35,8 +35,11 @@ def is_skip(ms_heard: float | None, skipped: bool | None = None) -> bool:
 
 
 def play_ending(ms_heard: float | None, skipped: bool | None, reason_end: str | None) -> str:
-    """How an imported play ended, as Segue logs its own: ``skipped`` (see :func:`is_skip`),
-    ``finished`` where the service says the track ran out or says nothing, else ``stopped``."""
+    """How an imported play ended, as Segue logs its own: ``finished`` where the service
+    says the track ran out (a song shorter than 30 s too), else ``skipped`` (see
+    :func:`is_skip`), else ``finished`` where it says nothing and ``stopped`` otherwise."""
+    if reason_end == "trackdone" and not skipped:
+        return "finished"
     if is_skip(ms_heard, skipped):
         return "skipped"
     return "finished" if reason_end in (None, "trackdone") else "stopped"

@@ -48,7 +48,10 @@ def other_takes(title: str | None) -> frozenset[str]:
     (['live'], [], frozenset())
     """
     parts = " ".join(_VERSION_PARTS.findall(title or ""))
-    return frozenset(w.lower().replace(" ", "") for w in _OTHER_TAKE.findall(parts))
+    words = {w.lower().replace(" ", "").replace("acapella", "acappella") for w in _OTHER_TAKE.findall(parts)}
+    if "unplugged" in words:
+        words.add("live")           # "(MTV Unplugged)" is "- Live From MTV Unplugged"
+    return frozenset(words)
 _NUMBER = re.compile(r"^\s*\d{1,3}\s*[-._)]?\s+")
 
 
@@ -160,11 +163,14 @@ class TrackMatcher:
         if not artist or not title:
             return None
         takes = other_takes(title)
+        on_album = normalize_name(album) if album else ""
 
         def same_take(cands) -> list[Candidate]:
             # Only the same recording: a play of the studio song is none of its live take,
-            # which every level (and the priors' keys) joins to it.
-            return [c for c in cands or () if other_takes(c.title) == takes]
+            # which every level (and the priors' keys) joins to it. On the row's own album
+            # it is that album's take, whatever the titles say (a live album's files often
+            # do not say "Live").
+            return [c for c in cands or () if other_takes(c.title) == takes or (on_album and c.album == on_album)]
 
         found = same_take(self._exact.get(match_key(artist, title) or ""))
         a1 = primary_artist(artist)

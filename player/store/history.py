@@ -227,18 +227,28 @@ class HistoryMixin:
 
     @staticmethod
     def _fill_in(conn, richer: Sequence[dict], import_id: int, now: float) -> int:
-        """See :meth:`add_import`'s ``richer``: how many stored rows learned something."""
+        """See :meth:`add_import`'s ``richer``: how many stored rows learned something. Each
+        stored row learns from the row of the file nearest it in time, and each of those
+        teaches one: a song skipped and then heard whole in Spotify, scrobbled once by
+        Last.fm, gives that scrobble the whole play, not the skip."""
         told = ("ms_played", "skipped", "reason_end", "ended_at")
+        pairs = []
+        for k, more in enumerate(richer):
+            for row in conn.execute(
+                    "SELECT id, play_id, started_at, ms_played, skipped, reason_end, ended_at FROM imported_listens "
+                    "WHERE song_key = ? AND started_at BETWEEN ? AND ? AND import_id != ? AND stretch_of IS NULL "
+                    "AND (ms_played IS NULL OR skipped IS NULL OR reason_end IS NULL)",
+                    (more["song_key"], more["from"], more["to"], import_id)):
+                pairs.append((min(abs(row["started_at"] - t) for t in more["at"]), k, row))
+        pairs.sort(key=lambda pair: pair[:2])
+        taught, learned = set(), set()
         filled = 0
-        for more in richer:
-            rows = conn.execute(
-                "SELECT id, play_id, started_at, ms_played, skipped, reason_end, ended_at FROM imported_listens "
-                "WHERE song_key = ? AND started_at BETWEEN ? AND ? AND import_id != ? AND stretch_of IS NULL "
-                "AND (ms_played IS NULL OR skipped IS NULL OR reason_end IS NULL)",
-                (more["song_key"], more["from"], more["to"], import_id)).fetchall()
-            if not rows:
+        for _distance, k, row in pairs:
+            if k in taught or row["id"] in learned:
                 continue
-            row = min(rows, key=lambda r: min(abs(r["started_at"] - t) for t in more["at"]))
+            taught.add(k)
+            learned.add(row["id"])
+            more = richer[k]
             got = {c: row[c] if row[c] is not None else more[c] for c in told}
             if all(got[c] == row[c] for c in told):
                 continue

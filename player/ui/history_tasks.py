@@ -84,7 +84,8 @@ class HistoryTasksMixin:
             return
         from player.history.importer import batch_text
 
-        plays = sum(s.matched for s in result if not s.error)
+        # Plays made, or plays already there that learned their time heard and skip.
+        plays = sum(s.matched + s.filled_in for s in result if not s.error)
         failed = sum(bool(s.error) for s in result)
         self.statusBar().showMessage(batch_text(result), 10000)
         if not failed:

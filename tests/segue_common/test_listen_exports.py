@@ -122,9 +122,11 @@ def test_a_time_heard_that_cannot_be_is_a_row_reported_and_the_rest_are_read(tmp
     csv.write_text("artist,title,timestamp,ms_played,duration_ms\n"
                    "Björk,Hyperballad,1700000000,-1,240000\n"
                    "Björk,Joga,1700000300,1e30,1e30\n"
-                   "Björk,Isobel,1700000600,1000,-3\n", encoding="utf-8")
+                   "Björk,Isobel,1700000600,1000,-3\n"
+                   'Björk,Bachelorette,1700000900,"200,000",1e400\n', encoding="utf-8")
     e = read_export(csv)
-    assert [(x.title, x.ms_played, x.duration_ms) for x in e.listens] == [("Isobel", 1000, None)]
+    assert [(x.title, x.ms_played, x.duration_ms) for x in e.listens] == [("Isobel", 1000, None),
+                                                                          ("Bachelorette", 200_000, None)]
     assert [line for line, _why in e.problems] == [2, 3]
 
 

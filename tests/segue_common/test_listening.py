@@ -33,3 +33,13 @@ def test_split_sessions_with_ends_times_the_pause_from_the_last_activity():
     assert [len(s) for s in split_sessions(starts)] == [1, 1, 1]
     ends = starts + np.array([2400.0, 600.0, 100.0])
     assert [s.tolist() for s in split_sessions(starts, ends=ends)] == [[0, 1], [2]]
+
+
+def test_an_imported_play_ends_as_the_service_says_and_a_short_song_run_out_is_finished():
+    from segue_common.listening import play_ending
+
+    assert play_ending(20_000, False, "trackdone") == "finished"       # a 20 s interlude heard whole
+    assert play_ending(20_000, None, "fwdbtn") == "skipped"
+    assert play_ending(20_000, True, "trackdone") == "skipped"         # the service says skipped
+    assert play_ending(200_000, None, None) == "finished"              # a scrobble
+    assert play_ending(200_000, False, "endplay") == "stopped"

@@ -146,10 +146,17 @@ def test_scrobbles_imported_first_learn_the_time_heard_and_skips_of_spotify_s_hi
     assert store.imported_artist_counts()["beyonce"][1] == 1           # the skip counts for the artist
     kept = store.unmatched_listens()
     assert [(r["title"], r["ms_played"], r["skipped"]) for r in kept] == [("Not In The Library", 180_000, 0)]
+    # A song skipped and then heard whole in Spotify, scrobbled once: the scrobble is the whole play.
+    other = [("Björk", "Hyperballad", "Post", T0 + 5000, 5_000, True),
+             ("Björk", "Hyperballad", "Post", T0 + 5006, 200_000, False)]
+    import_file(store, fx.lastfm_mbids(tmp_path / "more.csv", other[1:]))
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2021.json", other))
+    assert [(p["ended"], p["ms_heard"]) for p in plays_of(store) if p["started_at"] > T0 + 4000] == [
+        ("finished", 200_000)]
     # Again, or the account data after it: nothing more to learn, nothing changes.
     again = import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS))
     assert (again.added, again.filled_in) == (0, 0)
-    assert len(plays_of(store)) == 3 and store.play_count() == 3
+    assert len(plays_of(store)) == 4 and store.play_count() == 4
 
 
 def test_sessions_follow_the_one_session_rule_across_imports(store, tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from player.history.match import TrackMatcher, path_names
+from player.history.match import TrackMatcher, other_takes, path_names
 from segue_common.normalize import bare_title, loose_title, match_key, normalize_name, primary_artist
 
 LIBRARY = [
@@ -100,4 +100,15 @@ def test_a_play_of_one_recording_is_never_credited_to_another_of_the_song():
     assert m.match("Oasis", "Live Forever") == 3                     # "live" in the song's own name
     assert m.match("Oasis", "Supersonic") == 5                       # not the demo the exact level finds first
     assert m.match("Oasis", "Supersonic - Demo") == 4
+    # The same take in other words, or on the row's own album whatever its title says.
+    m = TrackMatcher([{"id": 1, "artist": "KISS", "title": "Detroit Rock City", "album": "Alive II",
+                       "duration": 300.0, "path": "/m/k/drc.flac"},
+                      {"id": 2, "artist": "Nirvana", "title": "About a Girl (MTV Unplugged)", "album": "Unplugged",
+                       "duration": 217.0, "path": "/m/n/girl.flac"},
+                      {"id": 3, "artist": "Choir", "title": "Hymn (A Cappella)", "album": "Voices",
+                       "duration": 120.0, "path": "/m/c/hymn.flac"}])
+    assert m.match("KISS", "Detroit Rock City - Live", album="Alive II") == 1
+    assert m.match("KISS", "Detroit Rock City - Live", album="Destroyer") is None
+    assert other_takes("About a Girl (MTV Unplugged)") == other_takes("About a Girl - Live From MTV Unplugged")
+    assert m.match("Choir", "Hymn - Acapella") == 3
     assert m.match("Pritam", "Sajde (Reprise)") is None
