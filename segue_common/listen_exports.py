@@ -364,6 +364,9 @@ def _listenbrainz_row(row: dict, line: int) -> Listen | str:
 
 
 # -- CSV ---------------------------------------------------------------------------------
+#: Why a row that goes on with the play before it began, as Spotify writes it (the app
+#: loaded again): what a row Segue exported as a later stretch of a song is read as.
+_GOES_ON = "appload"
 #: How a play Segue exported ended, as the services say it: ``(skipped, reason_end)``.
 _SEGUE_ENDED = {"finished": (False, "trackdone"), "skipped": (True, "fwdbtn"), "stopped": (False, "endplay"),
                 "playing": (False, "endplay")}
@@ -389,7 +392,8 @@ def _segue_row(row: dict, line: int) -> Listen | str:
     skipped, reason = _SEGUE_ENDED.get(how, (skipped, reason))
     return Listen(artist, title, when, album=_text(row.get("album")) or None, ms_played=ms,
                   duration_ms=_length_ms(row.get("track_ms", row.get("duration_ms"))), skipped=skipped,
-                  reason_end=reason, time_written=when, line=line)
+                  reason_end=reason, time_written=when, line=line,
+                  reason_start=_GOES_ON if row.get("stretch_of") not in (None, "") else None)
 
 
 def _column_key(name: str) -> str:
@@ -515,7 +519,7 @@ def _csv_with_header(header: list[str], keys: list[str], rows, artist: int, titl
     if "startedat" in keys and "ended" in keys:
         fmt = "segue"                   # Segue's own export of its plays (segue export plays)
     return _csv_rows(rows, fmt, artist=artist, album=_pick(keys, _ALBUM), title=title, times=times, split=split,
-                     ended=_pick(keys, ("ended",)),
+                     ended=_pick(keys, ("ended",)), stretch=_pick(keys, ("stretchof",)),
                      ms=_pick(keys, _MS), duration_ms=_pick(keys, _DURATION_MS), skipped=_pick(keys, ("skipped",)),
                      reason=_pick(keys, ("reasonend",)), time_is=_pick(keys, ("timeis",)), ends=ends,
                      start_line=2)
@@ -524,10 +528,13 @@ def _csv_with_header(header: list[str], keys: list[str], rows, artist: int, titl
 def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, times: list[int],
               ms: int | None = None, duration_ms: int | None = None, skipped: int | None = None,
               reason: int | None = None, time_is: int | None = None, ends: set[int] = frozenset(),
-              split: tuple[int, int] | None = None, ended: int | None = None, start_line: int) -> Export:
+              split: tuple[int, int] | None = None, ended: int | None = None, stretch: int | None = None,
+              start_line: int) -> Export:
     """``split``: the columns of a date and of a time of day, read as one time where
     neither holds a whole time of its own. ``ended``: how each play ended, as Segue
-    exports its plays (finished, skipped, stopped; one that failed was no listen)."""
+    exports its plays (finished, skipped, stopped; one that failed was no listen).
+    ``stretch``: the row a row goes on with, as Segue exports imported rows (a song heard
+    in stretches): read as the service wrote it, it joins that play again."""
     out = Export(fmt)
 
     def cell(row, i):
@@ -575,7 +582,8 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
             was_skipped, why = _SEGUE_ENDED.get(how, (was_skipped, why))
         out.listens.append(Listen(a, t, start, album=cell(row, album) or None, ms_played=played,
                                   duration_ms=_length_ms(cell(row, duration_ms)), skipped=was_skipped,
-                                  reason_end=why, time_written=when, line=line, written_at_end=is_end))
+                                  reason_end=why, time_written=when, line=line, written_at_end=is_end,
+                                  reason_start=_GOES_ON if cell(row, stretch) else None))
     return out
 
 

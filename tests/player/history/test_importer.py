@@ -650,3 +650,23 @@ def test_a_scan_that_adds_a_song_heard_in_stretches_makes_one_play_of_it(store, 
     assert store.imported_artist_counts() == before == {"hollow pines": (2, 1)}
     assert store.import_play_counts() == {store.history_imports()[0]["id"]: 2}
     assert link_unmatched(store) == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_song_heard_in_stretches_moves_to_another_library_as_one_play(tmp_path, fmt):
+    from player.commands.export import write_rows
+    from player.store import Store
+
+    old = Store(tmp_path / "old.db")
+    library(old)
+    import_file(old, _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", STRETCHES)))
+    path = tmp_path / f"imports.{fmt}"                  # as segue export imports writes it
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        write_rows(old.export_rows("imports"), f, fmt)
+    new = Store(tmp_path / "new.db")
+    library(new)
+    s = import_file(new, path)
+    assert (s.plays, s.stretches) == (2, 1)
+    assert [(p["title"], p["ms_heard"]) for p in plays_of(new)] == [("Hyperballad", 200_000), ("Halo", 200_000)]
+    old.close()
+    new.close()
