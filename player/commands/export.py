@@ -1,6 +1,7 @@
 """``segue export plays|tracks|imports``: the database's rows as CSV or JSON.
 
-``plays`` are every play with its track's names (imported ones have source "import"),
+``plays`` are every play with its track's names (imported ones have source "import"; an
+untagged file's names are those its path gives, as the library shows them),
 ``tracks`` the library, ``imports`` every row of every imported file with the track it
 matched (empty when none did yet) and, for a song heard in stretches, the row it began
 with (``stretch_of``). Written to a file (atomically) or to stdout.
@@ -50,6 +51,23 @@ def write_rows(rows, out, fmt: str) -> int:
     return count
 
 
+def _named(store, rows):
+    """Plays with the names their tracks are shown by: an untagged file's, from its path
+    (as the library shows it), so that its plays can be imported again elsewhere."""
+    from player.library.names import Namer
+
+    namer = None
+    for row in rows:
+        if not (row["artist"] and row["title"]):
+            track = store.track(row["track_id"])
+            if track is not None:
+                namer = namer or Namer.of(store)
+                names = namer(track)
+                row = {**row, "artist": row["artist"] or names.artist, "title": row["title"] or names.title,
+                       "album": row["album"] or names.album}
+        yield row
+
+
 def run(args) -> int:
     from player.store import Store
     from segue_common.atomic import atomic_open
@@ -63,6 +81,8 @@ def run(args) -> int:
     store = Store.open()
     try:
         rows = store.export_rows(args.what)
+        if args.what == "plays":
+            rows = _named(store, rows)
         if args.output:
             # A file name that is not UTF-8 goes into a CSV as the bytes the file system has.
             with atomic_open(args.output, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:

@@ -670,3 +670,26 @@ def test_a_song_heard_in_stretches_moves_to_another_library_as_one_play(tmp_path
     assert [(p["title"], p["ms_heard"]) for p in plays_of(new)] == [("Hyperballad", 200_000), ("Halo", 200_000)]
     old.close()
     new.close()
+
+
+def test_the_plays_of_an_untagged_file_move_to_another_library_by_the_names_its_path_gives(tmp_path):
+    from player.commands.export import _named, write_rows
+    from player.library.scanner import Scanner
+    from player.store import Store
+
+    music = tmp_path / "music"
+    write_track(music / "Portishead" / "Dummy", "03 Roads", fmt="flac", seconds=0.5, tags={})
+    old = Store(tmp_path / "old.db")
+    Scanner(old).scan([str(music)])
+    (track,) = old.tracks()
+    assert track["artist"] is None and track["title"] is None
+    old.end_play(old.start_play(track["id"], now=T0), "finished", 500, now=T0 + 1)
+    path = tmp_path / "plays.csv"                       # as segue export plays writes it
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        write_rows(_named(old, old.export_rows("plays")), f, "csv")
+    new = Store(tmp_path / "new.db")
+    Scanner(new).scan([str(music)])
+    s = import_file(new, path)
+    assert s.matched == 1 and [p["track_id"] for p in new.plays()] == [new.tracks()[0]["id"]]
+    old.close()
+    new.close()
