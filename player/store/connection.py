@@ -280,8 +280,11 @@ class Database:
             )
         if version == SCHEMA_VERSION:
             return
-        if existed and version > 0:
-            backup = self.backup(self.path.with_name(f"{self.path.name}.v{version}.{int(time.time())}.bak"))
+        dest = self.path.with_name(f"{self.path.name}.v{version}.{int(time.time())}.bak")
+        # (Not where another process opening the library at once has begun migrating it, or
+        # has just backed it up: a copy of its migrated file would take the old one's name.)
+        if existed and version > 0 and not dest.exists() and self.schema_version() == version:
+            backup = self.backup(dest)
             log.info("backed up %s to %s before migrating", self.path, backup)
         for target in range(version, SCHEMA_VERSION):
             migration = MIGRATIONS[target]
