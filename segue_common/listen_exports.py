@@ -129,6 +129,8 @@ _NUMBER = re.compile(r"\d{9,13}(\.\d*)?")
 # Dates as a spreadsheet rewrites them: "20.11.2020 09:35", "20/11/2020 9:35", "11/20/2020 9:35".
 _NUMERIC_DATE = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}),?[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _UTC_SUFFIX = re.compile(r"\s*(?:UTC|GMT|Z)$", re.IGNORECASE)
+_SLASHED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/\d{4}\b")
+_AM_PM = re.compile(r"\s*([AaPp])\.?\s?[Mm]\.?$")      # "9:35 PM", as US spreadsheets write times
 
 
 def day_first(values) -> bool:
@@ -136,11 +138,11 @@ def day_first(values) -> bool:
     month ("11/20/2020"), as one file writes all of them: a first number over 12 says the
     day, a second over 12 the month; the day where nothing tells (most of the world)."""
     for value in values:
-        m = _NUMERIC_DATE.fullmatch(_UTC_SUFFIX.sub("", str(value).strip()))
-        if m and m.group(2) == "/":
+        m = _SLASHED_DATE.match(str(value).strip())          # (a date alone, or with its time)
+        if m:
             if int(m.group(1)) > 12:
                 return True
-            if int(m.group(3)) > 12:
+            if int(m.group(2)) > 12:
                 return False
     return True
 
@@ -166,6 +168,17 @@ def parse_time(value, *, day_first_slashes: bool = True) -> float | None:
         return None
     if _NUMBER.fullmatch(text):
         return parse_time(float(text))
+    ampm = _AM_PM.search(text)
+    if ampm:
+        text, pm = text[:ampm.start()], ampm.group(1).lower() == "p"
+
+    def hour(h: int) -> int:
+        if not ampm:
+            return h
+        if not 1 <= h <= 12:
+            return 99                        # "13:00 PM": no time (datetime refuses it)
+        return h % 12 + (12 if pm else 0)
+
     m = _NUMERIC_DATE.fullmatch(text)
     if m:
         a, sep, b = int(m.group(1)), m.group(2), int(m.group(3))
@@ -176,7 +189,7 @@ def parse_time(value, *, day_first_slashes: bool = True) -> float | None:
         else:
             day, month = (a, b) if day_first_slashes else (b, a)
         try:
-            dt = datetime(int(m.group(4)), month, day, int(m.group(5)), int(m.group(6)), int(m.group(7) or 0),
+            dt = datetime(int(m.group(4)), month, day, hour(int(m.group(5))), int(m.group(6)), int(m.group(7) or 0),
                           tzinfo=timezone.utc)
         except ValueError:
             return None
@@ -189,13 +202,15 @@ def parse_time(value, *, day_first_slashes: bool = True) -> float | None:
         if month is None:
             return None
         try:
-            dt = datetime(int(m.group(3)), month, int(m.group(1)), int(m.group(4)), int(m.group(5)),
+            dt = datetime(int(m.group(3)), month, int(m.group(1)), hour(int(m.group(4))), int(m.group(5)),
                           int(m.group(6) or 0), tzinfo=timezone.utc)
         except ValueError:
             return None
         return dt.timestamp()
     try:
         dt = datetime.fromisoformat(text.replace("/", "-"))
+        if ampm:
+            dt = dt.replace(hour=hour(dt.hour))
     except ValueError:
         return None
     if dt.tzinfo is None:

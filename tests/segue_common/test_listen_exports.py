@@ -28,6 +28,8 @@ def test_parse_time_reads_every_way_the_services_write_time():
     assert parse_time("2026-01-19T14:06:50Z") == parse_time("2026-01-19T15:06:50+01:00")
     assert parse_time("20 Nov 2020 09:35") == parse_time("20 Nov 2020, 09:35") == 1605864900.0
     assert parse_time("20 November 2020 09:35:10") == 1605864910.0
+    assert parse_time("20 Nov 2020 9:35 PM") == parse_time("2020-11-20 09:35 PM") == parse_time("2020-11-20 21:35")
+    assert parse_time("20 Nov 2020 13:35 PM") is None
     for bad in ("", None, "yesterday", "32 Nov 2020 09:35", "20 Xyz 2020 09:35", True):
         assert parse_time(bad) is None
 
@@ -141,6 +143,12 @@ def test_a_csv_with_the_day_and_the_time_of_day_in_two_columns_reads_them_togeth
     day = parse_time("2020-11-20")
     assert [x.started_at - day for x in e.listens] == [9 * 3600 + 35 * 60, 14 * 3600 + 30, 20 * 3600, 86400]
     assert not e.problems
+    # As a US spreadsheet writes them: month first, a 12-hour clock.
+    path.write_text("artist,track,date,time\nA,T,11/20/2020,9:35 PM\nA,T,11/05/2020,12:10 AM\n"
+                    "A,T,11/05/2020,12:10 p.m.\n", encoding="utf-8")
+    e = read_export(path)
+    assert [x.started_at for x in e.listens] == [parse_time("2020-11-20 21:35"), parse_time("2020-11-05 00:10"),
+                                                 parse_time("2020-11-05 12:10")]
 
 
 def _lastfm_rows(n: int) -> list[str]:
