@@ -378,7 +378,7 @@ def _listenbrainz_row(row: dict, line: int) -> Listen | str:
                   duration_ms=duration_ms, time_written=when, line=line)
 
 
-# -- CSV ---------------------------------------------------------------------------------
+# -- Segue's own exports (segue export plays / imports) ----------------------------------
 #: Why a row that goes on with the play before it began, as Spotify writes it (the app
 #: loaded again): what a row Segue exported as a later stretch of a song is read as.
 _GOES_ON = "appload"
@@ -411,6 +411,7 @@ def _segue_row(row: dict, line: int) -> Listen | str:
                   reason_start=_GOES_ON if row.get("stretch_of") not in (None, "") else None)
 
 
+# -- CSV ---------------------------------------------------------------------------------
 def _column_key(name: str) -> str:
     return re.sub(r"[^a-z]", "", name.lower())
 
