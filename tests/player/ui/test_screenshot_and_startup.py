@@ -93,14 +93,22 @@ def test_window_starts_without_torch(tmp_path):
         from player.ui.main import create_app
         from player.store import Store
         from player.ui.main_window import MainWindow
+        from player.workers import wait_all
         app = create_app()
-        window = MainWindow(Store.open(), engine_factory=None)
+        store = Store.open()
+        window = MainWindow(store, engine_factory=None)
         loaded = []
         window.library_loaded.connect(lambda: loaded.append(1))
         window.show()
         while not loaded:
             app.processEvents()
         print("heavy:", sorted(m for m in ("torch", "librosa", "implicit", "mutagen") if m in sys.modules))
+        # Closed as the app closes (ended with its workers still running, the interpreter's
+        # exit crashed one run in five on a loaded machine).
+        window.close()
+        app.processEvents()
+        wait_all(5000)
+        store.close()
     """)
     env = {**os.environ, "SEGUE_HOME": str(tmp_path / "home"), "QT_QPA_PLATFORM": "offscreen",
            "PYTHONPATH": str(ROOT)}

@@ -12,6 +12,7 @@ CHILD = textwrap.dedent("""
     from player.store import Store
     from player.ui.main import create_app, default_engine_factory
     from player.ui.main_window import MainWindow
+    from player.workers import wait_all
 
     app = create_app()
     store = Store.open()
@@ -33,6 +34,7 @@ CHILD = textwrap.dedent("""
     QTimer.singleShot(180_000, app.quit)
     app.exec()
     window.close()
+    wait_all(10_000)            # as the app ends: the interpreter's exit with workers running can crash
     with open("/proc/self/maps" if os.path.exists("/proc/self/maps") else os.devnull) as maps:
         out["torch_mapped"] = [line.split()[-1] for line in maps if "torch" in line.rsplit("/", 1)[-1]][:3]
     out["torch_modules"] = sorted(m for m in sys.modules if m == "torch" or m.startswith("torch."))[:5]
