@@ -149,7 +149,16 @@ class Decoder:
                 # 4096-frame blocks); dr_mp3 decodes the same samples in blocks.
                 self._sf.close()
                 self._sf = None
-                self._open_mp3()
+                try:
+                    self._open_mp3()
+                except DecodeError as exc:
+                    # libsndfile's MPEG reader takes what dr_mp3 does not: an ADTS AAC
+                    # stream named .mp3, which ffmpeg plays.
+                    try:
+                        self._open_fallback(refused=exc)
+                    except DecodeError:
+                        raise exc from None
+                    self.duration = duration_hint
         except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError) as exc:
             # (a header with a sample rate of 0 divides by zero; a huge one can exhaust memory)
             if self._sf is not None:

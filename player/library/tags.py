@@ -765,12 +765,13 @@ def _decoded_stream(path: str) -> dict | None:
 
 def _probed_stream(path: str) -> dict | None:
     """Length, codec, rate, channels and tags of a file as ffprobe reads them, or None (no
-    ffmpeg, no audio in it as ffmpeg sees it). An MP3 is left to dr_mp3, which plays it; the
+    ffmpeg, no audio in it as ffmpeg sees it). An MP3 is left to dr_mp3, which plays it (a
+    .mp3 that ffprobe finds to be another format, an ADTS AAC stream, is that format); the
     values are bounded as everything leaving this module is."""
-    if os.path.splitext(path)[1].lower() == ".mp3":
-        return None
     probed = audio_io.probe_stream(path)
     if probed is None:
+        return None
+    if os.path.splitext(path)[1].lower() == ".mp3" and (probed["codec"] or "mp3") in ("mp3", "mp2", "mp1"):
         return None
     return {**probed, "duration": min(probed["duration"], MAX_DURATION_S), "codec": clean_text(probed["codec"]),
             "sample_rate": min(probed["sample_rate"], INT32_MAX), "channels": min(probed["channels"], INT32_MAX)}

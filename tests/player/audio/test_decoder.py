@@ -84,13 +84,15 @@ def test_a_seek_in_a_file_ffmpeg_decodes_lands_on_the_frame(tmp_path):
 @pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                     reason="ffmpeg is not installed")
 @pytest.mark.parametrize("codec", [("-c:a", "aac", "-f", "mp4"), ("-c:a", "alac", "-f", "mp4"),
-                                   ("-c:a", "wavpack", "-f", "wv")])
+                                   ("-c:a", "wavpack", "-f", "wv"), ("-c:a", "aac", "-f", "adts")])
 def test_a_file_of_another_format_named_mp3_plays_as_what_it_is(tmp_path, codec):
-    # Neither libsndfile nor dr_mp3 reads it; the scan read it by its content, and so does
-    # playing it.
+    # dr_mp3 does not read it (libsndfile takes an ADTS AAC stream for MPEG, and reads none
+    # of it); the scan reads it by its content, and so does playing it.
+    from player.library.tags import read_tags
     from tests.audiogen import stepped_tone
 
     path = stepped_tone(tmp_path / "song.mp3", *codec, seconds=3)
+    assert read_tags(str(path))["duration"] == pytest.approx(3.0, abs=0.1)
     whole = read_all(Decoder(str(path), out_rate=44100))
     assert abs(len(whole) - 3 * 44100) < 0.05 * 44100
     assert float(np.abs(whole).max()) > 0.1
