@@ -26,7 +26,7 @@ from recommender.catalog import Catalog, PlayLog
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
-from segue_common.normalize import primary_artist
+from segue_common.normalize import first_of_artists, primary_artist
 
 log = logging.getLogger(__name__)
 RECENT_REREAD_S = 6 * 3600
@@ -104,7 +104,9 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     for chunk in store.library_row_chunks(CATALOG_COLUMNS):
         for r in chunk:
             names = namer(r)
-            tagged = r["artist"] or r["albumartist"]
+            # (the first of several artists: a duet goes by its first, as it did when only the
+            # first was read)
+            tagged = first_of_artists(r["artist"] or r["albumartist"])
             tagged = one(tagged, tagged) if tagged else None
             album = one(names.album, names.album) if names.album else None
             ids.append(r["id"])
@@ -116,7 +118,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             durations.append(r["duration"])
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])
-            album_artists.append(one(r["albumartist"], r["albumartist"]) if r["albumartist"] else None)
+            album_by = first_of_artists(r["albumartist"])
+            album_artists.append(one(album_by, album_by) if album_by else None)
             # Numbers the tags lack come from the path ("01 Overworld.mp3" in "CD2"), as names do.
             track, disc = r["track_no"], r["disc_no"]
             if not (track and disc):

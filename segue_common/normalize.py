@@ -64,6 +64,21 @@ _ARTIST_SPLIT = re.compile(
 _THE_PREFIX = re.compile(r"^the\s+")
 
 
+#: How a track tagged with several artists (several ARTIST comments, an ID3v2.4 list) is
+#: stored and shown: "One; Two; Three".
+ARTISTS_JOINED_BY = "; "
+
+
+def first_of_artists(artist: str | None) -> str | None:
+    """The first of the artists a track is tagged with (see :data:`ARTISTS_JOINED_BY`): the
+    one its keys and the recommender's artist go by, as when only it was read.
+
+    >>> first_of_artists("One; Two; Three"), first_of_artists("Simon & Garfunkel")
+    ('One', 'Simon & Garfunkel')
+    """
+    return artist.split(ARTISTS_JOINED_BY, 1)[0] if artist else artist
+
+
 @functools.lru_cache(maxsize=65536)
 def primary_artist(artist: str | None) -> str:
     """The first credited artist, normalised, without a leading "the".

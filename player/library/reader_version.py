@@ -10,9 +10,10 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 1
+READER_VERSION = 2
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
+    2: None,        # every artist of a track tagged with several, not only the first
 }
 
 

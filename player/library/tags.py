@@ -48,7 +48,7 @@ from mutagen.wave import WAVE
 
 from segue_common import audio_io
 from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start
-from segue_common.normalize import match_key
+from segue_common.normalize import ARTISTS_JOINED_BY, match_key
 
 log = logging.getLogger(__name__)
 
@@ -179,9 +179,21 @@ def _coerce(field: str, value):
     return text
 
 
+#: Fields whose several values (three ARTIST comments, an ID3v2.4 list) are all kept,
+#: joined by "; ", as players show them: the track is found by any of its artists. The
+#: first is the one its match key (and the shipped priors' keys) go by.
+_ALL_VALUES = ("artist", "albumartist")
+_FIRST = {field: f"_first_{field}" for field in _ALL_VALUES}
+
+
 def _set(out: dict, field: str | None, value, *, override: bool = False) -> None:
     if field is None or (not override and out.get(field) is not None):
         return
+    if field in _ALL_VALUES and isinstance(value, (list, tuple)) and len(value) > 1:
+        names = list(dict.fromkeys(t for t in map(clean_text, value) if t))
+        if len(names) > 1:
+            out[_FIRST[field]] = names[0]
+            value = ARTISTS_JOINED_BY.join(names)
     coerced = _coerce(field, value)
     if coerced is not None:
         out[field] = coerced
@@ -192,13 +204,18 @@ def _vorbis(tags, out: dict) -> None:
     # A VComment is a list of (key, value) pairs; its dict-style accessors rescan the
     # list per key, so one pass over the pairs is several times faster on big tags.
     r128 = {}
+    several: dict[str, list] = {}          # a field given in several comments (ARTIST=One, ARTIST=Two)
     for key, value in list.__iter__(tags):
         lower = str(key).lower()
         field = _COMMON_KEYS.get(lower)
-        if field:
+        if field in _ALL_VALUES:
+            several.setdefault(field, []).append(value)
+        elif field:
             _set(out, field, value)
         elif lower.startswith("r128_"):
             r128.setdefault(lower, value)
+    for field, values in several.items():
+        _set(out, field, values)
     # Opus stores loudness as R128 gain (Q7.8 dB relative to -23 LUFS; ReplayGain is -18).
     for key, field in (("r128_track_gain", "rg_track_gain"), ("r128_album_gain", "rg_album_gain")):
         raw = parse_float(clean_text(r128.get(key)))
@@ -996,7 +1013,8 @@ def read_tags(path: str) -> dict:
     # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).
     for field, text in chunk_tags.items():
         _set(out, field, text)
-    out["match_key"] = match_key(out.get("artist") or out.get("albumartist"), out.get("title"))
+    first = {field: out.pop(key, None) or out.get(field) for field, key in _FIRST.items()}
+    out["match_key"] = match_key(first["artist"] or first["albumartist"], out.get("title"))
     return out
 
 

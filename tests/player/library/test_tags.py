@@ -181,6 +181,29 @@ def test_id3_versions_are_all_read(tmp_path):
         assert (info["title"], info["artist"], info["track_no"]) == (f"Title v2.{version}", "Artist", 5)
 
 
+def test_every_artist_of_a_track_tagged_with_several_is_kept_and_its_key_goes_by_the_first(tmp_path):
+    # Found by any of them in a search; the match key (and the priors') as with one artist.
+    from mutagen.flac import FLAC
+    from mutagen.id3 import ID3, TIT2, TPE1
+
+    from segue_common.normalize import match_key
+
+    flac = write_track(tmp_path, "three", fmt="flac")
+    tags = FLAC(str(flac))
+    tags["title"], tags["artist"], tags["albumartist"] = ["Song"], ["One", "Two", "Three", "Two"], ["Band"]
+    tags.save()
+    info = read_tags(str(flac))
+    assert (info["artist"], info["albumartist"]) == ("One; Two; Three", "Band")
+    assert info["match_key"] == match_key("One", "Song") and "_first_artist" not in info
+    mp3 = write_track(tmp_path, "two", fmt="mp3")
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=["Song"]))
+    tags.add(TPE1(encoding=3, text=["Artist A", "Artist B"]))
+    tags.save(str(mp3), v2_version=4)
+    info = read_tags(str(mp3))
+    assert info["artist"] == "Artist A; Artist B" and info["match_key"] == match_key("Artist A", "Song")
+
+
 def test_a_wav_whose_header_gives_the_largest_size_is_as_long_as_the_file(tmp_path):
     # Recorders and streaming tools that cannot know the length when they start write
     # 0xFFFFFFFF as the RIFF and data sizes: the file itself is the limit.
