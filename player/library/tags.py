@@ -358,7 +358,7 @@ def open_regular(path: str | os.PathLike):
             raise TagReadError(f"not a regular file ({kind})")
         if st.st_size == 0:
             # (each reader says it in its own words: "file said 4 bytes, read 0 bytes")
-            raise TagReadError("an empty file (0 bytes): a copy or download that did not finish?")
+            raise TagReadError("no audio: an empty file (0 bytes), a copy or download that did not finish?")
         return f
     except BaseException:
         f.close()

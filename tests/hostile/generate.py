@@ -167,6 +167,16 @@ def _id3v1_only(d: Path) -> list[Path]:
     return [p]
 
 
+def _several_artists(d: Path) -> list[Path]:
+    import mutagen
+
+    p = write(d / "duet.flac")
+    audio = mutagen.File(str(p))
+    audio["title"], audio["artist"] = ["Duet"], ["First Singer", "Second Singer"]
+    audio.save()
+    return [p]
+
+
 def _id3_mixed(d: Path) -> list[Path]:
     """ID3v2.3 and a disagreeing ID3v1 in one file (v2 wins)."""
     p = id3_tags(write(d / "id3-v23-and-v1.mp3"), version=3, TIT2="From v2.3", TPE1="Mixed")
@@ -431,6 +441,8 @@ def cases(good_folder: Path) -> list[Case]:
           lambda d: [id3_tags(write(d / "id3v24.mp3"), version=4, TIT2="Version 2.4", TDRC="2011-05")],
           check=_check_title("Version 2.4")),
         c("id3v1-only", "Only an ID3v1 tag at the end: read", _id3v1_only, check=_check_title("Only version one")),
+        c("several-artists", "Two ARTIST comments: both kept, the key by the first", _several_artists,
+          check=_check("artist", lambda v: v == "First Singer; Second Singer", "both artists")),
         c("id3-v23-and-v1", "ID3v2.3 and a different ID3v1: the v2 tag wins", _id3_mixed,
           check=_check_title("From v2.3")),
         c("id3-invalid-utf8", "A frame claiming UTF-8 with invalid bytes: shown with U+FFFD (or an error row)",
