@@ -105,6 +105,7 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
             found.append((p, row["id"]))
     return found, problems
 
+
 def _natural(name: str) -> list:
     """A file name as people sort it: "2 Song" before "10 Song"."""
     return [(0, int(part), "") if part.isdecimal() else (1, 0, part.casefold())
