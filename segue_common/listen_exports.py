@@ -387,6 +387,15 @@ _SEGUE_ENDED = {"finished": (False, "trackdone"), "skipped": (True, "fwdbtn"), "
                 "playing": (False, "endplay")}
 
 
+def _as_ended(ended: str, skipped: bool | None, reason: str | None) -> tuple[bool | None, str | None] | str:
+    """``(skipped, reason_end)`` of a row whose ``ended`` says how Segue's play of it ended
+    (else as the row gives them), or the row's problem where the play failed: no listen."""
+    how = ended.lower()
+    if how == "error":
+        return "a song that could not be played, not a listen"
+    return _SEGUE_ENDED.get(how, (skipped, reason))
+
+
 def _segue_row(row: dict, line: int) -> Listen | str:
     """A play as ``segue export plays --format json`` writes it, or an imported row as
     ``segue export imports --format json`` does: moving a history to another library."""
@@ -400,11 +409,10 @@ def _segue_row(row: dict, line: int) -> Listen | str:
         ms = _ms(row.get("ms_heard", row.get("ms_played")))
     except ValueError as exc:
         return str(exc)
-    skipped, reason = _bool(row.get("skipped")), _text(row.get("reason_end")) or None
-    how = _text(row.get("ended")).lower()
-    if how == "error":
-        return "a song that could not be played, not a listen"
-    skipped, reason = _SEGUE_ENDED.get(how, (skipped, reason))
+    ended = _as_ended(_text(row.get("ended")), _bool(row.get("skipped")), _text(row.get("reason_end")) or None)
+    if isinstance(ended, str):
+        return ended
+    skipped, reason = ended
     return Listen(artist, title, when, album=_text(row.get("album")) or None, ms_played=ms,
                   duration_ms=_length_ms(row.get("track_ms", row.get("duration_ms"))), skipped=skipped,
                   reason_end=reason, time_written=when, line=line,
@@ -589,13 +597,11 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
             continue
         is_end = col in ends or cell(row, time_is).lower() == "end"
         start = when - (played or 0) / 1000.0 if is_end else when
-        was_skipped, why = _bool(cell(row, skipped)), cell(row, reason) or None
-        if ended is not None:
-            how = cell(row, ended).lower()
-            if how == "error":
-                out.problems.append((line, "a song that could not be played, not a listen"))
-                continue
-            was_skipped, why = _SEGUE_ENDED.get(how, (was_skipped, why))
+        how = _as_ended(cell(row, ended), _bool(cell(row, skipped)), cell(row, reason) or None)
+        if isinstance(how, str):
+            out.problems.append((line, how))
+            continue
+        was_skipped, why = how
         out.listens.append(Listen(a, t, start, album=cell(row, album) or None, ms_played=played,
                                   duration_ms=_length_ms(cell(row, duration_ms)), skipped=was_skipped,
                                   reason_end=why, time_written=when, line=line, written_at_end=is_end,

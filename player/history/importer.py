@@ -144,6 +144,13 @@ def _near(starts, when: float) -> bool:
     return i < len(starts) and starts[i] <= when + SAME_LISTEN_S
 
 
+def _began_near(starts, listen: Listen) -> bool:
+    """Whether one of the sorted ``starts`` is within SAME_LISTEN_S of either start of
+    ``listen``: a paused play has two, the real one and its end minus the time heard (all
+    that Spotify's account data knows of it); another export may give either."""
+    return _near(starts, listen.started_at) or _near(starts, listen.unpaused_start)
+
+
 def _stretches(listens: list[Listen]) -> dict[int, int]:
     """``row -> first row`` for each row that goes on with the play of the row before it in
     time (see :data:`GOES_ON`), the first row being where that play began."""
@@ -204,8 +211,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         # which is all Spotify's account data can give; another file may have either. The
         # rest of a play whose first stretch is there already (a Last.fm scrobble of it,
         # which stands for the whole song) is there too.
-        near = starts.get(key)
-        if (fp in fingerprints or fp in seen or _near(near, listen.started_at) or _near(near, listen.unpaused_start)
+        if (fp in fingerprints or fp in seen or _began_near(starts.get(key), listen)
                 or (first is not None and first in place and place[first] is None)):
             summary.duplicates += 1
             place[n - 1] = None
@@ -223,8 +229,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             cache[names] = matcher.match(listen.artist, listen.title, album=listen.album,
                                          duration_ms=listen.duration_ms)
         track_id = cache[names]
-        if track_id is not None and first is None and (_near(own.get(track_id), listen.started_at)
-                                                       or _near(own.get(track_id), listen.unpaused_start)):
+        if track_id is not None and first is None and _began_near(own.get(track_id), listen):
             # A play Segue logged itself: the same listen, heard here.
             summary.duplicates += 1
             place[n - 1] = None

@@ -142,6 +142,7 @@ def tracks_for(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]
         found, bad = _tracks_of(store, files_in(path))
         problems += bad
         if os.path.isdir(path) and len(found) > 1:
-            found.sort(key=lambda pair: _album_place(pair[0], store.track(pair[1])))
+            numbers = store.tracks_by_id([track_id for _path, track_id in found], ["track_no", "disc_no"])
+            found.sort(key=lambda pair: _album_place(pair[0], numbers.get(pair[1])))
         ids += [track_id for _path, track_id in found]
     return ids, problems

@@ -191,8 +191,8 @@ class TracksMixin:
         ``sizes`` (bytes): the candidates for a file found under another path."""
         sizes = sorted(set(sizes))
         rows: list[sqlite3.Row] = []
-        for i in range(0, len(sizes), 500):
-            chunk = sizes[i:i + 500]
+        for i in range(0, len(sizes), _ID_CHUNK):
+            chunk = sizes[i:i + _ID_CHUNK]
             rows += self.execute(f"SELECT id, path, size, mtime_ns FROM tracks WHERE missing = 0 AND size IN "
                                  f"({','.join('?' * len(chunk))})", chunk).fetchall()
         return rows
@@ -200,7 +200,7 @@ class TracksMixin:
     def still_missing(self, track_ids: Iterable[int]) -> int:
         """How many of ``track_ids`` are tracks still marked missing."""
         ids = list(track_ids)
-        chunks = (ids[i:i + 500] for i in range(0, len(ids), 500))
+        chunks = (ids[i:i + _ID_CHUNK] for i in range(0, len(ids), _ID_CHUNK))
         return sum(self.execute("SELECT count(*) FROM tracks WHERE missing = 1 AND id IN "
                                 f"({','.join('?' * len(chunk))})", chunk).fetchone()[0] for chunk in chunks)
 
