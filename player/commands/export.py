@@ -51,6 +51,13 @@ def write_rows(rows, out, fmt: str) -> int:
     return count
 
 
+def export_rows(store, what: str):
+    """The rows ``segue export WHAT`` writes: the store's, and plays with the names their
+    tracks are shown by (see :func:`_named`)."""
+    rows = store.export_rows(what)
+    return _named(store, rows) if what == "plays" else rows
+
+
 def _named(store, rows):
     """Plays with the names their tracks are shown by: an untagged file's, from its path
     (as the library shows it), so that its plays can be imported again elsewhere."""
@@ -80,9 +87,7 @@ def run(args) -> int:
         return 2
     store = Store.open()
     try:
-        rows = store.export_rows(args.what)
-        if args.what == "plays":
-            rows = _named(store, rows)
+        rows = export_rows(store, args.what)
         if args.output:
             # A file name that is not UTF-8 goes into a CSV as the bytes the file system has.
             with atomic_open(args.output, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:

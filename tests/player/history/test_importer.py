@@ -26,6 +26,15 @@ def library(store):
     return {r["title"]: r["id"] for r in store.tracks()}
 
 
+def exported(store, what: str, path):
+    """``path`` as ``segue export WHAT -o PATH`` writes it (the format by its extension)."""
+    from player.commands.export import export_rows, write_rows
+
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        write_rows(export_rows(store, what), f, path.suffix.lstrip("."))
+    return path
+
+
 def plays_of(store):
     return [dict(r) for r in store.execute(
         "SELECT p.*, t.title FROM plays p JOIN tracks t ON t.id = p.track_id ORDER BY started_at")]
@@ -333,7 +342,6 @@ def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_segue_s_own_export_moves_a_history_to_another_library_and_adds_nothing_to_its_own(tmp_path, fmt):
-    from player.commands.export import write_rows
     from player.store import Store
 
     old = Store(tmp_path / "old.db")
@@ -342,9 +350,7 @@ def test_segue_s_own_export_moves_a_history_to_another_library_and_adds_nothing_
                                           ("Hey Jude", "stopped", 90_000), ("Halo", "error", 0)], range(4)):
         pid = old.start_play(ids[title], track_ms=200_000, now=T0 + 300 * at)
         old.end_play(pid, ended, heard, error="damaged" if ended == "error" else None, now=T0 + 300 * at + 1)
-    path = tmp_path / f"plays.{fmt}"                   # as segue export plays writes it
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        write_rows(old.export_rows("plays"), f, fmt)
+    path = exported(old, "plays", tmp_path / f"plays.{fmt}")
     # Into a new library (another computer): the plays, with how each ended; the failed one is no listen.
     new = Store(tmp_path / "new.db")
     library(new)
@@ -654,15 +660,12 @@ def test_a_scan_that_adds_a_song_heard_in_stretches_makes_one_play_of_it(store, 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_a_song_heard_in_stretches_moves_to_another_library_as_one_play(tmp_path, fmt):
-    from player.commands.export import write_rows
     from player.store import Store
 
     old = Store(tmp_path / "old.db")
     library(old)
     import_file(old, _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", STRETCHES)))
-    path = tmp_path / f"imports.{fmt}"                  # as segue export imports writes it
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        write_rows(old.export_rows("imports"), f, fmt)
+    path = exported(old, "imports", tmp_path / f"imports.{fmt}")
     new = Store(tmp_path / "new.db")
     library(new)
     s = import_file(new, path)
@@ -673,7 +676,6 @@ def test_a_song_heard_in_stretches_moves_to_another_library_as_one_play(tmp_path
 
 
 def test_the_plays_of_an_untagged_file_move_to_another_library_by_the_names_its_path_gives(tmp_path):
-    from player.commands.export import _named, write_rows
     from player.library.scanner import Scanner
     from player.store import Store
 
@@ -684,9 +686,7 @@ def test_the_plays_of_an_untagged_file_move_to_another_library_by_the_names_its_
     (track,) = old.tracks()
     assert track["artist"] is None and track["title"] is None
     old.end_play(old.start_play(track["id"], now=T0), "finished", 500, now=T0 + 1)
-    path = tmp_path / "plays.csv"                       # as segue export plays writes it
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        write_rows(_named(old, old.export_rows("plays")), f, "csv")
+    path = exported(old, "plays", tmp_path / "plays.csv")
     new = Store(tmp_path / "new.db")
     Scanner(new).scan([str(music)])
     s = import_file(new, path)
