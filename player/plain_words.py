@@ -56,6 +56,14 @@ def learned_from(metrics: dict, n_plays: int | None = None) -> str:
     return text
 
 
+def why_stopped(gave_up: dict) -> str:
+    """What the player's ``gave_up`` event says, in words: "5 songs in a row could not be
+    played", or, repeating all, "none of the 3 songs repeated could be played"."""
+    if gave_up["went_round"]:
+        return f"none of the {gave_up['songs']} songs repeated could be played"
+    return f"{gave_up['errors']} songs in a row could not be played"
+
+
 def measured(metrics: dict | None) -> dict:
     """``metrics`` without the numbers a training could not take (NaN where no held-out
     session was long enough to measure on): not a measurement, and no JSON reader's value."""

@@ -135,9 +135,9 @@ def run(args) -> int:
             print(f"segue play: {data['message']}", file=sys.stderr, flush=True)
             done.set()
         elif event == "gave_up":
-            what = (f"none of the {data['songs']} songs repeated could be played" if data["went_round"]
-                    else f"{data['errors']} songs in a row could not be played")
-            print(f"segue play: stopped, {what}", file=sys.stderr, flush=True)
+            from player.plain_words import why_stopped
+
+            print(f"segue play: stopped, {why_stopped(data)}", file=sys.stderr, flush=True)
             gave_up.append(data)
             done.set()
         if event in ("track_ended", "state_changed") and player.current_track_id is None and not player.queue:

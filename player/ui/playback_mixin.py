@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QTimer
 
 from player.library.names import NAME_COLUMNS, Namer
+from player.plain_words import why_stopped
 from player.ui.bridge import PlayerBridge
 from player.ui.library_model import not_connected
 from player.ui.never_menu import ARTIST
@@ -463,10 +464,8 @@ class PlaybackMixin:
         last = f" (the last: {self._play_error})" if self._play_error else ""
         if data["went_round"] and data["songs"] == 1:
             message = f"Stopped: {self._play_error or 'a track'} could not be played"
-        elif data["went_round"]:
-            message = f"Stopped: none of the {data['songs']} songs repeated could be played{last}"
         else:
-            message = f"Stopped: {data['errors']} songs in a row could not be played{last}"
+            message = f"Stopped: {why_stopped(data)}{last}"
         self._problems_note = message
         self.statusBar().showMessage(message, 20000)
 
