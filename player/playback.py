@@ -139,8 +139,8 @@ def _lap(entry: QueueEntry) -> QueueEntry:
     song Segue suggested is their own queue's, not another offer of it kept (and a re-rank
     of the suggestions leaves it in place)."""
     if entry.source not in SUGGESTED_SOURCES:
-        return QueueEntry(entry.track_id, entry.source, entry.manual)
-    return QueueEntry(entry.track_id, "queue", True)
+        return QueueEntry(entry.track_id, entry.source, entry.manual, entry.lap + 1)
+    return QueueEntry(entry.track_id, "queue", True, entry.lap + 1)
 
 
 class Player:
@@ -461,6 +461,8 @@ class Player:
         if mode == self._repeat:
             return
         with self._lock:
+            if self._repeat == "all":
+                self._drop_next_round()
             self._repeat = mode
             self._repeat_copy = None
             if mode == "all" and self._playing is not None:
@@ -468,6 +470,18 @@ class Player:
             self._armed = None          # what follows the current track changed
             self._arm_next()
         self._emit("queue_changed")
+
+    def _drop_next_round(self) -> None:
+        """Repeat all turned off: the copies queued for the round after the one playing now
+        go, so the list plays to its end once more and stops (the song playing is not heard
+        again, nor the ones before it in this round); songs queued by hand stay."""
+        now = self._playing.entry if self._playing is not None else (
+            self._cued.entry if self._cued is not None else None)
+        this_round = now.lap if now is not None else 0
+        gone = self._queue.drop(lambda e: e.lap > this_round)
+        if gone and self._natural:
+            ids = {id(e) for e in gone}
+            self._natural = [e for e in self._natural if id(e) not in ids]
 
     def _requeue(self, entry: QueueEntry) -> None:
         """Repeat all: a copy of ``entry`` goes to the end of the queue."""

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True, eq=False)
 class QueueEntry:
     """One upcoming track. ``manual``: the person queued it (not the recommender).
+    ``lap``: how many rounds of repeat-all this copy is past the song first queued (0 for
+    anything queued otherwise), so that turning repeat off can take the next round back.
 
     Entries compare by identity, so the same track queued twice is two entries.
     """
@@ -17,6 +19,7 @@ class QueueEntry:
     track_id: int
     source: str = "queue"
     manual: bool = True
+    lap: int = 0
 
     def renumber(self, track_id: int) -> None:
         """The track became ``track_id`` (a library scan merged it into another). The entry
@@ -119,6 +122,13 @@ class PlayQueue:
                     del self._items[i]
                     return True
             return False
+
+    def drop(self, unwanted) -> list[QueueEntry]:
+        """Remove the entries for which ``unwanted(entry)`` is true; returns them."""
+        with self._lock:
+            gone = [e for e in self._items if unwanted(e)]
+            self._items = [e for e in self._items if not unwanted(e)]
+            return gone
 
     def clear(self) -> None:
         with self._lock:

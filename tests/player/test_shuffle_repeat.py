@@ -57,6 +57,36 @@ def test_repeat_all_goes_round_the_list(store, tmp_path, make_player):
     p.stop()
 
 
+@pytest.mark.parametrize("way_off", [["off"], ["one", "off"], ["one"]])
+def test_repeat_all_turned_off_plays_the_rest_of_the_round_and_no_more(store, tmp_path, make_player, way_off):
+    # Songs long enough never to end here: Next moves the list on.
+    ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0), ("d", 30.0)])
+    a, b, c, d = ids
+    p = make_player(speed=1.0)
+    p.set_repeat("all")
+    p.play_tracks([a, b, c], source="library")
+    assert wait_for(lambda: p.current_track_id == a)
+    assert [e.track_id for e in p.queue] == [b, c, a]
+    for mode in way_off:
+        p.set_repeat(mode)
+    # The song playing is not queued again.
+    assert [e.track_id for e in p.queue] == [b, c]
+    p.set_repeat("all")
+    for want in (b, c, a):
+        p.next()
+        assert wait_for(lambda: p.current_track_id == want)
+    p.enqueue([d])
+    p.next()
+    assert wait_for(lambda: p.current_track_id == b)
+    assert [e.track_id for e in p.queue] == [c, a, d, b]
+    # In the second round: what is left of it plays, the copies queued for the third go,
+    # and a song queued by hand stays.
+    for mode in way_off:
+        p.set_repeat(mode)
+    assert [e.track_id for e in p.queue] == [c, d]
+    p.stop()
+
+
 def test_a_lap_of_a_suggestion_is_logged_as_the_persons_own_queue(store, tmp_path, make_player):
     # Repeat is the person's setting: a lap is no second offer of the song kept.
     ids = add_tracks(store, tmp_path, [("a", 0.3), ("b", 0.3)])
