@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QTabBar, QVBoxLayout, QWidget
 
-from player.listening_stats import PERIODS, TOP_KINDS, WEEK_S, ListeningSummary, wilson
+from player.listening_stats import PERIODS, TOP_KINDS, WEEK_S, ListeningSummary, week_starts, wilson
 from player.ui import charts
 
 _BAR = WEEK_S * 0.8
@@ -37,6 +37,15 @@ def _plot(title: str, **kwargs):
     plot.setSizePolicy(policy)
     plot.hide()
     return plot
+
+
+def _empty_weeks(plots, now: float, *, top: float = 10.0) -> None:
+    """Axes for no plays: the last few weeks and a plain count, the same whether nothing
+    was ever played or the history was just forgotten (whose scales would otherwise stay)."""
+    this_week = float(week_starts(np.array([now]))[0])
+    for plot in plots:
+        plot.setXRange(this_week - 3 * WEEK_S, this_week + WEEK_S, padding=0)
+        plot.setYRange(0, top, padding=0)
 
 
 def _pct(k: int, n: int) -> str:
@@ -125,6 +134,13 @@ class OverviewPage(QWidget):
         self.plays_bars = self.hours_bars = self.hour_bars = None
         if s.empty:
             self.headline.setText("No plays yet. Play some music and your listening shows up here.")
+            _empty_weeks([self.plays_plot], s.now)
+            _empty_weeks([self.hours_plot], s.now, top=1.0)
+            _empty_weeks([self.skip_plot], s.now)
+            charts.percent_axis(self.skip_plot)
+            self.hour_plot.setXRange(-0.5, 23.5, padding=0)
+            self.hour_plot.setYRange(0, 10, padding=0)
+            self.hour_plot.getPlotItem().getAxis("bottom").setTicks([[(h, f"{h:02d}") for h in range(0, 24, 3)], []])
             self._draw_top()
             return
         self._link_weeks(False)
@@ -169,6 +185,7 @@ class OverviewPage(QWidget):
         if not entries:
             self.top_caption.setText("No plays in this period.")
             charts.set_category_axis(self.top_plot, [])
+            self.top_plot.setXRange(0, 10, padding=0)
             return
         n = len(entries)
         plays = np.array([e.plays for e in entries], float)
@@ -250,6 +267,8 @@ class ReportCardPage(QWidget):
         sn, sk, on, ok_ = r.recent(4)
         if r.segue_n.sum() == 0 and r.own_n.sum() == 0:
             self.headline.setText("Nothing to grade yet: play some music in Segue.")
+            _empty_weeks([self.rate_plot, self.count_plot], s.now)
+            charts.percent_axis(self.rate_plot)
             return
         if r.segue_n.sum() == 0:
             self.headline.setText("Segue has not chosen anything you played yet. Turn on “Keep it going” "
@@ -266,6 +285,13 @@ class ReportCardPage(QWidget):
             rate = np.where(n > 0, k / np.maximum(n, 1), np.nan)
             has = n > 0
             x = mid + shift * WEEK_S
+            bar = charts.bars(mid, n, width=WEEK_S * 0.38, color=color, offset=shift * 2 * WEEK_S)
+            self.count_plot.addItem(bar)
+            if not has.any():
+                # Nothing to draw; an empty error bar would stretch the axis back to 1970.
+                drawn[name] = (None, bar)
+                yield
+                continue
             lo, hi = wilson(k, n)
             self.rate_plot.addItem(pg.ErrorBarItem(x=x[has], y=rate[has], top=(hi - rate)[has],
                                                    bottom=(rate - lo)[has], beam=WEEK_S * 0.12,
@@ -279,11 +305,8 @@ class ReportCardPage(QWidget):
                                      pen=pg.mkPen(color.darker(130)), data=tips, hoverable=True,
                                      tip=lambda x, y, data: data)
             self.rate_plot.addItem(pts)
-            bar = charts.bars(mid, n, width=WEEK_S * 0.38, color=color, offset=shift * 2 * WEEK_S)
-            self.count_plot.addItem(bar)
             drawn[name] = (pts, bar)
-            if has.any():
-                top = max(top, float(np.nanmax(hi[has])))
+            top = max(top, float(np.nanmax(hi[has])))
             yield
         self.segue_points, self.segue_bars = drawn["Segue's picks"]
         self.own_points, self.own_bars = drawn["Your picks"]

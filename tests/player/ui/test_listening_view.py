@@ -247,3 +247,33 @@ def test_first_open_shows_loading_then_builds_a_plot_per_turn(qtbot, scanned, ma
     assert "5 plays" in o.headline.text()
     view.pages.setCurrentWidget(r)
     assert all(p.isVisible() for p in r.plots())
+    # Only the person's own picks: the report card's weeks are those of the plays, not a
+    # span from 1970 stretched by the empty series of Segue's picks.
+    qtbot.wait(50)
+    for plot in (r.rate_plot, r.count_plot):
+        lo, hi = plot.getPlotItem().viewRange()[0]
+        assert now - 8 * 7 * 86400 < lo < hi < now + 8 * 7 * 86400, (plot, lo, hi)
+
+
+def test_after_forgetting_the_history_the_empty_charts_drop_the_old_scales(qtbot, scanned, make_window):
+    track = scanned.tracks()[0]["id"]
+    now = time.time()
+    scanned.log_plays([(track, now - 3600 - 200 * i, 180_000, 180_000, "finished", "library") for i in range(40)])
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    o, r = window.listening.view.overview, window.listening.view.report
+    qtbot.waitUntil(lambda: o.summary is not None and o.summary.plays == 40, timeout=10000)
+    qtbot.waitUntil(lambda: o.plays_plot.getPlotItem().viewRange()[1][1] > 35, timeout=10000)
+    window.forget_history()
+    qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
+    qtbot.waitUntil(lambda: o.summary is not None and o.summary.empty, timeout=10000)
+    assert o.headline.text().startswith("No plays yet")
+    # The axes a first start shows: the last weeks and a plain count, not the forgotten 0-40.
+    for plot, top in ((o.plays_plot, 10), (o.hours_plot, 1), (o.skip_plot, 1), (o.hour_plot, 10),
+                      (r.count_plot, 10), (r.rate_plot, 1)):
+        (x0, x1), (y0, y1) = plot.getPlotItem().viewRange()
+        assert y1 == pytest.approx(top, rel=0.05), (plot, y1)
+        if plot is not o.hour_plot:
+            assert now - 8 * 7 * 86400 < x0 < now < x1 < now + 8 * 7 * 86400, (plot, x0, x1)
+    assert o.top_plot.getPlotItem().viewRange()[0][1] == pytest.approx(10)
