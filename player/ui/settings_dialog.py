@@ -60,7 +60,6 @@ class SettingsDialog(QDialog):
         """``values`` and ``folders`` as :func:`read_settings` gives them."""
         super().__init__(parent)
         self.setWindowTitle("Segue settings")
-        self.setMinimumWidth(520)
         self.initial_folders = list(folders)
         self.folders = FolderList(self.initial_folders)
         self.follow = QCheckBox("Look for new and removed music by itself (at every start and while Segue is open)")
@@ -119,6 +118,9 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(privacy)
         layout.addWidget(buttons)
+        # A width of its own would override the layout's least, and a check box's words are
+        # cut (with no "...") where the dialog opens narrower, as it does on a small screen.
+        self.setMinimumWidth(max(520, self.minimumSizeHint().width()))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.forget_btn.clicked.connect(self._confirm_forget)

@@ -138,6 +138,20 @@ def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
     reopened.reject()
 
 
+def test_the_settings_dialog_opens_wide_enough_for_its_words(qtbot, scanned, make_window):
+    # The offscreen screen is 800 px wide and a dialog opens at most two thirds of it: the
+    # longest check box's words needed more than that.
+    from PySide6.QtWidgets import QCheckBox
+
+    window = make_window(scanned)
+    dialog = open_settings(qtbot, window)
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    boxes = [b for b in dialog.findChildren(QCheckBox) if b.isVisible()]
+    assert boxes and all(b.width() >= b.sizeHint().width() for b in boxes), [
+        (b.text(), b.width(), b.sizeHint().width()) for b in boxes]
+    dialog.reject()
+
+
 def test_settings_opened_again_while_a_save_waits_show_what_was_saved(qtbot, scanned, make_window):
     # The save queues on the write thread, behind a scan if one runs; Settings… asked for
     # again meanwhile opened with the values from before the save.
