@@ -54,6 +54,7 @@ class ImportSummary:
     unmatched: int = 0
     not_music: int = 0
     duplicates: int = 0
+    repeated: int = 0                  # of the duplicates, rows repeating an earlier row of this file
     unreadable: int = 0
     stretches: int = 0                 # matched rows that go on with another row's play (GOES_ON)
     filled_in: int = 0                 # rows already imported that learned their time heard or skip from this file
@@ -80,9 +81,11 @@ class ImportSummary:
             parts.insert(1, f"{self.stretches:,} were more of a song heard in stretches")
         if self.not_music:
             parts.append(f"{self.not_music:,} podcasts or audiobooks skipped")
-        parts.append(f"{self.duplicates:,} already imported")
+        parts.append(f"{self.duplicates - self.repeated:,} already imported")
         if self.filled_in:
             parts[-1] += f" ({self.filled_in:,} of them now with the time heard and skips this file gives)"
+        if self.repeated:
+            parts.append(f"{self.repeated:,} repeating a row above in the file")
         if self.unreadable:
             parts.append(f"{self.unreadable:,} unreadable")
         return f"{self.name}: {self.rows:,} rows: " + ", ".join(parts)
@@ -214,6 +217,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         if (fp in fingerprints or fp in seen or _began_near(starts.get(key), listen)
                 or (first is not None and first in place and place[first] is None)):
             summary.duplicates += 1
+            summary.repeated += fp in seen and fp not in fingerprints
             place[n - 1] = None
             # The same play from an export that knows more of it (Spotify's time heard and
             # skip, after Last.fm's scrobble): the row there learns it. Not a stretch of a

@@ -31,7 +31,7 @@ def _import_note(name: str, entries, matches, skipped: list[str]) -> str:
     """What importing a playlist file did, for the status bar."""
     from player.playlist_files import is_web_address, readable
 
-    note = f"“{name}”: {len(entries)} tracks"
+    note = f"“{name}”: {len(entries)} track{'' if len(entries) == 1 else 's'}"
     outside = sum(not e["playable"] for e in entries)
     if outside:
         note += f", {outside} not in the library (kept, linked when scanned)"

@@ -310,6 +310,17 @@ def test_a_file_that_is_not_a_history_changes_nothing(store, tmp_path):
     assert "cannot read it" in missing.error
 
 
+def test_a_row_repeated_in_the_file_is_not_called_already_imported(store, tmp_path):
+    library(store)
+    path = tmp_path / "scrobbles.csv"
+    path.write_text("artist,track,time\nA,T,1600000000\nA,T,1600000000\nB,U,1600000400\n", encoding="utf-8")
+    s = import_file(store, path)
+    assert s.duplicates == 1 and s.repeated == 1
+    assert "0 already imported, 1 repeating a row above in the file" in s.text()
+    again = import_file(store, path.rename(tmp_path / "same rows.csv"))
+    assert "3 already imported" in again.text() and "repeating" not in again.text()
+
+
 def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
     from player.cli import main
 

@@ -246,3 +246,11 @@ def test_a_long_playlist_name_is_cut_short_and_holds_the_window_no_wider(qtbot, 
     shown = QLabel.text(panel.title)                            # what the label draws
     assert shown.endswith("…") and name.startswith(shown[:-1]) and panel.title.toolTip() == name
     assert panel.title.fontMetrics().horizontalAdvance(shown) <= panel.title.contentsRect().width()
+
+
+def test_a_one_song_playlist_is_one_track_in_the_words():
+    from player.ui.playlist_tasks import _import_note
+
+    assert _import_note("solo", [{"playable": True}], [], []) == "“solo”: 1 track"
+    assert _import_note("duo", [{"playable": True}, {"playable": False}], [], []).startswith(
+        "“duo”: 2 tracks, 1 not in the library")
