@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu, QPushButton, QSplitter,
-    QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QMenu, QPushButton,
+    QSplitter, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget,
 )
 
 from player.ui.elided_label import ElidedLabel
@@ -14,6 +14,23 @@ from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
 POSITION_ROLE = Qt.UserRole + 3
+
+
+COUNT_ROLE = Qt.UserRole + 4          # the words after a playlist's name: its song count
+
+
+class _NameThenCount(QStyledItemDelegate):
+    """A playlist's name cut short in the middle to the list's width, its song count after it
+    always whole: a long name scrolled the list sideways and hid the count. The whole name
+    is the item's tooltip."""
+
+    def initStyleOption(self, option, index) -> None:  # noqa: N802 - Qt's name
+        super().initStyleOption(option, index)
+        tail = index.data(COUNT_ROLE) or ""
+        name = option.text[:len(option.text) - len(tail)] if tail else option.text
+        metrics = option.fontMetrics
+        room = self.parent().viewport().width() - 12 - metrics.horizontalAdvance(tail)
+        option.text = metrics.elidedText(name, Qt.ElideMiddle, max(room, 0)) + tail
 
 
 class PlaylistsPanel(QWidget):
@@ -32,11 +49,18 @@ class PlaylistsPanel(QWidget):
         super().__init__(parent)
         self.lists = QListWidget()
         self.lists.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.lists.setItemDelegate(_NameThenCount(self.lists))
+        self.lists.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.lists.setResizeMode(QListView.Adjust)              # names cut again to a new width
         self.entries = QListWidget()
         self.entries.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.entries.setAlternatingRowColors(True)
         self.entries.setUniformItemSizes(True)
         self.entries.setItemDelegate(TwoLineDelegate(self.entries))
+        # Rows as wide as the list, their words cut with "…": sized once at the width the
+        # list first had, they scrolled sideways when the window was made narrower.
+        self.entries.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.entries.setResizeMode(QListView.Adjust)
         # Cut short with "…" (the whole name in its tooltip): a long name held the window wider.
         self.title = ElidedLabel("Playlists")
         self.title.setObjectName("panelTitle")
@@ -136,7 +160,9 @@ class PlaylistsPanel(QWidget):
             missing = f", {n - playable} not in the library" if playable < n else ""
             if away:
                 missing += f", {away} not connected now"
-            item = QListWidgetItem(f"{name}  ({n}{missing})")
+            count = f"  ({n}{missing})"
+            item = QListWidgetItem(name + count)
+            item.setData(COUNT_ROLE, count)
             item.setData(PLAYLIST_ROLE, playlist_id)
             item.setToolTip(name)
             self.lists.addItem(item)

@@ -230,7 +230,7 @@ def test_a_read_of_the_playlist_chosen_before_ends_late_and_shows_nothing(qtbot,
 
 
 def test_a_long_playlist_name_is_cut_short_and_holds_the_window_no_wider(qtbot, scanned, make_window):
-    from PySide6.QtWidgets import QLabel
+    from PySide6.QtWidgets import QLabel, QStyleOptionViewItem
 
     name = "A Very Long Playlist Name For The Evenings When Nothing Else Will Do At All, Side Two"
     scanned.create_playlist(name, [scanned.tracks()[0]["id"]])
@@ -241,6 +241,18 @@ def test_a_long_playlist_name_is_cut_short_and_holds_the_window_no_wider(qtbot, 
     qtbot.waitUntil(lambda: panel.title.text() == name, timeout=5000)
     qtbot.wait(50)
     assert window.minimumSizeHint().width() == narrowest       # (the name held it at 898 px, not 617)
+    # In the list of playlists, cut in the middle to the list's width: the song count after
+    # it stays in sight, at any width of the window.
+    for smallest in (False, True):
+        if smallest:
+            to_smallest(qtbot, window)
+            qtbot.wait(50)
+        option = QStyleOptionViewItem()
+        panel.lists.itemDelegate().initStyleOption(option, panel.lists.model().index(0, 0))
+        assert "…" in option.text and option.text.startswith("A V") and option.text.endswith("o  (1)"), option.text
+        assert option.fontMetrics.horizontalAdvance(option.text) <= panel.lists.viewport().width()
+        assert panel.lists.item(0).toolTip() == name and panel.lists.horizontalScrollBar().maximum() == 0
+        assert panel.entries.visualRect(panel.entries.model().index(0, 0)).width() <= panel.entries.viewport().width()
     to_smallest(qtbot, window)
     qtbot.wait(50)
     shown = QLabel.text(panel.title)                            # what the label draws
