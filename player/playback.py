@@ -178,6 +178,8 @@ class Player:
         self._queue_gen = 0  # counts queue replacements: a fill asked for an older queue is dropped
         self._reshape_wanted = False  # an early skip asked for the suggestions to be re-ranked
         self._left_out: frozenset[int] = frozenset()  # tracks never to queue as suggestions (leave_out)
+        self._passed_over: set[int] = set()  # suggestions the person took out of the queue (passed_over)
+        self._passed_at = 0.0                # when the latest of them was taken out
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
@@ -295,6 +297,31 @@ class Player:
             return [e.track_id for e in self._history[start:]]
 
     @property
+    def passed_over(self) -> frozenset[int]:
+        """Suggestions the person took out of the queue (Clear, or removed from it) in this
+        listening session: not suggested again in it. With Keep it going on, Clear brought
+        back the same songs a moment later. Another session (nothing heard or taken out for
+        ``SESSION_GAP_S``) forgets them: it was a "not now", not a "never"."""
+        with self._lock:
+            if not self._passed_over:
+                return frozenset()
+            now, last = self._clock(), self._passed_at
+            if self._history_times:
+                ended = self._history_times[-1][1]
+                last = max(last, ended if ended is not None else (self._paused_at or now))
+            if now - last >= SESSION_GAP_S:
+                self._passed_over.clear()
+            return frozenset(self._passed_over)
+
+    def _pass_over(self, entries) -> None:
+        """The person took ``entries`` out of the queue: the suggestions among them are passed over."""
+        ids = {e.track_id for e in entries if not e.manual}
+        if ids:
+            self.passed_over                      # a session over by now forgets the older ones
+            self._passed_over |= ids
+            self._passed_at = self._clock()
+
+    @property
     def early_skips(self) -> list[int]:
         """Track ids the person skipped early this run (heard under 30 s or half), oldest first."""
         return list(self._early_skips)
@@ -334,7 +361,7 @@ class Player:
 
     def remove_from_queue(self, index: int) -> None:
         with self._lock:
-            self._queue.remove(index)
+            self._pass_over([self._queue.remove(index)])
             self._queue_changed()
 
     def play_queue_entry(self, entry: QueueEntry) -> bool:
@@ -352,10 +379,11 @@ class Player:
     def remove_queue_entries(self, entries) -> int:
         """Remove these queued entries (by identity, wherever they are now); how many were."""
         with self._lock:
-            removed = sum(self._queue.discard(e) for e in entries)
-            if removed:
+            gone = [e for e in entries if self._queue.discard(e)]
+            if gone:
+                self._pass_over(gone)
                 self._queue_changed()
-        return removed
+        return len(gone)
 
     def leave_out(self, track_ids) -> int:
         """Queue none of ``track_ids`` as a suggestion from now on (the whole set, in place of
@@ -424,6 +452,7 @@ class Player:
 
     def clear_queue(self) -> None:
         with self._lock:
+            self._pass_over(self._queue.entries())
             self._queue.clear()
             self._queue_gen += 1
             self._queue_changed()

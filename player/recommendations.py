@@ -38,13 +38,14 @@ class Rec:
 class RecommendationProvider(Protocol):
     """What the window asks for. ``exclude`` is never recommended; given as a list in
     play order (the queue ahead, or a station's played-then-queued tracks) it also lets
-    the recommender space artists after the queue's last track."""
+    the recommender space artists after the queue's last track. ``passed``: suggestions
+    the person took out of the queue in this session, not recommended either (in no order)."""
 
     def up_next(self, session_track_ids: list[int], k: int, *,
-                exclude: Collection[int] = frozenset()) -> list[Rec]: ...
+                exclude: Collection[int] = frozenset(), passed: Collection[int] = frozenset()) -> list[Rec]: ...
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = frozenset(),
-              skipped: list[int] = (), streak: int = 0) -> list[Rec]: ...
+              skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]: ...
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]: ...
 
@@ -120,12 +121,12 @@ class LibraryRecommendations:
         return order, info
 
     def up_next(self, session_track_ids: list[int], k: int, *,
-                exclude: set[int] = frozenset()) -> list[Rec]:
+                exclude: set[int] = frozenset(), passed: Collection[int] = frozenset()) -> list[Rec]:
         """The tracks that follow the last one played, in library order (wrapping)."""
         order, info = self._library()
         if not order or k <= 0:
             return []
-        skip = set(exclude) | set(session_track_ids) | self.store.left_out_ids()
+        skip = set(exclude) | set(passed) | set(session_track_ids) | self.store.left_out_ids()
         start = 0
         last = session_track_ids[-1] if session_track_ids else None
         if last in info:
@@ -142,7 +143,7 @@ class LibraryRecommendations:
         return out
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
-              skipped: list[int] = (), streak: int = 0) -> list[Rec]:
+              skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:
         """Same genre tag as the seed, closest first by what the tags say (same artist,
         album, years), ties shuffled per seed, artists spread out; skipped artists go last.
         Stingers (far shorter than the library's median) and second copies of one recording
@@ -154,7 +155,7 @@ class LibraryRecommendations:
             return []
         seed = rows[seed_track_id]
         seed_title, seed_artist, bucket = info[seed_track_id]
-        skip = set(exclude) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
+        skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
         skipped_artists = {info[t][1] for t in skipped if t in info}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
         short = SHORT_FRACTION * statistics.median(lengths) if lengths else 0.0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -333,21 +334,22 @@ class RecommenderService:
             kept = self._never = (key, frozenset(self.store.left_out_ids()))
         return kept[1]
 
-    def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset()) -> list[Rec]:
+    def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset(),
+                passed: Collection[int] = frozenset()) -> list[Rec]:
         rec = self.recommender()
         skipped, streak = self._session_skips(rec, list(session_track_ids))
         got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped, streak=streak,
-                          never=sorted(self._never_suggested()))
+                          never=sorted(self._never_suggested() | set(passed)))
         ctx = f"after:{session_track_ids[-1]}" if session_track_ids else ""
         return [Rec(t, rec.explain(t, ctx), s) for t, s in got]
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
-              skipped: list[int] = (), streak: int = 0) -> list[Rec]:
+              skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:
         rec = self.recommender()
         if rec.catalog.row(seed_track_id) < 0:
             return []
         got = rec.radio(seed_track_id, k, exclude=list(exclude), skipped=list(skipped), streak=streak,
-                        never=sorted(self._never_suggested()))
+                        never=sorted(self._never_suggested() | (set(passed) - {seed_track_id})))
         return [Rec(t, rec.explain(t, f"radio:{seed_track_id}"), s) for t, s in got]
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:

@@ -382,9 +382,10 @@ class PlaybackMixin:
         # What was heard this session is no discovery for the station: its later batches
         # leave it out, and so does the first.
         heard = set(self.player.session) if self.player is not None else set()
+        passed = self.player.passed_over if self.player is not None else frozenset()
 
         def work():
-            return provider.radio(seed, RADIO_BATCH, exclude={seed} | heard)
+            return provider.radio(seed, RADIO_BATCH, exclude={seed} | heard, passed=passed)
 
         def done(result, error):
             if error is not None or self.station is not station:
@@ -423,21 +424,29 @@ class PlaybackMixin:
         # Ordered (dict keeps first occurrences): the recommender spaces artists after the
         # queue's tail and lets a station drift towards its latest tracks.
         queued = list(dict.fromkeys(e.track_id for e in queue))
+        passed = player.passed_over
         k = max(FILL_BATCH, replacing)
         station = self.station
         while True:
             if station is not None:
                 recs = self.provider.radio(station.seed, k, exclude=list(dict.fromkeys(history + queued)),
-                                           skipped=station.skipped(player), streak=player.skip_streak)
+                                           skipped=station.skipped(player), streak=player.skip_streak,
+                                           passed=passed)
                 source = "radio"
             else:
-                recs = self.provider.up_next(history, k, exclude=queued)
+                recs = self.provider.up_next(history, k, exclude=queued, passed=passed)
                 source = "up_next"
             # A session longer than the library (a small one, or a long evening) has heard
-            # everything: the songs heard longest ago come back rather than the music stopping.
-            if recs or len(history) < 2:
+            # everything: the songs heard longest ago come back rather than the music stopping,
+            # and so do the songs the person took out of the queue.
+            if recs:
                 break
-            history = history[len(history) // 2:]
+            if passed:
+                passed = frozenset()
+            elif len(history) < 2:
+                break
+            else:
+                history = history[len(history) // 2:]
         self.reasons.update({r.track_id: r.reason for r in recs})
         return [(r.track_id, source) for r in recs]
 

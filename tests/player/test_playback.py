@@ -2133,3 +2133,37 @@ def test_a_station_started_as_the_engine_goes_on_plays_and_the_song_before_finis
     assert [(r["track_id"], r["ended"], r["source"]) for r in store.plays()] == [
         (a, "finished", "library"), (seed, "finished", "library"), (first, "finished", "radio")]
     assert p.early_skips == []
+
+
+def test_suggestions_taken_out_of_the_queue_are_passed_over_for_the_session(store, tmp_path, make_player):
+    # Clear with Keep it going on brought back the same songs a moment later: what the person
+    # takes out is not suggested again until the listening session is over.
+    from segue_common.listening import SESSION_GAP_S
+
+    clock = {"now": time.time()}
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 60.0) for i in range(12)])
+    playing, mine = ids[0], ids[11]
+
+    def filler(player):
+        taken = {e.track_id for e in player.queue} | player.passed_over | {playing}
+        return [(t, "up_next") for t in ids if t not in taken][:4]
+
+    p = make_player(speed=1.0, clock=lambda: clock["now"])
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(playing)
+    assert wait_for(lambda: len(p.queue) == 4)
+    first = [e.track_id for e in p.queue]
+    p.enqueue([mine])                                   # queued by hand: no suggestion to pass over
+    p.clear_queue()
+    assert p.passed_over == set(first)
+    assert wait_for(lambda: len(p.queue) == 4)
+    second = [e.track_id for e in p.queue]
+    assert not set(second) & set(first)
+    p.remove_from_queue(0)
+    p.remove_queue_entries([p.queue[0]])
+    assert p.passed_over == set(first) | set(second[:2])
+    p.pause()
+    clock["now"] += SESSION_GAP_S + 1                   # another evening
+    assert p.passed_over == frozenset()
+    p.stop()

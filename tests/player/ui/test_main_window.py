@@ -277,6 +277,31 @@ def test_keep_it_going_fills_from_the_library(qtbot, scanned, make_window):
     assert [e.track_id for e in queue[:3]] == [window.model.track_id(r) for r in (1, 2, 3)]
 
 
+def test_clear_with_keep_it_going_on_brings_other_songs(qtbot, store, tmp_path, make_window):
+    # It brought back the same songs, in the same order, a moment later: Clear looked broken.
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    for i in range(24):
+        write_track(tmp_path / "many", f"s{i:02d}", seconds=1.0, freq=200.0 + 15 * i,
+                    tags={"title": f"Song {i:02d}", "artist": f"Band {i % 6}", "genre": "Rock"})
+    Scanner(store).scan([str(tmp_path / "many")])
+    window = make_window(store)
+    first = window.model.track_id(0)
+    window.play_ids([first], 0, "library")
+    _wait_playing(qtbot, window, first)
+    window.pause()
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 5, timeout=5000)
+    before = {e.track_id for e in window.player.queue}
+    window.up_next.clear_btn.click()
+    qtbot.waitUntil(lambda: bool(window.player.passed_over), timeout=5000)
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 5, timeout=5000)
+    after = {e.track_id for e in window.player.queue}
+    assert not after & before and first not in after
+    assert all(e.source == "up_next" for e in window.player.queue)
+
+
 def test_discover_rows_play_a_bucket(qtbot, scanned, make_window):
     window = make_window(scanned)
     window.tabs.setCurrentWidget(window.discover)
