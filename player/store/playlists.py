@@ -210,6 +210,23 @@ class PlaylistsMixin:
             conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p)) for i, (t, p) in enumerate(kept)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
 
+    def reorder_playlist(self, playlist_id: int, order: Sequence[tuple[int, str]]) -> bool:
+        """Put the entries in ``order``: each entry once, as ``(position, path)`` as last read,
+        in the order wanted. False, and nothing changes, when the playlist is no longer what
+        was read (an entry added, removed or moved meanwhile): a move made on an old list would
+        misplace songs."""
+        order = [(int(p), path) for p, path in order]
+        with self.transaction() as conn:
+            rows = {r[0]: (r[1], r[2]) for r in conn.execute(
+                "SELECT position, track_id, path FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))}
+            if len(order) != len(rows) or len({p for p, _ in order}) != len(order) or any(
+                    p not in rows or rows[p][1] != path for p, path in order):
+                return False
+            conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, *rows[p]) for i, (p, _) in enumerate(order)])
+            conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
+            return True
+
     def rename_playlist(self, playlist_id: int, name: str) -> str:
         """Rename; returns the name given (made free like :meth:`create_playlist` does)."""
         name = " ".join(name.split())

@@ -65,6 +65,7 @@ class PlaylistTasksMixin:
         p.export_requested.connect(lambda pid: self.export_playlist(pid))
         p.import_requested.connect(lambda: self.import_playlists())
         p.remove_entries.connect(self.remove_playlist_entries)
+        p.reorder_entries.connect(self.reorder_playlist_entries)
         self.up_next.save_requested.connect(lambda: self.save_up_next_as_playlist())
 
     # -- reading ----------------------------------------------------------------------
@@ -116,10 +117,10 @@ class PlaylistTasksMixin:
                     sub = " — ".join(x for x in (names.artist, names.album) if x)
                     if e["away"]:
                         sub = f"{not_connected(e['away'])}: {sub}" if sub else not_connected(e["away"])
-                    out.append((e["position"], names.title, sub, True))
+                    out.append((e["position"], names.title, sub, True, e["path"]))
                 else:
                     out.append((e["position"], os.path.splitext(readable(_file_name(e["path"])))[0],
-                                readable(e["path"]), False))
+                                readable(e["path"]), False, e["path"]))
             return playlist_id, row["name"], out
 
         return run_task(work, lambda result, error: self._entries_read(result, error, asked), name="playlist")
@@ -214,6 +215,14 @@ class PlaylistTasksMixin:
         store = self.store
         self._write(lambda: store.remove_playlist_entries(playlist_id, positions),
                     lambda _r: self.refresh_playlists(select=playlist_id), "playlist-remove")
+
+    def reorder_playlist_entries(self, playlist_id: int, order: list) -> None:
+        """Put a playlist's songs in ``order`` (``(position, path)`` as shown); a playlist
+        changed meanwhile (a second move made before the first was read back) keeps its
+        order, and the list shows it as it is."""
+        store = self.store
+        self._write(lambda: store.reorder_playlist(playlist_id, order),
+                    lambda _r: self.refresh_playlists(select=playlist_id), "playlist-reorder")
 
     def rename_playlist(self, playlist_id: int, name: str | None = None) -> None:
         if name is None:

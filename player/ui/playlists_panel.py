@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtCore import QItemSelectionModel, QMimeData, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QMenu, QPushButton,
     QSplitter, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget,
@@ -14,6 +14,8 @@ from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
 POSITION_ROLE = Qt.UserRole + 3
+PATH_ROLE = Qt.UserRole + 5
+_SONGS_MIME = "application/x-segue-playlist-songs"
 
 
 COUNT_ROLE = Qt.UserRole + 4          # the words after a playlist's name: its song count
@@ -33,6 +35,50 @@ class _NameThenCount(QStyledItemDelegate):
         option.text = metrics.elidedText(name, Qt.ElideMiddle, max(room, 0)) + tail
 
 
+class _SongList(QListWidget):
+    """A playlist's songs, put in order by dragging them. A drop asks for the new order
+    (:attr:`reorder`) and moves nothing itself: the list is read again once it is stored."""
+
+    reorder = Signal(list)          # the positions as shown, in the order wanted
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setDragDropMode(QAbstractItemView.InternalMove)
+        self.setDefaultDropAction(Qt.MoveAction)
+        self._drag: tuple[int, list[int]] = (0, [])      # serial of the latest drag, its positions
+
+    def mimeTypes(self) -> list[str]:  # noqa: N802 - Qt's name
+        return [_SONGS_MIME]
+
+    def mimeData(self, items) -> QMimeData:  # noqa: N802 - Qt's name
+        """Remembers the songs dragged; the mime names this list and the drag, so that a drop
+        from elsewhere, or of an older drag, is refused."""
+        rows = sorted(self.row(i) for i in items)
+        self._drag = (self._drag[0] + 1, [self.item(r).data(POSITION_ROLE) for r in rows])
+        mime = QMimeData()
+        mime.setData(_SONGS_MIME, f"{id(self)}:{self._drag[0]}".encode())
+        return mime
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        owner, _, serial = bytes(event.mimeData().data(_SONGS_MIME)).decode().partition(":")
+        serial_now, dragged = self._drag
+        if owner != str(id(self)) or serial != str(serial_now) or not dragged:
+            event.ignore()
+            return
+        self._drag = (serial_now, [])
+        pos = event.position().toPoint()
+        index = self.indexAt(pos)
+        at = self.count() if not index.isValid() else (
+            index.row() + (pos.y() > self.visualRect(index).center().y()))
+        shown = [self.item(r).data(POSITION_ROLE) for r in range(self.count())]
+        moving = set(dragged)
+        order = ([p for p in shown[:at] if p not in moving] + dragged
+                 + [p for p in shown[at:] if p not in moving])
+        event.setDropAction(Qt.IgnoreAction)      # the rows follow what is stored
+        event.accept()
+        self.reorder.emit(order)
+
+
 class PlaylistsPanel(QWidget):
     """Shows playlists and asks for what the person does with them (the window does it)."""
 
@@ -44,6 +90,7 @@ class PlaylistsPanel(QWidget):
     export_requested = Signal(int)
     import_requested = Signal()
     remove_entries = Signal(int, list)        # playlist id, positions
+    reorder_entries = Signal(int, list)       # playlist id, (position, path) as shown, in the new order
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -52,7 +99,7 @@ class PlaylistsPanel(QWidget):
         self.lists.setItemDelegate(_NameThenCount(self.lists))
         self.lists.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.lists.setResizeMode(QListView.Adjust)              # names cut again to a new width
-        self.entries = QListWidget()
+        self.entries = _SongList()
         self.entries.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.entries.setAlternatingRowColors(True)
         self.entries.setUniformItemSizes(True)
@@ -61,6 +108,13 @@ class PlaylistsPanel(QWidget):
         # list first had, they scrolled sideways when the window was made narrower.
         self.entries.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.entries.setResizeMode(QListView.Adjust)
+        self.entries.reorder.connect(self._emit_order)
+        self._select_after: set[int] = set()   # positions to select once the reordered list is read
+        self.move_up = QAction("Move up", self.entries, shortcut=QKeySequence("Alt+Up"),
+                               shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
+        self.move_down = QAction("Move down", self.entries, shortcut=QKeySequence("Alt+Down"),
+                                 shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(1))
+        self.entries.addActions([self.move_up, self.move_down])
         # Cut short with "…" (the whole name in its tooltip): a long name held the window wider.
         self.title = ElidedLabel("Playlists")
         self.title.setObjectName("panelTitle")
@@ -180,16 +234,21 @@ class PlaylistsPanel(QWidget):
         self._update_buttons()
 
     def set_entries(self, playlist_id: int | None, name: str, entries) -> None:
-        """``entries``: ``(position, title, subtitle, playable)`` in order."""
+        """``entries``: ``(position, title, subtitle, playable, path)`` in order."""
         if playlist_id is not None and playlist_id != self.current_playlist():
             return                     # an answer for a playlist no longer chosen
         self.entries.clear()
         self.title.setText(name)
-        for position, title, subtitle, playable in entries:
+        chosen, self._select_after = self._select_after, set()
+        for position, title, subtitle, playable, path in entries:
             item = QListWidgetItem(title)
             item.setData(SUBTITLE_ROLE, subtitle if playable else f"not in the library: {subtitle}")
             item.setData(POSITION_ROLE, position)
+            item.setData(PATH_ROLE, path)
             self.entries.addItem(item)
+            if position in chosen:
+                item.setSelected(True)
+                self.entries.setCurrentItem(item, QItemSelectionModel.NoUpdate)
         # Tab passes over the list while it has no rows to act on (no playlist chosen, or one
         # with no tracks), and stops at it again once it has some.
         empty = self.entries.count() == 0
@@ -200,6 +259,35 @@ class PlaylistsPanel(QWidget):
     def _selected_positions(self) -> list[int]:
         return sorted(i.data(POSITION_ROLE) for i in self.entries.selectedItems())
 
+    def _shown_order(self) -> list[int]:
+        return [self.entries.item(i).data(POSITION_ROLE) for i in range(self.entries.count())]
+
+    def _emit_order(self, order: list[int]) -> None:
+        """Ask for the entries in ``order`` (the positions as shown, in the order wanted), each
+        with the path read with it, so that a move made on a list since changed is refused.
+        The selection follows the songs moved."""
+        if order == self._shown_order():
+            return
+        paths = {self.entries.item(r).data(POSITION_ROLE): self.entries.item(r).data(PATH_ROLE)
+                 for r in range(self.entries.count())}
+        moved = set(self._selected_positions())
+        self._select_after = {i for i, p in enumerate(order) if p in moved}
+        self._emit_for_current(self.reorder_entries, [(p, paths[p]) for p in order])
+
+    def move_selected(self, step: int) -> None:
+        """Move the selected songs one place up (``step`` -1) or down (+1), together; a song
+        already at the end it moves towards stays, and the others close up to it."""
+        order = self._shown_order()
+        chosen = set(self._selected_positions())
+        if not chosen:
+            return
+        indices = range(1, len(order)) if step < 0 else range(len(order) - 2, -1, -1)
+        for i in indices:
+            j = i + step
+            if order[i] in chosen and order[j] not in chosen:
+                order[i], order[j] = order[j], order[i]
+        self._emit_order(order)
+
     def _menu(self, pos) -> None:
         item = self.entries.itemAt(pos)
         if item is None:
@@ -208,6 +296,10 @@ class PlaylistsPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Play from here", lambda: self._emit_for_current(self.play_requested, item.data(POSITION_ROLE)))
         menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
+        if not item.isSelected():
+            self.entries.setCurrentItem(item)          # what Move up / down moves
+        menu.addSeparator()
+        menu.addActions([self.move_up, self.move_down])
         self.last_menu = menu
         menu.popup(self.entries.viewport().mapToGlobal(pos))
 

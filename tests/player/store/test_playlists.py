@@ -35,6 +35,29 @@ def test_create_order_names_and_removal(store):
         store.create_playlist("   ")
 
 
+def test_reordering_moves_songs_and_refuses_a_list_changed_meanwhile(store):
+    ids = _tracks(store)
+    a = store.create_playlist("Mix", ids, paths=["/elsewhere/gone.flac"])
+
+    def shown(*positions):
+        paths = {e["position"]: e["path"] for e in store.playlist_entries(a)}
+        return [(p, paths.get(p, "?")) for p in positions]
+
+    assert store.reorder_playlist(a, shown(4, 2, 0, 1, 3))
+    assert [(e["track_id"], e["path"]) for e in store.playlist_entries(a)][:2] == [(None, "/elsewhere/gone.flac"),
+                                                                                     (ids[2], "/m/2.flac")]
+    assert store.playlist_track_ids(a) == [ids[2], ids[0], ids[1], ids[3]]
+    assert [e["position"] for e in store.playlist_entries(a)] == [0, 1, 2, 3, 4]
+    # An order read before a song was added or moved, or not each entry once: nothing moves.
+    old = shown(1, 0, 2, 3, 4)
+    assert store.reorder_playlist(a, shown(0, 1, 2, 4, 3))
+    assert not store.reorder_playlist(a, old)                # the same positions, other songs now
+    store.add_to_playlist(a, [ids[0]])
+    for stale in (shown(1, 0, 2, 3, 4), shown(1, 0, 2, 3, 4, 4), shown(5, 4, 3, 2, 1, 0, 6)):
+        assert not store.reorder_playlist(a, stale)
+    assert store.playlist_track_ids(a) == [ids[2], ids[0], ids[3], ids[1], ids[0]]
+
+
 def test_files_outside_the_library_are_kept_and_linked_by_a_later_scan(store):
     ids = _tracks(store, 1)
     p = store.create_playlist("Mixed", [ids[0]], paths=["/m/0.flac", "/new/x.mp3"])

@@ -57,6 +57,52 @@ def test_save_up_next_then_play_and_edit_it_from_the_playlists_tab(qtbot, scanne
     assert panel.lists.count() == 0 and panel.hint.isVisibleTo(panel)
 
 
+def test_a_playlists_songs_are_put_in_order_by_dragging_or_alt_up_and_down(qtbot, scanned, make_window):
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+
+    ids = [t["id"] for t in scanned.tracks()[:4]]
+    pid = scanned.create_playlist("Order", ids)
+    window = make_window(scanned)
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    view = panel.entries
+    qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
+    titles = _titles(view)
+    # Drag the first song onto the lower half of the third.
+    view.setCurrentRow(0)
+    mime = view.mimeData([view.item(0)])
+    rect = view.visualRect(view.model().index(2, 0))
+    drop = QDropEvent(QPointF(rect.center().x(), rect.bottom() - 1), Qt.MoveAction, mime,
+                      Qt.LeftButton, Qt.NoModifier, QEvent.Drop)
+    view.dropEvent(drop)
+    want = [ids[1], ids[2], ids[0], ids[3]]
+    qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == want, timeout=5000)
+    qtbot.waitUntil(lambda: _titles(view) == [titles[1], titles[2], titles[0], titles[3]], timeout=5000)
+    # Alt+Down moves the selected song (still selected after the list is read again) one place.
+    view.setFocus()
+    for step in range(2):
+        qtbot.waitUntil(lambda: [i.text() for i in view.selectedItems()] == [titles[0]], timeout=5000)
+        qtbot.keyClick(view, Qt.Key_Down, Qt.AltModifier)
+        if step == 0:
+            qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[1], ids[2], ids[3], ids[0]],
+                            timeout=5000)
+    qtbot.wait(200)                      # at the end already: nothing to move
+    assert scanned.playlist_track_ids(pid) == [ids[1], ids[2], ids[3], ids[0]]
+    # Two songs together, up past the first.
+    qtbot.waitUntil(lambda: _titles(view) == [titles[1], titles[2], titles[3], titles[0]], timeout=5000)
+    view.clearSelection()
+    view.item(1).setSelected(True)
+    view.item(3).setSelected(True)
+    qtbot.keyClick(view, Qt.Key_Up, Qt.AltModifier)
+    qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[2], ids[1], ids[0], ids[3]], timeout=5000)
+    # The menu offers it too.
+    qtbot.waitUntil(lambda: _titles(view) == [titles[2], titles[1], titles[0], titles[3]], timeout=5000)
+    panel._menu(view.visualRect(view.model().index(0, 0)).center())
+    assert [a.text() for a in panel.last_menu.actions() if a.text()][-2:] == ["Move up", "Move down"]
+    panel.last_menu.close()
+
+
 def test_m3u8_export_and_import_round_trip_with_relative_paths(qtbot, scanned, make_window, tmp_path, music):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in (2, 0, 5)]
