@@ -41,8 +41,14 @@ def delete_local_models(models_dir: str | Path) -> None:
     """Remove every model trained from this person's plays (part of forgetting the history)."""
     models_dir = Path(models_dir)
     if models_dir.exists():
+        # A training in another process may be writing a run folder meanwhile (it finds the
+        # history gone and removes its own): what it adds or takes away while this deletes
+        # is no failure of the forgetting.
         for child in models_dir.iterdir():
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+            if child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
 
 
 def read_features(store, track_ids: np.ndarray):

@@ -107,6 +107,21 @@ class Trainer:
         finally:
             self._running.release()
 
+    def _forgotten(self, run_id: int) -> bool:
+        try:
+            return not self.store.model_run_exists(run_id)
+        except Exception:                 # the database busy or gone: the run goes on
+            log.exception("could not look whether the history was forgotten")
+            return False
+
+    def _drop_forgotten(self, run: Path) -> None:
+        """A run trained on a history since forgotten was put in place: every model goes, as
+        forgetting asks (the run before it was trained on the same forgotten plays)."""
+        from player.recommender_service import delete_local_models
+
+        log.info("the listening history was forgotten while %s was trained: its models are deleted", run.name)
+        delete_local_models(self.models_dir)
+
     def _train(self, progress, should_stop):
         from player.recommender_service import build_catalog, load_shipped_priors
         from recommender.stopping import TrainingStopped
@@ -121,9 +136,28 @@ class Trainer:
         priors = self.service.priors if self.service is not None else load_shipped_priors()
         cat, prior = build_catalog(self.store, priors=priors)
         run_id = self.store.start_model_run(KIND, n_plays=len(cat.plays))
+        asked = [0.0]
+
+        def stop() -> bool:
+            if should_stop is not None and should_stop():
+                return True
+            # The history forgotten meanwhile (by the window while this runs in another
+            # process): what this run learns from is gone. Asked at most every second:
+            # the steps come thousands of times a run.
+            now = time.monotonic()
+            if now - asked[0] < 1.0:
+                return False
+            asked[0] = now
+            return self._forgotten(run_id)
+
         try:
             result = train_local(self.models_dir, cat, prior=prior, progress=report,
-                                 session_model=self.session_model, should_stop=should_stop)
+                                 session_model=self.session_model, should_stop=stop)
+            if result.path is not None and self._forgotten(run_id):
+                # Forgotten between the last look and the run being put in place, and its
+                # models maybe deleted before they were: they go now.
+                self._drop_forgotten(result.path)
+                raise TrainingStopped("the listening history was forgotten while the models were trained")
         except TrainingStopped:
             log.info("training stopped before it ended; the previous models stay in use")
             self.store.drop_model_run(run_id)

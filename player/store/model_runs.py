@@ -32,6 +32,12 @@ class ModelRunsMixin:
         with self.transaction() as conn:
             conn.execute("DELETE FROM model_runs WHERE id = ?", (run_id,))
 
+    def model_run_exists(self, run_id: int) -> bool:
+        """Whether the run's record is still there: forgetting the history deletes them all,
+        which tells a training running meanwhile (in another process too) that its plays
+        are gone."""
+        return self.execute("SELECT 1 FROM model_runs WHERE id = ?", (run_id,)).fetchone() is not None
+
     def model_runs(self, *, limit: int = 20) -> list[sqlite3.Row]:
         """The latest runs, newest first."""
         return self.execute("SELECT * FROM model_runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()

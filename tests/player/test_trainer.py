@@ -89,3 +89,35 @@ def test_a_damaged_only_run_falls_back_to_the_priors(store, tmp_path):
     assert "run" not in service.reload_models()
     assert service.up_next([ids["Jazz song 1"]], 5)                   # still recommends
     assert trainer.due()
+
+
+@pytest.mark.parametrize("when", ["sessions", "written"])
+def test_a_history_forgotten_by_another_process_while_training_leaves_no_model(store, tmp_path, when):
+    # `segue status --train` ran while the window forgot the history: the run it then put
+    # in place was trained on the forgotten plays (and once, half of it was deleted mid-write).
+    # "sessions": forgotten mid-run, as the window does it (plays, then the models folder);
+    # "written": forgotten once the run is in place, the folder deleted before it was.
+    from player.recommender_service import delete_local_models
+    from player.store import Store
+    from recommender.local_models import current_run
+    from recommender.stopping import TrainingStopped
+
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 24)
+    models = tmp_path / "models"
+    Trainer(store, models_dir=models, session_model=False).train_now()
+    assert current_run(models) is not None
+
+    def forget(stage, _fraction):
+        if stage == when:
+            other = Store.open(store.path)          # the window's own connection
+            other.forget_history()
+            other.close()
+            if when == "sessions":
+                delete_local_models(models)
+
+    sessions_of_plays(store, ids, 8, start=1_800_000_000.0)
+    with pytest.raises(TrainingStopped):
+        Trainer(store, models_dir=models, session_model=False).train_now(progress=forget)
+    assert store.play_count() == 0 and store.model_runs() == []
+    assert current_run(models) is None and list(models.iterdir()) == []
