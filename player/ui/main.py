@@ -135,6 +135,8 @@ def _open_store():
 
 def open_paths(window, paths: list[str]) -> None:
     """Play files or folders given by name (``--open``, or a second launch's) in the window."""
+    from PySide6.QtCore import Qt
+
     from player.library.open_files import tracks_for
     from player.workers import db_write_pool, run_task
     from segue_common.text import shown
@@ -149,8 +151,14 @@ def open_paths(window, paths: list[str]) -> None:
         ids, problems = result
         if problems:
             window.statusBar().showMessage(f"Could not open {shown(problems[0][0])}: {problems[0][1]}", 10000)
-        if ids:
+        if not ids:
+            return
+        if getattr(window, "restored", True):
             window.play_ids(ids, 0, "library")
+        else:
+            # A first launch: the sound device is still being opened, and the last run's
+            # queue not yet back (it would take the place of this one).
+            window.state_restored.connect(lambda: window.play_ids(ids, 0, "library"), Qt.SingleShotConnection)
 
     run_task(work, done, pool=db_write_pool(), name="open-paths")
 

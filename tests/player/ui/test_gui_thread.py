@@ -190,3 +190,30 @@ def test_the_window_never_reads_the_store_on_the_gui_thread(qtbot, scanned, make
     window.radio_from_current()
     qtbot.wait(500)
     assert reads.found == [], "\n".join(reads.found)
+
+
+def test_a_file_opened_at_the_first_launch_plays_once_the_sound_device_is_open(qtbot, scanned, tmp_path):
+    # `segue --open FILE` with no window open: the file was found before the player existed,
+    # and the request to play it was dropped ("Playback is still starting…").
+    import time
+
+    from player.audio.null_engine import NullEngine
+    from player.ui.main import open_paths
+    from player.ui.main_window import MainWindow
+
+    def slow_device():
+        time.sleep(1.0)                 # a sound server that takes its time to answer
+        return NullEngine()
+
+    wanted = scanned.tracks()[2]["id"]
+    window = MainWindow(scanned, engine_factory=slow_device, settings_file=str(tmp_path / "w.ini"))
+    qtbot.addWidget(window)
+    window.show()
+    open_paths(window, [scanned.tracks()[2]["path"]])
+    try:
+        assert window.player is None
+        qtbot.waitUntil(lambda: window.player is not None and window.player.current_track_id == wanted,
+                        timeout=10000)
+    finally:
+        window.close()
+        settle_workers()
