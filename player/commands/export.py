@@ -75,6 +75,17 @@ def _named(store, rows):
         yield row
 
 
+def _segues_own(output: str) -> bool:
+    """Whether ``output`` is a file Segue keeps in its data folder (its database, models, logs)."""
+    from player import paths
+
+    target = os.path.realpath(output)
+    if not os.path.exists(target):
+        return False
+    data = os.path.realpath(paths.data_dir_location())
+    return os.path.commonpath([data, target]) == data
+
+
 def run(args) -> int:
     from player.store import Store
     from segue_common.atomic import atomic_open
@@ -84,6 +95,11 @@ def run(args) -> int:
         # A folder mistyped in the path: said, rather than made (and the file left there).
         print(f"segue export: cannot write {args.output}: no folder {os.path.dirname(os.path.abspath(args.output))}",
               file=sys.stderr)
+        return 2
+    if args.output and _segues_own(args.output):
+        # `-o library.db` typed in the data folder replaced the whole library with a CSV.
+        print(f"segue export: will not write over {args.output}: it is one of Segue's own files "
+              "(the library, its models or logs); choose another file", file=sys.stderr)
         return 2
     store = Store.open()
     try:

@@ -349,6 +349,14 @@ def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
     # A folder mistyped in the path is said, not made.
     assert main(["export", "plays", "-o", str(tmp_path / "nowhere" / "plays.csv")]) == 2
     assert "no folder" in capsys.readouterr().err and not (tmp_path / "nowhere").exists()
+    # The library itself (or any of Segue's own files) is never written over.
+    from player import paths
+
+    db = paths.db_path()
+    before = db.read_bytes()[:16]
+    assert main(["export", "plays", "-o", str(db)]) == 2
+    assert "will not write over" in capsys.readouterr().err
+    assert db.read_bytes()[:16] == before == b"SQLite format 3\x00" and store.play_count() == 3
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
