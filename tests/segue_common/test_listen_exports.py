@@ -92,6 +92,20 @@ def test_lastfm_headerless_and_mbid_csvs(tmp_path):
     assert sorted(x.started_at for x in e.listens) == [p[3] for p in PLAYS]   # "uts" wins over "utc_time"
 
 
+def test_a_headerless_lastfm_csv_whose_first_play_has_names_like_a_header(tmp_path):
+    # "Artist 4" and "Song 16" read as the columns "artist" and "song": the file was taken
+    # for one with a header naming no time, and refused whole.
+    path = tmp_path / "lastfm_small.csv"
+    path.write_text("Artist 4,Album 1,Song 16,14 Nov 2023 22:19\n"
+                    "Artist,Track 01,Track 01,14 Nov 2023 22:23\n", encoding="utf-8")
+    e = read_export(path)
+    assert e.format == "lastfm_csv" and not e.problems
+    assert [(x.artist, x.title) for x in e.listens] == [("Artist 4", "Song 16"), ("Artist", "Track 01")]
+    # A header that names the columns stays one.
+    path.write_text("artist,album,track,date\nA,B,C,14 Nov 2023 22:19\n", encoding="utf-8")
+    assert [(x.artist, x.title) for x in read_export(path).listens] == [("A", "C")]
+
+
 def test_any_csv_whose_header_names_artist_title_and_time_in_any_order(tmp_path):
     path = tmp_path / "mine.csv"
     path.write_text("Played At;Title;Album;Artist Name;ms_played\n"
