@@ -78,6 +78,12 @@ class DataFolderReadOnlyError(StoreError):
 
     def __init__(self, folder: Path, detail: str = "permission denied", *, file: Path | None = None):
         self.folder = Path(folder)
+        blocker = next((p for p in (self.folder, *self.folder.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            # SEGUE_HOME naming a file: "make it writable" would send the person the wrong way.
+            super().__init__(f"Segue cannot make its data folder {self.folder}: {blocker} is a file, not a "
+                             "folder. Point SEGUE_HOME at a folder (it is made if it does not exist).")
+            return
         what = f"its library {file}" if file is not None else f"its data folder {self.folder}"
         super().__init__(
             f"Segue cannot write {what} ({detail}). Make it writable, "

@@ -93,6 +93,15 @@ def test_a_read_only_data_folder_is_refused_clearly(tmp_path):
         os.chmod(home, 0o755)
 
 
+def test_a_data_folder_that_is_a_file_is_named_as_one(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    for home in (afile, afile / "below"):
+        out = segue("library", home=home)
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert f"{afile} is a file, not a folder" in out.stderr and "writable" not in out.stderr
+
+
 def test_the_window_offers_restore_new_or_quit(scanned, segue_home, qtbot):
     from PySide6.QtCore import QTimer
 
