@@ -179,6 +179,34 @@ def _second_launch(window, message: dict) -> None:
         open_paths(window, paths)
 
 
+def _close_on_signals(window) -> None:
+    """Ctrl-C in the terminal, and the SIGTERM of a logout, a shutdown or `kill`, close the
+    window as its close button does: the song playing is logged as stopped where it was, the
+    learner and the lock on the library are let go. Ctrl-C was ignored and SIGTERM ended the
+    process on the spot, its play left open until the next start. A second signal while it
+    closes ends it at once, as without Segue's handler."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def close(signum, _frame) -> None:
+        for sig in wanted:
+            signal.signal(sig, signal.SIG_DFL)
+        log.info("signal %s: closing the window", signum)
+        QTimer.singleShot(0, window.close)
+
+    # A signal ignored when Segue started (`nohup segue`, `segue &` from a script) stays so.
+    wanted = [sig for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None))
+              if sig is not None and signal.getsignal(sig) not in (signal.SIG_IGN, None)]
+    for sig in wanted:
+        signal.signal(sig, close)
+    # Python runs a signal's handler only when it next runs code of its own: while the event
+    # loop waits, nothing would. A timer that does nothing lets it, four times a second.
+    window._signal_timer = timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+
+
 def run_gui(args=None) -> int:
     """Show the main window and run the event loop; returns the exit status."""
     app = create_app()
@@ -218,6 +246,7 @@ def run_gui(args=None) -> int:
     if os.environ.get("SEGUE_NO_RECOMMENDER", "") != "1":
         window.enable_intelligence(analyse=os.environ.get("SEGUE_NO_ANALYSIS", "") != "1")
     instance.activated.connect(lambda message: _second_launch(window, message))
+    _close_on_signals(window)
     window.show()
     if getattr(args, "open", None):
         open_paths(window, _launch_message(args)["open"])

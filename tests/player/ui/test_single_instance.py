@@ -42,7 +42,11 @@ def _wait_listening(home, proc, timeout=60):
 
 
 def _plays_of(db: Path, path: Path) -> int:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        # (the window listens for a second launch before its library is made)
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    except sqlite3.OperationalError:
+        return 0
     try:
         return conn.execute("SELECT count(*) FROM plays p JOIN tracks t ON t.id = p.track_id WHERE t.path = ?",
                             (str(path),)).fetchone()[0]
@@ -91,3 +95,35 @@ def test_a_second_launch_passes_its_files_to_the_first_window(segue_home, tmp_pa
         from player.ui.single_instance import address
 
         Path(address(segue_home)).unlink(missing_ok=True)      # what a killed window leaves behind
+
+
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
+def test_a_terminal_signal_closes_the_window_as_its_close_button_does(segue_home, tmp_path, sig):
+    # Ctrl-C was ignored, and a SIGTERM (a logout, `timeout`, `kill`) ended the process on
+    # the spot with its song's play left open and the lock on the library held.
+    from player.ui.single_instance import address
+
+    song = write_track(tmp_path / "elsewhere", "long", fmt="flac", seconds=60.0, tags={"title": "Long"})
+    proc = subprocess.Popen([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT, env=_env(segue_home),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_listening(segue_home, proc)
+        db = segue_home / "library.db"
+        deadline = time.monotonic() + 60
+        while _plays_of(db, song) == 0 and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert _plays_of(db, song) == 1
+        proc.send_signal(getattr(signal, sig))
+        assert proc.wait(30) == 0, proc.stderr.read().decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        proc.stderr.close()
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        ended = [r[0] for r in conn.execute("SELECT ended FROM plays")]
+    finally:
+        conn.close()
+    assert ended == ["stopped"]
+    assert not Path(address(segue_home)).exists()          # the next launch is a first one
