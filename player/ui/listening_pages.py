@@ -48,6 +48,15 @@ def _empty_weeks(plots, now: float, *, top: float = 10.0) -> None:
         plot.setYRange(0, top, padding=0)
 
 
+def _time_words(hours: float) -> str:
+    """``hours`` of listening in words: minutes under an hour ("0.0 hours" for the first
+    songs heard), then hours to a tenth, whole hours from ten on."""
+    if hours < 0.95:
+        minutes = round(hours * 60)
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    return f"{hours:,.{0 if hours >= 10 else 1}f} hours"
+
+
 def _pct(k: int, n: int) -> str:
     return f"{k / n:.0%}" if n else "–"
 
@@ -151,8 +160,8 @@ class OverviewPage(QWidget):
         # 1 October read "since September").
         since = time.strftime('%B %Y', time.localtime(s.first if s.first is not None else w.week[0]))
         self.headline.setText(
-            f"{s.plays:,} plays{imported}, {s.hours:,.{0 if s.hours >= 10 else 1}f} hours since {since}"
-            f" · last 4 weeks: {int(w.plays[recent].sum()):,} plays, {w.hours[recent].sum():,.1f} hours, "
+            f"{s.plays:,} plays{imported}, {_time_words(s.hours)} since {since}"
+            f" · last 4 weeks: {int(w.plays[recent].sum()):,} plays, {_time_words(float(w.hours[recent].sum()))}, "
             f"{_pct(int(w.skips[recent].sum()), int(w.decided[recent].sum()))} skipped early")
         self.plays_bars = charts.bars(w.week + WEEK_S / 2, w.plays, width=_BAR, color=charts.PLAYS_COLOR)
         self.plays_plot.addItem(self.plays_bars)
@@ -206,7 +215,7 @@ class OverviewPage(QWidget):
         self.top_plot.setYRange(-0.6, n - 0.4, padding=0)
         hours = sum(e.hours for e in entries)
         self.top_caption.setText(f"{TOP_KINDS[self.kind.currentIndex()].capitalize()} by plays; "
-                                 f"these {n} make {hours:,.1f} hours.")
+                                 f"these {n} make {_time_words(hours)}.")
 
 
 class ReportCardPage(QWidget):
