@@ -39,9 +39,17 @@ def _plot(title: str, **kwargs):
     return plot
 
 
+def _fit_to_data(plots) -> None:
+    """Axes that follow what is drawn again: the fixed ones of no plays stop auto-ranging,
+    and kept, a first start's 0-10 would hold every chart drawn after it."""
+    for plot in plots:
+        plot.getPlotItem().enableAutoRange()
+
+
 def _empty_weeks(plots, now: float, *, top: float = 10.0) -> None:
     """Axes for no plays: the last few weeks and a plain count, the same whether nothing
-    was ever played or the history was just forgotten (whose scales would otherwise stay)."""
+    was ever played or the history was just forgotten (whose scales would otherwise stay).
+    :func:`_fit_to_data` lets them follow the plays again."""
     this_week = float(week_starts(np.array([now]))[0])
     for plot in plots:
         plot.setXRange(this_week - 3 * WEEK_S, this_week + WEEK_S, padding=0)
@@ -152,6 +160,7 @@ class OverviewPage(QWidget):
             self.hour_plot.getPlotItem().getAxis("bottom").setTicks([[(h, f"{h:02d}") for h in range(0, 24, 3)], []])
             self._draw_top()
             return
+        _fit_to_data([self.plays_plot, self.hours_plot, self.skip_plot, self.hour_plot])
         self._link_weeks(False)
         w = s.weekly
         recent = slice(-4, None)
@@ -279,6 +288,7 @@ class ReportCardPage(QWidget):
             _empty_weeks([self.rate_plot, self.count_plot], s.now)
             charts.percent_axis(self.rate_plot)
             return
+        _fit_to_data([self.rate_plot, self.count_plot])
         if r.segue_n.sum() == 0:
             self.headline.setText("Segue has not chosen anything you played yet. Turn on “Keep it going” "
                                   "or start a Radio, and its picks are graded here.")

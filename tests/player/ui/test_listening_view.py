@@ -278,3 +278,15 @@ def test_after_forgetting_the_history_the_empty_charts_drop_the_old_scales(qtbot
         if plot is not o.hour_plot:
             assert now - 8 * 7 * 86400 < x0 < now < x1 < now + 8 * 7 * 86400, (plot, x0, x1)
     assert o.top_plot.getPlotItem().viewRange()[0][1] == pytest.approx(10)
+    # Played again: the charts follow the new plays, not the fixed axes of none.
+    scanned.log_plays([(track, now - 60 * 86400 - 200 * i, 180_000, 180_000, "finished", "library")
+                       for i in range(30)])
+    window.listening.plays_changed()
+    qtbot.waitUntil(lambda: o.summary is not None and o.summary.plays == 30, timeout=10000)
+    for plot in (o.plays_plot, r.count_plot):
+        qtbot.waitUntil(lambda: plot.getPlotItem().viewRange()[1][1] > 25, timeout=10000)
+        x0, x1 = plot.getPlotItem().viewRange()[0]
+        assert x0 < now - 55 * 86400, (plot, x0)
+    most = int(o.summary.by_hour.max())
+    assert most > 10
+    qtbot.waitUntil(lambda: o.hour_plot.getPlotItem().viewRange()[1][1] >= most, timeout=10000)
