@@ -223,7 +223,8 @@ class PlaylistsMixin:
                     p not in rows or rows[p][1] != path for p, path in order):
                 return False
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, *rows[p]) for i, (p, _) in enumerate(order)])
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, rows[p][0], sql_text(rows[p][1]))
+                                             for i, (p, _) in enumerate(order)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
             return True
 

@@ -216,12 +216,12 @@ class PlaylistTasksMixin:
         self._write(lambda: store.remove_playlist_entries(playlist_id, positions),
                     lambda _r: self.refresh_playlists(select=playlist_id), "playlist-remove")
 
-    def reorder_playlist_entries(self, playlist_id: int, order: list) -> None:
-        """Put a playlist's songs in ``order`` (``(position, path)`` as shown); a playlist
-        changed meanwhile (a second move made before the first was read back) keeps its
-        order, and the list shows it as it is."""
-        store = self.store
-        self._write(lambda: store.reorder_playlist(playlist_id, order),
+    def reorder_playlist_entries(self, playlist_id: int, order: list[int]) -> None:
+        """Put a playlist's songs in ``order`` (their positions as shown), each named by the
+        path read with it: a playlist changed meanwhile (a second move made before the first
+        was read back) keeps its order, and the list shows it as it is."""
+        store, entries = self.store, self.playlists.with_paths(order)
+        self._write(lambda: store.reorder_playlist(playlist_id, entries),
                     lambda _r: self.refresh_playlists(select=playlist_id), "playlist-reorder")
 
     def rename_playlist(self, playlist_id: int, name: str | None = None) -> None:

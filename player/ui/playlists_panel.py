@@ -14,7 +14,6 @@ from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
 POSITION_ROLE = Qt.UserRole + 3
-PATH_ROLE = Qt.UserRole + 5
 _SONGS_MIME = "application/x-segue-playlist-songs"
 
 
@@ -90,7 +89,7 @@ class PlaylistsPanel(QWidget):
     export_requested = Signal(int)
     import_requested = Signal()
     remove_entries = Signal(int, list)        # playlist id, positions
-    reorder_entries = Signal(int, list)       # playlist id, (position, path) as shown, in the new order
+    reorder_entries = Signal(int, list)       # playlist id, the positions as shown, in the new order
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -110,6 +109,10 @@ class PlaylistsPanel(QWidget):
         self.entries.setResizeMode(QListView.Adjust)
         self.entries.reorder.connect(self._emit_order)
         self._select_after: set[int] = set()   # positions to select once the reordered list is read
+        # Each entry's path as read, kept here: through Qt (an item's data, a signal) the
+        # undecodable bytes of a file name that is not UTF-8 are lost or refused, and the
+        # store would refuse every move.
+        self._paths: dict[int, str] = {}
         self.move_up = QAction("Move up", self.entries, shortcut=QKeySequence("Alt+Up"),
                                shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
         self.move_down = QAction("Move down", self.entries, shortcut=QKeySequence("Alt+Down"),
@@ -240,11 +243,12 @@ class PlaylistsPanel(QWidget):
         self.entries.clear()
         self.title.setText(name)
         chosen, self._select_after = self._select_after, set()
+        self._paths = {}
         for position, title, subtitle, playable, path in entries:
             item = QListWidgetItem(title)
             item.setData(SUBTITLE_ROLE, subtitle if playable else f"not in the library: {subtitle}")
             item.setData(POSITION_ROLE, position)
-            item.setData(PATH_ROLE, path)
+            self._paths[position] = path
             self.entries.addItem(item)
             if position in chosen:
                 item.setSelected(True)
@@ -263,16 +267,18 @@ class PlaylistsPanel(QWidget):
         return [self.entries.item(i).data(POSITION_ROLE) for i in range(self.entries.count())]
 
     def _emit_order(self, order: list[int]) -> None:
-        """Ask for the entries in ``order`` (the positions as shown, in the order wanted), each
-        with the path read with it, so that a move made on a list since changed is refused.
-        The selection follows the songs moved."""
+        """Ask for the entries in ``order`` (the positions as shown, in the order wanted; see
+        :meth:`with_paths`). The selection follows the songs moved."""
         if order == self._shown_order():
             return
-        paths = {self.entries.item(r).data(POSITION_ROLE): self.entries.item(r).data(PATH_ROLE)
-                 for r in range(self.entries.count())}
         moved = set(self._selected_positions())
         self._select_after = {i for i, p in enumerate(order) if p in moved}
-        self._emit_for_current(self.reorder_entries, [(p, paths[p]) for p in order])
+        self._emit_for_current(self.reorder_entries, order)
+
+    def with_paths(self, order: list[int]) -> list[tuple[int, str]]:
+        """``order``'s positions each with the path read with it (kept here, never passed
+        through Qt, which cannot carry the undecodable bytes of a file name)."""
+        return [(p, self._paths[p]) for p in order]
 
     def move_selected(self, step: int) -> None:
         """Move the selected songs one place up (``step`` -1) or down (+1), together; a song

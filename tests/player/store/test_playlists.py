@@ -37,14 +37,14 @@ def test_create_order_names_and_removal(store):
 
 def test_reordering_moves_songs_and_refuses_a_list_changed_meanwhile(store):
     ids = _tracks(store)
-    a = store.create_playlist("Mix", ids, paths=["/elsewhere/gone.flac"])
+    a = store.create_playlist("Mix", ids, paths=["/elsewhere/caf\udce9.flac"])     # not UTF-8 (b"caf\xe9")
 
     def shown(*positions):
         paths = {e["position"]: e["path"] for e in store.playlist_entries(a)}
         return [(p, paths.get(p, "?")) for p in positions]
 
     assert store.reorder_playlist(a, shown(4, 2, 0, 1, 3))
-    assert [(e["track_id"], e["path"]) for e in store.playlist_entries(a)][:2] == [(None, "/elsewhere/gone.flac"),
+    assert [(e["track_id"], e["path"]) for e in store.playlist_entries(a)][:2] == [(None, "/elsewhere/caf\udce9.flac"),
                                                                                      (ids[2], "/m/2.flac")]
     assert store.playlist_track_ids(a) == [ids[2], ids[0], ids[1], ids[3]]
     assert [e["position"] for e in store.playlist_entries(a)] == [0, 1, 2, 3, 4]

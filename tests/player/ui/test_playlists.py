@@ -312,3 +312,22 @@ def test_a_one_song_playlist_is_one_track_in_the_words():
     assert _import_note("solo", [{"playable": True}], [], []) == "“solo”: 1 track"
     assert _import_note("duo", [{"playable": True}, {"playable": False}], [], []).startswith(
         "“duo”: 2 tracks, 1 not in the library")
+
+
+def test_a_playlist_holding_a_file_name_that_is_not_utf8_can_be_put_in_order(qtbot, scanned, make_window):
+    # The path went through the list item's data, where Qt drops the undecodable bytes:
+    # the store saw another path and refused every move.
+    from PySide6.QtCore import Qt
+
+    odd = "/elsewhere/caf\udce9.mp3"               # b"caf\xe9.mp3" as the file system has it
+    first = scanned.tracks()[0]["id"]
+    pid = scanned.create_playlist("Odd", [first], paths=[odd])
+    window = make_window(scanned)
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    view = panel.entries
+    qtbot.waitUntil(lambda: view.count() == 2, timeout=5000)
+    view.setFocus()
+    view.setCurrentRow(1)
+    qtbot.keyClick(view, Qt.Key_Up, Qt.AltModifier)
+    qtbot.waitUntil(lambda: [e["path"] for e in scanned.playlist_entries(pid)][0] == odd, timeout=5000)
