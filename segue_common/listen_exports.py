@@ -523,7 +523,9 @@ def _read_csv_rows(rows) -> Export:
     # A first row with a time in its last field is a play, whatever its names look like:
     # Last.fm's headerless export of "Artist 4,Album 1,Song 16,14 Nov 2023 22:19" was read
     # as a header (artist, song) naming no time, and the whole file refused.
-    played = len(first) == 4 and first[0].strip() and first[2].strip() and parse_time(first[3]) is not None
+    # (An empty last field too: a "now playing" row, which Last.fm writes without a time.)
+    played = len(first) == 4 and first[0].strip() and first[2].strip() and (
+        not first[3].strip() or parse_time(first[3]) is not None)
     if artist is not None and title is not None and not played:
         return _csv_with_header(first, keys, rows, artist, title)
     if len(first) == 4 and first[0].strip() and first[2].strip() and (not first[3].strip() or parse_time(first[3])):

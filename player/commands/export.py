@@ -76,14 +76,24 @@ def _named(store, rows):
 
 
 def _segues_own(output: str) -> bool:
-    """Whether ``output`` is a file Segue keeps in its data folder (its database, models, logs)."""
+    """Whether ``output`` is one of the files Segue keeps in its data folder: the database
+    and the files beside it (its journal, backups, damaged copies set aside), the models,
+    the logs, the caches. An earlier export the person wrote there is theirs to replace."""
     from player import paths
 
-    target = os.path.realpath(output)
+    target = os.path.normcase(os.path.realpath(output))
     if not os.path.exists(target):
         return False
-    data = os.path.realpath(paths.data_dir_location())
-    return os.path.commonpath([data, target]) == data
+    data = os.path.normcase(os.path.realpath(paths.data_dir_location()))
+    if target == data:
+        return True
+    for folder in ("models", "logs", "cache", "players"):
+        inside = os.path.join(data, folder)
+        if os.path.commonpath([inside, target]) == inside:
+            return True
+    name = os.path.basename(target)
+    return os.path.dirname(target) == data and (name.startswith(os.path.normcase("library.db"))
+                                                 or name.startswith("window."))
 
 
 def run(args) -> int:

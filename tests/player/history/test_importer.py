@@ -357,6 +357,13 @@ def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
     assert main(["export", "plays", "-o", str(db)]) == 2
     assert "will not write over" in capsys.readouterr().err
     assert db.read_bytes()[:16] == before == b"SQLite format 3\x00" and store.play_count() == 3
+    log = paths.log_dir() / "segue.log"
+    log.write_text("kept")
+    assert main(["export", "plays", "-o", str(log)]) == 2 and log.read_text() == "kept"
+    # ...while an export the person wrote there before is theirs to write again.
+    mine = db.parent / "my plays.csv"
+    assert main(["export", "plays", "-o", str(mine)]) == 0
+    assert main(["export", "plays", "-o", str(mine)]) == 0 and len(mine.read_text().splitlines()) == 4
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
