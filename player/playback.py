@@ -178,6 +178,7 @@ class Player:
         self._queue_gen = 0  # counts queue replacements: a fill asked for an older queue is dropped
         self._reshape_wanted = False  # an early skip asked for the suggestions to be re-ranked
         self._left_out: frozenset[int] = frozenset()  # tracks never to queue as suggestions (leave_out)
+        self._list_from = 0                  # the first song of the list now playing, in _history
         self._passed_over: set[int] = set()  # suggestions the person took out of the queue (passed_over)
         self._passed_at = 0.0                # when the latest of them was taken out
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
@@ -506,7 +507,11 @@ class Player:
         again, nor the ones before it in this round); songs queued by hand stay."""
         now = self._playing.entry if self._playing is not None else (
             self._cued.entry if self._cued is not None else None)
-        this_round = now.lap if now is not None else 0
+        # The round is the song's now, unless that is a song put in by hand (Play next, a
+        # track started from the library: round 0) or nothing plays: then the latest round
+        # among the songs started over the last turn of the list says it.
+        recent = self._history[max(self._list_from, len(self._history) - len(self._queue) - 1):]
+        this_round = max([now.lap if now is not None else 0, *(e.lap for e in recent)])
         gone = self._queue.drop(lambda e: e.lap > this_round)
         if gone and self._natural:
             ids = {id(e) for e in gone}
@@ -693,6 +698,7 @@ class Player:
                 rest = shuffled(rest, self._rng)
             self._queue.replace(rest)
             self._queue_gen += 1
+            self._list_from = len(self._history)     # where this list's rounds begin
 
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""
@@ -852,24 +858,27 @@ class Player:
         if not isinstance(saved, dict):
             return None
         try:
-            queue = [(int(t), str(src), bool(manual)) for t, src, manual in saved.get("queue") or []]
+            # [track, source, manual(, lap)]: the lap of a repeat-all copy, when it is one.
+            queue = [(int(q[0]), str(q[1]), bool(q[2]), int(q[3]) if len(q) > 3 else 0)
+                     for q in saved.get("queue") or []]
             current = saved.get("current")
-            # [track, source, manual, position(, credit(, heard(, play(, to_end))))]: a state
-            # saved before the credit (or the time heard, the play's row, the move to the end)
-            # lacks it.
+            # [track, source, manual, position(, credit(, heard(, play(, to_end(, lap)))))]: a
+            # state saved before the credit (or the time heard, the play's row, the move to the
+            # end, the lap) lacks it.
             current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3]),
                        float(current[4]) if len(current) > 4 else float(current[3]),
                        float(current[5]) if len(current) > 5 else None,
                        int(current[6]) if len(current) > 6 and current[6] is not None else None,
-                       bool(current[7]) if len(current) > 7 else False) if current else None
+                       bool(current[7]) if len(current) > 7 else False,
+                       int(current[8]) if len(current) > 8 else 0) if current else None
             keep_going = bool(saved.get("keep_going"))
             repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
             shuffle = bool(saved.get("shuffle"))
         except (TypeError, ValueError, IndexError):
             log.warning("the saved playback state is unreadable; starting with an empty queue")
             return None
-        playable = self._playable({t for t, _s, _m in queue} | ({current[0]} if current else set()))
-        entries = [QueueEntry(playable[t][0], src, manual) for t, src, manual in queue if t in playable]
+        playable = self._playable({q[0] for q in queue} | ({current[0]} if current else set()))
+        entries = [QueueEntry(playable[t][0], src, manual, lap) for t, src, manual, lap in queue if t in playable]
         with self._lock:
             if self._playing is not None or len(self._queue) or self._cued is not None:
                 return None
@@ -881,7 +890,7 @@ class Player:
                 live, duration = playable[current[0]]
                 duration = float(duration or 0.0)
                 position = min(max(0.0, current[3]), duration) if duration else max(0.0, current[3])
-                self._cued = Cued(QueueEntry(live, current[1], current[2]), position, duration,
+                self._cued = Cued(QueueEntry(live, current[1], current[2], current[8]), position, duration,
                                   credit=max(0.0, current[4]),
                                   heard=None if current[5] is None else max(0.0, current[5]),
                                   play_id=current[6], to_end=current[7])
@@ -912,13 +921,15 @@ class Player:
             # A jump to near the end (``jumped``) is one still when resumed there: judged by
             # what was heard before it and from there to the end, as in this run.
             current = [e.track_id, e.source, e.manual, round(position, 1), round(credit, 1),
-                       round(playing.covered_ms() / 1000, 1), playing.play_id, playing.jumped is not None]
+                       round(playing.covered_ms() / 1000, 1), playing.play_id, playing.jumped is not None, e.lap]
         elif cued is not None:
             current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1),
-                       round(cued.heard_to, 1), round(cued.heard_before, 1), cued.play_id, cued.to_end]
+                       round(cued.heard_to, 1), round(cued.heard_before, 1), cued.play_id, cued.to_end,
+                       cued.entry.lap]
         else:
             current = None
-        queue = [[e.track_id, e.source, e.manual] for e in self._queue.entries()[:MAX_SAVED_QUEUE]]
+        queue = [[e.track_id, e.source, e.manual, *([e.lap] if e.lap else [])]
+                 for e in self._queue.entries()[:MAX_SAVED_QUEUE]]
         return {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
                 "shuffle": self._shuffle, "repeat": self._repeat}
 
@@ -1263,12 +1274,16 @@ class Player:
         try:
             with self._lock:
                 started = len(self._history)
+                passed_before = self.passed_over
             got = self._filler(self, replacing=replacing) if replacing else self._filler(self)
             entries = [QueueEntry(int(t), s, False) for t, s in got]
             with self._lock:
                 # The filler read what is left out when it began: a track left out since
                 # (while it ranked) had no entry yet for leave_out to take away.
-                entries = [e for e in entries if e.track_id not in self._left_out]
+                # So is a suggestion taken out of the queue meanwhile (the ones taken out
+                # before came back only where nothing else was left to offer).
+                passed = self.passed_over - passed_before
+                entries = [e for e in entries if e.track_id not in self._left_out and e.track_id not in passed]
                 if self._queue_gen != gen:
                     # The queue was replaced while the filler ran (a new list, a station):
                     # what it picked followed the old one.

@@ -2167,3 +2167,29 @@ def test_suggestions_taken_out_of_the_queue_are_passed_over_for_the_session(stor
     clock["now"] += SESSION_GAP_S + 1                   # another evening
     assert p.passed_over == frozenset()
     p.stop()
+
+
+def test_a_suggestion_taken_out_while_the_filler_ranks_does_not_come_back(store, tmp_path, make_player):
+    import threading
+
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 60.0) for i in range(6)])
+    calls, ranking, go = [], threading.Event(), threading.Event()
+
+    def filler(player):
+        calls.append(1)
+        if len(calls) == 1:
+            return [(ids[1], "up_next"), (ids[2], "up_next")]
+        ranking.set()                       # the second fill ranks (slowly, like the models)
+        assert go.wait(10)
+        return [(ids[1], "up_next"), (ids[3], "up_next"), (ids[4], "up_next")]
+
+    p = make_player(speed=1.0)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(ids[0])
+    assert ranking.wait(10)
+    p.remove_queue_entries([e for e in p.queue if e.track_id == ids[1]])
+    go.set()
+    assert wait_for(lambda: len(p.queue) >= 3)
+    assert [e.track_id for e in p.queue] == [ids[2], ids[3], ids[4]]
+    p.stop()

@@ -87,6 +87,55 @@ def test_repeat_all_turned_off_plays_the_rest_of_the_round_and_no_more(store, tm
     p.stop()
 
 
+def test_repeat_all_turned_off_during_a_song_put_in_by_hand_keeps_the_rounds_rest(store, tmp_path, make_player):
+    # A song played next (or stopped on) had round 0, and everything queued went.
+    ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0), ("d", 30.0)])
+    a, b, c, d = ids
+    p = make_player(speed=1.0)
+    p.set_repeat("all")
+    p.play_tracks([a, b, c], source="library")
+    for want in (a, b, c, a):
+        if want != a or p.current_track_id == c:
+            p.next()
+        assert wait_for(lambda: p.current_track_id == want)
+    assert [e.track_id for e in p.queue] == [b, c, a]          # the second round
+    p.insert_next([d])
+    p.next()
+    assert wait_for(lambda: p.current_track_id == d)
+    p.set_repeat("off")
+    assert [e.track_id for e in p.queue] == [b, c, d]
+    p.set_repeat("all")
+    p.stop()                                                    # nothing playing, nothing cued
+    p.set_repeat("off")
+    assert [e.track_id for e in p.queue][:2] == [b, c]
+    # A new list started under repeat all: its own rounds, whatever the last list's were.
+    p.set_repeat("all")
+    p.play_tracks([c, d], source="library")
+    assert wait_for(lambda: p.current_track_id == c)
+    assert [(e.track_id, e.lap) for e in p.queue] == [(d, 0), (c, 1)]
+    p.set_repeat("off")
+    assert [e.track_id for e in p.queue] == [d]
+
+
+def test_a_saved_queue_keeps_its_rounds_of_repeat_all(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0)])
+    a, b, c = ids
+    p = make_player(speed=1.0)
+    p.restore_state()                                           # saving from now on
+    p.set_repeat("all")
+    p.play_tracks(ids, source="library")
+    assert wait_for(lambda: p.current_track_id == a)
+    p.next()
+    assert wait_for(lambda: p.current_track_id == b)
+    assert [(e.track_id, e.lap) for e in p.queue] == [(c, 0), (a, 1), (b, 1)]
+    p.close()
+    again = make_player(speed=1.0)
+    assert again.restore_state().entry.track_id == b
+    assert [(e.track_id, e.lap) for e in again.queue] == [(c, 0), (a, 1), (b, 1)]
+    again.set_repeat("off")                                     # the round ends with c
+    assert [e.track_id for e in again.queue] == [c]
+
+
 def test_a_lap_of_a_suggestion_is_logged_as_the_persons_own_queue(store, tmp_path, make_player):
     # Repeat is the person's setting: a lap is no second offer of the song kept.
     ids = add_tracks(store, tmp_path, [("a", 0.3), ("b", 0.3)])
