@@ -11,8 +11,10 @@ callers keep using the previous one until the new one is complete.
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
+import sys
 import threading
 from collections.abc import Collection
 from pathlib import Path
@@ -38,17 +40,34 @@ CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", 
 
 
 def delete_local_models(models_dir: str | Path) -> None:
-    """Remove every model trained from this person's plays (part of forgetting the history)."""
+    """Remove every model trained from this person's plays (part of forgetting the history).
+
+    A training in another process may be writing a run folder meanwhile (it finds the
+    history gone and removes its own): a file it takes away, or one it adds while a folder
+    is being deleted, is no failure, and the deletion is tried again. Anything else that
+    cannot be deleted (a file held open by another program) raises: the person is told,
+    not told the models are gone."""
     models_dir = Path(models_dir)
-    if models_dir.exists():
-        # A training in another process may be writing a run folder meanwhile (it finds the
-        # history gone and removes its own): what it adds or takes away while this deletes
-        # is no failure of the forgetting.
-        for child in models_dir.iterdir():
-            if child.is_dir():
-                shutil.rmtree(child, ignore_errors=True)
-            else:
-                child.unlink(missing_ok=True)
+
+    def gone_meanwhile(_func, _path, exc) -> None:
+        exc = exc[1] if isinstance(exc, tuple) else exc
+        if not isinstance(exc, FileNotFoundError):
+            raise exc
+
+    for attempt in range(3):
+        try:
+            for child in models_dir.iterdir() if models_dir.exists() else ():
+                if child.is_dir() and not child.is_symlink():
+                    if sys.version_info >= (3, 12):
+                        shutil.rmtree(child, onexc=gone_meanwhile)
+                    else:
+                        shutil.rmtree(child, onerror=gone_meanwhile)
+                else:
+                    child.unlink(missing_ok=True)
+            return
+        except OSError as exc:
+            if exc.errno != errno.ENOTEMPTY or attempt == 2:
+                raise
 
 
 def read_features(store, track_ids: np.ndarray):

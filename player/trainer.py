@@ -134,8 +134,16 @@ class Trainer:
 
         report("reading plays", 0.0)
         priors = self.service.priors if self.service is not None else load_shipped_priors()
-        cat, prior = build_catalog(self.store, priors=priors)
-        run_id = self.store.start_model_run(KIND, n_plays=len(cat.plays))
+        # The record first, then the plays: a history forgotten while they are read deletes
+        # the record too, and the run sees it (read first, the plays could be the forgotten
+        # ones under a record made after the forgetting).
+        run_id = self.store.start_model_run(KIND, n_plays=0)
+        try:
+            cat, prior = build_catalog(self.store, priors=priors)
+        except BaseException:
+            self.store.drop_model_run(run_id)
+            raise
+        self.store.count_model_run_plays(run_id, len(cat.plays))
         asked = [0.0]
 
         def stop() -> bool:

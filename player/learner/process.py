@@ -210,7 +210,17 @@ class LearnerLoop:
 
 def learner_main(conn, db_path: str, models_dir: str | None, options: LearnerOptions) -> None:
     """The learner process (spawned by :class:`player.learner.client.LearnerProcess`)."""
+    import signal
+
     from player.priority import lower_process_priority
+
+    # Ctrl-C in the window's terminal, and the terminal closing, signal every process of its
+    # group: the window closes and stops this process between two steps of its work (and it
+    # leaves by itself when the window is gone). Its own default ended it mid-step, with a
+    # KeyboardInterrupt traceback in the terminal.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     # First: torch's threads and the decoders inherit it. PRIORITY_ENV=normal keeps the window's
     # priority instead, for tests and benchmarks that wait for the learner's work on a busy

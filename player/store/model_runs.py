@@ -16,6 +16,12 @@ class ModelRunsMixin:
                 (kind, time.time() if now is None else now, int(n_plays)),
             ).lastrowid
 
+    def count_model_run_plays(self, run_id: int, n_plays: int) -> None:
+        """The plays a run read (its record is made before it reads them: see
+        :meth:`model_run_exists`)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE model_runs SET n_plays = ? WHERE id = ?", (int(n_plays), run_id))
+
     def finish_model_run(self, run_id: int, *, path: str | None = None, metrics: dict | None = None,
                          error: str | None = None, now: float | None = None) -> None:
         """Close a run with its output folder and metrics, or with the error that stopped it."""

@@ -121,3 +121,64 @@ def test_a_history_forgotten_by_another_process_while_training_leaves_no_model(s
         Trainer(store, models_dir=models, session_model=False).train_now(progress=forget)
     assert store.play_count() == 0 and store.model_runs() == []
     assert current_run(models) is None and list(models.iterdir()) == []
+
+
+def test_deleting_the_models_ignores_what_a_training_took_away_and_reports_the_rest(tmp_path, monkeypatch):
+    # Forgetting said "forgotten" while a file held open by another program (an indexer, an
+    # antivirus: Windows refuses to delete it) stayed with the models. A file a training in
+    # another process removed meanwhile is no failure.
+    import os
+
+    from player.recommender_service import delete_local_models
+
+    models = tmp_path / "models"
+    for name in ("run-1/items.npz", "run-1/wmf.npz", "run-2.partial/wmf.npz"):
+        (models / name).parent.mkdir(parents=True, exist_ok=True)
+        (models / name).write_bytes(b"x")
+    (models / "current.json").write_text("{}")
+    real = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        if str(path).endswith("wmf.npz"):
+            real(path, *args, **kwargs)
+            raise FileNotFoundError(2, "removed meanwhile", str(path))
+        if str(path).endswith("items.npz") and locked:
+            raise PermissionError(13, "used by another process", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", unlink)
+    locked = True
+    with pytest.raises(PermissionError):
+        delete_local_models(models)
+    assert (models / "run-1" / "items.npz").exists()
+    locked = False
+    delete_local_models(models)
+    assert list(models.iterdir()) == []
+
+
+def test_a_history_forgotten_while_the_training_reads_the_plays_leaves_no_model(store, tmp_path, monkeypatch):
+    # Its record was made after the plays were read: forgotten in between, the record stood
+    # and the run trained on the forgotten plays was kept.
+    import player.recommender_service as service_module
+    from player.recommender_service import delete_local_models
+    from player.store import Store
+    from recommender.local_models import current_run
+    from recommender.stopping import TrainingStopped
+
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 24)
+    models = tmp_path / "models"
+    real = service_module.build_catalog
+
+    def read_then_forget(*args, **kwargs):
+        got = real(*args, **kwargs)
+        other = Store.open(store.path)
+        other.forget_history()
+        other.close()
+        delete_local_models(models)
+        return got
+
+    monkeypatch.setattr(service_module, "build_catalog", read_then_forget)
+    with pytest.raises(TrainingStopped):
+        Trainer(store, models_dir=models, session_model=False).train_now()
+    assert store.model_runs() == [] and current_run(models) is None

@@ -94,6 +94,14 @@ def test_messages_round_trip(store):
         assert [inbox.wait_for(lambda x, t=t: x == m.Pong(t)).token for t in (1, 2, 3)] == [1, 2, 3]
         if hasattr(os, "getpriority"):     # the tests' learner keeps their priority (tests/conftest.py)
             assert os.getpriority(os.PRIO_PROCESS, learner.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+        # Ctrl-C in the window's terminal (and its closing) signal the learner too: it goes
+        # on until the window stops it, rather than dying mid-step with a traceback.
+        if hasattr(signal, "SIGHUP"):
+            for sig in (signal.SIGINT, signal.SIGHUP):
+                os.kill(learner.pid, sig)
+            time.sleep(0.5)
+            assert learner.send(m.Ping(4)) and inbox.wait_for(lambda x: x == m.Pong(4)).token == 4
+            assert learner.alive and inbox.exits == []
     finally:
         learner.stop()
     assert not learner.alive and inbox.exits == []          # asked to stop: not a crash
