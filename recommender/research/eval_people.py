@@ -107,7 +107,7 @@ def _settings(args) -> dict:
             "retrain_plays": args.retrain_plays, "priors": not args.no_priors, "radio": not args.no_radio,
             "untrained": not args.no_untrained, "session_model": not args.no_session_model,
             "diagnostics": args.diagnostics, "trained": not args.no_train, "calibrate": not args.no_calibration,
-            "validation": args.validation,
+            "validation": args.validation, **({"rerank": True} if args.rerank else {}),
             "config": {k: (v == "True") if v in ("True", "False") else float(v) if "." in v else int(v)
                        for k, v in (kv.split("=") for kv in args.config.split(",") if kv)}}
 
@@ -139,7 +139,8 @@ def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
                           untrained=settings["untrained"], radio=settings["radio"],
                           session_model=settings["session_model"], diagnostics=settings.get("diagnostics", False),
                           trained=settings.get("trained", True), config=settings.get("config") or None,
-                          calibrate=settings.get("calibrate", True), say=quiet)
+                          calibrate=settings.get("calibrate", True), rerank=settings.get("rerank", False),
+                          say=quiet)
     record["log"] = str(path)
     record["settings"] = settings
     if out_file:
@@ -252,6 +253,9 @@ def main(argv: list[str] | None = None) -> int:
                          "fifth of the training period is asked (for tuning without seeing a test period)")
     ap.add_argument("--no-calibration", action="store_true", help="train the local models but keep Up next's defaults")
     ap.add_argument("--config", default="", help="research: RankConfig fields for the untrained ranker, k=v,...")
+    ap.add_argument("--rerank", action="store_true",
+                    help="research: also the untrained ranker with a re-ranker fitted on the person's own picks "
+                         "(recommender/research/rerank.py)")
     ap.add_argument("--jobs", type=int, default=1, help="people measured at once (one process each)")
     ap.add_argument("--out", help="folder for one JSON per person (resumable)")
     ap.add_argument("--fresh", action="store_true", help="measure again even where --out holds a result")
