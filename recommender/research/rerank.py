@@ -37,9 +37,10 @@ HOLDOUT = 0.25        # the latest share of picks that judges the fit
 HIDDEN = 32
 MAX_EPOCHS = 300
 CHECK_EVERY = 10
+PATIENCE = 60          # epochs without a better held-out MRR@20 before the search stops
 WEIGHT_DECAY = 1e-3
 LR = 0.01
-MARGIN = 0.0          # held-out MRR@20 gain the fit must exceed to be used
+CONFIDENCE = 0.0      # held-out MRR@20 gain must exceed this many standard errors for the fit to be used
 DAY = 86400.0
 
 
@@ -73,15 +74,22 @@ def _top(base: np.ndarray, banned: np.ndarray, k: int = TOP) -> np.ndarray:
 
 
 class Reranker:
-    """``g(x)``: a standardised MLP whose output is added to the blend."""
+    """``g(x)``: the mean of ``SEEDS`` standardised MLPs, added to the blend."""
 
-    def __init__(self, mean, std, state, hidden=HIDDEN):
-        self.mean, self.std, self.state, self.hidden = mean, std, state, hidden
+    def __init__(self, mean, std, state):
+        self.mean, self.std, self.state = mean, std, state
 
     def delta(self, X: np.ndarray) -> np.ndarray:
-        W1, b1, W2, b2 = self.state
-        h = np.tanh(((X - self.mean) / self.std) @ W1 + b1)
-        return (h @ W2 + b2).ravel().astype(np.float32)
+        W1, b1, W2, b2 = self.state                      # [S,f,H], [S,1,H], [S,H,1], [S,1,1]
+        h = np.tanh(np.einsum("nf,sfh->snh", (X - self.mean) / self.std, W1) + b1)
+        return (np.einsum("snh,sho->sno", h, W2) + b2).mean(0).ravel().astype(np.float32)
+
+
+def _env(name, default):
+    import os
+
+    v = os.environ.get("RERANK_" + name)
+    return type(default)(v) if v is not None else default
 
 
 def _tensors(pools):
@@ -97,88 +105,163 @@ def _tensors(pools):
     return torch.from_numpy(X), torch.from_numpy(mask), torch.from_numpy(t)
 
 
-def _mrr(logits, mask, t):
+def _rr(logits, mask, t):
+    """Reciprocal rank within the top 20 (0 beyond) of each pool's pick. [shape=(q,)]"""
     import torch
 
     s = logits.masked_fill(~mask, -float("inf"))
     rank = (s > s.gather(1, t[:, None])).sum(1)
-    return float(torch.where(rank < 20, 1.0 / (rank + 1).float(), torch.zeros_like(rank, dtype=torch.float)).mean())
+    return torch.where(rank < 20, 1.0 / (rank + 1).float(), torch.zeros_like(rank, dtype=torch.float))
 
 
-def _train(pools, epochs: int | None, base_col: int, hold=None, seed: int = 0):
-    """Fit on ``pools``; with ``hold``, return (best epoch, its held-out MRR@20, the blend's)."""
+def _train(pools, epochs: int | None, base_col: int, hold=None):
+    """Fit ``SEEDS`` MLPs on ``pools``; with ``hold``, return (best epoch, the held-out
+    reciprocal ranks of the mean correction there, and of the blend alone)."""
     import torch
 
-    torch.manual_seed(seed)
+    seeds, hidden = _env("SEEDS", 3), _env("HIDDEN", HIDDEN)
+    torch.manual_seed(0)
     X, mask, t = _tensors(pools)
     flat = X[mask]
     mean, std = flat.mean(0), flat.std(0) + 1e-4
     f = X.shape[2]
-    lin1 = torch.nn.Linear(f, HIDDEN)
-    lin2 = torch.nn.Linear(HIDDEN, 1)
-    torch.nn.init.zeros_(lin2.weight)
-    torch.nn.init.zeros_(lin2.bias)
-    params = list(lin1.parameters()) + list(lin2.parameters())
-    opt = torch.optim.Adam(params, lr=LR, weight_decay=WEIGHT_DECAY)
+    W1 = (torch.randn(seeds, f, hidden) / np.sqrt(f)).requires_grad_()
+    b1 = torch.zeros(seeds, 1, hidden, requires_grad=True)
+    W2 = torch.zeros(seeds, hidden, 1, requires_grad=True)
+    b2 = torch.zeros(seeds, 1, 1, requires_grad=True)
+    opt = torch.optim.Adam([W1, b1, W2, b2], lr=_env("LR", LR), weight_decay=_env("WD", WEIGHT_DECAY))
 
-    def logits(Xb):
-        return Xb[..., base_col] + lin2(torch.tanh(lin1((Xb - mean) / std))).squeeze(-1)
+    def deltas(Xb):             # [S, q, m]
+        Z = ((Xb - mean) / std).reshape(-1, f)
+        h = torch.tanh(torch.einsum("nf,sfh->snh", Z, W1) + b1)
+        return (torch.einsum("snh,sho->sno", h, W2) + b2).reshape(seeds, *Xb.shape[:2])
 
     if hold is not None:
         Xh, mh, th = _tensors(hold)
-        plain = _mrr(Xh[..., base_col], mh, th)
-        best = (0, plain)
+        plain = _rr(Xh[..., base_col], mh, th)
+        best = (0, float(plain.mean()), plain)
     n_ep = epochs if epochs is not None else MAX_EPOCHS
     for ep in range(1, n_ep + 1):
         opt.zero_grad()
-        s = logits(X).masked_fill(~mask, -float("inf"))
-        loss = torch.nn.functional.cross_entropy(s, t)
+        s = (X[..., base_col][None] + deltas(X)).masked_fill(~mask[None], -float("inf"))
+        loss = torch.nn.functional.cross_entropy(s.reshape(-1, s.shape[-1]), t.repeat(seeds)) * seeds
         loss.backward()
         opt.step()
         if hold is not None and ep % CHECK_EVERY == 0:
             with torch.no_grad():
-                m = _mrr(logits(Xh), mh, th)
-            if m > best[1]:
-                best = (ep, m)
+                rr = _rr(Xh[..., base_col] + deltas(Xh).mean(0), mh, th)
+            if float(rr.mean()) > best[1]:
+                best = (ep, float(rr.mean()), rr)
+            elif ep - best[0] >= PATIENCE:
+                break
     if hold is not None:
-        return best[0], best[1], plain
-    state = tuple(p.detach().numpy().copy() for p in (lin1.weight.T, lin1.bias, lin2.weight.T, lin2.bias))
+        return best[0], best[2].numpy(), plain.numpy()
+    state = tuple(p.detach().numpy().copy() for p in (W1, b1, W2, b2))
     return Reranker(mean.numpy(), std.numpy(), state)
 
 
 def fit(pools: list) -> tuple[Reranker | None, dict]:
-    """A re-ranker for these picks (oldest first), or None where it does not rank the latest better."""
+    """A re-ranker for these picks (oldest first), or None where it does not rank the latest
+    better than the blend by ``CONFIDENCE`` standard errors (paired over the picks)."""
     import torch
 
     torch.set_num_threads(1)
-    pools = pools[-MAX_POOLS:]
+    pools = pools[-_env("MAX_POOLS", MAX_POOLS):]
     info = {"pools": len(pools)}
     if len(pools) < MIN_POOLS:
         return None, info
     base_col = len(SIGNALS)
     k = len(pools) - int(round(HOLDOUT * len(pools)))
-    ep, m, plain = _train(pools[:k], None, base_col, hold=pools[k:])
-    info.update({"epochs": ep, "held_mrr": round(m, 4), "held_mrr_blend": round(plain, 4)})
-    if ep == 0 or m - plain <= MARGIN:
+    ep, rr, plain = _train(pools[:k], None, base_col, hold=pools[k:])
+    gain = rr - plain
+    se = float(gain.std(ddof=1) / np.sqrt(len(gain)))
+    info.update({"epochs": ep, "held_mrr": round(float(rr.mean()), 4), "held_mrr_blend": round(float(plain.mean()), 4),
+                 "se": round(se, 4)})
+    if ep == 0 or gain.mean() <= _env("CONFIDENCE", CONFIDENCE) * se:
         return None, info
     return _train(pools, ep, base_col), info
+
+
+def item2vec(sessions: list[np.ndarray], n: int, *, dim: int = 32, window: int = 3, negatives: int = 5,
+             epochs: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray] | None:
+    """Skip-gram with negative sampling over the person's own sessions (catalogue rows of their
+    listened plays, in order; pairs within ``window`` steps either way, a repeat of one track
+    left out). Returns (input vectors [n, dim], output vectors [n, dim]); rows never played
+    keep zero output vectors (no score). None with too few pairs."""
+    import torch
+
+    torch.set_num_threads(1)
+    a, b = [], []
+    for seq in sessions:
+        for d in range(1, window + 1):
+            if len(seq) > d:
+                x, y = seq[:-d], seq[d:]
+                keep = x != y
+                a += [x[keep], y[keep]]
+                b += [y[keep], x[keep]]
+    if not a:
+        return None
+    a, b = np.concatenate(a), np.concatenate(b)
+    if len(a) < 200:
+        return None
+    counts = np.bincount(np.concatenate(sessions), minlength=n).astype(np.float64) ** 0.75
+    noise = torch.from_numpy(counts / counts.sum())
+    g = torch.Generator().manual_seed(seed)
+    V = torch.nn.Embedding(n, dim)
+    U = torch.nn.Embedding(n, dim)
+    torch.nn.init.uniform_(V.weight, -0.5 / dim, 0.5 / dim, generator=g)
+    torch.nn.init.zeros_(U.weight)
+    opt = torch.optim.Adam(list(V.parameters()) + list(U.parameters()), lr=_env("I2V_LR", 0.02))
+    A, B = torch.from_numpy(a), torch.from_numpy(b)
+    batch = 2048
+    for _ in range(_env("I2V_EPOCHS", epochs)):
+        order = torch.randperm(len(A), generator=g)
+        for k in range(0, len(A), batch):
+            idx = order[k:k + batch]
+            v, u = V(A[idx]), U(B[idx])
+            neg = U(torch.multinomial(noise, len(idx) * negatives, replacement=True, generator=g)
+                    .reshape(len(idx), negatives))
+            pos = torch.nn.functional.logsigmoid((v * u).sum(1))
+            ng = torch.nn.functional.logsigmoid(-(neg @ v[:, :, None]).squeeze(-1)).sum(1)
+            loss = -(pos + ng).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    return V.weight.detach().numpy().copy(), U.weight.detach().numpy().copy()
 
 
 class RerankRecommender(Recommender):
     """Up next with the blend's top re-ranked by ``reranker`` (None: as the plain ranker)."""
 
     reranker: Reranker | None = None
+    i2v: tuple | None = None          # (input, output) item2vec vectors of the catalogue's rows
+    i2v_weight = 0.0
     _rr_kept = np.zeros(0, np.int64)
 
     def up_next_signals(self, kept, tail=-1):
         self._rr_kept = np.asarray(kept, np.int64)
         return super().up_next_signals(kept, tail)
 
+    def i2v_scores(self, kept: np.ndarray) -> np.ndarray | None:
+        """The item2vec score of every row after the session's latest kept rows (0.6 per step back)."""
+        if self.i2v is None or not len(kept):
+            return None
+        V, U = self.i2v
+        last = kept[-3:][::-1]
+        ctx = (V[last] * (0.6 ** np.arange(len(last)))[:, None]).sum(0)
+        from recommender.rank import _z
+
+        return _z(U @ ctx)
+
     def _blend(self, signals):
         base = super()._blend(signals)
+        kept = self._rr_kept
+        if self.i2v_weight and self.i2v is not None:
+            extra = self.i2v_scores(kept)
+            if extra is not None:
+                base = base + np.float32(self.i2v_weight * self.trust) * extra
         if self.reranker is None:
             return base
-        kept = self._rr_kept
         top = _top(base, kept)
         if not len(top):
             return base
@@ -200,6 +283,8 @@ class RerankedUpNext(UpNextRanker):
         self._pools: dict[int, list] = {}      # session -> its picks' pools
         self._fitted_at = -1
         self._model: Reranker | None = None
+        self.i2v_weight = _env("I2V", 0.0)   # research: item2vec as an extra signal (weight at full trust)
+        self._i2v = None
 
     def _session_recommender(self, s: int):
         from recommender.local_models import load_models
@@ -213,22 +298,46 @@ class RerankedUpNext(UpNextRanker):
                                 now=float(self.log.times[start]))
         if self._fitted_at < 0 or start - self._fitted_at >= self.refit_plays:
             t0 = time.perf_counter()
-            self._gather(rec, s)
-            pools = [p for k in sorted(self._pools) if k < s for p in self._pools[k]]
-            self._model, info = fit(pools)
+            info = {}
+            if self.i2v_weight:
+                self._i2v = item2vec(self._own_sessions(cat, start), cat.n)
+            if _env("OFF", 0):
+                self._model = None
+            else:
+                self._gather(rec, s)
+                pools = [p for k in sorted(self._pools) if k < s for p in self._pools[k]]
+                self._model, info = fit(pools)
             info.update({"session": s, "used": self._model is not None, "s": round(time.perf_counter() - t0, 2)})
             self.fitted.append(info)         # reported as the trainings are
             self.trainings += 1
             self.train_s += time.perf_counter() - t0
             self._fitted_at = start
         rec.reranker = self._model
+        if self.i2v_weight and self._i2v is not None:
+            V, U = self._i2v
+            pad = cat.n - len(V)
+            rec.i2v = (V, U) if pad <= 0 else (np.pad(V, ((0, pad), (0, 0))), np.pad(U, ((0, pad), (0, 0))))
+            rec.i2v_weight = self.i2v_weight
         self._rec, self._session = rec, s
         return rec
+
+    def _own_sessions(self, cat, start: int) -> list[np.ndarray]:
+        """Catalogue rows of the listened plays of every session that began before log position ``start``."""
+        out = []
+        for k in np.flatnonzero(self._session_start < start):
+            a, b = int(self._session_start[k]), min(int(self._session_end[k]), start)
+            pos = np.arange(a, b)
+            pos = pos[~self.log.skipped[pos]]
+            rows = cat.rows(self.log.items[pos] + 1)
+            rows = rows[rows >= 0]
+            if len(rows) > 1:
+                out.append(rows)
+        return out
 
     def _gather(self, rec: RerankRecommender, s: int) -> None:
         """Picks' pools of the sessions before ``s`` not yet replayed (the latest MAX_SESSIONS)."""
         log = self.log
-        for k in range(max(0, s - MAX_SESSIONS), s):
+        for k in range(max(0, s - _env("MAX_SESSIONS", MAX_SESSIONS)), s):
             if k in self._pools:
                 continue
             a, b = int(self._session_start[k]), int(self._session_end[k])
