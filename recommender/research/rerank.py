@@ -44,8 +44,10 @@ CONFIDENCE = 0.0      # held-out MRR@20 gain must exceed this many standard erro
 DAY = 86400.0
 
 
-def features(rec: Recommender, sig: dict, base: np.ndarray, top: np.ndarray, kept: np.ndarray) -> np.ndarray:
-    """``[len(top), f]`` float32 features of candidate rows ``top`` (ordered by ``base``, best first)."""
+def features(rec: Recommender, sig: dict, base: np.ndarray, top: np.ndarray, kept: np.ndarray,
+             pen=None, skips: np.ndarray | None = None) -> np.ndarray:
+    """``[len(top), f]`` float32 features of candidate rows ``top`` (ordered by ``base``, best first);
+    with ``SKIPS`` (research), also the session's skip push ``pen`` and its skips' artists."""
     cat = rec.catalog
     X = signal_matrix(sig, SIGNALS, top)
     b = base[top].astype(np.float32)
@@ -59,7 +61,14 @@ def features(rec: Recommender, sig: dict, base: np.ndarray, top: np.ndarray, kep
     arts = cat.artist[kept] if len(kept) else np.zeros(0, np.int64)
     in_sess = (np.isin(cat.artist[top], arts) & (cat.artist[top] >= 0)).astype(np.float32)
     gap = b - b[0]
-    return np.column_stack([X, b, gap, rank, pc, sc, days, n_kept, in_sess]).astype(np.float32)
+    cols = [X, b, gap, rank, pc, sc, days, n_kept, in_sess]
+    if _env("SKIPS", 0):
+        sk = skips if skips is not None else np.zeros(0, np.int64)
+        p = np.asarray(pen, np.float32)[top] if isinstance(pen, np.ndarray) else np.zeros(len(top), np.float32)
+        sa = cat.artist[sk]
+        n_art = np.array([(sa == a).sum() if a >= 0 else 0 for a in cat.artist[top]], np.float32)
+        cols += [p, np.log1p(n_art), np.full(len(top), np.log1p(len(sk)), np.float32)]
+    return np.column_stack(cols).astype(np.float32)
 
 
 def _top(base: np.ndarray, banned: np.ndarray, k: int = TOP) -> np.ndarray:
@@ -238,9 +247,31 @@ class RerankRecommender(Recommender):
     i2v_weight = 0.0
     _rr_kept = np.zeros(0, np.int64)
 
+    _rr_skips = np.zeros(0, np.int64)
+    _rr_streak = 0
+
     def up_next_signals(self, kept, tail=-1):
         self._rr_kept = np.asarray(kept, np.int64)
         return super().up_next_signals(kept, tail)
+
+    def up_next(self, session_track_ids, k, *, exclude=(), skipped=(), streak=None, never=()):
+        rows = self.catalog.rows(skipped)
+        self._rr_skips = rows[rows >= 0]
+        if streak is None:
+            sess = self.catalog.rows(session_track_ids)
+            streak = 0
+            for r in sess[::-1]:
+                if not np.isin(r, self._rr_skips):
+                    break
+                streak += 1
+        self._rr_streak = streak
+        return super().up_next(session_track_ids, k, exclude=exclude, skipped=skipped, streak=streak, never=never)
+
+    def _skip_penalty(self, skip_rows, streak=0):
+        # With SKIPS the push is folded into the blend the re-ranker sees (``_blend``).
+        if _env("SKIPS", 0) and self.reranker is not None:
+            return 0.0
+        return super()._skip_penalty(skip_rows, streak)
 
     def i2v_scores(self, kept: np.ndarray) -> np.ndarray | None:
         """The item2vec score of every row after the session's latest kept rows (0.6 per step back)."""
@@ -262,11 +293,15 @@ class RerankRecommender(Recommender):
                 base = base + np.float32(self.i2v_weight * self.trust) * extra
         if self.reranker is None:
             return base
+        pen = None
+        if _env("SKIPS", 0):
+            pen = Recommender._skip_penalty(self, self._rr_skips, self._rr_streak)
+            base = base - pen
         top = _top(base, kept)
         if not len(top):
             return base
         out = base.copy()
-        out[top] = base[top] + self.reranker.delta(features(self, signals, base, top, kept))
+        out[top] = base[top] + self.reranker.delta(features(self, signals, base, top, kept, pen, self._rr_skips))
         return out
 
 
@@ -350,21 +385,28 @@ class RerankedUpNext(UpNextRanker):
             c = as_of.catalog
             kept: list[int] = []
             skipped: list[int] = []
+            streak = 0
             for i in range(a, b):
                 r = int(c.row(int(log.items[i]) + 1))
                 if r < 0:
                     continue
                 if log.skipped[i]:
                     skipped.append(r)
+                    streak += 1
                     continue
                 if kept and r not in kept and c.play_count[r] > 0:
                     k_rows = np.asarray(kept, np.int64)
                     sig = as_of.up_next_signals(k_rows, kept[-1])
                     base = Recommender._blend(as_of, sig)
+                    pen, sk = None, np.asarray(skipped, np.int64)
+                    if _env("SKIPS", 0):
+                        pen = Recommender._skip_penalty(as_of, sk, streak)
+                        base = base - pen
                     top = _top(base, np.asarray(kept + skipped, np.int64))
                     hit = np.flatnonzero(top == r)
                     if len(hit):
-                        got.append((features(as_of, sig, base, top, k_rows), int(hit[0])))
+                        got.append((features(as_of, sig, base, top, k_rows, pen, sk), int(hit[0])))
+                streak = 0
                 if r not in kept:
                     kept.append(r)
 
@@ -399,7 +441,7 @@ def summary(path: str) -> str:
         a, b = r["results"][RERANKED], r["results"][UNTRAINED]
         lines.append(f"  {p}{'*' if p in dev else ' '} q={r['n_queries']:5d} HR {a['HR@20']:.4f}/{b['HR@20']:.4f} "
                      f"MRR {a['MRR@20']:.4f}/{b['MRR@20']:.4f} d={a['MRR@20'] - b['MRR@20']:+.4f} "
-                     f"fits used {used}/{len(fits)} pools {fits[-1]['pools'] if fits else 0} "
+                     f"fits used {used}/{len(fits)} pools {fits[-1].get('pools', 0) if fits else 0} "
                      f"fit s {r['segue'][RERANKED]['train_s']:.0f} wall {r['wall_s']:.0f}")
     return "\n".join(lines)
 
