@@ -85,12 +85,13 @@ def _top(base: np.ndarray, banned: np.ndarray, k: int = TOP) -> np.ndarray:
 class Reranker:
     """``g(x)``: the mean of ``SEEDS`` standardised MLPs, added to the blend."""
 
-    def __init__(self, mean, std, state):
-        self.mean, self.std, self.state = mean, std, state
+    def __init__(self, mean, std, state, linear: bool = False):
+        self.mean, self.std, self.state, self.linear = mean, std, state, linear
 
     def delta(self, X: np.ndarray) -> np.ndarray:
         W1, b1, W2, b2 = self.state                      # [S,f,H], [S,1,H], [S,H,1], [S,1,1]
-        h = np.tanh(np.einsum("nf,sfh->snh", (X - self.mean) / self.std, W1) + b1)
+        h = np.einsum("nf,sfh->snh", (X - self.mean) / self.std, W1) + b1
+        h = h if self.linear else np.tanh(h)
         return (np.einsum("snh,sho->sno", h, W2) + b2).mean(0).ravel().astype(np.float32)
 
 
@@ -128,7 +129,7 @@ def _train(pools, epochs: int | None, base_col: int, hold=None):
     reciprocal ranks of the mean correction there, and of the blend alone)."""
     import torch
 
-    seeds, hidden = _env("SEEDS", 3), _env("HIDDEN", HIDDEN)
+    seeds, hidden, linear = _env("SEEDS", 3), _env("HIDDEN", HIDDEN), bool(_env("LINEAR", 0))
     torch.manual_seed(0)
     X, mask, t = _tensors(pools)
     flat = X[mask]
@@ -142,7 +143,8 @@ def _train(pools, epochs: int | None, base_col: int, hold=None):
 
     def deltas(Xb):             # [S, q, m]
         Z = ((Xb - mean) / std).reshape(-1, f)
-        h = torch.tanh(torch.einsum("nf,sfh->snh", Z, W1) + b1)
+        h = torch.einsum("nf,sfh->snh", Z, W1) + b1
+        h = h if linear else torch.tanh(h)
         return (torch.einsum("snh,sho->sno", h, W2) + b2).reshape(seeds, *Xb.shape[:2])
 
     if hold is not None:
@@ -166,7 +168,7 @@ def _train(pools, epochs: int | None, base_col: int, hold=None):
     if hold is not None:
         return best[0], best[2].numpy(), plain.numpy()
     state = tuple(p.detach().numpy().copy() for p in (W1, b1, W2, b2))
-    return Reranker(mean.numpy(), std.numpy(), state)
+    return Reranker(mean.numpy(), std.numpy(), state, linear)
 
 
 def fit(pools: list) -> tuple[Reranker | None, dict]:
