@@ -112,6 +112,15 @@ def _settings(args) -> dict:
                        for k, v in (kv.split("=") for kv in args.config.split(",") if kv)}}
 
 
+def _extra(settings: dict) -> dict:
+    """The research rankers the settings ask for, beside the untrained one."""
+    if not settings.get("rerank"):
+        return {}
+    from recommender.research.rerank import RERANKED, RerankedUpNext
+
+    return {RERANKED: RerankedUpNext}
+
+
 def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
     """One person's record (reads it from ``out_file`` if it was made with these settings)."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -139,8 +148,7 @@ def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
                           untrained=settings["untrained"], radio=settings["radio"],
                           session_model=settings["session_model"], diagnostics=settings.get("diagnostics", False),
                           trained=settings.get("trained", True), config=settings.get("config") or None,
-                          calibrate=settings.get("calibrate", True), rerank=settings.get("rerank", False),
-                          say=quiet)
+                          calibrate=settings.get("calibrate", True), extra=_extra(settings), say=quiet)
     record["log"] = str(path)
     record["settings"] = settings
     if out_file:

@@ -267,7 +267,6 @@ class UpNextRanker(SessionModel):
 
 SEGUE = "segue up next"
 UNTRAINED = "segue up next, untrained"
-RERANKED = "segue up next, reranked"
 RADIO_BASELINES = ("same-artist", "item-knn", "sr")
 DEFAULT_MODELS = "pop,same-artist,item-knn,sr,v-sknn,stan"
 
@@ -285,7 +284,8 @@ def load_priors_or_none(say=print):
 def evaluate_log(log, *, models: list[str], priors=None, train_frac: float = 0.8, gap_s: float = SESSION_GAP_S,
                  retrain_plays: int | None = 200, untrained: bool = True, radio: bool = True, epochs: int = 20,
                  session_model: bool = True, diagnostics: bool = False, trained: bool = True,
-                 config: dict | None = None, calibrate: bool = True, rerank: bool = False, say=print) -> dict:
+                 config: dict | None = None, calibrate: bool = True, extra: dict | None = None,
+                 say=print) -> dict:
     """One person's log through the protocol: the baselines in ``models``, the app's Up
     next (trained, and untrained if asked) and, with ``radio``, Radio against the
     seed-based baselines. Returns a JSON-able record (see :func:`format_table`)."""
@@ -308,14 +308,14 @@ def evaluate_log(log, *, models: list[str], priors=None, train_frac: float = 0.8
         facs[SEGUE] = ranker(SEGUE, retrain_plays=retrain_plays, calibrate=calibrate)
     if untrained:
         facs[UNTRAINED] = ranker(UNTRAINED, retrain_plays=None, config=untrained_config)
-    if rerank:              # research: the untrained ranker plus a re-ranker fitted on the person's picks
-        from recommender.research.rerank import RerankedUpNext
-
-        def make_reranked():
-            rankers[RERANKED] = RerankedUpNext(log, gap_s=gap_s, priors=priors, session_model=session_model,
-                                               config=untrained_config, refit_plays=retrain_plays or 200)
-            return rankers[RERANKED]
-        facs[RERANKED] = make_reranked
+    # Research rankers beside the untrained one (``evaluate people --rerank``): name ->
+    # ``make(log, gap_s=, priors=, session_model=, config=, refit_plays=)``.
+    for name, make in (extra or {}).items():
+        def made(name=name, make=make):
+            rankers[name] = make(log, gap_s=gap_s, priors=priors, session_model=session_model,
+                                 config=untrained_config, refit_plays=retrain_plays or 200)
+            return rankers[name]
+        facs[name] = made
     if diagnostics:         # how much Up next's picking rules (artist spacing...) cost here
         facs[UNTRAINED + ", no spacing"] = ranker(UNTRAINED + ", no spacing", retrain_plays=None, spacing=False,
                                                   config=untrained_config)

@@ -50,6 +50,7 @@ from recommender.calibrate import signal_matrix
 from recommender.rank import SIGNALS, Recommender
 from recommender.research.eval_upnext import UpNextRanker
 
+RERANKED = "segue up next, reranked"
 TOP = 100             # the blend's top that is re-ranked
 MAX_SESSIONS = 150    # past sessions replayed at the first fit
 MAX_POOLS = 3000      # the latest picks fitted on
@@ -441,7 +442,7 @@ def summary(path: str) -> str:
     """Reranked against untrained, per group and per person, from ``evaluate people --rerank --json``."""
     import json
 
-    from recommender.research.eval_upnext import RERANKED, UNTRAINED
+    from recommender.research.eval_upnext import UNTRAINED
 
     d = json.load(open(path, encoding="utf-8"))
     recs = {r["person"]: r for r in d["records"]}

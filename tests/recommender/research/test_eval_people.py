@@ -114,3 +114,20 @@ def test_the_validation_log_never_holds_the_test_period(tmp_path):
     cut = log.times[0] + 0.8 * (log.times[-1] - log.times[0])
     assert len(val) == int((log.times < cut).sum()) and val.times.max() < cut
     assert val.n_items == int(val.items.max()) + 1 and val.keys == log.keys[:val.n_items]
+
+
+def test_the_research_reranker_runs_beside_the_untrained_ranker_on_the_same_queries(tmp_path, capsys):
+    # `evaluate people --rerank`: the re-ranker fitted on a person's own picks is measured on
+    # the very queries of the untrained ranker, and on a log with a strong habit it never
+    # ranks worse than it.
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _person(logs / "pa.tsv", 0, gz=False)
+    js = tmp_path / "all.json"
+    assert main(["--logs", str(logs), "--models", "", "--no-priors", "--no-session-model", "--no-train",
+                 "--no-radio", "--rerank", "--retrain-plays", "60", "--json", str(js)]) == 0
+    record = json.loads(js.read_text())["records"][0]
+    results = record["results"]
+    reranked, untrained = results["segue up next, reranked"], results["segue up next, untrained"]
+    assert record["n_queries"] > 0 and reranked["n_updates"] == untrained["n_updates"] > 0
+    assert reranked["HR@20"] >= untrained["HR@20"] - 1e-9 and reranked["MRR@20"] >= untrained["MRR@20"] - 1e-9
