@@ -195,6 +195,7 @@ class Player:
         self._rng = random.Random()
         self._remember = False  # save the state for the next start (the window's player)
         self._saved_state = None
+        self._state_save_failing = False    # said once in the log until a save works again
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
@@ -947,8 +948,17 @@ class Player:
             try:
                 self.store.set_setting(STATE_SETTING, state)
                 self._saved_state = state
-            except Exception:  # a busy or closed database must not stop playback
-                log.exception("could not save the playback state")
+            except Exception:  # a busy, full or closed database must not stop playback
+                # Every queue change tries again; a full disk would fill the log with the
+                # same traceback, so it is written once, and the recovery once.
+                if not self._state_save_failing:
+                    log.exception("could not save the playback state (retried at every change; "
+                                  "said again only once it works)")
+                self._state_save_failing = True
+                return
+            if self._state_save_failing:
+                log.warning("the playback state is saved again")
+                self._state_save_failing = False
 
     # -- internals ----------------------------------------------------------------
     def _follow(self, entry: QueueEntry) -> int | None:

@@ -2193,3 +2193,41 @@ def test_a_suggestion_taken_out_while_the_filler_ranks_does_not_come_back(store,
     assert wait_for(lambda: len(p.queue) >= 3)
     assert [e.track_id for e in p.queue] == [ids[2], ids[3], ids[4]]
     p.stop()
+
+
+def test_a_failing_state_save_is_logged_once_until_it_works_again(store, tmp_path, make_player, monkeypatch,
+                                                                    caplog):
+    # A full disk fails every save of the queue, and each queue change tries again: the
+    # log said the same traceback at every change. Once, then once more when it recovers;
+    # playback and the queue go on meanwhile.
+    import logging
+    import sqlite3
+
+    from player.playback import STATE_SETTING
+
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(4)])
+    p = make_player(interval=3600.0)
+    p.restore_state()
+    real = store.set_setting
+
+    def full(key, value):
+        if key == STATE_SETTING:
+            raise sqlite3.OperationalError("database or disk is full")
+        return real(key, value)
+
+    monkeypatch.setattr(store, "set_setting", full)
+    caplog.set_level(logging.INFO, logger="player.playback")
+    for tid in ids:
+        p.enqueue([tid])
+        p._save_state()
+    failures = [r for r in caplog.records if "could not save the playback state" in r.getMessage()]
+    assert len(failures) == 1 and failures[0].exc_info is not None
+    assert [e.track_id for e in p.queue] == ids
+    monkeypatch.setattr(store, "set_setting", real)
+    p._save_state()
+    assert [q[0] for q in store.get_setting(STATE_SETTING)["queue"]] == ids
+    assert any("saved again" in r.getMessage() for r in caplog.records)
+    p.enqueue([ids[0]])
+    monkeypatch.setattr(store, "set_setting", full)
+    p._save_state()
+    assert len([r for r in caplog.records if "could not save the playback state" in r.getMessage()]) == 2
