@@ -221,8 +221,22 @@ class PlaylistTasksMixin:
         path read with it: a playlist changed meanwhile (a second move made before the first
         was read back) keeps its order, and the list shows it as it is."""
         store, entries = self.store, self.playlists.with_paths(order)
-        self._write(lambda: store.reorder_playlist(playlist_id, entries),
-                    lambda _r: self.refresh_playlists(select=playlist_id), "playlist-reorder")
+
+        def finished(result, error):
+            stored = bool(result) and error is None
+            if error is not None:
+                log.error("could not reorder playlist %s: %s", playlist_id, error)
+                self.statusBar().showMessage(f"The new order could not be stored: {error}", 8000)
+            elif not stored:
+                self.statusBar().showMessage("The playlist was changed meanwhile: it is shown as it is now; "
+                                             "move the songs again", 8000)
+            if self.playlists.move_stored(stored):
+                # (another playlist chosen meanwhile stays chosen)
+                self.refresh_playlists(select=playlist_id if self.playlists.current_playlist() == playlist_id
+                                       else None)
+
+        run_task(lambda: store.reorder_playlist(playlist_id, entries), finished, pool=db_write_pool(),
+                 name="playlist-reorder")
 
     def rename_playlist(self, playlist_id: int, name: str | None = None) -> None:
         if name is None:

@@ -113,6 +113,7 @@ class PlaylistsPanel(QWidget):
         # undecodable bytes of a file name that is not UTF-8 are lost or refused, and the
         # store would refuse every move.
         self._paths: dict[int, str] = {}
+        self._moves_pending = 0                # moves shown, not yet stored
         self.move_up = QAction("Move up", self.entries, shortcut=QKeySequence("Alt+Up"),
                                shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
         self.move_down = QAction("Move down", self.entries, shortcut=QKeySequence("Alt+Down"),
@@ -268,12 +269,41 @@ class PlaylistsPanel(QWidget):
 
     def _emit_order(self, order: list[int]) -> None:
         """Ask for the entries in ``order`` (the positions as shown, in the order wanted; see
-        :meth:`with_paths`). The selection follows the songs moved."""
-        if order == self._shown_order():
+        :meth:`with_paths`), and show them so at once: a second move pressed before the first
+        is stored is made on the new order, as the person sees it, and the store (which takes
+        the moves one after another) finds the list it names. The selection follows the songs
+        moved."""
+        if order == self._shown_order() or self.current_playlist() is None:
             return
         moved = set(self._selected_positions())
         self._select_after = {i for i, p in enumerate(order) if p in moved}
-        self._emit_for_current(self.reorder_entries, order)
+        self._emit_for_current(self.reorder_entries, order)     # named by the paths as read
+        self._moves_pending += 1
+        self._show_order(order)
+
+    def _show_order(self, order: list[int]) -> None:
+        """The rows put in ``order`` and numbered as the store will number them."""
+        current = self.entries.currentItem()
+        current = current.data(POSITION_ROLE) if current is not None else None
+        rows = {}
+        while self.entries.count():
+            item = self.entries.takeItem(0)
+            rows[item.data(POSITION_ROLE)] = item
+        paths, self._paths = self._paths, {}
+        for i, position in enumerate(order):
+            item = rows[position]
+            item.setData(POSITION_ROLE, i)
+            self._paths[i] = paths[position]
+            self.entries.addItem(item)
+            item.setSelected(i in self._select_after)
+            if position == current:
+                self.entries.setCurrentItem(item, QItemSelectionModel.NoUpdate)
+
+    def move_stored(self, stored: bool) -> bool:
+        """A move asked for is stored (or refused): True when the list is to be read again,
+        once the last move asked for is in, or at once when one was refused."""
+        self._moves_pending = max(0, self._moves_pending - 1)
+        return not stored or self._moves_pending == 0
 
     def with_paths(self, order: list[int]) -> list[tuple[int, str]]:
         """``order``'s positions each with the path read with it (kept here, never passed

@@ -103,6 +103,55 @@ def test_a_playlists_songs_are_put_in_order_by_dragging_or_alt_up_and_down(qtbot
     panel.last_menu.close()
 
 
+def test_moves_pressed_before_the_first_is_stored_all_count_and_a_refused_one_says_so(qtbot, scanned,
+                                                                                       make_window):
+    # Alt+Down pressed twice quickly moved the song one place: the second press was made on
+    # the list as last read, the store refused it as stale, and nothing was said.
+    from PySide6.QtCore import Qt
+
+    from player.workers import db_write_pool, run_task
+
+    ids = [t["id"] for t in scanned.tracks()[:4]]
+    pid = scanned.create_playlist("Order", ids)
+    window = make_window(scanned)
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    view = panel.entries
+    qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
+    titles = _titles(view)
+    hold = threading.Event()
+    run_task(lambda: hold.wait(10), lambda result, error: None, pool=db_write_pool(), name="hold-writes")
+    view.setFocus()
+    view.setCurrentRow(0)
+    for _ in range(3):
+        qtbot.keyClick(view, Qt.Key_Down, Qt.AltModifier)
+    # Shown at once, the song still selected; stored once the writes go on.
+    assert _titles(view) == [titles[1], titles[2], titles[3], titles[0]]
+    assert [i.text() for i in view.selectedItems()] == [titles[0]]
+    assert scanned.playlist_track_ids(pid) == ids
+    hold.set()
+    qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[1], ids[2], ids[3], ids[0]], timeout=5000)
+    qtbot.wait(300)
+    assert _titles(view) == [titles[1], titles[2], titles[3], titles[0]]
+    assert [i.text() for i in view.selectedItems()] == [titles[0]]
+    # Changed elsewhere (another Segue command) before a move is stored: refused, said, re-read.
+    hold.clear()
+    run_task(lambda: hold.wait(10), lambda result, error: None, pool=db_write_pool(), name="hold-writes")
+    view.clearSelection()
+    view.item(0).setSelected(True)
+    qtbot.keyClick(view, Qt.Key_Down, Qt.AltModifier)
+    scanned.remove_playlist_entries(pid, [3])
+    hold.set()
+    qtbot.waitUntil(lambda: "changed meanwhile" in window.statusBar().currentMessage(), timeout=5000)
+    qtbot.waitUntil(lambda: _titles(view) == [titles[1], titles[2], titles[3]], timeout=5000)
+    assert scanned.playlist_track_ids(pid) == [ids[1], ids[2], ids[3]]
+    # and moves go on from there
+    view.clearSelection()
+    view.item(2).setSelected(True)
+    qtbot.keyClick(view, Qt.Key_Up, Qt.AltModifier)
+    qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[1], ids[3], ids[2]], timeout=5000)
+
+
 def test_m3u8_export_and_import_round_trip_with_relative_paths(qtbot, scanned, make_window, tmp_path, music):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in (2, 0, 5)]
