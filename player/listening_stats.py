@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from player.recommendations import UNTAGGED, genre_bucket
+from player.recommendations import UNTAGGED, genre_bucket, genre_title
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SUGGESTED_SOURCES
 
@@ -225,8 +225,8 @@ def report_card(cols: PlayColumns) -> ReportCard:
 def genre_name(bucket: str | None, genre: str | None) -> str:
     """The analysed genre bucket, else the file's own genre tag, else "No genre tag"."""
     if bucket:
-        return bucket[:1].upper() + bucket[1:]
-    return genre_bucket(genre) if genre else UNTAGGED
+        return genre_title(bucket)
+    return genre_title(genre_bucket(genre)) if genre else UNTAGGED
 
 
 @dataclass

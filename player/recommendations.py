@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Collection, Iterable, Protocol, runtime_checkable
 
 from player.library.names import Namer
+from recommender.genres import file_genre_bucket
 from segue_common.normalize import SAME_RECORDING_S, recording_key
 
 UNTAGGED = "No genre tag"
@@ -53,11 +54,25 @@ class RecommendationProvider(Protocol):
 
 
 def genre_bucket(genre: str | None) -> str:
-    """The bucket a genre tag falls in: its first value, case-folded to one spelling."""
+    """The bucket a genre tag falls in, by its first value: one of the recommender's genre
+    buckets when it names one ("Heavy Metal" and "metal" are "metal", "Rap" and "Hip Hop"
+    "hip-hop"), the same names audio analysis gives, so a station or a Discover row does
+    not split one genre by its spellings, nor change its rows once analysis is done;
+    otherwise the value itself, case-folded to one spelling ("Reggae")."""
     if not genre:
         return UNTAGGED
     first = _SPLIT.split(genre.strip())[0].strip()
-    return first.title() if first else UNTAGGED
+    if not first:
+        return UNTAGGED
+    return file_genre_bucket(first) or first.title()
+
+
+def genre_title(bucket: str) -> str:
+    """A bucket as a heading shows it ("metal" -> "Metal", "soul & rnb" -> "Soul & R&B");
+    in a sentence the bucket itself reads right ("metal, like ...")."""
+    if bucket == "soul & rnb":
+        return "Soul & R&B"
+    return bucket[:1].upper() + bucket[1:]
 
 
 def _one_per_recording(ids: list[int], rows: dict, taken: Iterable[int]) -> list[int]:
@@ -212,7 +227,7 @@ class LibraryRecommendations:
             for t in spread:
                 when = last_played.get(t)
                 why = "not played yet" if when is None else f"last played {int((now - when) // 86400)} days ago"
-                row.append(Rec(t, f"{bucket}: {why}", score=0.0 if when else 1.0))
+                row.append(Rec(t, f"{genre_title(bucket)}: {why}", score=0.0 if when else 1.0))
             out[bucket] = row
         return out
 
@@ -224,4 +239,5 @@ class LibraryRecommendations:
         where = f" ({context})" if context else ""
         if bucket == UNTAGGED:
             return f"From your library{where}; it has no genre tag"
-        return f"Tagged {bucket} in your library{where}"
+        tag = _SPLIT.split(row["genre"].strip())[0].strip()     # the tag as the person wrote it
+        return f"Tagged {tag} in your library{where}"

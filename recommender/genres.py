@@ -4,7 +4,8 @@ A small fixed set of buckets (:data:`BUCKETS`) backs the Discover rows. Audio ev
 the strongest member tag of each bucket (``weight · probability``), normalised over buckets;
 the file's genre tag, when it names a bucket, is mixed in with weight ``file_weight`` -- the
 person's own tags are trusted more than the tagger, which still breaks ties and fills gaps.
-MSD's 50 tags have no classical tag, so "classical" only ever comes from file tags.
+MSD's 50 tags have no classical tag, so "classical" only ever comes from file tags (which
+count soundtracks and film scores in it).
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ FILE_GENRE_WORDS: tuple[tuple[str, str], ...] = (
     (r"electr|techno|trance|\bedm\b|dubstep|drum ?(and|&|n) ?bass|\bidm\b|synth|industrial|breakbeat", "electronic"),
     (r"rock|grunge", "rock"),
     (r"pop", "pop"),
+    # A soundtrack or score that names no other genre ("Soundtrack", "Film Score", "OST") is
+    # most often orchestral; one that does ("Electronic Soundtrack") went by it above.
+    (r"soundtrack|\bscore\b|\bost\b|\bfilm\b|cinematic", "classical"),
 )
 
 _TAG_INDEX = {name: i for i, name in enumerate(MSD_LABELS)}

@@ -6,6 +6,7 @@ from bisect import bisect_right
 from itertools import accumulate
 
 from PySide6.QtCore import QSize, Qt, Signal
+from player.recommendations import genre_title
 from player.ui.elided_label import ElidedLabel
 from player.ui.never_menu import add_never_actions
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
@@ -21,8 +22,8 @@ GENRE_CHARS = 8              # room a genre's name keeps in the narrowest row, i
 def tile_reason(bucket: str, reason: str) -> str:
     """The reason as a tile shows it: without the row's own genre in front ("Rock: not played
     yet" under the heading "Rock"), which would take most of a tile's short line."""
-    head = f"{bucket}: "
-    return reason[len(head):] if bucket and reason.startswith(head) else reason
+    head = f"{bucket}: ".casefold()
+    return reason[len(head):] if bucket and reason[:len(head)].casefold() == head else reason
 
 
 class BucketRow(QFrame):
@@ -87,12 +88,13 @@ class BucketRow(QFrame):
     def set_bucket(self, bucket: str) -> None:
         """Show the genre ``bucket`` (a row shown before is filled anew with another one)."""
         self.bucket = bucket
-        self.title.setText(bucket)
+        name = genre_title(bucket)
+        self.title.setText(name)
         # "Play" beside the name: the name a second time on the button ("Play Rock") took a
         # long genre's row twice over. Its tooltip and a screen reader still say which.
         self.play_btn.setText("Play")
-        self.play_btn.setToolTip(f"Play {bucket}")
-        self.play_btn.setAccessibleName(f"Play {bucket}")
+        self.play_btn.setToolTip(f"Play {name}")
+        self.play_btn.setAccessibleName(f"Play {name}")
 
     def set_entries(self, entries: list[tuple[int, str, str, str]]) -> None:
         """``[(track_id, title, artist, reason), ...]``, in place of the tracks shown."""

@@ -36,6 +36,8 @@ def test_every_mapped_tag_is_an_msd_tag_and_the_set_is_fixed():
     ("Techno", "electronic"), ("Synthpop", "electronic"), ("Classical", "classical"),
     ("Baroque", "classical"), ("Bebop", "jazz"), ("Bluegrass", "country"), ("Singer-Songwriter", "folk"),
     ("Downtempo", "ambient"), ("K-Pop", "pop"), ("Drum & Bass", "electronic"),
+    ("Soundtrack", "classical"), ("Film Score", "classical"), ("OST", "classical"),
+    ("Electronic Soundtrack", "electronic"), ("Jazz Film Score", "jazz"), ("Scores", None),
     ("Podcast", None), ("(17)", None), ("", None), (None, None), ("Therapy", None), ("Demo", None),
 ])
 def test_file_genre_words(genre, bucket):

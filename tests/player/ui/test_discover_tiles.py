@@ -28,7 +28,7 @@ def test_a_discover_tile_shows_its_reason_under_the_title_and_the_artist(qtbot, 
     window.tabs.setCurrentWidget(window.discover)
     qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
     row = window.discover.rows[0]
-    assert row.bucket == "Rock"
+    assert row.bucket == "rock" and row.title.text() == "Rock"
     item = row.list.item(0)
     assert item.toolTip().endswith("\nRock: not played yet")          # the tooltip keeps the full text
     qtbot.wait(50)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QLabel
 
-from player.recommendations import genre_bucket
+from player.recommendations import genre_bucket, genre_title
 from player.ui.queue_panel import ENTRY_ROLE
 from tests.player.ui.conftest import TRACKS
 
@@ -172,7 +172,7 @@ def test_context_menu_radio_fills_the_queue(qtbot, scanned, make_window):
     qtbot.waitUntil(lambda: len(window.player.queue) >= 3, timeout=5000)
     queue = window.player.queue
     assert all(e.source == "radio" for e in queue)
-    rock = {t["id"] for t in scanned.tracks() if genre_bucket(t["genre"]) == "Rock"}
+    rock = {t["id"] for t in scanned.tracks() if genre_bucket(t["genre"]) == "rock"}
     assert {e.track_id for e in queue[:3]} == rock - {seed}    # the rest of the genre first
     assert seed not in {e.track_id for e in queue}
     assert window.up_next.keep_going.isChecked() and window.player.keep_going
@@ -306,7 +306,7 @@ def test_discover_rows_play_a_bucket(qtbot, scanned, make_window):
     window = make_window(scanned)
     window.tabs.setCurrentWidget(window.discover)
     qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
-    assert [r.bucket for r in window.discover.rows] == ["Rock", "Jazz", "Folk"]
+    assert [r.bucket for r in window.discover.rows] == ["rock", "jazz", "folk"]
     jazz = window.discover.rows[1]
     assert jazz.list.count() == 3
     jazz.play_btn.click()
@@ -424,7 +424,7 @@ def test_up_next_rows_act_on_the_entries_shown_even_if_the_queue_shifted(qtbot, 
 
 def _discover_in_view(panel) -> list[tuple[str, list[int], list[str], int]]:
     """What the Discover panel shows in its viewport, top down: each row's bucket (its
-    title label's text), track ids, tile titles and width."""
+    title label shows it as a heading), track ids, tile titles and width."""
     from player.ui.discover_panel import BucketRow
 
     view = panel.viewport()
@@ -433,7 +433,8 @@ def _discover_in_view(panel) -> list[tuple[str, list[int], list[str], int]]:
         top = row.mapTo(view, QPoint(0, 0)).y()
         if row.isVisible() and top < view.height() and top + row.height() > 0:
             titles = [row.list.item(i).text() for i in range(row.list.count())]
-            shown.append((top, row.findChild(QLabel, "bucketTitle").text(), row.ids, titles, row.width()))
+            assert row.findChild(QLabel, "bucketTitle").text() == genre_title(row.bucket)
+            shown.append((top, row.bucket, row.ids, titles, row.width()))
     shown.sort()
     tops = [s[0] for s in shown]
     assert tops == sorted(set(tops))                          # one row per place, none on another
@@ -597,7 +598,7 @@ def test_switching_to_discover_while_its_rows_are_read_reads_them_once_more_not_
     qtbot.waitUntil(lambda: len(reads) >= 2, timeout=10000)
     qtbot.wait(500)
     assert len(reads) == 2                          # the one running, and one after it
-    assert [r.bucket for r in window.discover.rows] == ["Rock", "Jazz", "Folk"]
+    assert [r.bucket for r in window.discover.rows] == ["rock", "jazz", "folk"]
 
 def test_discover_rows_name_a_big_librarys_tracks_in_a_few_reads(store):
     # Discover's worker job names every track it shows: at 200 genre values that is some

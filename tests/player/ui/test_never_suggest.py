@@ -163,7 +163,7 @@ def test_a_discover_tile_left_out_goes_at_once(qtbot, scanned, make_window):
     window = make_window(scanned)
     window.tabs.setCurrentWidget(window.discover)
     qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
-    jazz = next(r for r in window.discover.rows if r.bucket == "Jazz")
+    jazz = next(r for r in window.discover.rows if r.bucket == "jazz")
     tile = jazz.ids[0]
     jazz._menu(jazz.list.visualItemRect(jazz.list.item(0)).center())
     menu_texts = [a.text() for a in jazz.last_menu.actions()]
@@ -292,7 +292,7 @@ def test_the_menus_and_leaving_an_artist_out_read_nothing_from_the_database_on_t
     window.tabs.setCurrentWidget(window.discover)
     qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
     artist = scanned.track(rows.index(1).data(ENTRY_ROLE).track_id)["artist"]
-    jazz = next(r for r in window.discover.rows if r.bucket == "Jazz")
+    jazz = next(r for r in window.discover.rows if r.bucket == "jazz")
     tile_artist = scanned.track(jazz.ids[0])["artist"]
     first_artist = scanned.track(window.model.track_id(0))["artist"]
     gui_reads = []
@@ -345,7 +345,7 @@ def test_discover_rows_read_before_a_song_was_left_out_do_not_show_it(qtbot, sca
     window.provider = held = HeldDiscover(scanned)
     window.tabs.setCurrentWidget(window.discover)
     qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
-    tile = next(r for r in window.discover.rows if r.bucket == "Jazz").ids[0]
+    tile = next(r for r in window.discover.rows if r.bucket == "jazz").ids[0]
     shown = []
     real = window.discover.set_rows
 
