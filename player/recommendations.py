@@ -10,7 +10,6 @@ years, lengths), so the panels never show made-up data and work before any model
 from __future__ import annotations
 
 import random
-import re
 import statistics
 import time
 from collections import OrderedDict, defaultdict
@@ -18,12 +17,11 @@ from dataclasses import dataclass
 from typing import Collection, Iterable, Protocol, runtime_checkable
 
 from player.library.names import Namer
-from recommender.genres import file_genre_bucket
+from recommender.genres import file_genre_bucket, first_genre
 from segue_common.normalize import SAME_RECORDING_S, recording_key
 
 UNTAGGED = "No genre tag"
 SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
-_SPLIT = re.compile(r"\s*[;/,|]\s*")
 
 
 @dataclass(frozen=True)
@@ -59,9 +57,7 @@ def genre_bucket(genre: str | None) -> str:
     "hip-hop"), the same names audio analysis gives, so a station or a Discover row does
     not split one genre by its spellings, nor change its rows once analysis is done;
     otherwise the value itself, case-folded to one spelling ("Reggae")."""
-    if not genre:
-        return UNTAGGED
-    first = _SPLIT.split(genre.strip())[0].strip()
+    first = first_genre(genre)
     if not first:
         return UNTAGGED
     return file_genre_bucket(first) or first.title()
@@ -239,5 +235,4 @@ class LibraryRecommendations:
         where = f" ({context})" if context else ""
         if bucket == UNTAGGED:
             return f"From your library{where}; it has no genre tag"
-        tag = _SPLIT.split(row["genre"].strip())[0].strip()     # the tag as the person wrote it
-        return f"Tagged {tag} in your library{where}"
+        return f"Tagged {first_genre(row['genre'])} in your library{where}"     # as the person wrote it

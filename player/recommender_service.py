@@ -26,6 +26,7 @@ from player.memory import release_free_memory
 from player.library.names import Namer, album_folder, path_numbers
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
+from recommender.genres import assign_buckets
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
@@ -121,6 +122,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     namer = Namer.of(store)
     ids: list[int] = []
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
+    raw_genres: list = []
     years, album_artists, track_numbers, disc_numbers, places = [], [], [], [], []
     # A few values per row, in chunks, one object per repeated name: holding every row (and
     # every copy SQLite makes of a name) at once would leave the window's memory fragmented
@@ -143,6 +145,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             tag_titles.append(r["title"])
             durations.append(r["duration"])
             genre.append(genre_bucket(r["genre"]))
+            raw_genres.append(r["genre"])
             years.append(r["year"])
             album_by = first_of_artists(r["albumartist"])
             album_artists.append(one(album_by, album_by) if album_by else None)
@@ -159,8 +162,17 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:
         buckets = genre
-    else:                                 # unanalysed tracks fall back to their genre tag
+    else:
+        # An analysed track's bucket from the tags its analysis heard and its genre tag as it
+        # is now: a genre retagged since (which keeps the analysis) counts at once. Unanalysed
+        # tracks (and failed analyses) go by their genre tag.
+        heard = np.array([b is not None for b in buckets]) & (tags.any(axis=1) if tags is not None else False)
+        if heard.any():
+            at = np.flatnonzero(heard)
+            for i, b in zip(at, assign_buckets(tags[at], [raw_genres[i] for i in at])):
+                buckets[i] = b
         buckets = [b or g for b, g in zip(buckets, genre)]
+    del raw_genres
     prior = None
     if priors is not None and len(ids):
         prior, _ = prior_factors(priors, tagged_artists, tag_titles, tags)

@@ -72,11 +72,20 @@ for _b, _members in TAG_BUCKETS.items():
         _W[BUCKETS.index(_b), _TAG_INDEX[_tag]] = _w
 
 
+_SEPARATORS = re.compile(r"\s*[;/,|]\s*")
+
+
+def first_genre(genre: str | None) -> str:
+    """The first of a tag's genres ("Rock; Pop", "Rock/Pop" -> "Rock"), stripped; "" for none."""
+    return _SEPARATORS.split(genre.strip())[0].strip() if genre else ""
+
+
 def file_genre_bucket(genre: str | None) -> str | None:
-    """The bucket a file's genre tag names ("Indie Rock" -> "indie"), or None."""
-    if not genre:
+    """The bucket a file's genre tag names by its first genre ("Indie Rock" -> "indie",
+    "Pop; Rock" -> "pop"), or None."""
+    text = first_genre(genre).lower()
+    if not text:
         return None
-    text = genre.strip().lower()
     if re.fullmatch(r"\(?\d+\)?", text):  # bare ID3v1 numbers carry no usable name here
         return None
     for pattern, bucket in FILE_GENRE_WORDS:
@@ -111,6 +120,24 @@ def bucket_scores(tags: np.ndarray, genre: str | None = None, *, file_weight: fl
     onehot = np.zeros(len(BUCKETS), np.float32)
     onehot[BUCKETS.index(named)] = 1.0
     return ((1 - file_weight) * audio + file_weight * onehot).astype(np.float32)
+
+
+def assign_buckets(tags: np.ndarray, genres, *, file_weight: float = 0.6) -> list[str]:
+    """:func:`assign_bucket` of many tracks at once: ``tags`` [shape=(n, 50)] and each one's
+    genre tag (the bucket is worked out anew from the tags the analysis kept, so a genre tag
+    changed since then counts at once)."""
+    tags = np.asarray(tags, dtype=np.float32)
+    if tags.ndim != 2 or tags.shape[1] != len(MSD_LABELS) or len(tags) != len(genres):
+        raise ValueError(f"expected tags [n, 50] and n genres, got {tags.shape} and {len(genres)}")
+    # one bucket at a time: [n, buckets, 50] at once would be 750 floats a track
+    audio = np.stack([(tags * w).max(axis=1) for w in _W], axis=1) if len(tags) else np.zeros((0, len(BUCKETS)))
+    audio = audio / np.maximum(audio.sum(axis=1, keepdims=True), 1e-9)
+    for i, genre in enumerate(genres):
+        named = file_genre_bucket(genre)
+        if named is not None:
+            audio[i] *= 1 - file_weight
+            audio[i, BUCKETS.index(named)] += file_weight
+    return [BUCKETS[j] for j in np.argmax(audio, axis=1)]
 
 
 def assign_bucket(tags: np.ndarray | None, genre: str | None = None, *, file_weight: float = 0.6) -> str | None:

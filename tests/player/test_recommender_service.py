@@ -70,6 +70,31 @@ def test_before_analysis_one_genre_spelled_several_ways_is_one_station_and_one_r
     assert all({bucket_of[r.track_id] for r in recs} == {b} for b, recs in shown.items())
 
 
+def test_an_analysed_track_retagged_to_another_genre_moves_to_its_row_without_a_new_analysis(store):
+    # A retag keeps the analysis (the audio is the same), and with it the bucket worked out
+    # from the old genre tag: a song retagged Jazz -> Classical stayed in Discover's jazz row.
+    import numpy as np
+
+    from recommender.msd_tags import MSD_LABELS
+
+    ids, genre = fill_library(store)
+    jazzy = np.zeros(len(MSD_LABELS), np.float32)
+    jazzy[MSD_LABELS.index("jazz")] = 0.3
+    rng = np.random.default_rng(0)
+    store.save_features([{"track_id": t, "model_version": "v1", "tags": jazzy, "embedding": rng.normal(size=16),
+                          "bucket": "jazz"} for t in ids.values()])
+    moved = ids["Rock song 3"]
+    row = store.track(moved)
+    store.upsert_tracks([{**{k: row[k] for k in ("path", "size", "title", "artist", "album", "duration")},
+                          "mtime_ns": row["mtime_ns"] + 1, "genre": "Classical"}])
+    assert store.track(moved)["genre"] == "Classical" and store.features().bucket.count("jazz") == len(ids)
+    rows = RecommenderService(store, priors=None).discover(PER * 4)
+    assert [r.track_id for r in rows["classical"]] == [moved]
+    # each other track by its own tag, which outweighs what the tagger heard; "Ambient" too
+    assert sorted(rows) == ["ambient", "classical", "hip-hop", "jazz", "rock"]
+    assert moved not in {r.track_id for r in rows["rock"]}
+
+
 def test_plays_through_the_store_shift_up_next_and_discover(store):
     ids, genre = fill_library(store)
     service = RecommenderService(store, priors=None)

@@ -9,6 +9,7 @@ from recommender.genres import (
     BUCKETS,
     TAG_BUCKETS,
     assign_bucket,
+    assign_buckets,
     bucket_scores,
     file_genre_bucket,
 )
@@ -38,6 +39,7 @@ def test_every_mapped_tag_is_an_msd_tag_and_the_set_is_fixed():
     ("Downtempo", "ambient"), ("K-Pop", "pop"), ("Drum & Bass", "electronic"),
     ("Soundtrack", "classical"), ("Film Score", "classical"), ("OST", "classical"),
     ("Electronic Soundtrack", "electronic"), ("Jazz Film Score", "jazz"), ("Scores", None),
+    ("Pop; Rock", "pop"), ("Rock/Pop", "rock"),
     ("Podcast", None), ("(17)", None), ("", None), (None, None), ("Therapy", None), ("Demo", None),
 ])
 def test_file_genre_words(genre, bucket):
@@ -88,3 +90,11 @@ def test_light_modules_do_not_import_torch_or_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[2]))
     assert out.stdout.strip() == "[]"
+
+
+def test_many_tracks_at_once_as_one_by_one():
+    rng = np.random.default_rng(3)
+    tags = rng.random((40, len(MSD_LABELS))).astype(np.float32) ** 4
+    genres = [None, "Classical", "Podcast", "Heavy Metal; Rock", "Soundtrack", "Jazz"] * 6 + [None] * 4
+    assert assign_buckets(tags, genres) == [assign_bucket(t, g) for t, g in zip(tags, genres)]
+    assert assign_buckets(np.zeros((0, len(MSD_LABELS))), []) == []
