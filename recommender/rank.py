@@ -731,15 +731,18 @@ class Recommender:
         score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([self._rows(never), [seed], station, skip_rows])
         # ``exclude`` in station order (played, then queued): no artist follows the tail's.
-        # The hourly cap counts only the seed and this batch, so a station may stay on a
-        # kind with few artists (staying on topic matters more here than in Up next).
+        # The hourly cap counts only the seed and this batch, and gives way to a song of the
+        # seed's genre that scores above the next one allowed when that one is of another
+        # genre: a station may stay on a kind with few artists (staying on topic matters
+        # more here than in Up next).
         # A station from a short track (a jingle radio) may play short tracks.
         # Someone who stays with an artist (runs, several plays of one an hour) keeps that
         # habit on a station too, as in Up next.
         return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
-                          last=self.short_rows if not self.short_rows[seed] else None)
+                          last=self.short_rows if not self.short_rows[seed] else None,
+                          topic=(cat.bucket == cat.bucket[seed]) if cat.bucket[seed] >= 0 else None)
 
     def discover(self, k_per_bucket: int, *, never: Sequence[int] = ()) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.
@@ -1106,7 +1109,8 @@ class Recommender:
               per_artist: int | None = None, strict: bool = False, follow: bool = False,
               among: np.ndarray | None = None, last: np.ndarray | None = None,
               recordings: dict[str, list[float]] | None = None,
-              follow_album: bool = False, timeline: bool = True) -> list[tuple[int, float]]:
+              follow_album: bool = False, timeline: bool = True,
+              topic: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
         ``follow``: an artist or album may follow itself (only the per-hour limit holds);
@@ -1118,6 +1122,10 @@ class Recommender:
         One recording (same normalised artist and title, about the same length) is never
         picked twice, nor again when it is banned or in ``history``; ``recordings`` carries
         what was picked across calls (Discover's rows) and is updated.
+        ``topic`` [shape=(n,)] bool: rows on the list's topic (a station's genre). When the
+        next row allowed is off it, one on it held back only by its artist's hour goes first:
+        a station on a genre with few artists comes back to one of them (spaced, never two
+        in a row) rather than leave for another genre while songs of its own are left.
         """
         cat = self.catalog
         if len(banned):
@@ -1166,6 +1174,8 @@ class Recommender:
         while len(out) < k:
             pick = None
             for j, r in enumerate(deferred):   # scored above every candidate not yet seen
+                if self._same_recording(int(r), seen):
+                    continue                        # (a copy of it was picked meanwhile)
                 a = cat.artist[r]
                 if a >= 0 and full(int(a)):
                     continue
@@ -1185,6 +1195,16 @@ class Recommender:
                     deferred.append(r)
                 else:
                     pick = r
+            if pick is not None and topic is not None and not topic[pick]:
+                # (``deferred`` is in score order: the first one on topic not following the
+                # previous pick is the best of them)
+                j = next((j for j, r in enumerate(deferred)
+                          if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
+                          and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
+                          and not self._same_recording(int(r), seen)), None)
+                if j is not None:
+                    pick, deferred[j] = deferred[j], pick
+                    deferred.sort(key=lambda r: -s[r])
             if pick is None:
                 break
             out.append(pick)

@@ -255,6 +255,21 @@ def test_a_copy_whose_title_names_its_version_after_a_dash_is_the_same_recording
     assert len(up_next) == len(set(up_next)) and not {"Tune C", "Tune D"} & set(up_next)
 
 
+def test_a_station_comes_back_to_its_genres_few_artists_rather_than_leave_it():
+    # Four jazz bands of four songs: with each band held to two an hour the station left
+    # jazz after seven songs for other genres, songs of its own that score higher still
+    # unplayed. A band's hour now gives way to them (never one band twice in a row).
+    cat, rows = untagged_sound_library()
+    rec = Recommender(cat, now=T0)
+    seed = next(t for t, r in rows.items() if r["title"] == "Jazz song 21")
+    station = [t for t, _ in rec.radio(seed, 20)]
+    genres = [rows[t]["genre"] for t in station]
+    assert genres[:14] == ["Jazz"] * 14 and genres[14] != "Jazz"
+    bands = [rows[t]["artist"] for t in station[:14]]
+    assert all(a != b for a, b in zip(bands, bands[1:])) and len(set(bands)) == 4
+    assert len(station) == len(set(station)) and seed not in station
+
+
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
