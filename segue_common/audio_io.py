@@ -944,6 +944,27 @@ def _open_soundfile(path: str) -> sf.SoundFile:
     return sf.SoundFile(soundfile_name(path))
 
 
+#: uncompressed formats whose header gives the audio's size, which libsndfile believes
+_SIZED_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64", "AIFF", "AU", "CAF"})
+
+
+def open_soundfile(path: str) -> sf.SoundFile:
+    """The file opened by libsndfile, refused (RuntimeError, as libsndfile's own refusals
+    are, so that callers go on to ffmpeg) where an uncompressed file's header says it holds
+    no audio while the file holds kilobytes: a recorder that stopped before writing the data
+    size leaves it 0, libsndfile then reads nothing, and ffmpeg reads the data to its end."""
+    f = sf.SoundFile(soundfile_name(path))
+    if f.frames == 0 and f.format in _SIZED_FORMATS:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            size = 0
+        if size > 8192:
+            f.close()
+            raise RuntimeError(f"its header gives no audio in a file of {size} bytes")
+    return f
+
+
 # -- FLAC files cut short ------------------------------------------------------------------
 #: the CRC-8 of a FLAC frame header (polynomial x^8 + x^2 + x + 1), byte by byte
 _FLAC_CRC8 = bytes(
@@ -1720,7 +1741,7 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     try:
-        f = sf.SoundFile(soundfile_name(path))
+        f = open_soundfile(path)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
         reader: BlockReader | None = None
         if _ext(path) == "mp3":
@@ -1776,7 +1797,7 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     try:
-        with sf.SoundFile(soundfile_name(path)) as f:
+        with open_soundfile(path) as f:
             native = f.samplerate
             start = int(round(offset_s * native))
             frames = -1 if duration_s is None else int(round(duration_s * native))

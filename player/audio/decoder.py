@@ -135,7 +135,7 @@ class Decoder:
         except OSError as exc:      # refused (its permissions): libsndfile says only "System error."
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from None
         try:
-            self._sf = audio_io.soundfile_reader(sf.SoundFile(audio_io.soundfile_name(self.path)), self.path)
+            self._sf = audio_io.soundfile_reader(audio_io.open_soundfile(self.path), self.path)
             self.samplerate = self._sf.samplerate
             # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
             # the library measured it)

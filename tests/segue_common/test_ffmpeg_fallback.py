@@ -352,3 +352,34 @@ def test_a_damaged_file_is_reported_at_the_first_read_by_analysis_and_playback_a
         with pytest.raises(audio_io.CorruptAudioError, match="ffmpeg could not decode damaged.m4a"):
             while len(reader.read(1 << 16)):
                 pass
+
+
+@pytest.mark.parametrize("riff_size", ["kept", 0, 0xFFFFFFFF])
+def test_a_wav_whose_header_gives_no_data_size_plays_and_is_analysed_whole(tmp_path, riff_size):
+    # A recorder stopped before it wrote the sizes leaves the data chunk's size 0: libsndfile
+    # then reads no frame, so the file played nothing (its play logged as finished) and its
+    # analysis failed as "no audio", though the file holds all of it, as ffmpeg reads.
+    from player.audio.decoder import Decoder
+
+    rate, seconds = 22050, 3.0
+    tone = (0.3 * np.sin(2 * np.pi * 330 * np.arange(int(rate * seconds)) / rate)).astype(np.float32)
+    path = tmp_path / "recorder.wav"
+    sf.write(path, tone, rate, subtype="PCM_16")
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"data")
+    raw[at + 4:at + 8] = (0).to_bytes(4, "little")
+    if riff_size != "kept":
+        raw[4:8] = riff_size.to_bytes(4, "little")
+    path.write_bytes(bytes(raw))
+    assert sf.info(str(path)).frames == 0                  # what libsndfile makes of it
+    decoder = Decoder(str(path), out_rate=rate, channels=1)
+    got = []
+    while len(block := decoder.read(4096)):
+        got.append(block)
+    decoder.close()
+    heard = np.concatenate(got)[:, 0]
+    assert len(heard) == len(tone) and np.abs(heard - tone).max() < 1e-3
+    y, sr = audio_io.load_audio(path)
+    assert sr == rate and len(y) == len(tone)
+    with audio_io.open_blocks(path) as reader:
+        assert len(reader.read(len(tone) + 100)) == len(tone)
