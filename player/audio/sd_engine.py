@@ -34,10 +34,38 @@ def _sd():
     return sounddevice
 
 
+def output_names(devices, default_api: int) -> list[str]:
+    """The names of the output devices in ``devices`` (PortAudio's list), each once: Windows
+    lists every card once per sound system (MME, DirectSound, WASAPI), so the default
+    system's devices are named, then the others' that it lacks."""
+    outs = [d for d in devices if d.get("max_output_channels", 0) > 0]
+    first = [d for d in outs if d.get("hostapi") == default_api]
+    return list(dict.fromkeys(d["name"] for d in first + outs))
+
+
+def pick_output(devices, default_api: int, name: str | None) -> int | str | None:
+    """The device to open for the ``name`` chosen: the index of the output device of that
+    exact name, of the default sound system where several are; else ``name`` itself, which
+    PortAudio matches as part of a name (None: the default device)."""
+    if not name:
+        return None
+    exact = [i for i, d in enumerate(devices) if d.get("max_output_channels", 0) > 0 and d["name"] == name]
+    if not exact:
+        return name
+    return next((i for i in exact if devices[i].get("hostapi") == default_api), exact[0])
+
+
+def _default_api(sd) -> int:
+    try:
+        return int(sd.default.hostapi)
+    except (TypeError, ValueError, AttributeError):
+        return -1
+
+
 def output_devices() -> list[str]:
-    """Names of the PortAudio devices that can play."""
+    """Names of the PortAudio devices that can play, each once."""
     sd = _sd()
-    return [d["name"] for d in sd.query_devices() if d["max_output_channels"] > 0]
+    return output_names(list(sd.query_devices()), _default_api(sd))
 
 
 class SoundDeviceEngine(BufferedEngine):
@@ -56,24 +84,33 @@ class SoundDeviceEngine(BufferedEngine):
                  latency: str | float = "high", blocksize: int = 2048, buffer_s: float = 1.5,
                  crossfade_s: float = 0.0):
         self._sdmod = _sd()
-        self._device = device
+        self._device = device           # as chosen, for messages
+        self._resolve()
         self._latency = latency
         self._blocksize = blocksize
         self._stream = None
         self._stream_lock = threading.Lock()
         try:
-            info = self._sdmod.query_devices(device, kind="output")
+            info = self._sdmod.query_devices(self._open_as, kind="output")
         except (ValueError, self._sdmod.PortAudioError) as exc:
             raise AudioEngineError(f"no audio output device {device or '(default)'}: {exc}") from exc
         super().__init__(rate=int(rate or info["default_samplerate"]), channels=channels,
                          buffer_s=buffer_s, crossfade_s=crossfade_s)
         self._open_stream()
 
+    def _resolve(self) -> None:
+        """Which device the name chosen opens (PortAudio's numbers change when it lists the
+        devices anew)."""
+        try:
+            self._open_as = pick_output(list(self._sdmod.query_devices()), _default_api(self._sdmod), self._device)
+        except self._sdmod.PortAudioError:
+            self._open_as = self._device
+
     def _open_stream(self) -> None:
         sd = self._sdmod
         try:
             stream = sd.OutputStream(
-                samplerate=self.rate, channels=self.channels, dtype="float32", device=self._device,
+                samplerate=self.rate, channels=self.channels, dtype="float32", device=self._open_as,
                 latency=self._latency, blocksize=self._blocksize, callback=self._callback,
                 finished_callback=self._finished)
         except (ValueError, sd.PortAudioError) as exc:
@@ -190,6 +227,7 @@ class SoundDeviceEngine(BufferedEngine):
             finally:
                 self._stopping = False
         self._device = name
+        self._resolve()
         try:
             self._open_stream()
         except AudioEngineError:
@@ -197,6 +235,7 @@ class SoundDeviceEngine(BufferedEngine):
             # went, re-initialise it to see the current ones. Safe: no stream is open.
             self._sdmod._terminate()
             self._sdmod._initialize()
+            self._resolve()
             self._open_stream()
         if was_playing or self.state.value == "paused":
             self._output_start()

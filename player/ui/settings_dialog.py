@@ -38,9 +38,9 @@ WHILE_PLAYING_CHOICES = [("auto", "Keep going; pause a while if the sound stutte
 def list_output_devices() -> list[str]:
     """Names of output devices PortAudio sees (worker thread; [] without PortAudio)."""
     try:
-        import sounddevice as sd
+        from player.audio.sd_engine import output_devices
 
-        return [d["name"] for d in sd.query_devices() if d.get("max_output_channels", 0) > 0]
+        return output_devices()
     except Exception:  # noqa: BLE001 - no PortAudio library, no devices: only the default
         return []
 
