@@ -180,10 +180,11 @@ def _coerce(field: str, value):
 
 
 #: Fields whose several values (three ARTIST comments, an ID3v2.4 list) are all kept,
-#: joined by "; ", as players show them: the track is found by any of its artists. The
-#: first is the one its match key (and the shipped priors' keys) go by.
-_ALL_VALUES = ("artist", "albumartist")
-_FIRST = {field: f"_first_{field}" for field in _ALL_VALUES}
+#: joined by "; ", as players show them: the track is found by any of its artists or
+#: genres. The first is the one its match key (and the shipped priors' keys) go by, and a
+#: genre's grouping goes by its first value too.
+_ALL_VALUES = ("artist", "albumartist", "genre")
+_FIRST = {field: f"_first_{field}" for field in ("artist", "albumartist")}
 
 
 def _set(out: dict, field: str | None, value, *, override: bool = False) -> None:
@@ -192,7 +193,8 @@ def _set(out: dict, field: str | None, value, *, override: bool = False) -> None
     if field in _ALL_VALUES and isinstance(value, (list, tuple)) and len(value) > 1:
         names = list(dict.fromkeys(t for t in map(clean_text, value) if t))
         if len(names) > 1:
-            out[_FIRST[field]] = names[0]
+            if field in _FIRST:
+                out[_FIRST[field]] = names[0]
             value = ARTISTS_JOINED_BY.join(names)
     coerced = _coerce(field, value)
     if coerced is not None:
@@ -226,7 +228,9 @@ def _vorbis(tags, out: dict) -> None:
 def _id3(tags, out: dict) -> None:
     for frame, field in _ID3_KEYS.items():
         if frame in tags:
-            _set(out, field, [str(t) for t in getattr(tags[frame], "text", [])])
+            # TCON's genres: "(13)(17)" (ID3v1 numbers) and a v2.4 list are several genres
+            values = getattr(tags[frame], "genres" if frame == "TCON" else "text", [])
+            _set(out, field, [str(t) for t in values])
     for frame in tags.getall("TXXX"):
         _set(out, _COMMON_KEYS.get(str(frame.desc).lower()), frame.text, override=True)
     for frame in tags.getall("UFID"):

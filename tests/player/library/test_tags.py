@@ -204,6 +204,25 @@ def test_every_artist_of_a_track_tagged_with_several_is_kept_and_its_key_goes_by
     assert info["artist"] == "Artist A; Artist B" and info["match_key"] == match_key("Artist A", "Song")
 
 
+def test_every_genre_of_a_track_tagged_with_several_is_kept(tmp_path):
+    # Only the first was kept (two GENRE comments, an ID3v2.4 list, ID3v1 numbers in TCON):
+    # a search for the others did not find the track. The first keeps its place.
+    from mutagen.flac import FLAC
+    from mutagen.id3 import ID3, TCON
+
+    flac = write_track(tmp_path, "two", fmt="flac")
+    tags = FLAC(str(flac))
+    tags["genre"] = ["Rock", "Pop", "Rock"]
+    tags.save()
+    assert read_tags(str(flac))["genre"] == "Rock; Pop"
+    for name, text in (("list", ["Jazz", "Funk"]), ("numbers", ["(13)(17)"])):
+        mp3 = write_track(tmp_path, name, fmt="mp3")
+        tags = ID3()
+        tags.add(TCON(encoding=3, text=text))
+        tags.save(str(mp3), v2_version=4)
+        assert read_tags(str(mp3))["genre"] == {"list": "Jazz; Funk", "numbers": "Pop; Rock"}[name]
+
+
 def test_a_wav_whose_header_gives_the_largest_size_is_as_long_as_the_file(tmp_path):
     # Recorders and streaming tools that cannot know the length when they start write
     # 0xFFFFFFFF as the RIFF and data sizes: the file itself is the limit.
