@@ -156,7 +156,9 @@ USE_INOTIFY = sys.platform.startswith("linux")
 IN_ATTRIB, IN_CLOSE_WRITE, IN_MOVED_FROM, IN_MOVED_TO = 0x4, 0x8, 0x40, 0x80
 IN_CREATE, IN_DELETE, IN_DELETE_SELF, IN_MOVE_SELF = 0x100, 0x200, 0x400, 0x800
 IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED, IN_ONLYDIR, IN_ISDIR = 0x2000, 0x4000, 0x8000, 0x01000000, 0x40000000
-IN_NONBLOCK, IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
+# the same bits as the file flags; os has them only on Unix, and this module is imported
+# everywhere (the window imports it), so where they are missing inotify is not used anyway
+IN_NONBLOCK, IN_CLOEXEC = getattr(os, "O_NONBLOCK", 0), getattr(os, "O_CLOEXEC", 0)
 #: what a folder is watched for: what Qt's watcher asks for (a name made, removed or moved in
 #: or out, attributes changed, the folder itself removed), the folder itself moved, and a
 #: file in it closed after writing

@@ -737,3 +737,21 @@ def test_a_folder_connected_between_a_scan_and_the_listing_after_it_is_taken_as_
             watch.refresh()
     finally:
         watch.close()
+
+
+def test_the_watch_imports_where_os_has_no_unix_file_flags(tmp_path):
+    # On Windows os has no O_NONBLOCK or O_CLOEXEC; the window imports the watch at start.
+    import subprocess
+    from pathlib import Path
+
+    script = """
+import os
+del os.O_NONBLOCK, os.O_CLOEXEC
+import player.ui.folder_watch as folder_watch
+print("imported", folder_watch.IN_NONBLOCK, folder_watch.IN_CLOEXEC)
+"""
+    root = Path(__file__).resolve().parents[3]
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "imported 0 0" in proc.stdout
