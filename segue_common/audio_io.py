@@ -401,7 +401,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
              "stream=codec_name,sample_rate,channels,time_base,start_time,duration:format=format_name,duration",
              "-of", "json", _file_url(path)],
-            capture_output=True, text=True, errors="replace", timeout=_PROBE_TIMEOUT_S,
+            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
         )
     except subprocess.TimeoutExpired:
         raise CorruptAudioError(f"ffprobe took over {_PROBE_TIMEOUT_S} s on {Path(path).name}") from None
@@ -529,11 +529,13 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
         return None
     path = str(path)
     try:
+        # ffprobe writes its JSON in UTF-8 whatever the system's code page; decoded with the
+        # locale's (cp1252 on a Western Windows) every tag outside ASCII would come out garbled
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
              "stream=codec_name,sample_rate,channels,duration:stream_tags:format=duration:format_tags",
              "-of", "json", _file_url(path)],
-            capture_output=True, text=True, errors="replace", timeout=_PROBE_TIMEOUT_S,
+            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
         )
         info = json.loads(out.stdout)
         stream, container = info["streams"][0], info.get("format", {})

@@ -383,3 +383,15 @@ def test_a_wav_whose_header_gives_no_data_size_plays_and_is_analysed_whole(tmp_p
     assert sr == rate and len(y) == len(tone)
     with audio_io.open_blocks(path) as reader:
         assert len(reader.read(len(tone) + 100)) == len(tone)
+
+
+def test_ffprobe_tags_are_read_as_utf8_whatever_the_locale(tmp_path, noise_wav, monkeypatch):
+    """ffprobe writes UTF-8; on a Windows whose code page is cp1252 a Japanese title read
+    through it must not come out as mojibake."""
+    import locale
+
+    path = tmp_path / "song.mka"
+    _encode(noise_wav, path, "-t", "1", "-c:a", "libopus", "-metadata", "title=夜の歌 – Ünïcode")
+    monkeypatch.setattr(locale, "getencoding", lambda: "cp1252")
+    info = audio_io.probe_stream(path)
+    assert info is not None and info["tags"]["title"] == "夜の歌 – Ünïcode"
