@@ -27,6 +27,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import threading
 import zlib
 from fractions import Fraction
@@ -72,6 +73,15 @@ def soundfile_name(path: str | os.PathLike):
         except UnicodeEncodeError:
             return os.fsencode(path)
     return path
+
+
+def no_console_window() -> dict:
+    """What to pass to ``subprocess`` when starting ffmpeg or ffprobe: on Windows a console
+    program started from a windowed app opens a console window of its own, which would flash
+    up at every track played or analysed; elsewhere nothing."""
+    if sys.platform == "win32":
+        return {"creationflags": getattr(subprocess, "CREATE_NO_WINDOW", 0x08000000)}
+    return {}
 
 
 def ffmpeg_path() -> str | None:
@@ -185,7 +195,7 @@ class FallbackStream:
         proc = subprocess.Popen(
             [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, "-i", _file_url(self.path), "-vn", *trim,
              "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(rate), "-"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **no_console_window(),
         )
         # ffmpeg's messages are read as they come: a damaged file can write more than a
         # pipe holds (64 KiB), and unread, that would block ffmpeg and with it whoever
@@ -402,6 +412,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
              "stream=codec_name,sample_rate,channels,time_base,start_time,duration:format=format_name,duration",
              "-of", "json", _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
+            **no_console_window(),
         )
     except subprocess.TimeoutExpired:
         raise CorruptAudioError(f"ffprobe took over {_PROBE_TIMEOUT_S} s on {Path(path).name}") from None
@@ -536,6 +547,7 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
              "stream=codec_name,sample_rate,channels,duration:stream_tags:format=duration:format_tags",
              "-of", "json", _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
+            **no_console_window(),
         )
         info = json.loads(out.stdout)
         stream, container = info["streams"][0], info.get("format", {})

@@ -395,3 +395,31 @@ def test_ffprobe_tags_are_read_as_utf8_whatever_the_locale(tmp_path, noise_wav, 
     monkeypatch.setattr(locale, "getencoding", lambda: "cp1252")
     info = audio_io.probe_stream(path)
     assert info is not None and info["tags"]["title"] == "夜の歌 – Ünïcode"
+
+
+def test_on_windows_ffmpeg_and_ffprobe_start_without_a_console_window(tmp_path, noise_wav, monkeypatch):
+    """A console program started from a windowed app on Windows opens a console window of its
+    own: every ffmpeg and ffprobe start asks for none there (and nothing is asked elsewhere)."""
+    import types
+
+    path = tmp_path / "a.m4a"
+    _encode(noise_wav, path, "-t", "2", "-c:a", "alac")
+    flags, real = [], subprocess.Popen
+
+    def popen(args, *a, **kw):
+        flags.append((str(args[0]), kw.pop("creationflags", None)))
+        return real(args, *a, **kw)     # run here all the same, where creationflags cannot be given
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setattr(audio_io, "sys", types.SimpleNamespace(platform="win32"), raising=False)
+    with audio_io.open_fallback(path) as stream:
+        assert len(_blocks(stream)) == 2 * 44100
+    assert audio_io.probe_stream(path) is not None
+    names = sorted({name.rsplit("/", 1)[-1] for name, _ in flags})
+    assert names == ["ffmpeg", "ffprobe"] and len(flags) >= 3
+    assert {flag for _, flag in flags} == {0x08000000}
+
+    flags.clear()
+    monkeypatch.setattr(audio_io, "sys", types.SimpleNamespace(platform="linux"), raising=False)
+    assert audio_io.probe_stream(path) is not None
+    assert flags and {flag for _, flag in flags} == {None}
