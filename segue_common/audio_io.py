@@ -84,9 +84,19 @@ def no_console_window() -> dict:
     return {}
 
 
+#: where Homebrew (Apple silicon, then Intel) and MacPorts put the programs they install: a Mac
+#: app started from the Finder or the Dock gets PATH=/usr/bin:/bin:/usr/sbin:/sbin, which has
+#: none of them, so an ffmpeg installed the usual way would not be found
+MAC_PROGRAM_DIRS = ("/opt/homebrew/bin", "/usr/local/bin", "/opt/local/bin")
+
+
 def ffmpeg_path() -> str | None:
-    """The ffmpeg executable used by the fallback, or None (``SEGUE_FFMPEG`` overrides)."""
-    return os.environ.get("SEGUE_FFMPEG") or shutil.which("ffmpeg")
+    """The ffmpeg executable used by the fallback, or None (``SEGUE_FFMPEG`` overrides; on a
+    Mac also looked for in :data:`MAC_PROGRAM_DIRS`). ffprobe is looked for beside it first."""
+    exe = os.environ.get("SEGUE_FFMPEG") or shutil.which("ffmpeg")
+    if exe is None and sys.platform == "darwin":
+        exe = shutil.which("ffmpeg", path=os.pathsep.join(MAC_PROGRAM_DIRS))
+    return exe
 
 
 class FallbackStream:

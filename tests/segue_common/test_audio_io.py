@@ -397,3 +397,26 @@ def test_a_multichannel_opus_whose_packets_run_across_pages_reads_whole_and_seek
         for frame in range(4 * 48000, 6 * 48000, 1500):    # (wrong only where pages are, in parts of them)
             reader.seek(frame)
             assert np.allclose(reader.read(2000), whole[frame:frame + 2000], atol=1e-4), frame
+
+
+def test_on_a_mac_ffmpeg_is_found_where_homebrew_puts_it(tmp_path, monkeypatch):
+    """A Mac app started from the Finder gets PATH=/usr/bin:/bin:/usr/sbin:/sbin: ffmpeg (and
+    ffprobe beside it) installed by Homebrew or MacPorts is still found, on a Mac only."""
+    import os
+    import types
+
+    from segue_common import audio_io
+
+    brew, empty = tmp_path / "homebrew" / "bin", tmp_path / "usr-bin"
+    brew.mkdir(parents=True)
+    empty.mkdir()
+    for name in ("ffmpeg", "ffprobe"):
+        (brew / name).write_text("#!/bin/sh\nexit 0\n")
+        os.chmod(brew / name, 0o755)
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    monkeypatch.setattr(audio_io, "MAC_PROGRAM_DIRS", (str(tmp_path / "not-there"), str(brew)), raising=False)
+    monkeypatch.setattr(audio_io, "sys", types.SimpleNamespace(platform="darwin"), raising=False)
+    assert audio_io.ffmpeg_path() == str(brew / "ffmpeg")
+    monkeypatch.setattr(audio_io, "sys", types.SimpleNamespace(platform="linux"), raising=False)
+    assert audio_io.ffmpeg_path() is None
