@@ -94,6 +94,9 @@ def scrub_paths(prefixes: list[str], folder: Path | None = None) -> int:
     prefixes = [p for p in prefixes if p]
     if not prefixes:
         return 0
+    # Most paths are logged with %r, which writes each backslash of a Windows path twice
+    # ('C:\\Users\\ann\\Music\\...') and escapes what it cannot print: look for that form too.
+    prefixes = list(dict.fromkeys(form for p in prefixes for form in (p, repr(p)[1:-1])))
     try:
         folder = folder or paths.log_dir()
     except OSError:

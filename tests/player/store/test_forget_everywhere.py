@@ -40,3 +40,24 @@ def test_backups_lose_their_plays_damaged_copies_go_and_logs_lose_paths(store, s
     text = (logs / "segue.log").read_text() + (logs / "segue.log.1").read_text()
     assert music not in text and "/media/usb" not in text and "secret album" not in text
     assert "window shown" in text and text.count("<path removed>") == 3
+
+
+def test_logs_lose_windows_paths_logged_with_their_backslashes_doubled(tmp_path):
+    # Paths are mostly logged with %r, which on Windows doubles every backslash.
+    from player.log import scrub_paths
+
+    music, home = "C:\\Users\\ann\\Music", "C:\\Users\\ann"
+    song, band = music + "\\Rock\\song one.flac", music + "\\Guns N' Roses\\b.flac"
+    log = tmp_path / "segue.log"
+    log.write_text(f"INFO player.library.scanner: skipped {song!r}: damaged\n"
+                   f"INFO player.library.scanner: {song!r} moved to {band!r}\n"
+                   f"INFO player.playback: playing {song}\n"
+                   f"INFO player.ui: cannot list {home + chr(92) + 'Desktop'!r}: denied\n"
+                   "INFO player.ui: window shown\n", encoding="utf-8")
+
+    assert scrub_paths([music, home], tmp_path) == 4
+
+    text = log.read_text(encoding="utf-8")
+    assert "Users" not in text and "song one" not in text and "Roses" not in text, text
+    assert text.count("<path removed>") == 5 and "window shown" in text
+    assert "skipped '<path removed>': damaged" in text and "'<path removed>' moved to \"<path removed>\"" in text
