@@ -43,6 +43,7 @@ from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
 from player.library import reader_version
+from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
@@ -60,7 +61,6 @@ RETAG_SIZE_SLACK = 64 * 1024
 RETAG_SIZE_FRACTION = 0.01
 #: error paths kept in the progress for display (the store keeps every one)
 MAX_ERROR_PATHS = 1000
-
 
 @dataclass
 class ScanProgress:
@@ -199,7 +199,7 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                 continue
             subdirs = []
             for entry in entries:
-                if entry.name.startswith("."):
+                if skipped_name(entry.name):
                     continue
                 try:
                     is_link = entry.is_symlink()

@@ -38,6 +38,7 @@ from typing import Callable
 from PySide6.QtCore import (QEventLoop, QFileSystemWatcher, QMetaObject, QObject, QSocketNotifier, Qt, QTimer,
                             Signal, Slot)
 
+from player.library.skip import skipped_name
 from player.workers import OneAtATime, run_task, watch_pool
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,8 @@ LOOK_AGAIN_MS = 5000
 def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED) -> tuple[list[str], bool]:
     """``(folders, complete)``: the folders to watch below ``roots``, breadth first, a whole level
     at a time while it fits in ``cap`` (the roots always); ``complete`` is False when some were
-    left out. Hidden folders are left out as the scan leaves them; a folder reached by a link
-    is watched once."""
+    left out. Hidden folders (and a Windows drive's recycle bin and system folders) are left
+    out as the scan leaves them; a folder reached by a link is watched once."""
     watched: list[str] = []
     seen: set[tuple[int, int]] = set()
     level = []
@@ -83,7 +84,7 @@ def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED) -> tuple[list[str
             except OSError:
                 continue
             for entry in entries:
-                if entry.name.startswith("."):
+                if skipped_name(entry.name):            # folders the scan leaves out
                     continue
                 try:
                     if not entry.is_dir():

@@ -225,10 +225,11 @@ def test_above_the_cap_only_whole_top_levels_are_watched(tmp_path):
         for album in ("1", "2", "3"):
             (root / artist / album).mkdir(parents=True)
     (root / ".hidden").mkdir()
+    (root / "$RECYCLE.BIN" / "S-1-5-21").mkdir(parents=True)        # as the scan leaves it out
     (root / "B" / "again").symlink_to(root / "B" / "1")        # a folder reached twice is watched once
     everything, complete = folders_to_watch([str(root)], cap=100)
     assert complete and len(everything) == 1 + 3 + 9
-    assert str(root / ".hidden") not in everything
+    assert str(root / ".hidden") not in everything and not any("RECYCLE" in f for f in everything)
     top, complete = folders_to_watch([str(root)], cap=12)
     assert not complete and top == [str(root), str(root / "A"), str(root / "B"), str(root / "C")]
     assert folders_to_watch([str(root), str(tmp_path / "not-there")], cap=2) == ([str(root)], False)

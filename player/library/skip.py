@@ -1,0 +1,12 @@
+"""Which files and folders the library leaves out, for the scan and the folder watch alike
+(kept free of imports: the watch asks on its own thread)."""
+
+#: folders Windows keeps at the root of every drive: the recycle bin (whose deleted songs keep
+#: their audio under other names) and the system's own; compared without case, as Windows does
+WINDOWS_SYSTEM_FOLDERS = frozenset({"$recycle.bin", "recycler", "system volume information"})
+
+
+def skipped_name(name: str) -> bool:
+    """Whether a file or folder named ``name`` is left out of the library: hidden ones (a
+    leading dot) and the system folders of a Windows drive."""
+    return name.startswith(".") or name.casefold() in WINDOWS_SYSTEM_FOLDERS
