@@ -96,6 +96,31 @@ def _segues_own(output: str) -> bool:
                                                  or name.startswith("window."))
 
 
+class _Utf8:
+    """A binary stream written to as text in UTF-8 (a name that is not UTF-8 as its bytes)."""
+
+    def __init__(self, buffer):
+        self.buffer = buffer
+
+    def write(self, text: str) -> int:
+        return self.buffer.write(text.encode("utf-8", "surrogateescape"))
+
+
+def _write_stdout(rows, fmt: str) -> None:
+    """The export to stdout in UTF-8, whatever the console's encoding: on Windows stdout sent to a
+    file or a pipe is in the code page (cp1252), which has no CJK and would make the CSV or JSON
+    something other than UTF-8 (and every other reader of it would get it wrong). The same bytes
+    as ``-o FILE`` writes."""
+    sys.stdout.flush()                  # anything written as text before comes first
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:                  # stdout replaced by a text-only stream
+        write_rows(rows, sys.stdout, fmt)
+        sys.stdout.flush()
+        return
+    write_rows(rows, _Utf8(buffer), fmt)
+    buffer.flush()
+
+
 def run(args) -> int:
     from player.store import Store
     from segue_common.atomic import atomic_open
@@ -120,8 +145,7 @@ def run(args) -> int:
                 count = write_rows(rows, f, fmt)
             print(f"wrote {count:,} {args.what} to {args.output}", file=sys.stderr)
         else:
-            write_rows(rows, sys.stdout, fmt)
-            sys.stdout.flush()
+            _write_stdout(rows, fmt)
     except BrokenPipeError:
         # The reader stopped early (`segue export plays | head`): not an error. Point stdout
         # at nothing so the interpreter's final flush does not complain either.

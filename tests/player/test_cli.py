@@ -192,6 +192,24 @@ def test_a_library_with_a_name_that_is_not_utf8_exports_to_a_file(segue_home, tm
     assert os.fsencode(row["path"]) == odd
 
 
+def test_an_export_to_stdout_is_utf8_whatever_the_consoles_encoding(segue_home, tmp_path):
+    # Windows sends stdout to a file or pipe in its code page (cp1252), which has no CJK.
+    import json
+
+    music = tmp_path / "music"
+    write_track(music, "one", fmt="flac", tags={"title": "夜に駆ける", "artist": "YOASOBI"})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONIOENCODING": "cp1252", "PYTHONUTF8": "0"}
+    for fmt in ("csv", "json"):
+        out = subprocess.run([sys.executable, "-m", "player", "export", "tracks", "--format", fmt], cwd=ROOT,
+                             env=env, capture_output=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        text = out.stdout.decode("utf-8")             # valid UTF-8, with the title as it is
+        assert "夜に駆ける" in text and "YOASOBI" in text
+        if fmt == "json":
+            assert json.loads(text)[0]["title"] == "夜に駆ける"
+
+
 def test_play_of_a_playlist_plays_its_songs_and_stores_nothing_for_the_list(segue_home, tmp_path):
     music = tmp_path / "music"
     song = write_track(music, "one", fmt="flac", seconds=0.5, tags={"title": "One", "artist": "A"})
