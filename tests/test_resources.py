@@ -136,6 +136,27 @@ def test_desktop_file_is_valid_and_matches_the_app():
     assert entry["Exec"].split()[0] in scripts and entry["TryExec"] == entry["Exec"].split()[0]
 
 
+def test_the_window_and_the_media_controls_name_the_installed_desktop_file():
+    # A Wayland dock finds the icon and name by the window's desktop file name, a desktop media
+    # widget by MPRIS's DesktopEntry: both are the installed file's name without ".desktop".
+    script = """
+from player.ui import mpris
+from player.ui.main import create_app
+app = create_app()
+entry = mpris.RootAdaptor.DesktopEntry.fget(None) if mpris.QDBusAbstractAdaptor is not None else "no QtDBus"
+print("names", app.desktopFileName(), entry)
+"""
+    import os
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)})
+    assert out.returncode == 0, out.stderr[-3000:]
+    names = out.stdout.split("names ", 1)[1].split()
+    assert names[0] == DESKTOP.stem == APP_ID
+    assert names[1] in (DESKTOP.stem, "no"), names
+
+
 def test_desktop_checker_catches_mistakes(tmp_path):
     bad = tmp_path / "bad.desktop"
     bad.write_text(DESKTOP.read_text().replace("Categories=AudioVideo;Audio;Player;", "Categories=Player"))

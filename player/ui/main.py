@@ -51,13 +51,14 @@ def create_app(argv: list[str] | None = None):
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     from PySide6.QtWidgets import QApplication
 
+    from player import APP_ID
     from player.ui import errors, plain_text
     from player.ui.theme import apply_theme
 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("Segue")
     app.setOrganizationName("Segue")
-    app.setDesktopFileName("segue")
+    app.setDesktopFileName(APP_ID)
     apply_theme(app)
     errors.install()
     plain_text.install(app)

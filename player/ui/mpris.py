@@ -13,6 +13,8 @@ import sys
 
 from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
 
+from player import APP_ID
+
 log = logging.getLogger(__name__)
 SERVICE = "org.mpris.MediaPlayer2.segue"
 PATH = "/org/mpris/MediaPlayer2"
@@ -46,7 +48,7 @@ if QDBusAbstractAdaptor is not None:
         CanRaise = Property(bool, lambda self: True)
         HasTrackList = Property(bool, lambda self: False)
         Identity = Property(str, lambda self: "Segue")
-        DesktopEntry = Property(str, lambda self: "segue")
+        DesktopEntry = Property(str, lambda self: APP_ID)     # the installed .desktop file's name
         SupportedUriSchemes = Property("QStringList", lambda self: ["file"])
         SupportedMimeTypes = Property("QStringList", lambda self: [
             "audio/mpeg", "audio/flac", "audio/ogg", "audio/x-wav", "audio/aiff", "audio/opus"])
