@@ -24,6 +24,7 @@ import json
 import logging
 import mmap
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -255,8 +256,8 @@ class FallbackStream:
 
     def _failure(self, tail: bytearray) -> CorruptAudioError:
         """The error of an ffmpeg of its own that failed, with the last of its messages."""
-        err = bytes(tail).decode("utf-8", "replace").strip()
-        return CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: {err[-300:]}")
+        return CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: "
+                                 f"{ffmpeg_reason(bytes(tail), cut=len(tail) >= _STDERR_KEEP)}")
 
     def seek(self, frame: int) -> None:
         """Read on from ``frame`` (past the end: nothing more). Blocks for as long as it
@@ -375,6 +376,33 @@ def _end(proc: subprocess.Popen, thread: threading.Thread) -> None:
     thread.join(5)
     proc.stdout.close()
     proc.stderr.close()
+
+
+#: "[aac @ 0x55d0c4e2a340] " in front of an ffmpeg message, and addresses in it
+_FFMPEG_PREFIX = re.compile(r"^\[[^\]]*\]\s*")
+_ADDRESS = re.compile(r"\s*\b0x[0-9a-f]{6,}\b", re.IGNORECASE)
+
+
+def ffmpeg_reason(stderr: bytes, *, cut: bool = False, limit: int = 160) -> str:
+    """The last of ffmpeg's messages as one line, for a person: its "[aac @ 0x...]" prefixes
+    and addresses gone, each message once (a damaged file repeats the same ones), the latest
+    last, up to ``limit`` characters. ``cut``: ``stderr`` is the end of what was written, so
+    its first line is a part of one and left out."""
+    lines = bytes(stderr).decode("utf-8", "replace").splitlines()
+    if cut:
+        lines = lines[1:]
+    said = [_ADDRESS.sub("", _FFMPEG_PREFIX.sub("", line)).strip() for line in lines]
+    said = [m for m in said if m]
+    latest = list(dict.fromkeys(reversed(said)))          # each once, the latest first
+    reason = ""
+    for message in latest:
+        longer = f"{message}; {reason}" if reason else message
+        if len(longer) > limit:
+            break
+        reason = longer
+    if not reason and latest:
+        reason = latest[0][:limit - 1] + "…"
+    return reason or "no message"
 
 
 def _drain_stderr(proc: subprocess.Popen, tail: bytearray) -> None:

@@ -346,8 +346,12 @@ def test_a_damaged_file_is_reported_at_the_first_read_by_analysis_and_playback_a
     assert subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-f", "f32le", "-"],
                           capture_output=True).returncode != 0
     with audio_io.open_fallback(path) as stream:
-        with pytest.raises(audio_io.CorruptAudioError, match="ffmpeg could not decode damaged.m4a"):
+        with pytest.raises(audio_io.CorruptAudioError, match="ffmpeg could not decode damaged.m4a") as failed:
             _blocks(stream)
+    # one line a person can read: no "[aac @ 0x55d0...]", no address, no message twice
+    message = str(failed.value)
+    assert "\n" not in message and "0x" not in message and " @ " not in message, message
+    assert len(message) < 220
     with audio_io.open_blocks(path) as reader:
         with pytest.raises(audio_io.CorruptAudioError, match="ffmpeg could not decode damaged.m4a"):
             while len(reader.read(1 << 16)):
@@ -423,3 +427,18 @@ def test_on_windows_ffmpeg_and_ffprobe_start_without_a_console_window(tmp_path, 
     monkeypatch.setattr(audio_io, "sys", types.SimpleNamespace(platform="linux"), raising=False)
     assert audio_io.probe_stream(path) is not None
     assert flags and {flag for _, flag in flags} == {None}
+
+
+def test_ffmpegs_messages_become_one_line():
+    err = (b"ding stream #0:0: Invalid data found when processing input\n"
+           b"[aac @ 0x5622d1c0b340] Prediction is not allowed in AAC-LC.\n"
+           b"[aac @ 0x5622d1c0b340] Error while decoding stream #0:0: Invalid data found when processing input\n"
+           b"[aac @ 0x5622d1c0b340] Prediction is not allowed in AAC-LC.\n"
+           b"[aac @ 0x5622d1c0b340] Error while decoding stream #0:0: Invalid data found when processing input\n")
+    assert audio_io.ffmpeg_reason(err, cut=True) == (
+        "Prediction is not allowed in AAC-LC.; Error while decoding stream #0:0: Invalid data found when "
+        "processing input")
+    assert audio_io.ffmpeg_reason(b"[mov,mp4 @ 0xabcdef12] moov atom not found\nfile:/m/a.m4a: Invalid data\n") == (
+        "moov atom not found; file:/m/a.m4a: Invalid data")
+    assert audio_io.ffmpeg_reason(b"x" * 400).endswith("…") and len(audio_io.ffmpeg_reason(b"x" * 400)) == 160
+    assert audio_io.ffmpeg_reason(b"") == "no message"
