@@ -196,6 +196,9 @@ class FallbackStream:
             if at:
                 seek = ["-ss", f"{at / rate:.6f}"]
             skip = frame - at
+            if self._length is not None:
+                # (the samples after the jump count from it)
+                trim = ["-af", f"atrim=end_sample={max(0, self._length - at)}"]
         elif frame > 0 or self._lead or self._length is not None:
             # Timestamps that are not sample-exact (Matroska's and ASF's milliseconds, a raw
             # stream's estimate from its size) would land a jump off by up to a hundred ms;
@@ -447,7 +450,8 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=codec_name,sample_rate,channels,time_base,start_time,duration:format=format_name,duration",
+             "stream=codec_name,sample_rate,channels,time_base,start_time,duration,duration_ts"
+             ":format=format_name,duration",
              "-of", "json", _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
             **no_console_window(),
@@ -489,6 +493,16 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
         # (ffprobe's length of these is a guess: 3.34 s for a file of 4 s)
         lead, length = span
         duration = length / rate
+    elif demuxer == "mov" and whole_samples and start == 0.0:
+        # An AAC track's edit list says which samples are the song: ffmpeg drops the encoder's
+        # priming before them but decodes its padding after them (752 frames of a 4 s file
+        # encoded by ffmpeg), which a gapless album would hear as a click at every join.
+        # ffprobe's duration in samples is the edit's.
+        try:
+            counted = int(stream.get("duration_ts") or 0)
+        except (TypeError, ValueError):
+            counted = 0
+        length = counted if counted > 0 else None
     codec = str(stream.get("codec_name", ""))
     return rate, channels, exact and whole_samples, lead, length, duration, grid, (demuxer, codec)
 

@@ -442,3 +442,26 @@ def test_ffmpegs_messages_become_one_line():
         "moov atom not found; file:/m/a.m4a: Invalid data")
     assert audio_io.ffmpeg_reason(b"x" * 400).endswith("…") and len(audio_io.ffmpeg_reason(b"x" * 400)) == 160
     assert audio_io.ffmpeg_reason(b"") == "no message"
+
+
+def test_aac_in_m4a_ends_where_its_edit_list_says_so_an_album_joins_without_a_click(tmp_path):
+    # ffmpeg drops an AAC track's priming but decoded its padding too: 752 frames of
+    # silence-and-ringing after a 4 s file, a click at every join of a gapless album.
+    rate = 44100
+    tone = (0.5 * np.sin(2 * np.pi * 441 * np.arange(8 * rate) / rate)).astype(np.float32)
+    parts = []
+    for i, half in enumerate((tone[:4 * rate], tone[4 * rate:])):
+        wav, m4a = tmp_path / f"{i}.wav", tmp_path / f"{i}.m4a"
+        sf.write(wav, half, rate)
+        _encode(wav, m4a, "-c:a", "aac", "-b:a", "192k")
+        with audio_io.open_fallback(m4a) as stream:
+            parts.append(_blocks(stream)[:, 0])
+        with audio_io.open_fallback(m4a) as stream:        # a jump near the end ends there too
+            stream.seek(3 * rate)
+            assert len(_blocks(stream)) == rate
+        with audio_io.open_blocks(m4a) as reader:
+            assert reader.frames == 4 * rate
+    assert [len(p) for p in parts] == [4 * rate, 4 * rate]
+    joined = np.concatenate(parts)
+    around = slice(4 * rate - 2048, 4 * rate + 2048)
+    assert np.abs(joined[around] - tone[around]).max() < 0.1          # (AAC's own error: ~0.02)
