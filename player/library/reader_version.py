@@ -10,10 +10,11 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 2
+READER_VERSION = 3
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
+    3: None,        # every genre of a track tagged with several (and ID3v1 genre numbers)
 }
 
 

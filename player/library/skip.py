@@ -2,8 +2,10 @@
 (kept free of imports: the watch asks on its own thread)."""
 
 #: folders Windows keeps at the root of every drive: the recycle bin (whose deleted songs keep
-#: their audio under other names) and the system's own; compared without case, as Windows does
-WINDOWS_SYSTEM_FOLDERS = frozenset({"$recycle.bin", "recycler", "system volume information"})
+#: their audio under other names) and the system's own; compared without case, as Windows does.
+#: (Names no music folder has: Windows XP's bin, "RECYCLER", is left out of this list, since
+#: an album can be called "Recycler".)
+WINDOWS_SYSTEM_FOLDERS = frozenset({"$recycle.bin", "system volume information"})
 
 
 def skipped_name(name: str) -> bool:

@@ -311,12 +311,14 @@ def test_a_windows_drives_recycle_bin_and_system_folders_are_not_scanned(store, 
     # Songs deleted on Windows keep their audio in the drive's recycle bin, under other names.
     drive = tmp_path / "E"
     write_track(drive / "Music", "song", fmt="flac", tags={"title": "Kept", "artist": "A"})
-    for folder in ("$RECYCLE.BIN/S-1-5-21-1004", "$Recycle.Bin", "System Volume Information", "RECYCLER"):
+    for folder in ("$RECYCLE.BIN/S-1-5-21-1004", "$Recycle.Bin", "System Volume Information"):
         write_track(drive / folder, "$RZ3QX1A", fmt="flac", tags={"title": "Deleted", "artist": "A"})
     write_track(drive / "Recycled Songs", "old", fmt="flac", tags={"title": "Mine", "artist": "A"})
+    # an album of that name (ZZ Top's, 1990) is music
+    write_track(drive / "Music" / "ZZ Top" / "Recycler", "01", fmt="flac", tags={"title": "Concrete", "artist": "ZZ"})
     result = Scanner(store).scan([str(drive)])
-    assert sorted(t["title"] for t in store.tracks()) == ["Kept", "Mine"]
-    assert result.seen == 2 and result.errors == 0
+    assert sorted(t["title"] for t in store.tracks()) == ["Concrete", "Kept", "Mine"]
+    assert result.seen == 3 and result.errors == 0
 
 
 def test_unavailable_folder_leaves_its_tracks_alone(store, tmp_path):
