@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from typing import Collection, Iterable, Protocol, runtime_checkable
 
 from player.library.names import Namer
-from recommender.genres import file_genre_bucket, first_genre
+from recommender.genres import UNTAGGED, file_genre_bucket, first_genre
 from segue_common.normalize import SAME_RECORDING_S, recording_key
 
-UNTAGGED = "No genre tag"
 SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
 
 

@@ -72,6 +72,10 @@ for _b, _members in TAG_BUCKETS.items():
         _W[BUCKETS.index(_b), _TAG_INDEX[_tag]] = _w
 
 
+#: the bucket of tracks whose genre tag is missing: not a genre (a station from such a song
+#: is not "on its genre" among other untagged songs)
+UNTAGGED = "No genre tag"
+
 _SEPARATORS = re.compile(r"\s*[;/,|]\s*")
 
 

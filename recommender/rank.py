@@ -21,6 +21,7 @@ import scipy.sparse as sp
 
 from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
+from recommender.genres import UNTAGGED
 from segue_common.normalize import recording_key
 
 log = logging.getLogger(__name__)
@@ -742,7 +743,8 @@ class Recommender:
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.short_rows if not self.short_rows[seed] else None,
-                          topic=(cat.bucket == cat.bucket[seed]) if cat.bucket[seed] >= 0 else None)
+                          topic=(cat.bucket == cat.bucket[seed]) if cat.bucket[seed] >= 0
+                          and cat.bucket_names[cat.bucket[seed]] != UNTAGGED else None)
 
     def discover(self, k_per_bucket: int, *, never: Sequence[int] = ()) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.

@@ -270,6 +270,24 @@ def test_a_station_comes_back_to_its_genres_few_artists_rather_than_leave_it():
     assert len(station) == len(set(station)) and seed not in station
 
 
+def test_songs_without_a_genre_tag_are_no_genre_a_station_stays_with():
+    # "No genre tag" is a bucket of the catalogue, not a genre: a station from such a song
+    # keeps the artists' hourly limit, and does not stay with other untagged bands.
+    from recommender.genres import UNTAGGED
+
+    cat, rows = untagged_sound_library()
+    for r in rows.values():
+        r["genre"] = UNTAGGED if r["artist"] in ("Blues band 0", "Blues band 1") else r["genre"]
+    cat = Catalog.build(track_ids=list(rows), artists=[r["artist"] for r in rows.values()],
+                        albums=[r["album"] for r in rows.values()], titles=[r["title"] for r in rows.values()],
+                        durations=[r["duration"] for r in rows.values()],
+                        buckets=[r["genre"] for r in rows.values()], years=[r["year"] for r in rows.values()])
+    rec = Recommender(cat, now=T0)
+    seed = next(t for t, r in rows.items() if r["title"] == "Blues song 11")
+    station = [rows[t]["artist"] for t, _ in rec.radio(seed, 12)]
+    assert max(station.count(a) for a in set(station)) <= 2          # two an hour (the seed's band: one)
+
+
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
