@@ -130,6 +130,7 @@ class PlaylistTasksMixin:
             return              # a later read is on its way
         if error is not None:
             log.error("could not read a playlist: %s", error)
+            self.playlists.read_failed()
             return
         self.playlists.set_entries(*result)
 
@@ -230,10 +231,9 @@ class PlaylistTasksMixin:
             elif not stored:
                 self.statusBar().showMessage("The playlist was changed meanwhile: it is shown as it is now; "
                                              "move the songs again", 8000)
-            if self.playlists.move_stored(stored):
-                # (another playlist chosen meanwhile stays chosen)
-                self.refresh_playlists(select=playlist_id if self.playlists.current_playlist() == playlist_id
-                                       else None)
+            self.playlists.move_stored(stored)
+            # (another playlist chosen meanwhile stays chosen)
+            self.refresh_playlists(select=playlist_id if self.playlists.current_playlist() == playlist_id else None)
 
         run_task(lambda: store.reorder_playlist(playlist_id, entries), finished, pool=db_write_pool(),
                  name="playlist-reorder")

@@ -113,7 +113,10 @@ class PlaylistsPanel(QWidget):
         # undecodable bytes of a file name that is not UTF-8 are lost or refused, and the
         # store would refuse every move.
         self._paths: dict[int, str] = {}
-        self._moves_pending = 0                # moves shown, not yet stored
+        self._moving: int | None = None        # the playlist of a move asked for, until read back
+        self._stored = False                   # ... and whether it is stored (or refused) yet
+        self._queued = 0                       # Alt+Up/Down pressed meanwhile, net (+ down)
+        self._shown: int | None = None         # the playlist whose songs are listed
         self.move_up = QAction("Move up", self.entries, shortcut=QKeySequence("Alt+Up"),
                                shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
         self.move_down = QAction("Move down", self.entries, shortcut=QKeySequence("Alt+Down"),
@@ -241,9 +244,18 @@ class PlaylistsPanel(QWidget):
         """``entries``: ``(position, title, subtitle, playable, path)`` in order."""
         if playlist_id is not None and playlist_id != self.current_playlist():
             return                     # an answer for a playlist no longer chosen
+        if self._moving is not None and playlist_id == self._moving and not self._stored:
+            return                     # read before the move asked for was stored: the next read follows it
+        settling = self._moving is not None
+        if playlist_id == self._moving:
+            chosen = self._select_after
+        elif playlist_id == self._shown:
+            chosen = set(self._selected_positions())      # read again (a scan ended): kept as it was
+        else:
+            chosen = set()
+        self._select_after, self._shown = set(), playlist_id
         self.entries.clear()
         self.title.setText(name)
-        chosen, self._select_after = self._select_after, set()
         self._paths = {}
         for position, title, subtitle, playable, path in entries:
             item = QListWidgetItem(title)
@@ -260,6 +272,8 @@ class PlaylistsPanel(QWidget):
         if empty and self.entries.hasFocus():
             self.lists.setFocus(Qt.OtherFocusReason)      # its last rows were removed from the keyboard
         self.entries.setFocusPolicy(Qt.NoFocus if empty else Qt.StrongFocus)
+        if settling:
+            self._settle(playlist_id)
 
     def _selected_positions(self) -> list[int]:
         return sorted(i.data(POSITION_ROLE) for i in self.entries.selectedItems())
@@ -269,41 +283,41 @@ class PlaylistsPanel(QWidget):
 
     def _emit_order(self, order: list[int]) -> None:
         """Ask for the entries in ``order`` (the positions as shown, in the order wanted; see
-        :meth:`with_paths`), and show them so at once: a second move pressed before the first
-        is stored is made on the new order, as the person sees it, and the store (which takes
-        the moves one after another) finds the list it names. The selection follows the songs
-        moved."""
-        if order == self._shown_order() or self.current_playlist() is None:
-            return
+        :meth:`with_paths`). The rows follow once it is stored and read back, and the
+        selection follows the songs moved. One move at a time: a drop made meanwhile is
+        refused, and Alt+Up/Down pressed meanwhile wait their turn (:meth:`move_selected`),
+        so every move is made on the list as stored, and a read of the list from before a
+        move is never taken for the list after it."""
+        if (self._moving is not None or self.current_playlist() is None or order == self._shown_order()
+                or sorted(order) != sorted(self._paths)):
+            return          # (a drop of rows the list no longer holds: it was read again meanwhile)
         moved = set(self._selected_positions())
         self._select_after = {i for i, p in enumerate(order) if p in moved}
-        self._emit_for_current(self.reorder_entries, order)     # named by the paths as read
-        self._moves_pending += 1
-        self._show_order(order)
+        self._moving, self._stored = self.current_playlist(), False
+        self._emit_for_current(self.reorder_entries, order)
 
-    def _show_order(self, order: list[int]) -> None:
-        """The rows put in ``order`` and numbered as the store will number them."""
-        current = self.entries.currentItem()
-        current = current.data(POSITION_ROLE) if current is not None else None
-        rows = {}
-        while self.entries.count():
-            item = self.entries.takeItem(0)
-            rows[item.data(POSITION_ROLE)] = item
-        paths, self._paths = self._paths, {}
-        for i, position in enumerate(order):
-            item = rows[position]
-            item.setData(POSITION_ROLE, i)
-            self._paths[i] = paths[position]
-            self.entries.addItem(item)
-            item.setSelected(i in self._select_after)
-            if position == current:
-                self.entries.setCurrentItem(item, QItemSelectionModel.NoUpdate)
+    def move_stored(self, stored: bool) -> None:
+        """The move asked for is stored, or refused (the playlist changed elsewhere meanwhile:
+        the presses waiting are dropped); the list is read again next."""
+        self._stored = True
+        if not stored:
+            self._queued = 0
 
-    def move_stored(self, stored: bool) -> bool:
-        """A move asked for is stored (or refused): True when the list is to be read again,
-        once the last move asked for is in, or at once when one was refused."""
-        self._moves_pending = max(0, self._moves_pending - 1)
-        return not stored or self._moves_pending == 0
+    def read_failed(self) -> None:
+        """The list could not be read back after a move: the presses waiting are dropped, and
+        moves can be made again (on the list shown)."""
+        if self._moving is not None and self._stored:
+            self._moving, self._queued = None, 0
+
+    def _settle(self, playlist_id: int | None) -> None:
+        """The list read back after a move: the next press waiting is made on it."""
+        moved, self._moving = self._moving, None
+        queued, self._queued = self._queued, 0
+        if queued and playlist_id == moved:
+            step = 1 if queued > 0 else -1
+            self.move_selected(step)
+            if self._moving is not None:        # (at the end already: the rest would do nothing)
+                self._queued += queued - step
 
     def with_paths(self, order: list[int]) -> list[tuple[int, str]]:
         """``order``'s positions each with the path read with it (kept here, never passed
@@ -312,7 +326,12 @@ class PlaylistsPanel(QWidget):
 
     def move_selected(self, step: int) -> None:
         """Move the selected songs one place up (``step`` -1) or down (+1), together; a song
-        already at the end it moves towards stays, and the others close up to it."""
+        already at the end it moves towards stays, and the others close up to it. Pressed
+        while a move is being stored, it waits for the list to be read back (a key held down
+        moves the songs as far as it was pressed)."""
+        if self._moving is not None:
+            self._queued += step
+            return
         order = self._shown_order()
         chosen = set(self._selected_positions())
         if not chosen:

@@ -106,7 +106,9 @@ def test_a_playlists_songs_are_put_in_order_by_dragging_or_alt_up_and_down(qtbot
 def test_moves_pressed_before_the_first_is_stored_all_count_and_a_refused_one_says_so(qtbot, scanned,
                                                                                        make_window):
     # Alt+Down pressed twice quickly moved the song one place: the second press was made on
-    # the list as last read, the store refused it as stale, and nothing was said.
+    # the list as last read, the store refused it as stale, and nothing was said. Presses
+    # made while a move is being stored now wait their turn; a key held down moves the song
+    # as often as it repeated, and only the song selected.
     from PySide6.QtCore import Qt
 
     from player.workers import db_write_pool, run_task
@@ -120,36 +122,85 @@ def test_moves_pressed_before_the_first_is_stored_all_count_and_a_refused_one_sa
     qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
     titles = _titles(view)
     hold = threading.Event()
-    run_task(lambda: hold.wait(10), lambda result, error: None, pool=db_write_pool(), name="hold-writes")
+    try:
+        run_task(lambda: hold.wait(10), lambda result, error: None, pool=db_write_pool(), name="hold-writes")
+        view.setFocus()
+        view.setCurrentRow(0)
+        for _ in range(3):
+            qtbot.keyClick(view, Qt.Key_Down, Qt.AltModifier)
+        window.refresh_playlists()              # a read from elsewhere (a scan ended) meanwhile
+        qtbot.wait(100)
+        assert _titles(view) == titles and scanned.playlist_track_ids(pid) == ids
+        hold.set()
+        qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[1], ids[2], ids[3], ids[0]],
+                        timeout=5000)
+        qtbot.waitUntil(lambda: _titles(view) == [titles[1], titles[2], titles[3], titles[0]], timeout=5000)
+        assert [i.text() for i in view.selectedItems()] == [titles[0]]
+        # A key held down (presses as fast as the store answers, reads from elsewhere between)
+        view.clearSelection()
+        view.item(1).setSelected(True)          # titles[2]
+        for i in range(6):
+            qtbot.keyClick(view, Qt.Key_Up, Qt.AltModifier)
+            if i % 2:
+                window.refresh_playlists()
+            qtbot.wait(3 * i)
+        qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[2], ids[1], ids[3], ids[0]],
+                        timeout=5000)
+        qtbot.waitUntil(lambda: _titles(view) == [titles[2], titles[1], titles[3], titles[0]], timeout=5000)
+        qtbot.wait(200)
+        assert scanned.playlist_track_ids(pid) == [ids[2], ids[1], ids[3], ids[0]]
+        assert [i.text() for i in view.selectedItems()] == [titles[2]]
+        # Changed elsewhere (another Segue command) before a move is stored: refused, said, re-read.
+        hold.clear()
+        run_task(lambda: hold.wait(10), lambda result, error: None, pool=db_write_pool(), name="hold-writes")
+        view.clearSelection()
+        view.item(0).setSelected(True)
+        qtbot.keyClick(view, Qt.Key_Down, Qt.AltModifier)
+        qtbot.keyClick(view, Qt.Key_Down, Qt.AltModifier)          # waits, then dropped with it
+        scanned.remove_playlist_entries(pid, [3])
+        hold.set()
+        qtbot.waitUntil(lambda: "changed meanwhile" in window.statusBar().currentMessage(), timeout=5000)
+        qtbot.waitUntil(lambda: _titles(view) == [titles[2], titles[1], titles[3]], timeout=5000)
+        qtbot.wait(200)
+        assert scanned.playlist_track_ids(pid) == [ids[2], ids[1], ids[3]]
+        # and moves go on from there
+        view.clearSelection()
+        view.item(2).setSelected(True)
+        qtbot.keyClick(view, Qt.Key_Up, Qt.AltModifier)
+        qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[2], ids[3], ids[1]], timeout=5000)
+    finally:
+        hold.set()
+
+
+def test_a_drop_after_the_list_was_read_again_shorter_changes_nothing_and_moves_go_on(qtbot, scanned,
+                                                                                      make_window):
+    # The drag's own event loop lets a read of the list land mid-drag: a song removed
+    # elsewhere, the drop then named a row no longer there.
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QDropEvent
+
+    ids = [t["id"] for t in scanned.tracks()[:4]]
+    pid = scanned.create_playlist("Order", ids)
+    window = make_window(scanned)
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    view = panel.entries
+    qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
+    titles = _titles(view)
+    mime = view.mimeData([view.item(3)])                  # the last song picked up...
+    scanned.remove_playlist_entries(pid, [3])             # ... and removed elsewhere
+    window.show_playlist(pid)
+    qtbot.waitUntil(lambda: view.count() == 3, timeout=5000)
+    rect = view.visualRect(view.model().index(0, 0))
+    view.dropEvent(QDropEvent(QPointF(rect.center().x(), rect.top() + 1), Qt.MoveAction, mime,
+                              Qt.LeftButton, Qt.NoModifier, QEvent.Drop))
+    qtbot.wait(200)
+    assert _titles(view) == titles[:3] and scanned.playlist_track_ids(pid) == ids[:3]
     view.setFocus()
     view.setCurrentRow(0)
-    for _ in range(3):
-        qtbot.keyClick(view, Qt.Key_Down, Qt.AltModifier)
-    # Shown at once, the song still selected; stored once the writes go on.
-    assert _titles(view) == [titles[1], titles[2], titles[3], titles[0]]
-    assert [i.text() for i in view.selectedItems()] == [titles[0]]
-    assert scanned.playlist_track_ids(pid) == ids
-    hold.set()
-    qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[1], ids[2], ids[3], ids[0]], timeout=5000)
-    qtbot.wait(300)
-    assert _titles(view) == [titles[1], titles[2], titles[3], titles[0]]
-    assert [i.text() for i in view.selectedItems()] == [titles[0]]
-    # Changed elsewhere (another Segue command) before a move is stored: refused, said, re-read.
-    hold.clear()
-    run_task(lambda: hold.wait(10), lambda result, error: None, pool=db_write_pool(), name="hold-writes")
-    view.clearSelection()
-    view.item(0).setSelected(True)
     qtbot.keyClick(view, Qt.Key_Down, Qt.AltModifier)
-    scanned.remove_playlist_entries(pid, [3])
-    hold.set()
-    qtbot.waitUntil(lambda: "changed meanwhile" in window.statusBar().currentMessage(), timeout=5000)
-    qtbot.waitUntil(lambda: _titles(view) == [titles[1], titles[2], titles[3]], timeout=5000)
-    assert scanned.playlist_track_ids(pid) == [ids[1], ids[2], ids[3]]
-    # and moves go on from there
-    view.clearSelection()
-    view.item(2).setSelected(True)
-    qtbot.keyClick(view, Qt.Key_Up, Qt.AltModifier)
-    qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[1], ids[3], ids[2]], timeout=5000)
+    qtbot.waitUntil(lambda: scanned.playlist_track_ids(pid) == [ids[1], ids[0], ids[2]], timeout=5000)
+    qtbot.waitUntil(lambda: _titles(view) == [titles[1], titles[0], titles[2]], timeout=5000)
 
 
 def test_m3u8_export_and_import_round_trip_with_relative_paths(qtbot, scanned, make_window, tmp_path, music):
