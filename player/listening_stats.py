@@ -22,6 +22,7 @@ import numpy as np
 
 from player.recommendations import UNTAGGED, genre_bucket, genre_title
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
+from recommender.genres import file_genre_bucket
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SUGGESTED_SOURCES
 
 WEEK_S = 7 * 86400
@@ -223,9 +224,12 @@ def report_card(cols: PlayColumns) -> ReportCard:
 
 
 def genre_name(bucket: str | None, genre: str | None) -> str:
-    """The analysed genre bucket, else the file's own genre tag, else "No genre tag"."""
-    if bucket:
-        return genre_title(bucket)
+    """The genre the file's tag names, as the recommender groups it (a retag counts at once:
+    ``bucket``, the analysed one, is from the tag of the day of the analysis), else the
+    analysed bucket, else the file's own genre tag, else "No genre tag"."""
+    named = file_genre_bucket(genre)
+    if named or bucket:
+        return genre_title(named or bucket)
     return genre_title(genre_bucket(genre)) if genre else UNTAGGED
 
 

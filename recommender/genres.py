@@ -10,6 +10,7 @@ count soundtracks and film scores in it).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -84,6 +85,10 @@ def first_genre(genre: str | None) -> str:
     return _SEPARATORS.split(genre.strip())[0].strip() if genre else ""
 
 
+_BUCKET_INDEX = {b: i for i, b in enumerate(BUCKETS)}
+
+
+@functools.lru_cache(maxsize=4096)      # a library has a few hundred genre spellings, read per track
 def file_genre_bucket(genre: str | None) -> str | None:
     """The bucket a file's genre tag names by its first genre ("Indie Rock" -> "indie",
     "Pop; Rock" -> "pop"), or None."""
@@ -136,11 +141,10 @@ def assign_buckets(tags: np.ndarray, genres, *, file_weight: float = 0.6) -> lis
     # one bucket at a time: [n, buckets, 50] at once would be 750 floats a track
     audio = np.stack([(tags * w).max(axis=1) for w in _W], axis=1) if len(tags) else np.zeros((0, len(BUCKETS)))
     audio = audio / np.maximum(audio.sum(axis=1, keepdims=True), 1e-9)
-    for i, genre in enumerate(genres):
-        named = file_genre_bucket(genre)
-        if named is not None:
-            audio[i] *= 1 - file_weight
-            audio[i, BUCKETS.index(named)] += file_weight
+    named = np.array([_BUCKET_INDEX.get(file_genre_bucket(g), -1) for g in genres], np.int64)
+    rows = np.flatnonzero(named >= 0)
+    audio[rows] *= 1 - file_weight
+    audio[rows, named[rows]] += file_weight
     return [BUCKETS[j] for j in np.argmax(audio, axis=1)]
 
 

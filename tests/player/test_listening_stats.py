@@ -144,3 +144,15 @@ def test_imported_history_counts_in_listening_not_in_the_report_card(store, utc)
     assert s.weekly.skips[0] == 4 and s.weekly.decided[0] == 5
     assert (s.report.segue_n[0], s.report.segue_skips[0], s.report.own_n[0], s.report.own_skips[0]) == (1, 1, 1, 0)
     assert [(e.name, e.plays, e.track_ids) for e in s.top["All time"]["artists"]] == [("A", 5, [a, b])]
+
+
+def test_a_genre_is_named_by_the_tag_as_it_is_now_then_by_the_analysis():
+    from player.listening_stats import genre_name
+
+    # analysed as jazz when its tag said Jazz, retagged Classical since: counted as Classical,
+    # as Discover and Radio place it
+    assert genre_name("jazz", "Classical") == "Classical"
+    assert genre_name("soul & rnb", "Heavy Metal; Rock") == "Metal"
+    assert genre_name("jazz", "Podcast") == "Jazz"              # a tag of no genre: the analysis's
+    assert genre_name(None, "reggae") == "Reggae" and genre_name(None, None) == "No genre tag"
+    assert genre_name("hip-hop", None) == "Hip-hop"
