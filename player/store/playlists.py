@@ -199,16 +199,25 @@ class PlaylistsMixin:
                 raise PlaylistError(f"no playlist {playlist_id}")
             return self._append(conn, playlist_id, track_ids, ())[0]
 
-    def remove_playlist_entries(self, playlist_id: int, positions: Sequence[int]) -> None:
-        """Remove entries by position; the rest close up in order."""
+    def remove_playlist_entries(self, playlist_id: int, positions: Sequence[int],
+                                paths: Sequence[str] | None = None) -> bool:
+        """Remove entries by position; the rest close up in order. ``paths``: each one's path
+        as last read; False, and nothing changes, when one is no longer there (the playlist
+        was changed meanwhile: removing by the old positions would take out other songs)."""
         with self.transaction() as conn:
             rows = conn.execute("SELECT position, track_id, path FROM playlist_entries WHERE playlist_id = ? "
                                 "ORDER BY position", (playlist_id,)).fetchall()
+            if paths is not None:
+                held = {r[0]: r[2] for r in rows}
+                if len(paths) != len(positions) or any(held.get(int(p)) != path
+                                                       for p, path in zip(positions, paths)):
+                    return False
             gone = set(positions)
             kept = [(r[1], r[2]) for r in rows if r[0] not in gone]
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
             conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p)) for i, (t, p) in enumerate(kept)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
+        return True
 
     def reorder_playlist(self, playlist_id: int, order: Sequence[tuple[int, str]]) -> bool:
         """Put the entries in ``order``: each entry once, as ``(position, path)`` as last read,

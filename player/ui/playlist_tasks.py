@@ -89,6 +89,7 @@ class PlaylistTasksMixin:
         self._playlists_select = None
         if error is not None:
             log.error("could not read the playlists: %s", error)
+            self.playlists.read_failed()
             return
         self.playlists.set_playlists(rows, select=select)
         self.playlists_changed.emit()
@@ -213,9 +214,19 @@ class PlaylistTasksMixin:
         self._write(work, lambda pid: self.refresh_playlists(select=pid), "add-to-playlist")
 
     def remove_playlist_entries(self, playlist_id: int, positions: list[int]) -> None:
+        """Remove the entries at ``positions`` as shown, each named by the path read with it
+        (see :meth:`reorder_playlist_entries`): a playlist changed meanwhile keeps its songs."""
         store = self.store
-        self._write(lambda: store.remove_playlist_entries(playlist_id, positions),
-                    lambda _r: self.refresh_playlists(select=playlist_id), "playlist-remove")
+        paths = [p for _, p in self.playlists.with_paths(positions)] \
+            if playlist_id == self.playlists.current_playlist() else None
+
+        def done(removed):
+            if removed is False:
+                self.statusBar().showMessage("The playlist was changed meanwhile: it is shown as it is now; "
+                                             "nothing was removed", 8000)
+            self.refresh_playlists(select=playlist_id)
+
+        self._write(lambda: store.remove_playlist_entries(playlist_id, positions, paths), done, "playlist-remove")
 
     def reorder_playlist_entries(self, playlist_id: int, order: list[int]) -> None:
         """Put a playlist's songs in ``order`` (their positions as shown), each named by the
@@ -231,7 +242,7 @@ class PlaylistTasksMixin:
             elif not stored:
                 self.statusBar().showMessage("The playlist was changed meanwhile: it is shown as it is now; "
                                              "move the songs again", 8000)
-            self.playlists.move_stored(stored)
+            self.playlists.move_stored()
             # (another playlist chosen meanwhile stays chosen)
             self.refresh_playlists(select=playlist_id if self.playlists.current_playlist() == playlist_id else None)
 

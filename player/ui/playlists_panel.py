@@ -115,7 +115,6 @@ class PlaylistsPanel(QWidget):
         self._paths: dict[int, str] = {}
         self._moving: int | None = None        # the playlist of a move asked for, until read back
         self._stored = False                   # ... and whether it is stored (or refused) yet
-        self._queued = 0                       # Alt+Up/Down pressed meanwhile, net (+ down)
         self._shown: int | None = None         # the playlist whose songs are listed
         self.move_up = QAction("Move up", self.entries, shortcut=QKeySequence("Alt+Up"),
                                shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
@@ -246,7 +245,6 @@ class PlaylistsPanel(QWidget):
             return                     # an answer for a playlist no longer chosen
         if self._moving is not None and playlist_id == self._moving and not self._stored:
             return                     # read before the move asked for was stored: the next read follows it
-        settling = self._moving is not None
         if playlist_id == self._moving:
             chosen = self._select_after
         elif playlist_id == self._shown:
@@ -272,8 +270,8 @@ class PlaylistsPanel(QWidget):
         if empty and self.entries.hasFocus():
             self.lists.setFocus(Qt.OtherFocusReason)      # its last rows were removed from the keyboard
         self.entries.setFocusPolicy(Qt.NoFocus if empty else Qt.StrongFocus)
-        if settling:
-            self._settle(playlist_id)
+        if self._moving is not None:
+            self._moving = None         # read back (or another playlist shown): moves go on
 
     def _selected_positions(self) -> list[int]:
         return sorted(i.data(POSITION_ROLE) for i in self.entries.selectedItems())
@@ -284,10 +282,10 @@ class PlaylistsPanel(QWidget):
     def _emit_order(self, order: list[int]) -> None:
         """Ask for the entries in ``order`` (the positions as shown, in the order wanted; see
         :meth:`with_paths`). The rows follow once it is stored and read back, and the
-        selection follows the songs moved. One move at a time: a drop made meanwhile is
-        refused, and Alt+Up/Down pressed meanwhile wait their turn (:meth:`move_selected`),
-        so every move is made on the list as stored, and a read of the list from before a
-        move is never taken for the list after it."""
+        selection follows the songs moved. One move at a time: Alt+Up/Down and drops made
+        before the list is read back are let go (a key held down goes on moving the song once
+        it is), so every move is made on the list as stored, never on rows it has moved
+        already, and a read of the list from before the move is never shown after it."""
         if (self._moving is not None or self.current_playlist() is None or order == self._shown_order()
                 or sorted(order) != sorted(self._paths)):
             return          # (a drop of rows the list no longer holds: it was read again meanwhile)
@@ -296,28 +294,15 @@ class PlaylistsPanel(QWidget):
         self._moving, self._stored = self.current_playlist(), False
         self._emit_for_current(self.reorder_entries, order)
 
-    def move_stored(self, stored: bool) -> None:
-        """The move asked for is stored, or refused (the playlist changed elsewhere meanwhile:
-        the presses waiting are dropped); the list is read again next."""
+    def move_stored(self) -> None:
+        """The move asked for is stored (or refused); the list is read again next."""
         self._stored = True
-        if not stored:
-            self._queued = 0
 
     def read_failed(self) -> None:
-        """The list could not be read back after a move: the presses waiting are dropped, and
-        moves can be made again (on the list shown)."""
+        """The list could not be read back after a move: moves can be made again (on the list
+        shown, which the store refuses where it is not the playlist's order any more)."""
         if self._moving is not None and self._stored:
-            self._moving, self._queued = None, 0
-
-    def _settle(self, playlist_id: int | None) -> None:
-        """The list read back after a move: the next press waiting is made on it."""
-        moved, self._moving = self._moving, None
-        queued, self._queued = self._queued, 0
-        if queued and playlist_id == moved:
-            step = 1 if queued > 0 else -1
-            self.move_selected(step)
-            if self._moving is not None:        # (at the end already: the rest would do nothing)
-                self._queued += queued - step
+            self._moving = None
 
     def with_paths(self, order: list[int]) -> list[tuple[int, str]]:
         """``order``'s positions each with the path read with it (kept here, never passed
@@ -326,11 +311,9 @@ class PlaylistsPanel(QWidget):
 
     def move_selected(self, step: int) -> None:
         """Move the selected songs one place up (``step`` -1) or down (+1), together; a song
-        already at the end it moves towards stays, and the others close up to it. Pressed
-        while a move is being stored, it waits for the list to be read back (a key held down
-        moves the songs as far as it was pressed)."""
+        already at the end it moves towards stays, and the others close up to it. Let go
+        while a move is being stored (see :meth:`_emit_order`)."""
         if self._moving is not None:
-            self._queued += step
             return
         order = self._shown_order()
         chosen = set(self._selected_positions())

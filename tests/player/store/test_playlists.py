@@ -58,6 +58,22 @@ def test_reordering_moves_songs_and_refuses_a_list_changed_meanwhile(store):
     assert store.playlist_track_ids(a) == [ids[2], ids[0], ids[3], ids[1], ids[0]]
 
 
+def test_removing_by_the_paths_read_refuses_a_list_changed_meanwhile(store):
+    ids = _tracks(store)
+    a = store.create_playlist("Mix", ids)
+    read = {e["position"]: e["path"] for e in store.playlist_entries(a)}
+    assert store.reorder_playlist(a, [(1, read[1]), (0, read[0]), (2, read[2]), (3, read[3])])
+    # position 0 as read was t0; it holds t1 now: nothing is removed
+    assert store.remove_playlist_entries(a, [0], [read[0]]) is False
+    assert store.playlist_track_ids(a) == [ids[1], ids[0], ids[2], ids[3]]
+    now = {e["position"]: e["path"] for e in store.playlist_entries(a)}
+    assert store.remove_playlist_entries(a, [1, 3], [now[1], now[3]]) is True
+    assert store.playlist_track_ids(a) == [ids[1], ids[2]]
+    assert store.remove_playlist_entries(a, [5], ["/m/9.flac"]) is False     # gone meanwhile
+    assert store.remove_playlist_entries(a, [0]) is True                     # (no paths: by position)
+    assert store.playlist_track_ids(a) == [ids[2]]
+
+
 def test_files_outside_the_library_are_kept_and_linked_by_a_later_scan(store):
     ids = _tracks(store, 1)
     p = store.create_playlist("Mixed", [ids[0]], paths=["/m/0.flac", "/new/x.mp3"])
