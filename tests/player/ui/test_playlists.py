@@ -13,6 +13,18 @@ def _titles(view) -> list[str]:
     return [view.item(i).text() for i in range(view.count())]
 
 
+def _order_playlist(qtbot, scanned, make_window):
+    """A playlist "Order" of the library's first four songs, shown in a window's Playlists
+    tab: (track ids, playlist id, window, the songs' list, their titles as shown)."""
+    ids = [t["id"] for t in scanned.tracks()[:4]]
+    pid = scanned.create_playlist("Order", ids)
+    window = make_window(scanned)
+    window.tabs.setCurrentWidget(window.playlists)
+    view = window.playlists.entries
+    qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
+    return ids, pid, window, view, _titles(view)
+
+
 def test_save_up_next_then_play_and_edit_it_from_the_playlists_tab(qtbot, scanned, make_window):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in range(4)]
@@ -61,14 +73,8 @@ def test_a_playlists_songs_are_put_in_order_by_dragging_or_alt_up_and_down(qtbot
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QDropEvent
 
-    ids = [t["id"] for t in scanned.tracks()[:4]]
-    pid = scanned.create_playlist("Order", ids)
-    window = make_window(scanned)
+    ids, pid, window, view, titles = _order_playlist(qtbot, scanned, make_window)
     panel = window.playlists
-    window.tabs.setCurrentWidget(panel)
-    view = panel.entries
-    qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
-    titles = _titles(view)
     # Drag the first song onto the lower half of the third.
     view.setCurrentRow(0)
     mime = view.mimeData([view.item(0)])
@@ -113,14 +119,7 @@ def test_moves_are_made_on_the_list_as_stored_and_a_refused_one_says_so(qtbot, s
 
     from player.workers import db_write_pool, run_task
 
-    ids = [t["id"] for t in scanned.tracks()[:4]]
-    pid = scanned.create_playlist("Order", ids)
-    window = make_window(scanned)
-    panel = window.playlists
-    window.tabs.setCurrentWidget(panel)
-    view = panel.entries
-    qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
-    titles = _titles(view)
+    ids, pid, window, view, titles = _order_playlist(qtbot, scanned, make_window)
     hold = threading.Event()
 
     def held_writes():
@@ -186,14 +185,7 @@ def test_a_drop_after_the_list_was_read_again_shorter_changes_nothing_and_moves_
     from PySide6.QtCore import QEvent, QPointF, Qt
     from PySide6.QtGui import QDropEvent
 
-    ids = [t["id"] for t in scanned.tracks()[:4]]
-    pid = scanned.create_playlist("Order", ids)
-    window = make_window(scanned)
-    panel = window.playlists
-    window.tabs.setCurrentWidget(panel)
-    view = panel.entries
-    qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
-    titles = _titles(view)
+    ids, pid, window, view, titles = _order_playlist(qtbot, scanned, make_window)
     mime = view.mimeData([view.item(3)])                  # the last song picked up...
     scanned.remove_playlist_entries(pid, [3])             # ... and removed elsewhere
     window.show_playlist(pid)
