@@ -230,8 +230,8 @@ class PlaylistTasksMixin:
 
     def reorder_playlist_entries(self, playlist_id: int, order: list[int]) -> None:
         """Put a playlist's songs in ``order`` (their positions as shown), each named by the
-        path read with it: a playlist changed meanwhile (a second move made before the first
-        was read back) keeps its order, and the list shows it as it is."""
+        path read with it: a playlist changed meanwhile (by another Segue, a command) keeps
+        its order, the person is told, and the list shows it as it is."""
         store, entries = self.store, self.playlists.with_paths(order)
 
         def finished(result, error):
