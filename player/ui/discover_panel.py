@@ -22,8 +22,11 @@ GENRE_CHARS = 8              # room a genre's name keeps in the narrowest row, i
 def tile_reason(bucket: str, reason: str) -> str:
     """The reason as a tile shows it: without the row's own genre in front ("Rock: not played
     yet" under the heading "Rock"), which would take most of a tile's short line."""
-    head = f"{bucket}: ".casefold()
-    return reason[len(head):] if bucket and reason[:len(head)].casefold() == head else reason
+    for name in (bucket, genre_title(bucket)) if bucket else ():
+        head = f"{name}: ".casefold()
+        if reason[:len(head)].casefold() == head:
+            return reason[len(head):]
+    return reason
 
 
 class BucketRow(QFrame):

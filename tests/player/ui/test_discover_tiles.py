@@ -197,3 +197,13 @@ def test_rows_of_two_heights_are_all_there_in_order_as_the_panel_scrolls(qtbot):
             if bucket not in seen:
                 seen.append(bucket)
         assert seen == genres
+
+
+def test_a_tiles_reason_leaves_out_its_rows_genre_however_the_heading_writes_it():
+    from player.ui.discover_panel import tile_reason
+
+    assert tile_reason("rock", "Rock: not played yet") == "not played yet"
+    assert tile_reason("soul & rnb", "Soul & R&B: last played 3 days ago") == "last played 3 days ago"
+    assert tile_reason("soul & rnb", "soul & rnb: not played yet") == "not played yet"
+    assert tile_reason("jazz", "sounds like Blue in Green") == "sounds like Blue in Green"
+    assert tile_reason("", "Rock: x") == "Rock: x"
