@@ -122,7 +122,6 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     namer = Namer.of(store)
     ids: list[int] = []
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
-    raw_genres: list = []
     years, album_artists, track_numbers, disc_numbers, places = [], [], [], [], []
     # A few values per row, in chunks, one object per repeated name: holding every row (and
     # every copy SQLite makes of a name) at once would leave the window's memory fragmented
@@ -145,7 +144,6 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             tag_titles.append(r["title"])
             durations.append(r["duration"])
             genre.append(genre_bucket(r["genre"]))
-            raw_genres.append(r["genre"])
             years.append(r["year"])
             album_by = first_of_artists(r["albumartist"])
             album_artists.append(one(album_by, album_by) if album_by else None)
@@ -169,10 +167,11 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
         heard = np.array([b is not None for b in buckets]) & (tags.any(axis=1) if tags is not None else False)
         if heard.any():
             at = np.flatnonzero(heard)
-            for i, b in zip(at, assign_buckets(tags[at], [raw_genres[i] for i in at])):
+            # (a tag's bucket above names the same bucket as the tag itself, and a tag of no
+            # bucket names none either way)
+            for i, b in zip(at, assign_buckets(tags[at], [genre[i] for i in at])):
                 buckets[i] = b
         buckets = [b or g for b, g in zip(buckets, genre)]
-    del raw_genres
     prior = None
     if priors is not None and len(ids):
         prior, _ = prior_factors(priors, tagged_artists, tag_titles, tags)

@@ -103,6 +103,16 @@ def file_genre_bucket(genre: str | None) -> str | None:
     return None
 
 
+def _audio_scores(tags: np.ndarray) -> np.ndarray:
+    """The audio's share of each bucket [shape=(n, n_buckets)] from tags [shape=(n, 50)]: the
+    strongest member tag of each, normalised over buckets. One bucket at a time: all of them
+    at once would hold 750 floats a track."""
+    if not len(tags):
+        return np.zeros((0, len(BUCKETS)), np.float32)
+    audio = np.stack([(tags * w).max(axis=1) for w in _W], axis=1)
+    return audio / np.maximum(audio.sum(axis=1, keepdims=True), 1e-9)
+
+
 def bucket_scores(tags: np.ndarray, genre: str | None = None, *, file_weight: float = 0.6) -> np.ndarray:
     """Scores over :data:`BUCKETS` that sum to 1.
 
@@ -121,8 +131,8 @@ def bucket_scores(tags: np.ndarray, genre: str | None = None, *, file_weight: fl
         raise ValueError(f"expected finite MSD tag probabilities [..., 50], got shape {tags.shape}")
     if not 0.0 <= file_weight <= 1.0:
         raise ValueError(f"file_weight must be in [0, 1], got {file_weight}")
-    audio = (tags[..., None, :] * _W).max(axis=-1)                   # (..., n_buckets)
-    audio = audio / np.maximum(audio.sum(axis=-1, keepdims=True), 1e-9)
+    audio = _audio_scores(tags[None] if tags.ndim == 1 else tags)
+    audio = audio[0] if tags.ndim == 1 else audio
     named = file_genre_bucket(genre)
     if named is None:
         return audio.astype(np.float32)
@@ -138,9 +148,7 @@ def assign_buckets(tags: np.ndarray, genres, *, file_weight: float = 0.6) -> lis
     tags = np.asarray(tags, dtype=np.float32)
     if tags.ndim != 2 or tags.shape[1] != len(MSD_LABELS) or len(tags) != len(genres):
         raise ValueError(f"expected tags [n, 50] and n genres, got {tags.shape} and {len(genres)}")
-    # one bucket at a time: [n, buckets, 50] at once would be 750 floats a track
-    audio = np.stack([(tags * w).max(axis=1) for w in _W], axis=1) if len(tags) else np.zeros((0, len(BUCKETS)))
-    audio = audio / np.maximum(audio.sum(axis=1, keepdims=True), 1e-9)
+    audio = _audio_scores(tags)
     named = np.array([_BUCKET_INDEX.get(file_genre_bucket(g), -1) for g in genres], np.int64)
     rows = np.flatnonzero(named >= 0)
     audio[rows] *= 1 - file_weight

@@ -792,7 +792,7 @@ class SoundfileReader(BlockReader):
         self.path, self._f = path, f
         # how to open the file again, to read on past damage (a link of a chained Ogg file is
         # a stretch of the file, not the file)
-        self._opener = opener or functools.partial(_open_soundfile, path)
+        self._opener = opener or functools.partial(open_soundfile, path)
         self.samplerate, self.channels = int(f.samplerate), int(f.channels)
         self.format = f.format
         self.ogg_order = f.format == "OGG"
@@ -1006,10 +1006,6 @@ class SoundfileReader(BlockReader):
         self._f.close()
 
 
-def _open_soundfile(path: str) -> sf.SoundFile:
-    return sf.SoundFile(soundfile_name(path))
-
-
 #: uncompressed formats whose header gives the audio's size, which libsndfile believes
 _SIZED_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64", "AIFF", "AU", "CAF"})
 
@@ -1175,7 +1171,7 @@ def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | Non
     # (from two blocks before its last frame: that one may be cut in two, and a seek into it fail)
     at = 0 if last is None else max(0, min(last[0], total) - 2 * info["max_block"])
     try:
-        with (opener or functools.partial(_open_soundfile, path))() as sfile:
+        with (opener or functools.partial(open_soundfile, path))() as sfile:
             sfile.seek(at)
             while True:
                 block, error = read_frames(sfile, 1 << 16)

@@ -62,6 +62,7 @@ RETAG_SIZE_FRACTION = 0.01
 #: error paths kept in the progress for display (the store keeps every one)
 MAX_ERROR_PATHS = 1000
 
+
 @dataclass
 class ScanProgress:
     """Counts reported while scanning: the folders are listed first, so ``total`` (the

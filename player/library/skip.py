@@ -1,5 +1,6 @@
 """Which files and folders the library leaves out, for the scan and the folder watch alike
-(kept free of imports: the watch asks on its own thread)."""
+(a module of its own, so that the folder watch need not import the scanner and its tag
+reader)."""
 
 #: folders Windows keeps at the root of every drive: the recycle bin (whose deleted songs keep
 #: their audio under other names) and the system's own; compared without case, as Windows does.
