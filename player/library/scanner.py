@@ -676,9 +676,30 @@ def _inside(path: str, folder: str) -> bool:
 
 def _overlap(a: str, b: str) -> bool:
     """Whether folders ``a`` and ``b`` hold files in common: one is the other, or inside it,
-    once links are followed."""
+    once links are followed, or by the disk's own reckoning. Names alone miss a folder
+    spelled otherwise on a disk that ignores case (macOS, Windows: ~/music for ~/Music)
+    and a folder mounted in two places."""
     ra, rb = os.path.realpath(a), os.path.realpath(b)
-    return _inside(ra, rb) or _inside(rb, ra)
+    return _inside(ra, rb) or _inside(rb, ra) or _within(ra, rb) or _within(rb, ra)
+
+
+def _within(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it, going by what the disk says each folder
+    on the way up is (not by names)."""
+    try:
+        target = os.stat(folder)
+    except OSError:
+        return False
+    while True:
+        try:
+            if os.path.samestat(os.stat(path), target):
+                return True
+        except OSError:
+            pass
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
 
 
 def _close(a, b) -> bool:

@@ -1,4 +1,5 @@
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -581,6 +582,34 @@ def test_a_folder_added_again_through_a_link_doubles_nothing(store, tmp_path):
     link = tmp_path / "Music"
     link.symlink_to(real, target_is_directory=True)
     Scanner(store).scan([str(link)])
+    assert sorted(t["title"] for t in store.tracks()) == ["One", "Two"]
+
+
+def _in_mount_namespace(shell: str) -> subprocess.CompletedProcess:
+    """``shell`` run where it may bind-mount folders (a mount namespace of its own, as an
+    unprivileged user may make on Linux); the test is skipped where that cannot be made."""
+    unshare = shutil.which("unshare")
+    if sys.platform != "linux" or unshare is None:
+        pytest.skip("needs Linux's unshare to mount a folder in a second place")
+    probe = subprocess.run([unshare, "-rm", "true"], capture_output=True, timeout=30)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a mount namespace here: {probe.stderr.decode(errors='replace').strip()}")
+    return subprocess.run([unshare, "-rm", "sh", "-c", shell], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_a_folder_added_again_under_another_name_for_the_same_folder_doubles_nothing(store, tmp_path):
+    # A disk that ignores case (macOS, Windows) takes ~/music for ~/Music, and a folder may be
+    # mounted in two places: no link to follow, the names differ, the folder is the same.
+    real = tmp_path / "disk" / "Music"
+    write_track(real, "one", fmt="flac", tags={"title": "One", "artist": "A"})
+    write_track(real / "Album", "two", fmt="flac", seconds=2.0, tags={"title": "Two", "artist": "A"})
+    other = tmp_path / "music"
+    other.mkdir()
+    scan = f"{shlex.quote(sys.executable)} -m player scan"
+    done = _in_mount_namespace(f"mount --bind {shlex.quote(str(real))} {shlex.quote(str(other))} && "
+                               f"{scan} {shlex.quote(str(real))} && {scan} {shlex.quote(str(other))}")
+    assert done.returncode == 0, done.stderr
     assert sorted(t["title"] for t in store.tracks()) == ["One", "Two"]
 
 
