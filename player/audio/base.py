@@ -94,6 +94,15 @@ class Engine(abc.ABC):
         replaces it as long as it has not started to be heard.
         """
 
+    def set_following(self, sources: list[Source]) -> None:
+        """The sources expected after the next one, in order: a hint, never played on its own.
+
+        A source that is over before the engine has opened what comes after it (a clip of
+        a fraction of a second followed by a file only ffmpeg decodes) would leave the
+        output dry while that opens; the engine may open these ahead of time, so that the
+        one set as next later (the same file) starts at once. Calling again replaces them.
+        """
+
     @abc.abstractmethod
     def pause(self) -> None: ...
 

@@ -86,6 +86,9 @@ class BufferedEngine(FeederMixin, Engine):
         self._ndec: Decoder | None = None
         self._nerr: str | None = None
         self._nseg = None  # the next source's segment, once writing it began
+        self._upcoming: Source | None = None  # the latest source set as next (``_next`` until written)
+        self._following: list[Source] = []   # what the player expects after it (set_following)
+        self._prepared: list[tuple[Source, Decoder | None, str | None]] = []  # opened ahead of time
         self._prev: tuple[Source, Decoder, int] | None = None  # kept until its successor is heard
         self._fade: Crossfade | None = None
         self._announced: Source | None = None
@@ -166,6 +169,9 @@ class BufferedEngine(FeederMixin, Engine):
         if source is not None:
             source.rate = self.rate
         self._cmds.put(("next", source))
+
+    def set_following(self, sources: list[Source]) -> None:
+        self._cmds.put(("following", list(sources)))
 
     def pause(self) -> None:
         with self._ctl:
@@ -343,6 +349,8 @@ class BufferedEngine(FeederMixin, Engine):
             try:
                 self._fill()
                 self._watch()
+                if self._cmds.empty():
+                    self._prepare_following()
             except Exception as exc:  # a bug must not leave the player silent and hung
                 log.exception("audio feeder failed")
                 self._fail_writing(f"playback failed: {exc}")

@@ -32,12 +32,14 @@ class FeederMixin:
         if name == "play":
             source, move = arg
             try:
-                self._drop_all()
+                self._drop_all(keep_prepared=True)   # (what follows the new track may be the same)
                 self._start_writing(source, int(max(0.0, source.start_s) * self.rate))
             finally:
                 self._arrived(move)
         elif name == "next":
             self._set_next(arg)
+        elif name == "following":
+            self._set_following(arg)
         elif name == "seek":
             seconds, source, move = arg
             try:
@@ -85,7 +87,10 @@ class FeederMixin:
         self._writing, self._wdec = source, dec
         self._ring.mark(source, dec.frame)
 
-    def _drop_all(self) -> None:
+    def _drop_all(self, *, keep_prepared: bool = False) -> None:
+        if not keep_prepared:
+            self._set_following([])
+        self._upcoming = None
         self._ring.flush()
         fade = (self._fade.a_dec, self._fade.b_dec) if self._fade else ()
         for dec in (self._wdec, self._ndec, self._prev[1] if self._prev else None, *fade):
@@ -131,9 +136,10 @@ class FeederMixin:
         if self._ndec is not None:
             self._ndec.close()
         self._next, self._ndec, self._nerr = source, None, None
+        self._upcoming = source
         if source is None:
             return
-        self._ndec, self._nerr = self._open(source)
+        self._ndec, self._nerr = self._take_prepared(source) or self._open(source)
         ring = self._ring
         if (self._writing is None and self._prev is not None and ring.end_of_stream and ring.segments
                 and ring.segments[-1].source is self._prev[0] and ring.segments[-1].error is None):
@@ -142,6 +148,55 @@ class FeederMixin:
             self._prev = None
             ring.end_of_stream = False
             self._writing, self._wdec = src, dec
+
+    def _set_following(self, sources: list[Source]) -> None:
+        """What is expected after the next source; decoders opened for files no longer
+        listed are closed (an ffmpeg each, possibly)."""
+        self._following = list(sources)
+        keep = []
+        for item in self._prepared:
+            if any(_same_file(item[0], s) for s in self._following):
+                keep.append(item)
+            elif item[1] is not None:
+                item[1].close()
+        self._prepared = keep
+
+    def _prepare_following(self) -> None:
+        """Open the first source expected after the next one that is not open yet, while the
+        audio queued before it would be needed is shorter than the buffer.
+
+        The player sets what follows a track only once that track is heard. A track shorter
+        than the time it takes to open the one after it (ffmpeg takes a tenth of a second to
+        start) would run the output dry before it; opened now, the one after it starts at
+        once. Called when the ring is as full as it can be, one file at a time, so a command
+        waits for one open at most; a track of normal length needs nothing opened ahead.
+        """
+        if self._upcoming is None or not self._following:
+            return
+        ahead = self._upcoming.duration or self._upcoming.duration_hint
+        buffer_s = self._ring.capacity / self.rate
+        for source in self._following:
+            if ahead is None or ahead >= buffer_s:
+                return      # (of a length not known: taken to be long, as before)
+            item = next((p for p in self._prepared if _same_file(p[0], source)), None)
+            if item is None:
+                dec, err = self._open(source)
+                self._prepared.append((source, dec, err))
+                return
+            if item[2] is not None:
+                return      # it cannot be opened: what is after it comes after an error anyway
+            ahead += item[0].duration or item[0].duration_hint or 0.0
+
+    def _take_prepared(self, source: Source) -> tuple[Decoder | None, str | None] | None:
+        """The decoder opened ahead of time for ``source``'s file (or the error opening it
+        gave), taken out of those kept; None when there is none."""
+        for i, (src, dec, err) in enumerate(self._prepared):
+            if _same_file(src, source):
+                del self._prepared[i]
+                if dec is not None:
+                    source.duration = dec.duration
+                return dec, err
+        return None
 
     def _promote_next_to_current(self) -> None:
         """Forget the old next as "next" (it is heard now; a running fade keeps it)."""
@@ -385,3 +440,9 @@ class FeederMixin:
             # Not _output_stop() yet: the device still holds the last frames
             # (its latency); stopping now would cut off the end of the track.
             self._idle_since = time.monotonic()
+
+
+def _same_file(a: Source, b: Source) -> bool:
+    """Whether a decoder opened for ``a`` serves ``b`` (the player makes a new Source each
+    time it sets one): the same file, decoded the same way. The gain is applied apart."""
+    return a.path == b.path and a.duration_hint == b.duration_hint

@@ -645,3 +645,46 @@ def test_a_track_started_part_way_reads_its_start_while_it_opens_whatever_else_i
     held.go.set()
     assert e.sync()
     assert 30.0 <= e.position < 32.0 and e.current is src_b
+
+
+def longest_silence(x: np.ndarray) -> int:
+    """The longest run of samples that are exactly zero (an output run dry) within ``x``."""
+    zero = np.concatenate([[False], x == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+@pytest.mark.parametrize("crossfade_s", [0.0, 1.0])
+def test_a_clip_shorter_than_opening_the_track_after_it_joins_it_without_running_dry(
+        engine, tmp_path, crossfade_s):
+    """A 50 ms clip followed by an AAC file: ffmpeg takes longer to start than the clip
+    lasts. The player sets what follows the clip only once the clip is heard, as it does for
+    every track; the file after it, passed on as expected to follow, is opened ahead of time."""
+    import subprocess
+
+    a = write_track(tmp_path, "a", fmt="flac", seconds=0.6)
+    clip = write_track(tmp_path, "clip", fmt="flac", seconds=0.05, freq=660)
+    wav = tmp_path / "c.wav"
+    sf.write(str(wav), np.stack([sine(SR, freq=550, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    c = tmp_path / "c.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", str(c)], check=True)
+    e = engine(speed=1.0, crossfade_s=crossfade_s)
+    rec = Recorder(e)
+    s_a, s_clip = Source(str(a)), Source(str(clip))
+    e.play(s_a)
+    e.set_next(s_clip)
+    e.set_following([Source(str(c), duration_hint=1.0)])
+    end = time.monotonic() + 10
+    while e.current is not s_clip and time.monotonic() < end:   # as the player hears of it
+        time.sleep(0.002)
+    s_c = Source(str(c), duration_hint=1.0)     # the player makes a new one: the same file
+    e.set_next(s_c)
+    e.set_following([])
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert rec.names() == [("started", "a.flac"), ("finished", "a.flac"), ("started", "clip.flac"),
+                           ("finished", "clip.flac"), ("started", "c.m4a"), ("finished", "c.m4a")]
+    out = played(e)
+    assert longest_silence(out) < 0.002 * SR, f"{longest_silence(out) / SR * 1000:.0f} ms of silence"
+    assert e.underruns == 0
+    assert s_clip.heard_frames == int(0.05 * SR) and s_c.heard_frames > 0.9 * SR
