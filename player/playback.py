@@ -38,6 +38,7 @@ __all__ = ["Player", "QueueEntry", "PlaybackState"]
 
 RESTART_THRESHOLD_S = 3.0  # "previous" after this many seconds restarts the track
 MAX_CONSECUTIVE_ERRORS = 5
+FOLLOWING = 3  # songs after the armed one the engine is told of, to open short ones' successors early
 FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 MAX_SAVED_QUEUE = 1000
@@ -1144,6 +1145,7 @@ class Player:
             if self._armed is not None:
                 self._armed = None
                 self.engine.set_next(None)
+            self._tell_following([])
             return
         head = self._queue.peek()
         if self._repeat == "one":
@@ -1151,7 +1153,11 @@ class Player:
             if self._repeat_copy is None or self._repeat_copy[0] is not playing:
                 self._repeat_copy = (playing, _lap(playing))
             head = self._repeat_copy[1]
+            following = []
+        else:
+            following = self._queue.entries()[1:1 + FOLLOWING]
         if self._armed is not None and head is not None and self._armed.token is head:
+            self._tell_following(following)
             return
         self._armed = self._source_for(head) if head is not None else None
         if head is not None and self._armed is None:
@@ -1159,6 +1165,15 @@ class Player:
         if self._armed is not None:
             self._armed_recent = [*self._armed_recent[-4:], self._armed]
         self.engine.set_next(self._armed)
+        self._tell_following(following if self._armed is not None else [])
+
+    def _tell_following(self, entries: list[QueueEntry]) -> None:
+        """Tell the engine which songs come after the one armed. It arms each only once the one
+        before it is heard; a song shorter than the time it takes to open the one after it (a
+        clip of a fraction of a second before a song ffmpeg decodes) would run the output dry
+        without these opened ahead of time (it opens only as many as that needs)."""
+        sources = [self._source_for(e) for e in entries]
+        self.engine.set_following([s for s in sources if s is not None])
 
     def _on_engine(self, event: str, data: dict) -> None:
         if event == "state":

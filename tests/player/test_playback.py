@@ -1,6 +1,8 @@
 """The Player over the null engine: queue logic, gapless hand-over and play logging."""
 
 import os
+import shutil
+import subprocess
 import threading
 import time
 
@@ -2231,3 +2233,39 @@ def test_a_failing_state_save_is_logged_once_until_it_works_again(store, tmp_pat
     monkeypatch.setattr(store, "set_setting", full)
     p._save_state()
     assert len([r for r in caplog.records if "could not save the playback state" in r.getMessage()]) == 2
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+@pytest.mark.parametrize("crossfade_s", [0.0, 1.0])
+def test_a_clip_of_a_fraction_of_a_second_before_an_aac_song_does_not_run_the_output_dry(
+        store, tmp_path, crossfade_s):
+    # The player arms a song once the one before it is heard; ffmpeg takes longer to start
+    # than the 50 ms clip lasts, so the song after the clip must be opened before the clip.
+    import numpy as np
+    import soundfile as sf
+
+    from tests.audiogen import tone
+
+    ids = add_tracks(store, tmp_path, [("a", 0.6), ("clip", 0.05)])
+    wav, m4a = tmp_path / "c.wav", tmp_path / "c.m4a"
+    sf.write(str(wav), tone(1.0, freq=550.0), 44100, subtype="FLOAT")
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True)
+    st = os.stat(m4a)
+    store.upsert_tracks([{"path": str(m4a), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                          **read_tags(str(m4a))}])
+    ids.append(store.track_by_path(str(m4a))["id"])
+    p = Player(store, NullEngine(speed=1.0, crossfade_s=crossfade_s, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks(ids)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3)
+        out = p.engine.captured()[:, 0]
+        underruns = p.engine.underruns
+    finally:
+        p.close()
+    assert ended(store) == [(i, "finished") for i in ids]
+    body = out[np.flatnonzero(out)[0]:np.flatnonzero(out)[-1] + 1]
+    zero = np.concatenate([[False], body == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    silence = int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+    assert silence < 0.002 * 44100, f"{silence / 44.1:.0f} ms of silence"
+    assert underruns == 0
