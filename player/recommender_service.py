@@ -26,7 +26,7 @@ from player.memory import release_free_memory
 from player.library.names import Namer, album_folder, path_numbers
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
-from recommender.genres import assign_buckets
+from recommender.genres import UNTAGGED, assign_buckets
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
@@ -161,17 +161,19 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     if buckets is None:
         buckets = genre
     else:
-        # An analysed track's bucket from the tags its analysis heard and its genre tag as it
-        # is now: a genre retagged since (which keeps the analysis) counts at once. Unanalysed
-        # tracks (and failed analyses) go by their genre tag.
-        heard = np.array([b is not None for b in buckets]) & (tags.any(axis=1) if tags is not None else False)
+        # A genre tag is the person's own word for a track's kind: it names the track's
+        # bucket, analysed or not, as it is now (a retag keeps the analysis and counts at
+        # once), so Discover's rows keep their names once analysis is done, "Bollywood" and
+        # "Reggae" as much as "Rock" (a tag that names one of the tagger's genres outweighs
+        # what it hears anyway). What the tagger heard names the bucket of an analysed track
+        # without a genre tag.
+        heard = np.array([b is not None and g == UNTAGGED for b, g in zip(buckets, genre)])
+        heard &= tags.any(axis=1) if tags is not None else False
+        buckets = list(genre)
         if heard.any():
             at = np.flatnonzero(heard)
-            # (a tag's bucket above names the same bucket as the tag itself, and a tag of no
-            # bucket names none either way)
-            for i, b in zip(at, assign_buckets(tags[at], [genre[i] for i in at])):
+            for i, b in zip(at, assign_buckets(tags[at], [None] * len(at))):
                 buckets[i] = b
-        buckets = [b or g for b, g in zip(buckets, genre)]
     prior = None
     if priors is not None and len(ids):
         prior, _ = prior_factors(priors, tagged_artists, tag_titles, tags)

@@ -80,9 +80,19 @@ UNTAGGED = "No genre tag"
 _SEPARATORS = re.compile(r"\s*[;/,|]\s*")
 
 
+#: genre tags that say nothing of the kind of music (taggers' and rippers' fillers): passed
+#: over, so a track so tagged is untagged, not one of a row called "Other" or "Unknown"
+NOT_A_GENRE = frozenset({"other", "others", "unknown", "unknown genre", "misc", "miscellaneous", "none",
+                         "genre", "default", "various", "n/a", "na", "-", "?", "unclassifiable"})
+
+
 def first_genre(genre: str | None) -> str:
-    """The first of a tag's genres ("Rock; Pop", "Rock/Pop" -> "Rock"), stripped; "" for none."""
-    return _SEPARATORS.split(genre.strip())[0].strip() if genre else ""
+    """The first of a tag's genres ("Rock; Pop", "Rock/Pop" -> "Rock"), stripped, fillers passed
+    over ("Other; Jazz" -> "Jazz"); "" for none."""
+    if not genre or genre.strip().casefold() in NOT_A_GENRE:     # ("n/a" whole, not "n" and "a")
+        return ""
+    return next((g for g in (v.strip() for v in _SEPARATORS.split(genre.strip()))
+                 if g and g.casefold() not in NOT_A_GENRE), "")
 
 
 _BUCKET_INDEX = {b: i for i, b in enumerate(BUCKETS)}

@@ -26,6 +26,9 @@ def test_genre_bucket_folds_spellings_and_multi_values():
     # a genre of no bucket keeps its own name, in one spelling
     assert genre_bucket("reggae") == genre_bucket("REGGAE / dub") == "Reggae"
     assert genre_bucket(None) == genre_bucket("  ") == UNTAGGED
+    # fillers name no genre: passed over for the next value, untagged alone
+    assert genre_bucket("Other") == genre_bucket("unknown") == genre_bucket("N/A") == UNTAGGED
+    assert genre_bucket("Other; Jazz") == genre_bucket("Misc/Jazz") == "jazz"
 
 
 def test_protocol_is_satisfied(store):

@@ -95,6 +95,34 @@ def test_an_analysed_track_retagged_to_another_genre_moves_to_its_row_without_a_
     assert moved not in {r.track_id for r in rows["rock"]}
 
 
+def test_a_genre_of_the_persons_own_keeps_its_row_once_analysed_and_fillers_are_no_genre(store):
+    # Analysis named an analysed track's bucket from what it heard unless the genre tag was
+    # one of its own genres: a library tagged "Bollywood" and "Punjabi" had its rows renamed
+    # "ambient" and "punk" once analysed. A tag of no genre ("Other") is none.
+    import numpy as np
+
+    from recommender.msd_tags import MSD_LABELS
+
+    rows = []
+    for genre in ("Bollywood", "Punjabi", "Other", None):
+        for i in range(6):
+            rows.append({"path": f"/music/{genre}/{i:02d}.flac", "size": 1000, "mtime_ns": 1,
+                         "title": f"{genre} song {i}", "artist": f"{genre} artist {i}",
+                         "album": f"{genre} album {i}", "genre": genre, "duration": 200.0})
+    store.upsert_tracks(rows)
+    ids = [r["id"] for r in store.tracks()]
+    sound = np.zeros(len(MSD_LABELS), np.float32)
+    sound[MSD_LABELS.index("punk")] = 0.4
+    rng = np.random.default_rng(0)
+    store.save_features([{"track_id": t, "model_version": "v1", "tags": sound, "embedding": rng.normal(size=16),
+                          "bucket": "punk"} for t in ids])
+    shown = RecommenderService(store, priors=None).discover(12)
+    folder = {r["id"]: r["path"].split("/")[2] for r in store.tracks()}
+    assert sorted(shown) == ["Bollywood", "Punjabi", "punk"]
+    assert {b: {folder[r.track_id] for r in recs} for b, recs in shown.items()} == {
+        "Bollywood": {"Bollywood"}, "Punjabi": {"Punjabi"}, "punk": {"Other", "None"}}
+
+
 def test_plays_through_the_store_shift_up_next_and_discover(store):
     ids, genre = fill_library(store)
     service = RecommenderService(store, priors=None)
