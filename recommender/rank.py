@@ -193,6 +193,24 @@ def _z(x: np.ndarray | None) -> np.ndarray | float:
     return np.clip((x - float(x.mean())) / sd, -3.0, 3.0) if sd > 1e-9 else np.zeros_like(x)
 
 
+def _alternate(score: np.ndarray, first: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Scores that order each ``group`` (a genre's rows) as ``first`` and the others taken in
+    turns, each in its own order of ``score``, ``first`` leading: the best of one kind, the
+    best of the other, the second of the one... Where a group holds one kind only, its order
+    is that of ``score``. Rows scored -inf stay out. [shape=(n,)] float32"""
+    n = len(score)
+    other = ~np.asarray(first, bool)
+    order = np.lexsort((-np.asarray(score, np.float64), other, group))
+    g, o = group[order], other[order]
+    starts = np.r_[True, (g[1:] != g[:-1]) | (o[1:] != o[:-1])] if n else np.zeros(0, bool)
+    idx = np.arange(n)
+    rank = idx - np.maximum.accumulate(np.where(starts, idx, 0))
+    out = np.empty(n, np.float32)
+    out[order] = -(2.0 * rank + o)
+    out[~np.isfinite(score)] = -np.inf
+    return out
+
+
 def _context(m: np.ndarray, rows: np.ndarray, decay: float = 0.6) -> np.ndarray:
     """Recency-weighted mean of rows of ``m`` (newest last), unit norm. [shape=(d,)]"""
     if len(rows) == 0:
@@ -750,7 +768,10 @@ class Recommender:
         """Per genre bucket, a personalised row of tracks not played recently.
 
         Buckets come in the order of the person's affinity (plays in the bucket),
-        then size. Never-played tracks whose sound fits the person's taste get a boost.
+        then size. A row takes songs never played and songs not played lately in turns,
+        the best never-played first: a heavy listener's favourites, not heard for two weeks,
+        would otherwise fill every row and leave nothing to discover. Never-played tracks
+        whose sound fits the person's taste come first among them.
         At most two tracks per artist while other artists are left; a genre with few
         artists still fills its row, alternating them. ``never``: tracks the person asked
         never to be suggested; left out, and nothing else.
@@ -774,6 +795,7 @@ class Recommender:
         # Left out before the rows are picked, so a song the person never wants takes no
         # place in a row, nor one of its artist's two there.
         score[self._rows(never)] = -np.inf
+        score = _alternate(score, unplayed, cat.bucket)
         shown: dict[str, list[float]] = {}
         for r in np.flatnonzero(self.recently_played):
             self._remember(int(r), shown)       # its other copies are no discovery either
