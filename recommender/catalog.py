@@ -147,6 +147,7 @@ class Catalog:
     plays: PlayLog = field(default_factory=PlayLog.empty)
     play_count: np.ndarray = None         # float32 [n] listened plays
     skip_count: np.ndarray = None         # float32 [n] early skips
+    skips_since_heard: np.ndarray = None  # float32 [n] early skips of offers since its last listened play
     last_played: np.ndarray = None        # float64 [n] unix seconds, 0 = never
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
@@ -308,6 +309,15 @@ class Catalog:
         ok = rows >= 0
         self.play_count = np.bincount(rows[ok & (fb > 0)], minlength=n).astype(np.float32)
         self.skip_count = np.bincount(rows[ok & (fb < 0)], minlength=n).astype(np.float32)
+        # The early skips of Segue's offers of each track since it was last listened to
+        # (plays are in time order): a song once loved that Segue keeps offering and the
+        # person skips each time. Skips of their own picks do not count: in people's own
+        # listening, a song skipped a few times in a shuffle is often played through again.
+        at = np.arange(len(rows))
+        last_heard = np.full(n, -1, np.int64)
+        np.maximum.at(last_heard, rows[ok & (fb > 0)], at[ok & (fb > 0)])
+        since = ok & (fb < 0) & ~plays.chosen() & (at > last_heard[np.maximum(rows, 0)])
+        self.skips_since_heard = np.bincount(rows[since], minlength=n).astype(np.float32)
         last = np.zeros(n, np.float64)
         np.maximum.at(last, rows[ok], plays.started_at[ok])
         self.last_played = last

@@ -69,6 +69,11 @@ OUTSIDE_ARTIST = 0.3
 OUTSIDE_DISCOVER = 0.5
 OUTSIDE_RADIO = 0.25
 DAY = 86400.0
+# A track Segue offered and the person skipped early n times since they last heard it is
+# pushed down in their taste by this much of log(1 + n - 1) (a single skip says little)...
+TIRED = 0.8
+# ...and from this many on, Radio plays it only when nothing else is left.
+TIRED_SKIPS = 3
 # How a skip reshapes what follows (``_skip_penalty``), in units of ``RankConfig.skip_push``.
 ARTIST_SKIP = 0.5      # per early skip of the artist in this session (counted up to SKIP_CAP)
 ALBUM_SKIP = 0.4       # per early skip of the album, on top of the artist's
@@ -344,8 +349,14 @@ class Recommender:
             personal = personal + self.models.weight("wmf") * _z(self._wmf)
         if self.models.autorec is not None:
             personal = personal + 0.5 * self.models.weight("autorec") * _z(self.models.autorec)
-        # A track the person skipped early more often than they heard it is pushed down itself.
-        personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0))
+        # A track the person skipped early more often than they heard it is pushed down itself,
+        # and so is one skipped each time Segue offered it since it was last heard: a song once
+        # loved, now turned away from whenever it comes up, whatever its plays of old. A
+        # station (whose pull comes from the seed and the plays around it, old ones too) keeps
+        # such a song for when nothing else is left.
+        tired = np.log1p(np.maximum(cat.skips_since_heard - 1, 0))
+        self.tired_of = cat.skips_since_heard >= TIRED_SKIPS
+        personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
         # (where that is not known, of its artist's).
@@ -760,7 +771,7 @@ class Recommender:
         return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
-                          last=self.short_rows if not self.short_rows[seed] else None,
+                          last=(self.short_rows | self.tired_of) if not self.short_rows[seed] else self.tired_of,
                           topic=(cat.bucket == cat.bucket[seed]) if cat.bucket[seed] >= 0
                           and cat.bucket_names[cat.bucket[seed]] != UNTAGGED else None)
 

@@ -70,6 +70,21 @@ def test_cold_radio_stays_on_the_seed_kind_and_never_repeats():
     assert kinds.count("ambient") / len(kinds) >= 0.8
 
 
+@pytest.mark.parametrize("skips, source, kept", [(0, "up_next", True), (2, "up_next", True),
+                                                  (3, "up_next", False), (3, "radio", False),
+                                                  (3, "library", True)])
+def test_a_loved_song_skipped_each_time_it_is_offered_leaves_radio(skips, source, kept):
+    # A song played after the seed again and again for months, then skipped early each time
+    # Segue offered it: its old plays around the seed kept it near the top of every station.
+    # Skips of the person's own picks say less (a song skipped in a shuffle comes back).
+    seed, loved = 1040, 1041
+    events = [(seed, "finished"), (loved, "finished")] * 30 + [(loved, "skipped")] * skips
+    plays = playlog(events, session_len=2)
+    plays.source = np.array(["library"] * 60 + [source] * skips, dtype=object)
+    rec = Recommender(library(plays=plays))
+    assert (loved in [t for t, _ in rec.radio(seed, 10)]) is kept
+
+
 def test_radio_skip_pushes_away_from_the_skipped_neighbourhood():
     cat = library()
     rec = Recommender(cat)
