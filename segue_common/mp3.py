@@ -46,6 +46,7 @@ from __future__ import annotations
 import os
 from array import array
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -178,6 +179,55 @@ def audio_range(f, size: int) -> tuple[int, int, bool]:
     return start, end, leading <= 1 and kinds in ([], ["id3v1"])
 
 
+class XingTag(NamedTuple):
+    """A Xing/Info header as :func:`xing_tag` reads it."""
+    size: int               # the bytes of the frame that holds it
+    frames: int | None      # the audio frames it counts (the header's own left out)
+    bytes: int | None       # the bytes it counts
+    delay: int              # the samples dr_mp3 trims at the start (the encoder's delay and the decoder's)
+    padding: int            # and at the end
+    protected: bool         # the frame has the CRC bit (but no CRC: dr_mp3 would play it)
+
+
+def xing_tag(buf: bytes) -> XingTag | None:
+    """The Xing/Info header in the MP3 frame at the start of ``buf`` (2 KB hold any), or None
+    where that frame is audio. The delay and padding of its LAME tag are taken as dr_mp3 (and
+    mpg123) take them: the decoder's own delay of 529 samples moved from the end to the start.
+    Read whatever encoder wrote the tag: ffmpeg's (which names itself Lavc, not LAME) too."""
+    hdr = frame_header(_u32(buf, 0)) if len(buf) >= 4 else None
+    if hdr is None:
+        return None
+    size, _, _, side = hdr
+    if side is None or size > len(buf):
+        return None
+    frame = buf[:size]
+    # LAME writes its tag frame with the CRC bit of the stream's frames but no CRC, so the
+    # tag follows the side information at once (where ffmpeg, mpg123 and mutagen look).
+    # dr_mp3 looked behind a CRC, missed it and played the frame as audio, the encoder
+    # delay and padding left in; a tag frame with the CRC bit is never shown to it.
+    protected = not buf[1] & 1
+    for tag in (4 + side - 2, 4 + side) if protected else (4 + side,):
+        if size - tag >= 8 and frame[tag:tag + 4] in (b"Xing", b"Info"):
+            break
+    else:
+        return None
+    counts: dict = {}
+    flags, p = frame[tag + 7], tag + 8
+    for bit, n in ((1, 4), (2, 4), (4, 100), (8, 4)):
+        if flags & bit:
+            if size - p < n:
+                return XingTag(size, counts.get(1), counts.get(2), 0, 0, protected)
+            if bit in (1, 2):
+                counts[bit] = _u32(frame, p)
+            p += n
+    delay = padding = 0
+    if p < size and frame[p] and size - p >= 36:
+        lame = frame[p + 21: p + 24]
+        delay = ((lame[0] << 4) | (lame[1] >> 4)) + 529
+        padding = max(0, (((lame[1] & 0xF) << 8) | lame[2]) - 529)
+    return XingTag(size, counts.get(1), counts.get(2), delay, padding, protected)
+
+
 class FrameIndex:
     """Where the audio frames of an MP3 file lie: every :data:`CHECKPOINT`-th frame's offset.
 
@@ -269,37 +319,13 @@ class FrameIndex:
     def _skip_xing(self, start: int) -> int:
         """After the first frame if it is a Xing/Info header (dr_mp3 plays it as nothing),
         noting its LAME delay and padding as dr_mp3 reads them."""
-        buf = self._read(start, 2048)
-        size, _, _, side = frame_header(_u32(buf, 0))
-        if side is None or size > len(buf):
+        tag = xing_tag(self._read(start, 2048))
+        if tag is None:
             return start
-        frame = buf[:size]
-        # LAME writes its tag frame with the CRC bit of the stream's frames but no CRC, so the
-        # tag follows the side information at once (where ffmpeg, mpg123 and mutagen look).
-        # dr_mp3 looked behind a CRC, missed it and played the frame as audio, the encoder
-        # delay and padding left in; a tag frame with the CRC bit is never shown to it.
-        protected = not buf[1] & 1
-        for tag in (4 + side - 2, 4 + side) if protected else (4 + side,):
-            if size - tag >= 8 and frame[tag:tag + 4] in (b"Xing", b"Info"):
-                break
-        else:
-            return start
-        self.tag_unseen = protected
-        flags, p = frame[tag + 7], tag + 8
-        for bit, n in ((1, 4), (2, 4), (4, 100), (8, 4)):
-            if flags & bit:
-                if size - p < n:
-                    return start + size
-                if bit == 1:
-                    self.xing_frames = _u32(frame, p)
-                elif bit == 2:
-                    self.xing_bytes = _u32(frame, p)
-                p += n
-        if p < size and frame[p] and size - p >= 36:
-            lame = frame[p + 21: p + 24]
-            self.delay = ((lame[0] << 4) | (lame[1] >> 4)) + 529
-            self.padding = max(0, (((lame[1] & 0xF) << 8) | lame[2]) - 529)
-        return start + size
+        self.tag_unseen = tag.protected
+        self.xing_frames, self.xing_bytes = tag.frames, tag.bytes
+        self.delay, self.padding = tag.delay, tag.padding
+        return start + tag.size
 
     def _scan(self, pos: int) -> None:
         """Count the frames as minimp3 takes them: a frame counts when the next one follows

@@ -47,7 +47,7 @@ from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 
 from segue_common import audio_io
-from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start
+from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start, frame_header, xing_tag
 from segue_common.normalize import ARTISTS_JOINED_BY, match_key
 
 log = logging.getLogger(__name__)
@@ -447,6 +447,99 @@ def _mp3_length(path: str, info, length: float) -> float:
     if cut:
         return counted if 0.0 < counted < length - 1.0 else length
     return counted if counted > (length + 1.0 if length > 0.0 else 0.0) else length
+
+
+def _xing_length(f, info) -> float | None:
+    """The length the Xing/Info header in an MP3's first frame gives, as the player plays
+    it: its frames less the encoder's delay and padding its LAME tag gives (and the
+    decoder's delay of 529 samples, moved from the end to the start). mutagen subtracts
+    these only from a tag that names LAME: ffmpeg's names itself Lavc, and its files were
+    listed with the delay and padding in (a 2.27 s file 31 ms too long). None where the first
+    frame holds no such count (mutagen's length stays). Reads the frame mutagen has just
+    read (2 KB at most)."""
+    offset = getattr(info, "frame_offset", None)
+    if offset is None or getattr(info, "layer", 3) != 3:
+        return None
+    f.seek(offset)
+    buf = f.read(2048)
+    tag = xing_tag(buf)
+    hdr = frame_header(int.from_bytes(buf[:4], "big")) if len(buf) >= 4 else None
+    rate = _int_info(info, "sample_rate")
+    if tag is None or tag.frames is None or hdr is None or not rate:
+        return None
+    return max(0, tag.frames * hdr[1] - tag.delay - tag.padding) / rate
+
+
+def _boxes(f, start: int, end: int):
+    """The MP4 boxes from ``start`` to ``end``: (name, where its body starts, where it ends)."""
+    while start + 8 <= end:
+        f.seek(start)
+        head = f.read(16)
+        if len(head) < 8:
+            return
+        size, name = struct.unpack_from(">I4s", head)
+        body = start + 8
+        if size == 1 and len(head) == 16:
+            size, body = struct.unpack_from(">Q", head, 8)[0], start + 16
+        elif size == 0:
+            size = end - start
+        if size < body - start or start + size > end:
+            return
+        yield name, body, start + size
+        start += size
+
+
+def _box(f, start: int, end: int, name: bytes) -> tuple[int, int] | None:
+    return next(((body, stop) for found, body, stop in _boxes(f, start, end) if found == name), None)
+
+
+def _body(f, span: tuple[int, int] | None, limit: int = 64) -> bytes:
+    if span is None:
+        return b""
+    f.seek(span[0])
+    return f.read(min(limit, span[1] - span[0]))
+
+
+def _mp4_edit_length(f, audio) -> float | None:
+    """The length of an MP4's sound track as its edit list cuts it, as the player plays it:
+    ffmpeg drops the encoder's priming (1024 samples of AAC) before the edit and the player
+    ends where the edit ends (its length in the movie's clock, often milliseconds, rounded
+    to the track's samples as ffmpeg rounds it). mutagen gives the whole track's length,
+    priming and padding in. None where the player does not cut it so (no edit list, more
+    than one edit, an empty edit before it, or a track whose clock does not count whole
+    samples): mutagen's length stays. Reads a few box headers of those mutagen has just
+    read (the sample tables and the tags are passed over)."""
+    rate = _int_info(audio.info, "sample_rate")
+    moov = _box(f, 0, os.fstat(f.fileno()).st_size, b"moov") if rate else None
+    if moov is None:
+        return None
+    for name, body, stop in _boxes(f, *moov):      # (the first sound track, as mutagen takes it)
+        mdia = _box(f, body, stop, b"mdia") if name == b"trak" else None
+        if mdia is not None and _body(f, _box(f, *mdia, b"hdlr"))[8:12] == b"soun":
+            edts = _box(f, body, stop, b"edts")
+            break
+    else:
+        return None
+    mvhd, mdhd = _body(f, _box(f, *moov, b"mvhd")), _body(f, _box(f, *mdia, b"mdhd"))
+    elst = _body(f, _box(f, *edts, b"elst") if edts is not None else None)
+    if len(mvhd) < 24 or len(mdhd) < (20 if mdhd[:1] == b"\0" else 32) or len(elst) < 8:
+        return None
+    movie_scale = struct.unpack_from(">I", mvhd, 12 if mvhd[0] == 0 else 20)[0]
+    track_scale, track_length = struct.unpack_from(">II" if mdhd[0] == 0 else ">IQ", mdhd, 12 if mdhd[0] == 0 else 20)
+    # (the player cuts at the edit only where the track's clock counts whole samples)
+    if not movie_scale or not track_scale or track_scale % rate:
+        return None
+    entry = ">IiI" if elst[0] == 0 else ">QqI"
+    if struct.unpack_from(">I", elst, 4)[0] != 1 or 8 + struct.calcsize(entry) > len(elst):
+        return None
+    duration, media_time, _ = struct.unpack_from(entry, elst, 8)
+    if media_time < 0 or duration <= 0:
+        return None
+    # ffmpeg rescales the edit's length to the track's clock to the nearest tick, and takes
+    # the lesser of that and the track's whole length (the priming not taken off: an edit that
+    # runs past the last sample plays the decoder's output on into the encoder's padding)
+    ticks = (2 * duration * track_scale + movie_scale) // (2 * movie_scale)
+    return min(ticks, track_length) / track_scale
 
 
 def _flac_reaches_its_seek_table(audio, info) -> bool:
@@ -915,7 +1008,7 @@ def read_tags(path: str) -> dict:
     """
     audio = info = aiff = None
     ogg_start = 0
-    flac_held = channels = ape_tags = None
+    flac_held = channels = ape_tags = played = None
     chunk_tags: dict = {}
     try:
         with open_regular(path) as f:
@@ -936,6 +1029,13 @@ def read_tags(path: str) -> dict:
                 channels = _tta_channels(f)
             if isinstance(audio, (AC3, TrueAudio, MP3)):
                 ape_tags = _ape_at_end(f)
+            if isinstance(audio, MP3):
+                played = _xing_length(f, info)
+            elif isinstance(audio, MP4):
+                try:
+                    played = _mp4_edit_length(f, audio)
+                except Exception as exc:  # noqa: BLE001 - odd boxes keep mutagen's length
+                    log.debug("could not read the edit list of %r: %s", path, exc)
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
@@ -957,6 +1057,8 @@ def read_tags(path: str) -> dict:
             length = _decoded_length(path)
         elif flac_held and _int_info(info, "sample_rate"):
             length = flac_held / _int_info(info, "sample_rate")
+        if played is not None and length > 0.0:
+            length = played
         if isinstance(audio, MP3) and math.isfinite(length):
             length = _mp3_length(path, info, length)
         if ogg_start and length > 0.0:

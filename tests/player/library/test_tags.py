@@ -797,3 +797,58 @@ def test_an_empty_file_says_it_is_empty(tmp_path, ext):
     path.write_bytes(b"")
     with pytest.raises(TagReadError, match=r"empty file \(0 bytes\)"):
         read_tags(str(path))
+
+
+def _played_frames(path) -> tuple[int, int]:
+    """The frames the player's decoder gives of ``path`` at its own rate, and that rate."""
+    from mutagen import File
+
+    from player.audio.decoder import Decoder
+
+    rate = File(str(path)).info.sample_rate
+    decoder = Decoder(str(path), out_rate=rate, channels=1)
+    frames = 0
+    try:
+        while len(block := decoder.read(1 << 14)):
+            frames += len(block)
+    finally:
+        decoder.close()
+    return frames, rate
+
+
+@pytest.mark.parametrize("name, args", [
+    ("cbr.mp3", ["-c:a", "libmp3lame", "-b:a", "192k"]),
+    ("vbr.mp3", ["-c:a", "libmp3lame", "-q:a", "2"]),
+    ("cbr-48k-mono.mp3", ["-c:a", "libmp3lame", "-b:a", "64k", "-ar", "48000", "-ac", "1"]),
+    ("mpeg2-22k.mp3", ["-c:a", "libmp3lame", "-b:a", "48k", "-ar", "22050"]),
+    ("aac.m4a", ["-c:a", "aac", "-b:a", "128k"]),
+    ("aac-48k.m4a", ["-c:a", "aac", "-b:a", "96k", "-ar", "48000"]),
+    ("aac-faststart.m4b", ["-c:a", "aac", "-movflags", "+faststart"]),
+    ("alac.m4a", ["-c:a", "alac"]),
+])
+def test_mp3_and_m4a_are_listed_at_the_frames_they_play(tmp_path, name, args):
+    # An MP3 plays without its encoder's delay and padding (its LAME tag gives them) and an
+    # AAC track without its priming and past its edit list's end. They were listed with them:
+    # mutagen takes them off only a tag that names LAME, and ffmpeg's names itself Lavc (a file
+    # of 100,003 samples was listed at 101,376); an M4A was listed at its track's length, the
+    # 1024 samples of priming in.
+    import soundfile as sf
+
+    src = tmp_path / "src.wav"
+    sf.write(str(src), _tone(100003 / 44100), 44100)
+    path = _ffmpeg(tmp_path, name, *args, src=src)
+    frames, rate = _played_frames(path)
+    assert frames == pytest.approx(100003 * rate / 44100, abs=0.03 * rate)     # (ms rounding, encoders)
+    assert read_tags(str(path))["duration"] * rate == pytest.approx(frames, abs=0.5)
+
+
+def test_an_mp3_of_libmp3lame_itself_is_listed_at_the_frames_it_plays(tmp_path):
+    from tests.audiogen import lame_available, lame_mp3
+
+    if not lame_available():
+        pytest.skip("no libmp3lame")
+    pcm = (_tone(100003 / 44100) * 32767).astype(np.int16)
+    for crc in (False, True):
+        path = lame_mp3(tmp_path / f"lame-{crc}.mp3", pcm, 44100, crc=crc)
+        frames, rate = _played_frames(path)
+        assert read_tags(str(path))["duration"] * rate == pytest.approx(frames, abs=0.5)
