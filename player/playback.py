@@ -135,6 +135,17 @@ class _Playing:
         return before + max(0, track_ms - to)
 
 
+def album_place(row) -> tuple | None:
+    """A track's place on its album for :attr:`Source.album_place`: (album, album artist or
+    else artist, disc (1 where untagged), track number), the text case-folded, or None
+    where it has no album title or track number."""
+    album, number = (row["album"] or "").strip(), row["track_no"]
+    if not album or number is None:
+        return None
+    artist = (row["albumartist"] or row["artist"] or "").strip()
+    return album.casefold(), artist.casefold(), row["disc_no"] or 1, number
+
+
 def _lap(entry: QueueEntry) -> QueueEntry:
     """Another round of ``entry`` under repeat. The person set the repeat, so a lap of a
     song Segue suggested is their own queue's, not another offer of it kept (and a re-rank
@@ -984,7 +995,7 @@ class Player:
             gain = replaygain_factor(row, mode, preamp_db=self.store.get_setting(PREAMP_SETTING, 0.0))
         except ValueError:
             gain = replaygain_factor(row, "track")
-        return Source(row["path"], gain=gain, token=entry, duration_hint=row["duration"])
+        return Source(row["path"], gain=gain, token=entry, duration_hint=row["duration"], album_place=album_place(row))
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from player.audio.base import PlaybackState, Source
+from player.audio.base import PlaybackState, Source, follows_on
 from player.audio.crossfade import Crossfade
 from player.audio.decoder import Decoder, DecodeError
 
@@ -360,6 +360,8 @@ class FeederMixin:
     def _fade_len(self, dec: Decoder) -> int:
         if self._crossfade_s <= 0:
             return 0
+        if self._writing is not None and self._next is not None and follows_on(self._writing, self._next):
+            return 0        # the next track of the same album joins on without a fade
         if not dec.length_exact:
             # A length estimated from the file's size (a long MP3 without a Xing header) can
             # be minutes short, and a fade from there would cut the rest off. It is being
