@@ -37,6 +37,7 @@ IDLE_RELEASE_S = 3.0  # after the last track ends, the device is released this m
 PAUSE_RELEASE_S = 10.0  # ... and after this long paused (resume restarts it)
 FEED_TICK_S = 0.02  # the feeder wakes this often (and at once for a command)
 FADE_FRAMES = 512  # pause fades out, resume fades in, over this many frames (~12 ms)
+GLIDE_FRAMES = 512  # a volume change moves the level over this many frames (~12 ms)
 
 
 class _Move:
@@ -70,6 +71,13 @@ class BufferedEngine(FeederMixin, Engine):
         self._ramp_up = np.linspace(0.0, 1.0, FADE_FRAMES, dtype=np.float32)
         self._ramp_down = self._ramp_up[::-1].copy()
         self._fade_in = self._fade_out = False
+        # The volume as the output has it: a change glides there from where it was, in a
+        # straight line over GLIDE_FRAMES (a step in the level mid-wave is a click).
+        self._glide = np.arange(1, GLIDE_FRAMES + 1, dtype=np.float32) / GLIDE_FRAMES
+        self._gains = np.empty(GLIDE_FRAMES, dtype=np.float32)
+        self._glide_from = self._glide_to = 1.0
+        self._glide_at = GLIDE_FRAMES  # frames of the glide done (all: at the level)
+        self._audible = False  # the last block had audio in it (audio thread)
         self._current: Source | None = None
         # Where a play or seek asked for is going, until the feeder has got there: the ring
         # is flushed, and the new place decoded, in between, and the position reads the
@@ -126,11 +134,13 @@ class BufferedEngine(FeederMixin, Engine):
         self._beat += 1
         state = self._state
         if state is PlaybackState.PLAYING:
-            self._ring.render(out)
+            m = self._ring.render(out)
             if self._fade_in:  # resuming: no click from silence to mid-wave
                 self._fade_in = False
                 k = min(len(out), FADE_FRAMES)
                 np.multiply(out[:k], self._ramp_up[:k, None], out=out[:k])
+            self._apply_volume(out)
+            self._audible = m > 0
         elif state is PlaybackState.PAUSED and self._fade_out:
             # Pausing: the next few milliseconds fade to silence instead of a click.
             self._fade_out = False
@@ -138,12 +148,42 @@ class BufferedEngine(FeederMixin, Engine):
             self._ring.render(out[:k])
             np.multiply(out[:k], self._ramp_down[-k:, None], out=out[:k])
             out[k:] = 0.0
+            self._apply_volume(out)
+            self._audible = False
         else:
             out.fill(0.0)
+            self._audible = False
             return False
-        if self._volume != 1.0:
-            np.multiply(out, self._volume, out=out)
         return True
+
+    def _apply_volume(self, out: np.ndarray) -> None:
+        """Scale ``out`` by the volume, gliding from the level the output was at to a new one.
+
+        A change heard while audio plays moves the level in a straight line over GLIDE_FRAMES,
+        carried over from block to block; one made in silence (stopped, paused, nothing yet
+        buffered) holds from the first frame, with nothing to glide from.
+        """
+        target = self._volume
+        if target != self._glide_to:
+            if self._audible:
+                at = self._glide_at
+                now = self._glide_from + (self._glide_to - self._glide_from) * (at / GLIDE_FRAMES)
+                self._glide_from, self._glide_at = now, 0
+            else:
+                self._glide_from, self._glide_at = target, GLIDE_FRAMES
+            self._glide_to = target
+        at, start, end = self._glide_at, self._glide_from, self._glide_to
+        k = min(len(out), GLIDE_FRAMES - at)
+        if k > 0:
+            gains = self._gains[:k]
+            np.multiply(self._glide[at:at + k], end - start, out=gains)
+            np.add(gains, start, out=gains)
+            np.multiply(out[:k], gains[:, None], out=out[:k])
+            self._glide_at = at + k
+        else:
+            k = 0
+        if end != 1.0 and k < len(out):
+            np.multiply(out[k:], end, out=out[k:])
 
     # -- public API --------------------------------------------------------
     def set_listener(self, fn: Listener | None) -> None:
