@@ -58,7 +58,9 @@ class BufferedEngine(FeederMixin, Engine):
         if rate <= 0 or channels <= 0 or buffer_s <= 0:
             raise ValueError(f"bad engine format: {rate} Hz, {channels} channels, {buffer_s} s buffer")
         self.rate, self.channels = int(rate), int(channels)
-        self._ring = RingBuffer(max(BLOCK * 2, int(buffer_s * self.rate)), self.channels)
+        # A seek, or a track played over the one playing, fades the old audio out and the new
+        # one in over FADE_FRAMES each, as pause and resume do.
+        self._ring = RingBuffer(max(BLOCK * 2, int(buffer_s * self.rate)), self.channels, fade=FADE_FRAMES)
         self._listener: Listener | None = None
         self._state = PlaybackState.STOPPED
         self._volume = 1.0
@@ -134,6 +136,7 @@ class BufferedEngine(FeederMixin, Engine):
         self._beat += 1
         state = self._state
         if state is PlaybackState.PLAYING:
+            self._ring.audible = True
             m = self._ring.render(out)
             if self._fade_in:  # resuming: no click from silence to mid-wave
                 self._fade_in = False
@@ -149,10 +152,10 @@ class BufferedEngine(FeederMixin, Engine):
             np.multiply(out[:k], self._ramp_down[-k:, None], out=out[:k])
             out[k:] = 0.0
             self._apply_volume(out)
-            self._audible = False
+            self._audible = self._ring.audible = False
         else:
             out.fill(0.0)
-            self._audible = False
+            self._audible = self._ring.audible = False
             return False
         return True
 
@@ -281,7 +284,8 @@ class BufferedEngine(FeederMixin, Engine):
         if move is not None and move.source is self._current:
             duration = move.source.duration
             return min(move.seconds, duration) if duration else move.seconds
-        read, mine, after = self._ring.read, None, None
+        # (a flush's fading tail still playing is no part of where the new audio is)
+        read, mine, after = max(self._ring.read, self._ring.tail_end), None, None
         for seg in list(self._ring.segments):
             if seg.start > read:
                 break
@@ -380,7 +384,7 @@ class BufferedEngine(FeederMixin, Engine):
             try:
                 while cmd is not None:
                     if cmd[0] == "close":
-                        self._drop_all()
+                        self._drop_all(fade_out=False)
                         return
                     self._run_command(*cmd)
                     cmd = self._cmds.get_nowait()

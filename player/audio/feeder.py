@@ -47,7 +47,7 @@ class FeederMixin:
             finally:
                 self._arrived(move)
         elif name == "stop":
-            self._drop_all()
+            self._drop_all(fade_out=False)
         elif name == "sync":
             arg.set()
 
@@ -87,11 +87,12 @@ class FeederMixin:
         self._writing, self._wdec = source, dec
         self._ring.mark(source, dec.frame)
 
-    def _drop_all(self, *, keep_prepared: bool = False) -> None:
+    def _drop_all(self, *, keep_prepared: bool = False, fade_out: bool = True) -> None:
+        """Forget every source; what the output is playing fades out (unless not ``fade_out``)."""
         if not keep_prepared:
             self._set_following([])
         self._upcoming = None
-        self._ring.flush()
+        self._ring.flush(fade=fade_out)
         fade = (self._fade.a_dec, self._fade.b_dec) if self._fade else ()
         for dec in (self._wdec, self._ndec, self._prev[1] if self._prev else None, *fade):
             if dec is not None:

@@ -44,11 +44,15 @@ class Segment:
 
 
 class RingBuffer:
-    """Pre-allocated float32 frames [shape=(capacity, channels)] plus segment markers."""
+    """Pre-allocated float32 frames [shape=(capacity, channels)] plus segment markers.
 
-    def __init__(self, capacity: int, channels: int):
-        if capacity <= 0 or channels <= 0:
-            raise ValueError(f"bad ring buffer size {capacity}x{channels}")
+    ``fade``: frames over which a flush fades out what the output is playing, and fades in
+    what is written after it (0: a flush cuts, as a splice mid-wave does, with a click).
+    """
+
+    def __init__(self, capacity: int, channels: int, *, fade: int = 0):
+        if capacity <= 0 or channels <= 0 or fade < 0:
+            raise ValueError(f"bad ring buffer size {capacity}x{channels} (fade {fade})")
         self.capacity = capacity
         self.channels = channels
         self.buf = np.zeros((capacity, channels), dtype=np.float32)
@@ -61,6 +65,13 @@ class RingBuffer:
         self.underruns = 0
         self.flushes = 0
         self._flowing = False
+        self.fade = fade
+        # Set by the consumer: it is playing these frames out loud now (not paused or stopped),
+        # so a flush leaves it a short tail to fade out on.
+        self.audible = False
+        # Frames before this (absolute) are such a tail: heard, but no source's and no place's.
+        self.tail_end = 0
+        self._fade_in_left = 0  # frames still to fade in of what is written after a tail
 
     # -- producer side ----------------------------------------------------
     def free(self) -> int:
@@ -79,7 +90,22 @@ class RingBuffer:
         self.buf[w:w + first] = frames[:first]
         if n > first:
             self.buf[:n - first] = frames[first:n]
+        if self._fade_in_left > 0:
+            k = min(n, self._fade_in_left)
+            done = self.fade - self._fade_in_left
+            self._scale(self.write, np.arange(done + 1, done + k + 1, dtype=np.float32) / self.fade)
+            self._fade_in_left -= k
         self.write += n  # publish only after the copy
+        return n
+
+    def _scale(self, start: int, factors: np.ndarray) -> None:
+        """Multiply the frames from absolute position ``start`` on by ``factors``, one each."""
+        n = len(factors)
+        s = start % self.capacity
+        first = min(n, self.capacity - s)
+        self.buf[s:s + first] *= factors[:first, None]
+        if n > first:
+            self.buf[:n - first] *= factors[first:, None]
         return n
 
     def mark(self, source, offset: int = 0, error: str | None = None) -> Segment:
@@ -88,10 +114,22 @@ class RingBuffer:
         self.segments.append(seg)
         return seg
 
-    def flush(self) -> None:
-        """Drop everything buffered and every marker (the consumer goes silent)."""
+    def flush(self, *, fade: bool = True) -> None:
+        """Drop everything buffered and every marker.
+
+        While the output plays (``audible``), cutting it off mid-wave would click: the next
+        ``fade`` frames it was going to play are kept, fading out to nothing, and what is
+        written next fades in. They belong to no segment, so they count for no source, and
+        the position is where the new audio begins. Without ``fade`` (stopping, the output is
+        silenced anyway) nothing is kept.
+        """
         with self.lock:
-            self.read = self.write
+            keep = min(self.fade, self.write - self.read) if fade and self.audible else 0
+            if keep:
+                self._scale(self.read, np.arange(keep, 0, -1, dtype=np.float32) / (keep + 1))
+            self.write = self.read + keep
+            self.tail_end = self.write
+            self._fade_in_left = self.fade if keep else 0
             self.segments = []
             self.seg_i = 0
             self.end_of_stream = False
@@ -151,6 +189,9 @@ class RingBuffer:
                     if i + 1 < len(segs) and segs[i + 1].start <= pos:
                         i += 1
                         continue
+                    if pos < segs[i].start:  # the tail a flush kept: nobody's
+                        pos = min(end, segs[i].start)
+                        continue
                     stop = end if i + 1 >= len(segs) else min(end, segs[i + 1].start)
                     segs[i].source.heard_frames += stop - pos
                     pos = stop
@@ -162,7 +203,8 @@ class RingBuffer:
                 # silence before a freshly started source's first block).
                 if self._flowing and not self.end_of_stream and self.segments:
                     self.underruns += 1
-            self._flowing = m == n
+            # (a block that ended in a flush's tail: the new audio may not be written yet)
+            self._flowing = m == n and self.read > self.tail_end
             return m
         finally:
             self.lock.release()

@@ -9,6 +9,7 @@ import pytest
 import soundfile as sf
 
 from player.audio.base import PlaybackState, Source
+from player.audio.buffered import FADE_FRAMES
 from player.audio.null_engine import NullEngine
 from tests.audiogen import write_track
 from tests.player.audio.signals import active_region, sine, tone_level, write_sine_parts
@@ -157,6 +158,21 @@ def test_plays_in_real_time(engine, tmp_path):
     assert 0.58 <= time.monotonic() - t0 < 4.0  # never faster than real time; slack for a loaded CI box
 
 
+def assert_one_faded_jump(out, ramp, *, to):
+    """``out`` is ``ramp`` (whose every value tells its index) played from its start, then from
+    ``to`` to its end: one jump, where FADE_FRAMES frames of the old place fade out and the
+    first FADE_FRAMES of the new one fade in; exact everywhere else."""
+    n, fade = len(ramp), FADE_FRAMES
+    idx = np.rint((out + 0.5) * (n - 1)).astype(int)
+    k = np.nonzero(np.diff(idx) != 1)[0][0] + 1         # where the old place stops being exact
+    assert idx[0] == 0
+    was = idx[k - 1] + 1
+    assert np.allclose(out[k:k + fade], ramp[was:was + fade] * np.arange(fade, 0, -1) / (fade + 1), atol=1e-6)
+    assert np.allclose(out[k + fade:k + 2 * fade], ramp[to:to + fade] * np.arange(1, fade + 1) / fade, atol=1e-6)
+    rest = idx[k + 2 * fade:]
+    assert rest[0] == to + fade and np.all(np.diff(rest) == 1) and rest[-1] == n - 1
+
+
 def test_seek_jumps_exactly_and_does_not_count_skipped_audio(engine, tmp_path):
     n = 3 * SR
     ramp = np.linspace(-0.5, 0.5, n, dtype=np.float32)  # every sample value tells its index
@@ -171,11 +187,8 @@ def test_seek_jumps_exactly_and_does_not_count_skipped_audio(engine, tmp_path):
     assert wait_for(lambda: e.state is PlaybackState.STOPPED)
     out = played(e)
     out = out[out != 0.0]  # a seek may leave a block of silence while the decoder refills
-    idx = np.rint((out + 0.5) * (n - 1)).astype(int)
-    jumps = np.nonzero(np.diff(idx) != 1)[0]
-    assert len(jumps) == 1  # one jump, otherwise contiguous
-    assert idx[jumps[0] + 1] == 2 * SR and idx[-1] == n - 1
-    assert src.heard_frames == len(out) < n
+    assert_one_faded_jump(out, ramp, to=2 * SR)
+    assert src.heard_frames == len(out) - FADE_FRAMES < n      # (the fading out counts for nothing)
 
 
 def test_a_seek_sent_as_a_track_opens_starts_it_there(engine, tmp_path, monkeypatch):
@@ -434,10 +447,8 @@ def test_seek_back_to_the_start_replays_it(engine, tmp_path):
     assert wait_for(lambda: e.state is PlaybackState.STOPPED)
     out = played(e)
     out = out[out != 0.0]
-    idx = np.rint((out + 0.5) * (n - 1)).astype(int)
-    jumps = np.nonzero(np.diff(idx) != 1)[0]
-    assert len(jumps) == 1 and idx[jumps[0] + 1] == 0 and idx[-1] == n - 1
-    assert src.heard_frames == len(out) > n  # heard again: really played twice
+    assert_one_faded_jump(out, ramp, to=0)
+    assert src.heard_frames == len(out) - FADE_FRAMES > n  # heard again: really played twice
 
 
 def test_a_long_pause_releases_the_output_and_resume_restarts_it(engine, tmp_path):

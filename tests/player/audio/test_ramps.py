@@ -86,3 +86,79 @@ def test_a_volume_set_while_nothing_plays_holds_from_the_first_frame(engine, tmp
     filled(e)
     out = render(e, 10)
     assert np.allclose(out, 0.25 * whole[:len(out)], atol=1e-6)
+
+
+FADE = 512      # frames of the old audio faded out, and of the new one faded in
+
+
+def test_a_seek_while_playing_fades_out_then_in(engine, tmp_path):
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    src = Source(str(a))
+    e.play(src)
+    filled(e)
+    before = render(e, 20)
+    e.seek(1.7)
+    filled(e)
+    assert e.position == pytest.approx(1.7)
+    after = render(e, 20)
+    assert worst_jump(np.concatenate([before, after])) < 0.01
+    # A few milliseconds of the old place, fading out, then the new place, fading in, exact after.
+    at = int(1.7 * SR)
+    assert np.allclose(after[:FADE], np.arange(FADE, 0, -1) / (FADE + 1) * whole[len(before):len(before) + FADE],
+                       atol=1e-6)
+    assert np.allclose(after[2 * FADE:], whole[at + FADE:at + len(after) - FADE], atol=1e-6)
+    # The fading out is no part of the new place: the position and what was heard go by the new audio.
+    assert e.position == pytest.approx(1.7 + (len(after) - FADE) / SR, abs=1e-6)
+    assert src.heard_frames == len(before) + len(after) - FADE
+
+
+def test_play_over_a_playing_track_fades_the_old_one_out(engine, tmp_path):
+    (a, b), whole = write_sine_parts(tmp_path, [3 * SR, 2 * SR], amp=0.5)
+    e = engine()
+    sa, sb = Source(str(a)), Source(str(b))
+    e.play(sa)
+    filled(e)
+    before = render(e, 20)
+    e.play(sb)
+    filled(e)
+    after = render(e, 20)
+    assert worst_jump(np.concatenate([before, after])) < 0.01
+    assert np.allclose(after[2 * FADE:], whole[3 * SR + FADE:3 * SR + len(after) - FADE], atol=1e-6)
+    assert sa.heard_frames == len(before)           # the fading out is heard, but counted for neither
+    assert sb.heard_frames == len(after) - FADE
+    assert e.position == pytest.approx((len(after) - FADE) / SR, abs=1e-6)
+
+
+def test_a_seek_while_paused_keeps_nothing_of_the_old_place(engine, tmp_path):
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    src = Source(str(a))
+    e.play(src)
+    filled(e)
+    render(e, 20)
+    e.pause()
+    render(e, 4)
+    e.seek(1.7)
+    filled(e)
+    e.resume()
+    after = render(e, 20)
+    at = int(1.7 * SR)
+    assert np.allclose(after[FADE:], whole[at + FADE:at + len(after)], atol=1e-6)   # (resuming fades in)
+    assert e.position == pytest.approx(1.7 + len(after) / SR, abs=1e-6)
+
+
+def test_a_track_played_after_stop_starts_clean(engine, tmp_path):
+    (a, b), whole = write_sine_parts(tmp_path, [3 * SR, 2 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    render(e, 20)
+    e.stop()
+    render(e, 2)
+    sb = Source(str(b))
+    e.play(sb)
+    filled(e)
+    after = render(e, 20)
+    assert np.allclose(after, whole[3 * SR:3 * SR + len(after)], atol=1e-6)   # from its first frame, unfaded
+    assert sb.heard_frames == len(after)

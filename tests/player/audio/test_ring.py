@@ -129,3 +129,41 @@ def test_render_waits_a_moment_for_a_lock_held_in_passing(monkeypatch):
 def test_bad_size_is_a_named_error():
     with pytest.raises(ValueError):
         RingBuffer(0, 2)
+
+
+def test_a_flush_while_the_output_plays_keeps_a_fading_tail_that_is_nobodys():
+    ring = RingBuffer(100, 2, fade=8)
+    old, new = Source("old"), Source("new")
+    ring.mark(old)
+    ring.push(np.ones((50, 2), np.float32))
+    out = np.zeros((4, 2), np.float32)
+    ring.render(out)
+    ring.audible = True                 # (the engine says so while it plays the buffer)
+    ring.flush()
+    assert ring.buffered() == 8
+    ring.mark(new, 1000)
+    ring.push(np.ones((20, 2), np.float32))
+    out = np.zeros((24, 2), np.float32)
+    ring.render(out)
+    assert np.allclose(out[:8, 0], np.arange(8, 0, -1) / 9)    # the old audio fades out
+    assert np.allclose(out[8:16, 0], np.arange(1, 9) / 8)       # the new one fades in
+    assert np.array_equal(out[16:, 0], np.ones(8))
+    assert (old.heard_frames, new.heard_frames) == (4, 16)
+
+
+def test_a_flush_while_the_output_is_silent_keeps_nothing():
+    ring = RingBuffer(100, 2, fade=8)
+    src = Source("x")
+    ring.mark(src)
+    ring.push(np.ones((50, 2), np.float32))
+    ring.audible = False                # paused or stopped
+    ring.flush()
+    assert ring.buffered() == 0
+    ring.mark(src)
+    ring.push(np.ones((20, 2), np.float32))
+    out = np.zeros((20, 2), np.float32)
+    ring.render(out)
+    assert np.array_equal(out, np.ones((20, 2)))                # no fade in either
+    ring.audible = True
+    ring.flush(fade=False)              # stopping: the output goes silent at once anyway
+    assert ring.buffered() == 0
