@@ -31,12 +31,16 @@ from player.ui.playlist_tasks import PlaylistTasksMixin
 from player.ui.playlists_panel import PLAYLIST_ROLE, PlaylistsPanel
 from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
-from player.ui.transport import TransportBar
+from player.ui.transport import TransportBar, volume_percent
 from player.ui.welcome import WelcomePage
 from player.workers import OneAtATime, run_task
 
 log = logging.getLogger(__name__)
 SCAN_REFRESH_MS = 1000
+#: The volume slider's position (0-100; see transport.volume_gain), as the slider shows it.
+VOLUME_KEY = "volume_level"
+#: What it was saved as when the slider's percent was the amplitude (converted once, then dropped).
+OLD_VOLUME_KEY = "volume"
 
 
 def _how_long(seconds: float) -> str:
@@ -349,8 +353,12 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             self.splitter.restoreState(s.value("splitter"))
         if s.value("columns") is not None:
             self.library.columns.restore(s.value("columns"), s.value("column_share"))
-        if s.value("volume") is not None:
-            self.transport.volume.setValue(int(s.value("volume")))
+        if s.value(VOLUME_KEY) is not None:
+            self.transport.volume.setValue(int(s.value(VOLUME_KEY)))
+        elif s.value(OLD_VOLUME_KEY) is not None:
+            # Saved when the slider's percent was the amplitude itself: the slider is put where
+            # it plays as loud as it did (70 then is 89 now).
+            self.transport.volume.setValue(volume_percent(int(s.value(OLD_VOLUME_KEY)) / 100))
 
     def save_layout(self) -> None:
         s = self._settings
@@ -358,7 +366,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         s.setValue("splitter", self.splitter.saveState())
         s.setValue("columns", self.library.table.horizontalHeader().saveState())
         s.setValue("column_share", self.library.columns.share())
-        s.setValue("volume", self.transport.volume.value())
+        s.setValue(VOLUME_KEY, self.transport.volume.value())
+        s.remove(OLD_VOLUME_KEY)
         s.sync()
 
     def closeEvent(self, event) -> None:

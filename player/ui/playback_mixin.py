@@ -12,6 +12,7 @@ from player.plain_words import why_stopped
 from player.ui.bridge import PlayerBridge
 from player.ui.library_model import not_connected
 from player.ui.never_menu import ARTIST
+from player.ui.transport import volume_gain
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.listening import SUGGESTED_SOURCES
 from segue_common.text import shown
@@ -132,7 +133,7 @@ class PlaybackMixin:
         b.device_lost.connect(lambda d: self.statusBar().showMessage(f"Audio output lost: {d.get('message')}", 15000))
         b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
-        player.volume = self.transport.volume.value() / 100
+        player.volume = volume_gain(self.transport.volume.value())
         self.up_next.keep_going.setChecked(bool(player.keep_going))
         self.transport.set_ready(True)
         self._position_timer.start()

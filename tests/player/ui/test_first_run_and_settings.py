@@ -224,6 +224,24 @@ def test_window_geometry_and_columns_are_remembered(qtbot, scanned, make_window)
     assert second.transport.volume.value() == 35
 
 
+def test_a_volume_saved_before_the_loudness_slider_sounds_as_loud(qtbot, scanned, make_window, tmp_path):
+    # The slider once set the amplitude itself; now it goes by loudness. A volume saved then
+    # (70: 0.7 of full scale) opens with the slider where it plays as loud as before.
+    from PySide6.QtCore import QSettings
+
+    old = QSettings(str(tmp_path / "window.ini"), QSettings.IniFormat)
+    old.setValue("volume", 70)
+    old.sync()
+    window = make_window(scanned)
+    assert window.transport.volume.value() == 89
+    assert abs(window.player.volume - 0.7) < 0.01
+    window.transport.volume.setValue(60)
+    window.close()
+    again = make_window(scanned)
+    assert again.transport.volume.value() == 60                 # saved as the slider shows it
+    assert abs(again.player.volume - 0.216) < 1e-6
+
+
 def test_uncaught_exception_shows_a_dialog_and_is_logged(qtbot, qapp, caplog):
     from player.ui import errors
 

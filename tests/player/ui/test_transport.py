@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 from PySide6.QtCore import QPoint, Qt
@@ -84,10 +85,25 @@ def test_keys_seek_and_change_the_volume(qtbot, scanned, make_window):
     volume = window.transport.volume.value()
     qtbot.keyClick(window.library.table, Qt.Key_Up, Qt.ControlModifier)
     assert window.transport.volume.value() == volume + 5
-    assert abs(window.player.volume - (volume + 5) / 100) < 1e-6
+    assert abs(window.player.volume - ((volume + 5) / 100) ** 3) < 1e-6
     qtbot.keyClick(window.library.table, Qt.Key_Down, Qt.ControlModifier)
     qtbot.keyClick(window.library.table, Qt.Key_Down, Qt.ControlModifier)
     assert window.transport.volume.value() == volume - 5
+
+
+def test_the_volume_slider_goes_by_loudness(qtbot, scanned, make_window):
+    # Linear in amplitude, the top half of the slider changed the loudness by 6 dB and the
+    # bottom tenth by as much again: a step near the top did next to nothing.
+    window = make_window(scanned)
+    _start_paused(qtbot, window, [window.model.track_id(0)])
+    levels = {}
+    for value in (100, 95, 50, 45, 0):
+        window.transport.volume.setValue(value)
+        levels[value] = window.player.volume
+    assert levels[100] == 1.0 and levels[0] == 0.0
+    assert abs(levels[50] - 0.125) < 1e-6                       # -18 dB halfway
+    top, middle = (20 * math.log10(levels[a] / levels[b]) for a, b in ((100, 95), (50, 45)))
+    assert 1.0 < top < middle < 4.0, (top, middle)              # (linear: 0.45 dB, then 0.9 dB)
 
 
 def test_the_seek_bar_follows_the_next_track_even_during_a_drag(qtbot, scanned, make_window):
