@@ -69,10 +69,12 @@ class BufferedEngine(FeederMixin, Engine):
         self._watchdog_s = watchdog_s
         self.pause_release_s = PAUSE_RELEASE_S
         self._beat = 0  # bumped by every output callback
-        # Pause and resume ramps, made here so the audio thread never allocates.
+        # Pause and resume ramps, made here so the audio thread never allocates. A ramp is
+        # carried over from one output block to the next (a device may ask for fewer frames
+        # than it lasts): these count the frames of it still to play.
         self._ramp_up = np.linspace(0.0, 1.0, FADE_FRAMES, dtype=np.float32)
         self._ramp_down = self._ramp_up[::-1].copy()
-        self._fade_in = self._fade_out = False
+        self._fade_in = self._fade_out = 0
         # The volume as the output has it: a change glides there from where it was, in a
         # straight line over GLIDE_FRAMES (a step in the level mid-wave is a click).
         self._glide = np.arange(1, GLIDE_FRAMES + 1, dtype=np.float32) / GLIDE_FRAMES
@@ -138,21 +140,23 @@ class BufferedEngine(FeederMixin, Engine):
         if state is PlaybackState.PLAYING:
             self._ring.audible = True
             m = self._ring.render(out)
-            if self._fade_in:  # resuming: no click from silence to mid-wave
-                self._fade_in = False
-                k = min(len(out), FADE_FRAMES)
-                np.multiply(out[:k], self._ramp_up[:k, None], out=out[:k])
+            left = self._fade_in
+            if left > 0:  # resuming: no click from silence to mid-wave
+                at, k = FADE_FRAMES - left, min(len(out), left)
+                np.multiply(out[:k], self._ramp_up[at:at + k, None], out=out[:k])
+                self._fade_in = left - k
             self._apply_volume(out)
             self._audible = m > 0
-        elif state is PlaybackState.PAUSED and self._fade_out:
-            # Pausing: the next few milliseconds fade to silence instead of a click.
-            self._fade_out = False
-            k = min(len(out), FADE_FRAMES)
+        elif self._fade_out > 0:
+            # Pausing or stopping: the next few milliseconds fade to silence instead of a click.
+            left = self._fade_out
+            at, k = FADE_FRAMES - left, min(len(out), left)
             self._ring.render(out[:k])
-            np.multiply(out[:k], self._ramp_down[-k:, None], out=out[:k])
+            np.multiply(out[:k], self._ramp_down[at:at + k, None], out=out[:k])
             out[k:] = 0.0
             self._apply_volume(out)
-            self._audible = self._ring.audible = False
+            self._fade_out = left - k
+            self._audible = self._ring.audible = self._fade_out > 0
         else:
             out.fill(0.0)
             self._audible = self._ring.audible = False
@@ -203,6 +207,7 @@ class BufferedEngine(FeederMixin, Engine):
     def play(self, source: Source) -> None:
         source.rate = self.rate
         with self._ctl:
+            self._fade_out = 0  # (a stop's fade not played yet: this play's flush fades instead)
             self._current = source
             self._output_start()
             self._cmds.put(("play", (source, self._move(source, source.start_s))))
@@ -219,25 +224,35 @@ class BufferedEngine(FeederMixin, Engine):
     def pause(self) -> None:
         with self._ctl:
             if self._state is PlaybackState.PLAYING:
-                self._fade_out, self._fade_in = True, False
+                self._fade_out, self._fade_in = FADE_FRAMES, 0
                 self._set_state(PlaybackState.PAUSED)
 
     def resume(self) -> None:
         with self._ctl:
             if self._state is PlaybackState.PAUSED and self._current is not None:
-                self._fade_in, self._fade_out = True, False
+                self._fade_in, self._fade_out = FADE_FRAMES, 0
                 self._output_start()
                 self._set_state(PlaybackState.PLAYING)
 
     def stop(self) -> None:
         with self._ctl:
             # Already stopped at the end of the stream: let the device play its tail.
-            drain = self._state is PlaybackState.STOPPED
+            was = self._state
+            drain = was is PlaybackState.STOPPED
+            if was is PlaybackState.PLAYING:
+                # As a pause does, the next few milliseconds fade to silence (the feeder's
+                # flush keeps them for it, should it come first). The output is let go a
+                # little later, as after the last track: stopped at once, it would cut off
+                # what it holds mid-wave.
+                self._fade_out, self._fade_in = FADE_FRAMES, 0
             self._cmds.put(("stop", None))
             self._current = None
             self._moving = None
             self._set_state(PlaybackState.STOPPED)
-            self._output_stop(drain=drain)
+            if was is PlaybackState.PLAYING:
+                self._idle_since = time.monotonic()
+            else:
+                self._output_stop(drain=drain)
 
     def seek(self, seconds: float, source: Source | None = None) -> None:
         seconds = max(0.0, float(seconds))
@@ -334,6 +349,7 @@ class BufferedEngine(FeederMixin, Engine):
     def _device_lost(self, message: str) -> None:
         """The output went away: pause (keeping the buffer) and say so."""
         log.warning("audio device lost: %s", message)
+        self._ring.audible = False  # (it plays nothing now: a seek meanwhile keeps no old audio)
         with self._ctl:
             self._set_state(PlaybackState.PAUSED)
             self._emit("device_lost", message=message)

@@ -47,7 +47,7 @@ class FeederMixin:
             finally:
                 self._arrived(move)
         elif name == "stop":
-            self._drop_all(fade_out=False)
+            self._drop_all()
         elif name == "sync":
             arg.set()
 

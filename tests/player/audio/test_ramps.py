@@ -162,3 +162,42 @@ def test_a_track_played_after_stop_starts_clean(engine, tmp_path):
     after = render(e, 20)
     assert np.allclose(after, whole[3 * SR:3 * SR + len(after)], atol=1e-6)   # from its first frame, unfaded
     assert sb.heard_frames == len(after)
+
+
+@pytest.mark.parametrize("feeder_first", [True, False])
+def test_stop_while_playing_fades_out(engine, tmp_path, feeder_first):
+    # Stopping cut the sound off mid-wave. The buffer is dropped by the feeder thread as the
+    # output goes on: either may come first, and either way the sound fades.
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    src = Source(str(a))
+    e.play(src)
+    filled(e)
+    before = render(e, 20)
+    e.stop()
+    if feeder_first:
+        assert e.sync()
+    after = render(e, 8)
+    assert e.sync()
+    after = np.concatenate([after, render(e, 4)])
+    assert worst_jump(np.concatenate([before, after])) < 0.01
+    assert np.abs(after[:64]).max() > 0.3                       # not silenced at once: faded
+    assert not after[FADE:].any()                               # and over within a few milliseconds
+
+
+def test_pause_and_resume_fade_over_blocks_shorter_than_the_fade(engine, tmp_path):
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    src = Source(str(a))
+    e.play(src)
+    filled(e)
+    before = render(e, 20)
+    e.pause()
+    paused = render(e, 6)
+    assert not paused[FADE:].any()
+    e.resume()
+    after = render(e, 10)
+    assert worst_jump(np.concatenate([before, paused[:FADE], after])) < 0.01
+    # Nothing lost or repeated: it goes on from where the fade out ended.
+    n = len(before) + FADE
+    assert np.allclose(after[FADE:], whole[n + FADE:n + len(after)], atol=1e-6)
