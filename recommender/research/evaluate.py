@@ -4,13 +4,16 @@
     python -m recommender.evaluate sessions --log PATH
     python -m recommender.evaluate upnext --log PATH
     python -m recommender.evaluate people --logs DIR
+    python -m recommender.evaluate radio-skips --logs DIR
 
 ``cf`` lives in :mod:`recommender.research.eval_cf` (collaborative models, strong
 generalisation); ``sessions`` in :mod:`recommender.research.eval_sessions` (next-track
 prediction on a time-ordered split of one person's log); ``upnext`` in
 :mod:`recommender.research.eval_upnext` (the app's own Up next ranker through the same
 protocol, beside those models); ``people`` in :mod:`recommender.research.eval_people`
-(every person in a folder of logs through ``upnext``, with means and intervals over people).
+(every person in a folder of logs through ``upnext``, with means and intervals over people);
+``radio-skips`` in :mod:`recommender.research.eval_radio_skips` (a simulated listener who
+skips every pick of a station by an artist they did not play in the session).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import importlib
 import sys
 
 SUBCOMMANDS = {"cf": "recommender.research.eval_cf", "sessions": "recommender.research.eval_sessions",
-               "upnext": "recommender.research.eval_upnext", "people": "recommender.research.eval_people"}
+               "upnext": "recommender.research.eval_upnext", "people": "recommender.research.eval_people",
+               "radio-skips": "recommender.research.eval_radio_skips"}
 
 
 def main(argv: list[str] | None = None) -> int:
