@@ -62,6 +62,7 @@ OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together")
 # if this many listened plays of the default limit came first.
 HABIT_PRIOR_PLAYS = 50
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
+RADIO_STEER_SKIPS = 12   # Radio: the station's skips that count towards its steer (``radio``), at most
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -132,6 +133,13 @@ class RankConfig:
     radio_own: float = RADIO_OWN      # Radio: weight of the person's own evidence around the seed
     recent_s: float = 14 * DAY        # Discover: "not played recently"
     radio_drift: float = 0.3          # how far the station centre follows what was kept
+    # A station's listener can only answer it by skipping. Its steer is this much per early
+    # skip in a row just now, plus this much per skip of the station so far (up to
+    # ``RADIO_STEER_SKIPS``): what ties a pick to the seed (its sound and factors, genre,
+    # artist, album) then weighs 1 + steer times as much, and the person's overall taste and
+    # own evidence around the seed 1 / (1 + steer) times. A station nobody skips is unchanged.
+    radio_streak_steer: float = 1.0
+    radio_skip_steer: float = 0.5
     skip_push: float = 2.0            # weight of "away from skipped neighbourhoods"
     # A skip pushes the skipped track's artist and album down as much as this person's skips
     # say: by how much less often the artist comes back in the next few listened plays of
@@ -725,8 +733,9 @@ class Recommender:
         (never repeated); its centre drifts slowly towards the latest kept ones; ``skipped``
         tracks (in the order they were skipped) push the station away from their
         neighbourhood, artist and album at once, and ``streak`` (early skips in a row just
-        now) pushes harder and away from what those skips share. ``never``: tracks the person
-        asked never to be suggested; left out, and nothing else.
+        now) pushes harder and away from what those skips share; both move the station's
+        weight from the person's past towards the seed (``RankConfig.radio_streak_steer``).
+        ``never``: tracks the person asked never to be suggested; left out, and nothing else.
 
         Without audio analysis the station still mixes by what is known: the seed's artist,
         album, genre tag and release year, the person's plays and the priors; ties are broken
@@ -741,23 +750,33 @@ class Recommender:
         skip_rows = self._rows(skipped)
         station = self._rows(exclude)
         kept = station[~np.isin(station, skip_rows) & (station != seed)]
+        # The seed says what the person asked for; skips say that what else the station leans
+        # on (their favourites overall, what they played around the seed before) is not it
+        # now. The skip push alone cannot say it for someone whose skipped artists come back
+        # in their own listening as often as the others (it is as small as their skips say an
+        # artist is unwanted): so a station's skips also shift its weight from the person's
+        # past to the seed, at once and more with each skip in a row.
+        run = int(min(max(streak, 0), STREAK_MAX, len(skip_rows)))
+        steer = cfg.radio_streak_steer * run + cfg.radio_skip_steer * min(len(skip_rows), RADIO_STEER_SKIPS)
+        near, past = 1.0 + steer, 1.0 / (1.0 + steer)
         ce = self.E[seed] + cfg.radio_drift * _context(self.E, kept[-8:], decay=0.85)
         cf = self.F[seed] + cfg.radio_drift * _context(self.F, kept[-8:], decay=0.85)
         ce, cf = _unit_rows(ce[None])[0], _unit_rows(cf[None])[0]
-        score = 1.0 * _z(self.E @ ce) + 0.6 * _z(self.F @ cf) + 0.25 * self.trust * self.personal
+        score = near * (1.0 * _z(self.E @ ce) + 0.6 * _z(self.F @ cf)) + past * 0.25 * self.trust * self.personal
         if cat.bucket[seed] >= 0:
-            score = score + 0.4 * (cat.bucket == cat.bucket[seed])
+            score = score + near * 0.4 * (cat.bucket == cat.bucket[seed])
         if cat.artist[seed] >= 0:
-            score = score + 0.3 * (cat.artist == cat.artist[seed])
+            score = score + near * 0.3 * (cat.artist == cat.artist[seed])
         if cat.album[seed] >= 0:
-            score = score + 0.2 * (cat.album == cat.album[seed])
+            score = score + near * 0.2 * (cat.album == cat.album[seed])
         if cat.year is not None and np.isfinite(cat.year[seed]):
             # Records of the same years sit together (an unknown year is neither near nor far).
             score = score + 0.4 * np.nan_to_num(np.exp(-np.abs(cat.year - cat.year[seed]) / 8.0))
         score = score + (1 - self.trust) * (0.2 * self.prior_pop + OUTSIDE_RADIO * self.outside)
         score = score + 0.08 * self._shuffle(seed_track_id)
         if cfg.radio_own:
-            score = score + cfg.radio_own * self._own_evidence(np.concatenate([[seed], kept[-2:]]).astype(np.int64))
+            score = score + past * cfg.radio_own * self._own_evidence(
+                np.concatenate([[seed], kept[-2:]]).astype(np.int64))
         score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([self._rows(never), [seed], station, skip_rows])
         # ``exclude`` in station order (played, then queued): no artist follows the tail's.
