@@ -21,7 +21,8 @@ Per person: wanted picks among the first ``--picks`` (mean over sessions) and ho
 it took to the first wanted one (``--picks`` + 1 where none came). The table gives both as
 means over the dev people and the held-out people (:func:`eval_people.dev_people`), for the
 code as it is (``current``) and for each ``--variant`` (``RankConfig`` fields set for Radio:
-e.g. ``--variant push1:skip_push=1.0``).
+``--variant off:radio_streak_steer=0,radio_skip_steer=0`` is the station before its skips steered
+it towards the seed).
 The untrained ranker, single-threaded; about 25 s per variant for 21 people on one shared core.
 """
 
