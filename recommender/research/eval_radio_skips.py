@@ -1,7 +1,7 @@
 """Does a station follow its listener's skips? A simulated skipper on real people's logs.
 
     python -m recommender.evaluate radio-skips --logs DIR [--last 5000] [--sessions 30] [--picks 20]
-        [--people all|dev|held|p1,p2] [--variant NAME:field=value,...]... [--json OUT]
+        [--people all|dev|held|p1,p2] [--variant NAME:field=value,...]... [--no-priors] [--json OUT]
 
 The people evaluation measures a station nobody reacts to (the rest of the session among
 its first 20 tracks). This one measures what a station does when its listener answers it.
@@ -74,7 +74,7 @@ def _station(rec, seed: int, wanted: set[int], never: list[int], picks: int) -> 
 
 
 def evaluate_person(path: str, variants: dict[str, dict], *, last: int, sessions: int, picks: int,
-                    train_frac: float = 0.8) -> dict:
+                    train_frac: float = 0.8, priors: bool = True) -> dict:
     """One person's means per variant: ``{"hits": ..., "first": ..., "sessions": n}``."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from recommender.rank import RankConfig
@@ -90,7 +90,8 @@ def evaluate_person(path: str, variants: dict[str, dict], *, last: int, sessions
     usable = [i for i, (items, _, _) in enumerate(split.test) if len(np.setdiff1d(items[1:], items[:1]))]
     chosen = sorted({usable[int(j)] for j in np.linspace(0, len(usable) - 1, min(sessions, len(usable)))}) \
         if usable else []
-    ranker = UpNextRanker(log, priors=load_priors_or_none(lambda *a, **k: None), retrain_plays=None)
+    ranker = UpNextRanker(log, priors=load_priors_or_none(lambda *a, **k: None) if priors else None,
+                          retrain_plays=None)
     out = {name: {"hits": [], "first": []} for name in variants}
     try:
         for i in chosen:
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--picks", type=int, default=20, help="picks asked per station")
     ap.add_argument("--variant", action="append", default=[],
                     help="NAME:field=value,... RankConfig fields beside the current defaults (repeatable)")
+    ap.add_argument("--no-priors", action="store_true", help="leave the shipped priors out")
     ap.add_argument("--json", help="write the per-person means here")
     args = ap.parse_args(argv)
 
@@ -159,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     for p in people:
         t = time.perf_counter()
         records[p] = evaluate_person(str(files[p]), variants, last=args.last, sessions=args.sessions,
-                                     picks=args.picks)
+                                     picks=args.picks, priors=not args.no_priors)
         print(f"  {p}: " + ", ".join(f"{v} {r['hits']:.2f}/{r['first']:.1f}" for v, r in records[p].items())
               + f" ({time.perf_counter() - t:.0f} s)", flush=True)
     dev = dev_people(sorted(files))
