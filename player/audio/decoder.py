@@ -13,13 +13,16 @@ MP3 on an install without the miniaudio package, goes to
 :func:`segue_common.audio_io.open_fallback` (ffmpeg or audioread), which says "format
 not supported (...): install ffmpeg to play it" when nothing here can decode the file.
 Resampling to the device rate is a streaming soxr resampler, so block boundaries
-never click. Memory does not grow with the file's length.
+never click; played gaplessly, files of the same rate and channels run on through one
+(:meth:`Decoder.join`), so the joins between them do not click either. Memory does not
+grow with the file's length.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import stat
 import threading
@@ -32,6 +35,10 @@ from segue_common import audio_io
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
+
+
+#: native frames read at a time where the decoder reads on its own account (join)
+BLOCK_NATIVE = 4096
 
 
 class DecodeError(Exception):
@@ -79,6 +86,95 @@ def _fit_channels(block: np.ndarray, channels: int) -> np.ndarray:
     return np.concatenate([block, np.repeat(block[:, -1:], channels - have, axis=1)], axis=1)
 
 
+#: Output frames a rebuilt resampling stream is fed for before the frames it is rebuilt for
+#: (:meth:`_Resampling.rebuilt`). soxr's filter forgets its input within a few hundred
+#: frames, so a fresh stream fed the native frames from that far back, on the same grid of
+#: output instants, gives the same frames as the old one from there on.
+_REPLAY = 8192
+#: Output frames a rebuilt stream must have given before the first one kept, at least (its
+#: start, made from silence before it, differs from the old stream's output for some 500).
+_WORN_OFF = 2048
+
+
+class _Resampling:
+    """A soxr stream from ``in_rate`` to ``out_rate``, which may run on from one file into
+    the next of the same format (a gapless album), and which counts what it was fed and gave:
+    native frame ``i`` of the stream falls at output frame ``i * out_rate / in_rate``."""
+
+    def __init__(self, in_rate: int, out_rate: int, channels: int):
+        import soxr
+
+        self.in_rate, self.out_rate, self.channels = in_rate, out_rate, channels
+        self._rs = soxr.ResampleStream(in_rate, out_rate, channels, dtype="float32", quality="HQ")
+        self.fed = 0       # native frames fed since the stream began
+        self.made = 0      # output frames it gave
+        self._drop = 0     # output frames still to drop (given before a rebuild, see rebuilt)
+        #: the output falls on an input frame every ``grid`` input frames
+        self.grid = in_rate // math.gcd(in_rate, out_rate)
+        #: native frames fed again to rebuild the stream (_REPLAY output frames' worth, at least)
+        self.replay = max(_REPLAY, -(-_REPLAY * in_rate // out_rate))
+        self._kept: list[np.ndarray] = []   # the last native blocks fed, oldest first
+        self._kept_from = 0                  # the stream's native frame the first of them is
+
+    def out_at(self, native: int) -> int:
+        """The output frame where the stream's native frame ``native`` falls, rounded."""
+        return (2 * native * self.out_rate + self.in_rate) // (2 * self.in_rate)
+
+    def _gave(self, out: np.ndarray) -> np.ndarray:
+        if self._drop:
+            cut = min(self._drop, len(out))
+            out, self._drop = out[cut:], self._drop - cut
+        self.made += len(out)
+        return out
+
+    def feed(self, block: np.ndarray) -> np.ndarray:
+        block = np.ascontiguousarray(block, np.float32)
+        # (kept: twice what a rebuild replays, as the next file's first frames are fed too
+        # before a rebuild to the end of this one can be asked for)
+        self._kept.append(block.copy())
+        self.fed += len(block)
+        held = self.fed - self._kept_from
+        while held - len(self._kept[0]) >= 2 * self.replay + self.grid:
+            held -= len(self._kept[0])
+            self._kept_from += len(self._kept.pop(0))
+        return self._gave(self._rs.resample_chunk(block))
+
+    def flush(self) -> np.ndarray:
+        return self._gave(self._rs.resample_chunk(np.zeros((0, self.channels), np.float32), last=True))
+
+    def _replay_from(self, fed: int) -> int:
+        """The native frame a rebuild as of ``fed`` is fed from: on the output grid, and far
+        enough back that the new stream's start has worn off; 0 where the stream is younger."""
+        return max(0, (fed - self.replay) // self.grid * self.grid)
+
+    def checkpoint(self) -> tuple | None:
+        """What :meth:`rebuilt` needs to make the stream again as it is now; None where the
+        native frames it needs are not kept (an odd pair of rates, whose output instants meet
+        the input's only every second or so), or would not wear the new stream's start off."""
+        start = self._replay_from(self.fed)
+        if self._kept_from > start or (start and self.made - start * self.out_rate // self.in_rate < _WORN_OFF):
+            return None
+        return self.fed, self.made, list(self._kept), self._kept_from
+
+    def rebuilt(self, checkpoint: tuple) -> tuple[_Resampling, np.ndarray]:
+        """A new stream as this one was at ``checkpoint`` (this one goes on unchanged: another
+        file may own it now), and the frames the new one gives past those the old one had
+        given then (they do not depend on what comes after).
+
+        soxr's state cannot be copied, so the new stream is fed the native frames kept again,
+        from one where an output frame falls exactly (the two streams' output instants are
+        then the same) far enough back (see :meth:`_replay_from`), and what it gives before
+        the frames wanted is dropped: the old stream gave those already."""
+        fed, made, kept, kept_from = checkpoint
+        start = self._replay_from(fed)
+        native = np.concatenate(kept)[start - kept_from:fed - kept_from]
+        new = _Resampling(self.in_rate, self.out_rate, self.channels)
+        new.fed = new._kept_from = start
+        new.made = made
+        new._drop = made - start * self.out_rate // self.in_rate    # (exact: start is on the grid)
+        return new, new.feed(native)
+
+
 def _stamp(path: str) -> tuple[int, int, int] | None:
     """(inode, size, modification time) of ``path``, or None when it cannot be read."""
     try:
@@ -115,8 +211,11 @@ class Decoder:
         self._sf: audio_io.BlockReader | None = None
         self._fallback: audio_io.FallbackStream | None = None
         self._pending = np.zeros((0, channels), np.float32)
-        self._resampler = None
+        self._resampler: _Resampling | None = None
         self._done = False
+        self._held = False      # the file's end is read, and its resampler not emptied (read)
+        self._joined = None     # how to take back join(): the resampler's checkpoint, and frame
+        self._failed: DecodeError | None = None     # raised by the next read (see join)
         self._blocks: audio_io.BlockReader | None = None  # MP3 through dr_mp3
         self._counter: threading.Thread | None = None     # counting an MP3's estimated length
         self._counted: list[int] = []                       # ... and its count, once done
@@ -224,11 +323,9 @@ class Decoder:
         self.samplerate = self._fallback.samplerate
 
     def _make_resampler(self) -> None:
+        self._held, self._joined, self._failed = False, None, None
         if self.samplerate != self.out_rate:
-            import soxr
-
-            self._resampler = soxr.ResampleStream(
-                self.samplerate, self.out_rate, self.channels, dtype="float32", quality="HQ")
+            self._resampler = _Resampling(self.samplerate, self.out_rate, self.channels)
         else:
             self._resampler = None
 
@@ -283,7 +380,87 @@ class Decoder:
 
     @property
     def finished(self) -> bool:
-        return self._done and len(self._pending) == 0
+        return self._done and len(self._pending) == 0 and not self._held
+
+    @property
+    def end_held(self) -> bool:
+        """The whole file is read (:meth:`read` gives nothing more), but the resampler still
+        holds the last few milliseconds of it: :meth:`finish` or :meth:`join` gives them."""
+        return self._held
+
+    def finish(self) -> None:
+        """Empty the resampler of a held end: the rest of the file comes from :meth:`read`."""
+        if self._held:
+            self._held = False
+            tail = self._resampler.flush()
+            self._pending = np.concatenate([self._pending, tail]) if len(self._pending) else tail
+
+    def _native_channels(self) -> int:
+        return next(r for r in (self._blocks, self._sf, self._fallback) if r is not None).channels
+
+    def can_join(self, other: Decoder) -> bool:
+        """Whether :meth:`join` can run this file's resampler on into ``other``, one not read
+        yet: both are resampled from the same rate and have as many channels."""
+        return (self._held and other._resampler is not None and not other._done
+                and other._resampler.fed == 0 and not len(other._pending)
+                and (other.samplerate, other.out_rate, other.channels, other._native_channels())
+                == (self.samplerate, self.out_rate, self.channels, self._native_channels())
+                and self._resampler.checkpoint() is not None)
+
+    def join_length(self) -> int:
+        """The frames :meth:`join` gives: where the file ends in the resampler's output, less
+        what it gave so far."""
+        r = self._resampler
+        return r.out_at(r.fed) - r.made
+
+    def join(self, other: Decoder) -> np.ndarray:
+        """The rest of this file (:meth:`join_length` frames), resampled with the start of
+        ``other`` after it rather than silence, and ``other`` carries on in the same resampler.
+
+        A gapless album resampled a file at a time has a click at every join: each file's
+        resampler starts from silence and ends into silence, and the filter's edges do not
+        add up to the music across the join. One stream through the files gives what
+        resampling the whole album gives. The frames are shared out where each file's end
+        falls in the output (rounded), so the files' lengths add up to the whole.
+        :meth:`unjoin` takes it back while the frames given here are not heard."""
+        r = self._resampler
+        checkpoint = r.checkpoint()
+        end = r.out_at(r.fed)
+        got, have = [], 0
+        while have < end - checkpoint[1] and not other._done:
+            try:
+                block = other._raw_block(BLOCK_NATIVE)
+            except DecodeError as exc:       # (its own to report, when it is read)
+                other._failed, block = exc, None
+            if block is None:
+                other._done = True
+                other._update_duration()
+                out = r.flush()
+            else:
+                out = r.feed(block)
+            got.append(out)
+            have += len(out)
+        out = np.concatenate(got) if got else np.zeros((0, self.channels), np.float32)
+        tail = out[:end - checkpoint[1]]
+        self._joined = (checkpoint, self.frame)
+        self._held = False
+        self.frame += len(tail)
+        other._resampler, other._pending = r, out[len(tail):]
+        return np.ascontiguousarray(tail)
+
+    @property
+    def join_tail(self) -> int | None:
+        """The frames :meth:`join` gave (None when this file is not joined to another)."""
+        return None if self._joined is None else self.frame - self._joined[1]
+
+    def unjoin(self) -> None:
+        """Take back :meth:`join`: the file whose start it used comes after this one no more
+        (the frames join gave are dropped by the caller). The end is held again, with the
+        resampler made again as it was before the join."""
+        checkpoint, self.frame = self._joined
+        self._joined = None
+        self._resampler, self._pending = self._resampler.rebuilt(checkpoint)
+        self._held = True
 
     def _raw_block(self, n: int) -> np.ndarray | None:
         """Up to ``n`` native frames [shape=(k, channels)], or None at the end."""
@@ -323,8 +500,16 @@ class Decoder:
         self.close()
         self.__dict__.update(fresh.__dict__)
 
-    def read(self, n: int) -> np.ndarray:
-        """Up to ``n`` output frames [shape=(k, channels)]; an empty block means the end."""
+    def read(self, n: int, *, hold_end: bool = False) -> np.ndarray:
+        """Up to ``n`` output frames [shape=(k, channels)]; an empty block means the end.
+
+        ``hold_end``: at the end of a resampled file, leave the last few milliseconds in the
+        resampler (:attr:`end_held`), for :meth:`join` or :meth:`finish` to give."""
+        if self._failed is not None:
+            exc, self._failed = self._failed, None
+            raise exc
+        if self._held and not hold_end:
+            self.finish()
         if not self._done:
             self._follow_rewrite()
         while len(self._pending) < n and not self._done:
@@ -334,11 +519,12 @@ class Decoder:
                 self._done = True
                 self._update_duration()     # (an end before the length the header gave is the length)
                 if self._resampler is not None:
-                    tail = self._resampler.resample_chunk(np.zeros((0, self.channels), np.float32), last=True)
-                    self._pending = np.concatenate([self._pending, tail])
+                    self._held = True
+                    if not hold_end:
+                        self.finish()
                 break
             if self._resampler is not None:
-                block = self._resampler.resample_chunk(np.ascontiguousarray(block))
+                block = self._resampler.feed(block)
             self._pending = np.concatenate([self._pending, block]) if len(self._pending) else block
         out, self._pending = self._pending[:n], self._pending[n:]
         self.frame += len(out)
