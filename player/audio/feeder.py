@@ -21,6 +21,11 @@ from player.audio.crossfade import Crossfade
 from player.audio.decoder import Decoder, DecodeError
 
 BLOCK = 4096  # frames decoded per step
+#: A resampled track's end, read with nothing set to follow it yet, waits for a next track
+#: to join (see _join) until the buffer holds less than this (seconds) before it: the player
+#: sets the next track once the current one is heard, and a track shorter than the buffer is
+#: read to its end before that.
+NEXT_WAIT_S = 0.5
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +111,11 @@ class FeederMixin:
         ``heard_or_not``: even if the output has reached them (the caller flushes the ring)."""
         if self._nseg is None:
             return True
-        if not self._ring.retract(self._nseg) and not heard_or_not:
+        # A track joined to the next in one resampler ends in frames made with the next's
+        # first samples: those go too, while none of them is heard, and its end is made again.
+        tail = self._prev[1].join_tail if self._prev is not None and self._fade is None else None
+        rejoin = tail is not None and self._ring.retract(self._nseg, at=self._nseg.start - tail)
+        if not rejoin and not self._ring.retract(self._nseg) and not heard_or_not:
             return False
         self._nseg = None
         if self._fade is not None:  # still writing A mixed with B
@@ -118,7 +127,11 @@ class FeederMixin:
                 self._next, self._ndec = self._writing, self._wdec  # B goes back to "next"
                 self._ndec.seek_frame(0)
             src, dec, frame = self._prev
-            dec.seek_frame(frame)
+            if rejoin:
+                dec.unjoin()
+            else:
+                # (its end being heard already, made with the old next's start: it stays so)
+                dec.seek_frame(frame)
             self._writing, self._wdec, self._prev = src, dec, None
         return True
 
@@ -303,20 +316,54 @@ class FeederMixin:
                     continue
                 n = min(n, left - fade_len)
             try:
-                block = dec.read(n)
+                # Played gaplessly, a resampled file's end waits in its resampler for the next
+                # file's start to follow it there (see _join).
+                block = dec.read(n, hold_end=self._crossfade_s <= 0)
             except DecodeError as exc:
                 ring.mark(src, dec.frame, error=str(exc))
                 ring.end_of_stream = True
                 self._writing = self._wdec = None
                 return
             if len(block):
-                if src.gain != 1.0:
-                    np.multiply(block, src.gain, out=block)
-                    np.clip(block, -1.0, 1.0, out=block)
-                ring.push(block)
+                self._push(src, block)
                 continue
+            if dec.end_held:
+                if self._nseg is not None:
+                    return      # (decided once the hand-over before is heard: the next may change)
+                if self._next is None and ring.buffered() > NEXT_WAIT_S * self.rate:
+                    return
+                joined = self._join(src, dec)
+                if joined is None:
+                    return      # (waiting for room in the buffer)
+                if not joined:
+                    dec.finish()
+                    continue    # its last frames, then the hand-over as ever
             if not self._source_exhausted(src, dec):
                 return
+
+    def _push(self, src: Source, block: np.ndarray) -> None:
+        if src.gain != 1.0:
+            np.multiply(block, src.gain, out=block)
+            np.clip(block, -1.0, 1.0, out=block)
+        self._ring.push(block)
+
+    def _join(self, src: Source, dec: Decoder) -> bool | None:
+        """Run the resampler of ``dec``, whose end is read, on into the next source's decoder
+        where both are resampled from the same format, and write the rest of ``dec`` (made
+        with the next one's first samples): the album comes out as if resampled in one go,
+        with no click where one file ends and the next begins. False where the next cannot
+        follow so (nothing or an error next, other rates or channels, a crossfade); None
+        while the buffer has no room for the rest yet. A seek, a new play, or taking the
+        hand-over back (before any of the frames made with the next one is heard) gives
+        the files resamplers of their own again."""
+        ndec = self._ndec
+        if (self._next is None or self._nerr is not None or ndec is None or self._crossfade_s > 0
+                or not dec.can_join(ndec) or dec.join_length() > self._ring.capacity):
+            return False
+        if self._ring.free() < dec.join_length():
+            return None
+        self._push(src, dec.join(ndec))
+        return True
 
     def _fade_over(self, fade: Crossfade) -> None:
         """A fade has ended (written whole, or cut short): the incoming track is "next" no

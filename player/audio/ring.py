@@ -136,14 +136,17 @@ class RingBuffer:
             self.flushes += 1
             self._flowing = False
 
-    def retract(self, segment: Segment) -> bool:
-        """Un-write ``segment`` and everything after it, if none of it was consumed yet."""
+    def retract(self, segment: Segment, at: int | None = None) -> bool:
+        """Un-write ``segment`` and everything after it, if none of it was consumed yet.
+        ``at``: from there on instead, a place before ``segment`` in the segment before it
+        (the end of a track that depends on the next one's start)."""
+        at = segment.start if at is None else at
         with self.lock:
-            if self.read > segment.start or segment not in self.segments:
+            if self.read > at or segment not in self.segments:
                 return False
             idx = self.segments.index(segment)
             del self.segments[idx:]
-            self.write = segment.start
+            self.write = at
             self.end_of_stream = False
             return True
 

@@ -253,10 +253,10 @@ def test_a_song_that_fails_with_stop_after_it_asked_stops_the_music(store, tmp_p
     bad, c, d = add_tracks(store, tmp_path, [("bad", 30.0), ("c", 0.4), ("d", 0.4)])
     read, broken = Decoder.read, threading.Event()
 
-    def failing(self, n):
+    def failing(self, n, **kw):
         if self.path.endswith("bad.flac") and broken.is_set():
             raise DecodeError("decoding bad.flac failed: a damaged frame")
-        return read(self, n)
+        return read(self, n, **kw)
 
     monkeypatch.setattr(Decoder, "read", failing)
     p = make_player()
@@ -580,10 +580,10 @@ def test_a_damaged_song_faded_into_is_an_error_and_the_list_goes_on(store, tmp_p
     a, b, c = add_tracks(store, tmp_path, [("a", 4.0), ("b", 4.0), ("c", 2.0)])
     read = Decoder.read
 
-    def failing(self, n):
+    def failing(self, n, **kw):
         if self.path.endswith("b.flac"):
             raise DecodeError("decoding b.flac failed: a damaged frame")
-        return read(self, n)
+        return read(self, n, **kw)
 
     monkeypatch.setattr(Decoder, "read", failing)
     p = make_player(speed=8.0, crossfade_s=1.0)

@@ -364,10 +364,10 @@ def test_a_damaged_frame_under_a_crossfade_ends_the_right_track(engine, tmp_path
     (a, b), _ = write_sine_parts(tmp_path, [4 * SR, 4 * SR])
     read = Decoder.read
 
-    def failing(self, n):
+    def failing(self, n, **kw):
         if self.path.endswith(damaged) and (damaged == "part1.wav" or self.frame >= 3 * SR):
             raise DecodeError(f"decoding {damaged} failed: a damaged frame")
-        return read(self, n)
+        return read(self, n, **kw)
 
     monkeypatch.setattr(Decoder, "read", failing)
     e = engine(speed=8.0, crossfade_s=1.0)
@@ -699,3 +699,118 @@ def test_a_clip_shorter_than_opening_the_track_after_it_joins_it_without_running
     assert longest_silence(out) < 0.002 * SR, f"{longest_silence(out) / SR * 1000:.0f} ms of silence"
     assert e.underruns == 0
     assert s_clip.heard_frames == int(0.05 * SR) and s_c.heard_frames > 0.9 * SR
+
+
+def play_chain(e, sources, timeout=20.0):
+    """Play ``sources`` one after another, each set as next once the one before is heard,
+    as the player does; returns once the last has finished."""
+    done = threading.Event()
+
+    def listen(name, data):
+        if name == "started" and data["source"] in sources:
+            i = sources.index(data["source"])
+            if i + 1 < len(sources):
+                e.set_next(sources[i + 1])
+        elif name == "finished" and data.get("last"):
+            done.set()
+
+    e.set_listener(listen)
+    e.play(sources[0])
+    assert done.wait(timeout)
+
+
+@pytest.mark.parametrize("lengths", [[80011, 100007, 50003], [30011, 45007, 20003]])
+def test_a_gapless_album_resampled_to_the_output_rate_joins_as_one_continuous_stream(engine, tmp_path, lengths):
+    """A 44.1 kHz album played on a 48 kHz device: each file resampled apart (a filter
+    started at its first sample and emptied at its last) puts a click of the order of the
+    music at every join. The output must be the album resampled in one go, and each track
+    must still be credited with its own share of it, up to where its end falls. Tracks
+    shorter than the buffer are read to their end before the next one is set (once they
+    are heard): their ends wait for it."""
+    import soxr
+
+    rate = 48000
+    paths, _ = write_sine_parts(tmp_path, lengths, amp=0.5, ext="flac")
+    whole = np.concatenate([sf.read(str(p), dtype="float32")[0] for p in paths])
+    want = soxr.resample(whole, SR, rate, quality="HQ")
+    e = engine(rate=rate)
+    sources = [Source(str(p)) for p in paths]
+    play_chain(e, sources)
+    out = e.captured()
+    start = np.flatnonzero(np.abs(out).max(axis=1) > 0)[0]
+    out = out[start:start + len(want) + rate // 10]
+    assert not out[len(want):].any()            # nothing after the end
+    error = np.abs(out[:len(want)] - want).max()
+    assert error < 1e-5, f"{error:.4f} away from the album resampled in one go"
+    ends = [round(n * rate / SR) for n in np.cumsum(lengths)]
+    assert [s.heard_frames for s in sources] == list(np.diff([0] + ends))
+    assert e.underruns == 0
+
+
+def test_taking_back_a_next_track_joined_in_one_resampler_makes_the_end_again(engine, tmp_path):
+    """The next track set is written after the current one through the same resampler, and
+    then another is set instead: the end of the current track, made with the first samples
+    of the one taken back, is made again, joined to the new next one."""
+    import soxr
+
+    rate, lengths = 48000, [80011, 30007]
+    (a, b), _ = write_sine_parts(tmp_path, lengths, amp=0.5, ext="flac")
+    other = tmp_path / "other.flac"
+    sf.write(str(other), np.stack([sine(20000, freq=1234.0, sr=SR, amp=0.5)] * 2, 1), SR, subtype="PCM_24")
+    whole = np.concatenate([sf.read(str(p), dtype="float32")[0] for p in (a, b)])
+    want = soxr.resample(whole, SR, rate, quality="HQ")
+    e = engine(rate=rate, speed=1.0)
+    rec = Recorder(e)
+    sa, sother, sb = Source(str(a)), Source(str(other)), Source(str(b))
+    e.play(sa)
+    e.set_next(sother)
+    assert wait_for(lambda: e._nseg is not None)    # "other" is written, joined to the end of a
+    assert e._ring.read < e._nseg.start - e._prev[1].join_tail
+    e.set_next(sb)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    out = e.captured()
+    start = np.flatnonzero(np.abs(out).max(axis=1) > 0)[0]
+    out = out[start:start + len(want) + rate // 10]
+    assert not out[len(want):].any()
+    error = np.abs(out[:len(want)] - want).max()
+    assert error < 1e-5, f"{error:.4f} away from the two resampled in one go"
+    assert sother.heard_frames == 0 and ("started", "other.flac") not in rec.names()
+    end = round(lengths[0] * rate / SR)
+    assert (sa.heard_frames, sb.heard_frames) == (end, len(want) - end)
+
+
+def test_a_next_track_replaced_while_the_end_made_with_it_is_heard_still_gives_way(engine, tmp_path):
+    """The output is in the last milliseconds of the current track, made with the first
+    samples of the next one, when another next is set: that end is heard as made, and the
+    new next one follows it, with a resampler of its own; the old next one is not heard."""
+    rate = 48000
+    (a, b), _ = write_sine_parts(tmp_path, [80011, 30007], amp=0.5, ext="flac")
+    other = tmp_path / "other.flac"
+    sf.write(str(other), np.stack([sine(20000, freq=1234.0, sr=SR, amp=0.5)] * 2, 1), SR, subtype="PCM_24")
+    e = engine(rate=rate, speed=1.0)
+    rec = Recorder(e)
+    e.simulate_device_loss()            # the test is the output: it reads block by block
+    e._watchdog_s = 60.0
+    sa, sother, sb = Source(str(a)), Source(str(other)), Source(str(b))
+    e.play(sa)
+    e.set_next(sother)
+    block = np.zeros((64, 2), np.float32)
+    for _ in range(1000):               # (a is longer than the buffer)
+        if e._nseg is not None:
+            break
+        e._render(block)
+        assert e.sync()
+    boundary = e._nseg.start
+    hold = boundary - e._prev[1].join_tail
+    while e._ring.read <= hold:
+        e._render(block)
+        assert e.sync()
+    assert e._ring.read < boundary
+    e.set_next(sb)
+    assert e.sync()
+    render_to_the_end(e, 2000)
+    assert wait_for(lambda: ("finished", "part1.flac") in rec.names())
+    assert rec.names() == [("started", "part0.flac"), ("finished", "part0.flac"),
+                           ("started", "part1.flac"), ("finished", "part1.flac")]
+    assert sother.heard_frames == 0
+    assert (sa.heard_frames, sb.heard_frames) == (round(80011 * rate / SR), round(30007 * rate / SR))
