@@ -318,7 +318,7 @@ class FeederMixin:
             try:
                 # Played gaplessly, a resampled file's end waits in its resampler for the next
                 # file's start to follow it there (see _join).
-                block = dec.read(n, hold_end=self._crossfade_s <= 0)
+                block = dec.read(n, hold_end=self._gapless(src))
             except DecodeError as exc:
                 ring.mark(src, dec.frame, error=str(exc))
                 ring.end_of_stream = True
@@ -357,7 +357,7 @@ class FeederMixin:
         hand-over back (before any of the frames made with the next one is heard) gives
         the files resamplers of their own again."""
         ndec = self._ndec
-        if (self._next is None or self._nerr is not None or ndec is None or self._crossfade_s > 0
+        if (self._next is None or self._nerr is not None or ndec is None or not self._gapless(src)
                 or not dec.can_join(ndec) or dec.join_length() > self._ring.capacity):
             return False
         if self._ring.free() < dec.join_length():
@@ -405,11 +405,14 @@ class FeederMixin:
         self._ring.end_of_stream = True
         self._writing = self._wdec = None
 
+    def _gapless(self, src: Source) -> bool:
+        """Whether ``src`` joins the next source without a crossfade: crossfade is off, or the
+        next one is the following track of its album (or not set yet, crossfade off)."""
+        return self._crossfade_s <= 0 or (self._next is not None and follows_on(src, self._next))
+
     def _fade_len(self, dec: Decoder) -> int:
-        if self._crossfade_s <= 0:
-            return 0
-        if self._writing is not None and self._next is not None and follows_on(self._writing, self._next):
-            return 0        # the next track of the same album joins on without a fade
+        if self._crossfade_s <= 0 or (self._writing is not None and self._gapless(self._writing)):
+            return 0        # (the next track of the same album joins on without a fade)
         if not dec.length_exact:
             # A length estimated from the file's size (a long MP3 without a Xing header) can
             # be minutes short, and a fade from there would cut the rest off. It is being

@@ -719,22 +719,25 @@ def play_chain(e, sources, timeout=20.0):
     assert done.wait(timeout)
 
 
-@pytest.mark.parametrize("lengths", [[80011, 100007, 50003], [30011, 45007, 20003]])
-def test_a_gapless_album_resampled_to_the_output_rate_joins_as_one_continuous_stream(engine, tmp_path, lengths):
+@pytest.mark.parametrize("lengths, crossfade_s", [([80011, 100007, 50003], 0.0), ([30011, 45007, 20003], 0.0),
+                                                  ([80011, 100007, 50003], 1.0)])
+def test_a_gapless_album_resampled_to_the_output_rate_joins_as_one_continuous_stream(engine, tmp_path, lengths,
+                                                                                       crossfade_s):
     """A 44.1 kHz album played on a 48 kHz device: each file resampled apart (a filter
     started at its first sample and emptied at its last) puts a click of the order of the
     music at every join. The output must be the album resampled in one go, and each track
     must still be credited with its own share of it, up to where its end falls. Tracks
     shorter than the buffer are read to their end before the next one is set (once they
-    are heard): their ends wait for it."""
+    are heard): their ends wait for it. With a crossfade set, the tracks of one album in
+    order join gaplessly, and so in one resampler too."""
     import soxr
 
     rate = 48000
     paths, _ = write_sine_parts(tmp_path, lengths, amp=0.5, ext="flac")
     whole = np.concatenate([sf.read(str(p), dtype="float32")[0] for p in paths])
     want = soxr.resample(whole, SR, rate, quality="HQ")
-    e = engine(rate=rate)
-    sources = [Source(str(p)) for p in paths]
+    e = engine(rate=rate, crossfade_s=crossfade_s)
+    sources = [Source(str(p), album_place=("album", "artist", 1, i + 1)) for i, p in enumerate(paths)]
     play_chain(e, sources)
     out = e.captured()
     start = np.flatnonzero(np.abs(out).max(axis=1) > 0)[0]
