@@ -62,7 +62,7 @@ OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together")
 # if this many listened plays of the default limit came first.
 HABIT_PRIOR_PLAYS = 50
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
-RADIO_STEER_SKIPS = 12   # Radio: the station's skips that count towards its steer (``radio``), at most
+RADIO_STEER_SKIPS = 12   # Radio: its latest picks whose skips count towards its steer (``radio``)
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -134,10 +134,11 @@ class RankConfig:
     recent_s: float = 14 * DAY        # Discover: "not played recently"
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     # A station's listener can only answer it by skipping. Its steer is this much per early
-    # skip in a row just now, plus this much per skip of the station so far (up to
-    # ``RADIO_STEER_SKIPS``): what ties a pick to the seed (its sound and factors, genre,
-    # artist, album) then weighs 1 + steer times as much, and the person's overall taste and
-    # own evidence around the seed 1 / (1 + steer) times. A station nobody skips is unchanged.
+    # skip in a row just now, plus this much per skip among its latest ``RADIO_STEER_SKIPS``
+    # picks (so it fades as picks are kept): what ties a pick to the seed (its sound and
+    # factors, genre, artist, album) then weighs 1 + steer times as much, and the person's
+    # overall taste and own evidence around the seed 1 / (1 + steer) times. A station nobody
+    # skips is unchanged.
     radio_streak_steer: float = 1.0
     radio_skip_steer: float = 0.5
     skip_push: float = 2.0            # weight of "away from skipped neighbourhoods"
@@ -206,20 +207,24 @@ def _z(x: np.ndarray | None) -> np.ndarray | float:
     return np.clip((x - float(x.mean())) / sd, -3.0, 3.0) if sd > 1e-9 else np.zeros_like(x)
 
 
-def _alternate(score: np.ndarray, first: np.ndarray, group: np.ndarray) -> np.ndarray:
+def _alternate(score: np.ndarray, first: np.ndarray, group: np.ndarray,
+               last: np.ndarray | None = None) -> np.ndarray:
     """Scores that order each ``group`` (a genre's rows) as ``first`` and the others taken in
     turns, each in its own order of ``score``, ``first`` leading: the best of one kind, the
     best of the other, the second of the one... Where a group holds one kind only, its order
-    is that of ``score``. Rows scored -inf stay out. [shape=(n,)] float32"""
+    is that of ``score``. Rows of ``last`` (of neither kind) come after all of both, in their
+    order of ``score``. Rows scored -inf stay out. [shape=(n,)] float32"""
     n = len(score)
-    other = ~np.asarray(first, bool)
-    order = np.lexsort((-np.asarray(score, np.float64), other, group))
-    g, o = group[order], other[order]
+    kind = np.where(np.asarray(first, bool), 0, 1)
+    if last is not None:
+        kind[np.asarray(last, bool)] = 2
+    order = np.lexsort((-np.asarray(score, np.float64), kind, group))
+    g, o = group[order], kind[order]
     starts = np.r_[True, (g[1:] != g[:-1]) | (o[1:] != o[:-1])] if n else np.zeros(0, bool)
     idx = np.arange(n)
     rank = idx - np.maximum.accumulate(np.where(starts, idx, 0))
     out = np.empty(n, np.float32)
-    out[order] = -(2.0 * rank + o)
+    out[order] = -np.where(o < 2, 2.0 * rank + o, 2.0 * n + rank)
     out[~np.isfinite(score)] = -np.inf
     return out
 
@@ -757,7 +762,10 @@ class Recommender:
         # artist is unwanted): so a station's skips also shift its weight from the person's
         # past to the seed, at once and more with each skip in a row.
         run = int(min(max(streak, 0), STREAK_MAX, len(skip_rows)))
-        steer = cfg.radio_streak_steer * run + cfg.radio_skip_steer * min(len(skip_rows), RADIO_STEER_SKIPS)
+        # (the skips among the station's latest picks: a long station mostly kept, its skips
+        # long behind it, leans on the person's past again)
+        lately = int(np.isin(station[-RADIO_STEER_SKIPS:], skip_rows).sum()) if len(station) else len(skip_rows)
+        steer = cfg.radio_streak_steer * run + cfg.radio_skip_steer * min(lately, RADIO_STEER_SKIPS)
         near, past = 1.0 + steer, 1.0 / (1.0 + steer)
         ce = self.E[seed] + cfg.radio_drift * _context(self.E, kept[-8:], decay=0.85)
         cf = self.F[seed] + cfg.radio_drift * _context(self.F, kept[-8:], decay=0.85)
@@ -798,9 +806,10 @@ class Recommender:
         """Per genre bucket, a personalised row of tracks not played recently.
 
         Buckets come in the order of the person's affinity (plays in the bucket),
-        then size. A row takes songs never played and songs not played lately in turns,
-        the best never-played first: a heavy listener's favourites, not heard for two weeks,
-        would otherwise fill every row and leave nothing to discover. Never-played tracks
+        then size. A row takes songs never played and songs heard before but not lately in
+        turns, the best never-played first (songs only ever skipped after both): a heavy
+        listener's favourites, not heard for two weeks, would otherwise fill every row and
+        leave nothing to discover. Never-played tracks
         whose sound fits the person's taste come first among them.
         At most two tracks per artist while other artists are left; a genre with few
         artists still fills its row, alternating them. ``never``: tracks the person asked
@@ -825,7 +834,8 @@ class Recommender:
         # Left out before the rows are picked, so a song the person never wants takes no
         # place in a row, nor one of its artist's two there.
         score[self._rows(never)] = -np.inf
-        score = _alternate(score, unplayed, cat.bucket)
+        # (a song only ever skipped is no favourite to come back to: after both kinds)
+        score = _alternate(score, unplayed, cat.bucket, last=~unplayed & (cat.play_count == 0))
         shown: dict[str, list[float]] = {}
         for r in np.flatnonzero(self.recently_played):
             self._remember(int(r), shown)       # its other copies are no discovery either

@@ -98,6 +98,19 @@ def test_radio_skip_pushes_away_from_the_skipped_neighbourhood():
     assert sim(after) < sim(before)
 
 
+def test_a_long_station_mostly_kept_leans_on_the_persons_past_again():
+    # Twelve skips spread over a station of 72 picks, none lately: its steer towards the seed
+    # has faded, and the song the person plays right after the seed is offered again.
+    seed, favourite = 1000, 1085
+    events = [(seed, "finished"), (favourite, "finished")] * 15
+    rec = Recommender(library(plays=playlog(events, session_len=2)))
+    others = [t for t in range(1001, 1160) if t != favourite][:72]
+    skipped = others[:60:5]                       # one pick in five, all more than 12 picks ago
+    assert len(skipped) == 12
+    assert rec.radio(seed, 10, exclude=others, skipped=skipped)[0][0] == favourite
+    assert rec.radio(seed, 10, exclude=others)[0][0] == favourite       # as with no skips at all
+
+
 def test_a_station_whose_listener_skips_everything_off_the_seeds_kind_gets_there():
     """Someone who plays jazz a lot, often right after one ambient song, and whose skipped
     artists come back as often as any (so a skip's artist push is nothing for them), starts
@@ -288,6 +301,18 @@ def test_discover_takes_never_played_songs_and_favourites_not_heard_lately_in_tu
         assert len(got) == 8 and got[0] and 3 <= sum(got) <= 5, (kind, got)    # (artist spacing may swap two)
     # where nothing was played, the row is by score alone, as before
     assert len(Recommender(library(), now=1_700_000_000.0).discover(8)["jazz"]) == 8
+
+
+def test_discover_offers_songs_only_ever_skipped_after_everything_else():
+    # Songs a light listener skipped and never heard through are no favourites to come back
+    # to: taking turns with the never-played ones, they held every other place of a row.
+    n = 40
+    jazz = 1000 + n * KINDS.index("jazz")
+    events = [(1000 + i, "finished") for _ in range(5) for i in range(10)]        # rock, heard
+    events += [(jazz + i, "skipped") for _ in range(3) for i in range(4)]         # jazz, skipped
+    rec = Recommender(library(plays=playlog(events)), now=1_700_000_000.0 + 240.0 * len(events) + 30 * 86400)
+    row = [t for t, _ in rec.discover(8)["jazz"]]
+    assert len(row) == 8 and not set(row) & set(range(jazz, jazz + 4)), row
 
 
 def test_explain_gives_reasons_that_hold():
