@@ -141,8 +141,11 @@ class BufferedEngine(FeederMixin, Engine):
             self._ring.audible = True
             m = self._ring.render(out)
             left = self._fade_in
-            if left > 0:  # resuming: no click from silence to mid-wave
-                at, k = FADE_FRAMES - left, min(len(out), left)
+            # Resuming: no click from silence to mid-wave. The ramp waits for the audio: after
+            # a seek while paused the buffer may still be empty (ffmpeg restarting), and a
+            # ramp spent on silence let the audio in at full level.
+            if left > 0 and m > 0:
+                at, k = FADE_FRAMES - left, min(m, left)
                 np.multiply(out[:k], self._ramp_up[at:at + k, None], out=out[:k])
                 self._fade_in = left - k
             self._apply_volume(out)

@@ -201,3 +201,30 @@ def test_pause_and_resume_fade_over_blocks_shorter_than_the_fade(engine, tmp_pat
     # Nothing lost or repeated: it goes on from where the fade out ended.
     n = len(before) + FADE
     assert np.allclose(after[FADE:], whole[n + FADE:n + len(after)], atol=1e-6)
+
+
+def test_resuming_before_a_seek_made_while_paused_has_landed_fades_the_audio_in(engine, tmp_path, monkeypatch):
+    # Pause, seek, play at once: the new place is not decoded yet (ffmpeg restarting for an
+    # AAC file takes a tenth of a second), and the resume's ramp was spent on those empty
+    # blocks: the music then came in mid-wave at full level.
+    from tests.seek_hold import hold_seeks
+
+    held = hold_seeks(monkeypatch, from_s=1.0)
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    render(e, 20)
+    e.pause()
+    render(e, 4)
+    e.seek(1.7)
+    assert held.inside.wait(10)
+    e.resume()
+    empty = render(e, 3)                       # the seek has not landed: nothing to play yet
+    assert not empty.any()
+    held.go.set()
+    filled(e)
+    after = render(e, 20)
+    start = int(np.flatnonzero(after)[0])
+    assert abs(after[start]) < 0.01            # faded in from silence, no step to mid-wave
+    assert worst_jump(after[start:]) < 0.01
