@@ -152,6 +152,13 @@ class RingBuffer:
 
     def prune(self) -> None:
         """Forget segments the consumer has left behind."""
+        # The feeder calls this every tick. Taking the lock when there is nothing to forget
+        # (all through a track) made the output wait on it for nothing, and on a loaded
+        # machine the feeder can be held up with the lock in hand for longer than the output
+        # waits: that block was silence mid-song, a click. Only the consumer raises seg_i, so
+        # a 0 read here without the lock is at worst one tick out of date.
+        if self.seg_i == 0:
+            return
         with self.lock:
             if self.seg_i > 0:
                 del self.segments[:self.seg_i]

@@ -2,6 +2,7 @@
 
 The output is driven by hand here, a block at a time, so where each change falls is known."""
 
+import threading
 import time
 
 import numpy as np
@@ -86,6 +87,49 @@ def test_a_volume_set_while_nothing_plays_holds_from_the_first_frame(engine, tmp
     filled(e)
     out = render(e, 10)
     assert np.allclose(out, 0.25 * whole[:len(out)], atol=1e-6)
+
+
+class _HeldUpLock:
+    """The ring's lock, but the feeder thread is held up for a while each time it has it in hand,
+    as the scheduler of a loaded machine may do at any moment."""
+
+    def __init__(self, feeder: threading.Thread, hold_s: float):
+        self._lock, self._feeder, self._hold_s = threading.Lock(), feeder, hold_s
+        self.taken_by_feeder = 0
+
+    def acquire(self, blocking=True, timeout=-1):
+        return self._lock.acquire(blocking, timeout)
+
+    def release(self):
+        self._lock.release()
+
+    def __enter__(self):
+        self._lock.acquire()
+        if threading.current_thread() is self._feeder:
+            self.taken_by_feeder += 1
+            time.sleep(self._hold_s)
+        return self
+
+    def __exit__(self, *exc):
+        self._lock.release()
+
+
+def test_steady_play_never_waits_on_the_feeder(engine, tmp_path):
+    # The feeder took the ring's lock every tick (to forget segments heard, with none to
+    # forget all through a track). On a loaded machine it could be held up with the lock in
+    # hand longer than the output waits for it: that block was silence mid-song, a click.
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    lock = e._ring.lock = _HeldUpLock(e._feeder, hold_s=0.03)
+    got = []
+    for _ in range(40):       # ~0.4 s: the feeder ticks every 20 ms meanwhile
+        got.append(render(e, 1))
+        time.sleep(0.01)
+    out = np.concatenate(got)
+    assert np.allclose(out, whole[:len(out)], atol=1e-6)     # no block of silence in it
+    assert lock.taken_by_feeder == 0
 
 
 FADE = 512      # frames of the old audio faded out, and of the new one faded in
