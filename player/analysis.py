@@ -42,6 +42,11 @@ CPU_MAX_PATCHES = 16
 #: the tracks being analysed, noted so that a file that ends the process is known after
 IN_FLIGHT_SETTING = "analysis.in_flight"
 SILENT_ERROR = "silent: no sound to analyse (nothing louder than -70 dBFS)"
+#: how analysis mixes a file's channels, noted in the store: 2 tries a stereo file that is
+#: silent in the mean of its channels once more on their difference (:meth:`AnalysisJob._analyse_side`),
+#: so the silent errors stored before that are forgotten once, to be tried that way
+MIX_VERSION_SETTING = "analysis.mix_version"
+MIX_VERSION = 2
 STOPPED_ERROR = "analysis stopped on this file twice (a decoder crash or running out of memory)"
 WHILE_PLAYING_SETTING = "analysis.while_playing"
 WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
@@ -171,11 +176,11 @@ def _take_part(pieces, first: int) -> dict:
     return {"pieces": out, "next": None if exhausted else out[-1].excerpt.index + 1}
 
 
-def _stream_parts(path: str, max_patches: int | None):
+def _stream_parts(path: str, max_patches: int | None, mix: str = "mean"):
     """In-process decoding: the parts of one file from a single pass over it (no re-opening)."""
     from recommender.excerpts import decode_pieces
 
-    gen = decode_pieces(path, max_patches)
+    gen = decode_pieces(path, max_patches, mix=mix)
     first = 0
     try:
         while first is not None:
@@ -326,9 +331,11 @@ class AnalysisJob:
         self._in_flight: dict[str, int] = {}
         self._decoding: str | None = None
         self._strikes = self._strike_files_that_stopped_the_last_run()
+        self._forget_silence_of_older_mixes()
         todo = self.store.tracks_to_analyse(self.tagger.version, retry_errors=self.retry_errors)
         result = AnalysisResult(total=len(todo), model_version=self.tagger.version, device=str(self.device))
         genres = self._genres = {row["path"]: (row["id"], row["genre"]) for row in todo}
+        self._channels = {row["path"]: row["channels"] for row in todo}
         paths_left = [row["path"] for row in todo]
         self._tracks: dict[str, _TrackState] = {}
         self._failed: set[str] = set()
@@ -402,6 +409,17 @@ class AnalysisJob:
                 log.warning("analysis: track %s stopped the analysis twice; not trying it again", track_id)
                 del strikes[track_id]
         return strikes
+
+    def _forget_silence_of_older_mixes(self) -> None:
+        """Stereo tracks called silent before the mix looked at the difference of the channels
+        may be loud that way: their errors are forgotten, once, so that this pass tries them."""
+        done = self.store.get_setting(MIX_VERSION_SETTING, 1)
+        if isinstance(done, int) and done >= MIX_VERSION:
+            return
+        forgotten = self.store.forget_feature_errors(SILENT_ERROR, channels=2)
+        self.store.set_setting(MIX_VERSION_SETTING, MIX_VERSION)
+        if forgotten:
+            log.info("analysis: %d silent stereo tracks are analysed again", forgotten)
 
     def _save_in_flight(self) -> None:
         try:
@@ -664,6 +682,10 @@ class AnalysisJob:
                 # Silence (a CD's pregap, a "silence" interlude): the tagger still names a
                 # genre and an embedding for it, the same for every silent track, which would
                 # put it in Discover and in Radio beside music. Kept out of what sound drives.
+                # A stereo file with one channel's polarity inverted cancels to nothing in the
+                # mean of its channels, though it plays loud: it is tried once on their difference.
+                if not part.get("side") and self._analyse_side(path, genres, result):
+                    continue
                 self._fail(path, SILENT_ERROR, genres, result)
                 continue
             rows.append({"track_id": track_id, "model_version": self.tagger.version, "tags": tags,
@@ -678,6 +700,30 @@ class AnalysisJob:
             result.timings[key] += dt
         for row in rows:
             self._report(result, None)
+
+    def _analyse_side(self, path: str, genres: dict, result: AnalysisResult) -> bool:
+        """Analyse ``path`` once more on (L - R) / 2, the difference of its two channels, after
+        their mean came out silent; False (silent, as the mean said) where the file has not
+        exactly two channels or does not decode now.
+
+        Only files silent in the mean come here, so every other file keeps the features of
+        the mean. Its parts go through the same pipeline as any part, marked ``side``: silent
+        this way too, the file gets SILENT_ERROR there and is not tried a third time. Decoded
+        here with the CPU's excerpts whatever the device: a long silent file costs 16 short
+        excerpts, not a second decoding of all of it, and memory stays as bounded as ever.
+        """
+        if self._channels.get(path) not in (None, 2):   # (where the scan knows them)
+            return False
+        for part in _stream_parts(path, CPU_MAX_PATCHES, mix="side"):
+            if "error" in part:
+                self._tracks.pop(path, None)
+                return False
+            result.timings["decode"] += part["decode_s"]
+            part["side"] = True
+            self._process_safely([part], genres, result)
+            if path in self._failed:
+                break
+        return True
 
     def _predict(self, patches):
         """The tagger on ``patches``: with CNN workers, this thread and each worker take the

@@ -200,17 +200,26 @@ def _part_spans(excerpts: list[Excerpt], first: int, stop: int, grid: FileGrid, 
     return spans
 
 
-def _mono(block: np.ndarray) -> np.ndarray:
+#: how a block's channels become the one signal analysed: ``mean`` (every file) or ``side``,
+#: half the difference of a stereo file's two channels (L - R) / 2, which analysis tries only
+#: where the mean came out silent (one channel's polarity inverted cancels in the mean)
+MIXES = ("mean", "side")
+
+
+def _mono(block: np.ndarray, mix: str = "mean") -> np.ndarray:
     if not np.isfinite(block).all():  # float files can hold NaN/inf: they would poison the mel
         block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
+    if mix == "side":
+        return (block[:, 0] - block[:, 1]) * np.float32(0.5)
     return block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
 
 
 class _MonoSource:
     """Native-rate mono samples of a reader by absolute position, read forward in blocks."""
 
-    def __init__(self, reader):
+    def __init__(self, reader, mix: str = "mean"):
         self.reader = reader
+        self.mix = mix
         self.pos = 0                 # the reader's position (frames)
         self.keep = np.zeros(0, np.float32)
         self.keep_start = 0          # absolute position of keep[0]
@@ -243,7 +252,7 @@ class _MonoSource:
                 if len(block) == 0:
                     self.end = self.pos
                     break
-                mono = _mono(block)
+                mono = _mono(block, self.mix)
                 out[self.pos - start: self.pos - start + len(mono)] = mono
                 self.pos += len(mono)
         filled = stop - start if self.end is None else max(0, min(stop, self.end) - start)
@@ -263,7 +272,7 @@ class _Selection:
     """
 
     def __init__(self, reader, spans: list[tuple[int, int]], *, tail: tuple[int, int] | None = None,
-                 length: int | None = None):
+                 length: int | None = None, mix: str = "mean"):
         merged: list[list[int]] = []
         for a, b in sorted([s for s in spans if s[1] > s[0]] + ([tail] if tail else [])):
             if merged and a <= merged[-1][1]:
@@ -280,7 +289,7 @@ class _Selection:
         blocks = reader.spans(asked) if asked else iter(())
         try:
             for block in blocks:
-                mono = _mono(block)
+                mono = _mono(block, mix)
                 while len(mono):
                     if i == len(merged) - 1 and tail:  # the open-ended last stretch: keep its start, count it all
                         k = min(len(mono), max(0, len(self.bufs[i]) - got[i]))
@@ -316,7 +325,7 @@ class _Selection:
 
 
 def _select_first_part(reader, max_patches: int | None, first: int, limit: int | None, align: int,
-                       margin: int) -> _Selection | None:
+                       margin: int, mix: str = "mean") -> _Selection | None:
     """Where a forward-only reader knows its length only roughly (``frames_hint``) and analysis
     takes excerpts: one pass for the excerpts of the first part, placed on that length, and
     for the frames around it, counted to give the exact length. None where that does not
@@ -333,7 +342,7 @@ def _select_first_part(reader, max_patches: int | None, first: int, limit: int |
         return None
     spans = _part_spans(excerpts, first, stop, grid, align, margin)
     reach = int(TAIL_S * reader.samplerate)
-    selection = _Selection(reader, spans, tail=(max(0, hint - reach), hint + reach))
+    selection = _Selection(reader, spans, tail=(max(0, hint - reach), hint + reach), mix=mix)
     return selection if selection.length else None
 
 
@@ -368,16 +377,23 @@ def count_frames(path: str) -> int:
 
 
 def decode_pieces(path: str | os.PathLike, max_patches: int | None, *, first: int = 0,
-                  limit: int | None = None) -> Iterator[Piece]:
+                  limit: int | None = None, mix: str = "mean") -> Iterator[Piece]:
     """Decode the excerpts of ``path`` (those from ``first``, at most ``limit``), in order.
+
+    ``mix``: how the channels are mixed to one (:data:`MIXES`); ``side`` takes a file with
+    exactly two channels and raises ValueError for any other.
 
     Raises what :func:`segue_common.audio_io.open_blocks` raises, and CorruptAudioError for a
     file with no samples.
     """
     from segue_common.audio_io import CorruptAudioError, open_blocks
 
+    if mix not in MIXES:
+        raise ValueError(f"unknown mix {mix!r}")
     path = str(path)
     with open_blocks(path) as reader:
+        if mix == "side" and reader.channels != 2:
+            raise ValueError(f"the side mix takes two channels, not {reader.channels}")
         sr = reader.samplerate
         align, margin = _alignment(sr), int(math.ceil(MARGIN_S * sr))
         n, source = None, None
@@ -388,7 +404,7 @@ def decode_pieces(path: str | os.PathLike, max_patches: int | None, *, first: in
             # the exact length) does instead, where that length places them as the exact one
             # does (else another pass, for the excerpts placed on the exact length). (A
             # reader that seeks gives the hint where that pass costs less than its jumps.)
-            source = _select_first_part(reader, max_patches, first, limit, align, margin)
+            source = _select_first_part(reader, max_patches, first, limit, align, margin, mix)
             n = source.length if source is not None else None
         if n is None:
             n = reader.frames
@@ -401,12 +417,13 @@ def decode_pieces(path: str | os.PathLike, max_patches: int | None, *, first: in
         stop = len(excerpts) if limit is None else min(len(excerpts), first + limit)
         selecting = source is not None
         if source is None:
-            source = _MonoSource(reader)
+            source = _MonoSource(reader, mix)
         for e in excerpts[first:stop]:
             (lo16, hi16), (lo22, hi22) = _ranges(e, grid)
             start, end = _native_span(e, grid, align, margin)
             if selecting and not source.holds(start, end):  # the next part's excerpts, or placed otherwise
-                source = _Selection(reader, _part_spans(excerpts, e.index, stop, grid, align, margin), length=n)
+                source = _Selection(reader, _part_spans(excerpts, e.index, stop, grid, align, margin), length=n,
+                                    mix=mix)
             native = source.take(start, end)
             if source.end is not None and source.end <= start and e.index > 0:
                 break  # the file is shorter than its header said: what is left is silence

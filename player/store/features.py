@@ -56,13 +56,14 @@ def _stack(blobs: list, width: int | None) -> np.ndarray:
 
 class FeaturesMixin:
     def tracks_to_analyse(self, model_version: str, *, retry_errors: bool = False) -> list:
-        """Present, readable tracks with no features for ``model_version`` (id, path, genre, duration).
+        """Present, readable tracks with no features for ``model_version`` (id, path, genre,
+        duration, channels).
 
         Tracks whose analysis failed under this version are left out unless ``retry_errors``.
         """
         error_clause = "" if retry_errors else " OR f.error IS NOT NULL"
         return self.execute(
-            "SELECT t.id, t.path, t.genre, t.duration FROM tracks t "
+            "SELECT t.id, t.path, t.genre, t.duration, t.channels FROM tracks t "
             "LEFT JOIN track_features f ON f.track_id = t.id AND f.model_version = ? "
             "WHERE t.missing = 0 AND t.last_error IS NULL "
             f"AND NOT (f.track_id IS NOT NULL AND (f.tags IS NOT NULL{error_clause})) "
@@ -89,6 +90,17 @@ class FeaturesMixin:
             conn.execute(
                 "INSERT OR REPLACE INTO track_features (track_id, model_version, analysed_at, error) "
                 "VALUES (?, ?, ?, ?)", (track_id, model_version, time.time(), str(error)[:1000]))
+
+    def forget_feature_errors(self, error: str, *, channels: int | None = None) -> int:
+        """Forget the stored analysis errors that read exactly ``error`` (with ``channels``, only
+        those of tracks with that many channels or whose channels are not known): the next
+        pass analyses those tracks again. Returns how many were forgotten."""
+        sql, params = "DELETE FROM track_features WHERE error = ?", [error]
+        if channels is not None:
+            sql += " AND track_id IN (SELECT id FROM tracks WHERE channels IS NULL OR channels = ?)"
+            params.append(int(channels))
+        with self.transaction() as conn:
+            return conn.execute(sql, params).rowcount
 
     def latest_feature_version(self) -> str | None:
         row = self.execute(

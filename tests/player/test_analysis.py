@@ -11,9 +11,10 @@ import time
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from player import paths
-from player.analysis import AnalysisJob
+from player.analysis import SILENT_ERROR, AnalysisJob
 from player.library.scanner import Scanner
 from recommender.msd_tags import MSD_LABELS
 from tests.audiogen import write_audio, write_tags
@@ -577,3 +578,109 @@ def test_while_a_new_tagger_reanalyses_the_old_analysis_still_serves_most_tracks
     assert new != old and 1 <= len(store.features(new)) < len(store.features(old))
     served = store.features()
     assert served.model_version == old and len(served) == len(store.features(old))
+
+
+def _song(seconds: float = 60.0) -> np.ndarray:
+    """A minute of drums over a chord: more patches than a CPU analysis keeps (its excerpts)."""
+    y = 0.6 * drum_pulses(seconds, sr=SR, bpm=120, seed=3) + 0.1 * chord(seconds, sr=SR, root=220.0)
+    return np.clip(y, -0.9, 0.9).astype(np.float32)
+
+
+def _side_decodes(monkeypatch) -> list:
+    """The files decoded on the difference of their channels, as analysis asks for them."""
+    from player import analysis
+
+    asked, real = [], analysis._stream_parts
+
+    def spy(path, max_patches, mix="mean"):
+        if mix == "mean":
+            return real(path, max_patches)
+        asked.append((os.path.basename(path), max_patches, mix))
+        return real(path, max_patches, mix)
+
+    monkeypatch.setattr(analysis, "_stream_parts", spy)
+    return asked
+
+
+def _features_by_file(store) -> dict:
+    feats, paths = store.features(), {r["id"]: r["path"] for r in store.tracks()}
+    index = feats.index()
+    return {os.path.basename(paths[t]): {"tags": feats.tags[i], "embedding": feats.embedding[i], "mfcc": feats.mfcc[i],
+                                         "loudness": feats.loudness[i], "tempo": feats.tempo[i],
+                                         "bucket": feats.bucket[i]}
+            for t, i in index.items()}
+
+
+@pytest.mark.parametrize("max_patches", [16, None])   # a CPU's excerpts, a GPU's whole file
+def test_a_stereo_song_with_one_channel_inverted_is_analysed_on_the_difference(store, tmp_path, monkeypatch,
+                                                                               max_patches):
+    # L = x, R = -x (a mastering or cable fault) plays loud but cancels to nothing in the
+    # mean of the channels: it was called silent and kept out of Radio and Discover.
+    music = tmp_path / "music"
+    music.mkdir()
+    y = _song()
+    write_audio(music / "mono.flac", y, SR)
+    write_audio(music / "inverted.flac", np.stack([y, -y], axis=1), SR)
+    write_audio(music / "silent-stereo.flac", np.zeros((int(4.6 * SR), 2), np.float32), SR)
+    write_audio(music / "silent-mono.flac", np.zeros(int(4.6 * SR), np.float32), SR)
+    Scanner(store).scan([str(music)])
+    asked = _side_decodes(monkeypatch)
+    result = AnalysisJob(store, workers=0, max_patches=max_patches).run()
+    assert (result.analysed, result.errors) == (2, 2)
+    errors = {os.path.basename(r["path"]): r["error"] for r in store.feature_errors()}
+    assert errors == {"silent-stereo.flac": SILENT_ERROR, "silent-mono.flac": SILENT_ERROR}
+    feats = _features_by_file(store)
+    mono, inverted = feats["mono.flac"], feats["inverted.flac"]
+    assert abs(mono["loudness"] - inverted["loudness"]) < 0.1
+    assert float(mono["embedding"] @ inverted["embedding"]) > 0.99
+    assert abs(mono["tempo"] - inverted["tempo"]) < 1
+    # tried once each, on the CPU's excerpts; the mono file never
+    assert sorted(asked) == [("inverted.flac", 16, "side"), ("silent-stereo.flac", 16, "side")]
+
+
+def test_an_ordinary_stereo_file_keeps_the_mean_of_its_channels(store, tmp_path, monkeypatch):
+    # The difference of the channels is only ever tried on a file silent in their mean:
+    # any other stereo file is analysed on the mean, bit for bit as a mono file of it.
+    music = tmp_path / "music"
+    music.mkdir()
+    y = _song(20.0)
+    stereo = np.stack([y, 0.5 * np.roll(y, 441)], axis=1)
+    sf.write(str(music / "stereo.wav"), stereo, SR, subtype="FLOAT")
+    sf.write(str(music / "mean.wav"), stereo.mean(axis=1, dtype=np.float32), SR, subtype="FLOAT")
+    Scanner(store).scan([str(music)])
+    asked = _side_decodes(monkeypatch)
+    result = AnalysisJob(store, workers=0).run()
+    assert (result.analysed, result.errors) == (2, 0) and asked == []
+    feats = _features_by_file(store)
+    for key, value in feats["stereo.wav"].items():
+        np.testing.assert_array_equal(value, feats["mean.wav"][key], err_msg=key)
+
+
+def test_silent_stereo_tracks_stored_before_are_tried_once_more(store, tmp_path):
+    music = tmp_path / "music"
+    music.mkdir()
+    y = _song(4.6)
+    write_audio(music / "inverted.flac", np.stack([y, -y], axis=1), SR)
+    write_audio(music / "silent-stereo.flac", np.zeros((int(4.6 * SR), 2), np.float32), SR)
+    write_audio(music / "silent-mono.flac", np.zeros(int(4.6 * SR), np.float32), SR)
+    write_audio(music / "broken.wav", y, SR)
+    Scanner(store).scan([str(music)])
+    (music / "broken.wav").write_bytes(b"RIFF" + b"\x00" * 64)
+    job = AnalysisJob(store, workers=0)
+    # as an analysis on the mean of the channels alone left them
+    ids = {os.path.basename(r["path"]): r["id"] for r in store.tracks()}
+    for name in ("inverted.flac", "silent-stereo.flac", "silent-mono.flac"):
+        store.save_feature_error(ids[name], job.tagger.version, SILENT_ERROR)
+    store.save_feature_error(ids["broken.wav"], job.tagger.version, "LibsndfileError: damaged")
+    assert store.get_setting("analysis.mix_version") is None
+
+    first = job.run()       # the stereo ones only: the mono file is silent whatever the mix
+    assert (first.total, first.analysed, first.errors) == (2, 1, 1)
+    errors = {os.path.basename(r["path"]): r["error"] for r in store.feature_errors()}
+    assert errors == {"silent-stereo.flac": SILENT_ERROR, "silent-mono.flac": SILENT_ERROR,
+                      "broken.wav": "LibsndfileError: damaged"}
+    assert len(store.features()) == 1 and store.get_setting("analysis.mix_version") == 2
+
+    store.save_feature_error(ids["inverted.flac"], job.tagger.version, SILENT_ERROR)
+    again = AnalysisJob(store, workers=0).run()     # once: stored errors stay from now on
+    assert (again.total, again.analysed, again.errors) == (0, 0, 0)

@@ -275,3 +275,19 @@ def test_an_aacs_excerpts_from_one_pass_keep_the_noise_its_decoder_makes_up(tmp_
     assert len(pieces) == 4 and pieces[0].grid.n_native == len(y)
     for p in pieces:
         assert_whole_files_samples(p, w16, w22)
+
+
+def test_the_side_mix_is_half_the_difference_of_two_channels(tmp_path):
+    # (what analysis tries on a stereo file silent in the mean of its channels: one of them
+    # with its polarity inverted)
+    y = music(60, 44100)[:, :1]
+    mono = write(tmp_path / "mono.flac", y, 44100, format="FLAC")
+    inverted = write(tmp_path / "inverted.flac", np.concatenate([y, -y], axis=1), 44100, format="FLAC")
+    plain, side = list(decode_pieces(mono, 16)), list(decode_pieces(inverted, 16, mix="side"))
+    assert len(plain) == len(side) == 16
+    for a, b in zip(plain, side):
+        np.testing.assert_array_equal(a.y16, b.y16)
+        np.testing.assert_array_equal(a.y22, b.y22)
+    assert not any(np.any(p.y16) for p in decode_pieces(inverted, 16))   # the mean cancels
+    with pytest.raises(ValueError):
+        list(decode_pieces(mono, 16, mix="side"))
