@@ -69,12 +69,20 @@ class BufferedEngine(FeederMixin, Engine):
         self._watchdog_s = watchdog_s
         self.pause_release_s = PAUSE_RELEASE_S
         self._beat = 0  # bumped by every output callback
-        # Pause and resume ramps, made here so the audio thread never allocates. A ramp is
-        # carried over from one output block to the next (a device may ask for fewer frames
-        # than it lasts): these count the frames of it still to play.
-        self._ramp_up = np.linspace(0.0, 1.0, FADE_FRAMES, dtype=np.float32)
+        # The level of the pause ramp, in FADE_FRAMES-ths (audio thread): it moves one step a
+        # frame toward full while playing and toward silence while paused or stopped, from
+        # wherever it is. Pause and resume only change the state: a resume in the middle of a
+        # pause's fade (a bouncing media key, a script toggling twice) turns back from the
+        # level the output is at, where restarting a ramp from full or from silence clicked.
+        # The gains, one per level, are made here so the audio thread never allocates.
+        self._ramp_up = np.arange(FADE_FRAMES + 1, dtype=np.float32) / FADE_FRAMES
         self._ramp_down = self._ramp_up[::-1].copy()
-        self._fade_in = self._fade_out = 0
+        self._level = 0
+        # Asked of the audio thread by play() and _device_lost(), which it alone applies to
+        # the level (a write from another thread could land in the middle of a block).
+        self._level_full = False  # a play: from silence, the new track starts at full level
+        #                           (once the output plays; a pause first drops it)
+        self._level_cut = False   # the output was lost: nothing is playing any more
         # The volume as the output has it: a change glides there from where it was, in a
         # straight line over GLIDE_FRAMES (a step in the level mid-wave is a click).
         self._glide = np.arange(1, GLIDE_FRAMES + 1, dtype=np.float32) / GLIDE_FRAMES
@@ -137,30 +145,40 @@ class BufferedEngine(FeederMixin, Engine):
         """
         self._beat += 1
         state = self._state
+        level = self._level
+        if self._level_cut:
+            self._level_cut = False
+            level = 0
         if state is PlaybackState.PLAYING:
+            if self._level_full:
+                self._level_full = False
+                if level == 0:  # (a play over audio still fading glides up from where it is)
+                    level = FADE_FRAMES
             self._ring.audible = True
             m = self._ring.render(out)
-            left = self._fade_in
-            # Resuming: no click from silence to mid-wave. The ramp waits for the audio: after
-            # a seek while paused the buffer may still be empty (ffmpeg restarting), and a
-            # ramp spent on silence let the audio in at full level.
-            if left > 0 and m > 0:
-                at, k = FADE_FRAMES - left, min(m, left)
-                np.multiply(out[:k], self._ramp_up[at:at + k, None], out=out[:k])
-                self._fade_in = left - k
+            # Resuming: no click from silence to mid-wave. The ramp counts only frames of
+            # audio: after a seek while paused the buffer may still be empty (ffmpeg
+            # restarting), and a ramp spent on silence let the audio in at full level.
+            k = min(m, FADE_FRAMES - level)
+            if k > 0:
+                np.multiply(out[:k], self._ramp_up[level + 1:level + k + 1, None], out=out[:k])
+                level += k
+            self._level = level
             self._apply_volume(out)
             self._audible = m > 0
-        elif self._fade_out > 0:
+        elif level > 0:
             # Pausing or stopping: the next few milliseconds fade to silence instead of a click.
-            left = self._fade_out
-            at, k = FADE_FRAMES - left, min(len(out), left)
-            self._ring.render(out[:k])
-            np.multiply(out[:k], self._ramp_down[at:at + k, None], out=out[:k])
+            k = min(len(out), level)
+            at = FADE_FRAMES - level
+            m = self._ring.render(out[:k])
+            np.multiply(out[:k], self._ramp_down[at + 1:at + k + 1, None], out=out[:k])
             out[k:] = 0.0
             self._apply_volume(out)
-            self._fade_out = left - k
-            self._audible = self._ring.audible = self._fade_out > 0
+            # (run dry, at the end of the last track: silent already, nothing left to fade)
+            self._level = level = level - k if m == k else 0
+            self._audible = self._ring.audible = level > 0
         else:
+            self._level = 0
             out.fill(0.0)
             self._audible = self._ring.audible = False
             return False
@@ -210,7 +228,7 @@ class BufferedEngine(FeederMixin, Engine):
     def play(self, source: Source) -> None:
         source.rate = self.rate
         with self._ctl:
-            self._fade_out = 0  # (a stop's fade not played yet: this play's flush fades instead)
+            self._level_full = True
             self._current = source
             self._output_start()
             self._cmds.put(("play", (source, self._move(source, source.start_s))))
@@ -227,14 +245,13 @@ class BufferedEngine(FeederMixin, Engine):
     def pause(self) -> None:
         with self._ctl:
             if self._state is PlaybackState.PLAYING:
-                self._fade_out, self._fade_in = FADE_FRAMES, 0
-                self._set_state(PlaybackState.PAUSED)
+                self._level_full = False  # (a track not heard yet: its resume fades in too)
+                self._set_state(PlaybackState.PAUSED)  # (the output fades out from its level)
 
     def resume(self) -> None:
         with self._ctl:
             if self._state is PlaybackState.PAUSED and self._current is not None:
-                self._fade_in, self._fade_out = FADE_FRAMES, 0
-                self._output_start()
+                self._output_start()  # (the output fades in from its level)
                 self._set_state(PlaybackState.PLAYING)
 
     def stop(self) -> None:
@@ -242,12 +259,11 @@ class BufferedEngine(FeederMixin, Engine):
             # Already stopped at the end of the stream: let the device play its tail.
             was = self._state
             drain = was is PlaybackState.STOPPED
-            if was is PlaybackState.PLAYING:
-                # As a pause does, the next few milliseconds fade to silence (the feeder's
-                # flush keeps them for it, should it come first). The output is let go a
-                # little later, as after the last track: stopped at once, it would cut off
-                # what it holds mid-wave.
-                self._fade_out, self._fade_in = FADE_FRAMES, 0
+            # As a pause does, the next few milliseconds fade to silence from the level the
+            # output is at (the feeder's flush keeps them for it, should it come first). The
+            # output is let go a little later, as after the last track: stopped at once, it
+            # would cut off what it holds mid-wave.
+            self._level_full = False
             self._cmds.put(("stop", None))
             self._current = None
             self._moving = None
@@ -353,6 +369,7 @@ class BufferedEngine(FeederMixin, Engine):
         """The output went away: pause (keeping the buffer) and say so."""
         log.warning("audio device lost: %s", message)
         self._ring.audible = False  # (it plays nothing now: a seek meanwhile keeps no old audio)
+        self._level_cut = True      # (and a resume fades in from silence)
         with self._ctl:
             self._set_state(PlaybackState.PAUSED)
             self._emit("device_lost", message=message)

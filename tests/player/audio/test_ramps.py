@@ -47,11 +47,11 @@ def filled(e):
     assert wait_for(lambda: e._ring.free() < 4096 or e._ring.end_of_stream)
 
 
-def render(e, blocks):
-    """Be the output for ``blocks`` blocks; the left channel of what it played."""
+def render(e, blocks, block=BLOCK):
+    """Be the output for ``blocks`` blocks of ``block`` frames; the left channel of what it played."""
     got = []
     for _ in range(blocks):
-        out = np.zeros((BLOCK, 2), np.float32)
+        out = np.zeros((block, 2), np.float32)
         e._render(out)
         got.append(out[:, 0].copy())
     return np.concatenate(got)
@@ -272,3 +272,72 @@ def test_resuming_before_a_seek_made_while_paused_has_landed_fades_the_audio_in(
     start = int(np.flatnonzero(after)[0])
     assert abs(after[start]) < 0.01            # faded in from silence, no step to mid-wave
     assert worst_jump(after[start:]) < 0.01
+
+
+# Media keys bounce, and a script can toggle play/pause twice in a row: a pause or resume that
+# comes before the one it follows has finished its ramp must go on from the level the output
+# is at, not restart from full level or from silence.
+
+def test_pause_then_resume_between_two_output_blocks_is_not_heard_as_a_click(engine, tmp_path):
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    before = render(e, 3, block=2048)
+    e.pause()
+    e.resume()
+    after = render(e, 3, block=2048)
+    out = np.concatenate([before, after])
+    assert worst_jump(out) < 0.01
+    assert np.allclose(out, whole[:len(out)], atol=1e-6)       # nothing to fade: it never left full level
+
+
+def test_resume_then_pause_between_two_output_blocks_stays_silent(engine, tmp_path):
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    before = render(e, 3, block=2048)
+    e.pause()
+    paused = render(e, 2, block=2048)
+    assert not paused[FADE:].any()
+    e.resume()
+    e.pause()
+    after = render(e, 3, block=2048)
+    assert not after.any()
+    assert worst_jump(np.concatenate([before, paused, after])) < 0.01
+
+
+def test_a_resume_during_the_pause_fade_turns_back_from_where_the_fade_is(engine, tmp_path):
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    before = render(e, 20)
+    e.pause()
+    fading = render(e, 1)                   # half of the fade out
+    e.resume()
+    after = render(e, 10)
+    out = np.concatenate([before, fading, after])
+    assert worst_jump(out) < 0.01
+    assert abs(out[len(before) + BLOCK]) > 0.1 * abs(whole[len(before) + BLOCK])   # no drop to silence
+    # As far up again as it went down, then the sine as it was, nothing lost or repeated.
+    assert np.allclose(out[len(before) + 2 * BLOCK:], whole[len(before) + 2 * BLOCK:len(out)], atol=1e-6)
+
+
+def test_stop_during_a_resume_fade_fades_out_from_where_the_fade_is(engine, tmp_path):
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    before = render(e, 20)
+    e.pause()
+    paused = render(e, 3)
+    e.resume()
+    rising = render(e, 1)                   # half of the fade in
+    e.stop()
+    after = render(e, 6)
+    assert e.sync()
+    after = np.concatenate([after, render(e, 2)])
+    assert worst_jump(np.concatenate([before, paused, rising, after])) < 0.01
+    assert not after[FADE:].any()
