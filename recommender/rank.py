@@ -809,8 +809,8 @@ class Recommender:
         then size. A row takes songs never played and songs heard before but not lately in
         turns, the best never-played first (songs only ever skipped after both): a heavy
         listener's favourites, not heard for two weeks, would otherwise fill every row and
-        leave nothing to discover. Never-played tracks
-        whose sound fits the person's taste come first among them.
+        leave nothing to discover. Never-played tracks whose sound fits the person's taste
+        come first among them.
         At most two tracks per artist while other artists are left; a genre with few
         artists still fills its row, alternating them. ``never``: tracks the person asked
         never to be suggested; left out, and nothing else.
