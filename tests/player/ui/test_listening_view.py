@@ -276,7 +276,12 @@ def test_after_forgetting_the_history_the_empty_charts_drop_the_old_scales(qtbot
         (x0, x1), (y0, y1) = plot.getPlotItem().viewRange()
         assert y1 == pytest.approx(top, rel=0.05), (plot, y1)
         if plot is not o.hour_plot:
-            assert now - 8 * 7 * 86400 < x0 < now < x1 < now + 8 * 7 * 86400, (plot, x0, x1)
+            # (charts linked on x take each other's range by their width in pixels: while the
+            # layout of a loaded machine settles, a linked chart shows a few days less)
+            def weeks(plot=plot):
+                x0, x1 = plot.getPlotItem().viewRange()[0]
+                return now - 8 * 7 * 86400 < x0 < now < x1 < now + 8 * 7 * 86400
+            qtbot.waitUntil(weeks, timeout=5000)
     assert o.top_plot.getPlotItem().viewRange()[0][1] == pytest.approx(10)
     # Played again: the charts follow the new plays, not the fixed axes of none.
     scanned.log_plays([(track, now - 60 * 86400 - 200 * i, 180_000, 180_000, "finished", "library")
