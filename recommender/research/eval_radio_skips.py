@@ -2,6 +2,7 @@
 
     python -m recommender.evaluate radio-skips --logs DIR [--last 5000] [--sessions 30] [--picks 20]
         [--people all|dev|held|p1,p2] [--variant NAME:field=value,...]... [--no-priors] [--json OUT]
+        [--surface radio|upnext]
 
 The people evaluation measures a station nobody reacts to (the rest of the session among
 its first 20 tracks). This one measures what a station does when its listener answers it.
@@ -23,6 +24,10 @@ means over the dev people and the held-out people (:func:`eval_people.dev_people
 code as it is (``current``) and for each ``--variant`` (``RankConfig`` fields set for Radio:
 ``--variant off:radio_streak_steer=0,radio_skip_steer=0`` is the station before its skips steered
 it towards the seed).
+``--surface upnext`` asks Up next instead, as the app's "Keep it going" filler asks it: the
+session so far (the person's own pick, then every offer in order), ``skipped`` = the offers
+skipped so far, ``streak`` = skips in a row; the seed (the person's pick) is the session's first
+track, an offer by a wanted artist is kept, any other skipped early.
 The untrained ranker, single-threaded; about 25 s per variant for 21 people on one shared core.
 """
 
@@ -73,8 +78,29 @@ def _station(rec, seed: int, wanted: set[int], never: list[int], picks: int) -> 
     return hits, first
 
 
+def _up_next(rec, seed: int, wanted: set[int], never: list[int], picks: int) -> tuple[int, int]:
+    """As ``_station``, asking Up next for the next offer after the session so far."""
+    cat = rec.catalog
+    session, skipped, streak = [seed], [], 0
+    hits, first = 0, picks + 1
+    for step in range(picks):
+        got = rec.up_next(session, 1, skipped=skipped, streak=streak, never=never)
+        if not got:
+            break
+        t = got[0][0]
+        session.append(t)
+        if int(cat.artist[cat.row(t)]) in wanted:
+            hits += 1
+            first = min(first, step + 1)
+            streak = 0
+        else:
+            skipped.append(t)
+            streak += 1
+    return hits, first
+
+
 def evaluate_person(path: str, variants: dict[str, dict], *, last: int, sessions: int, picks: int,
-                    train_frac: float = 0.8, priors: bool = True) -> dict:
+                    train_frac: float = 0.8, priors: bool = True, surface: str = "radio") -> dict:
     """One person's means per variant: ``{"hits": ..., "first": ..., "sessions": n}``."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from recommender.rank import RankConfig
@@ -110,7 +136,8 @@ def evaluate_person(path: str, variants: dict[str, dict], *, last: int, sessions
             for name, conf in variants.items():
                 r = copy.copy(rec)
                 r.config = replace(RankConfig(), **conf)
-                hits, first = _station(r, seed, wanted, never, picks)
+                ask = _up_next if surface == "upnext" else _station
+                hits, first = ask(r, seed, wanted, never, picks)
                 out[name]["hits"].append(hits)
                 out[name]["first"].append(first)
     finally:
@@ -148,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="NAME:field=value,... RankConfig fields beside the current defaults (repeatable)")
     ap.add_argument("--no-priors", action="store_true", help="leave the shipped priors out")
     ap.add_argument("--json", help="write the per-person means here")
+    ap.add_argument("--surface", choices=("radio", "upnext"), default="radio",
+                    help="radio: a station seeded with the pick; upnext: Up next after it")
     args = ap.parse_args(argv)
 
     files = log_files(Path(args.logs))
@@ -161,18 +190,18 @@ def main(argv: list[str] | None = None) -> int:
     for p in people:
         t = time.perf_counter()
         records[p] = evaluate_person(str(files[p]), variants, last=args.last, sessions=args.sessions,
-                                     picks=args.picks, priors=not args.no_priors)
+                                     picks=args.picks, priors=not args.no_priors, surface=args.surface)
         print(f"  {p}: " + ", ".join(f"{v} {r['hits']:.2f}/{r['first']:.1f}" for v, r in records[p].items())
               + f" ({time.perf_counter() - t:.0f} s)", flush=True)
     dev = dev_people(sorted(files))
     print()
-    print(f"Simulated skipper: wanted = the artists the person listened to in the session; "
+    print(f"Simulated skipper ({args.surface}): wanted = the artists the person listened to in the session; "
           f"{args.sessions} test sessions per person, {args.picks} picks each")
     print(format_table(records, dev, args.picks))
     print(f"wall {time.perf_counter() - start:.0f} s")
     if args.json:
-        Path(args.json).write_text(json.dumps({"variants": variants, "dev_people": dev, "records": records},
-                                              indent=1), encoding="utf-8")
+        Path(args.json).write_text(json.dumps({"surface": args.surface, "variants": variants, "dev_people": dev,
+                                               "records": records}, indent=1), encoding="utf-8")
     return 0
 
 
