@@ -56,39 +56,22 @@ def _parse_variant(text: str) -> tuple[str, dict]:
     return name, conf
 
 
-def _station(rec, seed: int, wanted: set[int], never: list[int], picks: int) -> tuple[int, int]:
-    """Ask ``rec`` for ``picks`` picks one at a time, skipping every pick whose artist is not
+def _skipper(rec, seed: int, wanted: set[int], never: list[int], picks: int, surface: str) -> tuple[int, int]:
+    """Ask ``rec`` for ``picks`` picks one at a time (a station from ``seed``, or Up next after
+    the session so far, which ``seed`` begins), skipping every pick whose artist is not
     ``wanted``. Returns (wanted picks, picks until the first wanted one or picks + 1)."""
     cat = rec.catalog
-    played, skipped, streak = [], [], 0
+    asked, skipped, streak = [], [], 0
     hits, first = 0, picks + 1
     for step in range(picks):
-        got = rec.radio(seed, 1, exclude=played, skipped=skipped, streak=streak, never=never)
-        if not got:
-            break
-        t = got[0][0]
-        played.append(t)
-        if int(cat.artist[cat.row(t)]) in wanted:
-            hits += 1
-            first = min(first, step + 1)
-            streak = 0
+        if surface == "upnext":
+            got = rec.up_next([seed, *asked], 1, skipped=skipped, streak=streak, never=never)
         else:
-            skipped.append(t)
-            streak += 1
-    return hits, first
-
-
-def _up_next(rec, seed: int, wanted: set[int], never: list[int], picks: int) -> tuple[int, int]:
-    """As ``_station``, asking Up next for the next offer after the session so far."""
-    cat = rec.catalog
-    session, skipped, streak = [seed], [], 0
-    hits, first = 0, picks + 1
-    for step in range(picks):
-        got = rec.up_next(session, 1, skipped=skipped, streak=streak, never=never)
+            got = rec.radio(seed, 1, exclude=asked, skipped=skipped, streak=streak, never=never)
         if not got:
             break
         t = got[0][0]
-        session.append(t)
+        asked.append(t)
         if int(cat.artist[cat.row(t)]) in wanted:
             hits += 1
             first = min(first, step + 1)
@@ -136,8 +119,7 @@ def evaluate_person(path: str, variants: dict[str, dict], *, last: int, sessions
             for name, conf in variants.items():
                 r = copy.copy(rec)
                 r.config = replace(RankConfig(), **conf)
-                ask = _up_next if surface == "upnext" else _station
-                hits, first = ask(r, seed, wanted, never, picks)
+                hits, first = _skipper(r, seed, wanted, never, picks, surface)
                 out[name]["hits"].append(hits)
                 out[name]["first"].append(first)
     finally:
