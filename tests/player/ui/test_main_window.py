@@ -293,6 +293,9 @@ def test_clear_with_keep_it_going_on_brings_other_songs(qtbot, store, tmp_path, 
     window.pause()
     window.up_next.keep_going.setChecked(True)
     qtbot.waitUntil(lambda: len(window.player.queue) >= 5, timeout=5000)
+    # (the button is enabled once the panel shows the queue, a moment after the player has it:
+    # clicked before, it did nothing)
+    qtbot.waitUntil(window.up_next.clear_btn.isEnabled, timeout=5000)
     before = {e.track_id for e in window.player.queue}
     window.up_next.clear_btn.click()
     qtbot.waitUntil(lambda: bool(window.player.passed_over), timeout=5000)
