@@ -10,6 +10,7 @@ space). Keep the original for opening the file.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Undecodable bytes (lone surrogates), and control characters: a file name (or a
 # decoder's message) may hold a newline or a terminal's escape sequence, which would
@@ -24,3 +25,34 @@ def shown(text: str | None) -> str:
     if text is None:
         return ""
     return _UNSHOWABLE.sub("\ufffd", _BREAKS.sub(" ", text))
+
+
+# Accents of the Latin, Greek and Cyrillic letters (the Combining Diacritical Marks
+# block), which a search ignores: "Bjork" finds Björk, as typed on any keyboard. The
+# marks of other scripts stay (Japanese voicing marks, Indic vowel signs), since there
+# they make another letter, not an accent.
+_ACCENTS = re.compile("[\u0300-\u036f]+")
+# Latin letters whose stroke or ligature Unicode does not decompose, read as the plain
+# letters people type for them ("Orjan", "Lodz", "Aether"); looked for first, since
+# translating every name costs more than the rest of the folding.
+_STROKED = re.compile("[øłđðħıþæœ]")
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i",
+                                "þ": "th", "æ": "ae", "œ": "oe"})
+
+
+def search_form(text: str) -> str:
+    """``text`` as searches compare it: casefolded, compatibility forms folded (full-width
+    letters, ligatures) and Latin, Greek and Cyrillic accents dropped (ø, ł, æ read as o, l,
+    ae), in one Unicode form (composed), so that a word typed on a keyboard finds a name
+    stored decomposed, as macOS file systems keep file names and as tags copied from them
+    often are.
+
+    >>> search_form("Björk") == search_form("Bjo\u0308rk") == search_form("BJORK")
+    True
+    """
+    if text.isascii():
+        return text.casefold()
+    folded = _ACCENTS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    if _STROKED.search(folded):
+        folded = folded.translate(_PLAIN_LETTERS)
+    return unicodedata.normalize("NFC", folded)

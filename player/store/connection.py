@@ -26,11 +26,16 @@ from typing import Iterator
 
 from player.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from segue_common import atomic
+from segue_common.text import search_form
 
 log = logging.getLogger(__name__)
 
 # C-level callable (no Python frame per value): about 1.7x the cost of plain str on reads.
 _TEXT_FACTORY = operator.methodcaller("decode", "utf-8", "surrogateescape")
+
+
+def _sql_search_form(text: str | None) -> str:
+    return search_form(text) if text else ""
 
 
 def sql_text(value):
@@ -171,6 +176,9 @@ class Database:
         # only a power loss can drop the last transactions.
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
+        # Searches compare text in one form (accents and case folded) on both sides; SQL's
+        # LIKE alone folds only ASCII letters and tells composed from decomposed accents.
+        conn.create_function("search_form", 1, _sql_search_form, deterministic=True)
         return conn
 
     @property

@@ -10,6 +10,7 @@ import sqlite3
 import time
 
 from segue_common.listening import SESSION_GAP_S
+from segue_common.text import search_form
 
 ENDINGS = ("finished", "skipped", "stopped", "error")
 SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
@@ -302,7 +303,7 @@ class PlaysMixin:
     # -- what to play ----------------------------------------------------
     def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:
         """Playable tracks whose title, artist, album artist or album contain every word
-        of ``query`` (case-insensitive), in library order (used by ``segue play``). A track
+        of ``query`` (ignoring case and accents), in library order (used by ``segue play``). A track
         missing one of those tags is also found by its path below its library folder (the
         file and folder names the window shows in their place)."""
         # A search typed with bytes that are not UTF-8 (a file name pasted from a terminal)
@@ -310,8 +311,9 @@ class PlaysMixin:
         words = [w.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for w in query.split() if w]
         if not words:
             return []
+        words = [search_form(w) for w in words]
         clause = " AND ".join(
-            "(coalesce(t.title, '') || ' ' || coalesce(t.artist, '') || ' ' || coalesce(t.albumartist, '') "
+            "search_form(coalesce(t.title, '') || ' ' || coalesce(t.artist, '') || ' ' || coalesce(t.albumartist, '') "
             "|| ' ' || coalesce(t.album, '') || ' ' || CASE WHEN t.title IS NULL OR t.album IS NULL "
             "OR coalesce(t.artist, t.albumartist) IS NULL THEN substr(t.path, coalesce(length(f.path), 0) + 1) "
             "ELSE '' END) LIKE ? ESCAPE '\\'" for _ in words)

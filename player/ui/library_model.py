@@ -2,7 +2,8 @@
 
 :func:`load_library` runs on a worker (it reads the store); :class:`LibraryModel`
 keeps the columns and a ``visible`` array of row numbers (sorted order, filtered).
-Searching is a substring test over one precomputed casefolded string per track, all
+Searching is a substring test over one precomputed string per track (its search form:
+casefolded, accents dropped, one Unicode form: :func:`~segue_common.text.search_form`), all
 of them kept as one UTF-8 byte array that numpy searches at once (:class:`SearchText`).
 """
 
@@ -16,7 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from player.library.names import Namer
-from segue_common.text import shown
+from segue_common.text import search_form, shown
 
 # (key, header); keys are store column names.
 COLUMNS: list[tuple[str, str]] = [
@@ -104,7 +105,7 @@ class LibraryData:
     ids: np.ndarray                               # int64 [shape=(n,)]
     text: dict[str, list[str]]                    # title/artist/album/genre
     numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float)
-    search: "SearchText"                          # casefolded "title artist album genre"
+    search: "SearchText"                          # search form of "title artist album genre"
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -134,8 +135,10 @@ class LibraryData:
                 text = {k: [v[i] for i in order] for k, v in text.items()}
                 numbers = {k: v[order] for k, v in numbers.items()}
                 guessed = {k: v[order] for k, v in guessed.items()}
-        search = SearchText([f"{a}\t{b}\t{c}\t{d}".casefold()
-                             for a, b, c, d in zip(text["title"], text["artist"], text["album"], text["genre"])])
+        # Artists, albums and genres repeat: each distinct one is put in search form once.
+        folded = {k: _folded(text[k]) for k in ("title", "artist", "album", "genre")}
+        search = SearchText([f"{a}\t{b}\t{c}\t{d}" for a, b, c, d in
+                             zip(folded["title"], folded["artist"], folded["album"], folded["genre"])])
         return cls(ids, text, numbers, search, guessed)
 
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
@@ -191,6 +194,18 @@ class LibraryData:
 _CACHED_TERMS = 16      # words whose matches are kept (0.1 MB each at 100,000 tracks): backspacing finds them again
 
 
+def _folded(values: list[str]) -> list[str]:
+    """:func:`search_form` of each value, each distinct value computed once."""
+    seen: dict[str, str] = {}
+    out = []
+    for v in values:
+        f = seen.get(v)
+        if f is None:
+            f = seen[v] = search_form(v)
+        out.append(f)
+    return out
+
+
 class SearchText:
     """The search text of every track, found by substring with numpy.
 
@@ -222,8 +237,8 @@ class SearchText:
         return self._n
 
     def matching(self, word: str) -> np.ndarray:
-        """Which tracks' text contains ``word`` (casefolded, no whitespace): bool per track.
-        The array is shared with later calls: do not change it."""
+        """Which tracks' text contains ``word`` (in search form, no whitespace): bool per
+        track. The array is shared with later calls: do not change it."""
         hit = self._cache.pop(word, None)
         if hit is None:
             hit = self._find(word.encode("utf-8", "surrogatepass"))
@@ -453,7 +468,7 @@ class LibraryModel(QAbstractTableModel):
     # -- search and sort ----------------------------------------------
     def set_filter(self, text: str) -> None:
         """Show tracks whose title/artist/album/genre contain every word of ``text``."""
-        terms = text.casefold().split()
+        terms = search_form(text).split()
         if terms == self._terms:
             return
         self._terms = terms

@@ -433,3 +433,18 @@ def test_closing_the_store_while_a_worker_reads_interrupts_the_read_and_never_cr
                          timeout=300, cwd=str(Path(__file__).resolve().parents[3]))
     assert run.returncode == 0, run.stderr[-2000:]
     assert "interrupted" in run.stdout.split()
+
+
+def test_tracks_matching_ignores_case_accents_and_unicode_form(store):
+    # `segue play` typed on any keyboard finds a title stored decomposed (as macOS keeps
+    # file names and tags copied from them), a capital accented letter (which SQL's LIKE
+    # alone folds only for ASCII) and an untagged file by its decomposed name.
+    nfd = _track(store, "/m/1.flac", title="Cafe\u0301 del Mar", artist="Energy 52")
+    caps = _track(store, "/m/2.flac", title="ÉTÉ", artist="ÖSTERREICH")
+    named = _track(store, "/m/Cafe\u0301 Tacvba.flac", title=None, album=None, artist=None)
+    _track(store, "/m/4.flac", title="Tea", artist="Other")
+    found = lambda q: {r["id"] for r in store.tracks_matching(q)}  # noqa: E731
+    assert found("café") == found("CAFE") == {nfd, named}
+    assert found("été österreich") == found("ete osterreich") == {caps}
+    assert found("tacvba") == {named}
+    assert found("cafe\u0301 mar") == {nfd}
