@@ -115,7 +115,7 @@ class FoundFile:
     path: str
     root: str
     st: os.stat_result
-    key: tuple[int, int]
+    key: tuple[int, int | str]
     error: str | None = None
 
 
@@ -132,11 +132,17 @@ def change_time(st: os.stat_result) -> int | None:
 _TAG_FIELDS = tuple(f for f in TRACK_FIELDS if f not in ("path", "folder_id", "size", "mtime_ns", "ctime_ns"))
 
 
-def _file_key(path: str, st: os.stat_result) -> tuple[int, int]:
-    """(device, inode): on Windows os.scandir leaves them 0 and os.stat has the volume and file id."""
-    if st.st_ino == 0 and st.st_dev == 0:
+def file_identity(path: str, st: os.stat_result | None = None) -> tuple[int, int | str]:
+    """What tells one file or folder from another: (device, inode). On Windows a directory
+    listing's entries leave both 0 (``os.stat`` has the volume and file id); a drive with no
+    file ids at all (some network shares and FAT drives) gives an inode of 0 even then, and
+    the real path, in the case the system compares names in, stands in for it there (else
+    every file and folder of such a drive would look like the first one)."""
+    if st is None or (st.st_ino == 0 and st.st_dev == 0):
         st = os.stat(path)
-    return st.st_dev, st.st_ino
+    if st.st_ino:
+        return st.st_dev, st.st_ino
+    return st.st_dev, os.path.normcase(os.path.realpath(path))
 
 
 def _kind(mode: int) -> str:
@@ -158,15 +164,15 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
     like broken audio). ``duplicate(path, kept_path)`` hears of every other path to a
     file already yielded; ``unreadable(folder, reason)`` of folders that cannot be listed.
     """
-    visited: set[tuple[int, int]] = set()
-    files: dict[tuple[int, int], str] = {}
+    visited: set[tuple[int, int | str]] = set()
+    files: dict[tuple[int, int | str], str] = {}
     deferred_dirs: list[tuple[str, str]] = []
     deferred_files: list[tuple[str, os.DirEntry]] = []
 
     def emit(root: str, entry: os.DirEntry) -> Iterator[FoundFile]:
         try:
             st = entry.stat()                      # follows a link; fails if it dangles or vanished
-            key = _file_key(entry.path, st)
+            key = file_identity(entry.path, st)
         except OSError as exc:
             log.info("skipped %r: %s", entry.path, exc.strerror or exc)
             return
@@ -186,8 +192,7 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
         while stack:
             folder = stack.pop()
             try:
-                st = os.stat(folder)
-                key = (st.st_dev, st.st_ino)
+                key = file_identity(folder)
                 if key in visited:
                     continue
                 visited.add(key)
@@ -412,7 +417,7 @@ class Scanner:
         duplicates: list[tuple[str, str]] = []
         batch: list[dict] = []
         new_paths: list[str] = []
-        by_key: dict[tuple[int, int], str] = {}
+        by_key: dict[tuple[int, int | str], str] = {}
         # Listed first (fast: no file is opened), so progress can say "N of M".
         files: list[FoundFile] = []
         for found in find_audio(roots, duplicate=lambda p, kept: duplicates.append((p, kept)),
@@ -454,7 +459,7 @@ class Scanner:
                 if path in folder.seen or known[3]:
                     continue
                 try:
-                    kept = by_key.get(_file_key(path, os.stat(path)))
+                    kept = by_key.get(file_identity(path))
                 except OSError:
                     continue
                 if kept is not None and kept != path:

@@ -38,6 +38,7 @@ from typing import Callable
 from PySide6.QtCore import (QEventLoop, QFileSystemWatcher, QMetaObject, QObject, QSocketNotifier, Qt, QTimer,
                             Signal, Slot)
 
+from player.library.scanner import file_identity
 from player.library.skip import skipped_name
 from player.workers import OneAtATime, run_task, watch_pool
 
@@ -62,15 +63,15 @@ def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED) -> tuple[list[str
     left out. Hidden folders (and a Windows drive's recycle bin and system folders) are left
     out as the scan leaves them; a folder reached by a link is watched once."""
     watched: list[str] = []
-    seen: set[tuple[int, int]] = set()
+    seen: set[tuple[int, int | str]] = set()
     level = []
     for root in roots:
         try:
-            st = os.stat(root)
+            key = file_identity(root)
         except OSError:
             continue                # not there (a disk not connected): nothing to watch in it
-        if (st.st_dev, st.st_ino) not in seen:
-            seen.add((st.st_dev, st.st_ino))
+        if key not in seen:
+            seen.add(key)
             level.append(root)
     while level:
         if watched and len(watched) + len(level) > cap:
@@ -89,11 +90,11 @@ def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED) -> tuple[list[str
                 try:
                     if not entry.is_dir():
                         continue
-                    st = entry.stat()
+                    key = file_identity(entry.path, entry.stat())
                 except OSError:
                     continue
-                if (st.st_dev, st.st_ino) not in seen:
-                    seen.add((st.st_dev, st.st_ino))
+                if key not in seen:
+                    seen.add(key)
                     below.append(entry.path)
         level = below
     return watched, True
@@ -280,12 +281,11 @@ def _watcher(parent: QObject):
     return QFileSystemWatcher(parent)
 
 
-def _which(folder: str) -> tuple[int, int] | None:
+def _which(folder: str) -> tuple[int, int | str] | None:
     try:
-        st = os.stat(folder)
+        return file_identity(folder)
     except OSError:
         return None
-    return st.st_dev, st.st_ino
 
 
 class _Watcher(QObject):
@@ -300,7 +300,7 @@ class _Watcher(QObject):
     def __init__(self):
         super().__init__()
         self._watcher: _Inotify | QFileSystemWatcher | None = None
-        self._which: dict[str, tuple[int, int] | None] = {}    # folder -> (device, inode) when added
+        self._which: dict[str, tuple[int, int | str] | None] = {}    # folder -> (device, inode) when added
 
     @Slot(int, list)
     def watch(self, ask: int, folders: list) -> None:

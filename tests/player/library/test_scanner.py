@@ -1056,3 +1056,22 @@ def test_reading_a_missing_track_again_names_its_file_and_a_file_back_brings_the
     progress = Scanner(store).read_again([track])
     assert (progress.read, progress.same, progress.errors) == (1, 0, 0)  # back: a change to show
     assert not store.track(track)["missing"] and store.track(track)["title"] == "Brushes"
+
+
+@pytest.mark.parametrize("no_file_ids", [False, True], ids=["windows", "windows-drive-without-file-ids"])
+def test_a_scan_on_windows_finds_every_file_once(store, tmp_path, monkeypatch, no_file_ids):
+    # On Windows a listing's entries carry no file ids, and on some network shares and FAT
+    # drives even os.stat gives a file id of 0: every folder then looked visited and every
+    # file a duplicate of the first, and such a library scanned as empty.
+    from tests.windows_stat import windows_listing
+
+    root = tmp_path / "music"
+    for folder, name in (("A", "one"), ("A", "two"), ("B", "three"), ("B/Disc 2", "four")):
+        write_track(root / folder, name, fmt="flac", tags={"title": name, "artist": folder[0]})
+    (root / "C").symlink_to(root / "A", target_is_directory=True)      # one folder reached twice
+    windows_listing(monkeypatch, str(tmp_path), no_file_ids=no_file_ids)
+    Scanner(store).scan([str(root)])
+    titles = sorted(r["title"] for r in store.execute("SELECT title FROM tracks WHERE missing = 0"))
+    assert titles == ["four", "one", "three", "two"]
+    Scanner(store).scan([str(root)])                                    # and a rescan keeps them
+    assert store.execute("SELECT count(*) FROM tracks WHERE missing = 0").fetchone()[0] == 4

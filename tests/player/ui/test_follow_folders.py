@@ -235,6 +235,24 @@ def test_above_the_cap_only_whole_top_levels_are_watched(tmp_path):
     assert folders_to_watch([str(root), str(tmp_path / "not-there")], cap=2) == ([str(root)], False)
 
 
+@pytest.mark.parametrize("no_file_ids", [False, True], ids=["windows", "windows-drive-without-file-ids"])
+def test_every_folder_is_watched_on_windows(tmp_path, monkeypatch, no_file_ids):
+    # A Windows listing's entries carry no file ids (all 0): every folder below the top
+    # looked like the first one, and only that one was watched.
+    from player.ui.folder_watch import folders_to_watch
+    from tests.windows_stat import windows_listing
+
+    root = tmp_path / "music"
+    for artist in ("A", "B"):
+        for album in ("1", "2"):
+            (root / artist / album).mkdir(parents=True)
+    (root / "B" / "again").symlink_to(root / "B" / "1")        # still watched once
+    windows_listing(monkeypatch, str(tmp_path), no_file_ids=no_file_ids)
+    everything, complete = folders_to_watch([str(root)], cap=100)
+    assert complete and sorted(everything) == sorted(
+        [str(root)] + [str(root / a) for a in "AB"] + [str(root / a / b) for a in "AB" for b in "12"])
+
+
 def test_a_rescan_asked_for_during_the_look_at_start_sees_what_changed_before_it(qtbot, scanned, music,
                                                                                  make_window, monkeypatch):
     # File → Rescan while the look at start runs takes that scan over; it may already have
