@@ -29,9 +29,61 @@ def _message_only(record: logging.LogRecord) -> logging.LogRecord:
     return record
 
 
+class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log that several processes may write at once: the window and any
+    ``segue`` command started beside it share ``segue.log``.
+
+    The stock handler goes wrong there. On Windows a file another process has open cannot
+    be renamed: every record past the size limit tried again, shifted the older logs one
+    place further (the last ones were deleted) and was itself dropped. Elsewhere a process
+    whose file another had rotated found that file (now the older log) full and rotated
+    again, putting a log of one line in front of it. Here the current log is moved aside
+    first, so that when it cannot be moved nothing else is touched and the record is
+    appended (the next try once it has grown by a quarter of the limit), and a process
+    whose file was rotated by another opens the new one."""
+
+    def shouldRollover(self, record) -> bool:
+        if self.stream is not None and not self._still_current():
+            self.stream.close()
+            self.stream = self._open()
+        if self.stream is not None and self.maxBytes > 0 and getattr(self, "_retry_at", 0):
+            self.stream.seek(0, 2)
+            if self.stream.tell() < self._retry_at:
+                return False
+        return super().shouldRollover(record)
+
+    def _still_current(self) -> bool:
+        try:
+            return os.path.samestat(os.fstat(self.stream.fileno()), os.stat(self.baseFilename))
+        except (OSError, ValueError):
+            return False
+
+    def doRollover(self) -> None:
+        if self.stream:
+            self.stream.close()
+            self.stream = None
+        moving = self.baseFilename + ".rotating"
+        try:
+            os.replace(self.baseFilename, moving)
+        except OSError:
+            # Held open by another process (Windows), or already moved by one: keep appending.
+            self.stream = self._open()
+            self.stream.seek(0, 2)
+            self._retry_at = self.stream.tell() + self.maxBytes // 4
+            return
+        self._retry_at = 0
+        for i in range(self.backupCount - 1, 0, -1):
+            older = self.rotation_filename(f"{self.baseFilename}.{i}")
+            if os.path.exists(older):
+                os.replace(older, self.rotation_filename(f"{self.baseFilename}.{i + 1}"))
+        os.replace(moving, self.rotation_filename(f"{self.baseFilename}.1"))
+        self.stream = self._open()
+
+
 def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str = "segue.log") -> None:
     """Send logs to ``<data>/logs/<file_name>`` (1 MB × 5 files); idempotent. The learner
-    process logs to a file of its own: two processes must not rotate one file."""
+    process, which logs the most, has a file of its own; the window and the commands share
+    one (:class:`SharedRotatingFileHandler`)."""
     global _configured
     if _configured:
         return
@@ -40,7 +92,7 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str
     root.setLevel(level)
     try:
         # backslashreplace: a file name that is not valid UTF-8 is logged, not an error.
-        handler = logging.handlers.RotatingFileHandler(
+        handler = SharedRotatingFileHandler(
             paths.log_dir() / file_name, maxBytes=1_000_000, backupCount=5, encoding="utf-8",
             errors="backslashreplace")
     except OSError as exc:

@@ -1,0 +1,73 @@
+"""The log file the window and the ``segue`` commands share: rotation with two writers."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from player.log import SharedRotatingFileHandler
+
+
+def _record(i: int, name: str = "w") -> logging.LogRecord:
+    return logging.LogRecord(name, logging.INFO, __file__, 1, f"record {i:04d} " + "x" * 60, None, None)
+
+
+def _handler(path, max_bytes=2000) -> SharedRotatingFileHandler:
+    h = SharedRotatingFileHandler(path, maxBytes=max_bytes, backupCount=5, encoding="utf-8")
+    h.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    return h
+
+
+def _lines(path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def test_a_log_another_process_holds_open_is_appended_to_and_older_logs_are_kept(tmp_path, monkeypatch):
+    # On Windows a file another process has open cannot be renamed. Each record past the
+    # limit then tried to rotate again: the older logs were shifted one place further each
+    # time (the oldest deleted) and the record itself was lost.
+    log = tmp_path / "segue.log"
+    for i in (1, 2):
+        (tmp_path / f"segue.log.{i}").write_text(f"older {i}\n", encoding="utf-8")
+
+    def held(real):
+        def move(src, dst, *args, **kwargs):
+            if os.fspath(src) == str(log):
+                raise PermissionError(13, "The process cannot access the file because it is being used by "
+                                          "another process", str(src))
+            return real(src, dst, *args, **kwargs)
+        return move
+
+    monkeypatch.setattr(os, "replace", held(os.replace))
+    monkeypatch.setattr(os, "rename", held(os.rename))
+    h = _handler(log)
+    for i in range(100):                               # 7 KB through a 2 KB limit
+        h.handle(_record(i))
+    h.flush()
+    assert [line.split()[2] for line in _lines(log)] == [f"{i:04d}" for i in range(100)]
+    assert _lines(tmp_path / "segue.log.1") == ["older 1"] and _lines(tmp_path / "segue.log.2") == ["older 2"]
+    monkeypatch.undo()                                 # the other process has let it go
+    i = 100
+    while not _lines(tmp_path / "segue.log.3"):         # until the next rotation
+        h.handle(_record(i))
+        i += 1
+    h.close()
+    assert [line.split()[2] for line in _lines(tmp_path / "segue.log.1")] == [f"{j:04d}" for j in range(i - 1)]
+    assert _lines(tmp_path / "segue.log.2") == ["older 1"] and _lines(tmp_path / "segue.log.3") == ["older 2"]
+    assert [line.split()[2] for line in _lines(log)] == [f"{i - 1:04d}"]
+
+def test_a_process_goes_on_in_the_new_log_once_another_rotated_it(tmp_path):
+    # Two processes (the window and `segue play`) each hold the log open. After one of them
+    # rotated it, the other found the file it held (now the older log) full and rotated
+    # again: the full log went one place down, behind a log of one line.
+    log = tmp_path / "segue.log"
+    window, command = _handler(log), _handler(log)
+    n = 0
+    while not (tmp_path / "segue.log.1").exists():
+        window.handle(_record(n, "window"))
+        n += 1
+    command.handle(_record(0, "command"))
+    window.close()
+    command.close()
+    assert [line.split()[0] for line in _lines(log)] == ["window", "command"]
+    assert len(_lines(tmp_path / "segue.log.1")) == n - 1 and not (tmp_path / "segue.log.2").exists()
