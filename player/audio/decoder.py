@@ -215,6 +215,7 @@ class Decoder:
         self._done = False
         self._held = False      # the file's end is read, and its resampler not emptied (read)
         self._joined = None     # how to take back join(): the resampler's checkpoint, and frame
+        self._finished = None   # ... and finish(), likewise (see unfinish)
         self._failed: DecodeError | None = None     # raised by the next read (see join)
         self._blocks: audio_io.BlockReader | None = None  # MP3 through dr_mp3
         self._counter: threading.Thread | None = None     # counting an MP3's estimated length
@@ -323,7 +324,7 @@ class Decoder:
         self.samplerate = self._fallback.samplerate
 
     def _make_resampler(self) -> None:
-        self._held, self._joined, self._failed = False, None, None
+        self._held, self._joined, self._finished, self._failed = False, None, None, None
         if self.samplerate != self.out_rate:
             self._resampler = _Resampling(self.samplerate, self.out_rate, self.channels)
         else:
@@ -392,8 +393,29 @@ class Decoder:
         """Empty the resampler of a held end: the rest of the file comes from :meth:`read`."""
         if self._held:
             self._held = False
+            # (kept so that a next file set while these last frames are not heard yet can
+            # still be joined to this one: see unfinish)
+            checkpoint = self._resampler.checkpoint()
+            self._finished = None if checkpoint is None else (checkpoint, self.frame + len(self._pending))
             tail = self._resampler.flush()
             self._pending = np.concatenate([self._pending, tail]) if len(self._pending) else tail
+
+    @property
+    def finish_tail(self) -> int | None:
+        """The frames :meth:`finish` gave, once all are read (None where it cannot be taken
+        back: not finished, not all read, or the resampler's past not kept)."""
+        if self._finished is None or len(self._pending) or not self._done:
+            return None
+        return self.frame - self._finished[1]
+
+    def unfinish(self) -> None:
+        """Take back :meth:`finish` (the frames it gave are dropped by the caller): the end is
+        held again, with the resampler as it was before, for :meth:`join` to run on into a
+        next file set late, while the output had not reached this file's last frames."""
+        checkpoint, self.frame = self._finished
+        self._finished = None
+        self._resampler, self._pending = self._resampler.rebuilt(checkpoint)
+        self._held = True
 
     def _native_channels(self) -> int:
         return next(r for r in (self._blocks, self._sf, self._fallback) if r is not None).channels
@@ -443,7 +465,7 @@ class Decoder:
         out = np.concatenate(got) if got else np.zeros((0, self.channels), np.float32)
         tail = out[:end - checkpoint[1]]
         self._joined = (checkpoint, self.frame)
-        self._held = False
+        self._held, self._finished = False, None
         self.frame += len(tail)
         other._resampler, other._pending = r, out[len(tail):]
         return np.ascontiguousarray(tail)

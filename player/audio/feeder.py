@@ -162,6 +162,13 @@ class FeederMixin:
             self._prev = None
             ring.end_of_stream = False
             self._writing, self._wdec = src, dec
+            # A resampled end written with nothing to follow it (the next track set in the
+            # last half second) ends into silence: while its last frames are not heard, they
+            # are made again, joined to the next file's start, as if it had been set in time.
+            # Otherwise the join clicks.
+            tail = dec.finish_tail
+            if tail is not None and self._nerr is None and self._gapless(src) and ring.unwrite(ring.write - tail):
+                dec.unfinish()
 
     def _set_following(self, sources: list[Source]) -> None:
         """What is expected after the next source; decoders opened for files no longer

@@ -150,6 +150,16 @@ class RingBuffer:
             self.end_of_stream = False
             return True
 
+    def unwrite(self, at: int) -> bool:
+        """Un-write the frames from ``at`` on, a place in the last segment, if none of them
+        was consumed yet (the end of a track to be made again)."""
+        with self.lock:
+            if self.read > at or at > self.write or not self.segments or self.segments[-1].start > at:
+                return False
+            self.write = at
+            self.end_of_stream = False
+            return True
+
     def prune(self) -> None:
         """Forget segments the consumer has left behind."""
         # The feeder calls this every tick. Taking the lock when there is nothing to forget

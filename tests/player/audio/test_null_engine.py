@@ -818,3 +818,45 @@ def test_a_next_track_replaced_while_the_end_made_with_it_is_heard_still_gives_w
                            ("started", "part1.flac"), ("finished", "part1.flac")]
     assert sother.heard_frames == 0
     assert (sa.heard_frames, sb.heard_frames) == (round(80011 * rate / SR), round(30007 * rate / SR))
+
+
+@pytest.mark.parametrize("late_s", [0.3, 0.1])
+def test_a_next_track_set_in_the_last_moments_still_joins_in_one_resampler(engine, tmp_path, late_s):
+    """The next track is set a fraction of a second before the current one ends (the person
+    queued it then), after the end was written with nothing to follow it: while its last
+    frames are not heard, the end is made again joined to the next one, so the output is
+    still the two resampled in one go, with no click at the join."""
+    import soxr
+
+    rate, lengths = 48000, [3 * SR + 11, SR + 7]
+    (a, b), _ = write_sine_parts(tmp_path, lengths, amp=0.5, ext="flac")
+    whole = np.concatenate([sf.read(str(p), dtype="float32")[0] for p in (a, b)])
+    want = soxr.resample(whole, SR, rate, quality="HQ")
+    e = engine(rate=rate, speed=1.0)
+    e.simulate_device_loss()            # the test is the output: it reads block by block
+    e._watchdog_s = 60.0
+    sa, sb = Source(str(a)), Source(str(b))
+    e.play(sa)
+    assert e.sync()
+    end = round(lengths[0] * rate / SR)
+    block, got = np.zeros((256, 2), np.float32), []
+    while e._ring.read < end - late_s * rate:
+        e._render(block)
+        got.append(block.copy())
+        assert e.sync()
+    assert e._ring.end_of_stream and e._writing is None     # a's end is written, ending into silence
+    e.set_next(sb)
+    assert e.sync()
+    for _ in range(2000):
+        if e.state is PlaybackState.STOPPED:
+            break
+        e._render(block)
+        got.append(block.copy())
+        assert e.sync()
+    out = np.concatenate(got)
+    start = np.flatnonzero(np.abs(out).max(axis=1) > 0)[0]
+    out = out[start:start + len(want)]
+    error = np.abs(out - want).max()
+    assert error < 1e-5, f"{error:.4f} away from the two resampled in one go"
+    assert (sa.heard_frames, sb.heard_frames) == (end, len(want) - end)
+    assert e.underruns == 0
