@@ -83,6 +83,9 @@ class BufferedEngine(FeederMixin, Engine):
         self._level_full = False  # a play: from silence, the new track starts at full level
         #                           (once the output plays; a pause first drops it)
         self._level_cut = False   # the output was lost: nothing is playing any more
+        # Plays asked for, and the last the feeder has dropped the old buffer for: until it
+        # has, a play from silence hears nothing (what is buffered is the old track's).
+        self._plays = self._played = 0
         # The volume as the output has it: a change glides there from where it was, in a
         # straight line over GLIDE_FRAMES (a step in the level mid-wave is a click).
         self._glide = np.arange(1, GLIDE_FRAMES + 1, dtype=np.float32) / GLIDE_FRAMES
@@ -150,6 +153,12 @@ class BufferedEngine(FeederMixin, Engine):
             self._level_cut = False
             level = 0
         if state is PlaybackState.PLAYING:
+            if level == 0 and self._played != self._plays:
+                # Played from silence (paused, stopped): the buffer still holds the old track
+                # until the feeder drops it, and a block of it would start mid-wave at full level.
+                out.fill(0.0)
+                self._audible = False
+                return True
             if self._level_full:
                 self._level_full = False
                 if level == 0:  # (a play over audio still fading glides up from where it is)
@@ -230,8 +239,9 @@ class BufferedEngine(FeederMixin, Engine):
         with self._ctl:
             self._level_full = True
             self._current = source
+            self._plays += 1
             self._output_start()
-            self._cmds.put(("play", (source, self._move(source, source.start_s))))
+            self._cmds.put(("play", (source, self._move(source, source.start_s), self._plays)))
             self._set_state(PlaybackState.PLAYING)
 
     def set_next(self, source: Source | None) -> None:

@@ -35,11 +35,12 @@ class FeederMixin:
 
     def _command(self, name: str, arg) -> None:
         if name == "play":
-            source, move = arg
+            source, move, n = arg
             try:
                 self._drop_all(keep_prepared=True)   # (what follows the new track may be the same)
                 self._start_writing(source, int(max(0.0, source.start_s) * self.rate))
             finally:
+                self._played = n    # (the buffer holds nothing of the old track any more)
                 self._arrived(move)
         elif name == "next":
             self._set_next(arg)

@@ -341,3 +341,37 @@ def test_stop_during_a_resume_fade_fades_out_from_where_the_fade_is(engine, tmp_
     after = np.concatenate([after, render(e, 2)])
     assert worst_jump(np.concatenate([before, paused, rising, after])) < 0.01
     assert not after[FADE:].any()
+
+
+def test_a_track_played_while_paused_lets_nothing_of_the_paused_one_out(engine, tmp_path, monkeypatch):
+    # Paused and faded out, another track is played: the output may ask for audio before the
+    # feeder has dropped what it holds of the paused track. None of that may come out: it
+    # would start mid-wave, at full level.
+    (a, b), whole = write_sine_parts(tmp_path, [3 * SR, 2 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    render(e, 20)
+    e.pause()
+    render(e, 4)
+    assert e._level == 0
+    inside, go = threading.Event(), threading.Event()
+    drop_all = e._drop_all
+
+    def held(**kw):
+        inside.set()
+        assert go.wait(20)
+        drop_all(**kw)
+
+    monkeypatch.setattr(e, "_drop_all", held)
+    sb = Source(str(b))
+    e.play(sb)
+    assert inside.wait(10)          # the feeder has the play in hand, the buffer not dropped yet
+    early = render(e, 4)
+    go.set()
+    filled(e)
+    after = render(e, 20)
+    assert not early.any()
+    assert np.allclose(after, whole[3 * SR:3 * SR + len(after)], atol=1e-6)   # from its first frame
+    assert sb.heard_frames == len(after)
+
