@@ -80,7 +80,7 @@ class BufferedEngine(FeederMixin, Engine):
         self._level = 0
         # Asked of the audio thread by play() and _device_lost(), which it alone applies to
         # the level (a write from another thread could land in the middle of a block).
-        self._level_full = False  # a play: from silence, the new track starts at full level
+        self._level_full = False  # a play: from silence, the new track (from its start) is at full level
         #                           (once the output plays; a pause first drops it)
         self._level_cut = False   # the output was lost: nothing is playing any more
         # Plays asked for, and the last the feeder has dropped the old buffer for: until it
@@ -237,7 +237,8 @@ class BufferedEngine(FeederMixin, Engine):
     def play(self, source: Source) -> None:
         source.rate = self.rate
         with self._ctl:
-            self._level_full = True
+            # (one resumed part way, where it was left, starts mid-wave: that fades in)
+            self._level_full = source.start_s <= 0
             self._current = source
             self._plays += 1
             self._output_start()

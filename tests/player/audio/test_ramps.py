@@ -375,3 +375,17 @@ def test_a_track_played_while_paused_lets_nothing_of_the_paused_one_out(engine, 
     assert np.allclose(after, whole[3 * SR:3 * SR + len(after)], atol=1e-6)   # from its first frame
     assert sb.heard_frames == len(after)
 
+
+def test_a_track_played_from_where_it_was_left_fades_in(engine, tmp_path):
+    # A track resumed at a saved place starts mid-wave: at full level from its first frame
+    # that is a click.
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    src = Source(str(a), start_s=1.3)
+    e.play(src)
+    filled(e)
+    out = render(e, 20)
+    at = int(1.3 * SR)
+    assert worst_jump(np.concatenate([np.zeros(8, np.float32), out])) < 0.01
+    assert np.allclose(out[FADE:], whole[at + FADE:at + len(out)], atol=1e-6)
+    assert src.heard_frames == len(out)
