@@ -813,6 +813,18 @@ class SoundfileReader(BlockReader):
         self._lead = 0       # frames of a lost start, before libsndfile's first frame
         self._unsafe: list[tuple[int, int]] = []    # where libsndfile's seeks go wrong (_OpusScan)
         self._direct = False    # read through libsndfile directly (read_frames)
+        # libsndfile's seek into the last page of an Ogg Vorbis file lands late (by 40 to 400
+        # frames, seen): a seek into the file's last this-many frames decodes on from before
+        # them instead. A page holds some 4 KB; three pages' worth at the file's mean bitrate,
+        # and two seconds at least.
+        self._vorbis_tail = 0
+        if self.format == "OGG" and f.subtype == "VORBIS" and self.seekable and self.frames:
+            try:
+                size = span[1] - span[0] if span and span[1] is not None else os.path.getsize(path)
+            except OSError:
+                size = 0
+            per_frame = size / self.frames
+            self._vorbis_tail = max(2 * self.samplerate, int(3 * 4096 / per_frame) if per_frame > 0 else 0)
         if self.format == "OGG" and f.subtype == "OPUS" and self.seekable:
             try:
                 scan = _opus_scan(path, *(span or (0, None)), rate=self.samplerate)
@@ -941,6 +953,31 @@ class SoundfileReader(BlockReader):
         if self._gaps or self._unsafe:
             self._seek_around_gaps(frame)
             return
+        skip = 0
+        if self._vorbis_tail and frame > self.frames - self._vorbis_tail:
+            start = max(0, self.frames - self._vorbis_tail)
+            try:
+                self._f.seek(start)
+                skip = frame - start
+            except (sf.LibsndfileError, RuntimeError):
+                skip = 0        # (seeks as any other below)
+        if skip:
+            while skip > 0:     # (read and dropped, up to the place asked for)
+                block, error = read_frames(self._f, min(skip, 1 << 16), direct=True)
+                skip -= len(block)
+                if error is not None or not len(block):
+                    self._seek_to(frame)    # (damaged there: libsndfile's own seek, as ever)
+                    break
+        else:
+            self._seek_to(frame)
+        self._pos = frame
+        if self.format == "OGG" and not (self._silence or self._ended):
+            # a seek into a damaged stretch of an Ogg file lands where it decodes again
+            at = self._tell()
+            if at is not None and at > frame:
+                self._silence = at - frame
+
+    def _seek_to(self, frame: int) -> None:
         try:
             self._f.seek(frame)
         except (sf.LibsndfileError, RuntimeError) as exc:
@@ -952,12 +989,6 @@ class SoundfileReader(BlockReader):
             else:
                 self._f.close()
                 self._f = f
-        self._pos = frame
-        if self.format == "OGG" and not (self._silence or self._ended):
-            # a seek into a damaged stretch of an Ogg file lands where it decodes again
-            at = self._tell()
-            if at is not None and at > frame:
-                self._silence = at - frame
 
     def _seek_around_gaps(self, frame: int) -> None:
         """Seek in an Opus file with gaps (:func:`opus_gaps`). libsndfile seeks by finding the
