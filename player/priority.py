@@ -24,9 +24,16 @@ def lower_thread_priority() -> bool:
         if sys.platform.startswith("linux"):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
             return True
-        if sys.platform == "darwin" and hasattr(os, "PRIO_DARWIN_THREAD"):
-            os.setpriority(os.PRIO_DARWIN_THREAD, 0, os.PRIO_DARWIN_BG)
-            return True
+        if sys.platform == "darwin":
+            if hasattr(os, "PRIO_DARWIN_THREAD"):
+                os.setpriority(os.PRIO_DARWIN_THREAD, 0, os.PRIO_DARWIN_BG)
+                return True
+            # Python before 3.12 has no name for that: the thread's background QoS class,
+            # which macOS schedules the same way, asked of the system library directly.
+            import ctypes
+
+            qos_class_background = 0x09
+            return ctypes.CDLL(None).pthread_set_qos_class_self_np(qos_class_background, 0) == 0
         if sys.platform == "win32":
             import ctypes
 
