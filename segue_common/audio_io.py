@@ -1226,6 +1226,95 @@ OGG_TO_WAV_ORDER = {
 }
 
 
+
+# -- mixing channels down ------------------------------------------------------------------
+_H = 0.7071  # -3 dB: a channel shared by both sides, or one folded into the front of its side
+#: Where each named channel goes in stereo (left, right), at the levels stereo downmixes use
+#: (ffmpeg's, and the players people compare with): the fronts as they are, the centre and the
+#: surrounds at -3 dB, a centre behind or above split between the sides at -6 dB each. The LFE
+#: is left out, as those downmixes do: its content is in the main channels already.
+_TO_STEREO = {
+    "FL": (1, 0), "FR": (0, 1), "FC": (_H, _H), "LFE": (0, 0), "LFE2": (0, 0),
+    "BL": (_H, 0), "BR": (0, _H), "SL": (_H, 0), "SR": (0, _H), "BC": (0.5, 0.5),
+    "FLC": (1, 0), "FRC": (0, 1), "WL": (_H, 0), "WR": (0, _H), "SDL": (_H, 0), "SDR": (0, _H),
+    "DL": (1, 0), "DR": (0, 1),
+    "TC": (0.5, 0.5), "TFL": (_H, 0), "TFR": (0, _H), "TFC": (0.5, 0.5),
+    "TBL": (_H, 0), "TBR": (0, _H), "TBC": (0.5, 0.5), "TSL": (_H, 0), "TSR": (0, _H),
+    "BFL": (_H, 0), "BFR": (0, _H), "BFC": (0.5, 0.5),
+}
+#: The channels of a file that does not say which it holds, by their count, in the order WAV
+#: and FLAC store them (their defaults; Ogg Vorbis and Opus hold the same ones in their own
+#: order, see OGG_TO_WAV_ORDER).
+DEFAULT_LAYOUTS = {
+    3: ("FL", "FR", "FC"),
+    4: ("FL", "FR", "BL", "BR"),
+    5: ("FL", "FR", "FC", "BL", "BR"),
+    6: ("FL", "FR", "FC", "LFE", "BL", "BR"),
+    7: ("FL", "FR", "FC", "LFE", "BC", "SL", "SR"),
+    8: ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"),
+}
+#: Where a downmix begins to be soft-clipped: below it every sample is the plain weighted sum.
+#: Summing channels can go past full scale where they are loud together; scaling the whole mix
+#: down so that no sum ever could (by 1 + 2 x 0.7071 for 5.1) made every multichannel file play
+#: 7.7 dB quieter than a stereo one. A peak above the knee is bent smoothly towards full scale
+#: instead, sample by sample: it keeps no state, so seeks and gapless joins stay exact, and it
+#: touches only the rare peaks that would otherwise clip hard.
+_KNEE = 0.9
+
+
+def layout_of(names, channels: int) -> tuple[str, ...] | None:
+    """``names`` (the channels a file says it holds, in order) where they are ``channels``
+    channels that the downmix knows, each once; else None (the count decides)."""
+    names = tuple(names or ())
+    if len(names) != channels or len(set(names)) != channels or not all(n in _TO_STEREO for n in names):
+        return None
+    return names
+
+
+@functools.lru_cache(maxsize=None)
+def _stereo_matrix(have: int, layout: tuple[str, ...] | None) -> np.ndarray:
+    """[shape=(have, 2)] the weights of each channel in left and right."""
+    layout = layout or DEFAULT_LAYOUTS.get(have)
+    if layout is not None:
+        return np.array([_TO_STEREO[name] for name in layout], np.float32)
+    # Channels nobody named: alternately left and right, each side the mean of its own, as
+    # nothing says which of them are surrounds that may be loud together with the fronts.
+    m = np.array([(1, 0) if i % 2 == 0 else (0, 1) for i in range(have)], np.float32)
+    return m / m.sum(axis=0).max()
+
+
+def _soft_clip(x: np.ndarray) -> np.ndarray:
+    """``x`` with its samples beyond :data:`_KNEE` bent towards full scale, which they never
+    reach (the curve's slope is 1 at the knee: no kink where it begins)."""
+    over = np.abs(x) > _KNEE
+    if over.any():
+        v = x[over]
+        x[over] = np.sign(v) * (_KNEE + (1 - _KNEE) * np.tanh((np.abs(v) - _KNEE) / (1 - _KNEE)))
+    return x
+
+
+def mix_channels(block: np.ndarray, channels: int, layout: tuple[str, ...] | None = None) -> np.ndarray:
+    """[shape=(n, c)] -> [shape=(n, channels)]: mono is copied to every channel; more channels
+    than two go to stereo by ``layout`` (the names of the block's channels; None: by their
+    count, see :data:`DEFAULT_LAYOUTS`), so a centre or surround channel is heard, not dropped;
+    mono from several channels is the mean of their stereo mix (of a stereo file, the mean
+    of its two). Playback and analysis both mix a file's channels here, so that what is
+    analysed is what is heard."""
+    have = block.shape[1]
+    if have == channels:
+        return block
+    if have == 1:
+        return np.repeat(block, channels, axis=1)
+    if have > 2 and channels <= 2:
+        stereo = _soft_clip(block @ _stereo_matrix(have, layout_of(layout, have)))
+        return stereo if channels == 2 else stereo.mean(axis=1, keepdims=True, dtype=np.float32)
+    if channels == 1:
+        return block.mean(axis=1, keepdims=True, dtype=np.float32)
+    if have > channels:
+        return block[:, :channels]
+    return np.concatenate([block, np.repeat(block[:, -1:], channels - have, axis=1)], axis=1)
+
+
 #: each byte's bits in reverse order
 _BIT_REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
 

@@ -20,7 +20,6 @@ grow with the file's length.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
@@ -43,47 +42,6 @@ BLOCK_NATIVE = 4096
 
 class DecodeError(Exception):
     """A file could not be decoded; the message is meant for the user."""
-
-
-_H = 0.7071  # -3 dB: a channel shared by both sides, or a side channel folded into the front
-#: Where each channel of a multichannel file goes in stereo (left, right), in the order WAV
-#: and FLAC store them (front left, front right, centre, LFE, back / side pairs). The LFE is
-#: left out, as stereo downmixes do: its content is in the main channels already.
-_STEREO_DOWNMIX = {
-    3: ((1, 0), (0, 1), (_H, _H)),                                              # L R C
-    4: ((1, 0), (0, 1), (_H, 0), (0, _H)),                                      # quad
-    5: ((1, 0), (0, 1), (_H, _H), (_H, 0), (0, _H)),                            # 5.0
-    6: ((1, 0), (0, 1), (_H, _H), (0, 0), (_H, 0), (0, _H)),                    # 5.1
-    7: ((1, 0), (0, 1), (_H, _H), (0, 0), (0.5, 0.5), (_H, 0), (0, _H)),        # 6.1
-    8: ((1, 0), (0, 1), (_H, _H), (0, 0), (_H, 0), (0, _H), (_H, 0), (0, _H)),  # 7.1
-}
-
-
-@functools.lru_cache(maxsize=None)
-def _downmix_matrix(have: int) -> np.ndarray:
-    """[shape=(have, 2)] stereo downmix, scaled so that no sum can clip. An unknown layout
-    alternates its channels left and right."""
-    m = np.array(_STEREO_DOWNMIX.get(have) or [(1, 0) if i % 2 == 0 else (0, 1) for i in range(have)],
-                 np.float32)
-    return m / m.sum(axis=0).max()
-
-
-def _fit_channels(block: np.ndarray, channels: int) -> np.ndarray:
-    """[shape=(n, c)] -> [shape=(n, channels)]: mono is copied to every channel; more channels
-    than that are mixed down (to stereo by their layout, to mono as their mean), so a centre
-    or surround channel is heard, not dropped."""
-    have = block.shape[1]
-    if have == channels:
-        return block
-    if have == 1:
-        return np.repeat(block, channels, axis=1)
-    if channels == 1:
-        return block.mean(axis=1, keepdims=True, dtype=np.float32)
-    if channels == 2:
-        return block @ _downmix_matrix(have)
-    if have > channels:
-        return block[:, :channels]
-    return np.concatenate([block, np.repeat(block[:, -1:], channels - have, axis=1)], axis=1)
 
 
 #: Output frames a rebuilt resampling stream is fed for before the frames it is rebuilt for
@@ -489,14 +447,14 @@ class Decoder:
         try:
             if self._blocks is not None:
                 block = self._blocks.read(n)
-                return _fit_channels(block, self.channels) if len(block) else None
+                return audio_io.mix_channels(block, self.channels) if len(block) else None
             if self._sf is not None:
                 block = self._sf.read(n)
                 if self._order is not None:
                     block = block[:, self._order]
-                return _fit_channels(block, self.channels) if len(block) else None
+                return audio_io.mix_channels(block, self.channels) if len(block) else None
             block = next(self._fallback, None)
-            return None if block is None else _fit_channels(np.asarray(block, np.float32), self.channels)
+            return None if block is None else audio_io.mix_channels(np.asarray(block, np.float32), self.channels)
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             # (a reader's own error names the file again: its cause says what went wrong)
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc

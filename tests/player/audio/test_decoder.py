@@ -98,25 +98,45 @@ def test_a_file_of_another_format_named_mp3_plays_as_what_it_is(tmp_path, codec)
     assert float(np.abs(whole).max()) > 0.1
 
 
-# The downmix is scaled by its loudest side's sum of weights, so that nothing can clip:
-# 1 + 0.7071 for L R C, 1 + 2 x 0.7071 for 5.1, 1 + 3 x 0.7071 for 7.1, 5 for ten channels.
-@pytest.mark.parametrize("layout, sounding, left, right, scale", [
-    (3, [2], 0.7071, 0.7071, 1.7071),   # L R C: the centre on both sides
-    (6, [2], 0.7071, 0.7071, 2.4142),   # 5.1: dialogue and vocals live in the centre
-    (6, [4], 0.7071, 0.0, 2.4142),      # 5.1: the left surround, on the left
-    (6, [3], 0.0, 0.0, 2.4142),         # 5.1: the LFE, left out
-    (8, [7], 0.0, 0.7071, 3.1213),      # 7.1: the right side, on the right
-    (10, [0, 1], 1.0, 1.0, 5.0),        # no known layout: each side the mean of every other one
+# The downmix keeps the levels stereo downmixes use (ffmpeg -ac 2, and the players people
+# compare with): the fronts as they are, the centre and surrounds at -3 dB, the LFE left out.
+# Only channels nobody named are averaged, each side the mean of its own.
+@pytest.mark.parametrize("layout, sounding, left, right", [
+    (3, [2], 0.7071, 0.7071),           # L R C: the centre on both sides
+    (6, [0], 1.0, 0.0),                 # 5.1: the front left, as loud as in a stereo file
+    (6, [2], 0.7071, 0.7071),           # 5.1: dialogue and vocals live in the centre
+    (6, [4], 0.7071, 0.0),              # 5.1: the left surround, on the left
+    (6, [3], 0.0, 0.0),                 # 5.1: the LFE, left out
+    (8, [7], 0.0, 0.7071),              # 7.1: the right side, on the right
+    (10, [0, 1], 1 / 5, 1 / 5),         # no known layout: each side the mean of every other one
 ])
-def test_multichannel_files_are_mixed_down_not_cut_to_their_first_two(tmp_path, layout, sounding, left, right,
-                                                                      scale):
+def test_multichannel_files_are_mixed_down_not_cut_to_their_first_two(tmp_path, layout, sounding, left, right):
     data = np.zeros((4410, layout), np.float32)
     data[:, sounding] = 0.5
     sf.write(str(tmp_path / "m.wav"), data, 44100, subtype="FLOAT")
     out = Decoder(str(tmp_path / "m.wav"), out_rate=44100).read(4410)
     assert out.shape == (4410, 2)
-    assert np.allclose(out[:, 0], 0.5 * left / scale, atol=1e-4)
-    assert np.allclose(out[:, 1], 0.5 * right / scale, atol=1e-4)
+    assert np.allclose(out[:, 0], 0.5 * left, atol=1e-4)
+    assert np.allclose(out[:, 1], 0.5 * right, atol=1e-4)
+
+
+def test_a_5_1_mix_is_as_loud_as_its_stereo_master_and_only_its_peaks_are_softened(tmp_path):
+    # A 5.1 file whose fronts hold what a stereo master holds plays at the stereo file's level
+    # (it played 7.7 dB quieter: the mix was scaled so that no sum could ever clip). Where the
+    # channels are loud together the sum passes full scale: those peaks are bent below it,
+    # and what stays under the knee is the plain sum, sample for sample.
+    t = np.arange(44100) / 44100
+    music = 0.6 * np.sin(2 * np.pi * 220 * t)
+    data = np.zeros((44100, 6), np.float32)
+    data[:, 0] = data[:, 1] = music
+    data[:, 2] = data[:, 4] = data[:, 5] = 0.8 * music
+    sf.write(str(tmp_path / "m.wav"), data, 44100, subtype="FLOAT")
+    out = Decoder(str(tmp_path / "m.wav"), out_rate=44100).read(44100)
+    plain = music * (1 + 2 * 0.7071 * 0.8)       # the sum, 1.28 at the sine's peaks
+    assert np.abs(out).max() < 1.0 and np.abs(out).max() > 0.99
+    quiet = np.abs(plain) < 0.9
+    assert np.allclose(out[quiet, 0], plain[quiet], atol=1e-4) and np.allclose(out[:, 0], out[:, 1])
+    assert (np.sign(out[~quiet, 0]) == np.sign(plain[~quiet])).all()
 
 
 # Ogg Vorbis (and Opus) store 5.1 as FL C FR RL RR LFE: the centre is the second channel.
@@ -134,16 +154,17 @@ def test_an_ogg_file_in_5_1_is_mixed_down_by_the_ogg_channel_order(tmp_path, fmt
     path = tmp_path / f"m.{fmt}"
     sf.write(str(path), data, 48000, format="OGG", subtype=subtype)
     out = Decoder(str(path), out_rate=48000).read(48000)[4800:-4800]
-    rms = np.sqrt(np.mean(out ** 2, axis=0)) / (0.5 / np.sqrt(2)) * 2.4142
+    rms = np.sqrt(np.mean(out ** 2, axis=0)) / (0.5 / np.sqrt(2))
     assert np.allclose(rms, [left, right], atol=0.05)
 
 
-def test_a_multichannel_file_played_to_a_mono_output_is_its_mean(tmp_path):
+def test_a_multichannel_file_played_to_a_mono_output_is_the_mean_of_its_stereo_mix(tmp_path):
+    # (as a stereo file's is the mean of its two: the centre at -3 dB, not a sixth of it)
     data = np.zeros((4410, 6), np.float32)
     data[:, 2] = 0.6
     sf.write(str(tmp_path / "m.wav"), data, 44100, subtype="FLOAT")
     out = Decoder(str(tmp_path / "m.wav"), out_rate=44100, channels=1).read(4410)
-    assert out.shape == (4410, 1) and np.allclose(out, 0.1, atol=1e-5)
+    assert out.shape == (4410, 1) and np.allclose(out, 0.6 * 0.7071, atol=1e-4)
 
 
 def _flac_tone(tmp_path, name, seconds=6.0):
