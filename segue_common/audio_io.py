@@ -133,10 +133,16 @@ class FallbackStream:
         self._waiting = False   # ffmpeg is to start decoding from the start at the next read (``lazy``)
         self.duration = None
         self.format = ("", "")  # ffmpeg's names of the container and the codec, where ffprobe gave them
+        #: the names of the channels, in their order in the blocks, where ffprobe gave them
+        self.layout: tuple[str, ...] | None = None
+        self._layout_name = ""  # ffmpeg's name of that layout
         self._exe = ffmpeg_path()
         if self._exe is not None:
             self.samplerate, self.channels, self.fast_seek, self._lead, self._length, self.duration, self._grid, \
-                self.format = _ffprobe(self._exe, self.path)
+                self.format, self._layout_name = _ffprobe(self._exe, self.path)
+            self.layout = _ffmpeg_layout(self._layout_name, self.channels)
+            if self.layout is None:
+                self._layout_name = ""
             if lazy:
                 self._waiting = True
             else:
@@ -206,9 +212,16 @@ class FallbackStream:
             # by counting them, without sending them through the pipe.
             end = "" if self._length is None else f":end_sample={self._lead + self._length}"
             trim = ["-af", f"aresample={rate},atrim=start_sample={frame + self._lead}{end}"]
+        channels = ["-ac", str(self.channels)]
+        if self._layout_name:
+            # "-ac" has ffmpeg remix the channels into its default layout for their count (a
+            # 3.1 file's LFE dropped for 4.0, a quad's back pair folded into one back centre):
+            # the layout is kept instead, and mixed down here like any other.
+            keep = f"aformat=channel_layouts={self._layout_name}"
+            trim, channels = ["-af", f"{trim[1]},{keep}" if trim else keep], []
         proc = subprocess.Popen(
             [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, "-i", _file_url(self.path), "-vn", *trim,
-             "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(self.channels), "-ar", str(rate), "-"],
+             "-f", "f32le", "-acodec", "pcm_f32le", *channels, "-ar", str(rate), "-"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **no_console_window(),
         )
         # ffmpeg's messages are read as they come: a damaged file can write more than a
@@ -424,14 +437,14 @@ def _file_url(path: str) -> str:
 
 
 def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, float | None, int | None,
-                                           tuple[str, str]]:
+                                           tuple[str, str], str]:
     """The sample rate and channels of the first audio stream, whether ffmpeg can start
     decoding it anywhere to the sample (see :attr:`FallbackStream.fast_seek`), how many
     frames ffmpeg decodes before the stream's time 0, which are not part of it, how many
     after those are the stream where ffmpeg decodes more (None: all of them), the stream's
     length in seconds as the headers give it (None where they do not), the frames of the
     codec where a jump lands exactly only at their starts (None: anywhere), and ffmpeg's
-    names of the container and the codec ("" where there is no ffprobe).
+    names of the container and the codec and of the channel layout ("" where there is no ffprobe).
 
     ffmpeg lands a jump into a Monkey's Audio frame (73728 samples at Fast to High, four and
     sixteen times that at Extra High and Insane) on the sample only in the small ones: in the
@@ -446,11 +459,11 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
     :func:`_musepack_span`), which ffmpeg decodes as audio."""
     probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
     if probe is None:
-        return 44100, 2, False, 0, None, None, None, ("", "")  # ffmpeg resamples/remixes to whatever we ask for
+        return 44100, 2, False, 0, None, None, None, ("", ""), ""  # ffmpeg resamples/remixes to whatever we ask for
     try:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=codec_name,sample_rate,channels,time_base,start_time,duration,duration_ts"
+             "stream=codec_name,sample_rate,channels,channel_layout,time_base,start_time,duration,duration_ts"
              ":format=format_name,duration",
              "-of", "json", _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
@@ -504,7 +517,8 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
             counted = 0
         length = counted if counted > 0 else None
     codec = str(stream.get("codec_name", ""))
-    return rate, channels, exact and whole_samples, lead, length, duration, grid, (demuxer, codec)
+    return rate, channels, exact and whole_samples, lead, length, duration, grid, (demuxer, codec), \
+        str(stream.get("channel_layout", ""))
 
 
 def _after_id3(head: bytes) -> int:
@@ -671,6 +685,9 @@ class BlockReader:
     frames_hint: int | None = None
     #: the channels come in the order Ogg Vorbis and Opus store them (see OGG_TO_WAV_ORDER)
     ogg_order: bool = False
+    #: the names of the channels, in their order in the blocks, where the file says which they
+    #: are or its format fixes them by their count (None: the count decides, see mix_channels)
+    layout: tuple[str, ...] | None = None
 
     def read(self, n: int) -> np.ndarray:
         """Up to ``n`` frames from the current position; fewer only at the end of the file."""
@@ -796,6 +813,7 @@ class SoundfileReader(BlockReader):
         self.samplerate, self.channels = int(f.samplerate), int(f.channels)
         self.format = f.format
         self.ogg_order = f.format == "OGG"
+        self.layout = soundfile_layout(f, path)
         self.frames = int(f.frames) if 0 <= f.frames < 2**62 else None
         self.seekable = bool(f.seekable()) and self.frames is not None
         if self.format == "FLAC" and self.seekable:
@@ -1269,6 +1287,95 @@ def layout_of(names, channels: int) -> tuple[str, ...] | None:
     if len(names) != channels or len(set(names)) != channels or not all(n in _TO_STEREO for n in names):
         return None
     return names
+
+
+#: the speakers of a WAVE_FORMAT_EXTENSIBLE channel mask, from its lowest bit up (FLAC keeps
+#: such a mask in its WAVEFORMATEXTENSIBLE_CHANNEL_MASK tag where the layout is not its default)
+_MASK_NAMES = ("FL", "FR", "FC", "LFE", "BL", "BR", "FLC", "FRC", "BC", "SL", "SR",
+               "TC", "TFL", "TFC", "TFR", "TBL", "TBC", "TBR")
+#: libsndfile's channel map (SF_CHANNEL_MAP_*, from a WAV or W64 channel mask, a CAF channel
+#: layout) by the names used here
+_SF_CHANNEL_NAMES = {1: "FC", 2: "FL", 3: "FR", 4: "FC", 5: "FL", 6: "FR", 7: "FC", 8: "BC", 9: "BL",
+                     10: "BR", 11: "LFE", 12: "FLC", 13: "FRC", 14: "SL", 15: "SR", 16: "TC", 17: "TFL",
+                     18: "TFR", 19: "TFC", 20: "TBL", 21: "TBR", 22: "TBC"}
+_SFC_GET_CHANNEL_MAP_INFO = 0x1100
+#: ffmpeg's names of its standard layouts (``ffmpeg -layouts``) with more than two channels
+_FFMPEG_LAYOUTS = {
+    "2.1": "FL+FR+LFE", "3.0": "FL+FR+FC", "3.0(back)": "FL+FR+BC", "4.0": "FL+FR+FC+BC",
+    "quad": "FL+FR+BL+BR", "quad(side)": "FL+FR+SL+SR", "3.1": "FL+FR+FC+LFE", "5.0": "FL+FR+FC+BL+BR",
+    "5.0(side)": "FL+FR+FC+SL+SR", "4.1": "FL+FR+FC+LFE+BC", "5.1": "FL+FR+FC+LFE+BL+BR",
+    "5.1(side)": "FL+FR+FC+LFE+SL+SR", "6.0": "FL+FR+FC+BC+SL+SR", "6.0(front)": "FL+FR+FLC+FRC+SL+SR",
+    "hexagonal": "FL+FR+FC+BL+BR+BC", "6.1": "FL+FR+FC+LFE+BC+SL+SR", "6.1(back)": "FL+FR+FC+LFE+BL+BR+BC",
+    "6.1(front)": "FL+FR+LFE+FLC+FRC+SL+SR", "7.0": "FL+FR+FC+BL+BR+SL+SR", "7.0(front)": "FL+FR+FC+FLC+FRC+SL+SR",
+    "7.1": "FL+FR+FC+LFE+BL+BR+SL+SR", "7.1(wide)": "FL+FR+FC+LFE+BL+BR+FLC+FRC",
+    "7.1(wide-side)": "FL+FR+FC+LFE+FLC+FRC+SL+SR", "octagonal": "FL+FR+FC+BL+BR+BC+SL+SR",
+}
+
+
+def _mask_layout(mask: int, channels: int) -> tuple[str, ...] | None:
+    names = [name for bit, name in enumerate(_MASK_NAMES) if mask >> bit & 1]
+    return layout_of(names, channels) if mask < 1 << len(_MASK_NAMES) else None
+
+
+def _ffmpeg_layout(name: str, channels: int) -> tuple[str, ...] | None:
+    """The channels of ffmpeg's layout ``name`` (a standard one, or its channels joined by +)."""
+    spec = _FFMPEG_LAYOUTS.get(name, name)
+    return layout_of(spec.split("+"), channels) if re.fullmatch(r"[A-Z0-9]+(\+[A-Z0-9]+)+", spec) else None
+
+
+def _flac_channel_mask(path: str) -> int | None:
+    """The WAVEFORMATEXTENSIBLE_CHANNEL_MASK tag of a FLAC file, or None."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(_after_id3(fh.read(10)))
+            if fh.read(4) != b"fLaC":
+                return None
+            while len(head := fh.read(4)) == 4:
+                size = int.from_bytes(head[1:], "big")
+                if head[0] & 0x7F == 4:     # VORBIS_COMMENT: the vendor, then "KEY=value" fields
+                    data = fh.read(size)
+                    at = 4 + int.from_bytes(data[:4], "little")
+                    count, at = int.from_bytes(data[at:at + 4], "little"), at + 4
+                    for _ in range(count):
+                        n = int.from_bytes(data[at:at + 4], "little")
+                        key, _, value = data[at + 4:at + 4 + n].decode("utf-8", "replace").partition("=")
+                        if key.upper() == "WAVEFORMATEXTENSIBLE_CHANNEL_MASK":
+                            return int(value.strip(), 0)
+                        at += 4 + n
+                    return None
+                if head[0] & 0x80:
+                    return None
+                fh.seek(size, os.SEEK_CUR)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def soundfile_layout(f: sf.SoundFile, path: str) -> tuple[str, ...] | None:
+    """The names of the channels of a file libsndfile opened, in the order it reads them: from
+    the channel mask of a WAV, W64 or CAF (as libsndfile gives it) or a FLAC's mask tag; an Ogg
+    file's by its count, in the order Ogg keeps them. None where nothing says (by the count)."""
+    channels = f.channels
+    if channels <= 2:
+        return None
+    if f.format == "OGG":
+        wav, order = DEFAULT_LAYOUTS.get(channels), OGG_TO_WAV_ORDER.get(channels)
+        if wav is None or order is None:
+            return None
+        stored = [""] * channels
+        for i, at in enumerate(order):
+            stored[at] = wav[i]
+        return tuple(stored)
+    if f.format == "FLAC":
+        mask = _flac_channel_mask(path)
+        return None if mask is None else _mask_layout(mask, channels)
+    try:
+        codes = sf._ffi.new("int[]", channels)
+        if not sf._snd.sf_command(f._file, _SFC_GET_CHANNEL_MAP_INFO, codes, sf._ffi.sizeof(codes)):
+            return None
+    except (AttributeError, TypeError, RuntimeError):   # (another soundfile's internals)
+        return None
+    return layout_of([_SF_CHANNEL_NAMES.get(c, "") for c in codes], channels)
 
 
 @functools.lru_cache(maxsize=None)
@@ -1791,6 +1898,7 @@ class _FallbackReader(BlockReader):
         # and its length counted by another, before anything is read from the start, if ever)
         self._stream = open_fallback(path, refused=refused, lazy=True)
         self.samplerate, self.channels = int(self._stream.samplerate), int(self._stream.channels)
+        self.layout = self._stream.layout
         self.seekable = bool(self._stream.fast_seek)
         self.seek_ahead_s = _RESTART_READ_ON_S
         self._frames: int | None = None

@@ -179,6 +179,7 @@ class Decoder:
         self._counter: threading.Thread | None = None     # counting an MP3's estimated length
         self._counted: list[int] = []                       # ... and its count, once done
         self._order = None    # the soundfile channels' places in WAV order, where they differ
+        self._layout = None   # the names of the channels as read (after _order), where known
         try:
             mode = os.stat(self.path).st_mode
         except OSError as exc:
@@ -198,8 +199,11 @@ class Decoder:
             # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
             # the library measured it)
             self.duration = self._sf.frames / self.samplerate if self._sf.frames else duration_hint
+            self._layout = self._sf.layout
             if self._sf.ogg_order:
                 self._order = audio_io.OGG_TO_WAV_ORDER.get(self._sf.channels)
+                if self._order is not None and self._layout is not None:
+                    self._layout = tuple(self._layout[i] for i in self._order)
             if self._sf.format == "MP3":
                 # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros when
                 # some MP3s are read in several calls or after a seek (a 3 s sine with a
@@ -280,6 +284,7 @@ class Decoder:
         except OSError as exc:
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc}") from exc
         self.samplerate = self._fallback.samplerate
+        self._layout = self._fallback.layout
 
     def _make_resampler(self) -> None:
         self._held, self._joined, self._finished, self._failed = False, None, None, None
@@ -447,14 +452,15 @@ class Decoder:
         try:
             if self._blocks is not None:
                 block = self._blocks.read(n)
-                return audio_io.mix_channels(block, self.channels) if len(block) else None
+                return audio_io.mix_channels(block, self.channels, self._layout) if len(block) else None
             if self._sf is not None:
                 block = self._sf.read(n)
                 if self._order is not None:
                     block = block[:, self._order]
-                return audio_io.mix_channels(block, self.channels) if len(block) else None
+                return audio_io.mix_channels(block, self.channels, self._layout) if len(block) else None
             block = next(self._fallback, None)
-            return None if block is None else audio_io.mix_channels(np.asarray(block, np.float32), self.channels)
+            return None if block is None else audio_io.mix_channels(np.asarray(block, np.float32), self.channels,
+                                                                        self._layout)
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             # (a reader's own error names the file again: its cause says what went wrong)
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc

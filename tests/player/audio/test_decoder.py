@@ -11,6 +11,10 @@ from tests.audiogen import (cut_to_half, ffmpeg_encodes, forget_flac_length, ste
 from tests.player.audio.signals import peak_frequency
 
 
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                                  reason="ffmpeg is not installed")
+
+
 def read_all(dec, block=1000):
     parts = []
     while True:
@@ -156,6 +160,54 @@ def test_an_ogg_file_in_5_1_is_mixed_down_by_the_ogg_channel_order(tmp_path, fmt
     out = Decoder(str(path), out_rate=48000).read(48000)[4800:-4800]
     rms = np.sqrt(np.mean(out ** 2, axis=0)) / (0.5 / np.sqrt(2))
     assert np.allclose(rms, [left, right], atol=0.05)
+
+
+_TONES = (300, 500, 700, 900)
+
+
+def _four_tones(path):
+    """A 4-channel file with a tone of its own in each channel (0.25 each), at 48 kHz."""
+    t = np.arange(2 * 48000) / 48000
+    sf.write(str(path), np.stack([0.25 * np.sin(2 * np.pi * f * t) for f in _TONES], 1).astype(np.float32),
+             48000, subtype="PCM_24")
+    return path
+
+
+def _tone_levels(path):
+    """Each tone's level in left and right after the downmix, relative to the 0.25 it had."""
+    out = Decoder(str(path), out_rate=48000).read(96000)[24000:72000]
+    w = np.hanning(len(out))
+    spectrum = np.abs(np.fft.rfft(out * w[:, None], axis=0)) / (w.sum() / 2) / 0.25
+    return np.round([spectrum[f * len(out) // 48000] for f in _TONES], 2)
+
+
+# A file that says which channels it holds is mixed by what it says, not by its count alone:
+# four channels are not always a quad's front and back pairs.
+@needs_ffmpeg
+@pytest.mark.parametrize("layout, ext, codec, third, fourth", [
+    ("4.0", "m4a", "aac", (0.71, 0.71), (0.5, 0.5)),          # AAC's only four: FL FR FC BC
+    ("3.1", "wav", "pcm_s24le", (0.71, 0.71), (0.0, 0.0)),    # a WAV's channel mask: FL FR FC LFE
+    ("quad", "wv", "wavpack", (0.71, 0.0), (0.0, 0.71)),      # through ffmpeg: not folded into 4.0
+])
+def test_a_four_channel_file_is_mixed_by_the_layout_it_says_it_has(tmp_path, layout, ext, codec, third, fourth):
+    source = _four_tones(tmp_path / "source.wav")
+    path = tmp_path / f"four.{ext}"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(source), "-af", f"channelmap=channel_layout={layout}",
+                    "-c:a", codec, str(path)], check=True)
+    levels = _tone_levels(path)
+    assert np.allclose(levels, [(1, 0), (0, 1), third, fourth], atol=0.04)
+
+
+def test_a_flac_mixes_by_its_channel_mask_tag(tmp_path):
+    # (the flac encoder keeps a WAV's mask in this tag where it is not FLAC's default for the count)
+    from mutagen.flac import FLAC
+
+    path = _four_tones(tmp_path / "four.flac")
+    assert np.allclose(_tone_levels(path), [(1, 0), (0, 1), (0.71, 0), (0, 0.71)], atol=0.02)   # quad
+    tagged = FLAC(str(path))
+    tagged["WAVEFORMATEXTENSIBLE_CHANNEL_MASK"] = "0x000F"       # FL FR FC LFE
+    tagged.save()
+    assert np.allclose(_tone_levels(path), [(1, 0), (0, 1), (0.71, 0.71), (0, 0)], atol=0.02)
 
 
 def test_a_multichannel_file_played_to_a_mono_output_is_the_mean_of_its_stereo_mix(tmp_path):
