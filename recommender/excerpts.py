@@ -200,17 +200,25 @@ def _part_spans(excerpts: list[Excerpt], first: int, stop: int, grid: FileGrid, 
     return spans
 
 
-#: how a block's channels become the one signal analysed: ``mean`` (every file) or ``side``,
+#: how a block's channels become the one signal analysed: ``mean`` (every file: of a file of
+#: more than two channels, the mean of the stereo mix it plays as) or ``side``,
 #: half the difference of a stereo file's two channels (L - R) / 2, which analysis tries only
 #: where the mean came out silent (one channel's polarity inverted cancels in the mean)
 MIXES = ("mean", "side")
 
 
-def _mono(block: np.ndarray, mix: str = "mean") -> np.ndarray:
+def _mono(block: np.ndarray, mix: str = "mean", layout: tuple[str, ...] | None = None) -> np.ndarray:
+    """``layout``: the names of the channels (the reader's), which a multichannel file is mixed
+    by as playback mixes it (a plain mean of all six of a 5.1 file gave its LFE as much weight
+    as its fronts, and its centre a sixth where playback gives it -3 dB)."""
     if not np.isfinite(block).all():  # float files can hold NaN/inf: they would poison the mel
         block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
     if mix == "side":
         return (block[:, 0] - block[:, 1]) * np.float32(0.5)
+    if block.shape[1] > 2:
+        from segue_common.audio_io import mix_channels
+
+        return mix_channels(block, 1, layout)[:, 0]
     return block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
 
 
@@ -252,7 +260,7 @@ class _MonoSource:
                 if len(block) == 0:
                     self.end = self.pos
                     break
-                mono = _mono(block, self.mix)
+                mono = _mono(block, self.mix, getattr(self.reader, "layout", None))
                 out[self.pos - start: self.pos - start + len(mono)] = mono
                 self.pos += len(mono)
         filled = stop - start if self.end is None else max(0, min(stop, self.end) - start)
@@ -289,7 +297,7 @@ class _Selection:
         blocks = reader.spans(asked) if asked else iter(())
         try:
             for block in blocks:
-                mono = _mono(block, mix)
+                mono = _mono(block, mix, getattr(reader, "layout", None))
                 while len(mono):
                     if i == len(merged) - 1 and tail:  # the open-ended last stretch: keep its start, count it all
                         k = min(len(mono), max(0, len(self.bufs[i]) - got[i]))

@@ -2069,7 +2069,8 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
     ----------
     path : the audio file.
     sr : resample to this rate (soxr, high quality); None keeps the file's rate.
-    mono : average the channels.
+    mono : mix the channels to one (their mean; of more than two, the mean of the stereo mix
+        they play as, see :func:`mix_channels`).
     offset_s, duration_s : decode only this part (seconds).
 
     Returns
@@ -2086,9 +2087,11 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
     path = str(path)
     if not os.path.exists(path):
         raise FileNotFoundError(path)
+    layout = None
     try:
         with open_soundfile(path) as f:
             native = f.samplerate
+            layout = soundfile_layout(f, path)
             start = int(round(offset_s * native))
             frames = -1 if duration_s is None else int(round(duration_s * native))
             if f.format == "OGG":
@@ -2106,11 +2109,11 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
                     f.seek(min(start, f.frames) if f.frames > 0 else start)
                 data = f.read(frames, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        data, native = _load_fallback(path, offset_s, duration_s,
-                                      refused=exc if _ext(path) in SOUNDFILE_EXTENSIONS else None)
+        data, native, layout = _load_fallback(path, offset_s, duration_s,
+                                              refused=exc if _ext(path) in SOUNDFILE_EXTENSIONS else None)
     if data is None:
         with open_blocks(path) as reader:   # (a chain is read at the rate of its fastest link)
-            native = reader.samplerate
+            native, layout = reader.samplerate, reader.layout
             start = int(round(offset_s * native))
             if start:
                 reader.seek(min(start, reader.frames) if reader.frames is not None else start)
@@ -2128,7 +2131,7 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
         raise CorruptAudioError(f"no audio in {Path(path).name}")
     y = data.T  # (channels, n)
     if mono:
-        y = y.mean(axis=0)
+        y = mix_channels(data, 1, layout)[:, 0] if data.shape[1] > 2 else y.mean(axis=0)
     if sr is not None and sr != native and y.shape[-1] > 0:
         import soxr
 
@@ -2139,7 +2142,7 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
 
 
 def _load_fallback(path: str, offset_s: float, duration_s: float | None,
-                   refused: Exception | None = None) -> tuple[np.ndarray, int]:
+                   refused: Exception | None = None) -> tuple[np.ndarray, int, tuple[str, ...] | None]:
     with open_fallback(path, refused=refused) as stream:
         rate = stream.samplerate
         skip = int(round(offset_s * rate))
@@ -2161,4 +2164,4 @@ def _load_fallback(path: str, offset_s: float, duration_s: float | None,
             if want is not None and kept >= want:
                 break
     data = np.concatenate(blocks) if blocks else np.zeros((0, stream.channels), np.float32)
-    return data.astype(np.float32, copy=False), rate
+    return data.astype(np.float32, copy=False), rate, stream.layout

@@ -277,6 +277,20 @@ def test_an_aacs_excerpts_from_one_pass_keep_the_noise_its_decoder_makes_up(tmp_
         assert_whole_files_samples(p, w16, w22)
 
 
+@pytest.mark.parametrize("channel, weight", [(2, 0.7071), (3, 0.0), (0, 0.5)])   # centre, LFE, front left
+def test_a_5_1_file_is_analysed_as_the_mean_of_the_stereo_mix_it_plays_as(tmp_path, channel, weight):
+    # (a plain mean of its six channels weighted the LFE like a front, and the centre a sixth)
+    y = music(60, 44100)[:, :1]
+    surround = np.zeros((len(y), 6), np.float32)
+    surround[:, channel] = y[:, 0]
+    path = write(tmp_path / "surround.flac", surround, 44100, format="FLAC", subtype="PCM_24")
+    same = write(tmp_path / "mono.flac", weight * y, 44100, format="FLAC", subtype="PCM_24")
+    for a, b in zip(decode_pieces(path, 8), decode_pieces(same, 8)):
+        np.testing.assert_allclose(a.y16, b.y16, atol=1e-4)
+        np.testing.assert_allclose(a.y22, b.y22, atol=1e-4)
+    np.testing.assert_allclose(load_audio(path)[0], load_audio(same)[0], atol=1e-4)
+
+
 def test_the_side_mix_is_half_the_difference_of_two_channels(tmp_path):
     # (what analysis tries on a stereo file silent in the mean of its channels: one of them
     # with its polarity inverted)
