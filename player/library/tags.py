@@ -542,6 +542,40 @@ def _mp4_edit_length(f, audio) -> float | None:
     return min(ticks, track_length) / track_scale
 
 
+def _mp4_aac_mono(f) -> bool:
+    """Whether an MP4's first sound track is AAC whose decoder configuration says one channel
+    and signals no parametric stereo: ffmpeg decodes (and the player plays) it as mono. mutagen
+    counts such a track's channels as unknown (a mono configuration may hide parametric
+    stereo) and falls back to the sample entry's count, which ISO MP4 fixes at 2."""
+    from io import BytesIO
+
+    from mutagen.mp4._as_entry import ES_Descriptor
+
+    node = _box(f, 0, os.fstat(f.fileno()).st_size, b"moov")
+    if node is None:
+        return False
+    for name, body, stop in _boxes(f, *node):      # (the first sound track, as mutagen takes it)
+        mdia = _box(f, body, stop, b"mdia") if name == b"trak" else None
+        if mdia is not None and _body(f, _box(f, *mdia, b"hdlr"))[8:12] == b"soun":
+            break
+    else:
+        return False
+    for inner in (b"minf", b"stbl", b"stsd"):
+        node = _box(f, *mdia, inner) if inner == b"minf" else _box(f, *node, inner)
+        if node is None:
+            return False
+    # stsd: version, flags and a count, then the first sample entry; mp4a's own fields take 28
+    # bytes, its boxes (esds) follow
+    entry = next(_boxes(f, node[0] + 8, node[1]), None)
+    esds = _box(f, entry[1] + 28, entry[2], b"esds") if entry is not None and entry[0] == b"mp4a" else None
+    data = _body(f, esds, limit=256)
+    if len(data) < 6 or data[4] != ES_Descriptor.TAG:
+        return False
+    config = ES_Descriptor.parse(BytesIO(data[5:])).decConfigDescr.decSpecificInfo
+    return (config is not None and getattr(config, "channelConfiguration", None) == 1
+            and getattr(config, "psPresentFlag", None) == -1 and not hasattr(config, "pce_channels"))
+
+
 def _flac_reaches_its_seek_table(audio, info) -> bool:
     """Whether the bytes of a FLAC file reach the last point of its seek table (the reference
     encoder and most rippers write one, a point every 10 s). Such a file is whole, or cut
@@ -1036,6 +1070,11 @@ def read_tags(path: str) -> dict:
                     played = _mp4_edit_length(f, audio)
                 except Exception as exc:  # noqa: BLE001 - odd boxes keep mutagen's length
                     log.debug("could not read the edit list of %r: %s", path, exc)
+                try:
+                    if _int_info(info, "channels") == 2 and _mp4_aac_mono(f):
+                        channels = 1
+                except Exception as exc:  # noqa: BLE001 - odd boxes keep mutagen's count
+                    log.debug("could not read the AAC configuration of %r: %s", path, exc)
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:

@@ -641,6 +641,14 @@ def test_an_ac3_file_is_listed_with_the_channels_it_holds(tmp_path, layout, chan
     assert (info["codec"], info["channels"]) == ("ac3", channels)
 
 
+@pytest.mark.parametrize("channels", [1, 2])
+def test_an_aac_m4a_is_listed_with_the_channels_it_plays(tmp_path, channels):
+    """mutagen counts a mono AAC configuration as unknown (it may hide parametric stereo) and
+    takes the sample entry's count, which MP4 fixes at 2: a mono m4a was listed as stereo."""
+    path = _ffmpeg(tmp_path, f"{channels}.m4a", "-ac", str(channels), "-c:a", "aac")
+    assert read_tags(str(path))["channels"] == channels
+
+
 @pytest.mark.parametrize("seconds, channels", [(6.0, 2), (1.2345, 1), (4096 * 20 / 44100, 2)])
 def test_alac_in_a_caf_is_listed_at_the_length_it_plays(tmp_path, seconds, channels):
     """ffmpeg writes every packet's 4096 samples as the CAF header's count, and ffprobe's length
