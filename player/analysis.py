@@ -44,9 +44,12 @@ IN_FLIGHT_SETTING = "analysis.in_flight"
 SILENT_ERROR = "silent: no sound to analyse (nothing louder than -70 dBFS)"
 #: how analysis mixes a file's channels, noted in the store: 2 tries a stereo file that is
 #: silent in the mean of its channels once more on their difference (:meth:`AnalysisJob._analyse_side`),
-#: so the silent errors stored before that are forgotten once, to be tried that way
+#: so the silent errors stored before that are forgotten once, to be tried that way; 3 hears a
+#: file of more than two channels as the stereo mix it plays as (its centre louder than a
+#: surround, its LFE left out) where it took the plain mean of them all, so such files are
+#: analysed once more
 MIX_VERSION_SETTING = "analysis.mix_version"
-MIX_VERSION = 2
+MIX_VERSION = 3
 STOPPED_ERROR = "analysis stopped on this file twice (a decoder crash or running out of memory)"
 WHILE_PLAYING_SETTING = "analysis.while_playing"
 WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
@@ -331,7 +334,7 @@ class AnalysisJob:
         self._in_flight: dict[str, int] = {}
         self._decoding: str | None = None
         self._strikes = self._strike_files_that_stopped_the_last_run()
-        self._forget_silence_of_older_mixes()
+        self._forget_older_mixes()
         todo = self.store.tracks_to_analyse(self.tagger.version, retry_errors=self.retry_errors)
         result = AnalysisResult(total=len(todo), model_version=self.tagger.version, device=str(self.device))
         genres = self._genres = {row["path"]: (row["id"], row["genre"]) for row in todo}
@@ -410,16 +413,25 @@ class AnalysisJob:
                 del strikes[track_id]
         return strikes
 
-    def _forget_silence_of_older_mixes(self) -> None:
-        """Stereo tracks called silent before the mix looked at the difference of the channels
-        may be loud that way: their errors are forgotten, once, so that this pass tries them."""
+    def _forget_older_mixes(self) -> None:
+        """What older mixes of the channels made is forgotten, once, so that this pass
+        analyses those tracks again: stereo tracks called silent before the mix looked at the
+        difference of the channels (they may be loud that way), and everything of tracks of
+        more than two channels (heard before as the mean of all of them)."""
         done = self.store.get_setting(MIX_VERSION_SETTING, 1)
-        if isinstance(done, int) and done >= MIX_VERSION:
+        if not isinstance(done, int):
+            done = 1
+        if done >= MIX_VERSION:
             return
-        forgotten = self.store.forget_feature_errors(SILENT_ERROR, channels=2)
+        if done < 2:
+            forgotten = self.store.forget_feature_errors(SILENT_ERROR, channels=2)
+            if forgotten:
+                log.info("analysis: %d silent stereo tracks are analysed again", forgotten)
+        if done < 3:
+            forgotten = self.store.forget_features_of_multichannel()
+            if forgotten:
+                log.info("analysis: %d tracks of more than two channels are analysed again", forgotten)
         self.store.set_setting(MIX_VERSION_SETTING, MIX_VERSION)
-        if forgotten:
-            log.info("analysis: %d silent stereo tracks are analysed again", forgotten)
 
     def _save_in_flight(self) -> None:
         try:

@@ -102,6 +102,13 @@ class FeaturesMixin:
         with self.transaction() as conn:
             return conn.execute(sql, params).rowcount
 
+    def forget_features_of_multichannel(self) -> int:
+        """Forget everything analysis stored of tracks of more than two channels (features
+        and errors): the next pass analyses them again. Returns how many rows went."""
+        with self.transaction() as conn:
+            return conn.execute("DELETE FROM track_features WHERE track_id IN "
+                                "(SELECT id FROM tracks WHERE channels > 2)").rowcount
+
     def latest_feature_version(self) -> str | None:
         row = self.execute(
             "SELECT model_version FROM track_features WHERE error IS NULL "

@@ -679,8 +679,26 @@ def test_silent_stereo_tracks_stored_before_are_tried_once_more(store, tmp_path)
     errors = {os.path.basename(r["path"]): r["error"] for r in store.feature_errors()}
     assert errors == {"silent-stereo.flac": SILENT_ERROR, "silent-mono.flac": SILENT_ERROR,
                       "broken.wav": "LibsndfileError: damaged"}
-    assert len(store.features()) == 1 and store.get_setting("analysis.mix_version") == 2
+    assert len(store.features()) == 1 and store.get_setting("analysis.mix_version") == 3
 
     store.save_feature_error(ids["inverted.flac"], job.tagger.version, SILENT_ERROR)
     again = AnalysisJob(store, workers=0).run()     # once: stored errors stay from now on
     assert (again.total, again.analysed, again.errors) == (0, 0, 0)
+
+
+def test_tracks_of_more_than_two_channels_analysed_before_are_analysed_once_more(store, tmp_path):
+    # They were heard as the plain mean of all their channels (the LFE as loud as a front);
+    # analysis now hears the stereo mix they play as, so what was stored of them goes once.
+    music = tmp_path / "music"
+    music.mkdir()
+    y = _song(4.6)
+    write_audio(music / "surround.flac", np.stack([y, y, y, 0.5 * y, 0.3 * y, 0.3 * y], axis=1), SR)
+    write_audio(music / "stereo.flac", np.stack([y, 0.5 * y], axis=1), SR)
+    Scanner(store).scan([str(music)])
+    first = AnalysisJob(store, workers=0).run()
+    assert (first.analysed, first.errors) == (2, 0) and store.get_setting("analysis.mix_version") == 3
+    store.set_setting("analysis.mix_version", 2)             # as a Segue before this mix left it
+    again = AnalysisJob(store, workers=0).run()
+    assert (again.total, again.analysed) == (1, 1)
+    assert len(store.features()) == 2 and store.get_setting("analysis.mix_version") == 3
+    assert AnalysisJob(store, workers=0).run().total == 0
