@@ -157,6 +157,7 @@ class BufferedEngine(FeederMixin, Engine):
                 # Played from silence (paused, stopped): the buffer still holds the old track
                 # until the feeder drops it, and a block of it would start mid-wave at full level.
                 out.fill(0.0)
+                self._level = 0    # (a level cut asked for stays made)
                 self._audible = False
                 return True
             if self._level_full:
@@ -237,10 +238,12 @@ class BufferedEngine(FeederMixin, Engine):
     def play(self, source: Source) -> None:
         source.rate = self.rate
         with self._ctl:
+            # Counted first: the output holds silence from here until the feeder has this
+            # play, so it cannot take the level below for what the buffer holds now.
+            self._plays += 1
             # (one resumed part way, where it was left, starts mid-wave: that fades in)
             self._level_full = source.start_s <= 0
             self._current = source
-            self._plays += 1
             self._output_start()
             self._cmds.put(("play", (source, self._move(source, source.start_s), self._plays)))
             self._set_state(PlaybackState.PLAYING)

@@ -280,7 +280,8 @@ class FeederMixin:
         src, dec = self._writing, self._wdec
         if src is None or dec is None or (source is not None and source is not src):
             return      # nothing started (stopped, or it failed to open), or another track
-        self._ring.flush()
+        # (from the middle of the track, after silence: it fades in rather than starting mid-wave)
+        self._ring.flush(fade_in=seconds > 0)
         self._start_writing(src, int(seconds * self.rate), dec=dec)   # announced as started when first heard
 
     def _fill(self) -> None:

@@ -114,14 +114,15 @@ class RingBuffer:
         self.segments.append(seg)
         return seg
 
-    def flush(self, *, fade: bool = True) -> None:
+    def flush(self, *, fade: bool = True, fade_in: bool = False) -> None:
         """Drop everything buffered and every marker.
 
         While the output plays (``audible``), cutting it off mid-wave would click: the next
         ``fade`` frames it was going to play are kept, fading out to nothing, and what is
         written next fades in. They belong to no segment, so they count for no source, and
         the position is where the new audio begins. Without ``fade`` (stopping, the output is
-        silenced anyway) nothing is kept.
+        silenced anyway) nothing is kept. ``fade_in``: what is written next fades in even
+        with nothing kept (it starts mid-wave, after silence).
         """
         with self.lock:
             keep = min(self.fade, self.write - self.read) if fade and self.audible else 0
@@ -129,7 +130,7 @@ class RingBuffer:
                 self._scale(self.read, np.arange(keep, 0, -1, dtype=np.float32) / (keep + 1))
             self.write = self.read + keep
             self.tail_end = self.write
-            self._fade_in_left = self.fade if keep else 0
+            self._fade_in_left = self.fade if keep or fade_in else 0
             self.segments = []
             self.seg_i = 0
             self.end_of_stream = False

@@ -389,3 +389,47 @@ def test_a_track_played_from_where_it_was_left_fades_in(engine, tmp_path):
     assert worst_jump(np.concatenate([np.zeros(8, np.float32), out])) < 0.01
     assert np.allclose(out[FADE:], whole[at + FADE:at + len(out)], atol=1e-6)
     assert src.heard_frames == len(out)
+
+
+def test_a_seek_made_as_a_track_starts_fades_in_at_the_new_place(engine, tmp_path):
+    # The seek bar clicked while the file opens: the track starts where it was moved to,
+    # mid-wave, after silence; at full level from its first frame that is a click.
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    src = Source(str(a))
+    e.play(src)
+    e.seek(1.3)
+    filled(e)
+    out = render(e, 20)
+    at = int(1.3 * SR)
+    assert worst_jump(np.concatenate([np.zeros(8, np.float32), out])) < 0.01
+    assert np.allclose(out[FADE:], whole[at + FADE:at + len(out)], atol=1e-6)
+    assert src.heard_frames == len(out)
+
+
+def test_a_track_played_after_the_output_was_lost_lets_nothing_of_the_old_one_out(engine, tmp_path, monkeypatch):
+    # The device went away while a track played: the output's level is cut, and a track
+    # played then must not let a block of what the buffer still holds out at full level.
+    (a, b), whole = write_sine_parts(tmp_path, [3 * SR, 2 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    render(e, 20)
+    e._device_lost("unplugged")
+    inside, go = threading.Event(), threading.Event()
+    drop_all = e._drop_all
+
+    def held(**kw):
+        inside.set()
+        assert go.wait(20)
+        drop_all(**kw)
+
+    monkeypatch.setattr(e, "_drop_all", held)
+    e.play(Source(str(b)))
+    assert inside.wait(10)          # the feeder has the play in hand, the buffer not dropped yet
+    early = render(e, 5)
+    go.set()
+    filled(e)
+    after = render(e, 20)
+    assert not early.any()
+    assert np.allclose(after, whole[3 * SR:3 * SR + len(after)], atol=1e-6)
