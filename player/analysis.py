@@ -244,6 +244,20 @@ class _TrackState:
         return tags, emb, self.summary.result()
 
 
+def forget_errors_ffmpeg_now_decodes(store) -> int:
+    """Where ffmpeg is found now, forget the analysis errors stored because it was not (an
+    m4a analysed before ffmpeg was installed): their tracks are analysed by the next pass, as
+    if they had never been tried. Returns how many were forgotten."""
+    from segue_common.audio_io import INSTALL_FFMPEG, ffmpeg_path
+
+    if ffmpeg_path() is None:
+        return 0
+    forgotten = store.forget_feature_errors_containing(INSTALL_FFMPEG)
+    if forgotten:
+        log.info("analysis: ffmpeg is found now: %d tracks it decodes are analysed again", forgotten)
+    return forgotten
+
+
 class AnalysisJob:
     """One analysis pass over the library. ``run()`` blocks; ``cancel``/``pause``/``resume`` from elsewhere."""
 
@@ -257,6 +271,9 @@ class AnalysisJob:
         from recommender.tagger import Tagger, weights_path
 
         self.store = store
+        # Before anything counts what is left to do (``segue analyse`` says "all analysed"
+        # from the counts): files that failed only because ffmpeg was missing are tried again.
+        forget_errors_ffmpeg_now_decodes(store)
         if device is None:
             use_gpu = store.get_setting("analysis.use_gpu", True)
             device = best_device("auto" if use_gpu else "cpu")

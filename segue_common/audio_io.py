@@ -48,6 +48,17 @@ SOUNDFILE_EXTENSIONS = frozenset(
 )
 
 
+#: the words that end every error which only the want of ffmpeg caused (a format nothing else
+#: here decodes): a file stored with such an error, by a scan or an analysis, is read again
+#: once ffmpeg is found (:func:`for_want_of_ffmpeg`), without the person having to ask
+INSTALL_FFMPEG = "install ffmpeg to play it"
+
+
+def for_want_of_ffmpeg(error: str | None) -> bool:
+    """Whether a stored error was for want of ffmpeg alone (see :data:`INSTALL_FFMPEG`)."""
+    return bool(error) and INSTALL_FFMPEG in error
+
+
 class AudioError(Exception):
     """Base class for audio files Segue cannot decode."""
 
@@ -158,7 +169,7 @@ class FallbackStream:
             self._reader = audioread.audio_open(self.path)
         except Exception as exc:  # audioread raises its own NoBackendError / DecodeError
             raise UnsupportedAudioError(
-                f"format not supported ({_ext(self.path)}): install ffmpeg to play it"
+                f"format not supported ({_ext(self.path)}): {INSTALL_FFMPEG}"
             ) from exc
         self._buffers = iter(self._reader)
 
@@ -237,7 +248,7 @@ class FallbackStream:
         ffmpeg of its own: the stream reads on from where it is. Quick where ``fast_seek``;
         elsewhere a pass over the file up to there. Needs ffmpeg (not audioread)."""
         if self._exe is None:
-            raise UnsupportedAudioError("counting frames needs ffmpeg")
+            raise UnsupportedAudioError(f"counting frames needs ffmpeg: {INSTALL_FFMPEG}")
         proc, tail, thread, skip = self._spawn(max(0, int(frame)))
         got = 0
         try:
@@ -257,7 +268,7 @@ class FallbackStream:
         gives at those frames, as :meth:`seek` gives it; a span past the end gives nothing.
         Raises CorruptAudioError where ffmpeg fails on the file. Needs ffmpeg (not audioread)."""
         if self._exe is None:
-            raise UnsupportedAudioError("reading stretches needs ffmpeg")
+            raise UnsupportedAudioError(f"reading stretches needs ffmpeg: {INSTALL_FFMPEG}")
         proc, tail, thread, _ = self._spawn(0, [(max(0, int(a)), None if b is None else int(b)) for a, b in spans])
         frame_bytes = 4 * self.channels
         try:

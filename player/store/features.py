@@ -109,6 +109,15 @@ class FeaturesMixin:
             return conn.execute("DELETE FROM track_features WHERE track_id IN "
                                 "(SELECT id FROM tracks WHERE channels > 2)").rowcount
 
+    def forget_feature_errors_containing(self, words: str) -> int:
+        """Forget the stored analysis errors whose text holds ``words`` (of every model version):
+        the next pass analyses those tracks again. Returns how many were forgotten."""
+        where = "WHERE error IS NOT NULL AND instr(error, ?) > 0"
+        if self.execute(f"SELECT 1 FROM track_features {where} LIMIT 1", (words,)).fetchone() is None:
+            return 0                # (asked at every pass: no write, nothing to wait for, when none)
+        with self.transaction() as conn:
+            return conn.execute(f"DELETE FROM track_features {where}", (words,)).rowcount
+
     def latest_feature_version(self) -> str | None:
         row = self.execute(
             "SELECT model_version FROM track_features WHERE error IS NULL "

@@ -702,3 +702,54 @@ def test_tracks_of_more_than_two_channels_analysed_before_are_analysed_once_more
     assert (again.total, again.analysed) == (1, 1)
     assert len(store.features()) == 2 and store.get_setting("analysis.mix_version") == 3
     assert AnalysisJob(store, workers=0).run().total == 0
+
+
+def _path_without_ffmpeg(tmp_path) -> str:
+    """A PATH with every program of this one but ffmpeg and ffprobe (links in one folder): a
+    machine where ffmpeg was never installed, as most Windows and Mac ones are."""
+    folder = tmp_path / "bin-without-ffmpeg"
+    folder.mkdir()
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for name in os.listdir(directory):
+            if name not in ("ffmpeg", "ffprobe") and not (folder / name).exists() and not os.path.islink(folder / name):
+                (folder / name).symlink_to(os.path.join(directory, name))
+    return str(folder)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+def test_a_file_that_failed_only_for_want_of_ffmpeg_is_analysed_once_ffmpeg_is_installed(
+        store, tmp_path, monkeypatch, capsys):
+    """An m4a analysed where ffmpeg was missing got an error that was kept for good: once
+    ffmpeg was installed, ``segue analyse`` said "all analysed" and skipped it (the window
+    never retries), so it was never analysed. Now the next pass analyses it by itself."""
+    from player.cli import main
+
+    music = tmp_path / "music"
+    music.mkdir()
+    wav = tmp_path / "song.wav"
+    sf.write(str(wav), chord(4.6, sr=SR, root=220.0), SR)
+    subprocess.run([shutil.which("ffmpeg"), "-v", "error", "-i", str(wav), "-c:a", "aac", str(music / "tone.m4a")],
+                   check=True)
+    write_audio(music / "drums.flac", drum_pulses(4.6, sr=SR, bpm=120, seed=0), SR)
+    Scanner(store).scan([str(music)])
+    with_ffmpeg = os.environ["PATH"]
+    monkeypatch.setenv("PATH", _path_without_ffmpeg(tmp_path))
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    assert main(["analyse", "--workers", "0", "--device", "cpu"]) == 0
+    assert "tone.m4a: UnsupportedAudioError: format not supported (m4a): install ffmpeg to play it" \
+        in capsys.readouterr().err
+    assert main(["analyse", "--workers", "0", "--device", "cpu"]) == 0    # still missing: not tried again
+    assert "all 1 tracks analysed" in capsys.readouterr().out
+
+    monkeypatch.setenv("PATH", with_ffmpeg)                               # ffmpeg installed
+    assert main(["analyse", "--workers", "0", "--device", "cpu"]) == 0
+    out = capsys.readouterr()
+    assert "analysed 1 tracks on cpu" in out.err and "0 errors" in out.err
+    assert store.feature_errors() == [] and len(store.features()) == 2
+    # the window's pass, a plain one, does the same
+    tone = next(r["id"] for r in store.tracks() if r["path"].endswith("tone.m4a"))
+    store.save_feature_error(tone, AnalysisJob(store, workers=0).tagger.version,
+                             "UnsupportedAudioError: format not supported (m4a): install ffmpeg to play it")
+    assert (AnalysisJob(store, workers=0).run().analysed, len(store.features())) == (1, 2)
