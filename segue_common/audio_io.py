@@ -54,6 +54,11 @@ SOUNDFILE_EXTENSIONS = frozenset(
 INSTALL_FFMPEG = "install ffmpeg to play it"
 
 
+def needs_ffmpeg(path: str | os.PathLike) -> str:
+    """The error of a file that nothing here decodes without ffmpeg."""
+    return f"format not supported ({_ext(path)}): {INSTALL_FFMPEG}"
+
+
 def for_want_of_ffmpeg(error: str | None) -> bool:
     """Whether a stored error was for want of ffmpeg alone (see :data:`INSTALL_FFMPEG`)."""
     return bool(error) and INSTALL_FFMPEG in error
@@ -168,9 +173,7 @@ class FallbackStream:
 
             self._reader = audioread.audio_open(self.path)
         except Exception as exc:  # audioread raises its own NoBackendError / DecodeError
-            raise UnsupportedAudioError(
-                f"format not supported ({_ext(self.path)}): {INSTALL_FFMPEG}"
-            ) from exc
+            raise UnsupportedAudioError(needs_ffmpeg(self.path)) from exc
         self._buffers = iter(self._reader)
 
     def _start_ffmpeg(self, frame: int) -> None:

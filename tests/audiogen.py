@@ -5,6 +5,7 @@ Used by tests across the tree (``from tests.audiogen import write_track``).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -276,6 +277,20 @@ def ffmpeg_encodes(encoder: str) -> bool:
         return False
     out = subprocess.run(["ffmpeg", "-v", "error", "-hide_banner", "-encoders"], capture_output=True, text=True)
     return any(line.split()[1:2] == [encoder] for line in out.stdout.splitlines() if line.strip())
+
+
+def path_without_ffmpeg(folder: Path) -> str:
+    """A PATH (one folder, made here) with a link to every program of this one but ffmpeg and
+    ffprobe: a machine where ffmpeg was never installed, as most Windows and Mac ones are."""
+    folder.mkdir(parents=True)
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for name in os.listdir(directory):
+            link = folder / name
+            if name not in ("ffmpeg", "ffprobe") and not os.path.lexists(link):
+                link.symlink_to(os.path.join(directory, name))
+    return str(folder)
 
 
 def stepped_samples(seconds: int = 6, sr: int = 44100, channels: int = 2) -> np.ndarray:

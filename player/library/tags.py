@@ -71,6 +71,10 @@ MAX_DURATION_S = 7 * 24 * 3600.0
 MAX_GAIN_DB = 1000.0
 
 
+#: the error of a file neither mutagen nor a decoder here knows as audio
+NOT_RECOGNISED = "not an audio format Segue recognises"
+
+
 class TagReadError(Exception):
     """A file that could not be read as audio; the message says why."""
 
@@ -1084,7 +1088,7 @@ def read_tags(path: str) -> dict:
     except Exception as exc:  # mutagen raises a few plain errors on hostile input
         error = f"damaged file ({type(exc).__name__}: {clean_text(str(exc))})"
     else:
-        error = None if audio is not None else "not an audio format Segue recognises"
+        error = None if audio is not None else NOT_RECOGNISED
     length = 0.0
     if error is None:
         try:
@@ -1126,6 +1130,12 @@ def read_tags(path: str) -> dict:
             # that libsndfile reads would pay it for every file.)
             probed = _probed_stream(path)
             if probed is None:
+                if error == NOT_RECOGNISED and audio_io.ffmpeg_path() is None:
+                    # Matroska, WebM, ALAC in a CAF: what mutagen and libsndfile do not know, ffmpeg
+                    # may, and it is not installed. Said so (not "not an audio format", which
+                    # sent people looking for a fault in the file), the words also tell the scan
+                    # to read the file again once ffmpeg is found.
+                    error = audio_io.needs_ffmpeg(path)
                 raise TagReadError(error)
             stream = {key: probed[key] for key in ("duration", "codec", "sample_rate", "channels")}
             frames = _caf_alac_frames(path) if stream["codec"] == "alac" else None

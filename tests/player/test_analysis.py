@@ -17,7 +17,7 @@ from player import paths
 from player.analysis import SILENT_ERROR, AnalysisJob
 from player.library.scanner import Scanner
 from recommender.msd_tags import MSD_LABELS
-from tests.audiogen import write_audio, write_tags
+from tests.audiogen import path_without_ffmpeg, write_audio, write_tags
 from tools.make_tagger_reference import chord, drum_pulses
 
 SR = 22050
@@ -704,20 +704,6 @@ def test_tracks_of_more_than_two_channels_analysed_before_are_analysed_once_more
     assert AnalysisJob(store, workers=0).run().total == 0
 
 
-def _path_without_ffmpeg(tmp_path) -> str:
-    """A PATH with every program of this one but ffmpeg and ffprobe (links in one folder): a
-    machine where ffmpeg was never installed, as most Windows and Mac ones are."""
-    folder = tmp_path / "bin-without-ffmpeg"
-    folder.mkdir()
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
-        if not os.path.isdir(directory):
-            continue
-        for name in os.listdir(directory):
-            if name not in ("ffmpeg", "ffprobe") and not (folder / name).exists() and not os.path.islink(folder / name):
-                (folder / name).symlink_to(os.path.join(directory, name))
-    return str(folder)
-
-
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
 def test_a_file_that_failed_only_for_want_of_ffmpeg_is_analysed_once_ffmpeg_is_installed(
         store, tmp_path, monkeypatch, capsys):
@@ -735,7 +721,7 @@ def test_a_file_that_failed_only_for_want_of_ffmpeg_is_analysed_once_ffmpeg_is_i
     write_audio(music / "drums.flac", drum_pulses(4.6, sr=SR, bpm=120, seed=0), SR)
     Scanner(store).scan([str(music)])
     with_ffmpeg = os.environ["PATH"]
-    monkeypatch.setenv("PATH", _path_without_ffmpeg(tmp_path))
+    monkeypatch.setenv("PATH", path_without_ffmpeg(tmp_path / "bin"))
     monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
     assert main(["analyse", "--workers", "0", "--device", "cpu"]) == 0
     assert "tone.m4a: UnsupportedAudioError: format not supported (m4a): install ffmpeg to play it" \

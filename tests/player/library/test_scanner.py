@@ -10,8 +10,9 @@ import pytest
 
 from player.library.scanner import Scanner
 from tests import unprivileged
-from tests.audiogen import (FORMATS, encoder_installed, ffmpeg_encodes, step_frequency, stepped_encoded,
-                            stepped_samples, stepped_tone, write_dff, write_dsf, write_tags, write_track)
+from tests.audiogen import (FORMATS, encoder_installed, ffmpeg_encodes, path_without_ffmpeg, step_frequency,
+                            stepped_encoded, stepped_samples, stepped_tone, write_dff, write_dsf, write_tags,
+                            write_track)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -1075,3 +1076,28 @@ def test_a_scan_on_windows_finds_every_file_once(store, tmp_path, monkeypatch, n
     assert titles == ["four", "one", "three", "two"]
     Scanner(store).scan([str(root)])                                    # and a rescan keeps them
     assert store.execute("SELECT count(*) FROM tracks WHERE missing = 0").fetchone()[0] == 4
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("libopus") or not ffmpeg_encodes("alac"),
+                    reason="ffmpeg with libopus and alac makes the files")
+def test_files_that_need_ffmpeg_say_so(store, tmp_path, monkeypatch, capsys):
+    """Scanned where ffmpeg is missing, a Matroska, a WebM and an ALAC CAF file were error rows
+    "not an audio format Segue recognises" (they are, with ffmpeg). Now their error says that
+    ffmpeg is needed."""
+    from player.cli import main
+
+    def said() -> str:
+        return "".join(capsys.readouterr())      # (the progress bar's last line is on stderr)
+
+    music = tmp_path / "music"
+    for name, codec in (("a.mka", ["-c:a", "libopus"]), ("b.webm", ["-c:a", "libopus"]),
+                        ("c.caf", ["-c:a", "alac"])):
+        stepped_tone(music / name, *codec, seconds=2)
+    write_track(music, "d", fmt="flac", seconds=1.0)
+    monkeypatch.setenv("PATH", path_without_ffmpeg(tmp_path / "bin"))
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    assert main(["scan", str(music)]) == 0
+    out = said()
+    for name, ext in (("a.mka", "mka"), ("b.webm", "webm"), ("c.caf", "caf")):
+        assert f"{name}: format not supported ({ext}): install ffmpeg to play it" in out, out
+    assert len(store.track_errors()) == 3
