@@ -40,6 +40,8 @@ def run(args) -> int:
     )
     if result.reread:
         print(f"{result.reread} unchanged files were read again: this version of Segue reads their tags better")
+    if result.ffmpeg_found:
+        print(f"{result.ffmpeg_found} unchanged files were read again: ffmpeg, which they need, is found now")
     if result.same:
         print(f"{result.same} of the files read held the tags their tracks had (written to, their permissions "
               f"or links changed, or read again)")

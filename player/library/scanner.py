@@ -48,6 +48,7 @@ from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
 from player.store.tracks import TRACK_FIELDS
+from segue_common.audio_io import INSTALL_FFMPEG, ffmpeg_path
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class ScanProgress:
     done: int = 0
     read: int = 0
     reread: int = 0          # of ``read``: unchanged files read again by a newer tag reader
+    #: of ``read``: unchanged files read again because ffmpeg, missing when they were read, is found now
+    ffmpeg_found: int = 0
     #: of ``read``: files of the library read again that held what their track had (a file
     #: touched, its permissions changed, a reader that reads it as before): only their times
     #: were written, and nobody need hear of them
@@ -265,6 +268,7 @@ class Scanner:
         self._last_report = 0.0
         self._cancelled = False
         self.progress = ScanProgress()
+        self._want_ffmpeg: set[str] = set()
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -414,6 +418,10 @@ class Scanner:
         state = {root: _Folder(folders[root]["id"], self.store.file_index(folders[root]["id"]),
                                reader_version.changed_since(folders[root]["tag_reader"], AUDIO_EXTENSIONS))
                  for root in roots}
+        # Files that could not be read only because ffmpeg was missing (a Matroska file on a
+        # machine without it): once it is found, they are read again though they did not change.
+        self._want_ffmpeg = (self.store.paths_with_error_containing(INSTALL_FFMPEG)
+                             if ffmpeg_path() is not None else set())
         duplicates: list[tuple[str, str]] = []
         batch: list[dict] = []
         new_paths: list[str] = []
@@ -503,8 +511,11 @@ class Scanner:
         # modification time set it back. (So do a change of permissions, a hard link: read
         # again, their tags come back as they were, and only the times are written.)
         saved = same and ctime is not None and old[4] is not None and old[4] != ctime
-        newer_reader = same and os.path.splitext(path)[1].lower() in folder.reread
-        if newer_reader:
+        ffmpeg_found = same and path in self._want_ffmpeg
+        newer_reader = same and not ffmpeg_found and os.path.splitext(path)[1].lower() in folder.reread
+        if ffmpeg_found:
+            self.progress.ffmpeg_found += 1
+        elif newer_reader:
             # Unchanged, but read by an older tag reader that missed or misread something in
             # files of its type: read again (its plays and analysis stay: the file is the same).
             self.progress.reread += 1

@@ -397,6 +397,11 @@ class TracksMixin:
             f"SELECT * FROM tracks {clause} ORDER BY {_LIBRARY_ORDER}"
         ).fetchall()
 
+    def paths_with_error_containing(self, words: str) -> set[str]:
+        """The paths of the error rows whose error holds ``words``."""
+        return {r[0] for r in self.execute(
+            "SELECT path FROM tracks WHERE last_error IS NOT NULL AND instr(last_error, ?) > 0", (words,))}
+
     def track_errors(self) -> list[sqlite3.Row]:
         return self.execute(
             "SELECT id, path, last_error FROM tracks WHERE last_error IS NOT NULL AND missing = 0 ORDER BY path"

@@ -1080,10 +1080,11 @@ def test_a_scan_on_windows_finds_every_file_once(store, tmp_path, monkeypatch, n
 
 @pytest.mark.skipif(not ffmpeg_encodes("libopus") or not ffmpeg_encodes("alac"),
                     reason="ffmpeg with libopus and alac makes the files")
-def test_files_that_need_ffmpeg_say_so(store, tmp_path, monkeypatch, capsys):
+def test_files_that_need_ffmpeg_say_so_and_are_read_once_ffmpeg_is_installed(store, tmp_path, monkeypatch, capsys):
     """Scanned where ffmpeg is missing, a Matroska, a WebM and an ALAC CAF file were error rows
-    "not an audio format Segue recognises" (they are, with ffmpeg). Now their error says that
-    ffmpeg is needed."""
+    "not an audio format Segue recognises" (they are, with ffmpeg), and stayed errors after
+    ffmpeg was installed until the files themselves changed. Now their error says ffmpeg is
+    needed, and the first scan that finds ffmpeg reads them, unchanged as they are."""
     from player.cli import main
 
     def said() -> str:
@@ -1094,6 +1095,7 @@ def test_files_that_need_ffmpeg_say_so(store, tmp_path, monkeypatch, capsys):
                         ("c.caf", ["-c:a", "alac"])):
         stepped_tone(music / name, *codec, seconds=2)
     write_track(music, "d", fmt="flac", seconds=1.0)
+    with_ffmpeg = os.environ["PATH"]
     monkeypatch.setenv("PATH", path_without_ffmpeg(tmp_path / "bin"))
     monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
     assert main(["scan", str(music)]) == 0
@@ -1101,3 +1103,18 @@ def test_files_that_need_ffmpeg_say_so(store, tmp_path, monkeypatch, capsys):
     for name, ext in (("a.mka", "mka"), ("b.webm", "webm"), ("c.caf", "caf")):
         assert f"{name}: format not supported ({ext}): install ffmpeg to play it" in out, out
     assert len(store.track_errors()) == 3
+    assert main(["scan"]) == 0                  # still missing: nothing to read again
+    assert "0 read, 4 unchanged, 0 errors" in said()
+
+    monkeypatch.setenv("PATH", with_ffmpeg)     # ffmpeg installed
+    assert main(["scan"]) == 0
+    out = said()
+    assert "3 read, 1 unchanged, 0 errors" in out, out
+    assert "3 unchanged files were read again: ffmpeg, which they need, is found now" in out
+    assert store.track_errors() == []
+    tracks = {os.path.basename(r["path"]): r for r in store.tracks()}
+    assert {n: tracks[n]["codec"] for n in ("a.mka", "b.webm", "c.caf")} == \
+        {"a.mka": "opus", "b.webm": "opus", "c.caf": "alac"}
+    assert all(abs(tracks[n]["duration"] - 2.0) < 0.05 for n in ("a.mka", "b.webm", "c.caf"))
+    assert main(["scan"]) == 0                  # once: from now on they are unchanged files
+    assert "0 read, 4 unchanged, 0 errors" in said()
