@@ -13,6 +13,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
+    from player.library.decoders import ffmpeg_need
     from player.library.scanner import Scanner
     from player.progress import ProgressBar
     from player.store import Store
@@ -57,6 +58,11 @@ def run(args) -> int:
     unreadable = store.library_counts()["errors"]
     if unreadable > result.errors:
         print(f"{unreadable} unreadable file{'s' * (unreadable != 1)} in the library (segue library --errors)")
+    # Said at every scan while it lasts: the packaged app comes without ffmpeg, and nothing
+    # else tells why those files do not play.
+    need = ffmpeg_need(store)
+    if need.missing:
+        print(need.words())
     for folder, reason in result.unreadable_folders[:20]:
         print(f"  cannot read folder {shown(folder)}: {reason} (its tracks are left as they were)")
     for folder in result.unavailable:

@@ -38,6 +38,7 @@ def _dir_size(path) -> int:
 def collect(store) -> dict:
     """Everything ``segue status`` prints, as a dict."""
     from player import paths
+    from player.library.decoders import ffmpeg_need
     from player.plain_words import measured
     from recommender.local_models import current_run
 
@@ -47,9 +48,12 @@ def collect(store) -> dict:
     run = current_run(paths.local_models_dir())
     priors_dir = paths.shipped_models_dir() / "priors"
     done = last_ok["n_plays"] if last_ok is not None else 0
+    need = ffmpeg_need(store)
     return {
         "database": str(paths.db_path()),
         "library": lib,
+        "ffmpeg": {"path": need.path, "tracks_needing": need.tracks, "unreadable_needing": need.unreadable,
+                   "kinds": need.kinds},
         "analysis": _analysis(store),
         "priors": sorted(p.stem for p in priors_dir.glob("*.npz")) if priors_dir.exists() else [],
         "training": {
@@ -79,6 +83,15 @@ def describe(info: dict) -> list[str]:
     if lib["errors"] or lib["missing"]:
         out.append(f"            {lib['errors']:,} files could not be read (segue library --errors), "
                    f"{lib['missing']:,} are missing from their folders")
+    ff = info.get("ffmpeg") or {}
+    if ff.get("path"):
+        out.append(f"ffmpeg:     {ff['path']} (plays m4a/AAC, ALAC, WMA, Matroska, WebM and the other formats)")
+    else:
+        from player.library.decoders import FfmpegNeed
+
+        need = FfmpegNeed(None, ff.get("tracks_needing", 0), ff.get("unreadable_needing", 0), ff.get("kinds", []))
+        out.append("ffmpeg:     " + (need.words().removeprefix("ffmpeg is ")
+                                     or "not installed (no file of the library needs it)"))
     if an.get("available"):
         done, total = an.get("analysed", 0), an.get("analysed", 0) + an.get("errors", 0) + an.get("pending", 0)
         line = f"Sound:      {done:,} of {total:,} tracks analysed for how they sound"

@@ -1,16 +1,20 @@
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from player import __version__
-from tests.audiogen import write_track
+from tests.audiogen import ffmpeg_encodes, path_without_ffmpeg, stepped_tone, write_track
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def segue(*args, home):
-    env = {**os.environ, "SEGUE_HOME": str(home)}
+def segue(*args, home, env=None):
+    env = {**os.environ, "SEGUE_HOME": str(home), **(env or {})}
     return subprocess.run([sys.executable, "-m", "player", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -247,3 +251,32 @@ def test_status_leaves_out_numbers_a_training_could_not_take(segue_home):
 
     metrics = json.loads(out.stdout, parse_constant=no_constant)["training"]["metrics"]
     assert metrics == {"popularity_recall@20": 0.25, "gru_hr@20": 0.5, "popularity_hr@20": 0.25}
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("libopus"), reason="ffmpeg with libopus makes the files")
+def test_scan_and_status_say_once_that_ffmpeg_is_missing_and_how_many_files_need_it(segue_home, tmp_path):
+    """Where ffmpeg is not installed (the packaged app comes without it), an m4a or a WMA was
+    listed and simply did not play, nothing saying why. The scan and ``segue status`` now say
+    it is missing and how many files of the library need it; once it is found, they say where."""
+    music = tmp_path / "music"
+    stepped_tone(music / "a.m4a", "-c:a", "aac", seconds=2)
+    stepped_tone(music / "b.wma", "-c:a", "wmav2", seconds=2)
+    stepped_tone(music / "c.mka", "-c:a", "libopus", seconds=2)
+    stepped_tone(music / "d.oga", "-c:a", "flac", seconds=2)        # FLAC in Ogg: libsndfile refuses it
+    write_track(music, "e", fmt="flac")
+    write_track(music, "f", fmt="mp3")
+    without = {"PATH": path_without_ffmpeg(tmp_path / "bin")}
+    out = segue("scan", str(music), home=segue_home, env=without)
+    words = ("ffmpeg is not installed: 4 files of your library (m4a, mka, oga, wma) need it to play and to "
+             "be analysed. Install ffmpeg: they play from the next start or scan, with nothing else to do.")
+    assert out.returncode == 0 and words in out.stdout, out.stdout + out.stderr
+    out = segue("status", home=segue_home, env=without)
+    assert "ffmpeg:     not installed: 4 files of your library (m4a, mka, oga, wma) need it" in out.stdout
+    out = segue("status", "--json", home=segue_home, env=without)
+    assert json.loads(out.stdout)["ffmpeg"] == {"path": None, "tracks_needing": 3, "unreadable_needing": 1,
+                                                "kinds": ["m4a", "mka", "oga", "wma"]}
+
+    out = segue("scan", home=segue_home)                            # ffmpeg installed
+    assert out.returncode == 0 and "ffmpeg" in out.stdout and "not installed" not in out.stdout
+    out = segue("status", home=segue_home)
+    assert f"ffmpeg:     {shutil.which('ffmpeg')} (plays m4a/AAC" in out.stdout
