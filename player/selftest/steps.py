@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -269,6 +270,32 @@ def step_audio(ctx: Context) -> str:
             + (f": {', '.join(devices[:3])}" if devices else " (Segue would play through the null engine)"))
 
 
+def step_ffmpeg(ctx: Context) -> str:
+    """Whether ffmpeg is found, and that it runs. Not finding it passes (the app runs without
+    it, and the packaged app comes without it), but says what does not play without it."""
+    import shutil
+    import subprocess
+
+    from segue_common.audio_io import ffmpeg_path, no_console_window
+
+    exe = ffmpeg_path()
+    if exe is None:
+        return ("not found: m4a/AAC, ALAC, WMA, WavPack, Matroska, WebM and the other formats only ffmpeg "
+                "decodes will neither play nor be analysed (WAV, FLAC, Ogg, Opus, AIFF and MP3 need none); "
+                "install ffmpeg, and they play from the next start, with nothing else to do")
+    try:
+        out = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30,
+                             stdin=subprocess.DEVNULL, **no_console_window())
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SelfTestError(f"ffmpeg at {exe} does not run: {exc}") from None
+    first = (out.stdout.splitlines() or [""])[0]
+    check(out.returncode == 0 and first.startswith("ffmpeg"),
+          f"ffmpeg at {exe} does not run (exit {out.returncode}): {(out.stderr or first).strip()[:200]}")
+    probe = shutil.which("ffprobe", path=os.path.dirname(exe)) or shutil.which("ffprobe")
+    return (f"{' '.join(first.split()[:3])} at {exe}; "
+            + (f"ffprobe at {probe}" if probe else "no ffprobe (Matroska and WebM files cannot be listed)"))
+
+
 NATIVE_QPA = {"linux": "xcb", "darwin": "cocoa", "win32": "windows"}
 
 
@@ -315,5 +342,6 @@ STEPS: list[tuple[str, Step, tuple[str, ...]]] = [
     ("learner", step_learner, ("scan", "models")),
     ("radio", step_radio, ("plays",)),
     ("audio", step_audio, ()),
+    ("ffmpeg", step_ffmpeg, ()),
     ("ui", step_ui, ("scan",)),
 ]

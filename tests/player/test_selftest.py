@@ -144,3 +144,23 @@ def test_subcommand_runs_a_subset_and_rejects_unknown_steps(segue_home):
     assert out.returncode == 0 and "decode" in out.stdout and "radio" not in out.stdout, out.stdout
     out = _segue("self-test", "--only", "bogus", home=segue_home)
     assert out.returncode == 2 and "unknown self-test steps" in out.stderr
+
+
+def test_the_self_test_says_whether_ffmpeg_is_found(tmp_path, monkeypatch):
+    """The packaged app comes without ffmpeg: the self-test now says whether it is found, and
+    what does not play where it is not (which still passes: the app runs without it). An
+    ffmpeg named that does not run fails the step."""
+    from tests.audiogen import path_without_ffmpeg
+
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    if shutil.which("ffmpeg"):
+        rc, text = _run(only=["ffmpeg"])
+        assert rc == 0 and re.search(r"^ffmpeg +ok .*ffmpeg version \S+ at " + re.escape(shutil.which("ffmpeg")),
+                                     text, re.M), text
+    monkeypatch.setenv("PATH", path_without_ffmpeg(tmp_path / "bin"))
+    rc, text = _run(only=["ffmpeg"])
+    assert rc == 0 and re.search(r"^ffmpeg +ok .*not found: m4a/AAC, ALAC, WMA", text, re.M), text
+    monkeypatch.setenv("SEGUE_FFMPEG", str(tmp_path / "not-a-program"))
+    (tmp_path / "not-a-program").write_text("nothing to run")
+    rc, text = _run(only=["ffmpeg"])
+    assert rc == 1 and "does not run" in text, text
