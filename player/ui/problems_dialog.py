@@ -13,6 +13,7 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QPushButton, QTreeWidget, QTreeWidgetItem
 
+from player.library.decoders import ffmpeg_need
 from player.ui.list_dialog import hint, lay_out
 from player.workers import OneAtATime, run_task
 from segue_common.text import shown
@@ -55,6 +56,10 @@ class ProblemsDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.Stretch)
         header.setSectionResizeMode(2, QHeaderView.Stretch)
         self.empty = hint(NO_PROBLEMS)
+        # ffmpeg not installed: said above the list, since the files that need it are not
+        # rows of it (an m4a is read, and fails only when played or analysed)
+        self.ffmpeg_note = hint("")
+        self.ffmpeg_note.hide()
         note = hint("A file that could not be read is read again when it changes: fix or replace it, "
                     "then File → Rescan library. A track whose analysis failed is analysed again when "
                     "its file changes.")
@@ -63,6 +68,7 @@ class ProblemsDialog(QDialog):
                                  "separated by tabs")
         self.copy_btn.setEnabled(False)
         lay_out(self, self.table, self.empty, note, self.copy_btn)
+        self.layout().insertWidget(0, self.ffmpeg_note)
         self.copy_btn.clicked.connect(self.copy)
         self._reads = OneAtATime()      # a rescan ending during a read reads once more, after it
         self.reload()
@@ -71,7 +77,8 @@ class ProblemsDialog(QDialog):
         """Read the problems as the store has them now, on a worker (every unreadable file
         of a large library); :attr:`loaded` when they are shown."""
         store = self.store
-        self._reads.request(lambda: run_task(lambda: read_problems(store), self._show, name="list-problems"))
+        self._reads.request(lambda: run_task(lambda: (read_problems(store), ffmpeg_need(store).words()),
+                                             self._show, name="list-problems"))
 
     def _show(self, result, error) -> None:
         # The list is read again while the person reads it (each failed analysis of a pass
@@ -84,7 +91,10 @@ class ProblemsDialog(QDialog):
         scrolled = table.verticalScrollBar().value()
         table.clear()
         self.empty.setText(NO_PROBLEMS if error is None else f"The files with problems could not be listed: {error}")
-        for path, what, why in result if error is None else []:
+        rows, ffmpeg_missing = result if error is None else ([], "")
+        self.ffmpeg_note.setText(ffmpeg_missing)
+        self.ffmpeg_note.setVisible(bool(ffmpeg_missing))
+        for path, what, why in rows:
             item = QTreeWidgetItem([path, what, why])
             item.setToolTip(0, path)
             item.setToolTip(2, why)
@@ -95,7 +105,7 @@ class ProblemsDialog(QDialog):
                 item.setSelected(True)
         table.resizeColumnToContents(1)
         table.verticalScrollBar().setValue(scrolled)
-        self.empty.setVisible(self.table.topLevelItemCount() == 0)
+        self.empty.setVisible(self.table.topLevelItemCount() == 0 and not ffmpeg_missing)
         self.copy_btn.setEnabled(self.table.topLevelItemCount() > 0)
         self.loaded.emit()
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
@@ -228,3 +230,50 @@ def test_rows_read_again_while_analysis_runs_keep_the_selection_and_the_place(qt
     assert table.currentItem().text(0) == paths[1]
     assert bar.value() == place > 0                          # the rows in view stay in view
     assert dialog.text() == "".join(f"{row[0]}\t{row[1]}\t{row[2]}\n" for row in _rows(dialog) if row[0] in paths)
+
+
+def _needs_ffmpeg_library(tmp_path, store, without_ffmpeg: bool, monkeypatch):
+    """An m4a and a Matroska file (with a FLAC), scanned where ffmpeg is missing."""
+    from tests.audiogen import path_without_ffmpeg, stepped_tone, write_track
+
+    music = tmp_path / "ffmpeg-music"
+    stepped_tone(music / "a.m4a", "-c:a", "aac", seconds=2)
+    stepped_tone(music / "b.mka", "-c:a", "flac", seconds=2)
+    write_track(music, "c", fmt="flac")
+    with_ffmpeg = os.environ["PATH"]
+    monkeypatch.setenv("PATH", path_without_ffmpeg(tmp_path / "bin"))
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    Scanner(store).scan([str(music)])
+    if not without_ffmpeg:
+        monkeypatch.setenv("PATH", with_ffmpeg)
+    return music
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the files")
+def test_the_window_says_once_that_ffmpeg_is_missing_and_how_many_files_need_it(qtbot, store, tmp_path,
+                                                                                  monkeypatch, make_window):
+    """The packaged app comes without ffmpeg: an m4a was listed and simply did not play, nothing
+    saying why. The window now says so at the start, and so does the list of problems."""
+    _needs_ffmpeg_library(tmp_path, store, True, monkeypatch)
+    window = make_window(store, with_player=False)
+    words = ("ffmpeg is not installed: 2 files of your library (m4a, mka) need it to play and to be analysed. "
+             "Install ffmpeg: they play from the next start or scan, with nothing else to do.")
+    assert window.statusBar().currentMessage() == words
+    assert window.problems_link.isVisible()
+    dialog = _open(qtbot, window)
+    assert dialog.ffmpeg_note.isVisible() and dialog.ffmpeg_note.text() == words
+    assert [row[0] for row in _rows(dialog)] == [str(tmp_path / "ffmpeg-music" / "b.mka")]
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the files")
+def test_files_unreadable_for_want_of_ffmpeg_are_read_at_the_start_once_it_is_installed(
+        qtbot, store, tmp_path, monkeypatch, make_window):
+    """With the library not following its folders, no scan runs at the start: a Matroska file
+    found unreadable before ffmpeg was installed stayed unreadable. The start now reads it."""
+    music = _needs_ffmpeg_library(tmp_path, store, False, monkeypatch)
+    assert [r["path"] for r in store.track_errors()] == [str(music / "b.mka")]
+    window = make_window(store, with_player=False, wait_library=False)
+    qtbot.waitUntil(lambda: store.track_errors() == [], timeout=20000)
+    assert {os.path.basename(r["path"]): r["codec"] for r in store.tracks()} == \
+        {"a.m4a": "mp4", "b.mka": "flac", "c.flac": "flac"}
+    assert "ffmpeg is not installed" not in window.statusBar().currentMessage()
