@@ -479,7 +479,8 @@ class AnalysisJob:
 
     def _fail(self, path: str, error: str, genres: dict, result: AnalysisResult) -> None:
         """Store the error against the file: it is not tried again until ``--retry-errors``
-        or until the file changes (a rescan of a changed file clears it).
+        or until the file changes (a rescan of a changed file clears it), or, for a failure
+        for want of ffmpeg, until a job finds ffmpeg (:func:`forget_errors_ffmpeg_now_decodes`).
 
         A file that is not there when its turn comes (its disk or share was disconnected
         during a pass of hours, or it moved since the scan) has nothing wrong with it: no

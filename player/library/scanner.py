@@ -25,7 +25,8 @@ the old one, with its plays, is missing until the file it went to is found.
 One rule: every file is either a track or an error row, never an exception out
 of the scan. A file that cannot be read (damaged, not audio, a named pipe, a
 value the database cannot hold) is stored with its error and not retried until it
-changes; one bad file costs only itself. One file is one track, whatever the paths
+changes (or, where its error says it needs ffmpeg, until a scan finds ffmpeg); one bad
+file costs only itself. One file is one track, whatever the paths
 to it: symlinked folders and hard links are followed, and the same file (device and
 inode; on Windows the volume and file id) is kept once, at its real path when the
 library holds that path.

@@ -3,7 +3,8 @@
 Vectors are stored as little-endian float16 blobs. Every row carries the tagger's
 ``model_version`` (a checksum of its weights), so shipping a new model makes every track
 "not analysed" again; a row with ``error`` set records a file that could not be decoded
-and is skipped until asked to retry.
+and is skipped until asked to retry (or, where it failed for want of ffmpeg, until an
+analysis job finds ffmpeg: :func:`player.analysis.forget_errors_ffmpeg_now_decodes`).
 """
 
 from __future__ import annotations
