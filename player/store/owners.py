@@ -8,8 +8,8 @@ any more, and one whose lock is held is being heard right now (the window, while
 play`` runs beside it). A process id alone could not tell: it is reused, and a killed
 player's number may belong to another program by the next start.
 
-``flock`` on Linux and macOS, ``msvcrt.locking`` on Windows (the standard library's; the
-lock is on the file's first byte). The players of this process are known without asking.
+The lock is :mod:`segue_common.file_lock`'s. The players of this process are known without
+asking.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import secrets
 import sys
 import time
 from pathlib import Path
+
+from segue_common.file_lock import lock, unlock
 
 log = logging.getLogger(__name__)
 
@@ -37,25 +39,6 @@ STARTING_S = 60.0
 # where locks are emulated per process (some network file systems), trying its own lock
 # would succeed, and letting go of it would drop the player's.
 _HERE: set[str] = set()
-
-if sys.platform == "win32":
-    import msvcrt
-
-    def _lock(fd: int, wait: bool) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
-
-    def _unlock(fd: int) -> None:
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _lock(fd: int, wait: bool) -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def owners_folder(db_path: str | os.PathLike) -> Path:
@@ -87,7 +70,7 @@ class PlayOwner:
             return
         try:
             # Waits for a checker that is trying the lock at this very moment.
-            _lock(fd, wait=True)
+            lock(fd, wait=True)
             # Written only once locked: a checker that finds the file unlocked and empty
             # leaves it alone (see STARTING_S). The process id is for a person looking.
             os.write(fd, f"{os.getpid()}\n".encode())
@@ -137,7 +120,7 @@ def _take(path: Path) -> tuple[str, int | None]:
     except OSError:
         return "unknown", None
     try:
-        _lock(fd, wait=False)
+        lock(fd, wait=False)
     except OSError as exc:
         os.close(fd)
         return ("held" if exc.errno in _HELD else "unknown"), None
@@ -146,7 +129,7 @@ def _take(path: Path) -> tuple[str, int | None]:
 
 def _let_go(fd: int) -> None:
     try:
-        _unlock(fd)
+        unlock(fd)
     except OSError:
         pass
     os.close(fd)
