@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from player import paths
+from segue_common import file_lock
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 _configured = False
@@ -37,16 +38,19 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
     be renamed: every record past the size limit tried again, shifted the older logs one
     place further (the last ones were deleted) and was itself dropped. Elsewhere a process
     whose file another had rotated found that file (now the older log) full and rotated
-    again, putting a log of one line in front of it. Here the current log is moved aside
-    first, so that when it cannot be moved nothing else is touched and the record is
-    appended (the next try once it has grown by a quarter of the limit), and a process
-    whose file was rotated by another opens the new one."""
+    again, putting a log of one line in front of it. Here one process rotates at a time
+    (a lock file beside the log), a process whose file another rotated opens the new one,
+    and the current log is moved aside before the older ones move: when it cannot be moved
+    nothing else is touched and records are appended (the next try once it has grown by a
+    quarter of the limit). A log left moved aside (a crash mid-way, an older log another
+    program held open) goes in front of the older ones at the next rotation."""
+
+    _retry_at = 0
 
     def shouldRollover(self, record) -> bool:
         if self.stream is not None and not self._still_current():
-            self.stream.close()
-            self.stream = self._open()
-        if self.stream is not None and self.maxBytes > 0 and getattr(self, "_retry_at", 0):
+            self._reopen()
+        if self.stream is not None and self.maxBytes > 0 and self._retry_at:
             self.stream.seek(0, 2)
             if self.stream.tell() < self._retry_at:
                 return False
@@ -58,26 +62,65 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
         except (OSError, ValueError):
             return False
 
+    def _reopen(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+        self.stream = self._open()
+        self._retry_at = 0
+
     def doRollover(self) -> None:
-        if self.stream:
+        try:
+            # (named apart from the logs, which are read and rewritten as "*.log*")
+            fd = os.open(os.path.splitext(self.baseFilename)[0] + ".rotation-lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            fd = None           # (no lock to be had: rotate as one process would)
+        try:
+            if fd is not None:
+                file_lock.lock(fd, wait=True)
+            if self.stream is None or not self._still_current():
+                self._reopen()          # another process rotated it meanwhile
+                return
+            self.stream.seek(0, 2)
+            if self.stream.tell() < self.maxBytes:
+                return
             self.stream.close()
             self.stream = None
-        moving = self.baseFilename + ".rotating"
-        try:
-            os.replace(self.baseFilename, moving)
-        except OSError:
-            # Held open by another process (Windows), or already moved by one: keep appending.
+            self._rotate()
             self.stream = self._open()
-            self.stream.seek(0, 2)
-            self._retry_at = self.stream.tell() + self.maxBytes // 4
-            return
-        self._retry_at = 0
-        for i in range(self.backupCount - 1, 0, -1):
-            older = self.rotation_filename(f"{self.baseFilename}.{i}")
-            if os.path.exists(older):
-                os.replace(older, self.rotation_filename(f"{self.baseFilename}.{i + 1}"))
-        os.replace(moving, self.rotation_filename(f"{self.baseFilename}.1"))
-        self.stream = self._open()
+        finally:
+            if self.stream is None:
+                self.stream = self._open()
+            if fd is not None:
+                os.close(fd)            # (closing lets the lock go)
+
+    def _rotate(self) -> None:
+        moving = self.baseFilename + ".rotating"
+        if not (os.path.exists(moving) and not self._put_first(moving)):
+            try:
+                os.replace(self.baseFilename, moving)
+            except OSError:
+                pass            # held open by another process (Windows)
+            else:
+                self._retry_at = 0
+                self._put_first(moving)
+                return
+        # Nothing moved (or an older log still cannot): keep appending, try again later.
+        try:
+            self._retry_at = os.path.getsize(self.baseFilename) + self.maxBytes // 4
+        except OSError:
+            self._retry_at = 0
+
+    def _put_first(self, path: str) -> bool:
+        """Shift the older logs one place down and make ``path`` the first of them."""
+        try:
+            for i in range(self.backupCount - 1, 0, -1):
+                older = self.rotation_filename(f"{self.baseFilename}.{i}")
+                if os.path.exists(older):
+                    os.replace(older, self.rotation_filename(f"{self.baseFilename}.{i + 1}"))
+            os.replace(path, self.rotation_filename(f"{self.baseFilename}.1"))
+            return True
+        except OSError:
+            return False
 
 
 def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str = "segue.log") -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 from player.log import SharedRotatingFileHandler
 
@@ -71,3 +74,41 @@ def test_a_process_goes_on_in_the_new_log_once_another_rotated_it(tmp_path):
     command.close()
     assert [line.split()[0] for line in _lines(log)] == ["window", "command"]
     assert len(_lines(tmp_path / "segue.log.1")) == n - 1 and not (tmp_path / "segue.log.2").exists()
+
+
+def test_a_log_left_moved_aside_goes_in_front_of_the_older_ones(tmp_path):
+    # A process killed half-way through a rotation leaves the log it was moving aside: the
+    # next rotation keeps it, in its place, rather than losing it.
+    log = tmp_path / "segue.log"
+    (tmp_path / "segue.log.1").write_text("oldest\n", encoding="utf-8")
+    (tmp_path / "segue.log.rotating").write_text("moved aside\n", encoding="utf-8")
+    h = _handler(log)
+    i = 0
+    while not (tmp_path / "segue.log.3").exists():
+        h.handle(_record(i))
+        i += 1
+    h.close()
+    assert _lines(tmp_path / "segue.log.3") == ["oldest"] and _lines(tmp_path / "segue.log.2") == ["moved aside"]
+    assert len(_lines(tmp_path / "segue.log.1")) == i - 1 and not (tmp_path / "segue.log.rotating").exists()
+
+
+def test_processes_rotating_together_keep_every_record(tmp_path):
+    # The window and commands beside it, each writing fast past a small limit: one rotates
+    # at a time, and every record is in one of the files, once.
+    script = (
+        "import logging, sys\n"
+        "from player.log import SharedRotatingFileHandler\n"
+        "h = SharedRotatingFileHandler(sys.argv[1], maxBytes=20000, backupCount=10000, encoding='utf-8')\n"
+        "h.setFormatter(logging.Formatter('%(message)s'))\n"
+        "for i in range(3000):\n"
+        "    h.handle(logging.LogRecord('p', 20, '', 1, f'{sys.argv[2]} {i:05d} ' + 'x' * 40, None, None))\n"
+        "h.close()\n")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "segue.log"), name], env=env,
+                              stderr=subprocess.PIPE, text=True) for name in "abc"]
+    errors = [p.communicate(timeout=120)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0] and errors == ["", "", ""], errors
+    records = [line for f in tmp_path.glob("segue.log*") for line in _lines(f)]
+    assert sorted(records) == sorted(f"{n} {i:05d} " + "x" * 40 for n in "abc" for i in range(3000))
+    assert not (tmp_path / "segue.log.rotating").exists()
