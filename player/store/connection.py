@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 _TEXT_FACTORY = operator.methodcaller("decode", "utf-8", "surrogateescape")
 
 
-def _sql_search_form(text: str | None) -> str:
+def _sql_search_form(text: bytes | str | None) -> str:
+    """:func:`search_form` for SQL, given text as bytes: a file name that is not UTF-8 (kept as
+    its bytes) cannot be handed to Python as text; its bad bytes become U+FFFD."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
     return search_form(text) if text else ""
 
 

@@ -313,10 +313,11 @@ class PlaysMixin:
             return []
         words = [search_form(w) for w in words]
         clause = " AND ".join(
-            "search_form(coalesce(t.title, '') || ' ' || coalesce(t.artist, '') || ' ' || coalesce(t.albumartist, '') "
-            "|| ' ' || coalesce(t.album, '') || ' ' || CASE WHEN t.title IS NULL OR t.album IS NULL "
-            "OR coalesce(t.artist, t.albumartist) IS NULL THEN substr(t.path, coalesce(length(f.path), 0) + 1) "
-            "ELSE '' END) LIKE ? ESCAPE '\\'" for _ in words)
+            "search_form(CAST(coalesce(t.title, '') || ' ' || coalesce(t.artist, '') || ' ' "
+            "|| coalesce(t.albumartist, '') || ' ' || coalesce(t.album, '') || ' ' || CASE WHEN t.title IS NULL "
+            "OR t.album IS NULL OR coalesce(t.artist, t.albumartist) IS NULL "
+            "THEN substr(t.path, coalesce(length(f.path), 0) + 1) ELSE '' END AS BLOB)) LIKE ? ESCAPE '\\'"
+            for _ in words)
         params = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for w in words]
         return self.execute(
             f"SELECT t.* FROM tracks t LEFT JOIN folders f ON f.id = t.folder_id "

@@ -448,3 +448,14 @@ def test_tracks_matching_ignores_case_accents_and_unicode_form(store):
     assert found("été österreich") == found("ete osterreich") == {caps}
     assert found("tacvba") == {named}
     assert found("cafe\u0301 mar") == {nfd}
+
+
+def test_tracks_matching_with_an_untagged_file_whose_name_is_not_utf8(store):
+    # An old file named in Latin-1 on Linux, with no tags, is searched by its path: its bad
+    # bytes must not stop the search for every other track.
+    import os
+
+    odd = _track(store, os.fsdecode(b"/m/Bj\xf6rk/Hyperballad.wav"), title=None, album=None, artist=None)
+    sunrise = _track(store, "/m/Other/Sunrise.wav", title="Sunrise", artist="Other")
+    assert [r["id"] for r in store.tracks_matching("sunrise")] == [sunrise]
+    assert [r["id"] for r in store.tracks_matching("hyperballad")] == [odd]
