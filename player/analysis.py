@@ -248,9 +248,9 @@ def forget_errors_ffmpeg_now_decodes(store) -> int:
     """Where ffmpeg is found now, forget the analysis errors stored because it was not (an
     m4a analysed before ffmpeg was installed): their tracks are analysed by the next pass, as
     if they had never been tried. Returns how many were forgotten."""
-    from segue_common.audio_io import INSTALL_FFMPEG, ffmpeg_path
+    from segue_common.audio_io import INSTALL_FFMPEG, ffmpeg_complete
 
-    if ffmpeg_path() is None:
+    if ffmpeg_complete() is None:
         return 0
     forgotten = store.forget_feature_errors_containing(INSTALL_FFMPEG)
     if forgotten:

@@ -116,6 +116,37 @@ def ffmpeg_path() -> str | None:
     return exe
 
 
+#: whether each (ffmpeg, ffprobe) pair found ran, asked once per process
+_COMPLETE: dict[tuple[str, str | None], bool] = {}
+
+
+def ffmpeg_complete() -> str | None:
+    """ffmpeg's path where it runs and ffprobe is found too (beside it or on PATH), else None:
+    what reading every format it plays takes. Whether files kept as unreadable for want of
+    ffmpeg are tried again goes by this, not by a name found: an ffmpeg that does not run
+    (libraries gone after an upgrade, a wrong ``SEGUE_FFMPEG``) or comes without ffprobe
+    would fail them again, with an error that no longer says ffmpeg is what they wait for."""
+    exe = ffmpeg_path()
+    if exe is None:
+        return None
+    probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
+    key = (exe, probe)
+    if key not in _COMPLETE:
+        ok = False
+        if probe is None:
+            log.warning("ffmpeg found at %s, but no ffprobe beside it or on PATH", exe)
+        else:
+            try:
+                ok = subprocess.run([exe, "-version"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, timeout=15, **no_console_window()).returncode == 0
+            except (OSError, subprocess.SubprocessError):
+                ok = False
+            if not ok:
+                log.warning("ffmpeg found at %s does not run", exe)
+        _COMPLETE[key] = ok
+    return exe if _COMPLETE[key] else None
+
+
 class FallbackStream:
     """Blocks of float32 frames [shape=(frames, channels)] decoded by ffmpeg or audioread.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from segue_common.audio_io import INSTALL_FFMPEG, SOUNDFILE_EXTENSIONS, ffmpeg_path
+from segue_common.audio_io import INSTALL_FFMPEG, SOUNDFILE_EXTENSIONS, ffmpeg_complete
 
 #: codecs in a file libsndfile's extensions name that libsndfile refuses (ALAC in a CAF,
 #: FLAC in Ogg): ffmpeg plays them
@@ -30,8 +30,9 @@ def needs_ffmpeg(path: str, codec: str | None) -> bool:
 
 @dataclass
 class FfmpegNeed:
-    """ffmpeg's path (None: not found) and, where it is not found, the present tracks and
-    unreadable files that need it, and their kinds (extensions, sorted)."""
+    """ffmpeg's path (None: not found, or it does not run or has no ffprobe) and, where it is
+    not found, the present tracks and unreadable files that need it, and their kinds
+    (extensions, sorted)."""
 
     path: str | None
     tracks: int = 0
@@ -57,7 +58,7 @@ def ffmpeg_need(store) -> FfmpegNeed:
     """:class:`FfmpegNeed` of the library in ``store`` (reads every present track's path and
     codec where ffmpeg is missing, a few hundred milliseconds for a large library; nothing
     where it is found)."""
-    exe = ffmpeg_path()
+    exe = ffmpeg_complete()
     if exe is not None:
         return FfmpegNeed(exe)
     need = FfmpegNeed(None)

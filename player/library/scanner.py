@@ -49,7 +49,7 @@ from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
 from player.store.tracks import TRACK_FIELDS
-from segue_common.audio_io import INSTALL_FFMPEG, ffmpeg_path
+from segue_common.audio_io import INSTALL_FFMPEG, ffmpeg_complete
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -426,7 +426,7 @@ class Scanner:
         # Files that could not be read only because ffmpeg was missing (a Matroska file on a
         # machine without it): once it is found, they are read again though they did not change.
         self._want_ffmpeg = (self.store.paths_with_error_containing(INSTALL_FFMPEG)
-                             if ffmpeg_path() is not None else set())
+                             if ffmpeg_complete() is not None else set())
         duplicates: list[tuple[str, str]] = []
         batch: list[dict] = []
         new_paths: list[str] = []

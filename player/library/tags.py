@@ -1130,9 +1130,10 @@ def read_tags(path: str) -> dict:
             # that libsndfile reads would pay it for every file.)
             probed = _probed_stream(path)
             if probed is None:
-                if error == NOT_RECOGNISED and audio_io.ffmpeg_path() is None:
+                if error == NOT_RECOGNISED and audio_io.ffmpeg_complete() is None:
                     # Matroska, WebM, ALAC in a CAF: what mutagen and libsndfile do not know, ffmpeg
-                    # may, and it is not installed. Said so (not "not an audio format", which
+                    # may, and it is not installed (or cannot read it: no ffprobe, or it does not
+                    # run). Said so (not "not an audio format", which
                     # sent people looking for a fault in the file), the words also tell the scan
                     # to read the file again once ffmpeg is found.
                     error = audio_io.needs_ffmpeg(path)

@@ -398,9 +398,11 @@ class TracksMixin:
         ).fetchall()
 
     def paths_with_error_containing(self, words: str) -> set[str]:
-        """The paths of the error rows whose error holds ``words``."""
+        """The paths of the present error rows whose error holds ``words`` (one whose file is
+        gone, or on a disk not connected, cannot be read again by a scan)."""
         return {r[0] for r in self.execute(
-            "SELECT path FROM tracks WHERE last_error IS NOT NULL AND instr(last_error, ?) > 0", (words,))}
+            "SELECT path FROM tracks WHERE last_error IS NOT NULL AND missing = 0 AND instr(last_error, ?) > 0",
+            (words,))}
 
     def track_errors(self) -> list[sqlite3.Row]:
         return self.execute(

@@ -1118,3 +1118,56 @@ def test_files_that_need_ffmpeg_say_so_and_are_read_once_ffmpeg_is_installed(sto
     assert all(abs(tracks[n]["duration"] - 2.0) < 0.05 for n in ("a.mka", "b.webm", "c.caf"))
     assert main(["scan"]) == 0                  # once: from now on they are unchanged files
     assert "0 read, 4 unchanged, 0 errors" in said()
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("libopus"), reason="ffmpeg with libopus makes the file")
+def test_a_file_waiting_for_ffmpeg_keeps_waiting_while_ffmpeg_cannot_read_it(store, tmp_path, monkeypatch, capsys):
+    # An ffmpeg without its ffprobe, or one that does not run, was taken for ffmpeg found:
+    # the file was read again and stored with an error that no longer said what it waits
+    # for, so a working ffmpeg installed later never read it.
+    import shutil as sh
+
+    from player.cli import main
+    from segue_common import audio_io
+
+    music = tmp_path / "music"
+    stepped_tone(music / "a.mka", "-c:a", "libopus", seconds=2)
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    with_ffmpeg = os.environ["PATH"]
+    monkeypatch.setenv("PATH", path_without_ffmpeg(tmp_path / "bin"))
+    assert main(["scan", str(music)]) == 0
+    waiting = "format not supported (mka): install ffmpeg to play it"
+    assert [r["last_error"] for r in store.track_errors()] == [waiting]
+    alone = tmp_path / "only-ffmpeg"
+    alone.mkdir()
+    (alone / "ffmpeg").symlink_to(sh.which("ffmpeg", path=with_ffmpeg))
+    broken = tmp_path / "broken" / "ffmpeg"
+    broken.parent.mkdir()
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    (broken.parent / "ffprobe").symlink_to(sh.which("ffprobe", path=with_ffmpeg))
+    for env in ({"PATH": os.pathsep.join([str(alone), path_without_ffmpeg(tmp_path / "bin2")])},
+                {"PATH": os.environ["PATH"], "SEGUE_FFMPEG": str(broken)}):
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        audio_io._COMPLETE.clear()
+        assert main(["scan"]) == 0
+        assert "were read again" not in "".join(capsys.readouterr())
+        assert [r["last_error"] for r in store.track_errors()] == [waiting]
+    monkeypatch.delenv("SEGUE_FFMPEG")
+    monkeypatch.setenv("PATH", with_ffmpeg)                      # a working ffmpeg at last
+    assert main(["scan"]) == 0
+    assert store.track_errors() == []
+
+
+def test_a_gone_file_waiting_for_ffmpeg_is_not_waited_for(store, tmp_path):
+    # Its row stays (missing, with its error), but no scan can read it: taking it for a file
+    # to read again made the window rescan the whole library at every start.
+    from segue_common.audio_io import INSTALL_FFMPEG
+
+    store.upsert_tracks([{"path": "/gone/a.mka", "size": 1, "mtime_ns": 1,
+                          "last_error": f"format not supported (mka): {INSTALL_FFMPEG}"},
+                         {"path": "/here/b.mka", "size": 1, "mtime_ns": 1,
+                          "last_error": f"format not supported (mka): {INSTALL_FFMPEG}"}])
+    store.execute("UPDATE tracks SET missing = 1 WHERE path = '/gone/a.mka'")
+    assert store.paths_with_error_containing(INSTALL_FFMPEG) == {"/here/b.mka"}
