@@ -49,6 +49,11 @@ log = logging.getLogger(__name__)
 FOLLOW_SETTING = "library.follow_folders"
 #: the most folders watched at once (see the module's note)
 MAX_WATCHED = 1000
+#: how many levels below the library folders are watched (None: all that fit in the cap). On
+#: Windows a watched folder's handle keeps every folder above it from being renamed or moved
+#: ("the folder is open in another program"): watching the artists' folders and no deeper
+#: leaves every folder of the library free to rename in Explorer but the library folder itself.
+WATCH_DEPTH = 1 if sys.platform == "win32" else None
 #: how long the folders must stay still before the rescan
 QUIET_MS = 3000
 #: the longest a rescan waits for files that keep changing (a clock of a share ahead of this one's)
@@ -57,11 +62,13 @@ MAX_WAIT_S = 60.0
 LOOK_AGAIN_MS = 5000
 
 
-def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED) -> tuple[list[str], bool]:
+def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED,
+                     depth: int | None = WATCH_DEPTH) -> tuple[list[str], bool]:
     """``(folders, complete)``: the folders to watch below ``roots``, breadth first, a whole level
-    at a time while it fits in ``cap`` (the roots always); ``complete`` is False when some were
-    left out. Hidden folders (and a Windows drive's recycle bin and system folders) are left
-    out as the scan leaves them; a folder reached by a link is watched once."""
+    at a time while it fits in ``cap`` (the roots always) and down to ``depth`` levels below
+    them; ``complete`` is False when some were left out. Hidden folders (and a Windows drive's
+    recycle bin and system folders) are left out as the scan leaves them; a folder reached by a
+    link is watched once."""
     watched: list[str] = []
     seen: set[tuple[int, int | str]] = set()
     level = []
@@ -73,10 +80,12 @@ def folders_to_watch(roots: list[str], cap: int = MAX_WATCHED) -> tuple[list[str
         if key not in seen:
             seen.add(key)
             level.append(root)
+    levels = 0
     while level:
-        if watched and len(watched) + len(level) > cap:
+        if watched and (len(watched) + len(level) > cap or (depth is not None and levels > depth)):
             return watched, False
         watched.extend(level)
+        levels += 1
         below = []
         for folder in level:
             try:

@@ -227,12 +227,12 @@ def test_above_the_cap_only_whole_top_levels_are_watched(tmp_path):
     (root / ".hidden").mkdir()
     (root / "$RECYCLE.BIN" / "S-1-5-21").mkdir(parents=True)        # as the scan leaves it out
     (root / "B" / "again").symlink_to(root / "B" / "1")        # a folder reached twice is watched once
-    everything, complete = folders_to_watch([str(root)], cap=100)
+    everything, complete = folders_to_watch([str(root)], cap=100, depth=None)
     assert complete and len(everything) == 1 + 3 + 9
     assert str(root / ".hidden") not in everything and not any("RECYCLE" in f for f in everything)
-    top, complete = folders_to_watch([str(root)], cap=12)
+    top, complete = folders_to_watch([str(root)], cap=12, depth=None)
     assert not complete and top == [str(root), str(root / "A"), str(root / "B"), str(root / "C")]
-    assert folders_to_watch([str(root), str(tmp_path / "not-there")], cap=2) == ([str(root)], False)
+    assert folders_to_watch([str(root), str(tmp_path / "not-there")], cap=2, depth=None) == ([str(root)], False)
 
 
 @pytest.mark.parametrize("no_file_ids", [False, True], ids=["windows", "windows-drive-without-file-ids"])
@@ -248,9 +248,27 @@ def test_every_folder_is_watched_on_windows(tmp_path, monkeypatch, no_file_ids):
             (root / artist / album).mkdir(parents=True)
     (root / "B" / "again").symlink_to(root / "B" / "1")        # still watched once
     windows_listing(monkeypatch, str(tmp_path), no_file_ids=no_file_ids)
-    everything, complete = folders_to_watch([str(root)], cap=100)
+    everything, complete = folders_to_watch([str(root)], cap=100, depth=None)
     assert complete and sorted(everything) == sorted(
         [str(root)] + [str(root / a) for a in "AB"] + [str(root / a / b) for a in "AB" for b in "12"])
+
+
+def test_on_windows_only_the_artists_folders_are_watched(tmp_path):
+    # A watched folder's handle keeps every folder above it from being renamed in Explorer:
+    # watching the albums locked every artist's folder while Segue ran.
+    from player.ui.folder_watch import folders_to_watch
+
+    root = tmp_path / "music"
+    for artist in ("A", "B"):
+        for album in ("1", "2"):
+            (root / artist / album / "CD1").mkdir(parents=True)
+    top, complete = folders_to_watch([str(root)], cap=100, depth=1)
+    assert not complete and top == [str(root), str(root / "A"), str(root / "B")]
+    everything, complete = folders_to_watch([str(root)], cap=100, depth=None)
+    assert complete and len(everything) == 1 + 2 + 4 + 4
+    flat = tmp_path / "flat"
+    (flat / "album").mkdir(parents=True)
+    assert folders_to_watch([str(flat)], cap=100, depth=1) == ([str(flat), str(flat / "album")], True)
 
 
 def test_a_rescan_asked_for_during_the_look_at_start_sees_what_changed_before_it(qtbot, scanned, music,
