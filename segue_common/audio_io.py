@@ -1316,13 +1316,15 @@ DEFAULT_LAYOUTS = {
     7: ("FL", "FR", "FC", "LFE", "BC", "SL", "SR"),
     8: ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"),
 }
-#: Where a downmix begins to be soft-clipped: below it every sample is the plain weighted sum.
-#: Summing channels can go past full scale where they are loud together; scaling the whole mix
-#: down so that no sum ever could (by 1 + 2 x 0.7071 for 5.1) made every multichannel file play
-#: 7.7 dB quieter than a stereo one. A peak above the knee is bent smoothly towards full scale
-#: instead, sample by sample: it keeps no state, so seeks and gapless joins stay exact, and it
-#: touches only the rare peaks that would otherwise clip hard.
-_KNEE = 0.9
+#: Where the output begins to be soft-clipped (:func:`soft_clip`): below it every sample is as
+#: it came. A downmix is the plain weighted sum of the channels, which can pass full scale where
+#: they are loud together (scaling the whole mix down so that no sum ever could, by 1 + 2 x 0.7071
+#: for 5.1, made every multichannel file play 7.7 dB quieter than a stereo one). Whether a sum
+#: clips is known only once ReplayGain and the volume have scaled it: a peak of 1.3 that a -9 dB
+#: track gain brings down to 0.46 never clips, and bending it before the gain distorted music
+#: that was nowhere near full scale. So the player bends peaks at the very end, after the gain
+#: and the volume, where it once clipped them hard.
+KNEE = 0.9
 
 
 def layout_of(names, channels: int) -> tuple[str, ...] | None:
@@ -1435,13 +1437,31 @@ def _stereo_matrix(have: int, layout: tuple[str, ...] | None) -> np.ndarray:
     return m / m.sum(axis=0).max()
 
 
-def _soft_clip(x: np.ndarray) -> np.ndarray:
-    """``x`` with its samples beyond :data:`_KNEE` bent towards full scale, which they never
-    reach (the curve's slope is 1 at the knee: no kink where it begins)."""
-    over = np.abs(x) > _KNEE
-    if over.any():
-        v = x[over]
-        x[over] = np.sign(v) * (_KNEE + (1 - _KNEE) * np.tanh((np.abs(v) - _KNEE) / (1 - _KNEE)))
+def soft_clip(x: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
+    """``x`` [float32], in place, with its samples beyond :data:`KNEE` bent smoothly towards
+    full scale, which they never pass (the curve's slope is 1 at the knee: no kink where it
+    begins); every sample within the knee stays exactly as it was. It keeps no state, sample
+    by sample, so a seek or a join between files is the same with it as without.
+
+    ``work``: a float32 array of twice the size of ``x`` at least, to work in without allocating
+    (the output's thread); ``x`` is only looked at where nothing passes the knee, the usual case."""
+    if x.size == 0 or (x.max() <= KNEE and x.min() >= -KNEE):
+        return x
+    if work is None or work.size < 2 * x.size:
+        work = np.empty(2 * x.size, np.float32)
+    flat = work.reshape(-1)
+    size, bent = np.abs(x, out=flat[:x.size].reshape(x.shape)), flat[x.size:2 * x.size].reshape(x.shape)
+    # the curve: KNEE + (1 - KNEE) * tanh(excess / (1 - KNEE)), of how far a sample is past the
+    # knee; it is KNEE within it, and never more than the sample itself beyond it, so the
+    # smaller of the two is the sample within the knee, exactly, and the curve beyond
+    np.subtract(size, KNEE, out=bent)
+    np.maximum(bent, 0.0, out=bent)
+    np.divide(bent, 1 - KNEE, out=bent)
+    np.tanh(bent, out=bent)
+    np.multiply(bent, 1 - KNEE, out=bent)
+    np.add(bent, KNEE, out=bent)
+    np.minimum(size, bent, out=size)
+    np.copysign(size, x, out=x)
     return x
 
 
@@ -1458,7 +1478,9 @@ def mix_channels(block: np.ndarray, channels: int, layout: tuple[str, ...] | Non
     if have == 1:
         return np.repeat(block, channels, axis=1)
     if have > 2 and channels <= 2:
-        stereo = _soft_clip(block @ _stereo_matrix(have, layout_of(layout, have)))
+        # (the plain sum, which may pass full scale: the player bends what would clip at the
+        # end, after the gain and the volume, see KNEE; analysis takes the sum as it is)
+        stereo = block @ _stereo_matrix(have, layout_of(layout, have))
         return stereo if channels == 2 else stereo.mean(axis=1, keepdims=True, dtype=np.float32)
     if channels == 1:
         return block.mean(axis=1, keepdims=True, dtype=np.float32)

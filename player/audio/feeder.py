@@ -352,8 +352,9 @@ class FeederMixin:
 
     def _push(self, src: Source, block: np.ndarray) -> None:
         if src.gain != 1.0:
+            # (not clipped here: the output bends what would clip once the volume is applied
+            # too, see BufferedEngine._clip)
             np.multiply(block, src.gain, out=block)
-            np.clip(block, -1.0, 1.0, out=block)
         self._ring.push(block)
 
     def _join(self, src: Source, dec: Decoder) -> bool | None:
