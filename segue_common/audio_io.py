@@ -188,8 +188,7 @@ class FallbackStream:
             self.samplerate, self.channels, self.fast_seek, self._lead, self._length, self.duration, self._grid, \
                 self.format, self._layout_name = _ffprobe(self._exe, self.path)
             self.layout = _ffmpeg_layout(self._layout_name, self.channels)
-            if self.layout is None:
-                self._layout_name = ""
+            self._layout_name = "" if self.layout is None else _ffmpeg_layout_spec(self._layout_name, self.layout)
             if lazy:
                 self._waiting = True
             else:
@@ -1356,7 +1355,23 @@ _FFMPEG_LAYOUTS = {
     "6.1(front)": "FL+FR+LFE+FLC+FRC+SL+SR", "7.0": "FL+FR+FC+BL+BR+SL+SR", "7.0(front)": "FL+FR+FC+FLC+FRC+SL+SR",
     "7.1": "FL+FR+FC+LFE+BL+BR+SL+SR", "7.1(wide)": "FL+FR+FC+LFE+BL+BR+FLC+FRC",
     "7.1(wide-side)": "FL+FR+FC+LFE+FLC+FRC+SL+SR", "octagonal": "FL+FR+FC+BL+BR+BC+SL+SR",
+    "hexadecagonal": "FL+FR+FC+BL+BR+BC+SL+SR+TFL+TFC+TFR+TBL+TBC+TBR+WL+WR",
+    "22.2": "FL+FR+FC+LFE+BL+BR+FLC+FRC+BC+SL+SR+TC+TFL+TFC+TFR+TBL+TBC+TBR+LFE2+TSL+TSR+BFC+BFL+BFR",
+    # (named by ffmpeg 6 and later; 5.x gives their channels, "8 channels (FL+...)")
+    "3.1.2": "FL+FR+FC+LFE+TFL+TFR", "5.1.2(back)": "FL+FR+FC+LFE+BL+BR+TFL+TFR",
+    "7.1(top)": "FL+FR+FC+LFE+BL+BR+TFL+TFR", "cube": "FL+FR+BL+BR+TFL+TFR+TBL+TBR",
+    "5.1.4(back)": "FL+FR+FC+LFE+BL+BR+TFL+TFR+TBL+TBR", "7.1.2": "FL+FR+FC+LFE+BL+BR+SL+SR+TFL+TFR",
+    "7.1.4(back)": "FL+FR+FC+LFE+BL+BR+SL+SR+TFL+TFR+TBL+TBR",
+    "7.2.3": "FL+FR+FC+LFE+BL+BR+SL+SR+TFL+TFR+TBC+LFE2",
+    "9.1.4(back)": "FL+FR+FC+LFE+BL+BR+FLC+FRC+SL+SR+TFL+TFR+TBL+TBR",
 }
+#: ffmpeg's channels in the order of their bits in its channel masks, which is the order they
+#: come in in a layout of its native order, whatever its name
+_FFMPEG_CHANNEL_BITS = {name: bit for bit, name in enumerate(
+    ("FL", "FR", "FC", "LFE", "BL", "BR", "FLC", "FRC", "BC", "SL", "SR", "TC", "TFL", "TFC", "TFR", "TBL", "TBC",
+     "TBR"))}
+_FFMPEG_CHANNEL_BITS.update(DL=29, DR=30, WL=31, WR=32, SDL=33, SDR=34, LFE2=35, TSL=36, TSR=37, BFC=38, BFL=39,
+                            BFR=40)
 
 
 def _mask_layout(mask: int, channels: int) -> tuple[str, ...] | None:
@@ -1365,9 +1380,27 @@ def _mask_layout(mask: int, channels: int) -> tuple[str, ...] | None:
 
 
 def _ffmpeg_layout(name: str, channels: int) -> tuple[str, ...] | None:
-    """The channels of ffmpeg's layout ``name`` (a standard one, or its channels joined by +)."""
+    """The channels of ffmpeg's layout ``name``: a standard one, its channels joined by + (as
+    ffmpeg 4 gave a layout without a name), or their count and them, "8 channels (FL+FR+...)"
+    (as ffmpeg 5 and later do). Only channels in ffmpeg's own order count: those are what
+    ``aformat`` keeps them in (see :func:`_ffmpeg_layout_spec`)."""
     spec = _FFMPEG_LAYOUTS.get(name, name)
-    return layout_of(spec.split("+"), channels) if re.fullmatch(r"[A-Z0-9]+(\+[A-Z0-9]+)+", spec) else None
+    if (listed := re.fullmatch(r"\d+ channels \(([A-Z0-9+]+)\)", spec)) is not None:
+        spec = listed.group(1)
+    if not re.fullmatch(r"[A-Z0-9]+(\+[A-Z0-9]+)+", spec):
+        return None
+    names = spec.split("+")
+    bits = [_FFMPEG_CHANNEL_BITS.get(n, -1) for n in names]
+    if min(bits) < 0 or bits != sorted(bits):
+        return None
+    return layout_of(names, channels)
+
+
+def _ffmpeg_layout_spec(name: str, layout: tuple[str, ...]) -> str:
+    """How to name ``layout`` (read from ffmpeg's ``name`` for it) to ffmpeg's filters: by its
+    standard name, or by its channels joined by +, which every ffmpeg reads (not its
+    "8 channels (...)" description)."""
+    return name if name in _FFMPEG_LAYOUTS else "+".join(layout)
 
 
 def _flac_channel_mask(path: str) -> int | None:

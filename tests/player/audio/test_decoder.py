@@ -209,6 +209,31 @@ def test_a_four_channel_file_is_mixed_by_the_layout_it_says_it_has(tmp_path, lay
     assert np.allclose(levels, [(1, 0), (0, 1), third, fourth], atol=0.04)
 
 
+# ffprobe (5.x and later) gives a layout without a standard name as its count and channels,
+# "8 channels (FL+FR+FC+LFE+BL+BR+TFL+TFR)": the channels count, not only the standard names.
+# Taken for no layout, the file was remixed by ffmpeg into its own 7.1, which has no place for
+# the top channels: they were dropped, silently.
+@needs_ffmpeg
+def test_a_layout_ffmpeg_has_no_name_for_is_mixed_by_its_channels(tmp_path):
+    path = tmp_path / "top.wv"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=440:d=2", "-filter_complex",
+                    "[0:a]pan=FL+FR+FC+LFE+BL+BR+TFL+TFR|c6=0.5*c0|c7=0.5*c0[b]", "-map", "[b]", "-c:a", "wavpack",
+                    str(path)], check=True)
+    out = Decoder(str(path), out_rate=44100, channels=2).read(44100)
+    assert np.allclose(np.abs(out).max(axis=0), [0.0625 * 0.7071] * 2, atol=0.002)   # (the top ones at -3 dB)
+
+
+def test_ffmpegs_layouts_are_read_by_name_or_by_their_channels():
+    from segue_common.audio_io import _ffmpeg_layout
+
+    assert _ffmpeg_layout("8 channels (FL+FR+FC+LFE+BL+BR+TFL+TFR)", 8) == ("FL", "FR", "FC", "LFE", "BL", "BR",
+                                                                           "TFL", "TFR")
+    assert _ffmpeg_layout("7.1(top)", 8) == _ffmpeg_layout("FL+FR+FC+LFE+BL+BR+TFL+TFR", 8)
+    assert len(_ffmpeg_layout("22.2", 24)) == 24 and _ffmpeg_layout("5.1(side)", 6)[4:] == ("SL", "SR")
+    assert _ffmpeg_layout("3 channels (FR+FL+FC)", 3) is None       # (not ffmpeg's order: aformat would reorder)
+    assert _ffmpeg_layout("8 channels (FL+FR+FC+LFE+BL+BR+TFL+TFR)", 6) is None
+
+
 def test_a_flac_mixes_by_its_channel_mask_tag(tmp_path):
     # (the flac encoder keeps a WAV's mask in this tag where it is not FLAC's default for the count)
     from mutagen.flac import FLAC
