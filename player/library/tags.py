@@ -547,10 +547,10 @@ def _mp4_edit_length(f, audio) -> float | None:
 
 
 def _mp4_aac_mono(f) -> bool:
-    """Whether an MP4's first sound track is AAC whose decoder configuration says one channel
-    and signals no parametric stereo: ffmpeg decodes (and the player plays) it as mono. mutagen
-    counts such a track's channels as unknown (a mono configuration may hide parametric
-    stereo) and falls back to the sample entry's count, which ISO MP4 fixes at 2."""
+    """Whether an MP4's first sound track is AAC that ffmpeg decodes (and the player plays) as
+    mono (see :func:`_aac_config_mono`). mutagen counts a mono configuration's channels as
+    unknown (it may hide parametric stereo) and falls back to the sample entry's count, which
+    ISO MP4 fixes at 2."""
     from io import BytesIO
 
     from mutagen.mp4._as_entry import ES_Descriptor
@@ -576,8 +576,27 @@ def _mp4_aac_mono(f) -> bool:
     if len(data) < 6 or data[4] != ES_Descriptor.TAG:
         return False
     config = ES_Descriptor.parse(BytesIO(data[5:])).decConfigDescr.decSpecificInfo
-    return (config is not None and getattr(config, "channelConfiguration", None) == 1
-            and getattr(config, "psPresentFlag", None) == -1 and not hasattr(config, "pce_channels"))
+    return _aac_config_mono(config)
+
+
+def _aac_config_mono(config) -> bool:
+    """Whether an AAC decoder configuration (mutagen's parse of it) is one ffmpeg decodes as
+    mono: one channel, and no parametric stereo possible. Where the configuration says
+    nothing of SBR, HE-AAC may be signalled implicitly, in the stream: ffmpeg then finds SBR
+    in the first frame and decodes it as stereo, taking parametric stereo to come with it (a
+    mono HE-AAC v2 file says one channel). Where it signals SBR and says nothing of parametric
+    stereo, ffmpeg takes it to come, as well. So only a configuration that rules it out is
+    mono: parametric stereo said absent, SBR said absent, or a core rate above 24 kHz, which
+    no SBR stream has (SBR doubles a core rate of 24 kHz at most to the output's 48 kHz)."""
+    if (config is None or getattr(config, "channelConfiguration", None) != 1 or hasattr(config, "pce_channels")
+            or getattr(config, "extensionChannelConfiguration", 1) != 1):
+        return False
+    ps, sbr = getattr(config, "psPresentFlag", -1), getattr(config, "sbrPresentFlag", -1)
+    if ps != -1:
+        return ps == 0
+    if sbr != -1:
+        return sbr == 0
+    return (getattr(config, "samplingFrequency", 0) or 0) > 24000
 
 
 def _flac_reaches_its_seek_table(audio, info) -> bool:

@@ -649,6 +649,53 @@ def test_an_aac_m4a_is_listed_with_the_channels_it_plays(tmp_path, channels):
     assert read_tags(str(path))["channels"] == channels
 
 
+def _asc(*fields) -> bytes:
+    """An AAC AudioSpecificConfig from (value, bits) fields, padded to whole bytes."""
+    bits = "".join(format(value, f"0{n}b") for value, n in fields)
+    bits += "0" * (-len(bits) % 8)
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+_SYNC_NO_SBR = ((0x2B7, 11), (5, 5), (0, 1))    # "no SBR", as ffmpeg's own encoder says after LC
+
+
+# A configuration of one channel is mono only where it rules parametric stereo out: ffmpeg finds
+# SBR signalled in the stream itself (implicit HE-AAC) in the first frame and decodes it as
+# stereo, as it does where SBR is signalled and nothing is said of parametric stereo.
+@pytest.mark.parametrize("fields, mono", [
+    (((2, 5), (4, 4), (1, 4), (0, 3)) + _SYNC_NO_SBR, True),      # LC at 44.1 kHz, SBR said absent
+    (((2, 5), (7, 4), (1, 4), (0, 3)) + _SYNC_NO_SBR, True),      # LC at 22.05 kHz, SBR said absent
+    (((2, 5), (4, 4), (1, 4), (0, 3)), True),                     # LC at 44.1 kHz: no SBR at that core rate
+    (((2, 5), (3, 4), (1, 4), (0, 3)), True),                     # ... nor at 48 kHz
+    (((2, 5), (7, 4), (1, 4), (0, 3)), False),                    # LC at 22.05 kHz: may be implicit HE-AAC
+    (((2, 5), (6, 4), (1, 4), (0, 3)), False),                    # ... 24 kHz
+    (((5, 5), (7, 4), (1, 4), (4, 4), (2, 5), (0, 3)), False),    # HE-AAC, parametric stereo not ruled out
+    (((29, 5), (7, 4), (1, 4), (4, 4), (2, 5), (0, 3)), False),   # HE-AAC v2
+    (((2, 5), (7, 4), (1, 4), (0, 3), (0x2B7, 11), (5, 5), (1, 1), (4, 4), (0x548, 11), (0, 1)), True),  # PS absent
+    (((2, 5), (4, 4), (2, 4), (0, 3)), False),                    # stereo
+])
+def test_a_mono_aac_configuration_is_mono_only_where_it_cannot_hide_parametric_stereo(fields, mono):
+    from io import BytesIO
+
+    from mutagen.mp4._as_entry import DecoderSpecificInfo
+
+    from player.library.tags import _aac_config_mono
+
+    asc = _asc(*fields)
+    assert _aac_config_mono(DecoderSpecificInfo(BytesIO(asc), len(asc))) is mono
+
+
+def test_a_mono_m4a_whose_configuration_may_be_implicit_he_aac_is_listed_as_stereo(tmp_path):
+    """ffmpeg's LC encoder says "no SBR" after the configuration; a file that says nothing of
+    it at a core rate SBR runs at (22.05 kHz) may be HE-AAC, which ffmpeg decodes as stereo."""
+    path = _ffmpeg(tmp_path, "mono.m4a", "-ac", "1", "-ar", "22050", "-c:a", "aac")
+    data = path.read_bytes()
+    said = _asc((2, 5), (7, 4), (1, 4), (0, 3), *_SYNC_NO_SBR)
+    assert data.count(said) == 1 and read_tags(str(path))["channels"] == 1
+    path.write_bytes(data.replace(said, said[:2] + bytes(len(said) - 2)))   # (the same length: nothing said)
+    assert read_tags(str(path))["channels"] == 2
+
+
 @pytest.mark.parametrize("seconds, channels", [(6.0, 2), (1.2345, 1), (4096 * 20 / 44100, 2)])
 def test_alac_in_a_caf_is_listed_at_the_length_it_plays(tmp_path, seconds, channels):
     """ffmpeg writes every packet's 4096 samples as the CAF header's count, and ffprobe's length
