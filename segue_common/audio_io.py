@@ -1862,6 +1862,7 @@ class OggChainReader(BlockReader):
             raise CorruptAudioError(f"cannot decode any part of {Path(path).name}")
         self.samplerate = max(r.samplerate for r in readers)
         self.channels = max(r.channels for r in readers)
+        self._places = self._spread([r.channels for r in readers])
         self._links, at = [], 0
         for r in readers:
             frames = int(round(r.frames * self.samplerate / r.samplerate))
@@ -1887,16 +1888,39 @@ class OggChainReader(BlockReader):
         if seek:
             link.reader.seek(frame)
 
+    def _spread(self, counts: list[int]) -> dict[int, list[list[int]]]:
+        """Where each channel of a link of each count goes among the chain's channels (a
+        channel may go to two places: mono to both fronts). Links of as many channels as the
+        chain are read as they are. Where their counts differ, the chain holds every channel
+        any link has, by name (a 5.1 link and a 6.1 one: a back pair and a back centre), and
+        each link's channels go where their names are, a mono link to the front left and
+        right, so that it plays as mono on its own does (copied into all of a 5.1's channels,
+        it played 2.41 times as loud, its centre and surround shares added up)."""
+        if len(set(counts)) == 1 or self.channels == 1:
+            return {}
+        named = {c: ("FL", "FR") if c == 2 else DEFAULT_LAYOUTS.get(c) for c in set(counts) if c > 1}
+        if all(names is not None for names in named.values()):
+            chain = tuple(sorted({n for names in named.values() for n in names}, key=_MASK_NAMES.index))
+            if len(chain) > 2:
+                self.layout = chain
+            self.channels = len(chain)
+            places = {c: [[chain.index(n)] for n in names] for c, names in named.items()}
+        else:   # (channels nobody named: by their place, as the chain's channels are mixed by it)
+            places = {c: [[i] for i in range(c)] for c in set(counts) if c > 1}
+        places[1] = [[0, 1]]
+        return places
+
     def _fit(self, block: np.ndarray) -> np.ndarray:
         have = block.shape[1]
         order = OGG_TO_WAV_ORDER.get(have)
         if order is not None:
             block = block[:, order]
-        if have == self.channels:
+        if have == self.channels and not self._places:
             return block
-        if have == 1:
-            return np.repeat(block, self.channels, axis=1)
-        return np.concatenate([block, np.zeros((len(block), self.channels - have), np.float32)], axis=1)
+        out = np.zeros((len(block), self.channels), np.float32)
+        for i, places in enumerate(self._places[have]):
+            out[:, places] = block[:, i:i + 1]
+        return out
 
     def _from_link(self, n: int) -> np.ndarray | None:
         """Up to ``n`` frames of the current link, or None at its end."""

@@ -498,6 +498,33 @@ def test_a_chain_of_a_5_1_link_and_a_stereo_one_keeps_each_channel_in_its_place(
     assert rms[0][1] > 10 * rms[0][0] and rms[1][0] > 10 * rms[1][1]
 
 
+# A link of fewer channels than the chain's plays as it does on its own: a mono link as mono,
+# as loud as the signal on both sides (it was copied into all six channels of a 5.1 chain, whose
+# centre and surround shares made it 2.41 times as loud), a quad link's back pair at the back
+# (it went where a 5.1 has its centre and LFE: on both sides, or nowhere).
+@pytest.mark.parametrize("link, sounding, left, right", [
+    (1, 0, 1.0, 1.0),
+    (4, 2, 0.7071, 0.0),        # a quad's back left
+    (4, 3, 0.0, 0.7071),        # ... and back right
+    (2, 1, 0.0, 1.0),
+])
+def test_a_link_of_fewer_channels_in_a_5_1_chain_plays_as_it_does_on_its_own(tmp_path, link, sounding, left, right):
+    from tests.audiogen import chain_oggs
+
+    t = np.arange(48000) / 48000
+    few = np.zeros((48000, link), np.float32)
+    few[:, sounding] = 0.5 * np.sin(2 * np.pi * 440 * t)
+    surround = np.zeros((48000, 6), np.float32)
+    surround[:, 0] = 0.5 * np.sin(2 * np.pi * 440 * t)      # the front left
+    path = chain_oggs(tmp_path / "c.ogg", [(few, 48000, "ogg"), (surround, 48000, "ogg")])
+    for channels in (2, 1):
+        out = read_all(Decoder(str(path), out_rate=48000, channels=channels), block=4096)
+        rms = np.sqrt(np.mean(out[4800:43200] ** 2, axis=0)) / (0.5 / np.sqrt(2))
+        assert np.allclose(rms, [left, right] if channels == 2 else [(left + right) / 2], atol=0.03)
+        rms = np.sqrt(np.mean(out[52800:91200] ** 2, axis=0)) / (0.5 / np.sqrt(2))
+        assert np.allclose(rms, [1.0, 0.0] if channels == 2 else [0.5], atol=0.03)
+
+
 def test_a_damaged_stretch_of_an_ogg_vorbis_is_silence_and_the_rest_plays_where_it_belongs(tmp_path):
     # libsndfile drops the damaged pages and plays what follows as if it came next: the track
     # ended seconds early, and every position after the damage was the file's plus that.
