@@ -215,7 +215,7 @@ def _mono(block: np.ndarray, mix: str = "mean", layout: tuple[str, ...] | None =
         block = np.nan_to_num(block, nan=0.0, posinf=1.0, neginf=-1.0)
     if mix == "side":
         return (block[:, 0] - block[:, 1]) * np.float32(0.5)
-    if block.shape[1] > 2:
+    if block.shape[1] > 2 or (layout is not None and block.shape[1] == 2):   # (a pair that is not L and R)
         from segue_common.audio_io import mix_channels
 
         return mix_channels(block, 1, layout)[:, 0]

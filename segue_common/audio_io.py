@@ -1328,10 +1328,20 @@ KNEE = 0.9
 
 def layout_of(names, channels: int) -> tuple[str, ...] | None:
     """``names`` (the channels a file says it holds, in order) where they are ``channels``
-    channels that the downmix knows, each once; else None (the count decides)."""
+    channels that the downmix knows, each once; else None (the count decides).
+
+    Two channels that are a left and a right (the fronts, or any other pair: a back pair is
+    stereo too, which a mix by name would only turn down) are None as well, plain stereo, as
+    they were. Only a pair with a channel that belongs on both sides or on neither is named: a
+    file that says it holds a front left and a centre has its centre heard on both sides, not
+    as the right channel, at full level."""
     names = tuple(names or ())
     if len(names) != channels or len(set(names)) != channels or not all(n in _TO_STEREO for n in names):
         return None
+    if channels == 2:
+        (l0, r0), (l1, r1) = _TO_STEREO[names[0]], _TO_STEREO[names[1]]
+        if l0 > 0 and r0 == 0 and l1 == 0 and r1 > 0:
+            return None
     return names
 
 
@@ -1375,8 +1385,19 @@ _FFMPEG_CHANNEL_BITS.update(DL=29, DR=30, WL=31, WR=32, SDL=33, SDR=34, LFE2=35,
 
 
 def _mask_layout(mask: int, channels: int) -> tuple[str, ...] | None:
-    names = [name for bit, name in enumerate(_MASK_NAMES) if mask >> bit & 1]
-    return layout_of(names, channels) if mask < 1 << len(_MASK_NAMES) else None
+    """The channels of a WAVE_FORMAT_EXTENSIBLE mask, as WAV reads it: the channels are the
+    speakers of its lowest set bits, one each; bits set past those are ignored (a mask with
+    SPEAKER_ALL, or one bit too many); a channel left without a bit, or given a reserved one,
+    has no name (None: the count decides)."""
+    if mask < 0:
+        return None
+    names = []
+    bit = 0
+    while mask >> bit and len(names) < channels:
+        if mask >> bit & 1:
+            names.append(_MASK_NAMES[bit] if bit < len(_MASK_NAMES) else "")
+        bit += 1
+    return layout_of(names, channels)
 
 
 def _ffmpeg_layout(name: str, channels: int) -> tuple[str, ...] | None:
@@ -1436,7 +1457,7 @@ def soundfile_layout(f: sf.SoundFile, path: str) -> tuple[str, ...] | None:
     the channel mask of a WAV, W64 or CAF (as libsndfile gives it) or a FLAC's mask tag; an Ogg
     file's by its count, in the order Ogg keeps them. None where nothing says (by the count)."""
     channels = f.channels
-    if channels <= 2:
+    if channels < 2:
         return None
     if f.format == "OGG":
         wav, order = DEFAULT_LAYOUTS.get(channels), OGG_TO_WAV_ORDER.get(channels)
@@ -1506,14 +1527,15 @@ def mix_channels(block: np.ndarray, channels: int, layout: tuple[str, ...] | Non
     of its two). Playback and analysis both mix a file's channels here, so that what is
     analysed is what is heard."""
     have = block.shape[1]
-    if have == channels:
+    named = layout_of(layout, have) if have > 1 else None
+    if have == channels and (have != 2 or named is None):
         return block
     if have == 1:
         return np.repeat(block, channels, axis=1)
-    if have > 2 and channels <= 2:
+    if (have > 2 or named is not None) and channels <= 2:
         # (the plain sum, which may pass full scale: the player bends what would clip at the
         # end, after the gain and the volume, see KNEE; analysis takes the sum as it is)
-        stereo = block @ _stereo_matrix(have, layout_of(layout, have))
+        stereo = block @ _stereo_matrix(have, named)
         return stereo if channels == 2 else stereo.mean(axis=1, keepdims=True, dtype=np.float32)
     if channels == 1:
         return block.mean(axis=1, keepdims=True, dtype=np.float32)
@@ -2255,7 +2277,8 @@ def load_audio(path: str | os.PathLike, *, sr: int | None = None, mono: bool = T
         raise CorruptAudioError(f"no audio in {Path(path).name}")
     y = data.T  # (channels, n)
     if mono:
-        y = mix_channels(data, 1, layout)[:, 0] if data.shape[1] > 2 else y.mean(axis=0)
+        # (a stereo file that names its channels is one that is not a left and a right)
+        y = mix_channels(data, 1, layout)[:, 0] if data.shape[1] > 2 or layout is not None else y.mean(axis=0)
     if sr is not None and sr != native and y.shape[-1] > 0:
         import soxr
 

@@ -246,6 +246,50 @@ def test_a_flac_mixes_by_its_channel_mask_tag(tmp_path):
     assert np.allclose(_tone_levels(path), [(1, 0), (0, 1), (0.71, 0.71), (0, 0)], atol=0.02)
 
 
+# A mask with more bits set than the file has channels names them by its lowest set bits, as
+# WAV reads one (the extra bits, SPEAKER_ALL among them, say nothing more): it was dropped,
+# and the channels mixed by their count, a 3.1 file as a quad.
+@pytest.mark.parametrize("mask", ["0x001F", "0x8000000F", "0x4000F"])
+def test_a_flac_mask_with_more_bits_than_channels_names_them_by_its_lowest(tmp_path, mask):
+    from mutagen.flac import FLAC
+
+    path = _four_tones(tmp_path / "four.flac")
+    tagged = FLAC(str(path))
+    tagged["WAVEFORMATEXTENSIBLE_CHANNEL_MASK"] = mask       # FL FR FC LFE, and more
+    tagged.save()
+    assert np.allclose(_tone_levels(path), [(1, 0), (0, 1), (0.71, 0.71), (0, 0)], atol=0.02)
+
+
+def _two_tones(path, mask=None):
+    """A 2-channel FLAC, a tone of its own in each channel, its mask tag ``mask``; its output."""
+    from mutagen.flac import FLAC
+
+    t = np.arange(48000) / 48000
+    sf.write(str(path), np.stack([0.25 * np.sin(2 * np.pi * f * t) for f in (300, 500)], 1).astype(np.float32),
+             48000, subtype="PCM_24")
+    if mask is not None:
+        tagged = FLAC(str(path))
+        tagged["WAVEFORMATEXTENSIBLE_CHANNEL_MASK"] = mask
+        tagged.save()
+    return Decoder(str(path), out_rate=48000).read(48000)
+
+
+# A stereo file that says its second channel is the centre has it heard on both sides at -3 dB,
+# as in any other file, not as its right channel at full level. A pair of a left and a right
+# (the fronts, or a back pair) is plain stereo, sample for sample.
+def test_a_two_channel_flac_whose_mask_names_a_centre_has_it_on_both_sides(tmp_path):
+    plain = _two_tones(tmp_path / "plain.flac")
+    assert (_two_tones(tmp_path / "fronts.flac", "0x3") == plain).all()
+    assert (_two_tones(tmp_path / "backs.flac", "0x30") == plain).all()
+    centre = _two_tones(tmp_path / "centre.flac", "0x5")         # FL FC
+    assert np.allclose(centre[:, 0], plain[:, 0] + 0.7071 * plain[:, 1], atol=1e-4)
+    assert np.allclose(centre[:, 1], 0.7071 * plain[:, 1], atol=1e-4)
+    from segue_common.audio_io import load_audio       # (and analysis hears the same mix)
+
+    heard, _ = load_audio(str(tmp_path / "centre.flac"), mono=True)
+    assert np.allclose(heard, centre.mean(axis=1), atol=1e-4)
+
+
 def test_a_multichannel_file_played_to_a_mono_output_is_the_mean_of_its_stereo_mix(tmp_path):
     # (as a stereo file's is the mean of its two: the centre at -3 dB, not a sixth of it)
     data = np.zeros((4410, 6), np.float32)
