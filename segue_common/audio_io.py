@@ -1315,14 +1315,15 @@ DEFAULT_LAYOUTS = {
     7: ("FL", "FR", "FC", "LFE", "BC", "SL", "SR"),
     8: ("FL", "FR", "FC", "LFE", "BL", "BR", "SL", "SR"),
 }
-#: Where the output begins to be soft-clipped (:func:`soft_clip`): below it every sample is as
-#: it came. A downmix is the plain weighted sum of the channels, which can pass full scale where
-#: they are loud together (scaling the whole mix down so that no sum ever could, by 1 + 2 x 0.7071
-#: for 5.1, made every multichannel file play 7.7 dB quieter than a stereo one). Whether a sum
-#: clips is known only once ReplayGain and the volume have scaled it: a peak of 1.3 that a -9 dB
-#: track gain brings down to 0.46 never clips, and bending it before the gain distorted music
-#: that was nowhere near full scale. So the player bends peaks at the very end, after the gain
-#: and the volume, where it once clipped them hard.
+#: Where a file mixed down from more channels begins to be soft-clipped (:func:`soft_clip`):
+#: below it every sample is as it came. A downmix is the plain weighted sum of the channels,
+#: which can pass full scale where they are loud together (scaling the whole mix down so that no
+#: sum ever could, by 1 + 2 x 0.7071 for 5.1, made every multichannel file play 7.7 dB quieter
+#: than a stereo one). Whether a sum clips is known only once ReplayGain has scaled it: a peak of
+#: 1.3 that a -9 dB track gain brings down to 0.46 never clips, and bending it before the gain
+#: distorted music that was nowhere near full scale. So the player bends such a file's peaks
+#: after the gain. Stereo and mono files are left as they are (only an over made by a boosting
+#: gain is clipped), so that the peaks of a master between the knee and full scale stay exact.
 KNEE = 0.9
 
 
@@ -1519,6 +1520,14 @@ def soft_clip(x: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
     return x
 
 
+def sums_channels(have: int, channels: int, layout: tuple[str, ...] | None = None) -> bool:
+    """Whether :func:`mix_channels` makes ``channels`` (two or one) of ``have`` by a weighted
+    sum, which can pass full scale (a file of more channels, or a pair that is not a left and
+    a right), rather than passing them on, copying or averaging them."""
+    named = layout_of(layout, have) if have > 1 else None
+    return channels <= 2 and (have > 2 or named is not None)
+
+
 def mix_channels(block: np.ndarray, channels: int, layout: tuple[str, ...] | None = None) -> np.ndarray:
     """[shape=(n, c)] -> [shape=(n, channels)]: mono is copied to every channel; more channels
     than two go to stereo by ``layout`` (the names of the block's channels; None: by their
@@ -1532,9 +1541,9 @@ def mix_channels(block: np.ndarray, channels: int, layout: tuple[str, ...] | Non
         return block
     if have == 1:
         return np.repeat(block, channels, axis=1)
-    if (have > 2 or named is not None) and channels <= 2:
-        # (the plain sum, which may pass full scale: the player bends what would clip at the
-        # end, after the gain and the volume, see KNEE; analysis takes the sum as it is)
+    if (have > 2 or named is not None) and channels <= 2:       # (as sums_channels says)
+        # (the plain sum, which may pass full scale: the player bends what would clip once
+        # ReplayGain is applied, see KNEE; analysis takes the sum as it is)
         stereo = block @ _stereo_matrix(have, named)
         return stereo if channels == 2 else stereo.mean(axis=1, keepdims=True, dtype=np.float32)
     if channels == 1:

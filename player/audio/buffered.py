@@ -25,7 +25,6 @@ import numpy as np
 from player.audio.base import Engine, Listener, PlaybackState, Source
 from player.audio.feeder import BLOCK, FeederMixin
 from player.audio.ring import RingBuffer
-from segue_common import audio_io
 
 if TYPE_CHECKING:
     from player.audio.crossfade import Crossfade
@@ -93,9 +92,6 @@ class BufferedEngine(FeederMixin, Engine):
         self._gains = np.empty(GLIDE_FRAMES, dtype=np.float32)
         self._glide_from = self._glide_to = 1.0
         self._glide_at = GLIDE_FRAMES  # frames of the glide done (all: at the level)
-        # Where peaks beyond the knee are bent (audio_io.soft_clip), made ahead for the usual
-        # block size (made again, larger, only for a larger block)
-        self._clip_work = np.empty(2 * 4096 * self.channels, dtype=np.float32)
         self._audible = False  # the last block had audio in it (audio thread)
         self._current: Source | None = None
         # Where a play or seek asked for is going, until the feeder has got there: the ring
@@ -179,7 +175,6 @@ class BufferedEngine(FeederMixin, Engine):
                 level += k
             self._level = level
             self._apply_volume(out)
-            self._clip(out)
             self._audible = m > 0
         elif level > 0:
             # Pausing or stopping: the next few milliseconds fade to silence instead of a click.
@@ -189,7 +184,6 @@ class BufferedEngine(FeederMixin, Engine):
             np.multiply(out[:k], self._ramp_down[at + 1:at + k + 1, None], out=out[:k])
             out[k:] = 0.0
             self._apply_volume(out)
-            self._clip(out)
             # (run dry, at the end of the last track: silent already, nothing left to fade)
             self._level = level = level - k if m == k else 0
             self._audible = self._ring.audible = level > 0
@@ -199,15 +193,6 @@ class BufferedEngine(FeederMixin, Engine):
             self._audible = self._ring.audible = False
             return False
         return True
-
-    def _clip(self, out: np.ndarray) -> None:
-        """Bend what would clip, last of all: after ReplayGain (the feeder's) and the volume,
-        where it is known whether a peak passes full scale. A downmix's sum can, as can a
-        lossy file's decoded peaks or a crossfade's sum; a peak within the knee stays as it is
-        (see audio_io.KNEE). Keeping no state, it changes nothing about seeks and joins."""
-        if out.size * 2 > self._clip_work.size:
-            self._clip_work = np.empty(out.size * 2, dtype=np.float32)
-        audio_io.soft_clip(out, self._clip_work)
 
     def _apply_volume(self, out: np.ndarray) -> None:
         """Scale ``out`` by the volume, gliding from the level the output was at to a new one.

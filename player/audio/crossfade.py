@@ -19,10 +19,9 @@ def _exactly(dec: Decoder, n: int, channels: int) -> np.ndarray:
 class Crossfade:
     """Mix ``length`` frames: source A fading out (cos) while B fades in (sin).
 
-    Equal-power curves keep the loudness steady for uncorrelated music; a sum that passes
-    full scale is bent below it at the output (after the volume), as any other peak is. A
-    that cannot be read any further (a damaged frame in its last seconds) is silent for the
-    rest of the fade: B is what is heard by then.
+    Equal-power curves keep the loudness steady for uncorrelated music; the sum
+    is clipped to full scale. A that cannot be read any further (a damaged frame in
+    its last seconds) is silent for the rest of the fade: B is what is heard by then.
     B that cannot be read raises :class:`DecodeError` from :meth:`step`.
     """
 
@@ -50,5 +49,6 @@ class Crossfade:
         b = _exactly(self.b_dec, k, channels)
         t = (self.done_frames + np.arange(k, dtype=np.float32)) / self.length * (np.pi / 2)
         out = a * (np.cos(t) * self.a_src.gain)[:, None] + b * (np.sin(t) * self.b_src.gain)[:, None]
+        np.clip(out, -1.0, 1.0, out=out)
         self.done_frames += k
         return out.astype(np.float32, copy=False), self.done_frames >= self.length

@@ -180,6 +180,9 @@ class Decoder:
         self._counted: list[int] = []                       # ... and its count, once done
         self._order = None    # the soundfile channels' places in WAV order, where they differ
         self._layout = None   # the names of the channels as read (after _order), where known
+        #: the file's channels are mixed down by a weighted sum, which may pass full scale
+        #: (see audio_io.sums_channels): the feeder bends its peaks
+        self.summed = False
         try:
             mode = os.stat(self.path).st_mode
         except OSError as exc:
@@ -452,15 +455,17 @@ class Decoder:
         try:
             if self._blocks is not None:
                 block = self._blocks.read(n)
-                return audio_io.mix_channels(block, self.channels, self._layout) if len(block) else None
-            if self._sf is not None:
+            elif self._sf is not None:
                 block = self._sf.read(n)
                 if self._order is not None:
                     block = block[:, self._order]
-                return audio_io.mix_channels(block, self.channels, self._layout) if len(block) else None
-            block = next(self._fallback, None)
-            return None if block is None else audio_io.mix_channels(np.asarray(block, np.float32), self.channels,
-                                                                        self._layout)
+            else:
+                block = next(self._fallback, None)
+                block = None if block is None else np.asarray(block, np.float32)
+            if block is None or not len(block):
+                return None
+            self.summed = audio_io.sums_channels(block.shape[1], self.channels, self._layout)
+            return audio_io.mix_channels(block, self.channels, self._layout)
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             # (a reader's own error names the file again: its cause says what went wrong)
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc

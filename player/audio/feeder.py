@@ -19,6 +19,7 @@ import numpy as np
 from player.audio.base import PlaybackState, Source, follows_on
 from player.audio.crossfade import Crossfade
 from player.audio.decoder import Decoder, DecodeError
+from segue_common import audio_io
 
 BLOCK = 4096  # frames decoded per step
 #: A resampled track's end, read with nothing set to follow it yet, waits for a next track
@@ -334,7 +335,7 @@ class FeederMixin:
                 self._writing = self._wdec = None
                 return
             if len(block):
-                self._push(src, block)
+                self._push(src, block, dec)
                 continue
             if dec.end_held:
                 if self._nseg is not None:
@@ -350,11 +351,16 @@ class FeederMixin:
             if not self._source_exhausted(src, dec):
                 return
 
-    def _push(self, src: Source, block: np.ndarray) -> None:
+    def _push(self, src: Source, block: np.ndarray, dec: Decoder) -> None:
         if src.gain != 1.0:
-            # (not clipped here: the output bends what would clip once the volume is applied
-            # too, see BufferedEngine._clip)
             np.multiply(block, src.gain, out=block)
+        if dec.summed:
+            # A file of more channels mixed down: its sum may pass full scale where the
+            # channels are loud together. Judged after ReplayGain (a gain that brings it
+            # below is not bent), a peak beyond the knee is bent smoothly, not cut flat.
+            audio_io.soft_clip(block)
+        elif src.gain != 1.0:
+            np.clip(block, -1.0, 1.0, out=block)
         self._ring.push(block)
 
     def _join(self, src: Source, dec: Decoder) -> bool | None:
@@ -372,7 +378,7 @@ class FeederMixin:
             return False
         if self._ring.free() < dec.join_length():
             return None
-        self._push(src, dec.join(ndec))
+        self._push(src, dec.join(ndec), dec)
         return True
 
     def _fade_over(self, fade: Crossfade) -> None:
