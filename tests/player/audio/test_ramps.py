@@ -343,18 +343,10 @@ def test_stop_during_a_resume_fade_fades_out_from_where_the_fade_is(engine, tmp_
     assert not after[FADE:].any()
 
 
-def test_a_track_played_while_paused_lets_nothing_of_the_paused_one_out(engine, tmp_path, monkeypatch):
-    # Paused and faded out, another track is played: the output may ask for audio before the
-    # feeder has dropped what it holds of the paused track. None of that may come out: it
-    # would start mid-wave, at full level.
-    (a, b), whole = write_sine_parts(tmp_path, [3 * SR, 2 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
-    render(e, 20)
-    e.pause()
-    render(e, 4)
-    assert e._level == 0
+def _played_with_the_old_buffer_kept(e, source, monkeypatch, early_blocks):
+    """Play ``source`` and be the output for ``early_blocks`` blocks while the feeder has the
+    play in hand but has not dropped the old buffer yet, then for 20 once it has filled the
+    new one: ``(early, after)``."""
     inside, go = threading.Event(), threading.Event()
     drop_all = e._drop_all
 
@@ -364,72 +356,50 @@ def test_a_track_played_while_paused_lets_nothing_of_the_paused_one_out(engine, 
         drop_all(**kw)
 
     monkeypatch.setattr(e, "_drop_all", held)
-    sb = Source(str(b))
-    e.play(sb)
-    assert inside.wait(10)          # the feeder has the play in hand, the buffer not dropped yet
-    early = render(e, 4)
+    e.play(source)
+    assert inside.wait(10)
+    early = render(e, early_blocks)
     go.set()
     filled(e)
-    after = render(e, 20)
+    return early, render(e, 20)
+
+
+@pytest.mark.parametrize("silenced", ["paused", "device lost"])
+def test_a_track_played_from_silence_lets_nothing_of_the_old_one_out(engine, tmp_path, monkeypatch, silenced):
+    # Paused and faded out, or the device gone (its level cut), another track is played: the
+    # output may ask for audio before the feeder has dropped what it holds of the old track.
+    # None of that may come out: it would start mid-wave, at full level.
+    (a, b), whole = write_sine_parts(tmp_path, [3 * SR, 2 * SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a)))
+    filled(e)
+    render(e, 20)
+    if silenced == "paused":
+        e.pause()
+        render(e, 4)
+        assert e._level == 0
+    else:
+        e._device_lost("unplugged")
+    sb = Source(str(b))
+    early, after = _played_with_the_old_buffer_kept(e, sb, monkeypatch, early_blocks=5)
     assert not early.any()
     assert np.allclose(after, whole[3 * SR:3 * SR + len(after)], atol=1e-6)   # from its first frame
     assert sb.heard_frames == len(after)
 
 
-def test_a_track_played_from_where_it_was_left_fades_in(engine, tmp_path):
-    # A track resumed at a saved place starts mid-wave: at full level from its first frame
-    # that is a click.
+@pytest.mark.parametrize("how", ["start_s", "seek"])
+def test_a_track_started_part_way_fades_in(engine, tmp_path, how):
+    # A track resumed at a saved place, or moved by the seek bar while its file opens, starts
+    # mid-wave after silence: at full level from its first frame that is a click.
     (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
     e = engine()
-    src = Source(str(a), start_s=1.3)
+    src = Source(str(a), start_s=1.3 if how == "start_s" else 0.0)
     e.play(src)
+    if how == "seek":
+        e.seek(1.3)
     filled(e)
     out = render(e, 20)
     at = int(1.3 * SR)
     assert worst_jump(np.concatenate([np.zeros(8, np.float32), out])) < 0.01
     assert np.allclose(out[FADE:], whole[at + FADE:at + len(out)], atol=1e-6)
     assert src.heard_frames == len(out)
-
-
-def test_a_seek_made_as_a_track_starts_fades_in_at_the_new_place(engine, tmp_path):
-    # The seek bar clicked while the file opens: the track starts where it was moved to,
-    # mid-wave, after silence; at full level from its first frame that is a click.
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    src = Source(str(a))
-    e.play(src)
-    e.seek(1.3)
-    filled(e)
-    out = render(e, 20)
-    at = int(1.3 * SR)
-    assert worst_jump(np.concatenate([np.zeros(8, np.float32), out])) < 0.01
-    assert np.allclose(out[FADE:], whole[at + FADE:at + len(out)], atol=1e-6)
-    assert src.heard_frames == len(out)
-
-
-def test_a_track_played_after_the_output_was_lost_lets_nothing_of_the_old_one_out(engine, tmp_path, monkeypatch):
-    # The device went away while a track played: the output's level is cut, and a track
-    # played then must not let a block of what the buffer still holds out at full level.
-    (a, b), whole = write_sine_parts(tmp_path, [3 * SR, 2 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
-    render(e, 20)
-    e._device_lost("unplugged")
-    inside, go = threading.Event(), threading.Event()
-    drop_all = e._drop_all
-
-    def held(**kw):
-        inside.set()
-        assert go.wait(20)
-        drop_all(**kw)
-
-    monkeypatch.setattr(e, "_drop_all", held)
-    e.play(Source(str(b)))
-    assert inside.wait(10)          # the feeder has the play in hand, the buffer not dropped yet
-    early = render(e, 5)
-    go.set()
-    filled(e)
-    after = render(e, 20)
-    assert not early.any()
-    assert np.allclose(after, whole[3 * SR:3 * SR + len(after)], atol=1e-6)
