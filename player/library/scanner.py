@@ -44,6 +44,7 @@ from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
 from player.library import reader_version
+from player.library.identity import file_identity
 from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.memory import let_go as _let_go
@@ -134,23 +135,6 @@ def change_time(st: os.stat_result) -> int | None:
 #: What a track takes from its file's tags, as against where the file is and its times: a file
 #: read again that gives the same values changed nothing the person sees.
 _TAG_FIELDS = tuple(f for f in TRACK_FIELDS if f not in ("path", "folder_id", "size", "mtime_ns", "ctime_ns"))
-
-
-def file_identity(path: str, st: os.stat_result | None = None) -> tuple[int, int | str]:
-    """What tells one file or folder from another: (device, inode). On Windows a directory
-    listing's entries leave both 0 (``os.stat`` has the volume and file id); a drive with no
-    file ids at all (some network shares and FAT drives) gives an inode of 0 even then, and
-    the path, in the case the system compares names in, stands in for it there (else
-    every file and folder of such a drive would look like the first one). A folder's path is
-    resolved through links, so that a link loop is walked once; a file's is not (resolving
-    asks a network share once more for every file, and such drives seldom hold links)."""
-    if st is None or (st.st_ino == 0 and st.st_dev == 0):
-        st = os.stat(path)
-    if st.st_ino:
-        return st.st_dev, st.st_ino
-    if stat_mod.S_ISDIR(st.st_mode):
-        return st.st_dev, os.path.normcase(os.path.realpath(path))
-    return st.st_dev, os.path.normcase(os.path.abspath(path))
 
 
 def _kind(mode: int) -> str:

@@ -38,7 +38,7 @@ from typing import Callable
 from PySide6.QtCore import (QEventLoop, QFileSystemWatcher, QMetaObject, QObject, QSocketNotifier, Qt, QTimer,
                             Signal, Slot)
 
-from player.library.scanner import file_identity
+from player.library.identity import file_identity
 from player.library.skip import skipped_name
 from player.workers import OneAtATime, run_task, watch_pool
 
