@@ -63,8 +63,7 @@ def ffmpeg_need(store) -> FfmpegNeed:
         return FfmpegNeed(exe)
     need = FfmpegNeed(None)
     kinds = set()
-    for path, codec, error in store.execute(
-            "SELECT path, codec, last_error FROM tracks WHERE missing = 0").fetchall():
+    for path, codec, error in store.present_files():
         if error is not None:
             if INSTALL_FFMPEG not in error:
                 continue

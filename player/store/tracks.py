@@ -397,6 +397,10 @@ class TracksMixin:
             f"SELECT * FROM tracks {clause} ORDER BY {_LIBRARY_ORDER}"
         ).fetchall()
 
+    def present_files(self) -> list[tuple[str, str | None, str | None]]:
+        """``(path, codec, last_error)`` of every track whose file is present."""
+        return [tuple(r) for r in self.execute("SELECT path, codec, last_error FROM tracks WHERE missing = 0")]
+
     def paths_with_error_containing(self, words: str) -> set[str]:
         """The paths of the present error rows whose error holds ``words`` (one whose file is
         gone, or on a disk not connected, cannot be read again by a scan)."""
