@@ -8,6 +8,7 @@ from itertools import accumulate
 from PySide6.QtCore import QSize, Qt, Signal
 from player.recommendations import genre_title
 from player.ui.elided_label import ElidedLabel
+from player.ui.icons import is_palette_change, palette_icon
 from player.ui.never_menu import add_never_actions
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
@@ -46,7 +47,7 @@ class BucketRow(QFrame):
         title.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         title.setObjectName("bucketTitle")
         self.play_btn = QToolButton()
-        self.play_btn.setIcon(self.style().standardIcon(QStyle.SP_MediaPlay))
+        self.play_btn.setIcon(palette_icon(QStyle.SP_MediaPlay, self.palette()))
         self.set_bucket(bucket)
         self.play_btn.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.play_btn.setAutoRaise(True)
@@ -77,6 +78,12 @@ class BucketRow(QFrame):
         self.list.itemActivated.connect(lambda item: self.play.emit(self.bucket, self.ids, self.list.row(item)))
         self.list.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if is_palette_change(event) and hasattr(self, "play_btn"):
+            # The style's play icon is dark on any palette: drawn in the palette's text colour.
+            self.play_btn.setIcon(palette_icon(QStyle.SP_MediaPlay, self.palette()))
 
     def bar_height(self) -> int:
         """The height of the list's scroll bar in the style it is drawn in."""

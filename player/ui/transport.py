@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.ui.elided_label import ElidedLabel
+from player.ui.icons import is_palette_change, palette_icon, palette_pixmap
 from player.ui.library_model import format_duration
 
 COVER_PX = 64
@@ -80,9 +81,8 @@ class _VolumeSlider(QSlider):
         return QSize(VOLUME_PX[1], hint.height())
 
 
-def _button(style: QStyle, icon: QStyle.StandardPixmap, tip: str, size: int = 28) -> QToolButton:
+def _button(tip: str, size: int = 28) -> QToolButton:
     b = QToolButton()
-    b.setIcon(style.standardIcon(icon))
     b.setIconSize(QSize(size, size))
     b.setToolTip(tip)
     b.setAutoRaise(True)
@@ -106,7 +106,6 @@ class TransportBar(QFrame):
         super().__init__(parent)
         self.setObjectName("transport")
         self.setFrameShape(QFrame.NoFrame)
-        style = self.style()
         self.cover = QLabel()
         self.cover.setFixedSize(COVER_PX, COVER_PX)
         self.cover.setAlignment(Qt.AlignCenter)
@@ -119,12 +118,12 @@ class TransportBar(QFrame):
         self.subtitle.setObjectName("nowSubtitle")
         for label in (self.title, self.subtitle):
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.prev_btn = _button(style, QStyle.SP_MediaSkipBackward, "Previous (Ctrl+Left)", 22)
-        self.play_btn = _button(style, QStyle.SP_MediaPlay, "Play / pause (Space)", 34)
-        self.next_btn = _button(style, QStyle.SP_MediaSkipForward, "Next (Ctrl+Right)", 22)
+        self.prev_btn = _button("Previous (Ctrl+Left)", 22)
+        self.play_btn = _button("Play / pause (Space)", 34)
+        self.next_btn = _button("Next (Ctrl+Right)", 22)
+        self._playing = False
         self.radio_btn = QToolButton()
         self.radio_btn.setText("Radio")
-        self.radio_btn.setIcon(style.standardIcon(QStyle.SP_MediaSeekForward))
         self.radio_btn.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.radio_btn.setToolTip("Start radio from this song: a station of tracks that go with it")
         self.radio_btn.setProperty("role", "button")       # drawn as a button, not a bare label
@@ -150,7 +149,6 @@ class TransportBar(QFrame):
         self.slider.setFocusPolicy(Qt.NoFocus)        # Shift+Left/Right seek from anywhere instead
         self.slider.setToolTip("Click or drag to move in the track (Shift+Left/Right: 5 s)")
         self.volume_icon = QLabel()
-        self.volume_icon.setPixmap(style.standardIcon(QStyle.SP_MediaVolume).pixmap(18, 18))
         self.volume = _VolumeSlider(Qt.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
@@ -209,7 +207,22 @@ class TransportBar(QFrame):
         self.slider.sliderMoved.connect(self._dragged)
         self.volume.valueChanged.connect(lambda v: self.volume_changed.emit(volume_gain(v)))
         self.set_repeat("off")
+        self._set_icons()
         self.set_cover(None)
+
+    def _set_icons(self) -> None:
+        """The buttons' icons in this palette's text colour (the style's own are dark on any palette)."""
+        pal = self.palette()
+        self.prev_btn.setIcon(palette_icon(QStyle.SP_MediaSkipBackward, pal))
+        self.next_btn.setIcon(palette_icon(QStyle.SP_MediaSkipForward, pal))
+        self.play_btn.setIcon(palette_icon(QStyle.SP_MediaPause if self._playing else QStyle.SP_MediaPlay, pal))
+        self.radio_btn.setIcon(palette_icon(QStyle.SP_MediaSeekForward, pal))
+        self.volume_icon.setPixmap(palette_pixmap(QStyle.SP_MediaVolume, 18, self.devicePixelRatioF(), pal))
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if is_palette_change(event) and hasattr(self, "volume_icon"):
+            self._set_icons()           # the system switched to dark or back: icons in the new colours
 
     def _drag_started(self) -> None:
         self._dragging = True
@@ -257,8 +270,9 @@ class TransportBar(QFrame):
         self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if title is not None else "")
 
     def set_playing(self, playing: bool) -> None:
+        self._playing = playing
         icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
-        self.play_btn.setIcon(self.style().standardIcon(icon))
+        self.play_btn.setIcon(palette_icon(icon, self.palette()))
 
     def set_position(self, position: float, duration: float) -> None:
         if self._dragging:
