@@ -1,5 +1,9 @@
 """Light and dark follow the system (Qt's colour scheme hint); Fusion everywhere.
 
+A high-contrast system theme is kept as it is: the system's palette is left in place of
+Segue's own, and the style sheet takes every colour from the palette (the amber slider handle
+included), so someone who needs that contrast gets it in Segue too.
+
 Colours and the shared style sheet come from ``resources/style`` (``palette.json``,
 ``segue.qss``; the icon's colours), so the bundle and the source tree look alike;
 the built-in dark palette below is the fallback when those files are missing.
@@ -81,28 +85,82 @@ def _shipped_style() -> str:
         return ""
 
 
+#: The one colour of Segue's own in the shipped style sheet (the slider handle's amber): where
+#: the system's high-contrast palette is kept, the palette's highlight takes its place.
+AMBER = "#ffc857"
+
+
 def is_dark(app: QApplication) -> bool:
     return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    def lum(c: QColor) -> float:
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in (c.redF(), c.greenF(), c.blueF())]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def is_high_contrast(palette: QPalette) -> bool:
+    """Whether ``palette`` looks like a high-contrast theme: black or white window and base with
+    white or black text on them (an ordinary light theme's window is grey, its text not pure)."""
+    def extreme(c: QColor) -> bool:
+        return c.lightness() <= 16 or c.lightness() >= 240
+    pairs = ((QPalette.Window, QPalette.WindowText), (QPalette.Base, QPalette.Text))
+    return all(extreme(palette.color(g)) and extreme(palette.color(t))
+               and contrast(palette.color(g), palette.color(t)) >= 15 for g, t in pairs)
+
+
+def _system_asks_high_contrast(app: QApplication) -> bool:
+    """What the platform says where Qt can ask it (Qt 6.10+: accessibility contrast preference)."""
+    hints = app.styleHints()
+    try:
+        return hints.accessibility().contrastPreference() == Qt.ContrastPreference.HighContrast
+    except AttributeError:
+        return False
+
+
+# The palette the application had before Segue set its own (the system's), and the one Segue set.
+_state: dict = {"system": None, "ours": None}
+
+
+def high_contrast(app: QApplication) -> bool:
+    """Whether the system's palette, kept by apply_theme, is a high-contrast one."""
+    system = _state["system"]
+    return system is not None and (_system_asks_high_contrast(app) or is_high_contrast(system))
+
+
+def _update(app: QApplication, scheme=None) -> None:
+    if high_contrast(app):
+        palette = _state["system"]      # the system's: Segue's would take the contrast away
+    else:
+        # The signal carries the new scheme; at start-up ask the platform.
+        scheme = app.styleHints().colorScheme() if scheme is None else scheme
+        shipped = _shipped_palettes()
+        if scheme == Qt.ColorScheme.Dark:
+            palette = shipped.get("dark") or dark_palette()
+        else:
+            palette = shipped.get("light") or app.style().standardPalette()
+    _state["ours"] = QPalette(palette)
+    app.setPalette(palette)
+
+
 def apply_theme(app: QApplication) -> None:
-    """Fusion with the system's light or dark scheme; re-applied when the system switches."""
+    """Fusion with the system's light or dark scheme; re-applied when the system switches.
+    A high-contrast system palette is kept instead."""
+    if _state["ours"] is None or app.palette() != _state["ours"]:
+        _state["system"] = QPalette(app.palette())      # not one Segue set: the system's
     app.setStyle("Fusion")
-    shipped = _shipped_palettes()
     icon = paths.resources_dir() / "icons" / "png" / "segue-256.png"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-
-    def update(scheme=None):
-        # The signal carries the new scheme; at start-up ask the platform.
-        scheme = app.styleHints().colorScheme() if scheme is None else scheme
-        if scheme == Qt.ColorScheme.Dark:
-            app.setPalette(shipped.get("dark") or dark_palette())
-        else:
-            app.setPalette(shipped.get("light") or app.style().standardPalette())
-
-    update()
-    app.setStyleSheet(_shipped_style() + _STYLE)
+    _update(app)
+    sheet = _shipped_style() + _STYLE
+    if high_contrast(app):
+        sheet = sheet.replace(AMBER, "palette(highlight)")
+    app.setStyleSheet(sheet)
     if not app.property("segueThemeConnected"):       # once per application
         app.setProperty("segueThemeConnected", True)
-        app.styleHints().colorSchemeChanged.connect(update)
+        app.styleHints().colorSchemeChanged.connect(lambda scheme: _update(app, scheme))

@@ -60,3 +60,57 @@ def test_a_disabled_transport_icon_is_greyed(qapp, qtbot):
         assert window < disabled < enabled
     finally:
         qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+
+
+def _high_contrast_palette() -> QPalette:
+    from PySide6.QtGui import QColor
+
+    p = QPalette()
+    for role, colour in [(QPalette.Window, "#000000"), (QPalette.WindowText, "#ffffff"),
+                         (QPalette.Base, "#000000"), (QPalette.Text, "#ffffff"), (QPalette.Button, "#000000"),
+                         (QPalette.ButtonText, "#ffffff"), (QPalette.Highlight, "#1aebff"),
+                         (QPalette.HighlightedText, "#000000"), (QPalette.Mid, "#ffffff"),
+                         (QPalette.Midlight, "#000000")]:
+        p.setColor(role, QColor(colour))
+    return p
+
+
+def test_a_high_contrast_system_palette_is_kept(qapp, qtbot):
+    from PySide6.QtWidgets import QToolButton
+
+    from player.ui.theme import apply_theme
+
+    qapp.setPalette(_high_contrast_palette())          # what a high-contrast desktop gives the app
+    try:
+        apply_theme(qapp)
+        assert qapp.palette().color(QPalette.Window).name() == "#000000"
+        assert qapp.palette().color(QPalette.Highlight).name() == "#1aebff"
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert qapp.palette().color(QPalette.Highlight).name() == "#1aebff"
+        # No colour of Segue's own in the style sheet there: a checked Shuffle is drawn in the
+        # palette's highlight colours, not teal on black.
+        assert "#0e8f86" not in qapp.styleSheet().lower() and "#ffc857" not in qapp.styleSheet().lower()
+        button = QToolButton()
+        button.setText("Shuffle")
+        button.setProperty("role", "button")
+        button.setCheckable(True)
+        button.setChecked(True)
+        qtbot.addWidget(button)
+        button.resize(100, 30)
+        image = button.grab().toImage()
+        centre = image.pixelColor(4, image.height() // 2)
+        assert centre.name() == "#1aebff"
+    finally:
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+
+
+def test_segues_own_palettes_still_apply_on_an_ordinary_system(qapp):
+    from player.ui.theme import apply_theme, is_high_contrast
+
+    assert not is_high_contrast(qapp.palette())
+    apply_theme(qapp)
+    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    try:
+        assert qapp.palette().color(QPalette.Window).name() == "#1c1d22"
+    finally:
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
