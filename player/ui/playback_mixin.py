@@ -497,10 +497,11 @@ class PlaybackMixin:
         from player.ui.cover import load_cover
 
         store = self.store
+        pixels = max(128, self.transport.cover_pixels())     # sharp on this screen, and on one of 2x
 
         def cover():
             row = store.track(track_id)          # the file's path: the library in memory has none
-            return load_cover(row["path"]) if row is not None else None
+            return load_cover(row["path"], pixels) if row is not None else None
 
         self._cover_task = run_task(cover, lambda result, error:
                                     self.transport.set_cover(result if error is None else None), name="cover")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
@@ -122,6 +122,7 @@ class TransportBar(QFrame):
         self.play_btn = _button("Play / pause (Space)", 34)
         self.next_btn = _button("Next (Ctrl+Right)", 22)
         self._playing = False
+        self._cover_image: QImage | None = None       # kept to draw again on a screen of another ratio
         self.radio_btn = QToolButton()
         self.radio_btn.setText("Radio")
         self.radio_btn.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
@@ -217,12 +218,23 @@ class TransportBar(QFrame):
         self.next_btn.setIcon(palette_icon(QStyle.SP_MediaSkipForward, pal))
         self.play_btn.setIcon(palette_icon(QStyle.SP_MediaPause if self._playing else QStyle.SP_MediaPlay, pal))
         self.radio_btn.setIcon(palette_icon(QStyle.SP_MediaSeekForward, pal))
-        self.volume_icon.setPixmap(palette_pixmap(QStyle.SP_MediaVolume, 18, self.devicePixelRatioF(), pal))
+        self.volume_icon.setPixmap(palette_pixmap(QStyle.SP_MediaVolume, 18, self.ratio(), pal))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
         if is_palette_change(event) and hasattr(self, "volume_icon"):
             self._set_icons()           # the system switched to dark or back: icons in the new colours
+        if event.type() == QEvent.DevicePixelRatioChange and hasattr(self, "volume_icon"):
+            self._set_icons()           # moved to a screen of another ratio: sharp there too
+            self.set_cover(self._cover_image)
+
+    def ratio(self) -> float:
+        """The device pixels per logical pixel of the screen the bar is on."""
+        return self.devicePixelRatioF()
+
+    def cover_pixels(self) -> int:
+        """The size to load a cover at for this screen: the cover's box in device pixels."""
+        return max(COVER_PX, round(COVER_PX * self.ratio()))
 
     def _drag_started(self) -> None:
         self._dragging = True
@@ -285,9 +297,21 @@ class TransportBar(QFrame):
         self.total.setText(format_duration(duration) or "0:00")
 
     def set_cover(self, image: QImage | None) -> None:
+        ratio = self.ratio()
+        self._cover_image = image
         if image is None or image.isNull():
-            self.cover.setPixmap(self.style().standardIcon(QStyle.SP_DriveCDIcon).pixmap(40, 40))
+            side = round(40 * ratio)
+            disc = self.style().standardIcon(QStyle.SP_DriveCDIcon).pixmap(side, side)
+            disc = disc.scaled(side, side, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+            disc.setDevicePixelRatio(ratio)
+            self.cover_pixmap = disc
+            self.cover.setPixmap(disc)
             self.cover.setToolTip("")
             return
-        pix = QPixmap.fromImage(image).scaled(COVER_PX, COVER_PX, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        # Scaled to the box's device pixels and marked with the screen's ratio: scaled to 64
+        # pixels, a HiDPI screen blew those up again and the cover was blurred.
+        side = round(COVER_PX * ratio)
+        pix = QPixmap.fromImage(image).scaled(side, side, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        pix.setDevicePixelRatio(ratio)
+        self.cover_pixmap = pix         # (the label hands back a copy at its own ratio)
         self.cover.setPixmap(pix)

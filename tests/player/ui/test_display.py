@@ -114,3 +114,23 @@ def test_segues_own_palettes_still_apply_on_an_ordinary_system(qapp):
         assert qapp.palette().color(QPalette.Window).name() == "#1c1d22"
     finally:
         qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+
+
+def test_the_cover_is_sharp_on_a_hidpi_screen(qapp, qtbot, monkeypatch):
+    from PySide6.QtGui import QColor
+
+    from player.ui.transport import COVER_PX, TransportBar
+
+    bar = TransportBar()
+    qtbot.addWidget(bar)
+    monkeypatch.setattr(bar, "ratio", lambda: 2.0)           # a screen at 200 %
+    image = QImage(300, 300, QImage.Format_RGB32)
+    image.fill(QColor("#2040d0"))
+    bar.set_cover(image)
+    pix = bar.cover_pixmap
+    assert pix.devicePixelRatio() == 2.0
+    assert pix.width() == 2 * COVER_PX                          # one image pixel to each screen pixel
+    assert pix.deviceIndependentSize().width() == COVER_PX      # in the same box
+    assert bar.cover_pixels() == 2 * COVER_PX
+    bar.set_cover(None)
+    assert bar.cover_pixmap.devicePixelRatio() == 2.0
