@@ -16,7 +16,14 @@ from PySide6.QtWidgets import (
     QPushButton, QScrollArea, QSizePolicy, QStyle, QToolButton, QVBoxLayout, QWidget,
 )
 
-TILE_WIDTH = 170
+TILE_WIDTH = 170             # a tile's width at the usual font size; wider at a larger font
+TILE_CHARS = 28              # how many average characters of the font a tile holds across
+
+
+def tile_width(metrics) -> int:
+    """A tile's width in the font of ``metrics``: as many characters across at any font size
+    (a fixed 170 px showed three or four words of a title at a large font)."""
+    return max(TILE_WIDTH, TILE_CHARS * metrics.averageCharWidth())
 GENRE_CHARS = 8              # room a genre's name keeps in the narrowest row, in characters
 
 
@@ -61,9 +68,10 @@ class BucketRow(QFrame):
         self.list.setSpacing(3)
         # Title, artist, and why the track is offered: the tooltip alone reached nobody on a
         # touchpad or a keyboard.
-        delegate = TwoLineDelegate(self.list, width=TILE_WIDTH, reasons=True)
+        width = tile_width(self.list.fontMetrics())
+        delegate = TwoLineDelegate(self.list, width=width, reasons=True)
         self.list.setItemDelegate(delegate)
-        self.tile = QSize(TILE_WIDTH, delegate.height_for(self.list.fontMetrics()))
+        self.tile = QSize(width, delegate.height_for(self.list.fontMetrics()))
         self.set_bar_room(True)
         self.set_entries(entries)
         head = QHBoxLayout()

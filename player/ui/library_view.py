@@ -14,6 +14,9 @@ from player.ui.never_menu import add_never_actions
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60}
+#: What the narrow columns hold at their widest: they are at least as wide as that and as their
+#: header in the table's font (at a large font "Year" and "Time" were cut off at 52 and 60 px).
+_SAMPLES = {"track_no": "888", "genre": "", "year": "8888", "duration": "88:88:88"}
 _SHARING = ("title", "artist", "album")     # the columns that share the table's spare width
 _SHARING_MIN = 80                           # narrower than this, the table scrolls sideways instead
 
@@ -187,8 +190,13 @@ class LibraryView(QWidget):
         hh.setHighlightSections(False)
         hh.setStretchLastSection(False)
         hh.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        hh.ensurePolished()             # (the header's size below in the style sheet's font)
         for i, (key, _) in enumerate(COLUMNS):
-            hh.resizeSection(i, _WIDTHS.get(key, 120))
+            width = _WIDTHS.get(key, 120)
+            if key in _SAMPLES:
+                width = max(width, hh.sectionSizeFromContents(i).width(),
+                            t.fontMetrics().horizontalAdvance(_SAMPLES[key]) + 16)
+            hh.resizeSection(i, width)
         self.columns = ColumnFit(t)
         t.setContextMenuPolicy(Qt.CustomContextMenu)
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import logging
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QIcon, QPalette
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from player import paths
@@ -23,15 +23,31 @@ from player import paths
 log = logging.getLogger(__name__)
 
 _STYLE = """
-#nowTitle { font-size: 15px; font-weight: 600; }
+#nowTitle { font-size: %(title).1fpt; font-weight: 600; }
 #nowSubtitle { color: palette(placeholder-text); }
-#panelTitle, #bucketTitle { font-size: 14px; font-weight: 600; }
+#panelTitle, #bucketTitle { font-size: %(panel).1fpt; font-weight: 600; }
 #hint { color: palette(placeholder-text); }
-#welcomeTitle { font-size: 24px; font-weight: 600; }
+#welcomeTitle { font-size: %(welcome).1fpt; font-weight: 600; }
+QLabel[role="heading"] { font-size: %(heading).1fpt; }
 #transport { border-bottom: 1px solid palette(mid); }
 #cover { border: 1px solid palette(mid); border-radius: 3px; }
 QTableView { gridline-color: transparent; }
 """
+#: Title sizes as multiples of the application's font. Fixed pixel sizes were the smallest
+#: text in the window once someone chose a large font; at the usual 9 pt these are the sizes
+#: they were (15, 14 and 24 px, and the headings' 14 pt).
+_SCALES = {"title": 1.25, "panel": 1.17, "welcome": 2.0, "heading": 1.55}
+
+
+def _points(font: QFont) -> float:
+    """``font``'s size in points (a font set in pixels counted at 96 per inch)."""
+    return font.pointSizeF() if font.pointSizeF() > 0 else max(1, font.pixelSize()) * 72 / 96
+
+
+def app_style(font: QFont) -> str:
+    """Segue's own rules over the shipped sheet, their title sizes relative to ``font``."""
+    base = _points(font)
+    return _STYLE % {name: base * scale for name, scale in _SCALES.items()}
 
 
 def dark_palette() -> QPalette:
@@ -123,7 +139,7 @@ def _system_asks_high_contrast(app: QApplication) -> bool:
 
 
 # The palette the application had before Segue set its own (the system's), and the one Segue set.
-_state: dict = {"system": None, "ours": None}
+_state: dict = {"system": None, "ours": None, "sheet": None, "watch": None}
 
 
 def high_contrast(app: QApplication) -> bool:
@@ -157,10 +173,27 @@ def apply_theme(app: QApplication) -> None:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     _update(app)
-    sheet = _shipped_style() + _STYLE
-    if high_contrast(app):
-        sheet = sheet.replace(AMBER, "palette(highlight)")
-    app.setStyleSheet(sheet)
+    _apply_sheet(app)
     if not app.property("segueThemeConnected"):       # once per application
         app.setProperty("segueThemeConnected", True)
         app.styleHints().colorSchemeChanged.connect(lambda scheme: _update(app, scheme))
+        _state["watch"] = _FontWatch(app)
+        app.installEventFilter(_state["watch"])
+
+
+def _apply_sheet(app: QApplication) -> None:
+    sheet = _shipped_style() + app_style(app.font())
+    if high_contrast(app):
+        sheet = sheet.replace(AMBER, "palette(highlight)")
+    _state["sheet"] = sheet
+    app.setStyleSheet(sheet)
+
+
+class _FontWatch(QObject):
+    """Sizes the titles again when the application's font changes (while Segue's sheet is on)."""
+
+    def eventFilter(self, watched, event) -> bool:
+        if (event.type() == QEvent.ApplicationFontChange and watched is QApplication.instance()
+                and watched.styleSheet() == _state["sheet"]):
+            _apply_sheet(watched)
+        return False

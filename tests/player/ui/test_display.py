@@ -134,3 +134,38 @@ def test_the_cover_is_sharp_on_a_hidpi_screen(qapp, qtbot, monkeypatch):
     assert bar.cover_pixels() == 2 * COVER_PX
     bar.set_cover(None)
     assert bar.cover_pixmap.devicePixelRatio() == 2.0
+
+
+def test_titles_headers_and_tiles_grow_with_a_large_font(qapp, qtbot):
+    from PySide6.QtGui import QFontInfo
+
+    from player.ui.discover_panel import TILE_WIDTH, BucketRow
+    from player.ui.library_model import COLUMNS, LibraryModel
+    from player.ui.library_view import LibraryView
+    from player.ui.theme import apply_theme
+    from player.ui.transport import TransportBar
+
+    font = qapp.font()
+    try:
+        apply_theme(qapp)
+        large = qapp.font()
+        large.setPointSize(18)
+        qapp.setFont(large)                 # after the theme, as a desktop's setting may come
+        bar = TransportBar()
+        qtbot.addWidget(bar)
+        bar.title.ensurePolished()
+        # The song's title is larger than the text around it, not the smallest in the window.
+        assert QFontInfo(bar.title.font()).pointSizeF() > 18
+        view = LibraryView(LibraryModel())
+        qtbot.addWidget(view)
+        hh = view.table.horizontalHeader()
+        for key in ("year", "duration"):
+            i = [k for k, _ in COLUMNS].index(key)
+            # The header's word fits whole ("Year", "Time" were cut off at 52 and 60 px).
+            assert hh.sectionSize(i) >= hh.sectionSizeFromContents(i).width(), key
+        row = BucketRow("rock", [(1, "Song", "Artist", "")])
+        qtbot.addWidget(row)
+        assert row.tile.width() > 1.5 * TILE_WIDTH
+    finally:
+        qapp.setFont(font)
+
