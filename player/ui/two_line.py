@@ -3,12 +3,38 @@ optionally a third line in italics saying why the track is there."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QFont, QPalette
+import unicodedata
+
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QFont, QPalette, QTextOption
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 SUBTITLE_ROLE = Qt.UserRole + 2
 REASON_ROLE = Qt.UserRole + 4
+
+
+def is_right_to_left(text: str) -> bool:
+    """Whether ``text`` reads right to left: its first letter with a direction is Hebrew,
+    Arabic or another right-to-left script (as Unicode's paragraph rule decides)."""
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            return True
+        if kind == "L":
+            return False
+    return False
+
+
+def draw_line(painter, rect: QRect, text: str, metrics) -> None:
+    """``text`` on one line in ``rect``, cut short with "…" to fit, in its own direction: an
+    Arabic or Hebrew name starts at the right edge and loses its end (on the left), whichever
+    way the window is laid out. Drawn in the list's direction, such a name sat at the left
+    with the "…" on the wrong side of it, cut where it begins."""
+    rtl = is_right_to_left(text)
+    option = QTextOption(Qt.AlignAbsolute | (Qt.AlignRight if rtl else Qt.AlignLeft) | Qt.AlignVCenter)
+    option.setTextDirection(Qt.RightToLeft if rtl else Qt.LeftToRight)
+    option.setWrapMode(QTextOption.NoWrap)
+    painter.drawText(QRectF(rect), metrics.elidedText(text, Qt.ElideRight, rect.width()), option)
 
 
 class TwoLineDelegate(QStyledItemDelegate):
@@ -42,21 +68,18 @@ class TwoLineDelegate(QStyledItemDelegate):
         painter.setFont(bold)
         painter.setPen(opt.palette.color(QPalette.HighlightedText if selected else QPalette.Text))
         top = QRect(rect.left(), rect.top(), rect.width(), h)
-        painter.drawText(top, Qt.AlignLeft | Qt.AlignVCenter,
-                         painter.fontMetrics().elidedText(title or "", Qt.ElideRight, rect.width()))
+        draw_line(painter, top, title or "", painter.fontMetrics())
         painter.setFont(opt.font)
         if not selected:
             painter.setPen(opt.palette.color(QPalette.PlaceholderText))
         sub = index.data(SUBTITLE_ROLE) or ""
         bottom = QRect(rect.left(), rect.top() + h + 2, rect.width(), h)
-        painter.drawText(bottom, Qt.AlignLeft | Qt.AlignVCenter,
-                         opt.fontMetrics.elidedText(sub, Qt.ElideRight, rect.width()))
+        draw_line(painter, bottom, sub, opt.fontMetrics)
         reason = index.data(REASON_ROLE) if self._lines == 3 else None
         if reason:
             italic = QFont(opt.font)
             italic.setItalic(True)
             painter.setFont(italic)
             line = QRect(rect.left(), rect.top() + 2 * (h + 2), rect.width(), h)
-            painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
-                             painter.fontMetrics().elidedText(reason, Qt.ElideRight, rect.width()))
+            draw_line(painter, line, reason, painter.fontMetrics())
         painter.restore()

@@ -169,3 +169,39 @@ def test_titles_headers_and_tiles_grow_with_a_large_font(qapp, qtbot):
     finally:
         qapp.setFont(font)
 
+
+def _ink_columns(image, top: int, bottom: int) -> list[int]:
+    """The x of every column with dark pixels (text) between rows ``top`` and ``bottom``."""
+    return [x for x in range(image.width())
+            if any(image.pixelColor(x, y).lightness() < 128 for y in range(top, bottom))]
+
+
+def test_right_to_left_names_are_drawn_from_the_right(qapp, qtbot):
+    from PySide6.QtWidgets import QListWidget, QListWidgetItem
+
+    from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
+
+    listing = QListWidget()
+    qtbot.addWidget(listing)
+    listing.setItemDelegate(TwoLineDelegate(listing))
+    listing.resize(400, 120)
+    item = QListWidgetItem("שלום")                           # a Hebrew title, short
+    item.setData(SUBTITLE_ROLE, "An artist")                 # an English artist
+    listing.addItem(QListWidgetItem(item))
+    long_title = "أغنية الحب الطويلة جدا في الليل " * 4       # an Arabic title that has to be cut short
+    other = QListWidgetItem(long_title)
+    other.setData(SUBTITLE_ROLE, "فيروز")
+    listing.addItem(other)
+    listing.show()
+    qtbot.waitExposed(listing)
+    image = listing.viewport().grab().toImage()
+    h = listing.fontMetrics().height()
+    first = listing.visualItemRect(listing.item(0))
+    title = _ink_columns(image, first.top() + 5, first.top() + 5 + h)
+    artist = _ink_columns(image, first.top() + 7 + h, first.top() + 7 + 2 * h)
+    assert title and min(title) > image.width() // 2          # the Hebrew title from the right edge
+    assert artist and max(artist) < image.width() // 2        # the English artist from the left
+    second = listing.visualItemRect(listing.item(1))
+    cut = _ink_columns(image, second.top() + 5, second.top() + 5 + h)
+    # The long title starts at the right edge; its "…" is at its left end, where it is cut.
+    assert max(cut) > image.width() - 20
