@@ -416,11 +416,12 @@ class Catalog:
     def n_listened(self) -> int:
         return int(self.play_count.sum())
 
-    def label(self, row: int) -> str:
+    def label(self, row: int, name=lambda text: text) -> str:
         """``"Title — Artist"`` for reasons and logs (``"Title, from Album"`` where the
-        artist is not known: a folder is not named as if it were one)."""
-        artist = self.artist_names[self.artist[row]] if self.artist[row] >= 0 else ""
-        title = self.titles[row] or f"track {self.track_ids[row]}"
+        artist is not known: a folder is not named as if it were one). ``name`` is applied to
+        the title and the artist (see ``recommender.explain.isolate``)."""
+        artist = name(self.artist_names[self.artist[row]]) if self.artist[row] >= 0 else ""
+        title = name(self.titles[row] or f"track {self.track_ids[row]}")
         if artist and self.artist_is_guessed(row):
             return f"{title}, from {artist}"
         return f"{title} — {artist}" if artist else title

@@ -8,6 +8,8 @@ or ``""``.
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
 SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds like" holds
@@ -65,15 +67,30 @@ def _play_sums(rec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return sums[0], sums[1], ranked
 
 
+def isolate(name: str) -> str:
+    """``name`` set apart for the Unicode bidirectional algorithm (FIRST STRONG ISOLATE ...
+    POP DIRECTIONAL ISOLATE) where it has right-to-left letters. In "you played فيروز 12
+    times" the number was taken in with the Arabic name and shown on its far side; isolated,
+    the name reads right to left inside a sentence that stays in order. A name without such
+    letters is left as it is."""
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in name):
+        return f"\u2068{name}\u2069"
+    return name
+
+
+def _label(cat, row: int) -> str:
+    return cat.label(row, isolate)
+
+
 def _whose(cat, row: int) -> str:
     """The row's artist as a reason names it: "Nina Simone", or "songs from Soundtracks"
     where the track has no artist tag and its "artist" is the album or folder it is in."""
-    name = cat.artist_names[cat.artist[row]]
+    name = isolate(cat.artist_names[cat.artist[row]])
     return f"songs from {name}" if cat.artist_is_guessed(row) else name
 
 
 def _by(cat, row: int) -> str:
-    name = cat.artist_names[cat.artist[row]]
+    name = isolate(cat.artist_names[cat.artist[row]])
     return f"from {name}" if cat.artist_is_guessed(row) else f"by {name}"
 
 
@@ -90,17 +107,17 @@ def explain_row(rec, row: int, context: str = "") -> str:
     if ctx >= 0 and ctx != row:
         after = cat.transitions[ctx, row] if cat.transitions is not None else 0
         if after >= 2:
-            reasons.append(f"often played after {cat.label(ctx)}")
+            reasons.append(f"often played after {_label(cat, ctx)}")
         elif cat.album_next is not None and cat.album_next[ctx] == row:
-            reasons.append(f"next on the album after {cat.label(ctx)}")
+            reasons.append(f"next on the album after {_label(cat, ctx)}")
         elif float(rec.E[ctx] @ rec.E[row]) >= SOUNDS_LIKE:
-            reasons.append(f"sounds like {cat.label(ctx)}")
+            reasons.append(f"sounds like {_label(cat, ctx)}")
         elif cat.album[ctx] >= 0 and cat.album[ctx] == cat.album[row]:
-            reasons.append(f"from the same album as {cat.label(ctx)}")
+            reasons.append(f"from the same album as {_label(cat, ctx)}")
         elif cat.artist[ctx] >= 0 and cat.artist[ctx] == cat.artist[row]:
             reasons.append(f"also {_by(cat, row)}")
         elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row]:
-            reasons.append(f"{cat.bucket_names[cat.bucket[row]]}, like {cat.label(ctx)}")
+            reasons.append(f"{isolate(cat.bucket_names[cat.bucket[row]])}, like {_label(cat, ctx)}")
     n_track = int(cat.play_count[row])
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")
@@ -126,13 +143,13 @@ def explain_row(rec, row: int, context: str = "") -> str:
             sims = rec.E[top] @ rec.E[row]
             best = int(sims.argmax())
             if sims[best] >= SOUNDS_LIKE and top[best] != ctx:
-                reasons.append(f"sounds like {cat.label(top[best])}, which you play")
+                reasons.append(f"sounds like {_label(cat, top[best])}, which you play")
     if not reasons and cat.last_played[row] == 0 and sound \
             and float(rec.E[row] @ _listened_taste(rec)) > 0.5:
         reasons.append("new to you, and close to what you play")
     if not reasons and cat.bucket[row] >= 0:
         b = cat.bucket[row]
         heard = int(by_bucket[b])
-        name = cat.bucket_names[b]
+        name = isolate(cat.bucket_names[b])
         reasons.append(f"{name}, which you played {heard} times" if heard >= 3 else f"{name}, from your library")
     return " · ".join(reasons[:2])

@@ -92,3 +92,29 @@ def test_reasons_follow_new_plays_and_each_copy_keeps_its_own():
         _assert_counts_as_scanning(rec)
     assert {int(t): first.explain(int(t)) for t in first.catalog.track_ids} == before
     assert before != {int(t): other.explain(int(t)) for t in other.catalog.track_ids}
+
+
+def test_right_to_left_names_are_isolated_in_reasons():
+    """"you played فيروز 12 times": without isolates the number joins the Arabic name and is
+    shown on its far side. A name in a Latin script is left as it was."""
+    from recommender.catalog import Catalog
+    from recommender.explain import _by, _label, _whose, isolate
+
+    class Cat:
+        artist_names = ["فيروز", "Nina Simone"]
+        artist = [0, 1]
+        titles = ["يا ليل يا عين", "Sinnerman"]
+        track_ids = [1, 2]
+
+        def artist_is_guessed(self, row):
+            return False
+
+        label = Catalog.label
+
+    cat = Cat()
+    assert isolate("فيروز") == "\u2068فيروز\u2069"
+    assert isolate("Nina Simone") == "Nina Simone"
+    assert f"you played {_whose(cat, 0)} 12 times" == "you played \u2068فيروز\u2069 12 times"
+    assert _by(cat, 1) == "by Nina Simone"
+    assert _label(cat, 0) == "\u2068يا ليل يا عين\u2069 — \u2068فيروز\u2069"
+    assert _label(cat, 1) == cat.label(1) == "Sinnerman — Nina Simone"
