@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
+    QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout, QWidget,
 )
 
 from player.ui.elided_label import ElidedLabel
@@ -54,7 +54,28 @@ REPEAT_TIP = {"off": "Repeat is off: click to repeat the whole list",
 NEXT_REPEAT = {"off": "all", "all": "one", "one": "off"}
 
 
-class SeekSlider(QSlider):
+class MirroredSlider(QSlider):
+    """A slider whose style sheet knows when it runs right to left (property ``mirrored``):
+    its filled part is then right of the handle, and the sheet colours that part instead."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._mark_direction()
+
+    def _mark_direction(self) -> None:
+        mirrored = self.layoutDirection() == Qt.RightToLeft
+        if self.property("mirrored") != mirrored:
+            self.setProperty("mirrored", mirrored)
+            self.style().unpolish(self)
+            self.style().polish(self)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.LayoutDirectionChange:
+            self._mark_direction()
+
+
+class SeekSlider(MirroredSlider):
     """A slider that jumps to where it is clicked (a plain QSlider only steps towards it),
     then follows the drag; the seek happens when the button is released."""
 
@@ -73,7 +94,7 @@ class SeekSlider(QSlider):
         super().mousePressEvent(event)      # the handle is under the pointer now: a drag starts
 
 
-class _VolumeSlider(QSlider):
+class _VolumeSlider(MirroredSlider):
     """Its usual width where the bar has room; in a narrow window it gives way to the title."""
 
     def sizeHint(self) -> QSize:
@@ -176,7 +197,13 @@ class TransportBar(QFrame):
         buttons.addSpacing(8)
         buttons.addWidget(self.repeat_btn)
         buttons.addStretch(1)
-        middle = QVBoxLayout()
+        # The transport buttons and the seek bar stay left to right in a right-to-left layout,
+        # as players do there: Previous on the left, Next on the right, time going rightwards
+        # (mirrored, Previous pointed right and the arrows contradicted their places).
+        self.controls = QWidget()
+        self.controls.setLayoutDirection(Qt.LeftToRight)
+        middle = QVBoxLayout(self.controls)
+        middle.setContentsMargins(0, 0, 0, 0)
         middle.setSpacing(0)
         middle.addLayout(buttons)
         middle.addLayout(seek_row)
@@ -185,7 +212,7 @@ class TransportBar(QFrame):
         row.setContentsMargins(10, 6, 10, 6)
         row.addWidget(self.cover)
         row.addLayout(text, 3)
-        row.addLayout(middle, 4)
+        row.addWidget(self.controls, 4)
         row.addWidget(self.radio_btn)
         row.addSpacing(8)
         row.addWidget(self.volume_icon)

@@ -205,3 +205,34 @@ def test_right_to_left_names_are_drawn_from_the_right(qapp, qtbot):
     cut = _ink_columns(image, second.top() + 5, second.top() + 5 + h)
     # The long title starts at the right edge; its "…" is at its left end, where it is cut.
     assert max(cut) > image.width() - 20
+
+
+def test_right_to_left_sliders_fill_from_the_right_and_the_transport_stays_left_to_right(qapp, qtbot):
+    from player.ui.theme import apply_theme
+    from player.ui.transport import TransportBar
+
+    apply_theme(qapp)
+    highlight = qapp.palette().color(QPalette.Highlight)
+    bar = TransportBar()
+    qtbot.addWidget(bar)
+    bar.setLayoutDirection(Qt.RightToLeft)
+    bar.resize(1000, 90)
+    bar.set_ready(True)
+    bar.set_track("Song", "Artist")
+    bar.set_position(30, 100)
+    bar.volume.setValue(30)
+    bar.show()
+    qtbot.waitExposed(bar)
+
+    def teal(widget, fraction):
+        image = widget.grab().toImage()
+        colour = image.pixelColor(int(image.width() * fraction), image.height() // 2)
+        return abs(colour.hue() - highlight.hue()) < 12 and colour.saturation() > 100
+
+    # Volume at 30 %, right to left: filled from the right end to the handle, empty on the left.
+    assert teal(bar.volume, 0.9) and not teal(bar.volume, 0.2)
+    # Previous left of Play left of Next, and time going rightwards, as in a left-to-right window.
+    assert bar.prev_btn.mapTo(bar, bar.prev_btn.rect().center()).x() \
+        < bar.play_btn.mapTo(bar, bar.play_btn.rect().center()).x() \
+        < bar.next_btn.mapTo(bar, bar.next_btn.rect().center()).x()
+    assert teal(bar.slider, 0.1) and not teal(bar.slider, 0.8)
