@@ -6,8 +6,9 @@ Other parts add to them through the window's attributes: ``window.file_menu``,
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QPushButton, QToolButton
 
 SEEK_STEP_S = 5.0
 VOLUME_STEP = 5          # percent
@@ -84,3 +85,48 @@ def build_menus(window) -> None:
              Qt.Key_MediaPause: window.pause, Qt.Key_MediaNext: window.next_track,
              Qt.Key_MediaPrevious: window.previous_track, Qt.Key_MediaStop: window.stop}
     window._media_shortcuts = [QShortcut(QKeySequence(k), window, fn) for k, fn in media.items()]
+    window._control_keys = ControlKeys(window)
+
+
+class ControlKeys(QObject):
+    """Space and Enter press the button that has the keyboard, as in any application.
+
+    Space is the window's play/pause key, and a window shortcut goes before the key presses
+    of the control that has the focus: Space on a focused button or check box (Keep it going,
+    Shuffle, Next, Clear, ...) played or paused instead of pressing it, so those controls could
+    not be used from the keyboard at all. A control that takes the focus is asked first (Qt's
+    shortcut override): a button, a check box or a drop-down list keeps Space for itself, and
+    Space plays and pauses everywhere else (the track lists, the tab bar, the window).
+    Enter or Return on a focused push or tool button presses it too: outside a dialog Qt leaves
+    those keys unused there, where a keyboard user expects them to press the button."""
+
+    def __init__(self, window):
+        super().__init__(window)
+        self._window = window
+        # Watched when they first take the focus: Discover's rows and the pages' controls are
+        # made and remade long after the window.
+        QApplication.instance().focusChanged.connect(self._focus_changed)
+
+    def _focus_changed(self, _old, now) -> None:
+        try:
+            ours = now is not None and now.window() is self._window
+        except RuntimeError:            # the window is gone (an application with several)
+            return
+        if ours and isinstance(now, (QAbstractButton, QComboBox)):
+            now.installEventFilter(self)     # (once: installed again, a filter is not doubled)
+
+    def eventFilter(self, obj, event) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.ShortcutOverride, QEvent.KeyPress) or event.modifiers() & ~Qt.KeypadModifier:
+            return False
+        key = event.key()
+        if kind == QEvent.ShortcutOverride:
+            if key == Qt.Key_Space and not (isinstance(obj, QComboBox) and obj.isEditable()):
+                event.accept()          # the control's own key press, not the shortcut
+                return True
+            return False
+        if key in (Qt.Key_Return, Qt.Key_Enter) and isinstance(obj, (QPushButton, QToolButton)) \
+                and obj.isEnabled() and not (isinstance(obj, QPushButton) and (obj.autoDefault() or obj.isDefault())):
+            obj.animateClick()
+            return True
+        return False
