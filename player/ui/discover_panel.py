@@ -55,10 +55,10 @@ class BucketRow(QFrame):
         title.setObjectName("bucketTitle")
         self.play_btn = QToolButton()
         self.play_btn.setIcon(palette_icon(QStyle.SP_MediaPlay, self.palette()))
-        self.set_bucket(bucket)
         self.play_btn.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.play_btn.setAutoRaise(True)
         self.list = QListWidget()
+        self.set_bucket(bucket)
         self.list.setFlow(QListWidget.LeftToRight)
         self.list.setWrapping(False)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
@@ -113,6 +113,8 @@ class BucketRow(QFrame):
         self.play_btn.setText("Play")
         self.play_btn.setToolTip(f"Play {name}")
         self.play_btn.setAccessibleName(f"Play {name}")
+        # Every row's list looked alike to a screen reader: each is named by its genre.
+        self.list.setAccessibleName(name)
 
     def set_entries(self, entries: list[tuple[int, str, str, str]]) -> None:
         """``[(track_id, title, artist, reason), ...]``, in place of the tracks shown."""
@@ -125,6 +127,9 @@ class BucketRow(QFrame):
             item.setSizeHint(self.tile)
             item.setData(Qt.UserRole, track_id)
             item.setToolTip(f"{track_title} — {artist}\n{reason}" if reason else f"{track_title} — {artist}")
+            # Read out by a screen reader: the artist and the reason, as the tile shows them.
+            item.setData(Qt.AccessibleTextRole, f"{track_title}, {artist}" if artist else track_title)
+            item.setData(Qt.AccessibleDescriptionRole, tile_reason(self.bucket, reason))
             self.list.addItem(item)
 
     def _menu(self, pos) -> None:

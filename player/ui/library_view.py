@@ -169,6 +169,8 @@ class LibraryView(QWidget):
         self._playlists: list[tuple[int, str]] = []
         self.table = LibraryTable()
         self.table.setModel(model)
+        self.table.setAccessibleName("Library")          # what a screen reader calls the list
+        self.search.setAccessibleName("Search the library")
         t = self.table
         t.setSelectionBehavior(QAbstractItemView.SelectRows)
         t.setSelectionMode(QAbstractItemView.ExtendedSelection)

@@ -39,7 +39,11 @@ MAX_STRETCHES = 32
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_TEXT_ROLES = {_DISPLAY: 0, int(SUBTITLE_ROLE): 1, int(REASON_ROLE): 2, _TOOLTIP: 3}
+# A screen reader reads a row by these: the title alone said nothing of whose song it is or
+# why it is there.
+_SPOKEN = int(Qt.ItemDataRole.AccessibleTextRole)
+_SPOKEN_WHY = int(Qt.ItemDataRole.AccessibleDescriptionRole)
+_TEXT_ROLES = {_DISPLAY: 0, int(SUBTITLE_ROLE): 1, int(REASON_ROLE): 2, _TOOLTIP: 3, _SPOKEN: 4, _SPOKEN_WHY: 2}
 _TEXT_ROLE_LIST = list(_TEXT_ROLES)
 _ROW_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
               | Qt.ItemFlag.ItemNeverHasChildren)
@@ -92,7 +96,7 @@ class UpNextModel(QAbstractListModel):
         self.titles = titles
         self._entries: list = []
         self._unique = True                      # no entry shown twice (rows can follow entries)
-        self._text: dict[int, tuple[str, str, str, str]] = {}   # id(entry) -> the row's texts, as drawn
+        self._text: dict[int, tuple[str, str, str, str, str]] = {}   # id(entry) -> the row's texts, as drawn
         self._drag: tuple[int, list] = (0, [])    # (serial, entries) of the drag under way
 
     # -- what the views read ---------------------------------------------------
@@ -122,13 +126,13 @@ class UpNextModel(QAbstractListModel):
             return entry.track_id
         return None
 
-    def _texts(self, entry) -> tuple[str, str, str, str]:
+    def _texts(self, entry) -> tuple[str, str, str, str, str]:
         known = self._text.get(id(entry))
         if known is None:
             title, artist, reason = self.describe(entry)
             why = reason_line(entry.source, reason)
             tip = "\n".join(x for x in (f"{title} — {artist}" if artist else title, why) if x)
-            known = self._text[id(entry)] = (title, artist, why, tip)
+            known = self._text[id(entry)] = (title, artist, why, tip, f"{title}, {artist}" if artist else title)
         return known
 
     def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
@@ -369,6 +373,7 @@ class UpNextPanel(QWidget):
         self.artist_of: Callable | None = None
         self.list = QueueList()
         self.list.setModel(self.rows)
+        self.list.setAccessibleName("Up next")
         self.empty_hint = QLabel("Nothing queued.\nRight-click tracks to add them,\nor turn on Keep it going.")
         self.empty_hint.setAlignment(Qt.AlignCenter)
         self.empty_hint.setObjectName("hint")

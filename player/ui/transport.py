@@ -102,10 +102,17 @@ class _VolumeSlider(MirroredSlider):
         return QSize(VOLUME_PX[1], hint.height())
 
 
-def _button(tip: str, size: int = 28) -> QToolButton:
+SEEK_STEP_MS = 5000           # the arrow keys on the focused seek bar (as Shift+Left/Right)
+SEEK_PAGE_MS = 30000          # Page Up / Page Down there
+
+
+def _button(tip: str, size: int = 28, name: str = "") -> QToolButton:
     b = QToolButton()
     b.setIconSize(QSize(size, size))
     b.setToolTip(tip)
+    # A button that shows only an icon has no text for a screen reader to say: the tooltip
+    # is read as a description at best, so it gets a name of its own.
+    b.setAccessibleName(name)
     b.setAutoRaise(True)
     b.setEnabled(False)
     return b
@@ -139,9 +146,9 @@ class TransportBar(QFrame):
         self.subtitle.setObjectName("nowSubtitle")
         for label in (self.title, self.subtitle):
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.prev_btn = _button("Previous (Ctrl+Left)", 22)
-        self.play_btn = _button("Play / pause (Space)", 34)
-        self.next_btn = _button("Next (Ctrl+Right)", 22)
+        self.prev_btn = _button("Previous (Ctrl+Left)", 22, "Previous")
+        self.play_btn = _button("Play (Space)", 34, "Play")
+        self.next_btn = _button("Next (Ctrl+Right)", 22, "Next")
         self._playing = False
         self._cover_image: QImage | None = None       # kept to draw again on a screen of another ratio
         self.radio_btn = QToolButton()
@@ -168,15 +175,23 @@ class TransportBar(QFrame):
         self.slider = SeekSlider(Qt.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
-        self.slider.setFocusPolicy(Qt.NoFocus)        # Shift+Left/Right seek from anywhere instead
+        # Shift+Left/Right seek from anywhere; Tab reaches the bar too (a click leaves the keyboard
+        # where it was), where the arrow keys move 5 s and a screen reader finds it: its name,
+        # and where the song is in minutes and seconds (its value is in milliseconds).
+        self.slider.setFocusPolicy(Qt.TabFocus)
+        self.slider.setSingleStep(SEEK_STEP_MS)
+        self.slider.setPageStep(SEEK_PAGE_MS)
+        self.slider.setAccessibleName("Position in the song")
         self.slider.setToolTip("Click or drag to move in the track (Shift+Left/Right: 5 s)")
         self.volume_icon = QLabel()
+        self.volume_icon.setAccessibleName("Volume")
         self.volume = _VolumeSlider(Qt.Horizontal)
         self.volume.setRange(0, 100)
         self.volume.setValue(80)
         self.volume.setMinimumWidth(VOLUME_PX[0])
         self.volume.setMaximumWidth(VOLUME_PX[1])
         self.volume.setToolTip("Volume (Ctrl+Up/Down)")
+        self.volume.setAccessibleName("Volume")
 
         text = QVBoxLayout()
         text.setSpacing(2)
@@ -233,6 +248,7 @@ class TransportBar(QFrame):
         self.slider.sliderPressed.connect(self._drag_started)
         self.slider.sliderReleased.connect(self._seek_released)
         self.slider.sliderMoved.connect(self._dragged)
+        self.slider.actionTriggered.connect(self._stepped)
         self.volume.valueChanged.connect(lambda v: self.volume_changed.emit(volume_gain(v)))
         self.set_repeat("off")
         self._set_icons()
@@ -270,6 +286,14 @@ class TransportBar(QFrame):
     def _dragged(self, value: int) -> None:
         if self._dragging:
             self.elapsed.setText(format_duration(value / 1000) or "0:00")
+
+    def _stepped(self, action: int) -> None:
+        """A key (or the wheel) moved the bar: seek there now (a drag seeks when let go)."""
+        if self._dragging or action == QSlider.SliderAction.SliderMove.value or self.slider.maximum() <= 0:
+            return
+        position = self.slider.sliderPosition()
+        self.elapsed.setText(format_duration(position / 1000) or "0:00")
+        self.seek.emit(position / 1000)
 
     def _seek_released(self) -> None:
         dragging, self._dragging = self._dragging, False
@@ -312,6 +336,9 @@ class TransportBar(QFrame):
         self._playing = playing
         icon = QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay
         self.play_btn.setIcon(palette_icon(icon, self.palette()))
+        # What a press does now, in words too: the icon alone told a screen reader nothing.
+        self.play_btn.setAccessibleName("Pause" if playing else "Play")
+        self.play_btn.setToolTip("Pause (Space)" if playing else "Play (Space)")
 
     def set_position(self, position: float, duration: float) -> None:
         if self._dragging:
@@ -322,6 +349,7 @@ class TransportBar(QFrame):
         self.slider.blockSignals(False)
         self.elapsed.setText(format_duration(position) or "0:00")
         self.total.setText(format_duration(duration) or "0:00")
+        self.slider.setAccessibleDescription(f"{self.elapsed.text()} of {self.total.text()}")
 
     def set_cover(self, image: QImage | None) -> None:
         ratio = self.ratio()

@@ -1,0 +1,79 @@
+"""What a screen reader finds in the window: every control has a name (an icon-only button's
+tooltip is no name), the play button says what it does now, the seek bar can be reached and
+says where the song is, and the rows of Up next and Discover say whose song it is and why."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible
+
+
+def _name(widget) -> str:
+    return QAccessible.queryAccessibleInterface(widget).text(QAccessible.Name)
+
+
+def _cells(view) -> list[tuple[str, str]]:
+    """(name, description) of the rows of a list or a one-column table, as read out."""
+    iface = QAccessible.queryAccessibleInterface(view)
+    out = []
+    for i in range(iface.childCount()):
+        child = iface.child(i)
+        if child.role() in (QAccessible.Cell, QAccessible.ListItem):
+            out.append((child.text(QAccessible.Name), child.text(QAccessible.Description)))
+    return out
+
+
+def test_every_control_of_the_window_has_a_name(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    bar = window.transport
+    assert [_name(w) for w in (bar.prev_btn, bar.play_btn, bar.next_btn)] == ["Previous", "Play", "Next"]
+    assert _name(bar.volume) == "Volume" and _name(bar.volume_icon) == "Volume"
+    assert _name(bar.slider) == "Position in the song"
+    assert bar.slider.focusPolicy() & Qt.TabFocus           # the keyboard (and a reader) reaches it
+    assert _name(window.library.table) == "Library"
+    assert _name(window.up_next.list) == "Up next"
+
+    first = window.model.track_id(0)
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: _name(bar.play_btn) == "Pause", timeout=10000)
+    assert bar.slider.accessibleDescription().endswith(" of 0:03")       # minutes, not milliseconds
+    window.pause()
+    qtbot.waitUntil(lambda: _name(bar.play_btn) == "Play", timeout=5000)
+
+
+def test_the_seek_bar_moves_from_the_keyboard(qtbot):
+    from player.ui.transport import TransportBar
+
+    bar = TransportBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_track("Song", "Artist")
+    bar.set_position(60.0, 200.0)
+    assert bar.slider.accessibleDescription() == "1:00 of 3:20"
+    with qtbot.waitSignal(bar.seek, timeout=1000) as seeked:
+        qtbot.keyClick(bar.slider, Qt.Key_Right)
+    assert seeked.args == [65.0]
+
+
+def test_up_next_rows_and_discover_tiles_say_the_artist_and_why(qtbot, scanned, make_window):
+    from player.recommendations import genre_title
+
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(2)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    titles = {row["id"]: (row["title"], row["artist"]) for row in scanned.tracks()}
+    rows = _cells(window.up_next.list)
+    assert rows == [(f"{titles[t][0]}, {titles[t][1]}", "You added it") for t in ids]
+
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    names = [_name(row.list) for row in window.discover.rows]
+    assert names == [genre_title(row.bucket) for row in window.discover.rows]
+    assert len(set(names)) == 3
+    for row in window.discover.rows:
+        tiles = _cells(row.list)
+        assert tiles and all(", " in name and why for name, why in tiles), tiles
+        by_id = {row.ids[i]: tiles[i] for i in range(len(tiles))}
+        for track_id, (name, _why) in by_id.items():
+            assert name == f"{titles[track_id][0]}, {titles[track_id][1]}"
