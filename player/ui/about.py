@@ -23,7 +23,7 @@ SHORTCUTS = [
     ("Ctrl+F", "search the library (Enter plays the first hit, Esc clears)"),
     ("Enter", "play the selected track and the ones after it"),
     ("Delete", "remove the selected Up next entries (or a playlist's songs)"),
-    ("Alt+Up / Alt+Down", "move the selected songs of a playlist up / down"),
+    ("Alt+Up / Alt+Down", "move the selected Up next entries (or a playlist's songs) up / down"),
     ("Ctrl+Shift+S", "save Up next as a playlist"),
     ("Click on the seek bar", "jump there"),
 ]

@@ -16,7 +16,7 @@ import operator
 from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QMimeData, QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from player.ui.never_menu import add_never_actions
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
@@ -396,6 +396,13 @@ class UpNextPanel(QWidget):
         self.list.activated.connect(lambda index: self.play_entry.emit(index.data(ENTRY_ROLE)))
         self.list.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
+        # Reordered from the keyboard as a playlist's songs are (a drag needs a mouse): the
+        # keys act in the list only, and Ctrl+Up/Down stay the window's volume keys.
+        self.move_up = QAction("Move up", self.list, shortcut=QKeySequence("Alt+Up"),
+                               shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
+        self.move_down = QAction("Move down", self.list, shortcut=QKeySequence("Alt+Down"),
+                                 shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(1))
+        self.list.addActions([self.move_up, self.move_down])
         self.set_entries([])
 
     def set_describer(self, describe: Callable, titles: Callable | None = None) -> None:
@@ -407,6 +414,28 @@ class UpNextPanel(QWidget):
     def _selected_entries(self) -> list:
         rows = sorted(i.row() for i in self.list.selectionModel().selectedRows())
         return [self.rows.entry(r) for r in rows]
+
+    def move_selected(self, step: int) -> None:
+        """Move the selected entries one place up (``step`` -1) or down (+1), together; one
+        already at the end it moves towards stays, and the others close up to it. Asked of
+        the player as moves of entries, as a drop is: each stretch of them goes before the
+        entry that follows it in the new order (the lowest stretch first, so that the ones
+        above find theirs in place)."""
+        chosen = {id(e) for e in self._selected_entries()}
+        if not chosen:
+            return
+        order = self.rows.entries()
+        shown = list(order)
+        indices = range(1, len(order)) if step < 0 else range(len(order) - 2, -1, -1)
+        for i in indices:
+            j = i + step
+            if id(order[i]) in chosen and id(order[j]) not in chosen:
+                order[i], order[j] = order[j], order[i]
+        if all(a is b for a, b in zip(order, shown)):
+            return
+        runs = _stretches([r for r, e in enumerate(order) if id(e) in chosen])
+        for first, last in reversed(runs):
+            self.move.emit(order[first:last + 1], order[last + 1:])
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
@@ -427,6 +456,7 @@ class UpNextPanel(QWidget):
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(entry.track_id, entry.source))
         menu.addSeparator()
         menu.addAction("Remove", lambda: self.remove_entries.emit(selected or [entry]))
+        menu.addActions([self.move_up, self.move_down])
         menu.addSeparator()
         add_never_actions(menu, entry.track_id, self.artist_of, self.never_suggest.emit)
         self.last_menu = menu

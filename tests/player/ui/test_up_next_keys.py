@@ -1,0 +1,57 @@
+"""Up next is reordered from the keyboard as a playlist is: Alt+Up / Alt+Down move the
+selected rows one place, together; Ctrl+Up / Ctrl+Down stay the volume keys."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+
+def _select(view, rows) -> None:
+    model = view.model()
+    selection = QItemSelection()
+    for r in rows:
+        selection.select(model.index(r, 0), model.index(r, 0))
+    view.setCurrentIndex(model.index(rows[0], 0))
+    view.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+
+
+def test_alt_up_and_down_move_the_selected_rows(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.activateWindow()
+    ids = [window.model.track_id(r) for r in range(4)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    view = window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [1, 2])
+
+    def press(key, modifier):
+        QTest.keyClick(window.windowHandle(), key, modifier)
+
+    def order(*rows):
+        return [ids[r] for r in rows]
+
+    press(Qt.Key_Up, Qt.AltModifier)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == order(1, 2, 0, 3), timeout=5000)
+    selected = sorted(i.row() for i in view.selectionModel().selectedRows())
+    assert selected == [0, 1]                                    # the selection went with them
+    press(Qt.Key_Up, Qt.AltModifier)                             # at the top already: stays
+    qtbot.wait(200)
+    assert window.up_next.track_ids() == order(1, 2, 0, 3)
+    press(Qt.Key_Down, Qt.AltModifier)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == order(0, 1, 2, 3), timeout=5000)
+    press(Qt.Key_Down, Qt.AltModifier)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == order(0, 3, 1, 2), timeout=5000)
+
+    _select(view, [0, 3])                                        # apart: each on its own (the last stays)
+    press(Qt.Key_Down, Qt.AltModifier)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == order(3, 0, 1, 2), timeout=5000)
+
+    volume = window.transport.volume.value()
+    press(Qt.Key_Up, Qt.ControlModifier)                         # still the volume
+    assert window.transport.volume.value() == min(100, volume + 5)
+    qtbot.wait(200)
+    assert window.up_next.track_ids() == order(3, 0, 1, 2)
