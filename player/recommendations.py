@@ -14,6 +14,7 @@ import statistics
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from datetime import date
 from typing import Collection, Iterable, Protocol, runtime_checkable
 
 from player.library.names import Namer
@@ -60,6 +61,16 @@ def genre_bucket(genre: str | None) -> str:
     if not first:
         return UNTAGGED
     return file_genre_bucket(first) or first.title()
+
+
+def days_ago(when: float, now: float) -> str:
+    """How long ago ``when`` was, in days of the calendar where the person is: "today",
+    "yesterday", "3 days ago". Counted in 24-hour spans, a song played this morning was
+    "0 days ago", and one played last night before midnight too."""
+    days = (date.fromtimestamp(now) - date.fromtimestamp(when)).days
+    if days <= 0:                       # (also a time just ahead: a clock put back)
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"
 
 
 def genre_title(bucket: str) -> str:
@@ -221,7 +232,7 @@ class LibraryRecommendations:
             row = []
             for t in spread:
                 when = last_played.get(t)
-                why = "not played yet" if when is None else f"last played {int((now - when) // 86400)} days ago"
+                why = "not played yet" if when is None else f"last played {days_ago(when, now)}"
                 row.append(Rec(t, f"{genre_title(bucket)}: {why}", score=0.0 if when else 1.0))
             out[bucket] = row
         return out

@@ -113,3 +113,24 @@ def test_discover_and_radio_see_one_state_of_a_library_a_scan_changes_meanwhile(
     got = [r.track_id for r in p.radio(ids[0], 4)]
     assert sorted(got) == sorted(set(ids) - {ids[0], ids[1]})
     assert store.track_by_path("/m/new.flac") is not None
+
+
+def test_discover_says_today_and_yesterday_in_calendar_days(store, monkeypatch):
+    import time
+    from datetime import datetime
+
+    noon = datetime(2026, 3, 10, 12, 0).timestamp()
+    ids = _add(store, [{"title": f"r{i}", "artist": "R", "genre": "Rock"} for i in range(2)])
+    monkeypatch.setattr(time, "time", lambda: noon)
+    play = store.start_play(ids[0], source="library", now=noon - 600)
+    store.end_play(play, "finished", 200_000, now=noon - 400)
+    rows = LibraryRecommendations(store).discover(3)
+    assert [r.reason for r in rows["rock"]] == ["Rock: not played yet", "Rock: last played today"]
+
+    from player.recommendations import days_ago
+
+    assert days_ago(noon - 3600, noon) == "today"
+    assert days_ago(datetime(2026, 3, 9, 23, 30).timestamp(), noon) == "yesterday"   # under a day, before midnight
+    assert days_ago(datetime(2026, 3, 9, 8, 0).timestamp(), noon) == "yesterday"
+    assert days_ago(datetime(2026, 3, 7, 13, 0).timestamp(), noon) == "3 days ago"
+    assert days_ago(noon + 60, noon) == "today"
