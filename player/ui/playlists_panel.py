@@ -99,6 +99,9 @@ class PlaylistsPanel(QWidget):
         self.lists.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.lists.setResizeMode(QListView.Adjust)              # names cut again to a new width
         self.entries = _SongList()
+        # Names a screen reader says for the two lists (unnamed, they sounded alike).
+        self.lists.setAccessibleName("Playlists")
+        self.entries.setAccessibleName("Songs of the playlist")
         self.entries.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.entries.setAlternatingRowColors(True)
         self.entries.setUniformItemSizes(True)

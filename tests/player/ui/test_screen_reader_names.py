@@ -32,6 +32,7 @@ def test_every_control_of_the_window_has_a_name(qtbot, scanned, make_window):
     assert bar.slider.focusPolicy() & Qt.TabFocus           # the keyboard (and a reader) reaches it
     assert _name(window.library.table) == "Library"
     assert _name(window.up_next.list) == "Up next"
+    assert _name(window.playlists.lists) == "Playlists" and _name(window.playlists.entries) == "Songs of the playlist"
 
     first = window.model.track_id(0)
     window.play_ids([first], 0, "library")
