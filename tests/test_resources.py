@@ -246,6 +246,10 @@ def test_palettes_use_real_roles_and_readable_contrast():
         assert _contrast(p["WindowText"], p["Window"]) >= 4.5
         # Selected rows and the checked Shuffle/Repeat read as text too (the highlight was 4.0:1).
         assert _contrast(p["HighlightedText"], p["Highlight"]) >= 4.5
+        # The focus ring and the played part of the seek bar are the highlight: a mark that
+        # must stand apart from the window, the buttons and the groove (3:1, as WCAG asks).
+        for ground in ("Window", "Button", "Mid"):
+            assert _contrast(p["Highlight"], p[ground]) >= 3.0, (scheme, ground)
 
 
 # -- build files -----------------------------------------------------------------------

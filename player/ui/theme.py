@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPalette
@@ -121,7 +122,9 @@ def contrast(a: QColor, b: QColor) -> float:
 
 def is_high_contrast(palette: QPalette) -> bool:
     """Whether ``palette`` looks like a high-contrast theme: black or white window and base with
-    white or black text on them (an ordinary light theme's window is grey, its text not pure)."""
+    white or black text on them (an ordinary light theme's window is grey, its text not pure).
+    Not asked on Windows, whose ordinary themes look like that to Qt (a #f0f0f0 window with
+    black text; the dark one black with white text): there only the system's word counts."""
     def extreme(c: QColor) -> bool:
         return c.lightness() <= 16 or c.lightness() >= 240
     pairs = ((QPalette.Window, QPalette.WindowText), (QPalette.Base, QPalette.Text))
@@ -145,7 +148,9 @@ _state: dict = {"system": None, "ours": None, "sheet": None, "watch": None}
 def high_contrast(app: QApplication) -> bool:
     """Whether the system's palette, kept by apply_theme, is a high-contrast one."""
     system = _state["system"]
-    return system is not None and (_system_asks_high_contrast(app) or is_high_contrast(system))
+    if system is None:
+        return False
+    return _system_asks_high_contrast(app) or (sys.platform != "win32" and is_high_contrast(system))
 
 
 def _update(app: QApplication, scheme=None) -> None:
@@ -161,6 +166,10 @@ def _update(app: QApplication, scheme=None) -> None:
             palette = shipped.get("light") or app.style().standardPalette()
     _state["ours"] = QPalette(palette)
     app.setPalette(palette)
+    if _state["sheet"] is not None and app.styleSheet() == _state["sheet"]:
+        # The sheet's palette(...) colours are taken when a widget is styled: set again, so
+        # that a switch to dark (or back) while the window is open recolours every widget.
+        _apply_sheet(app)
 
 
 def apply_theme(app: QApplication) -> None:

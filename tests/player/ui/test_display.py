@@ -236,3 +236,61 @@ def test_right_to_left_sliders_fill_from_the_right_and_the_transport_stays_left_
         < bar.play_btn.mapTo(bar, bar.play_btn.rect().center()).x() \
         < bar.next_btn.mapTo(bar, bar.next_btn.rect().center()).x()
     assert teal(bar.slider, 0.1) and not teal(bar.slider, 0.8)
+
+
+def test_a_switch_to_dark_while_open_recolours_what_the_style_sheet_draws(qapp, qtbot):
+    # The sheet's palette(...) colours are taken when a widget is styled: after a switch while
+    # the window was open, a Shuffle-like button kept its light background on the dark window.
+    from PySide6.QtWidgets import QToolButton
+
+    from player.ui.theme import apply_theme
+
+    apply_theme(qapp)
+    button = QToolButton()
+    button.setText("Shuffle")
+    button.setProperty("role", "button")
+    qtbot.addWidget(button)
+    button.show()
+
+    def ground():
+        image = button.grab().toImage()
+        return image.pixelColor(image.width() // 2, 3).name()
+
+    light = ground()
+    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+    try:
+        assert ground() == qapp.palette().color(QPalette.Button).name() != light
+    finally:
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert ground() == light
+
+
+def test_windows_ordinary_themes_are_not_taken_for_high_contrast(qapp, monkeypatch):
+    # Qt's palettes of Windows's ordinary themes (a #f0f0f0 window with black text; the dark
+    # one black with white text) look like high contrast; there only the system's word counts.
+    from PySide6.QtGui import QColor
+
+    from player.ui import theme
+
+    for window, text in (("#f0f0f0", "#000000"), ("#000000", "#ffffff")):
+        pal = QPalette()
+        for role, colour in ((QPalette.Window, window), (QPalette.Base, window if window == "#000000" else "#ffffff"),
+                             (QPalette.WindowText, text), (QPalette.Text, text)):
+            pal.setColor(role, QColor(colour))
+        monkeypatch.setitem(theme._state, "system", pal)
+        monkeypatch.setattr(theme, "_system_asks_high_contrast", lambda app: False)
+        monkeypatch.setattr(theme.sys, "platform", "win32")
+        assert not theme.high_contrast(qapp)
+        monkeypatch.setattr(theme.sys, "platform", "linux")
+        assert theme.high_contrast(qapp)
+
+
+def test_a_reason_beginning_with_an_isolated_right_to_left_name_reads_left_to_right():
+    # Unicode's paragraph rule passes over isolates: "<Arabic genre>, from your library" is an
+    # English sentence, drawn from the left; taken for Arabic it read "library your from ,<...>".
+    from player.ui.two_line import is_right_to_left
+
+    assert not is_right_to_left("\u2068طرب\u2069, which you played 12 times")
+    assert is_right_to_left("طرب, which you played 12 times")
+    assert is_right_to_left("\u2068Rock\u2069 فيروز")
+    assert not is_right_to_left("\u2068\u2068طرب\u2069 x\u2069 songs")

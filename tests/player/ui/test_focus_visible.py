@@ -44,3 +44,30 @@ def test_every_tab_stop_shows_that_it_has_the_focus(qtbot, qapp, scanned, make_w
             if with_focus == without:
                 unseen.append(stop.accessibleName() or getattr(stop, "text", lambda: "")() or type(stop).__name__)
     assert unseen == [], " | ".join(unseen)
+
+
+def test_a_checked_button_shows_the_focus_too(qtbot, qapp):
+    # Shuffle or Repeat on is filled with the highlight colour: a ring of that colour vanished.
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+    from player.ui.theme import apply_theme, contrast
+
+    apply_theme(qapp)
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    button, other = QToolButton(), QLineEdit()
+    button.setText("Shuffle")
+    button.setProperty("role", "button")
+    button.setCheckable(True)
+    button.setChecked(True)
+    layout.addWidget(button)
+    layout.addWidget(other)
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    button.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(button.hasFocus, timeout=2000)
+    image = _look(qtbot, button)
+    edge = image.pixelColor(1, image.height() // 2)
+    assert contrast(edge, qapp.palette().color(QPalette.Highlight)) >= 3.0, edge.name()
