@@ -288,8 +288,12 @@ class TransportBar(QFrame):
             self.elapsed.setText(format_duration(value / 1000) or "0:00")
 
     def _stepped(self, action: int) -> None:
-        """A key (or the wheel) moved the bar: seek there now (a drag seeks when let go)."""
+        """A key (or the wheel) moved the bar: seek there now (a drag seeks when let go). End
+        does not: the end of the song is the next one, a skip no one pressing a key there meant."""
         if self._dragging or action == QSlider.SliderAction.SliderMove.value or self.slider.maximum() <= 0:
+            return
+        if action == QSlider.SliderAction.SliderToMaximum.value:
+            self.slider.setSliderPosition(self.slider.value())     # (not moved yet: where it was)
             return
         position = self.slider.sliderPosition()
         self.elapsed.setText(format_duration(position / 1000) or "0:00")

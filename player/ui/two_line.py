@@ -15,12 +15,21 @@ REASON_ROLE = Qt.UserRole + 4
 
 def is_right_to_left(text: str) -> bool:
     """Whether ``text`` reads right to left: its first letter with a direction is Hebrew,
-    Arabic or another right-to-left script (as Unicode's paragraph rule decides)."""
+    Arabic or another right-to-left script (as Unicode's paragraph rule decides, which passes
+    over what is set apart in isolates: a reason that begins with an Arabic name so set apart
+    reads as the English sentence it is)."""
+    depth = 0
     for ch in text:
         kind = unicodedata.bidirectional(ch)
-        if kind in ("R", "AL"):
+        if kind in ("LRI", "RLI", "FSI"):
+            depth += 1
+        elif kind == "PDI":
+            depth = max(0, depth - 1)
+        elif depth:
+            continue
+        elif kind in ("R", "AL"):
             return True
-        if kind == "L":
+        elif kind == "L":
             return False
     return False
 

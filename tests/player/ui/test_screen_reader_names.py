@@ -54,6 +54,10 @@ def test_the_seek_bar_moves_from_the_keyboard(qtbot):
     with qtbot.waitSignal(bar.seek, timeout=1000) as seeked:
         qtbot.keyClick(bar.slider, Qt.Key_Right)
     assert seeked.args == [65.0]
+    # End would be the end of the song, which is the next one: a skip nobody meant by it.
+    with qtbot.assertNotEmitted(bar.seek, wait=100):
+        qtbot.keyClick(bar.slider, Qt.Key_End)
+    assert bar.slider.value() == 65000
 
 
 def test_up_next_rows_and_discover_tiles_say_the_artist_and_why(qtbot, scanned, make_window):
