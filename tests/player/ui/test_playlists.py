@@ -430,3 +430,38 @@ def test_a_playlist_holding_a_file_name_that_is_not_utf8_can_be_put_in_order(qtb
     view.setCurrentRow(1)
     qtbot.keyClick(view, Qt.Key_Up, Qt.AltModifier)
     qtbot.waitUntil(lambda: [e["path"] for e in scanned.playlist_entries(pid)][0] == odd, timeout=5000)
+
+
+def test_a_playlist_read_again_after_an_edit_shows_the_store_row_for_row(qtbot):
+    # Only the rows an edit changed are taken out and put in: every row must still show the
+    # song, the position and the path read (the positions after a removal close up).
+    from player.ui.playlists_panel import POSITION_ROLE, PlaylistsPanel
+    from player.ui.two_line import SUBTITLE_ROLE
+
+    panel = PlaylistsPanel()
+    qtbot.addWidget(panel)
+    panel.set_playlists([(7, "Long", 6, 6, 0)])
+    songs = [f"song {i}" for i in range(6)]
+
+    def show(order, playable=True):
+        panel.set_entries(7, "Long", [(p, t, "artist", playable or p != 2, f"/m/{t}.flac")
+                                      for p, t in enumerate(order)])
+
+    def shown():
+        view = panel.entries
+        return [(view.item(r).text(), view.item(r).data(POSITION_ROLE), view.item(r).data(SUBTITLE_ROLE))
+                for r in range(view.count())]
+
+    show(songs)
+    panel.entries.item(4).setSelected(True)
+    moved = songs[:3] + [songs[4], songs[3], songs[5]]            # song 4 one place up
+    show(moved)
+    assert shown() == [(t, p, "artist") for p, t in enumerate(moved)]
+    assert panel.with_paths([3]) == [(3, "/m/song 4.flac")]
+    assert [i.text() for i in panel.entries.selectedItems()] == ["song 3"]   # selection kept by position
+    gone = moved[:1] + moved[2:]                                  # the second removed
+    show(gone, playable=False)
+    assert shown() == [(t, p, "artist" if p != 2 else "not in the library: artist") for p, t in enumerate(gone)]
+    assert panel._shown_order() == list(range(5))
+    show([])
+    assert panel.entries.count() == 0
