@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
@@ -23,6 +23,17 @@ _SHARING_MIN = 80                           # narrower than this, the table scro
 
 class LibraryTable(QTableView):
     activated_rows = Signal(int)   # Enter / Return on the current row
+
+    def setSelectionModel(self, selection) -> None:  # noqa: N802 - Qt's name
+        """The column headers get a selection of their own, always empty: sharing the rows'
+        one, each header drawn asked whether its whole column is selected, which walks every
+        row asking the model about each (half a second to select all 40,000 tracks, and again
+        on every return to the tab with them selected). Columns are never selected here (the
+        table selects rows), so the headers have nothing to show of it."""
+        super().setSelectionModel(selection)
+        header = self.horizontalHeader()
+        if selection is not None and header is not None:
+            header.setSelectionModel(QItemSelectionModel(selection.model(), header))
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentIndex().isValid():

@@ -67,3 +67,42 @@ def test_a_column_the_user_widens_keeps_its_width_and_its_share_when_the_window_
     again = make_window(scanned, with_player=False)                 # the same size: the same widths
     qtbot.wait(100)
     assert _sizes(again) == smaller
+
+
+def test_selecting_every_track_does_not_ask_the_model_about_every_row(qtbot):
+    # The column headers drawn asked whether their whole column was selected, walking every
+    # row (half a second for 40,000 tracks): they keep a selection of their own, always empty.
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+    from player.ui.library_view import LibraryTable
+
+    asked = []
+
+    class Rows(QAbstractTableModel):
+        def rowCount(self, parent=QModelIndex()):  # noqa: N802
+            asked.append(1)
+            return 0 if parent.isValid() else 20000
+
+        def columnCount(self, parent=QModelIndex()):  # noqa: N802
+            return 0 if parent.isValid() else 5
+
+        def data(self, index, role=Qt.DisplayRole):
+            return str(index.row()) if role == Qt.DisplayRole else None
+
+    table = LibraryTable()
+    qtbot.addWidget(table)
+    model = Rows()
+    table.setModel(model)
+    table.setSelectionBehavior(LibraryTable.SelectRows)
+    table.resize(600, 400)
+    table.show()
+    qtbot.waitExposed(table)
+    asked.clear()
+    table.selectAll()
+    table.repaint()
+    table.horizontalHeader().repaint()
+    assert len(asked) < 2000
+    assert table.selectionModel().isRowSelected(19999) and len(table.selectionModel().selection()) == 1
+    assert table.horizontalHeader().selectionModel() is not table.selectionModel()
+    table.setModel(Rows())                     # a new selection model: the headers' own again
+    assert table.horizontalHeader().selectionModel() is not table.selectionModel()
