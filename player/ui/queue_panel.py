@@ -109,6 +109,11 @@ class UpNextModel(QAbstractListModel):
     def entry(self, row: int):
         return self._entries[row]
 
+    def entries_at(self, rows) -> list:
+        """The entries of ``rows``, in that order."""
+        entries = self._entries
+        return [entries[r] for r in rows]
+
     def flags(self, index):
         return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
@@ -412,8 +417,12 @@ class UpNextPanel(QWidget):
         self.rows.titles = titles
 
     def _selected_entries(self) -> list:
-        rows = sorted(i.row() for i in self.list.selectionModel().selectedRows())
-        return [self.rows.entry(r) for r in rows]
+        # From the selection's row ranges: ``selectedRows`` makes an index for every selected
+        # row and asks the model about each (a quarter of a second for 40,000 rows).
+        rows: set[int] = set()
+        for part in self.list.selectionModel().selection():
+            rows.update(range(part.top(), part.bottom() + 1))
+        return self.rows.entries_at(sorted(rows))
 
     def move_selected(self, step: int) -> None:
         """Move the selected entries one place up (``step`` -1) or down (+1), together; one

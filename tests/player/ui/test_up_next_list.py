@@ -189,3 +189,24 @@ def test_the_keys_move_through_the_rows_as_in_a_list(qtbot):
     assert [i.row() for i in view.selectionModel().selectedRows()] == list(range(10, 60))
     qtbot.keyClick(view, Qt.Key_A, Qt.ControlModifier)
     assert len(view.selectionModel().selectedRows()) == 60
+
+
+def test_delete_removes_the_selected_entries_in_order_however_they_were_selected(qtbot):
+    # Read from the selection's ranges (selectedRows asks about every row): rows picked
+    # one by one, a stretch, and everything all come out in the list's order.
+    from player.ui.queue_panel import UpNextPanel
+
+    panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "", ""))
+    qtbot.addWidget(panel)
+    queue = [QueueEntry(i) for i in range(50)]
+    panel.set_entries(queue)
+    asked = []
+    panel.remove_entries.connect(asked.append)
+    view, model = panel.list, panel.rows
+    for row in (30, 4, 5, 6, 12):
+        view.selectionModel().select(model.index(row), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+    qtbot.keyClick(panel, Qt.Key_Delete)
+    assert asked[-1] == [queue[r] for r in (4, 5, 6, 12, 30)]
+    view.selectAll()
+    qtbot.keyClick(panel, Qt.Key_Delete)
+    assert asked[-1] == queue
