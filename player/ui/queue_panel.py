@@ -183,7 +183,7 @@ class UpNextModel(QAbstractListModel):
         # Most changes touch one end or one stretch (a song ending, a refill, a removal):
         # what is alike at both ends is left alone (compared at C speed).
         head = _alike(old, new)
-        tail = _alike(old[head:][::-1], new[head:][::-1])
+        tail = min(_alike(reversed(old), reversed(new)), min(len(old), len(new)) - head)
         self._replace(head, old[head:len(old) - tail], new[head:len(new) - tail])
         if self._entries:
             self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1), _TEXT_ROLE_LIST)
@@ -202,6 +202,9 @@ class UpNextModel(QAbstractListModel):
             self.endInsertRows()
             return
         new_set, old_set = set(map(id, new)), set(map(id, old))
+        if new_set == old_set:                   # the same entries in another order (a shuffle)
+            self._reorder(at, new)
+            return
         gone = _stretches([at + r for r, e in enumerate(old) if id(e) not in new_set])
         if len(gone) > MAX_STRETCHES:            # gathered at the end first: one stretch
             kept = [e for e in old if id(e) in new_set]
@@ -234,13 +237,15 @@ class UpNextModel(QAbstractListModel):
         at a row (the selection, the current row) follows its entry."""
         end = at + len(order)
         self.layoutAboutToBeChanged.emit()
-        row_of = {id(e): at + r for r, e in enumerate(order)}
         before, after = [], []
-        for index in self.persistentIndexList():
-            row = index.row()
-            if at <= row < end:
-                before.append(index)
-                after.append(self.index(row_of[id(self._entries[row])]))
+        persistent = self.persistentIndexList()
+        if persistent:                           # (built at C speed: a shuffle moves every row)
+            row_of = dict(zip(map(id, order), range(at, end)))
+            for index in persistent:
+                row = index.row()
+                if at <= row < end:
+                    before.append(index)
+                    after.append(self.index(row_of[id(self._entries[row])]))
         self._entries[at:end] = order
         self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()
