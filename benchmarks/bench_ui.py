@@ -18,10 +18,14 @@ moment the parent starts it:
   (each key narrowing) and while they are deleted again (each widening), in library
   order and sorted by title, for the search as it is and as it was (each row's string
   tested in Python, narrowing from the rows shown), in turns in the same process;
-- the table: one repaint of the visible rows, select all (and repaint), reading the
-  selection back, beside the same repaints over a bare model of as many cells;
+- the table: one repaint of the visible rows, select all (and repaint, headers too),
+  reading the selection back, another tab and back with all selected, beside the same
+  repaints over a bare model of as many cells;
 - Up next: the longest gap of the GUI timer while 20,000 entries are added to Up next,
-  while Next moves on with 20,000 queued, and while Clear empties it (the window with its
+  while they are shuffled (Ctrl+U), while Next moves on with 20,000 queued, while Clear
+  empties it, and while Delete removes them all selected; then a playlist of 20,000
+  different tracks: opening the Playlists tab, Alt+Down on one song and Delete of one
+  (each until the list shows it; the window with its
   player on the null engine; the entries are one real, silent track repeated, since the
   generated paths point nowhere and Next has to start a track);
 - the tag filter: the application-wide event filter that keeps tags plain text
@@ -370,16 +374,64 @@ def _child_up_next(t0: float) -> dict:
     out: dict = {"up_next": UP_NEXT}
     out["add_shown_ms"], out["add_stall_ms"] = timed(lambda: window.enqueue([track] * UP_NEXT),
                                                      lambda: rows() == UP_NEXT)
+    before = window.up_next.rows.entries()
+    out["shuffle_shown_ms"], out["shuffle_stall_ms"] = timed(
+        window.act_shuffle.trigger, lambda: window.up_next.rows.entries() != before)
+    window.act_shuffle.trigger()                 # back in order (not timed)
     nexts = [timed(window.next_track, lambda k=k: rows() == UP_NEXT - k) for k in (1, 2, 3)]
     out["next_shown_ms"] = statistics.median(n[0] for n in nexts)
     out["next_stall_ms"] = statistics.median(n[1] for n in nexts)
     out["clear_shown_ms"], out["clear_stall_ms"] = timed(window.up_next.clear_btn.click, lambda: rows() == 0)
+    out.update(_up_next_delete_times(window, track, timed, rows))
+    out.update(_playlist_edit_times(window, store, timed))
     ticker.stop()
     window.close()                               # stops the player too
     from player.workers import wait_all
 
     wait_all(5000)
     store.close()
+    return out
+
+
+def _up_next_delete_times(window, track, timed, rows) -> dict:
+    """Select every entry of Up next and press Delete."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.enqueue([track] * UP_NEXT)
+    _spin_until(lambda: rows() == UP_NEXT, 60)
+    view = window.up_next.list
+    view.setFocus()
+    view.selectAll()
+    shown, stall = timed(lambda: QTest.keyClick(view, Qt.Key_Delete), lambda: rows() == 0)
+    return {"delete_all_shown_ms": shown, "delete_all_stall_ms": stall}
+
+
+def _playlist_edit_times(window, store, timed) -> dict:
+    """A playlist of ``UP_NEXT`` different tracks in the Playlists tab: the tab opened,
+    one song moved down (Alt+Down) and one removed (Delete), each until the list shows it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    with store.transaction() as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM tracks ORDER BY id LIMIT ?", (UP_NEXT,))]
+    pid = store.create_playlist("Bench", ids)
+    panel, view = window.playlists, window.playlists.entries
+    window.refresh_playlists(select=pid)
+    _spin_until(lambda: panel.current_playlist() == pid, 60)
+    out = {}
+    out["playlist_open_shown_ms"], out["playlist_open_stall_ms"] = timed(
+        lambda: window.tabs.setCurrentWidget(panel), lambda: view.count() == len(ids))
+    view.setFocus()
+    view.setCurrentRow(3)
+    moved = view.item(3).text()
+    out["playlist_move_shown_ms"], out["playlist_move_stall_ms"] = timed(
+        lambda: QTest.keyClick(view, Qt.Key_Down, Qt.AltModifier),
+        lambda: view.item(4).text() == moved and panel._moving is None)
+    view.clearSelection()                        # (the song moved stays selected)
+    view.setCurrentRow(10)
+    out["playlist_remove_shown_ms"], out["playlist_remove_stall_ms"] = timed(
+        lambda: QTest.keyClick(view, Qt.Key_Delete), lambda: view.count() == len(ids) - 1)
     return out
 
 
@@ -413,8 +465,9 @@ def _table_times(window) -> dict:
         return statistics.median(timed(view.viewport().repaint) for _ in range(5))
 
     def select_all(view) -> float:
+        # The column headers too: drawn, each asks whether its whole column is selected.
         view.clearSelection()
-        return timed(lambda: (view.selectAll(), view.viewport().repaint()))
+        return timed(lambda: (view.selectAll(), view.viewport().repaint(), view.horizontalHeader().repaint()))
 
     plain_view = QTableView()
     plain = Plain()
@@ -425,6 +478,15 @@ def _table_times(window) -> dict:
     out = {"stock_paint_ms": repaint(plain_view), "stock_select_ms": select_all(plain_view)}
     plain_view.close()
     out.update(paint_ms=repaint(table), select_all_ms=select_all(table))
+
+    def away_and_back() -> None:                # with every row selected
+        window.tabs.setCurrentWidget(window.playlists)
+        QApplication.processEvents()
+        window.tabs.setCurrentWidget(window.library)
+        table.viewport().repaint()
+        table.horizontalHeader().repaint()
+
+    out["tab_back_selected_ms"] = timed(away_and_back)
     ids: list = []
     out["selected_ids_ms"] = timed(lambda: ids.extend(window.library.selected_ids()))
     table.clearSelection()
@@ -642,6 +704,7 @@ def main(argv: list[str] | None = None) -> int:
         ("select all and repaint, the library", f"{med('select_all_ms'):.1f} ms",
          f"{med('select_all_ms') / med('stock_select_ms'):.2f}x"),
         ("reading that selection (Play, Add to Up next...)", f"{med('selected_ids_ms'):.0f} ms", ""),
+        ("another tab and back to the library, all selected", f"{med('tab_back_selected_ms'):.1f} ms", ""),
         ("sort by a column and repaint, nothing selected (baseline)", f"{med('sort_ms'):.1f} ms", "1.00x"),
         (f"sort by a column and repaint, {SORT_SELECTED:,} rows selected", f"{med('sort_selected_ms'):.1f} ms",
          f"{med('sort_selected_ms') / med('sort_ms'):.2f}x"),
@@ -652,6 +715,18 @@ def main(argv: list[str] | None = None) -> int:
          "target < 100 ms"),
         (f"Next with {UP_NEXT:,} queued: until the list shows it", f"{med('next_shown_ms', up_next):.0f} ms", ""),
         (f"Clear {UP_NEXT:,} from Up next: longest GUI stall", f"{med('clear_stall_ms', up_next):.0f} ms", ""),
+        (f"shuffle {UP_NEXT:,} in Up next (Ctrl+U): longest GUI stall", f"{med('shuffle_stall_ms', up_next):.0f} ms",
+         "target < 100 ms"),
+        (f"select all {UP_NEXT:,} in Up next, Delete: longest GUI stall",
+         f"{med('delete_all_stall_ms', up_next):.0f} ms", "target < 100 ms"),
+        (f"a {UP_NEXT:,}-song playlist: open the tab, longest GUI stall",
+         f"{med('playlist_open_stall_ms', up_next):.0f} ms", "target < 100 ms"),
+        (f"a {UP_NEXT:,}-song playlist: Alt+Down one song, longest GUI stall",
+         f"{med('playlist_move_stall_ms', up_next):.0f} ms", "target < 100 ms"),
+        (f"a {UP_NEXT:,}-song playlist: Alt+Down, until the list shows it",
+         f"{med('playlist_move_shown_ms', up_next):.0f} ms", ""),
+        (f"a {UP_NEXT:,}-song playlist: Delete one song, longest GUI stall",
+         f"{med('playlist_remove_stall_ms', up_next):.0f} ms", "target < 100 ms"),
         ("peak memory (max RSS) when the rows show", f"{med('rss_rows_mb'):.0f} MB", ""),
         ("peak memory (max RSS) with the recommender built", f"{med('peak_rss_mb'):.0f} MB", ""),
         ("torch imported", str(any(r["torch_imported"] for r in runs)), "must be False"),
