@@ -281,7 +281,7 @@ def test_after_forgetting_the_history_the_empty_charts_drop_the_old_scales(qtbot
             def weeks(plot=plot):
                 x0, x1 = plot.getPlotItem().viewRange()[0]
                 return now - 8 * 7 * 86400 < x0 < now < x1 < now + 8 * 7 * 86400
-            qtbot.waitUntil(weeks, timeout=5000)
+            qtbot.waitUntil(weeks, timeout=15000)
     assert o.top_plot.getPlotItem().viewRange()[0][1] == pytest.approx(10)
     # Played again: the charts follow the new plays, not the fixed axes of none.
     scanned.log_plays([(track, now - 60 * 86400 - 200 * i, 180_000, 180_000, "finished", "library")
