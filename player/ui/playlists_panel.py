@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.ui.elided_label import ElidedLabel
-from player.ui.queue_panel import QueueList
+from player.ui.queue_panel import QueueList, titles_starting
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
@@ -85,6 +85,17 @@ class _SongsModel(QAbstractListModel):
         if role == POSITION_ROLE:
             return self.rows[row][0]
         return None
+
+    def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
+        """Typing in the list finds the next title that starts with what was typed, in one pass
+        over the titles (Qt's own search asks ``data`` row by row: 0.2 s a key among 40,000)."""
+        if (role != Qt.DisplayRole or not isinstance(value, str) or flags & Qt.MatchFlag.MatchRecursive
+                or (flags & Qt.MatchFlag.MatchTypeMask) != Qt.MatchFlag.MatchStartsWith or not start.isValid()):
+            return super().match(start, role, value, hits, flags)
+        n, first = len(self.rows), start.row()
+        order = list(range(first, n)) + (list(range(first)) if flags & Qt.MatchFlag.MatchWrap else [])
+        titles = self.columns[1]
+        return [self.index(row) for row in titles_starting(order, (titles[r] for r in order), value, hits, flags)]
 
     def flags(self, index):
         if not index.isValid():

@@ -81,6 +81,21 @@ def _stretches(rows: list[int]) -> list[tuple[int, int]]:
     return out
 
 
+def titles_starting(order: list[int], titles, value: str, hits: int, flags) -> list[int]:
+    """The rows of ``order`` (their titles in ``titles``, alike in order) whose title starts
+    with ``value``, at most ``hits`` of them (-1: all), case as ``flags`` say: a list's
+    type-ahead search answered in one pass over the titles."""
+    sensitive = bool(flags & Qt.MatchFlag.MatchCaseSensitive)
+    wanted = value if sensitive else value.casefold()
+    found = []
+    for row, title in zip(order, titles):
+        if (title if sensitive else title.casefold()).startswith(wanted):
+            found.append(row)
+            if hits != -1 and len(found) >= hits:
+                break
+    return found
+
+
 class UpNextModel(QAbstractListModel):
     """Queue entries (anything with ``track_id`` and ``source``) as rows.
 
@@ -153,15 +168,7 @@ class UpNextModel(QAbstractListModel):
             titles = self.titles([self._entries[r].track_id for r in order])
         else:
             titles = [self._texts(self._entries[r])[0] for r in order]
-        sensitive = bool(flags & Qt.MatchFlag.MatchCaseSensitive)
-        wanted = value if sensitive else value.casefold()
-        found = []
-        for row, title in zip(order, titles):
-            if (title if sensitive else title.casefold()).startswith(wanted):
-                found.append(self.index(row))
-                if hits != -1 and len(found) >= hits:
-                    break
-        return found
+        return [self.index(row) for row in titles_starting(order, titles, value, hits, flags)]
 
     # -- the queue as it is now ------------------------------------------------
     def set_entries(self, entries: list) -> None:
