@@ -88,10 +88,12 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             self._rotate()
             self.stream = self._open()
         finally:
-            if self.stream is None:
-                self.stream = self._open()
-            if fd is not None:
-                os.close(fd)            # (closing lets the lock go)
+            try:
+                if self.stream is None:
+                    self.stream = self._open()
+            finally:
+                if fd is not None:
+                    os.close(fd)        # (closing lets the lock go, whatever failed above)
 
     def _rotate(self) -> None:
         moving = self.baseFilename + ".rotating"
@@ -111,13 +113,16 @@ class SharedRotatingFileHandler(logging.handlers.RotatingFileHandler):
             self._retry_at = 0
 
     def _put_first(self, path: str) -> bool:
-        """Shift the older logs one place down and make ``path`` the first of them."""
+        """Make ``path`` the first of the older logs, shifting down those before the first
+        free place (the oldest goes when there is none). A shift that fails (an older log
+        another program holds open, on Windows) leaves a free place where it stopped, so the
+        next try shifts no further than that: no older log is lost to a retry."""
+        names = [self.rotation_filename(f"{self.baseFilename}.{i}") for i in range(1, self.backupCount + 1)]
+        free = next((i for i, name in enumerate(names) if not os.path.exists(name)), len(names) - 1)
         try:
-            for i in range(self.backupCount - 1, 0, -1):
-                older = self.rotation_filename(f"{self.baseFilename}.{i}")
-                if os.path.exists(older):
-                    os.replace(older, self.rotation_filename(f"{self.baseFilename}.{i + 1}"))
-            os.replace(path, self.rotation_filename(f"{self.baseFilename}.1"))
+            for i in range(free, 0, -1):
+                os.replace(names[i - 1], names[i])
+            os.replace(path, names[0])
             return True
         except OSError:
             return False

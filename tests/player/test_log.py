@@ -112,3 +112,58 @@ def test_processes_rotating_together_keep_every_record(tmp_path):
     records = [line for f in tmp_path.glob("segue.log*") for line in _lines(f)]
     assert sorted(records) == sorted(f"{n} {i:05d} " + "x" * 40 for n in "abc" for i in range(3000))
     assert not (tmp_path / "segue.log.rotating").exists()
+
+
+def test_an_older_log_held_open_costs_no_other_older_log(tmp_path, monkeypatch):
+    # On Windows a log viewer may hold an older log open: the shift that cannot move it
+    # stops there, and later tries shift no further, where each try deleted one more.
+    log = tmp_path / "segue.log"
+    for i in range(1, 6):
+        (tmp_path / f"segue.log.{i}").write_text(f"old log {i}\n", encoding="utf-8")
+    held_name = str(tmp_path / "segue.log.2")
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if held_name in (os.fspath(src), os.fspath(dst)):
+            raise PermissionError(13, "The process cannot access the file", held_name)
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    h = _handler(log, max_bytes=1000)
+    for i in range(200):
+        h.handle(_record(i))
+    h.close()
+    kept = {line for f in tmp_path.glob("segue.log*") for line in _lines(f) if line.startswith("old log")}
+    assert kept >= {"old log 1", "old log 2", "old log 3", "old log 4"}      # only the oldest may go
+    # (the log moved aside waits, whole, to go first once the held one is let go)
+    assert [line.split()[2] for line in _lines(tmp_path / "segue.log.rotating") + _lines(log)
+            if line.startswith("w ")] == [f"{i:04d}" for i in range(200)]
+
+
+def test_a_rotation_that_cannot_open_the_new_log_lets_the_lock_go(tmp_path):
+    # The lock was kept when opening the new log failed twice (no file handles left, say):
+    # the next rotation then waited for ever on it, and every thread that logged with it.
+    import threading
+
+    log = tmp_path / "segue.log"
+    h = _handler(log, max_bytes=1000)
+    real_open, fails = h._open, [2]
+
+    def failing_open():
+        if fails[0]:
+            fails[0] -= 1
+            raise OSError(24, "Too many open files")
+        return real_open()
+
+    h._open = failing_open
+    done = threading.Event()
+
+    def write():
+        for i in range(100):
+            h.handle(_record(i))
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    assert done.wait(20), "logging hung on the rotation lock"
+    h.close()
+    assert (tmp_path / "segue.log.1").exists()
