@@ -6,6 +6,7 @@ import numpy as np
 
 from player.audio.base import Source
 from player.audio.decoder import Decoder, DecodeError
+from segue_common import audio_io
 
 
 def _exactly(dec: Decoder, n: int, channels: int) -> np.ndarray:
@@ -20,7 +21,8 @@ class Crossfade:
     """Mix ``length`` frames: source A fading out (cos) while B fades in (sin).
 
     Equal-power curves keep the loudness steady for uncorrelated music; the sum
-    is clipped to full scale. A that cannot be read any further (a damaged frame in
+    is clipped to full scale (bent smoothly where a file is mixed down from more channels,
+    as outside a fade). A that cannot be read any further (a damaged frame in
     its last seconds) is silent for the rest of the fade: B is what is heard by then.
     B that cannot be read raises :class:`DecodeError` from :meth:`step`.
     """
@@ -49,6 +51,10 @@ class Crossfade:
         b = _exactly(self.b_dec, k, channels)
         t = (self.done_frames + np.arange(k, dtype=np.float32)) / self.length * (np.pi / 2)
         out = a * (np.cos(t) * self.a_src.gain)[:, None] + b * (np.sin(t) * self.b_src.gain)[:, None]
-        np.clip(out, -1.0, 1.0, out=out)
+        out = out.astype(np.float32, copy=False)
+        if self.a_dec.summed or self.b_dec.summed:
+            audio_io.soft_clip(out)     # (a downmix's sum is bent, as outside a fade)
+        else:
+            np.clip(out, -1.0, 1.0, out=out)
         self.done_frames += k
-        return out.astype(np.float32, copy=False), self.done_frames >= self.length
+        return out, self.done_frames >= self.length

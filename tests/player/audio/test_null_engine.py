@@ -917,3 +917,23 @@ def test_a_downmix_past_full_scale_is_bent_and_a_stereo_file_is_left_exact(engin
         beyond = plain[~within]
         bent = np.sign(beyond) * (0.9 + 0.1 * np.tanh((np.abs(beyond) - 0.9) / 0.1))   # not cut flat
         assert np.allclose(out[~within, 0], bent, atol=1e-5)
+
+
+def test_a_downmix_crossfaded_out_of_is_bent_not_cut_flat(tmp_path):
+    # A crossfade clipped its sum hard: a loud 5.1 file fading out was flat-topped at full
+    # scale for the length of the fade, where it is bent smoothly everywhere else.
+    from player.audio.crossfade import Crossfade
+    from player.audio.decoder import Decoder
+
+    tone = _centre_and_left_tones(tmp_path / "m.wav")
+    quiet = tmp_path / "q.wav"
+    sf.write(str(quiet), np.zeros((SR, 2), np.float32), SR, subtype="FLOAT")
+    a, b = Decoder(str(tmp_path / "m.wav"), out_rate=SR), Decoder(str(quiet), out_rate=SR)
+    fade = Crossfade(Source(str(tmp_path / "m.wav")), a, Source(str(quiet)), b, SR // 2)
+    out, _ = fade.step(SR // 2)
+    plain = tone[:SR // 2] * (1 + 2 * 0.7071) * np.cos(np.arange(SR // 2) / (SR // 2) * np.pi / 2)
+    beyond = np.abs(plain) > 0.9
+    assert beyond.sum() > 1000
+    bent = np.sign(plain[beyond]) * (0.9 + 0.1 * np.tanh((np.abs(plain[beyond]) - 0.9) / 0.1))
+    assert np.allclose(out[beyond, 0], bent, atol=1e-5)
+    assert np.allclose(out[~beyond, 0], plain[~beyond], atol=1e-5)
