@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.ui.elided_label import ElidedLabel
-from player.ui.queue_panel import QueueList, titles_starting
+from player.ui.queue_panel import QueueList, alike, stretches, titles_starting
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
@@ -35,26 +35,6 @@ class _NameThenCount(QStyledItemDelegate):
         metrics = option.fontMetrics
         room = self.parent().viewport().width() - 12 - metrics.horizontalAdvance(tail)
         option.text = metrics.elidedText(name, Qt.ElideMiddle, max(room, 0)) + tail
-
-
-def _stretches(rows) -> list[tuple[int, int]]:
-    """Increasing ``rows`` as (first, last) runs of neighbours."""
-    out: list[tuple[int, int]] = []
-    for r in rows:
-        if out and out[-1][1] == r - 1:
-            out[-1] = (out[-1][0], r)
-        else:
-            out.append((r, r))
-    return out
-
-
-def _alike(a, b) -> int:
-    """How many leading items the iterables ``a`` and ``b`` share (compared at C speed)."""
-    same = list(map(operator.eq, a, b))
-    try:
-        return same.index(False)
-    except ValueError:
-        return len(same)
 
 
 class _SongsModel(QAbstractListModel):
@@ -126,8 +106,9 @@ class _SongsModel(QAbstractListModel):
         # renumbered after an edit), each at C speed: a row by row loop in Python, or a
         # tuple made per row, cost a tenth of a second at 40,000 songs.
         n = min(len(old), len(rows))
-        head = min(_alike(a, b) for a, b in zip(old_columns[1:], columns[1:]))
-        tail = min(min(_alike(reversed(a), reversed(b)) for a, b in zip(old_columns[1:], columns[1:])), n - head)
+        pairs = list(zip(old_columns[1:], columns[1:]))
+        head = min(alike(a, b, operator.eq) for a, b in pairs)
+        tail = min(min(alike(reversed(a), reversed(b), operator.eq) for a, b in pairs), n - head)
         gone, came = len(old) - head - tail, len(rows) - head - tail
         if gone:
             self.beginRemoveRows(QModelIndex(), head, head + gone - 1)
@@ -218,7 +199,7 @@ class _SongList(QueueList):
     def select_rows(self, rows) -> None:
         """Select exactly ``rows`` (increasing), the last of them current."""
         selection = QItemSelection()
-        for first, last in _stretches(rows):
+        for first, last in stretches(rows):
             selection.select(self.songs.index(first), self.songs.index(last))
         self.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect)
         if rows:

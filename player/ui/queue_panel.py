@@ -61,16 +61,17 @@ def _unnamed(entry) -> tuple[str, str, str]:
     return f"track {entry.track_id}", "", ""
 
 
-def _alike(a: list, b: list) -> int:
-    """How many leading items ``a`` and ``b`` share (the same objects)."""
-    same = list(map(operator.is_, a, b))
+def alike(a, b, same=operator.is_) -> int:
+    """How many leading items the iterables ``a`` and ``b`` share (by ``same``: the same
+    objects unless told otherwise), compared at C speed."""
+    found = list(map(same, a, b))
     try:
-        return same.index(False)
+        return found.index(False)
     except ValueError:
-        return len(same)
+        return len(found)
 
 
-def _stretches(rows: list[int]) -> list[tuple[int, int]]:
+def stretches(rows) -> list[tuple[int, int]]:
     """Increasing ``rows`` as (first, last) runs of neighbours."""
     out: list[tuple[int, int]] = []
     for r in rows:
@@ -189,8 +190,8 @@ class UpNextModel(QAbstractListModel):
             return
         # Most changes touch one end or one stretch (a song ending, a refill, a removal):
         # what is alike at both ends is left alone (compared at C speed).
-        head = _alike(old, new)
-        tail = min(_alike(reversed(old), reversed(new)), min(len(old), len(new)) - head)
+        head = alike(old, new)
+        tail = min(alike(reversed(old), reversed(new)), min(len(old), len(new)) - head)
         self._replace(head, old[head:len(old) - tail], new[head:len(new) - tail])
         if self._entries:
             self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1), _TEXT_ROLE_LIST)
@@ -212,7 +213,7 @@ class UpNextModel(QAbstractListModel):
         if new_set == old_set:                   # the same entries in another order (a shuffle)
             self._reorder(at, new)
             return
-        gone = _stretches([at + r for r, e in enumerate(old) if id(e) not in new_set])
+        gone = stretches([at + r for r, e in enumerate(old) if id(e) not in new_set])
         if len(gone) > MAX_STRETCHES:            # gathered at the end first: one stretch
             kept = [e for e in old if id(e) in new_set]
             self._reorder(at, kept + [e for e in old if id(e) not in new_set])
@@ -222,9 +223,9 @@ class UpNextModel(QAbstractListModel):
             del self._entries[first:last + 1]
             self.endRemoveRows()
         kept_order = [e for e in new if id(e) in old_set]
-        if _alike(self._entries[at:at + len(kept_order)], kept_order) < len(kept_order):
+        if alike(self._entries[at:at + len(kept_order)], kept_order) < len(kept_order):
             self._reorder(at, kept_order)
-        came = _stretches([at + i for i, e in enumerate(new) if id(e) not in old_set])
+        came = stretches([at + i for i, e in enumerate(new) if id(e) not in old_set])
         if len(came) > MAX_STRETCHES:            # in after the kept rows as one stretch, then into place
             end = at + len(kept_order)
             added = [e for e in new if id(e) not in old_set]
@@ -454,7 +455,7 @@ class UpNextPanel(QWidget):
                 order[i], order[j] = order[j], order[i]
         if all(a is b for a, b in zip(order, shown)):
             return
-        runs = _stretches([r for r, e in enumerate(order) if id(e) in chosen])
+        runs = stretches([r for r, e in enumerate(order) if id(e) in chosen])
         for first, last in reversed(runs):
             self.move.emit(order[first:last + 1], order[last + 1:])
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPalette
 
@@ -17,14 +19,24 @@ def _darkest(widget) -> int:
     return min(image.pixelColor(x, y).lightness() for x in range(image.width()) for y in range(image.height()))
 
 
-def test_transport_and_discover_icons_follow_a_dark_palette(qapp, qtbot):
-    from player.ui.discover_panel import BucketRow
+@contextmanager
+def _dark(qapp):
+    """Segue's theme, switched to dark as the desktop says it; light again afterwards."""
     from player.ui.theme import apply_theme
-    from player.ui.transport import TransportBar
 
     apply_theme(qapp)
     qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
     try:
+        yield
+    finally:
+        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
+
+
+def test_transport_and_discover_icons_follow_a_dark_palette(qapp, qtbot):
+    from player.ui.discover_panel import BucketRow
+    from player.ui.transport import TransportBar
+
+    with _dark(qapp):
         bar = TransportBar()
         qtbot.addWidget(bar)
         bar.set_ready(True)
@@ -40,17 +52,12 @@ def test_transport_and_discover_icons_follow_a_dark_palette(qapp, qtbot):
         qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
         assert _darkest(bar.play_btn) < 80 and _lightest(bar.play_btn) > 200
         assert _darkest(row.play_btn) < 80
-    finally:
-        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
 
 
 def test_a_disabled_transport_icon_is_greyed(qapp, qtbot):
-    from player.ui.theme import apply_theme
     from player.ui.transport import TransportBar
 
-    apply_theme(qapp)
-    qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
-    try:
+    with _dark(qapp):
         bar = TransportBar()
         qtbot.addWidget(bar)
         disabled = _lightest(bar.next_btn)
@@ -58,8 +65,6 @@ def test_a_disabled_transport_icon_is_greyed(qapp, qtbot):
         enabled = _lightest(bar.next_btn)
         window = qapp.palette().color(QPalette.Window).lightness()
         assert window < disabled < enabled
-    finally:
-        qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Light)
 
 
 def _high_contrast_palette() -> QPalette:
