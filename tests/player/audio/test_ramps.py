@@ -57,6 +57,17 @@ def render(e, blocks, block=BLOCK):
     return np.concatenate(got)
 
 
+def _playing(engine, tmp_path):
+    """A 3 s sine at 0.5 playing on a hand-driven engine, its buffer filled:
+    ``(engine, source, the wave)``."""
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    src = Source(str(a))
+    e.play(src)
+    filled(e)
+    return e, src, whole
+
+
 def worst_jump(x):
     """The largest step in ``x`` that a 440 Hz sine does not make by itself (steady play: ~1e-7;
     a level cut mid-wave: of the order of the amplitude)."""
@@ -64,10 +75,7 @@ def worst_jump(x):
 
 
 def test_a_volume_change_glides_instead_of_jumping(engine, tmp_path):
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
+    e, _, whole = _playing(engine, tmp_path)
     got = [render(e, 20)]
     for volume in (0.5, 1.0, 0.3, 0.95, 0.0, 0.8):
         e.volume = volume
@@ -118,10 +126,7 @@ def test_steady_play_never_waits_on_the_feeder(engine, tmp_path):
     # The feeder took the ring's lock every tick (to forget segments heard, with none to
     # forget all through a track). On a loaded machine it could be held up with the lock in
     # hand longer than the output waits for it: that block was silence mid-song, a click.
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
+    e, _, whole = _playing(engine, tmp_path)
     lock = e._ring.lock = _HeldUpLock(e._feeder, hold_s=0.03)
     got = []
     for _ in range(40):       # ~0.4 s: the feeder ticks every 20 ms meanwhile
@@ -136,11 +141,7 @@ FADE = 512      # frames of the old audio faded out, and of the new one faded in
 
 
 def test_a_seek_while_playing_fades_out_then_in(engine, tmp_path):
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    src = Source(str(a))
-    e.play(src)
-    filled(e)
+    e, src, whole = _playing(engine, tmp_path)
     before = render(e, 20)
     e.seek(1.7)
     filled(e)
@@ -175,11 +176,7 @@ def test_play_over_a_playing_track_fades_the_old_one_out(engine, tmp_path):
 
 
 def test_a_seek_while_paused_keeps_nothing_of_the_old_place(engine, tmp_path):
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    src = Source(str(a))
-    e.play(src)
-    filled(e)
+    e, src, whole = _playing(engine, tmp_path)
     render(e, 20)
     e.pause()
     render(e, 4)
@@ -212,11 +209,7 @@ def test_a_track_played_after_stop_starts_clean(engine, tmp_path):
 def test_stop_while_playing_fades_out(engine, tmp_path, feeder_first):
     # Stopping cut the sound off mid-wave. The buffer is dropped by the feeder thread as the
     # output goes on: either may come first, and either way the sound fades.
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    src = Source(str(a))
-    e.play(src)
-    filled(e)
+    e, src, whole = _playing(engine, tmp_path)
     before = render(e, 20)
     e.stop()
     if feeder_first:
@@ -230,11 +223,7 @@ def test_stop_while_playing_fades_out(engine, tmp_path, feeder_first):
 
 
 def test_pause_and_resume_fade_over_blocks_shorter_than_the_fade(engine, tmp_path):
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    src = Source(str(a))
-    e.play(src)
-    filled(e)
+    e, src, whole = _playing(engine, tmp_path)
     before = render(e, 20)
     e.pause()
     paused = render(e, 6)
@@ -254,10 +243,7 @@ def test_resuming_before_a_seek_made_while_paused_has_landed_fades_the_audio_in(
     from tests.seek_hold import hold_seeks
 
     held = hold_seeks(monkeypatch, from_s=1.0)
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
+    e, _, whole = _playing(engine, tmp_path)
     render(e, 20)
     e.pause()
     render(e, 4)
@@ -279,10 +265,7 @@ def test_resuming_before_a_seek_made_while_paused_has_landed_fades_the_audio_in(
 # is at, not restart from full level or from silence.
 
 def test_pause_then_resume_between_two_output_blocks_is_not_heard_as_a_click(engine, tmp_path):
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
+    e, _, whole = _playing(engine, tmp_path)
     before = render(e, 3, block=2048)
     e.pause()
     e.resume()
@@ -293,10 +276,7 @@ def test_pause_then_resume_between_two_output_blocks_is_not_heard_as_a_click(eng
 
 
 def test_resume_then_pause_between_two_output_blocks_stays_silent(engine, tmp_path):
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
+    e, _, whole = _playing(engine, tmp_path)
     before = render(e, 3, block=2048)
     e.pause()
     paused = render(e, 2, block=2048)
@@ -309,10 +289,7 @@ def test_resume_then_pause_between_two_output_blocks_stays_silent(engine, tmp_pa
 
 
 def test_a_resume_during_the_pause_fade_turns_back_from_where_the_fade_is(engine, tmp_path):
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
+    e, _, whole = _playing(engine, tmp_path)
     before = render(e, 20)
     e.pause()
     fading = render(e, 1)                   # half of the fade out
@@ -326,10 +303,7 @@ def test_a_resume_during_the_pause_fade_turns_back_from_where_the_fade_is(engine
 
 
 def test_stop_during_a_resume_fade_fades_out_from_where_the_fade_is(engine, tmp_path):
-    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
-    e = engine()
-    e.play(Source(str(a)))
-    filled(e)
+    e, _, whole = _playing(engine, tmp_path)
     before = render(e, 20)
     e.pause()
     paused = render(e, 3)
