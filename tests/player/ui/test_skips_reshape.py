@@ -74,7 +74,7 @@ def test_three_skips_of_one_artist_take_it_out_of_the_next_five_at_once(qtbot, s
             qtbot.waitUntil(lambda: player.queue[0].track_id == following, timeout=5000)
         playing = player.current_track_id
         window.next_track()
-        qtbot.waitUntil(lambda: player.current_track_id not in (playing, None), timeout=5000)
+        qtbot.waitUntil(lambda: player.current_track_id not in (playing, None), timeout=15000)
     now_playing = player.current_track_id
 
     def reshaped():
