@@ -52,6 +52,16 @@ def _how_long(seconds: float) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else "under a minute"
 
 
+def _ffmpeg_look(store) -> tuple[str, bool]:
+    """Where ffmpeg is missing, what to tell the person about the files that need it (else "");
+    and whether it is found while files stored as unreadable for want of it wait for a scan."""
+    from player.library.decoders import ffmpeg_need
+    from segue_common.audio_io import INSTALL_FFMPEG
+
+    need = ffmpeg_need(store)
+    return need.words(), need.path is not None and bool(store.paths_with_error_containing(INSTALL_FFMPEG))
+
+
 def _holds_anything(folder: str) -> bool:
     """Whether ``folder`` is there with something in it. The folder a disk or share is mounted
     on is there, empty, while nothing is mounted: a scan leaves it as it was (its tag reader's
@@ -258,9 +268,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         store, sort_by = self.store, self.model.sort_column_key()
 
         def look():
-            from player.library.decoders import ffmpeg_need
             from player.library.reader_version import READER_VERSION
-            from segue_common.audio_io import INSTALL_FFMPEG
 
             folders = store.folders()
             # Folders last scanned by an older tag reader, which this one reads better
@@ -268,14 +276,9 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             stale = [f["path"] for f in folders if f["last_scan_at"] is not None
                      and f["tag_reader"] < READER_VERSION and _holds_anything(f["path"])]
             follow = bool(store.get_setting(FOLLOW_SETTING, True))
-            # Where ffmpeg is missing, what of the library needs it (said once, at the start);
-            # where it is found, whether files stored as unreadable for want of it wait for a scan.
-            need = ffmpeg_need(store)
-            waited = need.path is not None and bool(store.paths_with_error_containing(INSTALL_FFMPEG))
             # The disks found not connected when Segue last looked (with following turned off,
             # no scan at the start looks again).
-            return (len(folders), stale, follow, load_library(store, sort_by), store.away_tracks(),
-                    need.words(), waited)
+            return len(folders), stale, follow, load_library(store, sort_by), store.away_tracks()
 
         self._loads.request(lambda: run_task(look, self._first_load, name="load-library"))
         self._start_player()
@@ -283,7 +286,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     def _first_load(self, result, error) -> None:
         if error is not None:
             raise error
-        n_folders, stale, follow, data, away, ffmpeg_missing, ffmpeg_found = result
+        n_folders, stale, follow, data, away = result
         if n_folders == 0 and len(data) == 0:
             self.stack.setCurrentWidget(self.welcome)
         self._set_library(data)
@@ -304,19 +307,33 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # Music copied in or deleted while Segue was closed: a look at the folders, on the
             # write thread once the library shows, silent unless something changed.
             self.follow_rescan()
-        elif ffmpeg_found:
-            # ffmpeg was installed since files were found unreadable for want of it: a scan
-            # reads them (with following on, the look above does), so that they play now.
-            log.info("ffmpeg is found now: reading the files that need it")
-            self.rescan()
-        if ffmpeg_missing and not stale:
-            # The packaged app comes without ffmpeg: without a word here, the m4a and WMA
-            # files of the library would simply not play, and nothing would say why.
-            log.warning("%s", ffmpeg_missing)
-            self._problems_note = ffmpeg_missing
-            self.statusBar().showMessage(ffmpeg_missing, 30000)
         if follow:
             self.folder_watch.start()   # and while the window is open, what changes in them
+        # Whether ffmpeg runs is asked after the library shows: starting it for the first
+        # time takes half a second here, and seconds where a virus scanner looks at it first.
+        store, scanning, rereading = self.store, bool(stale) or (follow and n_folders > 0), bool(stale)
+        run_task(lambda: _ffmpeg_look(store),
+                 lambda result, error: self._ffmpeg_looked(result, error, scanning, rereading), name="ffmpeg-look")
+
+    def _ffmpeg_looked(self, result, error, scanning: bool, rereading: bool) -> None:
+        if error is not None:
+            log.error("could not tell whether ffmpeg is installed: %s", error)
+            return
+        if self._closed:
+            return
+        missing, found = result
+        if found and not scanning:
+            # ffmpeg was installed since files were found unreadable for want of it: a scan
+            # reads them (the look at the folders at the start does, where one runs), so
+            # that they play now.
+            log.info("ffmpeg is found now: reading the files that need it")
+            self.rescan()
+        if missing and not rereading:
+            # The packaged app comes without ffmpeg: without a word here, the m4a and WMA
+            # files of the library would simply not play, and nothing would say why.
+            log.warning("%s", missing)
+            self._problems_note = missing
+            self.statusBar().showMessage(missing, 30000)
 
     def enable_intelligence(self, *, analyse: bool = True, learn: bool = True, options=None) -> None:
         """Use the learning recommender; with ``learn``, the learner process analyses (if

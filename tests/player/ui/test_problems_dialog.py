@@ -258,11 +258,33 @@ def test_the_window_says_once_that_ffmpeg_is_missing_and_how_many_files_need_it(
     window = make_window(store, with_player=False)
     words = ("ffmpeg is not installed: 2 files of your library (m4a, mka) need it to play and to be analysed. "
              "Install ffmpeg: they play from the next start or scan, with nothing else to do.")
-    assert window.statusBar().currentMessage() == words
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == words, timeout=10000)
     assert window.problems_link.isVisible()
     dialog = _open(qtbot, window)
     assert dialog.ffmpeg_note.isVisible() and dialog.ffmpeg_note.text() == words
     assert [row[0] for row in _rows(dialog)] == [str(tmp_path / "ffmpeg-music" / "b.mka")]
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or os.name == "nt", reason="ffmpeg makes the files; a shell script")
+def test_the_library_shows_before_the_look_at_ffmpeg_ends(qtbot, store, tmp_path, monkeypatch, make_window):
+    """Whether ffmpeg runs is asked by starting it, half a second the first time here and
+    seconds where a virus scanner looks at it first; the library waited for it at every start.
+    Here an ffmpeg that answers only when let (and then fails) holds the look: the library
+    shows before it ends, and the word about ffmpeg comes after."""
+    _needs_ffmpeg_library(tmp_path, store, True, monkeypatch)
+    gate, fake = tmp_path / "let-ffmpeg-answer", tmp_path / "fake-ffmpeg"
+    fake.mkdir()
+    (fake / "ffmpeg").write_text(f"#!/bin/sh\nwhile [ ! -e '{gate}' ]; do sleep 0.05; done\nexit 1\n")
+    (fake / "ffprobe").write_text("#!/bin/sh\nexit 0\n")
+    for program in fake.iterdir():
+        program.chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(fake / "ffmpeg"))
+    window = make_window(store, with_player=False)
+    assert window.model.rowCount() == 2                     # a.m4a and c.flac (b.mka is unreadable)
+    assert "ffmpeg" not in window.statusBar().currentMessage()
+    gate.touch()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
+        "ffmpeg is not installed: 2 files of your library (m4a, mka)"), timeout=10000)
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the files")
