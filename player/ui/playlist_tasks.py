@@ -111,8 +111,11 @@ class PlaylistTasksMixin:
                 return playlist_id, "", []
             namer = Namer.of(store)
             out = []
-            for e in store.playlist_entries(playlist_id):
-                track = store.track(e["track_id"]) if e["track_id"] is not None else None
+            entries = store.playlist_entries(playlist_id)
+            # (the tracks in a few reads, not one a song: the list is read again after every edit)
+            tracks = store.tracks_by_id(e["track_id"] for e in entries if e["track_id"] is not None)
+            for e in entries:
+                track = tracks.get(e["track_id"])
                 if track is not None and e["playable"]:
                     names = namer(track)
                     sub = " — ".join(x for x in (names.artist, names.album) if x)
