@@ -9,6 +9,7 @@ of them kept as one UTF-8 byte array that numpy searches at once (:class:`Search
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -183,12 +184,36 @@ class LibraryData:
         cached = self._sort_keys.get(key)
         if cached is None:
             if key in self.numbers:
-                values = self.numbers[key]
+                cached = np.argsort(self.numbers[key], kind="stable")
             else:
-                values = np.array([s.casefold() for s in self.text[key]])
-            cached = np.argsort(values, kind="stable")
+                keys = _sort_forms(self.text[key])
+                cached = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
             self._sort_keys[key] = cached
         return cached
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def _number_form(digits: re.Match) -> str:
+    # A run of digits led by its length (two digits): a shorter number sorts first, so
+    # "Track 2" comes before "Track 10" and "Op. 9" before "Op. 27", as people count.
+    run = digits.group(0).lstrip("0") or "0"
+    return f"{min(len(run), 99):02d}{run}"
+
+
+def _sort_forms(values: list[str]) -> list[str]:
+    """What a text column sorts by: each value in search form (case and accents ignored: "Émile"
+    among the E's, not after "Zola") with its numbers compared as numbers. Each distinct value
+    is computed once."""
+    seen: dict[str, str] = {}
+    out = []
+    for v in values:
+        f = seen.get(v)
+        if f is None:
+            f = seen[v] = _DIGIT_RUN.sub(_number_form, search_form(v))
+        out.append(f)
+    return out
 
 
 _CACHED_TERMS = 16      # words whose matches are kept (0.1 MB each at 100,000 tracks): backspacing finds them again

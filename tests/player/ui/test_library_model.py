@@ -61,6 +61,29 @@ def test_sort_by_column_and_back(qapp):
     assert secs == sorted(secs, reverse=True)
 
 
+
+def test_a_text_column_sorts_numbers_as_numbers_and_accented_names_among_their_letters(qapp):
+    # A collector's titles count up ("Track 2" before "Track 10", "Op. 9" before "Op. 27"),
+    # and "Émile" or "Ólafur" belong among the E's and O's, not after "Zola" (where a
+    # sort by character codes puts them); case and decomposed accents do not matter either.
+    names = [("Track 10", "Zola"), ("Track 2", "Émile"), ("track 1", "Ólafur Arnalds"), ("Op. 27", "Oasis"),
+             ("Op. 9", "E\u0301dith Piaf"), ("Track 02b", "earth"), ("Étude", "Pink"), ("Zebra", "Eels")]
+    rows = [{"id": 90 + i, "title": t, "artist": a, "album": "", "genre": "", "track_no": 0, "year": 0,
+             "duration": 1.0} for i, (t, a) in enumerate(names)]
+    model = LibraryModel()
+    model.set_library(LibraryData.from_rows(rows))
+    keys = [k for k, _ in COLUMNS]
+
+    def shown(key):
+        return [model.index(r, keys.index(key)).data() for r in range(model.rowCount())]
+
+    model.sort(keys.index("title"), Qt.AscendingOrder)
+    assert shown("title") == ["Étude", "Op. 9", "Op. 27", "track 1", "Track 2", "Track 02b", "Track 10", "Zebra"]
+    model.sort(keys.index("artist"), Qt.AscendingOrder)
+    assert shown("artist") == ["earth", "E\u0301dith Piaf", "Eels", "Émile", "Oasis", "Ólafur Arnalds", "Pink", "Zola"]
+    model.sort(keys.index("artist"), Qt.DescendingOrder)
+    assert shown("artist")[0] == "Zola" and shown("artist")[-1] == "earth"
+
 def _in_a_view(n):
     """``n`` generated rows, their data, a model of them and a table view showing it."""
     from PySide6.QtWidgets import QTableView
