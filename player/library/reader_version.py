@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 5
+READER_VERSION = 6
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -19,6 +19,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # whatever encoder wrote its LAME tag, an AAC track's priming and padding cut at its edit list
     4: frozenset({".mp3", ".m4a", ".m4b", ".mp4", ".alac"}),
     5: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),     # a mono AAC track as one channel, not two
+    6: None,        # the composer, the compilation flag and the artists' sort names
 }
 
 

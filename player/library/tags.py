@@ -94,24 +94,34 @@ _COMMON_KEYS = {
     "musicbrainz_artistid": "mb_artist_id",
     "musicbrainz track id": "mb_track_id", "musicbrainz album id": "mb_album_id",
     "musicbrainz artist id": "mb_artist_id",
+    # A classical collection is searched by composer; a compilation's tracks name their own
+    # artists and only this flag says they make one album; the sort names file "The Beatles"
+    # under B and "David Bowie" under Bowie, as the collector tagged them.
+    "composer": "composer", "compilation": "compilation", "artistsort": "artistsort",
+    "albumartistsort": "albumartistsort", "album artist sort": "albumartistsort",
+    "album_artist_sort": "albumartistsort",
 }
 _ID3_KEYS = {
     "TIT2": "title", "TPE1": "artist", "TALB": "album", "TPE2": "albumartist", "TCON": "genre",
     "TDRC": "year", "TYER": "year", "TRCK": "track_no", "TPOS": "disc_no",
+    "TCOM": "composer", "TCMP": "compilation", "TSOP": "artistsort", "TSO2": "albumartistsort",
 }
 _MP4_KEYS = {
     "\xa9nam": "title", "\xa9ART": "artist", "\xa9alb": "album", "aART": "albumartist",
-    "\xa9gen": "genre", "\xa9day": "year",
+    "\xa9gen": "genre", "\xa9day": "year", "\xa9wrt": "composer", "cpil": "compilation", "soar": "artistsort",
+    "soaa": "albumartistsort",
 }
 _ASF_KEYS = {
     "title": "title", "author": "artist", "wm/albumtitle": "album", "wm/albumartist": "albumartist",
     "wm/genre": "genre", "wm/year": "year", "wm/tracknumber": "track_no", "wm/partofset": "disc_no",
     "musicbrainz/track id": "mb_track_id", "musicbrainz/album id": "mb_album_id",
-    "musicbrainz/artist id": "mb_artist_id",
+    "musicbrainz/artist id": "mb_artist_id", "wm/composer": "composer", "wm/iscompilation": "compilation",
+    "wm/artistsortorder": "artistsort", "wm/albumartistsortorder": "albumartistsort",
 }
 _INT_FIELDS = {"year", "track_no", "disc_no"}
 _GAIN_FIELDS = {"rg_track_gain", "rg_album_gain"}
 _PEAK_FIELDS = {"rg_track_peak", "rg_album_peak"}
+_FLAG_FIELDS = {"compilation"}
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -168,10 +178,25 @@ def parse_float(text: str | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def parse_flag(text: str | None) -> int | None:
+    """1 for a tag that says yes ("1", "true", an MP4 flag), 0 for no ("0", "false"), else None."""
+    if text is None:
+        return None
+    word = text.strip().casefold()
+    if word in ("true", "yes"):
+        return 1
+    if word in ("false", "no"):
+        return 0
+    number = parse_int(text)
+    return None if number is None else int(number > 0)
+
+
 def _coerce(field: str, value):
     text = clean_text(value)
     if text is None:
         return None
+    if field in _FLAG_FIELDS:
+        return parse_flag(text)
     if field in _INT_FIELDS:
         return parse_int(text, field)
     if field in _GAIN_FIELDS:
@@ -184,10 +209,10 @@ def _coerce(field: str, value):
 
 
 #: Fields whose several values (three ARTIST comments, an ID3v2.4 list) are all kept,
-#: joined by "; ", as players show them: the track is found by any of its artists or
-#: genres. The first is the one its match key (and the shipped priors' keys) go by, and a
-#: genre's grouping goes by its first value too.
-_ALL_VALUES = ("artist", "albumartist", "genre")
+#: joined by "; ", as players show them: the track is found by any of its artists,
+#: genres or composers. The first is the one its match key (and the shipped priors' keys)
+#: go by, and a genre's grouping goes by its first value too.
+_ALL_VALUES = ("artist", "albumartist", "genre", "composer")
 _FIRST = {field: f"_first_{field}" for field in ("artist", "albumartist")}
 
 

@@ -380,7 +380,26 @@ _V14 = "ALTER TABLE tracks ADD COLUMN ctime_ns INTEGER"
 _V15 = "ALTER TABLE folders ADD COLUMN away_since REAL"
 
 
+# v16: what a collector's tags say of the order and the search: the composer, the compilation
+# flag and the artist's and album artist's sort names, and the library order by them (see
+# ``player.store.tracks.ORDER_ARTIST``; the index is written out here, as it was then). NULL for
+# the tracks there are: the tag reader's version went up with them, so the next scan reads
+# every file again.
+_V16 = """
+ALTER TABLE tracks ADD COLUMN composer TEXT;
+ALTER TABLE tracks ADD COLUMN compilation INTEGER;
+ALTER TABLE tracks ADD COLUMN artistsort TEXT;
+ALTER TABLE tracks ADD COLUMN albumartistsort TEXT;
+DROP INDEX IF EXISTS tracks_library_order;
+CREATE INDEX tracks_library_order ON tracks(
+    coalesce(albumartistsort, albumartist, CASE WHEN compilation = 1 THEN 'Various Artists' END, artistsort, artist)
+        COLLATE NOCASE,
+    album COLLATE NOCASE, disc_no, track_no, path
+)
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
-              _script(_V15)]
+              _script(_V15), _script(_V16)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,6 +17,7 @@ TRACK_FIELDS: tuple[str, ...] = (
     "genre", "year", "track_no", "disc_no", "duration", "codec", "sample_rate", "channels",
     "bitrate", "rg_track_gain", "rg_track_peak", "rg_album_gain", "rg_album_peak",
     "mb_track_id", "mb_album_id", "mb_artist_id", "match_key", "last_error", "ctime_ns",
+    "composer", "compilation", "artistsort", "albumartistsort",
 )
 
 # A new track is numbered above every track there is and every row a scan merged away
@@ -53,8 +54,14 @@ _CLEAR_CHANGED_ERRORS = (
 )
 
 
-# Matches the tracks_library_order index (migration 3) so SQLite need not sort.
-_LIBRARY_ORDER = "coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
+# The artist the library is ordered by: the album artist's sort name, else the album artist;
+# for a compilation tagged without one (as iTunes tags them: a flag and each track's own
+# artist) "Various Artists", so that its tracks stay together rather than scattered under
+# every artist on it; else the artist's sort name, else the artist.
+ORDER_ARTIST = ("coalesce(albumartistsort, albumartist, CASE WHEN compilation = 1 THEN 'Various Artists' END, "
+                "artistsort, artist)")
+# Matches the tracks_library_order index (migration 16) so SQLite need not sort.
+_LIBRARY_ORDER = f"{ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
 
 # Ids per query of :meth:`TracksMixin.tracks_by_id`: well under the 999 bound variables an
 # older SQLite allows in one statement.
@@ -361,10 +368,10 @@ class TracksMixin:
             "AND (title IS NULL OR album IS NULL OR artist IS NULL)")
 
     def library_order_artists(self) -> list[str]:
-        """The artist the library order goes by (album artist, else artist; "" for none), per
+        """The artist the library order goes by (:data:`ORDER_ARTIST`; "" for none), per
         :meth:`library_rows` row."""
         return [r[0] for r in self._plain(
-            "SELECT coalesce(albumartist, artist, '') FROM tracks WHERE missing = 0 AND last_error IS NULL "
+            f"SELECT coalesce({ORDER_ARTIST}, '') FROM tracks WHERE missing = 0 AND last_error IS NULL "
             f"ORDER BY {_LIBRARY_ORDER}")]
 
     def library_row_chunks(self, columns: Sequence[str], size: int = 5000) -> Iterator[list[sqlite3.Row]]:

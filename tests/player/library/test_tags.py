@@ -204,6 +204,66 @@ def test_every_artist_of_a_track_tagged_with_several_is_kept_and_its_key_goes_by
     assert info["artist"] == "Artist A; Artist B" and info["match_key"] == match_key("Artist A", "Song")
 
 
+
+def _collector_tagged(tmp_path, fmt: str) -> Path:
+    """A track of an iTunes-style compilation (a flag, no album artist) by "The Beatles", with
+    their sort name and two composers, tagged as each format's taggers write it."""
+    if fmt == "mp3":
+        from mutagen.id3 import ID3, TCMP, TCOM, TPE1, TSO2, TSOP
+
+        path = write_track(tmp_path, "song", fmt="mp3")
+        tags = ID3()
+        for frame in (TPE1(encoding=3, text=["The Beatles"]), TCMP(encoding=3, text=["1"]),
+                      TCOM(encoding=3, text=["John Lennon", "Paul McCartney"]),
+                      TSOP(encoding=3, text=["Beatles, The"]), TSO2(encoding=3, text=["Various"])):
+            tags.add(frame)
+        tags.save(str(path), v2_version=4)
+    elif fmt == "flac":
+        from mutagen.flac import FLAC
+
+        path = write_track(tmp_path, "song", fmt="flac")
+        tags = FLAC(str(path))
+        tags["artist"], tags["compilation"] = ["The Beatles"], ["1"]
+        tags["composer"] = ["John Lennon", "Paul McCartney"]
+        tags["ARTISTSORT"], tags["ALBUMARTISTSORT"] = ["Beatles, The"], ["Various"]
+        tags.save()
+    elif fmt == "m4a":
+        from mutagen.mp4 import MP4
+
+        path = _ffmpeg(tmp_path, "song.m4a", "-c:a", "aac")
+        tags = MP4(str(path))
+        tags["\xa9ART"], tags["cpil"], tags["\xa9wrt"] = ["The Beatles"], True, ["John Lennon", "Paul McCartney"]
+        tags["soar"], tags["soaa"] = ["Beatles, The"], ["Various"]
+        tags.save()
+    else:
+        from mutagen.apev2 import APEv2
+
+        path = _ffmpeg(tmp_path, "song.wv")
+        ape = APEv2()
+        ape.update({"Artist": "The Beatles", "Compilation": "1", "Composer": "John Lennon\0Paul McCartney",
+                    "ArtistSort": "Beatles, The", "AlbumArtistSort": "Various"})
+        ape.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "flac", "m4a", "wv"])
+def test_the_composer_the_compilation_flag_and_the_sort_names_are_read(tmp_path, fmt):
+    # A classical collection is searched by composer; a compilation tagged as iTunes tags
+    # them (a flag, each track its own artist) is one album only by its flag; "The Beatles"
+    # file under B by their sort name. None of them was read.
+    info = read_tags(str(_collector_tagged(tmp_path, fmt)))
+    assert info["artist"] == "The Beatles"
+    assert info["composer"] == "John Lennon; Paul McCartney"
+    assert info["compilation"] == 1
+    assert (info["artistsort"], info["albumartistsort"]) == ("Beatles, The", "Various")
+
+
+def test_a_compilation_flag_reads_as_people_write_it():
+    from player.library.tags import parse_flag
+
+    assert [parse_flag(t) for t in ("1", "01", "True", "yes", "0", "false", "No", "", "maybe", None)] == [
+        1, 1, 1, 1, 0, 0, 0, None, None, None]
+
 def test_every_genre_of_a_track_tagged_with_several_is_kept(tmp_path):
     # Only the first was kept (two GENRE comments, an ID3v2.4 list, ID3v1 numbers in TCON):
     # a search for the others did not find the track. The first keeps its place.

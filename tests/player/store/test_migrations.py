@@ -7,6 +7,7 @@ import pytest
 
 from player.store import SCHEMA_VERSION, DatabaseTooNewError, Store
 from player.store.migrations import MIGRATIONS
+from player.store.tracks import ORDER_ARTIST
 
 
 def _db_at(path, version):
@@ -121,7 +122,7 @@ def test_migration_2_to_3_indexes_library_order_and_keeps_data(tmp_path):
     assert store.schema_version() == SCHEMA_VERSION >= 3
     plan = store.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
-        "ORDER BY coalesce(albumartist, artist) COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
+        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
     ).fetchall()
     assert any("tracks_library_order" in row[3] for row in plan)
     assert [(r["artist"], r["album"]) for r in store.library_rows(["artist", "album"])] == [
@@ -397,6 +398,53 @@ def test_migration_13_to_14_notes_each_files_change_time_at_the_next_scan_withou
     progress = Scanner(store).scan()
     assert (progress.read, progress.unchanged) == (1, 1)
     assert [r["title"] for r in store.tracks()] == ["Ay", "B"]
+    store.close()
+
+
+def test_migration_15_to_16_orders_by_the_new_tags_once_the_next_scan_reads_every_file_again(tmp_path):
+    # A library scanned before the compilation flag was read: its compilation lay scattered
+    # under each track's artist. The columns start empty, the library order keeps its index,
+    # and the tag reader's new version makes the next scan read every file, after which the
+    # compilation is one album (under "Various Artists").
+    from mutagen.id3 import ID3, TALB, TCMP, TIT2, TPE1
+
+    from player.library import reader_version
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    songs = [("Now 1", "Zed", "Now", True), ("Now 2", "Abba", "Now", True), ("Porcelain", "Moby", "Play", False)]
+    files = []
+    for title, artist, album, compilation in songs:
+        path = write_track(music / album, title, fmt="mp3", seconds=0.3)
+        tags = ID3()
+        for frame in (TIT2(encoding=3, text=[title]), TPE1(encoding=3, text=[artist]), TALB(encoding=3, text=[album]),
+                      *([TCMP(encoding=3, text=["1"])] if compilation else [])):
+            tags.add(frame)
+        tags.save(str(path))
+        files.append(path)
+    path = tmp_path / "library.db"
+    store = _migrated(path, 15,
+                      ("INSERT INTO folders (id, path, added_at, last_scan_at, tag_reader) VALUES (1, ?, 0, 0, 5)",
+                       (str(music),)),
+                      *(("INSERT INTO tracks (id, path, folder_id, size, mtime_ns, ctime_ns, title, artist, album, "
+                         "duration, added_at, updated_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 0.3, 0, 0)",
+                         (i + 1, str(f), f.stat().st_size, f.stat().st_mtime_ns, f.stat().st_ctime_ns, *song[:3]))
+                        for i, (f, song) in enumerate(zip(files, songs))))
+    assert store.schema_version() == SCHEMA_VERSION >= 16
+    assert list(tmp_path.glob("library.db.v15.*.bak"))
+    plan = store.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
+        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path").fetchall()
+    assert any("tracks_library_order" in row[3] for row in plan)
+    assert [r["title"] for r in store.library_rows(["title"])] == ["Now 2", "Porcelain", "Now 1"]
+    assert [r["compilation"] for r in store.tracks()] == [None] * 3
+
+    progress = Scanner(store).scan()
+    assert progress.read == 3
+    assert [f["tag_reader"] for f in store.folders()] == [reader_version.READER_VERSION]
+    assert [(r["id"], r["title"], r["compilation"]) for r in store.library_rows(["id", "title", "compilation"])] == [
+        (3, "Porcelain", None), (1, "Now 1", 1), (2, "Now 2", 1)]
     store.close()
 
 
