@@ -26,6 +26,9 @@ COLUMNS: list[tuple[str, str]] = [
     ("genre", "Genre"), ("year", "Year"), ("duration", "Time"),
 ]
 _TEXT = ("title", "artist", "album", "genre")
+# Found by a search without a column of their own: "various" finds a compilation by its album
+# artist, "bach" the tracks Bach composed, whoever plays them.
+_SEARCHED = ("albumartist", "composer")
 _NUMBERS = ("track_no", "year", "duration")
 _GUESSABLE = ("title", "artist", "album")
 TRACK_ID_ROLE = Qt.UserRole + 1
@@ -106,7 +109,7 @@ class LibraryData:
     ids: np.ndarray                               # int64 [shape=(n,)]
     text: dict[str, list[str]]                    # title/artist/album/genre
     numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float)
-    search: "SearchText"                          # search form of "title artist album genre"
+    search: "SearchText"                          # search form of "title artist album genre" and _SEARCHED
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -118,28 +121,39 @@ class LibraryData:
         """From ``sqlite3.Row``s or dicts with the store's column names. With ``naming``
         (a :class:`_Naming`), tracks without tags are named after their file and folders,
         and placed in library order by those names."""
-        return cls.from_columns({k: [r[k] for r in rows] for k in ("id", *_TEXT, *_NUMBERS)}, naming)
+        cols = {k: [r[k] for r in rows] for k in ("id", *_TEXT, *_NUMBERS)}
+        for k in _SEARCHED:
+            cols[k] = [_get(r, k) for r in rows]
+        return cls.from_columns(cols, naming)
 
     @classmethod
     def from_columns(cls, cols: dict[str, list], naming=None) -> "LibraryData":
-        """:meth:`from_rows` from one list per column (``id`` and the table's columns)."""
+        """:meth:`from_rows` from one list per column (``id``, the table's columns and, where
+        given, those of :data:`_SEARCHED`)."""
         n = len(cols["id"])
         ids = np.fromiter(cols["id"], dtype=np.int64, count=n)
         text = {k: _text_column(cols[k]) for k in _TEXT}
         numbers = {k: _int32_column(cols[k]) for k in ("track_no", "year")}
         numbers["duration"] = _float_column(cols["duration"])
+        extra = {k: _text_column(cols[k]) for k in _SEARCHED if any(cols.get(k) or ())}
         guessed: dict[str, np.ndarray] = {}
         if naming is not None and naming.untagged and n:
             guessed, order = _fill_names(ids, text, naming)
             if order is not None:
                 ids = ids[order]
                 text = {k: [v[i] for i in order] for k, v in text.items()}
+                extra = {k: [v[i] for i in order] for k, v in extra.items()}
                 numbers = {k: v[order] for k, v in numbers.items()}
                 guessed = {k: v[order] for k, v in guessed.items()}
         # Artists, albums and genres repeat: each distinct one is put in search form once.
         folded = {k: _folded(text[k]) for k in ("title", "artist", "album", "genre")}
-        search = SearchText([f"{a}\t{b}\t{c}\t{d}" for a, b, c, d in
-                             zip(folded["title"], folded["artist"], folded["album"], folded["genre"])])
+        texts = [f"{a}\t{b}\t{c}\t{d}" for a, b, c, d in
+                 zip(folded["title"], folded["artist"], folded["album"], folded["genre"])]
+        for values in extra.values():
+            # (an album artist that is the artist, as on most albums, is not written twice)
+            more = _folded(values)
+            texts = [f"{t}\t{e}" if e and e != a else t for t, e, a in zip(texts, more, folded["artist"])]
+        search = SearchText(texts)
         return cls(ids, text, numbers, search, guessed)
 
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
@@ -217,6 +231,14 @@ def _sort_forms(values: list[str]) -> list[str]:
 
 
 _CACHED_TERMS = 16      # words whose matches are kept (0.1 MB each at 100,000 tracks): backspacing finds them again
+
+
+def _get(row, key: str):
+    """``row[key]``, None where the row has no such column."""
+    try:
+        return row[key]
+    except (KeyError, IndexError):
+        return None
 
 
 def _folded(values: list[str]) -> list[str]:
@@ -374,9 +396,9 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         # A chunk of rows at a time, keeping the values: all 100,000 rows at once leave the
         # window bigger long after they are gone (memory they fragmented).
         # Repeated names are shared as they arrive, so their copies are freed chunk by chunk.
-        keys = ("id", *_TEXT, *_NUMBERS)
+        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED)
         cols: dict[str, list] = {k: [] for k in keys}
-        seen: dict[str, dict] = {k: {} for k in _TEXT}
+        seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED)}
         for chunk in store.library_row_chunks(keys):
             for k in keys:
                 if k in seen:

@@ -84,6 +84,59 @@ def test_a_text_column_sorts_numbers_as_numbers_and_accented_names_among_their_l
     model.sort(keys.index("artist"), Qt.DescendingOrder)
     assert shown("artist")[0] == "Zola" and shown("artist")[-1] == "earth"
 
+
+def _collection(music):
+    """A collector's shelf as taggers leave it: an iTunes compilation (a flag, each track its
+    own artist, no album artist), "The Beatles" and "David Bowie" with their sort names, a
+    Bach suite played by Yo-Yo Ma and an album artist "Various Artists"."""
+    from mutagen.flac import FLAC
+    from mutagen.id3 import ID3, TALB, TCMP, TIT2, TPE1, TRCK
+
+    from tests.audiogen import write_track
+
+    for n, artist in enumerate(["Zed", "Abba", "Moby"], 1):
+        path = write_track(music / "Now", f"{n:02d}", fmt="mp3", seconds=0.3)
+        tags = ID3()
+        for frame in (TIT2(encoding=3, text=[f"Now {n}"]), TPE1(encoding=3, text=[artist]),
+                      TALB(encoding=3, text=["Now That's Music"]), TRCK(encoding=3, text=[f"{n}/3"]),
+                      TCMP(encoding=3, text=["1"])):
+            tags.add(frame)
+        tags.save(str(path))
+    shelf = [("Help", "The Beatles", "Help!", {"artistsort": "Beatles, The", "albumartistsort": "Beatles, The",
+                                               "albumartist": "The Beatles"}),
+             ("Heroes", "David Bowie", "Heroes", {"artistsort": "Bowie, David"}),
+             ("Top", "Carpenters", "Singles", {}),
+             ("Abracadabra", "Steve Miller Band", "Abracadabra", {}),
+             ("Prelude", "Yo-Yo Ma", "Cello Suites", {"composer": "Johann Sebastian Bach"}),
+             ("Split", "Someone", "Split Set", {"albumartist": "Various Artists"})]
+    for title, artist, album, more in shelf:
+        path = write_track(music / title, "01", fmt="flac", seconds=0.3)
+        tags = FLAC(str(path))
+        tags["title"], tags["artist"], tags["album"], tags["tracknumber"] = [title], [artist], [album], ["1"]
+        for key, value in more.items():
+            tags[key] = [value]
+        tags.save()
+
+
+def test_a_collectors_library_is_ordered_by_sort_names_with_a_compilation_together_and_found_by_composer(
+        qapp, store, tmp_path):
+    # The compilation's tracks were scattered under Abba, Moby and Zed; "The Beatles" came
+    # after "Steve Miller Band", "David Bowie" among the D's; the composer and an album
+    # artist were found by no search.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    _collection(tmp_path / "music")
+    Scanner(store).scan([str(tmp_path / "music")])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    assert titles == ["Help", "Heroes", "Top", "Abracadabra", "Now 1", "Now 2", "Now 3", "Split", "Prelude"]
+    for query, found in [("bach", ["Prelude"]), ("sebastian yo-yo", ["Prelude"]), ("various", ["Split"]),
+                         ("beatles help", ["Help"])]:
+        model.set_filter(query)
+        assert [model.index(r, 1).data() for r in range(model.rowCount())] == found, query
+
 def _in_a_view(n):
     """``n`` generated rows, their data, a model of them and a table view showing it."""
     from PySide6.QtWidgets import QTableView
