@@ -29,6 +29,9 @@ _TEXT = ("title", "artist", "album", "genre")
 # Found by a search without a column of their own: "various" finds a compilation by its album
 # artist, "bach" the tracks Bach composed, whoever plays them.
 _SEARCHED = ("albumartist", "composer")
+# Sorted by, where tagged, in place of the column's own text: "The Beatles" sort under B
+# when their sort name says "Beatles, The".
+_SORT_NAMES = {"artist": "artistsort"}
 _NUMBERS = ("track_no", "year", "duration")
 _GUESSABLE = ("title", "artist", "album")
 TRACK_ID_ROLE = Qt.UserRole + 1
@@ -111,6 +114,7 @@ class LibraryData:
     numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float)
     search: "SearchText"                          # search form of "title artist album genre" and _SEARCHED
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
+    sort_names: dict[str, list[str]] = field(default_factory=dict)  # column -> its sort names ("" for none)
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -122,20 +126,21 @@ class LibraryData:
         (a :class:`_Naming`), tracks without tags are named after their file and folders,
         and placed in library order by those names."""
         cols = {k: [r[k] for r in rows] for k in ("id", *_TEXT, *_NUMBERS)}
-        for k in _SEARCHED:
+        for k in (*_SEARCHED, *_SORT_NAMES.values()):
             cols[k] = [_get(r, k) for r in rows]
         return cls.from_columns(cols, naming)
 
     @classmethod
     def from_columns(cls, cols: dict[str, list], naming=None) -> "LibraryData":
         """:meth:`from_rows` from one list per column (``id``, the table's columns and, where
-        given, those of :data:`_SEARCHED`)."""
+        given, those of :data:`_SEARCHED` and :data:`_SORT_NAMES`)."""
         n = len(cols["id"])
         ids = np.fromiter(cols["id"], dtype=np.int64, count=n)
         text = {k: _text_column(cols[k]) for k in _TEXT}
         numbers = {k: _int32_column(cols[k]) for k in ("track_no", "year")}
         numbers["duration"] = _float_column(cols["duration"])
         extra = {k: _text_column(cols[k]) for k in _SEARCHED if any(cols.get(k) or ())}
+        sort_names = {k: _text_column(cols[s]) for k, s in _SORT_NAMES.items() if any(cols.get(s) or ())}
         guessed: dict[str, np.ndarray] = {}
         if naming is not None and naming.untagged and n:
             guessed, order = _fill_names(ids, text, naming)
@@ -143,6 +148,7 @@ class LibraryData:
                 ids = ids[order]
                 text = {k: [v[i] for i in order] for k, v in text.items()}
                 extra = {k: [v[i] for i in order] for k, v in extra.items()}
+                sort_names = {k: [v[i] for i in order] for k, v in sort_names.items()}
                 numbers = {k: v[order] for k, v in numbers.items()}
                 guessed = {k: v[order] for k, v in guessed.items()}
         # Artists, albums and genres repeat: each distinct one is put in search form once.
@@ -154,7 +160,7 @@ class LibraryData:
             more = _folded(values)
             texts = [f"{t}\t{e}" if e and e != a else t for t, e, a in zip(texts, more, folded["artist"])]
         search = SearchText(texts)
-        return cls(ids, text, numbers, search, guessed)
+        return cls(ids, text, numbers, search, guessed, sort_names)
 
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted ids and where each sits (built once): 1.6 MB at 100,000 tracks, where a
@@ -200,7 +206,9 @@ class LibraryData:
             if key in self.numbers:
                 cached = np.argsort(self.numbers[key], kind="stable")
             else:
-                keys = _sort_forms(self.text[key])
+                names = self.sort_names.get(key)
+                values = self.text[key] if names is None else [s or v for s, v in zip(names, self.text[key])]
+                keys = _sort_forms(values)
                 cached = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
             self._sort_keys[key] = cached
         return cached
@@ -396,9 +404,9 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         # A chunk of rows at a time, keeping the values: all 100,000 rows at once leave the
         # window bigger long after they are gone (memory they fragmented).
         # Repeated names are shared as they arrive, so their copies are freed chunk by chunk.
-        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED)
+        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED, *_SORT_NAMES.values())
         cols: dict[str, list] = {k: [] for k in keys}
-        seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED)}
+        seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values())}
         for chunk in store.library_row_chunks(keys):
             for k in keys:
                 if k in seen:

@@ -136,6 +136,12 @@ def test_a_collectors_library_is_ordered_by_sort_names_with_a_compilation_togeth
                          ("beatles help", ["Help"])]:
         model.set_filter(query)
         assert [model.index(r, 1).data() for r in range(model.rowCount())] == found, query
+    # Sorted by the Artist column, an artist goes by its sort name too (as tagged for the
+    # artist, not the album artist: a compilation's tracks go by their own artists).
+    model.set_filter("")
+    model.sort([k for k, _ in COLUMNS].index("artist"), Qt.AscendingOrder)
+    assert [model.index(r, 2).data() for r in range(model.rowCount())] == [
+        "Abba", "The Beatles", "David Bowie", "Carpenters", "Moby", "Someone", "Steve Miller Band", "Yo-Yo Ma", "Zed"]
 
 def _in_a_view(n):
     """``n`` generated rows, their data, a model of them and a table view showing it."""
