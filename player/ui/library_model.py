@@ -133,7 +133,12 @@ class LibraryData:
     @classmethod
     def from_columns(cls, cols: dict[str, list], naming=None) -> "LibraryData":
         """:meth:`from_rows` from one list per column (``id``, the table's columns and, where
-        given, those of :data:`_SEARCHED` and :data:`_SORT_NAMES`)."""
+        given, those of :data:`_SEARCHED` and :data:`_SORT_NAMES`, and ``order_artist``: the
+        artist the store's order goes by, :meth:`~player.store.Store.library_order_artists`).
+
+        With ``order_artist``, rows whose names differ only by case and accents from others'
+        are placed among them ("Émile" among the E's): the store orders by SQLite's
+        NOCASE, which folds only ASCII letters and put them after Z."""
         n = len(cols["id"])
         ids = np.fromiter(cols["id"], dtype=np.int64, count=n)
         text = {k: _text_column(cols[k]) for k in _TEXT}
@@ -141,6 +146,18 @@ class LibraryData:
         numbers["duration"] = _float_column(cols["duration"])
         extra = {k: _text_column(cols[k]) for k in _SEARCHED if any(cols.get(k) or ())}
         sort_names = {k: _text_column(cols[s]) for k, s in _SORT_NAMES.items() if any(cols.get(s) or ())}
+        order_artists = cols.get("order_artist")
+        if order_artists is not None and len(order_artists) == n:
+            order = _accent_order(order_artists, text["album"])
+            if order is not None:
+                ids = ids[order]
+                text = {k: [v[i] for i in order] for k, v in text.items()}
+                extra = {k: [v[i] for i in order] for k, v in extra.items()}
+                sort_names = {k: [v[i] for i in order] for k, v in sort_names.items()}
+                numbers = {k: v[order] for k, v in numbers.items()}
+                order_artists = [order_artists[i] for i in order]
+                if naming is not None:
+                    naming = _Naming(naming.namer, naming.untagged, order_artists)
         guessed: dict[str, np.ndarray] = {}
         if naming is not None and naming.untagged and n:
             guessed, order = _fill_names(ids, text, naming)
@@ -378,16 +395,35 @@ def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
     order_artists = naming.order_artists
     if len(order_artists) != n:
         return flags, None
-    keys = [(order_artists[i].casefold(), tagged_albums[i].casefold()) for i in staying]
+    keys = [(_order_form(order_artists[i]), _order_form(tagged_albums[i])) for i in staying]
     slots: list[list[int]] = [[] for _ in range(len(staying) + 1)]
     for i in no_artist:
-        slots[bisect_right(keys, (artists[i].casefold(), albums[i].casefold()))].append(i)
+        slots[bisect_right(keys, (_order_form(artists[i]), _order_form(albums[i])))].append(i)
     order: list[int] = []
     for at, i in enumerate(staying):
         order.extend(slots[at])
         order.append(i)
     order.extend(slots[-1])
     return flags, np.array(order, dtype=np.int64)
+
+
+def _order_form(name: str) -> str:
+    """A name as the library order compares it: case and accents ignored (see :func:`_accent_order`)."""
+    return name.casefold() if name.isascii() else search_form(name)
+
+
+def _accent_order(order_artists: list[str], albums: list[str]) -> np.ndarray | None:
+    """The store's rows (in its order) in order of their artist and album with case and
+    accents ignored, or None where that is the order they are in (a library of plain ASCII
+    names costs one look at each distinct name). Rows of one artist and album keep the
+    store's order (disc, track, file)."""
+    if all(a.isascii() for a in set(order_artists)) and all(a.isascii() for a in set(albums)):
+        return None
+    artists, titles = _folded(order_artists), _folded(albums)
+    keys = list(zip(artists, titles))
+    if all(a <= b for a, b in zip(keys, keys[1:])):
+        return None
+    return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
 
 
 def not_connected(folder: str) -> str:
@@ -416,9 +452,11 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
                     cols[k].extend([r[k] for r in chunk])
         untagged = {r[0]: r for r in store.untagged_rows()}
         naming = None
+        if untagged or not all(v.isascii() for k in ("artist", "album", "albumartist", "artistsort") for v in seen[k]):
+            # (read only where names need it: the list costs a few MB at 100,000 tracks)
+            cols["order_artist"] = store.library_order_artists()
         if untagged:
-            order_artists = store.library_order_artists()
-            naming = _Naming(Namer.of(store), untagged, order_artists)
+            naming = _Naming(Namer.of(store), untagged, cols["order_artist"])
     data = LibraryData.from_columns(cols, naming)
     data.position(-1)      # build the id map here, not on the GUI thread
     if sort_by is not None:

@@ -143,6 +143,33 @@ def test_a_collectors_library_is_ordered_by_sort_names_with_a_compilation_togeth
     assert [model.index(r, 2).data() for r in range(model.rowCount())] == [
         "Abba", "The Beatles", "David Bowie", "Carpenters", "Moby", "Someone", "Steve Miller Band", "Yo-Yo Ma", "Zed"]
 
+
+def test_the_library_order_places_accented_names_among_their_letters(qapp, store, tmp_path):
+    # SQLite's NOCASE folds only ASCII: "Émile" and "Ólafur Arnalds" came after "Zola", and an
+    # untagged album in a folder "Ébène" followed them there. Each artist's tracks keep their
+    # album's order.
+    from mutagen.flac import FLAC
+
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for artist in ("Zola", "Émile", "Eels", "Oasis", "Ólafur Arnalds", "Pink"):
+        for n in (2, 1):
+            path = write_track(music / artist, f"{n:02d}", fmt="flac", seconds=0.3)
+            tags = FLAC(str(path))
+            tags["title"], tags["artist"] = [f"{artist} {n}"], [artist]
+            tags["album"], tags["tracknumber"] = ["A"], [str(n)]
+            tags.save()
+    write_track(music / "Ébène" / "Live", "01 Untagged", fmt="flac", seconds=0.3)
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
+        "01 Untagged", "Eels 1", "Eels 2", "Émile 1", "Émile 2", "Oasis 1", "Oasis 2", "Ólafur Arnalds 1",
+        "Ólafur Arnalds 2", "Pink 1", "Pink 2", "Zola 1", "Zola 2"]
+
 def _in_a_view(n):
     """``n`` generated rows, their data, a model of them and a table view showing it."""
     from PySide6.QtWidgets import QTableView
