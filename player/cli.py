@@ -21,7 +21,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="segue",
         description="Segue: an offline music player that learns from your own listening. "
-        "With no command, opens the window. Segue never uses the network.",
+        "With no command, opens the window; `segue FILE...` plays files, folders or playlists in it. "
+        "Segue never uses the network.",
     )
     parser.add_argument("--version", action="version", version=f"segue {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(f"player.commands.{name}")
         command = module.add_parser(sub)
         command.set_defaults(_run=module.run)
+    parser.command_names = frozenset(sub.choices)       # with their aliases
     return parser
 
 
@@ -49,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     _tolerant_streams()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_files_to_open(parser, sys.argv[1:] if argv is None else list(argv)))
     from player.log import setup_logging
 
     setup_logging(verbose=args.verbose, stderr=True)
@@ -80,6 +82,18 @@ def main(argv: list[str] | None = None) -> int:
         message, status = describe(exc)
         print(f"segue {name}: {message}", file=sys.stderr)
         return status
+
+
+def _files_to_open(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``segue FILE...`` is ``segue --open FILE...``: what a file manager's "Open with" runs
+    (the desktop entry's ``%F``), and what people type. Anything that is not a command's
+    name starts the files; a file named like a command is opened as ``./scan``."""
+    for i, arg in enumerate(argv):
+        if arg in ("--open", "--") or arg in parser.command_names:
+            return argv
+        if not arg.startswith("-"):
+            return argv[:i] + ["--open"] + argv[i:]
+    return argv
 
 
 def _tolerant_streams() -> None:

@@ -167,7 +167,19 @@ def open_paths(window, paths: list[str]) -> None:
 def _launch_message(args) -> dict:
     cwd = os.getcwd()
     return {"argv": sys.argv[1:], "cwd": cwd,
-            "open": [os.path.join(cwd, p) for p in (getattr(args, "open", None) or [])]}
+            "open": [_local_path(p, cwd) for p in (getattr(args, "open", None) or [])]}
+
+
+def _local_path(arg: str, cwd: str) -> str:
+    """A path as given (relative to where Segue was started), or the file a ``file:`` URL names:
+    a launcher or another program may hand over URLs, percent-escaped bytes and all."""
+    if arg.startswith("file:"):
+        from urllib.parse import unquote_to_bytes, urlsplit
+
+        url = urlsplit(arg)
+        if url.netloc in ("", "localhost"):
+            return os.fsdecode(unquote_to_bytes(url.path))
+    return os.path.join(cwd, arg)
 
 
 def _second_launch(window, message: dict) -> None:

@@ -50,8 +50,11 @@ class SingleInstance(QObject):
     """``claim()`` True: this is the first window (``activated`` then carries later launches'
     arguments, on the GUI thread). False: another window has this library and now has them."""
 
-    activated = Signal(dict)        # {"argv": [...], "cwd": "...", "open": [...]} from a second launch
-    _received = Signal(dict)        # from the listening thread
+    # {"argv": [...], "cwd": "...", "open": [...]} from a second launch. Passed as Python objects:
+    # a dict signal goes through Qt's strings, which drop the undecodable bytes of a file name
+    # that is not UTF-8 (held as lone surrogates), and the file is then not found.
+    activated = Signal(object)
+    _received = Signal(object)      # from the listening thread
 
     def __init__(self, data_dir: str | os.PathLike, parent: QObject | None = None):
         super().__init__(parent)
@@ -116,7 +119,7 @@ class SingleInstance(QObject):
             except (OSError, EOFError, ValueError) as exc:
                 log.info("a later launch's message was lost: %s", exc)
 
-    @Slot(dict)
+    @Slot(object)
     def _deliver(self, message: dict) -> None:
         self.activated.emit(message)
 

@@ -280,3 +280,16 @@ def test_scan_and_status_say_once_that_ffmpeg_is_missing_and_how_many_files_need
     assert out.returncode == 0 and "ffmpeg" in out.stdout and "not installed" not in out.stdout
     out = segue("status", home=segue_home)
     assert f"ffmpeg:     {shutil.which('ffmpeg')} (plays m4a/AAC" in out.stdout
+
+
+def test_files_named_without_a_command_are_opened_in_the_window():
+    # `segue FILE...` (a file manager's "Open with", the desktop entry's %F) was an unknown command.
+    from player.cli import _files_to_open, build_parser
+
+    parser = build_parser()
+    assert _files_to_open(parser, ["a.mp3", "Some Folder"]) == ["--open", "a.mp3", "Some Folder"]
+    assert _files_to_open(parser, ["-v", "x.flac"]) == ["-v", "--open", "x.flac"]
+    for argv in (["scan", "music"], ["analyze"], ["--open", "a", "b"], ["--version"], []):
+        assert _files_to_open(parser, argv) == argv
+    args = parser.parse_args(_files_to_open(parser, ["/music/a.flac", "scan"]))
+    assert args.open == ["/music/a.flac", "scan"] and args.command is None

@@ -97,6 +97,54 @@ def test_a_second_launch_passes_its_files_to_the_first_window(segue_home, tmp_pa
         Path(address(segue_home)).unlink(missing_ok=True)      # what a killed window leaves behind
 
 
+def _plays_titled(db: Path, title: str) -> int:
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    except sqlite3.OperationalError:
+        return 0
+    try:
+        return conn.execute("SELECT count(*) FROM plays p JOIN tracks t ON t.id = p.track_id WHERE t.title = ?",
+                            (title,)).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+    finally:
+        conn.close()
+
+
+def _wait_played(db: Path, title: str, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while _plays_titled(db, title) == 0 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return _plays_titled(db, title)
+
+
+def test_files_named_on_the_command_line_play_with_or_without_a_window(segue_home, tmp_path):
+    # `segue FILE...` is what a file manager's "Open with Segue" runs (the desktop entry's %F),
+    # and what people type; it was refused as an unknown command. A launcher may give a
+    # file: URL instead, percent-escaped, here of a name that is not UTF-8.
+    from urllib.parse import quote_from_bytes
+
+    first_song = write_track(tmp_path / "Downloads", "first one", fmt="flac", seconds=30.0, tags={"title": "First"})
+    made = write_track(tmp_path / "Downloads", "second", fmt="ogg", seconds=2.0, tags={"title": "Second"})
+    odd = os.fsencode(made.parent) + b"/caf\xe9 (live).ogg"
+    os.rename(made, odd)
+    db = segue_home / "library.db"
+    first = subprocess.Popen([sys.executable, "-m", "player", str(first_song)], cwd=ROOT, env=_env(segue_home),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_listening(segue_home, first)
+        assert _wait_played(db, "First") == 1, first.stderr.read1().decode() if first.poll() is not None else ""
+        second = subprocess.run([sys.executable, "-m", "player", "file://" + quote_from_bytes(odd)], cwd=ROOT,
+                                env=_env(segue_home), capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+        assert _wait_played(db, "Second") == 1                       # the open window plays it
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(30)
+        first.stderr.close()
+
+
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
 def test_a_terminal_signal_closes_the_window_as_its_close_button_does(segue_home, tmp_path, sig):
     # Ctrl-C was ignored, and a SIGTERM (a logout, `timeout`, `kill`) ended the process on
