@@ -136,6 +136,43 @@ def test_desktop_file_is_valid_and_matches_the_app():
     assert entry["Exec"].split()[0] in scripts and entry["TryExec"] == entry["Exec"].split()[0]
 
 
+def test_the_desktop_entry_offers_segue_for_every_format_it_plays():
+    # Without MimeType and %F the file manager never offered "Open with Segue", and a file
+    # opened that way reached Segue without its name.
+    from player.library.mime import BY_EXTENSION, MIME_TYPES
+    from player.library.tags import AUDIO_EXTENSIONS
+    from player.playlist_files import EXTENSIONS
+    from player.ui import mpris
+
+    entry = _desktop_entry(DESKTOP)
+    assert entry["Exec"].split()[1:] == ["%F"]          # local files by path, as many as were chosen
+    assert set(BY_EXTENSION) == set(AUDIO_EXTENSIONS) | set(EXTENSIONS)
+    assert entry["MimeType"].rstrip(";").split(";") == list(MIME_TYPES)
+    if mpris.QDBusAbstractAdaptor is not None:          # what a desktop sound menu is told
+        assert mpris.RootAdaptor.SupportedMimeTypes.fget(None) == list(MIME_TYPES)
+
+
+GLOBS = Path("/usr/share/mime/globs2")
+
+
+@pytest.mark.skipif(not GLOBS.is_file(), reason="no shared-mime-info database here")
+def test_the_listed_types_are_those_the_desktop_gives_the_files():
+    from player.library.mime import BY_EXTENSION
+
+    given: dict[str, set[str]] = {}
+    for line in GLOBS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            continue
+        _weight, mime_type, glob = line.split(":")[:3]
+        if glob.startswith("*.") and f".{glob[2:]}" in BY_EXTENSION:
+            given.setdefault(f".{glob[2:]}", set()).add(mime_type)
+    assert len(given) > 20
+    for ext, types in given.items():
+        listed = set(BY_EXTENSION[ext])
+        assert {t for t in types if t.startswith("audio/")} <= listed, ext
+        assert not listed or types & listed, ext
+
+
 def test_the_window_and_the_media_controls_name_the_installed_desktop_file():
     # A Wayland dock finds the icon and name by the window's desktop file name, a desktop media
     # widget by MPRIS's DesktopEntry: both are the installed file's name without ".desktop".
@@ -305,7 +342,7 @@ def test_desktop_entry_installer_points_the_menu_at_the_bundle(tmp_path):
     assert out.returncode == 0, out.stderr
     desktop = data / "applications" / f"{APP_ID}.desktop"
     entry = _desktop_entry(desktop)
-    assert entry["Exec"] == f'"{exe}"' and entry["TryExec"] == str(exe)
+    assert entry["Exec"] == f'"{exe}" %F' and entry["TryExec"] == str(exe)
     assert (data / "metainfo" / METAINFO.name).read_bytes() == METAINFO.read_bytes()
     for size in make_icons.PNG_SIZES:
         assert (data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file()

@@ -14,6 +14,7 @@ import sys
 from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
 
 from player import APP_ID
+from player.library.mime import MIME_TYPES
 
 log = logging.getLogger(__name__)
 SERVICE = "org.mpris.MediaPlayer2.segue"
@@ -50,8 +51,7 @@ if QDBusAbstractAdaptor is not None:
         Identity = Property(str, lambda self: "Segue")
         DesktopEntry = Property(str, lambda self: APP_ID)     # the installed .desktop file's name
         SupportedUriSchemes = Property("QStringList", lambda self: ["file"])
-        SupportedMimeTypes = Property("QStringList", lambda self: [
-            "audio/mpeg", "audio/flac", "audio/ogg", "audio/x-wav", "audio/aiff", "audio/opus"])
+        SupportedMimeTypes = Property("QStringList", lambda self: list(MIME_TYPES))
 
     @ClassInfo({"D-Bus Interface": PLAYER_IFACE})
     class PlayerAdaptor(QDBusAbstractAdaptor):

@@ -28,7 +28,7 @@ for png in "$res"/icons/png/segue-*.png; do
 done
 cp "$res/icons/segue.svg" "$data/icons/hicolor/scalable/apps/$id.svg"
 cp "$res/linux/$id.metainfo.xml" "$data/metainfo/$id.metainfo.xml"
-sed -e "s|^Exec=.*|Exec=\"$here/Segue\"|" -e "s|^TryExec=.*|TryExec=$here/Segue|" \
+sed -e "s|^Exec=.*|Exec=\"$here/Segue\" %F|" -e "s|^TryExec=.*|TryExec=$here/Segue|" \
     "$res/linux/$id.desktop" > "$data/applications/$id.desktop"
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$data/applications" || true
 command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$data/icons/hicolor" || true

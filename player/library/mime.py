@@ -1,0 +1,54 @@
+"""The MIME types of the files Segue opens, as a desktop names them.
+
+A file manager offers "Open with Segue" for a file only when the desktop entry lists the
+file's type, and a desktop sound menu asks MPRIS which types the player takes. Both read
+this one list (the desktop entry is checked against it by a test), so a format the player
+learns to read is offered everywhere at once. The names are shared-mime-info's for each
+extension, with the aliases other systems still use.
+"""
+
+from __future__ import annotations
+
+#: extension -> the types a desktop may give a file so named. Video containers (.mp4, .webm)
+#: are left out: a film opened from the file manager belongs in a video player, though Segue
+#: plays the sound of one found in a music folder.
+BY_EXTENSION = {
+    ".mp3": ("audio/mpeg", "audio/mp3", "audio/x-mp3"),
+    ".mp2": ("audio/mp2", "audio/x-mp2"),
+    ".flac": ("audio/flac", "audio/x-flac"),
+    ".ogg": ("audio/ogg", "audio/x-vorbis+ogg", "audio/x-flac+ogg", "audio/x-speex+ogg", "audio/vorbis"),
+    ".oga": ("audio/ogg", "audio/x-vorbis+ogg", "audio/x-flac+ogg", "audio/x-speex+ogg"),
+    ".opus": ("audio/ogg", "audio/x-opus+ogg", "audio/opus"),
+    ".spx": ("audio/x-speex", "audio/x-speex+ogg"),
+    ".wav": ("audio/x-wav", "audio/wav", "audio/vnd.wave"),
+    ".wave": ("audio/x-wav", "audio/wav"),
+    ".w64": ("audio/x-w64",),
+    ".aif": ("audio/x-aiff", "audio/aiff"),
+    ".aiff": ("audio/x-aiff", "audio/aiff"),
+    ".aifc": ("audio/x-aifc",),
+    ".caf": ("audio/x-caf",),
+    ".au": ("audio/basic",),
+    ".m4a": ("audio/mp4", "audio/x-m4a"),
+    ".alac": ("audio/mp4", "audio/x-m4a"),
+    ".m4b": ("audio/x-m4b",),
+    ".aac": ("audio/aac", "audio/x-aac"),
+    ".ac3": ("audio/ac3",),
+    ".wma": ("audio/x-ms-wma",),
+    ".wv": ("audio/x-wavpack",),
+    ".ape": ("audio/x-ape",),
+    ".mpc": ("audio/x-musepack",),
+    ".tta": ("audio/x-tta",),
+    ".dsf": ("audio/x-dsf",),
+    ".dff": ("audio/x-dff",),
+    ".mka": ("audio/x-matroska",),
+    ".mp4": (),
+    ".webm": (),
+    # playlist files: their songs play
+    ".m3u": ("audio/x-mpegurl", "application/vnd.apple.mpegurl"),
+    ".m3u8": ("audio/x-mpegurl", "application/vnd.apple.mpegurl"),
+    ".pls": ("audio/x-scpls",),
+    ".xspf": ("application/xspf+xml",),
+}
+
+#: every type above once, in a fixed order (the desktop entry's MimeType= list)
+MIME_TYPES = tuple(dict.fromkeys(t for types in BY_EXTENSION.values() for t in types))
