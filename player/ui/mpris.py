@@ -134,8 +134,7 @@ if QDBusAbstractAdaptor is not None:
             self._jump(seconds)
 
         def _jump(self, seconds: float) -> None:
-            self._window.seek_to(seconds)
-            self.Seeked.emit(int(seconds * 1_000_000))
+            self._window.seek_to(seconds)       # Seeked follows, as for a seek in the window
 
         def _volume(self) -> float:
             return self._window.transport.volume.value() / 100
@@ -215,6 +214,9 @@ def start_mpris(window) -> Mpris | None:
 
     window.transport.volume.valueChanged.connect(mpris.announce_volume)
     window.names_read.connect(mpris.announce)       # a track first named "…" has its names now
+    # Any jump, from the slider or the keys too: without Seeked a desktop widget's progress bar
+    # runs on from where it was, as the spec tells clients to assume.
+    window.seeked.connect(lambda seconds: mpris.player.Seeked.emit(int(seconds * 1_000_000)))
 
     def hook():
         window.bridge.track_started.connect(mpris.announce)

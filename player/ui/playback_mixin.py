@@ -293,6 +293,8 @@ class PlaybackMixin:
         def done(result=None, error=None):
             if self._seeking is seeking:
                 self._seeking = None
+            if error is None:
+                self.seeked.emit(target)
 
         if self._command(lambda pl: pl.seek(target), done) is None:
             self._seeking = None

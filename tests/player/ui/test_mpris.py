@@ -155,3 +155,44 @@ def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned
     seen = "".join(lines)
     seeked = [int(v) for v in re.findall(r"Seeked \(int64 (\d+),\)", seen)]
     assert len(seeked) == 3 and abs(seeked[0] - (paused * 1e6 + 2_000_000)) < 150_000 and seeked[2] == 2_500_000, seen
+
+
+def test_a_seek_in_the_window_tells_the_desktop(qtbot, session_bus, scanned, make_window):
+    # Seeked came only after a seek asked over D-Bus: after one with the slider or the keys a
+    # desktop widget's progress bar ran on from the old place, as the spec tells it to assume.
+    from PySide6.QtDBus import QDBusConnection
+
+    from player.audio.base import PlaybackState
+
+    if not QDBusConnection.sessionBus().isConnected():
+        pytest.skip("Qt opened its session-bus connection before this test set the address "
+                    "(e.g. the xcb platform theme)")
+    window = make_window(scanned)
+    service = mpris.start_mpris(window)
+    assert service is not None
+    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    listener = threading.Thread(target=lambda: lines.extend(iter(monitor.stdout.readline, "")), daemon=True)
+    listener.start()
+
+    def seeked() -> list[int]:
+        return [int(v) for v in re.findall(r"Seeked \(int64 (\d+),\)", "".join(lines))]
+
+    try:
+        first = window.model.track_id(0)
+        window.play_ids([first], 0, "library")
+        qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+        window.pause()
+        qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+        qtbot.waitUntil(lambda: "PropertiesChanged" in "".join(lines), timeout=5000)    # the monitor listens
+        window.seek_to(2.0)                       # the slider let go at 0:02
+        qtbot.waitUntil(lambda: seeked() == [2_000_000], timeout=5000)
+        window.seek_by(-1.5)                      # the Left key
+        qtbot.waitUntil(lambda: seeked() == [2_000_000, 500_000], timeout=5000)
+        assert abs(window.player.position - 0.5) < 0.15
+    finally:
+        service.close()
+        monitor.terminate()
+        monitor.wait(10)
+        listener.join(10)
