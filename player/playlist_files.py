@@ -106,9 +106,10 @@ def _text(data: bytes, name: str) -> str:
     return "\n".join(lines)
 
 
-def _file_url(entry: str) -> str:
+def file_url_path(entry: str) -> str:
     """The path a ``file:`` URL names, its %-escapes decoded once (bytes that are not
-    UTF-8 kept as the file system keeps them)."""
+    UTF-8 kept as the file system keeps them). Playlists, launchers and dropped files
+    give such URLs."""
     rest = entry[len("file:"):]
     host = ""
     if rest.startswith("//"):
@@ -127,7 +128,7 @@ def _local_path(entry: str, base: str, *, uri: bool = False) -> str | None:
     """The file a playlist line names, or None for a web address. ``uri``: the line is a
     URI reference (XSPF), so a relative one is %-escaped."""
     if entry.lower().startswith("file:"):
-        return _file_url(entry)
+        return file_url_path(entry)
     if _URL.match(entry):
         return None
     if uri:

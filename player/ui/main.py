@@ -134,36 +134,6 @@ def _open_store():
         return None
 
 
-def open_paths(window, paths: list[str]) -> None:
-    """Play files or folders given by name (``--open``, or a second launch's) in the window."""
-    from PySide6.QtCore import Qt
-
-    from player.library.open_files import tracks_for
-    from player.workers import db_write_pool, run_task
-    from segue_common.text import shown
-
-    def work():
-        return tracks_for(window.store, paths)
-
-    def done(result=None, error=None):
-        if error is not None:
-            window.statusBar().showMessage(f"Could not open: {error}", 10000)
-            return
-        ids, problems = result
-        if problems:
-            window.statusBar().showMessage(f"Could not open {shown(problems[0][0])}: {problems[0][1]}", 10000)
-        if not ids:
-            return
-        if getattr(window, "restored", True):
-            window.play_ids(ids, 0, "library")
-        else:
-            # A first launch: the sound device is still being opened, and the last run's
-            # queue not yet back (it would take the place of this one).
-            window.state_restored.connect(lambda: window.play_ids(ids, 0, "library"), Qt.SingleShotConnection)
-
-    run_task(work, done, pool=db_write_pool(), name="open-paths")
-
-
 def _launch_message(args) -> dict:
     cwd = os.getcwd()
     return {"argv": sys.argv[1:], "cwd": cwd,
@@ -173,12 +143,10 @@ def _launch_message(args) -> dict:
 def _local_path(arg: str, cwd: str) -> str:
     """A path as given (relative to where Segue was started), or the file a ``file:`` URL names:
     a launcher or another program may hand over URLs, percent-escaped bytes and all."""
-    if arg.startswith("file:"):
-        from urllib.parse import unquote_to_bytes, urlsplit
+    if arg.lower().startswith("file:"):
+        from player.playlist_files import file_url_path
 
-        url = urlsplit(arg)
-        if url.netloc in ("", "localhost"):
-            return os.fsdecode(unquote_to_bytes(url.path))
+        return file_url_path(arg)
     return os.path.join(cwd, arg)
 
 
@@ -189,6 +157,8 @@ def _second_launch(window, message: dict) -> None:
     window.activateWindow()
     paths = [p for p in message.get("open") or [] if isinstance(p, str)]
     if paths:
+        from player.ui.opening import open_paths
+
         open_paths(window, paths)
 
 
@@ -262,6 +232,8 @@ def run_gui(args=None) -> int:
     _close_on_signals(window)
     window.show()
     if getattr(args, "open", None):
+        from player.ui.opening import open_paths
+
         open_paths(window, _launch_message(args)["open"])
     try:
         from player.ui.mpris import start_mpris

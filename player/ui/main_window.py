@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from player import paths
 from player.recommendations import LibraryRecommendations, RecommendationProvider
+from player.ui.opening import FileDropsMixin
 from player.ui.discover_panel import DiscoverPanel
 from player.ui.history_tasks import HistoryTasksMixin
 from player.ui.library_model import LibraryData, LibraryModel, load_library
@@ -73,7 +74,8 @@ def _holds_anything(folder: str) -> bool:
         return False
 
 
-class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTasksMixin, QMainWindow):
+class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTasksMixin, FileDropsMixin,
+                 QMainWindow):
     library_loaded = Signal()
     player_ready = Signal()
     state_restored = Signal()           # the last run's queue and track are back (or there were none)
@@ -130,6 +132,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.stack.addWidget(body)
         self.stack.addWidget(self.welcome)
         self.setCentralWidget(self.stack)
+        self._accept_file_drops()
         self.counts = QLabel()
         self.statusBar().addWidget(self.counts)
         self.problems_link = QToolButton(text="Show unreadable files…", autoRaise=True)

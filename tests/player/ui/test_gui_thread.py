@@ -113,7 +113,7 @@ def _answer_modal(seen: list, answer) -> None:
 def test_the_window_never_reads_the_store_on_the_gui_thread(qtbot, scanned, make_window, tmp_path):
     from player.audio.base import PlaybackState
     from player.playback import STATE_SETTING
-    from player.ui.main import open_paths
+    from player.ui.opening import open_paths
 
     ids = [t["id"] for t in scanned.tracks()]
     cued = ids[3]
@@ -198,7 +198,7 @@ def test_a_file_opened_at_the_first_launch_plays_once_the_sound_device_is_open(q
     import time
 
     from player.audio.null_engine import NullEngine
-    from player.ui.main import open_paths
+    from player.ui.opening import open_paths
     from player.ui.main_window import MainWindow
 
     def slow_device():

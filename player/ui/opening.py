@@ -1,0 +1,94 @@
+"""Files opened in the window: named on the command line (``segue FILE...``, ``--open``, a
+second launch's, a file manager's "Open with"), or dragged from a file manager onto it.
+
+Dropped on Up next they are added to it; dropped anywhere else they play now, as when
+opened with Segue from the file manager. Folders and playlist files give their songs, and
+files outside the library folders play as tracks of their own (see
+:mod:`player.library.open_files`). Reading them runs on a worker: a dropped folder of
+thousands of files does not hold the window.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QMimeData, Qt
+
+URI_LIST = "text/uri-list"
+
+
+def dropped_paths(mime: QMimeData) -> list[str]:
+    """The local files ``mime`` carries, in order. On Linux and the BSDs from the URI list's
+    bytes: Qt decodes its %-escapes as UTF-8 and loses a name that is not (the file is then
+    not found); the undecodable bytes are kept as the file system keeps them."""
+    from player.playlist_files import file_url_path
+
+    raw = bytes(mime.data(URI_LIST)) if sys.platform not in ("win32", "darwin") else b""
+    if raw:
+        lines = raw.decode("utf-8", "surrogateescape").splitlines()
+        return [file_url_path(line.strip()) for line in lines
+                if line.strip().lower().startswith("file:") and not line.startswith("#")]
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+
+def open_paths(window, paths: list[str], *, queue: bool = False) -> None:
+    """Play files or folders given by name (``--open``, a second launch's, dropped on the
+    window) in the window; ``queue``: add them to Up next instead (dropped there)."""
+    from player.library.open_files import tracks_for
+    from player.workers import db_write_pool, run_task
+    from segue_common.text import shown
+
+    def work():
+        return tracks_for(window.store, paths)
+
+    def done(result=None, error=None):
+        if error is not None:
+            window.statusBar().showMessage(f"Could not open: {error}", 10000)
+            return
+        ids, problems = result
+        if problems:
+            window.statusBar().showMessage(f"Could not open {shown(problems[0][0])}: {problems[0][1]}", 10000)
+        if not ids:
+            return
+        if queue:
+            window.enqueue(ids)
+            if not problems:
+                songs = "1 song" if len(ids) == 1 else f"{len(ids)} songs"
+                window.statusBar().showMessage(f"Added {songs} to Up next", 5000)
+        elif getattr(window, "restored", True):
+            window.play_ids(ids, 0, "library")
+        else:
+            # A first launch: the sound device is still being opened, and the last run's
+            # queue not yet back (it would take the place of this one).
+            window.state_restored.connect(lambda: window.play_ids(ids, 0, "library"), Qt.SingleShotConnection)
+
+    run_task(work, done, pool=db_write_pool(), name="open-paths")
+
+
+class FileDropsMixin:
+    """The window takes files dropped on it (mixed into the main window, before QMainWindow)."""
+
+    def _accept_file_drops(self) -> None:
+        self.setAcceptDrops(True)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        paths = dropped_paths(event.mimeData())
+        if not paths:
+            super().dropEvent(event)
+            return
+        event.acceptProposedAction()
+        where = self.childAt(event.position().toPoint())
+        on_up_next = where is not None and (where is self.up_next or self.up_next.isAncestorOf(where))
+        open_paths(self, paths, queue=on_up_next)

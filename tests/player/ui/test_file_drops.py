@@ -1,0 +1,76 @@
+"""Files and folders dragged from a file manager onto the real window: dropped on Up next they
+are queued, anywhere else they play; files outside the library folders and names that are
+not UTF-8 included."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import quote_from_bytes
+
+from PySide6.QtCore import QMimeData, QPoint, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.audiogen import write_track
+
+
+def _file_manager_drag(paths: list[bytes]) -> QMimeData:
+    """What a Linux file manager puts on a drag: the URI list, %-escaped bytes, CRLF lines."""
+    mime = QMimeData()
+    mime.setData("text/uri-list", b"".join(b"file://" + quote_from_bytes(p).encode() + b"\r\n" for p in paths))
+    return mime
+
+
+def _drop(widget, mime: QMimeData) -> bool:
+    """Drag ``mime`` into the middle of ``widget`` and let go; whether the drop was taken.
+    The events go to the widget under the pointer, and on up to the first that takes them."""
+    at = QPoint(widget.width() // 2, widget.height() // 2)
+    actions = Qt.CopyAction | Qt.MoveAction | Qt.LinkAction
+    for kind in (QDragEnterEvent, QDragMoveEvent):
+        event = kind(at, actions, mime, Qt.LeftButton, Qt.NoModifier)
+        QApplication.sendEvent(widget, event)
+        if not event.isAccepted():
+            return False
+    event = QDropEvent(at, actions, mime, Qt.LeftButton, Qt.NoModifier)
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def _queued(window) -> list[int]:
+    return [entry.track_id for entry in window.player.queue]
+
+
+def test_files_dropped_on_the_library_play_and_on_up_next_are_queued(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    album = tmp_path / "Downloads" / "Some Album"
+    for n in (2, 10, 1):             # an album as it plays: by track number, not as the names sort
+        write_track(album, f"{n:02d} part", fmt="flac", seconds=20.0, tags={"title": f"Part {n}",
+                                                                            "tracknumber": str(n)})
+    odd = write_track(tmp_path / "Downloads", "odd", fmt="ogg", seconds=2.0, tags={"title": "Café live"})
+    odd_name = os.fsencode(odd.parent) + b"/caf\xe9 (live) #1.ogg"       # Latin-1, not UTF-8
+    os.rename(odd, odd_name)
+
+    assert _drop(window.library.table.viewport(), _file_manager_drag([os.fsencode(album)]))
+    qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
+    qtbot.waitUntil(lambda: [window._info(t)[0] for t in [window.player.current_track_id, *_queued(window)]]
+                    == ["Part 1", "Part 2", "Part 10"], timeout=10000)
+
+    playing = window.player.current_track_id
+    assert _drop(window.up_next.list.viewport(), _file_manager_drag([odd_name]))
+    qtbot.waitUntil(lambda: len(_queued(window)) == 3, timeout=10000)
+    added = _queued(window)[-1]
+    assert window.player.current_track_id == playing                 # queued, the song goes on
+    assert scanned.track(added)["path"] == os.fsdecode(odd_name)
+    assert scanned.track(added)["title"] == "Café live"
+    assert "Added 1 song to Up next" in window.statusBar().currentMessage()
+
+
+def test_a_drag_of_something_else_is_left_to_the_widgets(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    text = QMimeData()
+    text.setText("just words")
+    assert not _drop(window.library.table.viewport(), text)
+    web = QMimeData()
+    web.setData("text/uri-list", b"https://example.org/song.mp3\r\n")
+    assert not _drop(window.up_next.list.viewport(), web)
