@@ -152,13 +152,11 @@ def _local_path(arg: str, cwd: str) -> str:
 
 def _second_launch(window, message: dict) -> None:
     """Another ``segue`` was started on this library: come forward, and play what it was given."""
-    window.showNormal()
-    window.raise_()
-    window.activateWindow()
+    from player.ui.opening import come_forward, open_paths
+
+    come_forward(window)
     paths = [p for p in message.get("open") or [] if isinstance(p, str)]
     if paths:
-        from player.ui.opening import open_paths
-
         open_paths(window, paths)
 
 

@@ -37,9 +37,9 @@ if QDBusAbstractAdaptor is not None:
 
         @Slot()
         def Raise(self):
-            self._window.showNormal()
-            self._window.raise_()
-            self._window.activateWindow()
+            from player.ui.opening import come_forward
+
+            come_forward(self._window)
 
         @Slot()
         def Quit(self):

@@ -65,6 +65,16 @@ def open_paths(window, paths: list[str], *, queue: bool = False) -> None:
     run_task(work, done, pool=db_write_pool(), name="open-paths")
 
 
+def come_forward(window) -> None:
+    """Bring the window to the front as it was (a second launch, a desktop's Raise):
+    un-minimised, and still maximised or full screen if it was, where ``showNormal()``
+    made a maximised window small again."""
+    window.setWindowState(window.windowState() & ~Qt.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
 class FileDropsMixin:
     """The window takes files dropped on it (mixed into the main window, before QMainWindow)."""
 

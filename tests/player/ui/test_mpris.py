@@ -196,3 +196,32 @@ def test_a_seek_in_the_window_tells_the_desktop(qtbot, session_bus, scanned, mak
         monitor.terminate()
         monitor.wait(10)
         listener.join(10)
+
+
+def test_raise_brings_the_window_back_as_it_was(qtbot, session_bus, scanned, make_window):
+    # Raise (and a second launch: a song opened from the file manager) made a maximised
+    # window small again.
+    from PySide6.QtCore import Qt
+    from PySide6.QtDBus import QDBusConnection
+
+    from player.ui.main import _second_launch
+
+    if not QDBusConnection.sessionBus().isConnected():
+        pytest.skip("Qt opened its session-bus connection before this test set the address "
+                    "(e.g. the xcb platform theme)")
+    window = make_window(scanned)
+    service = mpris.start_mpris(window)
+    assert service is not None
+    try:
+        window.showMaximized()
+        qtbot.waitUntil(window.isMaximized, timeout=5000)
+        result = _in_thread(qtbot, lambda: _gdbus("org.mpris.MediaPlayer2.Raise"))
+        assert result.returncode == 0, result.stderr
+        qtbot.wait(200)
+        assert window.isMaximized() and window.isVisible()
+        window.setWindowState(Qt.WindowMaximized | Qt.WindowMinimized)
+        qtbot.waitUntil(window.isMinimized, timeout=5000)
+        _second_launch(window, {"argv": [], "open": []})
+        assert not window.isMinimized() and window.isMaximized()
+    finally:
+        service.close()
