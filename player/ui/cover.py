@@ -118,3 +118,24 @@ def load_cover(path: str, size: int = 128) -> QImage | None:
     if image.isNull():
         return None
     return image.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+
+
+#: the cover of the song playing, as a file, for the desktop's sound menu (MPRIS artUrl)
+SHARED_PREFIX = "now-playing-"
+
+
+def share_cover(image: QImage, track_id: int, folder: str | os.PathLike) -> str | None:
+    """Write ``image`` as ``folder/now-playing-<track id>.png`` and remove the last song's
+    (worker thread); the path, or None where it cannot be written. A file per song: a
+    desktop keeps a picture by its address, and would go on showing the last song's."""
+    path = os.path.join(folder, f"{SHARED_PREFIX}{int(track_id)}.png")
+    try:
+        for name in os.listdir(folder):
+            if name.startswith(SHARED_PREFIX) and name != os.path.basename(path):
+                os.remove(os.path.join(folder, name))
+    except OSError as exc:
+        log.debug("an older shared cover stays: %s", exc)
+    if not image.save(path, "PNG"):
+        log.info("cannot write the cover for the desktop to %s", path)
+        return None
+    return path

@@ -90,6 +90,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     playlist_exported = Signal(str)     # the file written
     never_suggested_changed = Signal()  # a song or artist was left out of suggestions, or taken back
     names_read = Signal()               # names of tracks the library in memory does not hold were read
+    cover_shared = Signal()             # the song's cover is in a file for the desktop (shared_cover)
     seeked = Signal(float)              # the player jumped to this place (s) in the song, asked in the window
     tags_read_again = Signal(object)    # "Read tags again" is done: its ScanProgress, or the exception
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import ClassInfo, Property, QObject, Signal, Slot
 
@@ -78,6 +79,9 @@ if QDBusAbstractAdaptor is not None:
                 meta["xesam:artist"] = [artist]
             if album:
                 meta["xesam:album"] = album
+            shared = getattr(window, "shared_cover", None)
+            if shared is not None and shared[0] == track_id:
+                meta["mpris:artUrl"] = Path(shared[1]).as_uri()
             duration = window.player.duration if window.player is not None else 0.0
             if duration:
                 meta["mpris:length"] = int(duration * 1_000_000)
@@ -195,6 +199,8 @@ class Mpris(QObject):
         self.bus.send(message)
 
     def close(self) -> None:
+        if getattr(self.window, "mpris", None) is self:
+            self.window.mpris = None
         self.bus.unregisterService(SERVICE)
         self.bus.unregisterObject(PATH)
 
@@ -214,6 +220,8 @@ def start_mpris(window) -> Mpris | None:
 
     window.transport.volume.valueChanged.connect(mpris.announce_volume)
     window.names_read.connect(mpris.announce)       # a track first named "…" has its names now
+    window.cover_shared.connect(mpris.announce)     # the cover is read after the song starts
+    window.mpris = mpris                            # (from now on the window writes covers for it)
     # Any jump, from the slider or the keys too: without Seeked a desktop widget's progress bar
     # runs on from where it was, as the spec tells clients to assume.
     window.seeked.connect(lambda seconds: mpris.player.Seeked.emit(int(seconds * 1_000_000)))

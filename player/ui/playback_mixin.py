@@ -68,6 +68,7 @@ class PlaybackMixin:
         self.left_out: frozenset[int] = frozenset()
         self._play_error = ""           # the last song that could not be played, as the status bar named it
         self._cover_task = None
+        self.shared_cover = None        # (track id, the file of its cover) for MPRIS's artUrl
         # The names of tracks the library in memory does not hold (a file opened by name, a
         # track a running scan added, any track before the library has loaded): read on a
         # worker as they are first shown, kept until the library is loaded again.
@@ -496,17 +497,28 @@ class PlaybackMixin:
         self.listening.set_playing(track_id)
         if self._cover_task is not None:
             self._cover_task.cancel()
-        from player.ui.cover import load_cover
+        from player import paths
+        from player.ui.cover import load_cover, share_cover
 
         store = self.store
         pixels = max(128, self.transport.cover_pixels())     # sharp on this screen, and on one of 2x
+        share = getattr(self, "mpris", None) is not None     # the desktop's sound menu shows it too
+        self.shared_cover = None
 
         def cover():
             row = store.track(track_id)          # the file's path: the library in memory has none
-            return load_cover(row["path"], pixels) if row is not None else None
+            image = load_cover(row["path"], pixels) if row is not None else None
+            shared = share_cover(image, track_id, paths.cache_dir()) if share and image is not None else None
+            return image, shared
 
-        self._cover_task = run_task(cover, lambda result, error:
-                                    self.transport.set_cover(result if error is None else None), name="cover")
+        def shown(result=None, error=None):
+            image, shared = result if error is None else (None, None)
+            self.transport.set_cover(image)
+            if shared is not None:
+                self.shared_cover = (track_id, shared)
+                self.cover_shared.emit()
+
+        self._cover_task = run_task(cover, shown, name="cover")
 
     def _name_shown_again(self) -> None:
         """The now-playing bar and the window's title named from the library as loaded now: a

@@ -225,3 +225,36 @@ def test_raise_brings_the_window_back_as_it_was(qtbot, session_bus, scanned, mak
         assert not window.isMinimized() and window.isMaximized()
     finally:
         service.close()
+
+
+def test_the_desktop_is_shown_the_cover_of_the_song_playing(qtbot, session_bus, scanned, make_window):
+    # Metadata had no mpris:artUrl: a desktop's sound menu showed no cover.
+    from PySide6.QtDBus import QDBusConnection
+    from PySide6.QtGui import QColor, QImage
+    from urllib.parse import unquote, urlsplit
+
+    if not QDBusConnection.sessionBus().isConnected():
+        pytest.skip("Qt opened its session-bus connection before this test set the address "
+                    "(e.g. the xcb platform theme)")
+    rows = {row["id"]: row["path"] for row in scanned.tracks()}
+    window = make_window(scanned)
+    window_track = window.model.track_id(0)
+    folder = os.path.dirname(rows[window_track])
+    others = [t for t, p in rows.items() if os.path.dirname(p) != folder]
+    picture = QImage(300, 300, QImage.Format_RGB32)
+    picture.fill(QColor(200, 30, 40))
+    assert picture.save(os.path.join(folder, "cover.png"))
+    service = mpris.start_mpris(window)
+    assert service is not None
+    try:
+        window.play_ids([window_track, others[0]], 0, "library")
+        qtbot.waitUntil(lambda: "mpris:artUrl" in _get(qtbot, "Metadata"), timeout=10000)
+        url = re.search(r"'mpris:artUrl': <'(file://[^']+)'>", _get(qtbot, "Metadata")).group(1)
+        shown = QImage(unquote(urlsplit(url).path))
+        assert not shown.isNull() and shown.pixelColor(10, 10) == QColor(200, 30, 40)
+        window.next_track()                      # a song with no cover: no picture, not the last one's
+        qtbot.waitUntil(lambda: window.player.current_track_id == others[0], timeout=10000)
+        qtbot.wait(500)
+        assert "mpris:artUrl" not in _get(qtbot, "Metadata")
+    finally:
+        service.close()
