@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -330,11 +331,14 @@ def test_bundle_filter_keeps_what_the_frozen_app_loads():
 
 
 def test_desktop_entry_installer_points_the_menu_at_the_bundle(tmp_path):
-    bundle = tmp_path / "opt dir" / "Segue"            # a space in the path on purpose
+    # A space, and what the desktop entry's quoting (and sed) take for their own: "&" was
+    # replaced by the line it stood in, and "$" or a quote went unescaped.
+    bundle = tmp_path / 'opt & "odd" $dir' / "Segue"
     shutil.copytree(RES, bundle / "_internal" / "resources")
     shutil.copy(RES / "linux" / "install-desktop-entry.sh", bundle)
     exe = bundle / "Segue"
-    exe.write_text("#!/bin/sh\nexit 0\n")
+    argv_file = tmp_path / "argv"
+    exe.write_text(f'#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done > "{argv_file}"\n')
     exe.chmod(0o755)
     data = tmp_path / "data"
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_DATA_HOME": str(data)}
@@ -342,13 +346,23 @@ def test_desktop_entry_installer_points_the_menu_at_the_bundle(tmp_path):
     assert out.returncode == 0, out.stderr
     desktop = data / "applications" / f"{APP_ID}.desktop"
     entry = _desktop_entry(desktop)
-    assert entry["Exec"] == f'"{exe}" %F' and entry["TryExec"] == str(exe)
+    escaped = str(exe).replace('"', '\\\\"').replace("$", "\\\\$")
+    assert entry["Exec"] == f'"{escaped}" %F' and entry["TryExec"] == str(exe)
     assert (data / "metainfo" / METAINFO.name).read_bytes() == METAINFO.read_bytes()
     for size in make_icons.PNG_SIZES:
         assert (data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png").is_file()
     if shutil.which("desktop-file-validate"):
         check = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
         assert check.returncode == 0, check.stdout
+    if shutil.which("gio"):             # GLib's launcher, as a GNOME file manager runs it
+        song = tmp_path / "My Music" / "a song.flac"
+        out = subprocess.run(["gio", "launch", str(desktop), str(song)], env=env, capture_output=True, text=True,
+                             timeout=30)
+        assert out.returncode == 0, out.stderr
+        deadline = time.monotonic() + 10
+        while not (argv_file.exists() and argv_file.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert argv_file.read_text().splitlines() == [str(song)]
     out = subprocess.run(["sh", str(bundle / "install-desktop-entry.sh"), "--remove"], env=env,
                          capture_output=True, text=True)
     assert out.returncode == 0 and not desktop.exists()

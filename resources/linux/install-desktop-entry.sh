@@ -28,8 +28,20 @@ for png in "$res"/icons/png/segue-*.png; do
 done
 cp "$res/icons/segue.svg" "$data/icons/hicolor/scalable/apps/$id.svg"
 cp "$res/linux/$id.metainfo.xml" "$data/metainfo/$id.metainfo.xml"
-sed -e "s|^Exec=.*|Exec=\"$here/Segue\" %F|" -e "s|^TryExec=.*|TryExec=$here/Segue|" \
-    "$res/linux/$id.desktop" > "$data/applications/$id.desktop"
+# Exec quotes the path, with the desktop entry's escapes: a backslash, ", ` and $ after a
+# backslash, each backslash then written twice (the value is read as a string first), and %
+# doubled. TryExec is a plain string. No sed replacement: a & or | in the folder's name
+# would be taken for sed's own.
+exe="$here/Segue"
+quoted=$(printf '%s' "$exe" | sed -e 's/\\/\\\\\\\\/g' -e 's/["`$]/\\\\&/g' -e 's/%/%%/g')
+plain=$(printf '%s' "$exe" | sed -e 's/\\/\\\\/g')
+while IFS= read -r line; do
+    case $line in
+        Exec=*) printf 'Exec="%s" %%F\n' "$quoted" ;;
+        TryExec=*) printf 'TryExec=%s\n' "$plain" ;;
+        *) printf '%s\n' "$line" ;;
+    esac
+done < "$res/linux/$id.desktop" > "$data/applications/$id.desktop"
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$data/applications" || true
 command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$data/icons/hicolor" || true
 echo "Segue added to the application menu ($data/applications/$id.desktop)"
