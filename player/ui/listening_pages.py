@@ -151,6 +151,10 @@ class OverviewPage(QWidget):
         self.plays_bars = self.hours_bars = self.hour_bars = None
         if s.empty:
             self.headline.setText("No plays yet. Play some music and your listening shows up here.")
+            # Unlinked while each takes its weeks: a linked chart passes its range on by its
+            # width in pixels, and the charts' axes are not as wide, so the weeks set on one
+            # came back to the others stretched or shrunk (drawing plays links them again).
+            self._link_weeks(False)
             _empty_weeks([self.plays_plot], s.now)
             _empty_weeks([self.hours_plot], s.now, top=1.0)
             _empty_weeks([self.skip_plot], s.now)
@@ -285,7 +289,10 @@ class ReportCardPage(QWidget):
         sn, sk, on, ok_ = r.recent(4)
         if r.segue_n.sum() == 0 and r.own_n.sum() == 0:
             self.headline.setText("Nothing to grade yet: play some music in Segue.")
-            _empty_weeks([self.rate_plot, self.count_plot], s.now)
+            # The weeks set on the chart the count follows only: set on both, the count's
+            # (passed on by its width in pixels, which is not the rate's) came back stretched.
+            _empty_weeks([self.rate_plot], s.now)
+            self.count_plot.setYRange(0, 10, padding=0)
             charts.percent_axis(self.rate_plot)
             return
         _fit_to_data([self.rate_plot, self.count_plot])
