@@ -435,7 +435,9 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
     """Read every playable track (call on a worker thread). ``sort_by``: the column the
     table is sorted by, whose ranks are made here too: made by the table when the library
     lands, they held the window for about a tenth of a second at 50,000 tracks at the end of
-    every scan."""
+    every scan. So are every text column's: a click on a text column's header put each of
+    its values in sort form on the GUI thread, a quarter of a second at 100,000 titles that
+    carry numbers and accents."""
     with store.snapshot():             # one snapshot: a scan writing meanwhile cannot skew the reads
         # A chunk of rows at a time, keeping the values: all 100,000 rows at once leave the
         # window bigger long after they are gone (memory they fragmented).
@@ -459,8 +461,9 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
             naming = _Naming(Namer.of(store), untagged, cols["order_artist"])
     data = LibraryData.from_columns(cols, naming)
     data.position(-1)      # build the id map here, not on the GUI thread
-    if sort_by is not None:
-        data.sort_key(sort_by)
+    for key in dict.fromkeys((sort_by, *_TEXT)):
+        if key is not None:
+            data.sort_key(key)
     return data
 
 
