@@ -138,11 +138,15 @@ class _Playing:
 def album_place(row) -> tuple | None:
     """A track's place on its album for :attr:`Source.album_place`: (album, album artist or
     else artist, disc (1 where untagged), track number), the text case-folded, or None
-    where it has no album title or track number."""
+    where it has no album title or track number.
+
+    A compilation tagged without an album artist (a flag, each track its own artist, as
+    iTunes tags them) is one album of "Various Artists", as the library orders it: a mixed
+    compilation's tracks run into one another like any album's."""
     album, number = (row["album"] or "").strip(), row["track_no"]
     if not album or number is None:
         return None
-    artist = (row["albumartist"] or row["artist"] or "").strip()
+    artist = (row["albumartist"] or ("Various Artists" if row["compilation"] == 1 else row["artist"]) or "").strip()
     return album.casefold(), artist.casefold(), row["disc_no"] or 1, number
 
 

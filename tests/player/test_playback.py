@@ -2271,9 +2271,10 @@ def test_a_clip_of_a_fraction_of_a_second_before_an_aac_song_does_not_run_the_ou
     assert underruns == 0
 
 
-def _continuous_album(store, folder, lens, albums):
+def _continuous_album(store, folder, lens, albums, *, compilation=False):
     """One sine wave cut into FLAC files of ``lens`` frames, in the store as tracks 1, 2, ...
-    of ``albums`` (one album title a file); the wave as a whole."""
+    of ``albums`` (one album title a file); the wave as a whole. With ``compilation``, tagged
+    as iTunes tags a compilation: each track its own artist, no album artist, the flag."""
     import numpy as np
 
     from tests.audiogen import tone, write_audio, write_tags
@@ -2282,8 +2283,9 @@ def _continuous_album(store, folder, lens, albums):
     rows, at = [], 0
     for i, (n, album) in enumerate(zip(lens, albums)):
         path = write_audio(folder / f"{i + 1:02d}.flac", wave[at:at + n], 44100)
-        write_tags(path, title=f"Part {i + 1}", artist="Orchestra", albumartist="Orchestra", album=album,
-                   tracknumber=str(i + 1))
+        by = {"artist": f"DJ {i + 1}", "compilation": "1"} if compilation else {"artist": "Orchestra",
+                                                                                 "albumartist": "Orchestra"}
+        write_tags(path, title=f"Part {i + 1}", album=album, tracknumber=str(i + 1), **by)
         st = os.stat(path)
         rows.append({"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, **read_tags(str(path))})
         at += n
@@ -2291,18 +2293,22 @@ def _continuous_album(store, folder, lens, albums):
     return [store.track_by_path(r["path"])["id"] for r in rows], np.asarray(wave[:, 0])
 
 
-@pytest.mark.parametrize("albums, faded", [(["Live", "Live", "Live"], 0), (["Live", "Live", "Other"], 1)],
-                         ids=["one-album", "another-album-last"])
-def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, tmp_path, albums, faded):
+@pytest.mark.parametrize("albums, faded, compilation", [
+    (["Live", "Live", "Live"], 0, False), (["Live", "Live", "Other"], 1, False), (["Mix", "Mix", "Mix"], 0, True)],
+    ids=["one-album", "another-album-last", "mixed-compilation"])
+def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, tmp_path, albums, faded,
+                                                                          compilation):
     # The tracks of a live or classical album or a DJ mix run into one another: a crossfade
     # at their joins dipped the music and lost a second of it at each (a 3-track album with
     # a 1 s fade played 291,454 of its 370,021 frames). A join to another album still fades.
+    # A mixed compilation, each track by its own artist and only the flag to say they make
+    # one album, was faded at every join, as if each track were another album's.
     import numpy as np
 
     from tests.player.audio.signals import active_region
 
     lens = [100003, 150011, 120007]
-    ids, wave = _continuous_album(store, tmp_path, lens, albums)
+    ids, wave = _continuous_album(store, tmp_path, lens, albums, compilation=compilation)
     p = Player(store, NullEngine(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
     try:
         p.play_tracks(ids)
