@@ -399,7 +399,21 @@ CREATE INDEX tracks_library_order ON tracks(
 """
 
 
+# v17: an album tagged with its album artist and the artist's sort name but no album
+# artist's sort name (taggers that write a sort name for the artist only) goes by that sort
+# name where the album artist is the artist: "The Beatles" filed an album with an album artist
+# under T and one without under B. The order's index again (``ORDER_ARTIST``, as it was then).
+_V17 = """
+DROP INDEX IF EXISTS tracks_library_order;
+CREATE INDEX tracks_library_order ON tracks(
+    coalesce(albumartistsort, CASE WHEN albumartist = artist THEN artistsort END, albumartist,
+             CASE WHEN compilation = 1 THEN 'Various Artists' END, artistsort, artist) COLLATE NOCASE,
+    album COLLATE NOCASE, disc_no, track_no, path
+)
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
-              _script(_V15), _script(_V16)]
+              _script(_V15), _script(_V16), _script(_V17)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -54,13 +54,15 @@ _CLEAR_CHANGED_ERRORS = (
 )
 
 
-# The artist the library is ordered by: the album artist's sort name, else the album artist;
-# for a compilation tagged without one (as iTunes tags them: a flag and each track's own
-# artist) "Various Artists", so that its tracks stay together rather than scattered under
-# every artist on it; else the artist's sort name, else the artist.
-ORDER_ARTIST = ("coalesce(albumartistsort, albumartist, CASE WHEN compilation = 1 THEN 'Various Artists' END, "
-                "artistsort, artist)")
-# Matches the tracks_library_order index (migration 16) so SQLite need not sort.
+# The artist the library is ordered by: the album artist's sort name, else (where the album
+# artist is the artist) the artist's sort name, else the album artist; for a compilation
+# tagged without one (as iTunes tags them: a flag and each track's own artist) "Various
+# Artists", so that its tracks stay together rather than scattered under every artist on it;
+# else the artist's sort name, else the artist. (Taggers that write only the artist's sort
+# name filed an album with an album artist under "The" and one without under the sort name.)
+ORDER_ARTIST = ("coalesce(albumartistsort, CASE WHEN albumartist = artist THEN artistsort END, albumartist, "
+                "CASE WHEN compilation = 1 THEN 'Various Artists' END, artistsort, artist)")
+# Matches the tracks_library_order index (migration 17) so SQLite need not sort.
 _LIBRARY_ORDER = f"{ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
 
 # Ids per query of :meth:`TracksMixin.tracks_by_id`: well under the 999 bound variables an

@@ -448,6 +448,32 @@ def test_migration_15_to_16_orders_by_the_new_tags_once_the_next_scan_reads_ever
     store.close()
 
 
+def test_migration_16_to_17_files_an_album_by_its_artists_sort_name_where_the_album_artist_is_the_artist(tmp_path):
+    # A tagger that writes the artist's sort name and no album artist's: "Help!", tagged with
+    # "The Beatles" as its album artist, was filed under T, "Abbey Road", tagged without, under
+    # B by the sort name. The order keeps its index.
+    rows = [(1, "Help", "The Beatles", "The Beatles", "Beatles, The", "Help!"),
+            (2, "Come Together", "The Beatles", None, "Beatles, The", "Abbey Road"),
+            (3, "Top", "Carpenters", None, None, "Singles"),
+            (4, "Hold On", "Tom Waits", "Tom Waits", None, "Mule Variations"),
+            (5, "Duet", "Someone", "The Beatles", "Someone", "Guests")]
+    store = _migrated(tmp_path / "library.db", 16,
+                      "INSERT INTO folders (id, path, added_at) VALUES (1, '/music', 0)",
+                      *(("INSERT INTO tracks (id, path, folder_id, size, mtime_ns, title, artist, albumartist, "
+                         "artistsort, album, duration, added_at, updated_at) "
+                         "VALUES (?, ?, 1, 1, 0, ?, ?, ?, ?, ?, 1.0, 0, 0)", (i, f"/music/{i}.flac", *row))
+                        for i, *row in rows))
+    assert store.schema_version() == SCHEMA_VERSION >= 17
+    plan = store.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
+        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path").fetchall()
+    assert any("tracks_library_order" in row[3] for row in plan)
+    assert not any("TEMP B-TREE" in row[3] for row in plan)
+    # (a guest's own sort name does not move the album artist's album)
+    assert [r["title"] for r in store.library_rows(["title"])] == ["Come Together", "Help", "Top", "Duet", "Hold On"]
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
