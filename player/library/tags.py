@@ -306,10 +306,16 @@ def _asf(tags, out: dict) -> None:
             _set(out, field, str(value) if isinstance(value, int) else value)
 
 
+# ffprobe's own names of the sort names, as ffmpeg carries them over from an MP4 or an MP3's
+# ID3 tag into the Matroska file it makes of one.
+_PROBED_KEYS = {"sort_artist": "artistsort", "artist-sort": "artistsort", "sort_album_artist": "albumartistsort",
+                "tso2": "albumartistsort"}
+
+
 def _probed(tags: dict, out: dict) -> None:
     # ffprobe's tags (Matroska, CAF): its own lower-case names, ID3's and Vorbis comments' words
     for key, value in tags.items():
-        _set(out, _COMMON_KEYS.get(key), value)
+        _set(out, _COMMON_KEYS.get(key) or _PROBED_KEYS.get(key), value)
 
 
 def _map_tags(tags, out: dict) -> None:

@@ -204,7 +204,6 @@ def test_every_artist_of_a_track_tagged_with_several_is_kept_and_its_key_goes_by
     assert info["artist"] == "Artist A; Artist B" and info["match_key"] == match_key("Artist A", "Song")
 
 
-
 def _collector_tagged(tmp_path, fmt: str) -> Path:
     """A track of an iTunes-style compilation (a flag, no album artist) by "The Beatles", with
     their sort name and two composers, tagged as each format's taggers write it."""
@@ -258,11 +257,22 @@ def test_the_composer_the_compilation_flag_and_the_sort_names_are_read(tmp_path,
     assert (info["artistsort"], info["albumartistsort"]) == ("Beatles, The", "Various")
 
 
+@pytest.mark.parametrize("fmt", ["mp3", "m4a"])
+def test_the_sort_names_of_a_matroska_file_ffmpeg_made_of_a_tagged_file_are_read(tmp_path, fmt):
+    # ffprobe names them its own way ("sort_artist" from an MP4, "artist-sort" and "TSO2" from
+    # ID3): a Matroska copy of a tagged track lost its sort names, and its place in the order.
+    path = _ffmpeg(tmp_path, "copy.mka", "-c", "copy", src=_collector_tagged(tmp_path, fmt))
+    info = read_tags(str(path))
+    assert (info["artist"], info["compilation"]) == ("The Beatles", 1)
+    assert (info["artistsort"], info["albumartistsort"]) == ("Beatles, The", "Various")
+
+
 def test_a_compilation_flag_reads_as_people_write_it():
     from player.library.tags import parse_flag
 
     assert [parse_flag(t) for t in ("1", "01", "True", "yes", "0", "false", "No", "", "maybe", None)] == [
         1, 1, 1, 1, 0, 0, 0, None, None, None]
+
 
 def test_every_genre_of_a_track_tagged_with_several_is_kept(tmp_path):
     # Only the first was kept (two GENRE comments, an ID3v2.4 list, ID3v1 numbers in TCON):
