@@ -442,9 +442,11 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         # A chunk of rows at a time, keeping the values: all 100,000 rows at once leave the
         # window bigger long after they are gone (memory they fragmented).
         # Repeated names are shared as they arrive, so their copies are freed chunk by chunk.
-        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED, *_SORT_NAMES.values())
+        # (the album artist's sort name only to see whether the order's names are plain ASCII:
+        # the library order goes by it first)
+        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort")
         cols: dict[str, list] = {k: [] for k in keys}
-        seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values())}
+        seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort")}
         for chunk in store.library_row_chunks(keys):
             for k in keys:
                 if k in seen:
@@ -454,7 +456,9 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
                     cols[k].extend([r[k] for r in chunk])
         untagged = {r[0]: r for r in store.untagged_rows()}
         naming = None
-        if untagged or not all(v.isascii() for k in ("artist", "album", "albumartist", "artistsort") for v in seen[k]):
+        del cols["albumartistsort"]
+        names = ("artist", "album", "albumartist", "artistsort", "albumartistsort")
+        if untagged or not all(v.isascii() for k in names for v in seen[k]):
             # (read only where names need it: the list costs a few MB at 100,000 tracks)
             cols["order_artist"] = store.library_order_artists()
         if untagged:

@@ -171,6 +171,30 @@ def test_the_library_order_places_accented_names_among_their_letters(qapp, store
         "Ólafur Arnalds 2", "Pink 1", "Pink 2", "Zola 1", "Zola 2"]
 
 
+def test_an_album_artists_accented_sort_name_places_its_album_among_its_letters(qapp, store, tmp_path):
+    # The library goes by the album artist's sort name first, but only the other names were
+    # looked at for accents: an album filed by "Ólafur Arnalds" under a plain "Olafur Arnalds"
+    # came after "Zola".
+    from mutagen.flac import FLAC
+
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for artist, sort_name in [("Zola", None), ("Olafur Arnalds", "Ólafur Arnalds"), ("Oasis", None), ("Pink", None)]:
+        path = write_track(music / artist, "01", fmt="flac", seconds=0.3)
+        tags = FLAC(str(path))
+        tags["title"], tags["artist"], tags["albumartist"], tags["album"] = [artist], [artist], [artist], ["A"]
+        if sort_name:
+            tags["albumartistsort"] = [sort_name]
+        tags.save()
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["Oasis", "Olafur Arnalds", "Pink", "Zola"]
+
+
 def test_a_click_on_a_text_columns_header_finds_its_order_made_on_the_worker(qapp, store, tmp_path, monkeypatch):
     # Each value of the clicked column was put in sort form on the GUI thread (numbers as
     # numbers, accents dropped): a quarter of a second of a frozen window at 100,000 titles
