@@ -87,9 +87,14 @@ def main(argv: list[str] | None = None) -> int:
 def _files_to_open(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
     """``segue FILE...`` is ``segue --open FILE...``: what a file manager's "Open with" runs
     (the desktop entry's ``%F``), and what people type. Anything that is not a command's
-    name starts the files; a file named like a command is opened as ``./scan``."""
+    name starts the files; a file named like a command is opened as ``./scan``. After ``--``
+    every word is a file, one named ``-x.mp3`` or ``scan`` too (argparse took ``--`` for a
+    command's name, and any word starting with - for an option even after ``--open``)."""
     for i, arg in enumerate(argv):
-        if arg in ("--open", "--") or arg in parser.command_names:
+        if arg == "--":
+            files = [f"./{name}" if name.startswith("-") else name for name in argv[i + 1:]]
+            return argv[:i] + ["--open", *files] if files else argv[:i]
+        if arg == "--open" or arg in parser.command_names:
             return argv
         if not arg.startswith("-"):
             return argv[:i] + ["--open"] + argv[i:]

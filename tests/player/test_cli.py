@@ -293,3 +293,16 @@ def test_files_named_without_a_command_are_opened_in_the_window():
         assert _files_to_open(parser, argv) == argv
     args = parser.parse_args(_files_to_open(parser, ["/music/a.flac", "scan"]))
     assert args.open == ["/music/a.flac", "scan"] and args.command is None
+
+
+def test_after_a_double_dash_every_word_is_a_file_to_open():
+    # `segue -- -live.mp3` was refused ("invalid choice: '--'"), and a name starting with "-"
+    # cannot follow --open at all: argparse takes it for an option.
+    from player.cli import _files_to_open, build_parser
+
+    parser = build_parser()
+    for argv, files in ((["--", "-live.mp3"], ["./-live.mp3"]), (["-v", "--", "scan", "b.ogg"], ["scan", "b.ogg"]),
+                        (["--", "/music/-x.flac"], ["/music/-x.flac"])):
+        args = parser.parse_args(_files_to_open(parser, argv))
+        assert args.open == files and args.command is None
+    assert parser.parse_args(_files_to_open(parser, ["--"])).open == []
