@@ -723,6 +723,24 @@ class Player:
             self._failed_in_row = []
         self._start(QueueEntry(int(track_id), source, True), ended="skipped", restart_stops=True)
 
+    def play_now(self, track_ids, *, source: str = "library") -> None:
+        """Play ``track_ids[0]`` now and the others next, before what was queued, which stays:
+        files opened from the file manager or dropped on the window play at once without
+        throwing away the person's Up next. One step under the lock, so a song that ends
+        meanwhile cannot start the second of them."""
+        ids = [int(t) for t in track_ids]
+        if not ids:
+            return
+        with self._lock:
+            self._failed_in_row = []
+            rest = [QueueEntry(t, source, True) for t in ids[1:]]
+            if rest:
+                if self._shuffle:
+                    self._natural[:0] = rest
+                self._queue.insert(0, rest)
+            self._start(QueueEntry(ids[0], source, True), ended="skipped", restart_stops=True)
+        self._emit("queue_changed")
+
     def _resume_cued(self, cued: Cued, *, source: str | None = None) -> None:
         """Start the cued track where it was left (``source``: logged with it, default its own).
         Its new play is judged by how far into the song the person gets by listening."""

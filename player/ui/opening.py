@@ -2,9 +2,10 @@
 second launch's, a file manager's "Open with"), or dragged from a file manager onto it.
 
 Dropped on Up next they are added to it; dropped anywhere else they play now, as when
-opened with Segue from the file manager. Folders and playlist files give their songs, and
-files outside the library folders play as tracks of their own (see
-:mod:`player.library.open_files`). Reading them runs on a worker: a dropped folder of
+opened with Segue from the file manager, and what Up next held stays after them: a song
+opened on the side does not throw away the queue the person made. Folders and playlist
+files give their songs, and files outside the library folders play as tracks of their own
+(see :mod:`player.library.open_files`). Reading them runs on a worker: a dropped folder of
 thousands of files does not hold the window.
 """
 
@@ -33,7 +34,7 @@ def dropped_paths(mime: QMimeData) -> list[str]:
 
 def open_paths(window, paths: list[str], *, queue: bool = False) -> None:
     """Play files or folders given by name (``--open``, a second launch's, dropped on the
-    window) in the window; ``queue``: add them to Up next instead (dropped there)."""
+    window) now, before what Up next holds; ``queue``: add them to its end instead (dropped there)."""
     from player.library.open_files import tracks_for
     from player.workers import db_write_pool, run_task
     from segue_common.text import shown
@@ -56,11 +57,11 @@ def open_paths(window, paths: list[str], *, queue: bool = False) -> None:
                 songs = "1 song" if len(ids) == 1 else f"{len(ids)} songs"
                 window.statusBar().showMessage(f"Added {songs} to Up next", 5000)
         elif getattr(window, "restored", True):
-            window.play_ids(ids, 0, "library")
+            window.play_now(ids)
         else:
             # A first launch: the sound device is still being opened, and the last run's
-            # queue not yet back (it would take the place of this one).
-            window.state_restored.connect(lambda: window.play_ids(ids, 0, "library"), Qt.SingleShotConnection)
+            # queue not yet back (it would take the place of these songs).
+            window.state_restored.connect(lambda: window.play_now(ids), Qt.SingleShotConnection)
 
     run_task(work, done, pool=db_write_pool(), name="open-paths")
 

@@ -357,6 +357,11 @@ class PlaybackMixin:
             self.station = None
         self._command(lambda p: p.play_tracks(list(ids), start, source=source))
 
+    def play_now(self, ids: list[int], source: str = "library") -> None:
+        """Play ``ids`` now, before what Up next holds, which stays (``Player.play_now``)."""
+        if ids:
+            self._command(lambda p: p.play_now(list(ids), source=source))
+
     def enqueue(self, ids: list[int]) -> None:
         self._command(lambda p: p.enqueue(list(ids), source="queue"))
 

@@ -2321,3 +2321,17 @@ def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, 
     # The joins within the album are the wave itself, sample for sample (16-bit FLAC).
     upto = lens[0] + lens[1] - (44100 if faded else 0) - 1000
     assert np.abs(out[:upto] - wave[:upto]).max() < 1e-3
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_play_now_plays_the_songs_before_the_queue_and_keeps_it(store, tmp_path, make_player, shuffle):
+    # Files opened from the file manager or dropped on the window: they play at once, in their
+    # order even while shuffling, and what the person had queued comes after them.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 8.0) for i in range(6)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids[:3])
+    p.set_shuffle(shuffle)
+    queued = [e.track_id for e in p.queue]
+    p.play_now(ids[3:])
+    assert wait_for(lambda: p.current_track_id == ids[3])
+    assert [e.track_id for e in p.queue] == [ids[4], ids[5], *queued]
