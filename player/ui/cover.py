@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import os
+import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -122,20 +125,37 @@ def load_cover(path: str, size: int = 128) -> QImage | None:
 
 #: the cover of the song playing, as a file, for the desktop's sound menu (MPRIS artUrl)
 SHARED_PREFIX = "now-playing-"
+# One song's cover written at a time: the worker of the song before, slower, must neither
+# remove the next song's file nor leave its own behind in its place.
+_sharing = threading.Lock()
 
 
-def share_cover(image: QImage, track_id: int, folder: str | os.PathLike) -> str | None:
+def share_cover(image: QImage, track_id: int, folder: str | os.PathLike,
+                wanted: Callable[[], bool] | None = None) -> str | None:
     """Write ``image`` as ``folder/now-playing-<track id>.png`` and remove the last song's
-    (worker thread); the path, or None where it cannot be written. A file per song: a
-    desktop keeps a picture by its address, and would go on showing the last song's."""
-    path = os.path.join(folder, f"{SHARED_PREFIX}{int(track_id)}.png")
-    try:
-        for name in os.listdir(folder):
-            if name.startswith(SHARED_PREFIX) and name != os.path.basename(path):
-                os.remove(os.path.join(folder, name))
-    except OSError as exc:
-        log.debug("an older shared cover stays: %s", exc)
-    if not image.save(path, "PNG"):
-        log.info("cannot write the cover for the desktop to %s", path)
-        return None
+    (worker thread); the path, or None where it cannot be written or ``wanted()`` says the
+    song is no longer the one playing. A file per song: a desktop keeps a picture by its
+    address, and would go on showing the last song's. Written beside and then renamed into
+    place, so a desktop reading the file (the same song again) never sees half a picture."""
+    name = f"{SHARED_PREFIX}{int(track_id)}.png"
+    path = os.path.join(folder, name)
+    with _sharing:
+        if wanted is not None and not wanted():
+            return None
+        part = path + ".part"
+        try:
+            if not image.save(part, "PNG"):
+                raise OSError("the picture could not be written")
+            os.replace(part, path)
+        except OSError as exc:
+            log.info("cannot write the cover for the desktop to %s: %s", path, exc)
+            with contextlib.suppress(OSError):
+                os.remove(part)
+            return None
+        try:
+            for other in os.listdir(folder):
+                if other.startswith(SHARED_PREFIX) and other != name:
+                    os.remove(os.path.join(folder, other))
+        except OSError as exc:
+            log.debug("an older shared cover stays: %s", exc)
     return path

@@ -69,6 +69,7 @@ class PlaybackMixin:
         self._play_error = ""           # the last song that could not be played, as the status bar named it
         self._cover_task = None
         self.shared_cover = None        # (track id, the file of its cover) for MPRIS's artUrl
+        self._covers_asked = 0          # songs whose cover was read: only the newest's is shared
         # The names of tracks the library in memory does not hold (a file opened by name, a
         # track a running scan added, any track before the library has loaded): read on a
         # worker as they are first shown, kept until the library is loaded again.
@@ -509,11 +510,13 @@ class PlaybackMixin:
         pixels = max(128, self.transport.cover_pixels())     # sharp on this screen, and on one of 2x
         share = getattr(self, "mpris", None) is not None     # the desktop's sound menu shows it too
         self.shared_cover = None
+        self._covers_asked = asked = self._covers_asked + 1     # a later song's worker writes instead
 
         def cover():
             row = store.track(track_id)          # the file's path: the library in memory has none
             image = load_cover(row["path"], pixels) if row is not None else None
-            shared = share_cover(image, track_id, paths.cache_dir()) if share and image is not None else None
+            shared = (share_cover(image, track_id, paths.cache_dir(), lambda: self._covers_asked == asked)
+                      if share and image is not None else None)
             return image, shared
 
         def shown(result=None, error=None):

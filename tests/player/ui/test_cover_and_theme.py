@@ -145,3 +145,35 @@ def test_the_test_after_it_finds_the_app_as_it_was(qapp):
     label = QLabel("why")
     label.ensurePolished()
     assert label.palette().color(QPalette.Window) == _LOOK_BEFORE["palette"].color(QPalette.Window)
+
+
+def test_the_cover_shared_with_the_desktop_is_replaced_whole_and_only_by_the_song_playing(qapp, tmp_path):
+    from player.ui.cover import share_cover
+
+    def picture(color: str) -> QImage:
+        image = QImage(64, 64, QImage.Format_RGB32)
+        image.fill(QColor(color))
+        return image
+
+    def color_of(data: bytes) -> str:
+        return QImage.fromData(data).pixelColor(5, 5).name()
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+
+    first = share_cover(picture("red"), 7, folder)
+    assert first is not None and color_of(open(first, "rb").read()) == "#ff0000"
+    # A desktop reading the file as the same song's cover is written again (a replay) gets
+    # the whole old picture: the file was written over in place, and read half-written.
+    with open(first, "rb") as reading:
+        assert share_cover(picture("lime"), 7, folder) == first
+        assert color_of(reading.read()) == "#ff0000"
+    assert color_of(open(first, "rb").read()) == "#00ff00"
+    # The worker of a song that is no longer playing, slower than the next song's, neither
+    # writes its picture nor removes the one of the song playing.
+    assert share_cover(picture("blue"), 8, folder, wanted=lambda: False) is None
+    assert sorted(p.name for p in folder.iterdir()) == ["now-playing-7.png"]
+    # One file, the song playing's, however many songs played.
+    for track_id in (8, 9, 10):
+        share_cover(picture("blue"), track_id, folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["now-playing-10.png"]
