@@ -11,11 +11,13 @@ thousands of files does not hold the window.
 
 from __future__ import annotations
 
+import re
 import sys
 
 from PySide6.QtCore import QMimeData, Qt
 
 URI_LIST = "text/uri-list"
+_FILE_LINE = re.compile(rb"^[ \t]*file:", re.IGNORECASE | re.MULTILINE)
 
 
 def dropped_paths(mime: QMimeData) -> list[str]:
@@ -30,6 +32,16 @@ def dropped_paths(mime: QMimeData) -> list[str]:
         return [file_url_path(line.strip()) for line in lines
                 if line.strip().lower().startswith("file:") and not line.startswith("#")]
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+
+def carries_files(mime: QMimeData) -> bool:
+    """Whether ``mime`` carries a local file (what :func:`dropped_paths` would find). Asked
+    at each move of a drag, so the names are not read: for a drag of 10,000 files that
+    held the window some 50 ms a move."""
+    raw = bytes(mime.data(URI_LIST)) if sys.platform not in ("win32", "darwin") else b""
+    if raw:
+        return _FILE_LINE.search(raw) is not None
+    return any(url.isLocalFile() for url in mime.urls())
 
 
 def open_paths(window, paths: list[str], *, queue: bool = False) -> None:
@@ -83,13 +95,13 @@ class FileDropsMixin:
         self.setAcceptDrops(True)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if dropped_paths(event.mimeData()):
+        if carries_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if dropped_paths(event.mimeData()):
+        if carries_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             super().dragMoveEvent(event)

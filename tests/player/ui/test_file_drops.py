@@ -81,3 +81,15 @@ def test_a_drag_of_something_else_is_left_to_the_widgets(qtbot, scanned, make_wi
     web = QMimeData()
     web.setData("text/uri-list", b"https://example.org/song.mp3\r\n")
     assert not _drop(window.up_next.list.viewport(), web)
+
+
+def test_a_drag_is_taken_exactly_when_its_drop_would_give_files(qapp):
+    # Each move of a drag asks only whether files come (reading every name of a drag of
+    # thousands of files held the window at each move); the answer must be the drop's.
+    from player.ui.opening import carries_files, dropped_paths
+
+    for raw in (b"file:///music/a.flac\r\n", b"# a comment\r\n  FILE:///music/a.flac\r\n",
+                b"https://example.org/a.mp3\r\n", b"# file:///music/a.flac\r\n", b"https://x/file:/a\r\n", b""):
+        mime = QMimeData()
+        mime.setData("text/uri-list", raw)
+        assert carries_files(mime) == bool(dropped_paths(mime)), raw
