@@ -137,6 +137,18 @@ if QDBusAbstractAdaptor is not None:
                 return
             self._jump(seconds)
 
+        @Slot(str)
+        def OpenUri(self, uri):
+            """Play the file a ``file:`` URI names, as ``segue FILE`` does, before what Up next
+            holds. A desktop reads SupportedUriSchemes and SupportedMimeTypes as a promise that
+            this works; any other scheme does nothing, as the interface asks."""
+            if not uri.lower().startswith("file:"):
+                return
+            from player.playlist_files import file_url_path
+            from player.ui.opening import open_paths
+
+            open_paths(self._window, [file_url_path(uri)])
+
         def _jump(self, seconds: float) -> None:
             self._window.seek_to(seconds)       # Seeked follows, as for a seek in the window
 
