@@ -8,6 +8,8 @@ and resampling to the device rate happen on the feeder thread. An underrun
 If the device disappears -- PortAudio reports an error, the stream stops, or
 the callback stops being called -- playback pauses with a ``device_lost``
 event; :meth:`set_device` opens another device and playing can resume there.
+Play or resume after such a loss opens the device anew: the stream that was lost
+never plays again, even once the device (or the sound server) is back.
 """
 
 from __future__ import annotations
@@ -140,6 +142,7 @@ class SoundDeviceEngine(BufferedEngine):
 
     _closing = False
     _stopping = False
+    _lost = False  # the stream went away with the device: the next start opens a new one
     _warmup = 0
     _xruns = 0
 
@@ -149,6 +152,8 @@ class SoundDeviceEngine(BufferedEngine):
         return self._ring.underruns + self._xruns
 
     def _output_start(self) -> None:
+        if self._lost:
+            self._reopen()
         with self._stream_lock:
             stream = self._stream
         if stream is None:
@@ -199,6 +204,62 @@ class SoundDeviceEngine(BufferedEngine):
             except self._sdmod.PortAudioError as exc:
                 log.warning("closing the audio output: %s", exc)
 
+    def _device_lost(self, message: str) -> None:
+        self._lost = True
+        super()._device_lost(message)
+
+    def resume(self) -> None:
+        # After a loss the old stream starts without error and stays silent, which read as
+        # playing while nothing was heard: open the device again, or stay paused and say why.
+        with self._ctl:
+            if self._lost and self.state.value == "paused" and self.current is not None:
+                try:
+                    self._reopen()
+                except AudioEngineError as exc:
+                    self._device_lost(str(exc))
+                    return
+        super().resume()
+
+    def _close_stream(self) -> None:
+        """Close the stream, if any, without reporting its end as a loss."""
+        with self._stream_lock:
+            old, self._stream = self._stream, None
+        if old is not None:
+            self._stopping = True
+            try:
+                old.abort()
+                old.close()
+            except self._sdmod.PortAudioError:
+                pass  # the old device may be gone; that is why we are here
+            finally:
+                self._stopping = False
+
+    def _open_anew(self) -> None:
+        """Open the device chosen, looking at PortAudio's list again if it fails."""
+        self._resolve()
+        try:
+            self._open_stream()
+        except AudioEngineError:
+            # PortAudio lists devices once; after a device (or sound server) came and
+            # went, re-initialise it to see the current ones. Safe: no stream is open.
+            self._sdmod._terminate()
+            self._sdmod._initialize()
+            self._resolve()
+            self._open_stream()
+        self._lost = False
+
+    def _reopen(self) -> None:
+        """Replace a lost stream with a new one on the same device.
+
+        Raises
+        ------
+        AudioEngineError
+            The device cannot be opened (still gone).
+        """
+        log.info("opening the audio output %s again after it was lost", self._device or "(default)")
+        self._close_stream()
+        self._open_anew()
+
     def devices(self) -> list[str]:
         return output_devices()
 
@@ -215,27 +276,8 @@ class SoundDeviceEngine(BufferedEngine):
             The device cannot be opened at this engine's rate.
         """
         was_playing = self.state.value == "playing"
-        with self._stream_lock:
-            old, self._stream = self._stream, None
-        if old is not None:
-            self._stopping = True
-            try:
-                old.abort()
-                old.close()
-            except self._sdmod.PortAudioError:
-                pass  # the old device may be gone; that is why we are here
-            finally:
-                self._stopping = False
+        self._close_stream()
         self._device = name
-        self._resolve()
-        try:
-            self._open_stream()
-        except AudioEngineError:
-            # PortAudio lists devices once; after a device (or sound server) came and
-            # went, re-initialise it to see the current ones. Safe: no stream is open.
-            self._sdmod._terminate()
-            self._sdmod._initialize()
-            self._resolve()
-            self._open_stream()
+        self._open_anew()
         if was_playing or self.state.value == "paused":
             self._output_start()

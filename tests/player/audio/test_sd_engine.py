@@ -121,6 +121,44 @@ def test_device_loss_pauses_and_playback_resumes_on_another_device(sd_engine, tm
     assert e.state is PlaybackState.PLAYING
 
 
+def test_after_a_lost_device_comes_back_play_goes_on_there(sd_engine, tmp_path, null_sink):
+    """The sound server dies mid-song and starts again: Play opens the output anew and the
+    song goes on. While it is still gone, Play leaves the song paused and says so again,
+    rather than showing it playing in silence (the lost stream started without error and
+    never played)."""
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    values, folder = sink.start_sink_private()
+    saved = {k: os.environ[k] for k in values if k in os.environ}
+    os.environ.update(values)
+    folders = [folder]
+    try:
+        e = sd_engine()
+        events = []
+        e.set_listener(lambda name, data: events.append(name))
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        assert wait_for(lambda: e.state is PlaybackState.PAUSED and "device_lost" in events, timeout=5)
+        events.clear()
+        e.resume()                              # still gone
+        assert e.state is PlaybackState.PAUSED
+        assert wait_for(lambda: "device_lost" in events)
+        values, folder = sink.start_sink_private()   # the server is back
+        folders.append(folder)
+        os.environ.update(values)
+        heard = src.heard_frames
+        e.resume()
+        assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
+        assert e.state is PlaybackState.PLAYING
+        assert src.heard_frames < 8 * SR        # went on from where it was, not from the start
+    finally:
+        os.environ.update(saved)
+        for f in folders:
+            sink.stop_sink(f)
+
+
 def test_segue_play_goes_through_the_sound_card(null_sink, tmp_path, segue_home):
     import sqlite3
     import sys
