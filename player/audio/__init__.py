@@ -6,7 +6,11 @@ stays cheap (sounddevice loads only when the real engine is created).
 
 from __future__ import annotations
 
+import logging
+
 from player.audio.base import AudioEngineError, Engine, PlaybackState, Source
+
+log = logging.getLogger(__name__)
 
 __all__ = ["AudioEngineError", "Engine", "PlaybackState", "Source", "create_engine",
            "DEVICE_SETTING", "CROSSFADE_SETTING"]
@@ -18,7 +22,9 @@ CROSSFADE_SETTING = "crossfade_s"
 def create_engine(store=None, *, device: str | None = None, null: bool = False) -> Engine:
     """The output engine for this machine: the device named in the settings.
 
-    ``null=True`` (or the device "null") gives a :class:`NullEngine`.
+    ``null=True`` (or the device "null") gives a :class:`NullEngine`. A device from the
+    settings that cannot be opened gives the system default, with a :attr:`Engine.notice`
+    saying so; one passed as ``device`` must open.
 
     Raises
     ------
@@ -26,6 +32,7 @@ def create_engine(store=None, *, device: str | None = None, null: bool = False) 
         No device can be opened (PortAudio missing, no sound card, device gone).
     """
     crossfade = 0.0
+    asked = device
     if store is not None:
         device = device or store.get_setting(DEVICE_SETTING)
         crossfade = crossfade_setting(store)
@@ -35,7 +42,19 @@ def create_engine(store=None, *, device: str | None = None, null: bool = False) 
         return NullEngine(crossfade_s=crossfade)
     from player.audio.sd_engine import SoundDeviceEngine
 
-    return SoundDeviceEngine(device=device, crossfade_s=crossfade)
+    try:
+        return SoundDeviceEngine(device=device, crossfade_s=crossfade)
+    except AudioEngineError as exc:
+        if not device or asked:
+            raise
+        # The device in the settings is not there now (headphones or a USB DAC unplugged
+        # while Segue was closed): play on the system default rather than not at all, and
+        # keep the setting, so that the device can be chosen again once it is back.
+        log.warning("the output device %r from the settings cannot be opened (%s); using the default", device, exc)
+        engine = SoundDeviceEngine(device=None, crossfade_s=crossfade)
+        engine.notice = (f"The output device “{device}” is not connected: playing on the system "
+                         "default. Choose it again in Settings once it is back.")
+        return engine
 
 
 def crossfade_setting(store) -> float:

@@ -89,6 +89,9 @@ class Engine(abc.ABC):
     #: output sample rate and channel count (fixed while the engine lives)
     rate: int
     channels: int = 2
+    #: what the person should be told about the output as it was opened (None: nothing),
+    #: e.g. that the device chosen was missing and another one plays
+    notice: str | None = None
 
     @abc.abstractmethod
     def set_listener(self, fn: Listener | None) -> None:

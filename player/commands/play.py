@@ -108,6 +108,8 @@ def run(args) -> int:
     except AudioEngineError as exc:
         print(f"segue play: {exc} (--null plays without a sound card)", file=sys.stderr)
         return 1
+    if engine.notice:
+        print(f"segue play: {engine.notice}", file=sys.stderr)
     from player.library.names import Namer
 
     player = Player(store, engine)

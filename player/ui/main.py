@@ -24,7 +24,9 @@ def default_engine_factory(store):
             return create_engine(store, null=null)
         except Exception as exc:  # noqa: BLE001 - no PortAudio or no device: play silently, say so
             log.warning("no audio output (%s); using the null engine", exc)
-            return create_engine(store, null=True)
+            engine = create_engine(store, null=True)
+            engine.notice = f"No sound output could be opened, so Segue plays without sound: {exc}"
+            return engine
 
     return make
 

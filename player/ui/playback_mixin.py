@@ -140,6 +140,9 @@ class PlaybackMixin:
         self.transport.set_ready(True)
         self._position_timer.start()
         self.refresh_up_next()
+        notice = getattr(getattr(player, "engine", None), "notice", None)
+        if notice:      # the output in the settings is missing: the person hears where it plays
+            self.statusBar().showMessage(notice, 30000)
         # The queue, Keep it going and the last track as the last run left them; that track
         # is named on the player's thread too, as the library may not have loaded yet.
         store = self.store
