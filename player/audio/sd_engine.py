@@ -70,6 +70,26 @@ def output_devices() -> list[str]:
     return output_names(list(sd.query_devices()), _default_api(sd))
 
 
+def current_output_devices(timeout_s: float = 20.0) -> list[str]:
+    """Names of the output devices there now, each once, with those plugged in since Segue
+    started. PortAudio reads its list of devices once, as it starts, and starting it again
+    here would close the stream that is playing: a new process reads the list. Where that
+    fails, the list this process has."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+    try:
+        return pool.submit(output_devices).result(timeout_s)
+    except AudioEngineError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - no process could be started: the list known here
+        log.warning("could not list the output devices in a new process (%s)", exc)
+        return output_devices()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 class SoundDeviceEngine(BufferedEngine):
     """Plays through a PortAudio output device.
 

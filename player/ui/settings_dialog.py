@@ -36,11 +36,12 @@ WHILE_PLAYING_CHOICES = [("auto", "Keep going; pause a while if the sound stutte
 
 
 def list_output_devices() -> list[str]:
-    """Names of output devices PortAudio sees (worker thread; [] without PortAudio)."""
+    """Names of the output devices there now, those plugged in since the start included
+    (worker thread; [] without PortAudio)."""
     try:
-        from player.audio.sd_engine import output_devices
+        from player.audio.sd_engine import current_output_devices
 
-        return output_devices()
+        return current_output_devices()
     except Exception:  # noqa: BLE001 - no PortAudio library, no devices: only the default
         return []
 
@@ -134,6 +135,9 @@ class SettingsDialog(QDialog):
         for name in result:
             if self.device.findData(name) < 0:
                 self.device.addItem(name, name)
+        if current and current not in result:
+            # Kept as chosen, to be used again once it is back; the system default plays meanwhile.
+            self.device.setItemText(self.device.findData(current), f"{current} (not connected)")
         self.device.setCurrentIndex(max(0, self.device.findData(current)))
 
     def _confirm_forget(self) -> None:

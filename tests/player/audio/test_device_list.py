@@ -1,0 +1,66 @@
+"""Output devices plugged in while Segue runs: the settings list them, and music moves there,
+without a restart and without a break in what plays meanwhile."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.base import PlaybackState, Source
+from tests.player.audio import sink
+from tests.player.audio.signals import sine
+from tests.player.audio.test_sd_engine import wait_for
+
+pytestmark = pytest.mark.audio
+SR = sink.RATE
+PLUGGED = "segue-test-headphones"
+GONE = "USB DAC (unplugged)"
+
+
+def plug_in(home) -> None:
+    """A new output device, as ALSA sees one: a name for the null sink in ~/.asoundrc."""
+    (home / ".asoundrc").write_text(
+        f"pcm.{PLUGGED} {{\n type pulse\n device nullsink\n hint {{ show on; description \"Headphones\" }}\n}}\n")
+
+
+@pytest.fixture
+def playing(null_sink, tmp_path):
+    from player.audio.sd_engine import SoundDeviceEngine
+
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    engine = SoundDeviceEngine()
+    src = Source(str(path))
+    engine.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    yield engine, src
+    engine.close()
+
+
+def test_a_device_plugged_in_while_music_plays_is_listed_and_the_music_goes_on(playing, tmp_path):
+    from player.audio.sd_engine import current_output_devices
+
+    engine, src = playing
+    plug_in(tmp_path / "home")
+    heard = src.heard_frames
+    assert PLUGGED in current_output_devices()
+    # Listed without starting PortAudio again under the stream that plays (that closes it).
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5)
+    assert engine.state is PlaybackState.PLAYING
+
+
+def test_the_settings_offer_a_device_plugged_in_after_the_start_and_music_moves_there(
+        playing, tmp_path, qtbot):
+    from player.ui.settings_dialog import DEFAULTS, KEY_DEVICE, SettingsDialog
+
+    engine, src = playing
+    plug_in(tmp_path / "home")
+    dialog = SettingsDialog({**DEFAULTS, KEY_DEVICE: GONE}, [])
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.device.findData(PLUGGED) >= 0, timeout=20000)
+    assert dialog.device.itemText(dialog.device.findData(GONE)) == f"{GONE} (not connected)"
+    assert dialog.device.currentData() == GONE      # still the choice, until another is made
+    dialog.device.setCurrentIndex(dialog.device.findData(PLUGGED))
+    engine.set_device(dialog.values()[KEY_DEVICE])
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
+    assert engine.device == PLUGGED and engine.state is PlaybackState.PLAYING
