@@ -176,14 +176,16 @@ class SoundDeviceEngine(BufferedEngine):
             self._reopen()
         with self._stream_lock:
             stream = self._stream
-        if stream is None:
-            raise AudioEngineError("no audio output is open; choose a device")
+        if stream is None:  # let go after a long pause or at the end (or a device that failed)
+            self._open_anew()
+            with self._stream_lock:
+                stream = self._stream
         if not stream.active:
             self._warmup = int(WARMUP_S * self.rate)
             try:
                 stream.start()
             except self._sdmod.PortAudioError as exc:
-                self._device_lost(f"cannot start the audio output: {exc}")
+                raise AudioEngineError(f"cannot start the audio output: {exc}") from exc
 
     def _output_stop(self, *, drain: bool = False) -> None:
         with self._stream_lock:
@@ -207,6 +209,10 @@ class SoundDeviceEngine(BufferedEngine):
                 log.warning("stopping the audio output: %s", exc)
             finally:
                 self._stopping = False
+        # Let the device go altogether: a stopped stream whose device (or sound server) went
+        # away meanwhile hung for good in PortAudio when started again (measured with
+        # PulseAudio's ALSA plugin), where a new one opens, or fails with an error, at once.
+        self._close_stream()
 
     def _output_running(self) -> bool:
         with self._stream_lock:
@@ -229,16 +235,14 @@ class SoundDeviceEngine(BufferedEngine):
         super()._device_lost(message)
 
     def resume(self) -> None:
-        # After a loss the old stream starts without error and stays silent, which read as
-        # playing while nothing was heard: open the device again, or stay paused and say why.
+        # After a loss the old stream started without error and stayed silent, which read as
+        # playing while nothing was heard: the output is opened again (see _output_start), or
+        # the song stays paused and the person is told why.
         with self._ctl:
-            if self._lost and self.state.value == "paused" and self.current is not None:
-                try:
-                    self._reopen()
-                except AudioEngineError as exc:
-                    self._device_lost(str(exc))
-                    return
-        super().resume()
+            try:
+                super().resume()
+            except AudioEngineError as exc:
+                self._device_lost(str(exc))
 
     def _close_stream(self) -> None:
         """Close the stream, if any, without reporting its end as a loss."""

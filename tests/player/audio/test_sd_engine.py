@@ -188,11 +188,61 @@ def test_long_pause_stops_the_stream_and_resume_continues(sd_engine, tmp_path):
     e.play(src)
     assert wait_for(lambda: src.heard_frames > SR // 10)
     e.pause()
-    assert wait_for(lambda: not e._stream.active, timeout=5)
+    assert wait_for(lambda: not e._output_running(), timeout=5)
     heard = src.heard_frames
     e.resume()
     assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
     assert e.state is PlaybackState.PLAYING
+
+
+def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_never_hangs(null_sink, tmp_path):
+    """Paused long enough for the output to be let go, the sound server dies; Play must come
+    back at once and say the device is lost (a stopped stream started again hung in PortAudio
+    for good, holding the engine: the player, and quitting, hung with it); once the server is
+    back, Play goes on."""
+    import threading
+
+    from player.audio.sd_engine import SoundDeviceEngine
+
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    values, folder = sink.start_sink_private()
+    saved = {k: os.environ[k] for k in values if k in os.environ}
+    os.environ.update(values)
+    folders = [folder]
+    hung = False
+    e = SoundDeviceEngine()
+    try:
+        e.pause_release_s = 0.3
+        events = []
+        e.set_listener(lambda name, data: events.append(name))
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+        e.pause()
+        assert wait_for(lambda: not e._output_running(), timeout=5)
+        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        time.sleep(0.5)
+        play = threading.Thread(target=e.resume, daemon=True)
+        play.start()
+        play.join(10)
+        hung = play.is_alive()
+        assert not hung
+        assert e.state is PlaybackState.PAUSED
+        assert wait_for(lambda: "device_lost" in events)
+        values, folder = sink.start_sink_private()   # the server is back
+        folders.append(folder)
+        os.environ.update(values)
+        heard = src.heard_frames
+        e.resume()
+        assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
+        assert e.state is PlaybackState.PLAYING
+    finally:
+        if not hung:        # (a hung engine would hang its close too)
+            e.close()
+        os.environ.update(saved)
+        for f in folders:
+            sink.stop_sink(f)
 
 
 def test_through_the_sound_card_a_jump_to_the_end_is_a_skip_and_a_song_heard_is_finished(
