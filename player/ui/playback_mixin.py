@@ -132,7 +132,7 @@ class PlaybackMixin:
         b.queue_changed.connect(self.refresh_up_next)
         b.error.connect(self._play_failed)
         b.gave_up.connect(self._gave_up)
-        b.device_lost.connect(lambda d: self.statusBar().showMessage(f"Audio output lost: {d.get('message')}", 15000))
+        b.device_lost.connect(self._output_lost)
         b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
         player.volume = volume_gain(self.transport.volume.value())
@@ -490,6 +490,14 @@ class PlaybackMixin:
             message = f"Stopped: {why_stopped(data)}{last}"
         self._problems_note = message
         self.statusBar().showMessage(message, 20000)
+
+    def _output_lost(self, data: dict) -> None:
+        """The sound output went away (unplugged, the sound server stopped): the song is paused
+        where it was, and Play opens the output again; the person is told so, or they would
+        only see the song stop."""
+        self.statusBar().showMessage(
+            f"Sound output lost ({data.get('message')}): the song is paused. Press Play to go on, "
+            "or choose another output device in Settings.", 30000)
 
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")
