@@ -297,11 +297,25 @@ class SoundDeviceEngine(BufferedEngine):
         Raises
         ------
         AudioEngineError
-            The device cannot be opened at this engine's rate.
+            The device cannot be opened at this engine's rate; playback stays on the device
+            it was on (a device switched off since the list was read left nothing open, and
+            the song showing as playing in silence).
         """
         was_playing = self.state.value == "playing"
+        before = self._device
         self._close_stream()
         self._device = name
-        self._open_anew()
+        try:
+            self._open_anew()
+        except AudioEngineError:
+            self._device = before
+            try:
+                self._open_anew()
+            except AudioEngineError as exc:
+                self._device_lost(str(exc))
+            else:
+                if was_playing or self.state.value == "paused":
+                    self._output_start()
+            raise
         if was_playing or self.state.value == "paused":
             self._output_start()

@@ -720,4 +720,10 @@ class PlaybackMixin:
             if values[KEY_DEVICE] != engine.device:
                 engine.set_device(values[KEY_DEVICE])
 
-        self._command(apply)
+        def applied(result, error):
+            if error is not None:   # (the device went away since the list was read, say)
+                where = engine.device or "the system default"
+                self.statusBar().showMessage(f"Could not switch the sound output ({error}); it stays on {where}",
+                                             15000)
+
+        self._command(apply, applied)

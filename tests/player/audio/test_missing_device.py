@@ -61,3 +61,25 @@ def test_the_window_says_the_device_chosen_is_missing(null_sink, store, qtbot, t
     finally:
         window.close()
         settle_workers()
+
+
+def test_the_window_says_when_the_device_chosen_cannot_be_opened(null_sink, store, qtbot, tmp_path, monkeypatch):
+    from player.ui.main import default_engine_factory
+    from player.ui.main_window import MainWindow
+    from player.ui.settings_dialog import DEFAULTS, KEY_DEVICE
+    from tests.player.ui.conftest import settle_workers
+
+    monkeypatch.delenv("SEGUE_ENGINE", raising=False)
+    window = MainWindow(store, engine_factory=default_engine_factory(store), settings_file=str(tmp_path / "w.ini"))
+    qtbot.addWidget(window)
+    try:
+        with qtbot.waitSignal(window.player_ready, timeout=15000):
+            window.show()
+        window.apply_settings({**DEFAULTS, KEY_DEVICE: GONE})
+        qtbot.waitUntil(lambda: "Could not switch the sound output" in window.statusBar().currentMessage(),
+                        timeout=10000)
+        assert "system default" in window.statusBar().currentMessage()
+        assert window.player.engine.device is None
+    finally:
+        window.close()
+        settle_workers()

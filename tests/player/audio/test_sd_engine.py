@@ -159,6 +159,25 @@ def test_after_a_lost_device_comes_back_play_goes_on_there(sd_engine, tmp_path, 
             sink.stop_sink(f)
 
 
+def test_a_device_that_cannot_be_opened_leaves_the_music_where_it_was(sd_engine, tmp_path):
+    """A device switched off since the settings listed it: choosing it fails, and the song
+    plays on where it was (it went silent while showing as playing)."""
+    from player.audio.base import AudioEngineError
+
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    with pytest.raises(AudioEngineError, match="Bluetooth speaker"):
+        e.set_device("Bluetooth speaker (off)")
+    assert e.device is None
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
+    assert e.state is PlaybackState.PLAYING
+
+
 def test_segue_play_goes_through_the_sound_card(null_sink, tmp_path, segue_home):
     import sqlite3
     import sys
