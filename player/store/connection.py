@@ -33,6 +33,10 @@ log = logging.getLogger(__name__)
 # C-level callable (no Python frame per value): about 1.7x the cost of plain str on reads.
 _TEXT_FACTORY = operator.methodcaller("decode", "utf-8", "surrogateescape")
 
+#: the WAL is cut back to this size when a checkpoint rewinds it (SQLite's automatic
+#: checkpoint runs once it holds about 4 MiB: 1000 pages of 4 KiB)
+WAL_LIMIT_BYTES = 4 * 1024 * 1024
+
 
 def _sql_search_form(text: bytes | str | None) -> str:
     """:func:`search_form` for SQL, given text as bytes: a file name that is not UTF-8 (kept as
@@ -179,6 +183,11 @@ class Database:
         # NORMAL is durable across application crashes and kills in WAL mode;
         # only a power loss can drop the last transactions.
         conn.execute("PRAGMA synchronous=NORMAL")
+        # A checkpoint rewinds the WAL but leaves the file as long as it ever grew: one big
+        # transaction (a library's features saved at once, a history imported) left it at
+        # tens of megabytes for as long as any Segue process had the library open, weeks
+        # for a window left running. Past this size it is cut back when it is rewound.
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
         conn.execute("PRAGMA foreign_keys=ON")
         # Searches compare text in one form (accents and case folded) on both sides; SQL's
         # LIKE alone folds only ASCII letters and tells composed from decomposed accents.

@@ -18,6 +18,27 @@ def test_wal_mode_and_foreign_keys(store):
     assert store.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
+def test_the_wal_shrinks_back_after_one_big_transaction(store):
+    """A window left open for weeks keeps the library open: the WAL one big write grew
+    (a library's features saved at once) must not stay that size until it closes."""
+    import numpy as np
+
+    from player.store.connection import WAL_LIMIT_BYTES
+
+    wal = Path(f"{store.path}-wal")
+    rows = [{"path": f"/m/{i}.flac", "size": 10, "mtime_ns": 1, "title": f"T{i}", "artist": "A", "duration": 200.0}
+            for i in range(1500)]
+    store.upsert_tracks(rows)
+    rng = np.random.default_rng(0)
+    store.save_features([{"track_id": store.track_by_path(r["path"])["id"], "model_version": "v1",
+                          "embedding": rng.random(4000)} for r in rows])
+    assert wal.stat().st_size > 2 * WAL_LIMIT_BYTES      # (the write this test is about)
+    tid = store.track_by_path("/m/0.flac")["id"]
+    for _ in range(3):                                     # plays after it, as every day
+        store.end_play(store.start_play(tid, track_ms=200_000), "finished", 200_000)
+    assert wal.stat().st_size <= WAL_LIMIT_BYTES
+
+
 def test_transaction_rolls_back_on_error(store):
     tid = _track(store)
     with pytest.raises(RuntimeError):
