@@ -267,6 +267,7 @@ class BufferedEngine(FeederMixin, Engine):
             if self._state is PlaybackState.PAUSED and self._current is not None:
                 self._output_start()  # (the output fades in from its level)
                 self._set_state(PlaybackState.PLAYING)
+                self._cmds.put(("wake", None))  # (a feeder at rest waits for a command)
 
     def stop(self) -> None:
         with self._ctl:
@@ -420,6 +421,12 @@ class BufferedEngine(FeederMixin, Engine):
             else:
                 self._fail_writing(message)
 
+    def _at_rest(self) -> bool:
+        """Nothing for the feeder to do until a command: not playing, the output let go (no
+        fade, tail or watchdog to look after), no pause or idle release pending."""
+        return (self._state is not PlaybackState.PLAYING and self._idle_since is None
+                and not self._output_running())
+
     def _feed_loop(self) -> None:
         beat, beat_t = self._beat, time.monotonic()
         underruns = 0
@@ -427,8 +434,11 @@ class BufferedEngine(FeederMixin, Engine):
         while True:
             # _fill() below always leaves the ring full, or waits on something the
             # output has to consume first, so sleeping until a command comes is right.
+            # At rest (stopped or paused, the output let go) nothing moves until a command
+            # comes: it waits for one, where the tick woke the process 50 times a second
+            # for as long as the window stayed open.
             try:
-                cmd = self._cmds.get(timeout=FEED_TICK_S)
+                cmd = self._cmds.get(timeout=None if self._at_rest() else FEED_TICK_S)
             except queue.Empty:
                 cmd = None
             try:

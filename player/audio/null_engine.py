@@ -59,8 +59,14 @@ class NullEngine(BufferedEngine):
         deadline = time.monotonic()
         while not self._stop_clock:
             period = self._blocksize / self.rate / self._speed
-            if not self._running.is_set() or self._lost:
-                self._running.wait(0.05)
+            if not self._running.is_set():
+                # Until playback starts or the engine closes (both set it): a device that
+                # is not playing takes no blocks, and a poll woke the process 20 times a second.
+                self._running.wait()
+                deadline = time.monotonic()
+                continue
+            if self._lost:
+                time.sleep(0.05)    # (unplugged: it takes nothing until another device is set)
                 deadline = time.monotonic()
                 continue
             self._render(self._out)

@@ -3,6 +3,7 @@
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -467,6 +468,48 @@ def test_a_long_pause_releases_the_output_and_resume_restarts_it(engine, tmp_pat
     e.resume()
     assert e._output_running()
     assert wait_for(lambda: src.heard_frames > heard + SR // 10)
+
+
+def _wakeups(threads) -> int:
+    """How many times ``threads`` were woken so far (their context switches, from /proc)."""
+    total = 0
+    for t in threads:
+        for line in Path(f"/proc/self/task/{t.native_id}/status").read_text().splitlines():
+            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                total += int(line.split()[1])
+    return total
+
+
+def _woken_in_a_second(threads) -> int:
+    before = _wakeups(threads)
+    time.sleep(1.0)
+    return _wakeups(threads) - before
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts wake-ups in /proc (Linux)")
+def test_an_engine_stopped_or_long_paused_sleeps_until_it_is_told_something(engine, tmp_path):
+    """A window left open for days with nothing playing: its engine's threads wake for a
+    command, never on a clock (they woke about 70 times a second)."""
+    (a,), _ = write_sine_parts(tmp_path, [3 * SR])
+    e = engine(speed=1.0)
+    threads = [e._feeder, e._clock, e._dispatcher]
+    assert e.sync()
+    assert _woken_in_a_second(threads) <= 5              # stopped, nothing played yet
+    e.pause_release_s = 0.2
+    src = Source(str(a))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    e.pause()
+    assert wait_for(lambda: not e._output_running(), timeout=3)
+    assert e.sync()
+    assert _woken_in_a_second(threads) <= 5              # paused, the output let go
+    heard = src.heard_frames
+    e.resume()                                            # and it still plays on when told
+    assert wait_for(lambda: src.heard_frames > heard + SR // 2)
+    e.stop()
+    assert wait_for(lambda: not e._output_running(), timeout=5)
+    assert e.sync()
+    assert _woken_in_a_second(threads) <= 5              # stopped again, the device let go
 
 
 def test_pause_and_resume_fade_instead_of_clicking(engine, tmp_path):
