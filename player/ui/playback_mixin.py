@@ -82,6 +82,9 @@ class PlaybackMixin:
         # the player's thread, and until this one has, the player still tells the old place:
         # the bar would jump back to it for a moment after the slider was let go.
         self._seeking: tuple[float, int | None] | None = None
+        # Runs while a song plays: stopped or paused, the place moves only when the person
+        # moves it (a seek, another song), and each of those shows it. Ticking on, it woke
+        # the window four times a second for as long as it stayed open.
         self._position_timer = QTimer(self, interval=POSITION_MS)
         self._position_timer.timeout.connect(self._tick)
         t = self.transport
@@ -138,7 +141,7 @@ class PlaybackMixin:
         player.volume = volume_gain(self.transport.volume.value())
         self.up_next.keep_going.setChecked(bool(player.keep_going))
         self.transport.set_ready(True)
-        self._position_timer.start()
+        self._show_position_while(player.state)
         self.refresh_up_next()
         notice = getattr(getattr(player, "engine", None), "notice", None)
         if notice:      # the output in the settings is missing: the person hears where it plays
@@ -298,6 +301,7 @@ class PlaybackMixin:
         def done(result=None, error=None):
             if self._seeking is seeking:
                 self._seeking = None
+                self._tick()        # (paused or stopped, no timer shows where it went)
             if error is None:
                 self.seeked.emit(target)
 
@@ -554,12 +558,25 @@ class PlaybackMixin:
         from player.audio.base import PlaybackState
 
         self.transport.set_playing(state == PlaybackState.PLAYING)
+        self._show_position_while(state)
         if state == PlaybackState.STOPPED and self.current_track_id() is None and self.player.cued is None:
             self._shown_entry = self._shown_track = None     # Next from here starts what is queued
             self.transport.set_track(None)
             self.model.set_playing(None)
             self.listening.set_playing(None)
             self.setWindowTitle("Segue")
+
+    def _show_position_while(self, state) -> None:
+        """The seek bar follows the song while it plays; paused or stopped, it shows the
+        place once and the timer rests."""
+        from player.audio.base import PlaybackState
+
+        if state == PlaybackState.PLAYING:
+            if not self._position_timer.isActive():
+                self._position_timer.start()
+        else:
+            self._position_timer.stop()
+            self._tick()
 
     def _stop_after_changed(self, data: dict) -> None:
         self.act_stop_after.setChecked(bool(data.get("on")))
