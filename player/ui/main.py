@@ -184,10 +184,44 @@ def _close_on_signals(window) -> None:
     for sig in wanted:
         signal.signal(sig, close)
     # Python runs a signal's handler only when it next runs code of its own: while the event
-    # loop waits, nothing would. A timer that does nothing lets it, four times a second.
-    window._signal_timer = timer = QTimer(window)
-    timer.timeout.connect(lambda: None)
-    timer.start(250)
+    # loop waits, nothing would. The signal is written to a socket the event loop watches,
+    # and reading it runs the handler. (Where that cannot be had, a timer that does nothing
+    # lets it, waking the window four times a second for as long as it stays open.)
+    if wanted and not _wake_on_signals(window):
+        window._signal_timer = timer = QTimer(window)
+        timer.timeout.connect(lambda: None)
+        timer.start(250)
+
+
+def _wake_on_signals(window) -> bool:
+    """Have a signal wake the event loop (``signal.set_wakeup_fd``); False where it cannot."""
+    import contextlib
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    try:
+        reader, writer = socket.socketpair()
+    except OSError:
+        return False
+    reader.setblocking(False)
+    writer.setblocking(False)
+    try:
+        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    except (ValueError, OSError):       # (not the main thread, or a socket the platform refuses)
+        reader.close()
+        writer.close()
+        return False
+
+    def read() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+    notifier.activated.connect(read)
+    window._signal_wakeup = (reader, writer, notifier)
+    return True
 
 
 def run_gui(args=None) -> int:

@@ -145,6 +145,34 @@ def test_files_named_on_the_command_line_play_with_or_without_a_window(segue_hom
         first.stderr.close()
 
 
+def _main_thread_wakeups(pid: int) -> int:
+    """How many times the process's main thread (the event loop) was woken so far."""
+    status = Path(f"/proc/{pid}/task/{pid}/status").read_text().splitlines()
+    return sum(int(line.split()[1]) for line in status
+               if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")))
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts wake-ups in /proc (Linux)")
+def test_a_window_with_nothing_playing_sleeps_and_still_closes_on_a_signal(segue_home):
+    # Left open for days with nothing playing, the window's event loop woke four times a
+    # second: a timer to let Python see signals, and the seek bar's, with nothing to show.
+    proc = _window(segue_home)
+    try:
+        _wait_listening(segue_home, proc)
+        time.sleep(3.0)                                  # (the start-up's own work settles)
+        before = _main_thread_wakeups(proc.pid)
+        time.sleep(2.0)
+        woken = _main_thread_wakeups(proc.pid) - before
+        assert woken <= 3, f"the idle window woke {woken} times in 2 s"
+        proc.send_signal(signal.SIGTERM)                 # with no timer, a signal still wakes it
+        assert proc.wait(30) == 0, proc.stderr.read().decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        proc.stderr.close()
+
+
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGINT"])
 def test_a_terminal_signal_closes_the_window_as_its_close_button_does(segue_home, tmp_path, sig):
     # Ctrl-C was ignored, and a SIGTERM (a logout, `timeout`, `kill`) ended the process on
