@@ -159,7 +159,7 @@ class LearnerLoop:
         next_check = 0.0
         while not self.stopping.is_set():
             try:
-                message = self.inbox.get(timeout=1.0)
+                message = self.inbox.get(timeout=self._rest_s(next_check))
             except queue.Empty:
                 message = None
             if isinstance(message, m.Analyse):
@@ -185,6 +185,18 @@ class LearnerLoop:
                 self._retry_errors = False
                 self._analysis.start()
         self._finish()
+
+    def _rest_s(self, next_check: float) -> float:
+        """How long the loop may wait for a message. What it looks at on its own is whether a
+        training is due (every ``check_s``), and, while analysis is wanted or running or held
+        back for a while, a pass ending and a back-off running out (a second at most then).
+        Waking every second besides, it woke the machine for weeks with nothing to do."""
+        with self._policy_lock:
+            backing_off = time.monotonic() < self.backoff_until
+        busy = self._want_analysis or backing_off or (self._analysis is not None and self._analysis.is_alive())
+        if busy or not self.options.train:
+            return 1.0 if busy else self.options.check_s
+        return min(max(next_check - time.monotonic(), 0.0), self.options.check_s)
 
     def _train(self) -> None:
         try:

@@ -229,6 +229,40 @@ def test_while_music_plays_analysis_goes_on_backs_off_after_underruns_or_holds_i
     assert LearnerLoop(Learner(store), mine, LearnerOptions()).mode == "auto"   # unknown: the default
 
 
+def _wakeups(thread) -> int:
+    """How many times ``thread`` was woken so far (its context switches, from /proc)."""
+    status = open(f"/proc/self/task/{thread.native_id}/status").read().splitlines()
+    return sum(int(line.split()[1]) for line in status
+               if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts wake-ups in /proc (Linux)")
+def test_with_nothing_to_do_the_learner_sleeps_until_a_message_or_its_next_look(store):
+    """Weeks with the window open and nothing to analyse or train: the learner's loop wakes
+    for a message or to see whether a training is due (every ``check_s``), not every second."""
+    from multiprocessing import Pipe
+
+    from player.learner.core import Learner
+    from player.learner.process import LearnerLoop
+
+    mine, theirs = Pipe()
+    loop = LearnerLoop(Learner(store), mine, LearnerOptions(analyse=False, check_s=30.0))
+    thread = threading.Thread(target=loop.run, name="learner-loop", daemon=True)
+    thread.start()
+    try:
+        assert theirs.poll(30) and isinstance(theirs.recv(), m.Ready)
+        time.sleep(0.5)                                  # (its first look: nothing is due)
+        before = _wakeups(thread)
+        time.sleep(3.0)
+        assert _wakeups(thread) - before <= 1
+        theirs.send(m.Shutdown())                        # a message still wakes it at once
+        thread.join(5)
+        assert not thread.is_alive()
+    finally:
+        loop._stop("the test ended")
+        thread.join(5)
+
+
 def test_a_cancel_that_arrives_before_the_pass_starts_still_stops_it(store, tmp_path):
     from player.learner.core import Learner
     from player.library.scanner import Scanner
