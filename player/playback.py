@@ -208,6 +208,8 @@ class Player:
         self._natural: list[QueueEntry] = []  # the queue's order before shuffling, for "shuffle off"
         self._repeat = "off"
         self._repeat_copy: tuple[QueueEntry, QueueEntry] | None = None  # (playing entry, its repeat)
+        # (entry, the copy repeat all queued for the next round when it started), latest last
+        self._lap_copies: list[tuple[QueueEntry, QueueEntry]] = []
         self._rng = random.Random()
         self._remember = False  # save the state for the next start (the window's player)
         self._saved_state = None
@@ -538,8 +540,19 @@ class Player:
         """Repeat all: a copy of ``entry`` goes to the end of the queue."""
         again = _lap(entry)
         self._queue.extend([again])
+        self._lap_copies = [*self._lap_copies[-199:], (entry, again)]
         if self._shuffle:
             self._natural.append(again)
+
+    def _drop_copies_of(self, entries) -> None:
+        """Repeat all: the copies queued for the next round when ``entries`` started go (each
+        queues another when it starts again)."""
+        copies = [c for e, c in self._lap_copies if any(e is x for x in entries)]
+        self._lap_copies = [(e, c) for e, c in self._lap_copies if not any(e is x for x in entries)]
+        gone = [c for c in copies if self._queue.discard(c)]
+        if gone and self._natural:
+            ids = {id(c) for c in gone}
+            self._natural = [e for e in self._natural if id(e) not in ids]
 
     @property
     def stop_after(self) -> bool:
@@ -836,12 +849,17 @@ class Player:
                     self.seek(0.0)      # nothing before it: a restart
                 return
             back = back_stack.pop()  # pushed again when it starts
+            if self._repeat == "all":
+                # Both songs had a copy queued for the next round when they started, and each
+                # queues one again when it starts next: kept, every Previous would add songs
+                # to the round.
+                self._drop_copies_of([back, *([self._playing.entry] if self._playing is not None else [])])
             if self._playing is not None:
                 self._queue.insert(0, [self._playing.entry])
             # The person goes back to hear it again: their own pick, whoever offered it
-            # first. The current track waits at the front of the queue, so it ends as
-            # stopped, not as a skip of it.
-            self._start(QueueEntry(back.track_id, "library", True), ended="stopped")
+            # first (in the same round of repeat all). The current track waits at the front
+            # of the queue, so it ends as stopped, not as a skip of it.
+            self._start(QueueEntry(back.track_id, "library", True, back.lap), ended="stopped")
         self._emit("queue_changed")
 
     def seek(self, seconds: float) -> None:

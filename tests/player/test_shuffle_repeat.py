@@ -117,6 +117,32 @@ def test_repeat_all_turned_off_during_a_song_put_in_by_hand_keeps_the_rounds_res
     assert [e.track_id for e in p.queue] == [d]
 
 
+def test_previous_under_repeat_all_adds_no_song_to_the_round(store, tmp_path, make_player):
+    # Each song queued its copy for the next round when it started, and queues another when
+    # it starts again: Previous must not leave both, or the round grows by a song each time.
+    ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0), ("d", 30.0)])
+    a, b, c, d = ids
+    p = make_player(speed=1.0)
+    p.set_repeat("all")
+    p.play_tracks(ids, source="library")
+    for want in (b, c):
+        p.next()
+        assert wait_for(lambda: p.current_track_id == want)
+    for want in (b, a):                                          # back twice, under 3 s into each
+        p.previous()
+        assert wait_for(lambda: p.current_track_id == want)
+    # (a is in the first round still: turning repeat off now plays the list out once.)
+    assert [(e.track_id, e.lap) for e in p.queue] == [(b, 0), (c, 0), (d, 0), (a, 1)]
+    heard = [a]
+    for _ in range(7):
+        p.next()
+        assert wait_for(lambda: p.current_track_id != heard[-1] or len(set(heard)) == 1)
+        heard.append(p.current_track_id)
+    assert heard == [a, b, c, d, a, b, c, d]
+    assert sorted(e.track_id for e in p.queue) == sorted(ids)
+    p.stop()
+
+
 def test_a_saved_queue_keeps_its_rounds_of_repeat_all(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0)])
     a, b, c = ids
