@@ -930,15 +930,26 @@ class Player:
         except (TypeError, ValueError, IndexError):
             log.warning("the saved playback state is unreadable; starting with an empty queue")
             return None
+        try:
+            order = [int(i) for i in saved.get("order") or []] if shuffle else []
+        except (TypeError, ValueError):
+            order = []
         playable = self._playable({q[0] for q in queue} | ({current[0]} if current else set()))
-        entries = [QueueEntry(playable[t][0], src, manual, lap) for t, src, manual, lap in queue if t in playable]
+        at_place = [QueueEntry(playable[t][0], src, manual, lap) if t in playable else None
+                    for t, src, manual, lap in queue]
+        entries = [e for e in at_place if e is not None]
+        # Shuffled, the order they were added in; a state saved without it (or with it
+        # damaged) takes the shuffled order for it, as the queue itself is fine.
+        natural = list({id(e): e for e in (at_place[i] for i in order if 0 <= i < len(at_place))
+                        if e is not None}.values())
         with self._lock:
             if self._playing is not None or len(self._queue) or self._cued is not None:
                 return None
             self._queue.replace(entries)
             self.keep_going = keep_going
             self._repeat, self._shuffle = repeat, shuffle
-            self._natural = list(entries) if shuffle else []
+            ordered = {id(e) for e in natural}
+            self._natural = natural + [e for e in entries if id(e) not in ordered] if shuffle else []
             if current is not None and current[0] in playable:
                 live, duration = playable[current[0]]
                 duration = float(duration or 0.0)
@@ -981,10 +992,16 @@ class Player:
                        cued.entry.lap]
         else:
             current = None
-        queue = [[e.track_id, e.source, e.manual, *([e.lap] if e.lap else [])]
-                 for e in self._queue.entries()[:MAX_SAVED_QUEUE]]
-        return {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
-                "shuffle": self._shuffle, "repeat": self._repeat}
+        entries = self._queue.entries()[:MAX_SAVED_QUEUE]
+        queue = [[e.track_id, e.source, e.manual, *([e.lap] if e.lap else [])] for e in entries]
+        state = {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
+                 "shuffle": self._shuffle, "repeat": self._repeat}
+        if self._shuffle:
+            # The order the entries were added in (as places in ``queue``), which turning
+            # shuffle off brings back after a restart too.
+            at = {id(e): i for i, e in enumerate(entries)}
+            state["order"] = [at[id(e)] for e in self._natural if id(e) in at]
+        return state
 
     def _save_state(self, *, final: bool = False) -> None:
         """Write the state if it changed since the last write (a busy database only logs);

@@ -184,6 +184,41 @@ def test_a_lap_of_a_suggestion_is_logged_as_the_persons_own_queue(store, tmp_pat
         p.close()
 
 
+def test_shuffle_turned_off_after_a_restart_brings_back_the_order_added(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(10)])
+    p = make_player(speed=1.0)
+    p.restore_state()                                           # saving from now on
+    p.play_tracks(ids, source="library")
+    assert wait_for(lambda: p.current_track_id == ids[0])
+    p.set_shuffle(True)
+    p.enqueue([ids[0]])                                         # added while shuffling
+    p.next()
+    assert wait_for(lambda: p.current_track_id not in (None, ids[0]))
+    playing = p.current_track_id
+    shuffled = [e.track_id for e in p.queue]
+    p.close()
+    gone = next(t for t in shuffled if t != ids[0])
+    store.mark_missing([gone])                                  # deleted between the two runs
+    again = make_player(speed=1.0)
+    again.restore_state()
+    assert again.shuffle and [e.track_id for e in again.queue] == [t for t in shuffled if t != gone]
+    again.set_shuffle(False)
+    assert [e.track_id for e in again.queue] == [t for t in ids[1:] + [ids[0]] if t not in (playing, gone)]
+
+
+def test_a_damaged_order_of_a_shuffled_queue_keeps_the_queue(store, tmp_path, make_player):
+    from player.playback import STATE_SETTING
+
+    a, b, c = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0)])
+    queue = [[c, "queue", True], [a, "queue", True], [b, "queue", True]]
+    store.set_setting(STATE_SETTING, {"queue": queue, "current": None, "shuffle": True, "order": ["x", {}]})
+    p = make_player(speed=1.0)
+    p.restore_state()
+    assert p.shuffle and [e.track_id for e in p.queue] == [c, a, b]
+    p.set_shuffle(False)                                        # the shuffled order stands for it
+    assert [e.track_id for e in p.queue] == [c, a, b]
+
+
 def test_shuffle_orders_the_queue_randomly_and_back(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(12)])
     p = make_player(speed=1.0)
