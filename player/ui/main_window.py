@@ -202,6 +202,11 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             view.artist_of = self.artist_to_leave_out
             view.never_suggest.connect(self.never_suggest)
         self.transport.radio.connect(self.radio_from_current)
+        # The volume is saved as it is set, not only at close: after a crash the music comes
+        # back as loud as it was left, not as at some earlier start. A drag is saved when let go.
+        slider = self.transport.volume
+        slider.valueChanged.connect(lambda v: None if slider.isSliderDown() else self._save_volume())
+        slider.sliderReleased.connect(self._save_volume)
         self.listening.play_requested.connect(lambda ids: self.play_ids(ids, 0, "library"))
         self.listening.enqueue_requested.connect(self.enqueue)
         self.transport.shuffle_changed.connect(self.set_shuffle)
@@ -399,6 +404,11 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # Saved when the slider's percent was the amplitude itself: the slider is put where
             # it plays as loud as it did (70 then is 89 now).
             self.transport.volume.setValue(volume_percent(int(s.value(OLD_VOLUME_KEY)) / 100))
+
+    def _save_volume(self) -> None:
+        """Write the volume to disk (QSettings writes from the event loop, a moment later)."""
+        self._settings.setValue(VOLUME_KEY, self.transport.volume.value())
+        self._settings.remove(OLD_VOLUME_KEY)
 
     def save_layout(self) -> None:
         s = self._settings

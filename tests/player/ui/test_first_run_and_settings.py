@@ -224,6 +224,24 @@ def test_window_geometry_and_columns_are_remembered(qtbot, scanned, make_window)
     assert second.transport.volume.value() == 35
 
 
+def test_the_volume_is_on_disk_once_set_so_a_crash_keeps_it(qtbot, scanned, make_window, tmp_path):
+    # Killed (or crashed) without closing, the window would come back at the volume it had
+    # before: saved only at close, a quieter volume set for the evening played loud again.
+    import configparser
+
+    window = make_window(scanned)
+    window.volume_by(-25)                                      # Ctrl+Down, as the menu does
+    want = window.transport.volume.value()
+    assert want == 55
+
+    def on_disk():
+        ini = configparser.ConfigParser()
+        ini.read(tmp_path / "window.ini")
+        return ini.get("General", "volume_level", fallback=None)
+
+    qtbot.waitUntil(lambda: on_disk() == str(want), timeout=5000)
+
+
 def test_a_volume_saved_before_the_loudness_slider_sounds_as_loud(qtbot, scanned, make_window, tmp_path):
     # The slider once set the amplitude itself; now it goes by loudness. A volume saved then
     # (70: 0.7 of full scale) opens with the slider where it plays as loud as before.
