@@ -836,9 +836,15 @@ class Player:
         self._emit("queue_changed")
 
     def previous(self) -> None:
-        """Restart the track after 3 s; otherwise go back to the one before it."""
+        """Restart the track after 3 s; otherwise go back to the one before it. The track
+        cued from the last run goes back to its start."""
         with self._lock:
             if self._playing is not None and self.engine.position > RESTART_THRESHOLD_S:
+                self.seek(0.0)
+                return
+            if self._playing is None and self._cued is not None:
+                # Left where the last run stopped, with nothing before it in this run: Previous
+                # takes it back to its start, as it would playing (Play starts it there).
                 self.seek(0.0)
                 return
             back_stack = self._back

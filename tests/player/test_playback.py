@@ -11,7 +11,7 @@ import pytest
 from player.audio.base import PlaybackState
 from player.audio.null_engine import NullEngine
 from player.library.tags import read_tags
-from player.playback import MAX_CONSECUTIVE_ERRORS, Player, QueueEntry
+from player.playback import MAX_CONSECUTIVE_ERRORS, RESTART_THRESHOLD_S, Player, QueueEntry
 from tests.audiogen import write_track
 from tests.scan_hold import hold_scan
 from tests.seek_hold import hold_seeks
@@ -1378,6 +1378,19 @@ def test_previous_walks_back_through_several_tracks(store, tmp_path, make_player
     p.previous()  # nothing before a: restart it
     assert p.current_track_id == a and [e.track_id for e in p.queue] == [b, c]
     assert p.history == [a, b, c, b, a]
+
+
+def test_previous_on_the_song_left_by_the_last_run_takes_it_to_its_start(store, tmp_path, make_player):
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 5.0)])
+    p = restored(store, make_player, a, b, at=40.0, speed=1.0)
+    assert p.position == 40.0
+    p.previous()
+    assert p.cued is not None and p.cued.entry.track_id == a and p.position == 0.0
+    assert [e.track_id for e in p.queue] == [b]
+    p.resume()
+    assert wait_for(lambda: p.current_track_id == a and p.engine.position > 0)
+    assert p.position < RESTART_THRESHOLD_S
+    p.stop()
 
 
 def test_keep_going_asks_the_filler_for_more(store, tmp_path, make_player):
