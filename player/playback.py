@@ -771,6 +771,9 @@ class Player:
         self.engine.pause()
         if self.engine.state is PlaybackState.PAUSED:
             self._mark_pause(PlaybackState.PAUSED)    # (the engine's event says so a moment later)
+            # Where it paused is saved now, not at the next progress tick: the computer shut
+            # down or the player killed in between, it came back seconds before that place.
+            self._save_state()
 
     def resume(self) -> None:
         if self._playing is None:

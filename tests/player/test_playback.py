@@ -1393,6 +1393,22 @@ def test_previous_on_the_song_left_by_the_last_run_takes_it_to_its_start(store, 
     p.stop()
 
 
+def test_where_it_paused_is_saved_at_once(store, tmp_path, make_player):
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 5.0)])
+    p = make_player(speed=1.0, interval=600.0)                  # no progress tick saves it
+    p.restore_state()                                           # saving from now on
+    p.play_tracks([a, b])
+    p.seek(20.0)
+    assert wait_for(lambda: p.engine.position >= 20.5)
+    p.pause()
+    at = p.position
+    # What a killed player leaves for the next start.
+    saved = store.get_setting(STATE_SETTING)["current"]
+    assert saved[:3] == [a, "library", True] and abs(saved[3] - at) <= 0.15
+
+
 def test_keep_going_asks_the_filler_for_more(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [(f"t{i}", 0.3) for i in range(6)])
     asked = []
