@@ -853,6 +853,10 @@ class Player:
             back_stack = self._back
             if self._playing is not None and back_stack and back_stack[-1] is self._playing.entry:
                 back_stack.pop()  # the current track goes back to the queue, not behind us
+            # The same song heard again and again just before (repeat one, or queued twice in a
+            # row): going back is to the song before those, not to an earlier lap of this one.
+            while self._playing is not None and back_stack and back_stack[-1].track_id == self._playing.entry.track_id:
+                back_stack.pop()
             if not back_stack:
                 if self._playing is not None:
                     self.seek(0.0)      # nothing before it: a restart

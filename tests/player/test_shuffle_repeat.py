@@ -143,6 +143,26 @@ def test_previous_under_repeat_all_adds_no_song_to_the_round(store, tmp_path, ma
     p.stop()
 
 
+def test_previous_under_repeat_one_goes_to_the_song_before_the_laps(store, tmp_path, make_player):
+    x, a, b = add_tracks(store, tmp_path, [("x", 30.0), ("a", 1.0), ("b", 30.0)])
+    p = make_player(speed=1.0)
+    ev = Events(p)
+    p.play_tracks([x, a, b], source="library")
+    assert wait_for(lambda: p.current_track_id == x)
+    p.next()
+    assert wait_for(lambda: p.current_track_id == a)
+    p.set_repeat("one")
+    assert wait_for(lambda: [d["track_id"] for d in ev.of("track_started")][-3:] == [a, a, a])
+    p.previous()                                                 # every lap is in its first 3 s
+    assert wait_for(lambda: p.current_track_id == x)
+    assert [e.track_id for e in p.queue] == [a, b]               # a waits once, not once per Previous
+    p.set_repeat("off")
+    for want in (a, b):
+        p.next()
+        assert wait_for(lambda: p.current_track_id == want)
+    p.stop()
+
+
 def test_a_saved_queue_keeps_its_rounds_of_repeat_all(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0)])
     a, b, c = ids
