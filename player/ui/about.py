@@ -18,6 +18,7 @@ SHORTCUTS = [
     ("Ctrl+.", "stop after this song (on / off)"),
     ("Shift+Right / Shift+Left", "forward / back 5 seconds"),
     ("Ctrl+Up / Ctrl+Down", "volume up / down"),
+    ("Ctrl+M", "mute / unmute"),
     ("Ctrl+U", "shuffle Up next on / off"),
     ("Ctrl+R", "repeat: off → all → one"),
     ("Ctrl+F", "search the library (Enter plays the first hit, Esc clears)"),

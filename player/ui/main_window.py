@@ -42,6 +42,7 @@ SCAN_REFRESH_MS = 1000
 VOLUME_KEY = "volume_level"
 #: What it was saved as when the slider's percent was the amplitude (converted once, then dropped).
 OLD_VOLUME_KEY = "volume"
+MUTED_KEY = "muted"
 
 
 def _how_long(seconds: float) -> str:
@@ -207,6 +208,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         slider = self.transport.volume
         slider.valueChanged.connect(lambda v: None if slider.isSliderDown() else self._save_volume())
         slider.sliderReleased.connect(self._save_volume)
+        self.transport.mute_changed.connect(self._mute_changed)
         self.listening.play_requested.connect(lambda ids: self.play_ids(ids, 0, "library"))
         self.listening.enqueue_requested.connect(self.enqueue)
         self.transport.shuffle_changed.connect(self.set_shuffle)
@@ -404,6 +406,12 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # Saved when the slider's percent was the amplitude itself: the slider is put where
             # it plays as loud as it did (70 then is 89 now).
             self.transport.volume.setValue(volume_percent(int(s.value(OLD_VOLUME_KEY)) / 100))
+        self.transport.set_muted(str(s.value(MUTED_KEY, "false")).lower() == "true")
+
+    def _mute_changed(self, on: bool) -> None:
+        """The menu's mark follows the mute, and it is written at once, as the volume is."""
+        self.act_mute.setChecked(on)
+        self._settings.setValue(MUTED_KEY, on)
 
     def _save_volume(self) -> None:
         """Write the volume to disk (QSettings writes from the event loop, a moment later)."""

@@ -12,7 +12,6 @@ from player.plain_words import why_stopped
 from player.ui.bridge import PlayerBridge
 from player.ui.library_model import not_connected
 from player.ui.never_menu import ARTIST
-from player.ui.transport import volume_gain
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.listening import SUGGESTED_SOURCES
 from segue_common.text import shown
@@ -138,7 +137,7 @@ class PlaybackMixin:
         b.device_lost.connect(self._output_lost)
         b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
-        player.volume = volume_gain(self.transport.volume.value())
+        player.volume = self.transport.gain()
         self.up_next.keep_going.setChecked(bool(player.keep_going))
         self.transport.set_ready(True)
         self._show_position_while(player.state)

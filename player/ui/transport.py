@@ -125,7 +125,8 @@ class TransportBar(QFrame):
     next_track = Signal()
     previous_track = Signal()
     seek = Signal(float)          # seconds
-    volume_changed = Signal(float)  # amplitude 0..1 (see volume_gain)
+    volume_changed = Signal(float)  # amplitude 0..1 (see volume_gain), 0 while muted
+    mute_changed = Signal(bool)
     radio = Signal()
     shuffle_changed = Signal(bool)
     repeat_changed = Signal(str)    # off / all / one
@@ -192,6 +193,7 @@ class TransportBar(QFrame):
         self.volume.setMaximumWidth(VOLUME_PX[1])
         self.volume.setToolTip("Volume (Ctrl+Up/Down)")
         self.volume.setAccessibleName("Volume")
+        self.muted = False
 
         text = QVBoxLayout()
         text.setSpacing(2)
@@ -249,7 +251,7 @@ class TransportBar(QFrame):
         self.slider.sliderReleased.connect(self._seek_released)
         self.slider.sliderMoved.connect(self._dragged)
         self.slider.actionTriggered.connect(self._stepped)
-        self.volume.valueChanged.connect(lambda v: self.volume_changed.emit(volume_gain(v)))
+        self.volume.valueChanged.connect(self._volume_moved)
         self.set_repeat("off")
         self._set_icons()
         self.set_cover(None)
@@ -261,7 +263,8 @@ class TransportBar(QFrame):
         self.next_btn.setIcon(palette_icon(QStyle.SP_MediaSkipForward, pal))
         self.play_btn.setIcon(palette_icon(QStyle.SP_MediaPause if self._playing else QStyle.SP_MediaPlay, pal))
         self.radio_btn.setIcon(palette_icon(QStyle.SP_MediaSeekForward, pal))
-        self.volume_icon.setPixmap(palette_pixmap(QStyle.SP_MediaVolume, 18, self.ratio(), pal))
+        icon = QStyle.SP_MediaVolumeMuted if self.muted else QStyle.SP_MediaVolume
+        self.volume_icon.setPixmap(palette_pixmap(icon, 18, self.ratio(), pal))
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
@@ -303,6 +306,28 @@ class TransportBar(QFrame):
         dragging, self._dragging = self._dragging, False
         if dragging and self._drag_serial == self._track_serial:
             self.seek.emit(self.slider.value() / 1000)
+
+    def gain(self) -> float:
+        """The amplitude to play at: the slider's, or silence while muted."""
+        return 0.0 if self.muted else volume_gain(self.volume.value())
+
+    def set_muted(self, on: bool) -> None:
+        """Silence the music, the slider staying where it is, so unmuting brings back that volume."""
+        on = bool(on)
+        if on == self.muted:
+            return
+        self.muted = on
+        self.volume_icon.setAccessibleName("Volume, muted" if on else "Volume")
+        self._set_icons()
+        self.mute_changed.emit(on)
+        self.volume_changed.emit(self.gain())
+
+    def _volume_moved(self, _value: int) -> None:
+        # Moving the volume while muted is asking to hear it at the new level.
+        if self.muted:
+            self.set_muted(False)
+        else:
+            self.volume_changed.emit(self.gain())
 
     def set_shuffle(self, on: bool) -> None:
         self.shuffle_btn.blockSignals(True)

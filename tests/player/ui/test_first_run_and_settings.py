@@ -242,6 +242,37 @@ def test_the_volume_is_on_disk_once_set_so_a_crash_keeps_it(qtbot, scanned, make
     qtbot.waitUntil(lambda: on_disk() == str(want), timeout=5000)
 
 
+def test_mute_silences_keeps_the_volume_and_is_remembered(qtbot, scanned, make_window, tmp_path):
+    import configparser
+
+    from player.ui.transport import volume_gain
+
+    window = make_window(scanned)
+    window.transport.volume.setValue(50)
+    assert abs(window.player.volume - volume_gain(50)) < 1e-9
+    window.act_mute.trigger()                                   # Ctrl+M
+    assert window.transport.muted and window.player.volume == 0.0
+    assert window.transport.volume.value() == 50                # the slider stays where it was
+
+    def on_disk():
+        ini = configparser.ConfigParser()
+        ini.read(tmp_path / "window.ini")
+        return ini.get("General", "muted", fallback=None)
+
+    qtbot.waitUntil(lambda: on_disk() == "true", timeout=5000)  # on disk at once: a crash keeps it too
+    window.close()
+
+    again = make_window(scanned)                                # starts muted, at the same volume
+    qtbot.waitUntil(lambda: again.player is not None, timeout=5000)
+    assert again.transport.muted and again.act_mute.isChecked() and again.player.volume == 0.0
+    again.act_mute.trigger()                                    # unmuted: the volume as it was
+    assert not again.transport.muted and abs(again.player.volume - volume_gain(50)) < 1e-9
+    again.act_mute.trigger()
+    again.volume_by(5)                                          # moving the volume unmutes at the new one
+    assert not again.transport.muted and not again.act_mute.isChecked()
+    assert abs(again.player.volume - volume_gain(55)) < 1e-9
+
+
 def test_a_volume_saved_before_the_loudness_slider_sounds_as_loud(qtbot, scanned, make_window, tmp_path):
     # The slider once set the amplitude itself; now it goes by loudness. A volume saved then
     # (70: 0.7 of full scale) opens with the slider where it plays as loud as before.
