@@ -70,24 +70,56 @@ def output_devices() -> list[str]:
     return output_names(list(sd.query_devices()), _default_api(sd))
 
 
+def _send_output_devices(conn) -> None:
+    """In the listing process: send back ("ok", names) or ("error", why)."""
+    try:
+        conn.send(("ok", output_devices()))
+    except AudioEngineError as exc:
+        conn.send(("error", str(exc)))
+    finally:
+        conn.close()
+
+
 def current_output_devices(timeout_s: float = 20.0) -> list[str]:
     """Names of the output devices there now, each once, with those plugged in since Segue
     started. PortAudio reads its list of devices once, as it starts, and starting it again
     here would close the stream that is playing: a new process reads the list. Where that
-    fails, the list this process has."""
-    from concurrent.futures import ProcessPoolExecutor
+    fails, the list this process has.
+
+    A listing process that does not answer in ``timeout_s`` (a sound server that takes the
+    connection and never replies) is killed: left running, Segue could not quit while it
+    lived, and each look at the settings left one more behind.
+    """
     from multiprocessing import get_context
 
-    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+    ctx = get_context("spawn")
     try:
-        return pool.submit(output_devices).result(timeout_s)
-    except AudioEngineError:
-        raise
+        here, there = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_send_output_devices, args=(there,), name="segue-list-devices", daemon=True)
+        proc.start()
     except Exception as exc:  # noqa: BLE001 - no process could be started: the list known here
-        log.warning("could not list the output devices in a new process (%s)", exc)
+        log.warning("could not start a process to list the output devices (%s)", exc)
         return output_devices()
+    there.close()  # (so that its end reads as the end of the pipe here, should it crash)
+    answer = None
+    try:
+        if here.poll(timeout_s):
+            answer = here.recv()
+    except (EOFError, OSError):
+        pass  # it died before answering
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        here.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+    if answer is None:
+        log.warning("the output devices could not be listed in a new process (no answer in %g s); "
+                    "listing those known since the start", timeout_s)
+        return output_devices()
+    kind, value = answer
+    if kind == "error":
+        raise AudioEngineError(value)
+    return value
 
 
 class SoundDeviceEngine(BufferedEngine):

@@ -64,3 +64,32 @@ def test_the_settings_offer_a_device_plugged_in_after_the_start_and_music_moves_
     heard = src.heard_frames
     assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
     assert engine.device == PLUGGED and engine.state is PlaybackState.PLAYING
+
+
+def test_a_sound_server_that_never_answers_leaves_the_list_known_and_segue_can_quit(null_sink, tmp_path):
+    """The sound server takes the connection and never replies: the listing gives up after its
+    time, with the devices known since the start, and leaves nothing running (a listing process
+    left alive held Segue open at quit, for good)."""
+    import socket
+    import subprocess
+    import sys
+
+    stuck = socket.socket(socket.AF_UNIX)
+    stuck.bind(str(tmp_path / "stuck"))
+    stuck.listen(5)
+    code = (
+        "import os, time\n"
+        "from player.audio.sd_engine import current_output_devices, output_devices\n"
+        "known = output_devices()\n"
+        f"os.environ['PULSE_SERVER'] = 'unix:{tmp_path / 'stuck'}'\n"
+        "print(current_output_devices(timeout_s=1.0) == known, flush=True)\n"
+        "print('listed', flush=True)\n")
+    try:
+        run = subprocess.run([sys.executable, "-c", code], cwd=str(sink.ROOT), capture_output=True, text=True,
+                             timeout=60)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"the process did not quit after listing the devices: {exc.stdout!r}")
+    finally:
+        stuck.close()
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["True", "listed"]
