@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 
-from player.audio.base import AudioEngineError
+from player.audio.base import AudioEngineError, Source
 from player.audio.buffered import BufferedEngine
 
 log = logging.getLogger(__name__)
@@ -274,6 +274,19 @@ class SoundDeviceEngine(BufferedEngine):
             try:
                 super().resume()
             except AudioEngineError as exc:
+                self._device_lost(str(exc))
+
+    def play(self, source: Source) -> None:
+        # The output is let go a while after the queue runs out (or the person stops), and
+        # its device may be gone by the next play: the song then waits, paused at its start,
+        # as after a loss mid-song, and Play opens the output again. Raised to the player,
+        # the song itself was logged as one that failed to play.
+        with self._ctl:
+            try:
+                super().play(source)
+            except AudioEngineError as exc:
+                self._level_full = False  # (its resume fades in, as a paused song's does)
+                self._cmds.put(("play", (source, self._move(source, source.start_s), self._plays)))
                 self._device_lost(str(exc))
 
     def _close_stream(self) -> None:

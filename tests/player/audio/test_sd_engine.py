@@ -264,6 +264,49 @@ def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_neve
             sink.stop_sink(f)
 
 
+def test_play_after_the_queue_ran_out_with_the_device_gone_meanwhile_waits_paused(null_sink, tmp_path,
+                                                                                 monkeypatch):
+    """The queue ran out and the output was let go; the sound server dies before the next
+    Play: the song waits paused at its start and the loss is said (raised, it was logged as
+    a song that failed to play); once the server is back, Play plays it from its start."""
+    from player.audio import buffered
+    from player.audio.sd_engine import SoundDeviceEngine
+
+    monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
+    short, long = tmp_path / "short.wav", tmp_path / "long.wav"
+    sf.write(str(short), np.stack([sine(SR // 5, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(long), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    values, folder = sink.start_sink_private()
+    saved = {k: os.environ[k] for k in values if k in os.environ}
+    os.environ.update(values)
+    folders = [folder]
+    e = SoundDeviceEngine()
+    try:
+        events = []
+        e.set_listener(lambda name, data: events.append(name))
+        e.play(Source(str(short)))
+        assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+        assert wait_for(lambda: not e._output_running(), timeout=5)     # let go
+        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        time.sleep(0.5)
+        src = Source(str(long))
+        e.play(src)
+        assert e.state is PlaybackState.PAUSED and e.current is src
+        assert wait_for(lambda: "device_lost" in events)
+        values, folder = sink.start_sink_private()   # the server is back
+        folders.append(folder)
+        os.environ.update(values)
+        e.resume()
+        assert wait_for(lambda: src.heard_frames > SR // 5, timeout=8)
+        assert e.state is PlaybackState.PLAYING
+        assert e.position < 8                   # from its start
+    finally:
+        e.close()
+        os.environ.update(saved)
+        for f in folders:
+            sink.stop_sink(f)
+
+
 def test_through_the_sound_card_a_jump_to_the_end_is_a_skip_and_a_song_heard_is_finished(
         sd_engine, store, tmp_path):
     """The play log's judgement rests on the frames the device really took: checked on
