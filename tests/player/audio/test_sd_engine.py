@@ -307,6 +307,46 @@ def test_play_after_the_queue_ran_out_with_the_device_gone_meanwhile_waits_pause
             sink.stop_sink(f)
 
 
+def test_a_song_played_with_the_output_let_go_and_gone_is_not_logged_as_failing(null_sink, store, tmp_path,
+                                                                                  monkeypatch):
+    """The same through the player: the song waits for Play and is heard whole after it; no
+    play of it is logged as an error (the problems list would show a good song as bad)."""
+    from player.audio import buffered
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.playback import Player
+    from tests.player.test_playback import add_tracks
+
+    monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
+    a, b = add_tracks(store, tmp_path, [("a", 0.5), ("b", 1.5)])
+    values, folder = sink.start_sink_private()
+    saved = {k: os.environ[k] for k in values if k in os.environ}
+    os.environ.update(values)
+    folders = [folder]
+    engine = SoundDeviceEngine()
+    p = Player(store, engine, progress_interval_s=0.2)
+    try:
+        p.play_tracks([a])
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
+        assert wait_for(lambda: not engine._output_running(), timeout=5)
+        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        time.sleep(0.5)
+        p.play_tracks([b])
+        assert wait_for(lambda: p.state is PlaybackState.PAUSED and p.current_track_id == b)
+        values, folder = sink.start_sink_private()
+        folders.append(folder)
+        os.environ.update(values)
+        p.resume()
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
+        rows = store.plays()
+        assert [(r["track_id"], r["ended"]) for r in rows] == [(a, "finished"), (b, "finished")]
+        assert rows[1]["ms_heard"] == pytest.approx(1500, abs=60)
+    finally:
+        p.close()
+        os.environ.update(saved)
+        for f in folders:
+            sink.stop_sink(f)
+
+
 def test_through_the_sound_card_a_jump_to_the_end_is_a_skip_and_a_song_heard_is_finished(
         sd_engine, store, tmp_path):
     """The play log's judgement rests on the frames the device really took: checked on
