@@ -189,8 +189,15 @@ class SoundDeviceEngine(BufferedEngine):
 
     def _finished(self) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.
-        if not self._closing and self.state.value == "playing" and not self._stopping:
+        if self._closing or self._stopping:
+            return
+        if self.state.value == "playing":
             self._device_lost("the audio output stream ended unexpectedly")
+        elif self.state.value == "paused":
+            # The device went away during a pause: the song is paused already, but this
+            # stream is dead, and started again it took no audio while showing as playing
+            # (and the watchdog, seeing no stream running, never said so). Play opens anew.
+            self._lost = True
 
     _closing = False
     _stopping = False

@@ -159,6 +159,44 @@ def test_after_a_lost_device_comes_back_play_goes_on_there(sd_engine, tmp_path, 
             sink.stop_sink(f)
 
 
+def test_a_device_lost_during_a_short_pause_is_opened_anew_by_play(sd_engine, tmp_path, null_sink):
+    """Paused, the sound server dies (the stream ends, unnoticed: nothing was playing); Play
+    must not show the song playing in silence on the dead stream: it stays paused and says
+    so while the server is gone, and goes on where it was once it is back."""
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    values, folder = sink.start_sink_private()
+    saved = {k: os.environ[k] for k in values if k in os.environ}
+    os.environ.update(values)
+    folders = [folder]
+    try:
+        e = sd_engine()
+        events = []
+        e.set_listener(lambda name, data: events.append(name))
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+        e.pause()
+        time.sleep(0.2)
+        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        assert wait_for(lambda: not e._output_running(), timeout=5)
+        e.resume()                              # still gone
+        assert e.state is PlaybackState.PAUSED
+        assert wait_for(lambda: "device_lost" in events)
+        values, folder = sink.start_sink_private()   # the server is back
+        folders.append(folder)
+        os.environ.update(values)
+        heard = src.heard_frames
+        e.resume()
+        assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
+        assert e.state is PlaybackState.PLAYING
+        assert src.heard_frames < 8 * SR        # went on from where it was
+    finally:
+        os.environ.update(saved)
+        for f in folders:
+            sink.stop_sink(f)
+
+
 def test_a_device_that_cannot_be_opened_leaves_the_music_where_it_was(sd_engine, tmp_path):
     """A device switched off since the settings listed it: choosing it fails, and the song
     plays on where it was (it went silent while showing as playing)."""
