@@ -191,13 +191,13 @@ class SoundDeviceEngine(BufferedEngine):
         # Called by PortAudio when the stream ends; unexpected while we are playing.
         if self._closing or self._stopping:
             return
+        # Paused, or stopped with the output not let go yet, the device went away: nothing
+        # is playing to pause, but this stream is dead, and started again it took no audio
+        # while showing as playing (the watchdog, seeing no stream running, never said so).
+        # The next start opens the output anew.
+        self._lost = True
         if self.state.value == "playing":
             self._device_lost("the audio output stream ended unexpectedly")
-        elif self.state.value == "paused":
-            # The device went away during a pause: the song is paused already, but this
-            # stream is dead, and started again it took no audio while showing as playing
-            # (and the watchdog, seeing no stream running, never said so). Play opens anew.
-            self._lost = True
 
     _closing = False
     _stopping = False

@@ -345,6 +345,33 @@ def test_play_after_the_queue_ran_out_with_the_device_gone_meanwhile_waits_pause
             sink.stop_sink(f)
 
 
+def test_play_just_after_the_queue_ran_out_with_the_device_gone_waits_paused(sd_engine, tmp_path, null_sink):
+    """The same before the output is let go: the stream that died with the server must not be
+    started again (it took no audio, the song showing as playing)."""
+    short, long = tmp_path / "short.wav", tmp_path / "long.wav"
+    sf.write(str(short), np.stack([sine(SR // 5, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(long), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    values, folder = sink.start_sink_private()
+    saved = {k: os.environ[k] for k in values if k in os.environ}
+    os.environ.update(values)
+    try:
+        e = sd_engine()
+        events = []
+        e.set_listener(lambda name, data: events.append(name))
+        e.play(Source(str(short)))
+        assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        assert wait_for(lambda: not e._output_running(), timeout=5)   # (dead, not let go: 3 s)
+        src = Source(str(long))
+        e.play(src)
+        assert e.state is PlaybackState.PAUSED and e.current is src
+        assert wait_for(lambda: "device_lost" in events)
+    finally:
+        os.environ.update(saved)
+        sink.stop_sink(folder)
+        sink.reinit_portaudio()     # (it last looked with no server: the tests after need one)
+
+
 def test_a_song_played_with_the_output_let_go_and_gone_is_not_logged_as_failing(null_sink, store, tmp_path,
                                                                                   monkeypatch):
     """The same through the player: the song waits for Play and is heard whole after it; no
