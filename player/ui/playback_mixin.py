@@ -271,7 +271,9 @@ class PlaybackMixin:
         self._command(lambda p: p.next(shown))
 
     def previous_track(self) -> None:
-        self._command(lambda p: p.previous())
+        # Past a song's first seconds it goes back to its start: paused, or the song cued from
+        # the last run, no state changes and no song starts, and no timer would show it.
+        self._command(lambda p: p.previous(), lambda result=None, error=None: self._tick())
 
     def _set_volume(self, value: float) -> None:
         if self.player is not None:

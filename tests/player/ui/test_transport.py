@@ -231,3 +231,23 @@ def test_stop_after_this_song_from_its_key_stops_at_the_end_says_so_and_unchecks
     window.act_stop_after.trigger()
     qtbot.waitUntil(lambda: not window.player.stop_after and not window.act_stop_after.isChecked(), timeout=5000)
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[2], timeout=10000)
+
+
+def test_previous_while_paused_shows_the_song_back_at_its_start(qtbot, store, make_window, tmp_path):
+    # Paused, the seek bar's timer rests: Previous restarting the song (past its first 3 s)
+    # changes no state and starts no song, and the bar went on showing where it was paused.
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    write_track(tmp_path / "long", "l1", fmt="wav", seconds=12.0, tags={"title": "Long Road", "artist": "Granite"})
+    Scanner(store).scan([str(tmp_path / "long")])
+    window = make_window(store)
+    _start_paused(qtbot, window, [window.model.track_id(0)])
+    slider = window.transport.slider
+    window.seek_to(8.0)
+    qtbot.waitUntil(lambda: window._seeking is None and abs(window.player.position - 8.0) < 0.2, timeout=5000)
+    assert slider.value() > 7500
+    window.previous_track()
+    qtbot.waitUntil(lambda: window.player.position < 0.2, timeout=5000)
+    assert window.player.state == PlaybackState.PAUSED
+    qtbot.waitUntil(lambda: slider.value() < 200, timeout=5000)
