@@ -368,6 +368,10 @@ class SoundDeviceEngine(BufferedEngine):
             else:
                 if was_playing or self.state.value == "paused":
                     self._output_start()
+                    self._cmds.put(("wake", None))
             raise
         if was_playing or self.state.value == "paused":
             self._output_start()
+            # Started while paused, the output is let go after the pause's time by the feeder,
+            # which rests until told something once the output was let go before.
+            self._cmds.put(("wake", None))

@@ -434,3 +434,53 @@ def test_through_the_sound_card_a_jump_to_the_end_is_a_skip_and_a_song_heard_is_
         assert p.early_skips == [a]
     finally:
         p.close()
+
+
+def test_resume_after_a_long_pause_plays_on_at_once_and_whole(sd_engine, tmp_path):
+    """Let go after a long pause, the output is opened anew on Play while the feeder, at rest,
+    waits for a command: the audio kept must come out promptly, with no gap in it."""
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(10 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    e.pause_release_s = 0.3
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 2)
+    e.pause()
+    assert wait_for(lambda: not e._output_running(), timeout=5)
+    time.sleep(0.5)                                       # (at rest: nothing ticks)
+    heard, underruns = src.heard_frames, e.underruns
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    time.sleep(0.3)
+    resumed = time.monotonic()
+    e.resume()
+    assert wait_for(lambda: src.heard_frames > heard + SR // 20, timeout=5)
+    assert time.monotonic() - resumed < 1.0               # (the stream's warm-up is 0.15 s)
+    assert wait_for(lambda: src.heard_frames > heard + 2 * SR, timeout=8)
+    e.pause()
+    time.sleep(0.3)
+    x = recorder.stop()[:, 0]
+    assert e.underruns == underruns
+    heard_back = active_region(x, threshold=0.01)
+    assert len(heard_back) > 1.5 * SR
+    # Whole: after the fade in, a sine that goes on without a gap or a jump.
+    assert np.max(sine_residual(heard_back[SR // 10:-SR // 10], freq=440, sr=SR)) < 0.02
+
+
+def test_a_device_chosen_while_paused_is_let_go_after_the_long_pause_too(sd_engine, tmp_path):
+    """Choosing an output while paused starts it there: the feeder, resting until told, must
+    still let it go after the pause's time, not leave it running for as long as the pause."""
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(10 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    e.pause_release_s = 0.3
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    e.pause()
+    assert wait_for(lambda: not e._output_running(), timeout=5)
+    e.set_device(None)
+    assert wait_for(lambda: not e._output_running(), timeout=5)
+    e.resume()
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
