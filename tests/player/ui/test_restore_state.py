@@ -86,3 +86,20 @@ def test_radio_from_the_track_left_at_the_last_close_resumes_it_there(qtbot, sca
     assert window.station is not None and window.station.seed == seed
     # Resumed as itself, as a station from a song playing now lets that play go on.
     assert [p["source"] for p in scanned.plays() if p["track_id"] == seed] == ["search"]
+
+
+def test_previous_on_the_track_left_last_time_shows_it_back_at_its_start(qtbot, scanned, make_window):
+    # Stopped, the seek bar's timer rests: Previous takes the cued track to its start with no
+    # state changed and no song started, and the bar went on showing the place left last time.
+    from player.playback import STATE_SETTING
+
+    track = scanned.tracks()[0]["id"]
+    scanned.set_setting(STATE_SETTING, {"queue": [], "keep_going": False, "current": [track, "library", True, 2.0]})
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    slider = window.transport.slider
+    assert abs(slider.value() - 2000) <= 150
+    window.previous_track()
+    qtbot.waitUntil(lambda: window.player.cued is not None and window.player.cued.position == 0.0, timeout=5000)
+    assert window.player.state == PlaybackState.STOPPED
+    qtbot.waitUntil(lambda: slider.value() < 100, timeout=5000)
