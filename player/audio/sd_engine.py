@@ -150,7 +150,11 @@ class SoundDeviceEngine(BufferedEngine):
             raise AudioEngineError(f"no audio output device {device or '(default)'}: {exc}") from exc
         super().__init__(rate=int(rate or info["default_samplerate"]), channels=channels,
                          buffer_s=buffer_s, crossfade_s=crossfade_s)
+        # Opened to know at once that the device plays at this rate, then let go until the
+        # first play: an open stream, even one never started, is kept by the sound server, and
+        # its client thread woke the process about once a second while nothing was played.
         self._open_stream()
+        self._close_stream()
 
     def _resolve(self) -> None:
         """Which device the name chosen opens (PortAudio's numbers change when it lists the
@@ -369,9 +373,13 @@ class SoundDeviceEngine(BufferedEngine):
                 if was_playing or self.state.value == "paused":
                     self._output_start()
                     self._cmds.put(("wake", None))
+                else:
+                    self._close_stream()
             raise
         if was_playing or self.state.value == "paused":
             self._output_start()
             # Started while paused, the output is let go after the pause's time by the feeder,
             # which rests until told something once the output was let go before.
             self._cmds.put(("wake", None))
+        else:
+            self._close_stream()    # (stopped: opened to check it, held from the next play on)

@@ -482,3 +482,25 @@ def test_a_device_chosen_while_paused_is_let_go_after_the_long_pause_too(sd_engi
     e.resume()
     heard = src.heard_frames
     assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
+
+
+def _streams_held() -> int:
+    """Streams this process holds open on the sound server, started or not."""
+    out = subprocess.run(["pactl", "list", "sink-inputs"], capture_output=True, text=True, timeout=10).stdout
+    return out.count(f'application.process.id = "{os.getpid()}"')
+
+
+def test_an_engine_with_nothing_to_play_holds_no_stream_open(sd_engine, tmp_path):
+    """An open stream, even one never started, is kept by the sound server, and its client
+    thread woke the process about once a second: a window opened and left with nothing
+    played held one for as long as it stayed open, as did an output chosen while stopped."""
+    path = tmp_path / "tone.wav"
+    sf.write(str(path), np.stack([sine(SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    assert _streams_held() == 0
+    e.set_device(None)
+    assert _streams_held() == 0
+    src = Source(str(path))
+    e.play(src)                                            # and it still plays when asked
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    assert _streams_held() == 1
