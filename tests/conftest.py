@@ -43,6 +43,14 @@ def _look(app) -> dict:
             "icon": app.windowIcon()}
 
 
+@pytest.fixture(scope="session")
+def qapp_cls():
+    """pytest-qt's application is Segue's own (it takes the files the system asks it to open)."""
+    from player.ui.opening import SegueApplication
+
+    return SegueApplication
+
+
 @pytest.fixture(autouse=True)
 def _theme_restored():
     """A test that themes the shared QApplication (Fusion, the shipped palette and style sheet,

@@ -55,9 +55,10 @@ def create_app(argv: list[str] | None = None):
 
     from player import APP_ID
     from player.ui import errors, plain_text
+    from player.ui.opening import SegueApplication
     from player.ui.theme import apply_theme
 
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app = QApplication.instance() or SegueApplication(argv or sys.argv[:1])
     app.setApplicationName("Segue")
     app.setOrganizationName("Segue")
     app.setDesktopFileName(APP_ID)
@@ -269,6 +270,8 @@ def run_gui(args=None) -> int:
         from player.ui.opening import open_paths
 
         open_paths(window, _launch_message(args)["open"])
+    if hasattr(app, "system_opens"):        # the Finder's files, those that launched Segue first
+        app.system_opens.open_in(window)
     try:
         from player.ui.mpris import start_mpris
 

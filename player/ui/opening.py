@@ -7,6 +7,9 @@ opened on the side does not throw away the queue the person made. Folders and pl
 files give their songs, and files outside the library folders play as tracks of their own
 (see :mod:`player.library.open_files`). Reading them runs on a worker: a dropped folder of
 thousands of files does not hold the window.
+
+On macOS the Finder names no files on the command line: it sends the running application a
+``QFileOpenEvent`` per file, the files that launched it included (:class:`SegueApplication`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 import re
 import sys
 
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 URI_LIST = "text/uri-list"
 _FILE_LINE = re.compile(rb"^[ \t]*file:", re.IGNORECASE | re.MULTILINE)
@@ -115,3 +119,69 @@ class FileDropsMixin:
         where = self.childAt(event.position().toPoint())
         on_up_next = where is not None and (where is self.up_next or self.up_next.isAncestorOf(where))
         open_paths(self, paths, queue=on_up_next)
+
+
+class SystemOpens(QObject):
+    """Files the system asks the application to open, one ``QFileOpenEvent`` each (macOS: the
+    Finder's "Open with", a file dropped on the Dock icon, the files that launched Segue),
+    opened as ``segue FILE...`` opens them.
+
+    The Finder sends one event per file chosen, so a burst is gathered until it has been
+    quiet for :attr:`BURST_MS` and plays as one list in the order it came; opened one by
+    one, each would have taken the place of the last. Files that come before the window is
+    there (while the library opens) wait for :meth:`open_in`.
+    """
+
+    BURST_MS = 250
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._paths: list[str] = []
+        self._window = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.BURST_MS)
+        self._timer.timeout.connect(self._open)
+
+    def take(self, event) -> None:
+        """Keep the file of ``event`` (a ``QFileOpenEvent``) to open with the rest of its burst."""
+        path = event.file()
+        if not path and event.url().isLocalFile():
+            path = event.url().toLocalFile()
+        if not path:
+            return
+        self._paths.append(path)
+        if self._window is not None:
+            self._timer.start()         # (again: the burst goes on)
+
+    def open_in(self, window) -> None:
+        """From now on open the files in ``window``; those that came before it, at once."""
+        self._window = window
+        window.destroyed.connect(self._window_gone)
+        if self._paths:
+            self._open()
+
+    def _window_gone(self) -> None:
+        self._window = None
+        self._timer.stop()
+
+    def _open(self) -> None:
+        paths, self._paths = self._paths, []
+        if paths and self._window is not None:
+            open_paths(self._window, paths)
+
+
+class SegueApplication(QApplication):
+    """The application: hands the files the system asks it to open to :class:`SystemOpens`.
+    Only the events sent to the application itself come here (an event filter on the
+    application would run Python for every event of every widget)."""
+
+    def __init__(self, argv: list[str]):
+        super().__init__(argv)
+        self.system_opens = SystemOpens(self)
+
+    def event(self, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FileOpen:
+            self.system_opens.take(event)
+            return True
+        return super().event(event)
