@@ -330,6 +330,39 @@ def test_bundle_filter_keeps_what_the_frozen_app_loads():
     assert [p for p in dropped if not drop.search(p)] == []
 
 
+def test_the_mac_bundle_offers_segue_for_every_format_it_plays():
+    # Without document types in its Info.plist the Finder never offered Segue in "Open With".
+    import plistlib
+
+    from player.library.mime import BY_EXTENSION, document_types
+    from player.library.tags import AUDIO_EXTENSIONS
+    from player.playlist_files import EXTENSIONS
+
+    src = (ROOT / "build.spec").read_text(encoding="utf-8")
+    start = src.index("INFO_PLIST = {")
+    namespace = {"APP": "Segue", "__version__": __version__, "document_types": document_types}
+    exec(src[start: src.index("\n}\n", start) + 3], namespace)
+    assert "info_plist=INFO_PLIST" in src and "from player.library.mime import document_types" in src
+    plist = plistlib.loads(plistlib.dumps(namespace["INFO_PLIST"]))      # what a plist can hold
+    kinds = plist["CFBundleDocumentTypes"]
+    declared = [f".{ext}" for kind in kinds for ext in kind["CFBundleTypeExtensions"]]
+    assert len(declared) == len(set(declared))
+    # Every extension Segue reads, audio and playlists, but the video containers (a film opened
+    # from the Finder belongs in a video player, as on the Linux desktop).
+    videos = {ext for ext, types in BY_EXTENSION.items() if not types}
+    assert videos == {".mp4", ".webm"}
+    assert set(declared) == (set(AUDIO_EXTENSIONS) | set(EXTENSIONS)) - videos
+    assert {".mp3", ".flac", ".m4a", ".wav", ".aiff", ".ogg", ".opus", ".m3u8"} <= set(declared)
+    for kind in kinds:
+        # A viewer offered beside the default player, never taking its place.
+        assert kind["CFBundleTypeRole"] == "Viewer" and kind["LSHandlerRank"] == "Alternate", kind
+        assert kind["CFBundleTypeName"] and "LSItemContentTypes" not in kind    # (it would hide the extensions)
+        for ext in kind["CFBundleTypeExtensions"]:
+            assert set(BY_EXTENSION[f".{ext}"]) <= set(kind["CFBundleTypeMIMETypes"]), ext
+    playlists = next(kind for kind in kinds if ".m3u" in [f".{e}" for e in kind["CFBundleTypeExtensions"]])
+    assert {f".{e}" for e in playlists["CFBundleTypeExtensions"]} == set(EXTENSIONS)
+
+
 def test_desktop_entry_installer_points_the_menu_at_the_bundle(tmp_path):
     # A space, and what the desktop entry's quoting (and sed) take for their own: "&" was
     # replaced by the line it stood in, and "$" or a quote went unescaped.

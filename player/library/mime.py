@@ -1,9 +1,10 @@
 """The MIME types of the files Segue opens, as a desktop names them.
 
 A file manager offers "Open with Segue" for a file only when the desktop entry lists the
-file's type, and a desktop sound menu asks MPRIS which types the player takes. Both read
-this one list (the desktop entry is checked against it by a test), so a format the player
-learns to read is offered everywhere at once. The names are shared-mime-info's for each
+file's type, a desktop sound menu asks MPRIS which types the player takes, and the macOS
+Finder reads the document types of the app's Info.plist (:func:`document_types`). All read
+this one list (the desktop entry and build.spec are checked against it by tests), so a
+format the player learns to read is offered everywhere at once. The names are shared-mime-info's for each
 extension, with the aliases other systems still use.
 """
 
@@ -52,3 +53,26 @@ BY_EXTENSION = {
 
 #: every type above once, in a fixed order (the desktop entry's MimeType= list)
 MIME_TYPES = tuple(dict.fromkeys(t for types in BY_EXTENSION.values() for t in types))
+
+
+
+def document_types() -> list[dict]:
+    """The ``CFBundleDocumentTypes`` of Segue.app's Info.plist: what the Finder offers to open
+    with Segue. By extension (Launch Services maps each to its type, a made-up one where macOS
+    knows none), with the MIME types above, as on the desktop entry: the video containers are
+    left out. A viewer ranked "Alternate": Segue is offered in "Open With" for these files and
+    never becomes their default player by being installed."""
+    from player.playlist_files import EXTENSIONS as PLAYLISTS
+
+    def kind(name: str, extensions: list[str]) -> dict:
+        return {
+            "CFBundleTypeName": name,
+            "CFBundleTypeRole": "Viewer",
+            "LSHandlerRank": "Alternate",
+            "CFBundleTypeExtensions": [ext.lstrip(".") for ext in extensions],
+            "CFBundleTypeMIMETypes": list(dict.fromkeys(t for ext in extensions for t in BY_EXTENSION[ext])),
+        }
+
+    offered = [ext for ext, types in BY_EXTENSION.items() if types]
+    return [kind("Audio file", [ext for ext in offered if ext not in PLAYLISTS]),
+            kind("Playlist", [ext for ext in offered if ext in PLAYLISTS])]
