@@ -319,6 +319,9 @@ class PlaybackMixin:
 
     def volume_by(self, percent: int) -> None:
         v = self.transport.volume
+        # A volume key while muted asks to hear the music, even with the slider at its end
+        # (where the value does not change, so the slider's own unmute never comes).
+        self.transport.set_muted(False)
         v.setValue(max(v.minimum(), min(v.maximum(), v.value() + percent)))
 
     def set_shuffle(self, on: bool) -> None:

@@ -271,6 +271,14 @@ def test_mute_silences_keeps_the_volume_and_is_remembered(qtbot, scanned, make_w
     again.volume_by(5)                                          # moving the volume unmutes at the new one
     assert not again.transport.muted and not again.act_mute.isChecked()
     assert abs(again.player.volume - volume_gain(55)) < 1e-9
+    again.transport.volume.setValue(100)
+    again.act_mute.trigger()
+    again.volume_by(5)                                          # Ctrl+Up at the top still unmutes
+    assert not again.transport.muted and again.player.volume == 1.0
+    again.transport.volume.setValue(0)
+    again.act_mute.trigger()
+    again.volume_by(-5)                                         # and Ctrl+Down at the bottom
+    assert not again.transport.muted and not again.act_mute.isChecked()
 
 
 def test_a_volume_saved_before_the_loudness_slider_sounds_as_loud(qtbot, scanned, make_window, tmp_path):
