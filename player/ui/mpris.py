@@ -153,7 +153,10 @@ if QDBusAbstractAdaptor is not None:
             self._window.seek_to(seconds)       # Seeked follows, as for a seek in the window
 
         def _volume(self) -> float:
-            return self._window.transport.volume.value() / 100
+            # Muted, the music is silent: a desktop's volume control shows it so, and setting
+            # a volume from there unmutes at that level, as moving the slider does.
+            transport = self._window.transport
+            return 0.0 if transport.muted else transport.volume.value() / 100
 
         def _set_volume(self, value: float) -> None:
             slider = self._window.transport.volume
@@ -231,6 +234,7 @@ def start_mpris(window) -> Mpris | None:
         return None
 
     window.transport.volume.valueChanged.connect(mpris.announce_volume)
+    window.transport.mute_changed.connect(mpris.announce_volume)
     window.names_read.connect(mpris.announce)       # a track first named "…" has its names now
     window.cover_shared.connect(mpris.announce)     # the cover is read after the song starts
     window.mpris = mpris                            # (from now on the window writes covers for it)

@@ -147,6 +147,18 @@ def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned
         # PropertiesChanged told the desktop. The signal leaves on Qt's D-Bus thread: the
         # listener is given the time to hear it before it is stopped.
         qtbot.waitUntil(lambda: any("'Volume': <0.65" in line for line in lines), timeout=5000)
+        # Muted, the desktop is told the music is silent (its control showed the slider's
+        # volume over silence), and setting a volume from there unmutes at it.
+        window.act_mute.trigger()
+        assert "0.0" in _get(qtbot, "Volume")
+        qtbot.waitUntil(lambda: any("'Volume': <0.0" in line for line in lines), timeout=5000)
+        result = _in_thread(qtbot, lambda: subprocess.run(
+            ["gdbus", "call", "--session", "--dest", mpris.SERVICE, "--object-path", mpris.PATH, "--method",
+             "org.freedesktop.DBus.Properties.Set", mpris.PLAYER_IFACE, "Volume", "<0.5>"],
+            capture_output=True, text=True, timeout=20))
+        assert result.returncode == 0, result.stderr
+        qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
+        assert window.transport.volume.value() == 50 and abs(window.player.volume - 0.5 ** 3) < 1e-6
     finally:
         service.close()
         monitor.terminate()
