@@ -159,6 +159,18 @@ def _lap(entry: QueueEntry) -> QueueEntry:
     return QueueEntry(entry.track_id, "queue", True, entry.lap + 1)
 
 
+def _hand_queued(entry: QueueEntry) -> bool:
+    """The person queued it song by song (Play next, Add to Up next), not a list played, a
+    suggestion or a copy repeat all made for the next round."""
+    return entry.source == "queue" and not entry.lap
+
+
+def _after_hand_queued(entries) -> int:
+    """Where the songs queued by hand at the front of ``entries`` end: what is queued by hand
+    next goes there, before the rest of the list played, a station's batch and suggestions."""
+    return next((i for i, e in enumerate(entries) if not _hand_queued(e)), len(entries))
+
+
 class Player:
     """Plays tracks from the store through ``engine`` and logs every play."""
 
@@ -361,10 +373,19 @@ class Player:
         self._maybe_fill()
 
     def enqueue(self, track_ids, *, source: str = "queue") -> None:
-        """Add tracks to the end of the queue (to random places in it while shuffling)."""
+        """Add tracks queued by hand (``source`` "queue") after the others queued by hand, before
+        what the list played, a station or Keep it going put in Up next: the person's own picks
+        come first, in the order they were queued, shuffled or not. Any other ``source`` goes
+        to the end of the queue (to random places in it while shuffling)."""
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
         with self._lock:
-            if self._shuffle:
+            if all(_hand_queued(e) for e in entries):
+                at = _after_hand_queued(self._queue.entries())
+                self._queue.insert(at, entries)
+                if self._shuffle:
+                    at = _after_hand_queued(self._natural)
+                    self._natural[at:at] = entries
+            elif self._shuffle:
                 self._natural.extend(entries)
                 self._queue.insert_randomly(entries, self._rng)
             else:
@@ -688,7 +709,7 @@ class Player:
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
         with self._lock:    # one step: a track change in between cannot end up skipped
             self._failed_in_row = []    # the person's new list: its failures are counted afresh
-            self._set_queue(ids[start_index + 1:], source, suggested)
+            self._set_queue(ids[start_index + 1:], source, suggested, ids[start_index])
             self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True)
         self._emit("queue_changed")
 
@@ -705,7 +726,7 @@ class Player:
         seed = int(seed)
         with self._lock:
             self._failed_in_row = []
-            self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True)
+            self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True, seed)
             playing, cued = self._playing, self._cued
             if playing is not None and playing.entry.track_id == seed:
                 if self._repeat == "all":
@@ -720,13 +741,20 @@ class Player:
         self._emit("queue_changed")
         self._maybe_fill()
 
-    def _set_queue(self, ids: list[int], source: str, suggested: bool) -> None:
+    def _set_queue(self, ids: list[int], source: str, suggested: bool, starting: int) -> None:
+        """The queue becomes ``ids`` after the songs the person queued by hand, which stay first
+        (in their order, shuffled or not): something new started replaces the list played
+        before and the suggestions, not the person's own picks for next. One of them that is
+        ``starting`` now goes (radio from it in Up next): kept, it would be heard twice."""
         rest = [QueueEntry(t, source, not suggested) for t in ids]
         with self._lock:
+            kept = [e for e in self._queue.entries() if _hand_queued(e)]
+            same = next((e for e in kept if e.track_id == starting), None)
+            kept = [e for e in kept if e is not same]
             if self._shuffle:
-                self._natural = list(rest)
+                self._natural = kept + rest
                 rest = shuffled(rest, self._rng)
-            self._queue.replace(rest)
+            self._queue.replace(kept + rest)
             self._queue_gen += 1
             self._list_from = len(self._history)     # where this list's rounds begin
 
@@ -737,10 +765,10 @@ class Player:
         self._start(QueueEntry(int(track_id), source, True), ended="skipped", restart_stops=True)
 
     def play_now(self, track_ids, *, source: str = "library") -> None:
-        """Play ``track_ids[0]`` now and the others next, before what was queued, which stays:
-        files opened from the file manager or dropped on the window play at once without
-        throwing away the person's Up next. One step under the lock, so a song that ends
-        meanwhile cannot start the second of them."""
+        """Play ``track_ids[0]`` now and the others after the songs queued by hand, before the
+        rest of what was queued, which stays: files opened from the file manager or dropped on
+        the window play at once without throwing away the person's Up next. One step under
+        the lock, so a song that ends meanwhile cannot start the second of them."""
         ids = [int(t) for t in track_ids]
         if not ids:
             return
@@ -749,8 +777,9 @@ class Player:
             rest = [QueueEntry(t, source, True) for t in ids[1:]]
             if rest:
                 if self._shuffle:
-                    self._natural[:0] = rest
-                self._queue.insert(0, rest)
+                    at = _after_hand_queued(self._natural)
+                    self._natural[at:at] = rest
+                self._queue.insert(_after_hand_queued(self._queue.entries()), rest)
             self._start(QueueEntry(ids[0], source, True), ended="skipped", restart_stops=True)
         self._emit("queue_changed")
 

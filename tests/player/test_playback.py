@@ -941,14 +941,15 @@ def test_a_station_from_the_track_playing_lets_it_go_on(store, tmp_path, make_pl
     p = make_player(speed=2.0)
     ev = Events(p)
     p.play_track(a, source="search")
-    p.enqueue([b])
+    p.enqueue([b])                              # queued by hand: it stays, before the station's songs
     p.start_station(a, [c, d])
     assert p.current_track_id == a
-    assert [(e.track_id, e.source, e.manual) for e in p.queue] == [(c, "radio", False), (d, "radio", False)]
-    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ev.of("track_ended")) == 3)
-    assert p.history == [a, c, d] and p.early_skips == []
-    assert ended(store) == [(a, "finished"), (c, "finished"), (d, "finished")]
-    assert [r["source"] for r in store.plays()] == ["search", "radio", "radio"]
+    assert [(e.track_id, e.source, e.manual) for e in p.queue] == [
+        (b, "queue", True), (c, "radio", False), (d, "radio", False)]
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ev.of("track_ended")) == 4)
+    assert p.history == [a, b, c, d] and p.early_skips == []
+    assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished"), (d, "finished")]
+    assert [r["source"] for r in store.plays()] == ["search", "queue", "radio", "radio"]
 
 
 def test_a_station_seed_is_the_persons_pick_and_repeat_all_keeps_it_in_the_round(store, tmp_path, make_player):
@@ -1035,7 +1036,8 @@ def test_going_back_or_starting_the_same_song_again_is_the_persons_pick_and_no_s
     p = make_player(speed=1.0)
     p.play_track(x)
     p.enqueue([a], source="up_next")
-    p.enqueue([b])
+    p.enqueue([b])                              # queued by hand: before Segue's offer...
+    p.move_queue_entries([p.queue[0]], [])      # ...and dragged after it
     p.next()                                    # x skipped early; a, Segue's offer, plays
     p.next()                                    # a skipped early; b plays
     p.previous()                                # under 3 s in: back to a, the person's wish
@@ -1342,7 +1344,7 @@ def test_a_resumed_song_started_over_is_judged_from_its_start_and_next_is_a_skip
     assert p.current_track_id == a and wait_for(lambda: p.position > 33.0)
     p.next()                                    # 4 s heard of it in all: a rejection
     assert [(r["track_id"], r["source"], r["ended"]) for r in store.plays()[-2:]] == [
-        (a, "library", "skipped"), (b, "radio", "playing")]
+        (a, "library", "skipped"), (b, "queue", "playing")]     # (b queued by hand comes first)
     assert p.early_skips == [a]
     p.play_tracks([a, a, b])                    # the person's list, a twice in a row (b skipped)
     p.next()                                    # Next on the first a is still a skip of it
@@ -1640,26 +1642,26 @@ def test_an_early_skip_reranks_the_suggestions_and_leaves_hand_queued_tracks_in_
     p.set_queue_filler(filler)
     p.play_track(ids[0])
     assert wait_for(lambda: len(p.queue) == 4)
-    p.enqueue([ids[11]])                                  # queued by hand, fifth
+    p.enqueue([ids[11]])                                  # queued by hand: before the suggestions
     p.insert_next([ids[10]])                              # and first
-    assert [e.track_id for e in p.queue] == [ids[10], ids[1], ids[2], ids[3], ids[4], ids[11]]
+    assert [e.track_id for e in p.queue] == [ids[10], ids[11], ids[1], ids[2], ids[3], ids[4]]
     p.next()                                              # skip t0 early: t10 (queued by hand) plays
     assert wait_for(lambda: len(asked) == 2)
-    assert wait_for(lambda: [e.track_id for e in p.queue][:1] == [ids[9]])
+    assert wait_for(lambda: [e.track_id for e in p.queue][1:2] == [ids[9]])
     queue = p.queue
-    assert [e.track_id for e in queue] == [ids[9], ids[8], ids[7], ids[6], ids[11]]
-    assert queue[-1].manual and not any(e.manual for e in queue[:-1])
+    assert [e.track_id for e in queue] == [ids[11], ids[9], ids[8], ids[7], ids[6]]
+    assert queue[0].manual and not any(e.manual for e in queue[1:])
     assert asked[-1] == (4, 1, [ids[0]])
     p.next()                                              # a second early skip: a streak of two
-    assert wait_for(lambda: len(asked) == 3) and asked[-1][:2] == (3, 2)
-    assert p.current_track_id == ids[9]
-    assert wait_for(lambda: [e.track_id for e in p.queue] == [ids[8], ids[7], ids[6], ids[11], ids[5]])
+    assert wait_for(lambda: len(asked) == 3) and asked[-1][:2] == (4, 2)
+    assert p.current_track_id == ids[11]
+    assert wait_for(lambda: [e.track_id for e in p.queue] == [ids[9], ids[8], ids[7], ids[6]])
     short = add_tracks(store, tmp_path, [("short", 0.3)])[0]
-    p.play_track(short)                                   # skips t9 early (a third), then plays to its end
+    p.play_track(short)                                   # skips t11 early (a third), then plays to its end
     assert wait_for(lambda: p.current_track_id != short and len(asked) == 4)
     time.sleep(0.3)
     assert len(asked) == 4 and asked[-1][:2] == (4, 3)    # a track heard to its end: no re-rank...
-    assert p.skip_streak == 0 and p.early_skips == [ids[0], ids[10], ids[9]]   # ...and the run is over
+    assert p.skip_streak == 0 and p.early_skips == [ids[0], ids[10], ids[11]]   # ...and the run is over
 
 
 def test_a_moved_file_queued_while_the_scan_showed_it_new_plays_as_its_old_track(store, make_player, tmp_path):
@@ -2364,3 +2366,83 @@ def test_play_now_plays_the_songs_before_the_queue_and_keeps_it(store, tmp_path,
     p.play_now(ids[3:])
     assert wait_for(lambda: p.current_track_id == ids[3])
     assert [e.track_id for e in p.queue] == [ids[4], ids[5], *queued]
+
+
+def test_songs_queued_by_hand_come_before_the_suggestions_in_the_order_queued(store, tmp_path, make_player):
+    # Add to Up next with Keep it going on put the song behind every suggestion, and each
+    # refill of suggestions pushed nothing ahead of it, but it waited behind the first ones.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(12)])
+    mine, also, first = ids[9], ids[10], ids[11]
+
+    def filler(player):
+        taken = set(player.history) | {e.track_id for e in player.queue}
+        return [(i, "up_next") for i in ids[:9] if i not in taken][:3]
+
+    p = make_player(speed=1.0)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(ids[0])
+    assert wait_for(lambda: len(p.queue) == 3)
+    p.enqueue([mine])
+    p.enqueue([also])
+    p.insert_next([first])                                  # Play next: first among them
+    queue = p.queue
+    assert [e.track_id for e in queue] == [first, mine, also, ids[1], ids[2], ids[3]]
+    assert [e.source for e in queue] == ["queue"] * 3 + ["up_next"] * 3
+    for want in (first, mine, also):
+        p.next()
+        assert p.current_track_id == want
+    p.next()                                                # down to two suggestions: a refill after them
+    assert wait_for(lambda: [e.track_id for e in p.queue] == [ids[2], ids[3], ids[4], ids[5], ids[6]])
+    p.enqueue([mine])                                       # queued again: before the refill too
+    assert [e.track_id for e in p.queue] == [mine, ids[2], ids[3], ids[4], ids[5], ids[6]]
+    p.next()
+    plays = [(r["track_id"], r["source"]) for r in store.plays()]
+    # Logged as the person's own picks, not as songs Segue offered.
+    assert plays[1:4] == [(first, "queue"), (mine, "queue"), (also, "queue")] and plays[-1] == (mine, "queue")
+    p.stop()
+
+
+def test_a_new_list_or_station_keeps_the_songs_queued_by_hand_right_after_it(store, tmp_path, make_player):
+    # A double-click on a library row threw away the songs queued by hand with the rest of Up
+    # next; a station queued its batch in their place.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(10)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids[:4], source="library")                # an album played
+    p.enqueue([ids[8]])                                     # before the album's rest
+    p.enqueue([ids[4]], source="up_next")                   # a suggestion, after it
+    assert [e.track_id for e in p.queue] == [ids[8], ids[1], ids[2], ids[3], ids[4]]
+    p.play_tracks(ids[5:8], 1, source="library")            # a double-click on another list's row
+    assert p.current_track_id == ids[6]
+    assert [(e.track_id, e.source) for e in p.queue] == [(ids[8], "queue"), (ids[7], "library")]
+    p.insert_next([ids[9]])
+    p.start_station(ids[0], [ids[1], ids[2]])               # a radio: its batch after them
+    assert p.current_track_id == ids[0]
+    assert [(e.track_id, e.source, e.manual) for e in p.queue] == [
+        (ids[9], "queue", True), (ids[8], "queue", True), (ids[1], "radio", False), (ids[2], "radio", False)]
+    p.enqueue([ids[5]])                                     # during the radio: before its batch
+    assert [e.track_id for e in p.queue][:3] == [ids[9], ids[8], ids[5]]
+    p.start_station(ids[8], [ids[3]])                       # radio from one of them: not heard twice
+    assert p.current_track_id == ids[8]
+    assert [e.track_id for e in p.queue] == [ids[9], ids[5], ids[3]]
+    p.clear_queue()                                         # Clear still clears them all
+    p.play_tracks(ids[:2], source="library")
+    assert [e.track_id for e in p.queue] == [ids[1]]
+    p.stop()
+
+
+def test_songs_queued_by_hand_stay_first_after_a_restart(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(6)])
+    p = make_player(speed=1.0)
+    p.restore_state()                                       # saving from now on
+    p.start_station(ids[0], [ids[1], ids[2]])
+    p.enqueue([ids[5]])
+    assert [e.track_id for e in p.queue] == [ids[5], ids[1], ids[2]]
+    p.close()
+    again = make_player(speed=1.0)
+    again.restore_state()
+    assert [(e.track_id, e.source) for e in again.queue] == [(ids[5], "queue"), (ids[1], "radio"), (ids[2], "radio")]
+    again.enqueue([ids[4]])                                 # after the one queued last run, before the batch
+    assert [e.track_id for e in again.queue] == [ids[5], ids[4], ids[1], ids[2]]
+    again.play_tracks([ids[3]])                             # something new: they stay, the batch goes
+    assert [e.track_id for e in again.queue] == [ids[5], ids[4]]

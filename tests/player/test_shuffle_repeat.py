@@ -75,7 +75,9 @@ def test_repeat_all_turned_off_plays_the_rest_of_the_round_and_no_more(store, tm
     for want in (b, c, a):
         p.next()
         assert wait_for(lambda: p.current_track_id == want)
-    p.enqueue([d])
+    p.enqueue([d])                                              # queued by hand: before the round's rest
+    p.next()
+    assert wait_for(lambda: p.current_track_id == d)
     p.next()
     assert wait_for(lambda: p.current_track_id == b)
     assert [e.track_id for e in p.queue] == [c, a, d, b]
@@ -211,10 +213,10 @@ def test_shuffle_turned_off_after_a_restart_brings_back_the_order_added(store, t
     p.play_tracks(ids, source="library")
     assert wait_for(lambda: p.current_track_id == ids[0])
     p.set_shuffle(True)
-    p.enqueue([ids[0]])                                         # added while shuffling
     p.next()
     assert wait_for(lambda: p.current_track_id not in (None, ids[0]))
     playing = p.current_track_id
+    p.enqueue([ids[0]])                                         # queued by hand while shuffling: first
     shuffled = [e.track_id for e in p.queue]
     p.close()
     gone = next(t for t in shuffled if t != ids[0])
@@ -223,7 +225,7 @@ def test_shuffle_turned_off_after_a_restart_brings_back_the_order_added(store, t
     again.restore_state()
     assert again.shuffle and [e.track_id for e in again.queue] == [t for t in shuffled if t != gone]
     again.set_shuffle(False)
-    assert [e.track_id for e in again.queue] == [t for t in ids[1:] + [ids[0]] if t not in (playing, gone)]
+    assert [e.track_id for e in again.queue] == [ids[0]] + [t for t in ids[1:] if t not in (playing, gone)]
 
 
 def test_a_damaged_order_of_a_shuffled_queue_keeps_the_queue(store, tmp_path, make_player):
@@ -242,16 +244,18 @@ def test_a_damaged_order_of_a_shuffled_queue_keeps_the_queue(store, tmp_path, ma
 def test_shuffle_orders_the_queue_randomly_and_back(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(12)])
     p = make_player(speed=1.0)
-    p.play_tracks(ids[:1], source="library")
-    p.enqueue(ids[1:8])
+    p.play_tracks(ids[:8], source="library")
     p.set_shuffle(True)
     shuffled = [e.track_id for e in p.queue]
     assert sorted(shuffled) == sorted(ids[1:8]) and shuffled != ids[1:8]
-    p.enqueue(ids[8:])                                          # added while shuffling: random places
-    assert sorted(e.track_id for e in p.queue) == sorted(ids[1:])
-    p.set_shuffle(False)
-    assert [e.track_id for e in p.queue] == ids[1:]             # back to the order they were added in
+    p.enqueue(ids[8:10])                                        # queued by hand while shuffling: first, in order
+    p.enqueue(ids[10:], source="library")                       # a list's songs added: random places
+    queue = [e.track_id for e in p.queue]
+    assert queue[:2] == ids[8:10] and sorted(queue[2:]) == sorted(ids[1:8] + ids[10:])
+    p.set_shuffle(False)                                        # back to the order they were added in
+    assert [e.track_id for e in p.queue] == ids[8:10] + ids[1:8] + ids[10:]
     p.set_shuffle(True)
-    p.play_tracks(ids, 0, source="library")                     # a list played while shuffling
+    p.play_tracks(ids[:8], 0, source="library")                 # a list played while shuffling
     rest = [e.track_id for e in p.queue]
-    assert p.current_track_id == ids[0] and sorted(rest) == sorted(ids[1:]) and rest != ids[1:]
+    assert p.current_track_id == ids[0] and rest[:2] == ids[8:10]
+    assert sorted(rest[2:]) == sorted(ids[1:8]) and rest[2:] != ids[1:8]

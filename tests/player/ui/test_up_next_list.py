@@ -34,7 +34,7 @@ def test_a_long_up_next_names_the_rows_drawn_and_moves_on_by_one_row(qtbot, scan
         return info(track_id, **kw)
     window._info = counted
     queued = (ids * 250)[:2000]
-    window.enqueue(queued)
+    window.play_ids([ids[0], *queued], 0, "library")  # a long list played (a new one replaces it)
     qtbot.waitUntil(lambda: len(window.up_next.track_ids()) == 2000, timeout=10000)
     qtbot.wait(200)                                   # drawn
     # The names of 2,000 entries are not all looked up: those of the rows on screen are.
