@@ -504,16 +504,20 @@ class Player:
         return self._shuffle
 
     def set_shuffle(self, on: bool) -> None:
-        """Shuffle the queue now (tracks added later go to random places in it); turned off,
-        the entries still queued go back to the order they were added in."""
+        """Shuffle the queue now, after the songs queued by hand (songs from a list added later
+        go to random places in it); turned off, the entries still queued go back to the order
+        they were added in."""
         on = bool(on)
         with self._lock:
             if on == self._shuffle:
                 return
             self._shuffle = on
             if on:
+                # The songs queued by hand stay first, in their order: shuffle is for the
+                # list played and the suggestions, not for what the person asked for next.
                 self._natural = self._queue.entries()
-                self._queue.shuffle(self._rng)
+                first = _after_hand_queued(self._natural)
+                self._queue.replace(self._natural[:first] + shuffled(self._natural[first:], self._rng))
             else:
                 self._queue.order_like(self._natural)
                 self._natural = []

@@ -134,11 +134,6 @@ class PlayQueue:
         with self._lock:
             self._items.clear()
 
-    def shuffle(self, rng: random.Random) -> None:
-        """Put the entries in a random order (never the same order: that looks like nothing happened)."""
-        with self._lock:
-            self._items = shuffled(self._items, rng)
-
     def insert_randomly(self, entries: list[QueueEntry], rng: random.Random) -> None:
         """Each entry at a random place among the queued ones."""
         with self._lock:

@@ -254,7 +254,9 @@ def test_shuffle_orders_the_queue_randomly_and_back(store, tmp_path, make_player
     assert queue[:2] == ids[8:10] and sorted(queue[2:]) == sorted(ids[1:8] + ids[10:])
     p.set_shuffle(False)                                        # back to the order they were added in
     assert [e.track_id for e in p.queue] == ids[8:10] + ids[1:8] + ids[10:]
-    p.set_shuffle(True)
+    p.set_shuffle(True)                                         # the songs queued by hand stay first
+    queue = [e.track_id for e in p.queue]
+    assert queue[:2] == ids[8:10] and sorted(queue[2:]) == sorted(ids[1:8] + ids[10:])
     p.play_tracks(ids[:8], 0, source="library")                 # a list played while shuffling
     rest = [e.track_id for e in p.queue]
     assert p.current_track_id == ids[0] and rest[:2] == ids[8:10]
