@@ -387,7 +387,8 @@ class Player:
                     self._natural[at:at] = entries
             elif self._shuffle:
                 self._natural.extend(entries)
-                self._queue.insert_randomly(entries, self._rng)
+                # (never before the songs queued by hand: they come first)
+                self._queue.insert_randomly(entries, self._rng, _after_hand_queued)
             else:
                 self._queue.extend(entries)
             self._queue_changed()

@@ -134,11 +134,12 @@ class PlayQueue:
         with self._lock:
             self._items.clear()
 
-    def insert_randomly(self, entries: list[QueueEntry], rng: random.Random) -> None:
-        """Each entry at a random place among the queued ones."""
+    def insert_randomly(self, entries: list[QueueEntry], rng: random.Random, after=lambda items: 0) -> None:
+        """Each entry at a random place among the queued ones, not before ``after(items)``
+        (read under the lock, with the entries as they are then)."""
         with self._lock:
             for e in entries:
-                self._items.insert(rng.randint(0, len(self._items)), e)
+                self._items.insert(rng.randint(after(self._items), len(self._items)), e)
 
     def order_like(self, reference: list[QueueEntry]) -> None:
         """Entries found in ``reference`` (by identity) take its order; the others keep

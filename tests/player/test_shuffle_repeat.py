@@ -242,14 +242,14 @@ def test_a_damaged_order_of_a_shuffled_queue_keeps_the_queue(store, tmp_path, ma
 
 
 def test_shuffle_orders_the_queue_randomly_and_back(store, tmp_path, make_player):
-    ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(12)])
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(40)])
     p = make_player(speed=1.0)
     p.play_tracks(ids[:8], source="library")
     p.set_shuffle(True)
     shuffled = [e.track_id for e in p.queue]
     assert sorted(shuffled) == sorted(ids[1:8]) and shuffled != ids[1:8]
     p.enqueue(ids[8:10])                                        # queued by hand while shuffling: first, in order
-    p.enqueue(ids[10:], source="library")                       # a list's songs added: random places
+    p.enqueue(ids[10:], source="library")                       # a list's songs added: random places after
     queue = [e.track_id for e in p.queue]
     assert queue[:2] == ids[8:10] and sorted(queue[2:]) == sorted(ids[1:8] + ids[10:])
     p.set_shuffle(False)                                        # back to the order they were added in
