@@ -10,6 +10,8 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from player.audio.queue import QueueEntry
+from player.ui.two_line import REASON_ROLE
+from tests.player.ui.test_never_suggest import _menu_action, _start_paused
 
 
 def _select(panel, *rows: int) -> None:
@@ -210,3 +212,32 @@ def test_delete_removes_the_selected_entries_in_order_however_they_were_selected
     view.selectAll()
     qtbot.keyClick(panel, Qt.Key_Delete)
     assert asked[-1] == queue
+
+
+def test_a_song_added_to_up_next_plays_before_the_suggestions_and_stays_through_a_double_click(
+        qtbot, scanned, make_window):
+    # Added with Keep it going on, the song waited behind every suggestion; a double-click on
+    # a library row then threw it away with them.
+    window = make_window(scanned)
+    model, table = window.model, window.library.table
+    _start_paused(qtbot, window, model.track_id(0))
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: len(window.up_next.track_ids()) >= 3, timeout=10000)
+    suggested = window.up_next.track_ids()
+    row = 0                                                   # the song paused, to hear again
+    mine = model.track_id(row)
+    _menu_action(window.library, table.visualRect(model.index(row, 1)), "Add to Up next").trigger()
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [mine, *suggested], timeout=5000)
+    rows = window.up_next.rows
+    assert rows.index(0).data(REASON_ROLE) == "You added it"   # said as the person's own pick
+
+    # A double-click on another row: it plays, the song queued by hand comes right after it.
+    other = 1
+    rect = table.visualRect(model.index(other, 1))
+    qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(table.viewport(), Qt.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: window.player.current_track_id == model.track_id(other)
+                    and window.up_next.track_ids()[:1] == [mine], timeout=10000)
+    after = [model.track_id(r) for r in range(other + 1, model.rowCount())]
+    qtbot.waitUntil(lambda: window.up_next.track_ids()[1:len(after) + 1] == after, timeout=5000)
+    window.pause()
