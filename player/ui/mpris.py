@@ -159,8 +159,14 @@ if QDBusAbstractAdaptor is not None:
             return 0.0 if transport.muted else transport.volume.value() / 100
 
         def _set_volume(self, value: float) -> None:
-            slider = self._window.transport.volume
-            slider.setValue(round(min(1.0, max(0.0, float(value))) * slider.maximum()))
+            transport = self._window.transport
+            slider = transport.volume
+            level = round(min(1.0, max(0.0, float(value))) * slider.maximum())
+            if level > 0:
+                # Muted, the desktop is shown 0: a volume set there is to hear the music, also
+                # at the level the slider already has (where the slider's move does not come).
+                transport.set_muted(False)
+            slider.setValue(level)
 
         PlaybackStatus = Property(str, lambda self: self._status())
         Metadata = Property("QVariantMap", lambda self: self._metadata())

@@ -159,6 +159,13 @@ def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned
         assert result.returncode == 0, result.stderr
         qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
         assert window.transport.volume.value() == 50 and abs(window.player.volume - 0.5 ** 3) < 1e-6
+        window.act_mute.trigger()                   # and at the level the slider already has
+        result = _in_thread(qtbot, lambda: subprocess.run(
+            ["gdbus", "call", "--session", "--dest", mpris.SERVICE, "--object-path", mpris.PATH, "--method",
+             "org.freedesktop.DBus.Properties.Set", mpris.PLAYER_IFACE, "Volume", "<0.5>"],
+            capture_output=True, text=True, timeout=20))
+        assert result.returncode == 0, result.stderr
+        qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
     finally:
         service.close()
         monitor.terminate()
