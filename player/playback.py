@@ -885,17 +885,20 @@ class Player:
                 self.seek(0.0)
                 return
             back_stack = self._back
-            if self._playing is not None and back_stack and back_stack[-1] is self._playing.entry:
-                back_stack.pop()  # the current track goes back to the queue, not behind us
+            at = len(back_stack)    # taken off only when there is a song to go back to: a
+            # restart of the first song kept it there, and Previous after Next found nothing
+            if self._playing is not None and at and back_stack[at - 1] is self._playing.entry:
+                at -= 1  # the current track goes back to the queue, not behind us
             # The same song heard again and again just before (repeat one, or queued twice in a
             # row): going back is to the song before those, not to an earlier lap of this one.
-            while self._playing is not None and back_stack and back_stack[-1].track_id == self._playing.entry.track_id:
-                back_stack.pop()
-            if not back_stack:
+            while self._playing is not None and at and back_stack[at - 1].track_id == self._playing.entry.track_id:
+                at -= 1
+            if not at:
                 if self._playing is not None:
                     self.seek(0.0)      # nothing before it: a restart
                 return
-            back = back_stack.pop()  # pushed again when it starts
+            back = back_stack[at - 1]
+            del back_stack[at - 1:]  # pushed again when it starts
             if self._repeat == "all":
                 # Both songs had a copy queued for the next round when they started, and each
                 # queues one again when it starts next: kept, every Previous would add songs

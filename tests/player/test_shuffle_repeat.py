@@ -165,6 +165,30 @@ def test_previous_under_repeat_one_goes_to_the_song_before_the_laps(store, tmp_p
     p.stop()
 
 
+@pytest.mark.parametrize("repeat", ["off", "one"])
+def test_previous_at_the_first_song_restarts_it_and_keeps_it_to_go_back_to(store, tmp_path, make_player, repeat):
+    # Previous with nothing before the song took it off the songs to go back through: after
+    # Next, Previous found nothing and restarted the second song (under repeat one also after
+    # laps of the first).
+    a, b = add_tracks(store, tmp_path, [("a", 1.0 if repeat == "one" else 30.0), ("b", 30.0)])
+    p = make_player(speed=1.0)
+    ev = Events(p)
+    p.set_repeat(repeat)
+    p.play_tracks([a, b], source="library")
+    if repeat == "one":
+        assert wait_for(lambda: [d["track_id"] for d in ev.of("track_started")][-2:] == [a, a])
+    assert wait_for(lambda: p.current_track_id == a)
+    p.previous()                                                 # nothing before it: a restart
+    assert p.current_track_id == a
+    p.set_repeat("off")
+    p.next()
+    assert wait_for(lambda: p.current_track_id == b)
+    p.previous()
+    assert wait_for(lambda: p.current_track_id == a)
+    assert [e.track_id for e in p.queue] == [b]
+    p.stop()
+
+
 def test_a_saved_queue_keeps_its_rounds_of_repeat_all(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0)])
     a, b, c = ids
