@@ -906,6 +906,10 @@ class Player:
                 self._drop_copies_of([back, *([self._playing.entry] if self._playing is not None else [])])
             if self._playing is not None:
                 self._queue.insert(0, [self._playing.entry])
+                if self._shuffle and not any(e is self._playing.entry for e in self._natural):
+                    # Playing when shuffle went on, it has no place in the order added: it is
+                    # next there too, not put last when shuffle goes off.
+                    self._natural.insert(0, self._playing.entry)
             # The person goes back to hear it again: their own pick, whoever offered it
             # first (in the same round of repeat all). The current track waits at the front
             # of the queue, so it ends as stopped, not as a skip of it.

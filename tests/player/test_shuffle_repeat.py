@@ -189,6 +189,22 @@ def test_previous_at_the_first_song_restarts_it_and_keeps_it_to_go_back_to(store
     p.stop()
 
 
+def test_previous_to_before_shuffle_went_on_keeps_the_song_left_next_when_it_goes_off(store, tmp_path, make_player):
+    # The song playing when shuffle went on had no place in the order added: gone back from,
+    # it waited first, and shuffle off put it last.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(6)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids, source="library")
+    p.next()
+    assert wait_for(lambda: p.current_track_id == ids[1])
+    p.set_shuffle(True)
+    p.previous()                                                 # back to t0; t1 waits first
+    assert wait_for(lambda: p.current_track_id == ids[0]) and p.queue[0].track_id == ids[1]
+    p.set_shuffle(False)
+    assert [e.track_id for e in p.queue] == ids[1:]
+    p.stop()
+
+
 def test_a_saved_queue_keeps_its_rounds_of_repeat_all(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0)])
     a, b, c = ids
