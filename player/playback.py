@@ -166,9 +166,12 @@ def _hand_queued(entry: QueueEntry) -> bool:
 
 
 def _after_hand_queued(entries) -> int:
-    """Where the songs queued by hand at the front of ``entries`` end: what is queued by hand
-    next goes there, before the rest of the list played, a station's batch and suggestions."""
-    return next((i for i, e in enumerate(entries) if not _hand_queued(e)), len(entries))
+    """Just after the last song queued by hand in ``entries`` (0 when there is none): what is
+    queued by hand next goes there, before the rest of the list played, a station's batch and
+    suggestions. Not where the first other entry is: Previous puts the song gone back from in
+    front of them, and a person may drag a suggestion above their own song; a song queued
+    then went before the ones queued earlier, and before the dragged one."""
+    return next((i + 1 for i in range(len(entries) - 1, -1, -1) if _hand_queued(entries[i])), 0)
 
 
 class Player:
@@ -516,9 +519,11 @@ class Player:
             if on:
                 # The songs queued by hand stay first, in their order: shuffle is for the
                 # list played and the suggestions, not for what the person asked for next.
+                # (Wherever they are: Previous or a drag may have put another song among them.)
                 self._natural = self._queue.entries()
-                first = _after_hand_queued(self._natural)
-                self._queue.replace(self._natural[:first] + shuffled(self._natural[first:], self._rng))
+                mine = [e for e in self._natural if _hand_queued(e)]
+                rest = [e for e in self._natural if not _hand_queued(e)]
+                self._queue.replace(mine + shuffled(rest, self._rng))
             else:
                 self._queue.order_like(self._natural)
                 self._natural = []

@@ -2446,3 +2446,31 @@ def test_songs_queued_by_hand_stay_first_after_a_restart(store, tmp_path, make_p
     assert [e.track_id for e in again.queue] == [ids[5], ids[4], ids[1], ids[2]]
     again.play_tracks([ids[3]])                             # something new: they stay, the batch goes
     assert [e.track_id for e in again.queue] == [ids[5], ids[4]]
+
+
+def test_a_song_queued_by_hand_goes_after_the_earlier_ones_past_a_song_gone_back_from_or_dragged(
+        store, tmp_path, make_player):
+    # Previous puts the song gone back from in front of the songs queued by hand, and the person
+    # may drag a suggestion above their own song: Add to Up next then put the new song first,
+    # before the ones queued earlier (and before the dragged suggestion).
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(10)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids[:4], source="library")
+    p.next()                                                # t1 plays
+    p.enqueue([ids[7]])
+    p.enqueue([ids[8]])
+    p.previous()                                            # back to t0: t1 waits in front
+    assert p.current_track_id == ids[0]
+    assert [e.track_id for e in p.queue] == [ids[1], ids[7], ids[8], ids[2], ids[3]]
+    p.enqueue([ids[9]])
+    assert [e.track_id for e in p.queue] == [ids[1], ids[7], ids[8], ids[9], ids[2], ids[3]]
+    p.play_now([ids[0], ids[5]])                            # a file opened: after them too
+    assert [e.track_id for e in p.queue] == [ids[1], ids[7], ids[8], ids[9], ids[5], ids[2], ids[3]]
+    p.clear_queue()
+    p.enqueue([ids[1], ids[2]], source="up_next")
+    p.enqueue([ids[5]])
+    mine, first, second = p.queue
+    p.move_queue_entries([second], [mine])                  # a suggestion dragged above the person's song
+    p.enqueue([ids[6]])
+    assert [e.track_id for e in p.queue] == [ids[2], ids[5], ids[6], ids[1]]
+    p.stop()

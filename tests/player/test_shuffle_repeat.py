@@ -281,6 +281,23 @@ def test_a_damaged_order_of_a_shuffled_queue_keeps_the_queue(store, tmp_path, ma
     assert [e.track_id for e in p.queue] == [c, a, b]
 
 
+def test_shuffle_leaves_the_songs_queued_by_hand_first_past_a_song_gone_back_from(store, tmp_path, make_player):
+    # Previous put the song gone back from in front of them: shuffle went on mixing them in.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(14)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids[:12], source="library")
+    p.next()
+    p.enqueue(ids[12:14])
+    p.previous()                                                # t1 waits in front of them
+    assert [e.track_id for e in p.queue][:3] == [ids[1], *ids[12:14]]
+    p.set_shuffle(True)
+    queue = [e.track_id for e in p.queue]
+    assert queue[:2] == ids[12:14] and sorted(queue[2:]) == sorted(ids[1:12])
+    p.set_shuffle(False)                                        # the order they were in comes back
+    assert [e.track_id for e in p.queue] == [ids[1], *ids[12:14], *ids[2:12]]
+    p.stop()
+
+
 def test_shuffle_orders_the_queue_randomly_and_back(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(40)])
     p = make_player(speed=1.0)
