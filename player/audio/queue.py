@@ -136,10 +136,13 @@ class PlayQueue:
 
     def insert_randomly(self, entries: list[QueueEntry], rng: random.Random, after=lambda items: 0) -> None:
         """Each entry at a random place among the queued ones, not before ``after(items)``
-        (read under the lock, with the entries as they are then)."""
+        (read under the lock, with the entries as they are then, once: read again for each
+        entry, it went through a long queue thousands of times, and what goes in after that
+        place does not move it)."""
         with self._lock:
+            first = after(self._items)
             for e in entries:
-                self._items.insert(rng.randint(after(self._items), len(self._items)), e)
+                self._items.insert(rng.randint(first, len(self._items)), e)
 
     def order_like(self, reference: list[QueueEntry]) -> None:
         """Entries found in ``reference`` (by identity) take its order; the others keep
