@@ -378,16 +378,18 @@ class Player:
     def enqueue(self, track_ids, *, source: str = "queue") -> None:
         """Add tracks queued by hand (``source`` "queue") after the others queued by hand, before
         what the list played, a station or Keep it going put in Up next: the person's own picks
-        come first, in the order they were queued, shuffled or not. Any other ``source`` goes
-        to the end of the queue (to random places in it while shuffling)."""
+        come first, in the order they were queued (while shuffling, at random places among
+        them). Any other ``source`` goes to the end of the queue (to random places after the
+        songs queued by hand while shuffling)."""
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
         with self._lock:
             if all(_hand_queued(e) for e in entries):
-                at = _after_hand_queued(self._queue.entries())
-                self._queue.insert(at, entries)
                 if self._shuffle:
                     at = _after_hand_queued(self._natural)
                     self._natural[at:at] = entries
+                    self._queue.insert_randomly(entries, self._rng, upto=_after_hand_queued)
+                else:
+                    self._queue.insert(_after_hand_queued(self._queue.entries()), entries)
             elif self._shuffle:
                 self._natural.extend(entries)
                 # (never before the songs queued by hand: they come first)
@@ -508,22 +510,24 @@ class Player:
         return self._shuffle
 
     def set_shuffle(self, on: bool) -> None:
-        """Shuffle the queue now, after the songs queued by hand (songs from a list added later
-        go to random places in it); turned off, the entries still queued go back to the order
-        they were added in."""
+        """Shuffle the queue now: the songs queued by hand among themselves, still first, and
+        the rest after them (songs added later go to random places in their part); turned off,
+        the entries still queued go back to the order they were added in."""
         on = bool(on)
         with self._lock:
             if on == self._shuffle:
                 return
             self._shuffle = on
             if on:
-                # The songs queued by hand stay first, in their order: shuffle is for the
-                # list played and the suggestions, not for what the person asked for next.
-                # (Wherever they are: Previous or a drag may have put another song among them.)
+                # The songs queued by hand stay first, mixed among themselves: what the
+                # person asked for still comes before the list played and the suggestions,
+                # and an Up next they filled by hand (an album added) is shuffled too, not
+                # left as it was. (Wherever they are: Previous or a drag may have put another
+                # song among them.)
                 self._natural = self._queue.entries()
                 mine = [e for e in self._natural if _hand_queued(e)]
                 rest = [e for e in self._natural if not _hand_queued(e)]
-                self._queue.replace(mine + shuffled(rest, self._rng))
+                self._queue.replace(shuffled(mine, self._rng) + shuffled(rest, self._rng))
             else:
                 self._queue.order_like(self._natural)
                 self._natural = []

@@ -134,15 +134,21 @@ class PlayQueue:
         with self._lock:
             self._items.clear()
 
-    def insert_randomly(self, entries: list[QueueEntry], rng: random.Random, after=lambda items: 0) -> None:
-        """Each entry at a random place among the queued ones, not before ``after(items)``
-        (read under the lock, with the entries as they are then, once: read again for each
-        entry, it went through a long queue thousands of times, and what goes in after that
-        place does not move it)."""
+    def insert_randomly(self, entries: list[QueueEntry], rng: random.Random, after=lambda items: 0,
+                        upto=None) -> None:
+        """Each entry at a random place among the queued ones, not before ``after(items)`` and,
+        given ``upto``, not after ``upto(items)`` (each read under the lock, with the entries as
+        they are then, once: read again for each entry, it went through a long queue thousands
+        of times; what goes in after the first place does not move it, and the last moves on by
+        one with each entry put in before it)."""
         with self._lock:
             first = after(self._items)
+            last = None if upto is None else upto(self._items)
             for e in entries:
-                self._items.insert(rng.randint(first, len(self._items)), e)
+                place = rng.randint(first, len(self._items) if last is None else last)
+                self._items.insert(place, e)
+                if last is not None:
+                    last += 1
 
     def order_like(self, reference: list[QueueEntry]) -> None:
         """Entries found in ``reference`` (by identity) take its order; the others keep
