@@ -344,8 +344,24 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # The packaged app comes without ffmpeg: without a word here, the m4a and WMA
             # files of the library would simply not play, and nothing would say why.
             log.warning("%s", missing)
-            self._problems_note = missing
-            self.statusBar().showMessage(missing, 30000)
+            self._say_when_free(missing, 30000)
+
+    def _say_when_free(self, words: str, timeout_ms: int) -> None:
+        """Show ``words``, with the way to the files with problems beside them, in the status
+        bar once it is free. Said after the library shows, they came after what was said
+        meanwhile (the sound output opened beside the library: no device, a device missing)
+        and took its place at once; they now follow it, once its time is up."""
+        bar = self.statusBar()
+        if bar.currentMessage():
+            def free(text: str) -> None:
+                if not text:
+                    bar.messageChanged.disconnect(free)
+                    self._say_when_free(words, timeout_ms)
+
+            bar.messageChanged.connect(free)
+        elif not self._closed:
+            self._problems_note = words
+            bar.showMessage(words, timeout_ms)
 
     def enable_intelligence(self, *, analyse: bool = True, learn: bool = True, options=None) -> None:
         """Use the learning recommender; with ``learn``, the learner process analyses (if

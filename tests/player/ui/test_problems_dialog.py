@@ -265,13 +265,8 @@ def test_the_window_says_once_that_ffmpeg_is_missing_and_how_many_files_need_it(
     assert [row[0] for row in _rows(dialog)] == [str(tmp_path / "ffmpeg-music" / "b.mka")]
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None or os.name == "nt", reason="ffmpeg makes the files; a shell script")
-def test_the_library_shows_before_the_look_at_ffmpeg_ends(qtbot, store, tmp_path, monkeypatch, make_window):
-    """Whether ffmpeg runs is asked by starting it, half a second the first time here and
-    seconds where a virus scanner looks at it first; the library waited for it at every start.
-    Here an ffmpeg that answers only when let (and then fails) holds the look: the library
-    shows before it ends, and the word about ffmpeg comes after."""
-    _needs_ffmpeg_library(tmp_path, store, True, monkeypatch)
+def _held_ffmpeg(tmp_path, monkeypatch):
+    """An ffmpeg that answers only once the file returned is made (and then fails)."""
     gate, fake = tmp_path / "let-ffmpeg-answer", tmp_path / "fake-ffmpeg"
     fake.mkdir()
     (fake / "ffmpeg").write_text(f"#!/bin/sh\nwhile [ ! -e '{gate}' ]; do sleep 0.05; done\nexit 1\n")
@@ -279,12 +274,65 @@ def test_the_library_shows_before_the_look_at_ffmpeg_ends(qtbot, store, tmp_path
     for program in fake.iterdir():
         program.chmod(0o755)
     monkeypatch.setenv("SEGUE_FFMPEG", str(fake / "ffmpeg"))
+    return gate
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or os.name == "nt", reason="ffmpeg makes the files; a shell script")
+def test_the_library_shows_before_the_look_at_ffmpeg_ends(qtbot, store, tmp_path, monkeypatch, make_window):
+    """Whether ffmpeg runs is asked by starting it, half a second the first time here and
+    seconds where a virus scanner looks at it first; the library waited for it at every start.
+    Here an ffmpeg that answers only when let (and then fails) holds the look: the library
+    shows before it ends, and the word about ffmpeg comes after."""
+    _needs_ffmpeg_library(tmp_path, store, True, monkeypatch)
+    gate = _held_ffmpeg(tmp_path, monkeypatch)
     window = make_window(store, with_player=False)
     assert window.model.rowCount() == 2                     # a.m4a and c.flac (b.mka is unreadable)
     assert "ffmpeg" not in window.statusBar().currentMessage()
     gate.touch()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
         "ffmpeg is not installed: 2 files of your library (m4a, mka)"), timeout=10000)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or os.name == "nt", reason="ffmpeg makes the files; a shell script")
+def test_the_word_about_ffmpeg_waits_for_what_the_window_said_meanwhile(qtbot, store, tmp_path, monkeypatch, caplog):
+    """The look at ffmpeg ends after the library shows, and the sound output, opened beside
+    it, may have said something of its own meanwhile (here: no device, Segue plays without
+    sound). The word about ffmpeg replaced it at once; it now follows it, once its time is up."""
+    from player.audio.null_engine import NullEngine
+    from player.ui.folder_watch import FOLLOW_SETTING
+    from player.ui.main_window import MainWindow
+    from tests.player.ui.conftest import settle_workers
+
+    _needs_ffmpeg_library(tmp_path, store, True, monkeypatch)
+    store.set_setting(FOLLOW_SETTING, False)
+    gate = _held_ffmpeg(tmp_path, monkeypatch)
+    notice = "No sound output could be opened, so Segue plays without sound: no device here"
+
+    def no_device():
+        engine = NullEngine()
+        engine.notice = notice      # as the app's own factory says it
+        return engine
+
+    window = MainWindow(store, engine_factory=no_device, settings_file=str(tmp_path / "w.ini"))
+    qtbot.addWidget(window)
+    try:
+        with qtbot.waitSignal(window.player_ready, timeout=15000):
+            window.show()
+        assert window.statusBar().currentMessage() == notice
+        gate.touch()
+        qtbot.waitUntil(lambda: any(r.getMessage().startswith("ffmpeg is not installed") for r in caplog.records),
+                        timeout=10000)     # (logged by the window as it takes the look's answer)
+        assert window.statusBar().currentMessage() == notice
+        assert not window.problems_link.isVisible()
+        window.statusBar().clearMessage()       # what the notice's time running out does
+        assert window.statusBar().currentMessage().startswith("ffmpeg is not installed: 2 files of your library")
+        assert window.problems_link.isVisible()
+        window.statusBar().showMessage("Something else", 1000)
+        window.statusBar().clearMessage()
+        assert window.statusBar().currentMessage() == ""        # said once
+    finally:
+        window.close()
+        settle_workers()
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the files")
