@@ -2,8 +2,9 @@
 second launch's, a file manager's "Open with"), or dragged from a file manager onto it.
 
 Dropped on Up next they are added to it; dropped anywhere else they play now, as when
-opened with Segue from the file manager, and what Up next held stays after them: a song
-opened on the side does not throw away the queue the person made. Folders and playlist
+opened with Segue from the file manager: the first at once, the others after the songs the
+person queued by hand, and the rest of Up next stays after them. A song opened on the side
+does not throw away the queue the person made. Folders and playlist
 files give their songs, and files outside the library folders play as tracks of their own
 (see :mod:`player.library.open_files`). Reading them runs on a worker: a dropped folder of
 thousands of files does not hold the window.
@@ -50,7 +51,8 @@ def carries_files(mime: QMimeData) -> bool:
 
 def open_paths(window, paths: list[str], *, queue: bool = False) -> None:
     """Play files or folders given by name (``--open``, a second launch's, dropped on the
-    window) now, before what Up next holds; ``queue``: add them to its end instead (dropped there)."""
+    window) now, as :meth:`Player.play_now` does; ``queue``: add them to Up next's end instead
+    (dropped there)."""
     from player.library.open_files import tracks_for
     from player.workers import db_write_pool, run_task
     from segue_common.text import shown

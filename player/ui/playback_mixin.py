@@ -370,7 +370,8 @@ class PlaybackMixin:
         self._command(lambda p: p.play_tracks(list(ids), start, source=source))
 
     def play_now(self, ids: list[int], source: str = "library") -> None:
-        """Play ``ids`` now, before what Up next holds, which stays (``Player.play_now``)."""
+        """Play ``ids[0]`` now and the others after the songs queued by hand; the rest of Up
+        next stays (``Player.play_now``)."""
         if ids:
             self._command(lambda p: p.play_now(list(ids), source=source))
 
