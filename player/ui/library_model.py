@@ -80,6 +80,11 @@ def _to_int(value) -> int:
         return 0
 
 
+def _taken(columns: dict, order) -> dict:
+    """Each of ``columns`` (lists or numpy arrays) with its rows in ``order``."""
+    return {k: v[order] if isinstance(v, np.ndarray) else [v[i] for i in order] for k, v in columns.items()}
+
+
 def _text_column(values: list) -> list[str]:
     col = [v or "" for v in values]
     if not all(type(v) is str for v in col):
@@ -151,10 +156,7 @@ class LibraryData:
             order = _accent_order(order_artists, text["album"])
             if order is not None:
                 ids = ids[order]
-                text = {k: [v[i] for i in order] for k, v in text.items()}
-                extra = {k: [v[i] for i in order] for k, v in extra.items()}
-                sort_names = {k: [v[i] for i in order] for k, v in sort_names.items()}
-                numbers = {k: v[order] for k, v in numbers.items()}
+                text, extra, sort_names, numbers = (_taken(c, order) for c in (text, extra, sort_names, numbers))
                 order_artists = [order_artists[i] for i in order]
                 if naming is not None:
                     naming = _Naming(naming.namer, naming.untagged, order_artists)
@@ -163,11 +165,8 @@ class LibraryData:
             guessed, order = _fill_names(ids, text, naming)
             if order is not None:
                 ids = ids[order]
-                text = {k: [v[i] for i in order] for k, v in text.items()}
-                extra = {k: [v[i] for i in order] for k, v in extra.items()}
-                sort_names = {k: [v[i] for i in order] for k, v in sort_names.items()}
-                numbers = {k: v[order] for k, v in numbers.items()}
-                guessed = {k: v[order] for k, v in guessed.items()}
+                text, extra, sort_names, numbers, guessed = (
+                    _taken(c, order) for c in (text, extra, sort_names, numbers, guessed))
         # Artists, albums and genres repeat: each distinct one is put in search form once.
         folded = {k: _folded(text[k]) for k in ("title", "artist", "album", "genre")}
         texts = [f"{a}\t{b}\t{c}\t{d}" for a, b, c, d in
