@@ -757,7 +757,7 @@ class Player:
 
     def _set_queue(self, ids: list[int], source: str, suggested: bool, starting: int) -> None:
         """The queue becomes ``ids`` after the songs the person queued by hand, which stay first
-        (in their order, shuffled or not): something new started replaces the list played
+        (as they are, shuffled or not): something new started replaces the list played
         before and the suggestions, not the person's own picks for next. One of them that is
         ``starting`` now goes (radio from it in Up next): kept, it would be heard twice."""
         rest = [QueueEntry(t, source, not suggested) for t in ids]
@@ -766,7 +766,12 @@ class Player:
             same = next((e for e in kept if e.track_id == starting), None)
             kept = [e for e in kept if e is not same]
             if self._shuffle:
-                self._natural = kept + rest
+                # (they are mixed among themselves: the order they were queued in is kept for
+                # shuffle off, as it was)
+                queued = {id(e) for e in kept}
+                natural = [e for e in self._natural if id(e) in queued]
+                known = {id(e) for e in natural}
+                self._natural = natural + [e for e in kept if id(e) not in known] + rest
                 rest = shuffled(rest, self._rng)
             self._queue.replace(kept + rest)
             self._queue_gen += 1

@@ -315,6 +315,12 @@ def test_shuffle_mixes_an_up_next_filled_by_hand_and_keeps_it_before_the_rest(st
     assert sorted(queue[:6]) == sorted(ids[:6]) and sorted(queue[6:]) == sorted(ids[6:])
     p.set_shuffle(False)                                        # the order they were queued in comes back
     assert [e.track_id for e in p.queue] == ids[1:6] + ids[:1] + ids[6:]
+    p.set_shuffle(True)
+    p.play_tracks(ids[6:], source="library")                    # a list played: they stay first, mixed
+    queue = [e.track_id for e in p.queue]
+    assert sorted(queue[:6]) == sorted(ids[:6]) and sorted(queue[6:]) == sorted(ids[7:])
+    p.set_shuffle(False)                                        # and still come back in the order queued
+    assert [e.track_id for e in p.queue] == ids[1:6] + ids[:1] + ids[7:]
     p.stop()
 
 
