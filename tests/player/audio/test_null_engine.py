@@ -3,7 +3,6 @@
 import shutil
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +14,7 @@ from player.audio.null_engine import NullEngine
 from tests.audiogen import write_track
 from tests.player.audio.signals import active_region, sine, tone_level, write_sine_parts
 from tests.seek_hold import hold_seeks
+from tests.wakeups import COUNTED, wakeups, woken_in
 
 SR = 44100
 
@@ -470,24 +470,11 @@ def test_a_long_pause_releases_the_output_and_resume_restarts_it(engine, tmp_pat
     assert wait_for(lambda: src.heard_frames > heard + SR // 10)
 
 
-def _wakeups(threads) -> int:
-    """How many times ``threads`` were woken so far: their voluntary context switches (from
-    /proc), each a sleep ended; a preemption on a loaded machine is no wake-up of theirs."""
-    total = 0
-    for t in threads:
-        for line in Path(f"/proc/self/task/{t.native_id}/status").read_text().splitlines():
-            if line.startswith("voluntary_ctxt_switches"):
-                total += int(line.split()[1])
-    return total
-
-
 def _woken_in_a_second(threads) -> int:
-    before = _wakeups(threads)
-    time.sleep(1.0)
-    return _wakeups(threads) - before
+    return woken_in(1.0, lambda: wakeups(t.native_id for t in threads))
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts wake-ups in /proc (Linux)")
+@pytest.mark.skipif(not COUNTED, reason="counts wake-ups in /proc (Linux)")
 def test_an_engine_stopped_or_long_paused_sleeps_until_it_is_told_something(engine, tmp_path):
     """A window left open for days with nothing playing: its engine's threads wake for a
     command, never on a clock (they woke about 70 times a second)."""

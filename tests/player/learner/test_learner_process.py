@@ -16,6 +16,7 @@ from player.learner.core import Gate
 from player.learner.process import LearnerOptions
 from tests.audiogen import write_track
 from tests.play_history import fill_history, leftovers
+from tests.wakeups import COUNTED, quiet_stretch, wakeups
 
 QUIET = LearnerOptions(analyse=False, train=False)      # starts in about a second: no torch
 
@@ -229,15 +230,7 @@ def test_while_music_plays_analysis_goes_on_backs_off_after_underruns_or_holds_i
     assert LearnerLoop(Learner(store), mine, LearnerOptions()).mode == "auto"   # unknown: the default
 
 
-def _wakeups(thread) -> int:
-    """How many times ``thread`` was woken so far: its voluntary context switches (from /proc),
-    each a sleep ended; a preemption on a loaded machine is no wake-up of its own."""
-    status = open(f"/proc/self/task/{thread.native_id}/status").read().splitlines()
-    return sum(int(line.split()[1]) for line in status
-               if line.startswith("voluntary_ctxt_switches"))
-
-
-@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts wake-ups in /proc (Linux)")
+@pytest.mark.skipif(not COUNTED, reason="counts wake-ups in /proc (Linux)")
 def test_with_nothing_to_do_the_learner_sleeps_until_a_message_or_its_next_look(store):
     """Weeks with the window open and nothing to analyse or train: the learner's loop wakes
     for a message or to see whether a training is due (every ``check_s``), not every second."""
@@ -254,13 +247,7 @@ def test_with_nothing_to_do_the_learner_sleeps_until_a_message_or_its_next_look(
         assert theirs.poll(30) and isinstance(theirs.recv(), m.Ready)
         # Its first look (nothing is due) takes longer on a loaded machine: three quiet
         # seconds are waited for, not a fixed time. A loop woken every second never gives them.
-        deadline = time.monotonic() + 20
-        while True:
-            before = _wakeups(thread)
-            time.sleep(3.0)
-            woken = _wakeups(thread) - before
-            if woken <= 1 or time.monotonic() > deadline:
-                break
+        woken = quiet_stretch(3.0, lambda: wakeups([thread.native_id]), most=1, within=20)
         assert woken <= 1
         theirs.send(m.Shutdown())                        # a message still wakes it at once
         thread.join(5)

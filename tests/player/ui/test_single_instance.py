@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.audiogen import write_track
+from tests.wakeups import COUNTED, quiet_stretch, wakeups
 
 ROOT = Path(__file__).resolve().parents[3]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses SIGKILL")
@@ -145,15 +146,7 @@ def test_files_named_on_the_command_line_play_with_or_without_a_window(segue_hom
         first.stderr.close()
 
 
-def _main_thread_wakeups(pid: int) -> int:
-    """How many times the process's main thread (the event loop) was woken so far: its voluntary
-    context switches, each a sleep ended (a preemption on a loaded machine is none)."""
-    status = Path(f"/proc/{pid}/task/{pid}/status").read_text().splitlines()
-    return sum(int(line.split()[1]) for line in status
-               if line.startswith("voluntary_ctxt_switches"))
-
-
-@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts wake-ups in /proc (Linux)")
+@pytest.mark.skipif(not COUNTED, reason="counts wake-ups in /proc (Linux)")
 def test_a_window_with_nothing_playing_sleeps_and_still_closes_on_a_signal(segue_home):
     # Left open for days with nothing playing, the window's event loop woke four times a
     # second: a timer to let Python see signals, and the seek bar's, with nothing to show.
@@ -163,13 +156,7 @@ def test_a_window_with_nothing_playing_sleeps_and_still_closes_on_a_signal(segue
         # The start-up's own work (the library read on a worker, its results shown) takes
         # longer on a loaded machine: two quiet seconds are waited for, not a fixed time.
         # A timer ticking four times a second never gives them.
-        deadline = time.monotonic() + 30
-        while True:
-            before = _main_thread_wakeups(proc.pid)
-            time.sleep(2.0)
-            woken = _main_thread_wakeups(proc.pid) - before
-            if woken <= 3 or time.monotonic() > deadline:
-                break
+        woken = quiet_stretch(2.0, lambda: wakeups([proc.pid], proc.pid), most=3, within=30)  # (the event loop's)
         assert woken <= 3, f"the idle window woke {woken} times in 2 s"
         proc.send_signal(signal.SIGTERM)                 # with no timer, a signal still wakes it
         assert proc.wait(30) == 0, proc.stderr.read().decode()
