@@ -74,6 +74,33 @@ def stop_sink(folder: str) -> None:
     subprocess.run([str(SCRIPT), "stop", folder], capture_output=True, timeout=30)
 
 
+class PrivateServer:
+    """A sound server of the test's own, started at once, its exports in ``os.environ`` while
+    it runs: one the test can kill mid-play (a device or sound server gone) and start again.
+    :meth:`close` stops every one started and puts back the exports it replaced."""
+
+    def __init__(self):
+        self._saved: dict | None = None
+        self._folders: list[str] = []
+        self.start()
+
+    def start(self) -> None:
+        values, folder = start_sink_private()
+        if self._saved is None:
+            self._saved = {k: os.environ[k] for k in values if k in os.environ}
+        os.environ.update(values)
+        self._folders.append(folder)
+
+    def kill(self) -> None:
+        """Kill the latest server at once, as a crash or an unplugged device would end it."""
+        os.kill(int((Path(self._folders[-1]) / "pulse.pid").read_text()), 9)
+
+    def close(self) -> None:
+        os.environ.update(self._saved or {})
+        for folder in self._folders:
+            stop_sink(folder)
+
+
 def reinit_portaudio() -> None:
     """PortAudio lists devices once; look again now that a sound server runs."""
     import sounddevice as sd

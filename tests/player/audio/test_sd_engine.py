@@ -97,9 +97,7 @@ def test_device_loss_pauses_and_playback_resumes_on_another_device(sd_engine, tm
     path = tmp_path / "long.wav"
     sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
     # A second, private sound server that we can pull away mid-play.
-    values, folder = sink.start_sink_private()
-    saved = {k: os.environ[k] for k in values if k in os.environ}
-    os.environ.update(values)
+    server = sink.PrivateServer()
     try:
         e = sd_engine()
         events = []
@@ -107,13 +105,11 @@ def test_device_loss_pauses_and_playback_resumes_on_another_device(sd_engine, tm
         src = Source(str(path))
         e.play(src)
         assert wait_for(lambda: src.heard_frames > SR // 10)
-        pid = int((sink.Path(folder) / "pulse.pid").read_text())
-        os.kill(pid, 9)
+        server.kill()
         assert wait_for(lambda: e.state is PlaybackState.PAUSED, timeout=5)
         assert wait_for(lambda: any(n == "device_lost" for n, _ in events))
     finally:
-        os.environ.update(saved)
-        sink.stop_sink(folder)
+        server.close()
     heard = src.heard_frames
     e.set_device(None)  # the default device, on the shared null sink again
     e.resume()
@@ -128,10 +124,7 @@ def test_after_a_lost_device_comes_back_play_goes_on_there(sd_engine, tmp_path, 
     never played)."""
     path = tmp_path / "long.wav"
     sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
-    values, folder = sink.start_sink_private()
-    saved = {k: os.environ[k] for k in values if k in os.environ}
-    os.environ.update(values)
-    folders = [folder]
+    server = sink.PrivateServer()
     try:
         e = sd_engine()
         events = []
@@ -139,24 +132,20 @@ def test_after_a_lost_device_comes_back_play_goes_on_there(sd_engine, tmp_path, 
         src = Source(str(path))
         e.play(src)
         assert wait_for(lambda: src.heard_frames > SR // 10)
-        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        server.kill()
         assert wait_for(lambda: e.state is PlaybackState.PAUSED and "device_lost" in events, timeout=5)
         events.clear()
         e.resume()                              # still gone
         assert e.state is PlaybackState.PAUSED
         assert wait_for(lambda: "device_lost" in events)
-        values, folder = sink.start_sink_private()   # the server is back
-        folders.append(folder)
-        os.environ.update(values)
+        server.start()   # the server is back
         heard = src.heard_frames
         e.resume()
         assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
         assert e.state is PlaybackState.PLAYING
         assert src.heard_frames < 8 * SR        # went on from where it was, not from the start
     finally:
-        os.environ.update(saved)
-        for f in folders:
-            sink.stop_sink(f)
+        server.close()
 
 
 def test_a_device_lost_during_a_short_pause_is_opened_anew_by_play(sd_engine, tmp_path, null_sink):
@@ -165,10 +154,7 @@ def test_a_device_lost_during_a_short_pause_is_opened_anew_by_play(sd_engine, tm
     so while the server is gone, and goes on where it was once it is back."""
     path = tmp_path / "long.wav"
     sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
-    values, folder = sink.start_sink_private()
-    saved = {k: os.environ[k] for k in values if k in os.environ}
-    os.environ.update(values)
-    folders = [folder]
+    server = sink.PrivateServer()
     try:
         e = sd_engine()
         events = []
@@ -178,23 +164,19 @@ def test_a_device_lost_during_a_short_pause_is_opened_anew_by_play(sd_engine, tm
         assert wait_for(lambda: src.heard_frames > SR // 10)
         e.pause()
         time.sleep(0.2)
-        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        server.kill()
         assert wait_for(lambda: not e._output_running(), timeout=5)
         e.resume()                              # still gone
         assert e.state is PlaybackState.PAUSED
         assert wait_for(lambda: "device_lost" in events)
-        values, folder = sink.start_sink_private()   # the server is back
-        folders.append(folder)
-        os.environ.update(values)
+        server.start()   # the server is back
         heard = src.heard_frames
         e.resume()
         assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
         assert e.state is PlaybackState.PLAYING
         assert src.heard_frames < 8 * SR        # went on from where it was
     finally:
-        os.environ.update(saved)
-        for f in folders:
-            sink.stop_sink(f)
+        server.close()
 
 
 def test_a_device_that_cannot_be_opened_leaves_the_music_where_it_was(sd_engine, tmp_path):
@@ -263,10 +245,7 @@ def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_neve
 
     path = tmp_path / "long.wav"
     sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
-    values, folder = sink.start_sink_private()
-    saved = {k: os.environ[k] for k in values if k in os.environ}
-    os.environ.update(values)
-    folders = [folder]
+    server = sink.PrivateServer()
     hung = False
     e = SoundDeviceEngine()
     try:
@@ -278,7 +257,7 @@ def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_neve
         assert wait_for(lambda: src.heard_frames > SR // 10)
         e.pause()
         assert wait_for(lambda: not e._output_running(), timeout=5)
-        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        server.kill()
         time.sleep(0.5)
         play = threading.Thread(target=e.resume, daemon=True)
         play.start()
@@ -287,9 +266,7 @@ def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_neve
         assert not hung
         assert e.state is PlaybackState.PAUSED
         assert wait_for(lambda: "device_lost" in events)
-        values, folder = sink.start_sink_private()   # the server is back
-        folders.append(folder)
-        os.environ.update(values)
+        server.start()   # the server is back
         heard = src.heard_frames
         e.resume()
         assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
@@ -297,9 +274,7 @@ def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_neve
     finally:
         if not hung:        # (a hung engine would hang its close too)
             e.close()
-        os.environ.update(saved)
-        for f in folders:
-            sink.stop_sink(f)
+        server.close()
 
 
 def test_play_after_the_queue_ran_out_with_the_device_gone_meanwhile_waits_paused(null_sink, tmp_path,
@@ -314,10 +289,7 @@ def test_play_after_the_queue_ran_out_with_the_device_gone_meanwhile_waits_pause
     short, long = tmp_path / "short.wav", tmp_path / "long.wav"
     sf.write(str(short), np.stack([sine(SR // 5, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
     sf.write(str(long), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
-    values, folder = sink.start_sink_private()
-    saved = {k: os.environ[k] for k in values if k in os.environ}
-    os.environ.update(values)
-    folders = [folder]
+    server = sink.PrivateServer()
     e = SoundDeviceEngine()
     try:
         events = []
@@ -325,24 +297,20 @@ def test_play_after_the_queue_ran_out_with_the_device_gone_meanwhile_waits_pause
         e.play(Source(str(short)))
         assert wait_for(lambda: e.state is PlaybackState.STOPPED)
         assert wait_for(lambda: not e._output_running(), timeout=5)     # let go
-        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        server.kill()
         time.sleep(0.5)
         src = Source(str(long))
         e.play(src)
         assert e.state is PlaybackState.PAUSED and e.current is src
         assert wait_for(lambda: "device_lost" in events)
-        values, folder = sink.start_sink_private()   # the server is back
-        folders.append(folder)
-        os.environ.update(values)
+        server.start()   # the server is back
         e.resume()
         assert wait_for(lambda: src.heard_frames > SR // 5, timeout=8)
         assert e.state is PlaybackState.PLAYING
         assert e.position < 8                   # from its start
     finally:
         e.close()
-        os.environ.update(saved)
-        for f in folders:
-            sink.stop_sink(f)
+        server.close()
 
 
 def test_play_just_after_the_queue_ran_out_with_the_device_gone_waits_paused(sd_engine, tmp_path, null_sink):
@@ -351,24 +319,21 @@ def test_play_just_after_the_queue_ran_out_with_the_device_gone_waits_paused(sd_
     short, long = tmp_path / "short.wav", tmp_path / "long.wav"
     sf.write(str(short), np.stack([sine(SR // 5, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
     sf.write(str(long), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
-    values, folder = sink.start_sink_private()
-    saved = {k: os.environ[k] for k in values if k in os.environ}
-    os.environ.update(values)
+    server = sink.PrivateServer()
     try:
         e = sd_engine()
         events = []
         e.set_listener(lambda name, data: events.append(name))
         e.play(Source(str(short)))
         assert wait_for(lambda: e.state is PlaybackState.STOPPED)
-        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        server.kill()
         assert wait_for(lambda: not e._output_running(), timeout=5)   # (dead, not let go: 3 s)
         src = Source(str(long))
         e.play(src)
         assert e.state is PlaybackState.PAUSED and e.current is src
         assert wait_for(lambda: "device_lost" in events)
     finally:
-        os.environ.update(saved)
-        sink.stop_sink(folder)
+        server.close()
         sink.reinit_portaudio()     # (it last looked with no server: the tests after need one)
 
 
@@ -383,23 +348,18 @@ def test_a_song_played_with_the_output_let_go_and_gone_is_not_logged_as_failing(
 
     monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
     a, b = add_tracks(store, tmp_path, [("a", 0.5), ("b", 1.5)])
-    values, folder = sink.start_sink_private()
-    saved = {k: os.environ[k] for k in values if k in os.environ}
-    os.environ.update(values)
-    folders = [folder]
+    server = sink.PrivateServer()
     engine = SoundDeviceEngine()
     p = Player(store, engine, progress_interval_s=0.2)
     try:
         p.play_tracks([a])
         assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
         assert wait_for(lambda: not engine._output_running(), timeout=5)
-        os.kill(int((sink.Path(folder) / "pulse.pid").read_text()), 9)
+        server.kill()
         time.sleep(0.5)
         p.play_tracks([b])
         assert wait_for(lambda: p.state is PlaybackState.PAUSED and p.current_track_id == b)
-        values, folder = sink.start_sink_private()
-        folders.append(folder)
-        os.environ.update(values)
+        server.start()
         p.resume()
         assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
         rows = store.plays()
@@ -407,9 +367,7 @@ def test_a_song_played_with_the_output_let_go_and_gone_is_not_logged_as_failing(
         assert rows[1]["ms_heard"] == pytest.approx(1500, abs=60)
     finally:
         p.close()
-        os.environ.update(saved)
-        for f in folders:
-            sink.stop_sink(f)
+        server.close()
 
 
 def test_through_the_sound_card_a_jump_to_the_end_is_a_skip_and_a_song_heard_is_finished(
