@@ -35,6 +35,24 @@ def session_bus():
     daemon.wait(5)
 
 
+@pytest.fixture
+def bus(session_bus):
+    """The private session bus, where Qt's own connection is to it."""
+    from PySide6.QtDBus import QDBusConnection
+
+    if not QDBusConnection.sessionBus().isConnected():
+        pytest.skip("Qt opened its session-bus connection before this test set the address "
+                    "(e.g. the xcb platform theme)")
+    return session_bus
+
+
+def _serve(window) -> mpris.Mpris:
+    """The window's MPRIS service, started on the bus."""
+    service = mpris.start_mpris(window)
+    assert service is not None
+    return service
+
+
 def _gdbus(*args) -> subprocess.CompletedProcess:
     return subprocess.run(["gdbus", "call", "--session", "--dest", mpris.SERVICE, "--object-path", mpris.PATH,
                            "--method", *args], capture_output=True, text=True, timeout=20)
@@ -49,15 +67,9 @@ def _in_thread(qtbot, fn):
     return out["r"]
 
 
-def test_media_controls_play_pause_and_read_metadata(qtbot, session_bus, scanned, make_window):
-    from PySide6.QtDBus import QDBusConnection
-
-    if not QDBusConnection.sessionBus().isConnected():
-        pytest.skip("Qt opened its session-bus connection before this test set the address "
-                    "(e.g. the xcb platform theme)")
+def test_media_controls_play_pause_and_read_metadata(qtbot, bus, scanned, make_window):
     window = make_window(scanned)
-    service = mpris.start_mpris(window)
-    assert service is not None
+    service = _serve(window)
     try:
         status = _in_thread(qtbot, lambda: _gdbus("org.freedesktop.DBus.Properties.Get", mpris.PLAYER_IFACE,
                                                   "PlaybackStatus"))
@@ -86,17 +98,11 @@ def _get(qtbot, prop: str) -> str:
     return out.stdout
 
 
-def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned, make_window):
-    from PySide6.QtDBus import QDBusConnection
-
+def test_media_controls_seek_set_position_and_volume(qtbot, bus, scanned, make_window):
     from player.audio.base import PlaybackState
 
-    if not QDBusConnection.sessionBus().isConnected():
-        pytest.skip("Qt opened its session-bus connection before this test set the address "
-                    "(e.g. the xcb platform theme)")
     window = make_window(scanned)
-    service = mpris.start_mpris(window)
-    assert service is not None
+    service = _serve(window)
     # A client listening for the Seeked signal, as desktop widgets do.
     monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -176,19 +182,13 @@ def test_media_controls_seek_set_position_and_volume(qtbot, session_bus, scanned
     assert len(seeked) == 3 and abs(seeked[0] - (paused * 1e6 + 2_000_000)) < 150_000 and seeked[2] == 2_500_000, seen
 
 
-def test_a_seek_in_the_window_tells_the_desktop(qtbot, session_bus, scanned, make_window):
+def test_a_seek_in_the_window_tells_the_desktop(qtbot, bus, scanned, make_window):
     # Seeked came only after a seek asked over D-Bus: after one with the slider or the keys a
     # desktop widget's progress bar ran on from the old place, as the spec tells it to assume.
-    from PySide6.QtDBus import QDBusConnection
-
     from player.audio.base import PlaybackState
 
-    if not QDBusConnection.sessionBus().isConnected():
-        pytest.skip("Qt opened its session-bus connection before this test set the address "
-                    "(e.g. the xcb platform theme)")
     window = make_window(scanned)
-    service = mpris.start_mpris(window)
-    assert service is not None
+    service = _serve(window)
     monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     lines: list[str] = []
@@ -217,20 +217,15 @@ def test_a_seek_in_the_window_tells_the_desktop(qtbot, session_bus, scanned, mak
         listener.join(10)
 
 
-def test_raise_brings_the_window_back_as_it_was(qtbot, session_bus, scanned, make_window):
+def test_raise_brings_the_window_back_as_it_was(qtbot, bus, scanned, make_window):
     # Raise (and a second launch: a song opened from the file manager) made a maximised
     # window small again.
     from PySide6.QtCore import Qt
-    from PySide6.QtDBus import QDBusConnection
 
     from player.ui.main import _second_launch
 
-    if not QDBusConnection.sessionBus().isConnected():
-        pytest.skip("Qt opened its session-bus connection before this test set the address "
-                    "(e.g. the xcb platform theme)")
     window = make_window(scanned)
-    service = mpris.start_mpris(window)
-    assert service is not None
+    service = _serve(window)
     try:
         window.showMaximized()
         qtbot.waitUntil(window.isMaximized, timeout=5000)
@@ -246,15 +241,11 @@ def test_raise_brings_the_window_back_as_it_was(qtbot, session_bus, scanned, mak
         service.close()
 
 
-def test_the_desktop_is_shown_the_cover_of_the_song_playing(qtbot, session_bus, scanned, make_window):
+def test_the_desktop_is_shown_the_cover_of_the_song_playing(qtbot, bus, scanned, make_window):
     # Metadata had no mpris:artUrl: a desktop's sound menu showed no cover.
-    from PySide6.QtDBus import QDBusConnection
     from PySide6.QtGui import QColor, QImage
     from urllib.parse import unquote, urlsplit
 
-    if not QDBusConnection.sessionBus().isConnected():
-        pytest.skip("Qt opened its session-bus connection before this test set the address "
-                    "(e.g. the xcb platform theme)")
     rows = {row["id"]: row["path"] for row in scanned.tracks()}
     window = make_window(scanned)
     window_track = window.model.track_id(0)
@@ -263,8 +254,7 @@ def test_the_desktop_is_shown_the_cover_of_the_song_playing(qtbot, session_bus, 
     picture = QImage(300, 300, QImage.Format_RGB32)
     picture.fill(QColor(200, 30, 40))
     assert picture.save(os.path.join(folder, "cover.png"))
-    service = mpris.start_mpris(window)
-    assert service is not None
+    service = _serve(window)
     try:
         window.play_ids([window_track, others[0]], 0, "library")
         qtbot.waitUntil(lambda: "mpris:artUrl" in _get(qtbot, "Metadata"), timeout=10000)
@@ -279,22 +269,16 @@ def test_the_desktop_is_shown_the_cover_of_the_song_playing(qtbot, session_bus, 
         service.close()
 
 
-def test_a_desktop_opens_a_file_by_its_uri(qtbot, session_bus, scanned, make_window, tmp_path):
+def test_a_desktop_opens_a_file_by_its_uri(qtbot, bus, scanned, make_window, tmp_path):
     # SupportedUriSchemes and SupportedMimeTypes told desktops that OpenUri plays files, but
     # there was no OpenUri: the call failed as an unknown method.
     from urllib.parse import quote
 
-    from PySide6.QtDBus import QDBusConnection
-
     from tests.audiogen import write_track
 
-    if not QDBusConnection.sessionBus().isConnected():
-        pytest.skip("Qt opened its session-bus connection before this test set the address "
-                    "(e.g. the xcb platform theme)")
     window = make_window(scanned)
     qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
-    service = mpris.start_mpris(window)
-    assert service is not None
+    service = _serve(window)
     song = write_track(tmp_path / "Downloads", "a song", fmt="flac", seconds=20.0, tags={"title": "From the web"})
     try:
         result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".OpenUri", "https://example.org/a.mp3"))
