@@ -90,7 +90,7 @@ def _stop_all() -> None:
     for learner in list(_live):
         learner.stop(timeout=3.0)
         for proc in list(learner._leaving):
-            learner._see_out(proc, None, 3.0)
+            learner._see_out(proc, 3.0)
 
 
 class LearnerProcess:
@@ -180,9 +180,9 @@ class LearnerProcess:
             return
         self._send_to(conn, m.Shutdown())
         if wait:
-            self._see_out(proc, conn, timeout)
+            self._see_out(proc, timeout)
         else:
-            threading.Thread(target=self._see_out, args=(proc, conn, timeout), name="learner-stop",
+            threading.Thread(target=self._see_out, args=(proc, timeout), name="learner-stop",
                              daemon=True).start()
 
     def close(self, timeout: float = 5.0, *, wait: bool = True) -> None:
@@ -191,7 +191,7 @@ class LearnerProcess:
             self._closed = True
         self.stop(timeout, wait=wait)
 
-    def _see_out(self, proc, conn, timeout: float) -> None:
+    def _see_out(self, proc, timeout: float) -> None:
         _join(proc, timeout)
         if _alive(proc):
             log.warning("learner process %d did not stop within %.0f s; ending it", proc.pid, timeout)
@@ -200,9 +200,8 @@ class LearnerProcess:
         if _alive(proc):
             proc.kill()
             _join(proc, 2.0)
-        if conn is not None:
-            with contextlib.suppress(OSError):
-                conn.close()
+        # The connection is left to the monitor, which closes it once the process's end has
+        # been read: closed here, under a read in progress, the read failed mid-message.
         with self._lock:
             if proc in self._leaving:
                 self._leaving.remove(proc)
@@ -247,26 +246,30 @@ class LearnerProcess:
 
     # -- watching --------------------------------------------------------------------------
     def _monitor(self, proc, conn) -> None:
-        while True:
-            try:
-                raw = conn.recv()
-            except (EOFError, OSError):
-                break
-            message = m.checked(raw, m.TO_WINDOW)
-            if message is None:
-                log.warning("ignored a message from the learner: %r", type(raw).__name__)
-                continue
-            try:
-                self.on_message(message)
-            except Exception:
-                log.exception("handling %s from the learner failed", type(message).__name__)
+        """Hand on what the process says until its end is read (everything it sent before it
+        left, too), then close the connection: this thread alone reads and closes it."""
+        try:
+            while True:
+                try:
+                    raw = conn.recv()
+                except (EOFError, OSError):
+                    break
+                message = m.checked(raw, m.TO_WINDOW)
+                if message is None:
+                    log.warning("ignored a message from the learner: %r", type(raw).__name__)
+                    continue
+                try:
+                    self.on_message(message)
+                except Exception:
+                    log.exception("handling %s from the learner failed", type(message).__name__)
+        finally:
+            with contextlib.suppress(OSError):
+                conn.close()
         _join(proc, 5.0)
         with self._lock:
             if self._proc is not proc or self._stopping:
                 return                        # stopped on purpose, or already replaced
             self._proc = self._conn = None
-            with contextlib.suppress(OSError):
-                conn.close()
             now = time.monotonic()
             self._crashes = [t for t in self._crashes if now - t < self.restart_window_s] + [now]
             n = len(self._crashes)

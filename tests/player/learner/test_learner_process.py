@@ -108,6 +108,38 @@ def test_messages_round_trip(store):
     assert not learner.alive and inbox.exits == []          # asked to stop: not a crash
 
 
+def test_what_the_learner_said_before_it_was_stopped_is_all_heard_and_its_pipe_closed_after(store):
+    """Stopping the learner while the window is still busy with one of its messages: the
+    rest of what it sent is read, and only then is the pipe closed. Closed under the reader,
+    a read cut in half raised inside the monitor thread, which showed a crash dialog."""
+    inbox, busy, go_on = Inbox(), threading.Event(), threading.Event()
+
+    def on_message(message):
+        if message == m.Pong(1):
+            busy.set()
+            go_on.wait(30)
+        inbox(message)
+
+    learner = LearnerProcess(store.path, options=QUIET, on_message=on_message, on_exit=inbox.on_exit)
+    learner.start()
+    try:
+        inbox.wait_for(lambda x: isinstance(x, m.Ready), 60)
+        conn = learner._conn
+        for token in (1, 2, 3):
+            assert learner.send(m.Ping(token))
+        assert busy.wait(30)
+        time.sleep(0.3)                     # the answers to 2 and 3 are in the pipe by now
+        learner.stop()
+        assert not learner.alive and not conn.closed     # the monitor is still reading
+    finally:
+        go_on.set()
+    assert [inbox.wait_for(lambda x, t=t: x == m.Pong(t), 10).token for t in (1, 2, 3)] == [1, 2, 3]
+    monitors = [t for t in threading.enumerate() if t.name == "learner-monitor"]
+    for thread in monitors:
+        thread.join(10)
+    assert conn.closed and inbox.exits == []
+
+
 @pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no nice values to read")
 def test_the_app_runs_the_learner_at_the_lowest_priority(store, monkeypatch):
     """As the app starts it (without the tests' setting): lowered first thing, before its
