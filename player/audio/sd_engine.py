@@ -260,7 +260,14 @@ class SoundDeviceEngine(BufferedEngine):
     def _output_running(self) -> bool:
         with self._stream_lock:
             stream = self._stream
-        return stream is not None and stream.active
+        if stream is None:
+            return False
+        try:
+            return stream.active
+        except self._sdmod.PortAudioError:
+            # Closed by another thread since it was read above (a lost device, a let-go):
+            # it does not run, and the feeder asking must not die of it.
+            return False
 
     def _output_close(self) -> None:
         self._closing = True

@@ -462,3 +462,43 @@ def test_an_engine_with_nothing_to_play_holds_no_stream_open(sd_engine, tmp_path
     e.play(src)                                            # and it still plays when asked
     assert wait_for(lambda: src.heard_frames > SR // 10)
     assert _streams_held() == 1
+
+
+
+def test_a_stream_closed_while_the_feeder_asks_whether_it_runs_reads_as_stopped(sd_engine, tmp_path):
+    """Another thread (a lost device, a let-go) can close the stream while the feeder asks
+    whether it runs: PortAudio then answers "invalid stream pointer" (seen in CI). That is
+    "not running"; the error killed the feeder thread, and the player stayed silent until a
+    restart. The moment inside PortAudio's close cannot be caught on purpose, so the stream
+    here answers as it does then, and is otherwise the real one."""
+    import sounddevice
+
+    class ClosingMeanwhile:
+        def __init__(self, stream):
+            self._stream = stream
+
+        @property
+        def active(self):
+            raise sounddevice.PortAudioError("Invalid stream pointer", -9988)
+
+        def __getattr__(self, name):
+            return getattr(self._stream, name)
+
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    e.pause()
+    with e._stream_lock:
+        real, e._stream = e._stream, ClosingMeanwhile(e._stream)
+    assert not e._output_running()
+    time.sleep(0.3)                 # the paused feeder asks a dozen times meanwhile
+    assert e._feeder.is_alive()
+    with e._stream_lock:
+        e._stream = real
+    heard = src.heard_frames
+    e.resume()
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
+    assert e.state is PlaybackState.PLAYING
