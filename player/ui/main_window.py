@@ -10,7 +10,7 @@ import gc
 import logging
 import os
 
-from PySide6.QtCore import QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication, QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
@@ -52,6 +52,23 @@ def _how_long(seconds: float) -> str:
         return f"{seconds / 3600:,.0f} hours"
     minutes = round(seconds / 60)
     return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes else "under a minute"
+
+
+def _saved(settings: QSettings, key: str, kind: type):
+    """The value ``settings`` hold for ``key`` as ``kind`` (``bytes``: a saved state, ``int``:
+    a number); None where there is none, or it is not one (logged)."""
+    value = settings.value(key)
+    if value is None:
+        return None
+    if kind is bytes and isinstance(value, QByteArray):
+        return value
+    if kind is int and isinstance(value, (int, str)):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    log.warning("window settings: %s = %r is not a value Segue wrote; it is left out", key, value)
+    return None
 
 
 def _ffmpeg_look(store) -> tuple[str, bool]:
@@ -407,21 +424,24 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     # -- layout memory ---------------------------------------------------------
     def restore_layout(self) -> None:
+        """The window as it was left. A value that is not one this writes (the file edited by
+        hand, or written by another version) is left out with a warning in the log, and the
+        rest is used: the window starts whatever the file holds."""
         s = self._settings
-        if s.value("geometry") is not None:
-            self.restoreGeometry(s.value("geometry"))
-        else:
+        geometry = _saved(s, "geometry", bytes)
+        if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 780)
-        if s.value("splitter") is not None:
-            self.splitter.restoreState(s.value("splitter"))
-        if s.value("columns") is not None:
-            self.library.columns.restore(s.value("columns"), s.value("column_share"))
-        if s.value(VOLUME_KEY) is not None:
-            self.transport.volume.setValue(int(s.value(VOLUME_KEY)))
-        elif s.value(OLD_VOLUME_KEY) is not None:
+        if (splitter := _saved(s, "splitter", bytes)) is not None:
+            self.splitter.restoreState(splitter)
+        if (columns := _saved(s, "columns", bytes)) is not None:
+            self.library.columns.restore(columns, s.value("column_share"))
+        volume = self.transport.volume
+        if (level := _saved(s, VOLUME_KEY, int)) is not None:
+            volume.setValue(min(volume.maximum(), max(volume.minimum(), level)))
+        elif (old := _saved(s, OLD_VOLUME_KEY, int)) is not None:
             # Saved when the slider's percent was the amplitude itself: the slider is put where
             # it plays as loud as it did (70 then is 89 now).
-            self.transport.volume.setValue(volume_percent(int(s.value(OLD_VOLUME_KEY)) / 100))
+            volume.setValue(volume_percent(min(100, max(0, old)) / 100))
         self.transport.set_muted(str(s.value(MUTED_KEY, "false")).lower() == "true")
 
     def _mute_changed(self, on: bool) -> None:

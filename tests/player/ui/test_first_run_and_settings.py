@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+import pytest
+
 from PySide6.QtWidgets import QMessageBox
 
 from player import paths
@@ -222,6 +224,24 @@ def test_window_geometry_and_columns_are_remembered(qtbot, scanned, make_window)
     assert header2.logicalIndex(0) == 2
     assert header2.sectionSize(1) == 333
     assert second.transport.volume.value() == 35
+
+
+@pytest.mark.parametrize("volume", ["35", "loud", "99999999999"])
+def test_a_window_file_edited_by_hand_starts_and_keeps_what_it_can_use(qtbot, scanned, make_window, tmp_path,
+                                                                     caplog, volume):
+    # window.ini is a text file people edit. Values that are not the saved states Segue writes
+    # stopped the window from starting at all ("Segue cannot start"); now they are left out,
+    # said in the log, and what is usable is kept.
+    (tmp_path / "window.ini").write_text(
+        "[General]\ngeometry=a string, not a saved state\nsplitter=3\ncolumns=@Variant(garbage)\n"
+        f"column_share=wide\nvolume_level={volume}\nmuted=true\n")
+    with caplog.at_level(logging.WARNING, logger="player.ui.main_window"):
+        window = make_window(scanned, with_player=False)
+    assert window.transport.muted                                   # the rest is used
+    assert window.transport.volume.value() == {"35": 35, "loud": 80, "99999999999": 100}[volume]
+    assert window.model.rowCount() == len(TRACKS)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "geometry" in said and "splitter" in said and ("volume_level" in said) == (volume == "loud")
 
 
 def test_the_volume_is_on_disk_once_set_so_a_crash_keeps_it(qtbot, scanned, make_window, tmp_path):
