@@ -9,6 +9,8 @@ database-write thread.
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox,
@@ -20,6 +22,8 @@ from player.audio.replaygain import SETTING as RG_SETTING
 from player.ui.folder_watch import FOLLOW_SETTING
 from player.ui.welcome import FolderList
 from player.workers import run_task
+
+log = logging.getLogger(__name__)
 
 KEY_DEVICE = DEVICE_SETTING            # None: the system default output
 KEY_REPLAYGAIN = RG_SETTING             # "track" | "album" | "off"
@@ -33,6 +37,10 @@ REPLAYGAIN_CHOICES = [("track", "Track (every song equally loud)"), ("album", "A
                       ("off", "Off")]
 WHILE_PLAYING_CHOICES = [("auto", "Keep going; pause a while if the sound stutters"),
                          ("pause", "Always pause"), ("run", "Keep going")]
+CHOICES = {KEY_REPLAYGAIN: REPLAYGAIN_CHOICES, KEY_WHILE_PLAYING: WHILE_PLAYING_CHOICES}
+LABELS = {KEY_DEVICE: "Output device", KEY_REPLAYGAIN: "ReplayGain", KEY_CROSSFADE: "Crossfade",
+          KEY_USE_GPU: "Use the GPU", KEY_WHILE_PLAYING: "Analysis while music plays",
+          KEY_FOLLOW: "Look for new and removed music"}
 
 
 def list_output_devices() -> list[str]:
@@ -54,6 +62,19 @@ def read_settings(store) -> tuple[dict, list[str]]:
     return values, [row["path"] for row in store.folders()]
 
 
+def _usable(key: str, value) -> bool:
+    """Whether the dialog can show ``value`` for ``key``. A store edited by hand, or by
+    another version, opened no dialog at all (a device that was a number), or showed a
+    check box ticked for the text "false"."""
+    if key == KEY_DEVICE:
+        return value is None or isinstance(value, str)
+    if key in (KEY_USE_GPU, KEY_FOLLOW):
+        return isinstance(value, bool)
+    if key in CHOICES:
+        return value in [choice for choice, _label in CHOICES[key]]
+    return True
+
+
 class SettingsDialog(QDialog):
     forget_history = Signal()
 
@@ -61,6 +82,11 @@ class SettingsDialog(QDialog):
         """``values`` and ``folders`` as :func:`read_settings` gives them."""
         super().__init__(parent)
         self.setWindowTitle("Segue settings")
+        self.ignored = [key for key in DEFAULTS if not _usable(key, values.get(key, DEFAULTS[key]))]
+        for key in self.ignored:
+            log.warning("setting %r holds %r, which Segue cannot use: the default %r is shown",
+                        key, values.get(key), DEFAULTS[key])
+        values = {**DEFAULTS, **values, **{key: DEFAULTS[key] for key in self.ignored}}
         self.initial_folders = list(folders)
         self.folders = FolderList(self.initial_folders)
         self.follow = QCheckBox("Look for new and removed music by itself (at every start and while Segue is open)")
@@ -115,6 +141,14 @@ class SettingsDialog(QDialog):
         pv.addWidget(self.forget_btn)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         layout = QVBoxLayout(self)
+        self.ignored_note: QLabel | None = None
+        if self.ignored:
+            self.ignored_note = QLabel(
+                "Segue could not use what was stored for: " + ", ".join(LABELS[key] for key in self.ignored)
+                + ". The defaults are shown, and saved with OK.")
+            self.ignored_note.setWordWrap(True)
+            self.ignored_note.setProperty("role", "error")
+            layout.addWidget(self.ignored_note)
         layout.addWidget(folders_box)
         layout.addLayout(form)
         layout.addWidget(privacy)

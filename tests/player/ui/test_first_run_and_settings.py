@@ -140,6 +140,32 @@ def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
     reopened.reject()
 
 
+def test_settings_that_cannot_be_shown_open_the_dialog_with_the_defaults_and_say_so(qtbot, scanned, make_window,
+                                                                                    caplog):
+    # Values edited by hand, or left by another version: a device that was a number opened no
+    # dialog at all (an error in the event loop, nothing on screen), and "false" ticked a box.
+    scanned.set_setting(KEY_DEVICE, 5)
+    scanned.set_setting(KEY_USE_GPU, "false")
+    scanned.set_setting(KEY_WHILE_PLAYING, ["run"])
+    scanned.set_setting(KEY_REPLAYGAIN, "album")                 # a good one is kept
+    window = make_window(scanned)
+    with caplog.at_level(logging.WARNING, logger="player.ui.settings_dialog"):
+        dialog = open_settings(qtbot, window)
+    assert dialog.device.currentData() is None and dialog.gpu.isChecked()
+    assert dialog.while_playing.currentData() == "auto" and dialog.replaygain.currentData() == "album"
+    note = dialog.ignored_note.text()
+    assert "Output device" in note and "Use the GPU" in note and "Analysis while music plays" in note
+    assert "ReplayGain" not in note
+    assert "analysis.use_gpu" in caplog.text
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()
+    assert scanned.get_setting(KEY_DEVICE) is None and scanned.get_setting(KEY_USE_GPU) is True
+    assert scanned.get_setting(KEY_REPLAYGAIN) == "album"
+    again = open_settings(qtbot, window)
+    assert again.ignored_note is None
+    again.reject()
+
+
 def test_the_settings_dialog_opens_wide_enough_for_its_words(qtbot, scanned, make_window):
     # The offscreen screen is 800 px wide and a dialog opens at most two thirds of it: the
     # longest check box's words needed more than that.
