@@ -555,6 +555,15 @@ class Player:
             self._arm_next()
         self._emit("queue_changed")
 
+    def replaygain_changed(self) -> None:
+        """The ReplayGain setting changed: the song opened ahead of time to follow this one
+        (and those after it) took the gain of the setting before, so the next song played as
+        the old setting asked. They are set again with the new gain. The song playing keeps
+        its own to its end: a jump in loudness mid-song is worse."""
+        with self._lock:
+            self._armed = None
+            self._arm_next()
+
     def _drop_next_round(self) -> None:
         """Repeat all turned off: the copies queued for the round after the one playing now
         go, so the list plays to its end once more and stops (the song playing is not heard

@@ -426,6 +426,8 @@ class LibraryTasksMixin:
         self.settings_opened.emit(dialog)
 
     def save_settings(self, dialog) -> None:
+        from player.ui.settings_dialog import KEY_REPLAYGAIN
+
         store, values = self.store, dialog.values()
         before, after = set(dialog.initial_folders), set(dialog.folders.folders())
 
@@ -445,6 +447,8 @@ class LibraryTasksMixin:
                 QMessageBox.warning(self, "Settings", f"Could not save the settings: {error}")
                 return
             self.apply_settings(values)
+            if values[KEY_REPLAYGAIN] != dialog.initial_values[KEY_REPLAYGAIN] and self.player is not None:
+                self._command(lambda p: p.replaygain_changed())
             if self.intelligence is not None:
                 self.intelligence.apply_settings(values)
             if result or before - after:

@@ -87,6 +87,7 @@ class SettingsDialog(QDialog):
             log.warning("setting %r holds %r, which Segue cannot use: the default %r is shown",
                         key, values.get(key), DEFAULTS[key])
         values = {**DEFAULTS, **values, **{key: DEFAULTS[key] for key in self.ignored}}
+        self.initial_values = values
         self.initial_folders = list(folders)
         self.folders = FolderList(self.initial_folders)
         self.follow = QCheckBox("Look for new and removed music by itself (at every start and while Segue is open)")

@@ -140,6 +140,24 @@ def test_settings_persist_in_the_store(qtbot, scanned, make_window, tmp_path):
     reopened.reject()
 
 
+def test_replaygain_turned_off_while_a_song_plays_reaches_the_next_song(qtbot, scanned, make_window):
+    # The next song is opened ahead of time with the gain of the moment: turned off in
+    # Settings while a song played, ReplayGain still levelled the song after it.
+    first, second = (t["id"] for t in scanned.tracks()[:2])
+    scanned.execute("UPDATE tracks SET rg_track_gain = -12.0, rg_track_peak = 0.5 WHERE id = ?", (second,))
+    window = make_window(scanned)
+    window.play_ids([first, second], 0, "library")
+    engine = window.player.engine
+    qtbot.waitUntil(lambda: engine.current is not None and engine.position > 0.2, timeout=5000)
+    dialog = open_settings(qtbot, window)
+    dialog.replaygain.setCurrentIndex(dialog.replaygain.findData("off"))
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()
+    assert window.player.current_track_id == first
+    qtbot.waitUntil(lambda: window.player.current_track_id == second, timeout=10000)
+    assert engine.current.gain == 1.0
+
+
 def test_settings_that_cannot_be_shown_open_the_dialog_with_the_defaults_and_say_so(qtbot, scanned, make_window,
                                                                                     caplog):
     # Values edited by hand, or left by another version: a device that was a number opened no
