@@ -98,28 +98,21 @@ class SettingsDialog(QDialog):
                                "with File → Rescan library.\n"
                                "Off: the library changes only with File → Rescan library, the folders added or "
                                "removed here, and once after an update that reads some files better.")
-        self.follow.setChecked(bool(values[KEY_FOLLOW]))
         self.device = QComboBox()
         self.device.addItem("System default", None)
-        if values[KEY_DEVICE]:
-            self.device.addItem(values[KEY_DEVICE], values[KEY_DEVICE])
-            self.device.setCurrentIndex(1)
         self.replaygain = QComboBox()
         for key, label in REPLAYGAIN_CHOICES:
             self.replaygain.addItem(label, key)
-        self.replaygain.setCurrentIndex(max(0, self.replaygain.findData(values[KEY_REPLAYGAIN])))
         self.crossfade = QDoubleSpinBox()
         self.crossfade.setRange(0.0, 12.0)
         self.crossfade.setSingleStep(0.5)
         self.crossfade.setSuffix(" s")
         self.crossfade.setSpecialValueText("Off (gapless)")
-        self.crossfade.setValue(values[KEY_CROSSFADE])
         self.gpu = QCheckBox("Use the GPU for audio analysis when one is available")
-        self.gpu.setChecked(bool(values[KEY_USE_GPU]))
         self.while_playing = QComboBox()
         for key, label in WHILE_PLAYING_CHOICES:
             self.while_playing.addItem(label, key)
-        self.while_playing.setCurrentIndex(max(0, self.while_playing.findData(values[KEY_WHILE_PLAYING])))
+        self._show(values)
         self.forget_btn = QPushButton("Forget my listening history…")
 
         folders_box = QGroupBox("Music folders")
@@ -140,7 +133,10 @@ class SettingsDialog(QDialog):
         note.setObjectName("hint")
         pv.addWidget(note)
         pv.addWidget(self.forget_btn)
-        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel | QDialogButtonBox.RestoreDefaults)
+        self.defaults_btn = buttons.button(QDialogButtonBox.RestoreDefaults)
+        self.defaults_btn.setToolTip("Puts every choice here back as Segue comes, to be saved with OK. "
+                                     "The music folders and your listening history stay as they are.")
         layout = QVBoxLayout(self)
         self.ignored_note: QLabel | None = None
         if self.ignored:
@@ -160,8 +156,21 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.forget_btn.clicked.connect(self._confirm_forget)
+        self.defaults_btn.clicked.connect(lambda: self._show(DEFAULTS))
         self.confirm_box: QMessageBox | None = None
         run_task(list_output_devices, self._devices_listed, name="list-devices")
+
+    def _show(self, values: dict) -> None:
+        """Set every choice but the folders to ``values`` (those stored, or the defaults)."""
+        self.follow.setChecked(bool(values[KEY_FOLLOW]))
+        device = values[KEY_DEVICE]
+        if device and self.device.findData(device) < 0:
+            self.device.addItem(device, device)
+        self.device.setCurrentIndex(self.device.findData(device) if device else 0)
+        self.replaygain.setCurrentIndex(max(0, self.replaygain.findData(values[KEY_REPLAYGAIN])))
+        self.crossfade.setValue(values[KEY_CROSSFADE])
+        self.gpu.setChecked(bool(values[KEY_USE_GPU]))
+        self.while_playing.setCurrentIndex(max(0, self.while_playing.findData(values[KEY_WHILE_PLAYING])))
 
     def _devices_listed(self, result, error) -> None:
         if not result:

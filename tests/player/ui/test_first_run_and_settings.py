@@ -184,6 +184,32 @@ def test_settings_that_cannot_be_shown_open_the_dialog_with_the_defaults_and_say
     again.reject()
 
 
+def test_restore_defaults_puts_the_choices_back_and_only_ok_saves_them(qtbot, scanned, make_window):
+    from player.ui.settings_dialog import DEFAULTS, KEY_FOLLOW
+
+    chosen = {KEY_DEVICE: "USB DAC", KEY_REPLAYGAIN: "off", KEY_CROSSFADE: 4.0, KEY_USE_GPU: False,
+              KEY_WHILE_PLAYING: "pause", KEY_FOLLOW: False}
+    for key, value in chosen.items():
+        scanned.set_setting(key, value)
+    window = make_window(scanned)
+    dialog = open_settings(qtbot, window)
+    assert dialog.values() == chosen
+    folders = dialog.folders.folders()
+    dialog.defaults_btn.click()
+    assert dialog.values() == DEFAULTS
+    assert dialog.folders.folders() == folders                  # the folders are not a setting to undo
+    dialog.reject()                                             # Cancel: nothing changes
+    qtbot.wait(200)
+    assert {key: scanned.get_setting(key) for key in chosen} == chosen
+    dialog = open_settings(qtbot, window)
+    assert dialog.values() == chosen
+    dialog.defaults_btn.click()
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()
+    assert {key: scanned.get_setting(key) for key in chosen} == DEFAULTS
+    assert len(scanned.folders()) == 1
+
+
 def test_the_settings_dialog_opens_wide_enough_for_its_words(qtbot, scanned, make_window):
     # The offscreen screen is 800 px wide and a dialog opens at most two thirds of it: the
     # longest check box's words needed more than that.
