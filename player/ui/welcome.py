@@ -22,8 +22,13 @@ class FolderList(QWidget):
         super().__init__(parent)
         self.list = QListWidget()
         self.list.setSelectionMode(QListWidget.ExtendedSelection)
+        self.list.setAccessibleName("Music folders")
         self.add_btn = QPushButton("Add folder…")
         self.remove_btn = QPushButton("Remove")
+        # Clicked with nothing chosen it did nothing, and said nothing.
+        self.remove_btn.setEnabled(False)
+        self.list.itemSelectionChanged.connect(
+            lambda: self.remove_btn.setEnabled(bool(self.list.selectedItems())))
         buttons = QVBoxLayout()
         buttons.addWidget(self.add_btn)
         buttons.addWidget(self.remove_btn)

@@ -42,6 +42,39 @@ def test_every_control_of_the_window_has_a_name(qtbot, scanned, make_window):
     qtbot.waitUntil(lambda: _name(bar.play_btn) == "Play", timeout=5000)
 
 
+def test_every_control_of_the_settings_dialog_says_what_it_sets(qtbot, scanned, make_window):
+    # The folder list was read out as a nameless list (no label names it: the group's title is
+    # not its parent's). The other controls are named by their labels.
+    from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QListWidget
+
+    from tests.player.ui.conftest import open_settings
+
+    window = make_window(scanned)
+    dialog = open_settings(qtbot, window)
+    assert _name(dialog.folders.list) == "Music folders"
+    for box, label in ((dialog.device, "Output device:"), (dialog.replaygain, "ReplayGain:"),
+                       (dialog.while_playing, "Analysis while music plays:")):
+        iface = QAccessible.queryAccessibleInterface(box)
+        assert [other.text(QAccessible.Name) for other, _ in iface.relations(QAccessible.Label)] == [label]
+    controls = [w for kind in (QAbstractButton, QComboBox, QDoubleSpinBox, QListWidget)
+                for w in dialog.findChildren(kind)]
+    assert controls and all(_name(w) for w in controls)
+    # Remove with no folder chosen did nothing and said nothing: it waits for a choice.
+    folders = dialog.folders
+    assert not folders.remove_btn.isEnabled()
+    folders.list.item(0).setSelected(True)
+    assert folders.remove_btn.isEnabled()
+    # Each setting of the form has a key of its own (Alt and the letter underlined).
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    from PySide6.QtWidgets import QApplication
+
+    for key, box in ((Qt.Key_D, dialog.device), (Qt.Key_F, dialog.crossfade), (Qt.Key_A, dialog.while_playing),
+                     (Qt.Key_R, dialog.replaygain)):
+        qtbot.keyClick(QApplication.focusWidget(), key, Qt.AltModifier)
+        assert QApplication.focusWidget() is box or QApplication.focusWidget().parent() is box
+    dialog.reject()
+
+
 def test_the_seek_bar_moves_from_the_keyboard(qtbot):
     from player.ui.transport import TransportBar
 
