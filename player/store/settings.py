@@ -23,9 +23,15 @@ class SettingsMixin:
             return default
 
     def set_setting(self, key: str, value: Any) -> None:
+        self.set_settings({key: value})
+
+    def set_settings(self, values: dict[str, Any]) -> None:
+        """Store every one of ``values`` or, on an error, none: the settings chosen together
+        (OK in Settings) are never found half old, half new after a crash or a full disk."""
+        rows = [(key, json.dumps(value)) for key, value in values.items()]
         with self.transaction() as conn:
-            conn.execute(
+            conn.executemany(
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value)),
+                rows,
             )

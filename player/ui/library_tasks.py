@@ -432,8 +432,7 @@ class LibraryTasksMixin:
         before, after = set(dialog.initial_folders), set(dialog.folders.folders())
 
         def work():
-            for key, value in values.items():
-                store.set_setting(key, value)
+            store.set_settings(values)
             for folder in before - after:
                 store.remove_folder(folder)
             return sorted(after - before)

@@ -256,6 +256,22 @@ def test_settings_roundtrip_json(store):
     assert store.get_setting("folders") == ["/a", "/b"]
 
 
+def test_settings_saved_together_are_all_saved_or_none(store):
+    # OK in Settings saved each setting in a transaction of its own: a failure (or a crash)
+    # between two left the settings half old, half new.
+    store.set_settings({"a": 1, "b": "two"})
+    # The write of the second fails, as on a full disk.
+    store.execute("CREATE TEMP TRIGGER fail_b BEFORE UPDATE ON settings WHEN NEW.key = 'b' "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.set_settings({"a": 10, "b": None})
+    assert (store.get_setting("a"), store.get_setting("b")) == (1, "two")
+    store.execute("DROP TRIGGER fail_b")
+    assert (store.get_setting("a"), store.get_setting("b")) == (1, "two")
+    store.set_settings({"a": 10, "b": None})
+    assert (store.get_setting("a"), store.get_setting("b", "default")) == (10, None)
+
+
 def test_remove_folder_flags_tracks_missing_and_keeps_plays(store):
     fid = store.add_folder("/m")
     tid = _track(store, folder_id=fid)
