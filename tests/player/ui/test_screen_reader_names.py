@@ -42,7 +42,7 @@ def test_every_control_of_the_window_has_a_name(qtbot, scanned, make_window):
     qtbot.waitUntil(lambda: _name(bar.play_btn) == "Play", timeout=5000)
 
 
-def test_every_control_of_the_settings_dialog_says_what_it_sets(qtbot, scanned, make_window):
+def test_the_settings_dialog_from_a_screen_reader_and_the_keyboard(qtbot, scanned, make_window):
     # The folder list was read out as a nameless list (no label names it: the group's title is
     # not its parent's). The other controls are named by their labels.
     from PySide6.QtWidgets import QAbstractButton, QComboBox, QDoubleSpinBox, QListWidget
@@ -64,6 +64,10 @@ def test_every_control_of_the_settings_dialog_says_what_it_sets(qtbot, scanned, 
     assert not folders.remove_btn.isEnabled()
     folders.list.item(0).setSelected(True)
     assert folders.remove_btn.isEnabled()
+    # Delete in the list removes the folders chosen, as in a file manager.
+    folders.list.setFocus()
+    qtbot.keyClick(folders.list, Qt.Key_Delete)
+    assert folders.folders() == [] and not folders.remove_btn.isEnabled()
     # Each setting of the form has a key of its own (Alt and the letter underlined).
     qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
     from PySide6.QtWidgets import QApplication
