@@ -428,11 +428,11 @@ class LibraryTasksMixin:
     def save_settings(self, dialog) -> None:
         from player.ui.settings_dialog import KEY_REPLAYGAIN
 
-        store, values = self.store, dialog.values()
+        store, values, changed = self.store, dialog.values(), dialog.changed()
         before, after = set(dialog.initial_folders), set(dialog.folders.folders())
 
         def work():
-            store.set_settings(values)
+            store.set_settings(changed)
             for folder in before - after:
                 store.remove_folder(folder)
             return sorted(after - before)

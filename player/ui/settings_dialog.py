@@ -88,6 +88,7 @@ class SettingsDialog(QDialog):
                         key, values.get(key), DEFAULTS[key])
         values = {**DEFAULTS, **values, **{key: DEFAULTS[key] for key in self.ignored}}
         self.initial_values = values
+        self._reset = False     # Restore Defaults was clicked: every setting is written
         self.initial_folders = list(folders)
         self.folders = FolderList(self.initial_folders)
         self.follow = QCheckBox("Look for new and removed music by itself (at every start and while Segue is open)")
@@ -142,7 +143,7 @@ class SettingsDialog(QDialog):
         if self.ignored:
             self.ignored_note = QLabel(
                 "Segue could not use what was stored for: " + ", ".join(LABELS[key] for key in self.ignored)
-                + ". The defaults are shown, and saved with OK.")
+                + ". The defaults are shown, and used; what is stored stays until you change it here.")
             self.ignored_note.setWordWrap(True)
             self.ignored_note.setProperty("role", "error")
             layout.addWidget(self.ignored_note)
@@ -156,7 +157,7 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.forget_btn.clicked.connect(self._confirm_forget)
-        self.defaults_btn.clicked.connect(lambda: self._show(DEFAULTS))
+        self.defaults_btn.clicked.connect(self._restore_defaults)
         self.confirm_box: QMessageBox | None = None
         run_task(list_output_devices, self._devices_listed, name="list-devices")
 
@@ -171,6 +172,10 @@ class SettingsDialog(QDialog):
         self.crossfade.setValue(values[KEY_CROSSFADE])
         self.gpu.setChecked(bool(values[KEY_USE_GPU]))
         self.while_playing.setCurrentIndex(max(0, self.while_playing.findData(values[KEY_WHILE_PLAYING])))
+
+    def _restore_defaults(self) -> None:
+        self._reset = True
+        self._show(DEFAULTS)
 
     def _devices_listed(self, result, error) -> None:
         if not result:
@@ -212,3 +217,11 @@ class SettingsDialog(QDialog):
             KEY_WHILE_PLAYING: self.while_playing.currentData(),
             KEY_FOLLOW: self.follow.isChecked(),
         }
+
+    def changed(self) -> dict:
+        """The settings to write: those changed here, all of them after Restore Defaults. One
+        left as it was shown is not written: a value this version cannot use (written by a
+        newer one, or by hand) was overwritten with the default by an OK for another setting,
+        and the newer version found it gone."""
+        return {key: value for key, value in self.values().items()
+                if self._reset or value != self.initial_values[key]}
