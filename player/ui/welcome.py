@@ -52,10 +52,16 @@ class FolderList(QWidget):
         return [self.list.item(i).text() for i in range(self.list.count())]
 
     def add(self, folder: str) -> None:
+        """List ``folder``; one listed already is chosen in the list instead, so that adding
+        it again shows where it is rather than nothing."""
         folder = os.path.abspath(os.path.expanduser(folder))
-        if folder not in self.folders():
-            self.list.addItem(folder)
-            self.changed.emit()
+        if folder in self.folders():
+            item = self.list.item(self.folders().index(folder))
+            self.list.setCurrentItem(item)
+            self.list.scrollToItem(item)
+            return
+        self.list.addItem(folder)
+        self.changed.emit()
 
     def mark_away(self, folders) -> None:
         """Grey the folders found not there or empty at the last look (a disk or share not

@@ -228,6 +228,20 @@ def test_restore_defaults_puts_the_choices_back_and_only_ok_saves_them(qtbot, sc
     assert len(scanned.folders()) == 1
 
 
+def test_a_folder_added_again_is_shown_where_it_is_in_the_list(qtbot, scanned, music, make_window, tmp_path):
+    # Chosen again with Add folder…, a folder listed already changed nothing on screen.
+    window = make_window(scanned)
+    dialog = open_settings(qtbot, window)
+    folders = dialog.folders
+    folders.add(str(tmp_path / "more"))
+    assert folders.list.selectedItems() == []
+    folders.add(str(music) + "/")                            # the same folder, spelled another way
+    assert folders.folders() == [str(music), str(tmp_path / "more")]
+    assert [item.text() for item in folders.list.selectedItems()] == [str(music)]
+    assert folders.remove_btn.isEnabled()
+    dialog.reject()
+
+
 def test_the_settings_dialog_opens_wide_enough_for_its_words(qtbot, scanned, make_window):
     # The offscreen screen is 800 px wide and a dialog opens at most two thirds of it: the
     # longest check box's words needed more than that.
