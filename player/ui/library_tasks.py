@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from player import paths
@@ -439,12 +440,13 @@ class LibraryTasksMixin:
 
         def done(result, error):
             self._saving_settings -= 1
+            if error is not None:
+                self._settings_wanted = False       # the dialog comes back as it was left instead
+                self._settings_not_saved(dialog, error)
+                return
             if not self._saving_settings and self._settings_wanted:
                 self._settings_wanted = False
                 self.open_settings()
-            if error is not None:
-                QMessageBox.warning(self, "Settings", f"Could not save the settings: {error}")
-                return
             self.apply_settings(values)
             if values[KEY_REPLAYGAIN] != dialog.initial_values[KEY_REPLAYGAIN] and self.player is not None:
                 self._command(lambda p: p.replaygain_changed())
@@ -463,6 +465,19 @@ class LibraryTasksMixin:
 
         self._saving_settings += 1
         run_task(work, done, pool=db_write_pool(), name="save-settings")
+
+    def _settings_not_saved(self, dialog, error) -> None:
+        """The save failed (the library locked by another program, a full disk): the dialog
+        comes back with the choices as they were made, to try OK again or cancel, and says
+        why (a warning alone left every choice to be made again)."""
+        log.error("could not save the settings: %s", error)
+        self.settings_dialog = dialog
+        dialog.open()
+        box = QMessageBox(QMessageBox.Warning, "Settings", f"Could not save the settings: {error}\n\n"
+                          "Your choices are kept: click OK in Settings to try again.", QMessageBox.Ok, dialog)
+        box.setTextFormat(Qt.PlainText)
+        dialog.save_error = box
+        box.open()
 
     def forget_history(self) -> None:
         store, intelligence = self.store, self.intelligence

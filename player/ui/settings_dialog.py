@@ -159,6 +159,7 @@ class SettingsDialog(QDialog):
         self.forget_btn.clicked.connect(self._confirm_forget)
         self.defaults_btn.clicked.connect(self._restore_defaults)
         self.confirm_box: QMessageBox | None = None
+        self.save_error: QMessageBox | None = None     # why the last OK could not save, while shown
         run_task(list_output_devices, self._devices_listed, name="list-devices")
 
     def _show(self, values: dict) -> None:

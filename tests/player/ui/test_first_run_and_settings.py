@@ -158,6 +158,38 @@ def test_replaygain_turned_off_while_a_song_plays_reaches_the_next_song(qtbot, s
     assert engine.current.gain == 1.0
 
 
+def test_settings_that_cannot_be_saved_come_back_as_chosen_to_try_again(qtbot, scanned, make_window):
+    # Another program holding the library's write lock: the warning came, and every choice
+    # made in the dialog was lost.
+    import sqlite3
+
+    store = Store(scanned.path, busy_timeout_s=0.3)
+    try:
+        window = make_window(store)
+        dialog = open_settings(qtbot, window)
+        dialog.crossfade.setValue(5.0)
+        dialog.replaygain.setCurrentIndex(dialog.replaygain.findData("off"))
+        other = sqlite3.connect(scanned.path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            dialog.accept()
+            qtbot.waitUntil(lambda: dialog.save_error is not None and dialog.save_error.isVisible(), timeout=10000)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert "Could not save the settings" in dialog.save_error.text()
+        assert dialog.isVisible() and window.settings_dialog is dialog
+        assert dialog.crossfade.value() == 5.0 and dialog.replaygain.currentData() == "off"
+        assert scanned.get_setting(KEY_CROSSFADE) is None
+        dialog.save_error.accept()
+        with qtbot.waitSignal(window.settings_saved, timeout=10000):
+            dialog.accept()                                     # tried again: saved
+        assert scanned.get_setting(KEY_CROSSFADE) == 5.0 and scanned.get_setting(KEY_REPLAYGAIN) == "off"
+        window.close()
+    finally:
+        store.close()
+
+
 def test_settings_that_cannot_be_shown_open_the_dialog_with_the_defaults_and_say_so(qtbot, scanned, make_window,
                                                                                     caplog):
     # Values edited by hand, or left by another version: a device that was a number opened no
