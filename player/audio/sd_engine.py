@@ -223,7 +223,7 @@ class SoundDeviceEngine(BufferedEngine):
             self._open_anew()
             with self._stream_lock:
                 stream = self._stream
-        if not stream.active:
+        if not self._active(stream):
             self._warmup = int(WARMUP_S * self.rate)
             try:
                 stream.start()
@@ -233,7 +233,7 @@ class SoundDeviceEngine(BufferedEngine):
     def _output_stop(self, *, drain: bool = False) -> None:
         with self._stream_lock:
             stream = self._stream
-        if stream is not None and stream.active:
+        if stream is not None and self._active(stream):
             self._stopping = True
             try:
                 # stop() waits until the device played what it holds (the end of
@@ -260,13 +260,15 @@ class SoundDeviceEngine(BufferedEngine):
     def _output_running(self) -> bool:
         with self._stream_lock:
             stream = self._stream
-        if stream is None:
-            return False
+        return stream is not None and self._active(stream)
+
+    def _active(self, stream) -> bool:
+        """Whether ``stream`` runs. One closed by another thread since it was read (a lost
+        device, a let-go) answers with an error: it does not run, and the feeder asking (or
+        letting the output go) must not die of it."""
         try:
             return stream.active
         except self._sdmod.PortAudioError:
-            # Closed by another thread since it was read above (a lost device, a let-go):
-            # it does not run, and the feeder asking must not die of it.
             return False
 
     def _output_close(self) -> None:

@@ -502,3 +502,41 @@ def test_a_stream_closed_while_the_feeder_asks_whether_it_runs_reads_as_stopped(
     e.resume()
     assert wait_for(lambda: src.heard_frames > heard + SR // 5, timeout=8)
     assert e.state is PlaybackState.PLAYING
+
+
+def test_a_stream_closed_before_the_feeder_lets_the_output_go_leaves_the_feeder_playing_on(sd_engine, tmp_path,
+                                                                                         monkeypatch):
+    """Stopped, the output is let go a little later from the feeder thread; a stream another
+    thread closed meanwhile answers "invalid stream pointer" when asked whether it runs. The
+    error escaped the feeder there and ended its thread: the next Play was never heard. The
+    stream here answers as a closed one does, and is otherwise the real one."""
+    import sounddevice
+
+    from player.audio import buffered
+
+    class ClosedMeanwhile:
+        def __init__(self, stream):
+            self._stream = stream
+
+        @property
+        def active(self):
+            raise sounddevice.PortAudioError("Invalid stream pointer", -9988)
+
+        def __getattr__(self, name):
+            return getattr(self._stream, name)
+
+    monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    e.play(Source(str(path)))
+    assert wait_for(lambda: e.current.heard_frames > SR // 10)
+    with e._stream_lock:
+        e._stream = ClosedMeanwhile(e._stream)
+    e.stop()                        # the feeder lets the output go 0.2 s from now
+    assert wait_for(lambda: e._stream is None, timeout=5)
+    assert e._feeder.is_alive()
+    src = Source(str(path))
+    e.play(src)                     # on a stream opened anew
+    assert wait_for(lambda: src.heard_frames > SR // 5, timeout=8)
+    assert e.state is PlaybackState.PLAYING
