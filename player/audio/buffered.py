@@ -431,6 +431,7 @@ class BufferedEngine(FeederMixin, Engine):
         beat, beat_t = self._beat, time.monotonic()
         underruns = 0
         paused_since = None
+        failing = False  # looking after the output failed, and has not worked since
         while True:
             # _fill() below always leaves the ring full, or waits on something the
             # output has to consume first, so sleeping until a command comes is right.
@@ -458,28 +459,37 @@ class BufferedEngine(FeederMixin, Engine):
             except Exception as exc:  # a bug must not leave the player silent and hung
                 log.exception("audio feeder failed")
                 self._fail_writing(f"playback failed: {exc}")
-            if self.underruns != underruns:  # counted on the audio thread, logged here
-                underruns = self.underruns
-                log.warning("audio underrun: the output ran dry (%d so far)", underruns)
-            if self._state is PlaybackState.PAUSED:
-                if paused_since is None:
-                    paused_since = time.monotonic()
-                elif time.monotonic() - paused_since > self.pause_release_s and self._output_running():
-                    with self._ctl:  # a long pause: give the device (and the CPU) a rest
-                        if self._state is PlaybackState.PAUSED:
-                            self._output_stop()
-            else:
-                paused_since = None
-            if self._idle_since is not None:
-                if self._state is not PlaybackState.STOPPED:
-                    self._idle_since = None
-                elif time.monotonic() - self._idle_since > IDLE_RELEASE_S:
-                    with self._ctl:
-                        if self._state is PlaybackState.STOPPED:
-                            self._output_stop(drain=True)
-                    self._idle_since = None
-            if self._beat != beat or self._state is not PlaybackState.PLAYING:
-                beat, beat_t = self._beat, time.monotonic()
-            elif time.monotonic() - beat_t > self._watchdog_s and self._output_running():
-                self._device_lost(f"the audio output stopped responding for {self._watchdog_s:g} s")
-                beat_t = time.monotonic()
+            try:
+                if self.underruns != underruns:  # counted on the audio thread, logged here
+                    underruns = self.underruns
+                    log.warning("audio underrun: the output ran dry (%d so far)", underruns)
+                if self._state is PlaybackState.PAUSED:
+                    if paused_since is None:
+                        paused_since = time.monotonic()
+                    elif time.monotonic() - paused_since > self.pause_release_s and self._output_running():
+                        with self._ctl:  # a long pause: give the device (and the CPU) a rest
+                            if self._state is PlaybackState.PAUSED:
+                                self._output_stop()
+                else:
+                    paused_since = None
+                if self._idle_since is not None:
+                    if self._state is not PlaybackState.STOPPED:
+                        self._idle_since = None
+                    elif time.monotonic() - self._idle_since > IDLE_RELEASE_S:
+                        with self._ctl:
+                            if self._state is PlaybackState.STOPPED:
+                                self._output_stop(drain=True)
+                        self._idle_since = None
+                if self._beat != beat or self._state is not PlaybackState.PLAYING:
+                    beat, beat_t = self._beat, time.monotonic()
+                elif time.monotonic() - beat_t > self._watchdog_s and self._output_running():
+                    self._device_lost(f"the audio output stopped responding for {self._watchdog_s:g} s")
+                    beat_t = time.monotonic()
+                failing = False
+            except Exception:
+                # Looking after the output (letting it go, the watchdog) must not end the
+                # thread either: the player would stay silent until a restart. It is tried
+                # again at the next tick; said once, not fifty times a second.
+                if not failing:
+                    log.exception("audio feeder failed looking after the output")
+                failing = True

@@ -470,6 +470,39 @@ def test_a_long_pause_releases_the_output_and_resume_restarts_it(engine, tmp_pat
     assert wait_for(lambda: src.heard_frames > heard + SR // 10)
 
 
+def test_an_output_that_fails_to_be_let_go_leaves_the_feeder_running(tmp_path):
+    """The feeder lets the output go after a long pause; a device that answers that with an
+    error (a sound server going away at that moment) ended the feeder thread, and the song
+    was never heard again after Play. The error is logged, the let-go tried again at the
+    next tick, and the song plays on when resumed. The output here fails its first let-go,
+    and is otherwise the real null output."""
+
+    class FailsOnce(NullEngine):
+        failed = 0
+
+        def _output_stop(self, *, drain: bool = False) -> None:
+            if not self.failed:
+                self.failed += 1
+                raise RuntimeError("the sound server went away")
+            super()._output_stop(drain=drain)
+
+    (a,), _ = write_sine_parts(tmp_path, [3 * SR])
+    e = FailsOnce(speed=1.0)
+    try:
+        e.pause_release_s = 0.2
+        src = Source(str(a))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+        e.pause()
+        assert wait_for(lambda: not e._output_running(), timeout=3)
+        assert e.failed == 1 and e._feeder.is_alive()
+        heard = src.heard_frames
+        e.resume()
+        assert wait_for(lambda: src.heard_frames > heard + SR // 10)
+    finally:
+        e.close()
+
+
 def _woken_in_a_second(threads) -> int:
     return woken_in(1.0, lambda: wakeups(t.native_id for t in threads))
 
