@@ -111,6 +111,12 @@ class LearnerProcess:
         self.restart_window_s = restart_window_s
         self.backoff_s = backoff_s
         self._lock = threading.RLock()
+        # Held to write to the pipe, and by the monitor to close it: a send is made from any
+        # thread (the window's, the player's), and one under way when the monitor closed the
+        # connection wrote to a handle gone from under it and raised a TypeError from inside
+        # multiprocessing (on the window's thread: a crash dialog). Two sends at once could
+        # also interleave their bytes.
+        self._send_lock = threading.Lock()
         self._proc = None
         self._conn = None
         self._stopping = False
@@ -236,13 +242,13 @@ class LearnerProcess:
             conn = self._conn
         return conn is not None and self._send_to(conn, message)
 
-    @staticmethod
-    def _send_to(conn, message: m.Message) -> bool:
-        try:
-            conn.send(message)
-            return True
-        except (OSError, ValueError, EOFError):       # the process is gone; the monitor notices
-            return False
+    def _send_to(self, conn, message: m.Message) -> bool:
+        with self._send_lock:
+            try:
+                conn.send(message)
+                return True
+            except (OSError, ValueError, EOFError):       # the process is gone; the monitor notices
+                return False
 
     # -- watching --------------------------------------------------------------------------
     def _monitor(self, proc, conn) -> None:
@@ -263,7 +269,7 @@ class LearnerProcess:
                 except Exception:
                     log.exception("handling %s from the learner failed", type(message).__name__)
         finally:
-            with contextlib.suppress(OSError):
+            with self._send_lock, contextlib.suppress(OSError):
                 conn.close()
         _join(proc, 5.0)
         with self._lock:

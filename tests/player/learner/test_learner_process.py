@@ -140,6 +140,58 @@ def test_what_the_learner_said_before_it_was_stopped_is_all_heard_and_its_pipe_c
     assert conn.closed and inbox.exits == []
 
 
+def test_a_message_sent_as_the_learner_dies_is_refused_not_raised_and_the_pipe_closed_after(store):
+    """The window tells the learner something (from the window's thread, or the player's)
+    just as the process dies: the monitor reads its end and closes the pipe. Closed in the
+    middle of the send, the write found the handle gone and raised a TypeError from inside
+    multiprocessing, on the sender's thread (the window's: a crash dialog). The moment
+    cannot be caught on purpose, so the connection here stops in the middle of its send
+    (after the checks that it is open, before the write) while the process is killed, and
+    is otherwise the real one: the send says the learner is not there, and the pipe is
+    closed once it is over."""
+    from multiprocessing.reduction import ForkingPickler
+
+    inbox, sending = Inbox(), threading.Event()
+
+    class DyingMeanwhile:
+        def __init__(self, conn):
+            self._conn = conn
+
+        def send(self, obj):
+            conn = self._conn
+            conn._check_closed()
+            conn._check_writable()
+            sending.set()
+            end = time.monotonic() + 3          # the monitor closes it now, if it may
+            while not conn.closed and time.monotonic() < end:
+                time.sleep(0.01)
+            conn._send_bytes(ForkingPickler.dumps(obj))
+
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+
+    learner = LearnerProcess(store.path, options=QUIET, on_message=inbox, on_exit=inbox.on_exit, max_restarts=0)
+    learner.start()
+    try:
+        pid = inbox.wait_for(lambda x: isinstance(x, m.Ready), 60).pid
+        with learner._lock:
+            real = learner._conn
+            learner._conn = DyingMeanwhile(real)
+        sent = []
+        sender = threading.Thread(target=lambda: sent.append(learner.send(m.PlaysLogged())))
+        sender.start()
+        assert sending.wait(10)
+        os.kill(pid, signal.SIGKILL)
+        sender.join(20)
+        assert sent == [False]
+        deadline = time.monotonic() + 20
+        while not (real.closed and inbox.exits) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert real.closed and inbox.exits[0].exitcode == -signal.SIGKILL
+    finally:
+        learner.stop()
+
+
 @pytest.mark.skipif(not hasattr(os, "getpriority"), reason="no nice values to read")
 def test_the_app_runs_the_learner_at_the_lowest_priority(store, monkeypatch):
     """As the app starts it (without the tests' setting): lowered first thing, before its
