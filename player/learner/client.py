@@ -44,8 +44,11 @@ class LearnerExit:
     exitcode: int | None
     crashes: int                   # crashes within the restart window, this one included
     restart_in: float | None       # seconds until the next start; None: given up
+    failed_start: str | None = None  # why a new process could not be started, if that was it
 
     def describe(self) -> str:
+        if self.failed_start is not None:
+            return f"The background learner could not be started again ({self.failed_start})"
         code = self.exitcode
         if code is None:
             how = "stopped answering"
@@ -160,8 +163,13 @@ class LearnerProcess:
         mine, theirs = ctx.Pipe(duplex=True)
         proc = ctx.Process(target=learner_main, name="segue-learner",
                            args=(theirs, self.db_path, self.models_dir, self.options))
-        proc.start()
-        theirs.close()
+        try:
+            proc.start()
+        except BaseException:
+            mine.close()            # (no process: a failed start leaves no pipe open)
+            raise
+        finally:
+            theirs.close()
         self._proc, self._conn = proc, mine
         self.starts += 1
         log.info("learner process %d started", proc.pid)
@@ -276,19 +284,26 @@ class LearnerProcess:
             if self._proc is not proc or self._stopping:
                 return                        # stopped on purpose, or already replaced
             self._proc = self._conn = None
-            now = time.monotonic()
-            self._crashes = [t for t in self._crashes if now - t < self.restart_window_s] + [now]
-            n = len(self._crashes)
-            delay = self.backoff_s[min(n, len(self.backoff_s)) - 1] if n <= self.max_restarts else None
-            if delay is None:
-                self.gave_up = True
-            else:
-                self._timer = threading.Timer(delay, self._restart)
-                self._timer.daemon = True
-                self._timer.start()
-        info = LearnerExit(proc.exitcode, n, delay)
-        log.error("%s; %s", info.describe(), f"restarting in {delay:g} s" if delay is not None else
-                  f"not restarting after {n} crashes in {self.restart_window_s:.0f} s")
+            info = self._crashed(proc.exitcode)
+        self._tell_exit(info)
+
+    def _crashed(self, exitcode: int | None, failed_start: str | None = None) -> LearnerExit:
+        """Count a crash (under the lock), and start again after a pause, or give up."""
+        now = time.monotonic()
+        self._crashes = [t for t in self._crashes if now - t < self.restart_window_s] + [now]
+        n = len(self._crashes)
+        delay = self.backoff_s[min(n, len(self.backoff_s)) - 1] if n <= self.max_restarts else None
+        if delay is None:
+            self.gave_up = True
+        else:
+            self._timer = threading.Timer(delay, self._restart)
+            self._timer.daemon = True
+            self._timer.start()
+        return LearnerExit(exitcode, n, delay, failed_start)
+
+    def _tell_exit(self, info: LearnerExit) -> None:
+        log.error("%s; %s", info.describe(), f"restarting in {info.restart_in:g} s" if info.restart_in is not None
+                  else f"not restarting after {info.crashes} crashes in {self.restart_window_s:.0f} s")
         try:
             self.on_exit(info)
         except Exception:
@@ -299,4 +314,12 @@ class LearnerProcess:
             self._timer = None
             if self._stopping or self._proc is not None:
                 return
-            self._spawn()
+            try:
+                self._spawn()
+                return
+            except Exception as exc:  # noqa: BLE001 - no process to be had (no file left to open, no memory)
+                # Raised here, it ended the timer's thread with a crash dialog, and the learner
+                # stayed off without a word in the window: it counts as a crash instead.
+                log.exception("the learner process could not be started again")
+                info = self._crashed(None, str(exc) or type(exc).__name__)
+        self._tell_exit(info)

@@ -233,6 +233,50 @@ def test_repeated_crashes_restart_with_a_pause_then_stop(store):
         learner.stop()
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc (Linux)")
+def test_a_learner_that_cannot_be_started_again_after_a_crash_says_so_and_gives_up(store):
+    """The learner crashed, and no new process can be had: here the window has every file it
+    may open in use (a low limit, or a leak), and the pipe to a new process cannot be made.
+    The failed start ended the restart's thread with a crash dialog, and the learner stayed
+    off for good with nothing in the window saying so; it now counts as a crash: tried again
+    after the pause, then given up, and the window is told each time."""
+    import resource
+
+    inbox = Inbox()
+    learner = LearnerProcess(store.path, options=QUIET, on_message=inbox, on_exit=inbox.on_exit,
+                             max_restarts=2, backoff_s=(0.2, 0.2))
+    limits = resource.getrlimit(resource.RLIMIT_NOFILE)
+    taken: list[int] = []
+    learner.start()
+    try:
+        pid = inbox.wait_for(lambda x: isinstance(x, m.Ready)).pid
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(map(int, os.listdir("/proc/self/fd"))) + 2, limits[1]))
+        while True:                     # every file number left is taken
+            try:
+                taken.append(os.open(os.devnull, os.O_RDONLY))
+            except OSError:
+                break
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while not learner.gave_up and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for fd in taken:
+            os.close(fd)
+        taken = []
+        resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+        assert learner.gave_up and not learner.alive
+        assert [e.restart_in for e in inbox.exits] == [0.2, 0.2, None]
+        assert "killed" in inbox.exits[0].describe()
+        assert "could not be started again" in inbox.exits[2].describe()
+        learner.start()                 # files to be had again (the window restarted it)
+        assert inbox.wait_for(lambda x: isinstance(x, m.Ready) and x.pid != pid).pid
+    finally:
+        for fd in taken:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+        learner.stop()
+
+
 def test_killed_while_analysing_it_comes_back_resumes_and_trains_before_analysis_ends(store, tmp_path):
     from player.library.scanner import Scanner
 
