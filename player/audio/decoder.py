@@ -551,9 +551,13 @@ class Decoder:
         self.frame = int(round(native * self.out_rate / self.samplerate))
 
     def close(self) -> None:
-        if self._blocks is not None:
-            self._blocks.close()
-        if self._sf is not None:
-            self._sf.close()
-        if self._fallback is not None:
-            self._fallback.close()
+        """Let the file go. A file whose share or disk went away can fail even that (an
+        input/output error): it is logged, never raised, for the decoder is given up on
+        either way, and the feeder closing it (often because reading it had just failed)
+        ended its thread on the error, leaving the player silent until a restart."""
+        for reader in (self._blocks, self._sf, self._fallback):
+            if reader is not None:
+                try:
+                    reader.close()
+                except Exception as exc:  # noqa: BLE001 - see above
+                    log.warning("closing %s failed: %s", self.path, exc)

@@ -503,6 +503,53 @@ def test_an_output_that_fails_to_be_let_go_leaves_the_feeder_running(tmp_path):
         e.close()
 
 
+def test_a_file_that_fails_even_to_be_closed_leaves_the_feeder_playing_the_next(tmp_path, monkeypatch):
+    """A file on a share that went away fails to read, and then to close (an input/output
+    error): the feeder, closing it as the next song was played, died of the error, and
+    nothing was heard again until a restart. The decoders here are the real ones; the
+    file of the share's song answers its close as such a file does."""
+    import errno
+
+    from player.audio import feeder
+    from player.audio.decoder import Decoder
+
+    class OnAShareGone(Decoder):
+        def __init__(self, path, **kw):
+            super().__init__(path, **kw)
+            if "share" in str(path):
+                for name in ("_blocks", "_sf", "_fallback"):
+                    reader = getattr(self, name)
+                    if reader is not None:
+                        setattr(self, name, _FailsToClose(reader))
+
+    class _FailsToClose:
+        def __init__(self, reader):
+            self._reader = reader
+
+        def close(self):
+            self._reader.close()
+            raise OSError(errno.EIO, "Input/output error")
+
+        def __getattr__(self, name):
+            return getattr(self._reader, name)
+
+    monkeypatch.setattr(feeder, "Decoder", OnAShareGone)
+    share, local = tmp_path / "share.wav", tmp_path / "local.wav"
+    for path in (share, local):
+        sf.write(str(path), np.stack([sine(5 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = NullEngine(speed=1.0)
+    try:
+        first = Source(str(share))
+        e.play(first)
+        assert wait_for(lambda: first.heard_frames > SR // 10)
+        second = Source(str(local))
+        e.play(second)                  # the share's file is closed (and fails to be)
+        assert wait_for(lambda: second.heard_frames > SR // 5)
+        assert e._feeder.is_alive() and e.state is PlaybackState.PLAYING
+    finally:
+        e.close()
+
+
 def _woken_in_a_second(threads) -> int:
     return woken_in(1.0, lambda: wakeups(t.native_id for t in threads))
 
