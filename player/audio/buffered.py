@@ -238,6 +238,10 @@ class BufferedEngine(FeederMixin, Engine):
     def play(self, source: Source) -> None:
         source.rate = self.rate
         with self._ctl:
+            if self._closed:
+                # A play on its way as the window closed (a command on the player's thread):
+                # opened now, the output would stay held, silent, with no feeder behind it.
+                return
             # Counted first: the output holds silence from here until the feeder has this
             # play, so it cannot take the level below for what the buffer holds now.
             self._plays += 1
@@ -264,7 +268,7 @@ class BufferedEngine(FeederMixin, Engine):
 
     def resume(self) -> None:
         with self._ctl:
-            if self._state is PlaybackState.PAUSED and self._current is not None:
+            if self._state is PlaybackState.PAUSED and self._current is not None and not self._closed:
                 self._output_start()  # (the output fades in from its level)
                 self._set_state(PlaybackState.PLAYING)
                 self._cmds.put(("wake", None))  # (a feeder at rest waits for a command)
@@ -370,10 +374,11 @@ class BufferedEngine(FeederMixin, Engine):
         return self._ring.underruns
 
     def close(self) -> None:
-        if self._closed:
-            return
-        self.stop()
-        self._closed = True
+        with self._ctl:     # (a play or resume under way finishes first; none starts after)
+            if self._closed:
+                return
+            self.stop()
+            self._closed = True
         self._cmds.put(("close", None))
         self._feeder.join(5)
         self._events.put(None)

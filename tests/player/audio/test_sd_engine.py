@@ -540,3 +540,22 @@ def test_a_stream_closed_before_the_feeder_lets_the_output_go_leaves_the_feeder_
     e.play(src)                     # on a stream opened anew
     assert wait_for(lambda: src.heard_frames > SR // 5, timeout=8)
     assert e.state is PlaybackState.PLAYING
+
+
+def test_a_play_that_comes_after_the_engine_closed_opens_no_output(sd_engine, tmp_path):
+    """A command on the player's thread can still be on its way as the window closes the
+    player (Next pressed, then the window closed at once): its play reached the closed
+    engine, which opened the output again and held it, silent, with no feeder behind it,
+    until the process ended. A closed engine opens nothing."""
+    path = tmp_path / "tone.wav"
+    sf.write(str(path), np.stack([sine(SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    e.close()
+    assert _streams_held() == 0
+    e.play(Source(str(path)))
+    e.resume()
+    assert _streams_held() == 0 and e._stream is None
+    assert e.state is PlaybackState.STOPPED
