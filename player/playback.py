@@ -969,8 +969,9 @@ class Player:
         except Exception:
             log.exception("the engine did not answer before closing")
         self._save_state(final=True)
-        self.stop()
-        self._closed.set()
+        with self._lock:    # (a command under way finishes first: its play ends as stopped)
+            self.stop()
+            self._closed.set()
         self._ticker.join(5)
         self.engine.close()
         self._owner.release()       # its last play is closed: nothing of it is left open
@@ -1245,6 +1246,10 @@ class Player:
         person asked for this song while it was playing (a restart, not a rejection of it):
         the current play then ends as stopped. ``reopen``: see :meth:`_begin`."""
         with self._lock:
+            if self._closed.is_set():
+                # A command on its way as the window closed (Next, then the window closed at
+                # once): no play begins, or it would be logged as a song skipped unheard.
+                return
             self._ran_out = False
             self._cued = None
             playing = self._playing

@@ -2474,3 +2474,20 @@ def test_a_song_queued_by_hand_goes_after_the_earlier_ones_past_a_song_gone_back
     p.enqueue([ids[6]])
     assert [e.track_id for e in p.queue] == [ids[2], ids[5], ids[6], ids[1]]
     p.stop()
+
+
+def test_a_command_that_comes_after_the_player_closed_logs_no_play(store, tmp_path, make_player):
+    """A command on the player's thread can still be on its way as the window closes the
+    player (Next pressed, then the window closed at once). It began the next song on the
+    closed player, and logged plays nobody heard: one skipped at 0:00 (a song passed over,
+    to the recommender), one left playing until the next start closed it."""
+    a, b, c = add_tracks(store, tmp_path, [("a", 3.0), ("b", 3.0), ("c", 3.0)])
+    p = make_player(speed=1.0)
+    p.play_tracks([a, b, c])
+    assert wait_for(lambda: p.current_track_id == a)
+    p.close()
+    assert ended(store) == [(a, "stopped")]
+    p.next()
+    p.play_track(c)
+    assert ended(store) == [(a, "stopped")]
+    assert p.engine.state is PlaybackState.STOPPED
