@@ -366,6 +366,14 @@ class SoundDeviceEngine(BufferedEngine):
             it was on (a device switched off since the list was read left nothing open, and
             the song showing as playing in silence).
         """
+        # Under the engine's lock, as play and resume are: a play meanwhile (the next song,
+        # begun on the player's event thread) found no stream in the middle of the switch and
+        # opened one of its own, which the switch then replaced without closing; both played,
+        # each taking every other block of the same songs.
+        with self._ctl:
+            self._set_device(name)
+
+    def _set_device(self, name: str | None) -> None:
         was_playing = self.state.value == "playing"
         before = self._device
         self._close_stream()

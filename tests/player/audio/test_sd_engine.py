@@ -559,3 +559,42 @@ def test_a_play_that_comes_after_the_engine_closed_opens_no_output(sd_engine, tm
     e.resume()
     assert _streams_held() == 0 and e._stream is None
     assert e.state is PlaybackState.STOPPED
+
+
+def test_a_play_in_the_middle_of_a_switch_of_output_leaves_one_stream(sd_engine, tmp_path):
+    """The output is switched on the player's thread while the next song begins on another
+    (the player's event thread): the play found no stream in the middle of the switch and
+    opened its own, which the switch then replaced without closing it. Both played, each
+    taking every other block of the songs, and closing the engine then crashed the
+    process (a segmentation fault, seen here). The device here takes its time to open, as
+    a Bluetooth headset does, and is otherwise the real one."""
+    import threading
+
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine()
+    first = Source(str(path))
+    e.play(first)
+    assert wait_for(lambda: first.heard_frames > SR // 10)
+    opening, go_on = threading.Event(), threading.Event()
+    real_open = e._open_anew
+
+    def slow_open():
+        if threading.current_thread() is switch:
+            opening.set()
+            go_on.wait(10)
+        real_open()
+
+    e._open_anew = slow_open
+    switch = threading.Thread(target=lambda: e.set_device(None))
+    switch.start()
+    assert opening.wait(10)
+    second = Source(str(path))
+    player = threading.Thread(target=lambda: e.play(second))
+    player.start()
+    time.sleep(0.3)
+    go_on.set()
+    switch.join(10)
+    player.join(10)
+    assert wait_for(lambda: second.heard_frames > SR // 5, timeout=8)
+    assert _streams_held() == 1
