@@ -559,8 +559,19 @@ class Player:
         """The ReplayGain setting changed: the song opened ahead of time to follow this one
         (and those after it) took the gain of the setting before, so the next song played as
         the old setting asked. They are set again with the new gain. The song playing keeps
-        its own to its end: a jump in loudness mid-song is worse."""
+        its own to its end: a jump in loudness mid-song is worse.
+
+        A next song whose gain stays the same (no ReplayGain tags, or track and album gains
+        alike) is left as it is: opened again, it is decoded twice, and set in the last
+        moments of the song playing it could start late. One the output has reached already
+        is left too: set again, it would be heard twice."""
         with self._lock:
+            armed = self._armed
+            if armed is not None and isinstance(armed.token, QueueEntry):
+                again = self._source_for(armed.token)
+                if self.engine.current is armed or (again is not None and again.gain == armed.gain):
+                    self._arm_next()        # (it stays: only the songs after it are told again)
+                    return
             self._armed = None
             self._arm_next()
 

@@ -1480,6 +1480,44 @@ def test_replaygain_setting_sets_the_source_gain(store, tmp_path, make_player):
     assert p.engine.current.gain == 1.0
 
 
+def _armed_with(p, track_id):
+    armed = p._armed
+    return armed if armed is not None and armed.token.track_id == track_id else None
+
+
+def test_replaygain_changed_leaves_a_next_song_whose_gain_stays_as_it_was_opened(store, tmp_path, make_player):
+    # A song without ReplayGain tags plays at the same level in every mode: opened again as
+    # the setting changed, it was decoded twice, and in the last moments of the song before
+    # could start late.
+    a, b = add_tracks(store, tmp_path, [("a", 1.5), ("b", 0.3)])
+    p = make_player(speed=1.0)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: _armed_with(p, b) is not None)
+    armed = p._armed
+    store.set_setting("replaygain_mode", "off")
+    p.replaygain_changed()
+    assert p._armed is armed
+    assert wait_for(lambda: ended(store) == [(a, "finished"), (b, "finished")])
+
+
+def test_replaygain_changed_as_the_next_song_is_heard_does_not_play_it_twice(store, tmp_path, make_player):
+    # The output reached the next song before the player heard of it: set again with the new
+    # gain, the engine played it to its end and then the copy set again, from its start.
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.6), ("b", 0.2, {"rg_track_gain": -12.0, "rg_track_peak": 0.5}),
+                                           ("c", 0.3)])
+    p = make_player(speed=1.0)
+    p.play_tracks([a, b, c])
+    assert wait_for(lambda: _armed_with(p, b) is not None)
+    armed = p._armed
+    with p._lock:       # the player hears of nothing the engine does meanwhile
+        assert wait_for(lambda: p.engine.current is armed)
+        store.set_setting("replaygain_mode", "off")
+        p.replaygain_changed()
+        wait_for(lambda: p.engine.current is not armed, timeout=3.0)
+    assert wait_for(lambda: (c, "finished") in ended(store))
+    assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
+
+
 def test_segue_play_command_plays_paths_and_searches(tmp_path, segue_home):
     import sqlite3
     import subprocess
