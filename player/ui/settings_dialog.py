@@ -114,6 +114,9 @@ class SettingsDialog(QDialog):
         for key, label in WHILE_PLAYING_CHOICES:
             self.while_playing.addItem(label, key)
         self._show(values)
+        # What the dialog shows can differ from what it was given (a crossfade of 3.333 s
+        # shows as 3.33): OK compares with this, not with what was stored.
+        self.shown = self.values()
         self.forget_btn = QPushButton("Forget my listening history…")
 
         folders_box = QGroupBox("Music folders")
@@ -223,6 +226,6 @@ class SettingsDialog(QDialog):
         """The settings to write: those changed here, all of them after Restore Defaults. One
         left as it was shown is not written: a value this version cannot use (written by a
         newer one, or by hand) was overwritten with the default by an OK for another setting,
-        and the newer version found it gone."""
+        and the newer version found it gone; one shown rounded was written rounded."""
         return {key: value for key, value in self.values().items()
-                if self._reset or value != self.initial_values[key]}
+                if self._reset or value != self.shown[key]}

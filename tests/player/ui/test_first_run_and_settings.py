@@ -234,6 +234,19 @@ def test_a_setting_this_version_cannot_use_stays_when_ok_saves_another(qtbot, sc
     assert scanned.get_setting(KEY_REPLAYGAIN) == "off"
 
 
+def test_a_setting_the_dialog_shows_rounded_stays_as_stored_when_ok_saves_another(qtbot, scanned, make_window):
+    # The crossfade box shows two decimals: an OK for another setting wrote 3.333 s back as 3.33.
+    scanned.set_setting(KEY_CROSSFADE, 3.333)
+    window = make_window(scanned)
+    dialog = open_settings(qtbot, window)
+    assert dialog.crossfade.value() == 3.33
+    dialog.gpu.setChecked(not dialog.gpu.isChecked())
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()
+    assert scanned.get_setting(KEY_CROSSFADE) == 3.333
+    assert scanned.get_setting(KEY_USE_GPU) is dialog.gpu.isChecked()
+
+
 def test_restore_defaults_puts_the_choices_back_and_only_ok_saves_them(qtbot, scanned, make_window):
     from player.ui.settings_dialog import DEFAULTS, KEY_FOLLOW
 
