@@ -433,9 +433,13 @@ class LibraryTasksMixin:
         before, after = set(dialog.initial_folders), set(dialog.folders.folders())
 
         def work():
-            store.set_settings(changed)
-            for folder in before - after:
-                store.remove_folder(folder)
+            # All or nothing: a removal that failed after the settings were written left them
+            # saved but not in use (nor the folders rescanned) when the dialog that came back
+            # was cancelled.
+            with store.transaction():
+                store.set_settings(changed)
+                for folder in before - after:
+                    store.remove_folder(folder)
             return sorted(after - before)
 
         def done(result, error):

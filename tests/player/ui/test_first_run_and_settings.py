@@ -190,6 +190,38 @@ def test_settings_that_cannot_be_saved_come_back_as_chosen_to_try_again(qtbot, s
         store.close()
 
 
+def test_settings_and_folder_removals_that_cannot_all_be_saved_save_none(qtbot, scanned, make_window, tmp_path):
+    # The settings were written, then removing a folder failed: the dialog came back as if
+    # nothing was saved, and cancelled, the settings stayed stored but not in use.
+    import sqlite3
+
+    other = tmp_path / "other"
+    other.mkdir()
+    scanned.add_folder(str(other))
+    window = make_window(scanned)
+    dialog = open_settings(qtbot, window)
+    dialog.crossfade.setValue(5.0)
+    for i in range(dialog.folders.list.count()):
+        dialog.folders.list.item(i).setSelected(True)
+    dialog.folders.remove_btn.click()
+    assert dialog.folders.folders() == []
+    db = sqlite3.connect(scanned.path, isolation_level=None)
+    try:
+        db.execute("CREATE TRIGGER keep_folders BEFORE DELETE ON folders "
+                   "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        dialog.accept()
+        qtbot.waitUntil(lambda: dialog.save_error is not None and dialog.save_error.isVisible(), timeout=10000)
+        assert scanned.get_setting(KEY_CROSSFADE) is None and len(scanned.folders()) == 2
+        assert dialog.folders.folders() == [] and dialog.crossfade.value() == 5.0
+        db.execute("DROP TRIGGER keep_folders")
+    finally:
+        db.close()
+    dialog.save_error.accept()
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()                                         # tried again: all saved
+    assert scanned.get_setting(KEY_CROSSFADE) == 5.0 and scanned.folders() == []
+
+
 def test_settings_that_cannot_be_shown_open_the_dialog_with_the_defaults_and_say_so(qtbot, scanned, make_window,
                                                                                     caplog):
     # Values edited by hand, or left by another version: a device that was a number opened no
