@@ -598,3 +598,42 @@ def test_a_play_in_the_middle_of_a_switch_of_output_leaves_one_stream(sd_engine,
     player.join(10)
     assert wait_for(lambda: second.heard_frames > SR // 5, timeout=8)
     assert _streams_held() == 1
+
+
+@pytest.mark.parametrize("before_end_s", [0.25, 0.04])
+def test_replaygain_turned_off_just_before_the_next_song_reaches_it_without_a_gap(sd_engine, store, tmp_path,
+                                                                                  before_end_s):
+    """The next song, opened ahead with the gain of before, is opened again with the new one
+    in the last moments of the song playing: the two still join without a gap or a click,
+    and the next song is heard once, at the new level (here the sine going on unchanged)."""
+    from player.library.tags import read_tags
+    from player.playback import Player
+
+    (a, b), whole = write_sine_parts(tmp_path, [SR, int(0.8 * SR)], freq=440.0)
+    rows = []
+    for path, extra in ((a, {}), (b, {"rg_track_gain": -6.0, "rg_track_peak": 0.5})):
+        st = os.stat(path)
+        rows.append({"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, **read_tags(str(path)),
+                     **extra})
+    store.upsert_tracks(rows)
+    ids = [store.track_by_path(r["path"])["id"] for r in rows]
+    for attempt in range(3):
+        store.set_setting("replaygain_mode", "track")
+        engine = sd_engine()
+        p = Player(store, engine, progress_interval_s=0.2)
+        try:
+            recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+            p.play_tracks(ids)
+            assert wait_for(lambda: p._armed is not None and p.position > 1.0 - before_end_s, 10.0)
+            store.set_setting("replaygain_mode", "off")
+            p.replaygain_changed()
+            assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
+            heard = active_region(recorder.stop()[:, 0])
+        finally:
+            p.close()
+        if engine.underruns == 0:
+            break
+    assert abs(len(heard) - len(whole)) < 0.01 * len(whole)
+    residual = np.abs(sine_residual(heard[200:-200], freq=440.0, sr=SR))
+    assert residual.max() < 0.01, f"discontinuity at sample {residual.argmax() + 200} of {len(heard)}"
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(ids[0], "finished"), (ids[1], "finished")]
