@@ -1485,16 +1485,18 @@ def _armed_with(p, track_id):
     return armed if armed is not None and armed.token.track_id == track_id else None
 
 
-def test_replaygain_changed_leaves_a_next_song_whose_gain_stays_as_it_was_opened(store, tmp_path, make_player):
-    # A song without ReplayGain tags plays at the same level in every mode: opened again as
-    # the setting changed, it was decoded twice, and in the last moments of the song before
-    # could start late.
-    a, b = add_tracks(store, tmp_path, [("a", 1.5), ("b", 0.3)])
+@pytest.mark.parametrize("tags, mode", [({}, "off"), ({"rg_track_gain": -6.0, "rg_track_peak": 0.5}, "album")])
+def test_replaygain_changed_leaves_a_next_song_whose_gain_stays_as_it_was_opened(store, tmp_path, make_player,
+                                                                                 tags, mode):
+    # A song without ReplayGain tags plays at the same level in every mode, one with track
+    # gains only at the same in album mode: opened again as the setting changed, it was
+    # decoded twice, and in the last moments of the song before could start late.
+    a, b = add_tracks(store, tmp_path, [("a", 1.5), ("b", 0.3, tags)])
     p = make_player(speed=1.0)
     p.play_tracks([a, b])
     assert wait_for(lambda: _armed_with(p, b) is not None)
     armed = p._armed
-    store.set_setting("replaygain_mode", "off")
+    store.set_setting("replaygain_mode", mode)
     p.replaygain_changed()
     assert p._armed is armed
     assert wait_for(lambda: ended(store) == [(a, "finished"), (b, "finished")])
