@@ -1505,7 +1505,7 @@ def test_replaygain_changed_leaves_a_next_song_whose_gain_stays_as_it_was_opened
 def test_replaygain_changed_as_the_next_song_is_heard_does_not_play_it_twice(store, tmp_path, make_player):
     # The output reached the next song before the player heard of it: set again with the new
     # gain, the engine played it to its end and then the copy set again, from its start.
-    a, b, c = add_tracks(store, tmp_path, [("a", 0.6), ("b", 0.2, {"rg_track_gain": -12.0, "rg_track_peak": 0.5}),
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.6), ("b", 1.0, {"rg_track_gain": -12.0, "rg_track_peak": 0.5}),
                                            ("c", 0.3)])
     p = make_player(speed=1.0)
     p.play_tracks([a, b, c])
