@@ -36,6 +36,9 @@ _TEXT_FACTORY = operator.methodcaller("decode", "utf-8", "surrogateescape")
 #: the WAL is cut back to this size when a checkpoint rewinds it (SQLite's automatic
 #: checkpoint runs once it holds about 4 MiB: 1000 pages of 4 KiB)
 WAL_LIMIT_BYTES = 4 * 1024 * 1024
+#: backups taken before migrations that are kept (the newest): a way back from the last two
+#: updates that changed the library's schema, without a full copy of it for every one since
+KEPT_BACKUPS = 2
 
 
 def _sql_search_form(text: bytes | str | None) -> str:
@@ -123,6 +126,27 @@ def newest_backup(db_path: Path) -> Path | None:
 def backups(db_path: Path) -> list[Path]:
     """Every ``<name>.*.bak`` beside the database (backups taken before migrations)."""
     return sorted(Path(p) for p in glob.glob(glob.escape(str(Path(db_path))) + ".*.bak"))
+
+
+def prune_backups(db_path: Path, keep: int = KEPT_BACKUPS) -> list[Path]:
+    """Delete all but the ``keep`` newest backups beside the database (with any ``-wal`` and
+    ``-shm`` of theirs); returns those deleted. Each is a whole copy of the library, taken
+    before a migration: the newest give a way back from the latest versions, while older
+    ones only piled up, one more at every update."""
+    found = []
+    for p in backups(db_path):
+        try:
+            found.append((p.stat().st_mtime, p.name, p))
+        except FileNotFoundError:       # another process opening the library pruned it
+            pass
+    gone = [p for *_, p in (sorted(found)[:-keep] if keep > 0 else found)]
+    for old in gone:
+        for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+    return gone
 
 
 class _Owner:
@@ -336,6 +360,11 @@ class Database:
                 if loose:
                     self.conn.execute("PRAGMA foreign_keys=ON")
             log.info("migrated %s to schema %d", self.path, target + 1)
+        try:
+            for old in prune_backups(self.path):
+                log.info("deleted the old backup %s (the newest %d are kept)", old, KEPT_BACKUPS)
+        except OSError:     # the library is migrated; an old copy left is no reason to stop
+            log.exception("could not delete the old backups of %s", self.path)
 
     def backup(self, dest: str | Path) -> Path:
         """A consistent copy of the database (safe while others write)."""

@@ -493,3 +493,26 @@ def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_p
     store.forget_history()
     assert store.start_play(1) == 6
     store.close()
+
+
+def test_a_migration_keeps_the_two_newest_backups_and_deletes_the_older_ones(tmp_path):
+    # A backup is a whole copy of the library, taken before every migration; none was ever
+    # deleted, so each update that changed the schema left one more copy beside it.
+    path = tmp_path / "library.db"
+    _db_at(path, 1).close()
+    older = []
+    for i, version in enumerate((1, 1, 1)):       # copies of the old file, as earlier updates left them
+        copy = tmp_path / f"library.db.v{version}.{1000 + i}.bak"
+        copy.write_bytes(path.read_bytes())
+        os.utime(copy, (1000 + i, 1000 + i))
+        older.append(copy)
+    (tmp_path / "library.db.v1.1000.bak-wal").write_bytes(b"")
+    store = Store(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+    made = [p for p in tmp_path.glob("library.db.v1.*.bak") if p not in older]
+    assert len(made) == 1                           # the one this migration took
+    assert sorted(tmp_path.glob("library.db.*.bak")) == sorted([older[2], made[0]])
+    assert not (tmp_path / "library.db.v1.1000.bak-wal").exists()
+    with sqlite3.connect(made[0]) as kept:          # still the library as it was
+        assert kept.execute("PRAGMA user_version").fetchone()[0] == 1
