@@ -42,6 +42,8 @@ FOLLOWING = 3  # songs after the armed one the engine is told of, to open short 
 FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 MAX_SAVED_QUEUE = 1000
+#: while a song plays on, its session is marked active this often (seconds), not at every tick
+SESSION_TOUCH_S = 60.0
 REPEAT_MODES = ("off", "all", "one")
 # A jump ahead to within this of the end leaves less to hear than a play must last to count
 # as listened to (the early-skip rule's 30 s): the person moved past the song, and if it
@@ -1516,8 +1518,11 @@ class Player:
             heard = playing.logged_heard_ms()
             if (playing.play_id, heard) == last:
                 continue  # paused: nothing new, and a long pause should end the session
+            # A song playing on marks its session active once a minute; paused (or at its
+            # end), exactly when it stopped, as a long pause is measured from there.
+            every = SESSION_TOUCH_S if self.engine.state is PlaybackState.PLAYING else 0.0
             try:
-                self.store.update_play(playing.play_id, heard, now=self._clock())
+                self.store.update_play(playing.play_id, heard, now=self._clock(), session_every_s=every)
                 last = (playing.play_id, heard)
             except Exception:  # a busy or closed database must not stop playback
                 log.exception("could not record play progress")

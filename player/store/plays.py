@@ -65,14 +65,17 @@ class PlaysMixin:
         ).lastrowid
 
     @staticmethod
-    def _still_active(conn: sqlite3.Connection, play_id: int, now: float) -> None:
+    def _still_active(conn: sqlite3.Connection, play_id: int, now: float, every_s: float = 0.0) -> None:
         """A play's progress keeps its session going, unless the session ended meanwhile:
         a song paused for longer than the gap (overnight, say) and then resumed or moved on
-        from must not join what comes next to the listening before the pause."""
+        from must not join what comes next to the listening before the pause. ``every_s``:
+        leave a session marked active less than that long ago as it is (the row and its
+        index are not rewritten for a difference the gap cannot tell)."""
         conn.execute(
             "UPDATE sessions SET last_active_at = ? "
-            "WHERE id = (SELECT session_id FROM plays WHERE id = ?) AND abs(? - last_active_at) < ?",
-            (now, play_id, now, SESSION_GAP_S),
+            "WHERE id = (SELECT session_id FROM plays WHERE id = ?) AND abs(? - last_active_at) < ? "
+            "AND abs(? - last_active_at) >= ?",
+            (now, play_id, now, SESSION_GAP_S, now, every_s),
         )
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
@@ -157,15 +160,19 @@ class PlaysMixin:
                      "(SELECT 1 FROM plays WHERE session_id = ?)", (old_session, old_session))
         return True
 
-    def update_play(self, play_id: int, ms_heard: int, *, now: float | None = None) -> None:
-        """Record progress of a play that is still going."""
+    def update_play(self, play_id: int, ms_heard: int, *, now: float | None = None,
+                    session_every_s: float = 0.0) -> None:
+        """Record progress of a play that is still going. ``session_every_s``: its session's
+        last activity is moved on only once it lies that long back (the player, writing
+        progress every few seconds while a song plays, rewrote the session and its index at
+        each; a gap of ``SESSION_GAP_S`` cannot tell a minute)."""
         now = time.time() if now is None else now
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE plays SET ms_heard = ?, updated_at = ? WHERE id = ? AND ended = 'playing'",
                 (int(ms_heard), now, play_id),
             )
-            self._still_active(conn, play_id, now)
+            self._still_active(conn, play_id, now, session_every_s)
 
     def end_play(self, play_id: int, ended: str, ms_heard: int, *, error: str | None = None,
                  track_ms: int | None = None, now: float | None = None) -> None:
