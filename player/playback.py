@@ -42,6 +42,10 @@ FOLLOWING = 3  # songs after the armed one the engine is told of, to open short 
 FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 MAX_SAVED_QUEUE = 1000
+#: while a song plays on, its place alone is saved every this many progress ticks (10 s at the
+#: 2 s the window ticks at), not at each: killed, the next start resumes it at most that much
+#: before where it was, and the play log (written every tick) still loses at most one tick
+PLACE_SAVE_TICKS = 5
 #: while a song plays on, its session is marked active this often (seconds), not at every tick
 SESSION_TOUCH_S = 60.0
 REPEAT_MODES = ("off", "all", "one")
@@ -135,6 +139,17 @@ class _Playing:
             return self.covered_ms()
         before, to = self.jumped
         return before + max(0, track_ms - to)
+
+
+def _only_moved(state: dict, saved) -> bool:
+    """Whether ``state`` differs from ``saved`` only in the place of the same song (its
+    position, credit and time heard: fields 3 to 5 of ``current``)."""
+    if not isinstance(saved, dict) or state.keys() != saved.keys():
+        return False
+    now, then = state["current"], saved["current"]
+    if now is None or then is None or len(now) != len(then) or now[:3] != then[:3] or now[6:] != then[6:]:
+        return False
+    return all(state[k] == saved[k] for k in state if k != "current")
 
 
 def album_place(row) -> tuple | None:
@@ -233,6 +248,7 @@ class Player:
         self._state_save_failing = False    # said once in the log until a save works again
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
+        self._place_unsaved = 0      # progress ticks since the place was last saved
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
         # Held while this player lives: another process starting now (``segue play`` beside
@@ -954,6 +970,7 @@ class Player:
 
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds`` into the current track (or move where a cued one will start)."""
+        self._place_unsaved = PLACE_SAVE_TICKS     # a move the person made is saved at the next tick
         with self._lock:
             playing = self._playing
             if playing is not None:
@@ -1094,20 +1111,26 @@ class Player:
             state["order"] = [at[id(e)] for e in self._natural if id(e) in at]
         return state
 
-    def _save_state(self, *, final: bool = False) -> None:
+    def _save_state(self, *, final: bool = False, tick: bool = False) -> bool:
         """Write the state if it changed since the last write (a busy database only logs);
-        ``final``: the last write (closing), nothing is saved after it."""
+        ``final``: the last write (closing), nothing is saved after it. ``tick``: the progress
+        thread's save, which leaves a place that alone moved on as the song plays until
+        ``PLACE_SAVE_TICKS`` ticks have passed since it was last saved. True where it wrote."""
         with self._state_lock:
             if not self._remember:
-                return
+                return False
             if final:
                 self._remember = False
             state = self._state()
             if state == self._saved_state:
-                return
+                return False
+            if tick and _only_moved(state, self._saved_state) and self._place_unsaved < PLACE_SAVE_TICKS - 1:
+                self._place_unsaved += 1
+                return False
             try:
                 self.store.set_setting(STATE_SETTING, state)
                 self._saved_state = state
+                self._place_unsaved = 0
             except Exception:  # a busy, full or closed database must not stop playback
                 # Every queue change tries again; a full disk would fill the log with the
                 # same traceback, so it is written once, and the recovery once.
@@ -1115,10 +1138,11 @@ class Player:
                     log.exception("could not save the playback state (retried at every change; "
                                   "said again only once it works)")
                 self._state_save_failing = True
-                return
+                return False
             if self._state_save_failing:
                 log.warning("the playback state is saved again")
                 self._state_save_failing = False
+            return True
 
     # -- internals ----------------------------------------------------------------
     def _follow(self, entry: QueueEntry) -> int | None:
@@ -1511,7 +1535,7 @@ class Player:
             if now - ticked >= SESSION_GAP_S and self._woke(now):
                 self._emit("state_changed", state=PlaybackState.PLAYING, new_session=True)
             ticked = now
-            self._save_state()
+            self._save_state(tick=True)
             playing = self._playing
             if playing is None or playing.play_id is None:
                 continue

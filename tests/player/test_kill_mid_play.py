@@ -165,3 +165,52 @@ def test_segue_play_beside_a_playing_window_leaves_its_play_open_until_it_is_kil
         player.close()
         store.close()
     assert list((segue_home / "players").iterdir()) == []
+
+
+WINDOW = CHILD.replace("player = Player(store, NullEngine(), progress_interval_s=0.5)\n",
+                       "player = Player(store, NullEngine(), progress_interval_s=0.5)\n"
+                       "player.restore_state()\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_killed_window_resumes_its_song_at_most_a_few_ticks_before_where_it_was(tmp_path, segue_home):
+    # The window saves the place of a song playing on every few progress ticks, not at each
+    # (the state holds all of Up next): killed, it comes back that much before at most.
+    from player.playback import PLACE_SAVE_TICKS
+
+    assert WINDOW != CHILD
+    song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
+                       tags={"title": "Long", "artist": "Someone"})
+    env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", WINDOW, str(song)], env=env, cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "playing", child.stderr.read()
+        t_playing = time.monotonic()
+        deadline = t_playing + 30
+        while heard_so_far(segue_home / "library.db") < 6000 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        os.kill(child.pid, signal.SIGKILL)
+        elapsed = time.monotonic() - t_playing
+        heard = heard_so_far(segue_home / "library.db") / 1000
+        assert child.wait(10) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+        child.stderr.close()
+    assert heard >= 6.0, "the child never logged progress"
+
+    from player.audio.null_engine import NullEngine
+    from player.playback import Player
+    from player.store import Store
+
+    store = Store.open()
+    player = Player(store, NullEngine())
+    try:
+        cued = player.restore_state()
+        # What was heard by the last progress tick, less the ticks the place may wait for.
+        assert heard - PLACE_SAVE_TICKS * 0.5 - 0.2 <= cued.position <= elapsed + 0.2
+    finally:
+        player.close()
+        store.close()

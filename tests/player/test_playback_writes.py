@@ -1,7 +1,86 @@
 """What the Player writes to the library while it plays and while it rests: only what changed,
 the place of a song playing on every few ticks, and nothing at all (no wake-up) when idle."""
 
-from tests.player.test_playback import add_tracks
+import threading
+
+import pytest
+
+from player.audio.null_engine import NullEngine
+from player.playback import PLACE_SAVE_TICKS, STATE_SETTING, Player
+from tests.player.test_playback import add_tracks, wait_for
+
+
+@pytest.fixture
+def make_player(store):
+    players = []
+
+    def make(speed=8.0, interval=0.2):
+        p = Player(store, NullEngine(speed=speed), progress_interval_s=interval)
+        players.append(p)
+        return p
+
+    yield make
+    for p in players:
+        p.close()
+
+
+def spy(monkeypatch, store, name):
+    """The calls of ``store.name`` (the real method still runs), as their arguments."""
+    calls, real, lock = [], getattr(store, name), threading.Lock()
+
+    def call(*a, **k):
+        with lock:
+            calls.append((a, k))
+        return real(*a, **k)
+
+    monkeypatch.setattr(store, name, call)
+    return calls
+
+
+def test_a_song_playing_on_saves_its_place_every_few_ticks_and_any_other_change_at_the_next(
+        store, tmp_path, make_player):
+    # The state (Up next, up to 1,000 songs, and the place in the song) was written at every
+    # progress tick, every 2 s, only because the place had moved on: most of what the player
+    # wrote to the disk in an hour of listening.
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 5.0)])
+    p = make_player(speed=8.0, interval=3600.0)     # (the timer stays out of it: the test ticks)
+    p.restore_state()
+    p.play_tracks([a])
+    assert wait_for(lambda: p.position > 0.5)
+    assert p._save_state(tick=True)                 # a new song: saved at once
+    for _ in range(3):
+        for _ in range(PLACE_SAVE_TICKS - 1):
+            at = p.position
+            assert wait_for(lambda: p.position > at + 0.2)
+            assert not p._save_state(tick=True)     # only the place moved: it waits
+        assert p._save_state(tick=True)             # ... this many ticks
+        assert store.get_setting(STATE_SETTING)["current"][3] == pytest.approx(p.position, abs=0.5)
+    p.seek(40.0)                                    # a move the person made: the next tick
+    assert p._save_state(tick=True)
+    assert store.get_setting(STATE_SETTING)["current"][3] == pytest.approx(40.0, abs=0.5)
+    p.enqueue([b])                                  # so is any other change
+    assert p._save_state(tick=True)
+    assert store.get_setting(STATE_SETTING)["queue"] == [[b, "queue", True]]
+    assert not p._save_state(tick=True)
+    p.pause()                                       # and where it paused, at once
+    assert store.get_setting(STATE_SETTING)["current"][3] == pytest.approx(p.position, abs=0.05)
+    assert not p._save_state(tick=True)             # paused: nothing moves, nothing is written
+
+
+def test_the_progress_of_a_play_is_written_at_every_tick_and_the_place_at_every_few(
+        store, tmp_path, make_player, monkeypatch):
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    saves = spy(monkeypatch, store, "set_setting")
+    progress = spy(monkeypatch, store, "update_play")
+    p = make_player(speed=1.0, interval=0.1)
+    p.restore_state()
+    p.play_tracks([a])
+    assert wait_for(lambda: len(progress) >= 30, 30.0)     # 30 ticks of progress
+    p.pause()
+    states = [args[1] for args, _ in saves if args[0] == STATE_SETTING]
+    assert len(states) <= 30 // PLACE_SAVE_TICKS + 4, len(states)    # every tick before: about 30
+    heard = store.plays()[0]["ms_heard"]
+    assert heard >= 2500                                    # what was heard is logged as it goes
 
 
 def test_a_session_marked_active_a_moment_ago_is_not_written_again(store, tmp_path):
