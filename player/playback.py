@@ -234,7 +234,7 @@ class Player:
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
         self._ran_out = False  # the last track ended with nothing queued after it
         self._stop_after = False  # stop when the song playing now ends (see set_stop_after)
-        self.keep_going = False
+        self._keep_going = False
         self._cued: Cued | None = None
         self._shuffle = False
         self._natural: list[QueueEntry] = []  # the queue's order before shuffling, for "shuffle off"
@@ -248,6 +248,10 @@ class Player:
         self._state_save_failing = False    # said once in the log until a save works again
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
+        # Set by every change (an event emitted, a seek, Keep it going, closing): the progress
+        # thread, resting while nothing plays and all is saved, waits for it instead of waking
+        # every interval for nothing.
+        self._nudged = threading.Event()
         self._place_unsaved = 0      # progress ticks since the place was last saved
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
@@ -273,11 +277,21 @@ class Player:
         self._listeners.append(fn)
 
     def _emit(self, event: str, **data) -> None:
+        self._nudged.set()
         for fn in list(self._listeners):
             try:
                 fn(event, data)
             except Exception:
                 log.exception("player listener failed on %s", event)
+
+    @property
+    def keep_going(self) -> bool:
+        return self._keep_going
+
+    @keep_going.setter
+    def keep_going(self, on: bool) -> None:
+        self._keep_going = on
+        self._nudged.set()          # saved with the state at the next tick
 
     # -- queue -------------------------------------------------------------------
     @property
@@ -971,6 +985,7 @@ class Player:
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds`` into the current track (or move where a cued one will start)."""
         self._place_unsaved = PLACE_SAVE_TICKS     # a move the person made is saved at the next tick
+        self._nudged.set()
         with self._lock:
             playing = self._playing
             if playing is not None:
@@ -1002,6 +1017,7 @@ class Player:
         with self._lock:    # (a command under way finishes first: its play ends as stopped)
             self.stop()
             self._closed.set()
+        self._nudged.set()
         self._ticker.join(5)
         self.engine.close()
         self._owner.release()       # its last play is closed: nothing of it is left open
@@ -1530,18 +1546,28 @@ class Player:
 
     def _progress_loop(self) -> None:
         last, ticked = None, self._clock()
-        while not self._closed.wait(self._interval):
+        resting = False
+        while True:
+            if resting:
+                # Nothing plays and all is saved: sleep until something changes.
+                self._nudged.wait()
+                ticked = self._clock()      # a long rest is no sleep of the computer mid-song
+            self._nudged.clear()
+            if self._closed.wait(self._interval):
+                return
             now = self._clock()
             if now - ticked >= SESSION_GAP_S and self._woke(now):
                 self._emit("state_changed", state=PlaybackState.PLAYING, new_session=True)
             ticked = now
-            self._save_state(tick=True)
+            wrote = self._save_state(tick=True)
+            resting = not wrote and self.state is not PlaybackState.PLAYING
             playing = self._playing
             if playing is None or playing.play_id is None:
                 continue
             heard = playing.logged_heard_ms()
             if (playing.play_id, heard) == last:
                 continue  # paused: nothing new, and a long pause should end the session
+            resting = False     # (once more, to find it unchanged)
             # A song playing on marks its session active once a minute; paused (or at its
             # end), exactly when it stopped, as a long pause is measured from there.
             every = SESSION_TOUCH_S if self.engine.state is PlaybackState.PLAYING else 0.0

@@ -8,6 +8,7 @@ import pytest
 from player.audio.null_engine import NullEngine
 from player.playback import PLACE_SAVE_TICKS, STATE_SETTING, Player
 from tests.player.test_playback import add_tracks, wait_for
+from tests.wakeups import COUNTED, quiet_stretch, wakeups
 
 
 @pytest.fixture
@@ -101,3 +102,33 @@ def test_a_session_marked_active_a_moment_ago_is_not_written_again(store, tmp_pa
     assert active() == 1061.0
     store.end_play(play, "finished", 61000, now=1062.0)
     assert active() == 1062.0                                           # the end, exactly
+
+
+@pytest.mark.skipif(not COUNTED, reason="counts wake-ups from /proc")
+def test_an_idle_player_sleeps_until_something_changes_and_then_saves_it(store, tmp_path, make_player):
+    # Stopped or paused, the progress thread woke every 2 s for as long as the window was
+    # open, to find nothing to save.
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    p = make_player(speed=8.0, interval=0.05)
+    p.restore_state()
+    ticker = [p._ticker.native_id]
+
+    def count():
+        return wakeups(ticker)
+
+    assert quiet_stretch(1.0, count, most=2, within=15.0) <= 2       # 20 ticks before
+    p.enqueue([b])                                                   # a change wakes it, and is saved
+    assert wait_for(lambda: (store.get_setting(STATE_SETTING) or {}).get("queue") == [[b, "queue", True]])
+    p.keep_going = True
+    assert wait_for(lambda: store.get_setting(STATE_SETTING)["keep_going"] is True)
+    assert quiet_stretch(1.0, count, most=2, within=15.0) <= 2
+    p.play_tracks([a])                                               # playing, it ticks
+    assert wait_for(lambda: (store.plays() or [{"ms_heard": 0}])[0]["ms_heard"] > 2000)
+    p.pause()
+    at = p.position
+    assert quiet_stretch(1.0, count, most=2, within=15.0) <= 2
+    assert store.plays()[0]["ms_heard"] >= at * 1000 - 100           # the last progress was written
+    p.seek(30.0)                                                     # a move while paused is saved
+    assert wait_for(lambda: store.get_setting(STATE_SETTING)["current"][3] == pytest.approx(30.0, abs=0.1))
+    p.resume()
+    assert wait_for(lambda: store.plays()[0]["ms_heard"] > at * 1000 + 1000)   # and it ticks again
