@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QTimer
 
 from player.library.names import NAME_COLUMNS, Namer
 from player.plain_words import why_stopped
@@ -572,16 +572,36 @@ class PlaybackMixin:
             self.setWindowTitle("Segue")
 
     def _show_position_while(self, state) -> None:
-        """The seek bar follows the song while it plays; paused or stopped, it shows the
-        place once and the timer rests."""
+        """The seek bar follows the song while it plays and the window is shown; paused or
+        stopped, it shows the place once and the timer rests, as it does while the window is
+        minimised or hidden (nobody sees the bar then: it ticked four times a second through
+        hours of music in the background), and follows again once it is shown."""
         from player.audio.base import PlaybackState
 
-        if state == PlaybackState.PLAYING:
+        if state == PlaybackState.PLAYING and self.isVisible() and not self.isMinimized():
             if not self._position_timer.isActive():
                 self._position_timer.start()
         else:
             self._position_timer.stop()
             self._tick()
+
+    def _seen_or_not(self) -> None:
+        player = getattr(self, "player", None)      # (Qt's events may come before __init__ ran)
+        if player is not None:
+            self._show_position_while(player.state)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.WindowStateChange:
+            self._seen_or_not()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._seen_or_not()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._seen_or_not()
 
     def _stop_after_changed(self, data: dict) -> None:
         self.act_stop_after.setChecked(bool(data.get("on")))

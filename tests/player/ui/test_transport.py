@@ -251,3 +251,34 @@ def test_previous_while_paused_shows_the_song_back_at_its_start(qtbot, store, ma
     qtbot.waitUntil(lambda: window.player.position < 0.2, timeout=5000)
     assert window.player.state == PlaybackState.PAUSED
     qtbot.waitUntil(lambda: slider.value() < 200, timeout=5000)
+
+
+def test_the_seek_bar_rests_while_the_window_is_minimised_and_follows_the_song_again_once_shown(
+        qtbot, store, make_window, tmp_path):
+    # Minimised, the window still woke four times a second to move a seek bar nobody saw,
+    # for as long as the music played in the background.
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    write_track(tmp_path / "long", "l1", fmt="wav", seconds=30.0, tags={"title": "Long Road", "artist": "Granite"})
+    Scanner(store).scan([str(tmp_path / "long")])
+    window = make_window(store)
+    window.play_ids([window.model.track_id(0)], 0, "library")
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
+    qtbot.waitUntil(lambda: window._position_timer.isActive(), timeout=5000)
+    window.showMinimized()
+    qtbot.waitUntil(lambda: not window._position_timer.isActive(), timeout=5000)
+    slider = window.transport.slider
+    shown = slider.value()
+    at = window.player.position
+    qtbot.waitUntil(lambda: window.player.position > at + 1.0, timeout=5000)    # the music plays on
+    assert slider.value() == shown
+    window.showNormal()
+    qtbot.waitUntil(lambda: window._position_timer.isActive(), timeout=5000)
+    qtbot.waitUntil(lambda: slider.value() >= (at + 1.0) * 1000, timeout=5000)
+    window.hide()                                                              # hidden, too
+    qtbot.waitUntil(lambda: not window._position_timer.isActive(), timeout=5000)
+    window.show()
+    qtbot.waitUntil(lambda: window._position_timer.isActive(), timeout=5000)
+    window.pause()                                                             # and paused, as before
+    qtbot.waitUntil(lambda: not window._position_timer.isActive(), timeout=5000)
