@@ -81,7 +81,7 @@ def test_the_progress_of_a_play_is_written_at_every_tick_and_the_place_at_every_
     states = [args[1] for args, _ in saves if args[0] == STATE_SETTING]
     assert len(states) <= 30 // PLACE_SAVE_TICKS + 4, len(states)    # every tick before: about 30
     heard = store.plays()[0]["ms_heard"]
-    assert heard >= 2500                                    # what was heard is logged as it goes
+    assert heard >= 2000                                    # what was heard is logged as it goes
 
 
 def test_a_session_marked_active_a_moment_ago_is_not_written_again(store, tmp_path):
@@ -123,7 +123,7 @@ def test_an_idle_player_sleeps_until_something_changes_and_then_saves_it(store, 
     assert wait_for(lambda: store.get_setting(STATE_SETTING)["keep_going"] is True)
     assert quiet_stretch(1.0, count, most=2, within=15.0) <= 2
     p.play_tracks([a])                                               # playing, it ticks
-    assert wait_for(lambda: (store.plays() or [{"ms_heard": 0}])[0]["ms_heard"] > 2000)
+    assert wait_for(lambda: (store.plays() or [{"ms_heard": 0}])[0]["ms_heard"] > 1000)
     p.pause()
     at = p.position
     assert quiet_stretch(1.0, count, most=2, within=15.0) <= 2
