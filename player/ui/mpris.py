@@ -152,6 +152,12 @@ if QDBusAbstractAdaptor is not None:
         def _jump(self, seconds: float) -> None:
             self._window.seek_to(seconds)       # Seeked follows, as for a seek in the window
 
+        def _can_go_next(self) -> bool:
+            # Next with nothing queued stops the music: a desktop's Next button then is off,
+            # unless Keep it going will find a song (repeat all keeps the next round queued).
+            player = self._window.player
+            return player is not None and (len(player.queue) > 0 or bool(player.keep_going))
+
         def _volume(self) -> float:
             # Muted, the music is silent: a desktop's volume control shows it so, and setting
             # a volume from there unmutes at that level, as moving the slider does.
@@ -176,7 +182,7 @@ if QDBusAbstractAdaptor is not None:
         Rate = Property(float, lambda self: 1.0)
         MinimumRate = Property(float, lambda self: 1.0)
         MaximumRate = Property(float, lambda self: 1.0)
-        CanGoNext = Property(bool, lambda self: True)
+        CanGoNext = Property(bool, lambda self: self._can_go_next())
         CanGoPrevious = Property(bool, lambda self: True)
         CanPlay = Property(bool, lambda self: True)
         CanPause = Property(bool, lambda self: True)
@@ -211,6 +217,10 @@ class Mpris(QObject):
         """Tell MPRIS clients that the status and the metadata may have changed."""
         self._changed({"PlaybackStatus": self.player._status(), "Metadata": self.player._metadata()})
 
+    def announce_next(self, *_args) -> None:
+        """Tell MPRIS clients whether Next has a song to go to (the queue changed)."""
+        self._changed({"CanGoNext": self.player._can_go_next()})
+
     def announce_volume(self, *_args) -> None:
         self._changed({"Volume": self.player._volume()})
 
@@ -243,6 +253,7 @@ def start_mpris(window) -> Mpris | None:
     window.transport.mute_changed.connect(mpris.announce_volume)
     window.names_read.connect(mpris.announce)       # a track first named "…" has its names now
     window.cover_shared.connect(mpris.announce)     # the cover is read after the song starts
+    window.up_next.keep_going_changed.connect(mpris.announce_next)   # (after the player is told)
     window.mpris = mpris                            # (from now on the window writes covers for it)
     # Any jump, from the slider or the keys too: without Seeked a desktop widget's progress bar
     # runs on from where it was, as the spec tells clients to assume.
@@ -251,6 +262,7 @@ def start_mpris(window) -> Mpris | None:
     def hook():
         window.bridge.track_started.connect(mpris.announce)
         window.bridge.state_changed.connect(mpris.announce)
+        window.bridge.queue_changed.connect(mpris.announce_next)
 
     if window.bridge is not None:
         hook()

@@ -291,3 +291,34 @@ def test_a_desktop_opens_a_file_by_its_uri(qtbot, bus, scanned, make_window, tmp
         assert scanned.track(window.player.current_track_id)["path"] == str(song)
     finally:
         service.close()
+
+
+def test_next_is_offered_only_when_a_song_follows(qtbot, bus, scanned, make_window):
+    # CanGoNext said yes with nothing to go on to: a desktop showed a Next button that stopped
+    # the music.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    service = _serve(window)
+    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    listener = threading.Thread(target=lambda: lines.extend(iter(monitor.stdout.readline, "")), daemon=True)
+    listener.start()
+    try:
+        first, second = window.model.track_id(0), window.model.track_id(1)
+        window.play_ids([first], 0, "library")
+        qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+        assert "false" in _get(qtbot, "CanGoNext")                   # nothing queued, nothing suggested
+        window.enqueue([second])
+        qtbot.waitUntil(lambda: "true" in _get(qtbot, "CanGoNext"), timeout=5000)
+        # ... and the desktop is told, as the queue changes, without asking.
+        qtbot.waitUntil(lambda: "'CanGoNext': <true>" in "".join(lines), timeout=5000)
+        window.player.remove_queue_entries(window.player.queue)
+        qtbot.waitUntil(lambda: "false" in _get(qtbot, "CanGoNext"), timeout=5000)
+        window.player.keep_going = True
+        assert "true" in _get(qtbot, "CanGoNext")                    # Keep it going finds one
+    finally:
+        service.close()
+        monitor.terminate()
+        monitor.wait(10)
+        listener.join(10)
