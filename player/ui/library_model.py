@@ -121,6 +121,7 @@ class LibraryData:
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     sort_names: dict[str, list[str]] = field(default_factory=dict)  # column -> its sort names ("" for none)
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _sort_runs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)   # see sort_key
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -215,19 +216,33 @@ class LibraryData:
         flags = self.guessed.get(key)
         return bool(flags[i]) if flags is not None else False
 
-    def sort_key(self, key: str) -> np.ndarray:
-        """Ranks for sorting by ``key`` (computed once per column)."""
+    def sort_key(self, key: str, *, descending: bool = False) -> np.ndarray:
+        """Rows in order of ``key`` (computed once per column), rows of the same value in
+        library order (album, disc, track), also ``descending``: turned round as a whole,
+        a year's albums played their tracks last to first."""
         cached = self._sort_keys.get(key)
         if cached is None:
             if key in self.numbers:
-                cached = np.argsort(self.numbers[key], kind="stable")
+                values = self.numbers[key]
+                cached = np.argsort(values, kind="stable")
+                in_order = values[cached]
+                same = in_order[1:] == in_order[:-1]
             else:
                 names = self.sort_names.get(key)
                 values = self.text[key] if names is None else [s or v for s, v in zip(names, self.text[key])]
                 keys = _sort_forms(values)
                 cached = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
+                in_order = [keys[i] for i in cached.tolist()]
+                same = np.fromiter((a == b for a, b in zip(in_order, in_order[1:])), dtype=bool,
+                                   count=max(0, len(keys) - 1))
+            # Which run of equal values each row in that order belongs to (0, 1, ...).
+            runs = np.zeros(len(cached), dtype=np.int32)
+            np.cumsum(~same, out=runs[1:])
             self._sort_keys[key] = cached
-        return cached
+            self._sort_runs[key] = runs
+        if not descending:
+            return cached
+        return cached[np.argsort(-self._sort_runs[key], kind="stable")]
 
 
 _DIGIT_RUN = re.compile(r"\d+")
@@ -528,8 +543,7 @@ class LibraryModel(QAbstractTableModel):
         column, order = self._sort
         if column < 0 or not len(self.data_):
             return np.arange(len(self.data_), dtype=np.int64)
-        ranks = self.data_.sort_key(COLUMNS[column][0])
-        return ranks[::-1].copy() if order == Qt.DescendingOrder else ranks
+        return self.data_.sort_key(COLUMNS[column][0], descending=order == Qt.DescendingOrder)
 
     def _filtered(self, candidates: np.ndarray, terms: list[str]) -> np.ndarray:
         if not terms:

@@ -414,3 +414,35 @@ def test_the_table_shows_the_rows_of_the_text_in_the_box_after_every_keystroke(q
         assert shown == sorted(_expected(rows, text), key=order.get), text
     assert view.search.text() == "" and model.rowCount() == len(rows)
     assert view.count.text() == f"{len(rows):,} tracks"
+
+
+def test_a_descending_sort_keeps_each_albums_tracks_in_their_order(qapp, store, tmp_path):
+    # Sorted by Year (or Artist) descending, each album's tracks came last-to-first: the
+    # ties were turned round with the rest.
+    from mutagen.flac import FLAC
+
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for artist, album, year in (("Alpha", "Old", "1970"), ("Beta", "New", "1999")):
+        for n in (3, 1, 2):
+            path = write_track(music / album, f"{n:02d}", fmt="flac", seconds=0.3)
+            tags = FLAC(str(path))
+            tags["title"], tags["artist"], tags["album"] = [f"{album} {n}"], [artist], [album]
+            tags["tracknumber"], tags["date"] = [str(n)], [year]
+            tags.save()
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    keys = [k for k, _ in COLUMNS]
+
+    def titles():
+        return [model.index(r, keys.index("title")).data() for r in range(model.rowCount())]
+
+    for key in ("year", "artist"):
+        model.sort(keys.index(key), Qt.DescendingOrder)
+        assert titles() == ["New 1", "New 2", "New 3", "Old 1", "Old 2", "Old 3"], key
+        model.sort(keys.index(key), Qt.AscendingOrder)
+        assert titles() == ["Old 1", "Old 2", "Old 3", "New 1", "New 2", "New 3"], key

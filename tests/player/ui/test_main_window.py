@@ -96,10 +96,10 @@ def test_a_rescan_with_the_table_sorted_ranks_the_rows_on_the_worker(qtbot, scan
     ranked = []
     rank = LibraryData.sort_key
 
-    def noted(data, key):
+    def noted(data, key, **kw):
         if key not in data._sort_keys:                                  # ranked now, not before
             ranked.append((key, threading.current_thread() is threading.main_thread()))
-        return rank(data, key)
+        return rank(data, key, **kw)
 
     monkeypatch.setattr(LibraryData, "sort_key", noted)
     loads = []
