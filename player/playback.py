@@ -407,15 +407,25 @@ class Player:
         self._emit("queue_changed")
         self._maybe_fill()
 
-    def enqueue(self, track_ids, *, source: str = "queue") -> None:
+    def enqueue(self, track_ids, *, source: str = "queue", before=None) -> None:
         """Add tracks queued by hand (``source`` "queue") after the others queued by hand, before
         what the list played, a station or Keep it going put in Up next: the person's own picks
         come first, in the order they were queued (while shuffling, at random places among
         them). Any other ``source`` goes to the end of the queue (to random places after the
-        songs queued by hand while shuffling)."""
+        songs queued by hand while shuffling).
+
+        ``before``: the entries shown after the place the person put them (files dropped
+        on Up next): they go before the first of those still queued, else at the end, where
+        they were seen to go. (Shuffle off, they go back among the songs queued by hand.)"""
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
         with self._lock:
-            if all(_hand_queued(e) for e in entries):
+            if before is not None:
+                if self._shuffle:
+                    at = _after_hand_queued(self._natural)
+                    self._natural[at:at] = entries
+                self._queue.extend(entries)
+                self._queue.move_entries(entries, before)
+            elif all(_hand_queued(e) for e in entries):
                 if self._shuffle:
                     at = _after_hand_queued(self._natural)
                     self._natural[at:at] = entries

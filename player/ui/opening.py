@@ -1,7 +1,8 @@
 """Files opened in the window: named on the command line (``segue FILE...``, ``--open``, a
 second launch's, a file manager's "Open with"), or dragged from a file manager onto it.
 
-Dropped on Up next they are added to it; dropped anywhere else they play now, as when
+Dropped on Up next they are added to it where they were dropped; dropped anywhere else they
+play now, as when
 opened with Segue from the file manager: the first at once, the others after the songs the
 person queued by hand, and the rest of Up next stays after them. A song opened on the side
 does not throw away the queue the person made. Folders and playlist
@@ -49,10 +50,11 @@ def carries_files(mime: QMimeData) -> bool:
     return any(url.isLocalFile() for url in mime.urls())
 
 
-def open_paths(window, paths: list[str], *, queue: bool = False) -> None:
+def open_paths(window, paths: list[str], *, queue: bool = False, before: list | None = None) -> None:
     """Play files or folders given by name (``--open``, a second launch's, dropped on the
-    window) now, as :meth:`Player.play_now` does; ``queue``: add them to Up next's end instead
-    (dropped there)."""
+    window) now, as :meth:`Player.play_now` does; ``queue``: add them to Up next instead
+    (dropped there), before the first still queued of ``before`` where given (the entries
+    shown after the drop)."""
     from player.library.open_files import tracks_for
     from player.workers import db_write_pool, run_task
     from segue_common.text import shown
@@ -70,7 +72,7 @@ def open_paths(window, paths: list[str], *, queue: bool = False) -> None:
         if not ids:
             return
         if queue:
-            window.enqueue(ids)
+            window.enqueue(ids, before)
             if not problems:
                 songs = "1 song" if len(ids) == 1 else f"{len(ids)} songs"
                 window.statusBar().showMessage(f"Added {songs} to Up next", 5000)
@@ -118,9 +120,22 @@ class FileDropsMixin:
             super().dropEvent(event)
             return
         event.acceptProposedAction()
-        where = self.childAt(event.position().toPoint())
-        on_up_next = where is not None and (where is self.up_next or self.up_next.isAncestorOf(where))
-        open_paths(self, paths, queue=on_up_next)
+        at = event.position().toPoint()
+        where = self.childAt(at)
+
+        def on(widget) -> bool:
+            return where is not None and (where is widget or widget.isAncestorOf(where))
+
+        if on(self.up_next.list):
+            # Where they were dropped, as a drag within the list goes: before the entries
+            # shown below that place.
+            songs = self.up_next.list
+            insert_at = songs.drop_insert_position(songs.viewport().mapFrom(self, at))
+            open_paths(self, paths, queue=True, before=songs.model().entries()[insert_at:])
+        elif on(self.up_next):
+            open_paths(self, paths, queue=True)
+        else:
+            open_paths(self, paths)
 
 
 class SystemOpens(QObject):

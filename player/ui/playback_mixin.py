@@ -375,8 +375,10 @@ class PlaybackMixin:
         if ids:
             self._command(lambda p: p.play_now(list(ids), source=source))
 
-    def enqueue(self, ids: list[int]) -> None:
-        self._command(lambda p: p.enqueue(list(ids), source="queue"))
+    def enqueue(self, ids: list[int], before: list | None = None) -> None:
+        """Add ``ids`` to Up next after the songs queued by hand, or before the first still
+        queued of ``before`` (the entries shown after where they were dropped)."""
+        self._command(lambda p: p.enqueue(list(ids), source="queue", before=before))
 
     def play_next(self, ids: list[int]) -> None:
         self._command(lambda p: p.insert_next(list(ids), source="queue"))

@@ -21,10 +21,10 @@ def _file_manager_drag(paths: list[bytes]) -> QMimeData:
     return mime
 
 
-def _drop(widget, mime: QMimeData) -> bool:
-    """Drag ``mime`` into the middle of ``widget`` and let go; whether the drop was taken.
-    The events go to the widget under the pointer, and on up to the first that takes them."""
-    at = QPoint(widget.width() // 2, widget.height() // 2)
+def _drop(widget, mime: QMimeData, at: QPoint | None = None) -> bool:
+    """Drag ``mime`` into ``widget`` (its middle, or ``at``) and let go; whether the drop was
+    taken. The events go to the widget under the pointer, and on up to the first that takes them."""
+    at = at or QPoint(widget.width() // 2, widget.height() // 2)
     actions = Qt.CopyAction | Qt.MoveAction | Qt.LinkAction
     for kind in (QDragEnterEvent, QDragMoveEvent):
         event = kind(at, actions, mime, Qt.LeftButton, Qt.NoModifier)
@@ -64,9 +64,11 @@ def test_files_dropped_on_the_library_play_and_on_up_next_are_queued(qtbot, scan
     assert _queued(window)[:2] == mine[1:]
 
     playing = window.player.current_track_id
-    assert _drop(window.up_next.list.viewport(), _file_manager_drag([odd_name]))
+    songs = window.up_next.list
+    below = QPoint(songs.viewport().width() // 2, songs.visualRect(songs.model().index(3, 0)).bottom() + 5)
+    assert _drop(songs.viewport(), _file_manager_drag([odd_name]), below)
     qtbot.waitUntil(lambda: len(_queued(window)) == 5, timeout=10000)
-    added = _queued(window)[2]                                      # queued by hand: after the others
+    added = _queued(window)[4]                                      # below the last: last
     assert window.player.current_track_id == playing                 # queued, the song goes on
     assert scanned.track(added)["path"] == os.fsdecode(odd_name)
     assert scanned.track(added)["title"] == "Café live"
@@ -93,3 +95,23 @@ def test_a_drag_is_taken_exactly_when_its_drop_would_give_files(qapp):
         mime = QMimeData()
         mime.setData("text/uri-list", raw)
         assert carries_files(mime) == bool(dropped_paths(mime)), raw
+
+
+def test_files_dropped_on_up_next_go_where_they_were_dropped(qtbot, scanned, make_window, tmp_path):
+    # They always went after the songs queued by hand, wherever the person let go.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    mine = [row["id"] for row in scanned.tracks()][:5]
+    window.play_ids(mine[:1])
+    window.pause()
+    window.enqueue(mine[1:])
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == mine[1:], timeout=10000)
+    song = write_track(tmp_path / "Downloads", "new", fmt="flac", seconds=2.0, tags={"title": "Dropped"})
+    songs = window.up_next.list
+    second = songs.visualRect(songs.model().index(1, 0))
+    assert _drop(songs.viewport(), _file_manager_drag([os.fsencode(song)]), QPoint(second.center().x(),
+                                                                                  second.top() + 2))
+    qtbot.waitUntil(lambda: len(_queued(window)) == 5, timeout=10000)
+    assert _queued(window)[0] == mine[1] and _queued(window)[2:] == mine[2:]      # above the second row
+    assert scanned.track(_queued(window)[1])["path"] == str(song)
+
