@@ -1,8 +1,9 @@
 """Files opened in the window: named on the command line (``segue FILE...``, ``--open``, a
 second launch's, a file manager's "Open with"), or dragged from a file manager onto it.
 
-Dropped on Up next they are added to it where they were dropped; dropped anywhere else they
-play now, as when
+Dropped on Up next they are added to it where they were dropped; dropped on a playlist (in
+the list of playlists, or on the songs of the one shown) they are added to it; dropped
+anywhere else they play now, as when
 opened with Segue from the file manager: the first at once, the others after the songs the
 person queued by hand, and the rest of Up next stays after them. A song opened on the side
 does not throw away the queue the person made. Folders and playlist
@@ -21,6 +22,8 @@ import sys
 
 from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
+
+from player.ui.playlists_panel import PLAYLIST_ROLE
 
 URI_LIST = "text/uri-list"
 _FILE_LINE = re.compile(rb"^[ \t]*file:", re.IGNORECASE | re.MULTILINE)
@@ -50,11 +53,12 @@ def carries_files(mime: QMimeData) -> bool:
     return any(url.isLocalFile() for url in mime.urls())
 
 
-def open_paths(window, paths: list[str], *, queue: bool = False, before: list | None = None) -> None:
+def open_paths(window, paths: list[str], *, queue: bool = False, before: list | None = None,
+               playlist: int | None = None) -> None:
     """Play files or folders given by name (``--open``, a second launch's, dropped on the
     window) now, as :meth:`Player.play_now` does; ``queue``: add them to Up next instead
     (dropped there), before the first still queued of ``before`` where given (the entries
-    shown after the drop)."""
+    shown after the drop); ``playlist``: add them to that playlist instead (dropped on it)."""
     from player.library.open_files import tracks_for
     from player.workers import db_write_pool, run_task
     from segue_common.text import shown
@@ -71,7 +75,13 @@ def open_paths(window, paths: list[str], *, queue: bool = False, before: list | 
             window.statusBar().showMessage(f"Could not open {shown(problems[0][0])}: {problems[0][1]}", 10000)
         if not ids:
             return
-        if queue:
+        if playlist is not None:
+            window.add_to_playlist(ids, playlist)
+            if not problems:
+                songs = "1 song" if len(ids) == 1 else f"{len(ids)} songs"
+                name = window.playlists.name_of(playlist)
+                window.statusBar().showMessage(f"Added {songs} to {name or 'the playlist'}", 5000)
+        elif queue:
             window.enqueue(ids, before)
             if not problems:
                 songs = "1 song" if len(ids) == 1 else f"{len(ids)} songs"
@@ -134,8 +144,18 @@ class FileDropsMixin:
             open_paths(self, paths, queue=True, before=songs.model().entries()[insert_at:])
         elif on(self.up_next):
             open_paths(self, paths, queue=True)
+        elif on(self.playlists.lists) and self._playlist_at(at) is not None:
+            open_paths(self, paths, playlist=self._playlist_at(at))
+        elif on(self.playlists.entries) and self.playlists.current_playlist() is not None:
+            open_paths(self, paths, playlist=self.playlists.current_playlist())
         else:
             open_paths(self, paths)
+
+    def _playlist_at(self, at) -> int | None:
+        """The playlist listed under ``at`` (the window's coordinates) in the Playlists view."""
+        lists = self.playlists.lists
+        item = lists.itemAt(lists.viewport().mapFrom(self, at))
+        return item.data(PLAYLIST_ROLE) if item is not None else None
 
 
 class SystemOpens(QObject):

@@ -115,3 +115,31 @@ def test_files_dropped_on_up_next_go_where_they_were_dropped(qtbot, scanned, mak
     assert _queued(window)[0] == mine[1] and _queued(window)[2:] == mine[2:]      # above the second row
     assert scanned.track(_queued(window)[1])["path"] == str(song)
 
+
+def test_files_dropped_on_a_playlist_are_added_to_it_not_played(qtbot, scanned, make_window, tmp_path):
+    # Dropped on a playlist in the Playlists view, they played, and the playlist stayed as it was.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    ids = [row["id"] for row in scanned.tracks()]
+    first = scanned.create_playlist("Morning", ids[:1])
+    second = scanned.create_playlist("Evening", ids[1:3])
+    panel = window.playlists
+    window.refresh_playlists(select=first)
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.lists.count() == 2 and panel.current_playlist() == first, timeout=5000)
+    one = write_track(tmp_path / "Downloads", "one", fmt="flac", seconds=2.0, tags={"title": "One"})
+    two = write_track(tmp_path / "Downloads", "two", fmt="flac", seconds=2.0, tags={"title": "Two"})
+    evening = next(panel.lists.item(i) for i in range(2) if panel.name_of(second) == panel.lists.item(i).toolTip())
+    at = panel.lists.visualItemRect(evening).center()
+    assert _drop(panel.lists.viewport(), _file_manager_drag([os.fsencode(one)]), at)
+    qtbot.waitUntil(lambda: len(scanned.playlist_track_ids(second)) == 3, timeout=10000)
+    assert scanned.track(scanned.playlist_track_ids(second)[2])["path"] == str(one)
+    # It is shown now, and dropped on its songs they are added to it too.
+    qtbot.waitUntil(lambda: panel.current_playlist() == second and panel.entries.count() == 3, timeout=5000)
+    assert _drop(panel.entries.viewport(), _file_manager_drag([os.fsencode(two)]))
+    qtbot.waitUntil(lambda: len(scanned.playlist_track_ids(second)) == 4, timeout=10000)
+    assert scanned.track(scanned.playlist_track_ids(second)[3])["path"] == str(two)
+    assert scanned.playlist_track_ids(first) == ids[:1]
+    qtbot.wait(300)
+    assert window.player.current_track_id is None and not _queued(window)        # nothing played
+    assert "Added 1 song to Evening" in window.statusBar().currentMessage()
