@@ -440,6 +440,51 @@ def _accent_order(order_artists: list[str], albums: list[str]) -> np.ndarray | N
     return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
 
 
+# What tells one release from another of the same title (see _release_order), read with
+# the rows and dropped once the order is made.
+_RELEASE = ("compilation", "disc_no", "path")
+_VARIOUS = "Various Artists"     # the store's order artist of a compilation without an album artist
+
+
+def _folder_of(path: str) -> str:
+    return path.replace("\\", "/").rpartition("/")[0] if path else ""
+
+
+def _release_order(cols: dict[str, list], release: dict[str, list], order_artists):
+    """The store's rows in an order that keeps each release together, or None where the
+    store's order does (most libraries): ``(row order, the order artist of each row in it)``.
+
+    The store orders by artist, album title, disc and track. A compilation flagged on some
+    of its tracks only (no album artist) went under "Various Artists" for those and under
+    each track's own artist for the rest: here the rest of it goes with them.
+    ``order_artists()`` reads the store's order artists, asked for only where needed."""
+    albums = [v if isinstance(v, str) else str(v or "") for v in cols["album"]]
+    n = len(albums)
+    flags, album_artists, sort_names = release["compilation"], cols["albumartist"], release["albumartistsort"]
+    folders = release["path"]
+
+    def no_album_artist(i: int) -> bool:
+        return not album_artists[i] and not sort_names[i]
+
+    # Albums flagged as a compilation on one of their tracks, by title and folder.
+    flagged = {(albums[i], folders[i]) for i in range(n) if flags[i] == 1 and albums[i] and no_album_artist(i)}
+    moving = [i for i in range(n) if flags[i] != 1 and albums[i] and (albums[i], folders[i]) in flagged
+              and no_album_artist(i)] if flagged else []
+    if not moving:
+        return None
+    artists = [v if isinstance(v, str) else str(v or "") for v in order_artists()]
+    for i in moving:
+        artists[i] = _VARIOUS
+    forms: dict[str, str] = {}
+    artist_forms, album_forms = ([forms[v] if v in forms else forms.setdefault(v, _order_form(v)) for v in names]
+                                 for names in (artists, albums))
+    # (numbers as the table reads them: the database may hold text in a number column)
+    tracks, discs = [_to_int(v) for v in cols["track_no"]], [_to_int(v) for v in release["disc_no"]]
+    keys = [(artist_forms[i], album_forms[i], discs[i], tracks[i], i) for i in range(n)]
+    order = sorted(range(n), key=keys.__getitem__)
+    return order, [artists[i] for i in order]
+
+
 def not_connected(folder: str) -> str:
     """What a track of a library folder not connected now says of itself."""
     return f"On {shown(folder)}, not connected now"
@@ -458,23 +503,36 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         # Repeated names are shared as they arrive, so their copies are freed chunk by chunk.
         # (the album artist's sort name only to see whether the order's names are plain ASCII:
         # the library order goes by it first)
-        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort")
+        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort", *_RELEASE)
         cols: dict[str, list] = {k: [] for k in keys}
-        seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort")}
+        seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort",
+                                                 *_RELEASE)}
         for chunk in store.library_row_chunks(keys):
             for k in keys:
-                if k in seen:
+                if k == "path":
+                    # (only its folder is kept: the whole paths cost some 10 MB at 100,000 tracks)
+                    shared = seen[k]
+                    cols[k].extend([shared.setdefault(v, v) for v in (_folder_of(r[k]) for r in chunk)])
+                elif k in seen:
                     shared = seen[k]
                     cols[k].extend([shared.setdefault(v, v) if type(v) is str else v for v in (r[k] for r in chunk)])
                 else:
                     cols[k].extend([r[k] for r in chunk])
         untagged = {r[0]: r for r in store.untagged_rows()}
         naming = None
-        del cols["albumartistsort"]
+        release = {k: cols.pop(k) for k in _RELEASE}
+        release["albumartistsort"] = cols.pop("albumartistsort")
         names = ("artist", "album", "albumartist", "artistsort", "albumartistsort")
+        order_artists = None
         if untagged or not all(v.isascii() for k in names for v in seen[k]):
             # (read only where names need it: the list costs a few MB at 100,000 tracks)
-            cols["order_artist"] = store.library_order_artists()
+            order_artists = cols["order_artist"] = store.library_order_artists()
+        order = _release_order(cols, release, lambda: order_artists or store.library_order_artists())
+        del release
+        if order is not None:
+            order, artists = order
+            cols = {k: [v[i] for i in order] for k, v in cols.items() if k != "order_artist"}
+            cols["order_artist"] = artists
         if untagged:
             naming = _Naming(Namer.of(store), untagged, cols["order_artist"])
     data = LibraryData.from_columns(cols, naming)

@@ -446,3 +446,43 @@ def test_a_descending_sort_keeps_each_albums_tracks_in_their_order(qapp, store, 
         assert titles() == ["New 1", "New 2", "New 3", "Old 1", "Old 2", "Old 3"], key
         model.sort(keys.index(key), Qt.AscendingOrder)
         assert titles() == ["Old 1", "Old 2", "Old 3", "New 1", "New 2", "New 3"], key
+
+
+
+def _tagged_mp3(music, folder, n, title, artist, album, *, flag=False, albumartist=None, year=None, release=None):
+    """An MP3 tagged as taggers write them (ID3: a compilation flag TCMP, a release id)."""
+    from mutagen.id3 import ID3, TALB, TCMP, TDRC, TIT2, TPE1, TPE2, TRCK, TXXX
+
+    from tests.audiogen import write_track
+
+    path = write_track(music / folder, f"{n:02d}", fmt="mp3", seconds=0.3)
+    tags = ID3()
+    for frame in (TIT2(encoding=3, text=[title]), TPE1(encoding=3, text=[artist]),
+                  TALB(encoding=3, text=[album]), TRCK(encoding=3, text=[str(n)])):
+        tags.add(frame)
+    if flag:
+        tags.add(TCMP(encoding=3, text=["1"]))
+    if albumartist:
+        tags.add(TPE2(encoding=3, text=[albumartist]))
+    if year:
+        tags.add(TDRC(encoding=3, text=[year]))
+    if release:
+        tags.add(TXXX(encoding=3, desc="MusicBrainz Album Id", text=[release]))
+    tags.save(str(path))
+
+
+def test_a_compilation_flagged_on_some_of_its_tracks_is_one_album(qapp, store, tmp_path):
+    # The flagged tracks went under Various Artists, the others under their own artists:
+    # the album was split.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    music = tmp_path / "music"
+    for n, artist, flag in ((1, "Zed", True), (2, "Abba", False), (3, "Moby", True), (4, "Kinks", False)):
+        _tagged_mp3(music, "Now", n, f"Now {n}", artist, "Now That's Music", flag=flag)
+    _tagged_mp3(music, "Solo", 1, "Mine", "Abba", "Arrival")
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
+        "Mine", "Now 1", "Now 2", "Now 3", "Now 4"]
