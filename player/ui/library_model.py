@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
-from player.library.names import Namer
+from player.library.names import Namer, album_folder
 from segue_common.text import search_form, shown
 
 # (key, header); keys are store column names.
@@ -442,7 +442,7 @@ def _accent_order(order_artists: list[str], albums: list[str]) -> np.ndarray | N
 
 # What tells one release from another of the same title (see _release_order), read with
 # the rows and dropped once the order is made.
-_RELEASE = ("compilation", "disc_no", "path")
+_RELEASE = ("compilation", "mb_album_id", "disc_no", "path")
 _VARIOUS = "Various Artists"     # the store's order artist of a compilation without an album artist
 
 
@@ -456,12 +456,15 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
 
     The store orders by artist, album title, disc and track. A compilation flagged on some
     of its tracks only (no album artist) went under "Various Artists" for those and under
-    each track's own artist for the rest: here the rest of it goes with them.
+    each track's own artist for the rest: here the rest of it goes with them. Two releases
+    of one title and artist (two "Greatest Hits" of Various Artists) were one album, their
+    tracks taking turns by number: here each is kept together, told apart by its
+    MusicBrainz release id, else its folder (the one above a "CD2" folder).
     ``order_artists()`` reads the store's order artists, asked for only where needed."""
     albums = [v if isinstance(v, str) else str(v or "") for v in cols["album"]]
     n = len(albums)
     flags, album_artists, sort_names = release["compilation"], cols["albumartist"], release["albumartistsort"]
-    folders = release["path"]
+    mb_ids, folders = release["mb_album_id"], release["path"]
 
     def no_album_artist(i: int) -> bool:
         return not album_artists[i] and not sort_names[i]
@@ -470,17 +473,23 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     flagged = {(albums[i], folders[i]) for i in range(n) if flags[i] == 1 and albums[i] and no_album_artist(i)}
     moving = [i for i in range(n) if flags[i] != 1 and albums[i] and (albums[i], folders[i]) in flagged
               and no_album_artist(i)] if flagged else []
-    if not moving:
+    # Releases of one title taking turns: the same title in another folder and release next.
+    mixed = any(albums[i] and albums[i] == albums[i - 1]
+                and (mb_ids[i] or folders[i]) != (mb_ids[i - 1] or folders[i - 1]) for i in range(1, n))
+    if not moving and not mixed:
         return None
     artists = [v if isinstance(v, str) else str(v or "") for v in order_artists()]
     for i in moving:
         artists[i] = _VARIOUS
+    places: dict[str, int] = {}
+    place_rank = [places.setdefault(mb_ids[i] or album_folder(folders[i] + "/x"), len(places)) if albums[i] else -1
+                  for i in range(n)]
     forms: dict[str, str] = {}
     artist_forms, album_forms = ([forms[v] if v in forms else forms.setdefault(v, _order_form(v)) for v in names]
                                  for names in (artists, albums))
     # (numbers as the table reads them: the database may hold text in a number column)
     tracks, discs = [_to_int(v) for v in cols["track_no"]], [_to_int(v) for v in release["disc_no"]]
-    keys = [(artist_forms[i], album_forms[i], discs[i], tracks[i], i) for i in range(n)]
+    keys = [(artist_forms[i], album_forms[i], place_rank[i], discs[i], tracks[i], i) for i in range(n)]
     order = sorted(range(n), key=keys.__getitem__)
     return order, [artists[i] for i in order]
 

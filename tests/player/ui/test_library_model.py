@@ -449,9 +449,10 @@ def test_a_descending_sort_keeps_each_albums_tracks_in_their_order(qapp, store, 
 
 
 
-def _tagged_mp3(music, folder, n, title, artist, album, *, flag=False, albumartist=None, year=None, release=None):
+def _tagged_mp3(music, folder, n, title, artist, album, *, flag=False, albumartist=None, year=None, release=None,
+                disc=None):
     """An MP3 tagged as taggers write them (ID3: a compilation flag TCMP, a release id)."""
-    from mutagen.id3 import ID3, TALB, TCMP, TDRC, TIT2, TPE1, TPE2, TRCK, TXXX
+    from mutagen.id3 import ID3, TALB, TCMP, TDRC, TIT2, TPE1, TPE2, TPOS, TRCK, TXXX
 
     from tests.audiogen import write_track
 
@@ -468,6 +469,8 @@ def _tagged_mp3(music, folder, n, title, artist, album, *, flag=False, albumarti
         tags.add(TDRC(encoding=3, text=[year]))
     if release:
         tags.add(TXXX(encoding=3, desc="MusicBrainz Album Id", text=[release]))
+    if disc:
+        tags.add(TPOS(encoding=3, text=[str(disc)]))
     tags.save(str(path))
 
 
@@ -486,3 +489,26 @@ def test_a_compilation_flagged_on_some_of_its_tracks_is_one_album(qapp, store, t
     model.set_library(load_library(store))
     assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
         "Mine", "Now 1", "Now 2", "Now 3", "Now 4"]
+
+
+def test_two_compilations_of_one_title_are_two_albums(qapp, store, tmp_path):
+    # Two "Greatest Hits" of Various Artists (other folders, years and release ids) were one
+    # album, their tracks taking turns by number. One release over two disc folders stays one.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    music = tmp_path / "music"
+    for folder, year, release in (("Hits 1990", "1990", "aaaa-1990"), ("Hits 2001", "2001", "bbbb-2001")):
+        for n in (1, 2):
+            _tagged_mp3(music, folder, n, f"Hits {year} {n}", f"Band {n}", "Greatest Hits",
+                        albumartist="Various Artists", year=year, release=release)
+    for folder, n in (("Hits 1970", 1), ("Hits 1970", 2), ("Hits 1970/CD2", 1)):
+        two = "CD2" in folder
+        _tagged_mp3(music, folder, n, f"Hits 1970 {n}{' disc 2' if two else ''}", "Band", "Greatest Hits",
+                    flag=True, disc=2 if two else 1)
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    assert titles == ["Hits 1990 1", "Hits 1990 2", "Hits 2001 1", "Hits 2001 2",
+                      "Hits 1970 1", "Hits 1970 2", "Hits 1970 1 disc 2"]
