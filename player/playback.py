@@ -1298,10 +1298,21 @@ class Player:
                                  logged_ms=int(logged) if reopened else 0, reopened=reopened)
         if self._repeat == "all":
             self._requeue(entry)
+        if _hand_queued(entry):
+            self._drop_list_copy(entry)
         self._history.append(entry)
         self._history_times.append([now, None])
         self._back = [*self._back[-199:], entry]
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry)
+
+    def _drop_list_copy(self, entry: QueueEntry) -> None:
+        """A song queued by hand that is the song the list played (an album, a playlist, a
+        station, the suggestions) goes on with next, begun: the list goes on after it, as
+        it would have, not with that song again."""
+        following = next((e for e in self._queue.entries() if not _hand_queued(e)), None)
+        if following is not None and following.track_id == entry.track_id and self._queue.discard(following):
+            if self._natural:
+                self._natural = [e for e in self._natural if e is not following]
 
     def _start(self, entry: QueueEntry, *, ended: str, at: float = 0.0, restart_stops: bool = False,
                reopen: int | None = None) -> None:

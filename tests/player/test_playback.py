@@ -2531,3 +2531,26 @@ def test_a_command_that_comes_after_the_player_closed_logs_no_play(store, tmp_pa
     p.play_track(c)
     assert ended(store) == [(a, "stopped")]
     assert p.engine.state is PlaybackState.STOPPED
+
+
+def test_a_song_queued_by_hand_that_is_the_albums_next_is_not_heard_twice(store, tmp_path, make_player):
+    # Add to Up next on the album's next song put it before the album's rest, which began
+    # with that same song: it played, and at once again.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(5)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids[:4], source="library")                # an album played
+    p.enqueue([ids[4], ids[1]])                             # another song, then the album's next
+    p.next()
+    p.next()
+    assert p.current_track_id == ids[1]
+    assert [e.track_id for e in p.queue] == [ids[2], ids[3]]   # the album goes on after it
+    p.stop()
+
+    # The same heard through, each song going on into the next without a gap.
+    short = add_tracks(store, tmp_path / "short", [(f"s{i}", 1.0) for i in range(3)])
+    q = make_player(speed=8.0)
+    q.play_tracks(short, source="library")
+    q.enqueue([short[1]])
+    assert wait_for(lambda: [r["track_id"] for r in store.plays()][-3:] == short
+                    and q.current_track_id is None, timeout=20)
+    assert [r["track_id"] for r in store.plays()].count(short[1]) == 1
