@@ -441,7 +441,7 @@ def _accent_order(order_artists: list[str], albums: list[str]) -> np.ndarray | N
 
 
 # What tells one release from another of the same title (see _release_order), read with
-# the rows and dropped once the order is made.
+# the rows and dropped once the order is made ("path" as its folder only).
 _RELEASE = ("compilation", "mb_album_id", "disc_no", "path")
 _VARIOUS = "Various Artists"     # the store's order artist of a compilation without an album artist
 
@@ -452,7 +452,8 @@ def _folder_of(path: str) -> str:
 
 def _release_order(cols: dict[str, list], release: dict[str, list], order_artists):
     """The store's rows in an order that keeps each release together, or None where the
-    store's order does (most libraries): ``(row order, the order artist of each row in it)``.
+    store's order does (most libraries): ``(row order, the order artist of each row in it,
+    or None where those stay)``.
 
     The store orders by artist, album title, disc and track. A compilation flagged on some
     of its tracks only (no album artist) went under "Various Artists" for those and under
@@ -465,33 +466,60 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     n = len(albums)
     flags, album_artists, sort_names = release["compilation"], cols["albumartist"], release["albumartistsort"]
     mb_ids, folders = release["mb_album_id"], release["path"]
+    artists, artist_sorts = cols["artist"], cols.get("artistsort") or [None] * n
+    release_of: dict[str, str] = {}
+
+    def place(i: int) -> str:
+        if mb_ids[i]:
+            return mb_ids[i]
+        folder = folders[i]
+        found = release_of.get(folder)
+        if found is None:
+            found = release_of[folder] = album_folder(folder + "/x")
+        return found
 
     def no_album_artist(i: int) -> bool:
         return not album_artists[i] and not sort_names[i]
+
+    def run_key(i: int) -> tuple:
+        # The rows of one title by one artist, as the store orders them (near enough: a
+        # false alarm costs only the time to find the order they have).
+        return albums[i], (sort_names[i] or album_artists[i] or (_VARIOUS if flags[i] == 1 else None)
+                           or artist_sorts[i] or artists[i])
 
     # Albums flagged as a compilation on one of their tracks, by title and folder.
     flagged = {(albums[i], folders[i]) for i in range(n) if flags[i] == 1 and albums[i] and no_album_artist(i)}
     moving = [i for i in range(n) if flags[i] != 1 and albums[i] and (albums[i], folders[i]) in flagged
               and no_album_artist(i)] if flagged else []
-    # Releases of one title taking turns: the same title in another folder and release next.
-    mixed = any(albums[i] and albums[i] == albums[i - 1]
-                and (mb_ids[i] or folders[i]) != (mb_ids[i - 1] or folders[i - 1]) for i in range(1, n))
-    if not moving and not mixed:
-        return None
-    artists = [v if isinstance(v, str) else str(v or "") for v in order_artists()]
+    if not moving:
+        # Only the rows of a title by one artist change places, among themselves: each
+        # release's rows together, in the order the releases first come.
+        order, at = None, 0
+        for end in range(1, n + 1):
+            if end < n and albums[end] and run_key(end) == run_key(at):
+                continue
+            if end - at > 1 and albums[at] and any(
+                    (mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end)):
+                ranks: dict[str, int] = {}
+                keys = {i: ranks.setdefault(place(i), len(ranks)) for i in range(at, end)}
+                if len(ranks) > 1:
+                    order = order or list(range(n))
+                    order[at:end] = sorted(range(at, end), key=lambda i: (keys[i], i))
+            at = end
+        return (order, None) if order is not None else None
+    order_by = [v if isinstance(v, str) else str(v or "") for v in order_artists()]
     for i in moving:
-        artists[i] = _VARIOUS
+        order_by[i] = _VARIOUS
     places: dict[str, int] = {}
-    place_rank = [places.setdefault(mb_ids[i] or album_folder(folders[i] + "/x"), len(places)) if albums[i] else -1
-                  for i in range(n)]
+    place_rank = [places.setdefault(place(i), len(places)) if albums[i] else -1 for i in range(n)]
     forms: dict[str, str] = {}
     artist_forms, album_forms = ([forms[v] if v in forms else forms.setdefault(v, _order_form(v)) for v in names]
-                                 for names in (artists, albums))
+                                 for names in (order_by, albums))
     # (numbers as the table reads them: the database may hold text in a number column)
     tracks, discs = [_to_int(v) for v in cols["track_no"]], [_to_int(v) for v in release["disc_no"]]
     keys = [(artist_forms[i], album_forms[i], place_rank[i], discs[i], tracks[i], i) for i in range(n)]
     order = sorted(range(n), key=keys.__getitem__)
-    return order, [artists[i] for i in order]
+    return order, [order_by[i] for i in order]
 
 
 def not_connected(folder: str) -> str:
@@ -540,8 +568,9 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         del release
         if order is not None:
             order, artists = order
-            cols = {k: [v[i] for i in order] for k, v in cols.items() if k != "order_artist"}
-            cols["order_artist"] = artists
+            cols = {k: [v[i] for i in order] for k, v in cols.items() if k != "order_artist" or artists is None}
+            if artists is not None:
+                cols["order_artist"] = artists
         if untagged:
             naming = _Naming(Namer.of(store), untagged, cols["order_artist"])
     data = LibraryData.from_columns(cols, naming)
