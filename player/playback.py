@@ -1308,9 +1308,11 @@ class Player:
     def _drop_list_copy(self, entry: QueueEntry) -> None:
         """A song queued by hand that is the song the list played (an album, a playlist, a
         station, the suggestions) goes on with next, begun: the list goes on after it, as
-        it would have, not with that song again."""
+        it would have, not with that song again. (A copy for the next round of repeat all
+        is not the list going on: the round is the person's, song for song.)"""
         following = next((e for e in self._queue.entries() if not _hand_queued(e)), None)
-        if following is not None and following.track_id == entry.track_id and self._queue.discard(following):
+        if (following is not None and not following.lap and following.track_id == entry.track_id
+                and self._queue.discard(following)):
             if self._natural:
                 self._natural = [e for e in self._natural if e is not following]
 

@@ -2554,3 +2554,17 @@ def test_a_song_queued_by_hand_that_is_the_albums_next_is_not_heard_twice(store,
     assert wait_for(lambda: [r["track_id"] for r in store.plays()][-3:] == short
                     and q.current_track_id is None, timeout=20)
     assert [r["track_id"] for r in store.plays()].count(short[1]) == 1
+
+
+def test_under_repeat_all_a_song_queued_by_hand_keeps_its_copy_for_the_next_round(store, tmp_path, make_player):
+    # The copy of the list's song queued for the next round is no song the list goes on with:
+    # the person asked to hear it again, and the next round has it twice too.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(2)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids[:1], source="library")
+    p.set_repeat("all")
+    p.enqueue([ids[0]])
+    p.next()
+    assert p.current_track_id == ids[0]
+    assert [e.track_id for e in p.queue] == [ids[0], ids[0]]
+    p.stop()
