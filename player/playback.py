@@ -30,6 +30,7 @@ from typing import Callable
 from player.audio.base import Engine, PlaybackState, Source
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
+from player.library.names import album_folder
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
 
 log = logging.getLogger(__name__)
@@ -153,18 +154,21 @@ def _only_moved(state: dict, saved) -> bool:
 
 
 def album_place(row) -> tuple | None:
-    """A track's place on its album for :attr:`Source.album_place`: (album, album artist or
-    else artist, disc (1 where untagged), track number), the text case-folded, or None
-    where it has no album title or track number.
+    """A track's place on its album for :attr:`Source.album_place`: (album, album artist,
+    release, disc (1 where untagged), track number), the text case-folded, or None where it
+    has no album title or track number. The release is the MusicBrainz release id, else the
+    album's folder (the one above a "CD2" folder), as the library tells releases apart.
 
-    A compilation tagged without an album artist (a flag, each track its own artist, as
-    iTunes tags them) is one album of "Various Artists", as the library orders it: a mixed
-    compilation's tracks run into one another like any album's."""
+    A compilation tagged without an album artist (each track its own artist, as iTunes tags
+    them, the flag on all of its tracks or on some) is one album by its release, as the
+    library orders it: a mixed compilation's tracks run into one another like any album's.
+    Two releases of one title (two "Greatest Hits") are two albums."""
     album, number = (row["album"] or "").strip(), row["track_no"]
     if not album or number is None:
         return None
-    artist = (row["albumartist"] or ("Various Artists" if row["compilation"] == 1 else row["artist"]) or "").strip()
-    return album.casefold(), artist.casefold(), row["disc_no"] or 1, number
+    artist = (row["albumartist"] or "").strip()
+    release = row["mb_album_id"] or album_folder(row["path"] or "")
+    return album.casefold(), artist.casefold(), release, row["disc_no"] or 1, number
 
 
 def _lap(entry: QueueEntry) -> QueueEntry:

@@ -51,9 +51,9 @@ class Source:
     duration_hint : seconds, used when the decoder cannot tell (fallback decoders).
     start_s : where :meth:`Engine.play` starts it (a track resumed where it was left);
         nothing before it is decoded or heard.
-    album_place : its place on an album, ``(album, album artist, disc, track number)``, the
-        text case-folded, or None: the engine does not crossfade into the next track of
-        the same album (see :func:`follows_on`).
+    album_place : its place on an album, ``(album, album artist, release, disc, track
+        number)``, the text case-folded, or None: the engine does not crossfade into the
+        next track of the same album (see :func:`follows_on`).
     """
 
     path: str
@@ -76,11 +76,11 @@ class Source:
 
 def follows_on(a: Source, b: Source) -> bool:
     """Whether ``b`` is the track after ``a`` on the same album: the same album title, album
-    artist and disc, and numbered one more. Such a join is played gaplessly even with a
+    artist, release and disc, and numbered one more. Such a join is played gaplessly even with a
     crossfade set: the tracks of a live or classical album or a DJ mix run into one another,
     and a fade there dipped and blurred music that is meant to go straight on."""
     pa, pb = a.album_place, b.album_place
-    return pa is not None and pb is not None and pa[:3] == pb[:3] and pb[3] == pa[3] + 1
+    return pa is not None and pb is not None and pa[:-1] == pb[:-1] and pb[-1] == pa[-1] + 1
 
 
 class Engine(abc.ABC):

@@ -2345,7 +2345,8 @@ def test_a_clip_of_a_fraction_of_a_second_before_an_aac_song_does_not_run_the_ou
 def _continuous_album(store, folder, lens, albums, *, compilation=False):
     """One sine wave cut into FLAC files of ``lens`` frames, in the store as tracks 1, 2, ...
     of ``albums`` (one album title a file); the wave as a whole. With ``compilation``, tagged
-    as iTunes tags a compilation: each track its own artist, no album artist, the flag."""
+    as iTunes tags a compilation: each track its own artist, no album artist, the flag
+    ("partly": not on the second track; "two releases": the third of another release id)."""
     import numpy as np
 
     from tests.audiogen import tone, write_audio, write_tags
@@ -2354,8 +2355,11 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
     rows, at = [], 0
     for i, (n, album) in enumerate(zip(lens, albums)):
         path = write_audio(folder / f"{i + 1:02d}.flac", wave[at:at + n], 44100)
-        by = {"artist": f"DJ {i + 1}", "compilation": "1"} if compilation else {"artist": "Orchestra",
-                                                                                 "albumartist": "Orchestra"}
+        flagged = compilation in (True, "two releases") or (compilation == "partly" and i != 1)
+        by = ({"artist": f"DJ {i + 1}", **({"compilation": "1"} if flagged else {})} if compilation
+              else {"artist": "Orchestra", "albumartist": "Orchestra"})
+        if compilation == "two releases":
+            by["musicbrainz_albumid"] = "release-a" if i < 2 else "release-b"
         write_tags(path, title=f"Part {i + 1}", album=album, tracknumber=str(i + 1), **by)
         st = os.stat(path)
         rows.append({"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, **read_tags(str(path))})
@@ -2365,15 +2369,18 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
 
 
 @pytest.mark.parametrize("albums, faded, compilation", [
-    (["Live", "Live", "Live"], 0, False), (["Live", "Live", "Other"], 1, False), (["Mix", "Mix", "Mix"], 0, True)],
-    ids=["one-album", "another-album-last", "mixed-compilation"])
+    (["Live", "Live", "Live"], 0, False), (["Live", "Live", "Other"], 1, False), (["Mix", "Mix", "Mix"], 0, True),
+    (["Mix", "Mix", "Mix"], 0, "partly"), (["Hits", "Hits", "Hits"], 1, "two releases")],
+    ids=["one-album", "another-album-last", "mixed-compilation", "flag-on-some-tracks", "two-of-one-title"])
 def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, tmp_path, albums, faded,
                                                                           compilation):
     # The tracks of a live or classical album or a DJ mix run into one another: a crossfade
     # at their joins dipped the music and lost a second of it at each (a 3-track album with
     # a 1 s fade played 291,454 of its 370,021 frames). A join to another album still fades.
     # A mixed compilation, each track by its own artist and only the flag to say they make
-    # one album, was faded at every join, as if each track were another album's.
+    # one album, was faded at every join, as if each track were another album's; so was one
+    # flagged on some of its tracks only, at the joins to and from the others. Two releases
+    # of one title (two "Greatest Hits") ran into one another as one album.
     import numpy as np
 
     from tests.player.audio.signals import active_region
