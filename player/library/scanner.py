@@ -44,6 +44,7 @@ from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
 from player.library import reader_version
+from player.library.cue import CueError, audio_files, audio_path, read_sheet, track_rows
 from player.library.identity import file_identity
 from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
@@ -146,7 +147,8 @@ def _kind(mode: int) -> str:
 
 
 def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | None = None,
-               unreadable: Callable[[str, str], None] | None = None) -> Iterator[FoundFile]:
+               unreadable: Callable[[str, str], None] | None = None,
+               sheets: Callable[[str, str], None] | None = None) -> Iterator[FoundFile]:
     """Audio files below ``roots``, each real file once, in a stable order.
 
     Everything reachable without crossing a symlink comes first (all roots), then
@@ -154,7 +156,8 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
     loop cannot hang the walk (each real folder is visited once). Hidden files and
     folders are skipped (among them macOS "._name.mp3" resource forks, which look
     like broken audio). ``duplicate(path, kept_path)`` hears of every other path to a
-    file already yielded; ``unreadable(folder, reason)`` of folders that cannot be listed.
+    file already yielded; ``unreadable(folder, reason)`` of folders that cannot be listed;
+    ``sheets(root, path)`` of the CUE sheets (``.cue`` files) found on the way.
     """
     visited: set[tuple[int, int | str]] = set()
     files: dict[tuple[int, int | str], str] = {}
@@ -209,7 +212,10 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                         continue
                 except OSError:
                     continue
-                if os.path.splitext(entry.name)[1].lower() not in AUDIO_EXTENSIONS:
+                ext = os.path.splitext(entry.name)[1].lower()
+                if ext == ".cue" and sheets is not None:
+                    sheets(root, entry.path)
+                if ext not in AUDIO_EXTENSIONS:
                     continue
                 if is_link and not linked:
                     deferred_files.append((root, entry))
@@ -258,6 +264,8 @@ class Scanner:
         self._cancelled = False
         self.progress = ScanProgress()
         self._want_ffmpeg: set[str] = set()
+        self._sheets_used: set[str] = set()     # CUE sheets that made tracks, and those that could not
+        self._sheets_failed: set[str] = set()
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -356,6 +364,8 @@ class Scanner:
         stored = self.store.track(track_id)
         if stored is None:
             return None                 # gone from the library meanwhile (merged into another)
+        if stored["cue_start_s"] is not None:
+            return self._sheet_track_again(stored)
         # A missing track's file is looked for too: not there, it is listed as unreadable (the
         # person asked for it); there again, it is back in the library, tags as they are.
         path = stored["path"]
@@ -379,6 +389,26 @@ class Scanner:
         elif stored["last_error"] is None and holds_another_song(stored, row):
             log.info("%r now holds another song: %r is a new track", path, row.get("title"))
             self.store.detach_replaced(track_id)
+        return row
+
+    def _sheet_track_again(self, stored) -> dict | None:
+        """:meth:`_read_one_again` of a CUE sheet's track: its sheet and its audio file read
+        again. A sheet that no longer names it, or cannot be used, keeps it as it was."""
+        path, audio, sheet_path = stored["path"], audio_path(stored), stored["cue_sheet"]
+        try:
+            st = os.stat(audio)
+            sheet = read_sheet(sheet_path)
+            tracks = {os.path.normpath(a): t for a, t in audio_files(sheet, sheet_path).items()}.get(audio, [])
+            row = {r["path"]: r for r in track_rows(sheet, sheet_path, audio, tracks, read_tags(audio))}.get(path)
+            if row is None:
+                raise CueError(f"{os.path.basename(sheet_path)} no longer names this track")
+        except (OSError, TagReadError, CueError) as exc:
+            self._error(path, getattr(exc, "strerror", None) or str(exc))
+            return None
+        row.update(folder_id=stored["folder_id"], size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=change_time(st))
+        self.progress.read += 1
+        if stored["last_error"] is None and not stored["missing"] and _holds_what_it_had(stored, row):
+            self.progress.same += 1
         return row
 
     def _empty_but_known(self, root: str, folder_id: int) -> bool:
@@ -417,8 +447,9 @@ class Scanner:
         by_key: dict[tuple[int, int | str], str] = {}
         # Listed first (fast: no file is opened), so progress can say "N of M".
         files: list[FoundFile] = []
+        sheets: list[tuple[str, str]] = []
         for found in find_audio(roots, duplicate=lambda p, kept: duplicates.append((p, kept)),
-                                unreadable=self._unreadable):
+                                unreadable=self._unreadable, sheets=lambda root, p: sheets.append((root, p))):
             if self._cancelled:
                 raise ScanCancelled()
             files.append(found)
@@ -426,12 +457,25 @@ class Scanner:
             self._report()
         self.progress.total = len(files)
         self._report(force=True)
+        covered = self._read_sheets(sheets, state, batch)
         for found in files:
             if self._cancelled:
                 raise ScanCancelled()
             folder = state[found.root]
             by_key[found.key] = found.path
             self.progress.folder = found.root
+            rows = self._sheet_tracks(found, folder, covered[found.path], batch) if found.path in covered else None
+            if rows is not None:
+                # An album in one file with its sheet: the sheet's tracks, not the file.
+                self.progress.done += 1
+                for row in rows:
+                    if row["path"] not in folder.known and not any(row["path"] in f.known for f in state.values()):
+                        new_paths.append(row["path"])
+                    batch.append(row)
+                if len(batch) >= BATCH:
+                    self._write(batch)
+                self._report()
+                continue
             try:
                 row = self._one(found, folder)
             except Exception as exc:  # noqa: BLE001 - one file costs only itself
@@ -449,6 +493,8 @@ class Scanner:
                     self._write(batch)
             self._report()
         self._write(batch)
+        # A sheet that was an error row and made tracks now is an error no more.
+        self.store.forget_error_rows(self._sheets_used - self._sheets_failed)
         # Known paths not walked this time may still lead to a file that was (a link into a
         # folder already visited): those are duplicates too, not missing files.
         for folder in state.values():
@@ -489,6 +535,86 @@ class Scanner:
         self.progress.missing += self.store.still_missing(vanished_now)
         _let_go(files, by_key, seen, *(f.known for f in state.values()), *(f.seen for f in state.values()))
         return moved
+
+    def _read_sheets(self, sheets: list[tuple[str, str]], state: dict, batch: list[dict]) -> dict:
+        """``audio file -> (sheet path, sheet, its tracks in that file)`` of the CUE sheets
+        found. A sheet that cannot be used (broken, or naming a file that is not there) is
+        an error row of its own, listed with the files that cannot be read, and its audio
+        file stays one track; one that can be used again loses its error row. Of two sheets
+        naming one file (a copy in another text encoding), the first by name is used."""
+        covered: dict = {}
+        for root, path in sorted(sheets, key=lambda s: s[1]):
+            try:
+                sheet = read_sheet(path)
+                files = audio_files(sheet, path)
+            except CueError as exc:
+                self._sheet_error(path, state[root], f"CUE sheet not used: {exc}", batch)
+                continue
+            for audio, tracks in files.items():
+                audio = os.path.normpath(audio)
+                if audio in covered:
+                    log.info("%r is named by %r and %r: the first is used", audio, covered[audio][0], path)
+                    continue
+                covered[audio] = (path, sheet, tracks)
+        return covered
+
+    def _sheet_error(self, path: str, folder: _Folder, error: str, batch: list[dict]) -> None:
+        """Note a sheet that cannot be used as an error row (not again while it and its
+        error stay as they were)."""
+        folder.seen.add(path)
+        self._sheets_failed.add(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        old = folder.known.get(path)
+        if old is not None and (old[1], old[2]) == (st.st_size, st.st_mtime_ns) and not old[3]:
+            stored = self.store.track(old[0])
+            if stored is not None and stored["last_error"] == error:
+                return
+        batch.append({"path": path, "folder_id": folder.id, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                      "ctime_ns": change_time(st), "last_error": error})
+        self._error(path, error)
+
+    def _sheet_tracks(self, found: FoundFile, folder: _Folder, sheet: tuple, batch: list[dict]) -> list[dict] | None:
+        """The rows to write of the tracks a sheet makes of one audio file (none when every
+        one holds what it had), or None when the file is to be one track after all: it
+        cannot be read (it is then an error row as any file), or the sheet does not fit it.
+
+        The sheet and the file's tags are read at every scan (a sheet is a few lines, the
+        tags a few milliseconds), so an edited sheet is seen whatever its times say."""
+        sheet_path, cue_sheet, tracks = sheet
+        if found.error is not None:
+            return None
+        try:
+            tags = read_tags(found.path)
+            rows = track_rows(cue_sheet, sheet_path, found.path, tracks, tags)
+        except TagReadError:
+            return None
+        except CueError as exc:
+            self._sheet_error(sheet_path, folder, f"CUE sheet not used: {exc}", batch)
+            return None
+        self._sheets_used.add(sheet_path)
+        st = found.st
+        stamps = {"folder_id": folder.id, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                  "ctime_ns": change_time(st)}
+        out = []
+        for row in rows:
+            row.update(stamps)
+            folder.seen.add(row["path"])
+            old = folder.known.get(row["path"])
+            stored = self.store.track(old[0]) if old is not None else None
+            if (stored is not None and stored["last_error"] is None and _holds_what_it_had(stored, row)
+                    and all(stored[k] == v for k, v in stamps.items())):
+                if old[3]:
+                    folder.returned.append(old[0])
+                continue
+            out.append(row)
+        if out:
+            self.progress.read += 1
+        else:
+            self.progress.unchanged += 1
+        return out
 
     def _one(self, found: FoundFile, folder: _Folder) -> dict | None:
         """The row to write for one file, or None when it is unchanged or vanished."""

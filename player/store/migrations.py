@@ -413,7 +413,19 @@ CREATE INDEX tracks_library_order ON tracks(
 """
 
 
+# v18: an album ripped as one file with a CUE sheet is listed as the sheet's tracks, each a
+# range of the file, stored under the file's path with "#" and its number (see
+# ``player.library.cue``): the sheet it came from, and where in the file it starts and ends
+# (NULL: to the file's end). NULL for every other track, and for the tracks there are: the
+# next scan finds the sheets beside them.
+_V18 = """
+ALTER TABLE tracks ADD COLUMN cue_sheet TEXT;
+ALTER TABLE tracks ADD COLUMN cue_start_s REAL;
+ALTER TABLE tracks ADD COLUMN cue_end_s REAL
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
-              _script(_V15), _script(_V16), _script(_V17)]
+              _script(_V15), _script(_V16), _script(_V17), _script(_V18)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,7 +17,7 @@ TRACK_FIELDS: tuple[str, ...] = (
     "genre", "year", "track_no", "disc_no", "duration", "codec", "sample_rate", "channels",
     "bitrate", "rg_track_gain", "rg_track_peak", "rg_album_gain", "rg_album_peak",
     "mb_track_id", "mb_album_id", "mb_artist_id", "match_key", "last_error", "ctime_ns",
-    "composer", "compilation", "artistsort", "albumartistsort",
+    "composer", "compilation", "artistsort", "albumartistsort", "cue_sheet", "cue_start_s", "cue_end_s",
 )
 
 # A new track is numbered above every track there is and every row a scan merged away
@@ -188,6 +188,18 @@ class TracksMixin:
                     log.warning("could not store %r at all: %s", row.get("path"), exc2)
                 failed.append((row.get("path"), error))
         return failed
+
+    def forget_error_rows(self, paths: Iterable[str]) -> int:
+        """Delete the error rows at ``paths`` (a CUE sheet that can be used now: it is no
+        track, and its error is no longer true). Error rows have no plays. Returns how many went."""
+        rows = [(sql_text(p),) for p in paths]
+        if not rows:
+            return 0
+        with self.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany("DELETE FROM tracks WHERE path = CAST(? AS TEXT) AND last_error IS NOT NULL "
+                             "AND NOT EXISTS (SELECT 1 FROM plays WHERE plays.track_id = tracks.id)", rows)
+            return conn.total_changes - before
 
     def mark_missing(self, track_ids: Iterable[int]) -> int:
         ids = [(i,) for i in track_ids]

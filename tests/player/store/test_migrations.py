@@ -474,6 +474,21 @@ def test_migration_16_to_17_files_an_album_by_its_artists_sort_name_where_the_al
     store.close()
 
 
+def test_migration_17_to_18_keeps_every_track_a_whole_file_until_a_scan_finds_a_sheet(tmp_path):
+    path = tmp_path / "library.db"
+    store = _migrated(path, 17, "INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                                "VALUES ('/m/Album.flac', 1, 1, 'Whole', 0, 0)")
+    assert store.schema_version() == SCHEMA_VERSION >= 18
+    row = store.track(1)
+    assert (row["path"], row["cue_sheet"], row["cue_start_s"], row["cue_end_s"]) == (
+        "/m/Album.flac", None, None, None)
+    store.upsert_tracks([{"path": "/m/Album.flac#02", "size": 1, "mtime_ns": 1, "title": "Two",
+                          "cue_sheet": "/m/Album.cue", "cue_start_s": 61.5, "cue_end_s": 122.0}])
+    row = store.track_by_path("/m/Album.flac#02")
+    assert (row["cue_sheet"], row["cue_start_s"], row["cue_end_s"]) == ("/m/Album.cue", 61.5, 122.0)
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"

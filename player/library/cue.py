@@ -1,0 +1,287 @@
+"""CUE sheets: an album ripped as one audio file, and a sheet that says where its tracks start.
+
+Rippers (EAC, XLD) write ``Album.flac`` and ``Album.cue``. The library lists such an album
+as the tracks the sheet names, each a range of the file: from its ``INDEX 01`` to the next
+track's (the gap before a track, its ``INDEX 00``, is heard at the end of the track before
+it, as a CD plays it), the last one to the file's end.
+
+A track of a sheet is stored under a name no file has, the audio file's path with ``#`` and
+its number (``/music/Album.flac#03``): the path stays the track's one key (a rescan of an
+unchanged sheet finds the same rows, their plays and analysis), and the folder, the file
+name and the sort order a path gives still hold. The columns ``cue_sheet``, ``cue_start_s``
+and ``cue_end_s`` say which sheet and which range; :func:`audio_path` gives the file to play.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+
+from segue_common.normalize import match_key
+
+#: frames per second of a sheet's ``mm:ss:ff`` times (a CD's sectors)
+FRAMES_PER_S = 75
+#: the most a sheet is read of: a sheet is a few KB; anything larger is not one
+MAX_SHEET_BYTES = 1 << 20
+#: extensions a sheet's audio file may have instead of the one it names (EAC names the WAV
+#: it ripped to, which is then encoded to FLAC and the sheet left as it was)
+_INSTEAD = (".flac", ".wv", ".ape", ".wav", ".tta", ".m4a", ".ogg", ".opus", ".mp3", ".aiff", ".aif")
+_TIME = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
+
+
+class CueError(Exception):
+    """A sheet that cannot be used; the message is meant for the person."""
+
+
+@dataclass
+class CueTrack:
+    number: int
+    file: str                       # the audio file as the sheet names it
+    start_s: float | None = None    # its INDEX 01
+    title: str | None = None
+    performer: str | None = None
+    songwriter: str | None = None
+    rem: dict = field(default_factory=dict)
+
+
+@dataclass
+class CueSheet:
+    title: str | None = None
+    performer: str | None = None
+    songwriter: str | None = None
+    rem: dict = field(default_factory=dict)
+    tracks: list[CueTrack] = field(default_factory=list)
+
+
+def decode_sheet(data: bytes) -> str:
+    """A sheet's text: UTF-8 (with or without its mark), UTF-16 with its mark, else the
+    Windows Western code page that EAC writes in."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", "replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _time(text: str, line_no: int) -> float:
+    m = _TIME.match(text)
+    if m is None:
+        raise CueError(f"line {line_no}: {text!r} is not a time (mm:ss:ff)")
+    minutes, seconds, frames = (int(g) for g in m.groups())
+    if seconds >= 60 or frames >= FRAMES_PER_S:
+        raise CueError(f"line {line_no}: {text!r} is not a time (mm:ss:ff)")
+    return minutes * 60 + seconds + frames / FRAMES_PER_S
+
+
+def _words(line: str) -> list[str]:
+    try:
+        return shlex.split(line, posix=True)
+    except ValueError:          # an unclosed quote: the rest of the line is the value
+        return line.replace('"', " ").split()
+
+
+def parse_sheet(text: str) -> CueSheet:
+    """The sheet in ``text``.
+
+    Raises
+    ------
+    CueError
+        It names no track, a track has no ``INDEX 01``, a time is not one, or the tracks of
+        one file do not start in order.
+    """
+    sheet = CueSheet()
+    file: str | None = None
+    track: CueTrack | None = None
+    for line_no, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        words = _words(line)
+        if not words:
+            continue
+        key = words[0].upper()
+        value = " ".join(words[1:]).strip() or None
+        where = track if track is not None else sheet
+        if key == "FILE":
+            # (the file type, WAVE or MP3 or BINARY, is the last word)
+            if len(words) < 2:
+                raise CueError(f"line {line_no}: FILE names no file")
+            file = " ".join(words[1:-1]) if len(words) > 2 else words[1]
+        elif key == "TRACK":
+            if file is None:
+                raise CueError(f"line {line_no}: a TRACK before any FILE")
+            try:
+                number = int(words[1])
+            except (IndexError, ValueError):
+                raise CueError(f"line {line_no}: TRACK without a number") from None
+            kind = words[2].upper() if len(words) > 2 else "AUDIO"
+            track = CueTrack(number, file)
+            if kind == "AUDIO":
+                sheet.tracks.append(track)
+        elif key == "INDEX" and track is not None:
+            if len(words) < 3:
+                raise CueError(f"line {line_no}: INDEX without a number and a time")
+            if words[1].lstrip("0") == "1":
+                track.start_s = _time(words[2], line_no)
+                track.file = file
+        elif key == "TITLE":
+            where.title = value
+        elif key == "PERFORMER":
+            where.performer = value
+        elif key == "SONGWRITER":
+            where.songwriter = value
+        elif key == "REM" and len(words) >= 3:
+            where.rem[words[1].upper()] = " ".join(words[2:])
+    if not sheet.tracks:
+        raise CueError("it names no audio track")
+    seen = set()
+    for t in sheet.tracks:
+        if t.start_s is None:
+            raise CueError(f"track {t.number} has no INDEX 01 (where it starts)")
+        if t.number in seen:
+            raise CueError(f"track {t.number} is named twice")
+        seen.add(t.number)
+    for a, b in zip(sheet.tracks, sheet.tracks[1:]):
+        if a.file == b.file and b.start_s <= a.start_s:
+            raise CueError(f"track {b.number} starts before track {a.number} ends")
+    return sheet
+
+
+def read_sheet(path: str) -> CueSheet:
+    """The sheet in the file ``path`` (see :func:`parse_sheet`); a file that cannot be read
+    raises :class:`CueError` too."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SHEET_BYTES + 1)
+    except OSError as exc:
+        raise CueError(f"cannot read it: {exc.strerror or exc}") from None
+    if len(data) > MAX_SHEET_BYTES:
+        raise CueError("too large to be a CUE sheet")
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CueError("not a text file")
+    return parse_sheet(decode_sheet(data))
+
+
+def find_audio_file(folder: str, name: str) -> str | None:
+    """The audio file a sheet in ``folder`` names: as named, else by its name in another
+    case, else the same name with another audio extension (a sheet written for the WAV
+    that was encoded to FLAC afterwards). None when there is none."""
+    name = name.replace("\\", os.sep)
+    exact = os.path.join(folder, name)
+    if os.path.isfile(exact):
+        return exact
+    where = os.path.dirname(exact)
+    try:
+        entries = {e.lower(): e for e in os.listdir(where)}
+    except OSError:
+        return None
+    base = os.path.basename(exact)
+    stem = os.path.splitext(base)[0].lower()
+    for candidate in (base.lower(), *(stem + ext for ext in _INSTEAD)):
+        found = entries.get(candidate)
+        if found is not None and os.path.isfile(os.path.join(where, found)):
+            return os.path.join(where, found)
+    return None
+
+
+def audio_files(sheet: CueSheet, sheet_path: str) -> dict[str, list[CueTrack]]:
+    """``audio file path -> its tracks`` of a sheet, in order.
+
+    Raises
+    ------
+    CueError
+        A file it names is not there.
+    """
+    folder = os.path.dirname(sheet_path)
+    out: dict[str, list[CueTrack]] = {}
+    found: dict[str, str] = {}
+    for t in sheet.tracks:
+        if t.file not in found:
+            path = find_audio_file(folder, t.file)
+            if path is None:
+                raise CueError(f"the audio file it names, {t.file!r}, is not there")
+            found[t.file] = path
+        out.setdefault(found[t.file], []).append(t)
+    return out
+
+
+def track_path(audio: str, number: int) -> str:
+    """The name a sheet's track is stored under: no file has it (see the module's docstring)."""
+    return f"{audio}#{number:02d}"
+
+
+def audio_path(row) -> str:
+    """The file to decode for a track row: its own path, or a sheet's track's audio file."""
+    path = row["path"]
+    return path.rpartition("#")[0] if row["cue_start_s"] is not None else path
+
+
+def _number(text: str | None) -> int | None:
+    m = re.search(r"\d+", text or "")
+    return int(m.group(0)) if m and len(m.group(0)) < 10 else None
+
+
+def _gain(text: str | None) -> float | None:
+    m = re.match(r"\s*([-+]?\d+(?:\.\d+)?)", text or "")
+    return float(m.group(1)) if m else None
+
+
+def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTrack], file_tags: dict) -> list[dict]:
+    """The rows of one audio file's tracks: what the sheet says of each, and what the file's
+    tags and stream say where the sheet says nothing (the album, the format). ``file_tags``:
+    :func:`player.library.tags.read_tags` of the file.
+
+    Raises
+    ------
+    CueError
+        A track starts at or after the file's end.
+    """
+    length = file_tags.get("duration") or 0.0
+    rows = []
+    album_gain = _gain(sheet.rem.get("REPLAYGAIN_ALBUM_GAIN"))
+    album_peak = _gain(sheet.rem.get("REPLAYGAIN_ALBUM_PEAK"))
+    if album_gain is None:
+        # (a tag on the whole file is the album's gain, whichever field it sits in)
+        album_gain = file_tags.get("rg_album_gain", file_tags.get("rg_track_gain"))
+        album_peak = file_tags.get("rg_album_peak", file_tags.get("rg_track_peak"))
+    year = _number(sheet.rem.get("DATE"))
+    for i, t in enumerate(tracks):
+        end = tracks[i + 1].start_s if i + 1 < len(tracks) else None
+        if t.start_s >= length:
+            raise CueError(f"track {t.number} starts at {_clock(t.start_s)}, after the end of "
+                           f"{os.path.basename(audio)} ({_clock(length)})")
+        artist = t.performer or sheet.performer or file_tags.get("artist")
+        title = t.title or f"Track {t.number:02d}"
+        rows.append({
+            **{k: file_tags.get(k) for k in ("codec", "sample_rate", "channels", "bitrate", "mb_album_id",
+                                             "compilation", "albumartistsort")},
+            "path": track_path(audio, t.number),
+            "title": title,
+            "artist": artist,
+            "album": sheet.title or file_tags.get("album"),
+            "albumartist": sheet.performer or file_tags.get("albumartist"),
+            "genre": sheet.rem.get("GENRE") or file_tags.get("genre"),
+            "year": year if year and 0 < year < 10000 else file_tags.get("year"),
+            "track_no": t.number,
+            "disc_no": _number(sheet.rem.get("DISCNUMBER")) or file_tags.get("disc_no"),
+            "composer": t.songwriter or sheet.songwriter,
+            "duration": (min(end, length) if end is not None else length) - t.start_s,
+            "rg_track_gain": _gain(t.rem.get("REPLAYGAIN_TRACK_GAIN")),
+            "rg_track_peak": _gain(t.rem.get("REPLAYGAIN_TRACK_PEAK")),
+            "rg_album_gain": album_gain,
+            "rg_album_peak": album_peak,
+            "match_key": match_key(artist, title),
+            "cue_sheet": sheet_path,
+            "cue_start_s": t.start_s,
+            "cue_end_s": end,
+        })
+    return rows
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 60)}:{int(seconds % 60):02d}"

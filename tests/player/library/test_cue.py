@@ -1,0 +1,191 @@
+"""Albums ripped as one file with a CUE sheet: the sheet read, and the scan listing the
+album as the sheet's tracks."""
+
+import os
+
+import numpy as np
+import pytest
+
+from player.library.cue import CueError, audio_path, decode_sheet, parse_sheet
+from player.library.scanner import Scanner
+from tests.audiogen import tone, write_audio, write_tags
+
+SR = 44100
+
+
+def _sheet(audio_name: str = "Album.wav", *, second_title: str = "Second Song",
+           starts=("00:00:00", "00:02:00", "00:03:37")) -> str:
+    # (EAC names the WAV it ripped to; the file beside it is the FLAC it was encoded to)
+    return (
+        'REM GENRE "Art Rock"\n'
+        "REM DATE 1999\n"
+        "REM REPLAYGAIN_ALBUM_GAIN -4.50 dB\n"
+        'PERFORMER "The Band"\n'
+        'TITLE "One File Album"\n'
+        f'FILE "{audio_name}" WAVE\n'
+        "  TRACK 01 AUDIO\n"
+        '    TITLE "First Song"\n'
+        "    REM REPLAYGAIN_TRACK_GAIN -3.20 dB\n"
+        f"    INDEX 01 {starts[0]}\n"
+        "  TRACK 02 AUDIO\n"
+        f'    TITLE "{second_title}"\n'
+        '    PERFORMER "A Guest"\n'
+        "    INDEX 00 00:01:70\n"
+        f"    INDEX 01 {starts[1]}\n"
+        "  TRACK 03 AUDIO\n"
+        '    TITLE "Third Song"\n'
+        f"    INDEX 01 {starts[2]}\n"
+    )
+
+
+def _album(folder, *, seconds: float = 5.0, sheet: str | None = None):
+    """``folder/Album.flac``, three tones (440, 660, 880 Hz) one after another, tagged as a
+    whole, and its sheet ``Album.cue``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cuts = [0, 2 * SR, 3 * SR + 37 * SR // 75, int(seconds * SR)]
+    parts = [tone((b - a) / SR, freq=f, sr=SR) for a, b, f in zip(cuts, cuts[1:], (440.0, 660.0, 880.0))]
+    audio = write_audio(folder / "Album.flac", np.concatenate(parts), SR)
+    write_tags(audio, album="Tagged Album", artist="Tagged Artist", title="Whole Album", date="2001")
+    (folder / "Album.cue").write_text(sheet if sheet is not None else _sheet(), encoding="utf-8")
+    return audio
+
+
+def test_a_sheet_is_read_with_its_times_in_frames_and_its_rem_lines():
+    sheet = parse_sheet(_sheet())
+    assert (sheet.title, sheet.performer, sheet.rem["GENRE"], sheet.rem["DATE"]) == (
+        "One File Album", "The Band", "Art Rock", "1999")
+    assert [(t.number, t.file, t.title, t.performer) for t in sheet.tracks] == [
+        (1, "Album.wav", "First Song", None), (2, "Album.wav", "Second Song", "A Guest"),
+        (3, "Album.wav", "Third Song", None)]
+    # INDEX 01 is where a track starts (75 frames a second); its INDEX 00 gap goes before it
+    assert [t.start_s for t in sheet.tracks] == [0.0, 2.0, 3 + 37 / 75]
+
+
+def test_a_sheet_in_the_windows_code_page_is_read():
+    text = 'FILE "a.flac" WAVE\nTRACK 01 AUDIO\nTITLE "Café Müller"\nINDEX 01 00:00:00\n'
+    assert parse_sheet(decode_sheet(text.encode("cp1252"))).tracks[0].title == "Café Müller"
+    assert parse_sheet(decode_sheet(b"\xef\xbb\xbf" + text.encode())).tracks[0].title == "Café Müller"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", "names no audio track"),
+    ('FILE "a.flac" WAVE\nTRACK 01 AUDIO\nTITLE "x"\n', "track 1 has no INDEX 01"),
+    ('FILE "a.flac" WAVE\nTRACK 01 AUDIO\nINDEX 01 00:61:00\n', "is not a time"),
+    ('FILE "a.flac" WAVE\nTRACK 01 AUDIO\nINDEX 01 00:05:00\nTRACK 02 AUDIO\nINDEX 01 00:04:00\n',
+     "track 2 starts before track 1 ends"),
+])
+def test_a_broken_sheet_says_what_is_wrong(text, words):
+    with pytest.raises(CueError, match=words):
+        parse_sheet(text)
+
+
+def _rows(store):
+    return [(r["title"], r["artist"], r["album"], r["albumartist"], r["track_no"], round(r["duration"], 3))
+            for r in store.tracks()]
+
+
+def test_the_scan_lists_an_album_in_one_file_as_the_tracks_of_its_sheet(tmp_path, store):
+    music = tmp_path / "music"
+    audio = _album(music / "The Band")
+    progress = Scanner(store).scan([str(music)])
+    assert progress.errors == 0
+    assert _rows(store) == [
+        ("First Song", "The Band", "One File Album", "The Band", 1, 2.0),
+        ("Second Song", "A Guest", "One File Album", "The Band", 2, round(1 + 37 / 75, 3)),
+        ("Third Song", "The Band", "One File Album", "The Band", 3, round(5 - 3 - 37 / 75, 3)),
+    ]
+    rows = store.tracks()
+    # the big file itself is not a track besides them; each plays a range of it
+    assert store.track_by_path(str(audio)) is None
+    assert {audio_path(r) for r in rows} == {str(audio)}
+    assert [(r["cue_start_s"], r["cue_end_s"]) for r in rows] == [
+        (0.0, 2.0), (2.0, 3 + 37 / 75), (3 + 37 / 75, None)]
+    first = rows[0]
+    assert (first["genre"], first["year"], first["codec"], first["sample_rate"]) == ("Art Rock", 1999, "flac", SR)
+    assert (first["rg_track_gain"], first["rg_album_gain"], rows[1]["rg_track_gain"]) == (-3.2, -4.5, None)
+    assert first["cue_sheet"] == str(music / "The Band" / "Album.cue")
+    assert store.library_counts()["tracks"] == 3
+
+
+def test_a_rescan_keeps_the_tracks_and_an_edited_or_removed_sheet_updates_them(tmp_path, store):
+    music = tmp_path / "music"
+    folder = music / "The Band"
+    audio = _album(folder)
+    Scanner(store).scan([str(music)])
+    ids = [r["id"] for r in store.tracks()]
+
+    progress = Scanner(store).scan()
+    assert (progress.read, progress.unchanged, progress.missing) == (0, 1, 0)
+    assert [r["id"] for r in store.tracks()] == ids
+
+    (folder / "Album.cue").write_text(_sheet(second_title="Second Song (Edit)"), encoding="utf-8")
+    progress = Scanner(store).scan()
+    assert progress.read == 1
+    assert [(r["id"], r["title"]) for r in store.tracks()] == [
+        (ids[0], "First Song"), (ids[1], "Second Song (Edit)"), (ids[2], "Third Song")]
+
+    # without its sheet the file is one track again; the sheet's tracks keep their plays, missing
+    store.start_play(ids[1])
+    (folder / "Album.cue").unlink()
+    progress = Scanner(store).scan()
+    assert progress.missing == 3
+    assert [(r["path"], r["title"]) for r in store.tracks()] == [(str(audio), "Whole Album")]
+    assert store.track(ids[1])["missing"] == 1
+
+    # and back: the same tracks again, their plays with them
+    (folder / "Album.cue").write_text(_sheet(), encoding="utf-8")
+    Scanner(store).scan()
+    assert [r["id"] for r in store.tracks()] == ids
+    assert [p["track_id"] for p in store.plays()] == [ids[1]]
+
+
+def test_a_file_that_was_one_track_becomes_the_tracks_of_the_sheet_added_beside_it(tmp_path, store):
+    music = tmp_path / "music"
+    audio = _album(music)
+    (music / "Album.cue").unlink()
+    Scanner(store).scan([str(music)])
+    whole = store.track_by_path(str(audio))["id"]
+    assert [r["title"] for r in store.tracks()] == ["Whole Album"]
+
+    (music / "Album.cue").write_text(_sheet(), encoding="utf-8")
+    progress = Scanner(store).scan()
+    assert [r["title"] for r in store.tracks()] == ["First Song", "Second Song", "Third Song"]
+    assert (progress.missing, store.track(whole)["missing"]) == (1, 1)
+
+
+@pytest.mark.parametrize("sheet, words", [
+    ('FILE "Album.flac" WAVE\nTRACK 01 AUDIO\nTITLE "x"\n', "track 1 has no INDEX 01"),
+    (_sheet("Other Album.flac"), "'Other Album.flac', is not there"),
+    (_sheet(starts=("00:00:00", "00:02:00", "09:00:00")), "track 3 starts at 9:00, after the end of Album.flac"),
+])
+def test_a_sheet_that_cannot_be_used_is_listed_and_its_file_stays_one_track(tmp_path, store, sheet, words):
+    music = tmp_path / "music"
+    audio = _album(music, sheet=sheet)
+    progress = Scanner(store).scan([str(music)])
+    assert [r["path"] for r in store.tracks()] == [str(audio)]
+    errors = [(r["path"], r["last_error"]) for r in store.track_errors()]
+    assert len(errors) == 1 and errors[0][0] == str(music / "Album.cue")
+    assert errors[0][1].startswith("CUE sheet not used: ") and words in errors[0][1]
+    assert progress.errors == 1
+
+    # told once: the next scan of the same sheet says nothing new
+    assert Scanner(store).scan().errors == 0
+    # mended, it is no error any more and its tracks are listed
+    (music / "Album.cue").write_text(_sheet(), encoding="utf-8")
+    os.utime(music / "Album.cue")
+    Scanner(store).scan()
+    assert store.track_errors() == []
+    assert [r["title"] for r in store.tracks()] == ["First Song", "Second Song", "Third Song"]
+
+
+def test_reading_a_sheets_track_again_reads_its_sheet_and_file(tmp_path, store):
+    music = tmp_path / "music"
+    _album(music)
+    Scanner(store).scan([str(music)])
+    second = store.tracks()[1]
+    st = os.stat(music / "Album.cue")
+    (music / "Album.cue").write_text(_sheet(second_title="Renamed"), encoding="utf-8")
+    os.utime(music / "Album.cue", ns=(st.st_atime_ns, st.st_mtime_ns))
+    progress = Scanner(store).read_again([second["id"]])
+    assert (progress.read, progress.errors) == (1, 0)
+    assert store.track(second["id"])["title"] == "Renamed"
