@@ -30,6 +30,7 @@ from typing import Callable
 from player.audio.base import Engine, PlaybackState, Source
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
+from player.library.cue import audio_path
 from player.library.names import album_folder
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
 
@@ -1197,7 +1198,8 @@ class Player:
             gain = replaygain_factor(row, mode, preamp_db=self.store.get_setting(PREAMP_SETTING, 0.0))
         except ValueError:
             gain = replaygain_factor(row, "track")
-        return Source(row["path"], gain=gain, token=entry, duration_hint=row["duration"], album_place=album_place(row))
+        return Source(audio_path(row), gain=gain, token=entry, duration_hint=row["duration"],
+                      album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"])
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on

@@ -54,6 +54,9 @@ class Source:
     album_place : its place on an album, ``(album, album artist, release, disc, track
         number)``, the text case-folded, or None: the engine does not crossfade into the
         next track of the same album (see :func:`follows_on`).
+    begin_s, end_s : the range of the file that is the track (one of an album ripped as one
+        file with a CUE sheet), ``end_s`` None for the file's end. Positions, seeks,
+        ``start_s`` and the length count from ``begin_s``: the range is the track.
     """
 
     path: str
@@ -62,6 +65,8 @@ class Source:
     duration_hint: float | None = None
     start_s: float = 0.0
     album_place: tuple | None = None
+    begin_s: float = 0.0
+    end_s: float | None = None
     # Filled by the engine: output frames of this source actually sent to the device
     # (seeks skip, they never add), the output rate, and the length once known.
     heard_frames: int = field(default=0, init=False)

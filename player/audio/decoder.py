@@ -150,7 +150,12 @@ class Decoder:
     path : the audio file.
     out_rate : sample rate of the blocks returned (the device's).
     channels : channel count of the blocks returned.
-    duration_hint : seconds, when the decoder cannot tell the length itself.
+    duration_hint : seconds, when the decoder cannot tell the length itself (of the range,
+        where one is given).
+    begin_s, end_s : the range of the file to play (a track of an album ripped as one file
+        with a CUE sheet): from ``begin_s``, up to ``end_s`` (None: the file's end). Frames,
+        :attr:`duration` and seeks count from ``begin_s``, so the range is a file of its own
+        to whoever reads it; two ranges that meet play on into one another sample-exactly.
 
     Raises
     ------
@@ -159,13 +164,18 @@ class Decoder:
     """
 
     def __init__(self, path: str, *, out_rate: int, channels: int = 2,
-                 duration_hint: float | None = None):
+                 duration_hint: float | None = None, begin_s: float = 0.0, end_s: float | None = None):
         if out_rate <= 0 or channels <= 0:
             raise ValueError(f"bad output format {out_rate} Hz x {channels}")
         self.path = str(path)
+        self._range_s = (max(0.0, begin_s), end_s)
+        self._begin, self._end = 0, None    # the range in native frames, once the rate is known
+        self._native = 0                    # the reader's native frame
         self.out_rate = out_rate
         self.channels = channels
         self._duration_hint = duration_hint
+        if duration_hint is not None:
+            duration_hint += self._range_s[0]   # (the hint below is the file's)
         self._sf: audio_io.BlockReader | None = None
         self._fallback: audio_io.FallbackStream | None = None
         self._pending = np.zeros((0, channels), np.float32)
@@ -256,14 +266,35 @@ class Decoder:
         if not self.samplerate or self.samplerate <= 0:
             self.close()
             raise DecodeError(f"cannot play {shown(Path(self.path).name)}: its sample rate is {self.samplerate} Hz")
-        #: output frames returned so far, counted from the start of the file
+        begin_s, end_s = self._range_s
+        self._begin = int(round(begin_s * self.samplerate))
+        self._end = None if end_s is None else max(self._begin, int(round(end_s * self.samplerate)))
+        self.duration = self._ranged(self.duration)
+        #: output frames returned so far, counted from the start of the file (of the range)
         self.frame = 0
         try:
             self._make_resampler()
         except (ValueError, RuntimeError, MemoryError) as exc:
             self.close()
             raise DecodeError(f"cannot play {shown(Path(self.path).name)} at {self.samplerate} Hz: {exc}") from exc
+        if self._begin:
+            try:
+                self.seek_frame(0)
+            except DecodeError:
+                self.close()
+                raise
         self._opened = _stamp(self.path)
+
+    def _ranged(self, seconds: float | None) -> float | None:
+        """The length of the range, from the file's length ``seconds`` (None: unknown)."""
+        if not self._begin and self._end is None:
+            return seconds
+        if seconds is None:
+            return None if self._end is None else (self._end - self._begin) / self.samplerate
+        end = int(round(seconds * self.samplerate))
+        if self._end is not None:
+            end = min(end, self._end)
+        return max(0, end - self._begin) / self.samplerate
 
     def _open_mp3(self) -> None:
         try:
@@ -308,9 +339,9 @@ class Decoder:
         if self._blocks is not None:
             self._take_count()
             if self._blocks.frames:
-                self.duration = self._blocks.frames / self.samplerate
+                self.duration = self._ranged(self._blocks.frames / self.samplerate)
         elif self._sf is not None and self._sf.frames:
-            self.duration = self._sf.frames / self.samplerate
+            self.duration = self._ranged(self._sf.frames / self.samplerate)
 
     @property
     def length_exact(self) -> bool:
@@ -451,7 +482,11 @@ class Decoder:
         self._held = True
 
     def _raw_block(self, n: int) -> np.ndarray | None:
-        """Up to ``n`` native frames [shape=(k, channels)], or None at the end."""
+        """Up to ``n`` native frames [shape=(k, channels)], or None at the end (of the range)."""
+        if self._end is not None:
+            n = min(n, self._end - self._native)
+            if n <= 0:
+                return None
         try:
             if self._blocks is not None:
                 block = self._blocks.read(n)
@@ -464,6 +499,9 @@ class Decoder:
                 block = None if block is None else np.asarray(block, np.float32)
             if block is None or not len(block):
                 return None
+            if self._end is not None and len(block) > self._end - self._native:
+                block = block[:self._end - self._native]     # (a fallback stream's blocks are its own size)
+            self._native += len(block)
             self.summed = audio_io.sums_channels(block.shape[1], self.channels, self._layout)
             return audio_io.mix_channels(block, self.channels, self._layout)
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
@@ -482,7 +520,7 @@ class Decoder:
         fresh = None
         try:
             fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
-                            duration_hint=self._duration_hint)
+                            duration_hint=self._duration_hint, begin_s=self._range_s[0], end_s=self._range_s[1])
             fresh.seek_frame(self.frame)
         except DecodeError:
             if fresh is not None:
@@ -522,9 +560,11 @@ class Decoder:
         return np.ascontiguousarray(out, dtype=np.float32)
 
     def seek_frame(self, frame: int) -> None:
-        """Continue from output frame ``frame`` (clamped to the file)."""
+        """Continue from output frame ``frame`` (clamped to the file, or its range)."""
         frame = max(0, int(frame))
-        native = int(round(frame * self.samplerate / self.out_rate))
+        native = int(round(frame * self.samplerate / self.out_rate)) + self._begin
+        if self._end is not None:
+            native = min(native, self._end)
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
         if self._blocks is not None:
@@ -547,8 +587,9 @@ class Decoder:
                 self._fallback.seek(native)
             except (audio_io.AudioError, OSError) as exc:
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
+        self._native = native
         self._make_resampler()
-        self.frame = int(round(native * self.out_rate / self.samplerate))
+        self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
 
     def close(self) -> None:
         """Let the file go. A file whose share or disk went away can fail even that (an

@@ -61,7 +61,7 @@ class FeederMixin:
     def _open(self, source: Source) -> tuple[Decoder | None, str | None]:
         try:
             dec = Decoder(source.path, out_rate=self.rate, channels=self.channels,
-                          duration_hint=source.duration_hint)
+                          duration_hint=source.duration_hint, begin_s=source.begin_s, end_s=source.end_s)
         except DecodeError as exc:
             return None, str(exc)
         except Exception as exc:    # a decoder fault is this file's error, never the track playing now
@@ -513,5 +513,7 @@ class FeederMixin:
 
 def _same_file(a: Source, b: Source) -> bool:
     """Whether a decoder opened for ``a`` serves ``b`` (the player makes a new Source each
-    time it sets one): the same file, decoded the same way. The gain is applied apart."""
-    return a.path == b.path and a.duration_hint == b.duration_hint
+    time it sets one): the same file, decoded the same way, and the same range of it (the
+    tracks of an album in one file share the file). The gain is applied apart."""
+    return (a.path == b.path and a.duration_hint == b.duration_hint
+            and (a.begin_s, a.end_s) == (b.begin_s, b.end_s))
