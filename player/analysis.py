@@ -36,6 +36,8 @@ from typing import Callable
 
 import numpy as np
 
+from player.library.cue import audio_path
+
 log = logging.getLogger(__name__)
 
 CPU_MAX_PATCHES = 16
@@ -130,7 +132,7 @@ def _error_text(exc: BaseException) -> str:
     return text if len(text) < 500 else text[:497] + "..."
 
 
-def decode_part(path: str, max_patches: int | None, first: int = 0) -> dict:
+def decode_part(path: str, max_patches: int | None, first: int = 0, span: tuple | None = None) -> dict:
     """Worker: decode one part of a file's excerpts, from excerpt ``first``.
 
     A part is what fits :data:`recommender.excerpts.CHUNK_NATIVE_SAMPLES` native samples
@@ -138,18 +140,37 @@ def decode_part(path: str, max_patches: int | None, first: int = 0) -> dict:
     analysis is one chunk per part). Returns ``{"path", "pieces", "next", "decode_s"}``,
     ``next`` the first excerpt of the following part or None after the last; any failure
     (a damaged file, MemoryError, a decoder's error) is returned as ``{"path", "error"}``.
+    ``span``: a CUE sheet's track, ``(file, begin_s, end_s)`` (see :func:`_span_of`).
     """
     t0 = time.perf_counter()
     try:
-        return {"path": path, **_collect_part(path, max_patches, first), "decode_s": time.perf_counter() - t0}
+        return {"path": path, **_collect_part(path, max_patches, first, span), "decode_s": time.perf_counter() - t0}
     except Exception as exc:  # a bad file is a value, not a crash: MemoryError and decoder errors too
         return {"path": path, "error": _error_text(exc)}
 
 
-def _collect_part(path: str, max_patches: int | None, first: int) -> dict:
+def _pieces(path: str, max_patches: int | None, span: tuple | None, **kw):
+    """The pieces of ``path``; of a CUE sheet's track (``span``), those of its stretch of the
+    album's file, under the track's own name."""
     from recommender.excerpts import decode_pieces
 
-    gen = decode_pieces(path, max_patches, first=first)
+    if span is None:
+        yield from decode_pieces(path, max_patches, **kw)
+        return
+    for piece in decode_pieces(span[0], max_patches, span=span[1:], **kw):
+        piece.path = path
+        yield piece
+
+
+def _span_of(row) -> tuple | None:
+    """What the decoder needs of a CUE sheet's track: ``(file, begin_s, end_s)``; None for a file."""
+    if row["cue_start_s"] is None:
+        return None
+    return audio_path(row), row["cue_start_s"], row["cue_end_s"]
+
+
+def _collect_part(path: str, max_patches: int | None, first: int, span: tuple | None = None) -> dict:
+    gen = _pieces(path, max_patches, span, first=first)
     try:
         return _take_part(gen, first)
     finally:
@@ -179,11 +200,9 @@ def _take_part(pieces, first: int) -> dict:
     return {"pieces": out, "next": None if exhausted else out[-1].excerpt.index + 1}
 
 
-def _stream_parts(path: str, max_patches: int | None, mix: str = "mean"):
+def _stream_parts(path: str, max_patches: int | None, mix: str = "mean", span: tuple | None = None):
     """In-process decoding: the parts of one file from a single pass over it (no re-opening)."""
-    from recommender.excerpts import decode_pieces
-
-    gen = decode_pieces(path, max_patches, mix=mix)
+    gen = _pieces(path, max_patches, span, mix=mix)
     first = 0
     try:
         while first is not None:
@@ -271,6 +290,7 @@ class AnalysisJob:
         from recommender.tagger import Tagger, weights_path
 
         self.store = store
+        self._spans: dict = {}
         # Before anything counts what is left to do (``segue analyse`` says "all analysed"
         # from the counts): files that failed only because ffmpeg was missing are tried again.
         forget_errors_ffmpeg_now_decodes(store)
@@ -356,6 +376,8 @@ class AnalysisJob:
         result = AnalysisResult(total=len(todo), model_version=self.tagger.version, device=str(self.device))
         genres = self._genres = {row["path"]: (row["id"], row["genre"]) for row in todo}
         self._channels = {row["path"]: row["channels"] for row in todo}
+        #: the CUE sheets' tracks: their stretch of an album's file (a file has none)
+        self._spans = {row["path"]: span for row in todo if (span := _span_of(row)) is not None}
         paths_left = [row["path"] for row in todo]
         self._tracks: dict[str, _TrackState] = {}
         self._failed: set[str] = set()
@@ -490,7 +512,7 @@ class AnalysisJob:
         self._in_flight.pop(path, None)
         if path == self._decoding:
             self._decoding = None
-        if not os.path.exists(path):
+        if not os.path.exists(self._spans[path][0] if path in self._spans else path):
             result.unavailable += 1
             log.info("analysis: %s is not there now; it is analysed when it is back", path)
             self._report(result, path)
@@ -530,12 +552,18 @@ class AnalysisJob:
                     pending.insert(0, (part["path"], part["next"], self._submit(part["path"], part["next"])))
                 yield part
 
+    def _span_kw(self, path: str) -> dict:
+        """``span=`` for the decoding of a CUE sheet's track (nothing for a file: the decoding
+        functions a test puts in their place need not know of it)."""
+        span = self._spans.get(path)
+        return {} if span is None else {"span": span}
+
     def _submit(self, path: str, first: int) -> Future:
         """Hand the decoding of ``path`` from part ``first`` to the pool. A worker that died
         since the last hand-over has broken the pool, which then refuses new work: the
         decode fails as those in flight did, and ``_take`` decodes it again alone."""
         try:
-            return self._pool.submit(self.decode, path, self.max_patches, first)
+            return self._pool.submit(self.decode, path, self.max_patches, first, **self._span_kw(path))
         except BrokenProcessPool as exc:
             failed: Future = Future()
             failed.set_exception(exc)
@@ -563,7 +591,7 @@ class AnalysisJob:
         def decode() -> None:
             while (path := wanted.get()) is not None and not stop.is_set():
                 try:
-                    for part in _stream_parts(path, self.max_patches):
+                    for part in _stream_parts(path, self.max_patches, **self._span_kw(path)):
                         while not self._running.wait(0.2):   # paused
                             if stop.is_set():
                                 return
@@ -639,7 +667,7 @@ class AnalysisJob:
             if self._cancel.is_set():
                 return
             try:
-                yield self._pool.submit(self.decode, path, self.max_patches, first).result()
+                yield self._pool.submit(self.decode, path, self.max_patches, first, **self._span_kw(path)).result()
             except BrokenProcessPool:
                 log.warning("analysis: the decoder crashed on %s", path)
                 self._replace_pool()
@@ -744,7 +772,7 @@ class AnalysisJob:
         """
         if self._channels.get(path) not in (None, 2):   # (where the scan knows them)
             return False
-        for part in _stream_parts(path, CPU_MAX_PATCHES, mix="side"):
+        for part in _stream_parts(path, CPU_MAX_PATCHES, mix="side", **self._span_kw(path)):
             if "error" in part:
                 self._tracks.pop(path, None)
                 return False

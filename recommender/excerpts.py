@@ -373,6 +373,39 @@ def _place(out_len: int, lo: int, seg: np.ndarray, seg_start: int, limit: int) -
     return out
 
 
+class _Range:
+    """Frames ``[begin, end)`` of a reader as a reader of its own (``end`` None: to the file's
+    end): a track of an album ripped as one file with a CUE sheet is analysed over its own
+    stretch of the file, placed as if it were a file."""
+
+    def __init__(self, reader, begin: int, end: int | None, path: str):
+        self.reader, self.begin, self.end = reader, begin, end
+        self.samplerate, self.channels = reader.samplerate, reader.channels
+        self.seekable, self.seek_ahead_s = reader.seekable, reader.seek_ahead_s
+        self.layout = getattr(reader, "layout", None)
+        self.frames_hint = None     # (stretches of one pass are the whole file's: read it as a file)
+        full = reader.frames if reader.frames is not None or end is not None else count_frames(path)
+        stop = end if full is None else full if end is None else min(end, full)
+        self.frames = max(0, stop - begin)
+        self.pos = 0
+        if begin:
+            if reader.seekable:
+                reader.seek(begin)
+            else:
+                left = begin
+                while left > 0 and len(block := reader.read(min(READ_BLOCK, left))):
+                    left -= len(block)
+
+    def read(self, n: int) -> np.ndarray:
+        block = self.reader.read(max(0, min(n, self.frames - self.pos)))
+        self.pos += len(block)
+        return block
+
+    def seek(self, frame: int) -> None:
+        self.reader.seek(self.begin + frame)
+        self.pos = frame
+
+
 def count_frames(path: str) -> int:
     """Frames of a file whose decoder does not know its length: one decoding pass, discarded."""
     from segue_common.audio_io import open_blocks
@@ -385,11 +418,13 @@ def count_frames(path: str) -> int:
 
 
 def decode_pieces(path: str | os.PathLike, max_patches: int | None, *, first: int = 0,
-                  limit: int | None = None, mix: str = "mean") -> Iterator[Piece]:
+                  limit: int | None = None, mix: str = "mean",
+                  span: tuple[float, float | None] | None = None) -> Iterator[Piece]:
     """Decode the excerpts of ``path`` (those from ``first``, at most ``limit``), in order.
 
     ``mix``: how the channels are mixed to one (:data:`MIXES`); ``side`` takes a file with
-    exactly two channels and raises ValueError for any other.
+    exactly two channels and raises ValueError for any other. ``span``: ``(begin_s, end_s)``,
+    the stretch of the file to analyse as if it were the file (``end_s`` None: to its end).
 
     Raises what :func:`segue_common.audio_io.open_blocks` raises, and CorruptAudioError for a
     file with no samples.
@@ -399,7 +434,12 @@ def decode_pieces(path: str | os.PathLike, max_patches: int | None, *, first: in
     if mix not in MIXES:
         raise ValueError(f"unknown mix {mix!r}")
     path = str(path)
-    with open_blocks(path) as reader:
+    with open_blocks(path) as whole:
+        reader = whole
+        if span is not None:
+            sr = whole.samplerate
+            reader = _Range(whole, int(round(span[0] * sr)), None if span[1] is None else int(round(span[1] * sr)),
+                            path)
         if mix == "side" and reader.channels != 2:
             raise ValueError(f"the side mix takes two channels, not {reader.channels}")
         sr = reader.samplerate

@@ -58,13 +58,13 @@ def _stack(blobs: list, width: int | None) -> np.ndarray:
 class FeaturesMixin:
     def tracks_to_analyse(self, model_version: str, *, retry_errors: bool = False) -> list:
         """Present, readable tracks with no features for ``model_version`` (id, path, genre,
-        duration, channels).
+        duration, channels, and the range of a CUE sheet's track).
 
         Tracks whose analysis failed under this version are left out unless ``retry_errors``.
         """
         error_clause = "" if retry_errors else " OR f.error IS NOT NULL"
         return self.execute(
-            "SELECT t.id, t.path, t.genre, t.duration, t.channels FROM tracks t "
+            "SELECT t.id, t.path, t.genre, t.duration, t.channels, t.cue_start_s, t.cue_end_s FROM tracks t "
             "LEFT JOIN track_features f ON f.track_id = t.id AND f.model_version = ? "
             "WHERE t.missing = 0 AND t.last_error IS NULL "
             f"AND NOT (f.track_id IS NOT NULL AND (f.tags IS NOT NULL{error_clause})) "

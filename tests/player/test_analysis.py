@@ -739,3 +739,30 @@ def test_a_file_that_failed_only_for_want_of_ffmpeg_is_analysed_once_ffmpeg_is_i
     store.save_feature_error(tone, AnalysisJob(store, workers=0).tagger.version,
                              "UnsupportedAudioError: format not supported (m4a): install ffmpeg to play it")
     assert (AnalysisJob(store, workers=0).run().analysed, len(store.features())) == (1, 2)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_cue_sheets_track_is_analysed_over_its_own_stretch_of_the_albums_file(store, tmp_path, workers):
+    # The album's file holds the drums then the chord; each of its tracks is analysed as the
+    # same audio in a file of its own is (in this process, and in decoding workers).
+    music = tmp_path / "music"
+    drums, keys = drum_pulses(4.6, sr=SR, bpm=120, seed=0), chord(4.6, sr=SR)
+    (music / "alone").mkdir(parents=True)
+    (music / "album").mkdir()
+    write_tags(write_audio(music / "alone" / "drums.flac", drums, SR), title="drums alone", artist="Kit")
+    write_tags(write_audio(music / "alone" / "chord.flac", keys, SR), title="chord alone", artist="Keys")
+    write_audio(music / "album" / "Album.flac", np.concatenate([drums, keys]), SR)
+    (music / "album" / "Album.cue").write_text(
+        'PERFORMER "Band"\nFILE "Album.flac" WAVE\n'
+        'TRACK 01 AUDIO\nTITLE "drums"\nINDEX 01 00:00:00\n'
+        'TRACK 02 AUDIO\nTITLE "chord"\nINDEX 01 00:04:45\n', encoding="utf-8")
+    Scanner(store).scan([str(music)])
+    assert len(store.tracks()) == 4
+    result = AnalysisJob(store, workers=workers).run()
+    assert (result.analysed, result.errors, result.unavailable) == (4, 0, 0)
+    feats = store.features()
+    rows = _by_name(store, feats)
+    emb = feats.embedding.astype(np.float32)
+    np.testing.assert_allclose(emb[rows["drums"]], emb[rows["drums alone"]], atol=0.01)
+    np.testing.assert_allclose(emb[rows["chord"]], emb[rows["chord alone"]], atol=0.01)
+    assert emb[rows["drums"]] @ emb[rows["chord"]] < 0.9
