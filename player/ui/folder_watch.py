@@ -202,7 +202,8 @@ class _Inotify(QObject):
         if self._fd < 0:
             code = ctypes.get_errno()
             raise OSError(code, os.strerror(code))
-        self._music = {ext.encode() for ext in AUDIO_EXTENSIONS}
+        # (a CUE sheet edited or removed changes the tracks of its album's file)
+        self._music = {ext.encode() for ext in AUDIO_EXTENSIONS} | {b".cue"}
         self._folders: dict[str, int] = {}      # folder -> its watch
         self._by_watch: dict[int, str] = {}
         self._notifier = QSocketNotifier(self._fd, QSocketNotifier.Read, self)
@@ -272,7 +273,7 @@ class _Inotify(QObject):
             self.directoryChanged.emit(folder)
 
     def _is_music(self, name: bytes) -> bool:
-        # as the scan: hidden files left out, music files by their extension
+        # as the scan: hidden files left out, music files and CUE sheets by their extension
         return not name.startswith(b".") and os.path.splitext(name)[1].lower() in self._music
 
 

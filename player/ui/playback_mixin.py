@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QTimer
 
+from player.library.cue import audio_path
 from player.library.names import NAME_COLUMNS, Namer
 from player.plain_words import why_stopped
 from player.ui.bridge import PlayerBridge
@@ -536,7 +537,7 @@ class PlaybackMixin:
 
         def cover():
             row = store.track(track_id)          # the file's path: the library in memory has none
-            image = load_cover(row["path"], pixels) if row is not None else None
+            image = load_cover(audio_path(row), pixels) if row is not None else None
             shared = (share_cover(image, track_id, paths.cache_dir(), lambda: self._covers_asked == asked)
                       if share and image is not None else None)
             return image, shared

@@ -177,3 +177,19 @@ def test_the_cover_shared_with_the_desktop_is_replaced_whole_and_only_by_the_son
     for track_id in (8, 9, 10):
         share_cover(picture("blue"), track_id, folder)
     assert sorted(p.name for p in folder.iterdir()) == ["now-playing-10.png"]
+
+
+def test_the_cover_of_a_cue_sheets_track_is_the_one_in_its_albums_file(qtbot, store, tmp_path, make_window):
+    from player.library.scanner import Scanner
+    from tests.player.library.test_cue import _album
+    from tests.player.ui.test_screenshot_and_startup import _embed_cover
+
+    _embed_cover(_album(tmp_path / "music"))
+    Scanner(store).scan([str(tmp_path / "music")])
+    second = store.tracks()[1]
+    window = make_window(store)
+    window.play_ids([second["id"]], 0, "library")
+    qtbot.waitUntil(lambda: window.transport.title.text() == "Second Song", timeout=10000)
+    qtbot.waitUntil(lambda: window._cover_task is not None and window._cover_task.done, timeout=10000)
+    qtbot.wait(50)
+    assert window.transport._cover_image is not None

@@ -792,3 +792,20 @@ print("imported", folder_watch.IN_NONBLOCK, folder_watch.IN_CLOEXEC)
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "imported 0 0" in proc.stdout
+
+
+def test_a_cue_sheet_edited_where_it_lies_shows_its_new_titles(qtbot, scanned, music, make_window):
+    # An album in one file: its sheet is what names its tracks, so a sheet saved again starts
+    # a rescan as a song retagged does.
+    from player.library.scanner import Scanner
+    from tests.player.library.test_cue import _album, _sheet
+
+    _album(music / "Jazz" / "One File")
+    Scanner(scanned).scan()
+    window = make_window(scanned, with_player=False, follow=True)
+    _watching(qtbot, window, music / "Jazz" / "One File")
+    assert "Second Song" in _titles(window)
+    with open(music / "Jazz" / "One File" / "Album.cue", "r+", encoding="utf-8") as f:
+        f.write(_sheet(second_title="Second Take"))
+    qtbot.waitUntil(lambda: "Second Take" in _titles(window), timeout=20000)
+    assert "Second Song" not in _titles(window)
