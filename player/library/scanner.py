@@ -44,7 +44,7 @@ from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
 from player.library import reader_version
-from player.library.cue import CueError, audio_files, audio_path, read_sheet, track_rows
+from player.library.cue import CueError, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import file_identity
 from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
@@ -397,9 +397,14 @@ class Scanner:
         path, audio, sheet_path = stored["path"], audio_path(stored), stored["cue_sheet"]
         try:
             st = os.stat(audio)
-            sheet = read_sheet(sheet_path)
-            tracks = {os.path.normpath(a): t for a, t in audio_files(sheet, sheet_path).items()}.get(audio, [])
-            row = {r["path"]: r for r in track_rows(sheet, sheet_path, audio, tracks, read_tags(audio))}.get(path)
+            tags = read_tags(audio)
+            if sheet_path == audio:         # the sheet inside the file's tags
+                sheet = parse_sheet(tags.pop("cuesheet", None) or "")
+                tracks = sheet.tracks
+            else:
+                sheet = read_sheet(sheet_path)
+                tracks = {os.path.normpath(a): t for a, t in audio_files(sheet, sheet_path).items()}.get(audio, [])
+            row = {r["path"]: r for r in track_rows(sheet, sheet_path, audio, tracks, tags)}.get(path)
             if row is None:
                 raise CueError(f"{os.path.basename(sheet_path)} no longer names this track")
         except (OSError, TagReadError, CueError) as exc:
@@ -478,6 +483,23 @@ class Scanner:
                 continue
             try:
                 row = self._one(found, folder)
+                sheet = self._embedded_sheet(found, row)
+                if sheet is not None:
+                    rows = self._sheet_tracks(found, folder, sheet, batch, tags=row)
+                    if rows is not None:
+                        # (read as a file first: its own path is no track)
+                        folder.seen.discard(found.path)
+                        self.progress.read -= 1
+                        self.progress.done += 1
+                        for one in rows:
+                            if one["path"] not in folder.known and not any(one["path"] in f.known
+                                                                           for f in state.values()):
+                                new_paths.append(one["path"])
+                            batch.append(one)
+                        if len(batch) >= BATCH:
+                            self._write(batch)
+                        self._report()
+                        continue
             except Exception as exc:  # noqa: BLE001 - one file costs only itself
                 row = {"path": found.path, "folder_id": folder.id, "size": found.st.st_size,
                        "mtime_ns": found.st.st_mtime_ns, "ctime_ns": change_time(found.st),
@@ -576,7 +598,23 @@ class Scanner:
                       "ctime_ns": change_time(st), "last_error": error})
         self._error(path, error)
 
-    def _sheet_tracks(self, found: FoundFile, folder: _Folder, sheet: tuple, batch: list[dict]) -> list[dict] | None:
+    @staticmethod
+    def _embedded_sheet(found: FoundFile, row: dict | None) -> tuple | None:
+        """``(file, sheet, its tracks)`` of a file read with a CUE sheet in its tags (a FLAC
+        with the rip's sheet inside), or None. A sheet there that cannot be used leaves the
+        file one track (logged: no other row can show its error)."""
+        text = row.pop("cuesheet", None) if row is not None else None
+        if text is None or row.get("last_error") is not None:
+            return None
+        try:
+            cue_sheet = parse_sheet(text)
+        except CueError as exc:
+            log.info("the CUE sheet inside %r is not used: %s", found.path, exc)
+            return None
+        return found.path, cue_sheet, cue_sheet.tracks
+
+    def _sheet_tracks(self, found: FoundFile, folder: _Folder, sheet: tuple, batch: list[dict],
+                      tags: dict | None = None) -> list[dict] | None:
         """The rows to write of the tracks a sheet makes of one audio file (none when every
         one holds what it had), or None when the file is to be one track after all: it
         cannot be read (it is then an error row as any file), or the sheet does not fit it.
@@ -587,12 +625,16 @@ class Scanner:
         if found.error is not None:
             return None
         try:
-            tags = read_tags(found.path)
+            if tags is None:
+                tags = read_tags(found.path)
             rows = track_rows(cue_sheet, sheet_path, found.path, tracks, tags)
         except TagReadError:
             return None
         except CueError as exc:
-            self._sheet_error(sheet_path, folder, f"CUE sheet not used: {exc}", batch)
+            if sheet_path == found.path:
+                log.info("the CUE sheet inside %r is not used: %s", found.path, exc)
+            else:
+                self._sheet_error(sheet_path, folder, f"CUE sheet not used: {exc}", batch)
             return None
         self._sheets_used.add(sheet_path)
         st = found.st

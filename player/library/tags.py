@@ -245,6 +245,10 @@ def _vorbis(tags, out: dict) -> None:
             _set(out, field, value)
         elif lower.startswith("r128_"):
             r128.setdefault(lower, value)
+        elif lower == "cuesheet" and isinstance(value, str) and len(value) < (1 << 20):
+            # an album ripped as one file with its CUE sheet inside (see player.library.cue):
+            # kept whole (it is no text to show), for the scan to make the sheet's tracks of
+            out.setdefault("cuesheet", value)
     for field, values in several.items():
         _set(out, field, values)
     # Opus stores loudness as R128 gain (Q7.8 dB relative to -23 LUFS; ReplayGain is -18).

@@ -189,3 +189,26 @@ def test_reading_a_sheets_track_again_reads_its_sheet_and_file(tmp_path, store):
     progress = Scanner(store).read_again([second["id"]])
     assert (progress.read, progress.errors) == (1, 0)
     assert store.track(second["id"])["title"] == "Renamed"
+
+
+def test_a_sheet_inside_a_flacs_tags_makes_its_tracks_too(tmp_path, store):
+    music = tmp_path / "music"
+    audio = _album(music)
+    (music / "Album.cue").unlink()
+    write_tags(audio, cuesheet=_sheet("Album.flac"))
+    progress = Scanner(store).scan([str(music)])
+    rows = store.tracks()
+    assert [r["title"] for r in rows] == ["First Song", "Second Song", "Third Song"]
+    assert {r["cue_sheet"] for r in rows} == {str(audio)} and store.track_by_path(str(audio)) is None
+    assert (progress.read, progress.errors) == (1, 0)
+    ids = [r["id"] for r in rows]
+
+    progress = Scanner(store).scan()
+    assert (progress.read, progress.unchanged, progress.missing) == (0, 1, 0)
+    assert [r["id"] for r in store.tracks()] == ids
+    assert Scanner(store).read_again([ids[2]]).same == 1
+
+    # a sheet beside the file wins over the one inside it
+    (music / "Album.cue").write_text(_sheet(second_title="From Beside"), encoding="utf-8")
+    Scanner(store).scan()
+    assert [(r["id"], r["title"]) for r in store.tracks()][1] == (ids[1], "From Beside")
