@@ -886,13 +886,22 @@ def _same_recording(new, old) -> int:
     same MusicBrainz recording (retagged by a tagger that also moved it), 1 the same artist
     and title; 0 not it. Each within a second of its length, where the lengths are known."""
     lengths = new["duration"] is not None and old["duration"] is not None
-    if new["size"] == old["size"] and new["mtime_ns"] == old["mtime_ns"] and new["size"]:
+    if new["size"] == old["size"] and new["mtime_ns"] == old["mtime_ns"] and new["size"] and _same_range(new, old):
         return 3 if not lengths or _close(new, old) else 0
     if new["mb_track_id"] and new["mb_track_id"] == old["mb_track_id"]:
         return 2 if not lengths or _close(new, old) else 0
     if new["match_key"] and new["match_key"] == old["match_key"] and _close(new, old):
         return 1
     return 0
+
+
+def _same_range(a, b) -> bool:
+    """Whether two rows of one file are the same part of it: the whole file both, or the same
+    track of a CUE sheet (its start). The tracks of an album in one file share its size and
+    time, and two of about one length are not the same song."""
+    if a["cue_start_s"] is None or b["cue_start_s"] is None:
+        return a["cue_start_s"] is None and b["cue_start_s"] is None
+    return abs(a["cue_start_s"] - b["cue_start_s"]) < 0.01
 
 
 def _as_written(text: str | None) -> str:

@@ -232,7 +232,7 @@ class TracksMixin:
     def _identities(self, where: str) -> list[sqlite3.Row]:
         return self.execute(
             "SELECT t.id, t.path, t.match_key, t.duration, t.mb_track_id, t.size, t.mtime_ns, t.added_at, "
-            "t.title, t.album, t.disc_no, t.track_no, t.codec, t.sample_rate, t.channels, "
+            "t.title, t.album, t.disc_no, t.track_no, t.codec, t.sample_rate, t.channels, t.cue_start_s, "
             "(SELECT count(*) FROM plays p WHERE p.track_id = t.id) AS plays, "
             "(SELECT count(*) FROM playlist_entries e WHERE e.track_id = t.id) AS listed "
             f"FROM tracks t WHERE t.last_error IS NULL AND {where}"

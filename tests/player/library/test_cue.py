@@ -212,3 +212,22 @@ def test_a_sheet_inside_a_flacs_tags_makes_its_tracks_too(tmp_path, store):
     (music / "Album.cue").write_text(_sheet(second_title="From Beside"), encoding="utf-8")
     Scanner(store).scan()
     assert [(r["id"], r["title"]) for r in store.tracks()][1] == (ids[1], "From Beside")
+
+
+def test_an_album_moved_and_renamed_keeps_each_tracks_history_with_it(tmp_path, store):
+    # Its tracks share the file's size and time, and two of them are of one length: each
+    # goes to its own track (by its place in the file), not to the one with plays.
+    sheet = _sheet(starts=("00:00:00", "00:02:00", "00:04:00")).replace("INDEX 00 00:01:70\n", "")
+    music = tmp_path / "music"
+    _album(music / "Old", seconds=5.5, sheet=sheet)
+    Scanner(store).scan([str(music)])
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    assert [round(r["duration"], 2) for r in store.tracks()] == [2.0, 2.0, 1.5]
+    store.start_play(ids["Second Song"])
+    os.rename(music / "Old", music / "New")
+    os.rename(music / "New" / "Album.flac", music / "New" / "Renamed.flac")
+    (music / "New" / "Album.cue").write_text(sheet.replace("Album.wav", "Renamed.flac"), encoding="utf-8")
+    progress = Scanner(store).scan()
+    assert (progress.moved, progress.missing) == (3, 0)
+    assert {r["title"]: r["id"] for r in store.tracks()} == ids
+    assert [p["track_id"] for p in store.plays()] == [ids["Second Song"]]
