@@ -69,7 +69,12 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
 def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
     """``([(path, track id)] in the order of paths, problems)``: see :func:`track_ids_for_paths`."""
     rows, problems, todo = [], [], []
+    sheets = {}
     for path in paths:
+        # An album in one file with its CUE sheet (the file, or the sheet, opened): its tracks.
+        if ids := store.sheet_track_ids(path):
+            sheets[path] = ids
+            continue
         stored = store.track_by_path(path)
         try:
             st = os.stat(path)
@@ -99,7 +104,9 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
     store.upsert_tracks(rows)
     found = []
     for p in paths:
-        if p in known:
+        if p in sheets:
+            found += [(p, track_id) for track_id in sheets[p]]
+        elif p in known:
             found.append((p, known[p]))
         elif (row := store.track_by_path(p)) is not None:
             found.append((p, row["id"]))

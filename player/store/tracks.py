@@ -340,6 +340,17 @@ class TracksMixin:
                 found[row["id"]] = row
         return found
 
+    def sheet_track_ids(self, path: str) -> list[int]:
+        """The playable tracks a CUE sheet makes of the file ``path``, or that the sheet
+        ``path`` names, in their order (empty for any other path). Their names are the file's
+        with "#" and a number (see ``player.library.cue``): a range of names, no pattern to
+        escape."""
+        return [r[0] for r in self.execute(
+            "SELECT id FROM tracks WHERE cue_start_s IS NOT NULL AND missing = 0 AND last_error IS NULL "
+            "AND (cue_sheet = CAST(? AS TEXT) OR (path > CAST(? AS TEXT) AND path < CAST(? AS TEXT))) "
+            "ORDER BY cue_sheet, path",
+            (sql_text(path), sql_text(path + "#"), sql_text(path + "$")))]
+
     def track_by_path(self, path: str) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM tracks WHERE path = CAST(? AS TEXT)", (sql_text(path),)).fetchone()
 

@@ -231,3 +231,16 @@ def test_an_album_moved_and_renamed_keeps_each_tracks_history_with_it(tmp_path, 
     assert (progress.moved, progress.missing) == (3, 0)
     assert {r["title"]: r["id"] for r in store.tracks()} == ids
     assert [p["track_id"] for p in store.plays()] == [ids["Second Song"]]
+
+
+def test_the_file_or_the_sheet_of_an_album_opened_plays_the_sheets_tracks(tmp_path, store):
+    from player.library.open_files import track_ids_for_paths, tracks_for
+
+    music = tmp_path / "music"
+    audio = _album(music / "The Band")
+    Scanner(store).scan([str(music)])
+    ids = [r["id"] for r in store.tracks()]
+    assert track_ids_for_paths(store, [str(audio)]) == (ids, [])
+    assert tracks_for(store, [str(music / "The Band" / "Album.cue")]) == (ids, [])
+    assert tracks_for(store, [str(music / "The Band")]) == (ids, [])
+    assert len(store.tracks(include_missing=True)) == 3      # the file was not added as a track of its own
