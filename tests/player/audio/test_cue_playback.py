@@ -55,6 +55,27 @@ def test_a_range_resampled_has_the_length_of_the_range(tmp_path):
     assert abs(len(_read_all(dec)) - int(1.5 * SR)) <= 1
 
 
+def test_a_range_of_a_file_ffmpeg_decodes_is_exact_too(tmp_path):
+    # WavPack and Monkey's Audio, the formats most such albums are kept in, go through ffmpeg.
+    import subprocess
+
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("wavpack"):
+        pytest.skip("ffmpeg with a WavPack encoder is not installed")
+    _whole(tmp_path / "album.wav", 3 * SR)
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "album.wav"), "-c:a", "wavpack",
+                    str(tmp_path / "album.wv")], check=True)
+    wave = sf.read(str(tmp_path / "album.wav"), dtype="float32")[0][:, 0]
+    begin, end = 44100 + 588, 2 * 44100 + 1176
+    dec = Decoder(str(tmp_path / "album.wv"), out_rate=SR, begin_s=begin / SR, end_s=end / SR)
+    assert dec._fallback is not None
+    np.testing.assert_array_equal(_read_all(dec)[:, 0], wave[begin:end])
+    last = Decoder(str(tmp_path / "album.wv"), out_rate=SR, begin_s=end / SR, duration_hint=(3 * SR - end) / SR)
+    assert last.duration == pytest.approx((3 * SR - end) / SR)
+    np.testing.assert_array_equal(_read_all(last)[:, 0], wave[end:])
+
+
 @pytest.mark.audio
 @pytest.mark.parametrize("rate", [SR, 48000])
 def test_the_next_track_of_the_same_file_follows_without_a_gap(sd_engine, tmp_path, rate):  # noqa: F811
