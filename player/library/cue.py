@@ -5,6 +5,8 @@ as the tracks the sheet names, each a range of the file: from its ``INDEX 01`` t
 track's (the gap before a track, its ``INDEX 00``, is heard at the end of the track before
 it, as a CD plays it), the last one to the file's end.
 
+The first track of a file starts with the file, so that nothing in it goes unheard.
+
 A track of a sheet is stored under a name no file has, the audio file's path with ``#`` and
 its number (``/music/Album.flac#03``): the path stays the track's one key (a rescan of an
 unchanged sheet finds the same rows, their plays and analysis), and the folder, the file
@@ -255,6 +257,10 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
         if t.start_s >= length:
             raise CueError(f"track {t.number} starts at {_clock(t.start_s)}, after the end of "
                            f"{os.path.basename(audio)} ({_clock(length)})")
+        # The first track of a file starts with the file: what lies before its INDEX 01 (the
+        # gap before it, where a rip gives each track a file of its own, or audio hidden
+        # before the first track of a CD) is heard, not lost.
+        begin = 0.0 if i == 0 else t.start_s
         artist = t.performer or sheet.performer or file_tags.get("artist")
         title = t.title or f"Track {t.number:02d}"
         rows.append({
@@ -270,14 +276,14 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
             "track_no": t.number,
             "disc_no": _number(sheet.rem.get("DISCNUMBER")) or file_tags.get("disc_no"),
             "composer": t.songwriter or sheet.songwriter,
-            "duration": (min(end, length) if end is not None else length) - t.start_s,
+            "duration": (min(end, length) if end is not None else length) - begin,
             "rg_track_gain": _gain(t.rem.get("REPLAYGAIN_TRACK_GAIN")),
             "rg_track_peak": _gain(t.rem.get("REPLAYGAIN_TRACK_PEAK")),
             "rg_album_gain": album_gain,
             "rg_album_peak": album_peak,
             "match_key": match_key(artist, title),
             "cue_sheet": sheet_path,
-            "cue_start_s": t.start_s,
+            "cue_start_s": begin,
             "cue_end_s": end,
         })
     return rows

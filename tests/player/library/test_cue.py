@@ -244,3 +244,19 @@ def test_the_file_or_the_sheet_of_an_album_opened_plays_the_sheets_tracks(tmp_pa
     assert tracks_for(store, [str(music / "The Band" / "Album.cue")]) == (ids, [])
     assert tracks_for(store, [str(music / "The Band")]) == (ids, [])
     assert len(store.tracks(include_missing=True)) == 3      # the file was not added as a track of its own
+
+
+def test_a_rip_of_a_file_per_track_keeps_the_gap_at_the_start_of_a_file(tmp_path, store):
+    # EAC's "gaps appended to the next track": each file starts with the gap before its track
+    # (INDEX 00), which is heard with it, not cut off.
+    music = tmp_path / "music"
+    music.mkdir()
+    for name, seconds in (("01.flac", 2.0), ("02.flac", 3.0)):
+        write_audio(music / name, tone(seconds, sr=SR), SR)
+    (music / "Album.cue").write_text(
+        'FILE "01.flac" WAVE\nTRACK 01 AUDIO\nTITLE "One"\nINDEX 01 00:00:00\n'
+        'FILE "02.flac" WAVE\nTRACK 02 AUDIO\nTITLE "Two"\nINDEX 00 00:00:00\nINDEX 01 00:01:00\n', encoding="utf-8")
+    Scanner(store).scan([str(music)])
+    assert [(r["title"], r["cue_start_s"], r["cue_end_s"], r["duration"]) for r in store.tracks()] == [
+        ("One", 0.0, None, 2.0), ("Two", 0.0, None, 3.0)]
+    assert [audio_path(r) for r in store.tracks()] == [str(music / "01.flac"), str(music / "02.flac")]
