@@ -563,7 +563,8 @@ class Scanner:
         found. A sheet that cannot be used (broken, or naming a file that is not there) is
         an error row of its own, listed with the files that cannot be read, and its audio
         file stays one track; one that can be used again loses its error row. Of two sheets
-        naming one file (a copy in another text encoding), the first by name is used."""
+        naming one file (a copy in another text encoding), the first by name is used. A file
+        the sheet gives one track is left to be that track, with its own tags."""
         covered: dict = {}
         for root, path in sorted(sheets, key=lambda s: s[1]):
             try:
@@ -574,6 +575,8 @@ class Scanner:
                 continue
             for audio, tracks in files.items():
                 audio = os.path.normpath(audio)
+                if len(tracks) < 2:
+                    continue    # a file per track (a rip's sheet for burning it again): each file is its track
                 if audio in covered:
                     log.info("%r is named by %r and %r: the first is used", audio, covered[audio][0], path)
                     continue
@@ -611,7 +614,7 @@ class Scanner:
         except CueError as exc:
             log.info("the CUE sheet inside %r is not used: %s", found.path, exc)
             return None
-        return found.path, cue_sheet, cue_sheet.tracks
+        return (found.path, cue_sheet, cue_sheet.tracks) if len(cue_sheet.tracks) > 1 else None
 
     def _sheet_tracks(self, found: FoundFile, folder: _Folder, sheet: tuple, batch: list[dict],
                       tags: dict | None = None) -> list[dict] | None:

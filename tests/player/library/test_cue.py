@@ -246,17 +246,25 @@ def test_the_file_or_the_sheet_of_an_album_opened_plays_the_sheets_tracks(tmp_pa
     assert len(store.tracks(include_missing=True)) == 3      # the file was not added as a track of its own
 
 
-def test_a_rip_of_a_file_per_track_keeps_the_gap_at_the_start_of_a_file(tmp_path, store):
-    # EAC's "gaps appended to the next track": each file starts with the gap before its track
-    # (INDEX 00), which is heard with it, not cut off.
+def test_a_rip_of_a_file_per_track_with_its_sheet_stays_its_files(tmp_path, store):
+    # EAC writes a sheet beside a rip of a file per track too (to burn it again): each file is
+    # its track, with its own tags, and the sheet is no error.
     music = tmp_path / "music"
     music.mkdir()
     for name, seconds in (("01.flac", 2.0), ("02.flac", 3.0)):
-        write_audio(music / name, tone(seconds, sr=SR), SR)
+        write_tags(write_audio(music / name, tone(seconds, sr=SR), SR), title=f"Tagged {name[:2]}")
     (music / "Album.cue").write_text(
         'FILE "01.flac" WAVE\nTRACK 01 AUDIO\nTITLE "One"\nINDEX 01 00:00:00\n'
         'FILE "02.flac" WAVE\nTRACK 02 AUDIO\nTITLE "Two"\nINDEX 00 00:00:00\nINDEX 01 00:01:00\n', encoding="utf-8")
+    progress = Scanner(store).scan([str(music)])
+    assert [(r["path"], r["title"], r["cue_start_s"]) for r in store.tracks()] == [
+        (str(music / "01.flac"), "Tagged 01", None), (str(music / "02.flac"), "Tagged 02", None)]
+    assert progress.errors == 0 and store.track_errors() == []
+
+
+def test_audio_before_the_first_track_of_a_file_is_heard_with_it(tmp_path, store):
+    # (a CD's hidden first track, or the gap before the first track of a file, is not lost)
+    music = tmp_path / "music"
+    _album(music, sheet=_sheet(starts=("00:01:00", "00:02:00", "00:03:37")))
     Scanner(store).scan([str(music)])
-    assert [(r["title"], r["cue_start_s"], r["cue_end_s"], r["duration"]) for r in store.tracks()] == [
-        ("One", 0.0, None, 2.0), ("Two", 0.0, None, 3.0)]
-    assert [audio_path(r) for r in store.tracks()] == [str(music / "01.flac"), str(music / "02.flac")]
+    assert [(r["cue_start_s"], r["duration"]) for r in store.tracks()][0] == (0.0, 2.0)
