@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 7
+READER_VERSION = 8
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -21,6 +21,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     5: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),     # a mono AAC track as one channel, not two
     6: None,        # the composer, the compilation flag and the artists' sort names
     7: frozenset({".mka", ".webm", ".caf"}),   # sort names by ffprobe's names for them
+    8: frozenset({".flac", ".ogg", ".oga"}),   # a CUE sheet inside the tags: the album's tracks
 }
 
 

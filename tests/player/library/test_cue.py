@@ -268,3 +268,22 @@ def test_audio_before_the_first_track_of_a_file_is_heard_with_it(tmp_path, store
     _album(music, sheet=_sheet(starts=("00:01:00", "00:02:00", "00:03:37")))
     Scanner(store).scan([str(music)])
     assert [(r["cue_start_s"], r["duration"]) for r in store.tracks()][0] == (0.0, 2.0)
+
+
+def test_a_library_scanned_before_sheets_inside_files_were_read_finds_their_tracks(tmp_path, store):
+    from player.library import reader_version
+
+    music = tmp_path / "music"
+    audio = _album(music)
+    (music / "Album.cue").unlink()
+    write_tags(audio, cuesheet=_sheet("Album.flac"))
+    Scanner(store).scan([str(music)])
+    with store.transaction() as conn:       # (as a scan by the reader before it left the sheet there)
+        conn.execute("DELETE FROM tracks")
+    st = audio.stat()
+    store.upsert_tracks([{"path": str(audio), "folder_id": store.folders()[0]["id"], "size": st.st_size,
+                          "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "title": "Whole Album"}])
+    store.set_folder_scanned(store.folders()[0]["id"], tag_reader=reader_version.READER_VERSION - 1)
+    progress = Scanner(store).scan()
+    assert progress.reread == 1
+    assert [r["title"] for r in store.tracks()] == ["First Song", "Second Song", "Third Song"]
