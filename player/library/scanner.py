@@ -472,34 +472,18 @@ class Scanner:
             rows = self._sheet_tracks(found, folder, covered[found.path], batch) if found.path in covered else None
             if rows is not None:
                 # An album in one file with its sheet: the sheet's tracks, not the file.
-                self.progress.done += 1
-                for row in rows:
-                    if row["path"] not in folder.known and not any(row["path"] in f.known for f in state.values()):
-                        new_paths.append(row["path"])
-                    batch.append(row)
-                if len(batch) >= BATCH:
-                    self._write(batch)
-                self._report()
+                self._add_sheet_tracks(rows, folder, state, new_paths, batch)
                 continue
             try:
                 row = self._one(found, folder)
                 sheet = self._embedded_sheet(found, row)
-                if sheet is not None:
-                    rows = self._sheet_tracks(found, folder, sheet, batch, tags=row)
-                    if rows is not None:
-                        # (read as a file first: its own path is no track)
-                        folder.seen.discard(found.path)
-                        self.progress.read -= 1
-                        self.progress.done += 1
-                        for one in rows:
-                            if one["path"] not in folder.known and not any(one["path"] in f.known
-                                                                           for f in state.values()):
-                                new_paths.append(one["path"])
-                            batch.append(one)
-                        if len(batch) >= BATCH:
-                            self._write(batch)
-                        self._report()
-                        continue
+                rows = self._sheet_tracks(found, folder, sheet, batch, tags=row) if sheet is not None else None
+                if rows is not None:
+                    # (read as a file first: its own path is no track)
+                    folder.seen.discard(found.path)
+                    self.progress.read -= 1
+                    self._add_sheet_tracks(rows, folder, state, new_paths, batch)
+                    continue
             except Exception as exc:  # noqa: BLE001 - one file costs only itself
                 row = {"path": found.path, "folder_id": folder.id, "size": found.st.st_size,
                        "mtime_ns": found.st.st_mtime_ns, "ctime_ns": change_time(found.st),
@@ -557,6 +541,18 @@ class Scanner:
         self.progress.missing += self.store.still_missing(vanished_now)
         _let_go(files, by_key, seen, *(f.known for f in state.values()), *(f.seen for f in state.values()))
         return moved
+
+    def _add_sheet_tracks(self, rows: list[dict], folder: _Folder, state: dict, new_paths: list[str],
+                          batch: list[dict]) -> None:
+        """One file done: its sheet's tracks to write (see :meth:`_sheet_tracks`)."""
+        self.progress.done += 1
+        for row in rows:
+            if row["path"] not in folder.known and not any(row["path"] in f.known for f in state.values()):
+                new_paths.append(row["path"])
+            batch.append(row)
+        if len(batch) >= BATCH:
+            self._write(batch)
+        self._report()
 
     def _read_sheets(self, sheets: list[tuple[str, str]], state: dict, batch: list[dict]) -> dict:
         """``audio file -> (sheet path, sheet, its tracks in that file)`` of the CUE sheets
