@@ -166,13 +166,15 @@ class SoundDeviceEngine(BufferedEngine):
 
     def _open_stream(self) -> None:
         sd = self._sdmod
+        made = []   # (its end is told with the stream it was: one replaced since is no loss)
         try:
             stream = sd.OutputStream(
                 samplerate=self.rate, channels=self.channels, dtype="float32", device=self._open_as,
                 latency=self._latency, blocksize=self._blocksize, callback=self._callback,
-                finished_callback=self._finished)
+                finished_callback=lambda: self._finished(made[0] if made else None))
         except (ValueError, sd.PortAudioError) as exc:
             raise AudioEngineError(f"cannot open audio output {self._device or '(default)'}: {exc}") from exc
+        made.append(stream)
         with self._stream_lock:
             self._stream = stream
         log.info("audio output: %s at %d Hz, latency %.3f s", self._device or "default", self.rate,
@@ -191,17 +193,28 @@ class SoundDeviceEngine(BufferedEngine):
             return
         self._render(outdata)
 
-    def _finished(self) -> None:
+    def _finished(self, stream) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.
         if self._closing or self._stopping:
             return
+        with self._stream_lock:
+            if stream is not self._stream:
+                return      # replaced, or let go, since: not the output playing now
         # Paused, or stopped with the output not let go yet, the device went away: nothing
         # is playing to pause, but this stream is dead, and started again it took no audio
         # while showing as playing (the watchdog, seeing no stream running, never said so).
         # The next start opens the output anew.
         self._lost = True
-        if self.state.value == "playing":
-            self._device_lost("the audio output stream ended unexpectedly")
+        # Paused on another thread: this is PortAudio's thread for the stream, and stopping or
+        # closing the stream waits for it to end. A switch of output, a play or a stop holds the
+        # engine's lock while it closes the lost stream, and the pause waiting here for that
+        # lock hung both for good.
+        threading.Thread(target=self._ended, args=(stream,), name="audio-lost", daemon=True).start()
+
+    def _ended(self, stream) -> None:
+        with self._ctl:
+            if stream is self._stream and self.state.value == "playing":
+                self._device_lost("the audio output stream ended unexpectedly")
 
     _closing = False
     _stopping = False

@@ -637,3 +637,37 @@ def test_replaygain_turned_off_just_before_the_next_song_reaches_it_without_a_ga
     residual = np.abs(sine_residual(heard[200:-200], freq=440.0, sr=SR))
     assert residual.max() < 0.01, f"discontinuity at sample {residual.argmax() + 200} of {len(heard)}"
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(ids[0], "finished"), (ids[1], "finished")]
+
+
+def test_a_switch_of_output_as_the_device_goes_away_never_hangs(sd_engine, tmp_path, null_sink):
+    """PortAudio tells of a stream that ended on its own (the sound server gone) from the
+    stream's own thread, and waits for that thread when the stream is stopped or closed. The
+    engine paused there under its lock, which a switch of output (or a play, a stop) holds
+    while it closes the lost stream: each waited for the other, and the player hung for good.
+    The switch here comes just as the server goes away."""
+    import threading
+
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    server = sink.PrivateServer()
+    try:
+        e = sd_engine()
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+
+        def switch():
+            with e._ctl:            # the switch is under way as the server goes away
+                server.kill()
+                wait_for(lambda: e._lost, 10)
+                try:
+                    e.set_device(None)
+                except Exception:  # noqa: BLE001 - the device gone: said so, and never hung
+                    pass
+
+        t = threading.Thread(target=switch, daemon=True)
+        t.start()
+        t.join(20)
+        assert not t.is_alive(), "the switch of output hung as the device went away"
+    finally:
+        server.close()
