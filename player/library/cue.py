@@ -30,6 +30,9 @@ MAX_SHEET_BYTES = 1 << 20
 #: extensions a sheet's audio file may have instead of the one it names (EAC names the WAV
 #: it ripped to, which is then encoded to FLAC and the sheet left as it was)
 _INSTEAD = (".flac", ".wv", ".ape", ".wav", ".tta", ".m4a", ".ogg", ".opus", ".mp3", ".aiff", ".aif")
+#: the code pages a sheet that is not UTF-8 may be in, the likeliest first: Western, Japanese,
+#: Cyrillic, Simplified and Traditional Chinese, Korean, Central European
+_CODE_PAGES = ("cp1252", "cp932", "cp1251", "gbk", "big5", "cp949", "cp1250")
 _TIME = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
 
 
@@ -57,9 +60,11 @@ class CueSheet:
     tracks: list[CueTrack] = field(default_factory=list)
 
 
-def decode_sheet(data: bytes) -> str:
-    """A sheet's text: UTF-8 (with or without its mark), UTF-16 with its mark, else the
-    Windows Western code page that EAC writes in."""
+def decode_sheet(data: bytes, folder: str | None = None) -> str:
+    """A sheet's text: UTF-8 (with or without its mark), UTF-16 with its mark, else a
+    Windows code page, the one EAC wrote it in: the Western one, unless the sheet beside its
+    audio in ``folder`` names that audio only when read in another (a Japanese rip's sheet
+    is in Shift-JIS; read as Western its file names are no file, and its titles gibberish)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", "replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -67,7 +72,17 @@ def decode_sheet(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", "replace")
+        pass
+    if folder is not None:
+        for code_page in _CODE_PAGES:
+            try:
+                text = data.decode(code_page)
+                names = {t.file for t in parse_sheet(text).tracks}
+            except (UnicodeDecodeError, CueError):
+                continue
+            if all(find_audio_file(folder, name) is not None for name in names):
+                return text
+    return data.decode("cp1252", "replace")
 
 
 def _time(text: str, line_no: int) -> float:
@@ -166,7 +181,7 @@ def read_sheet(path: str) -> CueSheet:
         raise CueError("too large to be a CUE sheet")
     if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CueError("not a text file")
-    return parse_sheet(decode_sheet(data))
+    return parse_sheet(decode_sheet(data, os.path.dirname(path)))
 
 
 def find_audio_file(folder: str, name: str) -> str | None:
@@ -174,6 +189,15 @@ def find_audio_file(folder: str, name: str) -> str | None:
     case, else the same name with another audio extension (a sheet written for the WAV
     that was encoded to FLAC afterwards). None when there is none."""
     name = name.replace("\\", os.sep)
+    found = _audio_file(folder, name)
+    if found is None and os.path.dirname(name):
+        # A sheet written with the path the ripper saved to (C:\Rips\Album.wav): the file
+        # is the one of that name beside the sheet, where it went with it.
+        found = _audio_file(folder, os.path.basename(name))
+    return found
+
+
+def _audio_file(folder: str, name: str) -> str | None:
     exact = os.path.join(folder, name)
     if os.path.isfile(exact):
         return exact

@@ -139,6 +139,29 @@ def test_a_rescan_keeps_the_tracks_and_an_edited_or_removed_sheet_updates_them(t
     assert [p["track_id"] for p in store.plays()] == [ids[1]]
 
 
+def test_a_sheet_in_a_japanese_code_page_names_its_file_and_titles(tmp_path, store):
+    # EAC writes a sheet in the code page of the Windows it ran on: Shift-JIS in Japan. Read
+    # as Western, the file it names is no file and the album would stay one track.
+    music = tmp_path / "music"
+    _album(music, sheet="")
+    os.rename(music / "Album.flac", music / "東京.flac")
+    sheet = _sheet("東京.wav").replace("First Song", "桜").replace("Second Song", "雪")
+    (music / "Album.cue").write_bytes(sheet.encode("cp932"))
+    progress = Scanner(store).scan([str(music)])
+    assert progress.errors == 0
+    assert [r["title"] for r in store.tracks()] == ["桜", "雪", "Third Song"]
+    assert {audio_path(r) for r in store.tracks()} == {str(music / "東京.flac")}
+
+
+def test_a_sheet_naming_its_file_by_the_rippers_path_finds_it_beside_the_sheet(tmp_path, store):
+    music = tmp_path / "music"
+    audio = _album(music, sheet=_sheet("C:\\Rips\\The Band\\Album.wav"))
+    progress = Scanner(store).scan([str(music)])
+    assert progress.errors == 0
+    assert [r["title"] for r in store.tracks()] == ["First Song", "Second Song", "Third Song"]
+    assert {audio_path(r) for r in store.tracks()} == {str(audio)}
+
+
 def test_a_file_that_was_one_track_becomes_the_tracks_of_the_sheet_added_beside_it(tmp_path, store):
     music = tmp_path / "music"
     audio = _album(music)
