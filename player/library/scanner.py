@@ -264,7 +264,7 @@ class Scanner:
         self._cancelled = False
         self.progress = ScanProgress()
         self._want_ffmpeg: set[str] = set()
-        self._sheets_used: set[str] = set()     # CUE sheets that made tracks, and those that could not
+        self._sheets_used: set[str] = set()     # CUE sheets that made tracks or need none, and those that could not
         self._sheets_failed: set[str] = set()
 
     def cancel(self) -> None:
@@ -565,6 +565,11 @@ class Scanner:
         for root, path in sorted(sheets, key=lambda s: s[1]):
             try:
                 sheet = read_sheet(path)
+                if len({t.file for t in sheet.tracks}) == len(sheet.tracks):
+                    # A file per track (a rip's sheet kept to burn the CD again) makes no tracks:
+                    # the files it names, renamed since by a tagger, are no error of it.
+                    self._sheets_used.add(path)
+                    continue
                 files = audio_files(sheet, path)
             except CueError as exc:
                 self._sheet_error(path, state[root], f"CUE sheet not used: {exc}", batch)

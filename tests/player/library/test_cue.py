@@ -284,6 +284,14 @@ def test_a_rip_of_a_file_per_track_with_its_sheet_stays_its_files(tmp_path, stor
         (str(music / "01.flac"), "Tagged 01", None), (str(music / "02.flac"), "Tagged 02", None)]
     assert progress.errors == 0 and store.track_errors() == []
 
+    # its files renamed by a tagger since, the sheet names files that are not there: it makes
+    # no tracks all the same, so it is no error either
+    for old, new in (("01.flac", "01 One.flac"), ("02.flac", "02 Two.flac")):
+        os.rename(music / old, music / new)
+    progress = Scanner(store).scan()
+    assert [r["title"] for r in store.tracks()] == ["Tagged 01", "Tagged 02"]
+    assert progress.errors == 0 and store.track_errors() == []
+
 
 def test_audio_before_the_first_track_of_a_file_is_heard_with_it(tmp_path, store):
     # (a CD's hidden first track, or the gap before the first track of a file, is not lost)
