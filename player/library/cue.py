@@ -33,6 +33,8 @@ _INSTEAD = (".flac", ".wv", ".ape", ".wav", ".tta", ".m4a", ".ogg", ".opus", ".m
 #: the code pages a sheet that is not UTF-8 may be in, the likeliest first: Western, Japanese,
 #: Cyrillic, Simplified and Traditional Chinese, Korean, Central European
 _CODE_PAGES = ("cp1252", "cp932", "cp1251", "gbk", "big5", "cp949", "cp1250")
+#: a hiragana or a katakana in Shift-JIS
+_SJIS_KANA = re.compile(rb"\x82[\x9f-\xf1]|\x83[\x40-\x96]")
 _TIME = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
 
 
@@ -74,7 +76,10 @@ def decode_sheet(data: bytes, folder: str | None = None) -> str:
     except UnicodeDecodeError:
         pass
     if folder is not None:
-        for code_page in _CODE_PAGES:
+        # Kana are two bytes in Shift-JIS that mean nothing in Western text ("‚³‚­"): a
+        # sheet with them is Japanese even where its file's name is plain ASCII (CDImage.wav).
+        kana = len(_SJIS_KANA.findall(data)) >= 2
+        for code_page in sorted(_CODE_PAGES, key=lambda page: not (kana and page == "cp932")):
             try:
                 text = data.decode(code_page)
                 names = {t.file for t in parse_sheet(text).tracks}

@@ -153,6 +153,22 @@ def test_a_sheet_in_a_japanese_code_page_names_its_file_and_titles(tmp_path, sto
     assert {audio_path(r) for r in store.tracks()} == {str(music / "東京.flac")}
 
 
+def test_a_japanese_sheet_naming_a_file_of_a_plain_name_is_read_in_shift_jis(tmp_path, store):
+    # (read as Western, as its bytes may be too, "さくら" was "‚³‚­‚ç")
+    music = tmp_path / "music"
+    _album(music, sheet="")
+    os.rename(music / "Album.flac", music / "CDImage.flac")
+    sheet = _sheet("CDImage.wav").replace("First Song", "さくら").replace("Second Song", "ひかり")
+    (music / "Album.cue").write_bytes(sheet.encode("cp932"))
+    Scanner(store).scan([str(music)])
+    assert [r["title"] for r in store.tracks()] == ["さくら", "ひかり", "Third Song"]
+    # a Western sheet with its quotes and accents stays Western
+    western = _sheet("CDImage.wav", second_title="Don’t “Stop” – Señor Ärger")
+    (music / "Album.cue").write_bytes(western.encode("cp1252"))
+    Scanner(store).scan()
+    assert [r["title"] for r in store.tracks()][1] == "Don’t “Stop” – Señor Ärger"
+
+
 def test_a_sheet_naming_its_file_by_the_rippers_path_finds_it_beside_the_sheet(tmp_path, store):
     music = tmp_path / "music"
     audio = _album(music, sheet=_sheet("C:\\Rips\\The Band\\Album.wav"))
