@@ -21,7 +21,9 @@ READER_CHANGES: dict[int, frozenset | None] = {
     5: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),     # a mono AAC track as one channel, not two
     6: None,        # the composer, the compilation flag and the artists' sort names
     7: frozenset({".mka", ".webm", ".caf"}),   # sort names by ffprobe's names for them
-    8: frozenset({".flac", ".ogg", ".oga"}),   # a CUE sheet inside the tags: the album's tracks
+    # a CUE sheet inside the tags: the album's tracks (a FLAC's Vorbis comment, WavPack's and
+    # Monkey's Audio's APEv2 tag)
+    8: frozenset({".flac", ".ogg", ".oga", ".wv", ".ape", ".tta"}),
 }
 
 

@@ -298,6 +298,11 @@ def _ape(tags, out: dict) -> None:
         field = _COMMON_KEYS.get(str(key).lower())
         if field and getattr(value, "kind", None) == APE_TEXT:
             _set(out, field, list(value))
+        elif (str(key).lower() == "cuesheet" and getattr(value, "kind", None) == APE_TEXT
+              and len(str(value)) < (1 << 20)):
+            # a WavPack or Monkey's Audio album with its CUE sheet inside, as foobar2000 embeds
+            # it: kept whole, as a FLAC's (see _vorbis)
+            out.setdefault("cuesheet", str(value))
 
 
 def _asf(tags, out: dict) -> None:

@@ -253,6 +253,29 @@ def test_a_sheet_inside_a_flacs_tags_makes_its_tracks_too(tmp_path, store):
     assert [(r["id"], r["title"]) for r in store.tracks()][1] == (ids[1], "From Beside")
 
 
+def test_a_sheet_inside_a_wavpack_files_ape_tag_makes_its_tracks_too(tmp_path, store):
+    # foobar2000 embeds the sheet of a WavPack or Monkey's Audio album in its APEv2 tag
+    import subprocess
+
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("wavpack"):
+        pytest.skip("ffmpeg with a WavPack encoder is not installed")
+    music = tmp_path / "music"
+    _album(music)
+    (music / "Album.cue").unlink()
+    audio = music / "Album.wv"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(music / "Album.flac"), "-c:a", "wavpack", str(audio)],
+                   check=True)
+    (music / "Album.flac").unlink()
+    write_tags(audio, album="Tagged Album", Cuesheet=_sheet("Album.wv"))
+    progress = Scanner(store).scan([str(music)])
+    assert progress.errors == 0
+    rows = store.tracks()
+    assert [r["title"] for r in rows] == ["First Song", "Second Song", "Third Song"]
+    assert {audio_path(r) for r in rows} == {str(audio)}
+
+
 def test_an_album_moved_and_renamed_keeps_each_tracks_history_with_it(tmp_path, store):
     # Its tracks share the file's size and time, and two of them are of one length: each
     # goes to its own track (by its place in the file), not to the one with plays.
