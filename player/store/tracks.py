@@ -344,12 +344,17 @@ class TracksMixin:
         """The playable tracks a CUE sheet makes of the file ``path``, or that the sheet
         ``path`` names, in their order (empty for any other path). Their names are the file's
         with "#" and a number (see ``player.library.cue``): a range of names, no pattern to
-        escape."""
+        escape, read from the index of paths. Each file of a folder opened asks: the sheets
+        are looked for only where a sheet is opened (no index has them), or a library of
+        many tracks would be read whole once per file."""
+        if path.lower().endswith(".cue"):
+            where, params = "cue_sheet = CAST(? AS TEXT)", (sql_text(path),)
+        else:
+            where, params = "path > CAST(? AS TEXT) AND path < CAST(? AS TEXT)", (sql_text(path + "#"),
+                                                                                sql_text(path + "$"))
         return [r[0] for r in self.execute(
-            "SELECT id FROM tracks WHERE cue_start_s IS NOT NULL AND missing = 0 AND last_error IS NULL "
-            "AND (cue_sheet = CAST(? AS TEXT) OR (path > CAST(? AS TEXT) AND path < CAST(? AS TEXT))) "
-            "ORDER BY cue_sheet, path",
-            (sql_text(path), sql_text(path + "#"), sql_text(path + "$")))]
+            f"SELECT id FROM tracks WHERE {where} AND cue_start_s IS NOT NULL AND missing = 0 "
+            "AND last_error IS NULL ORDER BY path", params)]
 
     def track_by_path(self, path: str) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM tracks WHERE path = CAST(? AS TEXT)", (sql_text(path),)).fetchone()

@@ -308,6 +308,24 @@ def test_the_file_or_the_sheet_of_an_album_opened_plays_the_sheets_tracks(tmp_pa
     assert len(store.tracks(include_missing=True)) == 3      # the file was not added as a track of its own
 
 
+def test_a_file_opened_is_looked_for_among_sheets_tracks_by_the_index_of_paths(tmp_path, store):
+    # Every file of a folder opened asks whether it is an album in one file: a read of the whole
+    # library for each made a drop of a thousand files on a library of 200,000 tracks take 20 s.
+    music = tmp_path / "music"
+    audio = _album(music)
+    Scanner(store).scan([str(music)])
+    statements = []
+    store.conn.set_trace_callback(statements.append)
+    try:
+        assert len(store.sheet_track_ids(str(audio))) == 3
+        assert store.sheet_track_ids(str(music / "Other.flac")) == []
+    finally:
+        store.conn.set_trace_callback(None)
+    for sql in statements:
+        plan = " ".join(row[3] for row in store.execute("EXPLAIN QUERY PLAN " + sql).fetchall())
+        assert "SCAN tracks" not in plan, (sql, plan)
+
+
 def test_a_rip_of_a_file_per_track_with_its_sheet_stays_its_files(tmp_path, store):
     # EAC writes a sheet beside a rip of a file per track too (to burn it again): each file is
     # its track, with its own tags, and the sheet is no error.
