@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 
+from player.library.cue import audio_path
 from player.library.scanner import change_time, holds_another_song, walk_audio
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 
@@ -34,11 +35,11 @@ def files_in(path: str) -> list[str]:
     return [os.path.abspath(path)]
 
 
-def _same_files(store, stats: dict[str, os.stat_result]) -> dict[str, int]:
-    """``path -> track id`` for the files of ``stats`` that the library has under another
-    path (a link to the file, or to its folder: one file is one track, as in a scan). One
-    read for all of them: a folder of a thousand new files costs no thousand scans of the
-    library's tracks."""
+def _same_files(store, stats: dict[str, os.stat_result]) -> dict[str, list[int]]:
+    """``path -> track ids`` for the files of ``stats`` that the library has under another
+    path (a link to the file, or to its folder: one file is one track, as in a scan, or the
+    tracks of its CUE sheet). One read for all of them: a folder of a thousand new files
+    costs no thousand scans of the library's tracks."""
     by_file: dict[tuple[int, int], list] = {}
     for row in store.tracks_of_sizes({st.st_size for st in stats.values()}):
         by_file.setdefault((row["size"], row["mtime_ns"]), []).append(row)
@@ -47,9 +48,11 @@ def _same_files(store, stats: dict[str, os.stat_result]) -> dict[str, int]:
         if not st.st_ino:
             continue        # no file ids here (some network and FAT drives): equal size and time prove nothing
         for row in by_file.get((st.st_size, st.st_mtime_ns), ()):
+            # (a CUE sheet's track is named after its album's file: that file is the one compared)
+            audio = audio_path(row)
             try:
-                if os.path.samestat(os.stat(row["path"]), st):
-                    found[path] = row["id"]
+                if os.path.samestat(os.stat(audio), st):
+                    found[path] = [row["id"]] if row["cue_start_s"] is None else store.sheet_track_ids(audio)
                     break
             except (OSError, ValueError):
                 continue
@@ -107,7 +110,7 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
         if p in sheets:
             found += [(p, track_id) for track_id in sheets[p]]
         elif p in known:
-            found.append((p, known[p]))
+            found += [(p, track_id) for track_id in known[p]]
         elif (row := store.track_by_path(p)) is not None:
             found.append((p, row["id"]))
     return found, problems

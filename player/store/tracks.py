@@ -208,14 +208,14 @@ class TracksMixin:
         return len(ids)
 
     def tracks_of_sizes(self, sizes: Iterable[int]) -> list[sqlite3.Row]:
-        """``id, path, size, mtime_ns`` of the tracks not missing whose files have one of
-        ``sizes`` (bytes): the candidates for a file found under another path."""
+        """``id, path, size, mtime_ns, cue_start_s`` of the tracks not missing whose files have
+        one of ``sizes`` (bytes): the candidates for a file found under another path."""
         sizes = sorted(set(sizes))
         rows: list[sqlite3.Row] = []
         for i in range(0, len(sizes), _ID_CHUNK):
             chunk = sizes[i:i + _ID_CHUNK]
-            rows += self.execute(f"SELECT id, path, size, mtime_ns FROM tracks WHERE missing = 0 AND size IN "
-                                 f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            rows += self.execute("SELECT id, path, size, mtime_ns, cue_start_s FROM tracks WHERE missing = 0 "
+                                 f"AND size IN ({','.join('?' * len(chunk))})", chunk).fetchall()
         return rows
 
     def still_missing(self, track_ids: Iterable[int]) -> int:

@@ -308,6 +308,21 @@ def test_the_file_or_the_sheet_of_an_album_opened_plays_the_sheets_tracks(tmp_pa
     assert len(store.tracks(include_missing=True)) == 3      # the file was not added as a track of its own
 
 
+def test_an_album_in_one_file_opened_by_a_link_plays_its_sheets_tracks(tmp_path, store):
+    # A file manager opens the album by the path it was reached by (a link to the music
+    # folder): it is the library's album all the same, not a new track of the whole file.
+    from player.library.open_files import tracks_for
+
+    music = tmp_path / "music"
+    _album(music / "The Band")
+    Scanner(store).scan([str(music)])
+    ids = [r["id"] for r in store.tracks()]
+    os.symlink(music, tmp_path / "link")
+    assert tracks_for(store, [str(tmp_path / "link" / "The Band" / "Album.flac")]) == (ids, [])
+    assert tracks_for(store, [str(tmp_path / "link" / "The Band")]) == (ids, [])
+    assert len(store.tracks(include_missing=True)) == 3
+
+
 def test_a_file_opened_is_looked_for_among_sheets_tracks_by_the_index_of_paths(tmp_path, store):
     # Every file of a folder opened asks whether it is an album in one file: a read of the whole
     # library for each made a drop of a thousand files on a library of 200,000 tracks take 20 s.
