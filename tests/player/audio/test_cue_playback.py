@@ -146,5 +146,6 @@ def test_a_track_opened_ahead_is_not_taken_for_another_track_of_its_file(sd_engi
     e.set_next(d)
     assert wait_for(lambda: e.state is PlaybackState.STOPPED, 10.0)
     heard = active_region(recorder.stop()[:, 0])
-    assert len(heard) == pytest.approx(2 * SR, abs=0.01 * SR)
-    assert peak_frequency(heard[SR + 2000:2 * SR - 2000], sr=SR) == pytest.approx(880, abs=5)
+    if e.underruns == 0:        # (an overloaded machine's gaps lengthen what is heard)
+        assert len(heard) == pytest.approx(2 * SR, abs=0.01 * SR)
+    assert peak_frequency(heard[-SR + 2000:-2000], sr=SR) == pytest.approx(880, abs=5)
