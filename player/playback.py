@@ -1155,7 +1155,11 @@ class Player:
             state = self._state()
             if state == self._saved_state:
                 return False
-            if tick and _only_moved(state, self._saved_state) and self._place_unsaved < PLACE_SAVE_TICKS - 1:
+            # Only while the song plays on: paused by its output going away (which saves
+            # nothing itself), the place is written at the next tick, or the thread would
+            # rest with it unsaved, up to 10 s before where the song stopped.
+            if (tick and self.engine.state is PlaybackState.PLAYING and _only_moved(state, self._saved_state)
+                    and self._place_unsaved < PLACE_SAVE_TICKS - 1):
                 self._place_unsaved += 1
                 return False
             try:
@@ -1594,14 +1598,18 @@ class Player:
             if playing is None or playing.play_id is None:
                 continue
             heard = playing.logged_heard_ms()
-            if (playing.play_id, heard) == last:
+            # Whether it plays on is part of what was written: an output that stalled before
+            # it went away (and paused) heard nothing more, and its session must still be
+            # marked active when it stopped, not up to a minute before.
+            playing_on = self.engine.state is PlaybackState.PLAYING
+            if (playing.play_id, heard, playing_on) == last:
                 continue  # paused: nothing new, and a long pause should end the session
             resting = False     # (once more, to find it unchanged)
             # A song playing on marks its session active once a minute; paused (or at its
             # end), exactly when it stopped, as a long pause is measured from there.
-            every = SESSION_TOUCH_S if self.engine.state is PlaybackState.PLAYING else 0.0
+            every = SESSION_TOUCH_S if playing_on else 0.0
             try:
                 self.store.update_play(playing.play_id, heard, now=self._clock(), session_every_s=every)
-                last = (playing.play_id, heard)
+                last = (playing.play_id, heard, playing_on)
             except Exception:  # a busy or closed database must not stop playback
                 log.exception("could not record play progress")

@@ -2,6 +2,7 @@
 the place of a song playing on every few ticks, and nothing at all (no wake-up) when idle."""
 
 import threading
+import time
 
 import pytest
 
@@ -132,3 +133,36 @@ def test_an_idle_player_sleeps_until_something_changes_and_then_saves_it(store, 
     assert wait_for(lambda: store.get_setting(STATE_SETTING)["current"][3] == pytest.approx(30.0, abs=0.1))
     p.resume()
     assert wait_for(lambda: store.plays()[0]["ms_heard"] > at * 1000 + 1000)   # and it ticks again
+
+
+def test_a_song_paused_by_its_output_going_away_is_saved_where_it_stopped_and_so_is_its_session(
+        store, tmp_path, make_player):
+    # Paused by the engine (the output unplugged), the place, which waits a few ticks while
+    # the song plays on, was left unsaved, and the thread rested; the output had stalled
+    # first, so nothing more was heard and the session stayed marked active up to a minute
+    # before: killed then, the song came back seconds early and the pause was measured long.
+    from player.audio.base import PlaybackState
+
+    (a,) = add_tracks(store, tmp_path, [("a", 120.0)])
+    p = make_player(speed=2.0, interval=1.0)
+    p.restore_state()
+    p.play_tracks([a])
+
+    def saved():
+        return ((store.get_setting(STATE_SETTING) or {}).get("current") or [None] * 4)[3]
+
+    assert wait_for(lambda: saved() is not None)        # a new song: saved at the first tick
+    first = saved()
+    assert wait_for(lambda: p.position > first + 1.0)
+    lost_at = time.time()
+    p.engine.simulate_device_loss()
+    assert wait_for(lambda: p.state is PlaybackState.PAUSED, 20.0)
+    stopped = p.position
+    assert stopped > first + 1.0
+    assert wait_for(lambda: saved() == pytest.approx(stopped, abs=0.1), 20.0), (saved(), stopped)
+    session = store.play(store.plays()[0]["id"])["session_id"]
+
+    def active():
+        return store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0]
+
+    assert wait_for(lambda: active() >= lost_at, 20.0), (active(), lost_at)
