@@ -216,6 +216,15 @@ class PlaysMixin:
             # while other writers wait.
             with self.transaction() as conn:
                 for owner in gone:
+                    # Its session was marked active once a minute while the song played on:
+                    # it was last active at the play's last progress, seconds before the
+                    # kill, and the next play within the gap of that goes on in it. (Not
+                    # across a gap: a session that ended meanwhile stays ended.)
+                    for session, updated in conn.execute(
+                            "SELECT session_id, updated_at FROM plays WHERE ended = 'playing' AND owner IS ? "
+                            "AND updated_at IS NOT NULL", (owner,)).fetchall():
+                        conn.execute("UPDATE sessions SET last_active_at = ? WHERE id = ? AND last_active_at < ? "
+                                     "AND ? - last_active_at < ?", (updated, session, updated, updated, SESSION_GAP_S))
                     closed += conn.execute("UPDATE plays SET ended = 'stopped' WHERE ended = 'playing' "
                                            "AND owner IS ?", (owner,)).rowcount
         forget_gone(folder)

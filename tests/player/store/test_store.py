@@ -119,6 +119,28 @@ def test_interrupted_plays_closed_as_stopped_keeping_time(store):
     assert store.play(pid)["ended"] == "stopped" and store.play(pid)["ms_heard"] == 12_345
 
 
+def test_a_killed_plays_session_goes_on_from_its_last_progress(store):
+    # A song playing on marks its session active once a minute, not at every progress write:
+    # killed, the session was left up to a minute before the music stopped, and a start
+    # within the gap of that began a new session (and the old one read a minute short).
+    tid = _track(store)
+    pid = store.start_play(tid, now=1000.0)
+    session = store.play(pid)["session_id"]
+    store.update_play(pid, 50_000, now=1050.0, session_every_s=60.0)
+    assert store.close_interrupted_plays() == 1
+    assert store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0] == 1050.0
+    assert store.play(store.start_play(tid, now=1050.0 + SESSION_GAP_S - 10))["session_id"] == session
+
+
+def test_a_killed_play_does_not_carry_its_session_over_a_gap(store):
+    tid = _track(store)
+    pid = store.start_play(tid, now=1000.0)
+    session = store.play(pid)["session_id"]
+    store.update_play(pid, 5_000, now=1000.0 + SESSION_GAP_S + 5)     # (paused long, the session ended)
+    assert store.close_interrupted_plays() == 1
+    assert store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0] == 1000.0
+
+
 def test_only_plays_whose_owner_is_gone_are_closed(store):
     tid = _track(store)
     alive, gone = store.play_owner(), store.play_owner()
