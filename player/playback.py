@@ -1593,7 +1593,9 @@ class Player:
                 self._emit("state_changed", state=PlaybackState.PLAYING, new_session=True)
             ticked = now
             wrote = self._save_state(tick=True)
-            resting = not wrote and self.state is not PlaybackState.PLAYING
+            # A save that failed (the library busy or full) is tried again at every tick, not
+            # left for the next change: killed meanwhile, the change would be lost.
+            resting = not wrote and not self._state_save_failing and self.state is not PlaybackState.PLAYING
             playing = self._playing
             if playing is None or playing.play_id is None:
                 continue

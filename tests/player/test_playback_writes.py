@@ -1,6 +1,7 @@
 """What the Player writes to the library while it plays and while it rests: only what changed,
 the place of a song playing on every few ticks, and nothing at all (no wake-up) when idle."""
 
+import sqlite3
 import threading
 import time
 
@@ -166,3 +167,26 @@ def test_a_song_paused_by_its_output_going_away_is_saved_where_it_stopped_and_so
         return store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0]
 
     assert wait_for(lambda: active() >= lost_at, 20.0), (active(), lost_at)
+
+
+def test_a_change_the_library_was_too_busy_to_save_is_saved_once_it_can_be(store, tmp_path, make_player,
+                                                                            monkeypatch):
+    # Resting while nothing played, the thread tried a failed save only at the next change:
+    # killed before one came, the queue edit was lost.
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    p = make_player(interval=0.05)
+    p.restore_state()
+    real, busy, tried = store.set_setting, threading.Event(), []
+
+    def set_setting(*args, **kwargs):
+        tried.append(args[0])
+        if busy.is_set():
+            raise sqlite3.OperationalError("database is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "set_setting", set_setting)
+    busy.set()
+    p.enqueue([a])
+    assert wait_for(lambda: len(tried) >= 2)            # tried, and tried again
+    busy.clear()
+    assert wait_for(lambda: (store.get_setting(STATE_SETTING) or {}).get("queue") == [[a, "queue", True]])
