@@ -999,8 +999,16 @@ class Player:
 
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds`` into the current track (or move where a cued one will start)."""
-        self._place_unsaved = PLACE_SAVE_TICKS     # a move the person made is saved at the next tick
-        self._nudged.set()
+        try:
+            self._seek(seconds)
+        finally:
+            # Only once it has moved: waiting for the lock (a command under way), a tick
+            # in between saved the place before the move and counted the move as the song
+            # playing on, or found nothing to save and rested.
+            self._place_unsaved = PLACE_SAVE_TICKS     # a move the person made is saved at the next tick
+            self._nudged.set()
+
+    def _seek(self, seconds: float) -> None:
         with self._lock:
             playing = self._playing
             if playing is not None:

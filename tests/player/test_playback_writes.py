@@ -190,3 +190,25 @@ def test_a_change_the_library_was_too_busy_to_save_is_saved_once_it_can_be(store
     assert wait_for(lambda: len(tried) >= 2)            # tried, and tried again
     busy.clear()
     assert wait_for(lambda: (store.get_setting(STATE_SETTING) or {}).get("queue") == [[a, "queue", True]])
+
+
+def test_a_seek_that_waited_for_a_command_under_way_is_saved_at_the_next_tick(store, tmp_path, make_player):
+    # The seek asked for its save before it had the lock: a tick while it waited (a command
+    # holding the lock for a moment) saved the place before the move, and the move after
+    # it then waited as if the song had only played on.
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    p = make_player(speed=8.0, interval=3600.0)     # (the timer stays out of it: the test ticks)
+    p.restore_state()
+    p.play_tracks([a])
+    assert wait_for(lambda: p.position > 0.5)
+    assert p._save_state(tick=True)
+    at = p.position
+    assert wait_for(lambda: p.position > at + 0.5)
+    with p._lock:                                   # a command under way
+        seeking = threading.Thread(target=p.seek, args=(20.0,))     # (ahead, far from the end)
+        seeking.start()
+        wait_for(lambda: p._place_unsaved == PLACE_SAVE_TICKS, 1.0)     # (time to ask, were it to ask first)
+        p._save_state(tick=True)                    # a tick meanwhile
+    seeking.join(10)
+    assert p._save_state(tick=True)                 # the move: the next tick saves it
+    assert store.get_setting(STATE_SETTING)["current"][3] == pytest.approx(20.0, abs=0.5)
