@@ -17,6 +17,7 @@ import glob
 import logging
 import operator
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -39,6 +40,9 @@ WAL_LIMIT_BYTES = 4 * 1024 * 1024
 #: backups taken before migrations that are kept (the newest): a way back from the last two
 #: updates that changed the library's schema, without a full copy of it for every one since
 KEPT_BACKUPS = 2
+#: the name of a backup taken before a migration, after the database's own: the version it
+#: was taken at and when (as ``_migrate`` names it)
+_BACKUP_NAME = re.compile(r"\.v(\d+)\.(\d+)\.bak")
 
 
 def _sql_search_form(text: bytes | str | None) -> str:
@@ -128,18 +132,25 @@ def backups(db_path: Path) -> list[Path]:
     return sorted(Path(p) for p in glob.glob(glob.escape(str(Path(db_path))) + ".*.bak"))
 
 
-def prune_backups(db_path: Path, keep: int = KEPT_BACKUPS) -> list[Path]:
+def prune_backups(db_path: Path, keep: int = KEPT_BACKUPS, *, taken: Path | None = None) -> list[Path]:
     """Delete all but the ``keep`` newest backups beside the database (with any ``-wal`` and
     ``-shm`` of theirs); returns those deleted. Each is a whole copy of the library, taken
     before a migration: the newest give a way back from the latest versions, while older
-    ones only piled up, one more at every update."""
+    ones only piled up, one more at every update. ``taken``: the one this migration took,
+    kept whatever the others say.
+
+    Newest by when their names say they were taken (then by version, as a number: v9 comes
+    before v10), not by the files' times: forgetting the history rewrites every backup, in
+    the order of their names. A file not named as a migration's backup is not one and is
+    left alone."""
+    prefix = Path(db_path).name
     found = []
     for p in backups(db_path):
-        try:
-            found.append((p.stat().st_mtime, p.name, p))
-        except FileNotFoundError:       # another process opening the library pruned it
-            pass
-    gone = [p for *_, p in (sorted(found)[:-keep] if keep > 0 else found)]
+        named = _BACKUP_NAME.fullmatch(p.name[len(prefix):])
+        if named:
+            found.append((int(named[2]), int(named[1]), p.name, p))
+    ordered = [p for *_, p in sorted(found) if p != taken] + [p for *_, p in found if p == taken]
+    gone = ordered[:-keep] if keep > 0 else ordered
     for old in gone:
         for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):
             try:
@@ -334,8 +345,9 @@ class Database:
         dest = self.path.with_name(f"{self.path.name}.v{version}.{int(time.time())}.bak")
         # (Not where another process opening the library at once has begun migrating it, or
         # has just backed it up: a copy of its migrated file would take the old one's name.)
+        taken = None
         if existed and version > 0 and not dest.exists() and self.schema_version() == version:
-            backup = self.backup(dest)
+            backup = taken = self.backup(dest)
             log.info("backed up %s to %s before migrating", self.path, backup)
         for target in range(version, SCHEMA_VERSION):
             migration = MIGRATIONS[target]
@@ -361,7 +373,7 @@ class Database:
                     self.conn.execute("PRAGMA foreign_keys=ON")
             log.info("migrated %s to schema %d", self.path, target + 1)
         try:
-            for old in prune_backups(self.path):
+            for old in prune_backups(self.path, taken=taken):
                 log.info("deleted the old backup %s (the newest %d are kept)", old, KEPT_BACKUPS)
         except OSError:     # the library is migrated; an old copy left is no reason to stop
             log.exception("could not delete the old backups of %s", self.path)

@@ -531,3 +531,34 @@ def test_a_migration_keeps_the_two_newest_backups_and_deletes_the_older_ones(tmp
     assert not (tmp_path / "library.db.v1.1000.bak-wal").exists()
     with sqlite3.connect(made[0]) as kept:          # still the library as it was
         assert kept.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+def test_backups_are_pruned_by_when_their_names_say_they_were_taken_not_by_their_files_times(tmp_path):
+    # Forgetting the history rewrites every backup, in the order of their names (v10 before
+    # v9): by the files' times, the oldest backup was kept and the newer ones deleted, and
+    # a file that only ended in .bak beside the library went with them.
+    path = tmp_path / "library.db"
+    _db_at(path, 1).close()
+    for name, mtime in (("v10.2000", 5000), ("v9.1000", 5001), ("v10.1500", 5002)):
+        (tmp_path / f"library.db.{name}.bak").write_bytes(path.read_bytes())
+        os.utime(tmp_path / f"library.db.{name}.bak", (mtime, mtime))
+    mine = tmp_path / "library.db.before-i-tried-something.bak"
+    mine.write_bytes(path.read_bytes())
+    os.utime(mine, (1, 1))
+    Store(path).close()
+    kept = sorted(p.name for p in tmp_path.glob("library.db.*.bak"))
+    made = [n for n in kept if n.startswith("library.db.v1.")]
+    assert len(made) == 1
+    assert kept == sorted([mine.name, "library.db.v10.2000.bak", made[0]])
+
+
+def test_the_backup_a_migration_took_is_kept_whatever_the_others_say(tmp_path):
+    # Taken while the clock ran ahead, two older backups have names that say later.
+    from player.store.connection import prune_backups
+
+    path = tmp_path / "library.db"
+    for name in ("v7.9999999998", "v7.9999999999", "v8.1700000000"):
+        (tmp_path / f"library.db.{name}.bak").write_bytes(b"")
+    taken = tmp_path / "library.db.v8.1700000000.bak"
+    assert [p.name for p in prune_backups(path, taken=taken)] == ["library.db.v7.9999999998.bak"]
+    assert sorted(p.name for p in tmp_path.glob("*.bak")) == ["library.db.v7.9999999999.bak", taken.name]
