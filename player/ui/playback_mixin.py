@@ -584,6 +584,9 @@ class PlaybackMixin:
         if state == PlaybackState.PLAYING and self.isVisible() and not self.isMinimized():
             if not self._position_timer.isActive():
                 self._position_timer.start()
+                # Shown again, the bar is where the song is now, not where it was when the
+                # window was hidden (a song ago, maybe) until the timer's first tick.
+                self._tick()
         else:
             self._position_timer.stop()
             self._tick()

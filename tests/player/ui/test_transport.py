@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
@@ -282,3 +283,30 @@ def test_the_seek_bar_rests_while_the_window_is_minimised_and_follows_the_song_a
     qtbot.waitUntil(lambda: window._position_timer.isActive(), timeout=5000)
     window.pause()                                                             # and paused, as before
     qtbot.waitUntil(lambda: not window._position_timer.isActive(), timeout=5000)
+
+
+def test_the_seek_bar_shows_where_the_song_is_as_soon_as_the_window_is_shown_again(
+        qtbot, store, make_window, tmp_path):
+    # Shown again, the bar stayed where it was when the window was hidden (the place in the
+    # song before, or in another song) until the timer's first tick.
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    write_track(tmp_path / "long", "l1", fmt="wav", seconds=30.0, tags={"title": "Long Road", "artist": "Granite"})
+    write_track(tmp_path / "long", "l2", fmt="wav", seconds=20.0, tags={"title": "Short Road", "artist": "Granite"})
+    Scanner(store).scan([str(tmp_path / "long")])
+    window = make_window(store)
+    ids = [window.model.track_id(i) for i in range(2)]
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: window._position_timer.isActive(), timeout=10000)
+    window.showMinimized()
+    qtbot.waitUntil(lambda: not window._position_timer.isActive(), timeout=5000)
+    window.player.next()                                                       # another song, unseen
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[1] and window.player.position > 1.0,
+                    timeout=10000)
+    slider = window.transport.slider
+    window._position_timer.setInterval(3_600_000)      # (no tick of the timer comes to help)
+    window.showNormal()
+    qtbot.waitUntil(lambda: window._position_timer.isActive(), timeout=5000)
+    assert slider.maximum() == pytest.approx(window.player.duration * 1000, abs=100)
+    assert slider.value() >= 1000
