@@ -29,7 +29,7 @@ class NullEngine(BufferedEngine):
 
     def __init__(self, *, rate: int = 44100, channels: int = 2, blocksize: int = 1024,
                  speed: float = 1.0, capture: bool = False, buffer_s: float = 1.5,
-                 crossfade_s: float = 0.0):
+                 crossfade_s: float = 0.0, watchdog_s: float = 2.0):
         if speed <= 0 or blocksize <= 0:
             raise ValueError(f"bad null engine pacing: speed={speed}, blocksize={blocksize}")
         self._blocksize = blocksize
@@ -40,7 +40,8 @@ class NullEngine(BufferedEngine):
         self._running = threading.Event()
         self._stop_clock = False
         self._lost = False
-        super().__init__(rate=rate, channels=channels, buffer_s=buffer_s, crossfade_s=crossfade_s)
+        super().__init__(rate=rate, channels=channels, buffer_s=buffer_s, crossfade_s=crossfade_s,
+                         watchdog_s=watchdog_s)
         self._clock = threading.Thread(target=self._clock_loop, name="null-output", daemon=True)
         self._clock.start()
 

@@ -17,8 +17,8 @@ from tests.wakeups import COUNTED, quiet_stretch, wakeups
 def make_player(store):
     players = []
 
-    def make(speed=8.0, interval=0.2):
-        p = Player(store, NullEngine(speed=speed), progress_interval_s=interval)
+    def make(speed=8.0, interval=0.2, watchdog_s=2.0):
+        p = Player(store, NullEngine(speed=speed, watchdog_s=watchdog_s), progress_interval_s=interval)
         players.append(p)
         return p
 
@@ -111,7 +111,8 @@ def test_an_idle_player_sleeps_until_something_changes_and_then_saves_it(store, 
     # Stopped or paused, the progress thread woke every 2 s for as long as the window was
     # open, to find nothing to save.
     a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
-    p = make_player(speed=8.0, interval=0.05)
+    # (an output starved of the CPU for 2 s on a loaded machine would read as one gone)
+    p = make_player(speed=8.0, interval=0.05, watchdog_s=30.0)
     p.restore_state()
     ticker = [p._ticker.native_id]
 
