@@ -468,15 +468,29 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     mb_ids, folders = release["mb_album_id"], release["path"]
     artists, artist_sorts = cols["artist"], cols.get("artistsort") or [None] * n
     release_of: dict[str, str] = {}
+    folder_ids: dict[tuple[str, str], str] | None = None
 
-    def place(i: int) -> str:
-        if mb_ids[i]:
-            return mb_ids[i]
+    def folder_of(i: int) -> str:
         folder = folders[i]
         found = release_of.get(folder)
         if found is None:
             found = release_of[folder] = album_folder(folder + "/x")
         return found
+
+    def place(i: int) -> str:
+        nonlocal folder_ids
+        if mb_ids[i]:
+            return mb_ids[i]
+        if folder_ids is None:
+            # A track without the release id that the other tracks of its title in its folder
+            # carry (one tagged by hand, a rip put in later) is on their release: it went after
+            # their last track. A folder with two release ids of the title tells nothing.
+            folder_ids = {}
+            for j in range(n):
+                if mb_ids[j] and albums[j]:
+                    key = (albums[j], folder_of(j))
+                    folder_ids[key] = mb_ids[j] if folder_ids.get(key, mb_ids[j]) == mb_ids[j] else ""
+        return folder_ids.get((albums[i], folder_of(i))) or folder_of(i)
 
     def no_album_artist(i: int) -> bool:
         return not album_artists[i] and not sort_names[i]

@@ -512,3 +512,24 @@ def test_two_compilations_of_one_title_are_two_albums(qapp, store, tmp_path):
     titles = [model.index(r, 1).data() for r in range(model.rowCount())]
     assert titles == ["Hits 1990 1", "Hits 1990 2", "Hits 2001 1", "Hits 2001 2",
                       "Hits 1970 1", "Hits 1970 2", "Hits 1970 1 disc 2"]
+
+
+def test_an_album_with_a_release_id_on_some_of_its_tracks_is_one_album(qapp, store, tmp_path):
+    # A track of an album tagged by hand, or replaced by another rip, lacks the release id
+    # the others carry: it went after the album's last track, as if another release.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    music = tmp_path / "music"
+    for n in (1, 2, 3):
+        _tagged_mp3(music, "Blue", n, f"Blue {n}", "Band", "Blue", albumartist="Band",
+                    release=None if n == 2 else "aaaa-blue")
+    for n in (1, 2):       # another release of that title, elsewhere: still its own album
+        _tagged_mp3(music, "Blue (1999)", n, f"Blue 1999 {n}", "Band", "Blue", albumartist="Band",
+                    release="bbbb-blue")
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    blue, other = ["Blue 1", "Blue 2", "Blue 3"], ["Blue 1999 1", "Blue 1999 2"]
+    assert titles in ([*blue, *other], [*other, *blue])      # (which release first is the store's)
