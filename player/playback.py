@@ -157,8 +157,9 @@ def _only_moved(state: dict, saved) -> bool:
 def album_place(row) -> tuple | None:
     """A track's place on its album for :attr:`Source.album_place`: (album, album artist,
     release, disc (1 where untagged), track number), the text case-folded, or None where it
-    has no album title or track number. The release is the MusicBrainz release id, else the
-    album's folder (the one above a "CD2" folder), as the library tells releases apart.
+    has no album title or track number. The release is ``(MusicBrainz release id or None,
+    the album's folder (the one above a "CD2" folder))``, as the library tells releases apart
+    (see :func:`follows_on`).
 
     A compilation tagged without an album artist (each track its own artist, as iTunes tags
     them, the flag on all of its tracks or on some) is one album by its release, as the
@@ -168,7 +169,7 @@ def album_place(row) -> tuple | None:
     if not album or number is None:
         return None
     artist = (row["albumartist"] or "").strip()
-    release = row["mb_album_id"] or album_folder(row["path"] or "")
+    release = (row["mb_album_id"] or None, album_folder(row["path"] or ""))
     return album.casefold(), artist.casefold(), release, row["disc_no"] or 1, number
 
 

@@ -51,8 +51,8 @@ class Source:
     duration_hint : seconds, used when the decoder cannot tell (fallback decoders).
     start_s : where :meth:`Engine.play` starts it (a track resumed where it was left);
         nothing before it is decoded or heard.
-    album_place : its place on an album, ``(album, album artist, release, disc, track
-        number)``, the text case-folded, or None: the engine does not crossfade into the
+    album_place : its place on an album, ``(album, album artist, (release id or None,
+        folder), disc, track number)``, the text case-folded, or None: the engine does not crossfade into the
         next track of the same album (see :func:`follows_on`).
     begin_s, end_s : the range of the file that is the track (one of an album ripped as one
         file with a CUE sheet), ``end_s`` None for the file's end. Positions, seeks,
@@ -83,9 +83,16 @@ def follows_on(a: Source, b: Source) -> bool:
     """Whether ``b`` is the track after ``a`` on the same album: the same album title, album
     artist, release and disc, and numbered one more. Such a join is played gaplessly even with a
     crossfade set: the tracks of a live or classical album or a DJ mix run into one another,
-    and a fade there dipped and blurred music that is meant to go straight on."""
+    and a fade there dipped and blurred music that is meant to go straight on.
+
+    The release, ``(release id or None, folder)``, is the same where both have the one id, or
+    where one lacks it and they share the folder: a track of an album tagged by hand without
+    the id the others carry is still on their release."""
     pa, pb = a.album_place, b.album_place
-    return pa is not None and pb is not None and pa[:-1] == pb[:-1] and pb[-1] == pa[-1] + 1
+    if pa is None or pb is None or pa[:2] != pb[:2] or pa[3] != pb[3] or pb[4] != pa[4] + 1:
+        return False
+    (id_a, folder_a), (id_b, folder_b) = pa[2], pb[2]
+    return id_a == id_b if id_a and id_b else folder_a == folder_b
 
 
 class Engine(abc.ABC):

@@ -2346,7 +2346,8 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
     """One sine wave cut into FLAC files of ``lens`` frames, in the store as tracks 1, 2, ...
     of ``albums`` (one album title a file); the wave as a whole. With ``compilation``, tagged
     as iTunes tags a compilation: each track its own artist, no album artist, the flag
-    ("partly": not on the second track; "two releases": the third of another release id)."""
+    ("partly": not on the second track; "two releases": the third of another release id;
+    "release on some": one album artist, a release id on all but the second track)."""
     import numpy as np
 
     from tests.audiogen import tone, write_audio, write_tags
@@ -2360,6 +2361,8 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
               else {"artist": "Orchestra", "albumartist": "Orchestra"})
         if compilation == "two releases":
             by["musicbrainz_albumid"] = "release-a" if i < 2 else "release-b"
+        if compilation == "release on some":
+            by = {"artist": "Orchestra", "albumartist": "Orchestra", **({"musicbrainz_albumid": "a"} if i != 1 else {})}
         write_tags(path, title=f"Part {i + 1}", album=album, tracknumber=str(i + 1), **by)
         st = os.stat(path)
         rows.append({"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, **read_tags(str(path))})
@@ -2370,8 +2373,10 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
 
 @pytest.mark.parametrize("albums, faded, compilation", [
     (["Live", "Live", "Live"], 0, False), (["Live", "Live", "Other"], 1, False), (["Mix", "Mix", "Mix"], 0, True),
-    (["Mix", "Mix", "Mix"], 0, "partly"), (["Hits", "Hits", "Hits"], 1, "two releases")],
-    ids=["one-album", "another-album-last", "mixed-compilation", "flag-on-some-tracks", "two-of-one-title"])
+    (["Mix", "Mix", "Mix"], 0, "partly"), (["Hits", "Hits", "Hits"], 1, "two releases"),
+    (["Live", "Live", "Live"], 0, "release on some")],
+    ids=["one-album", "another-album-last", "mixed-compilation", "flag-on-some-tracks", "two-of-one-title",
+         "release-id-on-some-tracks"])
 def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, tmp_path, albums, faded,
                                                                           compilation):
     # The tracks of a live or classical album or a DJ mix run into one another: a crossfade
@@ -2380,7 +2385,8 @@ def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, 
     # A mixed compilation, each track by its own artist and only the flag to say they make
     # one album, was faded at every join, as if each track were another album's; so was one
     # flagged on some of its tracks only, at the joins to and from the others. Two releases
-    # of one title (two "Greatest Hits") ran into one another as one album.
+    # of one title (two "Greatest Hits") ran into one another as one album. A track without
+    # the release id the album's others carry (tagged by hand) is on their release.
     import numpy as np
 
     from tests.player.audio.signals import active_region

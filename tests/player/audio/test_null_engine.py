@@ -852,7 +852,8 @@ def test_a_gapless_album_resampled_to_the_output_rate_joins_as_one_continuous_st
     whole = np.concatenate([sf.read(str(p), dtype="float32")[0] for p in paths])
     want = soxr.resample(whole, SR, rate, quality="HQ")
     e = engine(rate=rate, crossfade_s=crossfade_s)
-    sources = [Source(str(p), album_place=("album", "artist", 1, i + 1)) for i, p in enumerate(paths)]
+    release = (None, "/m/album")
+    sources = [Source(str(p), album_place=("album", "artist", release, 1, i + 1)) for i, p in enumerate(paths)]
     play_chain(e, sources)
     out = e.captured()
     start = np.flatnonzero(np.abs(out).max(axis=1) > 0)[0]
