@@ -501,10 +501,11 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         return albums[i], (sort_names[i] or album_artists[i] or (_VARIOUS if flags[i] == 1 else None)
                            or artist_sorts[i] or artists[i])
 
-    # Albums flagged as a compilation on one of their tracks, by title and folder.
-    flagged = {(albums[i], folders[i]) for i in range(n) if flags[i] == 1 and albums[i] and no_album_artist(i)}
-    moving = [i for i in range(n) if flags[i] != 1 and albums[i] and (albums[i], folders[i]) in flagged
-              and no_album_artist(i)] if flagged else []
+    # Albums flagged as a compilation on one of their tracks, by title and folder (the one
+    # above a "CD2" folder: the flag on one disc's tracks only).
+    flagged = {(albums[i], folder_of(i)) for i in range(n) if flags[i] == 1 and albums[i] and no_album_artist(i)}
+    moving = [i for i in range(n) if flags[i] != 1 and albums[i] and no_album_artist(i)
+              and (albums[i], folder_of(i)) in flagged] if flagged else []
     if not moving:
         # Only the rows of a title by one artist change places, among themselves: each
         # release's rows together, in the order the releases first come.

@@ -491,6 +491,24 @@ def test_a_compilation_flagged_on_some_of_its_tracks_is_one_album(qapp, store, t
         "Mine", "Now 1", "Now 2", "Now 3", "Now 4"]
 
 
+def test_a_compilation_flagged_on_its_first_disc_only_is_one_album(qapp, store, tmp_path):
+    # Its discs in "CD1" and "CD2" folders: the second disc's tracks, none of them flagged,
+    # went under their own artists, as if another album.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    music = tmp_path / "music"
+    for folder, disc, n, artist, flag in (("Now/CD1", 1, 1, "Zed", True), ("Now/CD1", 1, 2, "Abba", False),
+                                          ("Now/CD2", 2, 1, "Moby", False), ("Now/CD2", 2, 2, "Blur", False)):
+        _tagged_mp3(music, folder, n, f"Now {disc}-{n}", artist, "Now That's Music", flag=flag, disc=disc)
+    _tagged_mp3(music, "Solo", 1, "Mine", "Abba", "Arrival")
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
+        "Mine", "Now 1-1", "Now 1-2", "Now 2-1", "Now 2-2"]
+
+
 def test_two_compilations_of_one_title_are_two_albums(qapp, store, tmp_path):
     # Two "Greatest Hits" of Various Artists (other folders, years and release ids) were one
     # album, their tracks taking turns by number. One release over two disc folders stays one.
