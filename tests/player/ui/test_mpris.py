@@ -309,6 +309,8 @@ def test_next_is_offered_only_when_a_song_follows(qtbot, bus, scanned, make_wind
         window.play_ids([first], 0, "library")
         qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
         assert "false" in _get(qtbot, "CanGoNext")                   # nothing queued, nothing suggested
+        # (the monitor listens once it has found the player: a signal sent before is not seen)
+        qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
         window.enqueue([second])
         qtbot.waitUntil(lambda: "true" in _get(qtbot, "CanGoNext"), timeout=5000)
         # ... and the desktop is told, as the queue changes, without asking.
