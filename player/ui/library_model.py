@@ -495,11 +495,23 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     def no_album_artist(i: int) -> bool:
         return not album_artists[i] and not sort_names[i]
 
+    folded: dict = {}
+
+    def fold(v):
+        # (the store compares titles and names with case ignored: "Greatest hits" of one
+        # release and "Greatest Hits" of another take turns in its order as one title)
+        if type(v) is not str:
+            return v
+        found = folded.get(v)
+        if found is None:
+            found = folded[v] = v.casefold()
+        return found
+
     def run_key(i: int) -> tuple:
         # The rows of one title by one artist, as the store orders them (near enough: a
         # false alarm costs only the time to find the order they have).
-        return albums[i], (sort_names[i] or album_artists[i] or (_VARIOUS if flags[i] == 1 else None)
-                           or artist_sorts[i] or artists[i])
+        return fold(albums[i]), fold(sort_names[i] or album_artists[i] or (_VARIOUS if flags[i] == 1 else None)
+                                     or artist_sorts[i] or artists[i])
 
     # Albums flagged as a compilation on one of their tracks, by title and folder (the one
     # above a "CD2" folder: the flag on one disc's tracks only).

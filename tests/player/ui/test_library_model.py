@@ -551,3 +551,21 @@ def test_an_album_with_a_release_id_on_some_of_its_tracks_is_one_album(qapp, sto
     titles = [model.index(r, 1).data() for r in range(model.rowCount())]
     blue, other = ["Blue 1", "Blue 2", "Blue 3"], ["Blue 1999 1", "Blue 1999 2"]
     assert titles in ([*blue, *other], [*other, *blue])      # (which release first is the store's)
+
+
+def test_two_releases_of_one_title_written_in_other_cases_are_two_albums(qapp, store, tmp_path):
+    # "Greatest Hits" of one release and "Greatest hits" of another: the store, ignoring
+    # case, put their tracks in turns, one title; they were left taking turns.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    music = tmp_path / "music"
+    for folder, album in (("Hits 1990", "Greatest Hits"), ("Hits 2001", "Greatest hits")):
+        for n in (1, 2):
+            _tagged_mp3(music, folder, n, f"{folder} {n}", "Band", album, albumartist="Band")
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    one, other = ["Hits 1990 1", "Hits 1990 2"], ["Hits 2001 1", "Hits 2001 2"]
+    assert titles in ([*one, *other], [*other, *one])      # (which release first is the store's)
