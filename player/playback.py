@@ -155,22 +155,28 @@ def _only_moved(state: dict, saved) -> bool:
 
 
 def album_place(row) -> tuple | None:
-    """A track's place on its album for :attr:`Source.album_place`: (album, album artist,
-    release, disc (1 where untagged), track number), the text case-folded, or None where it
-    has no album title or track number. The release is ``(MusicBrainz release id or None,
-    the album's folder (the one above a "CD2" folder))``, as the library tells releases apart
-    (see :func:`follows_on`).
+    """A track's place on its album for :attr:`Source.album_place`: (album, album artist or
+    else artist, release, disc (1 where untagged), track number), the text case-folded, or
+    None where it has no album title or track number. The release is ``(MusicBrainz release
+    id or None, the album's folder (the one above a "CD2" folder))``, as the library tells
+    releases apart (see :func:`follows_on`).
 
     A compilation tagged without an album artist (each track its own artist, as iTunes tags
     them, the flag on all of its tracks or on some) is one album by its release, as the
-    library orders it: a mixed compilation's tracks run into one another like any album's.
-    Two releases of one title (two "Greatest Hits") are two albums."""
+    library orders it: a flagged track's artist is None, which any artist on its release
+    follows on from and into, as does a track of an album in one file with a CUE sheet (a
+    DJ mix, each track its own performer): the file makes it one album. Without the flag,
+    tracks of other artists are other albums (a "Singles" folder holding one artist's
+    "Greatest Hits" 3 and another's 4). Two releases of one title (two "Greatest Hits")
+    are two albums."""
     album, number = (row["album"] or "").strip(), row["track_no"]
     if not album or number is None:
         return None
-    artist = (row["albumartist"] or "").strip()
+    by = (row["albumartist"] or "").strip()
+    one_album = row["compilation"] == 1 or row["cue_start_s"] is not None
+    artist = by.casefold() if by else None if one_album else (row["artist"] or "").strip().casefold()
     release = (row["mb_album_id"] or None, album_folder(row["path"] or ""))
-    return album.casefold(), artist.casefold(), release, row["disc_no"] or 1, number
+    return album.casefold(), artist, release, row["disc_no"] or 1, number
 
 
 def _lap(entry: QueueEntry) -> QueueEntry:

@@ -51,8 +51,9 @@ class Source:
     duration_hint : seconds, used when the decoder cannot tell (fallback decoders).
     start_s : where :meth:`Engine.play` starts it (a track resumed where it was left);
         nothing before it is decoded or heard.
-    album_place : its place on an album, ``(album, album artist, (release id or None,
-        folder), disc, track number)``, the text case-folded, or None: the engine does not crossfade into the
+    album_place : its place on an album, ``(album, album artist (None for a compilation's
+        track without one), (release id or None, folder), disc, track number)``, the text
+        case-folded, or None: the engine does not crossfade into the
         next track of the same album (see :func:`follows_on`).
     begin_s, end_s : the range of the file that is the track (one of an album ripped as one
         file with a CUE sheet), ``end_s`` None for the file's end. Positions, seeks,
@@ -87,9 +88,13 @@ def follows_on(a: Source, b: Source) -> bool:
 
     The release, ``(release id or None, folder)``, is the same where both have the one id, or
     where one lacks it and they share the folder: a track of an album tagged by hand without
-    the id the others carry is still on their release."""
+    the id the others carry is still on their release. An artist None (a track flagged as
+    part of a compilation, no album artist) goes with any artist of its release: the flag on
+    some of a compilation's tracks only still makes it one album."""
     pa, pb = a.album_place, b.album_place
-    if pa is None or pb is None or pa[:2] != pb[:2] or pa[3] != pb[3] or pb[4] != pa[4] + 1:
+    if pa is None or pb is None or pa[0] != pb[0] or pa[3] != pb[3] or pb[4] != pa[4] + 1:
+        return False
+    if pa[1] is not None and pb[1] is not None and pa[1] != pb[1]:
         return False
     (id_a, folder_a), (id_b, folder_b) = pa[2], pb[2]
     return id_a == id_b if id_a and id_b else folder_a == folder_b

@@ -2347,7 +2347,8 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
     of ``albums`` (one album title a file); the wave as a whole. With ``compilation``, tagged
     as iTunes tags a compilation: each track its own artist, no album artist, the flag
     ("partly": not on the second track; "two releases": the third of another release id;
-    "release on some": one album artist, a release id on all but the second track)."""
+    "release on some": one album artist, a release id on all but the second track;
+    "unflagged": no album artist and no flag, the third by another artist: loose songs)."""
     import numpy as np
 
     from tests.audiogen import tone, write_audio, write_tags
@@ -2361,6 +2362,8 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
               else {"artist": "Orchestra", "albumartist": "Orchestra"})
         if compilation == "two releases":
             by["musicbrainz_albumid"] = "release-a" if i < 2 else "release-b"
+        if compilation == "unflagged":
+            by["artist"] = "DJ 1" if i < 2 else "DJ 3"
         if compilation == "release on some":
             by = {"artist": "Orchestra", "albumartist": "Orchestra", **({"musicbrainz_albumid": "a"} if i != 1 else {})}
         write_tags(path, title=f"Part {i + 1}", album=album, tracknumber=str(i + 1), **by)
@@ -2374,9 +2377,9 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
 @pytest.mark.parametrize("albums, faded, compilation", [
     (["Live", "Live", "Live"], 0, False), (["Live", "Live", "Other"], 1, False), (["Mix", "Mix", "Mix"], 0, True),
     (["Mix", "Mix", "Mix"], 0, "partly"), (["Hits", "Hits", "Hits"], 1, "two releases"),
-    (["Live", "Live", "Live"], 0, "release on some")],
+    (["Live", "Live", "Live"], 0, "release on some"), (["Hits", "Hits", "Hits"], 1, "unflagged")],
     ids=["one-album", "another-album-last", "mixed-compilation", "flag-on-some-tracks", "two-of-one-title",
-         "release-id-on-some-tracks"])
+         "release-id-on-some-tracks", "others-albums-of-one-title"])
 def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, tmp_path, albums, faded,
                                                                           compilation):
     # The tracks of a live or classical album or a DJ mix run into one another: a crossfade
@@ -2386,7 +2389,9 @@ def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, 
     # one album, was faded at every join, as if each track were another album's; so was one
     # flagged on some of its tracks only, at the joins to and from the others. Two releases
     # of one title (two "Greatest Hits") ran into one another as one album. A track without
-    # the release id the album's others carry (tagged by hand) is on their release.
+    # the release id the album's others carry (tagged by hand) is on their release. Another
+    # artist's album of one title, its song in the same folder ("Singles"), no album artist
+    # and no flag, is another album.
     import numpy as np
 
     from tests.player.audio.signals import active_region
@@ -2405,6 +2410,24 @@ def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, 
     # The joins within the album are the wave itself, sample for sample (16-bit FLAC).
     upto = lens[0] + lens[1] - (44100 if faded else 0) - 1000
     assert np.abs(out[:upto] - wave[:upto]).max() < 1e-3
+
+
+def test_a_mix_in_one_file_with_a_cue_sheet_follows_on_without_a_crossfade(store, tmp_path):
+    # A DJ mix ripped as one file, its sheet naming each track's performer and none for the
+    # album: its tracks are one album by the file they share, and run into one another.
+    from player.audio.base import Source, follows_on
+    from player.library.scanner import Scanner
+    from player.playback import album_place
+    from tests.player.library.test_cue import _album, _sheet
+
+    sheet = _sheet().replace('PERFORMER "The Band"\n', "").replace('TITLE "First Song"\n',
+                                                                    'TITLE "First Song"\n    PERFORMER "DJ One"\n')
+    _album(tmp_path / "music", sheet=sheet)
+    Scanner(store).scan([str(tmp_path / "music")])
+    rows = sorted((store.track(r["id"]) for r in store.tracks()), key=lambda r: r["track_no"])
+    assert len({r["artist"] for r in rows}) == 3 and not rows[0]["albumartist"]
+    sources = [Source(r["path"], album_place=album_place(r)) for r in rows]
+    assert [follows_on(a, b) for a, b in zip(sources, sources[1:])] == [True, True]
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
