@@ -120,11 +120,29 @@ def is_corruption(exc: BaseException) -> bool:
 
 
 def newest_backup(db_path: Path) -> Path | None:
-    """The most recent ``<name>.*.bak`` beside the database, or None."""
+    """The most recent ``<name>.*.bak`` beside the database, or None: the newest migration
+    backup by its name (see :func:`migration_backups`), else the newest other one by time."""
     db_path = Path(db_path)
+    named = [p for p in migration_backups(db_path) if p.is_file()]
+    if named:
+        return named[-1]
     found = [Path(p) for p in glob.glob(glob.escape(str(db_path)) + ".*.bak")]
     found = [p for p in found if p.is_file()]
     return max(found, key=lambda p: p.stat().st_mtime) if found else None
+
+
+def migration_backups(db_path: Path) -> list[Path]:
+    """The backups taken before migrations, oldest first: by when their names say they were
+    taken, then by version as a number (v9 before v10), not by the files' times: forgetting
+    the history rewrites every backup, in the order of their names. A file not named as a
+    migration's backup is not one."""
+    prefix = Path(db_path).name
+    found = []
+    for p in backups(db_path):
+        named = _BACKUP_NAME.fullmatch(p.name[len(prefix):])
+        if named:
+            found.append((int(named[2]), int(named[1]), p.name, p))
+    return [p for *_, p in sorted(found)]
 
 
 def backups(db_path: Path) -> list[Path]:
@@ -139,17 +157,10 @@ def prune_backups(db_path: Path, keep: int = KEPT_BACKUPS, *, taken: Path | None
     ones only piled up, one more at every update. ``taken``: the one this migration took,
     kept whatever the others say.
 
-    Newest by when their names say they were taken (then by version, as a number: v9 comes
-    before v10), not by the files' times: forgetting the history rewrites every backup, in
-    the order of their names. A file not named as a migration's backup is not one and is
-    left alone."""
-    prefix = Path(db_path).name
-    found = []
-    for p in backups(db_path):
-        named = _BACKUP_NAME.fullmatch(p.name[len(prefix):])
-        if named:
-            found.append((int(named[2]), int(named[1]), p.name, p))
-    ordered = [p for *_, p in sorted(found) if p != taken] + [p for *_, p in found if p == taken]
+    Newest as :func:`migration_backups` orders them; a file not named as a migration's
+    backup is left alone."""
+    found = migration_backups(db_path)
+    ordered = [p for p in found if p != taken] + [p for p in found if p == taken]
     gone = ordered[:-keep] if keep > 0 else ordered
     for old in gone:
         for path in (old, old.with_name(old.name + "-wal"), old.with_name(old.name + "-shm")):

@@ -552,6 +552,22 @@ def test_backups_are_pruned_by_when_their_names_say_they_were_taken_not_by_their
     assert kept == sorted([mine.name, "library.db.v10.2000.bak", made[0]])
 
 
+def test_the_backup_offered_to_restore_is_the_newest_by_its_name_not_by_its_files_time(tmp_path):
+    # After forgetting the history rewrote the backups (v10 before v9), the oldest had the
+    # newest file time: a damaged library was offered it, the library as it was two updates ago.
+    from player.store.connection import newest_backup
+
+    path = tmp_path / "library.db"
+    assert newest_backup(path) is None
+    mine = tmp_path / "library.db.mine.bak"
+    mine.write_bytes(b"a copy made by hand")
+    assert newest_backup(path) == mine                  # no migration's backup: what there is
+    for name, mtime in (("v10.2000", 5000), ("v9.1000", 5001)):
+        (tmp_path / f"library.db.{name}.bak").write_bytes(b"a library")
+        os.utime(tmp_path / f"library.db.{name}.bak", (mtime, mtime))
+    assert newest_backup(path) == tmp_path / "library.db.v10.2000.bak"
+
+
 def test_the_backup_a_migration_took_is_kept_whatever_the_others_say(tmp_path):
     # Taken while the clock ran ahead, two older backups have names that say later.
     from player.store.connection import prune_backups
