@@ -21,7 +21,12 @@ from dataclasses import dataclass
 
 from segue_common.text import shown
 
-_DISC_FOLDER = re.compile(r"^(cd|dis[ck])[\s._-]*\d{1,2}$", re.I)
+_DISC_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+# "CD2", "Disc 2", "disk-3", and as rippers and shops name them too: "Disc One", "CD1 of 2",
+# "CD 2 - Bonus", "Disc 1 (Live)", "Disc 2: The B-Sides" (a word after the number only
+# behind a dash, colon or bracket, so that an album called "CD 2 Go" stays an album).
+_DISC_FOLDER = re.compile(r"^(?:cd|dis[ck])[\s._-]*(\d{1,2}|" + "|".join(_DISC_WORDS) + r")"
+                          r"(?:\s*(?:of|/)\s*\d{1,2})?(?:\s*[-\u2013:(\[].*)?$", re.I)
 _LEADING_NUMBER = re.compile(r"^(\d{1,3})(?:[\s._-]|$)")
 _DISC_TRACK = re.compile(r"^(\d)[-.](\d{2})(?:[\s._-]|$)")      # "1-03 Song": disc 1, track 3
 _SEPARATORS = ("/", "\\") if os.sep == "\\" else ("/",)
@@ -38,7 +43,8 @@ class TrackNames:
 
 
 def is_disc_folder(name: str) -> bool:
-    """``CD1``, ``Disc 2``, ``disk-3``: a folder holding one disc of an album."""
+    """``CD1``, ``Disc 2``, ``disk-3``, ``Disc One``, ``CD 2 - Bonus``: a folder holding one
+    disc of an album."""
     return bool(_DISC_FOLDER.match(name))
 
 
@@ -104,8 +110,10 @@ def path_numbers(path: str) -> tuple[int | None, int | None]:
     parts = _split(path)
     stem = _stem(parts[-1])
     disc = None
-    if len(parts) > 1 and _DISC_FOLDER.match(parts[-2]):
-        disc = int(re.sub(r"\D", "", parts[-2])) or None
+    named = _DISC_FOLDER.match(parts[-2]) if len(parts) > 1 else None
+    if named:
+        number = named.group(1).lower()
+        disc = (int(number) if number.isdigit() else _DISC_WORDS.index(number) + 1) or None
     both = _DISC_TRACK.match(stem)
     if both:
         return int(both.group(2)) or None, disc or int(both.group(1)) or None

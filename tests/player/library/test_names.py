@@ -40,3 +40,22 @@ def test_numbers_from_file_names_and_disc_folders():
     # A year, a number inside the name, a 0: no track number.
     for name in ("1985 Demo.mp3", "Song 2.mp3", "00 Hidden.mp3", "Overworld.mp3"):
         assert path_numbers(f"/m/Zelda/{name}") == (None, None)
+
+
+def test_disc_folders_as_rippers_and_shops_name_them_are_discs_of_one_album():
+    # Only "CD2" or "Disc 2" were taken for a disc: "Disc One", "CD 2 - Bonus" or "CD1 of 2"
+    # made each disc an album of its own (named after the folder), apart from its other discs.
+    from player.library.names import album_folder
+
+    for folder, disc in (("Disc One", 1), ("Disc Two", 2), ("CD1 of 2", 1), ("CD 2 - Bonus", 2),
+                         ("Disc 1 (Live)", 1), ("Disc 2: The B-Sides", 2), ("CD 1 [Remastered]", 1),
+                         ("disk-3", 3), ("CD10", 10)):
+        path = f"/m/Band/Box/{folder}/03 Song.flac"
+        assert path_numbers(path) == (3, disc), folder
+        assert album_folder(path) == "/m/Band/Box", folder
+        assert path_names(path, "/m")[1:] == ("Band", "Box"), folder
+    # Albums that only begin like a disc folder stay albums.
+    for folder in ("CD 2 Go", "Discography", "Disco 1", "CDs", "Disc Oneness"):
+        path = f"/m/Band/{folder}/03 Song.flac"
+        assert album_folder(path) == f"/m/Band/{folder}", folder
+        assert path_names(path, "/m")[2] == folder, folder
