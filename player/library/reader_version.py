@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 8
+READER_VERSION = 9
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -24,6 +24,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # a CUE sheet inside the tags: the album's tracks (a FLAC's Vorbis comment, WavPack's and
     # Monkey's Audio's APEv2 tag)
     8: frozenset({".flac", ".ogg", ".oga", ".wv", ".ape", ".tta"}),
+    9: frozenset({".flac"}),     # a FLAC's CUESHEET metadata block: the album's tracks too
 }
 
 

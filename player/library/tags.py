@@ -1105,7 +1105,7 @@ def read_tags(path: str) -> dict:
     """
     audio = info = aiff = None
     ogg_start = 0
-    flac_held = channels = ape_tags = played = None
+    flac_held = channels = ape_tags = played = flac_sheet = None
     chunk_tags: dict = {}
     try:
         with open_regular(path) as f:
@@ -1209,6 +1209,12 @@ def read_tags(path: str) -> dict:
         if channels:
             out["channels"] = channels
         tags = audio.tags
+        if isinstance(audio, FLAC) and getattr(audio, "cuesheet", None) is not None:
+            try:
+                flac_sheet = _flac_cuesheet(audio.cuesheet, tags, _int_info(info, "sample_rate"))
+            except Exception as exc:  # noqa: BLE001 - an odd block costs the sheet, never the track
+                log.warning("ignored the CUESHEET block of %r: %s: %s", path, type(exc).__name__, exc)
+                flac_sheet = None
     if tags is not None:
         try:
             _map_tags(tags, out)
@@ -1217,6 +1223,9 @@ def read_tags(path: str) -> dict:
             for key in list(out):
                 if key not in ("duration", "codec", "sample_rate", "channels", "bitrate"):
                     del out[key]
+    if error is None and isinstance(audio, FLAC) and flac_sheet is not None:
+        # (a CUESHEET comment, the sheet as the ripper wrote it, wins over the block)
+        out.setdefault("cuesheet", flac_sheet)
     if ape_tags is not None:
         # (it fills what an ID3 tag left empty: where both have a field, the ID3 tag's is kept)
         try:
@@ -1231,6 +1240,40 @@ def read_tags(path: str) -> dict:
     first = {field: out.pop(key, None) or out.get(field) for field, key in _FIRST.items()}
     out["match_key"] = match_key(first["artist"] or first["albumartist"], out.get("title"))
     return out
+
+
+_CUE_TRACK_KEY = re.compile(r"^cue_track(\d{1,3})_(title|performer)$")
+
+
+def _flac_cuesheet(block, tags, rate: int | None) -> str | None:
+    """The text of the sheet in a FLAC's CUESHEET metadata block (``flac --cuesheet``, CUETools),
+    for the scan to read as any sheet inside a file (see :mod:`player.library.cue`), or None
+    where it gives no audio track. The block has no titles: they come from the file's
+    per-track comments (``CUE_TRACK03_TITLE``), else the track is "Track 03". Its offsets are
+    in samples; a sheet counts in CD frames (1/75 s), which a CD's offsets are whole ones of."""
+    if not rate:
+        return None
+    named: dict[tuple[int, str], str] = {}
+    if isinstance(tags, VComment):
+        for key, value in list.__iter__(tags):
+            m = _CUE_TRACK_KEY.match(str(key).lower())
+            text = clean_text(value)
+            if m and text:
+                named.setdefault((int(m.group(1)), m.group(2).upper()), text)
+    lines = ['FILE "CUESHEET" WAVE']
+    for track in block.tracks:
+        # the lead-out (170 on a CD, 255 elsewhere) marks the end; a data track has no sound
+        starts = [i.index_offset for i in track.indexes if i.index_number == 1]
+        if track.track_number in (170, 255) or track.type != 0 or not starts:
+            continue
+        frames = round((track.start_offset + starts[0]) * 75 / rate)
+        lines.append(f"  TRACK {track.track_number:02d} AUDIO")
+        for field in ("TITLE", "PERFORMER"):
+            if (value := named.get((track.track_number, field))) is not None:
+                quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+                lines.append(f'    {field} "{quoted}"')
+        lines.append(f"    INDEX 01 {frames // 4500:02d}:{frames // 75 % 60:02d}:{frames % 75:02d}")
+    return "\n".join(lines) + "\n" if len(lines) > 1 else None
 
 
 def _stream_columns(path: str, audio, info, length: float, aiff: tuple[bytes, int | None] | None = None) -> dict:

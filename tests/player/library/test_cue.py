@@ -390,3 +390,49 @@ def test_a_library_scanned_before_sheets_inside_files_were_read_finds_their_trac
     progress = Scanner(store).scan()
     assert progress.reread == 1
     assert [r["title"] for r in store.tracks()] == ["First Song", "Second Song", "Third Song"]
+
+
+def _flac_cuesheet_block(audio, starts_s, *, rate: int = SR) -> None:
+    """Give ``audio`` a CUESHEET metadata block (as ``flac --cuesheet`` writes a CD's), its
+    tracks starting at ``starts_s``; track 2 has a gap (INDEX 00) before its INDEX 01."""
+    from mutagen.flac import FLAC, CueSheet, CueSheetTrack, CueSheetTrackIndex
+
+    flac = FLAC(str(audio))
+    block = CueSheet(None)
+    for number, start in enumerate(starts_s, 1):
+        track = CueSheetTrack(number, round(start * rate) - (588 * 75 if number == 2 else 0))
+        if number == 2:
+            track.indexes.append(CueSheetTrackIndex(0, 0))
+        track.indexes.append(CueSheetTrackIndex(1, 588 * 75 if number == 2 else 0))
+        block.tracks.append(track)
+    block.tracks.append(CueSheetTrack(170, flac.info.total_samples))     # the lead-out
+    flac.metadata_blocks.append(block)
+    flac.save()
+
+
+def test_a_flacs_cuesheet_block_makes_its_tracks_named_by_its_comments(tmp_path, store):
+    # A CD ripped to one FLAC with its sheet as a metadata block: the titles, where there
+    # are any, are in comments of their own (CUE_TRACKnn_TITLE); a track without is "Track NN".
+    music = tmp_path / "music"
+    audio = _album(music)
+    (music / "Album.cue").unlink()
+    _flac_cuesheet_block(audio, [0.0, 2.0, 3 + 36 / 75])
+    write_tags(audio, CUE_TRACK01_TITLE="First Song", CUE_TRACK02_TITLE='Say "When"',
+               CUE_TRACK02_PERFORMER="A Guest")
+    progress = Scanner(store).scan([str(music)])
+    assert progress.errors == 0 and store.track_by_path(str(audio)) is None
+    assert sorted(_rows(store), key=lambda row: row[4]) == [
+        ("First Song", "Tagged Artist", "Tagged Album", None, 1, 2.0),
+        ('Say "When"', "A Guest", "Tagged Album", None, 2, round(1 + 36 / 75, 3)),
+        ("Track 03", "Tagged Artist", "Tagged Album", None, 3, round(5 - 3 - 36 / 75, 3)),
+    ]
+    rows = sorted(store.tracks(), key=lambda r: r["track_no"])
+    assert [(r["cue_start_s"], r["cue_sheet"]) for r in rows] == [
+        (0.0, str(audio)), (2.0, str(audio)), (3 + 36 / 75, str(audio))]
+    ids = [r["id"] for r in rows]
+    assert Scanner(store).read_again([ids[2]]).same == 1
+
+    # a CUESHEET comment (the ripper's own sheet, with its titles) wins over the block
+    write_tags(audio, cuesheet=_sheet("Album.flac"))
+    Scanner(store).scan()
+    assert sorted(r["title"] for r in store.tracks()) == ["First Song", "Second Song", "Third Song"]
