@@ -7,6 +7,9 @@ plays are logged like any other; an audio file that cannot be
 read is stored with its error (the decoder gives the final word when it is played). A
 file of another kind is left out with its reason, and nothing is stored for it: an error
 row outside every library folder would stay in the library's count for good.
+
+An album in one file with its CUE sheet (beside it, or inside its tags) is the sheet's tracks
+there too, as a scan lists it inside the library, and the sheet opened gives them as well.
 """
 
 from __future__ import annotations
@@ -14,8 +17,9 @@ from __future__ import annotations
 import os
 import re
 
-from player.library.cue import audio_path
+from player.library.cue import CueError, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.scanner import change_time, holds_another_song, walk_audio
+from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 
 
@@ -32,7 +36,61 @@ def files_in(path: str) -> list[str]:
             return read_playlist(path).paths
         except PlaylistFileError:
             pass
+    if path.lower().endswith(".cue"):
+        # A CUE sheet: its audio files (each then the sheet's tracks in it, see
+        # _tracks_of). One that cannot be used gives itself, and its reason.
+        try:
+            return [os.path.normpath(os.path.abspath(audio)) for audio in audio_files(read_sheet(path), path)]
+        except CueError:
+            pass
     return [os.path.abspath(path)]
+
+
+def _sheets_beside(folder: str) -> dict:
+    """``audio file -> (sheet path, sheet, its tracks in that file)`` of the CUE sheets in
+    ``folder``, as a scan reads them: the first by name of two naming one file, a file
+    given one track (a rip of a file per track) left to be that track, a sheet that cannot
+    be used left out (its file stays one track)."""
+    try:
+        names = sorted(name for name in os.listdir(folder)
+                       if name.lower().endswith(".cue") and not skipped_name(name))
+    except OSError:
+        return {}
+    covered: dict = {}
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            sheet = read_sheet(path)
+            files = audio_files(sheet, path)
+        except CueError:
+            continue
+        for audio, tracks in files.items():
+            if len(tracks) > 1:
+                covered.setdefault(os.path.normpath(audio), (path, sheet, tracks))
+    return covered
+
+
+def _sheet_rows(path: str, row: dict, beside: dict) -> list[dict] | None:
+    """The rows of the tracks a CUE sheet makes of the file ``path`` opened (``row``: its
+    file's row as read, its tags), the sheet beside it winning over one inside its tags; or
+    None where it has none, or one that does not fit it (it is then one track). ``beside``:
+    :func:`_sheets_beside` of each folder asked, kept over one opening of many files."""
+    text = row.pop("cuesheet", None)
+    if row.get("last_error") is not None:
+        return None
+    folder = os.path.dirname(path)
+    if folder not in beside:
+        beside[folder] = _sheets_beside(folder)
+    try:
+        sheet_path, sheet, tracks = beside[folder].get(os.path.normpath(path)) or (path, parse_sheet(text or ""), None)
+        rows = track_rows(sheet, sheet_path, path, tracks or sheet.tracks, row)
+    except CueError:
+        return None
+    if len(rows) < 2:
+        return None
+    for track in rows:
+        track.update({key: row[key] for key in ("size", "mtime_ns", "ctime_ns")})
+    return rows
 
 
 def _same_files(store, stats: dict[str, os.stat_result]) -> dict[str, list[int]]:
@@ -72,7 +130,7 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
 def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
     """``([(path, track id)] in the order of paths, problems)``: see :func:`track_ids_for_paths`."""
     rows, problems, todo = [], [], []
-    sheets = {}
+    sheets, beside, in_sheets = {}, {}, set()
     for path in paths:
         # An album in one file with its CUE sheet (the file, or the sheet, opened): its tracks.
         if ids := store.sheet_track_ids(path):
@@ -97,14 +155,27 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
         try:
             row.update(read_tags(path))
         except TagReadError as exc:
+            if path.lower().endswith(".cue"):
+                try:
+                    audio_files(read_sheet(path), path)
+                except CueError as why:
+                    problems.append((path, f"CUE sheet not used: {why}"))
+                    continue
             if os.path.splitext(path)[1].lower() not in AUDIO_EXTENSIONS:
                 problems.append((path, f"not an audio file ({exc})"))
                 continue
             row["last_error"] = str(exc)
+        if (tracks := _sheet_rows(path, row, beside)) is not None:
+            # An album in one file with its sheet: the sheet's tracks, not the file.
+            rows += tracks
+            in_sheets.add(path)
+            continue
         if stored is not None and stored["last_error"] is None and holds_another_song(stored, row):
             store.detach_replaced(stored["id"])
         rows.append(row)
     store.upsert_tracks(rows)
+    for path in in_sheets:
+        sheets[path] = store.sheet_track_ids(path)
     found = []
     for p in paths:
         if p in sheets:

@@ -436,3 +436,38 @@ def test_a_flacs_cuesheet_block_makes_its_tracks_named_by_its_comments(tmp_path,
     write_tags(audio, cuesheet=_sheet("Album.flac"))
     Scanner(store).scan()
     assert sorted(r["title"] for r in store.tracks()) == ["First Song", "Second Song", "Third Song"]
+
+
+def test_an_album_in_one_file_outside_the_library_opened_plays_its_sheets_tracks(tmp_path, store):
+    # Opened from a download folder (segue Album.cue, "Open with", a drop): its tracks are
+    # added outside any library folder, as a file opened there is, each a range of the file.
+    from player.library.open_files import tracks_for
+
+    Scanner(store).scan([str(tmp_path / "music")])
+    away = tmp_path / "Downloads" / "The Band"
+    audio = _album(away)
+    ids, problems = tracks_for(store, [str(away / "Album.cue")])
+    assert problems == [] and len(ids) == 3
+    rows = [store.track(i) for i in ids]
+    assert [(r["title"], r["track_no"], r["folder_id"], r["cue_start_s"]) for r in rows] == [
+        ("First Song", 1, None, 0.0), ("Second Song", 2, None, 2.0), ("Third Song", 3, None, 3 + 37 / 75)]
+    assert {audio_path(r) for r in rows} == {str(audio)} and store.track_by_path(str(audio)) is None
+    # the file, its folder or the sheet again: the same tracks, nothing added
+    assert tracks_for(store, [str(audio)]) == (ids, [])
+    assert tracks_for(store, [str(away)]) == (ids, [])
+    assert tracks_for(store, [str(away / "Album.cue")]) == (ids, [])
+    assert len(store.tracks(include_missing=True)) == 3
+
+    # a FLAC with the sheet inside it (its CUESHEET block), opened alone
+    other = tmp_path / "Other"
+    inside = _album(other)
+    (other / "Album.cue").unlink()
+    _flac_cuesheet_block(inside, [0.0, 2.0, 3 + 36 / 75])
+    ids, problems = tracks_for(store, [str(inside)])
+    assert problems == [] and [store.track(i)["title"] for i in ids] == ["Track 01", "Track 02", "Track 03"]
+
+    # a sheet that cannot be used says why, and stores nothing
+    (other / "Broken.cue").write_text('FILE "Gone.flac" WAVE\nTRACK 01 AUDIO\nINDEX 01 00:00:00\n', encoding="utf-8")
+    assert tracks_for(store, [str(other / "Broken.cue")]) == (
+        [], [(str(other / "Broken.cue"), "CUE sheet not used: the audio file it names, 'Gone.flac', is not there")])
+    assert len(store.tracks(include_missing=True)) == 6

@@ -143,3 +143,27 @@ def test_files_dropped_on_a_playlist_are_added_to_it_not_played(qtbot, scanned, 
     qtbot.wait(300)
     assert window.player.current_track_id is None and not _queued(window)        # nothing played
     assert "Added 1 song to Evening" in window.statusBar().currentMessage()
+
+
+def test_a_cue_sheet_dropped_from_outside_the_library_plays_its_tracks(qtbot, scanned, make_window, tmp_path):
+    # An album in one file with its sheet, dropped from a download folder: it said "not an
+    # audio file" (and its file, dropped, played as one long track).
+    import numpy as np
+
+    from tests.audiogen import tone, write_audio
+
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    away = tmp_path / "Downloads" / "Live"
+    away.mkdir(parents=True)
+    audio = write_audio(away / "Live.flac", np.concatenate([tone(2.0, freq=f) for f in (440.0, 660.0, 880.0)]), 44100)
+    (away / "Live.cue").write_text(
+        'PERFORMER "The Band"\nTITLE "Live"\nFILE "Live.wav" WAVE\n'
+        + "".join(f'  TRACK 0{n} AUDIO\n    TITLE "Part {n}"\n    INDEX 01 00:0{2 * (n - 1)}:00\n' for n in (1, 2, 3)),
+        encoding="utf-8")
+    assert _drop(window.library.table.viewport(), _file_manager_drag([os.fsencode(away / "Live.cue")]))
+    qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
+    playing = [window.player.current_track_id, *_queued(window)]
+    assert [scanned.track(i)["title"] for i in playing] == ["Part 1", "Part 2", "Part 3"]
+    assert {scanned.track(i)["path"] for i in playing} == {f"{audio}#01", f"{audio}#02", f"{audio}#03"}
+    assert "Could not open" not in window.statusBar().currentMessage()
