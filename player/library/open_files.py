@@ -70,19 +70,26 @@ def _sheets_beside(folder: str) -> dict:
     return covered
 
 
+def _sheet_beside(path: str, beside: dict) -> tuple | None:
+    """``(sheet path, sheet, its tracks)`` of the sheet beside the file ``path`` that makes
+    tracks of it, or None; ``beside``: :func:`_sheets_beside` of each folder asked, kept over
+    one opening of many files."""
+    folder = os.path.dirname(path)
+    if folder not in beside:
+        beside[folder] = _sheets_beside(folder)
+    return beside[folder].get(os.path.normpath(path))
+
+
 def _sheet_rows(path: str, row: dict, beside: dict) -> list[dict] | None:
     """The rows of the tracks a CUE sheet makes of the file ``path`` opened (``row``: its
     file's row as read, its tags), the sheet beside it winning over one inside its tags; or
     None where it has none, or one that does not fit it (it is then one track). ``beside``:
-    :func:`_sheets_beside` of each folder asked, kept over one opening of many files."""
+    as for :func:`_sheet_beside`."""
     text = row.pop("cuesheet", None)
     if row.get("last_error") is not None:
         return None
-    folder = os.path.dirname(path)
-    if folder not in beside:
-        beside[folder] = _sheets_beside(folder)
     try:
-        sheet_path, sheet, tracks = beside[folder].get(os.path.normpath(path)) or (path, parse_sheet(text or ""), None)
+        sheet_path, sheet, tracks = _sheet_beside(path, beside) or (path, parse_sheet(text or ""), None)
         rows = track_rows(sheet, sheet_path, path, tracks or sheet.tracks, row)
     except CueError:
         return None
@@ -144,7 +151,10 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
                 problems.append((path, exc.strerror or str(exc)))
             continue                     # (a track stays: the decoder says why it cannot play)
         if stored is not None and (stored["folder_id"] is not None
-                                   or (stored["size"], stored["mtime_ns"]) == (st.st_size, st.st_mtime_ns)):
+                                   or (stored["size"], stored["mtime_ns"]) == (st.st_size, st.st_mtime_ns)
+                                   and not _sheet_beside(path, beside)):
+            # (an album in one file opened before its sheet was read there, or put beside it,
+            # was one long track: its sheet's tracks now, the old track kept with its plays)
             continue
         todo.append((path, stored, st))
     known = _same_files(store, {path: st for path, stored, st in todo if stored is None})

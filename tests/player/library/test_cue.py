@@ -471,3 +471,20 @@ def test_an_album_in_one_file_outside_the_library_opened_plays_its_sheets_tracks
     assert tracks_for(store, [str(other / "Broken.cue")]) == (
         [], [(str(other / "Broken.cue"), "CUE sheet not used: the audio file it names, 'Gone.flac', is not there")])
     assert len(store.tracks(include_missing=True)) == 6
+
+
+def test_an_album_file_opened_as_one_track_plays_its_sheets_tracks_once_the_sheet_is_beside_it(tmp_path, store):
+    # Opened before its sheet was there (or before sheets were read outside the library), it
+    # was one long track; unchanged, it was never looked at again.
+    from player.library.open_files import tracks_for
+
+    away = tmp_path / "Downloads"
+    audio = _album(away)
+    os.rename(away / "Album.cue", tmp_path / "Album.cue")
+    (whole,), _ = tracks_for(store, [str(audio)])
+    store.start_play(whole)
+    os.rename(tmp_path / "Album.cue", away / "Album.cue")
+    ids, problems = tracks_for(store, [str(audio)])
+    assert problems == [] and [store.track(i)["title"] for i in ids] == ["First Song", "Second Song", "Third Song"]
+    assert [p["track_id"] for p in store.plays()] == [whole]         # the old track keeps its play
+    assert tracks_for(store, [str(audio)]) == (ids, [])
