@@ -251,6 +251,7 @@ def run_gui(args=None) -> int:
         return 0
     store = _open_store()
     if store is None:
+        instance.release()
         return EXIT_DATA
     try:
         window = MainWindow(store, engine_factory=default_engine_factory(store))
@@ -260,10 +261,13 @@ def run_gui(args=None) -> int:
         box.setTextFormat(Qt.PlainText)
         box.exec()
         store.close()
+        instance.release()
         return status
     if os.environ.get("SEGUE_NO_RECOMMENDER", "") != "1":
         window.enable_intelligence(analyse=os.environ.get("SEGUE_NO_ANALYSIS", "") != "1")
     instance.activated.connect(lambda message: _second_launch(window, message))
+    # A launch while the window closes waits for it to be gone and opens its own with its files.
+    app.lastWindowClosed.connect(instance.stop_answering)
     _close_on_signals(window)
     window.show()
     if getattr(args, "open", None):
@@ -279,6 +283,7 @@ def run_gui(args=None) -> int:
     except Exception as exc:  # noqa: BLE001 - media keys are a nicety, never a reason not to start
         log.info("MPRIS not available: %s", exc)
     status = app.exec()
+    instance.stop_answering()
     wait_all(5000)
     store.close()
     instance.release()

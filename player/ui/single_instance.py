@@ -8,6 +8,12 @@ network module is loaded or shipped) guarded by a key only this user can read. A
 launch finds the lock held, connects, sends its arguments as one JSON message, and
 exits. The first window raises itself and acts on them (``--open`` files are played).
 
+"ok" is answered only once the window's event loop has taken the message: a window that
+is closing (its loop ended; it saves and lets the learner go, which takes seconds) stops
+answering, and the later launch waits for the lock instead and opens its own window with
+its files, which were otherwise lost. The key exchange is done here, with a time limit:
+a client that connects and says nothing would hold every later launch out.
+
 Command-line commands (``segue scan``, ``segue play``...) take no lock: SQLite's WAL
 and the busy timeout keep their writes safe beside a running window.
 """
@@ -19,19 +25,24 @@ import json
 import logging
 import os
 import secrets
+import socket
 import sys
 import tempfile
 import threading
 import time
-from multiprocessing.connection import Client, Listener
+from multiprocessing.connection import Client, Listener, answer_challenge, deliver_challenge
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal, Slot
 
 log = logging.getLogger(__name__)
 
-#: how long a second launch keeps trying while the first one is still starting
+#: how long a second launch keeps trying while the first one is still starting, or closing
 FIRST_START_WAIT_S = 10.0
+#: how long the window waits for a later launch's key and message (a real one takes milliseconds)
+TALK_TIMEOUT_S = 3.0
+#: how long a message may wait for the window's event loop before the later launch is told no
+DELIVERY_WAIT_S = 3.0
 
 
 def address(data_dir: str | os.PathLike) -> str:
@@ -46,6 +57,34 @@ def address(data_dir: str | os.PathLike) -> str:
     return str(folder / name)
 
 
+class _Patient:
+    """A connection whose reads give up after a while: multiprocessing's key exchange reads
+    with no time limit, so one client that connected and never spoke blocked the window's
+    listening for good."""
+
+    def __init__(self, conn, timeout: float):
+        self._conn = conn
+        self._timeout = timeout
+
+    def send_bytes(self, data: bytes) -> None:
+        self._conn.send_bytes(data)
+
+    def recv_bytes(self, maxlength: int | None = None) -> bytes:
+        if not self._conn.poll(self._timeout):
+            raise TimeoutError(f"nothing said in {self._timeout:g} s")
+        return self._conn.recv_bytes(maxlength)
+
+
+class _Handover:
+    """One later launch's message on its way to the GUI thread: taken by the window, or
+    dropped (the window closed, or its loop did not take it in time), never both."""
+
+    def __init__(self, message: dict):
+        self.message = message
+        self.state = "waiting"
+        self.settled = threading.Event()
+
+
 class SingleInstance(QObject):
     """``claim()`` True: this is the first window (``activated`` then carries later launches'
     arguments, on the GUI thread). False: another window has this library and now has them."""
@@ -54,7 +93,7 @@ class SingleInstance(QObject):
     # a dict signal goes through Qt's strings, which drop the undecodable bytes of a file name
     # that is not UTF-8 (held as lone surrogates), and the file is then not found.
     activated = Signal(object)
-    _received = Signal(object)      # from the listening thread
+    _received = Signal(object)      # a _Handover, from the listening thread
 
     def __init__(self, data_dir: str | os.PathLike, parent: QObject | None = None):
         super().__init__(parent)
@@ -64,7 +103,10 @@ class SingleInstance(QObject):
         self._lock = QLockFile(str(self.data_dir / "window.lock"))
         self._lock.setStaleLockTime(0)          # stale only when its process is gone
         self._listener: Listener | None = None
+        self._key = b""
         self._thread: threading.Thread | None = None
+        self._gate = threading.Lock()           # orders a handover against closing
+        self._closing = False
         self._received.connect(self._deliver)   # queued: this object lives on the GUI thread
 
     def claim(self, message: dict) -> bool:
@@ -75,8 +117,13 @@ class SingleInstance(QObject):
             # No lock possible here (a read-only folder): nothing to share; the store will say why.
             log.info("no single-instance lock in %s (error %s)", self.data_dir, self._lock.error())
             return True
+        # The window may be starting (not listening yet) or closing (no longer answering, the
+        # lock still held while it saves): ask it, and take the lock as soon as it is let go.
         deadline = time.monotonic() + FIRST_START_WAIT_S
         while not self._send(message):
+            if self._lock.tryLock(0):
+                self._listen()
+                return True
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Segue is already running on this library (lock {self.data_dir / 'window.lock'}) "
                                    "but does not answer; close it, or end it if it hangs")
@@ -91,58 +138,119 @@ class SingleInstance(QObject):
                 f.write(key)
             if sys.platform != "win32" and os.path.exists(self.address):
                 os.unlink(self.address)         # a socket left by a window that crashed
-            self._listener = Listener(self.address, authkey=key)
+            # No authkey here: the key is checked in _talk, with a time limit.
+            self._listener = Listener(self.address, authkey=None)
         except OSError as exc:
             log.warning("cannot listen for later launches (%s); they will wait for this window", exc)
             return
-        self._thread = threading.Thread(target=self._serve, name="segue-single-instance", daemon=True)
+        self._key = key
+        self._thread = threading.Thread(target=self._serve, args=(self._listener,),
+                                        name="segue-single-instance", daemon=True)
         self._thread.start()
 
-    def _serve(self) -> None:
-        listener = self._listener
-        while listener is not None and self._listener is listener:
+    def _serve(self, listener: Listener) -> None:
+        while not self._closing:
             try:
                 conn = listener.accept()
-            except (OSError, EOFError):
-                if self._listener is not listener:
-                    return                      # closed by release()
-                continue                        # a client that failed the key, or went away
-            except Exception:  # noqa: BLE001 - multiprocessing's AuthenticationError and kin
+            except OSError:
+                if self._closing:
+                    return                      # closed by stop_answering()
                 continue
+            with conn:
+                if self._closing:
+                    return                      # (the connection that woke it to close)
+                try:
+                    self._talk(conn)
+                except Exception as exc:  # noqa: BLE001 - a wrong key, silence, a bad message: the next one
+                    log.info("a later launch's message was not taken: %r", exc)
+
+    def _talk(self, conn) -> None:
+        patient = _Patient(conn, TALK_TIMEOUT_S)
+        deliver_challenge(patient, self._key)
+        answer_challenge(patient, self._key)
+        message = json.loads(patient.recv_bytes(1 << 20).decode("utf-8", "surrogateescape"))
+        if isinstance(message, dict) and self._hand_over(message):
+            conn.send_bytes(b"ok")
+        # Otherwise no answer: the later launch asks again, or waits for the lock.
+
+    def _hand_over(self, message: dict) -> bool:
+        """Whether the window's event loop took ``message`` (listening thread)."""
+        handover = _Handover(message)
+        with self._gate:
+            if self._closing:
+                return False
             try:
-                with conn:
-                    if conn.poll(5):
-                        message = json.loads(conn.recv_bytes(1 << 20).decode("utf-8", "surrogateescape"))
-                        conn.send_bytes(b"ok")
-                        if isinstance(message, dict):
-                            self._received.emit(message)
-            except (OSError, EOFError, ValueError) as exc:
-                log.info("a later launch's message was lost: %s", exc)
+                self._received.emit(handover)
+            except RuntimeError:                # this object is gone: the window closed
+                return False
+        deadline = time.monotonic() + DELIVERY_WAIT_S
+        while not handover.settled.wait(0.1):
+            if self._closing or time.monotonic() > deadline:
+                break
+        with self._gate:
+            if handover.state == "waiting":
+                handover.state = "dropped"      # if the loop gets to it later, it is not acted on
+            return handover.state == "taken"
 
     @Slot(object)
-    def _deliver(self, message: dict) -> None:
-        self.activated.emit(message)
+    def _deliver(self, handover: _Handover) -> None:
+        with self._gate:
+            if handover.state != "waiting" or self._closing:
+                handover.state = "dropped"
+                handover.settled.set()
+                return
+            handover.state = "taken"
+            handover.settled.set()
+        self.activated.emit(handover.message)
 
     def _send(self, message: dict) -> bool:
         try:
             key = self._key_file.read_bytes()
-            with Client(self.address, authkey=key) as conn:
-                conn.send_bytes(json.dumps(message, ensure_ascii=True).encode("ascii"))
-                return conn.poll(5) and conn.recv_bytes() == b"ok"
+            # The key exchange with a time limit too: a window that hangs is reported, not waited on for ever.
+            with Client(self.address, authkey=None) as conn:
+                patient = _Patient(conn, TALK_TIMEOUT_S + DELIVERY_WAIT_S + 2)
+                answer_challenge(patient, key)
+                deliver_challenge(patient, key)
+                patient.send_bytes(json.dumps(message, ensure_ascii=True).encode("ascii"))
+                return patient.recv_bytes(16) == b"ok"
         except Exception as exc:  # noqa: BLE001 - not listening yet, a stale key: try again
             log.debug("no answer from the first window yet: %s", exc)
             return False
 
-    def release(self) -> None:
+    def stop_answering(self) -> None:
+        """The window is closing: later launches are no longer told "ok" (they wait for the
+        lock), and nothing reaches this object from the listening thread after it is gone."""
+        with self._gate:
+            self._closing = True
         listener, self._listener = self._listener, None
-        if listener is not None:
+        if listener is None:
+            return
+        _wake(listener.address)
+        try:
+            listener.close()
+        except OSError:
+            pass
+        if sys.platform != "win32":
             try:
-                listener.close()
+                os.unlink(self.address)         # no later launch finds it
             except OSError:
                 pass
-            if sys.platform != "win32":
-                try:
-                    os.unlink(self.address)
-                except OSError:
-                    pass
+
+    def release(self) -> None:
+        self.stop_answering()
         self._lock.unlock()
+
+
+def _wake(where: str) -> None:
+    """Connect once, so that the listening thread's accept() returns and sees it is to end:
+    closing the listener does not wake it on Linux. Never waits: a full queue of connections
+    means the thread has one to take already."""
+    if sys.platform == "win32":
+        try:
+            Client(where, authkey=None).close()     # a named pipe: waits a second at most
+        except OSError:
+            pass
+        return
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.setblocking(False)
+        sock.connect_ex(where)

@@ -197,3 +197,90 @@ def test_a_terminal_signal_closes_the_window_as_its_close_button_does(segue_home
         conn.close()
     assert ended == ["stopped"]
     assert not Path(address(segue_home)).exists()          # the next launch is a first one
+
+
+def test_a_launch_while_the_window_closes_waits_for_it_and_opens_its_own(segue_home, tmp_path, qapp):
+    # The window here is this test's: its event loop has ended, as a closing window's has
+    # while it saves and lets the learner go. It said "ok" to a second launch all the same,
+    # and the files given were lost: no loop was left to act on them.
+    from player.ui.single_instance import SingleInstance
+
+    song = write_track(tmp_path / "elsewhere", "late", fmt="flac", seconds=3.0, tags={"title": "Late"})
+    closing = SingleInstance(segue_home)
+    assert closing.claim({"argv": [], "cwd": str(tmp_path), "open": []})
+    getattr(closing, "stop_answering", lambda: None)()      # what the window does once its loop ends
+    second = subprocess.Popen([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT,
+                              env=_env(segue_home), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        try:
+            second.wait(6)                  # (time for it to start and ask the closing window)
+        except subprocess.TimeoutExpired:
+            pass
+        closing.release()                   # the window is gone
+        assert second.poll() is None, "the later launch ended: " + second.stderr.read().decode()
+        _wait_listening(segue_home, second)
+        assert _wait_played(segue_home / "library.db", "Late") == 1    # its own window plays its file
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)
+        second.stderr.close()
+
+
+def test_a_client_that_connects_and_says_nothing_does_not_hold_later_launches_out(segue_home, tmp_path):
+    from multiprocessing.connection import Client
+
+    from player.ui.single_instance import address
+
+    song = write_track(tmp_path / "elsewhere", "song", fmt="flac", seconds=3.0, tags={"title": "Song"})
+    first = _window(segue_home)
+    try:
+        _wait_listening(segue_home, first)
+        silent = Client(address(segue_home))        # connects, never gives the key
+        try:
+            second = subprocess.run([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT,
+                                    env=_env(segue_home), capture_output=True, text=True, timeout=60)
+        finally:
+            silent.close()
+        assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+        assert _wait_played(segue_home / "library.db", "Song") == 1      # the first window plays it
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(30)
+        first.stderr.close()
+
+
+_LATE_MESSAGE = """
+import json, sys, threading
+from multiprocessing.connection import Client
+from pathlib import Path
+import shiboken6
+from PySide6.QtCore import QCoreApplication
+from player.ui.single_instance import SingleInstance
+
+app = QCoreApplication([])
+home = Path(sys.argv[1])
+window = SingleInstance(home)
+assert window.claim({})
+late = Client(window.address, authkey=(home / "window.key").read_bytes())
+window.release()
+shiboken6.delete(window)                        # the window's objects go as the process ends
+late.send_bytes(json.dumps({"argv": [], "cwd": "/", "open": ["/music/late.flac"]}).encode())
+try:
+    print(late.recv_bytes().decode() if late.poll(5) else "no answer", flush=True)
+except (EOFError, OSError):
+    print("no answer", flush=True)                 # (the connection was closed)
+for thread in threading.enumerate():
+    if thread.name == "segue-single-instance":
+        thread.join(10)                         # (what it does with the message is seen)
+"""
+
+
+def test_a_message_that_comes_as_the_window_goes_is_refused_and_nothing_is_raised(segue_home):
+    # The later launch must not be told "ok" (its files would be lost: it waits for the lock
+    # instead), and the listening thread raised a RuntimeError, emitting on the deleted window.
+    out = subprocess.run([sys.executable, "-c", _LATE_MESSAGE, str(segue_home)], cwd=ROOT, env=_env(segue_home),
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "no answer"
+    assert "Traceback" not in out.stderr and "Exception" not in out.stderr, out.stderr
