@@ -282,6 +282,7 @@ def run_gui(args=None) -> int:
         window.mpris = start_mpris(window)
     except Exception as exc:  # noqa: BLE001 - media keys are a nicety, never a reason not to start
         log.info("MPRIS not available: %s", exc)
+    instance.ready()                    # later launches' files are acted on from here
     status = app.exec()
     instance.stop_answering()
     wait_all(5000)

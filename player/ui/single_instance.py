@@ -43,6 +43,11 @@ FIRST_START_WAIT_S = 10.0
 TALK_TIMEOUT_S = 3.0
 #: how long a message may wait for the window's event loop before the later launch is told no
 DELIVERY_WAIT_S = 3.0
+#: how often a later launch is told to keep waiting while the window is still starting
+STARTING_NOTE_S = 1.0
+#: how long a later launch waits for a window that is still starting (opening its library can
+#: take minutes, or wait on the user in a dialog) before it says the window does not answer
+STARTING_WAIT_S = 120.0
 
 
 def address(data_dir: str | os.PathLike) -> str:
@@ -87,7 +92,8 @@ class _Handover:
 
 class SingleInstance(QObject):
     """``claim()`` True: this is the first window (``activated`` then carries later launches'
-    arguments, on the GUI thread). False: another window has this library and now has them."""
+    arguments, on the GUI thread, once ``ready()`` says the window acts on them). False:
+    another window has this library and now has them."""
 
     # {"argv": [...], "cwd": "...", "open": [...]} from a second launch. Passed as Python objects:
     # a dict signal goes through Qt's strings, which drop the undecodable bytes of a file name
@@ -107,6 +113,8 @@ class SingleInstance(QObject):
         self._thread: threading.Thread | None = None
         self._gate = threading.Lock()           # orders a handover against closing
         self._closing = False
+        self._ready = False                     # the window acts on later launches (see ready())
+        self._early: list[_Handover] = []       # messages taken in before then (GUI thread)
         self._received.connect(self._deliver)   # queued: this object lives on the GUI thread
 
     def claim(self, message: dict) -> bool:
@@ -169,11 +177,11 @@ class SingleInstance(QObject):
         deliver_challenge(patient, self._key)
         answer_challenge(patient, self._key)
         message = json.loads(patient.recv_bytes(1 << 20).decode("utf-8", "surrogateescape"))
-        if isinstance(message, dict) and self._hand_over(message):
+        if isinstance(message, dict) and self._hand_over(message, conn):
             conn.send_bytes(b"ok")
         # Otherwise no answer: the later launch asks again, or waits for the lock.
 
-    def _hand_over(self, message: dict) -> bool:
+    def _hand_over(self, message: dict, conn) -> bool:
         """Whether the window's event loop took ``message`` (listening thread)."""
         handover = _Handover(message)
         with self._gate:
@@ -183,17 +191,43 @@ class SingleInstance(QObject):
                 self._received.emit(handover)
             except RuntimeError:                # this object is gone: the window closed
                 return False
-        deadline = time.monotonic() + DELIVERY_WAIT_S
-        while not handover.settled.wait(0.1):
-            if self._closing or time.monotonic() > deadline:
-                break
-        with self._gate:
-            if handover.state == "waiting":
-                handover.state = "dropped"      # if the loop gets to it later, it is not acted on
-            return handover.state == "taken"
+        try:
+            # A window still starting (opening its library, building itself) takes the message
+            # once it is up, however long that is: the later launch is told to keep waiting,
+            # not "no", or it gave up after a few seconds and said the window did not answer.
+            deadline = note = time.monotonic() + DELIVERY_WAIT_S
+            while not handover.settled.wait(0.1):
+                if self._closing:
+                    break
+                now = time.monotonic()
+                if not self._ready:
+                    deadline = now + DELIVERY_WAIT_S
+                    if now > note:
+                        note = now + STARTING_NOTE_S
+                        conn.send_bytes(b"wait")
+                elif now > deadline:
+                    break
+        finally:
+            with self._gate:
+                if handover.state == "waiting":
+                    handover.state = "dropped"  # if the loop gets to it later, it is not acted on
+        return handover.state == "taken"
+
+    @Slot()
+    def ready(self) -> None:
+        """The window is up and acts on ``activated``: the messages that came while it was
+        starting are handed on now. Until then a nested event loop (a dialog while the library
+        opens) would have taken them with nothing connected to act on them."""
+        self._ready = True
+        early, self._early = self._early, []
+        for handover in early:
+            self._deliver(handover)
 
     @Slot(object)
     def _deliver(self, handover: _Handover) -> None:
+        if not self._ready and handover.state == "waiting" and not self._closing:
+            self._early.append(handover)
+            return
         with self._gate:
             if handover.state != "waiting" or self._closing:
                 handover.state = "dropped"
@@ -212,7 +246,11 @@ class SingleInstance(QObject):
                 answer_challenge(patient, key)
                 deliver_challenge(patient, key)
                 patient.send_bytes(json.dumps(message, ensure_ascii=True).encode("ascii"))
-                return patient.recv_bytes(16) == b"ok"
+                answer = patient.recv_bytes(16)
+                deadline = time.monotonic() + STARTING_WAIT_S
+                while answer == b"wait" and time.monotonic() < deadline:
+                    answer = patient.recv_bytes(16)     # the window is still starting
+                return answer == b"ok"
         except Exception as exc:  # noqa: BLE001 - not listening yet, a stale key: try again
             log.debug("no answer from the first window yet: %s", exc)
             return False

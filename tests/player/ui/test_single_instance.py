@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -284,3 +285,66 @@ def test_a_message_that_comes_as_the_window_goes_is_refused_and_nothing_is_raise
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "no answer"
     assert "Traceback" not in out.stderr and "Exception" not in out.stderr, out.stderr
+
+
+_SLOW_START = """
+import json, sys, time
+from pathlib import Path
+from PySide6.QtCore import QCoreApplication, QTimer
+from player.ui import single_instance
+
+single_instance.DELIVERY_WAIT_S = 0.5           # (a window that is up takes a message at once)
+app = QCoreApplication([])
+home = Path(sys.argv[1])
+window = single_instance.SingleInstance(home)
+assert window.claim({})
+while not (home / "up").exists():               # opening the library: a dialog's loop runs meanwhile
+    app.processEvents()
+    time.sleep(0.05)
+got = []
+window.activated.connect(got.append)
+getattr(window, "ready", lambda: None)()
+poll = QTimer()
+poll.timeout.connect(lambda: got and app.quit())
+poll.start(50)
+QTimer.singleShot(30000, app.quit)
+app.exec()
+print(json.dumps(got), flush=True)
+window.release()
+"""
+
+
+def test_a_launch_while_the_first_window_is_still_starting_waits_for_it(segue_home, qapp, monkeypatch):
+    # A window opening a big library (or asking about a damaged one) takes longer than a
+    # launch's patience: the launch said the window did not answer, and its files were lost.
+    # A dialog's event loop meanwhile took the message with nothing connected to act on it.
+    import threading
+
+    from player.ui import single_instance
+
+    first = subprocess.Popen([sys.executable, "-c", _SLOW_START, str(segue_home)], cwd=ROOT, env=_env(segue_home),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_listening(segue_home, first)
+        monkeypatch.setattr(single_instance, "FIRST_START_WAIT_S", 1.0)
+        outcome = []
+
+        def launch():
+            try:
+                outcome.append(single_instance.SingleInstance(segue_home).claim({"open": ["/music/early.flac"]}))
+            except RuntimeError as exc:
+                outcome.append(exc)
+
+        later = threading.Thread(target=launch)
+        later.start()
+        later.join(8)                   # longer than the launch's own patience, and the window's
+        assert outcome == [], f"the launch did not wait for the starting window: {outcome}"
+        (segue_home / "up").touch()     # the window is up
+        later.join(60)
+        assert outcome == [False]       # handed over, no window of its own
+        out, err = first.communicate(timeout=60)
+        assert json.loads(out) == [{"open": ["/music/early.flac"]}], err
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
