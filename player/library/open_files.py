@@ -136,7 +136,7 @@ def track_ids_for_paths(store, paths: list[str]) -> tuple[list[int], list[tuple[
 
 def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tuple[str, str]]]:
     """``([(path, track id)] in the order of paths, problems)``: see :func:`track_ids_for_paths`."""
-    rows, problems, todo = [], [], []
+    rows, problems, todo, replaced = [], [], [], []
     sheets, beside, in_sheets = {}, {}, set()
     for path in paths:
         # An album in one file with its CUE sheet (the file, or the sheet, opened): its tracks.
@@ -179,11 +179,16 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
             # An album in one file with its sheet: the sheet's tracks, not the file.
             rows += tracks
             in_sheets.add(path)
+            if stored is not None:
+                # The file's one long track of before is missing, with its plays, as a scan
+                # leaves it: listed, it stood beside its own tracks as a song of its own.
+                replaced.append(stored["id"])
             continue
         if stored is not None and stored["last_error"] is None and holds_another_song(stored, row):
             store.detach_replaced(stored["id"])
         rows.append(row)
     store.upsert_tracks(rows)
+    store.mark_missing(replaced)
     for path in in_sheets:
         sheets[path] = store.sheet_track_ids(path)
     found = []

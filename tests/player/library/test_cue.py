@@ -487,4 +487,7 @@ def test_an_album_file_opened_as_one_track_plays_its_sheets_tracks_once_the_shee
     ids, problems = tracks_for(store, [str(audio)])
     assert problems == [] and [store.track(i)["title"] for i in ids] == ["First Song", "Second Song", "Third Song"]
     assert [p["track_id"] for p in store.plays()] == [whole]         # the old track keeps its play
+    # and is missing, as a scan leaves it: not listed beside the sheet's tracks as a song of its own
+    assert [r["title"] for r in store.tracks()] == ["First Song", "Second Song", "Third Song"]
+    assert store.track(whole)["missing"] == 1
     assert tracks_for(store, [str(audio)]) == (ids, [])
