@@ -335,7 +335,7 @@ def test_a_launch_while_the_first_window_is_still_starting_waits_for_it(segue_ho
             except RuntimeError as exc:
                 outcome.append(exc)
 
-        later = threading.Thread(target=launch)
+        later = threading.Thread(target=launch, daemon=True)
         later.start()
         later.join(8)                   # longer than the launch's own patience, and the window's
         assert outcome == [], f"the launch did not wait for the starting window: {outcome}"
