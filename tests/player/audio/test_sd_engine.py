@@ -464,26 +464,29 @@ def test_an_engine_with_nothing_to_play_holds_no_stream_open(sd_engine, tmp_path
     assert _streams_held() == 1
 
 
+class ClosedMeanwhile:
+    """A real stream that answers "is it running?" as PortAudio does for one another thread
+    is closing at that moment (a race that cannot be brought about on purpose)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    @property
+    def active(self):
+        import sounddevice
+
+        raise sounddevice.PortAudioError("Invalid stream pointer", -9988)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
 
 def test_a_stream_closed_while_the_feeder_asks_whether_it_runs_reads_as_stopped(sd_engine, tmp_path):
     """Another thread (a lost device, a let-go) can close the stream while the feeder asks
-    whether it runs: PortAudio then answers "invalid stream pointer" (seen in CI). That is
+    whether it runs: PortAudio then answers "invalid stream pointer". That is
     "not running"; the error killed the feeder thread, and the player stayed silent until a
     restart. The moment inside PortAudio's close cannot be caught on purpose, so the stream
     here answers as it does then, and is otherwise the real one."""
-    import sounddevice
-
-    class ClosingMeanwhile:
-        def __init__(self, stream):
-            self._stream = stream
-
-        @property
-        def active(self):
-            raise sounddevice.PortAudioError("Invalid stream pointer", -9988)
-
-        def __getattr__(self, name):
-            return getattr(self._stream, name)
-
     path = tmp_path / "long.wav"
     sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
     e = sd_engine()
@@ -492,7 +495,7 @@ def test_a_stream_closed_while_the_feeder_asks_whether_it_runs_reads_as_stopped(
     assert wait_for(lambda: src.heard_frames > SR // 10)
     e.pause()
     with e._stream_lock:
-        real, e._stream = e._stream, ClosingMeanwhile(e._stream)
+        real, e._stream = e._stream, ClosedMeanwhile(e._stream)
     assert not e._output_running()
     time.sleep(0.3)                 # the paused feeder asks a dozen times meanwhile
     assert e._feeder.is_alive()
@@ -510,20 +513,7 @@ def test_a_stream_closed_before_the_feeder_lets_the_output_go_leaves_the_feeder_
     thread closed meanwhile answers "invalid stream pointer" when asked whether it runs. The
     error escaped the feeder there and ended its thread: the next Play was never heard. The
     stream here answers as a closed one does, and is otherwise the real one."""
-    import sounddevice
-
     from player.audio import buffered
-
-    class ClosedMeanwhile:
-        def __init__(self, stream):
-            self._stream = stream
-
-        @property
-        def active(self):
-            raise sounddevice.PortAudioError("Invalid stream pointer", -9988)
-
-        def __getattr__(self, name):
-            return getattr(self._stream, name)
 
     monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
     path = tmp_path / "long.wav"
