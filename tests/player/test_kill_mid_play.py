@@ -1,5 +1,6 @@
 """SIGKILL the player mid-play: the play is in the database with the time heard so far."""
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -46,15 +47,28 @@ def heard_so_far(db_path: Path) -> int:
     return row[0] or 0
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
-def test_sigkill_mid_play_keeps_the_play(tmp_path, segue_home):
+@contextlib.contextmanager
+def playing_child(script: str, tmp_path: Path, segue_home: Path):
+    """A player in a process of its own (``script``) playing a 60 s song, from the moment it
+    says it plays; ended (killed, if nothing ended it) and its pipes closed afterwards."""
     song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
                        tags={"title": "Long", "artist": "Someone"})
     env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(song)], env=env, cwd=ROOT,
+    child = subprocess.Popen([sys.executable, "-c", script, str(song)], env=env, cwd=ROOT,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline().strip() == "playing", child.stderr.read()
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.stdout.close()
+        child.stderr.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_sigkill_mid_play_keeps_the_play(tmp_path, segue_home):
+    with playing_child(CHILD, tmp_path, segue_home) as child:
         t_playing = time.monotonic()
         seen = 0
         deadline = time.monotonic() + 30
@@ -65,11 +79,6 @@ def test_sigkill_mid_play_keeps_the_play(tmp_path, segue_home):
         os.kill(child.pid, signal.SIGKILL)
         elapsed_ms = (time.monotonic() - t_playing) * 1000
         assert child.wait(10) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.stdout.close()
-        child.stderr.close()
 
     db = sqlite3.connect(segue_home / "library.db")
     rows = db.execute("SELECT ended, ms_heard, track_ms, source FROM plays").fetchall()
@@ -108,16 +117,11 @@ def test_segue_play_beside_a_playing_window_leaves_its_play_open_until_it_is_kil
     # a short one and ends. The window's play is not one a killed player left: it stays
     # open and its progress goes on being written. Once the window is killed, the next start
     # closes it, with all it had written. (kill(): SIGKILL here, TerminateProcess on Windows.)
-    long_song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
-                            tags={"title": "Long", "artist": "Someone"})
     short = write_track(tmp_path, "short", fmt="flac", seconds=0.5, freq=330.0,
                         tags={"title": "Short", "artist": "Else"})
     db_path = segue_home / "library.db"
     env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
-    window = subprocess.Popen([sys.executable, "-c", CHILD, str(long_song)], env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert window.stdout.readline().strip() == "playing", window.stderr.read()
+    with playing_child(CHILD, tmp_path, segue_home) as window:
         deadline = time.monotonic() + 30
         while heard_so_far(db_path) < 500 and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -133,11 +137,6 @@ def test_segue_play_beside_a_playing_window_leaves_its_play_open_until_it_is_kil
         assert ended == "playing" and heard >= heard_then + 1000   # ...and its progress is still written
         window.kill()
         window.wait(10)
-    finally:
-        if window.poll() is None:
-            window.kill()
-        window.stdout.close()
-        window.stderr.close()
     ended, heard = _play_row(db_path, 1)
     assert ended == "playing"
 
@@ -179,13 +178,7 @@ def test_a_killed_window_resumes_its_song_at_most_a_few_ticks_before_where_it_wa
     from player.playback import PLACE_SAVE_TICKS
 
     assert WINDOW != CHILD
-    song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
-                       tags={"title": "Long", "artist": "Someone"})
-    env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", WINDOW, str(song)], env=env, cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert child.stdout.readline().strip() == "playing", child.stderr.read()
+    with playing_child(WINDOW, tmp_path, segue_home) as child:
         t_playing = time.monotonic()
         deadline = t_playing + 30
         while heard_so_far(segue_home / "library.db") < 6000 and time.monotonic() < deadline:
@@ -194,11 +187,6 @@ def test_a_killed_window_resumes_its_song_at_most_a_few_ticks_before_where_it_wa
         elapsed = time.monotonic() - t_playing
         heard = heard_so_far(segue_home / "library.db") / 1000
         assert child.wait(10) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.stdout.close()
-        child.stderr.close()
     assert heard >= 6.0, "the child never logged progress"
 
     from player.audio.null_engine import NullEngine
