@@ -28,6 +28,13 @@ def wait_for(pred, timeout=10.0):
     return False
 
 
+def long_tone(tmp_path):
+    """A 20 s stereo 440 Hz tone: long enough that nothing a test does ends it by itself."""
+    path = tmp_path / "long.wav"
+    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    return path
+
+
 @pytest.fixture
 def sd_engine(null_sink):
     from player.audio.sd_engine import SoundDeviceEngine
@@ -94,8 +101,7 @@ def test_files_at_another_rate_are_resampled_to_the_device(sd_engine, tmp_path):
 
 
 def test_device_loss_pauses_and_playback_resumes_on_another_device(sd_engine, tmp_path, null_sink):
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     # A second, private sound server that we can pull away mid-play.
     server = sink.PrivateServer()
     try:
@@ -122,8 +128,7 @@ def test_after_a_lost_device_comes_back_play_goes_on_there(sd_engine, tmp_path, 
     song goes on. While it is still gone, Play leaves the song paused and says so again,
     rather than showing it playing in silence (the lost stream started without error and
     never played)."""
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     server = sink.PrivateServer()
     try:
         e = sd_engine()
@@ -152,8 +157,7 @@ def test_a_device_lost_during_a_short_pause_is_opened_anew_by_play(sd_engine, tm
     """Paused, the sound server dies (the stream ends, unnoticed: nothing was playing); Play
     must not show the song playing in silence on the dead stream: it stays paused and says
     so while the server is gone, and goes on where it was once it is back."""
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     server = sink.PrivateServer()
     try:
         e = sd_engine()
@@ -184,8 +188,7 @@ def test_a_device_that_cannot_be_opened_leaves_the_music_where_it_was(sd_engine,
     plays on where it was (it went silent while showing as playing)."""
     from player.audio.base import AudioEngineError
 
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     e = sd_engine()
     src = Source(str(path))
     e.play(src)
@@ -243,8 +246,7 @@ def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_neve
 
     from player.audio.sd_engine import SoundDeviceEngine
 
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     server = sink.PrivateServer()
     hung = False
     e = SoundDeviceEngine()
@@ -487,8 +489,7 @@ def test_a_stream_closed_while_the_feeder_asks_whether_it_runs_reads_as_stopped(
     "not running"; the error killed the feeder thread, and the player stayed silent until a
     restart. The moment inside PortAudio's close cannot be caught on purpose, so the stream
     here answers as it does then, and is otherwise the real one."""
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     e = sd_engine()
     src = Source(str(path))
     e.play(src)
@@ -516,8 +517,7 @@ def test_a_stream_closed_before_the_feeder_lets_the_output_go_leaves_the_feeder_
     from player.audio import buffered
 
     monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     e = sd_engine()
     e.play(Source(str(path)))
     assert wait_for(lambda: e.current.heard_frames > SR // 10)
@@ -560,8 +560,7 @@ def test_a_play_in_the_middle_of_a_switch_of_output_leaves_one_stream(sd_engine,
     a Bluetooth headset does, and is otherwise the real one."""
     import threading
 
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     e = sd_engine()
     first = Source(str(path))
     e.play(first)
@@ -637,8 +636,7 @@ def test_a_switch_of_output_as_the_device_goes_away_never_hangs(sd_engine, tmp_p
     The switch here comes just as the server goes away."""
     import threading
 
-    path = tmp_path / "long.wav"
-    sf.write(str(path), np.stack([sine(20 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    path = long_tone(tmp_path)
     server = sink.PrivateServer()
     try:
         e = sd_engine()
