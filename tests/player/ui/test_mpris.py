@@ -98,6 +98,11 @@ def _get(qtbot, prop: str) -> str:
     return out.stdout
 
 
+def _set(qtbot, prop: str, value: str) -> None:
+    out = _in_thread(qtbot, lambda: _gdbus("org.freedesktop.DBus.Properties.Set", mpris.PLAYER_IFACE, prop, value))
+    assert out.returncode == 0, out.stderr
+
+
 def test_media_controls_seek_set_position_and_volume(qtbot, bus, scanned, make_window):
     from player.audio.base import PlaybackState
 
@@ -143,11 +148,7 @@ def test_media_controls_seek_set_position_and_volume(qtbot, bus, scanned, make_w
         # Volume: read and written as a property.
         window.transport.volume.setValue(40)
         assert "0.4" in _get(qtbot, "Volume")
-        result = _in_thread(qtbot, lambda: subprocess.run(
-            ["gdbus", "call", "--session", "--dest", mpris.SERVICE, "--object-path", mpris.PATH, "--method",
-             "org.freedesktop.DBus.Properties.Set", mpris.PLAYER_IFACE, "Volume", "<0.65>"],
-            capture_output=True, text=True, timeout=20))
-        assert result.returncode == 0, result.stderr
+        _set(qtbot, "Volume", "<0.65>")
         qtbot.waitUntil(lambda: window.transport.volume.value() == 65, timeout=5000)
         assert abs(window.player.volume - 0.65 ** 3) < 1e-6     # (the slider goes by loudness)
         # PropertiesChanged told the desktop. The signal leaves on Qt's D-Bus thread: the
@@ -158,19 +159,11 @@ def test_media_controls_seek_set_position_and_volume(qtbot, bus, scanned, make_w
         window.act_mute.trigger()
         assert "0.0" in _get(qtbot, "Volume")
         qtbot.waitUntil(lambda: any("'Volume': <0.0" in line for line in lines), timeout=5000)
-        result = _in_thread(qtbot, lambda: subprocess.run(
-            ["gdbus", "call", "--session", "--dest", mpris.SERVICE, "--object-path", mpris.PATH, "--method",
-             "org.freedesktop.DBus.Properties.Set", mpris.PLAYER_IFACE, "Volume", "<0.5>"],
-            capture_output=True, text=True, timeout=20))
-        assert result.returncode == 0, result.stderr
+        _set(qtbot, "Volume", "<0.5>")
         qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
         assert window.transport.volume.value() == 50 and abs(window.player.volume - 0.5 ** 3) < 1e-6
         window.act_mute.trigger()                   # and at the level the slider already has
-        result = _in_thread(qtbot, lambda: subprocess.run(
-            ["gdbus", "call", "--session", "--dest", mpris.SERVICE, "--object-path", mpris.PATH, "--method",
-             "org.freedesktop.DBus.Properties.Set", mpris.PLAYER_IFACE, "Volume", "<0.5>"],
-            capture_output=True, text=True, timeout=20))
-        assert result.returncode == 0, result.stderr
+        _set(qtbot, "Volume", "<0.5>")
         qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
     finally:
         service.close()
