@@ -432,15 +432,12 @@ class Player:
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
         with self._lock:
             if before is not None:
-                if self._shuffle:
-                    at = _after_hand_queued(self._natural)
-                    self._natural[at:at] = entries
+                self._natural_after_hand_queued(entries)
                 self._queue.extend(entries)
                 self._queue.move_entries(entries, before)
             elif all(_hand_queued(e) for e in entries):
                 if self._shuffle:
-                    at = _after_hand_queued(self._natural)
-                    self._natural[at:at] = entries
+                    self._natural_after_hand_queued(entries)
                     self._queue.insert_randomly(entries, self._rng, upto=_after_hand_queued)
                 else:
                     self._queue.insert(_after_hand_queued(self._queue.entries()), entries)
@@ -562,6 +559,13 @@ class Player:
     @property
     def shuffle(self) -> bool:
         return self._shuffle
+
+    def _natural_after_hand_queued(self, entries: list[QueueEntry]) -> None:
+        """While shuffling: ``entries`` take their place after the songs queued by hand in the
+        order they were added, where shuffle off puts them back (under the lock)."""
+        if self._shuffle:
+            at = _after_hand_queued(self._natural)
+            self._natural[at:at] = entries
 
     def set_shuffle(self, on: bool) -> None:
         """Shuffle the queue now: the songs queued by hand among themselves, still first, and
@@ -869,9 +873,7 @@ class Player:
             self._failed_in_row = []
             rest = [QueueEntry(t, source, True) for t in ids[1:]]
             if rest:
-                if self._shuffle:
-                    at = _after_hand_queued(self._natural)
-                    self._natural[at:at] = rest
+                self._natural_after_hand_queued(rest)
                 self._queue.insert(_after_hand_queued(self._queue.entries()), rest)
             self._start(QueueEntry(ids[0], source, True), ended="skipped", restart_stops=True)
         self._emit("queue_changed")
