@@ -16,12 +16,15 @@ and ``cue_end_s`` say which sheet and which range; :func:`audio_path` gives the 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shlex
 from dataclasses import dataclass, field
 
 from segue_common.normalize import match_key
+
+log = logging.getLogger(__name__)
 
 #: frames per second of a sheet's ``mm:ss:ff`` times (a CD's sectors)
 FRAMES_PER_S = 75
@@ -239,6 +242,37 @@ def audio_files(sheet: CueSheet, sheet_path: str) -> dict[str, list[CueTrack]]:
             found[t.file] = path
         out.setdefault(found[t.file], []).append(t)
     return out
+
+
+def albums_in_sheets(sheet_paths, *, unusable=None, per_track=None) -> dict:
+    """``audio file -> (sheet path, sheet, its tracks in that file)`` of the sheets at
+    ``sheet_paths``, read in the order of their names. Of two sheets naming one file (a copy
+    in another text encoding), the first is used. A sheet that gives each of its files one
+    track (a rip of a file per track, its sheet kept to burn the CD again) makes no tracks:
+    its files, renamed since by a tagger, are no error of it; ``per_track(path)`` is told of
+    it. A sheet that cannot be used is left out, and ``unusable(path, error)`` told why."""
+    covered: dict = {}
+    for path in sorted(sheet_paths):
+        try:
+            sheet = read_sheet(path)
+            if len({t.file for t in sheet.tracks}) == len(sheet.tracks):
+                if per_track is not None:
+                    per_track(path)
+                continue
+            files = audio_files(sheet, path)
+        except CueError as exc:
+            if unusable is not None:
+                unusable(path, exc)
+            continue
+        for audio, tracks in files.items():
+            audio = os.path.normpath(audio)
+            if len(tracks) < 2:
+                continue    # (one of a sheet's files that it gives one track: that file is its track)
+            if audio in covered:
+                log.info("%r is named by %r and %r: the first is used", audio, covered[audio][0], path)
+                continue
+            covered[audio] = (path, sheet, tracks)
+    return covered
 
 
 def track_path(audio: str, number: int) -> str:

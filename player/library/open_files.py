@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 
-from player.library.cue import CueError, audio_files, audio_path, parse_sheet, read_sheet, track_rows
+from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.scanner import change_time, holds_another_song, walk_audio
 from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
@@ -52,22 +52,10 @@ def _sheets_beside(folder: str) -> dict:
     given one track (a rip of a file per track) left to be that track, a sheet that cannot
     be used left out (its file stays one track)."""
     try:
-        names = sorted(name for name in os.listdir(folder)
-                       if name.lower().endswith(".cue") and not skipped_name(name))
+        names = [name for name in os.listdir(folder) if name.lower().endswith(".cue") and not skipped_name(name)]
     except OSError:
         return {}
-    covered: dict = {}
-    for name in names:
-        path = os.path.join(folder, name)
-        try:
-            sheet = read_sheet(path)
-            files = audio_files(sheet, path)
-        except CueError:
-            continue
-        for audio, tracks in files.items():
-            if len(tracks) > 1:
-                covered.setdefault(os.path.normpath(audio), (path, sheet, tracks))
-    return covered
+    return albums_in_sheets(os.path.join(folder, name) for name in names)
 
 
 def _sheet_beside(path: str, beside: dict) -> tuple | None:

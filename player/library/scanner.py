@@ -44,7 +44,7 @@ from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
 from player.library import reader_version
-from player.library.cue import CueError, audio_files, audio_path, parse_sheet, read_sheet, track_rows
+from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import file_identity
 from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
@@ -561,28 +561,11 @@ class Scanner:
         file stays one track; one that can be used again loses its error row. Of two sheets
         naming one file (a copy in another text encoding), the first by name is used. A file
         the sheet gives one track is left to be that track, with its own tags."""
-        covered: dict = {}
-        for root, path in sorted(sheets, key=lambda s: s[1]):
-            try:
-                sheet = read_sheet(path)
-                if len({t.file for t in sheet.tracks}) == len(sheet.tracks):
-                    # A file per track (a rip's sheet kept to burn the CD again) makes no tracks:
-                    # the files it names, renamed since by a tagger, are no error of it.
-                    self._sheets_used.add(path)
-                    continue
-                files = audio_files(sheet, path)
-            except CueError as exc:
-                self._sheet_error(path, state[root], f"CUE sheet not used: {exc}", batch)
-                continue
-            for audio, tracks in files.items():
-                audio = os.path.normpath(audio)
-                if len(tracks) < 2:
-                    continue    # a file per track (a rip's sheet for burning it again): each file is its track
-                if audio in covered:
-                    log.info("%r is named by %r and %r: the first is used", audio, covered[audio][0], path)
-                    continue
-                covered[audio] = (path, sheet, tracks)
-        return covered
+        roots = {path: root for root, path in sheets}
+        return albums_in_sheets(
+            roots, per_track=self._sheets_used.add,
+            unusable=lambda path, exc: self._sheet_error(path, state[roots[path]], f"CUE sheet not used: {exc}",
+                                                         batch))
 
     def _sheet_error(self, path: str, folder: _Folder, error: str, batch: list[dict]) -> None:
         """Note a sheet that cannot be used as an error row (not again while it and its
