@@ -3,7 +3,8 @@
 Mixed into :class:`player.ui.main_window.MainWindow`. Progress shows in the status bar
 as rows N of M; the summary of each file (plays made, rows kept for songs not in the
 library, podcasts skipped, rows already imported) comes in a message when it is done.
-The recommender then rebuilds from the new plays at once, and a training is asked for.
+The recommender then rebuilds from the new plays at once, a training is asked for, and the
+Listening tab counts them.
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ class HistoryTasksMixin:
         if plays and intelligence is not None and intelligence.service is not None:
             intelligence.service.invalidate()          # the next Up next reads the new plays
             intelligence.plays_changed()               # the learner trains next if that is due
+        if plays:
+            self.listening.plays_changed()             # its totals and charts count the new plays
         self.history_imported.emit(result)
 
     def open_imports(self):

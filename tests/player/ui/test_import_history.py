@@ -159,3 +159,20 @@ def test_the_imported_histories_put_each_count_under_its_heading(qtbot, scanned,
         assert abs(cell.right() - heading_right) <= 2
         assert header.sectionSize(column) <= 100, COLUMNS[column]
     assert header.sectionSize(0) == max(header.sectionSize(c) for c in range(len(COLUMNS)))
+
+
+def test_the_listening_tab_counts_the_plays_an_import_made(qtbot, scanned, make_window, tmp_path):
+    # The tab was open before the import: its totals follow the history brought in, as they
+    # follow a scan's or a removal's plays, without waiting for the window to be opened again.
+    window = make_window(scanned, with_player=False)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    overview = window.listening.view.overview
+    qtbot.waitUntil(lambda: overview.summary is not None and overview.summary.empty, timeout=10000)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json",
+                               [(*songs[i % len(songs)], T0 + 240 * i, 180_000, False) for i in range(7)])
+    with qtbot.waitSignal(window.history_imported, timeout=20000):
+        window.import_history_files([str(path)])
+    qtbot.waitUntil(lambda: overview.summary is not None and overview.summary.plays == 7, timeout=10000)
+    assert overview.headline.text().startswith("7 plays")
