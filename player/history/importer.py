@@ -35,6 +35,14 @@ SAME_LISTEN_S = 90.0
 
 Progress = Callable[[int, int, str], None]
 
+#: 2000-01-01 UTC. No service kept listening history before it: an earlier time is a broken
+#: one (Last.fm writes 1 Jan 1970 for a scrobble that lost its time).
+EARLIEST = 946_684_800.0
+#: How far past the import a play may start (a day covers any time zone a device's clock
+#: was left in); a later one comes from a clock set wrong, and would stay "the most recent"
+#: listening, and stretch every chart, until that day.
+FUTURE_SLACK_S = 86_400.0
+
 #: Spotify's extended history writes one row per stretch of a song heard: closed or cut off
 #: mid-song (``reason_end``), the song goes on in a row of its own, begun as the app came
 #: back or as another device took the playback over (``reason_start``). Such a row is more
@@ -131,6 +139,16 @@ def _more_of(so_far: Listen, listen: Listen) -> Listen:
         else so_far.ms_played + listen.ms_played, skipped=listen.skipped, reason_end=listen.reason_end)
 
 
+def _impossible_time(listen: Listen, now: float) -> str | None:
+    """Why the row's time cannot be a play's (see :data:`EARLIEST`), or None."""
+    if EARLIEST <= listen.started_at <= now + FUTURE_SLACK_S:
+        return None
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(listen.started_at))
+    if listen.started_at < EARLIEST:
+        return f"a time of {when}, before any service kept listening history: a lost time, not a play"
+    return f"a time of {when}, in the future: the clock of the device that played it was wrong"
+
+
 def _listen_row(listen: Listen, fingerprint: str, key: str) -> dict:
     return {"fingerprint": fingerprint, "started_at": listen.started_at, "artist": listen.artist,
             "title": listen.title, "album": listen.album, "artist_key": primary_artist(listen.artist),
@@ -181,8 +199,9 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
                   progress: Progress | None = None) -> ImportSummary:
     """Import rows already read from a file (see :func:`import_file`)."""
     t0 = time.perf_counter()
-    summary = ImportSummary(name, export.format, rows=export.rows, unreadable=len(export.problems),
-                            problems=export.problems[:20])
+    now = time.time()
+    summary = ImportSummary(name, export.format, rows=export.rows, unreadable=len(export.problems))
+    problems = list(export.problems)
     tracks = {int(t["id"]): t for t in store.tracks()}
     matcher = matcher or TrackMatcher(tracks.values())
     fingerprints, starts = store.import_index()
@@ -206,6 +225,11 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             progress(n, total, "Matching")
         if listen.kind != "music":
             summary.not_music += 1
+            continue
+        impossible = _impossible_time(listen, now)
+        if impossible is not None:
+            summary.unreadable += 1
+            problems.append((listen.line, impossible))
             continue
         fp = listen.fingerprint
         key = song_key(listen.artist, listen.title)
@@ -248,6 +272,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         if at is not None and play is not None and plays[at] is not None and plays[at]["track_id"] == play["track_id"]:
             joined[at] = _more_of(joined.get(at) or export.listens[first], listen)
             plays[at] = play_for(joined[at], tracks[track_id])
+    summary.problems = sorted(problems, key=lambda p: p[0])[:20]
     summary.matched = sum(p is not None for p in plays)
     summary.unmatched = len(plays) - summary.matched
     if listens or summary.rows:

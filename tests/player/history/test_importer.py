@@ -310,6 +310,28 @@ def test_a_file_that_is_not_a_history_changes_nothing(store, tmp_path):
     assert "cannot read it" in missing.error
 
 
+def test_a_time_before_any_service_kept_history_or_in_the_future_is_no_play(store, tmp_path):
+    # Last.fm writes 1 Jan 1970 for a scrobble that lost its time, and a device with its clock
+    # set wrong scrobbles years ahead: as plays they stretched the Listening tab's weeks from
+    # 1970 and stayed the most recent listening for decades.
+    import time as _time
+
+    ids = library(store)
+    path = tmp_path / "scrobbles.csv"
+    path.write_text("Björk,Post,Hyperballad,20 Nov 2020 09:35\n"
+                    "Beyoncé,I Am... Sasha Fierce,Halo,01 Jan 1970 00:00\n"
+                    "The Beatles,Past Masters,Hey Jude,01 Jan 2099 10:00\n"
+                    "Nobody,,Not In The Library,01 Jan 1970 00:00\n", encoding="utf-8")
+    s = import_file(store, path)
+    assert (s.rows, s.matched, s.unmatched, s.unreadable) == (4, 1, 0, 3)
+    assert [line for line, _ in s.problems] == [2, 3, 4]
+    assert "1970-01-01" in s.problems[0][1] and "2099-01-01" in s.problems[1][1]
+    assert "3 unreadable" in s.text()
+    assert [p["track_id"] for p in plays_of(store)] == [ids["Hyperballad"]]
+    assert all(946_684_800 <= p["started_at"] <= _time.time() for p in plays_of(store))
+    assert store.unmatched_count() == 0
+
+
 def test_a_row_repeated_in_the_file_is_not_called_already_imported(store, tmp_path):
     library(store)
     path = tmp_path / "scrobbles.csv"
