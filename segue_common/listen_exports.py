@@ -528,7 +528,7 @@ def _read_csv_rows(rows) -> Export:
         not first[3].strip() or parse_time(first[3]) is not None)
     if artist is not None and title is not None and not played:
         return _csv_with_header(first, keys, rows, artist, title)
-    if len(first) == 4 and first[0].strip() and first[2].strip() and (not first[3].strip() or parse_time(first[3])):
+    if played:
         # Last.fm's headerless export: artist, album, track, date.
         return _csv_rows(itertools.chain([first], rows), "lastfm_csv", artist=0, album=1, title=2,
                          times=[3], start_line=1)

@@ -105,6 +105,11 @@ def test_a_headerless_lastfm_csv_whose_first_play_has_names_like_a_header(tmp_pa
     path.write_text("Artist 4,Album 1,Song 16,\nArtist 4,Album 1,Song 15,14 Nov 2023 22:19\n", encoding="utf-8")
     e = read_export(path)
     assert e.format == "lastfm_csv" and [x.title for x in e.listens] == ["Song 15"] and e.problems == [(1, "no time")]
+    # ...or a play of Last.fm's 1 Jan 1970, its time lost (the time 0, no less a time than another).
+    path.write_text("Artist 4,Album 1,Song 16,01 Jan 1970 00:00\nArtist 4,Album 1,Song 15,14 Nov 2023 22:19\n",
+                    encoding="utf-8")
+    e = read_export(path)
+    assert e.format == "lastfm_csv" and [x.title for x in e.listens] == ["Song 16", "Song 15"]
     # A header that names the columns stays one.
     path.write_text("artist,album,track,date\nA,B,C,14 Nov 2023 22:19\n", encoding="utf-8")
     assert [(x.artist, x.title) for x in read_export(path).listens] == [("A", "C")]
