@@ -713,8 +713,13 @@ def _read_json(text: str, *, what: str) -> Export:
     except json.JSONDecodeError as exc:
         if stripped.startswith("{"):            # JSON lines: one listen per line
             return _read_jsonl(stripped, what=what)
-        cut = " (it ends in the middle: cut short? download it again)" if exc.pos >= len(stripped.rstrip()) else ""
-        raise ExportFormatError(f"{what} is not valid JSON: {exc}{cut}") from None
+        # Cut short, the text ends inside a row: where the cut fell in a name or a time (most
+        # of a history's text), the decoder names the start of that open string, not the end.
+        # Such a file was a history, however little of it is left: it is told, not passed over.
+        if exc.pos >= len(stripped.rstrip()) or exc.msg.startswith("Unterminated string"):
+            raise UnreadableExportError(
+                f"{what} is not valid JSON: {exc} (it ends in the middle: cut short? download it again)") from None
+        raise ExportFormatError(f"{what} is not valid JSON: {exc}") from None
     except _NoList:
         raise ExportFormatError(f"{what} is JSON but holds no list of listens") from None
 

@@ -486,6 +486,27 @@ def test_segue_import_of_an_unzipped_download_folder(store, tmp_path, capsys):
     assert store.imported_play_count() == 3
 
 
+def test_a_history_file_of_a_download_folder_cut_short_is_reported_not_passed_over(store, tmp_path, capsys):
+    # Cut anywhere, most likely inside a name (an open string): that file was said to be no
+    # listening history, the folder imported "successfully", and its years of plays were lost.
+    from player.cli import main
+
+    library(store)
+    folder = tmp_path / "my_spotify_data"
+    folder.mkdir()
+    fx.spotify_extended(folder / "Streaming_History_Audio_2019.json", PLAYS[:2])
+    whole = fx.spotify_extended(folder / "Streaming_History_Audio_2020.json", PLAYS[2:]).read_text(encoding="utf-8")
+    in_a_name = whole.index("Not In The Library") + 5
+    for cut_at in (in_a_name, len(whole) // 2):
+        (folder / "Streaming_History_Audio_2020.json").write_text(whole[:cut_at], encoding="utf-8")
+        assert main(["import", str(folder)]) == 2
+        out = capsys.readouterr()
+        assert "Streaming_History_Audio_2020.json: not imported" in out.out, cut_at
+        assert "cut short? download it again" in out.out and "not listening history" not in out.out
+        assert "1 of 2 files could not be imported" in out.err
+    assert store.imported_play_count() == 2
+
+
 def _damaged_zip(path, plays):
     """A Spotify download whose packed history was damaged in transit (its list of files is intact)."""
     buf = io.BytesIO()
