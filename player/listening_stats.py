@@ -78,6 +78,18 @@ def hours_of_day(t: np.ndarray) -> np.ndarray:
     return (np.floor((t + utc_offsets(t)) / 3600.0).astype(np.int64) % 24) if t.size else np.zeros(0, np.int64)
 
 
+def last_weeks(week: np.ndarray, now: float, weeks: int = 4) -> np.ndarray:
+    """Which of the weeks ``week`` (their local Monday starts) are the last ``weeks`` of the
+    calendar, up to the week of ``now`` [shape=(w,)] bool.
+
+    Not the last weeks the plays reach: a history imported after it ended, or a pause from
+    playing, has its last plays months back, and none of them is from the last weeks.
+    """
+    this = float(week_starts(np.array([now], dtype=np.float64))[0])
+    # Mondays a daylight-saving change apart are an hour off whole weeks: half a day of slack.
+    return (week > this - weeks * WEEK_S + 43_200) & (week < this + 43_200)
+
+
 # -- outcomes ---------------------------------------------------------------------
 def play_outcomes(cols: PlayColumns) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(counts, decided, early_skip, heard_hours)`` per play, each [shape=(n,)].
@@ -128,6 +140,12 @@ class Weekly:
     def skip_rate(self) -> np.ndarray:
         return _rate(self.skips, self.decided)
 
+    def recent(self, now: float, weeks: int = 4) -> tuple[int, float, int, int]:
+        """``(plays, hours, skips, decided)`` over the last ``weeks`` weeks up to ``now``."""
+        m = last_weeks(self.week, now, weeks)
+        return (int(self.plays[m].sum()), float(self.hours[m].sum()), int(self.skips[m].sum()),
+                int(self.decided[m].sum()))
+
 
 @dataclass
 class ReportCard:
@@ -147,11 +165,11 @@ class ReportCard:
     def own_rate(self) -> np.ndarray:
         return _rate(self.own_skips, self.own_n)
 
-    def recent(self, weeks: int = 4) -> tuple[int, int, int, int]:
-        """``(segue_n, segue_skips, own_n, own_skips)`` over the last ``weeks`` weeks."""
-        s = slice(-weeks, None)
-        return (int(self.segue_n[s].sum()), int(self.segue_skips[s].sum()),
-                int(self.own_n[s].sum()), int(self.own_skips[s].sum()))
+    def recent(self, now: float, weeks: int = 4) -> tuple[int, int, int, int]:
+        """``(segue_n, segue_skips, own_n, own_skips)`` over the last ``weeks`` weeks up to ``now``."""
+        m = last_weeks(self.week, now, weeks)
+        return (int(self.segue_n[m].sum()), int(self.segue_skips[m].sum()),
+                int(self.own_n[m].sum()), int(self.own_skips[m].sum()))
 
 
 @dataclass

@@ -167,15 +167,14 @@ class OverviewPage(QWidget):
         _fit_to_data([self.plays_plot, self.hours_plot, self.skip_plot, self.hour_plot])
         self._link_weeks(False)
         w = s.weekly
-        recent = slice(-4, None)
+        plays, hours, skips, decided = w.recent(s.now, 4)
         imported = f" ({s.imported:,} imported)" if s.imported else ""
         # The month of the first play, not of the Monday its week began on (a first play on
         # 1 October read "since September").
         since = time.strftime('%B %Y', time.localtime(s.first if s.first is not None else w.week[0]))
         self.headline.setText(
             f"{s.plays:,} plays{imported}, {_time_words(s.hours)} since {since}"
-            f" · last 4 weeks: {int(w.plays[recent].sum()):,} plays, {_time_words(float(w.hours[recent].sum()))}, "
-            f"{_pct(int(w.skips[recent].sum()), int(w.decided[recent].sum()))} skipped early")
+            f" · last 4 weeks: {plays:,} plays, {_time_words(hours)}, {_pct(skips, decided)} skipped early")
         self.plays_bars = charts.bars(w.week + WEEK_S / 2, w.plays, width=_BAR, color=charts.PLAYS_COLOR)
         self.plays_plot.addItem(self.plays_bars)
         yield
@@ -286,7 +285,7 @@ class ReportCardPage(QWidget):
         self.rate_plot.clear()
         self.count_plot.clear()
         self.segue_points = self.own_points = self.segue_bars = self.own_bars = None
-        sn, sk, on, ok_ = r.recent(4)
+        sn, sk, on, ok_ = r.recent(s.now, 4)
         if r.segue_n.sum() == 0 and r.own_n.sum() == 0:
             self.headline.setText("Nothing to grade yet: play some music in Segue.")
             # The weeks set on the chart the count follows only: set on both, the count's

@@ -55,7 +55,25 @@ def test_weeks_hours_and_skips(store, utc):
     r = s.report
     assert list(r.segue_n) == [3, 0, 0] and list(r.segue_skips) == [2, 0, 0]
     assert list(r.own_n) == [1, 0, 1] and list(r.own_skips) == [0, 0, 0]
-    assert r.recent(4) == (3, 2, 2, 0)
+    assert r.recent(s.now, 4) == (3, 2, 2, 0)
+    assert w.recent(s.now, 4) == (5, pytest.approx(w.hours.sum()), 2, 5)
+
+
+def test_the_last_4_weeks_are_the_calendar_s_not_the_last_the_plays_reach(store, utc):
+    # A history imported months after it ended (or a pause from playing): "last 4 weeks" said
+    # the plays of that history's last weeks, months ago, and so did the report card.
+    a, b, _c, _d = _tracks(store)
+    store.log_plays([(a, MONDAY + i * 3600, 200_000, 200_000, "skipped", "library") for i in range(6)]
+                    + [(b, MONDAY + WEEK_S + 3600, 200_000, 200_000, "finished", "up_next")])
+    later = load_summary(store, now=MONDAY + 40 * WEEK_S + 3600)
+    assert later.weekly.recent(later.now, 4) == (0, 0.0, 0, 0)
+    assert later.report.recent(later.now, 4) == (0, 0, 0, 0)
+    # Three weeks after the last play's week, that week is still among the last four; four after, not.
+    s = load_summary(store, now=MONDAY + 4 * WEEK_S + 3600)
+    assert s.weekly.recent(s.now, 4) == (1, pytest.approx(200 / 3600), 0, 1)
+    assert s.report.recent(s.now, 4) == (1, 0, 0, 0)
+    s = load_summary(store, now=MONDAY + 5 * WEEK_S + 3600)
+    assert s.weekly.recent(s.now, 4)[0] == 0
 
 
 def test_top_lists_follow_the_period(store, utc):

@@ -199,6 +199,22 @@ def test_a_short_history_is_not_said_to_be_0_hours(qtbot, scanned, make_window):
     assert headline.startswith("5 plays, 15 minutes since") and "last 4 weeks: 5 plays, 15 minutes" in headline
 
 
+def test_a_history_that_ended_months_ago_has_no_plays_in_the_last_4_weeks(qtbot, scanned, make_window):
+    now = time.time()
+    track = scanned.tracks()[0]["id"]
+    scanned.log_plays([(track, now - 200 * 86400 + i * 600, 180_000, 180_000, "finished",
+                        "up_next" if i % 2 else "library") for i in range(5)])
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitSignal(view.summary_ready, timeout=10000).wait()
+    headline = view.overview.headline.text()
+    assert headline.startswith("5 plays, 15 minutes since") and "last 4 weeks: 0 plays, 0 minutes" in headline
+    assert view.report.headline.text().startswith("Last 4 weeks:") and "(0 plays)" in view.report.headline.text()
+    assert "(2 plays)" not in view.report.headline.text() and "(3 plays)" not in view.report.headline.text()
+
+
 def test_first_open_shows_loading_then_builds_a_plot_per_turn(qtbot, scanned, make_window, monkeypatch):
     """Opening the tab returns to the event loop at once, with "Loading…" on screen; the plots
     are then created with the event loop running between any two of them, and appear with the
