@@ -33,6 +33,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 #: Formats :func:`read_export` recognises (``Export.format``).
 FORMATS = ("spotify", "spotify_extended", "lastfm_csv", "csv", "listenbrainz")
@@ -616,6 +617,42 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
 
 
 # -- JSON --------------------------------------------------------------------------------
+def _json_format(keys: set) -> tuple[str, Callable] | None:
+    """``(format, row reader)`` of JSON rows with these keys, or None for rows of no history."""
+    if "ms_played" in keys and "ts" in keys:
+        return "spotify_extended", _spotify_extended_row
+    if "endTime" in keys and "msPlayed" in keys:
+        return "spotify", _spotify_row
+    if "listened_at" in keys and "track_metadata" in keys:
+        return "listenbrainz", _listenbrainz_row
+    if "started_at" in keys and ("ms_heard" in keys or "ms_played" in keys):
+        return "segue", _segue_row
+    return None
+
+
+def _history_before_damage(text: str) -> bool | None:
+    """Whether the whole rows of the JSON array ``text`` before the place it breaks are rows
+    of a listening history (True) or of something else (False); None when no row is whole."""
+    if not text.startswith("["):
+        return None
+    decode, blank = json.JSONDecoder().raw_decode, json.decoder.WHITESPACE.match
+    keys: set = set()
+    at, n = 1, 0
+    try:
+        while n < 50:
+            row, at = decode(text, blank(text, at).end())
+            if isinstance(row, dict):
+                keys |= row.keys()
+                n += 1
+            at = blank(text, at).end()
+            if not text.startswith(",", at):
+                break
+            at += 1
+    except json.JSONDecodeError:
+        pass
+    return None if n == 0 else _json_format(keys) is not None
+
+
 def _json_records(records, *, what: str) -> Export:
     """Row objects (a list, or an iterator read once): which service wrote them is told by
     the first rows' keys."""
@@ -633,18 +670,12 @@ def _json_records(records, *, what: str) -> Export:
     del dicts
     records = itertools.chain(head, records)
     del head
-    if "ms_played" in keys and "ts" in keys:
-        fmt, parse = "spotify_extended", _spotify_extended_row
-    elif "endTime" in keys and "msPlayed" in keys:
-        fmt, parse = "spotify", _spotify_row
-    elif "listened_at" in keys and "track_metadata" in keys:
-        fmt, parse = "listenbrainz", _listenbrainz_row
-    elif "started_at" in keys and ("ms_heard" in keys or "ms_played" in keys):
-        fmt, parse = "segue", _segue_row
-    else:
+    got = _json_format(keys)
+    if got is None:
         raise ExportFormatError(
             f"{what} is JSON but not a Spotify or ListenBrainz listening history "
             f"(its rows have: {', '.join(sorted(keys)[:8])})")
+    fmt, parse = got
     out = Export(fmt)
     for line, record in enumerate(records, 1):
         got = parse(record, line) if isinstance(record, dict) else "not an object"
@@ -715,10 +746,15 @@ def _read_json(text: str, *, what: str) -> Export:
             return _read_jsonl(stripped, what=what)
         # Cut short, the text ends inside a row: where the cut fell in a name or a time (most
         # of a history's text), the decoder names the start of that open string, not the end.
-        # Such a file was a history, however little of it is left: it is told, not passed over.
-        if exc.pos >= len(stripped.rstrip()) or exc.msg.startswith("Unterminated string"):
-            raise UnreadableExportError(
-                f"{what} is not valid JSON: {exc} (it ends in the middle: cut short? download it again)") from None
+        cut = exc.pos >= len(stripped.rstrip()) or exc.msg.startswith("Unterminated string")
+        # What the rows before the damage are decides whether the file was a history: one is
+        # told, not passed over in a download folder and its plays lost, however it broke (a
+        # copy broken off leaves a tail of NUL bytes, a hand edit a stray comma); a download's
+        # other files (search queries, playlists) cut short are still no history.
+        history = _history_before_damage(stripped)
+        if history or (history is None and cut):
+            why = "it ends in the middle: cut short?" if cut else "it is damaged there:"
+            raise UnreadableExportError(f"{what} is not valid JSON: {exc} ({why} download it again)") from None
         raise ExportFormatError(f"{what} is not valid JSON: {exc}") from None
     except _NoList:
         raise ExportFormatError(f"{what} is JSON but holds no list of listens") from None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from segue_common.listen_exports import ExportFormatError, parse_time, read_export
+from segue_common.listen_exports import ExportFormatError, UnreadableExportError, parse_time, read_export
 from tests import history_fixtures as fx
 
 T0 = 1_700_000_000.0          # 2023-11-14 22:13:20 UTC
@@ -344,3 +344,23 @@ def test_a_spotify_export_broken_after_its_first_rows_says_where_and_reads_nothi
     path.write_text(text[: len(text) * 2 // 3])
     with pytest.raises(ExportFormatError, match="is not valid JSON: .*line"):
         read_export(path)
+
+
+def test_a_history_damaged_anywhere_is_told_and_other_rows_cut_short_are_no_history(tmp_path):
+    # Damage is not only a cut at the end: a copy broken off leaves a tail of NUL bytes, a hand
+    # edit a stray comma. Such a history was said to be no history, and a download folder's
+    # import passed it over with its plays; a download's search queries cut short, on the
+    # other hand, were said to be a history cut short.
+    path = fx.spotify(tmp_path / "StreamingHistory_music_0.json", PLAYS * 30)
+    text = path.read_text(encoding="utf-8")
+    for damaged in (text[: len(text) // 2] + "\x00" * 512, text.rstrip()[:-1].rstrip() + ",\n]"):
+        path.write_text(damaged, encoding="utf-8")
+        with pytest.raises(UnreadableExportError, match="not valid JSON: .*line .*damaged there: download it again"):
+            read_export(path)
+    queries = tmp_path / "SearchQueries.json"
+    whole = json.dumps([{"platform": "ANDROID", "searchTime": "2023-11-14T22:13:20Z", "searchQuery": f"song {i}"}
+                        for i in range(40)], indent=2)
+    queries.write_text(whole[: whole.index("song 30") + 3], encoding="utf-8")
+    with pytest.raises(ExportFormatError, match="not valid JSON") as got:
+        read_export(queries)
+    assert not isinstance(got.value, UnreadableExportError)
