@@ -146,7 +146,11 @@ def _impossible_time(listen: Listen, now: float) -> str | None:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(listen.started_at))
     if listen.started_at < EARLIEST:
         return f"a time of {when}, before any service kept listening history: a lost time, not a play"
-    return f"a time of {when}, in the future: the clock of the device that played it was wrong"
+    # This computer's own date is said too: where its clock is the one set wrong (every
+    # recent play then looks ahead of it), the person sees it, fixes it and imports again.
+    today = time.strftime("%Y-%m-%d", time.gmtime(now))
+    return (f"a time of {when}, in the future (this computer's date is {today}): "
+            "the clock of the device that played it, or this computer's, was set wrong")
 
 
 def _listen_row(listen: Listen, fingerprint: str, key: str) -> dict:
