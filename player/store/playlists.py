@@ -192,12 +192,27 @@ class PlaylistsMixin:
         conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
         return len(rows), matches
 
-    def add_to_playlist(self, playlist_id: int, track_ids: Sequence[int]) -> int:
-        """Append library tracks; returns how many were added."""
+    def add_to_playlist(self, playlist_id: int, track_ids: Sequence[int],
+                        before: tuple[int, str] | None = None) -> int:
+        """Add library tracks at the end, or in front of the entry ``before`` names as
+        ``(position, path)`` as last read (songs dropped between others); returns how many
+        were added. An entry no longer there (the playlist changed meanwhile) puts them at
+        the end: the songs are kept, never put in a place the person did not see."""
         with self.transaction() as conn:
             if conn.execute("SELECT 1 FROM playlists WHERE id = ?", (playlist_id,)).fetchone() is None:
                 raise PlaylistError(f"no playlist {playlist_id}")
-            return self._append(conn, playlist_id, track_ids, ())[0]
+            added = self._append(conn, playlist_id, track_ids, ())[0]
+            if before is not None and added:
+                rows = conn.execute("SELECT position, track_id, path FROM playlist_entries WHERE playlist_id = ? "
+                                    "ORDER BY position", (playlist_id,)).fetchall()
+                kept, came = rows[:-added], rows[-added:]
+                at = next((i for i, r in enumerate(kept) if r[0] == int(before[0]) and r[2] == before[1]), None)
+                if at is not None:
+                    order = kept[:at] + came + kept[at:]
+                    conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
+                    conn.executemany(_INSERT_ENTRY, [(playlist_id, i, r[1], sql_text(r[2]))
+                                                     for i, r in enumerate(order)])
+            return added
 
     def remove_playlist_entries(self, playlist_id: int, positions: Sequence[int],
                                 paths: Sequence[str] | None = None) -> bool:

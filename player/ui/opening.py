@@ -2,11 +2,11 @@
 second launch's, a file manager's "Open with"), or dragged from a file manager onto it.
 
 Dropped on Up next they are added to it where they were dropped; dropped on a playlist (in
-the list of playlists, or on the songs of the one shown) they are added to it; dropped
-anywhere else they play now, as when
-opened with Segue from the file manager: the first at once, the others after the songs the
-person queued by hand, and the rest of Up next stays after them. A song opened on the side
-does not throw away the queue the person made. Folders and playlist
+the list of playlists, or on the songs of the one shown, where they were dropped) they are
+added to it; dropped anywhere else they play now, as when opened with Segue from the file
+manager: the first at once, the others after the songs the person queued by hand, and the
+rest of Up next stays after them. A song opened on the side does not throw away the queue
+the person made. Folders and playlist
 files give their songs, and files outside the library folders play as tracks of their own
 (see :mod:`player.library.open_files`). Reading them runs on a worker: a dropped folder of
 thousands of files does not hold the window.
@@ -54,11 +54,12 @@ def carries_files(mime: QMimeData) -> bool:
 
 
 def open_paths(window, paths: list[str], *, queue: bool = False, before: list | None = None,
-               playlist: int | None = None) -> None:
+               playlist: int | None = None, playlist_before: tuple[int, str] | None = None) -> None:
     """Play files or folders given by name (``--open``, a second launch's, dropped on the
     window) now, as :meth:`Player.play_now` does; ``queue``: add them to Up next instead
     (dropped there), before the first still queued of ``before`` where given (the entries
-    shown after the drop); ``playlist``: add them to that playlist instead (dropped on it)."""
+    shown after the drop); ``playlist``: add them to that playlist instead (dropped on it), in
+    front of its entry ``playlist_before`` (``(position, path)``, dropped on its songs)."""
     from player.library.open_files import tracks_for
     from player.workers import db_write_pool, run_task
     from segue_common.text import shown
@@ -76,7 +77,7 @@ def open_paths(window, paths: list[str], *, queue: bool = False, before: list | 
         if not ids:
             return
         if playlist is not None:
-            window.add_to_playlist(ids, playlist)
+            window.add_to_playlist(ids, playlist, before=playlist_before)
             if not problems:
                 songs = "1 song" if len(ids) == 1 else f"{len(ids)} songs"
                 name = window.playlists.name_of(playlist)
@@ -147,7 +148,10 @@ class FileDropsMixin:
         elif on(self.playlists.lists) and self._playlist_at(at) is not None:
             open_paths(self, paths, playlist=self._playlist_at(at))
         elif on(self.playlists.entries) and self.playlists.current_playlist() is not None:
-            open_paths(self, paths, playlist=self.playlists.current_playlist())
+            # Where they were dropped, as a drag within the list places songs.
+            songs = self.playlists.entries
+            before = self.playlists.drop_before(songs.viewport().mapFrom(self, at))
+            open_paths(self, paths, playlist=self.playlists.current_playlist(), playlist_before=before)
         else:
             open_paths(self, paths)
 

@@ -203,8 +203,10 @@ class PlaylistTasksMixin:
                                  self.statusBar().showMessage(f"Saved {len(ids)} tracks as a playlist", 5000)),
                     "save-playlist")
 
-    def add_to_playlist(self, ids: list[int], playlist_id: int | None = None, name: str | None = None) -> None:
-        """Add library tracks to a playlist, or to a new one named ``name``."""
+    def add_to_playlist(self, ids: list[int], playlist_id: int | None = None, name: str | None = None,
+                        before: tuple[int, str] | None = None) -> None:
+        """Add library tracks to a playlist, or to a new one named ``name``; in front of the
+        entry ``before`` (``(position, path)`` as read) where given, else at the end."""
         store = self.store
         if playlist_id is None:
             if name is None:
@@ -213,7 +215,7 @@ class PlaylistTasksMixin:
                     return
             work = lambda: store.create_playlist(name, ids)  # noqa: E731
         else:
-            work = lambda: (store.add_to_playlist(playlist_id, ids), playlist_id)[1]  # noqa: E731
+            work = lambda: (store.add_to_playlist(playlist_id, ids, before), playlist_id)[1]  # noqa: E731
         self._write(work, lambda pid: self.refresh_playlists(select=pid), "add-to-playlist")
 
     def remove_playlist_entries(self, playlist_id: int, positions: list[int]) -> None:

@@ -452,6 +452,19 @@ class PlaylistsPanel(QWidget):
         if self._moving is not None and self._stored:
             self._moving = None
 
+    def drop_before(self, pos) -> tuple[int, str] | None:
+        """The entry that songs dropped at ``pos`` (the song list's viewport) go in front of,
+        as ``(position, path)`` as read: the one under the pointer, or the next one when the
+        pointer is on its lower half, as a drag within the list places them; None at the end."""
+        index = self.entries.indexAt(pos)
+        if not index.isValid():
+            return None
+        row = index.row() + (pos.y() > self.entries.visualRect(index).center().y())
+        if row >= self.entries.count():
+            return None
+        position = self.entries.songs.columns[0][row]
+        return position, self._paths[position]
+
     def with_paths(self, order: list[int]) -> list[tuple[int, str]]:
         """``order``'s positions each with the path read with it (kept here, never passed
         through Qt, which cannot carry the undecodable bytes of a file name)."""

@@ -153,3 +153,16 @@ def test_every_scan_links_entries_to_the_tracks_it_brings(store, tmp_path):
     result = Scanner(store).scan([str(tmp_path / "new")])             # the command line's scan, no window
     assert result.playlist_links == 1
     assert store.playlist_track_ids(p) == [store.track_by_path(str(tmp_path / "new" / "a.flac"))["id"]]
+
+
+def test_songs_added_in_front_of_an_entry_go_there_or_to_the_end_if_it_moved(store):
+    ids = _tracks(store, 5)
+    a = store.create_playlist("Mix", ids[:3])
+    entries = store.playlist_entries(a)
+    # In front of the second song (as read): between the first and the second.
+    assert store.add_to_playlist(a, [ids[3], ids[4]], before=(1, entries[1]["path"])) == 2
+    assert store.playlist_track_ids(a) == [ids[0], ids[3], ids[4], ids[1], ids[2]]
+    assert [e["position"] for e in store.playlist_entries(a)] == [0, 1, 2, 3, 4]
+    # The list changed since it was read (position 1 is another song now): kept, at the end.
+    assert store.add_to_playlist(a, [ids[0]], before=(1, entries[1]["path"])) == 1
+    assert store.playlist_track_ids(a) == [ids[0], ids[3], ids[4], ids[1], ids[2], ids[0]]

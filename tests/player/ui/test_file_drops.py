@@ -167,3 +167,24 @@ def test_a_cue_sheet_dropped_from_outside_the_library_plays_its_tracks(qtbot, sc
     assert [scanned.track(i)["title"] for i in playing] == ["Part 1", "Part 2", "Part 3"]
     assert {scanned.track(i)["path"] for i in playing} == {f"{audio}#01", f"{audio}#02", f"{audio}#03"}
     assert "Could not open" not in window.statusBar().currentMessage()
+
+
+def test_files_dropped_on_a_playlists_songs_go_where_they_were_dropped(qtbot, scanned, make_window, tmp_path):
+    # Dropped on a song of the playlist shown, they went to its end wherever the person let go.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    ids = [row["id"] for row in scanned.tracks()][:3]
+    mix = scanned.create_playlist("Mix", ids)
+    panel = window.playlists
+    window.refresh_playlists(select=mix)
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.current_playlist() == mix and panel.entries.count() == 3, timeout=5000)
+    song = write_track(tmp_path / "Downloads", "new", fmt="flac", seconds=2.0, tags={"title": "Dropped"})
+    second = panel.entries.visualRect(panel.entries.songs.index(1))
+    assert _drop(panel.entries.viewport(), _file_manager_drag([os.fsencode(song)]),
+                 QPoint(second.center().x(), second.top() + 2))                    # on the second's upper half
+    qtbot.waitUntil(lambda: len(scanned.playlist_track_ids(mix)) == 4, timeout=10000)
+    now = scanned.playlist_track_ids(mix)
+    assert [now[0], *now[2:]] == ids and scanned.track(now[1])["path"] == str(song)
+    qtbot.waitUntil(lambda: panel.entries.count() == 4, timeout=5000)
+    assert panel.entries.item(1).text() == "Dropped"
