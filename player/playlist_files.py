@@ -16,13 +16,20 @@ Writing gives UTF-8 ``.m3u8`` with ``#EXTINF`` lines and paths relative to the
 playlist's folder (``/`` separated), so a music folder moved or copied together with
 its playlists keeps working; a file on another drive is written absolute, and a path
 that a plain line cannot carry (not UTF-8, a line break in it) as a ``file://`` URL.
+
+A track of a CUE sheet is a stretch of one audio file, and an M3U line can only name a
+file. It is written as that file, with its stretch in ``#EXTVLCOPT:start-time=`` and
+``stop-time=`` lines, as VLC writes and reads them: VLC plays just the track, a player
+that knows no such lines skips them as the comments they are and plays the file, and
+Segue reads the start back to find the sheet's track (``starts``). The name Segue keeps
+such a track under (``Album.flac#03``) names no file, and other players could not open it.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import unquote
@@ -39,6 +46,7 @@ _URL_DRIVE = re.compile(r"^/[a-zA-Z][:|][\\/]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _ESCAPED = re.compile(r"[\udc80-\udcff]+")
 _WEB = ("http://", "https://", "ftp://", "rtsp://", "rtmp://", "mms://")
+_START = re.compile(r"^#EXTVLCOPT:\s*start-time\s*=\s*(\d+(?:\.\d*)?)\s*$", re.IGNORECASE)
 
 
 class PlaylistFileError(Exception):
@@ -54,6 +62,9 @@ class PlaylistFile:
     titles: dict[int, str]          # index in ``paths`` -> the title the file gives, where given
     skipped: list[str]              # web addresses and other URLs that name no local file
     kind: str = "M3U"               # "M3U", "PLS" or "XSPF"
+    #: index in ``paths`` -> the second the entry starts at in its file, where the file gives
+    #: one (a track of a CUE sheet, see the module docstring)
+    starts: dict[int, float] = field(default_factory=dict)
 
 
 def readable(text: str) -> str:
@@ -140,10 +151,10 @@ def _local_path(entry: str, base: str, *, uri: bool = False) -> str | None:
     return os.path.normpath(os.path.join(base, os.path.expanduser(entry)))
 
 
-def _m3u(text: str, name: str) -> list[tuple[str, str | None]]:
+def _m3u(text: str, name: str) -> list[tuple[str, str | None, float | None]]:
     if any(line.startswith("#EXT-X-") for line in text.splitlines()):
         raise _refuse(name, "an HLS stream index, the parts of a video or radio stream, not a list of songs")
-    out, title = [], None
+    out, title, start = [], None, None
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
@@ -152,9 +163,11 @@ def _m3u(text: str, name: str) -> list[tuple[str, str | None]]:
             if line.upper().startswith("#EXTINF:"):
                 _, _, title = line.partition(",")
                 title = title.strip() or None
+            elif m := _START.match(line):
+                start = float(m[1])
             continue
-        out.append((line, title))
-        title = None
+        out.append((line, title, start))
+        title = start = None
     return out
 
 
@@ -165,7 +178,7 @@ def _pls(text: str) -> list[tuple[str, str | None]]:
         m = re.fullmatch(r"(file|title)(\d+)", key.strip().lower()) if sep else None
         if m:
             entries.setdefault(int(m[2]), {})[m[1]] = value.strip()
-    return [(e["file"], e.get("title") or None) for _, e in sorted(entries.items()) if e.get("file")]
+    return [(e["file"], e.get("title") or None, None) for _, e in sorted(entries.items()) if e.get("file")]
 
 
 def _xspf(data: bytes, name: str) -> list[tuple[str, str | None]]:
@@ -208,7 +221,7 @@ def _xspf(data: bytes, name: str) -> list[tuple[str, str | None]]:
     for t in tracks:
         if t.get("location"):
             title = " - ".join(x for x in (t.get("creator"), t.get("title")) if x)
-            out.append((t["location"], title or None))
+            out.append((t["location"], title or None, None))
     return out
 
 
@@ -253,15 +266,18 @@ def read_playlist(path: str | os.PathLike) -> PlaylistFile:
     paths: list[str] = []
     titles: dict[int, str] = {}
     skipped: list[str] = []
-    for entry, title in entries:
+    starts: dict[int, float] = {}
+    for entry, title, start in entries:
         local = _local_path(entry, base, uri=kind == "XSPF")
         if local is None:
             skipped.append(entry)
             continue
         if title:
             titles[len(paths)] = title
+        if start is not None:
+            starts[len(paths)] = start
         paths.append(local)
-    return PlaylistFile(path.stem, paths, titles, skipped, kind)
+    return PlaylistFile(path.stem, paths, titles, skipped, kind, starts)
 
 
 # -- writing -----------------------------------------------------------------------------
@@ -284,9 +300,14 @@ def _plain_line_ok(path: str) -> bool:
     return True
 
 
-def write_playlist(path: str | os.PathLike, entries: Sequence[tuple[str, str, float | None]], *,
-                   relative: bool = True) -> Path:
-    """Write ``entries`` ``(file path, "Artist - Title", seconds or None)`` as UTF-8 M3U8.
+def _seconds(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relative: bool = True) -> Path:
+    """Write ``entries`` ``(file path, "Artist - Title", seconds or None)`` as UTF-8 M3U8;
+    a track of a CUE sheet as ``(its audio file, label, seconds, (start, end or None))``
+    (see the module docstring).
 
     Paths are relative to the playlist's folder when ``relative`` (and possible).
     The file is replaced atomically: a reader never sees half of it.
@@ -294,7 +315,7 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple[str, str, fl
     path = Path(path)
     folder = os.path.abspath(path.parent)
     lines = ["#EXTM3U"]
-    for file_path, label, seconds in entries:
+    for file_path, label, seconds, *span in entries:
         if foreign_path(file_path):
             shown = file_path               # another computer's path, kept as it came
         elif not _plain_line_ok(file_path):
@@ -312,6 +333,11 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple[str, str, fl
                 shown = "./" + shown
         length = int(round(seconds)) if seconds else -1
         lines.append(f"#EXTINF:{length},{_one_line(label)}")
+        if span and span[0] is not None:
+            start, end = span[0]
+            lines.append(f"#EXTVLCOPT:start-time={_seconds(start)}")
+            if end is not None:
+                lines.append(f"#EXTVLCOPT:stop-time={_seconds(end)}")
         lines.append(shown)
     try:
         with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:

@@ -23,17 +23,19 @@ from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 
 
-def files_in(path: str) -> list[str]:
+def files_in(path: str, store=None) -> list[str]:
     """The path itself unless it is a folder or a playlist file, else the audio files in
-    the folder (each real file once) or the files the playlist names, in its order. A
-    playlist that cannot be read gives itself (and its reason when it is played)."""
+    the folder (each real file once) or the files the playlist names, in its order (a
+    track of a CUE sheet, named by its file and where it starts, as ``store`` names it).
+    A playlist that cannot be read gives itself (and its reason when it is played)."""
     from player.playlist_files import EXTENSIONS, PlaylistFileError, read_playlist
 
     if os.path.isdir(path):
         return [os.path.abspath(found.path) for found in walk_audio(path)]
     if os.path.splitext(path)[1].lower() in EXTENSIONS:
         try:
-            return read_playlist(path).paths
+            content = read_playlist(path)
+            return store.sheet_tracks_named(content.paths, content.starts) if store is not None else content.paths
         except PlaylistFileError:
             pass
     if path.lower().endswith(".cue"):
@@ -223,7 +225,7 @@ def tracks_for(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]
     files in the order given, playlists in theirs, and each folder as its albums play."""
     ids, problems = [], []
     for path in paths:
-        found, bad = _tracks_of(store, files_in(path))
+        found, bad = _tracks_of(store, files_in(path, store))
         problems += bad
         if os.path.isdir(path) and len(found) > 1:
             numbers = store.tracks_by_id([track_id for _path, track_id in found], ["track_no", "disc_no"])

@@ -159,10 +159,20 @@ class PlaylistsMixin:
         library tracks where the library has them); a taken name gets " (2)", " (3)"..."""
         return self._create(name, track_ids, paths)[0]
 
-    def import_playlist(self, name: str, paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
+    def import_playlist(self, name: str, paths: Sequence[str],
+                        starts: dict[int, float] | None = None) -> tuple[int, list[PathMatch]]:
         """A new playlist of the files a playlist file names, and how each was matched
-        to a library track (see the module docstring), for telling the person."""
-        return self._create(name, (), paths)
+        to a library track (see the module docstring), for telling the person. ``starts``:
+        index in ``paths`` -> where that entry starts in its file (a CUE sheet's track)."""
+        return self._create(name, (), self.sheet_tracks_named(paths, starts))
+
+    def sheet_tracks_named(self, paths: Sequence[str], starts: dict[int, float] | None) -> list[str]:
+        """``paths`` with each entry that starts inside its file (``starts``: index -> second)
+        named as the library's track of the file's CUE sheet that starts there, where it has one."""
+        paths = list(paths)
+        for i, start in (starts or {}).items():
+            paths[i] = self.sheet_track_path(paths[i], start) or paths[i]
+        return paths
 
     def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
         name = " ".join(name.split())

@@ -356,6 +356,16 @@ class TracksMixin:
             f"SELECT id FROM tracks WHERE {where} AND cue_start_s IS NOT NULL AND missing = 0 "
             "AND last_error IS NULL ORDER BY path", params)]
 
+    def sheet_track_path(self, path: str, start_s: float) -> str | None:
+        """The name of the CUE sheet's track of the file ``path`` that starts at ``start_s``
+        (within half a second: a playlist writes it rounded), or None. A playlist names such
+        a track by its file and where it starts, as no other player knows Segue's names."""
+        row = self.execute(
+            "SELECT path FROM tracks WHERE path > CAST(? AS TEXT) AND path < CAST(? AS TEXT) "
+            "AND cue_start_s IS NOT NULL AND abs(cue_start_s - ?) < 0.5 ORDER BY missing, abs(cue_start_s - ?)",
+            (sql_text(path + "#"), sql_text(path + "$"), start_s, start_s)).fetchone()
+        return row[0] if row is not None else None
+
     def track_by_path(self, path: str) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM tracks WHERE path = CAST(? AS TEXT)", (sql_text(path),)).fetchone()
 

@@ -296,7 +296,7 @@ class PlaylistTasksMixin:
                 except PlaylistFileError as exc:
                     notes.append(str(exc))
                     continue
-                pid, matches = store.import_playlist(content.name, content.paths)
+                pid, matches = store.import_playlist(content.name, content.paths, content.starts)
                 made.append(pid)
                 notes.append(_import_note(store.playlist(pid)["name"], store.playlist_entries(pid), matches,
                                           content.skipped))
@@ -325,6 +325,7 @@ class PlaylistTasksMixin:
                 path += ".m3u8"
 
         def work():
+            from player.library.cue import audio_path
             from player.playlist_files import write_playlist
 
             namer = Namer.of(store)
@@ -336,7 +337,11 @@ class PlaylistTasksMixin:
                     continue
                 names = namer(track)
                 label = f"{names.artist} - {names.title}" if names.artist else names.title
-                entries.append((track["path"], label, track["duration"]))
+                if track["cue_start_s"] is not None:       # a stretch of its file: see write_playlist
+                    entries.append((audio_path(track), label, track["duration"],
+                                    (track["cue_start_s"], track["cue_end_s"])))
+                else:
+                    entries.append((track["path"], label, track["duration"]))
             write_playlist(path, entries)
             return len(entries)
 

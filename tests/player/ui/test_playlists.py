@@ -490,3 +490,37 @@ def test_typing_in_a_long_playlist_goes_to_the_next_title_without_asking_every_r
         qtbot.keyClicks(view, typed)
         assert view.currentIndex().row() == row, typed
         assert len(asked) < 100, typed
+
+
+def test_a_cue_sheets_tracks_are_exported_as_their_file_and_stretch_and_come_back(qtbot, scanned, make_window,
+                                                                                  tmp_path, music):
+    # They were written as "Album.flac#03", a file no other player can open.
+    from player.library.open_files import tracks_for
+    from player.library.scanner import Scanner
+    from tests.player.library.test_cue import _album
+
+    album = _album(music / "One File")
+    Scanner(scanned).scan([str(music)])
+    sheet = {t["title"]: t["id"] for t in scanned.tracks() if t["cue_start_s"] is not None}
+    plain = next(t["id"] for t in scanned.tracks() if t["cue_start_s"] is None)
+    ids = [sheet["Third Song"], plain, sheet["First Song"], sheet["Third Song"]]
+    pid = scanned.create_playlist("Sheet", ids)
+    window = make_window(scanned)
+    out = music / "Lists" / "Sheet.m3u8"
+    with qtbot.waitSignal(window.playlist_exported, timeout=5000):
+        window.export_playlist(pid, str(out))
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if not line.startswith("#")][::2] == ["../One File/Album.flac"] * 2
+    third = lines.index("#EXTVLCOPT:start-time=3.493")          # INDEX 01 00:03:37: 3 s and 37 frames
+    assert lines[third - 1].startswith("#EXTINF:2,") and lines[third - 1].endswith("Third Song")
+    assert lines[third + 1] == "../One File/Album.flac"            # the last track: to the file's end
+    first = lines.index("#EXTVLCOPT:start-time=0")
+    assert lines[first + 1:first + 3] == ["#EXTVLCOPT:stop-time=2", "../One File/Album.flac"]
+    # Read back, as an import and as a playlist file opened: the same tracks, in order.
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000) as imported:
+        window.import_playlists([str(out)])
+    assert "“Sheet (2)”: 4 tracks" in imported.args[0][0] and "not in the library" not in imported.args[0][0]
+    new = next(p["id"] for p in scanned.playlists() if p["name"] == "Sheet (2)")
+    assert scanned.playlist_track_ids(new) == ids
+    assert tracks_for(scanned, [str(out)]) == (ids, [])
+    assert str(album) + "#03" == scanned.track(ids[0])["path"]
