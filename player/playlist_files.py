@@ -281,6 +281,22 @@ def read_playlist(path: str | os.PathLike) -> PlaylistFile:
 
 
 # -- writing -----------------------------------------------------------------------------
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+
+
+def file_name(name: str, suffix: str = ".m3u8") -> str:
+    """A playlist's name as the name of a file every system takes, with ``suffix``: a slash
+    would make a folder of part of it, and Windows refuses ``\\ : * ? " < > |``, a name
+    ending in a dot or space, and device names (``CON``, ``NUL.m3u8``). A long name is cut
+    to fit the 255 bytes a file name can have."""
+    text = _NOT_IN_NAMES.sub("-", readable(name)).strip().rstrip(". ")
+    if text.partition(".")[0].strip().upper() in _RESERVED:
+        text = "_" + text
+    text = text.encode("utf-8")[:240].decode("utf-8", "ignore").rstrip(". ") or "playlist"
+    return text + suffix
+
+
 def _one_line(text: str) -> str:
     return " ".join(readable(str(text)).split())
 

@@ -316,8 +316,10 @@ class PlaylistTasksMixin:
         """Write the playlist as M3U8 (asks where), paths relative to the file's folder."""
         store = self.store
         if path is None:
-            start = os.path.join(str(paths.default_music_dir()),
-                                 f"{self.playlists.name_of(playlist_id) or 'playlist'}.m3u8")
+            from player.playlist_files import file_name
+
+            # (a name like "AC/DC: Live" offered as is named a folder that is not there)
+            start = os.path.join(str(paths.default_music_dir()), file_name(self.playlists.name_of(playlist_id) or ""))
             path, _ = QFileDialog.getSaveFileName(self, "Export playlist", start, EXPORT_FILTER)
             if not path:
                 return

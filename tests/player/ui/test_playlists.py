@@ -524,3 +524,34 @@ def test_a_cue_sheets_tracks_are_exported_as_their_file_and_stretch_and_come_bac
     assert scanned.playlist_track_ids(new) == ids
     assert tracks_for(scanned, [str(out)]) == (ids, [])
     assert str(album) + "#03" == scanned.track(ids[0])["path"]
+
+
+def test_export_offers_a_file_name_every_system_takes(qtbot, scanned, make_window):
+    # A slash in the name made part of it a folder that is not there (the write then failed),
+    # and ":" or "?" gave a file Windows cannot have.
+    import os
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    window = make_window(scanned)
+    pid = scanned.create_playlist("AC/DC: Live? <1991>", [scanned.tracks()[0]["id"]])
+    window.refresh_playlists(select=pid)
+    qtbot.waitUntil(lambda: window.playlists.name_of(pid) == "AC/DC: Live? <1991>", timeout=5000)
+    offered = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(20, answer)
+            return
+        offered.extend(dialog.selectedFiles())
+        dialog.reject()
+
+    QTimer.singleShot(0, answer)
+    window.export_playlist(pid)                     # (the dialog's own event loop runs here)
+    assert [os.path.basename(p) for p in offered] == ["AC-DC- Live- -1991-.m3u8"]
+    from player.playlist_files import file_name
+
+    assert file_name("con.mix") == "_con.mix.m3u8" and file_name(" Night. ") == "Night.m3u8"
+    assert file_name("é" * 300).encode() == ("é" * 120 + ".m3u8").encode()
