@@ -51,6 +51,12 @@ def _import_note(name: str, entries, matches, skipped: list[str]) -> str:
     return note
 
 
+def _create(store, name: str, ids: list[int]) -> tuple[int, str]:
+    """A new playlist of ``ids``, and the name it was given (a number after one taken)."""
+    pid = store.create_playlist(name, ids)
+    return pid, store.playlist(pid)["name"]
+
+
 class PlaylistTasksMixin:
     def _init_playlists(self) -> None:
         self._playlists_asked = 0           # reads of the playlists asked for so far
@@ -198,10 +204,14 @@ class PlaylistTasksMixin:
             if not ok:
                 return
         store = self.store
-        self._write(lambda: store.create_playlist(name, ids),
-                    lambda pid: (self.refresh_playlists(select=pid),
-                                 self.statusBar().showMessage(f"Saved {len(ids)} tracks as a playlist", 5000)),
-                    "save-playlist")
+
+        def done(made) -> None:
+            pid, given = made
+            self.refresh_playlists(select=pid)
+            self.statusBar().showMessage(f"Saved {len(ids)} tracks as the playlist “{given}”", 5000)
+            self._say_if_renamed(name, given)
+
+        self._write(lambda: _create(store, name, ids), done, "save-playlist")
 
     def add_to_playlist(self, ids: list[int], playlist_id: int | None = None, name: str | None = None,
                         before: tuple[int, str] | None = None) -> None:
@@ -213,10 +223,17 @@ class PlaylistTasksMixin:
                 name, ok = QInputDialog.getText(self, "New playlist", "Name:")
                 if not ok:
                     return
-            work = lambda: store.create_playlist(name, ids)  # noqa: E731
+            work = lambda: _create(store, name, ids)  # noqa: E731
         else:
             work = lambda: (store.add_to_playlist(playlist_id, ids, before), playlist_id)[1]  # noqa: E731
-        self._write(work, lambda pid: self.refresh_playlists(select=pid), "add-to-playlist")
+
+        def done(result) -> None:
+            if playlist_id is None:
+                result, given = result
+                self._say_if_renamed(name, given)
+            self.refresh_playlists(select=result)
+
+        self._write(work, done, "add-to-playlist")
 
     def remove_playlist_entries(self, playlist_id: int, positions: list[int]) -> None:
         """Remove the entries at ``positions`` as shown, each named by the path read with it
@@ -262,8 +279,20 @@ class PlaylistTasksMixin:
             if not ok:
                 return
         store = self.store
-        self._write(lambda: store.rename_playlist(playlist_id, name),
-                    lambda _r: self.refresh_playlists(select=playlist_id), "playlist-rename")
+
+        def done(given: str) -> None:
+            self.refresh_playlists(select=playlist_id)
+            self._say_if_renamed(name, given)
+
+        self._write(lambda: store.rename_playlist(playlist_id, name), done, "playlist-rename")
+
+    def _say_if_renamed(self, asked: str, given: str) -> None:
+        """Tell the person when the name asked for was taken by another playlist and a number
+        was put after it: the list showed "Mix (2)" with no word of why."""
+        asked = " ".join(asked.split())
+        if given != asked:
+            self.statusBar().showMessage(f"There is a playlist named “{asked}” already: "
+                                         f"this one is named “{given}”", 10000)
 
     def delete_playlist(self, playlist_id: int, *, confirm: bool = True) -> None:
         if confirm:

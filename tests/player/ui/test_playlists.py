@@ -555,3 +555,26 @@ def test_export_offers_a_file_name_every_system_takes(qtbot, scanned, make_windo
 
     assert file_name("con.mix") == "_con.mix.m3u8" and file_name(" Night. ") == "Night.m3u8"
     assert file_name("é" * 300).encode() == ("é" * 120 + ".m3u8").encode()
+
+
+def test_a_name_taken_by_another_playlist_is_numbered_and_the_person_told(qtbot, scanned, make_window):
+    # Renamed or saved under a name another playlist has, it became "Mix (2)" with no word of why.
+    window = make_window(scanned)
+    ids = [t["id"] for t in scanned.tracks()[:2]]
+    mix, other = scanned.create_playlist("Mix", ids[:1]), scanned.create_playlist("Other", ids[1:])
+    window.refresh_playlists(select=other)
+    qtbot.waitUntil(lambda: window.playlists.name_of(other) == "Other", timeout=5000)
+    window.rename_playlist(other, " mix ")
+    qtbot.waitUntil(lambda: window.playlists.name_of(other) == "mix (2)", timeout=5000)
+    assert window.statusBar().currentMessage() == "There is a playlist named “mix” already: this one is named “mix (2)”"
+    window.statusBar().clearMessage()
+    window.rename_playlist(mix, "MIX")                  # its own name in other letters: no number, no word
+    qtbot.waitUntil(lambda: window.playlists.name_of(mix) == "MIX", timeout=5000)
+    assert "already" not in window.statusBar().currentMessage()
+    window.play_ids(ids[:1], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    window.save_up_next_as_playlist("mix")
+    qtbot.waitUntil(lambda: window.playlists.lists.count() == 3, timeout=5000)
+    assert sorted(p["name"] for p in scanned.playlists()) == ["MIX", "mix (2)", "mix (3)"]
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+                    == "There is a playlist named “mix” already: this one is named “mix (3)”", timeout=5000)
