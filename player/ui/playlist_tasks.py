@@ -57,6 +57,15 @@ def _create(store, name: str, ids: list[int]) -> tuple[int, str]:
     return pid, store.playlist(pid)["name"]
 
 
+def _streams_only_note(file: str, skipped: list[str]) -> str:
+    """Why a playlist file that names only web addresses (a radio station's) is not imported."""
+    from player.playlist_files import is_web_address
+
+    what = "web streams" if all(is_web_address(s) for s in skipped) else "addresses that are no local files"
+    return (f"not imported: {file} names only {what} ({len(skipped)}), and Segue plays files on this "
+            "computer, without going online")
+
+
 class PlaylistTasksMixin:
     def _init_playlists(self) -> None:
         self._playlists_asked = 0           # reads of the playlists asked for so far
@@ -324,6 +333,10 @@ class PlaylistTasksMixin:
                     content = read_playlist(path)
                 except PlaylistFileError as exc:
                     notes.append(str(exc))
+                    continue
+                if not content.paths and content.skipped:
+                    # A radio station's file: an empty playlist made of it would only puzzle.
+                    notes.append(_streams_only_note(os.path.basename(path), content.skipped))
                     continue
                 pid, matches = store.import_playlist(content.name, content.paths, content.starts)
                 made.append(pid)

@@ -578,3 +578,18 @@ def test_a_name_taken_by_another_playlist_is_numbered_and_the_person_told(qtbot,
     assert sorted(p["name"] for p in scanned.playlists()) == ["MIX", "mix (2)", "mix (3)"]
     qtbot.waitUntil(lambda: window.statusBar().currentMessage()
                     == "There is a playlist named “mix” already: this one is named “mix (3)”", timeout=5000)
+
+
+def test_a_radio_stations_playlist_file_says_segue_plays_local_files_and_makes_no_empty_playlist(
+        qtbot, scanned, make_window, tmp_path):
+    # It was imported as a playlist of no songs, with "1 web addresses skipped".
+    window = make_window(scanned)
+    radio = tmp_path / "Jazz Radio.pls"
+    radio.write_text("[playlist]\nNumberOfEntries=2\nFile1=http://radio.example:8000/jazz\nTitle1=Jazz\n"
+                     "File2=https://radio.example/jazz.aac\nVersion=2\n", encoding="utf-8")
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000) as imported:
+        window.import_playlists([str(radio)])
+    assert imported.args[0] == ["not imported: Jazz Radio.pls names only web streams (2), and Segue plays "
+                                "files on this computer, without going online"]
+    assert scanned.playlists() == []
+    assert window.statusBar().currentMessage() == imported.args[0][0]
