@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 
 from player.ui.library_model import COLUMNS, LibraryModel
 from player.ui.never_menu import add_never_actions
+from player.ui.playlist_menu import add_playlist_menu
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60}
@@ -275,14 +276,7 @@ class LibraryView(QWidget):
         menu.addAction("Play", lambda: self.play_requested.emit(ids, 0, self._source()))
         menu.addAction("Play next", lambda: self.play_next_requested.emit(ids))
         menu.addAction("Add to Up next", lambda: self.enqueue_requested.emit(ids))
-        lists = menu.addMenu("Add to playlist")
-        lists.addAction("New playlist…", lambda: self.add_to_playlist_requested.emit(ids, None))
-        if self._playlists:
-            lists.addSeparator()
-        for playlist_id, name in self._playlists:
-            # "&" marks a menu shortcut to Qt: doubled, "R&B" shows as itself.
-            lists.addAction(name.replace("&", "&&"),
-                            lambda pid=playlist_id: self.add_to_playlist_requested.emit(ids, pid))
+        add_playlist_menu(menu, self._playlists, ids, self.add_to_playlist_requested.emit)
         menu.addSeparator()
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(here))
         menu.addSeparator()

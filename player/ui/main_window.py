@@ -209,9 +209,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.library.play_next_requested.connect(self.play_next)
         self.library.add_to_playlist_requested.connect(lambda ids, pid: self.add_to_playlist(ids, pid))
         self.library.read_tags_again_requested.connect(self.read_tags_again)
-        self.playlists_changed.connect(lambda: self.library.set_playlists(
-            [(self.playlists.lists.item(i).data(PLAYLIST_ROLE), self.playlists.lists.item(i).toolTip())
-             for i in range(self.playlists.lists.count())]))
+        self.up_next.add_to_playlist_requested.connect(lambda ids, pid: self.add_to_playlist(ids, pid))
+        self.playlists_changed.connect(self._offer_playlists)
         self.discover.play.connect(lambda bucket, ids, start: self.play_ids(ids[start:], 0, "discover"))
         self.discover.radio_requested.connect(lambda track_id: self.start_radio(track_id, "discover"))
         self.discover.refresh_requested.connect(self.refresh_discover)
@@ -235,6 +234,13 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.statusBar().messageChanged.connect(self._status_message_changed)
 
     # -- keyboard focus ------------------------------------------------------
+    def _offer_playlists(self) -> None:
+        """The playlists as listed, offered by the library's and Up next's "Add to playlist"."""
+        lists = self.playlists.lists
+        playlists = [(lists.item(i).data(PLAYLIST_ROLE), lists.item(i).toolTip()) for i in range(lists.count())]
+        self.library.set_playlists(playlists)
+        self.up_next.set_playlists(playlists)
+
     def focus_parts(self) -> list[QWidget]:
         """The window's parts in reading order: the top bar, the tabs, Up next, the status bar
         (the welcome page in place of the first three while it shows)."""

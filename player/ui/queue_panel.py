@@ -18,6 +18,7 @@ from typing import Callable
 from PySide6.QtCore import QAbstractListModel, QEvent, QMimeData, QModelIndex, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from player.ui.never_menu import add_never_actions
+from player.ui.playlist_menu import add_playlist_menu
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QVBoxLayout,
@@ -374,6 +375,7 @@ class UpNextPanel(QWidget):
     radio_requested = Signal(int, str)  # track id, the entry's source
     save_requested = Signal()          # save the track playing and Up next as a playlist
     never_suggest = Signal(int, str)   # track id, "song" or "artist" (see player.ui.never_menu)
+    add_to_playlist_requested = Signal(list, object)   # track ids, playlist id (None: a new one)
 
     def __init__(self, parent=None, *, describe: Callable | None = None):
         """``describe(entry) -> (title, artist, reason)``: see :class:`UpNextModel`."""
@@ -389,6 +391,7 @@ class UpNextPanel(QWidget):
         self.rows = UpNextModel(describe, self)
         #: ``artist_of(track_id) -> str | None``: the artist its menu offers never to suggest
         self.artist_of: Callable | None = None
+        self._playlists: list[tuple[int, str]] = []
         self.list = QueueList()
         self.list.setModel(self.rows)
         self.list.setAccessibleName("Up next")
@@ -476,6 +479,8 @@ class UpNextPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Play now", lambda: self.play_entry.emit(entry))
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(entry.track_id, entry.source))
+        add_playlist_menu(menu, self._playlists, [e.track_id for e in selected or [entry]],
+                          self.add_to_playlist_requested.emit)
         menu.addSeparator()
         menu.addAction("Remove", lambda: self.remove_entries.emit(selected or [entry]))
         menu.addActions([self.move_up, self.move_down])
@@ -483,6 +488,10 @@ class UpNextPanel(QWidget):
         add_never_actions(menu, entry.track_id, self.artist_of, self.never_suggest.emit)
         self.last_menu = menu
         menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def set_playlists(self, playlists: list[tuple[int, str]]) -> None:
+        """``(id, name)`` of the playlists offered by "Add to playlist"."""
+        self._playlists = list(playlists)
 
     def set_entries(self, entries: list) -> None:
         """The queue's entries in play order (each with ``track_id`` and ``source``): only

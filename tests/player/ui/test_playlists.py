@@ -593,3 +593,30 @@ def test_a_radio_stations_playlist_file_says_segue_plays_local_files_and_makes_n
                                 "files on this computer, without going online"]
     assert scanned.playlists() == []
     assert window.statusBar().currentMessage() == imported.args[0][0]
+
+
+def test_songs_in_up_next_are_added_to_a_playlist_from_its_right_click_menu(qtbot, scanned, make_window):
+    # Up next's menu had no "Add to playlist": a song heard there could only reach a playlist
+    # by finding it again in the library.
+    from PySide6.QtCore import QItemSelectionModel
+
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(4)]
+    mix = scanned.create_playlist("Mix & Match", ids[:1])
+    window.refresh_playlists(select=mix)
+    window.play_ids(ids[:1], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    window.pause()
+    window.enqueue(ids[1:4])
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[1:4], timeout=5000)
+    view, rows = window.up_next.list, window.up_next.rows
+    view.selectRow(2)
+    view.selectionModel().select(rows.index(0, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+    view.customContextMenuRequested.emit(view.visualRect(rows.index(2, 0)).center())
+    menu = window.up_next.last_menu
+    lists = next(a.menu() for a in menu.actions() if a.text() == "Add to playlist")
+    menu.close()
+    assert [a.text() for a in lists.actions() if a.text()] == ["New playlist…", "Mix && Match"]
+    next(a for a in lists.actions() if a.text() == "Mix && Match").trigger()
+    qtbot.waitUntil(lambda: scanned.playlist_track_ids(mix) == [ids[0], ids[1], ids[3]], timeout=5000)
+    assert window.up_next.track_ids() == ids[1:4]                 # Up next stays as it was
