@@ -26,6 +26,7 @@ SHORTCUTS = [
     ("Delete", "remove the selected Up next entries (or a playlist's songs)"),
     ("Alt+Up / Alt+Down", "move the selected Up next entries (or a playlist's songs) up / down"),
     ("Ctrl+Shift+S", "save Up next as a playlist"),
+    ("Delete / F2", "on the list of playlists: delete the playlist (asked first) / rename it"),
     ("Click on the seek bar", "jump there"),
 ]
 

@@ -504,9 +504,14 @@ class PlaylistsPanel(QWidget):
         menu.popup(self.entries.viewport().mapToGlobal(pos))
 
     def keyPressEvent(self, event) -> None:
-        if (event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace) and self.entries.hasFocus():
+        delete = event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace
+        if delete and self.entries.hasFocus():
             positions = self._selected_positions()
             if positions:
                 self._emit_for_current(self.remove_entries, positions)
                 return
+        # On the list of playlists, the keys file managers use: Delete (asked first) and F2.
+        if self.lists.hasFocus() and self.current_playlist() is not None and (delete or event.key() == Qt.Key_F2):
+            self._emit_for_current(self.delete_requested if delete else self.rename_requested)
+            return
         super().keyPressEvent(event)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 
+from PySide6.QtCore import Qt
+
 from player import workers
 from player.audio.base import PlaybackState
 from tests.player.ui.conftest import to_smallest
@@ -620,3 +622,54 @@ def test_songs_in_up_next_are_added_to_a_playlist_from_its_right_click_menu(qtbo
     next(a for a in lists.actions() if a.text() == "Mix && Match").trigger()
     qtbot.waitUntil(lambda: scanned.playlist_track_ids(mix) == [ids[0], ids[1], ids[3]], timeout=5000)
     assert window.up_next.track_ids() == ids[1:4]                 # Up next stays as it was
+
+
+def test_delete_and_f2_on_the_list_of_playlists_delete_after_asking_and_rename(qtbot, scanned, make_window):
+    # The keys did nothing there: deleting or renaming a playlist went through the More menu only.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+
+    window = make_window(scanned)
+    ids = [t["id"] for t in scanned.tracks()[:2]]
+    keep, gone = scanned.create_playlist("Keep", ids), scanned.create_playlist("Gone", ids)
+    window.tabs.setCurrentWidget(window.playlists)
+    window.refresh_playlists(select=gone)
+    lists = window.playlists.lists
+    qtbot.waitUntil(lambda: lists.count() == 2 and window.playlists.current_playlist() == gone, timeout=5000)
+    asked = []
+
+    def answer(kind, reply):
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, kind):
+            QTimer.singleShot(20, lambda: answer(kind, reply))
+            return
+        asked.append(dialog.text() if kind is QMessageBox else dialog.textValue())
+        reply(dialog)
+
+    def focus(widget) -> None:
+        """The keyboard on ``widget`` again (offscreen, a dialog closed gives it back to no one)."""
+        window.activateWindow()
+        widget.setFocus()
+        qtbot.waitUntil(widget.hasFocus, timeout=5000)
+
+    QTimer.singleShot(0, lambda: answer(QMessageBox, lambda d: d.button(QMessageBox.No).click()))
+    focus(lists)
+    qtbot.keyClick(lists, Qt.Key_Delete)                    # (the dialog's own event loop runs here)
+    assert asked == ["Delete the playlist “Gone”? The music files are not touched."]
+    qtbot.wait(200)
+    assert len(scanned.playlists()) == 2                    # No: kept
+    QTimer.singleShot(0, lambda: answer(QMessageBox, lambda d: d.button(QMessageBox.Yes).click()))
+    focus(lists)
+    qtbot.keyClick(lists, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: [p["id"] for p in scanned.playlists()] == [keep], timeout=5000)
+    qtbot.waitUntil(lambda: lists.count() == 1 and window.playlists.current_playlist() == keep, timeout=5000)
+
+    def rename(dialog: QInputDialog) -> None:
+        dialog.setTextValue("Kept")
+        dialog.accept()
+
+    QTimer.singleShot(0, lambda: answer(QInputDialog, rename))
+    focus(lists)
+    qtbot.keyClick(lists, Qt.Key_F2)
+    qtbot.waitUntil(lambda: window.playlists.name_of(keep) == "Kept", timeout=5000)
+    assert asked[-1] == "Keep"                              # the dialog offered the name as it was
