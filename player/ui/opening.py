@@ -3,7 +3,8 @@ second launch's, a file manager's "Open with"), or dragged from a file manager o
 
 Dropped on Up next they are added to it where they were dropped; dropped on a playlist (in
 the list of playlists, or on the songs of the one shown, where they were dropped) they are
-added to it; dropped anywhere else they play now, as when opened with Segue from the file
+added to it; playlist files dropped beside the playlists listed (or on Import…) are imported
+as new ones; dropped anywhere else they play now, as when opened with Segue from the file
 manager: the first at once, the others after the songs the person queued by hand, and the
 rest of Up next stays after them. A song opened on the side does not throw away the queue
 the person made. Folders and playlist
@@ -41,6 +42,12 @@ def dropped_paths(mime: QMimeData) -> list[str]:
         return [file_url_path(line.strip()) for line in lines
                 if line.strip().lower().startswith("file:") and not line.startswith("#")]
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+
+def is_playlist_file(path: str) -> bool:
+    from player.playlist_files import EXTENSIONS
+
+    return path.lower().endswith(EXTENSIONS)
 
 
 def carries_files(mime: QMimeData) -> bool:
@@ -147,6 +154,10 @@ class FileDropsMixin:
             open_paths(self, paths, queue=True)
         elif on(self.playlists.lists) and self._playlist_at(at) is not None:
             open_paths(self, paths, playlist=self._playlist_at(at))
+        elif on(self.playlists.lists.parentWidget()) and all(is_playlist_file(p) for p in paths):
+            # Playlist files let go beside the playlists are new playlists, as File → Import
+            # playlist makes them (they played, and no playlist was made).
+            self.import_playlists(paths)
         elif on(self.playlists.entries) and self.playlists.current_playlist() is not None:
             # Where they were dropped, as a drag within the list places songs.
             songs = self.playlists.entries

@@ -188,3 +188,30 @@ def test_files_dropped_on_a_playlists_songs_go_where_they_were_dropped(qtbot, sc
     assert [now[0], *now[2:]] == ids and scanned.track(now[1])["path"] == str(song)
     qtbot.waitUntil(lambda: panel.entries.count() == 4, timeout=5000)
     assert panel.entries.item(1).text() == "Dropped"
+
+
+def test_playlist_files_dropped_beside_the_playlists_are_imported(qtbot, scanned, make_window, tmp_path, music):
+    # They played, and no playlist was made: importing one took File → Import playlist.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    trip = tmp_path / "Downloads" / "Road Trip.m3u"
+    trip.parent.mkdir()
+    trip.write_text(f"#EXTM3U\n{music / 'Jazz' / 'j2.flac'}\n{music / 'Rock' / 'r1.wav'}\n", encoding="utf-8")
+    with qtbot.waitSignal(window.playlists_imported, timeout=10000):
+        assert _drop(panel.lists.viewport(), _file_manager_drag([os.fsencode(trip)]))     # no playlist yet
+    assert [p["name"] for p in scanned.playlists()] == ["Road Trip"]
+    ids = [scanned.track_by_path(str(music / "Jazz" / "j2.flac"))["id"],
+           scanned.track_by_path(str(music / "Rock" / "r1.wav"))["id"]]
+    assert scanned.playlist_track_ids(scanned.playlists()[0]["id"]) == ids
+    qtbot.waitUntil(lambda: panel.lists.count() == 1, timeout=5000)
+    below = QPoint(10, panel.lists.visualItemRect(panel.lists.item(0)).bottom() + 20)
+    with qtbot.waitSignal(window.playlists_imported, timeout=10000):
+        assert _drop(panel.lists.viewport(), _file_manager_drag([os.fsencode(trip)]), below)
+    assert [p["name"] for p in scanned.playlists()] == ["Road Trip", "Road Trip (2)"]
+    with qtbot.waitSignal(window.playlists_imported, timeout=10000):
+        assert _drop(panel.import_btn, _file_manager_drag([os.fsencode(trip)]))
+    assert len(scanned.playlists()) == 3
+    qtbot.wait(300)
+    assert window.player.current_track_id is None and not _queued(window)        # nothing played
