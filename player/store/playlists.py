@@ -168,11 +168,19 @@ class PlaylistsMixin:
 
     def sheet_tracks_named(self, paths: Sequence[str], starts: dict[int, float] | None) -> list[str]:
         """``paths`` with each entry that starts inside its file (``starts``: index -> second)
-        named as the library's track of the file's CUE sheet that starts there, where it has one."""
-        paths = list(paths)
-        for i, start in (starts or {}).items():
-            paths[i] = self.sheet_track_path(paths[i], start) or paths[i]
-        return paths
+        named as the library's track of the file's CUE sheet that starts there, and each CUE
+        sheet named (as other players add an album ripped to one file) as its tracks, where
+        the library has them."""
+        out: list[str] = []
+        for i, path in enumerate(paths):
+            start = (starts or {}).get(i)
+            if start is not None:
+                out.append(self.sheet_track_path(path, start) or path)
+            elif path.lower().endswith(".cue"):
+                out += self.sheet_track_paths(path) or [path]
+            else:
+                out.append(path)
+        return out
 
     def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
         name = " ".join(name.split())

@@ -347,14 +347,21 @@ class TracksMixin:
         escape, read from the index of paths. Each file of a folder opened asks: the sheets
         are looked for only where a sheet is opened (no index has them), or a library of
         many tracks would be read whole once per file."""
+        return [r[0] for r in self._sheet_tracks(path)]
+
+    def sheet_track_paths(self, path: str) -> list[str]:
+        """As :meth:`sheet_track_ids`, the tracks' names (paths)."""
+        return [r[1] for r in self._sheet_tracks(path)]
+
+    def _sheet_tracks(self, path: str) -> list[sqlite3.Row]:
         if path.lower().endswith(".cue"):
             where, params = "cue_sheet = CAST(? AS TEXT)", (sql_text(path),)
         else:
             where, params = "path > CAST(? AS TEXT) AND path < CAST(? AS TEXT)", (sql_text(path + "#"),
                                                                                 sql_text(path + "$"))
-        return [r[0] for r in self.execute(
-            f"SELECT id FROM tracks WHERE {where} AND cue_start_s IS NOT NULL AND missing = 0 "
-            "AND last_error IS NULL ORDER BY path", params)]
+        return self.execute(
+            f"SELECT id, path FROM tracks WHERE {where} AND cue_start_s IS NOT NULL AND missing = 0 "
+            "AND last_error IS NULL ORDER BY path", params).fetchall()
 
     def sheet_track_path(self, path: str, start_s: float) -> str | None:
         """The name of the CUE sheet's track of the file ``path`` that starts at ``start_s``

@@ -673,3 +673,24 @@ def test_delete_and_f2_on_the_list_of_playlists_delete_after_asking_and_rename(q
     qtbot.keyClick(lists, Qt.Key_F2)
     qtbot.waitUntil(lambda: window.playlists.name_of(keep) == "Kept", timeout=5000)
     assert asked[-1] == "Keep"                              # the dialog offered the name as it was
+
+
+def test_a_cue_sheet_named_in_a_playlist_file_is_imported_as_its_tracks(qtbot, scanned, make_window, music,
+                                                                        tmp_path):
+    # Other players add an album ripped to one file by its sheet: the entry stayed "not in the
+    # library" for good, as no track has the sheet's name.
+    from player.library.scanner import Scanner
+    from tests.player.library.test_cue import _album
+
+    _album(music / "One File")
+    Scanner(scanned).scan([str(music)])
+    sheet = [t["id"] for t in sorted(scanned.tracks(), key=lambda t: t["path"]) if t["cue_start_s"] is not None]
+    plain = scanned.track_by_path(str(music / "Rock" / "r1.wav"))["id"]
+    window = make_window(scanned)
+    listed = tmp_path / "foobar.m3u8"
+    listed.write_text(f"{music / 'Rock' / 'r1.wav'}\n{music / 'One File' / 'Album.cue'}\n{music / 'Rock' / 'r1.wav'}\n",
+                      encoding="utf-8")
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000) as imported:
+        window.import_playlists([str(listed)])
+    assert imported.args[0] == ["“foobar”: 5 tracks"]
+    assert scanned.playlist_track_ids(scanned.playlists()[0]["id"]) == [plain, *sheet, plain]
