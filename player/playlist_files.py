@@ -14,8 +14,10 @@ is none of these (a song picked by mistake, a text file) is refused with a messa
 
 Writing gives UTF-8 ``.m3u8`` with ``#EXTINF`` lines and paths relative to the
 playlist's folder (``/`` separated), so a music folder moved or copied together with
-its playlists keeps working; a file on another drive is written absolute, and a path
-that a plain line cannot carry (not UTF-8, a line break in it) as a ``file://`` URL.
+its playlists keeps working; a file that shares no folder with the playlist but the root
+(another drive, a playlist saved on a USB stick) is written absolute, as ``../../../home/..``
+would name nothing once the stick is mounted elsewhere, and a path that a plain line cannot
+carry (not UTF-8, a line break in it) as a ``file://`` URL.
 
 A track of a CUE sheet is a stretch of one audio file, and an M3U line can only name a
 file. It is written as that file, with its stretch in ``#EXTVLCOPT:start-time=`` and
@@ -339,10 +341,13 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
         else:
             shown = file_path
             if relative:
+                whole = os.path.abspath(file_path)
                 try:
-                    shown = os.path.relpath(os.path.abspath(file_path), folder)
+                    shared = os.path.commonpath([whole, folder])
                 except ValueError:          # another drive (Windows): only an absolute path works
-                    shown = os.path.abspath(file_path)
+                    shared = None
+                root = os.path.splitdrive(folder)[0] + os.sep
+                shown = os.path.relpath(whole, folder) if shared is not None and shared != root else whole
             if os.sep != "/":
                 shown = shown.replace(os.sep, "/")
             if shown.startswith("#"):       # "#9 Dream.flac" would be read as a comment

@@ -291,7 +291,8 @@ class PlaylistsPanel(QWidget):
         more = QMenu(self.more_btn)
         self.rename_btn = more.addAction("Rename…")
         self.export_btn = more.addAction("Export as M3U8…")
-        self.export_btn.setToolTip("Paths are written relative to where the file is saved")
+        self.export_btn.setToolTip("Paths are written relative to where the file is saved "
+                                   "(a file on another disk: its whole path)")
         more.addSeparator()
         self.delete_btn = more.addAction("Delete…")
         self.more_btn.setMenu(more)

@@ -135,3 +135,14 @@ def test_a_file_that_is_no_playlist_is_refused_with_the_reason(tmp_path, name, d
     with pytest.raises(PlaylistFileError, match="not a playlist file") as refused:
         read_playlist(tmp_path / name)
     assert name in str(refused.value) and why in str(refused.value)
+
+
+def test_a_file_sharing_only_the_root_with_the_playlist_is_written_absolute(tmp_path):
+    # A playlist saved on a USB stick named the music "../../../home/me/Music/...", which names
+    # nothing once the stick is mounted anywhere else.
+    stick = tmp_path / "stick" / "Lists"
+    home = os.path.join(os.sep, "nowhere-segue", "me", "Music")          # (only named: nothing is read)
+    beside = tmp_path / "stick" / "Music" / "a.flac"
+    out = write_playlist(stick / "mix.m3u8", [(os.path.join(home, "b.flac"), "B", None), (str(beside), "A", None)])
+    assert [line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")] == [
+        os.path.join(home, "b.flac"), "../Music/a.flac"]
