@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import time
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
@@ -74,6 +75,7 @@ class PlaylistTasksMixin:
         p = self.playlists
         p.chosen.connect(self.show_playlist)
         p.play_requested.connect(self.play_playlist)
+        p.play_all_requested.connect(lambda pid: self.play_playlist(pid, None))
         p.enqueue_requested.connect(self.enqueue_playlist)
         p.rename_requested.connect(lambda pid: self.rename_playlist(pid))
         p.delete_requested.connect(lambda pid: self.delete_playlist(pid))
@@ -154,17 +156,29 @@ class PlaylistTasksMixin:
         self.playlists.set_entries(*result)
 
     # -- playing ------------------------------------------------------------------------
-    def play_playlist(self, playlist_id: int, position: int = 0) -> None:
-        """Play the playlist from entry ``position`` (its playable tracks from there on)."""
+    def play_playlist(self, playlist_id: int, position: int | None = 0) -> None:
+        """Play the playlist from entry ``position`` (its playable tracks from there on).
+        ``position`` None: the whole playlist (its Play button); while shuffling, from a song
+        picked at random, the others after it in shuffled order, as other players do: the
+        playlist's first song began every time."""
         store = self.store
+        shuffling = position is None and self.player is not None and self.player.shuffle
 
         def work():
             return [e["track_id"] for e in store.playlist_entries(playlist_id)
-                    if e["position"] >= position and e["playable"]]
+                    if e["position"] >= (position or 0) and e["playable"]]
 
-        run_task(work, lambda result, error: self.play_ids(result, 0, "library") if error is None and result else
-                 self.statusBar().showMessage("Nothing in this playlist is in the library", 5000),
-                 name="play-playlist")
+        def done(result, error):
+            if error is not None or not result:
+                self.statusBar().showMessage("Nothing in this playlist is in the library", 5000)
+                return
+            ids = result
+            if shuffling:
+                first = random.randrange(len(ids))
+                ids = [ids[first], *ids[:first], *ids[first + 1:]]     # (the player shuffles the rest)
+            self.play_ids(ids, 0, "library")
+
+        run_task(work, done, name="play-playlist")
 
     def enqueue_playlist(self, playlist_id: int) -> None:
         """Queue the playlist's playable tracks; those on a disk not connected now are left

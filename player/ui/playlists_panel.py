@@ -240,6 +240,7 @@ class PlaylistsPanel(QWidget):
 
     chosen = Signal(int)                      # playlist id, to show its entries
     play_requested = Signal(int, int)         # playlist id, position to start at
+    play_all_requested = Signal(int)          # playlist id: the whole playlist (its Play button)
     enqueue_requested = Signal(int)
     rename_requested = Signal(int)
     delete_requested = Signal(int)
@@ -325,7 +326,7 @@ class PlaylistsPanel(QWidget):
         self.lists.currentItemChanged.connect(self._current_changed)
         self.entries.itemActivated.connect(
             lambda item: self._emit_for_current(self.play_requested, item.data(POSITION_ROLE)))
-        self.play_btn.clicked.connect(lambda: self._emit_for_current(self.play_requested, 0))
+        self.play_btn.clicked.connect(lambda: self._emit_for_current(self.play_all_requested))
         self.enqueue_btn.clicked.connect(lambda: self._emit_for_current(self.enqueue_requested))
         self.rename_btn.triggered.connect(lambda: self._emit_for_current(self.rename_requested))
         self.export_btn.triggered.connect(lambda: self._emit_for_current(self.export_requested))

@@ -694,3 +694,33 @@ def test_a_cue_sheet_named_in_a_playlist_file_is_imported_as_its_tracks(qtbot, s
         window.import_playlists([str(listed)])
     assert imported.args[0] == ["“foobar”: 5 tracks"]
     assert scanned.playlist_track_ids(scanned.playlists()[0]["id"]) == [plain, *sheet, plain]
+
+
+def test_play_while_shuffling_starts_a_playlist_at_a_song_picked_at_random(qtbot, scanned, make_window):
+    # Its first song began every time: a long playlist played under shuffle always opened the same.
+    window = make_window(scanned)
+    ids = [t["id"] for t in scanned.tracks()]
+    pid = scanned.create_playlist("All", ids)
+    window.refresh_playlists(select=pid)
+    window.tabs.setCurrentWidget(window.playlists)
+    qtbot.waitUntil(lambda: window.playlists.entries.count() == len(ids), timeout=5000)
+    window.set_shuffle(True)
+    qtbot.waitUntil(lambda: window.player.shuffle, timeout=5000)
+    firsts = set()
+    for _ in range(12):
+        window.playlists.play_btn.click()
+        qtbot.waitUntil(lambda: window.player.current_track_id is not None and len(window.player.queue) == len(ids) - 1,
+                        timeout=5000)
+        window.pause()
+        playing = window.player.current_track_id
+        assert sorted([playing, *(e.track_id for e in window.player.queue)]) == sorted(ids)    # all of it
+        firsts.add(playing)
+        window.stop()
+        qtbot.waitUntil(lambda: window.player.current_track_id is None, timeout=5000)
+    assert len(firsts) > 1          # (all 12 on one song of 8: about one chance in 10**10)
+    # Not shuffling, Play starts at the top; a song double-clicked plays from there as before.
+    window.set_shuffle(False)
+    qtbot.waitUntil(lambda: not window.player.shuffle, timeout=5000)
+    window.playlists.play_btn.click()
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=5000)
+    assert [e.track_id for e in window.player.queue] == ids[1:]
