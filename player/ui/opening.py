@@ -84,7 +84,7 @@ def open_paths(window, paths: list[str], *, queue: bool = False, before: list | 
         if not ids:
             return
         if playlist is not None:
-            window.add_to_playlist(ids, playlist, before=playlist_before)
+            window.add_to_playlist(ids, playlist, before=playlist_before, tell=False)
             if not problems:
                 songs = "1 song" if len(ids) == 1 else f"{len(ids)} songs"
                 name = window.playlists.name_of(playlist)

@@ -237,9 +237,11 @@ class PlaylistTasksMixin:
         self._write(lambda: _create(store, name, ids), done, "save-playlist")
 
     def add_to_playlist(self, ids: list[int], playlist_id: int | None = None, name: str | None = None,
-                        before: tuple[int, str] | None = None) -> None:
+                        before: tuple[int, str] | None = None, *, tell: bool = True) -> None:
         """Add library tracks to a playlist, or to a new one named ``name``; in front of the
-        entry ``before`` (``(position, path)`` as read) where given, else at the end."""
+        entry ``before`` (``(position, path)`` as read) where given, else at the end. ``tell``:
+        the status bar says what was added, and how many were in the playlist already (a
+        playlist not shown changed with no word, and a song added twice by mistake went unseen)."""
         store = self.store
         if playlist_id is None:
             if name is None:
@@ -248,13 +250,22 @@ class PlaylistTasksMixin:
                     return
             work = lambda: _create(store, name, ids)  # noqa: E731
         else:
-            work = lambda: (store.add_to_playlist(playlist_id, ids, before), playlist_id)[1]  # noqa: E731
+            def work():
+                had = {e["track_id"] for e in store.playlist_entries(playlist_id)}
+                added = store.add_to_playlist(playlist_id, ids, before)
+                return playlist_id, store.playlist(playlist_id)["name"], added, sum(t in had for t in ids)
 
         def done(result) -> None:
+            pid, given = result[:2]
             if playlist_id is None:
-                result, given = result
                 self._say_if_renamed(name, given)
-            self.refresh_playlists(select=result)
+            elif tell:
+                added, known = result[2:]
+                words = f"Added {added} {'song' if added == 1 else 'songs'} to “{given}”"
+                if known:
+                    words += f" ({known} {'was' if known == 1 else 'were'} in it already)"
+                self.statusBar().showMessage(words, 8000)
+            self.refresh_playlists(select=pid)
 
         self._write(work, done, "add-to-playlist")
 

@@ -724,3 +724,18 @@ def test_play_while_shuffling_starts_a_playlist_at_a_song_picked_at_random(qtbot
     window.playlists.play_btn.click()
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=5000)
     assert [e.track_id for e in window.player.queue] == ids[1:]
+
+
+def test_adding_to_a_playlist_from_a_menu_says_so_and_counts_the_songs_in_it_already(qtbot, scanned, make_window):
+    # A playlist not shown changed with no word, and a song added twice by mistake went unseen.
+    window = make_window(scanned)
+    ids = [t["id"] for t in scanned.tracks()[:3]]
+    mix = scanned.create_playlist("Mix", ids[:1])
+    window.refresh_playlists(select=mix)
+    qtbot.waitUntil(lambda: window.playlists.name_of(mix) == "Mix", timeout=5000)
+    window.add_to_playlist(ids[1:], mix)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Added 2 songs to “Mix”", timeout=5000)
+    window.add_to_playlist(ids[:2], mix)                  # the same songs again: added, and said
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+                    == "Added 2 songs to “Mix” (2 were in it already)", timeout=5000)
+    assert scanned.playlist_track_ids(mix) == ids + ids[:2]
