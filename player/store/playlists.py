@@ -252,6 +252,23 @@ class PlaylistsMixin:
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
         return True
 
+    def restore_playlist_entries(self, playlist_id: int, was: Sequence[tuple[int | None, str]],
+                                 now: Sequence[str]) -> bool:
+        """Put the entries back as they ``was`` (``(track id, path)`` in order) where the
+        playlist is still ``now`` (its paths in order): the undo of a removal. False, and
+        nothing changes, when it was changed since (putting the old list back would undo
+        that change too)."""
+        with self.transaction() as conn:
+            held = [r[0] for r in conn.execute("SELECT path FROM playlist_entries WHERE playlist_id = ? "
+                                               "ORDER BY position", (playlist_id,))]
+            if held != list(now) or conn.execute("SELECT 1 FROM playlists WHERE id = ?",
+                                                 (playlist_id,)).fetchone() is None:
+                return False
+            conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p)) for i, (t, p) in enumerate(was)])
+            conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
+            return True
+
     def reorder_playlist(self, playlist_id: int, order: Sequence[tuple[int, str]]) -> bool:
         """Put the entries in ``order``: each entry once, as ``(position, path)`` as last read,
         in the order wanted. False, and nothing changes, when the playlist is no longer what

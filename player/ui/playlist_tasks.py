@@ -12,6 +12,7 @@ import os
 import random
 import time
 
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from player import paths
@@ -72,6 +73,7 @@ class PlaylistTasksMixin:
         self._playlists_asked = 0           # reads of the playlists asked for so far
         self._playlists_select = None       # the playlist the latest read is to select
         self._entries_asked = 0             # reads of a playlist's entries asked for so far
+        self._removed = None                # (playlist id, entries before, paths after) of the last removal
         p = self.playlists
         p.chosen.connect(self.show_playlist)
         p.play_requested.connect(self.play_playlist)
@@ -83,6 +85,7 @@ class PlaylistTasksMixin:
         p.import_requested.connect(lambda: self.import_playlists())
         p.remove_entries.connect(self.remove_playlist_entries)
         p.reorder_entries.connect(self.reorder_playlist_entries)
+        p.undo_requested.connect(self.undo_playlist_removal)
         self.up_next.save_requested.connect(lambda: self.save_up_next_as_playlist())
 
     # -- reading ----------------------------------------------------------------------
@@ -276,13 +279,45 @@ class PlaylistTasksMixin:
         paths = [p for _, p in self.playlists.with_paths(positions)] \
             if playlist_id == self.playlists.current_playlist() else None
 
-        def done(removed):
-            if removed is False:
+        def work():
+            was = [(e["track_id"], e["path"]) for e in store.playlist_entries(playlist_id)]
+            if not store.remove_playlist_entries(playlist_id, positions, paths):
+                return None
+            return was, [e["path"] for e in store.playlist_entries(playlist_id)]
+
+        def done(result):
+            if result is None:
                 self.statusBar().showMessage("The playlist was changed meanwhile: it is shown as it is now; "
                                              "nothing was removed", 8000)
+            else:
+                was, now = result
+                self._removed = (playlist_id, was, now)
+                gone = len(was) - len(now)
+                keys = QKeySequence(QKeySequence.Undo).toString(QKeySequence.NativeText)
+                self.statusBar().showMessage(f"Removed {gone} {'song' if gone == 1 else 'songs'} from the playlist "
+                                             f"({keys} puts them back)", 10000)
             self.refresh_playlists(select=playlist_id)
 
-        self._write(lambda: store.remove_playlist_entries(playlist_id, positions, paths), done, "playlist-remove")
+        self._write(work, done, "playlist-remove")
+
+    def undo_playlist_removal(self, playlist_id: int) -> None:
+        """Put back the songs last removed from ``playlist_id`` (Ctrl+Z in the Playlists tab), in
+        their places; removed by mistake (Delete on a wide selection), they were gone for good.
+        Refused, with a word, where the playlist was changed since."""
+        removed, self._removed = self._removed, None
+        if removed is None or removed[0] != playlist_id:
+            self._removed = removed
+            self.statusBar().showMessage("Nothing removed from this playlist to put back", 5000)
+            return
+        store, (_pid, was, now) = self.store, removed
+
+        def done(restored):
+            self.statusBar().showMessage(
+                "The songs removed are back in their places" if restored else
+                "The playlist was changed since the songs were removed: they were not put back", 8000)
+            self.refresh_playlists(select=playlist_id)
+
+        self._write(lambda: store.restore_playlist_entries(playlist_id, was, now), done, "playlist-undo")
 
     def reorder_playlist_entries(self, playlist_id: int, order: list[int]) -> None:
         """Put a playlist's songs in ``order`` (their positions as shown), each named by the

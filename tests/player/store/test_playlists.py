@@ -166,3 +166,18 @@ def test_songs_added_in_front_of_an_entry_go_there_or_to_the_end_if_it_moved(sto
     # The list changed since it was read (position 1 is another song now): kept, at the end.
     assert store.add_to_playlist(a, [ids[0]], before=(1, entries[1]["path"])) == 1
     assert store.playlist_track_ids(a) == [ids[0], ids[3], ids[4], ids[1], ids[2], ids[0]]
+
+
+def test_removed_songs_are_put_back_only_on_the_list_they_left(store):
+    ids = _tracks(store)
+    a = store.create_playlist("Mix", [ids[0], ids[1], ids[0], ids[2]])
+    was = [(e["track_id"], e["path"]) for e in store.playlist_entries(a)]
+    assert store.remove_playlist_entries(a, [0, 2])
+    now = [e["path"] for e in store.playlist_entries(a)]
+    assert store.restore_playlist_entries(a, was, now)
+    assert store.playlist_track_ids(a) == [ids[0], ids[1], ids[0], ids[2]]
+    assert store.remove_playlist_entries(a, [3])
+    now = [e["path"] for e in store.playlist_entries(a)]
+    store.add_to_playlist(a, [ids[3]])                              # changed since: not put back
+    assert not store.restore_playlist_entries(a, was, now)
+    assert store.playlist_track_ids(a) == [ids[0], ids[1], ids[0], ids[3]]

@@ -739,3 +739,34 @@ def test_adding_to_a_playlist_from_a_menu_says_so_and_counts_the_songs_in_it_alr
     qtbot.waitUntil(lambda: window.statusBar().currentMessage()
                     == "Added 2 songs to “Mix” (2 were in it already)", timeout=5000)
     assert scanned.playlist_track_ids(mix) == ids + ids[:2]
+
+
+def test_songs_removed_by_mistake_are_put_back_with_ctrl_z(qtbot, scanned, make_window):
+    # Delete on a wide selection took the songs out for good: there was no way back.
+    from PySide6.QtGui import QKeySequence
+
+    ids, pid, window, view, titles = _order_playlist(qtbot, scanned, make_window)
+    panel = window.playlists
+    window.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=5000)
+    view.select_rows([0, 1, 2, 3])
+    qtbot.keyClick(view, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: view.count() == 0, timeout=5000)
+    keys = QKeySequence(QKeySequence.Undo).toString(QKeySequence.NativeText)
+    assert window.statusBar().currentMessage() == f"Removed 4 songs from the playlist ({keys} puts them back)"
+    assert panel.lists.hasFocus()                    # (the emptied list gave the keyboard to the playlists)
+    qtbot.keyClick(panel.lists, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: _titles(view) == titles, timeout=5000)
+    assert scanned.playlist_track_ids(pid) == ids
+    assert window.statusBar().currentMessage() == "The songs removed are back in their places"
+    # Removed, then the playlist changed: the old list is not put back over the change.
+    view.setFocus()
+    view.select_rows([1])
+    qtbot.keyClick(view, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: view.count() == 3, timeout=5000)
+    window.add_to_playlist(ids[:1], pid)
+    qtbot.waitUntil(lambda: view.count() == 4, timeout=5000)
+    qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: "not put back" in window.statusBar().currentMessage(), timeout=5000)
+    assert scanned.playlist_track_ids(pid) == [ids[0], ids[2], ids[3], ids[0]]
