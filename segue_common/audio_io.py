@@ -1107,8 +1107,15 @@ def open_soundfile(path: str) -> sf.SoundFile:
     """The file opened by libsndfile, refused (RuntimeError, as libsndfile's own refusals
     are, so that callers go on to ffmpeg) where an uncompressed file's header says it holds
     no audio while the file holds kilobytes: a recorder that stopped before writing the data
-    size leaves it 0, libsndfile then reads nothing, and ffmpeg reads the data to its end."""
-    f = sf.SoundFile(soundfile_name(path))
+    size leaves it 0, libsndfile then reads nothing, and ffmpeg reads the data to its end.
+    A WAV whose writer left out the pad byte after a chunk of odd size before the sound data
+    (which libsndfile and ffmpeg then do not find) is read with the pad bytes put back."""
+    try:
+        f = sf.SoundFile(soundfile_name(path))
+    except sf.LibsndfileError:
+        f = _wav_with_pads_put_back(path)
+        if f is None:
+            raise
     if f.frames == 0 and f.format in _SIZED_FORMATS:
         try:
             size = os.path.getsize(path)
@@ -1118,6 +1125,124 @@ def open_soundfile(path: str) -> sf.SoundFile:
             f.close()
             raise RuntimeError(f"its header gives no audio in a file of {size} bytes")
     return f
+
+
+#: the most chunks looked through for a WAV's sound data
+_MAX_RIFF_CHUNKS = 64
+
+
+def _chunk_name(name: bytes) -> bool:
+    return len(name) == 4 and all(0x20 <= c < 0x7F for c in name)
+
+
+def _missing_pads(f) -> list[int]:
+    """Where a WAV's writer left out the pad byte after a chunk of odd size before the sound
+    data (the next chunk's name comes right after the chunk's last byte, not one byte on),
+    by the offsets the pads belong at; empty where nothing before the data lacks its pad."""
+    f.seek(0)
+    head = f.read(12)
+    if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        return []
+    pos, missing = 12, []
+    for _ in range(_MAX_RIFF_CHUNKS):
+        f.seek(pos)
+        chunk = f.read(8)
+        if len(chunk) < 8 or not _chunk_name(chunk[:4]):
+            return []
+        if chunk[:4] == b"data":
+            return missing
+        size = int.from_bytes(chunk[4:8], "little")
+        pos += 8 + size
+        if size & 1:
+            f.seek(pos)
+            after = f.read(5)
+            if _chunk_name(after[:4]) and not _chunk_name(after[1:5]):
+                missing.append(pos)
+            else:
+                pos += 1
+    return []
+
+
+class _PaddedBytes(io.RawIOBase):
+    """A file read with a zero byte put in at each of the offsets ``pads`` (ascending)."""
+
+    def __init__(self, path: str, pads: list[int]):
+        super().__init__()
+        self._fh = open(path, "rb")
+        self._pads = pads
+        # where each pad is in the file as read: after the pads before it
+        self._at = [pad + i for i, pad in enumerate(pads)]
+        self._size = os.fstat(self._fh.fileno()).st_size + len(pads)
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readinto(self, buf) -> int:
+        view, got = memoryview(buf), 0
+        while got < len(view) and self._pos < self._size:
+            before = bisect.bisect_right(self._at, self._pos)     # pads before or at the position
+            if before and self._at[before - 1] == self._pos:
+                view[got] = 0
+                got += 1
+                self._pos += 1
+                continue
+            # the file's bytes up to the next pad
+            upto = self._at[before] if before < len(self._at) else self._size
+            n = min(len(view) - got, upto - self._pos)
+            self._fh.seek(self._pos - before)
+            n = self._fh.readinto(view[got:got + n])
+            if not n:
+                break
+            got += n
+            self._pos += n
+        return got
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+class _PaddedWav(sf.SoundFile):
+    """A WAV opened by libsndfile with the pad bytes its writer left out put back."""
+
+    def __init__(self, path: str, pads: list[int]):
+        self._bytes = _PaddedBytes(path, pads)
+        try:
+            super().__init__(self._bytes)
+        except BaseException:
+            self._bytes.close()
+            raise
+
+    def close(self) -> None:
+        super().close()
+        self._bytes.close()
+
+
+def _wav_with_pads_put_back(path: str) -> sf.SoundFile | None:
+    """The WAV ``path`` opened with the pad bytes before its sound data put back, where its
+    writer left some out; None where it left none out (or it is no WAV, or libsndfile refuses
+    it even so)."""
+    try:
+        with open(path, "rb") as f:
+            pads = _missing_pads(f)
+        if not pads:
+            return None
+        return _PaddedWav(path, pads)
+    except (OSError, sf.LibsndfileError, RuntimeError) as exc:
+        log.debug("could not read %r with its pad bytes put back: %s", path, exc)
+        return None
 
 
 # -- FLAC files cut short ------------------------------------------------------------------

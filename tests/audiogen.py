@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -80,6 +81,18 @@ def write_track(folder: Path, name: str, *, fmt: str = "flac", seconds: float = 
     path = write_audio(folder / f"{name}.{fmt}", tone(seconds, freq=freq, sr=sr), sr)
     if tags:
         write_tags(path, **tags)
+    return path
+
+
+def wav_without_pad_bytes(path: Path, samples: np.ndarray, sr: int) -> Path:
+    """A 16-bit WAV of ``samples`` with a RIFF INFO list before its sound data, written as some
+    tools write it: the list and its title are of odd length, and their pad bytes left out."""
+    sf.write(str(path), samples, sr, subtype="PCM_16")
+    raw = path.read_bytes()
+    at = raw.index(b"data")
+    info = b"INFO" + b"INAM" + struct.pack("<I", 3) + b"Odd"
+    body = raw[12:at] + b"LIST" + struct.pack("<I", len(info)) + info + raw[at:]
+    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WAVE" + body)
     return path
 
 

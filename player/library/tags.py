@@ -28,6 +28,7 @@ import os
 import re
 import stat
 import struct
+from collections import namedtuple
 
 import mutagen
 import soundfile as sf
@@ -931,6 +932,10 @@ def _ogg_start(f, audio) -> int:
         pos += 27 + len(segments) + sum(segments)
 
 
+#: what libsndfile says of a file's stream
+_SoundInfo = namedtuple("_SoundInfo", "format subtype samplerate channels frames")
+
+
 def _decoded_stream(path: str) -> dict | None:
     """Length, codec, sample rate and channels of ``path`` as the player's decoder opens it
     (:class:`player.audio.decoder.Decoder`), or None where it cannot open it.
@@ -944,7 +949,9 @@ def _decoded_stream(path: str) -> dict | None:
     info = None
     if os.path.splitext(path)[1].lower() != ".mp3":
         try:
-            info = sf.info(audio_io.soundfile_name(path))
+            # (opened as the player opens it: a WAV whose writer left out a pad byte too)
+            with audio_io.open_soundfile(path) as f:
+                info = _SoundInfo(f.format, f.subtype, f.samplerate, f.channels, f.frames)
         except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError):
             return None     # (a sample rate of 0 divides by zero; a huge header can exhaust memory)
     if info is not None and info.format == "OGG" and _chained(path):

@@ -7,7 +7,8 @@ import soundfile as sf
 
 from player.audio.decoder import Decoder, DecodeError
 from tests.audiogen import (cut_to_half, ffmpeg_encodes, forget_flac_length, step_frequency, stepped_opus,
-                            stepped_tone, tone, write_audio, write_track, zero_middle)
+                            stepped_samples, stepped_tone, tone, wav_without_pad_bytes, write_audio, write_track,
+                            zero_middle)
 from tests.player.audio.signals import peak_frequency
 
 
@@ -60,6 +61,21 @@ def test_mono_is_copied_to_both_channels_and_seek_lands_on_the_frame(tmp_path):
     assert dec.frame == 30010
     assert np.array_equal(block[:, 0], block[:, 1])
     assert np.allclose(block[:, 0], ramp[30000:30010])
+
+
+def test_a_wav_whose_writer_left_out_a_pad_byte_before_the_sound_plays_whole_and_seeks(tmp_path):
+    """libsndfile (and ffmpeg) look for the chunk after one of odd size past its pad byte, and
+    without it found no sound at all: such a file did not play."""
+    samples = np.repeat(stepped_samples(3, 22050, 1), 2, axis=1)
+    path = wav_without_pad_bytes(tmp_path / "odd.wav", samples, 22050)
+    dec = Decoder(str(path), out_rate=22050)
+    assert dec.duration == pytest.approx(3.0)
+    out = read_all(dec)
+    assert len(out) == len(samples)
+    assert np.abs(out - samples).max() < 1e-4     # (16-bit)
+    at = int(0.6 * len(samples))
+    dec.seek_frame(at)
+    assert np.abs(dec.read(1000) - samples[at:at + 1000]).max() < 1e-4
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from player.library.tags import TagReadError, read_tags
-from tests.audiogen import FORMATS, start_ogg_late, write_track
+from tests.audiogen import FORMATS, start_ogg_late, wav_without_pad_bytes, write_track
 
 TAGS = dict(title="Blue in Green", artist="Miles Davis", album="Kind of Blue", albumartist="Miles Davis",
             genre="Jazz", date="1959-08-17", tracknumber="3/5", discnumber="1/1",
@@ -636,6 +636,16 @@ def test_info_text_is_read_in_the_encoding_it_was_written_in(tmp_path, fields, p
     path = _wav_with(tmp_path, "song", _info_list(*fields, (b"IPRD", b"Album"), pad=pad))
     info = read_tags(str(path))
     assert (info["title"], info["artist"], info["album"]) == (*expected, "Album")
+
+
+def test_a_wav_whose_info_list_before_its_sound_leaves_out_pad_bytes_is_listed_at_its_length(tmp_path):
+    """A list of odd size before the sound data whose writer left out its pad byte: the player
+    plays such a file (see the decoder's tests); it was listed as "no audio in file"."""
+    path = wav_without_pad_bytes(tmp_path / "odd.wav", np.zeros((33075, 2)), 22050)
+    info = read_tags(str(path))
+    assert info["title"] == "Odd"
+    assert info["duration"] == pytest.approx(1.5)
+    assert (info["sample_rate"], info["channels"]) == (22050, 2)
 
 
 def test_a_damaged_info_list_gives_what_can_be_read(tmp_path):
