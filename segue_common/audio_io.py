@@ -1109,13 +1109,16 @@ def open_soundfile(path: str) -> sf.SoundFile:
     no audio while the file holds kilobytes: a recorder that stopped before writing the data
     size leaves it 0, libsndfile then reads nothing, and ffmpeg reads the data to its end.
     A WAV whose writer left out the pad byte after a chunk of odd size before the sound data
-    (which libsndfile and ffmpeg then do not find) is read with the pad bytes put back."""
+    (which libsndfile and ffmpeg then do not find) is read with the pad bytes put back; one of
+    more than 4 GiB whose 32-bit header cannot say its size (:func:`_past_4gib`) to its end."""
     try:
         f = sf.SoundFile(soundfile_name(path))
     except sf.LibsndfileError:
         f = _wav_with_pads_put_back(path)
         if f is None:
             raise
+    if f.format in ("WAV", "WAVEX") and f.subtype in _RAW_SUBTYPES:
+        f = _past_4gib(f, path)
     if f.frames == 0 and f.format in _SIZED_FORMATS:
         try:
             size = os.path.getsize(path)
@@ -1228,6 +1231,84 @@ class _PaddedWav(sf.SoundFile):
     def close(self) -> None:
         super().close()
         self._bytes.close()
+
+
+#: sample formats libsndfile reads as raw frames of a fixed size
+_RAW_SUBTYPES = frozenset({"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW"})
+
+
+def _riff_data(f) -> tuple[int, int] | None:
+    """Where a WAV's sound data starts, and the size its header gives it."""
+    f.seek(0)
+    if f.read(12)[8:12] != b"WAVE":
+        return None
+    pos = 12
+    for _ in range(_MAX_RIFF_CHUNKS):
+        f.seek(pos)
+        chunk = f.read(8)
+        if len(chunk) < 8:
+            return None
+        size = int.from_bytes(chunk[4:8], "little")
+        if chunk[:4] == b"data":
+            return pos + 8, size
+        pos += 8 + size + (size & 1)
+    return None
+
+
+class _RawData(sf.SoundFile):
+    """The sound data of a WAV, bytes ``start`` to ``end``, read as raw frames of its format
+    (``like``, the WAV as libsndfile opened it), and said to be of the WAV's format."""
+
+    def __init__(self, path: str, start: int, end: int, like: sf.SoundFile):
+        self._wav_format = like.format
+        self._range = _ByteRange(path, start, end)
+        try:
+            super().__init__(self._range, format="RAW", subtype=like.subtype, endian="LITTLE",
+                             samplerate=like.samplerate, channels=like.channels)
+        except BaseException:
+            self._range.close()
+            raise
+
+    @property
+    def format(self) -> str:
+        return self._wav_format
+
+    def close(self) -> None:
+        super().close()
+        self._range.close()
+
+
+def _past_4gib(f: sf.SoundFile, path: str) -> sf.SoundFile:
+    """``f``, or where the WAV is larger than its 32-bit header can say, its sound data read
+    to the end of what the file holds. A writer that does not know RF64 keeps the lowest 32
+    bits of the data's size (6 hours 46 minutes at 44.1 kHz, 16-bit stereo, were listed as
+    the few minutes past 4 GiB, and only that much of the start played), or writes 0xFFFFFFFF
+    (what is past 4 GiB was never heard). The whole multiples of 4 GiB that fit in the file are its size's lost bits;
+    what follows them (a tag chunk after the data) is no sound."""
+    try:
+        if os.path.getsize(path) <= 0xFFFFFFFF:
+            return f
+        with open(path, "rb") as fh:
+            found = _riff_data(fh)
+        if found is None:
+            return f
+        start, size = found
+        held = os.path.getsize(path) - start
+        if size == 0xFFFFFFFF:
+            real = held
+        else:
+            real = size + (held - size) // (1 << 32) * (1 << 32)
+        block = max(1, f.channels * {"PCM_U8": 1, "ULAW": 1, "ALAW": 1, "PCM_16": 2, "PCM_24": 3,
+                                     "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}[f.subtype])
+        real -= real % block
+        if real // block <= f.frames:
+            return f
+        raw = _RawData(path, start, start + real, f)
+    except (OSError, sf.LibsndfileError, RuntimeError) as exc:
+        log.warning("could not read %r past 4 GiB: %s", path, exc)
+        return f
+    f.close()
+    return raw
 
 
 def _wav_with_pads_put_back(path: str) -> sf.SoundFile | None:

@@ -96,6 +96,24 @@ def wav_without_pad_bytes(path: Path, samples: np.ndarray, sr: int) -> Path:
     return path
 
 
+def wav_over_4gib(path: Path, tail: np.ndarray, sr: int, *, size: str = "wrapped") -> Path:
+    """A 16-bit stereo WAV of 4 GiB of silence and then ``tail`` (float, [shape=(n, 2)]), which a
+    32-bit RIFF header cannot measure: its sizes are as a writer that does not know RF64 leaves
+    them, the data's size past 4 GiB (``size`` "wrapped": its lowest 32 bits) or the largest
+    there is ("max": 0xFFFFFFFF). The silence is a hole in a sparse file: it takes no disk."""
+    sf.write(str(path), np.zeros((1, 2)), sr, subtype="PCM_16")
+    raw = path.read_bytes()
+    at = raw.index(b"data")
+    data = (1 << 32) + 4 * len(tail)
+    field = data & 0xFFFFFFFF if size == "wrapped" else 0xFFFFFFFF
+    with open(path, "wb") as f:
+        f.write(raw[:4] + struct.pack("<I", (at + data) & 0xFFFFFFFF if size == "wrapped" else 0xFFFFFFFF)
+                + raw[8:at] + b"data" + struct.pack("<I", field))
+        f.seek(at + 8 + (1 << 32))
+        f.write((np.clip(tail, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
 def zero_middle(path: Path, size: int = 4096) -> Path:
     """``size`` bytes in the middle of ``path`` zeroed, as bit rot or a bad sector leaves them."""
     data = bytearray(path.read_bytes())

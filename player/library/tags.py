@@ -936,6 +936,13 @@ def _ogg_start(f, audio) -> int:
 _SoundInfo = namedtuple("_SoundInfo", "format subtype samplerate channels frames")
 
 
+def _over_4gib(path: str) -> bool:
+    try:
+        return os.path.getsize(path) > 0xFFFFFFFF
+    except OSError:
+        return False
+
+
 def _decoded_stream(path: str) -> dict | None:
     """Length, codec, sample rate and channels of ``path`` as the player's decoder opens it
     (:class:`player.audio.decoder.Decoder`), or None where it cannot open it.
@@ -1289,12 +1296,14 @@ def _stream_columns(path: str, audio, info, length: float, aiff: tuple[bytes, in
     codec = type(audio).__name__.lower().replace("ogg", "").replace("wave", "wav") or None
     if codec == "mp3" and getattr(info, "layer", 3) in (1, 2):
         codec = f"mp{info.layer}"       # (mutagen's MP3 reads MPEG layers I and II too)
-    if (codec == "wav" and getattr(info, "audio_format", None) not in _WAVE_FRAME_BLOCKS
+    if (codec == "wav" and (getattr(info, "audio_format", None) not in _WAVE_FRAME_BLOCKS or _over_4gib(path))
             or aiff is not None and aiff[0] not in _AIFF_FRAME_BLOCKS):
         # Compressed WAV (IMA and MS ADPCM, GSM 6.10) packs hundreds of samples into each
         # block, which mutagen counts as one: 3 s were listed as 0.0007 s. libsndfile counts
         # them (from the fact chunk) as the player decodes them. So does AIFF-C with IMA
         # ADPCM, whose header counts its packets of 64 samples: 4 s were listed as 0.06 s.
+        # And a WAV of more than 4 GiB, whose 32-bit header cannot say its length, is
+        # measured as the player measures it (from the file's size).
         stream = _decoded_stream(path)
         if stream is not None:
             return {**stream, "bitrate": _int_info(info, "bitrate")}

@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 
@@ -7,8 +8,8 @@ import soundfile as sf
 
 from player.audio.decoder import Decoder, DecodeError
 from tests.audiogen import (cut_to_half, ffmpeg_encodes, forget_flac_length, step_frequency, stepped_opus,
-                            stepped_samples, stepped_tone, tone, wav_without_pad_bytes, write_audio, write_track,
-                            zero_middle)
+                            stepped_samples, stepped_tone, tone, wav_over_4gib, wav_without_pad_bytes, write_audio,
+                            write_track, zero_middle)
 from tests.player.audio.signals import peak_frequency
 
 
@@ -76,6 +77,26 @@ def test_a_wav_whose_writer_left_out_a_pad_byte_before_the_sound_plays_whole_and
     at = int(0.6 * len(samples))
     dec.seek_frame(at)
     assert np.abs(dec.read(1000) - samples[at:at + 1000]).max() < 1e-4
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs a sparse file of 4 GiB")
+@pytest.mark.parametrize("size", ["wrapped", "max"])
+def test_a_wav_longer_than_its_32_bit_header_can_say_plays_to_its_end(tmp_path, size):
+    """A WAV of more than 4 GiB (6 hours and 46 minutes at 44.1 kHz, 16-bit stereo; 2 hours at
+    96 kHz, 24-bit) from a writer that does not know RF64: the header's size of its data keeps
+    the lowest 32 bits of it, or says 0xFFFFFFFF. libsndfile believed it and played the first
+    seconds of the file (or stopped 4 GiB in); the file's size tells how much more there is."""
+    sr = 44100
+    tail = np.repeat(stepped_samples(2, sr, 1), 2, axis=1)
+    path = wav_over_4gib(tmp_path / "long.wav", tail, sr, size=size)
+    frames = (1 << 30) + len(tail)
+    dec = Decoder(str(path), out_rate=sr)
+    assert dec.duration == pytest.approx(frames / sr)
+    at = frames - len(tail) + int(0.6 * len(tail))
+    dec.seek_frame(at)
+    assert np.abs(dec.read(1000) - tail[at - frames:][:1000]).max() < 1e-4
+    dec.seek_frame(frames - 500)
+    assert len(read_all(dec)) == 500
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,

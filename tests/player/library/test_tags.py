@@ -1,3 +1,4 @@
+import os
 import struct
 from pathlib import Path
 
@@ -5,7 +6,7 @@ import numpy as np
 import pytest
 
 from player.library.tags import TagReadError, read_tags
-from tests.audiogen import FORMATS, start_ogg_late, wav_without_pad_bytes, write_track
+from tests.audiogen import FORMATS, start_ogg_late, wav_over_4gib, wav_without_pad_bytes, write_track
 
 TAGS = dict(title="Blue in Green", artist="Miles Davis", album="Kind of Blue", albumartist="Miles Davis",
             genre="Jazz", date="1959-08-17", tracknumber="3/5", discnumber="1/1",
@@ -646,6 +647,16 @@ def test_a_wav_whose_info_list_before_its_sound_leaves_out_pad_bytes_is_listed_a
     assert info["title"] == "Odd"
     assert info["duration"] == pytest.approx(1.5)
     assert (info["sample_rate"], info["channels"]) == (22050, 2)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs a sparse file of 4 GiB")
+@pytest.mark.parametrize("size", ["wrapped", "max"])
+def test_a_wav_longer_than_its_32_bit_header_can_say_is_listed_at_its_length(tmp_path, size):
+    """The header of a WAV of more than 4 GiB from a writer that does not know RF64 keeps the
+    lowest 32 bits of its data's size (listed at a few seconds), or says 0xFFFFFFFF."""
+    path = wav_over_4gib(tmp_path / "long.wav", np.zeros((22050, 2)), 44100, size=size)
+    info = read_tags(str(path))
+    assert info["duration"] == pytest.approx(((1 << 30) + 22050) / 44100)
 
 
 def test_a_damaged_info_list_gives_what_can_be_read(tmp_path):
