@@ -1146,24 +1146,31 @@ def _missing_pads(f) -> list[int]:
     head = f.read(12)
     if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         return []
-    pos, missing = 12, []
-    for _ in range(_MAX_RIFF_CHUNKS):
+    return _pads_to_data(f, 12, os.fstat(f.fileno()).st_size, [], [_MAX_RIFF_CHUNKS]) or []
+
+
+def _pads_to_data(f, pos: int, end: int, missing: list[int], reads: list[int]) -> list[int] | None:
+    """The pads missing on a way from the chunk at ``pos`` to the data chunk, or None where no
+    way leads there. After a chunk of odd size the way with its pad is tried first, then the
+    one without: what follows either may look like a chunk's name (the data chunk's size
+    after "ata" may be a printable byte), and only the way on tells. ``reads``: how many
+    chunk headers may still be read, on all ways together."""
+    while reads[0] > 0:
+        reads[0] -= 1
+        if pos + 8 > end:
+            return None
         f.seek(pos)
         chunk = f.read(8)
         if len(chunk) < 8 or not _chunk_name(chunk[:4]):
-            return []
+            return None
         if chunk[:4] == b"data":
             return missing
         size = int.from_bytes(chunk[4:8], "little")
         pos += 8 + size
         if size & 1:
-            f.seek(pos)
-            after = f.read(5)
-            if _chunk_name(after[:4]) and not _chunk_name(after[1:5]):
-                missing.append(pos)
-            else:
-                pos += 1
-    return []
+            padded = _pads_to_data(f, pos + 1, end, missing, reads)
+            return padded if padded is not None else _pads_to_data(f, pos, end, [*missing, pos], reads)
+    return None
 
 
 class _PaddedBytes(io.RawIOBase):
