@@ -175,7 +175,7 @@ class LearnerLoop:
                 break
             if self.options.train and (self._want_training or time.monotonic() >= next_check):
                 next_check = time.monotonic() + self.options.check_s
-                if self._want_training or self.learner.trainer.due():
+                if self._want_training or self._due():
                     self._want_training = False
                     self._train()
             if self._want_analysis and (self._analysis is None or not self._analysis.is_alive()):
@@ -197,6 +197,17 @@ class LearnerLoop:
         if busy or not self.options.train:
             return 1.0 if busy else self.options.check_s
         return min(max(next_check - time.monotonic(), 0.0), self.options.check_s)
+
+    def _due(self) -> bool:
+        """Whether a training is due. A store that cannot say now (another process holding it
+        locked, a disk error) is asked again at the next look: raised here, the error ended this
+        loop and the learner process with it, and the window restarted it, to fail the same way."""
+        try:
+            return self.learner.trainer.due()
+        except Exception:
+            log.warning("could not look whether a training is due; looking again in %g s", self.options.check_s,
+                        exc_info=True)
+            return False
 
     def _train(self) -> None:
         try:

@@ -539,3 +539,50 @@ def test_waits_beside_each_other_for_a_process_that_leaves_by_itself_all_see_it_
         for t in threads:
             t.join(60)
         assert seen == [(False, 0)] * 4
+
+
+def test_a_store_that_cannot_say_whether_a_training_is_due_is_asked_again_later(store, tmp_path, caplog):
+    """Another process holding the library locked as the learner looks whether a training is
+    due: the look is logged and made again at the next one; the learner's loop goes on (the
+    error ended it, and the learner process with it)."""
+    import logging
+    import sqlite3
+    from multiprocessing import Pipe
+
+    from player.learner.core import Learner
+    from player.learner.process import LearnerLoop
+    from player.store import Store
+
+    store.close()
+    mine = Store(store.path, busy_timeout_s=0.2)
+    mine_end, window_end = Pipe()
+    loop = LearnerLoop(Learner(mine, models_dir=tmp_path / "models"), mine_end,
+                       LearnerOptions(analyse=False, check_s=0.3))
+    mine.close()        # (its connections are opened again by the threads that use them)
+    holder = sqlite3.connect(store.path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    thread = threading.Thread(target=loop.run, name="learner-loop", daemon=True)
+    caplog.set_level(logging.WARNING, logger="player.learner.process")
+    try:
+        thread.start()
+        assert window_end.poll(30) and isinstance(window_end.recv(), m.Ready)
+        end = time.monotonic() + 30
+        while sum("training is due" in r.getMessage() for r in caplog.records) < 2:
+            assert thread.is_alive(), "the learner's loop ended on the store's error"
+            assert time.monotonic() < end, "the learner never looked whether a training was due"
+            time.sleep(0.1)
+        holder.execute("ROLLBACK")
+        holder.close()
+        time.sleep(1.0)     # (a look or more with the store free again)
+        failed = sum("training is due" in r.getMessage() for r in caplog.records)
+        time.sleep(1.0)
+        assert sum("training is due" in r.getMessage() for r in caplog.records) == failed
+        assert thread.is_alive()
+        window_end.send(m.Shutdown())
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        loop._stop("the test ended")
+        thread.join(5)
+        mine.close()
