@@ -19,6 +19,7 @@ import atexit
 import contextlib
 import logging
 import multiprocessing.util  # noqa: F401 - its exit handler (which waits for children) must run after ours
+import select
 import signal
 import threading
 import time
@@ -73,6 +74,19 @@ _live: "weakref.WeakSet[LearnerProcess]" = weakref.WeakSet()
 _asking = threading.Lock()
 
 
+def _room(conn) -> bool:
+    """Whether a message can be written to ``conn`` now, without waiting for the other end
+    to read. The learner's messages are tens of bytes; a pipe with no room holds hundreds of
+    them unread (a learner stopped, or frozen by a debugger or the system), and a write then
+    waited for as long as it stayed so, on the window's thread too. Where a pipe cannot be
+    asked (Windows), it is written to."""
+    if not hasattr(select, "poll"):
+        return True
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLOUT)
+    return bool(poller.poll(0))
+
+
 def _join(proc, timeout: float) -> None:
     """``proc.join(timeout)``, safe beside another thread waiting for the same process."""
     from multiprocessing.connection import wait
@@ -120,6 +134,7 @@ class LearnerProcess:
         # multiprocessing (on the window's thread: a crash dialog). Two sends at once could
         # also interleave their bytes.
         self._send_lock = threading.Lock()
+        self._behind = False        # a message was dropped (no room in the pipe) since the last one went
         self._proc = None
         self._conn = None
         self._stopping = False
@@ -171,6 +186,7 @@ class LearnerProcess:
         finally:
             theirs.close()
         self._proc, self._conn = proc, mine
+        self._behind = False        # (a new pipe: the standing instructions go first, below)
         self.starts += 1
         log.info("learner process %d started", proc.pid)
         for message in self._sticky.values():
@@ -253,6 +269,22 @@ class LearnerProcess:
     def _send_to(self, conn, message: m.Message) -> bool:
         with self._send_lock:
             try:
+                if not _room(conn):
+                    # The learner has not read what it was sent for a long while: this one is
+                    # dropped (the sender may be the window's thread), and said once.
+                    if not self._behind:
+                        log.warning("the learner is not reading its messages; %s and those after it are "
+                                    "dropped until it does", type(message).__name__)
+                    self._behind = True
+                    return False
+                if self._behind:
+                    # Reading again: first where things stand now (playing, paused, the
+                    # settings), which the messages dropped meanwhile may have changed.
+                    self._behind = False
+                    log.info("the learner reads its messages again")
+                    for standing in list(self._sticky.values()):
+                        if standing != message:
+                            conn.send(standing)
                 conn.send(message)
                 return True
             except (OSError, ValueError, EOFError):       # the process is gone; the monitor notices

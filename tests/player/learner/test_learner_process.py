@@ -586,3 +586,38 @@ def test_a_store_that_cannot_say_whether_a_training_is_due_is_asked_again_later(
         loop._stop("the test ended")
         thread.join(5)
         mine.close()
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="no way to freeze a process")
+def test_a_learner_that_stops_reading_never_holds_up_whoever_tells_it_something(store):
+    """A learner process frozen (stopped, or held by a debugger) reads nothing: the pipe to
+    it filled after a few hundred messages, and every later send waited until it read again,
+    the window's thread too. Sends now go on at once, saying the message was not taken; once
+    it reads again it hears where things stand and what it is told from then on."""
+    inbox = Inbox()
+    learner = LearnerProcess(store.path, options=QUIET, on_message=inbox, on_exit=inbox.on_exit)
+    learner.start()
+    pid = None
+    try:
+        pid = inbox.wait_for(lambda x: isinstance(x, m.Ready), 60).pid
+        os.kill(pid, signal.SIGSTOP)
+        sent = []
+        flood = threading.Thread(target=lambda: sent.extend(learner.send(m.PlaysLogged()) for _ in range(3000)),
+                                 name="flood", daemon=True)
+        flood.start()
+        flood.join(60)
+        assert not flood.is_alive(), "a send waited for the frozen learner"
+        assert len(sent) == 3000 and True in sent and False in sent
+        assert learner.send(m.Playback(True)) is False       # (while it is frozen: not taken)
+        os.kill(pid, signal.SIGCONT)
+        pid = None
+        deadline = time.monotonic() + 30
+        while not learner.send(m.Ping(7)):      # (until what filled the pipe is read)
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert inbox.wait_for(lambda x: x == m.Pong(7), 30).token == 7
+        assert learner.alive and inbox.exits == []
+    finally:
+        if pid is not None:
+            os.kill(pid, signal.SIGCONT)
+        learner.stop()
