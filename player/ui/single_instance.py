@@ -26,11 +26,12 @@ import logging
 import os
 import secrets
 import socket
+import struct
 import sys
 import tempfile
 import threading
 import time
-from multiprocessing.connection import Client, Listener, answer_challenge, deliver_challenge
+from multiprocessing.connection import Client, Listener, answer_challenge, deliver_challenge, wait
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal, Slot
@@ -75,9 +76,32 @@ class _Patient:
         self._conn.send_bytes(data)
 
     def recv_bytes(self, maxlength: int | None = None) -> bytes:
-        if not self._conn.poll(self._timeout):
-            raise TimeoutError(f"nothing said in {self._timeout:g} s")
-        return self._conn.recv_bytes(maxlength)
+        if sys.platform == "win32":     # (a named pipe's message comes whole: the wait is for its start)
+            if not self._conn.poll(self._timeout):
+                raise TimeoutError(f"nothing said in {self._timeout:g} s")
+            return self._conn.recv_bytes(maxlength)
+        # The whole message within the time limit, read here in multiprocessing's framing (its
+        # length, then its bytes): a client that sent part of one and stalled held the reading
+        # in recv_bytes, and every later launch with it, until the client went away.
+        deadline = time.monotonic() + self._timeout
+        size, = struct.unpack("!i", self._read(4, deadline))
+        if size == -1:
+            size, = struct.unpack("!Q", self._read(8, deadline))
+        if size < 0 or (maxlength is not None and size > maxlength):
+            raise OSError(f"a message of {size} bytes, {maxlength} at most")
+        return self._read(size, deadline)
+
+    def _read(self, size: int, deadline: float) -> bytes:
+        got = bytearray()
+        fd = self._conn.fileno()
+        while len(got) < size:
+            if not wait([self._conn], max(0.0, deadline - time.monotonic())):
+                raise TimeoutError(f"{len(got)} of {size} bytes said in {self._timeout:g} s")
+            chunk = os.read(fd, size - len(got))
+            if not chunk:
+                raise EOFError("the other end went away in the middle of a message")
+            got += chunk
+        return bytes(got)
 
 
 class _Handover:

@@ -251,6 +251,33 @@ def test_a_client_that_connects_and_says_nothing_does_not_hold_later_launches_ou
         first.stderr.close()
 
 
+def test_a_client_that_sends_half_a_message_and_stalls_does_not_hold_later_launches_out(segue_home, tmp_path):
+    """A launch that stopped part way through what it says (suspended in its terminal, say):
+    the window waited for the rest of the message with no time limit, and told every later
+    launch nothing until that one went away; they gave up and said the window did not answer."""
+    import socket
+    import struct
+
+    from player.ui.single_instance import address
+
+    song = write_track(tmp_path / "elsewhere", "song", fmt="flac", seconds=3.0, tags={"title": "Song"})
+    first = _window(segue_home)
+    try:
+        _wait_listening(segue_home, first)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stalled:
+            stalled.connect(address(segue_home))
+            stalled.sendall(struct.pack("!i", 32) + b"half")      # 4 of the 32 bytes it announces
+            second = subprocess.run([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT,
+                                    env=_env(segue_home), capture_output=True, text=True, timeout=60)
+        assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+        assert _wait_played(segue_home / "library.db", "Song") == 1      # the first window plays it
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(30)
+        first.stderr.close()
+
+
 _LATE_MESSAGE = """
 import json, sys, threading
 from multiprocessing.connection import Client
