@@ -53,6 +53,8 @@ SILENT_ERROR = "silent: no sound to analyse (nothing louder than -70 dBFS)"
 MIX_VERSION_SETTING = "analysis.mix_version"
 MIX_VERSION = 3
 STOPPED_ERROR = "analysis stopped on this file twice (a decoder crash or running out of memory)"
+#: whether analysis runs on a GPU when there is one (True by default; ``SEGUE_DEVICE`` overrides)
+USE_GPU_SETTING = "analysis.use_gpu"
 WHILE_PLAYING_SETTING = "analysis.while_playing"
 WHILE_PLAYING_CHOICES = ("auto", "pause", "run")
 #: a CPU with at most this many cores runs the tagger on one thread (cnn_threads)
@@ -294,8 +296,10 @@ class AnalysisJob:
         # Before anything counts what is left to do (``segue analyse`` says "all analysed"
         # from the counts): files that failed only because ffmpeg was missing are tried again.
         forget_errors_ffmpeg_now_decodes(store)
+        #: the GPU setting this pass was made with (None: its device was given)
+        self.use_gpu: bool | None = None
         if device is None:
-            use_gpu = store.get_setting("analysis.use_gpu", True)
+            self.use_gpu = use_gpu = bool(store.get_setting(USE_GPU_SETTING, True))
             device = best_device("auto" if use_gpu else "cpu")
         on_gpu = getattr(device, "type", str(device)) != "cpu"
         self.tagger = Tagger(weights_path(models_dir or paths.shipped_models_dir()), device=device)

@@ -194,6 +194,19 @@ class Learner:
             if self._job is not None:
                 self._job.cancel()
 
+    def use_gpu_changed(self, use_gpu: bool) -> bool:
+        """The GPU setting is now ``use_gpu``: a pass made with the other one stops after its
+        current track (True: it was, and a new pass should go on where it stopped). Its device,
+        decoders and batches are chosen as it starts; left running, a first pass over a big
+        library stayed for hours on the device the person had just turned off."""
+        with self._job_lock:
+            job = self._job
+            if job is None or job.use_gpu is None or job.use_gpu == bool(use_gpu):
+                return False
+            log.info("the GPU setting changed during an analysis pass: it goes on in a new pass")
+            job.cancel()
+            return True
+
     def allow_analysis(self) -> None:
         """Analysis was asked for again after a cancel."""
         self._cancelled.clear()

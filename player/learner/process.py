@@ -62,9 +62,10 @@ class LearnerLoop:
     """What the learner process does, in order of urgency; see the module docstring."""
 
     def __init__(self, learner, conn, options: LearnerOptions):
-        from player.analysis import WHILE_PLAYING_CHOICES, WHILE_PLAYING_SETTING
+        from player.analysis import USE_GPU_SETTING, WHILE_PLAYING_CHOICES, WHILE_PLAYING_SETTING
 
         self.setting, self.choices = WHILE_PLAYING_SETTING, WHILE_PLAYING_CHOICES
+        self.gpu_setting = USE_GPU_SETTING
         self.learner = learner
         self.conn = conn
         self.options = options
@@ -133,6 +134,9 @@ class LearnerLoop:
             if mode in self.choices:
                 with self._policy_lock:
                     self.mode = mode
+            use_gpu = message.values.get(self.gpu_setting)
+            if isinstance(use_gpu, bool) and self.learner.use_gpu_changed(use_gpu):
+                self._want_analysis = True      # (the loop starts it once the stopped pass has ended)
         self._apply_policy()
 
     def _apply_policy(self) -> None:

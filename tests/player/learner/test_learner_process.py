@@ -621,3 +621,62 @@ def test_a_learner_that_stops_reading_never_holds_up_whoever_tells_it_something(
         if pid is not None:
             os.kill(pid, signal.SIGCONT)
         learner.stop()
+
+
+def test_the_gpu_setting_changed_during_a_pass_applies_from_the_next_track(store, tmp_path):
+    """Turning the GPU off (or on) in the settings while a pass runs: the pass stops after its
+    current track and a new one, made with the new setting, goes on with the rest. The pass
+    kept the device it began with to its end (hours, the first time). Checked on a CPU: the
+    new pass is made with the setting, whichever device that gives here."""
+    from multiprocessing import Pipe
+
+    from player.analysis import USE_GPU_SETTING
+    from player.learner.core import Learner
+    from player.learner.process import LearnerLoop
+    from player.library.scanner import Scanner
+
+    for i in range(3):
+        write_track(tmp_path / "music", f"g{i}", fmt="wav", seconds=1.0, freq=300.0 + 100 * i)
+    Scanner(store).scan([str(tmp_path / "music")])
+    store.set_setting(USE_GPU_SETTING, True)
+    mine, window = Pipe()
+    learner = Learner(store, emit=None, models_dir=tmp_path / "models")
+    made = []
+    new_job = learner.new_job
+    learner.new_job = lambda **options: made.append(new_job(**options)) or made[-1]   # (to see each pass)
+    loop = LearnerLoop(learner, mine, LearnerOptions(train=False, analysis={"workers": 0, "cnn_workers": 1}))
+    learner.emit = loop.send
+    learner.gate.set("paused", True)             # the pass waits after its first look at its tracks
+    thread = threading.Thread(target=loop.run, name="learner-loop", daemon=True)
+    heard = []
+
+    def hear(test, timeout=120):
+        end = time.monotonic() + timeout
+        while True:
+            hits = [x for x in heard if test(x)]
+            if hits:
+                return hits[0]
+            assert window.poll(max(0.0, end - time.monotonic())), f"timed out; heard {heard}"
+            heard.append(window.recv())
+
+    try:
+        thread.start()
+        hear(lambda x: isinstance(x, m.AnalysisProgress) and x.paused)
+        assert [job.use_gpu for job in made] == [True]
+        store.set_setting(USE_GPU_SETTING, False)                  # (the window saves, then tells the learner)
+        window.send(m.Settings({USE_GPU_SETTING: False, "analysis.while_playing": "auto"}))
+        window.send(m.Resume())
+        stopped = hear(lambda x: isinstance(x, m.AnalysisFinished))
+        assert stopped.cancelled and stopped.analysed < 3
+        rest = hear(lambda x: isinstance(x, m.AnalysisFinished) and x is not stopped)
+        assert not rest.cancelled and stopped.analysed + rest.analysed == 3
+        assert [job.use_gpu for job in made] == [True, False]
+        assert len(store.features()) == 3
+        window.send(m.Settings({USE_GPU_SETTING: False}))           # the same again: nothing to redo
+        window.send(m.Ping(1))
+        hear(lambda x: x == m.Pong(1))
+        time.sleep(1.5)
+        assert len(made) == 2
+    finally:
+        loop._stop("the test ended")
+        thread.join(30)
