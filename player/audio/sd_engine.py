@@ -24,6 +24,7 @@ from player.audio.buffered import BufferedEngine
 log = logging.getLogger(__name__)
 
 WARMUP_S = 0.15  # silence played when a stream (re)starts, before any audio
+LET_GO_WAIT_S = 3.0  # how long stopping and closing a stream is waited for (see _close_stream)
 
 
 def _sd():
@@ -195,7 +196,7 @@ class SoundDeviceEngine(BufferedEngine):
 
     def _finished(self, stream) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.
-        if self._closing or self._stopping:
+        if self._closing:
             return
         with self._stream_lock:
             if stream is not self._stream:
@@ -217,7 +218,6 @@ class SoundDeviceEngine(BufferedEngine):
                 self._device_lost("the audio output stream ended unexpectedly")
 
     _closing = False
-    _stopping = False
     _lost = False  # the stream went away with the device: the next start opens a new one
     _warmup = 0
     _xruns = 0
@@ -246,29 +246,17 @@ class SoundDeviceEngine(BufferedEngine):
     def _output_stop(self, *, drain: bool = False) -> None:
         with self._stream_lock:
             stream = self._stream
-        if stream is not None and self._active(stream):
-            self._stopping = True
-            try:
-                # stop() waits until the device played what it holds (the end of
-                # the last track); abort() silences at once (the person pressed stop).
-                if drain:
-                    # PortAudio's drain does not cover the sound server's own buffer
-                    # (measured: the last ~23 ms were lost on PulseAudio): give the
-                    # device its latency since the last frame was handed over.
-                    ended = self._idle_since
-                    since = time.monotonic() - ended if ended is not None else 0.0
-                    time.sleep(max(0.0, min(1.0, stream.latency + 0.1 - since)))
-                    stream.stop()
-                else:
-                    stream.abort()
-            except self._sdmod.PortAudioError as exc:
-                log.warning("stopping the audio output: %s", exc)
-            finally:
-                self._stopping = False
+        if drain and stream is not None and self._active(stream):
+            # PortAudio's drain does not cover the sound server's own buffer (measured: the
+            # last ~23 ms were lost on PulseAudio): give the device its latency since the last
+            # frame was handed over, then stop() waits until it played what it holds.
+            ended = self._idle_since
+            since = time.monotonic() - ended if ended is not None else 0.0
+            time.sleep(max(0.0, min(1.0, stream.latency + 0.1 - since)))
         # Let the device go altogether: a stopped stream whose device (or sound server) went
         # away meanwhile hung for good in PortAudio when started again (measured with
         # PulseAudio's ALSA plugin), where a new one opens, or fails with an error, at once.
-        self._close_stream()
+        self._close_stream(drain=drain)
 
     def _output_running(self) -> bool:
         with self._stream_lock:
@@ -286,14 +274,7 @@ class SoundDeviceEngine(BufferedEngine):
 
     def _output_close(self) -> None:
         self._closing = True
-        with self._stream_lock:
-            stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.abort()
-                stream.close()
-            except self._sdmod.PortAudioError as exc:
-                log.warning("closing the audio output: %s", exc)
+        self._close_stream()
 
     def _device_lost(self, message: str) -> None:
         self._lost = True
@@ -322,19 +303,41 @@ class SoundDeviceEngine(BufferedEngine):
                 self._cmds.put(("play", (source, self._move(source, source.start_s), self._plays)))
                 self._device_lost(str(exc))
 
-    def _close_stream(self) -> None:
-        """Close the stream, if any, without reporting its end as a loss."""
+    def _close_stream(self, *, drain: bool = False) -> None:
+        """Close the stream, if any, without reporting its end as a loss (``drain``: once it
+        played what it holds; else at once).
+
+        Waited for :data:`LET_GO_WAIT_S` at most. A sound server that stopped answering (a
+        Bluetooth device gone, the server stopped) holds PortAudio's stop and close until it
+        answers again, and the engine's lock with them: every play, pause and stop waited,
+        and the window's close too. The stream, no longer the engine's, is left to end on
+        its own then, and the next play opens a new one."""
         with self._stream_lock:
             old, self._stream = self._stream, None
-        if old is not None:
-            self._stopping = True
+        if old is None:
+            return
+        done = threading.Event()
+
+        def let_go():
             try:
-                old.abort()
+                if drain and self._active(old):
+                    old.stop()
+                else:
+                    old.abort()
+            except self._sdmod.PortAudioError as exc:
+                if drain:
+                    log.warning("stopping the audio output: %s", exc)
+            try:
                 old.close()
             except self._sdmod.PortAudioError:
                 pass  # the old device may be gone; that is why we are here
             finally:
-                self._stopping = False
+                done.set()
+
+        threading.Thread(target=let_go, name="audio-let-go", daemon=True).start()
+        if not done.wait(LET_GO_WAIT_S):
+            log.warning("the audio output did not stop within %g s (its sound server does not answer); "
+                        "it is left to stop on its own", LET_GO_WAIT_S)
 
     def _open_anew(self) -> None:
         """Open the device chosen, looking at PortAudio's list again if it fails."""

@@ -6,6 +6,7 @@ These fail (not skip) when SEGUE_AUDIO_TESTS=1 and no device works (CI).
 import os
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -659,3 +660,47 @@ def test_a_switch_of_output_as_the_device_goes_away_never_hangs(sd_engine, tmp_p
         assert not t.is_alive(), "the switch of output hung as the device went away"
     finally:
         server.close()
+
+
+def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothing_up(null_sink, tmp_path):
+    """The queue ran out and the sound server stops answering (stopped; a Bluetooth device
+    gone) before the output is let go: PortAudio's stop waits for the server. It did so under
+    the engine's lock, and every pause, stop and the close after it waited for as long as the
+    server stayed so. They come back now, the stream left to end on its own; once the server
+    answers again, Play plays."""
+    import signal
+    import threading
+
+    from player.audio.buffered import IDLE_RELEASE_S
+    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
+
+    path = tmp_path / "short.wav"
+    sf.write(str(path), np.stack([sine(SR // 2, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    server = sink.PrivateServer()
+    sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
+    pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
+    stopped = False
+    e = SoundDeviceEngine()
+    try:
+        e.play(Source(str(path)))
+        assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+        assert e._output_running()                   # (held a while for the device to play its tail)
+        os.kill(pid, signal.SIGSTOP)
+        stopped = True
+        time.sleep(IDLE_RELEASE_S + 0.5)             # the feeder lets the output go: its stop waits
+        asked = threading.Thread(target=lambda: (e.pause(), e.stop()), daemon=True)
+        asked.start()
+        asked.join(LET_GO_WAIT_S + 10)
+        assert not asked.is_alive(), "a pause and a stop waited for the sound server"
+        assert not e._output_running()
+        os.kill(pid, signal.SIGCONT)
+        stopped = False
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+    finally:
+        if stopped:
+            os.kill(pid, signal.SIGCONT)
+        e.close()
+        server.close()
+        sink.reinit_portaudio()     # (the tests after it find the session's sink)
