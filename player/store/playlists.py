@@ -265,7 +265,10 @@ class PlaylistsMixin:
                                                  (playlist_id,)).fetchone() is None:
                 return False
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p)) for i, (t, p) in enumerate(was)])
+            # A song's track may have gone since (a scan found it a copy of another, or moved):
+            # it names the track it became, or none, as a track id no longer there cannot be stored.
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, None if t is None else self._live_id(conn, t),
+                                              sql_text(p)) for i, (t, p) in enumerate(was)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
             return True
 

@@ -181,3 +181,17 @@ def test_removed_songs_are_put_back_only_on_the_list_they_left(store):
     store.add_to_playlist(a, [ids[3]])                              # changed since: not put back
     assert not store.restore_playlist_entries(a, was, now)
     assert store.playlist_track_ids(a) == [ids[0], ids[1], ids[0], ids[3]]
+
+
+def test_songs_put_back_follow_a_track_a_scan_merged_since(store):
+    # The track of a removed song went since (a scan found it a copy of another): putting it
+    # back failed on the track id no longer there, and the songs stayed out.
+    ids = _tracks(store)
+    a = store.create_playlist("Mix", ids[:3])
+    was = [(e["track_id"], e["path"]) for e in store.playlist_entries(a)]
+    assert store.remove_playlist_entries(a, [1])
+    now = [e["path"] for e in store.playlist_entries(a)]
+    store.merge_duplicate(ids[1], ids[3])
+    assert store.restore_playlist_entries(a, was, now)
+    assert store.playlist_track_ids(a) == [ids[0], ids[3], ids[2]]
+    assert [e["path"] for e in store.playlist_entries(a)] == [p for _t, p in was]
