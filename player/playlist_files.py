@@ -284,7 +284,8 @@ def read_playlist(path: str | os.PathLike) -> PlaylistFile:
 
 # -- writing -----------------------------------------------------------------------------
 _NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+             *(f"{port}{n}" for port in ("COM", "LPT") for n in "0123456789\u00b9\u00b2\u00b3")}
 
 
 def file_name(name: str, suffix: str = ".m3u8") -> str:

@@ -146,3 +146,11 @@ def test_a_file_sharing_only_the_root_with_the_playlist_is_written_absolute(tmp_
     out = write_playlist(stick / "mix.m3u8", [(os.path.join(home, "b.flac"), "B", None), (str(beside), "A", None)])
     assert [line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")] == [
         os.path.join(home, "b.flac"), "../Music/a.flac"]
+
+
+@pytest.mark.parametrize("name", ["COM0", "lpt0.mix", "COM\u00b9", "CONIN$", "conout$"])
+def test_every_device_name_windows_keeps_is_offered_with_a_mark_before_it(name):
+    # Windows opens a device, not a file, for these too (with any suffix): the export failed there.
+    from player.playlist_files import file_name
+
+    assert file_name(name) == f"_{name}.m3u8"
