@@ -14,8 +14,8 @@ is none of these (a song picked by mistake, a text file) is refused with a messa
 
 Writing gives UTF-8 ``.m3u8`` with ``#EXTINF`` lines and paths relative to the
 playlist's folder (``/`` separated), so a music folder moved or copied together with
-its playlists keeps working; a file that shares no folder with the playlist but the root
-(another drive, a playlist saved on a USB stick) is written absolute, as ``../../../home/..``
+its playlists keeps working; a file on another drive, or that shares no folder with the
+playlist but ``/`` (a playlist saved on a USB stick), is written absolute, as ``../../../home/..``
 would name nothing once the stick is mounted elsewhere, and a path that a plain line cannot
 carry (not UTF-8, a line break in it) as a ``file://`` URL.
 
@@ -319,6 +319,22 @@ def _plain_line_ok(path: str) -> bool:
     return True
 
 
+def _as_written(whole: str, folder: str, path=os.path) -> str:
+    """``whole`` (an absolute path) as a playlist in ``folder`` names it: relative, or whole
+    where only the root is shared. On Linux and macOS ``/`` holds every disk, and a stick
+    mounted elsewhere would make ``../../../home/..`` name nothing; a Windows drive (or
+    network share) is one disk, so its files stay relative even when they share only its root:
+    ``D:\\Music`` and ``D:\\Lists`` on a stick that is ``E:`` on the next computer.
+    ``path``: the path rules to go by (``ntpath`` for Windows')."""
+    try:
+        shared = path.commonpath([whole, folder])
+    except ValueError:                  # another drive (Windows): only an absolute path works
+        return whole
+    if not path.splitdrive(folder)[0] and shared == path.sep:
+        return whole
+    return path.relpath(whole, folder)
+
+
 def _seconds(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
@@ -342,13 +358,7 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
         else:
             shown = file_path
             if relative:
-                whole = os.path.abspath(file_path)
-                try:
-                    shared = os.path.commonpath([whole, folder])
-                except ValueError:          # another drive (Windows): only an absolute path works
-                    shared = None
-                root = os.path.splitdrive(folder)[0] + os.sep
-                shown = os.path.relpath(whole, folder) if shared is not None and shared != root else whole
+                shown = _as_written(os.path.abspath(file_path), folder)
             if os.sep != "/":
                 shown = shown.replace(os.sep, "/")
             if shown.startswith("#"):       # "#9 Dream.flac" would be read as a comment

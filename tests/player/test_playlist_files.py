@@ -154,3 +154,18 @@ def test_every_device_name_windows_keeps_is_offered_with_a_mark_before_it(name):
     from player.playlist_files import file_name
 
     assert file_name(name) == f"_{name}.m3u8"
+
+
+def test_files_on_the_same_windows_drive_stay_relative_even_sharing_only_its_root():
+    # A stick's own music (D:\Music, the list in D:\Lists) was written "D:/Music/...", which
+    # names nothing on the next computer, where the stick is E:. A drive is one disk; "/" is not.
+    import ntpath
+    import posixpath
+
+    from player.playlist_files import _as_written
+
+    assert _as_written(r"D:\Music\a.flac", r"D:\Lists", ntpath) == r"..\Music\a.flac"
+    assert _as_written(r"\\nas\music\Rock\a.flac", r"\\nas\music\Lists", ntpath) == r"..\Rock\a.flac"
+    assert _as_written(r"C:\Music\a.flac", r"D:\Lists", ntpath) == r"C:\Music\a.flac"
+    assert _as_written("/home/me/Music/a.flac", "/media/me/STICK/Lists", posixpath) == "/home/me/Music/a.flac"
+    assert _as_written("/media/me/STICK/Music/a.flac", "/media/me/STICK/Lists", posixpath) == "../Music/a.flac"
