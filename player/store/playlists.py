@@ -172,15 +172,31 @@ class PlaylistsMixin:
         sheet named (as other players add an album ripped to one file) as its tracks, where
         the library has them."""
         out: list[str] = []
+        matcher = _Matcher(self)
         for i, path in enumerate(paths):
             start = (starts or {}).get(i)
             if start is not None:
-                out.append(self.sheet_track_path(path, start) or path)
+                out.append(self.sheet_track_path(path, start) or self._moved_sheet_track(matcher, path, start) or path)
             elif path.lower().endswith(".cue"):
                 out += self.sheet_track_paths(path) or [path]
             else:
                 out.append(path)
         return out
+
+    def _moved_sheet_track(self, matcher: _Matcher, path: str, start: float) -> str | None:
+        """The name of the sheet's track starting at ``start`` of a file named as ``path`` is,
+        matched by its name and last folders as other entries are (see the module docstring),
+        where ``path`` is not the library's: the playlist made on another computer, or the
+        music moved since. Its whole path matched nothing, and the song stayed out for good."""
+        numbers = {p.rpartition("#")[2] for (p,) in self.execute(
+            "SELECT path FROM tracks WHERE cue_start_s IS NOT NULL AND abs(cue_start_s - ?) < 0.5", (start,))}
+        for number in sorted(numbers):
+            found = matcher.match(f"{path}#{number}", exact=False)
+            if found.track_id is not None and self.execute(     # (the number came from another album)
+                    "SELECT 1 FROM tracks WHERE id = ? AND abs(cue_start_s - ?) < 0.5",
+                    (found.track_id, start)).fetchone() is not None:
+                return found.track_path
+        return None
 
     def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
         name = " ".join(name.split())

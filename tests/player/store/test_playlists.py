@@ -195,3 +195,18 @@ def test_songs_put_back_follow_a_track_a_scan_merged_since(store):
     assert store.restore_playlist_entries(a, was, now)
     assert store.playlist_track_ids(a) == [ids[0], ids[3], ids[2]]
     assert [e["path"] for e in store.playlist_entries(a)] == [p for _t, p in was]
+
+
+def test_a_sheets_track_named_by_its_file_and_start_is_found_after_the_music_moved(store):
+    # A playlist exported on another computer (or before the music moved) names the sheet's file
+    # where it was: the track, found by name for other songs, stayed out for good.
+    store.upsert_tracks([{"path": f"/new/Band/Live/Live.flac#0{n}", "size": 1, "mtime_ns": 1, "title": f"L{n}",
+                          "cue_sheet": "/new/Band/Live/Live.cue", "cue_start_s": start, "cue_end_s": None}
+                         for n, start in ((1, 0.0), (2, 180.0), (3, 200.0))]
+                        + [{"path": "/new/Other/Side.flac#03", "size": 1, "mtime_ns": 1, "title": "S3",
+                            "cue_sheet": "/new/Other/Side.cue", "cue_start_s": 200.0, "cue_end_s": None}])
+    got = store.sheet_tracks_named(["D:\\Music\\Band\\Live\\Live.flac", "/old/Band/Live/Live.flac",
+                                    "/old/Band/Live/Live.flac", "/old/Nowhere/Live.flac"],
+                                   {0: 180.2, 1: 200.0, 2: 0.0, 3: 180.0})
+    assert got == ["/new/Band/Live/Live.flac#02", "/new/Band/Live/Live.flac#03", "/new/Band/Live/Live.flac#01",
+                   "/old/Nowhere/Live.flac"]
