@@ -606,6 +606,8 @@ def test_songs_in_up_next_are_added_to_a_playlist_from_its_right_click_menu(qtbo
     ids = [window.model.track_id(r) for r in range(4)]
     mix = scanned.create_playlist("Mix & Match", ids[:1])
     window.refresh_playlists(select=mix)
+    # (read on a worker: the menu offers the playlists once they are read)
+    qtbot.waitUntil(lambda: window.playlists.name_of(mix) == "Mix & Match", timeout=5000)
     window.play_ids(ids[:1], 0, "library")
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
     window.pause()
