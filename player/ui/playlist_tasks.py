@@ -365,9 +365,13 @@ class PlaylistTasksMixin:
 
     def delete_playlist(self, playlist_id: int, *, confirm: bool = True) -> None:
         if confirm:
+            # No by default: Delete on the list of playlists asks this, and the keyboard goes
+            # there when a playlist's last song is removed; a Delete too many, then Enter,
+            # took the playlist for good.
             answer = QMessageBox.question(self, "Delete playlist",
                                           f"Delete the playlist “{self.playlists.name_of(playlist_id) or ''}”? "
-                                          "The music files are not touched.")
+                                          "The music files are not touched.",
+                                          QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
             if answer != QMessageBox.Yes:
                 return
         store = self.store

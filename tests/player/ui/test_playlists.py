@@ -772,3 +772,35 @@ def test_songs_removed_by_mistake_are_put_back_with_ctrl_z(qtbot, scanned, make_
     qtbot.keyClick(view, Qt.Key_Z, Qt.ControlModifier)
     qtbot.waitUntil(lambda: "not put back" in window.statusBar().currentMessage(), timeout=5000)
     assert scanned.playlist_track_ids(pid) == [ids[0], ids[2], ids[3], ids[0]]
+
+
+def test_one_delete_too_many_after_emptying_a_playlist_does_not_offer_to_delete_it_by_default(
+        qtbot, scanned, make_window):
+    # The last song removed gives the keyboard to the list of playlists, where Delete deletes
+    # the playlist: a Delete too many, then Enter by habit, took the playlist for good.
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    ids, pid, window, view, titles = _order_playlist(qtbot, scanned, make_window)
+    panel = window.playlists
+    window.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=5000)
+    view.select_rows([0, 1, 2, 3])
+    qtbot.keyClick(view, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: view.count() == 0 and panel.lists.hasFocus(), timeout=5000)
+    seen = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(dialog.defaultButton() is dialog.button(QMessageBox.No))
+        qtbot.keyClick(dialog, Qt.Key_Return)                   # Enter, by habit
+
+    QTimer.singleShot(0, answer)
+    qtbot.keyClick(panel.lists, Qt.Key_Delete)                  # (the dialog's own event loop runs here)
+    assert seen == [True]
+    qtbot.wait(200)
+    assert [p["id"] for p in scanned.playlists()] == [pid]      # kept: Ctrl+Z can still put the songs back
