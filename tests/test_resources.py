@@ -330,6 +330,81 @@ def test_bundle_filter_keeps_what_the_frozen_app_loads():
     assert [p for p in dropped if not drop.search(p)] == []
 
 
+# Run in a fresh interpreter: every module of the app, then every module it names in an import
+# anywhere (also inside functions: torch, pyqtgraph... are imported late), and prints what that
+# loaded: the module names, and the files under site-packages (Python's and the libraries they
+# loaded, where the system lists them), as the bundle would hold them.
+_LOAD_THE_APP = r"""
+import ast, importlib, json, os, sys
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+names = set()
+for pkg in ("player", "recommender", "segue_common"):
+    for path in sorted(Path(pkg).rglob("*.py")):
+        name = ".".join(path.with_suffix("").parts).removesuffix(".__init__")
+        if ".research" in name or name.endswith(".__main__"):
+            continue
+        importlib.import_module(name)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+                names.update(f"{node.module}.{a.name}" for a in node.names)
+for name in sorted(names):
+    if name.split(".")[0] in ("player", "recommender", "segue_common") and ".research" in name:
+        continue
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass    # another platform's module, or a name imported from a module (not a module)
+site = [p for p in sys.path if p.endswith("site-packages")]
+files = {m.__file__ for m in list(sys.modules.values()) if getattr(m, "__file__", None)}
+if os.path.exists("/proc/self/maps"):
+    files |= {line.split(None, 5)[5].strip() for line in open("/proc/self/maps") if len(line.split(None, 5)) == 6}
+inside = sorted({os.path.relpath(f, s) for f in files for s in site if f.startswith(s + os.sep)})
+print(json.dumps({"modules": sorted(sys.modules), "files": inside}))
+"""
+
+
+# Modules a library tries to import and does without (the bundle leaves them out to stay small),
+# with the start of the names of their files: pyqtgraph's test helpers (it keeps the ImportError).
+DOES_WITHOUT = {"PySide6.QtTest": ("PySide6/QtTest.", "PySide6/Qt/lib/libQt6Test.")}
+
+
+def _spec_rules():
+    """build.spec's EXCLUDES (modules left out) and DROP (files left out), as the build computes them."""
+    src = (ROOT / "build.spec").read_text(encoding="utf-8")
+    namespace = {"re": re, "ROOT": ROOT, "Path": Path}
+    start = src.index("QT_UNUSED = [")
+    exec(src[start: src.index("\n)\n", src.index("DROP = re.compile(")) + 3], namespace)
+    return namespace["EXCLUDES"], namespace["DROP"]
+
+
+@pytest.mark.slow   # imports the whole app and its libraries, torch included (5 s here)
+def test_the_bundle_leaves_in_every_module_the_app_loads():
+    """What the app imports, directly or through its libraries, is neither excluded from the
+    bundle nor dropped from it. The Listening tab's charts (pyqtgraph) load PySide6.QtOpenGL
+    whatever is drawn: with it excluded the frozen app could not open the tab, and only opening
+    it showed that."""
+    import json
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _LOAD_THE_APP], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    loaded = json.loads(out.stdout.splitlines()[-1])
+    excludes, drop = _spec_rules()
+    assert {"torch", "pyqtgraph", "PySide6.QtOpenGL", "sounddevice", "mutagen"} <= set(loaded["modules"])
+    left_out = sorted(m for m in loaded["modules"] for e in excludes if m == e or m.startswith(e + "."))
+    assert [m for m in left_out if m not in DOES_WITHOUT] == [], "build.spec excludes modules the app loads"
+    optional = tuple(start for starts in DOES_WITHOUT.values() for start in starts)
+    dropped = [f for f in loaded["files"] if drop.search(f.replace("\\", "/")) and not f.startswith(optional)]
+    assert dropped == [], "build.spec drops files the app loads"
+
+
 def test_the_mac_bundle_offers_segue_for_every_format_it_plays():
     # Without document types in its Info.plist the Finder never offered Segue in "Open With".
     import plistlib
