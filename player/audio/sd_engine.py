@@ -86,6 +86,14 @@ def current_output_devices(timeout_s: float = 20.0) -> list[str]:
     started. PortAudio reads its list of devices once, as it starts, and starting it again
     here would close the stream that is playing: a new process reads the list. Where that
     fails, the list this process has.
+    """
+    listed = output_devices_from_a_process(timeout_s)
+    return output_devices() if listed is None else listed
+
+
+def output_devices_from_a_process(timeout_s: float = 20.0) -> list[str] | None:
+    """The output devices as a new process lists them; None where no process could be started
+    or it did not answer (the self-test tells that apart from the fallback).
 
     A listing process that does not answer in ``timeout_s`` (a sound server that takes the
     connection and never replies) is killed: left running, Segue could not quit while it
@@ -100,7 +108,7 @@ def current_output_devices(timeout_s: float = 20.0) -> list[str]:
         proc.start()
     except Exception as exc:  # noqa: BLE001 - no process could be started: the list known here
         log.warning("could not start a process to list the output devices (%s)", exc)
-        return output_devices()
+        return None
     there.close()  # (so that its end reads as the end of the pipe here, should it crash)
     answer = None
     try:
@@ -116,7 +124,7 @@ def current_output_devices(timeout_s: float = 20.0) -> list[str]:
     if answer is None:
         log.warning("the output devices could not be listed in a new process (no answer in %g s); "
                     "listing those known since the start", timeout_s)
-        return output_devices()
+        return None
     kind, value = answer
     if kind == "error":
         raise AudioEngineError(value)

@@ -260,14 +260,20 @@ def step_radio(ctx: Context) -> str:
 
 
 def step_audio(ctx: Context) -> str:
-    """PortAudio loads and answers (nothing is played; no device is fine, e.g. on a server)."""
-    from player.audio.sd_engine import _sd, output_devices
+    """PortAudio loads and answers (nothing is played; no device is fine, e.g. on a server), and
+    the settings' list of devices comes from a process of its own, as the window reads it (a
+    frozen bundle re-runs itself for that process)."""
+    from player.audio.sd_engine import _sd, output_devices, output_devices_from_a_process
 
     sd = _sd()
     devices = output_devices()
     version = sd.get_portaudio_version()[1].split(",")[0]
+    t0 = time.perf_counter()
+    listed = output_devices_from_a_process()
+    check(listed is not None, "no process could list the output devices (see the log)")
     return (f"{version} ({getattr(sd, '_libname', '?')}); {len(devices)} output device(s)"
-            + (f": {', '.join(devices[:3])}" if devices else " (Segue would play through the null engine)"))
+            + (f": {', '.join(devices[:3])}" if devices else " (Segue would play through the null engine)")
+            + f"; a listing process found {len(listed)} in {time.perf_counter() - t0:.1f} s")
 
 
 def step_ffmpeg(ctx: Context) -> str:

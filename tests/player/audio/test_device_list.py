@@ -79,10 +79,12 @@ def test_a_sound_server_that_never_answers_leaves_the_list_known_and_segue_can_q
     stuck.listen(5)
     code = (
         "import os, time\n"
-        "from player.audio.sd_engine import current_output_devices, output_devices\n"
+        "from player.audio.sd_engine import current_output_devices, output_devices, output_devices_from_a_process\n"
         "known = output_devices()\n"
         f"os.environ['PULSE_SERVER'] = 'unix:{tmp_path / 'stuck'}'\n"
         "print(current_output_devices(timeout_s=1.0) == known, flush=True)\n"
+        # (the self-test asks this one: a list known since the start proves no process answered)
+        "print(output_devices_from_a_process(timeout_s=1.0) is None, flush=True)\n"
         "print('listed', flush=True)\n")
     try:
         run = subprocess.run([sys.executable, "-c", code], cwd=str(sink.ROOT), capture_output=True, text=True,
@@ -92,4 +94,18 @@ def test_a_sound_server_that_never_answers_leaves_the_list_known_and_segue_can_q
     finally:
         stuck.close()
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["True", "listed"]
+    assert run.stdout.split() == ["True", "True", "listed"]
+
+
+def test_the_self_test_lists_the_devices_from_a_process_as_the_settings_do(null_sink):
+    """The settings read the output devices in a process of their own; a frozen bundle re-runs
+    itself for it, and only the self-test runs the bundle without a person opening the settings."""
+    import io
+    import re
+
+    from player import selftest
+
+    out = io.StringIO()
+    rc = selftest.run_selftest(out=out, only=["audio"])
+    assert rc == 0 and re.search(r"^audio +ok .* output device\(s\): .*pulse.*; a listing process found [1-9]\d* "
+                                 r"in [\d.]+ s$", out.getvalue(), re.M), out.getvalue()
