@@ -327,13 +327,21 @@ def step_ui(ctx: Context) -> str:
     window.deleteLater()
     wait_all(5000)
     check(rows == len(tracks), f"the window's library shows {rows} rows, expected {len(tracks)}")
+    # The Listening tab's charts: pyqtgraph and the Qt modules it loads are imported only when
+    # the tab is first opened, so nothing else here would find them missing from a bundle.
+    from player.ui.listening_tab import _import_view
+
+    view = _import_view()(need(ctx, "store"))
+    pages = [view.pages.tabText(i) for i in range(view.pages.count())]
+    view.deleteLater()
+    wait_all(5000)
     plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
     native = NATIVE_QPA.get(sys.platform)
     found = sorted(p.name for p in plugins.iterdir()) if plugins.is_dir() else []
     check(native is None or any(native in name for name in found),
           f"no {native!r} platform plugin in {plugins} (found {found}): the window could not open")
     return (f"main window built offscreen (not shown), library loaded on a worker: {rows} rows; "
-            f"Qt platform plugins: {', '.join(found)}")
+            f"Listening tab built ({', '.join(pages)}); Qt platform plugins: {', '.join(found)}")
 
 
 STEPS: list[tuple[str, Step, tuple[str, ...]]] = [

@@ -164,3 +164,11 @@ def test_the_self_test_says_whether_ffmpeg_is_found(tmp_path, monkeypatch):
     (tmp_path / "not-a-program").write_text("nothing to run")
     rc, text = _run(only=["ffmpeg"])
     assert rc == 1 and "does not run" in text, text
+
+
+def test_the_ui_step_builds_the_listening_tab():
+    """The Listening tab's charts import pyqtgraph, and it the Qt modules it draws with, only when
+    the tab is first opened: a bundle that left one out passed every other step."""
+    rc, text = _run(only=["ui"])
+    assert rc == 0 and re.search(r"^ui +ok .*Listening tab built \(Your listening, Segue's report card, "
+                                 r"Sound map\)", text, re.M), text
