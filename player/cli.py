@@ -102,7 +102,15 @@ def _files_to_open(parser: argparse.ArgumentParser, argv: list[str]) -> list[str
 
 
 def _tolerant_streams() -> None:
-    """Printing a file name that is not valid UTF-8 must not end the command."""
+    """Printing a file name that is not valid UTF-8 must not end the command. A program with no
+    console has no streams at all (Segue.exe, the windowed Windows bundle, and any launch with
+    them closed: Python makes them None): what a command prints goes nowhere there, where every
+    progress line and message had ended the command with "'NoneType' object has no attribute
+    'write'"."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

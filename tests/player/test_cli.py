@@ -140,6 +140,24 @@ def test_a_file_name_with_escape_codes_and_a_newline_is_printed_on_one_line_and_
             "line2.mp3" in next(line for line in text.splitlines() if "RED" in line), text
 
 
+def test_commands_run_with_no_console_streams(segue_home, tmp_path):
+    """Segue.exe (the windowed Windows bundle) has no console: Python gives it no sys.stdout and
+    sys.stderr (None). The commands run there all the same; scan, analyse and an export to the
+    console ended with an AttributeError at their first line of output."""
+    music = tmp_path / "music"
+    write_track(music, "one", fmt="flac", tags={"title": "One", "artist": "A"})
+    code = ("import sys; sys.stdout = sys.stderr = None\n"
+            "from player.cli import main\n"
+            "rc = main(sys.argv[1:]); sys.__stdout__.write(f'exit {rc}'); sys.__stdout__.flush()\n")
+    for args in (["scan", str(music)], ["analyse"], ["export", "tracks"], ["status"]):
+        out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                             timeout=300, env={**os.environ, "SEGUE_HOME": str(segue_home)})
+        assert out.stdout == "exit 0", (args, out.stdout, out.stderr[-2000:])
+    out = segue("library", home=segue_home)
+    assert "tracks:    1" in out.stdout, out.stdout
+    assert "Traceback" not in (segue_home / "logs" / "segue.log").read_text()
+
+
 def test_scan_rejects_a_missing_folder(segue_home, tmp_path):
     out = segue("scan", str(tmp_path / "nowhere"), home=segue_home)
     assert out.returncode == 2 and "not a folder" in out.stderr
