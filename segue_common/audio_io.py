@@ -1290,8 +1290,10 @@ def _past_4gib(f: sf.SoundFile, path: str) -> sf.SoundFile:
     to the end of what the file holds. A writer that does not know RF64 keeps the lowest 32
     bits of the data's size (6 hours 46 minutes at 44.1 kHz, 16-bit stereo, were listed as
     the few minutes past 4 GiB, and only that much of the start played), or writes 0xFFFFFFFF
-    (what is past 4 GiB was never heard). The whole multiples of 4 GiB that fit in the file are its size's lost bits;
-    what follows them (a tag chunk after the data) is no sound."""
+    (what is past 4 GiB was never heard). The whole multiples of 4 GiB that fit in the file
+    are its size's lost bits; what follows them (a tag chunk after the data) is no sound. A
+    size of 0 is a recorder's that stopped before writing it: the data runs to the file's end
+    (whole multiples of 4 GiB of it lost all that is past the last one, up to 4 GiB)."""
     try:
         if os.path.getsize(path) <= 0xFFFFFFFF:
             return f
@@ -1301,7 +1303,7 @@ def _past_4gib(f: sf.SoundFile, path: str) -> sf.SoundFile:
             return f
         start, size = found
         held = os.path.getsize(path) - start
-        if size == 0xFFFFFFFF:
+        if size in (0, 0xFFFFFFFF):
             real = held
         else:
             real = size + (held - size) // (1 << 32) * (1 << 32)

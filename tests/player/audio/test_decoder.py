@@ -82,12 +82,13 @@ def test_a_wav_whose_writer_left_out_a_pad_byte_before_the_sound_plays_whole_and
 
 
 @pytest.mark.skipif(os.name == "nt", reason="needs a sparse file of 4 GiB")
-@pytest.mark.parametrize("size", ["wrapped", "max"])
+@pytest.mark.parametrize("size", ["wrapped", "max", "zero"])
 def test_a_wav_longer_than_its_32_bit_header_can_say_plays_to_its_end(tmp_path, size):
     """A WAV of more than 4 GiB (6 hours and 46 minutes at 44.1 kHz, 16-bit stereo; 2 hours at
     96 kHz, 24-bit) from a writer that does not know RF64: the header's size of its data keeps
-    the lowest 32 bits of it, or says 0xFFFFFFFF. libsndfile believed it and played the first
-    seconds of the file (or stopped 4 GiB in); the file's size tells how much more there is."""
+    the lowest 32 bits of it, or says 0xFFFFFFFF (or 0, where the recorder stopped before
+    writing it). libsndfile believed it and played the first seconds of the file (or stopped
+    4 GiB in); the file's size tells how much more there is."""
     sr = 44100
     tail = np.repeat(stepped_samples(2, sr, 1), 2, axis=1)
     path = wav_over_4gib(tmp_path / "long.wav", tail, sr, size=size)
