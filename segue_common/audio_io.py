@@ -1268,6 +1268,8 @@ class _RawData(sf.SoundFile):
 
     def __init__(self, path: str, start: int, end: int, like: sf.SoundFile):
         self._wav_format = like.format
+        # (libsndfile keeps a WAVEX's channel mask for the WAV only: raw frames have none)
+        self.layout = soundfile_layout(like, path)
         self._range = _ByteRange(path, start, end)
         try:
             super().__init__(self._range, format="RAW", subtype=like.subtype, endian="LITTLE",
@@ -1675,6 +1677,8 @@ def soundfile_layout(f: sf.SoundFile, path: str) -> tuple[str, ...] | None:
     channels = f.channels
     if channels < 2:
         return None
+    if isinstance(f, _RawData):
+        return f.layout
     if f.format == "OGG":
         wav, order = DEFAULT_LAYOUTS.get(channels), OGG_TO_WAV_ORDER.get(channels)
         if wav is None or order is None:

@@ -96,19 +96,23 @@ def wav_without_pad_bytes(path: Path, samples: np.ndarray, sr: int) -> Path:
     return path
 
 
-def wav_over_4gib(path: Path, tail: np.ndarray, sr: int, *, size: str = "wrapped") -> Path:
-    """A 16-bit stereo WAV of 4 GiB of silence and then ``tail`` (float, [shape=(n, 2)]), which a
+def wav_over_4gib(path: Path, tail: np.ndarray, sr: int, *, size: str = "wrapped", mask: int | None = None) -> Path:
+    """A 16-bit WAV of 4 GiB of silence and then ``tail`` (float, [shape=(n, channels)]), which a
     32-bit RIFF header cannot measure: its sizes are as a writer that does not know RF64 leaves
     them, the data's size past 4 GiB (``size`` "wrapped": its lowest 32 bits) or the largest
     there is ("max": 0xFFFFFFFF), or as a recorder that stopped before writing them leaves
-    them ("zero"). The silence is a hole in a sparse file: it takes no disk (where the file
-    system cannot leave holes, the test is skipped rather than fill 4 GiB of it)."""
+    them ("zero"). ``mask``: a WAVE_FORMAT_EXTENSIBLE one with this channel mask. The silence
+    is a hole in a sparse file: it takes no disk (where the file system cannot leave holes,
+    the test is skipped rather than fill 4 GiB of it)."""
     import pytest
 
-    sf.write(str(path), np.zeros((1, 2)), sr, subtype="PCM_16")
+    sf.write(str(path), np.zeros((1, tail.shape[1])), sr, subtype="PCM_16", format="WAV" if mask is None else "WAVEX")
     raw = path.read_bytes()
+    if mask is not None:    # (in the fmt chunk's extension, after its 8 bytes' header and 20 of its own)
+        at = raw.index(b"fmt ") + 28
+        raw = raw[:at] + struct.pack("<I", mask) + raw[at + 4:]
     at = raw.index(b"data")
-    data = (1 << 32) + 4 * len(tail)
+    data = (1 << 32) + 2 * tail.size
     riff, field = {"wrapped": ((at + data) & 0xFFFFFFFF, data & 0xFFFFFFFF),
                    "max": (0xFFFFFFFF, 0xFFFFFFFF), "zero": (0, 0)}[size]
     with open(path, "wb") as f:

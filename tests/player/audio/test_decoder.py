@@ -102,6 +102,22 @@ def test_a_wav_longer_than_its_32_bit_header_can_say_plays_to_its_end(tmp_path, 
     assert len(read_all(dec)) == 500
 
 
+@pytest.mark.skipif(os.name == "nt", reason="needs a sparse file of 4 GiB")
+def test_a_wav_longer_than_its_32_bit_header_can_say_is_mixed_by_its_channel_mask(tmp_path):
+    """Read past 4 GiB as raw frames, a WAVEX lost its channel mask: its centre (FL FR FC LFE)
+    was taken for a quad's back left and went to the left side only."""
+    sr = 48000
+    tail = np.zeros((sr, 4))
+    tail[:, 2] = tone(1.0, sr=sr, channels=1)[:, 0]
+    path = wav_over_4gib(tmp_path / "long.wav", tail, sr, mask=0x0F)
+    dec = Decoder(str(path), out_rate=sr)
+    assert dec.duration == pytest.approx(((1 << 32) // 8 + sr) / sr)
+    dec.seek_frame((1 << 32) // 8)
+    out = dec.read(sr // 2)
+    level = np.abs(out).max(axis=0)
+    assert level[0] > 0.1 and level[1] == pytest.approx(level[0], rel=0.01)
+
+
 @pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                     reason="ffmpeg is not installed")
 def test_a_seek_in_a_file_ffmpeg_decodes_lands_on_the_frame(tmp_path):
