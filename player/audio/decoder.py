@@ -176,6 +176,7 @@ class Decoder:
         self._duration_hint = duration_hint
         if duration_hint is not None:
             duration_hint += self._range_s[0]   # (the hint below is the file's)
+        self._file_hint = duration_hint
         self._sf: audio_io.BlockReader | None = None
         self._fallback: audio_io.FallbackStream | None = None
         self._pending = np.zeros((0, channels), np.float32)
@@ -308,7 +309,16 @@ class Decoder:
         except OSError as exc:
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from exc
         self.samplerate = self._blocks.samplerate
-        self.duration = self._blocks.frames / self.samplerate if self._blocks.frames else None
+        self.duration = self._mp3_seconds()
+
+    def _mp3_seconds(self) -> float | None:
+        """The MP3's length. While dr_mp3's is only an estimate from the file's size (a long
+        file without a Xing header, at a variable bit rate: a 3-hour mix was shown as 28
+        minutes on the seek bar, and a click on it went to the wrong place), the library's,
+        which the scan counted, where there is one."""
+        if not self._blocks.frames_exact and self._file_hint:
+            return self._file_hint
+        return self._blocks.frames / self.samplerate if self._blocks.frames else None
 
     def _open_fallback(self, refused: Exception | None = None) -> None:
         try:
@@ -338,8 +348,9 @@ class Decoder:
     def _update_duration(self) -> None:
         if self._blocks is not None:
             self._take_count()
-            if self._blocks.frames:
-                self.duration = self._ranged(self._blocks.frames / self.samplerate)
+            seconds = self._mp3_seconds()
+            if seconds:
+                self.duration = self._ranged(seconds)
         elif self._sf is not None and self._sf.frames:
             self.duration = self._ranged(self._sf.frames / self.samplerate)
 

@@ -308,6 +308,22 @@ def test_an_mp3_is_moved_past_its_estimated_length_to_the_place_asked_for(tmp_pa
         e.close()
 
 
+def test_an_mp3_whose_length_is_only_estimated_shows_the_librarys_length_until_counted(tmp_path, monkeypatch):
+    # The seek bar showed the estimate from the file's size (under half the real length
+    # here) until the count was done, though the library had counted it when it was scanned:
+    # a click at the bar's end went to the estimate's end, not the file's.
+    path, real = estimated_mp3(tmp_path, monkeypatch)
+    dec = Decoder(str(path), out_rate=44100, duration_hint=real)
+    try:
+        assert not dec.length_exact
+        assert dec.duration == pytest.approx(real) and dec.total_frames == round(real * 44100)
+        dec.seek_frame(round((real - 2.5) * 44100))      # past the estimate
+        assert dec.frame == round((real - 2.5) * 44100)
+        assert dec.length_exact and dec.duration == pytest.approx(real, abs=0.01)
+    finally:
+        dec.close()
+
+
 def test_a_crossfade_never_cuts_off_an_mp3_whose_length_is_only_estimated(tmp_path, monkeypatch):
     # Without a Xing header a long MP3's length is estimated from its size and its first
     # frame's bit rate: here a loud first second makes it a fraction of the real one. The
