@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import sys
 
 # Before anything imports Qt or numba.
@@ -27,6 +28,17 @@ def segue_home(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
     return home
+
+
+@pytest.fixture
+def sparse_dir(tmp_path):
+    """A folder for sparse files of 4 GiB (tests.audiogen.wav_over_4gib), removed after the
+    test: pytest keeps the folders of its last three runs, and each such file counts 4 GiB to
+    whatever copies or archives them (a CI box keeping them as artifacts, a backup)."""
+    folder = tmp_path / "sparse"
+    folder.mkdir()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

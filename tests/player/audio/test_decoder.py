@@ -83,7 +83,7 @@ def test_a_wav_whose_writer_left_out_a_pad_byte_before_the_sound_plays_whole_and
 
 @pytest.mark.skipif(os.name == "nt", reason="needs a sparse file of 4 GiB")
 @pytest.mark.parametrize("size", ["wrapped", "max", "zero"])
-def test_a_wav_longer_than_its_32_bit_header_can_say_plays_to_its_end(tmp_path, size):
+def test_a_wav_longer_than_its_32_bit_header_can_say_plays_to_its_end(sparse_dir, size):
     """A WAV of more than 4 GiB (6 hours and 46 minutes at 44.1 kHz, 16-bit stereo; 2 hours at
     96 kHz, 24-bit) from a writer that does not know RF64: the header's size of its data keeps
     the lowest 32 bits of it, or says 0xFFFFFFFF (or 0, where the recorder stopped before
@@ -91,7 +91,7 @@ def test_a_wav_longer_than_its_32_bit_header_can_say_plays_to_its_end(tmp_path, 
     4 GiB in); the file's size tells how much more there is."""
     sr = 44100
     tail = np.repeat(stepped_samples(2, sr, 1), 2, axis=1)
-    path = wav_over_4gib(tmp_path / "long.wav", tail, sr, size=size)
+    path = wav_over_4gib(sparse_dir / "long.wav", tail, sr, size=size)
     frames = (1 << 30) + len(tail)
     dec = Decoder(str(path), out_rate=sr)
     assert dec.duration == pytest.approx(frames / sr)
@@ -103,13 +103,13 @@ def test_a_wav_longer_than_its_32_bit_header_can_say_plays_to_its_end(tmp_path, 
 
 
 @pytest.mark.skipif(os.name == "nt", reason="needs a sparse file of 4 GiB")
-def test_a_wav_longer_than_its_32_bit_header_can_say_is_mixed_by_its_channel_mask(tmp_path):
+def test_a_wav_longer_than_its_32_bit_header_can_say_is_mixed_by_its_channel_mask(sparse_dir):
     """Read past 4 GiB as raw frames, a WAVEX lost its channel mask: its centre (FL FR FC LFE)
     was taken for a quad's back left and went to the left side only."""
     sr = 48000
     tail = np.zeros((sr, 4))
     tail[:, 2] = tone(1.0, sr=sr, channels=1)[:, 0]
-    path = wav_over_4gib(tmp_path / "long.wav", tail, sr, mask=0x0F)
+    path = wav_over_4gib(sparse_dir / "long.wav", tail, sr, mask=0x0F)
     dec = Decoder(str(path), out_rate=sr)
     assert dec.duration == pytest.approx(((1 << 32) // 8 + sr) / sr)
     dec.seek_frame((1 << 32) // 8)

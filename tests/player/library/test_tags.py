@@ -653,11 +653,11 @@ def test_a_wav_whose_info_list_before_its_sound_leaves_out_pad_bytes_is_listed_a
 
 @pytest.mark.skipif(os.name == "nt", reason="needs a sparse file of 4 GiB")
 @pytest.mark.parametrize("size", ["wrapped", "max", "zero"])
-def test_a_wav_longer_than_its_32_bit_header_can_say_is_listed_at_its_length(tmp_path, size):
+def test_a_wav_longer_than_its_32_bit_header_can_say_is_listed_at_its_length(sparse_dir, size):
     """The header of a WAV of more than 4 GiB from a writer that does not know RF64 keeps the
     lowest 32 bits of its data's size (listed at a few seconds), or says 0xFFFFFFFF, or 0 where
     the recorder stopped before writing it."""
-    path = wav_over_4gib(tmp_path / "long.wav", np.zeros((22050, 2)), 44100, size=size)
+    path = wav_over_4gib(sparse_dir / "long.wav", np.zeros((22050, 2)), 44100, size=size)
     info = read_tags(str(path))
     assert info["duration"] == pytest.approx(((1 << 30) + 22050) / 44100)
 
