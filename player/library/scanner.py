@@ -44,6 +44,7 @@ from typing import Callable, Iterable, Iterator
 
 from player.history.importer import link_unmatched
 from player.library import reader_version
+from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import file_identity
 from player.library.skip import skipped_name
@@ -345,11 +346,25 @@ class Scanner:
                         self._write(batch)
                 self._report()
             self._write(batch)
+            self._find_compilations({row["folder_id"] for row in batch})
             self._link_history(started)
         finally:
             self.progress.finished = True
             self._report(force=True)
         return self.progress
+
+    def _find_compilations(self, folder_ids: Iterable[int]) -> None:
+        """Mark the tracks of these library folders that make one compilation by their folder
+        (``player.library.albums``), once every file is read, moved and counted: the answer
+        depends on all of the album's tracks, so it is made again for the whole folder (a
+        track added to a soundtrack's folder joins it; one of another title there parts it)."""
+        for folder_id in dict.fromkeys(folder_ids):
+            if folder_id is None:
+                continue
+            rows = self.store.album_rule_rows(folder_id, RULE_COLUMNS)
+            found = folder_compilations(rows)
+            self.store.set_folder_compilations(
+                {r["id"]: int(r["id"] in found) for r in rows if r["folder_compilation"] != (r["id"] in found)})
 
     def _link_history(self, started: float) -> None:
         """Imported history kept for songs the library lacked: files new or retagged since
@@ -539,6 +554,7 @@ class Scanner:
         moved = self._adopt_moved(new_paths) + self._adopt_late()
         # Gone are those still missing: a file moved took its track along with it.
         self.progress.missing += self.store.still_missing(vanished_now)
+        self._find_compilations(folder.id for folder in state.values())
         _let_go(files, by_key, seen, *(f.known for f in state.values()), *(f.seen for f in state.values()))
         return moved
 

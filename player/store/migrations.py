@@ -425,7 +425,25 @@ ALTER TABLE tracks ADD COLUMN cue_end_s REAL
 """
 
 
+# v19: a compilation tagged without saying so (a soundtrack, each track its own artist, no
+# album artist and no compilation flag) is one album: the scanner finds it by its folder and
+# sets ``folder_compilation`` (1, else 0; see ``player.library.albums``), and the library order
+# files it under "Various Artists" as a flagged one. NULL for the tracks there are: the next
+# scan sets it for every folder. The order's index again (``ORDER_ARTIST``, as it is now).
+_V19 = """
+ALTER TABLE tracks ADD COLUMN folder_compilation INTEGER;
+DROP INDEX IF EXISTS tracks_library_order;
+CREATE INDEX tracks_library_order ON tracks(
+    coalesce(albumartistsort, CASE WHEN albumartist = artist THEN artistsort END, albumartist,
+             CASE WHEN compilation = 1 OR folder_compilation = 1 THEN 'Various Artists' END, artistsort, artist)
+        COLLATE NOCASE,
+    album COLLATE NOCASE, disc_no, track_no, path
+)
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
-              _script(_V15), _script(_V16), _script(_V17), _script(_V18)]
+              _script(_V15), _script(_V16), _script(_V17), _script(_V18),
+              _script(_V19)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -489,6 +489,42 @@ def test_migration_17_to_18_keeps_every_track_a_whole_file_until_a_scan_finds_a_
     store.close()
 
 
+def test_migration_18_to_19_makes_a_soundtrack_one_album_once_the_next_scan_looks_at_its_folder(tmp_path):
+    # A soundtrack tagged without album artist or flag, scanned before: its tracks lay under
+    # each artist. The files are as they were, so the scan reads none of them again, and
+    # still finds the album; the library order keeps its index.
+    from player.library import reader_version
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    songs = [(1, "Main Theme", "Composer A"), (2, "Opening", "Band B"), (3, "Love Song", "Singer C")]
+    files = [write_track(music / "Film", f"{n:02d}", seconds=0.2,
+                         tags={"title": title, "artist": artist, "album": "Film Soundtrack", "tracknumber": str(n)})
+             for n, title, artist in songs]
+    store = _migrated(tmp_path / "library.db", 18,
+                      ("INSERT INTO folders (id, path, added_at, last_scan_at, tag_reader) VALUES (1, ?, 0, 0, ?)",
+                       (str(music), reader_version.READER_VERSION)),
+                      *(("INSERT INTO tracks (id, path, folder_id, size, mtime_ns, ctime_ns, title, artist, album, "
+                         "track_no, duration, added_at, updated_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 0.2, 0, 0)",
+                         (n, str(f), f.stat().st_size, f.stat().st_mtime_ns, f.stat().st_ctime_ns, title, artist,
+                          "Film Soundtrack", n))
+                        for f, (n, title, artist) in zip(files, songs)))
+    assert store.schema_version() == SCHEMA_VERSION >= 19
+    plan = store.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
+        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path").fetchall()
+    assert any("tracks_library_order" in row[3] for row in plan)
+    assert [r["title"] for r in store.library_rows(["title"])] == ["Opening", "Main Theme", "Love Song"]
+    assert [r["folder_compilation"] for r in store.tracks()] == [None] * 3
+
+    progress = Scanner(store).scan()
+    assert progress.read == 0
+    assert [r["title"] for r in store.library_rows(["title"])] == ["Main Theme", "Opening", "Love Song"]
+    assert [r["folder_compilation"] for r in store.tracks()] == [1] * 3
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"

@@ -1,0 +1,87 @@
+"""Which tracks make one album though their tags do not say so.
+
+Many files from the web or old rippers carry the album title and each track's own artist,
+but no album artist and no compilation flag: a film's soundtrack, a "Now That's What I Call
+Music" disc. Going by the tags alone, each artist on it had an album of their own: its tracks
+were listed apart under each artist and crossfaded into one another. The scanner finds them
+with :func:`folder_compilations` and stores the answer with the tracks (the store's
+``folder_compilation`` column), so that every part that groups albums (the library's order,
+the gapless joins of an album, the album views) reads one answer cheaply; :func:`is_compilation`
+is that answer for one track.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+
+from player.library.names import album_folder, is_disc_folder
+from segue_common.normalize import primary_artist
+
+# What the rule reads of each track (the store's column names).
+RULE_COLUMNS = ("id", "path", "album", "artist", "albumartist", "albumartistsort", "track_no", "disc_no",
+                "mb_album_id", "cue_start_s")
+
+
+def is_compilation(row) -> bool:
+    """Whether a track is on an album of several artists without an album artist to go by:
+    flagged as a compilation in its tags, or found one by its folder (:func:`folder_compilations`)."""
+    return row["compilation"] == 1 or row["folder_compilation"] == 1
+
+
+def folder_compilations(rows: Iterable) -> set[int]:
+    """The ids of the tracks (rows with :data:`RULE_COLUMNS`) that are one compilation by
+    their folder: every track with an album title in the album's folder (the one above a
+    "CD2" folder) has the same title, none has an album artist, they name at least two
+    artists (the first each names), and their track numbers look like one album's, each disc's distinct and from 1
+    (with no more than half of them left out: a few tracks deleted still leave the album).
+
+    That keeps apart what only shares a title: a "Singles" folder holding one artist's
+    "Greatest Hits" track 3 and another's track 4 numbers no first track; two artists'
+    "Greatest Hits" albums in one folder, each numbered from 1, take a number twice; a
+    folder of one artist's albums holds more than one title. An album in one file with a
+    CUE sheet is one album by its file already and is left out."""
+    by_folder: dict[str, list] = {}
+    for r in rows:
+        if r["cue_start_s"] is None and r["path"]:
+            by_folder.setdefault(album_folder(r["path"]), []).append(r)
+    found: set[int] = set()
+    for tracks in by_folder.values():
+        titled = [r for r in tracks if (r["album"] or "").strip()]
+        if len(titled) < 2 or len({r["album"].strip().casefold() for r in titled}) > 1:
+            continue
+        if any(r["albumartist"] or r["albumartistsort"] for r in titled):
+            continue
+        # (by the first artist each names: one artist's album with a song "feat." a guest is theirs)
+        if len({primary_artist(r["artist"]) for r in titled}) < 2:
+            continue
+        if len({r["mb_album_id"] for r in titled if r["mb_album_id"]}) > 1:
+            continue
+        if _numbered_as_one_album(titled):
+            found.update(r["id"] for r in titled)
+    return found
+
+
+def _numbered_as_one_album(rows: list) -> bool:
+    discs: dict = {}
+    for r in rows:
+        number = _number(r["track_no"])
+        if number is None:
+            return False
+        # A disc without its number in the tags goes by its folder ("CD2").
+        folder = os.path.dirname(r["path"])
+        disc = _number(r["disc_no"]) or (folder if is_disc_folder(os.path.basename(folder)) else 1)
+        discs.setdefault(disc, []).append(number)
+    for numbers in discs.values():
+        if len(set(numbers)) < len(numbers) or min(numbers) != 1 or max(numbers) > 2 * len(numbers):
+            return False
+    return True
+
+
+def _number(value) -> int | None:
+    # (the database may hold text in a number column)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None

@@ -1,0 +1,88 @@
+"""A compilation tagged without saying so, found by the scanner by its folder."""
+
+from __future__ import annotations
+
+from player.library.scanner import Scanner
+from tests.audiogen import write_track
+
+
+def _song(folder, n, title, artist, album, **tags):
+    return write_track(folder, f"{n:02d} {title}", seconds=0.2,
+                       tags={"title": title, "artist": artist, "album": album, "tracknumber": str(n), **tags})
+
+
+def _found(store) -> dict[str, int | None]:
+    return {r["title"]: r["folder_compilation"] for r in store.tracks()}
+
+
+def _soundtrack(music):
+    # As files from the web come: the album title and each track's own artist, no album
+    # artist and no compilation flag.
+    for n, title, artist in ((1, "Main Theme", "Composer A"), (2, "Opening", "Band B"),
+                             (3, "Love Song", "Singer C"), (4, "Finale", "Composer A")):
+        _song(music / "Film Soundtrack", n, title, artist, "Film Soundtrack")
+
+
+def test_a_soundtrack_without_album_artist_or_flag_is_one_album_in_the_library_order(store, tmp_path):
+    # Its tracks were filed under each artist (Band B, Composer A twice, Singer C): the
+    # library listed them 2, 1, 4, 3 between other artists' albums.
+    music = tmp_path / "music"
+    _soundtrack(music)
+    _song(music / "Abba", 1, "Waterloo", "Abba", "Waterloo")
+    _song(music / "Zed", 1, "Zing", "Zed", "Zed Album")
+    Scanner(store).scan([str(music)])
+    assert [r["title"] for r in store.library_rows(["title"])] == [
+        "Waterloo", "Main Theme", "Opening", "Love Song", "Finale", "Zing"]
+    assert _found(store) == {"Main Theme": 1, "Opening": 1, "Love Song": 1, "Finale": 1, "Waterloo": 0, "Zing": 0}
+
+
+def test_loose_songs_that_share_a_title_stay_apart(store, tmp_path):
+    # A "Singles" folder: one artist's "Greatest Hits" track 3 and another's track 4 (no first
+    # track). Two artists' "Greatest Hits" in one folder, each numbered from 1 (a number
+    # taken twice). A folder of one artist's songs of several titles. One artist's album with a
+    # guest on a song. An album with its album artist. None is a compilation.
+    music = tmp_path / "music"
+    _song(music / "Singles", 3, "Waterloo", "Abba", "Greatest Hits")
+    _song(music / "Singles", 4, "Lola", "Kinks", "Greatest Hits")
+    for artist in ("Abba", "Kinks"):
+        for n in (1, 2):
+            _song(music / "Hits", n, f"{artist} {n}", artist, "Greatest Hits")
+    _song(music / "Mixed", 1, "One", "Abba", "Arrival")
+    _song(music / "Mixed", 2, "Two", "Kinks", "Arrival")
+    _song(music / "Mixed", 3, "Three", "Kinks", "Lola Versus Powerman")
+    _song(music / "Guest", 1, "Solo", "Moby", "Play")
+    _song(music / "Guest", 2, "Duet", "Moby feat. Gwen Stefani", "Play")
+    _song(music / "Tagged", 1, "Tagged 1", "Abba", "Duets", albumartist="Abba")
+    _song(music / "Tagged", 2, "Tagged 2", "Kinks", "Duets", albumartist="Abba")
+    Scanner(store).scan([str(music)])
+    assert set(_found(store).values()) == {0}
+    # The store's order keeps each artist's songs under that artist.
+    titles = [r["title"] for r in store.library_rows(["title"])]
+    assert titles.index("Waterloo") < titles.index("Kinks 1") < titles.index("Lola")
+
+
+def test_a_soundtrack_on_two_discs_in_disc_folders_is_one_album(store, tmp_path):
+    # No disc number in the tags: each disc's folder ("CD1", "CD2") numbers its tracks from 1.
+    music = tmp_path / "music"
+    for disc in (1, 2):
+        for n, artist in ((1, "Composer A"), (2, "Band B")):
+            _song(music / "Score" / f"CD{disc}", n, f"Cue {disc}-{n}", artist, "The Score")
+    Scanner(store).scan([str(music)])
+    assert set(_found(store).values()) == {1}
+
+
+def test_the_next_scan_finds_the_album_again_when_its_folder_changes(store, tmp_path):
+    # A track of another title put in the folder: the folder is no one album any more, and
+    # its songs go back to their artists; taken out, the soundtrack is one again. A track
+    # added to it later joins it.
+    music = tmp_path / "music"
+    _soundtrack(music)
+    Scanner(store).scan([str(music)])
+    stray = _song(music / "Film Soundtrack", 5, "Stray", "Band B", "Another Album")
+    Scanner(store).scan([str(music)])
+    assert set(_found(store).values()) == {0}
+    stray.unlink()
+    _song(music / "Film Soundtrack", 5, "End Credits", "Singer C", "Film Soundtrack")
+    Scanner(store).scan([str(music)])
+    assert {k: v for k, v in _found(store).items() if k != "Stray"} == {
+        "Main Theme": 1, "Opening": 1, "Love Song": 1, "Finale": 1, "End Credits": 1}
