@@ -30,6 +30,7 @@ from typing import Callable
 from player.audio.base import Engine, PlaybackState, Source
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
+from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.names import album_folder
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
@@ -162,10 +163,11 @@ def album_place(row) -> tuple | None:
     releases apart (see :func:`follows_on`).
 
     A compilation tagged without an album artist (each track its own artist, as iTunes tags
-    them, the flag on all of its tracks or on some) is one album by its release, as the
-    library orders it: a flagged track's artist is None, which any artist on its release
-    follows on from and into, as does a track of an album in one file with a CUE sheet (a
-    DJ mix, each track its own performer): the file makes it one album. Without the flag,
+    them, the flag on all of its tracks or on some, or no flag and found one by its folder:
+    a soundtrack, see :func:`player.library.albums.is_compilation`) is one album by its
+    release, as the library orders it: such a track's artist is None, which any artist on its
+    release follows on from and into, as does a track of an album in one file with a CUE
+    sheet (a DJ mix, each track its own performer): the file makes it one album. Otherwise
     tracks of other artists are other albums (a "Singles" folder holding one artist's
     "Greatest Hits" 3 and another's 4). Two releases of one title (two "Greatest Hits")
     are two albums."""
@@ -173,7 +175,7 @@ def album_place(row) -> tuple | None:
     if not album or number is None:
         return None
     by = (row["albumartist"] or "").strip()
-    one_album = row["compilation"] == 1 or row["cue_start_s"] is not None
+    one_album = is_compilation(row) or row["cue_start_s"] is not None
     artist = by.casefold() if by else None if one_album else (row["artist"] or "").strip().casefold()
     release = (row["mb_album_id"] or None, album_folder(row["path"] or ""))
     return album.casefold(), artist, release, row["disc_no"] or 1, number

@@ -2430,6 +2430,44 @@ def test_a_mix_in_one_file_with_a_cue_sheet_follows_on_without_a_crossfade(store
     assert [follows_on(a, b) for a, b in zip(sources, sources[1:])] == [True, True]
 
 
+@pytest.mark.parametrize("numbers, artists, faded", [
+    ((1, 2, 3), ("Composer A", "Band B", "Singer C"), 0), ((3, 4), ("Abba", "Kinks"), 1)],
+    ids=["soundtrack", "singles"])
+def test_a_soundtrack_tagged_without_album_artist_or_flag_follows_on_without_a_crossfade(
+        store, tmp_path, numbers, artists, faded):
+    # A soundtrack from the web: one album title, each track its own artist, no album artist
+    # and no compilation flag, in one folder, scanned. Its tracks went as one album per artist
+    # and every join was crossfaded. A "Singles" folder holding one artist's "Greatest Hits"
+    # track 3 and another's track 4 is still two albums, faded.
+    import numpy as np
+
+    from player.library.scanner import Scanner
+    from tests.audiogen import tone, write_audio, write_tags
+    from tests.player.audio.signals import active_region
+
+    # (the first the longest: the next track is lined up well before a fade out of it begins)
+    lens = [150011, 120007, 100003][:len(numbers)]
+    wave = tone(sum(lens) / 44100, amp=0.5, phase_samples=25)
+    folder, at = tmp_path / "music" / "Album", 0
+    folder.mkdir(parents=True)
+    for n, artist, length in zip(numbers, artists, lens):
+        path = write_audio(folder / f"{n:02d}.flac", wave[at:at + length], 44100)
+        write_tags(path, title=f"Part {n}", artist=artist, album="Greatest Hits", tracknumber=str(n))
+        at += length
+    Scanner(store).scan([str(tmp_path / "music")])
+    ids = [r["id"] for r in sorted(store.tracks(), key=lambda r: r["track_no"])]
+    p = Player(store, NullEngine(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks(ids)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == len(ids), 20.0)
+        out = active_region(p.engine.captured()[:, 0], threshold=1e-4)
+    finally:
+        p.close()
+    assert abs(len(out) - (sum(lens) - faded * 44100)) <= 2
+    if not faded:
+        assert np.abs(out - np.asarray(wave[:len(out), 0])).max() < 1e-3
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_play_now_plays_the_songs_before_the_queue_and_keeps_it(store, tmp_path, make_player, shuffle):
     # Files opened from the file manager or dropped on the window: they play at once, in their
