@@ -442,7 +442,7 @@ def _accent_order(order_artists: list[str], albums: list[str]) -> np.ndarray | N
 
 # What tells one release from another of the same title (see _release_order), read with
 # the rows and dropped once the order is made ("path" as its folder only).
-_RELEASE = ("compilation", "mb_album_id", "disc_no", "path")
+_RELEASE = ("compilation", "folder_compilation", "mb_album_id", "disc_no", "path")
 _VARIOUS = "Various Artists"     # the store's order artist of a compilation without an album artist
 
 
@@ -585,6 +585,10 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         untagged = {r[0]: r for r in store.untagged_rows()}
         naming = None
         release = {k: cols.pop(k) for k in _RELEASE}
+        # A compilation found by its folder (no flag in its tags: a soundtrack) goes as a flagged
+        # one, as the store orders it (player.library.albums.is_compilation).
+        release["compilation"] = [1 if found == 1 else flag
+                                  for flag, found in zip(release["compilation"], release.pop("folder_compilation"))]
         release["albumartistsort"] = cols.pop("albumartistsort")
         names = ("artist", "album", "albumartist", "artistsort", "albumartistsort")
         order_artists = None

@@ -509,6 +509,42 @@ def test_a_compilation_flagged_on_its_first_disc_only_is_one_album(qapp, store, 
         "Mine", "Now 1-1", "Now 1-2", "Now 2-1", "Now 2-2"]
 
 
+def test_a_soundtrack_tagged_without_album_artist_or_flag_is_one_album(qapp, store, tmp_path):
+    # Each track its own artist, no album artist and no flag, one folder: its tracks were
+    # listed under each artist, in the order 2, 1, 4, 3. A "Singles" folder holding one
+    # artist's "Greatest Hits" track 3 and another's track 4 stays under each artist.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    music = tmp_path / "music"
+    for n, artist in ((1, "Composer A"), (2, "Band B"), (3, "Singer C"), (4, "Composer A")):
+        _tagged_mp3(music, "Film", n, f"Film {n}", artist, "Film Soundtrack")
+    _tagged_mp3(music, "Singles", 3, "Waterloo", "Abba", "Greatest Hits")
+    _tagged_mp3(music, "Singles", 4, "Zing", "Zed", "Greatest Hits")
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
+        "Waterloo", "Film 1", "Film 2", "Film 3", "Film 4", "Zing"]
+
+
+def test_two_soundtracks_of_one_title_tagged_without_album_artist_or_flag_are_two_albums(qapp, store, tmp_path):
+    # Two films' "Original Soundtrack", each found one album by its folder: their tracks took
+    # turns by number, as one album's.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    music = tmp_path / "music"
+    for film, artists in (("Heat", ("Moby", "Kronos Quartet")), ("Drive", ("Kavinsky", "College"))):
+        for n, artist in enumerate(artists, 1):
+            _tagged_mp3(music, film, n, f"{film} {n}", artist, "Original Soundtrack")
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    assert sorted([titles[:2], titles[2:]]) == [["Drive 1", "Drive 2"], ["Heat 1", "Heat 2"]]
+
+
 def test_two_compilations_of_one_title_are_two_albums(qapp, store, tmp_path):
     # Two "Greatest Hits" of Various Artists (other folders, years and release ids) were one
     # album, their tracks taking turns by number. One release over two disc folders stays one.
