@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import os
 import sys
+import threading
 
 from player import __version__
 
@@ -54,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(_files_to_open(parser, sys.argv[1:] if argv is None else list(argv)))
     from player.log import setup_logging
 
-    setup_logging(verbose=args.verbose, stderr=True)
+    # (with no console, stderr is the log already)
+    setup_logging(verbose=args.verbose, stderr="stderr" not in NO_CONSOLE)
     run = getattr(args, "_run", None)
     if args.self_test and run is None:
         from player.commands import selftest
@@ -101,16 +104,64 @@ def _files_to_open(parser: argparse.ArgumentParser, argv: list[str]) -> list[str
     return argv
 
 
+class _ToTheLog(io.TextIOBase):
+    """Where stderr goes in a program with no console: each line into the log file. The
+    messages a command gives (a refusal, a one-line error, a warning) went nowhere there, so
+    that a command that failed left no trace of why."""
+
+    def __init__(self) -> None:
+        self._pending = ""
+        self._inside = threading.local()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if getattr(self._inside, "yes", False):
+            return len(text)        # (written by logging itself: it would loop)
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            self._log(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending and not getattr(self._inside, "yes", False):
+            line, self._pending = self._pending, ""
+            self._log(line)
+
+    def _log(self, line: str) -> None:
+        if not line.strip():
+            return
+        import logging
+
+        from player.log import setup_logging
+
+        self._inside.yes = True
+        try:
+            setup_logging()         # (an argument refused before the command set it up)
+            logging.getLogger("segue.console").info("%s", line.rstrip())
+        finally:
+            self._inside.yes = False
+
+
+#: the streams Python had none of (no console) and that were replaced here
+NO_CONSOLE: set[str] = set()
+
+
 def _tolerant_streams() -> None:
     """Printing a file name that is not valid UTF-8 must not end the command. A program with no
     console has no streams at all (Segue.exe, the windowed Windows bundle, and any launch with
-    them closed: Python makes them None): what a command prints goes nowhere there, where every
-    progress line and message had ended the command with "'NoneType' object has no attribute
-    'write'"."""
+    them closed: Python makes them None), where every progress line and message had ended the
+    command with "'NoneType' object has no attribute 'write'": what a command prints goes
+    nowhere there, and what it says on stderr goes to the log. A stream that is there (a pipe,
+    a redirected file) is kept."""
     if sys.stdout is None:
         sys.stdout = open(os.devnull, "w", encoding="utf-8")
+        NO_CONSOLE.add("stdout")
     if sys.stderr is None:
-        sys.stderr = open(os.devnull, "w", encoding="utf-8")
+        sys.stderr = _ToTheLog()
+        NO_CONSOLE.add("stderr")
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:

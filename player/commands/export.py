@@ -131,6 +131,14 @@ def run(args) -> int:
         print(f"segue export: cannot write {args.output}: no folder {os.path.dirname(os.path.abspath(args.output))}",
               file=sys.stderr)
         return 2
+    from player.cli import NO_CONSOLE
+
+    if not args.output and "stdout" in NO_CONSOLE:
+        # Segue.exe (the windowed Windows bundle) has no console: the export would go nowhere
+        # and look done. segue-cli.exe has one; a file needs no console.
+        print("segue export: there is no console to write to here; give a file with -o FILE "
+              "(or run segue-cli)", file=sys.stderr)
+        return 2
     if args.output and _segues_own(args.output):
         # `-o library.db` typed in the data folder replaced the whole library with a CSV.
         print(f"segue export: will not write over {args.output}: it is one of Segue's own files "

@@ -143,19 +143,48 @@ def test_a_file_name_with_escape_codes_and_a_newline_is_printed_on_one_line_and_
 def test_commands_run_with_no_console_streams(segue_home, tmp_path):
     """Segue.exe (the windowed Windows bundle) has no console: Python gives it no sys.stdout and
     sys.stderr (None). The commands run there all the same; scan, analyse and an export to the
-    console ended with an AttributeError at their first line of output."""
+    console ended with an AttributeError at their first line of output (an export to no console
+    is now refused: one to a file runs)."""
     music = tmp_path / "music"
     write_track(music, "one", fmt="flac", tags={"title": "One", "artist": "A"})
     code = ("import sys; sys.stdout = sys.stderr = None\n"
             "from player.cli import main\n"
             "rc = main(sys.argv[1:]); sys.__stdout__.write(f'exit {rc}'); sys.__stdout__.flush()\n")
-    for args in (["scan", str(music)], ["analyse"], ["export", "tracks"], ["status"]):
+    for args in (["scan", str(music)], ["analyse"], ["export", "tracks", "-o", str(tmp_path / "t.csv")], ["status"]):
         out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
                              timeout=300, env={**os.environ, "SEGUE_HOME": str(segue_home)})
         assert out.stdout == "exit 0", (args, out.stdout, out.stderr[-2000:])
     out = segue("library", home=segue_home)
     assert "tracks:    1" in out.stdout, out.stdout
     assert "Traceback" not in (segue_home / "logs" / "segue.log").read_text()
+
+
+def test_with_no_console_what_a_command_says_goes_to_the_log(segue_home, tmp_path):
+    """Segue.exe has no console: a refusal or an error printed there went nowhere, and the log
+    had no word of why the command did nothing. An export to the console would go nowhere and
+    look done: it is refused, naming -o."""
+    code = ("import sys; sys.stdout = sys.stderr = None\n"
+            "from player.cli import main\n"
+            "try:\n    rc = main(sys.argv[1:])\nexcept SystemExit as exc:\n    rc = exc.code\n"
+            "sys.__stdout__.write(f'exit {rc}'); sys.__stdout__.flush()\n")
+
+    def run(*args):
+        out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                             timeout=300, env={**os.environ, "SEGUE_HOME": str(segue_home)})
+        return out.stdout, (segue_home / "logs" / "segue.log").read_text()
+
+    rc, log = run("scan", str(tmp_path / "nowhere"))
+    assert rc == "exit 2" and "not a folder" in log, (rc, log)
+    rc, log = run("--no-such-option")
+    assert rc == "exit 2" and "unrecognized arguments: --no-such-option" in log, (rc, log)
+    rc, log = run("export", "plays")
+    assert rc == "exit 2" and "no console to write to here; give a file with -o FILE" in log, (rc, log)
+    rc, log = run("export", "plays", "-o", str(tmp_path / "plays.csv"))
+    assert rc == "exit 0" and (tmp_path / "plays.csv").is_file() \
+        and f"wrote 0 plays to {tmp_path / 'plays.csv'}" in log, (rc, log)
+    # Streams that are there (here pipes) are kept: what a command prints still reaches them.
+    out = segue("status", home=segue_home)
+    assert out.returncode == 0 and out.stdout.strip(), out.stderr
 
 
 def test_scan_rejects_a_missing_folder(segue_home, tmp_path):
