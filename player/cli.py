@@ -112,6 +112,7 @@ class _ToTheLog(io.TextIOBase):
     def __init__(self) -> None:
         self._pending = ""
         self._inside = threading.local()
+        self._lock = threading.Lock()   # (the window's threads write to it too)
 
     def writable(self) -> bool:
         return True
@@ -119,16 +120,19 @@ class _ToTheLog(io.TextIOBase):
     def write(self, text: str) -> int:
         if getattr(self._inside, "yes", False):
             return len(text)        # (written by logging itself: it would loop)
-        self._pending += text
-        *lines, self._pending = self._pending.split("\n")
+        with self._lock:
+            self._pending += text
+            *lines, self._pending = self._pending.split("\n")
         for line in lines:
             self._log(line)
         return len(text)
 
     def flush(self) -> None:
-        if self._pending and not getattr(self._inside, "yes", False):
+        if getattr(self._inside, "yes", False):
+            return
+        with self._lock:
             line, self._pending = self._pending, ""
-            self._log(line)
+        self._log(line)
 
     def _log(self, line: str) -> None:
         if not line.strip():
