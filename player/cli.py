@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import io
 import os
 import sys
-import threading
 
 from player import __version__
+from player.console import NO_CONSOLE, ToTheLog
 
 COMMANDS = ["scan", "library", "selftest", "status", "analyse", "play", "import_history", "imports", "export"]
 
@@ -104,55 +103,6 @@ def _files_to_open(parser: argparse.ArgumentParser, argv: list[str]) -> list[str
     return argv
 
 
-class _ToTheLog(io.TextIOBase):
-    """Where stderr goes in a program with no console: each line into the log file. The
-    messages a command gives (a refusal, a one-line error, a warning) went nowhere there, so
-    that a command that failed left no trace of why."""
-
-    def __init__(self) -> None:
-        self._pending = ""
-        self._inside = threading.local()
-        self._lock = threading.Lock()   # (the window's threads write to it too)
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        if getattr(self._inside, "yes", False):
-            return len(text)        # (written by logging itself: it would loop)
-        with self._lock:
-            self._pending += text
-            *lines, self._pending = self._pending.split("\n")
-        for line in lines:
-            self._log(line)
-        return len(text)
-
-    def flush(self) -> None:
-        if getattr(self._inside, "yes", False):
-            return
-        with self._lock:
-            line, self._pending = self._pending, ""
-        self._log(line)
-
-    def _log(self, line: str) -> None:
-        if not line.strip():
-            return
-        import logging
-
-        from player.log import setup_logging
-
-        self._inside.yes = True
-        try:
-            setup_logging()         # (an argument refused before the command set it up)
-            logging.getLogger("segue.console").info("%s", line.rstrip())
-        finally:
-            self._inside.yes = False
-
-
-#: the streams Python had none of (no console) and that were replaced here
-NO_CONSOLE: set[str] = set()
-
-
 def _tolerant_streams() -> None:
     """Printing a file name that is not valid UTF-8 must not end the command. A program with no
     console has no streams at all (Segue.exe, the windowed Windows bundle, and any launch with
@@ -164,7 +114,7 @@ def _tolerant_streams() -> None:
         sys.stdout = open(os.devnull, "w", encoding="utf-8")
         NO_CONSOLE.add("stdout")
     if sys.stderr is None:
-        sys.stderr = _ToTheLog()
+        sys.stderr = ToTheLog()
         NO_CONSOLE.add("stderr")
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)

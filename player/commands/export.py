@@ -131,7 +131,7 @@ def run(args) -> int:
         print(f"segue export: cannot write {args.output}: no folder {os.path.dirname(os.path.abspath(args.output))}",
               file=sys.stderr)
         return 2
-    from player.cli import NO_CONSOLE
+    from player.console import NO_CONSOLE
 
     if not args.output and "stdout" in NO_CONSOLE:
         # Segue.exe (the windowed Windows bundle) has no console: the export would go nowhere

@@ -83,8 +83,11 @@ def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) ->
     from player import __version__
 
     steps = select_steps(only)
-    if out is None and sys.stdout is None:
-        # A windowed executable (Segue.exe on Windows) has no stdout: write a report file.
+    from player.console import NO_CONSOLE
+
+    if out is None and (sys.stdout is None or "stdout" in NO_CONSOLE):
+        # A windowed executable (Segue.exe on Windows) has no stdout (the command line put
+        # os.devnull there, for what else prints): write a report file.
         out = open(Path(tempfile.gettempdir()) / "segue-self-test.txt", "w", encoding="utf-8")
     out = out or sys.stdout
     frozen = "yes" if getattr(sys, "frozen", False) else "no"

@@ -172,3 +172,17 @@ def test_the_ui_step_builds_the_listening_tab():
     rc, text = _run(only=["ui"])
     assert rc == 0 and re.search(r"^ui +ok .*Listening tab built \(Your listening, Segue's report card, "
                                  r"Sound map\)", text, re.M), text
+
+
+def test_with_no_console_the_self_test_writes_its_report_to_a_file(tmp_path):
+    """Segue.exe (windowed, on Windows) has no stdout; `Segue.exe --self-test` writes its report
+    to a file in the temporary folder, where it had gone to os.devnull."""
+    code = ("import sys; sys.stdout = sys.stderr = None\n"
+            "from player.cli import main\n"
+            "rc = main(['self-test', '--only', 'store']); sys.__stdout__.write(f'exit {rc}')\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=240,
+                         env={**os.environ, "TMPDIR": str(tmp_path), "TEMP": str(tmp_path), "TMP": str(tmp_path),
+                              "SEGUE_HOME": str(tmp_path / "home")})
+    assert out.stdout == "exit 0", (out.stdout, out.stderr[-2000:])
+    report = (tmp_path / "segue-self-test.txt").read_text(encoding="utf-8")
+    assert re.search(r"^store +ok", report, re.M), report
