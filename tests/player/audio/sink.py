@@ -79,6 +79,8 @@ class PrivateServer:
     it runs: one the test can kill mid-play (a device or sound server gone) and start again.
     :meth:`close` stops every one started and puts back the exports it replaced."""
 
+    started = 0     # how many were started in this session (PortAudio may have seen them)
+
     def __init__(self):
         self._saved: dict | None = None
         self._folders: list[str] = []
@@ -90,6 +92,7 @@ class PrivateServer:
             self._saved = {k: os.environ[k] for k in values if k in os.environ}
         os.environ.update(values)
         self._folders.append(folder)
+        PrivateServer.started += 1
 
     def kill(self) -> None:
         """Kill the latest server at once, as a crash or an unplugged device would end it."""
