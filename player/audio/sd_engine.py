@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 WARMUP_S = 0.15  # silence played when a stream (re)starts, before any audio
 LET_GO_WAIT_S = 3.0  # how long stopping and closing a stream is waited for (see _close_stream)
 
+#: streams left to stop on their own (their sound server did not answer), until they have:
+#: PortAudio is not started anew while one is (see SoundDeviceEngine._open_anew)
+_left_to_stop: set = set()
+_left_lock = threading.Lock()
+
 
 def _sd():
     try:
@@ -179,7 +184,8 @@ class SoundDeviceEngine(BufferedEngine):
         try:
             stream = sd.OutputStream(
                 samplerate=self.rate, channels=self.channels, dtype="float32", device=self._open_as,
-                latency=self._latency, blocksize=self._blocksize, callback=self._callback,
+                latency=self._latency, blocksize=self._blocksize,
+                callback=lambda *args: self._callback(*args, left=made[0] in _left_to_stop),
                 finished_callback=lambda: self._finished(made[0] if made else None))
         except (ValueError, sd.PortAudioError) as exc:
             raise AudioEngineError(f"cannot open audio output {self._device or '(default)'}: {exc}") from exc
@@ -189,8 +195,13 @@ class SoundDeviceEngine(BufferedEngine):
         log.info("audio output: %s at %d Hz, latency %.3f s", self._device or "default", self.rate,
                  stream.latency)
 
-    def _callback(self, outdata, frames, time_info, status) -> None:
+    def _callback(self, outdata, frames, time_info, status, left: bool = False) -> None:
         # Runs on PortAudio's thread: copy from the ring buffer and nothing else.
+        if left:
+            # A stream left to stop on its own whose server answers again plays on until its
+            # stop goes through: it must not take the next play's audio from the stream open now.
+            outdata.fill(0.0)
+            return
         if status.output_underflow:
             self._xruns += 1  # the device ran dry between callbacks (we were late)
         if self._warmup > 0:
@@ -340,10 +351,15 @@ class SoundDeviceEngine(BufferedEngine):
             except self._sdmod.PortAudioError:
                 pass  # the old device may be gone; that is why we are here
             finally:
-                done.set()
+                with _left_lock:
+                    done.set()
+                    _left_to_stop.discard(old)
 
         threading.Thread(target=let_go, name="audio-let-go", daemon=True).start()
         if not done.wait(LET_GO_WAIT_S):
+            with _left_lock:
+                if not done.is_set():
+                    _left_to_stop.add(old)
             log.warning("the audio output did not stop within %g s (its sound server does not answer); "
                         "it is left to stop on its own", LET_GO_WAIT_S)
 
@@ -354,7 +370,16 @@ class SoundDeviceEngine(BufferedEngine):
             self._open_stream()
         except AudioEngineError:
             # PortAudio lists devices once; after a device (or sound server) came and
-            # went, re-initialise it to see the current ones. Safe: no stream is open.
+            # went, re-initialise it to see the current ones. Safe: no stream is open,
+            # unless one is left to stop on its own. Ending PortAudio closes that one too,
+            # while its stop is still waiting for its server: the end waited with it, under
+            # the engine's lock, and the stop's own close came after PortAudio had freed it.
+            with _left_lock:
+                left = len(_left_to_stop)
+            if left:
+                log.warning("the list of devices is not read again while %d output(s) that stopped "
+                            "answering are still being let go", left)
+                raise
             self._sdmod._terminate()
             self._sdmod._initialize()
             self._resolve()

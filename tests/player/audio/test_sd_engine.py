@@ -704,3 +704,57 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothi
         e.close()
         server.close()
         sink.reinit_portaudio()     # (the tests after it find the session's sink)
+
+
+def test_a_new_look_at_the_devices_leaves_alone_a_stream_left_to_stop_on_its_own(null_sink, tmp_path):
+    """A stream whose sound server stopped answering is left to stop on its own. A switch to
+    an output that fails then read PortAudio's list anew, and ending PortAudio to do so closed
+    that stream too: the end waited for the silent server under the engine's lock (and the
+    stream's own close came after PortAudio had freed it). The switch fails at once now, said
+    so, and the output the person was on plays on."""
+    import signal
+    import threading
+
+    from player.audio.base import AudioEngineError
+    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
+
+    path = long_tone(tmp_path)
+    session = {k: os.environ.get(k) for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")}
+    server = sink.PrivateServer()
+    sink.reinit_portaudio()
+    pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
+    stopped = False
+    e = SoundDeviceEngine()
+    try:
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+        os.kill(pid, signal.SIGSTOP)
+        stopped = True
+        stop = threading.Thread(target=e.stop, daemon=True)
+        stop.start()
+        stop.join(LET_GO_WAIT_S + 10)
+        assert not stop.is_alive()
+        # (outputs opened from here on go to the session's server, which answers)
+        os.environ.update({k: v for k, v in session.items() if v is not None})
+        failed = []
+
+        def switch():
+            try:
+                e.set_device("USB DAC (unplugged)")
+            except AudioEngineError as exc:
+                failed.append(exc)
+
+        t = threading.Thread(target=switch, daemon=True)
+        t.start()
+        t.join(LET_GO_WAIT_S + 10)
+        assert not t.is_alive(), "the switch of output waited for the stream left to stop"
+        assert failed and e.device is None
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+    finally:
+        if stopped:
+            os.kill(pid, signal.SIGCONT)
+        e.close()
+        server.close()
