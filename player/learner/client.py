@@ -87,6 +87,10 @@ def _room(conn) -> bool:
     return bool(poller.poll(0))
 
 
+#: requests asked once (by the person, or by a change in the library), kept when dropped
+_OWED = (m.Analyse, m.TrainNow, m.PlaysLogged, m.Cancel)
+
+
 def _join(proc, timeout: float) -> None:
     """``proc.join(timeout)``, safe beside another thread waiting for the same process."""
     from multiprocessing.connection import wait
@@ -135,6 +139,7 @@ class LearnerProcess:
         # also interleave their bytes.
         self._send_lock = threading.Lock()
         self._behind = False        # a message was dropped (no room in the pipe) since the last one went
+        self._owed: list = []       # requests dropped meanwhile, sent once it reads again
         self._proc = None
         self._conn = None
         self._stopping = False
@@ -187,6 +192,7 @@ class LearnerProcess:
             theirs.close()
         self._proc, self._conn = proc, mine
         self._behind = False        # (a new pipe: the standing instructions go first, below)
+        self._owed = []
         self.starts += 1
         log.info("learner process %d started", proc.pid)
         for message in self._sticky.values():
@@ -276,6 +282,9 @@ class LearnerProcess:
                         log.warning("the learner is not reading its messages; %s and those after it are "
                                     "dropped until it does", type(message).__name__)
                     self._behind = True
+                    if isinstance(message, _OWED):
+                        # (an asked-for pass or training, or its cancel, in the order last asked)
+                        self._owed = [x for x in self._owed if x != message] + [message]
                     return False
                 if self._behind:
                     # Reading again: first where things stand now (playing, paused, the
@@ -285,6 +294,13 @@ class LearnerProcess:
                     for standing in list(self._sticky.values()):
                         if standing != message:
                             conn.send(standing)
+                    # Then what was asked for meanwhile and not taken: the analysis of tracks
+                    # just added, a training the person asked for, plays imported. Each is asked
+                    # once, and none would have come again of itself.
+                    owed, self._owed = self._owed, []
+                    for asked in owed:
+                        if asked != message:
+                            conn.send(asked)
                 conn.send(message)
                 return True
             except (OSError, ValueError, EOFError):       # the process is gone; the monitor notices

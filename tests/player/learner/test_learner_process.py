@@ -680,3 +680,36 @@ def test_the_gpu_setting_changed_during_a_pass_applies_from_the_next_track(store
     finally:
         loop._stop("the test ended")
         thread.join(30)
+
+
+def test_what_was_asked_while_the_learner_did_not_read_reaches_it_once_it_reads_again(store):
+    """Requests asked once (analyse the tracks just added, train now, plays imported) were
+    dropped while the learner's pipe was full, and never came again: the new tracks stayed
+    unanalysed until the next change to the library. They go, in the order asked, with the
+    first message that goes once it reads again. Here the test is the learner that stops
+    reading, on a real pipe."""
+    from multiprocessing import Pipe
+
+    learner = LearnerProcess(store.path, options=QUIET)
+    mine, theirs = Pipe(duplex=True)
+    learner._conn = mine
+    try:
+        filled = 0
+        while learner.send(m.Underrun()):
+            filled += 1
+            assert filled < 100_000
+        asked = [m.Analyse(), m.TrainNow(), m.PlaysLogged(), m.Analyse()]
+        assert [learner.send(x) for x in asked] == [False] * 4
+        got = []
+        while theirs.poll(0.5):         # (read: it reads again)
+            got.append(theirs.recv())
+        assert len(got) == filled and not any(x in asked for x in got)
+        assert learner.send(m.Ping(3))
+        got = []
+        while theirs.poll(0.5):
+            got.append(theirs.recv())
+        assert got == [m.TrainNow(), m.PlaysLogged(), m.Analyse(), m.Ping(3)]
+    finally:
+        learner._conn = None
+        mine.close()
+        theirs.close()
