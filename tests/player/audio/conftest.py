@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -52,4 +53,10 @@ def _portaudio_as_found():
     if sd is None:
         return
     if sink.PrivateServer.started != servers or _portaudio_view(sd) != before:
+        # (not while a stream left to stop on its own is still being stopped: ending PortAudio
+        # would close it under that stop)
+        engine = sys.modules.get("player.audio.sd_engine")
+        end = time.monotonic() + 10
+        while engine is not None and engine._left_to_stop and time.monotonic() < end:
+            time.sleep(0.05)
         sink.reinit_portaudio()

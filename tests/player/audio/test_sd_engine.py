@@ -716,7 +716,7 @@ def test_a_new_look_at_the_devices_leaves_alone_a_stream_left_to_stop_on_its_own
     import threading
 
     from player.audio.base import AudioEngineError
-    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
+    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine, _left_to_stop
 
     path = long_tone(tmp_path)
     session = {k: os.environ.get(k) for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")}
@@ -753,6 +753,10 @@ def test_a_new_look_at_the_devices_leaves_alone_a_stream_left_to_stop_on_its_own
         src = Source(str(path))
         e.play(src)
         assert wait_for(lambda: src.heard_frames > SR // 10)
+        os.kill(pid, signal.SIGCONT)
+        stopped = False
+        assert wait_for(lambda: not _left_to_stop), "the stream left to stop did not, once its server answered"
+        assert e.state is PlaybackState.PLAYING
     finally:
         if stopped:
             os.kill(pid, signal.SIGCONT)
