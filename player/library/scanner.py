@@ -334,6 +334,8 @@ class Scanner:
         ids = list(dict.fromkeys(track_ids))
         self.progress.total = len(ids)
         batch: list[dict] = []
+        # (kept apart from the batch, which each write empties)
+        folder_ids: set[int] = set()
         try:
             for track_id in ids:
                 if self._cancelled:
@@ -342,11 +344,12 @@ class Scanner:
                 self.progress.done += 1
                 if row is not None:
                     batch.append(row)
+                    folder_ids.add(row["folder_id"])
                     if len(batch) >= BATCH:
                         self._write(batch)
                 self._report()
             self._write(batch)
-            self._find_compilations({row["folder_id"] for row in batch})
+            self._find_compilations(folder_ids)
             self._link_history(started)
         finally:
             self.progress.finished = True

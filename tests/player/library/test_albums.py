@@ -86,3 +86,16 @@ def test_the_next_scan_finds_the_album_again_when_its_folder_changes(store, tmp_
     Scanner(store).scan([str(music)])
     assert {k: v for k, v in _found(store).items() if k != "Stray"} == {
         "Main Theme": 1, "Opening": 1, "Love Song": 1, "Finale": 1, "End Credits": 1}
+
+
+def test_reading_tags_again_finds_the_album_again(store, tmp_path):
+    # "Read tags again" on one track that now names an album artist: its folder is no
+    # compilation any more, and its songs go back to their artists at once, not at the next scan.
+    music = tmp_path / "music"
+    _soundtrack(music)
+    Scanner(store).scan([str(music)])
+    assert set(_found(store).values()) == {1}
+    _song(music / "Film Soundtrack", 2, "Opening", "Band B", "Film Soundtrack", albumartist="Band B")
+    opening = next(r["id"] for r in store.tracks() if r["title"] == "Opening")
+    Scanner(store).read_again([opening])
+    assert set(_found(store).values()) == {0}
