@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from player.store.tracks import ORDER_ARTIST
 from segue_common.listening import SESSION_GAP_S
 from segue_common.text import search_form
 
@@ -338,6 +339,7 @@ class PlaysMixin:
         return self.execute(
             f"SELECT t.* FROM tracks t LEFT JOIN folders f ON f.id = t.folder_id "
             f"WHERE t.missing = 0 AND t.last_error IS NULL AND {clause} "
-            "ORDER BY coalesce(t.albumartist, t.artist) COLLATE NOCASE, t.album COLLATE NOCASE, t.disc_no, "
+            # (the library's own order: a compilation's tracks by number, not by each artist on it)
+            f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, t.album COLLATE NOCASE, t.disc_no, "
             "t.track_no, t.path LIMIT ?", (*params, limit),
         ).fetchall()

@@ -99,3 +99,13 @@ def test_reading_tags_again_finds_the_album_again(store, tmp_path):
     opening = next(r["id"] for r in store.tracks() if r["title"] == "Opening")
     Scanner(store).read_again([opening])
     assert set(_found(store).values()) == {0}
+
+
+def test_playing_a_search_plays_the_soundtrack_in_its_order(store, tmp_path):
+    # `segue play "film soundtrack"` goes by the library's order: by artist, the soundtrack
+    # played 2, 1, 4, 3 (Band B, Composer A twice, Singer C).
+    music = tmp_path / "music"
+    _soundtrack(music)
+    Scanner(store).scan([str(music)])
+    assert [r["title"] for r in store.tracks_matching("film soundtrack")] == [
+        "Main Theme", "Opening", "Love Song", "Finale"]
