@@ -33,8 +33,9 @@ def folder_compilations(rows: Iterable) -> set[int]:
     """The ids of the tracks (rows with :data:`RULE_COLUMNS`) that are one compilation by
     their folder: every track with an album title in the album's folder (the one above a
     "CD2" folder) has the same title, none has an album artist, they name at least two
-    artists (the first each names), and their track numbers look like one album's, each disc's distinct and from 1
-    (with no more than half of them left out: a few tracks deleted still leave the album).
+    artists (the first each names), and their track numbers look like one album's, each disc's distinct and from 1,
+    or all discs' on from one another (with no more than half of them left out: a few tracks
+    deleted still leave the album).
 
     That keeps apart what only shares a title: a "Singles" folder holding one artist's
     "Greatest Hits" track 3 and another's track 4 numbers no first track; two artists'
@@ -72,10 +73,15 @@ def _numbered_as_one_album(rows: list) -> bool:
         folder = os.path.dirname(r["path"])
         disc = _number(r["disc_no"]) or (folder if is_disc_folder(os.path.basename(folder)) else 1)
         discs.setdefault(disc, []).append(number)
-    for numbers in discs.values():
-        if len(set(numbers)) < len(numbers) or min(numbers) != 1 or max(numbers) > 2 * len(numbers):
-            return False
-    return True
+    if all(_one_run(numbers) for numbers in discs.values()):
+        return True
+    # Some rips number a set's discs on from one another (the second disc from 11, not 1).
+    return len(discs) > 1 and _one_run([n for numbers in discs.values() for n in numbers])
+
+
+def _one_run(numbers: list[int]) -> bool:
+    # Each number once, from 1, with no more than half of them left out.
+    return len(set(numbers)) == len(numbers) and min(numbers) == 1 and max(numbers) <= 2 * len(numbers)
 
 
 def _number(value) -> int | None:

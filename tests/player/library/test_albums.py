@@ -109,3 +109,14 @@ def test_playing_a_search_plays_the_soundtrack_in_its_order(store, tmp_path):
     Scanner(store).scan([str(music)])
     assert [r["title"] for r in store.tracks_matching("film soundtrack")] == [
         "Main Theme", "Opening", "Love Song", "Finale"]
+
+
+def test_a_soundtrack_numbered_on_from_disc_to_disc_is_one_album(store, tmp_path):
+    # Some rips number the second disc on from the first (3 and 4, not 1 and 2), in disc
+    # folders or with the disc number in the tags: its tracks are still one album's.
+    music = tmp_path / "music"
+    for disc, n, artist in ((1, 1, "Composer A"), (1, 2, "Band B"), (2, 3, "Composer A"), (2, 4, "Singer C")):
+        _song(music / "Score" / f"CD{disc}", n, f"Cue {n}", artist, "The Score")
+        _song(music / "Tagged", n, f"Track {n}", artist, "Tagged Score", discnumber=str(disc))
+    Scanner(store).scan([str(music)])
+    assert set(_found(store).values()) == {1}
