@@ -230,5 +230,20 @@ def tracks_for(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]
         if os.path.isdir(path) and len(found) > 1:
             numbers = store.tracks_by_id([track_id for _path, track_id in found], ["track_no", "disc_no"])
             found.sort(key=lambda pair: _album_place(pair[0], numbers.get(pair[1])))
+            _find_compilations(store, [track_id for _path, track_id in found])
         ids += [track_id for _path, track_id in found]
     return ids, problems
+
+
+def _find_compilations(store, track_ids: list[int]) -> None:
+    """Mark the tracks outside the library of a folder opened that make one compilation by
+    their folder, as a scan marks a library folder's (``player.library.albums``): a soundtrack
+    opened from a file manager follows on without a crossfade, as it does in the library. Only
+    a folder opened is looked at: a few of its files opened alone are not its whole album."""
+    from player.library.albums import folder_compilations
+
+    rows = [r for r in store.tracks_by_id(track_ids).values()
+            if r["folder_id"] is None and not r["missing"] and r["last_error"] is None]
+    found = folder_compilations(rows)
+    store.set_folder_compilations(
+        {r["id"]: int(r["id"] in found) for r in rows if r["folder_compilation"] != (r["id"] in found)})

@@ -120,3 +120,21 @@ def test_a_soundtrack_numbered_on_from_disc_to_disc_is_one_album(store, tmp_path
         _song(music / "Tagged", n, f"Track {n}", artist, "Tagged Score", discnumber=str(disc))
     Scanner(store).scan([str(music)])
     assert set(_found(store).values()) == {1}
+
+
+def test_a_soundtrack_opened_from_outside_the_library_is_one_album(store, tmp_path):
+    # Its folder opened from a file manager, never scanned: it plays as the library's would,
+    # its joins without a crossfade. Only a folder opened is looked at: one of its files
+    # opened alone later keeps what the folder showed.
+    from player.audio.base import Source, follows_on
+    from player.library.open_files import tracks_for
+    from player.playback import album_place
+
+    _soundtrack(tmp_path)
+    ids, problems = tracks_for(store, [str(tmp_path / "Film Soundtrack")])
+    assert problems == [] and len(ids) == 4
+    assert set(_found(store).values()) == {1}
+    places = [Source(r["path"], album_place=album_place(r)) for r in map(store.track, ids)]
+    assert all(follows_on(a, b) for a, b in zip(places, places[1:]))
+    tracks_for(store, [store.track(ids[2])["path"]])
+    assert set(_found(store).values()) == {1}
