@@ -360,14 +360,19 @@ class Scanner:
         """Mark the tracks of these library folders that make one compilation by their folder
         (``player.library.albums``), once every file is read, moved and counted: the answer
         depends on all of the album's tracks, so it is made again for the whole folder (a
-        track added to a soundtrack's folder joins it; one of another title there parts it)."""
+        track added to a soundtrack's folder joins it; one of another title there parts it).
+        The files are read and stored by now: a failure here is logged, and costs only its
+        folder the look, not the scan."""
         for folder_id in dict.fromkeys(folder_ids):
             if folder_id is None:
                 continue
-            rows = self.store.album_rule_rows(folder_id, RULE_COLUMNS)
-            found = folder_compilations(rows)
-            self.store.set_folder_compilations(
-                {r["id"]: int(r["id"] in found) for r in rows if r["folder_compilation"] != (r["id"] in found)})
+            try:
+                rows = self.store.album_rule_rows(folder_id, RULE_COLUMNS)
+                found = folder_compilations(rows)
+                self.store.set_folder_compilations(
+                    {r["id"]: int(r["id"] in found) for r in rows if r["folder_compilation"] != (r["id"] in found)})
+            except Exception:
+                log.exception("could not look for compilations in library folder %s", folder_id)
 
     def _link_history(self, started: float) -> None:
         """Imported history kept for songs the library lacked: files new or retagged since

@@ -138,3 +138,17 @@ def test_a_soundtrack_opened_from_outside_the_library_is_one_album(store, tmp_pa
     assert all(follows_on(a, b) for a, b in zip(places, places[1:]))
     tracks_for(store, [store.track(ids[2])["path"]])
     assert set(_found(store).values()) == {1}
+
+
+def test_a_track_the_rule_cannot_read_costs_only_its_library_folder(store, tmp_path):
+    # An album title stored as bytes (a database written by hand or by another tool): the
+    # scan still ends as it did before the rule, and another library folder is looked at.
+    first, second = tmp_path / "first", tmp_path / "second"
+    _soundtrack(first)
+    Scanner(store).scan([str(first)])
+    store.execute("UPDATE tracks SET album = ? WHERE title = 'Opening'", (b"Film Soundtrack\xff",))
+    store.conn.commit()
+    _soundtrack(second)
+    store.add_folder(str(second))
+    Scanner(store).scan()
+    assert [r["folder_compilation"] for r in store.tracks() if r["path"].startswith(str(second))] == [1] * 4
