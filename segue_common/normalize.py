@@ -95,6 +95,17 @@ def primary_artist(artist: str | None) -> str:
     return _THE_PREFIX.sub("", normalize_name(first) or normalize_name(text))
 
 
+def credited_artists(artist: str | None) -> set[str]:
+    """Every artist a credit names, each as :func:`primary_artist` keys it.
+
+    >>> sorted(credited_artists("Everlast & Santana")), sorted(credited_artists("The Beatles"))
+    (['everlast', 'santana'], ['beatles'])
+    """
+    if not artist:
+        return set()
+    return {primary_artist(p) for p in _ARTIST_SPLIT.split(artist) if p and p.strip()} - {""}
+
+
 def _drop_artist_prefix(title: str, artist: str | None) -> str:
     """ "Les Loups - Enough" by Les Loups -> "Enough" (some uploads name the artist in the title)."""
     if artist and " - " in title:

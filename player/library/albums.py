@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable
 
 from player.library.names import album_folder, is_disc_folder
-from segue_common.normalize import primary_artist
+from segue_common.normalize import credited_artists, primary_artist
 
 # What the rule reads of each track (the store's column names).
 RULE_COLUMNS = ("id", "path", "album", "artist", "albumartist", "albumartistsort", "track_no", "disc_no",
@@ -33,9 +33,10 @@ def folder_compilations(rows: Iterable) -> set[int]:
     """The ids of the tracks (rows with :data:`RULE_COLUMNS`) that are one compilation by
     their folder: every track with an album title in the album's folder (the one above a
     "CD2" folder) has the same title, none has an album artist, they name at least two
-    artists (the first each names), and their track numbers look like one album's, each disc's distinct and from 1,
-    or all discs' on from one another (with no more than half of them left out: a few tracks
-    deleted still leave the album).
+    artists (the first each names) with none credited on every track, and their track
+    numbers look like one album's, each disc's distinct and from 1, or all discs' on from
+    one another (with no more than half of them left out: a few tracks deleted still leave
+    the album).
 
     That keeps apart what only shares a title: a "Singles" folder holding one artist's
     "Greatest Hits" track 3 and another's track 4 numbers no first track; two artists'
@@ -54,13 +55,19 @@ def folder_compilations(rows: Iterable) -> set[int]:
         if any(r["albumartist"] or r["albumartistsort"] for r in titled):
             continue
         # (by the first artist each names: one artist's album with a song "feat." a guest is theirs)
-        if len({primary_artist(r["artist"]) for r in titled}) < 2:
+        if len({primary_artist(r["artist"]) for r in titled}) < 2 or _one_artist_on_every_track(titled):
             continue
         if len({r["mb_album_id"] for r in titled if r["mb_album_id"]}) > 1:
             continue
         if _numbered_as_one_album(titled):
             found.update(r["id"] for r in titled)
     return found
+
+
+def _one_artist_on_every_track(rows: list) -> bool:
+    # An artist's album whose guests are sometimes named first ("Everlast & Santana" on a
+    # Santana album) has that artist credited on every track; a soundtrack has nobody so.
+    return bool(set.intersection(*(credited_artists(r["artist"]) for r in rows)))
 
 
 def _numbered_as_one_album(rows: list) -> bool:

@@ -152,3 +152,17 @@ def test_a_track_the_rule_cannot_read_costs_only_its_library_folder(store, tmp_p
     store.add_folder(str(second))
     Scanner(store).scan()
     assert [r["folder_compilation"] for r in store.tracks() if r["path"].startswith(str(second))] == [1] * 4
+
+
+def test_an_artists_album_with_a_guest_named_first_stays_the_artists(store, tmp_path):
+    # "Everlast & Santana" on Santana's album names another artist first, yet Santana is
+    # credited on every track: the album is Santana's, not one of various artists.
+    music = tmp_path / "music"
+    for n, title, artist in ((1, "Yaleo", "Santana"), (2, "Put Your Lights On", "Everlast & Santana"),
+                             (3, "Smooth", "Santana feat. Rob Thomas")):
+        _song(music / "Supernatural", n, title, artist, "Supernatural")
+    _soundtrack(music)
+    Scanner(store).scan([str(music)])
+    found = _found(store)
+    assert {found[t] for t in ("Yaleo", "Put Your Lights On", "Smooth")} == {0}
+    assert {found[t] for t in ("Main Theme", "Opening", "Love Song", "Finale")} == {1}
