@@ -9,8 +9,10 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import struct
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QPoint, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication, QLabel, QMainWindow, QSplitter, QStackedWidget, QTabWidget, QToolButton, QVBoxLayout, QWidget,
 )
@@ -43,6 +45,12 @@ VOLUME_KEY = "volume_level"
 #: What it was saved as when the slider's percent was the amplitude (converted once, then dropped).
 OLD_VOLUME_KEY = "volume"
 MUTED_KEY = "muted"
+#: The window's size at the first start (or where the saved one is for a screen no longer there),
+#: made smaller where the screen is.
+DEFAULT_SIZE = QSize(1280, 780)
+#: How much of the window's top edge, where it is taken to be moved, a screen must show for the
+#: saved place to be kept.
+GRIP = QSize(120, 30)
 
 
 def _how_long(seconds: float) -> str:
@@ -69,6 +77,18 @@ def _saved(settings: QSettings, key: str, kind: type):
             pass
     log.warning("window settings: %s = %r is not a value Segue wrote; it is left out", key, value)
     return None
+
+
+def _saved_state(geometry: QByteArray) -> Qt.WindowState:
+    """Whether the window was maximised or full screen when ``geometry`` (saveGeometry's) was
+    saved, read from its header (the magic number and version, two rectangles, the screen's
+    number, then a byte for each). Read here because where that screen is gone restoreGeometry
+    refuses all of it, and a window left maximised came back as a small one."""
+    data = bytes(geometry)
+    if len(data) < 46 or struct.unpack_from(">I", data)[0] != 0x1D9D0CB:
+        return Qt.WindowNoState
+    maximized, full_screen = data[44], data[45]
+    return Qt.WindowFullScreen if full_screen else Qt.WindowMaximized if maximized else Qt.WindowNoState
 
 
 def _ffmpeg_look(store) -> tuple[str, bool]:
@@ -435,8 +455,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         rest is used: the window starts whatever the file holds."""
         s = self._settings
         geometry = _saved(s, "geometry", bytes)
-        if geometry is None or not self.restoreGeometry(geometry):
-            self.resize(1280, 780)
+        if geometry is None or not self.restoreGeometry(geometry) or not self._reachable():
+            self._place_anew(Qt.WindowNoState if geometry is None else _saved_state(geometry))
         if (splitter := _saved(s, "splitter", bytes)) is not None:
             self.splitter.restoreState(splitter)
         if (columns := _saved(s, "columns", bytes)) is not None:
@@ -449,6 +469,35 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # it plays as loud as it did (70 then is 89 now).
             volume.setValue(volume_percent(min(100, max(0, old)) / 100))
         self.transport.set_muted(str(s.value(MUTED_KEY, "false")).lower() == "true")
+
+    def _reachable(self) -> bool:
+        """Whether a screen there now shows enough of the window's top edge to take it by and
+        fits the window. Saved on a monitor since unplugged (one placed left of a laptop's:
+        x = -1900), or on a larger screen, the window would open where nobody can reach it, or
+        larger than the screen, its status bar below the taskbar; some versions of Qt move it
+        back themselves, others do not."""
+        if self.windowState() & (Qt.WindowMaximized | Qt.WindowFullScreen):
+            return True             # the screen's size whatever it was saved as
+        frame = self.frameGeometry()
+        grip = QRect(frame.topLeft(), QSize(frame.width(), GRIP.height()))
+        for screen in QGuiApplication.screens():
+            room = screen.availableGeometry()
+            if room.intersected(grip).width() >= GRIP.width():
+                return frame.width() <= room.width() and frame.height() <= room.height()
+        return False
+
+    def _place_anew(self, state: Qt.WindowState) -> None:
+        """The window at its first-start size, or smaller to fit the screen with room for its
+        title bar, in the middle of the screen; maximised or full screen again if it was."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry()
+        size = QSize(min(DEFAULT_SIZE.width(), room.width() * 95 // 100),
+                     min(DEFAULT_SIZE.height(), room.height() * 90 // 100))
+        self.setWindowState(Qt.WindowNoState)
+        self.resize(size)
+        self.move(room.center() - QPoint(size.width() // 2, size.height() // 2))
+        if state != Qt.WindowNoState:
+            self.setWindowState(state)
 
     def _mute_changed(self, on: bool) -> None:
         """The menu's mark follows the mute, and it is written at once, as the volume is."""

@@ -110,12 +110,14 @@ def settle_workers(timeout_s: float = 5.0) -> None:
             return
 
 
-def run_window_script(script: str, home, *, timeout: float) -> tuple[dict, subprocess.CompletedProcess]:
+def run_window_script(script: str, home, *, timeout: float,
+                      platform: str = "offscreen") -> tuple[dict, subprocess.CompletedProcess]:
     """Run ``script`` in a Python of its own as the window's process runs (offscreen, the null
     engine, its data in ``home``); it must succeed. The JSON its last line prints, and the
-    finished process (its messages tell why an assertion after this failed)."""
+    finished process (its messages tell why an assertion after this failed). ``platform``:
+    Qt's, with its options (the offscreen one's screens are set by a file it names)."""
     root = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "SEGUE_HOME": str(home), "QT_QPA_PLATFORM": "offscreen", "SEGUE_ENGINE": "null",
+    env = {**os.environ, "SEGUE_HOME": str(home), "QT_QPA_PLATFORM": platform, "SEGUE_ENGINE": "null",
            "PYTHONPATH": str(root)}
     proc = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
                           timeout=timeout)

@@ -1,0 +1,91 @@
+"""The window opens where it can be reached on the screens there are now: a monitor unplugged
+since (a laptop undocked), a smaller screen, a maximised window."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from tests.player.ui.conftest import run_window_script
+
+LAPTOP = {"name": "laptop", "x": 0, "y": 0, "width": 1366, "height": 768}
+#: A monitor placed left of the laptop's screen.
+LEFT = {"name": "monitor", "x": -1920, "y": 0, "width": 1920, "height": 1080}
+LARGE = {"name": "large", "x": 0, "y": 0, "width": 2560, "height": 1440}
+
+CHILD = textwrap.dedent("""
+    import json
+    from PySide6.QtCore import Qt
+    from player.store import Store
+    from player.ui.main import create_app
+    from player.ui.main_window import MainWindow
+    from player.workers import wait_all
+
+    place, maximise = ASKED
+    app = create_app()
+    store = Store.open()
+    window = MainWindow(store, engine_factory=None)
+    window.show()
+    app.processEvents()
+    out = {}
+    if place is not None:           # the last run: the window put there, then closed
+        window.setWindowState(Qt.WindowNoState)
+        window.setGeometry(*place)
+        if maximise:
+            window.showMaximized()
+        app.processEvents()
+    frame = window.frameGeometry()
+    out["frame"] = [frame.x(), frame.y(), frame.width(), frame.height()]
+    out["maximised"] = window.isMaximized()
+    out["screens"] = [[r.x(), r.y(), r.width(), r.height()] for r in (s.availableGeometry() for s in app.screens())]
+    window.close()
+    wait_all(10_000)
+    store.close()
+    print(json.dumps(out))
+""")
+
+
+def _run(tmp_path, home, screens, place=None, maximise=False) -> dict:
+    config = tmp_path / f"screens{len(list(tmp_path.glob('screens*')))}.json"
+    config.write_text(json.dumps({"synchronousWindowSystem": True, "windowFrameMargins": False, "screens": [
+        {**s, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1} for s in screens]}))
+    script = f"ASKED = {[place, maximise]!r}\n" + CHILD
+    out, _ = run_window_script(script, home, timeout=120, platform=f"offscreen:configfile={config}")
+    return out
+
+
+def _inside(frame, room) -> bool:
+    x, y, w, h = frame
+    rx, ry, rw, rh = room
+    return rx <= x and ry <= y and x + w <= rx + rw and y + h <= ry + rh
+
+
+@pytest.mark.parametrize("before, place", [
+    ([LEFT, LAPTOP], [-1900, 50, 1600, 1000]),      # on the monitor, since unplugged
+    ([LARGE], [100, 100, 2400, 1300]),              # on a larger screen
+    ([LARGE], [1500, 900, 1000, 500]),              # at the bottom right of a larger screen
+], ids=["monitor-unplugged", "larger-screen", "far-corner"])
+def test_a_window_saved_on_a_screen_no_longer_there_opens_whole_on_the_one_there_is(tmp_path, before, place):
+    home = tmp_path / "home"
+    saved = _run(tmp_path, home, before, place)
+    assert saved["frame"] == place
+    now = _run(tmp_path, home, [LAPTOP])
+    assert _inside(now["frame"], now["screens"][0]), now
+    assert now["frame"][2] >= 1000 and not now["maximised"]       # a useful size, not Qt's smallest
+
+
+def test_a_maximised_window_stays_maximised_on_another_screen_and_a_kept_place_is_kept(tmp_path):
+    home = tmp_path / "home"
+    _run(tmp_path, home, [LARGE], [100, 100, 2000, 1200], maximise=True)
+    now = _run(tmp_path, home, [LAPTOP])
+    assert now["maximised"] and now["frame"] == [0, 0, 1366, 768]
+    # Both screens there as they were: the window where it was left, on the monitor at the left.
+    _run(tmp_path, home, [LEFT, LAPTOP], [-1900, 50, 1600, 1000])
+    assert _run(tmp_path, home, [LEFT, LAPTOP])["frame"] == [-1900, 50, 1600, 1000]
+
+
+def test_the_first_start_fits_a_small_laptop_screen(tmp_path):
+    now = _run(tmp_path, tmp_path / "home", [LAPTOP])
+    assert _inside(now["frame"], now["screens"][0]), now
