@@ -36,6 +36,18 @@ class LibraryTable(QTableView):
         if selection is not None and header is not None:
             header.setSelectionModel(QItemSelectionModel(selection.model(), header))
 
+    def fit_rows(self) -> None:
+        """Every row as tall as a line of the table's font, and a little room. Fixed heights:
+        the view never measures 100,000 rows."""
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.FontChange, QEvent.StyleChange):
+            # The desktop's font made larger while Segue is open: the rows, sized for the font
+            # at the start, cut the names' lower half off.
+            self.fit_rows()
+
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentIndex().isValid():
             self.activated_rows.emit(self.currentIndex().row())
@@ -196,9 +208,8 @@ class LibraryView(QWidget):
         t.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
         vh = t.verticalHeader()
         vh.setVisible(False)
-        # Fixed row heights: the view never measures 100,000 rows.
         vh.setSectionResizeMode(QHeaderView.Fixed)
-        vh.setDefaultSectionSize(t.fontMetrics().height() + 8)
+        t.fit_rows()
         hh = t.horizontalHeader()
         hh.setSectionsMovable(True)
         hh.setHighlightSections(False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPalette
+from PySide6.QtGui import QFontMetrics, QImage, QPalette
 
 
 def _lightest(widget) -> int:
@@ -171,6 +171,28 @@ def test_titles_headers_and_tiles_grow_with_a_large_font(qapp, qtbot):
         row = BucketRow("rock", [(1, "Song", "Artist", "")])
         qtbot.addWidget(row)
         assert row.tile.width() > 1.5 * TILE_WIDTH
+    finally:
+        qapp.setFont(font)
+
+
+def test_the_library_rows_grow_when_the_desktops_font_grows_while_open(qapp, qtbot):
+    from player.ui.library_model import LibraryModel
+    from player.ui.library_view import LibraryView
+
+    font = qapp.font()
+    try:
+        view = LibraryView(LibraryModel())
+        qtbot.addWidget(view)
+        view.show()
+        rows = view.table.verticalHeader()
+        assert rows.defaultSectionSize() >= view.table.fontMetrics().height()
+        large = qapp.font()
+        large.setPointSizeF(large.pointSizeF() * 2)
+        qapp.setFont(large)                 # the desktop's text made larger while Segue is open
+        qtbot.waitUntil(lambda: view.table.fontMetrics().height() >= 2 * QFontMetrics(font).height() - 2)
+        # A row holds a line of the new font whole (it stayed sized for the old one, the names'
+        # lower half cut off).
+        assert rows.defaultSectionSize() >= view.table.fontMetrics().height() + 4
     finally:
         qapp.setFont(font)
 
