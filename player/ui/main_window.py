@@ -161,6 +161,10 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([900, 300])
+        # Neither side is dragged away to nothing: no menu brings a pane back, and the size was
+        # saved, so Up next dragged to the window's edge stayed gone at every start after.
+        for i in range(self.splitter.count()):
+            self.splitter.setCollapsible(i, False)
         body = QWidget()
         column = QVBoxLayout(body)
         column.setContentsMargins(0, 0, 0, 0)

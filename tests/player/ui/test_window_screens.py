@@ -1,5 +1,5 @@
-"""The window opens where it can be reached on the screens there are now: a monitor unplugged
-since (a laptop undocked), a smaller screen, a maximised window."""
+"""The window opens where it can be reached on the screens there are now (a monitor unplugged
+since, a smaller screen, a maximised window), and with both its panes in sight."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import textwrap
 
 import pytest
+from PySide6.QtCore import QPoint, Qt
 
 from tests.player.ui.conftest import run_window_script
 
@@ -89,3 +90,29 @@ def test_a_maximised_window_stays_maximised_on_another_screen_and_a_kept_place_i
 def test_the_first_start_fits_a_small_laptop_screen(tmp_path):
     now = _run(tmp_path, tmp_path / "home", [LAPTOP])
     assert _inside(now["frame"], now["screens"][0]), now
+
+
+def test_up_next_dragged_to_the_windows_edge_stays_in_sight_and_comes_back(qtbot, scanned, make_window):
+    from PySide6.QtTest import QTest
+
+    window = make_window(scanned)
+    window.resize(1280, 780)
+    qtbot.waitUntil(lambda: window.width() == 1280, timeout=2000)
+    handle = window.splitter.handle(1)
+    QTest.mousePress(handle, Qt.LeftButton, Qt.NoModifier, handle.rect().center())
+    for x in range(0, 1400, 50):        # dragged right, out past the window's edge
+        QTest.mouseMove(handle, handle.rect().center() + QPoint(x, 0))
+    QTest.mouseRelease(handle, Qt.LeftButton, Qt.NoModifier, handle.rect().center() + QPoint(1400, 0))
+    least = window.up_next.minimumSizeHint().width()
+    assert window.splitter.sizes()[1] >= least > 0
+    window.close()
+    window.player.close()
+    again = make_window(scanned)
+    assert again.up_next.isVisible() and again.splitter.sizes()[1] >= least
+    again.splitter.setCollapsible(1, True)      # saved away, as a version that let it go saved it
+    again.splitter.setSizes([1280, 0])
+    assert again.splitter.sizes()[1] == 0
+    again.close()
+    again.player.close()
+    third = make_window(scanned)
+    assert third.up_next.isVisible() and third.splitter.sizes()[1] >= least
