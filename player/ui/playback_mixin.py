@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QTimer
@@ -38,6 +39,22 @@ def read_names(store, track_ids) -> dict[int, tuple[str, str, str]]:
             names = namer(row)
             out[t] = (names.title, names.artist, names.album)
     return out
+
+
+#: The directions that reach past a name: right-to-left letters, and the marks that turn the
+#: direction of what follows them.
+_DIRECTIONAL = {"R", "AL", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"}
+
+
+def _set_apart(name: str) -> str:
+    """``name`` between Unicode's isolate marks where it holds Arabic or Hebrew letters or marks
+    of direction, so that the title bar and the taskbar lay the window's title out as the
+    English line it is. Taken as a whole, a title beginning with an Arabic name made the line
+    right to left ("· Segue" came first, at the left), and a tag's right-to-left override
+    turned the rest of the line, "Segue" included, back to front."""
+    if any(unicodedata.bidirectional(ch) in _DIRECTIONAL for ch in name):
+        return f"\u2068{name}\u2069"
+    return name
 
 
 @dataclass
@@ -560,6 +577,7 @@ class PlaybackMixin:
             self._show_title(title, artist)
 
     def _show_title(self, title: str, artist: str) -> None:
+        title, artist = _set_apart(title), _set_apart(artist)
         self.setWindowTitle(f"{title} — {artist} · Segue" if artist else f"{title} · Segue")
 
     def _state_changed(self, state) -> None:

@@ -321,3 +321,29 @@ def test_a_reason_beginning_with_an_isolated_right_to_left_name_reads_left_to_ri
     assert is_right_to_left("طرب, which you played 12 times")
     assert is_right_to_left("\u2068Rock\u2069 فيروز")
     assert not is_right_to_left("\u2068\u2068طرب\u2069 x\u2069 songs")
+
+
+def test_the_window_title_of_an_arabic_song_reads_as_an_english_line(qtbot, store, tmp_path, make_window):
+    from player.library.scanner import Scanner
+    from player.ui.two_line import is_right_to_left
+    from tests.audiogen import write_track
+
+    write_track(tmp_path / "music", "arabic", seconds=3.0, tags={"title": "أغنية الليل", "artist": "Fairuz"})
+    Scanner(store).scan([str(tmp_path / "music")])
+    window = make_window(store)
+    window.play_ids([window.model.track_id(0)], 0, "library")
+    qtbot.waitUntil(lambda: "أغنية الليل" in window.windowTitle(), timeout=10000)
+    # The title bar and the taskbar take the line's direction from its first letter: the
+    # song's name set apart, it is the song, then its artist, then "Segue", from the left.
+    title = window.windowTitle()
+    assert not is_right_to_left(title), ascii(title)
+    assert title.index("أغنية") < title.index("Fairuz") < title.index("Segue")
+    # A bad tag's right-to-left override turns its name only, not the rest of the line.
+    write_track(tmp_path / "music", "override", seconds=3.0, tags={"title": "Mirror", "artist": "\u202eevil"})
+    Scanner(store).scan([str(tmp_path / "music")])
+    window.reload_library()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10000)
+    row = next(r for r in range(2) if window.model.index(r, 1).data() == "Mirror")
+    window.play_ids([window.model.track_id(row)], 0, "library")
+    qtbot.waitUntil(lambda: window.windowTitle().startswith("Mirror"), timeout=10000)
+    assert window.windowTitle() == "Mirror — \u2068\u202eevil\u2069 · Segue"
