@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
@@ -20,6 +20,14 @@ _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 1
 _SAMPLES = {"track_no": "888", "genre": "", "year": "8888", "duration": "88:88:88"}
 _SHARING = ("title", "artist", "album")     # the columns that share the table's spare width
 _SHARING_MIN = 80                           # narrower than this, the table scrolls sideways instead
+
+
+def least_widths(table: QTableView) -> dict[int, int]:
+    """The narrow columns' least widths in the table's font as it is now: their header's word
+    and their widest value whole."""
+    header, metrics = table.horizontalHeader(), table.fontMetrics()
+    return {i: max(header.sectionSizeFromContents(i).width(), metrics.horizontalAdvance(_SAMPLES[key]) + 16)
+            for i, (key, _) in enumerate(COLUMNS) if key in _SAMPLES}
 
 
 class LibraryTable(QTableView):
@@ -99,11 +107,15 @@ class ColumnFit(QObject):
         self.room = sum(self.widths.values())
         self._fitting = False
         table.viewport().installEventFilter(self)
+        table.installEventFilter(self)
         self.header.sectionResized.connect(self._resized)
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Resize:
+        if event.type() == QEvent.Resize and watched is not self.table:
             self.fit()
+        elif event.type() == QEvent.FontChange and watched is self.table:
+            # (once the header has the new font too)
+            QTimer.singleShot(0, self.widen)
         return False
 
     def restore(self, state, share=None) -> bool:
@@ -112,6 +124,7 @@ class ColumnFit(QObject):
         self._fitting = True            # (its widths are the user's, not a resize to make room for)
         try:
             done = self.header.restoreState(state)
+            self.widen()
         finally:
             self._fitting = False
         self.widths = {c: self.header.sectionSize(c) for c in self.sharing}
@@ -125,6 +138,14 @@ class ColumnFit(QObject):
                 self.widths, self.room = dict(zip(self.sharing, widths)), room
         self.fit()
         return done
+
+    def widen(self) -> None:
+        """The narrow columns at least as wide as their header and values need in the font of
+        now. Widths saved under a smaller desktop font came back as they were, and "Year",
+        "Time" and the songs' lengths were cut off at every start after the font grew."""
+        for column, least in least_widths(self.table).items():
+            if self.header.sectionSize(column) < least:
+                self.header.resizeSection(column, least)
 
     def share(self) -> str:
         """The widths last set and the room they were for, as text to save beside the header's
@@ -216,12 +237,9 @@ class LibraryView(QWidget):
         hh.setStretchLastSection(False)
         hh.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
         hh.ensurePolished()             # (the header's size below in the style sheet's font)
+        least = least_widths(t)
         for i, (key, _) in enumerate(COLUMNS):
-            width = _WIDTHS.get(key, 120)
-            if key in _SAMPLES:
-                width = max(width, hh.sectionSizeFromContents(i).width(),
-                            t.fontMetrics().horizontalAdvance(_SAMPLES[key]) + 16)
-            hh.resizeSection(i, width)
+            hh.resizeSection(i, max(_WIDTHS.get(key, 120), least.get(i, 0)))
         self.columns = ColumnFit(t)
         t.setContextMenuPolicy(Qt.CustomContextMenu)
 

@@ -106,3 +106,34 @@ def test_selecting_every_track_does_not_ask_the_model_about_every_row(qtbot):
     assert table.horizontalHeader().selectionModel() is not table.selectionModel()
     table.setModel(Rows())                     # a new selection model: the headers' own again
     assert table.horizontalHeader().selectionModel() is not table.selectionModel()
+
+
+def test_the_narrow_columns_widen_for_a_larger_desktop_font_now_and_at_the_next_start(qtbot, scanned, make_window,
+                                                                                    qapp):
+    from player.ui.library_model import COLUMNS
+
+    keys = [key for key, _ in COLUMNS]
+
+    def cut_off(window) -> list[str]:
+        """The narrow columns whose header word or longest song length does not fit."""
+        table = window.library.table
+        header, metrics = table.horizontalHeader(), table.fontMetrics()
+        return [key for key in ("year", "duration") if header.sectionSize(keys.index(key)) < max(
+            header.sectionSizeFromContents(keys.index(key)).width(), metrics.horizontalAdvance("8:88:88"))]
+
+    window = make_window(scanned, with_player=False)
+    assert cut_off(window) == []
+    window.close()                      # the widths saved at the usual font
+    font = qapp.font()
+    try:
+        large = qapp.font()
+        large.setPointSizeF(font.pointSizeF() * 2)
+        qapp.setFont(large)             # the desktop's text made larger
+        again = make_window(scanned, with_player=False)
+        assert cut_off(again) == []     # (the saved widths came back, "Year" and "Time" cut off)
+        larger = qapp.font()
+        larger.setPointSizeF(font.pointSizeF() * 3)
+        qapp.setFont(larger)            # and again, while Segue is open
+        qtbot.waitUntil(lambda: cut_off(again) == [], timeout=2000)
+    finally:
+        qapp.setFont(font)
