@@ -4,6 +4,8 @@ window, and the columns ran off a narrow one)."""
 
 from __future__ import annotations
 
+from PySide6.QtGui import QFontMetrics
+
 from tests.player.ui.conftest import to_smallest
 
 TITLE, ARTIST, ALBUM = 1, 2, 3
@@ -134,6 +136,8 @@ def test_the_narrow_columns_widen_for_a_larger_desktop_font_now_and_at_the_next_
         larger = qapp.font()
         larger.setPointSizeF(font.pointSizeF() * 3)
         qapp.setFont(larger)            # and again, while Segue is open
+        table = again.library.table
+        qtbot.waitUntil(lambda: table.fontMetrics().height() > QFontMetrics(large).height(), timeout=2000)
         qtbot.waitUntil(lambda: cut_off(again) == [], timeout=2000)
     finally:
         qapp.setFont(font)
