@@ -178,9 +178,13 @@ def apply_theme(app: QApplication) -> None:
     if _state["ours"] is None or app.palette() != _state["ours"]:
         _state["system"] = QPalette(app.palette())      # not one Segue set: the system's
     app.setStyle("Fusion")
-    icon = paths.resources_dir() / "icons" / "png" / "segue-256.png"
-    if icon.exists():
-        app.setWindowIcon(QIcon(str(icon)))
+    # Every size drawn for itself: from the 256-pixel one alone, the title bar's and the task
+    # switcher's small icons (16 to 48 pixels, twice that at 200 %) were shrunk, and blurred.
+    icon = QIcon()
+    for png in sorted((paths.resources_dir() / "icons" / "png").glob("segue-*.png")):
+        icon.addFile(str(png))
+    if not icon.isNull():
+        app.setWindowIcon(icon)
     _update(app)
     _apply_sheet(app)
     if not app.property("segueThemeConnected"):       # once per application

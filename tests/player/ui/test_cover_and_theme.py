@@ -74,6 +74,23 @@ def test_theme_uses_the_shipped_palette_style_and_icon(qapp):
     assert not qapp.windowIcon().isNull()
 
 
+def test_the_window_icon_is_drawn_for_each_size_it_is_shown_at(qapp):
+    from PySide6.QtCore import QSize
+    from PySide6.QtGui import QImage
+
+    from player import paths
+    from player.ui.theme import apply_theme
+
+    apply_theme(qapp)
+    icon = qapp.windowIcon()
+    premultiplied = QImage.Format_ARGB32_Premultiplied      # (as a pixmap holds it)
+    for side in (16, 24, 32, 48, 64):
+        drawn = QImage(str(paths.resources_dir() / "icons" / "png" / f"segue-{side}.png"))
+        shown = icon.pixmap(QSize(side, side), 1.0).toImage()
+        # The title bar's icon is the one drawn at its size, not the large one shrunk.
+        assert shown.convertToFormat(premultiplied) == drawn.convertToFormat(premultiplied), side
+
+
 def test_folder_cover_names_people_use(qapp, tmp_path):
     cases = {"albumcover": "AlbumCover.png", "front": "front.JPG", "word": "Zelda OST - Cover.jpg",
              "only": "scan.png"}
