@@ -90,8 +90,14 @@ class Trainer:
         new = self.plays_since_last_run()
         if new >= self.every_n_plays:
             return True
-        idle = (now or time.time()) - self.last_activity >= self.idle_s
-        return new > 0 and idle
+        now = time.time() if now is None else now
+        if now < self.last_activity:
+            # The clock was put back since music last played (it ran ahead, or a time zone
+            # was set wrong): the idle time is counted from now. Counted from the old time,
+            # it stayed negative until the clock caught up, and the new plays were not learnt
+            # from all that while.
+            self.last_activity = now
+        return new > 0 and now - self.last_activity >= self.idle_s
 
     def train_now(self, progress: Callable[[str, float], None] | None = None, *,
                   should_stop: Callable[[], bool] | None = None):

@@ -182,3 +182,25 @@ def test_a_history_forgotten_while_the_training_reads_the_plays_leaves_no_model(
     with pytest.raises(TrainingStopped):
         Trainer(store, models_dir=models, session_model=False).train_now()
     assert store.model_runs() == [] and current_run(models) is None
+
+
+def test_a_clock_put_back_does_not_hold_the_idle_run_off_until_it_catches_up(store):
+    # The last music was heard while the clock ran a year ahead; the clock was then put
+    # right. Idle time counted from that moment would be negative for a year, and the new
+    # plays would wait for the next song played (or nineteen more plays) to be learnt from.
+    ids, _ = fill_library(store)
+    trainer = Trainer(store, every_n_plays=5, idle_s=60)
+    sessions_of_plays(store, ids, 2)
+    now = time.time()
+    trainer.last_activity = now + 365 * 86400
+    assert not trainer.due(now=now)                           # the clock went back: idle from now
+    assert trainer.due(now=now + 61)
+
+
+def test_a_clock_put_forward_does_not_train_again_and_again(store):
+    ids, _ = fill_library(store)
+    trainer = Trainer(store, every_n_plays=5, idle_s=60)
+    sessions_of_plays(store, ids, 2)
+    trainer.train_now()
+    now = time.time() + 365 * 86400                             # a year ahead: idle, but nothing new
+    assert not trainer.due(now=now) and not trainer.due(now=now + 60)
