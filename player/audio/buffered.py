@@ -434,6 +434,7 @@ class BufferedEngine(FeederMixin, Engine):
 
     def _feed_loop(self) -> None:
         beat, beat_t = self._beat, time.monotonic()
+        looked, patient_until = beat_t, 0.0     # when the watchdog last looked; see below
         underruns = 0
         paused_since = None
         failing = False  # looking after the output failed, and has not worked since
@@ -485,10 +486,22 @@ class BufferedEngine(FeederMixin, Engine):
                             if self._state is PlaybackState.STOPPED:
                                 self._output_stop(drain=True)
                         self._idle_since = None
+                now = time.monotonic()
+                if now - looked > self._watchdog_s:
+                    # This thread itself did not run for that long: the process was stopped
+                    # (SIGSTOP, a debugger), or the computer slept on a system whose monotonic
+                    # clock counts the sleep. The audio thread was held as long: that silence
+                    # is no output that stopped responding. Taken for one, the song playing
+                    # was paused on waking, saying the device was lost. For a while the output
+                    # is given twice the time to answer: it comes back from the underrun of the
+                    # stop first (PulseAudio through ALSA went silent again for 1.9 s here).
+                    beat_t, patient_until = now, now + 2 * self._watchdog_s
+                looked = now
+                limit = self._watchdog_s * (2 if now < patient_until else 1)
                 if self._beat != beat or self._state is not PlaybackState.PLAYING:
                     beat, beat_t = self._beat, time.monotonic()
-                elif time.monotonic() - beat_t > self._watchdog_s and self._output_running():
-                    self._device_lost(f"the audio output stopped responding for {self._watchdog_s:g} s")
+                elif time.monotonic() - beat_t > limit and self._output_running():
+                    self._device_lost(f"the audio output stopped responding for {limit:g} s")
                     beat_t = time.monotonic()
                 failing = False
             except Exception:

@@ -4,7 +4,9 @@ These fail (not skip) when SEGUE_AUDIO_TESTS=1 and no device works (CI).
 """
 
 import os
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -204,7 +206,6 @@ def test_a_device_that_cannot_be_opened_leaves_the_music_where_it_was(sd_engine,
 
 def test_segue_play_goes_through_the_sound_card(null_sink, tmp_path, segue_home):
     import sqlite3
-    import sys
 
     (a, b), whole = write_sine_parts(tmp_path, [int(0.5 * SR), int(0.4 * SR)], freq=440.0)
     recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
@@ -762,3 +763,50 @@ def test_a_new_look_at_the_devices_leaves_alone_a_stream_left_to_stop_on_its_own
             os.kill(pid, signal.SIGCONT)
         e.close()
         server.close()
+
+
+_STOPPED_CHILD = """
+import sys, time
+from player.audio.base import PlaybackState, Source
+from player.audio.sd_engine import SoundDeviceEngine
+
+events = []
+e = SoundDeviceEngine()
+e._watchdog_s = 60.0                      # (a slow start on a loaded machine is no lost device)
+e.set_listener(lambda name, data: events.append(name))
+src = Source(sys.argv[1])
+e.play(src)
+end = time.monotonic() + 20
+while src.heard_frames < 4096 and time.monotonic() < end:
+    time.sleep(0.02)
+e._watchdog_s = 1.5
+print("playing", flush=True)
+sys.stdin.readline()                      # (stopped and woken meanwhile)
+heard = src.heard_frames
+end = time.monotonic() + 6
+while src.heard_frames < heard + 44100 and time.monotonic() < end:
+    time.sleep(0.02)
+print(e.state.value, src.heard_frames - heard, ",".join(events), flush=True)
+e.close()
+"""
+
+
+def test_a_process_stopped_mid_song_plays_on_when_it_goes_on(null_sink, tmp_path):
+    # The whole process held for longer than the output's watchdog (SIGSTOP here; a laptop
+    # closed mid-song where the monotonic clock counts the sleep): its audio thread was held
+    # as long as the rest, and the output it finds on waking works. The song plays on, with
+    # no word of a lost device.
+    child = subprocess.Popen([sys.executable, "-c", _STOPPED_CHILD, str(long_tone(tmp_path))], cwd=sink.ROOT,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "playing", child.stderr.read()
+        os.kill(child.pid, signal.SIGSTOP)
+        time.sleep(2.0)
+        os.kill(child.pid, signal.SIGCONT)
+        out, err = child.communicate("go on\n", timeout=30)
+    finally:
+        child.kill()
+        child.wait()
+    state, heard, events = (out.strip().split(" ") + [""])[:3]
+    assert "device_lost" not in events and state == "playing", (out, err)
+    assert int(heard) >= SR                # and a second more of it was heard
