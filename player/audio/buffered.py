@@ -444,8 +444,9 @@ class BufferedEngine(FeederMixin, Engine):
             # At rest (stopped or paused, the output let go) nothing moves until a command
             # comes: it waits for one, where the tick woke the process 50 times a second
             # for as long as the window stayed open.
+            resting = self._at_rest()
             try:
-                cmd = self._cmds.get(timeout=None if self._at_rest() else FEED_TICK_S)
+                cmd = self._cmds.get(timeout=None if resting else FEED_TICK_S)
             except queue.Empty:
                 cmd = None
             try:
@@ -487,7 +488,7 @@ class BufferedEngine(FeederMixin, Engine):
                                 self._output_stop(drain=True)
                         self._idle_since = None
                 now = time.monotonic()
-                if now - looked > self._watchdog_s:
+                if now - looked > self._watchdog_s and not resting:
                     # This thread itself did not run for that long: the process was stopped
                     # (SIGSTOP, a debugger), or the computer slept on a system whose monotonic
                     # clock counts the sleep. The audio thread was held as long: that silence
