@@ -53,8 +53,26 @@ def _set_apart(name: str) -> str:
     right to left ("· Segue" came first, at the left), and a tag's right-to-left override
     turned the rest of the line, "Segue" included, back to front."""
     if any(unicodedata.bidirectional(ch) in _DIRECTIONAL for ch in name):
-        return f"\u2068{name}\u2069"
+        return f"\u2068{_balanced(name)}\u2069"
     return name
+
+
+def _balanced(name: str) -> str:
+    """``name`` with its isolates paired: a closing mark with none open is left out, and one
+    is added for each left open. A tag's stray closing mark ended the isolate round the name
+    early, and an override after it turned "Segue" back to front after all; an isolate left
+    open took the closing mark meant for the name's, and the rest of the line with it."""
+    kept, opened = [], 0
+    for ch in name:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("LRI", "RLI", "FSI"):
+            opened += 1
+        elif kind == "PDI":
+            if not opened:
+                continue
+            opened -= 1
+        kept.append(ch)
+    return "".join(kept) + "\u2069" * opened
 
 
 @dataclass

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from contextlib import contextmanager
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics, QImage, QPalette
 
@@ -347,3 +349,41 @@ def test_the_window_title_of_an_arabic_song_reads_as_an_english_line(qtbot, stor
     window.play_ids([window.model.track_id(row)], 0, "library")
     qtbot.waitUntil(lambda: window.windowTitle().startswith("Mirror"), timeout=10000)
     assert window.windowTitle() == "Mirror — \u2068\u202eevil\u2069 · Segue"
+
+
+def _open_at(text: str, end: int) -> list[str]:
+    """The direction marks still in force at ``end`` of ``text``, as the bidirectional algorithm
+    pairs them: an isolate's closing mark ends it and all opened inside it, one with no isolate
+    open does nothing; the closing mark of an embedding or override does nothing across an
+    isolate."""
+    stack = []
+    for ch in text[:end]:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("LRE", "RLE", "LRO", "RLO", "LRI", "RLI", "FSI"):
+            stack.append(kind)
+        elif kind == "PDF" and stack and stack[-1] not in ("LRI", "RLI", "FSI"):
+            stack.pop()
+        elif kind == "PDI" and any(k in ("LRI", "RLI", "FSI") for k in stack):
+            while stack.pop() not in ("LRI", "RLI", "FSI"):
+                pass
+    return stack
+
+
+@pytest.mark.parametrize("artist", [
+    "\u2069\u202eevil",             # a closing mark with nothing open, then an override
+    "\u2067evil",                   # an isolate left open
+    "\u2069\u2069\u202bعربي\u2067evil",
+])
+def test_a_tags_unpaired_direction_marks_reach_no_further_than_its_name(qtbot, store, tmp_path, make_window,
+                                                                         artist):
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    write_track(tmp_path / "music", "odd", seconds=3.0, tags={"title": "Mirror", "artist": artist})
+    Scanner(store).scan([str(tmp_path / "music")])
+    window = make_window(store)
+    window.play_ids([window.model.track_id(0)], 0, "library")
+    qtbot.waitUntil(lambda: window.windowTitle().startswith("Mirror"), timeout=10000)
+    title = window.windowTitle()
+    assert title.endswith(" · Segue") and "evil" in title, ascii(title)
+    assert _open_at(title, len(title) - len(" · Segue")) == [], ascii(title)
