@@ -83,9 +83,13 @@ def _saved_state(geometry: QByteArray) -> Qt.WindowState:
     """Whether the window was maximised or full screen when ``geometry`` (saveGeometry's) was
     saved, read from its header (the magic number and version, two rectangles, the screen's
     number, then a byte for each). Read here because where that screen is gone restoreGeometry
-    refuses all of it, and a window left maximised came back as a small one."""
+    refuses all of it, and a window left maximised came back as a small one. Only the versions
+    Qt has written so far are read: a later one may put other bytes there."""
     data = bytes(geometry)
-    if len(data) < 46 or struct.unpack_from(">I", data)[0] != 0x1D9D0CB:
+    if len(data) < 46:
+        return Qt.WindowNoState
+    magic, version = struct.unpack_from(">IH", data)
+    if magic != 0x1D9D0CB or not 1 <= version <= 3:
         return Qt.WindowNoState
     maximized, full_screen = data[44], data[45]
     return Qt.WindowFullScreen if full_screen else Qt.WindowMaximized if maximized else Qt.WindowNoState

@@ -116,3 +116,21 @@ def test_up_next_dragged_to_the_windows_edge_stays_in_sight_and_comes_back(qtbot
     again.player.close()
     third = make_window(scanned)
     assert third.up_next.isVisible() and third.splitter.sizes()[1] >= least
+
+
+def test_only_a_saved_geometry_qt_wrote_says_the_window_was_maximised(qtbot):
+    from PySide6.QtCore import QByteArray
+    from PySide6.QtWidgets import QMainWindow
+
+    from player.ui.main_window import _saved_state
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.showMaximized()
+    qtbot.waitUntil(window.isMaximized, timeout=5000)
+    saved = bytes(window.saveGeometry())
+    assert _saved_state(QByteArray(saved)) == Qt.WindowMaximized
+    # A later version of the layout, cut short, or not Qt's at all: the bytes there mean nothing.
+    later = saved[:4] + (4).to_bytes(2, "big") + saved[6:]
+    for other in (later, saved[:45], b"\xff" * len(saved), b""):
+        assert _saved_state(QByteArray(other)) == Qt.WindowNoState, other
