@@ -27,6 +27,7 @@ SHORTCUTS = [
     ("Alt+Up / Alt+Down", "move the selected Up next entries (or a playlist's songs) up / down"),
     ("Ctrl+Z", "in the Playlists tab: put back the songs last removed from a playlist"),
     ("Ctrl+Shift+S", "save Up next as a playlist"),
+    ("F9", "show / hide Up next"),
     ("Delete / F2", "on the list of playlists: delete the playlist (asked first) / rename it"),
     ("Click on the seek bar", "jump there"),
 ]

@@ -45,6 +45,8 @@ VOLUME_KEY = "volume_level"
 #: What it was saved as when the slider's percent was the amplitude (converted once, then dropped).
 OLD_VOLUME_KEY = "volume"
 MUTED_KEY = "muted"
+#: Whether Up next is shown beside the library (View → Up next).
+UP_NEXT_KEY = "up_next_shown"
 #: The window's size at the first start (or where the saved one is for a screen no longer there),
 #: made smaller where the screen is.
 DEFAULT_SIZE = QSize(1280, 780)
@@ -467,6 +469,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             self._place_anew(Qt.WindowNoState if geometry is None else _saved_state(geometry))
         if (splitter := _saved(s, "splitter", bytes)) is not None:
             self.splitter.restoreState(splitter)
+        self.show_up_next(str(s.value(UP_NEXT_KEY, "true")).lower() != "false")
         if (columns := _saved(s, "columns", bytes)) is not None:
             self.library.columns.restore(columns, s.value("column_share"))
         volume = self.transport.volume
@@ -506,6 +509,13 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.move(room.center() - QPoint(size.width() // 2, size.height() // 2))
         if state != Qt.WindowNoState:
             self.setWindowState(state)
+
+    def show_up_next(self, on: bool) -> None:
+        """Up next beside the library, or hidden to give the library its room; the menu's mark
+        follows, and it is written at once, as the mute is."""
+        self.up_next.setVisible(on)
+        self.act_up_next.setChecked(on)
+        self._settings.setValue(UP_NEXT_KEY, on)
 
     def _mute_changed(self, on: bool) -> None:
         """The menu's mark follows the mute, and it is written at once, as the volume is."""

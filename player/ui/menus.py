@@ -1,7 +1,7 @@
-"""The window's menus and keyboard shortcuts (File, Playback, Help).
+"""The window's menus and keyboard shortcuts (File, Playback, View, Help).
 
 Other parts add to them through the window's attributes: ``window.file_menu``,
-``window.playback_menu``, ``window.help_menu``.
+``window.playback_menu``, ``window.view_menu``, ``window.help_menu``.
 """
 
 from __future__ import annotations
@@ -78,6 +78,15 @@ def build_menus(window) -> None:
     window.act_never = play.addAction("Never suggested…", window.open_never_suggested)
     window.act_never.setStatusTip("The songs and artists Up next, Radio and Discover leave out, and a way to undo")
     window.addActions(play.actions())
+
+    view = window.view_menu = bar.addMenu("&View")
+    # Up next's pane can no longer be dragged away to nothing: here it is hidden and shown
+    # again, for more room for the library on a small screen.
+    window.act_up_next = QAction("&Up next", window, checkable=True, checked=True, shortcut=QKeySequence("F9"))
+    window.act_up_next.setStatusTip("Show or hide Up next beside the library")
+    window.act_up_next.triggered.connect(lambda checked: window.show_up_next(checked))
+    view.addAction(window.act_up_next)
+    window.addActions(view.actions())
 
     help_menu = window.help_menu = bar.addMenu("&Help")
     help_menu.addAction("&Keyboard shortcuts", window.show_shortcuts)

@@ -134,3 +134,23 @@ def test_only_a_saved_geometry_qt_wrote_says_the_window_was_maximised(qtbot):
     later = saved[:4] + (4).to_bytes(2, "big") + saved[6:]
     for other in (later, saved[:45], b"\xff" * len(saved), b""):
         assert _saved_state(QByteArray(other)) == Qt.WindowNoState, other
+
+
+def test_up_next_is_hidden_and_shown_again_from_the_view_menu_and_stays_as_left(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    wide = window.library.width()
+    assert window.act_up_next.isChecked() and window.act_up_next.shortcut().toString() == "F9"
+    assert window.act_up_next in window.view_menu.actions()
+    window.act_up_next.trigger()
+    qtbot.waitUntil(lambda: window.library.width() > wide, timeout=5000)     # the library has its room
+    assert not window.up_next.isVisible() and not window.act_up_next.isChecked()
+    window.close()
+    window.player.close()
+    again = make_window(scanned)
+    assert not again.up_next.isVisible() and not again.act_up_next.isChecked()
+    again.act_up_next.trigger()
+    assert again.up_next.isVisible() and again.act_up_next.isChecked()
+    qtbot.waitUntil(lambda: again.splitter.sizes()[1] >= again.up_next.minimumSizeHint().width() > 0, timeout=5000)
+    again.close()
+    again.player.close()
+    assert make_window(scanned).up_next.isVisible()
