@@ -106,6 +106,9 @@ class ColumnFit(QObject):
         #: The room the other columns left when ``widths`` were set: the width they are for.
         self.room = sum(self.widths.values())
         self._fitting = False
+        #: The height of a line of the table's font the widths are for: the narrow columns are
+        #: widened only for a larger one.
+        self.font_height = table.fontMetrics().height()
         table.viewport().installEventFilter(self)
         table.installEventFilter(self)
         self.header.sectionResized.connect(self._resized)
@@ -115,16 +118,26 @@ class ColumnFit(QObject):
             self.fit()
         elif event.type() == QEvent.FontChange and watched is self.table:
             # (once the header has the new font too)
-            QTimer.singleShot(0, self.widen)
+            QTimer.singleShot(0, self._font_changed)
         return False
 
-    def restore(self, state, share=None) -> bool:
+    def _font_changed(self) -> None:
+        height = self.table.fontMetrics().height()
+        if height > self.font_height:
+            self.widen()
+        self.font_height = height
+
+    def restore(self, state, share=None, font_height=None) -> bool:
         """The header's saved state (order, widths, sort) and the :meth:`share` saved with it
-        (None: its widths, as much room as they take), fitted to the table as it is now."""
+        (None: its widths, as much room as they take), fitted to the table as it is now;
+        ``font_height``: the :attr:`font_height` they were saved at (None: not known)."""
         self._fitting = True            # (its widths are the user's, not a resize to make room for)
         try:
             done = self.header.restoreState(state)
-            self.widen()
+            # Widened only where the font grew since: a column the person made narrower than
+            # its values on purpose (there is no hiding one) stays as they left it.
+            if font_height is None or self.font_height > font_height:
+                self.widen()
         finally:
             self._fitting = False
         self.widths = {c: self.header.sectionSize(c) for c in self.sharing}

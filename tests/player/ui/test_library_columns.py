@@ -141,3 +141,29 @@ def test_the_narrow_columns_widen_for_a_larger_desktop_font_now_and_at_the_next_
         qtbot.waitUntil(lambda: cut_off(again) == [], timeout=2000)
     finally:
         qapp.setFont(font)
+
+
+def test_a_narrow_column_made_narrower_on_purpose_stays_so_while_the_font_is_the_same(qtbot, scanned, make_window,
+                                                                                       qapp):
+    from player.ui.library_model import COLUMNS
+
+    year = [key for key, _ in COLUMNS].index("year")
+    window = make_window(scanned, with_player=False)
+    header = window.library.table.horizontalHeader()
+    wide = header.sectionSize(year)
+    header.resizeSection(year, 20)      # dragged out of the way: there is no hiding a column
+    narrow = header.sectionSize(year)   # (as narrow as the header lets it)
+    assert narrow < wide
+    window.close()
+    again = make_window(scanned, with_player=False)
+    assert again.library.table.horizontalHeader().sectionSize(year) == narrow
+    again.close()
+    font = qapp.font()
+    try:
+        large = qapp.font()
+        large.setPointSizeF(font.pointSizeF() * 2)
+        qapp.setFont(large)             # the desktop's text made larger: whole in the new font
+        third = make_window(scanned, with_player=False)
+        assert third.library.table.horizontalHeader().sectionSize(year) > wide
+    finally:
+        qapp.setFont(font)
