@@ -488,7 +488,13 @@ class BufferedEngine(FeederMixin, Engine):
                                 self._output_stop(drain=True)
                         self._idle_since = None
                 now = time.monotonic()
-                if now - looked > self._watchdog_s and not resting:
+                if resting:
+                    # The output was let go while this thread waited for a command, and the
+                    # command started it again: its silence counts from now. Counted from
+                    # before the wait, a resume after a long pause said the output had stopped
+                    # responding the moment it was started, before it could take a block.
+                    beat_t = now
+                elif now - looked > self._watchdog_s:
                     # This thread itself did not run for that long: the process was stopped
                     # (SIGSTOP, a debugger), or the computer slept on a system whose monotonic
                     # clock counts the sleep. The audio thread was held as long: that silence

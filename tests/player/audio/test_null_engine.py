@@ -1049,3 +1049,27 @@ def test_a_downmix_crossfaded_out_of_is_bent_not_cut_flat(tmp_path):
     bent = np.sign(plain[beyond]) * (0.9 + 0.1 * np.tanh((np.abs(plain[beyond]) - 0.9) / 0.1))
     assert np.allclose(out[beyond, 0], bent, atol=1e-5)
     assert np.allclose(out[~beyond, 0], plain[~beyond], atol=1e-5)
+
+
+def test_a_resume_after_the_output_was_let_go_gives_the_output_the_watchdog_s_time(engine, tmp_path):
+    # Paused long enough for the output to be let go, the feeder rests until a command. On
+    # resume, the watchdog counts the output's silence from then, not from before the rest:
+    # counted from there, the output was said to have stopped responding the moment it was
+    # started, before it had had a chance to take a block. A device gone meanwhile is still
+    # found gone, in the watchdog's time.
+    (a,), _ = write_sine_parts(tmp_path, [3 * SR])
+    e = engine(speed=1.0, watchdog_s=1.0)
+    e.pause_release_s = 0.2
+    rec = Recorder(e)
+    src = Source(str(a))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 10)
+    e.pause()
+    assert wait_for(lambda: not e._output_running(), timeout=3)
+    time.sleep(1.5)                     # (resting: longer than the watchdog)
+    e.simulate_device_loss()            # (an output that takes no block after the resume)
+    resumed = time.monotonic()
+    e.resume()
+    assert wait_for(lambda: any(n == "device_lost" for n, _, _ in rec.events), timeout=10)
+    assert time.monotonic() - resumed >= 1.0
+    assert e.state is PlaybackState.PAUSED
