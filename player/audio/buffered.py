@@ -435,6 +435,7 @@ class BufferedEngine(FeederMixin, Engine):
     def _feed_loop(self) -> None:
         beat, beat_t = self._beat, time.monotonic()
         looked, patient_until = beat_t, 0.0     # when the watchdog last looked; see below
+        spared = False  # held, the output was given more time, and has not answered since
         underruns = 0
         paused_since = None
         failing = False  # looking after the output failed, and has not worked since
@@ -502,11 +503,17 @@ class BufferedEngine(FeederMixin, Engine):
                     # was paused on waking, saying the device was lost. For a while the output
                     # is given twice the time to answer: it comes back from the underrun of the
                     # stop first (PulseAudio through ALSA went silent again for 1.9 s here).
-                    beat_t, patient_until = now, now + 2 * self._watchdog_s
+                    # Only the time held is left out (silence seen before it still counts),
+                    # and only once until the output answers: held again and again (a machine
+                    # swapping, a decoder taking seconds), the time given anew each round let
+                    # an output that had stopped go unnoticed for good.
+                    if not spared:
+                        beat_t += now - looked
+                        patient_until, spared = now + 2 * self._watchdog_s, True
                 looked = now
                 limit = self._watchdog_s * (2 if now < patient_until else 1)
                 if self._beat != beat or self._state is not PlaybackState.PLAYING:
-                    beat, beat_t = self._beat, time.monotonic()
+                    beat, beat_t, spared = self._beat, time.monotonic(), False
                 elif time.monotonic() - beat_t > limit and self._output_running():
                     self._device_lost(f"the audio output stopped responding for {limit:g} s")
                     beat_t = time.monotonic()

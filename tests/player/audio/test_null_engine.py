@@ -1073,3 +1073,35 @@ def test_a_resume_after_the_output_was_let_go_gives_the_output_the_watchdog_s_ti
     assert wait_for(lambda: any(n == "device_lost" for n, _, _ in rec.events), timeout=10)
     assert time.monotonic() - resumed >= 1.0
     assert e.state is PlaybackState.PAUSED
+
+
+def test_a_feeder_held_again_and_again_still_finds_the_output_lost(tmp_path):
+    # The feeder held longer than the watchdog gives the output more time to answer, once (a
+    # process stopped, a machine that slept). Held again and again (a machine swapping, a
+    # decoder that takes seconds a block) before the output ever answered, it gave that time
+    # anew each time, and an output that had stopped was never found stopped. Here each of
+    # the feeder's rounds takes longer than the watchdog; the output is the real null output.
+
+    class SlowFeeder(NullEngine):
+        slow = False
+
+        def _fill(self) -> None:
+            super()._fill()
+            if self.slow:
+                time.sleep(0.5)
+
+    (a,), _ = write_sine_parts(tmp_path, [30 * SR])
+    e = SlowFeeder(speed=1.0)
+    try:
+        rec = Recorder(e)
+        src = Source(str(a))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+        e._watchdog_s = 0.3
+        e.slow = True
+        e.simulate_device_loss()
+        assert wait_for(lambda: any(n == "device_lost" for n, _, _ in rec.events), timeout=10)
+        assert e.state is PlaybackState.PAUSED
+    finally:
+        e.slow = False
+        e.close()
