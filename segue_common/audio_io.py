@@ -1173,17 +1173,14 @@ def _pads_to_data(f, pos: int, end: int, missing: list[int], reads: list[int]) -
     return None
 
 
-class _PaddedBytes(io.RawIOBase):
-    """A file read with a zero byte put in at each of the offsets ``pads`` (ascending)."""
+class _FileView(io.RawIOBase):
+    """A file read through a view of its bytes (the view's :meth:`readinto`), for libsndfile
+    to open as the file it would be: ``_size`` bytes long, sought within them."""
 
-    def __init__(self, path: str, pads: list[int]):
+    def __init__(self, path: str):
         super().__init__()
         self._fh = open(path, "rb")
-        self._pads = pads
-        # where each pad is in the file as read: after the pads before it
-        self._at = [pad + i for i, pad in enumerate(pads)]
-        self._size = os.fstat(self._fh.fileno()).st_size + len(pads)
-        self._pos = 0
+        self._size = self._pos = 0
 
     def readable(self) -> bool:
         return True
@@ -1198,6 +1195,21 @@ class _PaddedBytes(io.RawIOBase):
 
     def tell(self) -> int:
         return self._pos
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+class _PaddedBytes(_FileView):
+    """A file read with a zero byte put in at each of the offsets ``pads`` (ascending)."""
+
+    def __init__(self, path: str, pads: list[int]):
+        super().__init__(path)
+        self._pads = pads
+        # where each pad is in the file as read: after the pads before it
+        self._at = [pad + i for i, pad in enumerate(pads)]
+        self._size = os.fstat(self._fh.fileno()).st_size + len(pads)
 
     def readinto(self, buf) -> int:
         view, got = memoryview(buf), 0
@@ -1218,10 +1230,6 @@ class _PaddedBytes(io.RawIOBase):
             got += n
             self._pos += n
         return got
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
 
 
 class _PaddedWav(sf.SoundFile):
@@ -2016,27 +2024,12 @@ def _runs_across(data, at: int) -> bool:
     return bool(data[at + 5] & 0x01) or (nseg > 0 and data[at + 26 + nseg] == 255)
 
 
-class _ByteRange(io.RawIOBase):
+class _ByteRange(_FileView):
     """Bytes ``start`` to ``end`` of a file, read as a file of their own."""
 
     def __init__(self, path: str, start: int, end: int):
-        super().__init__()
-        self._fh = open(path, "rb")
-        self._start, self._size, self._pos = start, end - start, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
-        self._pos = max(0, base + offset)
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
+        super().__init__(path)
+        self._start, self._size = start, end - start
 
     def readinto(self, buf) -> int:
         n = max(0, min(len(buf), self._size - self._pos))
@@ -2044,10 +2037,6 @@ class _ByteRange(io.RawIOBase):
         got = self._fh.readinto(memoryview(buf)[:n]) if n else 0
         self._pos += got
         return got
-
-    def close(self) -> None:
-        self._fh.close()
-        super().close()
 
 
 class _LinkFile(sf.SoundFile):
