@@ -132,6 +132,23 @@ def open_settings(qtbot, window):
     return opened.args[0]
 
 
+def answer_modal(seen: list, answer, kind=None) -> None:
+    """Once the next modal dialog (of ``kind``, where given) opens, ``answer(dialog)`` closes
+    it, and what it returned is added to ``seen``. Made for a dialog run by a static call or
+    ``exec()``, which waits in its own event loop: call this first, then what opens it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    def look():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, kind or QDialog):
+            QTimer.singleShot(20, look)
+            return
+        seen.append(answer(dialog))
+
+    QTimer.singleShot(0, look)
+
+
 def to_smallest(qtbot, window) -> None:
     """Make ``window`` as small as it goes. Its smallest size can change as the page fills in
     (a plot's axes, a label's text), after which a size asked for once is no longer it: it is

@@ -7,12 +7,9 @@ import os
 import threading
 import traceback
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-
 import player.ui
 from tests.audiogen import write_track
-from tests.player.ui.conftest import open_settings, settle_workers
+from tests.player.ui.conftest import answer_modal, open_settings, settle_workers
 
 WINDOW_CODE = os.path.dirname(os.path.abspath(player.ui.__file__)) + os.sep
 
@@ -95,21 +92,6 @@ class GuiReads:
             self.found.append(f"{' '.join(sql.split())[:60]} | {where}")
 
 
-def _answer_modal(seen: list, answer) -> None:
-    """Once the next modal dialog opens (a QInputDialog, a QMessageBox, a QFileDialog run by a
-    static call, which waits in its own event loop), ``answer(dialog)`` closes it; what it
-    returned is added to ``seen``."""
-
-    def look():
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:
-            QTimer.singleShot(20, look)
-            return
-        seen.append(answer(dialog))
-
-    QTimer.singleShot(0, look)
-
-
 def test_the_window_never_reads_the_store_on_the_gui_thread(qtbot, scanned, make_window, tmp_path):
     from player.audio.base import PlaybackState
     from player.playback import STATE_SETTING
@@ -180,11 +162,11 @@ def test_the_window_never_reads_the_store_on_the_gui_thread(qtbot, scanned, make
         window.save_up_next_as_playlist("Evening")
     playlist = window.playlists.current_playlist()
     asked = []
-    _answer_modal(asked, lambda d: (d.textValue(), d.reject())[0])
+    answer_modal(asked, lambda d: (d.textValue(), d.reject())[0])
     window.rename_playlist(playlist)                                     # asks the new name
-    _answer_modal(asked, lambda d: (d.text(), d.reject())[0])
+    answer_modal(asked, lambda d: (d.text(), d.reject())[0])
     window.delete_playlist(playlist)                                     # asks to be sure
-    _answer_modal(asked, lambda d: (d.selectedFiles()[0], d.reject())[0])
+    answer_modal(asked, lambda d: (d.selectedFiles()[0], d.reject())[0])
     window.export_playlist(playlist)                                     # asks where
     assert asked[0] == "Evening" and "“Evening”" in asked[1] and asked[2].endswith("Evening.m3u8"), asked
     window.radio_from_current()

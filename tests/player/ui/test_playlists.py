@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from player import workers
 from player.audio.base import PlaybackState
-from tests.player.ui.conftest import to_smallest
+from tests.player.ui.conftest import answer_modal, to_smallest
 
 
 def _titles(view) -> list[str]:
@@ -533,26 +533,16 @@ def test_export_offers_a_file_name_every_system_takes(qtbot, scanned, make_windo
     # and ":" or "?" gave a file Windows cannot have.
     import os
 
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QFileDialog
+    from PySide6.QtWidgets import QFileDialog
 
     window = make_window(scanned)
     pid = scanned.create_playlist("AC/DC: Live? <1991>", [scanned.tracks()[0]["id"]])
     window.refresh_playlists(select=pid)
     qtbot.waitUntil(lambda: window.playlists.name_of(pid) == "AC/DC: Live? <1991>", timeout=5000)
     offered = []
-
-    def answer():
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QFileDialog):
-            QTimer.singleShot(20, answer)
-            return
-        offered.extend(dialog.selectedFiles())
-        dialog.reject()
-
-    QTimer.singleShot(0, answer)
+    answer_modal(offered, lambda d: (d.selectedFiles(), d.reject())[0], QFileDialog)
     window.export_playlist(pid)                     # (the dialog's own event loop runs here)
-    assert [os.path.basename(p) for p in offered] == ["AC-DC- Live- -1991-.m3u8"]
+    assert [os.path.basename(p) for p in offered[0]] == ["AC-DC- Live- -1991-.m3u8"]
     from player.playlist_files import file_name
 
     assert file_name("con.mix") == "_con.mix.m3u8" and file_name(" Night. ") == "Night.m3u8"
@@ -628,8 +618,7 @@ def test_songs_in_up_next_are_added_to_a_playlist_from_its_right_click_menu(qtbo
 
 def test_delete_and_f2_on_the_list_of_playlists_delete_after_asking_and_rename(qtbot, scanned, make_window):
     # The keys did nothing there: deleting or renaming a playlist went through the More menu only.
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
 
     window = make_window(scanned)
     ids = [t["id"] for t in scanned.tracks()[:2]]
@@ -641,12 +630,7 @@ def test_delete_and_f2_on_the_list_of_playlists_delete_after_asking_and_rename(q
     asked = []
 
     def answer(kind, reply):
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, kind):
-            QTimer.singleShot(20, lambda: answer(kind, reply))
-            return
-        asked.append(dialog.text() if kind is QMessageBox else dialog.textValue())
-        reply(dialog)
+        answer_modal(asked, lambda d: (d.text() if kind is QMessageBox else d.textValue(), reply(d))[0], kind)
 
     def focus(widget) -> None:
         """The keyboard on ``widget`` again (offscreen, a dialog closed gives it back to no one)."""
@@ -654,13 +638,13 @@ def test_delete_and_f2_on_the_list_of_playlists_delete_after_asking_and_rename(q
         widget.setFocus()
         qtbot.waitUntil(widget.hasFocus, timeout=5000)
 
-    QTimer.singleShot(0, lambda: answer(QMessageBox, lambda d: d.button(QMessageBox.No).click()))
+    answer(QMessageBox, lambda d: d.button(QMessageBox.No).click())
     focus(lists)
     qtbot.keyClick(lists, Qt.Key_Delete)                    # (the dialog's own event loop runs here)
     assert asked == ["Delete the playlist “Gone”? The music files are not touched."]
     qtbot.wait(200)
     assert len(scanned.playlists()) == 2                    # No: kept
-    QTimer.singleShot(0, lambda: answer(QMessageBox, lambda d: d.button(QMessageBox.Yes).click()))
+    answer(QMessageBox, lambda d: d.button(QMessageBox.Yes).click())
     focus(lists)
     qtbot.keyClick(lists, Qt.Key_Delete)
     qtbot.waitUntil(lambda: [p["id"] for p in scanned.playlists()] == [keep], timeout=5000)
@@ -670,7 +654,7 @@ def test_delete_and_f2_on_the_list_of_playlists_delete_after_asking_and_rename(q
         dialog.setTextValue("Kept")
         dialog.accept()
 
-    QTimer.singleShot(0, lambda: answer(QInputDialog, rename))
+    answer(QInputDialog, rename)
     focus(lists)
     qtbot.keyClick(lists, Qt.Key_F2)
     qtbot.waitUntil(lambda: window.playlists.name_of(keep) == "Kept", timeout=5000)
@@ -778,8 +762,7 @@ def test_one_delete_too_many_after_emptying_a_playlist_does_not_offer_to_delete_
         qtbot, scanned, make_window):
     # The last song removed gives the keyboard to the list of playlists, where Delete deletes
     # the playlist: a Delete too many, then Enter by habit, took the playlist for good.
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QMessageBox
 
     ids, pid, window, view, titles = _order_playlist(qtbot, scanned, make_window)
     panel = window.playlists
@@ -790,16 +773,9 @@ def test_one_delete_too_many_after_emptying_a_playlist_does_not_offer_to_delete_
     qtbot.keyClick(view, Qt.Key_Delete)
     qtbot.waitUntil(lambda: view.count() == 0 and panel.lists.hasFocus(), timeout=5000)
     seen = []
-
-    def answer():
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QMessageBox):
-            QTimer.singleShot(20, answer)
-            return
-        seen.append(dialog.defaultButton() is dialog.button(QMessageBox.No))
-        qtbot.keyClick(dialog, Qt.Key_Return)                   # Enter, by habit
-
-    QTimer.singleShot(0, answer)
+    # Enter, by habit
+    answer_modal(seen, lambda d: (d.defaultButton() is d.button(QMessageBox.No), qtbot.keyClick(d, Qt.Key_Return))[0],
+                 QMessageBox)
     qtbot.keyClick(panel.lists, Qt.Key_Delete)                  # (the dialog's own event loop runs here)
     assert seen == [True]
     qtbot.wait(200)
