@@ -30,6 +30,20 @@ def _window(home):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+def _later_launch(home, *args) -> None:
+    """``segue ARGS...`` while a window runs: it hands them over and ends, nothing gone wrong."""
+    second = subprocess.run([sys.executable, "-m", "player", *args], cwd=ROOT, env=_env(home),
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+
+
+def _close(proc) -> None:
+    """Close a window started by a test as the desktop does, and wait for it to end."""
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+    proc.stderr.close()
+
+
 def _wait_listening(home, proc, timeout=60):
     from player.ui.single_instance import address
 
@@ -64,9 +78,7 @@ def test_a_second_launch_passes_its_files_to_the_first_window(segue_home, tmp_pa
     try:
         _wait_listening(segue_home, first)
         t0 = time.monotonic()
-        second = subprocess.run([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT,
-                                env=_env(segue_home), capture_output=True, text=True, timeout=60)
-        assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+        _later_launch(segue_home, "--open", str(song))
         assert time.monotonic() - t0 < 30
         deadline = time.monotonic() + 30
         while _plays_of(segue_home / "library.db", song) == 0 and time.monotonic() < deadline:
@@ -136,15 +148,11 @@ def test_files_named_on_the_command_line_play_with_or_without_a_window(segue_hom
     try:
         _wait_listening(segue_home, first)
         assert _wait_played(db, "First") == 1, first.stderr.read1().decode() if first.poll() is not None else ""
-        second = subprocess.run([sys.executable, "-m", "player", "file://" + quote_from_bytes(odd)], cwd=ROOT,
-                                env=_env(segue_home), capture_output=True, text=True, timeout=60)
-        assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+        _later_launch(segue_home, "file://" + quote_from_bytes(odd))
         assert _wait_played(db, "Second") == 1                       # the open window plays it
         assert first.poll() is None
     finally:
-        first.send_signal(signal.SIGTERM)
-        first.wait(30)
-        first.stderr.close()
+        _close(first)
 
 
 @pytest.mark.skipif(not COUNTED, reason="counts wake-ups in /proc (Linux)")
@@ -222,9 +230,7 @@ def test_a_launch_while_the_window_closes_waits_for_it_and_opens_its_own(segue_h
         _wait_listening(segue_home, second)
         assert _wait_played(segue_home / "library.db", "Late") == 1    # its own window plays its file
     finally:
-        second.send_signal(signal.SIGTERM)
-        second.wait(30)
-        second.stderr.close()
+        _close(second)
 
 
 def test_a_client_that_connects_and_says_nothing_does_not_hold_later_launches_out(segue_home, tmp_path):
@@ -238,17 +244,13 @@ def test_a_client_that_connects_and_says_nothing_does_not_hold_later_launches_ou
         _wait_listening(segue_home, first)
         silent = Client(address(segue_home))        # connects, never gives the key
         try:
-            second = subprocess.run([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT,
-                                    env=_env(segue_home), capture_output=True, text=True, timeout=60)
+            _later_launch(segue_home, "--open", str(song))
         finally:
             silent.close()
-        assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
         assert _wait_played(segue_home / "library.db", "Song") == 1      # the first window plays it
         assert first.poll() is None
     finally:
-        first.send_signal(signal.SIGTERM)
-        first.wait(30)
-        first.stderr.close()
+        _close(first)
 
 
 def test_a_client_that_sends_half_a_message_and_stalls_does_not_hold_later_launches_out(segue_home, tmp_path):
@@ -267,15 +269,11 @@ def test_a_client_that_sends_half_a_message_and_stalls_does_not_hold_later_launc
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stalled:
             stalled.connect(address(segue_home))
             stalled.sendall(struct.pack("!i", 32) + b"half")      # 4 of the 32 bytes it announces
-            second = subprocess.run([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT,
-                                    env=_env(segue_home), capture_output=True, text=True, timeout=60)
-        assert second.returncode == 0 and "Traceback" not in second.stderr, second.stderr
+            _later_launch(segue_home, "--open", str(song))
         assert _wait_played(segue_home / "library.db", "Song") == 1      # the first window plays it
         assert first.poll() is None
     finally:
-        first.send_signal(signal.SIGTERM)
-        first.wait(30)
-        first.stderr.close()
+        _close(first)
 
 
 _LATE_MESSAGE = """
