@@ -1232,20 +1232,28 @@ class _PaddedBytes(_FileView):
         return got
 
 
-class _PaddedWav(sf.SoundFile):
-    """A WAV opened by libsndfile with the pad bytes its writer left out put back."""
+class _ViewedSoundFile(sf.SoundFile):
+    """A sound file libsndfile opens through ``view`` (a :class:`_FileView`), which it closes
+    with it, or at once where libsndfile cannot open it."""
 
-    def __init__(self, path: str, pads: list[int]):
-        self._bytes = _PaddedBytes(path, pads)
+    def __init__(self, view: _FileView, **kwargs):
+        self._view = view
         try:
-            super().__init__(self._bytes)
+            super().__init__(view, **kwargs)
         except BaseException:
-            self._bytes.close()
+            view.close()
             raise
 
     def close(self) -> None:
         super().close()
-        self._bytes.close()
+        self._view.close()
+
+
+class _PaddedWav(_ViewedSoundFile):
+    """A WAV opened by libsndfile with the pad bytes its writer left out put back."""
+
+    def __init__(self, path: str, pads: list[int]):
+        super().__init__(_PaddedBytes(path, pads))
 
 
 #: sample formats libsndfile reads as raw frames of a fixed size
@@ -1270,7 +1278,7 @@ def _riff_data(f) -> tuple[int, int] | None:
     return None
 
 
-class _RawData(sf.SoundFile):
+class _RawData(_ViewedSoundFile):
     """The sound data of a WAV, bytes ``start`` to ``end``, read as raw frames of its format
     (``like``, the WAV as libsndfile opened it), and said to be of the WAV's format."""
 
@@ -1278,21 +1286,12 @@ class _RawData(sf.SoundFile):
         self._wav_format = like.format
         # (libsndfile keeps a WAVEX's channel mask for the WAV only: raw frames have none)
         self.layout = soundfile_layout(like, path)
-        self._range = _ByteRange(path, start, end)
-        try:
-            super().__init__(self._range, format="RAW", subtype=like.subtype, endian="LITTLE",
-                             samplerate=like.samplerate, channels=like.channels)
-        except BaseException:
-            self._range.close()
-            raise
+        super().__init__(_ByteRange(path, start, end), format="RAW", subtype=like.subtype, endian="LITTLE",
+                         samplerate=like.samplerate, channels=like.channels)
 
     @property
     def format(self) -> str:
         return self._wav_format
-
-    def close(self) -> None:
-        super().close()
-        self._range.close()
 
 
 def _past_4gib(f: sf.SoundFile, path: str) -> sf.SoundFile:
@@ -2039,20 +2038,11 @@ class _ByteRange(_FileView):
         return got
 
 
-class _LinkFile(sf.SoundFile):
+class _LinkFile(_ViewedSoundFile):
     """One link of a chained Ogg file, opened by libsndfile as the file it was."""
 
     def __init__(self, path: str, start: int, end: int):
-        self._range = _ByteRange(path, start, end)
-        try:
-            super().__init__(self._range)
-        except BaseException:
-            self._range.close()
-            raise
-
-    def close(self) -> None:
-        super().close()
-        self._range.close()
+        super().__init__(_ByteRange(path, start, end))
 
 
 class _Link:
