@@ -10,6 +10,13 @@ from player.store.migrations import MIGRATIONS
 from player.store.tracks import ORDER_ARTIST
 
 
+def _library_order_plan(store) -> list[str]:
+    """How SQLite reads the library in its order (each step of EXPLAIN QUERY PLAN)."""
+    return [row[3] for row in store.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
+        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path").fetchall()]
+
+
 def _db_at(path, version):
     conn = sqlite3.connect(path)
     for i in range(version):
@@ -120,11 +127,8 @@ def test_migration_2_to_3_indexes_library_order_and_keeps_data(tmp_path):
          "VALUES (?, 1, 1, ?, ?, 1, 0, 0)", (f"/m/{i}", artist, album))
         for i, (artist, album) in enumerate([("b", "x"), ("A", "y"), ("a", "b")])])
     assert store.schema_version() == SCHEMA_VERSION >= 3
-    plan = store.execute(
-        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
-        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
-    ).fetchall()
-    assert any("tracks_library_order" in row[3] for row in plan)
+    plan = _library_order_plan(store)
+    assert any("tracks_library_order" in step for step in plan)
     assert [(r["artist"], r["album"]) for r in store.library_rows(["artist", "album"])] == [
         ("a", "b"), ("A", "y"), ("b", "x")]
     store.close()
@@ -433,10 +437,8 @@ def test_migration_15_to_16_orders_by_the_new_tags_once_the_next_scan_reads_ever
                         for i, (f, song) in enumerate(zip(files, songs))))
     assert store.schema_version() == SCHEMA_VERSION >= 16
     assert list(tmp_path.glob("library.db.v15.*.bak"))
-    plan = store.execute(
-        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
-        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path").fetchall()
-    assert any("tracks_library_order" in row[3] for row in plan)
+    plan = _library_order_plan(store)
+    assert any("tracks_library_order" in step for step in plan)
     assert [r["title"] for r in store.library_rows(["title"])] == ["Now 2", "Porcelain", "Now 1"]
     assert [r["compilation"] for r in store.tracks()] == [None] * 3
 
@@ -464,11 +466,9 @@ def test_migration_16_to_17_files_an_album_by_its_artists_sort_name_where_the_al
                          "VALUES (?, ?, 1, 1, 0, ?, ?, ?, ?, ?, 1.0, 0, 0)", (i, f"/music/{i}.flac", *row))
                         for i, *row in rows))
     assert store.schema_version() == SCHEMA_VERSION >= 17
-    plan = store.execute(
-        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
-        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path").fetchall()
-    assert any("tracks_library_order" in row[3] for row in plan)
-    assert not any("TEMP B-TREE" in row[3] for row in plan)
+    plan = _library_order_plan(store)
+    assert any("tracks_library_order" in step for step in plan)
+    assert not any("TEMP B-TREE" in step for step in plan)
     # (a guest's own sort name does not move the album artist's album)
     assert [r["title"] for r in store.library_rows(["title"])] == ["Come Together", "Help", "Top", "Duet", "Hold On"]
     store.close()
@@ -511,10 +511,8 @@ def test_migration_18_to_19_makes_a_soundtrack_one_album_once_the_next_scan_look
                           "Film Soundtrack", n))
                         for f, (n, title, artist) in zip(files, songs)))
     assert store.schema_version() == SCHEMA_VERSION >= 19
-    plan = store.execute(
-        "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
-        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path").fetchall()
-    assert any("tracks_library_order" in row[3] for row in plan)
+    plan = _library_order_plan(store)
+    assert any("tracks_library_order" in step for step in plan)
     assert [r["title"] for r in store.library_rows(["title"])] == ["Opening", "Main Theme", "Love Song"]
     assert [r["folder_compilation"] for r in store.tracks()] == [None] * 3
 
