@@ -150,8 +150,6 @@ def test_the_library_order_places_accented_names_among_their_letters(qapp, store
     # album's order.
     from mutagen.flac import FLAC
 
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
     from tests.audiogen import write_track
 
     music = tmp_path / "music"
@@ -163,10 +161,7 @@ def test_the_library_order_places_accented_names_among_their_letters(qapp, store
             tags["album"], tags["tracknumber"] = ["A"], [str(n)]
             tags.save()
     write_track(music / "Ébène" / "Live", "01 Untagged", fmt="flac", seconds=0.3)
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
+    assert _listed_titles(store, music) == [
         "01 Untagged", "Eels 1", "Eels 2", "Émile 1", "Émile 2", "Oasis 1", "Oasis 2", "Ólafur Arnalds 1",
         "Ólafur Arnalds 2", "Pink 1", "Pink 2", "Zola 1", "Zola 2"]
 
@@ -177,8 +172,6 @@ def test_an_album_artists_accented_sort_name_places_its_album_among_its_letters(
     # came after "Zola".
     from mutagen.flac import FLAC
 
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
     from tests.audiogen import write_track
 
     music = tmp_path / "music"
@@ -189,10 +182,7 @@ def test_an_album_artists_accented_sort_name_places_its_album_among_its_letters(
         if sort_name:
             tags["albumartistsort"] = [sort_name]
         tags.save()
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["Oasis", "Olafur Arnalds", "Pink", "Zola"]
+    assert _listed_titles(store, music) == ["Oasis", "Olafur Arnalds", "Pink", "Zola"]
 
 
 def test_a_click_on_a_text_columns_header_finds_its_order_made_on_the_worker(qapp, store, tmp_path, monkeypatch):
@@ -449,6 +439,17 @@ def test_a_descending_sort_keeps_each_albums_tracks_in_their_order(qapp, store, 
 
 
 
+def _listed_titles(store, music) -> list[str]:
+    """The titles of ``music`` in the library's order, as the window lists them once scanned."""
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    return [model.index(r, 1).data() for r in range(model.rowCount())]
+
+
 def _tagged_mp3(music, folder, n, title, artist, album, *, flag=False, albumartist=None, year=None, release=None,
                 disc=None):
     """An MP3 tagged as taggers write them (ID3: a compilation flag TCMP, a release id)."""
@@ -477,35 +478,23 @@ def _tagged_mp3(music, folder, n, title, artist, album, *, flag=False, albumarti
 def test_a_compilation_flagged_on_some_of_its_tracks_is_one_album(qapp, store, tmp_path):
     # The flagged tracks went under Various Artists, the others under their own artists:
     # the album was split.
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
-
     music = tmp_path / "music"
     for n, artist, flag in ((1, "Zed", True), (2, "Abba", False), (3, "Moby", True), (4, "Kinks", False)):
         _tagged_mp3(music, "Now", n, f"Now {n}", artist, "Now That's Music", flag=flag)
     _tagged_mp3(music, "Solo", 1, "Mine", "Abba", "Arrival")
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
+    assert _listed_titles(store, music) == [
         "Mine", "Now 1", "Now 2", "Now 3", "Now 4"]
 
 
 def test_a_compilation_flagged_on_its_first_disc_only_is_one_album(qapp, store, tmp_path):
     # Its discs in "CD1" and "CD2" folders: the second disc's tracks, none of them flagged,
     # went under their own artists, as if another album.
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
-
     music = tmp_path / "music"
     for folder, disc, n, artist, flag in (("Now/CD1", 1, 1, "Zed", True), ("Now/CD1", 1, 2, "Abba", False),
                                           ("Now/CD2", 2, 1, "Moby", False), ("Now/CD2", 2, 2, "Blur", False)):
         _tagged_mp3(music, folder, n, f"Now {disc}-{n}", artist, "Now That's Music", flag=flag, disc=disc)
     _tagged_mp3(music, "Solo", 1, "Mine", "Abba", "Arrival")
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
+    assert _listed_titles(store, music) == [
         "Mine", "Now 1-1", "Now 1-2", "Now 2-1", "Now 2-2"]
 
 
@@ -513,44 +502,29 @@ def test_a_soundtrack_tagged_without_album_artist_or_flag_is_one_album(qapp, sto
     # Each track its own artist, no album artist and no flag, one folder: its tracks were
     # listed under each artist, in the order 2, 1, 4, 3. A "Singles" folder holding one
     # artist's "Greatest Hits" track 3 and another's track 4 stays under each artist.
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
-
     music = tmp_path / "music"
     for n, artist in ((1, "Composer A"), (2, "Band B"), (3, "Singer C"), (4, "Composer A")):
         _tagged_mp3(music, "Film", n, f"Film {n}", artist, "Film Soundtrack")
     _tagged_mp3(music, "Singles", 3, "Waterloo", "Abba", "Greatest Hits")
     _tagged_mp3(music, "Singles", 4, "Zing", "Zed", "Greatest Hits")
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    assert [model.index(r, 1).data() for r in range(model.rowCount())] == [
+    assert _listed_titles(store, music) == [
         "Waterloo", "Film 1", "Film 2", "Film 3", "Film 4", "Zing"]
 
 
 def test_two_soundtracks_of_one_title_tagged_without_album_artist_or_flag_are_two_albums(qapp, store, tmp_path):
     # Two films' "Original Soundtrack", each found one album by its folder: their tracks took
     # turns by number, as one album's.
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
-
     music = tmp_path / "music"
     for film, artists in (("Heat", ("Moby", "Kronos Quartet")), ("Drive", ("Kavinsky", "College"))):
         for n, artist in enumerate(artists, 1):
             _tagged_mp3(music, film, n, f"{film} {n}", artist, "Original Soundtrack")
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    titles = _listed_titles(store, music)
     assert sorted([titles[:2], titles[2:]]) == [["Drive 1", "Drive 2"], ["Heat 1", "Heat 2"]]
 
 
 def test_two_compilations_of_one_title_are_two_albums(qapp, store, tmp_path):
     # Two "Greatest Hits" of Various Artists (other folders, years and release ids) were one
     # album, their tracks taking turns by number. One release over two disc folders stays one.
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
-
     music = tmp_path / "music"
     for folder, year, release in (("Hits 1990", "1990", "aaaa-1990"), ("Hits 2001", "2001", "bbbb-2001")):
         for n in (1, 2):
@@ -560,10 +534,7 @@ def test_two_compilations_of_one_title_are_two_albums(qapp, store, tmp_path):
         two = "CD2" in folder
         _tagged_mp3(music, folder, n, f"Hits 1970 {n}{' disc 2' if two else ''}", "Band", "Greatest Hits",
                     flag=True, disc=2 if two else 1)
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    titles = _listed_titles(store, music)
     assert titles == ["Hits 1990 1", "Hits 1990 2", "Hits 2001 1", "Hits 2001 2",
                       "Hits 1970 1", "Hits 1970 2", "Hits 1970 1 disc 2"]
 
@@ -571,9 +542,6 @@ def test_two_compilations_of_one_title_are_two_albums(qapp, store, tmp_path):
 def test_an_album_with_a_release_id_on_some_of_its_tracks_is_one_album(qapp, store, tmp_path):
     # A track of an album tagged by hand, or replaced by another rip, lacks the release id
     # the others carry: it went after the album's last track, as if another release.
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
-
     music = tmp_path / "music"
     for n in (1, 2, 3):
         _tagged_mp3(music, "Blue", n, f"Blue {n}", "Band", "Blue", albumartist="Band",
@@ -581,10 +549,7 @@ def test_an_album_with_a_release_id_on_some_of_its_tracks_is_one_album(qapp, sto
     for n in (1, 2):       # another release of that title, elsewhere: still its own album
         _tagged_mp3(music, "Blue (1999)", n, f"Blue 1999 {n}", "Band", "Blue", albumartist="Band",
                     release="bbbb-blue")
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    titles = _listed_titles(store, music)
     blue, other = ["Blue 1", "Blue 2", "Blue 3"], ["Blue 1999 1", "Blue 1999 2"]
     assert titles in ([*blue, *other], [*other, *blue])      # (which release first is the store's)
 
@@ -592,16 +557,10 @@ def test_an_album_with_a_release_id_on_some_of_its_tracks_is_one_album(qapp, sto
 def test_two_releases_of_one_title_written_in_other_cases_are_two_albums(qapp, store, tmp_path):
     # "Greatest Hits" of one release and "Greatest hits" of another: the store, ignoring
     # case, put their tracks in turns, one title; they were left taking turns.
-    from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
-
     music = tmp_path / "music"
     for folder, album in (("Hits 1990", "Greatest Hits"), ("Hits 2001", "Greatest hits")):
         for n in (1, 2):
             _tagged_mp3(music, folder, n, f"{folder} {n}", "Band", album, albumartist="Band")
-    Scanner(store).scan([str(music)])
-    model = LibraryModel()
-    model.set_library(load_library(store))
-    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    titles = _listed_titles(store, music)
     one, other = ["Hits 1990 1", "Hits 1990 2"], ["Hits 2001 1", "Hits 2001 2"]
     assert titles in ([*one, *other], [*other, *one])      # (which release first is the store's)
