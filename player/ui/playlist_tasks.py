@@ -163,13 +163,17 @@ class PlaylistTasksMixin:
         """Play the playlist from entry ``position`` (its playable tracks from there on).
         ``position`` None: the whole playlist (its Play button); while shuffling, from a song
         picked at random, the others after it in shuffled order, as other players do: the
-        playlist's first song began every time."""
+        playlist's first song began every time. Under repeat all, the songs before ``position``
+        follow the last one, as the playlist goes round: started halfway, they were never heard."""
         store = self.store
         shuffling = position is None and self.player is not None and self.player.shuffle
+        round_ = self.player is not None and self.player.repeat == "all"
 
         def work():
-            return [e["track_id"] for e in store.playlist_entries(playlist_id)
-                    if e["position"] >= (position or 0) and e["playable"]]
+            playable = [e for e in store.playlist_entries(playlist_id) if e["playable"]]
+            after = [e["track_id"] for e in playable if e["position"] >= (position or 0)]
+            before = [e["track_id"] for e in playable if e["position"] < (position or 0)] if round_ else []
+            return after + before
 
         def done(result, error):
             if error is not None or not result:

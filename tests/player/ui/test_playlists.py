@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from player import workers
 from player.audio.base import PlaybackState
+from player.ui.playlists_panel import POSITION_ROLE
 from tests.player.ui.conftest import answer_modal, to_smallest
 
 
@@ -780,3 +781,24 @@ def test_one_delete_too_many_after_emptying_a_playlist_does_not_offer_to_delete_
     assert seen == [True]
     qtbot.wait(200)
     assert [p["id"] for p in scanned.playlists()] == [pid]      # kept: Ctrl+Z can still put the songs back
+
+
+def test_play_from_here_under_repeat_all_goes_round_to_the_playlists_start(qtbot, scanned, make_window):
+    # Started halfway with repeat all on, the songs after it played round and round, and the
+    # playlist's first songs were never heard.
+    ids, pid, window, view, titles = _order_playlist(qtbot, scanned, make_window)
+    window.set_repeat("all")
+    qtbot.waitUntil(lambda: window.repeat_mode() == "all", timeout=5000)
+    window.playlists._emit_for_current(window.playlists.play_requested, view.item(2).data(POSITION_ROLE))
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[2], timeout=5000)
+    window.pause()
+    # the rest of the playlist, then its start, then (the round's copy) the song playing
+    assert [e.track_id for e in window.player.queue] == [ids[3], ids[0], ids[1], ids[2]]
+    window.stop()
+    # Repeat off: from there to the end only, as before.
+    window.set_repeat("off")
+    qtbot.waitUntil(lambda: window.repeat_mode() == "off", timeout=5000)
+    window.play_playlist(pid, 2)
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[2] and len(window.player.queue) == 1,
+                    timeout=5000)
+    assert [e.track_id for e in window.player.queue] == [ids[3]]
