@@ -442,8 +442,16 @@ CREATE INDEX tracks_library_order ON tracks(
 """
 
 
+# v20: a playlist entry keeps the title its playlist file gave (``#EXTINF``, a PLS's or an
+# XSPF's title), so an entry whose file is not here says what song it was, not just a path.
+# NULL for the entries there are, and for songs added from the library.
+_V20 = """
+ALTER TABLE playlist_entries ADD COLUMN title TEXT
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
-              _script(_V19)]
+              _script(_V19), _script(_V20)]
 SCHEMA_VERSION = len(MIGRATIONS)

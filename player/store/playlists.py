@@ -26,8 +26,8 @@ from player.store.connection import sql_text
 
 _SEPARATORS = re.compile(r"[\\/]+")
 # A path that is not UTF-8 (a file name in an old code page) is bound as its bytes.
-_INSERT_ENTRY = ("INSERT INTO playlist_entries (playlist_id, position, track_id, path) "
-                 "VALUES (?, ?, ?, CAST(? AS TEXT))")
+_INSERT_ENTRY = ("INSERT INTO playlist_entries (playlist_id, position, track_id, path, title) "
+                 "VALUES (?, ?, ?, CAST(? AS TEXT), ?)")
 
 
 class PlaylistError(ValueError):
@@ -130,11 +130,11 @@ class PlaylistsMixin:
         return self.execute("SELECT * FROM playlists WHERE id = ?", (playlist_id,)).fetchone()
 
     def playlist_entries(self, playlist_id: int) -> list[sqlite3.Row]:
-        """Entries in order: ``position, track_id, path, playable, away`` (``playable``: the
-        track is still in the library; ``away``: the library folder it is on, where that is not
-        connected now, else None)."""
+        """Entries in order: ``position, track_id, path, title, playable, away`` (``title``: as
+        the playlist file gave it, else None; ``playable``: the track is still in the library;
+        ``away``: the library folder it is on, where that is not connected now, else None)."""
         return self.execute(
-            f"SELECT e.position, e.track_id, e.path, {_PLAYABLE} AS playable, "
+            f"SELECT e.position, e.track_id, e.path, e.title, {_PLAYABLE} AS playable, "
             f"CASE WHEN {_PLAYABLE} THEN f.path END AS away "
             f"FROM playlist_entries e LEFT JOIN tracks t ON t.id = e.track_id {_AWAY_JOIN} "
             "WHERE e.playlist_id = ? ORDER BY e.position", (playlist_id,)
@@ -159,28 +159,38 @@ class PlaylistsMixin:
         library tracks where the library has them); a taken name gets " (2)", " (3)"..."""
         return self._create(name, track_ids, paths)[0]
 
-    def import_playlist(self, name: str, paths: Sequence[str],
-                        starts: dict[int, float] | None = None) -> tuple[int, list[PathMatch]]:
+    def import_playlist(self, name: str, paths: Sequence[str], starts: dict[int, float] | None = None,
+                        titles: dict[int, str] | None = None) -> tuple[int, list[PathMatch]]:
         """A new playlist of the files a playlist file names, and how each was matched
         to a library track (see the module docstring), for telling the person. ``starts``:
-        index in ``paths`` -> where that entry starts in its file (a CUE sheet's track)."""
-        return self._create(name, (), self.sheet_tracks_named(paths, starts))
+        index in ``paths`` -> where that entry starts in its file (a CUE sheet's track);
+        ``titles``: index -> the title the file gives, kept with the entry so that one whose
+        file is not here still says what song it was."""
+        named = self._sheet_tracks_named(paths, starts, titles)
+        return self._create(name, (), [p for p, _ in named], [t for _, t in named])
 
     def sheet_tracks_named(self, paths: Sequence[str], starts: dict[int, float] | None) -> list[str]:
         """``paths`` with each entry that starts inside its file (``starts``: index -> second)
         named as the library's track of the file's CUE sheet that starts there, and each CUE
         sheet named (as other players add an album ripped to one file) as its tracks, where
         the library has them."""
-        out: list[str] = []
+        return [p for p, _ in self._sheet_tracks_named(paths, starts, None)]
+
+    def _sheet_tracks_named(self, paths: Sequence[str], starts: dict[int, float] | None,
+                            titles: dict[int, str] | None) -> list[tuple[str, str | None]]:
+        """:meth:`sheet_tracks_named`, each path with its title in ``titles`` (a CUE sheet
+        named as its tracks: none, as the file's one title names the sheet, not a song)."""
+        out: list[tuple[str, str | None]] = []
         matcher = _Matcher(self)
         for i, path in enumerate(paths):
-            start = (starts or {}).get(i)
+            start, title = (starts or {}).get(i), (titles or {}).get(i)
             if start is not None:
-                out.append(self.sheet_track_path(path, start) or self._moved_sheet_track(matcher, path, start) or path)
-            elif path.lower().endswith(".cue"):
-                out += self.sheet_track_paths(path) or [path]
+                out.append((self.sheet_track_path(path, start) or self._moved_sheet_track(matcher, path, start)
+                            or path, title))
+            elif path.lower().endswith(".cue") and (tracks := self.sheet_track_paths(path)):
+                out += [(t, None) for t in tracks]
             else:
-                out.append(path)
+                out.append((path, title))
         return out
 
     def _moved_sheet_track(self, matcher: _Matcher, path: str, start: float) -> str | None:
@@ -198,7 +208,8 @@ class PlaylistsMixin:
                 return found.track_path
         return None
 
-    def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
+    def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str],
+                titles: Sequence[str | None] = ()) -> tuple[int, list[PathMatch]]:
         name = " ".join(name.split())
         if not name:
             raise PlaylistError("a playlist needs a name")
@@ -207,22 +218,25 @@ class PlaylistsMixin:
             name = self._free_name(conn, name)
             cur = conn.execute("INSERT INTO playlists (name, created_at, updated_at) VALUES (?, ?, ?)",
                                (name, now, now))
-            return cur.lastrowid, self._append(conn, cur.lastrowid, track_ids, paths)[1]
+            return cur.lastrowid, self._append(conn, cur.lastrowid, track_ids, paths, titles)[1]
 
-    def _append(self, conn, playlist_id: int, track_ids: Sequence[int],
-                paths: Sequence[str]) -> tuple[int, list[PathMatch]]:
+    def _append(self, conn, playlist_id: int, track_ids: Sequence[int], paths: Sequence[str],
+                titles: Sequence[str | None] = ()) -> tuple[int, list[PathMatch]]:
+        """Append library tracks, then ``paths`` (each with its title in ``titles``, where given)."""
         start = conn.execute("SELECT coalesce(max(position) + 1, 0) FROM playlist_entries WHERE playlist_id = ?",
                              (playlist_id,)).fetchone()[0]
         rows = []
         for t in track_ids:
             row = conn.execute("SELECT path FROM tracks WHERE id = ?", (int(t),)).fetchone()
             if row is not None:
-                rows.append((int(t), row[0]))
+                rows.append((int(t), row[0], None))
         matcher = _Matcher(conn)
         matches = [matcher.match(path) for path in paths]
+        titles = list(titles) + [None] * (len(matches) - len(titles))
         # A matched entry keeps the library's path: the one that names the file here.
-        rows += [(m.track_id, m.track_path or m.path) for m in matches]
-        conn.executemany(_INSERT_ENTRY, [(playlist_id, start + i, t, sql_text(p)) for i, (t, p) in enumerate(rows)])
+        rows += [(m.track_id, m.track_path or m.path, title) for m, title in zip(matches, titles)]
+        conn.executemany(_INSERT_ENTRY, [(playlist_id, start + i, t, sql_text(p), title)
+                                         for i, (t, p, title) in enumerate(rows)])
         conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
         return len(rows), matches
 
@@ -237,14 +251,14 @@ class PlaylistsMixin:
                 raise PlaylistError(f"no playlist {playlist_id}")
             added = self._append(conn, playlist_id, track_ids, ())[0]
             if before is not None and added:
-                rows = conn.execute("SELECT position, track_id, path FROM playlist_entries WHERE playlist_id = ? "
-                                    "ORDER BY position", (playlist_id,)).fetchall()
+                rows = conn.execute("SELECT position, track_id, path, title FROM playlist_entries "
+                                    "WHERE playlist_id = ? ORDER BY position", (playlist_id,)).fetchall()
                 kept, came = rows[:-added], rows[-added:]
                 at = next((i for i, r in enumerate(kept) if r[0] == int(before[0]) and r[2] == before[1]), None)
                 if at is not None:
                     order = kept[:at] + came + kept[at:]
                     conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-                    conn.executemany(_INSERT_ENTRY, [(playlist_id, i, r[1], sql_text(r[2]))
+                    conn.executemany(_INSERT_ENTRY, [(playlist_id, i, r[1], sql_text(r[2]), r[3])
                                                      for i, r in enumerate(order)])
             return added
 
@@ -254,23 +268,24 @@ class PlaylistsMixin:
         as last read; False, and nothing changes, when one is no longer there (the playlist
         was changed meanwhile: removing by the old positions would take out other songs)."""
         with self.transaction() as conn:
-            rows = conn.execute("SELECT position, track_id, path FROM playlist_entries WHERE playlist_id = ? "
-                                "ORDER BY position", (playlist_id,)).fetchall()
+            rows = conn.execute("SELECT position, track_id, path, title FROM playlist_entries "
+                                "WHERE playlist_id = ? ORDER BY position", (playlist_id,)).fetchall()
             if paths is not None:
                 held = {r[0]: r[2] for r in rows}
                 if len(paths) != len(positions) or any(held.get(int(p)) != path
                                                        for p, path in zip(positions, paths)):
                     return False
             gone = set(positions)
-            kept = [(r[1], r[2]) for r in rows if r[0] not in gone]
+            kept = [(r[1], r[2], r[3]) for r in rows if r[0] not in gone]
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p)) for i, (t, p) in enumerate(kept)])
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p), title)
+                                             for i, (t, p, title) in enumerate(kept)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
         return True
 
-    def restore_playlist_entries(self, playlist_id: int, was: Sequence[tuple[int | None, str]],
-                                 now: Sequence[str]) -> bool:
-        """Put the entries back as they ``was`` (``(track id, path)`` in order) where the
+    def restore_playlist_entries(self, playlist_id: int, was: Sequence[tuple], now: Sequence[str]) -> bool:
+        """Put the entries back as they ``was`` (``(track id, path)`` or ``(track id, path,
+        title)`` in order) where the
         playlist is still ``now`` (its paths in order): the undo of a removal. False, and
         nothing changes, when it was changed since (putting the old list back would undo
         that change too)."""
@@ -283,8 +298,9 @@ class PlaylistsMixin:
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
             # A song's track may have gone since (a scan found it a copy of another, or moved):
             # it names the track it became, or none, as a track id no longer there cannot be stored.
-            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, None if t is None else self._live_id(conn, t),
-                                              sql_text(p)) for i, (t, p) in enumerate(was)])
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, None if e[0] is None else self._live_id(conn, e[0]),
+                                              sql_text(e[1]), e[2] if len(e) > 2 else None)
+                                             for i, e in enumerate(was)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
             return True
 
@@ -295,13 +311,13 @@ class PlaylistsMixin:
         misplace songs."""
         order = [(int(p), path) for p, path in order]
         with self.transaction() as conn:
-            rows = {r[0]: (r[1], r[2]) for r in conn.execute(
-                "SELECT position, track_id, path FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))}
+            rows = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
+                "SELECT position, track_id, path, title FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))}
             if len(order) != len(rows) or len({p for p, _ in order}) != len(order) or any(
                     p not in rows or rows[p][1] != path for p, path in order):
                 return False
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, rows[p][0], sql_text(rows[p][1]))
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, rows[p][0], sql_text(rows[p][1]), rows[p][2])
                                              for i, (p, _) in enumerate(order)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
             return True

@@ -143,7 +143,8 @@ class PlaylistTasksMixin:
                         sub = f"{not_connected(e['away'])}: {sub}" if sub else not_connected(e["away"])
                     out.append((e["position"], names.title, sub, True, e["path"]))
                 else:
-                    out.append((e["position"], os.path.splitext(readable(_file_name(e["path"])))[0],
+                    # The title its playlist file gave, where it gave one: the song it was.
+                    out.append((e["position"], e["title"] or os.path.splitext(readable(_file_name(e["path"])))[0],
                                 readable(e["path"]), False, e["path"]))
             return playlist_id, row["name"], out
 
@@ -284,7 +285,7 @@ class PlaylistTasksMixin:
             if playlist_id == self.playlists.current_playlist() else None
 
         def work():
-            was = [(e["track_id"], e["path"]) for e in store.playlist_entries(playlist_id)]
+            was = [(e["track_id"], e["path"], e["title"]) for e in store.playlist_entries(playlist_id)]
             if not store.remove_playlist_entries(playlist_id, positions, paths):
                 return None
             return was, [e["path"] for e in store.playlist_entries(playlist_id)]
@@ -406,7 +407,7 @@ class PlaylistTasksMixin:
                     # A radio station's file: an empty playlist made of it would only puzzle.
                     notes.append(_streams_only_note(os.path.basename(path), content.skipped))
                     continue
-                pid, matches = store.import_playlist(content.name, content.paths, content.starts)
+                pid, matches = store.import_playlist(content.name, content.paths, content.starts, content.titles)
                 made.append(pid)
                 notes.append(_import_note(store.playlist(pid)["name"], store.playlist_entries(pid), matches,
                                           content.skipped))
@@ -445,7 +446,7 @@ class PlaylistTasksMixin:
             for e in store.playlist_entries(playlist_id):
                 track = store.track(e["track_id"]) if e["track_id"] is not None else None
                 if track is None:
-                    entries.append((e["path"], os.path.splitext(_file_name(e["path"]))[0], None))
+                    entries.append((e["path"], e["title"] or os.path.splitext(_file_name(e["path"]))[0], None))
                     continue
                 names = namer(track)
                 label = f"{names.artist} - {names.title}" if names.artist else names.title

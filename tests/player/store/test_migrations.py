@@ -523,6 +523,18 @@ def test_migration_18_to_19_makes_a_soundtrack_one_album_once_the_next_scan_look
     store.close()
 
 
+def test_migration_19_to_20_keeps_every_playlist_entry_with_no_title_of_its_own(tmp_path):
+    store = _migrated(tmp_path / "library.db", 19,
+                      "INSERT INTO playlists (id, name, created_at, updated_at) VALUES (1, 'Old', 0, 0)",
+                      "INSERT INTO playlist_entries (playlist_id, position, track_id, path) "
+                      "VALUES (1, 0, NULL, '/m/a.mp3')")
+    assert store.schema_version() == SCHEMA_VERSION >= 20
+    assert [tuple(e) for e in store.playlist_entries(1)] == [(0, None, "/m/a.mp3", None, 0, None)]
+    pid, _ = store.import_playlist("New", ["/m/gone.mp3"], titles={0: "Band - Gone Song"})
+    assert [e["title"] for e in store.playlist_entries(pid)] == ["Band - Gone Song"]
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"

@@ -802,3 +802,32 @@ def test_play_from_here_under_repeat_all_goes_round_to_the_playlists_start(qtbot
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[2] and len(window.player.queue) == 1,
                     timeout=5000)
     assert [e.track_id for e in window.player.queue] == [ids[3]]
+
+
+def test_a_song_whose_file_is_missing_shows_the_title_its_playlist_file_gave(qtbot, scanned, make_window, music,
+                                                                              tmp_path):
+    # An #EXTINF title of an entry whose file is not here was dropped on import: the playlist
+    # showed a bare file name, and the song it was could not be told.
+    from player.ui.two_line import SUBTITLE_ROLE
+
+    window = make_window(scanned)
+    gone = tmp_path / "elsewhere" / "track07.mp3"
+    listed = tmp_path / "party.m3u"
+    listed.write_text(f"#EXTM3U\n#EXTINF:200,Granite - Stone Road\n{music / 'Rock' / 'r1.wav'}\n"
+                      f"#EXTINF:241,The Gone Band - Lost Song\n{gone}\n", encoding="utf-8")
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000):
+        window.import_playlists([str(listed)])
+    view = window.playlists.entries
+    qtbot.waitUntil(lambda: view.count() == 2, timeout=5000)
+    assert _titles(view) == ["Stone Road", "The Gone Band - Lost Song"]     # (a library song: its tags)
+    assert view.item(1).data(SUBTITLE_ROLE) == f"not in the library: {gone}"
+    # Removed and put back, it keeps its title; exported, it writes it.
+    pid = window.playlists.current_playlist()
+    window.remove_playlist_entries(pid, [1])
+    qtbot.waitUntil(lambda: view.count() == 1, timeout=5000)
+    window.undo_playlist_removal(pid)
+    qtbot.waitUntil(lambda: _titles(view) == ["Stone Road", "The Gone Band - Lost Song"], timeout=5000)
+    out = tmp_path / "back.m3u8"
+    with qtbot.waitSignal(window.playlist_exported, timeout=5000):
+        window.export_playlist(pid, str(out))
+    assert "#EXTINF:-1,The Gone Band - Lost Song\n" in out.read_text(encoding="utf-8")
