@@ -443,10 +443,13 @@ CREATE INDEX tracks_library_order ON tracks(
 
 
 # v20: a playlist entry keeps the title its playlist file gave (``#EXTINF``, a PLS's or an
-# XSPF's title), so an entry whose file is not here says what song it was, not just a path.
+# XSPF's title), so an entry whose file is not here says what song it was, not just a path;
+# and an entry that names a stretch of a file (a CUE sheet's track, by ``#EXTVLCOPT:start-time``)
+# not yet in the library keeps where it starts, so that the scan that finds the sheet links it.
 # NULL for the entries there are, and for songs added from the library.
 _V20 = """
-ALTER TABLE playlist_entries ADD COLUMN title TEXT
+ALTER TABLE playlist_entries ADD COLUMN title TEXT;
+ALTER TABLE playlist_entries ADD COLUMN start_s REAL
 """
 
 

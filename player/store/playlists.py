@@ -26,8 +26,8 @@ from player.store.connection import sql_text
 
 _SEPARATORS = re.compile(r"[\\/]+")
 # A path that is not UTF-8 (a file name in an old code page) is bound as its bytes.
-_INSERT_ENTRY = ("INSERT INTO playlist_entries (playlist_id, position, track_id, path, title) "
-                 "VALUES (?, ?, ?, CAST(? AS TEXT), ?)")
+_INSERT_ENTRY = ("INSERT INTO playlist_entries (playlist_id, position, track_id, path, title, start_s) "
+                 "VALUES (?, ?, ?, CAST(? AS TEXT), ?, ?)")
 
 
 class PlaylistError(ValueError):
@@ -130,11 +130,13 @@ class PlaylistsMixin:
         return self.execute("SELECT * FROM playlists WHERE id = ?", (playlist_id,)).fetchone()
 
     def playlist_entries(self, playlist_id: int) -> list[sqlite3.Row]:
-        """Entries in order: ``position, track_id, path, title, playable, away`` (``title``: as
-        the playlist file gave it, else None; ``playable``: the track is still in the library;
-        ``away``: the library folder it is on, where that is not connected now, else None)."""
+        """Entries in order: ``position, track_id, path, title, start_s, playable, away``
+        (``title``: as the playlist file gave it, else None; ``start_s``: where in its file an
+        entry not linked yet starts, a CUE sheet's track, else None; ``playable``: the track is
+        still in the library; ``away``: the library folder it is on, where that is not connected
+        now, else None)."""
         return self.execute(
-            f"SELECT e.position, e.track_id, e.path, e.title, {_PLAYABLE} AS playable, "
+            f"SELECT e.position, e.track_id, e.path, e.title, e.start_s, {_PLAYABLE} AS playable, "
             f"CASE WHEN {_PLAYABLE} THEN f.path END AS away "
             f"FROM playlist_entries e LEFT JOIN tracks t ON t.id = e.track_id {_AWAY_JOIN} "
             "WHERE e.playlist_id = ? ORDER BY e.position", (playlist_id,)
@@ -167,31 +169,36 @@ class PlaylistsMixin:
         ``titles``: index -> the title the file gives, kept with the entry so that one whose
         file is not here still says what song it was."""
         named = self._sheet_tracks_named(paths, starts, titles)
-        return self._create(name, (), [p for p, _ in named], [t for _, t in named])
+        return self._create(name, (), [p for p, _, _ in named], [(t, s) for _, t, s in named])
 
     def sheet_tracks_named(self, paths: Sequence[str], starts: dict[int, float] | None) -> list[str]:
         """``paths`` with each entry that starts inside its file (``starts``: index -> second)
         named as the library's track of the file's CUE sheet that starts there, and each CUE
         sheet named (as other players add an album ripped to one file) as its tracks, where
         the library has them."""
-        return [p for p, _ in self._sheet_tracks_named(paths, starts, None)]
+        return [p for p, _, _ in self._sheet_tracks_named(paths, starts, None)]
 
     def _sheet_tracks_named(self, paths: Sequence[str], starts: dict[int, float] | None,
-                            titles: dict[int, str] | None) -> list[tuple[str, str | None]]:
+                            titles: dict[int, str] | None) -> list[tuple[str, str | None, float | None]]:
         """:meth:`sheet_tracks_named`, each path with its title in ``titles`` (a CUE sheet
-        named as its tracks: none, as the file's one title names the sheet, not a song)."""
-        out: list[tuple[str, str | None]] = []
+        named as its tracks: none, as the file's one title names the sheet, not a song), and
+        its start where no sheet's track was found for it: kept, so that a scan that finds
+        the sheet later links it (:meth:`link_playlist_paths`)."""
+        out: list[tuple[str, str | None, float | None]] = []
         matcher = _Matcher(self)
         for i, path in enumerate(paths):
             start, title = (starts or {}).get(i), (titles or {}).get(i)
             if start is not None:
-                out.append((self.sheet_track_path(path, start) or self._moved_sheet_track(matcher, path, start)
-                            or path, title))
+                track = self._sheet_track_named(matcher, path, start)
+                out.append((track, title, None) if track else (path, title, start))
             elif path.lower().endswith(".cue") and (tracks := self.sheet_track_paths(path)):
-                out += [(t, None) for t in tracks]
+                out += [(t, None, None) for t in tracks]
             else:
-                out.append((path, title))
+                out.append((path, title, None))
         return out
+
+    def _sheet_track_named(self, matcher: _Matcher, path: str, start: float) -> str | None:
+        return self.sheet_track_path(path, start) or self._moved_sheet_track(matcher, path, start)
 
     def _moved_sheet_track(self, matcher: _Matcher, path: str, start: float) -> str | None:
         """The name of the sheet's track starting at ``start`` of a file named as ``path`` is,
@@ -209,7 +216,7 @@ class PlaylistsMixin:
         return None
 
     def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str],
-                titles: Sequence[str | None] = ()) -> tuple[int, list[PathMatch]]:
+                notes: Sequence[tuple[str | None, float | None]] = ()) -> tuple[int, list[PathMatch]]:
         name = " ".join(name.split())
         if not name:
             raise PlaylistError("a playlist needs a name")
@@ -218,25 +225,27 @@ class PlaylistsMixin:
             name = self._free_name(conn, name)
             cur = conn.execute("INSERT INTO playlists (name, created_at, updated_at) VALUES (?, ?, ?)",
                                (name, now, now))
-            return cur.lastrowid, self._append(conn, cur.lastrowid, track_ids, paths, titles)[1]
+            return cur.lastrowid, self._append(conn, cur.lastrowid, track_ids, paths, notes)[1]
 
     def _append(self, conn, playlist_id: int, track_ids: Sequence[int], paths: Sequence[str],
-                titles: Sequence[str | None] = ()) -> tuple[int, list[PathMatch]]:
-        """Append library tracks, then ``paths`` (each with its title in ``titles``, where given)."""
+                notes: Sequence[tuple[str | None, float | None]] = ()) -> tuple[int, list[PathMatch]]:
+        """Append library tracks, then ``paths``, each with its ``(title, start)`` in ``notes``
+        where given (see :meth:`playlist_entries`)."""
         start = conn.execute("SELECT coalesce(max(position) + 1, 0) FROM playlist_entries WHERE playlist_id = ?",
                              (playlist_id,)).fetchone()[0]
         rows = []
         for t in track_ids:
             row = conn.execute("SELECT path FROM tracks WHERE id = ?", (int(t),)).fetchone()
             if row is not None:
-                rows.append((int(t), row[0], None))
+                rows.append((int(t), row[0], None, None))
         matcher = _Matcher(conn)
         matches = [matcher.match(path) for path in paths]
-        titles = list(titles) + [None] * (len(matches) - len(titles))
+        notes = list(notes) + [(None, None)] * (len(matches) - len(notes))
         # A matched entry keeps the library's path: the one that names the file here.
-        rows += [(m.track_id, m.track_path or m.path, title) for m, title in zip(matches, titles)]
-        conn.executemany(_INSERT_ENTRY, [(playlist_id, start + i, t, sql_text(p), title)
-                                         for i, (t, p, title) in enumerate(rows)])
+        rows += [(m.track_id, m.track_path or m.path, title, None if m.track_id else at)
+                 for m, (title, at) in zip(matches, notes)]
+        conn.executemany(_INSERT_ENTRY, [(playlist_id, start + i, t, sql_text(p), title, at)
+                                         for i, (t, p, title, at) in enumerate(rows)])
         conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
         return len(rows), matches
 
@@ -251,14 +260,14 @@ class PlaylistsMixin:
                 raise PlaylistError(f"no playlist {playlist_id}")
             added = self._append(conn, playlist_id, track_ids, ())[0]
             if before is not None and added:
-                rows = conn.execute("SELECT position, track_id, path, title FROM playlist_entries "
+                rows = conn.execute("SELECT position, track_id, path, title, start_s FROM playlist_entries "
                                     "WHERE playlist_id = ? ORDER BY position", (playlist_id,)).fetchall()
                 kept, came = rows[:-added], rows[-added:]
                 at = next((i for i, r in enumerate(kept) if r[0] == int(before[0]) and r[2] == before[1]), None)
                 if at is not None:
                     order = kept[:at] + came + kept[at:]
                     conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-                    conn.executemany(_INSERT_ENTRY, [(playlist_id, i, r[1], sql_text(r[2]), r[3])
+                    conn.executemany(_INSERT_ENTRY, [(playlist_id, i, r[1], sql_text(r[2]), r[3], r[4])
                                                      for i, r in enumerate(order)])
             return added
 
@@ -268,7 +277,7 @@ class PlaylistsMixin:
         as last read; False, and nothing changes, when one is no longer there (the playlist
         was changed meanwhile: removing by the old positions would take out other songs)."""
         with self.transaction() as conn:
-            rows = conn.execute("SELECT position, track_id, path, title FROM playlist_entries "
+            rows = conn.execute("SELECT position, track_id, path, title, start_s FROM playlist_entries "
                                 "WHERE playlist_id = ? ORDER BY position", (playlist_id,)).fetchall()
             if paths is not None:
                 held = {r[0]: r[2] for r in rows}
@@ -276,16 +285,16 @@ class PlaylistsMixin:
                                                        for p, path in zip(positions, paths)):
                     return False
             gone = set(positions)
-            kept = [(r[1], r[2], r[3]) for r in rows if r[0] not in gone]
+            kept = [(r[1], r[2], r[3], r[4]) for r in rows if r[0] not in gone]
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p), title)
-                                             for i, (t, p, title) in enumerate(kept)])
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p), title, at)
+                                             for i, (t, p, title, at) in enumerate(kept)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
         return True
 
     def restore_playlist_entries(self, playlist_id: int, was: Sequence[tuple], now: Sequence[str]) -> bool:
-        """Put the entries back as they ``was`` (``(track id, path)`` or ``(track id, path,
-        title)`` in order) where the
+        """Put the entries back as they ``was`` (``(track id, path)``, or ``(track id, path,
+        title, start_s)`` in order) where the
         playlist is still ``now`` (its paths in order): the undo of a removal. False, and
         nothing changes, when it was changed since (putting the old list back would undo
         that change too)."""
@@ -299,7 +308,7 @@ class PlaylistsMixin:
             # A song's track may have gone since (a scan found it a copy of another, or moved):
             # it names the track it became, or none, as a track id no longer there cannot be stored.
             conn.executemany(_INSERT_ENTRY, [(playlist_id, i, None if e[0] is None else self._live_id(conn, e[0]),
-                                              sql_text(e[1]), e[2] if len(e) > 2 else None)
+                                              sql_text(e[1]), *(e[2:4] if len(e) > 2 else (None, None)))
                                              for i, e in enumerate(was)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
             return True
@@ -311,13 +320,14 @@ class PlaylistsMixin:
         misplace songs."""
         order = [(int(p), path) for p, path in order]
         with self.transaction() as conn:
-            rows = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
-                "SELECT position, track_id, path, title FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))}
+            rows = {r[0]: (r[1], r[2], r[3], r[4]) for r in conn.execute(
+                "SELECT position, track_id, path, title, start_s FROM playlist_entries WHERE playlist_id = ?",
+                (playlist_id,))}
             if len(order) != len(rows) or len({p for p, _ in order}) != len(order) or any(
                     p not in rows or rows[p][1] != path for p, path in order):
                 return False
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
-            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, rows[p][0], sql_text(rows[p][1]), rows[p][2])
+            conn.executemany(_INSERT_ENTRY, [(playlist_id, i, rows[p][0], sql_text(rows[p][1]), *rows[p][2:])
                                              for i, (p, _) in enumerate(order)])
             conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))
             return True
@@ -344,9 +354,11 @@ class PlaylistsMixin:
 
     def link_playlist_paths(self) -> int:
         """Entries whose file is now a library track name it again (after a scan), matched
-        as an import matches them; how many."""
+        as an import matches them (a stretch of a file as the sheet's track that starts there,
+        a CUE sheet as its tracks); how many."""
         with self.transaction() as conn:
-            linked = conn.execute(
+            linked = self._link_sheet_entries(conn)
+            linked += conn.execute(
                 "UPDATE playlist_entries SET track_id = "
                 "(SELECT t.id FROM tracks t WHERE t.path = playlist_entries.path) "
                 "WHERE track_id IS NULL AND EXISTS (SELECT 1 FROM tracks t WHERE t.path = playlist_entries.path)"
@@ -364,3 +376,38 @@ class PlaylistsMixin:
                                  "WHERE playlist_id = ? AND position = ?", found)
                 linked += len(found)
             return linked
+
+    def _link_sheet_entries(self, conn) -> int:
+        """Link the entries that name a CUE sheet's track by its file and start, or a CUE sheet,
+        where the library now has the sheet's tracks (a playlist imported before the album was
+        scanned: the file's path names no track, and they stayed out for good); how many. A
+        sheet's entry becomes its tracks, in its place."""
+        matcher, linked = _Matcher(conn), 0
+        found = []
+        for playlist_id, position, path, start in conn.execute(
+                "SELECT playlist_id, position, path, start_s FROM playlist_entries "
+                "WHERE track_id IS NULL AND start_s IS NOT NULL").fetchall():
+            track = self._sheet_track_named(matcher, path, start)
+            row = track and conn.execute("SELECT id FROM tracks WHERE path = CAST(? AS TEXT)",
+                                         (sql_text(track),)).fetchone()
+            if row:
+                found.append((row[0], sql_text(track), playlist_id, position))
+        conn.executemany("UPDATE playlist_entries SET track_id = ?, path = CAST(? AS TEXT), start_s = NULL "
+                         "WHERE playlist_id = ? AND position = ?", found)
+        linked += len(found)
+        sheets = conn.execute("SELECT DISTINCT playlist_id FROM playlist_entries "
+                              "WHERE track_id IS NULL AND path LIKE '%.cue'").fetchall()
+        for (playlist_id,) in sheets:
+            rows = conn.execute("SELECT track_id, path, title, start_s FROM playlist_entries WHERE playlist_id = ? "
+                                "ORDER BY position", (playlist_id,)).fetchall()
+            out, came = [], 0
+            for row in rows:
+                tracks = self._sheet_tracks(row[1]) if row[0] is None and row[1].lower().endswith(".cue") else []
+                out += [(t[0], t[1], None, None) for t in tracks] or [tuple(row)]
+                came += len(tracks)
+            linked += came
+            if came:
+                conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
+                conn.executemany(_INSERT_ENTRY, [(playlist_id, i, t, sql_text(p), title, at)
+                                                 for i, (t, p, title, at) in enumerate(out)])
+        return linked

@@ -285,7 +285,7 @@ class PlaylistTasksMixin:
             if playlist_id == self.playlists.current_playlist() else None
 
         def work():
-            was = [(e["track_id"], e["path"], e["title"]) for e in store.playlist_entries(playlist_id)]
+            was = [(e["track_id"], e["path"], e["title"], e["start_s"]) for e in store.playlist_entries(playlist_id)]
             if not store.remove_playlist_entries(playlist_id, positions, paths):
                 return None
             return was, [e["path"] for e in store.playlist_entries(playlist_id)]

@@ -529,7 +529,7 @@ def test_migration_19_to_20_keeps_every_playlist_entry_with_no_title_of_its_own(
                       "INSERT INTO playlist_entries (playlist_id, position, track_id, path) "
                       "VALUES (1, 0, NULL, '/m/a.mp3')")
     assert store.schema_version() == SCHEMA_VERSION >= 20
-    assert [tuple(e) for e in store.playlist_entries(1)] == [(0, None, "/m/a.mp3", None, 0, None)]
+    assert [tuple(e) for e in store.playlist_entries(1)] == [(0, None, "/m/a.mp3", None, None, 0, None)]
     pid, _ = store.import_playlist("New", ["/m/gone.mp3"], titles={0: "Band - Gone Song"})
     assert [e["title"] for e in store.playlist_entries(pid)] == ["Band - Gone Song"]
     store.close()

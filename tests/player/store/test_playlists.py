@@ -210,3 +210,25 @@ def test_a_sheets_track_named_by_its_file_and_start_is_found_after_the_music_mov
                                    {0: 180.2, 1: 200.0, 2: 0.0, 3: 180.0})
     assert got == ["/new/Band/Live/Live.flac#02", "/new/Band/Live/Live.flac#03", "/new/Band/Live/Live.flac#01",
                    "/old/Nowhere/Live.flac"]
+
+
+def test_a_sheets_tracks_in_a_playlist_imported_before_the_album_was_scanned_are_linked_by_the_scan(store, tmp_path):
+    # A track named by its file and start, and a sheet named whole, stayed "not in the library"
+    # for good: the file's path and the sheet's name are no track's, and the start was dropped.
+    from player.library.scanner import Scanner
+    from player.playlist_files import read_playlist
+    from tests.player.library.test_cue import _album
+
+    _album(tmp_path / "music" / "One")
+    album = tmp_path / "music" / "One" / "Album.flac"
+    listed = tmp_path / "list.m3u8"
+    listed.write_text(f"#EXTINF:1,The Band - Second Song\n#EXTVLCOPT:start-time=2\n{album}\n"
+                      f"{album.with_suffix('.cue')}\n#EXTINF:1,Tail\n#EXTVLCOPT:start-time=3.49\n{album}\n",
+                      encoding="utf-8")
+    content = read_playlist(listed)
+    pid, _ = store.import_playlist(content.name, content.paths, content.starts, content.titles)
+    assert store.playlist_track_ids(pid) == []
+    assert Scanner(store).scan([str(tmp_path / "music")]).playlist_links == 5
+    one, two, three = (store.track_by_path(f"{album}#0{n}")["id"] for n in (1, 2, 3))
+    assert store.playlist_track_ids(pid) == [two, one, two, three, three]
+    assert [e["title"] for e in store.playlist_entries(pid)] == ["The Band - Second Song", None, None, None, "Tail"]
