@@ -14,7 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from player.library.names import Namer, album_folder
@@ -35,6 +35,26 @@ _SORT_NAMES = {"artist": "artistsort"}
 _NUMBERS = ("track_no", "year", "duration")
 _GUESSABLE = ("title", "artist", "album")
 TRACK_ID_ROLE = Qt.UserRole + 1
+#: library songs dragged within the window (onto Up next or a playlist): their track ids
+TRACKS_MIME = "application/x-segue-track-ids"
+_ROW_FLAGS = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+              | Qt.ItemFlag.ItemIsDragEnabled)
+
+
+def tracks_mime(ids) -> QMimeData:
+    """A drag of the library songs ``ids``, in order."""
+    mime = QMimeData()
+    mime.setData(TRACKS_MIME, " ".join(str(int(t)) for t in ids).encode())
+    return mime
+
+
+def dragged_track_ids(mime: QMimeData) -> list[int]:
+    """The library songs a drag carries (see :func:`tracks_mime`), in order; none for another drag."""
+    raw = bytes(mime.data(TRACKS_MIME)) if mime.hasFormat(TRACKS_MIME) else b""
+    try:
+        return [int(t) for t in raw.split()]
+    except ValueError:
+        return []
 # Qt's names looked up once: each ``Qt.DisplayRole``-style lookup costs PySide6 several
 # microseconds, and Qt asks ``data`` once per cell it paints. (``flags`` is Qt's own, which
 # gives what a table needs: Qt asks it once per selected cell, and a Python override
@@ -633,6 +653,10 @@ class LibraryModel(QAbstractTableModel):
         self._italic.setItalic(True)
         self._away: dict[int, str] = {}        # track id -> its library folder, on a disk not connected
         self._away_at: dict[int, str] = {}     # the same by index into data_
+
+    def flags(self, index):
+        """Rows can be dragged, onto Up next or a playlist."""
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # -- loading -------------------------------------------------------
     def set_library(self, data: LibraryData) -> None:

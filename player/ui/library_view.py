@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QDrag, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
     QWidget,
 )
 
-from player.ui.library_model import COLUMNS, LibraryModel
+from player.ui.library_model import COLUMNS, LibraryModel, tracks_mime
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
 
@@ -55,6 +55,29 @@ class LibraryTable(QTableView):
             # The desktop's font made larger while Segue is open: the rows, sized for the font
             # at the start, cut the names' lower half off.
             self.fit_rows()
+
+    def selected_rows(self) -> list[int]:
+        """The selected rows in order, from the selection's row ranges: asking about every
+        selected cell (``selectedRows``) takes seconds for a whole library."""
+        rows: set[int] = set()
+        for part in self.selectionModel().selection():
+            rows.update(range(part.top(), part.bottom() + 1))
+        return sorted(rows)
+
+    def startDrag(self, actions) -> None:  # noqa: N802 - Qt's name
+        """The selected songs dragged, in the order shown, onto Up next or a playlist (in the
+        list of playlists, or among a playlist's songs where they are let go). The drag is
+        made from the rows selected, not from each selected cell as Qt's own is made."""
+        mime = self.drag_mime()
+        if mime is not None:
+            drag = QDrag(self)
+            drag.setMimeData(mime)
+            drag.exec(Qt.CopyAction)
+
+    def drag_mime(self):
+        """What a drag of the selected songs carries; None with none selected."""
+        ids = [self.model().track_id(r) for r in self.selected_rows()]
+        return tracks_mime(ids) if ids else None
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentIndex().isValid():
@@ -239,6 +262,8 @@ class LibraryView(QWidget):
         t.setWordWrap(False)
         t.setEditTriggers(QAbstractItemView.NoEditTriggers)
         t.setTabKeyNavigation(False)        # Tab leaves the table (it walked its cells, and never got out)
+        t.setDragEnabled(True)              # songs dragged onto Up next or a playlist
+        t.setDragDropMode(QAbstractItemView.DragOnly)
         t.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
         vh = t.verticalHeader()
         vh.setVisible(False)
@@ -301,12 +326,7 @@ class LibraryView(QWidget):
             self._play_from(0)
 
     def selected_ids(self) -> list[int]:
-        # From the selection's row ranges: ``selectedRows`` asks the model about every
-        # selected cell, seconds for a whole library.
-        rows: set[int] = set()
-        for part in self.table.selectionModel().selection():
-            rows.update(range(part.top(), part.bottom() + 1))
-        return [self.model.track_id(r) for r in sorted(rows)]
+        return [self.model.track_id(r) for r in self.table.selected_rows()]
 
     def _menu(self, pos) -> None:
         index = self.table.indexAt(pos)

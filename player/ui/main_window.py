@@ -155,6 +155,10 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.welcome = WelcomePage()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        # Songs dragged from the library over the Playlists tab's name open it, to be let go
+        # on a playlist there.
+        self.tabs.tabBar().setChangeCurrentOnDrag(True)
+        self.tabs.tabBar().setAcceptDrops(True)
         self.tabs.addTab(self.library, "Library")
         self.tabs.addTab(self.discover, "Discover")
         self.listening = ListeningTab(store, current_track=lambda: self.current_track_id())

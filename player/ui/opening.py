@@ -24,6 +24,7 @@ import sys
 from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from player.ui.library_model import dragged_track_ids
 from player.ui.playlists_panel import PLAYLIST_ROLE
 
 URI_LIST = "text/uri-list"
@@ -121,7 +122,7 @@ class FileDropsMixin:
         self.setAcceptDrops(True)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if carries_files(event.mimeData()):
+        if carries_files(event.mimeData()) or dragged_track_ids(event.mimeData()):
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
@@ -129,10 +130,50 @@ class FileDropsMixin:
     def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if carries_files(event.mimeData()):
             event.acceptProposedAction()
+        elif dragged_track_ids(event.mimeData()):
+            # Library songs go to Up next or a playlist; let go anywhere else they do nothing.
+            at = event.position().toPoint()
+            if self._song_drop_target(at) is not None:
+                event.acceptProposedAction()
+            else:
+                event.ignore()
         else:
             super().dragMoveEvent(event)
 
+    def _song_drop_target(self, at):
+        """Where library songs let go at ``at`` (the window's coordinates) go: ``("queue",
+        before)``, ``("playlist", id, before)``, or None (the library itself, another tab)."""
+        where = self.childAt(at)
+
+        def on(widget) -> bool:
+            return where is not None and widget.isVisible() and (where is widget or widget.isAncestorOf(where))
+
+        if on(self.up_next.list):
+            songs = self.up_next.list
+            return "queue", songs.model().entries()[songs.drop_insert_position(songs.viewport().mapFrom(self, at)):]
+        if on(self.up_next):
+            return "queue", None
+        if on(self.playlists.lists) and self._playlist_at(at) is not None:
+            return "playlist", self._playlist_at(at), None
+        if on(self.playlists.entries) and self.playlists.current_playlist() is not None:
+            songs = self.playlists.entries
+            return "playlist", self.playlists.current_playlist(), self.playlists.drop_before(
+                songs.viewport().mapFrom(self, at))
+        return None
+
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        ids = dragged_track_ids(event.mimeData())
+        if ids:
+            target = self._song_drop_target(event.position().toPoint())
+            if target is None:
+                event.ignore()
+            elif target[0] == "queue":
+                event.acceptProposedAction()
+                self.enqueue(ids, before=target[1])
+            else:
+                event.acceptProposedAction()
+                self.add_to_playlist(ids, target[1], before=target[2])
+            return
         paths = dropped_paths(event.mimeData())
         if not paths:
             super().dropEvent(event)

@@ -215,3 +215,56 @@ def test_playlist_files_dropped_beside_the_playlists_are_imported(qtbot, scanned
     assert len(scanned.playlists()) == 3
     qtbot.wait(300)
     assert window.player.current_track_id is None and not _queued(window)        # nothing played
+
+
+def _library_drag(window, rows: list[int]):
+    """What dragging the library's ``rows`` (selected) carries, and their songs."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    table = window.library.table
+    table.clearSelection()
+    for r in rows:
+        table.selectionModel().select(window.model.index(r, 0),
+                                      QItemSelectionModel.Select | QItemSelectionModel.Rows)
+    return table.drag_mime(), [window.model.track_id(r) for r in rows]
+
+
+def test_library_songs_dragged_onto_a_playlist_or_among_its_songs_are_added_there(qtbot, scanned, make_window):
+    # Songs could not be dragged from the library at all: adding them to a playlist took the
+    # right-click menu, and always went to its end.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    ids = [row["id"] for row in scanned.tracks()]
+    first = scanned.create_playlist("Morning", ids[:1])
+    second = scanned.create_playlist("Evening", ids[1:3])
+    assert window.model.flags(window.model.index(0, 1)) & Qt.ItemIsDragEnabled
+    panel = window.playlists
+    window.refresh_playlists(select=first)
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.lists.count() == 2 and panel.current_playlist() == first, timeout=5000)
+    mime, dragged = _library_drag(window, [5, 6])
+    evening = next(panel.lists.item(i) for i in range(2) if panel.name_of(second) == panel.lists.item(i).toolTip())
+    assert _drop(panel.lists.viewport(), mime, panel.lists.visualItemRect(evening).center())
+    qtbot.waitUntil(lambda: scanned.playlist_track_ids(second) == [*ids[1:3], *dragged], timeout=10000)
+    # Among the songs shown: in front of the one let go on (its upper half).
+    qtbot.waitUntil(lambda: panel.current_playlist() == second and panel.entries.count() == 4, timeout=5000)
+    mime, dragged = _library_drag(window, [7])
+    second_row = panel.entries.visualRect(panel.entries.songs.index(1))
+    assert _drop(panel.entries.viewport(), mime, QPoint(second_row.center().x(), second_row.top() + 2))
+    qtbot.waitUntil(lambda: len(scanned.playlist_track_ids(second)) == 5, timeout=10000)
+    assert scanned.playlist_track_ids(second) == [ids[1], *dragged, ids[2], *_library_drag(window, [5, 6])[1]]
+    assert scanned.playlist_track_ids(first) == ids[:1]
+    assert window.player.current_track_id is None and not _queued(window)        # nothing played
+    # Onto Up next they are queued; let go on the library itself, nothing happens.
+    window.tabs.setCurrentWidget(window.library)
+    mime, dragged = _library_drag(window, [0, 1])
+    assert not _drop(window.library.table.viewport(), mime)
+    assert _drop(window.up_next.list.viewport(), mime)
+    qtbot.waitUntil(lambda: _queued(window) == dragged, timeout=5000)
+    assert window.player.current_track_id is None
+    # Held over the Playlists tab's name, the drag opens that tab, to be let go on a playlist.
+    bar = window.tabs.tabBar()
+    at = bar.tabRect(window.tabs.indexOf(panel)).center()
+    for kind in (QDragEnterEvent, QDragMoveEvent):
+        QApplication.sendEvent(bar, kind(at, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is panel, timeout=5000)
