@@ -347,10 +347,31 @@ class PlaylistsMixin:
                          (name, time.time(), playlist_id))
         return name
 
-    def delete_playlist(self, playlist_id: int) -> None:
+    def delete_playlist(self, playlist_id: int) -> tuple | None:
+        """Delete a playlist; returns what it was, for :meth:`restore_playlist` (its name,
+        when it was made, and its entries as ``(track id, path, title, start_s)`` in order),
+        or None where there was no such playlist."""
         with self.transaction() as conn:
+            row = conn.execute("SELECT name, created_at FROM playlists WHERE id = ?", (playlist_id,)).fetchone()
+            entries = [tuple(r) for r in conn.execute(
+                "SELECT track_id, path, title, start_s FROM playlist_entries WHERE playlist_id = ? ORDER BY position",
+                (playlist_id,))]
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
             conn.execute("DELETE FROM playlists WHERE id = ?", (playlist_id,))
+        return None if row is None else (row[0], row[1], entries)
+
+    def restore_playlist(self, name: str, created_at: float, entries: Sequence[tuple]) -> tuple[int, str]:
+        """A deleted playlist made again whole (see :meth:`delete_playlist`): its name (with a
+        number after it where another playlist took it since), its entries in order, those
+        not in the library too; returns its id and name."""
+        with self.transaction() as conn:
+            name = self._free_name(conn, name)
+            cur = conn.execute("INSERT INTO playlists (name, created_at, updated_at) VALUES (?, ?, ?)",
+                               (name, created_at, time.time()))
+            # (a song's track may have gone since, as for the undo of a removal)
+            conn.executemany(_INSERT_ENTRY, [(cur.lastrowid, i, None if t is None else self._live_id(conn, t),
+                                              sql_text(p), title, at) for i, (t, p, title, at) in enumerate(entries)])
+            return cur.lastrowid, name
 
     def link_playlist_paths(self) -> int:
         """Entries whose file is now a library track name it again (after a scan), matched

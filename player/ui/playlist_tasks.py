@@ -74,6 +74,7 @@ class PlaylistTasksMixin:
         self._playlists_select = None       # the playlist the latest read is to select
         self._entries_asked = 0             # reads of a playlist's entries asked for so far
         self._removed = None                # (playlist id, entries before, paths after) of the last removal
+        self._deleted = None                # what the playlist last deleted was (see Store.delete_playlist)
         p = self.playlists
         p.chosen.connect(self.show_playlist)
         p.play_requested.connect(self.play_playlist)
@@ -296,7 +297,7 @@ class PlaylistTasksMixin:
                                              "nothing was removed", 8000)
             else:
                 was, now = result
-                self._removed = (playlist_id, was, now)
+                self._removed, self._deleted = (playlist_id, was, now), None      # (Ctrl+Z undoes the latest)
                 gone = len(was) - len(now)
                 keys = QKeySequence(QKeySequence.Undo).toString(QKeySequence.NativeText)
                 self.statusBar().showMessage(f"Removed {gone} {'song' if gone == 1 else 'songs'} from the playlist "
@@ -305,10 +306,14 @@ class PlaylistTasksMixin:
 
         self._write(work, done, "playlist-remove")
 
-    def undo_playlist_removal(self, playlist_id: int) -> None:
+    def undo_playlist_removal(self, playlist_id: int | None) -> None:
         """Put back the songs last removed from ``playlist_id`` (Ctrl+Z in the Playlists tab), in
         their places; removed by mistake (Delete on a wide selection), they were gone for good.
-        Refused, with a word, where the playlist was changed since."""
+        Refused, with a word, where the playlist was changed since. Where a playlist was deleted
+        since, it comes back whole instead (see :meth:`undo_playlist_delete`)."""
+        if self._deleted is not None:
+            self.undo_playlist_delete()
+            return
         removed, self._removed = self._removed, None
         if removed is None or removed[0] != playlist_id:
             self._removed = removed
@@ -380,8 +385,32 @@ class PlaylistTasksMixin:
             if answer != QMessageBox.Yes:
                 return
         store = self.store
-        self._write(lambda: store.delete_playlist(playlist_id), lambda _r: self.refresh_playlists(),
-                    "playlist-delete")
+
+        def done(was) -> None:
+            if was is not None:
+                self._deleted, self._removed = was, None         # (Ctrl+Z undoes the latest)
+                keys = QKeySequence(QKeySequence.Undo).toString(QKeySequence.NativeText)
+                self.statusBar().showMessage(f"Deleted the playlist “{was[0]}” ({keys} brings it back)", 10000)
+            self.refresh_playlists()
+
+        self._write(lambda: store.delete_playlist(playlist_id), done, "playlist-delete")
+
+    def undo_playlist_delete(self) -> None:
+        """Make the playlist last deleted again, whole: its name, its songs in their order, those
+        not in the library too (Ctrl+Z in the Playlists tab). Asked before it goes, with No by
+        default, a playlist deleted by a wrong answer was still gone for good, as no other
+        mistake in the tab is."""
+        was, self._deleted = self._deleted, None
+        if was is None:
+            return
+        store = self.store
+
+        def done(made) -> None:
+            pid, given = made
+            self.refresh_playlists(select=pid)
+            self.statusBar().showMessage(f"The playlist “{given}” is back", 8000)
+
+        self._write(lambda: store.restore_playlist(*was), done, "playlist-undelete")
 
     # -- files --------------------------------------------------------------------------------
     def import_playlists(self, paths_: list[str] | None = None) -> None:

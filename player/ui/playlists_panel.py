@@ -248,7 +248,8 @@ class PlaylistsPanel(QWidget):
     import_requested = Signal()
     remove_entries = Signal(int, list)        # playlist id, positions
     reorder_entries = Signal(int, list)       # playlist id, the positions as shown, in the new order
-    undo_requested = Signal(int)              # playlist id: put back the songs last removed
+    undo_requested = Signal(object)           # playlist id or None: put back the songs last removed,
+    #                                           or the playlist last deleted
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -275,10 +276,11 @@ class PlaylistsPanel(QWidget):
         self.move_down = QAction("Move down", self.entries, shortcut=QKeySequence("Alt+Down"),
                                  shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(1))
         self.entries.addActions([self.move_up, self.move_down])
-        # Anywhere in the tab: the list of playlists has the keyboard once the last song is removed.
-        self.undo_remove = QAction("Put back the songs removed", self, shortcut=QKeySequence.Undo,
+        # Anywhere in the tab: the list of playlists has the keyboard once the last song is
+        # removed, and none may be left once the last playlist is deleted.
+        self.undo_remove = QAction("Undo", self, shortcut=QKeySequence.Undo,
                                    shortcutContext=Qt.WidgetWithChildrenShortcut,
-                                   triggered=lambda: self._emit_for_current(self.undo_requested))
+                                   triggered=lambda: self.undo_requested.emit(self.current_playlist()))
         self.addAction(self.undo_remove)
         # Cut short with "…" (the whole name in its tooltip): a long name held the window wider.
         self.title = ElidedLabel("Playlists")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 
 from player import workers
 from player.audio.base import PlaybackState
@@ -831,3 +832,53 @@ def test_a_song_whose_file_is_missing_shows_the_title_its_playlist_file_gave(qtb
     with qtbot.waitSignal(window.playlist_exported, timeout=5000):
         window.export_playlist(pid, str(out))
     assert "#EXTINF:-1,The Gone Band - Lost Song\n" in out.read_text(encoding="utf-8")
+
+
+def _kept(store) -> dict[str, list[tuple]]:
+    """Every playlist's entries by its name: ``(track id, path, title)`` in order."""
+    return {p["name"]: [(e["track_id"], e["path"], e["title"]) for e in store.playlist_entries(p["id"])]
+            for p in store.playlists()}
+
+
+def test_a_playlist_deleted_by_mistake_comes_back_whole_with_ctrl_z(qtbot, scanned, make_window, tmp_path):
+    # The songs removed from a playlist came back with Ctrl+Z, but a playlist deleted by a
+    # wrong answer to the question was gone for good, with its order and its missing songs.
+    ids = [t["id"] for t in scanned.tracks()[:3]]
+    trip = scanned.create_playlist("Trip", [ids[2], ids[0], ids[2], ids[1]])
+    scanned.import_playlist("Other", [str(tmp_path / "lost.mp3")], titles={0: "Band - Lost Song"})
+    was = _kept(scanned)
+    window = make_window(scanned)
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    window.refresh_playlists(select=trip)
+    qtbot.waitUntil(lambda: panel.lists.count() == 2 and panel.entries.count() == 4, timeout=5000)
+    window.delete_playlist(trip, confirm=False)
+    qtbot.waitUntil(lambda: panel.lists.count() == 1, timeout=5000)
+    keys = QKeySequence(QKeySequence.Undo).toString(QKeySequence.NativeText)
+    assert window.statusBar().currentMessage() == f"Deleted the playlist “Trip” ({keys} brings it back)"
+    window.activateWindow()
+    panel.lists.setFocus()
+    qtbot.waitUntil(panel.lists.hasFocus, timeout=5000)
+    qtbot.keyClick(panel.lists, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: panel.lists.count() == 2, timeout=5000)
+    assert window.statusBar().currentMessage() == "The playlist “Trip” is back"
+    assert _kept(scanned) == was                    # its order, the song there twice
+    # The last two deleted, none is left to be current: the latest comes back, with its song
+    # not in the library; one step back, as for songs, so the one before stays deleted.
+    for name in ("Trip", "Other"):
+        window.delete_playlist(next(p["id"] for p in scanned.playlists() if p["name"] == name), confirm=False)
+        qtbot.waitUntil(lambda: name not in _kept(scanned), timeout=5000)
+    qtbot.waitUntil(lambda: panel.lists.count() == 0, timeout=5000)
+    qtbot.keyClick(panel.lists, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: panel.lists.count() == 1 and panel.entries.count() == 1, timeout=5000)
+    assert _titles(panel.entries) == ["Band - Lost Song"]
+    qtbot.keyClick(panel.lists, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.wait(200)
+    assert _kept(scanned) == {"Other": was["Other"]}
+    # Its name taken meanwhile, it comes back with a number after it.
+    window.delete_playlist(scanned.playlists()[0]["id"], confirm=False)
+    qtbot.waitUntil(lambda: panel.lists.count() == 0, timeout=5000)
+    scanned.create_playlist("Other")
+    window.undo_playlist_removal(None)
+    qtbot.waitUntil(lambda: len(_kept(scanned)) == 2, timeout=5000)
+    assert _kept(scanned) == {"Other": [], "Other (2)": was["Other"]}
