@@ -475,7 +475,10 @@ class PlaylistTasksMixin:
             for e in store.playlist_entries(playlist_id):
                 track = store.track(e["track_id"]) if e["track_id"] is not None else None
                 if track is None:
-                    entries.append((e["path"], e["title"] or os.path.splitext(_file_name(e["path"]))[0], None))
+                    label = e["title"] or os.path.splitext(_file_name(e["path"]))[0]
+                    # (a sheet's track not scanned yet: written with its start, as it came)
+                    span = [(e["start_s"], None)] if e["start_s"] is not None else []
+                    entries.append((e["path"], label, None, *span))
                     continue
                 names = namer(track)
                 label = f"{names.artist} - {names.title}" if names.artist else names.title

@@ -882,3 +882,18 @@ def test_a_playlist_deleted_by_mistake_comes_back_whole_with_ctrl_z(qtbot, scann
     window.undo_playlist_removal(None)
     qtbot.waitUntil(lambda: len(_kept(scanned)) == 2, timeout=5000)
     assert _kept(scanned) == {"Other": [], "Other (2)": was["Other"]}
+
+
+def test_a_sheets_track_not_scanned_yet_is_exported_with_its_start(qtbot, scanned, make_window, tmp_path):
+    # Its start was kept to link it once scanned, but an export wrote the whole file: read
+    # back, or by another player, the entry named the whole album.
+    from player.playlist_files import read_playlist
+
+    album = tmp_path / "elsewhere" / "Album.flac"
+    pid, _ = scanned.import_playlist("Sheet", [str(album)], {0: 61.5}, {0: "The Band - Second Song"})
+    window = make_window(scanned)
+    out = tmp_path / "out.m3u8"
+    with qtbot.waitSignal(window.playlist_exported, timeout=5000):
+        window.export_playlist(pid, str(out))
+    back = read_playlist(out)
+    assert (back.paths, back.starts, back.titles) == ([str(album)], {0: 61.5}, {0: "The Band - Second Song"})
