@@ -268,3 +268,32 @@ def test_library_songs_dragged_onto_a_playlist_or_among_its_songs_are_added_ther
     for kind in (QDragEnterEvent, QDragMoveEvent):
         QApplication.sendEvent(bar, kind(at, Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier))
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is panel, timeout=5000)
+
+
+def test_a_press_and_move_on_selected_library_songs_drags_them_all_and_keeps_the_selection(
+        qtbot, scanned, make_window):
+    # (Qt's drag loop blocks until a real pointer lets go: the drag it would carry is kept instead.)
+    from PySide6.QtCore import QEvent, QItemSelectionModel, QPointF
+    from PySide6.QtGui import QMouseEvent
+
+    from player.ui.library_model import dragged_track_ids
+
+    window = make_window(scanned)
+    table = window.library.table
+    table.clearSelection()
+    for r in (1, 2, 3, 6):
+        table.selectionModel().select(window.model.index(r, 0), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+    carried = []
+    table.startDrag = lambda actions: carried.append(dragged_track_ids(table.drag_mime()))
+    viewport = table.viewport()
+    at = table.visualRect(window.model.index(2, 1)).center()
+
+    def mouse(kind, pos, button):
+        QApplication.sendEvent(viewport, QMouseEvent(kind, QPointF(pos), QPointF(viewport.mapToGlobal(pos)),
+                                                     button, Qt.LeftButton, Qt.NoModifier))
+
+    mouse(QEvent.MouseButtonPress, at, Qt.LeftButton)
+    mouse(QEvent.MouseMove, at + QPoint(2, 2), Qt.NoButton)
+    mouse(QEvent.MouseMove, at + QPoint(2, 40), Qt.NoButton)
+    assert carried == [[window.model.track_id(r) for r in (1, 2, 3, 6)]]
+    assert table.selected_rows() == [1, 2, 3, 6]
