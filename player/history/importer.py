@@ -285,7 +285,8 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         meta = {"name": name, "format": export.format, "sha256": sha256, "rows": summary.rows,
                 "matched": summary.matched, "unmatched": summary.unmatched, "not_music": summary.not_music,
                 "duplicates": summary.duplicates, "unreadable": summary.unreadable}
-        stored = store.add_import(meta, listens, plays, joins=joins, richer=richer)
+        saving = None if progress is None else (lambda done, total: progress(done, total, "Saving"))
+        stored = store.add_import(meta, listens, plays, joins=joins, richer=richer, progress=saving)
         # Another import may have stored some of these rows meanwhile: the store's counts are final.
         summary.matched, summary.unmatched = stored["matched"], stored["unmatched"]
         summary.duplicates = stored["duplicates"]
@@ -305,6 +306,18 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
     summary with ``error`` set and changes nothing. It never raises for one bad file: the
     other files of a batch are imported whatever this one holds."""
     path = Path(path)
+    # ``progress`` is also the caller's way to stop (a window's Cancel, or its closing): what it
+    # raises is the caller's, not a fault of this file, and goes on up. Raised while the rows are
+    # matched or stored, the store's transaction has not begun or rolls back: nothing of the file is kept.
+    stopped: list[BaseException] = []
+
+    def reporting(done: int, total: int, stage: str) -> None:
+        try:
+            progress(done, total, stage)
+        except BaseException as exc:
+            stopped.append(exc)
+            raise
+
     try:
         export = read_export(path)
         digest = _sha256(path)
@@ -322,8 +335,13 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
         log.exception("reading %s failed", path)
         return ImportSummary(path.name, error=f"cannot read it ({type(exc).__name__}: {exc})")
     try:
-        summary = import_export(store, export, name=path.name, sha256=digest, matcher=matcher, progress=progress)
+        if progress is not None:
+            reporting(0, len(export.listens), "Matching")      # a stop asked while the file was read
+        summary = import_export(store, export, name=path.name, sha256=digest, matcher=matcher,
+                                progress=None if progress is None else reporting)
     except Exception as exc:                  # the store's transaction rolled back: nothing of it is kept
+        if stopped:
+            raise
         log.exception("storing %s failed", path)
         return ImportSummary(path.name, export.format, rows=export.rows,
                              error=f"could not be stored ({type(exc).__name__}: {exc})")

@@ -10,6 +10,7 @@ Listening tab counts them.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -41,13 +42,13 @@ class HistoryTasksMixin:
             self.statusBar().showMessage("An import is already running; try again when it is done", 8000)
             return
         store = self.store
+        summaries: list = []        # the files imported whole, read once the job has ended
 
         def imports(report):
             from player.history.importer import import_file
             from player.history.match import TrackMatcher
 
             matcher = TrackMatcher(store.tracks())
-            summaries = []
             try:
                 for i, path in enumerate(paths):
                     summaries.append(import_file(
@@ -64,17 +65,44 @@ class HistoryTasksMixin:
                 return imports(report)
 
         self.tasks.start("import", "Importing history")
-        self._import = run_task(work, self._history_imported, pool=db_write_pool(),
-                                progress=lambda v: self._import_progress(v, len(paths)), name="import-history")
+        handle = self._import = run_task(work, self._history_imported, pool=db_write_pool(),
+                                         progress=lambda v: self._import_progress(v, len(paths)),
+                                         name="import-history")
+        handle.finished.connect(lambda: self._import_ended(handle, summaries, paths))
+        self.act_stop_import.setEnabled(True)
+        self.stop_import_btn.show()
+
+    def stop_import(self) -> None:
+        """File → Stop importing: the file being imported is left out whole (its rows are stored
+        in one transaction, not begun yet or rolled back), the files imported before it stay."""
+        if self._import is None or self._import.cancelled:
+            return
+        self._import.cancel()
+        self.act_stop_import.setEnabled(False)
+        done, total = self.tasks.progress("import")
+        self.tasks.update("import", done, total, "Stopping the import:")
+
+    def _import_ended(self, handle, summaries: list, paths: list[str]) -> None:
+        """A stopped import (its result is dropped): the files imported whole are reported as
+        an import's are, and the others by name, as not imported."""
+        if not handle.cancelled or self._import is not handle:
+            return
+        if getattr(self, "_closed", False):
+            self._import = None
+            return
+        self._history_imported(list(summaries), None, left=[Path(p).name for p in paths[len(summaries):]])
 
     def _import_progress(self, value, n_files: int) -> None:
         i, done, total, stage = value
         where = f" (file {i + 1} of {n_files})" if n_files > 1 else ""
         self.tasks.update("import", done, total, f"Importing history{where}, {stage.lower()}:")
 
-    def _history_imported(self, result, error) -> None:
+    def _history_imported(self, result, error, left: list[str] = ()) -> None:
+        """``left``: the files a stop left out, nothing of them kept."""
         self._import = None
         self.tasks.finish("import")
+        self.act_stop_import.setEnabled(False)
+        self.stop_import_btn.hide()
         if error is not None:
             # Each file's own failure is in its summary: this is a failure before any file
             # (the library could not be read), so nothing was imported.
@@ -88,14 +116,20 @@ class HistoryTasksMixin:
         # Plays made, or plays already there that learned their time heard and skip.
         plays = sum(s.matched + s.filled_in for s in result if not s.error)
         failed = sum(bool(s.error) for s in result)
-        self.statusBar().showMessage(batch_text(result), 10000)
-        if not failed:
+        said = batch_text(result) if result else "Nothing was imported."
+        if left:
+            said = (f"The import was stopped. {said} Not imported, nothing of "
+                    f"{'them' if len(left) > 1 else 'it'} kept: {', '.join(left)}.")
+        self.statusBar().showMessage(said, 10000)
+        if left:
+            icon, title = QMessageBox.Information, "Import stopped"
+        elif not failed:
             icon, title = QMessageBox.Information, "Listening history imported"
         elif failed < len(result):
             icon, title = QMessageBox.Warning, "Listening history partly imported"
         else:
             icon, title = QMessageBox.Warning, "Listening history not imported"
-        self._history_message(icon, title, "\n\n".join([batch_text(result)] + [s.text() for s in result]))
+        self._history_message(icon, title, "\n\n".join([said] + [s.text() for s in result]))
         intelligence = getattr(self, "intelligence", None)
         if plays and intelligence is not None and intelligence.service is not None:
             intelligence.service.invalidate()          # the next Up next reads the new plays

@@ -222,6 +222,11 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     # -- set-up ----------------------------------------------------------
     def _build_actions(self) -> None:
         build_menus(self)
+        # Beside the import's progress, where a person looks for a way to stop it.
+        self.stop_import_btn = QToolButton(autoRaise=True)
+        self.stop_import_btn.setDefaultAction(self.act_stop_import)
+        self.stop_import_btn.hide()
+        self.statusBar().addPermanentWidget(self.stop_import_btn)
 
     def show_about(self):
         from player.ui.about import show_about
@@ -548,6 +553,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.folder_watch.close()
         if self._scan is not None:
             self._scan.cancel()
+        if self._import is not None:
+            self._import.cancel()   # the file being imported is left out whole, as a Cancel does
         for reading in self._reading_again:
             reading.cancel()        # a long one would hold the exit; asked again, it reads them all
         if self.intelligence is not None:

@@ -27,6 +27,9 @@ def build_menus(window) -> None:
     window.act_problems.setStatusTip("The files the library could not read, analyse or play, and why")
     window.act_import = file.addAction("&Import listening history…", window.choose_history_files)
     window.act_import.setStatusTip("Spotify, Last.fm or ListenBrainz exports: your plays there teach Segue")
+    window.act_stop_import = file.addAction("St&op importing", window.stop_import)
+    window.act_stop_import.setStatusTip("The file being imported is left out whole; the files imported before it stay")
+    window.act_stop_import.setEnabled(False)        # while an import runs
     window.act_imports = file.addAction("Imported &histories…", window.open_imports)
     window.act_imports.setStatusTip("The listening histories imported so far: one imported by mistake can be "
                                     "taken out")

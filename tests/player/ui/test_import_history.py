@@ -176,3 +176,60 @@ def test_the_listening_tab_counts_the_plays_an_import_made(qtbot, scanned, make_
         window.import_history_files([str(path)])
     qtbot.waitUntil(lambda: overview.summary is not None and overview.summary.plays == 7, timeout=10000)
     assert overview.headline.text().startswith("7 plays")
+
+
+def _many(songs, n: int, start: float) -> list:
+    return [(*songs[i % len(songs)], start + 240 * i, 180_000, False) for i in range(n)]
+
+
+def test_an_import_stopped_keeps_the_files_done_and_nothing_of_the_one_stopped(qtbot, scanned, make_window,
+                                                                                tmp_path):
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    first = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2019.json", _many(songs, 5, T0))
+    big = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", _many(songs, 30_000, T0 + 86400))
+    last = fx.lastfm_mbids(tmp_path / "scrobbles.csv", _many(songs, 3, T0 - 86400))
+    assert not window.act_stop_import.isEnabled() and window.stop_import_btn.isHidden()
+    original = window._import_progress
+
+    def progress(value, n):         # stopped from the status bar once the big file is under way
+        original(value, n)
+        if value[0] == 1 and window.stop_import_btn.isVisible():
+            window.stop_import_btn.click()
+
+    window._import_progress = progress
+    with qtbot.waitSignal(window.history_imported, timeout=60000) as got:
+        window.import_history_files([str(first), str(big), str(last)])
+        assert window.act_stop_import.isEnabled() and window.stop_import_btn.isVisible()
+    assert [s.name for s in got.args[0]] == ["Streaming_History_Audio_2019.json"]
+    assert scanned.imported_play_count() == 5 and scanned.unmatched_count() == 0
+    assert [r["name"] for r in scanned.history_imports()] == ["Streaming_History_Audio_2019.json"]
+    box = window.findChild(QMessageBox)
+    assert box.windowTitle() == "Import stopped"
+    assert box.text().startswith("The import was stopped. Imported 1 file: 5 plays")
+    assert "Not imported, nothing of them kept: Streaming_History_Audio_2020.json, scrobbles.csv." in box.text()
+    assert window.tasks.running() == [] and not window.act_stop_import.isEnabled()
+    assert window.stop_import_btn.isHidden()
+
+    with qtbot.waitSignal(window.history_imported, timeout=60000) as again:     # imported whole when asked again
+        window.import_history_files([str(big)])
+    assert again.args[0][0].matched == 30_000 and scanned.imported_play_count() == 30_005
+
+
+def test_closing_the_window_mid_import_stops_it_cleanly(qtbot, scanned, make_window, tmp_path, caplog):
+    from player.workers import wait_all
+
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    big = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", _many(songs, 30_000, T0))
+    seen = []
+    original = window._import_progress
+    window._import_progress = lambda value, n: (seen.append(value), original(value, n))
+    window.import_history_files([str(big)])
+    qtbot.waitUntil(lambda: bool(seen), timeout=20000)
+    window.close()                  # as the app quits: the window closes, the workers are waited for
+    assert wait_all(20000)
+    qtbot.wait(50)                  # the job's end, delivered
+    assert scanned.imported_play_count() == 0 and scanned.history_imports() == []
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+    assert window.findChild(QMessageBox) is None
