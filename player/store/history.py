@@ -223,6 +223,14 @@ class HistoryMixin:
             db["imported_listens"].insert_all(rows, batch_size=1000)
             self._recut_import_sessions(conn, placeholder)
             filled_in = self._fill_in(conn, richer, import_id, now)
+            # The same file imported again, adding nothing, is the import listed already: a
+            # second entry would list the file twice, with none of the rows it names.
+            listed = None if rows or filled_in or not meta.get("sha256") else conn.execute(
+                "SELECT id FROM history_imports WHERE sha256 = ? AND id != ? ORDER BY id DESC",
+                (meta["sha256"], import_id)).fetchone()
+            if listed is not None:
+                conn.execute("DELETE FROM history_imports WHERE id = ?", (import_id,))
+                import_id = listed[0]
         return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in}
 
     @staticmethod

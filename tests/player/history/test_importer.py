@@ -105,9 +105,13 @@ def test_importing_the_same_listening_again_adds_nothing(store, tmp_path):
     before = (store.play_count(), store.unmatched_count(), store.execute("SELECT count(*) FROM sessions").fetchone()[0])
     again = import_file(store, path)
     assert (again.added, again.duplicates) == (0, 4)
+    # The file is listed once: its second import named none of the rows (File → Imported histories…).
+    assert [(r["name"], r["rows"], r["matched"] + r["unmatched"]) for r in store.history_imports()] == \
+        [("Streaming_History_Audio_2020.json", 4, 4)]
     renamed = tmp_path / "copy.json"
     shutil.copy(path, renamed)
     assert import_file(store, renamed).added == 0
+    assert len(store.history_imports()) == 1
     # The account-data export of the same plays (ends to the minute) and their Last.fm scrobbles.
     assert import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS)).added == 0
     assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS)).added == 0
