@@ -33,6 +33,10 @@ PERIODS: dict[str, int | None] = {
     "Last 4 weeks": 28, "Last 3 months": 91, "Last 12 months": 365, "All time": None,
 }
 TOP_KINDS = ("artists", "tracks", "genres")
+#: The period the headlines' "last 4 weeks" count: the top lists' first, the 28 days up to now.
+#: The headlines counted the last four calendar weeks, so beside a top list of the same name
+#: they gave other numbers on the same screen.
+RECENT = "Last 4 weeks"
 
 _FINISHED, _SKIPPED, _STOPPED, _ERROR = (ENDED_CODES.index(e) for e in ("finished", "skipped", "stopped", "error"))
 _SEGUE = [SOURCE_CODES.index(s) for s in SEGUE_SOURCES]
@@ -76,18 +80,6 @@ def hours_of_day(t: np.ndarray) -> np.ndarray:
     """Local hour (0-23) of each unix time [shape=(n,)] int64."""
     t = np.asarray(t, dtype=np.float64)
     return (np.floor((t + utc_offsets(t)) / 3600.0).astype(np.int64) % 24) if t.size else np.zeros(0, np.int64)
-
-
-def last_weeks(week: np.ndarray, now: float, weeks: int = 4) -> np.ndarray:
-    """Which of the weeks ``week`` (their local Monday starts) are the last ``weeks`` of the
-    calendar, up to the week of ``now`` [shape=(w,)] bool.
-
-    Not the last weeks the plays reach: a history imported after it ended, or a pause from
-    playing, has its last plays months back, and none of them is from the last weeks.
-    """
-    this = float(week_starts(np.array([now], dtype=np.float64))[0])
-    # Mondays a daylight-saving change apart are an hour off whole weeks: half a day of slack.
-    return (week > this - weeks * WEEK_S + 43_200) & (week < this + 43_200)
 
 
 # -- outcomes ---------------------------------------------------------------------
@@ -140,12 +132,6 @@ class Weekly:
     def skip_rate(self) -> np.ndarray:
         return _rate(self.skips, self.decided)
 
-    def recent(self, now: float, weeks: int = 4) -> tuple[int, float, int, int]:
-        """``(plays, hours, skips, decided)`` over the last ``weeks`` weeks up to ``now``."""
-        m = last_weeks(self.week, now, weeks)
-        return (int(self.plays[m].sum()), float(self.hours[m].sum()), int(self.skips[m].sum()),
-                int(self.decided[m].sum()))
-
 
 @dataclass
 class ReportCard:
@@ -165,11 +151,6 @@ class ReportCard:
     def own_rate(self) -> np.ndarray:
         return _rate(self.own_skips, self.own_n)
 
-    def recent(self, now: float, weeks: int = 4) -> tuple[int, int, int, int]:
-        """``(segue_n, segue_skips, own_n, own_skips)`` over the last ``weeks`` weeks up to ``now``."""
-        m = last_weeks(self.week, now, weeks)
-        return (int(self.segue_n[m].sum()), int(self.segue_skips[m].sum()),
-                int(self.own_n[m].sum()), int(self.own_skips[m].sum()))
 
 
 @dataclass
@@ -191,6 +172,10 @@ class ListeningSummary:
     by_hour: np.ndarray        # int64 [24] plays per local hour
     top: dict                  # period label -> kind -> list[TopEntry]
     first: float | None = None  # when the first play that counts began
+    #: Over the period :data:`RECENT` (not the last weeks the plays reach: a history imported
+    #: after it ended, or a pause from playing, has none of its plays in it).
+    recent: tuple[int, float, int, int] = (0, 0.0, 0, 0)        # plays, hours, early skips, decided
+    report_recent: tuple[int, int, int, int] = (0, 0, 0, 0)     # Segue's picks, their skips, own, own skips
 
     @property
     def empty(self) -> bool:
@@ -225,14 +210,19 @@ def weekly(cols: PlayColumns) -> Weekly:
     )
 
 
+def _graded(cols: PlayColumns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(segue, own, early)`` per play: decided plays inside Segue that it chose, that the
+    person chose, and the early skips."""
+    _counts, decided, early, _hours = play_outcomes(cols)
+    own_play = decided & ~cols.imported
+    return own_play & np.isin(cols.source, _SEGUE), own_play & np.isin(cols.source, _OWN), early
+
+
 def report_card(cols: PlayColumns) -> ReportCard:
     """Per week, over plays inside Segue only; weeks span all plays so the axes match."""
-    _counts, decided, early, _hours = play_outcomes(cols)
+    segue, own, early = _graded(cols)
     weeks, idx = _weekly_bins(cols.started_at)
     w = len(weeks)
-    own_play = decided & ~cols.imported
-    segue = own_play & np.isin(cols.source, _SEGUE)
-    own = own_play & np.isin(cols.source, _OWN)
 
     def count(mask):
         return np.bincount(idx, weights=mask, minlength=w).astype(np.int64)
@@ -312,15 +302,21 @@ def top_lists(cols: PlayColumns, labels: dict, *, since: float | None, k: int = 
 def summarize(cols: PlayColumns, labels: dict, *, now: float | None = None, k: int = 10) -> ListeningSummary:
     """Everything the Listening view shows, for every period at once (switching is instant)."""
     now = time.time() if now is None else now
-    counts, _decided, _early, hours = play_outcomes(cols)
+    counts, decided, early, hours = play_outcomes(cols)
     by_hour = np.bincount(hours_of_day(cols.started_at[counts]), minlength=24).astype(np.int64)
     keys = _track_keys(cols, labels)
     top = {label: top_lists(cols, labels, since=None if days is None else now - days * 86400, k=k, keys=keys)
            for label, days in PERIODS.items()}
+    # The same plays as the top lists of that period (see top_lists' ``since``).
+    recent = cols.started_at >= now - PERIODS[RECENT] * 86400
+    segue, own, _early = _graded(cols)
     return ListeningSummary(
         now=now, plays=int(counts.sum()), imported=int((counts & cols.imported).sum()),
         hours=float(hours.sum()), weekly=weekly(cols), report=report_card(cols), by_hour=by_hour, top=top,
-        first=float(cols.started_at[counts].min()) if counts.any() else None)
+        first=float(cols.started_at[counts].min()) if counts.any() else None,
+        recent=(int((counts & recent).sum()), float(hours[recent].sum()), int((early & decided & recent).sum()),
+                int((decided & recent).sum())),
+        report_recent=tuple(int((m & recent).sum()) for m in (segue, segue & early, own, own & early)))
 
 
 def load_summary(store, *, now: float | None = None) -> ListeningSummary:

@@ -167,7 +167,7 @@ class OverviewPage(QWidget):
         _fit_to_data([self.plays_plot, self.hours_plot, self.skip_plot, self.hour_plot])
         self._link_weeks(False)
         w = s.weekly
-        plays, hours, skips, decided = w.recent(s.now, 4)
+        plays, hours, skips, decided = s.recent
         imported = f" ({s.imported:,} imported)" if s.imported else ""
         # The month of the first play, not of the Monday its week began on (a first play on
         # 1 October read "since September").
@@ -285,7 +285,7 @@ class ReportCardPage(QWidget):
         self.rate_plot.clear()
         self.count_plot.clear()
         self.segue_points = self.own_points = self.segue_bars = self.own_bars = None
-        sn, sk, on, ok_ = r.recent(s.now, 4)
+        sn, sk, on, ok_ = s.report_recent
         if r.segue_n.sum() == 0 and r.own_n.sum() == 0:
             self.headline.setText("Nothing to grade yet: play some music in Segue.")
             # The weeks set on the chart the count follows only: set on both, the count's

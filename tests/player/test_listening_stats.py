@@ -55,25 +55,28 @@ def test_weeks_hours_and_skips(store, utc):
     r = s.report
     assert list(r.segue_n) == [3, 0, 0] and list(r.segue_skips) == [2, 0, 0]
     assert list(r.own_n) == [1, 0, 1] and list(r.own_skips) == [0, 0, 0]
-    assert r.recent(s.now, 4) == (3, 2, 2, 0)
-    assert w.recent(s.now, 4) == (5, pytest.approx(w.hours.sum()), 2, 5)
+    assert s.report_recent == (3, 2, 2, 0)
+    assert s.recent == (5, pytest.approx(w.hours.sum()), 2, 5)
 
 
-def test_the_last_4_weeks_are_the_calendar_s_not_the_last_the_plays_reach(store, utc):
+def test_the_last_4_weeks_are_the_28_days_before_now_as_the_top_lists_count_them(store, utc):
     # A history imported months after it ended (or a pause from playing): "last 4 weeks" said
     # the plays of that history's last weeks, months ago, and so did the report card.
     a, b, _c, _d = _tracks(store)
     store.log_plays([(a, MONDAY + i * 3600, 200_000, 200_000, "skipped", "library") for i in range(6)]
                     + [(b, MONDAY + WEEK_S + 3600, 200_000, 200_000, "finished", "up_next")])
     later = load_summary(store, now=MONDAY + 40 * WEEK_S + 3600)
-    assert later.weekly.recent(later.now, 4) == (0, 0.0, 0, 0)
-    assert later.report.recent(later.now, 4) == (0, 0, 0, 0)
-    # Three weeks after the last play's week, that week is still among the last four; four after, not.
-    s = load_summary(store, now=MONDAY + 4 * WEEK_S + 3600)
-    assert s.weekly.recent(s.now, 4) == (1, pytest.approx(200 / 3600), 0, 1)
-    assert s.report.recent(s.now, 4) == (1, 0, 0, 0)
-    s = load_summary(store, now=MONDAY + 5 * WEEK_S + 3600)
-    assert s.weekly.recent(s.now, 4)[0] == 0
+    assert later.recent == (0, 0.0, 0, 0) and later.report_recent == (0, 0, 0, 0)
+    assert later.top["Last 4 weeks"]["tracks"] == []
+    # On a Monday at 02:00, 28 days back is four Mondays ago at 02:00: the plays from 02:00 on
+    # that day count, in the headline as in the top lists (the last four calendar weeks, which
+    # the headline counted, began a week later and held the one play of the week after).
+    s = load_summary(store, now=MONDAY + 4 * WEEK_S + 2 * 3600)
+    assert s.recent == (5, pytest.approx(5 * 200 / 3600), 0, 5)
+    assert s.report_recent == (1, 0, 4, 0)
+    assert s.recent[0] == sum(e.plays for e in s.top["Last 4 weeks"]["tracks"]) == 5
+    s = load_summary(store, now=MONDAY + 5 * WEEK_S + 2 * 3600)
+    assert s.recent[0] == sum(e.plays for e in s.top["Last 4 weeks"]["tracks"]) == 0
 
 
 def test_top_lists_follow_the_period(store, utc):

@@ -310,3 +310,24 @@ def test_after_forgetting_the_history_the_empty_charts_drop_the_old_scales(qtbot
     most = int(o.summary.by_hour.max())
     assert most > 10
     qtbot.waitUntil(lambda: o.hour_plot.getPlotItem().viewRange()[1][1] >= most, timeout=10000)
+
+
+def test_the_headline_s_last_4_weeks_are_the_top_list_s(qtbot, scanned, make_window):
+    # Plays 27 days ago are in the top list of the last 4 weeks, and so in the headline's count
+    # beside it: it counted the last four calendar weeks, which began after them (but on a Sunday night).
+    now = time.time()
+    track = scanned.tracks()[0]["id"]
+    scanned.log_plays([(track, now - 27.9 * 86400 + i * 600, 180_000, 180_000, "finished",
+                        "library" if i % 2 else "up_next") for i in range(3)]
+                      + [(track, now - 86400, 180_000, 180_000, "finished", "library")])
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    o = view.overview
+    o.period.setCurrentText("Last 4 weeks")
+    (top,) = o.summary.top["Last 4 weeks"]["tracks"]
+    assert top.plays == 4 and "last 4 weeks: 4 plays, 12 minutes" in o.headline.text()
+    qtbot.waitUntil(lambda: view.report.headline.text().startswith("Last 4 weeks:"), timeout=10000)
+    assert "Segue's picks (2 plays) and 0% of your own (2 plays)" in view.report.headline.text()
