@@ -16,14 +16,14 @@ but counts everywhere else.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from player.recommendations import UNTAGGED, genre_bucket, genre_title
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
 from recommender.genres import file_genre_bucket
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SUGGESTED_SOURCES
+from segue_common.listening import EARLIEST, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, FUTURE_SLACK_S, SUGGESTED_SOURCES
 
 WEEK_S = 7 * 86400
 SEGUE_SOURCES = SUGGESTED_SOURCES
@@ -176,6 +176,10 @@ class ListeningSummary:
     #: after it ended, or a pause from playing, has none of its plays in it).
     recent: tuple[int, float, int, int] = (0, 0.0, 0, 0)        # plays, hours, early skips, decided
     report_recent: tuple[int, int, int, int] = (0, 0, 0, 0)     # Segue's picks, their skips, own, own skips
+    #: Plays left out of everything here for a time no play can have (before 2000, or ahead of
+    #: now): imported by an older Segue, which took them in, or logged under a clock set wrong.
+    #: Kept in the store; the view says how many.
+    impossible: int = 0
 
     @property
     def empty(self) -> bool:
@@ -302,6 +306,12 @@ def top_lists(cols: PlayColumns, labels: dict, *, since: float | None, k: int = 
 def summarize(cols: PlayColumns, labels: dict, *, now: float | None = None, k: int = 10) -> ListeningSummary:
     """Everything the Listening view shows, for every period at once (switching is instant)."""
     now = time.time() if now is None else now
+    # One play of 1 Jan 1970 drew 56 years of empty weeks, and "since January 1970"; one ahead
+    # stayed the latest listening until its day came.
+    possible = (cols.started_at >= EARLIEST) & (cols.started_at <= now + FUTURE_SLACK_S)
+    impossible = int((~possible & (cols.ended != _ERROR)).sum())
+    if not possible.all():
+        cols = PlayColumns(*(getattr(cols, f.name)[possible] for f in fields(cols)))
     counts, decided, early, hours = play_outcomes(cols)
     by_hour = np.bincount(hours_of_day(cols.started_at[counts]), minlength=24).astype(np.int64)
     keys = _track_keys(cols, labels)
@@ -316,7 +326,8 @@ def summarize(cols: PlayColumns, labels: dict, *, now: float | None = None, k: i
         first=float(cols.started_at[counts].min()) if counts.any() else None,
         recent=(int((counts & recent).sum()), float(hours[recent].sum()), int((early & decided & recent).sum()),
                 int((decided & recent).sum())),
-        report_recent=tuple(int((m & recent).sum()) for m in (segue, segue & early, own, own & early)))
+        report_recent=tuple(int((m & recent).sum()) for m in (segue, segue & early, own, own & early)),
+        impossible=impossible)
 
 
 def load_summary(store, *, now: float | None = None) -> ListeningSummary:

@@ -23,6 +23,13 @@ EARLY_SKIP_FRACTION = 0.5
 #: Play sources where Segue picked the track (the store's ``plays.source``); every other
 #: source is the person's own choice.
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
+#: 2000-01-01 UTC. No service kept listening history before it: an earlier time is a broken
+#: one (Last.fm writes 1 Jan 1970 for a scrobble that lost its time).
+EARLIEST = 946_684_800.0
+#: How far past now a play may start (a day covers any time zone a device's clock was left
+#: in); a later one comes from a clock set wrong, and would stay "the most recent"
+#: listening, and stretch every chart, until that day.
+FUTURE_SLACK_S = 86_400.0
 
 
 def is_skip(ms_heard: float | None, skipped: bool | None = None) -> bool:

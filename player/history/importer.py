@@ -23,7 +23,7 @@ from typing import Callable
 from player.history.match import TrackMatcher
 from player.memory import let_go
 from segue_common.listen_exports import Export, ExportFormatError, Listen, UnreadableExportError, read_export
-from segue_common.listening import play_ending
+from segue_common.listening import EARLIEST, FUTURE_SLACK_S, play_ending
 from segue_common.normalize import bare_title, primary_artist
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,6 @@ SAME_LISTEN_S = 90.0
 
 Progress = Callable[[int, int, str], None]
 
-#: 2000-01-01 UTC. No service kept listening history before it: an earlier time is a broken
-#: one (Last.fm writes 1 Jan 1970 for a scrobble that lost its time).
-EARLIEST = 946_684_800.0
-#: How far past the import a play may start (a day covers any time zone a device's clock
-#: was left in); a later one comes from a clock set wrong, and would stay "the most recent"
-#: listening, and stretch every chart, until that day.
-FUTURE_SLACK_S = 86_400.0
 
 #: Spotify's extended history writes one row per stretch of a song heard: closed or cut off
 #: mid-song (``reason_end``), the song goes on in a row of its own, begun as the app came

@@ -150,7 +150,7 @@ class OverviewPage(QWidget):
             plot.clear()
         self.plays_bars = self.hours_bars = self.hour_bars = None
         if s.empty:
-            self.headline.setText("No plays yet. Play some music and your listening shows up here.")
+            self.headline.setText("No plays yet. Play some music and your listening shows up here." + _left_out(s))
             # Unlinked while each takes its weeks: a linked chart passes its range on by its
             # width in pixels, and the charts' axes are not as wide, so the weeks set on one
             # came back to the others stretched or shrunk (drawing plays links them again).
@@ -174,7 +174,8 @@ class OverviewPage(QWidget):
         since = time.strftime('%B %Y', time.localtime(s.first if s.first is not None else w.week[0]))
         self.headline.setText(
             f"{s.plays:,} plays{imported}, {_time_words(s.hours)} since {since}"
-            f" · last 4 weeks: {plays:,} plays, {_time_words(hours)}, {_pct(skips, decided)} skipped early")
+            f" · last 4 weeks: {plays:,} plays, {_time_words(hours)}, {_pct(skips, decided)} skipped early"
+            + _left_out(s))
         self.plays_bars = charts.bars(w.week + WEEK_S / 2, w.plays, width=_BAR, color=charts.PLAYS_COLOR)
         self.plays_plot.addItem(self.plays_bars)
         yield
@@ -228,6 +229,16 @@ class OverviewPage(QWidget):
         hours = sum(e.hours for e in entries)
         self.top_caption.setText(f"{TOP_KINDS[self.kind.currentIndex()].capitalize()} by plays; "
                                  f"these {n} make {_time_words(hours)}.")
+
+
+def _left_out(s: ListeningSummary) -> str:
+    """Plays kept in the history but left out of the charts for a date no play can have, said
+    so that none goes unseen (a person may count their plays, or fix a device's clock)."""
+    n = s.impossible
+    if not n:
+        return ""
+    return (f" · {n:,} play{'s' * (n != 1)} with an impossible date (before 2000 or in the future) "
+            f"{'are' if n != 1 else 'is'} left out")
 
 
 class ReportCardPage(QWidget):

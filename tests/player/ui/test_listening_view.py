@@ -331,3 +331,30 @@ def test_the_headline_s_last_4_weeks_are_the_top_list_s(qtbot, scanned, make_win
     assert top.plays == 4 and "last 4 weeks: 4 plays, 12 minutes" in o.headline.text()
     qtbot.waitUntil(lambda: view.report.headline.text().startswith("Last 4 weeks:"), timeout=10000)
     assert "Segue's picks (2 plays) and 0% of your own (2 plays)" in view.report.headline.text()
+
+
+def test_plays_with_an_impossible_date_are_left_out_of_the_charts_and_counted(qtbot, scanned, make_window):
+    # Rows an older Segue imported with the time a scrobble lost (1 Jan 1970) or from a clock
+    # set years ahead: still in the store, never deleted, but no chart stretches to them.
+    now = time.time()
+    track = scanned.tracks()[0]
+    times = [0.0, now + 5 * 365 * 86400, now - 86400]
+    listens = [{"fingerprint": f"old{i}", "started_at": t, "artist": track["artist"], "title": track["title"],
+                "album": None, "artist_key": "a", "song_key": f"a\x1f{i}", "ms_played": 180_000,
+                "duration_ms": 180_000, "skipped": 0, "reason_end": "trackdone", "ended_at": None}
+               for i, t in enumerate(times)]
+    plays = [{"track_id": track["id"], "started_at": t, "ms_heard": 180_000, "track_ms": 180_000, "ended": "finished"}
+             for t in times]
+    scanned.add_import({"name": "scrobbles.csv", "format": "lastfm", "sha256": "0" * 64, "rows": 3, "matched": 3,
+                        "unmatched": 0, "not_music": 0, "duplicates": 0, "unreadable": 0}, listens, plays)
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    o = view.overview
+    since = time.strftime("%B %Y", time.localtime(now - 86400))
+    assert o.headline.text().startswith(f"1 plays (1 imported), 3 minutes since {since}")
+    assert o.headline.text().endswith("· 2 plays with an impossible date (before 2000 or in the future) are left out")
+    assert len(o.summary.weekly.week) == 1
+    assert scanned.imported_play_count() == 3          # kept: removing the file still takes them out
