@@ -358,3 +358,21 @@ def test_plays_with_an_impossible_date_are_left_out_of_the_charts_and_counted(qt
     assert o.headline.text().endswith("· 2 plays with an impossible date (before 2000 or in the future) are left out")
     assert len(o.summary.weekly.week) == 1
     assert scanned.imported_play_count() == 3          # kept: removing the file still takes them out
+
+
+def test_a_japanese_name_in_the_top_list_is_shortened_by_its_width(qtbot, scanned, make_window):
+    # A wide character takes two columns: shortened at 34 characters, a Japanese title stayed
+    # twice as wide as a Latin one and the names' axis took the bars' room.
+    title = "夜に駆ける" * 6 + "（Yoru ni Kakeru）"
+    scanned.upsert_tracks([{"path": "/elsewhere/yoru.flac", "size": 1, "mtime_ns": 1, "title": title,
+                            "artist": "YOASOBI", "duration": 261.0}])
+    track = scanned.track_by_path("/elsewhere/yoru.flac")["id"]
+    scanned.log_plays([(track, time.time() - 3600, 200_000, 261_000, "finished", "library")])
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    o = window.listening.view.overview
+    qtbot.waitUntil(lambda: o.summary is not None, timeout=10000)
+    o.kind.setCurrentIndex(1)                   # tracks
+    ((_pos, shown),) = o.top_plot.getPlotItem().getAxis("left")._tickLevels[0]
+    assert shown == "夜に駆ける夜に駆ける夜に駆ける夜…"       # 16 wide characters and "…": 33 columns
