@@ -29,6 +29,8 @@ IMPORT_SOURCE = "import"
 #: What ``segue export`` can write, and the order of its columns.
 EXPORT_TABLES = ("plays", "tracks", "imports")
 _CHUNK = 500
+#: Imported rows (or plays) written between two reports of :meth:`HistoryMixin.add_import`.
+_SAVE_CHUNK = 5000
 #: The length taken for an imported song whose length nothing tells (3.5 minutes, about
 #: the middle of popular music's): half of it is the early-skip limit for such a row.
 TYPICAL_TRACK_MS = 210_000
@@ -198,7 +200,7 @@ class HistoryMixin:
             given: dict[int, int] = {}          # row -> the play it was linked to
             began: dict[int, int] = {}          # first row of a song -> the id of its first row stored
             stretches = 0                       # rows linked to another row's play
-            for n, i in enumerate(keep, 1):
+            for i in keep:
                 play, first = plays[i], joins.get(i, i)
                 play_id = None
                 if first != i and play is not None and plays[first] is not None \
@@ -215,12 +217,22 @@ class HistoryMixin:
                 rows.append({**{c: listens[i].get(c) for c in _LISTEN_COLUMNS}, "id": row_id,
                              "import_id": import_id, "play_id": play_id, "stretch_of": began.get(first)})
                 began.setdefault(first, row_id)
-                if progress is not None and n % 1000 == 0:
-                    progress(n, len(keep))
-            conn.executemany(
-                "INSERT INTO plays (id, track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new_plays)
-            db["imported_listens"].insert_all(rows, batch_size=1000)
+            # Written a piece at a time, saying how far it got after each: writing is most of an
+            # import's time (seconds a hundred thousand rows), and what ``progress`` raises, a
+            # stop asked for, rolls the file back then, not after all of it.
+            total, done = len(new_plays) + len(rows), 0
+            for i in range(0, len(new_plays), _SAVE_CHUNK):
+                conn.executemany(
+                    "INSERT INTO plays (id, track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", new_plays[i:i + _SAVE_CHUNK])
+                done += len(new_plays[i:i + _SAVE_CHUNK])
+                if progress is not None:
+                    progress(done, total)
+            for i in range(0, len(rows), _SAVE_CHUNK):
+                db["imported_listens"].insert_all(rows[i:i + _SAVE_CHUNK], batch_size=1000)
+                done += len(rows[i:i + _SAVE_CHUNK])
+                if progress is not None:
+                    progress(done, total)
             self._recut_import_sessions(conn, placeholder)
             filled_in = self._fill_in(conn, richer, import_id, now)
             # The same file imported again, adding nothing, is the import listed already: a

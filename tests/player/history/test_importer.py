@@ -771,3 +771,31 @@ def test_the_plays_of_an_untagged_file_move_to_another_library_by_the_names_its_
     assert s.matched == 1 and [p["track_id"] for p in new.plays()] == [new.tracks()[0]["id"]]
     old.close()
     new.close()
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_stop_while_the_rows_are_written_rolls_the_file_back(store, tmp_path):
+    # Writing is most of a big file's import: it says how far it got as it writes, so that a
+    # stop (the window's, or its closing) is heard then, and leaves nothing of the file.
+    ids = library(store)
+    rows = [(*SONGS[i % 3], T0 + 240 * i, 180_000, False) for i in range(6000)] \
+        + [("Nobody", f"Song {i}", None, T0 + 240 * (6000 + i), 180_000, False) for i in range(6000)]
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", rows)
+    written = []
+
+    def progress(done, total, stage):
+        if stage == "Saving":
+            written.append(store.imported_play_count() + store.unmatched_count())
+            if written[-1] > 0:
+                raise _Stop
+
+    with pytest.raises(_Stop):
+        import_file(store, path, progress=progress)
+    assert 0 < written[-1] < 12_000                 # stopped while it wrote, not after
+    assert store.play_count() == 0 and store.unmatched_count() == 0 and store.history_imports() == []
+    assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
+    again = import_file(store, path)                # and the next try imports it whole
+    assert (again.matched, again.unmatched) == (6000, 6000) and len(ids) == 3
