@@ -116,9 +116,12 @@ class HistoryTasksMixin:
         # Plays made, or plays already there that learned their time heard and skip.
         plays = sum(s.matched + s.filled_in for s in result if not s.error)
         failed = sum(bool(s.error) for s in result)
-        said = batch_text(result) if result else "Nothing was imported."
-        if left:
-            said = (f"The import was stopped. {said} Not imported, nothing of "
+        if not left:
+            said = batch_text(result)
+        elif not result:
+            said = f"The import was stopped: nothing of {', '.join(left)} was kept."
+        else:
+            said = (f"The import was stopped. {batch_text(result)} Not imported, nothing of "
                     f"{'them' if len(left) > 1 else 'it'} kept: {', '.join(left)}.")
         self.statusBar().showMessage(said, 10000)
         if left:

@@ -216,6 +216,20 @@ def test_an_import_stopped_keeps_the_files_done_and_nothing_of_the_one_stopped(q
     assert again.args[0][0].matched == 30_000 and scanned.imported_play_count() == 30_005
 
 
+def test_an_import_stopped_at_once_keeps_nothing_and_says_so(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    big = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", _many(songs, 30_000, T0))
+    with qtbot.waitSignal(window.history_imported, timeout=60000) as got:
+        window.import_history_files([str(big)])
+        window.act_stop_import.trigger()
+        assert window.tasks.text("import") == "Stopping the import:" and not window.act_stop_import.isEnabled()
+    assert got.args[0] == [] and scanned.imported_play_count() == 0 and scanned.history_imports() == []
+    box = window.findChild(QMessageBox)
+    assert (box.windowTitle(), box.text()) == \
+        ("Import stopped", "The import was stopped: nothing of Streaming_History_Audio_2020.json was kept.")
+
+
 def test_closing_the_window_mid_import_stops_it_cleanly(qtbot, scanned, make_window, tmp_path, caplog):
     from player.workers import wait_all
 
