@@ -38,6 +38,11 @@ _STEM_ARTIST_TITLE = " - "
 # Remix" (a remaster, an edit, a mono or an album version is the same performance).
 _OTHER_TAKE = re.compile(r"\b(live|remix|karaoke|instrumental|acoustic|unplugged|demo|cover|a ?cappella|"
                          r"acapella|slowed|sped up|rework|bootleg)\b", re.I)
+#: How Chinese, Japanese and Korean credits join artists ("米津玄師、菅田将暉", "A × B"), which
+#: :func:`primary_artist` does not part: it runs the names into one with a space between, and
+#: a row of such a credit met no track of its first artist, as "A, B" or "A feat. B" does.
+#: Only the matching parts them: the stored keys stay :func:`primary_artist`'s.
+_EAST_ASIAN_CREDIT = re.compile(r"\s*[\u3001\uff64]\s*|\s+[\u00d7\u2715]\s+")
 _VERSION_PARTS = re.compile(r"[\(\[][^\)\]]*[\)\]]|\s[-\u2013\u2014]\s.*$")
 
 
@@ -174,6 +179,8 @@ class TrackMatcher:
 
         found = same_take(self._exact.get(match_key(artist, title) or ""))
         a1 = primary_artist(artist)
+        if a1 not in self._by_artist:
+            a1 = primary_artist(_EAST_ASIAN_CREDIT.split(artist, 1)[0]) or a1
         if not found and a1:
             loose, bare = self._levels(a1) if a1 in self._by_artist else ({}, {})
             b = bare_title(title, artist)

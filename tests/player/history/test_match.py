@@ -112,3 +112,17 @@ def test_a_play_of_one_recording_is_never_credited_to_another_of_the_song():
     assert other_takes("About a Girl (MTV Unplugged)") == other_takes("About a Girl - Live From MTV Unplugged")
     assert m.match("Choir", "Hymn - Acapella") == 3
     assert m.match("Pritam", "Sajde (Reprise)") is None
+
+
+def test_a_collaboration_credited_the_east_asian_way_finds_its_first_artist_s_track():
+    # "A、B" and "A × B" credit two artists as "A, B" and "A feat. B" do; the row of such a
+    # credit went unmatched, kept as a song not in the library.
+    m = TrackMatcher([{"id": 1, "artist": "米津玄師", "title": "灰色と青", "album": "BOOTLEG", "duration": 274.0},
+                      {"id": 2, "artist": "YOASOBI", "title": "夜に駆ける", "album": "THE BOOK", "duration": 261.0},
+                      {"id": 3, "artist": "菅田将暉", "title": "まちがいさがし", "album": "LOVE", "duration": 283.0}])
+    assert m.match("米津玄師、菅田将暉", "灰色と青") == 1
+    assert m.match("米津玄師 × 菅田将暉", "灰色と青") == 1
+    assert m.match("YOASOBI、Ayase", "夜に駆ける") == 2
+    assert m.match("米津玄師、菅田将暉", "まちがいさがし") is None      # the first artist's song only
+    assert m.match("はるか2号[準備中]", "灰色と青") is None
+    assert primary_artist("米津玄師、菅田将暉") == "米津玄師 菅田将暉"          # the stored key is not changed
