@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
-from player.library.names import Namer, album_folder
+from player.library.names import Namer, album_folder, path_numbers
 from segue_common.text import search_form, shown
 
 # (key, header); keys are store column names.
@@ -470,6 +470,15 @@ def _folder_of(path: str) -> str:
     return path.replace("\\", "/").rpartition("/")[0] if path else ""
 
 
+def _album_slot(disc, folder_disc: int | None, track) -> tuple[int, int]:
+    """``(disc, track)``: where a track goes on its album. The disc is its tag's, else its
+    folder's ("CD2": many rips of a set have no disc tags, and their folders say which disc
+    is which), else 1."""
+    # (numbers as the table reads them: the database may hold text in a number column)
+    disc = _to_int(disc) or folder_disc or 1
+    return disc, _to_int(track)
+
+
 def _release_order(cols: dict[str, list], release: dict[str, list], order_artists):
     """The store's rows in an order that keeps each release together, or None where the
     store's order does (most libraries): ``(row order, the order artist of each row in it,
@@ -481,6 +490,8 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     of one title and artist (two "Greatest Hits" of Various Artists) were one album, their
     tracks taking turns by number: here each is kept together, told apart by its
     MusicBrainz release id, else its folder (the one above a "CD2" folder).
+    Within a release the order is :func:`_album_slot`'s: the discs of an album ripped into
+    "CD1" and "CD2" folders without disc tags took turns track by track as well.
     ``order_artists()`` reads the store's order artists, asked for only where needed."""
     albums = [v if isinstance(v, str) else str(v or "") for v in cols["album"]]
     n = len(albums)
@@ -515,6 +526,15 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     def no_album_artist(i: int) -> bool:
         return not album_artists[i] and not sort_names[i]
 
+    folder_discs: dict[str, int | None] = {}
+
+    def slot(i: int) -> tuple[int, int]:
+        folder = folders[i]
+        disc = folder_discs.get(folder, 0)
+        if disc == 0:
+            disc = folder_discs[folder] = path_numbers(folder + "/x")[1]
+        return _album_slot(discs[i], disc, tracks[i])
+
     folded: dict = {}
 
     def fold(v):
@@ -538,20 +558,24 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     flagged = {(albums[i], folder_of(i)) for i in range(n) if flags[i] == 1 and albums[i] and no_album_artist(i)}
     moving = [i for i in range(n) if flags[i] != 1 and albums[i] and no_album_artist(i)
               and (albums[i], folder_of(i)) in flagged] if flagged else []
+    discs, tracks = release["disc_no"], cols["track_no"]
     if not moving:
         # Only the rows of a title by one artist change places, among themselves: each
-        # release's rows together, in the order the releases first come.
+        # release's rows together, in the order the releases first come, and in each its
+        # discs and tracks in their order (looked at only where the rows lie in more than one
+        # folder: the store's order is theirs otherwise).
         order, at = None, 0
         for end in range(1, n + 1):
             if end < n and albums[end] and run_key(end) == run_key(at):
                 continue
-            if end - at > 1 and albums[at] and any(
-                    (mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end)):
+            if end - at > 1 and albums[at] and (
+                    any((mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end))):
                 ranks: dict[str, int] = {}
-                keys = {i: ranks.setdefault(place(i), len(ranks)) for i in range(at, end)}
-                if len(ranks) > 1:
+                keys = {i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i) for i in range(at, end)}
+                runs = sorted(range(at, end), key=keys.__getitem__)
+                if runs != list(range(at, end)):
                     order = order or list(range(n))
-                    order[at:end] = sorted(range(at, end), key=lambda i: (keys[i], i))
+                    order[at:end] = runs
             at = end
         return (order, None) if order is not None else None
     order_by = [v if isinstance(v, str) else str(v or "") for v in order_artists()]
@@ -562,9 +586,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     forms: dict[str, str] = {}
     artist_forms, album_forms = ([forms[v] if v in forms else forms.setdefault(v, _order_form(v)) for v in names]
                                  for names in (order_by, albums))
-    # (numbers as the table reads them: the database may hold text in a number column)
-    tracks, discs = [_to_int(v) for v in cols["track_no"]], [_to_int(v) for v in release["disc_no"]]
-    keys = [(artist_forms[i], album_forms[i], place_rank[i], discs[i], tracks[i], i) for i in range(n)]
+    keys = [(artist_forms[i], album_forms[i], place_rank[i], *slot(i), i) for i in range(n)]
     order = sorted(range(n), key=keys.__getitem__)
     return order, [order_by[i] for i in order]
 

@@ -2642,3 +2642,23 @@ def test_under_repeat_all_a_song_queued_by_hand_keeps_its_copy_for_the_next_roun
     assert p.current_track_id == ids[0]
     assert [e.track_id for e in p.queue] == [ids[0], ids[0]]
     p.stop()
+
+
+def test_the_discs_of_an_album_in_disc_folders_without_disc_tags_are_not_one_disc(store, tmp_path):
+    # "CD1" and "CD2" numbered from 1 with no disc tags: the first disc's track 2 went
+    # gaplessly on from the second disc's track 1 (queued so by hand), as if one disc.
+    from player.audio.base import Source, follows_on
+    from player.library.scanner import Scanner
+    from player.playback import album_place
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for folder in ("CD1", "CD2"):
+        for n in (1, 2):
+            write_track(music / "Double" / folder, f"{n:02d}", seconds=0.2,
+                        tags={"title": f"{folder} {n}", "artist": "Band", "album": "Double", "tracknumber": n})
+    Scanner(store).scan([str(music)])
+    rows = {r["title"]: store.track(r["id"]) for r in store.tracks()}
+    source = {title: Source(r["path"], album_place=album_place(r)) for title, r in rows.items()}
+    assert not follows_on(source["CD2 1"], source["CD1 2"])
+    assert follows_on(source["CD1 1"], source["CD1 2"]) and follows_on(source["CD2 1"], source["CD2 2"])

@@ -564,3 +564,21 @@ def test_two_releases_of_one_title_written_in_other_cases_are_two_albums(qapp, s
     titles = _listed_titles(store, music)
     one, other = ["Hits 1990 1", "Hits 1990 2"], ["Hits 2001 1", "Hits 2001 2"]
     assert titles in ([*one, *other], [*other, *one])      # (which release first is the store's)
+
+
+def test_an_albums_disc_folders_without_disc_tags_are_its_discs_in_order(qapp, store, tmp_path):
+    # Ripped into "CD1" and "CD2" (or "Disc 1", "disc2") with no disc number in the tags,
+    # both discs numbered from 1: their tracks took turns, 1, 1, 2, 2, and played so.
+    # A disc tag still wins over its folder's name.
+    music = tmp_path / "music"
+    for album, folders in (("Double", ("CD1", "CD2")), ("Live", ("Disc 1", "disc2"))):
+        for disc, folder in enumerate(folders, 1):
+            for n in (1, 2, 3):
+                _tagged_mp3(music, f"{album}/{folder}", n, f"{album} {disc}-{n}", "Band", album, albumartist="Band")
+    for folder, disc in (("Tagged/CD1", 2), ("Tagged/CD2", 1)):
+        for n in (1, 2):
+            _tagged_mp3(music, folder, n, f"Tagged {disc}-{n}", "Band", "Tagged", albumartist="Band", disc=disc)
+    assert _listed_titles(store, music) == [
+        "Double 1-1", "Double 1-2", "Double 1-3", "Double 2-1", "Double 2-2", "Double 2-3",
+        "Live 1-1", "Live 1-2", "Live 1-3", "Live 2-1", "Live 2-2", "Live 2-3",
+        "Tagged 1-1", "Tagged 1-2", "Tagged 2-1", "Tagged 2-2"]
