@@ -473,10 +473,12 @@ def _folder_of(path: str) -> str:
 def _album_slot(disc, folder_disc: int | None, track) -> tuple[int, int]:
     """``(disc, track)``: where a track goes on its album. The disc is its tag's, else its
     folder's ("CD2": many rips of a set have no disc tags, and their folders say which disc
-    is which), else 1."""
+    is which), else 1; a track without a number goes after the numbered ones of its disc
+    (a bonus track added by hand), and one numbered 0 before them (a hidden track in the
+    first track's pregap, an intro), as its number says."""
     # (numbers as the table reads them: the database may hold text in a number column)
     disc = _to_int(disc) or folder_disc or 1
-    return disc, _to_int(track)
+    return disc, _INT32.max + 1 if track is None or track == "" else _to_int(track)
 
 
 def _release_order(cols: dict[str, list], release: dict[str, list], order_artists):
@@ -491,7 +493,8 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     tracks taking turns by number: here each is kept together, told apart by its
     MusicBrainz release id, else its folder (the one above a "CD2" folder).
     Within a release the order is :func:`_album_slot`'s: the discs of an album ripped into
-    "CD1" and "CD2" folders without disc tags took turns track by track as well.
+    "CD1" and "CD2" folders without disc tags took turns track by track as well, and a
+    bonus track without a number headed its album.
     ``order_artists()`` reads the store's order artists, asked for only where needed."""
     albums = [v if isinstance(v, str) else str(v or "") for v in cols["album"]]
     n = len(albums)
@@ -563,13 +566,14 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         # Only the rows of a title by one artist change places, among themselves: each
         # release's rows together, in the order the releases first come, and in each its
         # discs and tracks in their order (looked at only where the rows lie in more than one
-        # folder: the store's order is theirs otherwise).
+        # folder or one lacks its number: the store's order is theirs otherwise).
         order, at = None, 0
         for end in range(1, n + 1):
             if end < n and albums[end] and run_key(end) == run_key(at):
                 continue
             if end - at > 1 and albums[at] and (
-                    any((mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end))):
+                    any((mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end))
+                    or any(tracks[i] is None for i in range(at, end))):
                 ranks: dict[str, int] = {}
                 keys = {i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i) for i in range(at, end)}
                 runs = sorted(range(at, end), key=keys.__getitem__)

@@ -582,3 +582,16 @@ def test_an_albums_disc_folders_without_disc_tags_are_its_discs_in_order(qapp, s
         "Double 1-1", "Double 1-2", "Double 1-3", "Double 2-1", "Double 2-2", "Double 2-3",
         "Live 1-1", "Live 1-2", "Live 1-3", "Live 2-1", "Live 2-2", "Live 2-3",
         "Tagged 1-1", "Tagged 1-2", "Tagged 2-1", "Tagged 2-2"]
+
+
+def test_a_bonus_track_without_a_number_ends_its_album_and_one_numbered_0_starts_it(qapp, store, tmp_path):
+    # A bonus track added by hand without a track number headed its album, before track 1;
+    # a hidden track or intro numbered 0 goes before track 1, as its number says.
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for n in (0, 1, 2, 3):
+        _tagged_mp3(music, "Blue", n, f"Blue {n}", "Band", "Blue", albumartist="Band")
+    write_track(music / "Blue", "Bonus", fmt="mp3", seconds=0.3,
+                tags={"title": "Blue bonus", "artist": "Band", "album": "Blue", "albumartist": "Band"})
+    assert _listed_titles(store, music) == ["Blue 0", "Blue 1", "Blue 2", "Blue 3", "Blue bonus"]
