@@ -140,6 +140,7 @@ class LibraryData:
     search: "SearchText"                          # search form of "title artist album genre" and _SEARCHED
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     sort_names: dict[str, list[str]] = field(default_factory=dict)  # column -> its sort names ("" for none)
+    album_by: dict[str, list[str]] = field(default_factory=dict)    # "albumartist": see album_artist
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _sort_runs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)   # see sort_key
 
@@ -159,8 +160,9 @@ class LibraryData:
     @classmethod
     def from_columns(cls, cols: dict[str, list], naming=None) -> "LibraryData":
         """:meth:`from_rows` from one list per column (``id``, the table's columns and, where
-        given, those of :data:`_SEARCHED` and :data:`_SORT_NAMES`, and ``order_artist``: the
-        artist the store's order goes by, :meth:`~player.store.Store.library_order_artists`).
+        given, those of :data:`_SEARCHED` and :data:`_SORT_NAMES`, ``order_artist``: the
+        artist the store's order goes by, :meth:`~player.store.Store.library_order_artists`, and
+        ``album_by``: the album artist as :meth:`album_artist` names it, else the tag's).
 
         With ``order_artist``, rows whose names differ only by case and accents from others'
         are placed among them ("Émile" among the E's): the store orders by SQLite's
@@ -172,12 +174,15 @@ class LibraryData:
         numbers["duration"] = _float_column(cols["duration"])
         extra = {k: _text_column(cols[k]) for k in _SEARCHED if any(cols.get(k) or ())}
         sort_names = {k: _text_column(cols[s]) for k, s in _SORT_NAMES.items() if any(cols.get(s) or ())}
+        by = cols.get("album_by") or cols.get("albumartist")
+        album_by = {"albumartist": _text_column(by)} if any(by or ()) else {}
         order_artists = cols.get("order_artist")
         if order_artists is not None and len(order_artists) == n:
             order = _accent_order(order_artists, text["album"])
             if order is not None:
                 ids = ids[order]
-                text, extra, sort_names, numbers = (_taken(c, order) for c in (text, extra, sort_names, numbers))
+                text, extra, sort_names, numbers, album_by = (
+                    _taken(c, order) for c in (text, extra, sort_names, numbers, album_by))
                 order_artists = [order_artists[i] for i in order]
                 if naming is not None:
                     naming = _Naming(naming.namer, naming.untagged, order_artists)
@@ -186,8 +191,8 @@ class LibraryData:
             guessed, order = _fill_names(ids, text, naming)
             if order is not None:
                 ids = ids[order]
-                text, extra, sort_names, numbers, guessed = (
-                    _taken(c, order) for c in (text, extra, sort_names, numbers, guessed))
+                text, extra, sort_names, numbers, guessed, album_by = (
+                    _taken(c, order) for c in (text, extra, sort_names, numbers, guessed, album_by))
         # Artists, albums and genres repeat: each distinct one is put in search form once.
         folded = {k: _folded(text[k]) for k in ("title", "artist", "album", "genre")}
         texts = [f"{a}\t{b}\t{c}\t{d}" for a, b, c, d in
@@ -197,7 +202,7 @@ class LibraryData:
             more = _folded(values)
             texts = [f"{t}\t{e}" if e and e != a else t for t, e, a in zip(texts, more, folded["artist"])]
         search = SearchText(texts)
-        return cls(ids, text, numbers, search, guessed, sort_names)
+        return cls(ids, text, numbers, search, guessed, sort_names, album_by)
 
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted ids and where each sits (built once): 1.6 MB at 100,000 tracks, where a
@@ -230,6 +235,13 @@ class LibraryData:
         if i is None:
             return None
         return self.text["title"][i], self.text["artist"][i], self.text["album"][i]
+
+    def album_artist(self, track_id: int) -> str:
+        """The album artist of a loaded track: its tag's, else "Various Artists" for a
+        compilation without one (as the library orders it), else "" (none known)."""
+        i = self.position(track_id)
+        names = self.album_by.get("albumartist")
+        return names[i] if i is not None and names is not None else ""
 
     def is_guessed(self, key: str, i: int) -> bool:
         """Whether column ``key`` of row ``i`` comes from the file's path, not its tags."""
@@ -642,6 +654,10 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
             # (read only where names need it: the list costs a few MB at 100,000 tracks)
             order_artists = cols["order_artist"] = store.library_order_artists()
         order = _release_order(cols, release, lambda: order_artists or store.library_order_artists())
+        # A compilation without an album artist is "Various Artists"'s, as it is ordered, for a
+        # desktop's media control (a search for "various" still finds only the album artist tag).
+        cols["album_by"] = [_VARIOUS if flag == 1 and not by and not sort_name else by for flag, by, sort_name
+                               in zip(release["compilation"], cols["albumartist"], release["albumartistsort"])]
         del release
         if order is not None:
             order, artists = order

@@ -79,6 +79,11 @@ if QDBusAbstractAdaptor is not None:
                 meta["xesam:artist"] = [artist]
             if album:
                 meta["xesam:album"] = album
+                # (what a desktop's media control names the album by: a compilation's
+                # tracks each have their own artist)
+                album_artist = window.model.data_.album_artist(track_id)
+                if album_artist:
+                    meta["xesam:albumArtist"] = [album_artist]
             shared = getattr(window, "shared_cover", None)
             if shared is not None and shared[0] == track_id:
                 meta["mpris:artUrl"] = Path(shared[1]).as_uri()

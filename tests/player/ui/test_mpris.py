@@ -317,3 +317,36 @@ def test_next_is_offered_only_when_a_song_follows(qtbot, bus, scanned, make_wind
         monitor.terminate()
         monitor.wait(10)
         listener.join(10)
+
+
+def test_the_desktop_is_told_the_album_artist_of_an_album_and_of_a_compilation(qtbot, bus, store, tmp_path,
+                                                                                make_window):
+    # A desktop's media control names the album by its album artist: none was sent, so a
+    # compilation's track showed only its own artist. One without an album artist tag is
+    # "Various Artists"'s, as the library orders it; a track with neither sends none.
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    write_track(music / "Best", "01", seconds=0.3, tags={
+        "title": "Hit", "artist": "Singer feat. Guest", "album": "Best Of", "albumartist": "Singer", "tracknumber": 1})
+    write_track(music / "Now", "01", seconds=0.3, tags={
+        "title": "Song", "artist": "Band", "album": "Now Music", "compilation": "1", "tracknumber": 1})
+    write_track(music / "Loose", "01", seconds=0.3, tags={"title": "Alone", "artist": "Solo", "album": "Demo"})
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    service = _serve(window)
+    try:
+        shown = {}
+        for row in range(window.model.rowCount()):
+            track_id = window.model.track_id(row)
+            window.player.play_track(track_id)
+            qtbot.waitUntil(lambda: window.player.current_track_id == track_id, timeout=10000)
+            meta = _in_thread(qtbot, lambda: _gdbus("org.freedesktop.DBus.Properties.Get", mpris.PLAYER_IFACE,
+                                                    "Metadata"))
+            title = re.search(r"'xesam:title': <'([^']*)'>", meta.stdout).group(1)
+            found = re.search(r"'xesam:albumArtist': <\['([^']*)'\]>", meta.stdout)
+            shown[title] = found.group(1) if found else None
+    finally:
+        service.close()
+    assert shown == {"Hit": "Singer", "Song": "Various Artists", "Alone": None}
