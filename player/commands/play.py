@@ -98,7 +98,11 @@ def run(args) -> int:
             print(f"segue play: nothing playable in {what}", file=sys.stderr)
             return 1
     else:
-        ids = [row["id"] for row in store.tracks_matching(what)]
+        from player.library.albums import in_album_order
+
+        # (each album as the window lists and plays it: its discs in "CD1" and "CD2" folders
+        # without disc tags, and a bonus track without a number, in their places)
+        ids = [row["id"] for row in in_album_order(store.tracks_matching(what))]
         if not ids:
             print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
                   file=sys.stderr)

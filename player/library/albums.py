@@ -8,6 +8,10 @@ with :func:`folder_compilations` and stores the answer with the tracks (the stor
 ``folder_compilation`` column), so that every part that groups albums (the library's order,
 the gapless joins of an album, the album views) reads one answer cheaply; :func:`is_compilation`
 is that answer for one track.
+
+:func:`album_slot` is where a track goes on its album where its tags say less than its
+folders (discs in "CD1" and "CD2" folders without disc tags) or nothing (a bonus track without
+a number): the window's library order and ``segue play``'s (:func:`in_album_order`) go by it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from player.library.names import album_folder, is_disc_folder
+from player.library.names import album_folder, is_disc_folder, path_numbers
 from segue_common.normalize import credited_artists, primary_artist
 
 # What the rule reads of each track (the store's column names).
@@ -64,6 +68,46 @@ def folder_compilations(rows: Iterable) -> set[int]:
     return found
 
 
+def album_slot(disc, folder_disc: int | None, track) -> tuple[int, int]:
+    """``(disc, track)``: where a track goes on its album. The disc is its tag's, else its
+    folder's ("CD2": many rips of a set have no disc tags, and their folders say which disc
+    is which), else 1; a track without a number goes after the numbered ones of its disc
+    (a bonus track added by hand), and one numbered 0 before them (a hidden track in the
+    first track's pregap, an intro), as its number says."""
+    disc = _whole(disc) or folder_disc or 1
+    return disc, _UNNUMBERED if track is None or track == "" else _whole(track)
+
+
+def in_album_order(rows: list) -> list:
+    """``rows`` (tracks with ``order_artist``, ``album``, ``path``, ``mb_album_id``, ``disc_no``
+    and ``track_no``, in the store's library order) with each album's tracks in its order,
+    each release (its release id, else its folder) together, as the window lists them. The
+    store orders a disc without its tag, and a track without its number, first."""
+    out, at = list(rows), 0
+    folder_discs: dict[str, int | None] = {}
+
+    def run(r) -> tuple:
+        return (r["order_artist"] or "").casefold(), (r["album"] or "").casefold()
+
+    def key(i: int) -> tuple:
+        r = out[i]
+        folder = os.path.dirname(r["path"] or "")
+        if folder not in folder_discs:
+            folder_discs[folder] = path_numbers(folder + "/x")[1]
+        return album_slot(r["disc_no"], folder_discs[folder], r["track_no"])
+
+    for end in range(1, len(out) + 1):
+        if end < len(out) and out[end]["album"] and run(out[end]) == run(out[at]):
+            continue
+        if end - at > 1 and out[at]["album"]:
+            places: dict = {}
+            keys = {i: (places.setdefault(out[i]["mb_album_id"] or album_folder(out[i]["path"] or ""), len(places)),
+                        *key(i), i) for i in range(at, end)}
+            out[at:end] = [out[i] for i in sorted(range(at, end), key=keys.__getitem__)]
+        at = end
+    return out
+
+
 def _one_artist_on_every_track(rows: list) -> bool:
     # An artist's album whose guests are sometimes named first ("Everlast & Santana" on a
     # Santana album) has that artist credited on every track; a soundtrack has nobody so.
@@ -89,6 +133,18 @@ def _numbered_as_one_album(rows: list) -> bool:
 def _one_run(numbers: list[int]) -> bool:
     # Each number once, from 1, with no more than half of them left out.
     return len(set(numbers)) == len(numbers) and min(numbers) == 1 and max(numbers) <= 2 * len(numbers)
+
+
+# (after every number a tag can hold)
+_UNNUMBERED = 2 ** 63
+
+
+def _whole(value) -> int:
+    # A number as the library orders it: text in a number column, or none, is 0.
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _number(value) -> int | None:

@@ -320,7 +320,8 @@ class PlaysMixin:
     # -- what to play ----------------------------------------------------
     def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:
         """Playable tracks whose title, artist, album artist or album contain every word
-        of ``query`` (ignoring case and accents), in library order (used by ``segue play``). A track
+        of ``query`` (ignoring case and accents), in the store's library order, with the artist
+        it goes by as ``order_artist`` (used by ``segue play``). A track
         missing one of those tags is also found by its path below its library folder (the
         file and folder names the window shows in their place)."""
         # A search typed with bytes that are not UTF-8 (a file name pasted from a terminal)
@@ -337,7 +338,7 @@ class PlaysMixin:
             for _ in words)
         params = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for w in words]
         return self.execute(
-            f"SELECT t.* FROM tracks t LEFT JOIN folders f ON f.id = t.folder_id "
+            f"SELECT t.*, {ORDER_ARTIST} AS order_artist FROM tracks t LEFT JOIN folders f ON f.id = t.folder_id "
             f"WHERE t.missing = 0 AND t.last_error IS NULL AND {clause} "
             # (the library's own order: a compilation's tracks by number, not by each artist on it)
             f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, t.album COLLATE NOCASE, t.disc_no, "

@@ -17,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
+from player.library.albums import album_slot
 from player.library.names import Namer, album_folder, path_numbers
 from segue_common.text import search_form, shown
 
@@ -482,17 +483,6 @@ def _folder_of(path: str) -> str:
     return path.replace("\\", "/").rpartition("/")[0] if path else ""
 
 
-def _album_slot(disc, folder_disc: int | None, track) -> tuple[int, int]:
-    """``(disc, track)``: where a track goes on its album. The disc is its tag's, else its
-    folder's ("CD2": many rips of a set have no disc tags, and their folders say which disc
-    is which), else 1; a track without a number goes after the numbered ones of its disc
-    (a bonus track added by hand), and one numbered 0 before them (a hidden track in the
-    first track's pregap, an intro), as its number says."""
-    # (numbers as the table reads them: the database may hold text in a number column)
-    disc = _to_int(disc) or folder_disc or 1
-    return disc, _INT32.max + 1 if track is None or track == "" else _to_int(track)
-
-
 def _release_order(cols: dict[str, list], release: dict[str, list], order_artists):
     """The store's rows in an order that keeps each release together, or None where the
     store's order does (most libraries): ``(row order, the order artist of each row in it,
@@ -504,9 +494,9 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     of one title and artist (two "Greatest Hits" of Various Artists) were one album, their
     tracks taking turns by number: here each is kept together, told apart by its
     MusicBrainz release id, else its folder (the one above a "CD2" folder).
-    Within a release the order is :func:`_album_slot`'s: the discs of an album ripped into
-    "CD1" and "CD2" folders without disc tags took turns track by track as well, and a
-    bonus track without a number headed its album.
+    Within a release the order is :func:`~player.library.albums.album_slot`'s: the discs of
+    an album ripped into "CD1" and "CD2" folders without disc tags took turns track by track
+    as well, and a bonus track without a number headed its album.
     ``order_artists()`` reads the store's order artists, asked for only where needed."""
     albums = [v if isinstance(v, str) else str(v or "") for v in cols["album"]]
     n = len(albums)
@@ -548,7 +538,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         disc = folder_discs.get(folder, 0)
         if disc == 0:
             disc = folder_discs[folder] = path_numbers(folder + "/x")[1]
-        return _album_slot(discs[i], disc, tracks[i])
+        return album_slot(discs[i], disc, tracks[i])
 
     folded: dict = {}
 

@@ -353,3 +353,20 @@ def test_after_a_double_dash_every_word_is_a_file_to_open():
         args = parser.parse_args(_files_to_open(parser, argv))
         assert args.open == files and args.command is None
     assert parser.parse_args(_files_to_open(parser, ["--"])).open == []
+
+
+def test_play_of_an_album_by_name_plays_its_disc_folders_and_a_bonus_track_in_order(segue_home, tmp_path):
+    # "CD1" and "CD2" without disc tags, each numbered from 1, and a bonus track without a
+    # number: played as the store orders them, the discs took turns and the bonus came first.
+    music = tmp_path / "music"
+    for disc in (1, 2):
+        for n in (1, 2):
+            write_track(music / "Double" / f"CD{disc}", f"{n:02d}", seconds=0.3,
+                        tags={"title": f"Song {disc}-{n}", "artist": "A", "album": "Double", "tracknumber": n})
+    write_track(music / "Double" / "CD2", "Bonus", seconds=0.3, tags={"title": "Bonus", "artist": "A",
+                                                                       "album": "Double"})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    out = segue("play", "--null", "double", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
+        "Song 1-1", "Song 1-2", "Song 2-1", "Song 2-2", "Bonus"]
