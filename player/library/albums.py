@@ -40,7 +40,8 @@ def folder_compilations(rows: Iterable) -> set[int]:
     artists (the first each names) with none credited on every track, and their track
     numbers look like one album's, each disc's distinct and from 1, or all discs' on from
     one another (with no more than half of them left out: a few tracks deleted still leave
-    the album).
+    the album; a few tracks without a number or numbered 0 beside them, a bonus track or an
+    intro, are the album's too).
 
     That keeps apart what only shares a title: a "Singles" folder holding one artist's
     "Greatest Hits" track 3 and another's track 4 numbers no first track; two artists'
@@ -116,14 +117,20 @@ def _one_artist_on_every_track(rows: list) -> bool:
 
 def _numbered_as_one_album(rows: list) -> bool:
     discs: dict = {}
+    aside = 0
     for r in rows:
         number = _number(r["track_no"])
         if number is None:
-            return False
+            # A bonus track without a number, an intro or a hidden track numbered 0: the
+            # album's still, where the numbered tracks (twice as many at least) make one.
+            aside += 1
+            continue
         # A disc without its number in the tags goes by its folder ("CD2").
         folder = os.path.dirname(r["path"])
         disc = _number(r["disc_no"]) or (folder if is_disc_folder(os.path.basename(folder)) else 1)
         discs.setdefault(disc, []).append(number)
+    if len(rows) - aside < max(2, 2 * aside):
+        return False
     if all(_one_run(numbers) for numbers in discs.values()):
         return True
     # Some rips number a set's discs on from one another (the second disc from 11, not 1).

@@ -166,3 +166,24 @@ def test_an_artists_album_with_a_guest_named_first_stays_the_artists(store, tmp_
     found = _found(store)
     assert {found[t] for t in ("Yaleo", "Put Your Lights On", "Smooth")} == {0}
     assert {found[t] for t in ("Main Theme", "Opening", "Love Song", "Finale")} == {1}
+
+
+def test_a_soundtrack_with_a_bonus_track_without_a_number_or_an_intro_numbered_0_is_one_album(store, tmp_path):
+    # One track without a number (a bonus track added by hand) or numbered 0 (an intro) made
+    # the rule give up: the whole soundtrack was scattered under each of its artists.
+    music = tmp_path / "music"
+    _soundtrack(music)
+    write_track(music / "Film Soundtrack", "Bonus", seconds=0.2,
+                tags={"title": "Bonus", "artist": "Zed", "album": "Film Soundtrack"})
+    for n, title, artist in ((0, "Intro", "Narrator"), (1, "Overture", "Composer A"), (2, "Duet", "Band B")):
+        _song(music / "Musical", n, title, artist, "Musical")
+    # Loose songs of one title stay apart however few are numbered: a "Singles" folder
+    # holding one artist's "Greatest Hits" track 1 and another's without a number.
+    _song(music / "Singles", 1, "Waterloo", "Abba", "Greatest Hits")
+    write_track(music / "Singles", "Lola", seconds=0.2, tags={"title": "Lola", "artist": "Kinks",
+                                                              "album": "Greatest Hits"})
+    Scanner(store).scan([str(music)])
+    found = _found(store)
+    assert {title: found[title] for title in ("Main Theme", "Finale", "Bonus", "Intro", "Overture", "Duet")} == {
+        "Main Theme": 1, "Finale": 1, "Bonus": 1, "Intro": 1, "Overture": 1, "Duet": 1}
+    assert found["Waterloo"] == found["Lola"] == 0
