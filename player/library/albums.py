@@ -10,8 +10,8 @@ the gapless joins of an album, the album views) reads one answer cheaply; :func:
 is that answer for one track.
 
 :func:`album_slot` is where a track goes on its album where its tags say less than its
-folders (discs in "CD1" and "CD2" folders without disc tags) or nothing (a bonus track without
-a number): the window's library order and ``segue play``'s (:func:`in_album_order`) go by it.
+path (discs in "CD1" and "CD2" folders, or "2-01 Song" files, without disc tags) or nothing
+(a bonus track without a number): the window's library order and ``segue play``'s (:func:`in_album_order`) go by it.
 """
 
 from __future__ import annotations
@@ -69,13 +69,13 @@ def folder_compilations(rows: Iterable) -> set[int]:
     return found
 
 
-def album_slot(disc, folder_disc: int | None, track) -> tuple[int, int]:
+def album_slot(disc, path_disc: int | None, track) -> tuple[int, int]:
     """``(disc, track)``: where a track goes on its album. The disc is its tag's, else its
-    folder's ("CD2": many rips of a set have no disc tags, and their folders say which disc
-    is which), else 1; a track without a number goes after the numbered ones of its disc
-    (a bonus track added by hand), and one numbered 0 before them (a hidden track in the
-    first track's pregap, an intro), as its number says."""
-    disc = _whole(disc) or folder_disc or 1
+    path's (a "CD2" folder, a "2-01 Song" file: many rips of a set have no disc tags, and
+    their folders or file names say which disc is which), else 1; a track without a number
+    goes after the numbered ones of its disc (a bonus track added by hand), and one numbered
+    0 before them (a hidden track in the first track's pregap, an intro), as its number says."""
+    disc = _whole(disc) or path_disc or 1
     return disc, _UNNUMBERED if track is None or track == "" else _whole(track)
 
 
@@ -85,17 +85,14 @@ def in_album_order(rows: list) -> list:
     each release (its release id, else its folder) together, as the window lists them. The
     store orders a disc without its tag, and a track without its number, first."""
     out, at = list(rows), 0
-    folder_discs: dict[str, int | None] = {}
 
     def run(r) -> tuple:
         return (r["order_artist"] or "").casefold(), (r["album"] or "").casefold()
 
     def key(i: int) -> tuple:
         r = out[i]
-        folder = os.path.dirname(r["path"] or "")
-        if folder not in folder_discs:
-            folder_discs[folder] = path_numbers(folder + "/x")[1]
-        return album_slot(r["disc_no"], folder_discs[folder], r["track_no"])
+        # (the disc its folder gives, "CD2", else its file name, "2-01 Song")
+        return album_slot(r["disc_no"], path_numbers(r["path"] or "")[1], r["track_no"])
 
     for end in range(1, len(out) + 1):
         if end < len(out) and out[end]["album"] and run(out[end]) == run(out[at]):

@@ -121,6 +121,19 @@ def path_numbers(path: str) -> tuple[int | None, int | None]:
     return (int(found.group(1)) or None) if found else None, disc
 
 
+def file_disc(path: str) -> int | None:
+    """The disc number the file name gives ("1-03 Song": disc 1), or None.
+
+    >>> file_disc("/m/Set/2-01 Intro.flac"), file_disc("/m/Set/07 Boss.flac")
+    (2, None)
+    """
+    name = _split(path)[-1] if len(_SEPARATORS) > 1 else path.rpartition("/")[2]
+    if name[1:2] not in ("-", ".") or not name[:1].isdigit():
+        return None         # (most names: the library reads this for every track without a disc tag)
+    found = _DISC_TRACK.match(_stem(name))
+    return (int(found.group(1)) or None) if found else None
+
+
 def track_names(row, root: str | None = None) -> TrackNames:
     """The names to show for a track row (``sqlite3.Row`` or dict with ``path``, ``title``,
     ``artist``, ``album`` and optionally ``albumartist``): its tags, else its path's."""

@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersist
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from player.library.albums import album_slot
-from player.library.names import Namer, album_folder, path_numbers
+from player.library.names import Namer, album_folder, file_disc, path_numbers
 from segue_common.text import search_form, shown
 
 # (key, header); keys are store column names.
@@ -495,8 +495,9 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     tracks taking turns by number: here each is kept together, told apart by its
     MusicBrainz release id, else its folder (the one above a "CD2" folder).
     Within a release the order is :func:`~player.library.albums.album_slot`'s: the discs of
-    an album ripped into "CD1" and "CD2" folders without disc tags took turns track by track
-    as well, and a bonus track without a number headed its album.
+    an album ripped into "CD1" and "CD2" folders (or as "1-01 Song", "2-01 Song" in one)
+    without disc tags took turns track by track as well, and a bonus track without a number
+    headed its album.
     ``order_artists()`` reads the store's order artists, asked for only where needed."""
     albums = [v if isinstance(v, str) else str(v or "") for v in cols["album"]]
     n = len(albums)
@@ -538,7 +539,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         disc = folder_discs.get(folder, 0)
         if disc == 0:
             disc = folder_discs[folder] = path_numbers(folder + "/x")[1]
-        return album_slot(discs[i], disc, tracks[i])
+        return album_slot(discs[i], disc or file_discs[i], tracks[i])
 
     folded: dict = {}
 
@@ -564,18 +565,20 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     moving = [i for i in range(n) if flags[i] != 1 and albums[i] and no_album_artist(i)
               and (albums[i], folder_of(i)) in flagged] if flagged else []
     discs, tracks = release["disc_no"], cols["track_no"]
+    file_discs = release.get("file_disc") or [None] * n
     if not moving:
         # Only the rows of a title by one artist change places, among themselves: each
         # release's rows together, in the order the releases first come, and in each its
         # discs and tracks in their order (looked at only where the rows lie in more than one
-        # folder or one lacks its number: the store's order is theirs otherwise).
+        # folder, one lacks its number or its disc is only in its file name: the store's order
+        # is theirs otherwise).
         order, at = None, 0
         for end in range(1, n + 1):
             if end < n and albums[end] and run_key(end) == run_key(at):
                 continue
             if end - at > 1 and albums[at] and (
                     any((mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end))
-                    or any(tracks[i] is None for i in range(at, end))):
+                    or any(tracks[i] is None or file_discs[i] for i in range(at, end))):
                 ranks: dict[str, int] = {}
                 keys = {i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i) for i in range(at, end)}
                 runs = sorted(range(at, end), key=keys.__getitem__)
@@ -619,12 +622,16 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         cols: dict[str, list] = {k: [] for k in keys}
         seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort",
                                                  *_RELEASE)}
+        file_discs: list[int | None] = []
         for chunk in store.library_row_chunks(keys):
             for k in keys:
                 if k == "path":
                     # (only its folder is kept: the whole paths cost some 10 MB at 100,000 tracks)
                     shared = seen[k]
                     cols[k].extend([shared.setdefault(v, v) for v in (_folder_of(r[k]) for r in chunk)])
+                    # (the disc a file's name gives, "1-03 Song", where no tag does: for the
+                    # album's order, as its name is not kept)
+                    file_discs.extend([file_disc(r[k]) if r["disc_no"] is None else None for r in chunk])
                 elif k in seen:
                     shared = seen[k]
                     cols[k].extend([shared.setdefault(v, v) if type(v) is str else v for v in (r[k] for r in chunk)])
@@ -633,6 +640,7 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         untagged = {r[0]: r for r in store.untagged_rows()}
         naming = None
         release = {k: cols.pop(k) for k in _RELEASE}
+        release["file_disc"] = file_discs
         # A compilation found by its folder (no flag in its tags: a soundtrack) goes as a flagged
         # one, as the store orders it (player.library.albums.is_compilation).
         release["compilation"] = [1 if found == 1 else flag

@@ -370,3 +370,12 @@ def test_play_of_an_album_by_name_plays_its_disc_folders_and_a_bonus_track_in_or
     assert out.returncode == 0, out.stderr
     assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
         "Song 1-1", "Song 1-2", "Song 2-1", "Song 2-2", "Bonus"]
+    # Its discs named in its file names ("2-01 Song") in one folder, the same.
+    for disc in (1, 2):
+        for n in (1, 2):
+            write_track(music / "Set", f"{disc}-{n:02d} Song", seconds=0.3,
+                        tags={"title": f"Set {disc}-{n}", "artist": "A", "album": "Set", "tracknumber": n})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    out = segue("play", "--null", "set", home=segue_home)
+    assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
+        "Set 1-1", "Set 1-2", "Set 2-1", "Set 2-2"], out.stderr

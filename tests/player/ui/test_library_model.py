@@ -595,3 +595,16 @@ def test_a_bonus_track_without_a_number_ends_its_album_and_one_numbered_0_starts
     write_track(music / "Blue", "Bonus", fmt="mp3", seconds=0.3,
                 tags={"title": "Blue bonus", "artist": "Band", "album": "Blue", "albumartist": "Band"})
     assert _listed_titles(store, music) == ["Blue 0", "Blue 1", "Blue 2", "Blue 3", "Blue bonus"]
+
+
+def test_an_albums_discs_named_in_its_file_names_without_disc_tags_are_in_order(qapp, store, tmp_path):
+    # One folder of "1-01 Song", "2-01 Song" files, numbered from 1 on each disc and without
+    # disc tags: the discs took turns, 1-01, 2-01, 1-02, 2-02.
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for disc in (1, 2):
+        for n in (1, 2):
+            write_track(music / "Set", f"{disc}-{n:02d} Song", fmt="mp3", seconds=0.3, tags={
+                "title": f"Set {disc}-{n}", "artist": "Band", "album": "Set", "tracknumber": n})
+    assert _listed_titles(store, music) == ["Set 1-1", "Set 1-2", "Set 2-1", "Set 2-2"]
