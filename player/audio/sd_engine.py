@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 WARMUP_S = 0.15  # silence played when a stream (re)starts, before any audio
 LET_GO_WAIT_S = 3.0  # how long stopping and closing a stream is waited for (see _close_stream)
+OPEN_WAIT_S = 5.0  # how long opening a stream is waited for (see _open_stream)
 
 #: streams left to stop on their own (their sound server did not answer), until they have:
 #: PortAudio is not started anew while one is (see SoundDeviceEngine._open_anew)
@@ -179,17 +180,56 @@ class SoundDeviceEngine(BufferedEngine):
             self._open_as = self._device
 
     def _open_stream(self) -> None:
+        """Open the output, waited for :data:`OPEN_WAIT_S` at most.
+
+        A sound server that stopped answering holds PortAudio's open until it answers again,
+        as it holds a stop (see :meth:`_close_stream`); a play or a switch of output opens under
+        the engine's lock, and every pause and stop and the window's close waited with it. The
+        open goes on on its own then, marked as left to stop so that PortAudio is not ended
+        under it, and closes what it opens; the output reads as not answering."""
         sd = self._sdmod
         made = []   # (its end is told with the stream it was: one replaced since is no loss)
-        try:
-            stream = sd.OutputStream(
-                samplerate=self.rate, channels=self.channels, dtype="float32", device=self._open_as,
-                latency=self._latency, blocksize=self._blocksize,
-                callback=lambda *args: self._callback(*args, left=made[0] in _left_to_stop),
-                finished_callback=lambda: self._finished(made[0] if made else None))
-        except (ValueError, sd.PortAudioError) as exc:
-            raise AudioEngineError(f"cannot open audio output {self._device or '(default)'}: {exc}") from exc
-        made.append(stream)
+        failed = []
+        done = threading.Event()
+        pending = object()      # (stands for the open while it is left to end on its own)
+
+        def open_():
+            try:
+                made.append(sd.OutputStream(
+                    samplerate=self.rate, channels=self.channels, dtype="float32", device=self._open_as,
+                    latency=self._latency, blocksize=self._blocksize,
+                    callback=lambda *args: self._callback(*args, left=made[0] in _left_to_stop),
+                    finished_callback=lambda: self._finished(made[0] if made else None)))
+            except Exception as exc:  # noqa: BLE001 - raised on the opening thread below
+                failed.append(exc)
+            finally:
+                with _left_lock:
+                    done.set()
+                    late = pending in _left_to_stop
+                if late:
+                    try:
+                        if made:
+                            made[0].close()     # (never started: nothing of it was heard)
+                    except sd.PortAudioError:
+                        pass
+                    finally:
+                        with _left_lock:
+                            _left_to_stop.discard(pending)
+
+        threading.Thread(target=open_, name="audio-open", daemon=True).start()
+        if not done.wait(OPEN_WAIT_S):
+            with _left_lock:
+                if not done.is_set():
+                    _left_to_stop.add(pending)
+                    raise AudioEngineError(
+                        f"the audio output {self._device or '(default)'} did not open within {OPEN_WAIT_S:g} s "
+                        "(its sound server does not answer)")
+        if failed:
+            exc = failed[0]
+            if isinstance(exc, (ValueError, sd.PortAudioError)):
+                raise AudioEngineError(f"cannot open audio output {self._device or '(default)'}: {exc}") from exc
+            raise exc
+        stream = made[0]
         with self._stream_lock:
             self._stream = stream
         log.info("audio output: %s at %d Hz, latency %.3f s", self._device or "default", self.rate,

@@ -813,3 +813,51 @@ def test_a_process_stopped_mid_song_plays_on_when_it_goes_on(null_sink, tmp_path
     state, heard, events = (out.strip().split(" ") + [""])[:3]
     assert "device_lost" not in events and state == "playing", (out, err)
     assert int(heard) >= SR                # and a second more of it was heard
+
+
+def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothing_up(null_sink, tmp_path):
+    """The output was let go (the queue ran out), and the sound server stops answering
+    (stopped; a Bluetooth device gone) before the next play opens it again: PortAudio's open
+    waits for the server. It did so under the engine's lock, and a pause, a stop and the
+    window's close after it waited for as long as the server stayed so. They come back now;
+    the play waits paused, saying the output did not answer, and once the server answers
+    again, Play plays."""
+    import signal
+    import threading
+
+    from player.audio.sd_engine import OPEN_WAIT_S, SoundDeviceEngine, _left_to_stop
+
+    path = long_tone(tmp_path)
+    server = sink.PrivateServer()
+    sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
+    pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
+    stopped = False
+    e = SoundDeviceEngine()
+    events = []
+    e.set_listener(lambda name, data: events.append(name))
+    try:
+        assert not e._output_running()               # (let go until the first play)
+        os.kill(pid, signal.SIGSTOP)
+        stopped = True
+        src = Source(str(path))
+        play = threading.Thread(target=e.play, args=(src,), daemon=True)
+        play.start()
+        play.join(OPEN_WAIT_S + 10)
+        assert not play.is_alive(), "a play waited for the sound server"
+        assert wait_for(lambda: "device_lost" in events) and e.state is PlaybackState.PAUSED
+        asked = threading.Thread(target=lambda: (e.pause(), e.stop()), daemon=True)
+        asked.start()
+        asked.join(OPEN_WAIT_S + 10)
+        assert not asked.is_alive(), "a pause and a stop waited for the sound server"
+        os.kill(pid, signal.SIGCONT)
+        stopped = False
+        assert wait_for(lambda: not _left_to_stop), "the open left to end on its own did not, once answered"
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+    finally:
+        if stopped:
+            os.kill(pid, signal.SIGCONT)
+        e.close()
+        server.close()
+        sink.reinit_portaudio()     # (the tests after it find the session's sink)
