@@ -347,8 +347,7 @@ class RecommenderService:
         p = rec.catalog.plays
         if not len(p) or not session_track_ids:
             return [], 0
-        last = p.session_id[-1]
-        mask = p.session_id == last
+        mask = p.session_id == p.session_now()
         fb = p.feedback()[mask]
         tracks = p.track_id[mask]
         wanted = set(int(t) for t in session_track_ids)

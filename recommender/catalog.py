@@ -50,6 +50,8 @@ class PlayLog:
     ``ended`` holds the store's strings (finished / skipped / stopped / error / playing);
     ``source`` (optional) where the play came from (library / up_next / radio / discover /
     search / queue / cli): :meth:`chosen` tells the person's own picks from Segue's.
+    ``play_id`` (optional) the store's ids, in the order the plays were logged: see
+    :meth:`session_now`.
     """
 
     track_id: np.ndarray
@@ -59,6 +61,7 @@ class PlayLog:
     track_ms: np.ndarray
     ended: np.ndarray
     source: np.ndarray | None = None
+    play_id: np.ndarray | None = None
 
     @classmethod
     def from_rows(cls, rows: Sequence) -> "PlayLog":
@@ -66,11 +69,12 @@ class PlayLog:
         def col(name, dtype, default=0):
             return np.array([default if r[name] is None else r[name] for r in rows], dtype=dtype)
 
-        has_source = bool(rows) and "source" in (rows[0].keys() if hasattr(rows[0], "keys") else rows[0])
+        keys = (rows[0].keys() if hasattr(rows[0], "keys") else rows[0]) if rows else ()
         return cls(col("track_id", np.int64), col("session_id", np.int64), col("started_at", np.float64),
                    col("ms_heard", np.float64), col("track_ms", np.float64),
                    np.array([r["ended"] for r in rows], dtype=object),
-                   np.array([r["source"] for r in rows], dtype=object) if has_source else None)
+                   np.array([r["source"] for r in rows], dtype=object) if "source" in keys else None,
+                   col("id", np.int64) if "id" in keys else None)
 
     @classmethod
     def empty(cls) -> "PlayLog":
@@ -84,14 +88,35 @@ class PlayLog:
 
     def subset(self, mask: np.ndarray) -> "PlayLog":
         return PlayLog(*(getattr(self, f)[mask] for f in self._FIELDS),
-                       None if self.source is None else self.source[mask])
+                       None if self.source is None else self.source[mask],
+                       None if self.play_id is None else self.play_id[mask])
 
     def concat(self, other: "PlayLog") -> "PlayLog":
         source = None
         if self.source is not None or other.source is not None:
             source = np.concatenate([s.source if s.source is not None else np.full(len(s), None, dtype=object)
                                      for s in (self, other)])
-        return PlayLog(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self._FIELDS), source)
+        play_id = None
+        if self.play_id is not None and other.play_id is not None:
+            play_id = np.concatenate([self.play_id, other.play_id])
+        return PlayLog(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self._FIELDS), source,
+                       play_id)
+
+    def session_now(self) -> int | None:
+        """The session in progress: that of the play logged last (the highest ``play_id``),
+        imported plays aside; None without plays. Not the session of the latest play in time:
+        once the computer's clock was set back (a wrong clock corrected), the plays logged
+        before lie ahead of the ones logged now, and the session before read as the one in
+        progress, with its skips, until the clock caught up. Without ids, the latest in time."""
+        if not len(self):
+            return None
+        if self.play_id is None:
+            return int(self.session_id[-1])
+        logged = self.play_id
+        if self.source is not None:
+            logged = np.where(self.source.astype(str) == IMPORTED_SOURCE, -1, logged)
+        last = int(np.argmax(logged))
+        return int(self.session_id[last if logged[last] >= 0 else -1])
 
     def chosen(self) -> np.ndarray:
         """Per play: True where the person picked it (library, search, their queue, the

@@ -632,7 +632,7 @@ class Recommender:
         if cat.offered_share < 0.5:
             return True
         p = cat.plays
-        mine = (p.session_id == p.session_id[-1]) & cat.play_chosen & (cat.play_feedback > 0)
+        mine = (p.session_id == p.session_now()) & cat.play_chosen & (cat.play_feedback > 0)
         return bool(np.isin(cat.play_rows[mine], here).any())
 
     def _chosen_now(self, kept: np.ndarray) -> np.ndarray | None:
@@ -644,7 +644,7 @@ class Recommender:
         p = cat.plays
         if not len(kept) or not len(p):
             return None
-        mine = (p.session_id == p.session_id[-1]) & cat.play_chosen
+        mine = (p.session_id == p.session_now()) & cat.play_chosen
         codes = cat.artist[kept[np.isin(kept, cat.play_rows[mine])]]
         codes = codes[codes >= 0]
         return np.isin(cat.artist, codes) if len(codes) else None

@@ -1923,6 +1923,40 @@ def test_a_song_playing_while_the_computer_slept_goes_on_in_the_session_of_now(s
     assert wait_for(lambda: service._session_skips(service.recommender(), p.session) == ([], 0))
 
 
+def test_after_the_clock_was_set_back_up_next_reads_the_session_logged_last(store, tmp_path, make_player):
+    # Three early skips with the computer's clock hours ahead; the clock is put right and
+    # Segue started again: the plays logged now lie before those in time. Up next reads the
+    # session in progress as the log's latest: it took the session before for it (its run of
+    # skips counted now, the skips of now not at all) until the clock caught up with it.
+    from player.recommender_service import RecommenderService
+
+    clock = {"now": time.time() + 3 * 3600}
+    b, c, d, a, e, f = add_tracks(store, tmp_path, [(n, 60.0) for n in "bcdaef"])
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    before = make_player(speed=8.0, clock=lambda: clock["now"])
+    before.add_listener(service.on_player_event)
+    before.play_tracks([b, c, d, a])
+    for t in (b, c, d):
+        assert wait_for(lambda: before.current_track_id == t and before.position > 0.3)
+        before.next()
+    assert wait_for(lambda: before.current_track_id == a and before.position > 0.3)
+    assert service._session_skips(service.recommender(), before.session) == ([b, c, d], 3)
+    before.close()
+    clock["now"] -= 2 * 3600                      # put right: an hour after, by a clock now true
+    p = make_player(speed=8.0, clock=lambda: clock["now"])
+    p.add_listener(service.on_player_event)
+    p.play_tracks([e, f])
+    assert wait_for(lambda: p.current_track_id == e and p.position > 0.3)
+    p.next()
+    assert wait_for(lambda: p.current_track_id == f and store.play_count() == 6)
+    now = store.plays()
+    assert now[-1]["track_id"] == a and max(now, key=lambda r: r["id"])["track_id"] == f   # (a lies ahead)
+    rec = service.recommender()
+    assert p.session == [e, f]
+    assert service._session_skips(rec, p.session) == ([e], 1)
+    assert rec.catalog.plays.session_now() == store.play(max(r["id"] for r in now))["session_id"]
+
+
 @pytest.mark.parametrize("queued, crossfade_s", [(True, 0.0), (False, 0.0), (True, 0.5)])
 def test_stop_after_this_song_plays_it_out_and_leaves_up_next_waiting(store, tmp_path, make_player, queued,
                                                                       crossfade_s):
