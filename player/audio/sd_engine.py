@@ -14,9 +14,11 @@ never plays again, even once the device (or the sound server) is back.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
+import weakref
 
 from player.audio.base import AudioEngineError, Source
 from player.audio.buffered import BufferedEngine
@@ -26,21 +28,54 @@ log = logging.getLogger(__name__)
 WARMUP_S = 0.15  # silence played when a stream (re)starts, before any audio
 LET_GO_WAIT_S = 3.0  # how long stopping and closing a stream is waited for (see _close_stream)
 OPEN_WAIT_S = 5.0  # how long opening a stream is waited for (see _open_stream)
+EXIT_WAIT_S = 1.0  # how long a stream left to stop is waited for as the process exits (see _at_exit)
 
 #: streams left to stop on their own (their sound server did not answer), until they have:
 #: PortAudio is not started anew while one is (see SoundDeviceEngine._open_anew)
 _left_to_stop: set = set()
+#: streams being stopped and closed now, left to stop or not (see _at_exit)
+_letting_go: set = set()
+_engines: weakref.WeakSet = weakref.WeakSet()     # (their outputs are let go at exit: _at_exit)
 _left_lock = threading.Lock()
 
 
 def _sd():
+    global _exit_checked
     try:
         import sounddevice
     except OSError as exc:  # the wheel has no PortAudio on Linux
         raise AudioEngineError(
             f"PortAudio is not installed ({exc}); on Debian/Ubuntu: sudo apt install libportaudio2"
         ) from exc
+    if not _exit_checked:
+        _exit_checked = True
+        atexit.register(_at_exit, sounddevice)     # (after sounddevice's own: run before it)
     return sounddevice
+
+
+_exit_checked = False
+
+
+def _at_exit(sd) -> None:
+    """As the interpreter exits, before sounddevice ends PortAudio: ending it closes every
+    stream, and one left to stop on its own (its sound server does not answer) held the end
+    for as long as the server did, so that Segue, its window closed, never exited. Such a
+    stream is given :data:`EXIT_WAIT_S` to go; then PortAudio is left as it is, for the
+    system to close with the process. An engine not closed (an exit with no close of the
+    window) has its output let go first, as a close would: waited for as long."""
+    for engine in list(_engines):
+        engine._output_close()
+    end = time.monotonic() + EXIT_WAIT_S
+    while True:
+        with _left_lock:
+            left = len(_left_to_stop | _letting_go)
+        if not left or time.monotonic() >= end:
+            break
+        time.sleep(0.05)
+    if left:
+        log.warning("exiting with %d audio output(s) whose sound server does not answer; "
+                    "PortAudio is not ended", left)
+        atexit.unregister(sd._exit_handler)
 
 
 def output_names(devices, default_api: int) -> list[str]:
@@ -159,6 +194,7 @@ class SoundDeviceEngine(BufferedEngine):
         self._blocksize = blocksize
         self._stream = None
         self._stream_lock = threading.Lock()
+        _engines.add(self)
         try:
             info = self._sdmod.query_devices(self._open_as, kind="output")
         except (ValueError, self._sdmod.PortAudioError) as exc:
@@ -394,7 +430,10 @@ class SoundDeviceEngine(BufferedEngine):
                 with _left_lock:
                     done.set()
                     _left_to_stop.discard(old)
+                    _letting_go.discard(old)
 
+        with _left_lock:
+            _letting_go.add(old)
         threading.Thread(target=let_go, name="audio-let-go", daemon=True).start()
         if not done.wait(LET_GO_WAIT_S):
             with _left_lock:

@@ -861,3 +861,58 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothi
         e.close()
         server.close()
         sink.reinit_portaudio()     # (the tests after it find the session's sink)
+
+
+_EXIT_CHILD = """
+import sys, time
+from player.audio.base import Source
+from player.audio.sd_engine import SoundDeviceEngine
+
+e = SoundDeviceEngine()
+src = Source(sys.argv[1])
+e.play(src)
+end = time.monotonic() + 20
+while src.heard_frames < 4096 and time.monotonic() < end:
+    time.sleep(0.02)
+print("playing", flush=True)
+sys.stdin.readline()                      # (its sound server stopped answering meanwhile)
+if sys.argv[2] == "close":
+    e.close()
+print("exiting", flush=True)
+"""
+
+
+@pytest.mark.parametrize("closed", ["close", "no close"])
+def test_the_process_exits_with_an_output_whose_sound_server_stopped_answering(null_sink, tmp_path, closed):
+    """Segue closed (or exiting with no close of the engine) as its sound server stopped
+    answering: the output, left to stop on its own, kept PortAudio's end at the interpreter's
+    exit waiting for the server, and the process never exited. It exits now, as soon as the
+    output was waited for, and cleanly."""
+    import signal
+
+    from player.audio.sd_engine import EXIT_WAIT_S, LET_GO_WAIT_S
+
+    server = sink.PrivateServer()
+    pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
+    stopped = False
+    child = subprocess.Popen([sys.executable, "-c", _EXIT_CHILD, str(long_tone(tmp_path)), closed], cwd=sink.ROOT,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline().strip()
+        if line != "playing":
+            child.kill()    # (its stderr is read to the end below: a child left waiting hung the test)
+        assert line == "playing", child.communicate(timeout=30)
+        os.kill(pid, signal.SIGSTOP)
+        stopped = True
+        try:
+            out, err = child.communicate("go\n", timeout=LET_GO_WAIT_S + EXIT_WAIT_S + 10)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the process did not exit while its sound server did not answer")
+    finally:
+        child.kill()
+        child.wait()
+        if stopped:
+            os.kill(pid, signal.SIGCONT)
+        server.close()
+    assert child.returncode == 0 and out.strip().endswith("exiting"), (out, err)
+    assert "Traceback" not in err and "Fatal" not in err, err
