@@ -11,6 +11,7 @@ tests build it the same way. Row ``i`` of every array describes ``track_ids[i]``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -107,7 +108,13 @@ class PlayLog:
         imported plays aside; None without plays. Not the session of the latest play in time:
         once the computer's clock was set back (a wrong clock corrected), the plays logged
         before lie ahead of the ones logged now, and the session before read as the one in
-        progress, with its skips, until the clock caught up. Without ids, the latest in time."""
+        progress, with its skips, until the clock caught up. Without ids, the latest in time.
+        Worked out once per log (a log is replaced, never changed: see ``Recommender.with_plays``),
+        as Up next asks several times a call."""
+        return self._session_now
+
+    @cached_property
+    def _session_now(self) -> int | None:
         if not len(self):
             return None
         if self.play_id is None:
