@@ -1957,6 +1957,35 @@ def test_after_the_clock_was_set_back_up_next_reads_the_session_logged_last(stor
     assert rec.catalog.plays.session_now() == store.play(max(r["id"] for r in now))["session_id"]
 
 
+def test_after_the_clock_was_set_back_by_hours_up_next_reads_how_the_plays_of_now_ended(store, tmp_path,
+                                                                                          make_player):
+    # The clock nine hours ahead (a time zone taken for another), then put right: Up next
+    # re-read only the plays of the last hours before the latest in time, and the plays of
+    # now lay further back than that. A song it read as it began, heard through and stopped,
+    # stayed "playing" to it: the skip before it still read as a run of skips now.
+    from player.recommender_service import RecommenderService
+
+    clock = {"now": time.time() + 9 * 3600}
+    b, c, e = add_tracks(store, tmp_path, [(n, 60.0) for n in "bce"])
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    before = make_player(speed=8.0, clock=lambda: clock["now"])
+    before.play_tracks([b])
+    assert wait_for(lambda: before.current_track_id == b and before.position > 0.3)
+    before.close()
+    clock["now"] -= 9 * 3600
+    p = make_player(speed=8.0, clock=lambda: clock["now"])
+    p.add_listener(service.on_player_event)
+    p.play_tracks([c, e])
+    assert wait_for(lambda: p.current_track_id == c and p.position > 0.3)
+    p.next()
+    assert wait_for(lambda: p.current_track_id == e and store.play_count() == 3)
+    assert service._session_skips(service.recommender(), p.session) == ([c], 1)   # (as Up next fills at its start)
+    assert wait_for(lambda: p.position > 36.0)
+    p.stop()
+    assert wait_for(lambda: [r["ended"] for r in store.plays() if r["track_id"] == e] == ["stopped"])
+    assert service._session_skips(service.recommender(), p.session) == ([c], 0)
+
+
 @pytest.mark.parametrize("queued, crossfade_s", [(True, 0.0), (False, 0.0), (True, 0.5)])
 def test_stop_after_this_song_plays_it_out_and_leaves_up_next_waiting(store, tmp_path, make_player, queued,
                                                                       crossfade_s):
