@@ -56,7 +56,8 @@ def run(args) -> int:
                   f"{'were' if passed_over != 1 else 'was'} not listening history and passed over")
         for folder in empty if files else ():
             print(f"{folder}: holds no .json, .jsonl, .csv, .tsv or .zip files")
-        if any(not s.error for s in summaries) and store.library_counts()["tracks"] == 0:
+        # Said only when some were kept: a file all of whose rows were there already kept none.
+        if sum(s.unmatched for s in summaries if not s.error) and store.library_counts()["tracks"] == 0:
             print("The library has no tracks yet, so every row was kept for later: "
                   "`segue scan FOLDER` turns those naming your songs into plays.")
     finally:

@@ -437,6 +437,17 @@ def test_segue_import_says_which_folder_holds_nothing_and_promises_no_plays_when
     assert "every row was kept for later" not in out                   # there were none
 
 
+def test_segue_import_says_rows_were_kept_for_later_only_when_some_were(store, tmp_path, capsys):
+    from player.cli import main
+
+    path = fx.listenbrainz_zip(tmp_path / "listenbrainz_me_1.zip", PLAYS)
+    assert main(["import", str(path)]) == 0                            # no library yet: all 4 kept
+    assert "every row was kept for later" in capsys.readouterr().out
+    assert main(["import", str(path)]) == 0                            # all there already: none kept
+    out = capsys.readouterr().out
+    assert "4 already imported" in out and "every row was kept for later" not in out
+
+
 def test_segue_imports_lists_the_files_and_removes_one(store, tmp_path, capsys):
     from player.cli import main
 
