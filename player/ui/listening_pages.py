@@ -173,8 +173,8 @@ class OverviewPage(QWidget):
         # 1 October read "since September").
         since = time.strftime('%B %Y', time.localtime(s.first if s.first is not None else w.week[0]))
         self.headline.setText(
-            f"{s.plays:,} plays{imported}, {_time_words(s.hours)} since {since}"
-            f" · last 4 weeks: {plays:,} plays, {_time_words(hours)}, {_pct(skips, decided)} skipped early"
+            f"{_plays(s.plays)}{imported}, {_time_words(s.hours)} since {since}"
+            f" · last 4 weeks: {_plays(plays)}, {_time_words(hours)}, {_pct(skips, decided)} skipped early"
             + _left_out(s))
         self.plays_bars = charts.bars(w.week + WEEK_S / 2, w.plays, width=_BAR, color=charts.PLAYS_COLOR)
         self.plays_plot.addItem(self.plays_bars)
@@ -229,6 +229,11 @@ class OverviewPage(QWidget):
         hours = sum(e.hours for e in entries)
         self.top_caption.setText(f"{TOP_KINDS[self.kind.currentIndex()].capitalize()} by plays; "
                                  f"these {n} make {_time_words(hours)}.")
+
+
+def _plays(n: int) -> str:
+    """``1 play``, ``2 plays``: a history of one play read "1 plays"."""
+    return f"{n:,} play{'s' * (n != 1)}"
 
 
 def _left_out(s: ListeningSummary) -> str:
@@ -311,8 +316,8 @@ class ReportCardPage(QWidget):
                                   "or start a Radio, and its picks are graded here.")
         else:
             self.headline.setText(
-                f"Last 4 weeks: you skipped {_pct(sk, sn)} of Segue's picks ({sn:,} plays) "
-                f"and {_pct(ok_, on)} of your own ({on:,} plays).")
+                f"Last 4 weeks: you skipped {_pct(sk, sn)} of Segue's picks ({_plays(sn)}) "
+                f"and {_pct(ok_, on)} of your own ({_plays(on)}).")
         mid = r.week + WEEK_S / 2
         top = 0.0
         drawn = {}

@@ -354,7 +354,7 @@ def test_plays_with_an_impossible_date_are_left_out_of_the_charts_and_counted(qt
     qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
     o = view.overview
     since = time.strftime("%B %Y", time.localtime(now - 86400))
-    assert o.headline.text().startswith(f"1 plays (1 imported), 3 minutes since {since}")
+    assert o.headline.text().startswith(f"1 play (1 imported), 3 minutes since {since}")
     assert o.headline.text().endswith("· 2 plays with an impossible date (before 2000 or in the future) are left out")
     assert len(o.summary.weekly.week) == 1
     assert scanned.imported_play_count() == 3          # kept: removing the file still takes them out
