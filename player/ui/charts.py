@@ -79,10 +79,32 @@ def line(x, y, *, color: QColor, width: float = 2.0, style=Qt.SolidLine) -> pg.P
                            pen=pg.mkPen(color, width=width, style=style))
 
 
+def _characters(text: str) -> list[str]:
+    """``text`` in the characters a person sees: an accent written as a mark of its own, a
+    variation selector, or an emoji joined to the one before (a family, a flag) goes with
+    the character it belongs to. Cut between them, "é" lost its accent, and counted apart,
+    an emoji family took eight columns."""
+    out: list[str] = []
+    for c in text:
+        joins = out and (unicodedata.category(c) in ("Mn", "Me", "Cf") or out[-1].endswith("\u200d")
+                         or (_flag_half(c) and len(out[-1]) == 1 and _flag_half(out[-1])))
+        if joins:
+            out[-1] += c
+        else:
+            out.append(c)
+    return out
+
+
+def _flag_half(c: str) -> bool:
+    return "\U0001f1e6" <= c <= "\U0001f1ff"
+
+
 def _columns(c: str) -> int:
-    """How many columns a character takes: two for a wide one (Chinese, Japanese and Korean
-    characters, full-width forms), one for the rest."""
-    return 2 if unicodedata.east_asian_width(c) in "WF" else 1
+    """How many columns a character (see :func:`_characters`) takes: two for a wide one
+    (Chinese, Japanese and Korean characters, full-width forms, emoji), one for the rest."""
+    if "\ufe0f" in c or len(c) > 1 and _flag_half(c[0]):
+        return 2                        # drawn as an emoji
+    return 2 if unicodedata.east_asian_width(c[0]) in "WF" else 1
 
 
 def shorten(text: str, max_columns: int) -> str:
@@ -94,14 +116,15 @@ def shorten(text: str, max_columns: int) -> str:
     >>> shorten("夜に駆ける", 6), shorten("Halo", 6)
     ('夜に…', 'Halo')
     """
-    if sum(map(_columns, text)) <= max_columns:
+    chars = _characters(text)
+    if sum(map(_columns, chars)) <= max_columns:
         return text
     used, end = 1, 0                    # "…" takes a column
-    for end, c in enumerate(text):
+    for end, c in enumerate(chars):
         used += _columns(c)
         if used > max_columns:
             break
-    return text[:end] + "…"
+    return "".join(chars[:end]) + "…"
 
 
 def set_category_axis(plot: pg.PlotWidget, labels: list[str], *, axis: str = "left", max_chars: int = 34) -> None:
