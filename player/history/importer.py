@@ -274,7 +274,9 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     summary.unmatched = len(plays) - summary.matched
     if listens or summary.rows:
         if progress is not None:
-            progress(total, total, "Saving")
+            # From the start: the store says how far its writing got from here on (not full
+            # at once, and then back to the start as the rows were written).
+            progress(0, total, "Saving")
         meta = {"name": name, "format": export.format, "sha256": sha256, "rows": summary.rows,
                 "matched": summary.matched, "unmatched": summary.unmatched, "not_music": summary.not_music,
                 "duplicates": summary.duplicates, "unreadable": summary.unreadable}

@@ -247,3 +247,19 @@ def test_closing_the_window_mid_import_stops_it_cleanly(qtbot, scanned, make_win
     assert scanned.imported_play_count() == 0 and scanned.history_imports() == []
     assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
     assert window.findChild(QMessageBox) is None
+
+
+def test_an_import_s_progress_never_goes_back_within_a_stage(qtbot, scanned, make_window, tmp_path):
+    # Saving began at full, as if done, and went back to the start as the rows were written.
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", _many(songs, 12_000, T0))
+    seen = []
+    original = window._import_progress
+    window._import_progress = lambda value, n: (seen.append(value), original(value, n))
+    with qtbot.waitSignal(window.history_imported, timeout=60000):
+        window.import_history_files([str(path)])
+    saving = [done / total for _i, done, total, stage in seen if stage == "Saving"]
+    assert len(saving) > 2 and saving == sorted(saving) and saving[-1] == 1.0
+    matching = [done / total for _i, done, total, stage in seen if stage == "Matching"]
+    assert matching == sorted(matching)
