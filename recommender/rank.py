@@ -13,6 +13,7 @@ listened plays accumulate: ``trust = plays / (plays + trust_half)``.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
@@ -22,6 +23,7 @@ import scipy.sparse as sp
 from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
 from recommender.genres import UNTAGGED
+from segue_common.listening import FUTURE_SLACK_S
 from segue_common.normalize import recording_key
 
 log = logging.getLogger(__name__)
@@ -326,7 +328,13 @@ class Recommender:
     def refresh(self, *, now: float | None = None) -> None:
         """Recompute taste vectors after the catalogue's plays changed (milliseconds)."""
         cat, cfg = self.catalog, self.config
-        self.now = float(now if now is not None else (cat.plays.started_at.max(initial=0) or 0.0))
+        if now is None:
+            # The latest play, but none ahead of the clock: one logged under a clock set years
+            # ahead (kept in the store, left out of the Listening charts) made every real play
+            # years old, and nothing was recent any more.
+            t = cat.plays.started_at
+            now = t[t <= time.time() + FUTURE_SLACK_S].max(initial=0) or 0.0
+        self.now = float(now)
         pos, neg = cat.play_count, cat.skip_count
         self.trust = float(cat.n_listened / (cat.n_listened + cfg.trust_half))
         w = np.log1p(pos) - 1.5 * np.log1p(neg)

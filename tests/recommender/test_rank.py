@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -815,3 +817,15 @@ def test_one_album_played_through_is_not_yet_a_habit_of_runs_on_a_station():
     # for that evening), where the album's ten plays in 40 minutes made it ten an hour.
     assert rec.artist_hour == 3
     assert max(got.count(a) for a in got) <= 6
+
+
+def test_a_play_ahead_of_the_clock_does_not_make_every_other_play_old():
+    # Logged under a clock set three years ahead: "now" was taken from it, and the songs
+    # just played were years old, none of them recent.
+    events = [(1000 + i, "finished") for i in range(20)]
+    plays = playlog(events)
+    plays.started_at[-1] = time.time() + 3 * 365 * 86400
+    rec = Recommender(library(plays=plays))
+    assert rec.now == 1_700_000_000.0 + 240.0 * 18
+    just = rec.catalog.row(1018)
+    assert rec.recently_played[just]
