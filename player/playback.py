@@ -32,7 +32,7 @@ from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, repla
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
-from player.library.names import album_folder, path_numbers
+from player.library.names import album_folder, path_disc
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
 
 log = logging.getLogger(__name__)
@@ -157,8 +157,8 @@ def _only_moved(state: dict, saved) -> bool:
 
 def album_place(row) -> tuple | None:
     """A track's place on its album for :attr:`Source.album_place`: (album, album artist or
-    else artist, release, disc (its folder's where untagged: "CD2", as the library orders
-    it; else 1), track number), the text case-folded, or
+    else artist, release, disc (its path's where untagged: a "CD2" folder, a "2-01 Song" file,
+    as the library orders it; else 1), track number), the text case-folded, or
     None where it has no album title or track number. The release is ``(MusicBrainz release
     id or None, the album's folder (the one above a "CD2" folder))``, as the library tells
     releases apart (see :func:`follows_on`).
@@ -179,7 +179,7 @@ def album_place(row) -> tuple | None:
     one_album = is_compilation(row) or row["cue_start_s"] is not None
     artist = by.casefold() if by else None if one_album else (row["artist"] or "").strip().casefold()
     release = (row["mb_album_id"] or None, album_folder(row["path"] or ""))
-    disc = row["disc_no"] or path_numbers(row["path"] or "")[1] or 1
+    disc = row["disc_no"] or path_disc(row["path"] or "", number) or 1
     return album.casefold(), artist, release, disc, number
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from player.library.names import album_folder, is_disc_folder, path_numbers
+from player.library.names import album_folder, is_disc_folder, path_disc
 from segue_common.normalize import credited_artists, primary_artist
 
 # What the rule reads of each track (the store's column names).
@@ -92,7 +92,7 @@ def in_album_order(rows: list) -> list:
     def key(i: int) -> tuple:
         r = out[i]
         # (the disc its folder gives, "CD2", else its file name, "2-01 Song")
-        return album_slot(r["disc_no"], path_numbers(r["path"] or "")[1], r["track_no"])
+        return album_slot(r["disc_no"], path_disc(r["path"] or "", r["track_no"]), r["track_no"])
 
     for end in range(1, len(out) + 1):
         if end < len(out) and out[end]["album"] and run(out[end]) == run(out[at]):

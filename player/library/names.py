@@ -121,17 +121,38 @@ def path_numbers(path: str) -> tuple[int | None, int | None]:
     return (int(found.group(1)) or None) if found else None, disc
 
 
-def file_disc(path: str) -> int | None:
-    """The disc number the file name gives ("1-03 Song": disc 1), or None.
+def file_disc(path: str, track=None) -> int | None:
+    """The disc number the file name gives ("1-03 Song": disc 1), or None. With ``track``
+    (the track's number tag) only where the name's track number is that one: a file named
+    by its title alone ("7-11", "9-11 Tribute", "5-15 Blues") names no disc.
 
     >>> file_disc("/m/Set/2-01 Intro.flac"), file_disc("/m/Set/07 Boss.flac")
+    (2, None)
+    >>> file_disc("/m/Set/2-01 Intro.flac", 1), file_disc("/m/Album/7-11.flac", 4)
     (2, None)
     """
     name = _split(path)[-1] if len(_SEPARATORS) > 1 else path.rpartition("/")[2]
     if name[1:2] not in ("-", ".") or not name[:1].isdigit():
         return None         # (most names: the library reads this for every track without a disc tag)
     found = _DISC_TRACK.match(_stem(name))
-    return (int(found.group(1)) or None) if found else None
+    if not found or (track is not None and track != "" and _int_or_none(track) != int(found.group(2))):
+        return None
+    return int(found.group(1)) or None
+
+
+def _int_or_none(value) -> int | None:
+    # (the database may hold text in a number column)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def path_disc(path: str, track=None) -> int | None:
+    """The disc number a track's path gives where its tags give none: its disc folder's
+    ("CD2"), else its file name's (:func:`file_disc`), or None."""
+    disc = path_numbers(os.path.dirname(path) + "/x")[1]
+    return disc or file_disc(path, track)
 
 
 def track_names(row, root: str | None = None) -> TrackNames:

@@ -631,7 +631,8 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
                     cols[k].extend([shared.setdefault(v, v) for v in (_folder_of(r[k]) for r in chunk)])
                     # (the disc a file's name gives, "1-03 Song", where no tag does: for the
                     # album's order, as its name is not kept)
-                    file_discs.extend([file_disc(r[k]) if r["disc_no"] is None else None for r in chunk])
+                    file_discs.extend([file_disc(r[k], r["track_no"]) if r["disc_no"] is None else None
+                                       for r in chunk])
                 elif k in seen:
                     shared = seen[k]
                     cols[k].extend([shared.setdefault(v, v) if type(v) is str else v for v in (r[k] for r in chunk)])

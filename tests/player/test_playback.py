@@ -2725,3 +2725,20 @@ def test_the_discs_of_an_album_in_disc_folders_without_disc_tags_are_not_one_dis
     source = {title: Source(r["path"], album_place=album_place(r)) for title, r in rows.items()}
     assert not follows_on(source["CD2 1"], source["CD1 2"])
     assert follows_on(source["CD1 1"], source["CD1 2"]) and follows_on(source["CD2 1"], source["CD2 2"])
+
+
+def test_a_file_named_by_a_title_that_looks_like_disc_and_track_goes_on_gaplessly(store, tmp_path):
+    # "7-11" (track 2, named by its title) is no disc 7: it was not gaplessly joined to track 1.
+    from player.audio.base import Source, follows_on
+    from player.library.scanner import Scanner
+    from player.playback import album_place
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for n, name in ((1, "Intro"), (2, "7-11")):
+        write_track(music / "Album", name, seconds=0.2,
+                    tags={"title": name, "artist": "Band", "album": "Album", "tracknumber": n})
+    Scanner(store).scan([str(music)])
+    rows = {r["title"]: store.track(r["id"]) for r in store.tracks()}
+    assert follows_on(Source(rows["Intro"]["path"], album_place=album_place(rows["Intro"])),
+                      Source(rows["7-11"]["path"], album_place=album_place(rows["7-11"])))

@@ -608,3 +608,21 @@ def test_an_albums_discs_named_in_its_file_names_without_disc_tags_are_in_order(
             write_track(music / "Set", f"{disc}-{n:02d} Song", fmt="mp3", seconds=0.3, tags={
                 "title": f"Set {disc}-{n}", "artist": "Band", "album": "Set", "tracknumber": n})
     assert _listed_titles(store, music) == ["Set 1-1", "Set 1-2", "Set 2-1", "Set 2-2"]
+
+
+def test_a_file_named_by_a_title_that_looks_like_disc_and_track_stays_in_its_place(qapp, store, tmp_path):
+    # Files named by title alone: "7-11" (track 2) and "5-15 Blues" (track 2) are no disc 7
+    # or 5; they went to the end of their albums. A name's disc counts where its track
+    # number is the track's ("2-01 Song", track 1).
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for album, names in (("Album", ("Intro", "7-11", "Outro")), ("Blues", ("Start", "5-15 Blues", "End"))):
+        for n, name in enumerate(names, 1):
+            write_track(music / album, name, fmt="mp3", seconds=0.3, tags={
+                "title": f"{album} {n}", "artist": "Band", "album": album, "tracknumber": n})
+    assert _listed_titles(store, music) == ["Album 1", "Album 2", "Album 3", "Blues 1", "Blues 2", "Blues 3"]
+    # `segue play` plays them so too.
+    from player.library.albums import in_album_order
+
+    assert [r["title"] for r in in_album_order(store.tracks_matching("blues"))] == ["Blues 1", "Blues 2", "Blues 3"]
