@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from player.library.names import album_folder, is_disc_folder, path_disc
+from player.library.names import album_folder, file_disc, is_disc_folder, path_disc
 from segue_common.normalize import credited_artists, primary_artist
 
 # What the rule reads of each track (the store's column names).
@@ -122,9 +122,11 @@ def _numbered_as_one_album(rows: list) -> bool:
             # album's still, where the numbered tracks (twice as many at least) make one.
             aside += 1
             continue
-        # A disc without its number in the tags goes by its folder ("CD2").
+        # A disc without its number in the tags goes by its folder ("CD2"), else its file
+        # name ("2-01 Song"), as the library orders it.
         folder = os.path.dirname(r["path"])
-        disc = _number(r["disc_no"]) or (folder if is_disc_folder(os.path.basename(folder)) else 1)
+        disc = _number(r["disc_no"]) or (folder if is_disc_folder(os.path.basename(folder))
+                                         else file_disc(r["path"], number) or 1)
         discs.setdefault(disc, []).append(number)
     if len(rows) - aside < max(2, 2 * aside):
         return False

@@ -187,3 +187,15 @@ def test_a_soundtrack_with_a_bonus_track_without_a_number_or_an_intro_numbered_0
     assert {title: found[title] for title in ("Main Theme", "Finale", "Bonus", "Intro", "Overture", "Duet")} == {
         "Main Theme": 1, "Finale": 1, "Bonus": 1, "Intro": 1, "Overture": 1, "Duet": 1}
     assert found["Waterloo"] == found["Lola"] == 0
+
+
+def test_a_soundtrack_with_its_discs_named_in_its_file_names_is_one_album(store, tmp_path):
+    # "1-01 Cue", "2-01 Cue" in one folder without disc tags, each disc numbered from 1: the
+    # rule read one disc numbered 1, 1, 2, 2 and gave up, as the library orders two discs.
+    music = tmp_path / "music"
+    for disc in (1, 2):
+        for n, artist in ((1, "Zed"), (2, "Amy"), (3, "Moe")):
+            write_track(music / "Game OST", f"{disc}-{n:02d} Cue", seconds=0.2, tags={
+                "title": f"Cue {disc}-{n}", "artist": artist, "album": "Game OST", "tracknumber": str(n)})
+    Scanner(store).scan([str(music)])
+    assert set(_found(store).values()) == {1}
