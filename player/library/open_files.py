@@ -206,16 +206,17 @@ def _album_place(path: str, row) -> tuple:
     track number (the tags', else the file name's, as Up next reads an album; "00" is a
     number too, an intro before the first), then by file name as people sort it. By the
     path it was opened by: a folder of links plays in its own order."""
-    from player.library.names import album_folder, path_numbers
+    from player.library.names import album_folder, path_disc, path_numbers
 
-    track = row["track_no"] if row is not None else None
+    track = tagged = row["track_no"] if row is not None else None
     disc = row["disc_no"] if row is not None else None
     if track is None or disc is None:
         from_path = path_numbers(path)
         if track is None:
             lead = _LEADING.match(os.path.basename(path))
             track = from_path[0] if from_path[0] is not None else (int(lead.group(1)) if lead else None)
-        disc = disc or from_path[1]
+        # (a file named by its title, "7-11" track 2, names no disc: see path_disc)
+        disc = disc or path_disc(path, tagged)
     return (album_folder(path), disc or 1, track if track is not None else 10 ** 9,
             _natural(os.path.basename(path)))
 

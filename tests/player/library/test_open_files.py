@@ -80,3 +80,13 @@ def test_a_folder_of_links_plays_in_its_own_order_not_that_of_the_files_they_lea
     ids, _ = tracks_for(store, [str(mix)])
     assert [store.track(t)["title"] for t in ids] == ["B one", "A two"]
     assert len(store.tracks()) == 2
+
+
+def test_a_folder_plays_a_file_named_by_a_title_that_looks_like_disc_and_track_in_its_place(store, tmp_path):
+    # "7-11" (track 2, named by its title) is no disc 7: it played last.
+    album = tmp_path / "album"
+    for n, name in ((1, "Intro"), (2, "7-11"), (3, "Outro")):
+        write_track(album, name, fmt="flac", seconds=0.2,
+                    tags={"title": name, "artist": "A", "album": "B", "tracknumber": str(n)})
+    ids, _ = tracks_for(store, [str(album)])
+    assert [store.track(t)["title"] for t in ids] == ["Intro", "7-11", "Outro"]
