@@ -74,9 +74,11 @@ def album_slot(disc, path_disc: int | None, track) -> tuple[int, int]:
     path's (a "CD2" folder, a "2-01 Song" file: many rips of a set have no disc tags, and
     their folders or file names say which disc is which), else 1; a track without a number
     goes after the numbered ones of its disc (a bonus track added by hand), and one numbered
-    0 before them (a hidden track in the first track's pregap, an intro), as its number says."""
-    disc = _whole(disc) or path_disc or 1
-    return disc, _UNNUMBERED if track is None or track == "" else _whole(track)
+    0 before them (a hidden track in the first track's pregap, an intro), as its number says;
+    one without a number or a disc goes after every disc (not between the first and second)."""
+    if track is None or track == "":
+        return _whole(disc) or path_disc or _UNNUMBERED, _UNNUMBERED
+    return _whole(disc) or path_disc or 1, _whole(track)
 
 
 def in_album_order(rows: list) -> list:

@@ -597,6 +597,29 @@ def test_a_bonus_track_without_a_number_ends_its_album_and_one_numbered_0_starts
     assert _listed_titles(store, music) == ["Blue 0", "Blue 1", "Blue 2", "Blue 3", "Blue bonus"]
 
 
+def test_a_bonus_track_without_a_number_or_disc_ends_an_album_of_two_discs(qapp, store, tmp_path):
+    # Added by hand beside two discs (disc tags, or "CD1" and "CD2" folders), with neither
+    # number nor disc: it went between the first disc and the second, as if disc 1's last.
+    from player.library.albums import in_album_order
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for disc in (1, 2):
+        for n in (1, 2):
+            write_track(music / "Two", f"{disc}-{n:02d}", fmt="mp3", seconds=0.3, tags={
+                "title": f"Two {disc}-{n}", "artist": "Band", "album": "Two", "albumartist": "Band",
+                "tracknumber": n, "discnumber": disc})
+            _tagged_mp3(music, f"Box/CD{disc}", n, f"Box {disc}-{n}", "Band", "Box", albumartist="Band")
+    for album in ("Two", "Box"):
+        write_track(music / album, "Bonus", fmt="mp3", seconds=0.3,
+                    tags={"title": f"{album} bonus", "artist": "Band", "album": album, "albumartist": "Band"})
+    assert _listed_titles(store, music) == [
+        "Box 1-1", "Box 1-2", "Box 2-1", "Box 2-2", "Box bonus",
+        "Two 1-1", "Two 1-2", "Two 2-1", "Two 2-2", "Two bonus"]
+    # `segue play` plays it so too.
+    assert [r["title"] for r in in_album_order(store.tracks_matching("box"))][-1] == "Box bonus"
+
+
 def test_an_albums_discs_named_in_its_file_names_without_disc_tags_are_in_order(qapp, store, tmp_path):
     # One folder of "1-01 Song", "2-01 Song" files, numbered from 1 on each disc and without
     # disc tags: the discs took turns, 1-01, 2-01, 1-02, 2-02.
