@@ -24,7 +24,7 @@ import numpy as np
 
 from player import paths
 from player.memory import release_free_memory
-from player.library.names import Namer, album_folder, path_numbers
+from player.library.names import Namer, album_folder, path_disc, path_numbers
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.genres import UNTAGGED, assign_buckets
@@ -148,11 +148,12 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             years.append(r["year"])
             album_by = first_of_artists(r["albumartist"])
             album_artists.append(one(album_by, album_by) if album_by else None)
-            # Numbers the tags lack come from the path ("01 Overworld.mp3" in "CD2"), as names do.
+            # Numbers the tags lack come from the path ("01 Overworld.mp3" in "CD2"), as names do;
+            # a disc from the file name only as the library reads it ("7-11" is a title, not disc 7).
             track, disc = r["track_no"], r["disc_no"]
             if not (track and disc):
-                from_path = path_numbers(r["path"])
-                track, disc = track or from_path[0], disc or from_path[1]
+                disc = disc or path_disc(r["path"], track)
+                track = track or path_numbers(r["path"])[0]
             track_numbers.append(track)
             disc_numbers.append(disc)
             place = r["mb_album_id"] or album_folder(r["path"])

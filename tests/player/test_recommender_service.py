@@ -355,6 +355,25 @@ def test_an_untagged_album_is_in_the_order_of_its_file_names(store):
     assert chain == [ids[f"CD{d}/{t:02d} Song {d}{t}.flac"] for d in (1, 2) for t in (1, 2, 3)]
 
 
+def test_a_song_named_by_a_title_that_looks_like_disc_and_track_goes_on_with_its_album(store):
+    """"7-11" is the second song's title, not disc 7, track 11: Up next's album goes on from the
+    first song to it and then to the third, as the library lists them."""
+    from player.recommender_service import build_catalog
+
+    folder = store.add_folder("/music")
+    names = ["01 Intro.flac", "7-11.flac", "03 Outro.flac"]
+    store.upsert_tracks([{"path": f"/music/Band/Album/{n}", "folder_id": folder, "size": 1000, "mtime_ns": 1,
+                          "title": n[:-5], "artist": "Band", "album": "Album", "track_no": i + 1,
+                          "duration": 200.0} for i, n in enumerate(names)])
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    cat, _ = build_catalog(store, priors=None)
+    chain, r = [], cat.row(ids["01 Intro"])
+    while r >= 0:
+        chain.append(int(cat.track_ids[r]))
+        r = int(cat.album_next[r])
+    assert chain == [ids["01 Intro"], ids["7-11"], ids["03 Outro"]]
+
+
 def test_albums_of_one_name_are_told_apart_and_a_compilation_tagged_per_track_is_one(store):
     from player.recommender_service import build_catalog
 
