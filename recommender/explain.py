@@ -122,6 +122,7 @@ def explain_row(rec, row: int, context: str = "") -> str:
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")
     a = cat.artist[row]
+    named = False
     chosen = int(cat.chosen_artist_plays[row]) if cat.chosen_artist_plays is not None else 0
     if a >= 0 and len(reasons) < 2 and chosen >= 2 and cat.offered_share >= 0.5:
         # Someone who mostly lets Segue choose: the artists they still put on themselves
@@ -131,8 +132,12 @@ def explain_row(rec, row: int, context: str = "") -> str:
         n_artist = int(by_artist[a])
         if n_artist >= 3 and n_artist > n_track:
             reasons.append(f"you played {_whose(cat, row)} {n_artist} times")
+            named = True
     elsewhere = int(cat.outside_listened[row]) if cat.outside_listened is not None else 0
-    if a >= 0 and len(reasons) < 2 and elsewhere >= 3 and float(rec.outside[row]) > 0:
+    # Not where the artist's plays were counted already: the imported plays of the library's
+    # songs are among those, and "you played X 78 times · you played X 94 times in your
+    # imported history" reads as two counts of one thing that disagree.
+    if a >= 0 and len(reasons) < 2 and not named and elsewhere >= 3 and float(rec.outside[row]) > 0:
         reasons.append(f"you played {_whose(cat, row)} {elsewhere} times in your imported history")
     sound = bool(rec.E[row].any())
     if len(reasons) < 2 and sound:

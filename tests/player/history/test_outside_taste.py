@@ -90,3 +90,22 @@ def test_skips_elsewhere_are_not_taste(store, tmp_path):
     service = RecommenderService(store, priors=None)
     for name, picks in surfaces(service, by_artist).items():
         assert ranks_above(picks, by_artist, BRAVO, ALPHA), name
+
+
+def test_an_artist_is_counted_once_in_a_reason(store, tmp_path):
+    # An imported history of Alpha Band: 16 plays of library songs (two each, which become
+    # plays) and 24 of songs the library lacks. The reason said "you played Alpha Band 16
+    # times · you played Alpha Band 40 times in your imported history": two counts of the
+    # same listening that disagree.
+    by_artist = fill_library(store)
+    matched = [(ALPHA, f"{ALPHA} tune {i}", f"{ALPHA} LP", T0 + 100_000 + 600 * (2 * i + j), 200_000, False)
+               for i in range(8) for j in range(2)]
+    summary = import_file(store, fx.spotify(tmp_path / "StreamingHistory_music_0.json",
+                                            matched + elsewhere(ALPHA, 24, T0)))
+    assert (summary.matched, summary.unmatched) == (16, 24)
+    service = RecommenderService(store, priors=None)
+    picks = [r for recs in surfaces(service, by_artist).values() for r in recs if r.track_id in by_artist[ALPHA]]
+    assert picks
+    for r in picks:
+        assert r.reason.count(ALPHA) <= 1, r.reason
+    assert any("you played Alpha Band" in r.reason for r in picks)
