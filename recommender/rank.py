@@ -419,9 +419,15 @@ class Recommender:
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
 
     def _outside_taste(self) -> np.ndarray:
-        """Per track, how much the person listens to its artist in other players: log(1 +
-        rows heard) - 1.5 log(1 + rows skipped), as plays here count, standardised over the
-        catalogue; zeros without an imported history. [shape=(n,)] float32
+        """Per track, how much the person listens to its artist in other players: the rows
+        heard minus those skipped, log-scaled (log(1 + heard - skipped), or -1.5 log(1 +
+        skipped - heard) for an artist skipped more than heard, whom the person turns away
+        from as from a track skipped more than heard), standardised over the catalogue;
+        zeros without an imported history. [shape=(n,)] float32
+
+        Not the logs of each count apart, as a track's own plays and skips are weighed: over
+        all of an artist's rows, a share of skips that is only the habit of skipping on a
+        streaming service (848 heard, 332 skipped) came out below an artist never heard.
 
         It weighs ``trust_half / (trust_half + plays)``, plays being the listened plays
         logged in Segue itself: what the person plays here is better evidence than another
@@ -437,7 +443,9 @@ class Recommender:
             own &= cat.plays.source != IMPORTED_SOURCE
         half = self.config.trust_half
         fade = half / (half + float(own.sum()))
-        return (fade * _z(np.log1p(heard) - 1.5 * np.log1p(skipped))).astype(np.float32)
+        net = np.asarray(heard, np.float64) - np.asarray(skipped, np.float64)
+        affinity = np.where(net >= 0, np.log1p(np.maximum(net, 0)), -1.5 * np.log1p(np.maximum(-net, 0)))
+        return (fade * _z(affinity)).astype(np.float32)
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),

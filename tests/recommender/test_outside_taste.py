@@ -62,3 +62,24 @@ def test_outside_counts_must_be_one_row_per_track():
         Catalog.build(track_ids=[1, 2, 3], artists=["a", "b", "c"], outside=np.zeros((2, 2)))
     with pytest.raises(CatalogError):
         Catalog.build(track_ids=[1, 2], artists=["a", "b"], outside=np.zeros((2, 3)))
+
+
+def test_an_artist_heard_often_and_skipped_at_times_ranks_above_one_never_heard():
+    # A streaming service's shuffle is skipped a lot: the artist heard 848 times and skipped
+    # 332 is the person's favourite, yet log(849) - 1.5 log(333) put it below every artist
+    # they never heard. One skipped more than heard stays below those.
+    base = library()
+    outside = np.zeros((base.n, 2), np.float32)
+    for i, a in enumerate(base.artist):
+        name = base.artist_names[a]
+        if name == "rock artist 0":
+            outside[i] = (848, 332)
+        elif name == "jazz artist 0":
+            outside[i] = (5, 20)
+    cat = Catalog.build(track_ids=base.track_ids, artists=[base.artist_names[a] for a in base.artist],
+                        albums=[f"album {a}" for a in base.artist], embedding=base.embedding,
+                        buckets=[base.bucket_names[b] for b in base.bucket], outside=outside)
+    rec = Recommender(cat, now=1_700_000_000.0)
+    rock0, jazz0 = artist_rows(cat, "rock artist 0"), artist_rows(cat, "jazz artist 0")
+    others = np.setdiff1d(np.arange(cat.n), np.concatenate([rock0, jazz0]))
+    assert rec.outside[rock0].min() > rec.outside[others].max() > rec.outside[jazz0].max()
