@@ -232,3 +232,28 @@ def test_a_sheets_tracks_in_a_playlist_imported_before_the_album_was_scanned_are
     one, two, three = (store.track_by_path(f"{album}#0{n}")["id"] for n in (1, 2, 3))
     assert store.playlist_track_ids(pid) == [two, one, two, three, three]
     assert [e["title"] for e in store.playlist_entries(pid)] == ["The Band - Second Song", None, None, None, "Tail"]
+
+
+def test_linking_entries_whose_sheet_is_not_in_the_library_does_not_read_the_library_for_each(store):
+    # A scan links the entries not found yet each time; a CUE track (file and start) or a
+    # sheet named whole read every track for each such entry, minutes for 10,000 of them.
+    # The work is counted in SQLite's own steps, not timed.
+    from benchmarks.library_gen import fill_store
+
+    fill_store(store, 3000)
+    n = 300
+    store.import_playlist("Tracks", [f"/gone/{i}/Album.flac" for i in range(n)], {i: 60.0 for i in range(n)})
+    store._create("Sheets", (), [f"/gone/{i}/Album.cue" for i in range(n)])
+    steps = [0]
+
+    def count():
+        steps[0] += 1
+        return 0
+
+    store.conn.set_progress_handler(count, 100)
+    try:
+        assert store.link_playlist_paths() == 0
+    finally:
+        store.conn.set_progress_handler(None, 0)
+    # One read of the library is some 3,000 rows; one for each entry was 600 of them.
+    assert steps[0] * 100 < 40 * 3000 * 10, steps[0]
