@@ -46,6 +46,7 @@ _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+://")
 _DRIVE = re.compile(r"^[a-zA-Z]:[\\/]")
 _URL_DRIVE = re.compile(r"^/[a-zA-Z][:|][\\/]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+TITLE_CHARS = 500                # the most of a title kept from a playlist file
 _ESCAPED = re.compile(r"[\udc80-\udcff]+")
 _WEB = ("http://", "https://", "ftp://", "rtsp://", "rtmp://", "mms://")
 _START = re.compile(r"^#EXTVLCOPT:\s*start-time\s*=\s*(\d+(?:\.\d*)?)\s*$", re.IGNORECASE)
@@ -274,6 +275,7 @@ def read_playlist(path: str | os.PathLike) -> PlaylistFile:
         if local is None:
             skipped.append(entry)
             continue
+        title = _shown(title)
         if title:
             titles[len(paths)] = title
         if start is not None:
@@ -302,6 +304,14 @@ def file_name(name: str, suffix: str = ".m3u8") -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(readable(str(text)).split())
+
+
+def _shown(title: str | None) -> str | None:
+    # A title is shown in one row of the playlist: an XSPF title may hold line breaks and
+    # control characters, and a damaged or hostile file a title of any length.
+    if not title:
+        return None
+    return _one_line(_CONTROL.sub(" ", title))[:TITLE_CHARS] or None
 
 
 def _as_url(path: str) -> str:

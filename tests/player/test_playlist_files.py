@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from player.playlist_files import PlaylistFileError, read_playlist, write_playlist
+from player.playlist_files import TITLE_CHARS, PlaylistFileError, read_playlist, write_playlist
 
 
 def test_relative_paths_survive_moving_the_music_with_its_playlist(tmp_path):
@@ -115,6 +115,21 @@ def test_pls_xspf_and_utf16_m3u_as_other_players_write_them(tmp_path):
     assert got.titles == {0: "X - A & B"} and got.skipped == ["https://example.org/s.mp3"]
     (tmp_path / "notepad.m3u").write_bytes("#EXTM3U\r\n/m/Ünï.flac\r\n".encode("utf-16"))   # with its BOM
     assert read_playlist(tmp_path / "notepad.m3u").paths == ["/m/Ünï.flac"]
+
+
+def test_a_title_with_line_breaks_control_characters_or_no_end_is_kept_as_one_line(tmp_path):
+    (tmp_path / "odd.xspf").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" xmlns="http://xspf.org/ns/0/"><trackList>'
+        "<track><location>/m/a.flac</location><title>Line one\n  line\ttwo</title></track>"
+        f"<track><location>/m/b.flac</location><title>{'x' * 10_000}</title></track>"
+        "<track><location>/m/c.flac</location><title>\n \n</title></track>"
+        "</trackList></playlist>\n", encoding="utf-8")
+    got = read_playlist(tmp_path / "odd.xspf")
+    assert got.paths == ["/m/a.flac", "/m/b.flac", "/m/c.flac"]
+    assert got.titles == {0: "Line one line two", 1: "x" * TITLE_CHARS}
+    (tmp_path / "bell.pls").write_text("[playlist]\nFile1=/m/a.flac\nTitle1=Ring\x07\x1b[31mRed\nNumberOfEntries=1\n",
+                                       encoding="utf-8")
+    assert read_playlist(tmp_path / "bell.pls").titles == {0: "Ring [31mRed"}
 
 
 @pytest.mark.parametrize("name, data, why", [
