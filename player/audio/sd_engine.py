@@ -222,11 +222,22 @@ class SoundDeviceEngine(BufferedEngine):
         as it holds a stop (see :meth:`_close_stream`); a play or a switch of output opens under
         the engine's lock, and every pause and stop and the window's close waited with it. The
         open goes on on its own then, marked as left to stop so that PortAudio is not ended
-        under it, and closes what it opens; the output reads as not answering."""
+        under it, and closes what it opens; the output reads as not answering. Play pressed
+        again meanwhile waits for that open, as long at most, rather than start another beside
+        it: each one stayed stuck with its thread until the server answered, and PortAudio was
+        opening the same device from several threads at once."""
         sd = self._sdmod
+        left = self._open_left
+        if left is not None and left[1] == self._open_as:
+            if not left[0].wait(OPEN_WAIT_S):
+                raise AudioEngineError(
+                    f"the audio output {self._device or '(default)'} still does not open "
+                    "(its sound server does not answer)")
+            self._open_left = None
         made = []   # (its end is told with the stream it was: one replaced since is no loss)
         failed = []
         done = threading.Event()
+        over = threading.Event()    # (the open, and the close of what it opened late, are through)
         pending = object()      # (stands for the open while it is left to end on its own)
 
         def open_():
@@ -251,12 +262,14 @@ class SoundDeviceEngine(BufferedEngine):
                     finally:
                         with _left_lock:
                             _left_to_stop.discard(pending)
+                over.set()
 
         threading.Thread(target=open_, name="audio-open", daemon=True).start()
         if not done.wait(OPEN_WAIT_S):
             with _left_lock:
                 if not done.is_set():
                     _left_to_stop.add(pending)
+                    self._open_left = (over, self._open_as)
                     raise AudioEngineError(
                         f"the audio output {self._device or '(default)'} did not open within {OPEN_WAIT_S:g} s "
                         "(its sound server does not answer)")
@@ -313,6 +326,7 @@ class SoundDeviceEngine(BufferedEngine):
                 self._device_lost("the audio output stream ended unexpectedly")
 
     _closing = False
+    _open_left = None  # (its end, the device) of an open that did not return in time: see _open_stream
     _lost = False  # the stream went away with the device: the next start opens a new one
     _warmup = 0
     _xruns = 0

@@ -815,18 +815,23 @@ def test_a_process_stopped_mid_song_plays_on_when_it_goes_on(null_sink, tmp_path
     assert int(heard) >= SR                # and a second more of it was heard
 
 
-def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothing_up(null_sink, tmp_path):
+def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothing_up(null_sink, tmp_path,
+                                                                                      monkeypatch):
     """The output was let go (the queue ran out), and the sound server stops answering
     (stopped; a Bluetooth device gone) before the next play opens it again: PortAudio's open
     waits for the server. It did so under the engine's lock, and a pause, a stop and the
     window's close after it waited for as long as the server stayed so. They come back now;
-    the play waits paused, saying the output did not answer, and once the server answers
-    again, Play plays."""
+    the play waits paused, saying the output did not answer; Play pressed again meanwhile
+    leaves one open waiting, not one more each time; and once the server answers again,
+    Play plays."""
     import signal
     import threading
 
-    from player.audio.sd_engine import OPEN_WAIT_S, SoundDeviceEngine, _left_to_stop
+    from player.audio import sd_engine
+    from player.audio.sd_engine import SoundDeviceEngine, _left_to_stop
 
+    OPEN_WAIT_S = 1.0       # (the same path as the real wait, in a fifth of the time)
+    monkeypatch.setattr(sd_engine, "OPEN_WAIT_S", OPEN_WAIT_S)
     path = long_tone(tmp_path)
     server = sink.PrivateServer()
     sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
@@ -845,6 +850,9 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothi
         play.join(OPEN_WAIT_S + 10)
         assert not play.is_alive(), "a play waited for the sound server"
         assert wait_for(lambda: "device_lost" in events) and e.state is PlaybackState.PAUSED
+        e.resume()
+        e.resume()
+        assert e.state is PlaybackState.PAUSED and len(_left_to_stop) == 1
         asked = threading.Thread(target=lambda: (e.pause(), e.stop()), daemon=True)
         asked.start()
         asked.join(OPEN_WAIT_S + 10)
