@@ -356,6 +356,11 @@ class RecommenderService:
         mask = p.session_id == p.session_now()
         fb = p.feedback()[mask]
         tracks = p.track_id[mask]
+        if p.play_id is not None:
+            # As they were logged, not as their times fall: a clock put back by minutes leaves
+            # the session going on, and its plays of now before the ones it began with.
+            order = np.argsort(p.play_id[mask], kind="stable")
+            fb, tracks = fb[order], tracks[order]
         wanted = set(int(t) for t in session_track_ids)
         skipped = [int(t) for t, f in zip(tracks, fb) if f < 0 and int(t) in wanted]
         streak = 0

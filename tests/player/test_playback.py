@@ -1986,6 +1986,31 @@ def test_after_the_clock_was_set_back_by_hours_up_next_reads_how_the_plays_of_no
     assert service._session_skips(service.recommender(), p.session) == ([c], 0)
 
 
+def test_after_the_clock_was_put_back_minutes_mid_session_up_next_reads_its_plays_as_logged(store, tmp_path,
+                                                                                               make_player):
+    # The clock ten minutes fast, put right while a session goes on (within the gap, the
+    # session stays the same): the plays of now lie before the first of the session in time.
+    # Read in time order, the song heard before the clock moved was the latest ended, and it
+    # broke the run of skips of now: the skip just made did not count.
+    from player.recommender_service import RecommenderService
+
+    clock = {"now": time.time() + 600}
+    a, b, c = add_tracks(store, tmp_path, [(n, 60.0) for n in "abc"])
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    p = make_player(speed=8.0, clock=lambda: clock["now"])
+    p.add_listener(service.on_player_event)
+    p.play_tracks([a, b, c])
+    assert wait_for(lambda: p.current_track_id == a and p.position > 40.0)
+    clock["now"] -= 600
+    p.next()
+    assert wait_for(lambda: p.current_track_id == b and p.position > 0.3)
+    p.next()
+    assert wait_for(lambda: p.current_track_id == c and store.play_count() == 3)
+    now = store.plays()
+    assert now[-1]["track_id"] == a and len({r["session_id"] for r in now}) == 1      # (a lies ahead)
+    assert service._session_skips(service.recommender(), p.session) == ([b], 1)
+
+
 @pytest.mark.parametrize("queued, crossfade_s", [(True, 0.0), (False, 0.0), (True, 0.5)])
 def test_stop_after_this_song_plays_it_out_and_leaves_up_next_waiting(store, tmp_path, make_player, queued,
                                                                       crossfade_s):
