@@ -873,9 +873,11 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothi
 
 _EXIT_CHILD = """
 import sys, time
+from player.audio import sd_engine
 from player.audio.base import Source
 from player.audio.sd_engine import SoundDeviceEngine
 
+sd_engine.LET_GO_WAIT_S = 0.5             # (the same path as the real wait, in less time)
 e = SoundDeviceEngine()
 src = Source(sys.argv[1])
 e.play(src)
