@@ -831,7 +831,6 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothi
     from player.audio.sd_engine import SoundDeviceEngine, _left_to_stop
 
     OPEN_WAIT_S = 1.0       # (the same path as the real wait, in a fifth of the time)
-    monkeypatch.setattr(sd_engine, "OPEN_WAIT_S", OPEN_WAIT_S)
     path = long_tone(tmp_path)
     server = sink.PrivateServer()
     sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
@@ -842,6 +841,7 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothi
     e.set_listener(lambda name, data: events.append(name))
     try:
         assert not e._output_running()               # (let go until the first play)
+        monkeypatch.setattr(sd_engine, "OPEN_WAIT_S", OPEN_WAIT_S)     # (only while the server is stopped)
         os.kill(pid, signal.SIGSTOP)
         stopped = True
         src = Source(str(path))
@@ -860,6 +860,7 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothi
         os.kill(pid, signal.SIGCONT)
         stopped = False
         assert wait_for(lambda: not _left_to_stop), "the open left to end on its own did not, once answered"
+        monkeypatch.undo()
         src = Source(str(path))
         e.play(src)
         assert wait_for(lambda: src.heard_frames > SR // 10)
