@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -102,6 +103,17 @@ class PrivateServer:
         os.environ.update(self._saved or {})
         for folder in self._folders:
             stop_sink(folder)
+
+
+def hold(pid: int, at_most_s: int = 120) -> None:
+    """Stop the sound server ``pid`` (SIGSTOP: a server that stops answering), and have it go
+    on by itself after ``at_most_s`` whatever becomes of the test: a run killed while it held
+    the server (a CI time limit) left it stopped for good, as a stopped server never gets to
+    exit when idle. The test sends SIGCONT itself as soon as it is done with it."""
+    subprocess.Popen(["sh", "-c", f"sleep {int(at_most_s)}; kill -CONT {int(pid)} 2>/dev/null"],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+    os.kill(pid, signal.SIGSTOP)
 
 
 def reinit_portaudio() -> None:

@@ -686,7 +686,7 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothi
         e.play(Source(str(path)))
         assert wait_for(lambda: e.state is PlaybackState.STOPPED)
         assert e._output_running()                   # (held a while for the device to play its tail)
-        os.kill(pid, signal.SIGSTOP)
+        sink.hold(pid)
         stopped = True
         time.sleep(IDLE_RELEASE_S + 0.5)             # the feeder lets the output go: its stop waits
         asked = threading.Thread(target=lambda: (e.pause(), e.stop()), daemon=True)
@@ -730,7 +730,7 @@ def test_a_new_look_at_the_devices_leaves_alone_a_stream_left_to_stop_on_its_own
         src = Source(str(path))
         e.play(src)
         assert wait_for(lambda: src.heard_frames > SR // 10)
-        os.kill(pid, signal.SIGSTOP)
+        sink.hold(pid)
         stopped = True
         stop = threading.Thread(target=e.stop, daemon=True)
         stop.start()
@@ -842,7 +842,7 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothi
     try:
         assert not e._output_running()               # (let go until the first play)
         monkeypatch.setattr(sd_engine, "OPEN_WAIT_S", OPEN_WAIT_S)     # (only while the server is stopped)
-        os.kill(pid, signal.SIGSTOP)
+        sink.hold(pid)
         stopped = True
         src = Source(str(path))
         play = threading.Thread(target=e.play, args=(src,), daemon=True)
@@ -913,7 +913,7 @@ def test_the_process_exits_with_an_output_whose_sound_server_stopped_answering(n
         if line != "playing":
             child.kill()    # (its stderr is read to the end below: a child left waiting hung the test)
         assert line == "playing", child.communicate(timeout=30)
-        os.kill(pid, signal.SIGSTOP)
+        sink.hold(pid)
         stopped = True
         try:
             out, err = child.communicate("go\n", timeout=LET_GO_WAIT_S + EXIT_WAIT_S + 10)
