@@ -110,7 +110,9 @@ def hold(pid: int, at_most_s: int = 120) -> None:
     on by itself after ``at_most_s`` whatever becomes of the test: a run killed while it held
     the server (a CI time limit) left it stopped for good, as a stopped server never gets to
     exit when idle. The test sends SIGCONT itself as soon as it is done with it."""
-    subprocess.Popen(["sh", "-c", f"sleep {int(at_most_s)}; kill -CONT {int(pid)} 2>/dev/null"],
+    # (still stopped: not another process given its id since)
+    still = f"[ \"$(cut -d' ' -f3 /proc/{int(pid)}/stat 2>/dev/null)\" = T ]"
+    subprocess.Popen(["sh", "-c", f"sleep {int(at_most_s)}; {still} && kill -CONT {int(pid)}"],
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                      start_new_session=True)
     os.kill(pid, signal.SIGSTOP)
