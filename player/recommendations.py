@@ -9,13 +9,14 @@ years, lengths), so the panels never show made-up data and work before any model
 
 from __future__ import annotations
 
+import itertools
 import random
 import statistics
 import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Collection, Iterable, Protocol, runtime_checkable
+from typing import Collection, Iterable, Iterator, Protocol, runtime_checkable
 
 from player.library.names import Namer
 from recommender.genres import UNTAGGED, file_genre_bucket, first_genre
@@ -81,9 +82,10 @@ def genre_title(bucket: str) -> str:
     return bucket[:1].upper() + bucket[1:]
 
 
-def _one_per_recording(ids: list[int], rows: dict, taken: Iterable[int]) -> list[int]:
+def _firsts_of_recordings(ids: Iterable[int], rows: dict, taken: Iterable[int]) -> Iterator[int]:
     """``ids`` without second copies of one recording (same normalised artist and title,
-    lengths within ``SAME_RECORDING_S``), nor of the recordings in ``taken``."""
+    lengths within ``SAME_RECORDING_S``), nor of the recordings in ``taken``; lazily, so a
+    caller wanting the first few reads no further."""
     seen: dict[str, list] = {}
 
     def twin(t) -> bool:
@@ -98,7 +100,12 @@ def _one_per_recording(ids: list[int], rows: dict, taken: Iterable[int]) -> list
 
     for t in taken:
         twin(t)
-    return [t for t in ids if not twin(t)]
+    return (t for t in ids if not twin(t))
+
+
+def _one_per_recording(ids: list[int], rows: dict, taken: Iterable[int]) -> list[int]:
+    """:func:`_firsts_of_recordings` as a list."""
+    return list(_firsts_of_recordings(ids, rows, taken))
 
 
 def _spread_artists(rows: Iterable[tuple[int, str]]) -> list[int]:
@@ -143,8 +150,13 @@ class LibraryRecommendations:
 
     def up_next(self, session_track_ids: list[int], k: int, *,
                 exclude: set[int] = frozenset(), passed: Collection[int] = frozenset()) -> list[Rec]:
-        """The tracks that follow the last one played, in library order (wrapping)."""
-        order, info = self._library()
+        """The tracks that follow the last one played, in library order (wrapping). A second
+        copy of one recording (an album's phone copy in MP3, its song on a best-of) is left
+        out, as is a copy of one heard this session or queued: in library order the copies
+        sit side by side, and the song just heard came straight back in another format."""
+        tracks = self.store.tracks()        # read once: a scan may write between two reads
+        rows = {r["id"]: r for r in tracks}
+        order, info = self._library(tracks)
         if not order or k <= 0:
             return []
         skip = set(exclude) | set(passed) | set(session_track_ids) | self.store.left_out_ids()
@@ -153,15 +165,10 @@ class LibraryRecommendations:
         if last in info:
             start = order.index(last) + 1
         after = info[last][0] if last in info else ""
-        out = []
-        for i in range(len(order)):
-            tid = order[(start + i) % len(order)]
-            if tid not in skip:
-                reason = f"next in your library after {after}" if after else "next in your library"
-                out.append(Rec(tid, reason, score=1.0 / (1 + len(out))))
-                if len(out) >= k:
-                    break
-        return out
+        ahead = (t for t in order[start:] + order[:start] if t not in skip)
+        ahead = _firsts_of_recordings(ahead, rows, [*session_track_ids, *exclude])
+        reason = f"next in your library after {after}" if after else "next in your library"
+        return [Rec(tid, reason, score=1.0 / (1 + i)) for i, tid in enumerate(itertools.islice(ahead, k))]
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:

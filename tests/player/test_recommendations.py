@@ -134,3 +134,29 @@ def test_discover_says_today_and_yesterday_in_calendar_days(store, monkeypatch):
     assert days_ago(datetime(2026, 3, 9, 8, 0).timestamp(), noon) == "yesterday"
     assert days_ago(datetime(2026, 3, 7, 13, 0).timestamp(), noon) == "3 days ago"
     assert days_ago(noon + 60, noon) == "today"
+
+
+def test_up_next_offers_one_copy_of_a_song_and_never_the_one_just_heard(store):
+    # An album and its phone copy in MP3 (same tags), and a best-of's remaster of its first
+    # song: in library order the copies lie side by side.
+    album = [{"title": t, "artist": "A", "album": "First", "genre": "Rock", "path": f"/m/first/{i}.flac",
+              "duration": 200.0 + 10 * i} for i, t in enumerate(["one", "two", "three"])]
+    phone = [{**r, "path": r["path"].replace("/m/first/", "/phone/first/").replace(".flac", ".mp3"),
+              "duration": r["duration"] + 0.4} for r in album]
+    best = [{"title": "One - Remastered 2011", "artist": "A", "album": "Best of", "genre": "Rock",
+             "path": "/m/best/1.ogg", "duration": 201.0}]
+    ids = _add(store, album + phone + best)
+    first, second, third, phone_first, phone_second, phone_third, best_first = ids
+    p = LibraryRecommendations(store)
+    # After the album's first song: not that song again in MP3, nor its remaster, and each of
+    # the next songs once.
+    got = [r.track_id for r in p.up_next([first], 10)]
+    assert phone_first not in got and best_first not in got
+    assert [store.track(t)["title"] for t in got] == ["two", "three"]
+    assert got[0] in (second, phone_second)
+    # What is queued already counts too: its copy is not offered after it.
+    got = [r.track_id for r in p.up_next([first], 10, exclude={second})]
+    assert got in ([third], [phone_third])
+    # A song never heard in any copy is offered once, in the copy library order reaches first.
+    got = [r.track_id for r in p.up_next([], 10)]
+    assert sorted(store.track(t)["title"].split(" -")[0].lower() for t in got) == ["one", "three", "two"]
