@@ -23,6 +23,7 @@ import numpy as np
 from player.recommendations import UNTAGGED, genre_bucket, genre_title
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
 from recommender.genres import file_genre_bucket
+from segue_common.normalize import SAME_RECORDING_S, recording_key
 from segue_common.listening import EARLIEST, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, FUTURE_SLACK_S, SUGGESTED_SOURCES
 
 WEEK_S = 7 * 86400
@@ -256,20 +257,41 @@ class _TrackKeys:
 
 def _track_keys(cols: PlayColumns, labels: dict) -> _TrackKeys:
     tracks, inverse = np.unique(cols.track_id, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    plays = np.bincount(inverse, minlength=len(tracks))
     artists, genres, titles = [], [], []
-    for t in tracks.tolist():
-        title, artist, genre, bucket, path = labels.get(t, (None, None, None, None, ""))
+    # A song is the recording, not the file: its album's FLAC, its phone copy in MP3 and its
+    # remaster on a best-of are one entry of the top tracks, else each showed with a share of
+    # the song's plays (see :func:`segue_common.normalize.recording_key`).
+    songs: dict[str, list[tuple[float | None, int]]] = {}
+    song_of = np.arange(len(tracks))
+    most = plays.copy()             # per song (its first copy's row): the plays of the copy it is named by
+    for i, t in enumerate(tracks.tolist()):
+        title, artist, genre, bucket, path, duration = (*labels.get(t, ()), None, None, None, None, "", None)[:6]
         artists.append(artist or "Unknown artist")
         genres.append(genre_name(bucket, genre))
         shown = title or (path.rsplit("/", 1)[-1] if path else f"Track {t}")
         titles.append(f"{shown} — {artist}" if artist else shown)
-    kinds = {"tracks": (np.array(titles, dtype=object), np.arange(len(tracks)))}
+        key = recording_key(artist, title)
+        if key is None:
+            continue
+        copies = songs.setdefault(key, [])
+        same = next((j for d, j in copies
+                     if d is None or duration is None or abs(d - duration) <= SAME_RECORDING_S), None)
+        if same is None:
+            copies.append((duration, i))
+        else:
+            first = song_of[i] = song_of[same]
+            if plays[i] > most[first]:
+                most[first], titles[first] = plays[i], titles[i]     # named as its copy played most
+    _, song_codes = np.unique(song_of, return_inverse=True)
+    kinds = {"tracks": (np.array(titles, dtype=object)[np.unique(song_of)], song_codes.reshape(-1))}
     for kind, values in (("artists", artists), ("genres", genres)):
         if values:
             kinds[kind] = np.unique(np.array(values, dtype=object), return_inverse=True)
         else:
             kinds[kind] = (np.zeros(0, object), np.zeros(0, np.int64))
-    return _TrackKeys(tracks=tracks, inverse=inverse.reshape(-1), kinds=kinds)
+    return _TrackKeys(tracks=tracks, inverse=inverse, kinds=kinds)
 
 
 def top_lists(cols: PlayColumns, labels: dict, *, since: float | None, k: int = 10,

@@ -92,12 +92,13 @@ class ListeningMixin:
             track_id=table[:, 5].astype(np.int64), imported=table[:, 6] != 0,
         )
 
-    def played_track_labels(self) -> dict[int, tuple[str | None, str | None, str | None, str | None, str]]:
-        """``track_id -> (title, artist, genre, analysed bucket, path)`` for every track ever played
-        (the bucket from the latest analysis, None where a track has none)."""
+    def played_track_labels(self) -> dict[int, tuple[str | None, str | None, str | None, str | None, str,
+                                                       float | None]]:
+        """``track_id -> (title, artist, genre, analysed bucket, path, duration)`` for every track
+        ever played (the bucket from the latest analysis, None where a track has none)."""
         rows = _tuples(
             self.conn,
-            "SELECT t.id, t.title, coalesce(t.artist, t.albumartist), t.genre, f.bucket, t.path "
+            "SELECT t.id, t.title, coalesce(t.artist, t.albumartist), t.genre, f.bucket, t.path, t.duration "
             "FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id AND f.model_version = ? "
             "AND f.error IS NULL WHERE t.id IN (SELECT DISTINCT track_id FROM plays)",
             (self.served_feature_version(),))

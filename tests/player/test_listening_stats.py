@@ -177,3 +177,25 @@ def test_a_genre_is_named_by_the_tag_as_it_is_now_then_by_the_analysis():
     assert genre_name("jazz", "Podcast") == "Jazz"              # a tag of no genre: the analysis's
     assert genre_name(None, "reggae") == "Reggae" and genre_name(None, None) == "No genre tag"
     assert genre_name("hip-hop", None) == "Hip-hop"
+
+
+def test_one_song_in_two_files_is_one_entry_of_the_top_tracks(store, utc):
+    # An album's song in FLAC, its phone copy in MP3 and its remaster on a best-of: one song,
+    # played 2 + 2 + 1 times; a live take of another length is another recording.
+    store.upsert_tracks([{"size": 1, "mtime_ns": 1, **r} for r in (
+        {"path": "/m/first/1.flac", "title": "Song", "artist": "A", "duration": 200.0},
+        {"path": "/phone/first/1.mp3", "title": "Song", "artist": "A", "duration": 200.4},
+        {"path": "/m/best/1.ogg", "title": "Song (Remastered 2011)", "albumartist": "A", "duration": 201.0},
+        {"path": "/m/live/1.flac", "title": "Song", "artist": "A", "duration": 260.0},
+        {"path": "/m/other/1.flac", "title": "Other", "artist": "B", "duration": 200.0},
+    )])
+    flac, mp3, best, live, other = (store.track_by_path(p)["id"] for p in (
+        "/m/first/1.flac", "/phone/first/1.mp3", "/m/best/1.ogg", "/m/live/1.flac", "/m/other/1.flac"))
+    now = MONDAY + 10 * 86400
+    plays = [(t, now - 86400 + i * 600, 200_000, 200_000, "finished", "library")
+             for i, t in enumerate([flac, flac, mp3, mp3, best, other, other, other, other, live])]
+    store.log_plays(plays)
+    top = load_summary(store, now=now).top["All time"]["tracks"]
+    assert [(e.name, e.plays) for e in top] == [("Song — A", 5), ("Other — B", 4), ("Song — A", 1)]
+    assert sorted(top[0].track_ids) == sorted([flac, mp3, best]) and top[2].track_ids == [live]
+    assert top[0].hours == pytest.approx(5 * 200 / 3600)
