@@ -103,6 +103,21 @@ def _firsts_of_recordings(ids: Iterable[int], rows: dict, taken: Iterable[int]) 
     return (t for t in ids if not twin(t))
 
 
+def _first_copies(ids: Iterable[int], rows: dict) -> dict[int, int]:
+    """Each of ``ids`` -> the first of ``ids`` that is the same recording (itself when none is)."""
+    seen: dict[str, list] = {}
+    out = {}
+    for t in ids:
+        r = rows.get(t)
+        key = recording_key(r["artist"], r["title"]) if r is not None else None
+        copies = seen.setdefault(key, []) if key is not None else []
+        d = r["duration"] if r is not None else None
+        out[t] = next((f for o, f in copies if d is None or o is None or abs(d - o) <= SAME_RECORDING_S), t)
+        if out[t] == t:
+            copies.append((d, t))
+    return out
+
+
 def _one_per_recording(ids: list[int], rows: dict, taken: Iterable[int]) -> list[int]:
     """:func:`_firsts_of_recordings` as a list."""
     return list(_firsts_of_recordings(ids, rows, taken))
@@ -220,14 +235,20 @@ class LibraryRecommendations:
         rows = {r["id"]: r for r in tracks}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
         short = SHORT_FRACTION * statistics.median(lengths) if lengths else 0.0
+        never = self.store.left_out_ids()
+        offered = [t for t in order if t not in never and not (rows[t]["duration"] and rows[t]["duration"] < short)]
+        # A song played in one copy was played: the copy a row offers (the first in library
+        # order) is not "not played yet" because the plays were of the phone's MP3.
+        chosen = set(offered)
+        first = _first_copies(offered + [t for t in order if t not in chosen], rows)
         last_played: dict[int, float] = {}
         for play in self.store.plays():
-            last_played[play["track_id"]] = play["started_at"]
+            t = first.get(play["track_id"], play["track_id"])
+            last_played[t] = play["started_at"]         # (oldest first: the latest stays)
         members: dict[str, list[int]] = defaultdict(list)
-        never = self.store.left_out_ids()
-        for t in _one_per_recording([t for t in order if t not in never
-                                     and not (rows[t]["duration"] and rows[t]["duration"] < short)], rows, ()):
-            members[info[t][2]].append(t)
+        for t in offered:
+            if first[t] == t:
+                members[info[t][2]].append(t)
         now = time.time()
         buckets = sorted(members, key=lambda b: (b == UNTAGGED, -len(members[b]), b))
         out: dict[str, list[Rec]] = {}

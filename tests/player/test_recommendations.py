@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from player.recommendations import (
     UNTAGGED, LibraryRecommendations, Rec, RecommendationProvider, genre_bucket,
 )
@@ -160,3 +162,18 @@ def test_up_next_offers_one_copy_of_a_song_and_never_the_one_just_heard(store):
     # A song never heard in any copy is offered once, in the copy library order reaches first.
     got = [r.track_id for r in p.up_next([], 10)]
     assert sorted(store.track(t)["title"].split(" -")[0].lower() for t in got) == ["one", "three", "two"]
+
+
+def test_discover_counts_a_play_of_any_copy_of_a_song(store):
+    # The album in FLAC and its phone copy in MP3: the person played the MP3 only.
+    album = [{"title": t, "artist": "A", "album": "First", "genre": "Rock", "path": f"/m/first/{i}.flac",
+              "duration": 200.0 + 10 * i} for i, t in enumerate(["one", "two", "three"])]
+    phone = [{**r, "path": r["path"].replace("/m/first/", "/phone/first/").replace(".flac", ".mp3")} for r in album]
+    ids = _add(store, album + phone)
+    store.log_plays([(ids[4], time.time() - 3600, 200_000, 200_000, "finished", "library")])
+    row = LibraryRecommendations(store).discover(10)["rock"]
+    assert len(row) == 3                                    # one copy of each song
+    titles = {store.track(r.track_id)["title"]: r.reason for r in row}
+    assert "last played" in titles["two"]
+    assert [store.track(r.track_id)["title"] for r in row][-1] == "two"      # not played yet goes first
+    assert titles["one"].endswith("not played yet") and titles["three"].endswith("not played yet")
