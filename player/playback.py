@@ -34,6 +34,7 @@ from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.names import album_folder, path_disc
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
+from segue_common.normalize import SAME_RECORDING_S
 
 log = logging.getLogger(__name__)
 
@@ -571,6 +572,22 @@ class Player:
             at = _after_hand_queued(self._natural)
             self._natural[at:at] = entries
 
+    def _song_of(self, entries: list[QueueEntry]):
+        """``entry -> song`` for :func:`shuffled`: one song in several files (same normalised
+        artist and title, lengths within ``SAME_RECORDING_S``) is one, whatever its album or
+        format; a track without both names is a song of its own."""
+        rows = self.store.tracks_by_id({e.track_id for e in entries}, ["match_key", "duration"])
+        copies: dict[str, list[tuple[float | None, int]]] = {}
+        song: dict[int, int] = {}
+        for t, r in rows.items():
+            if not r["match_key"]:
+                continue
+            d, known = r["duration"], copies.setdefault(r["match_key"], [])
+            song[t] = next((s for o, s in known if d is None or o is None or abs(d - o) <= SAME_RECORDING_S), t)
+            if song[t] == t:
+                known.append((d, t))
+        return lambda e: song.get(e.track_id, e.track_id)
+
     def set_shuffle(self, on: bool) -> None:
         """Shuffle the queue now: the songs queued by hand among themselves, still first, and
         the rest after them (songs added later go to random places in their part); turned off,
@@ -589,7 +606,10 @@ class Player:
                 self._natural = self._queue.entries()
                 mine = [e for e in self._natural if _hand_queued(e)]
                 rest = [e for e in self._natural if not _hand_queued(e)]
-                self._queue.replace(shuffled(mine, self._rng) + shuffled(rest, self._rng))
+                now = self._playing.entry if self._playing is not None else None
+                song = self._song_of(mine + rest + ([now] if now is not None else []))
+                mine = shuffled(mine, self._rng, song, after=now)
+                self._queue.replace(mine + shuffled(rest, self._rng, song, after=(mine or [now])[-1]))
             else:
                 self._queue.order_like(self._natural)
                 self._natural = []
@@ -854,7 +874,8 @@ class Player:
                 natural = [e for e in self._natural if id(e) in queued]
                 known = {id(e) for e in natural}
                 self._natural = natural + [e for e in kept if id(e) not in known] + rest
-                rest = shuffled(rest, self._rng)
+                before = kept[-1] if kept else QueueEntry(starting)
+                rest = shuffled(rest, self._rng, self._song_of([*rest, before]), after=before)
             self._queue.replace(kept + rest)
             self._queue_gen += 1
             self._list_from = len(self._history)     # where this list's rounds begin

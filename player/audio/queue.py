@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 
@@ -27,13 +28,44 @@ class QueueEntry:
         object.__setattr__(self, "track_id", int(track_id))
 
 
-def shuffled(entries: list, rng: random.Random) -> list:
-    """A random order of ``entries`` other than the given one (when there are two or more)."""
+def shuffled(entries: list, rng: random.Random, song: Callable[[object], Hashable] | None = None,
+             after=None) -> list:
+    """A random order of ``entries`` other than the given one (when there are two or more).
+
+    ``song(entry)``: the song an entry is a copy of (None where nothing is known). Two copies
+    of one song (an album and a best-of shuffled together, a FLAC and its MP3) are moved
+    apart where another entry can go between them: shuffled as they came, one song played
+    twice in a row about as often as it had a copy in the list. ``after``: the entry that
+    plays before them (the song playing), whose copy does not come first either."""
     out = list(entries)
     rng.shuffle(out)
     if len(out) > 1 and all(a is b for a, b in zip(out, entries)):
         out = out[1:] + out[:1]
+    if song is not None:
+        ahead = [] if after is None else [after]
+        out = ahead + out
+        _part_copies(out, [song(e) for e in out], fixed=len(ahead))
+        out = out[len(ahead):]
     return out
+
+
+def _part_copies(out: list, keys: list, fixed: int = 0) -> None:
+    """Swap entries (in place, ``keys`` with them; the first ``fixed`` stay) so that no two
+    neighbours share a key, where a swap does it without putting another pair together."""
+    n = len(out)
+
+    def clashes(i: int) -> bool:
+        k = keys[i]
+        return k is not None and ((i > 0 and keys[i - 1] == k) or (i + 1 < n and keys[i + 1] == k))
+
+    for i in range(1, n):
+        if keys[i] is None or keys[i] != keys[i - 1]:
+            continue
+        for j in [*range(i + 1, n), *range(i - 2, fixed - 1, -1)]:
+            out[i], out[j], keys[i], keys[j] = out[j], out[i], keys[j], keys[i]
+            if not (clashes(i) or clashes(j) or clashes(i - 1)):
+                break
+            out[i], out[j], keys[i], keys[j] = out[j], out[i], keys[j], keys[i]
 
 
 class PlayQueue:

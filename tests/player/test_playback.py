@@ -2767,3 +2767,29 @@ def test_a_file_named_by_a_title_that_looks_like_disc_and_track_goes_on_gaplessl
     rows = {r["title"]: store.track(r["id"]) for r in store.tracks()}
     assert follows_on(Source(rows["Intro"]["path"], album_place=album_place(rows["Intro"])),
                       Source(rows["7-11"]["path"], album_place=album_place(rows["7-11"])))
+
+
+def test_shuffle_keeps_two_copies_of_one_song_apart(store, tmp_path, make_player):
+    # An album and a best-of carrying three of its songs, shuffled together: one song played
+    # twice in a row (the album's, then the best-of's) came about every other time.
+    album = add_tracks(store, tmp_path / "album", [(f"Song {i}", 20.0) for i in range(5)])
+    best = add_tracks(store, tmp_path / "best", [("Song 1", 20.0), ("Song 2", 20.0), ("Song 3", 20.0),
+                                                  ("Hit", 20.0), ("Other Hit", 20.0)])
+    title = {t: store.track(t)["title"] for t in album + best}
+    p = make_player(speed=1.0)
+    for attempt in range(40):
+        # (started from each song of the album in turn: a copy of the song playing does not
+        # come next either)
+        first = attempt % 5
+        tracks = [*album[first:], *album[:first], *best]
+        if attempt % 2:
+            p.set_shuffle(False)
+            p.play_tracks(tracks)
+            p.set_shuffle(True)                 # the queue shuffled as it stands
+        else:
+            p.play_tracks(tracks)               # a new list while shuffle is on
+        assert p.current_track_id == album[first]
+        order = [p.current_track_id] + [e.track_id for e in p.queue]
+        assert sorted(order) == sorted(album + best)
+        names = [title[t] for t in order]
+        assert all(a != b for a, b in zip(names, names[1:])), names
