@@ -12,6 +12,8 @@ import unicodedata
 
 import numpy as np
 
+from segue_common.normalize import SAME_RECORDING_S
+
 SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds like" holds
 
 
@@ -67,6 +69,30 @@ def _play_sums(rec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return sums[0], sums[1], ranked
 
 
+def _song_plays(rec, row: int) -> int:
+    """Listened plays of the song at ``row`` in any of its copies (same normalised artist and
+    title, lengths within ``SAME_RECORDING_S``: an album's FLAC and its phone copy in MP3, its
+    remaster on a best-of): "you played it" counts the song, not the file played."""
+    cat = rec.catalog
+    recording = getattr(rec, "_recording", None)
+    derived = getattr(rec, "_derived", {})
+    cached = derived.get("song_plays")
+    if cached is None or cached[0] is not cat.play_count:
+        songs: dict[str, list[tuple[float, int]]] = {}
+        if recording is not None:
+            for r in np.flatnonzero(cat.play_count > 0).tolist():
+                key = recording(r)
+                if key is not None:
+                    songs.setdefault(key, []).append((float(cat.duration[r]), int(cat.play_count[r])))
+        cached = derived["song_plays"] = (cat.play_count, songs)
+    key = recording(row) if recording is not None else None
+    if key is None or key not in cached[1]:
+        return int(cat.play_count[row])
+    d = float(cat.duration[row])
+    return sum(n for o, n in cached[1][key]
+               if not np.isfinite(d) or not np.isfinite(o) or abs(d - o) <= SAME_RECORDING_S)
+
+
 def isolate(name: str) -> str:
     """``name`` set apart for the Unicode bidirectional algorithm (FIRST STRONG ISOLATE ...
     POP DIRECTIONAL ISOLATE) where it has right-to-left letters. In "you played فيروز 12
@@ -118,7 +144,7 @@ def explain_row(rec, row: int, context: str = "") -> str:
             reasons.append(f"also {_by(cat, row)}")
         elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row]:
             reasons.append(f"{isolate(cat.bucket_names[cat.bucket[row]])}, like {_label(cat, ctx)}")
-    n_track = int(cat.play_count[row])
+    n_track = _song_plays(rec, row)
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")
     a = cat.artist[row]

@@ -118,3 +118,24 @@ def test_right_to_left_names_are_isolated_in_reasons():
     assert _by(cat, 1) == "by Nina Simone"
     assert _label(cat, 0) == "\u2068يا ليل يا عين\u2069 — \u2068فيروز\u2069"
     assert _label(cat, 1) == cat.label(1) == "Sinnerman — Nina Simone"
+
+
+def test_you_played_it_counts_the_song_in_every_copy():
+    # Row 0 the album's FLAC, row 1 its phone copy in MP3, row 2 its remaster on a best-of
+    # (4 + 3 + 2 plays); row 3 a live take of another length, played once more than the
+    # others' own plays; row 4 a song of another artist, offered after them.
+    titles = ["Song", "Song", "Song - Remastered 2011", "Song", "Else"]
+    artists = ["A", "A", "A", "A", "B"]
+    durations = np.array([200.0, 200.4, 201.0, 260.0, 200.0])
+    counts = [4, 3, 2, 5, 0]
+    rows = [r for r, n in enumerate(counts) for _ in range(n)]
+    n = len(rows)
+    log = PlayLog(np.array(rows, np.int64) + 1, np.arange(n), T0 + 3600.0 * np.arange(n),
+                  np.full(n, 200_000.0), np.full(n, 200_000.0), np.full(n, "finished", dtype=object))
+    cat = Catalog.build(track_ids=np.arange(1, 6), artists=artists, albums=["First", "First", "Best", "Live", "B"],
+                        titles=titles, durations=durations, embedding=np.zeros((5, 16)),
+                        buckets=["Rock"] * 5, plays=log)
+    rec = Recommender(cat, now=T0 + 40 * 86400)
+    assert "you played it 9 times" in rec.explain(2)
+    assert "you played it 9 times" in rec.explain(3)
+    assert "you played it 5 times" in rec.explain(4)        # the live take is another recording
