@@ -171,6 +171,8 @@ class LibraryData:
         n = len(cols["id"])
         ids = np.fromiter(cols["id"], dtype=np.int64, count=n)
         text = {k: _text_column(cols[k]) for k in _TEXT}
+        if cols.get("file"):
+            text["file"] = cols["file"]             # (shared strings already: see load_library)
         numbers = {k: _int32_column(cols[k]) for k in ("track_no", "year")}
         numbers["duration"] = _float_column(cols["duration"])
         extra = {k: _text_column(cols[k]) for k in _SEARCHED if any(cols.get(k) or ())}
@@ -479,6 +481,17 @@ _RELEASE = ("compilation", "folder_compilation", "mb_album_id", "disc_no", "path
 _VARIOUS = "Various Artists"     # the store's order artist of a compilation without an album artist
 
 
+def _file_kind(path: str) -> str:
+    """"FLAC", "MP3": a file's format as its name says it ("" for none)."""
+    name = path.replace("\\", "/").rpartition("/")[2] if path else ""
+    # (a track of a CUE sheet is named "album.flac#3")
+    return name.rpartition(".")[2].partition("#")[0].upper() if "." in name else ""
+
+
+def _file_tip(kind: str, folder: str) -> str:
+    return f"{kind} file in {folder}" if kind else f"In {folder}"
+
+
 def _folder_of(path: str) -> str:
     return path.replace("\\", "/").rpartition("/")[0] if path else ""
 
@@ -623,12 +636,20 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort",
                                                  *_RELEASE)}
         file_discs: list[int | None] = []
+        files: dict[tuple[str, str], str] = {}
+        cols["file"] = []
         for chunk in store.library_row_chunks(keys):
             for k in keys:
                 if k == "path":
                     # (only its folder is kept: the whole paths cost some 10 MB at 100,000 tracks)
                     shared = seen[k]
-                    cols[k].extend([shared.setdefault(v, v) for v in (_folder_of(r[k]) for r in chunk)])
+                    folders = [shared.setdefault(v, v) for v in (_folder_of(r[k]) for r in chunk)]
+                    cols[k].extend(folders)
+                    # What the file is and where, for the title's tooltip: one song in two
+                    # files (an album's FLAC and its phone copy in MP3) shows as two rows
+                    # alike in every column. One string per format and folder, shared.
+                    cols["file"].extend([files.get(pair) or files.setdefault(pair, _file_tip(*pair))
+                                         for pair in zip((_file_kind(r[k]) for r in chunk), folders)])
                     # (the disc a file's name gives, "1-03 Song", where no tag does: for the
                     # album's order, as its name is not kept)
                     file_discs.extend([file_disc(r[k], r["track_no"]) if r["disc_no"] is None else None
@@ -848,6 +869,7 @@ class LibraryModel(QAbstractTableModel):
         if role == _TOOLTIP:
             text = self.data_.text[key][i] if key in _TEXT else ""
             lines = [text, _GUESSED_TIP[key] if text and self.data_.is_guessed(key, i) else "",
+                     self.data_.text["file"][i] if key == "title" and "file" in self.data_.text else "",
                      not_connected(self._away_at[i]) if i in self._away_at else ""]
             return "\n".join(line for line in lines if line) or None
         if role == _FONT and key in _GUESSABLE and self.data_.is_guessed(key, i):

@@ -649,3 +649,24 @@ def test_a_file_named_by_a_title_that_looks_like_disc_and_track_stays_in_its_pla
     from player.library.albums import in_album_order
 
     assert [r["title"] for r in in_album_order(store.tracks_matching("blues"))] == ["Blues 1", "Blues 2", "Blues 3"]
+
+
+def test_two_copies_of_a_song_are_told_apart_by_their_files(qapp, store, tmp_path):
+    # An album in FLAC and its phone copy in MP3, tagged alike: two rows the same in every
+    # column; the title's tooltip says which file each one is.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import write_track
+
+    tags = {"title": "Song", "artist": "A", "album": "First", "tracknumber": "1"}
+    write_track(tmp_path / "music" / "A" / "First", "01 Song", fmt="flac", seconds=0.5, tags=tags)
+    write_track(tmp_path / "phone" / "A" / "First", "01 Song", fmt="mp3", seconds=0.5, tags=tags)
+    Scanner(store).scan([str(tmp_path / "music"), str(tmp_path / "phone")])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    assert model.rowCount() == 2
+    rows = [[model.index(r, c).data() for c in range(len(COLUMNS))] for r in range(2)]
+    assert rows[0] == rows[1]
+    tips = sorted(model.index(r, 1).data(Qt.ItemDataRole.ToolTipRole) for r in range(2))
+    assert tips == [f"Song\nFLAC file in {tmp_path / 'music' / 'A' / 'First'}",
+                    f"Song\nMP3 file in {tmp_path / 'phone' / 'A' / 'First'}"]
