@@ -575,17 +575,19 @@ class Player:
     def _song_of(self, entries: list[QueueEntry]):
         """``entry -> song`` for :func:`shuffled`: one song in several files (same normalised
         artist and title, lengths within ``SAME_RECORDING_S``) is one, whatever its album or
-        format; a track without both names is a song of its own."""
-        rows = self.store.tracks_by_id({e.track_id for e in entries}, ["match_key", "duration"])
+        format; a track without both names is a song of its own. None where no two are one."""
+        queued = {e.track_id for e in entries}
         copies: dict[str, list[tuple[float | None, int]]] = {}
         song: dict[int, int] = {}
-        for t, r in rows.items():
-            if not r["match_key"]:
+        for t, (key, d) in self.store.shared_match_keys().items():
+            if t not in queued:
                 continue
-            d, known = r["duration"], copies.setdefault(r["match_key"], [])
+            known = copies.setdefault(key, [])
             song[t] = next((s for o, s in known if d is None or o is None or abs(d - o) <= SAME_RECORDING_S), t)
             if song[t] == t:
                 known.append((d, t))
+        if not song:
+            return None                 # (no copies among them: nothing to part)
         return lambda e: song.get(e.track_id, e.track_id)
 
     def set_shuffle(self, on: bool) -> None:
