@@ -716,6 +716,7 @@ def test_a_cued_song_moved_to_its_end_and_run_out_is_a_skip(store, tmp_path, mak
     p = restored(store, make_player, a, b, 2.0, crossfade_s=crossfade_s)
     p.seek(to)                                  # before it plays
     p.resume()
+    assert listen_through(p, lambda: p.position > 70.0 or p.current_track_id == b)
     assert wait_for(lambda: p.current_track_id == b)
     assert wait_for(lambda: len(ended(store)) >= 1)
     assert ended(store)[0] == (a, expected) and p.early_skips == ([a] if expected == "skipped" else [])
@@ -783,6 +784,7 @@ def test_a_song_run_out_after_a_jump_to_near_its_end_is_judged_by_what_was_heard
     p = Player(store, NullEngine(speed=8.0, crossfade_s=crossfade_s), progress_interval_s=0.2)
     try:
         p.play_tracks([a, *rest])
+        assert listen_through(p, lambda: p.position > heard - 5.0)
         assert wait_for(lambda: p.position > heard, 20.0)
         p.seek(to)
         assert wait_for(lambda: len(ended(store)) == 1 + len(rest) and ended(store)[0][1] != "playing", 30.0)
