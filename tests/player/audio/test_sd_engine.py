@@ -663,7 +663,8 @@ def test_a_switch_of_output_as_the_device_goes_away_never_hangs(sd_engine, tmp_p
         server.close()
 
 
-def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothing_up(null_sink, tmp_path):
+def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothing_up(null_sink, tmp_path,
+                                                                                        monkeypatch):
     """The queue ran out and the sound server stops answering (stopped; a Bluetooth device
     gone) before the output is let go: PortAudio's stop waits for the server. It did so under
     the engine's lock, and every pause, stop and the close after it waited for as long as the
@@ -672,9 +673,11 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothi
     import signal
     import threading
 
-    from player.audio.buffered import IDLE_RELEASE_S
+    from player.audio import buffered
     from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
 
+    # (long enough that the output is still held when the server is stopped, just after)
+    monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 1.0)
     path = tmp_path / "short.wav"
     sf.write(str(path), np.stack([sine(SR // 2, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
     server = sink.PrivateServer()
@@ -688,7 +691,7 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothi
         assert e._output_running()                   # (held a while for the device to play its tail)
         sink.hold(pid)
         stopped = True
-        time.sleep(IDLE_RELEASE_S + 0.5)             # the feeder lets the output go: its stop waits
+        time.sleep(buffered.IDLE_RELEASE_S + 0.5)    # the feeder lets the output go: its stop waits
         asked = threading.Thread(target=lambda: (e.pause(), e.stop()), daemon=True)
         asked.start()
         asked.join(LET_GO_WAIT_S + 10)
