@@ -512,6 +512,7 @@ def test_a_song_being_begun_reads_its_own_start_never_the_place_of_the_song_befo
             p._save_state()
 
     p.play_track(a)
+    assert listen_through(p, lambda: p.position > 15.0)
     assert wait_for(lambda: p.position > 20.0)
     p.add_listener(on_event)
     p.play_track(b)
