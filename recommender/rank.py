@@ -85,6 +85,9 @@ STREAK_GROWTH = 0.5    # each skip in a row after the first adds half the push a
 STREAK_MAX = 6         # ...up to this many in a row
 STREAK_SAME = 3        # ...and this many skips of one artist (album) in it push that artist fully, for anyone
 STREAK_AWAY = 0.6      # a streak also pushes away from what its skips have in common (sound, genre)
+# A genre whose last STREAK_SAME songs in this session were all skipped early, listened songs
+# of other genres between them, is pushed down as a streak of that many would push it.
+GENRE_REFUSED = STREAK_AWAY * (STREAK_SAME - 1)
 # Radio and Discover leave out tracks far shorter than what the person plays (stingers,
 # sound effects, jingles): shorter than this share of their typical length.
 SHORT_FRACTION = 0.3
@@ -494,11 +497,13 @@ class Recommender:
         tail = queued[-1] if len(queued) else (kept[-1] if len(kept) else -1)
         heard, out, turns = kept, [], ALBUM_TURNS
 
+        refused = self._genres_refused(sess, skip_rows)
+
         def score_for(heard: np.ndarray, tail: int) -> np.ndarray:
             score = self._blend(self.up_next_signals(heard, tail))
             if not len(heard):
                 score = score + 0.3 * (1 - self.trust) * self.prior_pop
-            return score - self._skip_penalty(skip_rows, streak)
+            return score - self._skip_penalty(skip_rows, streak) - refused
 
         # An album being played in order right now goes on to its end first, in its order
         # and with its interludes, whatever the spacing: that is what the person is doing,
@@ -533,6 +538,26 @@ class Recommender:
             heard, banned, history = (np.concatenate([a, taken]) for a in (heard, banned, history))
             tail = taken[-1]
         return out
+
+    def _genres_refused(self, sess: np.ndarray, skip_rows: np.ndarray) -> np.ndarray | float:
+        """The push down of the genres the person keeps refusing in this session: those whose
+        last ``STREAK_SAME`` songs in ``sess`` were all skipped early. A skip's own push reaches
+        only its neighbourhood, and a streak's its genre, so someone who listens on and skips
+        every song of one genre as it comes was offered it again all evening (each skip
+        followed by a listen ends the streak). [shape=(n,)] float32, or 0.0"""
+        cat = self.catalog
+        if len(skip_rows) < STREAK_SAME:
+            return 0.0
+        buckets = cat.bucket[sess]
+        was_skipped = np.isin(sess, skip_rows)
+        refused = np.zeros(len(cat.bucket_names), bool)
+        for b in np.unique(buckets[was_skipped & (buckets >= 0)]):
+            last = was_skipped[buckets == b][-STREAK_SAME:]
+            refused[b] = len(last) == STREAK_SAME and bool(last.all())
+        if not refused.any():
+            return 0.0
+        hit = np.where(cat.bucket >= 0, refused[np.maximum(cat.bucket, 0)], False)
+        return (self.config.skip_push * GENRE_REFUSED * hit).astype(np.float32)
 
     def _album_playing(self, order: np.ndarray, skip_rows: np.ndarray, banned: np.ndarray, k: int) -> np.ndarray:
         """The rest of the album (up to ``k`` rows, by disc and track number, skipping what

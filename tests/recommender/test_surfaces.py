@@ -112,11 +112,29 @@ def test_every_skip_of_an_artist_or_album_in_the_session_pushes_it_further():
 def test_a_streak_leaves_the_neighbourhood_it_was_in():
     cat, kind = clustered_library()
     rec = Recommender(cat, now=T0)
-    session = [1]                                                 # kind 0
     skipped = [2, 9, 16]                                          # three more of kind 0, other artists
-    spread = [kind[t] for t, _ in rec.up_next(session + skipped, 10, skipped=skipped, streak=0)]
-    streak = [kind[t] for t, _ in rec.up_next(session + skipped, 10, skipped=skipped, streak=3)]
+    # 1 and 3 (kind 0) listened: the kind is not refused outright (three skips of it and no
+    # listen since would push it away whether in a streak or not)
+    heard = [1, 2, 3, 9, 16]
+    spread = [kind[t] for t, _ in rec.up_next(heard, 10, skipped=skipped, streak=0)]
+    streak = [kind[t] for t, _ in rec.up_next(heard, 10, skipped=skipped, streak=3)]
     assert streak.count(0) <= 2 and streak.count(0) < spread.count(0), (spread, streak)
+
+
+def test_a_kind_skipped_each_time_it_came_leaves_up_next_though_listened_songs_came_between():
+    # Each skip followed by a listen ends the streak, and a skip alone pushes only its own
+    # neighbourhood: someone who skipped every song of one kind as it came was offered it all evening.
+    cat, kind = clustered_library()
+    rec = Recommender(cat, now=T0)
+    skipped = [2, 9, 16]                                          # kind 0, three artists
+    heard = [31, 2, 32, 9, 33, 16, 34]                            # kind 1 listened between
+    after = [kind[t] for t, _ in rec.up_next(heard, 10, skipped=skipped, streak=0)]
+    assert after.count(0) == 0, after
+    # Two skips of it are no refusal yet, nor three with a listen of it since.
+    assert kind[1] == 0
+    for session, skips in (([31, 2, 32, 9, 33], [2, 9]), ([31, 2, 32, 9, 33, 16, 1, 34], skipped)):
+        got = [kind[t] for t, _ in rec.up_next(session, 30, skipped=skips, streak=0)]
+        assert got.count(0) > 0, got
 
 
 def test_radio_skips_move_the_station_at_once():
