@@ -86,11 +86,11 @@ def fill_history(store, tracks: dict, *, favourites=("Jazz", "Soul", "Folk"), pl
     fav_artists = sorted({tracks[t]["artist"] for t in fav})
     liked = set(rng.choice(fav_artists, size=max(1, len(fav_artists) // 2), replace=False))
     fav = [t for t in fav if tracks[t]["artist"] in liked]
-    now = end - 30 * 86400
+    sessions = -(-plays // 12)
     n_fav = 0
     for k in range(plays):
-        if k % 12 == 0:
-            now += 86400 * 30 / (plays / 12)
+        if k % 12 == 0:                 # each session begins on its own day; the last ends before ``end``
+            now = end - 86400 * 30 * (sessions - k // 12) / sessions
         pick = fav if rng.random() < 0.8 else other
         t = int(pick[rng.integers(len(pick))])
         n_fav += tracks[t]["genre"] in favourites
@@ -100,6 +100,7 @@ def fill_history(store, tracks: dict, *, favourites=("Jazz", "Soul", "Folk"), pl
         store.end_play(play, "skipped" if skip else "finished", 8000 if skip else int(dur * 1000),
                        now=now + (8 if skip else dur))
         now += 8 if skip else dur
+    assert now < end, "the history runs into the evening"
     return n_fav / plays
 
 
