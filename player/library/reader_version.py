@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 9
+READER_VERSION = 10
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -25,6 +25,9 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # Monkey's Audio's APEv2 tag)
     8: frozenset({".flac", ".ogg", ".oga", ".wv", ".ape", ".tta"}),
     9: frozenset({".flac"}),     # a FLAC's CUESHEET metadata block: the album's tracks too
+    # names an old Windows ripper wrote in its code page (Cyrillic, Japanese) or in UTF-8 into
+    # ID3 frames that say Latin-1, read as meant, not as "Êèíî"
+    10: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
 }
 
 

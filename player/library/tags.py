@@ -39,7 +39,7 @@ from mutagen.apev2 import TEXT as APE_TEXT
 from mutagen.apev2 import APEv2
 from mutagen.asf import ASFTags
 from mutagen.flac import FLAC
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, TCON, Encoding
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Tags
 from mutagen.oggopus import OggOpus, OggOpusInfo, OggOpusVComment
@@ -259,14 +259,91 @@ def _vorbis(tags, out: dict) -> None:
             out[field] = raw / 256.0 + 5.0
 
 
+# Old Windows rippers and taggers wrote names in the system's code page into ID3 frames that
+# declare Latin-1 (an ID3v1 tag has no way to say otherwise): a Russian "Кино" then reads
+# "Êèíî", a Japanese name a run of symbols and control codes. The bytes are read again as
+# UTF-8 (what most such frames hold today), as Windows-1251 or as Shift-JIS (CP932), where
+# that reading is one no Latin-1 text makes: every accented letter of real Latin-1 text sits
+# in a word beside plain letters ("Björk", "Ménage"), while a Cyrillic or Japanese word read
+# as Latin-1 is made of accented letters and symbols alone. Where both code pages could be
+# meant, or neither, the text stays as the frame declares it.
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_JAPANESE = re.compile("[\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
+_WORD = re.compile(r"[^\W\d_]+")
+_C1 = re.compile("[\x80-\x9f]")
+_SJIS_KANA = re.compile(rb"\x82[\x9f-\xf1]|\x83[\x40-\x96]")
+
+
+def _only_script(text: str, script: re.Pattern, *, beside_latin: bool = False) -> int:
+    """How many of ``text``'s characters are of ``script``, where every character not plain
+    ASCII is of it (or is no letter, as the symbols both code pages share), no symbol is
+    wedged between two of its letters, and no word mixes it with plain letters (unless
+    ``beside_latin``); else 0."""
+    for ch in text:
+        if not ch.isascii() and not script.match(ch) and ch.isalpha():
+            return 0
+    for before, ch, after in zip(text, text[1:], text[2:]):
+        if not ch.isascii() and not ch.isalnum() and script.match(before) and script.match(after) \
+                and not script.match(ch):
+            return 0
+    if not beside_latin and any(script.search(w) and _LATIN_LETTER.search(w) for w in _WORD.findall(text)):
+        return 0
+    return len(script.findall(text))
+
+
+def legacy_latin1(text: str) -> str:
+    """``text`` from an ID3 frame declared Latin-1, read as what it was written in: UTF-8,
+    Windows-1251 or Shift-JIS where its bytes can only be that, else as it is, its control
+    codes read as Windows-1252.
+
+    >>> legacy_latin1("\xca\xe8\xed\xee"), legacy_latin1("Bj\xf6rk")
+    ('Кино', 'Björk')
+    """
+    if text.isascii():
+        return text
+    try:
+        raw = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    # (a kana in Shift-JIS begins with a byte that is a control code in Latin-1, never text:
+    # Japanese with kana may sit beside plain letters, as in "Gacktの歌")
+    kana = _SJIS_KANA.search(raw) is not None
+    found = []
+    for code_page, script, least, beside_latin in (("cp1251", _CYRILLIC, 3, False), ("cp932", _JAPANESE, 2, kana)):
+        try:
+            guess = raw.decode(code_page)
+        except UnicodeDecodeError:
+            continue
+        if _only_script(guess, script, beside_latin=beside_latin) >= least:
+            found.append(guess)
+    if len(found) == 1:
+        return found[0]
+    # Latin-1's control codes 0x80-0x9f are no text: Windows taggers put their own code
+    # page's quotes, dashes and euro sign there ("Don\x92t" for "Don’t").
+    return _C1.sub(lambda m: m.group(0).encode("latin-1").decode("cp1252", "ignore"), text)
+
+
+def _id3_values(frame, name: str) -> list[str]:
+    if getattr(frame, "encoding", None) == Encoding.LATIN1:
+        texts = [legacy_latin1(str(t)) for t in getattr(frame, "text", [])]
+        frame = TCON(encoding=Encoding.UTF8, text=texts) if name == "TCON" else None
+        if frame is None:
+            return texts
+    # TCON's genres: "(13)(17)" (ID3v1 numbers) and a v2.4 list are several genres
+    return [str(t) for t in getattr(frame, "genres" if name == "TCON" else "text", [])]
+
+
 def _id3(tags, out: dict) -> None:
     for frame, field in _ID3_KEYS.items():
         if frame in tags:
-            # TCON's genres: "(13)(17)" (ID3v1 numbers) and a v2.4 list are several genres
-            values = getattr(tags[frame], "genres" if frame == "TCON" else "text", [])
-            _set(out, field, [str(t) for t in values])
+            _set(out, field, _id3_values(tags[frame], frame))
     for frame in tags.getall("TXXX"):
-        _set(out, _COMMON_KEYS.get(str(frame.desc).lower()), frame.text, override=True)
+        _set(out, _COMMON_KEYS.get(str(frame.desc).lower()), _id3_values(frame, "TXXX"), override=True)
     for frame in tags.getall("UFID"):
         if frame.owner == "http://musicbrainz.org":
             _set(out, "mb_track_id", frame.data, override=True)

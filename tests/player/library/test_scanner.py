@@ -1171,3 +1171,24 @@ def test_a_gone_file_waiting_for_ffmpeg_is_not_waited_for(store, tmp_path):
                           "last_error": f"format not supported (mka): {INSTALL_FFMPEG}"}])
     store.execute("UPDATE tracks SET missing = 1 WHERE path = '/gone/a.mka'")
     assert store.paths_with_error_containing(INSTALL_FFMPEG) == {"/here/b.mka"}
+
+
+def test_a_name_a_windows_ripper_wrote_in_its_code_page_is_listed_and_found_as_meant(store, tmp_path, qapp):
+    # An old rip's ID3v2.3 frames say Latin-1 and hold Windows-1251: the library lists "Кино",
+    # not "Êèíî", and a search for the word typed on a Russian keyboard finds it.
+    from mutagen import id3
+
+    from player.ui.library_model import COLUMNS, LibraryModel, load_library
+
+    path = write_track(tmp_path / "music" / "Kino", "01", fmt="mp3")
+    tags = id3.ID3()
+    for frame, text in ((id3.TIT2, "Группа крови"), (id3.TPE1, "Кино"), (id3.TALB, "Группа крови")):
+        tags.add(frame(encoding=id3.Encoding.LATIN1, text=[text.encode("cp1251").decode("latin-1")]))
+    tags.save(str(path), v2_version=3)
+    Scanner(store).scan([str(tmp_path / "music")])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    model.set_filter("кино")
+    assert model.rowCount() == 1
+    shown = {key: model.index(0, c).data() for c, (key, _) in enumerate(COLUMNS)}
+    assert (shown["title"], shown["artist"], shown["album"]) == ("Группа крови", "Кино", "Группа крови")

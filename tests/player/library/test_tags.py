@@ -1001,3 +1001,56 @@ def test_an_mp3_of_libmp3lame_itself_is_listed_at_the_frames_it_plays(tmp_path):
         path = lame_mp3(tmp_path / f"lame-{crc}.mp3", pcm, 44100, crc=crc)
         frames, rate = _played_frames(path)
         assert read_tags(str(path))["duration"] * rate == pytest.approx(frames, abs=0.5)
+
+
+def _latin1_frames(path: Path, version: int = 3, **frames) -> Path:
+    """An ID3 tag whose frames declare Latin-1 but hold ``frames``' raw bytes, as old Windows
+    rippers wrote names in their system's code page."""
+    from mutagen import id3
+
+    tags = id3.ID3()
+    for name, raw in frames.items():
+        tags.add(getattr(id3, name)(encoding=id3.Encoding.LATIN1, text=[raw.decode("latin-1")]))
+    tags.save(str(path), v2_version=version)
+    return path
+
+
+def test_names_a_windows_ripper_wrote_in_its_code_page_are_read_as_it_meant_them(tmp_path):
+    russian = _latin1_frames(write_track(tmp_path, "ru", fmt="mp3"), TIT2="Группа крови".encode("cp1251"),
+                             TPE1="Кино".encode("cp1251"), TALB="Звезда по имени Солнце".encode("cp1251"))
+    info = read_tags(str(russian))
+    assert (info["title"], info["artist"], info["album"]) == ("Группа крови", "Кино", "Звезда по имени Солнце")
+    assert info["match_key"] == "кино\x1fгруппа крови"
+    japanese = _latin1_frames(write_track(tmp_path, "ja", fmt="mp3"), TIT2="ファーストラブ".encode("cp932"),
+                              TPE1="宇多田ヒカル".encode("cp932"), TALB="Gacktの歌".encode("cp932"),
+                              TCON="(17)J-Pop".encode("cp932"))
+    info = read_tags(str(japanese))
+    assert (info["title"], info["artist"], info["album"]) == ("ファーストラブ", "宇多田ヒカル", "Gacktの歌")
+    assert info["genre"] == "Rock; J-Pop"
+    # UTF-8 in a Latin-1 frame (many taggers today), and Windows-1252's quotes where Latin-1
+    # has control codes
+    other = _latin1_frames(write_track(tmp_path, "utf8", fmt="mp3"), TIT2="Björk’s Jóga".encode(),
+                           TPE1="Don’t Stop".encode("cp1252"))
+    info = read_tags(str(other))
+    assert (info["title"], info["artist"]) == ("Björk’s Jóga", "Don’t Stop")
+
+
+def test_an_id3v1_tag_in_a_windows_code_page_is_read_as_it_meant(tmp_path):
+    path = write_track(tmp_path, "v1", fmt="mp3")
+    with open(path, "ab") as f:
+        f.write(b"TAG" + "Кукушка".encode("cp1251").ljust(30, b"\0") + "Кино".encode("cp1251").ljust(30, b" ")
+                + b"Album".ljust(30, b"\0") + b"1990" + b"".ljust(28, b"\0") + b"\0\x05" + bytes([17]))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"], info["genre"]) == ("Кукушка", "Кино", "Album", "Rock")
+    assert (info["year"], info["track_no"]) == (1990, 5)
+
+
+def test_latin1_names_stay_as_they_are(tmp_path):
+    # Accented letters of Western names sit beside plain ones; read in another code page they
+    # would be nonsense ("Bjцrk", "M<kanji>lodie"), so they are never read as one.
+    names = ["Björk", "Mötley Crüe", "Sigur Rós", "Mélodie éternelle", "Édith Piaf", "Ménage à trois", "Ó"]
+    for i, name in enumerate(names):
+        path = _latin1_frames(write_track(tmp_path, f"w{i}", fmt="mp3"), TIT2=name.encode("latin-1"),
+                              TPE1=name.encode("latin-1"))
+        info = read_tags(str(path))
+        assert (info["title"], info["artist"]) == (name, name)
