@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 10
+READER_VERSION = 11
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -28,6 +28,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # names an old Windows ripper wrote in its code page (Cyrillic, Japanese) or in UTF-8 into
     # ID3 frames that say Latin-1, read as meant, not as "Êèíî"
     10: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
+    # the year of an ID3v2.3 or v2.2 tag that says more than four digits ("c. 1975", "1975/2011")
+    11: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
 }
 
 

@@ -349,6 +349,53 @@ def _id3(tags, out: dict) -> None:
             _set(out, "mb_track_id", frame.data, override=True)
 
 
+def _old_id3_year_frame(f) -> bool:
+    """Whether the ID3v2.3 or v2.2 tag at the start of ``f`` may hold a year frame (TYER, TYE),
+    by its frames' headers alone; True where they cannot be walked (an unsynchronised tag)."""
+    f.seek(0)
+    head = f.read(10)
+    if len(head) < 10 or head[:3] != b"ID3" or head[5] & 0x80:
+        return True
+    end = 10 + sum((b & 0x7F) << shift for b, shift in zip(head[6:10], (21, 14, 7, 0)))
+    pos, width = 10, (4 if head[3] >= 3 else 3)
+    if head[3] >= 3 and head[5] & 0x40:         # an extended header, of the size it gives
+        pos += 4 + int.from_bytes(f.read(4), "big")
+    for _ in range(1024):
+        if pos + 2 * width + 2 > end:
+            return False
+        f.seek(pos)
+        frame = f.read(2 * width + (2 if width == 4 else 0))
+        name = frame[:width]
+        if name in (b"TYER", b"TYE"):
+            return True
+        if not name.strip(b"\0") or len(frame) < 2 * width:
+            return False                         # padding, or the file's end
+        pos += len(frame) + int.from_bytes(frame[width:2 * width], "big")
+    return True
+
+
+def _old_id3_year(f, tags) -> int | None:
+    """The year of an ID3v2.3 or v2.2 tag's TYER frame that mutagen drops as it reads the tag
+    as v2.4: it keeps four digits alone, so "c. 1975", "1975/2011" or "1975 " were no year."""
+    if not isinstance(tags, ID3) or tags.version >= (2, 4, 0) or "TDRC" in tags:
+        return None
+    if type(tags) is ID3 and not _old_id3_year_frame(f):
+        # (an MP3's tag is at its start: most without a TDRC have no year frame at all, and a
+        # look at the frames' headers costs less than reading their cover art again)
+        return None
+    f.seek(0)
+    try:
+        old = type(tags)(f, translate=False)
+    except Exception as exc:  # noqa: BLE001 - the year is lost, never the track
+        log.debug("could not read the ID3 tag again for its year: %s", exc)
+        return None
+    for frame in (*old.getall("TYER"), *old.getall("TYE")):
+        year = _coerce("year", _id3_values(frame, "TYER"))
+        if year is not None:
+            return year
+    return None
+
+
 def _mp4_number(value) -> int | None:
     try:
         n = int(value[0][0])
@@ -1194,7 +1241,7 @@ def read_tags(path: str) -> dict:
         When the path is not a regular file, or neither mutagen nor the player's decoder
         reads it as audio: not audio, damaged, or holding no audio.
     """
-    audio = info = aiff = None
+    audio = info = aiff = old_year = None
     ogg_start = 0
     flac_held = channels = ape_tags = played = flac_sheet = None
     chunk_tags: dict = {}
@@ -1204,6 +1251,7 @@ def read_tags(path: str) -> dict:
             if isinstance(audio, (WAVE, AIFF)):
                 chunk_tags = _chunk_tags(f)
             info = audio.info if audio is not None else None
+            old_year = _old_id3_year(f, getattr(audio, "tags", None))
             if isinstance(audio, (OggVorbis, OggOpus)):
                 ogg_start = _ogg_start(f, audio)
             if isinstance(audio, FLAC) and getattr(info, "total_samples", None) \
@@ -1314,6 +1362,8 @@ def read_tags(path: str) -> dict:
             for key in list(out):
                 if key not in ("duration", "codec", "sample_rate", "channels", "bitrate"):
                     del out[key]
+    if out.get("year") is None and old_year is not None:
+        out["year"] = old_year
     if error is None and isinstance(audio, FLAC) and flac_sheet is not None:
         # (a CUESHEET comment, the sheet as the ripper wrote it, wins over the block)
         out.setdefault("cuesheet", flac_sheet)

@@ -1054,3 +1054,40 @@ def test_latin1_names_stay_as_they_are(tmp_path):
                               TPE1=name.encode("latin-1"))
         info = read_tags(str(path))
         assert (info["title"], info["artist"]) == (name, name)
+
+
+@pytest.mark.parametrize("year", ["c. 1975", "1975/2011", "1975 "])
+@pytest.mark.parametrize("fmt", ["mp3", "wav"])
+def test_the_year_of_an_id3v23_tag_written_with_more_than_its_digits_is_read(tmp_path, fmt, year):
+    # (an ID3v2.3 TYER frame that is not four digits alone: an estimate, a reissue's two years)
+    import mutagen
+    from mutagen import id3
+
+    audio = mutagen.File(str(write_track(tmp_path, "old", fmt=fmt)))
+    audio.add_tags()
+    audio.tags.add(id3.APIC(encoding=id3.Encoding.LATIN1, mime="image/jpeg", type=3, data=b"\xff\xd8" * 5000))
+    audio.tags.add(id3.TYER(encoding=id3.Encoding.LATIN1, text=[year]))
+    audio.tags.add(id3.TXXX(encoding=id3.Encoding.LATIN1, desc="note", text=["x" * 300]))
+    audio.save(v2_version=3)
+    assert read_tags(audio.filename)["year"] == 1975
+    del audio.tags["TYER"]
+    audio.save(v2_version=3)
+    assert read_tags(audio.filename).get("year") is None
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_the_year_after_other_frames_of_an_old_id3_tag_is_read(tmp_path, version):
+    # (old iTunes wrote ID3v2.2: three-letter frames, three-byte sizes; a v2.3 tag's year
+    # may come after its cover art)
+    path = write_track(tmp_path, "itunes", fmt="mp3")
+    if version == 2:
+        named = ((b"TT2", b"\0Song"), (b"PIC", b"\0JPG\x03\0" + b"\xff" * 5000), (b"TYE", b"\0c. 1975"))
+        frames = b"".join(name + len(body).to_bytes(3, "big") + body for name, body in named)
+    else:
+        named = ((b"TIT2", b"\0Song"), (b"PRIV", b"owner\0" + b"\xff" * 5000), (b"TYER", b"\0c. 1975"))
+        frames = b"".join(name + len(body).to_bytes(4, "big") + b"\0\0" + body for name, body in named)
+    frames += b"\0" * 100                                   # padding
+    size = bytes((len(frames) >> shift) & 0x7F for shift in (21, 14, 7, 0))
+    path.write_bytes(b"ID3" + bytes([version, 0, 0]) + size + frames + path.read_bytes())
+    info = read_tags(str(path))
+    assert (info["title"], info["year"]) == ("Song", 1975)
