@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 11
+READER_VERSION = 12
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -30,6 +30,11 @@ READER_CHANGES: dict[int, frozenset | None] = {
     10: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
     # the year of an ID3v2.3 or v2.2 tag that says more than four digits ("c. 1975", "1975/2011")
     11: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
+    # a vinyl rip's side ("A1", "B2") ordered as a disc: every type whose track number is text
+    # (an MP4's is a number)
+    12: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta", ".flac",
+                   ".ogg", ".oga", ".opus", ".spx", ".wma", ".wv", ".ape", ".mpc", ".ac3", ".dff", ".caf", ".w64",
+                   ".au", ".mka", ".webm"}),
 }
 
 

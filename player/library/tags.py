@@ -217,9 +217,19 @@ _ALL_VALUES = ("artist", "albumartist", "genre", "composer")
 _FIRST = {field: f"_first_{field}" for field in ("artist", "albumartist")}
 
 
+# A record's or a tape's side and place on it, as vinyl rips are numbered ("A1", "B2"): a
+# side is ordered as a disc where no disc is tagged, or side B's first track (1) went before
+# side A's second.
+_SIDE_POSITION = re.compile(r"^([A-Za-z])\s*(\d{1,3})(?:\s*/\s*\d+)?$")
+_SIDE = "_side"
+
+
 def _set(out: dict, field: str | None, value, *, override: bool = False) -> None:
     if field is None or (not override and out.get(field) is not None):
         return
+    if field == "track_no":
+        side = _SIDE_POSITION.match(clean_text(value) or "")
+        out[_SIDE] = ord(side.group(1).upper()) - ord("A") + 1 if side else None
     if field in _ALL_VALUES and isinstance(value, (list, tuple)) and len(value) > 1:
         names = list(dict.fromkeys(t for t in map(clean_text, value) if t))
         if len(names) > 1:
@@ -1378,6 +1388,9 @@ def read_tags(path: str) -> dict:
     # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).
     for field, text in chunk_tags.items():
         _set(out, field, text)
+    side = out.pop(_SIDE, None)
+    if side is not None and out.get("disc_no") is None:
+        out["disc_no"] = side
     first = {field: out.pop(key, None) or out.get(field) for field, key in _FIRST.items()}
     out["match_key"] = match_key(first["artist"] or first["albumartist"], out.get("title"))
     return out

@@ -1192,3 +1192,23 @@ def test_a_name_a_windows_ripper_wrote_in_its_code_page_is_listed_and_found_as_m
     assert model.rowCount() == 1
     shown = {key: model.index(0, c).data() for c, (key, _) in enumerate(COLUMNS)}
     assert (shown["title"], shown["artist"], shown["album"]) == ("Группа крови", "Кино", "Группа крови")
+
+
+def test_a_vinyl_rip_numbered_by_side_is_listed_side_after_side(store, tmp_path, qapp):
+    # Discogs numbers a record's tracks by side: "A1", "A2", "B1". Both sides' first tracks
+    # were track 1, and the album was listed (and played) A1, B1, A2, B2, A3.
+    from mutagen.flac import FLAC
+
+    from player.ui.library_model import COLUMNS, LibraryModel, load_library
+
+    for place in ("B2", "A3", "B1", "A1", "A2"):
+        path = write_track(tmp_path / "music" / "LP", place, fmt="flac")
+        tags = FLAC(str(path))
+        tags["title"], tags["artist"], tags["album"], tags["tracknumber"] = [f"Song {place}"], ["Band"], ["LP"], [place]
+        tags.save()
+    Scanner(store).scan([str(tmp_path / "music")])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    title = [key for key, _ in COLUMNS].index("title")
+    assert [model.index(r, title).data() for r in range(model.rowCount())] == [
+        "Song A1", "Song A2", "Song A3", "Song B1", "Song B2"]

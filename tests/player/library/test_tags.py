@@ -1091,3 +1091,24 @@ def test_the_year_after_other_frames_of_an_old_id3_tag_is_read(tmp_path, version
     path.write_bytes(b"ID3" + bytes([version, 0, 0]) + size + frames + path.read_bytes())
     info = read_tags(str(path))
     assert (info["title"], info["year"]) == ("Song", 1975)
+
+
+def test_a_vinyl_side_and_place_orders_the_side_as_a_disc_where_no_disc_is_tagged(tmp_path):
+    from mutagen.flac import FLAC
+
+    made = iter(range(100))
+
+    def numbers(track, disc=None):
+        path = write_track(tmp_path, f"t{next(made)}", fmt="flac")
+        tags = FLAC(str(path))
+        tags["tracknumber"] = [track]
+        if disc:
+            tags["discnumber"] = [disc]
+        tags.save()
+        info = read_tags(str(path))
+        assert "_side" not in info
+        return info.get("track_no"), info.get("disc_no")
+
+    assert numbers("A1") == (1, 1) and numbers("b2") == (2, 2) and numbers("D 3/4") == (3, 4)
+    assert numbers("B2", "1/2") == (2, 1)               # the disc tagged stays the disc
+    assert numbers("3") == (3, None) and numbers("3/12") == (3, None) and numbers("Track 5") == (5, None)
