@@ -78,6 +78,8 @@ for _b, _members in TAG_BUCKETS.items():
 UNTAGGED = "No genre tag"
 
 _SEPARATORS = re.compile(r"\s*[;/,|]\s*")
+# One genre whose name holds a slash, as iTunes names it: not "Singer" and "Songwriter"
+_ONE_GENRE = re.compile(r"\b(singer)\s*/\s*(songwriter)\b", re.I)
 
 
 #: genre tags that say nothing of the kind of music (taggers' and rippers' fillers): passed
@@ -87,11 +89,13 @@ NOT_A_GENRE = frozenset({"other", "others", "unknown", "unknown genre", "misc", 
 
 
 def first_genre(genre: str | None) -> str:
-    """The first of a tag's genres ("Rock; Pop", "Rock/Pop" -> "Rock"), stripped, fillers passed
-    over ("Other; Jazz" -> "Jazz"); "" for none."""
+    """The first of a tag's genres ("Rock; Pop", "Rock/Pop" -> "Rock"; "Singer/Songwriter" is one,
+    read as "Singer-Songwriter"), stripped, fillers passed over ("Other; Jazz" -> "Jazz"); "" for
+    none."""
     if not genre or genre.strip().casefold() in NOT_A_GENRE:     # ("n/a" whole, not "n" and "a")
         return ""
-    return next((g for g in (v.strip() for v in _SEPARATORS.split(genre.strip()))
+    genre = _ONE_GENRE.sub(r"\1-\2", genre.strip())
+    return next((g for g in (v.strip() for v in _SEPARATORS.split(genre))
                  if g and g.casefold() not in NOT_A_GENRE), "")
 
 

@@ -39,7 +39,7 @@ def test_every_mapped_tag_is_an_msd_tag_and_the_set_is_fixed():
     ("Downtempo", "ambient"), ("K-Pop", "pop"), ("Drum & Bass", "electronic"),
     ("Soundtrack", "classical"), ("Film Score", "classical"), ("OST", "classical"),
     ("Electronic Soundtrack", "electronic"), ("Jazz Film Score", "jazz"), ("Scores", None),
-    ("Pop; Rock", "pop"), ("Rock/Pop", "rock"),
+    ("Pop; Rock", "pop"), ("Rock/Pop", "rock"), ("Singer/Songwriter", "folk"), ("singer / songwriter; Pop", "folk"),
     ("Podcast", None), ("(17)", None), ("", None), (None, None), ("Therapy", None), ("Demo", None),
 ])
 def test_file_genre_words(genre, bucket):
