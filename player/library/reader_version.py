@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 12
+READER_VERSION = 13
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -35,6 +35,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     12: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta", ".flac",
                    ".ogg", ".oga", ".opus", ".spx", ".wma", ".wv", ".ape", ".mpc", ".ac3", ".dff", ".caf", ".w64",
                    ".au", ".mka", ".webm"}),
+    13: frozenset({".mp3", ".mp2", ".aac", ".tta"}),   # an APEv2 tag beside an ID3v1 tag alone wins over it
 }
 
 

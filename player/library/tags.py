@@ -440,6 +440,14 @@ def _ape(tags, out: dict) -> None:
             out.setdefault("cuesheet", str(value))
 
 
+def _read_ape(path: str, tags, out: dict) -> None:
+    """An APEv2 tag found at the end of a file whose format has another tag (an MP3's ID3)."""
+    try:
+        _ape(tags, out)
+    except Exception as exc:  # noqa: BLE001 - odd data in one tag costs that tag, never the track
+        log.warning("ignored the APEv2 tag of %r: %s: %s", path, type(exc).__name__, exc)
+
+
 def _asf(tags, out: dict) -> None:
     # ASF (WMA): a list of (name, attribute) pairs; WM/TrackNumber may be text or a number.
     for key, attr in list.__iter__(tags):
@@ -1364,6 +1372,13 @@ def read_tags(path: str) -> dict:
             except Exception as exc:  # noqa: BLE001 - an odd block costs the sheet, never the track
                 log.warning("ignored the CUESHEET block of %r: %s: %s", path, type(exc).__name__, exc)
                 flac_sheet = None
+    # An APEv2 tag beside an ID3v1 tag alone (foobar2000 tagged MP3s so for years) is read
+    # first: ID3v1 keeps 30 Latin-1 bytes a field, a long title cut short and a Russian name
+    # as "????", where the APEv2 tag holds them whole. Beside an ID3v2 tag it fills what that
+    # left empty.
+    ape_first = ape_tags is not None and isinstance(tags, ID3) and tags.version < (2, 0, 0)
+    if ape_first:
+        _read_ape(path, ape_tags, out)
     if tags is not None:
         try:
             _map_tags(tags, out)
@@ -1372,17 +1387,16 @@ def read_tags(path: str) -> dict:
             for key in list(out):
                 if key not in ("duration", "codec", "sample_rate", "channels", "bitrate"):
                     del out[key]
+            if ape_first:
+                _read_ape(path, ape_tags, out)
     if out.get("year") is None and old_year is not None:
         out["year"] = old_year
     if error is None and isinstance(audio, FLAC) and flac_sheet is not None:
         # (a CUESHEET comment, the sheet as the ripper wrote it, wins over the block)
         out.setdefault("cuesheet", flac_sheet)
-    if ape_tags is not None:
-        # (it fills what an ID3 tag left empty: where both have a field, the ID3 tag's is kept)
-        try:
-            _ape(ape_tags, out)
-        except Exception as exc:  # noqa: BLE001 - odd data in one tag costs that tag, never the track
-            log.warning("ignored the APEv2 tag of %r: %s: %s", path, type(exc).__name__, exc)
+    if ape_tags is not None and not ape_first:
+        # (it fills what an ID3v2 tag left empty: where both have a field, the ID3 tag's is kept)
+        _read_ape(path, ape_tags, out)
     # A WAV's INFO list or an AIFF's text chunks fill what an ID3 chunk left empty. Where both
     # have a field the ID3 chunk's is kept: it declares its text's encoding, where an INFO
     # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).
