@@ -549,7 +549,7 @@ class Recommender:
         if len(skip_rows) < STREAK_SAME:
             return 0.0
         buckets = cat.bucket[sess]
-        was_skipped = np.isin(sess, skip_rows)
+        was_skipped = self._skipped_plays(sess, skip_rows)
         refused = np.zeros(len(cat.bucket_names), bool)
         for b in np.unique(buckets[was_skipped & (buckets >= 0)]):
             last = was_skipped[buckets == b][-STREAK_SAME:]
@@ -558,6 +558,18 @@ class Recommender:
             return 0.0
         hit = np.where(cat.bucket >= 0, refused[np.maximum(cat.bucket, 0)], False)
         return (self.config.skip_push * GENRE_REFUSED * hit).astype(np.float32)
+
+    @staticmethod
+    def _skipped_plays(sess: np.ndarray, skip_rows: np.ndarray) -> np.ndarray:
+        """Which plays of ``sess`` were skipped, the skips matched to them in their order: a
+        song skipped early and played again and heard through later in the session counts
+        as heard then. Skips out of the session's order mark every play of their songs."""
+        out = np.zeros(len(sess), bool)
+        j = 0
+        for i, r in enumerate(sess.tolist()):
+            if j < len(skip_rows) and r == skip_rows[j]:
+                out[i], j = True, j + 1
+        return out if j == len(skip_rows) else np.isin(sess, skip_rows)
 
     def _album_playing(self, order: np.ndarray, skip_rows: np.ndarray, banned: np.ndarray, k: int) -> np.ndarray:
         """The rest of the album (up to ``k`` rows, by disc and track number, skipping what

@@ -137,6 +137,16 @@ def test_a_kind_skipped_each_time_it_came_leaves_up_next_though_listened_songs_c
         assert got.count(0) > 0, got
 
 
+def test_a_song_skipped_then_heard_through_later_lifts_its_kind():
+    # The skips are matched to the plays in their order: the song skipped early and played
+    # again and heard through at the end is a listen of its kind, as any other would be.
+    cat, kind = clustered_library()
+    rec = Recommender(cat, now=T0)
+    heard = [31, 2, 32, 9, 33, 16, 34, 2]                         # 2 skipped, then heard through
+    got = [kind[t] for t, _ in rec.up_next(heard, 10, skipped=[2, 9, 16], streak=0)]
+    assert got.count(0) > 0, got
+
+
 def test_radio_skips_move_the_station_at_once():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
