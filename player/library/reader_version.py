@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 13
+READER_VERSION = 14
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -36,6 +36,9 @@ READER_CHANGES: dict[int, frozenset | None] = {
                    ".ogg", ".oga", ".opus", ".spx", ".wma", ".wv", ".ape", ".mpc", ".ac3", ".dff", ".caf", ".w64",
                    ".au", ".mka", ".webm"}),
     13: frozenset({".mp3", ".mp2", ".aac", ".tta"}),   # an APEv2 tag beside an ID3v1 tag alone wins over it
+    # Greek (Windows-1253) and Latin-1 words of accented letters alone ("ÄÖÜ") in ID3 frames
+    # that say Latin-1 left as they are, no longer read as Cyrillic
+    14: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
 }
 
 

@@ -282,6 +282,18 @@ _JAPANESE = re.compile("[\u3000-\u303f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4
 _LATIN_LETTER = re.compile("[A-Za-z]")
 _WORD = re.compile(r"[^\W\d_]+")
 _C1 = re.compile("[\x80-\x9f]")
+# Greek written in Windows-1253 reads as Cyrillic in Windows-1251 too, but as nonsense: its
+# accented vowels fall on capitals in mid-word ("МЬнпт" for "Μάνος") and its plain vowels on
+# consonants, where Russian or Ukrainian words are a third vowels or more.
+_CYRILLIC_VOWEL = re.compile("[аеёиоуыэюяіїєАЕЁИОУЫЭЮЯІЇЄ]")
+# (Greek's "Ά" falls on "ў", which Belarusian writes after a vowel only, never first in a word)
+_CAPITAL_IN_WORD = re.compile("[\u0430-\u045f][\u0400-\u042f]|(?<![^\\W\\d_])[\u040e\u045e]")
+# A two-byte UTF-8 character whose second byte is a Latin-1 symbol ("«", "»", "°", "²") may be
+# an accented capital and that symbol ("É»" is UTF-8 for "ɻ"): such a pair is read as UTF-8
+# only where it makes a letter of a living alphabet (Western and Central European, Greek,
+# Cyrillic, Hebrew, Arabic), not a phonetic sign, an accent mark or an old letter.
+_UTF8_AMBIGUOUS = re.compile("[\u00a0-\u07ff]")
+_UTF8_LETTER = re.compile("[\u00a0-\u017f\u0386-\u03ce\u0400-\u045f\u05d0-\u05ea\u0620-\u064a]")
 _SJIS_KANA = re.compile(rb"\x82[\x9f-\xf1]|\x83[\x40-\x96]")
 
 
@@ -302,6 +314,19 @@ def _only_script(text: str, script: re.Pattern, *, beside_latin: bool = False) -
     return len(script.findall(text))
 
 
+def _cyrillic_words(text: str) -> bool:
+    """Whether ``text``, read in Windows-1251, is Cyrillic as it is written: vowels among its
+    letters, no capital after a small letter in a word, and more than a few letters where
+    they are all capitals or all one letter (a Latin-1 "ÄÖÜ", "ÆØÅ" or "ÀÀÀ" is such a run)."""
+    letters = _CYRILLIC.findall(text)
+    vowels = len(_CYRILLIC_VOWEL.findall(text))
+    if not letters or vowels < 1 or vowels < 0.2 * len(letters) or _CAPITAL_IN_WORD.search(text):
+        return False
+    if len({c.lower() for c in letters}) < 3:
+        return False
+    return len(letters) >= 4 or any(c.islower() for c in letters)
+
+
 def legacy_latin1(text: str) -> str:
     """``text`` from an ID3 frame declared Latin-1, read as what it was written in: UTF-8,
     Windows-1251 or Shift-JIS where its bytes can only be that, else as it is, its control
@@ -317,9 +342,12 @@ def legacy_latin1(text: str) -> str:
     except UnicodeEncodeError:
         return text
     try:
-        return raw.decode("utf-8")
+        utf8 = raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        if all(ord(c) & 0x3F < 0x20 or _UTF8_LETTER.match(c) for c in _UTF8_AMBIGUOUS.findall(utf8)):
+            return utf8
     # (a kana in Shift-JIS begins with a byte that is a control code in Latin-1, never text:
     # Japanese with kana may sit beside plain letters, as in "Gacktの歌")
     kana = _SJIS_KANA.search(raw) is not None
@@ -329,7 +357,8 @@ def legacy_latin1(text: str) -> str:
             guess = raw.decode(code_page)
         except UnicodeDecodeError:
             continue
-        if _only_script(guess, script, beside_latin=beside_latin) >= least:
+        if _only_script(guess, script, beside_latin=beside_latin) >= least \
+                and (script is not _CYRILLIC or _cyrillic_words(guess)):
             found.append(guess)
     if len(found) == 1:
         return found[0]

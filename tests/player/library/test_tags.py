@@ -1048,12 +1048,28 @@ def test_an_id3v1_tag_in_a_windows_code_page_is_read_as_it_meant(tmp_path):
 def test_latin1_names_stay_as_they_are(tmp_path):
     # Accented letters of Western names sit beside plain ones; read in another code page they
     # would be nonsense ("Bjцrk", "M<kanji>lodie"), so they are never read as one.
-    names = ["Björk", "Mötley Crüe", "Sigur Rós", "Mélodie éternelle", "Édith Piaf", "Ménage à trois", "Ó"]
+    # Nor are words made of accented letters alone, read in Windows-1251 as Cyrillic without a
+    # vowel ("ДЦЬ"), all capitals of three letters ("ЖШЕ") or one letter again ("ААА"), nor an
+    # accented capital before a symbol whose bytes are also UTF-8 ("É»" for "ɻ").
+    names = ["Björk", "Mötley Crüe", "Sigur Rós", "Mélodie éternelle", "Édith Piaf", "Ménage à trois", "Ó",
+             "ÄÖÜ", "ÆØÅ", "ÀÀÀ", "ÉÉÉ", "Ä Ö Ü", "ÖÖÖÖ", "ßáß", "CAFÉ»", "Ò³"]
     for i, name in enumerate(names):
         path = _latin1_frames(write_track(tmp_path, f"w{i}", fmt="mp3"), TIT2=name.encode("latin-1"),
                               TPE1=name.encode("latin-1"))
         info = read_tags(str(path))
         assert (info["title"], info["artist"]) == (name, name)
+
+
+def test_greek_in_a_latin1_frame_is_never_read_as_cyrillic(tmp_path):
+    # Windows-1253's Greek letters sit where Windows-1251 has Cyrillic ones: read so, a Greek
+    # name would turn into a Cyrillic nonsense word; as it cannot be told for sure, it is left
+    # as the frame declares it. Russian beside it is still read as meant.
+    names = ["Μάνος Χατζιδάκις", "Άννα Βίσση", "ΜΑΝΟΣ ΧΑΤΖΙΔΑΚΙΣ", "Ελευθερία Αρβανιτάκη"]
+    for i, name in enumerate(names):
+        raw = name.encode("cp1253")
+        path = _latin1_frames(write_track(tmp_path, f"el{i}", fmt="mp3"), TIT2=raw, TPE1="Сплин".encode("cp1251"))
+        info = read_tags(str(path))
+        assert (info["title"], info["artist"]) == (raw.decode("latin-1"), "Сплин")
 
 
 @pytest.mark.parametrize("year", ["c. 1975", "1975/2011", "1975 "])
