@@ -37,7 +37,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
                    ".au", ".mka", ".webm"}),
     13: frozenset({".mp3", ".mp2", ".aac", ".tta"}),   # an APEv2 tag beside an ID3v1 tag alone wins over it
     # Greek (Windows-1253) and Latin-1 words of accented letters alone ("ÄÖÜ") in ID3 frames
-    # that say Latin-1 left as they are, no longer read as Cyrillic
+    # that say Latin-1 left as they are, no longer read as Cyrillic; an MP3's APEv2 tag wins
+    # over its ID3v1 tag beside an ID3v2 tag too
     14: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
 }
 

@@ -39,7 +39,7 @@ from mutagen.apev2 import TEXT as APE_TEXT
 from mutagen.apev2 import APEv2
 from mutagen.asf import ASFTags
 from mutagen.flac import FLAC
-from mutagen.id3 import ID3, TCON, Encoding
+from mutagen.id3 import ID3, TCON, Encoding, ParseID3v1
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Tags
 from mutagen.oggopus import OggOpus, OggOpusInfo, OggOpusVComment
@@ -898,6 +898,26 @@ def _ape_at_end(f):
         return None
 
 
+def _id3v1_apart(f, tags) -> ID3 | None:
+    """The frames mutagen took from an ID3v1 tag at the end of ``f`` into the ID3v2 ``tags``
+    (where the v2 tag had none of their kind), moved out of ``tags`` into an ID3 of their own,
+    or None where there are none."""
+    if not isinstance(tags, ID3) or tags.version < (2, 0, 0):
+        return None
+    try:
+        f.seek(-128, 2)
+        frames = ParseID3v1(f.read(128), 4 if tags.version[1] == 4 else 3) or {}
+    except Exception:  # noqa: BLE001 - a file shorter than a tag, or one too damaged: nothing moved
+        return None
+    v1 = ID3()
+    for frame in frames.values():
+        held = tags.getall(frame.HashKey)
+        if len(held) == 1 and held[0] == frame:
+            del tags[frame.HashKey]
+            v1.add(frame)
+    return v1 if v1 else None
+
+
 def _format_name(exc: Exception) -> str:
     module = type(exc).__module__.rsplit(".", 1)[-1]
     name = _FORMAT_NAMES.get(module)
@@ -1290,7 +1310,7 @@ def read_tags(path: str) -> dict:
     """
     audio = info = aiff = old_year = None
     ogg_start = 0
-    flac_held = channels = ape_tags = played = flac_sheet = None
+    flac_held = channels = ape_tags = played = flac_sheet = v1_tags = None
     chunk_tags: dict = {}
     try:
         with open_regular(path) as f:
@@ -1312,6 +1332,8 @@ def read_tags(path: str) -> dict:
                 channels = _tta_channels(f)
             if isinstance(audio, (AC3, TrueAudio, MP3)):
                 ape_tags = _ape_at_end(f)
+                if ape_tags is not None:
+                    v1_tags = _id3v1_apart(f, audio.tags)
             if isinstance(audio, MP3):
                 played = _xing_length(f, info)
             elif isinstance(audio, MP4):
@@ -1404,7 +1426,8 @@ def read_tags(path: str) -> dict:
     # An APEv2 tag beside an ID3v1 tag alone (foobar2000 tagged MP3s so for years) is read
     # first: ID3v1 keeps 30 Latin-1 bytes a field, a long title cut short and a Russian name
     # as "????", where the APEv2 tag holds them whole. Beside an ID3v2 tag it fills what that
-    # left empty.
+    # left empty, before an ID3v1 tag there too (a player that later added a small ID3v2 tag,
+    # a rating or a genre, did not make the cut title win).
     ape_first = ape_tags is not None and isinstance(tags, ID3) and tags.version < (2, 0, 0)
     if ape_first:
         _read_ape(path, ape_tags, out)
@@ -1426,6 +1449,8 @@ def read_tags(path: str) -> dict:
     if ape_tags is not None and not ape_first:
         # (it fills what an ID3v2 tag left empty: where both have a field, the ID3 tag's is kept)
         _read_ape(path, ape_tags, out)
+        if v1_tags is not None:
+            _id3(v1_tags, out)
     # A WAV's INFO list or an AIFF's text chunks fill what an ID3 chunk left empty. Where both
     # have a field the ID3 chunk's is kept: it declares its text's encoding, where an INFO
     # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).

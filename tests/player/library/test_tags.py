@@ -1145,3 +1145,26 @@ def test_an_apev2_tag_beside_an_id3v1_tag_alone_wins_over_it(tmp_path):
     info = read_tags(str(path))
     assert (info["title"], info["artist"]) == ("A Title Far Longer Than Thirty Characters", "Кино")
     assert (info["album"], info["track_no"], info["genre"], info["year"]) == ("Only in v1", 7, "Punk", 1988)
+
+
+def test_an_apev2_tag_wins_over_an_id3v1_tag_beside_an_id3v2_tag_too(tmp_path):
+    # A player that later added a small ID3v2 tag (a genre, a rating) to a foobar2000 file:
+    # the ID3v2 tag's fields win, then the APEv2 tag's whole names, and the ID3v1 tag's cut
+    # ones only fill what both left empty.
+    from mutagen import id3
+    from mutagen.apev2 import APEv2
+
+    path = write_track(tmp_path, "three", fmt="mp3")
+    small = id3.ID3()
+    small.add(id3.TCON(encoding=id3.Encoding.UTF8, text=["Jazz"]))
+    small.save(str(path))
+    ape = APEv2()
+    ape["Title"], ape["Artist"], ape["Genre"] = "A Title Far Longer Than Thirty Characters", "Кино", "Rock"
+    ape.save(str(path))
+    with open(path, "ab") as f:
+        f.write(b"TAG" + b"A Title Far Longer Than Thirty" + b"????".ljust(30, b"\0") + b"Only in v1".ljust(30, b"\0")
+                + b"1988" + b"".ljust(28, b"\0") + b"\0\x07" + bytes([43]))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"]) == ("A Title Far Longer Than Thirty Characters", "Кино")
+    assert info["genre"] == "Jazz"
+    assert (info["album"], info["track_no"], info["year"]) == ("Only in v1", 7, 1988)
