@@ -329,11 +329,14 @@ def test_this_song_is_every_copy_of_it_in_the_library(qtbot, store, music, make_
     assert len(copies) == 2
     _start_paused(qtbot, window, window.model.track_id(0))
     window.up_next.keep_going.setChecked(True)
-    qtbot.waitUntil(lambda: set(copies) <= set(window.up_next.track_ids()), timeout=10000)
+    # Up next offers one copy of a song at most; said of the other copy, it leaves all the same.
+    qtbot.waitUntil(lambda: bool(set(copies) & set(window.up_next.track_ids())), timeout=10000)
+    offered = set(copies) & set(window.up_next.track_ids())
+    assert len(offered) == 1
     with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
-        window.never_suggest(copies[0], "song")
+        window.never_suggest(next(iter(set(copies) - offered)), "song")
     qtbot.waitUntil(lambda: not set(copies) & set(window.up_next.track_ids()), timeout=5000)
-    assert "2 suggestions left Up next" in window.statusBar().currentMessage()
+    assert "1 suggestion left Up next" in window.statusBar().currentMessage()
     assert not set(copies) & set(_refill(window))
     assert not set(copies) & _discover_ids(qtbot, window)
 
