@@ -572,14 +572,21 @@ class Player:
             at = _after_hand_queued(self._natural)
             self._natural[at:at] = entries
 
-    def _song_of(self, entries: list[QueueEntry]):
+    def _read_copies(self, shuffling: bool) -> dict[int, tuple[str, float | None]] | None:
+        """The store's tracks that have copies (:meth:`_song_of` needs them), read where a
+        shuffle may follow, before the player's lock is taken: at 100,000 tracks the read
+        takes some 0.1 s, and the window waits for the lock when it asks what was heard."""
+        return self.store.shared_match_keys() if shuffling else None
+
+    def _song_of(self, entries: list[QueueEntry], shared: dict[int, tuple[str, float | None]] | None):
         """``entry -> song`` for :func:`shuffled`: one song in several files (same normalised
         artist and title, lengths within ``SAME_RECORDING_S``) is one, whatever its album or
-        format; a track without both names is a song of its own. None where no two are one."""
+        format; a track without both names is a song of its own. None where no two are one.
+        ``shared``: :meth:`_read_copies`'s (read now where shuffle came on meanwhile)."""
         queued = {e.track_id for e in entries}
         copies: dict[str, list[tuple[float | None, int]]] = {}
         song: dict[int, int] = {}
-        for t, (key, d) in self.store.shared_match_keys().items():
+        for t, (key, d) in (shared if shared is not None else self.store.shared_match_keys()).items():
             if t not in queued:
                 continue
             known = copies.setdefault(key, [])
@@ -595,6 +602,7 @@ class Player:
         the rest after them (songs added later go to random places in their part); turned off,
         the entries still queued go back to the order they were added in."""
         on = bool(on)
+        shared = self._read_copies(on and not self._shuffle)
         with self._lock:
             if on == self._shuffle:
                 return
@@ -609,7 +617,7 @@ class Player:
                 mine = [e for e in self._natural if _hand_queued(e)]
                 rest = [e for e in self._natural if not _hand_queued(e)]
                 now = self._playing.entry if self._playing is not None else None
-                song = self._song_of(mine + rest + ([now] if now is not None else []))
+                song = self._song_of(mine + rest + ([now] if now is not None else []), shared)
                 mine = shuffled(mine, self._rng, song, after=now)
                 self._queue.replace(mine + shuffled(rest, self._rng, song, after=(mine or [now])[-1]))
             else:
@@ -825,9 +833,10 @@ class Player:
         ids = [int(t) for t in track_ids]
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
+        shared = self._read_copies(self._shuffle)
         with self._lock:    # one step: a track change in between cannot end up skipped
             self._failed_in_row = []    # the person's new list: its failures are counted afresh
-            self._set_queue(ids[start_index + 1:], source, suggested, ids[start_index])
+            self._set_queue(ids[start_index + 1:], source, suggested, ids[start_index], shared)
             self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True)
         self._emit("queue_changed")
 
@@ -842,9 +851,11 @@ class Player:
         over the station's first track.
         """
         seed = int(seed)
+        shared = self._read_copies(self._shuffle)
         with self._lock:
             self._failed_in_row = []
-            self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True, seed)
+            self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True, seed,
+                            shared)
             playing, cued = self._playing, self._cued
             if playing is not None and playing.entry.track_id == seed:
                 if self._repeat == "all":
@@ -859,11 +870,13 @@ class Player:
         self._emit("queue_changed")
         self._maybe_fill()
 
-    def _set_queue(self, ids: list[int], source: str, suggested: bool, starting: int) -> None:
+    def _set_queue(self, ids: list[int], source: str, suggested: bool, starting: int,
+                   shared: dict[int, tuple[str, float | None]] | None = None) -> None:
         """The queue becomes ``ids`` after the songs the person queued by hand, which stay first
         (as they are, shuffled or not): something new started replaces the list played
         before and the suggestions, not the person's own picks for next. One of them that is
-        ``starting`` now goes (radio from it in Up next): kept, it would be heard twice."""
+        ``starting`` now goes (radio from it in Up next): kept, it would be heard twice.
+        ``shared``: the copies to keep apart where shuffle is on (see :meth:`_read_copies`)."""
         rest = [QueueEntry(t, source, not suggested) for t in ids]
         with self._lock:
             kept = [e for e in self._queue.entries() if _hand_queued(e)]
@@ -877,7 +890,7 @@ class Player:
                 known = {id(e) for e in natural}
                 self._natural = natural + [e for e in kept if id(e) not in known] + rest
                 before = kept[-1] if kept else QueueEntry(starting)
-                rest = shuffled(rest, self._rng, self._song_of([*rest, before]), after=before)
+                rest = shuffled(rest, self._rng, self._song_of([*rest, before], shared), after=before)
             self._queue.replace(kept + rest)
             self._queue_gen += 1
             self._list_from = len(self._history)     # where this list's rounds begin

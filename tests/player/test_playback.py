@@ -2817,3 +2817,25 @@ def test_shuffle_keeps_two_copies_of_one_song_apart(store, tmp_path, make_player
         assert sorted(order) == sorted(album + best)
         names = [title[t] for t in order]
         assert all(a != b for a, b in zip(names, names[1:])), names
+
+
+def test_the_copies_a_shuffle_keeps_apart_are_read_outside_the_players_lock(store, tmp_path, make_player):
+    # The read takes some 0.1 s at 100,000 tracks: under the lock, the window (which takes it
+    # to ask what was heard this session) and the song's hand-over waited for it.
+    album = add_tracks(store, tmp_path / "album", [(f"Song {i}", 20.0) for i in range(3)])
+    best = add_tracks(store, tmp_path / "best", [("Song 1", 20.0), ("Hit", 20.0)])
+    p = make_player(speed=1.0)
+    read, held = store.shared_match_keys, []
+
+    def shared_match_keys():
+        held.append(p._lock._is_owned())
+        return read()
+
+    store.shared_match_keys = shared_match_keys
+    p.play_tracks(album + best)
+    p.set_shuffle(True)                         # the queue shuffled as it stands
+    p.play_tracks([*best, *album])              # a new list while shuffle is on
+    p.start_station(album[0], [best[0], *album[1:]])
+    assert held == [False, False, False]
+    names = [store.track(t)["title"] for t in [p.current_track_id, *(e.track_id for e in p.queue)]]
+    assert all(a != b for a, b in zip(names, names[1:])), names
