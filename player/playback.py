@@ -576,7 +576,7 @@ class Player:
         """The store's tracks that have copies (:meth:`_song_of` needs them), read where a
         shuffle may follow, before the player's lock is taken: at 100,000 tracks the read
         takes some 0.1 s, and the window waits for the lock when it asks what was heard."""
-        return self.store.shared_match_keys() if shuffling else None
+        return self.store.shared_recording_keys() if shuffling else None
 
     def _song_of(self, entries: list[QueueEntry], shared: dict[int, tuple[str, float | None]] | None):
         """``entry -> song`` for :func:`shuffled`: one song in several files (same normalised
@@ -586,7 +586,7 @@ class Player:
         queued = {e.track_id for e in entries}
         copies: dict[str, list[tuple[float | None, int]]] = {}
         song: dict[int, int] = {}
-        for t, (key, d) in (shared if shared is not None else self.store.shared_match_keys()).items():
+        for t, (key, d) in (shared if shared is not None else self.store.shared_recording_keys()).items():
             if t not in queued:
                 continue
             known = copies.setdefault(key, [])

@@ -341,13 +341,32 @@ class TracksMixin:
                 found[row["id"]] = row
         return found
 
-    def shared_match_keys(self) -> dict[int, tuple[str, float | None]]:
-        """``id -> (match_key, duration)`` of the tracks whose match key another track has too
-        (one song in two files, or two takes of it): a few rows read by the key's index, not
-        one per track asked about (a shuffle of 100,000 tracks read them all in 0.4 s)."""
-        return {r[0]: (r[1], r[2]) for r in self.execute(
-            "SELECT id, match_key, duration FROM tracks WHERE match_key IN "
-            "(SELECT match_key FROM tracks WHERE match_key IS NOT NULL GROUP BY match_key HAVING count(*) > 1)")}
+    def shared_recording_keys(self) -> dict[int, tuple[str, float | None]]:
+        """``id -> (recording key, duration)`` of the tracks whose recording key (see
+        :func:`segue_common.normalize.recording_key`, as Up next and the top tracks tell one
+        song in several files) another track has too: one song in two files, or two takes of
+        it. The stored match key finds most of them by its index, not one row per track (a
+        shuffle of 100,000 tracks read them all in 0.4 s); a title with a dash tail ("Song -
+        Remastered 2011" on a best-of, the album's "Song") or naming its film has another
+        match key, so those few are read and keyed here, with the tracks of their keys."""
+        from segue_common.normalize import recording_key
+
+        rows = self.execute(
+            "SELECT id, coalesce(artist, albumartist), title, duration, match_key FROM tracks "
+            "WHERE match_key IN (SELECT match_key FROM tracks WHERE match_key IS NOT NULL "
+            "GROUP BY match_key HAVING count(*) > 1) OR (match_key IS NOT NULL AND (title LIKE '% - %' "
+            "OR title LIKE '% \u2013 %' OR title LIKE '% \u2014 %' OR title LIKE '%from%'))").fetchall()
+        keys = {r[0]: (recording_key(r[1], r[2]) or r[4], r[3]) for r in rows}
+        others = sorted({k for k, _ in keys.values()} - {r[4] for r in rows})
+        for i in range(0, len(others), _ID_CHUNK):
+            chunk = others[i:i + _ID_CHUNK]
+            for r in self.execute("SELECT id, coalesce(artist, albumartist), title, duration FROM tracks "
+                                  f"WHERE match_key IN ({','.join('?' * len(chunk))})", chunk):
+                keys.setdefault(r[0], (recording_key(r[1], r[2]) or "", r[3]))
+        count: dict[str, int] = {}
+        for k, _ in keys.values():
+            count[k] = count.get(k, 0) + 1
+        return {t: (k, d) for t, (k, d) in keys.items() if k and count[k] > 1}
 
     def sheet_track_ids(self, path: str) -> list[int]:
         """The playable tracks a CUE sheet makes of the file ``path``, or that the sheet

@@ -2825,13 +2825,13 @@ def test_the_copies_a_shuffle_keeps_apart_are_read_outside_the_players_lock(stor
     album = add_tracks(store, tmp_path / "album", [(f"Song {i}", 20.0) for i in range(3)])
     best = add_tracks(store, tmp_path / "best", [("Song 1", 20.0), ("Hit", 20.0)])
     p = make_player(speed=1.0)
-    read, held = store.shared_match_keys, []
+    read, held = store.shared_recording_keys, []
 
-    def shared_match_keys():
+    def shared_recording_keys():
         held.append(p._lock._is_owned())
         return read()
 
-    store.shared_match_keys = shared_match_keys
+    store.shared_recording_keys = shared_recording_keys
     p.play_tracks(album + best)
     p.set_shuffle(True)                         # the queue shuffled as it stands
     p.play_tracks([*best, *album])              # a new list while shuffle is on
@@ -2839,3 +2839,24 @@ def test_the_copies_a_shuffle_keeps_apart_are_read_outside_the_players_lock(stor
     assert held == [False, False, False]
     names = [store.track(t)["title"] for t in [p.current_track_id, *(e.track_id for e in p.queue)]]
     assert all(a != b for a, b in zip(names, names[1:])), names
+
+
+def test_shuffle_keeps_apart_the_copies_up_next_knows_as_one_song(store, tmp_path, make_player):
+    # A best-of names its songs "Song 1 - Remastered 2011": the album's "Song 1", as Up next
+    # and the top tracks count it, yet its match key is another, and shuffle put the two
+    # side by side. A live take of another length is another recording and may come next.
+    from segue_common.normalize import recording_key
+
+    album = add_tracks(store, tmp_path / "album", [(f"Song {i}", 20.0) for i in range(4)])
+    best = add_tracks(store, tmp_path / "best", [("Song 1 - Remastered 2011", 20.0), ("Song 2 - 2009 Remaster", 20.0),
+                                                 ("Song 3 (Remastered)", 20.0), ("Hit", 20.0)])
+    live = add_tracks(store, tmp_path / "live", [("Song 0 - Live", 30.0)])
+    song = {t: (recording_key("Artist", store.track(t)["title"]), store.track(t)["duration"] > 25)
+            for t in album + best + live}
+    p = make_player(speed=1.0)
+    p.set_shuffle(True)
+    for attempt in range(20):
+        p.play_tracks([*album, *best, *live])
+        order = [p.current_track_id] + [e.track_id for e in p.queue]
+        assert sorted(order) == sorted(album + best + live)
+        assert all(song[a] != song[b] for a, b in zip(order, order[1:])), [store.track(t)["title"] for t in order]
