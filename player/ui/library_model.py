@@ -489,7 +489,8 @@ def _file_kind(path: str) -> str:
 
 
 def _file_tip(kind: str, folder: str) -> str:
-    return f"{kind} file in {folder}" if kind else f"In {folder}"
+    # (shown: a folder's name may hold a line break or bytes no encoding names)
+    return f"{kind} file in {shown(folder)}" if kind else f"In {shown(folder)}"
 
 
 def _folder_of(path: str) -> str:
@@ -868,9 +869,11 @@ class LibraryModel(QAbstractTableModel):
             return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         if role == _TOOLTIP:
             text = self.data_.text[key][i] if key in _TEXT else ""
-            lines = [text, _GUESSED_TIP[key] if text and self.data_.is_guessed(key, i) else "",
-                     self.data_.text["file"][i] if key == "title" and "file" in self.data_.text else "",
-                     not_connected(self._away_at[i]) if i in self._away_at else ""]
+            file = self.data_.text["file"][i] if key == "title" and "file" in self.data_.text else ""
+            away = not_connected(self._away_at[i]) if i in self._away_at else ""
+            if away and file.endswith(f" {shown(self._away_at[i])}"):
+                away = "Not connected now"      # (a file at the disk's top: its folder was named twice)
+            lines = [text, _GUESSED_TIP[key] if text and self.data_.is_guessed(key, i) else "", file, away]
             return "\n".join(line for line in lines if line) or None
         if role == _FONT and key in _GUESSABLE and self.data_.is_guessed(key, i):
             return self._italic

@@ -56,7 +56,7 @@ def test_the_songs_of_a_disk_unplugged_leave_the_suggestions_until_it_is_back(qt
     assert window.model.rowCount() == len(scanned.tracks())                   # listed still, greyed
     assert _greyed(window) == on_disk
     row = window.model.index(window.model.row_of(mine), 1)
-    assert row.data(Qt.ItemDataRole.ToolTipRole) == f"Disk Song 0\nFLAC file in {disk}\nOn {disk}, not connected now"
+    assert row.data(Qt.ItemDataRole.ToolTipRole) == f"Disk Song 0\nFLAC file in {disk}\nNot connected now"
     assert scanned.away_track_ids() == on_disk
     assert not on_disk & set(_refill(window))
     assert not on_disk & _discover_ids(qtbot, window)

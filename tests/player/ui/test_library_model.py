@@ -670,3 +670,28 @@ def test_two_copies_of_a_song_are_told_apart_by_their_files(qapp, store, tmp_pat
     tips = sorted(model.index(r, 1).data(Qt.ItemDataRole.ToolTipRole) for r in range(2))
     assert tips == [f"Song\nFLAC file in {tmp_path / 'music' / 'A' / 'First'}",
                     f"Song\nMP3 file in {tmp_path / 'phone' / 'A' / 'First'}"]
+
+
+def test_a_file_tooltip_names_an_unplugged_disk_once_and_a_folder_on_one_line(qapp, store, tmp_path):
+    # A file at the disk's top said "FLAC file in /media/disk" and "On /media/disk, not
+    # connected now"; one deeper keeps both, as they say different things. A folder whose
+    # name holds a line break is one line of the tooltip.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import write_track
+
+    disk, odd = tmp_path / "disk", tmp_path / "odd\nname"
+    for folder, title in ((disk, "Top"), (disk / "A" / "First", "Deep"), (odd, "Odd")):
+        write_track(folder, title, fmt="flac", seconds=0.5, tags={"title": title, "artist": "A"})
+    Scanner(store).scan([str(disk), str(odd)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    model.set_away({ids["Top"]: str(disk), ids["Deep"]: str(disk)})
+
+    def tip(title):
+        return model.index(model.row_of(ids[title]), 1).data(Qt.ItemDataRole.ToolTipRole)
+
+    assert tip("Top") == f"Top\nFLAC file in {disk}\nNot connected now"
+    assert tip("Deep") == f"Deep\nFLAC file in {disk / 'A' / 'First'}\nOn {disk}, not connected now"
+    assert tip("Odd") == f"Odd\nFLAC file in {tmp_path}/odd name"
