@@ -284,8 +284,14 @@ def _track_keys(cols: PlayColumns, labels: dict) -> _TrackKeys:
             first = song_of[i] = song_of[same]
             if plays[i] > most[first]:
                 most[first], titles[first] = plays[i], titles[i]     # named as its copy played most
-    _, song_codes = np.unique(song_of, return_inverse=True)
-    kinds = {"tracks": (np.array(titles, dtype=object)[np.unique(song_of)], song_codes.reshape(-1))}
+    songs_at, song_codes = np.unique(song_of, return_inverse=True)
+    # In name order, as np.unique leaves the others: ties of the top lists stay in name order
+    # (two songs of one name, a studio and a live take, stay two).
+    names = np.array(titles, dtype=object)[songs_at]
+    by_name = np.argsort(names, kind="stable")
+    rank = np.empty_like(by_name)
+    rank[by_name] = np.arange(len(by_name))
+    kinds = {"tracks": (names[by_name], rank[song_codes.reshape(-1)])}
     for kind, values in (("artists", artists), ("genres", genres)):
         if values:
             kinds[kind] = np.unique(np.array(values, dtype=object), return_inverse=True)

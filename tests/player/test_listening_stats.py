@@ -199,3 +199,19 @@ def test_one_song_in_two_files_is_one_entry_of_the_top_tracks(store, utc):
     assert [(e.name, e.plays) for e in top] == [("Song — A", 5), ("Other — B", 4), ("Song — A", 1)]
     assert sorted(top[0].track_ids) == sorted([flac, mp3, best]) and top[2].track_ids == [live]
     assert top[0].hours == pytest.approx(5 * 200 / 3600)
+
+
+def test_top_tracks_played_alike_stay_in_name_order(store, utc):
+    # Ties of plays and hours are in name order, in the tracks as in the artists and genres
+    # (as top_lists says): the song added first came first.
+    store.upsert_tracks([{"size": 1, "mtime_ns": 1, **r} for r in (
+        {"path": "/m/b.flac", "title": "Bravo", "artist": "A", "duration": 200.0},
+        {"path": "/m/a.flac", "title": "Alpha", "artist": "A", "duration": 200.0},
+        {"path": "/m/c.flac", "title": "Charlie", "artist": "A", "duration": 200.0},
+    )])
+    bravo, alpha, charlie = (store.track_by_path(f"/m/{n}.flac")["id"] for n in "bac")
+    now = MONDAY + 10 * 86400
+    store.log_plays([(t, now - 86400 + i * 600, 200_000, 200_000, "finished", "library")
+                     for i, t in enumerate([bravo, alpha, charlie, charlie])])
+    top = load_summary(store, now=now).top["All time"]["tracks"]
+    assert [(e.name, e.plays) for e in top] == [("Charlie — A", 2), ("Alpha — A", 1), ("Bravo — A", 1)]
