@@ -593,8 +593,10 @@ class Player:
             song[t] = next((s for o, s in known if d is None or o is None or abs(d - o) <= SAME_RECORDING_S), t)
             if song[t] == t:
                 known.append((d, t))
-        if not song:
+        if not song and len(queued) == len(entries):
             return None                 # (no copies among them: nothing to part)
+        # (a track queued twice is one song too, kept apart as copies are, whether or not
+        # other copies are queued with it)
         return lambda e: song.get(e.track_id, e.track_id)
 
     def set_shuffle(self, on: bool) -> None:

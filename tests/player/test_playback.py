@@ -2860,3 +2860,17 @@ def test_shuffle_keeps_apart_the_copies_up_next_knows_as_one_song(store, tmp_pat
         order = [p.current_track_id] + [e.track_id for e in p.queue]
         assert sorted(order) == sorted(album + best + live)
         assert all(song[a] != song[b] for a, b in zip(order, order[1:])), [store.track(t)["title"] for t in order]
+
+
+def test_shuffle_keeps_a_track_queued_twice_apart_with_no_copies_queued(store, tmp_path, make_player):
+    # Kept apart only where copies of another song were queued with it: else one track
+    # queued twice came twice in a row about every other time.
+    ids = add_tracks(store, tmp_path / "album", [(f"Song {i}", 20.0) for i in range(4)])
+    add_tracks(store, tmp_path / "best", [("Song 1", 20.0)])        # a copy in the library, not queued
+    p = make_player(speed=1.0)
+    p.set_shuffle(True)
+    for attempt in range(20):
+        p.play_tracks([ids[0], ids[2], ids[2], ids[3], ids[0]])
+        order = [p.current_track_id] + [e.track_id for e in p.queue]
+        assert sorted(order) == sorted([ids[0], ids[2], ids[2], ids[3], ids[0]])
+        assert all(a != b for a, b in zip(order, order[1:])), order
