@@ -167,8 +167,9 @@ class LibraryRecommendations:
                 exclude: set[int] = frozenset(), passed: Collection[int] = frozenset()) -> list[Rec]:
         """The tracks that follow the last one played, in library order (wrapping). A second
         copy of one recording (an album's phone copy in MP3, its song on a best-of) is left
-        out, as is a copy of one heard this session or queued: in library order the copies
-        sit side by side, and the song just heard came straight back in another format."""
+        out, as is a copy of one heard this session, queued or taken out of the queue: in
+        library order the copies sit side by side, and the song just heard came straight back
+        in another format."""
         tracks = self.store.tracks()        # read once: a scan may write between two reads
         rows = {r["id"]: r for r in tracks}
         order, info = self._library(tracks)
@@ -181,7 +182,7 @@ class LibraryRecommendations:
             start = order.index(last) + 1
         after = info[last][0] if last in info else ""
         ahead = (t for t in order[start:] + order[:start] if t not in skip)
-        ahead = _firsts_of_recordings(ahead, rows, [*session_track_ids, *exclude])
+        ahead = _firsts_of_recordings(ahead, rows, [*session_track_ids, *exclude, *passed])
         reason = f"next in your library after {after}" if after else "next in your library"
         return [Rec(tid, reason, score=1.0 / (1 + i)) for i, tid in enumerate(itertools.islice(ahead, k))]
 

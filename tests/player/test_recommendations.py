@@ -177,3 +177,15 @@ def test_discover_counts_a_play_of_any_copy_of_a_song(store):
     assert "last played" in titles["two"]
     assert [store.track(r.track_id)["title"] for r in row][-1] == "two"      # not played yet goes first
     assert titles["one"].endswith("not played yet") and titles["three"].endswith("not played yet")
+
+
+def test_up_next_does_not_bring_back_a_song_taken_out_of_the_queue_in_its_other_copy(store):
+    # The person took the album's "two" out of Up next: its phone copy in MP3 is the same
+    # "not now", and came in its place.
+    album = [{"title": t, "artist": "A", "album": "First", "genre": "Rock", "path": f"/m/first/{i}.flac",
+              "duration": 200.0 + 10 * i} for i, t in enumerate(["one", "two", "three"])]
+    phone = [{**r, "path": r["path"].replace("/m/first/", "/phone/first/").replace(".flac", ".mp3")} for r in album]
+    ids = _add(store, album + phone)
+    first, second = ids[0], ids[1]
+    got = LibraryRecommendations(store).up_next([first], 10, passed={second})
+    assert [store.track(r.track_id)["title"] for r in got] == ["three"]
