@@ -70,14 +70,20 @@ def _part_copies(out: list, keys: list, fixed: int = 0) -> None:
     for i in range(1, n):
         if keys[i] is None or keys[i] != keys[i - 1]:
             continue
-        for j in itertools.chain(range(i + 1, n), range(i - 2, fixed - 1, -1)):
-            tries -= 1
-            if tries < 0:
-                return              # (what is parted so far stays)
-            out[i], out[j], keys[i], keys[j] = out[j], out[i], keys[j], keys[i]
-            if not (clashes(i) or clashes(j) or clashes(i - 1)):
-                break
-            out[i], out[j], keys[i], keys[j] = out[j], out[i], keys[j], keys[i]
+        # The second of the pair moves, else the first: at the end of the list ("Hit, Song,
+        # Song" after the song playing) only the first can go where it parts them.
+        for a in (i, i - 1) if i - 1 >= fixed else (i,):
+            for j in itertools.chain(range(i + 1, n), range(i - 2, fixed - 1, -1)):
+                tries -= 1
+                if tries < 0:
+                    return              # (what is parted so far stays)
+                out[a], out[j], keys[a], keys[j] = out[j], out[a], keys[j], keys[a]
+                if not (clashes(a) or clashes(j) or clashes(i - 1) or clashes(i)):
+                    break
+                out[a], out[j], keys[a], keys[j] = out[j], out[a], keys[j], keys[a]
+            else:
+                continue
+            break
 
 
 class PlayQueue:
