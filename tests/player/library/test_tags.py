@@ -1130,6 +1130,14 @@ def test_a_vinyl_side_and_place_orders_the_side_as_a_disc_where_no_disc_is_tagge
     assert numbers("3") == (3, None) and numbers("3/12") == (3, None) and numbers("Track 5") == (5, None)
 
 
+def _append_cut_id3v1(path):
+    # An ID3v1 tag of 30 Latin-1 bytes a field, as foobar2000 wrote it beside its APEv2 tag:
+    # the title cut, the Cyrillic artist "????", an album, 1988, track 7, genre 43 (Punk).
+    with open(path, "ab") as f:
+        f.write(b"TAG" + b"A Title Far Longer Than Thirty" + b"????".ljust(30, b"\0") + b"Only in v1".ljust(30, b"\0")
+                + b"1988" + b"".ljust(28, b"\0") + b"\0\x07" + bytes([43]))
+
+
 def test_an_apev2_tag_beside_an_id3v1_tag_alone_wins_over_it(tmp_path):
     # foobar2000 tagged MP3s with APEv2 and ID3v1 for years: ID3v1 keeps 30 Latin-1 bytes a
     # field, so its title was cut short and its Cyrillic artist "????"
@@ -1139,9 +1147,7 @@ def test_an_apev2_tag_beside_an_id3v1_tag_alone_wins_over_it(tmp_path):
     ape = APEv2()
     ape["Title"], ape["Artist"], ape["Year"] = "A Title Far Longer Than Thirty Characters", "Кино", "1988"
     ape.save(str(path))
-    with open(path, "ab") as f:
-        f.write(b"TAG" + b"A Title Far Longer Than Thirty" + b"????".ljust(30, b"\0") + b"Only in v1".ljust(30, b"\0")
-                + b"1988" + b"".ljust(28, b"\0") + b"\0\x07" + bytes([43]))
+    _append_cut_id3v1(path)
     info = read_tags(str(path))
     assert (info["title"], info["artist"]) == ("A Title Far Longer Than Thirty Characters", "Кино")
     assert (info["album"], info["track_no"], info["genre"], info["year"]) == ("Only in v1", 7, "Punk", 1988)
@@ -1161,9 +1167,7 @@ def test_an_apev2_tag_wins_over_an_id3v1_tag_beside_an_id3v2_tag_too(tmp_path):
     ape = APEv2()
     ape["Title"], ape["Artist"], ape["Genre"] = "A Title Far Longer Than Thirty Characters", "Кино", "Rock"
     ape.save(str(path))
-    with open(path, "ab") as f:
-        f.write(b"TAG" + b"A Title Far Longer Than Thirty" + b"????".ljust(30, b"\0") + b"Only in v1".ljust(30, b"\0")
-                + b"1988" + b"".ljust(28, b"\0") + b"\0\x07" + bytes([43]))
+    _append_cut_id3v1(path)
     info = read_tags(str(path))
     assert (info["title"], info["artist"]) == ("A Title Far Longer Than Thirty Characters", "Кино")
     assert info["genre"] == "Jazz"
