@@ -40,7 +40,7 @@ def long_tone(tmp_path):
 
 @pytest.fixture
 def sd_engine(null_sink):
-    from player.audio.sd_engine import SoundDeviceEngine
+    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
 
     engines = []
 
@@ -246,7 +246,7 @@ def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_neve
     back, Play goes on."""
     import threading
 
-    from player.audio.sd_engine import SoundDeviceEngine
+    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
 
     path = long_tone(tmp_path)
     server = sink.PrivateServer()
@@ -287,7 +287,7 @@ def test_play_after_the_queue_ran_out_with_the_device_gone_meanwhile_waits_pause
     Play: the song waits paused at its start and the loss is said (raised, it was logged as
     a song that failed to play); once the server is back, Play plays it from its start."""
     from player.audio import buffered
-    from player.audio.sd_engine import SoundDeviceEngine
+    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
 
     monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
     short, long = tmp_path / "short.wav", tmp_path / "long.wav"
@@ -346,7 +346,7 @@ def test_a_song_played_with_the_output_let_go_and_gone_is_not_logged_as_failing(
     """The same through the player: the song waits for Play and is heard whole after it; no
     play of it is logged as an error (the problems list would show a good song as bad)."""
     from player.audio import buffered
-    from player.audio.sd_engine import SoundDeviceEngine
+    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
     from player.playback import Player
     from tests.player.test_playback import add_tracks
 
@@ -673,7 +673,7 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothi
     import signal
     import threading
 
-    from player.audio import buffered
+    from player.audio import buffered, sd_engine
     from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
 
     # (long enough that the output is still held when the server is stopped, just after)
@@ -689,16 +689,19 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_let_go_holds_nothi
         e.play(Source(str(path)))
         assert wait_for(lambda: e.state is PlaybackState.STOPPED)
         assert e._output_running()                   # (held a while for the device to play its tail)
+        # (the same path as the real wait, in a sixth of the time: only while the server is stopped)
+        monkeypatch.setattr(sd_engine, "LET_GO_WAIT_S", 0.5)
         sink.hold(pid)
         stopped = True
         time.sleep(buffered.IDLE_RELEASE_S + 0.5)    # the feeder lets the output go: its stop waits
         asked = threading.Thread(target=lambda: (e.pause(), e.stop()), daemon=True)
         asked.start()
-        asked.join(LET_GO_WAIT_S + 10)
+        asked.join(sd_engine.LET_GO_WAIT_S + 10)
         assert not asked.is_alive(), "a pause and a stop waited for the sound server"
         assert not e._output_running()
         os.kill(pid, signal.SIGCONT)
         stopped = False
+        monkeypatch.setattr(sd_engine, "LET_GO_WAIT_S", LET_GO_WAIT_S)
         src = Source(str(path))
         e.play(src)
         assert wait_for(lambda: src.heard_frames > SR // 10)
@@ -833,7 +836,7 @@ def test_a_sound_server_that_stops_answering_as_the_output_is_opened_holds_nothi
     from player.audio import sd_engine
     from player.audio.sd_engine import SoundDeviceEngine, _left_to_stop
 
-    OPEN_WAIT_S = 1.0       # (the same path as the real wait, in a fifth of the time)
+    OPEN_WAIT_S = 0.5       # (the same path as the real wait, in a tenth of the time)
     path = long_tone(tmp_path)
     server = sink.PrivateServer()
     sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
