@@ -2004,7 +2004,7 @@ def test_after_the_clock_was_set_back_by_hours_up_next_reads_how_the_plays_of_no
     p.next()
     assert wait_for(lambda: p.current_track_id == e and store.play_count() == 3)
     assert service._session_skips(service.recommender(), p.session) == ([c], 1)   # (as Up next fills at its start)
-    assert wait_for(lambda: p.position > 36.0)
+    assert listen_through(p, lambda: p.position > 36.0)
     p.stop()
     assert wait_for(lambda: [r["ended"] for r in store.plays() if r["track_id"] == e] == ["stopped"])
     assert service._session_skips(service.recommender(), p.session) == ([c], 0)
@@ -2024,7 +2024,7 @@ def test_after_the_clock_was_put_back_minutes_mid_session_up_next_reads_its_play
     p = make_player(speed=8.0, clock=lambda: clock["now"])
     p.add_listener(service.on_player_event)
     p.play_tracks([a, b, c])
-    assert wait_for(lambda: p.current_track_id == a and p.position > 40.0)
+    assert listen_through(p, lambda: p.current_track_id == a and p.position > 40.0)
     clock["now"] -= 600
     p.next()
     assert wait_for(lambda: p.current_track_id == b and p.position > 0.3)
