@@ -218,13 +218,17 @@ def test_a_launch_while_the_window_closes_waits_for_it_and_opens_its_own(segue_h
     closing = SingleInstance(segue_home)
     assert closing.claim({"argv": [], "cwd": str(tmp_path), "open": []})
     getattr(closing, "stop_answering", lambda: None)()      # what the window does once its loop ends
+    # (its log says each time it asked and had no answer: SEGUE_DEBUG logs that to its file)
     second = subprocess.Popen([sys.executable, "-m", "player", "--open", str(song)], cwd=ROOT,
-                              env=_env(segue_home), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              env={**_env(segue_home), "SEGUE_DEBUG": "1"},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = segue_home / "logs" / "segue.log"
     try:
-        try:
-            second.wait(6)                  # (time for it to start and ask the closing window)
-        except subprocess.TimeoutExpired:
-            pass
+        deadline = time.monotonic() + 60   # (time for it to start and ask the closing window)
+        while second.poll() is None and time.monotonic() < deadline:
+            if log.exists() and "no answer from the first window yet" in log.read_text(errors="replace"):
+                break
+            time.sleep(0.1)
         closing.release()                   # the window is gone
         assert second.poll() is None, "the later launch ended: " + second.stderr.read().decode()
         _wait_listening(segue_home, second)
@@ -352,6 +356,9 @@ def test_a_launch_while_the_first_window_is_still_starting_waits_for_it(segue_ho
     try:
         _wait_listening(segue_home, first)
         monkeypatch.setattr(single_instance, "FIRST_START_WAIT_S", 1.0)
+        # (a message's patience, 8 s as shipped, in less time: 3.5 s, still well over a second)
+        monkeypatch.setattr(single_instance, "TALK_TIMEOUT_S", 1.0)
+        monkeypatch.setattr(single_instance, "DELIVERY_WAIT_S", 0.5)
         outcome = []
 
         def launch():
@@ -362,7 +369,7 @@ def test_a_launch_while_the_first_window_is_still_starting_waits_for_it(segue_ho
 
         later = threading.Thread(target=launch, daemon=True)
         later.start()
-        later.join(8)                   # longer than the launch's own patience, and the window's
+        later.join(5)                   # longer than the launch's own patience, and the window's
         assert outcome == [], f"the launch did not wait for the starting window: {outcome}"
         (segue_home / "up").touch()     # the window is up
         later.join(60)
