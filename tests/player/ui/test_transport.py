@@ -217,12 +217,14 @@ def test_stop_after_this_song_from_its_key_stops_at_the_end_says_so_and_unchecks
     qtbot.keyClick(window.library.table, Qt.Key_Period, Qt.ControlModifier)
     qtbot.waitUntil(lambda: window.player.stop_after, timeout=5000)
     assert window.act_stop_after.isChecked()
+    window.player.engine.speed = 4.0                        # (the rest of the song is only heard)
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.STOPPED, timeout=10000)
     qtbot.waitUntil(lambda: not window.act_stop_after.isChecked(), timeout=5000)
     assert window.statusBar().currentMessage() == f"Stopped after “{title}”"
     qtbot.wait(500)
     assert window.player.current_track_id is None and window.up_next.track_ids() == ids[1:]
     assert [(r["track_id"], r["ended"]) for r in window.store.plays()] == [(ids[0], "finished")]
+    window.player.engine.speed = 1.0                        # (time to press the key while it plays)
     window.toggle_play()                                    # Space: the next song, as queued
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[1], timeout=5000)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[2:], timeout=5000)
@@ -231,6 +233,7 @@ def test_stop_after_this_song_from_its_key_stops_at_the_end_says_so_and_unchecks
     qtbot.waitUntil(lambda: window.player.stop_after, timeout=5000)
     window.act_stop_after.trigger()
     qtbot.waitUntil(lambda: not window.player.stop_after and not window.act_stop_after.isChecked(), timeout=5000)
+    window.player.engine.speed = 4.0
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[2], timeout=10000)
 
 
