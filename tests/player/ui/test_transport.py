@@ -138,9 +138,11 @@ def test_next_pressed_as_a_song_ends_is_for_that_song_not_the_one_after(qtbot, s
     qtbot.waitUntil(lambda: window.transport.title.text() == titles[0], timeout=10000)
     # The first song ends and the second begins; the window has not been told yet (its
     # event loop is busy) and still shows the first when the person presses Next.
+    window.player.engine.speed = 4.0            # (the first song is only heard to its end)
     deadline = time.monotonic() + 10
     while window.player.current_track_id != ids[1] and time.monotonic() < deadline:
         time.sleep(0.01)
+    window.player.engine.speed = 1.0            # (the second still plays as Next reaches the player)
     assert window.player.current_track_id == ids[1] and window.transport.title.text() == titles[0]
     window.transport.next_btn.click()
     assert wait_all(5000)                    # the Next has reached the player
