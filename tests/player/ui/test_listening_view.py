@@ -55,6 +55,17 @@ def _pixel(page, x: float, y: float) -> QPoint:
 
 
 @pytest.mark.skipif(DATA is None, reason="the shared listening logs are not here")
+
+def _opened(qtbot, window, summary=True):
+    """The Listening tab's view once the tab is opened and built (and, with ``summary``,
+    once its summary is worked out)."""
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    if summary:
+        qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    return view
+
 def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_path):
     from player.ui.theme import apply_theme
 
@@ -68,9 +79,7 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
     window = make_window(store)
     window.resize(1400, 860)
     window.listening.clock = lambda: filled.now
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    view = window.listening.view
+    view = _opened(qtbot, window, summary=False)
     with qtbot.waitSignals([view.summary_ready, view.map_ready], timeout=20000):
         pass
 
@@ -152,9 +161,7 @@ def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_pa
 def test_listening_tab_with_no_plays(qtbot, scanned, make_window):
     window = make_window(scanned)
     assert window.listening.view is None                     # nothing built before it is opened
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    view = window.listening.view
+    view = _opened(qtbot, window, summary=False)
     qtbot.waitUntil(lambda: view.overview.summary is not None and view.sound_map.map is not None, timeout=10000)
     assert "No plays yet" in view.overview.headline.text()
     assert "Nothing to grade" in view.report.headline.text()
@@ -176,10 +183,7 @@ def test_the_headline_names_the_month_of_the_first_play_not_of_its_weeks_monday(
         play = scanned.start_play(track, source="library", track_ms=180_000, now=first + i * 86400)
         scanned.end_play(play, "finished", 180_000, now=first + i * 86400 + 180)
     window = make_window(scanned)
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    view = window.listening.view
-    qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    view = _opened(qtbot, window)
     assert f"since {day.strftime('%B %Y')}" in view.overview.headline.text()
 
 
@@ -190,10 +194,7 @@ def test_a_short_history_is_not_said_to_be_0_hours(qtbot, scanned, make_window):
         play = scanned.start_play(track, source="library", track_ms=180_000, now=now - 86400 + i * 600)
         scanned.end_play(play, "finished", 180_000, now=now - 86400 + i * 600 + 180)
     window = make_window(scanned)
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    view = window.listening.view
-    qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    view = _opened(qtbot, window)
     headline = view.overview.headline.text()
     # Under an hour in minutes (the first songs heard read "0.0 hours" in a library of short ones).
     assert headline.startswith("5 plays, 15 minutes since") and "last 4 weeks: 5 plays, 15 minutes" in headline
@@ -205,9 +206,7 @@ def test_a_history_that_ended_months_ago_has_no_plays_in_the_last_4_weeks(qtbot,
     scanned.log_plays([(track, now - 200 * 86400 + i * 600, 180_000, 180_000, "finished",
                         "up_next" if i % 2 else "library") for i in range(5)])
     window = make_window(scanned)
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    view = window.listening.view
+    view = _opened(qtbot, window, summary=False)
     qtbot.waitSignal(view.summary_ready, timeout=10000).wait()
     headline = view.overview.headline.text()
     assert headline.startswith("5 plays, 15 minutes since") and "last 4 weeks: 0 plays, 0 minutes" in headline
@@ -277,9 +276,8 @@ def test_after_forgetting_the_history_the_empty_charts_drop_the_old_scales(qtbot
     now = time.time()
     scanned.log_plays([(track, now - 3600 - 200 * i, 180_000, 180_000, "finished", "library") for i in range(40)])
     window = make_window(scanned)
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    o, r = window.listening.view.overview, window.listening.view.report
+    view = _opened(qtbot, window, summary=False)
+    o, r = view.overview, view.report
     qtbot.waitUntil(lambda: o.summary is not None and o.summary.plays == 40, timeout=10000)
     qtbot.waitUntil(lambda: o.plays_plot.getPlotItem().viewRange()[1][1] > 35, timeout=10000)
     window.forget_history()
@@ -321,10 +319,7 @@ def test_the_headline_s_last_4_weeks_are_the_top_list_s(qtbot, scanned, make_win
                         "library" if i % 2 else "up_next") for i in range(3)]
                       + [(track, now - 86400, 180_000, 180_000, "finished", "library")])
     window = make_window(scanned)
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    view = window.listening.view
-    qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    view = _opened(qtbot, window)
     o = view.overview
     o.period.setCurrentText("Last 4 weeks")
     (top,) = o.summary.top["Last 4 weeks"]["tracks"]
@@ -348,10 +343,7 @@ def test_plays_with_an_impossible_date_are_left_out_of_the_charts_and_counted(qt
     scanned.add_import({"name": "scrobbles.csv", "format": "lastfm", "sha256": "0" * 64, "rows": 3, "matched": 3,
                         "unmatched": 0, "not_music": 0, "duplicates": 0, "unreadable": 0}, listens, plays)
     window = make_window(scanned)
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    view = window.listening.view
-    qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
+    view = _opened(qtbot, window)
     o = view.overview
     since = time.strftime("%B %Y", time.localtime(now - 86400))
     assert o.headline.text().startswith(f"1 play (1 imported), 3 minutes since {since}")
@@ -369,10 +361,7 @@ def test_a_japanese_name_in_the_top_list_is_shortened_by_its_width(qtbot, scanne
     track = scanned.track_by_path("/elsewhere/yoru.flac")["id"]
     scanned.log_plays([(track, time.time() - 3600, 200_000, 261_000, "finished", "library")])
     window = make_window(scanned)
-    with qtbot.waitSignal(window.listening.ready, timeout=20000):
-        window.tabs.setCurrentWidget(window.listening)
-    o = window.listening.view.overview
-    qtbot.waitUntil(lambda: o.summary is not None, timeout=10000)
+    o = _opened(qtbot, window).overview
     o.kind.setCurrentIndex(1)                   # tracks
     ((_pos, shown),) = o.top_plot.getPlotItem().getAxis("left")._tickLevels[0]
     assert shown == "夜に駆ける夜に駆ける夜に駆ける夜…"       # 16 wide characters and "…": 33 columns
