@@ -49,6 +49,12 @@ def tracks_mime(ids) -> QMimeData:
     return mime
 
 
+def carries_tracks(mime: QMimeData) -> bool:
+    """Whether a drag is of library songs: asked at each move of a drag, so the ids are not
+    read (a drag of 40,000 songs took 6 ms a move to read them)."""
+    return mime.hasFormat(TRACKS_MIME)
+
+
 def dragged_track_ids(mime: QMimeData) -> list[int]:
     """The library songs a drag carries (see :func:`tracks_mime`), in order; none for another drag."""
     raw = bytes(mime.data(TRACKS_MIME)) if mime.hasFormat(TRACKS_MIME) else b""

@@ -24,7 +24,7 @@ import sys
 from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from player.ui.library_model import dragged_track_ids
+from player.ui.library_model import carries_tracks, dragged_track_ids
 from player.ui.playlists_panel import PLAYLIST_ROLE
 
 URI_LIST = "text/uri-list"
@@ -122,7 +122,7 @@ class FileDropsMixin:
         self.setAcceptDrops(True)
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if carries_files(event.mimeData()) or dragged_track_ids(event.mimeData()):
+        if carries_files(event.mimeData()) or carries_tracks(event.mimeData()):
             event.acceptProposedAction()
         else:
             super().dragEnterEvent(event)
@@ -130,7 +130,7 @@ class FileDropsMixin:
     def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if carries_files(event.mimeData()):
             event.acceptProposedAction()
-        elif dragged_track_ids(event.mimeData()):
+        elif carries_tracks(event.mimeData()):
             # Library songs go to Up next or a playlist; let go anywhere else they do nothing.
             at = event.position().toPoint()
             if self._song_drop_target(at) is not None:
