@@ -38,7 +38,7 @@ RECENT_REREAD_S = 6 * 3600
 #: the track columns the catalogue needs: reading only these, not every column of every
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre",
-                   "year", "track_no", "disc_no", "mb_album_id")
+                   "year", "track_no", "disc_no", "mb_album_id", "compilation", "folder_compilation")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -123,7 +123,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     namer = Namer.of(store)
     ids: list[int] = []
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
-    years, album_artists, track_numbers, disc_numbers, places = [], [], [], [], []
+    years, album_artists, track_numbers, disc_numbers, places, album_ids = [], [], [], [], [], []
     # A few values per row, in chunks, one object per repeated name: holding every row (and
     # every copy SQLite makes of a name) at once would leave the window's memory fragmented
     # long after they are gone.
@@ -158,6 +158,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             disc_numbers.append(disc)
             place = r["mb_album_id"] or album_folder(r["path"])
             places.append(one(place, place))
+            album_id = _library_album(r, names.album, place)
+            album_ids.append(one(album_id, album_id) if album_id else None)
     ids = np.array(ids, np.int64)
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:
@@ -185,9 +187,25 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         embedding=emb, tags=None, buckets=buckets, factors=prior,
                         plays=PlayLog.from_rows(store.plays()), years=years, album_artists=album_artists,
                         track_numbers=track_numbers, disc_numbers=disc_numbers, album_places=places,
+                        album_ids=album_ids,
                         outside=outside_counts(store, tagged_artists),
                         artists_guessed=[t is None for t in tagged_artists])
     return cat, prior
+
+
+def _library_album(r, album: str | None, place: str) -> str | None:
+    """The album a track is on as the library groups it (see ``player.library.albums``): its
+    title by its album artist, else by "Various Artists" where it is a compilation (flagged,
+    or found one by its folder: a soundtrack), else by its first credited artist, told apart
+    by release (its release id, else its folder), with case ignored as the library ignores
+    it. An untagged track's album is its folder's, as the window names it. None: no album."""
+    if not album:
+        return None
+    various = r["compilation"] == 1 or r["folder_compilation"] == 1
+    # (by its first credited artist where it names no album artist: "Queen & David Bowie"
+    # on Queen's album is on that album, as the library's rule for compilations reads it)
+    by = r["albumartist"] or ("Various Artists" if various else primary_artist(r["artist"])) or ""
+    return f"{by.casefold()}\x1e{place}\x1f{album.casefold()}"
 
 
 def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:

@@ -228,6 +228,7 @@ class Catalog:
               album_artists: Sequence[str | None] | None = None,
               track_numbers: Sequence[int | None] | None = None, disc_numbers: Sequence[int | None] | None = None,
               album_places: Sequence[str | None] | None = None,
+              album_ids: Sequence[str | None] | None = None,
               outside: np.ndarray | None = None,
               artists_guessed: Sequence[bool] | np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
@@ -249,6 +250,10 @@ class Catalog:
         album_places : [shape=(n,)] where each track's album lies (a release id, else its
             folder): tells apart two albums of one name by one artist, and holds together a
             compilation whose tracks name no album artist (``_album_keys``)
+        album_ids : [shape=(n,)] each track's album as the app's library groups them (None:
+            none); where given, tracks are one album exactly where their ids are equal, and
+            the rule above from titles, artists and places is not used: Up next then goes on
+            with the album the person sees in the library
         outside : np.ndarray [shape=(n, 2)] per track, how often its artist was heard and
             skipped in another player's history (see ``outside_listened``); None: no history
         artists_guessed : [shape=(n,)] True where ``artists`` holds no artist tag but the
@@ -282,11 +287,15 @@ class Catalog:
         artist_codes, artist_names = _codes(aligned(artists, "artists"), n)
         album_keys = aligned(albums, "albums")
         tracks, discs = aligned(track_numbers, "track_numbers"), aligned(disc_numbers, "disc_numbers")
-        if album_keys is not None:
-            album_keys = _album_keys(album_keys, [artist_names[c] if c >= 0 else "" for c in artist_codes],
-                                     aligned(album_artists, "album_artists") or [None] * n,
-                                     aligned(album_places, "album_places"), _places(tracks, discs, n))
-        album_codes, album_names = _codes(album_keys, n)
+        ids_given = aligned(album_ids, "album_ids")
+        if ids_given is not None:
+            album_codes, album_names = _exact_codes(ids_given, album_keys or [None] * n)
+        else:
+            if album_keys is not None:
+                album_keys = _album_keys(album_keys, [artist_names[c] if c >= 0 else "" for c in artist_codes],
+                                         aligned(album_artists, "album_artists") or [None] * n,
+                                         aligned(album_places, "album_places"), _places(tracks, discs, n))
+            album_codes, album_names = _codes(album_keys, n)
         bucket_codes, bucket_names = _codes(aligned(buckets, "buckets"), n)
         dur = aligned(durations, "durations", matrix=False)
         duration = np.array([np.nan if d is None else d for d in dur], np.float32) if dur is not None \
@@ -639,6 +648,24 @@ def _codes(values: list | None, n: int) -> tuple[np.ndarray, list[str]]:
         if code is None:
             code = index[key] = len(names)
             names.append(str(v).split("\x1f")[-1])
+        codes[i] = code
+    return codes, names
+
+
+def _exact_codes(ids: list, titles: list) -> tuple[np.ndarray, list[str]]:
+    """Integer codes for album ids taken as they are (None/"" -> -1), each named by the title
+    of its first track: an id is not a name, and folding it as one would join two releases
+    whose folders differ only by what a name's folding drops ("Hits", "Hits (Remastered)")."""
+    names: list[str] = []
+    index: dict = {}
+    codes = np.full(len(ids), -1, np.int32)
+    for i, v in enumerate(ids):
+        if not v:
+            continue
+        code = index.get(v)
+        if code is None:
+            code = index[v] = len(names)
+            names.append(str(titles[i] or ""))
         codes[i] = code
     return codes, names
 

@@ -375,6 +375,7 @@ def test_a_song_named_by_a_title_that_looks_like_disc_and_track_goes_on_with_its
 
 
 def test_albums_of_one_name_are_told_apart_and_a_compilation_tagged_per_track_is_one(store):
+    from player.library.albums import folder_compilations
     from player.recommender_service import build_catalog
 
     def album(folder, title, artists, *, albumartist=None, mbid=None, n=4, stem=""):
@@ -394,6 +395,8 @@ def test_albums_of_one_name_are_told_apart_and_a_compilation_tagged_per_track_is
     for i, r in enumerate(flat):
         r["path"] = f"/music/Flat/{i:02d}.flac"
     store.upsert_tracks(rows + flat)
+    # (as the scanner finds a compilation whose tags do not say so: "Summer Hits")
+    store.set_folder_compilations({i: 1 for i in folder_compilations(store.tracks())})
     ids = {r["path"]: r["id"] for r in store.tracks()}
     cat, _ = build_catalog(store, priors=None)
 
@@ -407,6 +410,57 @@ def test_albums_of_one_name_are_told_apart_and_a_compilation_tagged_per_track_is
         assert chain(f"/music/{first}01.flac") == [ids[f"/music/{first}{t:02d}.flac"] for t in (1, 2, 3, 4)]
     assert chain("/music/Flat/00.flac") == [ids[f"/music/Flat/{i:02d}.flac"] for i in range(4)]
     assert chain("/music/Flat/04.flac") == [ids[f"/music/Flat/{i:02d}.flac"] for i in range(4, 8)]
+
+
+def album_chain(cat, track_id) -> list[int]:
+    """The track ids Up next's album goes on through from ``track_id``."""
+    out, r = [], cat.row(track_id)
+    while r >= 0:
+        out.append(int(cat.track_ids[r]))
+        r = int(cat.album_next[r])
+    return out
+
+
+@pytest.mark.parametrize("found_by", ["flag", "folder"])
+def test_a_compilation_with_an_unnumbered_bonus_track_is_one_album_as_the_library_lists_it(store, found_by):
+    """A compilation without an album artist (flagged in its tags, or found one by its
+    folder: a soundtrack), each track by another artist, with a bonus track without a
+    number: the library lists it as one album, and Up next goes on with it from track 1."""
+    from player.library.albums import folder_compilations
+    from player.recommender_service import build_catalog
+
+    store.upsert_tracks([{"path": f"/music/OST/Song {t}.flac", "size": 1000, "mtime_ns": 1, "title": f"Song {t}",
+                          "artist": artist, "album": "Film", "track_no": t if t < 4 else None,
+                          "compilation": 1 if found_by == "flag" else None, "duration": 200.0}
+                         for t, artist in zip((1, 2, 3, 4), ("A", "B", "C", "D"))])
+    if found_by == "folder":
+        found = folder_compilations(store.tracks())
+        assert len(found) == 4
+        store.set_folder_compilations({i: 1 for i in found})
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    cat, _ = build_catalog(store, priors=None)
+    assert album_chain(cat, ids["Song 1"]) == [ids["Song 1"], ids["Song 2"], ids["Song 3"]]
+    assert len({int(cat.album[cat.row(i)]) for i in ids.values()}) == 1
+
+
+@pytest.mark.parametrize("folders", [("Greatest Hits (1990)", "Greatest Hits (2001)"),
+                                     ("Greatest Hits", "Greatest Hits (Remastered)")])
+def test_two_releases_of_one_title_by_one_artist_are_two_albums_as_the_library_lists_them(store, folders):
+    """"Greatest Hits" of 1990 and of 2001 by one artist, each in its folder, their track
+    numbers never the same: the library lists two releases, and Up next's album runs from
+    the 1990 release's last track into nothing, not into the 2001 release's (also where
+    the folders' names differ only by a word a song's title may drop, "Remastered")."""
+    from player.recommender_service import build_catalog
+
+    rows = [{"path": f"/music/Band/{folder}/{t:02d}.flac", "size": 1000, "mtime_ns": 1,
+             "title": f"{year} {t}", "artist": "Band", "album": "Greatest Hits", "track_no": t, "duration": 200.0}
+            for folder, year, numbers in zip(folders, (1990, 2001), ((1, 2), (3, 4))) for t in numbers]
+    store.upsert_tracks(rows)
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    cat, _ = build_catalog(store, priors=None)
+    assert album_chain(cat, ids["1990 1"]) == [ids["1990 1"], ids["1990 2"]]
+    assert album_chain(cat, ids["2001 3"]) == [ids["2001 3"], ids["2001 4"]]
+    assert cat.album[cat.row(ids["1990 1"])] != cat.album[cat.row(ids["2001 3"])]
 
 
 def test_runs_kept_of_up_next_reach_the_next_refill_without_training(store, tmp_path):
