@@ -129,6 +129,9 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     # long after they are gone.
     shared: dict = {}
     one = shared.setdefault
+    releases: dict[tuple[str, str], str] = {}       # (album, folder): its release id, "" for several
+    taken: dict[tuple[str, str], set] = {}          # (album, folder): the (disc, track) of its release's
+    unreleased: list[tuple] = []                    # the tracks of an album without a release id
     for chunk in store.library_row_chunks(CATALOG_COLUMNS):
         for r in chunk:
             names = namer(r)
@@ -156,10 +159,29 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                 track = track or path_numbers(r["path"])[0]
             track_numbers.append(track)
             disc_numbers.append(disc)
-            place = r["mb_album_id"] or album_folder(r["path"])
+            folder = album_folder(r["path"])
+            place = r["mb_album_id"] or folder
             places.append(one(place, place))
-            album_id = _library_album(r, names.album, place)
+            by = _album_by(r)
+            album_id = _library_album(by, names.album, place)
             album_ids.append(one(album_id, album_id) if album_id else None)
+            if r["album"]:
+                key, slot = (r["album"], folder), (disc or 1, track) if track else None
+                if r["mb_album_id"]:
+                    releases[key] = r["mb_album_id"] if releases.get(key, r["mb_album_id"]) == r["mb_album_id"] else ""
+                    taken.setdefault(key, set()).add(slot)
+                else:
+                    unreleased.append((len(ids) - 1, key, by, names.album, slot))
+    # A track without the release id that the other tracks of its title in its folder carry
+    # (one tagged by hand, a rip put in later) is on their release, as the library lists it;
+    # a folder with two release ids of the title tells nothing. (Unlike the library, tracks
+    # that take a place the release's own take are another release: an album without the
+    # id beside one with it, in one folder, each numbered from 1.)
+    clashing = {key for _, key, _, _, slot in unreleased if slot is not None and slot in taken.get(key, ())}
+    for i, key, by, album, _ in unreleased:
+        if releases.get(key) and key not in clashing:
+            album_ids[i] = _library_album(by, album, releases[key])
+    del releases, taken, unreleased
     ids = np.array(ids, np.int64)
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:
@@ -193,19 +215,21 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     return cat, prior
 
 
-def _library_album(r, album: str | None, place: str) -> str | None:
-    """The album a track is on as the library groups it (see ``player.library.albums``): its
-    title by its album artist, else by "Various Artists" where it is a compilation (flagged,
-    or found one by its folder: a soundtrack), else by its first credited artist, told apart
-    by release (its release id, else its folder), with case ignored as the library ignores
-    it. An untagged track's album is its folder's, as the window names it. None: no album."""
-    if not album:
-        return None
+def _album_by(r) -> str:
+    """Whose album a track is on as the library groups it: its album artist, else "Various
+    Artists" where it is a compilation (flagged, or found one by its folder: a soundtrack),
+    else its first credited artist ("Queen & David Bowie" on Queen's album is on that album,
+    as the library's rule for compilations reads it)."""
     various = r["compilation"] == 1 or r["folder_compilation"] == 1
-    # (by its first credited artist where it names no album artist: "Queen & David Bowie"
-    # on Queen's album is on that album, as the library's rule for compilations reads it)
-    by = r["albumartist"] or ("Various Artists" if various else primary_artist(r["artist"])) or ""
-    return f"{by.casefold()}\x1e{place}\x1f{album.casefold()}"
+    return r["albumartist"] or ("Various Artists" if various else primary_artist(r["artist"])) or ""
+
+
+def _library_album(by: str, album: str | None, place: str) -> str | None:
+    """The album a track is on as the library groups it (see ``player.library.albums``):
+    its title by ``by`` (:func:`_album_by`), told apart by release (``place``: its release
+    id, else its folder), with case ignored as the library ignores it. An untagged track's
+    album is its folder's, as the window names it. None: no album."""
+    return f"{by.casefold()}\x1e{place}\x1f{album.casefold()}" if album else None
 
 
 def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:

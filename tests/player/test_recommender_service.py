@@ -463,6 +463,20 @@ def test_two_releases_of_one_title_by_one_artist_are_two_albums_as_the_library_l
     assert cat.album[cat.row(ids["1990 1"])] != cat.album[cat.row(ids["2001 3"])]
 
 
+def test_a_track_without_the_release_id_of_its_album_goes_on_with_it_as_the_library_lists_it(store):
+    """An album whose tracks carry its release id but the last (tagged by hand, ripped
+    later): the library lists it with the others of its title in its folder, and Up next
+    goes on to it."""
+    from player.recommender_service import build_catalog
+
+    store.upsert_tracks([{"path": f"/music/Band/Album/{t:02d}.flac", "size": 1000, "mtime_ns": 1,
+                          "title": f"Song {t}", "artist": "Band", "album": "Album", "track_no": t,
+                          "mb_album_id": "mb-album" if t < 4 else None, "duration": 200.0} for t in (1, 2, 3, 4)])
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    cat, _ = build_catalog(store, priors=None)
+    assert album_chain(cat, ids["Song 1"]) == [ids[f"Song {t}"] for t in (1, 2, 3, 4)]
+
+
 def test_runs_kept_of_up_next_reach_the_next_refill_without_training(store, tmp_path):
     """Someone who lets Up next play after a song they chose keeps every offer by the
     artist they are hearing and now and then skips one by another artist early. Logged
