@@ -15,6 +15,7 @@ priors) can still tell which is which: :func:`track_names` says what was guessed
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -27,6 +28,12 @@ _DISC_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "
 # behind a dash, colon or bracket, so that an album called "CD 2 Go" stays an album).
 _DISC_FOLDER = re.compile(r"^(?:cd|dis[ck])[\s._-]*(\d{1,2}|" + "|".join(_DISC_WORDS) + r")"
                           r"(?:\s*(?:of|/)\s*\d{1,2})?(?:\s*[-\u2013:(\[].*)?$", re.I)
+# An album title that names one disc of a set: "The Wall (Disc 1)", "Album [CD2]", "Album - CD 2",
+# "Album, Disc Two", "Album (disc 1 of 2)". Only at its end, behind a bracket, dash, comma or
+# colon, and with a number: "Disc 2 Love", "Best of CD" and "Hits Vol. 2" are albums of their own.
+_DISC_NUMBER = r"(?:cd|dis[ck])[\s._-]*(\d{1,2}|" + "|".join(_DISC_WORDS) + r")(?:\s*(?:of|/)\s*\d{1,2})?"
+_DISC_TITLE = re.compile(r"^(.*?\S)\s*(?:[(\[]\s*" + _DISC_NUMBER + r"\s*[)\]]|\s*[-\u2013,:]\s*"
+                         + _DISC_NUMBER + r")\s*$", re.I)
 _LEADING_NUMBER = re.compile(r"^(\d{1,3})(?:[\s._-]|$)")
 _DISC_TRACK = re.compile(r"^(\d)[-.](\d{2})(?:[\s._-]|$)")      # "1-03 Song": disc 1, track 3
 _SEPARATORS = ("/", "\\") if os.sep == "\\" else ("/",)
@@ -46,6 +53,34 @@ def is_disc_folder(name: str) -> bool:
     """``CD1``, ``Disc 2``, ``disk-3``, ``Disc One``, ``CD 2 - Bonus``: a folder holding one
     disc of an album."""
     return bool(_DISC_FOLDER.match(name))
+
+
+@functools.lru_cache(maxsize=4096)     # (read for each track: an album's title repeats)
+def title_disc(album: str) -> tuple[str, int | None]:
+    """``(title, disc)``: an album title without the disc it names at its end, and that disc's
+    number, or ``(album, None)`` where it names none. Many rips tag each disc of a set as an
+    album of its own, "The Wall (Disc 1)" and "The Wall (Disc 2)": the library, album playback
+    and Up next take them as one album by the title without it (shown still as tagged).
+
+    >>> title_disc("The Wall (Disc 2)"), title_disc("Album, Disc One"), title_disc("Disc 2 Love")
+    (('The Wall', 2), ('Album', 1), ('Disc 2 Love', None))
+    """
+    found = _DISC_TITLE.match(album) if album else None
+    if not found:
+        return album, None
+    number = (found.group(2) or found.group(3)).lower()
+    disc = int(number) if number.isdigit() else _DISC_WORDS.index(number) + 1
+    return (found.group(1), disc) if disc else (album, None)
+
+
+def release_folder(path: str) -> str:
+    """The folder a release lies in, for telling releases apart: :func:`album_folder`, the
+    disc named at the end of its name left out ("The Wall (Disc 2)" is "The Wall"), as the
+    discs of a set tagged as albums of their own are often ripped each into a folder so named."""
+    folder = album_folder(path)
+    head, name = os.path.split(folder)
+    base, disc = title_disc(name)
+    return os.path.join(head, base) if disc else folder
 
 
 def album_folder(path: str) -> str:

@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersist
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from player.library.albums import album_slot
-from player.library.names import Namer, album_folder, file_disc, path_numbers
+from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
 from segue_common.text import search_form, shown
 
 # (key, header); keys are store column names.
@@ -531,7 +531,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         folder = folders[i]
         found = release_of.get(folder)
         if found is None:
-            found = release_of[folder] = album_folder(folder + "/x")
+            found = release_of[folder] = release_folder(folder + "/x")
         return found
 
     def place(i: int) -> str:
@@ -559,7 +559,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         disc = folder_discs.get(folder, 0)
         if disc == 0:
             disc = folder_discs[folder] = path_numbers(folder + "/x")[1]
-        return album_slot(discs[i], disc or file_discs[i], tracks[i])
+        return album_slot(discs[i], title_disc(albums[i])[1] or disc or file_discs[i], tracks[i])
 
     folded: dict = {}
 
@@ -573,10 +573,20 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
             found = folded[v] = v.casefold()
         return found
 
+    titled: dict = {}
+
+    def title(v: str) -> str:
+        # (an album's title without the disc it names, casefolded: "The Wall (Disc 1)" and
+        # "The Wall (Disc 2)" are one album, in the order of their discs)
+        found = titled.get(v)
+        if found is None:
+            found = titled[v] = title_disc(v)[0].casefold()
+        return found
+
     def run_key(i: int) -> tuple:
         # The rows of one title by one artist, as the store orders them (near enough: a
         # false alarm costs only the time to find the order they have).
-        return fold(albums[i]), fold(sort_names[i] or album_artists[i] or (_VARIOUS if flags[i] == 1 else None)
+        return title(albums[i]), fold(sort_names[i] or album_artists[i] or (_VARIOUS if flags[i] == 1 else None)
                                      or artist_sorts[i] or artists[i])
 
     # Albums flagged as a compilation on one of their tracks, by title and folder (the one
@@ -598,7 +608,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
                 continue
             if end - at > 1 and albums[at] and (
                     any((mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end))
-                    or any(tracks[i] is None or file_discs[i] for i in range(at, end))):
+                    or any(tracks[i] is None or file_discs[i] or albums[i] != albums[at] for i in range(at, end))):
                 ranks: dict[str, int] = {}
                 keys = {i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i) for i in range(at, end)}
                 runs = sorted(range(at, end), key=keys.__getitem__)
@@ -614,7 +624,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     place_rank = [places.setdefault(place(i), len(places)) if albums[i] else -1 for i in range(n)]
     forms: dict[str, str] = {}
     artist_forms, album_forms = ([forms[v] if v in forms else forms.setdefault(v, _order_form(v)) for v in names]
-                                 for names in (order_by, albums))
+                                 for names in (order_by, [title_disc(a)[0] for a in albums]))
     keys = [(artist_forms[i], album_forms[i], place_rank[i], *slot(i), i) for i in range(n)]
     order = sorted(range(n), key=keys.__getitem__)
     return order, [order_by[i] for i in order]

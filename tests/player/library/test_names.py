@@ -59,3 +59,20 @@ def test_disc_folders_as_rippers_and_shops_name_them_are_discs_of_one_album():
         path = f"/m/Band/{folder}/03 Song.flac"
         assert album_folder(path) == f"/m/Band/{folder}", folder
         assert path_names(path, "/m")[2] == folder, folder
+
+
+def test_an_album_title_that_ends_with_its_disc_names_that_disc_of_the_album():
+    # "The Wall (Disc 1)" and "The Wall (Disc 2)": one album, "The Wall", discs 1 and 2.
+    from player.library.names import release_folder, title_disc
+
+    for title, disc in (("The Wall (Disc 1)", 1), ("The Wall [CD2]", 2), ("The Wall - CD 2", 2),
+                        ("The Wall (disc 2)", 2), ("The Wall, Disc 2", 2), ("The Wall (Disc One)", 1),
+                        ("The Wall: Disc Two", 2), ("The Wall (CD 1 of 2)", 1), ("The Wall \u2013 Disk 3", 3)):
+        assert title_disc(title) == ("The Wall", disc), title
+    # Only a disc with its number, at the end, behind a bracket or a separator.
+    for title in ("Disc 2 Love", "CD", "Hits Vol. 2", "Best of CD", "Album - CD 2 Go", "(Disc 1)",
+                  "Album (Disc 0)", "Album Disc 2", "Greatest Hits 2", "The Disco 2", "Album (Discotheque 1)"):
+        assert title_disc(title) == (title, None), title
+    assert release_folder("/m/Band/The Wall (Disc 2)/01 Song.flac") == "/m/Band/The Wall"
+    assert release_folder("/m/Band/The Wall/CD2/01 Song.flac") == "/m/Band/The Wall"
+    assert release_folder("/m/Band/Disc 2 Love/01 Song.flac") == "/m/Band/Disc 2 Love"

@@ -695,3 +695,31 @@ def test_a_file_tooltip_names_an_unplugged_disk_once_and_a_folder_on_one_line(qa
     assert tip("Top") == f"Top\nFLAC file in {disk}\nNot connected now"
     assert tip("Deep") == f"Deep\nFLAC file in {disk / 'A' / 'First'}\nOn {disk}, not connected now"
     assert tip("Odd") == f"Odd\nFLAC file in {tmp_path}/odd name"
+
+
+def test_an_albums_discs_tagged_as_albums_of_their_own_are_listed_in_disc_order(qapp, store, tmp_path):
+    # Many rips tag each disc's title with its disc, "Set (Disc One)", "Set (Disc Two)", with no
+    # disc tag: each was an album of its own, in the order of their titles' letters ("Three"
+    # before "Two", "CD 10" before "CD 2"). They are one album, in the order of their discs,
+    # each disc in a folder of its own or all in one; the title shows as tagged.
+    music = tmp_path / "music"
+    for disc, word in ((1, "One"), (2, "Two"), (3, "Three")):
+        for n in (1, 2):
+            _tagged_mp3(music, "Words", n + 2 * disc, f"Words {disc}-{n}", "Band", f"Words (Disc {word})",
+                        albumartist="Band")
+    for disc in (2, 10):
+        for n in (1, 2):
+            _tagged_mp3(music, f"Box - CD {disc}", n, f"Box {disc}-{n}", "Band", f"Box - CD {disc}",
+                        albumartist="Band")
+    assert _listed_titles(store, music) == [
+        "Box 2-1", "Box 2-2", "Box 10-1", "Box 10-2",
+        "Words 1-1", "Words 1-2", "Words 2-1", "Words 2-2", "Words 3-1", "Words 3-2"]
+
+
+def test_a_title_that_only_holds_a_disc_or_a_number_is_an_album_of_its_own(qapp, store, tmp_path):
+    # "Disc 2 Love" and "Hits Vol. 2" name no disc of "Hits": each stays an album apart.
+    music = tmp_path / "music"
+    for album, first in (("Hits Vol. 2", "Hits V"), ("Hits", "Hits"), ("Disc 2 Love", "Love")):
+        for n in (1, 2):
+            _tagged_mp3(music, album, n, f"{first} {n}", "Band", album, albumartist="Band")
+    assert _listed_titles(store, music) == ["Love 1", "Love 2", "Hits 1", "Hits 2", "Hits V 1", "Hits V 2"]
