@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from player.library.names import album_folder, file_disc, is_disc_folder, path_disc
+from player.library.names import album_folder, file_disc, is_disc_folder, path_disc, release_folder, title_disc
 from segue_common.normalize import credited_artists, primary_artist
 
 # What the rule reads of each track (the store's column names).
@@ -89,19 +89,22 @@ def in_album_order(rows: list) -> list:
     out, at = list(rows), 0
 
     def run(r) -> tuple:
-        return (r["order_artist"] or "").casefold(), (r["album"] or "").casefold()
+        # (by its title without the disc it names: "The Wall (Disc 1)" and "(Disc 2)" are one album)
+        return (r["order_artist"] or "").casefold(), title_disc(r["album"] or "")[0].casefold()
 
     def key(i: int) -> tuple:
         r = out[i]
-        # (the disc its folder gives, "CD2", else its file name, "2-01 Song")
-        return album_slot(r["disc_no"], path_disc(r["path"] or "", r["track_no"]), r["track_no"])
+        # (the disc its title names, "The Wall (Disc 2)", else its folder, "CD2", else its file
+        # name, "2-01 Song")
+        disc = title_disc(r["album"] or "")[1] or path_disc(r["path"] or "", r["track_no"])
+        return album_slot(r["disc_no"], disc, r["track_no"])
 
     for end in range(1, len(out) + 1):
         if end < len(out) and out[end]["album"] and run(out[end]) == run(out[at]):
             continue
         if end - at > 1 and out[at]["album"]:
             places: dict = {}
-            keys = {i: (places.setdefault(out[i]["mb_album_id"] or album_folder(out[i]["path"] or ""), len(places)),
+            keys = {i: (places.setdefault(out[i]["mb_album_id"] or release_folder(out[i]["path"] or ""), len(places)),
                         *key(i), i) for i in range(at, end)}
             out[at:end] = [out[i] for i in sorted(range(at, end), key=keys.__getitem__)]
         at = end

@@ -379,3 +379,19 @@ def test_play_of_an_album_by_name_plays_its_disc_folders_and_a_bonus_track_in_or
     out = segue("play", "--null", "set", home=segue_home)
     assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
         "Set 1-1", "Set 1-2", "Set 2-1", "Set 2-2"], out.stderr
+
+
+def test_play_of_an_album_whose_discs_are_tagged_as_albums_plays_them_in_disc_order(segue_home, tmp_path):
+    # "Wall (Disc One)", "(Disc Two)", "(Disc Three)", each in a folder so named without disc
+    # tags: played as two albums by the letters of their titles, "Three" before "Two".
+    music = tmp_path / "music"
+    for disc, word in ((1, "One"), (2, "Two"), (3, "Three")):
+        for n in (1, 2):
+            write_track(music / f"Wall (Disc {word})", f"{n:02d}", seconds=0.3,
+                        tags={"title": f"Wall {disc}-{n}", "artist": "A", "album": f"Wall (Disc {word})",
+                              "tracknumber": n})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    out = segue("play", "--null", "wall", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
+        "Wall 1-1", "Wall 1-2", "Wall 2-1", "Wall 2-2", "Wall 3-1", "Wall 3-2"]
