@@ -32,7 +32,7 @@ from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, repla
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
-from player.library.names import album_folder, path_disc
+from player.library.names import path_disc, release_folder, title_disc
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
 from segue_common.normalize import SAME_RECORDING_S
 
@@ -158,10 +158,12 @@ def _only_moved(state: dict, saved) -> bool:
 
 def album_place(row) -> tuple | None:
     """A track's place on its album for :attr:`Source.album_place`: (album, album artist or
-    else artist, release, disc (its path's where untagged: a "CD2" folder, a "2-01 Song" file,
-    as the library orders it; else 1), track number), the text case-folded, or
+    else artist, release, disc (where untagged its title's, "The Wall (Disc 2)", else its path's:
+    a "CD2" folder, a "2-01 Song" file, as the library orders it; else 1), track number), the
+    text case-folded and the album's title without the disc it names, or
     None where it has no album title or track number. The release is ``(MusicBrainz release
-    id or None, the album's folder (the one above a "CD2" folder))``, as the library tells
+    id or None, the album's folder (the one above a "CD2" folder, "The Wall" for a "The Wall
+    (Disc 2)" folder))``, as the library tells
     releases apart (see :func:`follows_on`).
 
     A compilation tagged without an album artist (each track its own artist, as iTunes tags
@@ -174,13 +176,15 @@ def album_place(row) -> tuple | None:
     "Greatest Hits" 3 and another's 4). Two releases of one title (two "Greatest Hits")
     are two albums."""
     album, number = (row["album"] or "").strip(), row["track_no"]
+    # (a disc tagged as an album of its own, "The Wall (Disc 2)", is that disc of "The Wall")
+    album, title_says = title_disc(album)
     if not album or number is None:
         return None
     by = (row["albumartist"] or "").strip()
     one_album = is_compilation(row) or row["cue_start_s"] is not None
     artist = by.casefold() if by else None if one_album else (row["artist"] or "").strip().casefold()
-    release = (row["mb_album_id"] or None, album_folder(row["path"] or ""))
-    disc = row["disc_no"] or path_disc(row["path"] or "", number) or 1
+    release = (row["mb_album_id"] or None, release_folder(row["path"] or ""))
+    disc = row["disc_no"] or title_says or path_disc(row["path"] or "", number) or 1
     return album.casefold(), artist, release, disc, number
 
 

@@ -82,9 +82,10 @@ class Source:
 
 def follows_on(a: Source, b: Source) -> bool:
     """Whether ``b`` is the track after ``a`` on the same album: the same album title, album
-    artist, release and disc, and numbered one more. Such a join is played gaplessly even with a
-    crossfade set: the tracks of a live or classical album or a DJ mix run into one another,
-    and a fade there dipped and blurred music that is meant to go straight on.
+    artist and release, on the same disc and numbered one more, or the first track of the next
+    disc. Such a join is played gaplessly even with a crossfade set: the tracks of a live or
+    classical album or a DJ mix run into one another, and a fade there dipped and blurred music
+    that is meant to go straight on.
 
     The release, ``(release id or None, folder)``, is the same where both have the one id, or
     where one lacks it and they share the folder: a track of an album tagged by hand without
@@ -92,7 +93,12 @@ def follows_on(a: Source, b: Source) -> bool:
     part of a compilation, no album artist) goes with any artist of its release: the flag on
     some of a compilation's tracks only still makes it one album."""
     pa, pb = a.album_place, b.album_place
-    if pa is None or pb is None or pa[0] != pb[0] or pa[3] != pb[3] or pb[4] != pa[4] + 1:
+    if pa is None or pb is None or pa[0] != pb[0]:
+        return False
+    # The next disc's first track (or the one numbered on) goes on from the disc before: a
+    # concert or an opera runs on over the break between its discs, as does the album as a
+    # whole played in order.
+    if not (pb[3] == pa[3] and pb[4] == pa[4] + 1 or pb[3] == pa[3] + 1 and pb[4] in (1, pa[4] + 1)):
         return False
     if pa[1] is not None and pb[1] is not None and pa[1] != pb[1]:
         return False

@@ -2489,9 +2489,12 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
 @pytest.mark.parametrize("albums, faded, compilation", [
     (["Live", "Live", "Live"], 0, False), (["Live", "Live", "Other"], 1, False), (["Mix", "Mix", "Mix"], 0, True),
     (["Mix", "Mix", "Mix"], 0, "partly"), (["Hits", "Hits", "Hits"], 1, "two releases"),
-    (["Live", "Live", "Live"], 0, "release on some"), (["Hits", "Hits", "Hits"], 1, "unflagged")],
+    (["Live", "Live", "Live"], 0, "release on some"), (["Hits", "Hits", "Hits"], 1, "unflagged"),
+    (["Live (Disc 1)", "Live (Disc 1)", "Live (Disc 2)"], 0, False),
+    (["Live (Disc 1)", "Live (Disc 1)", "Other (Disc 2)"], 1, False)],
     ids=["one-album", "another-album-last", "mixed-compilation", "flag-on-some-tracks", "two-of-one-title",
-         "release-id-on-some-tracks", "others-albums-of-one-title"])
+         "release-id-on-some-tracks", "others-albums-of-one-title", "discs-tagged-as-albums",
+         "another-albums-disc-last"])
 def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, tmp_path, albums, faded,
                                                                           compilation):
     # The tracks of a live or classical album or a DJ mix run into one another: a crossfade
@@ -2774,6 +2777,33 @@ def test_the_discs_of_an_album_in_disc_folders_without_disc_tags_are_not_one_dis
     source = {title: Source(r["path"], album_place=album_place(r)) for title, r in rows.items()}
     assert not follows_on(source["CD2 1"], source["CD1 2"])
     assert follows_on(source["CD1 1"], source["CD1 2"]) and follows_on(source["CD2 1"], source["CD2 2"])
+
+
+def test_the_next_disc_of_an_album_goes_on_gaplessly_from_the_disc_before(store, tmp_path):
+    # Discs tagged as albums of their own, "Double (Disc 1)" and "Double (Disc 2)", each in a
+    # folder so named and numbered from 1, or in "CD1" and "CD2" folders: the first disc's
+    # last track was crossfaded into the second disc's first, as if another album's. Not the
+    # other way round, nor into another album's second disc.
+    from player.audio.base import Source, follows_on
+    from player.library.scanner import Scanner
+    from player.playback import album_place
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for album, folder in (("Double (Disc 1)", "Double (Disc 1)"), ("Double (Disc 2)", "Double (Disc 2)"),
+                          ("Other (Disc 2)", "Other (Disc 2)"), ("Set", "Set/CD1"), ("Set", "Set/CD2")):
+        for n in (1, 2):
+            write_track(music / folder, f"{n:02d}", seconds=0.2,
+                        tags={"title": f"{folder} {n}", "artist": "Band", "album": album, "tracknumber": n})
+    Scanner(store).scan([str(music)])
+    rows = {r["title"]: store.track(r["id"]) for r in store.tracks()}
+    source = {title: Source(r["path"], album_place=album_place(r)) for title, r in rows.items()}
+    assert follows_on(source["Double (Disc 1) 2"], source["Double (Disc 2) 1"])
+    assert follows_on(source["Double (Disc 2) 1"], source["Double (Disc 2) 2"])
+    assert follows_on(source["Set/CD1 2"], source["Set/CD2 1"])
+    assert not follows_on(source["Double (Disc 2) 2"], source["Double (Disc 1) 1"])
+    assert not follows_on(source["Double (Disc 1) 2"], source["Other (Disc 2) 1"])
+    assert not follows_on(source["Double (Disc 1) 2"], source["Double (Disc 2) 2"])
 
 
 def test_a_file_named_by_a_title_that_looks_like_disc_and_track_goes_on_gaplessly(store, tmp_path):
