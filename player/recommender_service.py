@@ -24,7 +24,7 @@ import numpy as np
 
 from player import paths
 from player.memory import release_free_memory
-from player.library.names import Namer, album_folder, path_disc, path_numbers
+from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from player.recommendations import Rec, genre_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.genres import UNTAGGED, assign_buckets
@@ -139,7 +139,10 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             # first was read)
             tagged = first_of_artists(r["artist"] or r["albumartist"])
             tagged = one(tagged, tagged) if tagged else None
-            album = one(names.album, names.album) if names.album else None
+            # (a disc tagged as an album of its own, "The Wall (Disc 2)", is that disc of "The
+            # Wall": Up next's album goes on from its first disc into its second)
+            album, title_says = title_disc(names.album) if names.album else (None, None)
+            album = one(album, album) if album else None
             ids.append(r["id"])
             tagged_artists.append(tagged)
             artists.append(tagged or album)
@@ -153,25 +156,25 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             album_artists.append(one(album_by, album_by) if album_by else None)
             # Numbers the tags lack come from the path ("01 Overworld.mp3" in "CD2"), as names do;
             # a disc from the file name only as the library reads it ("7-11" is a title, not disc 7).
-            track, disc = r["track_no"], r["disc_no"]
+            track, disc = r["track_no"], r["disc_no"] or title_says
             if not (track and disc):
                 disc = disc or path_disc(r["path"], track)
                 track = track or path_numbers(r["path"])[0]
             track_numbers.append(track)
             disc_numbers.append(disc)
-            folder = album_folder(r["path"])
+            folder = release_folder(r["path"])
             place = r["mb_album_id"] or folder
             places.append(one(place, place))
             by = _album_by(r)
-            album_id = _library_album(by, names.album, place)
+            album_id = _library_album(by, album, place)
             album_ids.append(one(album_id, album_id) if album_id else None)
             if r["album"]:
-                key, slot = (r["album"], folder), (disc or 1, track) if track else None
+                key, slot = (album, folder), (disc or 1, track) if track else None
                 if r["mb_album_id"]:
                     releases[key] = r["mb_album_id"] if releases.get(key, r["mb_album_id"]) == r["mb_album_id"] else ""
                     taken.setdefault(key, set()).add(slot)
                 else:
-                    unreleased.append((len(ids) - 1, key, by, names.album, slot))
+                    unreleased.append((len(ids) - 1, key, by, album, slot))
     # A track without the release id that the other tracks of its title in its folder carry
     # (one tagged by hand, a rip put in later) is on their release, as the library lists it;
     # a folder with two release ids of the title tells nothing. (Unlike the library, tracks

@@ -374,6 +374,27 @@ def test_a_song_named_by_a_title_that_looks_like_disc_and_track_goes_on_with_its
     assert chain == [ids["01 Intro"], ids["7-11"], ids["03 Outro"]]
 
 
+def test_an_albums_discs_tagged_as_albums_of_their_own_go_on_one_into_the_next(store):
+    """"The Wall (Disc One)" and "The Wall (Disc Two)", each in a folder so named, numbered from
+    1, no disc tags: Up next's album stopped at the end of the first disc (and "Disc 2 Love" is
+    an album of its own)."""
+    from player.recommender_service import build_catalog
+
+    folder = store.add_folder("/music")
+    rows = [{"path": f"/music/Band/{album}/{t:02d}.flac", "folder_id": folder, "size": 1000, "mtime_ns": 1,
+             "title": f"{album} {t}", "artist": "Band", "album": album, "track_no": t, "duration": 200.0}
+            for album in ("The Wall (Disc Two)", "The Wall (Disc One)", "Disc 2 Love") for t in (1, 2)]
+    store.upsert_tracks(rows)
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    cat, _ = build_catalog(store, priors=None)
+    chain, r = [], cat.row(ids["The Wall (Disc One) 1"])
+    while r >= 0:
+        chain.append(int(cat.track_ids[r]))
+        r = int(cat.album_next[r])
+    assert chain == [ids[f"The Wall (Disc {d}) {t}"] for d in ("One", "Two") for t in (1, 2)]
+    assert cat.album[cat.row(ids["Disc 2 Love 1"])] != cat.album[cat.row(ids["The Wall (Disc Two) 1"])]
+
+
 def test_albums_of_one_name_are_told_apart_and_a_compilation_tagged_per_track_is_one(store):
     from player.library.albums import folder_compilations
     from player.recommender_service import build_catalog
