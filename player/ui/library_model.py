@@ -471,10 +471,13 @@ def _accent_order(order_artists: list[str], albums: list[str]) -> np.ndarray | N
     """The store's rows (in its order) in order of their artist and album with case and
     accents ignored, or None where that is the order they are in (a library of plain ASCII
     names costs one look at each distinct name). Rows of one artist and album keep the
-    store's order (disc, track, file)."""
+    store's order (disc, track, file) and an album's discs tagged as albums of their own
+    ("Été (Disc 1)", "Été (Disc 2)") theirs."""
     if all(a.isascii() for a in set(order_artists)) and all(a.isascii() for a in set(albums)):
         return None
-    artists, titles = _folded(order_artists), _folded(albums)
+    # (an album's title without the disc it names: "Été (Disc 2)" is a disc of "Été", as the
+    # store's rows were put in order)
+    artists, titles = _folded(order_artists), _folded([title_disc(a)[0] for a in albums])
     keys = list(zip(artists, titles))
     if all(a <= b for a, b in zip(keys, keys[1:])):
         return None

@@ -716,6 +716,16 @@ def test_an_albums_discs_tagged_as_albums_of_their_own_are_listed_in_disc_order(
         "Words 1-1", "Words 1-2", "Words 2-1", "Words 2-2", "Words 3-1", "Words 3-2"]
 
 
+def test_an_accented_albums_discs_tagged_as_albums_of_their_own_are_listed_in_disc_order(qapp, store, tmp_path):
+    # A library with accents in its names is put in order once more by its names with the
+    # accents left out: that put "Été (Disc Three)" back before "Été (Disc Two)".
+    music = tmp_path / "music"
+    for disc, word in ((1, "One"), (2, "Two"), (3, "Three")):
+        _tagged_mp3(music, "Été", disc, f"Été {disc}", "Émile", f"Été (Disc {word})", albumartist="Émile")
+    _tagged_mp3(music, "Zola", 1, "Zola 1", "Zola", "Zola", albumartist="Zola")
+    assert _listed_titles(store, music) == ["Été 1", "Été 2", "Été 3", "Zola 1"]
+
+
 def test_a_title_that_only_holds_a_disc_or_a_number_is_an_album_of_its_own(qapp, store, tmp_path):
     # "Disc 2 Love" and "Hits Vol. 2" name no disc of "Hits": each stays an album apart.
     music = tmp_path / "music"
