@@ -606,19 +606,22 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         # folder, one lacks its number or its disc is only in its file name: the store's order
         # is theirs otherwise).
         order, at = None, 0
+        at_key = run_key(0) if n and albums[0] else None       # (each row's key made once)
         for end in range(1, n + 1):
-            if end < n and albums[end] and run_key(end) == run_key(at):
+            key = run_key(end) if end < n and albums[end] else None
+            if key is not None and key == at_key:
                 continue
             if end - at > 1 and albums[at] and (
                     any((mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end))
-                    or any(tracks[i] is None or file_discs[i] or albums[i] != albums[at] for i in range(at, end))):
+                    or albums[end - 1] != albums[at]      # (its discs' titles, in the order of their letters)
+                    or any(tracks[i] is None or file_discs[i] for i in range(at, end))):
                 ranks: dict[str, int] = {}
                 keys = {i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i) for i in range(at, end)}
                 runs = sorted(range(at, end), key=keys.__getitem__)
                 if runs != list(range(at, end)):
                     order = order or list(range(n))
                     order[at:end] = runs
-            at = end
+            at, at_key = end, key
         return (order, None) if order is not None else None
     order_by = [v if isinstance(v, str) else str(v or "") for v in order_artists()]
     for i in moving:
