@@ -55,7 +55,8 @@ def folder_compilations(rows: Iterable) -> set[int]:
     found: set[int] = set()
     for tracks in by_folder.values():
         titled = [r for r in tracks if (r["album"] or "").strip()]
-        if len(titled) < 2 or len({r["album"].strip().casefold() for r in titled}) > 1:
+        # (its discs tagged as albums of their own, "Film (Disc 1)" and "Film (Disc 2)", are one)
+        if len(titled) < 2 or len({title_disc(r["album"].strip())[0].casefold() for r in titled}) > 1:
             continue
         if any(r["albumartist"] or r["albumartistsort"] for r in titled):
             continue
@@ -127,11 +128,11 @@ def _numbered_as_one_album(rows: list) -> bool:
             # album's still, where the numbered tracks (twice as many at least) make one.
             aside += 1
             continue
-        # A disc without its number in the tags goes by its folder ("CD2"), else its file
-        # name ("2-01 Song"), as the library orders it.
+        # A disc without its number in the tags goes by its title ("Film (Disc 2)"), else its
+        # folder ("CD2"), else its file name ("2-01 Song"), as the library orders it.
         folder = os.path.dirname(r["path"])
-        disc = _number(r["disc_no"]) or (folder if is_disc_folder(os.path.basename(folder))
-                                         else file_disc(r["path"], number) or 1)
+        disc = _number(r["disc_no"]) or title_disc(r["album"].strip())[1] or (
+            folder if is_disc_folder(os.path.basename(folder)) else file_disc(r["path"], number) or 1)
         discs.setdefault(disc, []).append(number)
     if len(rows) - aside < max(2, 2 * aside):
         return False

@@ -199,3 +199,21 @@ def test_a_soundtrack_with_its_discs_named_in_its_file_names_is_one_album(store,
                 "title": f"Cue {disc}-{n}", "artist": artist, "album": "Game OST", "tracknumber": str(n)})
     Scanner(store).scan([str(music)])
     assert set(_found(store).values()) == {1}
+
+
+def test_a_soundtracks_discs_tagged_as_albums_of_their_own_in_one_folder_are_one_album(store, tmp_path):
+    # "Film (Disc 1)" and "Film (Disc 2)" in one folder, each disc numbered from 1, each track
+    # its own artist: two titles in the folder, so no compilation, and its tracks went under
+    # each artist apart. "Film" and "Film Extras" in one folder are still two titles.
+    music = tmp_path / "music"
+    for disc, songs in ((1, (("Theme", "Composer A"), ("Opening", "Band B"))),
+                        (2, (("Love Song", "Singer C"), ("Finale", "Composer A")))):
+        for n, (title, artist) in enumerate(songs, 1):
+            write_track(music / "Film", f"{disc}{n:02d} {title}", seconds=0.2,
+                        tags={"title": title, "artist": artist, "album": f"Film (Disc {disc})", "tracknumber": str(n)})
+    _song(music / "Other", 1, "One", "Abba", "Other")
+    _song(music / "Other", 2, "Two", "Kinks", "Other Extras")
+    Scanner(store).scan([str(music)])
+    assert _found(store) == {"Theme": 1, "Opening": 1, "Love Song": 1, "Finale": 1, "One": 0, "Two": 0}
+    assert [r["title"] for r in store.library_rows(["title"])] == [
+        "One", "Two", "Theme", "Opening", "Love Song", "Finale"]
