@@ -206,10 +206,13 @@ def _album_place(path: str, row) -> tuple:
     track number (the tags', else the file name's, as Up next reads an album; "00" is a
     number too, an intro before the first), then by file name as people sort it. By the
     path it was opened by: a folder of links plays in its own order."""
-    from player.library.names import album_folder, path_disc, path_numbers
+    from player.library.names import album_folder, path_disc, path_numbers, title_disc
 
     track = tagged = row["track_no"] if row is not None else None
     disc = row["disc_no"] if row is not None else None
+    # (the disc its album title names, "The Wall (Disc 2)", where no disc tag says, as the
+    # library orders such discs)
+    disc = disc or (title_disc(row["album"] or "")[1] if row is not None else None)
     if track is None or disc is None:
         from_path = path_numbers(path)
         if track is None:
@@ -229,7 +232,7 @@ def tracks_for(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]
         found, bad = _tracks_of(store, files_in(path, store))
         problems += bad
         if os.path.isdir(path) and len(found) > 1:
-            numbers = store.tracks_by_id([track_id for _path, track_id in found], ["track_no", "disc_no"])
+            numbers = store.tracks_by_id([track_id for _path, track_id in found], ["track_no", "disc_no", "album"])
             found.sort(key=lambda pair: _album_place(pair[0], numbers.get(pair[1])))
             _find_compilations(store, [track_id for _path, track_id in found])
         ids += [track_id for _path, track_id in found]

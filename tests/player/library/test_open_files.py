@@ -82,6 +82,18 @@ def test_a_folder_of_links_plays_in_its_own_order_not_that_of_the_files_they_lea
     assert len(store.tracks()) == 2
 
 
+def test_a_folder_plays_the_discs_of_an_album_tagged_as_albums_of_their_own_in_disc_order(store, tmp_path):
+    # "Set (Disc 1)" and "Set (Disc 2)" ripped into one folder, numbered from 1 each, no disc
+    # tags: they took turns, as the file names sort.
+    album = tmp_path / "album"
+    for disc in (1, 2):
+        for n in (1, 2):
+            write_track(album, f"{n:02d} d{disc}", fmt="flac", seconds=0.2, tags={
+                "title": f"{disc}-{n}", "artist": "A", "album": f"Set (Disc {disc})", "tracknumber": str(n)})
+    ids, _ = tracks_for(store, [str(album)])
+    assert [store.track(t)["title"] for t in ids] == ["1-1", "1-2", "2-1", "2-2"]
+
+
 def test_a_folder_plays_a_file_named_by_a_title_that_looks_like_disc_and_track_in_its_place(store, tmp_path):
     # "7-11" (track 2, named by its title) is no disc 7: it played last.
     album = tmp_path / "album"
