@@ -23,7 +23,7 @@ import numpy as np
 from player.recommendations import UNTAGGED, genre_bucket, genre_title
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
 from recommender.genres import file_genre_bucket
-from segue_common.normalize import SAME_RECORDING_S, recording_key
+from segue_common.normalize import FirstCopies, recording_key
 from segue_common.listening import EARLIEST, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, FUTURE_SLACK_S, SUGGESTED_SOURCES
 
 WEEK_S = 7 * 86400
@@ -263,7 +263,7 @@ def _track_keys(cols: PlayColumns, labels: dict) -> _TrackKeys:
     # A song is the recording, not the file: its album's FLAC, its phone copy in MP3 and its
     # remaster on a best-of are one entry of the top tracks, else each showed with a share of
     # the song's plays (see :func:`segue_common.normalize.recording_key`).
-    songs: dict[str, list[tuple[float | None, int]]] = {}
+    copies = FirstCopies()
     song_of = np.arange(len(tracks))
     most = plays.copy()             # per song (its first copy's row): the plays of the copy it is named by
     for i, t in enumerate(tracks.tolist()):
@@ -272,15 +272,8 @@ def _track_keys(cols: PlayColumns, labels: dict) -> _TrackKeys:
         genres.append(genre_name(bucket, genre))
         shown = title or (path.rsplit("/", 1)[-1] if path else f"Track {t}")
         titles.append(f"{shown} — {artist}" if artist else shown)
-        key = recording_key(artist, title)
-        if key is None:
-            continue
-        copies = songs.setdefault(key, [])
-        same = next((j for d, j in copies
-                     if d is None or duration is None or abs(d - duration) <= SAME_RECORDING_S), None)
-        if same is None:
-            copies.append((duration, i))
-        else:
+        same = copies.first(recording_key(artist, title), duration, i)
+        if same != i:
             first = song_of[i] = song_of[same]
             if plays[i] > most[first]:
                 most[first], titles[first] = plays[i], titles[i]     # named as its copy played most

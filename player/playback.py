@@ -34,7 +34,7 @@ from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.names import path_disc, release_folder, title_disc
 from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
-from segue_common.normalize import SAME_RECORDING_S
+from segue_common.normalize import FirstCopies
 
 log = logging.getLogger(__name__)
 
@@ -588,15 +588,11 @@ class Player:
         format; a track without both names is a song of its own. None where no two are one.
         ``shared``: :meth:`_read_copies`'s (read now where shuffle came on meanwhile)."""
         queued = {e.track_id for e in entries}
-        copies: dict[str, list[tuple[float | None, int]]] = {}
+        copies = FirstCopies()
         song: dict[int, int] = {}
         for t, (key, d) in (shared if shared is not None else self.store.shared_recording_keys()).items():
-            if t not in queued:
-                continue
-            known = copies.setdefault(key, [])
-            song[t] = next((s for o, s in known if d is None or o is None or abs(d - o) <= SAME_RECORDING_S), t)
-            if song[t] == t:
-                known.append((d, t))
+            if t in queued:
+                song[t] = copies.first(key, d, t)
         if not song and len(queued) == len(entries):
             return None                 # (no copies among them: nothing to part)
         # (a track queued twice is one song too, kept apart as copies are, whether or not

@@ -20,7 +20,7 @@ from typing import Collection, Iterable, Iterator, Protocol, runtime_checkable
 
 from player.library.names import Namer
 from recommender.genres import UNTAGGED, file_genre_bucket, first_genre
-from segue_common.normalize import SAME_RECORDING_S, recording_key
+from segue_common.normalize import FirstCopies, recording_key, same_length
 
 SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
 
@@ -94,7 +94,7 @@ def _firsts_of_recordings(ids: Iterable[int], rows: dict, taken: Iterable[int]) 
         if key is None:
             return False
         d = r["duration"]
-        hit = any(d is None or o is None or abs(d - o) <= SAME_RECORDING_S for o in seen.get(key, ()))
+        hit = any(same_length(d, o) for o in seen.get(key, ()))
         seen.setdefault(key, []).append(d)
         return hit
 
@@ -105,16 +105,11 @@ def _firsts_of_recordings(ids: Iterable[int], rows: dict, taken: Iterable[int]) 
 
 def _first_copies(ids: Iterable[int], rows: dict) -> dict[int, int]:
     """Each of ``ids`` -> the first of ``ids`` that is the same recording (itself when none is)."""
-    seen: dict[str, list] = {}
+    copies = FirstCopies()
     out = {}
     for t in ids:
         r = rows.get(t)
-        key = recording_key(r["artist"], r["title"]) if r is not None else None
-        copies = seen.setdefault(key, []) if key is not None else []
-        d = r["duration"] if r is not None else None
-        out[t] = next((f for o, f in copies if d is None or o is None or abs(d - o) <= SAME_RECORDING_S), t)
-        if out[t] == t:
-            copies.append((d, t))
+        out[t] = t if r is None else copies.first(recording_key(r["artist"], r["title"]), r["duration"], t)
     return out
 
 

@@ -12,7 +12,7 @@ import unicodedata
 
 import numpy as np
 
-from segue_common.normalize import SAME_RECORDING_S
+from segue_common.normalize import same_length
 
 SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds like" holds
 
@@ -89,8 +89,7 @@ def _song_plays(rec, row: int) -> int:
     if key is None or key not in cached[1]:
         return int(cat.play_count[row])
     d = float(cat.duration[row])
-    return sum(n for o, n in cached[1][key]
-               if not np.isfinite(d) or not np.isfinite(o) or abs(d - o) <= SAME_RECORDING_S)
+    return sum(n for o, n in cached[1][key] if same_length(d, o))
 
 
 def isolate(name: str) -> str:

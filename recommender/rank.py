@@ -24,7 +24,7 @@ from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
 from recommender.genres import UNTAGGED
 from segue_common.listening import FUTURE_SLACK_S
-from segue_common.normalize import recording_key
+from segue_common.normalize import recording_key, same_length
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,6 @@ SHORT_FRACTION = 0.3
 #: plays are hour-long mixes would otherwise have every ordinary song called short.
 SHORT_CAP_S = 90.0
 MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
-SAME_RECORDING_S = 4.0      # one song (same artist and title) within this many seconds is one recording
 #: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
@@ -1215,7 +1214,7 @@ class Recommender:
         if key is None or key not in seen:
             return False
         d = float(self.catalog.duration[row])
-        return any(not np.isfinite(d) or not np.isfinite(o) or abs(d - o) <= SAME_RECORDING_S for o in seen[key])
+        return any(same_length(d, o) for o in seen[key])
 
     def _remember(self, row: int, seen: dict[str, list[float]]) -> None:
         key = self._recording(row)

@@ -8,6 +8,7 @@ full-width characters, accents. :func:`match_key` maps them to one key.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 
@@ -132,6 +133,45 @@ def loose_title(title: str | None, artist: str | None = None) -> str:
 # One song (same :func:`recording_key`) whose copies' lengths are this close is one recording:
 # a live take or an edit runs longer or shorter, a re-encode or a remaster does not.
 SAME_RECORDING_S = 4.0
+
+
+def same_length(a: float | None, b: float | None) -> bool:
+    """Whether two copies of one song (same :func:`recording_key`) are one recording by their
+    lengths: within ``SAME_RECORDING_S``. A length not known (None, NaN) is no evidence
+    against: a file whose length could not be read is taken for the song it names.
+
+    >>> same_length(200.0, 203.5), same_length(200.0, 260.0), same_length(None, 260.0)
+    (True, False, True)
+    """
+    if a is None or b is None:
+        return True
+    a, b = float(a), float(b)
+    return not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) <= SAME_RECORDING_S
+
+
+class FirstCopies:
+    """The copies of each recording met so far, so that each later copy is named by the first:
+    the top lists count one song in several files once, shuffle keeps its copies apart.
+
+    >>> copies = FirstCopies()
+    >>> [copies.first("a\x1fsong", d, t) for t, d in [(1, 200.0), (2, 201.0), (3, 260.0)]]
+    [1, 1, 3]
+    """
+
+    def __init__(self):
+        self._met: dict[str, list[tuple[float | None, object]]] = {}
+
+    def first(self, key: str | None, length: float | None, item):
+        """The first item met of this recording (``key``, about this ``length``); ``item``
+        itself, remembered, when it is the first, or when it has no key."""
+        if key is None:
+            return item
+        met = self._met.setdefault(key, [])
+        for other, first in met:
+            if same_length(length, other):
+                return first
+        met.append((length, item))
+        return item
 
 
 def recording_key(artist: str | None, title: str | None) -> str | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from segue_common.normalize import SAME_RECORDING_S, normalize_name, primary_artist, recording_key
+from segue_common.normalize import normalize_name, primary_artist, recording_key, same_length
 
 
 # A track's artist as :func:`artist_of` gives it, in SQL.
@@ -121,7 +121,7 @@ def _copies(conn, track_ids: set[int], names: list[str]) -> set[int]:
     for track_id, artist, title, d in _tracks_of(conn, [n for n in names if normalize_name(n) in wanted],
                                                  f"id, {_ARTIST}, title, duration"):
         known = lengths.get(recording_key(artist, title))
-        if known and any(d is None or o is None or abs(d - o) <= SAME_RECORDING_S for o in known):
+        if known and any(same_length(d, o) for o in known):
             out.add(track_id)
     return out
 
