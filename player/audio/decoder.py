@@ -532,6 +532,16 @@ class Decoder:
         try:
             fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
                             duration_hint=self._duration_hint, begin_s=self._range_s[0], end_s=self._range_s[1])
+            if ((fresh.samplerate, fresh._native_channels()) == (self.samplerate, self._native_channels())
+                    and fresh._seek_reader(self._native) == self._native):
+                # The same audio, read on from the native frame this resampler was fed up to:
+                # the resampler and what it gave stay, so nothing is heard (a fresh resampler
+                # started from silence there, a click at every retag of a resampled file).
+                self.close()
+                for name in ("_sf", "_blocks", "_fallback", "_order", "_layout", "_opened"):
+                    setattr(self, name, getattr(fresh, name))
+                fresh._sf = fresh._blocks = fresh._fallback = None
+                return
             fresh.seek_frame(self.frame)
         except DecodeError:
             if fresh is not None:
@@ -578,6 +588,12 @@ class Decoder:
             native = min(native, self._end)
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
+        self._native = native = self._seek_reader(native)
+        self._make_resampler()
+        self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
+
+    def _seek_reader(self, native: int) -> int:
+        """Move the reader to the file's native frame ``native``; the frame it is at after."""
         if self._blocks is not None:
             try:
                 self._blocks.seek(native)
@@ -598,9 +614,7 @@ class Decoder:
                 self._fallback.seek(native)
             except (audio_io.AudioError, OSError) as exc:
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
-        self._native = native
-        self._make_resampler()
-        self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
+        return native
 
     def close(self) -> None:
         """Let the file go. A file whose share or disk went away can fail even that (an
