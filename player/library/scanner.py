@@ -10,7 +10,8 @@ moved to its old track when it identifies it: the same file (size and modificati
 time), the same MusicBrainz recording, or the same tags, each within a second of its
 length; or, moved with its artist tag corrected on the way, the same audio (title, album,
 place and format as they were, its exact length, its size give or take a tag rewrite), when
-it is the only such file for the only such track. A track that went missing after an
+it is the only such file for the only such track; likewise an untagged file tagged and moved
+(its format, exact length and size). A track that went missing after an
 identical copy of its file was already scanned (a library copied to a new disk before the
 old one was removed, a scan stopped half-way through a reorganisation) gives its history
 to that copy at a later scan.
@@ -805,12 +806,13 @@ class Scanner:
 
     def _adopt_retagged(self, news: list, missing: list) -> int:
         """New files no other rule placed that are missing tracks moved with their artist
-        tag corrected on the way (a reorganisation that fixes a misspelt name): the same
+        tag corrected on the way (a reorganisation that fixes a misspelt name), or untagged
+        tracks tagged and moved (a tagger filing a rip it named by its tags): the same
         audio (see :func:`_same_audio`), each the only one of its side that fits the other.
         Two files or two tracks that fit alike stay apart: the merge cannot be undone."""
         by_key: dict = {}
         for row in missing:
-            key = _audio_key(row)
+            key = _audio_key(row) or _untagged_key(row)
             if key is not None:
                 by_key.setdefault(key, []).append(row)
         if not by_key:
@@ -818,8 +820,8 @@ class Scanner:
         fits = {}
         takers: dict[int, int] = {}
         for new in news:
-            key = _audio_key(new)
-            fits[new["id"]] = [old for old in by_key.get(key, ()) if _same_audio(new, old)] if key else []
+            keys = [key for key in (_audio_key(new), _format_key(new)) if key is not None]
+            fits[new["id"]] = [old for key in keys for old in by_key.get(key, ()) if _same_audio(new, old)]
             for old in fits[new["id"]]:
                 takers[old["id"]] = takers.get(old["id"], 0) + 1
         moved = 0
@@ -929,6 +931,21 @@ def _audio_key(row) -> tuple | None:
         return None
     return (title, _as_written(row["album"]), row["disc_no"], row["track_no"],
             row["codec"], row["sample_rate"], row["channels"])
+
+
+def _format_key(row) -> tuple | None:
+    """The audio format of ``row``'s file, keyed as :func:`_untagged_key` keys a track."""
+    if row["codec"] is None or not row["sample_rate"] or not row["channels"]:
+        return None
+    return ("untagged", row["codec"], row["sample_rate"], row["channels"])
+
+
+def _untagged_key(row) -> tuple | None:
+    """What tagging an untagged track (listed by its file name: no title, album, place or
+    MusicBrainz recording) leaves as it was: its audio format. None for a tagged one."""
+    if row["title"] or row["album"] or row["track_no"] is not None or row["mb_track_id"]:
+        return None
+    return _format_key(row)
 
 
 def _same_audio(new, old) -> bool:

@@ -668,6 +668,34 @@ def test_an_album_moved_with_its_artist_corrected_keeps_its_history(store, tmp_p
     assert len(store.tracks(include_missing=True)) == 2 and store.playlist_track_ids(playlist) == ids
 
 
+def test_untagged_rips_tagged_and_filed_by_a_tagger_keep_their_history(store, tmp_path):
+    # A tagger (Picard, beets) given untagged files (listed by their names) writes every tag
+    # and files each under its artist and album: no name, tag or time is left as it was, the
+    # audio is. A file of another length that comes as one goes is another song.
+    root = tmp_path / "music"
+    rips = [write_track(root / "Incoming", f"track0{n}", fmt=fmt, seconds=seconds, freq=freq)
+            for n, fmt, seconds, freq in ((1, "flac", 2.0, 440.0), (2, "mp3", 1.5, 550.0), (3, "flac", 1.0, 660.0))]
+    Scanner(store).scan([str(root)])
+    ids = [store.track_by_path(str(p))["id"] for p in rips]
+    for tid, plays in zip(ids, (3, 1, 2)):
+        _play(store, tid, plays)
+    filed = []
+    for n, path in enumerate(rips[:2], 1):
+        write_tags(path, title=f"Song {n}", artist="Artist", album="Album", tracknumber=str(n),
+                   musicbrainz_trackid=f"0000000{n}-0000-0000-0000-000000000000")
+        filed.append(root / "Artist" / "Album" / f"0{n} Song {n}{path.suffix}")
+        filed[-1].parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, filed[-1])
+    rips[2].unlink()
+    write_track(root / "Incoming", "other", fmt="flac", seconds=1.2, freq=660.0)
+    result = Scanner(store).scan()
+    assert result.moved == 2
+    assert [store.track_by_path(str(p))["id"] for p in filed] == ids[:2]
+    assert store.track(ids[0])["title"] == "Song 1" and [_plays_of(store, t) for t in ids] == [3, 1, 2]
+    assert store.track(ids[2])["missing"] == 1
+    assert store.track_by_path(str(root / "Incoming" / "other.flac"))["id"] not in ids
+
+
 def test_a_retagged_file_that_fits_two_missing_tracks_or_two_files_that_fit_one_merge_nothing(store, tmp_path):
     # The same song kept twice (two copies of an album), both gone, and one file with its
     # artist corrected: which history is its own cannot be told, so neither is given to it.
