@@ -919,9 +919,19 @@ def _id3v1_apart(f, tags) -> ID3 | None:
 
 
 def _format_name(exc: Exception) -> str:
-    module = type(exc).__module__.rsplit(".", 1)[-1]
-    name = _FORMAT_NAMES.get(module)
+    parts = type(exc).__module__.split(".")
+    # (the ID3 reader's errors come from a module of its package: mutagen.id3._util)
+    name = _FORMAT_NAMES.get(parts[-1]) or _FORMAT_NAMES.get(parts[1] if len(parts) > 2 else "")
     return f"{name} file" if name and not name.endswith(" tag") else name or "file"
+
+
+def _wordless(exc: Exception) -> str:
+    """What to say of a reader's error that came with no words. Mutagen reading past the end
+    of the file raises a bare OSError: a file cut short in its tag, as a download or a copy in
+    progress is (a tag with a cover takes the first hundreds of kilobytes)."""
+    if exc.args and isinstance(exc.args[0], (OSError, EOFError)) and not str(exc.args[0]):
+        return "the file ends inside it, a copy or download that did not finish?"
+    return type(exc).__name__
 
 
 #: libsndfile's frame count for a stream whose length it cannot tell is near 2**63: no length
@@ -1349,7 +1359,7 @@ def read_tags(path: str) -> dict:
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
-        error = f"damaged {_format_name(exc)}: {clean_text(str(exc))}"
+        error = f"damaged {_format_name(exc)}: {clean_text(str(exc)) or _wordless(exc)}"
     except OSError as exc:
         raise TagReadError(f"cannot read: {exc.strerror or exc}") from None
     except Exception as exc:  # mutagen raises a few plain errors on hostile input

@@ -948,6 +948,15 @@ def test_an_empty_file_says_it_is_empty(tmp_path, ext):
         read_tags(str(path))
 
 
+def test_a_file_cut_short_in_its_id3_tag_says_so(tmp_path):
+    # The first kilobytes of a download or copy still going on: mutagen stops at the end of
+    # the file with an error of no words, listed as "damaged file: None".
+    path = write_track(tmp_path, "song", fmt="mp3", seconds=1.0, tags={"title": "Song", "artist": "A"})
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(TagReadError, match=r"^damaged ID3 tag: the file ends inside it, a copy or download"):
+        read_tags(str(path))
+
+
 def _played_frames(path) -> tuple[int, int]:
     """The frames the player's decoder gives of ``path`` at its own rate, and that rate."""
     from mutagen import File
