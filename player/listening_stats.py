@@ -24,7 +24,8 @@ from player.recommendations import UNTAGGED, genre_bucket, genre_title
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
 from recommender.genres import file_genre_bucket
 from segue_common.normalize import FirstCopies, recording_key
-from segue_common.listening import EARLIEST, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, FUTURE_SLACK_S, SUGGESTED_SOURCES
+from segue_common.listening import (EARLIEST, EARLY_SKIP_MS, FUTURE_SLACK_S, SUGGESTED_SOURCES,
+                                    early_skip_limit_ms)
 
 WEEK_S = 7 * 86400
 SEGUE_SOURCES = SUGGESTED_SOURCES
@@ -89,15 +90,16 @@ def play_outcomes(cols: PlayColumns) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
     ``counts``: the play counts (it did not fail). ``decided``: it finished, was skipped
     or stopped, so it has an outcome. ``early_skip``: skipped before 30 s or half the
-    track. ``heard_hours``: time heard (a finished play that logged no time, as an
+    track (four minutes of a longer one: forty minutes of a mix are no early skip).
+    ``heard_hours``: time heard (a finished play that logged no time, as an
     imported scrobble may, counts its track's length).
     """
     ended, heard, track_ms = cols.ended, cols.ms_heard, cols.track_ms
     counts = ended != _ERROR
     decided = np.isin(ended, [_FINISHED, _SKIPPED, _STOPPED])
     known = np.isfinite(track_ms) & (track_ms > 0)
-    frac = np.where(known, heard / np.where(known, track_ms, 1.0), (heard >= EARLY_SKIP_MS).astype(np.float64))
-    early = (ended == _SKIPPED) & ((heard < EARLY_SKIP_MS) | (frac < EARLY_SKIP_FRACTION))
+    limit = np.where(known, early_skip_limit_ms(np.where(known, track_ms, 0.0)), EARLY_SKIP_MS)
+    early = (ended == _SKIPPED) & (heard < limit)
     ms = np.where((ended == _FINISHED) & (heard <= 0) & known, track_ms, heard)
     return counts, decided, early, np.where(counts, ms, 0.0) / 3.6e6
 

@@ -33,7 +33,8 @@ from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.names import path_disc, release_folder, title_disc
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, SUGGESTED_SOURCES
+from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
+                                    SUGGESTED_SOURCES, early_skip_limit_ms)
 from segue_common.normalize import FirstCopies
 
 log = logging.getLogger(__name__)
@@ -1285,14 +1286,15 @@ class Player:
         def short(ms: int) -> bool:
             # The store's early-skip rule (segue_common.listening), decided here too so the
             # queue can react before the next track has to be chosen.
-            return ms < EARLY_SKIP_MS or (track_s > 0 and ms < EARLY_SKIP_FRACTION * track_s * 1000)
+            return ms < (early_skip_limit_ms(track_s * 1000) if track_s > 0 else EARLY_SKIP_MS)
 
-        # Jumped to near its end with less than half of it heard by the time it ran out:
+        # Jumped to near its end with less than half of it (or four minutes) heard by the time it ran out:
         # the person moved on from it (the engine ran it out). Not under repeat-one, where
         # the end leads to the same song again; and a move to a point further from the end
         # is to hear the rest.
         if (ended == "finished" and playing.jumped is not None and self._repeat != "one"
-                and playing.heard_to_end_ms(int(track_s * 1000)) < EARLY_SKIP_FRACTION * track_s * 1000):
+                and playing.heard_to_end_ms(int(track_s * 1000))
+                < min(EARLY_SKIP_FRACTION * track_s * 1000, EARLY_SKIP_CAP_MS)):
             ended = "skipped"
         # A play resumed where the last run left it is judged by how far into the song the
         # person got: moving on near its end is no early skip, though little was heard in

@@ -17,7 +17,8 @@ from typing import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.data import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
+from recommender.data import EARLY_SKIP_MS
+from segue_common.listening import early_skip_limit_ms
 from segue_common.listening import SUGGESTED_SOURCES
 from segue_common.normalize import normalize_name
 
@@ -138,15 +139,15 @@ class PlayLog:
 
         The early-skip rule is :func:`recommender.data.play_weight`'s (same constants):
         a play is listened to when it is finished, or stopped/skipped after
-        ``EARLY_SKIP_MS`` and ``EARLY_SKIP_FRACTION`` of the track.
+        ``EARLY_SKIP_MS`` and half the track, or four minutes of a longer one.
 
         Returns
         -------
         np.ndarray [shape=(n_plays,)] float32
         """
-        frac = np.where(self.track_ms > 0, self.ms_heard / np.maximum(self.track_ms, 1), 1.0)
+        limit = np.where(self.track_ms > 0, early_skip_limit_ms(self.track_ms), EARLY_SKIP_MS)
         ended = self.ended.astype(str)
-        early = (self.ms_heard < EARLY_SKIP_MS) | (frac < EARLY_SKIP_FRACTION)
+        early = self.ms_heard < limit
         out = np.zeros(len(self), np.float32)
         out[ended == "finished"] = 1.0
         listened = np.isin(ended, ("skipped", "stopped")) & ~early

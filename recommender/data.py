@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S
+from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, early_skip_limit_ms  # noqa: F401
 
 
 class DataError(ValueError):
@@ -57,7 +57,8 @@ def confidence(r, *, alpha: float = 2.0, eps: float = 1.0):
 def play_weight(ms_heard: float | None, track_ms: float | None, ended: str) -> tuple[float, bool]:
     """What one play adds: ``(r, early_skip)``.
 
-    A finished play adds 1. A play stopped or skipped after 30 s and half the track
+    A finished play adds 1. A play stopped or skipped after 30 s and half the track (or
+    four minutes of a longer one, see :func:`~segue_common.listening.early_skip_limit_ms`)
     adds the fraction heard. Earlier skips add 0 to ``r`` and are flagged as early
     skips; errors (and still-playing rows) add nothing and are never skips.
     """
@@ -66,10 +67,9 @@ def play_weight(ms_heard: float | None, track_ms: float | None, ended: str) -> t
     if ended == "finished":
         return 1.0, False
     heard = float(ms_heard or 0)
-    frac = heard / track_ms if track_ms else (1.0 if heard >= EARLY_SKIP_MS else 0.0)
-    if heard < EARLY_SKIP_MS or frac < EARLY_SKIP_FRACTION:
+    if heard < (early_skip_limit_ms(track_ms) if track_ms else EARLY_SKIP_MS):
         return 0.0, ended == "skipped"
-    return float(min(frac, 1.0)), False
+    return float(min(heard / track_ms, 1.0)) if track_ms else 1.0, False
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 A session is a run of plays without a pause of :data:`SESSION_GAP_S` or more. A play
 heard for less than :data:`EARLY_SKIP_MS`, or for less than :data:`EARLY_SKIP_FRACTION`
-of the track, and then skipped, is an early skip: the person did not want it.
+of the track and less than :data:`EARLY_SKIP_CAP_MS`, and then skipped, is an early skip:
+the person did not want it (:func:`early_skip_limit_ms`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ import numpy as np
 SESSION_GAP_S = 30 * 60
 #: A skip before this many milliseconds is an early skip whatever the track's length.
 EARLY_SKIP_MS = 30_000
-#: A skip before this share of the track is an early skip.
+#: A skip before this share of the track is an early skip...
 EARLY_SKIP_FRACTION = 0.5
+#: ...unless this much of it was heard: forty minutes of a two-hour mix, or of an audiobook
+#: chapter, is listening, not a rejection (a scrobble counts after half the track or four
+#: minutes, whichever comes first, for the same reason).
+EARLY_SKIP_CAP_MS = 240_000
 #: Play sources where Segue picked the track (the store's ``plays.source``); every other
 #: source is the person's own choice.
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
@@ -30,6 +35,14 @@ EARLIEST = 946_684_800.0
 #: in); a later one comes from a clock set wrong, and would stay "the most recent"
 #: listening, and stretch every chart, until that day.
 FUTURE_SLACK_S = 86_400.0
+
+
+def early_skip_limit_ms(track_ms):
+    """Milliseconds heard below which a skip of a track ``track_ms`` long is an early skip:
+    :data:`EARLY_SKIP_MS`, or :data:`EARLY_SKIP_FRACTION` of the track where that is longer,
+    but never more than :data:`EARLY_SKIP_CAP_MS`. Takes a number or an array [shape=(n,)]."""
+    return np.maximum(EARLY_SKIP_MS, np.minimum(EARLY_SKIP_FRACTION * np.asarray(track_ms, np.float64),
+                                                EARLY_SKIP_CAP_MS))
 
 
 def is_skip(ms_heard: float | None, skipped: bool | None = None) -> bool:

@@ -23,7 +23,8 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, play_ending, split_sessions
+from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, play_ending,
+                                    split_sessions)
 
 IMPORT_SOURCE = "import"
 #: What ``segue export`` can write, and the order of its columns.
@@ -107,7 +108,8 @@ class HistoryMixin:
 
         A skip is an early skip, the rule the app's own plays follow: heard for less than
         ``EARLY_SKIP_MS``, or marked skipped by the service and heard for less than
-        ``EARLY_SKIP_FRACTION`` of the track. Spotify marks skipped any play that ended
+        ``EARLY_SKIP_FRACTION`` of the track and less than ``EARLY_SKIP_CAP_MS`` (forty minutes
+        of a two-hour mix are listening). Spotify marks skipped any play that ended
         with the next button, minutes in or not: a song heard for three minutes and then
         skipped was liked, not turned away. The track's length is the row's, else the
         library track's it matched, else the longest time the same song was heard to its
@@ -133,9 +135,9 @@ class HistoryMixin:
             "  WHEN o.ms_played IS NULL THEN coalesce(o.skipped, 0) != 0 "
             "  WHEN o.ms_played < ? THEN 1 "
             "  WHEN coalesce(o.skipped, 0) = 0 THEN 0 "
-            "  ELSE o.ms_played < ? * coalesce(o.duration_ms, o.track_ms, w.ms, ?) END) "
+            "  ELSE o.ms_played < min(? * coalesce(o.duration_ms, o.track_ms, w.ms, ?), ?) END) "
             "FROM one o LEFT JOIN whole w ON w.song_key = o.song_key GROUP BY o.artist_key",
-            (EARLY_SKIP_MS, EARLY_SKIP_FRACTION, TYPICAL_TRACK_MS))}
+            (EARLY_SKIP_MS, EARLY_SKIP_FRACTION, TYPICAL_TRACK_MS, EARLY_SKIP_CAP_MS))}
 
     def imports_stamp(self) -> tuple[int, int]:
         """``(files, largest id)`` of the imported files: changes whenever an import adds

@@ -109,13 +109,16 @@ def test_imported_plays_count_but_stay_out_of_the_report_card(utc):
     assert report_card(cols).own_skips[0] == 1
 
 
-def test_unknown_track_length_uses_the_30_second_rule():
+def test_unknown_track_length_uses_the_30_second_rule_and_long_mixes_four_minutes():
+    # The last two: a two-hour mix skipped after 40 minutes was listened to, not turned away;
+    # after 3 minutes it was.
     cols = PlayColumns(
-        started_at=np.zeros(3), ms_heard=np.array([29_000.0, 31_000.0, 0.0]),
-        track_ms=np.array([np.nan, np.nan, 180_000.0]), ended=np.array([2, 2, 1], np.int8),
-        source=np.zeros(3, np.int8), track_id=np.arange(3, dtype=np.int64), imported=np.zeros(3, bool))
+        started_at=np.zeros(5), ms_heard=np.array([29_000.0, 31_000.0, 0.0, 2_400_000.0, 180_000.0]),
+        track_ms=np.array([np.nan, np.nan, 180_000.0, 7_200_000.0, 7_200_000.0]),
+        ended=np.array([2, 2, 1, 2, 2], np.int8),
+        source=np.zeros(5, np.int8), track_id=np.arange(5, dtype=np.int64), imported=np.zeros(5, bool))
     counts, decided, early, hours = play_outcomes(cols)
-    assert list(early) == [True, False, False]
+    assert list(early) == [True, False, False, False, True]
     assert hours[2] == pytest.approx(180 / 3600)             # finished with no time logged: its length
 
 

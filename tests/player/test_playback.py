@@ -137,6 +137,28 @@ def test_next_logs_a_skip_and_stop_logs_stopped(store, tmp_path, make_player):
     assert 300 <= rows[0]["ms_heard"] < 2000 and 300 <= rows[1]["ms_heard"] < 2000
 
 
+def test_a_long_track_heard_for_minutes_then_skipped_is_no_early_skip(store, tmp_path, make_player, monkeypatch):
+    # Forty minutes of a two-hour mix, then Next: under half of it, but listened to, so Up
+    # next must not push its artist away as a rejection. The rule's times are scaled down
+    # (30 s -> 0.2 s, four minutes -> 1 s) so that short files stand in for long ones.
+    import segue_common.listening as listening
+
+    monkeypatch.setattr(listening, "EARLY_SKIP_MS", 200)
+    monkeypatch.setattr("player.playback.EARLY_SKIP_MS", 200)
+    monkeypatch.setattr(listening, "EARLY_SKIP_CAP_MS", 1000, raising=False)
+    mix, other, last = add_tracks(store, tmp_path, [("mix", 8.0), ("other", 8.0), ("last", 1.0)])
+    p = make_player(speed=4.0)
+    events = Events(p)
+    p.play_tracks([mix, other, last])
+    assert wait_for(lambda: p.position > 1.6)
+    p.next()                          # past the cap, under half: listened to
+    assert wait_for(lambda: p.current_track_id == other and p.position > 0.3)
+    p.next()                          # under the cap and under half: an early skip
+    assert wait_for(lambda: len(events.of("track_ended")) >= 2)
+    assert [(e["track_id"], e["early_skip"]) for e in events.of("track_ended")[:2]] == [(mix, False), (other, True)]
+    assert p.early_skips == [other]
+
+
 def test_a_file_that_cannot_be_decoded_is_an_error_not_a_skip(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [("a", 0.4), ("broken", 0.4), ("c", 0.4)])
     with open(store.track(ids[1])["path"], "wb") as f:

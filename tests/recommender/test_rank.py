@@ -399,9 +399,9 @@ def test_feedback_follows_play_weight_early_skip_rule():
     from recommender.data import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, play_weight
 
     cases = []
-    for track_ms in (0.0, 40_000.0, 2 * EARLY_SKIP_MS, 200_000.0):
+    for track_ms in (0.0, 40_000.0, 2 * EARLY_SKIP_MS, 200_000.0, 7_200_000.0):
         for ms in (0.0, EARLY_SKIP_MS - 1, EARLY_SKIP_MS, EARLY_SKIP_FRACTION * track_ms - 1,
-                   EARLY_SKIP_FRACTION * track_ms, track_ms, 45_000.0):
+                   EARLY_SKIP_FRACTION * track_ms, track_ms, 45_000.0, 239_999.0, 240_000.0):
             for ended in ("finished", "skipped", "stopped", "error", "playing"):
                 cases.append((max(ms, 0.0), track_ms, ended))
     n = len(cases)
@@ -414,6 +414,11 @@ def test_feedback_follows_play_weight_early_skip_rule():
         expected.append(1.0 if r > 0 else -1.0 if early else 0.0)
     assert log.feedback().tolist() == expected
     assert {-1.0, 0.0, 1.0} <= set(expected)
+    # Forty minutes of a two-hour mix, then skipped: a third of a play, no rejection;
+    # four minutes of it are listening too, under four are an early skip.
+    assert play_weight(2_400_000.0, 7_200_000.0, "skipped") == (pytest.approx(1 / 3), False)
+    assert play_weight(240_000.0, 7_200_000.0, "skipped")[1] is False
+    assert play_weight(239_999.0, 7_200_000.0, "skipped") == (0.0, True)
 
 
 def _runs_library(run_person: bool):
