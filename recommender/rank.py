@@ -95,6 +95,14 @@ SHORT_FRACTION = 0.3
 #: plays are hour-long mixes would otherwise have every ordinary song called short.
 SHORT_CAP_S = 90.0
 MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
+# Up next and Radio play tracks far longer than what the person plays (a two-hour DJ mix, an
+# audiobook chapter, a ten-hour sleep track) only when nothing else is left, and Discover
+# leaves them out: one offered between songs takes the rest of the evening. Far longer is
+# over this many times the typical length...
+LONG_FACTOR = 4.0
+#: ...and over this many seconds whatever the person plays (a long suite, a side-long piece
+#: of prog or jazz, is still music to go on with).
+LONG_FLOOR_S = 30 * 60.0
 #: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
@@ -490,8 +498,9 @@ class Recommender:
         # ...and one who plays an artist several times an hour may hear it that often here too.
         habit = self.artist_hour
         per_artist = max(self.config.max_per_artist_hour, int(round(run * 20)), habit)
-        # Stingers and sound effects only when nothing else is left (unless the session is on one).
-        short = self.short_rows if not (len(sess) and self.short_rows[sess[-1]]) else None
+        # Stingers and sound effects only when nothing else is left (unless the session is on
+        # one), nor hour-long mixes and audiobook chapters between songs (unless on one).
+        short = self._off_length(int(sess[-1]) if len(sess) else -1)
         # The new tracks follow the queue's tail, else the session's last kept one.
         tail = queued[-1] if len(queued) else (kept[-1] if len(kept) else -1)
         heard, out, turns = kept, [], ALBUM_TURNS
@@ -844,13 +853,14 @@ class Recommender:
         # seed's genre that scores above the next one allowed when that one is of another
         # genre: a station may stay on a kind with few artists (staying on topic matters
         # more here than in Up next).
-        # A station from a short track (a jingle radio) may play short tracks.
+        # A station from a short track (a jingle radio) may play short tracks, and one from a
+        # long mix long ones.
         # Someone who stays with an artist (runs, several plays of one an hour) keeps that
         # habit on a station too, as in Up next.
         return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
-                          last=(self.short_rows | self.tired_of) if not self.short_rows[seed] else self.tired_of,
+                          last=self.tired_of | self._off_length(seed),
                           topic=(cat.bucket == cat.bucket[seed]) if cat.bucket[seed] >= 0
                           and cat.bucket_names[cat.bucket[seed]] != UNTAGGED else None)
 
@@ -883,6 +893,9 @@ class Recommender:
         # Stingers and sound effects are no discovery: left out (a genre of nothing but
         # them gets no row), as is a second copy of a recording already in a row.
         score[self.short_rows] = -np.inf
+        # Nor is a two-hour mix or an audiobook chapter among songs (one the person played is
+        # no longer "long" for them).
+        score[self.long_rows] = -np.inf
         # Left out before the rows are picked, so a song the person never wants takes no
         # place in a row, nor one of its artist's two there.
         score[self._rows(never)] = -np.inf
@@ -1184,6 +1197,42 @@ class Recommender:
         short = known & (dur < limit) & ~heard
         self._derived["short"] = (cat.play_count, short)
         return short
+
+    @property
+    def long_rows(self) -> np.ndarray:
+        """Tracks far longer than what this person plays (DJ mixes, audiobook chapters, sleep
+        tracks). [shape=(n,)] bool
+
+        Over ``LONG_FACTOR`` times the typical length (the median length of the person's
+        listened plays, or before ``MIN_PLAYS_FOR_LENGTH`` of them the library's median track:
+        by playing time a few ten-hour files would make the typical length theirs) and over
+        ``LONG_FLOOR_S``. A track the person listened to is never long for them; one of
+        unknown length is not long either.
+        """
+        cache = self._derived.get("long")
+        if cache is not None and cache[0] is self.catalog.play_count:
+            return cache[1]
+        cat = self.catalog
+        dur = np.nan_to_num(cat.duration.astype(np.float64), nan=0.0)
+        heard = cat.play_count > 0
+        known = np.isfinite(dur) & (dur > 0)
+        rows = np.flatnonzero(heard & known)
+        if float(cat.play_count[rows].sum()) >= MIN_PLAYS_FOR_LENGTH:
+            order = np.argsort(dur[rows])
+            cum = np.cumsum(cat.play_count[rows][order])
+            typical = float(dur[rows][order][np.searchsorted(cum, 0.5 * cum[-1])])
+        else:
+            typical = float(np.median(dur[known])) if known.any() else np.inf
+        long_ = known & (dur > max(LONG_FACTOR * typical, LONG_FLOOR_S)) & ~heard
+        self._derived["long"] = (cat.play_count, long_)
+        return long_
+
+    def _off_length(self, row: int) -> np.ndarray:
+        """Tracks taken only when nothing else is left after ``row`` (-1: none): the short
+        ones unless ``row`` is short, the long ones unless it is long. [shape=(n,)] bool"""
+        short, long_ = self.short_rows, self.long_rows
+        on_short, on_long = row >= 0 and bool(short[row]), row >= 0 and bool(long_[row])
+        return (short if not on_short else np.zeros_like(short)) | (long_ if not on_long else np.zeros_like(long_))
 
     def _tiebreak(self) -> np.ndarray:
         """A random order of the tracks, fixed for a day (see ``_pick``). [shape=(n,)]"""

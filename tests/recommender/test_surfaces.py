@@ -173,6 +173,29 @@ def test_radio_and_discover_leave_out_stingers_using_the_library_median_without_
     assert short & {t for t, _ in rec.radio(min(short), 15)}
 
 
+def test_up_next_radio_and_discover_keep_hour_long_mixes_and_chapters_from_between_songs():
+    # A two-hour mix, a ten-hour sleep track and a 90-minute audiobook chapter, tagged like
+    # the music: one offered between songs takes the evening. A session or station on one
+    # may go on to another, and one the person played is no longer "long" for them.
+    _, rows = untagged_sound_library()
+    longs = [dict(id=len(rows) + 1 + i, artist=a, album=a, title=f"{a} {i}", genre=g, duration=d, year=1990,
+                  album_artist=None)
+             for i, (a, g, d) in enumerate([("DJ Set", "Electronic", 7200.0), ("Sleep", "Electronic", 36000.0),
+                                            ("Reader", "Folk", 5400.0), ("DJ Set", "Electronic", 7300.0)])]
+    everything = list(rows.values()) + longs
+    long_ids = {r["id"] for r in longs}
+    rec = Recommender(_catalog(everything, [], track_ms=200_000.0), now=T0)
+    electronic = next(t for t, r in rows.items() if r["genre"] == "Electronic")
+    folk = next(t for t, r in rows.items() if r["genre"] == "Folk")
+    for seed in (electronic, folk):
+        assert not long_ids & {t for t, _ in rec.up_next([seed], 15)}
+        assert not long_ids & {t for t, _ in rec.radio(seed, 15)}
+    assert not long_ids & {t for row in rec.discover(20).values() for t, _ in row}
+    assert long_ids - {longs[0]["id"]} & {t for t, _ in rec.radio(longs[0]["id"], 15)}
+    played = _catalog(everything, [(longs[0]["id"], "finished")] * 3, track_ms=7_200_000.0)
+    assert not Recommender(played, now=T0 + 86400).long_rows[played.row(longs[0]["id"])]
+
+
 def _more(rows, artist, album, title, genre, seconds, year):
     """Twelve more tracks after ``rows``: three artists, one album, about ``seconds`` long."""
     n = len(rows)
