@@ -23,6 +23,25 @@ from recommender.genres import UNTAGGED, file_genre_bucket, first_genre
 from segue_common.normalize import FirstCopies, recording_key, same_length
 
 SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
+# A track over this many times the library's median length, and over LONG_FLOOR_S, is a DJ
+# mix, an audiobook chapter or a sleep track: no song to offer between songs (the
+# recommender's rule, by the library's lengths).
+LONG_FACTOR = 4.0
+LONG_FLOOR_S = 30 * 60.0
+
+
+def _length_limits(lengths: list[float], seed_s: float | None = None) -> tuple[float, float]:
+    """``(short, long)``: tracks under the first are stingers, over the second mixes and
+    chapters; a seed that is one of them lifts its own limit (a jingle radio, a mix radio)."""
+    if not lengths:
+        return 0.0, float("inf")
+    median = statistics.median(lengths)
+    short, long_ = SHORT_FRACTION * median, max(LONG_FACTOR * median, LONG_FLOOR_S)
+    if seed_s and seed_s < short:
+        short = 0.0
+    if seed_s and seed_s > long_:
+        long_ = float("inf")
+    return short, long_
 
 
 @dataclass(frozen=True)
@@ -185,8 +204,8 @@ class LibraryRecommendations:
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:
         """Same genre tag as the seed, closest first by what the tags say (same artist,
         album, years), ties shuffled per seed, artists spread out; skipped artists go last.
-        Stingers (far shorter than the library's median) and second copies of one recording
-        are left out."""
+        Stingers (far shorter than the library's median), mixes and audiobook chapters (far
+        longer) and second copies of one recording are left out."""
         tracks = self.store.tracks()        # read once: a scan may write between two reads
         rows = {r["id"]: r for r in tracks}
         order, info = self._library(tracks)
@@ -197,9 +216,7 @@ class LibraryRecommendations:
         skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
         skipped_artists = {info[t][1] for t in skipped if t in info}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
-        short = SHORT_FRACTION * statistics.median(lengths) if lengths else 0.0
-        if seed["duration"] and seed["duration"] < short:
-            short = 0.0                       # radio from a short track may play short tracks
+        short, long_ = _length_limits(lengths, seed["duration"])
         rng = random.Random(seed_track_id)
 
         def closeness(t):
@@ -210,7 +227,7 @@ class LibraryRecommendations:
             return near + 0.15 * rng.random()
 
         same = [t for t in order if t not in skip and info[t][2] == bucket
-                and not (rows[t]["duration"] and rows[t]["duration"] < short)]
+                and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
         same = _one_per_recording(sorted(same, key=closeness, reverse=True), rows, [seed_track_id, *exclude])
         liked = _spread_artists((t, info[t][1]) for t in same if info[t][1] not in skipped_artists)
         disliked = _spread_artists((t, info[t][1]) for t in same if info[t][1] in skipped_artists)
@@ -224,15 +241,16 @@ class LibraryRecommendations:
 
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
         """One row per genre tag (largest first): unplayed tracks first, then least recent.
-        Stingers and sound effects (far shorter than the library's median) are left out, as
-        is a second copy of one recording."""
+        Stingers and sound effects (far shorter than the library's median), mixes and
+        audiobook chapters (far longer) are left out, as is a second copy of one recording."""
         tracks = self.store.tracks()        # read once: a scan may write between two reads
         order, info = self._library(tracks)
         rows = {r["id"]: r for r in tracks}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
-        short = SHORT_FRACTION * statistics.median(lengths) if lengths else 0.0
+        short, long_ = _length_limits(lengths)
         never = self.store.left_out_ids()
-        offered = [t for t in order if t not in never and not (rows[t]["duration"] and rows[t]["duration"] < short)]
+        offered = [t for t in order if t not in never
+                   and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
         # A song played in one copy was played: the copy a row offers (the first in library
         # order) is not "not played yet" because the plays were of the phone's MP3.
         chosen = set(offered)

@@ -70,6 +70,19 @@ def test_radio_stays_in_genre_spreads_artists_and_demotes_skipped(store):
     assert ids[0] not in long and ids[6] not in long and len(long) == len(set(long))
 
 
+def test_radio_and_discover_leave_out_mixes_and_chapters_unless_the_seed_is_one(store):
+    # A two-hour mix and a 90-minute audiobook chapter, tagged like the songs: no song to
+    # offer between songs. A station from the mix may play the other long one.
+    ids = _add(store, [{"title": f"s{i}", "artist": f"S{i % 3}", "genre": "Electronic"} for i in range(6)]
+               + [{"title": "mix", "artist": "DJ", "genre": "Electronic", "duration": 7200.0},
+                  {"title": "chapter", "artist": "Reader", "genre": "Electronic", "duration": 5400.0}])
+    p = LibraryRecommendations(store)
+    longs = set(ids[6:])
+    assert not longs & {r.track_id for r in p.radio(ids[0], 5)}
+    assert not longs & {r.track_id for row in p.discover(10).values() for r in row}
+    assert ids[7] in {r.track_id for r in p.radio(ids[6], 5)}
+
+
 def test_discover_buckets_by_genre_unplayed_first(store):
     ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 2}", "genre": "Rock"} for i in range(4)]
                + [{"title": "j", "artist": "J", "genre": "Jazz"}, {"title": "u", "artist": "U"}])
