@@ -4,7 +4,8 @@ No Qt here: the Listening view calls :func:`load_summary` on a worker and only d
 result. Weeks start on Monday at local midnight and hours of the day are local time, as
 the person lived them. A play counts unless it failed ("error"); its outcome (for skip
 rates) is known once it finished, was skipped or stopped. A skip means an early skip,
-the rule the trainer uses: skipped before 30 s or before half the track.
+the rule the trainer uses: skipped before 30 s or before half the track (four minutes of a
+longer one).
 
 The report card compares plays Segue chose (Up next, Radio, Discover) with plays the
 person chose (library, search, their own queue, the command line), week by week, and

@@ -266,7 +266,8 @@ class ReportCardPage(QWidget):
         self.note = QLabel(
             "Segue's picks are the plays it chose: Up next, Radio and Discover. Your picks are what you "
             "played from the library, a search or your own queue. A skip is a track skipped in its first "
-            "30 seconds or first half. Imported history is not counted here: Segue chose none of it.")
+            "30 seconds or first half (first four minutes of a long one). Imported history is not counted "
+            "here: Segue chose none of it.")
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
