@@ -1640,7 +1640,7 @@ class Player:
 
     def _progress_loop(self) -> None:
         last, ticked = None, self._clock()
-        resting = False
+        resting = progress_failing = False
         while True:
             if resting:
                 # Nothing plays and all is saved: sleep until something changes.
@@ -1674,5 +1674,15 @@ class Player:
             try:
                 self.store.update_play(playing.play_id, heard, now=self._clock(), session_every_s=every)
                 last = (playing.play_id, heard, playing_on)
-            except Exception:  # a busy or closed database must not stop playback
-                log.exception("could not record play progress")
+            except Exception:  # a busy, full or closed database must not stop playback
+                # Tried again at every tick; a full disk said the same traceback every two
+                # seconds in the log and the terminal for as long as it stayed full. Once,
+                # then once more when it works again.
+                if not progress_failing:
+                    log.exception("could not record play progress (retried at every tick; "
+                                  "said again only once it works)")
+                progress_failing = True
+                continue
+            if progress_failing:
+                log.warning("play progress is recorded again")
+                progress_failing = False

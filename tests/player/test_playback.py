@@ -942,6 +942,35 @@ def test_progress_is_written_while_playing(store, tmp_path, make_player):
     assert row["ended"] == "playing" and row["ms_heard"] < 3000
 
 
+def test_progress_that_cannot_be_written_is_logged_once_until_it_works_again(store, tmp_path, make_player,
+                                                                              caplog):
+    # A disk that fills mid-song fails every progress write, tried again at every tick: the
+    # log and the terminal got the same traceback every tick for as long as it stayed full
+    # (7 in 14 s of a full disk under `segue play`). Once, then once more when it recovers.
+    # The write is refused by SQLite itself (a trigger, seen by the player's own connection).
+    import logging
+
+    (tid,) = add_tracks(store, tmp_path, [("long", 60.0)])
+    p = make_player(speed=1.0, interval=0.02)
+    caplog.set_level(logging.INFO, logger="player.playback")
+    p.play_track(tid)
+    assert wait_for(lambda: store.plays()[0]["ms_heard"] > 0)
+    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+
+    def failures():
+        return [r for r in caplog.records if "could not record play progress" in r.getMessage()]
+
+    assert wait_for(lambda: len(failures()) > 0)
+    time.sleep(0.3)                                     # fifteen ticks more of a full disk
+    assert len(failures()) == 1 and failures()[0].exc_info is not None
+    store.execute("DROP TRIGGER no_room")
+    assert wait_for(lambda: any("recorded again" in r.getMessage() for r in caplog.records))
+    heard = store.plays()[0]["ms_heard"]
+    assert wait_for(lambda: store.plays()[0]["ms_heard"] > heard)
+    assert len(failures()) == 1
+
+
 def test_queue_moves_follow_the_entries_not_their_positions(store, tmp_path, make_player):
     """A drop names what was dragged and what it goes before; the queue may have changed since."""
     a, b, c, d, e = add_tracks(store, tmp_path, [(n, 0.3) for n in "abcde"])
