@@ -18,6 +18,7 @@ import logging
 import operator
 import os
 import re
+import shutil
 import sqlite3
 import threading
 import time
@@ -108,6 +109,26 @@ class DataFolderReadOnlyError(StoreError):
         super().__init__(
             f"Segue cannot write {what} ({detail}). Make it writable, "
             "or point SEGUE_HOME at a folder you can write.")
+
+
+class BackupFailedError(StoreError):
+    """The copy taken before updating the library's schema could not be written (most often
+    a disk without room for it); the library is left as it was."""
+
+    def __init__(self, path: Path, detail: str):
+        size = path.stat().st_size if path.exists() else 0
+        try:
+            free = f", {_mb(shutil.disk_usage(path.parent).free)} free"
+        except OSError:
+            free = ""
+        super().__init__(
+            f"Segue could not copy {path} before updating it to this version ({detail}). The copy needs "
+            f"{_mb(size)} beside it{free}: free some space and start Segue again. The library is "
+            "left as it was.")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
 
 
 def is_corruption(exc: BaseException) -> bool:
@@ -358,7 +379,13 @@ class Database:
         # has just backed it up: a copy of its migrated file would take the old one's name.)
         taken = None
         if existed and version > 0 and not dest.exists() and self.schema_version() == version:
-            backup = taken = self.backup(dest)
+            try:
+                backup = taken = self.backup(dest)
+            except (sqlite3.Error, OSError) as exc:
+                # Not "the disk is full", which the person reads as "no room at all" with a
+                # third of it free: what is missing is room for one copy of the library.
+                self.close()
+                raise BackupFailedError(self.path, str(exc)) from exc
             log.info("backed up %s to %s before migrating", self.path, backup)
         for target in range(version, SCHEMA_VERSION):
             migration = MIGRATIONS[target]
@@ -395,10 +422,18 @@ class Database:
         # Its own name per process and thread: two processes opening an old library at
         # once each back it up before migrating, under the same name.
         tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        target = sqlite3.connect(tmp)
         try:
-            self.conn.backup(target)
-        finally:
-            target.close()
-        atomic.replace(tmp, dest)
+            target = sqlite3.connect(tmp)
+            try:
+                self.conn.backup(target)
+            finally:
+                target.close()
+            atomic.replace(tmp, dest)
+        except BaseException:
+            # A copy not finished (a full disk) is no backup: left behind, one more lay
+            # beside the library after every start that tried again.
+            for left in (tmp, tmp.with_name(tmp.name + "-journal")):
+                with contextlib.suppress(OSError):
+                    left.unlink()
+            raise
         return dest

@@ -1,6 +1,7 @@
 """One test per migration (beets style): data written at version N survives N -> N+1."""
 
 import os
+import re
 import sqlite3
 
 import pytest
@@ -102,6 +103,48 @@ def test_refuses_database_newer_than_code(tmp_path):
     conn.close()
     with pytest.raises(DatabaseTooNewError, match="newer version of Segue"):
         Store(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="RLIMIT_FSIZE in a child process")
+def test_a_backup_with_no_room_leaves_nothing_and_says_what_room_it_needs(tmp_path):
+    # A disk without room for the copy taken before a migration: every start failed with
+    # "the disk is full" (the person saw a third of it free) and left one more empty
+    # library.db.v19....tmp beside the library (3 starts on a 4 MB disk, 3 files). Files
+    # may not grow past 64 kB in the child (RLIMIT_FSIZE: a real refusal by the kernel).
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    path = tmp_path / "library.db"
+    conn = _db_at(path, SCHEMA_VERSION - 1)
+    conn.execute("CREATE TABLE pad (x)")
+    conn.execute("INSERT INTO pad SELECT randomblob(1000) FROM (WITH RECURSIVE c(i) AS "
+                  "(SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300) SELECT i FROM c)")
+    conn.commit()
+    conn.close()
+
+    def no_room():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
+
+    code = ("import sys\nfrom player.store import Store\nfrom player.failures import describe\n"
+            "try:\n    Store(sys.argv[1])\nexcept Exception as exc:\n    print(*describe(exc), sep='\\n')\n")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=root, capture_output=True, text=True,
+                         timeout=60, preexec_fn=no_room)
+    assert "Traceback" not in out.stderr, out.stderr
+    message, status = out.stdout.strip().splitlines()
+    assert re.search(r"could not copy .* needs \d+\.\d MB beside it, .*free some space", message), message
+    assert status == "2"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("library.db.")) == []
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+        assert conn.execute("SELECT count(*) FROM pad").fetchone()[0] == 300
+    store = Store(path)                                             # with room again
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+    assert len(list(tmp_path.glob("library.db.v*.bak"))) == 1
 
 
 def test_failed_migration_leaves_old_version(tmp_path, monkeypatch):
