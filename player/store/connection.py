@@ -116,19 +116,25 @@ class BackupFailedError(StoreError):
     a disk without room for it); the library is left as it was."""
 
     def __init__(self, path: Path, detail: str):
-        size = path.stat().st_size if path.exists() else 0
-        try:
-            free = f", {_mb(shutil.disk_usage(path.parent).free)} free"
-        except OSError:
-            free = ""
         super().__init__(
             f"Segue could not copy {path} before updating it to this version ({detail}). The copy needs "
-            f"{_mb(size)} beside it{free}: free some space and start Segue again. The library is "
-            "left as it was.")
+            f"{room_for_copy(path)}: free some space and start Segue again. The library is left as it was.")
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f} MB"
+def room_for_copy(path: Path) -> str:
+    """What a copy of ``path`` beside it needs, and what its disk has: "2.7 MB beside it, 1.5 MB free"."""
+    def mb(n: int) -> str:
+        return f"{n / 1e6:.1f} MB"
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    try:
+        free = f", {mb(shutil.disk_usage(path.parent).free)} free"
+    except OSError:
+        free = ""
+    return f"{mb(size)} beside it{free}"
 
 
 def is_corruption(exc: BaseException) -> bool:

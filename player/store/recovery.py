@@ -7,12 +7,13 @@ can rescue it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
 from pathlib import Path
 
-from player.store.connection import StoreError, newest_backup
+from player.store.connection import StoreError, newest_backup, room_for_copy
 from segue_common import atomic
 
 
@@ -46,7 +47,15 @@ def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None 
     if backup is None or not backup.is_file():
         raise StoreError(f"there is no backup of {db_path} to restore")
     tmp = db_path.with_name(f".{db_path.name}.restoring")
-    shutil.copyfile(backup, tmp)
+    try:
+        shutil.copyfile(backup, tmp)
+    except OSError as exc:
+        # A copy cut short (a full disk) goes: the hidden half copy held the very room the
+        # person had just made, and the message named the backup as the file being written.
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise StoreError(f"Segue could not restore {backup.name} ({exc.strerror or exc}): the copy needs "
+                         f"{room_for_copy(backup)}. Free some space and try again; nothing was changed.") from exc
     aside = set_aside(db_path)
     atomic.replace(tmp, db_path)
     return aside, backup

@@ -105,36 +105,51 @@ def test_refuses_database_newer_than_code(tmp_path):
         Store(path)
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="RLIMIT_FSIZE in a child process")
-def test_a_backup_with_no_room_leaves_nothing_and_says_what_room_it_needs(tmp_path):
-    # A disk without room for the copy taken before a migration: every start failed with
-    # "the disk is full" (the person saw a third of it free) and left one more empty
-    # library.db.v19....tmp beside the library (3 starts on a 4 MB disk, 3 files). Files
-    # may not grow past 64 kB in the child (RLIMIT_FSIZE: a real refusal by the kernel).
+def _without_room(code: str, *args) -> tuple[str, str]:
+    """``(message, exit status)`` of ``code`` run in a child whose files may not grow past
+    64 kB (RLIMIT_FSIZE: a real refusal by the kernel, as on a full disk); ``code`` prints
+    :func:`player.failures.describe` of what it raises."""
     import resource
     import signal
     import subprocess
     import sys
 
-    path = tmp_path / "library.db"
-    conn = _db_at(path, SCHEMA_VERSION - 1)
-    conn.execute("CREATE TABLE pad (x)")
-    conn.execute("INSERT INTO pad SELECT randomblob(1000) FROM (WITH RECURSIVE c(i) AS "
-                  "(SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300) SELECT i FROM c)")
-    conn.commit()
-    conn.close()
-
     def no_room():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (64_000, 64_000))
 
-    code = ("import sys\nfrom player.store import Store\nfrom player.failures import describe\n"
-            "try:\n    Store(sys.argv[1])\nexcept Exception as exc:\n    print(*describe(exc), sep='\\n')\n")
+    code = ("import sys\nfrom player.failures import describe\ntry:\n"
+            + "".join(f"    {line}\n" for line in code.splitlines())
+            + "except Exception as exc:\n    print(*describe(exc), sep='\\n')\n")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=root, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], cwd=root, capture_output=True, text=True,
                          timeout=60, preexec_fn=no_room)
     assert "Traceback" not in out.stderr, out.stderr
     message, status = out.stdout.strip().splitlines()
+    return message, status
+
+
+def _big_library(path, version):
+    """A library at ``version`` of about half a megabyte."""
+    conn = _db_at(path, version)
+    conn.execute("CREATE TABLE pad (x)")
+    conn.execute("INSERT INTO pad SELECT randomblob(1000) FROM (WITH RECURSIVE c(i) AS "
+                 "(SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 300) SELECT i FROM c)")
+    conn.commit()
+    conn.close()
+
+
+needs_rlimit = pytest.mark.skipif(not hasattr(os, "fork"), reason="RLIMIT_FSIZE in a child process")
+
+
+@needs_rlimit
+def test_a_backup_with_no_room_leaves_nothing_and_says_what_room_it_needs(tmp_path):
+    # A disk without room for the copy taken before a migration: every start failed with
+    # "the disk is full" (the person saw a third of it free) and left one more empty
+    # library.db.v19....tmp beside the library (3 starts on a 4 MB disk, 3 files).
+    path = tmp_path / "library.db"
+    _big_library(path, SCHEMA_VERSION - 1)
+    message, status = _without_room("from player.store import Store\nStore(sys.argv[1])", path)
     assert re.search(r"could not copy .* needs \d+\.\d MB beside it, .*free some space", message), message
     assert status == "2"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("library.db.")) == []
@@ -145,6 +160,22 @@ def test_a_backup_with_no_room_leaves_nothing_and_says_what_room_it_needs(tmp_pa
     assert store.schema_version() == SCHEMA_VERSION
     store.close()
     assert len(list(tmp_path.glob("library.db.v*.bak"))) == 1
+
+
+@needs_rlimit
+def test_a_restore_with_no_room_leaves_no_half_copy_and_names_the_room_it_needs(tmp_path):
+    # Restoring a backup on a full disk left a hidden .library.db.restoring of all the room
+    # there was (1.9 MB of a 2.7 MB backup: the disk at 100% again), and the message named
+    # the backup as the file being written.
+    path, backup = tmp_path / "library.db", tmp_path / "library.db.v19.1000.bak"
+    _big_library(backup, SCHEMA_VERSION - 1)
+    path.write_bytes(b"damaged")
+    message, status = _without_room("from player.store.recovery import restore_backup\n"
+                                    "restore_backup(sys.argv[1])", path)
+    assert re.search(r"could not restore library\.db\.v19\.1000\.bak .* needs \d+\.\d MB beside it, "
+                     r".*free some space", message, re.IGNORECASE), message
+    assert sorted(p.name for p in tmp_path.glob("*library.db*")) == ["library.db", "library.db.v19.1000.bak"]
+    assert path.read_bytes() == b"damaged"                          # nothing was changed
 
 
 def test_failed_migration_leaves_old_version(tmp_path, monkeypatch):
