@@ -1305,6 +1305,14 @@ class Recommender:
             # Half of it stays open to one artist: someone who plays one artist for hours does
             # find its songs there when spacing gives way.
             cand = self._shortlist(s, pool, m, max(limit + k, m // 2))
+            if topic is not None:
+                # and the topic's best, so that a song on it within its artist's hour is there
+                # to come before the hour gives way: a metal station for someone who plays
+                # jazz found three metal artists among the best 400, and played two in turns.
+                on = pool[topic[pool]]
+                if len(on) > m:
+                    on = self._shortlist(s, on, m, max(limit + k, m // 2))
+                cand = np.union1d(cand, on)
         else:
             cand = pool
         # Equal scores (a library not analysed yet ties a whole genre) in a daily shuffled
@@ -1334,6 +1342,13 @@ class Recommender:
             return sum(1 for t0 in times if clock - t0 < 3600.0) >= limit
         prev_artist = cat.artist[history[-1]] if len(history) and not follow else -1
         prev_album = cat.album[history[-1]] if len(history) and not (follow or follow_album) else -1
+
+        def allowed(r) -> bool:
+            """``r`` may follow the picks so far: its artist has room this hour and neither
+            its artist nor its album follows itself, and no copy of it is picked."""
+            a, al = cat.artist[r], cat.album[r]
+            return not (a >= 0 and (a == prev_artist or full(int(a)))) and not (al >= 0 and al == prev_album) \
+                and not self._same_recording(int(r), seen)
         out, deferred = [], []   # deferred: blocked by the previous pick or, for now, the hourly limit
         it = iter(cand)
         while len(out) < k:
@@ -1367,6 +1382,19 @@ class Recommender:
                           if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
                           and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
                           and not self._same_recording(int(r), seen)), None)
+                if j is not None and cat.artist[deferred[j]] >= 0 and full(int(cat.artist[deferred[j]])):
+                    # Before the hour gives way, a song on topic whose artist's hour allows
+                    # it, though it scores lower: a jazz station for someone who plays more
+                    # soul than jazz played two jazz artists in turns, eight songs each in
+                    # twenty, with a dozen other jazz artists left.
+                    other = next((i for i, r in enumerate(deferred) if topic[r] and allowed(r)), None)
+                    if other is None:
+                        for r in it:
+                            deferred.append(r)      # passed over for now, in score order
+                            if topic[r] and allowed(r):
+                                other = len(deferred) - 1
+                                break
+                    j = j if other is None else other
                 if j is not None:
                     pick, deferred[j] = deferred[j], pick
                     deferred.sort(key=lambda r: -s[r])

@@ -31,3 +31,19 @@ def test_a_genre_skipped_every_time_it_comes_stops_coming(store, tmp_path, featu
     # What was not skipped stays with the person's other favourites.
     kept = [tracks[t]["genre"] for t, s in zip(played, skipped) if not s]
     assert sum(g in FAVOURITES for g in kept) >= 0.7 * len(kept)
+
+
+def test_a_station_of_a_genre_the_person_seldom_plays_keeps_its_artists_apart(store, tmp_path):
+    # Radio from a metal song, before analysis, for someone who mostly plays jazz, soul and
+    # folk: their favourites filled the best 400 songs but for three metal artists', so the
+    # station came back to two of those in turns (one five times in twenty) rather than
+    # leave metal, with twenty other metal artists in the library.
+    tracks = fill_library(store, 3000, artists=250, features=False)
+    start_at = time.time() - 40000
+    fill_history(store, tracks, favourites=FAVOURITES, end=start_at - 86400)
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    seed = next(t for t, r in tracks.items() if r["genre"] == "Metal" and r["track_no"] == 4)
+    station = [tracks[r.track_id] for r in service.radio(seed, 15)]       # an hour
+    artists = [r["artist"] for r in station]
+    assert max(artists.count(a) for a in artists) <= 2, artists
+    assert sum(r["genre"] == "Metal" for r in station) >= 12, [r["genre"] for r in station]

@@ -309,16 +309,48 @@ def test_a_copy_whose_title_names_its_version_after_a_dash_is_the_same_recording
 def test_a_station_comes_back_to_its_genres_few_artists_rather_than_leave_it():
     # Four jazz bands of four songs: with each band held to two an hour the station left
     # jazz after seven songs for other genres, songs of its own that score higher still
-    # unplayed. A band's hour now gives way to them (never one band twice in a row).
+    # unplayed. A band's hour now gives way to them (never one band twice in a row), and
+    # the station plays them all before it leaves.
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
     seed = next(t for t, r in rows.items() if r["title"] == "Jazz song 21")
     station = [t for t, _ in rec.radio(seed, 20)]
     genres = [rows[t]["genre"] for t in station]
-    assert genres[:14] == ["Jazz"] * 14 and genres[14] != "Jazz"
-    bands = [rows[t]["artist"] for t in station[:14]]
+    assert genres[:15] == ["Jazz"] * 15 and genres[15] != "Jazz"       # all 15 jazz songs but the seed
+    bands = [rows[t]["artist"] for t in station[:15]]
     assert all(a != b for a, b in zip(bands, bands[1:])) and len(set(bands)) == 4
     assert len(station) == len(set(station)) and seed not in station
+
+
+def test_a_station_keeps_the_hour_of_its_genres_artists_while_other_artists_of_it_are_left():
+    # Ten jazz bands; the person plays soul far more than jazz, so soul scores above most
+    # jazz. A jazz station gave a band's hour up for a song of the genre rather than leave
+    # it, though eight other jazz bands were left: one band three times in seven songs,
+    # then soul for the rest. A band within its hour comes first now, though lower.
+    rows = []
+    for genre, bands in (("Jazz", 10), ("Soul", 10)):
+        for b in range(bands):
+            for s in range(4):
+                rows.append(dict(id=len(rows) + 1, artist=f"{genre} band {b}", album=f"{genre} album {b}",
+                                 title=f"{genre} song {b}{s}", genre=genre))
+    loved = [r["id"] for r in rows if r["genre"] == "Soul" or r["artist"] in ("Jazz band 0", "Jazz band 1")]
+    order = sorted(loved, key=lambda t: ((t - 1) % 4, t)) * 3       # a different band each song
+    order += [t for t in order if rows[t - 1]["genre"] == "Soul"] * 2
+    rng = np.random.default_rng(0)
+    centres = {"Jazz": rng.normal(size=16), "Soul": rng.normal(size=16)}
+    emb = np.array([centres[r["genre"]] + 0.5 * rng.normal(size=16) for r in rows])
+    seed = next(r["id"] for r in rows if r["title"] == "Jazz song 52")
+    emb[seed - 1] = 0.0                                              # just scanned: not analysed yet
+    cat = Catalog.build(track_ids=[r["id"] for r in rows], artists=[r["artist"] for r in rows],
+                        albums=[r["album"] for r in rows], titles=[r["title"] for r in rows],
+                        durations=[200.0] * len(rows), buckets=[r["genre"] for r in rows], embedding=emb,
+                        plays=plays([(t, "finished") for t in order], session_len=12))
+    rec = Recommender(cat, now=T0 + 30 * 86400)
+    assert rec.artist_hour == 2
+    station = [rows[t - 1] for t, _ in rec.radio(seed, 12)]
+    bands = [r["artist"] for r in station]
+    assert max(bands.count(b) for b in bands) <= 2, bands           # 12 songs of 200 s: one hour
+    assert sum(r["genre"] == "Jazz" for r in station) >= 10, bands
 
 
 def test_songs_without_a_genre_tag_are_no_genre_a_station_stays_with():
