@@ -832,8 +832,9 @@ class Recommender:
         cf = self.F[seed] + cfg.radio_drift * _context(self.F, kept[-8:], decay=0.85)
         ce, cf = _unit_rows(ce[None])[0], _unit_rows(cf[None])[0]
         score = near * (1.0 * _z(self.E @ ce) + 0.6 * _z(self.F @ cf)) + past * 0.25 * self.trust * self.personal
-        if cat.bucket[seed] >= 0:
-            score = score + near * 0.4 * (cat.bucket == cat.bucket[seed])
+        genre = self._station_genre(seed)
+        if genre >= 0:
+            score = score + near * 0.4 * (cat.bucket == genre)
         if cat.artist[seed] >= 0:
             score = score + near * 0.3 * (cat.artist == cat.artist[seed])
         if cat.album[seed] >= 0:
@@ -861,8 +862,27 @@ class Recommender:
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),
-                          topic=(cat.bucket == cat.bucket[seed]) if cat.bucket[seed] >= 0
-                          and cat.bucket_names[cat.bucket[seed]] != UNTAGGED else None)
+                          topic=(cat.bucket == genre) if genre >= 0
+                          and cat.bucket_names[genre] != UNTAGGED else None)
+
+    def _station_genre(self, seed: int) -> int:
+        """The genre bucket a station from catalogue row ``seed`` keeps to: the seed's own; for a
+        song without a genre tag (and not analysed yet), the genre most of the other songs of
+        its album are tagged with, else those of its artist. A song just added untagged to a
+        folk singer's albums played their listener's soul and jazz, the singer twice in twenty.
+        -1: none."""
+        cat = self.catalog
+        own = int(cat.bucket[seed])
+        if own < 0 or cat.bucket_names[own] != UNTAGGED:
+            return own
+        for codes in (cat.album, cat.artist):
+            if codes[seed] < 0:
+                continue
+            mates = cat.bucket[codes == codes[seed]]
+            mates = mates[(mates >= 0) & (mates != own)]
+            if len(mates):
+                return int(np.bincount(mates).argmax())
+        return own
 
     def discover(self, k_per_bucket: int, *, never: Sequence[int] = ()) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.

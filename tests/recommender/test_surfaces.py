@@ -371,6 +371,22 @@ def test_songs_without_a_genre_tag_are_no_genre_a_station_stays_with():
     assert max(station.count(a) for a in set(station)) <= 2          # two an hour (the seed's band: one)
 
 
+def test_a_station_from_a_song_without_a_genre_tag_keeps_to_its_albums_genre():
+    # A folk song just added without a genre tag, not analysed: the station went by its
+    # year, to the other genres' bands of that year, as much as to folk.
+    from recommender.genres import UNTAGGED
+
+    cat, rows = untagged_sound_library()
+    seed = next(t for t, r in rows.items() if r["title"] == "Folk song 21")
+    rows[seed]["genre"] = UNTAGGED
+    cat = Catalog.build(track_ids=list(rows), artists=[r["artist"] for r in rows.values()],
+                        albums=[r["album"] for r in rows.values()], titles=[r["title"] for r in rows.values()],
+                        durations=[r["duration"] for r in rows.values()],
+                        buckets=[r["genre"] for r in rows.values()], years=[r["year"] for r in rows.values()])
+    station = [rows[t] for t, _ in Recommender(cat, now=T0).radio(seed, 12)]
+    assert [r["genre"] for r in station] == ["Folk"] * 12, [r["artist"] for r in station]
+
+
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
