@@ -65,6 +65,9 @@ OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together")
 HABIT_PRIOR_PLAYS = 50
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
 RADIO_STEER_SKIPS = 12   # Radio: its latest picks whose skips count towards its steer (``radio``)
+# Radio: an artist comes back only after this many songs by others while others are left (a
+# station that played its two best artists in turns, A B A B, sounded stuck from the start).
+RADIO_APART = 2
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -863,7 +866,7 @@ class Recommender:
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),
                           topic=(cat.bucket == genre) if genre >= 0
-                          and cat.bucket_names[genre] != UNTAGGED else None)
+                          and cat.bucket_names[genre] != UNTAGGED else None, apart=RADIO_APART)
 
     def _station_genre(self, seed: int) -> int:
         """The genre bucket a station from catalogue row ``seed`` keeps to: the seed's own; for a
@@ -1295,7 +1298,7 @@ class Recommender:
               among: np.ndarray | None = None, last: np.ndarray | None = None,
               recordings: dict[str, list[float]] | None = None,
               follow_album: bool = False, timeline: bool = True,
-              topic: np.ndarray | None = None) -> list[tuple[int, float]]:
+              topic: np.ndarray | None = None, apart: int = 1) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
         ``follow``: an artist or album may follow itself (only the per-hour limit holds);
@@ -1311,6 +1314,8 @@ class Recommender:
         next row allowed is off it, one on it held back only by its artist's hour goes first:
         a station on a genre with few artists comes back to one of them (spaced, never two
         in a row) rather than leave for another genre while songs of its own are left.
+        ``apart``: an artist comes back only after this many picks of others while others
+        are allowed (unless ``follow``; 1: never twice in a row).
         """
         cat = self.catalog
         if len(banned):
@@ -1362,12 +1367,16 @@ class Recommender:
             return sum(1 for t0 in times if clock - t0 < 3600.0) >= limit
         prev_artist = cat.artist[history[-1]] if len(history) and not follow else -1
         prev_album = cat.album[history[-1]] if len(history) and not (follow or follow_album) else -1
+        lately = [int(prev_artist)] if prev_artist >= 0 else []     # the artists of the latest picks
+
+        def close(a) -> bool:
+            return a >= 0 and int(a) in lately[-apart:]
 
         def allowed(r) -> bool:
             """``r`` may follow the picks so far: its artist has room this hour and neither
             its artist nor its album follows itself, and no copy of it is picked."""
             a, al = cat.artist[r], cat.album[r]
-            return not (a >= 0 and (a == prev_artist or full(int(a)))) and not (al >= 0 and al == prev_album) \
+            return not (a >= 0 and (close(a) or full(int(a)))) and not (al >= 0 and al == prev_album) \
                 and not self._same_recording(int(r), seen)
         out, deferred = [], []   # deferred: blocked by the previous pick or, for now, the hourly limit
         it = iter(cand)
@@ -1379,7 +1388,7 @@ class Recommender:
                 a = cat.artist[r]
                 if a >= 0 and full(int(a)):
                     continue
-                if (a < 0 or a != prev_artist) and (cat.album[r] < 0 or cat.album[r] != prev_album):
+                if not close(a) and (cat.album[r] < 0 or cat.album[r] != prev_album):
                     pick = deferred.pop(j)
                     break
             while pick is None:
@@ -1391,7 +1400,7 @@ class Recommender:
                     continue                        # another copy of a song already there
                 if a >= 0 and full(int(a)):
                     deferred.append(r)              # this artist is done for the hour, for now
-                elif (a >= 0 and a == prev_artist) or (al >= 0 and al == prev_album):
+                elif close(a) or (al >= 0 and al == prev_album):
                     deferred.append(r)
                 else:
                     pick = r
@@ -1428,6 +1437,7 @@ class Recommender:
                 clock += float(self._seconds(pick))
             if not follow:
                 prev_artist, prev_album = a, (-1 if follow_album else cat.album[pick])
+                lately.append(int(a))
         if len(out) < k and not strict:
             # A small library: drop the per-hour limit, but still keep one artist from
             # following itself while another is left (else a 3-artist library clumps).
