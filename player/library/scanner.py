@@ -11,7 +11,7 @@ time), the same MusicBrainz recording, or the same tags, each within a second of
 length; or, moved with its artist tag corrected on the way, the same audio (title, album,
 place and format as they were, its exact length, its size give or take a tag rewrite), when
 it is the only such file for the only such track; likewise an untagged file tagged and moved
-(its format, exact length and size). A track that went missing after an
+(its format, exact length and size; a compressed one, tagged since). A track that went missing after an
 identical copy of its file was already scanned (a library copied to a new disk before the
 old one was removed, a scan stopped half-way through a reorganisation) gives its history
 to that copy at a later scan.
@@ -820,7 +820,10 @@ class Scanner:
         fits = {}
         takers: dict[int, int] = {}
         for new in news:
-            keys = [key for key in (_audio_key(new), _format_key(new)) if key is not None]
+            # (an untagged track goes only to a file a tagger wrote a title to: an untagged file
+            # that comes as one goes is as likely another sample or interlude of that length)
+            key = _audio_key(new)
+            keys = [] if key is None else [key, _format_key(new)]
             fits[new["id"]] = [old for key in keys for old in by_key.get(key, ()) if _same_audio(new, old)]
             for old in fits[new["id"]]:
                 takers[old["id"]] = takers.get(old["id"], 0) + 1
@@ -933,6 +936,10 @@ def _audio_key(row) -> tuple | None:
             row["codec"], row["sample_rate"], row["channels"])
 
 
+#: uncompressed formats, whose file size follows from the length alone
+_SIZE_FROM_LENGTH = frozenset({"wav", "aiff", "au"})
+
+
 def _format_key(row) -> tuple | None:
     """The audio format of ``row``'s file, keyed as :func:`_untagged_key` keys a track."""
     if row["codec"] is None or not row["sample_rate"] or not row["channels"]:
@@ -945,6 +952,8 @@ def _untagged_key(row) -> tuple | None:
     MusicBrainz recording) leaves as it was: its audio format. None for a tagged one."""
     if row["title"] or row["album"] or row["track_no"] is not None or row["mb_track_id"]:
         return None
+    if row["codec"] in _SIZE_FROM_LENGTH:
+        return None     # (the size of any song of that length: nothing but the length to go by)
     return _format_key(row)
 
 

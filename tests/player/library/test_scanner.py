@@ -696,6 +696,27 @@ def test_untagged_rips_tagged_and_filed_by_a_tagger_keep_their_history(store, tm
     assert store.track_by_path(str(root / "Incoming" / "other.flac"))["id"] not in ids
 
 
+def test_an_untagged_file_gone_is_not_taken_for_another_of_its_length(store, tmp_path):
+    # Samples, interludes and previews come at fixed lengths. One deleted and another added
+    # the same day: an untagged file is no tagger's work, and an uncompressed file's size
+    # follows from its length, so neither shows the audio is the same; the merge cannot be
+    # undone.
+    root = tmp_path / "music"
+    gone = [write_track(root, "kick", fmt="flac", seconds=2.0, freq=440.0),
+            write_track(root, "take 1", fmt="wav", seconds=2.0, freq=550.0)]
+    Scanner(store).scan([str(root)])
+    ids = [store.track_by_path(str(p))["id"] for p in gone]
+    for tid in ids:
+        _play(store, tid)
+    for path in gone:
+        path.unlink()
+    added = [write_track(root, "snare", fmt="flac", seconds=2.0, freq=880.0),
+             write_track(root, "take 2", fmt="wav", seconds=2.0, freq=660.0, tags={"title": "Take 2"})]
+    assert Scanner(store).scan().moved == 0
+    assert [store.track_by_path(str(p))["id"] in ids for p in added] == [False, False]
+    assert [store.track(t)["missing"] for t in ids] == [1, 1]
+
+
 def test_a_retagged_file_that_fits_two_missing_tracks_or_two_files_that_fit_one_merge_nothing(store, tmp_path):
     # The same song kept twice (two copies of an album), both gone, and one file with its
     # artist corrected: which history is its own cannot be told, so neither is given to it.
