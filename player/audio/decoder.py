@@ -537,10 +537,15 @@ class Decoder:
                 # The same audio, read on from the native frame this resampler was fed up to:
                 # the resampler and what it gave stay, so nothing is heard (a fresh resampler
                 # started from silence there, a click at every retag of a resampled file).
+                # A length counted of the file as it was is counted again: it may hold another
+                # song now (one copied over it), whose length the seek bar would show otherwise.
+                counting = self._counter is not None
                 self.close()
-                for name in ("_sf", "_blocks", "_fallback", "_order", "_layout", "_opened"):
+                for name in ("_sf", "_blocks", "_fallback", "_order", "_layout", "_opened", "_counter", "_counted"):
                     setattr(self, name, getattr(fresh, name))
                 fresh._sf = fresh._blocks = fresh._fallback = None
+                if counting:
+                    self.count_length()
                 return
             fresh.seek_frame(self.frame)
         except DecodeError:

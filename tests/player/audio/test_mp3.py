@@ -358,3 +358,29 @@ def test_a_crossfade_never_cuts_off_an_mp3_whose_length_is_only_estimated(tmp_pa
     mid = out[len(full) - fade + 4000:len(full) - 4000]                                  # ... fading into B
     for f in (440, 660):
         assert tone_level(mid, f, sr=44100) > 0.2
+
+
+def test_another_mp3_copied_over_the_one_playing_plays_whole_at_its_own_length(tmp_path, monkeypatch):
+    # cp over the file that plays writes into the same file: the decoder reads on in the new
+    # one. The length counted of the old one (a long mix without a Xing header) was taken
+    # for the new one's: the seek bar showed the old length until the new one ended.
+    import segue_common.mp3 as mp3
+
+    old, new = tone_mp3(tmp_path / "a.mp3", [(3, 440, 0.3)]), tone_mp3(tmp_path / "b.mp3", [(6, 660, 0.3)])
+    for path in (old, new):
+        raw = path.read_bytes()
+        path.write_bytes(raw[mp3.frame_header(int.from_bytes(raw[:4], "big"))[0]:])   # no Xing frame
+    monkeypatch.setattr(mp3, "EXACT_COUNT_BYTES", 0)
+    dec = Decoder(str(old), out_rate=44100)
+    got = len(dec.read(4096))
+    dec.count_length()
+    assert until(lambda: dec.length_exact) and abs(dec.total_frames - 3 * 44100) < 2000
+    with open(old, "r+b") as f:
+        f.write(new.read_bytes())
+    got += len(dec.read(4096))
+    dec.count_length()
+    assert until(lambda: dec.length_exact) and abs(dec.total_frames - 6 * 44100) < 2000
+    while len(block := dec.read(4096)):
+        got += len(block)
+    dec.close()
+    assert abs(got - 6 * 44100) < 2000
