@@ -925,13 +925,21 @@ def _format_name(exc: Exception) -> str:
     return f"{name} file" if name and not name.endswith(" tag") else name or "file"
 
 
-def _wordless(exc: Exception) -> str:
-    """What to say of a reader's error that came with no words. Mutagen reading past the end
-    of the file raises a bare OSError: a file cut short in its tag, as a download or a copy in
-    progress is (a tag with a cover takes the first hundreds of kilobytes)."""
-    if exc.args and isinstance(exc.args[0], (OSError, EOFError)) and not str(exc.args[0]):
-        return "the file ends inside it, a copy or download that did not finish?"
-    return type(exc).__name__
+#: what mutagen's FLAC and Ogg readers say of a block or page the file ends inside
+_READ_SHORT = re.compile(r"file said \d+ bytes, read \d+ bytes|unable to read (full data|\d+ lacing bytes)")
+
+
+def _reason(exc: Exception, name: str) -> str:
+    """What a reader's error of a ``name`` says, in words. A file cut short, as a download or a
+    copy in progress is, says so: mutagen reading past the end of the file raises a bare
+    OSError (from the ID3 reader: a tag with a cover takes the first hundreds of kilobytes), or
+    counts the bytes it was short of."""
+    text = clean_text(str(exc)) or ""
+    if (_READ_SHORT.fullmatch(text)
+            or not text and exc.args and isinstance(exc.args[0], (OSError, EOFError)) and not str(exc.args[0])):
+        where = "the file ends inside it" if name.endswith(" tag") else "it ends early"
+        return f"{where}, a copy or download that did not finish?"
+    return text or type(exc).__name__
 
 
 #: libsndfile's frame count for a stream whose length it cannot tell is near 2**63: no length
@@ -1359,7 +1367,8 @@ def read_tags(path: str) -> dict:
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
-        error = f"damaged {_format_name(exc)}: {clean_text(str(exc)) or _wordless(exc)}"
+        name = _format_name(exc)
+        error = f"damaged {name}: {_reason(exc, name)}"
     except OSError as exc:
         raise TagReadError(f"cannot read: {exc.strerror or exc}") from None
     except Exception as exc:  # mutagen raises a few plain errors on hostile input

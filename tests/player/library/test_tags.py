@@ -957,6 +957,16 @@ def test_a_file_cut_short_in_its_id3_tag_says_so(tmp_path):
         read_tags(str(path))
 
 
+@pytest.mark.parametrize("fmt, name", [("flac", "FLAC"), ("ogg", "Ogg Vorbis")])
+def test_a_flac_or_ogg_cut_short_says_so(tmp_path, fmt, name):
+    # Mutagen counts the bytes it was short of ("file said 34 bytes, read 2 bytes", "unable
+    # to read full data"): words of its own reader that tell a listener nothing.
+    path = write_track(tmp_path, "song", fmt=fmt, seconds=1.0, tags={"title": "Song", "artist": "A"})
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(TagReadError, match=rf"^damaged {name} file: it ends early, a copy or download"):
+        read_tags(str(path))
+
+
 def _played_frames(path) -> tuple[int, int]:
     """The frames the player's decoder gives of ``path`` at its own rate, and that rate."""
     from mutagen import File
