@@ -929,14 +929,36 @@ def _format_name(exc: Exception) -> str:
 _READ_SHORT = re.compile(r"file said \d+ bytes, read \d+ bytes|unable to read (full data|\d+ lacing bytes)")
 
 
-def _reason(exc: Exception, name: str) -> str:
+def _boxes_run_past_end(path: str) -> bool:
+    """Whether an MP4 file's top-level boxes say it is longer than it is: cut short before
+    the box that mutagen reads (written after the audio by ffmpeg and many encoders)."""
+    try:
+        with open(path, "rb") as f:
+            size, at = os.fstat(f.fileno()).st_size, 0
+            while at + 8 <= size:
+                f.seek(at)
+                box, kind = struct.unpack(">I4s", f.read(8))
+                if not at and kind != b"ftyp":
+                    return False    # (no MP4 file: the bytes say nothing of its length)
+                if box == 1:
+                    box = struct.unpack(">Q", f.read(8))[0] if at + 16 <= size else 16
+                if box < 8:     # (0: up to the end of the file; less than a header: not boxes)
+                    return False
+                at += box
+            return at > size
+    except (OSError, struct.error):
+        return False
+
+
+def _reason(exc: Exception, name: str, path: str) -> str:
     """What a reader's error of a ``name`` says, in words. A file cut short, as a download or a
     copy in progress is, says so: mutagen reading past the end of the file raises a bare
-    OSError (from the ID3 reader: a tag with a cover takes the first hundreds of kilobytes), or
-    counts the bytes it was short of."""
+    OSError (from the ID3 reader: a tag with a cover takes the first hundreds of kilobytes),
+    counts the bytes it was short of, or finds no MP4 tags box."""
     text = clean_text(str(exc)) or ""
     if (_READ_SHORT.fullmatch(text)
-            or not text and exc.args and isinstance(exc.args[0], (OSError, EOFError)) and not str(exc.args[0])):
+            or not text and exc.args and isinstance(exc.args[0], (OSError, EOFError)) and not str(exc.args[0])
+            or name.startswith("MP4") and _boxes_run_past_end(path)):
         where = "the file ends inside it" if name.endswith(" tag") else "it ends early"
         return f"{where}, a copy or download that did not finish?"
     return text or type(exc).__name__
@@ -1368,7 +1390,7 @@ def read_tags(path: str) -> dict:
         raise
     except mutagen.MutagenError as exc:
         name = _format_name(exc)
-        error = f"damaged {name}: {_reason(exc, name)}"
+        error = f"damaged {name}: {_reason(exc, name, path)}"
     except OSError as exc:
         raise TagReadError(f"cannot read: {exc.strerror or exc}") from None
     except Exception as exc:  # mutagen raises a few plain errors on hostile input

@@ -967,6 +967,19 @@ def test_a_flac_or_ogg_cut_short_says_so(tmp_path, fmt, name):
         read_tags(str(path))
 
 
+def test_an_m4a_cut_short_before_its_tags_says_so_and_other_bytes_do_not(tmp_path):
+    # ffmpeg writes the box mutagen reads after the audio: cut short, the file was "not a
+    # MP4 file". A whole file without that box keeps saying so.
+    path = _ffmpeg(tmp_path, "song.m4a", "-c:a", "aac", "-metadata", "title=Song")
+    path.write_bytes(path.read_bytes()[:len(path.read_bytes()) // 2])
+    with pytest.raises(TagReadError, match=r"^damaged MP4/M4A file: it ends early, a copy or download"):
+        read_tags(str(path))
+    path.write_bytes(b"\x00\x00\x00\x10ftypM4A \x00\x00\x00\x00" + b"\x00\x00\x04\x08mdat" + bytes(1024))
+    with pytest.raises(TagReadError) as raised:
+        read_tags(str(path))
+    assert "ends early" not in str(raised.value)
+
+
 def _played_frames(path) -> tuple[int, int]:
     """The frames the player's decoder gives of ``path`` at its own rate, and that rate."""
     from mutagen import File
