@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,13 +26,27 @@ TRACKS = [
 ]
 
 
+@pytest.fixture(scope="session")
+def _music_made(tmp_path_factory):
+    """The tagged files of ``TRACKS``, written once a run: each of the two hundred window tests
+    that use them wrote the same bytes again, a sixth of a second a test on a busy machine."""
+    root = tmp_path_factory.mktemp("music-made") / "music"
+    return root, [write_track(root / folder, name, fmt="flac" if i % 2 else "wav", seconds=seconds,
+                              freq=220.0 + 40 * i, tags={"title": title, "artist": artist, "album": album,
+                                                         "genre": genre, "tracknumber": str(i + 1)})
+                  for i, (folder, name, title, artist, album, genre, seconds) in enumerate(TRACKS)]
+
+
 @pytest.fixture
-def music(tmp_path):
+def music(tmp_path, _music_made):
+    """A copy of its own for each test, to change as it likes; copied, not linked, and with the
+    time of the copy, as files written just now would have."""
+    made_root, made = _music_made
     root = tmp_path / "music"
-    for i, (folder, name, title, artist, album, genre, seconds) in enumerate(TRACKS):
-        write_track(root / folder, name, fmt="flac" if i % 2 else "wav", seconds=seconds,
-                    freq=220.0 + 40 * i, tags={"title": title, "artist": artist, "album": album,
-                                               "genre": genre, "tracknumber": str(i + 1)})
+    for path in made:                   # in the order they were written
+        copy = root / path.relative_to(made_root)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, copy)
     return root
 
 
