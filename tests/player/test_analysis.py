@@ -23,18 +23,29 @@ from tools.make_tagger_reference import chord, drum_pulses
 SR = 22050
 
 
+@pytest.fixture(scope="module")
+def _library_made(tmp_path_factory):
+    """The library's files, written once for the module: each test gets a copy of its own."""
+    music = tmp_path_factory.mktemp("library-made")
+    made = []
+    for i, bpm in enumerate((100, 120, 140)):
+        made.append(write_audio(music / f"drums{i}.flac", drum_pulses(4.6, sr=SR, bpm=bpm, seed=i), SR))
+        write_tags(made[-1], title=f"drums {i}", artist="Kit")
+    for i, root in enumerate((196.0, 261.6)):
+        made.append(write_audio(music / f"chord{i}.ogg", chord(4.6, sr=SR, root=root), SR))
+        write_tags(made[-1], title=f"chord {i}", artist="Keys", genre="Jazz" if i else "")
+    made.append(write_audio(music / "broken.wav", chord(2.0, sr=SR), SR))
+    return made
+
+
 @pytest.fixture
-def library(tmp_path, store):
+def library(tmp_path, store, _library_made):
     """Three drum tracks, two chord tracks (one tagged Jazz), one file broken after the scan."""
     music = tmp_path / "music"
     music.mkdir()
-    for i, bpm in enumerate((100, 120, 140)):
-        path = write_audio(music / f"drums{i}.flac", drum_pulses(4.6, sr=SR, bpm=bpm, seed=i), SR)
-        write_tags(path, title=f"drums {i}", artist="Kit")
-    for i, root in enumerate((196.0, 261.6)):
-        path = write_audio(music / f"chord{i}.ogg", chord(4.6, sr=SR, root=root), SR)
-        write_tags(path, title=f"chord {i}", artist="Keys", genre="Jazz" if i else "")
-    broken = write_audio(music / "broken.wav", chord(2.0, sr=SR), SR)
+    for path in _library_made:          # in the order they were written, with the time of the copy
+        shutil.copyfile(path, music / path.name)
+    broken = music / "broken.wav"
     Scanner(store).scan([str(music)])
     broken.write_bytes(b"RIFF" + b"\x00" * 64)  # damaged after the scan: the scan saw a good file
     return music
