@@ -42,13 +42,23 @@ def _scan_locked(prefix: list[str], locked, mode: int) -> subprocess.CompletedPr
         os.chmod(locked, mode)
 
 
+@pytest.fixture(scope="module")
+def _songs_made(tmp_path_factory):
+    """One song of each format, encoded and tagged once for the module (Opus and MP3 the
+    slowest); each test gets copies of its own."""
+    folder = tmp_path_factory.mktemp("songs-made")
+    return [write_track(folder, f"{i:02d} song {fmt}", fmt=fmt, seconds=1.0 + i * 0.25,
+                        tags={"title": f"Song {fmt}", "artist": "Artist", "album": "Album",
+                              "tracknumber": str(i + 1), "genre": "Rock"})
+            for i, fmt in enumerate(sorted(FORMATS))]
+
+
 @pytest.fixture
-def library(tmp_path):
+def library(tmp_path, _songs_made):
     root = tmp_path / "music"
-    for i, fmt in enumerate(sorted(FORMATS)):
-        write_track(root / "Artist" / "Album", f"{i:02d} song {fmt}", fmt=fmt, seconds=1.0 + i * 0.25,
-                    tags={"title": f"Song {fmt}", "artist": "Artist", "album": "Album",
-                          "tracknumber": str(i + 1), "genre": "Rock"})
+    (root / "Artist" / "Album").mkdir(parents=True)
+    for path in _songs_made:            # in the order they were written, with the time of the copy
+        shutil.copyfile(path, root / "Artist" / "Album" / path.name)
     broken = root / "broken"
     broken.mkdir()
     (broken / "zero.mp3").write_bytes(b"")
