@@ -1232,6 +1232,12 @@ class Recommender:
         ``LONG_FLOOR_S``. A track the person listened to is never long for them; one of
         unknown length is not long either.
         """
+        cat = self.catalog
+        return self._long_length() & (cat.play_count <= 0)
+
+    def _long_length(self) -> np.ndarray:
+        """Tracks over the length :attr:`long_rows` calls long, played or not: a session or
+        station on a mix the person has heard before is still on a mix. [shape=(n,)] bool"""
         cache = self._derived.get("long")
         if cache is not None and cache[0] is self.catalog.play_count:
             return cache[1]
@@ -1246,7 +1252,7 @@ class Recommender:
             typical = float(dur[rows][order][np.searchsorted(cum, 0.5 * cum[-1])])
         else:
             typical = float(np.median(dur[known])) if known.any() else np.inf
-        long_ = known & (dur > max(LONG_FACTOR * typical, LONG_FLOOR_S)) & ~heard
+        long_ = known & (dur > max(LONG_FACTOR * typical, LONG_FLOOR_S))
         self._derived["long"] = (cat.play_count, long_)
         return long_
 
@@ -1254,7 +1260,9 @@ class Recommender:
         """Tracks taken only when nothing else is left after ``row`` (-1: none): the short
         ones unless ``row`` is short, the long ones unless it is long. [shape=(n,)] bool"""
         short, long_ = self.short_rows, self.long_rows
-        on_short, on_long = row >= 0 and bool(short[row]), row >= 0 and bool(long_[row])
+        # On a long one by its length: the mix the person is hearing counts as played, and
+        # a played one is never in long_rows.
+        on_short, on_long = row >= 0 and bool(short[row]), row >= 0 and bool(self._long_length()[row])
         return (short if not on_short else np.zeros_like(short)) | (long_ if not on_long else np.zeros_like(long_))
 
     def _tiebreak(self) -> np.ndarray:

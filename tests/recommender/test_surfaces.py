@@ -196,6 +196,24 @@ def test_up_next_radio_and_discover_keep_hour_long_mixes_and_chapters_from_betwe
     assert not Recommender(played, now=T0 + 86400).long_rows[played.row(longs[0]["id"])]
 
 
+def test_a_mix_the_person_has_heard_still_leads_to_other_mixes():
+    # The mix a session or station is on has been heard (so it is not "long" for the person
+    # any more); it is still a mix, and what follows it may be another one.
+    _, rows = untagged_sound_library()
+    longs = [dict(id=len(rows) + 1 + i, artist=f"DJ {i}", album=f"Set {i}", title=f"Set {i}", genre="Electronic",
+                  duration=7200.0 + i, year=1990, album_artist=None) for i in range(3)]
+    everything = list(rows.values()) + longs
+    songs = [t for t, r in rows.items() if r["genre"] == "Electronic"][:5]
+    cat = _catalog(everything, [(t, "finished") for t in songs] * 2 + [(longs[0]["id"], "finished")],
+                   track_ms=200_000.0)
+    rec = Recommender(cat, now=T0 + 86400)
+    others = {longs[1]["id"], longs[2]["id"]}
+    assert rec.long_rows[cat.rows(sorted(others))].all() and not rec.long_rows[cat.row(longs[0]["id"])]
+    assert others & {t for t, _ in rec.radio(longs[0]["id"], 15)}
+    assert others & {t for t, _ in rec.up_next([longs[0]["id"]], 15)}
+    assert not others & {t for t, _ in rec.up_next([songs[0]], 15)}
+
+
 def _more(rows, artist, album, title, genre, seconds, year):
     """Twelve more tracks after ``rows``: three artists, one album, about ``seconds`` long."""
     n = len(rows)
