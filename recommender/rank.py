@@ -1228,7 +1228,8 @@ class Recommender:
 
         Over ``LONG_FACTOR`` times the typical length (the median length of the person's
         listened plays, or before ``MIN_PLAYS_FOR_LENGTH`` of them the library's median track:
-        by playing time a few ten-hour files would make the typical length theirs) and over
+        by playing time a few ten-hour files would make the typical length theirs; never under
+        the library's median, so a library of mostly mixes keeps them offered) and over
         ``LONG_FLOOR_S``. A track the person listened to is never long for them; one of
         unknown length is not long either.
         """
@@ -1246,12 +1247,14 @@ class Recommender:
         heard = cat.play_count > 0
         known = np.isfinite(dur) & (dur > 0)
         rows = np.flatnonzero(heard & known)
+        typical = float(np.median(dur[known])) if known.any() else np.inf
         if float(cat.play_count[rows].sum()) >= MIN_PLAYS_FOR_LENGTH:
+            # Never under the library's typical track: where most of it is mixes, symphonies
+            # or chapters they are the person's music, though the first plays were of its few
+            # songs (else they would all drop out of Discover on the tenth play).
             order = np.argsort(dur[rows])
             cum = np.cumsum(cat.play_count[rows][order])
-            typical = float(dur[rows][order][np.searchsorted(cum, 0.5 * cum[-1])])
-        else:
-            typical = float(np.median(dur[known])) if known.any() else np.inf
+            typical = max(typical, float(dur[rows][order][np.searchsorted(cum, 0.5 * cum[-1])]))
         long_ = known & (dur > max(LONG_FACTOR * typical, LONG_FLOOR_S))
         self._derived["long"] = (cat.play_count, long_)
         return long_

@@ -214,6 +214,19 @@ def test_a_mix_the_person_has_heard_still_leads_to_other_mixes():
     assert not others & {t for t, _ in rec.up_next([songs[0]], 15)}
 
 
+def test_a_library_of_mostly_mixes_keeps_offering_them_after_the_first_plays_of_its_songs():
+    # A DJ who keeps mixes, and a few songs played first: the mixes are still their music,
+    # in Discover and after a song, not tracks "far longer than what they play".
+    _, rows = untagged_sound_library()
+    songs = list(rows.values())[:12]
+    mixes = [dict(id=100 + i, artist=f"DJ {i % 7}", album=f"Sets {i % 7}", title=f"Set {i}", genre="Electronic",
+                  duration=3600.0 + 60 * i, year=2000, album_artist=None) for i in range(30)]
+    cat = _catalog(songs + mixes, [(r["id"], "finished") for r in songs], track_ms=200_000.0)
+    rec = Recommender(cat, now=T0 + 86400)
+    assert not rec.long_rows.any()
+    assert {m["id"] for m in mixes} & {t for row in rec.discover(20).values() for t, _ in row}
+
+
 def _more(rows, artist, album, title, genre, seconds, year):
     """Twelve more tracks after ``rows``: three artists, one album, about ``seconds`` long."""
     n = len(rows)
