@@ -118,11 +118,14 @@ class BackupFailedError(StoreError):
     def __init__(self, path: Path, detail: str):
         super().__init__(
             f"Segue could not copy {path} before updating it to this version ({detail}). The copy needs "
-            f"{room_for_copy(path)}: free some space and start Segue again. The library is left as it was.")
+            f"{room_for_copy(path, path.parent)}: free some space and start Segue again. The library is left as it "
+            "was.")
 
 
-def room_for_copy(path: Path) -> str:
-    """What a copy of ``path`` beside it needs, and what its disk has: "2.7 MB beside it, 1.5 MB free"."""
+def room_for_copy(path: Path, folder: Path) -> str:
+    """What a copy of ``path`` written into ``folder`` needs, and what the disk holding ``folder``
+    has: "2.7 MB beside it, 1.5 MB free". The room is the folder's: a backup restored from
+    another disk (a memory stick) is only read there."""
     def mb(n: int) -> str:
         return f"{n / 1e6:.1f} MB"
 
@@ -131,7 +134,7 @@ def room_for_copy(path: Path) -> str:
     except OSError:
         size = 0
     try:
-        free = f", {mb(shutil.disk_usage(path.parent).free)} free"
+        free = f", {mb(shutil.disk_usage(folder).free)} free"
     except OSError:
         free = ""
     return f"{mb(size)} beside it{free}"

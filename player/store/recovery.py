@@ -55,7 +55,8 @@ def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None 
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise StoreError(f"Segue could not restore {backup.name} ({exc.strerror or exc}): the copy needs "
-                         f"{room_for_copy(backup)}. Free some space and try again; nothing was changed.") from exc
+                         f"{room_for_copy(backup, db_path.parent)}. Free some space and try again; nothing was "
+                         "changed.") from exc
     aside = set_aside(db_path)
     atomic.replace(tmp, db_path)
     return aside, backup

@@ -178,6 +178,43 @@ def test_a_restore_with_no_room_leaves_no_half_copy_and_names_the_room_it_needs(
     assert path.read_bytes() == b"damaged"                          # nothing was changed
 
 
+def _other_disk(tmp_path):
+    """A folder on another file system than ``tmp_path`` with a clearly different amount free
+    (the shared-memory one of Linux), or None."""
+    import shutil
+
+    shm = "/dev/shm"
+    if not os.path.isdir(shm) or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        return None
+    if abs(shutil.disk_usage(shm).free - shutil.disk_usage(tmp_path).free) < 1e9:
+        return None
+    return shm
+
+
+@needs_rlimit
+def test_the_room_a_restore_needs_is_measured_where_the_copy_goes(tmp_path):
+    # A backup restored from another disk (a memory stick) is only read there: the free space
+    # the person must make is on the disk of the library, and the message gave the other's.
+    import shutil
+    import tempfile
+
+    other = _other_disk(tmp_path)
+    if other is None:
+        pytest.skip("needs a second file system with a different amount free")
+    path = tmp_path / "library.db"
+    path.write_bytes(b"damaged")
+    with tempfile.TemporaryDirectory(dir=other) as elsewhere:
+        backup = os.path.join(elsewhere, "library.db.v19.1000.bak")
+        _big_library(backup, SCHEMA_VERSION - 1)
+        message, _ = _without_room("from player.store.recovery import restore_backup\n"
+                                   "restore_backup(sys.argv[1], sys.argv[2])", path, backup)
+        there = shutil.disk_usage(elsewhere).free / 1e6
+    free = float(re.search(r"(\d+\.\d) MB free", message)[1])
+    here = shutil.disk_usage(tmp_path).free / 1e6
+    assert abs(free - here) < abs(free - there), (message, here, there)
+    assert path.read_bytes() == b"damaged"
+
+
 def test_failed_migration_leaves_old_version(tmp_path, monkeypatch):
     path = tmp_path / "library.db"
     _db_at(path, 1).close()
