@@ -115,24 +115,25 @@ class BackupFailedError(StoreError):
     """The copy taken before updating the library's schema could not be written (most often
     a disk without room for it); the library is left as it was."""
 
-    def __init__(self, path: Path, detail: str):
+    def __init__(self, path: Path, detail: str, size: int | None = None):
         super().__init__(
             f"Segue could not copy {path} before updating it to this version ({detail}). The copy needs "
-            f"{room_for_copy(path, path.parent)}: free some space and start Segue again. The library is left as it "
-            "was.")
+            f"{room_for_copy(path, path.parent, size)}: free some space and start Segue again. The library is "
+            "left as it was.")
 
 
-def room_for_copy(path: Path, folder: Path) -> str:
-    """What a copy of ``path`` written into ``folder`` needs, and what the disk holding ``folder``
-    has: "2.7 MB beside it, 1.5 MB free". The room is the folder's: a backup restored from
-    another disk (a memory stick) is only read there."""
+def room_for_copy(path: Path, folder: Path, size: int | None = None) -> str:
+    """What a copy of ``path`` written into ``folder`` needs (``size``, else the file's), and what
+    the disk holding ``folder`` has: "2.7 MB beside it, 1.5 MB free". The room is the folder's:
+    a backup restored from another disk (a memory stick) is only read there."""
     def mb(n: int) -> str:
         return f"{n / 1e6:.1f} MB"
 
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0
+    if size is None:
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0
     try:
         free = f", {mb(shutil.disk_usage(folder).free)} free"
     except OSError:
@@ -393,8 +394,15 @@ class Database:
             except (sqlite3.Error, OSError) as exc:
                 # Not "the disk is full", which the person reads as "no room at all" with a
                 # third of it free: what is missing is room for one copy of the library.
+                # The copy holds all its pages, also those still in the -wal beside it (a
+                # library left open when the computer went off): library.db alone is less.
+                try:
+                    size = self.conn.execute("PRAGMA page_count").fetchone()[0] * \
+                        self.conn.execute("PRAGMA page_size").fetchone()[0]
+                except sqlite3.Error:
+                    size = None
                 self.close()
-                raise BackupFailedError(self.path, str(exc)) from exc
+                raise BackupFailedError(self.path, str(exc), size) from exc
             log.info("backed up %s to %s before migrating", self.path, backup)
         for target in range(version, SCHEMA_VERSION):
             migration = MIGRATIONS[target]
