@@ -8,6 +8,7 @@ can rescue it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import time
@@ -15,6 +16,9 @@ from pathlib import Path
 
 from player.store.connection import StoreError, newest_backup, room_for_copy
 from segue_common import atomic
+
+#: what a write that finds no room fails with: a full disk, a quota, a file size limit
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 def set_aside(db_path: str | os.PathLike) -> Path | None:
@@ -54,6 +58,8 @@ def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None 
         # person had just made, and the message named the backup as the file being written.
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if exc.errno not in _NO_ROOM:
+            raise       # a backup that cannot be read, a folder that cannot be written: no room is missing
         raise StoreError(f"Segue could not restore {backup.name} ({exc.strerror or exc}): the copy needs "
                          f"{room_for_copy(backup, db_path.parent)}. Free some space and try again; nothing was "
                          "changed.") from exc

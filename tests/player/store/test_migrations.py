@@ -199,6 +199,24 @@ def test_a_restore_with_no_room_leaves_no_half_copy_and_names_the_room_it_needs(
     assert path.read_bytes() == b"damaged"                          # nothing was changed
 
 
+def test_a_restore_that_fails_for_another_reason_does_not_ask_for_room(tmp_path):
+    # Only a copy that found no room is told to free some: one that cannot be written (here a
+    # folder in the way; a backup that cannot be read, a folder without permission) said
+    # "the copy needs 2.7 MB beside it, 60000 MB free. Free some space".
+    from player.failures import describe
+    from player.store.recovery import restore_backup
+
+    path, backup = tmp_path / "library.db", tmp_path / "library.db.v19.1000.bak"
+    backup.write_bytes(b"a backup")
+    path.write_bytes(b"damaged")
+    (tmp_path / ".library.db.restoring").mkdir()
+    with pytest.raises(OSError) as raised:
+        restore_backup(path)
+    message, _ = describe(raised.value)
+    assert "space" not in message and ".library.db.restoring" in message, message
+    assert (tmp_path / ".library.db.restoring").is_dir() and path.read_bytes() == b"damaged"
+
+
 def _other_disk(tmp_path):
     """A folder on another file system than ``tmp_path`` with a clearly different amount free
     (the shared-memory one of Linux), or None."""
