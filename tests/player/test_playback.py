@@ -969,6 +969,13 @@ def test_progress_that_cannot_be_written_is_logged_once_until_it_works_again(sto
     heard = store.plays()[0]["ms_heard"]
     assert wait_for(lambda: store.plays()[0]["ms_heard"] > heard)
     assert len(failures()) == 1
+    # Full again later: a new spell of failures is said again (once), not hidden for good.
+    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    assert wait_for(lambda: len(failures()) == 2)
+    store.execute("DROP TRIGGER no_room")
+    assert wait_for(lambda: sum("recorded again" in r.getMessage() for r in caplog.records) == 2)
+    assert len(failures()) == 2
 
 
 def test_queue_moves_follow_the_entries_not_their_positions(store, tmp_path, make_player):
