@@ -97,9 +97,22 @@ class Cued:
 
 
 @dataclass(eq=False)
+class _Unsaved:
+    """A play the store refused (its disk full): kept here and written at the first tick the
+    store takes writes again, with the time it really began and all that was heard of it. The
+    plays after it wait behind it, so play ids still follow the order the plays began in."""
+    track_id: int
+    source: str
+    track_ms: int | None
+    started_at: float
+    play_id: int | None = None      # its row, once written: never written twice
+    ended: tuple | None = None      # (ended, ms heard, error, track ms, when), once it is over
+
+
+@dataclass(eq=False)
 class _Playing:
     entry: QueueEntry
-    play_id: int | None  # None when the database refused the row
+    play_id: int | None  # None until the database took the row (see ``unsaved``)
     source: Source
     # Added to the ms heard, how far into the song the person has got by listening
     # (``reached_ms``): a play resumed from the last run starts with where it was left.
@@ -115,6 +128,7 @@ class _Playing:
     # this one goes on with (``reopened``; the source counts only what is heard from now on).
     logged_ms: int = 0
     reopened: bool = False
+    unsaved: _Unsaved | None = None  # its start waits to be written
 
     def logged_heard_ms(self) -> int:
         """The play's time heard, as its row keeps it: before the close and since."""
@@ -268,6 +282,11 @@ class Player:
         self._remember = False  # save the state for the next start (the window's player)
         self._saved_state = None
         self._state_save_failing = False    # said once in the log until a save works again
+        # Plays the store could not take (a full disk), oldest first: see ``_Unsaved``. Their
+        # lock is held while they are written, so a play ends either before or after it.
+        self._unsaved: list[_Unsaved] = []
+        self._unsaved_lock = threading.Lock()
+        self._unsaved_told = 0               # how many the listeners were last told of
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
         # Set by every change (an event emitted, a seek, Keep it going, closing): the progress
@@ -293,7 +312,9 @@ class Player:
         error, device_lost, stop_after_changed (``on``; ``stopped_after``: the track it
         stopped after, when that is why it went off), gave_up (``errors``: the plays in a row
         that could not be played, ``songs``: of how many songs, ``went_round``: repeating
-        all, the list came round to one of them); called from any thread.
+        all, the list came round to one of them), plays_unsaved (``count``: the plays the
+        store refused, a full disk, kept until it takes them; 0 once all are written); called
+        from any thread.
         ``track_started`` names the queue ``entry`` that started: :meth:`next` takes it, to
         skip only that one."""
         self._listeners.append(fn)
@@ -1094,6 +1115,11 @@ class Player:
             self._closed.set()
         self._nudged.set()
         self._ticker.join(5)
+        if self._write_unsaved():
+            # Nowhere to keep them that a full disk would not refuse as well: said plainly.
+            n = len(self._unsaved)
+            log.error("%d %s could not be saved: the library's disk is full or cannot be written "
+                      "(lost with this close)", n, "play" if n == 1 else "plays")
         self.engine.close()
         self._owner.release()       # its last play is closed: nothing of it is left open
 
@@ -1329,12 +1355,25 @@ class Player:
             # Gone on with from the last run, and failing now (the file was damaged since):
             # what was heard before the close stands as it was; only this sitting failed.
             row_ended, row_error = "stopped", None
-        if playing.play_id is not None:
+        ending = (row_ended, heard, row_error, track_ms, self._clock())
+        with self._unsaved_lock:
+            if playing.unsaved is not None:     # not written yet: it is written whole, ended
+                playing.unsaved.ended = ending
+            play_id, kept = playing.play_id, playing.unsaved is not None
+        if not kept:
+            written = False
             try:
-                self.store.end_play(playing.play_id, row_ended, heard, error=row_error, track_ms=track_ms,
-                                    now=self._clock())
-            except sqlite3.Error:  # a locked or broken database must not stop the music
-                log.exception("could not record the end of play %s", playing.play_id)
+                if not self._unsaved:   # (else plays before it wait to be written: its end comes after theirs)
+                    self.store.end_play(play_id, row_ended, heard, error=row_error, track_ms=track_ms, now=ending[4])
+                    written = True
+            except sqlite3.Error:  # a locked, full or broken database must not stop the music
+                log.exception("could not record the end of play %s (kept, written once the library "
+                              "takes writes again)", play_id)
+            if not written:
+                with self._unsaved_lock:
+                    self._unsaved.append(_Unsaved(playing.entry.track_id, playing.entry.source, None, ending[4],
+                                                  play_id=play_id, ended=ending))
+                self._tell_unsaved()
         if self._history and self._history[-1] is playing.entry:
             self._history_times[-1][1] = self._clock()
         # Cleared after the row is closed: state and current_track_id read _playing
@@ -1352,21 +1391,29 @@ class Player:
         try:
             # Armed before a merge, heard after it: the entry may name a row gone since.
             self._follow(entry)
-            if reopen is not None:
+            if self._unsaved:
+                pass    # plays before it wait to be written: it is written after them, never before
+            elif reopen is not None:
                 logged = self.store.resume_play(reopen, entry.track_id, source=entry.source,
                                                 owner=self._owner.token, now=now)
             if logged is not None:
                 play_id = reopen
-            else:
+            elif not self._unsaved:
                 play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
                                                 owner=self._owner.token, now=now)
-        except sqlite3.Error:  # played anyway; only its log entry is lost
-            log.exception("could not record the start of track %s", entry.track_id)
+        except sqlite3.Error:  # played anyway; its play is kept until the store takes it
+            log.exception("could not record the start of track %s (kept, written once the library "
+                          "takes writes again)", entry.track_id)
             play_id = None
         at_ms = int(source.start_s * 1000)
         reopened = play_id is not None and logged is not None
         self._playing = _Playing(entry, play_id, source, resumed_ms=at_ms, credit_ms=at_ms,
                                  logged_ms=int(logged) if reopened else 0, reopened=reopened)
+        if play_id is None:
+            self._playing.unsaved = _Unsaved(entry.track_id, entry.source, track_ms, now)
+            with self._unsaved_lock:
+                self._unsaved.append(self._playing.unsaved)
+            self._tell_unsaved()
         if self._repeat == "all":
             self._requeue(entry)
         if _hand_queued(entry):
@@ -1638,6 +1685,44 @@ class Player:
                     self._start(entry, ended="skipped")
         self._queue_changed()
 
+    @property
+    def unsaved_plays(self) -> int:
+        """How many plays wait to be written (the store refused them: its disk is full)."""
+        return len(self._unsaved)
+
+    def _tell_unsaved(self) -> None:
+        """Tell the listeners how many plays wait to be written, when that changed."""
+        n = len(self._unsaved)
+        if n != self._unsaved_told:
+            self._unsaved_told = n
+            self._emit("plays_unsaved", count=n)
+
+    def _write_unsaved(self) -> int:
+        """Write the plays the store refused, oldest first, as far as it takes them; how many
+        are left. A play still playing is from then on written as any other."""
+        with self._unsaved_lock:
+            while self._unsaved:
+                kept = self._unsaved[0]
+                playing = self._playing
+                try:
+                    if kept.play_id is None:
+                        kept.play_id = self.store.start_play(kept.track_id, source=kept.source,
+                                                             track_ms=kept.track_ms, owner=self._owner.token,
+                                                             now=kept.started_at)
+                    if kept.ended is not None:
+                        ended, heard, error, track_ms, at = kept.ended
+                        self.store.end_play(kept.play_id, ended, heard, error=error, track_ms=track_ms, now=at)
+                    elif playing is not None and playing.unsaved is kept:
+                        self.store.update_play(kept.play_id, playing.logged_heard_ms(), now=self._clock())
+                        playing.play_id, playing.unsaved = kept.play_id, None
+                except sqlite3.Error:
+                    break
+                self._unsaved.pop(0)
+                if not self._unsaved:
+                    log.warning("the plays kept while the library could not be written are written now")
+        self._tell_unsaved()
+        return len(self._unsaved)
+
     def _progress_loop(self) -> None:
         last, ticked = None, self._clock()
         resting = progress_failing = False
@@ -1654,9 +1739,12 @@ class Player:
                 self._emit("state_changed", state=PlaybackState.PLAYING, new_session=True)
             ticked = now
             wrote = self._save_state(tick=True)
+            unsaved = self._write_unsaved()
             # A save that failed (the library busy or full) is tried again at every tick, not
-            # left for the next change: killed meanwhile, the change would be lost.
-            resting = not wrote and not self._state_save_failing and self.state is not PlaybackState.PLAYING
+            # left for the next change: killed meanwhile, the change would be lost. So are
+            # plays the store refused.
+            resting = (not wrote and not self._state_save_failing and not unsaved
+                       and self.state is not PlaybackState.PLAYING)
             playing = self._playing
             if playing is None or playing.play_id is None:
                 continue

@@ -978,6 +978,72 @@ def test_progress_that_cannot_be_written_is_logged_once_until_it_works_again(sto
     assert len(failures()) == 2
 
 
+def test_plays_whose_start_cannot_be_written_are_kept_and_written_in_order_when_it_can(store, tmp_path,
+                                                                                     make_player):
+    # A full disk as songs start: the start of each play failed, the play was lost for good
+    # (nothing tried it again once there was room) and only the log said so. Now each is kept
+    # and written once the store takes writes: its true start, its time heard, its ending, in
+    # the order the plays began. The write is refused by SQLite itself (a trigger).
+    a, b = add_tracks(store, tmp_path, [("a", 1.0), ("b", 60.0)])
+    p = make_player(speed=4.0, interval=0.02)
+    told = []
+    p.add_listener(lambda event, data: told.append(data["count"]) if event == "plays_unsaved" else None)
+    store.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    began = time.time()
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.current_track_id == b)
+    time.sleep(0.1)                                     # five ticks of a full disk
+    assert store.plays() == []
+    store.execute("DROP TRIGGER no_room")
+    room = time.time()
+    assert wait_for(lambda: len(store.plays()) == 2 and store.plays()[1]["ms_heard"] > 0)
+    first, second = store.plays()
+    assert (first["track_id"], first["ended"], second["track_id"], second["ended"]) == (a, "finished", b, "playing")
+    assert first["id"] < second["id"] and began <= first["started_at"] <= second["started_at"] < room
+    assert first["ms_heard"] >= 900 and p.unsaved_plays == 0 and told == [1, 2, 0]   # (the window's message)
+    heard = store.plays()[1]["ms_heard"]                # the song playing goes on being written
+    assert wait_for(lambda: store.plays()[1]["ms_heard"] > heard)
+    p.stop()
+    assert [r["ended"] for r in store.plays()] == ["finished", "stopped"] and store.play_count() == 2
+
+
+def test_a_play_whose_end_cannot_be_written_is_kept_and_the_next_waits_behind_it(store, tmp_path,
+                                                                                  make_player):
+    # The disk fills while a song plays: its end was lost (the row stayed open, closed as
+    # stopped at the next start, with the time heard of its last progress). Its ending is kept,
+    # and the next play, refused too, is written after it, never before.
+    a, b = add_tracks(store, tmp_path, [("a", 1.0), ("b", 60.0)])
+    p = make_player(speed=4.0, interval=0.02)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: len(store.plays()) == 1)
+    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    assert wait_for(lambda: p.current_track_id == b)
+    time.sleep(0.1)
+    assert store.plays()[0]["ended"] == "playing"
+    store.execute("DROP TRIGGER no_room")
+    assert wait_for(lambda: len(store.plays()) == 2 and store.plays()[0]["ended"] != "playing")
+    first, second = store.plays()
+    assert p.unsaved_plays == 0
+    assert (first["track_id"], first["ended"], second["track_id"]) == (a, "finished", b)
+    assert first["id"] < second["id"] and first["ms_heard"] >= 900
+
+
+def test_plays_still_unsaved_at_close_are_said_to_be_lost(store, tmp_path, make_player, caplog):
+    import logging
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    p = make_player(speed=4.0, interval=0.02)
+    store.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    caplog.set_level(logging.INFO, logger="player.playback")
+    p.play_track(a)
+    assert wait_for(lambda: p.position > 0)
+    p.close()
+    assert any(r.levelno == logging.ERROR and "1 play could not be saved" in r.getMessage() for r in caplog.records)
+
+
 def test_queue_moves_follow_the_entries_not_their_positions(store, tmp_path, make_player):
     """A drop names what was dragged and what it goes before; the queue may have changed since."""
     a, b, c, d, e = add_tracks(store, tmp_path, [(n, 0.3) for n in "abcde"])
