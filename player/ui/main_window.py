@@ -193,6 +193,11 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.problems_link.hide()       # shown with a scan's message while the library has unreadable files
         self._problems_note = None      # that message, while it is the status bar's
         self.statusBar().addPermanentWidget(self.problems_link)
+        # Plays the library's disk refused (full): said for as long as it lasts, beside what
+        # else the status bar says, as a message of its own would be replaced by the next one.
+        self.unsaved_note = QLabel()
+        self.unsaved_note.hide()
+        self.statusBar().addPermanentWidget(self.unsaved_note)
         self.statusBar().addPermanentWidget(self.tasks)
 
         self._settings = QSettings(settings_file or str(paths.data_dir() / "window.ini"), QSettings.IniFormat)

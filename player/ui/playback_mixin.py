@@ -171,6 +171,7 @@ class PlaybackMixin:
         b.error.connect(self._play_failed)
         b.gave_up.connect(self._gave_up)
         b.device_lost.connect(self._output_lost)
+        b.plays_unsaved.connect(self._plays_unsaved)
         b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
         player.volume = self.transport.gain()
@@ -545,6 +546,22 @@ class PlaybackMixin:
         self.statusBar().showMessage(
             f"Sound output lost ({data.get('message')}): the song is paused. Press Play to go on, "
             "or choose another output device in Settings.", 30000)
+
+    def _plays_unsaved(self, data: dict) -> None:
+        """The library's disk refused plays (it is full): the player keeps them and writes them
+        once it can. Said until then, with what closing now would cost; gone once they are
+        written. (The log alone said it, and a play was lost without the person knowing.)"""
+        count = data.get("count", 0)
+        note = self.unsaved_note
+        if not count:
+            note.hide()
+            return
+        plays = "1 play" if count == 1 else f"{count} plays"
+        note.setText(f"Plays cannot be saved: the disk is full. {plays} kept until there is room")
+        note.setToolTip(f"The disk that holds Segue's library ({shown(str(self.store.path.parent))}) is full or "
+                        "cannot be written. The plays are saved as soon as it has room again; quitting Segue "
+                        "before that loses them.")
+        note.show()
 
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")

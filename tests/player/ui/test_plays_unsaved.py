@@ -1,0 +1,28 @@
+"""The library's disk is full as songs play: the window says plays cannot be saved, and stops
+saying it once they are written."""
+
+from PySide6.QtWidgets import QLabel
+
+
+def said(window) -> str:
+    """What the status bar shows: its message and the notes beside it."""
+    bar = window.statusBar()
+    notes = [label.text() for label in bar.findChildren(QLabel) if label.isVisible()]
+    return " | ".join([bar.currentMessage(), *notes])
+
+
+def test_plays_a_full_disk_refuses_are_shown_in_the_status_bar_until_written(qtbot, scanned, make_window):
+    # The start of a play refused by SQLite itself (a trigger), as a full disk refuses it: the
+    # window said nothing (the log alone did) and the play was lost.
+    window = make_window(scanned)
+    player = window.player
+    scanned.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
+                    "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    assert "cannot be saved" not in said(window)
+    player.play_tracks([scanned.tracks()[0]["id"]])
+    qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
+    assert "1 play kept" in said(window) and "full" in said(window)
+    assert scanned.plays() == []
+    scanned.execute("DROP TRIGGER no_room")
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
+    assert len(scanned.plays()) == 1
