@@ -299,7 +299,13 @@ class Player:
         # Held while this player lives: another process starting now (``segue play`` beside
         # the window) must not take this player's plays for a killed one's and close them.
         self._owner = store.play_owner()
-        n = store.close_interrupted_plays()
+        try:
+            n = store.close_interrupted_plays()
+        except sqlite3.Error:
+            # A full disk: the player still plays (and keeps its own plays until there is
+            # room); the plays a crash left open stay so until the next start closes them.
+            log.exception("could not close the plays left open by an earlier crash (closed at the next start)")
+            n = 0
         if n:
             log.info("closed %d plays left open by an earlier crash", n)
         engine.set_listener(self._on_engine)
