@@ -107,6 +107,10 @@ class _Unsaved:
     started_at: float
     play_id: int | None = None      # its row, once written: never written twice
     ended: tuple | None = None      # (ended, ms heard, error, track ms, when), once it is over
+    # The play of the last run it goes on with (see ``Player._begin``): reopened when written,
+    # as it would have been, with the time heard that row held (``logged_ms``).
+    reopen: int | None = None
+    logged_ms: int = 0
 
 
 @dataclass(eq=False)
@@ -1416,7 +1420,7 @@ class Player:
         self._playing = _Playing(entry, play_id, source, resumed_ms=at_ms, credit_ms=at_ms,
                                  logged_ms=int(logged) if reopened else 0, reopened=reopened)
         if play_id is None:
-            self._playing.unsaved = _Unsaved(entry.track_id, entry.source, track_ms, now)
+            self._playing.unsaved = _Unsaved(entry.track_id, entry.source, track_ms, now, reopen=reopen)
             with self._unsaved_lock:
                 self._unsaved.append(self._playing.unsaved)
             self._tell_unsaved()
@@ -1711,14 +1715,21 @@ class Player:
                 kept = self._unsaved[0]
                 playing = self._playing
                 try:
+                    if kept.play_id is None and kept.reopen is not None:
+                        logged = self.store.resume_play(kept.reopen, kept.track_id, source=kept.source,
+                                                        owner=self._owner.token, now=kept.started_at)
+                        if logged is not None:
+                            kept.play_id, kept.logged_ms = kept.reopen, int(logged)
                     if kept.play_id is None:
                         kept.play_id = self.store.start_play(kept.track_id, source=kept.source,
                                                              track_ms=kept.track_ms, owner=self._owner.token,
                                                              now=kept.started_at)
                     if kept.ended is not None:
                         ended, heard, error, track_ms, at = kept.ended
-                        self.store.end_play(kept.play_id, ended, heard, error=error, track_ms=track_ms, now=at)
+                        self.store.end_play(kept.play_id, ended, kept.logged_ms + heard, error=error,
+                                            track_ms=track_ms, now=at)
                     elif playing is not None and playing.unsaved is kept:
+                        playing.logged_ms, playing.reopened = kept.logged_ms, kept.play_id == kept.reopen
                         self.store.update_play(kept.play_id, playing.logged_heard_ms(), now=self._clock())
                         playing.play_id, playing.unsaved = kept.play_id, None
                 except sqlite3.Error:

@@ -1044,6 +1044,30 @@ def test_plays_still_unsaved_at_close_are_said_to_be_lost(store, tmp_path, make_
     assert any(r.levelno == logging.ERROR and "1 play could not be saved" in r.getMessage() for r in caplog.records)
 
 
+def test_a_song_resumed_on_a_full_disk_goes_on_with_its_play_once_there_is_room(store, tmp_path, make_player):
+    # The song left playing at the last close, resumed with the disk full: reopening its play
+    # failed and this sitting was lost. Kept, it reopens that play once there is room: one
+    # row, holding what was heard in both sittings.
+    from player.playback import STATE_SETTING
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    left = store.start_play(a, track_ms=60_000)
+    store.end_play(left, "stopped", 10_000)
+    store.set_setting(STATE_SETTING, {"queue": [], "keep_going": False,
+                                      "current": [a, "library", True, 10.0, 10.0, 10.0, left, False]})
+    p = make_player(speed=4.0, interval=0.02)
+    assert p.restore_state().play_id == left
+    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    p.resume()
+    assert wait_for(lambda: p.position > 11.0)
+    store.execute("DROP TRIGGER no_room")
+    assert wait_for(lambda: store.play(left)["ended"] == "playing" and store.play(left)["ms_heard"] > 11_000)
+    p.stop()
+    assert [(r["id"], r["ended"]) for r in store.plays()] == [(left, "stopped")]
+    assert store.play(left)["ms_heard"] > 11_000
+
+
 def test_a_player_starts_on_a_full_disk_with_a_play_a_crash_left_open(store, tmp_path, make_player):
     # Closing the plays a killed player left open is a write: on a full disk it raised out of
     # the player's start, and the window said "Playback is not available" (measured on a
