@@ -853,10 +853,11 @@ class Recommender:
         score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([self._rows(never), [seed], station, skip_rows])
         # ``exclude`` in station order (played, then queued): no artist follows the tail's.
-        # The hourly cap counts only the seed and this batch, and gives way to a song of the
-        # seed's genre that scores above the next one allowed when that one is of another
-        # genre: a station may stay on a kind with few artists (staying on topic matters
-        # more here than in Up next).
+        # The hourly cap counts only the seed and this batch. When the next song allowed is of
+        # another genre, a lower one of the station's genre that the cap and spacing allow
+        # comes first; only when none is left do they give way to one of the genre: a station
+        # may stay on a kind with few artists (staying on topic matters more here than in
+        # Up next).
         # A station from a short track (a jingle radio) may play short tracks, and one from a
         # long mix long ones.
         # Someone who stays with an artist (runs, several plays of one an hour) keeps that
@@ -1322,9 +1323,10 @@ class Recommender:
         picked twice, nor again when it is banned or in ``history``; ``recordings`` carries
         what was picked across calls (Discover's rows) and is updated.
         ``topic`` [shape=(n,)] bool: rows on the list's topic (a station's genre). When the
-        next row allowed is off it, one on it held back only by its artist's hour goes first:
-        a station on a genre with few artists comes back to one of them (spaced, never two
-        in a row) rather than leave for another genre while songs of its own are left.
+        next row allowed is off it, one on it that the hour and ``apart`` allow goes first,
+        though it scores lower; when none is left, one held back only by them: a station on
+        a genre with few artists comes back to one of them (spaced, never two in a row)
+        rather than leave for another genre while songs of its own are left.
         ``apart``: an artist comes back only after this many picks of others while others
         are allowed (unless ``follow``; 1: never twice in a row).
         """
@@ -1422,11 +1424,12 @@ class Recommender:
                           if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
                           and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
                           and not self._same_recording(int(r), seen)), None)
-                if j is not None and cat.artist[deferred[j]] >= 0 and full(int(cat.artist[deferred[j]])):
-                    # Before the hour gives way, a song on topic whose artist's hour allows
-                    # it, though it scores lower: a jazz station for someone who plays more
-                    # soul than jazz played two jazz artists in turns, eight songs each in
-                    # twenty, with a dozen other jazz artists left.
+                if j is not None and not allowed(deferred[j]):
+                    # Before the hour or the artists' spacing gives way, a song on topic that
+                    # both allow, though it scores lower: a jazz station for someone who plays
+                    # more soul than jazz played two jazz artists in turns, eight songs each
+                    # in twenty (then A B A B from the start), with a dozen other jazz
+                    # artists left.
                     other = next((i for i, r in enumerate(deferred) if topic[r] and allowed(r)), None)
                     if other is None:
                         for r in it:

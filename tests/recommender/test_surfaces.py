@@ -428,6 +428,29 @@ def test_a_station_lets_two_other_artists_play_before_one_comes_back():
         assert all(a not in artists[i + 1:i + 3] for i, a in enumerate(artists)), (seed, artists)
 
 
+def test_a_station_staying_on_its_genre_still_lets_two_other_artists_play_first():
+    # Two jazz bands nearest the seed, soul next, four more jazz bands far off: to stay on
+    # jazz the station brought the first band back right after the second (A B A B) while
+    # the far jazz bands were left.
+    rng = np.random.default_rng(0)
+    seed_at, away = rng.normal(size=16), rng.normal(size=16)
+    rows = []
+    for artist, genre, songs, far in ([("Jazz single", "Jazz", 1, 0.0), ("Jazz band A", "Jazz", 3, 0.2),
+                                       ("Jazz band B", "Jazz", 3, 0.2)]
+                                      + [(f"Soul band {b}", "Soul", 3, 0.6) for b in range(4)]
+                                      + [(f"Jazz band {b}", "Jazz", 3, 1.6) for b in "CDEF"]):
+        for s in range(songs):
+            rows.append(dict(artist=artist, genre=genre, emb=seed_at + far * away + 0.05 * rng.normal(size=16)))
+    cat = Catalog.build(track_ids=list(range(1, len(rows) + 1)), artists=[r["artist"] for r in rows],
+                        albums=[r["artist"] for r in rows], titles=[f"song {i}" for i in range(len(rows))],
+                        durations=[200.0] * len(rows), buckets=[r["genre"] for r in rows],
+                        embedding=np.array([r["emb"] for r in rows]))
+    station = [rows[t - 1] for t, _ in Recommender(cat, now=T0).radio(1, 8)]
+    artists = [r["artist"] for r in station]
+    assert all(r["genre"] == "Jazz" for r in station), artists
+    assert all(a not in artists[i + 1:i + 3] for i, a in enumerate(artists)), artists
+
+
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
