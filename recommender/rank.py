@@ -1454,17 +1454,22 @@ class Recommender:
                 lately.append(int(a))
         if len(out) < k and not strict:
             # A small library: drop the per-hour limit, but still keep one artist from
-            # following itself while another is left (else a 3-artist library clumps).
+            # following itself while another is left (else a 3-artist library clumps), and
+            # ``apart`` where the others allow it: a station from a 3-artist library played
+            # its seed's artist every other song, one of the others three times in twenty.
             rest = [r for r in sorted(deferred, key=lambda r: -s[r]) if not self._same_recording(int(r), seen)]
             rest += [r for r in held if not self._same_recording(r, seen)]
             while rest and len(out) < k:
-                j = next((i for i, r in enumerate(rest) if cat.artist[r] < 0 or cat.artist[r] != prev_artist), 0)
+                j = None if follow else next((i for i, r in enumerate(rest) if not close(cat.artist[r])), None)
+                if j is None:
+                    j = next((i for i, r in enumerate(rest) if cat.artist[r] < 0 or cat.artist[r] != prev_artist), 0)
                 pick = rest.pop(j)
                 if self._same_recording(int(pick), seen):
                     continue
                 out.append(pick)
                 self._remember(int(pick), seen)
                 prev_artist = cat.artist[pick]
+                lately.append(int(prev_artist))
         return [(int(cat.track_ids[r]), float(s[r])) for r in out]
 
     def _shortlist(self, s: np.ndarray, pool: np.ndarray, m: int, cap: int) -> np.ndarray:

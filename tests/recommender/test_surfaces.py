@@ -451,6 +451,24 @@ def test_a_station_staying_on_its_genre_still_lets_two_other_artists_play_first(
     assert all(a not in artists[i + 1:i + 3] for i, a in enumerate(artists)), artists
 
 
+def three_band_library():
+    rng = np.random.default_rng(1)
+    artists = [f"Jazz band {a}" for a in "ABC" for _ in range(12)]
+    cat = Catalog.build(track_ids=list(range(1, 37)), artists=artists, albums=artists,
+                        titles=[f"song {i}" for i in range(36)], durations=[200.0] * 36, buckets=["Jazz"] * 36,
+                        embedding=rng.normal(size=(36, 16)))
+    return cat, artists
+
+
+def test_a_station_from_a_library_of_three_bands_plays_them_in_turn_once_their_hour_is_up():
+    # Once the hour's limit gave way, the station went by score alone (never twice in a
+    # row): two bands in turns, B A B A B A, while the third waited.
+    cat, artists = three_band_library()
+    station = [artists[t - 1] for t, _ in Recommender(cat, now=T0).radio(1, 20)]
+    assert len(station) == 20
+    assert all(a not in station[i + 1:i + 3] for i, a in enumerate(station)), station
+
+
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
