@@ -852,8 +852,9 @@ class Recommender:
                 np.concatenate([[seed], kept[-2:]]).astype(np.int64))
         score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([self._rows(never), [seed], station, skip_rows])
-        # ``exclude`` in station order (played, then queued): no artist follows the tail's.
-        # The hourly cap counts only the seed and this batch. When the next song allowed is of
+        # ``exclude`` in station order (played, then queued): no artist follows the tail's, nor
+        # comes back after one other song across batches (the player asks ten at a time).
+        # The hourly cap counts only the seed, the tail and this batch. When the next song allowed is of
         # another genre, a lower one of the station's genre that the cap and spacing allow
         # comes first; only when none is left do they give way to one of the genre: a station
         # may stay on a kind with few artists (staying on topic matters more here than in
@@ -862,7 +863,7 @@ class Recommender:
         # long mix long ones.
         # Someone who stays with an artist (runs, several plays of one an hour) keeps that
         # habit on a station too, as in Up next.
-        return self._pick(score, k, banned, history=np.concatenate([[seed], station[-1:]]).astype(np.int64),
+        return self._pick(score, k, banned, history=np.concatenate([[seed], station[-RADIO_APART:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),
@@ -1327,8 +1328,9 @@ class Recommender:
         though it scores lower; when none is left, one held back only by them: a station on
         a genre with few artists comes back to one of them (spaced, never two in a row)
         rather than leave for another genre while songs of its own are left.
-        ``apart``: an artist comes back only after this many picks of others while others
-        are allowed (unless ``follow``; 1: never twice in a row).
+        ``apart``: an artist comes back only after this many songs by others (the tail of
+        ``history``, then the picks) while others are allowed (unless ``follow``; 1: never
+        twice in a row).
         """
         cat = self.catalog
         if len(banned):
@@ -1380,7 +1382,8 @@ class Recommender:
             return sum(1 for t0 in times if clock - t0 < 3600.0) >= limit
         prev_artist = cat.artist[history[-1]] if len(history) and not follow else -1
         prev_album = cat.album[history[-1]] if len(history) and not (follow or follow_album) else -1
-        lately = [int(prev_artist)] if prev_artist >= 0 else []     # the artists of the latest picks
+        # the artists of the latest picks, from the end of ``history`` on
+        lately = [int(a) for a in cat.artist[history[-apart:]]] if len(history) and not follow else []
 
         def close(a) -> bool:
             return a >= 0 and int(a) in lately[-apart:]

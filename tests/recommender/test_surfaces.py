@@ -469,6 +469,18 @@ def test_a_station_from_a_library_of_three_bands_plays_them_in_turn_once_their_h
     assert all(a not in station[i + 1:i + 3] for i, a in enumerate(station)), station
 
 
+def test_a_station_keeps_its_artists_two_songs_apart_from_one_batch_to_the_next():
+    # The player asks a station for ten songs at a time: each batch knew only the last song
+    # before it, so the one before that came back at once (A B, then A).
+    cat, artists = three_band_library()
+    rec = Recommender(cat, now=T0)
+    station = [t for t, _ in rec.radio(1, 4)]
+    for _ in range(3):
+        station += [t for t, _ in rec.radio(1, 4, exclude=station)]
+    bands = [artists[t - 1] for t in station]
+    assert all(a not in bands[i + 1:i + 3] for i, a in enumerate(bands)), bands
+
+
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
