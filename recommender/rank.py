@@ -875,12 +875,18 @@ class Recommender:
         song without a genre tag (and not analysed yet), the genre most of the other songs of
         its album are tagged with, else those of its artist. A song just added untagged to a
         folk singer's albums played their listener's soul and jazz, the singer twice in twenty.
+        On an album of several artists (a compilation, a soundtrack) its artist's songs go
+        first: a jazz band's song on a mostly soul compilation is still jazz.
         -1: none."""
         cat = self.catalog
         own = int(cat.bucket[seed])
         if own < 0 or cat.bucket_names[own] != UNTAGGED:
             return own
-        for codes in (cat.album, cat.artist):
+        order = (cat.album, cat.artist)
+        if cat.album[seed] >= 0 and cat.artist[seed] >= 0 \
+                and (cat.artist[cat.album == cat.album[seed]] != cat.artist[seed]).any():
+            order = (cat.artist, cat.album)
+        for codes in order:
             if codes[seed] < 0:
                 continue
             mates = cat.bucket[codes == codes[seed]]

@@ -418,6 +418,23 @@ def test_a_station_from_a_song_without_a_genre_tag_keeps_to_its_albums_genre():
     assert [r["genre"] for r in station] == ["Folk"] * 12, [r["artist"] for r in station]
 
 
+def test_a_station_from_an_untagged_song_on_a_compilation_keeps_to_its_artists_genre():
+    # A jazz band's song without a genre tag on a compilation of mostly soul: the station
+    # took the compilation's genre and played soul.
+    from recommender.genres import UNTAGGED
+
+    rows = [("Jazz band X", "Mixed", UNTAGGED, "Various Artists")]
+    rows += [(f"Soul band {i}", "Mixed", "Soul", "Various Artists") for i in range(5)]
+    rows += [("Jazz band X", "Own", "Jazz", "Jazz band X")] * 4
+    rows += [(f"{g} band {i}", f"{g} album {i}", g, f"{g} band {i}") for g in ("Jazz", "Soul") for i in range(4)
+             for _ in range(3)]
+    cat = Catalog.build(track_ids=list(range(1, len(rows) + 1)), artists=[r[0] for r in rows],
+                        albums=[r[1] for r in rows], titles=[f"song {i}" for i in range(len(rows))],
+                        durations=[200.0] * len(rows), buckets=[r[2] for r in rows], album_artists=[r[3] for r in rows])
+    station = [rows[t - 1] for t, _ in Recommender(cat, now=T0).radio(1, 10)]
+    assert [r[2] for r in station] == ["Jazz"] * 10, [r[0] for r in station]
+
+
 def test_a_station_lets_two_other_artists_play_before_one_comes_back():
     # Six artists of each kind of sound: a station played its two nearest in turns from
     # the start (A B A B), the hour's two songs of each within four songs.
