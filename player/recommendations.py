@@ -10,6 +10,7 @@ years, lengths), so the panels never show made-up data and work before any model
 from __future__ import annotations
 
 import itertools
+import re
 import random
 import statistics
 import time
@@ -80,7 +81,22 @@ def genre_bucket(genre: str | None) -> str:
     first = first_genre(genre)
     if not first:
         return UNTAGGED
-    return file_genre_bucket(first) or first.title()
+    return file_genre_bucket(first) or _WORD.sub(_word_title, first)
+
+
+# A word of a genre's name, not one after an apostrophe ("Drum 'n' Bass", "Children's Music"):
+# str.title() wrote "Drum 'N' Bass" and "Children'S Music".
+_WORD = re.compile(r"(?<![\w'’])[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _word_title(match: re.Match) -> str:
+    """A word capitalised, but a short one written with capitals after its first letter kept
+    as written: "MPB", "UK Drill" and "DnB" are the person's spelling, "Mpb" and "Uk Drill"
+    no one's. A longer word in capitals is folded ("REGGAE" is "Reggae")."""
+    w = match.group()
+    if len(w) <= 4 and any(c.isupper() for c in w[1:]):
+        return w
+    return w[:1].upper() + w[1:].lower()
 
 
 def days_ago(when: float, now: float) -> str:

@@ -33,6 +33,16 @@ def test_genre_bucket_folds_spellings_and_multi_values():
     assert genre_bucket("Other; Jazz") == genre_bucket("Misc/Jazz") == "jazz"
 
 
+def test_genre_bucket_names_a_genre_of_no_bucket_as_the_person_writes_it():
+    # A Discover row's heading: not "Children'S Music", "Zouk 'N' Bass", "Mpb", "Uk Drill", "80S"
+    assert genre_bucket("children's music") == genre_bucket("Children's Music") == "Children's Music"
+    assert genre_bucket("zouk 'n' bass") == "Zouk 'n' Bass"
+    assert genre_bucket("MPB") == "MPB"
+    assert genre_bucket("UK Drill") == "UK Drill"
+    assert genre_bucket("80s Cumbia") == "80s Cumbia"
+    assert genre_bucket("a cappella") == genre_bucket("A CAPPELLA") == "A Cappella"
+
+
 def test_protocol_is_satisfied(store):
     assert isinstance(LibraryRecommendations(store), RecommendationProvider)
 
