@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Collection
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -448,9 +449,13 @@ class RecommenderService:
     def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
         """What the person asked never to suggest is left out as the rows are picked: they
         stay as long as asked for, and are asked for no longer (picking a longer row to
-        filter it afterwards costs far more, with the square of its length)."""
+        filter it afterwards costs far more, with the square of its length).
+
+        The rows are the day's by the clock, not by the latest play: someone who opened
+        Discover on days they played nothing saw the same rows each day, for as long as
+        they did not play."""
         rec = self.recommender()
-        rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested()))
+        rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested()), day=date.today().toordinal())
         return {b: [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in row] for b, row in rows.items()}
 
     def explain(self, track_id: int, context: str = "") -> str:

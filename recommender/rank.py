@@ -895,7 +895,8 @@ class Recommender:
                 return int(np.bincount(mates).argmax())
         return own
 
-    def discover(self, k_per_bucket: int, *, never: Sequence[int] = ()) -> dict[str, list[tuple[int, float]]]:
+    def discover(self, k_per_bucket: int, *, never: Sequence[int] = (),
+                 day: int | None = None) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.
 
         Buckets come in the order of the person's affinity (plays in the bucket),
@@ -906,7 +907,9 @@ class Recommender:
         come first among them.
         At most two tracks per artist while other artists are left; a genre with few
         artists still fills its row, alternating them. ``never``: tracks the person asked
-        never to be suggested; left out, and nothing else.
+        never to be suggested; left out, and nothing else. ``day``: the day the rows are for
+        (any whole number that changes once a day; by default the day of ``now``, the latest
+        play): the rows change with it and stay within it.
         """
         self._check_k(k_per_bucket)
         cat = self.catalog
@@ -914,7 +917,8 @@ class Recommender:
         unplayed = cat.last_played == 0
         score = self.personal * self.trust + (1 - self.trust) * (0.5 * self.prior_pop + OUTSIDE_DISCOVER * self.outside)
         score = score + 0.6 * (unplayed & (fit > 0)) * fit + 0.2 * unplayed
-        day_jitter = np.random.default_rng(int(self.now // DAY)).random(cat.n).astype(np.float32)
+        day = int(self.now // DAY) if day is None else int(day)
+        day_jitter = np.random.default_rng(day).random(cat.n).astype(np.float32)
         score = score + 0.3 * day_jitter          # a fresh row each day, stable within the day
         rows = {}
         affinity = np.bincount(cat.bucket[cat.bucket >= 0], weights=cat.play_count[cat.bucket >= 0],
