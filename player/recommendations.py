@@ -20,7 +20,7 @@ from datetime import date
 from typing import Collection, Iterable, Iterator, Protocol, runtime_checkable
 
 from player.library.names import Namer
-from recommender.genres import UNTAGGED, file_genre_bucket, first_genre
+from recommender.genres import UNTAGGED, file_genre_bucket, first_genre, genre_in_sentence
 from segue_common.normalize import FirstCopies, recording_key, same_length
 
 SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
@@ -248,7 +248,8 @@ class LibraryRecommendations:
         liked = _spread_artists((t, info[t][1]) for t in same if info[t][1] not in skipped_artists)
         disliked = _spread_artists((t, info[t][1]) for t in same if info[t][1] in skipped_artists)
         ids = liked + disliked
-        reason = f"{bucket}, like {seed_title}" if bucket != UNTAGGED else f"near {seed_title} in your library"
+        reason = f"{genre_in_sentence(bucket)}, like {seed_title}" if bucket != UNTAGGED \
+            else f"near {seed_title} in your library"
         out = [Rec(t, reason, score=1.0 / (1 + i)) for i, t in enumerate(ids[:k])]
         if len(out) < k:   # a small genre: continue with the seed's neighbours in library order
             taken = skip | {r.track_id for r in out}

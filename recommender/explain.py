@@ -12,6 +12,7 @@ import unicodedata
 
 import numpy as np
 
+from recommender.genres import genre_in_sentence
 from segue_common.normalize import same_length
 
 SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds like" holds
@@ -142,7 +143,7 @@ def explain_row(rec, row: int, context: str = "") -> str:
         elif cat.artist[ctx] >= 0 and cat.artist[ctx] == cat.artist[row]:
             reasons.append(f"also {_by(cat, row)}")
         elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row]:
-            reasons.append(f"{isolate(cat.bucket_names[cat.bucket[row]])}, like {_label(cat, ctx)}")
+            reasons.append(f"{isolate(genre_in_sentence(cat.bucket_names[cat.bucket[row]]))}, like {_label(cat, ctx)}")
     n_track = _song_plays(rec, row)
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")
@@ -180,6 +181,6 @@ def explain_row(rec, row: int, context: str = "") -> str:
     if not reasons and cat.bucket[row] >= 0:
         b = cat.bucket[row]
         heard = int(by_bucket[b])
-        name = isolate(cat.bucket_names[b])
+        name = isolate(genre_in_sentence(cat.bucket_names[b]))
         reasons.append(f"{name}, which you played {heard} times" if heard >= 3 else f"{name}, from your library")
     return " · ".join(reasons[:2])

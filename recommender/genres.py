@@ -65,6 +65,14 @@ FILE_GENRE_WORDS: tuple[tuple[str, str], ...] = (
     (r"soundtrack|\bscore\b|\bost\b|\bfilm\b|cinematic", "classical"),
 )
 
+
+
+def genre_in_sentence(bucket: str) -> str:
+    """A bucket as a reason names it in a sentence: as it is ("metal, like ..."), but for the
+    one whose name is a key no one writes ("soul & rnb" is "soul & R&B")."""
+    return "soul & R&B" if bucket == "soul & rnb" else bucket
+
+
 _TAG_INDEX = {name: i for i, name in enumerate(MSD_LABELS)}
 # [n_buckets, 50] weights; validated at import so a typo in a tag name fails loudly.
 _W = np.zeros((len(BUCKETS), len(MSD_LABELS)), np.float32)

@@ -114,6 +114,12 @@ def test_explain_names_the_tag(store):
     assert p.explain(999999) == ""
 
 
+def test_radio_names_soul_and_rnb_as_the_person_writes_it(store):
+    ids = _add(store, [{"title": "x", "artist": "A", "genre": "Neo-Soul"},
+                       {"title": "y", "artist": "B", "genre": "Soul"}])
+    assert [r.reason for r in LibraryRecommendations(store).radio(ids[0], 1)] == ["soul & R&B, like x"]
+
+
 def test_discover_and_radio_see_one_state_of_a_library_a_scan_changes_meanwhile(store, monkeypatch):
     # They run on a worker while a rescan may write: a file found gone, or a new one, between
     # two reads of the library made them fail (a track in one read and not in the other).

@@ -139,3 +139,19 @@ def test_you_played_it_counts_the_song_in_every_copy():
     assert "you played it 9 times" in rec.explain(2)
     assert "you played it 9 times" in rec.explain(3)
     assert "you played it 5 times" in rec.explain(4)        # the live take is another recording
+
+
+def test_reasons_name_soul_and_rnb_as_the_person_writes_it():
+    # "soul & rnb, which you played 8 times" under the row "Soul & R&B": a key, not a genre's name
+    artists = ["A", "A", "B", "C", "D"]
+    rows = [0] * 4 + [1] * 4 + [3] * 3
+    n = len(rows)
+    log = PlayLog(np.array(rows, np.int64) + 1, np.arange(n), T0 + 3600.0 * np.arange(n),
+                  np.full(n, 200_000.0), np.full(n, 200_000.0), np.full(n, "finished", dtype=object))
+    cat = Catalog.build(track_ids=np.arange(1, 6), artists=artists, albums=["W", "X", "Y", "Z", "V"],
+                        titles=["s0", "s1", "s2", "m3", "m4"], durations=np.full(5, 200.0),
+                        embedding=np.zeros((5, 16)), buckets=["soul & rnb"] * 3 + ["metal"] * 2, plays=log)
+    rec = Recommender(cat, now=T0 + 40 * 86400)
+    assert rec.explain(3) == "soul & R&B, which you played 8 times"
+    assert rec.explain(3, "radio:1") == "soul & R&B, like s0 — A"
+    assert rec.explain(5) == "metal, which you played 3 times"
