@@ -305,6 +305,29 @@ def test_discover_takes_never_played_songs_and_favourites_not_heard_lately_in_tu
     assert len(Recommender(library(), now=1_700_000_000.0).discover(8)["jazz"]) == 8
 
 
+def test_discover_takes_turns_when_the_best_never_played_songs_are_a_few_artists():
+    # The best never-played songs were the person's two favourite artists' (played lately):
+    # those had two places each, and once they held them, every other place of the row went
+    # to a song heard before, though other artists had songs never played left.
+    rng = np.random.default_rng(5)
+    artists = [f"artist {i // 10}" for i in range(160)]
+    emb = np.array([rng.normal(size=8) * (0.3 if i < 20 else 1.0) + (3.0 if i < 20 else 0.0)
+                    for i in range(160)], np.float32)
+    old = [i for i in range(20, 160) if i % 10 < 2]                 # other artists, a month ago
+    lately = [i for i in range(20) if i % 10 < 5] * 10             # the favourites, this week
+    rows = old + lately
+    t0, n = 1_700_000_000.0, len(rows)
+    started = np.r_[t0 + 240.0 * np.arange(len(old)), t0 + 30 * 86400 + 240.0 * np.arange(len(lately))]
+    log = PlayLog(np.array(rows, np.int64) + 1, np.arange(n) // 10, started, np.full(n, 200_000.0),
+                  np.full(n, 200_000.0), np.full(n, "finished", dtype=object))
+    cat = Catalog.build(track_ids=list(range(1, 161)), artists=artists, albums=[f"{a} lp" for a in artists],
+                        durations=[200.0] * 160, embedding=emb, buckets=["rock"] * 160, plays=log)
+    rec = Recommender(cat, Models(), now=t0 + 31 * 86400)
+    row = [t for t, _ in rec.discover(12)["rock"]]
+    fresh = [bool(cat.last_played[cat.row(t)] == 0) for t in row]
+    assert len(row) == 12 and fresh[0] and 5 <= sum(fresh) <= 7, fresh
+
+
 def test_discover_offers_songs_only_ever_skipped_after_everything_else():
     # Songs a light listener skipped and never heard through are no favourites to come back
     # to: taking turns with the never-played ones, they held every other place of a row.
