@@ -19,6 +19,7 @@ from player.store.migrations import SCHEMA_VERSION
 from player.store.model_runs import ModelRunsMixin
 from player.store.never import NeverSuggestMixin
 from player.store.playlists import PlaylistError, PlaylistsMixin
+from player.store.positions import ResumePositionsMixin
 from player.store.plays import ENDINGS, SESSION_GAP_S, SOURCES, PlaysMixin
 from player.store.settings import SettingsMixin
 from player.store.tracks import TRACK_FIELDS, TracksMixin
@@ -32,9 +33,9 @@ __all__ = [
 
 
 class Store(TracksMixin, PlaysMixin, PlaylistsMixin, HistoryMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin,
-            ListeningMixin, NeverSuggestMixin, Database):
+            ListeningMixin, NeverSuggestMixin, ResumePositionsMixin, Database):
     """Segue's library database: tracks, folders, plays, sessions, imported history, settings, features,
-    and what never to suggest."""
+    what never to suggest, and where long tracks were left."""
 
     @classmethod
     def open(cls, path: str | Path | None = None) -> "Store":

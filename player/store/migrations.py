@@ -453,8 +453,20 @@ ALTER TABLE playlist_entries ADD COLUMN start_s REAL
 """
 
 
+# v21: where the person left a long track (an audiobook chapter, a podcast, a DJ mix), so that
+# playing it again goes on from there (see ``player.playback``). One row a track, dropped with
+# the track, when it is finished, and with the listening history.
+_V21 = """
+CREATE TABLE resume_positions (
+    track_id INTEGER PRIMARY KEY REFERENCES tracks(id) ON DELETE CASCADE,
+    position_s REAL NOT NULL,
+    saved_at REAL NOT NULL
+)
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
-              _script(_V19), _script(_V20)]
+              _script(_V19), _script(_V20), _script(_V21)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,7 +17,7 @@ ENDINGS = ("finished", "skipped", "stopped", "error")
 SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 
 
-_HISTORY_TABLES = ("imported_listens", "history_imports", "plays", "sessions", "model_runs")
+_HISTORY_TABLES = ("imported_listens", "history_imports", "plays", "sessions", "model_runs", "resume_positions")
 
 
 def _forget_in_file(path) -> None:
@@ -259,8 +259,8 @@ class PlaysMixin:
             "GROUP BY p.track_id ORDER BY t.path", (since,)).fetchall()
 
     def forget_history(self) -> None:
-        """Delete every play, session, imported history and training record ("forget my
-        listening history").
+        """Delete every play, session, imported history, training record and place a long
+        track was left at ("forget my listening history").
 
         ``secure_delete`` overwrites the freed pages and the checkpoint moves them out of
         the WAL, so the history is gone from the file, not only unlinked. (VACUUM would
@@ -275,6 +275,7 @@ class PlaysMixin:
                 tx.execute("DELETE FROM plays")
                 tx.execute("DELETE FROM sessions")
                 tx.execute("DELETE FROM model_runs")
+                tx.execute("DELETE FROM resume_positions")    # where each long track was left is history too
         finally:
             conn.execute("PRAGMA secure_delete = OFF")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

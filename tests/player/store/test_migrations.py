@@ -685,6 +685,17 @@ def test_migration_19_to_20_keeps_every_playlist_entry_with_no_title_of_its_own(
     store.close()
 
 
+def test_migration_20_to_21_keeps_the_library_and_remembers_where_long_tracks_were_left(tmp_path):
+    store = _migrated(tmp_path / "library.db", 20,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, title, duration, added_at, updated_at) "
+                      "VALUES (1, '/m/chapter.flac', 1, 1, 'Chapter 1', 5400, 0, 0)")
+    assert store.schema_version() == SCHEMA_VERSION >= 21
+    assert store.resume_position(1) is None
+    store.set_resume_position(1, 2712.0)
+    assert store.resume_position(1) == 2712.0
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"

@@ -263,9 +263,11 @@ def test_forget_history_keeps_library_and_leaves_no_trace_in_the_file(store):
     tid = _track(store)
     store.end_play(store.start_play(tid, source="radio"), "finished", 200_000,
                    error="MARKER-forget-me-0123456789")
+    store.set_resume_position(tid, 2712.5)          # where an audiobook chapter was left: history too
     store.forget_history()
     assert store.play_count() == 0
     assert store.track(tid) is not None
+    assert store.resume_position(tid) is None
     for f in store.path.parent.glob(store.path.name + "*"):
         assert b"MARKER-forget-me" not in f.read_bytes(), f
 
@@ -428,6 +430,23 @@ def test_a_play_of_a_row_merged_away_is_logged_on_the_track_that_took_it_over(st
     store.end_play(after, "finished", 200_000, now=1300.0)
     assert [(r["id"], r["track_id"]) for r in store.plays()] == [(before, kept), (after, kept)]
     assert store.live_track_id(gone) == store.live_track_id(kept) == kept
+
+
+@pytest.mark.parametrize("how", ["moved", "duplicate"])
+def test_where_a_long_track_was_left_follows_it_through_a_merge(store, how):
+    # The place hangs on the track: a file moved or renamed (its new row folded into the old
+    # track) or found at a second path goes on from where it was left, saved before or after.
+    kept, gone = _track(store, "/m/old/chapter.flac"), _track(store, "/m/new/chapter.flac")
+    store.set_resume_position(gone, 600.0)
+    if how == "moved":
+        store.adopt_moved(kept, gone)
+    else:
+        store.merge_duplicate(gone, kept)
+    assert store.resume_position(kept) == 600.0
+    store.set_resume_position(gone, 900.0)                # a queue still naming the merged row
+    assert store.resume_position(kept) == 900.0
+    store.forget_resume_position(gone)
+    assert store.resume_position(kept) is None
 
 
 def test_a_row_merged_away_keeps_naming_its_track_through_later_merges_and_new_tracks(store):
