@@ -59,6 +59,14 @@ REPEAT_MODES = ("off", "all", "one")
 # runs out from there it is judged by what they heard of it, as Next would be. It is wider
 # than any crossfade (so a jump into the fade is one too) and depends on nothing armed.
 END_ZONE_S = EARLY_SKIP_MS / 1000
+#: A track this long or longer (an audiobook chapter, a podcast, a DJ mix) left part-way goes
+#: on from there when it is played again. A plain length, not the recommender's "long" (four
+#: times the person's typical length): it holds from the first play, before there is a typical
+#: length, and a place kept does not come and go as the library changes. Songs are shorter:
+#: a person playing a song again wants it from its start.
+RESUME_LONGER_THAN_S = 20 * 60.0
+#: ...left further than this from its start (it was only begun) and from its end (it was heard).
+RESUME_MARGIN_S = 60.0
 DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's is the one a play is logged with
 
 
@@ -1194,6 +1202,15 @@ class Player:
                                   heard=None if current[5] is None else max(0.0, current[5]),
                                   play_id=current[6], to_end=current[7])
             self._saved_state = self._state()
+            cued = self._cued
+        if cued is not None and RESUME_MARGIN_S < cued.position < cued.duration - RESUME_MARGIN_S \
+                and cued.duration >= RESUME_LONGER_THAN_S:
+            # A long track left playing is also left there when another is played first (the
+            # last run may have been killed before its play ended and kept its place).
+            try:
+                self.store.set_resume_position(cued.entry.track_id, cued.position, now=self._clock())
+            except sqlite3.Error:
+                log.exception("could not remember where track %s was left", cued.entry.track_id)
         self._emit("queue_changed")
         return self._cued
 
@@ -1299,7 +1316,8 @@ class Player:
         except ValueError:
             gain = replaygain_factor(row, "track")
         return Source(audio_path(row), gain=gain, token=entry, duration_hint=row["duration"],
-                      album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"])
+                      album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
+                      start_s=self._left_at(entry, row))
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on
@@ -1384,6 +1402,8 @@ class Player:
                     self._unsaved.append(_Unsaved(playing.entry.track_id, playing.entry.source, None, ending[4],
                                                   play_id=play_id, ended=ending))
                 self._tell_unsaved()
+        if ended != "error":
+            self._keep_place(playing, ended)
         if self._history and self._history[-1] is playing.entry:
             self._history_times[-1][1] = self._clock()
         # Cleared after the row is closed: state and current_track_id read _playing
@@ -1391,6 +1411,35 @@ class Player:
         self._playing = None
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
                    early_skip=early)
+
+    def _keep_place(self, playing: _Playing, ended: str) -> None:
+        """Remember where a long track was left, to go on from there when it is played again
+        (see ``RESUME_LONGER_THAN_S``); finished, or left near its start or end, forget it."""
+        track_s = playing.source.duration or playing.source.duration_hint or 0.0
+        if track_s < RESUME_LONGER_THAN_S:
+            return
+        at = self._position_in(playing)
+        try:
+            if ended != "finished" and RESUME_MARGIN_S < at < track_s - RESUME_MARGIN_S:
+                self.store.set_resume_position(playing.entry.track_id, at, now=self._clock())
+            else:
+                self.store.forget_resume_position(playing.entry.track_id)
+        except sqlite3.Error:  # a locked or broken database must not stop the music
+            log.exception("could not remember where track %s was left", playing.entry.track_id)
+
+    def _left_at(self, entry: QueueEntry, row) -> float:
+        """Where a long track played again starts: where it was left, else 0. Not the song
+        playing now (under repeat one it comes round from its start)."""
+        duration = row["duration"] or 0.0
+        if duration < RESUME_LONGER_THAN_S or (self._playing is not None
+                                               and self._playing.entry.track_id == entry.track_id):
+            return 0.0
+        try:
+            at = self.store.resume_position(entry.track_id)
+        except sqlite3.Error:
+            log.exception("could not read where track %s was left", entry.track_id)
+            return 0.0
+        return at if at is not None and RESUME_MARGIN_S < at < duration - RESUME_MARGIN_S else 0.0
 
     def _begin(self, entry: QueueEntry, source: Source, *, reopen: int | None = None) -> None:
         """Log the start of ``entry`` (now audible, or about to be); ``reopen``: the play of
@@ -1431,7 +1480,10 @@ class Player:
         self._history.append(entry)
         self._history_times.append([now, None])
         self._back = [*self._back[-199:], entry]
-        self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry)
+        # ``at``: where it started (a long track where it was left, the song left playing at
+        # the last close where it was), 0 from its start.
+        self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry,
+                   at=source.start_s)
 
     def _drop_list_copy(self, entry: QueueEntry) -> None:
         """A song queued by hand that is the song the list played (an album, a playlist, a
@@ -1444,11 +1496,13 @@ class Player:
             if self._natural:
                 self._natural = [e for e in self._natural if e is not following]
 
-    def _start(self, entry: QueueEntry, *, ended: str, at: float = 0.0, restart_stops: bool = False,
+    def _start(self, entry: QueueEntry, *, ended: str, at: float | None = None, restart_stops: bool = False,
                reopen: int | None = None) -> None:
         """Play ``entry`` now, ending the current play as ``ended``. ``restart_stops``: the
         person asked for this song while it was playing (a restart, not a rejection of it):
-        the current play then ends as stopped. ``reopen``: see :meth:`_begin`."""
+        the current play then ends as stopped, and the song starts again from its start.
+        ``at``: where it starts (default: its start, or where a long track was left).
+        ``reopen``: see :meth:`_begin`."""
         with self._lock:
             if self._closed.is_set():
                 # A command on its way as the window closed (Next, then the window closed at
@@ -1459,13 +1513,15 @@ class Player:
             playing = self._playing
             if restart_stops and playing is not None and playing.entry.track_id == entry.track_id:
                 ended = "stopped"
+                at = 0.0
             self._changing += 1
             try:
                 self._end_current(ended)
                 source = self._source_for(entry)
                 if source is None:
                     source = Source(f"<missing track {entry.track_id}>", token=entry)
-                source.start_s = at
+                if at is not None:
+                    source.start_s = at
                 self._armed, self._armed_recent = None, []  # the engine drops them too
                 self._begin(entry, source, reopen=reopen)
             finally:
@@ -1516,6 +1572,13 @@ class Player:
         self._armed = self._source_for(head) if head is not None else None
         if head is not None and self._armed is None:
             self._armed = Source(f"<missing track {head.track_id}>", token=head)
+        if self._armed is not None and self._armed.start_s > 0:
+            # A long track going on where it was left: the engine goes on into the next track
+            # from its start, so it is not told of this one. When the song playing ends, the
+            # player starts it where it was left (the armed track the engine did not take).
+            self.engine.set_next(None)
+            self._tell_following([])
+            return
         if self._armed is not None:
             self._armed_recent = [*self._armed_recent[-4:], self._armed]
         self.engine.set_next(self._armed)

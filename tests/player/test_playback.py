@@ -3068,3 +3068,90 @@ def test_shuffle_keeps_a_track_queued_twice_apart_with_no_copies_queued(store, t
         order = [p.current_track_id] + [e.track_id for e in p.queue]
         assert sorted(order) == sorted([ids[0], ids[2], ids[2], ids[3], ids[0]])
         assert all(a != b for a, b in zip(order, order[1:])), order
+
+
+@pytest.fixture
+def long_is_3s(monkeypatch):
+    """Lengths scaled down, so short files stand in for an audiobook chapter and songs: a
+    track of 3 s or more is long (20 minutes), its start and end 0.5 s (a minute), and the
+    early-skip rule 0.2 s (30 s) and 1 s (four minutes)."""
+    import segue_common.listening as listening
+
+    monkeypatch.setattr("player.playback.RESUME_LONGER_THAN_S", 3.0)
+    monkeypatch.setattr("player.playback.RESUME_MARGIN_S", 0.5)
+    monkeypatch.setattr(listening, "EARLY_SKIP_MS", 200)
+    monkeypatch.setattr("player.playback.EARLY_SKIP_MS", 200)
+    monkeypatch.setattr(listening, "EARLY_SKIP_CAP_MS", 1000)
+
+
+def test_a_long_track_played_again_goes_on_where_it_was_left_as_a_new_play(store, tmp_path, make_player,
+                                                                           long_is_3s):
+    # Half an audiobook chapter, then an album, then the chapter again: it started at 0:00.
+    chapter, song = add_tracks(store, tmp_path, [("chapter", 6.0), ("song", 2.9)])
+    p = make_player(speed=8.0)
+    events = Events(p)
+    p.play_track(chapter)
+    assert wait_for(lambda: p.position > 2.5)
+    p.play_track(song)                              # left part-way: its place is kept
+    left = store.resume_position(chapter)
+    assert left is not None and 2.5 < left < 4.0
+    assert wait_for(lambda: p.position > 1.5)
+    p.play_track(chapter)                           # (and a song never resumes: see below)
+    assert events.of("track_started")[-1]["at"] == pytest.approx(left)
+    assert p.position >= left
+    assert wait_for(lambda: p.position > left + 0.3)
+    p.play_track(song)                              # a moment of it, then on: no early skip of it
+    assert p.position < 0.5 and events.of("track_started")[-1]["at"] == 0.0
+    assert [(e["track_id"], e["early_skip"]) for e in events.of("track_ended")] == [
+        (chapter, False), (song, False), (chapter, False)]
+    p.play_track(chapter)                           # on from there again, and heard to its end
+    assert wait_for(lambda: p.current_track_id == song or p.state is PlaybackState.STOPPED)
+    rows = [r for r in store.plays() if r["track_id"] == chapter]
+    assert [r["ended"] for r in rows] == ["skipped", "stopped", "finished"]
+    # Each play holds what was heard in it: the chapter once over, not its first part twice.
+    assert sum(r["ms_heard"] for r in rows) == pytest.approx(6000, abs=400)
+    assert store.resume_position(chapter) is None   # finished: forgotten
+    p.play_track(chapter)
+    assert events.of("track_started")[-1]["at"] == 0.0 and p.position < 0.5
+    p.stop()
+
+
+def test_a_song_left_part_way_starts_again_from_its_start(store, tmp_path, make_player, long_is_3s):
+    song, other = add_tracks(store, tmp_path, [("song", 2.9), ("other", 1.0)])
+    p = make_player(speed=4.0)
+    events = Events(p)
+    p.play_track(song)
+    assert wait_for(lambda: p.position > 1.5)
+    p.play_track(other)
+    p.play_track(song)
+    assert events.of("track_started")[-1]["at"] == 0.0 and p.position < 0.5
+    assert store.resume_position(song) is None
+    p.stop()
+
+
+@pytest.mark.parametrize("killed", [False, True])
+def test_a_long_track_from_up_next_and_after_a_restart_goes_on_where_it_was_left(store, tmp_path, make_player,
+                                                                                 long_is_3s, killed):
+    # Closed while it played (the state cues it for Space), then another song first: the chapter
+    # still goes on from its place, queued after that song; also when the last run was killed
+    # and left only the state saved for the next start.
+    chapter, song = add_tracks(store, tmp_path, [("chapter", 6.0), ("song", 2.0)])
+    if killed:
+        p = restored(store, make_player, chapter, song, 2.5)
+    else:
+        p = make_player(speed=8.0)
+        p.restore_state()                           # the window's player: it saves its state
+        p.play_track(chapter)
+        assert wait_for(lambda: p.position > 2.5)
+        p.close()
+        p = make_player(speed=8.0)
+        assert p.restore_state() is not None
+    cued = p.cued
+    assert cued.entry.track_id == chapter and cued.position >= 2.5
+    events = Events(p)
+    p.play_tracks([song, chapter])                  # the song, then the chapter from Up next
+    assert wait_for(lambda: len(events.of("track_started")) == 2)
+    assert events.of("track_started")[1]["track_id"] == chapter
+    assert events.of("track_started")[1]["at"] == pytest.approx(cued.position, abs=0.05)
+    assert wait_for(lambda: p.engine.position > 0) and p.position >= cued.position
+    p.stop()
