@@ -12,7 +12,7 @@ from player.library.cue import audio_path
 from player.library.names import NAME_COLUMNS, Namer
 from player.plain_words import why_stopped
 from player.ui.bridge import PlayerBridge
-from player.ui.library_model import not_connected
+from player.ui.library_model import format_duration, not_connected
 from player.ui.never_menu import ARTIST
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.listening import SUGGESTED_SOURCES
@@ -567,6 +567,12 @@ class PlaybackMixin:
         self._shown_entry = data.get("entry")
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once
+        at = data.get("at") or 0.0
+        if at >= 1.0:
+            # A long track played again goes on where it was left (the song left playing at the
+            # last close too): said, so a person who wanted its start knows how to get there.
+            self.statusBar().showMessage(f"Resumed at {format_duration(at)}: Previous plays it from the start",
+                                         8000)
 
     def _show_track(self, track_id: int) -> None:
         """The now-playing bar, window title, library row and cover for ``track_id``."""

@@ -103,3 +103,23 @@ def test_previous_on_the_track_left_last_time_shows_it_back_at_its_start(qtbot, 
     qtbot.waitUntil(lambda: window.player.cued is not None and window.player.cued.position == 0.0, timeout=5000)
     assert window.player.state == PlaybackState.STOPPED
     qtbot.waitUntil(lambda: slider.value() < 100, timeout=5000)
+
+
+def test_a_long_track_played_again_says_where_it_goes_on_and_previous_takes_it_to_its_start(
+        qtbot, scanned, make_window, monkeypatch):
+    # Lengths scaled down: the fixture's 3 s songs stand in for audiobook chapters (20 minutes
+    # or more), left 1.6 s in. Played again, it goes on there, the window says so, and
+    # Previous (as for any track a few seconds in) takes it back to its start.
+    monkeypatch.setattr("player.playback.RESUME_LONGER_THAN_S", 2.0)
+    monkeypatch.setattr("player.playback.RESUME_MARGIN_S", 0.3)
+    track = scanned.tracks()[0]["id"]
+    scanned.set_resume_position(track, 1.6)
+    window = make_window(scanned)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.play_ids([track], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=5000)
+    assert window.player.position >= 1.6
+    qtbot.waitUntil(lambda: "Resumed at 0:02: Previous plays it from the start" in messages, timeout=5000)
+    window.previous_track()
+    qtbot.waitUntil(lambda: window.player.position < 1.0, timeout=5000)
