@@ -877,12 +877,18 @@ class Recommender:
         # long mix long ones.
         # Someone who stays with an artist (runs, several plays of one an hour) keeps that
         # habit on a station too, as in Up next.
+        # A seed not analysed yet has no sound to go by: its genre tag is all that says what
+        # was asked for, so the station keeps to it while a song of it is allowed, the
+        # person's taste choosing among them. Their taste outweighed the genre before: a
+        # soul listener's jazz station opened with soul, and came back to it. Two early
+        # skips in a row say that it is not what they want now: the genre then only leans.
         return self._pick(score, k, banned, history=np.concatenate([[seed], station[-RADIO_APART:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),
                           topic=(cat.bucket == genre) if genre >= 0
-                          and cat.bucket_names[genre] != UNTAGGED else None, apart=RADIO_APART)
+                          and cat.bucket_names[genre] != UNTAGGED else None,
+                          stay=run < 2 and not self.E[seed].any(), apart=RADIO_APART)
 
     def _station_genre(self, seed: int) -> int:
         """The genre bucket a station from catalogue row ``seed`` keeps to: the seed's own; for a
@@ -1341,7 +1347,7 @@ class Recommender:
               among: np.ndarray | None = None, last: np.ndarray | None = None,
               recordings: dict[str, list[float]] | None = None,
               follow_album: bool = False, timeline: bool = True,
-              topic: np.ndarray | None = None, apart: int = 1) -> list[tuple[int, float]]:
+              topic: np.ndarray | None = None, stay: bool = False, apart: int = 1) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
         ``follow``: an artist or album may follow itself (only the per-hour limit holds);
@@ -1358,6 +1364,8 @@ class Recommender:
         though it scores lower; when none is left, one held back only by them: a station on
         a genre with few artists comes back to one of them (spaced, never two in a row)
         rather than leave for another genre while songs of its own are left.
+        ``stay``: no row off ``topic`` while one on it is allowed, however much higher it
+        scores (without it, a row on topic jumps ahead only once one was passed over).
         ``apart``: an artist comes back only after this many songs by others (the tail of
         ``history``, then the picks) while others are allowed (unless ``follow``; 1: never
         twice in a row).
@@ -1457,7 +1465,7 @@ class Recommender:
                           if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
                           and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
                           and not self._same_recording(int(r), seen)), None)
-                if j is not None and not allowed(deferred[j]):
+                if (j is None and stay) or (j is not None and not allowed(deferred[j])):
                     # Before the hour or the artists' spacing gives way, a song on topic that
                     # both allow, though it scores lower: a jazz station for someone who plays
                     # more soul than jazz played two jazz artists in turns, eight songs each
