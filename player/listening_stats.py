@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from player.recommendations import UNTAGGED, genre_bucket, genre_title
+from player.recommendations import UNTAGGED, genre_bucket, genre_title, one_spelling
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
 from recommender.genres import file_genre_bucket
 from segue_common.normalize import FirstCopies, recording_key
@@ -280,6 +280,7 @@ def _track_keys(cols: PlayColumns, labels: dict) -> _TrackKeys:
             first = song_of[i] = song_of[same]
             if plays[i] > most[first]:
                 most[first], titles[first] = plays[i], titles[i]     # named as its copy played most
+    genres = one_spelling(genres)
     songs_at, song_codes = np.unique(song_of, return_inverse=True)
     # In name order, as np.unique leaves the others: ties of the top lists stay in name order
     # (two songs of one name, a studio and a live take, stay two).

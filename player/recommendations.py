@@ -14,10 +14,10 @@ import re
 import random
 import statistics
 import time
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Collection, Iterable, Iterator, Protocol, runtime_checkable
+from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 from player.library.names import Namer
 from recommender.genres import UNTAGGED, file_genre_bucket, first_genre, genre_in_sentence
@@ -97,6 +97,27 @@ def _word_title(match: re.Match) -> str:
     if len(w) <= 4 and any(c.isupper() for c in w[1:]):
         return w
     return w[:1].upper() + w[1:].lower()
+
+
+# What two spellings of one genre of no bucket have in common: "SKA", "Ska" and "ska", or
+# "Zouk-Bass" and "zouk bass", are one genre.
+_SPELLING = re.compile(r"[\s\-_'’]+")
+
+
+def one_spelling(buckets: Sequence[str]) -> list[str]:
+    """``buckets`` (each a :func:`genre_bucket`) with each genre in one spelling, the one most
+    of them have (ties to the first in sorted order, the same each run). A genre of no bucket
+    keeps a short word in capitals as the person writes it ("MPB", "SKA"), so one written
+    "SKA" on some tracks and "ska" on others would be two rows of Discover, or two genres of
+    the charts, side by side."""
+    counts = Counter(buckets)
+    best: dict[str, str] = {}
+    for b, n in counts.items():
+        key = _SPELLING.sub("", b.casefold())
+        kept = best.get(key)
+        if kept is None or (-n, b) < (-counts[kept], kept):
+            best[key] = b
+    return [best[_SPELLING.sub("", b.casefold())] for b in buckets]
 
 
 def days_ago(when: float, now: float) -> str:
@@ -191,6 +212,8 @@ class LibraryRecommendations:
         for r in rows:
             names = namer(r)
             info[r["id"]] = (names.title, names.artist.casefold(), genre_bucket(r["genre"]))
+        for t, bucket in zip(info, one_spelling([b for _, _, b in info.values()])):
+            info[t] = (*info[t][:2], bucket)
         return order, info
 
     def up_next(self, session_track_ids: list[int], k: int, *,

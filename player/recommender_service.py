@@ -26,7 +26,7 @@ import numpy as np
 from player import paths
 from player.memory import release_free_memory
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
-from player.recommendations import Rec, genre_bucket
+from player.recommendations import Rec, genre_bucket, one_spelling
 from recommender.catalog import Catalog, PlayLog
 from recommender.genres import UNTAGGED, assign_buckets
 from recommender.local_models import TrainError, load_models_or_fall_back
@@ -187,6 +187,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             album_ids[i] = _library_album(by, album, releases[key])
     del releases, taken, unreleased
     ids = np.array(ids, np.int64)
+    genre = one_spelling(genre)
     tags, emb, buckets = read_features(store, ids)
     if buckets is None:
         buckets = genre

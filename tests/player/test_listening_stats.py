@@ -218,3 +218,15 @@ def test_top_tracks_played_alike_stay_in_name_order(store, utc):
                      for i, t in enumerate([bravo, alpha, charlie, charlie])])
     top = load_summary(store, now=now).top["All time"]["tracks"]
     assert [(e.name, e.plays) for e in top] == [("Charlie — A", 2), ("Alpha — A", 1), ("Bravo — A", 1)]
+
+
+def test_a_genre_spelled_several_ways_is_one_genre_of_the_charts(store, utc):
+    # A short word in capitals is kept as the person writes it ("MPB"), so "SKA" and "ska"
+    # were two genres side by side; the chart names it as most of its tracks spell it.
+    store.upsert_tracks([{"path": f"/m/{i}.flac", "size": 1, "mtime_ns": 1, "title": f"s{i}", "artist": "A",
+                          "genre": g, "duration": 200.0} for i, g in enumerate(["SKA", "ska", "Ska", "ska"])])
+    now = MONDAY + 10 * 86400
+    store.log_plays([(r["id"], now - 86400 + i * 600, 200_000, 200_000, "finished", "library")
+                     for i, r in enumerate(store.tracks())])
+    top = load_summary(store, now=now).top["All time"]["genres"]
+    assert [(e.name, e.plays) for e in top] == [("Ska", 4)]
