@@ -447,16 +447,17 @@ class RecommenderService:
                         never=sorted(self._never_suggested() | (set(passed) - {seed_track_id})))
         return [Rec(t, rec.explain(t, f"radio:{seed_track_id}"), s) for t, s in got]
 
-    def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
+    def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:
         """What the person asked never to suggest is left out as the rows are picked: they
         stay as long as asked for, and are asked for no longer (picking a longer row to
         filter it afterwards costs far more, with the square of its length).
 
         The rows are the day's by the clock, not by the latest play: someone who opened
         Discover on days they played nothing saw the same rows each day, for as long as
-        they did not play."""
+        they did not play. ``today``: the day to show, by default the clock's (local) day."""
         rec = self.recommender()
-        rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested()), day=date.today().toordinal())
+        day = (today or date.today()).toordinal()
+        rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested()), day=day)
         return {b: [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in row] for b, row in rows.items()}
 
     def explain(self, track_id: int, context: str = "") -> str:

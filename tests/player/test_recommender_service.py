@@ -148,35 +148,22 @@ def test_plays_through_the_store_shift_up_next_and_discover(store):
     assert any("you played" in r.reason for r in service.up_next([seed], 10))
 
 
-def test_discover_has_new_rows_each_day_the_person_opens_it_without_playing(store, monkeypatch):
+def test_discover_has_new_rows_each_day_the_person_opens_it_without_playing(store):
     # The rows went by the day of the latest play: someone who opened Discover on the days
     # they played nothing saw the same rows every day.
     import datetime
-
-    from player import recommender_service
 
     ids, genre = fill_library(store)
     for i in range(6):
         listen(store, ids[f"Jazz song {i}"], now=1_700_000_000.0 + 300 * i)
     service = RecommenderService(store, priors=None)
-    today = datetime.date(2026, 3, 2)
 
-    class Clock(datetime.date):
-        @classmethod
-        def today(cls):
-            return today
+    def shown(day):
+        return {b: [r.track_id for r in recs] for b, recs in service.discover(6, today=day).items()}
 
-    monkeypatch.setattr(recommender_service, "date", Clock, raising=False)
-
-    def shown():
-        return {b: [r.track_id for r in recs] for b, recs in service.discover(6).items()}
-
-    first = shown()
-    assert shown() == first                     # the same all day
-    days = [first]
-    for n in range(1, 4):
-        today = datetime.date(2026, 3, 2 + n)
-        days.append(shown())
+    first = shown(datetime.date(2026, 3, 2))
+    assert shown(datetime.date(2026, 3, 2)) == first        # the same all day
+    days = [first] + [shown(datetime.date(2026, 3, 2 + n)) for n in range(1, 4)]
     assert all(a != b for a, b in zip(days, days[1:]))
     assert list(first)[0] == "jazz"             # their genre first, as any day
 
