@@ -57,7 +57,9 @@ FILE_GENRE_WORDS: tuple[tuple[str, str], ...] = (
     (r"folk|singer[- ]songwriter|acoustic", "folk"),
     (r"ambient|chill|downtempo|new age|drone|lounge", "ambient"),
     (r"house|dance|disco|garage|eurodance|club", "dance"),
-    (r"electr|techno|trance|\bedm\b|dubstep|drum ?(and|&|n) ?bass|\bidm\b|synth|industrial|breakbeat", "electronic"),
+    # (drum and bass as it is written: "Drum & Bass", "Drum 'n' Bass", "DnB", "D&B")
+    (r"electr|techno|trance|\bedm\b|dubstep|drum ?(and|&|['’]?n['’]?) ?bass|\bdnb\b|\bd ?& ?b\b|\bidm\b|synth"
+     r"|industrial|breakbeat", "electronic"),
     (r"rock|grunge", "rock"),
     (r"pop", "pop"),
     # A soundtrack or score that names no other genre ("Soundtrack", "Film Score", "OST") is

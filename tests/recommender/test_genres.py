@@ -37,6 +37,7 @@ def test_every_mapped_tag_is_an_msd_tag_and_the_set_is_fixed():
     ("Techno", "electronic"), ("Synthpop", "electronic"), ("Classical", "classical"),
     ("Baroque", "classical"), ("Bebop", "jazz"), ("Bluegrass", "country"), ("Singer-Songwriter", "folk"),
     ("Downtempo", "ambient"), ("K-Pop", "pop"), ("Drum & Bass", "electronic"),
+    ("Drum 'n' Bass", "electronic"), ("Drum ’n’ Bass", "electronic"), ("DnB", "electronic"), ("D&B", "electronic"),
     ("Soundtrack", "classical"), ("Film Score", "classical"), ("OST", "classical"),
     ("Electronic Soundtrack", "electronic"), ("Jazz Film Score", "jazz"), ("Scores", None),
     ("Pop; Rock", "pop"), ("Rock/Pop", "rock"), ("Singer/Songwriter", "folk"), ("singer / songwriter; Pop", "folk"),
