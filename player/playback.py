@@ -1388,7 +1388,7 @@ class Player:
             if playing.unsaved is not None:     # not written yet: it is written whole, ended
                 playing.unsaved.ended = ending
             play_id, kept = playing.play_id, playing.unsaved is not None
-        if not kept:
+        if not kept and play_id is not None:    # (None: a play the forgotten history took)
             written = False
             try:
                 if not self._unsaved:   # (else plays before it wait to be written: its end comes after theirs)
@@ -1773,11 +1773,21 @@ class Player:
     def _write_unsaved(self) -> int:
         """Write the plays the store refused, oldest first, as far as it takes them; how many
         are left. A play still playing is from then on written as any other."""
+        forgotten = None
         with self._unsaved_lock:
             while self._unsaved:
                 kept = self._unsaved[0]
                 playing = self._playing
                 try:
+                    if forgotten is None:
+                        forgotten = self.store.history_forgotten_at()
+                    if kept.play_id is None and kept.started_at < forgotten:
+                        # Begun before the person forgot the history: it goes with the rest,
+                        # as the row of a play written before the forget went.
+                        if playing is not None and playing.unsaved is kept:
+                            playing.unsaved = None
+                        self._unsaved.pop(0)
+                        continue
                     if kept.play_id is None and kept.reopen is not None:
                         logged = self.store.resume_play(kept.reopen, kept.track_id, source=kept.source,
                                                         owner=self._owner.token, now=kept.started_at)

@@ -6,6 +6,7 @@ loses at most the last update interval of one play, never the play itself.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 
@@ -15,6 +16,8 @@ from segue_common.text import search_form
 
 ENDINGS = ("finished", "skipped", "stopped", "error")
 SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
+# The setting that holds when the history was last forgotten (see ``forget_history``).
+FORGOTTEN_SETTING = "history_forgotten_at"
 
 
 _HISTORY_TABLES = ("imported_listens", "history_imports", "plays", "sessions", "model_runs", "resume_positions")
@@ -276,6 +279,11 @@ class PlaysMixin:
                 tx.execute("DELETE FROM sessions")
                 tx.execute("DELETE FROM model_runs")
                 tx.execute("DELETE FROM resume_positions")    # where each long track was left is history too
+                # When, in the same transaction: a player holding plays the store refused (a
+                # full disk) must not write those begun before it back into the history.
+                tx.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           (FORGOTTEN_SETTING, json.dumps(time.time())))
         finally:
             conn.execute("PRAGMA secure_delete = OFF")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -284,6 +292,14 @@ class PlaysMixin:
         from player.log import scrub_paths
 
         scrub_paths(self.personal_path_prefixes())
+
+    def history_forgotten_at(self) -> float:
+        """When the listening history was last forgotten (0 if never)."""
+        row = self.execute("SELECT value FROM settings WHERE key = ?", (FORGOTTEN_SETTING,)).fetchone()
+        try:
+            return float(json.loads(row[0])) if row is not None else 0.0
+        except (TypeError, ValueError):
+            return 0.0
 
     def forget_history_in_copies(self) -> list:
         """The history also leaves the copies beside the database: the backups taken before

@@ -1068,6 +1068,26 @@ def test_a_song_resumed_on_a_full_disk_goes_on_with_its_play_once_there_is_room(
     assert store.play(left)["ms_heard"] > 11_000
 
 
+def test_plays_kept_on_a_full_disk_are_not_written_back_into_a_forgotten_history(store, tmp_path, make_player):
+    # "Forget my history" as plays waited for room: once there was room they were written,
+    # the history the person asked to forget back in the log, started before the forget.
+    a, b, c = add_tracks(store, tmp_path, [("a", 1.0), ("b", 60.0), ("c", 60.0)])
+    p = make_player(speed=4.0, interval=0.02)
+    store.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.current_track_id == b and p.unsaved_plays == 2)
+    store.forget_history()
+    store.execute("DROP TRIGGER no_room")
+    assert wait_for(lambda: p.unsaved_plays == 0)
+    time.sleep(0.1)                                     # five ticks with room
+    assert store.plays() == []
+    p.play_track(c)                                     # what is played after the forget is kept
+    assert wait_for(lambda: [r["track_id"] for r in store.plays()] == [c])
+    p.stop()
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(c, "stopped")]
+
+
 def test_a_player_starts_on_a_full_disk_with_a_play_a_crash_left_open(store, tmp_path, make_player):
     # Closing the plays a killed player left open is a write: on a full disk it raised out of
     # the player's start, and the window said "Playback is not available" (measured on a
