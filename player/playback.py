@@ -299,6 +299,7 @@ class Player:
         self._unsaved: list[_Unsaved] = []
         self._unsaved_lock = threading.Lock()
         self._unsaved_told = 0               # how many the listeners were last told of
+        self._unsaved_why = ""               # what the store said as it last refused one
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
         # Set by every change (an event emitted, a seek, Keep it going, closing): the progress
@@ -331,8 +332,8 @@ class Player:
         stopped after, when that is why it went off), gave_up (``errors``: the plays in a row
         that could not be played, ``songs``: of how many songs, ``went_round``: repeating
         all, the list came round to one of them), plays_unsaved (``count``: the plays the
-        store refused, a full disk, kept until it takes them; 0 once all are written); called
-        from any thread.
+        store refused, a full disk, kept until it takes them; 0 once all are written;
+        ``why``: what the store said); called from any thread.
         ``track_started`` names the queue ``entry`` that started: :meth:`next` takes it, to
         skip only that one."""
         self._listeners.append(fn)
@@ -1394,7 +1395,8 @@ class Player:
                 if not self._unsaved:   # (else plays before it wait to be written: its end comes after theirs)
                     self.store.end_play(play_id, row_ended, heard, error=row_error, track_ms=track_ms, now=ending[4])
                     written = True
-            except sqlite3.Error:  # a locked, full or broken database must not stop the music
+            except sqlite3.Error as exc:  # a locked, full or broken database must not stop the music
+                self._unsaved_why = str(exc)
                 log.exception("could not record the end of play %s (kept, written once the library "
                               "takes writes again)", play_id)
             if not written:
@@ -1460,7 +1462,8 @@ class Player:
             elif not self._unsaved:
                 play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
                                                 owner=self._owner.token, now=now)
-        except sqlite3.Error:  # played anyway; its play is kept until the store takes it
+        except sqlite3.Error as exc:  # played anyway; its play is kept until the store takes it
+            self._unsaved_why = str(exc)
             log.exception("could not record the start of track %s (kept, written once the library "
                           "takes writes again)", entry.track_id)
             play_id = None
@@ -1768,7 +1771,7 @@ class Player:
         n = len(self._unsaved)
         if n != self._unsaved_told:
             self._unsaved_told = n
-            self._emit("plays_unsaved", count=n)
+            self._emit("plays_unsaved", count=n, why=self._unsaved_why)
 
     def _write_unsaved(self) -> int:
         """Write the plays the store refused, oldest first, as far as it takes them; how many
@@ -1805,7 +1808,8 @@ class Player:
                         playing.logged_ms, playing.reopened = kept.logged_ms, kept.play_id == kept.reopen
                         self.store.update_play(kept.play_id, playing.logged_heard_ms(), now=self._clock())
                         playing.play_id, playing.unsaved = kept.play_id, None
-                except sqlite3.Error:
+                except sqlite3.Error as exc:
+                    self._unsaved_why = str(exc)
                     break
                 self._unsaved.pop(0)
                 if not self._unsaved:

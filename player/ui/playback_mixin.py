@@ -551,16 +551,25 @@ class PlaybackMixin:
         """The library's disk refused plays (it is full): the player keeps them and writes them
         once it can. Said until then, with what closing now would cost; gone once they are
         written. (The log alone said it, and a play was lost without the person knowing.)"""
-        count = data.get("count", 0)
+        # The count of now, not the event's: told from two threads at once, the events can
+        # come in the other order, and the note would stay wrong until the next change.
+        player = self.player
+        count = player.unsaved_plays if player is not None else data.get("count", 0)
         note = self.unsaved_note
         if not count:
             note.hide()
             return
         plays = "1 play" if count == 1 else f"{count} plays"
-        note.setText(f"Plays cannot be saved: the disk is full. {plays} kept until there is room")
+        why = data.get("why") or ""
+        # Said as a full disk only when it is one: a library made read-only or locked by
+        # another program is no matter of room, and freeing space would not help.
+        if "full" in why:
+            note.setText(f"Plays cannot be saved: the disk is full. {plays} kept until there is room")
+        else:
+            note.setText(f"Plays cannot be saved: the library cannot be written. {plays} kept until it can")
         note.setToolTip(f"The disk that holds Segue's library ({shown(str(self.store.path.parent))}) is full or "
-                        "cannot be written. The plays are saved as soon as it has room again; quitting Segue "
-                        "before that loses them.")
+                        f"cannot be written ({why or 'no reason given'}). The plays are saved as soon as it "
+                        "can be written again; quitting Segue before that loses them.")
         note.show()
 
     def _track_started(self, data: dict) -> None:

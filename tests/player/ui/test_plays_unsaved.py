@@ -26,3 +26,17 @@ def test_plays_a_full_disk_refuses_are_shown_in_the_status_bar_until_written(qtb
     scanned.execute("DROP TRIGGER no_room")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     assert len(scanned.plays()) == 1
+
+
+def test_a_library_that_cannot_be_written_for_want_of_anything_but_room_is_not_called_full(qtbot, scanned,
+                                                                                           make_window):
+    # Refused as read-only (a library folder mounted read-only, say): the note said the disk was
+    # full, and freeing space would not have helped. SQLite itself refuses (query_only).
+    window = make_window(scanned)
+    scanned.execute("PRAGMA query_only = ON")
+    window.player.play_tracks([scanned.tracks()[0]["id"]])
+    qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
+    assert "cannot be written. 1 play kept" in said(window) and "full" not in said(window)
+    scanned.execute("PRAGMA query_only = OFF")
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
+    assert len(scanned.plays()) == 1
