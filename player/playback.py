@@ -104,6 +104,10 @@ class Cued:
         return self.heard_to if self.heard is None else max(self.heard, self.heard_to)
 
 
+# A kept play refused with one of these is refused for good (see ``Player._write_unsaved``).
+_NEVER_TAKEN = ("SQLITE_CONSTRAINT_FOREIGNKEY", "SQLITE_CONSTRAINT_NOTNULL", "SQLITE_CONSTRAINT_CHECK")
+
+
 @dataclass(eq=False)
 class _Unsaved:
     """A play the store refused (its disk full): kept here and written at the first tick the
@@ -1808,6 +1812,15 @@ class Player:
                         playing.logged_ms, playing.reopened = kept.logged_ms, kept.play_id == kept.reopen
                         self.store.update_play(kept.play_id, playing.logged_heard_ms(), now=self._clock())
                         playing.play_id, playing.unsaved = kept.play_id, None
+                except sqlite3.IntegrityError as exc:
+                    if exc.sqlite_errorname not in _NEVER_TAKEN:
+                        self._unsaved_why = str(exc)
+                        break
+                    # The schema refuses the row, and would every time (its song left the
+                    # library meanwhile): waiting for it would hold back every play after it.
+                    log.error("a kept play of track %s can never be saved (%s): given up", kept.track_id, exc)
+                    if playing is not None and playing.unsaved is kept:
+                        playing.unsaved = None
                 except sqlite3.Error as exc:
                     self._unsaved_why = str(exc)
                     break

@@ -1088,6 +1088,27 @@ def test_plays_kept_on_a_full_disk_are_not_written_back_into_a_forgotten_history
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(c, "stopped")]
 
 
+def test_a_kept_play_the_library_can_never_take_does_not_hold_back_those_after_it(store, tmp_path, make_player,
+                                                                                 caplog):
+    # A kept play whose song left the library meanwhile (its row deleted): SQLite refused it
+    # for good (a foreign key), and every play after it waited behind it for the rest of the
+    # run, the window saying the disk was full. It is given up, said in the log; the rest go on.
+    import logging
+
+    a, b, c = add_tracks(store, tmp_path, [("a", 1.0), ("b", 1.0), ("c", 60.0)])
+    p = make_player(speed=4.0, interval=0.02)
+    store.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
+                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.current_track_id == b and p.unsaved_plays == 2)
+    store.execute("DELETE FROM tracks WHERE id = ?", (a,))
+    store.execute("DROP TRIGGER no_room")
+    assert wait_for(lambda: p.unsaved_plays == 0)
+    p.play_track(c)
+    assert wait_for(lambda: [r["track_id"] for r in store.plays()] == [b, c])
+    assert any(r.levelno == logging.ERROR and "can never be saved" in r.getMessage() for r in caplog.records)
+
+
 def test_a_player_starts_on_a_full_disk_with_a_play_a_crash_left_open(store, tmp_path, make_player):
     # Closing the plays a killed player left open is a write: on a full disk it raised out of
     # the player's start, and the window said "Playback is not available" (measured on a
