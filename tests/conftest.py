@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import shutil
@@ -45,6 +46,22 @@ def sparse_dir(tmp_path):
 def _seeded():
     random.seed(1234)
     np.random.seed(1234)
+
+
+class _PinnedDate(datetime.date):
+    @classmethod
+    def today(cls):
+        return cls(2026, 12, 5)
+
+
+@pytest.fixture(autouse=True)
+def _discover_day(monkeypatch):
+    """Discover's rows are the clock's day's (each day shuffles them anew): the tests see one
+    day's rows whatever day they run on, so a row that holds what a test expects today holds
+    it tomorrow too. Tests of the change from day to day name their days."""
+    import player.recommender_service
+
+    monkeypatch.setattr(player.recommender_service, "date", _PinnedDate)
 
 
 def _look(app) -> dict:
