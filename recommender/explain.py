@@ -166,10 +166,16 @@ def explain_row(rec, row: int, context: str = "") -> str:
     if a >= 0 and len(reasons) < 2 and not named and elsewhere >= 3 and float(rec.outside[row]) > 0:
         reasons.append(f"you played {_whose(cat, row)} {elsewhere} times in your imported history")
     sound = bool(rec.E[row].any())
-    if len(reasons) < 2 and sound:
+    # One "sounds like" is enough: "sounds like A · sounds like B, which you play" says the
+    # same thing twice. Nor is it a song by the artist just named: "you played X 28 times ·
+    # sounds like a song by X" adds nothing to the first reason.
+    if len(reasons) < 2 and sound and not any(r.startswith("sounds like") for r in reasons):
         # The 200 most played rows other than this one (it is among the first 201 if at all).
         top = ranked[:201]
-        top = top[top != row][:200]
+        top = top[top != row]
+        if named:
+            top = top[cat.artist[top] != a]
+        top = top[:200]
         if len(top):
             sims = rec.E[top] @ rec.E[row]
             best = int(sims.argmax())

@@ -155,3 +155,27 @@ def test_reasons_name_soul_and_rnb_as_the_person_writes_it():
     assert rec.explain(3) == "soul & R&B, which you played 8 times"
     assert rec.explain(3, "radio:1") == "soul & R&B, like s0 — A"
     assert rec.explain(5) == "metal, which you played 3 times"
+
+
+def _library(artists, rows_played, embedding, buckets=None):
+    n = len(artists)
+    k = len(rows_played)
+    log = PlayLog(np.array(rows_played, np.int64) + 1, np.arange(k), T0 + 3600.0 * np.arange(k),
+                  np.full(k, 200_000.0), np.full(k, 200_000.0), np.full(k, "finished", dtype=object))
+    cat = Catalog.build(track_ids=np.arange(1, n + 1), artists=artists, albums=[f"lp {i}" for i in range(n)],
+                        titles=[f"s{i}" for i in range(n)], durations=np.full(n, 200.0),
+                        embedding=np.asarray(embedding, float), buckets=buckets or ["Rock"] * n, plays=log)
+    return Recommender(cat, now=T0 + 40 * 86400)
+
+
+def test_a_reason_says_sounds_like_once_and_not_of_the_artist_it_just_named():
+    # Rows 0, 1, 2 by A sound alike (0 played 5 times, 1 the seed, 2 offered); row 3 by B,
+    # played 3 times, sounds like them too; row 4 by C, never played, sounds like them as well.
+    alike = np.eye(16)[0] + 0.05 * np.eye(16)[1]
+    emb = [np.eye(16)[0], alike, np.eye(16)[0] - 0.05 * np.eye(16)[1], np.eye(16)[0] + 0.1 * np.eye(16)[2],
+           np.eye(16)[0] + 0.1 * np.eye(16)[3]]
+    rec = _library(["A", "A", "A", "B", "C"], [0] * 5 + [3] * 3, emb)
+    # "you played A 5 times · sounds like s0 — A, which you play": the second says the first again
+    assert rec.explain(3) == "you played A 5 times · sounds like s3 — B, which you play"
+    # "sounds like s1 — A · sounds like s0 — A, which you play": one is enough
+    assert rec.explain(5, "radio:2") == "sounds like s1 — A"
