@@ -12,7 +12,7 @@ import unicodedata
 
 import numpy as np
 
-from recommender.genres import genre_in_sentence
+from recommender.genres import UNTAGGED, genre_in_sentence
 from segue_common.normalize import same_length
 
 SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds like" holds
@@ -142,7 +142,8 @@ def explain_row(rec, row: int, context: str = "") -> str:
             reasons.append(f"from the same album as {_label(cat, ctx)}")
         elif cat.artist[ctx] >= 0 and cat.artist[ctx] == cat.artist[row]:
             reasons.append(f"also {_by(cat, row)}")
-        elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row]:
+        elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row] \
+                and cat.bucket_names[cat.bucket[row]] != UNTAGGED:
             reasons.append(f"{isolate(genre_in_sentence(cat.bucket_names[cat.bucket[row]]))}, like {_label(cat, ctx)}")
     n_track = _song_plays(rec, row)
     if n_track >= 3:
@@ -184,7 +185,9 @@ def explain_row(rec, row: int, context: str = "") -> str:
     if not reasons and cat.last_played[row] == 0 and sound \
             and float(rec.E[row] @ _listened_taste(rec)) > 0.5:
         reasons.append("new to you, and close to what you play")
-    if not reasons and cat.bucket[row] >= 0:
+    # A track of no genre tag is of no genre a reason can name ("No genre tag, which you played
+    # 28 times").
+    if not reasons and cat.bucket[row] >= 0 and cat.bucket_names[cat.bucket[row]] != UNTAGGED:
         b = cat.bucket[row]
         heard = int(by_bucket[b])
         name = isolate(genre_in_sentence(cat.bucket_names[b]))

@@ -8,6 +8,7 @@ import numpy as np
 
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import _play_sums
+from recommender.genres import UNTAGGED
 from recommender.rank import Recommender
 
 T0 = 1_700_000_000.0
@@ -179,3 +180,12 @@ def test_a_reason_says_sounds_like_once_and_not_of_the_artist_it_just_named():
     assert rec.explain(3) == "you played A 5 times · sounds like s3 — B, which you play"
     # "sounds like s1 — A · sounds like s0 — A, which you play": one is enough
     assert rec.explain(5, "radio:2") == "sounds like s1 — A"
+
+
+def test_no_genre_tag_is_never_named_as_a_genre():
+    # "No genre tag, which you played 8 times", "No genre tag, like s0 — A": no genre of the person's
+    rec = _library(["A", "A", "B", "C"], [0] * 4 + [1] * 4, np.zeros((4, 16)), buckets=[UNTAGGED] * 4)
+    assert rec.catalog.bucket_names[rec.catalog.bucket[0]] == UNTAGGED
+    assert rec.explain(4) == ""
+    assert rec.explain(4, "radio:3") == ""
+    assert rec.explain(3, "radio:1") == ""
