@@ -186,8 +186,10 @@ def explain_row(rec, row: int, context: str = "") -> str:
             and float(rec.E[row] @ _listened_taste(rec)) > 0.5:
         reasons.append("new to you, and close to what you play")
     # A track of no genre tag is of no genre a reason can name ("No genre tag, which you played
-    # 28 times").
-    if not reasons and cat.bucket[row] >= 0 and cat.bucket_names[cat.bucket[row]] != UNTAGGED:
+    # 28 times"); and in Discover the row's heading names the genre already: on every tile of
+    # it, "jazz, from your library" said nothing, fourteen times.
+    if not reasons and cat.bucket[row] >= 0 and cat.bucket_names[cat.bucket[row]] != UNTAGGED \
+            and not context.startswith("discover:"):
         b = cat.bucket[row]
         heard = int(by_bucket[b])
         name = isolate(genre_in_sentence(cat.bucket_names[b]))

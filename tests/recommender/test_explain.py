@@ -189,3 +189,13 @@ def test_no_genre_tag_is_never_named_as_a_genre():
     assert rec.explain(4) == ""
     assert rec.explain(4, "radio:3") == ""
     assert rec.explain(3, "radio:1") == ""
+
+
+def test_a_discover_tile_leaves_the_genre_to_its_row():
+    # Every tile of a row read "jazz, from your library", or "jazz, which you played 8 times":
+    # what the row's heading says, fourteen times over.
+    rec = _library(["A", "B", "C", "D"], [0] * 8, np.zeros((4, 16)), buckets=["jazz"] * 2 + ["metal"] * 2)
+    assert rec.explain(2, "discover:jazz") == ""
+    assert rec.explain(4, "discover:metal") == ""
+    assert rec.explain(2) == "jazz, which you played 8 times"       # Up next, where nothing names it
+    assert rec.explain(4) == "metal, from your library"
