@@ -120,6 +120,11 @@ def _by(cat, row: int) -> str:
     return f"from {name}" if cat.artist_is_guessed(row) else f"by {name}"
 
 
+def _genre(cat, row: int) -> bool:
+    """Whether the row's genre bucket is one a reason may name: "No genre tag" is none."""
+    return cat.bucket[row] >= 0 and cat.bucket_names[cat.bucket[row]] != UNTAGGED
+
+
 def explain_row(rec, row: int, context: str = "") -> str:
     """The best one or two reasons for catalogue row ``row`` (see module doc).
 
@@ -142,9 +147,19 @@ def explain_row(rec, row: int, context: str = "") -> str:
             reasons.append(f"from the same album as {_label(cat, ctx)}")
         elif cat.artist[ctx] >= 0 and cat.artist[ctx] == cat.artist[row]:
             reasons.append(f"also {_by(cat, row)}")
-        elif cat.bucket[ctx] >= 0 and cat.bucket[ctx] == cat.bucket[row] \
-                and cat.bucket_names[cat.bucket[row]] != UNTAGGED:
+        elif _genre(cat, ctx) and cat.bucket[ctx] == cat.bucket[row]:
             reasons.append(f"{isolate(genre_in_sentence(cat.bucket_names[cat.bucket[row]]))}, like {_label(cat, ctx)}")
+        elif context.startswith("radio:") and _genre(cat, row) and cat.bucket[ctx] >= 0 and not _genre(cat, ctx) \
+                and hasattr(rec, "_station_genre") and rec._station_genre(ctx) == cat.bucket[row]:
+            # A station from a song of no genre tag keeps to the genre of its artist's or its
+            # album's other songs; said so, the listener sees why it plays pop, and from what.
+            genre = isolate(genre_in_sentence(cat.bucket_names[cat.bucket[row]]))
+            a_ctx = cat.artist[ctx]
+            if a_ctx >= 0 and (cat.bucket[cat.artist == a_ctx] == cat.bucket[row]).any():
+                reasons.append(f"{genre}, like {_whose(cat, ctx)}'s other songs"
+                               if not cat.artist_is_guessed(ctx) else f"{genre}, like the other {_whose(cat, ctx)}")
+            else:
+                reasons.append(f"{genre}, like the album {_label(cat, ctx)} is on")
     n_track = _song_plays(rec, row)
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")
@@ -188,8 +203,7 @@ def explain_row(rec, row: int, context: str = "") -> str:
     # A track of no genre tag is of no genre a reason can name ("No genre tag, which you played
     # 28 times"); and in Discover the row's heading names the genre already: on every tile of
     # it, "jazz, from your library" said nothing, fourteen times.
-    if not reasons and cat.bucket[row] >= 0 and cat.bucket_names[cat.bucket[row]] != UNTAGGED \
-            and not context.startswith("discover:"):
+    if not reasons and _genre(cat, row) and not context.startswith("discover:"):
         b = cat.bucket[row]
         heard = int(by_bucket[b])
         name = isolate(genre_in_sentence(cat.bucket_names[b]))

@@ -199,3 +199,13 @@ def test_a_discover_tile_leaves_the_genre_to_its_row():
     assert rec.explain(4, "discover:metal") == ""
     assert rec.explain(2) == "jazz, which you played 8 times"       # Up next, where nothing names it
     assert rec.explain(4) == "metal, from your library"
+
+
+def test_a_station_from_an_untagged_song_says_whose_genre_it_follows():
+    # Row 0, untagged, by A, whose other songs are pop; a pop song of B on the station read
+    # "pop, which you played 3 times", nothing of the seed or of why pop.
+    rec = _library(["A", "A", "A", "B", "C"], [2] * 3, np.zeros((5, 16)),
+                   buckets=[UNTAGGED, "pop", "pop", "pop", "jazz"])
+    assert rec.explain(4, "radio:1") == "pop, like A's other songs"
+    assert rec.explain(5, "radio:1") == "jazz, from your library"      # not what the station follows
+    assert rec.explain(4) == "pop, which you played 3 times"
