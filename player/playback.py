@@ -884,7 +884,8 @@ class Player:
         with self._lock:    # one step: a track change in between cannot end up skipped
             self._failed_in_row = []    # the person's new list: its failures are counted afresh
             self._set_queue(ids[start_index + 1:], source, suggested, ids[start_index], shared)
-            self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True)
+            self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True,
+                        picked=True)
         self._emit("queue_changed")
 
     def start_station(self, seed: int, track_ids, *, source: str = "radio", seed_source: str = "library") -> None:
@@ -913,7 +914,7 @@ class Player:
             elif playing is None and cued is not None and cued.entry.track_id == seed:
                 self._resume_cued(cued, source=seed_source)
             else:
-                self._start(QueueEntry(seed, seed_source, True), ended="skipped")
+                self._start(QueueEntry(seed, seed_source, True), ended="skipped", picked=True)
         self._emit("queue_changed")
         self._maybe_fill()
 
@@ -946,7 +947,7 @@ class Player:
         """Play one track now; the queue stays as it is."""
         with self._lock:
             self._failed_in_row = []
-        self._start(QueueEntry(int(track_id), source, True), ended="skipped", restart_stops=True)
+        self._start(QueueEntry(int(track_id), source, True), ended="skipped", restart_stops=True, picked=True)
 
     def play_now(self, track_ids, *, source: str = "library") -> None:
         """Play ``track_ids[0]`` now and the others after the songs queued by hand, before the
@@ -962,7 +963,7 @@ class Player:
             if rest:
                 self._natural_after_hand_queued(rest)
                 self._queue.insert(_after_hand_queued(self._queue.entries()), rest)
-            self._start(QueueEntry(ids[0], source, True), ended="skipped", restart_stops=True)
+            self._start(QueueEntry(ids[0], source, True), ended="skipped", restart_stops=True, picked=True)
         self._emit("queue_changed")
 
     def _resume_cued(self, cued: Cued, *, source: str | None = None) -> None:
@@ -1309,7 +1310,9 @@ class Player:
             entry.renumber(live)       # one being started may be in none of the lists yet
         return live
 
-    def _source_for(self, entry: QueueEntry) -> Source | None:
+    def _source_for(self, entry: QueueEntry, *, picked: bool = False) -> Source | None:
+        """What the engine plays for ``entry``. ``picked``: the person chose this track itself
+        (see :meth:`_goes_on`)."""
         row = self.store.track(entry.track_id)
         if row is None and self._follow(entry) is not None:
             row = self.store.track(entry.track_id)
@@ -1322,7 +1325,7 @@ class Player:
             gain = replaygain_factor(row, "track")
         return Source(audio_path(row), gain=gain, token=entry, duration_hint=row["duration"],
                       album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
-                      start_s=self._left_at(entry, row))
+                      start_s=self._left_at(entry, row) if self._goes_on(entry, picked) else 0.0)
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on
@@ -1433,6 +1436,15 @@ class Player:
         except sqlite3.Error:  # a locked or broken database must not stop the music
             log.exception("could not remember where track %s was left", playing.entry.track_id)
 
+    @staticmethod
+    def _goes_on(entry: QueueEntry, picked: bool) -> bool:
+        """Whether a long track goes on where it was left: only where the person chose it on
+        its own (clicked, or queued by hand in Up next). One that comes next in a list played
+        through (an album's 23-minute side, a movement, a live jam; a playlist; the next round
+        of repeat all) is heard in the list's order from its start, and without a gap from the
+        track before it."""
+        return picked or _hand_queued(entry)
+
     def _left_at(self, entry: QueueEntry, row) -> float:
         """Where a long track played again starts: where it was left, else 0. Not the song
         playing now (under repeat one it comes round from its start)."""
@@ -1504,12 +1516,12 @@ class Player:
                 self._natural = [e for e in self._natural if e is not following]
 
     def _start(self, entry: QueueEntry, *, ended: str, at: float | None = None, restart_stops: bool = False,
-               reopen: int | None = None) -> None:
+               reopen: int | None = None, picked: bool = False) -> None:
         """Play ``entry`` now, ending the current play as ``ended``. ``restart_stops``: the
         person asked for this song while it was playing (a restart, not a rejection of it):
         the current play then ends as stopped, and the song starts again from its start.
         ``at``: where it starts (default: its start, or where a long track was left).
-        ``reopen``: see :meth:`_begin`."""
+        ``reopen``: see :meth:`_begin`. ``picked``: the person chose this track (see :meth:`_goes_on`)."""
         with self._lock:
             if self._closed.is_set():
                 # A command on its way as the window closed (Next, then the window closed at
@@ -1524,7 +1536,7 @@ class Player:
             self._changing += 1
             try:
                 self._end_current(ended)
-                source = self._source_for(entry)
+                source = self._source_for(entry, picked=picked)
                 if source is None:
                     source = Source(f"<missing track {entry.track_id}>", token=entry)
                 if at is not None:

@@ -3190,9 +3190,39 @@ def test_a_long_track_from_up_next_and_after_a_restart_goes_on_where_it_was_left
     cued = p.cued
     assert cued.entry.track_id == chapter and cued.position >= 2.5
     events = Events(p)
-    p.play_tracks([song, chapter])                  # the song, then the chapter from Up next
+    p.play_track(song)                              # the song, then the chapter from Up next
+    p.insert_next([chapter])
     assert wait_for(lambda: len(events.of("track_started")) == 2)
     assert events.of("track_started")[1]["track_id"] == chapter
     assert events.of("track_started")[1]["at"] == pytest.approx(cued.position, abs=0.05)
     assert wait_for(lambda: p.engine.position > 0) and p.position >= cued.position
     p.stop()
+
+
+def test_a_long_track_next_in_a_list_played_through_starts_at_its_start_without_a_gap(store, tmp_path,
+                                                                                      long_is_3s):
+    # An album heard in order whose second track is long (a 23-minute side, a movement, a live
+    # jam) left part-way some other day: it follows the first from its start, gaplessly, as the
+    # album goes. Picked on its own, it goes on where it was left.
+    import numpy as np
+
+    song, side = add_tracks(store, tmp_path, [("song", 1.0), ("side", 4.0)])
+    store.set_resume_position(side, 2.0)
+    p = Player(store, NullEngine(speed=8.0, capture=True), progress_interval_s=0.2)
+    try:
+        events = Events(p)
+        p.play_tracks([song, side])
+        assert wait_for(lambda: len(events.of("track_ended")) == 2 and p.state is PlaybackState.STOPPED)
+        assert [(e["track_id"], e["at"]) for e in events.of("track_started")] == [(song, 0.0), (side, 0.0)]
+        assert ended(store) == [(song, "finished"), (side, "finished")]
+        out = p.engine.captured()[:, 0]
+        sound = np.flatnonzero(np.abs(out) > 1e-4)
+        quiet = np.abs(out[sound[0]:sound[-1]]) <= 1e-4
+        runs = np.diff(np.flatnonzero(np.diff(np.r_[False, quiet, False].astype(np.int8))))[::2]
+        assert (runs.max() if len(runs) else 0) < 64        # the side went on from the song's last sample
+        assert len(sound) / 44100 == pytest.approx(5.0, abs=0.05)
+        store.set_resume_position(side, 2.0)
+        p.play_tracks([song, side], 1)                  # "Play from here" on it: the person's pick
+        assert events.of("track_started")[-1]["at"] == pytest.approx(2.0)
+    finally:
+        p.close()
