@@ -1500,9 +1500,11 @@ class Player:
         self._history_times.append([now, None])
         self._back = [*self._back[-199:], entry]
         # ``at``: where it started (a long track where it was left, the song left playing at
-        # the last close where it was), 0 from its start.
+        # the last close where it was), 0 from its start. ``resumed_at``: the same for a long
+        # track only (a song goes on at the last close's place as the seek bar showed it).
+        long = (source.duration_hint or 0.0) >= RESUME_LONGER_THAN_S
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry,
-                   at=source.start_s)
+                   at=source.start_s, resumed_at=source.start_s if long else 0.0)
 
     def _drop_list_copy(self, entry: QueueEntry) -> None:
         """A song queued by hand that is the song the list played (an album, a playlist, a

@@ -23,6 +23,7 @@ RADIO_BATCH = 20
 FILL_BATCH = 10
 POSITION_MS = 250
 UNNAMED = ("…", "", "")         # a track's names while they are read
+RESUMED_AT = "Resumed at"   # how the status bar says a long track went on where it was left
 
 
 def read_names(store, track_ids) -> dict[int, tuple[str, str, str]]:
@@ -310,7 +311,11 @@ class PlaybackMixin:
     def previous_track(self) -> None:
         # Past a song's first seconds it goes back to its start: paused, or the song cued from
         # the last run, no state changes and no song starts, and no timer would show it.
-        self._command(lambda p: p.previous(), lambda result=None, error=None: self._tick())
+        def done(result=None, error=None) -> None:
+            self._clear_resumed()       # back at its start, or on the track before
+            self._tick()
+
+        self._command(lambda p: p.previous(), done)
 
     def _set_volume(self, value: float) -> None:
         if self.player is not None:
@@ -576,12 +581,20 @@ class PlaybackMixin:
         self._shown_entry = data.get("entry")
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once
-        at = data.get("at") or 0.0
+        at = data.get("resumed_at") or 0.0
         if at >= 1.0:
-            # A long track played again goes on where it was left (the song left playing at the
-            # last close too): said, so a person who wanted its start knows how to get there.
-            self.statusBar().showMessage(f"Resumed at {format_duration(at)}: Previous plays it from the start",
+            # A long track played again goes on where it was left: said, so a person who wanted
+            # its start knows how to get there.
+            self.statusBar().showMessage(f"{RESUMED_AT} {format_duration(at)}: Previous plays it from the start",
                                          8000)
+        else:
+            self._clear_resumed()   # about the track before: the one now starts from its start
+
+    def _clear_resumed(self) -> None:
+        """Take the word that a long track went on where it was left off the status bar, once
+        it no longer holds (another track, or back at its start); other messages stay."""
+        if self.statusBar().currentMessage().startswith(RESUMED_AT):
+            self.statusBar().clearMessage()
 
     def _show_track(self, track_id: int) -> None:
         """The now-playing bar, window title, library row and cover for ``track_id``."""

@@ -123,3 +123,30 @@ def test_a_long_track_played_again_says_where_it_goes_on_and_previous_takes_it_t
     qtbot.waitUntil(lambda: "Resumed at 0:02: Previous plays it from the start" in messages, timeout=5000)
     window.previous_track()
     qtbot.waitUntil(lambda: window.player.position < 1.0, timeout=5000)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=5000)   # no longer so
+
+
+def test_resumed_is_said_of_a_long_track_only_and_goes_with_it(qtbot, scanned, make_window, monkeypatch):
+    # The fixture's 3 s songs: one left playing at the last close goes on there (the seek bar
+    # shows where) without a word; a long one (scaled down: 2 s or more) is said to, until the
+    # next track starts from its start.
+    from player.playback import STATE_SETTING
+
+    song, other = scanned.tracks()[0]["id"], scanned.tracks()[1]["id"]
+    scanned.set_setting(STATE_SETTING, {"queue": [], "keep_going": False, "current": [song, "library", True, 1.5]})
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.act_play.trigger()
+    qtbot.waitUntil(lambda: window.player.current_track_id == song and window.player.position > 1.5, timeout=5000)
+    monkeypatch.setattr("player.playback.RESUME_LONGER_THAN_S", 2.0)
+    monkeypatch.setattr("player.playback.RESUME_MARGIN_S", 0.3)
+    scanned.set_resume_position(other, 1.6)
+    window.play_ids([other], 0, "library")
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Resumed at 0:02"), timeout=5000)
+    monkeypatch.setattr("player.playback.RESUME_LONGER_THAN_S", 20 * 60.0)   # a song again
+    window.play_ids([song], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == song, timeout=5000)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=5000)
+    assert [m for m in messages if m.startswith("Resumed")] == ["Resumed at 0:02: Previous plays it from the start"]
