@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from player.audio.base import Engine, PlaybackState, Source
+from player.audio.base import Engine, PlaybackState, Source, follows_on
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
@@ -1310,9 +1310,9 @@ class Player:
             entry.renumber(live)       # one being started may be in none of the lists yet
         return live
 
-    def _source_for(self, entry: QueueEntry, *, picked: bool = False) -> Source | None:
-        """What the engine plays for ``entry``. ``picked``: the person chose this track itself
-        (see :meth:`_goes_on`)."""
+    def _source_for(self, entry: QueueEntry, *, picked: bool = False, after: Source | None = None) -> Source | None:
+        """What the engine plays for ``entry``. ``picked``: the person chose this track itself;
+        ``after``: the track it comes after (see :meth:`_goes_on`)."""
         row = self.store.track(entry.track_id)
         if row is None and self._follow(entry) is not None:
             row = self.store.track(entry.track_id)
@@ -1323,9 +1323,11 @@ class Player:
             gain = replaygain_factor(row, mode, preamp_db=self.store.get_setting(PREAMP_SETTING, 0.0))
         except ValueError:
             gain = replaygain_factor(row, "track")
-        return Source(audio_path(row), gain=gain, token=entry, duration_hint=row["duration"],
-                      album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
-                      start_s=self._left_at(entry, row) if self._goes_on(entry, picked) else 0.0)
+        source = Source(audio_path(row), gain=gain, token=entry, duration_hint=row["duration"],
+                        album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"])
+        if self._goes_on(entry, picked, after, source):
+            source.start_s = self._left_at(entry, row)
+        return source
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on
@@ -1437,13 +1439,15 @@ class Player:
             log.exception("could not remember where track %s was left", playing.entry.track_id)
 
     @staticmethod
-    def _goes_on(entry: QueueEntry, picked: bool) -> bool:
+    def _goes_on(entry: QueueEntry, picked: bool, after: Source | None, source: Source) -> bool:
         """Whether a long track goes on where it was left: only where the person chose it on
         its own (clicked, or queued by hand in Up next). One that comes next in a list played
         through (an album's 23-minute side, a movement, a live jam; a playlist; the next round
-        of repeat all) is heard in the list's order from its start, and without a gap from the
-        track before it."""
-        return picked or _hand_queued(entry)
+        of repeat all), or after the track before it on its album (the album added to Up
+        next), is heard in order from its start, and without a gap from the track before."""
+        if picked:
+            return True
+        return _hand_queued(entry) and not (after is not None and follows_on(after, source))
 
     def _left_at(self, entry: QueueEntry, row) -> float:
         """Where a long track played again starts: where it was left, else 0. Not the song
@@ -1532,13 +1536,14 @@ class Player:
             self._ran_out = False
             self._cued = None
             playing = self._playing
+            after = playing.source if playing is not None else None
             if restart_stops and playing is not None and playing.entry.track_id == entry.track_id:
                 ended = "stopped"
                 at = 0.0
             self._changing += 1
             try:
                 self._end_current(ended)
-                source = self._source_for(entry, picked=picked)
+                source = self._source_for(entry, picked=picked, after=after)
                 if source is None:
                     source = Source(f"<missing track {entry.track_id}>", token=entry)
                 if at is not None:
@@ -1590,7 +1595,7 @@ class Player:
         if self._armed is not None and head is not None and self._armed.token is head:
             self._tell_following(following)
             return
-        self._armed = self._source_for(head) if head is not None else None
+        self._armed = self._source_for(head, after=self._playing.source) if head is not None else None
         if head is not None and self._armed is None:
             self._armed = Source(f"<missing track {head.track_id}>", token=head)
         if self._armed is not None and self._armed.start_s > 0:
@@ -1610,7 +1615,10 @@ class Player:
         before it is heard; a song shorter than the time it takes to open the one after it (a
         clip of a fraction of a second before a song ffmpeg decodes) would run the output dry
         without these opened ahead of time (it opens only as many as that needs)."""
-        sources = [self._source_for(e) for e in entries]
+        sources, after = [], self._armed
+        for e in entries:
+            after = self._source_for(e, after=after)
+            sources.append(after)
         self.engine.set_following([s for s in sources if s is not None])
 
     def _on_engine(self, event: str, data: dict) -> None:

@@ -3226,3 +3226,23 @@ def test_a_long_track_next_in_a_list_played_through_starts_at_its_start_without_
         assert events.of("track_started")[-1]["at"] == pytest.approx(2.0)
     finally:
         p.close()
+
+
+def test_an_album_added_to_up_next_plays_its_long_track_from_its_start(store, tmp_path, make_player, long_is_3s):
+    # Each track of it is queued by hand, but the long one follows the track before it on its
+    # album: heard in the album's order from its start. A long track of another album queued
+    # after it goes on where it was left.
+    album = {"album": "Sides", "albumartist": "Band"}
+    one, side, three, chapter = add_tracks(store, tmp_path, [
+        ("one", 0.5, {**album, "track_no": 1}), ("side", 3.2, {**album, "track_no": 2}),
+        ("three", 0.5, {**album, "track_no": 3}), ("chapter", 4.0, {"album": "Book", "track_no": 7})])
+    store.set_resume_position(side, 2.0)
+    store.set_resume_position(chapter, 2.0)
+    p = make_player(speed=8.0)
+    events = Events(p)
+    p.enqueue([one, side, three, chapter])
+    p.resume()                                      # Play: Up next from its top
+    assert wait_for(lambda: len(events.of("track_started")) == 4)
+    assert [(e["track_id"], e["at"]) for e in events.of("track_started")] == [
+        (one, 0.0), (side, 0.0), (three, 0.0), (chapter, 2.0)]
+    p.stop()
