@@ -272,6 +272,20 @@ def test_forget_history_keeps_library_and_leaves_no_trace_in_the_file(store):
         assert b"MARKER-forget-me" not in f.read_bytes(), f
 
 
+def test_forget_history_checks_references_again_afterwards(store):
+    # Forgetting empties the history's tables with the checks of references off, for speed:
+    # they must be on again for whatever this connection writes next.
+    tid = _track(store)
+    store.end_play(store.start_play(tid), "finished", 200_000)
+    store.forget_history()
+    assert store.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction() as conn:
+            conn.execute("INSERT INTO plays (track_id, session_id, started_at, updated_at) VALUES (?, 12345, 0, 0)",
+                         (tid,))
+    assert store.play_count() == 0
+
+
 def test_settings_roundtrip_json(store):
     assert store.get_setting("replaygain", "album") == "album"
     store.set_setting("replaygain", "track")
