@@ -240,6 +240,10 @@ def test_play_log_refresh_is_incremental_and_exact(store):
     full = PlayLog.from_rows(store.plays())
     for field in PlayLog._FIELDS:
         assert getattr(rec.catalog.plays, field).tolist() == getattr(full, field).tolist(), field
+    # What each play says is kept with the log and carried over as the last hours are
+    # re-read: the song read while playing (saying nothing yet) now says it was skipped.
+    assert rec.catalog.play_feedback.tolist() == rec.catalog.plays.feedback().tolist() == full.feedback().tolist()
+    assert rec.catalog.plays.chosen().tolist() == full.chosen().tolist()
     assert rec.catalog.skip_count[rec.catalog.row(ids["Jazz song 1"])] == 1
 
 
