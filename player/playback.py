@@ -304,6 +304,11 @@ class Player:
         self._unsaved_lock = threading.Lock()
         self._unsaved_told = 0               # how many the listeners were last told of
         self._unsaved_why = ""               # what the store said as it last refused one
+        # Where long tracks were left, as the store refused it (the same full disk): track id
+        # -> (seconds in, or None where there is nowhere to go on from; when). Played again,
+        # a track goes on from here, not from the place the store still holds; written with
+        # the kept plays. Under ``_unsaved_lock`` too.
+        self._unsaved_places: dict[int, tuple[float | None, float]] = {}
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
         # Set by every change (an event emitted, a seek, Keep it going, closing): the progress
@@ -1144,6 +1149,9 @@ class Player:
             n = len(self._unsaved)
             log.error("%d %s could not be saved: the library's disk is full or cannot be written "
                       "(lost with this close)", n, "play" if n == 1 else "plays")
+        if self._unsaved_places:
+            log.error("where %d long %s left could not be saved (lost with this close)",
+                      len(self._unsaved_places), "track was" if len(self._unsaved_places) == 1 else "tracks were")
         self.engine.close()
         self._owner.release()       # its last play is closed: nothing of it is left open
 
@@ -1213,10 +1221,7 @@ class Player:
                 and cued.duration >= RESUME_LONGER_THAN_S:
             # A long track left playing is also left there when another is played first (the
             # last run may have been killed before its play ended and kept its place).
-            try:
-                self.store.set_resume_position(cued.entry.track_id, cued.position, now=self._clock())
-            except sqlite3.Error:
-                log.exception("could not remember where track %s was left", cued.entry.track_id)
+            self._set_place(cued.entry.track_id, cued.position)
         self._emit("queue_changed")
         return self._cued
 
@@ -1430,13 +1435,26 @@ class Player:
         if track_s < RESUME_LONGER_THAN_S:
             return
         at = self._position_in(playing)
-        try:
-            if ended != "finished" and RESUME_MARGIN_S < at < track_s - RESUME_MARGIN_S:
-                self.store.set_resume_position(playing.entry.track_id, at, now=self._clock())
-            else:
-                self.store.forget_resume_position(playing.entry.track_id)
-        except sqlite3.Error:  # a locked or broken database must not stop the music
-            log.exception("could not remember where track %s was left", playing.entry.track_id)
+        self._set_place(playing.entry.track_id,
+                        at if ended != "finished" and RESUME_MARGIN_S < at < track_s - RESUME_MARGIN_S else None)
+
+    def _set_place(self, track_id: int, at: float | None) -> None:
+        """Remember that ``track_id`` was left ``at`` seconds in (None: forget where). Refused
+        (a full disk), it is kept in ``_unsaved_places`` until the store takes it: the place
+        still holding there was an earlier one, or one heard to the end since."""
+        now = self._clock()
+        with self._unsaved_lock:
+            try:
+                if at is not None:
+                    self.store.set_resume_position(track_id, at, now=now)
+                else:
+                    self.store.forget_resume_position(track_id)
+                self._unsaved_places.pop(track_id, None)
+            except sqlite3.Error:  # a locked, full or broken database must not stop the music
+                if track_id not in self._unsaved_places:
+                    log.exception("could not remember where track %s was left (kept, written once the "
+                                  "library takes writes again)", track_id)
+                self._unsaved_places[track_id] = (at, now)
 
     @staticmethod
     def _goes_on(entry: QueueEntry, picked: bool, after: Source | None, source: Source) -> bool:
@@ -1456,8 +1474,10 @@ class Player:
         if duration < RESUME_LONGER_THAN_S or (self._playing is not None
                                                and self._playing.entry.track_id == entry.track_id):
             return 0.0
+        with self._unsaved_lock:
+            kept = self._unsaved_places.get(entry.track_id)
         try:
-            at = self.store.resume_position(entry.track_id)
+            at = kept[0] if kept is not None else self.store.resume_position(entry.track_id)
         except sqlite3.Error:
             log.exception("could not read where track %s was left", entry.track_id)
             return 0.0
@@ -1849,6 +1869,18 @@ class Player:
                 self._unsaved.pop(0)
                 if not self._unsaved:
                     log.warning("the plays kept while the library could not be written are written now")
+            for track_id, (at, when) in list(self._unsaved_places.items()):
+                try:
+                    if forgotten is None:
+                        forgotten = self.store.history_forgotten_at()
+                    if when >= forgotten:       # (one left before the history was forgotten went with it)
+                        if at is not None:
+                            self.store.set_resume_position(track_id, at, now=when)
+                        else:
+                            self.store.forget_resume_position(track_id)
+                except sqlite3.Error:
+                    break
+                del self._unsaved_places[track_id]
         self._tell_unsaved()
         return len(self._unsaved)
 
@@ -1872,7 +1904,7 @@ class Player:
             # A save that failed (the library busy or full) is tried again at every tick, not
             # left for the next change: killed meanwhile, the change would be lost. So are
             # plays the store refused.
-            resting = (not wrote and not self._state_save_failing and not unsaved
+            resting = (not wrote and not self._state_save_failing and not unsaved and not self._unsaved_places
                        and self.state is not PlaybackState.PLAYING)
             playing = self._playing
             if playing is None or playing.play_id is None:

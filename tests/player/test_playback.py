@@ -3246,3 +3246,36 @@ def test_an_album_added_to_up_next_plays_its_long_track_from_its_start(store, tm
     assert [(e["track_id"], e["at"]) for e in events.of("track_started")] == [
         (one, 0.0), (side, 0.0), (three, 0.0), (chapter, 2.0)]
     p.stop()
+
+
+def test_where_a_long_track_was_left_on_a_full_disk_is_kept_until_there_is_room(store, tmp_path, make_player,
+                                                                                long_is_3s):
+    # The disk full as a chapter is left part-way: its play was kept, but its place was lost
+    # (played again it started from its start, and a place saved before stayed, so a chapter
+    # finished on a full disk went on later from a place long heard). Kept with the play.
+    chapter, song = add_tracks(store, tmp_path, [("chapter", 6.0), ("song", 2.9)])
+    store.set_resume_position(chapter, 1.0)         # left there some other day
+    p = make_player(speed=8.0, interval=0.02)
+    events = Events(p)
+    for table in ("plays", "resume_positions"):
+        for op in ("INSERT", "UPDATE", "DELETE"):
+            store.execute(f"CREATE TRIGGER no_room_{table}_{op} BEFORE {op} ON {table} "
+                          "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    p.play_track(chapter)
+    assert events.of("track_started")[-1]["at"] == pytest.approx(1.0)
+    assert wait_for(lambda: p.position > 3.0)
+    p.play_track(song)
+    assert p.unsaved_plays and store.resume_position(chapter) == 1.0
+    p.play_track(chapter)                           # still full: on from where it was just left
+    assert events.of("track_started")[-1]["at"] > 3.0
+    assert wait_for(lambda: p.current_track_id != chapter or p.state is PlaybackState.STOPPED)
+    p.play_track(song)                              # the chapter was heard to its end: from its start
+    p.play_track(chapter)
+    assert events.of("track_started")[-1]["at"] == 0.0
+    p.play_track(song)
+    for table in ("plays", "resume_positions"):
+        for op in ("INSERT", "UPDATE", "DELETE"):
+            store.execute(f"DROP TRIGGER no_room_{table}_{op}")
+    assert wait_for(lambda: p.unsaved_plays == 0)
+    assert store.resume_position(chapter) is None   # finished, then begun: nowhere to go on from
+    p.stop()
