@@ -321,15 +321,8 @@ class Player:
         # Held while this player lives: another process starting now (``segue play`` beside
         # the window) must not take this player's plays for a killed one's and close them.
         self._owner = store.play_owner()
-        try:
-            n = store.close_interrupted_plays()
-        except sqlite3.Error:
-            # A full disk: the player still plays (and keeps its own plays until there is
-            # room); the plays a crash left open stay so until the next start closes them.
-            log.exception("could not close the plays left open by an earlier crash (closed at the next start)")
-            n = 0
-        if n:
-            log.info("closed %d plays left open by an earlier crash", n)
+        self._crash_left_open = True
+        self._close_interrupted(at_start=True)
         engine.set_listener(self._on_engine)
         self._ticker = threading.Thread(target=self._progress_loop, name="play-progress", daemon=True)
         self._ticker.start()
@@ -1495,6 +1488,7 @@ class Player:
             if self._unsaved:
                 pass    # plays before it wait to be written: it is written after them, never before
             elif reopen is not None:
+                self._close_interrupted()
                 logged = self.store.resume_play(reopen, entry.track_id, source=entry.source,
                                                 owner=self._owner.token, now=now)
             if logged is not None:
@@ -1819,10 +1813,31 @@ class Player:
             self._unsaved_told = n
             self._emit("plays_unsaved", count=n, why=self._unsaved_why)
 
+    def _close_interrupted(self, *, at_start: bool = False) -> None:
+        """Close the plays a crash left open, where the player's start could not (a full
+        disk): as soon as there is room, not at the next start. The song left playing by the
+        kill goes on with its play only once that play is closed (see ``store.resume_play``);
+        still open, it began a second play of the song, and the part heard before the kill
+        counted twice."""
+        if not self._crash_left_open:
+            return
+        try:
+            n = self.store.close_interrupted_plays()
+        except sqlite3.Error:
+            # A full disk: the player still plays (and keeps its own plays until there is
+            # room); the plays a crash left open stay so until then.
+            if at_start:
+                log.exception("could not close the plays left open by an earlier crash (closed once there is room)")
+            return
+        self._crash_left_open = False
+        if n:
+            log.info("closed %d plays left open by an earlier crash", n)
+
     def _write_unsaved(self) -> int:
         """Write the plays the store refused, oldest first, as far as it takes them; how many
         are left. A play still playing is from then on written as any other."""
         forgotten = None
+        self._close_interrupted()
         with self._unsaved_lock:
             while self._unsaved:
                 kept = self._unsaved[0]
