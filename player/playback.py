@@ -1863,6 +1863,10 @@ class Player:
                                                              now=kept.started_at)
                     if kept.ended is not None:
                         ended, heard, error, track_ms, at = kept.ended
+                        if ended == "error" and kept.play_id == kept.reopen:
+                            # Gone on with from the last run and failing now: what was heard
+                            # before the close stands, only this sitting failed (see ``_end_current``).
+                            ended, error = "stopped", None
                         self.store.end_play(kept.play_id, ended, kept.logged_ms + heard, error=error,
                                             track_ms=track_ms, now=at)
                     elif playing is not None and playing.unsaved is kept:

@@ -1159,6 +1159,34 @@ def test_a_song_a_kill_left_open_and_resumed_after_a_start_on_a_full_disk_is_one
     assert [(r["id"], r["ended"]) for r in store.plays()] == [(left, "stopped")]
 
 
+
+def test_a_song_resumed_on_a_full_disk_that_fails_keeps_the_play_heard_before(store, tmp_path, make_player):
+    # The song left playing at the last close, damaged by the next start, resumed with the
+    # disk full: its sitting failed and was kept; written once there was room, it went on
+    # with the play of the last run and ended it as an error, and the ten seconds heard
+    # before the close no longer counted. Only this sitting failed, as with room.
+    from player.playback import STATE_SETTING
+
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 1.0)])
+    left = store.start_play(a, track_ms=60_000)
+    store.end_play(left, "stopped", 10_000)
+    store.set_setting(STATE_SETTING, {"queue": [[b, "queue", True]], "keep_going": False,
+                                      "current": [a, "library", True, 10.0, 10.0, 10.0, left, False]})
+    _damaged(store, [a])
+    p = make_player(speed=8.0, interval=0.02)
+    assert p.restore_state().play_id == left
+    for op in ("INSERT", "UPDATE"):
+        store.execute(f"CREATE TRIGGER no_room_{op} BEFORE {op} ON plays "
+                      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    p.resume()
+    assert wait_for(lambda: p.current_track_id == b or p.state is PlaybackState.STOPPED)
+    for op in ("INSERT", "UPDATE"):
+        store.execute(f"DROP TRIGGER no_room_{op}")
+    assert wait_for(lambda: p.unsaved_plays == 0)
+    p.stop()
+    assert (store.play(left)["ended"], store.play(left)["ms_heard"]) == ("stopped", 10_000)
+
+
 def test_queue_moves_follow_the_entries_not_their_positions(store, tmp_path, make_player):
     """A drop names what was dragged and what it goes before; the queue may have changed since."""
     a, b, c, d, e = add_tracks(store, tmp_path, [(n, 0.3) for n in "abcde"])
