@@ -1425,11 +1425,14 @@ class Player:
         """Remember where a long track was left, to go on from there when it is played again
         (see ``RESUME_LONGER_THAN_S``); finished, or left near its start or end, forget it."""
         track_s = playing.source.duration or playing.source.duration_hint or 0.0
-        if track_s < RESUME_LONGER_THAN_S:
+        # (long by the library's length, short by the file's: re-encoded since; its place goes)
+        listed_long = (playing.source.duration_hint or 0.0) >= RESUME_LONGER_THAN_S
+        if track_s < RESUME_LONGER_THAN_S and not listed_long:
             return
         at = self._position_in(playing)
         self._set_place(playing.entry.track_id,
-                        at if ended != "finished" and RESUME_MARGIN_S < at < track_s - RESUME_MARGIN_S else None)
+                        at if ended != "finished" and track_s >= RESUME_LONGER_THAN_S
+                        and RESUME_MARGIN_S < at < track_s - RESUME_MARGIN_S else None)
 
     def _set_place(self, track_id: int, at: float | None) -> None:
         """Remember that ``track_id`` was left ``at`` seconds in (None: forget where). Refused
@@ -1676,6 +1679,12 @@ class Player:
                     # (Asked to stop after it too late, the engine has gone on into the song
                     # armed before: that one plays, and is the song to stop after.)
                     self._ran_out = bool(data.get("last"))
+            elif (event == "started" and playing is not None and src is playing.source
+                  and playing.resumed_ms and not src.start_s):
+                # Where it was left lies past the file's end (re-encoded shorter since the
+                # scan): the engine began it from its start, and so does its play.
+                playing.resumed_ms = playing.credit_ms = 0
+                self._emit("started_over", track_id=playing.entry.track_id, play_id=playing.play_id)
             elif (event == "started" and (playing is None or src is not playing.source)
                   and any(src is s for s in self._armed_recent)):
                 # Gapless hand-over: the armed next track is heard now.

@@ -39,7 +39,7 @@ class FeederMixin:
             source, move, n = arg
             try:
                 self._drop_all(keep_prepared=True)   # (what follows the new track may be the same)
-                self._start_writing(source, int(max(0.0, source.start_s) * self.rate))
+                self._start_writing(source, int(max(0.0, source.start_s) * self.rate), placed=True)
             finally:
                 self._played = n    # (the buffer holds nothing of the old track any more)
                 self._arrived(move)
@@ -71,8 +71,11 @@ class FeederMixin:
         return dec, None
 
     def _start_writing(self, source: Source, frame: int, dec: Decoder | None = None,
-                       error: str | None = None) -> None:
-        """Make ``source`` the one being written, from output frame ``frame``."""
+                       error: str | None = None, *, placed: bool = False) -> None:
+        """Make ``source`` the one being written, from output frame ``frame``. ``placed``: the
+        frame is ``source.start_s``, a place kept from before (where a long track was left):
+        past the file's end (re-encoded shorter since) it starts from its start instead, and
+        ``start_s`` says so, where a seek there goes to the end."""
         if dec is None and error is None:
             dec, error = self._open(source)
         if error is not None:
@@ -80,16 +83,19 @@ class FeederMixin:
             self._ring.end_of_stream = True
             self._writing, self._wdec = None, None
             return
+        asked = frame
         total = dec.total_frames
         if total is not None and dec.length_exact:
-            frame = min(frame, max(0, total - 1))
+            frame = 0 if placed and frame >= total else min(frame, max(0, total - 1))
         if frame != dec.frame:
             dec.seek_frame(frame)
             # A length only estimated (a long MP3 without a Xing header) can be minutes short
             # or long; a far seek in an MP3 counts it, and the clamp goes by that count.
             total = dec.total_frames
             if total is not None and dec.frame >= total:
-                dec.seek_frame(max(0, total - 1))
+                dec.seek_frame(0 if placed else max(0, total - 1))
+        if placed and asked and not dec.frame:
+            source.start_s = 0.0
         source.duration = dec.duration
         self._writing, self._wdec = source, dec
         self._ring.mark(source, dec.frame)

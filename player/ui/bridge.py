@@ -28,6 +28,7 @@ class PlayerBridge(QObject):
     stop_after_changed = Signal(dict)
     gave_up = Signal(dict)
     plays_unsaved = Signal(dict)
+    started_over = Signal(dict)
 
     def __init__(self, player, parent=None):
         super().__init__(parent)
@@ -37,7 +38,7 @@ class PlayerBridge(QObject):
             "track_started": self.track_started, "track_ended": self.track_ended,
             "queue_changed": self.queue_changed, "error": self.error, "device_lost": self.device_lost,
             "stop_after_changed": self.stop_after_changed, "gave_up": self.gave_up,
-            "plays_unsaved": self.plays_unsaved,
+            "plays_unsaved": self.plays_unsaved, "started_over": self.started_over,
         }
         player.add_listener(self._on_event)
 

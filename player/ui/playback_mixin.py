@@ -173,6 +173,7 @@ class PlaybackMixin:
         b.gave_up.connect(self._gave_up)
         b.device_lost.connect(self._output_lost)
         b.plays_unsaved.connect(self._plays_unsaved)
+        b.started_over.connect(lambda data: self._clear_resumed())    # its place lay past its end
         b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
         player.volume = self.transport.gain()

@@ -3219,6 +3219,23 @@ def test_a_long_track_played_again_goes_on_where_it_was_left_as_a_new_play(store
     p.stop()
 
 
+def test_a_long_track_left_past_the_end_of_its_file_starts_from_its_start(store, tmp_path, make_player, long_is_3s):
+    # Left at 4 s of 6, then re-encoded to 2 s and not rescanned: the library still says 6 s.
+    chapter, = add_tracks(store, tmp_path, [("chapter", 6.0)])
+    store.set_resume_position(chapter, 4.0)
+    write_track(tmp_path, "chapter", fmt="flac", seconds=2.0, freq=330.0,
+                tags={"title": "chapter", "artist": "Artist", "album": "Album"})
+    p = make_player(speed=8.0)
+    events = Events(p)
+    p.play_track(chapter)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+    [row] = store.plays()
+    # Heard whole from its start, where it was played "finished" with 0 ms heard.
+    assert row["ended"] == "finished" and row["ms_heard"] == pytest.approx(2000, abs=300)
+    assert store.resume_position(chapter) is None
+    assert [e["track_id"] for e in events.of("started_over")] == [chapter]    # the window's "Resumed at" goes
+
+
 def test_a_song_left_part_way_starts_again_from_its_start(store, tmp_path, make_player, long_is_3s):
     song, other = add_tracks(store, tmp_path, [("song", 2.9), ("other", 1.0)])
     p = make_player(speed=4.0)
