@@ -561,9 +561,14 @@ class PlaybackMixin:
         # come in the other order, and the note would stay wrong until the next change.
         player = self.player
         count = player.unsaved_plays if player is not None else data.get("count", 0)
+        kept, self._unsaved_kept = getattr(self, "_unsaved_kept", 0), count
         note = self.unsaved_note
         if not count:
             note.hide()
+            if kept:
+                # Written at last: what counts plays shows them now, not at the next song's
+                # start or end (the plays ended while they were kept were not in the library).
+                self.listening.plays_changed()
             return
         plays = "1 play" if count == 1 else f"{count} plays"
         why = data.get("why") or ""

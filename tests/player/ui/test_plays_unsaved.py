@@ -40,3 +40,23 @@ def test_a_library_that_cannot_be_written_for_want_of_anything_but_room_is_not_c
     scanned.execute("PRAGMA query_only = OFF")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     assert len(scanned.plays()) == 1
+
+
+def test_the_listening_tab_counts_the_kept_plays_once_they_are_written(qtbot, scanned, make_window):
+    # It showed them only at the next song's start or end after they were written.
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    overview = window.listening.view.overview
+    qtbot.waitUntil(lambda: overview.summary is not None, timeout=10000)
+    assert "No plays yet" in overview.headline.text()
+    scanned.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
+                    "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    window.player.play_tracks([scanned.tracks()[0]["id"]])
+    qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
+    window.player.stop()                        # ended while kept: the tab reads no play yet
+    qtbot.wait(300)
+    assert "No plays yet" in overview.headline.text()
+    scanned.execute("DROP TRIGGER no_room")
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
+    qtbot.waitUntil(lambda: "No plays yet" not in overview.headline.text(), timeout=5000)
