@@ -67,7 +67,7 @@ class RecommendationProvider(Protocol):
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = frozenset(),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]: ...
 
-    def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]: ...
+    def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]: ...
 
     def explain(self, track_id: int, context: str = "") -> str: ...
 
@@ -279,10 +279,11 @@ class LibraryRecommendations:
             out += [r for r in self.up_next([seed_track_id], k - len(out), exclude=taken)]
         return out
 
-    def discover(self, k_per_bucket: int) -> dict[str, list[Rec]]:
+    def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:
         """One row per genre tag (largest first): unplayed tracks first, then least recent.
         Stingers and sound effects (far shorter than the library's median), mixes and
-        audiobook chapters (far longer) are left out, as is a second copy of one recording."""
+        audiobook chapters (far longer) are left out, as is a second copy of one recording.
+        ``today`` is taken and not used: these rows do not change with the day."""
         tracks = self.store.tracks()        # read once: a scan may write between two reads
         order, info = self._library(tracks)
         rows = {r["id"]: r for r in tracks}

@@ -7,6 +7,7 @@ database-write pool and reports back on the GUI thread.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
@@ -21,12 +22,13 @@ log = logging.getLogger(__name__)
 DISCOVER_PER_BUCKET = 14
 
 
-def discover_rows(provider, store) -> dict[str, list[tuple[int, str, str, str]]]:
+def discover_rows(provider, store, today: date | None = None) -> dict[str, list[tuple[int, str, str, str]]]:
     """Discover's rows as the panel shows them: ``bucket -> [(track_id, title, artist,
-    reason), ...]``. Run on a worker: it reads the whole library."""
+    reason), ...]``, those of the day ``today`` (by default the clock's). Run on a worker: it
+    reads the whole library."""
     rows = {}
     namer = Namer.of(store)
-    found = provider.discover(DISCOVER_PER_BUCKET)
+    found = provider.discover(DISCOVER_PER_BUCKET, today=today)
     # The tracks of every row in a few reads of the columns that name them: a query per
     # track, each reading every column, took twice as long at a thousand genre values.
     tracks = store.tracks_by_id((rec.track_id for recs in found.values() for rec in recs), NAME_COLUMNS)
@@ -368,19 +370,30 @@ class LibraryTasksMixin:
 
     # -- Discover --------------------------------------------------------------
     _discovering = None         # the Discover reads: one at a time (made on first use)
+    _discover_day = None        # the day whose rows Discover shows (see refresh_discover)
 
-    def refresh_discover(self) -> None:
+    def today(self) -> date:
+        """The clock's day, where the person is: the day Discover shows when it is opened."""
+        return date.today()
+
+    def refresh_discover(self, *, new_day: bool = False) -> None:
         """Discover's rows, read again on a worker. Asked while a read runs (every switch to
         the tab asks), it runs once more when that one lands, not once per ask: each takes a
         second or two at 100,000 tracks, and switching tabs quickly piled them up behind each
-        other, holding the workers (and the recommender's first build) for a minute."""
+        other, holding the workers (and the recommender's first build) for a minute.
+
+        ``new_day``: the person opened the tab or pressed Refresh, and sees the rows of the
+        clock's day. A refill (a song left out, the library read again) keeps the day shown:
+        open past midnight, it reshuffled every row to the new day under the person's eyes."""
+        if new_day or self._discover_day is None:
+            self._discover_day = self.today()
         if self._discovering is None:
             self._discovering = OneAtATime()
         self._discovering.request(self._start_discover)
 
     def _start_discover(self):
-        provider, store = self.provider, self.store     # (what is asked for may have changed)
-        return run_task(lambda: discover_rows(provider, store), self._discovered, name="discover")
+        provider, store, day = self.provider, self.store, self._discover_day  # (what is asked may have changed)
+        return run_task(lambda: discover_rows(provider, store, day), self._discovered, name="discover")
 
     def _discovered(self, result, error) -> None:
         if error is None:

@@ -257,7 +257,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.playlists_changed.connect(self._offer_playlists)
         self.discover.play.connect(lambda bucket, ids, start: self.play_ids(ids[start:], 0, "discover"))
         self.discover.radio_requested.connect(lambda track_id: self.start_radio(track_id, "discover"))
-        self.discover.refresh_requested.connect(self.refresh_discover)
+        self.discover.refresh_requested.connect(lambda: self.refresh_discover(new_day=True))
         self.up_next.radio_requested.connect(self.start_radio)
         for view in (self.library, self.up_next, self.discover):
             view.artist_of = self.artist_to_leave_out
@@ -273,7 +273,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.listening.enqueue_requested.connect(self.enqueue)
         self.transport.shuffle_changed.connect(self.set_shuffle)
         self.transport.repeat_changed.connect(self.set_repeat)
-        self.tabs.currentChanged.connect(lambda i: self.refresh_discover() if i == 1 else None)
+        self.tabs.currentChanged.connect(lambda i: self.refresh_discover(new_day=True) if i == 1 else None)
         self.problems_link.clicked.connect(self.open_problems)
         self.statusBar().messageChanged.connect(self._status_message_changed)
 

@@ -585,11 +585,11 @@ def test_switching_to_discover_while_its_rows_are_read_reads_them_once_more_not_
     reads, first_read, go_on = [], threading.Event(), threading.Event()
     read = library_tasks.discover_rows
 
-    def held(provider, store):
+    def held(provider, store, today=None):
         reads.append(1)
         first_read.set()
         assert go_on.wait(10)
-        return read(provider, store)
+        return read(provider, store, today)
 
     monkeypatch.setattr(library_tasks, "discover_rows", held)
     window = make_window(scanned)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QItemSelectionModel
 
 from player.audio.base import PlaybackState
 from player.recommendations import LibraryRecommendations
+from player.ui.library_tasks import DISCOVER_PER_BUCKET
 from player.ui.queue_panel import ENTRY_ROLE
 
 
@@ -368,3 +369,40 @@ def test_discover_rows_read_before_a_song_was_left_out_do_not_show_it(qtbot, sca
     held.go.set()
     qtbot.waitUntil(lambda: len(shown) >= 3 and not window._discovering.running(), timeout=10000)
     assert all(tile not in ids for ids in shown)     # the tiles dropped, the held read, the read after
+
+
+def test_discover_left_open_past_midnight_refills_with_the_day_it_shows(qtbot, scanned, make_window):
+    # A song left out after midnight: the refill reshuffled every row to the new day under the
+    # person's eyes. It keeps the day shown; opening the tab again shows the new day's.
+    import datetime
+
+    from player.recommender_service import RecommenderService
+
+    window = make_window(scanned)
+    window.provider = service = RecommenderService(scanned, priors=None)
+    evening, morning = datetime.date(2026, 3, 2), datetime.date(2026, 3, 3)
+    day = [evening]
+    window.today = lambda: day[0]
+
+    def rows(on, without=()):
+        return [(b, [r.track_id for r in recs if r.track_id not in without])
+                for b, recs in service.discover(DISCOVER_PER_BUCKET, today=on).items()]
+
+    def shown():
+        return [(b, [t for t, *_ in entries]) for b, entries in window.discover.buckets]
+
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: shown() == rows(evening), timeout=10000)
+    jazz = next(r for r in window.discover.rows if r.bucket == "jazz")
+    tile = jazz.ids[0]
+    day[0] = morning
+    action = _menu_action(jazz, jazz.list.visualItemRect(jazz.list.item(0)), "Don't suggest this song")
+    with qtbot.waitSignal(window.never_suggested_changed, timeout=5000):
+        action.trigger()
+    qtbot.waitUntil(lambda: tile not in {t for _b, ids in shown() for t in ids}, timeout=5000)
+    qtbot.waitUntil(lambda: not window._discovering.running(), timeout=10000)
+    assert rows(evening, {tile}) != rows(morning, {tile})
+    assert shown() == rows(evening, {tile})
+    window.tabs.setCurrentIndex(0)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: shown() == rows(morning, {tile}), timeout=10000)
