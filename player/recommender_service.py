@@ -28,6 +28,7 @@ from player.memory import release_free_memory
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from player.recommendations import Rec, genre_bucket, one_spelling
 from recommender.catalog import Catalog, PlayLog
+from recommender.explain import genre_captions
 from recommender.genres import UNTAGGED, assign_buckets
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
@@ -461,6 +462,11 @@ class RecommenderService:
         day = (today or date.today()).toordinal()
         rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested()), day=day)
         return {b: [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in row] for b, row in rows.items()}
+
+    def discover_captions(self, buckets) -> dict[str, str]:
+        """Discover's row captions: ``bucket -> what it says of the genre`` (see
+        :func:`recommender.explain.genre_captions`)."""
+        return genre_captions(self.recommender(), buckets)
 
     def explain(self, track_id: int, context: str = "") -> str:
         return self.recommender().explain(track_id, context)

@@ -209,3 +209,23 @@ def explain_row(rec, row: int, context: str = "") -> str:
         name = isolate(genre_in_sentence(cat.bucket_names[b]))
         reasons.append(f"{name}, which you played {heard} times" if heard >= 3 else f"{name}, from your library")
     return " · ".join(reasons[:2])
+
+
+
+def genre_captions(rec, buckets) -> dict[str, str]:
+    """What Discover's row of each genre in ``buckets`` says of it beside its heading, once
+    for the row: how often the person listened to it ("you played it 88 times", early skips
+    not counted), or "new to you" where never. Its tiles leave the genre to it. None for a
+    name that is no genre ("No genre tag") or not in the catalogue."""
+    cat = rec.catalog
+    by_bucket = _play_sums(rec)[1]
+    code = {name: b for b, name in enumerate(cat.bucket_names)}
+    out = {}
+    for bucket in buckets:
+        b = code.get(bucket)
+        if b is None or bucket == UNTAGGED:
+            continue
+        heard = int(by_bucket[b])
+        out[bucket] = ("new to you" if not heard else "you played it once" if heard == 1
+                       else f"you played it {heard:,} times")
+    return out

@@ -50,15 +50,20 @@ class BucketRow(QFrame):
         self.artist_of = None           # ``artist_of(track_id) -> str | None``, for the menu
         # A long genre tag is cut short with "…", the whole of it in the tooltip (a plain
         # label was clipped mid-letter at the row's end); a short one is as wide as it is.
-        self.title = title = ElidedLabel(least_chars=GENRE_CHARS)
+        self.title = title = ElidedLabel(least_chars=GENRE_CHARS, fit_short=True)
         title.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
         title.setObjectName("bucketTitle")
+        # What the row says of its genre, once ("you played it 88 times", "new to you"), in
+        # the heading's line: on every tile it said the same thing fourteen times.
+        self.caption = ElidedLabel()
+        self.caption.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        self.caption.setObjectName("hint")
         self.play_btn = QToolButton()
         self.play_btn.setIcon(palette_icon(QStyle.SP_MediaPlay, self.palette()))
         self.play_btn.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         self.play_btn.setAutoRaise(True)
         self.list = QListWidget()
-        self.set_bucket(bucket)
+        self.set_bucket(bucket, "")
         self.list.setFlow(QListWidget.LeftToRight)
         self.list.setWrapping(False)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
@@ -76,6 +81,7 @@ class BucketRow(QFrame):
         self.set_entries(entries)
         head = QHBoxLayout()
         head.addWidget(title)
+        head.addWidget(self.caption)
         head.addWidget(self.play_btn)
         head.addStretch(1)
         layout = QVBoxLayout(self)
@@ -103,11 +109,17 @@ class BucketRow(QFrame):
         self.list.setFixedHeight(self.tile.height() + 2 * self.list.spacing() + 2 * self.list.frameWidth()
                                  + (self.bar_height() if room else 0))
 
-    def set_bucket(self, bucket: str) -> None:
-        """Show the genre ``bucket`` (a row shown before is filled anew with another one)."""
+    def set_bucket(self, bucket: str, caption: str = "") -> None:
+        """Show the genre ``bucket`` and what is said of it, ``caption`` (a row shown before is
+        filled anew with another one)."""
         self.bucket = bucket
         name = genre_title(bucket)
         self.title.setText(name)
+        self.caption.setText(f"· {caption}" if caption else "")
+        self.caption.setVisible(bool(caption))
+        # Read without the dot, which is only there to the eye; and with the row's tiles.
+        self.caption.setAccessibleName(caption)
+        self.list.setAccessibleDescription(caption)
         # "Play" beside the name: the name a second time on the button ("Play Rock") took a
         # long genre's row twice over. Its tooltip and a screen reader still say which.
         self.play_btn.setText("Play")
@@ -186,6 +198,7 @@ class DiscoverPanel(QScrollArea):
         self.setFrameShape(QFrame.NoFrame)
         #: Every row, in order: ``(bucket, [(track_id, title, artist, reason), ...])``.
         self.buckets: list[tuple[str, list]] = []
+        self.captions: dict[str, str] = {}          # bucket -> what its row says of the genre
         self._shown: dict[int, BucketRow] = {}     # row number -> the widget showing it
         self._bare = 0                               # a row's height and the gap below it, no scroll bar
         self._bar = 0                                # the room a row's scroll bar takes
@@ -223,11 +236,15 @@ class DiscoverPanel(QScrollArea):
         """The row widgets there are now, top down: those in view and one either side."""
         return [self._shown[i] for i in sorted(self._shown)]
 
-    def set_rows(self, rows: dict[str, list[tuple[int, str, str, str]]]) -> None:
-        """``bucket -> [(track_id, title, artist, reason), ...]``.
+    def set_rows(self, rows: dict[str, list[tuple[int, str, str, str]]],
+                 captions: dict[str, str] | None = None) -> None:
+        """``bucket -> [(track_id, title, artist, reason), ...]``; ``captions``, ``bucket ->
+        what its row says of the genre``, in place of those shown (None: they stay).
 
         The rows in view are filled anew in place and the panel stays where it was (a
         Refresh used to send it back to its top)."""
+        if captions is not None:
+            self.captions = dict(captions)
         self.buckets = [(bucket, entries) for bucket, entries in rows.items() if entries]
         self.placeholder.setVisible(not self.buckets)
         self._area.setVisible(bool(self.buckets))   # (else it would add a spacing below the intro)
@@ -289,7 +306,7 @@ class DiscoverPanel(QScrollArea):
                         self._shown[i] = row
                         moved = True
                     bucket, entries = self.buckets[i]
-                    row.set_bucket(bucket)
+                    row.set_bucket(bucket, self.captions.get(bucket, ""))
                     row.set_entries(entries)
                 row.set_bar_room(self._bar_room[i])
                 row.setGeometry(0, tops[i], width, tops[i + 1] - tops[i] - gap)

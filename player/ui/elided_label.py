@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
 
@@ -14,12 +17,16 @@ class ElidedLabel(QLabel):
 
     ``least_chars`` keeps room for that many characters of its font however narrow the
     window: with no room of its own, a title the other controls beside it squeezed read
-    "No…" at the window's smallest size."""
+    "No…" at the window's smallest size. With ``fit_short``, a text shorter than that keeps
+    only its own width (a heading with words after it on its line: the room kept beside
+    "Jazz" stood between the two); not where the room held must not change with the text,
+    as a window's smallest size would grow with a longer one."""
 
-    def __init__(self, text: str = "", parent=None, *, least_chars: int = 0):
+    def __init__(self, text: str = "", parent=None, *, least_chars: int = 0, fit_short: bool = False):
         super().__init__(parent)
         self._whole = ""
         self._least_chars = least_chars
+        self._fit_short = fit_short
         self.setTextFormat(Qt.PlainText)            # a name is text, never HTML
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.setText(text)
@@ -27,6 +34,8 @@ class ElidedLabel(QLabel):
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         self._whole = text or ""
+        if self._fit_short:
+            self._keep_room()
         self._fit()
         self.updateGeometry()
 
@@ -47,8 +56,10 @@ class ElidedLabel(QLabel):
     def _keep_room(self) -> None:
         if self._least_chars:
             margins = self.contentsMargins()
-            self.setMinimumWidth(self.fontMetrics().averageCharWidth() * self._least_chars
-                                 + margins.left() + margins.right() + 2 * self.margin())
+            room = self.fontMetrics().averageCharWidth() * self._least_chars
+            if self._fit_short:   # (its width rounded up: rounded to the nearest pixel, it was cut)
+                room = min(room, math.ceil(QFontMetricsF(self.font()).horizontalAdvance(self._whole)) + 1)
+            self.setMinimumWidth(room + margins.left() + margins.right() + 2 * self.margin())
 
     def _fit(self) -> None:
         width = self.contentsRect().width()

@@ -22,11 +22,18 @@ log = logging.getLogger(__name__)
 DISCOVER_PER_BUCKET = 14
 
 
-def discover_rows(provider, store, today: date | None = None) -> dict[str, list[tuple[int, str, str, str]]]:
-    """Discover's rows as the panel shows them: ``bucket -> [(track_id, title, artist,
-    reason), ...]``, those of the day ``today`` (by default the clock's). Run on a worker: it
-    reads the whole library."""
-    rows = {}
+class DiscoverRows(dict):
+    """Discover's rows, ``bucket -> [(track_id, title, artist, reason), ...]``, and what each
+    row says of its genre beside its heading (``captions``, ``bucket -> caption``; a
+    provider with nothing to say has none)."""
+
+    captions: dict[str, str]
+
+
+def discover_rows(provider, store, today: date | None = None) -> DiscoverRows:
+    """Discover's rows as the panel shows them (see :class:`DiscoverRows`), those of the day
+    ``today`` (by default the clock's). Run on a worker: it reads the whole library."""
+    rows = DiscoverRows()
     namer = Namer.of(store)
     found = provider.discover(DISCOVER_PER_BUCKET, today=today)
     # The tracks of every row in a few reads of the columns that name them: a query per
@@ -40,6 +47,8 @@ def discover_rows(provider, store, today: date | None = None) -> dict[str, list[
                 names = namer(t)
                 entries.append((rec.track_id, names.title, names.artist, rec.reason))
         rows[bucket] = entries
+    captions = getattr(provider, "discover_captions", None)
+    rows.captions = captions(list(rows)) if captions is not None else {}
     return rows
 
 
@@ -397,10 +406,11 @@ class LibraryTasksMixin:
 
     def _discovered(self, result, error) -> None:
         if error is None:
+            captions = result.captions
             left = self.left_out
             if left:      # read before the person left a song out: it goes now, the next read fills up
                 result = {bucket: [e for e in entries if e[0] not in left] for bucket, entries in result.items()}
-            self.discover.set_rows(result)
+            self.discover.set_rows(result, captions)
         else:
             log.error("discover failed: %s", error)
 

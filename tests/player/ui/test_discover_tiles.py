@@ -207,3 +207,29 @@ def test_a_tiles_reason_leaves_out_its_rows_genre_however_the_heading_writes_it(
     assert tile_reason("soul & rnb", "soul & rnb: not played yet") == "not played yet"
     assert tile_reason("jazz", "sounds like Blue in Green") == "sounds like Blue in Green"
     assert tile_reason("", "Rock: x") == "Rock: x"
+
+
+def test_a_discover_row_says_once_in_its_heading_how_much_of_its_genre_was_played(qtbot, scanned, make_window):
+    # Its tiles leave the genre to the row: with nothing else to say they are blank, where each
+    # said "jazz, which you played 5 times". The row's heading says it once, and so does a
+    # screen reader, without the dot that is there to the eye.
+    from PySide6.QtGui import QAccessible
+
+    from player.recommender_service import RecommenderService
+    from player.ui.discover_panel import GENRE_CHARS
+
+    jazz = [t["id"] for t in scanned.tracks() if t["genre"] == "Jazz"]
+    for i in range(5):      # two of its three songs: the third is the row's
+        scanned.end_play(scanned.start_play(jazz[i % 2]), "finished", 3000)
+    window = make_window(scanned)
+    window.provider = RecommenderService(scanned, priors=None)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: {r.bucket: r.caption.text() for r in window.discover.rows} == {
+        "jazz": "· you played it 5 times", "rock": "· new to you", "folk": "· new to you"}, timeout=10000)
+    row = next(r for r in window.discover.rows if r.bucket == "jazz")
+    assert row.caption.isVisible() and row.caption.y() == row.title.y()    # beside the heading
+    # right after "Jazz", not after the room a long genre's name keeps in a narrow window
+    assert row.caption.x() < row.title.x() + GENRE_CHARS * row.title.fontMetrics().averageCharWidth()
+    assert row.caption.accessibleName() == "you played it 5 times"
+    said = QAccessible.queryAccessibleInterface(row.list)
+    assert said.text(QAccessible.Name) == "Jazz" and said.text(QAccessible.Description) == "you played it 5 times"

@@ -355,9 +355,9 @@ def test_discover_rows_read_before_a_song_was_left_out_do_not_show_it(qtbot, sca
     shown = []
     real = window.discover.set_rows
 
-    def watched(rows):
+    def watched(rows, captions=None):
         shown.append({t for entries in rows.values() for t, *_ in entries})
-        real(rows)
+        real(rows, captions)
 
     window.discover.set_rows = watched
     held.hold = True
