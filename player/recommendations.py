@@ -275,8 +275,12 @@ class LibraryRecommendations:
             else f"near {seed_title} in your library"
         out = [Rec(t, reason, score=1.0 / (1 + i)) for i, t in enumerate(ids[:k])]
         if len(out) < k:   # a small genre: continue with the seed's neighbours in library order
+            # The neighbours are kept to the station's lengths too: a mix filed next to the
+            # seed's album is no song to play between songs, whatever its genre.
             taken = skip | {r.track_id for r in out}
-            out += [r for r in self.up_next([seed_track_id], k - len(out), exclude=taken)]
+            near = self.up_next([seed_track_id], len(order), exclude=taken)
+            out += [r for r in near if not (rows[r.track_id]["duration"]
+                                            and not short <= rows[r.track_id]["duration"] <= long_)][:k - len(out)]
         return out
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:

@@ -93,6 +93,17 @@ def test_radio_and_discover_leave_out_mixes_and_chapters_unless_the_seed_is_one(
     assert ids[7] in {r.track_id for r in p.radio(ids[6], 5)}
 
 
+def test_a_small_genres_station_goes_on_in_library_order_without_a_mix(store):
+    # A pop song, the only one, then a 40-minute mix and jazz songs in library order: the
+    # station runs out of pop at once and goes on with the seed's neighbours, which are
+    # songs too; the mix next to them is not a song to play between songs.
+    ids = _add(store, [{"title": "pop", "artist": "P", "genre": "Pop"},
+                       {"title": "mix", "artist": "DJ", "genre": "Electronic", "duration": 2400.0}]
+               + [{"title": f"j{i}", "artist": f"J{i % 2}", "genre": "Jazz"} for i in range(4)])
+    picks = [r.track_id for r in LibraryRecommendations(store).radio(ids[0], 3)]
+    assert len(picks) == 3 and set(picks) <= set(ids[2:])
+
+
 def test_discover_buckets_by_genre_unplayed_first(store):
     ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 2}", "genre": "Rock"} for i in range(4)]
                + [{"title": "j", "artist": "J", "genre": "Jazz"}, {"title": "u", "artist": "U"}])
