@@ -44,6 +44,17 @@ class DecodeError(Exception):
     """A file could not be decoded; the message is meant for the user."""
 
 
+#: What libsndfile says of a file named .mp3 in which it finds no MPEG audio. The decoder has
+#: found the file there and regular before asking, so the words would send the person
+#: looking for a file that is there.
+_SF_NO_MPEG = "File does not exist or is not a regular file (possibly a pipe?)."
+
+
+def _refused(exc: Exception) -> str:
+    """libsndfile's reason for refusing a file, in words that hold for a file that is there."""
+    return str(exc).replace(_SF_NO_MPEG, "no MPEG audio in it (damaged, or not an MP3).")
+
+
 #: Output frames a rebuilt resampling stream is fed for before the frames it is rebuilt for
 #: (:meth:`_Resampling.rebuilt`). soxr's filter forgets its input within a few hundred
 #: frames, so a fresh stream fed the native frames from that far back, on the same grid of
@@ -251,7 +262,7 @@ class Decoder:
                     try:
                         self._open_fallback(refused=exc)
                     except DecodeError:
-                        raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
+                        raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {_refused(exc)}") from exc
                     self.duration = duration_hint
             elif ext in audio_io.SOUNDFILE_EXTENSIONS:
                 # (a file of a format libsndfile reads that it refuses plays through ffmpeg

@@ -536,6 +536,17 @@ def test_a_file_neither_libsndfile_nor_ffmpeg_decodes_keeps_libsndfiles_reason(t
         Decoder(str(path), out_rate=44100)
 
 
+def test_a_file_of_no_mpeg_audio_named_mp3_is_not_said_to_be_missing(tmp_path):
+    # It is there and regular: the message must not send the person looking for it.
+    path = tmp_path / "notes.mp3"
+    path.write_bytes(b"these are notes, not audio\n" * 100)
+    with pytest.raises(DecodeError) as caught:
+        Decoder(str(path), out_rate=44100)
+    message = str(caught.value)
+    assert message.startswith("cannot decode notes.mp3: ") and "damaged, or not an MP3" in message
+    assert "does not exist" not in message and "pipe" not in message
+
+
 def test_missing_damaged_and_unsupported_files_are_decode_errors(tmp_path, monkeypatch):
     with pytest.raises(DecodeError, match="not found"):
         Decoder(str(tmp_path / "nope.flac"), out_rate=44100)
