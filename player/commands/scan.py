@@ -28,16 +28,20 @@ def run(args) -> int:
         print("segue scan: no library folders yet; name one: segue scan ~/Music", file=sys.stderr)
         return 2
     bar = ProgressBar("scanning")
+
+    def some(n: int, thing: str) -> str:
+        return f"{n} {thing}{'s' * (n != 1)}"
+
     def report(p) -> None:
         if p.total:
-            bar.update(p.done, p.total, f"files read ({p.errors} errors)")
+            bar.update(p.done, p.total, f"files read ({some(p.errors, 'error')})")
         else:
-            bar.update(p.seen, None, "audio files found so far")
+            bar.update(p.seen, None, f"audio {'file' if p.seen == 1 else 'files'} found so far")
 
     result = Scanner(store, progress=report).scan(args.paths or None)
     bar.close(
-        f"scanned {result.done} files: {result.read} read, {result.unchanged} unchanged, "
-        f"{result.errors} errors, {result.missing} now missing, {result.moved} moved"
+        f"scanned {some(result.done, 'file')}: {result.read} read, {result.unchanged} unchanged, "
+        f"{some(result.errors, 'error')}, {result.missing} now missing, {result.moved} moved"
     )
     if result.reread:
         print(f"{result.reread} unchanged files were read again: this version of Segue reads their tags better")

@@ -34,7 +34,7 @@ def test_scan_then_library_report(segue_home, tmp_path):
     (music / "bad.mp3").write_bytes(b"nope")
     out = segue("scan", str(music), home=segue_home)
     assert out.returncode == 0, out.stderr
-    assert "2 read" in out.stderr and "1 errors" in out.stderr
+    assert "scanned 3 files: 2 read" in out.stderr and "1 error," in out.stderr
     assert "bad.mp3" in out.stdout
     out = segue("library", home=segue_home)
     assert out.returncode == 0, out.stderr
