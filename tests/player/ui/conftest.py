@@ -59,9 +59,15 @@ def scanned(store, music):
 
 
 @pytest.fixture
-def make_window(qtbot, tmp_path):
+def make_window(qtbot, tmp_path, monkeypatch):
     """``make_window(store, with_player=True)`` -> a shown MainWindow with its library loaded;
     ``follow=True``: with the library following its folders, as the app starts by default."""
+    from player.ui import library_tasks
+    from tests.conftest import _PinnedDate
+
+    # Discover shows the day the window asks the clock for: the tests' one day, as the
+    # recommender's own, else its rows were those of the day the tests ran on.
+    monkeypatch.setattr(library_tasks, "date", _PinnedDate)
     made = []
 
     def make(store, *, with_player: bool = True, wait_library: bool = True, follow: bool = False):
