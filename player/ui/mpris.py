@@ -266,6 +266,9 @@ def start_mpris(window) -> Mpris | None:
 
     def hook():
         window.bridge.track_started.connect(mpris.announce)
+        # A long track announced where it was left that begins from its start instead (its
+        # place lay past the file's end): the desktop read the place as its position.
+        window.bridge.started_over.connect(lambda data: mpris.player.Seeked.emit(0))
         window.bridge.state_changed.connect(mpris.announce)
         window.bridge.queue_changed.connect(mpris.announce_next)
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -203,6 +204,40 @@ def test_a_seek_in_the_window_tells_the_desktop(qtbot, bus, scanned, make_window
         window.seek_by(-1.5)                      # the Left key
         qtbot.waitUntil(lambda: seeked() == [2_000_000, 500_000], timeout=5000)
         assert abs(window.player.position - 0.5) < 0.15
+    finally:
+        service.close()
+        monitor.terminate()
+        monitor.wait(10)
+        listener.join(10)
+
+
+def test_a_long_track_whose_place_lies_past_its_files_end_tells_the_desktop_it_starts_at_0(
+        qtbot, bus, scanned, make_window, monkeypatch):
+    # Announced where it was left (the desktop reads Position as the song starts), it began
+    # from its start: a desktop widget's progress bar ran that far ahead of the music.
+    from tests.audiogen import write_track
+
+    monkeypatch.setattr("player.playback.RESUME_LONGER_THAN_S", 2.0)     # the 3 s songs are long
+    monkeypatch.setattr("player.playback.RESUME_MARGIN_S", 0.3)
+    row = scanned.tracks()[0]
+    scanned.set_resume_position(row["id"], 2.5)
+    path = Path(row["path"])                    # re-encoded to 1 s since, not scanned again
+    write_track(path.parent, path.stem, fmt=path.suffix[1:], seconds=1.0, tags={"title": row["title"]})
+    window = make_window(scanned)
+    service = _serve(window)
+    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    listener = threading.Thread(target=lambda: lines.extend(iter(monitor.stdout.readline, "")), daemon=True)
+    listener.start()
+    try:
+        def heard() -> bool:        # the monitor hears the service (a volume changed until it does)
+            window.transport.volume.setValue(61 - window.transport.volume.value() % 2)
+            return "PropertiesChanged" in "".join(lines)
+
+        qtbot.waitUntil(heard, timeout=5000)
+        window.play_ids([row["id"]], 0, "library")
+        qtbot.waitUntil(lambda: re.search(r"Seeked \(int64 0,\)", "".join(lines)) is not None, timeout=5000)
     finally:
         service.close()
         monitor.terminate()
