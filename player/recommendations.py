@@ -72,6 +72,22 @@ class RecommendationProvider(Protocol):
     def explain(self, track_id: int, context: str = "") -> str: ...
 
 
+def _ahead(order: list[int], info: dict, rows: dict, last: int | None, skip: set[int], heard: list[int]):
+    """The tracks after ``last`` in library ``order`` (wrapping; from the first without it),
+    lazily: those in ``skip`` left out, and a second copy of one recording, or a copy of one
+    in ``heard``."""
+    start = order.index(last) + 1 if last in info else 0
+    ahead = (t for t in order[start:] + order[:start] if t not in skip)
+    return _firsts_of_recordings(ahead, rows, heard)
+
+
+def _in_order(track_ids, info: dict, last: int | None) -> list[Rec]:
+    """``track_ids`` as the tracks that follow ``last`` in the library."""
+    after = info[last][0] if last in info else ""
+    reason = f"next in your library after {after}" if after else "next in your library"
+    return [Rec(tid, reason, score=1.0 / (1 + i)) for i, tid in enumerate(track_ids)]
+
+
 def genre_bucket(genre: str | None) -> str:
     """The bucket a genre tag falls in, by its first value: one of the recommender's genre
     buckets when it names one ("Heavy Metal" and "metal" are "metal", "Rap" and "Hip Hop"
@@ -229,15 +245,9 @@ class LibraryRecommendations:
         if not order or k <= 0:
             return []
         skip = set(exclude) | set(passed) | set(session_track_ids) | self.store.left_out_ids()
-        start = 0
         last = session_track_ids[-1] if session_track_ids else None
-        if last in info:
-            start = order.index(last) + 1
-        after = info[last][0] if last in info else ""
-        ahead = (t for t in order[start:] + order[:start] if t not in skip)
-        ahead = _firsts_of_recordings(ahead, rows, [*session_track_ids, *exclude, *passed])
-        reason = f"next in your library after {after}" if after else "next in your library"
-        return [Rec(tid, reason, score=1.0 / (1 + i)) for i, tid in enumerate(itertools.islice(ahead, k))]
+        ahead = _ahead(order, info, rows, last, skip, [*session_track_ids, *exclude, *passed])
+        return _in_order(itertools.islice(ahead, k), info, last)
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:
@@ -277,10 +287,12 @@ class LibraryRecommendations:
         if len(out) < k:   # a small genre: continue with the seed's neighbours in library order
             # The neighbours are kept to the station's lengths too: a mix filed next to the
             # seed's album is no song to play between songs, whatever its genre.
+            # (from the library as read above: read again, a track a scan added in between
+            # was not in it, and a station from a small genre failed)
             taken = skip | {r.track_id for r in out}
-            near = self.up_next([seed_track_id], len(order), exclude=taken)
-            out += [r for r in near if not (rows[r.track_id]["duration"]
-                                            and not short <= rows[r.track_id]["duration"] <= long_)][:k - len(out)]
+            near = (t for t in _ahead(order, info, rows, seed_track_id, taken, [seed_track_id, *taken])
+                    if not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_))
+            out += _in_order(itertools.islice(near, k - len(out)), info, seed_track_id)
         return out
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:

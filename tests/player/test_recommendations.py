@@ -104,6 +104,24 @@ def test_a_small_genres_station_goes_on_in_library_order_without_a_mix(store):
     assert len(picks) == 3 and set(picks) <= set(ids[2:])
 
 
+def test_a_small_genres_station_is_made_while_a_scan_adds_a_track(store, monkeypatch):
+    # A scan that adds a song while the station is read: the seed's neighbours were read from
+    # the library a second time, which held a song the first read did not, and the station
+    # failed (KeyError) instead of being made from the library as first read.
+    ids = _add(store, [{"title": "pop", "artist": "P", "genre": "Pop"}]
+               + [{"title": f"j{i}", "artist": f"J{i % 2}", "genre": "Jazz"} for i in range(4)])
+    left_out_ids = store.left_out_ids
+
+    def read_during_a_scan():
+        store.upsert_tracks([{"path": "/m/new.flac", "size": 1, "mtime_ns": 1, "album": "A", "albumartist": "P",
+                              "artist": "P", "title": "new", "genre": "Jazz", "track_no": 1, "duration": 200.0}])
+        return left_out_ids()
+
+    monkeypatch.setattr(store, "left_out_ids", read_during_a_scan)
+    picks = [r.track_id for r in LibraryRecommendations(store).radio(ids[0], 3)]
+    assert len(picks) == 3 and set(picks) <= set(ids[1:])
+
+
 def test_discover_buckets_by_genre_unplayed_first(store):
     ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 2}", "genre": "Rock"} for i in range(4)]
                + [{"title": "j", "artist": "J", "genre": "Jazz"}, {"title": "u", "artist": "U"}])
