@@ -16,6 +16,8 @@ are restored afterwards.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import platform
 import shutil
@@ -60,6 +62,36 @@ def run_steps(steps, ctx: Context, out: TextIO) -> list[StepResult]:
     return results
 
 
+@contextlib.contextmanager
+def _logs_of_its_own(home: Path):
+    """The run logs into its own data folder, not the person's: its throw-away database's
+    migrations and its learner's words are no part of their history (and go with the
+    folder unless kept). The person's log gets one line with the verdict, afterwards."""
+    from player.log import LOG_FORMAT
+
+    root = logging.getLogger()
+    theirs = [h for h in root.handlers if isinstance(h, logging.FileHandler)]
+    for handler in theirs:
+        root.removeHandler(handler)
+    mine = None
+    try:
+        (home / "logs").mkdir(parents=True, exist_ok=True)
+        mine = logging.FileHandler(home / "logs" / "segue.log", encoding="utf-8", errors="backslashreplace")
+    except OSError:
+        pass            # (nowhere to write: the run's log lines are simply lost)
+    else:
+        mine.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(mine)
+    try:
+        yield
+    finally:
+        if mine is not None:
+            root.removeHandler(mine)
+            mine.close()
+        for handler in theirs:
+            root.addHandler(handler)
+
+
 def select_steps(only=None):
     """:data:`STEPS` restricted to the names in ``only`` and the steps they need (all if None)."""
     if not only:
@@ -100,7 +132,8 @@ def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) ->
     ctx = Context(workdir)
     t0 = time.perf_counter()
     try:
-        results = run_steps(steps, ctx, out)
+        with _logs_of_its_own(workdir / "home"):
+            results = run_steps(steps, ctx, out)
     finally:
         store = ctx.values.get("store")
         if store is not None:
@@ -114,6 +147,8 @@ def run_selftest(*, out: TextIO | None = None, keep: bool = False, only=None) ->
             shutil.rmtree(workdir, ignore_errors=True)
     failed = [r.name for r in results if not r.ok]
     verdict = "all passed" if not failed else f"FAILED: {', '.join(failed)}"
+    logging.getLogger(__name__).info("self-test ran: %d/%d steps ok; %s", len(results) - len(failed),
+                                     len(results), verdict)
     print(f"self-test: {len(results) - len(failed)}/{len(results)} steps ok in "
           f"{time.perf_counter() - t0:.1f} s; {verdict}"
           + (f" (files kept in {workdir})" if keep else ""), file=out, flush=True)

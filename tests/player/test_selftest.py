@@ -58,6 +58,34 @@ def test_in_process_run_restores_segue_home(segue_home):
     assert os.environ["SEGUE_HOME"] == str(segue_home)
 
 
+def test_the_run_leaves_the_persons_log_as_it_was_but_for_one_line(tmp_path):
+    import logging
+
+    from player.log import LOG_FORMAT
+
+    theirs = logging.FileHandler(tmp_path / "segue.log", encoding="utf-8")
+    theirs.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.INFO)
+    root.addHandler(theirs)
+    try:
+        rc, text = _run(keep=True, only=["store"])
+    finally:
+        root.removeHandler(theirs)
+        theirs.close()
+        root.setLevel(level)
+    assert rc == 0, text
+    lines = (tmp_path / "segue.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and "self-test ran: 1/1 steps ok; all passed" in lines[0], lines
+    kept = Path(re.search(r"files kept in (\S+)\)", text).group(1))
+    try:
+        # Its own lines went to its own folder, with it.
+        assert "migrated" in (kept / "home" / "logs" / "segue.log").read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(kept)
+
+
 def test_keep_leaves_the_files_for_inspection():
     rc, text = _run(keep=True, only=["scan"])
     assert rc == 0, text
