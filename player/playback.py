@@ -1580,13 +1580,14 @@ class Player:
     def _play_failed(self, message: str) -> None:
         """The engine refused to start the play just begun: it ends as an error."""
         track_id = self._playing.entry.track_id
+        path = self._playing.source.path
         log.warning("cannot start track %s: %s", track_id, message)
         self._end_current("error", error=message)
         try:
             self.engine.stop()
         except Exception:
             log.exception("could not stop the engine after a failed start")
-        self._emit("error", track_id=track_id, message=message)
+        self._emit("error", track_id=track_id, message=message, path=path)
 
     def _arm_next(self) -> None:
         """Tell the engine what follows the current track (so it buffers it ahead)."""
@@ -1709,10 +1710,10 @@ class Player:
         self._maybe_fill()
 
     def _on_error(self, message: str) -> None:
-        track_id = self._playing.entry.track_id
+        track_id, path = self._playing.entry.track_id, self._playing.source.path
         log.warning("cannot play track %s: %s", track_id, message)
         self._end_current("error", error=message)
-        self._emit("error", track_id=track_id, message=message)
+        self._emit("error", track_id=track_id, message=message, path=path)
         failed = self._failed_in_row
         failed.append(track_id)
         # Too many songs in a row could not be played (a share gone, a folder of damaged

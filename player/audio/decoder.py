@@ -50,9 +50,18 @@ class DecodeError(Exception):
 _SF_NO_MPEG = "File does not exist or is not a regular file (possibly a pipe?)."
 
 
+def _reason(exc: Exception) -> str:
+    """libsndfile's reason for refusing a file, without the file's whole path in front of it
+    ("Error opening '/home/…/Music/…/x.flac': "): the message names the file already, and
+    the path pushed the reason out of sight where the message is shown on one line."""
+    if isinstance(exc, sf.LibsndfileError) and exc.error_string:
+        return exc.error_string
+    return str(exc)
+
+
 def _refused(exc: Exception) -> str:
     """libsndfile's reason for refusing a file, in words that hold for a file that is there."""
-    return str(exc).replace(_SF_NO_MPEG, "no MPEG audio in it (damaged, or not an MP3).")
+    return _reason(exc).replace(_SF_NO_MPEG, "no MPEG audio in it (damaged, or not an MP3).")
 
 
 #: Output frames a rebuilt resampling stream is fed for before the frames it is rebuilt for
@@ -270,7 +279,7 @@ class Decoder:
                 try:
                     self._open_fallback(refused=exc)
                 except DecodeError:
-                    raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {exc}") from exc
+                    raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {_reason(exc)}") from exc
                 self.duration = duration_hint
             else:
                 self._open_fallback()

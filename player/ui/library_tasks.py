@@ -304,6 +304,8 @@ class LibraryTasksMixin:
 
     def _status_message_changed(self, text: str) -> None:
         self.problems_link.setVisible(bool(text) and text == self._problems_note)
+        said, tip = getattr(self, "_status_tip", ("", ""))
+        self.statusBar().setToolTip(tip if text and text == said else "")
 
     def reload_problems(self) -> None:
         """File → Files with problems…, while it is open, reads the problems again."""

@@ -519,18 +519,29 @@ class PlaybackMixin:
 
     # -- player events (GUI thread) ---------------------------------------------
     def _play_failed(self, data: dict) -> None:
-        """Say which song could not be played, and why: for the song of a disk not connected,
-        that (its file's error says only that there is no such file)."""
-        track_id = data.get("track_id")
-        title = self._info(track_id)[0] if track_id is not None else ""
-        song = f"“{title}”" if title and title != UNNAMED[0] else "a track"
+        """Say which song could not be played (its title and artist, else its file's name),
+        and why: for the song of a disk not connected, that (its file's error says only that
+        there is no such file). The file's path is the status bar's tooltip meanwhile."""
+        track_id, path = data.get("track_id"), data.get("path") or ""
+        title, artist, _ = self._info(track_id) if track_id is not None else ("", "", "")
+        name = path.replace("\\", "/").rpartition("/")[2]
+        titled = bool(title) and title != UNNAMED[0]
+        short = f"“{title}”" if titled else shown(name) if name else "a track"
+        song = f"“{title}” by {artist}" if titled and artist else short
         folder = self.away_tracks.get(track_id)
         if folder is not None:
             message = f"Could not play {song}: it is on {shown(folder)}, not connected now"
         else:
-            message = f"Could not play {song}: {data.get('message')}"
+            # The file's whole path, in the reason, pushed the reason out of a narrow window:
+            # the bar names the file, the tooltip (and Files with problems) has where it is.
+            why = str(data.get("message"))
+            if path:
+                why = why.replace(f"'{path}'", shown(name)).replace(path, shown(name))
+            message = f"Could not play {song}: {why}"
         self.statusBar().showMessage(message, 10000)
-        self._play_error = song
+        self._status_tip = (message, f"{message}\n{shown(path)}" if path else "")
+        self._status_message_changed(message)
+        self._play_error = short
 
     def _gave_up(self, data: dict) -> None:
         """The player stopped: that many songs in a row could not be played (a share gone, a

@@ -532,8 +532,12 @@ def test_a_file_libsndfile_refuses_in_a_format_it_reads_plays_through_ffmpeg(tmp
 def test_a_file_neither_libsndfile_nor_ffmpeg_decodes_keeps_libsndfiles_reason(tmp_path):
     path = tmp_path / "t.flac"
     path.write_bytes(b"fLaC but not really" * 10)
-    with pytest.raises(DecodeError, match=r"cannot decode t\.flac: Error opening"):
+    with pytest.raises(DecodeError, match=r"cannot decode t\.flac: ") as caught:
         Decoder(str(path), out_rate=44100)
+    # libsndfile's words, without the whole path it puts in front of them ("Error opening
+    # '/…/t.flac': "): the message names the file already.
+    said = str(caught.value)
+    assert "Error opening" not in said and str(tmp_path) not in said and len(said) > len("cannot decode t.flac: "), said
 
 
 def test_a_file_of_no_mpeg_audio_named_mp3_is_not_said_to_be_missing(tmp_path):
