@@ -2375,7 +2375,7 @@ def open_mp3(path: str | os.PathLike, *, exact_length: bool = True) -> BlockRead
 
 
 def open_blocks(path: str | os.PathLike) -> BlockReader:
-    """Open a file for reading in blocks: libsndfile (seeking exactly), dr_mp3 for MP3, else ffmpeg.
+    """Open a file for reading in blocks: dr_mp3 for MP3, libsndfile (seeking exactly), else ffmpeg.
 
     Raises FileNotFoundError, UnsupportedAudioError or CorruptAudioError; a file with no
     channels or a sample rate below 1 Hz is a CorruptAudioError.
@@ -2383,30 +2383,31 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
     path = str(path)
     if not os.path.exists(path):
         raise FileNotFoundError(path)
-    try:
-        f = open_soundfile(path)
-    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
-        reader: BlockReader | None = None
-        if _ext(path) == "mp3":
-            # libsndfile gives up on an MP3 after 64 KB that are no frame; dr_mp3 looks further.
-            try:
-                reader = open_mp3(path)
-            except (AudioError, ImportError):
-                pass
-        if reader is None:
+    reader: BlockReader | None = None
+    if _ext(path) == "mp3":
+        # dr_mp3 first, which reads it: libsndfile's MPEG reader, asked first only to be told
+        # "MP3", wrote its complaints about a damaged one to the terminal, from native code.
+        try:
+            reader = open_mp3(path)
+        except (AudioError, ImportError):
+            pass            # (other audio named .mp3, or no miniaudio: as before, below)
+    if reader is None:
+        try:
+            f = open_soundfile(path)
+        except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
             reader = _FallbackReader(path, refused=exc if _ext(path) in SOUNDFILE_EXTENSIONS else None)
-    else:
-        if f.format == "MP3":
-            f.close()
-            try:
-                reader = open_mp3(path)
-            except ImportError:  # miniaudio missing (an install that predates it): ffmpeg streams MP3 too
-                if ffmpeg_path() is None:
-                    raise UnsupportedAudioError("reading MP3 in blocks needs the miniaudio package "
-                                                "(pip install miniaudio) or ffmpeg") from None
-                reader = _FallbackReader(path)
         else:
-            reader = soundfile_reader(f, path)
+            if f.format == "MP3":
+                f.close()
+                try:
+                    reader = open_mp3(path)
+                except ImportError:  # miniaudio missing (an install that predates it): ffmpeg streams MP3 too
+                    if ffmpeg_path() is None:
+                        raise UnsupportedAudioError("reading MP3 in blocks needs the miniaudio package "
+                                                    "(pip install miniaudio) or ffmpeg") from None
+                    reader = _FallbackReader(path)
+            else:
+                reader = soundfile_reader(f, path)
     if reader.channels < 1 or reader.samplerate < 1:
         reader.close()
         raise CorruptAudioError(f"no audio in {Path(path).name} ({reader.channels} channels at "

@@ -227,63 +227,68 @@ class Decoder:
                 pass
         except OSError as exc:      # refused (its permissions): libsndfile says only "System error."
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from None
-        try:
-            self._sf = audio_io.soundfile_reader(audio_io.open_soundfile(self.path), self.path)
-            self.samplerate = self._sf.samplerate
-            # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
-            # the library measured it)
-            self.duration = self._sf.frames / self.samplerate if self._sf.frames else duration_hint
-            self._layout = self._sf.layout
-            if self._sf.ogg_order:
-                self._order = audio_io.OGG_TO_WAV_ORDER.get(self._sf.channels)
-                if self._order is not None and self._layout is not None:
-                    self._layout = tuple(self._layout[i] for i in self._order)
-            if self._sf.format == "MP3":
-                # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros when
-                # some MP3s are read in several calls or after a seek (a 3 s sine with a
-                # Xing header, as libsndfile writes them, lost 8000 of its frames read in
-                # 4096-frame blocks); dr_mp3 decodes the same samples in blocks.
-                self._sf.close()
-                self._sf = None
-                try:
-                    self._open_mp3()
-                except DecodeError as exc:
-                    # libsndfile's MPEG reader takes what dr_mp3 does not: an ADTS AAC
-                    # stream named .mp3, which ffmpeg plays.
+        # A file named .mp3 goes to dr_mp3 first, which plays it: libsndfile's MPEG reader,
+        # asked first only to be told "MP3", wrote its complaints about a damaged one ("Note:
+        # Illegal Audio-MPEG-Header", "Warning: Xing stream size off") to the terminal, from
+        # native code. A file dr_mp3 does not take (other audio named .mp3) goes on as before.
+        if not (Path(self.path).suffix.lower() == ".mp3" and self._took_mp3()):
+            try:
+                self._sf = audio_io.soundfile_reader(audio_io.open_soundfile(self.path), self.path)
+                self.samplerate = self._sf.samplerate
+                # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
+                # the library measured it)
+                self.duration = self._sf.frames / self.samplerate if self._sf.frames else duration_hint
+                self._layout = self._sf.layout
+                if self._sf.ogg_order:
+                    self._order = audio_io.OGG_TO_WAV_ORDER.get(self._sf.channels)
+                    if self._order is not None and self._layout is not None:
+                        self._layout = tuple(self._layout[i] for i in self._order)
+                if self._sf.format == "MP3":
+                    # libsndfile 1.2.2 (soundfile 0.13/0.14 wheels) returns runs of zeros when
+                    # some MP3s are read in several calls or after a seek (a 3 s sine with a
+                    # Xing header, as libsndfile writes them, lost 8000 of its frames read in
+                    # 4096-frame blocks); dr_mp3 decodes the same samples in blocks.
+                    self._sf.close()
+                    self._sf = None
+                    try:
+                        self._open_mp3()
+                    except DecodeError as exc:
+                        # libsndfile's MPEG reader takes what dr_mp3 does not: an ADTS AAC
+                        # stream named .mp3, which ffmpeg plays.
+                        try:
+                            self._open_fallback(refused=exc)
+                        except DecodeError:
+                            raise exc from None
+                        self.duration = duration_hint
+            except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError) as exc:
+                # (a header with a sample rate of 0 divides by zero; a huge one can exhaust memory)
+                if self._sf is not None:
+                    self._sf.close()
+                    self._sf = None
+                ext = Path(self.path).suffix.lower().lstrip(".")
+                if ext == "mp3" and self._blocks is None:
+                    # libsndfile gives up on an MP3 after 64 KB that are no frame (a cover outside
+                    # a tag whose size is wrong); dr_mp3 looks further. Neither reads an AAC or
+                    # WavPack file named .mp3 (the scan read it by its content): ffmpeg does.
+                    try:
+                        self._open_mp3()
+                    except DecodeError:
+                        try:
+                            self._open_fallback(refused=exc)
+                        except DecodeError:
+                            raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {_refused(exc)}") from exc
+                        self.duration = duration_hint
+                elif ext in audio_io.SOUNDFILE_EXTENSIONS:
+                    # (a file of a format libsndfile reads that it refuses plays through ffmpeg
+                    # where ffmpeg decodes it: see audio_io.open_fallback)
                     try:
                         self._open_fallback(refused=exc)
                     except DecodeError:
-                        raise exc from None
+                        raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {_reason(exc)}") from exc
                     self.duration = duration_hint
-        except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError) as exc:
-            # (a header with a sample rate of 0 divides by zero; a huge one can exhaust memory)
-            if self._sf is not None:
-                self._sf.close()
-                self._sf = None
-            ext = Path(self.path).suffix.lower().lstrip(".")
-            if ext == "mp3" and self._blocks is None:
-                # libsndfile gives up on an MP3 after 64 KB that are no frame (a cover outside
-                # a tag whose size is wrong); dr_mp3 looks further. Neither reads an AAC or
-                # WavPack file named .mp3 (the scan read it by its content): ffmpeg does.
-                try:
-                    self._open_mp3()
-                except DecodeError:
-                    try:
-                        self._open_fallback(refused=exc)
-                    except DecodeError:
-                        raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {_refused(exc)}") from exc
+                else:
+                    self._open_fallback()
                     self.duration = duration_hint
-            elif ext in audio_io.SOUNDFILE_EXTENSIONS:
-                # (a file of a format libsndfile reads that it refuses plays through ffmpeg
-                # where ffmpeg decodes it: see audio_io.open_fallback)
-                try:
-                    self._open_fallback(refused=exc)
-                except DecodeError:
-                    raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {_reason(exc)}") from exc
-                self.duration = duration_hint
-            else:
-                self._open_fallback()
-                self.duration = duration_hint
         if not self.samplerate or self.samplerate <= 0:
             self.close()
             raise DecodeError(f"cannot play {shown(Path(self.path).name)}: its sample rate is {self.samplerate} Hz")
@@ -316,6 +321,13 @@ class Decoder:
         if self._end is not None:
             end = min(end, self._end)
         return max(0, end - self._begin) / self.samplerate
+
+    def _took_mp3(self) -> bool:
+        try:
+            self._open_mp3()
+        except DecodeError:
+            return False
+        return True
 
     def _open_mp3(self) -> None:
         try:

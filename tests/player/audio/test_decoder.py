@@ -551,6 +551,26 @@ def test_a_file_of_no_mpeg_audio_named_mp3_is_not_said_to_be_missing(tmp_path):
     assert "does not exist" not in message and "pipe" not in message
 
 
+def test_a_damaged_mp3_plays_without_the_mpeg_readers_words_in_the_terminal(tmp_path, capfd):
+    # A Xing header that says twice the frames the file holds: libsndfile's MPEG reader,
+    # opening it, wrote a warning of its own to the process's stderr (native code).
+    path = cut_to_half(write_audio(tmp_path / "cut.mp3", tone(4.0), 44100))
+    capfd.readouterr()
+    dec = Decoder(str(path), out_rate=44100)
+    try:
+        heard = read_all(dec)
+    finally:
+        dec.close()
+    assert len(heard) > 44100 and np.abs(heard).max() > 0.1
+    assert capfd.readouterr().err == ""
+    # So does the analysis, reading it in blocks.
+    from segue_common import audio_io
+
+    with audio_io.open_blocks(path) as reader:
+        assert len(reader.read(44100)) == 44100
+    assert capfd.readouterr().err == ""
+
+
 def test_missing_damaged_and_unsupported_files_are_decode_errors(tmp_path, monkeypatch):
     with pytest.raises(DecodeError, match="not found"):
         Decoder(str(tmp_path / "nope.flac"), out_rate=44100)
