@@ -20,7 +20,7 @@ from datetime import date
 from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 from player.library.names import Namer
-from recommender.genres import UNTAGGED, file_genre_bucket, first_genre, genre_in_sentence
+from recommender.genres import UNTAGGED, file_genre_bucket, first_genre, genre_in_sentence, is_spoken
 from segue_common.normalize import FirstCopies, recording_key, same_length
 
 SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
@@ -287,18 +287,22 @@ class LibraryRecommendations:
         if len(out) < k:   # a small genre: continue with the seed's neighbours in library order
             # The neighbours are kept to the station's lengths too: a mix filed next to the
             # seed's album is no song to play between songs, whatever its genre.
-            # (from the library as read above: read again, a track a scan added in between
-            # was not in it, and a station from a small genre failed)
+            # So is a chapter or an episode tagged as speech, unless the seed is one.
+            # (From the library as read above: read again, a track a scan added in between
+            # was not in it, and a station from a small genre failed.)
             taken = skip | {r.track_id for r in out}
+            talk = is_spoken(bucket)
             near = (t for t in _ahead(order, info, rows, seed_track_id, taken, [seed_track_id, *taken])
-                    if not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_))
+                    if not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)
+                    and (talk or not is_spoken(info[t][2])))
             out += _in_order(itertools.islice(near, k - len(out)), info, seed_track_id)
         return out
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:
         """One row per genre tag (largest first): unplayed tracks first, then least recent.
         Stingers and sound effects (far shorter than the library's median), mixes and
-        audiobook chapters (far longer) are left out, as is a second copy of one recording.
+        audiobook chapters (far longer), tracks tagged as speech (audiobooks, podcasts) and a
+        second copy of one recording are left out.
         ``today`` is taken and not used: these rows do not change with the day."""
         tracks = self.store.tracks()        # read once: a scan may write between two reads
         order, info = self._library(tracks)
@@ -306,7 +310,7 @@ class LibraryRecommendations:
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
         short, long_ = _length_limits(lengths)
         never = self.store.left_out_ids()
-        offered = [t for t in order if t not in never
+        offered = [t for t in order if t not in never and not is_spoken(info[t][2])
                    and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
         # A song played in one copy was played: the copy a row offers (the first in library
         # order) is not "not played yet" because the plays were of the phone's MP3.

@@ -109,6 +109,19 @@ def first_genre(genre: str | None) -> str:
                  if g and g.casefold() not in NOT_A_GENRE), "")
 
 
+#: genre tags of speech, not music (ID3's own "Speech" among them): an audiobook chapter or a
+#: podcast episode is no song to offer between songs, however short, while a side-long
+#: piece of prog is music however long; length alone cannot tell a 25-minute chapter from
+#: a 23-minute suite
+SPOKEN_GENRES = frozenset({"audiobook", "audiobooks", "audio book", "audio books", "podcast", "podcasts",
+                           "spoken word", "spoken", "speech", "audio drama", "radio play", "hörbuch"})
+
+
+def is_spoken(genre: str | None) -> bool:
+    """Whether a genre tag (by its first genre, as :func:`first_genre`) says speech, not music."""
+    return first_genre(genre).casefold().replace("-", " ") in SPOKEN_GENRES
+
+
 _BUCKET_INDEX = {b: i for i, b in enumerate(BUCKETS)}
 
 

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
-from recommender.genres import UNTAGGED
+from recommender.genres import UNTAGGED, is_spoken
 from segue_common.listening import FUTURE_SLACK_S
 from segue_common.normalize import recording_key, same_length
 
@@ -1269,10 +1269,23 @@ class Recommender:
         by playing time a few ten-hour files would make the typical length theirs; never under
         the library's median, so a library of mostly mixes keeps them offered) and over
         ``LONG_FLOOR_S``. A track the person listened to is never long for them; one of
-        unknown length is not long either.
+        unknown length is not long either. A track tagged as speech (:meth:`_spoken`) is
+        left out with them, whatever its length.
         """
         cat = self.catalog
-        return self._long_length() & (cat.play_count <= 0)
+        return (self._long_length() & (cat.play_count <= 0)) | self._spoken()
+
+    def _spoken(self) -> np.ndarray:
+        """Tracks whose genre tag says speech (audiobooks, podcasts, spoken word), whatever
+        their length or plays: left out between songs as the long ones are. [shape=(n,)] bool"""
+        cat = self.catalog
+        cache = self._derived.get("spoken")
+        if cache is not None and cache[0] is cat.bucket:
+            return cache[1]
+        by_name = np.array([is_spoken(name) for name in cat.bucket_names] + [False], bool)   # (-1: none)
+        spoken = by_name[cat.bucket]
+        self._derived["spoken"] = (cat.bucket, spoken)
+        return spoken
 
     def _long_length(self) -> np.ndarray:
         """Tracks over the length :attr:`long_rows` calls long, played or not: a session or
@@ -1303,7 +1316,8 @@ class Recommender:
         short, long_ = self.short_rows, self.long_rows
         # On a long one by its length: the mix the person is hearing counts as played, and
         # a played one is never in long_rows.
-        on_short, on_long = row >= 0 and bool(short[row]), row >= 0 and bool(self._long_length()[row])
+        on_short = row >= 0 and bool(short[row])
+        on_long = row >= 0 and bool(self._long_length()[row] or self._spoken()[row])
         return (short if not on_short else np.zeros_like(short)) | (long_ if not on_long else np.zeros_like(long_))
 
     def _tiebreak(self) -> np.ndarray:

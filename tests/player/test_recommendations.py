@@ -122,6 +122,21 @@ def test_a_small_genres_station_is_made_while_a_scan_adds_a_track(store, monkeyp
     assert len(picks) == 3 and set(picks) <= set(ids[1:])
 
 
+def test_chapters_tagged_audiobook_stay_out_of_a_songs_station_and_discover_however_short(store):
+    # 25-minute chapters (under the length that makes a track long) beside a pop song and
+    # jazz songs: the station runs out of pop and goes on with its neighbours in library
+    # order, which are the book's; a station on a chapter goes on with the book.
+    ids = _add(store, [{"title": "pop", "artist": "P", "genre": "Pop"}]
+               + [{"title": f"ch{i}", "artist": "Reader", "genre": "Audiobook", "duration": 1500.0} for i in range(3)]
+               + [{"title": f"j{i}", "artist": f"J{i % 2}", "genre": "Jazz"} for i in range(4)])
+    p = LibraryRecommendations(store)
+    chapters = set(ids[1:4])
+    picks = [r.track_id for r in p.radio(ids[0], 3)]
+    assert len(picks) == 3 and not chapters & set(picks), picks
+    assert not chapters & {r.track_id for row in p.discover(10).values() for r in row}
+    assert chapters & {r.track_id for r in p.radio(ids[1], 3)}
+
+
 def test_discover_buckets_by_genre_unplayed_first(store):
     ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 2}", "genre": "Rock"} for i in range(4)]
                + [{"title": "j", "artist": "J", "genre": "Jazz"}, {"title": "u", "artist": "U"}])

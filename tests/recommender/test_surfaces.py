@@ -196,6 +196,26 @@ def test_up_next_radio_and_discover_keep_hour_long_mixes_and_chapters_from_betwe
     assert not Recommender(played, now=T0 + 86400).long_rows[played.row(longs[0]["id"])]
 
 
+def test_a_chapter_tagged_audiobook_stays_out_from_between_songs_however_short():
+    # A 25-minute chapter resumes as an audiobook's does, but is under the length that makes a
+    # track "long"; its genre tag says what it is. A 23-minute prog side is music.
+    _, rows = untagged_sound_library()
+    extra = [dict(id=len(rows) + 1 + i, artist=a, album=a, title=f"{a} {i}", genre=g, duration=d, year=1990,
+                  album_artist=None)
+             for i, (a, g, d) in enumerate([("Reader", "Audiobook", 1500.0), ("Reader", "Audiobook", 1480.0),
+                                            ("Host", "Podcast", 900.0), ("Prog Band", "Electronic", 1380.0)])]
+    cat = _catalog(list(rows.values()) + extra, [], track_ms=200_000.0)
+    rec = Recommender(cat, now=T0)
+    spoken = {r["id"] for r in extra[:3]}
+    for seed in (t for t, r in rows.items() if r["genre"] in ("Electronic", "Folk")):
+        assert not spoken & {t for t, _ in rec.up_next([seed], 15)}
+        assert not spoken & {t for t, _ in rec.radio(seed, 15)}
+    assert not spoken & {t for row in rec.discover(20).values() for t, _ in row}
+    assert rec.long_rows[cat.rows(sorted(spoken))].all() and not rec.long_rows[cat.row(extra[3]["id"])]
+    # A station on a chapter goes on with the book.
+    assert extra[1]["id"] in {t for t, _ in rec.radio(extra[0]["id"], 15)}
+
+
 def test_a_mix_the_person_has_heard_still_leads_to_other_mixes():
     # The mix a session or station is on has been heard (so it is not "long" for the person
     # any more); it is still a mix, and what follows it may be another one.
