@@ -526,8 +526,10 @@ class PlaybackMixin:
         title, artist, _ = self._info(track_id) if track_id is not None else ("", "", "")
         name = path.replace("\\", "/").rpartition("/")[2]
         titled = bool(title) and title != UNNAMED[0]
-        short = f"“{title}”" if titled else shown(name) if name else "a track"
-        song = f"“{title}” by {artist}" if titled and artist else short
+        # Each name set apart where it holds right-to-left letters: a tag's right-to-left
+        # override turned the reason after it back to front, as it did the window's title.
+        short = f"“{_set_apart(title)}”" if titled else _set_apart(shown(name)) if name else "a track"
+        song = f"{short} by {_set_apart(artist)}" if titled and artist else short
         folder = self.away_tracks.get(track_id)
         if folder is not None:
             message = f"Could not play {song}: it is on {shown(folder)}, not connected now"

@@ -120,6 +120,16 @@ def test_a_song_that_cannot_be_played_is_named_with_its_error(qtbot, scanned, mu
     assert window.statusBar().toolTip() == ""
 
 
+def test_a_right_to_left_override_in_a_tag_leaves_the_reason_after_it_the_right_way_round(scanned, make_window):
+    window = make_window(scanned)
+    # A file played from outside the library, named by its tags as read: a title whose
+    # override is never closed, an artist in Arabic.
+    window.outside_names[987654] = ("\u202eEvil", "فيروز", "")
+    window.bridge.error.emit({"track_id": 987654, "path": "/far/away/x.mp3", "message": "no audio in it"})
+    assert window.statusBar().currentMessage() == \
+        "Could not play “\u2068\u202eEvil\u2069” by \u2068فيروز\u2069: no audio in it"
+
+
 def _disk_away_at_the_last_run(scanned, music):
     """A second library folder whose disk the last run's scan found not connected; its tracks."""
     disk = music.with_name("usb-disk")
