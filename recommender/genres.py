@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 import numpy as np
 
@@ -112,14 +113,20 @@ def first_genre(genre: str | None) -> str:
 #: genre tags of speech, not music (ID3's own "Speech" among them): an audiobook chapter or a
 #: podcast episode is no song to offer between songs, however short, while a side-long
 #: piece of prog is music however long; length alone cannot tell a 25-minute chapter from
-#: a 23-minute suite
+#: a 23-minute suite. Stores and rippers outside English tag books in their own language.
+#: (Whole tags only: "Speed Metal", or "Spoken Word Poetry" set to music, are not in it.)
 SPOKEN_GENRES = frozenset({"audiobook", "audiobooks", "audio book", "audio books", "podcast", "podcasts",
-                           "spoken word", "spoken", "speech", "audio drama", "radio play", "hörbuch"})
+                           "spoken word", "spoken", "speech", "audio drama", "radio play", "hörbuch",
+                           "hörbücher", "hörspiel", "hörspiele", "livre audio", "livres audio", "audiolibro",
+                           "audiolibros", "audiolibri", "audiolivro", "audiolivros", "luisterboek", "ljudbok",
+                           "lydbog", "lydbok", "äänikirja", "audiobooki", "аудиокнига", "аудиокниги",
+                           "オーディオブック", "朗読", "有声书", "有聲書", "오디오북"})
 
 
 def is_spoken(genre: str | None) -> bool:
-    """Whether a genre tag (by its first genre, as :func:`first_genre`) says speech, not music."""
-    return first_genre(genre).casefold().replace("-", " ") in SPOKEN_GENRES
+    """Whether a genre tag (by its first genre, as :func:`first_genre`) says speech, not music.
+    (Composed first: a tag written with "o" and a separate umlaut reads as "Hörspiel" does.)"""
+    return unicodedata.normalize("NFC", first_genre(genre)).casefold().replace("-", " ") in SPOKEN_GENRES
 
 
 _BUCKET_INDEX = {b: i for i, b in enumerate(BUCKETS)}

@@ -12,6 +12,7 @@ from recommender.genres import (
     assign_buckets,
     bucket_scores,
     file_genre_bucket,
+    is_spoken,
 )
 from recommender.msd_tags import MSD_LABELS
 
@@ -99,3 +100,15 @@ def test_many_tracks_at_once_as_one_by_one():
     genres = [None, "Classical", "Podcast", "Heavy Metal; Rock", "Soundtrack", "Jazz"] * 6 + [None] * 4
     assert assign_buckets(tags, genres) == [assign_bucket(t, g) for t, g in zip(tags, genres)]
     assert assign_buckets(np.zeros((0, len(MSD_LABELS))), []) == []
+
+
+@pytest.mark.parametrize("genre", ["Audiobook", "Spoken Word; Jazz", "Hörspiel", "Ho\u0308rspiel", "Livre audio",
+                                   "Audiolibro", "オーディオブック", "Аудиокнига"])
+def test_a_book_tagged_in_any_language_is_speech(genre):
+    assert is_spoken(genre)
+
+
+@pytest.mark.parametrize("genre", ["Speed Metal", "Spoken Word Poetry", "Jazz; Spoken Word", "Speech Debelle",
+                                   "", None])
+def test_music_and_names_near_speech_are_not(genre):
+    assert not is_spoken(genre)
