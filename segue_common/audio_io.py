@@ -80,6 +80,22 @@ def _ext(path: str | os.PathLike) -> str:
     return Path(path).suffix.lower().lstrip(".") or "no extension"
 
 
+#: the first bytes of containers that are no MPEG stream (WAV, RF64, AIFF, FLAC, Ogg, WavPack, CAF)
+_OTHER_CONTAINERS = (b"RIFF", b"RF64", b"FORM", b"fLaC", b"OggS", b"wvpk", b"caff")
+
+
+def starts_as_other_audio(path: str | os.PathLike) -> bool:
+    """Whether a file begins as another kind of audio than an MPEG stream, whatever its name:
+    dr_mp3 looks for frames through the whole of it (a 5-minute WAV named .mp3 took 0.9 s
+    to be refused), and a WAV's samples that happen to hold MPEG frames it plays as those."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+    except OSError:
+        return False            # (its opening says why, below)
+    return head[:4] in _OTHER_CONTAINERS or head[4:8] == b"ftyp"
+
+
 def soundfile_name(path: str | os.PathLike):
     """``path`` as soundfile must get it: it encodes a str strictly as UTF-8, so a file name
     that is not valid UTF-8 (kept by Python as lone surrogates) goes as its original bytes."""
@@ -2384,7 +2400,7 @@ def open_blocks(path: str | os.PathLike) -> BlockReader:
     if not os.path.exists(path):
         raise FileNotFoundError(path)
     reader: BlockReader | None = None
-    if _ext(path) == "mp3":
+    if _ext(path) == "mp3" and not starts_as_other_audio(path):
         # dr_mp3 first, which reads it: libsndfile's MPEG reader, asked first only to be told
         # "MP3", wrote its complaints about a damaged one to the terminal, from native code.
         try:

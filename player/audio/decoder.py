@@ -230,8 +230,10 @@ class Decoder:
         # A file named .mp3 goes to dr_mp3 first, which plays it: libsndfile's MPEG reader,
         # asked first only to be told "MP3", wrote its complaints about a damaged one ("Note:
         # Illegal Audio-MPEG-Header", "Warning: Xing stream size off") to the terminal, from
-        # native code. A file dr_mp3 does not take (other audio named .mp3) goes on as before.
-        if not (Path(self.path).suffix.lower() == ".mp3" and self._took_mp3()):
+        # native code. Other audio named .mp3 (known by its first bytes, or as dr_mp3 does not
+        # take it) goes on as before.
+        if not (Path(self.path).suffix.lower() == ".mp3" and not audio_io.starts_as_other_audio(self.path)
+                and self._took_mp3()):
             try:
                 self._sf = audio_io.soundfile_reader(audio_io.open_soundfile(self.path), self.path)
                 self.samplerate = self._sf.samplerate

@@ -571,6 +571,24 @@ def test_a_damaged_mp3_plays_without_the_mpeg_readers_words_in_the_terminal(tmp_
     assert capfd.readouterr().err == ""
 
 
+def test_a_wav_named_mp3_plays_its_own_samples_though_they_hold_mpeg_frames(tmp_path):
+    # A WAV whose 16-bit samples are, byte for byte, an MP3's frames: the WAV is what the file
+    # is (22050 Hz, as long as its samples), not the MP3 that its samples happen to spell.
+    mp3 = write_audio(tmp_path / "inner.mp3", tone(3.0), 44100).read_bytes()
+    samples = np.frombuffer(mp3[:len(mp3) // 2 * 2], "<i2")
+    path = tmp_path / "named.mp3"
+    sf.write(path, samples, 22050, format="WAV", subtype="PCM_16")
+    dec = Decoder(str(path), out_rate=22050)
+    try:
+        assert dec.samplerate == 22050 and len(read_all(dec)) == len(samples)
+    finally:
+        dec.close()
+    from segue_common import audio_io
+
+    with audio_io.open_blocks(path) as reader:
+        assert (reader.samplerate, reader.frames) == (22050, len(samples))
+
+
 def test_missing_damaged_and_unsupported_files_are_decode_errors(tmp_path, monkeypatch):
     with pytest.raises(DecodeError, match="not found"):
         Decoder(str(tmp_path / "nope.flac"), out_rate=44100)
