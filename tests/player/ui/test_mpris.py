@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -59,6 +60,23 @@ def _gdbus(*args) -> subprocess.CompletedProcess:
                            "--method", *args], capture_output=True, text=True, timeout=20)
 
 
+@contextlib.contextmanager
+def _monitor():
+    """What a desktop widget hears from the player: ``gdbus monitor`` of its name, the lines it
+    prints as they come (read on a thread), stopped when the block ends."""
+    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    listener = threading.Thread(target=lambda: lines.extend(iter(monitor.stdout.readline, "")), daemon=True)
+    listener.start()
+    try:
+        yield lines
+    finally:
+        monitor.terminate()
+        monitor.wait(10)
+        listener.join(10)
+
+
 def _in_thread(qtbot, fn):
     """Run a blocking D-Bus client call while the GUI loop answers it."""
     out = {}
@@ -110,67 +128,55 @@ def test_media_controls_seek_set_position_and_volume(qtbot, bus, scanned, make_w
     window = make_window(scanned)
     service = _serve(window)
     # A client listening for the Seeked signal, as desktop widgets do.
-    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    lines: list[str] = []
-
-    def listen():
-        for line in monitor.stdout:
-            lines.append(line)
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    try:
-        assert "true" in _get(qtbot, "CanSeek")
-        first = window.model.track_id(0)
-        window.play_ids([first], 0, "library")
-        qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
-        window.pause()
-        qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
-        # Seek: relative, in microseconds, from where it paused (a moment in, more on a busy machine).
-        paused = window.player.position
-        result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", "2000000"))
-        assert result.returncode == 0, result.stderr
-        qtbot.waitUntil(lambda: abs(window.player.position - (paused + 2.0)) < 0.15, timeout=5000)
-        result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", "--", "-1500000"))
-        assert result.returncode == 0, result.stderr
-        qtbot.waitUntil(lambda: abs(window.player.position - (paused + 0.5)) < 0.15, timeout=5000)
-        assert "int64 " in _get(qtbot, "Position")
-        # SetPosition: absolute, only for the track named.
-        track = mpris.track_path(first)
-        result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".SetPosition", track, "2500000"))
-        assert result.returncode == 0, result.stderr
-        qtbot.waitUntil(lambda: abs(window.player.position - 2.5) < 0.15, timeout=5000)
-        other = mpris.track_path(first + 1000)
-        _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".SetPosition", other, "100000"))
-        qtbot.wait(300)
-        assert abs(window.player.position - 2.5) < 0.15           # another track's position: ignored
-        assert f"objectpath '{track}'" in _get(qtbot, "Metadata")
-        # Volume: read and written as a property.
-        window.transport.volume.setValue(40)
-        assert "0.4" in _get(qtbot, "Volume")
-        _set(qtbot, "Volume", "<0.65>")
-        qtbot.waitUntil(lambda: window.transport.volume.value() == 65, timeout=5000)
-        assert abs(window.player.volume - 0.65 ** 3) < 1e-6     # (the slider goes by loudness)
-        # PropertiesChanged told the desktop. The signal leaves on Qt's D-Bus thread: the
-        # listener is given the time to hear it before it is stopped.
-        qtbot.waitUntil(lambda: any("'Volume': <0.65" in line for line in lines), timeout=5000)
-        # Muted, the desktop is told the music is silent (its control showed the slider's
-        # volume over silence), and setting a volume from there unmutes at it.
-        window.act_mute.trigger()
-        assert "0.0" in _get(qtbot, "Volume")
-        qtbot.waitUntil(lambda: any("'Volume': <0.0" in line for line in lines), timeout=5000)
-        _set(qtbot, "Volume", "<0.5>")
-        qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
-        assert window.transport.volume.value() == 50 and abs(window.player.volume - 0.5 ** 3) < 1e-6
-        window.act_mute.trigger()                   # and at the level the slider already has
-        _set(qtbot, "Volume", "<0.5>")
-        qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
-    finally:
-        service.close()
-        monitor.terminate()
-        monitor.wait(10)
-        listener.join(10)
+    with _monitor() as lines:
+        try:
+            assert "true" in _get(qtbot, "CanSeek")
+            first = window.model.track_id(0)
+            window.play_ids([first], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+            window.pause()
+            qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+            # Seek: relative, in microseconds, from where it paused (a moment in, more on a busy machine).
+            paused = window.player.position
+            result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", "2000000"))
+            assert result.returncode == 0, result.stderr
+            qtbot.waitUntil(lambda: abs(window.player.position - (paused + 2.0)) < 0.15, timeout=5000)
+            result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", "--", "-1500000"))
+            assert result.returncode == 0, result.stderr
+            qtbot.waitUntil(lambda: abs(window.player.position - (paused + 0.5)) < 0.15, timeout=5000)
+            assert "int64 " in _get(qtbot, "Position")
+            # SetPosition: absolute, only for the track named.
+            track = mpris.track_path(first)
+            result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".SetPosition", track, "2500000"))
+            assert result.returncode == 0, result.stderr
+            qtbot.waitUntil(lambda: abs(window.player.position - 2.5) < 0.15, timeout=5000)
+            other = mpris.track_path(first + 1000)
+            _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".SetPosition", other, "100000"))
+            qtbot.wait(300)
+            assert abs(window.player.position - 2.5) < 0.15           # another track's position: ignored
+            assert f"objectpath '{track}'" in _get(qtbot, "Metadata")
+            # Volume: read and written as a property.
+            window.transport.volume.setValue(40)
+            assert "0.4" in _get(qtbot, "Volume")
+            _set(qtbot, "Volume", "<0.65>")
+            qtbot.waitUntil(lambda: window.transport.volume.value() == 65, timeout=5000)
+            assert abs(window.player.volume - 0.65 ** 3) < 1e-6     # (the slider goes by loudness)
+            # PropertiesChanged told the desktop. The signal leaves on Qt's D-Bus thread: the
+            # listener is given the time to hear it before it is stopped.
+            qtbot.waitUntil(lambda: any("'Volume': <0.65" in line for line in lines), timeout=5000)
+            # Muted, the desktop is told the music is silent (its control showed the slider's
+            # volume over silence), and setting a volume from there unmutes at it.
+            window.act_mute.trigger()
+            assert "0.0" in _get(qtbot, "Volume")
+            qtbot.waitUntil(lambda: any("'Volume': <0.0" in line for line in lines), timeout=5000)
+            _set(qtbot, "Volume", "<0.5>")
+            qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
+            assert window.transport.volume.value() == 50 and abs(window.player.volume - 0.5 ** 3) < 1e-6
+            window.act_mute.trigger()                   # and at the level the slider already has
+            _set(qtbot, "Volume", "<0.5>")
+            qtbot.waitUntil(lambda: not window.transport.muted, timeout=5000)
+        finally:
+            service.close()
     seen = "".join(lines)
     seeked = [int(v) for v in re.findall(r"Seeked \(int64 (\d+),\)", seen)]
     assert len(seeked) == 3 and abs(seeked[0] - (paused * 1e6 + 2_000_000)) < 150_000 and seeked[2] == 2_500_000, seen
@@ -183,32 +189,24 @@ def test_a_seek_in_the_window_tells_the_desktop(qtbot, bus, scanned, make_window
 
     window = make_window(scanned)
     service = _serve(window)
-    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    lines: list[str] = []
-    listener = threading.Thread(target=lambda: lines.extend(iter(monitor.stdout.readline, "")), daemon=True)
-    listener.start()
+    with _monitor() as lines:
+        def seeked() -> list[int]:
+            return [int(v) for v in re.findall(r"Seeked \(int64 (\d+),\)", "".join(lines))]
 
-    def seeked() -> list[int]:
-        return [int(v) for v in re.findall(r"Seeked \(int64 (\d+),\)", "".join(lines))]
-
-    try:
-        first = window.model.track_id(0)
-        window.play_ids([first], 0, "library")
-        qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
-        window.pause()
-        qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
-        qtbot.waitUntil(lambda: "PropertiesChanged" in "".join(lines), timeout=5000)    # the monitor listens
-        window.seek_to(2.0)                       # the slider let go at 0:02
-        qtbot.waitUntil(lambda: seeked() == [2_000_000], timeout=5000)
-        window.seek_by(-1.5)                      # the Left key
-        qtbot.waitUntil(lambda: seeked() == [2_000_000, 500_000], timeout=5000)
-        assert abs(window.player.position - 0.5) < 0.15
-    finally:
-        service.close()
-        monitor.terminate()
-        monitor.wait(10)
-        listener.join(10)
+        try:
+            first = window.model.track_id(0)
+            window.play_ids([first], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+            window.pause()
+            qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+            qtbot.waitUntil(lambda: "PropertiesChanged" in "".join(lines), timeout=5000)    # the monitor listens
+            window.seek_to(2.0)                       # the slider let go at 0:02
+            qtbot.waitUntil(lambda: seeked() == [2_000_000], timeout=5000)
+            window.seek_by(-1.5)                      # the Left key
+            qtbot.waitUntil(lambda: seeked() == [2_000_000, 500_000], timeout=5000)
+            assert abs(window.player.position - 0.5) < 0.15
+        finally:
+            service.close()
 
 
 def test_a_long_track_whose_place_lies_past_its_files_end_tells_the_desktop_it_starts_at_0(
@@ -225,24 +223,17 @@ def test_a_long_track_whose_place_lies_past_its_files_end_tells_the_desktop_it_s
     write_track(path.parent, path.stem, fmt=path.suffix[1:], seconds=1.0, tags={"title": row["title"]})
     window = make_window(scanned)
     service = _serve(window)
-    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    lines: list[str] = []
-    listener = threading.Thread(target=lambda: lines.extend(iter(monitor.stdout.readline, "")), daemon=True)
-    listener.start()
-    try:
-        def heard() -> bool:        # the monitor hears the service (a volume changed until it does)
-            window.transport.volume.setValue(61 - window.transport.volume.value() % 2)
-            return "PropertiesChanged" in "".join(lines)
+    with _monitor() as lines:
+        try:
+            def heard() -> bool:        # the monitor hears the service (a volume changed until it does)
+                window.transport.volume.setValue(61 - window.transport.volume.value() % 2)
+                return "PropertiesChanged" in "".join(lines)
 
-        qtbot.waitUntil(heard, timeout=5000)
-        window.play_ids([row["id"]], 0, "library")
-        qtbot.waitUntil(lambda: re.search(r"Seeked \(int64 0,\)", "".join(lines)) is not None, timeout=5000)
-    finally:
-        service.close()
-        monitor.terminate()
-        monitor.wait(10)
-        listener.join(10)
+            qtbot.waitUntil(heard, timeout=5000)
+            window.play_ids([row["id"]], 0, "library")
+            qtbot.waitUntil(lambda: re.search(r"Seeked \(int64 0,\)", "".join(lines)) is not None, timeout=5000)
+        finally:
+            service.close()
 
 
 def test_raise_brings_the_window_back_as_it_was(qtbot, bus, scanned, make_window):
@@ -327,31 +318,24 @@ def test_next_is_offered_only_when_a_song_follows(qtbot, bus, scanned, make_wind
     window = make_window(scanned)
     qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
     service = _serve(window)
-    monitor = subprocess.Popen(["gdbus", "monitor", "--session", "--dest", mpris.SERVICE],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    lines: list[str] = []
-    listener = threading.Thread(target=lambda: lines.extend(iter(monitor.stdout.readline, "")), daemon=True)
-    listener.start()
-    try:
-        first, second = window.model.track_id(0), window.model.track_id(1)
-        window.play_ids([first], 0, "library")
-        qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
-        assert "false" in _get(qtbot, "CanGoNext")                   # nothing queued, nothing suggested
-        # (the monitor listens once it has found the player: a signal sent before is not seen)
-        qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
-        window.enqueue([second])
-        qtbot.waitUntil(lambda: "true" in _get(qtbot, "CanGoNext"), timeout=5000)
-        # ... and the desktop is told, as the queue changes, without asking.
-        qtbot.waitUntil(lambda: "'CanGoNext': <true>" in "".join(lines), timeout=5000)
-        window.player.remove_queue_entries(window.player.queue)
-        qtbot.waitUntil(lambda: "false" in _get(qtbot, "CanGoNext"), timeout=5000)
-        window.player.keep_going = True
-        assert "true" in _get(qtbot, "CanGoNext")                    # Keep it going finds one
-    finally:
-        service.close()
-        monitor.terminate()
-        monitor.wait(10)
-        listener.join(10)
+    with _monitor() as lines:
+        try:
+            first, second = window.model.track_id(0), window.model.track_id(1)
+            window.play_ids([first], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+            assert "false" in _get(qtbot, "CanGoNext")                   # nothing queued, nothing suggested
+            # (the monitor listens once it has found the player: a signal sent before is not seen)
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            window.enqueue([second])
+            qtbot.waitUntil(lambda: "true" in _get(qtbot, "CanGoNext"), timeout=5000)
+            # ... and the desktop is told, as the queue changes, without asking.
+            qtbot.waitUntil(lambda: "'CanGoNext': <true>" in "".join(lines), timeout=5000)
+            window.player.remove_queue_entries(window.player.queue)
+            qtbot.waitUntil(lambda: "false" in _get(qtbot, "CanGoNext"), timeout=5000)
+            window.player.keep_going = True
+            assert "true" in _get(qtbot, "CanGoNext")                    # Keep it going finds one
+        finally:
+            service.close()
 
 
 def test_the_desktop_is_told_the_album_artist_of_an_album_and_of_a_compilation(qtbot, bus, store, tmp_path,
