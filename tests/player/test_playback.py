@@ -12,6 +12,7 @@ from player.audio.base import PlaybackState
 from player.audio.null_engine import NullEngine
 from player.library.tags import read_tags
 from player.playback import MAX_CONSECUTIVE_ERRORS, RESTART_THRESHOLD_S, Player, QueueEntry
+from tests import full_disk
 from tests.audiogen import write_track
 from tests.scan_hold import hold_scan
 from tests.seek_hold import hold_seeks
@@ -955,8 +956,7 @@ def test_progress_that_cannot_be_written_is_logged_once_until_it_works_again(sto
     caplog.set_level(logging.INFO, logger="player.playback")
     p.play_track(tid)
     assert wait_for(lambda: store.plays()[0]["ms_heard"] > 0)
-    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "UPDATE")
 
     def failures():
         return [r for r in caplog.records if "could not record play progress" in r.getMessage()]
@@ -964,16 +964,15 @@ def test_progress_that_cannot_be_written_is_logged_once_until_it_works_again(sto
     assert wait_for(lambda: len(failures()) > 0)
     time.sleep(0.3)                                     # fifteen ticks more of a full disk
     assert len(failures()) == 1 and failures()[0].exc_info is not None
-    store.execute("DROP TRIGGER no_room")
+    full_disk.allow(store, "UPDATE")
     assert wait_for(lambda: any("recorded again" in r.getMessage() for r in caplog.records))
     heard = store.plays()[0]["ms_heard"]
     assert wait_for(lambda: store.plays()[0]["ms_heard"] > heard)
     assert len(failures()) == 1
     # Full again later: a new spell of failures is said again (once), not hidden for good.
-    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "UPDATE")
     assert wait_for(lambda: len(failures()) == 2)
-    store.execute("DROP TRIGGER no_room")
+    full_disk.allow(store, "UPDATE")
     assert wait_for(lambda: sum("recorded again" in r.getMessage() for r in caplog.records) == 2)
     assert len(failures()) == 2
 
@@ -988,14 +987,13 @@ def test_plays_whose_start_cannot_be_written_are_kept_and_written_in_order_when_
     p = make_player(speed=4.0, interval=0.02)
     told = []
     p.add_listener(lambda event, data: told.append(data["count"]) if event == "plays_unsaved" else None)
-    store.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "INSERT")
     began = time.time()
     p.play_tracks([a, b])
     assert wait_for(lambda: p.current_track_id == b)
     time.sleep(0.1)                                     # five ticks of a full disk
     assert store.plays() == []
-    store.execute("DROP TRIGGER no_room")
+    full_disk.allow(store, "INSERT")
     room = time.time()
     assert wait_for(lambda: len(store.plays()) == 2 and store.plays()[1]["ms_heard"] > 0)
     first, second = store.plays()
@@ -1017,12 +1015,11 @@ def test_a_play_whose_end_cannot_be_written_is_kept_and_the_next_waits_behind_it
     p = make_player(speed=4.0, interval=0.02)
     p.play_tracks([a, b])
     assert wait_for(lambda: len(store.plays()) == 1)
-    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "UPDATE")
     assert wait_for(lambda: p.current_track_id == b)
     time.sleep(0.1)
     assert store.plays()[0]["ended"] == "playing"
-    store.execute("DROP TRIGGER no_room")
+    full_disk.allow(store, "UPDATE")
     assert wait_for(lambda: len(store.plays()) == 2 and store.plays()[0]["ended"] != "playing")
     first, second = store.plays()
     assert p.unsaved_plays == 0
@@ -1035,8 +1032,7 @@ def test_plays_still_unsaved_at_close_are_said_to_be_lost(store, tmp_path, make_
 
     (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
     p = make_player(speed=4.0, interval=0.02)
-    store.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "INSERT")
     caplog.set_level(logging.INFO, logger="player.playback")
     p.play_track(a)
     assert wait_for(lambda: p.position > 0)
@@ -1057,11 +1053,10 @@ def test_a_song_resumed_on_a_full_disk_goes_on_with_its_play_once_there_is_room(
                                       "current": [a, "library", True, 10.0, 10.0, 10.0, left, False]})
     p = make_player(speed=4.0, interval=0.02)
     assert p.restore_state().play_id == left
-    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "UPDATE")
     p.resume()
     assert wait_for(lambda: p.position > 11.0)
-    store.execute("DROP TRIGGER no_room")
+    full_disk.allow(store, "UPDATE")
     assert wait_for(lambda: store.play(left)["ended"] == "playing" and store.play(left)["ms_heard"] > 11_000)
     p.stop()
     assert [(r["id"], r["ended"]) for r in store.plays()] == [(left, "stopped")]
@@ -1073,12 +1068,11 @@ def test_plays_kept_on_a_full_disk_are_not_written_back_into_a_forgotten_history
     # the history the person asked to forget back in the log, started before the forget.
     a, b, c = add_tracks(store, tmp_path, [("a", 1.0), ("b", 60.0), ("c", 60.0)])
     p = make_player(speed=4.0, interval=0.02)
-    store.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "INSERT")
     p.play_tracks([a, b])
     assert wait_for(lambda: p.current_track_id == b and p.unsaved_plays == 2)
     store.forget_history()
-    store.execute("DROP TRIGGER no_room")
+    full_disk.allow(store, "INSERT")
     assert wait_for(lambda: p.unsaved_plays == 0)
     time.sleep(0.1)                                     # five ticks with room
     assert store.plays() == []
@@ -1097,12 +1091,11 @@ def test_a_kept_play_the_library_can_never_take_does_not_hold_back_those_after_i
 
     a, b, c = add_tracks(store, tmp_path, [("a", 1.0), ("b", 1.0), ("c", 60.0)])
     p = make_player(speed=4.0, interval=0.02)
-    store.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "INSERT")
     p.play_tracks([a, b])
     assert wait_for(lambda: p.current_track_id == b and p.unsaved_plays == 2)
     store.execute("DELETE FROM tracks WHERE id = ?", (a,))
-    store.execute("DROP TRIGGER no_room")
+    full_disk.allow(store, "INSERT")
     assert wait_for(lambda: p.unsaved_plays == 0)
     p.play_track(c)
     assert wait_for(lambda: [r["track_id"] for r in store.plays()] == [b, c])
@@ -1115,12 +1108,11 @@ def test_a_player_starts_on_a_full_disk_with_a_play_a_crash_left_open(store, tmp
     # 4 MiB tmpfs, filled, with one play left open). It plays, and closes them once there is room.
     (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
     store.start_play(a, owner="a player killed long ago")
-    store.execute("CREATE TRIGGER no_room BEFORE UPDATE ON plays "
-                  "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(store, "UPDATE")
     p = make_player(speed=4.0, interval=0.02)
     p.play_track(a)
     assert wait_for(lambda: p.position > 0)
-    store.execute("DROP TRIGGER no_room")
+    full_disk.allow(store, "UPDATE")
     assert wait_for(lambda: len(store.plays()) == 2 and store.plays()[1]["ms_heard"] > 0)
     assert wait_for(lambda: store.plays()[0]["ended"] == "stopped")
 
@@ -1141,19 +1133,18 @@ def test_a_song_a_kill_left_open_and_resumed_after_a_start_on_a_full_disk_is_one
     store.set_setting(STATE_SETTING, {"queue": [], "keep_going": False,
                                       "current": [a, "library", True, 10.0, 10.0, 10.0, left, False]})
     for op in ("INSERT", "UPDATE"):
-        store.execute(f"CREATE TRIGGER no_room_{op} BEFORE {op} ON plays "
-                      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        full_disk.refuse(store, op)
     p = make_player(speed=4.0, interval=0.02)
     assert p.restore_state().play_id == left
     if room_before_resume:
         for op in ("INSERT", "UPDATE"):
-            store.execute(f"DROP TRIGGER no_room_{op}")
+            full_disk.allow(store, op)
         time.sleep(0.1)                                 # (some ticks with room)
     p.resume()
     assert wait_for(lambda: p.position > 11.0)
     if not room_before_resume:
         for op in ("INSERT", "UPDATE"):
-            store.execute(f"DROP TRIGGER no_room_{op}")
+            full_disk.allow(store, op)
     assert wait_for(lambda: p.unsaved_plays == 0 and store.play(left)["ms_heard"] > 11_000)
     p.stop()
     assert [(r["id"], r["ended"]) for r in store.plays()] == [(left, "stopped")]
@@ -1176,12 +1167,11 @@ def test_a_song_resumed_on_a_full_disk_that_fails_keeps_the_play_heard_before(st
     p = make_player(speed=8.0, interval=0.02)
     assert p.restore_state().play_id == left
     for op in ("INSERT", "UPDATE"):
-        store.execute(f"CREATE TRIGGER no_room_{op} BEFORE {op} ON plays "
-                      "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+        full_disk.refuse(store, op)
     p.resume()
     assert wait_for(lambda: p.current_track_id == b or p.state is PlaybackState.STOPPED)
     for op in ("INSERT", "UPDATE"):
-        store.execute(f"DROP TRIGGER no_room_{op}")
+        full_disk.allow(store, op)
     assert wait_for(lambda: p.unsaved_plays == 0)
     p.stop()
     assert (store.play(left)["ended"], store.play(left)["ms_heard"]) == ("stopped", 10_000)
@@ -3338,8 +3328,7 @@ def test_where_a_long_track_was_left_on_a_full_disk_is_kept_until_there_is_room(
     events = Events(p)
     for table in ("plays", "resume_positions"):
         for op in ("INSERT", "UPDATE", "DELETE"):
-            store.execute(f"CREATE TRIGGER no_room_{table}_{op} BEFORE {op} ON {table} "
-                          "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+            full_disk.refuse(store, op, table)
     p.play_track(chapter)
     assert events.of("track_started")[-1]["at"] == pytest.approx(1.0)
     assert wait_for(lambda: p.position > 3.0)
@@ -3354,7 +3343,7 @@ def test_where_a_long_track_was_left_on_a_full_disk_is_kept_until_there_is_room(
     p.play_track(song)
     for table in ("plays", "resume_positions"):
         for op in ("INSERT", "UPDATE", "DELETE"):
-            store.execute(f"DROP TRIGGER no_room_{table}_{op}")
+            full_disk.allow(store, op, table)
     assert wait_for(lambda: p.unsaved_plays == 0)
     assert store.resume_position(chapter) is None   # finished, then begun: nowhere to go on from
     p.stop()

@@ -3,6 +3,8 @@ saying it once they are written."""
 
 from PySide6.QtWidgets import QLabel
 
+from tests import full_disk
+
 
 def said(window) -> str:
     """What the status bar shows: its message and the notes beside it."""
@@ -16,14 +18,13 @@ def test_plays_a_full_disk_refuses_are_shown_in_the_status_bar_until_written(qtb
     # window said nothing (the log alone did) and the play was lost.
     window = make_window(scanned)
     player = window.player
-    scanned.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
-                    "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(scanned, "INSERT")
     assert "cannot be saved" not in said(window)
     player.play_tracks([scanned.tracks()[0]["id"]])
     qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
     assert "1 play kept" in said(window) and "full" in said(window)
     assert scanned.plays() == []
-    scanned.execute("DROP TRIGGER no_room")
+    full_disk.allow(scanned, "INSERT")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     assert len(scanned.plays()) == 1
 
@@ -50,13 +51,12 @@ def test_the_listening_tab_counts_the_kept_plays_once_they_are_written(qtbot, sc
     overview = window.listening.view.overview
     qtbot.waitUntil(lambda: overview.summary is not None, timeout=10000)
     assert "No plays yet" in overview.headline.text()
-    scanned.execute("CREATE TRIGGER no_room BEFORE INSERT ON plays "
-                    "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.refuse(scanned, "INSERT")
     window.player.play_tracks([scanned.tracks()[0]["id"]])
     qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
     window.player.stop()                        # ended while kept: the tab reads no play yet
     qtbot.wait(300)
     assert "No plays yet" in overview.headline.text()
-    scanned.execute("DROP TRIGGER no_room")
+    full_disk.allow(scanned, "INSERT")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     qtbot.waitUntil(lambda: "No plays yet" not in overview.headline.text(), timeout=5000)
