@@ -207,6 +207,7 @@ class Decoder:
         self._finished = None   # ... and finish(), likewise (see unfinish)
         self._failed: DecodeError | None = None     # raised by the next read (see join)
         self._blocks: audio_io.BlockReader | None = None  # MP3 through dr_mp3
+        self._mp3_refused: str | None = None    # why dr_mp3 would not read this file, once asked
         self._counter: threading.Thread | None = None     # counting an MP3's estimated length
         self._counted: list[int] = []                       # ... and its count, once done
         self._order = None    # the soundfile channels' places in WAV order, where they differ
@@ -332,6 +333,10 @@ class Decoder:
         return True
 
     def _open_mp3(self) -> None:
+        # Asked once: dr_mp3 reads the whole of a file it does not take before it says so (0.9 s
+        # for 58 MB), and opening a file named .mp3 may ask it up to three times over.
+        if self._mp3_refused is not None:
+            raise DecodeError(self._mp3_refused)
         try:
             # (a long MP3 without a Xing header is not read whole to count it before it plays)
             self._blocks = audio_io.open_mp3(self.path, exact_length=False)
@@ -339,6 +344,7 @@ class Decoder:
             self._open_fallback()
             return
         except audio_io.AudioError as exc:
+            self._mp3_refused = str(exc)
             raise DecodeError(str(exc)) from exc
         except OSError as exc:
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from exc
