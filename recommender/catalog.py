@@ -18,8 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.data import EARLY_SKIP_MS
-from segue_common.listening import early_skip_limit_ms
-from segue_common.listening import SUGGESTED_SOURCES
+from segue_common.listening import SUGGESTED_SOURCES, early_skip_limit_ms
 from segue_common.normalize import normalize_name
 
 

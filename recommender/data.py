@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, early_skip_limit_ms  # noqa: F401
+from segue_common.listening import EARLY_SKIP_MS, SESSION_GAP_S, early_skip_limit_ms
 
 
 class DataError(ValueError):

@@ -443,7 +443,8 @@ def test_broken_session_model_is_logged_and_disabled(caplog):
 
 
 def test_feedback_follows_play_weight_early_skip_rule():
-    from recommender.data import EARLY_SKIP_FRACTION, EARLY_SKIP_MS, play_weight
+    from recommender.data import play_weight
+    from segue_common.listening import EARLY_SKIP_FRACTION, EARLY_SKIP_MS
 
     cases = []
     for track_ms in (0.0, 40_000.0, 2 * EARLY_SKIP_MS, 200_000.0, 7_200_000.0):
