@@ -33,6 +33,15 @@ def listen(store, track_id, *, skip=False, now):
     store.end_play(play, "skipped" if skip else "finished", 4_000 if skip else 200_000, now=now + 1)
 
 
+def album_chain(cat, track_id) -> list[int]:
+    """The track ids Up next's album goes on through from ``track_id``."""
+    out, r = [], cat.row(track_id)
+    while r >= 0:
+        out.append(int(cat.track_ids[r]))
+        r = int(cat.album_next[r])
+    return out
+
+
 def test_is_a_provider_and_cold_radio_stays_in_genre(store):
     ids, genre = fill_library(store)
     service = RecommenderService(store, priors=None)
@@ -374,11 +383,8 @@ def test_an_untagged_album_is_in_the_order_of_its_file_names(store):
     store.upsert_tracks(rows)
     ids = {r["path"].split("/", 3)[3]: r["id"] for r in store.tracks()}
     cat, _ = build_catalog(store, priors=None)
-    chain, r = [], cat.row(ids["CD1/01 Song 11.flac"])
-    while r >= 0:
-        chain.append(int(cat.track_ids[r]))
-        r = int(cat.album_next[r])
-    assert chain == [ids[f"CD{d}/{t:02d} Song {d}{t}.flac"] for d in (1, 2) for t in (1, 2, 3)]
+    assert album_chain(cat, ids["CD1/01 Song 11.flac"]) == [ids[f"CD{d}/{t:02d} Song {d}{t}.flac"]
+                                                          for d in (1, 2) for t in (1, 2, 3)]
 
 
 def test_a_song_named_by_a_title_that_looks_like_disc_and_track_goes_on_with_its_album(store):
@@ -393,11 +399,7 @@ def test_a_song_named_by_a_title_that_looks_like_disc_and_track_goes_on_with_its
                           "duration": 200.0} for i, n in enumerate(names)])
     ids = {r["title"]: r["id"] for r in store.tracks()}
     cat, _ = build_catalog(store, priors=None)
-    chain, r = [], cat.row(ids["01 Intro"])
-    while r >= 0:
-        chain.append(int(cat.track_ids[r]))
-        r = int(cat.album_next[r])
-    assert chain == [ids["01 Intro"], ids["7-11"], ids["03 Outro"]]
+    assert album_chain(cat, ids["01 Intro"]) == [ids["01 Intro"], ids["7-11"], ids["03 Outro"]]
 
 
 def test_an_albums_discs_tagged_as_albums_of_their_own_go_on_one_into_the_next(store):
@@ -413,11 +415,8 @@ def test_an_albums_discs_tagged_as_albums_of_their_own_go_on_one_into_the_next(s
     store.upsert_tracks(rows)
     ids = {r["title"]: r["id"] for r in store.tracks()}
     cat, _ = build_catalog(store, priors=None)
-    chain, r = [], cat.row(ids["The Wall (Disc One) 1"])
-    while r >= 0:
-        chain.append(int(cat.track_ids[r]))
-        r = int(cat.album_next[r])
-    assert chain == [ids[f"The Wall (Disc {d}) {t}"] for d in ("One", "Two") for t in (1, 2)]
+    assert album_chain(cat, ids["The Wall (Disc One) 1"]) == [ids[f"The Wall (Disc {d}) {t}"]
+                                                            for d in ("One", "Two") for t in (1, 2)]
     assert cat.album[cat.row(ids["Disc 2 Love 1"])] != cat.album[cat.row(ids["The Wall (Disc Two) 1"])]
 
 
@@ -448,24 +447,11 @@ def test_albums_of_one_name_are_told_apart_and_a_compilation_tagged_per_track_is
     cat, _ = build_catalog(store, priors=None)
 
     def chain(path):
-        out, r = [], cat.row(ids[path])
-        while r >= 0:
-            out.append(int(cat.track_ids[r]))
-            r = int(cat.album_next[r])
-        return out
+        return album_chain(cat, ids[path])
     for first in ("PG/1977/", "PG/1978/", "PG/1980/", "PG/1980/b", "Hits/", "Queen/"):
         assert chain(f"/music/{first}01.flac") == [ids[f"/music/{first}{t:02d}.flac"] for t in (1, 2, 3, 4)]
     assert chain("/music/Flat/00.flac") == [ids[f"/music/Flat/{i:02d}.flac"] for i in range(4)]
     assert chain("/music/Flat/04.flac") == [ids[f"/music/Flat/{i:02d}.flac"] for i in range(4, 8)]
-
-
-def album_chain(cat, track_id) -> list[int]:
-    """The track ids Up next's album goes on through from ``track_id``."""
-    out, r = [], cat.row(track_id)
-    while r >= 0:
-        out.append(int(cat.track_ids[r]))
-        r = int(cat.album_next[r])
-    return out
 
 
 @pytest.mark.parametrize("found_by", ["flag", "folder"])
