@@ -173,15 +173,20 @@ def test_radio_and_discover_leave_out_stingers_using_the_library_median_without_
     assert short & {t for t, _ in rec.radio(min(short), 15)}
 
 
+def _added(rows: dict, tracks) -> list[dict]:
+    """Rows for ``tracks`` ((artist, genre, seconds) each, the album named as the artist) added
+    after those of ``rows``."""
+    return [dict(id=len(rows) + 1 + i, artist=a, album=a, title=f"{a} {i}", genre=g, duration=d, year=1990,
+                 album_artist=None) for i, (a, g, d) in enumerate(tracks)]
+
+
 def test_up_next_radio_and_discover_keep_hour_long_mixes_and_chapters_from_between_songs():
     # A two-hour mix, a ten-hour sleep track and a 90-minute audiobook chapter, tagged like
     # the music: one offered between songs takes the evening. A session or station on one
     # may go on to another, and one the person played is no longer "long" for them.
     _, rows = untagged_sound_library()
-    longs = [dict(id=len(rows) + 1 + i, artist=a, album=a, title=f"{a} {i}", genre=g, duration=d, year=1990,
-                  album_artist=None)
-             for i, (a, g, d) in enumerate([("DJ Set", "Electronic", 7200.0), ("Sleep", "Electronic", 36000.0),
-                                            ("Reader", "Folk", 5400.0), ("DJ Set", "Electronic", 7300.0)])]
+    longs = _added(rows, [("DJ Set", "Electronic", 7200.0), ("Sleep", "Electronic", 36000.0),
+                          ("Reader", "Folk", 5400.0), ("DJ Set", "Electronic", 7300.0)])
     everything = list(rows.values()) + longs
     long_ids = {r["id"] for r in longs}
     rec = Recommender(_catalog(everything, [], track_ms=200_000.0), now=T0)
@@ -200,10 +205,8 @@ def test_a_chapter_tagged_audiobook_stays_out_from_between_songs_however_short()
     # A 25-minute chapter resumes as an audiobook's does, but is under the length that makes a
     # track "long"; its genre tag says what it is. A 23-minute prog side is music.
     _, rows = untagged_sound_library()
-    extra = [dict(id=len(rows) + 1 + i, artist=a, album=a, title=f"{a} {i}", genre=g, duration=d, year=1990,
-                  album_artist=None)
-             for i, (a, g, d) in enumerate([("Reader", "Audiobook", 1500.0), ("Reader", "Audiobook", 1480.0),
-                                            ("Host", "Podcast", 900.0), ("Prog Band", "Electronic", 1380.0)])]
+    extra = _added(rows, [("Reader", "Audiobook", 1500.0), ("Reader", "Audiobook", 1480.0),
+                          ("Host", "Podcast", 900.0), ("Prog Band", "Electronic", 1380.0)])
     cat = _catalog(list(rows.values()) + extra, [], track_ms=200_000.0)
     rec = Recommender(cat, now=T0)
     spoken = {r["id"] for r in extra[:3]}
