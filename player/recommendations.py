@@ -21,19 +21,15 @@ from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_c
 
 from player.library.names import Namer
 from recommender.genres import UNTAGGED, file_genre_bucket, first_genre, genre_in_sentence, is_spoken
+from segue_common.listening import LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import FirstCopies, recording_key, same_length
-
-SHORT_FRACTION = 0.3      # a track under this share of the library's median length is a stinger
-# A track over this many times the library's median length, and over LONG_FLOOR_S, is a DJ
-# mix, an audiobook chapter or a sleep track: no song to offer between songs (the
-# recommender's rule, by the library's lengths).
-LONG_FACTOR = 4.0
-LONG_FLOOR_S = 30 * 60.0
 
 
 def _length_limits(lengths: list[float], seed_s: float | None = None) -> tuple[float, float]:
     """``(short, long)``: tracks under the first are stingers, over the second mixes and
-    chapters; a seed that is one of them lifts its own limit (a jingle radio, a mix radio)."""
+    chapters, by the recommender's rule from the library's lengths (its median for the
+    person's typical length); a seed that is one of them lifts its own limit (a jingle
+    radio, a mix radio)."""
     if not lengths:
         return 0.0, float("inf")
     median = statistics.median(lengths)

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
 from recommender.genres import UNTAGGED, is_spoken
-from segue_common.listening import FUTURE_SLACK_S
+from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import recording_key, same_length
 
 log = logging.getLogger(__name__)
@@ -91,21 +91,10 @@ STREAK_AWAY = 0.6      # a streak also pushes away from what its skips have in c
 # A genre whose last STREAK_SAME songs in this session were all skipped early, listened songs
 # of other genres between them, is pushed down as a streak of that many would push it.
 GENRE_REFUSED = STREAK_AWAY * (STREAK_SAME - 1)
-# Radio and Discover leave out tracks far shorter than what the person plays (stingers,
-# sound effects, jingles): shorter than this share of their typical length.
-SHORT_FRACTION = 0.3
 #: A track this long is never a stinger, whatever the person plays: someone whose first
 #: plays are hour-long mixes would otherwise have every ordinary song called short.
 SHORT_CAP_S = 90.0
 MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
-# Up next and Radio play tracks far longer than what the person plays (a two-hour DJ mix, an
-# audiobook chapter, a ten-hour sleep track) only when nothing else is left, and Discover
-# leaves them out: one offered between songs takes the rest of the evening. Far longer is
-# over this many times the typical length...
-LONG_FACTOR = 4.0
-#: ...and over this many seconds whatever the person plays (a long suite, a side-long piece
-#: of prog or jazz, is still music to go on with).
-LONG_FLOOR_S = 30 * 60.0
 #: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).

@@ -25,6 +25,16 @@ EARLY_SKIP_FRACTION = 0.5
 #: chapter, is listening, not a rejection (a scrobble counts after half the track or four
 #: minutes, whichever comes first, for the same reason).
 EARLY_SKIP_CAP_MS = 240_000
+#: Up next, Radio and Discover leave out tracks far shorter than what is usually played
+#: (stingers, sound effects, jingles): shorter than this share of the typical length.
+SHORT_FRACTION = 0.3
+#: They play tracks far longer (a two-hour DJ mix, an audiobook chapter, a ten-hour sleep
+#: track) only when nothing else is left, and Discover leaves them out: one offered between
+#: songs takes the rest of the evening. Far longer is over this many times the typical length...
+LONG_FACTOR = 4.0
+#: ...and over this many seconds whatever is played (a long suite, a side-long piece of prog
+#: or jazz, is still music to go on with).
+LONG_FLOOR_S = 30 * 60.0
 #: Play sources where Segue picked the track (the store's ``plays.source``); every other
 #: source is the person's own choice.
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
