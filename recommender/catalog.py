@@ -87,11 +87,12 @@ class PlayLog:
 
     _FIELDS = ("track_id", "session_id", "started_at", "ms_heard", "track_ms", "ended")
 
-    #: What :meth:`feedback` and :meth:`chosen` worked out, kept per log. Each is a function
-    #: of a play's own row, so :meth:`subset` and :meth:`concat` carry it over: Up next after a
-    #: play re-reads only the last hours of a long history and joins them to the rest, and
-    #: working both out again over every play cost 0.2 s each song at 500,000 plays.
-    _PER_PLAY = ("_feedback", "_chosen")
+    #: What :meth:`feedback`, :meth:`chosen` and :meth:`imported` worked out, kept per log.
+    #: Each is a function of a play's own row, so :meth:`subset` and :meth:`concat` carry it
+    #: over: Up next after a play re-reads only the last hours of a long history and joins
+    #: them to the rest, and working feedback and picks out again over every play cost 0.2 s
+    #: each song at 500,000 plays.
+    _PER_PLAY = ("_feedback", "_chosen", "_imported")
 
     def _carry(self, new: "PlayLog", parts) -> "PlayLog":
         for name in self._PER_PLAY:
@@ -117,7 +118,7 @@ class PlayLog:
         new = PlayLog(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self._FIELDS), source,
                       play_id)
         if (self.source is None) == (other.source is None):      # chosen() reads the sources
-            other.feedback(), other.chosen()                      # the new part: a few rows
+            other.feedback(), other.chosen(), other.imported()   # the new part: a few rows
             self._carry(new, [(self, None), (other, None)])
         return new
 
@@ -154,6 +155,17 @@ class PlayLog:
         if self.source is None:
             return np.ones(len(self), bool)
         return ~np.isin(self.source.astype(str), SUGGESTED_SOURCES)
+
+    def imported(self) -> np.ndarray:
+        """Per play: True where it came from another player's history (``IMPORTED_SOURCE``).
+        Worked out once per log (never to be changed in place)."""
+        return self._imported
+
+    @cached_property
+    def _imported(self) -> np.ndarray:
+        if self.source is None:
+            return np.zeros(len(self), bool)
+        return self.source == IMPORTED_SOURCE
 
     def feedback(self) -> np.ndarray:
         """Per play: +1 listened, -1 early skip, 0 no signal (errors, still playing, tiny stops).
@@ -579,7 +591,7 @@ def _chosen_artists(plays: PlayLog, chosen: np.ndarray, fb: np.ndarray, art: np.
     n = len(artist)
     if plays.source is None or not len(plays):
         return np.zeros(n, np.float32), 0.0
-    here = (fb != 0) & (plays.source != IMPORTED_SOURCE)
+    here = (fb != 0) & ~plays.imported()
     if not here.any():
         return np.zeros(n, np.float32), 0.0
     mine = here & chosen & (fb > 0) & (art >= 0)

@@ -64,7 +64,7 @@ def test_feedback_and_picks_carried_over_a_reread_tail_match_a_fresh_log():
     """The service keeps what a long log worked out and re-reads only its last plays: the
     log they are joined into must say of every play what a log read whole says."""
     ended = np.array(["finished", "skipped", "skipped", "error", "stopped", "playing"], dtype=object)
-    source = np.array(["library", "up_next", "radio", "search", "discover", "queue"], dtype=object)
+    source = np.array(["library", "up_next", "radio", "search", "discover", "import"], dtype=object)
 
     def log(rows):
         return PlayLog(np.arange(6)[rows], np.zeros(6, np.int64)[rows], np.arange(6.0)[rows],
@@ -72,7 +72,7 @@ def test_feedback_and_picks_carried_over_a_reread_tail_match_a_fresh_log():
                        ended[rows], source[rows])
 
     whole = log(slice(None))
-    whole.feedback(), whole.chosen()
+    whole.feedback(), whole.chosen(), whole.imported()
     tail = log(slice(2, None))
     tail.ended = tail.ended.copy()
     tail.ended[-1] = "skipped"          # the song playing when the log was read has ended since
@@ -82,6 +82,8 @@ def test_feedback_and_picks_carried_over_a_reread_tail_match_a_fresh_log():
     joined = whole.subset(whole.started_at < 2).concat(tail)
     assert joined.feedback().tolist() == fresh.feedback().tolist() == [1, -1, 1, 0, 0, -1]
     assert joined.chosen().tolist() == fresh.chosen().tolist() == [True, False, False, True, False, True]
+    assert joined.imported().tolist() == fresh.imported().tolist() == [False] * 5 + [True]
+    assert "_imported" in joined.__dict__          # carried over, not worked out again
 
 
 def test_cold_radio_stays_on_the_seed_kind_and_never_repeats():
