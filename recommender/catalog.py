@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -42,6 +42,25 @@ SHARE_PLAYS = 500
 
 #: The play source of rows imported from another player's history (not heard in Segue).
 IMPORTED_SOURCE = "import"
+#: Catalog.follows is counted in whole parts of this (1/gap for every gap up to
+#: FOLLOW_STEPS is a whole number of them), so a count updated a play at a time is the
+#: same number as one worked out over the whole log.
+FOLLOW_UNITS = 2520
+#: How many of the latest rows of a play log may differ from the one a catalogue holds for
+#: Catalog.set_plays to rework only them (a song logged, or one that ended): more are read
+#: again in full.
+TAIL_ROWS = 64
+
+
+class _PlayState(NamedTuple):
+    """What Catalog.set_plays keeps besides the fields, to update them from a few new rows."""
+    of: tuple                       # the track-side arrays it was worked out with
+    sorted: bool                    # the plays are in time order (what artist_hour's count takes)
+    follow_units: sp.csr_matrix     # int64 [n, n] follows in 1/FOLLOW_UNITS
+    stays_by_size: np.ndarray       # int64: album stays by (album tracks - 1), for album_order_runs
+    within: np.ndarray              # int64: listened plays by how many of their artist's came within the hour
+    session_ids: np.ndarray         # int64 [s] session id of each row of Catalog.sessions
+    session_first: np.ndarray       # int64 [s] index of each session's first listened play
 
 
 @dataclass
@@ -252,6 +271,7 @@ class Catalog:
     # elsewhere counts even where the library holds none of the songs heard.
     outside_listened: np.ndarray = None   # float32 [n] rows of the artist heard (not skipped)
     outside_skipped: np.ndarray = None    # float32 [n] rows of the artist skipped
+    _play_state = None                    # _PlayState of the plays (not a field: shared by copies, never edited)
 
     @property
     def n(self) -> int:
@@ -380,8 +400,20 @@ class Catalog:
         pos = int(np.searchsorted(self.track_ids, key))
         return pos if pos < self.n and self.track_ids[pos] == key else -1
 
-    def set_plays(self, plays: PlayLog) -> None:
-        """Recompute play counts, skips, last played and transitions from ``plays``."""
+    def set_plays(self, plays: PlayLog, *, whole: bool = False) -> None:
+        """Recompute play counts, skips, last played and transitions from ``plays``.
+
+        Where ``plays`` is the log this catalogue holds with its last few rows replaced or a
+        few appended (a song logged or ended), only what those rows touch is worked out again:
+        Up next after each song read the whole of a long history (0.7 s at 500,000 plays).
+        The result is the same, field for field, as working it all out (``whole``: do that)."""
+        kept = None if whole else self._kept_rows(plays)
+        if kept is None:
+            self._set_all_plays(plays)
+        else:
+            self._set_tail_plays(plays, kept)
+
+    def _set_all_plays(self, plays: PlayLog) -> None:
         n = self.n
         self.plays = plays
         rows = self.rows(plays.track_id)
@@ -390,18 +422,50 @@ class Catalog:
         ok = rows >= 0
         self.play_count = np.bincount(rows[ok & (fb > 0)], minlength=n).astype(np.float32)
         self.skip_count = np.bincount(rows[ok & (fb < 0)], minlength=n).astype(np.float32)
+        self.skips_since_heard, self.last_played = self._recency(plays, rows, np.arange(len(rows)))
+        art = np.where(ok, self.artist[np.maximum(rows, 0)], -1)
+        listened = (fb > 0) & (art >= 0)
+        heard = np.flatnonzero(listened)
+        pairs = self._pairs(rows, fb, plays.session_id)
+        self.artist_returns = _artist_returns(art, fb, plays.session_id, heard)
+        self._set_latest(plays, rows, fb, art)
+        # How many plays of one artist this person lets come within an hour: for every
+        # listened play, the plays of its artist in the hour up to it (Up next's spacing).
+        a, t = art[listened], plays.started_at[listened]
+        within = np.zeros(0, np.int64)
+        if len(a):
+            order = np.argsort(a, kind="stable")        # plays are oldest first: time order kept
+            key = a[order].astype(np.float64) * 1e11 + t[order]
+            within = np.arange(len(key)) - np.searchsorted(key, key - 3600.0) + 1
+        within = np.bincount(within)
+        self._set_pairs(pairs, within)
+        ids, first = self._set_sessions(rows, ok & (fb > 0))
+        self._play_state = _PlayState(self._track_side(), _in_order(plays.started_at), pairs["follow_units"],
+                                      pairs["stays_by_size"], within, ids, first)
+
+    def _recency(self, plays: PlayLog, rows: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(skips_since_heard, last_played)`` from the plays at indices ``at`` (every play
+        of the tracks wanted, in log order)."""
+        n = self.n
+        rows, fb = rows[at], plays.feedback()[at]
+        ok = rows >= 0
         # The early skips of Segue's offers of each track since it was last listened to
         # (plays are in time order): a song once loved that Segue keeps offering and the
         # person skips each time. Skips of their own picks do not count: in people's own
         # listening, a song skipped a few times in a shuffle is often played through again.
-        at = np.arange(len(rows))
         last_heard = np.full(n, -1, np.int64)
         np.maximum.at(last_heard, rows[ok & (fb > 0)], at[ok & (fb > 0)])
-        since = ok & (fb < 0) & ~plays.chosen() & (at > last_heard[np.maximum(rows, 0)])
-        self.skips_since_heard = np.bincount(rows[since], minlength=n).astype(np.float32)
+        since = ok & (fb < 0) & ~plays.chosen()[at] & (at > last_heard[np.maximum(rows, 0)])
         last = np.zeros(n, np.float64)
-        np.maximum.at(last, rows[ok], plays.started_at[ok])
-        self.last_played = last
+        np.maximum.at(last, rows[ok], plays.started_at[at][ok])
+        return np.bincount(rows[since], minlength=n).astype(np.float32), last
+
+    def _pairs(self, rows: np.ndarray, fb: np.ndarray, session: np.ndarray, start: int = 0) -> dict:
+        """What the in-session pairs of plays say, counting the pairs whose later play is at
+        ``start`` or after (so that a few plays appended are counted from a short stretch
+        of the log: ``rows``, ``fb`` and ``session`` may be its last part)."""
+        n = self.n
+        ok = rows >= 0
         # Artist runs: of the in-session pairs of one listened play and the next, both by
         # known artists, how many stay with the artist (Recommender.artist_run). Early skips
         # between them do not break a pair: someone who skips a song and settles on another
@@ -409,24 +473,64 @@ class Catalog:
         art = np.where(ok, self.artist[np.maximum(rows, 0)], -1)
         listened = (fb > 0) & (art >= 0)
         heard = np.flatnonzero(listened)
-        a_heard, s_heard = art[heard], plays.session_id[heard]
-        run_pair = s_heard[1:] == s_heard[:-1]
-        self.artist_runs = (int((a_heard[1:] == a_heard[:-1])[run_pair].sum()), int(run_pair.sum()))
-        pair = (plays.session_id[1:] == plays.session_id[:-1]) & listened[1:] & listened[:-1]
+        a_heard, s_heard = art[heard], session[heard]
+        run_pair = (s_heard[1:] == s_heard[:-1]) & (heard[1:] >= start)
+        out = {"artist_runs": np.array([int((a_heard[1:] == a_heard[:-1])[run_pair].sum()), int(run_pair.sum())])}
+        pair = (session[1:] == session[:-1]) & listened[1:] & listened[:-1] & (np.arange(1, len(rows)) >= start)
         # Album runs: of consecutive in-session pairs, both listened, with both albums known
         # and the track changing, how many stay on the album (Recommender.album_run).
         alb = np.where(ok, self.album[np.maximum(rows, 0)], -1)
         apair = pair & (alb[1:] >= 0) & (alb[:-1] >= 0) & (rows[1:] != rows[:-1])
-        self.album_runs = (int((alb[1:] == alb[:-1])[apair].sum()), int(apair.sum()))
+        out["album_runs"] = np.array([int((alb[1:] == alb[:-1])[apair].sum()), int(apair.sum())])
         # ...and of those that stay on an album whose order is known, how many go on to its
         # next track (Recommender.album_order), and how many would if the person picked the
-        # album's other tracks at random: one in (its tracks - 1).
+        # album's other tracks at random: one in (its tracks - 1), kept as how many stays
+        # there were on albums of each size so that the sum comes out the same however the
+        # pairs were counted.
         nxt = self.album_next[np.maximum(rows, 0)]
         stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
         size = np.bincount(self.album[self.album >= 0], minlength=int(self.album.max(initial=-1)) + 1)
-        chance = float((1.0 / np.maximum(size[alb[1:][stay]] - 1, 1)).sum())
-        self.album_order_runs = (int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum()), chance)
-        self.artist_returns = _artist_returns(art, fb, plays.session_id, heard)
+        out["album_order_runs"] = np.array([int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum())])
+        out["stays_by_size"] = np.bincount(np.maximum(size[alb[1:][stay]] - 1, 1), minlength=len(size) + 1)
+        # Transitions: consecutive plays in one session, the second one listened to. Follows:
+        # the same within FOLLOW_STEPS plays, weighted 1/gap (sequential rules, as the SR
+        # baseline of recommender/SESSIONS.md: what comes a few plays later counts too),
+        # counted in whole units of 1/FOLLOW_UNITS so that sums are exact in any order.
+        a_all, b_all, w_all = [], [], []
+        for gap in range(1, FOLLOW_STEPS + 1):
+            if len(rows) <= gap:
+                break
+            same = (session[gap:] == session[:-gap]) & ok[gap:] & ok[:-gap] & (fb[gap:] > 0)
+            same &= np.arange(gap, len(rows)) >= start
+            a_all.append(rows[:-gap][same])
+            b_all.append(rows[gap:][same])
+            w_all.append(np.full(int(same.sum()), FOLLOW_UNITS // gap, np.int64))
+        a_all, b_all = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (a_all, b_all))
+        first = len(w_all[0]) if w_all else 0
+        out["transitions"] = sp.csr_matrix((np.ones(first, np.float32), (a_all[:first], b_all[:first])),
+                                           shape=(n, n))
+        out["follow_units"] = sp.csr_matrix((np.concatenate(w_all) if w_all else np.zeros(0, np.int64),
+                                             (a_all, b_all)), shape=(n, n))
+        return out
+
+    def _set_pairs(self, pairs: dict, within: np.ndarray) -> None:
+        """The fields read from ``_pairs``' counts and from ``within``, how many listened plays
+        had each number of plays of their artist in the hour up to them."""
+        self.artist_runs = tuple(int(v) for v in pairs["artist_runs"])
+        self.album_runs = tuple(int(v) for v in pairs["album_runs"])
+        by_size = pairs["stays_by_size"]
+        chance = float((by_size[1:] / np.arange(1, len(by_size))).sum())
+        self.album_order_runs = (*(int(v) for v in pairs["album_order_runs"]), chance)
+        self.transitions = pairs["transitions"]
+        units = pairs["follow_units"]
+        self.follows = sp.csr_matrix(((units.data / FOLLOW_UNITS).astype(np.float32), units.indices, units.indptr),
+                                     shape=units.shape)
+        if within.sum():
+            self.artist_hour = int(np.ceil(np.quantile(np.repeat(np.arange(len(within)), within), 0.98)))
+        else:
+            self.artist_hour = 0
+
+    def _set_latest(self, plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndarray) -> None:
         # Segue's offers right after a kept play of the session: how many stayed with its
         # artist, and how many of those were kept; how many moved on, and how many of those
         # were kept (Recommender.artist_stay).
@@ -436,62 +540,126 @@ class Catalog:
         # of each were kept (Recommender.replay_keep).
         self.replay_answers = _replay_answers(plays, rows, fb, self.play_chosen)
         self.chosen_artist_plays, self.offered_share = _chosen_artists(plays, self.play_chosen, fb, art, self.artist)
-        # How many plays of one artist this person lets come within an hour: for every
-        # listened play, the plays of its artist in the hour up to it (Up next's spacing).
-        a, t = art[listened], plays.started_at[listened]
-        if len(a):
-            order = np.argsort(a, kind="stable")        # plays are oldest first: time order kept
-            key = a[order].astype(np.float64) * 1e11 + t[order]
-            within = np.arange(len(key)) - np.searchsorted(key, key - 3600.0) + 1
-            self.artist_hour = int(np.ceil(np.quantile(within, 0.98)))
-        else:
-            self.artist_hour = 0
-        # Transitions: consecutive plays in one session, the second one listened to. Follows:
-        # the same within FOLLOW_STEPS plays, weighted 1/gap (sequential rules, as the SR
-        # baseline of recommender/SESSIONS.md: what comes a few plays later counts too).
-        empty = sp.csr_matrix((n, n), dtype=np.float32)
-        self.transitions, self.follows = empty, empty
-        a_all, b_all, w_all = [], [], []
-        for gap in range(1, FOLLOW_STEPS + 1):
-            if len(plays) <= gap:
-                break
-            same = (plays.session_id[gap:] == plays.session_id[:-gap]) & ok[gap:] & ok[:-gap] & (fb[gap:] > 0)
-            a, b = rows[:-gap][same], rows[gap:][same]
-            if gap == 1:
-                self.transitions = sp.csr_matrix((np.ones(len(a), np.float32), (a, b)), shape=(n, n))
-            a_all.append(a)
-            b_all.append(b)
-            w_all.append(np.full(len(a), 1.0 / gap, np.float32))
-        if a_all:
-            self.follows = sp.csr_matrix((np.concatenate(w_all), (np.concatenate(a_all), np.concatenate(b_all))),
-                                         shape=(n, n))
-        self._set_sessions(rows, ok & (fb > 0))
 
-    def _set_sessions(self, rows: np.ndarray, keep: np.ndarray) -> None:
+    def _track_side(self) -> tuple:
+        return self.track_ids, self.artist, self.album, self.album_next
+
+    def _kept_rows(self, plays: PlayLog) -> int | None:
+        """How many rows at the start of ``plays`` are those of the log held now, where only
+        its last few rows differ (replaced, or more appended) and the plays are in time
+        order; None where everything is to be worked out again."""
+        old, state = self.plays, self._play_state
+        if state is None or not state.sorted or any(a is not b for a, b in zip(state.of, self._track_side())):
+            return None
+        if (old.source is None) != (plays.source is None):
+            return None
+        lo = max(0, len(old) - TAIL_ROWS)
+        if len(plays) < lo or len(plays) - lo > 2 * TAIL_ROWS:
+            return None
+        same = np.ones(min(len(old), len(plays)), bool)
+        for a, b in ((old.track_id, plays.track_id), (old.session_id, plays.session_id),
+                     (old.started_at, plays.started_at), (old.feedback(), plays.feedback()),
+                     (old.chosen(), plays.chosen()), (old.imported(), plays.imported())):
+            if not np.array_equal(a[:lo], b[:lo]):
+                return None
+            same[lo:] &= a[lo:len(same)] == b[lo:len(same)]
+        p = lo + int(np.argmin(same[lo:])) if not same[lo:].all() else len(same)
+        if not _in_order(plays.started_at[max(p - 1, 0):]) or \
+                (len(plays) and p and plays.started_at[-1] - plays.started_at[0] > 5e10):
+            return None
+        return p
+
+    def _set_tail_plays(self, plays: PlayLog, p: int) -> None:
+        """``set_plays`` where the first ``p`` plays are those held now: what the old rows
+        after them counted is taken off, what the new ones count is added."""
+        old, state, n = self.plays, self._play_state, self.n
+        rows = np.concatenate([self.play_rows[:p], self.rows(plays.track_id[p:])])
+        fb = plays.feedback()
+        old_rows, old_fb = self.play_rows, self.play_feedback
+        self.plays, self.play_rows, self.play_feedback = plays, rows, fb
+
+        def tail_counts(r, f):
+            r, f = r[p:], f[p:]
+            return (np.bincount(r[(r >= 0) & (f > 0)], minlength=n).astype(np.float32),
+                    np.bincount(r[(r >= 0) & (f < 0)], minlength=n).astype(np.float32))
+
+        (old_heard, old_skips), (new_heard, new_skips) = tail_counts(old_rows, old_fb), tail_counts(rows, fb)
+        self.play_count = self.play_count - old_heard + new_heard
+        self.skip_count = self.skip_count - old_skips + new_skips
+        # Skips since heard and last played, again for the tracks of the old and new rows.
+        touched = np.unique(np.concatenate([old_rows[p:], rows[p:]]))
+        touched = touched[touched >= 0]
+        since, last = self._recency(plays, rows, np.flatnonzero(np.isin(rows, touched)))
+        self.skips_since_heard, self.last_played = self.skips_since_heard.copy(), self.last_played.copy()
+        self.skips_since_heard[touched], self.last_played[touched] = since[touched], last[touched]
+        # The pairs: counted from a stretch that begins early enough for every pair whose
+        # later play is a row that changed, and every play whose artist is looked for among
+        # the next few listened plays that may be such a row.
+        back = _heard_before(old_rows, old_fb, self.artist, p, RETURN_AHEAD)
+        w = max(0, min(back, p - FOLLOW_STEPS))
+
+        def counted(log, r, f):
+            return self._pairs(r[w:], f[w:], log.session_id[w:], p - w)
+
+        before, after = counted(old, old_rows, old_fb), counted(plays, rows, fb)
+        # The change first (a few entries), then added to the whole matrix once.
+        pairs = {"transitions": self.transitions + (after["transitions"] - before["transitions"]),
+                 "follow_units": state.follow_units + (after["follow_units"] - before["follow_units"]),
+                 "stays_by_size": state.stays_by_size - before["stays_by_size"] + after["stays_by_size"]}
+        current = {"artist_runs": self.artist_runs, "album_runs": self.album_runs,
+                   "album_order_runs": self.album_order_runs[:2]}
+        for name, value in current.items():
+            pairs[name] = np.array(value) - before[name] + after[name]
+
+        def returns(log, r, f):
+            art = np.where(r[back:] >= 0, self.artist[np.maximum(r[back:], 0)], -1)
+            return np.array(_artist_returns(art, f[back:], log.session_id[back:],
+                                            np.flatnonzero((f[back:] > 0) & (art >= 0))))
+
+        self.artist_returns = tuple(int(v) for v in np.array(self.artist_returns) - returns(old, old_rows, old_fb)
+                                    + returns(plays, rows, fb))
+        gone, come = _within_hour(old, old_rows, old_fb, self.artist, p), _within_hour(plays, rows, fb, self.artist, p)
+        within = np.zeros(max(len(state.within), len(come)), np.int64)
+        within[:len(state.within)] += state.within
+        within[:len(gone)] -= gone
+        within[:len(come)] += come
+        within = np.trim_zeros(within, "b")
+        self._set_pairs(pairs, within)
+        art = np.where(rows >= 0, self.artist[np.maximum(rows, 0)], -1)
+        self._set_latest(plays, rows, fb, art)
+        ids, first = self._set_tail_sessions(old, old_rows, old_fb, rows, fb, p)
+        self._play_state = _PlayState(state.of, True, pairs["follow_units"], pairs["stays_by_size"], within,
+                                      ids, first)
+
+    def _set_sessions(self, rows: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The listened sessions as a sparse [sessions, tracks] matrix of positions, in the
-        order they began, for the neighbour-session evidence of Up next."""
-        n, plays = self.n, self.plays
-        sid, r, t = plays.session_id[keep], rows[keep], plays.started_at[keep]
-        if not len(sid):
-            self.sessions = sp.csr_matrix((0, n), dtype=np.float32)
-            self.session_end, self.session_len = np.zeros(0), np.zeros(0)
-            return
-        _, first, inv = np.unique(sid, return_index=True, return_inverse=True)
-        rank = np.empty(len(first), np.int64)
-        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-        inv = rank[inv]                                   # session index in order of first play
-        order = np.argsort(inv, kind="stable")
-        length = np.bincount(inv, minlength=len(first))
-        starts = np.cumsum(length) - length
-        pos = np.empty(len(inv), np.int64)
-        pos[order] = np.arange(len(inv)) - starts[inv[order]] + 1
-        keys = inv.astype(np.int64) * n + r
-        uniq, last = np.unique(keys[::-1], return_index=True)   # the last play of a track in a session
-        self.sessions = sp.csr_matrix((pos[::-1][last].astype(np.float32), (uniq // n, uniq % n)),
-                                      shape=(len(first), n))
-        end = np.zeros(len(first))
-        np.maximum.at(end, inv, t)
-        self.session_end, self.session_len = end, length.astype(np.float64)
+        order they began, for the neighbour-session evidence of Up next. Returns each row's
+        session id and its first play's index."""
+        self.sessions, self.session_end, self.session_len, ids, first = _sessions(
+            self.n, self.plays, rows, np.flatnonzero(keep))
+        return ids, first
+
+    def _set_tail_sessions(self, old: PlayLog, old_rows: np.ndarray, old_fb: np.ndarray, rows: np.ndarray,
+                           fb: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+        """``_set_sessions`` where the rows from ``p`` on changed: the sessions of the old and
+        new rows, and every session begun after the first of them, are worked out again."""
+        sid = self.plays.session_id
+        ids, first = self._play_state.session_ids, self._play_state.session_first
+        tail = np.concatenate([old.session_id[p:][(old_rows[p:] >= 0) & (old_fb[p:] > 0)],
+                               sid[p:][(rows[p:] >= 0) & (fb[p:] > 0)]])
+        hit = np.flatnonzero(np.isin(ids, tail))
+        r0 = int(hit.min()) if len(hit) else len(ids)
+        f0 = min(int(first[r0]) if r0 < len(ids) else p, p)
+        keep = (rows[f0:] >= 0) & (fb[f0:] > 0) & np.isin(sid[f0:], np.concatenate([ids[r0:], tail]))
+        m, end, length, new_ids, new_first = _sessions(self.n, self.plays, rows, f0 + np.flatnonzero(keep))
+        head = self.sessions[:r0]
+        self.sessions = sp.csr_matrix((np.concatenate([head.data, m.data]),
+                                       np.concatenate([head.indices, m.indices]),
+                                       np.concatenate([head.indptr, m.indptr[1:] + head.indptr[-1]])),
+                                      shape=(r0 + m.shape[0], self.n))
+        self.session_end = np.concatenate([self.session_end[:r0], end])
+        self.session_len = np.concatenate([self.session_len[:r0], length])
+        return np.concatenate([ids[:r0], new_ids]), np.concatenate([first[:r0], new_first])
 
     @property
     def n_listened(self) -> int:
@@ -510,6 +678,72 @@ class Catalog:
     def artist_is_guessed(self, row: int) -> bool:
         """Whether the row's "artist" is its album or folder rather than an artist tag."""
         return self.artist_guessed is not None and bool(self.artist_guessed[row])
+
+
+def _in_order(t: np.ndarray) -> bool:
+    """Whether play times never go back and span less than the 1e11 s that keeps one
+    artist's plays from another's in artist_hour's sort keys."""
+    return bool(len(t) == 0 or (np.all(t[1:] >= t[:-1]) and t[-1] - t[0] < 5e10))
+
+
+def _heard_before(rows: np.ndarray, fb: np.ndarray, artist: np.ndarray, p: int, k: int) -> int:
+    """Index of the ``k``-th last play before ``p`` listened to and by a known artist; 0
+    where there are fewer. Looks back over a stretch that doubles until it has them."""
+    span = 256
+    while True:
+        lo = max(0, p - span)
+        r = rows[lo:p]
+        got = lo + np.flatnonzero((fb[lo:p] > 0) & (r >= 0) & (artist[np.maximum(r, 0)] >= 0))
+        if len(got) >= k:
+            return int(got[-k])
+        if lo == 0:
+            return 0
+        span *= 2
+
+
+def _within_hour(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, artist: np.ndarray, p: int) -> np.ndarray:
+    """How many of the listened plays (by a known artist) from ``p`` on had each number of
+    plays of their artist in the hour up to them, as ``np.bincount``: the count that
+    Catalog.artist_hour's sorted keys give, for plays in time order."""
+    if p >= len(rows):
+        return np.zeros(0, np.int64)
+    t = plays.started_at
+    # Keys as artist_hour's (artist * 1e11 + time): a play's count is its artist's plays
+    # before it whose key lies within 3600 of its own, all of them within the hour (and
+    # a little more, for how the keys round) before the first of the plays from p on.
+    lo = int(np.searchsorted(t, t[p] - 3600.0 - 64.0, side="left"))
+    art = np.where(rows[lo:] >= 0, artist[np.maximum(rows[lo:], 0)], -1)
+    near = np.flatnonzero((fb[lo:] > 0) & (art >= 0))
+    key = art[near].astype(np.float64) * 1e11 + t[lo:][near]
+    counts = [int(((art[near[:j]] == art[near[j]]) & (key[:j] >= key[j] - 3600.0)).sum()) + 1
+              for j in range(int(np.searchsorted(near, p - lo)), len(near))]
+    return np.bincount(counts) if counts else np.zeros(0, np.int64)
+
+
+def _sessions(n: int, plays: PlayLog, rows: np.ndarray, at: np.ndarray) -> tuple:
+    """Catalog.sessions, session_end and session_len from the listened plays at indices
+    ``at``, and each row's session id and the index of its first play."""
+    sid, r, t = plays.session_id[at], rows[at], plays.started_at[at]
+    if not len(sid):
+        return (sp.csr_matrix((0, n), dtype=np.float32), np.zeros(0), np.zeros(0), np.zeros(0, np.int64),
+                np.zeros(0, np.int64))
+    uniq, first, inv = np.unique(sid, return_index=True, return_inverse=True)
+    by_start = np.argsort(first, kind="stable")
+    rank = np.empty(len(first), np.int64)
+    rank[by_start] = np.arange(len(first))
+    inv = rank[inv]                                   # session index in order of first play
+    order = np.argsort(inv, kind="stable")
+    length = np.bincount(inv, minlength=len(first))
+    starts = np.cumsum(length) - length
+    pos = np.empty(len(inv), np.int64)
+    pos[order] = np.arange(len(inv)) - starts[inv[order]] + 1
+    keys = inv.astype(np.int64) * n + r
+    uniq_keys, last = np.unique(keys[::-1], return_index=True)   # the last play of a track in a session
+    matrix = sp.csr_matrix((pos[::-1][last].astype(np.float32), (uniq_keys // n, uniq_keys % n)),
+                           shape=(len(first), n))
+    end = np.zeros(len(first))
+    np.maximum.at(end, inv, t)
+    return matrix, end, length.astype(np.float64), uniq[by_start].astype(np.int64), at[first[by_start]]
 
 
 def _artist_returns(art: np.ndarray, fb: np.ndarray, session: np.ndarray, heard: np.ndarray,

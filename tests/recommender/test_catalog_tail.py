@@ -1,0 +1,123 @@
+"""Catalog.set_plays over a log whose last rows changed or grew: what it works out from
+those rows alone must be what working out the whole log gives, field for field."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.catalog import Catalog, PlayLog
+
+N_TRACKS = 40
+
+
+def _catalog(plays: PlayLog) -> Catalog:
+    rng = np.random.default_rng(1)
+    ids = np.arange(1, N_TRACKS + 1)
+    artists = [None if i % 9 == 0 else f"artist {i % 6}" for i in ids]
+    albums = [None if i % 7 == 0 else f"album {i % 5}" for i in ids]
+    numbers = [None if i % 11 == 0 else int(n) for i, n in zip(ids, rng.integers(1, 9, len(ids)))]
+    return Catalog.build(track_ids=ids, artists=artists, albums=albums, track_numbers=numbers, plays=plays)
+
+
+def _history(rng: np.random.Generator, n: int, *, sources: bool = True) -> PlayLog:
+    """``n`` plays in time order: sessions, ties in time, skips, errors, a song playing, tracks
+    the library does not hold, plays imported and picked by Segue."""
+    gaps = rng.choice([0.0, 30.0, 200.0, 240.0, 2000.0, 40_000.0], n, p=[0.1, 0.1, 0.3, 0.3, 0.1, 0.1])
+    t = 1_700_000_000.0 + np.cumsum(gaps)
+    session = np.cumsum(gaps > 1800.0)
+    ended = rng.choice(np.array(["finished", "skipped", "stopped", "error", "playing"], dtype=object), n,
+                       p=[0.5, 0.25, 0.1, 0.05, 0.1])
+    track_ms = rng.choice([0.0, 180_000.0, 400_000.0], n)
+    source = rng.choice(np.array(["library", "up_next", "radio", "import", "search", None], dtype=object), n)
+    return PlayLog(rng.integers(1, N_TRACKS + 4, n), session, t, rng.uniform(0, 300_000, n), track_ms, ended,
+                   source if sources else None, np.arange(n))
+
+
+def _rows(log: PlayLog, idx) -> PlayLog:
+    return PlayLog(*(None if v is None else v[idx] for v in (getattr(log, f.name) for f in dataclasses.fields(log))))
+
+
+def _same(a, b, what: str) -> None:
+    if sp.issparse(a):
+        a, b = a.tocsr(copy=True), b.tocsr(copy=True)
+        for m in (a, b):
+            m.sum_duplicates()
+            m.sort_indices()
+        assert a.shape == b.shape and a.dtype == b.dtype, what
+        for part in ("indptr", "indices", "data"):
+            assert np.array_equal(getattr(a, part), getattr(b, part)), f"{what}.{part}"
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape, what
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), what
+    elif isinstance(a, (tuple, list)) and not isinstance(a, str):
+        assert type(a) is type(b) and len(a) == len(b), what
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{what}[{i}]")
+    elif dataclasses.is_dataclass(a):
+        for f in dataclasses.fields(a):
+            _same(getattr(a, f.name), getattr(b, f.name), f"{what}.{f.name}")
+    else:
+        assert type(a) is type(b) and a == b, (what, a, b)
+
+
+def _whole(plays: PlayLog) -> Catalog:
+    """The catalogue with every field worked out from the whole of ``plays``."""
+    cat = _catalog(PlayLog.empty())
+    cat.set_plays(plays, whole=True)
+    return cat
+
+
+def _same_catalog(got: Catalog, want: Catalog) -> None:
+    _same(got, want, "catalog")
+    _same(tuple(got._play_state), tuple(want._play_state), "play state")
+
+
+def test_a_few_rows_changed_or_added_give_what_the_whole_log_gives():
+    rng = np.random.default_rng(7)
+    reworked = 0
+    for trial in range(60):
+        whole = _history(rng, 300, sources=trial % 5 != 0)
+        m = int(rng.integers(0, 260))
+        cat = _catalog(_rows(whole, slice(0, m)))
+        for step in range(3):                        # one after another: each update starts from the last
+            k = int(rng.integers(1, 6))
+            how = rng.choice(["append", "ended", "earlier session", "fewer", "edited", "replaced"])
+            new = _rows(whole, slice(0, m + k))
+            if how == "ended" and m:                 # the song playing ends, and more are logged
+                new.ended = new.ended.copy()
+                new.ended[m - 1] = rng.choice(["finished", "skipped"])
+            elif how == "earlier session":           # a song resumed in a session begun before
+                new.session_id = new.session_id.copy()
+                new.session_id[m:] = rng.choice(np.unique(new.session_id))
+            elif how == "replaced" and m:            # the last session's rows read again as another one
+                q = int(np.flatnonzero(new.session_id == new.session_id[m - 1])[0])
+                new.session_id, new.ended = new.session_id + (np.arange(len(new)) >= q) * 10_000, new.ended.copy()
+                new.ended[q:] = rng.choice(["finished", "skipped", "error"], len(new) - q)
+            elif how == "fewer":
+                new = _rows(whole, slice(0, max(0, m - k)))
+            elif how == "edited" and m > 2:          # a play far back changed: read again in full
+                new.ended = new.ended.copy()
+                new.ended[int(rng.integers(0, m - 1))] = "skipped"
+            after = copy.copy(cat)
+            after.set_plays(new)
+            reworked += cat._kept_rows(new) is not None
+            _same_catalog(after, _whole(new))
+            cat, m = after, len(new)
+    assert reworked > 100                            # most updates took the short way
+
+
+def test_plays_out_of_time_order_are_worked_out_whole():
+    rng = np.random.default_rng(3)
+    whole = _history(rng, 200)
+    cat = _catalog(_rows(whole, slice(0, 190)))
+    back = _rows(whole, slice(0, 195))
+    back.started_at = back.started_at.copy()
+    back.started_at[-1] = back.started_at[0] - 86400.0          # a clock set back
+    assert cat._kept_rows(back) is None
+    after = copy.copy(cat)
+    after.set_plays(back)
+    _same_catalog(after, _whole(back))
