@@ -86,6 +86,14 @@ def test_feedback_and_picks_carried_over_a_reread_tail_match_a_fresh_log():
     assert "_imported" in joined.__dict__          # carried over, not worked out again
 
 
+def test_the_session_now_is_the_last_logged_here_not_an_imported_one():
+    log = PlayLog(np.arange(4), np.array([1, 1, 2, 9]), np.arange(4.0), np.full(4, 200e3), np.full(4, 200e3),
+                  np.array(["finished"] * 4, dtype=object),
+                  np.array(["library", "up_next", "radio", "import"], dtype=object), np.array([1, 2, 3, 4]))
+    assert log.session_now() == 2
+    assert log.subset(np.arange(4) < 2).concat(log.subset(np.arange(4) >= 2)).session_now() == 2
+
+
 def test_cold_radio_stays_on_the_seed_kind_and_never_repeats():
     rec = Recommender(library())
     seed = 1000 + 40 * 2 + 3          # an ambient track
