@@ -26,10 +26,10 @@ import numpy as np
 from player import paths
 from player.memory import release_free_memory
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
-from player.recommendations import Rec, genre_bucket, one_spelling
+from player.recommendations import Rec, genre_bucket, genre_title, one_spelling
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
-from recommender.genres import UNTAGGED, assign_buckets
+from recommender.genres import MORE_TO_DISCOVER, UNTAGGED, assign_buckets
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
@@ -461,7 +461,19 @@ class RecommenderService:
         rec = self.recommender()
         day = (today or date.today()).toordinal()
         rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested()), day=day)
-        return {b: [Rec(t, rec.explain(t, f"discover:{b}"), s) for t, s in row] for b, row in rows.items()}
+        return {b: [Rec(t, self._discover_reason(rec, t, b), s) for t, s in row] for b, row in rows.items()}
+
+    @staticmethod
+    def _discover_reason(rec, track_id: int, bucket: str) -> str:
+        """A Discover tile's reason; in the row of many small genres, with its own genre in
+        front (the row's heading names none)."""
+        why = rec.explain(track_id, f"discover:{bucket}")
+        cat = rec.catalog
+        b = cat.bucket[cat.row(track_id)]
+        if bucket != MORE_TO_DISCOVER or b < 0 or cat.bucket_names[b] == UNTAGGED:
+            return why
+        genre = genre_title(cat.bucket_names[b])
+        return f"{genre} · {why}" if why else genre
 
     def discover_captions(self, buckets) -> dict[str, str]:
         """Discover's row captions: ``bucket -> what it says of the genre`` (see

@@ -12,7 +12,7 @@ import unicodedata
 
 import numpy as np
 
-from recommender.genres import UNTAGGED, genre_in_sentence
+from recommender.genres import MORE_TO_DISCOVER, UNTAGGED, genre_in_sentence
 from segue_common.normalize import same_length
 
 SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds like" holds
@@ -216,13 +216,17 @@ def genre_captions(rec, buckets) -> dict[str, str]:
     """What Discover's row of each genre in ``buckets`` says of it beside its heading, once
     for the row: how often the person listened to it ("you played it 88 times", early skips
     not counted), or "new to you" where never. Its tiles leave the genre to it. None for a
-    name that is no genre ("No genre tag") or not in the catalogue."""
+    name that is no genre ("No genre tag") or not in the catalogue. The row of small genres
+    says what it is."""
     cat = rec.catalog
     by_bucket = _play_sums(rec)[1]
     code = {name: b for b, name in enumerate(cat.bucket_names)}
     out = {}
     for bucket in buckets:
         b = code.get(bucket)
+        if bucket == MORE_TO_DISCOVER and b is None:
+            out[bucket] = "a song or two from each of many genres"
+            continue
         if b is None or bucket == UNTAGGED:
             continue
         heard = int(by_bucket[b])

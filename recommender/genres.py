@@ -205,3 +205,32 @@ def assign_bucket(tags: np.ndarray | None, genre: str | None = None, *, file_wei
     if tags is None:
         return file_genre_bucket(genre)
     return BUCKETS[int(np.argmax(bucket_scores(tags, genre, file_weight=file_weight)))]
+
+
+#: Discover's row of songs from the genres too small (or too many) for a row of their own
+MORE_TO_DISCOVER = "More to discover"
+#: the fewest songs a genre offers for a Discover row of its own where there are more
+#: genres than rows: a row of one to three tiles, hundreds of them in a library tagged by
+#: many hands, is a wall nobody scrolls
+MIN_ROW = 4
+#: the most genre rows Discover shows; the genres after them go to :data:`MORE_TO_DISCOVER`
+MAX_ROWS = 20
+
+
+def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_ROWS,
+                 untagged: int | None = None) -> tuple[list[int], list[int]]:
+    """Discover's genres (indices into ``heard`` and ``offered``): those with rows, in order,
+    and those whose songs are pooled in one row, :data:`MORE_TO_DISCOVER`.
+
+    ``heard``: the person's listened plays of each genre; ``offered``: how many of its songs
+    a row could offer (0: none, no row). Genres come by the person's plays, then size.
+    Where there are more genres than ``max_rows``, those offering fewer than ``min_row``
+    songs and those after the last row are pooled; ``untagged`` (the tracks of no genre tag)
+    keeps a row however small, its songs of no genre a pooled tile could name.
+    """
+    genres = [g for g in range(len(offered)) if offered[g] > 0]
+    order = sorted(genres, key=lambda g: (-heard[g], -offered[g], g))
+    # A few genres keep a row each however small: a tidy library's rows are as they were.
+    big = order if len(order) <= max_rows else [g for g in order if offered[g] >= min_row or g == untagged]
+    shown = set(big[:max_rows])
+    return big[:max_rows], [g for g in order if g not in shown]

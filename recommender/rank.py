@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
-from recommender.genres import UNTAGGED, is_spoken
+from recommender.genres import MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, is_spoken
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import recording_key, same_length
 
@@ -908,9 +908,11 @@ class Recommender:
                  day: int | None = None) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.
 
-        Buckets come in the order of the person's affinity (plays in the bucket),
-        then size. A row takes songs never played and songs heard before but not lately in
-        turns, the best never-played first (songs only ever skipped after both): a heavy
+        Rows come as :func:`recommender.genres.arrange_rows` orders them: by the person's
+        plays in the genre, then size; the genres too small for a row, and those past the
+        last row, share one, :data:`MORE_TO_DISCOVER`, a genre's best song before a second of
+        any. A row takes songs never played and songs heard before but not lately in turns,
+        the best never-played first (songs only ever skipped after both): a heavy
         listener's favourites, not heard for two weeks, would otherwise fill every row and
         leave nothing to discover. Never-played tracks whose sound fits the person's taste
         come first among them.
@@ -932,7 +934,6 @@ class Recommender:
         rows = {}
         affinity = np.bincount(cat.bucket[cat.bucket >= 0], weights=cat.play_count[cat.bucket >= 0],
                                minlength=len(cat.bucket_names))
-        sizes = np.bincount(cat.bucket[cat.bucket >= 0], minlength=len(cat.bucket_names))
         score[self.recently_played] = -np.inf
         # Stingers and sound effects are no discovery: left out (a genre of nothing but
         # them gets no row), as is a second copy of a recording already in a row.
@@ -949,19 +950,34 @@ class Recommender:
         # those had two, while the songs heard before went in: a one-genre library's row of
         # 14 held 10 songs the person had played.
         score = score - 1e3 * (_place_in_group(score, cat.bucket, cat.artist) >= 2)
+        ranked = score
         # (a song only ever skipped is no favourite to come back to: after both kinds)
         score = _alternate(score, unplayed, cat.bucket, last=~unplayed & (cat.play_count == 0))
         shown: dict[str, list[float]] = {}
         for r in np.flatnonzero(self.recently_played):
             self._remember(int(r), shown)       # its other copies are no discovery either
-        for b in sorted(range(len(cat.bucket_names)), key=lambda b: (-affinity[b], -sizes[b])):
-            if sizes[b] == 0:
-                continue
+        tagged = (cat.bucket >= 0) & np.isfinite(score)
+        offered = np.bincount(cat.bucket[tagged], minlength=len(cat.bucket_names))
+        names = cat.bucket_names
+        order, pooled = arrange_rows(affinity, offered, min_row=min(MIN_ROW, max(k_per_bucket, 1)),
+                                     untagged=names.index(UNTAGGED) if UNTAGGED in names else None)
+        for b in order:
             picked = self._pick(score, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
                                 per_artist=2, among=self.bucket_rows[b], recordings=shown,
                                 timeline=False)
             if picked:
-                rows[cat.bucket_names[b]] = picked
+                rows[names[b]] = picked
+        if pooled and k_per_bucket:
+            # The small genres' songs in one row, a genre's best first (as its own row would
+            # lead) and one of each genre before a second of any, the best of them first.
+            among = np.flatnonzero(np.isin(cat.bucket, pooled) & np.isfinite(score))
+            place = _place_in_group(score[among], np.zeros(len(among), np.int64), cat.bucket[among])
+            pool = np.full(cat.n, -np.inf, np.float32)
+            pool[among] = ranked[among] - 1e4 * place
+            picked = self._pick(pool, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
+                                per_artist=2, among=among, recordings=shown, timeline=False)
+            if picked:
+                rows[MORE_TO_DISCOVER] = picked
         return rows
 
     def explain(self, track_id: int, context: str = "") -> str:

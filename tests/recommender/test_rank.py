@@ -436,6 +436,39 @@ def test_discover_fills_a_row_even_when_a_genre_has_one_artist():
     assert len(set(rock_artists)) == 5          # many artists: variety first
 
 
+def many_genres(big: list[str], tiny: int, *, per_big=20, per_tiny=2, plays=()):
+    """A library tagged by many hands: ``big`` genres of ``per_big`` songs, ``tiny`` genres of
+    ``per_tiny``, each song its own artist; ``plays``: ``(genre, songs of it listened to)``."""
+    buckets = [g for g in big for _ in range(per_big)] + [f"tag {i}" for i in range(tiny) for _ in range(per_tiny)]
+    ids = list(range(1, len(buckets) + 1))
+    rng = np.random.default_rng(1)
+    events = [(ids[buckets.index(g) + i], "finished") for g, n in plays for i in range(n)]
+    cat = Catalog.build(track_ids=ids, artists=[f"artist {i}" for i in ids], albums=[f"lp {i}" for i in ids],
+                        durations=[200.0] * len(ids), embedding=rng.normal(size=(len(ids), 8)).astype(np.float32),
+                        buckets=buckets, plays=playlog(events) if events else None)
+    return cat, buckets
+
+
+def test_discover_pools_tiny_genres_in_one_row_and_bounds_the_rows():
+    # Hundreds of genre tags of a song or two each made hundreds of rows of one to three
+    # tiles: a wall nobody scrolls. A genre needs four songs for a row; the rest share one,
+    # a song of each genre before a second of any.
+    from recommender.genres import MAX_ROWS, MORE_TO_DISCOVER
+
+    cat, buckets = many_genres([f"big {i}" for i in range(25)], 300)
+    rows = Recommender(cat, Models(), now=1_800_000_000.0).discover(14)
+    assert len(rows) == MAX_ROWS + 1 and list(rows)[-1] == MORE_TO_DISCOVER
+    assert all(len(row) == 14 for row in rows.values())
+    pooled = [buckets[t - 1] for t, _ in rows[MORE_TO_DISCOVER]]
+    assert len(set(pooled)) == 14                           # one song each of 14 genres
+    shown = {b for b in rows if b != MORE_TO_DISCOVER}
+    assert all(b.startswith("big") for b in shown)
+    assert any(g.startswith("tag") for g in pooled)
+    # A tidy library keeps a row per genre, and no pooled row.
+    cat, _ = many_genres(["rock", "jazz", "folk"], 0)
+    assert sorted(Recommender(cat, Models()).discover(5)) == ["folk", "jazz", "rock"]
+
+
 def test_broken_session_model_is_logged_and_disabled(caplog):
     cat = library()
 

@@ -233,3 +233,32 @@ def test_a_discover_row_says_once_in_its_heading_how_much_of_its_genre_was_playe
     assert row.caption.accessibleName() == "you played it 5 times"
     said = QAccessible.queryAccessibleInterface(row.list)
     assert said.text(QAccessible.Name) == "Jazz" and said.text(QAccessible.Description) == "you played it 5 times"
+
+
+def test_a_library_of_many_tiny_genres_shows_a_few_full_rows_and_one_of_the_small_genres(qtbot, store,
+                                                                                          make_window):
+    # Tagged by many hands: three genres of six songs and forty of one or two. Forty rows of
+    # one or two tiles each were a wall nobody scrolled; the small genres share one row, its
+    # tiles named by their genre (the row's heading names none).
+    from player.recommender_service import RecommenderService
+    from player.ui.two_line import REASON_ROLE
+    from recommender.genres import MORE_TO_DISCOVER
+
+    genres = [g for g in ("Rock", "Jazz", "Folk") for _ in range(6)] + [f"Tag {i:02d}" for i in range(40)
+                                                                         for _ in range(1 + i % 2)]
+    store.upsert_tracks([{"path": f"/music/{i:03d}.flac", "size": 1000, "mtime_ns": 1, "title": f"Song {i}",
+                          "artist": f"Band {i}", "album": f"Album {i}", "genre": g, "duration": 200.0}
+                         for i, g in enumerate(genres)])
+    window = make_window(store, with_player=False)
+    window.provider = RecommenderService(store, priors=None)
+    window.resize(1280, 800)
+    panel = window.discover
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: MORE_TO_DISCOVER in dict(panel.buckets), timeout=10000)
+    assert len(panel.buckets) == 4 and {b for b, _ in panel.buckets[:3]} == {"rock", "jazz", "folk"}
+    assert panel.buckets[-1][0] == MORE_TO_DISCOVER
+    assert panel.verticalScrollBar().maximum() == 0                 # all of it in view
+    row = next(r for r in panel.rows if r.bucket == MORE_TO_DISCOVER)
+    assert row.list.count() == 14 and row.caption.text() == "· a song or two from each of many genres"
+    reasons = [row.list.item(i).data(REASON_ROLE) for i in range(row.list.count())]
+    assert all(r.startswith("Tag ") for r in reasons), reasons
