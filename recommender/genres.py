@@ -223,14 +223,23 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
     and those whose songs are pooled in one row, :data:`MORE_TO_DISCOVER`.
 
     ``heard``: the person's listened plays of each genre; ``offered``: how many of its songs
-    a row could offer (0: none, no row). Genres come by the person's plays, then size.
-    Where there are more genres than ``max_rows``, those offering fewer than ``min_row``
-    songs and those after the last row are pooled; ``untagged`` (the tracks of no genre tag)
-    keeps a row however small, its songs of no genre a pooled tile could name.
+    a row could offer (0: none, no row). The person's two favourite genres (by their plays)
+    come first, then a genre new to them (never listened to, the largest first) and one of
+    theirs in turns: by plays alone, a person who knew a dozen genres scrolled past all of
+    them before Discover showed a genre they did not know. Where there are more genres than
+    ``max_rows``, those offering fewer than ``min_row`` songs and those after the last row
+    are pooled; ``untagged`` (the tracks of no genre tag)
+    keeps a row however small, its songs of no genre a pooled tile could name; never
+    listened to, it is no genre to discover either, and comes after the new ones.
     """
     genres = [g for g in range(len(offered)) if offered[g] > 0]
     order = sorted(genres, key=lambda g: (-heard[g], -offered[g], g))
     # A few genres keep a row each however small: a tidy library's rows are as they were.
     big = order if len(order) <= max_rows else [g for g in order if offered[g] >= min_row or g == untagged]
-    shown = set(big[:max_rows])
-    return big[:max_rows], [g for g in order if g not in shown]
+    known = [g for g in big if heard[g] > 0]
+    new = sorted((g for g in big if heard[g] <= 0), key=lambda g: g == untagged)
+    rows, known = known[:2], known[2:]
+    while known or new:
+        rows.append((new if new and (not known or len(rows) % 2 == 0) else known).pop(0))
+    shown = set(rows[:max_rows])
+    return rows[:max_rows], [g for g in order if g not in shown]

@@ -908,12 +908,12 @@ class Recommender:
                  day: int | None = None) -> dict[str, list[tuple[int, float]]]:
         """Per genre bucket, a personalised row of tracks not played recently.
 
-        Rows come as :func:`recommender.genres.arrange_rows` orders them: by the person's
-        plays in the genre, then size; the genres too small for a row, and those past the
-        last row, share one, :data:`MORE_TO_DISCOVER`, a genre's best song before a second of
-        any. A row takes songs never played and songs heard before but not lately in turns,
-        the best never-played first (songs only ever skipped after both): a heavy
-        listener's favourites, not heard for two weeks, would otherwise fill every row and
+        Rows come as :func:`recommender.genres.arrange_rows` orders them: the person's two
+        favourite genres, then genres new to them and theirs in turns; the genres too small
+        for a row, and those past the last row, share one, :data:`MORE_TO_DISCOVER`, a
+        genre's best song before a second of any. A row takes songs never played and songs
+        heard before but not lately in turns, the best never-played first (songs only ever
+        skipped after both): a heavy listener's favourites, not heard for two weeks, would otherwise fill every row and
         leave nothing to discover. Never-played tracks whose sound fits the person's taste
         come first among them.
         At most two tracks per artist while other artists are left; a genre with few

@@ -212,7 +212,7 @@ class DiscoverPanel(QScrollArea):
         self._layout = QVBoxLayout(self._body)
         self._layout.setContentsMargins(12, 8, 12, 8)
         head = QHBoxLayout()
-        intro = QLabel("Discover — one row per genre in your library; tracks you haven't played come first.")
+        intro = QLabel("Discover — your genres and some new to you; tracks you haven't played come first.")
         intro.setObjectName("hint")
         intro.setWordWrap(True)
         self.refresh_btn = QPushButton("Refresh")

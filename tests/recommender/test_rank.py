@@ -437,9 +437,11 @@ def test_discover_fills_a_row_even_when_a_genre_has_one_artist():
 
 
 def many_genres(big: list[str], tiny: int, *, per_big=20, per_tiny=2, plays=()):
-    """A library tagged by many hands: ``big`` genres of ``per_big`` songs, ``tiny`` genres of
-    ``per_tiny``, each song its own artist; ``plays``: ``(genre, songs of it listened to)``."""
-    buckets = [g for g in big for _ in range(per_big)] + [f"tag {i}" for i in range(tiny) for _ in range(per_tiny)]
+    """A library tagged by many hands: ``big`` genres of ``per_big`` songs (or ``(genre, songs)``),
+    ``tiny`` genres of ``per_tiny``, each song its own artist; ``plays``: ``(genre, songs of it
+    listened to)``."""
+    big = [g if isinstance(g, tuple) else (g, per_big) for g in big]
+    buckets = [g for g, n in big for _ in range(n)] + [f"tag {i}" for i in range(tiny) for _ in range(per_tiny)]
     ids = list(range(1, len(buckets) + 1))
     rng = np.random.default_rng(1)
     events = [(ids[buckets.index(g) + i], "finished") for g, n in plays for i in range(n)]
@@ -467,6 +469,17 @@ def test_discover_pools_tiny_genres_in_one_row_and_bounds_the_rows():
     # A tidy library keeps a row per genre, and no pooled row.
     cat, _ = many_genres(["rock", "jazz", "folk"], 0)
     assert sorted(Recommender(cat, Models()).discover(5)) == ["folk", "jazz", "rock"]
+
+
+def test_discover_shows_genres_new_to_the_person_among_their_own_not_after_all_of_them():
+    # Rows by the person's plays alone: someone who knows six genres scrolled past all six
+    # before a genre they never heard. Their two favourites lead; then new ones and theirs
+    # take turns, the largest new genre first.
+    mine = [f"mine {i}" for i in range(6)]
+    cat, _ = many_genres(mine + ["new small", ("new big", 30)], 0, plays=[(g, 8 - i) for i, g in enumerate(mine)])
+    rows = list(Recommender(cat, Models(), now=1_800_000_000.0).discover(5))
+    assert rows[:5] == ["mine 0", "mine 1", "new big", "mine 2", "new small"], rows
+    assert rows[5:] == ["mine 3", "mine 4", "mine 5"]
 
 
 def test_broken_session_model_is_logged_and_disabled(caplog):
