@@ -136,6 +136,7 @@ class RankConfig:
     habit_spacing: bool = True        # Up next and Radio: an artist as often an hour as the person plays one
     radio_own: float = RADIO_OWN      # Radio: weight of the person's own evidence around the seed
     recent_s: float = 14 * DAY        # Discover: "not played recently"
+    skipped_rest_s: float = 8 * 7 * DAY  # Discover: a song skipped early when offered, not heard since
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     # A station's listener can only answer it by skipping. Its steer is this much per early
     # skip in a row just now, plus this much per skip among its latest ``RADIO_STEER_SKIPS``
@@ -935,6 +936,10 @@ class Recommender:
         affinity = np.bincount(cat.bucket[cat.bucket >= 0], weights=cat.play_count[cat.bucket >= 0],
                                minlength=len(cat.bucket_names))
         score[self.recently_played] = -np.inf
+        # A song the person skipped when it was offered (and has not listened to since) is
+        # no song to offer again two weeks on, as one they heard through is: in a small
+        # genre's row it came straight back. It stays out for longer.
+        score[(cat.skips_since_heard > 0) & (self.now - cat.last_played < self.config.skipped_rest_s)] = -np.inf
         # Stingers and sound effects are no discovery: left out (a genre of nothing but
         # them gets no row), as is a second copy of a recording already in a row.
         score[self.short_rows] = -np.inf

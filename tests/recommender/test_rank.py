@@ -374,6 +374,30 @@ def test_discover_offers_songs_only_ever_skipped_after_everything_else():
     assert len(row) == 8 and not set(row) & set(range(jazz, jazz + 4)), row
 
 
+def test_discover_keeps_a_song_skipped_when_it_offered_it_away_longer_than_one_heard():
+    # Every song played came back after two weeks, skipped or not: a song the person skipped
+    # when Discover offered it filled a small genre's row again on day 15, and one they knew
+    # and skipped there came back among their favourites. One heard through comes back then.
+    day, t0 = 86400.0, 1_700_000_000.0
+    heard, skipped_known, skipped_new = 1040, 1041, 1042                  # jazz
+
+    def rows_after(days):
+        plays = [(heard, t0, "library", "finished"), (skipped_known, t0, "library", "finished"),
+                 (skipped_known, t0 + 20 * day, "discover", "skipped"),
+                 (skipped_new, t0 + 20 * day, "discover", "skipped"),
+                 (1000, t0 + (20 + days) * day, "library", "finished")]
+        n = len(plays)
+        log = PlayLog(np.array([p[0] for p in plays], np.int64), np.arange(n), np.array([p[1] for p in plays]),
+                      np.array([200_000.0 if p[3] == "finished" else 3_000.0 for p in plays]),
+                      np.full(n, 200_000.0), np.array([p[3] for p in plays], dtype=object),
+                      np.array([p[2] for p in plays], dtype=object))
+        return {t for t, _ in Recommender(library(plays=log)).discover(40)["jazz"]}
+
+    later = rows_after(15)
+    assert heard in later and not {skipped_known, skipped_new} & later
+    assert {skipped_known, skipped_new} <= rows_after(60)                 # two months on, offered again
+
+
 def test_explain_gives_reasons_that_hold():
     n = 40
     events = [(1000 + n + 1, "finished"), (1000 + n + 2, "finished")] * 3 + [(1000 + n + 9, "finished")] * 4
