@@ -24,6 +24,17 @@ library: the baseline, measured in the same run, that the ratios are against):
 - resize and tab switch: with the rows all there, the window made narrower and wider again
   (``--resizes`` times), and the switch from the Library tab back to Discover: how long each
   held the window (the call and the layout and paint it queued), median and worst.
+
+``--listener``: what the panel shows, not how fast, over a library tagged by many hands
+(``--tracks``, each artist's genre on most songs and one of 600 niche tags on some: hundreds
+of genres of one to three songs). A scripted listener plays their six genres for six
+weeks and every other day plays the first tile of Discover's first five rows and of one
+further down, hearing through those of their genres and a third of the others, skipping
+the rest; then the rows of the last day, and how many songs skipped there over two weeks
+before were offered again. The rules as they were (every genre a row, by plays; every song back after two
+weeks) and as they are, each over its own store from the same seed, in the same run.
+
+    python -m benchmarks.bench_discover --listener --tracks 20000
 """
 
 from __future__ import annotations
@@ -244,6 +255,117 @@ def window_times(app, store, home: Path, resizes: int) -> dict:
     return out
 
 
+DAY = 86400.0
+NICHE = ["Ska", "Zouk", "Cumbia", "Fado", "Polka", "Klezmer", "Mariachi", "Tango", "Flamenco", "Qawwali",
+         "Highlife", "Afrobeat", "Calypso", "Soca", "Kizomba", "Bhangra", "Enka", "Chanson", "Schlager", "Gamelan"]
+LIKED = ("Rock", "Jazz", "Folk", "Blues", "Soul", "Country")        # the scripted listener's genres
+
+
+def many_hands_store(path: Path, tracks: int, seed: int = 11):
+    """``library_gen``'s library, one song in seven retagged with one of 600 niche tags
+    (Zipf-like: a few common, most on one to three songs)."""
+    from benchmarks.library_gen import library_rows
+    from player.store import Store
+
+    rng = random.Random(seed)
+    rows = library_rows(tracks)
+    niche = [f"{base} {i}" for base in NICHE for i in range(30)]
+    weights = [1.0 / (1 + i) ** 0.8 for i in range(len(niche))]
+    rng.shuffle(niche)
+    for r in rows:
+        if rng.random() < 0.15:
+            r["genre"] = rng.choices(niche, weights)[0]
+    store = Store.open(path)
+    for i in range(0, len(rows), 5000):
+        store.upsert_tracks(rows[i:i + 5000])
+    return store
+
+
+def _play(store, track, at, *, source="library", skip=False):
+    play = store.start_play(track, source=source, track_ms=200_000, now=at)
+    store.end_play(play, "skipped" if skip else "finished", 3_000 if skip else 200_000, now=at + (3 if skip else 200))
+
+
+def _rows(service, day: int, old: bool):
+    """Discover's rows of ``day``: ``[(genre, [track ids])]``, by the rules as they were
+    (``old``) or as they are."""
+    from dataclasses import replace
+
+    import recommender.rank as rank
+
+    rec = service.recommender()
+    arrange, config = rank.arrange_rows, rec.config
+    if old:
+        def as_it_was(heard, offered, **_):         # every genre a row, by plays, then size
+            genres = (g for g in range(len(offered)) if offered[g] > 0)
+            return sorted(genres, key=lambda g: (-heard[g], -offered[g], g)), []
+        rank.arrange_rows = as_it_was
+        rec.config = replace(config, skipped_rest_s=0.0)
+    try:
+        return [(b, [t for t, _ in row]) for b, row in rec.discover(PER_BUCKET, day=day).items()]
+    finally:
+        rank.arrange_rows, rec.config = arrange, config
+
+
+def listener(tracks: int, old: bool, seed: int = 5) -> dict:
+    """Six weeks of the scripted listener under the old or the new rules; the last day's rows."""
+    from player.recommendations import genre_bucket
+    from player.recommender_service import RecommenderService
+
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="segue-bench-listener-") as tmp:
+        os.environ["SEGUE_HOME"] = tmp
+        store = many_hands_store(Path(tmp) / "library.db", tracks)
+        genre = {r["id"]: genre_bucket(r["genre"]) for r in store.tracks()}
+        liked = {genre_bucket(g) for g in LIKED}
+        mine = [t for t, g in genre.items() if g in liked]
+        service = RecommenderService(store, priors=None)
+        t0 = time.time() - 43 * DAY
+        skipped: dict[int, float] = {}
+        for day in range(42):
+            at = t0 + day * DAY + 18 * 3600
+            for _ in range(15):
+                _play(store, rng.choice(mine), at)
+                at += 240
+            if day % 2:
+                continue
+            shown = _rows(service, day, old)
+            # the first tile of the five rows in view, and of a row further down
+            further = [rng.choice(shown[5:])] if len(shown) > 5 else []
+            for _, ids in shown[:5] + further:
+                t = ids[0]
+                skip = genre[t] not in liked and rng.random() > 1 / 3
+                _play(store, t, at, source="discover", skip=skip)
+                if skip:
+                    skipped[t] = at
+                at += 240
+        _play(store, rng.choice(mine), t0 + 42 * DAY)
+        rows = _rows(service, 42, old)
+        rec = service.recommender()
+        cat = rec.catalog
+        heard = {cat.bucket_names[b] for b in set(cat.bucket[cat.play_count > 0].tolist()) if b >= 0}
+        tiles = [t for _, ids in rows for t in ids]
+        never = sum(cat.last_played[cat.row(t)] == 0 for t in tiles)
+        store.close()
+    sizes = sorted(len(ids) for _, ids in rows)
+    return {"genres": len(set(genre.values())), "rows": len(rows), "tiles": len(tiles),
+            "median": statistics.median(sizes) if sizes else 0, "short": sum(n < 4 for n in sizes),
+            "never": never / max(len(tiles), 1), "new5": sum(b not in heard for b, _ in rows[:5]),
+            "first_new": next((i + 1 for i, (b, _) in enumerate(rows) if b not in heard), 0),
+            "back": sum(t in skipped and 14 * DAY < time.time() - skipped[t] for t in tiles)}
+
+
+def listener_table(tracks: int) -> None:
+    print(f"\nDiscover's rows for a scripted listener, six weeks on a library of {tracks:,} tracks tagged by many "
+          f"hands ({PER_BUCKET} per genre; the last day)")
+    print(f"  {'rules':>10}  {'genres':>6}  {'rows':>5}  {'tiles':>6}  {'tiles/row':>9}  {'rows < 4':>8}  "
+          f"{'never played':>12}  {'new genres in rows 1-5':>22}  {'first new row':>13}  {'skipped, back':>13}")
+    for name, old in (("as it was", True), ("now", False)):
+        r = listener(tracks, old)
+        print(f"  {name:>10}  {r['genres']:>6,}  {r['rows']:>5,}  {r['tiles']:>6,}  {r['median']:>9.0f}  "
+              f"{r['short']:>8,}  {r['never']:>11.0%}  {r['new5']:>22}  {r['first_new']:>13}  {r['back']:>13}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=50_000)
@@ -252,7 +374,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="distinct genre values; the first is the baseline")
     parser.add_argument("--resizes", type=int, default=10, help="window resizes timed per library")
     parser.add_argument("--no-window", action="store_true", help="the ranker only (no Qt)")
+    parser.add_argument("--listener", action="store_true",
+                        help="only what the rows show a scripted listener, as it was and now")
     args = parser.parse_args(argv)
+    if args.listener:
+        listener_table(args.tracks)
+        return 0
 
     print(f"Discover at {args.tracks:,} tracks, {PLAYS} plays, {PER_BUCKET} per genre; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
