@@ -20,7 +20,9 @@ from datetime import date
 from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 from player.library.names import Namer
-from recommender.genres import UNTAGGED, file_genre_bucket, first_genre, genre_in_sentence, is_spoken
+from recommender.genres import (
+    MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, file_genre_bucket, first_genre, genre_in_sentence, is_spoken,
+)
 from segue_common.listening import LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import FirstCopies, recording_key, same_length
 
@@ -295,7 +297,8 @@ class LibraryRecommendations:
         return out
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:
-        """One row per genre tag (largest first): unplayed tracks first, then least recent.
+        """A row per genre tag (largest first; the small ones, past 20 genres, share one):
+        unplayed tracks first, then least recent.
         Stingers and sound effects (far shorter than the library's median), mixes and
         audiobook chapters (far longer), tracks tagged as speech (audiobooks, podcasts) and a
         second copy of one recording are left out.
@@ -321,19 +324,31 @@ class LibraryRecommendations:
             if first[t] == t:
                 members[info[t][2]].append(t)
         now = time.time()
-        buckets = sorted(members, key=lambda b: (b == UNTAGGED, -len(members[b]), b))
-        out: dict[str, list[Rec]] = {}
-        for bucket in buckets:
+        # As the learning recommender's rows (recommender.genres.arrange_rows), of no one's
+        # plays: the largest first, the genres too small for a row, and those past the last,
+        # in one row. A library tagged by many hands had hundreds of rows of a tile or two.
+        names = sorted(members, key=lambda b: (b == UNTAGGED, -len(members[b]), b))
+        order, pooled = arrange_rows([0] * len(names), [len(members[b]) for b in names],
+                                     min_row=min(MIN_ROW, max(k_per_bucket, 1)),
+                                     untagged=names.index(UNTAGGED) if UNTAGGED in names else None)
+
+        def ranked(bucket: str) -> list[int]:
             fresh = [t for t in members[bucket] if t not in last_played]
             played = sorted((t for t in members[bucket] if t in last_played), key=last_played.__getitem__)
-            spread = (_spread_artists((t, info[t][1]) for t in fresh)
-                      + _spread_artists((t, info[t][1]) for t in played))[:k_per_bucket]
-            row = []
-            for t in spread:
-                when = last_played.get(t)
-                why = "not played yet" if when is None else f"last played {days_ago(when, now)}"
-                row.append(Rec(t, f"{genre_title(bucket)}: {why}", score=0.0 if when else 1.0))
-            out[bucket] = row
+            return (_spread_artists((t, info[t][1]) for t in fresh)
+                    + _spread_artists((t, info[t][1]) for t in played))
+
+        def rec(t: int) -> Rec:
+            when = last_played.get(t)
+            why = "not played yet" if when is None else f"last played {days_ago(when, now)}"
+            return Rec(t, f"{genre_title(info[t][2])}: {why}", score=0.0 if when else 1.0)
+
+        out: dict[str, list[Rec]] = {names[g]: [rec(t) for t in ranked(names[g])[:k_per_bucket]] for g in order}
+        if pooled and k_per_bucket:
+            # a song of each small genre before a second of any, the largest genres first
+            turns = itertools.zip_longest(*(ranked(names[g]) for g in pooled))
+            out[MORE_TO_DISCOVER] = [rec(t) for t in itertools.islice(
+                (t for turn in turns for t in turn if t is not None), k_per_bucket)]
         return out
 
     def explain(self, track_id: int, context: str = "") -> str:

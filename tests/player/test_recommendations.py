@@ -150,6 +150,23 @@ def test_discover_buckets_by_genre_unplayed_first(store):
     assert [r.track_id for r in rows["jazz"]] == [ids[4]]
 
 
+def test_discover_without_learning_pools_the_small_genres_of_a_library_of_many(store):
+    # The plain rows (before the recommender is built, or without it) were a row per genre
+    # tag too: hundreds of rows of a tile or two. Past 20 genres, those of fewer than four
+    # songs share one row, a song of each genre before a second of any.
+    from recommender.genres import MAX_ROWS, MORE_TO_DISCOVER
+
+    genres = [f"Big {i:02d}" for i in range(22) for _ in range(5)] + [f"Tiny {i:02d}" for i in range(30)]
+    ids = _add(store, [{"title": f"s{i}", "artist": f"A{i}", "genre": g} for i, g in enumerate(genres)])
+    genre = dict(zip(ids, genres))
+    rows = LibraryRecommendations(store).discover(14)
+    assert len(rows) == MAX_ROWS + 1 and list(rows)[-1] == MORE_TO_DISCOVER
+    assert all(len(row) == 5 for b, row in rows.items() if b != MORE_TO_DISCOVER)
+    pooled = [genre[r.track_id] for r in rows[MORE_TO_DISCOVER]]
+    assert pooled == ["Big 20", "Big 21"] + [f"Tiny {i:02d}" for i in range(12)]      # one each
+    assert rows[MORE_TO_DISCOVER][2].reason == "Tiny 00: not played yet"
+
+
 def test_explain_names_the_tag(store):
     ids = _add(store, [{"title": "x", "artist": "A", "genre": "Soul"}, {"title": "y", "artist": "B"}])
     p = LibraryRecommendations(store)
