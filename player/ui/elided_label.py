@@ -44,11 +44,14 @@ class ElidedLabel(QLabel):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         """As wide as the whole text. The default size policy ignores it; a label given one
-        that follows it is as wide as its text where there is room, cut short where not."""
+        that follows it is as wide as its text where there is room, cut short where not.
+        (Rounded up: as wide as its text rounded to the nearest pixel, a Discover row's
+        heading, given that width when its widget was taken for another row, read
+        "Flamenco …" with room to spare.)"""
         hint = super().sizeHint()
         margins = self.contentsMargins()
-        return QSize(self.fontMetrics().horizontalAdvance(self._whole) + margins.left() + margins.right()
-                     + 2 * self.margin(), hint.height())
+        width = math.ceil(QFontMetricsF(self.font()).horizontalAdvance(self._whole)) + 1
+        return QSize(width + margins.left() + margins.right() + 2 * self.margin(), hint.height())
 
     def is_elided(self) -> bool:
         return super().text() != self._whole

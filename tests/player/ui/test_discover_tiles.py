@@ -262,3 +262,23 @@ def test_a_library_of_many_tiny_genres_shows_a_few_full_rows_and_one_of_the_smal
     assert row.list.count() == 14 and row.caption.text() == "· a song or two from each of many genres"
     reasons = [row.list.item(i).data(REASON_ROLE) for i in range(row.list.count())]
     assert all(r.startswith("Tag ") for r in reasons), reasons
+
+
+def test_a_discover_rows_heading_is_whole_where_it_has_room_after_its_widget_showed_another_row(qtbot):
+    # Row widgets are taken for the rows that scroll into view: one that had shown "R3" and
+    # then "Flamenco 36" was as wide as the new name rounded to the nearest pixel, and cut it
+    # short, "Flamenco …", in a row with room to spare.
+    from player.ui.discover_panel import DiscoverPanel
+
+    panel = DiscoverPanel()
+    qtbot.addWidget(panel)
+    panel.resize(900, 500)
+    panel.show()
+    names = [f"R{i}" for i in range(8)] + [f"{w} {i:02d}" for w in ("Flamenco", "Zouk Bass") for i in range(20)]
+    panel.set_rows({b: [(100 * i + j, f"s{j}", "a", "why") for j in range(5)] for i, b in enumerate(names)},
+                   {b: "new to you" for b in names})
+    qtbot.wait(20)
+    panel.verticalScrollBar().setValue(panel.verticalScrollBar().maximum())
+    qtbot.waitUntil(lambda: panel.rows[-1].bucket == names[-1], timeout=5000)
+    qtbot.wait(20)
+    assert [r.bucket for r in panel.rows if r.title.is_elided()] == []
