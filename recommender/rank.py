@@ -1484,11 +1484,14 @@ class Recommender:
                     pick = r
             if pick is not None and topic is not None and not topic[pick]:
                 # (``deferred`` is in score order: the first one on topic not following the
-                # previous pick is the best of them)
-                j = next((j for j, r in enumerate(deferred)
-                          if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
-                          and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
-                          and not self._same_recording(int(r), seen)), None)
+                # previous pick is the best of them; one held back only by its artist's hour
+                # before those the spacing holds back too: a genre of three bands, all at
+                # their hour, played the best two in turns, B A B A B, the third waiting)
+                on = [j for j, r in enumerate(deferred)
+                      if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
+                      and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
+                      and not self._same_recording(int(r), seen)]
+                j = next((j for j in on if not close(cat.artist[deferred[j]])), on[0] if on else None)
                 if (j is None and stay) or (j is not None and not allowed(deferred[j])):
                     # Before the hour or the artists' spacing gives way, a song on topic that
                     # both allow, though it scores lower: a jazz station for someone who plays
