@@ -66,8 +66,12 @@ HABIT_PRIOR_PLAYS = 50
 RADIO_OWN = 4.0    # Radio: weight of the person's own evidence around the seed (Up next's blend of it)
 RADIO_STEER_SKIPS = 12   # Radio: its latest picks whose skips count towards its steer (``radio``)
 # Radio: an artist comes back only after this many songs by others while others are left (a
-# station that played its two best artists in turns, A B A B, sounded stuck from the start).
+# station that played its two best artists in turns, A B A B, sounded stuck from the start)...
 RADIO_APART = 2
+# ...but in its first few songs one other song is enough, as long as no two artists take
+# turns (A B A, never A B A B): people's own sessions often go back to the seed's artist
+# at once, and keeping it two songs off put the songs they did play lower.
+RADIO_OPENING = 4
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -872,13 +876,14 @@ class Recommender:
         # person's taste choosing among them. Their taste outweighed the genre before: a
         # soul listener's jazz station opened with soul, and came back to it. Two early
         # skips in a row say that it is not what they want now: the genre then only leans.
-        return self._pick(score, k, banned, history=np.concatenate([[seed], station[-RADIO_APART:]]).astype(np.int64),
+        return self._pick(score, k, banned, history=np.concatenate([[seed], station[-3:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),
                           topic=(cat.bucket == genre) if genre >= 0
                           and cat.bucket_names[genre] != UNTAGGED else None,
-                          stay=run < 2 and not self.E[seed].any(), apart=RADIO_APART)
+                          stay=run < 2 and not self.E[seed].any(), apart=RADIO_APART,
+                          opening=max(RADIO_OPENING - len(station), 0))
 
     def _station_genre(self, seed: int) -> int:
         """The genre bucket a station from catalogue row ``seed`` keeps to: the seed's own; for a
@@ -1371,7 +1376,8 @@ class Recommender:
               among: np.ndarray | None = None, last: np.ndarray | None = None,
               recordings: dict[str, list[float]] | None = None,
               follow_album: bool = False, timeline: bool = True,
-              topic: np.ndarray | None = None, stay: bool = False, apart: int = 1) -> list[tuple[int, float]]:
+              topic: np.ndarray | None = None, stay: bool = False, apart: int = 1,
+              opening: int = 0) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
         ``follow``: an artist or album may follow itself (only the per-hour limit holds);
@@ -1393,6 +1399,8 @@ class Recommender:
         ``apart``: an artist comes back only after this many songs by others (the tail of
         ``history``, then the picks) while others are allowed (unless ``follow``; 1: never
         twice in a row).
+        ``opening``: the first this many picks hold ``apart`` as 1, and no two artists take
+        turns (A B A may be picked, A B A B not; the last three of ``history`` count).
         """
         cat = self.catalog
         if len(banned):
@@ -1445,10 +1453,17 @@ class Recommender:
         prev_artist = cat.artist[history[-1]] if len(history) and not follow else -1
         prev_album = cat.album[history[-1]] if len(history) and not (follow or follow_album) else -1
         # the artists of the latest picks, from the end of ``history`` on
-        lately = [int(a) for a in cat.artist[history[-apart:]]] if len(history) and not follow else []
+        lately = [int(a) for a in cat.artist[history[-max(apart, 3):]]] if len(history) and not follow else []
+        tail = len(lately)
 
         def close(a) -> bool:
-            return a >= 0 and int(a) in lately[-apart:]
+            if a < 0:
+                return False
+            a = int(a)
+            if len(lately) - tail >= opening:
+                return a in lately[-apart:]
+            # (back after one other song, unless the one between came back the same way)
+            return lately[-1:] == [a] or len(lately) >= 3 and lately[-3:] == [lately[-1], a, lately[-1]]
 
         def allowed(r) -> bool:
             """``r`` may follow the picks so far: its artist has room this hour and neither
@@ -1487,11 +1502,13 @@ class Recommender:
                 # previous pick is the best of them; one held back only by its artist's hour
                 # before those the spacing holds back too: a genre of three bands, all at
                 # their hour, played the best two in turns, B A B A B, the third waiting)
-                on = [j for j, r in enumerate(deferred)
-                      if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
-                      and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
-                      and not self._same_recording(int(r), seen)]
-                j = next((j for j in on if not close(cat.artist[deferred[j]])), on[0] if on else None)
+                def on_topic() -> int | None:
+                    on = [j for j, r in enumerate(deferred)
+                          if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
+                          and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
+                          and not self._same_recording(int(r), seen)]
+                    return next((j for j in on if not close(cat.artist[deferred[j]])), on[0] if on else None)
+                j = on_topic()
                 if (j is None and stay) or (j is not None and not allowed(deferred[j])):
                     # Before the hour or the artists' spacing gives way, a song on topic that
                     # both allow, though it scores lower: a jazz station for someone who plays
@@ -1505,6 +1522,11 @@ class Recommender:
                             if topic[r] and allowed(r):
                                 other = len(deferred) - 1
                                 break
+                    if other is None and j is None:
+                        # (or one passed over just now, held back by the spacing or the hour
+                        # too: a genre of two bands not analysed, B A B, left for the
+                        # person's soul rather than play A again)
+                        j = on_topic()
                     j = j if other is None else other
                 if j is not None:
                     pick, deferred[j] = deferred[j], pick
