@@ -16,6 +16,7 @@ from recommender.genres import MORE_TO_DISCOVER, UNTAGGED, genre_in_sentence
 from segue_common.normalize import same_length
 
 SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds like" holds
+SAME_YEARS = 3           # a station's song of another genre this many years from its seed is "from the same years"
 
 
 def _context_row(rec, context: str) -> int:
@@ -160,6 +161,14 @@ def explain_row(rec, row: int, context: str = "") -> str:
                                if not cat.artist_is_guessed(ctx) else f"{genre}, like the other {_whose(cat, ctx)}")
             else:
                 reasons.append(f"{genre}, like the album {_label(cat, ctx)} is on")
+        elif context.startswith("radio:") and cat.year is not None \
+                and abs(float(cat.year[row]) - float(cat.year[ctx])) <= SAME_YEARS:
+            # A station holds records of the same years together: a song of another genre it
+            # plays (its own used up) is often there for that, and said only "Electronic,
+            # from your library", nothing of the song the station is from.
+            same = cat.year[row] == cat.year[ctx]
+            reasons.append(f"from {int(cat.year[row])}, like {_label(cat, ctx)}" if same
+                           else f"from the same years as {_label(cat, ctx)}")
     n_track = _song_plays(rec, row)
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")

@@ -385,6 +385,11 @@ def test_a_station_comes_back_to_its_genres_few_artists_rather_than_leave_it():
     bands = [rows[t]["artist"] for t in station[:15]]
     assert all(a != b for a, b in zip(bands, bands[1:])) and len(set(bands)) == 4
     assert len(station) == len(set(station)) and seed not in station
+    # The other genres' songs after them are of the seed's year, which brought them: their
+    # reasons said only "Electronic, from your library", nothing of the seed.
+    assert {rows[t]["year"] for t in station[15:]} == {1990}
+    assert all(rec.explain(t, f"radio:{seed}") == "from 1990, like Jazz song 21 — Jazz band 2" for t in station[15:]), \
+        [rec.explain(t, f"radio:{seed}") for t in station[15:]]
 
 
 def test_a_station_keeps_the_hour_of_its_genres_artists_while_other_artists_of_it_are_left():
