@@ -128,6 +128,14 @@ class Trainer:
         log.info("the listening history was forgotten while %s was trained: its models are deleted", run.name)
         delete_local_models(self.models_dir)
 
+    def _drop_run(self, run_id: int) -> None:
+        """Forget a run that cannot go on. A record left behind stayed "running" for good: on a
+        disk too full to count its plays, each look (every 30 s) left one more."""
+        try:
+            self.store.drop_model_run(run_id)
+        except Exception as exc:          # the disk too full for that as well: the error raised says why
+            log.warning("could not forget the unfinished training record %d: %s", run_id, exc)
+
     def _train(self, progress, should_stop):
         from player.recommender_service import build_catalog, load_shipped_priors
         from recommender.stopping import TrainingStopped
@@ -146,10 +154,10 @@ class Trainer:
         run_id = self.store.start_model_run(KIND, n_plays=0)
         try:
             cat, prior = build_catalog(self.store, priors=priors)
+            self.store.count_model_run_plays(run_id, len(cat.plays))
         except BaseException:
-            self.store.drop_model_run(run_id)
+            self._drop_run(run_id)
             raise
-        self.store.count_model_run_plays(run_id, len(cat.plays))
         asked = [0.0]
 
         def stop() -> bool:
@@ -179,11 +187,21 @@ class Trainer:
             raise
         except Exception as exc:
             log.exception("training failed; the previous models stay in use")
-            self.store.finish_model_run(run_id, error=f"{type(exc).__name__}: {exc}")
+            try:
+                self.store.finish_model_run(run_id, error=f"{type(exc).__name__}: {exc}")
+            except Exception:
+                self._drop_run(run_id)
             self._set(state="error", stage=str(exc), fraction=0.0)
             raise
-        self.store.finish_model_run(run_id, path=str(result.path) if result.path else None,
-                                    metrics={**result.metrics, "models": result.trained})
+        try:
+            self.store.finish_model_run(run_id, path=str(result.path) if result.path else None,
+                                        metrics={**result.metrics, "models": result.trained})
+        except BaseException:
+            # The models are in place but the record cannot say so (a full disk): it goes,
+            # and the next run (due at once: the models are not the last recorded ones)
+            # records them.
+            self._drop_run(run_id)
+            raise
         if self.service is not None and result.path is not None:
             report("loading", 0.95)
             self.service.reload_models()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
 
 from player.recommender_service import RecommenderService
 from player.trainer import Trainer
+from tests import full_disk
 from tests.player.test_recommender_service import fill_library, listen
 
 
@@ -204,3 +206,19 @@ def test_a_clock_put_forward_does_not_train_again_and_again(store):
     trainer.train_now()
     now = time.time() + 365 * 86400                             # a year ahead: idle, but nothing new
     assert not trainer.due(now=now) and not trainer.due(now=now + 60)
+
+
+def test_a_run_whose_record_a_full_disk_cannot_update_leaves_no_record_running(store, tmp_path):
+    """A disk with room for a run's record but not for counting its plays into it: the run
+    fails and its record goes. Left behind, each look whether a training is due (every 30 s)
+    added a record that stayed "running" for good."""
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False)
+    full_disk.refuse(store, "UPDATE", "model_runs")
+    for _ in range(3):
+        with pytest.raises(sqlite3.DatabaseError, match="disk is full"):
+            trainer.train_now()
+    assert store.execute("SELECT count(*) FROM model_runs").fetchone()[0] == 0
+    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
+    assert trainer.plays_since_last_run() == 16          # still to be learned from
