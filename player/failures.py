@@ -41,6 +41,19 @@ def _db_path():
     return paths.db_path()
 
 
+#: what a write that finds no room fails with: a full disk, a quota, a file size limit
+NO_ROOM_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def no_room(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk had no room for a write: SQLite's "database or disk is
+    full" (its words, whichever error class carries them), or a file write's ENOSPC. Such a
+    failure is the person's to mend, not a fault to log with a traceback."""
+    if isinstance(exc, sqlite3.Error):
+        return "database or disk is full" in str(exc)
+    return isinstance(exc, OSError) and exc.errno in NO_ROOM_ERRNOS
+
+
 def describe(exc: BaseException) -> tuple[str, int]:
     """``(one-line message, exit status)`` for ``exc``; unexpected ones are logged with their traceback."""
     from player.store.connection import DatabaseCorruptError, StoreError, is_corruption
@@ -52,11 +65,11 @@ def describe(exc: BaseException) -> tuple[str, int]:
             return _one_line(str(DatabaseCorruptError(_db_path(), str(exc)))), EXIT_DATA
         except OSError:
             return _one_line(f"the library database is damaged ({exc})"), EXIT_DATA
+    if isinstance(exc, sqlite3.Error) and no_room(exc):
+        return _one_line(f"the disk holding {_db_path()} is full; free some space and try again "
+                         "(what was saved before is kept)"), EXIT_FAILED
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc)
-        if "full" in text:
-            return _one_line(f"the disk holding {_db_path()} is full; free some space and try again "
-                             "(what was saved before is kept)"), EXIT_FAILED
         if "locked" in text or "busy" in text:
             return _one_line("the library is busy (another Segue is writing to it); try again"), EXIT_FAILED
         if "readonly" in text.replace("-", "") or "read only" in text:

@@ -238,7 +238,11 @@ class Learner:
         except TrainingStopped:
             return None
         except Exception as exc:
-            self.emit(m.TrainingFailed(f"{type(exc).__name__}: {exc}"))
+            from player.failures import describe, no_room
+
+            # A full disk in the person's words, as the window says it elsewhere; not
+            # "OperationalError: database or disk is full".
+            self.emit(m.TrainingFailed(describe(exc)[0] if no_room(exc) else f"{type(exc).__name__}: {exc}"))
             raise
         finally:
             self.gate.release("training")

@@ -55,6 +55,8 @@ class LearnerOptions:
     backoff_max_s: float = 1800.0      # ... doubling on each further underrun, up to this
     session_model: bool = True         # train the session GRU too
     features_every_s: float = 600.0    # during a long pass, "features changed" this often
+    no_room_max_s: float = 1800.0      # a training the disk had no room for is tried again after check_s,
+                                       # doubling on each further one, up to this
     analysis: dict = field(default_factory=dict)   # AnalysisJob options (workers, batch_tracks, max_patches)
 
 
@@ -82,6 +84,8 @@ class LearnerLoop:
         self.mode = mode if mode in self.choices else "auto"
         self.backoff_until = 0.0
         self.backoff_s = options.backoff_s
+        self.no_room_until = 0.0
+        self.no_room_s = options.check_s
 
     # -- the channel ---------------------------------------------------------------------
     def send(self, message: m.Message) -> None:
@@ -206,6 +210,8 @@ class LearnerLoop:
         """Whether a training is due. A store that cannot say now (another process holding it
         locked, a disk error) is asked again at the next look: raised here, the error ended this
         loop and the learner process with it, and the window restarted it, to fail the same way."""
+        if time.monotonic() < self.no_room_until:
+            return False
         try:
             return self.learner.trainer.due()
         except Exception:
@@ -218,8 +224,21 @@ class LearnerLoop:
             # A shutdown stops the training between two of its steps: the process leaves at
             # once, instead of after the training (minutes at the lowest priority).
             self.learner.train(should_stop=self.stopping.is_set)
-        except Exception:           # reported to the window (TrainingFailed) and in model_runs
-            log.exception("training failed; the previous models stay in use")
+        except Exception as exc:    # reported to the window (TrainingFailed) and in model_runs
+            from player.failures import no_room
+
+            if not no_room(exc):
+                log.exception("training failed; the previous models stay in use")
+                return
+            # A full disk mends only when the person makes room: tried again at every look
+            # (30 s), it logged a 17-line traceback each time, 2,000 lines an hour, and
+            # told the window each time. Now one line, and the tries further and further apart.
+            self.no_room_until = time.monotonic() + self.no_room_s
+            log.warning("training failed, the disk is full (%s); the previous models stay in use, "
+                        "trying again in %g s", exc, self.no_room_s)
+            self.no_room_s = min(2 * self.no_room_s, self.options.no_room_max_s)
+        else:
+            self.no_room_s = self.options.check_s
 
     def _analyse(self, retry_errors: bool) -> None:
         try:

@@ -14,6 +14,7 @@ from player.learner import messages as m
 from player.learner.client import LearnerProcess
 from player.learner.core import Gate
 from player.learner.process import LearnerOptions
+from tests import full_disk
 from tests.audiogen import write_track
 from tests.play_history import fill_history, leftovers
 from tests.wakeups import COUNTED, quiet_stretch, wakeups
@@ -586,6 +587,51 @@ def test_a_store_that_cannot_say_whether_a_training_is_due_is_asked_again_later(
         loop._stop("the test ended")
         thread.join(5)
         mine.close()
+
+
+def test_a_training_a_full_disk_refuses_is_tried_again_ever_later_in_one_line_and_comes_back_with_room(
+        store, tmp_path, caplog):
+    """The disk too full for a training's record: each try says so in one line, to the log and
+    to the window in the person's words, and the tries come further and further apart, not at
+    every look. Once there is room the training runs again by itself."""
+    import logging
+    from multiprocessing import Pipe
+
+    from player.learner.core import Learner
+    from player.learner.process import LearnerLoop
+
+    fill_history(store, 30)
+    full_disk.refuse(store, "INSERT", "model_runs")
+    mine, window = Pipe()
+    learner = Learner(store, emit=lambda message: loop.send(message), models_dir=tmp_path / "models",
+                      session_model=False)
+    loop = LearnerLoop(learner, mine, LearnerOptions(analyse=False, check_s=0.1, no_room_max_s=0.4))
+    thread = threading.Thread(target=loop.run, name="learner-loop", daemon=True)
+    caplog.set_level(logging.INFO, logger="player.learner.process")
+    got = []
+    try:
+        thread.start()
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            if window.poll(0.05):
+                got.append(window.recv())
+        failed = [x for x in got if isinstance(x, m.TrainingFailed)]
+        # Looks every 0.1 s tried 10 times (a traceback each); 0.1, 0.2, 0.4... apart: 4.
+        assert 2 <= len(failed) <= 5
+        assert all("is full; free some space" in x.error for x in failed)
+        said = [r for r in caplog.records if r.name == "player.learner.process" and r.levelno >= logging.WARNING]
+        assert len(said) == len(failed) and not any(r.exc_info for r in said)
+        full_disk.allow(store, "INSERT", "model_runs")
+        end = time.monotonic() + 10
+        while store.execute("SELECT count(*) FROM model_runs").fetchone()[0] == 0:
+            assert time.monotonic() < end, "no training once there was room"
+            time.sleep(0.05)
+        window.send(m.Shutdown())
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        loop._stop("the test ended")
+        thread.join(5)
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="no way to freeze a process")
