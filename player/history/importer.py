@@ -337,6 +337,14 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
     except Exception as exc:                  # the store's transaction rolled back: nothing of it is kept
         if stopped:
             raise
+        from player.failures import describe, no_room
+
+        if no_room(exc):
+            # The person's to mend, in the words Segue uses for a full disk elsewhere: it read
+            # "could not be stored (OperationalError: database or disk is full)", with a traceback in the log.
+            log.warning("storing %s failed: %s", path, exc)
+            return ImportSummary(path.name, export.format, rows=export.rows,
+                                 error=describe(exc)[0])
         log.exception("storing %s failed", path)
         return ImportSummary(path.name, export.format, rows=export.rows,
                              error=f"could not be stored ({type(exc).__name__}: {exc})")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import shutil
 import zipfile
 
@@ -12,6 +13,7 @@ import pytest
 
 from player.history.importer import import_file, link_unmatched
 from player.store import IMPORT_SOURCE, SESSION_GAP_S
+from tests import full_disk
 from tests import history_fixtures as fx
 from tests.audiogen import write_track
 
@@ -486,6 +488,23 @@ def test_an_import_that_fails_half_way_leaves_nothing_behind(store, tmp_path):
     assert store.history_imports() == [] and store.play_count() == 0
     assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
     assert store.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_an_import_a_full_disk_refuses_half_way_says_so_in_words_keeps_nothing_and_imports_later(store, tmp_path,
+                                                                                                  caplog):
+    library(store)
+    path = fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS)
+    full_disk.refuse(store, "INSERT")                   # the file's rows are written, its plays refused
+    with caplog.at_level(logging.WARNING, logger="player.history.importer"):
+        s = import_file(store, path)
+    assert s.error and "Error" not in s.text() and not any(r.exc_info for r in caplog.records)
+    assert s.text() == (f"{path.name}: not imported: the disk holding {store.path} is "
+                        "full; free some space and try again (what was saved before is kept)")
+    assert store.history_imports() == [] and store.play_count() == 0
+    assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
+    full_disk.allow(store, "INSERT")
+    again = import_file(store, path)
+    assert not again.error and again.plays == 3 and store.play_count() == 3
 
 
 def test_segue_import_of_an_unzipped_download_folder(store, tmp_path, capsys):
