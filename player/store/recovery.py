@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
+import secrets
 import shutil
 import time
 from pathlib import Path
@@ -36,8 +38,29 @@ def set_aside(db_path: str | os.PathLike) -> Path | None:
         side = db_path.with_name(db_path.name + suffix)
         if side.exists():
             atomic.replace(side, aside.with_name(aside.name + suffix))
-    atomic.replace(db_path, aside)
+    try:
+        atomic.replace(db_path, aside)
+    except FileNotFoundError:       # another restore set it aside a moment ago
+        return None
     return aside
+
+
+#: a half copy older than this was left by a restore cut short (one under way writes it still)
+LEFTOVER_AGE_S = 3600.0
+
+
+def _restoring(db_path: Path) -> str:
+    return f".{db_path.name}.restoring"
+
+
+def _clean_leftovers(db_path: Path) -> None:
+    """Remove the half copies of restores cut short (the computer off, the process killed):
+    hidden beside the library, each held as much room as the backup for good."""
+    now = time.time()
+    for left in db_path.parent.glob(glob.escape(_restoring(db_path)) + "*"):
+        with contextlib.suppress(OSError):
+            if left.is_file() and now - left.stat().st_mtime > LEFTOVER_AGE_S:
+                left.unlink()
 
 
 def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None = None) -> tuple[Path | None, Path]:
@@ -50,7 +73,11 @@ def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None 
     backup = Path(backup) if backup else newest_backup(db_path)
     if backup is None or not backup.is_file():
         raise StoreError(f"there is no backup of {db_path} to restore")
-    tmp = db_path.with_name(f".{db_path.name}.restoring")
+    _clean_leftovers(db_path)
+    # A name of its own: two restores at once (the window's and segue library's) wrote one
+    # file; the second set the first's restored library aside as damaged and, its copy moved
+    # away under it, left no library.db at all.
+    tmp = db_path.with_name(f"{_restoring(db_path)}-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         shutil.copyfile(backup, tmp)
     except OSError as exc:
