@@ -302,7 +302,7 @@ class Player:
         # lock is held while they are written, so a play ends either before or after it.
         self._unsaved: list[_Unsaved] = []
         self._unsaved_lock = threading.Lock()
-        self._unsaved_told = 0               # how many the listeners were last told of
+        self._unsaved_told = (0, 0)          # how many plays and places the listeners were last told of
         self._unsaved_why = ""               # what the store said as it last refused one
         # Where long tracks were left, as the store refused it (the same full disk): track id
         # -> (seconds in, or None where there is nowhere to go on from; when). Played again,
@@ -1446,11 +1446,15 @@ class Player:
                 else:
                     self.store.forget_resume_position(track_id)
                 self._unsaved_places.pop(track_id, None)
-            except sqlite3.Error:  # a locked, full or broken database must not stop the music
+            except sqlite3.Error as exc:  # a locked, full or broken database must not stop the music
                 if track_id not in self._unsaved_places:
                     log.exception("could not remember where track %s was left (kept, written once the "
                                   "library takes writes again)", track_id)
                 self._unsaved_places[track_id] = (at, now)
+                self._unsaved_why = str(exc)
+        # Said as the plays kept are: a place refused alone (its play written) was said nowhere
+        # but the log, and quitting lost it.
+        self._tell_unsaved()
 
     @staticmethod
     def _goes_on(entry: QueueEntry, picked: bool, after: Source | None, source: Source) -> bool:
@@ -1816,12 +1820,17 @@ class Player:
         """How many plays wait to be written (the store refused them: its disk is full)."""
         return len(self._unsaved)
 
+    @property
+    def unsaved_places(self) -> int:
+        """How many long tracks' places (where they were left) wait to be written."""
+        return len(self._unsaved_places)
+
     def _tell_unsaved(self) -> None:
-        """Tell the listeners how many plays wait to be written, when that changed."""
-        n = len(self._unsaved)
-        if n != self._unsaved_told:
-            self._unsaved_told = n
-            self._emit("plays_unsaved", count=n, why=self._unsaved_why)
+        """Tell the listeners how many plays and places wait to be written, when that changed."""
+        told = (len(self._unsaved), len(self._unsaved_places))
+        if told != self._unsaved_told:
+            self._unsaved_told = told
+            self._emit("plays_unsaved", count=told[0], places=told[1], why=self._unsaved_why)
 
     def _close_interrupted(self, *, at_start: bool = False) -> None:
         """Close the plays a crash left open, where the player's start could not (a full

@@ -574,26 +574,34 @@ class PlaybackMixin:
         # come in the other order, and the note would stay wrong until the next change.
         player = self.player
         count = player.unsaved_plays if player is not None else data.get("count", 0)
+        places = player.unsaved_places if player is not None else data.get("places", 0)
         kept, self._unsaved_kept = getattr(self, "_unsaved_kept", 0), count
         note = self.unsaved_note
-        if not count:
+        if kept and not count:
+            # Written at last: what counts plays shows them now, not at the next song's
+            # start or end (the plays ended while they were kept were not in the library).
+            self.listening.plays_changed()
+        if not count and not places:
             note.hide()
-            if kept:
-                # Written at last: what counts plays shows them now, not at the next song's
-                # start or end (the plays ended while they were kept were not in the library).
-                self.listening.plays_changed()
             return
-        plays = "1 play" if count == 1 else f"{count} plays"
+        # Where a long track (an audiobook's chapter) was left is kept as its play is, and lost
+        # as it is by quitting: said too. Counted as plays alone, the note said nothing of it,
+        # and nothing at all where the place alone was refused.
+        what = [f"{count} play{'s' * (count != 1)}"] if count else []
+        if places:
+            what.append(f"where {places} long track{'s were' if places != 1 else ' was'} left")
+        what = " and ".join(what)
+        what = what[0].upper() + what[1:]
         why = data.get("why") or ""
         # Said as a full disk only when it is one: a library made read-only or locked by
         # another program is no matter of room, and freeing space would not help.
         if "full" in why:
-            note.setText(f"Plays cannot be saved: the disk is full. {plays} kept until there is room")
+            note.setText(f"Plays cannot be saved: the disk is full. {what} kept until there is room")
         else:
-            note.setText(f"Plays cannot be saved: the library cannot be written. {plays} kept until it can")
+            note.setText(f"Plays cannot be saved: the library cannot be written. {what} kept until it can")
         note.setToolTip(f"The disk that holds Segue's library ({shown(str(self.store.path.parent))}) is full or "
-                        f"cannot be written ({why or 'no reason given'}). The plays are saved as soon as it "
-                        "can be written again; quitting Segue before that loses them.")
+                        f"cannot be written ({why or 'no reason given'}). What is kept is saved as soon as it "
+                        "can be written again; quitting Segue before that loses it.")
         note.show()
 
     def _track_started(self, data: dict) -> None:

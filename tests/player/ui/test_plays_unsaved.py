@@ -60,3 +60,24 @@ def test_the_listening_tab_counts_the_kept_plays_once_they_are_written(qtbot, sc
     full_disk.allow(scanned, "INSERT")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     qtbot.waitUntil(lambda: "No plays yet" not in overview.headline.text(), timeout=5000)
+
+
+def test_where_a_long_track_was_left_a_full_disk_refuses_is_said_until_written(qtbot, scanned, make_window,
+                                                                              monkeypatch):
+    # Its play written, its place refused: the note counted plays alone and said nothing, and
+    # quitting lost where the chapter was left. (3 s tracks stand in for long ones here.)
+    monkeypatch.setattr("player.playback.RESUME_LONGER_THAN_S", 2.0)
+    monkeypatch.setattr("player.playback.RESUME_MARGIN_S", 0.2)
+    window = make_window(scanned)
+    player = window.player
+    chapter, song = (t["id"] for t in scanned.tracks()[:2])
+    full_disk.refuse(scanned, "INSERT", "resume_positions")
+    player.play_tracks([chapter])
+    qtbot.waitUntil(lambda: player.position > 0.5, timeout=5000)
+    player.play_tracks([song])
+    qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
+    assert "the disk is full. Where 1 long track was left kept until there is room" in said(window)
+    assert player.unsaved_plays == 0 and scanned.resume_position(chapter) is None
+    full_disk.allow(scanned, "INSERT", "resume_positions")
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
+    assert scanned.resume_position(chapter) > 0.5
