@@ -6,7 +6,8 @@ never add), and closed with how it ended:
 
 - ``finished``: played to its end (after a jump to near its end, only with half of it heard);
 - ``skipped``: the person moved on before the end (next, previous, another track);
-- ``stopped``: stop, closing the player, or a crash (``close_interrupted_plays``);
+- ``stopped``: stop, closing the player, a crash (``close_interrupted_plays``), or its file
+  overwritten with another song as it played;
 - ``error``: it could not be decoded (never counted as a skip).
 
 Listeners get ``fn(event, data)`` from any thread; see :meth:`Player.add_listener`.
@@ -1338,6 +1339,10 @@ class Player:
             # Moved on from (a station, another song) as the engine played it out, before
             # its "finished" reached the player: it was heard to its end, no skip of it.
             ended = "finished"
+        if ended == "finished" and playing.source.replaced:
+            # Another song was copied over its file as it played: it ended there, unheard to
+            # its end, and the person did not move on from it either. What was heard is logged.
+            ended = "stopped"
         if ended in ("finished", "error"):      # ran out or failed, not moved on from
             self._ended_alone = [*self._ended_alone[-4:], playing.entry]
         heard = playing.logged_heard_ms()

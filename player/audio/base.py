@@ -73,6 +73,8 @@ class Source:
     heard_frames: int = field(default=0, init=False)
     rate: int = field(default=0, init=False)
     duration: float | None = field(default=None, init=False)
+    #: its file came to hold another song as it played (see Decoder.replaced): it ended there
+    replaced: bool = field(default=False, init=False)
 
     @property
     def heard_s(self) -> float:

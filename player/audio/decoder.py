@@ -212,6 +212,10 @@ class Decoder:
         self._counted: list[int] = []                       # ... and its count, once done
         self._order = None    # the soundfile channels' places in WAV order, where they differ
         self._layout = None   # the names of the channels as read (after _order), where known
+        self._last: tuple[int, np.ndarray] | None = None    # the last block read: its native start, its frames
+        #: another song was copied over the file as it played (see :meth:`_follow_rewrite`):
+        #: the decoder ended where it was, and the player logs no play of it to its end
+        self.replaced = False
         #: the file's channels are mixed down by a weighted sum, which may pass full scale
         #: (see audio_io.sums_channels): the feeder bends its peaks
         self.summed = False
@@ -534,6 +538,8 @@ class Decoder:
 
     def _raw_block(self, n: int) -> np.ndarray | None:
         """Up to ``n`` native frames [shape=(k, channels)], or None at the end (of the range)."""
+        if self.replaced:
+            return None
         if self._end is not None:
             n = min(n, self._end - self._native)
             if n <= 0:
@@ -554,7 +560,9 @@ class Decoder:
                 block = block[:self._end - self._native]     # (a fallback stream's blocks are its own size)
             self._native += len(block)
             self.summed = audio_io.sums_channels(block.shape[1], self.channels, self._layout)
-            return audio_io.mix_channels(block, self.channels, self._layout)
+            block = audio_io.mix_channels(block, self.channels, self._layout)
+            self._last = (self._native - len(block), block)
+            return block
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             # (a reader's own error names the file again: its cause says what went wrong)
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc
@@ -564,7 +572,14 @@ class Decoder:
         its audio under the open decoder, which then reads noise, fails or stops early. The
         file is opened again and read on from the same frame. A file replaced by a new one
         (another inode) or deleted leaves what is open readable, so that plays on as it is;
-        one caught halfway through its rewrite is tried again at the next read."""
+        one caught halfway through its rewrite is tried again at the next read.
+
+        Another song copied over it (``cp other.flac playing.flac`` writes into the same file)
+        ends it where it was (:attr:`replaced`): read on, the rest of the other song was heard
+        from its middle under this one's name and length, and the play was logged as this
+        song heard to its end (a 2 s song over a 6 s one 3 s in: "finished", 3.9 s heard of a
+        2 s track). The same audio is told from another by the last block read, read again
+        from the file as it is now."""
         now = _stamp(self.path)
         if now is None or self._opened is None or now == self._opened or now[0] != self._opened[0]:
             return
@@ -572,8 +587,13 @@ class Decoder:
         try:
             fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
                             duration_hint=self._duration_hint, begin_s=self._range_s[0], end_s=self._range_s[1])
-            if ((fresh.samplerate, fresh._native_channels()) == (self.samplerate, self._native_channels())
-                    and fresh._seek_reader(self._native) == self._native):
+            same_format = (fresh.samplerate, fresh._native_channels()) == (self.samplerate, self._native_channels())
+            if not (same_format and self._same_audio(fresh)):
+                fresh.close()
+                self.replaced = True
+                log.info("%s now holds other audio: its play ends here", self.path)
+                return
+            if fresh._seek_reader(self._native) == self._native:
                 # The same audio, read on from the native frame this resampler was fed up to:
                 # the resampler and what it gave stay, so nothing is heard (a fresh resampler
                 # started from silence there, a click at every retag of a resampled file).
@@ -595,6 +615,19 @@ class Decoder:
         self.close()
         self.__dict__.update(fresh.__dict__)
 
+    def _same_audio(self, fresh: Decoder) -> bool:
+        """Whether ``fresh``, the file opened again, holds the frames last read where they were
+        read (a file retagged in place), not other audio (another song copied over it). Nothing
+        read yet: whatever it holds now is what plays."""
+        if self._last is None:
+            return True
+        start, block = self._last
+        if fresh._seek_reader(start) != start:
+            return False
+        again = fresh._raw_block(len(block))
+        # (a decoder gives the same frames again; MP3's, primed afresh at a seek, within a hair)
+        return again is not None and again.shape == block.shape and float(np.abs(again - block).max()) <= 1e-3
+
     def read(self, n: int, *, hold_end: bool = False) -> np.ndarray:
         """Up to ``n`` output frames [shape=(k, channels)]; an empty block means the end.
 
@@ -612,7 +645,8 @@ class Decoder:
             block = self._raw_block(native)
             if block is None:
                 self._done = True
-                self._update_duration()     # (an end before the length the header gave is the length)
+                if not self.replaced:
+                    self._update_duration()     # (an end before the length the header gave is the length)
                 if self._resampler is not None:
                     self._held = True
                     if not hold_end:

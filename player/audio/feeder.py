@@ -450,6 +450,7 @@ class FeederMixin:
         # Its end is read: where that came before the length known so far (a file cut short
         # past what its header says), the seek bar and the log of the play take where it was.
         src.duration = dec.duration
+        src.replaced = dec.replaced
         if self._nseg is not None:
             return False  # the previous hand-over is not heard yet (very short source)
         self._close_prev()

@@ -372,6 +372,29 @@ def test_a_damaged_cut_or_unmeasured_flac_plays_what_it_holds_and_finishes(store
     assert play["ms_heard"] >= play["track_ms"] - 2             # heard whole
 
 
+def test_another_song_copied_over_the_one_playing_ends_it_there_and_is_no_finished_play(store, tmp_path,
+                                                                                         make_player):
+    # cp other.flac playing.flac writes another song into the file that plays. What was heard
+    # of this one is all of it there is: it ends there, logged as stopped at its own length
+    # (it was logged finished, with more heard than the 2 s song over it lasts), the list
+    # goes on, and the next scan lists the song the file holds now.
+    from player.library.scanner import Scanner
+
+    song, after = add_tracks(store, tmp_path, [("song", 6.0), ("after", 0.5)])
+    other = write_track(tmp_path / "elsewhere", "other", fmt="flac", seconds=2.0, freq=550.0,
+                        tags={"title": "Other", "artist": "Someone Else"})
+    p = make_player()
+    p.play_tracks([song, after])
+    assert wait_for(lambda: p.current_track_id == song and p.position > 1.0)
+    shutil.copyfile(other, tmp_path / "song.flac")
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2)
+    assert ended(store) == [(song, "stopped"), (after, "finished")]
+    play = store.plays()[0]
+    assert 1000 <= play["ms_heard"] < 5000 and play["track_ms"] == pytest.approx(6000, abs=2)
+    Scanner(store).scan([str(tmp_path)])
+    assert store.track_by_path(str(tmp_path / "song.flac"))["title"] == "Other"
+
+
 def _scanned(store, path) -> int:
     st = os.stat(path)
     store.upsert_tracks([{"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
