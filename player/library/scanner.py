@@ -48,7 +48,7 @@ from player.library import reader_version
 from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import file_identity
-from player.library.skip import skipped_name
+from player.library.skip import conflict_copy_of, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
@@ -157,7 +157,8 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
     what symlinks lead to, so a file reachable both ways keeps its real path. A link
     loop cannot hang the walk (each real folder is visited once). Hidden files and
     folders are skipped (among them macOS "._name.mp3" resource forks, which look
-    like broken audio). ``duplicate(path, kept_path)`` hears of every other path to a
+    like broken audio), and so are the conflict copies sync programs keep beside a file
+    (see :func:`conflict_copy_of`). ``duplicate(path, kept_path)`` hears of every other path to a
     file already yielded; ``unreadable(folder, reason)`` of folders that cannot be listed;
     ``sheets(root, path)`` of the CUE sheets (``.cue`` files) found on the way.
     """
@@ -201,6 +202,7 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                     unreadable(folder, exc.strerror or str(exc))
                 continue
             subdirs = []
+            names = {entry.name for entry in entries}
             for entry in entries:
                 if skipped_name(entry.name):
                     continue
@@ -218,6 +220,13 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                 if ext == ".cue" and sheets is not None:
                     sheets(root, entry.path)
                 if ext not in AUDIO_EXTENSIONS:
+                    continue
+                if conflict_copy_of(entry.name) in names:
+                    # The second copy a file-sync program kept of a song changed on two machines
+                    # at once: listed, an album showed that song twice, and Up next could offer
+                    # both. It is the person's to sort out, not another song: left out while
+                    # the song it copies is beside it (alone, it is the song), and it still
+                    # plays when opened by name.
                     continue
                 if is_link and not linked:
                     deferred_files.append((root, entry))

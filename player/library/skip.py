@@ -2,6 +2,8 @@
 (a module of its own, so that the folder watch need not import the scanner and its tag
 reader)."""
 
+import re
+
 #: folders Windows keeps at the root of every drive: the recycle bin (whose deleted songs keep
 #: their audio under other names) and the system's own; compared without case, as Windows does.
 #: (Names no music folder has: Windows XP's bin, "RECYCLER", is left out of this list, since
@@ -13,3 +15,27 @@ def skipped_name(name: str) -> bool:
     """Whether a file or folder named ``name`` is left out of the library: hidden ones (a
     leading dot) and the system folders of a Windows drive."""
     return name.startswith(".") or name.casefold() in WINDOWS_SYSTEM_FOLDERS
+
+
+#: the marks file-sync programs put into the name of the second copy they keep of a file
+#: changed on two machines at once; what is left once the mark is taken out is the name of
+#: the file it is a copy of. Syncthing: "song.sync-conflict-20240101-120000-ABCDEFG.flac"
+#: (older versions leave the device out); Dropbox: "song (conflicted copy 2024-01-01).flac"
+#: or "song (Laptop's conflicted copy 2024-01-01).flac", Nextcloud the same with the time
+#: after the date; ownCloud: "song_conflict-20240101-120000.flac"; OneDrive keeps both by
+#: adding the computer's name, "song-DESKTOP-ABC1234.flac": only Windows' own names for a
+#: computer (DESKTOP- or LAPTOP- and seven letters and digits) are taken for it, since a name
+#: a person gave their computer cannot be told from the rest of a song's name.
+_CONFLICT_MARKS = re.compile(
+    r"(?:\.sync-conflict-\d{8}-\d{6}(?:-[A-Z0-9]{7})?"
+    r"| \((?:[^()]*'s )?conflicted copy(?: \d{4}-\d{2}-\d{2}[^()]*)?\)"
+    r"|_conflict-\d{8}-\d{6}"
+    r"|-(?:DESKTOP|LAPTOP)-[A-Z0-9]{7})"
+    r"(?=\.[^.]*$|$)")
+
+
+def conflict_copy_of(name: str) -> str | None:
+    """The name of the file that a file named ``name`` is a sync program's conflict copy of
+    (see ``_CONFLICT_MARKS``), or None where its name is no such copy's."""
+    original = _CONFLICT_MARKS.sub("", name, count=1)
+    return original if original != name and original else None

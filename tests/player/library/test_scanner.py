@@ -333,6 +333,28 @@ def test_a_windows_drives_recycle_bin_and_system_folders_are_not_scanned(store, 
     assert result.seen == 3 and result.errors == 0
 
 
+def test_conflict_copies_sync_programs_keep_beside_a_song_are_not_listed_yet_play_when_opened(store, tmp_path,
+                                                                                             _songs_made):
+    # Syncthing, Dropbox, Nextcloud and OneDrive keep a second copy of a song changed on two
+    # machines at once, beside it: each was listed, and the album showed the song four times.
+    # A copy whose song is gone is the song; one opened by name plays.
+    from player.library.open_files import tracks_for
+
+    album = tmp_path / "music" / "Album"
+    album.mkdir(parents=True)
+    song = next(p for p in _songs_made if p.suffix == ".flac")
+    copies = ["song.sync-conflict-20240101-120000-ABCDEFG.flac", "song (Laptop's conflicted copy 2024-01-01).flac",
+              "song (conflicted copy 2024-01-01 120000).flac", "song-DESKTOP-ABC1234.flac"]
+    for name in ["song.flac", *copies, "alone.sync-conflict-20240101-120000-ABCDEFG.flac", "Jay-Z - Song.flac"]:
+        shutil.copyfile(song, album / name)
+    result = Scanner(store).scan([str(tmp_path / "music")])
+    assert sorted(Path(t["path"]).name for t in store.tracks()) == [
+        "Jay-Z - Song.flac", "alone.sync-conflict-20240101-120000-ABCDEFG.flac", "song.flac"]
+    assert result.errors == 0
+    ids, refused = tracks_for(store, [str(album / copies[1])])
+    assert len(ids) == 1 and not refused and store.track(ids[0])["path"] == str(album / copies[1])
+
+
 def test_unavailable_folder_leaves_its_tracks_alone(store, tmp_path):
     root = tmp_path / "usb-disk"
     write_track(root, "song", fmt="flac", tags={"title": "Song", "artist": "A"})
