@@ -925,6 +925,8 @@ def _format_name(exc: Exception) -> str:
     return f"{name} file" if name and not name.endswith(" tag") else name or "file"
 
 
+#: what is said of a file cut short, after where it ends
+_UNFINISHED = "a copy or download that did not finish?"
 #: what mutagen's FLAC and Ogg readers say of a block or page the file ends inside
 _READ_SHORT = re.compile(r"file said \d+ bytes, read \d+ bytes|unable to read (full data|\d+ lacing bytes)")
 
@@ -960,7 +962,7 @@ def _reason(exc: Exception, name: str, path: str) -> str:
             or not text and exc.args and isinstance(exc.args[0], (OSError, EOFError)) and not str(exc.args[0])
             or name.startswith("MP4") and _boxes_run_past_end(path)):
         where = "the file ends inside it" if name.endswith(" tag") else "it ends early"
-        return f"{where}, a copy or download that did not finish?"
+        return f"{where}, {_UNFINISHED}"
     return text or type(exc).__name__
 
 
@@ -1241,6 +1243,25 @@ def _chained(path: str) -> bool:
         return False
 
 
+def _ogg_unfinished(path: str) -> bool:
+    """Whether an Ogg file's last page is cut in two or not marked as its stream's end: a
+    download or copy that stopped before the end (the largest page, about 64 KB, is all that
+    is read)."""
+    try:
+        with open_regular(path) as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - 65307))
+            tail = f.read()
+    except OSError:
+        return False
+    at = tail.rfind(b"OggS\x00")
+    if at < 0 or len(tail) < at + 27:
+        return True
+    # The last page whole, and marked the last of its stream (header type 4).
+    lacing = tail[at + 27:at + 27 + tail[at + 26]]
+    return len(lacing) < tail[at + 26] or at + 27 + len(lacing) + sum(lacing) > len(tail) or not tail[at + 5] & 4
+
+
 def _salvaged_tags(path: str):
     """The tags of a file whose stream info mutagen could not read: an ID3v2 tag in front (of
     a WAV or an AIFF, of an MP3 whose frames it did not find), or the Vorbis comments of an
@@ -1426,6 +1447,11 @@ def read_tags(path: str) -> dict:
                 length = stream["duration"]
         if not length > 0.0 or not math.isfinite(length):
             error = "no audio in file (length 0)"
+            if isinstance(audio, (OggVorbis, OggOpus)) and _ogg_unfinished(path):
+                # Its header pages are whole, its audio cut off before the first page that
+                # counts its samples: said as a file that ends inside its tags is.
+                name = "Opus file" if isinstance(audio, OggOpus) else "Ogg Vorbis file"
+                error = f"damaged {name}: it ends early, {_UNFINISHED}"
     if error is not None:
         # The player may play what mutagen cannot read: what its decoder opens is listed.
         stream = _decoded_stream(path)

@@ -957,12 +957,24 @@ def test_a_file_cut_short_in_its_id3_tag_says_so(tmp_path):
         read_tags(str(path))
 
 
-@pytest.mark.parametrize("fmt, name", [("flac", "FLAC"), ("ogg", "Ogg Vorbis")])
-def test_a_flac_or_ogg_cut_short_says_so(tmp_path, fmt, name):
+def _into_first_audio_page(raw: bytes) -> int:
+    """Where an Ogg file is cut 50 bytes into its first page that counts samples: its header
+    pages whole, none of its audio."""
+    at = 0
+    while int.from_bytes(raw[at + 6:at + 14], "little") in (0, 2**64 - 1):
+        at = raw.index(b"OggS", at + 4)
+    return at + 50
+
+
+@pytest.mark.parametrize("fmt, name, cut", [("flac", "FLAC", 1000), ("ogg", "Ogg Vorbis", 1000),
+                                            ("ogg", "Ogg Vorbis", "headers"), ("opus", "Opus", "headers")])
+def test_a_flac_ogg_or_opus_cut_short_says_so(tmp_path, fmt, name, cut):
     # Mutagen counts the bytes it was short of ("file said 34 bytes, read 2 bytes", "unable
-    # to read full data"): words of its own reader that tell a listener nothing.
+    # to read full data"): words of its own reader that tell a listener nothing. Cut after
+    # its header pages, an Ogg file's length is 0, and it was "no audio in file (length 0)".
     path = write_track(tmp_path, "song", fmt=fmt, seconds=1.0, tags={"title": "Song", "artist": "A"})
-    path.write_bytes(path.read_bytes()[:1000])
+    raw = path.read_bytes()
+    path.write_bytes(raw[:cut if cut != "headers" else _into_first_audio_page(raw)])
     with pytest.raises(TagReadError, match=rf"^damaged {name} file: it ends early, a copy or download"):
         read_tags(str(path))
 
