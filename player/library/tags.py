@@ -952,6 +952,22 @@ def _boxes_run_past_end(path: str) -> bool:
         return False
 
 
+def _chunks_run_past_end(path: str) -> str | None:
+    """"WAV file" or "AIFF file" where a RIFF or FORM file's header says it is longer than it
+    is: cut short, as a download or copy that stopped leaves it. None for a whole file (or
+    another kind)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return None
+    order = {b"RIFF": "little", b"FORM": "big"}.get(head[:4])
+    if order is None or len(head) < 8 or 8 + int.from_bytes(head[4:8], order) <= size:
+        return None
+    return "WAV file" if order == "little" else "AIFF file"
+
+
 def _reason(exc: Exception, name: str, path: str) -> str:
     """What a reader's error of a ``name`` says, in words. A file cut short, as a download or a
     copy in progress is, says so: mutagen reading past the end of the file raises a bare
@@ -960,7 +976,8 @@ def _reason(exc: Exception, name: str, path: str) -> str:
     text = clean_text(str(exc)) or ""
     if (_READ_SHORT.fullmatch(text)
             or not text and exc.args and isinstance(exc.args[0], (OSError, EOFError)) and not str(exc.args[0])
-            or name.startswith("MP4") and _boxes_run_past_end(path)):
+            or name.startswith("MP4") and _boxes_run_past_end(path)
+            or name in ("WAV file", "AIFF file") and _chunks_run_past_end(path)):
         where = "the file ends inside it" if name.endswith(" tag") else "it ends early"
         return f"{where}, {_UNFINISHED}"
     return text or type(exc).__name__
@@ -1410,7 +1427,8 @@ def read_tags(path: str) -> dict:
     except TagReadError:
         raise
     except mutagen.MutagenError as exc:
-        name = _format_name(exc)
+        # (mutagen's WAV and AIFF readers share a module of chunks, whose errors name neither)
+        name = _format_name(exc) if type(exc).__module__ != "mutagen._iff" else _chunks_run_past_end(path) or "file"
         error = f"damaged {name}: {_reason(exc, name, path)}"
     except OSError as exc:
         raise TagReadError(f"cannot read: {exc.strerror or exc}") from None
@@ -1481,6 +1499,11 @@ def read_tags(path: str) -> dict:
         out: dict = {**stream, "bitrate": None}
     else:
         out = _stream_columns(path, audio, info, length, aiff)
+        if not out["duration"] > 0.0:
+            # A WAV or AIFF cut short before its first whole frame of sound (its length is
+            # what the bytes after its header hold): it was listed as a song of 0 seconds.
+            cut = _chunks_run_past_end(path)
+            raise TagReadError(f"damaged {cut}: it ends early, {_UNFINISHED}" if cut else "no audio in file (length 0)")
         if channels:
             out["channels"] = channels
         tags = audio.tags

@@ -967,11 +967,14 @@ def _into_first_audio_page(raw: bytes) -> int:
 
 
 @pytest.mark.parametrize("fmt, name, cut", [("flac", "FLAC", 1000), ("ogg", "Ogg Vorbis", 1000),
-                                            ("ogg", "Ogg Vorbis", "headers"), ("opus", "Opus", "headers")])
-def test_a_flac_ogg_or_opus_cut_short_says_so(tmp_path, fmt, name, cut):
+                                            ("ogg", "Ogg Vorbis", "headers"), ("opus", "Opus", "headers"),
+                                            ("wav", "WAV", 30), ("aiff", "AIFF", 30)])
+def test_a_file_cut_short_says_so(tmp_path, fmt, name, cut):
     # Mutagen counts the bytes it was short of ("file said 34 bytes, read 2 bytes", "unable
     # to read full data"): words of its own reader that tell a listener nothing. Cut after
-    # its header pages, an Ogg file's length is 0, and it was "no audio in file (length 0)".
+    # its header pages, an Ogg file's length is 0, and it was "no audio in file (length 0)";
+    # a WAV or AIFF cut inside its header was "damaged file: InvalidChunk" or "damaged AIFF
+    # file: error".
     path = write_track(tmp_path, "song", fmt=fmt, seconds=1.0, tags={"title": "Song", "artist": "A"})
     raw = path.read_bytes()
     path.write_bytes(raw[:cut if cut != "headers" else _into_first_audio_page(raw)])
