@@ -19,6 +19,7 @@ part of the queue at once, on a worker (what the person queued by hand stays put
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
 import random
@@ -33,6 +34,7 @@ from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, repla
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
+from player.library.identity import moved_with_its_folder
 from player.library.names import path_disc, release_folder, title_disc
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
@@ -1322,8 +1324,14 @@ class Player:
             gain = replaygain_factor(row, mode, preamp_db=self.store.get_setting(PREAMP_SETTING, 0.0))
         except ValueError:
             gain = replaygain_factor(row, "track")
-        source = Source(audio_path(row), gain=gain, token=entry, duration_hint=row["duration"],
-                        album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"])
+        path = audio_path(row)
+        # Its folder renamed since the last scan (which follows such a move, keeping the
+        # track's history): the file is found beside it as the engine opens it, else the
+        # songs after those opened ahead of a renamed album all failed as "file not found"
+        # until a scan. The row moves at the scan.
+        source = Source(path, gain=gain, token=entry, duration_hint=row["duration"],
+                        album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
+                        find_moved=functools.partial(moved_with_its_folder, path, row["size"], row["mtime_ns"]))
         if self._goes_on(entry, picked, after, source):
             source.start_s = self._left_at(entry, row)
         return source

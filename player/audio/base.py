@@ -58,6 +58,8 @@ class Source:
     begin_s, end_s : the range of the file that is the track (one of an album ripped as one
         file with a CUE sheet), ``end_s`` None for the file's end. Positions, seeks,
         ``start_s`` and the length count from ``begin_s``: the range is the track.
+    find_moved : where the file is now, or None, asked when ``path`` is gone as the engine
+        opens it (its folder renamed since the track was queued); ``path`` then becomes that.
     """
 
     path: str
@@ -68,6 +70,7 @@ class Source:
     album_place: tuple | None = None
     begin_s: float = 0.0
     end_s: float | None = None
+    find_moved: Callable[[], str | None] | None = None
     # Filled by the engine: output frames of this source actually sent to the device
     # (seeks skip, they never add), the output rate, and the length once known.
     heard_frames: int = field(default=0, init=False)

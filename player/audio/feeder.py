@@ -12,6 +12,7 @@ being written (``_writing``), writes the next source (``_next``) right after it
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import numpy as np
@@ -59,6 +60,11 @@ class FeederMixin:
             arg.set()
 
     def _open(self, source: Source) -> tuple[Decoder | None, str | None]:
+        if source.find_moved is not None and not os.path.exists(source.path):
+            try:
+                source.path = source.find_moved() or source.path
+            except Exception:   # (not finding it leaves the file missing, as it is)
+                log.exception("looking for %s failed", source.path)
         try:
             dec = Decoder(source.path, out_rate=self.rate, channels=self.channels,
                           duration_hint=source.duration_hint, begin_s=source.begin_s, end_s=source.end_s)

@@ -22,3 +22,34 @@ def file_identity(path: str, st: os.stat_result | None = None) -> tuple[int, int
     if stat_mod.S_ISDIR(st.st_mode):
         return st.st_dev, os.path.normcase(os.path.realpath(path))
     return st.st_dev, os.path.normcase(os.path.abspath(path))
+
+
+#: the most folders looked through for a file whose folder was renamed (see :func:`moved_with_its_folder`)
+MOVED_LOOK_LIMIT = 2000
+
+
+def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None) -> str | None:
+    """Where the file ``path`` is now, where its folder was renamed (an album's folder given
+    its year, say) and no scan has followed it yet: the one file of its name, size and time
+    of change in a folder beside the gone one. None where its folder is still there, or none
+    or more than one such file is found. One listing of the folder above and a look at one
+    file in each folder there; renaming a folder changes none of its files' sizes or times."""
+    folder, name = os.path.split(path)
+    if size is None or mtime_ns is None or os.path.isdir(folder):
+        return None
+    found = []
+    try:
+        with os.scandir(os.path.dirname(folder)) as it:
+            for i, entry in enumerate(it):
+                if i >= MOVED_LOOK_LIMIT:
+                    return None
+                candidate = os.path.join(entry.path, name)
+                try:
+                    st = os.stat(candidate)
+                except OSError:
+                    continue
+                if stat_mod.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+                    found.append(candidate)
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 else None

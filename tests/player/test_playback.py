@@ -395,6 +395,18 @@ def test_another_song_copied_over_the_one_playing_ends_it_there_and_is_no_finish
     assert store.track_by_path(str(tmp_path / "song.flac"))["title"] == "Other"
 
 
+def test_the_songs_of_a_folder_renamed_as_they_play_are_found_in_it(store, tmp_path, make_player):
+    # An album's folder renamed (given its year) while its first song plays, no scan since:
+    # the songs the engine had opened ahead played, the rest were "file not found".
+    ids = add_tracks(store, tmp_path / "Album", [(name, 0.5) for name in "abcd"])
+    p = make_player()
+    p.play_tracks(ids)
+    assert wait_for(lambda: p.current_track_id == ids[0])
+    (tmp_path / "Album").rename(tmp_path / "Album (1999)")
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 4)
+    assert ended(store) == [(i, "finished") for i in ids]
+
+
 def _scanned(store, path) -> int:
     st = os.stat(path)
     store.upsert_tracks([{"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
