@@ -10,6 +10,7 @@ tests build it the same way. Row ``i`` of every array describes ``track_ids[i]``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple, Sequence
@@ -42,10 +43,6 @@ SHARE_PLAYS = 500
 
 #: The play source of rows imported from another player's history (not heard in Segue).
 IMPORTED_SOURCE = "import"
-#: Catalog.follows is counted in whole parts of this (1/gap for every gap up to
-#: FOLLOW_STEPS is a whole number of them), so a count updated a play at a time is the
-#: same number as one worked out over the whole log.
-FOLLOW_UNITS = 2520
 #: How many of the latest rows of a play log may differ from the one a catalogue holds for
 #: Catalog.set_plays to rework only them (a song logged, or one that ended): more are read
 #: again in full.
@@ -56,7 +53,7 @@ class _PlayState(NamedTuple):
     """What Catalog.set_plays keeps besides the fields, to update them from a few new rows."""
     of: tuple                       # the track-side arrays it was worked out with
     sorted: bool                    # the plays are in time order (what artist_hour's count takes)
-    follow_units: sp.csr_matrix     # int64 [n, n] follows in 1/FOLLOW_UNITS
+    follow_units: sp.csr_matrix     # int64 [n, n] follows in whole parts (_follow_units)
     stays_by_size: np.ndarray       # int64: album stays by (album tracks - 1), for album_order_runs
     within: np.ndarray              # int64: listened plays by how many of their artist's came within the hour
     session_ids: np.ndarray         # int64 [s] session id of each row of Catalog.sessions
@@ -495,7 +492,8 @@ class Catalog:
         # Transitions: consecutive plays in one session, the second one listened to. Follows:
         # the same within FOLLOW_STEPS plays, weighted 1/gap (sequential rules, as the SR
         # baseline of recommender/SESSIONS.md: what comes a few plays later counts too),
-        # counted in whole units of 1/FOLLOW_UNITS so that sums are exact in any order.
+        # counted in whole parts of 1/_follow_units() so that sums are exact in any order.
+        units = _follow_units()
         a_all, b_all, w_all = [], [], []
         for gap in range(1, FOLLOW_STEPS + 1):
             if len(rows) <= gap:
@@ -504,7 +502,7 @@ class Catalog:
             same &= np.arange(gap, len(rows)) >= start
             a_all.append(rows[:-gap][same])
             b_all.append(rows[gap:][same])
-            w_all.append(np.full(int(same.sum()), FOLLOW_UNITS // gap, np.int64))
+            w_all.append(np.full(int(same.sum()), units // gap, np.int64))
         a_all, b_all = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (a_all, b_all))
         first = len(w_all[0]) if w_all else 0
         out["transitions"] = sp.csr_matrix((np.ones(first, np.float32), (a_all[:first], b_all[:first])),
@@ -523,8 +521,8 @@ class Catalog:
         self.album_order_runs = (*(int(v) for v in pairs["album_order_runs"]), chance)
         self.transitions = pairs["transitions"]
         units = pairs["follow_units"]
-        self.follows = sp.csr_matrix(((units.data / FOLLOW_UNITS).astype(np.float32), units.indices, units.indptr),
-                                     shape=units.shape)
+        weights = (units.data / _follow_units()).astype(np.float32)
+        self.follows = sp.csr_matrix((weights, units.indices, units.indptr), shape=units.shape)
         if within.sum():
             self.artist_hour = int(np.ceil(np.quantile(np.repeat(np.arange(len(within)), within), 0.98)))
         else:
@@ -678,6 +676,15 @@ class Catalog:
     def artist_is_guessed(self, row: int) -> bool:
         """Whether the row's "artist" is its album or folder rather than an artist tag."""
         return self.artist_guessed is not None and bool(self.artist_guessed[row])
+
+
+def _follow_units() -> int:
+    """What Catalog.follows is counted in whole parts of: the least number that every gap
+    up to FOLLOW_STEPS divides (2520 for 10 steps), so that each weight is exactly 1/gap
+    and a count updated a play at a time is the same number as one worked out whole. A
+    fixed number would round the weights of gaps it does not divide once FOLLOW_STEPS
+    grew past them."""
+    return math.lcm(*range(1, FOLLOW_STEPS + 1))
 
 
 def _in_order(t: np.ndarray) -> bool:

@@ -9,6 +9,7 @@ import dataclasses
 import numpy as np
 import scipy.sparse as sp
 
+from recommender import catalog
 from recommender.catalog import Catalog, PlayLog
 
 N_TRACKS = 40
@@ -121,3 +122,21 @@ def test_plays_out_of_time_order_are_worked_out_whole():
     after = copy.copy(cat)
     after.set_plays(back)
     _same_catalog(after, _whole(back))
+
+
+def test_follows_weigh_each_gap_one_over_it_whatever_the_steps(monkeypatch):
+    # One session of distinct songs heard through: the first song's follows are 1/gap for
+    # each song up to FOLLOW_STEPS after it, also for steps whose gaps 2520 does not divide.
+    n = 14
+    log = PlayLog(np.arange(1, n + 1), np.zeros(n, np.int64), 1_700_000_000.0 + 240.0 * np.arange(n),
+                  np.full(n, 200_000.0), np.full(n, 200_000.0), np.full(n, "finished", dtype=object))
+    for steps in (10, 12):
+        monkeypatch.setattr(catalog, "FOLLOW_STEPS", steps)
+        cat = _catalog(PlayLog.empty())
+        cat.set_plays(_rows(log, slice(0, n - 1)))
+        after = copy.copy(cat)
+        after.set_plays(log)                         # the last song worked out from its row alone
+        for got in (after, _whole(log)):
+            first = got.follows[got.row(1)].toarray()[0]
+            want = [np.float32(1.0 / gap) if gap <= steps else np.float32(0.0) for gap in range(1, n)]
+            assert [first[got.row(1 + gap)] for gap in range(1, n)] == want, steps
