@@ -140,3 +140,76 @@ def test_follows_weigh_each_gap_one_over_it_whatever_the_steps(monkeypatch):
             first = got.follows[got.row(1)].toarray()[0]
             want = [np.float32(1.0 / gap) if gap <= steps else np.float32(0.0) for gap in range(1, n)]
             assert [first[got.row(1 + gap)] for gap in range(1, n)] == want, steps
+
+
+def test_the_services_chained_updates_give_the_whole_logs_and_leave_each_old_copy_untouched():
+    # As the recommender service does after each song: the plays of the last hours read
+    # again from the store (oldest first, then by id) and joined to the rest of the log
+    # held, flags carried, then set on a shallow copy of the catalogue while other threads
+    # still rank with the old one. Songs playing and ending, ties in time, two sessions
+    # interleaved, a song resumed in a session begun hours before, a recent play forgotten,
+    # the clock set back a little, and runs of songs that failed (a listened song's pair
+    # with the next one heard reaches back past them), one after another.
+    rng = np.random.default_rng(11)
+    reread = 6 * 3600.0
+    store, now, session = [], [1_700_000_000.0], [1]
+
+    def add(t, sid, ended, source):
+        store.append({"id": len(store) + 1000, "track_id": int(rng.integers(1, N_TRACKS + 4)), "session_id": sid,
+                      "started_at": t, "ms_heard": float(rng.uniform(0, 300_000)), "track_ms": 200_000.0,
+                      "ended": ended, "source": source})
+
+    def plays(since=-np.inf):
+        return PlayLog.from_rows(sorted((r for r in store if r["started_at"] >= since),
+                                        key=lambda r: (r["started_at"], r["id"])))
+
+    for _ in range(300):
+        now[0] += float(rng.choice([0.0, 200.0, 240.0, 40_000.0], p=[0.1, 0.4, 0.4, 0.1]))
+        session[0] += rng.random() < 0.1
+        add(now[0], session[0], str(rng.choice(["finished", "skipped", "error"])),
+            str(rng.choice(["library", "up_next", "import", "radio"])))
+    cat, short = _catalog(plays()), 0
+    for step in range(240):
+        how = rng.choice(["play", "end", "tie", "interleave", "resume", "forget", "clock back", "errors"],
+                         p=[0.33, 0.28, 0.08, 0.08, 0.07, 0.06, 0.05, 0.05])
+        playing = [r for r in store if r["ended"] == "playing"]
+        if how == "play":
+            now[0] += float(rng.choice([30.0, 240.0, 3000.0]))
+            session[0] += rng.random() < 0.1
+            add(now[0], session[0], "playing", str(rng.choice(["library", "up_next", "radio"])))
+        elif how == "end" and playing:
+            playing[-1]["ended"] = str(rng.choice(["finished", "skipped", "stopped"]))
+        elif how == "tie":
+            add(now[0], session[0], "skipped", "up_next")
+        elif how == "interleave":
+            add(now[0] + 5.0, session[0] - 1, "finished", "radio")
+            add(now[0] + 5.0, session[0], "finished", "library")
+            now[0] += 5.0
+        elif how == "resume":
+            earlier = [r["session_id"] for r in store if r["started_at"] < now[0] - reread]
+            now[0] += 200.0
+            add(now[0], int(rng.choice(earlier[-100:])), "finished", "library")
+        elif how == "forget":
+            del store[-int(rng.integers(1, 4))]
+        elif how == "clock back":
+            now[0] -= 600.0
+            add(now[0], session[0], "finished", "library")
+        elif how == "errors":
+            for _ in range(12):
+                now[0] += 1.0
+                add(now[0], session[0], "error", "up_next")
+        old, log_ = cat.plays, None
+        if len(old) and len(store) >= len(old):
+            since = min(float(old.started_at.max()), now[0]) - reread
+            merged = old.subset(old.started_at < since).concat(plays(since))
+            log_ = merged if len(merged) == len(store) else None
+        log_ = plays() if log_ is None else log_
+        held = copy.deepcopy(cat)
+        new = copy.copy(cat)
+        short += new._kept_rows(log_) is not None
+        new.set_plays(log_)
+        _same_catalog(cat, held)                     # the copy other threads rank with is untouched
+        cat = new
+        if step in (120, 239):
+            _same_catalog(cat, _whole(log_))
+    assert short > 180                               # most updates took the short way
