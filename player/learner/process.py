@@ -86,6 +86,7 @@ class LearnerLoop:
         self.backoff_s = options.backoff_s
         self.no_room_until = 0.0
         self.no_room_s = options.check_s
+        self.no_room_plays = 0             # the plays there were when the disk last had no room
 
     # -- the channel ---------------------------------------------------------------------
     def send(self, message: m.Message) -> None:
@@ -210,14 +211,22 @@ class LearnerLoop:
         """Whether a training is due. A store that cannot say now (another process holding it
         locked, a disk error) is asked again at the next look: raised here, the error ended this
         loop and the learner process with it, and the window restarted it, to fail the same way."""
-        if time.monotonic() < self.no_room_until:
-            return False
         try:
+            if time.monotonic() < self.no_room_until and not self._room_again():
+                return False
             return self.learner.trainer.due()
         except Exception:
             log.warning("could not look whether a training is due; looking again in %g s", self.options.check_s,
                         exc_info=True)
             return False
+
+    def _room_again(self) -> bool:
+        """Whether a play was written since the disk had no room for a training: the person
+        made room. Waited out, the try came up to ``no_room_max_s`` (30 min) after that."""
+        if self.learner.trainer.store.play_count() == self.no_room_plays:
+            return False
+        self.no_room_until = 0.0        # tried at this look; failing again, it waits longer still
+        return True
 
     def _train(self) -> None:
         try:
@@ -234,6 +243,8 @@ class LearnerLoop:
             # (30 s), it logged a 17-line traceback each time, 2,000 lines an hour, and
             # told the window each time. Now one line, and the tries further and further apart.
             self.no_room_until = time.monotonic() + self.no_room_s
+            with contextlib.suppress(Exception):
+                self.no_room_plays = self.learner.trainer.store.play_count()
             log.warning("training failed, the disk is full (%s); the previous models stay in use, "
                         "trying again in %g s", exc, self.no_room_s)
             self.no_room_s = min(2 * self.no_room_s, self.options.no_room_max_s)

@@ -634,6 +634,28 @@ def test_a_training_a_full_disk_refuses_is_tried_again_ever_later_in_one_line_an
         thread.join(5)
 
 
+def test_a_play_written_after_a_full_disk_refused_a_training_tries_it_again_without_waiting(store, tmp_path):
+    """The person made room (a play is written again): the training is tried at the next
+    look, not at the end of a wait that had grown to 30 minutes; nothing written, it waits on."""
+    from multiprocessing import Pipe
+
+    from player.learner.core import Learner
+    from player.learner.process import LearnerLoop
+
+    fill_history(store, 30)
+    full_disk.refuse(store, "INSERT", "model_runs")
+    mine, _window = Pipe()
+    learner = Learner(store, emit=lambda message: None, models_dir=tmp_path / "models", session_model=False)
+    loop = LearnerLoop(learner, mine, LearnerOptions(analyse=False, check_s=1800.0))
+    loop._train()                                       # refused: the next try in 30 minutes
+    assert learner.trainer.due() and not loop._due()
+    full_disk.allow(store, "INSERT", "model_runs")
+    assert not loop._due()                              # no sign of room yet
+    track = store.tracks()[0]["id"]
+    store.end_play(store.start_play(track, source="library", track_ms=200_000), "finished", 200_000)
+    assert loop._due()
+
+
 @pytest.mark.skipif(not hasattr(signal, "SIGSTOP"), reason="no way to freeze a process")
 def test_a_learner_that_stops_reading_never_holds_up_whoever_tells_it_something(store):
     """A learner process frozen (stopped, or held by a debugger) reads nothing: the pipe to
