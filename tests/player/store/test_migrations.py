@@ -206,7 +206,7 @@ def test_a_restore_that_fails_for_another_reason_does_not_ask_for_room(tmp_path)
     from player.failures import describe
     from player.store.recovery import restore_backup
 
-    name = "library" + "x" * 220 + ".db"      # its copy's name is longer than a folder takes
+    name = "library" + "x" * 240 + ".db"      # 250 characters: its copy's, 272 or more, are more than a folder takes
     path, backup = tmp_path / name, tmp_path / "library.db.v19.1000.bak"
     backup.write_bytes(b"a backup")
     path.write_bytes(b"damaged")
