@@ -90,8 +90,16 @@ def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None 
         raise StoreError(f"Segue could not restore {backup.name} ({exc.strerror or exc}): the copy needs "
                          f"{room_for_copy(backup, db_path.parent)}. Free some space and try again; nothing was "
                          "changed.") from exc
-    aside = set_aside(db_path)
-    atomic.replace(tmp, db_path)
+    try:
+        aside = set_aside(db_path)
+        atomic.replace(tmp, db_path)
+    except BaseException:
+        # The library in use by another program (Windows will not rename a file open
+        # elsewhere), or the copy's fsync refused: the whole copy stayed behind, hidden, as big
+        # as the library, for an hour at least, on a disk often short of room already.
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
     return aside, backup
 
 
