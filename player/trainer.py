@@ -186,7 +186,15 @@ class Trainer:
             self._set(state="idle", stage="stopped", fraction=0.0)
             raise
         except Exception as exc:
-            log.exception("training failed; the previous models stay in use")
+            from player.failures import no_room
+
+            if no_room(exc):
+                # The person's to mend, and said by whoever asked for the training (the
+                # learner, in one warning line): each try on a full disk logged a 40-line
+                # traceback of the models' write.
+                log.info("training failed, the disk is full (%s); the previous models stay in use", exc)
+            else:
+                log.exception("training failed; the previous models stay in use")
             try:
                 self.store.finish_model_run(run_id, error=f"{type(exc).__name__}: {exc}")
             except Exception:

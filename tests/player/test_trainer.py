@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 import time
 
@@ -222,3 +223,27 @@ def test_a_run_whose_record_a_full_disk_cannot_update_leaves_no_record_running(s
     assert store.execute("SELECT count(*) FROM model_runs").fetchone()[0] == 0
     assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
     assert trainer.plays_since_last_run() == 16          # still to be learned from
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="RLIMIT_FSIZE")
+def test_models_a_full_disk_refuses_are_said_without_a_traceback(store, tmp_path, caplog):
+    """The models' files refused by the kernel (a file size limit: a full disk's refusal
+    without root), the run's record still written: the failure is recorded, and the log has
+    no traceback (one of 40 lines at each try on a full disk)."""
+    import logging
+    import resource
+
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    store.execute("PRAGMA wal_checkpoint(TRUNCATE)")     # the record's few pages fit under the limit
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False)
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, limit[1]))     # its models: 25 kB and more
+    try:
+        with caplog.at_level(logging.INFO, logger="player.trainer"), pytest.raises(OSError) as raised:
+            trainer.train_now()
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+    assert raised.value.errno == errno.EFBIG
+    assert "File too large" in store.last_model_run(ok_only=False)["error"]
+    assert [r.exc_info for r in caplog.records if r.name == "player.trainer"] == [None]
