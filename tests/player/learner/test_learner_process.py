@@ -593,7 +593,8 @@ def test_a_training_a_full_disk_refuses_is_tried_again_ever_later_in_one_line_an
         store, tmp_path, caplog):
     """The disk too full for a training's record: each try says so in one line, to the log and
     to the window in the person's words, and the tries come further and further apart, not at
-    every look. Once there is room the training runs again by itself."""
+    every look (each of which logged a traceback). Once there is room, the training is tried,
+    and one that ends puts the looks back as they were."""
     import logging
     from multiprocessing import Pipe
 
@@ -602,36 +603,36 @@ def test_a_training_a_full_disk_refuses_is_tried_again_ever_later_in_one_line_an
 
     fill_history(store, 30)
     full_disk.refuse(store, "INSERT", "model_runs")
-    mine, window = Pipe()
-    learner = Learner(store, emit=lambda message: loop.send(message), models_dir=tmp_path / "models",
-                      session_model=False)
-    loop = LearnerLoop(learner, mine, LearnerOptions(analyse=False, check_s=0.1, no_room_max_s=0.4))
-    thread = threading.Thread(target=loop.run, name="learner-loop", daemon=True)
-    caplog.set_level(logging.INFO, logger="player.learner.process")
     got = []
-    try:
-        thread.start()
-        end = time.monotonic() + 1.0
-        while time.monotonic() < end:
-            if window.poll(0.05):
-                got.append(window.recv())
-        failed = [x for x in got if isinstance(x, m.TrainingFailed)]
-        # Looks every 0.1 s tried 10 times (a traceback each); 0.1, 0.2, 0.4... apart: 4.
-        assert 2 <= len(failed) <= 5
-        assert all("is full; free some space" in x.error for x in failed)
-        said = [r for r in caplog.records if r.name == "player.learner.process" and r.levelno >= logging.WARNING]
-        assert len(said) == len(failed) and not any(r.exc_info for r in said)
-        full_disk.allow(store, "INSERT", "model_runs")
-        end = time.monotonic() + 10
-        while store.execute("SELECT count(*) FROM model_runs").fetchone()[0] == 0:
-            assert time.monotonic() < end, "no training once there was room"
-            time.sleep(0.05)
-        window.send(m.Shutdown())
-        thread.join(10)
-        assert not thread.is_alive()
-    finally:
-        loop._stop("the test ended")
-        thread.join(5)
+
+    def emit(message):
+        got.append(message)
+        if isinstance(message, m.TrainingProgress) and message.stage == "sessions":
+            loop.stopping.set()                         # a whole training takes seconds
+
+    mine, _window = Pipe()
+    learner = Learner(store, emit=emit, models_dir=tmp_path / "models", session_model=False)
+    loop = LearnerLoop(learner, mine, LearnerOptions(analyse=False, check_s=30.0, no_room_max_s=100.0))
+    caplog.set_level(logging.INFO, logger="player.learner.process")
+    waits = []
+    for _ in range(4):
+        loop._train()
+        waits.append(round(loop.no_room_until - time.monotonic()))
+        assert learner.trainer.due() and not loop._due()
+    assert waits == [30, 60, 100, 100]
+    failed = [x for x in got if isinstance(x, m.TrainingFailed)]
+    assert len(failed) == 4 and all("is full; free some space" in x.error for x in failed)
+    said = [r for r in caplog.records if r.name == "player.learner.process" and r.levelno >= logging.WARNING]
+    assert len(said) == 4 and not any(r.exc_info for r in said)
+    full_disk.allow(store, "INSERT", "model_runs")
+    loop.no_room_until = time.monotonic()                  # the wait over
+    assert loop._due()
+    room = len(got)
+    loop._train()
+    # Its record written and its plays read, the training was stopped at its next step.
+    assert [x.stage for x in got[room:] if isinstance(x, m.TrainingProgress)][:2] == ["reading plays", "sessions"]
+    assert store.execute("SELECT count(*) FROM model_runs").fetchone()[0] == 0
+    assert loop.no_room_s == 30.0
 
 
 def test_a_play_written_after_a_full_disk_refused_a_training_tries_it_again_without_waiting(store, tmp_path):
