@@ -182,7 +182,7 @@ class Trainer:
                 raise TrainingStopped("the listening history was forgotten while the models were trained")
         except TrainingStopped:
             log.info("training stopped before it ended; the previous models stay in use")
-            self.store.drop_model_run(run_id)
+            self._drop_run(run_id)
             self._set(state="idle", stage="stopped", fraction=0.0)
             raise
         except Exception as exc:

@@ -225,6 +225,21 @@ def test_a_run_whose_record_a_full_disk_cannot_update_leaves_no_record_running(s
     assert trainer.plays_since_last_run() == 16          # still to be learned from
 
 
+def test_a_training_stopped_on_a_full_disk_still_stops(store, tmp_path):
+    """Stopped (the app quitting) where the disk has no room to forget the run's record: the
+    run still ends as stopped, with the previous models in use, instead of failing with a
+    database error on the record (the app quitting met it as a crash)."""
+    from recommender.stopping import TrainingStopped
+
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False)
+    full_disk.refuse(store, "DELETE", "model_runs")
+    with pytest.raises(TrainingStopped):
+        trainer.train_now(should_stop=lambda: True)
+    assert trainer.state["stage"] == "stopped"
+
+
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="RLIMIT_FSIZE")
 def test_models_a_full_disk_refuses_are_said_without_a_traceback(store, tmp_path, caplog):
     """The models' files refused by the kernel (a file size limit: a full disk's refusal
