@@ -228,14 +228,19 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
     theirs in turns: by plays alone, a person who knew a dozen genres scrolled past all of
     them before Discover showed a genre they did not know. Where there are more genres than
     ``max_rows``, those offering fewer than ``min_row`` songs and those after the last row
-    are pooled; ``untagged`` (the tracks of no genre tag)
-    keeps a row however small, its songs of no genre a pooled tile could name; never
+    are pooled; the two favourites and ``untagged`` (the tracks of no genre tag) keep
+    a row however small, its songs of no genre a pooled tile could name; never
     listened to, it is no genre to discover either, and comes after the new ones.
     """
     genres = [g for g in range(len(offered)) if offered[g] > 0]
     order = sorted(genres, key=lambda g: (-heard[g], -offered[g], g))
     # A few genres keep a row each however small: a tidy library's rows are as they were.
-    big = order if len(order) <= max_rows else [g for g in order if offered[g] >= min_row or g == untagged]
+    # So do the person's two favourites, the rows that lead: a genre they play every day
+    # has its songs heard lately left out, and fell into the shared row with the tags of
+    # two songs.
+    favourites = [g for g in order if heard[g] > 0][:2]
+    big = order if len(order) <= max_rows else [g for g in order
+                                                if offered[g] >= min_row or g == untagged or g in favourites]
     known = [g for g in big if heard[g] > 0]
     new = sorted((g for g in big if heard[g] <= 0), key=lambda g: g == untagged)
     rows, known = known[:2], known[2:]

@@ -506,6 +506,18 @@ def test_discover_shows_genres_new_to_the_person_among_their_own_not_after_all_o
     assert rows[5:] == ["mine 3", "mine 4", "mine 5"]
 
 
+def test_discover_keeps_the_persons_favourite_genre_in_a_row_of_its_own_however_small():
+    # A genre of five songs the person plays every day: the two heard lately are left out,
+    # three are left to offer, and it went into the shared row with the tags of two songs,
+    # where their favourite should lead.
+    from recommender.genres import MORE_TO_DISCOVER
+
+    cat, _ = many_genres([f"big {i:02d}" for i in range(22)] + [("zydeco", 5)], 40, plays=[("zydeco", 2)])
+    rows = Recommender(cat, Models()).discover(14)
+    assert list(rows)[0] == "zydeco" and len(rows["zydeco"]) == 3
+    assert len(rows) == 21 and list(rows)[-1] == MORE_TO_DISCOVER
+
+
 def test_broken_session_model_is_logged_and_disabled(caplog):
     cat = library()
 
