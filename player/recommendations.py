@@ -23,7 +23,7 @@ from player.library.names import Namer
 from recommender.genres import (
     MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, file_genre_bucket, first_genre, genre_in_sentence, is_spoken,
 )
-from segue_common.listening import LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
+from segue_common.listening import EARLY_SKIP_MS, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms
 from segue_common.normalize import FirstCopies, recording_key, same_length
 
 
@@ -142,6 +142,15 @@ def days_ago(when: float, now: float) -> str:
     if days <= 0:                       # (also a time just ahead: a clock put back)
         return "today"
     return "yesterday" if days == 1 else f"{days} days ago"
+
+
+def _listened(play) -> bool:
+    """A play the person listened to, by the learning recommender's rule: finished, or
+    skipped or stopped after the early-skip limit (an early skip is no liking)."""
+    if play["ended"] == "finished":
+        return True
+    limit = early_skip_limit_ms(play["track_ms"]) if play["track_ms"] else EARLY_SKIP_MS
+    return play["ended"] in ("skipped", "stopped") and play["ms_heard"] >= limit
 
 
 def genre_title(bucket: str) -> str:
@@ -316,19 +325,24 @@ class LibraryRecommendations:
         chosen = set(offered)
         first = _first_copies(offered + [t for t in order if t not in chosen], rows)
         last_played: dict[int, float] = {}
+        heard: Counter[str] = Counter()
         for play in self.store.plays():
             t = first.get(play["track_id"], play["track_id"])
             last_played[t] = play["started_at"]         # (oldest first: the latest stays)
+            if t in info and _listened(play):
+                heard[info[t][2]] += 1
         members: dict[str, list[int]] = defaultdict(list)
         for t in offered:
             if first[t] == t:
                 members[info[t][2]].append(t)
         now = time.time()
-        # As the learning recommender's rows (recommender.genres.arrange_rows), of no one's
-        # plays: the largest first, the genres too small for a row, and those past the last,
-        # in one row. A library tagged by many hands had hundreds of rows of a tile or two.
+        # As the learning recommender's rows (recommender.genres.arrange_rows), by the same
+        # listened plays: the person's two favourites, then new genres and theirs in turns;
+        # the genres too small for a row, and those past the last, in one row. A library
+        # tagged by many hands had hundreds of rows of a tile or two. (By size alone, the
+        # rows changed order under the person's eyes when the recommender was ready.)
         names = sorted(members, key=lambda b: (b == UNTAGGED, -len(members[b]), b))
-        order, pooled = arrange_rows([0] * len(names), [len(members[b]) for b in names],
+        order, pooled = arrange_rows([heard[b] for b in names], [len(members[b]) for b in names],
                                      min_row=min(MIN_ROW, max(k_per_bucket, 1)),
                                      untagged=names.index(UNTAGGED) if UNTAGGED in names else None)
 

@@ -167,6 +167,26 @@ def test_discover_without_learning_pools_the_small_genres_of_a_library_of_many(s
     assert rows[MORE_TO_DISCOVER][2].reason == "Tiny 00: not played yet"
 
 
+def test_discover_without_learning_orders_the_rows_as_the_learning_recommender(store):
+    # The plain rows went by size alone: the person's favourite genre, small, was in the
+    # shared row until the recommender was ready and moved it to the top, every row below
+    # it moving too. Both lead with the person's two genres (listened plays: an early skip
+    # is none), then a new genre and one of theirs in turns.
+    from player.recommender_service import RecommenderService
+    from recommender.genres import MORE_TO_DISCOVER
+
+    genres = [f"Big {i:02d}" for i in range(22) for _ in range(6 + 2 * (21 - i))] + [f"Tiny {i:02d}" for i in range(10)]
+    ids = _add(store, [{"title": f"s{i}", "artist": f"A{i}", "genre": g} for i, g in enumerate(genres)])
+    first = {g: ids[genres.index(g)] for g in genres}
+    t0 = time.time() - 3600
+    store.log_plays([(first["Big 21"], t0 + i, 200_000, 200_000, "finished", "library") for i in range(3)]
+                    + [(first["Big 20"], t0 + 10 + i, 200_000, 200_000, "finished", "library") for i in range(2)]
+                    + [(first["Big 04"], t0 + 20 + i, 100, 200_000, "skipped", "library") for i in range(5)])
+    plain = list(LibraryRecommendations(store).discover(14))
+    assert plain[:4] == ["Big 21", "Big 20", "Big 00", "Big 01"] and plain[-1] == MORE_TO_DISCOVER
+    assert plain == list(RecommenderService(store, priors=None).discover(14))
+
+
 def test_explain_names_the_tag(store):
     ids = _add(store, [{"title": "x", "artist": "A", "genre": "Soul"}, {"title": "y", "artist": "B"}])
     p = LibraryRecommendations(store)
