@@ -140,7 +140,7 @@ class RankConfig:
     habit_spacing: bool = True        # Up next and Radio: an artist as often an hour as the person plays one
     radio_own: float = RADIO_OWN      # Radio: weight of the person's own evidence around the seed
     recent_s: float = 14 * DAY        # Discover: "not played recently"
-    skipped_rest_s: float = 8 * 7 * DAY  # Discover: a song skipped early when offered, not heard since
+    skipped_rest_s: float = 8 * 7 * DAY  # Discover: a song skipped early there, not heard since
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     # A station's listener can only answer it by skipping. Its steer is this much per early
     # skip in a row just now, plus this much per skip among its latest ``RADIO_STEER_SKIPS``
@@ -944,7 +944,7 @@ class Recommender:
         # A song the person skipped when it was offered (and has not listened to since) is
         # no song to offer again two weeks on, as one they heard through is: in a small
         # genre's row it came straight back. It stays out for longer.
-        score[(cat.skips_since_heard > 0) & (self.now - cat.last_played < self.config.skipped_rest_s)] = -np.inf
+        score[self._skipped_in_discover()] = -np.inf
         # Stingers and sound effects are no discovery: left out (a genre of nothing but
         # them gets no row), as is a second copy of a recording already in a row.
         score[self.short_rows] = -np.inf
@@ -989,6 +989,26 @@ class Recommender:
             if picked:
                 rows[MORE_TO_DISCOVER] = picked
         return rows
+
+    def _skipped_in_discover(self) -> np.ndarray:
+        """Per track: skipped early when Discover offered it, within ``skipped_rest_s``, and
+        not listened to since. Only Discover's own offers: a skip on the radio or in Up
+        next says "not now, not here" (the only way to steer a station), and one such skip
+        kept a song out of Discover for eight weeks. [shape=(n,)] bool"""
+        cat, plays = self.catalog, self.catalog.plays
+        out = np.zeros(cat.n, bool)
+        rows, fb = cat.play_rows, cat.play_feedback
+        if plays.source is None or rows is None or not len(rows):
+            return out
+        at = np.arange(len(rows))
+        heard = (rows >= 0) & (fb > 0)
+        last_heard = np.full(cat.n, -1, np.int64)
+        np.maximum.at(last_heard, rows[heard], at[heard])
+        skipped = ((rows >= 0) & (fb < 0) & (plays.source.astype(str) == "discover")
+                   & (self.now - plays.started_at < self.config.skipped_rest_s))
+        skipped &= at > last_heard[np.maximum(rows, 0)]
+        out[rows[skipped]] = True
+        return out
 
     def explain(self, track_id: int, context: str = "") -> str:
         """A short reason for a recommendation, e.g. "sounds like X" or "often after Y"."""

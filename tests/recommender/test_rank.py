@@ -398,6 +398,22 @@ def test_discover_keeps_a_song_skipped_when_it_offered_it_away_longer_than_one_h
     assert {skipped_known, skipped_new} <= rows_after(60)                 # two months on, offered again
 
 
+def test_discover_keeps_out_for_long_only_a_song_skipped_there_not_one_skipped_on_the_radio():
+    # A skip on the radio steers the station ("not now, not here"): one such skip kept a
+    # song out of Discover for eight weeks, as one skipped when Discover offered it. Two
+    # weeks on it is offered again (after everything else, as a song only ever skipped).
+    day, t0 = 86400.0, 1_700_000_000.0
+    on_radio, in_discover = 1041, 1042                                     # jazz
+    plays = [(on_radio, t0, "radio", "skipped"), (in_discover, t0, "discover", "skipped"),
+             (1000, t0 + 15 * day, "library", "finished")]
+    n = len(plays)
+    log = PlayLog(np.array([p[0] for p in plays], np.int64), np.arange(n), np.array([p[1] for p in plays]),
+                  np.full(n, 3_000.0), np.full(n, 200_000.0), np.array([p[3] for p in plays], dtype=object),
+                  np.array([p[2] for p in plays], dtype=object))
+    row = {t for t, _ in Recommender(library(plays=log)).discover(40)["jazz"]}
+    assert on_radio in row and in_discover not in row
+
+
 def test_explain_gives_reasons_that_hold():
     n = 40
     events = [(1000 + n + 1, "finished"), (1000 + n + 2, "finished")] * 3 + [(1000 + n + 9, "finished")] * 4
