@@ -246,5 +246,10 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
     rows, known = known[:2], known[2:]
     while known or new:
         rows.append((new if new and (not known or len(rows) % 2 == 0) else known).pop(0))
-    shown = set(rows[:max_rows])
-    return rows[:max_rows], [g for g in order if g not in shown]
+    rows = rows[:max_rows]
+    if untagged in big and untagged not in rows:
+        # It keeps its row in place of the last: its songs, of no genre, are no tiles the
+        # shared row could name, and in a library of many tags it is often the largest.
+        rows[-1:] = [untagged]
+    shown = set(rows)
+    return rows, [g for g in order if g not in shown]

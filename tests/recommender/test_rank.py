@@ -534,6 +534,17 @@ def test_discover_keeps_the_persons_favourite_genre_in_a_row_of_its_own_however_
     assert len(rows) == 21 and list(rows)[-1] == MORE_TO_DISCOVER
 
 
+def test_discover_keeps_a_row_for_the_songs_of_no_genre_tag_past_twenty_genres():
+    # The songs of no genre tag came after the new genres and, past the twentieth row, went
+    # into the shared row, whose tiles each name their genre: theirs named none, and thirty
+    # of them was the library's largest "genre".
+    from recommender.genres import MAX_ROWS, MORE_TO_DISCOVER, UNTAGGED
+
+    cat, _ = many_genres([f"big {i:02d}" for i in range(22)] + [(UNTAGGED, 30)], 10)
+    rows = list(Recommender(cat, Models(), now=1_800_000_000.0).discover(14))
+    assert len(rows) == MAX_ROWS + 1 and rows[-2:] == [UNTAGGED, MORE_TO_DISCOVER], rows
+
+
 def test_broken_session_model_is_logged_and_disabled(caplog):
     cat = library()
 
