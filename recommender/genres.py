@@ -228,7 +228,7 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
     theirs in turns: by plays alone, a person who knew a dozen genres scrolled past all of
     them before Discover showed a genre they did not know. Where there are more genres than
     ``max_rows``, those offering fewer than ``min_row`` songs and those after the last row
-    are pooled; the two favourites and ``untagged`` (the tracks of no genre tag) keep
+    are pooled (one such genre alone keeps a row); the two favourites and ``untagged`` (the tracks of no genre tag) keep
     a row however small, its songs of no genre a pooled tile could name; never
     listened to, it is no genre to discover either, and comes after the new ones.
     """
@@ -252,4 +252,9 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
         # shared row could name, and in a library of many tags it is often the largest.
         rows[-1:] = [untagged]
     shown = set(rows)
-    return rows, [g for g in order if g not in shown]
+    pooled = [g for g in order if g not in shown]
+    if len(pooled) == 1:
+        # One genre left over keeps its own name: the shared row would hold its songs alone
+        # under a heading of "a song or two from each of many genres".
+        return rows + pooled, []
+    return rows, pooled

@@ -545,6 +545,17 @@ def test_discover_keeps_a_row_for_the_songs_of_no_genre_tag_past_twenty_genres()
     assert len(rows) == MAX_ROWS + 1 and rows[-2:] == [UNTAGGED, MORE_TO_DISCOVER], rows
 
 
+def test_discover_gives_a_twenty_first_genre_its_own_row_not_the_shared_one():
+    # Exactly 21 genres: the last one's songs alone filled the shared row, headed "a song or
+    # two from each of many genres", each tile naming the same genre. 20 keep a row each.
+    from recommender.genres import MORE_TO_DISCOVER
+
+    for n in (20, 21):
+        cat, _ = many_genres([f"big {i:02d}" for i in range(n)], 0)
+        rows = list(Recommender(cat, Models(), now=1_800_000_000.0).discover(14))
+        assert rows == [f"big {i:02d}" for i in range(n)] and MORE_TO_DISCOVER not in rows
+
+
 def test_broken_session_model_is_logged_and_disabled(caplog):
     cat = library()
 
