@@ -21,9 +21,12 @@ from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_c
 
 from player.library.names import Namer
 from recommender.genres import (
-    MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, file_genre_bucket, first_genre, genre_in_sentence, is_spoken,
+    DISCOVER_RECENT_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, file_genre_bucket, first_genre,
+    genre_in_sentence, is_spoken,
 )
-from segue_common.listening import EARLY_SKIP_MS, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms
+from segue_common.listening import (
+    EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
+)
 from segue_common.normalize import FirstCopies, recording_key, same_length
 
 
@@ -342,7 +345,13 @@ class LibraryRecommendations:
         # tagged by many hands had hundreds of rows of a tile or two. (By size alone, the
         # rows changed order under the person's eyes when the recommender was ready.)
         names = sorted(members, key=lambda b: (b == UNTAGGED, -len(members[b]), b))
-        order, pooled = arrange_rows([heard[b] for b in names], [len(members[b]) for b in names],
+        # A genre's songs to offer are counted as the learning recommender counts them, less
+        # those played lately (before its latest play, as it has it): counting them too, a
+        # genre of six songs, three just played, had a row here and none there.
+        latest = max((w for w in last_played.values() if w <= now + FUTURE_SLACK_S), default=0.0)
+        lately = {t for t, when in last_played.items() if latest - when < DISCOVER_RECENT_S}
+        rested = {b: sum(t not in lately for t in members[b]) for b in names}
+        order, pooled = arrange_rows([heard[b] for b in names], [rested[b] for b in names],
                                      min_row=min(MIN_ROW, max(k_per_bucket, 1)),
                                      untagged=names.index(UNTAGGED) if UNTAGGED in names else None)
 

@@ -215,6 +215,8 @@ MORE_TO_DISCOVER = "More to discover"
 MIN_ROW = 4
 #: the most genre rows Discover shows; the genres after them go to :data:`MORE_TO_DISCOVER`
 MAX_ROWS = 20
+#: how long a song played stays out of Discover's rows ("not played recently")
+DISCOVER_RECENT_S = 14 * 86400.0
 
 
 def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_ROWS,

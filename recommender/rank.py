@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
 from recommender.explain import explain_row
-from recommender.genres import MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, is_spoken
+from recommender.genres import DISCOVER_RECENT_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, is_spoken
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import recording_key, same_length
 
@@ -139,7 +139,7 @@ class RankConfig:
     follow_rate: float = RUN_FOLLOW   # Up next: from this run rate on, an artist may follow itself
     habit_spacing: bool = True        # Up next and Radio: an artist as often an hour as the person plays one
     radio_own: float = RADIO_OWN      # Radio: weight of the person's own evidence around the seed
-    recent_s: float = 14 * DAY        # Discover: "not played recently"
+    recent_s: float = DISCOVER_RECENT_S  # Discover: "not played recently"
     skipped_rest_s: float = 8 * 7 * DAY  # Discover: a song skipped early there, not heard since
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     # A station's listener can only answer it by skipping. Its steer is this much per early

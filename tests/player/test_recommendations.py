@@ -187,6 +187,23 @@ def test_discover_without_learning_orders_the_rows_as_the_learning_recommender(s
     assert plain == list(RecommenderService(store, priors=None).discover(14))
 
 
+def test_discover_without_learning_gives_a_genre_of_songs_played_lately_the_row_the_learning_one_does(store):
+    # A genre of six songs, three of them played this week: the learning recommender has
+    # three to offer and puts it in the shared row; the plain rows counted six and gave it a
+    # row of its own, which went when the recommender was ready.
+    from player.recommender_service import RecommenderService
+    from recommender.genres import MORE_TO_DISCOVER
+
+    genres = [f"Big {i:02d}" for i in range(22) for _ in range(10 + 2 * (21 - i))] + ["Small"] * 6
+    ids = _add(store, [{"title": f"s{i}", "artist": f"A{i}", "genre": g} for i, g in enumerate(genres)])
+    t0 = time.time() - 3 * 86400
+    store.log_plays([(ids[genres.index(g) + k], t0 + 600 * j + k, 200_000, 200_000, "finished", "library")
+                     for j, (g, n) in enumerate([("Big 00", 5), ("Big 01", 4), ("Small", 3)]) for k in range(n)])
+    plain = LibraryRecommendations(store).discover(14)
+    assert "Small" not in plain and plain[MORE_TO_DISCOVER]
+    assert list(plain) == list(RecommenderService(store, priors=None).discover(14))
+
+
 def test_explain_names_the_tag(store):
     ids = _add(store, [{"title": "x", "artist": "A", "genre": "Soul"}, {"title": "y", "artist": "B"}])
     p = LibraryRecommendations(store)
