@@ -807,9 +807,10 @@ class Recommender:
         """``k`` more tracks for a station around ``seed_track_id`` as ``(track_id, score)``.
 
         ``exclude`` is everything the station already played or queued, in that order
-        (never repeated); its centre drifts slowly towards the latest kept ones; ``skipped``
-        tracks (in the order they were skipped) push the station away from their
-        neighbourhood, artist and album at once, and ``streak`` (early skips in a row just
+        (never repeated; where it holds the seed, the songs after it are the station's own);
+        its centre drifts slowly towards the latest kept ones; ``skipped`` tracks (in the
+        order they were skipped) push the station away from their neighbourhood, artist
+        and album at once, and ``streak`` (early skips in a row just
         now) pushes harder and away from what those skips share; both move the station's
         weight from the person's past towards the seed (``RankConfig.radio_streak_steer``).
         ``never``: tracks the person asked never to be suggested; left out, and nothing else.
@@ -876,14 +877,20 @@ class Recommender:
         # person's taste choosing among them. Their taste outweighed the genre before: a
         # soul listener's jazz station opened with soul, and came back to it. Two early
         # skips in a row say that it is not what they want now: the genre then only leans.
-        return self._pick(score, k, banned, history=np.concatenate([[seed], station[-3:]]).astype(np.int64),
+        # The station's own songs: those after the seed where ``exclude`` holds it (the player
+        # passes the whole session, with the seed where the station began), else all of it.
+        # Its opening and spacing count from the seed: a station started after a few songs
+        # took the session's tail for its own, and opened with the seed's artist again.
+        at = np.flatnonzero(station == seed)
+        own = station[at[-1] + 1:] if len(at) else station
+        return self._pick(score, k, banned, history=np.concatenate([[seed], own[-3:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),
                           topic=(cat.bucket == genre) if genre >= 0
                           and cat.bucket_names[genre] != UNTAGGED else None,
                           stay=run < 2 and not self.E[seed].any(), apart=RADIO_APART,
-                          opening=max(RADIO_OPENING - len(station), 0))
+                          opening=max(RADIO_OPENING - len(own), 0))
 
     def _station_genre(self, seed: int) -> int:
         """The genre bucket a station from catalogue row ``seed`` keeps to: the seed's own; for a

@@ -596,6 +596,36 @@ def test_a_station_keeps_its_artists_two_songs_apart_from_one_batch_to_the_next(
     assert spaced(bands, artists[0]), bands
 
 
+def eight_band_library():
+    """Eight jazz bands of six songs, each of a sound of its own near the others (analysed)."""
+    rng = np.random.default_rng(3)
+    base, artists, emb = rng.normal(size=16), [], []
+    for b in range(8):
+        sound = base + 0.5 * rng.normal(size=16)
+        for _ in range(6):
+            artists.append(f"Jazz band {b}")
+            emb.append(sound + 0.3 * rng.normal(size=16))
+    n = len(artists)
+    cat = Catalog.build(track_ids=list(range(1, n + 1)), artists=artists, albums=artists,
+                        titles=[f"song {i}" for i in range(n)], durations=[200.0] * n, buckets=["Jazz"] * n,
+                        embedding=np.array(emb))
+    return cat, artists
+
+
+def test_a_station_counts_its_opening_from_the_seed_after_the_songs_heard_before_it():
+    # The player passes a station the whole session, the seed where the station began.
+    # The seed there counted as one of the station's songs, and twice in the hour of its
+    # band (which came back only after three others); songs heard before the seed took
+    # the opening's place (two apart from the first song on).
+    cat, artists = eight_band_library()
+    rec = Recommender(cat, now=T0)
+    fresh = [t for t, _ in rec.radio(1, 6)]
+    assert [t for t, _ in rec.radio(1, 6, exclude=[1])] == fresh
+    heard = [20, 33, 45, 9, 27]
+    station = [artists[t - 1] for t, _ in rec.radio(1, 6, exclude=heard + [1])]
+    assert station[1] == artists[0] and spaced(station, artists[0]), station     # A B A, as a fresh one
+
+
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
