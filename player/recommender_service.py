@@ -441,7 +441,7 @@ class RecommenderService:
         ctx = f"after:{session_track_ids[-1]}" if session_track_ids else ""
         return [Rec(t, rec.explain(t, ctx), s) for t, s in got]
 
-    def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
+    def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = (),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:
         rec = self.recommender()
         if rec.catalog.row(seed_track_id) < 0:

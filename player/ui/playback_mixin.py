@@ -447,12 +447,15 @@ class PlaybackMixin:
         self.station = station = Station(seed)
         provider = self.provider
         # What was heard this session is no discovery for the station: its later batches
-        # leave it out, and so does the first.
-        heard = set(self.player.session) if self.player is not None else set()
+        # leave it out, and so does the first. In the order heard, the seed last, where the
+        # station begins: as a set, the session's songs came in any order, and a station
+        # started after a few songs spaced its artists after one of them, not the seed.
+        session = self.player.session if self.player is not None else []
+        heard = [t for t in dict.fromkeys(session) if t != seed] + [seed]
         passed = self.player.passed_over if self.player is not None else frozenset()
 
         def work():
-            return provider.radio(seed, RADIO_BATCH, exclude={seed} | heard, passed=passed)
+            return provider.radio(seed, RADIO_BATCH, exclude=heard, passed=passed)
 
         def done(result, error):
             if error is not None or self.station is not station:

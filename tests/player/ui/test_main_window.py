@@ -410,6 +410,31 @@ def test_skips_inside_a_station_are_remembered_and_seek_moves(qtbot, scanned, ma
     assert window.station is None
 
 
+def test_a_station_started_after_other_songs_is_given_them_in_the_order_heard_the_seed_last(
+        qtbot, scanned, make_window):
+    # The recommender spaces a station's artists after the tail of what it is given, and
+    # counts the station's own songs from the seed: the session's songs went as a set, in
+    # any order, and a station started after a few songs spaced itself after one of them.
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in (4, 1, 3)]
+    window.play_ids(ids, 0, "library")
+    for t in ids[1:]:
+        _wait_playing(qtbot, window, ids[ids.index(t) - 1])
+        window.next_track()
+    _wait_playing(qtbot, window, ids[-1])
+    given = []
+    radio = window.provider.radio
+
+    def recorded(seed, k, **kw):
+        given.append(list(kw["exclude"]))
+        return radio(seed, k, **kw)
+    window.provider.radio = recorded
+    seed = window.model.track_id(2)
+    window.start_radio(seed)
+    _wait_playing(qtbot, window, seed)
+    assert given[0] == ids + [seed]
+
+
 def test_up_next_rows_act_on_the_entries_shown_even_if_the_queue_shifted(qtbot, scanned, make_window):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in range(5)]
