@@ -72,6 +72,9 @@ RADIO_APART = 2
 # turns (A B A, never A B A B): people's own sessions often go back to the seed's artist
 # at once, and keeping it two songs off put the songs they did play lower.
 RADIO_OPENING = 4
+# Radio: the most of a station's latest songs its hourly limit per artist looks back over
+# (an hour of songs a minute long; ``_pick`` counts back an hour of them by their lengths).
+RADIO_HOUR_SONGS = 60
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -863,7 +866,7 @@ class Recommender:
         banned = np.concatenate([self._rows(never), [seed], station, skip_rows])
         # ``exclude`` in station order (played, then queued): no artist follows the tail's, nor
         # comes back after one other song across batches (the player asks ten at a time).
-        # The hourly cap counts only the seed, the tail and this batch. When the next song allowed is of
+        # The hourly cap counts the seed, the station's last hour and this batch. When the next song allowed is of
         # another genre, a lower one of the station's genre that the cap and spacing allow
         # comes first; only when none is left do they give way to one of the genre: a station
         # may stay on a kind with few artists (staying on topic matters more here than in
@@ -881,9 +884,12 @@ class Recommender:
         # passes the whole session, with the seed where the station began), else all of it.
         # Its opening and spacing count from the seed: a station started after a few songs
         # took the session's tail for its own, and opened with the seed's artist again.
+        # All of them go to the hour (``_pick`` counts back an hour of them; its spacing reads
+        # the last three): with the tail alone, a station asked ten songs at a time played an
+        # artist four times an hour where two was the limit.
         at = np.flatnonzero(station == seed)
         own = station[at[-1] + 1:] if len(at) else station
-        return self._pick(score, k, banned, history=np.concatenate([[seed], own[-3:]]).astype(np.int64),
+        return self._pick(score, k, banned, history=np.concatenate([[seed], own[-RADIO_HOUR_SONGS:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),

@@ -626,6 +626,30 @@ def test_a_station_counts_its_opening_from_the_seed_after_the_songs_heard_before
     assert station[1] == artists[0] and spaced(station, artists[0]), station     # A B A, as a fresh one
 
 
+def test_a_station_asked_ten_songs_at_a_time_keeps_each_artists_hour():
+    # Twenty bands of eight songs, three near the seed: the hour counted only the last
+    # songs before each batch, and the nearest bands played four times an hour, two the limit.
+    rng = np.random.default_rng(5)
+    base, artists, emb = rng.normal(size=16), [], []
+    for b in range(20):
+        sound = base + (0.3 if b < 3 else 1.2) * rng.normal(size=16)
+        for _ in range(8):
+            artists.append(f"Jazz band {b}")
+            emb.append(sound + 0.3 * rng.normal(size=16))
+    n = len(artists)
+    cat = Catalog.build(track_ids=list(range(1, n + 1)), artists=artists, albums=artists,
+                        titles=[f"song {i}" for i in range(n)], durations=[200.0] * n, buckets=["Jazz"] * n,
+                        embedding=np.array(emb))
+    rec = Recommender(cat, now=T0)
+    station = []
+    while len(station) < 40:
+        station += [t for t, _ in rec.radio(1, 10, exclude=station)]
+    bands = [artists[0]] + [artists[t - 1] for t in station]
+    hour = 3600 // 200                                            # songs of 200 s
+    most = max(max(bands[i:i + hour].count(a) for a in set(bands)) for i in range(len(bands) - hour + 1))
+    assert most <= rec.config.max_per_artist_hour == 2, bands
+
+
 def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_order():
     cat, rows = untagged_sound_library()
     rec = Recommender(cat, now=T0)
