@@ -450,8 +450,13 @@ class PlaybackMixin:
         # leave it out, and so does the first. In the order heard, the seed last, where the
         # station begins: as a set, the session's songs came in any order, and a station
         # started after a few songs spaced its artists after one of them, not the seed.
+        # The songs queued by hand stay first and play between the seed and the station's
+        # own: after it, so that none comes again and the station is spaced after them.
         session = self.player.session if self.player is not None else []
+        mine = [e.track_id for e in self.player.queue if e.source == "queue" and not e.lap] \
+            if self.player is not None else []
         heard = [t for t in dict.fromkeys(session) if t != seed] + [seed]
+        heard += [t for t in dict.fromkeys(mine) if t not in heard]
         passed = self.player.passed_over if self.player is not None else frozenset()
 
         def work():

@@ -435,6 +435,28 @@ def test_a_station_started_after_other_songs_is_given_them_in_the_order_heard_th
     assert given[0] == ids + [seed]
 
 
+def test_a_station_leaves_out_the_songs_queued_by_hand_that_play_before_it(qtbot, scanned, make_window):
+    # The songs queued by hand stay first when a station starts, and play before its
+    # songs: its first batch was not told of them, and might bring one a second time.
+    window = make_window(scanned)
+    seed, mine = (window.model.track_id(_row_of_title(window, t)) for t in ("Blue Smoke", "Brushes"))
+    first = window.model.track_id(_row_of_title(window, "River Song"))
+    window.play_ids([first], 0, "library")
+    window.enqueue([mine])
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [mine], timeout=5000)
+    given = []
+    radio = window.provider.radio
+
+    def recorded(seed, k, **kw):
+        given.append(list(kw["exclude"]))
+        return radio(seed, k, **kw)
+    window.provider.radio = recorded
+    window.start_radio(seed)
+    _wait_playing(qtbot, window, seed)
+    assert given[0] == [first, seed, mine]
+    assert [e.track_id for e in window.player.queue].count(mine) == 1
+
+
 def test_up_next_rows_act_on_the_entries_shown_even_if_the_queue_shifted(qtbot, scanned, make_window):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in range(5)]
