@@ -231,19 +231,13 @@ def _lap(entry: QueueEntry) -> QueueEntry:
     return QueueEntry(entry.track_id, "queue", True, entry.lap + 1)
 
 
-def _hand_queued(entry: QueueEntry) -> bool:
-    """The person queued it song by song (Play next, Add to Up next), not a list played, a
-    suggestion or a copy repeat all made for the next round."""
-    return entry.source == "queue" and not entry.lap
-
-
 def _after_hand_queued(entries) -> int:
     """Just after the last song queued by hand in ``entries`` (0 when there is none): what is
     queued by hand next goes there, before the rest of the list played, a station's batch and
     suggestions. Not where the first other entry is: Previous puts the song gone back from in
     front of them, and a person may drag a suggestion above their own song; a song queued
     then went before the ones queued earlier, and before the dragged one."""
-    return next((i + 1 for i in range(len(entries) - 1, -1, -1) if _hand_queued(entries[i])), 0)
+    return next((i + 1 for i in range(len(entries) - 1, -1, -1) if entries[i].hand_queued), 0)
 
 
 class Player:
@@ -490,7 +484,7 @@ class Player:
                 self._natural_after_hand_queued(entries)
                 self._queue.extend(entries)
                 self._queue.move_entries(entries, before)
-            elif all(_hand_queued(e) for e in entries):
+            elif all(e.hand_queued for e in entries):
                 if self._shuffle:
                     self._natural_after_hand_queued(entries)
                     self._queue.insert_randomly(entries, self._rng, upto=_after_hand_queued)
@@ -662,8 +656,8 @@ class Player:
                 # left as it was. (Wherever they are: Previous or a drag may have put another
                 # song among them.)
                 self._natural = self._queue.entries()
-                mine = [e for e in self._natural if _hand_queued(e)]
-                rest = [e for e in self._natural if not _hand_queued(e)]
+                mine = [e for e in self._natural if e.hand_queued]
+                rest = [e for e in self._natural if not e.hand_queued]
                 now = self._playing.entry if self._playing is not None else None
                 song = self._song_of(mine + rest + ([now] if now is not None else []), shared)
                 mine = shuffled(mine, self._rng, song, after=now)
@@ -928,7 +922,7 @@ class Player:
         ``shared``: the copies to keep apart where shuffle is on (see :meth:`_read_copies`)."""
         rest = [QueueEntry(t, source, not suggested) for t in ids]
         with self._lock:
-            kept = [e for e in self._queue.entries() if _hand_queued(e)]
+            kept = [e for e in self._queue.entries() if e.hand_queued]
             same = next((e for e in kept if e.track_id == starting), None)
             kept = [e for e in kept if e is not same]
             if self._shuffle:
@@ -1478,7 +1472,7 @@ class Player:
         next), is heard in order from its start, and without a gap from the track before."""
         if picked:
             return True
-        return _hand_queued(entry) and not (after is not None and follows_on(after, source))
+        return entry.hand_queued and not (after is not None and follows_on(after, source))
 
     def _left_at(self, entry: QueueEntry, row) -> float:
         """Where a long track played again starts: where it was left, else 0. Not the song
@@ -1532,7 +1526,7 @@ class Player:
             self._tell_unsaved()
         if self._repeat == "all":
             self._requeue(entry)
-        if _hand_queued(entry):
+        if entry.hand_queued:
             self._drop_list_copy(entry)
         self._history.append(entry)
         self._history_times.append([now, None])
@@ -1549,7 +1543,7 @@ class Player:
         station, the suggestions) goes on with next, begun: the list goes on after it, as
         it would have, not with that song again. (A copy for the next round of repeat all
         is not the list going on: the round is the person's, song for song.)"""
-        following = next((e for e in self._queue.entries() if not _hand_queued(e)), None)
+        following = next((e for e in self._queue.entries() if not e.hand_queued), None)
         if (following is not None and not following.lap and following.track_id == entry.track_id
                 and self._queue.discard(following)):
             if self._natural:

@@ -23,6 +23,12 @@ class QueueEntry:
     manual: bool = True
     lap: int = 0
 
+    @property
+    def hand_queued(self) -> bool:
+        """The person queued it song by song (Play next, Add to Up next), not a list played, a
+        suggestion or a copy repeat all made for the next round."""
+        return self.source == "queue" and not self.lap
+
     def renumber(self, track_id: int) -> None:
         """The track became ``track_id`` (a library scan merged it into another). The entry
         stays the same object: the engine's sources and the player's lists know it by that."""

@@ -453,8 +453,7 @@ class PlaybackMixin:
         # The songs queued by hand stay first and play between the seed and the station's
         # own: after it, so that none comes again and the station is spaced after them.
         session = self.player.session if self.player is not None else []
-        mine = [e.track_id for e in self.player.queue if e.source == "queue" and not e.lap] \
-            if self.player is not None else []
+        mine = [e.track_id for e in self.player.queue if e.hand_queued] if self.player is not None else []
         heard = [t for t in dict.fromkeys(session) if t != seed] + [seed]
         heard += [t for t in dict.fromkeys(mine) if t not in heard]
         passed = self.player.passed_over if self.player is not None else frozenset()
