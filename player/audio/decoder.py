@@ -25,6 +25,7 @@ import math
 import os
 import stat
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 
 #: native frames read at a time where the decoder reads on its own account (join)
 BLOCK_NATIVE = 4096
+#: how long a file that no longer holds the audio last read must stay as it is to be taken for
+#: another song copied over it, not a rewrite in progress (seconds; the reader waits that long)
+REWRITE_SETTLE_S = 1.0
 
 
 class DecodeError(Exception):
@@ -216,6 +220,7 @@ class Decoder:
         #: another song was copied over the file as it played (see :meth:`_follow_rewrite`):
         #: the decoder ended where it was, and the player logs no play of it to its end
         self.replaced = False
+        self._unsure = False    # the file was found not to hold the last block read, and may be mid-rewrite
         #: the file's channels are mixed down by a weighted sum, which may pass full scale
         #: (see audio_io.sums_channels): the feeder bends its peaks
         self.summed = False
@@ -561,13 +566,14 @@ class Decoder:
             self._native += len(block)
             self.summed = audio_io.sums_channels(block.shape[1], self.channels, self._layout)
             block = audio_io.mix_channels(block, self.channels, self._layout)
-            self._last = (self._native - len(block), block)
+            if not self._unsure:
+                self._last = (self._native - len(block), block)
             return block
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             # (a reader's own error names the file again: its cause says what went wrong)
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc
 
-    def _follow_rewrite(self) -> None:
+    def _follow_rewrite(self, tries: int = 20) -> None:
         """A tag editor that rewrites the file in place (to make room for a cover, say) moves
         its audio under the open decoder, which then reads noise, fails or stops early. The
         file is opened again and read on from the same frame. A file replaced by a new one
@@ -590,9 +596,16 @@ class Decoder:
             same_format = (fresh.samplerate, fresh._native_channels()) == (self.samplerate, self._native_channels())
             if not (same_format and self._same_audio(fresh)):
                 fresh.close()
+                self._unsure = True     # (what the open reader reads now is no measure of the song)
+                settled = self._settled(now)
+                if settled != now:
+                    if settled is not None and tries > 1:
+                        self._follow_rewrite(tries - 1)     # written again as it was waited for
+                    return
                 self.replaced = True
                 log.info("%s now holds other audio: its play ends here", self.path)
                 return
+            self._unsure = False
             if fresh._seek_reader(self._native) == self._native:
                 # The same audio, read on from the native frame this resampler was fed up to:
                 # the resampler and what it gave stay, so nothing is heard (a fresh resampler
@@ -614,6 +627,20 @@ class Decoder:
             return
         self.close()
         self.__dict__.update(fresh.__dict__)
+
+    def _settled(self, now: tuple[int, int, int]) -> tuple[int, int, int] | None:
+        """The file's stamp once it changes, or ``now`` where it stays as it is for
+        ``REWRITE_SETTLE_S`` (None where it is gone), found not to hold the last block read:
+        a tag editor caught halfway through its rewrite has the audio there cut off or not yet
+        written (an 8 s FLAC cut to a quarter 3 s in and written back ended there); another
+        song copied over it is not written again. The reader waits meanwhile (what is buffered
+        plays on)."""
+        deadline = time.monotonic() + REWRITE_SETTLE_S
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            if (stamp := _stamp(self.path)) != now:
+                return stamp
+        return now
 
     def _same_audio(self, fresh: Decoder) -> bool:
         """Whether ``fresh``, the file opened again, holds the frames last read where they were

@@ -827,3 +827,36 @@ def test_a_seek_into_the_last_page_of_an_ogg_vorbis_file_lands_on_the_frame_aske
         got = dec.read(50)[:, 0]
         assert dec.frame == frame + len(got)
         assert np.allclose(got, full[frame:frame + 50], atol=1e-6), f"seek to {frame} of {len(full)}"
+
+
+@pytest.mark.parametrize("state", ["cut off", "not yet written"])
+def test_a_file_caught_halfway_through_its_rewrite_plays_on_once_written(tmp_path, state):
+    # A tag editor writing the file in place leaves it cut off, or its audio not yet there,
+    # for a moment: the last block read is not found in it then. That is no other song copied
+    # over it: once it is written back, the song plays on from where it was, to its end.
+    import threading
+
+    path = write_track(tmp_path, "song", fmt="flac", seconds=4.0, freq=440.0)
+    whole = path.read_bytes()
+    reference = read_all(Decoder(str(path), out_rate=44100), block=4096)
+    dec = Decoder(str(path), out_rate=44100)
+    head = [dec.read(4096) for _ in range(30)]          # 2.8 s in
+    with open(path, "r+b") as f:
+        if state == "cut off":
+            f.truncate(len(whole) // 4)
+        else:
+            f.seek(len(whole) // 4)
+            f.write(bytes(len(whole) - len(whole) // 4))
+
+    def write_back():
+        with open(path, "r+b") as f:
+            f.write(whole)
+
+    writer = threading.Timer(0.2, write_back)
+    writer.start()
+    try:
+        got = np.concatenate([*head, read_all(dec, block=4096)])
+    finally:
+        writer.join()
+    assert not dec.replaced
+    assert len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)
