@@ -21,14 +21,15 @@ def skipped_name(name: str) -> bool:
 #: changed on two machines at once; what is left once the mark is taken out is the name of
 #: the file it is a copy of. Syncthing: "song.sync-conflict-20240101-120000-ABCDEFG.flac"
 #: (older versions leave the device out); Dropbox: "song (conflicted copy 2024-01-01).flac"
-#: or "song (Laptop's conflicted copy 2024-01-01).flac", Nextcloud the same with the time
-#: after the date; ownCloud: "song_conflict-20240101-120000.flac"; OneDrive keeps both by
-#: adding the computer's name, "song-DESKTOP-ABC1234.flac": only Windows' own names for a
+#: or "song (Laptop's conflicted copy 2024-01-01).flac", Nextcloud the same with its user's
+#: name before the date and the time after it ("song (conflicted copy Jane Doe 2024-01-01
+#: 120000).flac", older versions without the name); ownCloud: "song_conflict-20240101-120000.flac";
+#: OneDrive keeps both by adding the computer's name, "song-DESKTOP-ABC1234.flac": only Windows' own names for a
 #: computer (DESKTOP- or LAPTOP- and seven letters and digits) are taken for it, since a name
 #: a person gave their computer cannot be told from the rest of a song's name.
 _CONFLICT_MARKS = re.compile(
     r"(?:\.sync-conflict-\d{8}-\d{6}(?:-[A-Z0-9]{7})?"
-    r"| \((?:[^()]*'s )?conflicted copy(?: \d{4}-\d{2}-\d{2}[^()]*)?\)"
+    r"| \((?:[^()]*'s )?conflicted copy(?: [^()]*?\d{4}-\d{2}-\d{2}[^()]*)?\)"
     r"|_conflict-\d{8}-\d{6}"
     r"|-(?:DESKTOP|LAPTOP)-[A-Z0-9]{7})"
     r"(?=\.[^.]*$|$)")

@@ -344,7 +344,8 @@ def test_conflict_copies_sync_programs_keep_beside_a_song_are_not_listed_yet_pla
     album.mkdir(parents=True)
     song = next(p for p in _songs_made if p.suffix == ".flac")
     copies = ["song.sync-conflict-20240101-120000-ABCDEFG.flac", "song (Laptop's conflicted copy 2024-01-01).flac",
-              "song (conflicted copy 2024-01-01 120000).flac", "song-DESKTOP-ABC1234.flac"]
+              "song (conflicted copy 2024-01-01 120000).flac", "song (conflicted copy Jane Doe 2024-01-01 120000).flac",
+              "song-DESKTOP-ABC1234.flac"]
     for name in ["song.flac", *copies, "alone.sync-conflict-20240101-120000-ABCDEFG.flac", "Jay-Z - Song.flac"]:
         shutil.copyfile(song, album / name)
     result = Scanner(store).scan([str(tmp_path / "music")])
