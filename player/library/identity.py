@@ -33,15 +33,24 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None) -> 
     its year, say) and no scan has followed it yet: the one file of its name, size and time
     of change in a folder beside the gone one. None where its folder is still there, or none
     or more than one such file is found. One listing of the folder above and a look at one
-    file in each folder there; renaming a folder changes none of its files' sizes or times."""
+    file in each folder there (up to ``MOVED_LOOK_LIMIT`` folders; the files beside them are
+    passed over); renaming a folder changes none of its files' sizes or times."""
     folder, name = os.path.split(path)
     if size is None or mtime_ns is None or os.path.isdir(folder):
         return None
-    found = []
+    found, looked = [], 0
     try:
         with os.scandir(os.path.dirname(folder)) as it:
-            for i, entry in enumerate(it):
-                if i >= MOVED_LOOK_LIMIT:
+            for entry in it:
+                try:
+                    if not entry.is_dir():
+                        # (the songs and covers kept loose beside the album folders: counted,
+                        # 2,000 of them hid the renamed folder, and nothing is looked up in them)
+                        continue
+                except OSError:
+                    continue
+                looked += 1
+                if looked > MOVED_LOOK_LIMIT:
                     return None
                 candidate = os.path.join(entry.path, name)
                 try:

@@ -1,0 +1,24 @@
+import os
+
+from player.library import identity
+from player.library.identity import moved_with_its_folder
+
+
+def test_a_renamed_album_folder_is_found_among_the_songs_kept_loose_beside_it(tmp_path, monkeypatch):
+    # A music folder holds album folders and songs kept loose beside them: the loose songs
+    # counted against the folders looked through, and a renamed album beside enough of them
+    # was not found ("file not found"). Only folders are looked in, and counted.
+    monkeypatch.setattr(identity, "MOVED_LOOK_LIMIT", 20)
+    for i in range(50):
+        (tmp_path / f"loose {i:02d}.mp3").write_bytes(b"")
+    for i in range(5):
+        (tmp_path / f"Other {i}").mkdir()
+    (tmp_path / "Album (1999)").mkdir()
+    song = tmp_path / "Album (1999)" / "01.flac"
+    song.write_bytes(b"x" * 100)
+    st = os.stat(song)
+    assert moved_with_its_folder(str(tmp_path / "Album" / "01.flac"), st.st_size, st.st_mtime_ns) == str(song)
+    # More folders than are looked through: not found (the walk is bounded), nor a wrong one.
+    for i in range(20):
+        (tmp_path / f"More {i}").mkdir()
+    assert moved_with_its_folder(str(tmp_path / "Album" / "01.flac"), st.st_size, st.st_mtime_ns) is None
