@@ -586,6 +586,8 @@ class Decoder:
         song heard to its end (a 2 s song over a 6 s one 3 s in: "finished", 3.9 s heard of a
         2 s track). The same audio is told from another by the last block read, read again
         from the file as it is now."""
+        if self.replaced:
+            return      # (ended for good: a seek back is not looked at, and waited for, again)
         now = _stamp(self.path)
         if now is None or self._opened is None or now == self._opened or now[0] != self._opened[0]:
             return
