@@ -890,3 +890,25 @@ def test_an_m4a_played_through_ffmpeg_and_retagged_in_place_plays_on_to_its_end(
         tags.save()
         got += len(read_all(dec, block=4096))
         assert not dec.replaced and got == length, heard
+
+
+@pytest.mark.parametrize("db", [-9.0, 6.0])
+def test_a_gain_written_into_the_playing_file_plays_on(tmp_path, db):
+    # A loudness tool writes its gain into the file's frames in place (mp3gain changes every
+    # MP3 frame's global gain, 1.5 dB a step; a normaliser rewrites the samples): the same
+    # song, louder or quieter from there on, not another song copied over it.
+    import soundfile as sf
+
+    sr = 44100
+    t = np.arange(4 * sr) / sr
+    song = 0.2 * np.sin(2 * np.pi * 220 * t) + 0.05 * np.random.default_rng(1).standard_normal(len(t))
+    path, louder = tmp_path / "song.flac", tmp_path / "gained.flac"
+    sf.write(str(path), np.stack([song, song], axis=1), sr)
+    sf.write(str(louder), np.stack([song, song], axis=1) * 10 ** (db / 20), sr)
+    dec = Decoder(str(path), out_rate=sr)
+    got = sum(len(dec.read(4096)) for _ in range(20))
+    with open(path, "r+b") as f:
+        f.write(louder.read_bytes())
+        f.truncate()
+    got += len(read_all(dec, block=4096))
+    assert not dec.replaced and got == len(song)
