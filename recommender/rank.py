@@ -1424,9 +1424,10 @@ class Recommender:
         what was picked across calls (Discover's rows) and is updated.
         ``topic`` [shape=(n,)] bool: rows on the list's topic (a station's genre). When the
         next row allowed is off it, one on it that the hour and ``apart`` allow goes first,
-        though it scores lower; when none is left, one held back only by them: a station on
-        a genre with few artists comes back to one of them (spaced, never two in a row)
-        rather than leave for another genre while songs of its own are left.
+        though it scores lower; when none is left, one held back only by the hour: a station
+        on a genre with few artists comes back to one of them rather than leave for another
+        genre while songs of its own are left, but keeps them ``apart`` (a genre of two bands
+        plays A B, another genre's song, A B, never A B A B for as long as they last).
         ``stay``: no row off ``topic`` while one on it is allowed, however much higher it
         scores (without it, a row on topic jumps ahead only once one was passed over).
         ``apart``: an artist comes back only after this many songs by others (the tail of
@@ -1531,20 +1532,21 @@ class Recommender:
                 else:
                     pick = r
             if pick is not None and topic is not None and not topic[pick]:
-                # (``deferred`` is in score order: the first one on topic not following the
-                # previous pick is the best of them; one held back only by its artist's hour
-                # before those the spacing holds back too: a genre of three bands, all at
-                # their hour, played the best two in turns, B A B A B, the third waiting)
+                # (``deferred`` is in score order: the first one on topic that the spacing
+                # allows is the best of them, held back only by its artist's hour. Staying on
+                # the genre gives the hour way, never the spacing: a genre of two bands with
+                # soul around played them in turns, B A B A B A, for as long as they lasted,
+                # which sounds stuck however well they fit)
                 def on_topic() -> int | None:
-                    on = [j for j, r in enumerate(deferred)
-                          if topic[r] and not (cat.artist[r] >= 0 and cat.artist[r] == prev_artist)
-                          and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
-                          and not self._same_recording(int(r), seen)]
-                    return next((j for j in on if not close(cat.artist[deferred[j]])), on[0] if on else None)
+                    return next((j for j, r in enumerate(deferred)
+                                 if topic[r] and not close(cat.artist[r])
+                                 and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
+                                 and not self._same_recording(int(r), seen)), None)
                 j = on_topic()
-                if (j is None and stay) or (j is not None and not allowed(deferred[j])):
-                    # Before the hour or the artists' spacing gives way, a song on topic that
-                    # both allow, though it scores lower: a jazz station for someone who plays
+                passed = j is not None or any(topic[r] for r in deferred)   # one on topic held back
+                if (j is None and (stay or passed)) or (j is not None and not allowed(deferred[j])):
+                    # Before the hour gives way (or the spacing sends the station off topic), a
+                    # song on topic that both allow, though it scores lower: a jazz station for someone who plays
                     # more soul than jazz played two jazz artists in turns, eight songs each
                     # in twenty (then A B A B from the start), with a dozen other jazz
                     # artists left.
@@ -1556,9 +1558,7 @@ class Recommender:
                                 other = len(deferred) - 1
                                 break
                     if other is None and j is None:
-                        # (or one passed over just now, held back by the spacing or the hour
-                        # too: a genre of two bands not analysed, B A B, left for the
-                        # person's soul rather than play A again)
+                        # (or one passed over just now, held back by the hour too)
                         j = on_topic()
                     j = j if other is None else other
                 if j is not None:
