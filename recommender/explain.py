@@ -169,6 +169,13 @@ def explain_row(rec, row: int, context: str = "") -> str:
             same = cat.year[row] == cat.year[ctx]
             reasons.append(f"from {int(cat.year[row])}, like {_label(cat, ctx)}" if same
                            else f"from the same years as {_label(cat, ctx)}")
+        elif context.startswith("radio:") and _genre(cat, row) and hasattr(rec, "_station_genre") \
+                and rec._station_genre(ctx) >= 0 and rec._station_genre(ctx) != cat.bucket[row]:
+            # A song of another genre and another time than the station's seed: the station
+            # plays it as a change, its own genre's songs used up or spaced out. It said only
+            # "Folk, from your library", as if it had nothing to do with the station.
+            genre = isolate(genre_in_sentence(cat.bucket_names[cat.bucket[row]]))
+            reasons.append(f"{genre}, a change on the radio from {_label(cat, ctx)}")
     n_track = _song_plays(rec, row)
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")
