@@ -294,6 +294,9 @@ class Player:
         self._rng = random.Random()
         self._remember = False  # save the state for the next start (the window's player)
         self._saved_state = None
+        # The seed of the station playing (``start_station``), until a list of another kind
+        # replaces it: saved with the queue, so that a station goes on after a restart.
+        self.station_seed: int | None = None
         self._state_save_failing = False    # said once in the log until a save works again
         # Plays the store could not take (a full disk), oldest first: see ``_Unsaved``. Their
         # lock is held while they are written, so a play ends either before or after it.
@@ -878,6 +881,8 @@ class Player:
         shared = self._read_copies(self._shuffle)
         with self._lock:    # one step: a track change in between cannot end up skipped
             self._failed_in_row = []    # the person's new list: its failures are counted afresh
+            if source != "radio":
+                self.station_seed = None
             self._set_queue(ids[start_index + 1:], source, suggested, ids[start_index], shared)
             self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True,
                         picked=True)
@@ -897,6 +902,7 @@ class Player:
         shared = self._read_copies(self._shuffle)
         with self._lock:
             self._failed_in_row = []
+            self.station_seed = seed
             self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True, seed,
                             shared)
             playing, cued = self._playing, self._cued
@@ -1181,7 +1187,12 @@ class Player:
             order = [int(i) for i in saved.get("order") or []] if shuffle else []
         except (TypeError, ValueError):
             order = []
-        playable = self._playable({q[0] for q in queue} | ({current[0]} if current else set()))
+        try:        # (a station unreadable ends; the queue is fine without it)
+            station = int(saved["station"]) if saved.get("station") is not None else None
+        except (TypeError, ValueError):
+            station = None
+        playable = self._playable({q[0] for q in queue} | ({current[0]} if current else set())
+                                  | ({station} if station is not None else set()))
         at_place = [QueueEntry(playable[t][0], src, manual, lap) if t in playable else None
                     for t, src, manual, lap in queue]
         entries = [e for e in at_place if e is not None]
@@ -1195,6 +1206,8 @@ class Player:
             self._queue.replace(entries)
             self.keep_going = keep_going
             self._repeat, self._shuffle = repeat, shuffle
+            # (a station from a song no longer in the library ends: it has nothing to go by)
+            self.station_seed = playable[station][0] if station in playable else None
             ordered = {id(e) for e in natural}
             self._natural = natural + [e for e in entries if id(e) not in ordered] if shuffle else []
             if current is not None and current[0] in playable:
@@ -1249,6 +1262,8 @@ class Player:
         queue = [[e.track_id, e.source, e.manual, *([e.lap] if e.lap else [])] for e in entries]
         state = {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
                  "shuffle": self._shuffle, "repeat": self._repeat}
+        if self.station_seed is not None:
+            state["station"] = self.station_seed
         if self._shuffle:
             # The order the entries were added in (as places in ``queue``), which turning
             # shuffle off brings back after a restart too.

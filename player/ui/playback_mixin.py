@@ -210,6 +210,10 @@ class PlaybackMixin:
         if away:
             self._command(lambda p: p.drop_list_entries(away))
         self.up_next.keep_going.setChecked(bool(player.keep_going))
+        # The station the last run left playing goes on: its songs came back in the queue,
+        # and without it the refills after them were Up next's, the station gone unsaid.
+        if self.station is None and player.station_seed is not None:
+            self.station = Station(player.station_seed, skip_mark=len(player.early_skips))
         self._show_modes()
         cued = player.cued
         if cued is not None:

@@ -47,12 +47,14 @@ def test_a_fresh_start_with_nothing_saved_and_a_vanished_track(qtbot, scanned, m
     gone = scanned.tracks()[0]["id"]
     keep = scanned.tracks()[1]["id"]
     scanned.set_setting(STATE_SETTING, {"queue": [[gone, "queue", True], [keep, "up_next", False]],
-                                        "keep_going": False, "current": [gone, "library", True, 1.0]})
+                                        "keep_going": False, "current": [gone, "library", True, 1.0],
+                                        "station": gone})
     scanned.mark_missing([gone])
     window = make_window(scanned, wait_library=False)
     qtbot.waitUntil(lambda: window.restored, timeout=10000)
     assert [(e.track_id, e.source, e.manual) for e in window.player.queue] == [(keep, "up_next", False)]
     assert window.player.cued is None and window.transport.title.text() == "Nothing playing"
+    assert window.station is None and window.player.station_seed is None     # from a song gone: it ends
     scanned.set_setting(STATE_SETTING, "garbage")
     from player.audio.null_engine import NullEngine
     from player.playback import Player
@@ -60,6 +62,15 @@ def test_a_fresh_start_with_nothing_saved_and_a_vanished_track(qtbot, scanned, m
     player = Player(scanned, NullEngine())
     try:
         assert player.restore_state() is None and player.queue == []
+    finally:
+        player.close()
+    # A station unreadable ends; the queue comes back without it.
+    scanned.set_setting(STATE_SETTING, {"queue": [[keep, "radio", False]], "keep_going": True, "current": None,
+                                        "station": "x"})
+    player = Player(scanned, NullEngine())
+    try:
+        player.restore_state()
+        assert [e.track_id for e in player.queue] == [keep] and player.station_seed is None
     finally:
         player.close()
     # A player that never restored (``segue play``) leaves the window's saved state alone.
@@ -86,6 +97,22 @@ def test_radio_from_the_track_left_at_the_last_close_resumes_it_there(qtbot, sca
     assert window.station is not None and window.station.seed == seed
     # Resumed as itself, as a station from a song playing now lets that play go on.
     assert [p["source"] for p in scanned.plays() if p["track_id"] == seed] == ["search"]
+    # The station goes on after a restart: its songs came back in the queue, but the window
+    # started with no station, and the songs after them were Up next's.
+    queued = [(e.track_id, e.source) for e in window.player.queue]
+    window.close()
+    window.player.close()
+    again = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: again.restored, timeout=10000)
+    assert [(e.track_id, e.source) for e in again.player.queue] == queued
+    assert again.station is not None and again.station.seed == seed
+    # (as a skip asks: the suggestions queued are candidates again)
+    assert {source for _t, source in again._fill_queue(again.player, replacing=2)} == {"radio"}
+    again.play_ids([queued[0][0]], 0, "library")           # a list of another kind ends it, saved so too
+    qtbot.waitUntil(lambda: again.player.current_track_id == queued[0][0], timeout=5000)
+    again.close()
+    again.player.close()
+    assert "station" not in scanned.get_setting(STATE_SETTING)
 
 
 def test_previous_on_the_track_left_last_time_shows_it_back_at_its_start(qtbot, scanned, make_window):
