@@ -314,6 +314,15 @@ class Recommender:
         self._derived: dict = {}
         self._sample = np.sort(np.random.default_rng(0).permutation(catalog.n)[:4096])
         self.bucket_rows = [np.flatnonzero(catalog.bucket == b) for b in range(len(catalog.bucket_names))]
+        # Each track's genre for ranking: its bucket, but -1 (not known) for the songs of no
+        # genre tag. Discover gives them a row of their own, yet they share no sound or kind:
+        # taken for one genre, an untagged song made every other untagged song "the same
+        # genre" to stay in, three untagged skips refused them all, and the fall-backs to a
+        # song's artist where its genre is not known never ran in the app.
+        self.genre = catalog.bucket
+        if UNTAGGED in catalog.bucket_names:
+            self.genre = np.where(catalog.bucket == catalog.bucket_names.index(UNTAGGED), -1,
+                                  catalog.bucket).astype(catalog.bucket.dtype)
         self.refresh(now=now)
 
     def compact(self) -> "Recommender":
@@ -376,13 +385,14 @@ class Recommender:
         # artist).
         self.shunned = neg > pos
         self.charted = np.zeros(cat.n, np.float32)
-        for codes, weight in ((cat.bucket, 0.5), (cat.artist, 0.3)):
+        genre = self.genre
+        for codes, weight in ((genre, 0.5), (cat.artist, 0.3)):
             known = codes >= 0
             if known.any():
                 aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
                 self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
                 heard = np.bincount(codes[known], weights=pos[known], minlength=int(codes.max()) + 1)
-                fill = known if codes is cat.bucket else known & (cat.bucket < 0)
+                fill = known if codes is genre else known & (genre < 0)
                 self.charted[fill] = heard[codes[fill]]
                 part = np.asarray(_z(np.where(known, aff[np.maximum(codes, 0)], 0.0)), np.float32)
                 personal = personal + weight * part
@@ -406,8 +416,8 @@ class Recommender:
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
         # (where that is not known, of its artist's).
         self.ground_taste = np.zeros(cat.n, np.float32)
-        for codes in (cat.bucket, cat.artist):
-            fill = (codes >= 0) if codes is cat.bucket else (codes >= 0) & (cat.bucket < 0)
+        for codes in (genre, cat.artist):
+            fill = (codes >= 0) if codes is genre else (codes >= 0) & (genre < 0)
             if fill.any():
                 m = int(codes.max()) + 1
                 total = np.bincount(codes[fill], weights=self.personal[fill], minlength=m)
@@ -570,7 +580,7 @@ class Recommender:
         cat = self.catalog
         if len(skip_rows) < STREAK_SAME:
             return 0.0
-        buckets = cat.bucket[sess]
+        buckets = self.genre[sess]
         was_skipped = self._skipped_plays(sess, skip_rows)
         refused = np.zeros(len(cat.bucket_names), bool)
         for b in np.unique(buckets[was_skipped & (buckets >= 0)]):
@@ -578,7 +588,7 @@ class Recommender:
             refused[b] = len(last) == STREAK_SAME and bool(last.all())
         if not refused.any():
             return 0.0
-        hit = np.where(cat.bucket >= 0, refused[np.maximum(cat.bucket, 0)], False)
+        hit = np.where(self.genre >= 0, refused[np.maximum(self.genre, 0)], False)
         return (self.config.skip_push * GENRE_REFUSED * hit).astype(np.float32)
 
     @staticmethod
@@ -669,8 +679,8 @@ class Recommender:
             lift = self._session_lift(kept)
             if lift is not None:
                 out["session"] = lift
-            if cat.bucket[kept[-1]] >= 0:       # stay in the current genre unless taste says otherwise
-                out["genre"] = cat.bucket == cat.bucket[kept[-1]]
+            if self.genre[kept[-1]] >= 0:       # stay in the current genre unless taste says otherwise
+                out["genre"] = self.genre == self.genre[kept[-1]]
             if self._new_ground(kept):
                 out["taste"] = self.personal * np.float32(AWAY_TASTE)
                 # (Evidence for the session's own tracks is the session itself, logged as it plays.)
@@ -698,7 +708,7 @@ class Recommender:
         cat, tail = self.catalog, kept[-1]
         if self.shunned[tail] or self.ground_taste[tail] >= 0:
             return False
-        codes = cat.bucket if cat.bucket[tail] >= 0 else cat.artist
+        codes = self.genre if self.genre[tail] >= 0 else cat.artist
         if codes[tail] < 0:
             return False
         here = kept[codes[kept] == codes[tail]]
@@ -849,7 +859,7 @@ class Recommender:
         score = near * (1.0 * _z(self.E @ ce) + 0.6 * _z(self.F @ cf)) + past * 0.25 * self.trust * self.personal
         genre = self._station_genre(seed)
         if genre >= 0:
-            score = score + near * 0.4 * (cat.bucket == genre)
+            score = score + near * 0.4 * (self.genre == genre)
         if cat.artist[seed] >= 0:
             score = score + near * 0.3 * (cat.artist == cat.artist[seed])
         if cat.album[seed] >= 0:
@@ -1261,12 +1271,12 @@ class Recommender:
                 centre = _context(mat, run, decay=1.0)
                 if centre.any():
                     out += loud * STREAK_AWAY * w * (streak - 1) * np.maximum(_z(mat @ centre), 0.0)
-            b = cat.bucket[run]
+            b = self.genre[run]
             b = b[b >= 0]
             if len(b):
                 share = np.bincount(b, minlength=len(cat.bucket_names)) / len(run)
-                out += loud * STREAK_AWAY * (streak - 1) * np.where(cat.bucket >= 0,
-                                                                    share[np.maximum(cat.bucket, 0)], 0)
+                out += loud * STREAK_AWAY * (streak - 1) * np.where(self.genre >= 0,
+                                                                    share[np.maximum(self.genre, 0)], 0)
         grow = 1.0 + loud * STREAK_GROWTH * max(streak - 1, 0)
         return self.config.skip_push * grow * out
 

@@ -1012,3 +1012,31 @@ def test_a_play_ahead_of_the_clock_does_not_make_every_other_play_old():
     assert rec.now == 1_700_000_000.0 + 240.0 * 18
     just = rec.catalog.row(1018)
     assert rec.recently_played[just]
+
+
+def test_songs_of_no_genre_tag_rank_as_songs_whose_genre_is_not_known():
+    # The app's catalogue names the bucket of every song without a genre tag ("No genre
+    # tag", for Discover's row of them); the evaluation's has no genre for them. They are no
+    # genre: not one to stay in after an untagged song, nor one refused by three untagged
+    # skips, nor one a station pulls towards. Up next and Radio are the same either way.
+    from recommender.genres import UNTAGGED
+
+    base = library(albums=False)
+    untagged = [kind in ("ambient", "hiphop") for kind in map(kind_of, base.track_ids)]
+    ids = [int(t) for t in base.track_ids]
+    amb, hip = [t for t in ids if kind_of(t) == "ambient"], [t for t in ids if kind_of(t) == "hiphop"]
+    rock = [t for t in ids if kind_of(t) == "rock"]
+    log = playlog([(t, "finished") for t in rock[:12] + amb[:10] + hip[:8]]
+                  + [(amb[12], "finished"), (hip[12], "skipped"), (amb[13], "skipped"), (hip[13], "skipped"),
+                     (amb[14], "finished")], session_len=30)
+    session = [amb[12], hip[12], amb[13], hip[13], amb[14]]
+    got = {}
+    for name in (UNTAGGED, None):
+        cat = Catalog.build(track_ids=ids, artists=[base.artist_names[a] for a in base.artist],
+                            titles=[f"t{i}" for i in ids], durations=[200.0] * len(ids), factors=base.factors,
+                            buckets=[name if u else kind_of(t) for t, u in zip(ids, untagged)], plays=log)
+        rec = Recommender(cat)
+        got[name] = ([t for t, _ in rec.up_next(session, 10, skipped=[hip[12], amb[13], hip[13]], streak=0)],
+                     [t for t, _ in rec.radio(amb[14], 10)],
+                     [t for t, _ in rec.up_next(session[:4], 10, skipped=[hip[12], amb[13], hip[13]])])
+    assert got[UNTAGGED] == got[None]
