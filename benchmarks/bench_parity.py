@@ -17,7 +17,10 @@ with a listened play before it in its session, not heard earlier in the session)
   far, oldest first; 20 tracks), over a library of the tracks played before the point
   (the evaluation's candidates: it never offers a track not yet played);
 
-and, at the first play of up to ``--points`` test sessions, Radio from that track both
+and what Up next's queue holds at the same points, filled as the player fills it (a batch of
+ten when fewer than three are left, all re-ranked after an early skip; its "app" columns),
+beside the evaluation's list ranked afresh after every play; and, at the first play of up
+to ``--points`` test sessions, Radio from that track both
 ways (the service as a station starts: the seed left out, nothing else heard).
 
 Prints per person and surface: the share of points whose top 10 are the same (in order),
@@ -45,6 +48,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also runs as a plain script
 
 DEFAULT_PEOPLE = "pfa2c89,p7d1f65,p8de031"
+FILL_BATCH = 10        # what the window's queue filler asks for at a time (player/ui/playback_mixin.py)
 
 
 def query_points(log, sessions, cut: float) -> tuple[list[int], list[int]]:
@@ -101,6 +105,7 @@ def compare(a: list[int], b: list[int], truth, *, radio: bool = False) -> dict:
 
 def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.8, say=print) -> dict:
     """One person's log both ways; returns the per-point comparisons of each surface."""
+    from player.playback import FILL_BELOW
     from player.recommender_service import RecommenderService
     from player.store import Store
     from recommender.models.session_base import ItemSpace
@@ -114,7 +119,8 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
     for k, pos in enumerate(sessions):
         session_of[pos] = k
     t0, t1 = float(log.times[0]), float(log.times[-1])
-    upnext, radio = query_points(log, sessions, t0 + train_frac * (t1 - t0))
+    cut = t0 + train_frac * (t1 - t0)
+    upnext, radio = query_points(log, sessions, cut)
     upnext, radio = set(spread(upnext, points)), set(spread(radio, points))
     ranker = UpNextRanker(log, priors=priors, retrain_plays=None)
     ranker.fit(None, ItemSpace(log.n_items, log.item_artist, log.n_artists))
@@ -133,7 +139,8 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
     track_of: dict[int, int] = {}        # log item -> store track id
     item_of: dict[int, int] = {}
     albums: dict[str, int] = {}
-    rows_out = {"up next": [], "radio": []}
+    rows_out = {"up next": [], "queue": [], "radio": []}
+    queue: list[int] = []                # log items waiting in Up next, as the queue keeps them
 
     def add_tracks(upto: int) -> None:
         """The library holds the tracks played before log position ``upto`` (and the one at it
@@ -170,6 +177,9 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
             got = [item_of[r.track_id] for r in service.up_next(here, 20)]
             want = eval_list(ranker.score([], p))[:20]
             rows_out["up next"].append(compare(want, got, int(log.items[p])))
+            # What the queue holds at this point (filled batch by batch, see below) against a
+            # list ranked afresh after every play.
+            rows_out["queue"].append(compare(want, queue[:10], int(log.items[p])))
         if p in radio:
             add_tracks(max(int(known_after[p - 1]), int(log.items[p]) + 1))
             seed = int(log.items[p])
@@ -185,6 +195,20 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
         store.end_play(pid, str(plays.ended[p]), int(plays.ms_heard[p]),
                        now=float(plays.started_at[p]) + float(plays.ms_heard[p]) / 1000.0)
         service.on_player_event("track_ended", {})
+        if log.times[p] >= cut:
+            # The queue as the player fills it: a batch of FILL_BATCH when fewer than FILL_BELOW
+            # are left, after the queue's songs (kept in their order); all of its suggestions
+            # ranked again after an early skip; a session's first song starts it afresh.
+            here = [track_of[int(i)] for i in log.items[int(sessions[s][0]):p + 1]]
+            if p == int(sessions[s][0]):
+                queue = []
+            if int(log.items[p]) in queue:
+                queue.remove(int(log.items[p]))
+            if log.skipped[p]:
+                queue = [item_of[r.track_id] for r in service.up_next(here, max(FILL_BATCH, len(queue)))]
+            elif len(queue) < FILL_BELOW:
+                queue += [item_of[r.track_id] for r in service.up_next(here, FILL_BATCH,
+                                                                      exclude=[track_of[i] for i in queue])]
     store.close()
     ranker.close()
     say(f"  {log.person}: {len(log)} plays, {log.n_items} tracks, {len(rows_out['up next'])} Up next points, "
