@@ -28,10 +28,13 @@ the mean overlap of the top 10 and of the top 20 (as sets), and HR@20 / MRR@20 (
 Recall@20 of the rest of the session) of both lists against what the person really
 played next. Everything runs in a throw-away SEGUE_HOME; no model is trained.
 
-What differs by the evaluation's design, and stays: its library also holds the tracks the
-session plays for the first time later on (left out of its list, they still count in its
-averages), and its station starts at the clock of the session's first play, where the app's
-clock is its latest play (another day's order among equals).
+What differs by the evaluation's design, and stays: its play log ends where the session
+began, its clock at the session's start, where the app's store holds the session's plays so
+far and its clock is the latest play's (the taste, the recent plays and the genre and artist
+counts differ within a session); its library also holds the tracks the session plays for
+the first time later on (left out of its list, they still count in its averages); and its
+station starts at the clock of the session's first play, where the app's is its latest play
+(another day's order among equals).
 """
 
 from __future__ import annotations
