@@ -142,8 +142,9 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
     track_of: dict[int, int] = {}        # log item -> store track id
     item_of: dict[int, int] = {}
     albums: dict[str, int] = {}
-    rows_out = {"up next": [], "queue": [], "radio": []}
+    rows_out = {"up next": [], "queue": [], "queue, picks re-rank": [], "radio": []}
     queue: list[int] = []                # log items waiting in Up next, as the queue keeps them
+    picks: list[int] = []                # the same where a song not next in the queue re-ranks it too
 
     def add_tracks(upto: int) -> None:
         """The library holds the tracks played before log position ``upto`` (and the one at it
@@ -183,6 +184,7 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
             # What the queue holds at this point (filled batch by batch, see below) against a
             # list ranked afresh after every play.
             rows_out["queue"].append(compare(want, queue[:10], int(log.items[p])))
+            rows_out["queue, picks re-rank"].append(compare(want, picks[:10], int(log.items[p])))
         if p in radio:
             add_tracks(max(int(known_after[p - 1]), int(log.items[p]) + 1))
             seed = int(log.items[p])
@@ -202,16 +204,25 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
             # The queue as the player fills it: a batch of FILL_BATCH when fewer than FILL_BELOW
             # are left, after the queue's songs (kept in their order); all of its suggestions
             # ranked again after an early skip; a session's first song starts it afresh.
+            # (In the logs people chose their songs themselves: "queue, picks re-rank" is the
+            # queue if a song that was not the queue's next re-ranked it as an early skip does.)
             here = [track_of[int(i)] for i in log.items[int(sessions[s][0]):p + 1]]
-            if p == int(sessions[s][0]):
-                queue = []
-            if int(log.items[p]) in queue:
-                queue.remove(int(log.items[p]))
-            if log.skipped[p]:
-                queue = [item_of[r.track_id] for r in service.up_next(here, max(FILL_BATCH, len(queue)))]
-            elif len(queue) < FILL_BELOW:
-                queue += [item_of[r.track_id] for r in service.up_next(here, FILL_BATCH,
-                                                                      exclude=[track_of[i] for i in queue])]
+            for kind, q in (("queue", queue), ("picks", picks)):
+                item = int(log.items[p])
+                moved = p == int(sessions[s][0]) or (kind == "picks" and bool(q) and q[0] != item)
+                if p == int(sessions[s][0]):
+                    q = []
+                if item in q:
+                    q.remove(item)
+                if log.skipped[p] or moved:
+                    q = [item_of[r.track_id] for r in service.up_next(here, max(FILL_BATCH, len(q)))]
+                elif len(q) < FILL_BELOW:
+                    q += [item_of[r.track_id] for r in service.up_next(here, FILL_BATCH,
+                                                                      exclude=[track_of[i] for i in q])]
+                if kind == "queue":
+                    queue = q
+                else:
+                    picks = q
     store.close()
     ranker.close()
     say(f"  {log.person}: {len(log)} plays, {log.n_items} tracks, {len(rows_out['up next'])} Up next points, "
