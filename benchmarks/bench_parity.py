@@ -19,8 +19,12 @@ with a listened play before it in its session, not heard earlier in the session)
 
 and what Up next's queue holds at the same points, filled as the player fills it (a batch of
 ten when fewer than three are left, all re-ranked after an early skip; its "app" columns),
-beside the evaluation's list ranked afresh after every play; and, at the first play of up
-to ``--points`` test sessions, Radio from that track both
+beside the evaluation's list ranked afresh after every play, two ways: "queue, picks keep
+it", where a song the person picks leaves the suggestions queued (``Player.play_now``, a file
+opened from the file manager), and "queue, picks refill it", where it replaces them and the
+queue is filled afresh (a song played from the library: ``Player.play_tracks``, where the
+rest of a list played from would come first, which the logs do not tell); and, at the
+first play of up to ``--points`` test sessions, Radio from that track both
 ways (the service as a station starts: the seed left out, nothing else heard).
 
 Prints per person and surface: the share of points whose top 10 are the same (in order),
@@ -142,9 +146,9 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
     track_of: dict[int, int] = {}        # log item -> store track id
     item_of: dict[int, int] = {}
     albums: dict[str, int] = {}
-    rows_out = {"up next": [], "queue": [], "queue, picks re-rank": [], "radio": []}
+    rows_out = {"up next": [], "queue, picks keep it": [], "queue, picks refill it": [], "radio": []}
     queue: list[int] = []                # log items waiting in Up next, as the queue keeps them
-    picks: list[int] = []                # the same where a song not next in the queue re-ranks it too
+    picks: list[int] = []                # the same where a song not next in the queue refills it
 
     def add_tracks(upto: int) -> None:
         """The library holds the tracks played before log position ``upto`` (and the one at it
@@ -183,8 +187,8 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
             rows_out["up next"].append(compare(want, got, int(log.items[p])))
             # What the queue holds at this point (filled batch by batch, see below) against a
             # list ranked afresh after every play.
-            rows_out["queue"].append(compare(want, queue[:10], int(log.items[p])))
-            rows_out["queue, picks re-rank"].append(compare(want, picks[:10], int(log.items[p])))
+            rows_out["queue, picks keep it"].append(compare(want, queue[:10], int(log.items[p])))
+            rows_out["queue, picks refill it"].append(compare(want, picks[:10], int(log.items[p])))
         if p in radio:
             add_tracks(max(int(known_after[p - 1]), int(log.items[p]) + 1))
             seed = int(log.items[p])
@@ -204,8 +208,8 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
             # The queue as the player fills it: a batch of FILL_BATCH when fewer than FILL_BELOW
             # are left, after the queue's songs (kept in their order); all of its suggestions
             # ranked again after an early skip; a session's first song starts it afresh.
-            # (In the logs people chose their songs themselves: "queue, picks re-rank" is the
-            # queue if a song that was not the queue's next re-ranked it as an early skip does.)
+            # (In the logs people chose their songs themselves: in "picks refill it" a song that
+            # was not the queue's next replaces its suggestions with a fresh batch.)
             here = [track_of[int(i)] for i in log.items[int(sessions[s][0]):p + 1]]
             for kind, q in (("queue", queue), ("picks", picks)):
                 item = int(log.items[p])
