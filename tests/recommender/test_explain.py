@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from recommender.catalog import Catalog, PlayLog
-from recommender.explain import _play_sums
+from recommender.explain import _play_sums, _song_plays
 from recommender.genres import MORE_TO_DISCOVER, UNTAGGED
 from recommender.rank import Recommender
 
@@ -124,22 +124,37 @@ def test_right_to_left_names_are_isolated_in_reasons():
 def test_you_played_it_counts_the_song_in_every_copy():
     # Row 0 the album's FLAC, row 1 its phone copy in MP3, row 2 its remaster on a best-of
     # (4 + 3 + 2 plays); row 3 a live take of another length, played once more than the
-    # others' own plays; row 4 a song of another artist, offered after them.
-    titles = ["Song", "Song", "Song - Remastered 2011", "Song", "Else"]
-    artists = ["A", "A", "A", "A", "B"]
-    durations = np.array([200.0, 200.4, 201.0, 260.0, 200.0])
-    counts = [4, 3, 2, 5, 0]
+    # others' own plays; row 4 a song of another artist, offered after them; row 5 a copy
+    # of the song from a playlist's folder, not played yet.
+    titles = ["Song", "Song", "Song - Remastered 2011", "Song", "Else", "Song"]
+    artists = ["A", "A", "A", "A", "B", "A"]
+    durations = np.array([200.0, 200.4, 201.0, 260.0, 200.0, 199.8])
+    counts = [4, 3, 2, 5, 0, 0]
     rows = [r for r, n in enumerate(counts) for _ in range(n)]
     n = len(rows)
     log = PlayLog(np.array(rows, np.int64) + 1, np.arange(n), T0 + 3600.0 * np.arange(n),
                   np.full(n, 200_000.0), np.full(n, 200_000.0), np.full(n, "finished", dtype=object))
-    cat = Catalog.build(track_ids=np.arange(1, 6), artists=artists, albums=["First", "First", "Best", "Live", "B"],
-                        titles=titles, durations=durations, embedding=np.zeros((5, 16)),
-                        buckets=["Rock"] * 5, plays=log)
+    cat = Catalog.build(track_ids=np.arange(1, 7), artists=artists,
+                        albums=["First", "First", "Best", "Live", "B", "Mix"],
+                        titles=titles, durations=durations, embedding=np.zeros((6, 16)),
+                        buckets=["Rock"] * 6, plays=log)
     rec = Recommender(cat, now=T0 + 40 * 86400)
     assert "you played it 9 times" in rec.explain(2)
     assert "you played it 9 times" in rec.explain(3)
     assert "you played it 5 times" in rec.explain(4)        # the live take is another recording
+    # Plays of another log, on a copy that shares what was worked out from the first: the
+    # FLAC no longer played, the MP3 more, the playlist's copy and the other artist's song for
+    # the first time. Each recommender counts its own plays, the first one as before.
+    counts = [0, 6, 1, 5, 2, 3]
+    rows = [r for r, n in enumerate(counts) for _ in range(n)]
+    n = len(rows)
+    other = rec.with_plays(PlayLog(np.array(rows, np.int64) + 1, np.arange(n), T0 + 3600.0 * np.arange(n),
+                                   np.full(n, 200_000.0), np.full(n, 200_000.0),
+                                   np.full(n, "finished", dtype=object)))
+    assert "you played it 10 times" in other.explain(1)
+    assert "you played it 10 times" in other.explain(6)
+    assert _song_plays(other, 4) == 2 and _song_plays(rec, 4) == 0
+    assert "you played it 9 times" in rec.explain(1)
 
 
 def test_reasons_name_soul_and_rnb_as_the_person_writes_it():
