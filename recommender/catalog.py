@@ -44,9 +44,9 @@ SHARE_PLAYS = 500
 #: The play source of rows imported from another player's history (not heard in Segue).
 IMPORTED_SOURCE = "import"
 #: How many of the latest rows of a play log may differ from the one a catalogue holds for
-#: Catalog.set_plays to rework only them (a song logged, or one that ended): more are read
-#: again in full.
-TAIL_ROWS = 64
+#: Catalog.set_plays to rework only them (a song logged, or one that ended, or one logged
+#: with the clock set back a day, among that day's plays): more are read again in full.
+TAIL_ROWS = 256
 
 
 class _PlayState(NamedTuple):
@@ -551,17 +551,19 @@ class Catalog:
             return None
         if (old.source is None) != (plays.source is None):
             return None
-        lo = max(0, len(old) - TAIL_ROWS)
-        if len(plays) < lo or len(plays) - lo > 2 * TAIL_ROWS:
+        if abs(len(plays) - len(old)) > TAIL_ROWS:
             return None
+        # The first row that differs, wherever it is: a play logged under a clock set back a
+        # day lands among the plays of that day (the store keeps them in time order), some
+        # ninety rows before the end, and everything after it moves down a row.
         same = np.ones(min(len(old), len(plays)), bool)
         for a, b in ((old.track_id, plays.track_id), (old.session_id, plays.session_id),
                      (old.started_at, plays.started_at), (old.feedback(), plays.feedback()),
                      (old.chosen(), plays.chosen()), (old.imported(), plays.imported())):
-            if not np.array_equal(a[:lo], b[:lo]):
-                return None
-            same[lo:] &= a[lo:len(same)] == b[lo:len(same)]
-        p = lo + int(np.argmin(same[lo:])) if not same[lo:].all() else len(same)
+            same &= a[:len(same)] == b[:len(same)]
+        p = int(np.argmin(same)) if not same.all() else len(same)
+        if max(len(old), len(plays)) - p > TAIL_ROWS:
+            return None
         if not _in_order(plays.started_at[max(p - 1, 0):]) or \
                 (len(plays) and p and plays.started_at[-1] - plays.started_at[0] > 5e10):
             return None

@@ -86,7 +86,7 @@ def test_a_few_rows_changed_or_added_give_what_the_whole_log_gives():
         cat = _catalog(_rows(whole, slice(0, m)))
         for step in range(3):                        # one after another: each update starts from the last
             k = int(rng.integers(1, 6))
-            how = rng.choice(["append", "ended", "earlier session", "fewer", "edited", "replaced"])
+            how = rng.choice(["append", "ended", "earlier session", "fewer", "edited", "replaced", "set back"])
             new = _rows(whole, slice(0, m + k))
             if how == "ended" and m:                 # the song playing ends, and more are logged
                 new.ended = new.ended.copy()
@@ -103,9 +103,16 @@ def test_a_few_rows_changed_or_added_give_what_the_whole_log_gives():
             elif how == "edited" and m > 2:          # a play far back changed: read again in full
                 new.ended = new.ended.copy()
                 new.ended[int(rng.integers(0, m - 1))] = "skipped"
+            elif how == "set back" and m > 1:        # logged under a clock set back: among older plays
+                at = int(rng.integers(max(1, m - 120), m))
+                new = _rows(whole, np.r_[0:at, m, at:m])
+                new.started_at, new.play_id = new.started_at.copy(), np.arange(len(new))
+                new.started_at[at] = new.started_at[at - 1]
             after = copy.copy(cat)
             after.set_plays(new)
             reworked += cat._kept_rows(new) is not None
+            # a day of plays after it, each song would read the whole log again until the clock caught up
+            assert how != "set back" or m < 2 or cat._kept_rows(new) is not None
             _same_catalog(after, _whole(new))
             cat, m = after, len(new)
     assert reworked > 100                            # most updates took the short way
