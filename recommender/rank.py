@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.catalog import IMPORTED_SOURCE, Catalog, _unit_rows
+from recommender.catalog import Catalog, _unit_rows
 from recommender.explain import explain_row
 from recommender.genres import DISCOVER_RECENT_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, is_spoken
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
@@ -472,9 +472,9 @@ class Recommender:
         heard, skipped = cat.outside_listened, cat.outside_skipped
         if heard is None or not (heard.any() or skipped.any()):
             return np.zeros(cat.n, np.float32)
-        own = (cat.play_rows >= 0) & (cat.play_feedback > 0)
-        if cat.plays.source is not None:
-            own &= cat.plays.source != IMPORTED_SOURCE
+        # (the imported flags the log keeps: comparing every source string again took 12 ms
+        # each song at 500,000 plays)
+        own = (cat.play_rows >= 0) & (cat.play_feedback > 0) & ~cat.plays.imported()
         half = self.config.trust_half
         fade = half / (half + float(own.sum()))
         net = np.asarray(heard, np.float64) - np.asarray(skipped, np.float64)
