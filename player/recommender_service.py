@@ -345,7 +345,7 @@ class RecommenderService:
         log_ = None
         if len(old) and count >= len(old):
             since = min(float(old.started_at.max()), time.time()) - RECENT_REREAD_S
-            merged = old.subset(old.started_at < since).concat(PlayLog.from_rows(self.store.plays(since=since)))
+            merged = old.before(since).concat(PlayLog.from_rows(self.store.plays(since=since)))
             if len(merged) == count:
                 log_ = merged
         if log_ is None:

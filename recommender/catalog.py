@@ -123,6 +123,14 @@ class PlayLog:
                       None if self.play_id is None else self.play_id[mask])
         return self._carry(new, [(self, mask)])
 
+    def before(self, t: float) -> "PlayLog":
+        """The plays started before ``t``. Where they are the log's first ones (the store
+        reads plays in time order) they are views of this log's arrays, not copies: copying
+        each of them cost 20 ms each song at 500,000 plays. (A log is never changed in place.)"""
+        kept = self.started_at < t
+        n = int(np.count_nonzero(kept))
+        return self.subset(slice(0, n) if kept[:n].all() else kept)
+
     def concat(self, other: "PlayLog") -> "PlayLog":
         source = None
         if self.source is not None or other.source is not None:

@@ -208,7 +208,7 @@ def test_the_services_chained_updates_give_the_whole_logs_and_leave_each_old_cop
         old, log_ = cat.plays, None
         if len(old) and len(store) >= len(old):
             since = min(float(old.started_at.max()), now[0]) - reread
-            merged = old.subset(old.started_at < since).concat(plays(since))
+            merged = old.before(since).concat(plays(since))
             log_ = merged if len(merged) == len(store) else None
         log_ = plays() if log_ is None else log_
         held = copy.deepcopy(cat)
@@ -220,3 +220,16 @@ def test_the_services_chained_updates_give_the_whole_logs_and_leave_each_old_cop
         if step in (120, 239):
             _same_catalog(cat, _whole(log_))
     assert short > 180                               # most updates took the short way
+
+
+def test_the_plays_before_a_time_are_those_started_before_it_in_or_out_of_order():
+    rng = np.random.default_rng(5)
+    log = _history(rng, 200)
+    log.feedback(), log.chosen(), log.imported()
+    back = _rows(log, np.r_[0:150, 190, 150:190, 191:200])     # one play logged with the clock set back
+    for plays in (log, back):
+        for t in (-np.inf, *plays.started_at[[0, 77, 160, -1]], np.inf):
+            got, want = plays.before(t), _rows(plays, plays.started_at < t)
+            _same(got, want, "plays")
+            for flags in ("feedback", "chosen", "imported"):
+                _same(getattr(got, flags)(), getattr(want, flags)(), flags)
