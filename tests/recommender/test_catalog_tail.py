@@ -233,3 +233,59 @@ def test_the_plays_before_a_time_are_those_started_before_it_in_or_out_of_order(
             _same(got, want, "plays")
             for flags in ("feedback", "chosen", "imported"):
                 _same(getattr(got, flags)(), getattr(want, flags)(), flags)
+
+
+def _stays_whole(plays, rows, fb, art, chosen, latest):
+    """Catalog.artist_stays worked out over the whole log, as it once was."""
+    kept = (rows >= 0) & (fb > 0)
+    offer = np.zeros(len(plays), bool)
+    offer[1:] = kept[:-1] & (plays.session_id[1:] == plays.session_id[:-1])
+    offer &= ~chosen & (rows >= 0) & (fb != 0)
+    offer &= np.cumsum(offer[::-1])[::-1] <= latest
+    stay = np.zeros(len(plays), bool)
+    stay[1:] = offer[1:] & (art[1:] >= 0) & (art[1:] == art[:-1])
+    move = offer & ~stay
+    return int(stay.sum()), int((stay & kept).sum()), int(move.sum()), int((move & kept).sum())
+
+
+def _replays_whole(plays, rows, fb, chosen, latest, horizon_s):
+    """Catalog.replay_answers worked out over every listened play, as it once was."""
+    offer = np.flatnonzero((rows >= 0) & ~chosen & (fb != 0))[-latest:]
+    if not len(offer):
+        return 0, 0, 0, 0
+    t = plays.started_at
+    heard = (rows >= 0) & (fb > 0)
+    keys = np.sort(rows[heard].astype(np.float64) * 1e11 + t[heard])
+    q = rows[offer].astype(np.float64) * 1e11 + t[offer]
+    j = np.searchsorted(keys, q, side="left") - 1
+    prev = keys[np.maximum(j, 0)] if len(keys) else np.zeros(len(q))
+    replay = (j >= 0) & (np.floor(prev / 1e11) == rows[offer]) & (q - prev < horizon_s)
+    kept = fb[offer] > 0
+    return int(replay.sum()), int((replay & kept).sum()), int((~replay).sum()), int((~replay & kept).sum())
+
+
+def test_the_latest_offers_counted_from_the_end_of_the_log_are_those_of_the_whole_log():
+    # Logs where Segue picked most plays, a few, or none (an imported history), counted over
+    # the latest few offers or more than there are; one log out of time order (a clock set back).
+    rng = np.random.default_rng(13)
+    for trial in range(40):
+        log = _history(rng, int(rng.integers(2, 400)))
+        picked = rng.random(len(log)) < rng.choice([0.0, 0.02, 0.3, 0.9])
+        log.source = np.where(picked, "up_next", np.where(log.source == "import", "import", "library")).astype(object)
+        if trial % 4 == 0:
+            log.started_at = log.started_at + rng.choice([0.0, -86400.0], len(log), p=[0.9, 0.1])
+        cat = _catalog(PlayLog.empty())
+        rows, fb, chosen = cat.rows(log.track_id), log.feedback(), log.chosen()
+        art = np.where(rows >= 0, cat.artist[np.maximum(rows, 0)], -1)
+        for latest in (1, 3, 10, 60, 1200):
+            assert catalog._artist_stays(log, rows, fb, art, chosen, latest) == \
+                _stays_whole(log, rows, fb, art, chosen, latest), (trial, latest)
+            for horizon in (30.5, 240.5, 2000.5, 40_000.5, 4 * 86400.0):
+                assert catalog._replay_answers(log, rows, fb, chosen, latest, horizon) == \
+                    _replays_whole(log, rows, fb, chosen, latest, horizon), (trial, latest, horizon)
+    # The oldest of the latest offers, a song heard just within the horizon before it.
+    log = PlayLog(np.array([5, 6, 5, 7]), np.zeros(4, np.int64), 1_700_000_000.0 + np.array([0.0, 100.0, 250.0, 500.0]),
+                  np.full(4, 200_000.0), np.full(4, 200_000.0), np.full(4, "finished", dtype=object),
+                  np.array(["library", "library", "up_next", "up_next"], dtype=object), np.arange(4))
+    rows = _catalog(PlayLog.empty()).rows(log.track_id)
+    assert catalog._replay_answers(log, rows, log.feedback(), log.chosen(), 2, 260.0) == (1, 1, 1, 1)
