@@ -87,6 +87,9 @@ DAY = 86400.0
 TIRED = 0.8
 # ...and from this many on, Radio plays it only when nothing else is left.
 TIRED_SKIPS = 3
+# After how many half-lives a play weighs nothing in what the person plays lately: 2 ** -1100
+# is zero as a double (the least is 2 ** -1074), so leaving such plays out changes no sum.
+RECENT_LIMIT = 1100
 # How a skip reshapes what follows (``_skip_penalty``), in units of ``RankConfig.skip_push``.
 ARTIST_SKIP = 0.5      # per early skip of the artist in this session (counted up to SKIP_CAP)
 ALBUM_SKIP = 0.4       # per early skip of the album, on top of the artist's
@@ -448,7 +451,9 @@ class Recommender:
         # What the person has been playing lately: every listened play, halving with age.
         p = cat.plays
         rows, fb = cat.play_rows, cat.play_feedback
-        heard = (rows >= 0) & (fb > 0)
+        # (not the plays older than 1,100 half-lives: each weighs exactly 0.0, below the least
+        # double, and in a long history they were most of the 25 ms this took each song)
+        heard = (rows >= 0) & (fb > 0) & (p.started_at > self.now - RECENT_LIMIT * cfg.recent_half_life_s)
         decay = np.exp2(-np.maximum(self.now - p.started_at[heard], 0.0) / cfg.recent_half_life_s)
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
 

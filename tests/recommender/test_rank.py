@@ -1040,3 +1040,24 @@ def test_songs_of_no_genre_tag_rank_as_songs_whose_genre_is_not_known():
                      [t for t, _ in rec.radio(amb[14], 10)],
                      [t for t, _ in rec.up_next(session[:4], 10, skipped=[hip[12], amb[13], hip[13]])])
     assert got[UNTAGGED] == got[None]
+
+
+def test_what_the_person_plays_lately_weighs_every_play_of_a_long_history():
+    # Plays over twenty years: the old ones weigh nothing as doubles (or next to nothing), and a
+    # half-life of years weighs them all; the ones not left out must give the same sums.
+    day, now = 86400.0, 1_700_000_000.0
+    rng = np.random.default_rng(2)
+    ages = np.concatenate([[0.0, 0.5, 2199.0, 2201.0, 2300.0], rng.uniform(0, 7300, 400)]) * day
+    ages = np.sort(ages)[::-1]
+    n, tracks = len(ages), 30
+    log = PlayLog(rng.integers(1, tracks + 1, n), np.arange(n), now - ages, np.full(n, 200_000.0),
+                  np.full(n, 200_000.0), np.full(n, "finished", dtype=object))
+    cat = Catalog.build(track_ids=np.arange(1, tracks + 1), artists=[f"a{i % 7}" for i in range(tracks)],
+                        embedding=rng.normal(size=(tracks, 8)), plays=log)
+    for half in (2 * day, 400 * day):
+        rec = Recommender(cat, now=now, config=RankConfig(recent_half_life_s=half))
+        rows = cat.rows(log.track_id)
+        decay = np.exp2(-np.maximum(now - log.started_at, 0.0) / half)
+        want = np.log1p(np.bincount(rows, weights=decay, minlength=tracks)).astype(np.float32)
+        assert np.array_equal(rec.recent, want)
+        assert half > 2 * day or (rec.recent == 0).any()            # tracks heard only long ago
