@@ -1472,8 +1472,9 @@ def _last_flac_frame(f, start: int, size: int, info: dict) -> tuple[int, int] | 
 
 def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | None = None) -> int | None:
     """How many samples a FLAC file cut short (an interrupted download or copy) holds, as
-    :class:`SoundfileReader` plays them; None where the file holds the last frame its
-    STREAMINFO counts (or is no FLAC file of known length, or where it ends cannot be told).
+    :class:`SoundfileReader` plays them (0 where it ends inside its first frame); None where
+    the file holds the last frame its STREAMINFO counts (or is no FLAC file of known length,
+    or where it ends cannot be told).
 
     A file cut short keeps the STREAMINFO of the whole file, and so its length. In a whole
     file only the header of its last frame is read (the end of the file, nothing decoded). In
@@ -1512,7 +1513,9 @@ def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | Non
                 if error is not None or len(block) < 1 << 16:
                     break
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, OSError):
-        return None
+        # A file that ends inside its first frame (its header whole, its audio all but gone)
+        # decodes nowhere: it holds nothing, where a file cut later is only measured wrong.
+        return 0 if at == 0 and (last is None or last[0] == 0) else None
     return at if at < total else None
 
 

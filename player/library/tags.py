@@ -1445,6 +1445,8 @@ def read_tags(path: str) -> dict:
         if isinstance(audio, FLAC) and getattr(info, "total_samples", None) == 0:
             # 0 samples is FLAC's "unknown", written by ffmpeg or flac encoding to a pipe
             length = _decoded_length(path)
+        elif flac_held == 0:
+            length = 0.0
         elif flac_held and _int_info(info, "sample_rate"):
             length = flac_held / _int_info(info, "sample_rate")
         if played is not None and length > 0.0:
@@ -1470,6 +1472,11 @@ def read_tags(path: str) -> dict:
                 # counts its samples: said as a file that ends inside its tags is.
                 name = "Opus file" if isinstance(audio, OggOpus) else "Ogg Vorbis file"
                 error = f"damaged {name}: it ends early, {_UNFINISHED}"
+            elif flac_held == 0:
+                # Its STREAMINFO whole, its audio cut off inside the first frame: it was listed
+                # at the whole file's length (ffprobe, asked below, reads that too), and playing
+                # it failed with "flac decoder lost sync".
+                raise TagReadError(f"damaged FLAC file: it ends early, {_UNFINISHED}")
     if error is not None:
         # The player may play what mutagen cannot read: what its decoder opens is listed.
         stream = _decoded_stream(path)

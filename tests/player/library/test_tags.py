@@ -966,7 +966,18 @@ def _into_first_audio_page(raw: bytes) -> int:
     return at + 50
 
 
-@pytest.mark.parametrize("fmt, name, cut", [("flac", "FLAC", 1000), ("ogg", "Ogg Vorbis", 1000),
+def _flac_frames_start(raw: bytes) -> int:
+    """Where a FLAC file's first frame begins: after its last metadata block."""
+    at = 4
+    while True:
+        last, size = raw[at] & 0x80, int.from_bytes(raw[at + 1:at + 4], "big")
+        at += 4 + size
+        if last:
+            return at
+
+
+@pytest.mark.parametrize("fmt, name, cut", [("flac", "FLAC", 1000), ("flac", "FLAC", "headers"),
+                                            ("flac", "FLAC", "first frame"), ("ogg", "Ogg Vorbis", 1000),
                                             ("ogg", "Ogg Vorbis", "headers"), ("opus", "Opus", "headers"),
                                             ("wav", "WAV", 30), ("aiff", "AIFF", 30)])
 def test_a_file_cut_short_says_so(tmp_path, fmt, name, cut):
@@ -974,10 +985,16 @@ def test_a_file_cut_short_says_so(tmp_path, fmt, name, cut):
     # to read full data"): words of its own reader that tell a listener nothing. Cut after
     # its header pages, an Ogg file's length is 0, and it was "no audio in file (length 0)";
     # a WAV or AIFF cut inside its header was "damaged file: InvalidChunk" or "damaged AIFF
-    # file: error".
-    path = write_track(tmp_path, "song", fmt=fmt, seconds=1.0, tags={"title": "Song", "artist": "A"})
+    # file: error". A FLAC cut after its metadata, or inside its first frame, kept its
+    # STREAMINFO's length: it was listed at 8 s, and playing it failed ("lost sync").
+    seconds = 8.0 if fmt == "flac" and isinstance(cut, str) else 1.0
+    path = write_track(tmp_path, "song", fmt=fmt, seconds=seconds, tags={"title": "Song", "artist": "A"})
     raw = path.read_bytes()
-    path.write_bytes(raw[:cut if cut != "headers" else _into_first_audio_page(raw)])
+    if cut == "headers":
+        cut = _flac_frames_start(raw) if fmt == "flac" else _into_first_audio_page(raw)
+    elif cut == "first frame":
+        cut = _flac_frames_start(raw) + 300
+    path.write_bytes(raw[:cut])
     with pytest.raises(TagReadError, match=rf"^damaged {name} file: it ends early, a copy or download"):
         read_tags(str(path))
 
