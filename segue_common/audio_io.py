@@ -1842,6 +1842,40 @@ def _last_page_serial(data) -> bytes | None:
     return None
 
 
+#: what a file that ends early (its bytes short of what its header promises) most likely is
+UNFINISHED = "a copy or download that did not finish?"
+
+
+def ogg_ends_unfinished(f) -> bool:
+    """Whether the Ogg file open as ``f`` (binary, seekable) ends in a page cut in two, or one
+    not marked as its stream's end: a download or copy that stopped before the end (the
+    largest page, about 64 KB, is all that is read)."""
+    size = f.seek(0, os.SEEK_END)
+    f.seek(max(0, size - 65307))
+    tail = f.read()
+    at = tail.rfind(b"OggS\x00")
+    if at < 0 or len(tail) < at + 27:
+        return True
+    # The last page whole, and marked the last of its stream (header type 4).
+    lacing = tail[at + 27:at + 27 + tail[at + 26]]
+    return len(lacing) < tail[at + 26] or at + 27 + len(lacing) + sum(lacing) > len(tail) or not tail[at + 5] & 4
+
+
+def ogg_unfinished_damage(path: str | os.PathLike) -> str | None:
+    """What is wrong with an Ogg Vorbis or Opus file that libsndfile refuses ("Supported file
+    format but file is malformed.") where it ends early, in the words the library's scan
+    uses; None where it is whole (or no Ogg file, or cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(128)
+            if not head.startswith(b"OggS") or not ogg_ends_unfinished(f):
+                return None
+    except OSError:
+        return None
+    name = "Opus file" if b"OpusHead" in head else "Ogg Vorbis file" if b"\x01vorbis" in head else "Ogg file"
+    return f"damaged {name}: it ends early, {UNFINISHED}"
+
+
 def ogg_links(path: str | os.PathLike) -> list[tuple[int, int]]:
     """The byte ranges (start, end) of the links of an Ogg file: one for an ordinary file,
     several for a chained one (files written one after another, as stream recorders and

@@ -299,7 +299,11 @@ class Decoder:
                     try:
                         self._open_fallback(refused=exc)
                     except DecodeError:
-                        raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {_reason(exc)}") from exc
+                        # An Ogg file cut short is said so as the library's scan says it, not
+                        # in libsndfile's words ("Supported file format but file is malformed.")
+                        cut = audio_io.ogg_unfinished_damage(self.path) if ext in ("ogg", "oga", "opus") else None
+                        name = shown(Path(self.path).name)
+                        raise DecodeError(f"cannot decode {name}: {cut or _reason(exc)}") from exc
                     self.duration = duration_hint
                 else:
                     self._open_fallback()

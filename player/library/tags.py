@@ -926,7 +926,7 @@ def _format_name(exc: Exception) -> str:
 
 
 #: what is said of a file cut short, after where it ends
-_UNFINISHED = "a copy or download that did not finish?"
+_UNFINISHED = audio_io.UNFINISHED
 #: what mutagen's FLAC and Ogg readers say of a block or page the file ends inside
 _READ_SHORT = re.compile(r"file said \d+ bytes, read \d+ bytes|unable to read (full data|\d+ lacing bytes)")
 
@@ -1266,17 +1266,9 @@ def _ogg_unfinished(path: str) -> bool:
     is read)."""
     try:
         with open_regular(path) as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - 65307))
-            tail = f.read()
+            return audio_io.ogg_ends_unfinished(f)
     except OSError:
         return False
-    at = tail.rfind(b"OggS\x00")
-    if at < 0 or len(tail) < at + 27:
-        return True
-    # The last page whole, and marked the last of its stream (header type 4).
-    lacing = tail[at + 27:at + 27 + tail[at + 26]]
-    return len(lacing) < tail[at + 26] or at + 27 + len(lacing) + sum(lacing) > len(tail) or not tail[at + 5] & 4
 
 
 def _salvaged_tags(path: str):

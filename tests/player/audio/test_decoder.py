@@ -515,6 +515,24 @@ def test_an_opus_file_cut_without_re_encoding_plays_through_ffmpeg_from_the_cut(
     assert start / 48000 == pytest.approx(2.5, abs=0.001)
 
 
+@pytest.mark.parametrize("fmt, name", [("opus", "Opus"), ("ogg", "Ogg Vorbis")])
+def test_an_ogg_file_cut_short_opened_directly_says_so_as_the_scan_does(tmp_path, fmt, name):
+    """Opened from the file manager (or dropped on the window), a file cut short in its first
+    pages is played, not only listed: it failed in libsndfile's words, "Supported file format
+    but file is malformed.". It says what the library's scan says of it."""
+    from player.library.tags import TagReadError, read_tags
+
+    path = write_track(tmp_path, "cut", fmt=fmt, seconds=1.0)
+    path.write_bytes(path.read_bytes()[:1500])
+    said = "damaged " + name + " file: it ends early, a copy or download that did not finish?"
+    with pytest.raises(TagReadError) as scanned:
+        read_tags(str(path))
+    assert str(scanned.value) == said
+    with pytest.raises(DecodeError) as played:
+        Decoder(str(path), out_rate=48000)
+    assert str(played.value) == f"cannot decode cut.{fmt}: {said}"
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("alac") or not ffmpeg_encodes("flac"), reason="ffmpeg makes these files")
 @pytest.mark.parametrize("name, codec", [
     ("alac.caf", ["-c:a", "alac"]),                         # what Apple's tools write
