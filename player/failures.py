@@ -45,11 +45,19 @@ def _db_path():
 NO_ROOM_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)})
 
 
+#: SQLite's primary result code for "database or disk is full"
+SQLITE_FULL = 13
+
+
 def no_room(exc: BaseException) -> bool:
-    """Whether ``exc`` says the disk had no room for a write: SQLite's "database or disk is
-    full" (its words, whichever error class carries them), or a file write's ENOSPC. Such a
-    failure is the person's to mend, not a fault to log with a traceback."""
+    """Whether ``exc`` says the disk had no room for a write: SQLite's SQLITE_FULL (its result
+    code, which holds whatever words come with it; else its words, "database or disk is
+    full", whichever error class carries them), or a file write's ENOSPC. Such a failure is
+    the person's to mend, not a fault to log with a traceback."""
     if isinstance(exc, sqlite3.Error):
+        code = getattr(exc, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF == SQLITE_FULL:
+            return True
         return "database or disk is full" in str(exc)
     return isinstance(exc, OSError) and exc.errno in NO_ROOM_ERRNOS
 

@@ -199,6 +199,35 @@ def test_a_restore_with_no_room_leaves_no_half_copy_and_names_the_room_it_needs(
     assert path.read_bytes() == b"damaged"                          # nothing was changed
 
 
+def test_sqlites_own_full_disk_is_known_by_its_result_code_not_only_its_words(tmp_path):
+    # A database that may not grow (PRAGMA max_page_count) fails as a full disk does, with
+    # SQLITE_FULL. The result code says so whatever the words with it: they were all that was
+    # looked at. (The tests' full disk, a trigger, has only the words: tests/full_disk.py.)
+    from player.failures import describe, no_room
+    from tests.full_disk import refuse
+
+    conn = sqlite3.connect(tmp_path / "small.db")
+    conn.execute("CREATE TABLE pad (x)")
+    conn.execute("PRAGMA max_page_count = 3")
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        conn.execute("INSERT INTO pad VALUES (randomblob(20000))")
+    conn.close()
+    full = raised.value
+    assert full.sqlite_errorcode & 0xFF == 13 and no_room(full)
+    full.args = ("disque plein",)           # the same error in other words
+    assert no_room(full) and "free some space" in describe(full)[0]
+    other = sqlite3.connect(":memory:")
+    other.execute("CREATE TABLE plays (x)")
+    refuse(other, "INSERT")
+    with pytest.raises(sqlite3.Error) as refused:
+        other.execute("INSERT INTO plays VALUES (1)")
+    other.close()
+    assert refused.value.sqlite_errorcode & 0xFF != 13 and no_room(refused.value)
+    with pytest.raises(sqlite3.Error) as unrelated:
+        sqlite3.connect(":memory:").execute("SELECT * FROM nowhere")
+    assert not no_room(unrelated.value)
+
+
 def test_a_restore_that_fails_for_another_reason_does_not_ask_for_room(tmp_path):
     # Only a copy that found no room is told to free some: one that cannot be written (here a
     # folder in the way; a backup that cannot be read, a folder without permission) said
