@@ -48,7 +48,7 @@ from player.library import reader_version
 from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import file_identity
-from player.library.skip import conflict_copy_of, skipped_name
+from player.library.skip import conflict_copy_of, name_key, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
@@ -203,6 +203,7 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                 continue
             subdirs = []
             names = {entry.name for entry in entries}
+            keys = None     # their name_key, made once a conflict copy is met
             for entry in entries:
                 if skipped_name(entry.name):
                     continue
@@ -221,12 +222,15 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                     sheets(root, entry.path)
                 if ext not in AUDIO_EXTENSIONS:
                     continue
-                if conflict_copy_of(entry.name) in names:
+                original = conflict_copy_of(entry.name)
+                if original is not None and (original in names or name_key(original) in (
+                        keys := keys if keys is not None else {name_key(name) for name in names})):
                     # The second copy a file-sync program kept of a song changed on two machines
                     # at once: listed, an album showed that song twice, and Up next could offer
                     # both. It is the person's to sort out, not another song: left out while
                     # the song it copies is beside it (alone, it is the song), and it still
-                    # plays when opened by name.
+                    # plays when opened by name. (Looked for as a Windows or Mac disk compares
+                    # names: Dropbox's copy of a name that differs only in case is one.)
                     continue
                 if is_link and not linked:
                     deferred_files.append((root, entry))

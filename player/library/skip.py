@@ -3,6 +3,7 @@
 reader)."""
 
 import re
+import unicodedata
 
 #: folders Windows keeps at the root of every drive: the recycle bin (whose deleted songs keep
 #: their audio under other names) and the system's own; compared without case, as Windows does.
@@ -26,13 +27,24 @@ def skipped_name(name: str) -> bool:
 #: 120000).flac", older versions without the name); ownCloud: "song_conflict-20240101-120000.flac";
 #: OneDrive keeps both by adding the computer's name, "song-DESKTOP-ABC1234.flac": only Windows' own names for a
 #: computer (DESKTOP- or LAPTOP- and seven letters and digits) are taken for it, since a name
-#: a person gave their computer cannot be told from the rest of a song's name.
+#: a person gave their computer cannot be told from the rest of a song's name. Dropbox also
+#: keeps apart two files whose names differ only in case, or only in how their accents are
+#: encoded (a Mac's decomposed "e" and accent, Windows' one "é"), which a Windows or Mac disk
+#: takes for one name: "Song (Case Conflict).flac" beside "song.flac", "Café (Unicode Encoding
+#: Conflict).flac" beside "Café.flac" (the same song, named twice: see :func:`name_key`).
 _CONFLICT_MARKS = re.compile(
     r"(?:\.sync-conflict-\d{8}-\d{6}(?:-[A-Z0-9]{7})?"
     r"| \((?:[^()]*'s )?conflicted copy(?: [^()]*?\d{4}-\d{2}-\d{2}[^()]*)?\)"
+    r"| \((?i:(?:case|unicode encoding) conflict)\)"
     r"|_conflict-\d{8}-\d{6}"
     r"|-(?:DESKTOP|LAPTOP)-[A-Z0-9]{7})"
     r"(?=\.[^.]*$|$)")
+
+
+def name_key(name: str) -> str:
+    """``name`` as a Windows or Mac disk compares names: case and the encoding of accents
+    left out. A conflict copy's song is looked for by it (see ``_CONFLICT_MARKS``)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def conflict_copy_of(name: str) -> str | None:

@@ -345,12 +345,16 @@ def test_conflict_copies_sync_programs_keep_beside_a_song_are_not_listed_yet_pla
     song = next(p for p in _songs_made if p.suffix == ".flac")
     copies = ["song.sync-conflict-20240101-120000-ABCDEFG.flac", "song (Laptop's conflicted copy 2024-01-01).flac",
               "song (conflicted copy 2024-01-01 120000).flac", "song (conflicted copy Jane Doe 2024-01-01 120000).flac",
-              "song-DESKTOP-ABC1234.flac"]
-    for name in ["song.flac", *copies, "alone.sync-conflict-20240101-120000-ABCDEFG.flac", "Jay-Z - Song.flac"]:
+              "song-DESKTOP-ABC1234.flac", "Song (Case Conflict).flac", "Cafe\u0301 (Unicode Encoding Conflict).flac"]
+    # (Dropbox's copies of a name differing only in case, or in how its accent is encoded:
+    # here a Mac's "e" and combining accent beside Windows' one "é")
+    for name in ["song.flac", *copies, "alone.sync-conflict-20240101-120000-ABCDEFG.flac", "Jay-Z - Song.flac",
+                 "Caf\u00e9.flac", "alone (Case Conflict).flac"]:
         shutil.copyfile(song, album / name)
     result = Scanner(store).scan([str(tmp_path / "music")])
     assert sorted(Path(t["path"]).name for t in store.tracks()) == [
-        "Jay-Z - Song.flac", "alone.sync-conflict-20240101-120000-ABCDEFG.flac", "song.flac"]
+        "Caf\u00e9.flac", "Jay-Z - Song.flac", "alone (Case Conflict).flac",
+        "alone.sync-conflict-20240101-120000-ABCDEFG.flac", "song.flac"]
     assert result.errors == 0
     ids, refused = tracks_for(store, [str(album / copies[1])])
     assert len(ids) == 1 and not refused and store.track(ids[0])["path"] == str(album / copies[1])
