@@ -34,13 +34,20 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None) -> 
     of change in a folder beside the gone one. None where its folder is still there, or none
     or more than one such file is found. One listing of the folder above and a look at one
     file in each folder there (up to ``MOVED_LOOK_LIMIT`` folders; the files beside them are
-    passed over); renaming a folder changes none of its files' sizes or times."""
+    passed over); renaming a folder changes none of its files' sizes or times. A disc's folder
+    (``Album/CD1/01.flac``) is looked for in each folder beside its album's renamed one."""
     folder, name = os.path.split(path)
     if size is None or mtime_ns is None or os.path.isdir(folder):
         return None
+    above = os.path.dirname(folder)
+    if not os.path.isdir(above):
+        # (the folder above gone too: a disc's folder inside the album's, which was renamed;
+        # the folders beside that album were listed in vain, "file not found")
+        name = os.path.join(os.path.basename(folder), name)
+        above = os.path.dirname(above)
     found, looked = [], 0
     try:
-        with os.scandir(os.path.dirname(folder)) as it:
+        with os.scandir(above) as it:
             for entry in it:
                 try:
                     if not entry.is_dir():

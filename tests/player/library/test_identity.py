@@ -22,3 +22,20 @@ def test_a_renamed_album_folder_is_found_among_the_songs_kept_loose_beside_it(tm
     for i in range(20):
         (tmp_path / f"More {i}").mkdir()
     assert moved_with_its_folder(str(tmp_path / "Album" / "01.flac"), st.st_size, st.st_mtime_ns) is None
+
+
+def test_a_disc_of_a_renamed_multi_disc_album_is_found_in_it(tmp_path):
+    # An album of two discs (Album/CD1, Album/CD2) renamed: its songs were "file not found",
+    # the folder above the gone one being gone too. Each disc's own file is found, once.
+    for disc in ("CD1", "CD2"):
+        (tmp_path / "Album (1999)" / disc).mkdir(parents=True)
+        (tmp_path / "Album (1999)" / disc / "01.flac").write_bytes(disc.encode() * 50)
+    (tmp_path / "Other" / "CD1").mkdir(parents=True)
+    (tmp_path / "Other" / "CD1" / "01.flac").write_bytes(b"y" * 150)
+    for disc in ("CD1", "CD2"):
+        song = tmp_path / "Album (1999)" / disc / "01.flac"
+        st = os.stat(song)
+        gone = tmp_path / "Album" / disc / "01.flac"
+        assert moved_with_its_folder(str(gone), st.st_size, st.st_mtime_ns) == str(song)
+    # A whole drive gone (its music folder and all above it) is not looked for elsewhere
+    assert moved_with_its_folder(str(tmp_path / "Drive" / "Music" / "A" / "01.flac"), 100, st.st_mtime_ns) is None
