@@ -87,6 +87,13 @@ def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None 
             tmp.unlink()
         if exc.errno not in _NO_ROOM:
             raise       # a backup that cannot be read, a folder that cannot be written: no room is missing
+        if exc.errno == errno.EFBIG:
+            # A limit on the size of one file (a FAT32 disk's 4 GB, a limit set on the account),
+            # which freeing space does not lift: "Free some space" sent the person the wrong way.
+            raise StoreError(f"Segue could not restore {backup.name} ({exc.strerror or exc}): the copy needs "
+                             f"{room_for_copy(backup, db_path.parent)}, and is larger than one file may be "
+                             "there (a FAT32 disk takes 4 GB at most). Point SEGUE_HOME at a folder on another "
+                             "disk; nothing was changed.") from exc
         raise StoreError(f"Segue could not restore {backup.name} ({exc.strerror or exc}): the copy needs "
                          f"{room_for_copy(backup, db_path.parent)}. Free some space and try again; nothing was "
                          "changed.") from exc
