@@ -240,6 +240,16 @@ def _after_hand_queued(entries) -> int:
     return next((i + 1 for i in range(len(entries) - 1, -1, -1) if entries[i].hand_queued), 0)
 
 
+def followed(renumbered: dict[int, int], track_id: int) -> int:
+    """The track ``track_id`` is now, after a scan merged tracks into others (``{gone: now}``,
+    in steps: a file moved twice)."""
+    seen = set()
+    while track_id in renumbered and track_id not in seen:
+        seen.add(track_id)
+        track_id = renumbered[track_id]
+    return track_id
+
+
 class Player:
     """Plays tracks from the store through ``engine`` and logs every play."""
 
@@ -575,11 +585,7 @@ class Player:
         """Follow tracks a library scan merged into others (``{gone: now}``): a moved file
         the person queued or played while the scan still showed it as a track of its own."""
         def final(tid: int) -> int:
-            seen = set()
-            while tid in renumbered and tid not in seen:
-                seen.add(tid)
-                tid = renumbered[tid]
-            return tid
+            return followed(renumbered, tid)
 
         with self._lock:
             held = [*self._queue.entries(), *self._natural, *self._back, *self._history]
@@ -593,7 +599,14 @@ class Player:
             self._early_skips = [final(t) for t in self._early_skips]
             if self._last_finished is not None:
                 self._last_finished = final(self._last_finished)
+            # The station's seed too: the station asked around a track gone from the
+            # library found nothing, and went quiet while its seed was still there.
+            seed = self.station_seed
+            if seed is not None:
+                self.station_seed = final(seed)
             if not changed:
+                if seed != self.station_seed:
+                    self._save_state()
                 return
             for entry in changed.values():
                 entry.renumber(final(entry.track_id))

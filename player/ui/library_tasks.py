@@ -230,6 +230,12 @@ class LibraryTasksMixin:
             result, unreadable, before, after, away = result
             if result.renumbered and self.player is not None:
                 self.player.renumber(result.renumbered)
+                if self.station is not None:
+                    from player.playback import followed
+
+                    # (the station follows its seed, as the player does: asked around the
+                    # track merged away, it found nothing and the music stopped)
+                    self.station.seed = followed(result.renumbered, self.station.seed)
             self._away_now(away)
             said = self._unavailable_said
             # A scan of the folders just added says nothing of the others: those it did not

@@ -630,6 +630,18 @@ def test_the_early_skips_follow_tracks_a_scan_merged(store, tmp_path, make_playe
     assert p.early_skips == [b + 100]
 
 
+def test_a_station_follows_its_seed_a_scan_merged_and_saves_it_so(store, tmp_path, make_player):
+    # A station around a moved file that a rescan merged into its old track asked around
+    # a track no longer in the library, found nothing, and went quiet; the saved state
+    # named the row gone.
+    a, b, c = add_tracks(store, tmp_path, [("a", 20.0), ("b", 20.0), ("c", 20.0)])
+    p = make_player(speed=1.0)
+    p.start_station(a, [b])
+    p.renumber({a: c + 100, c + 100: c})        # moved twice: it follows both steps
+    assert p.station_seed == c
+    assert p._state()["station"] == c
+
+
 def test_a_jump_to_the_end_while_the_file_opens_plays_from_there_and_is_a_skip(
         store, tmp_path, make_player, monkeypatch):
     from player.audio.decoder import Decoder
