@@ -179,9 +179,12 @@ def explain_row(rec, row: int, context: str = "") -> str:
                 and rec._station_genre(ctx) >= 0 and rec._station_genre(ctx) != cat.bucket[row]:
             # A song of another genre and another time than the station's seed: the station
             # plays it as a change, its own genre's songs used up or spaced out. It said only
-            # "Folk, from your library", as if it had nothing to do with the station.
+            # "Folk, from your library", as if it had nothing to do with the station. (Not "a
+            # change on the radio": Up next's line says "Radio: " before it already, and it
+            # was the longest of the reasons that name the seed, whose name goes first when
+            # the line is cut short.)
             genre = isolate(genre_in_sentence(cat.bucket_names[cat.bucket[row]]))
-            reasons.append(f"{genre}, a change on the radio from {_label(cat, ctx)}")
+            reasons.append(f"{genre}, for a change from {_label(cat, ctx)}")
     n_track = _song_plays(rec, row)
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")

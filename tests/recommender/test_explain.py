@@ -222,5 +222,5 @@ def test_a_station_from_an_untagged_song_says_whose_genre_it_follows():
     rec = _library(["A", "A", "A", "B", "C"], [2] * 3, np.zeros((5, 16)),
                    buckets=[UNTAGGED, "pop", "pop", "pop", "jazz"])
     assert rec.explain(4, "radio:1") == "pop, like A's other songs"
-    assert rec.explain(5, "radio:1") == "jazz, a change on the radio from s0 — A"    # not what it follows
+    assert rec.explain(5, "radio:1") == "jazz, for a change from s0 — A"    # not what it follows
     assert rec.explain(4) == "pop, which you played 3 times"

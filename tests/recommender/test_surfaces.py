@@ -393,7 +393,7 @@ def test_a_station_comes_back_to_its_genres_few_artists_rather_than_leave_it():
         [rec.explain(t, f"radio:{seed}") for t in off]
     # Those of other years too, later: they said "Folk, from your library", nothing of the station.
     later = [t for t, _ in rec.radio(seed, 20, exclude=[seed] + station) if rows[t]["year"] != 1990]
-    assert later and all(rec.explain(t, f"radio:{seed}") == f"{rows[t]['genre']}, a change on the radio from "
+    assert later and all(rec.explain(t, f"radio:{seed}") == f"{rows[t]['genre']}, for a change from "
                          "Jazz song 21 — Jazz band 2" for t in later), [rec.explain(t, f"radio:{seed}") for t in later]
 
 
