@@ -904,13 +904,20 @@ class Recommender:
         # artist four times an hour where two was the limit.
         at = np.flatnonzero(station == seed)
         own = station[at[-1] + 1:] if len(at) else station
+        # A station asked ten songs at a time that left its genre only for the spacing (A B,
+        # a soul song) comes back to it in the next ten as within these: there the songs of
+        # it passed over were not known yet, and a genre of two bands was left for good after
+        # ten songs, half of its own left, the soul songs having pulled the centre away.
+        mine = own[~np.isin(own, skip_rows)][-max(RADIO_APART, 3):]
+        on_lately = genre >= 0 and bool((cat.bucket[mine] == genre).any())
         return self._pick(score, k, banned, history=np.concatenate([[seed], own[-RADIO_HOUR_SONGS:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),
                           topic=(cat.bucket == genre) if genre >= 0
                           and cat.bucket_names[genre] != UNTAGGED else None,
-                          stay=run < 2 and not self.E[seed].any(), apart=RADIO_APART,
+                          stay=run < 2 and not self.E[seed].any(), was_on=run < 2 and on_lately,
+                          apart=RADIO_APART,
                           opening=max(RADIO_OPENING - len(own), 0))
 
     def _station_genre(self, seed: int) -> int:
@@ -1424,7 +1431,7 @@ class Recommender:
               among: np.ndarray | None = None, last: np.ndarray | None = None,
               recordings: dict[str, list[float]] | None = None,
               follow_album: bool = False, timeline: bool = True,
-              topic: np.ndarray | None = None, stay: bool = False, apart: int = 1,
+              topic: np.ndarray | None = None, stay: bool = False, was_on: bool = False, apart: int = 1,
               opening: int = 0) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
@@ -1444,7 +1451,9 @@ class Recommender:
         genre while songs of its own are left, but keeps them ``apart`` (a genre of two bands
         plays A B, another genre's song, A B, never A B A B for as long as they last).
         ``stay``: no row off ``topic`` while one on it is allowed, however much higher it
-        scores (without it, a row on topic jumps ahead only once one was passed over).
+        scores (without it, a row on topic jumps ahead only once one was passed over, or
+        from the start where ``was_on``: the list goes on from one on topic, left only for
+        the spacing).
         ``apart``: an artist comes back only after this many songs by others (the tail of
         ``history``, then the picks) while others are allowed (unless ``follow``; 1: never
         twice in a row).
@@ -1558,7 +1567,7 @@ class Recommender:
                                  and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
                                  and not self._same_recording(int(r), seen)), None)
                 j = on_topic()
-                passed = j is not None or any(topic[r] for r in deferred)   # one on topic held back
+                passed = j is not None or was_on or any(topic[r] for r in deferred)   # one on topic held back
                 if (j is None and (stay or passed)) or (j is not None and not allowed(deferred[j])):
                     # Before the hour gives way (or the spacing sends the station off topic), a
                     # song on topic that both allow, though it scores lower: a jazz station for someone who plays

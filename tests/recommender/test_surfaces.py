@@ -570,6 +570,34 @@ def test_a_station_staying_on_its_genre_still_lets_two_other_artists_play_first(
     assert sum(a.startswith("Jazz") for a in artists) >= 10, artists
 
 
+
+def test_a_station_on_a_genre_of_two_bands_comes_back_to_it_in_the_next_ten_songs():
+    # Asked ten at a time, as the player asks: the first ten went A B, a soul song, A B, but
+    # the next ten opened with soul, the songs of the genre held back by their hour not yet
+    # passed over there, and stayed on it (15 soul songs in a row, 7 jazz songs left) for a
+    # person who plays soul: the soul songs among the first ten pulled the centre away.
+    rng = np.random.default_rng(0)
+    seed_at, away = rng.normal(size=16), rng.normal(size=16)
+    bands = [("Jazz band A", "Jazz", 9, 0.0), ("Jazz band B", "Jazz", 8, 0.2)] + \
+        [(f"Soul band {b}", "Soul", 4, 1.0) for b in range(8)]
+    rows = [dict(artist=artist, genre=genre, emb=seed_at + far * away + 0.05 * rng.normal(size=16))
+            for artist, genre, n, far in bands for _ in range(n)]
+    soul = [i + 1 for i, r in enumerate(rows) if r["genre"] == "Soul"]
+    cat = Catalog.build(track_ids=list(range(1, len(rows) + 1)), artists=[r["artist"] for r in rows],
+                        albums=[r["artist"] for r in rows], titles=[f"song {i}" for i in range(len(rows))],
+                        durations=[200.0] * len(rows), buckets=[r["genre"] for r in rows],
+                        embedding=np.array([r["emb"] for r in rows]),
+                        plays=plays([(t, "finished") for t in sorted(soul, key=lambda t: ((t - 1) % 4, t)) * 4],
+                                    session_len=12))
+    rec = Recommender(cat, now=T0 + 30 * 86400)
+    station: list[int] = []
+    for _ in range(3):
+        station += [t for t, _ in rec.radio(1, 10, exclude=[1] + station)]
+    artists = [rows[t - 1]["artist"] for t in station]
+    assert [a.startswith("Jazz") for a in artists[:24]] == [True, True, False] * 8, artists
+    assert spaced(artists, "Jazz band A"), artists
+
+
 def test_a_station_on_a_genre_of_three_bands_keeps_all_three_in_turn():
     # Three jazz bands, soul nearer the seed than the third: once each band had its hour,
     # the station stayed on jazz with the two nearest in turns (B A B A B), the third
