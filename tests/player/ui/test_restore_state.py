@@ -115,6 +115,37 @@ def test_radio_from_the_track_left_at_the_last_close_resumes_it_there(qtbot, sca
     assert "station" not in scanned.get_setting(STATE_SETTING)
 
 
+
+def test_a_station_follows_its_seed_that_a_rescan_merged_into_its_copy(qtbot, scanned, make_window):
+    # The seed's file copied to another folder (its dates kept), then deleted: a rescan gives
+    # its history to the copy, and its track is gone. The station asked around the track
+    # gone, found nothing and went quiet; its saved state named the track gone.
+    import shutil
+    from pathlib import Path
+
+    from player.library.scanner import Scanner
+    from player.playback import STATE_SETTING
+
+    seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
+    scanned.log_plays([(seed["id"], 1_700_000_000.0, 3000, 3000, "finished", "library")])
+    original = Path(seed["path"])
+    (original.parent.parent / "Copies").mkdir()
+    shutil.copy2(original, original.parent.parent / "Copies" / original.name)
+    Scanner(scanned).scan()
+    copy = scanned.track_by_path(str(original.parent.parent / "Copies" / original.name))["id"]
+    window = make_window(scanned)
+    window.start_radio(seed["id"])
+    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    original.unlink()
+    window.scan(None)
+    qtbot.waitUntil(lambda: scanned.track(seed["id"]) is None and window._scan is None, timeout=20000)
+    assert window.station.seed == copy and window.player.station_seed == copy
+    qtbot.waitUntil(lambda: {source for _t, source in window._fill_queue(window.player)} == {"radio"}, timeout=10000)
+    window.close()
+    window.player.close()
+    assert scanned.get_setting(STATE_SETTING)["station"] == copy
+
+
 def test_previous_on_the_track_left_last_time_shows_it_back_at_its_start(qtbot, scanned, make_window):
     # Stopped, the seek bar's timer rests: Previous takes the cued track to its start with no
     # state changed and no song started, and the bar went on showing the place left last time.
