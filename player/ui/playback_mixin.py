@@ -522,7 +522,12 @@ class PlaybackMixin:
             if passed:
                 passed = frozenset()
             elif len(history) < 2:
-                break
+                if station is None:
+                    break
+                # A station with nothing around its seed (the seed's file deleted, its track
+                # gone from the library) hands over to Up next: it found nothing, and the
+                # music stopped with the queue, the station still shown as playing.
+                station, history, passed = None, list(player.session), player.passed_over
             else:
                 history = history[len(history) // 2:]
         self.reasons.update({r.track_id: r.reason for r in recs})

@@ -146,6 +146,27 @@ def test_a_station_follows_its_seed_that_a_rescan_merged_into_its_copy(qtbot, sc
     assert scanned.get_setting(STATE_SETTING)["station"] == copy
 
 
+
+def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, make_window):
+    # Its filler found nothing around a seed no longer in the library, and the music stopped
+    # with the queue; after a restart the station ends (its seed gone) and Up next goes on.
+    from pathlib import Path
+
+    from player.playback import STATE_SETTING
+
+    seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
+    window = make_window(scanned)
+    window.start_radio(seed["id"])
+    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    Path(seed["path"]).unlink()
+    window.scan(None)
+    qtbot.waitUntil(lambda: scanned.track(seed["id"])["missing"] and window._scan is None, timeout=20000)
+    qtbot.waitUntil(lambda: {source for _t, source in window._fill_queue(window.player)} == {"up_next"}, timeout=10000)
+    window.close()
+    window.player.close()
+    assert scanned.get_setting(STATE_SETTING)["station"] == seed["id"]       # (ends at the next start)
+
+
 def test_previous_on_the_track_left_last_time_shows_it_back_at_its_start(qtbot, scanned, make_window):
     # Stopped, the seek bar's timer rests: Previous takes the cued track to its start with no
     # state changed and no song started, and the bar went on showing the place left last time.
