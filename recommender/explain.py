@@ -127,9 +127,14 @@ def _by(cat, row: int) -> str:
     return f"from {name}" if cat.artist_is_guessed(row) else f"by {name}"
 
 
+def _named(cat, bucket: int) -> bool:
+    """Whether ``bucket`` is a genre a reason may name: "No genre tag" is none."""
+    return bucket >= 0 and cat.bucket_names[bucket] != UNTAGGED
+
+
 def _genre(cat, row: int) -> bool:
     """Whether the row's genre bucket is one a reason may name: "No genre tag" is none."""
-    return cat.bucket[row] >= 0 and cat.bucket_names[cat.bucket[row]] != UNTAGGED
+    return _named(cat, int(cat.bucket[row]))
 
 
 def explain_row(rec, row: int, context: str = "") -> str:
@@ -176,13 +181,14 @@ def explain_row(rec, row: int, context: str = "") -> str:
             reasons.append(f"from {int(cat.year[row])}, like {_label(cat, ctx)}" if same
                            else f"from the same years as {_label(cat, ctx)}")
         elif context.startswith("radio:") and _genre(cat, row) and hasattr(rec, "_station_genre") \
-                and rec._station_genre(ctx) >= 0 and rec._station_genre(ctx) != cat.bucket[row]:
+                and _named(cat, rec._station_genre(ctx)) and rec._station_genre(ctx) != cat.bucket[row]:
             # A song of another genre and another time than the station's seed: the station
             # plays it as a change, its own genre's songs used up or spaced out. It said only
             # "Folk, from your library", as if it had nothing to do with the station. (Not "a
             # change on the radio": Up next's line says "Radio: " before it already, and it
             # was the longest of the reasons that name the seed, whose name goes first when
-            # the line is cut short.)
+            # the line is cut short. A station from a song of no genre tag, its artist's and
+            # album's untagged too, keeps to no genre: nothing it plays is a change from one.)
             genre = isolate(genre_in_sentence(cat.bucket_names[cat.bucket[row]]))
             reasons.append(f"{genre}, for a change from {_label(cat, ctx)}")
     n_track = _song_plays(rec, row)

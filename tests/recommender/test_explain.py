@@ -224,3 +224,11 @@ def test_a_station_from_an_untagged_song_says_whose_genre_it_follows():
     assert rec.explain(4, "radio:1") == "pop, like A's other songs"
     assert rec.explain(5, "radio:1") == "jazz, for a change from s0 — A"    # not what it follows
     assert rec.explain(4) == "pop, which you played 3 times"
+
+
+def test_a_station_from_an_untagged_song_of_no_tagged_kin_keeps_to_no_genre_to_change_from():
+    # Row 0, untagged, by A, whose other song is untagged too: the station follows no genre,
+    # yet every tagged song on it read "pop, a change on the radio from s0 — A".
+    rec = _library(["A", "A", "B", "C"], [1] * 2, np.zeros((4, 16)), buckets=[UNTAGGED, UNTAGGED, "pop", "jazz"])
+    assert rec.explain(3, "radio:1") == "pop, from your library"
+    assert rec.explain(4, "radio:1") == "jazz, from your library"
