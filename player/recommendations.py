@@ -215,6 +215,25 @@ def _spread_artists(rows: Iterable[tuple[int, str]]) -> list[int]:
     return out
 
 
+def _kin(row, artist: str, seed, seed_artist: str) -> bool:
+    """Whether the track of ``row`` (its ``artist`` casefolded) is by the seed's artist or on
+    its album."""
+    return bool(seed_artist) and artist == seed_artist or bool(seed["album"]) and row["album"] == seed["album"]
+
+
+def _kin_genre(seed, rows, info) -> str:
+    """The genre a station from ``seed``, a song of no genre tag, keeps to: the one most of
+    its album's other songs are tagged with, else its artist's (as the learning recommender
+    does); :data:`UNTAGGED` where they have none."""
+    artist = info[seed["id"]][1]
+    for mates in ([t for t, r in rows.items() if seed["album"] and r["album"] == seed["album"]],
+                  [t for t in rows if artist and info[t][1] == artist]):
+        tags = Counter(info[t][2] for t in mates if info[t][2] != UNTAGGED)
+        if tags:
+            return tags.most_common(1)[0][0]
+    return UNTAGGED
+
+
 class LibraryRecommendations:
     """Library order and genre tags: no learning, no invented data.
 
@@ -272,6 +291,9 @@ class LibraryRecommendations:
             return []
         seed = rows[seed_track_id]
         seed_title, seed_artist, bucket = info[seed_track_id]
+        untagged = bucket == UNTAGGED
+        if untagged:
+            bucket = _kin_genre(seed, rows, info)
         skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
         skipped_artists = {info[t][1] for t in skipped if t in info}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
@@ -285,13 +307,20 @@ class LibraryRecommendations:
                 near += 0.3 / (1 + abs(r["year"] - seed["year"]) / 4)
             return near + 0.15 * rng.random()
 
-        same = [t for t in order if t not in skip and info[t][2] == bucket
+        def member(t):
+            if bucket != UNTAGGED and info[t][2] == bucket:
+                return True
+            # Songs of no genre tag share no genre: one is the station's only where it is the
+            # seed's artist's or album's (a station from one played every untagged song).
+            return untagged and info[t][2] == UNTAGGED and _kin(rows[t], info[t][1], seed, seed_artist)
+
+        same = [t for t in order if t not in skip and member(t)
                 and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
         same = _one_per_recording(sorted(same, key=closeness, reverse=True), rows, [seed_track_id, *exclude])
         liked = _spread_artists((t, info[t][1]) for t in same if info[t][1] not in skipped_artists)
         disliked = _spread_artists((t, info[t][1]) for t in same if info[t][1] in skipped_artists)
         ids = liked + disliked
-        reason = f"{genre_in_sentence(bucket)}, like {seed_title}" if bucket != UNTAGGED \
+        reason = f"{genre_in_sentence(bucket)}, like {seed_title}" if not untagged \
             else f"near {seed_title} in your library"
         out = [Rec(t, reason, score=1.0 / (1 + i)) for i, t in enumerate(ids[:k])]
         if len(out) < k:   # a small genre: continue with the seed's neighbours in library order

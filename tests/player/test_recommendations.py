@@ -80,6 +80,24 @@ def test_radio_stays_in_genre_spreads_artists_and_demotes_skipped(store):
     assert ids[0] not in long and ids[6] not in long and len(long) == len(set(long))
 
 
+def test_a_station_from_an_untagged_song_keeps_to_its_album_not_to_every_untagged_song(store):
+    # A folk album with one song untagged, and a rock band's album of no genre tags: a station
+    # from the untagged folk song played the rock band's songs, "untagged" taken for a genre.
+    ids = _add(store, [
+        {"title": "seed", "artist": "F", "album": "Fa"},
+        {"title": "f2", "artist": "F", "album": "Fa", "genre": "Folk"},
+        {"title": "f3", "artist": "F", "album": "Fa", "genre": "Folk"},
+        {"title": "g1", "artist": "G", "album": "Ga", "genre": "Folk"},
+        {"title": "g2", "artist": "G", "album": "Ga", "genre": "Folk"},
+        *[{"title": f"r{i}", "artist": "R", "album": "Ra"} for i in range(4)],
+        *[{"title": f"j{i}", "artist": f"J{i}", "album": f"Ja{i}", "genre": "Jazz"} for i in range(4)],
+    ])
+    p = LibraryRecommendations(store)
+    assert sorted(r.track_id for r in p.radio(ids[0], 4)) == ids[1:5]       # the album's genre
+    # A song of the rock band's, whose album names no genre: its album's songs first.
+    assert sorted(r.track_id for r in p.radio(ids[5], 3)) == ids[6:9]
+
+
 def test_radio_and_discover_leave_out_mixes_and_chapters_unless_the_seed_is_one(store):
     # A two-hour mix and a 90-minute audiobook chapter, tagged like the songs: no song to
     # offer between songs. A station from the mix may play the other long one.
