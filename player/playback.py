@@ -966,13 +966,18 @@ class Player:
     def play_now(self, track_ids, *, source: str = "library") -> None:
         """Play ``track_ids[0]`` now and the others after the songs queued by hand, before the
         rest of what was queued, which stays: files opened from the file manager or dropped on
-        the window play at once without throwing away the person's Up next. One step under
-        the lock, so a song that ends meanwhile cannot start the second of them."""
+        the window play at once without throwing away the person's Up next. The suggestions
+        in it are ranked again after the song, as after an early skip. One step under the
+        lock, so a song that ends meanwhile cannot start the second of them."""
         ids = [int(t) for t in track_ids]
         if not ids:
             return
         with self._lock:
             self._failed_in_row = []
+            # The suggestions queued were ranked for the song before: the person's own pick
+            # says more of what they want next than that song did, and kept, the queue went
+            # on with the song before's neighbours after it.
+            self._reshape_wanted = True
             rest = [QueueEntry(t, source, True) for t in ids[1:]]
             if rest:
                 self._natural_after_hand_queued(rest)

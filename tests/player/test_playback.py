@@ -2901,6 +2901,33 @@ def test_play_now_plays_the_songs_before_the_queue_and_keeps_it(store, tmp_path,
     assert [e.track_id for e in p.queue] == [ids[4], ids[5], *queued]
 
 
+def test_a_file_opened_after_a_listen_reranks_the_suggestions_after_it(store, tmp_path, make_player):
+    # A song the person opens from the file manager, the one before heard past the early-skip
+    # limit: the suggestions queued were ranked for that one and stayed, the song before's
+    # neighbours after the pick. They are ranked again after it; the other file opened stays first.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 60.0 if i in (0, 8) else 4.0) for i in range(12)])
+    asked = []
+
+    def filler(player, *, replacing=0):
+        asked.append(replacing)
+        last = player.history[-1]
+        taken = set(player.history) | {e.track_id for e in player.queue if e.manual}
+        # A stand-in for a ranker: the songs nearest the one playing.
+        near = sorted((i for i in ids if i not in taken), key=lambda i: (abs(i - last), i))
+        return [(i, "up_next") for i in near][:max(replacing, 4)]
+
+    p = make_player(speed=32.0)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(ids[0])
+    assert wait_for(lambda: [e.track_id for e in p.queue] == ids[1:5])
+    assert wait_for(lambda: p.position >= 33.0)               # past 30 s of it: listened to
+    p.play_now([ids[8], ids[11]])
+    assert wait_for(lambda: p.current_track_id == ids[8])
+    assert wait_for(lambda: [e.track_id for e in p.queue] == [ids[11], ids[7], ids[9], ids[6], ids[10]])
+    assert p.skip_streak == 0 and asked == [0, 4]
+
+
 def test_songs_queued_by_hand_come_before_the_suggestions_in_the_order_queued(store, tmp_path, make_player):
     # Add to Up next with Keep it going on put the song behind every suggestion, and each
     # refill of suggestions pushed nothing ahead of it, but it waited behind the first ones.
