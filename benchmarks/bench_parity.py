@@ -23,7 +23,8 @@ beside the evaluation's list ranked afresh after every play, two ways: "queue, p
 it", where a song the person picks leaves the suggestions queued (``Player.play_now``, a file
 opened from the file manager), and "queue, picks refill it", where it replaces them and the
 queue is filled afresh (a song played from the library: ``Player.play_tracks``, where the
-rest of a list played from would come first, which the logs do not tell); and, at the
+rest of a list played from would come first, which the logs do not tell), the top ten of both
+(their HR@20 and MRR@20 are of ten songs each side; overlap@20 is at most 0.5); and, at the
 first play of up to ``--points`` test sessions, Radio from that track both
 ways (the service as a station starts: the seed left out, nothing else heard).
 
@@ -187,8 +188,10 @@ def replay(path: Path, *, last: int, points: int, priors, train_frac: float = 0.
             rows_out["up next"].append(compare(want, got, int(log.items[p])))
             # What the queue holds at this point (filled batch by batch, see below) against a
             # list ranked afresh after every play.
-            rows_out["queue, picks keep it"].append(compare(want, queue[:10], int(log.items[p])))
-            rows_out["queue, picks refill it"].append(compare(want, picks[:10], int(log.items[p])))
+            # (Ten songs both sides: the queue holds about ten, and its hits against the
+            # evaluation's twenty read as half of them.)
+            rows_out["queue, picks keep it"].append(compare(want[:10], queue[:10], int(log.items[p])))
+            rows_out["queue, picks refill it"].append(compare(want[:10], picks[:10], int(log.items[p])))
         if p in radio:
             add_tracks(max(int(known_after[p - 1]), int(log.items[p]) + 1))
             seed = int(log.items[p])
