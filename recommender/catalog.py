@@ -787,17 +787,22 @@ def _artist_returns(art: np.ndarray, fb: np.ndarray, session: np.ndarray, heard:
             int((some & listen).sum()))
 
 
-def _offer_stretches(chosen: np.ndarray, latest: int):
-    """Where the latest stretches of a log that may hold its ``latest`` last offers begin
-    (each holds twice the plays Segue picked of the one before, and a play more before
-    them), the last holding every play Segue picked: a count over the last one is the
-    count over the whole log. ``chosen``: :meth:`PlayLog.chosen` of the plays."""
+def _latest_offers(chosen: np.ndarray, latest: int, is_offer) -> np.ndarray:
+    """The indices of the ``latest`` last plays Segue picked that ``is_offer`` (of an array of
+    indices) takes, oldest first. ``chosen``: :meth:`PlayLog.chosen` of the plays.
+
+    Looked for among the plays it picked alone, the latest first, twice as many each time
+    until enough are found: over the whole of a long history the offers cost 25 ms each song
+    at 500,000 plays, and over stretches of the log back to the latest of them several times
+    the whole log where Segue's offers were all years ago."""
     picked = np.flatnonzero(~chosen)
-    k = latest
-    while k < len(picked):
-        yield max(0, int(picked[-k]) - 1)
+    k = max(latest, 1)
+    while True:
+        some = picked[max(len(picked) - k, 0):]
+        offer = some[is_offer(some)]
+        if len(offer) >= latest or len(some) == len(picked):
+            return offer[max(len(offer) - latest, 0):]
         k *= 2
-    yield max(0, int(picked[0]) - 1) if len(picked) else len(chosen)
 
 
 def _artist_stays(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndarray, chosen: np.ndarray,
@@ -811,21 +816,12 @@ def _artist_stays(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, art: np.ndar
     Nothing without play sources."""
     if plays.source is None or len(plays) < 2:
         return 0, 0, 0, 0
-    # Worked out over the latest stretch of the log that holds them (the whole of a long
-    # history cost 10 ms each song at 500,000 plays).
     session = plays.session_id
-    for lo in _offer_stretches(chosen, latest):
-        kept = (rows[lo:] >= 0) & (fb[lo:] > 0)
-        offer = np.zeros(len(kept), bool)
-        offer[1:] = kept[:-1] & (session[lo + 1:] == session[lo:-1])   # (the first has no play before it here)
-        offer &= ~chosen[lo:] & (rows[lo:] >= 0) & (fb[lo:] != 0)
-        if int(offer.sum()) >= latest:
-            break
-    offer &= np.cumsum(offer[::-1])[::-1] <= latest
-    a = art[lo:]
-    stay = np.zeros(len(offer), bool)
-    stay[1:] = offer[1:] & (a[1:] >= 0) & (a[1:] == a[:-1])
-    move = offer & ~stay
+    i = _latest_offers(chosen, latest, lambda j: (j >= 1) & (rows[j - 1] >= 0) & (fb[j - 1] > 0)
+                       & (session[j] == session[np.maximum(j - 1, 0)]) & (rows[j] >= 0) & (fb[j] != 0))
+    kept = fb[i] > 0
+    stay = (art[i] >= 0) & (art[i] == art[i - 1])
+    move = ~stay
     return int(stay.sum()), int((stay & kept).sum()), int(move.sum()), int((move & kept).sum())
 
 
@@ -836,15 +832,10 @@ def _replay_answers(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, chosen: np
     listened to within ``horizon_s`` before it. Nothing without play sources."""
     if plays.source is None or not len(plays):
         return 0, 0, 0, 0
-    # The latest offers, from the latest stretch of the log that holds them, and the
-    # listened plays that may come before one of them within the horizon, wherever they
-    # lie (a second more: the keys below round to a fraction of one): sorting every
+    # The latest offers, and the listened plays that may come before one of them within the
+    # horizon (a second more: the keys below round to a fraction of one): sorting every
     # listened play of a long history cost 15 ms each song at 500,000 plays.
-    for lo in _offer_stretches(chosen, latest):
-        offer = lo + np.flatnonzero((rows[lo:] >= 0) & ~chosen[lo:] & (fb[lo:] != 0))
-        if len(offer) >= latest:
-            break
-    offer = offer[-latest:]
+    offer = _latest_offers(chosen, latest, lambda j: (rows[j] >= 0) & (fb[j] != 0))
     if not len(offer):
         return 0, 0, 0, 0
     t = plays.started_at.astype(np.float64)

@@ -265,12 +265,15 @@ def _replays_whole(plays, rows, fb, chosen, latest, horizon_s):
 
 
 def test_the_latest_offers_counted_from_the_end_of_the_log_are_those_of_the_whole_log():
-    # Logs where Segue picked most plays, a few, or none (an imported history), counted over
-    # the latest few offers or more than there are; one log out of time order (a clock set back).
+    # Logs where Segue picked most plays, a few, or none (an imported history), or picked only
+    # long ago, counted over the latest few offers or more than there are; one log out of
+    # time order (a clock set back).
     rng = np.random.default_rng(13)
     for trial in range(40):
         log = _history(rng, int(rng.integers(2, 400)))
         picked = rng.random(len(log)) < rng.choice([0.0, 0.02, 0.3, 0.9])
+        if trial % 5 == 1:
+            picked[len(log) // 8:] = False
         log.source = np.where(picked, "up_next", np.where(log.source == "import", "import", "library")).astype(object)
         if trial % 4 == 0:
             log.started_at = log.started_at + rng.choice([0.0, -86400.0], len(log), p=[0.9, 0.1])
