@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import stat as stat_mod
 
+from player.library.names import is_disc_folder
+
 
 def file_identity(path: str, st: os.stat_result | None = None) -> tuple[int, int | str]:
     """What tells one file or folder from another: (device, inode). On Windows a directory
@@ -35,14 +37,17 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None) -> 
     or more than one such file is found. One listing of the folder above and a look at one
     file in each folder there (up to ``MOVED_LOOK_LIMIT`` folders; the files beside them are
     passed over); renaming a folder changes none of its files' sizes or times. A disc's folder
-    (``Album/CD1/01.flac``) is looked for in each folder beside its album's renamed one."""
+    (``Album/CD1/01.flac``) is looked for in each folder beside its album's renamed one; no
+    other folder is looked for a level further up."""
     folder, name = os.path.split(path)
     if size is None or mtime_ns is None or os.path.isdir(folder):
         return None
     above = os.path.dirname(folder)
-    if not os.path.isdir(above):
+    if not os.path.isdir(above) and is_disc_folder(os.path.basename(folder)):
         # (the folder above gone too: a disc's folder inside the album's, which was renamed;
-        # the folders beside that album were listed in vain, "file not found")
+        # the folders beside that album were listed in vain, "file not found". Only a disc's:
+        # an album at the top of a drive that was unplugged, its mount folder gone with it,
+        # was looked for on the drives beside it, and played from a backup drive's copy.)
         name = os.path.join(os.path.basename(folder), name)
         above = os.path.dirname(above)
     found, looked = [], 0

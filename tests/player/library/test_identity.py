@@ -39,3 +39,17 @@ def test_a_disc_of_a_renamed_multi_disc_album_is_found_in_it(tmp_path):
         assert moved_with_its_folder(str(gone), st.st_size, st.st_mtime_ns) == str(song)
     # A whole drive gone (its music folder and all above it) is not looked for elsewhere
     assert moved_with_its_folder(str(tmp_path / "Drive" / "Music" / "A" / "01.flac"), 100, st.st_mtime_ns) is None
+
+
+def test_an_unplugged_drives_album_is_not_looked_for_on_the_drive_beside_it(tmp_path):
+    # A drive unplugged takes its mount folder with it (/media/me/USB): an album at its top
+    # was looked for among the other drives, as a disc's folder is among the albums, and its
+    # song played from a backup drive's copy of the same size and time.
+    for drive in ("USB", "Backup"):
+        (tmp_path / drive / "Album").mkdir(parents=True)
+        (tmp_path / drive / "Album" / "01.flac").write_bytes(b"x" * 100)
+        os.utime(tmp_path / drive / "Album" / "01.flac", ns=(1_700_000_000_123_456_789,) * 2)
+    st = os.stat(tmp_path / "USB" / "Album" / "01.flac")
+    for left in (tmp_path / "USB" / "Album" / "01.flac", tmp_path / "USB" / "Album", tmp_path / "USB"):
+        left.unlink() if left.is_file() else left.rmdir()
+    assert moved_with_its_folder(str(tmp_path / "USB" / "Album" / "01.flac"), st.st_size, st.st_mtime_ns) is None
