@@ -23,6 +23,17 @@ from segue_common import atomic
 _NO_ROOM = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
+def _account_file_limit() -> int | None:
+    """The most bytes this process may write to one file (its RLIMIT_FSIZE), or None where
+    there is no such limit (or no way to ask, as on Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY or soft < 0 else soft
+
+
 def set_aside(db_path: str | os.PathLike) -> Path | None:
     """Rename the database and its WAL files to ``<name>.damaged-<time>``; returns the new name."""
     db_path = Path(db_path)
@@ -87,6 +98,14 @@ def restore_backup(db_path: str | os.PathLike, backup: str | os.PathLike | None 
             tmp.unlink()
         if exc.errno not in _NO_ROOM:
             raise       # a backup that cannot be read, a folder that cannot be written: no room is missing
+        limit = _account_file_limit() if exc.errno == errno.EFBIG else None
+        if limit is not None and backup.stat().st_size > limit:
+            # The account's own limit on one file (ulimit -f), not the disk's: another disk, as
+            # the message below says, has the same limit.
+            raise StoreError(f"Segue could not restore {backup.name} ({exc.strerror or exc}): the copy needs "
+                             f"{room_for_copy(backup, db_path.parent)}, and is larger than this account may "
+                             f"write one file ({limit / 1e6:.1f} MB at most, its file size limit: ulimit -f). "
+                             "Ask for the limit to be raised; nothing was changed.") from exc
         if exc.errno == errno.EFBIG:
             # A limit on the size of one file (a FAT32 disk's 4 GB, a limit set on the account),
             # which freeing space does not lift: "Free some space" sent the person the wrong way.
