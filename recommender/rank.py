@@ -322,11 +322,54 @@ class Recommender:
         # taken for one genre, an untagged song made every other untagged song "the same
         # genre" to stay in, three untagged skips refused them all, and the fall-backs to a
         # song's artist where its genre is not known never ran in the app.
+        # An untagged song on a tagged album (or by an artist whose other songs are tagged)
+        # takes the genre they are tagged with (``_inferred_genre``), wherever a genre is read:
+        # the genre signal alone after it pulled towards its album's genre while the "new
+        # ground" check and the taste figures went by its artist, and over-boosted it.
         self.genre = catalog.bucket
         if UNTAGGED in catalog.bucket_names:
-            self.genre = np.where(catalog.bucket == catalog.bucket_names.index(UNTAGGED), -1,
-                                  catalog.bucket).astype(catalog.bucket.dtype)
+            self.genre = self._inferred_genre(catalog)
         self.refresh(now=now)
+
+    @staticmethod
+    def _inferred_genre(cat: Catalog) -> np.ndarray:
+        """Per track, the genre bucket it ranks as: its own; for a song of no genre tag, the
+        genre most of the other songs of its album are tagged with, else those of its artist
+        (on an album of several artists, a compilation, its artist's first: a jazz band's song
+        on a mostly soul compilation is still jazz); -1 where none of them is tagged. Ties go
+        to the first genre bucket."""
+        untagged = cat.bucket == cat.bucket_names.index(UNTAGGED)
+        genre = np.where(untagged, -1, cat.bucket).astype(cat.bucket.dtype)
+        if not untagged.any():
+            return genre
+        tagged = genre >= 0
+        n_genres = len(cat.bucket_names)
+
+        def majority(codes: np.ndarray) -> np.ndarray:
+            # Each group's most tagged genre (-1: none), by group code (-1 last: no group).
+            m = int(codes.max(initial=-1)) + 1
+            out = np.full(m + 1, -1, np.int64)
+            on = tagged & (codes >= 0)
+            if on.any():
+                pairs, counts = np.unique(codes[on].astype(np.int64) * n_genres + genre[on], return_counts=True)
+                group, g = pairs // n_genres, pairs % n_genres
+                best = np.lexsort((g, -counts, group))
+                first = np.ones(len(best), bool)
+                first[1:] = group[best][1:] != group[best][:-1]
+                out[group[best][first]] = g[best][first]
+            return out[codes]
+
+        by_album, by_artist = majority(cat.album), majority(cat.artist)
+        # An album of several artists: its artist codes differ (an unknown artist counts as one).
+        m = int(cat.album.max(initial=-1)) + 1
+        on = cat.album >= 0
+        low = np.full(m + 1, np.iinfo(np.int64).max)
+        high = np.full(m + 1, np.iinfo(np.int64).min)
+        np.minimum.at(low, cat.album[on], cat.artist[on])
+        np.maximum.at(high, cat.album[on], cat.artist[on])
+        mixed = on & (cat.artist >= 0) & (low[cat.album] != high[cat.album])
+        first, then = np.where(mixed, by_artist, by_album), np.where(mixed, by_album, by_artist)
+        return np.where(untagged, np.where(first >= 0, first, then), genre).astype(cat.bucket.dtype)
 
     def compact(self) -> "Recommender":
         """Let go of the raw factor arrays (the catalogue's priors, the WMF item factors) now
@@ -909,12 +952,12 @@ class Recommender:
         # it passed over were not known yet, and a genre of two bands was left for good after
         # ten songs, half of its own left, the soul songs having pulled the centre away.
         mine = own[~np.isin(own, skip_rows)][-max(RADIO_APART, 3):]
-        on_lately = genre >= 0 and bool((cat.bucket[mine] == genre).any())
+        on_lately = genre >= 0 and bool((self.genre[mine] == genre).any())
         return self._pick(score, k, banned, history=np.concatenate([[seed], own[-RADIO_HOUR_SONGS:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
                           last=self.tired_of | self._off_length(seed),
-                          topic=(cat.bucket == genre) if genre >= 0
+                          topic=(self.genre == genre) if genre >= 0
                           and cat.bucket_names[genre] != UNTAGGED else None,
                           stay=run < 2 and not self.E[seed].any(), was_on=run < 2 and on_lately,
                           apart=RADIO_APART,
@@ -928,22 +971,8 @@ class Recommender:
         On an album of several artists (a compilation, a soundtrack) its artist's songs go
         first: a jazz band's song on a mostly soul compilation is still jazz.
         -1: none."""
-        cat = self.catalog
-        own = int(cat.bucket[seed])
-        if own < 0 or cat.bucket_names[own] != UNTAGGED:
-            return own
-        order = (cat.album, cat.artist)
-        if cat.album[seed] >= 0 and cat.artist[seed] >= 0 \
-                and (cat.artist[cat.album == cat.album[seed]] != cat.artist[seed]).any():
-            order = (cat.artist, cat.album)
-        for codes in order:
-            if codes[seed] < 0:
-                continue
-            mates = cat.bucket[codes == codes[seed]]
-            mates = mates[(mates >= 0) & (mates != own)]
-            if len(mates):
-                return int(np.bincount(mates).argmax())
-        return own
+        own = int(self.catalog.bucket[seed])
+        return int(self.genre[seed]) if self.genre[seed] >= 0 else own
 
     def discover(self, k_per_bucket: int, *, never: Sequence[int] = (),
                  day: int | None = None) -> dict[str, list[tuple[int, float]]]:

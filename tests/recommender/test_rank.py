@@ -1061,3 +1061,31 @@ def test_what_the_person_plays_lately_weighs_every_play_of_a_long_history():
         want = np.log1p(np.bincount(rows, weights=decay, minlength=tracks)).astype(np.float32)
         assert np.array_equal(rec.recent, want)
         assert half > 2 * day or (rec.recent == 0).any()            # tracks heard only long ago
+
+
+def test_an_untagged_song_on_a_tagged_album_ranks_as_if_it_had_the_albums_genre():
+    # A rock song without a genre tag on an album of rock: Up next after it went by no genre
+    # (and its "new ground" and taste figures by its artist), while Radio took the album's.
+    # It ranks as the same song tagged rock does, after it and as a song to offer; the
+    # songs of wholly untagged albums stay of no genre either way.
+    from recommender.genres import UNTAGGED
+
+    base = library(n_per_kind=24)
+    ids = [int(t) for t in base.track_ids]
+    rock, jazz = [t for t in ids if kind_of(t, 24) == "rock"], [t for t in ids if kind_of(t, 24) == "jazz"]
+    hip = [t for t in ids if kind_of(t, 24) == "hiphop"]
+    seed, mate = rock[3], rock[11]                  # both on "rock album 3"
+    log = playlog([(t, "finished") for t in jazz[:14] + hip[:6]] + [(mate, "finished"), (jazz[15], "finished"),
+                                                                     (seed, "finished")], session_len=30)
+    got = []
+    for tag in ("rock", UNTAGGED):
+        buckets = [tag if t in (seed, mate) else UNTAGGED if kind_of(t, 24) == "hiphop" else kind_of(t, 24)
+                   for t in ids]
+        cat = Catalog.build(track_ids=ids, artists=[base.artist_names[a] for a in base.artist],
+                            albums=[base.album_names[a] for a in base.album], titles=[f"t{i}" for i in ids],
+                            durations=[200.0] * len(ids), embedding=base.embedding, factors=base.factors,
+                            buckets=buckets, plays=log)
+        rec = Recommender(cat)
+        got.append(([t for t, _ in rec.up_next([jazz[15], seed], 20)], [t for t, _ in rec.radio(seed, 10)],
+                    [t for t, _ in rec.up_next([jazz[15], rock[5]], 20)]))
+    assert got[0] == got[1]
