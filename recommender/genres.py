@@ -232,7 +232,8 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
     ``max_rows``, those offering fewer than ``min_row`` songs and those after the last row
     are pooled (one such genre alone keeps a row); the two favourites and ``untagged`` (the tracks of no genre tag) keep
     a row however small, its songs of no genre a pooled tile could name; never
-    listened to, it is no genre to discover either, and comes after the new ones.
+    listened to, it is no genre to discover either, and comes after the new ones; listened
+    to, it comes among the person's genres, never one of the two favourites that lead.
     """
     genres = [g for g in range(len(offered)) if offered[g] > 0]
     order = sorted(genres, key=lambda g: (-heard[g], -offered[g], g))
@@ -240,12 +241,15 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
     # So do the person's two favourites, the rows that lead: a genre they play every day
     # has its songs heard lately left out, and fell into the shared row with the tags of
     # two songs.
-    favourites = [g for g in order if heard[g] > 0][:2]
+    # The songs of no genre tag are no favourite genre, however much they are played: their
+    # row led Discover for someone whose library is largely untagged, and pushed a genre
+    # they play every day behind one they never heard. It comes among their other genres.
+    favourites = [g for g in order if heard[g] > 0 and g != untagged][:2]
     big = order if len(order) <= max_rows else [g for g in order
                                                 if offered[g] >= min_row or g == untagged or g in favourites]
     known = [g for g in big if heard[g] > 0]
     new = sorted((g for g in big if heard[g] <= 0), key=lambda g: g == untagged)
-    rows, known = known[:2], known[2:]
+    rows, known = list(favourites), [g for g in known if g not in favourites]
     while known or new:
         rows.append((new if new and (not known or len(rows) % 2 == 0) else known).pop(0))
     rows = rows[:max_rows]

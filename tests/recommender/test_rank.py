@@ -545,6 +545,16 @@ def test_discover_keeps_a_row_for_the_songs_of_no_genre_tag_past_twenty_genres()
     assert len(rows) == MAX_ROWS + 1 and rows[-2:] == [UNTAGGED, MORE_TO_DISCOVER], rows
 
 
+def test_discover_does_not_lead_with_the_songs_of_no_genre_tag_however_much_they_are_played():
+    # Someone whose library is largely untagged plays those songs most: their row led
+    # Discover as a favourite genre, and the genre played second came after one never heard.
+    from recommender.genres import UNTAGGED
+
+    cat, _ = many_genres(["rock", "jazz", "soul", "folk", (UNTAGGED, 30)], 0,
+                         plays=[(UNTAGGED, 25), ("rock", 8), ("jazz", 5)])
+    rows = list(Recommender(cat, Models(), now=1_800_000_000.0).discover(6))
+    assert rows == ["rock", "jazz", "soul", UNTAGGED, "folk"], rows
+
 def test_discover_gives_a_twenty_first_genre_its_own_row_not_the_shared_one():
     # Exactly 21 genres: the last one's songs alone filled the shared row, headed "a song or
     # two from each of many genres", each tile naming the same genre. 20 keep a row each.
