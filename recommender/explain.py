@@ -66,6 +66,10 @@ def _play_sums(rec) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for codes, names in ((cat.artist, cat.artist_names), (cat.bucket, cat.bucket_names)):
         known = played[codes[played] >= 0]
         sums.append(np.bincount(codes[known], weights=count[known], minlength=len(names)))
+    if hasattr(rec, "genre_plays"):
+        # A genre's plays count its untagged songs on its albums, as ranking and Discover's
+        # rows count them: its caption said "new to you" of a genre played every day.
+        sums[1] = rec.genre_plays(count)
     ranked = played[np.argsort(-count[played], kind="stable")]
     derived["play_sums"] = (count, (sums[0], sums[1], ranked))
     return sums[0], sums[1], ranked

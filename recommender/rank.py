@@ -371,6 +371,15 @@ class Recommender:
         first, then = np.where(mixed, by_artist, by_album), np.where(mixed, by_album, by_artist)
         return np.where(untagged, np.where(first >= 0, first, then), genre).astype(cat.bucket.dtype)
 
+    def genre_plays(self, counts: np.ndarray) -> np.ndarray:
+        """``counts`` (per track) summed per genre bucket by the genre each track ranks as
+        (``genre``): an untagged song on a tagged album counts for its album's genre; one whose
+        genre is not known, for the bucket of no genre tag, whose row Discover keeps."""
+        cat = self.catalog
+        codes = np.where(self.genre >= 0, self.genre, cat.bucket)
+        known = codes >= 0
+        return np.bincount(codes[known], weights=counts[known], minlength=len(cat.bucket_names))
+
     def compact(self) -> "Recommender":
         """Let go of the raw factor arrays (the catalogue's priors, the WMF item factors) now
         that they are folded into ``F``, the WMF taste score and ``prior_pop``: a process that holds
@@ -1002,8 +1011,10 @@ class Recommender:
         day_jitter = np.random.default_rng(day).random(cat.n).astype(np.float32)
         score = score + 0.3 * day_jitter          # a fresh row each day, stable within the day
         rows = {}
-        affinity = np.bincount(cat.bucket[cat.bucket >= 0], weights=cat.play_count[cat.bucket >= 0],
-                               minlength=len(cat.bucket_names))
+        # The person's plays of a genre count those of its untagged songs on its albums, as
+        # Up next and Radio count them: someone who played the untagged songs of rock albums
+        # saw rock last, "new to you", behind genres they had played less.
+        affinity = self.genre_plays(cat.play_count)
         score[self.recently_played] = -np.inf
         # A song the person skipped when it was offered (and has not listened to since) is
         # no song to offer again two weeks on, as one they heard through is: in a small

@@ -1099,3 +1099,30 @@ def test_an_untagged_song_on_a_tagged_album_ranks_as_if_it_had_the_albums_genre(
         got.append(([t for t, _ in rec.up_next([jazz[15], seed], 20)], [t for t, _ in rec.radio(seed, 10)],
                     [t for t, _ in rec.up_next([jazz[15], rock[5]], 20)]))
     assert got[0] == got[1]
+
+
+def test_discover_counts_the_plays_of_untagged_songs_on_a_tagged_album_for_its_genre():
+    # A third of each rock album untagged, and those are the rock songs the person played
+    # (12 plays, jazz 5, ambient 4): Up next and Radio took them for rock, Discover's rows
+    # counted them for no genre, and put rock last as a genre new to them, "new to you".
+    from recommender.explain import genre_captions
+    from recommender.genres import UNTAGGED
+
+    base = library(n_per_kind=24)
+    ids = [int(t) for t in base.track_ids]
+    by = {k: [t for t in ids if kind_of(t, 24) == k] for k in KINDS}
+    untagged = by["rock"][:8]                   # one song of each of the eight rock albums
+    log = playlog([(t, "finished") for t in untagged[:6] * 2] + [(t, "finished") for t in by["jazz"][:5]]
+                  + [(t, "finished") for t in by["ambient"][:4]], session_len=30)
+    got = []
+    for tagged in (True, False):
+        buckets = [UNTAGGED if t in untagged and not tagged else kind_of(t, 24) for t in ids]
+        cat = Catalog.build(track_ids=ids, artists=[base.artist_names[a] for a in base.artist],
+                            albums=[base.album_names[a] for a in base.album], titles=[f"t{i}" for i in ids],
+                            durations=[200.0] * len(ids), embedding=base.embedding, factors=base.factors,
+                            buckets=buckets, plays=log)
+        rec = Recommender(cat, now=1_700_000_000.0 + 60 * 86400)
+        rows = [b for b in rec.discover(6) if b != UNTAGGED]
+        got.append((rows, genre_captions(rec, rows)))
+    assert got[0] == got[1]
+    assert got[1][0][0] == "rock" and got[1][1]["rock"] == "you played it 12 times"
