@@ -221,17 +221,34 @@ def _kin(row, artist: str, seed, seed_artist: str) -> bool:
     return bool(seed_artist) and artist == seed_artist or bool(seed["album"]) and row["album"] == seed["album"]
 
 
-def _kin_genre(seed, rows, info) -> str:
-    """The genre a station from ``seed``, a song of no genre tag, keeps to: the one most of
-    its album's other songs are tagged with, else its artist's (as the learning recommender
-    does); :data:`UNTAGGED` where they have none."""
-    artist = info[seed["id"]][1]
-    for mates in ([t for t, r in rows.items() if seed["album"] and r["album"] == seed["album"]],
-                  [t for t in rows if artist and info[t][1] == artist]):
-        tags = Counter(info[t][2] for t in mates if info[t][2] != UNTAGGED)
+def _kin_genres(rows, info) -> dict[int, str]:
+    """The genre each song of no genre tag is taken for, as the learning recommender takes
+    it: the one most of its album's other songs are tagged with, else its artist's; on an
+    album of several artists (a compilation) its artist's first. Songs whose album and
+    artist are untagged too are left out (their genre is not known)."""
+    by_album: dict[str, Counter[str]] = defaultdict(Counter)
+    by_artist: dict[str, Counter[str]] = defaultdict(Counter)
+    album_artists: dict[str, set[str]] = defaultdict(set)
+    for t, r in rows.items():
+        artist, bucket = info[t][1], info[t][2]
+        if r["album"]:
+            album_artists[r["album"]].add(artist)
+            if bucket != UNTAGGED:
+                by_album[r["album"]][bucket] += 1
+        if artist and bucket != UNTAGGED:
+            by_artist[artist][bucket] += 1
+    out = {}
+    for t, r in rows.items():
+        artist = info[t][1]
+        if info[t][2] != UNTAGGED:
+            continue
+        groups = [by_album.get(r["album"]) if r["album"] else None, by_artist.get(artist) if artist else None]
+        if r["album"] and artist and len(album_artists[r["album"]]) > 1:
+            groups.reverse()
+        tags = next((g for g in groups if g), None)
         if tags:
-            return tags.most_common(1)[0][0]
-    return UNTAGGED
+            out[t] = tags.most_common(1)[0][0]
+    return out
 
 
 class LibraryRecommendations:
@@ -293,7 +310,7 @@ class LibraryRecommendations:
         seed_title, seed_artist, bucket = info[seed_track_id]
         untagged = bucket == UNTAGGED
         if untagged:
-            bucket = _kin_genre(seed, rows, info)
+            bucket = _kin_genres(rows, info).get(seed_track_id, UNTAGGED)
         skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
         skipped_artists = {info[t][1] for t in skipped if t in info}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
@@ -358,11 +375,13 @@ class LibraryRecommendations:
         first = _first_copies(offered + [t for t in order if t not in chosen], rows)
         last_played: dict[int, float] = {}
         heard: Counter[str] = Counter()
+        # (a genre's plays count its untagged songs on its albums, as the learning rows count them)
+        kin = _kin_genres(rows, info)
         for play in self.store.plays():
             t = first.get(play["track_id"], play["track_id"])
             last_played[t] = play["started_at"]         # (oldest first: the latest stays)
             if t in info and _listened(play):
-                heard[info[t][2]] += 1
+                heard[kin.get(t, info[t][2])] += 1
         members: dict[str, list[int]] = defaultdict(list)
         for t in offered:
             if first[t] == t:

@@ -334,3 +334,29 @@ def test_up_next_does_not_bring_back_a_song_taken_out_of_the_queue_in_its_other_
     first, second = ids[0], ids[1]
     got = LibraryRecommendations(store).up_next([first], 10, passed={second})
     assert [store.track(r.track_id)["title"] for r in got] == ["three"]
+
+
+def test_discover_and_a_station_without_learning_take_an_untagged_song_for_its_albums_genre(store):
+    # Untagged songs on a tagged album rank as songs of the album's genre in the learning
+    # recommender; here their plays counted for no genre: rock, played most, came after jazz
+    # and soul as a genre new to the person, and moved to the top when the recommender was
+    # ready. And on a soul compilation, a jazz band's untagged song is jazz there: a station
+    # from it played soul here.
+    from player.recommender_service import RecommenderService
+
+    ids = _add(store, [
+        *[{"title": f"r{i}", "artist": "R", "album": "Ra", **({"genre": "Rock"} if i < 3 else {})} for i in range(6)],
+        *[{"title": f"j{i}", "artist": "J", "album": "Ja", "genre": "Jazz"} for i in range(4)],
+        *[{"title": f"s{i}", "artist": f"S{i}", "album": "Mix", "albumartist": "Various", "genre": "Soul"}
+          for i in range(4)],
+        {"title": "jm", "artist": "J", "album": "Mix", "albumartist": "Various"},
+        *[{"title": f"n{i}", "artist": "N", "album": "Na"} for i in range(3)],
+    ])
+    t0 = time.time() - 3 * 86400
+    store.log_plays([(ids[3 + i % 3], t0 + 600 * i, 200_000, 200_000, "finished", "library") for i in range(6)]
+                    + [(ids[6], t0 + 5000, 200_000, 200_000, "finished", "library"),
+                       (ids[10], t0 + 5600, 200_000, 200_000, "finished", "library")])
+    assert {r.track_id for r in LibraryRecommendations(store).radio(ids[14], 3)} <= set(ids[6:10])
+    plain = list(LibraryRecommendations(store).discover(4))
+    assert plain[:2] == ["rock", "jazz"] and UNTAGGED in plain
+    assert plain == list(RecommenderService(store, priors=None).discover(4))
