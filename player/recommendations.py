@@ -309,8 +309,9 @@ class LibraryRecommendations:
         seed = rows[seed_track_id]
         seed_title, seed_artist, bucket = info[seed_track_id]
         untagged = bucket == UNTAGGED
+        kin = _kin_genres(rows, info)
         if untagged:
-            bucket = _kin_genres(rows, info).get(seed_track_id, UNTAGGED)
+            bucket = kin.get(seed_track_id, UNTAGGED)
         skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
         skipped_artists = {info[t][1] for t in skipped if t in info}
         lengths = [r["duration"] for r in rows.values() if r["duration"]]
@@ -325,7 +326,8 @@ class LibraryRecommendations:
             return near + 0.15 * rng.random()
 
         def member(t):
-            if bucket != UNTAGGED and info[t][2] == bucket:
+            # (an untagged song on an album of the genre is of it, as the learning station has it)
+            if bucket != UNTAGGED and kin.get(t, info[t][2]) == bucket:
                 return True
             # Songs of no genre tag share no genre: one is the station's only where it is the
             # seed's artist's or album's (a station from one played every untagged song).

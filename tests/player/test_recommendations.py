@@ -360,3 +360,18 @@ def test_discover_and_a_station_without_learning_take_an_untagged_song_for_its_a
     plain = list(LibraryRecommendations(store).discover(4))
     assert plain[:2] == ["rock", "jazz"] and UNTAGGED in plain
     assert plain == list(RecommenderService(store, priors=None).discover(4))
+
+
+def test_a_station_without_learning_plays_the_untagged_songs_of_its_genres_albums(store):
+    # A jazz station left out the untagged song of a jazz album, which the learning station
+    # plays as jazz, and went on with the next untagged rock song in library order.
+    ids = _add(store, [
+        {"title": "j0", "artist": "J", "album": "Ja", "genre": "Jazz"},
+        {"title": "j1", "artist": "J", "album": "Ja", "genre": "Jazz"},
+        {"title": "j2", "artist": "J", "album": "Ja"},
+        {"title": "k0", "artist": "K", "album": "Ka", "genre": "Jazz"},
+        {"title": "k1", "artist": "K", "album": "Ka", "genre": "Jazz"},
+        *[{"title": f"r{i}", "artist": "R", "album": "Ra"} for i in range(4)],
+    ])
+    got = LibraryRecommendations(store).radio(ids[3], 4)
+    assert {r.track_id for r in got} == {ids[0], ids[1], ids[2], ids[4]}
