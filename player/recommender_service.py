@@ -16,7 +16,6 @@ import logging
 import shutil
 import sys
 import threading
-import time
 from collections.abc import Collection
 from datetime import date
 from pathlib import Path
@@ -36,7 +35,6 @@ from recommender.rank import Models, Recommender
 from segue_common.normalize import first_of_artists, primary_artist
 
 log = logging.getLogger(__name__)
-RECENT_REREAD_S = 6 * 3600
 #: the track columns the catalogue needs: reading only these, not every column of every
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre",
@@ -264,6 +262,18 @@ def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:
     return out
 
 
+def _first_changing(plays: PlayLog, none_before: int | None = None) -> int | None:
+    """The smallest play id of ``plays`` that may still change: the latest logged (a song left
+    playing at the close goes on in its row) or one still playing. ``none_before``: the log
+    holds no such play below it (``plays`` are those read from there on; it is kept where
+    they are none, a forget meanwhile). None without ids."""
+    if plays.play_id is None:
+        return None
+    if not len(plays):
+        return none_before
+    return int(min(plays.play_id.max(), plays.play_id[plays.ended == "playing"].min(initial=plays.play_id.max())))
+
+
 def load_shipped_priors():
     """The shipped CF priors, or None when they are not installed (audio-only cold start)."""
     try:
@@ -288,6 +298,7 @@ class RecommenderService:
         self._lock = threading.RLock()
         self._rec: Recommender | None = None
         self._plays_seen = -1
+        self._reread_from: int | None = None     # the plays from this id on may change: see _refresh_plays
         self._imports_seen: tuple[int, int] | None = None
         self._dirty = True
         self._builds = 0                # catalogues built: tracks may have come since the last one
@@ -327,29 +338,42 @@ class RecommenderService:
         # tracks with trained models); new models mean a new catalogue (reload_models).
         self._rec = Recommender(cat, self._load_models(cat)).compact()
         self._plays_seen = len(cat.plays)
+        self._reread_from = _first_changing(cat.plays)
         self._imports_seen = imports
         self._dirty = False
         self._builds += 1
         release_free_memory()       # what the build used and freed (tens of MB at 100,000 tracks)
 
     def _refresh_plays(self) -> None:
-        """Bring the play log up to date: only the last hours are re-read (plays still
-        changing: their ending and time heard), so a skip costs milliseconds at 100k plays.
-        The last hours before now where the latest play lies ahead of now: logged while the
-        clock ran ahead, it left the plays of now, once the clock was put right, further back
-        than the hours before it; they went unread as they ended (a song heard through read
-        as still playing), and a new play read the whole log again (0.4 s at 100k plays)."""
+        """Bring the play log up to date: only the plays that may have changed since it was
+        read are read again, by their ids (the store gives them in the order they were
+        logged, whenever they began), so a skip costs milliseconds at 100k plays. Those are
+        the plays logged since (the latest one read too: a song left at the close goes on in
+        its row, moved to the session of now) and those still playing (their ending and time
+        heard). A window of the last hours missed what changed before it: a play written
+        late (kept in memory while the disk was full) began hours back, so each one read the
+        whole log again (0.4 s at 100k plays); and once the clock was set back a week, each
+        song read again every play since the new "now"."""
         rec = self._rec
         old = rec.catalog.plays
         count = self.store.play_count()
         log_ = None
-        if len(old) and count >= len(old):
-            since = min(float(old.started_at.max()), time.time()) - RECENT_REREAD_S
-            merged = old.before(since).concat(PlayLog.from_rows(self.store.plays(since=since)))
+        if len(old) and count >= len(old) and old.play_id is not None and self._reread_from is not None:
+            fresh = PlayLog.from_rows(self.store.plays(from_id=self._reread_from))
+            kept = old.play_id < self._reread_from
+            n = int(np.count_nonzero(kept))
+            merged = old.subset(slice(0, n) if kept[:n].all() else kept).concat(fresh)
+            if len(fresh) and n and float(fresh.started_at.min()) < float(merged.started_at[n - 1]):
+                # Some began before plays kept (written late, or under a clock set back): into
+                # their place in time, as the store orders a whole read.
+                merged = merged.subset(np.lexsort((merged.play_id, merged.started_at)))
             if len(merged) == count:
                 log_ = merged
         if log_ is None:
             log_ = PlayLog.from_rows(self.store.plays())
+            self._reread_from = _first_changing(log_)
+        else:
+            self._reread_from = _first_changing(fresh, self._reread_from)
         # A new object, swapped in: a radio refill ranking with the old one on another
         # thread keeps a consistent view of the plays.
         self._rec = rec.with_plays(log_)

@@ -237,8 +237,11 @@ class PlaysMixin:
     def play(self, play_id: int) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM plays WHERE id = ?", (play_id,)).fetchone()
 
-    def plays(self, *, since: float | None = None) -> list[sqlite3.Row]:
-        """All plays (oldest first), optionally only those started at or after ``since``."""
+    def plays(self, *, since: float | None = None, from_id: int | None = None) -> list[sqlite3.Row]:
+        """All plays (oldest first), optionally only those started at or after ``since``, or
+        only those whose id is ``from_id`` or more (logged since, whenever they began)."""
+        if from_id is not None:
+            return self.execute("SELECT * FROM plays WHERE id >= ? ORDER BY started_at, id", (from_id,)).fetchall()
         if since is None:
             return self.execute("SELECT * FROM plays ORDER BY started_at, id").fetchall()
         return self.execute(

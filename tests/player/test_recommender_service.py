@@ -254,6 +254,28 @@ def test_play_log_refresh_is_incremental_and_exact(store):
     assert rec.catalog.play_feedback.tolist() == rec.catalog.plays.feedback().tolist() == full.feedback().tolist()
     assert rec.catalog.plays.chosen().tolist() == full.chosen().tolist()
     assert rec.catalog.skip_count[rec.catalog.row(ids["Jazz song 1"])] == 1
+    # Plays logged now that began hours back (kept in memory while the disk was full, and
+    # written once there was room) or a week back (the clock set back) are read by their ids,
+    # alone: not the whole log again, nor every play since the hours before.
+    read = []
+
+    def plays(**kw):
+        rows = plays_of(**kw)
+        read.append(len(rows))
+        return rows
+
+    plays_of, store.plays = store.plays, plays
+    for back in (8 * 3600, 7 * 86400):
+        listen(store, ids["Jazz song 2"], now=t - back)
+        service.on_player_event("track_ended", {"track_id": ids["Jazz song 2"], "ended": "finished"})
+        rec = service.recommender()
+        assert read == [2], read            # the latest play read before, and the one logged since
+        read.clear()
+        full = PlayLog.from_rows(plays_of())
+        for field in PlayLog._FIELDS:
+            assert getattr(rec.catalog.plays, field).tolist() == getattr(full, field).tolist(), field
+        assert rec.catalog.play_feedback.tolist() == full.feedback().tolist()
+    assert rec.catalog.play_count[rec.catalog.row(ids["Jazz song 2"])] == 2
 
 
 def test_segue_status_shows_training(store, capsys):
