@@ -302,6 +302,12 @@ class RecommenderService:
         self._imports_seen: tuple[int, int] | None = None
         self._dirty = True
         self._builds = 0                # catalogues built: tracks may have come since the last one
+        # Each build takes a number as it starts; a build lands only if none started after it
+        # landed first (it would swap older models or plays back in).
+        self._numbers = threading.Lock()
+        self._started = 0
+        self._landed = 0
+        self._reloading = threading.Lock()     # one reload at a time: each holds a catalogue
         self._never: tuple | None = None    # ((stamp, builds), track ids no suggestion offers)
 
     @property
@@ -331,17 +337,37 @@ class RecommenderService:
             return self._rec
 
     def _rebuild(self) -> None:
+        self._land(*self._build())
+
+    def _build(self) -> tuple:
+        """A new recommender from the store and the latest models, not swapped in yet; any
+        thread, with or without the lock (a reload builds without it)."""
         release_free_memory()       # first too: the build reuses what the caches held
-        imports = self.store.imports_stamp()     # before reading: an import meanwhile rebuilds again
-        cat, _ = build_catalog(self.store, priors=self.priors)
-        # Compact: the window holds this for as long as it runs (51 MB less at 100,000
-        # tracks with trained models); new models mean a new catalogue (reload_models).
-        self._rec = Recommender(cat, self._load_models(cat)).compact()
-        self._plays_seen = len(cat.plays)
-        self._reread_from = _first_changing(cat.plays)
-        self._imports_seen = imports
-        self._dirty = False
-        self._builds += 1
+        with self._numbers:
+            self._started += 1
+            number, was_dirty = self._started, self._dirty
+            # Changes from here on are not sure to be read: they leave it to rebuild again.
+            self._dirty = False
+        try:
+            imports = self.store.imports_stamp()     # before reading: an import meanwhile rebuilds again
+            cat, _ = build_catalog(self.store, priors=self.priors)
+            # Compact: the window holds this for as long as it runs (51 MB less at 100,000
+            # tracks with trained models); new models mean a new catalogue (reload_models).
+            rec = Recommender(cat, self._load_models(cat)).compact()
+        except BaseException:
+            self._dirty = self._dirty or was_dirty
+            raise
+        return number, rec, imports
+
+    def _land(self, number: int, rec: Recommender, imports) -> None:
+        """Swap in a recommender :meth:`_build` made, unless a later build landed first."""
+        with self._lock:
+            if number > self._landed:
+                self._rec, self._landed = rec, number
+                self._plays_seen = len(rec.catalog.plays)
+                self._reread_from = _first_changing(rec.catalog.plays)
+                self._imports_seen = imports
+                self._builds += 1
         release_free_memory()       # what the build used and freed (tens of MB at 100,000 tracks)
 
     def _refresh_plays(self) -> None:
@@ -392,10 +418,16 @@ class RecommenderService:
         self._dirty = True
 
     def reload_models(self) -> dict:
-        """Load the latest local models and swap them in; the old ones serve until then."""
-        with self._lock:
-            self._rebuild()         # the compacted catalogue lost the priors the models are laid over
-            return self._rec.models.info
+        """Load the latest local models and swap them in; the old ones serve until then.
+
+        Built outside the lock: under it, every Up next, Radio and Discover asked after a
+        song started or ended waited for the whole catalogue to be built again (2.6 s at
+        100,000 tracks), where the old recommender, its plays read again, could answer."""
+        # (a new catalogue: the compacted one lost the priors the models are laid over)
+        with self._reloading:
+            number, rec, imports = self._build()
+            self._land(number, rec, imports)
+            return (self._rec or rec).models.info
 
     def on_player_event(self, event: str, data: dict) -> None:
         """A :class:`player.playback.Player` listener: plays change the person's taste.
@@ -416,6 +448,8 @@ class RecommenderService:
             self.store.forget_history()
             delete_local_models(self.models_dir)
             self._rec, self._dirty = None, True
+            with self._numbers:
+                self._landed = self._started     # a build that read the history before does not land
 
     # -- the surfaces ------------------------------------------------------------
     def _session_skips(self, rec: Recommender, session_track_ids: list[int]) -> tuple[list[int], int]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 
 from player.learner import messages as m
 from player.learner.process import LearnerOptions
@@ -62,6 +64,45 @@ def test_plays_train_in_the_learner_and_the_window_loads_the_run(qtbot, scanned,
     assert scanned.play_count() == 0 and not any(p.name.startswith("run-") for p in
                                                  (scanned.path.parent / "models").iterdir())
     qtbot.waitUntil(lambda: intelligence.learner.alive and intelligence.learner.pid != old, timeout=10000)
+
+
+def test_new_models_load_while_the_old_ones_go_on_suggesting(qtbot, scanned, make_window, monkeypatch):
+    # A training finishes as a song ends (it is due after so many plays): the new models take
+    # a new catalogue, seconds at a large library, and meanwhile a station started plays at
+    # once from the old ones. What the station queued stays as it was when the new ones land.
+    from player import recommender_service
+
+    window = make_window(scanned)
+    window.enable_intelligence(analyse=False, learn=False)
+    intelligence = window.intelligence
+    with qtbot.waitSignal(intelligence.ready, timeout=30000):
+        pass
+    loading, go_on = threading.Event(), threading.Event()
+    load = recommender_service.load_models_or_fall_back
+
+    def held(*args, **kwargs):          # the new models' load, held until the station has started
+        loading.set()
+        go_on.wait(10)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(recommender_service, "load_models_or_fall_back", held)
+    loaded = []
+    intelligence.models_loaded.connect(loaded.append)
+    heard = window.model.track_id(0)
+    scanned.end_play(scanned.start_play(heard), "finished", 3000)
+    window.provider.on_player_event("track_ended", {"track_id": heard})
+    intelligence.learner_message.emit(m.ModelsChanged("run-1", 1, time.time()))
+    qtbot.waitUntil(loading.is_set, timeout=5000)
+    seed = window.model.track_id(4)
+    try:
+        window.start_radio(seed)
+        qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 1,
+                        timeout=2000)
+    finally:
+        go_on.set()
+    queued = [e.track_id for e in window.player.queue]
+    qtbot.waitUntil(lambda: bool(loaded), timeout=10000)
+    assert [e.track_id for e in window.player.queue] == queued
 
 
 def test_analysis_holds_while_music_plays_when_asked_to(qtbot, scanned, make_window):
