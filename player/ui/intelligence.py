@@ -149,13 +149,16 @@ class Intelligence(QObject):
                          percent=True)
         elif isinstance(message, m.ModelsChanged):
             tasks.finish("train")
-            self._show_learned(message.finished_at, message.n_plays, message.metrics)
-            self._reload_models()
+            self._reload_models(message)
         elif isinstance(message, m.TrainingFailed):
             tasks.finish("train")
             self.window.statusBar().showMessage(f"Learning from your plays failed: {message.error}", 10000)
 
-    def _reload_models(self) -> None:
+    def _reload_models(self, changed: m.ModelsChanged) -> None:
+        """Load the run the learner finished; the status bar says it learned once that run
+        serves. Said when the learner finished it, it named a run that had not taken over yet
+        (seconds at a large library), or never did: one unreadable, the run before it (or
+        none) serving, or a load that failed."""
         service = self.service
         if service is None:
             return
@@ -163,8 +166,13 @@ class Intelligence(QObject):
         def loaded(result, error):
             if error is not None:
                 log.error("could not load the new models: %s", error)
-            else:
-                self.models_loaded.emit(result)
+                self.window.statusBar().showMessage(
+                    f"What Segue learned from your plays could not be loaded ({error}); "
+                    "the recommendations before it go on", 10000)
+                return
+            if result.get("run") == changed.run:
+                self._show_learned(changed.finished_at, changed.n_plays, changed.metrics)
+            self.models_loaded.emit(result)
 
         run_task(service.reload_models, loaded, name="load-models")
 

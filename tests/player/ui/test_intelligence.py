@@ -93,6 +93,7 @@ def test_new_models_load_while_the_old_ones_go_on_suggesting(qtbot, scanned, mak
     window.provider.on_player_event("track_ended", {"track_id": heard})
     intelligence.learner_message.emit(m.ModelsChanged("run-1", 1, time.time()))
     qtbot.waitUntil(loading.is_set, timeout=5000)
+    assert intelligence.learned.text() == ""        # not said of models that have not taken over
     seed = window.model.track_id(4)
     try:
         window.start_radio(seed)
@@ -103,6 +104,27 @@ def test_new_models_load_while_the_old_ones_go_on_suggesting(qtbot, scanned, mak
     queued = [e.track_id for e in window.player.queue]
     qtbot.waitUntil(lambda: bool(loaded), timeout=10000)
     assert [e.track_id for e in window.player.queue] == queued
+
+
+def test_the_status_bar_says_it_learned_only_of_models_that_took_over(qtbot, scanned, make_window):
+    # A run the learner finished but the window cannot read (a disk that filled up as it was
+    # written) is set aside, and what served goes on: the status bar said "Learned from 2
+    # plays" of it all the same.
+    from player import paths
+    from player.trainer import Trainer
+
+    window = make_window(scanned, with_player=False)
+    window.enable_intelligence(analyse=False, learn=False)
+    intelligence = window.intelligence
+    with qtbot.waitSignal(intelligence.ready, timeout=30000):
+        pass
+    for i in range(2):
+        scanned.end_play(scanned.start_play(window.model.track_id(i)), "finished", 3000)
+    run = Trainer(scanned, models_dir=paths.local_models_dir(), session_model=False).train_now().path
+    (run / "manifest.json").write_text('{"metrics": ')                  # cut mid-write
+    with qtbot.waitSignal(intelligence.models_loaded, timeout=10000) as loaded:
+        intelligence.learner_message.emit(m.ModelsChanged(run.name, 2, time.time()))
+    assert "run" not in loaded.args[0] and intelligence.learned.text() == ""
 
 
 def test_analysis_holds_while_music_plays_when_asked_to(qtbot, scanned, make_window):
