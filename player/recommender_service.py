@@ -307,6 +307,7 @@ class RecommenderService:
         self._numbers = threading.Lock()
         self._started = 0
         self._landed = 0
+        self._heard = 0         # player events that changed the plays: one during a build is not in it
         self._reloading = threading.Lock()     # one reload at a time: each holds a catalogue
         self._never: tuple | None = None    # ((stamp, builds), track ids no suggestion offers)
 
@@ -345,7 +346,7 @@ class RecommenderService:
         release_free_memory()       # first too: the build reuses what the caches held
         with self._numbers:
             self._started += 1
-            number, was_dirty = self._started, self._dirty
+            number, was_dirty, heard = self._started, self._dirty, self._heard
             # Changes from here on are not sure to be read: they leave it to rebuild again.
             self._dirty = False
         try:
@@ -357,14 +358,16 @@ class RecommenderService:
         except BaseException:
             self._dirty = self._dirty or was_dirty
             raise
-        return number, rec, imports
+        return number, rec, imports, heard
 
-    def _land(self, number: int, rec: Recommender, imports) -> None:
+    def _land(self, number: int, rec: Recommender, imports, heard: int) -> None:
         """Swap in a recommender :meth:`_build` made, unless a later build landed first."""
         with self._lock:
             if number > self._landed:
                 self._rec, self._landed = rec, number
-                self._plays_seen = len(rec.catalog.plays)
+                # A song that ended while it was built (the same number of plays: a skip) is
+                # read again on the next call, as it would have been without the build.
+                self._plays_seen = len(rec.catalog.plays) if heard == self._heard else -1
                 self._reread_from = _first_changing(rec.catalog.plays)
                 self._imports_seen = imports
                 self._builds += 1
@@ -425,8 +428,8 @@ class RecommenderService:
         100,000 tracks), where the old recommender, its plays read again, could answer."""
         # (a new catalogue: the compacted one lost the priors the models are laid over)
         with self._reloading:
-            number, rec, imports = self._build()
-            self._land(number, rec, imports)
+            number, rec, imports, heard = self._build()
+            self._land(number, rec, imports, heard)
             return (self._rec or rec).models.info
 
     def on_player_event(self, event: str, data: dict) -> None:
@@ -440,6 +443,7 @@ class RecommenderService:
         which goes on in the session of now (``new_session``; see
         :meth:`player.store.plays.PlaysMixin.resume_paused_play`)."""
         if event in ("track_ended", "track_started") or (event == "state_changed" and data.get("new_session")):
+            self._heard += 1
             self._plays_seen = -1          # next call refreshes the plays (cheap)
 
     def forget_history(self) -> None:

@@ -606,3 +606,35 @@ def test_artists_picked_by_hand_lead_the_next_refill_of_someone_who_lets_up_next
         assert loved_in(picked) >= 3 and loved_in(picked) > loved_in(chose)
     finally:
         other.close()
+
+
+def test_a_skip_while_new_models_load_is_read_by_them(store, monkeypatch):
+    # The song playing as a training finishes is skipped while the new models load: its play
+    # was read by their catalogue still playing, and the skip (the same number of plays) must
+    # still reach Up next once they serve.
+    from player import recommender_service
+
+    ids, _ = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    service.up_next([], 5)
+    song = ids["Jazz song 3"]
+    play = store.start_play(song, source="up_next", track_ms=200_000)
+    service.on_player_event("track_started", {"track_id": song})
+    loading, go_on = threading.Event(), threading.Event()
+    load = recommender_service.load_models_or_fall_back
+
+    def held(*args, **kwargs):
+        loading.set()
+        go_on.wait(10)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(recommender_service, "load_models_or_fall_back", held)
+    reload = threading.Thread(target=service.reload_models)
+    reload.start()
+    assert loading.wait(10)
+    store.end_play(play, "skipped", 4_000)
+    service.on_player_event("track_ended", {"track_id": song})
+    go_on.set()
+    reload.join(10)
+    plays = service.recommender().catalog.plays
+    assert list(plays.ended[plays.track_id == song]) == ["skipped"]
