@@ -1355,10 +1355,12 @@ class Player:
         # Its folder renamed since the last scan (which follows such a move, keeping the
         # track's history): the file is found beside it as the engine opens it, else the
         # songs after those opened ahead of a renamed album all failed as "file not found"
-        # until a scan. The row moves at the scan.
+        # until a scan. The row moves at the scan. Only within its library folder: that one
+        # gone is a disk not connected, said as such.
         source = Source(path, gain=gain, token=entry, duration_hint=row["duration"],
                         album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
-                        find_moved=functools.partial(moved_with_its_folder, path, row["size"], row["mtime_ns"]))
+                        find_moved=functools.partial(moved_with_its_folder, path, row["size"], row["mtime_ns"],
+                                                     self.store.folder_path(row["folder_id"])))
         if self._goes_on(entry, picked, after, source):
             source.start_s = self._left_at(entry, row)
         return source

@@ -30,7 +30,8 @@ def file_identity(path: str, st: os.stat_result | None = None) -> tuple[int, int
 MOVED_LOOK_LIMIT = 2000
 
 
-def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None) -> str | None:
+def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None,
+                          root: str | None = None) -> str | None:
     """Where the file ``path`` is now, where its folder was renamed (an album's folder given
     its year, say) and no scan has followed it yet: the one file of its name, size and time
     of change in a folder beside the gone one. None where its folder is still there, or none
@@ -38,7 +39,9 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None) -> 
     file in each folder there (up to ``MOVED_LOOK_LIMIT`` folders; the files beside them are
     passed over); renaming a folder changes none of its files' sizes or times. A disc's folder
     (``Album/CD1/01.flac``) is looked for in each folder beside its album's renamed one; no
-    other folder is looked for a level further up."""
+    other folder is looked for a level further up. ``root``: the library folder the file was
+    found in; nothing outside it is looked through (that folder gone is a disk or share not
+    connected, whose songs say so, not one renamed)."""
     folder, name = os.path.split(path)
     if size is None or mtime_ns is None or os.path.isdir(folder):
         return None
@@ -50,6 +53,11 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None) -> 
         # was looked for on the drives beside it, and played from a backup drive's copy.)
         name = os.path.join(os.path.basename(folder), name)
         above = os.path.dirname(above)
+    if root is not None and not _within(above, root):
+        # (a library folder of its own on a disk unplugged, or moved away: its songs were
+        # found in a folder beside it of the same names, sizes and times, a backup's, and
+        # played from there, where the person was to be told the disk is not connected)
+        return None
     found, looked = [], 0
     try:
         with os.scandir(above) as it:
@@ -74,3 +82,9 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None) -> 
     except OSError:
         return None
     return found[0] if len(found) == 1 else None
+
+
+def _within(folder: str, root: str) -> bool:
+    """``folder`` is ``root`` or a folder inside it (by their names, as stored)."""
+    folder, root = os.path.normcase(os.path.normpath(folder)), os.path.normcase(os.path.normpath(root))
+    return folder == root or folder.startswith(root.rstrip(os.sep) + os.sep)

@@ -94,6 +94,13 @@ class TracksMixin:
     def folders(self) -> list[sqlite3.Row]:
         return self.execute("SELECT * FROM folders ORDER BY path").fetchall()
 
+    def folder_path(self, folder_id: int | None) -> str | None:
+        """The library folder of that id (None where there is none)."""
+        if folder_id is None:
+            return None
+        row = self.execute("SELECT path FROM folders WHERE id = ?", (folder_id,)).fetchone()
+        return row[0] if row is not None else None
+
     def set_folder_scanned(self, folder_id: int, when: float | None = None, *, tag_reader: int | None = None) -> None:
         """Note a folder's scan; ``tag_reader``: the tag reader's version it read its files with."""
         with self.transaction() as conn:

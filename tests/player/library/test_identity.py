@@ -53,3 +53,26 @@ def test_an_unplugged_drives_album_is_not_looked_for_on_the_drive_beside_it(tmp_
     for left in (tmp_path / "USB" / "Album" / "01.flac", tmp_path / "USB" / "Album", tmp_path / "USB"):
         left.unlink() if left.is_file() else left.rmdir()
     assert moved_with_its_folder(str(tmp_path / "USB" / "Album" / "01.flac"), st.st_size, st.st_mtime_ns) is None
+
+
+def test_a_library_folder_gone_whole_is_not_looked_for_beside_it(tmp_path):
+    # A library folder of its own (a disk's) gone, moved or unplugged: a folder beside it
+    # holding the same names, sizes and times (a backup's) was taken for it renamed, and its
+    # songs played from there where the person was to be told the disk is not connected.
+    for drive in ("usb-disk", "backup"):
+        (tmp_path / drive).mkdir()
+        (tmp_path / drive / "01.flac").write_bytes(b"x" * 100)
+        os.utime(tmp_path / drive / "01.flac", ns=(1_700_000_000_123_456_789,) * 2)
+    st = os.stat(tmp_path / "usb-disk" / "01.flac")
+    (tmp_path / "usb-disk" / "01.flac").unlink()
+    (tmp_path / "usb-disk").rmdir()
+    gone = str(tmp_path / "usb-disk" / "01.flac")
+    assert moved_with_its_folder(gone, st.st_size, st.st_mtime_ns) == str(tmp_path / "backup" / "01.flac")
+    assert moved_with_its_folder(gone, st.st_size, st.st_mtime_ns, str(tmp_path / "usb-disk")) is None
+    # An album folder renamed inside the library folder is still found there.
+    (tmp_path / "music" / "Album (1999)").mkdir(parents=True)
+    song = tmp_path / "music" / "Album (1999)" / "01.flac"
+    song.write_bytes(b"y" * 80)
+    st = os.stat(song)
+    assert moved_with_its_folder(str(tmp_path / "music" / "Album" / "01.flac"), st.st_size, st.st_mtime_ns,
+                                 str(tmp_path / "music")) == str(song)
