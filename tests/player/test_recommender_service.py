@@ -278,6 +278,41 @@ def test_play_log_refresh_is_incremental_and_exact(store):
     assert rec.catalog.play_count[rec.catalog.row(ids["Jazz song 2"])] == 2
 
 
+
+def test_play_log_refresh_sees_an_older_play_resumed(store):
+    """A song left playing at a close, resumed the next day after ``segue play`` logged a
+    play meanwhile, goes on in its old row: below the latest play, yet it changes (playing
+    again, moved to now, then heard through). Up next reads it again, at once, as a whole
+    read would give it: not a stopped play of yesterday until the next start."""
+    from recommender.catalog import PlayLog
+
+    ids, _ = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    t = 1_700_000_000.0
+    for i in range(20):
+        listen(store, ids[f"Rock song {i}"], now=t + 250 * i)
+    t += 250 * 20
+    left = store.start_play(ids["Jazz song 1"], track_ms=200_000, now=t)
+    store.end_play(left, "stopped", 50_000, now=t + 50)     # the window closed
+    listen(store, ids["Jazz song 2"], now=t + 600)           # segue play in a terminal
+    service.recommender()
+
+    def same_as_a_whole_read():
+        rec = service.recommender()
+        full = PlayLog.from_rows(store.plays())
+        for field in PlayLog._FIELDS:
+            assert getattr(rec.catalog.plays, field).tolist() == getattr(full, field).tolist(), field
+        assert rec.catalog.play_feedback.tolist() == full.feedback().tolist()
+        return rec
+
+    assert store.resume_play(left, ids["Jazz song 1"], now=t + 86400) == 50_000
+    rec = same_as_a_whole_read()            # no event needed: the count did not change
+    assert rec.catalog.plays.ended[-1] == "playing"
+    store.end_play(left, "finished", 200_000, now=t + 86400 + 150)
+    service.on_player_event("track_ended", {"track_id": ids["Jazz song 1"], "ended": "finished"})
+    rec = same_as_a_whole_read()
+    assert rec.catalog.play_count[rec.catalog.row(ids["Jazz song 1"])] == 1
+
 def test_segue_status_shows_training(store, capsys):
     from player.cli import main
 
