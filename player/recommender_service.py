@@ -300,7 +300,7 @@ class RecommenderService:
         self._plays_seen = -1
         self._reread_from: int | None = None     # the plays from this id on may change: see _refresh_plays
         self._imports_seen: tuple[int, int] | None = None
-        self._reopened_seen = -1        # the store's reopened_stamp as the plays were last read whole
+        self._rewritten_seen = -1        # the store's rewritten_stamp as the plays were last read whole
         self._dirty = True
         self._builds = 0                # catalogues built: tracks may have come since the last one
         # Each build takes a number as it starts; a build lands only if none started after it
@@ -329,12 +329,12 @@ class RecommenderService:
         # rows the library has no song for: no new plays, yet new taste (build_catalog).
         imports = self.store.imports_stamp()
         if rec is not None and not self._dirty and self.store.play_count() == self._plays_seen \
-                and imports == self._imports_seen and self.store.reopened_stamp() == self._reopened_seen:
+                and imports == self._imports_seen and self.store.rewritten_stamp() == self._rewritten_seen:
             return rec
         with self._lock:
             if self._rec is None or self._dirty or imports != self._imports_seen:
                 self._rebuild()
-            elif self.store.play_count() != self._plays_seen or self.store.reopened_stamp() != self._reopened_seen:
+            elif self.store.play_count() != self._plays_seen or self.store.rewritten_stamp() != self._rewritten_seen:
                 self._refresh_plays()
             return self._rec
 
@@ -352,7 +352,7 @@ class RecommenderService:
             self._dirty = False
         try:
             imports = self.store.imports_stamp()     # before reading: an import meanwhile rebuilds again
-            reopened = self.store.reopened_stamp()   # (so does a play reopened meanwhile: see _refresh_plays)
+            rewritten = self.store.rewritten_stamp()  # (older plays changed meanwhile: see _refresh_plays)
             cat, _ = build_catalog(self.store, priors=self.priors)
             # Compact: the window holds this for as long as it runs (51 MB less at 100,000
             # tracks with trained models); new models mean a new catalogue (reload_models).
@@ -360,9 +360,9 @@ class RecommenderService:
         except BaseException:
             self._dirty = self._dirty or was_dirty
             raise
-        return number, rec, imports, heard, reopened
+        return number, rec, imports, heard, rewritten
 
-    def _land(self, number: int, rec: Recommender, imports, heard: int, reopened: int) -> None:
+    def _land(self, number: int, rec: Recommender, imports, heard: int, rewritten: int) -> None:
         """Swap in a recommender :meth:`_build` made, unless a later build landed first."""
         with self._lock:
             if number > self._landed:
@@ -372,7 +372,7 @@ class RecommenderService:
                 self._plays_seen = len(rec.catalog.plays) if heard == self._heard else -1
                 self._reread_from = _first_changing(rec.catalog.plays)
                 self._imports_seen = imports
-                self._reopened_seen = reopened
+                self._rewritten_seen = rewritten
                 self._builds += 1
         release_free_memory()       # what the build used and freed (tens of MB at 100,000 tracks)
 
@@ -385,16 +385,17 @@ class RecommenderService:
         heard). A window of the last hours missed what changed before it: a play written
         late (kept in memory while the disk was full) began hours back, so each one read the
         whole log again (0.4 s at 100k plays); and once the clock was set back a week, each
-        song read again every play since the new "now". A play older than those opened again
-        (a song left at a close resumed after ``segue play`` logged plays) changes below them:
-        the store says so (``reopened_stamp``), and the whole log is read again."""
+        song read again every play since the new "now". A play older than those that changes
+        (a song left at a close resumed after ``segue play`` logged plays; a scan in a
+        terminal merging a track or linking imported plays) changes below them: the store
+        says so (``rewritten_stamp``), and the whole log is read again."""
         rec = self._rec
         old = rec.catalog.plays
-        reopened = self.store.reopened_stamp()      # before reading: one reopened meanwhile reads all again
+        rewritten = self.store.rewritten_stamp()     # before reading: a change meanwhile reads all again
         count = self.store.play_count()
         log_ = None
         if len(old) and count >= len(old) and old.play_id is not None and self._reread_from is not None \
-                and reopened == self._reopened_seen:
+                and rewritten == self._rewritten_seen:
             fresh = PlayLog.from_rows(self.store.plays(from_id=self._reread_from))
             kept = old.play_id < self._reread_from
             n = int(np.count_nonzero(kept))
@@ -408,7 +409,7 @@ class RecommenderService:
         if log_ is None:
             log_ = PlayLog.from_rows(self.store.plays())
             self._reread_from = _first_changing(log_)
-            self._reopened_seen = reopened
+            self._rewritten_seen = rewritten
         else:
             self._reread_from = _first_changing(fresh, self._reread_from)
         # A new object, swapped in: a radio refill ranking with the old one on another

@@ -399,6 +399,9 @@ class HistoryMixin:
                 kept.add(target)
                 moves += [(target, int(i)) for i, sid in zip(ids[group], sess[group]) if sid != target]
             conn.executemany("UPDATE plays SET session_id = ? WHERE id = ?", moves)
+            stored_before = {int(i) for i, sid in zip(ids, sess) if sid != placeholder}
+            if any(i in stored_before for _, i in moves):
+                self._plays_rewritten(conn)     # (plays stored before moved: see ``rewritten_stamp``)
         gone = sorted((old_sessions | {placeholder}) - kept)
         for i in range(0, len(gone), _CHUNK):
             chunk = gone[i:i + _CHUNK]

@@ -18,8 +18,8 @@ ENDINGS = ("finished", "skipped", "stopped", "error")
 SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 # The setting that holds when the history was last forgotten (see ``forget_history``).
 FORGOTTEN_SETTING = "history_forgotten_at"
-#: how many times a play older than the latest was opened again (see ``PlaysMixin.reopened_stamp``)
-REOPENED_SETTING = "plays_reopened"
+#: how many times plays older than the latest changed (see ``PlaysMixin.rewritten_stamp``)
+REWRITTEN_SETTING = "plays_rewritten"
 
 
 _HISTORY_TABLES = ("imported_listens", "history_imports", "plays", "sessions", "model_runs", "resume_positions")
@@ -138,10 +138,8 @@ class PlaysMixin:
             if conn.execute("SELECT 1 FROM plays WHERE id > ? LIMIT 1", (play_id,)).fetchone() is not None:
                 # Plays were logged after it (by ``segue play`` while the window was closed):
                 # a reader that reads again only the latest plays would never see this one
-                # change, so it is told to read them all (see ``reopened_stamp``).
-                conn.execute("INSERT INTO settings (key, value) VALUES (?, '1') "
-                             "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
-                             (REOPENED_SETTING,))
+                # change, so it is told to read them all.
+                self._plays_rewritten(conn)
             self._goes_on(conn, play_id, now)
             return row[0]
 
@@ -257,12 +255,21 @@ class PlaysMixin:
             "SELECT * FROM plays WHERE started_at >= ? ORDER BY started_at, id", (since,)
         ).fetchall()
 
-    def reopened_stamp(self) -> int:
-        """Changes whenever a play older than the latest is opened again (a song left at a
-        close resumed after plays were logged since): the one way a play that has ended
-        changes again outside imports and scans, so a reader that reads again only the
-        plays from the latest on knows its copy of the older ones is stale."""
-        row = self.execute("SELECT value FROM settings WHERE key = ?", (REOPENED_SETTING,)).fetchone()
+    @staticmethod
+    def _plays_rewritten(conn: sqlite3.Connection) -> None:
+        """Plays older than the latest changed: see :meth:`rewritten_stamp`."""
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, '1') "
+                     "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+                     (REWRITTEN_SETTING,))
+
+    def rewritten_stamp(self) -> int:
+        """Changes whenever plays older than the latest change: a song left at a close
+        resumed after plays were logged since (it goes on in its old row), the plays of a
+        track a scan merged into another, imported plays cut into sessions again as a scan
+        links more. A reader that reads again only the plays from the latest on (or still
+        playing) then knows its copy of the older ones is stale, even where another process
+        wrote them; the plays that are playing or the latest change without it."""
+        row = self.execute("SELECT value FROM settings WHERE key = ?", (REWRITTEN_SETTING,)).fetchone()
         try:
             return int(row[0]) if row is not None else 0
         except (TypeError, ValueError):

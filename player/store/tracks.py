@@ -312,7 +312,8 @@ class TracksMixin:
             return
         with self.transaction() as conn:
             new = conn.execute("SELECT * FROM tracks WHERE id = ?", (new_id,)).fetchone()
-            conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (old_id, new_id))
+            if conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (old_id, new_id)).rowcount:
+                self._plays_rewritten(conn)     # (older plays renamed: a window that reads only new ones reads all)
             conn.execute("UPDATE playlist_entries SET track_id = ? WHERE track_id = ?", (old_id, new_id))
             conn.execute("UPDATE OR IGNORE never_suggest SET track_id = ? WHERE track_id = ?", (old_id, new_id))
             # (the place a long track was left: the kept track's own, where it has one)
@@ -418,7 +419,8 @@ class TracksMixin:
         if dup_id == keep_id:
             return
         with self.transaction() as conn:
-            conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
+            if conn.execute("UPDATE plays SET track_id = ? WHERE track_id = ?", (keep_id, dup_id)).rowcount:
+                self._plays_rewritten(conn)     # (older plays renamed: a window that reads only new ones reads all)
             conn.execute("UPDATE playlist_entries SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
             conn.execute("UPDATE OR IGNORE never_suggest SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
             # (the place a long track was left: the kept track's own, where it has one)

@@ -313,6 +313,47 @@ def test_play_log_refresh_sees_an_older_play_resumed(store):
     rec = same_as_a_whole_read()
     assert rec.catalog.play_count[rec.catalog.row(ids["Jazz song 1"])] == 1
 
+
+def test_play_log_refresh_sees_older_plays_a_scan_elsewhere_changed(store, tmp_path):
+    """A scan in a terminal (the window is not told) that merges a track into another, or
+    links imported rows to a song it added and so cuts the imported sessions again,
+    changes plays older than the latest: Up next reads them again as a whole read gives
+    them, not with a merged track's old id or a session that is gone."""
+    from player.history.importer import import_file, link_unmatched
+    from recommender.catalog import PlayLog
+    from tests import history_fixtures as fx
+
+    ids, _ = fill_library(store)
+    t = 1_600_000_000.0
+    # Two imported sessions, with an unmatched song between that joins them once linked.
+    import_file(store, fx.lastfm_headerless(tmp_path / "scrobbles.csv", [
+        ("Rock Artist 1", "Rock song 1", "Rock Album 1", t, 190_000, False),
+        ("Dave Owen", "Night Of The Creeps", "Outlaw EP", t + 1500, 190_000, False),
+        ("Rock Artist 1", "Rock song 1", "Rock Album 1", t + 3000, 190_000, False)]))
+    store.upsert_tracks([{"path": "/music/elsewhere/dup.flac", "size": 1000, "mtime_ns": 1, "title": "Dup",
+                          "artist": "Jazz Artist 0", "album": "Jazz Album 0", "genre": "Jazz", "duration": 200.0}])
+    dup = store.track_by_path("/music/elsewhere/dup.flac")["id"]
+    t = 1_700_000_000.0
+    listen(store, dup, now=t)
+    for i in range(5):
+        listen(store, ids[f"Jazz song {i}"], now=t + 250 * (i + 1))
+    service = RecommenderService(store, priors=None)
+    service.recommender()
+
+    def same_as_a_whole_read():
+        rec = service.recommender()
+        full = PlayLog.from_rows(store.plays())
+        for field in PlayLog._FIELDS:
+            assert getattr(rec.catalog.plays, field).tolist() == getattr(full, field).tolist(), field
+
+    store.merge_duplicate(dup, ids["Jazz song 0"])
+    listen(store, ids["Jazz song 9"], now=t + 2000)
+    same_as_a_whole_read()
+    store.upsert_tracks([{"path": "/music/dave.flac", "size": 1000, "mtime_ns": 1, "title": "Night Of The Creeps",
+                          "artist": "Dave Owen", "album": "Outlaw EP", "genre": "Rock", "duration": 200.0}])
+    assert link_unmatched(store) == 1
+    same_as_a_whole_read()
+
 def test_segue_status_shows_training(store, capsys):
     from player.cli import main
 
