@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
-from player.library.names import Namer
+from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from recommender.genres import (
     DISCOVER_RECENT_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, file_genre_bucket, first_genre,
     genre_in_sentence, is_spoken,
@@ -27,7 +27,7 @@ from recommender.genres import (
 from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
 )
-from segue_common.normalize import FirstCopies, recording_key, same_length
+from segue_common.normalize import FirstCopies, primary_artist, recording_key, same_length
 
 
 def _length_limits(lengths: list[float], seed_s: float | None = None) -> tuple[float, float]:
@@ -71,6 +71,91 @@ class RecommendationProvider(Protocol):
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]: ...
 
     def explain(self, track_id: int, context: str = "") -> str: ...
+
+
+def album_by(r) -> str:
+    """Whose album a track is on as the library groups it: its album artist, else "Various
+    Artists" where it is a compilation (flagged, or found one by its folder: a soundtrack),
+    else its first credited artist ("Queen & David Bowie" on Queen's album is on that album,
+    as the library's rule for compilations reads it)."""
+    various = r["compilation"] == 1 or r["folder_compilation"] == 1
+    return r["albumartist"] or ("Various Artists" if various else primary_artist(r["artist"])) or ""
+
+
+def library_album(by: str, album: str | None, place: str) -> str | None:
+    """The album a track is on as the library groups it (see ``player.library.albums``):
+    its title by ``by`` (:func:`album_by`), told apart by release (``place``: its release
+    id, else its folder), with case ignored as the library ignores it. An untagged track's
+    album is its folder's, as the window names it. None: no album."""
+    return f"{by.casefold()}\x1e{place}\x1f{album.casefold()}" if album else None
+
+
+class AlbumIds:
+    """What identifies each track's album, for both providers of suggestions alike: by its
+    album artist, title and release (:func:`library_album`). Two artists' "Greatest Hits"
+    are two albums, and neither is a compilation for having several artists between them.
+
+    Tracks are added one at a time (the catalogue reads the library in chunks);
+    :meth:`finish` then puts a track without the release id that the other tracks of its
+    title in its folder carry on their release."""
+
+    def __init__(self):
+        self.ids: list[str | None] = []
+        self._releases: dict[tuple[str, str], str] = {}     # (album, folder): its release id, "" for several
+        self._taken: dict[tuple[str, str], set] = {}         # (album, folder): the (disc, track) of its release's
+        self._unreleased: list[tuple] = []                   # the tracks of an album without a release id
+
+    @staticmethod
+    def numbers(r, title_says=None) -> tuple:
+        """``(track, disc)`` of ``r``: numbers the tags lack come from the path ("01
+        Overworld.mp3" in "CD2"), as names do; a disc from the file name only as the library
+        reads it ("7-11" is a title, not disc 7)."""
+        track, disc = r["track_no"], r["disc_no"] or title_says
+        if not (track and disc):
+            disc = disc or path_disc(r["path"], track)
+            track = track or path_numbers(r["path"])[0]
+        return track, disc
+
+    def add(self, r, album: str | None, track, disc) -> str | None:
+        """Add the track of row ``r`` whose album title (as the window names it, a disc's
+        title its album's) is ``album``; its album as known so far."""
+        folder = release_folder(r["path"])
+        place = r["mb_album_id"] or folder
+        by = album_by(r)
+        album_id = library_album(by, album, place)
+        self.ids.append(album_id)
+        if r["album"]:
+            key, slot = (album, folder), (disc or 1, track) if track else None
+            if r["mb_album_id"]:
+                known = self._releases.get(key, r["mb_album_id"])
+                self._releases[key] = r["mb_album_id"] if known == r["mb_album_id"] else ""
+                self._taken.setdefault(key, set()).add(slot)
+            else:
+                self._unreleased.append((len(self.ids) - 1, key, by, album, slot))
+        return album_id
+
+    def finish(self) -> list[str | None]:
+        """Each track's album, in the order added. (Unlike the library, tracks that take a
+        place the release's own take are another release: an album without the id beside
+        one with it, in one folder, each numbered from 1; and a folder with two release ids
+        of the title tells nothing.)"""
+        clashing = {key for _, key, _, _, slot in self._unreleased
+                    if slot is not None and slot in self._taken.get(key, ())}
+        for i, key, by, album, _ in self._unreleased:
+            if self._releases.get(key) and key not in clashing:
+                self.ids[i] = library_album(by, album, self._releases[key])
+        self._releases, self._taken, self._unreleased = {}, {}, []
+        return self.ids
+
+
+def album_ids(rows, namer) -> dict[int, str | None]:
+    """Track id -> its album (:class:`AlbumIds`) for the store's ``rows``."""
+    ids = AlbumIds()
+    for r in rows:
+        names = namer(r)
+        album, title_says = title_disc(names.album) if names.album else (None, None)
+        ids.add(r, album, *AlbumIds.numbers(r, title_says))
+    return dict(zip((r["id"] for r in rows), ids.finish()))
 
 
 def _ahead(order: list[int], info: dict, rows: dict, last: int | None, skip: set[int], heard: list[int]):
@@ -215,35 +300,37 @@ def _spread_artists(rows: Iterable[tuple[int, str]]) -> list[int]:
     return out
 
 
-def _kin(row, artist: str, seed, seed_artist: str) -> bool:
-    """Whether the track of ``row`` (its ``artist`` casefolded) is by the seed's artist or on
-    its album."""
-    return bool(seed_artist) and artist == seed_artist or bool(seed["album"]) and row["album"] == seed["album"]
+def _kin(album: str | None, artist: str, seed_album: str | None, seed_artist: str) -> bool:
+    """Whether a track on ``album`` (:class:`AlbumIds`) by ``artist`` (casefolded) is by the
+    seed's artist or on its album."""
+    return bool(seed_artist) and artist == seed_artist or bool(seed_album) and album == seed_album
 
 
-def _kin_genres(rows, info) -> dict[int, str]:
+def _kin_genres(rows, info, albums: dict) -> dict[int, str]:
     """The genre each song of no genre tag is taken for, as the learning recommender takes
     it: the one most of its album's other songs are tagged with, else its artist's; on an
     album of several artists (a compilation) its artist's first. Songs whose album and
-    artist are untagged too are left out (their genre is not known)."""
+    artist are untagged too are left out (their genre is not known). An album is one of
+    ``albums`` (:class:`AlbumIds`), as the learning recommender tells them apart: two
+    artists' "Greatest Hits" are two albums, not one compilation."""
     by_album: dict[str, Counter[str]] = defaultdict(Counter)
     by_artist: dict[str, Counter[str]] = defaultdict(Counter)
     album_artists: dict[str, set[str]] = defaultdict(set)
-    for t, r in rows.items():
-        artist, bucket = info[t][1], info[t][2]
-        if r["album"]:
-            album_artists[r["album"]].add(artist)
+    for t in rows:
+        artist, bucket, album = info[t][1], info[t][2], albums.get(t)
+        if album:
+            album_artists[album].add(artist)
             if bucket != UNTAGGED:
-                by_album[r["album"]][bucket] += 1
+                by_album[album][bucket] += 1
         if artist and bucket != UNTAGGED:
             by_artist[artist][bucket] += 1
     out = {}
-    for t, r in rows.items():
-        artist = info[t][1]
+    for t in rows:
+        artist, album = info[t][1], albums.get(t)
         if info[t][2] != UNTAGGED:
             continue
-        groups = [by_album.get(r["album"]) if r["album"] else None, by_artist.get(artist) if artist else None]
-        if r["album"] and artist and len(album_artists[r["album"]]) > 1:
+        groups = [by_album.get(album) if album else None, by_artist.get(artist) if artist else None]
+        if album and artist and len(album_artists[album]) > 1:
             groups.reverse()
         tags = next((g for g in groups if g), None)
         if tags:
@@ -309,7 +396,8 @@ class LibraryRecommendations:
         seed = rows[seed_track_id]
         seed_title, seed_artist, bucket = info[seed_track_id]
         untagged = bucket == UNTAGGED
-        kin = _kin_genres(rows, info)
+        albums = album_ids(tracks, Namer.of(self.store))
+        kin = _kin_genres(rows, info, albums)
         if untagged:
             bucket = kin.get(seed_track_id, UNTAGGED)
         skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
@@ -320,7 +408,7 @@ class LibraryRecommendations:
 
         def closeness(t):
             r = rows[t]
-            near = 0.3 * (info[t][1] == seed_artist) + 0.2 * (bool(r["album"]) and r["album"] == seed["album"])
+            near = 0.3 * (info[t][1] == seed_artist) + 0.2 * (bool(albums[t]) and albums[t] == albums[seed_track_id])
             if r["year"] and seed["year"]:
                 near += 0.3 / (1 + abs(r["year"] - seed["year"]) / 4)
             return near + 0.15 * rng.random()
@@ -331,7 +419,8 @@ class LibraryRecommendations:
                 return True
             # Songs of no genre tag share no genre: one is the station's only where it is the
             # seed's artist's or album's (a station from one played every untagged song).
-            return untagged and info[t][2] == UNTAGGED and _kin(rows[t], info[t][1], seed, seed_artist)
+            return untagged and info[t][2] == UNTAGGED and _kin(albums[t], info[t][1], albums[seed_track_id],
+                                                                seed_artist)
 
         same = [t for t in order if t not in skip and member(t)
                 and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
@@ -378,7 +467,7 @@ class LibraryRecommendations:
         last_played: dict[int, float] = {}
         heard: Counter[str] = Counter()
         # (a genre's plays count its untagged songs on its albums, as the learning rows count them)
-        kin = _kin_genres(rows, info)
+        kin = _kin_genres(rows, info, album_ids(tracks, Namer.of(self.store)))
         for play in self.store.plays():
             t = first.get(play["track_id"], play["track_id"])
             last_played[t] = play["started_at"]         # (oldest first: the latest stays)

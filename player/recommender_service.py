@@ -24,8 +24,8 @@ import numpy as np
 
 from player import paths
 from player.memory import release_free_memory
-from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
-from player.recommendations import Rec, genre_bucket, genre_title, one_spelling
+from player.library.names import Namer, release_folder, title_disc
+from player.recommendations import AlbumIds, Rec, genre_bucket, genre_title, one_spelling
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
 from recommender.genres import MORE_TO_DISCOVER, UNTAGGED, assign_buckets
@@ -129,9 +129,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     # long after they are gone.
     shared: dict = {}
     one = shared.setdefault
-    releases: dict[tuple[str, str], str] = {}       # (album, folder): its release id, "" for several
-    taken: dict[tuple[str, str], set] = {}          # (album, folder): the (disc, track) of its release's
-    unreleased: list[tuple] = []                    # the tracks of an album without a release id
+    albums_of = AlbumIds()
     for chunk in store.library_row_chunks(CATALOG_COLUMNS):
         for r in chunk:
             names = namer(r)
@@ -154,37 +152,14 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             years.append(r["year"])
             album_by = first_of_artists(r["albumartist"])
             album_artists.append(one(album_by, album_by) if album_by else None)
-            # Numbers the tags lack come from the path ("01 Overworld.mp3" in "CD2"), as names do;
-            # a disc from the file name only as the library reads it ("7-11" is a title, not disc 7).
-            track, disc = r["track_no"], r["disc_no"] or title_says
-            if not (track and disc):
-                disc = disc or path_disc(r["path"], track)
-                track = track or path_numbers(r["path"])[0]
+            track, disc = AlbumIds.numbers(r, title_says)
             track_numbers.append(track)
             disc_numbers.append(disc)
-            folder = release_folder(r["path"])
-            place = r["mb_album_id"] or folder
+            place = r["mb_album_id"] or release_folder(r["path"])
             places.append(one(place, place))
-            by = _album_by(r)
-            album_id = _library_album(by, album, place)
-            album_ids.append(one(album_id, album_id) if album_id else None)
-            if r["album"]:
-                key, slot = (album, folder), (disc or 1, track) if track else None
-                if r["mb_album_id"]:
-                    releases[key] = r["mb_album_id"] if releases.get(key, r["mb_album_id"]) == r["mb_album_id"] else ""
-                    taken.setdefault(key, set()).add(slot)
-                else:
-                    unreleased.append((len(ids) - 1, key, by, album, slot))
-    # A track without the release id that the other tracks of its title in its folder carry
-    # (one tagged by hand, a rip put in later) is on their release, as the library lists it;
-    # a folder with two release ids of the title tells nothing. (Unlike the library, tracks
-    # that take a place the release's own take are another release: an album without the
-    # id beside one with it, in one folder, each numbered from 1.)
-    clashing = {key for _, key, _, _, slot in unreleased if slot is not None and slot in taken.get(key, ())}
-    for i, key, by, album, _ in unreleased:
-        if releases.get(key) and key not in clashing:
-            album_ids[i] = _library_album(by, album, releases[key])
-    del releases, taken, unreleased
+            albums_of.add(r, album, track, disc)
+    album_ids = [one(a, a) if a else None for a in albums_of.finish()]
+    del albums_of
     ids = np.array(ids, np.int64)
     genre = one_spelling(genre)
     tags, emb, buckets = read_features(store, ids)
@@ -217,23 +192,6 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         outside=outside_counts(store, tagged_artists),
                         artists_guessed=[t is None for t in tagged_artists])
     return cat, prior
-
-
-def _album_by(r) -> str:
-    """Whose album a track is on as the library groups it: its album artist, else "Various
-    Artists" where it is a compilation (flagged, or found one by its folder: a soundtrack),
-    else its first credited artist ("Queen & David Bowie" on Queen's album is on that album,
-    as the library's rule for compilations reads it)."""
-    various = r["compilation"] == 1 or r["folder_compilation"] == 1
-    return r["albumartist"] or ("Various Artists" if various else primary_artist(r["artist"])) or ""
-
-
-def _library_album(by: str, album: str | None, place: str) -> str | None:
-    """The album a track is on as the library groups it (see ``player.library.albums``):
-    its title by ``by`` (:func:`_album_by`), told apart by release (``place``: its release
-    id, else its folder), with case ignored as the library ignores it. An untagged track's
-    album is its folder's, as the window names it. None: no album."""
-    return f"{by.casefold()}\x1e{place}\x1f{album.casefold()}" if album else None
 
 
 def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:

@@ -375,3 +375,18 @@ def test_a_station_without_learning_plays_the_untagged_songs_of_its_genres_album
     ])
     got = LibraryRecommendations(store).radio(ids[3], 4)
     assert {r.track_id for r in got} == {ids[0], ids[1], ids[2], ids[4]}
+
+
+def test_two_artists_albums_of_one_title_are_two_albums_without_learning(store):
+    # Two "Greatest Hits", A's and B's, were one album here (by its title alone), and so a
+    # compilation: A's untagged song on A's rock best-of was taken for A's genre, folk (A's
+    # live album), where the learning recommender takes it for its album's, rock.
+    ids = _add(store, [
+        {"title": "a0", "artist": "A", "album": "Greatest Hits", "genre": "Rock"},
+        {"title": "a1", "artist": "A", "album": "Greatest Hits", "genre": "Rock"},
+        {"title": "a2", "artist": "A", "album": "Greatest Hits"},
+        *[{"title": f"l{i}", "artist": "A", "album": "Live", "genre": "Folk"} for i in range(3)],
+        *[{"title": f"b{i}", "artist": "B", "album": "Greatest Hits", "genre": "Jazz"} for i in range(3)],
+    ])
+    got = LibraryRecommendations(store).radio(ids[2], 2)
+    assert {r.track_id for r in got} == {ids[0], ids[1]}
