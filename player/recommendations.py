@@ -21,8 +21,8 @@ from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_c
 
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from recommender.genres import (
-    DISCOVER_RECENT_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, file_genre_bucket, first_genre,
-    genre_in_sentence, is_spoken,
+    DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows,
+    file_genre_bucket, first_genre, genre_in_sentence, is_spoken,
 )
 from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
@@ -239,6 +239,12 @@ def _listened(play) -> bool:
         return True
     limit = early_skip_limit_ms(play["track_ms"]) if play["track_ms"] else EARLY_SKIP_MS
     return play["ended"] in ("skipped", "stopped") and play["ms_heard"] >= limit
+
+
+def _early_skip(play) -> bool:
+    """A play skipped before the early-skip limit, by the learning recommender's rule."""
+    limit = early_skip_limit_ms(play["track_ms"]) if play["track_ms"] else EARLY_SKIP_MS
+    return play["ended"] == "skipped" and play["ms_heard"] < limit
 
 
 def genre_title(bucket: str) -> str:
@@ -466,13 +472,20 @@ class LibraryRecommendations:
         first = _first_copies(offered + [t for t in order if t not in chosen], rows)
         last_played: dict[int, float] = {}
         heard: Counter[str] = Counter()
+        listened: Counter[int] = Counter()
+        skipped_here: dict[int, float] = {}         # skipped early when Discover offered it, not heard since
         # (a genre's plays count its untagged songs on its albums, as the learning rows count them)
         kin = _kin_genres(rows, info, album_ids(tracks, Namer.of(self.store)))
         for play in self.store.plays():
             t = first.get(play["track_id"], play["track_id"])
             last_played[t] = play["started_at"]         # (oldest first: the latest stays)
-            if t in info and _listened(play):
-                heard[kin.get(t, info[t][2])] += 1
+            if _listened(play):
+                listened[t] += 1
+                skipped_here.pop(t, None)
+                if t in info:
+                    heard[kin.get(t, info[t][2])] += 1
+            elif play["source"] == "discover" and _early_skip(play):
+                skipped_here[t] = play["started_at"]
         members: dict[str, list[int]] = defaultdict(list)
         for t in offered:
             if first[t] == t:
@@ -489,16 +502,25 @@ class LibraryRecommendations:
         # genre of six songs, three just played, had a row here and none there.
         latest = max((w for w in last_played.values() if w <= now + FUTURE_SLACK_S), default=0.0)
         lately = {t for t, when in last_played.items() if latest - when < DISCOVER_RECENT_S}
+        # As there, a song skipped when Discover offered it stays out for longer: in a small
+        # genre's row it came straight back.
+        lately |= {t for t, when in skipped_here.items() if latest - when < DISCOVER_SKIPPED_REST_S}
         rested = {b: sum(t not in lately for t in members[b]) for b in names}
         order, pooled = arrange_rows([heard[b] for b in names], [rested[b] for b in names],
                                      min_row=min(MIN_ROW, max(k_per_bucket, 1)),
                                      untagged=names.index(UNTAGGED) if UNTAGGED in names else None)
 
         def ranked(bucket: str) -> list[int]:
+            # As the learning rows: no song played lately (a row offered the day's songs at its
+            # end), never-played songs and songs heard before (least lately first) in turns, the
+            # never-played first, and songs only ever skipped after both.
             fresh = [t for t in members[bucket] if t not in last_played]
-            played = sorted((t for t in members[bucket] if t in last_played), key=last_played.__getitem__)
-            return (_spread_artists((t, info[t][1]) for t in fresh)
-                    + _spread_artists((t, info[t][1]) for t in played))
+            played = sorted((t for t in members[bucket] if t in last_played and t not in lately),
+                            key=last_played.__getitem__)
+            fresh, again = (_spread_artists((t, info[t][1]) for t in group)
+                            for group in (fresh, [t for t in played if listened[t]]))
+            turns = (t for pair in itertools.zip_longest(fresh, again) for t in pair if t is not None)
+            return [*turns, *_spread_artists((t, info[t][1]) for t in played if not listened[t])]
 
         def rec(t: int) -> Rec:
             when = last_played.get(t)

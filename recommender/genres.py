@@ -217,6 +217,8 @@ MIN_ROW = 4
 MAX_ROWS = 20
 #: how long a song played stays out of Discover's rows ("not played recently")
 DISCOVER_RECENT_S = 14 * 86400.0
+#: how long a song skipped early when Discover offered it (not heard since) stays out of it
+DISCOVER_SKIPPED_REST_S = 8 * 7 * 86400.0
 
 
 def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_ROWS,

@@ -22,7 +22,9 @@ import scipy.sparse as sp
 
 from recommender.catalog import Catalog, _unit_rows
 from recommender.explain import explain_row
-from recommender.genres import DISCOVER_RECENT_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, is_spoken
+from recommender.genres import (
+    DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, is_spoken,
+)
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import recording_key, same_length
 
@@ -146,7 +148,7 @@ class RankConfig:
     habit_spacing: bool = True        # Up next and Radio: an artist as often an hour as the person plays one
     radio_own: float = RADIO_OWN      # Radio: weight of the person's own evidence around the seed
     recent_s: float = DISCOVER_RECENT_S  # Discover: "not played recently"
-    skipped_rest_s: float = 8 * 7 * DAY  # Discover: a song skipped early there, not heard since
+    skipped_rest_s: float = DISCOVER_SKIPPED_REST_S  # Discover: a song skipped early there, not heard since
     radio_drift: float = 0.3          # how far the station centre follows what was kept
     # A station's listener can only answer it by skipping. Its steer is this much per early
     # skip in a row just now, plus this much per skip among its latest ``RADIO_STEER_SKIPS``

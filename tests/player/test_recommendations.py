@@ -267,12 +267,13 @@ def test_discover_says_today_and_yesterday_in_calendar_days(store, monkeypatch):
     from datetime import datetime
 
     noon = datetime(2026, 3, 10, 12, 0).timestamp()
-    ids = _add(store, [{"title": f"r{i}", "artist": "R", "genre": "Rock"} for i in range(2)])
+    ids = _add(store, [{"title": f"r{i}", "artist": "R", "genre": "Rock"} for i in range(3)])
     monkeypatch.setattr(time, "time", lambda: noon)
-    play = store.start_play(ids[0], source="library", now=noon - 600)
-    store.end_play(play, "finished", 200_000, now=noon - 400)
+    for t, when in ((ids[0], noon - 20 * 86400), (ids[2], noon - 600)):
+        store.end_play(store.start_play(t, source="library", now=when), "finished", 200_000, now=when + 200)
     rows = LibraryRecommendations(store).discover(3)
-    assert [r.reason for r in rows["rock"]] == ["Rock: not played yet", "Rock: last played today"]
+    # (the song played today is no discovery: left out, as the learning rows leave it)
+    assert [r.reason for r in rows["rock"]] == ["Rock: not played yet", "Rock: last played 20 days ago"]
 
     from player.recommendations import days_ago
 
@@ -317,10 +318,10 @@ def test_discover_counts_a_play_of_any_copy_of_a_song(store):
     ids = _add(store, album + phone)
     store.log_plays([(ids[4], time.time() - 3600, 200_000, 200_000, "finished", "library")])
     row = LibraryRecommendations(store).discover(10)["rock"]
-    assert len(row) == 3                                    # one copy of each song
+    # One copy of each song, and the song played lately in neither (its FLAC copy was offered
+    # as "not played yet").
     titles = {store.track(r.track_id)["title"]: r.reason for r in row}
-    assert "last played" in titles["two"]
-    assert [store.track(r.track_id)["title"] for r in row][-1] == "two"      # not played yet goes first
+    assert len(row) == 2 and set(titles) == {"one", "three"}
     assert titles["one"].endswith("not played yet") and titles["three"].endswith("not played yet")
 
 
@@ -390,3 +391,23 @@ def test_two_artists_albums_of_one_title_are_two_albums_without_learning(store):
     ])
     got = LibraryRecommendations(store).radio(ids[2], 2)
     assert {r.track_id for r in got} == {ids[0], ids[1]}
+
+
+def test_discover_without_learning_leaves_out_what_the_learning_rows_leave_out(store):
+    # A row of six rock songs: one played today, one skipped early when Discover offered it
+    # three weeks ago (not heard since), one heard through a month ago, one only ever skipped
+    # on the radio. The learning rows offer neither the song played today nor the one skipped
+    # there (for eight weeks); they take never-played songs and songs heard before in turns,
+    # and a song only ever skipped after both. Here the first two were at the end of the row.
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i}", "genre": "Rock"} for i in range(6)])
+    now = time.time()
+    store.log_plays([(ids[1], now - 21 * 86400, 5_000, 200_000, "skipped", "discover"),
+                     (ids[2], now - 30 * 86400, 200_000, 200_000, "finished", "library"),
+                     (ids[3], now - 25 * 86400, 5_000, 200_000, "skipped", "radio"),
+                     (ids[0], now - 3600, 200_000, 200_000, "finished", "library")])
+    from player.recommender_service import RecommenderService
+
+    row = [r.track_id for r in LibraryRecommendations(store).discover(10)["rock"]]
+    assert row == [ids[4], ids[2], ids[5], ids[3]]
+    learning = [r.track_id for r in RecommenderService(store, priors=None).discover(10)["rock"]]
+    assert sorted(learning) == sorted(row) and learning[-1] == ids[3]
