@@ -20,6 +20,7 @@ from datetime import date
 from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
+from recommender.explain import MORE_CAPTION, isolate, plays_caption
 from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows,
     file_genre_bucket, first_genre, genre_in_sentence, is_spoken,
@@ -27,7 +28,7 @@ from recommender.genres import (
 from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
 )
-from segue_common.normalize import FirstCopies, primary_artist, recording_key, same_length
+from segue_common.normalize import FirstCopies, first_of_artists, primary_artist, recording_key, same_length
 
 
 def _length_limits(lengths: list[float], seed_s: float | None = None) -> tuple[float, float]:
@@ -222,16 +223,6 @@ def one_spelling(buckets: Sequence[str]) -> list[str]:
     return [best[_SPELLING.sub("", b.casefold())] for b in buckets]
 
 
-def days_ago(when: float, now: float) -> str:
-    """How long ago ``when`` was, in days of the calendar where the person is: "today",
-    "yesterday", "3 days ago". Counted in 24-hour spans, a song played this morning was
-    "0 days ago", and one played last night before midnight too."""
-    days = (date.fromtimestamp(now) - date.fromtimestamp(when)).days
-    if days <= 0:                       # (also a time just ahead: a clock put back)
-        return "today"
-    return "yesterday" if days == 1 else f"{days} days ago"
-
-
 def _listened(play) -> bool:
     """A play the person listened to, by the learning recommender's rule: finished, or
     skipped or stopped after the early-skip limit (an early skip is no liking)."""
@@ -239,6 +230,13 @@ def _listened(play) -> bool:
         return True
     limit = early_skip_limit_ms(play["track_ms"]) if play["track_ms"] else EARLY_SKIP_MS
     return play["ended"] in ("skipped", "stopped") and play["ms_heard"] >= limit
+
+
+def _tagged_artist(row) -> str | None:
+    """The artist the learning recommender counts a song's plays for (the first credited,
+    case-folded); None for a song of no artist tag."""
+    first = first_of_artists(row["artist"] or row["albumartist"])
+    return first.casefold() if first else None
 
 
 def _early_skip(play) -> bool:
@@ -355,6 +353,7 @@ class LibraryRecommendations:
 
     def __init__(self, store):
         self.store = store
+        self._heard: Counter[str] | None = None     # the genres' plays as the latest rows counted them
 
     def _library(self, rows=None):
         """Library order and ``id -> (title, artist casefolded, bucket)``, of ``rows`` (the
@@ -473,6 +472,7 @@ class LibraryRecommendations:
         last_played: dict[int, float] = {}
         heard: Counter[str] = Counter()
         listened: Counter[int] = Counter()
+        by_artist: Counter[str] = Counter()         # listened plays per tagged artist (its first)
         skipped_here: dict[int, float] = {}         # skipped early when Discover offered it, not heard since
         # (a genre's plays count its untagged songs on its albums, as the learning rows count them)
         kin = _kin_genres(rows, info, album_ids(tracks, Namer.of(self.store)))
@@ -482,6 +482,8 @@ class LibraryRecommendations:
             if _listened(play):
                 listened[t] += 1
                 skipped_here.pop(t, None)
+                if t in rows and _tagged_artist(rows[t]):
+                    by_artist[_tagged_artist(rows[t])] += 1
                 if t in info:
                     heard[kin.get(t, info[t][2])] += 1
             elif play["source"] == "discover" and _early_skip(play):
@@ -522,18 +524,42 @@ class LibraryRecommendations:
             turns = (t for pair in itertools.zip_longest(fresh, again) for t in pair if t is not None)
             return [*turns, *_spread_artists((t, info[t][1]) for t in played if not listened[t])]
 
-        def rec(t: int) -> Rec:
-            when = last_played.get(t)
-            why = "not played yet" if when is None else f"last played {days_ago(when, now)}"
-            return Rec(t, f"{genre_title(info[t][2])}: {why}", score=0.0 if when else 1.0)
+        def rec(t: int, pooled: bool = False) -> Rec:
+            # As the learning recommender's tiles: what the person's plays say of the song,
+            # else nothing, the row's heading naming its genre; in the row of many small
+            # genres its genre in front. ("Rock: not played yet" on every tile of a row said
+            # the row's name fourteen times, and changed once the recommender was ready.)
+            reasons = []
+            if listened[t] >= 3:
+                reasons.append(f"you played it {listened[t]} times")
+            artist = _tagged_artist(rows[t])
+            if artist and by_artist[artist] >= 3 and by_artist[artist] > listened[t]:
+                reasons.append(f"you played {isolate(first_of_artists(rows[t]['artist'] or rows[t]['albumartist']))}"
+                               f" {by_artist[artist]} times")
+            why = " · ".join(reasons)
+            if pooled and info[t][2] != UNTAGGED:
+                why = f"{genre_title(info[t][2])} · {why}" if why else genre_title(info[t][2])
+            return Rec(t, why, score=0.0 if t in last_played else 1.0)
 
         out: dict[str, list[Rec]] = {names[g]: [rec(t) for t in ranked(names[g])[:k_per_bucket]] for g in order}
         if pooled and k_per_bucket:
             # a song of each small genre before a second of any, the largest genres first
             turns = itertools.zip_longest(*(ranked(names[g]) for g in pooled))
-            out[MORE_TO_DISCOVER] = [rec(t) for t in itertools.islice(
+            out[MORE_TO_DISCOVER] = [rec(t, pooled=True) for t in itertools.islice(
                 (t for turn in turns for t in turn if t is not None), k_per_bucket)]
+        self._heard = heard
         return out
+
+    def discover_captions(self, buckets) -> dict[str, str]:
+        """Discover's row captions, as the learning recommender words them: how often the
+        person listened to each genre ("you played it 12 times", "new to you"), by the plays
+        the latest rows were arranged by (those rows are the ones captioned); none for the
+        songs of no genre tag."""
+        if self._heard is None:
+            self.discover(0)
+        heard = self._heard or Counter()
+        return {b: MORE_CAPTION if b == MORE_TO_DISCOVER else plays_caption(heard[b]) for b in buckets
+                if b != UNTAGGED}
 
     def explain(self, track_id: int, context: str = "") -> str:
         row = self.store.track(track_id)

@@ -247,6 +247,10 @@ def explain_row(rec, row: int, context: str = "") -> str:
 
 
 
+#: the caption of Discover's row of many small genres
+MORE_CAPTION = "a song or two from each of many genres"
+
+
 def genre_captions(rec, buckets) -> dict[str, str]:
     """What Discover's row of each genre in ``buckets`` says of it beside its heading, once
     for the row: how often the person listened to it ("you played it 88 times", early skips
@@ -260,11 +264,14 @@ def genre_captions(rec, buckets) -> dict[str, str]:
     for bucket in buckets:
         b = code.get(bucket)
         if bucket == MORE_TO_DISCOVER and b is None:
-            out[bucket] = "a song or two from each of many genres"
+            out[bucket] = MORE_CAPTION
             continue
         if b is None or bucket == UNTAGGED:
             continue
-        heard = int(by_bucket[b])
-        out[bucket] = ("new to you" if not heard else "you played it once" if heard == 1
-                       else f"you played it {heard:,} times")
+        out[bucket] = plays_caption(int(by_bucket[b]))
     return out
+
+
+def plays_caption(heard: int) -> str:
+    """A genre's caption by its listened plays (see :func:`genre_captions`)."""
+    return "new to you" if not heard else "you played it once" if heard == 1 else f"you played it {heard:,} times"
