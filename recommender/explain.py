@@ -165,6 +165,11 @@ def explain_row(rec, row: int, context: str = "") -> str:
             reasons.append(f"also {_by(cat, row)}")
         elif _genre(cat, ctx) and cat.bucket[ctx] == cat.bucket[row]:
             reasons.append(f"{isolate(genre_in_sentence(cat.bucket_names[cat.bucket[row]]))}, like {_label(cat, ctx)}")
+        elif not _genre(cat, row) and _named(cat, _kin_genre(rec, row)) and _kin_genre(rec, row) == _ranked(rec, ctx):
+            # A song of no genre tag on a rock album ranks as rock after a rock song (the genre
+            # it is taken for, see ``Recommender.genre``); it said nothing of why it was there.
+            # Said with what it is taken for by: its own tags name no genre.
+            reasons.append(f"{_kin_says(cat, row, _kin_genre(rec, row))} and {_label(cat, ctx)}")
         elif context.startswith("radio:") and _genre(cat, row) and cat.bucket[ctx] >= 0 and not _genre(cat, ctx) \
                 and hasattr(rec, "_station_genre") and rec._station_genre(ctx) == cat.bucket[row]:
             # A station from a song of no genre tag keeps to the genre of its artist's or its
@@ -243,7 +248,38 @@ def explain_row(rec, row: int, context: str = "") -> str:
         heard = int(by_bucket[b])
         name = isolate(genre_in_sentence(cat.bucket_names[b]))
         reasons.append(f"{name}, which you played {heard} times" if heard >= 3 else f"{name}, from your library")
+    elif not reasons and _named(cat, _kin_genre(rec, row)) and not context.startswith("discover:"):
+        reasons.append(_kin_says(cat, row, _kin_genre(rec, row)))
     return " · ".join(reasons[:2])
+
+
+def _kin_genre(rec, row: int) -> int:
+    """The genre bucket a song of no genre tag is taken for (its album's, else its artist's;
+    ``Recommender.genre``); -1 for a tagged song, or where none is known."""
+    genre = getattr(rec, "genre", None)
+    if genre is None or _genre(rec.catalog, row):
+        return -1
+    return int(genre[row])
+
+
+def _ranked(rec, row: int) -> int:
+    """The genre bucket ``row`` ranks as: its own, or the one it is taken for."""
+    genre = getattr(rec, "genre", None)
+    return int(genre[row]) if genre is not None and genre[row] >= 0 else int(rec.catalog.bucket[row])
+
+
+def _kin_says(cat, row: int, bucket: int) -> str:
+    """Why a song of no genre tag is of genre ``bucket``: "rock, like its album", or "rock,
+    like A's other songs" where it is taken for its artist's genre (its album's other
+    songs are untagged too, or it is on a compilation and its artist's songs are tagged)."""
+    genre = isolate(genre_in_sentence(cat.bucket_names[bucket]))
+    a, album = cat.artist[row], cat.album[row]
+    on_album = album >= 0 and bool((cat.bucket[cat.album == album] == bucket).any())
+    by_artist = a >= 0 and bool((cat.bucket[cat.artist == a] == bucket).any())
+    if by_artist and (not on_album or len(np.unique(cat.artist[cat.album == album])) > 1):
+        return f"{genre}, like {_whose(cat, row)}'s other songs" if not cat.artist_is_guessed(row) \
+            else f"{genre}, like the other {_whose(cat, row)}"
+    return f"{genre}, like its album"
 
 
 

@@ -173,12 +173,13 @@ def test_reasons_name_soul_and_rnb_as_the_person_writes_it():
     assert rec.explain(5) == "metal, which you played 3 times"
 
 
-def _library(artists, rows_played, embedding, buckets=None):
+def _library(artists, rows_played, embedding, buckets=None, albums=None):
     n = len(artists)
     k = len(rows_played)
     log = PlayLog(np.array(rows_played, np.int64) + 1, np.arange(k), T0 + 3600.0 * np.arange(k),
                   np.full(k, 200_000.0), np.full(k, 200_000.0), np.full(k, "finished", dtype=object))
-    cat = Catalog.build(track_ids=np.arange(1, n + 1), artists=artists, albums=[f"lp {i}" for i in range(n)],
+    cat = Catalog.build(track_ids=np.arange(1, n + 1), artists=artists,
+                        albums=albums or [f"lp {i}" for i in range(n)],
                         titles=[f"s{i}" for i in range(n)], durations=np.full(n, 200.0),
                         embedding=np.asarray(embedding, float), buckets=buckets or ["Rock"] * n, plays=log)
     return Recommender(cat, now=T0 + 40 * 86400)
@@ -232,3 +233,18 @@ def test_a_station_from_an_untagged_song_of_no_tagged_kin_keeps_to_no_genre_to_c
     rec = _library(["A", "A", "B", "C"], [1] * 2, np.zeros((4, 16)), buckets=[UNTAGGED, UNTAGGED, "pop", "jazz"])
     assert rec.explain(3, "radio:1") == "pop, from your library"
     assert rec.explain(4, "radio:1") == "jazz, from your library"
+
+
+def test_up_next_says_the_genre_an_untagged_song_is_taken_for_and_why():
+    # Row 2, untagged, is on A's rock album (rows 0, 1); row 3, untagged, on B's album of no
+    # genre, B's other song (row 4) rock; row 5, untagged, on an album of untagged songs only.
+    # Each ranks as rock after a rock song (row 6, C's) and said nothing of why it came.
+    rec = _library(["A", "A", "A", "B", "B", "D", "C", "E"], [7], np.zeros((8, 16)),
+                   buckets=["rock", "rock", UNTAGGED, UNTAGGED, "rock", UNTAGGED, "rock", "jazz"],
+                   albums=["a", "a", "a", "b", "b2", "d", "c", "e"])
+    assert rec.explain(3, "after:7") == "rock, like its album and s6 — C"
+    assert rec.explain(4, "after:7") == "rock, like B's other songs and s6 — C"
+    assert rec.explain(6, "after:7") == ""                 # nothing says what it is
+    assert rec.explain(3, "after:8") == "rock, like its album"      # not jazz's: no "and s7"
+    assert rec.explain(3) == "rock, like its album"
+    assert rec.explain(3, "discover:rock") == ""           # the row names it
