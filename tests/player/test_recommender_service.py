@@ -279,13 +279,23 @@ def test_play_log_refresh_is_incremental_and_exact(store):
 
 
 
+
+def _same_as_a_whole_read(service, store):
+    """The service's recommender, its plays checked field by field against a whole read."""
+    from recommender.catalog import PlayLog
+
+    rec = service.recommender()
+    full = PlayLog.from_rows(store.plays())
+    for field in PlayLog._FIELDS:
+        assert getattr(rec.catalog.plays, field).tolist() == getattr(full, field).tolist(), field
+    assert rec.catalog.play_feedback.tolist() == full.feedback().tolist()
+    return rec
+
 def test_play_log_refresh_sees_an_older_play_resumed(store):
     """A song left playing at a close, resumed the next day after ``segue play`` logged a
     play meanwhile, goes on in its old row: below the latest play, yet it changes (playing
     again, moved to now, then heard through). Up next reads it again, at once, as a whole
     read would give it: not a stopped play of yesterday until the next start."""
-    from recommender.catalog import PlayLog
-
     ids, _ = fill_library(store)
     service = RecommenderService(store, priors=None)
     t = 1_700_000_000.0
@@ -297,20 +307,12 @@ def test_play_log_refresh_sees_an_older_play_resumed(store):
     listen(store, ids["Jazz song 2"], now=t + 600)           # segue play in a terminal
     service.recommender()
 
-    def same_as_a_whole_read():
-        rec = service.recommender()
-        full = PlayLog.from_rows(store.plays())
-        for field in PlayLog._FIELDS:
-            assert getattr(rec.catalog.plays, field).tolist() == getattr(full, field).tolist(), field
-        assert rec.catalog.play_feedback.tolist() == full.feedback().tolist()
-        return rec
-
     assert store.resume_play(left, ids["Jazz song 1"], now=t + 86400) == 50_000
-    rec = same_as_a_whole_read()            # no event needed: the count did not change
+    rec = _same_as_a_whole_read(service, store)            # no event needed: the count did not change
     assert rec.catalog.plays.ended[-1] == "playing"
     store.end_play(left, "finished", 200_000, now=t + 86400 + 150)
     service.on_player_event("track_ended", {"track_id": ids["Jazz song 1"], "ended": "finished"})
-    rec = same_as_a_whole_read()
+    rec = _same_as_a_whole_read(service, store)
     assert rec.catalog.play_count[rec.catalog.row(ids["Jazz song 1"])] == 1
 
 
@@ -320,7 +322,6 @@ def test_play_log_refresh_sees_older_plays_a_scan_elsewhere_changed(store, tmp_p
     changes plays older than the latest: Up next reads them again as a whole read gives
     them, not with a merged track's old id or a session that is gone."""
     from player.history.importer import import_file, link_unmatched
-    from recommender.catalog import PlayLog
     from tests import history_fixtures as fx
 
     ids, _ = fill_library(store)
@@ -340,19 +341,13 @@ def test_play_log_refresh_sees_older_plays_a_scan_elsewhere_changed(store, tmp_p
     service = RecommenderService(store, priors=None)
     service.recommender()
 
-    def same_as_a_whole_read():
-        rec = service.recommender()
-        full = PlayLog.from_rows(store.plays())
-        for field in PlayLog._FIELDS:
-            assert getattr(rec.catalog.plays, field).tolist() == getattr(full, field).tolist(), field
-
     store.merge_duplicate(dup, ids["Jazz song 0"])
     listen(store, ids["Jazz song 9"], now=t + 2000)
-    same_as_a_whole_read()
+    _same_as_a_whole_read(service, store)
     store.upsert_tracks([{"path": "/music/dave.flac", "size": 1000, "mtime_ns": 1, "title": "Night Of The Creeps",
                           "artist": "Dave Owen", "album": "Outlaw EP", "genre": "Rock", "duration": 200.0}])
     assert link_unmatched(store) == 1
-    same_as_a_whole_read()
+    _same_as_a_whole_read(service, store)
 
 def test_segue_status_shows_training(store, capsys):
     from player.cli import main

@@ -638,13 +638,14 @@ def test_a_station_keeps_its_artists_two_songs_apart_from_one_batch_to_the_next(
     assert spaced(bands, artists[0]), bands
 
 
-def eight_band_library():
-    """Eight jazz bands of six songs, each of a sound of its own near the others (analysed)."""
-    rng = np.random.default_rng(3)
+def band_library(bands=8, songs=6, seed=3, spread=lambda band: 0.5):
+    """Jazz bands of a few songs each, each of a sound of its own ``spread(band)`` from a
+    shared one (analysed)."""
+    rng = np.random.default_rng(seed)
     base, artists, emb = rng.normal(size=16), [], []
-    for b in range(8):
-        sound = base + 0.5 * rng.normal(size=16)
-        for _ in range(6):
+    for b in range(bands):
+        sound = base + spread(b) * rng.normal(size=16)
+        for _ in range(songs):
             artists.append(f"Jazz band {b}")
             emb.append(sound + 0.3 * rng.normal(size=16))
     n = len(artists)
@@ -652,6 +653,11 @@ def eight_band_library():
                         titles=[f"song {i}" for i in range(n)], durations=[200.0] * n, buckets=["Jazz"] * n,
                         embedding=np.array(emb))
     return cat, artists
+
+
+def eight_band_library():
+    """Eight jazz bands of six songs, each of a sound of its own near the others (analysed)."""
+    return band_library()
 
 
 def test_a_station_counts_its_opening_from_the_seed_after_the_songs_heard_before_it():
@@ -671,17 +677,7 @@ def test_a_station_counts_its_opening_from_the_seed_after_the_songs_heard_before
 def test_a_station_asked_ten_songs_at_a_time_keeps_each_artists_hour():
     # Twenty bands of eight songs, three near the seed: the hour counted only the last
     # songs before each batch, and the nearest bands played four times an hour, two the limit.
-    rng = np.random.default_rng(5)
-    base, artists, emb = rng.normal(size=16), [], []
-    for b in range(20):
-        sound = base + (0.3 if b < 3 else 1.2) * rng.normal(size=16)
-        for _ in range(8):
-            artists.append(f"Jazz band {b}")
-            emb.append(sound + 0.3 * rng.normal(size=16))
-    n = len(artists)
-    cat = Catalog.build(track_ids=list(range(1, n + 1)), artists=artists, albums=artists,
-                        titles=[f"song {i}" for i in range(n)], durations=[200.0] * n, buckets=["Jazz"] * n,
-                        embedding=np.array(emb))
+    cat, artists = band_library(bands=20, songs=8, seed=5, spread=lambda band: 0.3 if band < 3 else 1.2)
     rec = Recommender(cat, now=T0)
     station = []
     while len(station) < 40:

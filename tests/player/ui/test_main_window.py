@@ -410,6 +410,19 @@ def test_skips_inside_a_station_are_remembered_and_seek_moves(qtbot, scanned, ma
     assert window.station is None
 
 
+
+def _stations_given(window) -> list[list[int]]:
+    """The songs each station asked of the window's provider is told of (``exclude``), in the
+    order given, as it asks."""
+    given = []
+    radio = window.provider.radio
+
+    def recorded(seed, k, **kw):
+        given.append(list(kw["exclude"]))
+        return radio(seed, k, **kw)
+    window.provider.radio = recorded
+    return given
+
 def test_a_station_started_after_other_songs_is_given_them_in_the_order_heard_the_seed_last(
         qtbot, scanned, make_window):
     # The recommender spaces a station's artists after the tail of what it is given, and
@@ -422,13 +435,7 @@ def test_a_station_started_after_other_songs_is_given_them_in_the_order_heard_th
         _wait_playing(qtbot, window, ids[ids.index(t) - 1])
         window.next_track()
     _wait_playing(qtbot, window, ids[-1])
-    given = []
-    radio = window.provider.radio
-
-    def recorded(seed, k, **kw):
-        given.append(list(kw["exclude"]))
-        return radio(seed, k, **kw)
-    window.provider.radio = recorded
+    given = _stations_given(window)
     seed = window.model.track_id(2)
     window.start_radio(seed)
     _wait_playing(qtbot, window, seed)
@@ -444,13 +451,7 @@ def test_a_station_leaves_out_the_songs_queued_by_hand_that_play_before_it(qtbot
     window.play_ids([first], 0, "library")
     window.enqueue([mine])
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [mine], timeout=5000)
-    given = []
-    radio = window.provider.radio
-
-    def recorded(seed, k, **kw):
-        given.append(list(kw["exclude"]))
-        return radio(seed, k, **kw)
-    window.provider.radio = recorded
+    given = _stations_given(window)
     window.start_radio(seed)
     _wait_playing(qtbot, window, seed)
     assert given[0] == [first, seed, mine]
