@@ -169,7 +169,7 @@ def explain_row(rec, row: int, context: str = "") -> str:
             # A song of no genre tag on a rock album ranks as rock after a rock song (the genre
             # it is taken for, see ``Recommender.genre``); it said nothing of why it was there.
             # Said with what it is taken for by: its own tags name no genre.
-            reasons.append(f"{_kin_says(cat, row, _kin_genre(rec, row))} and {_label(cat, ctx)}")
+            reasons.append(_kin_says(cat, row, _kin_genre(rec, row), _label(cat, ctx)))
         elif context.startswith("radio:") and _genre(cat, row) and cat.bucket[ctx] >= 0 and not _genre(cat, ctx) \
                 and hasattr(rec, "_station_genre") and rec._station_genre(ctx) == cat.bucket[row]:
             # A station from a song of no genre tag keeps to the genre of its artist's or its
@@ -268,19 +268,22 @@ def _ranked(rec, row: int) -> int:
     return int(genre[row]) if genre is not None and genre[row] >= 0 else int(rec.catalog.bucket[row])
 
 
-def _kin_says(cat, row: int, bucket: int) -> str:
+def _kin_says(cat, row: int, bucket: int, after: str = "") -> str:
     """Why a song of no genre tag is of genre ``bucket``: "rock, like its album", or "rock,
     like A's other songs" where it is taken for its artist's genre (its album's other
-    songs are untagged too, or it is on a compilation and its artist's songs are tagged)."""
+    songs are untagged too, or it is on a compilation and its artist's songs are tagged).
+    After a song of the genre (``after``, its label) that song goes first, "rock, like
+    Stone Road — Granite and its album": Up next's line is cut short at its end, and cut
+    after "its album and" it no longer said which song."""
     genre = isolate(genre_in_sentence(cat.bucket_names[bucket]))
     a, album = cat.artist[row], cat.album[row]
     on_album = album >= 0 and bool((cat.bucket[cat.album == album] == bucket).any())
     by_artist = a >= 0 and bool((cat.bucket[cat.artist == a] == bucket).any())
     if by_artist and (not on_album or len(np.unique(cat.artist[cat.album == album])) > 1):
-        return f"{genre}, like {_whose(cat, row)}'s other songs" if not cat.artist_is_guessed(row) \
-            else f"{genre}, like the other {_whose(cat, row)}"
-    return f"{genre}, like its album"
-
+        kin = f"{_whose(cat, row)}'s other songs" if not cat.artist_is_guessed(row) else f"the other {_whose(cat, row)}"
+    else:
+        kin = "its album"
+    return f"{genre}, like {after} and {kin}" if after else f"{genre}, like {kin}"
 
 
 #: the caption of Discover's row of many small genres

@@ -242,8 +242,9 @@ def test_up_next_says_the_genre_an_untagged_song_is_taken_for_and_why():
     rec = _library(["A", "A", "A", "B", "B", "D", "C", "E"], [7], np.zeros((8, 16)),
                    buckets=["rock", "rock", UNTAGGED, UNTAGGED, "rock", UNTAGGED, "rock", "jazz"],
                    albums=["a", "a", "a", "b", "b2", "d", "c", "e"])
-    assert rec.explain(3, "after:7") == "rock, like its album and s6 — C"
-    assert rec.explain(4, "after:7") == "rock, like B's other songs and s6 — C"
+    # (the song it follows first: Up next's line is cut short at its end)
+    assert rec.explain(3, "after:7") == "rock, like s6 — C and its album"
+    assert rec.explain(4, "after:7") == "rock, like s6 — C and B's other songs"
     assert rec.explain(6, "after:7") == ""                 # nothing says what it is
     assert rec.explain(3, "after:8") == "rock, like its album"      # not jazz's: no "and s7"
     assert rec.explain(3) == "rock, like its album"
