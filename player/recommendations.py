@@ -10,6 +10,7 @@ years, lengths), so the panels never show made-up data and work before any model
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import random
 import statistics
@@ -105,6 +106,7 @@ class AlbumIds:
         self._releases: dict[tuple[str, str], str] = {}     # (album, folder): its release id, "" for several
         self._taken: dict[tuple[str, str], set] = {}         # (album, folder): the (disc, track) of its release's
         self._unreleased: list[tuple] = []                   # the tracks of an album without a release id
+        self._folders: dict[str, str] = {}                   # a track's folder: the release's folder
 
     @staticmethod
     def numbers(r, title_says=None) -> tuple:
@@ -117,10 +119,19 @@ class AlbumIds:
             track = track or path_numbers(r["path"])[0]
         return track, disc
 
+    def folder(self, path: str) -> str:
+        """:func:`release_folder` of ``path``, read once for each folder (an album's tracks
+        share one; read for every track, it was most of the time albums took)."""
+        where = path.rpartition(os.sep)[0]
+        folder = self._folders.get(where)
+        if folder is None:
+            folder = self._folders[where] = release_folder(path)
+        return folder
+
     def add(self, r, album: str | None, track, disc) -> str | None:
         """Add the track of row ``r`` whose album title (as the window names it, a disc's
         title its album's) is ``album``; its album as known so far."""
-        folder = release_folder(r["path"])
+        folder = self.folder(r["path"])
         place = r["mb_album_id"] or folder
         by = album_by(r)
         album_id = library_album(by, album, place)
@@ -145,7 +156,7 @@ class AlbumIds:
         for i, key, by, album, _ in self._unreleased:
             if self._releases.get(key) and key not in clashing:
                 self.ids[i] = library_album(by, album, self._releases[key])
-        self._releases, self._taken, self._unreleased = {}, {}, []
+        self._releases, self._taken, self._unreleased, self._folders = {}, {}, [], {}
         return self.ids
 
 

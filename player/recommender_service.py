@@ -24,7 +24,7 @@ import numpy as np
 
 from player import paths
 from player.memory import release_free_memory
-from player.library.names import Namer, release_folder, title_disc
+from player.library.names import Namer, title_disc
 from player.recommendations import AlbumIds, Rec, genre_bucket, genre_title, one_spelling
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
@@ -155,7 +155,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             track, disc = AlbumIds.numbers(r, title_says)
             track_numbers.append(track)
             disc_numbers.append(disc)
-            place = r["mb_album_id"] or release_folder(r["path"])
+            place = r["mb_album_id"] or albums_of.folder(r["path"])
             places.append(one(place, place))
             albums_of.add(r, album, track, disc)
     album_ids = [one(a, a) if a else None for a in albums_of.finish()]
