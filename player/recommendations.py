@@ -234,13 +234,19 @@ def one_spelling(buckets: Sequence[str]) -> list[str]:
     return [best[_SPELLING.sub("", b.casefold())] for b in buckets]
 
 
-def _listened(play) -> bool:
-    """A play the person listened to, by the learning recommender's rule: finished, or
-    skipped or stopped after the early-skip limit (an early skip is no liking)."""
-    if play["ended"] == "finished":
-        return True
+def _feedback(play) -> int:
+    """What a play says, by the learning recommender's rule (its PlayLog.feedback): +1 the
+    person listened to it (finished, or skipped or stopped after the early-skip limit), -1
+    an early skip (no liking), 0 neither."""
+    ended = play["ended"]
+    if ended == "finished":
+        return 1
+    if ended not in ("skipped", "stopped"):
+        return 0
     limit = early_skip_limit_ms(play["track_ms"]) if play["track_ms"] else EARLY_SKIP_MS
-    return play["ended"] in ("skipped", "stopped") and play["ms_heard"] >= limit
+    if play["ms_heard"] >= limit:
+        return 1
+    return -1 if ended == "skipped" else 0
 
 
 def _tagged_artist(row) -> str | None:
@@ -248,12 +254,6 @@ def _tagged_artist(row) -> str | None:
     case-folded); None for a song of no artist tag."""
     first = first_of_artists(row["artist"] or row["albumartist"])
     return first.casefold() if first else None
-
-
-def _early_skip(play) -> bool:
-    """A play skipped before the early-skip limit, by the learning recommender's rule."""
-    limit = early_skip_limit_ms(play["track_ms"]) if play["track_ms"] else EARLY_SKIP_MS
-    return play["ended"] == "skipped" and play["ms_heard"] < limit
 
 
 def genre_title(bucket: str) -> str:
@@ -498,14 +498,15 @@ class LibraryRecommendations:
         for play in self.store.plays():
             t = first.get(play["track_id"], play["track_id"])
             last_played[t] = play["started_at"]         # (oldest first: the latest stays)
-            if _listened(play):
+            said = _feedback(play)
+            if said > 0:
                 listened[t] += 1
                 skipped_here.pop(t, None)
                 if t in rows and _tagged_artist(rows[t]):
                     by_artist[_tagged_artist(rows[t])] += 1
                 if t in info:
                     heard[kin.get(t, info[t][2])] += 1
-            elif play["source"] == "discover" and _early_skip(play):
+            elif said < 0 and play["source"] == "discover":
                 skipped_here[t] = play["started_at"]
         members: dict[str, list[int]] = defaultdict(list)
         for t in offered:
