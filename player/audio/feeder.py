@@ -60,11 +60,30 @@ class FeederMixin:
             arg.set()
 
     def _open(self, source: Source) -> tuple[Decoder | None, str | None]:
-        if source.find_moved is not None and not os.path.exists(source.path):
-            try:
-                source.path = source.find_moved() or source.path
-            except Exception:   # (not finding it leaves the file missing, as it is)
-                log.exception("looking for %s failed", source.path)
+        moved = self._moved(source)
+        dec, error = self._decoder(source)
+        if error is not None and not moved and self._moved(source):
+            # (its folder renamed as the file was opened, just after the look above)
+            dec, error = self._decoder(source)
+        return dec, error
+
+    @staticmethod
+    def _moved(source: Source) -> bool:
+        """Where ``source``'s file is gone and its folder was renamed, ``source.path`` becomes
+        where the file is now; whether it did."""
+        if source.find_moved is None or os.path.exists(source.path):
+            return False
+        try:
+            found = source.find_moved()
+        except Exception:   # (not finding it leaves the file missing, as it is)
+            log.exception("looking for %s failed", source.path)
+            return False
+        if found is None:
+            return False
+        source.path = found
+        return True
+
+    def _decoder(self, source: Source) -> tuple[Decoder | None, str | None]:
         try:
             dec = Decoder(source.path, out_rate=self.rate, channels=self.channels,
                           duration_hint=source.duration_hint, begin_s=source.begin_s, end_s=source.end_s)

@@ -407,6 +407,27 @@ def test_the_songs_of_a_folder_renamed_as_they_play_are_found_in_it(store, tmp_p
     assert ended(store) == [(i, "finished") for i in ids]
 
 
+def test_a_song_whose_folder_is_renamed_as_it_is_opened_is_found_in_it(store, tmp_path, make_player,
+                                                                         monkeypatch):
+    # The look for a renamed folder came just before the file was opened; renamed between
+    # the two (timing forced here, the rename real), the song was "file not found".
+    from player.audio import feeder
+
+    ids = add_tracks(store, tmp_path / "Album", [(name, 0.5) for name in "ab"])
+    real = feeder.Decoder
+
+    def renamed_first(path, *args, **kwargs):
+        if path.endswith("b.flac") and (tmp_path / "Album").exists():
+            (tmp_path / "Album").rename(tmp_path / "Album (1999)")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(feeder, "Decoder", renamed_first)
+    p = make_player()
+    p.play_tracks(ids)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2)
+    assert ended(store) == [(i, "finished") for i in ids]
+
+
 def _scanned(store, path) -> int:
     st = os.stat(path)
     store.upsert_tracks([{"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
