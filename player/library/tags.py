@@ -925,6 +925,8 @@ def _format_name(exc: Exception) -> str:
     return f"{name} file" if name and not name.endswith(" tag") else name or "file"
 
 
+#: what is said of a .mp3 holding no MPEG audio (mutagen's words)
+_NO_MPEG_FRAMES = "damaged MP3 file: can't sync to MPEG frame"
 #: what is said of a file cut short, after where it ends
 _UNFINISHED = audio_io.UNFINISHED
 #: what mutagen's FLAC and Ogg readers say of a block or page the file ends inside
@@ -1428,6 +1430,13 @@ def read_tags(path: str) -> dict:
         error = f"damaged file ({type(exc).__name__}: {clean_text(str(exc))})"
     else:
         error = None if audio is not None else NOT_RECOGNISED
+    if error is None and isinstance(audio, MP3) and getattr(info, "sketchy", False) \
+            and _decoded_stream(path) is None:
+        # mutagen found two or three frame headers in a row and nothing else: about one file
+        # of random bytes in a thousand holds that (it was listed as a 0.2 s "MP1" song that
+        # never played). The player's decoder wants more frames in a row; what it cannot open
+        # is said as mutagen says a file with no frame at all.
+        error = _NO_MPEG_FRAMES
     length = 0.0
     if error is None:
         try:

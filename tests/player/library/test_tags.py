@@ -390,6 +390,32 @@ def test_what_neither_mutagen_nor_the_decoder_reads_keeps_mutagens_reason(tmp_pa
         read_tags(str(cut))
 
 
+def test_bytes_that_only_look_like_mpeg_frames_are_not_listed(tmp_path):
+    """Frame headers in a row, nothing a decoder reads (one file of random bytes in about a
+    thousand holds two or three so): mutagen reads them as a short MPEG-2.5 layer I stream,
+    and the scan listed a song that never played."""
+    import mutagen.mp3
+
+    frame = bytes.fromhex("ffe71419") + b"\x11" * 124       # 32 kbit/s at 12,000 Hz: 128 bytes a frame
+    path = tmp_path / "noise.mp3"
+    path.write_bytes(b"\x22" * 64 + frame * 12)
+    assert mutagen.mp3.MP3(str(path)).info.sketchy          # (what mutagen makes of it)
+    with pytest.raises(TagReadError, match="^damaged MP3 file: can't sync to MPEG frame$"):
+        read_tags(str(path))
+
+
+def test_an_mpeg_file_of_a_few_frames_is_listed(tmp_path):
+    # Three frames of MPEG layer II are as few as mutagen doubts, and the player plays them.
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("mp2"):
+        pytest.skip("ffmpeg with its MPEG layer II encoder makes this file")
+    src = write_track(tmp_path, "src", fmt="wav", seconds=0.05)
+    path = _ffmpeg(tmp_path, "short.mp3", "-c:a", "mp2", "-b:a", "64k", "-ar", "48000", "-f", "mp2", src=src)
+    info = read_tags(str(path))
+    assert info["codec"] == "mp2" and info["duration"] == pytest.approx(0.072, abs=0.001)
+
+
 def _id3_tag(**frames) -> bytes:
     import io
 
