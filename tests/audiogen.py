@@ -5,10 +5,13 @@ Used by tests across the tree (``from tests.audiogen import write_track``).
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import struct
 import subprocess
+import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -73,12 +76,34 @@ def write_tags(path: Path, **tags) -> None:
         audio.save()
 
 
+# Encoded tones already written this run, by (format, seconds, frequency): making and encoding
+# an 80 s tone takes about a second (an mp3 more than two), copying it a millisecond, and the
+# suite asks for the same few tones thousands of times. Each caller still gets a file of its own.
+_tones: dict[tuple[str, float, float], Path] = {}
+_tones_lock = threading.Lock()
+_tones_dir: Path | None = None
+
+
+def _encoded_tone(fmt: str, seconds: float, freq: float) -> Path:
+    """The encoded tone, written once per process into a folder removed as the process ends."""
+    global _tones_dir
+    key = (fmt, float(seconds), float(freq))
+    with _tones_lock:
+        if key not in _tones:
+            if _tones_dir is None:
+                _tones_dir = Path(tempfile.mkdtemp(prefix="segue-tones-"))
+                atexit.register(shutil.rmtree, _tones_dir, ignore_errors=True)
+            sr = FORMATS[fmt][2]
+            _tones[key] = write_audio(_tones_dir / f"{len(_tones)}.{fmt}", tone(seconds, freq=freq, sr=sr), sr)
+        return _tones[key]
+
+
 def write_track(folder: Path, name: str, *, fmt: str = "flac", seconds: float = 1.0,
                 freq: float = 440.0, tags: dict | None = None) -> Path:
     """One tagged audio file ``folder/name.fmt`` holding a tone."""
     folder.mkdir(parents=True, exist_ok=True)
-    sr = FORMATS[fmt][2]
-    path = write_audio(folder / f"{name}.{fmt}", tone(seconds, freq=freq, sr=sr), sr)
+    path = folder / f"{name}.{fmt}"
+    shutil.copyfile(_encoded_tone(fmt, seconds, freq), path)
     if tags:
         write_tags(path, **tags)
     return path
