@@ -91,6 +91,32 @@ def assert_whole_files_samples(p, w16, w22) -> None:
     np.testing.assert_allclose(p.y22, ref, atol=1e-4)
 
 
+@pytest.fixture(scope="module")
+def long_wav(tmp_path_factory):
+    return write(tmp_path_factory.mktemp("long") / "a.wav", music(150.0, 44100), 44100, format="WAV")
+
+
+@pytest.fixture(scope="module")
+def encoded(tmp_path_factory):
+    """``encoded(wav, name, codec, folder)``: ``wav`` encoded by ffmpeg as ``folder/name``. Each
+    encoding is made once for the module and copied (the tests that share one ask for the same
+    bytes, and a copy costs nothing beside an encode of a minute or more), so a test may cut
+    its file short."""
+    made = {}
+    store = tmp_path_factory.mktemp("encoded")
+
+    def encode(wav, name, codec, folder):
+        key = (str(wav), name, tuple(codec))
+        if key not in made:
+            made[key] = store / f"{len(made)}-{name}"
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(made[key])], check=True)
+        path = folder / name
+        shutil.copyfile(made[key], path)
+        return path
+
+    return encode
+
+
 @pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                     reason="ffmpeg is not installed")
 @pytest.mark.parametrize("name, codec, longest_one_pass, seeks", [
@@ -101,8 +127,8 @@ def assert_whole_files_samples(p, w16, w22) -> None:
     ("alac.m4a", ["-c:a", "alac"], None, True),
     ("wmav2.wma", ["-c:a", "wmav2", "-b:a", "192k"], None, False),     # ASF's clock counts milliseconds
 ])
-def test_ffmpeg_starts_at_each_excerpt_where_it_seeks_exactly(tmp_path, monkeypatch, name, codec, longest_one_pass,
-                                                              seeks):
+def test_ffmpeg_starts_at_each_excerpt_where_it_seeks_exactly(tmp_path, monkeypatch, long_wav, encoded, name, codec,
+                                                              longest_one_pass, seeks):
     """An M4A was decoded whole, twice (its length counted, then read on to each excerpt);
     its length is now counted from near its end, ffmpeg starts a second before each excerpt
     that is further on than reading on costs (30 s), and the excerpts are the whole decode's
@@ -113,9 +139,7 @@ def test_ffmpeg_starts_at_each_excerpt_where_it_seeks_exactly(tmp_path, monkeypa
 
     if longest_one_pass is not None:
         monkeypatch.setattr(audio_io, "_ONE_PASS_AAC_S", longest_one_pass)
-    wav = write(tmp_path / "a.wav", music(150.0, 44100), 44100, format="WAV")
-    path = tmp_path / name
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(path)], check=True)
+    path = encoded(long_wav, name, codec, tmp_path)
     y, sr = load_audio(path)
     w16 = soxr.resample(y, sr, 16000, quality="HQ")
     w22 = soxr.resample(y, sr, 22050, quality="HQ")
@@ -147,8 +171,8 @@ def minute_wav(tmp_path_factory):
     ("vorbis.mka", ["-c:a", "libvorbis"]),               # 100 fewer
 ])
 @pytest.mark.parametrize("kept", [1.0, 0.97, 0.5])
-def test_excerpts_of_a_file_ffmpeg_cannot_jump_in_come_from_one_pass(tmp_path, monkeypatch, minute_wav, name,
-                                                                     codec, kept):
+def test_excerpts_of_a_file_ffmpeg_cannot_jump_in_come_from_one_pass(tmp_path, monkeypatch, minute_wav, encoded,
+                                                                     name, codec, kept):
     """A WMA or Matroska file was decoded whole twice through the pipe: once to count its
     length, once on to its excerpts. One ffmpeg now decodes it once and passes on only the
     excerpts, placed on the length its header gives, and the seconds around that length,
@@ -161,8 +185,7 @@ def test_excerpts_of_a_file_ffmpeg_cannot_jump_in_come_from_one_pass(tmp_path, m
     whole pass as before."""
     from tests.segue_common.test_ffmpeg_fallback import record_ffmpeg_starts
 
-    path = tmp_path / name
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(minute_wav), *codec, str(path)], check=True)
+    path = encoded(minute_wav, name, codec, tmp_path)
     if kept < 1.0:
         data = path.read_bytes()
         path.write_bytes(data[: int(len(data) * kept)])
