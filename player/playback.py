@@ -555,6 +555,18 @@ class Player:
             self._left_out = left
             return self._take_out(lambda e: not e.manual and e.track_id in left)
 
+    def end_station(self, seed: int) -> bool:
+        """End the station around ``seed``, if it is still the one going on (another may have
+        started since): its seed is gone from the library and it found nothing, so Up next
+        fills the queue from now on. The state saved says so: the station is not taken up
+        again at the next start, nor here if the song comes back. True where it ended."""
+        with self._lock:
+            if self.station_seed != int(seed):
+                return False
+            self.station_seed = None
+        self._save_state()
+        return True
+
     def drop_list_entries(self, track_ids) -> int:
         """Take out of the queue the entries of ``track_ids`` that came with a list played (the
         rows after a double-click, a playlist, a Discover row) or were suggested: their disk

@@ -123,6 +123,7 @@ class PlaybackMixin:
         # the window four times a second for as long as it stayed open.
         self._position_timer = QTimer(self, interval=POSITION_MS)
         self._position_timer.timeout.connect(self._tick)
+        self.station_ended.connect(self._station_ended)
         t = self.transport
         t.play_pause.connect(self.toggle_play)
         t.next_track.connect(self.next_track)
@@ -504,7 +505,7 @@ class PlaybackMixin:
         queued = list(dict.fromkeys(e.track_id for e in queue))
         passed = player.passed_over
         k = max(FILL_BATCH, replacing)
-        station = self.station
+        station = ended = self.station
         while True:
             if station is not None:
                 recs = self.provider.radio(station.seed, k, exclude=list(dict.fromkeys(history + queued)),
@@ -530,8 +531,30 @@ class PlaybackMixin:
                 station, history, passed = None, list(player.session), player.passed_over
             else:
                 history = history[len(history) // 2:]
+        if ended is not None and station is None:
+            # (only for a seed gone from the library: a recommender that does not know a song
+            # just scanned yet finds nothing around it either, and knows it soon after)
+            row = self.store.track(ended.seed)
+            if row is None or row["missing"]:
+                self.station_ended.emit((ended, ended.seed))
         self.reasons.update({r.track_id: r.reason for r in recs})
         return [(r.track_id, source) for r in recs]
+
+    def _station_ended(self, ended) -> None:
+        """``(station, seed)``: the station found nothing around ``seed`` and handed over to Up
+        next (its seed gone from the library). It ends for good, in the player and in the
+        window, and the window says so: kept, the window took it for playing and saved it,
+        each refill asked around the gone seed first, and once a scan found the song again Up
+        next turned back into the station. Not where another station started meanwhile, nor
+        while a scan runs: a seed that the scan merges into its copy is followed once the scan
+        is done (a fill in between found nothing around the track merged away)."""
+        station, seed = ended
+        if self.station is not station or station.seed != seed or self._scan is not None:
+            return
+        self.station = None
+        self._command(lambda p: p.end_station(seed))
+        self.statusBar().showMessage("The radio station ended: the song it started from is no longer in the library. "
+                                     "Up next goes on", 10000)
 
     # -- player events (GUI thread) ---------------------------------------------
     def _play_failed(self, data: dict) -> None:

@@ -156,15 +156,28 @@ def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, 
 
     seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
     window = make_window(scanned)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
     window.start_radio(seed["id"])
     qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    song = Path(seed["path"]).read_bytes()
     Path(seed["path"]).unlink()
     window.scan(None)
     qtbot.waitUntil(lambda: scanned.track(seed["id"])["missing"] and window._scan is None, timeout=20000)
     qtbot.waitUntil(lambda: {source for _t, source in window._fill_queue(window.player)} == {"up_next"}, timeout=10000)
+    # The station ends there, in the window as in the player, and the window says so: it went
+    # on taking the station for playing, and saved it.
+    qtbot.waitUntil(lambda: window.station is None and window.player.station_seed is None
+                    and "station" not in scanned.get_setting(STATE_SETTING), timeout=5000)
+    assert any("station ended" in m for m in messages), messages
+    # The song back in the library, Up next goes on: the station is not taken up again.
+    Path(seed["path"]).write_bytes(song)
+    window.scan(None)
+    qtbot.waitUntil(lambda: not scanned.track(seed["id"])["missing"] and window._scan is None, timeout=20000)
+    assert {source for _t, source in window._fill_queue(window.player)} == {"up_next"}
     window.close()
     window.player.close()
-    assert scanned.get_setting(STATE_SETTING)["station"] == seed["id"]       # (ends at the next start)
+    assert "station" not in scanned.get_setting(STATE_SETTING)
 
 
 def test_previous_on_the_track_left_last_time_shows_it_back_at_its_start(qtbot, scanned, make_window):
