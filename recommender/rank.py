@@ -956,6 +956,9 @@ class Recommender:
         # All of them go to the hour (``_pick`` counts back an hour of them; its spacing reads
         # the last three): with the tail alone, a station asked ten songs at a time played an
         # artist four times an hour where two was the limit.
+        # The songs skipped early count there too, as songs between: someone who keeps one
+        # artist's songs and skips the others hears that artist again two songs on. Counted as
+        # not heard, the skips kept it away for as long as the person went on skipping.
         at = np.flatnonzero(station == seed)
         own = station[at[-1] + 1:] if len(at) else station
         # A station asked ten songs at a time that left its genre only for the spacing (A B,

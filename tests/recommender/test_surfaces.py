@@ -674,6 +674,26 @@ def test_a_station_counts_its_opening_from_the_seed_after_the_songs_heard_before
     assert station[1] == artists[0] and spaced(station, artists[0]), station     # A B A, as a fresh one
 
 
+def test_a_station_comes_back_to_the_artist_kept_once_two_songs_after_it_were_skipped():
+    # Asked one song at a time, as a listener answers it: one band's songs kept, every other
+    # skipped early. The skipped songs count as songs between for the spacing: counted as not
+    # heard, they kept the band away for as long as the listener went on skipping (once in
+    # twelve songs, where its hour allows two).
+    cat, artists = eight_band_library()
+    rec = Recommender(cat, now=T0)
+    fresh = [artists[t - 1] for t, _ in rec.radio(1, 3)]
+    for keep in (fresh[0], fresh[2]):
+        station, skipped, streak = [], [], 0
+        for _ in range(12):
+            t = rec.radio(1, 1, exclude=[1, *station], skipped=skipped, streak=streak)[0][0]
+            station.append(t)
+            if artists[t - 1] == keep:
+                streak = 0
+            else:
+                skipped, streak = skipped + [t], streak + 1
+        assert sum(artists[t - 1] == keep for t in station) == 2, (keep, [artists[t - 1] for t in station])
+
+
 def test_a_station_asked_ten_songs_at_a_time_keeps_each_artists_hour():
     # Twenty bands of eight songs, three near the seed: the hour counted only the last
     # songs before each batch, and the nearest bands played four times an hour, two the limit.
