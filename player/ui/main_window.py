@@ -138,6 +138,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     seeked = Signal(float)              # the player jumped to this place (s) in the song, asked in the window
     tags_read_again = Signal(object)    # "Read tags again" is done: its ScanProgress, or the exception
     station_ended = Signal(object)      # (Station, seed): it handed over to Up next, its seed gone (filler's thread)
+    station_followed = Signal(object)   # (Station, seed, track now): a scan elsewhere merged its seed (filler's thread)
 
     def __init__(self, store, *, player=None, engine_factory=None,
                  provider: RecommendationProvider | None = None, settings_file: str | None = None):

@@ -124,6 +124,7 @@ class PlaybackMixin:
         self._position_timer = QTimer(self, interval=POSITION_MS)
         self._position_timer.timeout.connect(self._tick)
         self.station_ended.connect(self._station_ended)
+        self.station_followed.connect(self._station_followed)
         t = self.transport
         t.play_pause.connect(self.toggle_play)
         t.next_track.connect(self.next_track)
@@ -506,9 +507,10 @@ class PlaybackMixin:
         passed = player.passed_over
         k = max(FILL_BATCH, replacing)
         station = ended = self.station
+        seed = station.seed if station is not None else None
         while True:
             if station is not None:
-                recs = self.provider.radio(station.seed, k, exclude=list(dict.fromkeys(history + queued)),
+                recs = self.provider.radio(seed, k, exclude=list(dict.fromkeys(history + queued)),
                                            skipped=station.skipped(player), streak=player.skip_streak,
                                            passed=passed)
                 source = "radio"
@@ -525,18 +527,27 @@ class PlaybackMixin:
             elif len(history) < 2:
                 if station is None:
                     break
+                live = self.store.live_track_id(seed)
+                if live is not None and live != seed:
+                    # Its seed merged into its copy by a scan this window did not run (another
+                    # window's, ``segue scan``): the station goes on around the copy, as after
+                    # the window's own scans, and does not end for a song still in the library.
+                    seed, history, passed = live, list(player.session), player.passed_over
+                    continue
                 # A station with nothing around its seed (the seed's file deleted, its track
                 # gone from the library) hands over to Up next: it found nothing, and the
                 # music stopped with the queue, the station still shown as playing.
                 station, history, passed = None, list(player.session), player.passed_over
             else:
                 history = history[len(history) // 2:]
+        if ended is not None and seed != ended.seed:
+            self.station_followed.emit((ended, ended.seed, seed))
         if ended is not None and station is None:
             # (only for a seed gone from the library: a recommender that does not know a song
             # just scanned yet finds nothing around it either, and knows it soon after)
-            row = self.store.track(ended.seed)
+            row = self.store.track(seed)
             if row is None or row["missing"]:
-                self.station_ended.emit((ended, ended.seed))
+                self.station_ended.emit((ended, seed))
         self.reasons.update({r.track_id: r.reason for r in recs})
         return [(r.track_id, source) for r in recs]
 
@@ -555,6 +566,17 @@ class PlaybackMixin:
         self._command(lambda p: p.end_station(seed))
         self.statusBar().showMessage("The radio station ended: the song it started from is no longer in the library. "
                                      "Up next goes on", 10000)
+
+    def _station_followed(self, followed) -> None:
+        """``(station, seed, now)``: a scan in another window or process merged ``seed`` into
+        ``now`` (its file moved), and the filler asked around ``now``. The window and the
+        player follow it as after the window's own scans: kept on the track merged away, each
+        refill asked around it first, the player saved it, and the next start found it gone."""
+        station, seed, now = followed
+        if self.station is not station or station.seed != seed:
+            return
+        station.seed = now
+        self._command(lambda p: p.renumber({seed: now}))
 
     # -- player events (GUI thread) ---------------------------------------------
     def _play_failed(self, data: dict) -> None:

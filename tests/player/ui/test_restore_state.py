@@ -147,6 +147,43 @@ def test_a_station_follows_its_seed_that_a_rescan_merged_into_its_copy(qtbot, sc
 
 
 
+def test_a_station_follows_its_seed_that_a_scan_elsewhere_merged_into_its_copy(qtbot, scanned, make_window):
+    # The same move, scanned by ``segue scan`` in a terminal (or another window): this window
+    # did not run the scan, its fill found nothing around the track merged away, and the
+    # station ended as if the song were deleted ("no longer in the library").
+    import shutil
+    from pathlib import Path
+
+    from player.library.scanner import Scanner
+    from player.playback import STATE_SETTING
+    from player.store import Store
+
+    seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
+    original = Path(seed["path"])
+    (original.parent.parent / "Copies").mkdir()
+    shutil.copy2(original, original.parent.parent / "Copies" / original.name)
+    Scanner(scanned).scan()
+    copy = scanned.track_by_path(str(original.parent.parent / "Copies" / original.name))["id"]
+    window = make_window(scanned)
+    window.start_radio(seed["id"])
+    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    # Paused: played on, the seed whose file is gone failed, and its track stayed its own.
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    original.unlink()
+    elsewhere = Store(scanned.path)
+    Scanner(elsewhere).scan()
+    elsewhere.close()
+    assert scanned.track(seed["id"]) is None and scanned.live_track_id(seed["id"]) == copy
+    window._command(lambda p: p.clear_queue())          # the filler asks the station again
+    qtbot.waitUntil(lambda: window.player.station_seed == copy and len(window.player.queue) >= 2, timeout=10000)
+    assert window.station is not None and window.station.seed == copy
+    assert {e.source for e in window.player.queue} == {"radio"}
+    window.close()
+    window.player.close()
+    assert scanned.get_setting(STATE_SETTING)["station"] == copy
+
+
 def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, make_window):
     # Its filler found nothing around a seed no longer in the library, and the music stopped
     # with the queue; after a restart the station ends (its seed gone) and Up next goes on.
