@@ -42,6 +42,11 @@ BLOCK_NATIVE = 4096
 #: how long a file that no longer holds the audio last read must stay as it is to be taken for
 #: another song copied over it, not a rewrite in progress (seconds; the reader waits that long)
 REWRITE_SETTLE_S = 1.0
+#: how long a file written in place while it plays must stay as it is before it is opened again
+#: (seconds): a rewrite in pieces is not read halfway (see Decoder._look_at_file)
+REWRITE_QUIET_S = 0.25
+#: how long a file that keeps changing is waited for before it is opened again as it is (seconds)
+REWRITE_GIVE_UP_S = 5.0
 #: how closely the last block read, read again from a rewritten file, must follow what was read
 #: (the cosine of the two) to be the same song: AAC's own noise left 0.97, another song about 0
 SAME_AUDIO_LIKENESS = 0.85
@@ -224,6 +229,10 @@ class Decoder:
         #: the decoder ended where it was, and the player logs no play of it to its end
         self.replaced = False
         self._unsure = False    # the file was found not to hold the last block read, and may be mid-rewrite
+        #: a rewrite waited out: the file's stamp, since when it is so, since when the file
+        #: changes, and whether it opened holding other audio (None: not looked at yet; see
+        #: :meth:`_look_at_file`)
+        self._settling: tuple | None = None
         #: the file's channels are mixed down by a weighted sum, which may pass full scale
         #: (see audio_io.sums_channels): the feeder bends its peaks
         self.summed = False
@@ -580,24 +589,84 @@ class Decoder:
             # (a reader's own error names the file again: its cause says what went wrong)
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc
 
-    def _follow_rewrite(self, tries: int = 20) -> None:
+    def _follow_rewrite(self, *, wait: bool = True) -> bool:
         """A tag editor that rewrites the file in place (to make room for a cover, say) moves
         its audio under the open decoder, which then reads noise, fails or stops early. The
         file is opened again and read on from the same frame. A file replaced by a new one
-        (another inode) or deleted leaves what is open readable, so that plays on as it is;
-        one caught halfway through its rewrite is tried again at the next read.
+        (another inode) or deleted leaves what is open readable, so that plays on as it is.
 
         Another song copied over it (``cp other.flac playing.flac`` writes into the same file)
         ends it where it was (:attr:`replaced`): read on, the rest of the other song was heard
         from its middle under this one's name and length, and the play was logged as this
         song heard to its end (a 2 s song over a 6 s one 3 s in: "finished", 3.9 s heard of a
         2 s track). The same audio is told from another by the last block read, read again
-        from the file as it is now."""
+        from the file as it is now.
+
+        A file found not to hold that block, or not to open at all, may be caught halfway
+        through its rewrite (see :meth:`_look_at_file`): nothing is read from it until it is
+        written whole, or stays as it is for ``REWRITE_SETTLE_S``. Whether it may be read now;
+        False only where ``wait`` is off and that wait is on: the caller asks again later, and
+        what it buffered plays meanwhile (the feeder's thread never sleeps in here)."""
+        while not self._look_at_file():
+            if not wait:
+                return False
+            time.sleep(0.02)
+        return True
+
+    @property
+    def settling(self) -> bool:
+        """Whether the file is being waited on, caught halfway through a rewrite (nothing is
+        read from it meanwhile; see :meth:`_follow_rewrite`)."""
+        return self._settling is not None
+
+    def _look_at_file(self) -> bool:
+        """One look at the file, never waiting: True where it may be read (as it was, opened
+        again, or ended as another song), False while a rewrite of it is waited out.
+
+        A file written in place is opened again only once it has stayed as it is for
+        ``REWRITE_QUIET_S``: one written in pieces (a tag editor on a slow disk) opened
+        between two of them read as the same song where the last block was read, and the new
+        bytes past it, read as its audio, ended it (a 6 s FLAC written in pieces over 1.5 s,
+        2 s in, was cut short 2.5 s in). Caught halfway through its rewrite even so, it has
+        the audio there cut off or not yet written (an 8 s FLAC cut to a quarter 3 s in and
+        written back ended there), or it does not open: it is waited for until it changes
+        again or stays as it is for ``REWRITE_SETTLE_S``. Another song copied over it is not
+        written again, and ends there. A file that never stops changing is looked at as it
+        is once it has changed for ``REWRITE_GIVE_UP_S``. Nothing is read from the file
+        meanwhile."""
         if self.replaced:
-            return      # (ended for good: a seek back is not looked at, and waited for, again)
-        now = _stamp(self.path)
-        if now is None or self._opened is None or now == self._opened or now[0] != self._opened[0]:
-            return
+            return True     # (ended for good: a seek back is not looked at, and waited for, again)
+        now, clock = _stamp(self.path), time.monotonic()
+        if self._settling is None:
+            if now is None or self._opened is None or now == self._opened or now[0] != self._opened[0]:
+                return True
+            self._settling = (now, clock, clock, None)
+            return False
+        seen, since, first, other = self._settling
+        if now is None:
+            self._settling = None
+            return True     # gone: what is open is read on
+        if now != seen:     # written again as it was waited for
+            self._settling = (now, clock, first, None)
+            if clock - first < REWRITE_GIVE_UP_S:
+                return False
+            return self._look_again(now, clock, first)
+        if other is None:
+            return clock - since >= REWRITE_QUIET_S and self._look_again(now, since, first)
+        if clock - since < REWRITE_SETTLE_S:
+            return False
+        self._settling = None
+        if other:
+            self.replaced = True
+            log.info("%s now holds other audio: its play ends here", self.path)
+        else:   # (one that does not open is read on as it is: the reader says what is wrong)
+            self._opened = now
+        return True
+
+    def _look_again(self, now: tuple[int, int, int], since: float, first: float) -> bool:
+        """Open the file, written in place since it was opened (stamp ``now``), again: where it
+        holds the last block read, read on from it (True); otherwise wait (False: see
+        :meth:`_look_at_file`)."""
         fresh = None
         try:
             fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
@@ -606,15 +675,10 @@ class Decoder:
             if not (same_format and self._same_audio(fresh)):
                 fresh.close()
                 self._unsure = True     # (what the open reader reads now is no measure of the song)
-                settled = self._settled(now)
-                if settled != now:
-                    if settled is not None and tries > 1:
-                        self._follow_rewrite(tries - 1)     # written again as it was waited for
-                    return
-                self.replaced = True
-                log.info("%s now holds other audio: its play ends here", self.path)
-                return
+                self._settling = (now, since, first, True)
+                return False
             self._unsure = False
+            self._settling = None
             if fresh._seek_reader(self._native) == self._native:
                 # The same audio, read on from the native frame this resampler was fed up to:
                 # the resampler and what it gave stay, so nothing is heard (a fresh resampler
@@ -628,28 +692,17 @@ class Decoder:
                 fresh._sf = fresh._blocks = fresh._fallback = None
                 if counting:
                     self.count_length()
-                return
+                return True
             fresh.seek_frame(self.frame)
         except DecodeError:
             if fresh is not None:
                 fresh.close()
-            return
+            self._unsure = True
+            self._settling = (now, since, first, False)
+            return False
         self.close()
         self.__dict__.update(fresh.__dict__)
-
-    def _settled(self, now: tuple[int, int, int]) -> tuple[int, int, int] | None:
-        """The file's stamp once it changes, or ``now`` where it stays as it is for
-        ``REWRITE_SETTLE_S`` (None where it is gone), found not to hold the last block read:
-        a tag editor caught halfway through its rewrite has the audio there cut off or not yet
-        written (an 8 s FLAC cut to a quarter 3 s in and written back ended there); another
-        song copied over it is not written again. The reader waits meanwhile (what is buffered
-        plays on)."""
-        deadline = time.monotonic() + REWRITE_SETTLE_S
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            if (stamp := _stamp(self.path)) != now:
-                return stamp
-        return now
+        return True
 
     def _same_audio(self, fresh: Decoder) -> bool:
         """Whether ``fresh``, the file opened again, holds the frames last read where they were
@@ -678,19 +731,20 @@ class Decoder:
         size = float(np.linalg.norm(again)) * float(np.linalg.norm(block))
         return size > 0.0 and float(np.vdot(again, block)) >= SAME_AUDIO_LIKENESS * size
 
-    def read(self, n: int, *, hold_end: bool = False) -> np.ndarray:
+    def read(self, n: int, *, hold_end: bool = False, wait: bool = True) -> np.ndarray:
         """Up to ``n`` output frames [shape=(k, channels)]; an empty block means the end.
 
         ``hold_end``: at the end of a resampled file, leave the last few milliseconds in the
-        resampler (:attr:`end_held`), for :meth:`join` or :meth:`finish` to give."""
+        resampler (:attr:`end_held`), for :meth:`join` or :meth:`finish` to give. ``wait``
+        off: a file caught halfway through a rewrite is not waited for; the block is empty
+        then, and not the end, while :attr:`settling` says so."""
         if self._failed is not None:
             exc, self._failed = self._failed, None
             raise exc
         if self._held and not hold_end:
             self.finish()
-        if not self._done:
-            self._follow_rewrite()
-        while len(self._pending) < n and not self._done:
+        readable = self._done or self._follow_rewrite(wait=wait)
+        while readable and len(self._pending) < n and not self._done:
             native = max(256, int(n * self.samplerate / self.out_rate) + 1)
             block = self._raw_block(native)
             if block is None:

@@ -359,7 +359,7 @@ class FeederMixin:
             try:
                 # Played gaplessly, a resampled file's end waits in its resampler for the next
                 # file's start to follow it there (see _join).
-                block = dec.read(n, hold_end=self._gapless(src))
+                block = dec.read(n, hold_end=self._gapless(src), wait=False)
             except DecodeError as exc:
                 ring.mark(src, dec.frame, error=str(exc))
                 ring.end_of_stream = True
@@ -368,6 +368,11 @@ class FeederMixin:
             if len(block):
                 self._push(src, block, dec)
                 continue
+            if dec.settling:
+                # The file is caught halfway through a rewrite (a tagger's): it is looked at
+                # again at the next tick, while what is buffered plays, commands are obeyed
+                # and what the output reached is announced.
+                return
             if dec.end_held:
                 if self._nseg is not None:
                     return      # (decided once the hand-over before is heard: the next may change)
