@@ -876,6 +876,7 @@ class SoundfileReader(BlockReader):
         self.layout = soundfile_layout(f, path)
         self.frames = int(f.frames) if 0 <= f.frames < 2**62 else None
         self.seekable = bool(f.seekable()) and self.frames is not None
+        self._unfinished = False    # a FLAC file cut short inside its first frame: nothing of it decodes
         if self.format == "FLAC" and self.seekable:
             # A FLAC file cut short keeps the length of the whole in its header: its length
             # is where its audio ends, so that a crossfade begins before that end, and a seek
@@ -883,6 +884,7 @@ class SoundfileReader(BlockReader):
             held = flac_frames_held(path, self._opener)
             if held:
                 self.frames = min(self.frames, held)
+            self._unfinished = held == 0
         self._pos = 0        # the frame read next (libsndfile cannot tell after an error)
         self._silence = 0    # frames of a damaged stretch skipped, still to be read as silence
         self._ended = False  # nothing after the last damage decodes
@@ -1018,6 +1020,9 @@ class SoundfileReader(BlockReader):
         found = (_resume_after(self._opener, at - lead, self.frames - lead, self.samplerate)
                  if self.seekable and at >= lead else None)
         if found is None:
+            if at == 0 and self._unfinished:
+                # (libsndfile says "flac decoder lost sync", which tells a listener nothing)
+                raise CorruptAudioError(f"damaged FLAC file: it ends early, {UNFINISHED}") from None
             if at == 0:
                 raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {error}") from error
             self._ended = True
@@ -1398,6 +1403,7 @@ def _flac_streaminfo(f, size: int) -> tuple[int, dict] | None:
         if head[0] & 0x7F == 0 and info is None and len(head) == 38:
             v = int.from_bytes(head[14:22], "big")
             info = {"max_block": int.from_bytes(head[6:8], "big"), "max_frame": int.from_bytes(head[11:14], "big"),
+                    "min_frame": int.from_bytes(head[8:11], "big"),
                     "rate": v >> 44, "channels": (v >> 41 & 7) + 1, "bits": (v >> 36 & 0x1F) + 1,
                     "total": v & (1 << 36) - 1}
         pos += 4 + int.from_bytes(head[1:4], "big")
@@ -1447,9 +1453,9 @@ def _flac_frame_at(buf: bytes, i: int, info: dict) -> tuple[int, int] | None:
     return (number if buf[i + 1] & 1 else number * info["max_block"]), samples
 
 
-def _last_flac_frame(f, start: int, size: int, info: dict) -> tuple[int, int] | None:
-    """(first sample, samples) of the last frame whose header lies in bytes ``start`` to
-    ``size`` of the FLAC file ``f``, searched for from the end; None where there is none.
+def _last_flac_frame(f, start: int, size: int, info: dict) -> tuple[int, int, int] | None:
+    """(first sample, samples, byte it starts at) of the last frame whose header lies in bytes
+    ``start`` to ``size`` of the FLAC file ``f``, searched for from the end; None where there is none.
     In a whole file that is the last frame, within its largest frame's length of the end
     (and a little more, for a tag written there)."""
     end, window = size, (info["max_frame"] + 1024) if info["max_frame"] else _FLAC_TAIL
@@ -1464,7 +1470,7 @@ def _last_flac_frame(f, start: int, size: int, info: dict) -> tuple[int, int] | 
             while (at := buf.rfind(sync, 0, at)) >= 0:
                 found = _flac_frame_at(buf, at, info)
                 if found is not None:
-                    return found
+                    return (*found, lo + at)
                 at += 1
         end, window = lo, max(window, 1 << 20)
     return None
@@ -1496,11 +1502,15 @@ def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | Non
                 start, info = 0, stream
             if not info["total"] or not info["max_block"]:
                 return None
-            last = _last_flac_frame(f, start, f.seek(0, os.SEEK_END), info)
+            size = f.seek(0, os.SEEK_END)
+            last = _last_flac_frame(f, start, size, info)
     except OSError:
         return None
     total = info["total"]
-    if last is not None and sum(last) >= total:
+    # A frame is as long as the shortest STREAMINFO counts, at least: a file that ends sooner
+    # after its last frame's header is cut inside that frame (a file of one frame, cut
+    # anywhere in its audio, was taken for whole, listed at its length, and failed to play).
+    if last is not None and last[0] + last[1] >= total and size - last[2] >= (info.get("min_frame") or 0):
         return None
     # (from two blocks before its last frame: that one may be cut in two, and a seek into it fail)
     at = 0 if last is None else max(0, min(last[0], total) - 2 * info["max_block"])

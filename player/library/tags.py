@@ -834,8 +834,9 @@ def _flac_held(path: str, f, info) -> int | None:
     """The samples a FLAC file cut short (an interrupted download or copy) holds, as the player
     plays them: it keeps the header of the whole file, and was listed at its length. None for
     a whole file, which costs a read of its last frame's header, nothing decoded."""
-    stream = {"max_block": info.max_blocksize, "max_frame": info.max_framesize, "rate": info.sample_rate,
-              "channels": info.channels, "bits": info.bits_per_sample, "total": info.total_samples}
+    stream = {"max_block": info.max_blocksize, "max_frame": info.max_framesize, "min_frame": info.min_framesize,
+              "rate": info.sample_rate, "channels": info.channels, "bits": info.bits_per_sample,
+              "total": info.total_samples}
     try:
         return audio_io.flac_frames_held(path, fileobj=f, stream=stream)
     except Exception as exc:  # noqa: BLE001 - the header's length is still a length

@@ -413,12 +413,14 @@ def test_a_flac_cut_short_plays_what_it_holds_and_ends(tmp_path):
 def test_a_file_whose_audio_ends_before_its_length_takes_where_it_ended_as_its_length(tmp_path):
     # Cut inside its last frame, a FLAC still holds that frame's header, and its length is the
     # header's until the end is read: then it is where the audio ended (the seek bar, and the
-    # log of the play, take that).
+    # log of the play, take that). Here what is left of that frame is shorter than any frame
+    # the file holds: it is known cut, and measured, as it is opened.
     path, original = _flac_tone(tmp_path, "last frame cut")
     path.write_bytes(path.read_bytes()[:-200])
     dec = Decoder(str(path), out_rate=44100)
-    assert dec.total_frames == len(original)
+    opened = dec.total_frames
     data = read_all(dec, block=4096)
+    assert opened == len(data)
     assert len(original) - 4096 <= len(data) < len(original) and dec.finished
     assert dec.total_frames == len(data) and dec.duration == pytest.approx(len(data) / 44100)
 
@@ -531,6 +533,28 @@ def test_an_ogg_file_cut_short_opened_directly_says_so_as_the_scan_does(tmp_path
     with pytest.raises(DecodeError) as played:
         Decoder(str(path), out_rate=48000)
     assert str(played.value) == f"cannot decode cut.{fmt}: {said}"
+
+
+@pytest.mark.parametrize("seconds", [8.0, 0.05])    # many frames, or one
+def test_a_flac_cut_inside_its_first_frame_played_says_so_as_the_scan_does(tmp_path, seconds):
+    """Its header whole and its audio cut inside the first frame, nothing of it decodes: played
+    (a file listed before it was cut, or opened directly), it failed in libsndfile's words,
+    "flac decoder lost sync"; a file of one frame was listed at its whole length besides."""
+    from player.library.tags import TagReadError, read_tags
+
+    path = write_track(tmp_path, "cut", fmt="flac", seconds=seconds)
+    raw = path.read_bytes()
+    frames = raw.index(b"\xff\xf8")
+    path.write_bytes(raw[:min(frames + 300, (frames + len(raw)) // 2)])
+    said = "damaged FLAC file: it ends early, a copy or download that did not finish?"
+    with pytest.raises(TagReadError) as scanned:
+        read_tags(str(path))
+    assert str(scanned.value) == said
+    dec = Decoder(str(path), out_rate=44100)
+    with pytest.raises(DecodeError) as played:
+        dec.read(4096)
+    dec.close()
+    assert str(played.value) == f"decoding cut.flac failed: {said}"
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("alac") or not ffmpeg_encodes("flac"), reason="ffmpeg makes these files")

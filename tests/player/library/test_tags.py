@@ -1003,7 +1003,8 @@ def _flac_frames_start(raw: bytes) -> int:
 
 
 @pytest.mark.parametrize("fmt, name, cut", [("flac", "FLAC", 1000), ("flac", "FLAC", "headers"),
-                                            ("flac", "FLAC", "first frame"), ("ogg", "Ogg Vorbis", 1000),
+                                            ("flac", "FLAC", "first frame"), ("flac", "FLAC", "only frame"),
+                                            ("ogg", "Ogg Vorbis", 1000),
                                             ("ogg", "Ogg Vorbis", "headers"), ("opus", "Opus", "headers"),
                                             ("wav", "WAV", 30), ("aiff", "AIFF", 30)])
 def test_a_file_cut_short_says_so(tmp_path, fmt, name, cut):
@@ -1012,17 +1013,42 @@ def test_a_file_cut_short_says_so(tmp_path, fmt, name, cut):
     # its header pages, an Ogg file's length is 0, and it was "no audio in file (length 0)";
     # a WAV or AIFF cut inside its header was "damaged file: InvalidChunk" or "damaged AIFF
     # file: error". A FLAC cut after its metadata, or inside its first frame, kept its
-    # STREAMINFO's length: it was listed at 8 s, and playing it failed ("lost sync").
-    seconds = 8.0 if fmt == "flac" and isinstance(cut, str) else 1.0
+    # STREAMINFO's length: it was listed at 8 s, and playing it failed ("lost sync"). So was
+    # a file of one frame (a short sound) cut anywhere in its audio: its one frame's header,
+    # whole, was taken for the end of a whole file.
+    seconds = 0.05 if cut == "only frame" else 8.0 if fmt == "flac" and isinstance(cut, str) else 1.0
     path = write_track(tmp_path, "song", fmt=fmt, seconds=seconds, tags={"title": "Song", "artist": "A"})
     raw = path.read_bytes()
     if cut == "headers":
         cut = _flac_frames_start(raw) if fmt == "flac" else _into_first_audio_page(raw)
     elif cut == "first frame":
         cut = _flac_frames_start(raw) + 300
+    elif cut == "only frame":
+        cut = (_flac_frames_start(raw) + len(raw)) // 2
     path.write_bytes(raw[:cut])
     with pytest.raises(TagReadError, match=rf"^damaged {name} file: it ends early, a copy or download"):
         read_tags(str(path))
+
+
+def test_a_flac_cut_inside_its_last_frame_is_listed_as_long_as_it_plays(tmp_path):
+    # Cut inside its last frame, the header of that frame whole: taken for a whole file, it
+    # was listed at the whole file's length (0.28 s), where it plays to its frame before (0.19 s).
+    import soundfile as sf
+
+    from player.audio.decoder import Decoder
+
+    path = tmp_path / "three.flac"
+    wave = (0.3 * np.sin(np.arange(3 * 4096) / 10)).astype(np.float32)
+    sf.write(str(path), np.stack([wave, wave], 1), 44100)
+    raw = path.read_bytes()
+    path.write_bytes(raw[:len(raw) - 200])
+    dec = Decoder(str(path), out_rate=44100)
+    played = 0
+    while len(block := dec.read(4096)):
+        played += len(block)
+    dec.close()
+    assert played == 2 * 4096
+    assert read_tags(str(path))["duration"] == pytest.approx(played / 44100)
 
 
 def test_an_m4a_cut_short_before_its_tags_says_so_and_other_bytes_do_not(tmp_path):
