@@ -602,9 +602,9 @@ class Decoder:
         2 s track). The same audio is told from another by the last block read, read again
         from the file as it is now.
 
-        A file found not to hold that block, or not to open at all, may be caught halfway
-        through its rewrite (see :meth:`_look_at_file`): nothing is read from it until it is
-        written whole, or stays as it is for ``REWRITE_SETTLE_S``. Whether it may be read now;
+        A file written in place may be caught halfway through its rewrite (see
+        :meth:`_look_at_file`): nothing is read from it until it has stayed as it is for a
+        moment and holds that block, or stays as it is for ``REWRITE_SETTLE_S``. Whether it may be read now;
         False only where ``wait`` is off and that wait is on: the caller asks again later, and
         what it buffered plays meanwhile (the feeder's thread never sleeps in here)."""
         while not self._look_at_file():
