@@ -233,6 +233,9 @@ class Decoder:
         #: changes, and whether it opened holding other audio (None: not looked at yet; see
         #: :meth:`_look_at_file`)
         self._settling: tuple | None = None
+        #: since when the file keeps changing, and when it was last seen to change (None: it
+        #: has not changed, or not within ``REWRITE_SETTLE_S`` of the change before)
+        self._restless: tuple[float, float] | None = None
         #: the file's channels are mixed down by a weighted sum, which may pass full scale
         #: (see audio_io.sums_channels): the feeder bends its peaks
         self.summed = False
@@ -631,8 +634,13 @@ class Decoder:
         the audio there cut off or not yet written (an 8 s FLAC cut to a quarter 3 s in and
         written back ended there), or it does not open: it is waited for until it changes
         again or stays as it is for ``REWRITE_SETTLE_S``. Another song copied over it is not
-        written again, and ends there. A file that never stops changing is looked at as it
-        is once it has changed for ``REWRITE_GIVE_UP_S``. Nothing is read from the file
+        written again, and ends there. A file that never stops changing (its time stamp moved
+        by a share every moment, a tag grown at its end) is looked at at every change once it
+        has kept changing for ``REWRITE_GIVE_UP_S``, and not waited for again while it goes on
+        so: read on as the same song, ended as another, read on as it is where it does not
+        open. Waited for afresh after each look, every block read waited that long again
+        (0.46 s of a song read in 11 s), and a read that waits (a crossfade's) waited for ever
+        on another song written over it again and again. Nothing is read from the file
         meanwhile."""
         if self.replaced:
             return True     # (ended for good: a seek back is not looked at, and waited for, again)
@@ -640,17 +648,17 @@ class Decoder:
         if self._settling is None:
             if now is None or self._opened is None or now == self._opened or now[0] != self._opened[0]:
                 return True
-            self._settling = (now, clock, clock, None)
-            return False
+            first = self._changed(clock)
+            self._settling = (now, clock, first, None)
+            return clock - first >= REWRITE_GIVE_UP_S and self._look_restless(now, clock, first)
         seen, since, first, other = self._settling
         if now is None:
             self._settling = None
             return True     # gone: what is open is read on
         if now != seen:     # written again as it was waited for
+            first = self._changed(clock)
             self._settling = (now, clock, first, None)
-            if clock - first < REWRITE_GIVE_UP_S:
-                return False
-            return self._look_again(now, clock, first)
+            return clock - first >= REWRITE_GIVE_UP_S and self._look_restless(now, clock, first)
         if other is None:
             return clock - since >= REWRITE_QUIET_S and self._look_again(now, since, first)
         if clock - since < REWRITE_SETTLE_S:
@@ -660,6 +668,29 @@ class Decoder:
             self.replaced = True
             log.info("%s now holds other audio: its play ends here", self.path)
         else:   # (one that does not open is read on as it is: the reader says what is wrong)
+            self._opened = now
+        return True
+
+    def _changed(self, clock: float) -> float:
+        """Note a change of the file seen at ``clock``; since when it keeps changing (a change
+        within ``REWRITE_SETTLE_S`` of the one before goes on from it, a file read on between
+        the two included)."""
+        first = clock if self._restless is None or clock - self._restless[1] > REWRITE_SETTLE_S else self._restless[0]
+        self._restless = (first, clock)
+        return first
+
+    def _look_restless(self, now: tuple[int, int, int], clock: float, first: float) -> bool:
+        """Look at a file that has kept changing for ``REWRITE_GIVE_UP_S`` as it is now, never
+        waiting for it: the same song is read on, another one ends, one that does not open
+        is read on as it is (see :meth:`_look_at_file`)."""
+        if self._look_again(now, clock, first):
+            return True
+        other = self._settling[3]
+        self._settling = None
+        if other:
+            self.replaced = True
+            log.info("%s keeps changing and holds other audio: its play ends here", self.path)
+        else:
             self._opened = now
         return True
 
@@ -700,8 +731,10 @@ class Decoder:
             self._unsure = True
             self._settling = (now, since, first, False)
             return False
+        restless = self._restless
         self.close()
         self.__dict__.update(fresh.__dict__)
+        self._restless = restless
         return True
 
     def _same_audio(self, fresh: Decoder) -> bool:

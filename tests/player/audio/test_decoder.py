@@ -914,6 +914,87 @@ def test_a_file_caught_halfway_through_its_rewrite_plays_on_once_written(tmp_pat
     assert len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)
 
 
+def _keep_changing(path, write) -> tuple:
+    """A thread calling ``write(file)`` on ``path`` every 0.1 s until the event it gives is set."""
+    import threading
+    import time
+
+    stop = threading.Event()
+
+    def run():
+        while not stop.is_set():
+            with open(path, "r+b") as f:
+                write(f)
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return stop, thread
+
+
+def test_a_file_that_never_stops_changing_is_read_on_once_given_up_on(tmp_path, monkeypatch):
+    # A file whose time stamp moves every moment (a share's, or a tag grown at its end) holds
+    # the same song all along. Waited for until it stays as it is, it never was: once given up
+    # on, each block read waited as long again (0.46 s of audio read in 11 s). Once it has
+    # kept changing that long, it is read on at every change, as it was before.
+    import time
+
+    from player.audio import decoder
+
+    monkeypatch.setattr(decoder, "REWRITE_GIVE_UP_S", 0.5)
+    path = write_track(tmp_path, "song", fmt="flac", seconds=4.0, freq=440.0)
+    reference = read_all(Decoder(str(path), out_rate=44100), block=4096)
+    dec = Decoder(str(path), out_rate=44100)
+    got = [dec.read(4096)]
+
+    def touch(f):
+        st = os.fstat(f.fileno())
+        os.utime(f.fileno(), ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+
+    stop, thread = _keep_changing(path, touch)
+    waits, waiting = 0, False
+    try:
+        while waits < 4 and (len(block := dec.read(4096, wait=False)) or dec.settling):
+            waits += dec.settling and not waiting
+            waiting = dec.settling
+            if len(block):
+                got.append(block)
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        thread.join()
+    assert waits == 1 and not dec.replaced
+    got = np.concatenate(got)
+    assert len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)
+
+
+def test_another_song_written_over_a_file_again_and_again_is_not_waited_for_ever(tmp_path, monkeypatch):
+    # Another song written over the playing file every moment (a sync tool gone round in a
+    # loop) never stays as it is for long enough to be taken for another song: a read that
+    # waits (a crossfade's) waited for ever, and with it the feeder and every command.
+    import threading
+
+    from player.audio import decoder
+
+    monkeypatch.setattr(decoder, "REWRITE_GIVE_UP_S", 0.5)
+    path = write_track(tmp_path, "song", fmt="flac", seconds=4.0, freq=440.0)
+    other = write_track(tmp_path, "other", fmt="flac", seconds=4.0, freq=1234.0).read_bytes()
+    dec = Decoder(str(path), out_rate=44100)
+    dec.read(4096)
+    stop, thread = _keep_changing(path, lambda f: f.write(other))
+    got = []
+    reader = threading.Thread(target=lambda: got.append(dec.read(4096)), daemon=True)
+    try:
+        reader.start()
+        reader.join(10)
+    finally:
+        stop.set()
+        thread.join()
+    # It comes back: ended as another song, or, opened halfway through a write and not
+    # opening, read on as it is (the reader says what is wrong, as for a file that stays so).
+    assert got, "the read waited for a file that never stops changing"
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("aac"), reason="ffmpeg makes this file")
 def test_an_m4a_played_through_ffmpeg_and_retagged_in_place_plays_on_to_its_end(tmp_path):
     # An M4A is read through ffmpeg, whose blocks are of its own size, and AAC fills some bands
