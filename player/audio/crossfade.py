@@ -37,9 +37,14 @@ class Crossfade:
         self.a_lost: str | None = None  # why A could not be read to the end of the fade
 
     def step(self, n: int) -> tuple[np.ndarray, bool]:
-        """The next mixed block [shape=(k, channels)], k <= n, and whether the fade is over."""
+        """The next mixed block [shape=(k, channels)], k <= n, and whether the fade is over.
+        Nothing (k = 0, not over) while a file of the two is caught halfway through a rewrite
+        (a tagger's): the caller asks again later, and what it buffered plays meanwhile. Read
+        waiting, a rewrite of one over a second held the feeder's thread as long (1.13 s)."""
         k = min(n, self.length - self.done_frames)
         channels = self.a_dec.channels
+        if not ((self.a_lost is not None or self.a_dec.ready()) and self.b_dec.ready()):
+            return np.zeros((0, channels), np.float32), False
         a = None
         if self.a_lost is None:
             try:

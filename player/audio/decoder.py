@@ -616,6 +616,11 @@ class Decoder:
             time.sleep(0.02)
         return True
 
+    def ready(self) -> bool:
+        """Whether a read now goes ahead without waiting: False while the file is caught
+        halfway through a rewrite (see :attr:`settling`), as a read without waiting finds it."""
+        return self._done or self._follow_rewrite(wait=False)
+
     @property
     def settling(self) -> bool:
         """Whether the file is being waited on, caught halfway through a rewrite (nothing is

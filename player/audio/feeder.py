@@ -326,6 +326,8 @@ class FeederMixin:
                 except DecodeError as exc:
                     self._fade_failed(str(exc))
                     return
+                if not done and not len(block):
+                    return      # (a file of the two is caught halfway through a rewrite: see _fill's read)
                 ring.push(block)
                 if done:
                     fade, self._fade = self._fade, None

@@ -1051,6 +1051,45 @@ def test_a_downmix_crossfaded_out_of_is_bent_not_cut_flat(tmp_path):
     assert np.allclose(out[~beyond, 0], plain[~beyond], atol=1e-5)
 
 
+def test_a_crossfade_does_not_wait_for_a_file_caught_halfway_through_its_rewrite(tmp_path):
+    # A tagger rewriting the next song in place as it fades in: the fade read it waiting, and
+    # held the feeder's thread (every command, and the buffer's filling) until it was written
+    # whole. Now the fade gives nothing meanwhile, and the same mix once it is written.
+    from player.audio.crossfade import Crossfade
+    from player.audio.decoder import Decoder
+
+    def fade_of(a_path, b_path):
+        a, b = Decoder(str(a_path), out_rate=SR), Decoder(str(b_path), out_rate=SR)
+        b.read(4096)
+        return Crossfade(Source(str(a_path)), a, Source(str(b_path)), b, SR)
+
+    a_path = write_track(tmp_path / "a", "a", fmt="flac", seconds=2.0, freq=440.0)
+    b_path = write_track(tmp_path / "b", "b", fmt="flac", seconds=2.0, freq=660.0)
+    want, done = [], False
+    reference = fade_of(a_path, b_path)
+    while not done:
+        out, done = reference.step(4096)
+        want.append(out)
+    fade, whole = fade_of(a_path, b_path), b_path.read_bytes()
+    time.sleep(0.05)    # (a file's time stamp moves in ticks of a few milliseconds)
+    with open(b_path, "r+b") as f:      # its audio not yet written back
+        f.seek(len(whole) // 4)
+        f.write(bytes(len(whole) - len(whole) // 4))
+    out, done = fade.step(4096)
+    assert len(out) == 0 and not done
+    b_path.write_bytes(whole)
+    got = []
+    for _ in range(1000):
+        out, done = fade.step(4096)
+        got.append(out)
+        if done:
+            break
+        if not len(out):
+            time.sleep(0.01)
+    assert done
+    assert np.allclose(np.concatenate(got), np.concatenate(want), atol=1e-6)
+
+
 def test_a_resume_after_the_output_was_let_go_gives_the_output_the_watchdog_s_time(engine, tmp_path):
     # Paused long enough for the output to be let go, the feeder rests until a command. On
     # resume, the watchdog counts the output's silence from then, not from before the rest:
