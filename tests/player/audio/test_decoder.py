@@ -914,6 +914,61 @@ def test_a_file_caught_halfway_through_its_rewrite_plays_on_once_written(tmp_pat
     assert len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)
 
 
+def test_a_file_on_a_disk_that_keeps_its_time_to_the_second_is_read_once_written_whole(tmp_path):
+    # A FAT32 disk (a memory card, a stick) keeps a file's time to the even second: a tag
+    # editor that sizes the file first, then writes it in pieces, leaves it looking the same
+    # for as long as that. Opened a quarter second after the first change seen, the song was
+    # read halfway through the rewrite and ended there (1.86 s heard of 6 s). The disk is
+    # played here by the time its writes leave on the file.
+    import threading
+    import time
+
+    from mutagen.flac import FLAC, Picture
+
+    def fat_time(fd):
+        stamp = time.time_ns() // 2_000_000_000 * 2_000_000_000
+        os.utime(fd, ns=(stamp, stamp))
+
+    path = write_track(tmp_path, "song", fmt="flac", seconds=3.0, freq=440.0)
+    retagged = shutil.copyfile(path, tmp_path / "retagged.flac")
+    tags, picture = FLAC(str(retagged)), Picture()
+    picture.type, picture.mime, picture.data = 3, "image/jpeg", os.urandom(300_000)
+    tags.add_picture(picture)
+    tags.save()
+    new = retagged.read_bytes()
+    day_ago = (time.time_ns() - 86_400 * 10**9) // 2_000_000_000 * 2_000_000_000
+    os.utime(path, ns=(day_ago, day_ago))
+    reference = read_all(Decoder(str(path), out_rate=44100), block=4096)
+    dec = Decoder(str(path), out_rate=44100)
+    got = [dec.read(4096) for _ in range(10)]          # 0.93 s in
+    f = open(path, "r+b")
+    f.truncate(len(new))        # (sized first, as mutagen does)
+    fat_time(f.fileno())
+
+    def write_in_pieces(pieces=10):
+        step = -(-len(new) // pieces)
+        with f:
+            for i in range(pieces):
+                f.write(new[i * step:(i + 1) * step])
+                f.flush()
+                fat_time(f.fileno())
+                time.sleep(0.06)
+
+    writer = threading.Thread(target=write_in_pieces)
+    writer.start()
+    try:
+        while len(block := dec.read(4096, wait=False)) or dec.settling:
+            if len(block):
+                got.append(block)
+            else:
+                time.sleep(0.01)
+    finally:
+        writer.join()
+    got = np.concatenate(got)
+    assert not dec.replaced
+    assert len(got) == len(reference) and np.allclose(got, reference, atol=1e-4), len(got) / 44100
+
+
 def _keep_changing(path, write) -> tuple:
     """A thread calling ``write(file)`` on ``path`` every 0.1 s until the event it gives is set."""
     import threading
