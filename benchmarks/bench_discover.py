@@ -206,8 +206,8 @@ def window_times(app, store, home: Path, resizes: int) -> dict:
     expected: list[int] = []
     set_rows = panel.set_rows
 
-    def arrived(rows):
-        set_rows(rows)
+    def arrived(rows, captions=None):
+        set_rows(rows, captions)
         expected.append(sum(1 for entries in rows.values() if entries))
         shown_at.append(time.perf_counter())
 
