@@ -654,9 +654,11 @@ def _musepack_span(path: str) -> tuple[int, int] | None:
 
 def probe_stream(path: str | os.PathLike) -> dict | None:
     """What ffprobe tells of the first audio stream of ``path``: ``{"duration", "codec",
-    "sample_rate", "channels", "tags"}`` (``tags`` the container's and the stream's text
-    tags, the container's first), or None where ffmpeg is not installed, there is no audio
-    stream, or no length, rate or channels are given. Only headers are read.
+    "sample_rate", "channels", "tags", "container"}`` (``tags`` the container's and the
+    stream's text tags, the container's first; ``container`` ffmpeg's name of the format,
+    "mp3" for MPEG audio frames and nothing around them), or None where ffmpeg is not
+    installed, there is no audio stream, or no length, rate or channels are given. Only
+    headers are read.
 
     For the files that neither mutagen nor libsndfile reads and ffmpeg plays: Matroska and
     WebM (Opus or Vorbis), ALAC in a CAF."""
@@ -670,7 +672,7 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
         # locale's (cp1252 on a Western Windows) every tag outside ASCII would come out garbled
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=codec_name,sample_rate,channels,duration:stream_tags:format=duration:format_tags",
+             "stream=codec_name,sample_rate,channels,duration:stream_tags:format=format_name,duration:format_tags",
              "-of", "json", _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
             **no_console_window(),
@@ -690,7 +692,7 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
         for key, value in (source or {}).items() if isinstance(source, dict) else ():
             tags.setdefault(str(key).lower(), value)
     return {"duration": duration, "codec": str(stream.get("codec_name") or "") or None, "sample_rate": rate,
-            "channels": channels, "tags": tags}
+            "channels": channels, "tags": tags, "container": str(container.get("format_name") or "") or None}
 
 
 def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192,

@@ -404,6 +404,22 @@ def test_bytes_that_only_look_like_mpeg_frames_are_not_listed(tmp_path):
         read_tags(str(path))
 
 
+def test_bytes_of_another_name_that_only_look_like_mpeg_frames_are_not_listed(tmp_path):
+    """Neither mutagen nor libsndfile reads a damaged WAV; ffprobe, asked last, read the frame
+    headers that one file of random bytes in a few hundred holds as an MPEG layer I stream,
+    and the scan listed it as a song."""
+    from segue_common import audio_io
+
+    frame = bytes.fromhex("ffe71419") + b"\x11" * 124       # 32 kbit/s at 12,000 Hz: 128 bytes a frame
+    path = tmp_path / "damaged.wav"
+    path.write_bytes(b"\x22" * 64 + frame * 12)
+    if audio_io.probe_stream(path) is None:
+        pytest.skip("ffprobe reads the frames as a stream")
+    assert audio_io.probe_stream(path)["container"] == "mp3"  # (what ffprobe makes of it)
+    with pytest.raises(TagReadError):
+        read_tags(str(path))
+
+
 def test_an_mpeg_file_of_a_few_frames_is_listed(tmp_path):
     # Three frames of MPEG layer II are as few as mutagen doubts, and the player plays them.
     from tests.audiogen import ffmpeg_encodes
