@@ -2749,12 +2749,14 @@ def test_a_clip_of_a_fraction_of_a_second_before_an_aac_song_does_not_run_the_ou
         store, tmp_path, crossfade_s):
     # The player arms a song once the one before it is heard; ffmpeg takes longer to start
     # than the 50 ms clip lasts, so the song after the clip must be opened before the clip.
+    # (The song before it lasts 2 s: on a busy machine ffmpeg took over a second to start, and
+    # a song of 0.6 s ran the output dry however early the AAC song was opened.)
     import numpy as np
     import soundfile as sf
 
     from tests.audiogen import tone
 
-    ids = add_tracks(store, tmp_path, [("a", 0.6), ("clip", 0.05)])
+    ids = add_tracks(store, tmp_path, [("a", 2.0), ("clip", 0.05)])
     wav, m4a = tmp_path / "c.wav", tmp_path / "c.m4a"
     sf.write(str(wav), tone(1.0, freq=550.0), 44100, subtype="FLOAT")
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", str(m4a)], check=True)
