@@ -40,7 +40,7 @@ def long_tone(tmp_path):
 
 @pytest.fixture
 def sd_engine(null_sink):
-    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
+    from player.audio.sd_engine import SoundDeviceEngine
 
     engines = []
 
@@ -308,7 +308,7 @@ def test_play_after_a_long_pause_with_the_device_gone_meanwhile_says_so_and_neve
     back, Play goes on."""
     import threading
 
-    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
+    from player.audio.sd_engine import SoundDeviceEngine
 
     path = long_tone(tmp_path)
     server = sink.PrivateServer()
@@ -349,7 +349,7 @@ def test_play_after_the_queue_ran_out_with_the_device_gone_meanwhile_waits_pause
     Play: the song waits paused at its start and the loss is said (raised, it was logged as
     a song that failed to play); once the server is back, Play plays it from its start."""
     from player.audio import buffered
-    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
+    from player.audio.sd_engine import SoundDeviceEngine
 
     monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
     short, long = tmp_path / "short.wav", tmp_path / "long.wav"
@@ -408,7 +408,7 @@ def test_a_song_played_with_the_output_let_go_and_gone_is_not_logged_as_failing(
     """The same through the player: the song waits for Play and is heard whole after it; no
     play of it is logged as an error (the problems list would show a good song as bad)."""
     from player.audio import buffered
-    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine
+    from player.audio.sd_engine import SoundDeviceEngine
     from player.playback import Player
     from tests.player.test_playback import add_tracks
 
