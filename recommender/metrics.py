@@ -140,11 +140,19 @@ def _top_k_row(scores: np.ndarray, k: int) -> np.ndarray:
     """
     if k == 0:
         return np.empty(0, dtype=np.intp)
-    part = np.argpartition(-scores, k - 1)
-    kth = scores[part[k - 1]]
-    ties = np.flatnonzero(np.isnan(scores) if np.isnan(kth) else scores == kth)
-    cand = np.union1d(part[:k], ties)
-    return cand[np.lexsort((_scrambled(cand), -scores[cand]))][:k]
+    kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+    tied = np.isnan(scores) if np.isnan(kth) else scores == kth
+    above = np.flatnonzero(~np.isnan(scores) if np.isnan(kth) else scores > kth)
+    ties = np.flatnonzero(tied)
+    need = k - above.size
+    if ties.size > need:
+        # Only the tied scores that make the cut are sorted: a row that ties everywhere (no
+        # plays yet, a count baseline's zeros) would otherwise sort the whole catalogue on
+        # every call. The scrambled keys of distinct indices are distinct, so which ones
+        # make the cut is the partition's to say on no machine.
+        ties = ties[np.argpartition(_scrambled(ties), need - 1)[:need]]
+    cand = np.concatenate([above, ties])
+    return cand[np.lexsort((_scrambled(cand), -scores[cand]))]
 
 
 def _scrambled(index: np.ndarray) -> np.ndarray:
