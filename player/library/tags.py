@@ -1251,25 +1251,30 @@ def _probed_stream(path: str) -> dict | None:
         return None
     if os.path.splitext(path)[1].lower() == ".mp3" and (probed["codec"] or "mp3") in ("mp3", "mp2", "mp1"):
         return None
-    if probed["container"] == "mp3" and not _dr_mp3_opens(path):
+    if probed["container"] == "mp3":
         # ffprobe takes two or three MPEG frame headers in a row for a stream, and about one
         # file of random bytes in a thousand holds that: a damaged WAV was listed as a 0.05 s
         # "mp1" song. A file of MPEG frames alone is a song where dr_mp3 opens it, whatever
-        # its name, as a .mp3 is.
-        return None
+        # its name, as a .mp3 is, and as long as dr_mp3 finds it: ffprobe guesses the length
+        # from the file's size, so an MP3 behind 300 KB of junk was listed 7 times too long.
+        seconds = _dr_mp3_seconds(path, probed["duration"])
+        if seconds is None:
+            return None
+        probed["duration"] = seconds
     return {**probed, "duration": min(probed["duration"], MAX_DURATION_S), "codec": clean_text(probed["codec"]),
             "sample_rate": min(probed["sample_rate"], INT32_MAX), "channels": min(probed["channels"], INT32_MAX)}
 
 
-def _dr_mp3_opens(path: str) -> bool:
-    """Whether dr_mp3, which plays MPEG audio, opens ``path`` (True without it: then ffmpeg plays it)."""
+def _dr_mp3_seconds(path: str, without: float) -> float | None:
+    """How long dr_mp3, which plays MPEG audio, finds ``path``, or None where it cannot open it
+    (``without`` where it is not installed: then ffmpeg plays it)."""
     try:
-        with audio_io.open_mp3(path, exact_length=False):
-            return True
+        with audio_io.open_mp3(path, exact_length=False) as mp3:
+            return mp3.frames / mp3.samplerate if mp3.frames > 0 else None
     except ImportError:
-        return True
+        return without
     except (audio_io.AudioError, OSError):
-        return False
+        return None
 
 
 def _chained(path: str) -> bool:

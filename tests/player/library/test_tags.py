@@ -420,6 +420,29 @@ def test_bytes_of_another_name_that_only_look_like_mpeg_frames_are_not_listed(tm
         read_tags(str(path))
 
 
+def test_mpeg_frames_of_another_name_behind_junk_are_as_long_as_they_play(tmp_path):
+    """An MP3 behind 300 KB of junk, named .wav: only ffprobe reads it, and it guessed the
+    length from the file's size (21.8 s for 3 s of sound); the player plays 3 s of it."""
+    import numpy as np
+
+    from segue_common import audio_io
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("libmp3lame"):
+        pytest.skip("ffmpeg with libmp3lame makes this file")
+    src = write_track(tmp_path, "src", fmt="wav", seconds=3.0)
+    mp3 = _ffmpeg(tmp_path, "bare.mp3", "-c:a", "libmp3lame", "-b:a", "128k", "-ar", "44100",
+                  "-id3v2_version", "0", "-write_xing", "0", src=src)
+    junk = np.random.default_rng(0).integers(0, 255, 300_000, dtype=np.uint8).tobytes()   # no 0xff: no sync word
+    path = tmp_path / "behind junk.wav"
+    path.write_bytes(junk + mp3.read_bytes())
+    probed = audio_io.probe_stream(path)
+    if probed is None:
+        pytest.skip("ffprobe does not find the frames behind the junk")
+    assert probed["container"] == "mp3" and probed["duration"] > 10   # (what ffprobe makes of it)
+    assert read_tags(str(path))["duration"] == pytest.approx(3.0, abs=0.1)
+
+
 def test_an_mpeg_file_of_a_few_frames_is_listed(tmp_path):
     # Three frames of MPEG layer II are as few as mutagen doubts, and the player plays them.
     from tests.audiogen import ffmpeg_encodes
