@@ -1670,11 +1670,23 @@ class Recommender:
         (and the priors know them all), the best few hundred may all be theirs, and artist
         spacing then has nothing else to choose from. [shape=(m,)] int64"""
         cat = self.catalog
-        cand = pool[np.argpartition(-s[pool], m - 1)[:m]]
+        sp = s[pool]
+        cand = pool[np.argpartition(-sp, m - 1)[:m]]
+        kth = s[cand].min()
+        if not np.isnan(kth):
+            # Which of the scores equal to the m-th make the cut was the partition's choice: a
+            # block of the library in its own (alphabetical) order that numpy's build and the
+            # processor pick, the same every day, where a library not analysed yet ties
+            # everything. They are taken in the day's shuffled order, as ``_pick`` sorts them.
+            above, tied = pool[sp > kth], pool[sp == kth]
+            need = m - len(above)
+            if len(tied) > need:
+                tied = tied[np.argpartition(self._tiebreak()[tied], need - 1)[:need]]
+            cand = np.concatenate([above, tied])
         a = cat.artist[cand]
         if not (a >= 0).any() or np.bincount(a[a >= 0]).max() <= cap:
             return cand
-        order = pool[np.argsort(-s[pool], kind="stable")]
+        order = pool[np.lexsort((self._tiebreak()[pool], -sp))]
         a = cat.artist[order]
         by_artist = np.lexsort((np.arange(len(order)), a))     # each artist's rows, best first
         grp = a[by_artist]

@@ -729,6 +729,19 @@ def test_radio_before_analysis_mixes_by_artist_album_and_year_never_library_orde
     assert again == station and other_day != station
 
 
+def test_up_next_before_analysis_draws_from_the_whole_library_not_a_block_of_it():
+    # Nothing analysed, nothing played: every track ties. The shortlist of the best few
+    # hundred was the partition's pick among them, rows 3125 to 3729 of 5,000 in library
+    # (alphabetical) order every day, and the day's shuffle only reordered that block.
+    n = 5000
+    cat = Catalog.build(track_ids=list(range(1, n + 1)), durations=[200.0] * n,
+                        artists=[f"Band {i % 500}" for i in range(n)], albums=[f"Album {i % 1000}" for i in range(n)])
+    assert n > Recommender(cat, now=T0).config.candidates
+    for day in range(2):
+        picks = [t for t, _ in Recommender(cat, now=T0 + day * 86400).up_next([1, 2], 20)]
+        assert len(picks) == 20 and max(picks) - min(picks) > n // 2, picks
+
+
 # -- reasons ---------------------------------------------------------------------
 CLAIMS = re.compile(r"you play|you played|your .* tracks|which you|what you play", re.I)
 
