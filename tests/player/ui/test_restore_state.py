@@ -115,16 +115,13 @@ def test_radio_from_the_track_left_at_the_last_close_resumes_it_there(qtbot, sca
     assert "station" not in scanned.get_setting(STATE_SETTING)
 
 
-
-def test_a_station_follows_its_seed_that_a_rescan_merged_into_its_copy(qtbot, scanned, make_window):
-    # The seed's file copied to another folder (its dates kept), then deleted: a rescan gives
-    # its history to the copy, and its track is gone. The station asked around the track
-    # gone, found nothing and went quiet; its saved state named the track gone.
+def _station_on_a_song_with_a_copy(qtbot, scanned, make_window):
+    """A station from "Stone Road" (played once), its file copied to another folder with its
+    dates kept and scanned: (seed row, its file, the copy's track id, the window)."""
     import shutil
     from pathlib import Path
 
     from player.library.scanner import Scanner
-    from player.playback import STATE_SETTING
 
     seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
     scanned.log_plays([(seed["id"], 1_700_000_000.0, 3000, 3000, "finished", "library")])
@@ -136,6 +133,16 @@ def test_a_station_follows_its_seed_that_a_rescan_merged_into_its_copy(qtbot, sc
     window = make_window(scanned)
     window.start_radio(seed["id"])
     qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    return seed, original, copy, window
+
+
+def test_a_station_follows_its_seed_that_a_rescan_merged_into_its_copy(qtbot, scanned, make_window):
+    # The seed's file copied to another folder (its dates kept), then deleted: a rescan gives
+    # its history to the copy, and its track is gone. The station asked around the track
+    # gone, found nothing and went quiet; its saved state named the track gone.
+    from player.playback import STATE_SETTING
+
+    seed, original, copy, window = _station_on_a_song_with_a_copy(qtbot, scanned, make_window)
     original.unlink()
     window.scan(None)
     qtbot.waitUntil(lambda: scanned.track(seed["id"]) is None and window._scan is None, timeout=20000)
@@ -151,22 +158,11 @@ def test_a_station_follows_its_seed_that_a_scan_elsewhere_merged_into_its_copy(q
     # The same move, scanned by ``segue scan`` in a terminal (or another window): this window
     # did not run the scan, its fill found nothing around the track merged away, and the
     # station ended as if the song were deleted ("no longer in the library").
-    import shutil
-    from pathlib import Path
-
     from player.library.scanner import Scanner
     from player.playback import STATE_SETTING
     from player.store import Store
 
-    seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
-    original = Path(seed["path"])
-    (original.parent.parent / "Copies").mkdir()
-    shutil.copy2(original, original.parent.parent / "Copies" / original.name)
-    Scanner(scanned).scan()
-    copy = scanned.track_by_path(str(original.parent.parent / "Copies" / original.name))["id"]
-    window = make_window(scanned)
-    window.start_radio(seed["id"])
-    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    seed, original, copy, window = _station_on_a_song_with_a_copy(qtbot, scanned, make_window)
     # Paused: played on, the seed whose file is gone failed, and its track stayed its own.
     window.pause()
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
