@@ -236,6 +236,10 @@ class Decoder:
         #: changes, and whether it opened holding other audio (None: not looked at yet; see
         #: :meth:`_look_at_file`)
         self._settling: tuple | None = None
+        #: the native frame a seek asked for while the file was waited on, made once it is read
+        #: again (see :meth:`seek_frame`)
+        self._seek_wanted: int | None = None
+        self._opened: tuple[int, int, int] | None = None   # the file's stamp as opened (set once it is)
         #: since when the file keeps changing, and when it was last seen to change (None: it
         #: has not changed, or not within ``REWRITE_SETTLE_S`` of the change before)
         self._restless: tuple[float, float] | None = None
@@ -617,6 +621,9 @@ class Decoder:
             if not wait:
                 return False
             time.sleep(0.02)
+        if self._seek_wanted is not None:
+            native, self._seek_wanted = self._seek_wanted, None
+            self._seek_native(native)
         return True
 
     def ready(self) -> bool:
@@ -742,10 +749,10 @@ class Decoder:
             self._unsure = True
             self._settling = (now, since, first, False)
             return False
-        restless = self._restless
+        restless, wanted = self._restless, self._seek_wanted
         self.close()
         self.__dict__.update(fresh.__dict__)
-        self._restless = restless
+        self._restless, self._seek_wanted = restless, wanted
         return True
 
     def _same_audio(self, fresh: Decoder) -> bool:
@@ -808,13 +815,28 @@ class Decoder:
         return np.ascontiguousarray(out, dtype=np.float32)
 
     def seek_frame(self, frame: int) -> None:
-        """Continue from output frame ``frame`` (clamped to the file, or its range)."""
+        """Continue from output frame ``frame`` (clamped to the file, or its range).
+
+        Asked while the file is waited on halfway through a rewrite (see
+        :meth:`_follow_rewrite`), the seek is made once it may be read again, and
+        :attr:`frame` says where it was asked meanwhile: the reader still open holds the
+        file as it was, cut off or not yet written there, and a seek in it failed
+        ("seeking in ... failed") or read what the tagger had not written yet."""
         frame = max(0, int(frame))
         native = int(round(frame * self.samplerate / self.out_rate)) + self._begin
         if self._end is not None:
             native = min(native, self._end)
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
+        if not self._follow_rewrite(wait=False):
+            self._seek_wanted = native
+            self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
+            return
+        self._seek_wanted = None
+        self._seek_native(native)
+
+    def _seek_native(self, native: int) -> None:
+        """Move the reader, and the output counted from it, to the file's native frame ``native``."""
         self._native = native = self._seek_reader(native)
         self._make_resampler()
         self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
