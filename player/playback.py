@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import os
 import random
 import sqlite3
 import threading
@@ -1371,11 +1372,24 @@ class Player:
         # gone is a disk not connected, said as such.
         source = Source(path, gain=gain, token=entry, duration_hint=row["duration"],
                         album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
-                        find_moved=functools.partial(moved_with_its_folder, path, row["size"], row["mtime_ns"],
-                                                     self.store.folder_path(row["folder_id"])))
+                        find_moved=functools.partial(self._moved_to, entry.track_id, path, row["size"],
+                                                     row["mtime_ns"], self.store.folder_path(row["folder_id"])))
         if self._goes_on(entry, picked, after, source):
             source.start_s = self._left_at(entry, row)
         return source
+
+    def _moved_to(self, track_id: int, path: str, size: int | None, mtime_ns: int | None,
+                  root: str | None) -> str | None:
+        """Where the file of ``track_id``, gone from ``path`` as the engine opens it, is now
+        (asked from the engine's thread). A scan by another process (``segue scan`` in a
+        terminal) may have moved its track to the file's new place, or given it to a copy made
+        before, since its source was made: the song was "file not found" and skipped, though
+        the library knew where it was. Else its folder may have been renamed, with no scan yet."""
+        live = self.store.live_track_id(track_id)
+        row = self.store.track(live) if live is not None else None
+        if row is not None and not row["missing"] and audio_path(row) != path and os.path.isfile(audio_path(row)):
+            return audio_path(row)
+        return moved_with_its_folder(path, size, mtime_ns, root)
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on
