@@ -282,13 +282,18 @@ class PlaysMixin:
         """``(track_id, path, error, started_at)`` of the present tracks that failed to play
         since ``since``, the newest failure of each, by path. A track that played after it
         failed is left out: whatever stopped it (a disk not mounted yet) has passed; so is one
-        a scan found unreadable since (it is listed as that, with the scan's reason)."""
+        a scan found unreadable since (it is listed as that, with the scan's reason), and one
+        that failed before a scan found its file elsewhere (moved, or the copy its history went
+        to): the file that failed is not the one it plays now, which was listed as failing with
+        the old file's "file not found"."""
         return self.execute(
             "SELECT p.track_id, t.path, p.error, max(p.started_at) AS started_at FROM plays p "
             "JOIN tracks t ON t.id = p.track_id "
             "WHERE p.ended = 'error' AND p.started_at >= ? AND t.missing = 0 AND t.last_error IS NULL AND NOT EXISTS "
             "(SELECT 1 FROM plays q WHERE q.track_id = p.track_id AND q.started_at > p.started_at "
             " AND q.ended NOT IN ('error', 'playing')) "
+            "AND NOT EXISTS (SELECT 1 FROM track_merges m WHERE m.into_id = p.track_id "
+            " AND m.merged_at > p.started_at) "
             "GROUP BY p.track_id ORDER BY t.path", (since,)).fetchall()
 
     def forget_history(self) -> None:
