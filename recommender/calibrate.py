@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recommender.metrics import top_k
 from recommender.stopping import ShouldStop, check
 
 HELD_FRAC = 0.2
@@ -38,11 +39,16 @@ FITTED = ("sequence", "neighbours", "together", "session", "recent", "fresh", "a
 
 def signal_tops(sig: dict, cand: np.ndarray, per_signal: int) -> set[int]:
     """The rows of ``cand`` at the top of every signal of ``sig`` (a pool of candidates worth
-    ranking): ``per_signal + 1`` of each, or all of ``cand`` when it is shorter."""
+    ranking): ``per_signal + 1`` of each, or all of ``cand`` when it is shorter.
+
+    Most signals are 0 for most of the library, so the cut falls among equal values;
+    ``argpartition`` would leave which of them are taken to the processor (a block at one
+    end of the library, another block on a machine without AVX-512) and the fitted weights
+    would differ between machines. ``top_k`` takes the tied ones in a fixed scrambled order."""
     top = min(per_signal, len(cand) - 1)
     pool: set[int] = set()
     for v in sig.values():
-        pool.update(cand[np.argpartition(-np.asarray(v[cand], np.float32), top)[:top + 1]].tolist())
+        pool.update(cand[top_k(np.asarray(v[cand], np.float32), top + 1)].tolist())
     return pool
 
 

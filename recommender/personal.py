@@ -53,6 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommender.calibrate import signal_matrix, signal_tops
+from recommender.metrics import top_k
 from recommender.stopping import ShouldStop, check
 
 #: Signals whose weight is learned (the session model's is not: see the module's note).
@@ -174,7 +175,9 @@ def gather(rec, *, max_sessions: int = MAX_SESSIONS, picks: bool = True,
                         choices.append(_pick_pool(X, sig, cand, r, rng))
                     if offer:
                         blend = X[cand] @ base
-                        top = cand[np.argpartition(-blend, min(OFFER_POOL, len(cand) - 1))[:OFFER_POOL]]
+                        # Tied blends (a library not analysed, nothing played yet) are taken
+                        # in a fixed order, not the one the processor's partition leaves.
+                        top = cand[top_k(blend, OFFER_POOL)]
                         offers.append(X[r] - X[top].mean(0))
                         ys.append(1.0 if fb[i] > 0 else 0.0)
             (kept if fb[i] > 0 else skipped).append(r)

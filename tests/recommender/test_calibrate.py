@@ -11,6 +11,7 @@ from recommender.calibrate import (
     fit_weights,
     held_out_queries,
     signal_pools,
+    signal_tops,
 )
 from recommender.local_models import load_models
 from recommender.rank import SIGNALS, Recommender
@@ -66,6 +67,22 @@ def _pools(target_signal: int, n=60, m=30, seed=0):
     X = rng.normal(size=(n, m, len(SIGNALS))).astype(np.float32)
     X[:, 0, target_signal] += 3.0
     return SignalPools(list(SIGNALS), X, np.ones((n, m), bool), np.zeros(n, np.int64))
+
+
+def test_the_candidates_tied_at_a_signals_cut_are_spread_over_the_library():
+    # Most signals are 0 for most tracks, so a pool's cut falls among equal values. Which
+    # of them were taken was the processor's partition's to say: a block of neighbouring
+    # rows at one end of the library, another block on a machine without AVX-512.
+    n = 3000
+    v = np.zeros(n, np.float32)
+    v[[5, 700, 2900]] = [0.3, 0.2, 0.1]
+    pool = signal_tops({"sequence": v}, np.arange(n), 20)
+    assert len(pool) == 21 and {5, 700, 2900} <= pool
+    tied = np.array(sorted(pool - {5, 700, 2900}))
+    assert np.ptp(tied) > n / 2
+    # ...and not most of them side by side.
+    assert max(np.sum((tied >= a) & (tied < a + n // 10)) for a in tied) <= len(tied) // 2
+    assert signal_tops({"sequence": v}, np.arange(n), 20) == pool
 
 
 def test_fitting_raises_the_weight_of_the_signal_that_predicts():
