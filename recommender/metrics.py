@@ -110,7 +110,8 @@ def auc(scores: np.ndarray, relevant: Iterable[int], *, exclude: Iterable[int] =
 
 
 def top_k(scores: np.ndarray, k: int, *, exclude: Iterable[int] = ()) -> np.ndarray:
-    """Indices of the K highest scores, best first, never an excluded index.
+    """Indices of the K highest scores, best first; an excluded index only where fewer than K
+    are left (it is scored ``-inf``, and comes after every other).
 
     ``scores`` [shape=(n_items,)] or [shape=(n_queries, n_items)] (then ``exclude``
     must be empty: mask excluded items with ``-inf`` yourself).
@@ -136,7 +137,8 @@ def _top_k_row(scores: np.ndarray, k: int) -> np.ndarray:
     ``argpartition`` alone leaves which of several equal scores make the cut, and in what
     order, to numpy's build and the processor (its AVX-512 code picks others than its
     AVX2 code), so a baseline whose scores tie often measured differently on another
-    machine. Every score above the K-th, and every one equal to it, is sorted instead.
+    machine. Every score above the K-th is taken, and of those equal to it the ones first in
+    that scrambled order; only those are sorted.
     """
     if k == 0:
         return np.empty(0, dtype=np.intp)
