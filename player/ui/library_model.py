@@ -832,6 +832,11 @@ class LibraryModel(QAbstractTableModel):
     def track_id(self, row: int) -> int:
         return int(self.data_.ids[self.visible[row]])
 
+    def track_ids(self, rows) -> list[int]:
+        """The tracks of the visible ``rows``, in that order: all at once, as a whole library
+        selected asked :meth:`track_id` 100,000 times on the window's thread."""
+        return self.data_.ids[self.visible[np.asarray(rows, dtype=np.int64)]].tolist()
+
     def is_away(self, row: int) -> bool:
         """Whether the track of ``row`` is on a disk not connected now (see :meth:`set_away`)."""
         return int(self.visible[row]) in self._away_at

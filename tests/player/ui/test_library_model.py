@@ -308,6 +308,38 @@ def test_a_large_selection_and_the_current_cell_follow_their_tracks_through_sort
     assert kept() == (still, len(still) * model.columnCount(), current, 3)
 
 
+def test_the_selected_songs_of_a_sorted_filtered_table_are_its_rows_in_order_each_once(qapp):
+    # Ranges selected out of order and overlapping (a click, a Shift range over it, Ctrl+A
+    # after a filter): each row once, top to bottom, and each row's own track.
+    from PySide6.QtCore import QItemSelection
+
+    from player.ui.library_view import LibraryTable
+
+    rows, data = _data(3000)
+    model = LibraryModel()
+    model.set_library(data)
+    view = LibraryTable()
+    view.setModel(model)
+    model.sort([k for k, _ in COLUMNS].index("title"), Qt.DescendingOrder)
+    model.set_filter("e")
+    n, last = model.rowCount(), model.columnCount() - 1
+    assert 1500 < n < 3000
+    picked = QItemSelection()
+    for top, bottom in ((900, 1200), (5, 5), (1100, 1400), (n - 3, n - 1), (0, 2)):
+        picked.select(model.index(top, 0), model.index(bottom, last))
+    view.selectionModel().select(picked, QItemSelectionModel.ClearAndSelect)
+    wanted = [0, 1, 2, 5, *range(900, 1401), n - 3, n - 2, n - 1]
+    assert view.selected_rows() == wanted
+    assert model.track_ids(wanted) == [model.track_id(r) for r in wanted]
+    assert model.track_ids(wanted[::-1]) == [model.track_id(r) for r in wanted[::-1]]
+    assert model.track_ids([]) == []
+    view.selectAll()
+    assert view.selected_rows() == list(range(n))
+    assert model.track_ids(view.selected_rows()) == model.visible_ids()
+    view.clearSelection()
+    assert view.selected_rows() == [] and view.drag_mime() is None
+
+
 def _edge_rows():
     """Names whose matches a byte-level search could get wrong: accents and other scripts
     (several bytes a character), casefolding that changes length, a word that would run
