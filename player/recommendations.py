@@ -9,6 +9,7 @@ years, lengths), so the panels never show made-up data and work before any model
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -186,12 +187,14 @@ def _in_order(track_ids, info: dict, last: int | None) -> list[Rec]:
     return [Rec(tid, reason, score=1.0 / (1 + i)) for i, tid in enumerate(track_ids)]
 
 
+@functools.lru_cache(maxsize=4096)
 def genre_bucket(genre: str | None) -> str:
     """The bucket a genre tag falls in, by its first value: one of the recommender's genre
     buckets when it names one ("Heavy Metal" and "metal" are "metal", "Rap" and "Hip Hop"
     "hip-hop"), the same names audio analysis gives, so a station or a Discover row does
     not split one genre by its spellings, nor change its rows once analysis is done;
-    otherwise the value itself, case-folded to one spelling ("Reggae")."""
+    otherwise the value itself, case-folded to one spelling ("Reggae"). Kept per tag, as
+    :func:`first_genre` is: every Up next, Radio and Discover asks it of every track."""
     first = first_genre(genre)
     if not first:
         return UNTAGGED
