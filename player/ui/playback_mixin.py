@@ -507,7 +507,13 @@ class PlaybackMixin:
         passed = player.passed_over
         k = max(FILL_BATCH, replacing)
         station = ended = self.station
-        seed = station.seed if station is not None else None
+        # The seed read once, here: the GUI thread follows a merge of it (its own scans, a
+        # fill's word) while this runs. Followed through the store at once: the player follows
+        # a merge on its own (a track armed before it, heard after), and each ask around the
+        # track merged away read the whole library again to find nothing.
+        asked = seed = station.seed if station is not None else None
+        if station is not None:
+            seed = self.store.live_track_id(asked) or asked
         while True:
             if station is not None:
                 recs = self.provider.radio(seed, k, exclude=list(dict.fromkeys(history + queued)),
@@ -540,8 +546,11 @@ class PlaybackMixin:
                 station, history, passed = None, list(player.session), player.passed_over
             else:
                 history = history[len(history) // 2:]
-        if ended is not None and seed != ended.seed:
-            self.station_followed.emit((ended, ended.seed, seed))
+        if ended is not None and seed != asked:
+            # (the seed as read above, not read again: a fill that began before a merge and
+            # found the station around the track merged away told the window, which had
+            # followed the merge meanwhile, to turn back to it)
+            self.station_followed.emit((ended, asked, seed))
         if ended is not None and station is None:
             # (only for a seed gone from the library: a recommender that does not know a song
             # just scanned yet finds nothing around it either, and knows it soon after)
