@@ -24,6 +24,11 @@ FILL_BATCH = 10
 POSITION_MS = 250
 UNNAMED = ("…", "", "")         # a track's names while they are read
 RESUMED_AT = "Resumed at"   # how the status bar says a long track went on where it was left
+# How long after a fill found a station's seed gone the window looks again before it ends the
+# station: a sync program replaces a file by deleting and writing it, a scan between the two
+# marks the song missing, and the next finds it again; a scan in another process marks the
+# song missing before it merges it into its copy.
+SEED_GRACE_MS = 30_000
 
 
 def read_names(store, track_ids) -> dict[int, tuple[str, str, str]]:
@@ -45,6 +50,18 @@ def read_names(store, track_ids) -> dict[int, tuple[str, str, str]]:
 #: The directions that reach past a name: right-to-left letters, and the marks that turn the
 #: direction of what follows them.
 _DIRECTIONAL = {"R", "AL", "RLE", "RLO", "LRE", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"}
+
+
+def seed_lost(store, seed: int) -> str | None:
+    """Why the station around ``seed`` cannot go on, as the window says it, or None where it
+    can: the seed, or the copy a scan merged it into, is in the library and readable."""
+    live = store.live_track_id(seed)
+    row = store.track(live) if live is not None else None
+    if row is not None and row["last_error"] and not row["missing"]:
+        return "the song it started from can no longer be read"
+    if row is None or row["missing"]:
+        return "the song it started from is no longer in the library"
+    return None
 
 
 def _set_apart(name: str) -> str:
@@ -99,6 +116,11 @@ class PlaybackMixin:
         self.bridge: PlayerBridge | None = None
         self._owns_player = False
         self.station = None
+        # A station whose seed a fill found gone, and the look again at it (SEED_GRACE_MS later):
+        # (station, seed) from the first such fill until that look is done.
+        self._seed_waiting = None
+        self._seed_wait = QTimer(self, singleShot=True)
+        self._seed_wait.timeout.connect(self._look_at_seed)
         self.reasons: dict[int, str] = {}
         # What the person left out, as last written: Discover's rows read before that leave it out too.
         self.left_out: frozenset[int] = frozenset()
@@ -555,26 +577,66 @@ class PlaybackMixin:
             # (only for a seed gone from the library: a recommender that does not know a song
             # just scanned yet finds nothing around it either, and knows it soon after)
             row = self.store.track(seed)
-            if row is None or row["missing"]:
+            if row is None or row["missing"] or row["last_error"]:
                 self.station_ended.emit((ended, seed))
         self.reasons.update({r.track_id: r.reason for r in recs})
         return [(r.track_id, source) for r in recs]
 
     def _station_ended(self, ended) -> None:
         """``(station, seed)``: the station found nothing around ``seed`` and handed over to Up
-        next (its seed gone from the library). It ends for good, in the player and in the
-        window, and the window says so: kept, the window took it for playing and saved it,
-        each refill asked around the gone seed first, and once a scan found the song again Up
-        next turned back into the station. Not where another station started meanwhile, nor
-        while a scan runs: a seed that the scan merges into its copy is followed once the scan
-        is done (a fill in between found nothing around the track merged away)."""
+        next, its seed gone from the library or unreadable. The window looks again
+        ``SEED_GRACE_MS`` after the first fill that found it so (:meth:`_look_at_seed`): a song
+        missing for a moment (a sync program replacing its file, a scan in another process
+        between marking it missing and merging it into its copy) ended its station for good.
+        Not where another station started meanwhile."""
         station, seed = ended
-        if self.station is not station or station.seed != seed or self._scan is not None:
+        if self.station is not station or station.seed != seed:
             return
-        self.station = None
-        self._command(lambda p: p.end_station(seed))
-        self.statusBar().showMessage("The radio station ended: the song it started from is no longer in the library. "
-                                     "Up next goes on", 10000)
+        if self._seed_waiting is not None and self._seed_waiting[0] is station:
+            return          # (looked at from the first fill that found it gone)
+        self._seed_waiting = (station, seed)
+        self._seed_wait.start(SEED_GRACE_MS)
+
+    def _look_at_seed(self) -> None:
+        """The look again at a station's seed a fill found gone (the store read on a worker).
+        Back, the next fill asks the station again; merged into its copy, the station follows
+        it; still gone or unreadable, it ends for good, in the player and in the window, and
+        the window says so: kept, it was saved, each refill asked around the gone seed first,
+        and once a scan found the song again Up next turned back into the station unasked.
+        Not while the window's scan runs: one that merges the seed is followed once done."""
+        waiting = self._seed_waiting
+        if waiting is None:
+            return
+        station, seed = waiting
+        if self.station is not station or station.seed != seed:
+            self._seed_waiting = None
+            return
+        if self._scan is not None:
+            self._seed_wait.start(SEED_GRACE_MS)
+            return
+        store = self.store
+
+        def look():
+            return store.live_track_id(seed), seed_lost(store, seed)
+
+        def looked(result, error) -> None:
+            if self._seed_waiting is waiting:
+                self._seed_waiting = None
+            if error is not None:
+                log.warning("could not look at the station's song again: %s", error)
+                return
+            live, lost = result
+            if self.station is not station or station.seed != seed:
+                return
+            if lost is None:
+                if live is not None and live != seed:
+                    self._station_followed((station, seed, live))
+                return
+            self.station = None
+            self._command(lambda p: p.end_station(seed))
+            self.statusBar().showMessage(f"The radio station ended: {lost}. Up next goes on", 10000)
+
+        run_task(look, looked, name="station-seed")
 
     def _station_followed(self, followed) -> None:
         """``(station, seed, now)``: a scan in another window or process merged ``seed`` into

@@ -220,13 +220,55 @@ def test_a_station_follows_its_seed_that_a_scan_elsewhere_merged_into_its_copy(q
     assert scanned.get_setting(STATE_SETTING)["station"] == copy
 
 
-def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, make_window):
+def test_a_fill_between_a_scan_elsewhere_marking_the_seed_missing_and_merging_it_leaves_the_station(
+        qtbot, scanned, make_window, monkeypatch):
+    # ``segue scan`` marks the moved seed missing, then merges it into its copy: a fill in
+    # between found the seed missing and not merged, and the station ended for good (the
+    # window cannot know of a scan in another process), though the song was in the library.
+    import threading
+
+    from player.library.scanner import Scanner
+    from player.store import Store
+    from tests.scan_hold import hold_scan
+
+    seed, original, copy, window = _station_on_a_song_with_a_copy(qtbot, scanned, make_window)
+    held = hold_scan(monkeypatch)
+    held.merge.set()                # (the moves of new files; the seed's copy is not new)
+    original.unlink()
+
+    def scan_elsewhere():
+        elsewhere = Store(scanned.path)
+        Scanner(elsewhere).scan()
+        elsewhere.close()
+
+    scan = threading.Thread(target=scan_elsewhere)
+    scan.start()
+    assert held.merged.wait(20)
+    assert scanned.track(seed["id"])["missing"] and scanned.live_track_id(seed["id"]) == seed["id"]
+    window._command(lambda p: p.clear_queue())
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 2 and {e.source for e in window.player.queue} == {"up_next"}
+                    and window._seed_waiting is not None, timeout=10000)        # (the fill's word came)
+    held.finish.set()
+    scan.join(20)
+    assert scanned.live_track_id(seed["id"]) == copy
+    assert window.station is not None
+    window._seed_wait.stop()        # the look again, SEED_GRACE_MS after that fill, comes now
+    window._look_at_seed()
+    qtbot.waitUntil(lambda: window._seed_waiting is None and window.player.station_seed == copy, timeout=10000)
+    assert window.station is not None and window.station.seed == copy
+    window._command(lambda p: p.clear_queue())
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 2 and {e.source for e in window.player.queue} == {"radio"},
+                    timeout=10000)
+
+
+def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, make_window, monkeypatch):
     # Its filler found nothing around a seed no longer in the library, and the music stopped
     # with the queue; after a restart the station ends (its seed gone) and Up next goes on.
     from pathlib import Path
 
     from player.playback import STATE_SETTING
 
+    monkeypatch.setattr("player.ui.playback_mixin.SEED_GRACE_MS", 200)
     seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
     window = make_window(scanned)
     messages = []
@@ -251,6 +293,66 @@ def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, 
     window.close()
     window.player.close()
     assert "station" not in scanned.get_setting(STATE_SETTING)
+
+
+def test_a_station_goes_on_when_its_seed_was_missing_only_between_two_scans(qtbot, scanned, make_window):
+    # A sync program replaces the seed's file (deleted, then written again) and a scan comes
+    # in between: the song is missing until the next scan finds it. The station ended for
+    # good at the first fill, and said the song was no longer in the library.
+    from pathlib import Path
+
+    seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
+    window = make_window(scanned)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.start_radio(seed["id"])
+    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    song = Path(seed["path"]).read_bytes()
+    Path(seed["path"]).unlink()
+    window.scan(None)
+    qtbot.waitUntil(lambda: scanned.track(seed["id"])["missing"] and window._scan is None, timeout=20000)
+    # (this fill hands over to Up next: the music goes on while the song is away)
+    window._command(lambda p: p.clear_queue())
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 2 and {e.source for e in window.player.queue} == {"up_next"},
+                    timeout=10000)
+    Path(seed["path"]).write_bytes(song)
+    window.scan(None)
+    qtbot.waitUntil(lambda: not scanned.track(seed["id"])["missing"] and window._scan is None, timeout=20000)
+    assert window.station is not None, messages
+    assert window._seed_waiting is not None         # the look again, SEED_GRACE_MS after the first fill, comes now
+    window._seed_wait.stop()
+    window._look_at_seed()
+    qtbot.waitUntil(lambda: window._seed_waiting is None, timeout=10000)
+    assert window.station is not None and window.station.seed == seed["id"]
+    assert window.player.station_seed == seed["id"]
+    window._command(lambda p: p.clear_queue())          # the next fill is the station's again
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 2 and {e.source for e in window.player.queue} == {"radio"},
+                    timeout=10000)
+    assert not any("station ended" in m for m in messages), messages
+
+
+def test_a_station_whose_seed_cannot_be_read_ends_and_says_so(qtbot, scanned, make_window, monkeypatch):
+    # The seed's file overwritten with what no decoder reads: the scan keeps the track with
+    # its error. Each refill asked the station first, found nothing and handed over to Up
+    # next, for as long as the window stayed open; the station was saved, never ended.
+    from pathlib import Path
+
+    from player.playback import STATE_SETTING
+
+    monkeypatch.setattr("player.ui.playback_mixin.SEED_GRACE_MS", 200)
+    seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
+    window = make_window(scanned)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.start_radio(seed["id"])
+    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    Path(seed["path"]).write_bytes(b"not a song at all" * 500)
+    window.scan(None)
+    qtbot.waitUntil(lambda: scanned.track(seed["id"])["last_error"] and window._scan is None, timeout=20000)
+    qtbot.waitUntil(lambda: {source for _t, source in window._fill_queue(window.player)} == {"up_next"}, timeout=10000)
+    qtbot.waitUntil(lambda: window.station is None and window.player.station_seed is None
+                    and "station" not in scanned.get_setting(STATE_SETTING), timeout=5000)
+    assert any("station ended" in m and "can no longer be read" in m for m in messages), messages
 
 
 def test_previous_on_the_track_left_last_time_shows_it_back_at_its_start(qtbot, scanned, make_window):
