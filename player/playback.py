@@ -308,6 +308,9 @@ class Player:
         # The seed of the station playing (``start_station``), until a list of another kind
         # replaces it: saved with the queue, so that a station goes on after a restart.
         self.station_seed: int | None = None
+        # The station the last run left playing, ended at this start (its seed no longer in the
+        # library, or unreadable): the window says so. None where none ended.
+        self.station_lost: int | None = None
         self._state_save_failing = False    # said once in the log until a save works again
         # Plays the store could not take (a full disk), oldest first: see ``_Unsaved``. Their
         # lock is held while they are written, so a play ends either before or after it.
@@ -1239,6 +1242,7 @@ class Player:
             self._repeat, self._shuffle = repeat, shuffle
             # (a station from a song no longer in the library ends: it has nothing to go by)
             self.station_seed = playable[station][0] if station in playable else None
+            self.station_lost = station if station is not None and station not in playable else None
             ordered = {id(e) for e in natural}
             self._natural = natural + [e for e in entries if id(e) not in ordered] if shuffle else []
             if current is not None and current[0] in playable:

@@ -214,15 +214,18 @@ class PlaybackMixin:
 
         def restore(p):
             cued = p.restore_state()
-            return read_names(store, [cued.entry.track_id]) if cued is not None else {}
+            lost = p.station_lost
+            return (read_names(store, [cued.entry.track_id]) if cued is not None else {},
+                    seed_lost(store, lost) if lost is not None else None)
 
         self._command(restore, self._restored)
         self.player_ready.emit()
 
     def _restored(self, result, error) -> None:
         player = self.player
-        if result:
-            self.outside_names.update(result)
+        names, lost = result if result else ({}, None)
+        if names:
+            self.outside_names.update(names)
         if error is not None or player is None:
             log.warning("could not restore the last queue: %s", error)
             self.restored = True
@@ -238,6 +241,8 @@ class PlaybackMixin:
         # and without it the refills after them were Up next's, the station gone unsaid.
         if self.station is None and player.station_seed is not None:
             self.station = Station(player.station_seed, skip_mark=len(player.early_skips))
+        if lost:        # it ended at this start, its song gone since the last run: said, as in one run
+            self.statusBar().showMessage(f"The radio station ended: {lost}. Up next goes on", 10000)
         self._show_modes()
         cued = player.cued
         if cued is not None:

@@ -55,6 +55,8 @@ def test_a_fresh_start_with_nothing_saved_and_a_vanished_track(qtbot, scanned, m
     assert [(e.track_id, e.source, e.manual) for e in window.player.queue] == [(keep, "up_next", False)]
     assert window.player.cued is None and window.transport.title.text() == "Nothing playing"
     assert window.station is None and window.player.station_seed is None     # from a song gone: it ends
+    # and the window says so (it ended unsaid, the songs after the queue Up next's)
+    assert "station ended" in window.statusBar().currentMessage()
     scanned.set_setting(STATE_SETTING, "garbage")
     from player.audio.null_engine import NullEngine
     from player.playback import Player
