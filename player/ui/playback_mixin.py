@@ -625,8 +625,15 @@ class PlaybackMixin:
             return store.live_track_id(seed), seed_lost(store, seed)
 
         def looked(result, error) -> None:
-            if self._seed_waiting is waiting:
-                self._seed_waiting = None
+            if self._seed_waiting is not waiting:
+                return          # (another station's look since, or the window closed)
+            if error is None and self._scan is not None:
+                # A scan begun while the store was read marks a moved seed missing before it
+                # merges it into its copy: read in between, the station ended, and the scan
+                # could not take it along. Looked at again after it, as when the look begins.
+                self._seed_wait.start(SEED_GRACE_MS)
+                return
+            self._seed_waiting = None
             if error is not None:
                 log.warning("could not look at the station's song again: %s", error)
                 return

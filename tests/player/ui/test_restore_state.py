@@ -263,6 +263,53 @@ def test_a_fill_between_a_scan_elsewhere_marking_the_seed_missing_and_merging_it
                     timeout=10000)
 
 
+def test_a_look_at_the_seed_read_while_the_windows_scan_merges_it_leaves_the_station_to_the_scan(
+        qtbot, scanned, make_window, monkeypatch):
+    # The look again at a seed a fill found gone reads the store on a worker. A scan the
+    # window started meanwhile marked the moved seed missing before it merged it into its
+    # copy; the look read it in between and ended the station, which the scan then could
+    # not take along to the copy (a look begun during the scan waits for it).
+    import threading
+
+    from player import workers
+    from player.ui import playback_mixin
+    from tests.scan_hold import hold_scan
+
+    seed, original, copy, window = _station_on_a_song_with_a_copy(qtbot, scanned, make_window)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    seed_lost, reading, go = playback_mixin.seed_lost, threading.Event(), threading.Event()
+
+    def held_look(*args):           # the look waits, its read not done, until the scan has begun
+        reading.set()
+        assert go.wait(20)
+        return seed_lost(*args)
+
+    monkeypatch.setattr(playback_mixin, "seed_lost", held_look)
+    held = hold_scan(monkeypatch)
+    held.merge.set()                # (the moves of new files; the seed's copy is not new)
+    original.unlink()
+    window.station_ended.emit((window.station, seed["id"]))     # as a fill that found it gone says
+    assert window._seed_waiting is not None
+    window._seed_wait.stop()        # the look again, SEED_GRACE_MS after that fill, comes now
+    window._look_at_seed()
+    assert reading.wait(10)
+    try:
+        window.scan(None)
+        assert held.merged.wait(20)
+        assert scanned.track(seed["id"])["missing"] and scanned.live_track_id(seed["id"]) == seed["id"]
+        go.set()
+        qtbot.waitUntil(lambda: not any(h.name == "station-seed" for h in workers._live), timeout=10000)
+        assert window.station is not None and window.player.station_seed == seed["id"], messages
+    finally:
+        go.set()
+        held.finish.set()
+    qtbot.waitUntil(lambda: window._scan is None and scanned.live_track_id(seed["id"]) == copy, timeout=20000)
+    assert window.station is not None and window.station.seed == copy
+    qtbot.waitUntil(lambda: window.player.station_seed == copy, timeout=5000)
+    assert not any("station ended" in m for m in messages), messages
+
+
 def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, make_window, monkeypatch):
     # Its filler found nothing around a seed no longer in the library, and the music stopped
     # with the queue; after a restart the station ends (its seed gone) and Up next goes on.
