@@ -254,6 +254,10 @@ class PlaybackMixin:
 
     def shutdown_playback(self) -> None:
         self._position_timer.stop()
+        # (a look again at the station's seed, due or under way, is not made: the station is
+        # saved as it is, and the next start looks at its song)
+        self._seed_wait.stop()
+        self._seed_waiting = None
         if self.bridge is not None:
             self.bridge.shutdown()
         if self.player is not None and self._owns_player:

@@ -310,6 +310,35 @@ def test_a_look_at_the_seed_read_while_the_windows_scan_merges_it_leaves_the_sta
     assert not any("station ended" in m for m in messages), messages
 
 
+def test_the_look_again_at_a_seed_is_not_made_after_the_window_closed(qtbot, scanned, make_window, monkeypatch):
+    # The window closed while it waited to look at its station's seed again: its timer went
+    # on, and the look ended the station in the player and said so in the closed window. The
+    # station is saved with the seed as it was; the next start looks at the song itself.
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    from tests.player.ui.conftest import settle_workers
+
+    monkeypatch.setattr("player.ui.playback_mixin.SEED_GRACE_MS", 0)
+    seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
+    window = make_window(scanned)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.start_radio(seed["id"])
+    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    Path(seed["path"]).unlink()
+    window.scan(None)
+    qtbot.waitUntil(lambda: scanned.track(seed["id"])["missing"] and window._scan is None, timeout=20000)
+    window.station_ended.emit((window.station, seed["id"]))     # as a fill that found it gone says
+    window.close()                  # before the look (due at once) came
+    for _ in range(3):
+        QApplication.processEvents()
+        settle_workers()
+    assert window.player.station_seed == seed["id"]
+    assert not any("station ended" in m for m in messages), messages
+
+
 def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, make_window, monkeypatch):
     # Its filler found nothing around a seed no longer in the library, and the music stopped
     # with the queue; after a restart the station ends (its seed gone) and Up next goes on.
