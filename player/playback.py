@@ -1253,8 +1253,12 @@ class Player:
                                   credit=max(0.0, current[4]),
                                   heard=None if current[5] is None else max(0.0, current[5]),
                                   play_id=current[6], to_end=current[7])
-            self._saved_state = self._state()
+            # (a station ended here is saved ended at once: taken for saved, the store went on
+            # naming it until something else changed, and each start ended it, and said so, again)
+            self._saved_state = self._state() if self.station_lost is None else None
             cued = self._cued
+        if self.station_lost is not None:
+            self._save_state()
         if cued is not None and RESUME_MARGIN_S < cued.position < cued.duration - RESUME_MARGIN_S \
                 and cued.duration >= RESUME_LONGER_THAN_S:
             # A long track left playing is also left there when another is played first (the

@@ -83,6 +83,32 @@ def test_a_fresh_start_with_nothing_saved_and_a_vanished_track(qtbot, scanned, m
     assert scanned.get_setting(STATE_SETTING)["queue"] == [[keep, "queue", True]]
 
 
+def test_a_station_that_ends_at_the_start_is_said_once_and_saved_ended(qtbot, scanned, make_window):
+    # Its song deleted while Segue was closed, the station ends at the start and the window
+    # says so. The player took the state it restored for the state saved, though it left the
+    # station out: closed with nothing changed, the store still named the station, and every
+    # start after ended it, and said so, again.
+    from player.playback import STATE_SETTING
+
+    seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")["id"]
+    keep = next(t for t in scanned.tracks() if t["id"] != seed)["id"]
+    scanned.set_setting(STATE_SETTING, {"queue": [[keep, "radio", False]], "keep_going": True, "current": None,
+                                        "station": seed})
+    scanned.mark_missing([seed])
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    assert window.statusBar().currentMessage() == ("The radio station ended: the song it started from is no longer "
+                                                   "in the library. Up next goes on")
+    assert "station" not in scanned.get_setting(STATE_SETTING)
+    window.close()
+    window.player.close()
+    assert "station" not in scanned.get_setting(STATE_SETTING)
+    assert [q[0] for q in scanned.get_setting(STATE_SETTING)["queue"]] == [keep]
+    again = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: again.restored, timeout=10000)
+    assert again.player.station_lost is None and again.statusBar().currentMessage() == ""
+
+
 def test_radio_from_the_track_left_at_the_last_close_resumes_it_there(qtbot, scanned, make_window):
     from player.playback import STATE_SETTING
 
