@@ -229,7 +229,13 @@ class LibraryTasksMixin:
         else:
             result, unreadable, before, after, away = result
             if result.renumbered and self.player is not None:
-                self.player.renumber(result.renumbered)
+                renumbered = result.renumbered
+                # On the player's thread: it takes the player's lock, which a command holds
+                # through a database write or an engine stop (up to a second), and saves the
+                # state. The library row of the song playing follows once it is done (the
+                # library read again meanwhile may have asked the player too early).
+                self._command(lambda p: p.renumber(renumbered),
+                              lambda result=None, error=None: self._playing_row_follows(renumbered))
                 if self.station is not None:
                     from player.playback import followed
 
@@ -279,6 +285,13 @@ class LibraryTasksMixin:
         self.reload_library()
         self.refresh_playlists()
         return True
+
+    def _playing_row_follows(self, renumbered: dict[int, int]) -> None:
+        from player.playback import followed
+
+        playing = self.model.playing_id
+        if playing is not None and playing in renumbered:
+            self.model.set_playing(followed(renumbered, playing))
 
     def _away_now(self, away: dict) -> None:
         """The tracks of library folders not connected now (``track id -> folder``), as the

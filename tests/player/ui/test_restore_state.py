@@ -170,11 +170,31 @@ def test_a_station_follows_its_seed_that_a_rescan_merged_into_its_copy(qtbot, sc
     # gone, found nothing and went quiet; its saved state named the track gone.
     from player.playback import STATE_SETTING
 
+    import threading
+
     seed, original, copy, window = _station_on_a_song_with_a_copy(qtbot, scanned, make_window)
     original.unlink()
-    window.scan(None)
-    qtbot.waitUntil(lambda: scanned.track(seed["id"]) is None and window._scan is None, timeout=20000)
-    assert window.station.seed == copy and window.player.station_seed == copy
+    # The player follows the merge under its lock, which a command holds through a database
+    # write or an engine stop: the window tells it on the player's thread and goes on.
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with window.player._lock:
+            taken.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(5)
+        window.scan(None)
+        qtbot.waitUntil(lambda: scanned.track(seed["id"]) is None and window._scan is None, timeout=20000)
+        assert window.station.seed == copy and window.player.station_seed == seed["id"]
+        assert not release.is_set()
+    finally:
+        release.set()
+        holder.join()
+    qtbot.waitUntil(lambda: window.player.station_seed == copy, timeout=5000)
     qtbot.waitUntil(lambda: {source for _t, source in window._fill_queue(window.player)} == {"radio"}, timeout=10000)
     window.close()
     window.player.close()
