@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import numpy as np
@@ -68,6 +69,66 @@ def test_top_k_takes_tied_scores_in_one_fixed_order():
     # that tie would come out in the order they were heard.
     tied = order[2:200]
     assert tied != sorted(tied)
+
+
+def _mean_over_tie_orders(metric, scores, relevant, k, exclude=()):
+    """The metric of every ranking an order of the tied items gives (excluded items last),
+    averaged: the brute force the expected metrics must equal. Each tie's orders are taken
+    apart from the others', all equally likely."""
+    items = [i for i in range(len(scores)) if i not in set(exclude)]
+    ties = [[i for i in items if scores[i] == v] for v in sorted(set(scores[items].tolist()), reverse=True)]
+    values = [metric([i for tie in orders for i in tie] + list(exclude), relevant, k)
+              for orders in itertools.product(*(itertools.permutations(tie) for tie in ties))]
+    return sum(values) / len(values)
+
+
+def test_expected_metrics_equal_the_mean_over_every_order_of_the_ties():
+    # Scores of 0, 1, 2 tie in large groups, as a count baseline's do; the targets sit in
+    # ties that straddle the cut, lie above it, below it, or share a tie with each other.
+    rng = np.random.default_rng(3)
+    pairs = [(m.expected_recall_at_k, m.recall_at_k), (m.expected_hit_rate_at_k, m.hit_rate_at_k),
+             (m.expected_mrr_at_k, m.mrr_at_k), (m.expected_ndcg_at_k, m.ndcg_at_k),
+             (m.expected_precision_at_k, m.precision_at_k), (m.expected_f1_at_k, m.f1_at_k)]
+    cases = 0
+    for _ in range(16):
+        scores = rng.integers(0, 3, size=7).astype(np.float64)
+        relevant = set(rng.choice(7, size=rng.integers(1, 4), replace=False).tolist())
+        exclude = [int(i) for i in rng.choice([i for i in range(7) if i not in relevant], size=rng.integers(0, 2))]
+        for k in (1, 2, 3, 5, 7):
+            for expected, plain in pairs:
+                want = _mean_over_tie_orders(plain, scores, relevant, k, exclude)
+                assert expected(scores, relevant, k, exclude=exclude) == pytest.approx(want, abs=1e-12), \
+                    (expected.__name__, scores.tolist(), relevant, exclude, k)
+                cases += 1
+        # Over the whole ranking, and a relevant item the scores do not reach (a miss in every order).
+        assert m.expected_mrr_at_k(scores, relevant) == pytest.approx(
+            _mean_over_tie_orders(lambda r, rel, k: m.mrr_at_k(r, rel), scores, relevant, None))
+        assert m.expected_recall_at_k(scores, relevant | {99}, 3) == pytest.approx(
+            _mean_over_tie_orders(m.recall_at_k, scores, relevant | {99}, 3))
+    assert cases == 16 * 5 * len(pairs)
+
+
+def test_expected_metrics_without_ties_are_the_plain_ones():
+    scores = np.array([0.3, 0.9, -np.inf, 0.5, 0.1, np.nan, 0.7])
+    ranked = [1, 6, 3, 0, 4, 2, 5]
+    for rel in ({3}, {0, 6}, {2}, {5}, {4, 5, 1}):
+        for k in (1, 3, 7):
+            assert m.expected_recall_at_k(scores, rel, k) == pytest.approx(m.recall_at_k(ranked, rel, k))
+            assert m.expected_hit_rate_at_k(scores, rel, k) == pytest.approx(m.hit_rate_at_k(ranked, rel, k))
+            assert m.expected_mrr_at_k(scores, rel, k) == pytest.approx(m.mrr_at_k(ranked, rel, k))
+            assert m.expected_ndcg_at_k(scores, rel, k) == pytest.approx(m.ndcg_at_k(ranked, rel, k))
+
+
+def test_expected_hit_rate_of_one_target_in_a_large_tie():
+    # 30 items above the target and 1,000 tied with it: 20 of those make the top 50.
+    scores = np.zeros(5000)
+    scores[:30] = 2.0
+    scores[30:1030] = 1.0
+    assert m.expected_hit_rate_at_k(scores, [500], 50) == pytest.approx(20 / 1000)
+    assert m.expected_mrr_at_k(scores, [500], 50) == pytest.approx(sum(1 / r for r in range(31, 51)) / 1000)
+    assert m.expected_hit_rate_at_k(scores, [500], 20) == 0.0
+    # Many targets in one tie take the sorted path: each is in the top 50 with chance 20 / 1000.
+    assert m.expected_recall_at_k(scores, range(100, 150), 50) == pytest.approx(50 * 20 / 1000 / 50)
 
 
 def test_bad_cutoff_raises():
