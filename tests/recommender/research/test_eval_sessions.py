@@ -53,6 +53,24 @@ def test_metrics_on_hand_made_sequences():
     assert res.rec10 == pytest.approx([2 / 3, 1 / 2, 0.0])
 
 
+def test_tied_scores_count_as_their_mean_over_every_order():
+    # a, b, c, d each played once before the cut: popularity ties them all. Which one a
+    # tie-break puts first would decide the target's rank; each order counts the same.
+    log = log_of(["ab", "cd", "ba"])
+    split = make_split(log, cut=2 * HOUR, repeats=False, gap_s=1800)
+    res = run(split, catalog_of(log), {"pop": SessionPopularity}, update=False, repeats=False,
+              log=lambda *_: None, radio=("pop",))["pop"]
+    # after b -> a, tied with c and d (b, in the prefix, is left out): rank 1, 2 or 3
+    assert res.hr20 == [1.0]
+    assert res.mrr20 == pytest.approx([(1 + 1 / 2 + 1 / 3) / 3])
+    # Radio from b: a ties with c and d, so its discount is the mean of ranks 1 to 3
+    assert res.radio_ndcg20 == pytest.approx([(1 + 1 / np.log2(3) + 1 / np.log2(4)) / 3])
+    kept = make_split(log, cut=2 * HOUR, repeats=True, gap_s=1800)
+    res = run(kept, catalog_of(log), {"pop": SessionPopularity}, update=False, repeats=True,
+              log=lambda *_: None)["pop"]
+    assert res.mrr20 == pytest.approx([(1 + 1 / 2 + 1 / 3 + 1 / 4) / 4])  # b may come first too
+
+
 def test_repeats_removed_dedupes_sessions_and_never_recommends_the_prefix():
     log = log_of(["ab", "ab", "abab"])
     kept = make_split(log, cut=2 * HOUR, repeats=True, gap_s=1800)
