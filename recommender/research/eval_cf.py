@@ -16,6 +16,9 @@ Protocol (Liang et al. 2018, "VAE for CF"; fixed seeds):
 Metrics come from :mod:`recommender.metrics`: Recall@20/@50 (normalised by
 min(K, |targets|)), NDCG@100, MRR over the full ranking, precision and F1 at 20 (hits / K
 and their harmonic mean with recall, as much of the literature reports them), AUC, and catalogue coverage of the top-20 lists.
+The ranking metrics are their means over every order of a model's tied scores (popularity's
+counts tie often), not those of one tie-break; AUC counts a tie one half; coverage is of the
+lists with ties in item order.
 """
 
 from __future__ import annotations
@@ -42,19 +45,19 @@ def evaluate_scores(scores: np.ndarray, heldout: HeldOut, *, with_auc: bool = Tr
     fold, target = heldout.fold, heldout.target
     r, c = fold.nonzero()
     s[r, c] = -np.inf
-    order = np.argsort(-s, axis=1, kind="stable")
+    order = np.argsort(-s, axis=1, kind="stable")[:, :20]
     rows = {k: [] for k in ("recall@20", "recall@50", "ndcg@100", "mrr", "precision@20", "f1@20", "auc")}
     for u in range(s.shape[0]):
         rel = set(target.indices[target.indptr[u]:target.indptr[u + 1]].tolist())
-        ranked = order[u]
-        rows["recall@20"].append(M.recall_at_k(ranked, rel, 20))
-        rows["recall@50"].append(M.recall_at_k(ranked, rel, 50))
-        rows["ndcg@100"].append(M.ndcg_at_k(ranked, rel, 100))
-        rows["mrr"].append(M.mrr_at_k(ranked, rel))
-        rows["precision@20"].append(M.precision_at_k(ranked, rel, 20))
-        rows["f1@20"].append(M.f1_at_k(ranked, rel, 20))
+        excl = fold.indices[fold.indptr[u]:fold.indptr[u + 1]]
+        row = s[u]
+        rows["recall@20"].append(M.expected_recall_at_k(row, rel, 20, exclude=excl))
+        rows["recall@50"].append(M.expected_recall_at_k(row, rel, 50, exclude=excl))
+        rows["ndcg@100"].append(M.expected_ndcg_at_k(row, rel, 100, exclude=excl))
+        rows["mrr"].append(M.expected_mrr_at_k(row, rel, exclude=excl))
+        rows["precision@20"].append(M.expected_precision_at_k(row, rel, 20, exclude=excl))
+        rows["f1@20"].append(M.expected_f1_at_k(row, rel, 20, exclude=excl))
         if with_auc:
-            excl = fold.indices[fold.indptr[u]:fold.indptr[u + 1]]
             rows["auc"].append(M.auc(scores[u], rel, exclude=excl))
     out = {k: float(np.nanmean(v)) for k, v in rows.items() if v}
     out["coverage@20"] = float(len(np.unique(order[:, :20])) / s.shape[1])

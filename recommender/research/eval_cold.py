@@ -32,12 +32,14 @@ from recommender import metrics as M
 
 
 def _rank_metrics(scores: np.ndarray, targets: list[set]) -> dict:
-    order = np.argsort(-scores, axis=1, kind="stable")
+    """Means over every order of the tied scores, not those of one tie-break (artists with
+    the same tags score the same)."""
+    scores = np.asarray(scores, np.float64)
     out = {"recall@20": [], "recall@50": [], "ndcg@100": []}
     for u, rel in enumerate(targets):
-        out["recall@20"].append(M.recall_at_k(order[u], rel, 20))
-        out["recall@50"].append(M.recall_at_k(order[u], rel, 50))
-        out["ndcg@100"].append(M.ndcg_at_k(order[u], rel, 100))
+        out["recall@20"].append(M.expected_recall_at_k(scores[u], rel, 20))
+        out["recall@50"].append(M.expected_recall_at_k(scores[u], rel, 50))
+        out["ndcg@100"].append(M.expected_ndcg_at_k(scores[u], rel, 100))
     return {k: float(np.mean(v)) for k, v in out.items()}
 
 

@@ -62,7 +62,9 @@ def test_evaluate_scores_hand_made():
 
 
 def independent_popularity(train, held: HeldOut, k_recall=20, k_ndcg=100):
-    """Popularity recall@20 and NDCG@100 from first principles, no shared code."""
+    """Popularity recall@20 and NDCG@100 from first principles, no shared code. Items of
+    equal popularity tie: a target among t of them, behind a more popular, takes each
+    of the places a+1 .. a+t with chance 1 / t."""
     pop = Counter()
     for u in range(train.shape[0]):
         pop.update(train.indices[train.indptr[u]:train.indptr[u + 1]].tolist())
@@ -70,10 +72,14 @@ def independent_popularity(train, held: HeldOut, k_recall=20, k_ndcg=100):
     for u in range(held.fold.shape[0]):
         known = set(held.fold.indices[held.fold.indptr[u]:held.fold.indptr[u + 1]].tolist())
         rel = set(held.target.indices[held.target.indptr[u]:held.target.indptr[u + 1]].tolist())
-        ranked = sorted((i for i in range(train.shape[1]) if i not in known), key=lambda i: (-pop[i], i))
-        hits = [i in rel for i in ranked]
-        recalls.append(sum(hits[:k_recall]) / min(k_recall, len(rel)))
-        dcg = sum(1 / math.log2(r + 2) for r, h in enumerate(hits[:k_ndcg]) if h)
+        ranked = [pop[i] for i in range(train.shape[1]) if i not in known]
+        hits = dcg = 0.0
+        for i in rel:
+            above, tied = sum(p > pop[i] for p in ranked), sum(p == pop[i] for p in ranked)
+            places = range(above + 1, above + tied + 1)
+            hits += sum(r <= k_recall for r in places) / tied
+            dcg += sum(1 / math.log2(r + 1) for r in places if r <= k_ndcg) / tied
+        recalls.append(hits / min(k_recall, len(rel)))
         ndcgs.append(dcg / sum(1 / math.log2(r + 2) for r in range(min(k_ndcg, len(rel)))))
     return float(np.mean(recalls)), float(np.mean(ndcgs))
 
