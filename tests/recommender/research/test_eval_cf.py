@@ -72,10 +72,10 @@ def independent_popularity(train, held: HeldOut, k_recall=20, k_ndcg=100):
     for u in range(held.fold.shape[0]):
         known = set(held.fold.indices[held.fold.indptr[u]:held.fold.indptr[u + 1]].tolist())
         rel = set(held.target.indices[held.target.indptr[u]:held.target.indptr[u + 1]].tolist())
-        ranked = [pop[i] for i in range(train.shape[1]) if i not in known]
+        ranked = np.array([pop[i] for i in range(train.shape[1]) if i not in known])
         hits = dcg = 0.0
         for i in rel:
-            above, tied = sum(p > pop[i] for p in ranked), sum(p == pop[i] for p in ranked)
+            above, tied = int((ranked > pop[i]).sum()), int((ranked == pop[i]).sum())
             places = range(above + 1, above + tied + 1)
             hits += sum(r <= k_recall for r in places) / tied
             dcg += sum(1 / math.log2(r + 1) for r in places if r <= k_ndcg) / tied
