@@ -131,6 +131,29 @@ def test_expected_hit_rate_of_one_target_in_a_large_tie():
     assert m.expected_recall_at_k(scores, range(100, 150), 50) == pytest.approx(50 * 20 / 1000 / 50)
 
 
+def test_expected_metrics_with_nan_inf_excluded_targets_and_many_targets():
+    # NaN ranks below -inf, and an excluded item is never ranked, even when it is relevant
+    # (it still counts as relevant, as in the plain metrics). More than eight targets take
+    # the sorted path, which must leave NaN out as the one-pass path does.
+    nan, inf = np.nan, np.inf
+    scores = np.array([2, 2, nan, 1, -inf, 1, nan, 2, -inf, 1, 0, 0, 1, 2], dtype=np.float64)
+    exclude = [1, 10]
+    groups = [[0, 7, 13], [3, 5, 9, 12], [11], [4, 8], [2, 6]]   # the candidates' ties, best first
+    rankings = [[i for tie in orders for i in tie]
+                for orders in itertools.product(*(itertools.permutations(tie) for tie in groups))]
+    pairs = [(m.expected_recall_at_k, m.recall_at_k), (m.expected_hit_rate_at_k, m.hit_rate_at_k),
+             (m.expected_mrr_at_k, m.mrr_at_k), (m.expected_ndcg_at_k, m.ndcg_at_k),
+             (m.expected_precision_at_k, m.precision_at_k), (m.expected_f1_at_k, m.f1_at_k)]
+    for relevant in ({0, 1, 2, 3, 4, 6, 8, 9, 11, 13}, {1, 6, 8}, {2, 6}, {1, 10}):
+        for k in (1, 3, 6, 9, 12, 14):
+            for expected, plain in pairs:
+                want = sum(plain(r, relevant, k) for r in rankings) / len(rankings)
+                assert expected(scores, relevant, k, exclude=exclude) == pytest.approx(want, abs=1e-12), \
+                    (expected.__name__, relevant, k)
+        assert m.expected_mrr_at_k(scores, relevant, exclude=exclude) == pytest.approx(
+            sum(m.mrr_at_k(r, relevant) for r in rankings) / len(rankings), abs=1e-12)
+
+
 def test_bad_cutoff_raises():
     with pytest.raises(m.MetricInputError):
         m.recall_at_k([1], {1}, 0)
