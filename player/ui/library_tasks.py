@@ -232,7 +232,7 @@ class LibraryTasksMixin:
                 renumbered = result.renumbered
                 # On the player's thread: it takes the player's lock, which a command holds
                 # through a database write or an engine stop (up to a second), and saves the
-                # state. The library row of the song playing follows once it is done (the
+                # state. What the window shows of the song playing follows once it is done (the
                 # library read again meanwhile may have asked the player too early).
                 self._command(lambda p: p.renumber(renumbered),
                               lambda result=None, error=None: self._playing_row_follows(renumbered))
@@ -287,11 +287,26 @@ class LibraryTasksMixin:
         return True
 
     def _playing_row_follows(self, renumbered: dict[int, int]) -> None:
+        """The window shows the song playing as the player now has it: its library row, and
+        the now-playing bar, the window's title, the listening tab's mark and the desktop's
+        media controls. Left on the track merged away, the bar and the title were named
+        "track N" once the library was read again, and the desktop lost the song's cover."""
         from player.playback import followed
 
         playing = self.model.playing_id
         if playing is not None and playing in renumbered:
             self.model.set_playing(followed(renumbered, playing))
+        shown = self._shown_track
+        if shown is None or shown not in renumbered:
+            return
+        self._shown_track = now = followed(renumbered, shown)
+        self.listening.set_playing(now)
+        if self.shared_cover is not None and self.shared_cover[0] == shown:
+            self.shared_cover = (now, self.shared_cover[1])     # the same file, the same picture
+        self._name_shown_again()
+        mpris = getattr(self, "mpris", None)
+        if mpris is not None:
+            mpris.announce()        # its track id is the copy's now
 
     def _away_now(self, away: dict) -> None:
         """The tracks of library folders not connected now (``track id -> folder``), as the

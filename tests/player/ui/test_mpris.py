@@ -369,3 +369,36 @@ def test_the_desktop_is_told_the_album_artist_of_an_album_and_of_a_compilation(q
     finally:
         service.close()
     assert shown == {"Hit": "Singer", "Song": "Various Artists", "Alone": None}
+
+
+def test_the_desktop_follows_the_song_playing_that_a_rescan_merged_into_its_copy(qtbot, bus, scanned, make_window):
+    # The song playing moved to another folder and the library scanned again: the player plays
+    # on as the copy. The desktop was told nothing of the new track id, and the cover, kept
+    # for the track merged away, was no longer given for the song playing.
+    from PySide6.QtGui import QColor, QImage
+
+    from player.library.scanner import Scanner
+
+    song = scanned.tracks()[0]
+    original = Path(song["path"])
+    picture = QImage(300, 300, QImage.Format_RGB32)
+    picture.fill(QColor(200, 30, 40))
+    assert picture.save(str(original.parent / "cover.png"))
+    (original.parent.parent / "Copies").mkdir()
+    shutil.copy2(original, original.parent.parent / "Copies" / original.name)
+    Scanner(scanned).scan()
+    copy = scanned.track_by_path(str(original.parent.parent / "Copies" / original.name))["id"]
+    window = make_window(scanned)
+    service = _serve(window)
+    try:
+        window.play_ids([song["id"]], 0, "library")
+        qtbot.waitUntil(lambda: "mpris:artUrl" in _get(qtbot, "Metadata"), timeout=10000)
+        original.unlink()
+        with _monitor() as heard:
+            window.scan(None)
+            qtbot.waitUntil(lambda: window.player.current_track_id == copy and window._scan is None, timeout=20000)
+            qtbot.waitUntil(lambda: any(mpris.track_path(copy) in line for line in heard), timeout=10000)
+        metadata = _get(qtbot, "Metadata")
+        assert mpris.track_path(copy) in metadata and "mpris:artUrl" in metadata
+    finally:
+        service.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from player.audio.base import PlaybackState
 
 
@@ -529,3 +531,48 @@ def test_resumed_is_said_of_a_long_track_only_and_goes_with_it(qtbot, scanned, m
     qtbot.waitUntil(lambda: window.player.current_track_id == song, timeout=5000)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "", timeout=5000)
     assert [m for m in messages if m.startswith("Resumed")] == ["Resumed at 0:02: Previous plays it from the start"]
+
+
+@pytest.mark.parametrize("player_busy", [True, False])
+def test_the_now_playing_bar_and_row_follow_the_song_playing_that_a_rescan_merged(
+        qtbot, scanned, make_window, player_busy):
+    # The song playing merged into its copy by a rescan: the player plays on as the copy, and
+    # the now-playing bar, the window's title and the library's row name the copy, whether
+    # the library is read again before the player has followed (a command holds its lock)
+    # or after. Left on the track merged away, the bar and the title said "track 5".
+    import threading
+
+    seed, original, copy, window = _station_on_a_song_with_a_copy(qtbot, scanned, make_window)
+    qtbot.waitUntil(lambda: window._shown_track == seed["id"], timeout=5000)
+    title = window.transport.title.text()
+    assert title == "Stone Road"
+    original.unlink()
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with window.player._lock:
+            taken.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    if player_busy:
+        holder.start()
+        assert taken.wait(5)
+    try:
+        loaded = []
+        window.library_loaded.connect(lambda: loaded.append(window._scan is None))
+        window.scan(None)
+        qtbot.waitUntil(lambda: any(loaded), timeout=20000)
+        if player_busy:         # the library was read again before the player followed
+            assert window.player.current_track_id == seed["id"]
+    finally:
+        release.set()
+        if player_busy:
+            holder.join()
+    qtbot.waitUntil(lambda: window.player.current_track_id == copy, timeout=5000)
+    qtbot.waitUntil(lambda: window.model.playing_id == copy and window._shown_track == copy, timeout=5000)
+    qtbot.wait(300)             # (a name read on a worker for the track merged away lands meanwhile)
+    assert window.transport.title.text() == title and window.windowTitle().startswith(title)
+    assert window.model.index(window.model.row_of(copy), 1).data() == title
+    window.close()
+    window.player.close()
