@@ -235,7 +235,7 @@ class LibraryTasksMixin:
                 # state. What the window shows of the song playing follows once it is done (the
                 # library read again meanwhile may have asked the player too early).
                 self._command(lambda p: p.renumber(renumbered),
-                              lambda result=None, error=None: self._playing_row_follows(renumbered))
+                              lambda result=None, error=None: self._shown_song_follows(renumbered))
                 if self.station is not None:
                     from player.playback import followed
 
@@ -286,7 +286,7 @@ class LibraryTasksMixin:
         self.refresh_playlists()
         return True
 
-    def _playing_row_follows(self, renumbered: dict[int, int]) -> None:
+    def _shown_song_follows(self, renumbered: dict[int, int]) -> None:
         """The window shows the song playing as the player now has it: its library row, and
         the now-playing bar, the window's title, the listening tab's mark and the desktop's
         media controls. Left on the track merged away, the bar and the title were named
