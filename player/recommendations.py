@@ -394,14 +394,16 @@ class LibraryRecommendations:
         copy of one recording (an album's phone copy in MP3, its song on a best-of) is left
         out, as is a copy of one heard this session, queued or taken out of the queue: in
         library order the copies sit side by side, and the song just heard came straight back
-        in another format."""
+        in another format. They follow the session's latest song the library still has: one
+        deleted or unreadable since it was heard (a station's gone seed) has no place in the
+        library's order, and the list began again at the library's first song."""
         tracks = self.store.tracks()        # read once: a scan may write between two reads
         rows = {r["id"]: r for r in tracks}
         order, info = self._library(tracks)
         if not order or k <= 0:
             return []
         skip = set(exclude) | set(passed) | set(session_track_ids) | self.store.left_out_ids()
-        last = session_track_ids[-1] if session_track_ids else None
+        last = next((t for t in reversed(session_track_ids) if t in info), None)
         ahead = _ahead(order, info, rows, last, skip, [*session_track_ids, *exclude, *passed])
         return _in_order(itertools.islice(ahead, k), info, last)
 

@@ -396,16 +396,28 @@ def test_a_station_whose_seed_was_deleted_hands_over_to_up_next(qtbot, scanned, 
 
     monkeypatch.setattr("player.ui.playback_mixin.SEED_GRACE_MS", 200)
     seed = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
+    before = next(t for t in scanned.tracks() if t["title"] == "Blue Smoke")
     window = make_window(scanned)
     messages = []
     window.statusBar().messageChanged.connect(messages.append)
+    window.play_ids([before["id"]], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == before["id"], timeout=5000)
     window.start_radio(seed["id"])
-    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2, timeout=10000)
+    # (heard, its file open: a seed deleted before it began failed, and the next song played)
+    qtbot.waitUntil(lambda: window.player.station_seed == seed["id"] and len(window.player.queue) >= 2
+                    and window.player.current_track_id == seed["id"] and window.player.position > 0, timeout=10000)
+    window._command(lambda p: p.pause())        # (the seed stays the session's latest song)
     song = Path(seed["path"]).read_bytes()
     Path(seed["path"]).unlink()
     window.scan(None)
     qtbot.waitUntil(lambda: scanned.track(seed["id"])["missing"] and window._scan is None, timeout=20000)
-    qtbot.waitUntil(lambda: {source for _t, source in window._fill_queue(window.player)} == {"up_next"}, timeout=10000)
+    # The next refill hands over: Up next goes on after the session's latest song still in the
+    # library, not from the library's first song (the gone seed has no place in its order).
+    # (The queue held every other song: a fill asked for more found none until songs were heard.)
+    window._command(lambda p: p.clear_queue())
+    qtbot.waitUntil(lambda: len(window.player.queue) >= 2 and {e.source for e in window.player.queue} == {"up_next"},
+                    timeout=10000)
+    assert [window._info(e.track_id)[0] for e in window.player.queue][:2] == ["Brushes", "Walking Bass"]
     # The station ends there, in the window as in the player, and the window says so: it went
     # on taking the station for playing, and saved it.
     qtbot.waitUntil(lambda: window.station is None and window.player.station_seed is None
