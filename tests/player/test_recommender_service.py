@@ -230,6 +230,24 @@ def test_tiny_histories_work(store, n_plays):
     assert sum(len(v) for v in service.discover(3).values()) > 0
 
 
+@pytest.mark.parametrize("learning", [True, False])
+def test_up_next_after_songs_gone_since_they_were_heard(store, learning):
+    # The session's latest song deleted (a station's seed, a file removed) and every song the
+    # person played with it: Up next follows the latest song still there, as if the gone one
+    # had not been heard, and says so; with none left, it still offers the library.
+    ids, _ = fill_library(store)
+    heard = [ids[f"Rock song {i}"] for i in range(6)]
+    for i, t in enumerate(heard * 3):
+        listen(store, t, now=1_700_000_000.0 + 300 * i)
+    store.mark_missing(heard)
+    live = ids["Jazz song 3"]
+    provider = RecommenderService(store, priors=None) if learning else LibraryRecommendations(store)
+    expected = provider.up_next([live], 5)
+    assert len(expected) == 5 and all("Jazz song 3" in r.reason for r in expected)
+    assert provider.up_next([live, heard[0]], 5) == expected
+    assert len(provider.up_next(heard, 5)) == 5
+
+
 def test_play_log_refresh_is_incremental_and_exact(store):
     from recommender.catalog import PlayLog
 
