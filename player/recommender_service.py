@@ -184,12 +184,14 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
         prior, _ = prior_factors(priors, tagged_artists, tag_titles, tags)
     # The tags served the priors above; the ranker does not use them, so the catalogue
     # (which the window holds all along) does not keep them.
+    plays = PlayLog.from_rows(store.plays())
     cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, durations=durations,
                         embedding=emb, tags=None, buckets=buckets, factors=prior,
-                        plays=PlayLog.from_rows(store.plays()), years=years, album_artists=album_artists,
+                        plays=plays, years=years, album_artists=album_artists,
                         track_numbers=track_numbers, disc_numbers=disc_numbers, album_places=places,
                         album_ids=album_ids,
                         outside=outside_counts(store, tagged_artists),
+                        gone=gone_counts(store, plays, tagged_artists),
                         artists_guessed=[t is None for t in tagged_artists])
     return cat, prior
 
@@ -217,6 +219,39 @@ def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:
             plays, skips = counts.get(primary_artist(name), (0, 0))
             got = by_name[name] = (plays - skips, skips)
         out[i] = got
+    return out
+
+
+def gone_counts(store, plays: PlayLog, artists: list[str | None]) -> np.ndarray | None:
+    """``[n, 2]`` per track: the plays heard and those skipped early of its artist's songs
+    that the library no longer plays (deleted, unreadable), or None where none were played.
+
+    Their plays leave the catalogue with them, and with them the person's taste: someone
+    whose recent songs were all deleted got Up next from the whole library, though the
+    library still held other songs of the artists they played. Keyed as
+    :func:`outside_counts` keys its artists; an untagged song has none to meet.
+    """
+    gone = store.gone_played_artists()
+    if not gone or not len(plays):
+        return None
+    at = np.flatnonzero(np.isin(plays.track_id, np.fromiter(gone, np.int64, len(gone))))
+    fb = plays.feedback()
+    counts: dict[str, list[int]] = {}
+    for t, f in zip(plays.track_id[at].tolist(), fb[at].tolist()):
+        name = first_of_artists(gone[t]) if gone[t] else None
+        if name and f:
+            got = counts.setdefault(primary_artist(name), [0, 0])
+            got[f < 0] += 1
+    if not counts:
+        return None
+    out = np.zeros((len(artists), 2), np.float32)
+    keyed: dict[str, tuple[int, int]] = {}
+    for i, name in enumerate(artists):
+        if name:
+            got = keyed.get(name)
+            if got is None:
+                got = keyed[name] = tuple(counts.get(primary_artist(name), (0, 0)))
+            out[i] = got
     return out
 
 

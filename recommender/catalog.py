@@ -276,6 +276,10 @@ class Catalog:
     # elsewhere counts even where the library holds none of the songs heard.
     outside_listened: np.ndarray = None   # float32 [n] rows of the artist heard (not skipped)
     outside_skipped: np.ndarray = None    # float32 [n] rows of the artist skipped
+    # The plays of the artist's songs that the library no longer plays (deleted, unreadable):
+    # heard and skipped early; None where there are none.
+    gone_heard: np.ndarray = None         # float32 [n]
+    gone_skipped: np.ndarray = None       # float32 [n]
     _play_state = None                    # _PlayState of the plays (not a field: shared by copies, never edited)
 
     @property
@@ -294,7 +298,7 @@ class Catalog:
               track_numbers: Sequence[int | None] | None = None, disc_numbers: Sequence[int | None] | None = None,
               album_places: Sequence[str | None] | None = None,
               album_ids: Sequence[str | None] | None = None,
-              outside: np.ndarray | None = None,
+              outside: np.ndarray | None = None, gone: np.ndarray | None = None,
               artists_guessed: Sequence[bool] | np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
@@ -321,6 +325,8 @@ class Catalog:
             with the album the person sees in the library
         outside : np.ndarray [shape=(n, 2)] per track, how often its artist was heard and
             skipped in another player's history (see ``outside_listened``); None: no history
+        gone : np.ndarray [shape=(n, 2)] per track, the plays heard and skipped early of its
+            artist's songs no longer in the catalogue (see ``gone_heard``); None: none
         artists_guessed : [shape=(n,)] True where ``artists`` holds no artist tag but the
             album or its folder (an untagged track); None: all are tags
         embedding_dims : wider embeddings are projected on their top principal
@@ -383,6 +389,12 @@ class Catalog:
         if out.shape[1] != 2:
             raise CatalogError(f"outside must be [n, 2] (heard, skipped), got shape {out.shape}")
         cat.outside_listened, cat.outside_skipped = out[:, 0].copy(), out[:, 1].copy()
+        gone = aligned(gone, "gone", matrix=True)
+        if gone is not None:
+            if gone.shape[1] != 2:
+                raise CatalogError(f"gone must be [n, 2] (heard, skipped), got shape {gone.shape}")
+            gone = np.maximum(np.nan_to_num(gone), 0)
+            cat.gone_heard, cat.gone_skipped = gone[:, 0].copy(), gone[:, 1].copy()
         guessed = aligned(artists_guessed, "artists_guessed")
         cat.artist_guessed = None if guessed is None else np.array(guessed, bool)
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))

@@ -447,8 +447,15 @@ class Recommender:
             known = codes >= 0
             if known.any():
                 aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
-                self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
                 heard = np.bincount(codes[known], weights=pos[known], minlength=int(codes.max()) + 1)
+                if codes is cat.artist and cat.gone_heard is not None:
+                    # The plays of the artist's songs the library no longer has (deleted,
+                    # unreadable) are the person's taste still: without them, someone whose
+                    # recent songs all went got Up next from anywhere in the library.
+                    gh, gs = np.zeros_like(aff), np.zeros_like(aff)
+                    gh[codes[known]], gs[codes[known]] = cat.gone_heard[known], cat.gone_skipped[known]
+                    aff, heard = aff + np.log1p(gh) - 1.5 * np.log1p(gs), heard + gh
+                self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
                 fill = known if codes is genre else known & (genre < 0)
                 self.charted[fill] = heard[codes[fill]]
                 part = np.asarray(_z(np.where(known, aff[np.maximum(codes, 0)], 0.0)), np.float32)

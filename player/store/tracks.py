@@ -497,6 +497,14 @@ class TracksMixin:
                 return
             yield rows
 
+    def gone_played_artists(self) -> dict[int, str | None]:
+        """``track id -> artist tag`` (else its album artist) of the tracks played here that
+        the library no longer plays: deleted (missing) or unreadable (whose row keeps no tags
+        once a scan stored its error). Their plays still say whom the person listens to."""
+        return {r[0]: r[1] for r in self.execute(
+            "SELECT id, coalesce(nullif(artist, ''), albumartist) FROM tracks "
+            "WHERE (missing = 1 OR last_error IS NOT NULL) AND id IN (SELECT track_id FROM plays)")}
+
     def tracks(self, *, include_missing: bool = False, include_errors: bool = False) -> list[sqlite3.Row]:
         """Playable tracks, in a stable library order (album artist, album, disc, track)."""
         where = []

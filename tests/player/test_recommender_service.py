@@ -231,21 +231,30 @@ def test_tiny_histories_work(store, n_plays):
 
 
 @pytest.mark.parametrize("learning", [True, False])
-def test_up_next_after_songs_gone_since_they_were_heard(store, learning):
-    # The session's latest song deleted (a station's seed, a file removed) and every song the
-    # person played with it: Up next follows the latest song still there, as if the gone one
-    # had not been heard, and says so; with none left, it still offers the library.
+def test_up_next_after_a_song_gone_since_it_was_heard_follows_the_one_before(store, learning):
+    # The session's latest song deleted (a station's seed, a file removed): Up next follows
+    # the latest song still there, as if the gone one had not been heard, and says so.
     ids, _ = fill_library(store)
-    heard = [ids[f"Rock song {i}"] for i in range(6)]
-    for i, t in enumerate(heard * 3):
-        listen(store, t, now=1_700_000_000.0 + 300 * i)
-    store.mark_missing(heard)
-    live = ids["Jazz song 3"]
+    gone, live = ids["Rock song 0"], ids["Jazz song 3"]
+    store.mark_missing([gone])
     provider = RecommenderService(store, priors=None) if learning else LibraryRecommendations(store)
     expected = provider.up_next([live], 5)
     assert len(expected) == 5 and all("Jazz song 3" in r.reason for r in expected)
-    assert provider.up_next([live, heard[0]], 5) == expected
-    assert len(provider.up_next(heard, 5)) == 5
+    assert provider.up_next([live, gone], 5) == expected
+    assert len(provider.up_next([gone], 5)) == 5
+
+
+def test_up_next_keeps_the_taste_of_plays_whose_songs_are_gone(store):
+    # Every song the person played deleted: their plays left the catalogue with them, and Up
+    # next for a session of those songs came from anywhere in the library (2 rock songs of 10),
+    # though it still held other songs of the artists they played.
+    ids, genre = fill_library(store)
+    heard = [ids[f"Rock song {i}"] for i in range(6)]        # one song of each rock artist
+    for i, t in enumerate(heard * 3):
+        listen(store, t, now=1_700_000_000.0 + 300 * i)
+    store.mark_missing(heard)
+    got = RecommenderService(store, priors=None).up_next(heard, 10)
+    assert len(got) == 10 and sum(genre[r.track_id] == "Rock" for r in got) >= 8, [genre[r.track_id] for r in got]
 
 
 def test_play_log_refresh_is_incremental_and_exact(store):
