@@ -191,7 +191,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         track_numbers=track_numbers, disc_numbers=disc_numbers, album_places=places,
                         album_ids=album_ids,
                         outside=outside_counts(store, tagged_artists),
-                        gone=gone_counts(store, plays, tagged_artists),
+                        gone=gone_counts(store, plays, tagged_artists, buckets),
                         artists_guessed=[t is None for t in tagged_artists])
     return cat, prior
 
@@ -222,36 +222,46 @@ def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:
     return out
 
 
-def gone_counts(store, plays: PlayLog, artists: list[str | None]) -> np.ndarray | None:
-    """``[n, 2]`` per track: the plays heard and those skipped early of its artist's songs
-    that the library no longer plays (deleted, unreadable), or None where none were played.
+def gone_counts(store, plays: PlayLog, artists: list[str | None], buckets: list[str]) -> np.ndarray | None:
+    """``[n, 4]`` per track: the plays heard and those skipped early of its artist's songs
+    that the library no longer plays (deleted, unreadable), then the same of its genre's;
+    None where none were played.
 
     Their plays leave the catalogue with them, and with them the person's taste: someone
-    whose recent songs were all deleted got Up next from the whole library, though the
-    library still held other songs of the artists they played. Keyed as
-    :func:`outside_counts` keys its artists; an untagged song has none to meet.
+    whose played songs were all deleted got Up next from anywhere in the library, though it
+    still held other songs of the artists and genres they played. Artists are keyed as
+    :func:`outside_counts` keys them (an untagged song has none to meet); genres by the
+    bucket their tag falls in (``buckets``: each track's).
     """
-    gone = store.gone_played_artists()
+    gone = store.gone_played_tags()
     if not gone or not len(plays):
         return None
     at = np.flatnonzero(np.isin(plays.track_id, np.fromiter(gone, np.int64, len(gone))))
     fb = plays.feedback()
-    counts: dict[str, list[int]] = {}
+    by_artist: dict[str, list[int]] = {}
+    by_genre: dict[str, list[int]] = {}
     for t, f in zip(plays.track_id[at].tolist(), fb[at].tolist()):
-        name = first_of_artists(gone[t]) if gone[t] else None
-        if name and f:
-            got = counts.setdefault(primary_artist(name), [0, 0])
-            got[f < 0] += 1
-    if not counts:
+        if not f:
+            continue
+        artist, genre = gone[t]
+        name = first_of_artists(artist) if artist else None
+        if name:
+            by_artist.setdefault(primary_artist(name), [0, 0])[f < 0] += 1
+        bucket = genre_bucket(genre)
+        if bucket != UNTAGGED:
+            by_genre.setdefault(bucket.casefold(), [0, 0])[f < 0] += 1
+    if not by_artist and not by_genre:
         return None
-    out = np.zeros((len(artists), 2), np.float32)
+    out = np.zeros((len(artists), 4), np.float32)
     keyed: dict[str, tuple[int, int]] = {}
-    for i, name in enumerate(artists):
+    for i, (name, bucket) in enumerate(zip(artists, buckets)):
         if name:
             got = keyed.get(name)
             if got is None:
-                got = keyed[name] = tuple(counts.get(primary_artist(name), (0, 0)))
-            out[i] = got
+                got = keyed[name] = tuple(by_artist.get(primary_artist(name), (0, 0)))
+            out[i, :2] = got
+        if bucket and bucket != UNTAGGED:
+            out[i, 2:] = by_genre.get(bucket.casefold(), (0, 0))
     return out
 
 

@@ -448,12 +448,16 @@ class Recommender:
             if known.any():
                 aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
                 heard = np.bincount(codes[known], weights=pos[known], minlength=int(codes.max()) + 1)
-                if codes is cat.artist and cat.gone_heard is not None:
-                    # The plays of the artist's songs the library no longer has (deleted,
-                    # unreadable) are the person's taste still: without them, someone whose
-                    # recent songs all went got Up next from anywhere in the library.
+                if cat.gone is not None:
+                    # The plays of the genre's and artist's songs the library no longer has
+                    # (deleted, unreadable) are the person's taste still: without them, someone
+                    # whose played songs all went got Up next from anywhere in the library.
+                    # (Per code, the most its tracks say: a song without a genre tag ranks in
+                    # its album's genre but has no count of its own.)
+                    col = 0 if codes is cat.artist else 2
                     gh, gs = np.zeros_like(aff), np.zeros_like(aff)
-                    gh[codes[known]], gs[codes[known]] = cat.gone_heard[known], cat.gone_skipped[known]
+                    np.maximum.at(gh, codes[known], cat.gone[known, col])
+                    np.maximum.at(gs, codes[known], cat.gone[known, col + 1])
                     aff, heard = aff + np.log1p(gh) - 1.5 * np.log1p(gs), heard + gh
                 self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
                 fill = known if codes is genre else known & (genre < 0)

@@ -497,12 +497,13 @@ class TracksMixin:
                 return
             yield rows
 
-    def gone_played_artists(self) -> dict[int, str | None]:
-        """``track id -> artist tag`` (else its album artist) of the tracks played here that
-        the library no longer plays: deleted (missing) or unreadable (whose row keeps no tags
-        once a scan stored its error). Their plays still say whom the person listens to."""
-        return {r[0]: r[1] for r in self.execute(
-            "SELECT id, coalesce(nullif(artist, ''), albumartist) FROM tracks "
+    def gone_played_tags(self) -> dict[int, tuple[str | None, str | None]]:
+        """``track id -> (artist tag, else its album artist; genre tag)`` of the tracks played
+        here that the library no longer plays: deleted (missing) or unreadable (whose row
+        keeps no tags once a scan stored its error). Their plays still say what the person
+        listens to."""
+        return {r[0]: (r[1], r[2]) for r in self.execute(
+            "SELECT id, coalesce(nullif(artist, ''), albumartist), genre FROM tracks "
             "WHERE (missing = 1 OR last_error IS NOT NULL) AND id IN (SELECT track_id FROM plays)")}
 
     def tracks(self, *, include_missing: bool = False, include_errors: bool = False) -> list[sqlite3.Row]:

@@ -247,13 +247,18 @@ def test_up_next_after_a_song_gone_since_it_was_heard_follows_the_one_before(sto
 def test_up_next_keeps_the_taste_of_plays_whose_songs_are_gone(store):
     # Every song the person played deleted: their plays left the catalogue with them, and Up
     # next for a session of those songs came from anywhere in the library (2 rock songs of 10),
-    # though it still held other songs of the artists they played.
+    # though it still held other songs of the artists and the genre they played. Nor does one
+    # play of another genre since outweigh them all (counted by their artists only, it did).
     ids, genre = fill_library(store)
     heard = [ids[f"Rock song {i}"] for i in range(6)]        # one song of each rock artist
     for i, t in enumerate(heard * 3):
         listen(store, t, now=1_700_000_000.0 + 300 * i)
     store.mark_missing(heard)
-    got = RecommenderService(store, priors=None).up_next(heard, 10)
+    service = RecommenderService(store, priors=None)
+    got = service.up_next(heard, 10)
+    assert len(got) == 10 and sum(genre[r.track_id] == "Rock" for r in got) >= 8, [genre[r.track_id] for r in got]
+    listen(store, ids["Jazz song 1"], now=1_700_000_000.0 + 300 * 20)
+    got = service.up_next(heard, 10)
     assert len(got) == 10 and sum(genre[r.track_id] == "Rock" for r in got) >= 8, [genre[r.track_id] for r in got]
 
 
