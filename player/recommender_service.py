@@ -223,13 +223,17 @@ def outside_counts(store, artists: list[str | None]) -> np.ndarray | None:
 
 
 def gone_counts(store, plays: PlayLog, artists: list[str | None], buckets: list[str]) -> np.ndarray | None:
-    """``[n, 4]`` per track: the plays heard and those skipped early of its artist's songs
-    that the library no longer plays (deleted, unreadable), then the same of its genre's;
+    """``[n, 4]`` per track: the plays heard of its artist's songs that the library no longer
+    plays (deleted, unreadable) and the taste they add up to, then the same of its genre's;
     None where none were played.
 
     Their plays leave the catalogue with them, and with them the person's taste: someone
     whose played songs were all deleted got Up next from anywhere in the library, though it
-    still held other songs of the artists and genres they played. Artists are keyed as
+    still held other songs of the artists and genres they played. Each gone song weighs as
+    it did in the library (``log1p(heard) - 1.5 * log1p(skipped)``, summed over the songs):
+    counted over all of an artist's plays at once, an album re-ripped or moved off the
+    library weighed a sixth of what it did (twelve songs heard ten times each, 4.8 against
+    28.8), and a few songs of another genre heard since outweighed it. Artists are keyed as
     :func:`outside_counts` keys them (an untagged song has none to meet); genres by the
     bucket their tag falls in (``buckets``: each track's).
     """
@@ -238,30 +242,37 @@ def gone_counts(store, plays: PlayLog, artists: list[str | None], buckets: list[
         return None
     at = np.flatnonzero(np.isin(plays.track_id, np.fromiter(gone, np.int64, len(gone))))
     fb = plays.feedback()
-    by_artist: dict[str, list[int]] = {}
-    by_genre: dict[str, list[int]] = {}
+    songs: dict[int, list[int]] = {}
     for t, f in zip(plays.track_id[at].tolist(), fb[at].tolist()):
-        if not f:
-            continue
+        if f:
+            songs.setdefault(t, [0, 0])[f < 0] += 1
+    by_artist: dict[str, list[float]] = {}
+    by_genre: dict[str, list[float]] = {}
+    for t, (heard, skipped) in songs.items():
+        taste = float(np.log1p(heard) - 1.5 * np.log1p(skipped))
         artist, genre = gone[t]
         name = first_of_artists(artist) if artist else None
+        keys = []
         if name:
-            by_artist.setdefault(primary_artist(name), [0, 0])[f < 0] += 1
+            keys.append(by_artist.setdefault(primary_artist(name), [0.0, 0.0]))
         bucket = genre_bucket(genre)
         if bucket != UNTAGGED:
-            by_genre.setdefault(bucket.casefold(), [0, 0])[f < 0] += 1
+            keys.append(by_genre.setdefault(bucket.casefold(), [0.0, 0.0]))
+        for got in keys:
+            got[0] += heard
+            got[1] += taste
     if not by_artist and not by_genre:
         return None
     out = np.zeros((len(artists), 4), np.float32)
-    keyed: dict[str, tuple[int, int]] = {}
+    keyed: dict[str, tuple[float, float]] = {}
     for i, (name, bucket) in enumerate(zip(artists, buckets)):
         if name:
             got = keyed.get(name)
             if got is None:
-                got = keyed[name] = tuple(by_artist.get(primary_artist(name), (0, 0)))
+                got = keyed[name] = tuple(by_artist.get(primary_artist(name), (0.0, 0.0)))
             out[i, :2] = got
         if bucket and bucket != UNTAGGED:
-            out[i, 2:] = by_genre.get(bucket.casefold(), (0, 0))
+            out[i, 2:] = by_genre.get(bucket.casefold(), (0.0, 0.0))
     return out
 
 

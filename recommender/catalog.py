@@ -276,9 +276,9 @@ class Catalog:
     # elsewhere counts even where the library holds none of the songs heard.
     outside_listened: np.ndarray = None   # float32 [n] rows of the artist heard (not skipped)
     outside_skipped: np.ndarray = None    # float32 [n] rows of the artist skipped
-    # The plays of the songs that the library no longer plays (deleted, unreadable), heard and
-    # skipped early: [n, 4] per track, those of its artist's, then those of its genre's; None
-    # where there are none.
+    # The plays of the songs that the library no longer plays (deleted, unreadable): [n, 4] per
+    # track, the plays heard of its artist's and the taste they add up to (each song weighed as
+    # a track's own plays are), then the same of its genre's; None where there are none.
     gone: np.ndarray = None               # float32 [n, 4]
     _play_state = None                    # _PlayState of the plays (not a field: shared by copies, never edited)
 
@@ -325,8 +325,8 @@ class Catalog:
             with the album the person sees in the library
         outside : np.ndarray [shape=(n, 2)] per track, how often its artist was heard and
             skipped in another player's history (see ``outside_listened``); None: no history
-        gone : np.ndarray [shape=(n, 4)] per track, the plays heard and skipped early of its
-            artist's songs no longer in the catalogue, then of its genre's (see ``gone``); None: none
+        gone : np.ndarray [shape=(n, 4)] per track, the plays heard of its artist's songs no
+            longer in the catalogue and their taste, then of its genre's (see ``gone``); None: none
         artists_guessed : [shape=(n,)] True where ``artists`` holds no artist tag but the
             album or its folder (an untagged track); None: all are tags
         embedding_dims : wider embeddings are projected on their top principal
@@ -392,8 +392,10 @@ class Catalog:
         gone = aligned(gone, "gone", matrix=True)
         if gone is not None:
             if gone.shape[1] != 4:
-                raise CatalogError(f"gone must be [n, 4] (artist's, genre's heard and skipped), got shape {gone.shape}")
-            cat.gone = np.maximum(np.nan_to_num(gone), 0)
+                raise CatalogError(f"gone must be [n, 4] (artist's, genre's heard and taste), got shape {gone.shape}")
+            # (the plays heard are never below none; the taste is, where skips outweigh them)
+            cat.gone = np.nan_to_num(gone)
+            cat.gone[:, 0::2] = np.maximum(cat.gone[:, 0::2], 0)
         guessed = aligned(artists_guessed, "artists_guessed")
         cat.artist_guessed = None if guessed is None else np.array(guessed, bool)
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))

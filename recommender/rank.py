@@ -454,11 +454,13 @@ class Recommender:
                     # whose played songs all went got Up next from anywhere in the library.
                     # (Per code, the most its tracks say: a song without a genre tag ranks in
                     # its album's genre but has no count of its own.)
+                    # Their taste is summed song by song, as the library's songs' is above.
                     col = 0 if codes is cat.artist else 2
-                    gh, gs = np.zeros_like(aff), np.zeros_like(aff)
+                    gh, up, down = np.zeros_like(aff), np.zeros_like(aff), np.zeros_like(aff)
                     np.maximum.at(gh, codes[known], cat.gone[known, col])
-                    np.maximum.at(gs, codes[known], cat.gone[known, col + 1])
-                    aff, heard = aff + np.log1p(gh) - 1.5 * np.log1p(gs), heard + gh
+                    np.maximum.at(up, codes[known], np.maximum(cat.gone[known, col + 1], 0))
+                    np.minimum.at(down, codes[known], np.minimum(cat.gone[known, col + 1], 0))
+                    aff, heard = aff + up + down, heard + gh
                 self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
                 fill = known if codes is genre else known & (genre < 0)
                 self.charted[fill] = heard[codes[fill]]

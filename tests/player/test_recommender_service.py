@@ -262,6 +262,21 @@ def test_up_next_keeps_the_taste_of_plays_whose_songs_are_gone(store):
     assert len(got) == 10 and sum(genre[r.track_id] == "Rock" for r in got) >= 8, [genre[r.track_id] for r in got]
 
 
+def test_up_next_weighs_a_gone_song_as_it_did_in_the_library(store):
+    # Twelve rock songs heard three times each, six jazz songs as often: twice the rock. The
+    # rock songs then deleted (re-ripped, moved off the library): counted over all of an
+    # artist's or genre's plays at once they weighed a sixth of what they did, under the six
+    # jazz songs still there, and Up next after the rock session gave jazz only (10 of 10).
+    ids, genre = fill_library(store)
+    rock = [ids[f"Rock song {i}"] for i in range(12)]        # two songs of each rock artist
+    jazz = [ids[f"Jazz song {i}"] for i in range(6)]
+    for i, t in enumerate((rock + jazz) * 3):
+        listen(store, t, now=1_700_000_000.0 + 300 * i)
+    store.mark_missing(rock)
+    got = RecommenderService(store, priors=None).up_next(rock, 10)
+    assert len(got) == 10 and sum(genre[r.track_id] == "Rock" for r in got) >= 8, [genre[r.track_id] for r in got]
+
+
 def test_play_log_refresh_is_incremental_and_exact(store):
     from recommender.catalog import PlayLog
 
