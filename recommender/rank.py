@@ -333,6 +333,23 @@ class Recommender:
             self.genre = self._inferred_genre(catalog)
         self.refresh(now=now)
 
+    def _gone_parts(self, codes: np.ndarray, known: np.ndarray, col: int, size: int) -> tuple:
+        """Per code, the plays heard of the songs gone from the library and their taste
+        (``Catalog.gone`` from column ``col``): the most its tracks say, as a song without a
+        genre tag ranks in its album's genre but has no count of its own. They change only
+        with the tracks, so they are worked out once and shared with the copies
+        ``with_plays`` makes (at 100,000 tracks, 27 ms of every refresh otherwise)."""
+        key = ("gone", col)
+        cached = self._derived.get(key)
+        if cached is None or cached[0] is not codes:
+            gone = self.catalog.gone[known]
+            heard, up, down = np.zeros(size), np.zeros(size), np.zeros(size)
+            np.maximum.at(heard, codes[known], gone[:, col])
+            np.maximum.at(up, codes[known], np.maximum(gone[:, col + 1], 0))
+            np.minimum.at(down, codes[known], np.minimum(gone[:, col + 1], 0))
+            cached = self._derived[key] = (codes, heard, up + down)
+        return cached[1], cached[2]
+
     @staticmethod
     def _inferred_genre(cat: Catalog) -> np.ndarray:
         """Per track, the genre bucket it ranks as: its own; for a song of no genre tag, the
@@ -452,15 +469,8 @@ class Recommender:
                     # The plays of the genre's and artist's songs the library no longer has
                     # (deleted, unreadable) are the person's taste still: without them, someone
                     # whose played songs all went got Up next from anywhere in the library.
-                    # (Per code, the most its tracks say: a song without a genre tag ranks in
-                    # its album's genre but has no count of its own.)
-                    # Their taste is summed song by song, as the library's songs' is above.
-                    col = 0 if codes is cat.artist else 2
-                    gh, up, down = np.zeros_like(aff), np.zeros_like(aff), np.zeros_like(aff)
-                    np.maximum.at(gh, codes[known], cat.gone[known, col])
-                    np.maximum.at(up, codes[known], np.maximum(cat.gone[known, col + 1], 0))
-                    np.minimum.at(down, codes[known], np.minimum(cat.gone[known, col + 1], 0))
-                    aff, heard = aff + up + down, heard + gh
+                    gh, gt = self._gone_parts(codes, known, 0 if codes is cat.artist else 2, len(aff))
+                    aff, heard = aff + gt, heard + gh
                 self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
                 fill = known if codes is genre else known & (genre < 0)
                 self.charted[fill] = heard[codes[fill]]
