@@ -1953,9 +1953,16 @@ class Player:
                         if logged is not None:
                             kept.play_id, kept.logged_ms = kept.reopen, int(logged)
                     if kept.play_id is None:
+                        # The forget read above may be a moment old: the store looks again in
+                        # the transaction that writes the play.
                         kept.play_id = self.store.start_play(kept.track_id, source=kept.source,
                                                              track_ms=kept.track_ms, owner=self._owner.token,
-                                                             now=kept.started_at)
+                                                             now=kept.started_at, unless_forgotten=True)
+                        if kept.play_id is None:
+                            if playing is not None and playing.unsaved is kept:
+                                playing.unsaved = None
+                            self._unsaved.pop(0)
+                            continue
                     if kept.ended is not None:
                         ended, heard, error, track_ms, at = kept.ended
                         if ended == "error" and kept.play_id == kept.reopen:

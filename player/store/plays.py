@@ -85,17 +85,22 @@ class PlaysMixin:
         )
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
-                   owner: str | None = None, now: float | None = None) -> int:
+                   owner: str | None = None, now: float | None = None, unless_forgotten: bool = False) -> int | None:
         """Log the start of a play; returns its id. A track a scan merged into another (a
         queued row of a moved file, folded into its old track while the scan ran) is logged
         as the track that took it over: looked up in the transaction that logs it, so a merge
         either finds the play and moves it, or has already been done and is followed.
         ``owner``: the token of the player's :meth:`play_owner`, so that no other process
-        closes the play while that player lives."""
+        closes the play while that player lives. ``unless_forgotten``: a play kept while the
+        library could not be written, begun before the history was last forgotten, is not
+        written (None): looked at in the transaction that would write it, as a forget made
+        on another thread a moment before must hold."""
         if source not in SOURCES:
             raise ValueError(f"unknown play source {source!r}; expected one of {SOURCES}")
         now = time.time() if now is None else now
         with self.transaction() as conn:
+            if unless_forgotten and now < self._forgotten_at(conn):
+                return None
             track_id = self._live_id(conn, int(track_id)) or track_id
             session = self._session_for(conn, now)
             return conn.execute(
@@ -337,7 +342,11 @@ class PlaysMixin:
 
     def history_forgotten_at(self) -> float:
         """When the listening history was last forgotten (0 if never)."""
-        row = self.execute("SELECT value FROM settings WHERE key = ?", (FORGOTTEN_SETTING,)).fetchone()
+        return self._forgotten_at(self.conn)
+
+    @staticmethod
+    def _forgotten_at(conn) -> float:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (FORGOTTEN_SETTING,)).fetchone()
         try:
             return float(json.loads(row[0])) if row is not None else 0.0
         except (TypeError, ValueError):

@@ -1187,6 +1187,33 @@ def test_plays_kept_on_a_full_disk_are_not_written_back_into_a_forgotten_history
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(c, "stopped")]
 
 
+def test_plays_kept_on_a_full_disk_are_not_written_back_by_a_forget_made_as_they_are_written(
+        store, tmp_path, make_player, monkeypatch):
+    # The player read when the history was forgotten, then the forget came (another thread,
+    # the window's worker) and the room with it, then the player wrote what it had kept as
+    # of its older reading: the history the person forgot was back in the log.
+    a, b = add_tracks(store, tmp_path, [("a", 1.0), ("b", 60.0)])
+    p = make_player(speed=4.0, interval=0.02)
+    full_disk.refuse(store, "INSERT")
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.current_track_id == b and p.unsaved_plays == 2)
+    read, forgot = store.history_forgotten_at, []
+
+    def forgotten_then_forget():
+        at = read()
+        if not forgot:                  # the forget lands just after the player's reading
+            forgot.append(True)
+            forgetter = threading.Thread(target=lambda: (store.forget_history(), full_disk.allow(store, "INSERT")))
+            forgetter.start()
+            forgetter.join()
+        return at
+
+    monkeypatch.setattr(store, "history_forgotten_at", forgotten_then_forget)
+    assert wait_for(lambda: forgot and p.unsaved_plays == 0)
+    time.sleep(0.1)
+    assert store.plays() == []
+
+
 def test_a_kept_play_the_library_can_never_take_does_not_hold_back_those_after_it(store, tmp_path, make_player,
                                                                                  caplog):
     # A kept play whose song left the library meanwhile (its row deleted): SQLite refused it
