@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from itertools import accumulate
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from player.recommendations import genre_title
 from player.ui.elided_label import ElidedLabel
 from player.ui.icons import is_palette_change, palette_icon
@@ -190,6 +190,13 @@ class DiscoverPanel(QScrollArea):
     refresh_requested = Signal()
     never_suggest = Signal(int, str)
 
+    #: Row widgets made new in one turn of the event loop; the rest of those in view are made
+    #: on the turns that follow, the rows in view before the one either side. Each is a list,
+    #: a heading and a button to make, style, lay out and draw: the seven rows in view at the
+    #: window's usual size, made at once, held the window 120 to 220 ms, where it should never
+    #: wait more than about 50. A row not made yet is left blank at its place meanwhile.
+    ROWS_PER_TURN = 1
+
     def __init__(self, parent=None):
         super().__init__(parent)
         #: ``artist_of(track_id) -> str | None``: the artist a tile's menu offers never to suggest
@@ -208,6 +215,12 @@ class DiscoverPanel(QScrollArea):
         self._step = 0                               # a tile's width and its spacing either side
         self._frame = 0                              # the width of a row's list's frame
         self._placing = False
+        # The next turn of the event loop, with the rows in view still to make. Rows are counted
+        # by turn, not by call: the layout that a new row sets off calls for the next in the
+        # same turn.
+        self._made = 0                               # row widgets made new in this turn
+        self._more = QTimer(self, singleShot=True, interval=0)
+        self._more.timeout.connect(self._next_turn)
         self._body = QWidget()
         self._layout = QVBoxLayout(self._body)
         self._layout.setContentsMargins(12, 8, 12, 8)
@@ -236,6 +249,11 @@ class DiscoverPanel(QScrollArea):
         """The row widgets there are now, top down: those in view and one either side."""
         return [self._shown[i] for i in sorted(self._shown)]
 
+    def is_filled(self) -> bool:
+        """Whether every row in view has its widget (those still missing are made on the next
+        turns of the event loop; the place of one not made yet is left blank)."""
+        return not self._more.isActive()
+
     def set_rows(self, rows: dict[str, list[tuple[int, str, str, str]]],
                  captions: dict[str, str] | None = None) -> None:
         """``bucket -> [(track_id, title, artist, reason), ...]``; ``captions``, ``bucket ->
@@ -263,6 +281,10 @@ class DiscoverPanel(QScrollArea):
         row.artist_of = lambda track_id: self.artist_of(track_id) if self.artist_of is not None else None
         return row
 
+    def _next_turn(self) -> None:
+        self._made = 0
+        self._place()
+
     def _place(self, *_, refill: bool = False) -> None:
         """Give the rows in view a widget each, at their place, and make the room for all."""
         if self._placing:
@@ -274,6 +296,8 @@ class DiscoverPanel(QScrollArea):
             if n and not self._bare:
                 # Every row is as tall as the first one made, styled as it will be shown.
                 spare.append(self._new_row())
+                self._made += 1
+                self._more.start()
                 spare[0].ensurePolished()
                 spare[0].set_bar_room(False)
                 self._bare = spare[0].sizeHint().height() + self._layout.spacing()
@@ -298,11 +322,21 @@ class DiscoverPanel(QScrollArea):
             free = spare + [self._shown.pop(i) for i in [i for i in self._shown if not first <= i < last]]
             width = self._area.width()
             moved = False
-            for i in range(first, last):
+            bottom = top + self.viewport().height()
+            # The rows in view first, top down, then the one either side of them.
+            for i in sorted(range(first, last), key=lambda i: not (tops[i] < bottom and tops[i + 1] > top)):
                 row = self._shown.get(i)
                 if row is None or refill:
                     if row is None:
-                        row = free.pop() if free else self._new_row()
+                        if free:
+                            row = free.pop()
+                        elif self._made < self.ROWS_PER_TURN:
+                            row = self._new_row()
+                            self._made += 1
+                            self._more.start()
+                        else:
+                            self._more.start()
+                            continue
                         self._shown[i] = row
                         moved = True
                     bucket, entries = self.buckets[i]

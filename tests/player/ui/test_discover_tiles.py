@@ -264,6 +264,7 @@ def test_a_library_of_many_tiny_genres_shows_a_few_full_rows_and_one_of_the_smal
     panel = window.discover
     window.tabs.setCurrentWidget(panel)
     qtbot.waitUntil(lambda: MORE_TO_DISCOVER in dict(panel.buckets), timeout=10000)
+    qtbot.waitUntil(panel.is_filled, timeout=5000)                   # (its row widgets made a turn each)
     assert len(panel.buckets) == 4 and {b for b, _ in panel.buckets[:3]} == {"rock", "jazz", "folk"}
     assert panel.buckets[-1][0] == MORE_TO_DISCOVER
     assert panel.verticalScrollBar().maximum() == 0                 # all of it in view
@@ -291,3 +292,55 @@ def test_a_discover_rows_heading_is_whole_where_it_has_room_after_its_widget_sho
     qtbot.waitUntil(lambda: panel.rows[-1].bucket == names[-1], timeout=5000)
     qtbot.wait(20)
     assert [r.bucket for r in panel.rows if r.title.is_elided()] == []
+
+
+def test_discover_rows_are_made_a_turn_at_a_time_and_the_newest_rows_win(qtbot):
+    # The rows in view were made all at once when they arrived, seven lists of tiles at the
+    # window's usual size, and held the window over a tenth of a second: they are made one a
+    # turn of the event loop, and rows that arrive meanwhile take the place of those before.
+    from PySide6.QtCore import QTimer
+
+    from player.ui.discover_panel import BucketRow, DiscoverPanel
+
+    panel = DiscoverPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1280, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+
+    def rows(name, first):
+        return {f"{name} {i}": [(first + 100 * i + j, f"{name} {i} song {j}", "band", "why") for j in range(14)]
+                for i in range(25)}
+    seen = []                           # the row widgets there are at each turn of the event loop
+
+    def turn():
+        seen.append(len(panel.rows))
+        if seen[-1] == 2 and not panel.buckets[0][0].startswith("New"):
+            assert not panel.is_filled()
+            panel.set_rows(rows("New", 5000))      # arrives while the rows in view are being made
+    turns = QTimer(interval=0)
+    turns.timeout.connect(turn)
+    turns.start()
+    panel.set_rows(rows("Old", 0))
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=5000)
+    assert seen[0] <= 1, seen           # (all seven at once, before the window could do anything else)
+    qtbot.waitUntil(lambda: panel.buckets[0][0] == "New 0" and panel.is_filled(), timeout=5000)
+    qtbot.wait(20)
+    turns.stop()
+    made = len(panel.rows)
+    assert made >= 6                    # (as many rows as the panel has in view, and one below)
+    assert seen[0] <= 1 and max(b - a for a, b in zip(seen, seen[1:])) == 1 and seen[-1] == made
+    # Every row in view, top down, shows the newest rows' genre and tracks, each at its place.
+    assert [r.bucket for r in panel.rows] == [f"New {i}" for i in range(made)]
+    for i, row in enumerate(panel.rows):
+        assert row.ids == [5000 + 100 * i + j for j in range(14)] and row.list.count() == 14
+        assert row.list.item(0).text() == f"New {i} song 0" and row.list.accessibleName() == f"New {i}"
+    _stacked(panel)
+    assert len([r for r in panel.findChildren(BucketRow) if r.isVisible()]) == made
+    # Tab visits the rows top down, in the order they are shown, not the one they were made in.
+    order, widget = [], panel.refresh_btn
+    for _ in range(10 * made):
+        widget = widget.nextInFocusChain()
+        if isinstance(widget.parentWidget(), BucketRow) and widget is widget.parentWidget().play_btn:
+            order.append(widget.parentWidget().bucket)
+    assert order[:made] == [r.bucket for r in panel.rows]

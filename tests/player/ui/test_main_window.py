@@ -503,6 +503,7 @@ def _scroll_through(qtbot, panel):
     bar.setValue(0)
     while True:
         qtbot.wait(1)
+        qtbot.waitUntil(panel.is_filled, timeout=5000)      # row widgets are made a turn each
         shown = _discover_in_view(panel)
         for row in shown:
             assert row[3] == panel.viewport().width() - 24     # the panel's width less its margins
