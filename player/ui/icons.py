@@ -15,6 +15,9 @@ from PySide6.QtWidgets import QApplication, QStyle
 #: Sizes made ahead, at the screen ratios people use; QIcon scales the nearest for others.
 _SIZES = (16, 18, 22, 24, 28, 32, 34, 48)
 _RATIOS = (1.0, 1.5, 2.0, 3.0)
+#: Icons made, by what they are made from: each is 128 pixmaps to tint (2 ms), and every
+#: Discover row and every play/pause of the transport asked for the same few again.
+_MADE: dict[tuple, QIcon] = {}
 
 
 def tinted(pixmap: QPixmap, color: QColor) -> QPixmap:
@@ -33,14 +36,19 @@ def palette_icon(standard: QStyle.StandardPixmap, palette: QPalette | None = Non
     palette if none), its Disabled mode in that role's disabled colour."""
     palette = palette or QApplication.palette()
     style = style or QApplication.style()
-    source = style.standardIcon(standard)
-    icon = QIcon()
     colours = (
         (QIcon.Normal, palette.color(QPalette.Active, role)),
         (QIcon.Active, palette.color(QPalette.Active, role)),
         (QIcon.Selected, palette.color(QPalette.Active, QPalette.HighlightedText)),
         (QIcon.Disabled, palette.color(QPalette.Disabled, role)),
     )
+    key = (standard, style.metaObject().className(), style.name(), QIcon.themeName(),
+           tuple(colour.rgba() for _mode, colour in colours))
+    made = _MADE.get(key)
+    if made is not None:
+        return QIcon(made)
+    source = style.standardIcon(standard)
+    icon = QIcon()
     for size in _SIZES:
         for ratio in _RATIOS:
             shape = source.pixmap(QSize(size, size), ratio)
@@ -48,7 +56,10 @@ def palette_icon(standard: QStyle.StandardPixmap, palette: QPalette | None = Non
                 continue
             for mode, colour in colours:
                 icon.addPixmap(tinted(shape, colour), mode, QIcon.Off)
-    return icon
+    if len(_MADE) >= 64:                # (palettes come and go: a theme switched back and forth)
+        _MADE.clear()
+    _MADE[key] = icon
+    return QIcon(icon)
 
 
 def palette_pixmap(standard: QStyle.StandardPixmap, size: int, ratio: float, palette: QPalette | None = None,
