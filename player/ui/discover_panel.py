@@ -219,6 +219,7 @@ class DiscoverPanel(QScrollArea):
         # by turn, not by call: the layout that a new row sets off calls for the next in the
         # same turn.
         self._made = 0                               # row widgets made new in this turn
+        self._missing = 0                            # rows in view left without a widget for now
         self._more = QTimer(self, singleShot=True, interval=0)
         self._more.timeout.connect(self._next_turn)
         self._body = QWidget()
@@ -252,7 +253,7 @@ class DiscoverPanel(QScrollArea):
     def is_filled(self) -> bool:
         """Whether every row in view has its widget (those still missing are made on the next
         turns of the event loop; the place of one not made yet is left blank)."""
-        return not self._more.isActive()
+        return not self._missing
 
     def set_rows(self, rows: dict[str, list[tuple[int, str, str, str]]],
                  captions: dict[str, str] | None = None) -> None:
@@ -322,6 +323,7 @@ class DiscoverPanel(QScrollArea):
             free = spare + [self._shown.pop(i) for i in [i for i in self._shown if not first <= i < last]]
             width = self._area.width()
             moved = False
+            self._missing = 0
             bottom = top + self.viewport().height()
             # The rows in view first, top down, then the one either side of them.
             for i in sorted(range(first, last), key=lambda i: not (tops[i] < bottom and tops[i + 1] > top)):
@@ -336,6 +338,7 @@ class DiscoverPanel(QScrollArea):
                             self._more.start()
                         else:
                             self._more.start()
+                            self._missing += 1
                             continue
                         self._shown[i] = row
                         moved = True
