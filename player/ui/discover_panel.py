@@ -243,7 +243,7 @@ class DiscoverPanel(QScrollArea):
         self._layout.addWidget(self._area)
         self._layout.addStretch(1)
         self.setWidget(self._body)
-        self.verticalScrollBar().valueChanged.connect(self._place)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
 
     @property
     def rows(self) -> list[BucketRow]:
@@ -286,7 +286,14 @@ class DiscoverPanel(QScrollArea):
         self._made = 0
         self._place()
 
-    def _place(self, *_, refill: bool = False) -> None:
+    def _scrolled(self) -> None:
+        # A row scrolled into view is made at once, whatever this turn made already: it was
+        # drawn blank for a turn where rows of fewer tiles (shorter) came into view, as on the
+        # first page down from the top. The rows scrolled out give their widgets to most of
+        # those coming in, so a scroll has few to make.
+        self._place(scrolled=True)
+
+    def _place(self, *_, refill: bool = False, scrolled: bool = False) -> None:
         """Give the rows in view a widget each, at their place, and make the room for all."""
         if self._placing:
             return
@@ -325,14 +332,17 @@ class DiscoverPanel(QScrollArea):
             moved = False
             self._missing = 0
             bottom = top + self.viewport().height()
+
+            def in_view(i):
+                return tops[i] < bottom and tops[i + 1] > top
             # The rows in view first, top down, then the one either side of them.
-            for i in sorted(range(first, last), key=lambda i: not (tops[i] < bottom and tops[i + 1] > top)):
+            for i in sorted(range(first, last), key=lambda i: not in_view(i)):
                 row = self._shown.get(i)
                 if row is None or refill:
                     if row is None:
                         if free:
                             row = free.pop()
-                        elif self._made < self.ROWS_PER_TURN:
+                        elif self._made < self.ROWS_PER_TURN or (scrolled and in_view(i)):
                             row = self._new_row()
                             self._made += 1
                             self._more.start()

@@ -344,3 +344,37 @@ def test_discover_rows_are_made_a_turn_at_a_time_and_the_newest_rows_win(qtbot):
         if isinstance(widget.parentWidget(), BucketRow) and widget is widget.parentWidget().play_btn:
             order.append(widget.parentWidget().bucket)
     assert order[:made] == [r.bucket for r in panel.rows]
+
+
+def test_a_discover_row_scrolled_into_view_is_there_at_once(qtbot):
+    # Row widgets are made a turn each, but a page down from the top brought more rows into
+    # view than the page before had (rows of a few tiles are shorter), and one of them was
+    # drawn blank until the next turn.
+    from PySide6.QtCore import QPoint
+
+    from player.ui.discover_panel import BucketRow, DiscoverPanel
+
+    rows = {f"Genre {i}": [(100 * i + j, f"Song {j}", "band", "why") for j in range(14 if i % 3 else 4)]
+            for i in range(40)}
+    blank = []
+    for height in range(600, 800, 20):
+        panel = DiscoverPanel()
+        qtbot.addWidget(panel)
+        panel.resize(1280, height)
+        panel.show()
+        qtbot.waitExposed(panel)
+        panel.set_rows(rows)
+        qtbot.waitUntil(panel.is_filled, timeout=5000)
+        bar, view = panel.verticalScrollBar(), panel.viewport()
+        while bar.value() < bar.maximum():
+            bar.setValue(bar.value() + view.height() - 10)
+            # At once, before the event loop takes another turn: each row in view is drawn.
+            top, tops, gap = bar.value() - panel._area.y(), panel._tops, panel._layout.spacing()
+            due = {panel.buckets[i][0] for i in range(len(panel.buckets))
+                   if tops[i] < top + view.height() and tops[i + 1] - gap > top}
+            there = {row.bucket for row in panel.findChildren(BucketRow)
+                     if row.isVisible() and -row.height() < row.mapTo(view, QPoint(0, 0)).y() < view.height()}
+            if due - there:
+                blank.append((height, bar.value(), sorted(due - there)))
+        panel.close()
+    assert blank == []
