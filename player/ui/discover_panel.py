@@ -149,11 +149,14 @@ class BucketRow(QFrame):
         if item is None:
             return
         row = self.list.row(item)
+        # The row's tracks as the menu opened on them: rows that arrive while it is open fill
+        # this widget with another genre's, and its actions would have played those.
+        bucket, ids = self.bucket, list(self.ids)
         menu = QMenu(self)
-        menu.addAction("Play from here", lambda: self.play.emit(self.bucket, self.ids, row))
-        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(self.ids[row]))
+        menu.addAction("Play from here", lambda: self.play.emit(bucket, ids, row))
+        menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(ids[row]))
         menu.addSeparator()
-        add_never_actions(menu, self.ids[row], self.artist_of, self.never_suggest.emit)
+        add_never_actions(menu, ids[row], self.artist_of, self.never_suggest.emit)
         self.last_menu = menu
         menu.popup(self.list.viewport().mapToGlobal(pos))
 

@@ -378,3 +378,26 @@ def test_a_discover_row_scrolled_into_view_is_there_at_once(qtbot):
                 blank.append((height, bar.value(), sorted(due - there)))
         panel.close()
     assert blank == []
+
+
+def test_a_tiles_menu_plays_the_tracks_it_was_opened_on_after_other_rows_arrive(qtbot):
+    # Rows arriving fill the row widgets shown anew in place; a tile's menu left open across
+    # that played, and started a radio from, the new rows' tracks at the same place.
+    from player.ui.discover_panel import BucketRow
+
+    row = BucketRow("rock", [(10 + i, f"Old {i}", "band", "") for i in range(4)])
+    qtbot.addWidget(row)
+    row.resize(900, 200)
+    row.show()
+    qtbot.waitExposed(row)
+    row._menu(row.list.visualItemRect(row.list.item(2)).center())
+    actions = {a.text(): a for a in row.last_menu.actions()}
+    row.set_bucket("jazz")
+    row.set_entries([(90 + i, f"New {i}", "band", "") for i in range(4)])
+    with qtbot.waitSignal(row.play) as played:
+        actions["Play from here"].trigger()
+    assert played.args == ["rock", [10, 11, 12, 13], 2]
+    with qtbot.waitSignal(row.radio_requested) as radio:
+        actions["Start radio from this song"].trigger()
+    assert radio.args == [12]
+    row.last_menu.close()
