@@ -465,8 +465,27 @@ CREATE TABLE resume_positions (
 """
 
 
+# v22: a number every write to the library's tracks or folders raises, by SQLite itself (a
+# trigger), whichever code or process writes: a scan, a tag edit, a merge, a delete, a file
+# marked missing, a folder added or removed, another process's ``segue scan``. A reader that
+# keeps what it read of the library (the plain suggestions) reads it again only when the
+# number moved; a column that tells when a row changed is not written by every one of those.
+# A folder counts when it comes, goes or moves (its path names its untagged tracks), not each
+# time a scan notes when it scanned it, nor when it goes away (``away_stamp`` tells that).
+_COUNTED = (("tracks", "INSERT"), ("tracks", "UPDATE"), ("tracks", "DELETE"),
+            ("folders", "INSERT"), ("folders", "UPDATE OF path"), ("folders", "DELETE"))
+
+
+def _v22(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE library_changes (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)")
+    conn.execute("INSERT INTO library_changes (id, n) VALUES (1, 0)")
+    for table, event in _COUNTED:
+        conn.execute(f"CREATE TRIGGER {table}_{event.split()[0].lower()}_counted AFTER {event} ON {table} "
+                     "BEGIN UPDATE library_changes SET n = n + 1 WHERE id = 1; END")
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
-              _script(_V19), _script(_V20), _script(_V21)]
+              _script(_V19), _script(_V20), _script(_V21), _v22]
 SCHEMA_VERSION = len(MIGRATIONS)
