@@ -15,11 +15,12 @@ import os
 import re
 import random
 import statistics
+import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import Collection, Iterable, Iterator, Protocol, Sequence, runtime_checkable
+from typing import Collection, Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
 
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from recommender.explain import MORE_CAPTION, isolate, plays_caption
@@ -33,14 +34,13 @@ from segue_common.listening import (
 from segue_common.normalize import FirstCopies, first_of_artists, primary_artist, recording_key, same_length
 
 
-def _length_limits(lengths: list[float], seed_s: float | None = None) -> tuple[float, float]:
+def _length_limits(median: float | None, seed_s: float | None = None) -> tuple[float, float]:
     """``(short, long)``: tracks under the first are stingers, over the second mixes and
-    chapters, by the recommender's rule from the library's lengths (its median for the
-    person's typical length); a seed that is one of them lifts its own limit (a jingle
-    radio, a mix radio)."""
-    if not lengths:
+    chapters, by the recommender's rule from the median of the library's lengths (the
+    person's typical length; None for a library of no lengths); a seed that is one of them
+    lifts its own limit (a jingle radio, a mix radio)."""
+    if median is None:
         return 0.0, float("inf")
-    median = statistics.median(lengths)
     short, long_ = SHORT_FRACTION * median, max(LONG_FACTOR * median, LONG_FLOOR_S)
     if seed_s and seed_s < short:
         short = 0.0
@@ -356,37 +356,162 @@ def _kin_genres(rows, info, albums: dict) -> dict[int, str]:
     return out
 
 
+class _Track(NamedTuple):
+    """What the plain provider reads and keeps of a track, read as a row is (``r["year"]``):
+    a third of the time of reading every column, and a fraction of the memory of keeping
+    the rows (70 MB at 100,000 tracks, where names many tracks share are kept once here)."""
+
+    id: int
+    path: str
+    folder_id: int | None
+    title: str | None
+    artist: str | None
+    albumartist: str | None
+    album: str | None
+    duration: float | None
+    genre: str | None
+    year: int | None
+    track_no: int | None
+    disc_no: int | None
+    mb_album_id: str | None
+    compilation: int | None
+    folder_compilation: int | None
+
+    def __getitem__(self, column: str):
+        return getattr(self, column)
+
+
+class _Library:
+    """What the plain provider read of the library at one :meth:`~player.store.Store.library_stamp`:
+    the playable tracks in library order (:class:`_Track`), each one's ``(title, artist
+    casefolded, bucket)`` and the median of the library's lengths; on first use, each
+    track's album and the genre a song of no genre tag is taken for (an Up next refill needs
+    neither: working them out cost it 0.4 s at 100,000 tracks). Never changed after (threads
+    share it), but for what is worked out on first use and what Discover and the left-out
+    tracks keep (each kept with what it was worked out from)."""
+
+    def __init__(self, stamp: int, values: list[tuple], namer: Namer):
+        self.stamp = stamp
+        one: dict = {}      # one copy of each name many tracks share (an artist's, an album's)
+        same = one.setdefault
+        rows, info, shown = {}, {}, []
+        for (t, path, folder, title, artist, albumartist, album, duration, genre, year, track_no, disc_no, release,
+             compilation, folder_compilation) in values:
+            r = rows[t] = _Track(t, path, folder, title, same(artist, artist), same(albumartist, albumartist),
+                                 same(album, album), duration, same(genre, genre), same(year, year), track_no, disc_no,
+                                 same(release, release), compilation, folder_compilation)
+            names = namer(r)
+            artist = names.artist.casefold()
+            info[t] = (names.title, same(artist, artist), genre_bucket(genre))
+            shown.append(names.album)
+        for t, bucket in zip(info, one_spelling([b for _, _, b in info.values()])):
+            info[t] = (*info[t][:2], bucket)
+        self.order = list(rows)
+        self.info, self.rows = info, rows
+        lengths = [r.duration for r in rows.values() if r.duration]
+        self.median = statistics.median(lengths) if lengths else None
+        self._shown: list[str | None] | None = shown       # each track's album as the window names it
+        self._albums: dict[int, str | None] | None = None
+        self._kin: dict[int, str] | None = None
+        self._lock = threading.Lock()           # the albums worked out once
+        self._left_out: tuple | None = None     # (store.left_out_stamp(), what it left out)
+        self._pool: tuple | None = None         # (what was left out, Discover's songs)
+
+    def _work_out_albums(self) -> None:
+        with self._lock:
+            if self._albums is not None:
+                return
+            ids, one = AlbumIds(), {}
+            for r, shown in zip(self.rows.values(), self._shown):
+                album, title_says = title_disc(shown) if shown else (None, None)
+                ids.add(r, album, *AlbumIds.numbers(r, title_says))
+            albums = {t: a if a is None else one.setdefault(a, a) for t, a in zip(self.order, ids.finish())}
+            untagged = any(b == UNTAGGED for _, _, b in self.info.values())
+            self._kin = _kin_genres(self.rows, self.info, albums) if untagged else {}
+            self._albums, self._shown = albums, None
+
+    @property
+    def albums(self) -> dict[int, str | None]:
+        """Track id -> its album (:class:`AlbumIds`)."""
+        if self._albums is None:
+            self._work_out_albums()
+        return self._albums
+
+    @property
+    def kin(self) -> dict[int, str]:
+        """:func:`_kin_genres` of the library (empty where every song has a genre tag)."""
+        if self._albums is None:
+            self._work_out_albums()
+        return self._kin
+
+    def discover_pool(self, never: frozenset[int]) -> tuple[dict[int, int], dict[str, list[int]]]:
+        """Discover's songs, ``never`` (:meth:`left_out`) left out: each track -> the first
+        copy of its recording that Discover may offer (the first in library order, where
+        any), and the songs it may offer by genre, in library order. Kept until ``never``
+        is another (working out which copies are one song was most of Discover's time)."""
+        kept = self._pool
+        if kept is not None and kept[0] is never:
+            return kept[1], kept[2]
+        order, info, rows = self.order, self.info, self.rows
+        short, long_ = _length_limits(self.median)
+        offered = [t for t in order if t not in never and not is_spoken(info[t][2])
+                   and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
+        # A song played in one copy was played: the copy a row offers (the first in library
+        # order) is not "not played yet" because the plays were of the phone's MP3.
+        chosen = set(offered)
+        first = _first_copies(offered + [t for t in order if t not in chosen], rows)
+        members: dict[str, list[int]] = defaultdict(list)
+        for t in offered:
+            if first[t] == t:
+                members[info[t][2]].append(t)
+        self._pool = (never, first, dict(members))
+        return first, self._pool[2]
+
+    def left_out(self, store) -> frozenset[int]:
+        """``store.left_out_ids()``, read again only when what it depends on changed (never
+        to suggest, folders away; the library too, but that is another :class:`_Library`)."""
+        stamp = store.left_out_stamp()
+        kept = self._left_out
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        ids = frozenset(store.left_out_ids())
+        self._left_out = (stamp, ids)
+        return ids
+
+
 class LibraryRecommendations:
     """Library order and genre tags: no learning, no invented data.
 
-    Reads the library on each call (a worker thread, its own connection), so new
-    scans show up without any invalidation, and so does what no suggestion may offer (what
-    the person asked never to be suggested, the tracks of a disk not connected), left out
-    before picking, so the lists stay as long.
+    Reads the library again whenever it changed (a worker thread, its own connection), so
+    new scans show up without any invalidation, and so does what no suggestion may offer
+    (what the person asked never to be suggested, the tracks of a disk not connected), left
+    out before picking, so the lists stay as long. What it read is kept between calls: the
+    store counts every write to the library's tracks and folders (whoever writes, this
+    process or another), and reading that count is all an unchanged library costs; reading
+    and naming every track on each call took most of a second at 100,000 tracks.
     """
 
     def __init__(self, store):
         self.store = store
         self._heard: Counter[str] | None = None     # the genres' plays as the latest rows counted them
+        self._read: _Library | None = None
+        self._reading = threading.Lock()            # one read of the library at a time
 
-    def _library(self, rows=None, albums: AlbumIds | None = None):
-        """Library order and ``id -> (title, artist casefolded, bucket)``, of ``rows`` (the
-        store's tracks, read here if not given); each track added to ``albums`` as well where
-        given, from the same names (not naming every track a second time)."""
-        if rows is None:
-            rows = self.store.tracks()
-        order = [r["id"] for r in rows]
-        namer = Namer.of(self.store)
-        info = {}
-        for r in rows:
-            names = namer(r)
-            info[r["id"]] = (names.title, names.artist.casefold(), genre_bucket(r["genre"]))
-            if albums is not None:
-                album, title_says = title_disc(names.album) if names.album else (None, None)
-                albums.add(r, album, *AlbumIds.numbers(r, title_says))
-        for t, bucket in zip(info, one_spelling([b for _, _, b in info.values()])):
-            info[t] = (*info[t][:2], bucket)
-        return order, info
+    def _library(self) -> _Library:
+        """The library as it is now: the one kept, unless the store says it changed since."""
+        kept = self._read
+        if kept is not None and self.store.library_stamp() == kept.stamp:
+            return kept
+        with self._reading:
+            kept = self._read
+            # (the count read in the same snapshot as the rows: a write after it is a new count)
+            with self.store.snapshot():
+                stamp = self.store.library_stamp()
+                if kept is not None and stamp == kept.stamp:
+                    return kept
+                values, namer = self.store.library_rows(_Track._fields, plain=True), Namer.of(self.store)
+            self._read = _Library(stamp, values, namer)
+            return self._read
 
     def up_next(self, session_track_ids: list[int], k: int, *,
                 exclude: set[int] = frozenset(), passed: Collection[int] = frozenset()) -> list[Rec]:
@@ -397,12 +522,11 @@ class LibraryRecommendations:
         in another format. They follow the session's latest song the library still has: one
         deleted or unreadable since it was heard (a station's gone seed) has no place in the
         library's order, and the list began again at the library's first song."""
-        tracks = self.store.tracks()        # read once: a scan may write between two reads
-        rows = {r["id"]: r for r in tracks}
-        order, info = self._library(tracks)
+        lib = self._library()        # read once: a scan may write between two reads
+        order, info, rows = lib.order, lib.info, lib.rows
         if not order or k <= 0:
             return []
-        skip = set(exclude) | set(passed) | set(session_track_ids) | self.store.left_out_ids()
+        skip = set(exclude) | set(passed) | set(session_track_ids) | lib.left_out(self.store)
         last = next((t for t in reversed(session_track_ids) if t in info), None)
         ahead = _ahead(order, info, rows, last, skip, [*session_track_ids, *exclude, *passed])
         return _in_order(itertools.islice(ahead, k), info, last)
@@ -413,23 +537,19 @@ class LibraryRecommendations:
         album, years), ties shuffled per seed, artists spread out; skipped artists go last.
         Stingers (far shorter than the library's median), mixes and audiobook chapters (far
         longer) and second copies of one recording are left out."""
-        tracks = self.store.tracks()        # read once: a scan may write between two reads
-        rows = {r["id"]: r for r in tracks}
-        album_of = AlbumIds()
-        order, info = self._library(tracks, album_of)
+        lib = self._library()        # read once: a scan may write between two reads
+        order, info, rows = lib.order, lib.info, lib.rows
         if seed_track_id not in info or k <= 0:
             return []
         seed = rows[seed_track_id]
         seed_title, seed_artist, bucket = info[seed_track_id]
         untagged = bucket == UNTAGGED
-        albums = dict(zip(order, album_of.finish()))
-        kin = _kin_genres(rows, info, albums)
+        albums, kin = lib.albums, lib.kin
         if untagged:
             bucket = kin.get(seed_track_id, UNTAGGED)
-        skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | self.store.left_out_ids()
+        skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | lib.left_out(self.store)
         skipped_artists = {info[t][1] for t in skipped if t in info}
-        lengths = [r["duration"] for r in rows.values() if r["duration"]]
-        short, long_ = _length_limits(lengths, seed["duration"])
+        short, long_ = _length_limits(lib.median, seed["duration"])
         rng = random.Random(seed_track_id)
 
         def closeness(t):
@@ -478,18 +598,9 @@ class LibraryRecommendations:
         audiobook chapters (far longer), tracks tagged as speech (audiobooks, podcasts) and a
         second copy of one recording are left out.
         ``today`` is taken and not used: these rows do not change with the day."""
-        tracks = self.store.tracks()        # read once: a scan may write between two reads
-        order, info = self._library(tracks)
-        rows = {r["id"]: r for r in tracks}
-        lengths = [r["duration"] for r in rows.values() if r["duration"]]
-        short, long_ = _length_limits(lengths)
-        never = self.store.left_out_ids()
-        offered = [t for t in order if t not in never and not is_spoken(info[t][2])
-                   and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
-        # A song played in one copy was played: the copy a row offers (the first in library
-        # order) is not "not played yet" because the plays were of the phone's MP3.
-        chosen = set(offered)
-        first = _first_copies(offered + [t for t in order if t not in chosen], rows)
+        lib = self._library()        # read once: a scan may write between two reads
+        info, rows = lib.info, lib.rows
+        first, members = lib.discover_pool(lib.left_out(self.store))
         last_played: dict[int, float] = {}
         heard: Counter[str] = Counter()
         listened: Counter[int] = Counter()
@@ -498,8 +609,7 @@ class LibraryRecommendations:
         # (a genre's plays count its untagged songs on its albums, as the learning rows count them)
         # (only a song of no genre tag is taken for another: without one, the albums, near a quarter
         # of the time these rows take at 100,000 tracks, are not needed)
-        untagged = any(b == UNTAGGED for _, _, b in info.values())
-        kin = _kin_genres(rows, info, album_ids(tracks, Namer.of(self.store))) if untagged else {}
+        kin = lib.kin
         for play in self.store.plays():
             t = first.get(play["track_id"], play["track_id"])
             last_played[t] = play["started_at"]         # (oldest first: the latest stays)
@@ -513,10 +623,6 @@ class LibraryRecommendations:
                     heard[kin.get(t, info[t][2])] += 1
             elif said < 0 and play["source"] == "discover":
                 skipped_here[t] = play["started_at"]
-        members: dict[str, list[int]] = defaultdict(list)
-        for t in offered:
-            if first[t] == t:
-                members[info[t][2]].append(t)
         now = time.time()
         # As the learning recommender's rows (recommender.genres.arrange_rows), by the same
         # listened plays: the person's two favourites, then new genres and theirs in turns;

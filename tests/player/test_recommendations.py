@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
+
+import pytest
 
 from player.recommendations import (
     UNTAGGED, LibraryRecommendations, Rec, RecommendationProvider, genre_bucket,
@@ -240,16 +245,16 @@ def test_discover_and_radio_see_one_state_of_a_library_a_scan_changes_meanwhile(
     # They run on a worker while a rescan may write: a file found gone, or a new one, between
     # two reads of the library made them fail (a track in one read and not in the other).
     ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": "Rock"} for i in range(6)])
-    read = store.tracks
+    read = store.library_rows
     meanwhile = []
 
-    def tracks(**kwargs):
-        rows = read(**kwargs)
+    def tracks(*args, **kwargs):
+        rows = read(*args, **kwargs)
         if meanwhile:
             meanwhile.pop()()                          # the scan writes right after this read
         return rows
 
-    monkeypatch.setattr(store, "tracks", tracks)
+    monkeypatch.setattr(store, "library_rows", tracks)
     p = LibraryRecommendations(store)
     meanwhile.append(lambda: store.mark_missing([ids[1]]))
     rows = p.discover(10)
@@ -420,3 +425,71 @@ def test_discover_without_learning_leaves_out_what_the_learning_rows_leave_out(s
     assert row == [ids[4], ids[2], ids[5], ids[3]]
     learning = [r.track_id for r in RecommenderService(store, priors=None).discover(10)["rock"]]
     assert sorted(learning) == sorted(row) and learning[-1] == ids[3]
+
+
+def _answers(p, seed) -> tuple:
+    """Up next, Radio and Discover from ``seed``, long enough to hold the whole small library."""
+    return ([r.track_id for r in p.up_next([seed], 20)], [r.track_id for r in p.radio(seed, 20)],
+            {b: [r.track_id for r in row] for b, row in p.discover(20).items()})
+
+
+def _write_elsewhere(db, sql: str, params) -> None:
+    # Another process (a `segue scan` in a terminal) writes the library: not through this
+    # process's store at all.
+    code = "import sqlite3, sys, json; c = sqlite3.connect(sys.argv[1]); " \
+           "c.execute(sys.argv[2], json.loads(sys.argv[3])); c.commit()"
+    subprocess.run([sys.executable, "-c", code, str(db), sql, json.dumps(params)], check=True, timeout=60)
+
+
+_CHANGES = {
+    "a scan adds a song": lambda store, ids: store.upsert_tracks([{
+        "path": "/m/new.flac", "size": 1, "mtime_ns": 1, "album": "A", "albumartist": "R0", "artist": "R0",
+        "title": "new", "genre": "Rock", "track_no": 20, "duration": 200.0}]),
+    "a song retagged": lambda store, ids: store.upsert_tracks([{
+        **{k: store.track(ids[2])[k] for k in ("path", "size", "mtime_ns", "album", "albumartist", "artist",
+                                               "track_no", "duration")}, "title": "r2", "genre": "Jazz"}]),
+    "a file found missing": lambda store, ids: store.mark_missing([ids[3]]),
+    "a copy merged into another": lambda store, ids: store.merge_duplicate(ids[4], ids[1]),
+    "a folder removed": lambda store, ids: store.remove_folder("/d"),
+    "a disk away": lambda store, ids: store.set_folders_away(["/d"], []),
+    "another process retags": lambda store, ids: _write_elsewhere(
+        store.path, "UPDATE tracks SET genre = 'Jazz', artist = 'J9' WHERE id = ?", [ids[1]]),
+    "another process adds a song": lambda store, ids: _write_elsewhere(
+        store.path, "INSERT INTO tracks (path, size, mtime_ns, title, artist, albumartist, album, genre, track_no, "
+                    "duration, added_at, updated_at, missing) VALUES ('/m/z.flac', 1, 1, 'z', 'R1', 'R1', 'A', 'Rock', "
+                    "30, 200.0, 0, 0, 0)", []),
+}
+
+
+@pytest.mark.parametrize("change", list(_CHANGES))
+def test_a_kept_provider_answers_as_a_new_one_after_each_change_of_the_library(store, change):
+    # The provider keeps what it read of the library between calls (reading and naming 100,000
+    # tracks took most of a second on each): whatever changes the library, and whoever writes
+    # it, its next answer is the one a provider that reads everything afresh gives.
+    folders = {path: store.add_folder(path) for path in ("/m", "/d")}
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": "Rock", "folder_id": folders["/m"]}
+                       for i in range(6)]
+               + [{"title": f"j{i}", "artist": f"J{i % 2}", "genre": "Jazz", "album": "B", "folder_id": folders["/d"]}
+                  for i in range(3)])
+    kept = LibraryRecommendations(store)
+    before = _answers(kept, ids[0])
+    _CHANGES[change](store, ids)
+    after = _answers(kept, ids[0])
+    assert after == _answers(LibraryRecommendations(store), ids[0])
+    assert after != before
+
+
+def test_a_kept_provider_reads_the_library_again_only_when_it_changed(store, monkeypatch):
+    # A song ending writes a play: the Up next refill that follows must not read and name the
+    # whole library again for it (at 100,000 tracks that was most of a second, per refill).
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": "Rock"} for i in range(4)])
+    read, reads = store.library_rows, []
+    monkeypatch.setattr(store, "library_rows", lambda *a, **kw: reads.append(1) or read(*a, **kw))
+    p = LibraryRecommendations(store)
+    p.up_next([ids[0]], 3)
+    store.end_play(store.start_play(ids[0], track_ms=200_000), "finished", 200_000)
+    p.up_next([ids[0], ids[1]], 3), p.radio(ids[1], 3), p.discover(3)
+    assert len(reads) == 1
+    store.mark_missing([ids[2]])
+    assert ids[2] not in [r.track_id for r in p.up_next([ids[1]], 3)]
+    assert len(reads) == 2
