@@ -1,0 +1,123 @@
+"""The plain provider (Up next, Radio and Discover before any analysis) on a big library.
+
+    python -m benchmarks.bench_plain_provider                   # 100,000 tracks, 20,000 plays
+    python -m benchmarks.bench_plain_provider --tracks 20000 --profile radio
+
+A generated library (``library_gen`` rows: no files, nothing to play) with plays over two
+years, and ``LibraryRecommendations`` called as the window calls it on its workers: an Up
+next refill of 20, a Radio station of 50 and Discover's rows of 14. Each surface is timed
+three ways, in turns, in one run (the machine is shared: compare the ratios):
+
+- cold: a new provider, as after each change of the library (it reads and names every track);
+- warm: the same provider again, nothing changed (what a second refill costs);
+- read: ``store.tracks()`` alone, the part no provider can avoid when the library changed.
+
+``--profile SURFACE`` prints cProfile's top functions of one cold and one warm call.
+``--before FILE``: ``player/recommendations.py`` of another version, e.g.
+``git show REV:player/recommendations.py > /tmp/before.py``; its provider is timed too, in
+the same turns (column "before"; it is given the same store).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import importlib.util
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:          # run as `python benchmarks/bench_plain_provider.py` too
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def _make(db: Path, tracks: int, plays: int):
+    import random
+
+    from benchmarks.library_gen import fill_store
+    from player.store import Store
+
+    store = Store.open(db)
+    fill_store(store, tracks)
+    ids = [r[0] for r in store.execute("SELECT id FROM tracks")]
+    rng = random.Random(3)
+    now = time.time()
+    starts = sorted(now - rng.uniform(0, 2 * 365 * 86400) for _ in range(plays))
+    store.log_plays([(rng.choice(ids), t, h, 300_000, "finished" if h > 150_000 else "skipped", "library")
+                     for t, h in ((t, rng.randint(5_000, 300_000)) for t in starts)])
+    return store, ids
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tracks", type=int, default=100_000)
+    parser.add_argument("--plays", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", choices=["up_next", "radio", "discover"])
+    parser.add_argument("--before", help="player/recommendations.py of another version, timed in the same turns")
+    parser.add_argument("--db", help="a library this benchmark wrote before, to use again (written there if absent)")
+    args = parser.parse_args(argv)
+
+    from player.recommendations import LibraryRecommendations
+
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        if args.db and Path(args.db).exists():
+            from player.store import Store
+
+            store = Store.open(args.db)
+            ids = [r[0] for r in store.execute("SELECT id FROM tracks")]
+        else:
+            store, ids = _make(Path(args.db or Path(tmp) / "library.db"), args.tracks, args.plays)
+        print(f"{len(ids)} tracks, {store.play_count()} plays ready in {time.perf_counter() - t0:.1f} s")
+        seed = ids[len(ids) // 2]
+        calls = {
+            "up_next": lambda p: p.up_next([seed], 20),
+            "radio": lambda p: p.radio(seed, 50),
+            "discover": lambda p: p.discover(14),
+        }
+        if args.profile:
+            provider = LibraryRecommendations(store)
+            for label in ("cold", "warm"):
+                prof = cProfile.Profile()
+                prof.runcall(calls[args.profile], provider)
+                print(f"--- {args.profile}, {label}")
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
+            return 0
+        hows = {"read": lambda c: store.tracks(),
+                "cold": lambda c: c(LibraryRecommendations(store))}
+        warm = LibraryRecommendations(store)
+        hows["warm"] = lambda c: c(warm)
+        if args.before:
+            spec = importlib.util.spec_from_file_location("before_recommendations", args.before)
+            before = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(before)
+            old = before.LibraryRecommendations(store)
+            hows["before"] = lambda c: c(old)
+        times: dict[str, list[float]] = {}
+        for name, call in calls.items():
+            call(warm)
+        for _ in range(args.runs):
+            for name, call in calls.items():
+                for how, run in hows.items():
+                    t = time.perf_counter()
+                    run(call)
+                    times.setdefault(f"{name} {how}", []).append(time.perf_counter() - t)
+        print(f"{'surface':10}" + "".join(f"{h + ' s':>9}" for h in hows) + f"{'warm/cold':>11}"
+              + (f"{'warm/before':>13}" if args.before else ""))
+        for name in calls:
+            got = {h: statistics.median(times[f"{name} {h}"]) for h in hows}
+            print(f"{name:10}" + "".join(f"{got[h]:9.3f}" for h in hows) + f"{got['warm'] / got['cold']:11.3f}"
+                  + (f"{got['warm'] / got['before']:13.3f}" if args.before else ""))
+        store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
