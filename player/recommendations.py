@@ -17,7 +17,7 @@ import random
 import statistics
 import threading
 import time
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import Collection, Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
@@ -303,19 +303,24 @@ def _one_per_recording(ids: list[int], rows: dict, taken: Iterable[int]) -> list
     return list(_firsts_of_recordings(ids, rows, taken))
 
 
-def _spread_artists(rows: Iterable[tuple[int, str]]) -> list[int]:
-    """Track ids interleaved round-robin by artist (keeps each artist's own order)."""
-    by_artist: OrderedDict[str, list[int]] = OrderedDict()
+def _spread_artists(rows: Iterable[tuple[int, str]]) -> Iterator[int]:
+    """Track ids interleaved round-robin by artist (keeps each artist's own order); lazily,
+    each artist's first track as it is met, so a Discover row of a genre of thousands of
+    songs reads only as far as its first few artists."""
+    by_artist: dict[str, list[int]] = {}
     for track_id, artist in rows:
-        by_artist.setdefault(artist, []).append(track_id)
+        queue = by_artist.get(artist)
+        if queue is None:
+            by_artist[artist] = [track_id]
+            yield track_id
+        else:
+            queue.append(track_id)
     queues = list(by_artist.values())
-    out: list[int] = []
-    depth = 0
+    depth = 1
     while queues:
         queues = [q for q in queues if len(q) > depth]
-        out.extend(q[depth] for q in queues)
+        yield from (q[depth] for q in queues)
         depth += 1
-    return out
 
 
 def _kin(album: str | None, artist: str, seed_album: str | None, seed_artist: str) -> bool:
@@ -571,8 +576,8 @@ class LibraryRecommendations:
         same = [t for t in order if t not in skip and member(t)
                 and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
         same = _one_per_recording(sorted(same, key=closeness, reverse=True), rows, [seed_track_id, *exclude])
-        liked = _spread_artists((t, info[t][1]) for t in same if info[t][1] not in skipped_artists)
-        disliked = _spread_artists((t, info[t][1]) for t in same if info[t][1] in skipped_artists)
+        liked = list(_spread_artists((t, info[t][1]) for t in same if info[t][1] not in skipped_artists))
+        disliked = list(_spread_artists((t, info[t][1]) for t in same if info[t][1] in skipped_artists))
         ids = liked + disliked
         reason = f"{genre_in_sentence(bucket)}, like {seed_title}" if not untagged \
             else f"near {seed_title} in your library"
@@ -643,7 +648,7 @@ class LibraryRecommendations:
                                      min_row=min(MIN_ROW, max(k_per_bucket, 1)),
                                      untagged=names.index(UNTAGGED) if UNTAGGED in names else None)
 
-        def ranked(bucket: str) -> list[int]:
+        def ranked(bucket: str) -> Iterator[int]:
             # As the learning rows: no song played lately (a row offered the day's songs at its
             # end), never-played songs and songs heard before (least lately first) in turns, the
             # never-played first, and songs only ever skipped after both.
@@ -653,7 +658,7 @@ class LibraryRecommendations:
             fresh, again = (_spread_artists((t, info[t][1]) for t in group)
                             for group in (fresh, [t for t in played if listened[t]]))
             turns = (t for pair in itertools.zip_longest(fresh, again) for t in pair if t is not None)
-            return [*turns, *_spread_artists((t, info[t][1]) for t in played if not listened[t])]
+            return itertools.chain(turns, _spread_artists((t, info[t][1]) for t in played if not listened[t]))
 
         def rec(t: int, pooled: bool = False) -> Rec:
             # As the learning recommender's tiles: what the person's plays say of the song,
@@ -672,7 +677,8 @@ class LibraryRecommendations:
                 why = f"{genre_title(info[t][2])} · {why}" if why else genre_title(info[t][2])
             return Rec(t, why, score=0.0 if t in last_played else 1.0)
 
-        out: dict[str, list[Rec]] = {names[g]: [rec(t) for t in ranked(names[g])[:k_per_bucket]] for g in order}
+        out: dict[str, list[Rec]] = {names[g]: [rec(t) for t in itertools.islice(ranked(names[g]), k_per_bucket)]
+                                         for g in order}
         if pooled and k_per_bucket:
             # a song of each small genre before a second of any, the largest genres first
             turns = itertools.zip_longest(*(ranked(names[g]) for g in pooled))
