@@ -804,6 +804,41 @@ def test_migration_20_to_21_keeps_the_library_and_remembers_where_long_tracks_we
     store.close()
 
 
+def test_migration_21_to_22_counts_every_write_to_the_library_whoever_writes_and_no_play(tmp_path):
+    # The plain suggestions keep what they read until this count moves: a write it missed
+    # would leave them showing a library that is no longer there; one a play made would have
+    # them read 100,000 tracks again after every song.
+    path = tmp_path / "library.db"
+    store = _migrated(path, 21, "INSERT INTO folders (id, path, added_at) VALUES (1, '/m', 0)",
+                      "INSERT INTO tracks (id, path, size, mtime_ns, title, folder_id, added_at, updated_at) "
+                      "VALUES (1, '/m/a.flac', 1, 1, 'A', 1, 0, 0)")
+    assert store.schema_version() == SCHEMA_VERSION >= 22
+    counts = [store.library_stamp()]
+
+    def moved() -> bool:
+        counts.append(store.library_stamp())
+        return counts[-1] != counts[-2]
+
+    store.end_play(store.start_play(1, track_ms=1000), "finished", 1000)
+    store.set_folder_scanned(1)
+    assert not moved()
+    store.upsert_tracks([{"path": "/m/b.flac", "size": 1, "mtime_ns": 1, "title": "B", "folder_id": 1}])
+    assert moved()
+    store.mark_missing([1])
+    assert moved()
+    other = sqlite3.connect(path)           # another process: not this store's code at all
+    other.execute("UPDATE tracks SET genre = 'Jazz' WHERE path = '/m/b.flac'")
+    other.commit()
+    assert moved()
+    other.execute("UPDATE folders SET path = '/n' WHERE id = 1")
+    other.commit()
+    other.close()
+    assert moved()
+    store.remove_folder("/n")
+    assert moved()
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
