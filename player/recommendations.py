@@ -470,8 +470,11 @@ class _Library:
         for t in offered:
             if first[t] == t:
                 members[info[t][2]].append(t)
-        self._pool = (never, first, dict(members))
-        return first, self._pool[2]
+        members = dict(members)
+        # (what this call worked out, not what self._pool holds by now: another thread may have
+        # kept its own, for another left-out list, meanwhile)
+        self._pool = (never, first, members)
+        return first, members
 
     def left_out(self, store) -> frozenset[int]:
         """``store.left_out_ids()``, read again only when what it depends on changed (never

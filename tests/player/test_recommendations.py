@@ -493,3 +493,23 @@ def test_a_kept_provider_reads_the_library_again_only_when_it_changed(store, mon
     store.mark_missing([ids[2]])
     assert ids[2] not in [r.track_id for r in p.up_next([ids[1]], 3)]
     assert len(reads) == 2
+
+
+def test_discover_s_songs_are_those_of_the_left_out_list_asked_for_when_two_threads_work_them_out(store):
+    # Discover's worker and a refill may work out Discover's songs at once, for two left-out
+    # lists (a song left out meanwhile): each must get the songs of its own list, not those the
+    # other thread kept a moment later (a song the person had just left out came back).
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": "Rock"} for i in range(4)])
+    lib = LibraryRecommendations(store)._library()
+    asked, other = frozenset(), frozenset({ids[0]})
+
+    class Meanwhile(type(lib)):
+        def __setattr__(self, name, value):
+            super().__setattr__(name, value)
+            if name == "_pool" and value[0] is asked:       # the other thread keeps its own right after
+                self.discover_pool(other)
+
+    lib.__class__ = Meanwhile
+    first, members = lib.discover_pool(asked)
+    assert ids[0] in members["rock"]
+    assert lib.discover_pool(other)[1]["rock"] == [t for t in members["rock"] if t != ids[0]]
