@@ -452,6 +452,9 @@ _CHANGES = {
     "a copy merged into another": lambda store, ids: store.merge_duplicate(ids[4], ids[1]),
     "a folder removed": lambda store, ids: store.remove_folder("/d"),
     "a disk away": lambda store, ids: store.set_folders_away(["/d"], []),
+    "a song never to suggest": lambda store, ids: store.never_suggest_track(ids[1]),
+    "an artist never to suggest": lambda store, ids: store.never_suggest_artist("J1"),
+    "a song to suggest again": lambda store, ids: store.suggest_again(store.never_suggested()[0]["id"]),
     "another process retags": lambda store, ids: _write_elsewhere(
         store.path, "UPDATE tracks SET genre = 'Jazz', artist = 'J9' WHERE id = ?", [ids[1]]),
     "another process adds a song": lambda store, ids: _write_elsewhere(
@@ -471,6 +474,7 @@ def test_a_kept_provider_answers_as_a_new_one_after_each_change_of_the_library(s
                        for i in range(6)]
                + [{"title": f"j{i}", "artist": f"J{i % 2}", "genre": "Jazz", "album": "B", "folder_id": folders["/d"]}
                   for i in range(3)])
+    store.never_suggest_track(ids[5])
     kept = LibraryRecommendations(store)
     before = _answers(kept, ids[0])
     _CHANGES[change](store, ids)
