@@ -116,7 +116,7 @@ def _watch(last_tick, clock, held: dict) -> None:
 
 
 def _child() -> dict:
-    from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
     from player.store import Store
     from player.ui.main import create_app, default_engine_factory
@@ -140,16 +140,7 @@ def _child() -> dict:
     ticker = QTimer(interval=10, timerType=Qt.PreciseTimer)
     ticker.timeout.connect(tick)
 
-    def spin(until, timeout_s: float) -> bool:
-        loop = QEventLoop()
-        check = QTimer(interval=5)
-        check.timeout.connect(lambda: until() and loop.quit())
-        check.start()
-        QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-        if not until():
-            loop.exec()
-        check.stop()
-        return bool(until())
+    from benchmarks.bench_ui import _spin_until as spin
 
     out: dict = {"tracks": n}
     held: dict = {}                         # with --why: the GUI thread's stacks while it was held

@@ -203,7 +203,6 @@ def test_a_station_follows_its_seed_that_a_rescan_merged_into_its_copy(qtbot, sc
     assert scanned.get_setting(STATE_SETTING)["station"] == copy
 
 
-
 def test_a_fill_that_began_before_a_rescan_merged_the_seed_leaves_the_station_on_the_copy(
         qtbot, scanned, make_window, monkeypatch):
     # A fill asked around the seed before the rescan merged it into its copy, and found its
