@@ -1995,8 +1995,8 @@ class Player:
                     if forgotten is None:
                         forgotten = self.store.history_forgotten_at()
                     if when >= forgotten:       # (one left before the history was forgotten went with it)
-                        if at is not None:
-                            self.store.set_resume_position(track_id, at, now=when)
+                        if at is not None:      # (looked at again as it is written, as a play is)
+                            self.store.set_resume_position(track_id, at, now=when, unless_forgotten=True)
                         else:
                             self.store.forget_resume_position(track_id)
                 except sqlite3.Error:

@@ -11,11 +11,17 @@ class ResumePositionsMixin:
         row = self.execute("SELECT position_s FROM resume_positions WHERE track_id = ?", (int(track_id),)).fetchone()
         return None if row is None else float(row[0])
 
-    def set_resume_position(self, track_id: int, position_s: float, *, now: float | None = None) -> None:
+    def set_resume_position(self, track_id: int, position_s: float, *, now: float | None = None,
+                            unless_forgotten: bool = False) -> None:
         """Remember ``position_s`` for ``track_id`` (a track a scan merged into another is
-        remembered for that one, which keeps its history)."""
+        remembered for that one, which keeps its history). ``unless_forgotten``: a place kept
+        while the library could not be written, left before the history was last forgotten,
+        is not written: looked at in the transaction that would write it, as a forget made on
+        another thread a moment before must hold."""
         now = time.time() if now is None else now
         with self.transaction() as conn:
+            if unless_forgotten and now < self._forgotten_at(conn):
+                return
             live = self._live_id(conn, int(track_id))
             if live is None:
                 return

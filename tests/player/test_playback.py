@@ -3478,6 +3478,43 @@ def test_an_album_added_to_up_next_plays_its_long_track_from_its_start(store, tm
     p.stop()
 
 
+def test_where_a_long_track_was_left_on_a_full_disk_is_not_written_back_by_a_forget_made_as_it_is_written(
+        store, tmp_path, make_player, long_is_3s, monkeypatch):
+    # The place a chapter was left at, kept on a full disk, is history the forget deletes:
+    # the player read when the history was forgotten, the forget came (the window's worker)
+    # and the room with it, and the player wrote the place as of its older reading.
+    chapter, song = add_tracks(store, tmp_path, [("chapter", 6.0), ("song", 60.0)])
+    p = make_player(speed=8.0, interval=0.02)
+    for op in ("INSERT", "UPDATE", "DELETE"):
+        full_disk.refuse(store, op, "resume_positions")
+    p.play_track(chapter)
+    assert wait_for(lambda: p.position > 3.0)
+    p.play_track(song)
+    assert p.unsaved_places == 1 and p.unsaved_plays == 0
+    read, forgot = store.history_forgotten_at, []
+
+    def forgotten_then_forget():
+        at = read()
+        if not forgot:                  # the forget lands just after the player's reading
+            forgot.append(True)
+
+            def forget():
+                for op in ("INSERT", "UPDATE", "DELETE"):
+                    full_disk.allow(store, op, "resume_positions")
+                store.forget_history()
+
+            forgetter = threading.Thread(target=forget)
+            forgetter.start()
+            forgetter.join()
+        return at
+
+    monkeypatch.setattr(store, "history_forgotten_at", forgotten_then_forget)
+    assert wait_for(lambda: forgot and p.unsaved_places == 0)
+    time.sleep(0.1)
+    assert store.resume_position(chapter) is None
+    p.stop()
+
+
 def test_where_a_long_track_was_left_on_a_full_disk_is_kept_until_there_is_room(store, tmp_path, make_player,
                                                                                 long_is_3s):
     # The disk full as a chapter is left part-way: its play was kept, but its place was lost
