@@ -489,13 +489,16 @@ class PlaybackMixin:
         # started after a few songs spaced its artists after one of them, not the seed.
         # The songs queued by hand stay first and play between the seed and the station's
         # own: after it, so that none comes again and the station is spaced after them.
-        session = self.player.session if self.player is not None else []
-        mine = [e.track_id for e in self.player.queue if e.hand_queued] if self.player is not None else []
-        heard = [t for t in dict.fromkeys(session) if t != seed] + [seed]
-        heard += [t for t in dict.fromkeys(mine) if t not in heard]
-        passed = self.player.passed_over if self.player is not None else frozenset()
+        # Read on the worker: the session and what was passed over are read under the
+        # player's lock, which a command holds through a database write or an engine stop.
+        player = self.player
 
         def work():
+            session = player.session if player is not None else []
+            mine = [e.track_id for e in player.queue if e.hand_queued] if player is not None else []
+            heard = [t for t in dict.fromkeys(session) if t != seed] + [seed]
+            heard += [t for t in dict.fromkeys(mine) if t not in heard]
+            passed = player.passed_over if player is not None else frozenset()
             return provider.radio(seed, RADIO_BATCH, exclude=heard, passed=passed)
 
         def done(result, error):

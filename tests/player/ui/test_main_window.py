@@ -183,6 +183,38 @@ def test_context_menu_radio_fills_the_queue(qtbot, scanned, make_window):
     qtbot.waitUntil(lambda: any(p["source"] == "radio" for p in scanned.plays()), timeout=10000)
 
 
+def test_starting_a_radio_does_not_wait_for_the_players_lock(qtbot, scanned, make_window):
+    # What the session heard and passed over is read under the player's lock, which a
+    # command holds through a database write or an engine stop: the window read it when
+    # the radio was asked for, and waited for the command.
+    import threading
+
+    window = make_window(scanned)
+    first, seed = (window.model.track_id(_row_of_title(window, t)) for t in ("Stone Road", "Pebble Song"))
+    window.play_ids([first], 0, "search")
+    _wait_playing(qtbot, window, first)
+    taken, release, waited = threading.Event(), threading.Event(), []
+
+    def hold():
+        with window.player._lock:
+            taken.set()
+            if not release.wait(10):
+                waited.append(True)     # nothing let it go: the window waited for the lock
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(5)
+        window.start_radio(seed)
+        assert not waited
+    finally:
+        release.set()
+        holder.join()
+    qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 3, timeout=10000)
+    assert all(e.source == "radio" for e in window.player.queue)
+    assert not {first, seed} & {e.track_id for e in window.player.queue}    # heard this session: left out
+
+
 def test_radio_from_the_song_now_playing_goes_on_with_it_and_logs_no_skip(qtbot, scanned, make_window):
     from player.audio.base import PlaybackState
 
