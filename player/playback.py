@@ -127,6 +127,9 @@ class _Unsaved:
     # as it would have been, with the time heard that row held (``logged_ms``).
     reopen: int | None = None
     logged_ms: int = 0
+    # When the history was last forgotten, as it stood when the play began (None: not known):
+    # a forget since takes it (see ``Store.forgotten_since``).
+    forgotten_known: float | None = None
 
 
 @dataclass(eq=False)
@@ -319,10 +322,11 @@ class Player:
         self._unsaved_told = (0, 0)          # how many plays and places the listeners were last told of
         self._unsaved_why = ""               # what the store said as it last refused one
         # Where long tracks were left, as the store refused it (the same full disk): track id
-        # -> (seconds in, or None where there is nowhere to go on from; when). Played again,
+        # -> (seconds in, or None where there is nowhere to go on from; when; the last forget
+        # of the history as it stood then, None if not known). Played again,
         # a track goes on from here, not from the place the store still holds; written with
         # the kept plays. Under ``_unsaved_lock`` too.
-        self._unsaved_places: dict[int, tuple[float | None, float]] = {}
+        self._unsaved_places: dict[int, tuple[float | None, float, float | None]] = {}
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
         # Set by every change (an event emitted, a seek, Keep it going, closing): the progress
@@ -1515,6 +1519,7 @@ class Player:
         (a full disk), it is kept in ``_unsaved_places`` until the store takes it: the place
         still holding there was an earlier one, or one heard to the end since."""
         now = self._clock()
+        forgotten = self._last_forget() if at is not None else None
         with self._unsaved_lock:
             try:
                 if at is not None:
@@ -1526,7 +1531,7 @@ class Player:
                 if track_id not in self._unsaved_places:
                     log.exception("could not remember where track %s was left (kept, written once the "
                                   "library takes writes again)", track_id)
-                self._unsaved_places[track_id] = (at, now)
+                self._unsaved_places[track_id] = (at, now, forgotten)
                 self._unsaved_why = str(exc)
         # Said as the plays kept are: a place refused alone (its play written) was said nowhere
         # but the log, and quitting lost it.
@@ -1565,6 +1570,7 @@ class Player:
         track_ms = int(source.duration_hint * 1000) if source.duration_hint else None
         play_id, logged = None, None
         now = self._clock()
+        forgotten = self._last_forget()     # (before the write: a forget after it takes the play)
         try:
             # Armed before a merge, heard after it: the entry may name a row gone since.
             self._follow(entry)
@@ -1589,7 +1595,8 @@ class Player:
         self._playing = _Playing(entry, play_id, source, resumed_ms=at_ms, credit_ms=at_ms,
                                  logged_ms=int(logged) if reopened else 0, reopened=reopened)
         if play_id is None:
-            self._playing.unsaved = _Unsaved(entry.track_id, entry.source, track_ms, now, reopen=reopen)
+            self._playing.unsaved = _Unsaved(entry.track_id, entry.source, track_ms, now, reopen=reopen,
+                                             forgotten_known=forgotten)
             with self._unsaved_lock:
                 self._unsaved.append(self._playing.unsaved)
             self._tell_unsaved()
@@ -1928,6 +1935,14 @@ class Player:
         if n:
             log.info("closed %d plays left open by an earlier crash", n)
 
+    def _last_forget(self) -> float | None:
+        """When the history was last forgotten, as the store has it now (None where it cannot
+        be read): kept with what the store refused, so that only a forget since takes it."""
+        try:
+            return self.store.history_forgotten_at()
+        except sqlite3.Error:
+            return None
+
     def _write_unsaved(self) -> int:
         """Write the plays the store refused, oldest first, as far as it takes them; how many
         are left. A play still playing is from then on written as any other."""
@@ -1940,7 +1955,8 @@ class Player:
                 try:
                     if forgotten is None:
                         forgotten = self.store.history_forgotten_at()
-                    if kept.play_id is None and kept.started_at < forgotten:
+                    if kept.play_id is None and self.store.forgotten_since(kept.forgotten_known, kept.started_at,
+                                                                           forgotten):
                         # Begun before the person forgot the history: it goes with the rest,
                         # as the row of a play written before the forget went.
                         if playing is not None and playing.unsaved is kept:
@@ -1957,7 +1973,8 @@ class Player:
                         # the transaction that writes the play.
                         kept.play_id = self.store.start_play(kept.track_id, source=kept.source,
                                                              track_ms=kept.track_ms, owner=self._owner.token,
-                                                             now=kept.started_at, unless_forgotten=True)
+                                                             now=kept.started_at, unless_forgotten=True,
+                                                             forgotten_known=kept.forgotten_known)
                         if kept.play_id is None:
                             if playing is not None and playing.unsaved is kept:
                                 playing.unsaved = None
@@ -1990,13 +2007,15 @@ class Player:
                 self._unsaved.pop(0)
                 if not self._unsaved:
                     log.warning("the plays kept while the library could not be written are written now")
-            for track_id, (at, when) in list(self._unsaved_places.items()):
+            for track_id, (at, when, known) in list(self._unsaved_places.items()):
                 try:
                     if forgotten is None:
                         forgotten = self.store.history_forgotten_at()
-                    if when >= forgotten:       # (one left before the history was forgotten went with it)
+                    # (one left before the history was forgotten went with it)
+                    if not self.store.forgotten_since(known, when, forgotten):
                         if at is not None:      # (looked at again as it is written, as a play is)
-                            self.store.set_resume_position(track_id, at, now=when, unless_forgotten=True)
+                            self.store.set_resume_position(track_id, at, now=when, unless_forgotten=True,
+                                                           forgotten_known=known)
                         else:
                             self.store.forget_resume_position(track_id)
                 except sqlite3.Error:

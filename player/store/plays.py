@@ -85,7 +85,8 @@ class PlaysMixin:
         )
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
-                   owner: str | None = None, now: float | None = None, unless_forgotten: bool = False) -> int | None:
+                   owner: str | None = None, now: float | None = None, unless_forgotten: bool = False,
+                   forgotten_known: float | None = None) -> int | None:
         """Log the start of a play; returns its id. A track a scan merged into another (a
         queued row of a moved file, folded into its old track while the scan ran) is logged
         as the track that took it over: looked up in the transaction that logs it, so a merge
@@ -94,12 +95,13 @@ class PlaysMixin:
         closes the play while that player lives. ``unless_forgotten``: a play kept while the
         library could not be written, begun before the history was last forgotten, is not
         written (None): looked at in the transaction that would write it, as a forget made
-        on another thread a moment before must hold."""
+        on another thread a moment before must hold. ``forgotten_known``: when the history
+        was last forgotten as the play was kept (see :meth:`forgotten_since`)."""
         if source not in SOURCES:
             raise ValueError(f"unknown play source {source!r}; expected one of {SOURCES}")
         now = time.time() if now is None else now
         with self.transaction() as conn:
-            if unless_forgotten and now < self._forgotten_at(conn):
+            if unless_forgotten and self.forgotten_since(forgotten_known, now, self._forgotten_at(conn)):
                 return None
             track_id = self._live_id(conn, int(track_id)) or track_id
             session = self._session_for(conn, now)
@@ -343,6 +345,14 @@ class PlaysMixin:
     def history_forgotten_at(self) -> float:
         """When the listening history was last forgotten (0 if never)."""
         return self._forgotten_at(self.conn)
+
+    @staticmethod
+    def forgotten_since(known: float | None, at: float, last: float) -> bool:
+        """Whether the history was forgotten after something kept to write later (a play, a
+        place): ``last`` is another forget than the one ``known`` when it was kept. By the
+        clock (``at`` before ``last``) only where that was not known: a clock set back after
+        a forget made while it ran ahead put what came after the forget before it."""
+        return last != known if known is not None else at < last
 
     @staticmethod
     def _forgotten_at(conn) -> float:

@@ -12,15 +12,15 @@ class ResumePositionsMixin:
         return None if row is None else float(row[0])
 
     def set_resume_position(self, track_id: int, position_s: float, *, now: float | None = None,
-                            unless_forgotten: bool = False) -> None:
+                            unless_forgotten: bool = False, forgotten_known: float | None = None) -> None:
         """Remember ``position_s`` for ``track_id`` (a track a scan merged into another is
         remembered for that one, which keeps its history). ``unless_forgotten``: a place kept
         while the library could not be written, left before the history was last forgotten,
         is not written: looked at in the transaction that would write it, as a forget made on
-        another thread a moment before must hold."""
+        another thread a moment before must hold (``forgotten_known``: see ``forgotten_since``)."""
         now = time.time() if now is None else now
         with self.transaction() as conn:
-            if unless_forgotten and now < self._forgotten_at(conn):
+            if unless_forgotten and self.forgotten_since(forgotten_known, now, self._forgotten_at(conn)):
                 return
             live = self._live_id(conn, int(track_id))
             if live is None:

@@ -1214,6 +1214,32 @@ def test_plays_kept_on_a_full_disk_are_not_written_back_by_a_forget_made_as_they
     assert store.plays() == []
 
 
+def test_a_play_kept_on_a_full_disk_after_a_forget_is_written_with_the_clock_set_back_since(
+        store, tmp_path, make_player, long_is_3s):
+    # The history forgotten while the clock ran an hour ahead, and the clock set right since:
+    # a play begun after the forget and kept on a full disk began "before" it by the clock,
+    # and was dropped once there was room, as was where a chapter was left (a play the store
+    # took at once was kept). What was forgotten since it was kept is what counts.
+    from player.store.plays import FORGOTTEN_SETTING
+
+    chapter, song = add_tracks(store, tmp_path, [("chapter", 6.0), ("song", 60.0)])
+    store.forget_history()
+    store.set_setting(FORGOTTEN_SETTING, time.time() + 3600)
+    p = make_player(speed=8.0, interval=0.02)
+    for table in ("plays", "resume_positions"):
+        full_disk.refuse(store, "INSERT", table)
+    p.play_track(chapter)
+    assert wait_for(lambda: p.position > 3.0)
+    p.play_track(song)
+    time.sleep(0.1)                                     # five ticks with no room
+    for table in ("plays", "resume_positions"):
+        full_disk.allow(store, "INSERT", table)
+    assert wait_for(lambda: p.unsaved_plays == 0 and p.unsaved_places == 0)
+    assert [r["track_id"] for r in store.plays()] == [chapter, song]
+    assert store.resume_position(chapter) > 3.0
+    p.stop()
+
+
 def test_a_kept_play_the_library_can_never_take_does_not_hold_back_those_after_it(store, tmp_path, make_player,
                                                                                  caplog):
     # A kept play whose song left the library meanwhile (its row deleted): SQLite refused it
