@@ -27,12 +27,23 @@ TRACK_FIELDS: tuple[str, ...] = (
 _NEW_ID = ("max(coalesce((SELECT max(id) FROM tracks), 0), "
            "coalesce((SELECT max(gone_id) FROM track_merges), 0)) + 1")
 
+# What a row says of its file itself (where it is, its size and times), and its error: all a
+# file that cannot be read gives, so an error row writes only these.
+_FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns", "ctime_ns")
+
+# A known track whose file cannot be read now (a download overwritten half-way, a disk error,
+# a file another program is writing) keeps what its file said when it last read: its names
+# still say what its plays were (the taste suggestions learn from them, a song never to
+# suggest found in its other copies), and nothing is lost if the file reads again. Only its
+# file's facts and its error change; a file that reads again writes every value anew.
 _UPSERT = (
     f"INSERT INTO tracks (id, {', '.join(TRACK_FIELDS)}, added_at, updated_at, missing) "
     f"VALUES ({_NEW_ID}, {', '.join('CAST(:path AS TEXT)' if f == 'path' else ':' + f for f in TRACK_FIELDS)}, "
     ":now, :now, 0) "
     "ON CONFLICT(path) DO UPDATE SET "
-    + ", ".join(f"{f} = excluded.{f}" for f in TRACK_FIELDS if f != "path")
+    + ", ".join(f"{f} = excluded.{f}" if f in _FILE_FIELDS or f == "last_error"
+                else f"{f} = CASE WHEN excluded.last_error IS NULL THEN excluded.{f} ELSE tracks.{f} END"
+                for f in TRACK_FIELDS if f != "path")
     + ", updated_at = excluded.updated_at, missing = 0"
 )
 
@@ -41,7 +52,6 @@ _UPSERT = (
 # that row, never the batch. Disk full, locks and damage are not here: they stop the write.
 _ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError,
                OverflowError, ValueError, TypeError)
-_FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns", "ctime_ns")
 
 # A changed file's analysis error goes: the new content gets its own try. So does its
 # analysis when its length changed (a re-rip saved over it, a download that was still being
@@ -169,6 +179,7 @@ class TracksMixin:
 
         A row whose values cannot be stored is stored as an error row (its file data and
         ``last_error``) and the others are kept. Returns ``[(path, error)]`` of those rows.
+        An error row of a known track keeps its other values (see ``_UPSERT``).
         A file that changed (size or modification time) loses its stored analysis error:
         the analysis that failed on the old content tries the new one.
         """
@@ -272,13 +283,14 @@ class TracksMixin:
         """The file of ``track_id`` now holds another song: the track (its plays, its
         analysis) becomes a missing one outside any folder, under a name no file has, so
         that the path is free for the new song and the file the old one went to can take
-        it back."""
+        it back. (An error its file gave before is the file's, not the song's: a song whose
+        file could not be read for a while and is found whole elsewhere is that track.)"""
         with self.transaction() as conn:
             row = conn.execute("SELECT path FROM tracks WHERE id = ?", (track_id,)).fetchone()
             if row is None:
                 return
-            conn.execute("UPDATE tracks SET path = CAST(? AS TEXT), folder_id = NULL, missing = 1 WHERE id = ?",
-                         (sql_text(f"{row[0]} (replaced by another song; track {track_id})"), track_id))
+            conn.execute("UPDATE tracks SET path = CAST(? AS TEXT), folder_id = NULL, missing = 1, last_error = NULL "
+                         "WHERE id = ?", (sql_text(f"{row[0]} (replaced by another song; track {track_id})"), track_id))
 
     @staticmethod
     def _merged(conn: sqlite3.Connection, gone_id: int, into_id: int) -> None:
@@ -509,7 +521,7 @@ class TracksMixin:
     def gone_played_tags(self) -> dict[int, tuple[str | None, str | None]]:
         """``track id -> (artist tag, else its album artist; genre tag)`` of the tracks played
         here that the library no longer plays: deleted (missing) or unreadable (whose row
-        keeps no tags once a scan stored its error). Their plays still say what the person
+        keeps the tags its file had when it last read). Their plays still say what the person
         listens to."""
         return {r[0]: (r[1], r[2]) for r in self.execute(
             "SELECT id, coalesce(nullif(artist, ''), albumartist), genre FROM tracks "

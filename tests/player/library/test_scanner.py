@@ -243,6 +243,48 @@ def test_fixed_broken_file_is_read_again(store, library):
     assert row["last_error"] is None and row["title"] == "Fixed"
 
 
+def test_known_file_unreadable_keeps_what_it_had_until_it_reads_again(store, library):
+    """A played track whose file cannot be read now (a download overwritten half-way) keeps
+    its names and facts: only its file's and its error change. It is no song to play, and
+    reads afresh when the file is whole again."""
+    from player.store.tracks import TRACK_FIELDS
+
+    Scanner(store).scan([str(library)])
+    path = next((library / "Artist").rglob("*.flac"))
+    whole = path.read_bytes()
+    before = store.track_by_path(str(path))
+    store.end_play(store.start_play(before["id"]), "finished", 1000)
+    path.write_bytes(whole[:40])
+    _bump_mtime(path)
+    assert Scanner(store).scan().errors == 1
+    row = store.track_by_path(str(path))
+    assert row["id"] == before["id"] and row["last_error"] and row["size"] == 40
+    kept = [f for f in TRACK_FIELDS if f not in ("size", "mtime_ns", "ctime_ns", "last_error")]
+    assert {f: row[f] for f in kept} == {f: before[f] for f in kept}
+    assert row["title"] == "Song flac" and row["duration"] > 0
+    assert store.gone_played_tags() == {before["id"]: ("Artist", "Rock")}
+    assert before["id"] in {r["id"] for r in store.track_errors()}
+    assert before["id"] not in {t["id"] for t in store.tracks()}
+    assert str(path) not in {r[0] for r in store.library_rows(["path"], plain=True)}
+    assert Scanner(store).scan().read == 0          # not read again while it stays as it is
+    path.write_bytes(whole)
+    _bump_mtime(path, 10)
+    result = Scanner(store).scan()
+    assert (result.read, result.same) == (1, 0)     # back in the library: a change, though its tags are the same
+    row = store.track_by_path(str(path))
+    assert row["last_error"] is None and {f: row[f] for f in kept} == {f: before[f] for f in kept}
+    assert store.gone_played_tags() == {}
+    path.write_bytes(whole[:40])                    # and once more, read afresh when whole
+    _bump_mtime(path, 15)
+    Scanner(store).scan()
+    path.write_bytes(whole)
+    write_tags(path, title="Whole again")
+    _bump_mtime(path, 20)
+    Scanner(store).scan()
+    row = store.track_by_path(str(path))
+    assert row["id"] == before["id"] and row["last_error"] is None and row["title"] == "Whole again"
+
+
 def test_deleted_file_is_flagged_missing_keeps_plays_and_comes_back(store, library, tmp_path):
     Scanner(store).scan([str(library)])
     path = next((library / "Artist").rglob("*.ogg"))
@@ -519,6 +561,8 @@ def test_a_file_saved_over_with_another_song_is_a_new_track(store, tmp_path):
     Scanner(store).scan([str(root)])
     old_id = store.track_by_path(str(path))["id"]
     _play(store, old_id, 4)
+    path.write_bytes(path.read_bytes()[:40])        # caught half-way through the save: unreadable a while
+    Scanner(store).scan()
     write_track(root, "Track 01", fmt="flac", seconds=3.0, tags={"title": "New Song", "artist": "New"})
     _bump_mtime(path)
     Scanner(store).scan()
@@ -531,6 +575,10 @@ def test_a_file_saved_over_with_another_song_is_a_new_track(store, tmp_path):
     _bump_mtime(path, 10)
     Scanner(store).scan()
     assert store.track_by_path(str(path))["id"] == new["id"]
+    # The old song found whole elsewhere is its track again, with its plays.
+    found = write_track(root / "kept", "Old Song", fmt="flac", seconds=1.0, tags={"title": "Old Song", "artist": "Old"})
+    Scanner(store).scan()
+    assert store.track_by_path(str(found))["id"] == old_id and _plays_of(store, old_id) == 4
 
 
 def test_two_files_that_swap_names_keep_their_histories(store, tmp_path):
