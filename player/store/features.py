@@ -137,7 +137,9 @@ class FeaturesMixin:
         return row[0] if row else None
 
     def features(self, model_version: str | None = None, *, track_ids: Sequence[int] | None = None) -> TrackFeatures:
-        """Analysed tracks' features, aligned with ``track_ids`` of the result (ascending id).
+        """Analysed tracks' features, aligned with ``track_ids`` of the result (ascending id):
+        those of the present, readable tracks (one that cannot be read now keeps its analysis
+        for when it reads again, but is no song to offer).
 
         ``model_version`` None means the version served (:meth:`served_feature_version`).
         ``track_ids`` limits the rows (ids without features are simply absent).
@@ -145,7 +147,7 @@ class FeaturesMixin:
         version = model_version or self.served_feature_version()
         sql = ("SELECT f.track_id, f.tags, f.embedding, f.mfcc, f.loudness, f.tempo, f.bucket "
                "FROM track_features f JOIN tracks t ON t.id = f.track_id "
-               "WHERE f.model_version = ? AND f.error IS NULL AND t.missing = 0")
+               "WHERE f.model_version = ? AND f.error IS NULL AND t.missing = 0 AND t.last_error IS NULL")
         rows = self.execute(sql + " ORDER BY f.track_id", (version,)).fetchall()
         if track_ids is not None:
             wanted = set(int(t) for t in track_ids)

@@ -105,13 +105,15 @@ class ListeningMixin:
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def map_points(self, model_version: str | None = None) -> MapPoints:
-        """Present tracks that have an embedding under ``model_version`` (default: the one served)."""
+        """Present, readable tracks that have an embedding under ``model_version`` (default: the
+        one served)."""
         version = model_version or self.served_feature_version()
         rows = _tuples(
             self.conn,
             "SELECT f.track_id, f.embedding, f.bucket, t.genre, t.title, coalesce(t.artist, t.albumartist) "
             "FROM track_features f JOIN tracks t ON t.id = f.track_id "
             "WHERE f.model_version = ? AND f.error IS NULL AND f.embedding IS NOT NULL AND t.missing = 0 "
+            "AND t.last_error IS NULL "
             "ORDER BY f.track_id", (version,))
         if rows:
             width = len(rows[0][1]) // 2

@@ -56,11 +56,13 @@ _ROW_ERRORS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.Programmi
 # A changed file's analysis error goes: the new content gets its own try. So does its
 # analysis when its length changed (a re-rip saved over it, a download that was still being
 # written when it was scanned): that describes other audio. A retag keeps the length, and
-# the analysis with it.
+# the analysis with it. A file that cannot be read now tells no length: its track keeps its
+# analysis with its tags, until the file reads again and says whether its audio is the same.
 _CLEAR_CHANGED_ERRORS = (
     "DELETE FROM track_features WHERE track_id IN "
     "(SELECT id FROM tracks WHERE path = CAST(:path AS TEXT) AND (size IS NOT :size OR mtime_ns IS NOT :mtime_ns) "
-    " AND (track_features.error IS NOT NULL OR abs(coalesce(duration, 0) - coalesce(:duration, 0)) > 1.0))"
+    " AND (track_features.error IS NOT NULL "
+    "      OR (:last_error IS NULL AND abs(coalesce(duration, 0) - coalesce(:duration, 0)) > 1.0)))"
 )
 
 

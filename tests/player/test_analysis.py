@@ -491,6 +491,16 @@ def test_a_file_whose_audio_changed_is_analysed_again_and_a_retag_is_not(store, 
     write_tags(path, title="drums 0 (retagged)")              # the same audio: the analysis stays
     Scanner(store).scan()
     assert store.tracks_to_analyse(job.tagger.version) == []
+    whole = path.read_bytes()
+    path.write_bytes(whole[:40])        # cut short (copied back half-way): unreadable, no song to offer
+    Scanner(store).scan()
+    assert store.track(tid)["last_error"] and store.track(tid)["title"] == "drums 0 (retagged)"
+    assert len(store.features(track_ids=[tid])) == 0 and tid not in store.map_points().track_ids
+    path.write_bytes(whole)             # whole again: its analysis was kept for it
+    Scanner(store).scan()
+    assert store.track(tid)["last_error"] is None and store.tracks_to_analyse(job.tagger.version) == []
+    np.testing.assert_array_equal(store.features(track_ids=[tid]).embedding[0], before)
+    assert tid in store.map_points().track_ids
     write_audio(path, chord(9.0, sr=SR, root=220.0), SR)       # a longer, other recording saved over it
     write_tags(path, title="drums 0 (retagged)", artist="Kit")   # the same song, as far as the tags say
     st = os.stat(path)
