@@ -161,9 +161,14 @@ def test_a_long_track_heard_for_minutes_then_skipped_is_no_early_skip(store, tmp
 
 
 def test_a_file_that_cannot_be_decoded_is_an_error_not_a_skip(store, tmp_path, make_player):
-    ids = add_tracks(store, tmp_path, [("a", 0.4), ("broken", 0.4), ("c", 0.4)])
+    from player.library.scanner import Scanner
+
+    ids = add_tracks(store, tmp_path / "music", [("a", 0.4), ("broken", 0.4), ("c", 0.4)])
     with open(store.track(ids[1])["path"], "wb") as f:
         f.write(b"fLaC" + b"\x00" * 500)  # damaged after the scan
+    # A scan finds it so: the track keeps its names and length, and still is no song to play.
+    Scanner(store).scan([str(tmp_path / "music")])
+    assert store.track(ids[1])["last_error"] and store.track(ids[1])["title"] == "broken"
     p = make_player()
     ev = Events(p)
     p.play_tracks(ids)

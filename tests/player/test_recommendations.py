@@ -517,3 +517,22 @@ def test_discover_s_songs_are_those_of_the_left_out_list_asked_for_when_two_thre
     first, members = lib.discover_pool(asked)
     assert ids[0] in members["rock"]
     assert lib.discover_pool(other)[1]["rock"] == [t for t in members["rock"] if t != ids[0]]
+
+
+def test_a_song_found_unreadable_keeps_its_names_and_is_offered_nowhere(store, provider):
+    # A scan found its file cut short: the track keeps its names (its plays still say what the
+    # person listens to), but no list of either provider offers it, since it would not play.
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    bad, seed = store.track(ids["Rock song 1"]), ids["Rock song 0"]
+
+    def offered():
+        return ({r.track_id for r in provider.up_next([seed], 95)}
+                | {r.track_id for r in provider.radio(seed, 95, exclude={seed})}
+                | {r.track_id for row in provider.discover(95).values() for r in row})
+
+    assert bad["id"] in offered()
+    store.upsert_tracks([{"path": bad["path"], "folder_id": bad["folder_id"], "size": 40, "mtime_ns": 2,
+                          "last_error": "damaged FLAC file: it ends early"}])
+    getattr(provider, "invalidate", lambda: None)()     # (as the window tells the learning one after a scan)
+    assert store.track(bad["id"])["title"] == "Rock song 1"
+    assert bad["id"] not in offered() and len(offered()) == 95
