@@ -174,7 +174,8 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
                 # leaves it: listed, it stood beside its own tracks as a song of its own.
                 replaced.append(stored["id"])
             continue
-        if stored is not None and stored["last_error"] is None and holds_another_song(stored, row):
+        # (a file that could not be read kept its song's names: they still tell)
+        if stored is not None and holds_another_song(stored, row):
             store.detach_replaced(stored["id"])
         rows.append(row)
     store.upsert_tracks(rows)

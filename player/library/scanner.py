@@ -423,7 +423,8 @@ class Scanner:
         self.progress.read += 1
         if stored["last_error"] is None and not stored["missing"] and _holds_what_it_had(stored, row):
             self.progress.same += 1
-        elif stored["last_error"] is None and holds_another_song(stored, row):
+        elif holds_another_song(stored, row):
+            # (a file that could not be read kept its song's names: they still tell)
             log.info("%r now holds another song: %r is a new track", path, row.get("title"))
             self.store.detach_replaced(track_id)
         return row

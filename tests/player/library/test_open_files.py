@@ -48,6 +48,24 @@ def test_a_file_outside_the_library_is_read_again_once_it_changed(store, tmp_pat
     assert [p["track_id"] for p in store.plays()] == [first]
 
 
+def test_a_file_outside_the_library_unreadable_a_while_then_another_song_is_a_new_track(store, tmp_path):
+    # Opened while cut short, the track keeps its song's names; another song saved there
+    # since is a new track, and the first keeps its play.
+    downloads = tmp_path / "downloads"
+    path = write_track(downloads, "x", fmt="flac", seconds=1.0, tags={"title": "Song A", "artist": "Alpha"})
+    (first,), _ = tracks_for(store, [str(path)])
+    store.end_play(store.start_play(first), "finished", 1000)
+    path.write_bytes(path.read_bytes()[:40])
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 10**9))
+    tracks_for(store, [str(path)])
+    assert store.track(first)["last_error"] and store.track(first)["title"] == "Song A"
+    write_track(downloads, "x", fmt="flac", seconds=3.0, tags={"title": "Song B", "artist": "Beta"})
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 2 * 10**9))
+    (second,), _ = tracks_for(store, [str(path)])
+    assert second != first and store.track(second)["title"] == "Song B"
+    assert store.track(first)["title"] == "Song A" and [p["track_id"] for p in store.plays()] == [first]
+
+
 def test_a_folder_plays_as_its_album_does_and_files_given_play_in_their_order(store, tmp_path):
     album = tmp_path / "album"
     for n in (1, 2, 3, 10, 11):

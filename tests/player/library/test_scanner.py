@@ -581,6 +581,25 @@ def test_a_file_saved_over_with_another_song_is_a_new_track(store, tmp_path):
     assert store.track_by_path(str(found))["id"] == old_id and _plays_of(store, old_id) == 4
 
 
+def test_a_file_unreadable_a_while_then_another_song_is_a_new_track_when_read_again_by_hand(store, tmp_path):
+    # Read again by hand, as by a scan: the track kept its song's names while its file could
+    # not be read, so another song saved there since is a new track, not the old one's plays.
+    root = tmp_path / "music"
+    path = write_track(root, "Track 01", fmt="flac", seconds=1.0, tags={"title": "Old Song", "artist": "Old"})
+    Scanner(store).scan([str(root)])
+    old_id = store.track_by_path(str(path))["id"]
+    _play(store, old_id, 4)
+    path.write_bytes(path.read_bytes()[:40])
+    _bump_mtime(path)
+    Scanner(store).scan()
+    assert store.track(old_id)["last_error"] and store.track(old_id)["title"] == "Old Song"
+    write_track(root, "Track 01", fmt="flac", seconds=3.0, tags={"title": "New Song", "artist": "New"})
+    Scanner(store).read_again([old_id])
+    new = store.track_by_path(str(path))
+    assert new["id"] != old_id and new["title"] == "New Song" and _plays_of(store, new["id"]) == 0
+    assert store.track(old_id)["title"] == "Old Song" and _plays_of(store, old_id) == 4
+
+
 def test_two_files_that_swap_names_keep_their_histories(store, tmp_path):
     root = tmp_path / "album"
     one = write_track(root, "01", fmt="flac", seconds=1.0, tags={"title": "Loved", "artist": "A"})
