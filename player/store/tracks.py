@@ -264,13 +264,15 @@ class TracksMixin:
             "t.title, t.album, t.disc_no, t.track_no, t.codec, t.sample_rate, t.channels, t.cue_start_s, "
             "(SELECT count(*) FROM plays p WHERE p.track_id = t.id) AS plays, "
             "(SELECT count(*) FROM playlist_entries e WHERE e.track_id = t.id) AS listed "
-            f"FROM tracks t WHERE t.last_error IS NULL AND {where}"
+            f"FROM tracks t WHERE {where}"
         ).fetchall()
 
     def missing_tracks(self) -> list[sqlite3.Row]:
         """Missing tracks, candidates for a file that moved: what identifies them (tags,
         length, audio format, the file's size and modification time) and how much history
-        they hold (``plays``, ``listed``: playlist places)."""
+        they hold (``plays``, ``listed``: playlist places). One whose file could not be read
+        before it went is one too: it kept its song's names, and the error was its file's
+        (a download cut short, then fetched whole elsewhere)."""
         return self._identities("t.missing = 1")
 
     def copies_of_missing(self) -> list[sqlite3.Row]:
@@ -279,7 +281,8 @@ class TracksMixin:
         track's history may go to. (Not every playable track with its plays counted: a
         large library would pay for that at every scan.)"""
         return self._identities(
-            "t.missing = 0 AND (t.size, t.mtime_ns) IN (SELECT size, mtime_ns FROM tracks WHERE missing = 1)")
+            "t.missing = 0 AND t.last_error IS NULL "
+            "AND (t.size, t.mtime_ns) IN (SELECT size, mtime_ns FROM tracks WHERE missing = 1)")
 
     def detach_replaced(self, track_id: int) -> None:
         """The file of ``track_id`` now holds another song: the track (its plays, its

@@ -600,6 +600,30 @@ def test_a_file_unreadable_a_while_then_another_song_is_a_new_track_when_read_ag
     assert store.track(old_id)["title"] == "Old Song" and _plays_of(store, old_id) == 4
 
 
+def test_a_file_unreadable_then_gone_is_the_track_of_its_whole_copy_found_elsewhere(store, tmp_path):
+    # A download cut short, then deleted and fetched whole into another folder: the track
+    # kept its song's names while the file could not be read, so the whole file is that
+    # track again, with its plays, as any moved file.
+    root = tmp_path / "music"
+    path = write_track(root / "Inbox", "a", fmt="flac", seconds=1.0, tags={"title": "Old Song", "artist": "Old"})
+    Scanner(store).scan([str(root)])
+    old_id = store.track_by_path(str(path))["id"]
+    _play(store, old_id, 3)
+    whole = path.read_bytes()
+    path.write_bytes(whole[:40])
+    _bump_mtime(path)
+    Scanner(store).scan()
+    assert store.track(old_id)["last_error"]
+    path.unlink()
+    found = root / "Old" / "a.flac"
+    found.parent.mkdir()
+    found.write_bytes(whole)
+    assert Scanner(store).scan().moved == 1
+    row = store.track_by_path(str(found))
+    assert row["id"] == old_id and row["last_error"] is None and _plays_of(store, old_id) == 3
+    assert [t["id"] for t in store.tracks()] == [old_id] and store.track_errors() == []
+
+
 def test_two_files_that_swap_names_keep_their_histories(store, tmp_path):
     root = tmp_path / "album"
     one = write_track(root, "01", fmt="flac", seconds=1.0, tags={"title": "Loved", "artist": "A"})
