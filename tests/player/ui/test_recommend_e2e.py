@@ -164,8 +164,8 @@ def test_cold_radio_then_learning_from_plays_and_skips(qtbot, store, library, tm
         assert "wmf" in service.recommender().models.info["models"]
 
         # 4. Up next through the window's own queue filler, from the same beeps track, at the
-        # test's own pace (the last song skipped above left it slow: Up next fills up as the
-        # songs before it are heard, and at half speed that took 13 s).
+        # test's own pace (the last song skipped above left it at a tenth of real time, and Up
+        # next fills up as the songs before it are heard).
         player.engine.speed = 4.0
         window.play_ids([beeps_seed], 0, "library")
         qtbot.waitUntil(lambda: player.current_track_id == beeps_seed, timeout=5000)
