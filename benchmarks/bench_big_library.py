@@ -116,7 +116,7 @@ def _watch(last_tick, clock, held: dict) -> None:
 
 
 def _child() -> dict:
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtCore import Qt
 
     from player.store import Store
     from player.ui.main import create_app, default_engine_factory
@@ -127,20 +127,12 @@ def _child() -> dict:
     with store.transaction() as conn:
         n = conn.execute("SELECT COUNT(*) FROM tracks").fetchone()[0]
         first = conn.execute("SELECT MIN(id) FROM tracks").fetchone()[0]
-    gaps: list[int] = []
-    clock = QElapsedTimer()
-    clock.start()
-    last = [clock.elapsed()]
-
-    def tick():
-        now = clock.elapsed()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    ticker = QTimer(interval=10, timerType=Qt.PreciseTimer)
-    ticker.timeout.connect(tick)
-
+    from benchmarks.bench_ui import _heartbeat
     from benchmarks.bench_ui import _spin_until as spin
+
+    gaps, clock, last, ticker = _heartbeat()
+    ticker.setInterval(10)
+    ticker.setTimerType(Qt.PreciseTimer)
 
     out: dict = {"tracks": n}
     held: dict = {}                         # with --why: the GUI thread's stacks while it was held
