@@ -524,7 +524,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
              "stream=codec_name,sample_rate,channels,channel_layout,time_base,start_time,duration,duration_ts"
-             ":format=format_name,duration",
+             ":format=format_name,duration:format_tags=iTunSMPB",
              "-of", "json", _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
             **no_console_window(),
@@ -576,9 +576,29 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
         except (TypeError, ValueError):
             counted = 0
         length = counted if counted > 0 else None
+    elif demuxer == "mov" and whole_samples and (gapless := itunes_gapless(info.get("format", {}).get("tags"))):
+        # iTunes gives the priming and the song's length in samples in its iTunSMPB tag and
+        # writes no edit list: ffmpeg drops the priming the tag gives (the stream then starts
+        # at that time) and decodes the padding on, 880 frames after a 2 s file.
+        priming, samples = gapless
+        if abs(start * rate - priming) < 1:
+            length = samples
     codec = str(stream.get("codec_name", ""))
     return rate, channels, exact and whole_samples, lead, length, duration, grid, (demuxer, codec), \
         str(stream.get("channel_layout", ""))
+
+
+def itunes_gapless(tags) -> tuple[int, int] | None:
+    """The priming and the song's samples an M4A's iTunSMPB tag gives (``tags``: ffprobe's
+    format tags, or the tag's text), or None where there is no such tag or it gives no length.
+    Its words are hexadecimal: a zero, the priming, the padding, the samples, then zeros."""
+    text = tags.get("iTunSMPB") if isinstance(tags, dict) else tags
+    try:
+        words = str(text).split()
+        priming, samples = int(words[1], 16), int(words[3], 16)
+    except (IndexError, ValueError, TypeError):
+        return None
+    return (priming, samples) if 0 <= priming < (1 << 16) and 0 < samples else None
 
 
 def _after_id3(head: bytes) -> int:

@@ -337,6 +337,22 @@ def add_flac_seek_table(path: Path, every_s: float = 1.0) -> Path:
     return path
 
 
+def itunes_gapless_only(path: Path, frames: int, priming: int = 1024) -> Path:
+    """Take the edit list out of an M4A ffmpeg made and give its priming (ffmpeg's AAC encoder
+    primes 1024 samples) and its length as iTunes does, in an iTunSMPB tag alone."""
+    from mutagen.mp4 import MP4, MP4FreeForm
+
+    remuxed = path.with_name("remuxed-" + path.name)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(path), "-c", "copy", "-use_editlist", "0",
+                    str(remuxed)], check=True)
+    remuxed.replace(path)
+    audio = MP4(str(path))
+    audio["----:com.apple.iTunes:iTunSMPB"] = [MP4FreeForm(
+        f" 00000000 {priming:08X} 00000000 {frames:016X}".encode() + b" 00000000" * 8)]
+    audio.save()
+    return path
+
+
 def ffmpeg_encodes(encoder: str) -> bool:
     """Whether ffmpeg and ffprobe are installed and ffmpeg has the encoder ``encoder`` (libopus,
     libspeex and the like are left out of some builds)."""

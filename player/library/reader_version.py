@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 14
+READER_VERSION = 15
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -40,6 +40,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # that say Latin-1 left as they are, no longer read as Cyrillic; an MP3's APEv2 tag wins
     # over its ID3v1 tag beside an ID3v2 tag too
     14: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
+    # an AAC track without an edit list at the length iTunes gives in its iTunSMPB tag
+    15: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),
 }
 
 

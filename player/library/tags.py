@@ -721,9 +721,10 @@ def _mp4_edit_length(f, audio) -> float | None:
     ffmpeg drops the encoder's priming (1024 samples of AAC) before the edit and the player
     ends where the edit ends (its length in the movie's clock, often milliseconds, rounded
     to the track's samples as ffmpeg rounds it). mutagen gives the whole track's length,
-    priming and padding in. None where the player does not cut it so (no edit list, more
-    than one edit, an empty edit before it, or a track whose clock does not count whole
-    samples): mutagen's length stays. Reads a few box headers of those mutagen has just
+    priming and padding in. Without an edit list, the length iTunes gives in its iTunSMPB
+    tag. None where the player does not cut it so (no edit list nor that tag, more than one
+    edit, an empty edit before it, or a track whose clock does not count whole samples):
+    mutagen's length stays. Reads a few box headers of those mutagen has just
     read (the sample tables and the tags are passed over)."""
     rate = _int_info(audio.info, "sample_rate")
     moov = _box(f, 0, os.fstat(f.fileno()).st_size, b"moov") if rate else None
@@ -738,13 +739,19 @@ def _mp4_edit_length(f, audio) -> float | None:
         return None
     mvhd, mdhd = _body(f, _box(f, *moov, b"mvhd")), _body(f, _box(f, *mdia, b"mdhd"))
     elst = _body(f, _box(f, *edts, b"elst") if edts is not None else None)
-    if len(mvhd) < 24 or len(mdhd) < (20 if mdhd[:1] == b"\0" else 32) or len(elst) < 8:
+    if len(mvhd) < 24 or len(mdhd) < (20 if mdhd[:1] == b"\0" else 32) or (edts is not None and len(elst) < 8):
         return None
     movie_scale = struct.unpack_from(">I", mvhd, 12 if mvhd[0] == 0 else 20)[0]
     track_scale, track_length = struct.unpack_from(">II" if mdhd[0] == 0 else ">IQ", mdhd, 12 if mdhd[0] == 0 else 20)
     # (the player cuts at the edit only where the track's clock counts whole samples)
     if not movie_scale or not track_scale or track_scale % rate:
         return None
+    if edts is None:
+        # iTunes gives the song's samples in its iTunSMPB tag instead, where the player ends
+        # it (see audio_io.itunes_gapless)
+        tag = audio.tags.get("----:com.apple.iTunes:iTunSMPB") if isinstance(audio.tags, MP4Tags) else None
+        gapless = audio_io.itunes_gapless(bytes(tag[0]).decode("ascii", "replace")) if tag else None
+        return gapless[1] / rate if gapless else None
     entry = ">IiI" if elst[0] == 0 else ">QqI"
     if struct.unpack_from(">I", elst, 4)[0] != 1 or 8 + struct.calcsize(entry) > len(elst):
         return None

@@ -1146,6 +1146,22 @@ def test_mp3_and_m4a_are_listed_at_the_frames_they_play(tmp_path, name, args):
     assert read_tags(str(path))["duration"] * rate == pytest.approx(frames, abs=0.5)
 
 
+def test_an_m4a_giving_its_gapless_length_only_in_an_itunes_tag_is_listed_at_the_frames_it_plays(tmp_path):
+    # iTunes gives an AAC file's length in samples in its iTunSMPB tag and writes no edit
+    # list: it was listed (and played) with the encoder's padding, 1023 frames too long.
+    import soundfile as sf
+
+    from tests.audiogen import itunes_gapless_only
+
+    src = tmp_path / "src.wav"
+    sf.write(str(src), _tone(100003 / 44100), 44100)
+    path = _ffmpeg(tmp_path, "itunes.m4a", "-c:a", "aac", "-b:a", "128k", src=src)
+    itunes_gapless_only(path, 100003)
+    frames, rate = _played_frames(path)
+    assert frames == 100003
+    assert read_tags(str(path))["duration"] * rate == pytest.approx(frames, abs=0.5)
+
+
 def test_an_mp3_of_libmp3lame_itself_is_listed_at_the_frames_it_plays(tmp_path):
     from tests.audiogen import lame_available, lame_mp3
 
