@@ -906,6 +906,40 @@ def _ape_at_end(f):
         return None
 
 
+def _id3_in_front(f) -> ID3 | None:
+    """The ID3v2 tag in front of a FLAC file, or None. Some rippers and taggers put one there
+    (the FLAC format allows for it); mutagen passes over it, and a file tagged there alone was
+    listed untitled. Only the first bytes are looked at: the end of a FLAC file is not read
+    for an ID3v1 tag (see _flac_held)."""
+    f.seek(0)
+    if f.read(3) != b"ID3":
+        return None
+    f.seek(0)
+    try:
+        return ID3(f, load_v1=False)
+    except Exception:  # noqa: BLE001 - a tag too damaged to read: the track keeps its comments
+        return None
+
+
+def _fill_from_id3(path: str, tags: ID3, out: dict) -> None:
+    """Fill what a file's own tags left empty from the ID3 ``tags`` beside them: where both
+    have a field, the file's own is kept (a FLAC's comments were written by its ripper for it)."""
+    extra: dict = {}
+    try:
+        _id3(tags, extra)
+    except Exception as exc:  # noqa: BLE001 - odd data in one tag costs that tag, never the track
+        log.warning("ignored the ID3 tag of %r: %s: %s", path, type(exc).__name__, exc)
+        return
+    for field, value in extra.items():
+        if field.startswith("_") or value is None or out.get(field) is not None:
+            continue
+        out[field] = value
+        # (the first of several artists, and a vinyl side, go with the field they came with)
+        for hidden in (_FIRST.get(field), _SIDE if field == "track_no" else None):
+            if hidden is not None and hidden in extra:
+                out[hidden] = extra[hidden]
+
+
 def _id3v1_apart(f, tags) -> ID3 | None:
     """The frames mutagen took from an ID3v1 tag at the end of ``f`` into the ID3v2 ``tags``
     (where the v2 tag had none of their kind), moved out of ``tags`` into an ID3 of their own,
@@ -1412,7 +1446,7 @@ def read_tags(path: str) -> dict:
     """
     audio = info = aiff = old_year = None
     ogg_start = 0
-    flac_held = channels = ape_tags = played = flac_sheet = v1_tags = None
+    flac_held = channels = ape_tags = played = flac_sheet = v1_tags = flac_id3 = None
     chunk_tags: dict = {}
     try:
         with open_regular(path) as f:
@@ -1423,6 +1457,8 @@ def read_tags(path: str) -> dict:
             old_year = _old_id3_year(f, getattr(audio, "tags", None))
             if isinstance(audio, (OggVorbis, OggOpus)):
                 ogg_start = _ogg_start(f, audio)
+            if isinstance(audio, FLAC):
+                flac_id3 = _id3_in_front(f)
             if isinstance(audio, FLAC) and getattr(info, "total_samples", None) \
                     and not _flac_reaches_its_seek_table(audio, info):
                 flac_held = _flac_held(path, f, info)
@@ -1579,6 +1615,8 @@ def read_tags(path: str) -> dict:
         _read_ape(path, ape_tags, out)
         if v1_tags is not None:
             _id3(v1_tags, out)
+    if flac_id3 is not None:
+        _fill_from_id3(path, flac_id3, out)
     # A WAV's INFO list or an AIFF's text chunks fill what an ID3 chunk left empty. Where both
     # have a field the ID3 chunk's is kept: it declares its text's encoding, where an INFO
     # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).

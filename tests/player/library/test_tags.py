@@ -478,6 +478,36 @@ def test_a_wav_or_aiff_behind_an_id3_tag_is_listed_with_the_tags_of_it(tmp_path,
     assert info["duration"] == pytest.approx(2.0, abs=0.001)
 
 
+def test_a_flac_behind_an_id3_tag_is_listed_with_its_tags_and_its_own_comments_win(tmp_path):
+    # Some rippers and taggers put an ID3v2 tag in front of a FLAC file, which the FLAC format
+    # allows for: mutagen passes over it, and such a file was listed untitled, by its name.
+    import mutagen
+
+    path = write_track(tmp_path, "untagged", fmt="flac", seconds=2.0)
+    path.write_bytes(_id3_tag(TIT2="In Front", TPE1="Tagger", TALB="Album", TRCK="3/9") + path.read_bytes())
+    info = read_tags(str(path))
+    assert (info["codec"], info.get("title"), info.get("artist"), info.get("album"), info.get("track_no")) == (
+        "flac", "In Front", "Tagger", "Album", 3)
+    assert info["duration"] == pytest.approx(2.0, abs=0.001)
+    assert info["match_key"] == read_tags(str(_tagged_like(tmp_path, "Tagger", "In Front")))["match_key"]
+    both = write_track(tmp_path, "both", fmt="flac", seconds=2.0)
+    comments = mutagen.File(str(both))
+    comments["title"], comments["artist"] = ["Own Title"], ["One", "Two"]
+    comments.save()
+    both.write_bytes(_id3_tag(TIT2="In Front", TPE1="Tagger", TALB="Album") + both.read_bytes())
+    info = read_tags(str(both))
+    assert (info.get("title"), info.get("artist"), info.get("album")) == ("Own Title", "One; Two", "Album")
+    assert info["match_key"] == read_tags(str(_tagged_like(tmp_path, "One", "Own Title")))["match_key"]
+
+
+def _tagged_like(tmp_path, artist: str, title: str):
+    from tests.audiogen import write_tags
+
+    path = write_track(tmp_path, f"like-{artist}", fmt="flac", seconds=0.5)
+    write_tags(path, title=title, artist=artist)
+    return path
+
+
 def test_a_damaged_wav_behind_an_id3_tag_is_not_called_an_mp3(tmp_path):
     path = write_track(tmp_path, "cut", fmt="wav", seconds=2.0)
     path.write_bytes(_id3_tag(TIT2="Cut") + path.read_bytes()[:30])
