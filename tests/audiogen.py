@@ -353,6 +353,39 @@ def itunes_gapless_only(path: Path, frames: int, priming: int = 1024) -> Path:
     return path
 
 
+def raw_comments(path: Path, **raw: bytes) -> Path:
+    """Vorbis comments (a FLAC's, an Ogg Vorbis or Opus file's) whose values are ``raw``'s bytes
+    as written, whatever their encoding: old Windows tools wrote names in their system's code
+    page where the format wants UTF-8. Written through mutagen with stand-ins of the same
+    length, then swapped for the bytes (an Ogg page's checksum made again)."""
+    import mutagen
+    from mutagen.ogg import OggPage
+
+    audio = mutagen.File(str(path))
+    stand_ins = {}
+    for i, (key, value) in enumerate(raw.items()):
+        stand_ins[key] = (chr(ord("a") + i) * len(value)).encode()
+        audio[key] = [stand_ins[key].decode()]
+    audio.save()
+    data = path.read_bytes()
+    if data[:4] != b"OggS":
+        for key, value in raw.items():
+            data = data.replace(key.encode() + b"=" + stand_ins[key], key.encode() + b"=" + value, 1)
+        path.write_bytes(data)
+        return path
+    import io
+
+    f, pages = io.BytesIO(data), []
+    while f.tell() < len(data):
+        page = OggPage(f)
+        for key, value in raw.items():
+            page.packets = [p.replace(key.encode() + b"=" + stand_ins[key], key.encode() + b"=" + value, 1)
+                            for p in page.packets]
+        pages.append(page)
+    path.write_bytes(b"".join(page.write() for page in pages))
+    return path
+
+
 def ffmpeg_encodes(encoder: str) -> bool:
     """Whether ffmpeg and ffprobe are installed and ffmpeg has the encoder ``encoder`` (libopus,
     libspeex and the like are left out of some builds)."""

@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 16
+READER_VERSION = 17
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -43,6 +43,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # an AAC track without an edit list at the length iTunes gives in its iTunSMPB tag
     15: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),
     16: frozenset({".flac"}),    # an ID3v2 tag in front of a FLAC file fills what its comments leave empty
+    # Vorbis comments written in a Windows code page, not UTF-8, read as meant, not as U+FFFD marks
+    17: frozenset({".flac", ".ogg", ".oga", ".opus"}),
 }
 
 

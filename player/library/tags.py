@@ -42,6 +42,7 @@ from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TCON, Encoding, ParseID3v1
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Tags
+from mutagen.ogg import OggPage
 from mutagen.oggopus import OggOpus, OggOpusInfo, OggOpusVComment
 from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.trueaudio import TrueAudio
@@ -906,6 +907,79 @@ def _ape_at_end(f):
         return None
 
 
+#: the most of a Vorbis comment block read again (a FLAC's block holds at most 16 MiB)
+_MAX_COMMENTS = 1 << 24
+
+
+def _comment_block(f, audio) -> bytes | None:
+    """The Vorbis comment block of a FLAC, Ogg Vorbis or Opus file as written (from its vendor
+    string on), or None where it is not found."""
+    f.seek(0)
+    if isinstance(audio, FLAC):
+        at, head = _past_id3v2(f, f.read(64))
+        if head[:4] != b"fLaC":
+            return None
+        at += 4
+        for _ in range(1024):
+            f.seek(at)
+            block = f.read(4)
+            if len(block) < 4:
+                return None
+            size = int.from_bytes(block[1:4], "big")
+            if block[0] & 0x7F == 4:
+                return f.read(size)
+            if block[0] & 0x80:
+                return None
+            at += 4 + size
+        return None
+    # Ogg: the second packet of the first stream, over as many pages as it takes
+    pages, done, held = [], 0, 0
+    while done < 2 and held < _MAX_COMMENTS:
+        page = OggPage(f)
+        if pages and page.serial != pages[0].serial:
+            continue
+        pages.append(page)
+        held += sum(map(len, page.packets))
+        done += len(page.packets) - (0 if page.complete else 1)
+    packets = OggPage.to_packets(pages, strict=False)
+    magic = b"\x03vorbis" if isinstance(audio, OggVorbis) else b"OpusTags"
+    return packets[1][len(magic):] if len(packets) > 1 and packets[1].startswith(magic) else None
+
+
+def _comments_as_written(path: str, audio) -> VComment | None:
+    """The Vorbis comments of ``audio`` with the values that are not UTF-8 read as what they
+    were written in (see :func:`legacy_latin1`), or None where they cannot be read again.
+
+    Vorbis comments are UTF-8, and mutagen puts U+FFFD for bytes that are not; some old
+    Windows tools wrote their system's code page (Windows-1251, Shift-JIS, Latin-1) there:
+    such a track was listed as U+FFFD marks. Read again only for a file where mutagen put them."""
+    try:
+        with open_regular(path) as f:
+            block = _comment_block(f, audio)
+        if block is None:
+            return None
+        at = 4 + struct.unpack_from("<I", block)[0]
+        count = struct.unpack_from("<I", block, at)[0]
+        at += 4
+        comments = VComment()
+        for _ in range(count):
+            size = struct.unpack_from("<I", block, at)[0]
+            entry = block[at + 4:at + 4 + size]
+            at += 4 + size
+            key, sep, raw = entry.partition(b"=")
+            if not sep or len(entry) < size:
+                continue
+            try:
+                value = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                value = legacy_latin1(raw.decode("latin-1"))
+            comments.append((key.decode("ascii", "replace"), value))
+        return comments
+    except Exception as exc:  # noqa: BLE001 - the comments stay as mutagen read them
+        log.debug("could not read the comments of %r again: %s", path, exc)
+        return None
+
+
 def _id3_in_front(f) -> ID3 | None:
     """The ID3v2 tag in front of a FLAC file, or None. Some rippers and taggers put one there
     (the FLAC format allows for it); mutagen passes over it, and a file tagged there alone was
@@ -1581,6 +1655,8 @@ def read_tags(path: str) -> dict:
         if channels:
             out["channels"] = channels
         tags = audio.tags
+        if isinstance(tags, VComment) and any("\ufffd" in str(value) for _, value in list.__iter__(tags)):
+            tags = _comments_as_written(path, audio) or tags
         if isinstance(audio, FLAC) and getattr(audio, "cuesheet", None) is not None:
             try:
                 flac_sheet = _flac_cuesheet(audio.cuesheet, tags, _int_info(info, "sample_rate"))

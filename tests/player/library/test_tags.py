@@ -1236,6 +1236,22 @@ def test_names_a_windows_ripper_wrote_in_its_code_page_are_read_as_it_meant_them
     assert (info["title"], info["artist"]) == ("Björk’s Jóga", "Don’t Stop")
 
 
+@pytest.mark.parametrize("fmt", ["flac", "ogg", "opus"])
+def test_vorbis_comments_a_windows_tool_wrote_in_its_code_page_are_read_as_it_meant_them(tmp_path, fmt):
+    # Vorbis comments are UTF-8; some old Windows tools wrote their system's code page, which
+    # was listed as U+FFFD marks.
+    from tests.audiogen import raw_comments
+
+    path = raw_comments(write_track(tmp_path, "ru", fmt=fmt), title="Группа крови".encode("cp1251"),
+                        artist="Кино".encode("cp1251"), album="Björk".encode("latin-1"),
+                        genre="Рок".encode(), tracknumber=b"3")
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"], info["genre"], info["track_no"]) == (
+        "Группа крови", "Кино", "Björk", "Рок", 3)
+    assert info["match_key"] == "кино\x1fгруппа крови"
+    assert info["duration"] == pytest.approx(1.0, abs=0.01)
+
+
 def test_an_id3v1_tag_in_a_windows_code_page_is_read_as_it_meant(tmp_path):
     path = write_track(tmp_path, "v1", fmt="mp3")
     with open(path, "ab") as f:
