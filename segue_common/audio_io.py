@@ -579,7 +579,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
     elif demuxer == "mov" and whole_samples and (gapless := itunes_gapless(info.get("format", {}).get("tags"))):
         # iTunes gives the priming and the song's length in samples in its iTunSMPB tag and
         # writes no edit list: ffmpeg drops the priming the tag gives (the stream then starts
-        # at that time) and decodes the padding on, 880 frames after a 2 s file.
+        # at that time) and decodes the padding on, 888 frames after a 2 s file.
         priming, samples = gapless
         if abs(start * rate - priming) < 1:
             length = samples

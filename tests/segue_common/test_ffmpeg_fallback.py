@@ -470,7 +470,7 @@ def test_aac_in_m4a_ends_where_its_edit_list_says_so_an_album_joins_without_a_cl
 
 def test_aac_whose_gapless_length_only_itunes_tag_gives_ends_there_an_album_joins_without_a_click(tmp_path):
     # iTunes gives an AAC file's priming and length in its iTunSMPB tag, with no edit list:
-    # ffmpeg drops the priming the tag gives but decoded the padding on (880 frames after a
+    # ffmpeg drops the priming the tag gives but decoded the padding on (888 frames after a
     # 2 s file), a gap at every join of a gapless album bought or ripped with iTunes.
     rate = 44100
     tone = (0.5 * np.sin(2 * np.pi * 441 * np.arange(4 * rate) / rate)).astype(np.float32)

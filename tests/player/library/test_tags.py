@@ -1178,7 +1178,7 @@ def test_mp3_and_m4a_are_listed_at_the_frames_they_play(tmp_path, name, args):
 
 def test_an_m4a_giving_its_gapless_length_only_in_an_itunes_tag_is_listed_at_the_frames_it_plays(tmp_path):
     # iTunes gives an AAC file's length in samples in its iTunSMPB tag and writes no edit
-    # list: it was listed (and played) with the encoder's padding, 1023 frames too long.
+    # list: it was listed 996 frames too long (priming and padding) and played 349 too long.
     import soundfile as sf
 
     from tests.audiogen import itunes_gapless_only
