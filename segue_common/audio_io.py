@@ -590,15 +590,24 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
 
 def itunes_gapless(tags) -> tuple[int, int] | None:
     """The priming and the song's samples an M4A's iTunSMPB tag gives (``tags``: ffprobe's
-    format tags, or the tag's text), or None where there is no such tag or it gives no length.
-    Its words are hexadecimal: a zero, the priming, the padding, the samples, then zeros."""
+    format tags, or the tag's text), or None where there is no such tag, it gives no length,
+    or ffmpeg does not drop the priming it gives. Its words are hexadecimal: a zero, the
+    priming, the padding, the samples, then zeros.
+
+    ffmpeg drops the priming only where it is more than 0 and less than 16384 samples; with
+    any other the file plays whole, and a length from the tag would end it early or list it
+    at a length it does not play at."""
     text = tags.get("iTunSMPB") if isinstance(tags, dict) else tags
     try:
         words = str(text).split()
         priming, samples = int(words[1], 16), int(words[3], 16)
     except (IndexError, ValueError, TypeError):
         return None
-    return (priming, samples) if 0 <= priming < (1 << 16) and 0 < samples else None
+    return (priming, samples) if 0 < priming < _ITUNES_MOST_PRIMING and 0 < samples else None
+
+
+#: ffmpeg's bound on the priming it takes from an iTunSMPB tag (it ignores the tag's from there on)
+_ITUNES_MOST_PRIMING = 16384
 
 
 def _after_id3(head: bytes) -> int:

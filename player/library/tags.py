@@ -749,10 +749,19 @@ def _mp4_edit_length(f, audio) -> float | None:
         return None
     if edts is None:
         # iTunes gives the song's samples in its iTunSMPB tag instead, where the player ends
-        # it (see audio_io.itunes_gapless)
-        tag = audio.tags.get("----:com.apple.iTunes:iTunSMPB") if isinstance(audio.tags, MP4Tags) else None
+        # it (see audio_io.itunes_gapless): ffmpeg drops the tag's priming of AAC alone, and
+        # plays an ALAC track whole
+        aac = str(getattr(audio.info, "codec", "")).startswith("mp4a.40")
+        tag = audio.tags.get("----:com.apple.iTunes:iTunSMPB") if aac and isinstance(audio.tags, MP4Tags) else None
         gapless = audio_io.itunes_gapless(bytes(tag[0]).decode("ascii", "replace")) if tag else None
-        return gapless[1] / rate if gapless else None
+        if not gapless:
+            return None
+        # (a tag giving more than the track holds, by more than an AAC frame, is wrong: the
+        # player plays the track to its end)
+        priming, samples = gapless
+        held = track_length * rate // track_scale - priming
+        kept = samples if samples <= held + 1024 else held
+        return kept / rate if kept > 0 else None
     entry = ">IiI" if elst[0] == 0 else ">QqI"
     if struct.unpack_from(">I", elst, 4)[0] != 1 or 8 + struct.calcsize(entry) > len(elst):
         return None

@@ -1192,6 +1192,33 @@ def test_an_m4a_giving_its_gapless_length_only_in_an_itunes_tag_is_listed_at_the
     assert read_tags(str(path))["duration"] * rate == pytest.approx(frames, abs=0.5)
 
 
+@pytest.mark.parametrize("name, codec, lead, priming, samples", [
+    ("itunes", "aac", 1088, 2112, 100003),    # iTunes' own priming: 2112 samples before the song
+    ("none", "aac", 0, 0, 50001),             # ffmpeg drops no priming of 0 or of 16384 and more:
+    ("huge", "aac", 0, 20000, 50001),         # the file plays whole
+    ("alac", "alac", 0, 1024, 50001),         # nor any of ALAC
+    ("longer", "aac", 0, 1024, 200006),       # a wrong tag: the file plays to its end
+])
+def test_an_m4a_whose_itunes_tag_the_player_does_not_follow_is_listed_at_the_frames_it_plays(
+        tmp_path, name, codec, lead, priming, samples):
+    # A length from the tag where the player plays more than it: the track was listed and
+    # crossfaded up to a second and a half short of its end, or seconds past it.
+    import numpy as np
+    import soundfile as sf
+
+    from tests.audiogen import itunes_gapless_only
+
+    src = tmp_path / "src.wav"
+    sf.write(str(src), np.concatenate([np.zeros((lead, 2), np.float32), _tone(100003 / 44100)]), 44100)
+    args = ("-c:a", "alac") if codec == "alac" else ("-c:a", "aac", "-b:a", "128k")
+    path = itunes_gapless_only(_ffmpeg(tmp_path, f"{name}.m4a", *args, src=src), samples, priming)
+    frames, rate = _played_frames(path)
+    if name == "itunes":
+        assert frames == samples
+    listed = read_tags(str(path))["duration"] * rate
+    assert listed == pytest.approx(frames, abs=0.5 if name != "longer" else 1024)
+
+
 def test_an_mp3_of_libmp3lame_itself_is_listed_at_the_frames_it_plays(tmp_path):
     from tests.audiogen import lame_available, lame_mp3
 
