@@ -980,8 +980,12 @@ def _comments_as_written(path: str, audio) -> VComment | None:
                 continue
             try:
                 value = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                value = legacy_latin1(raw.decode("latin-1"))
+            except UnicodeDecodeError as exc:
+                # (UTF-8 up to a character cut short at the end, a tagger having cut the value
+                # to so many bytes, is kept as UTF-8: read as a code page it was garbled whole,
+                # "Ð“Ñ€ÑƒÐ¿Ð¿Ð°" for "Группа")
+                cut = exc.reason == "unexpected end of data" and not raw[:exc.start].isascii()
+                value = raw[:exc.start].decode("utf-8") if cut else legacy_latin1(raw.decode("latin-1"))
             comments.append((key.decode("ascii", "replace"), value))
         return comments
     except Exception as exc:  # noqa: BLE001 - the comments stay as mutagen read them

@@ -1279,6 +1279,17 @@ def test_vorbis_comments_a_windows_tool_wrote_in_its_code_page_are_read_as_it_me
     assert info["duration"] == pytest.approx(1.0, abs=0.01)
 
 
+def test_a_vorbis_comment_in_utf8_cut_short_in_a_character_is_not_read_as_a_code_page(tmp_path):
+    # A tagger that cuts values to so many bytes can cut a character of UTF-8 in two; read
+    # as a Windows code page, the whole value was listed garbled ("Ð“Ñ€ÑƒÐ¿Ð¿Ð° ÐºÑ€Ð¾Ð²Ð").
+    from tests.audiogen import raw_comments
+
+    path = raw_comments(write_track(tmp_path, "cut", fmt="flac"), title="Группа крови".encode()[:-1],
+                        artist="Кино".encode("cp1251"), album="Björk".encode())
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"]) == ("Группа кров", "Кино", "Björk")
+
+
 def test_an_id3v1_tag_in_a_windows_code_page_is_read_as_it_meant(tmp_path):
     path = write_track(tmp_path, "v1", fmt="mp3")
     with open(path, "ab") as f:
