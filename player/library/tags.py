@@ -751,7 +751,8 @@ def _mp4_edit_length(f, audio) -> float | None:
         # iTunes gives the song's samples in its iTunSMPB tag instead, where the player ends
         # it (see audio_io.itunes_gapless): ffmpeg drops the tag's priming of AAC alone, and
         # plays an ALAC track whole
-        aac = str(getattr(audio.info, "codec", "")).startswith("mp4a.40")
+        # (mutagen's names of MPEG-4 AAC and of MPEG-2 AAC's three profiles)
+        aac = str(getattr(audio.info, "codec", "")).startswith(("mp4a.40", "mp4a.66", "mp4a.67", "mp4a.68"))
         tag = audio.tags.get("----:com.apple.iTunes:iTunSMPB") if aac and isinstance(audio.tags, MP4Tags) else None
         gapless = audio_io.itunes_gapless(bytes(tag[0]).decode("ascii", "replace")) if tag else None
         if not gapless:
