@@ -4,6 +4,11 @@ The latest sessions are held out; a model trained without them folds in the firs
 half of each (in play order) and is scored on the rest (:func:`fold_recall`), or is
 asked for each next track (:func:`next_track_hr`). The ranker weighs each local model
 by its lift over popularity on these (``recommender.local_models.model_weights``).
+
+Both count a hit by its mean over every order of the model's tied scores
+(:mod:`recommender.metrics`' ``expected_*``), not by one tie-break: popularity's counts
+tie a lot, and a tie-break's pick among them would move the baseline, and so the
+weights, with nothing but the order the tracks happen to be numbered in.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.catalog import Catalog
-from recommender.metrics import hit_rate_at_k, recall_at_k, top_k
+from recommender.metrics import expected_hit_rate_at_k, expected_recall_at_k
 
 
 def play_rows(cat: Catalog) -> list[dict]:
@@ -72,6 +77,9 @@ def fold_recall(score_fn, test: sp.csr_matrix, k: int = 20, *, order: sp.csr_mat
         earliest plays; without it each session's items are shuffled (fixed ``seed``)
     cols : the columns the model scores (a candidate subset); held-out items outside
         them stay relevant and count as misses
+
+    Each session's recall is its mean over every order of the tied scores. Items scored
+    non-finite (outside ``cols``, or so by the model) are never recommended: misses.
     """
     rng = np.random.default_rng(seed)
     n = test.shape[1]
@@ -100,18 +108,21 @@ def fold_recall(score_fn, test: sp.csr_matrix, k: int = 20, *, order: sp.csr_mat
         s = sub if to_sub is None else np.full(n, -np.inf)
         if to_sub is not None:
             s[cols] = sub
-        s[half] = -np.inf
-        ranked = [r for r in top_k(s, k).tolist() if np.isfinite(s[r])]
-        recalls.append(recall_at_k(ranked, rest.tolist(), k))
+        # The folded-in items are known already, and items without a finite score are not
+        # offered at all: neither takes a place in the list.
+        gone = np.union1d(half, np.flatnonzero(~np.isfinite(s)))
+        recalls.append(expected_recall_at_k(s, rest.tolist(), k, exclude=gone))
     return float(np.mean(recalls)) if recalls else float("nan")
 
 
 def next_track_hr(model, sessions: list[np.ndarray], k: int = 20) -> float:
+    """HR@k of each next track given the session before it (``model.score(prefix)``),
+    each query's hit its chance over every order of the tied scores."""
     hits = []
     for s in sessions:
         for i in range(1, len(s)):
             scores = model.score(s[:i])
-            hits.append(hit_rate_at_k(top_k(np.asarray(scores, np.float64), k), [int(s[i])], k))
+            hits.append(expected_hit_rate_at_k(np.asarray(scores, np.float64), [int(s[i])], k))
     return float(np.mean(hits)) if hits else float("nan")
 
 
