@@ -236,6 +236,44 @@ def expected_mrr_at_k(scores, relevant: Iterable[int], k: int | None = None, *,
     return _first_hit(scores, relevant, k, exclude)[1]
 
 
+def top_k_chances(scores: np.ndarray, k: int) -> np.ndarray:
+    """[shape=scores.shape] Each item's chance of a place in its row's top K over every
+    order of the row's tied scores: 1 above the K-th score, 0 below it, and of the items
+    tied with it, the places left shared evenly. NaN comes after every other score.
+
+    ``scores`` [shape=(n_items,)] or [shape=(n_queries, n_items)].
+    """
+    _check_k(k)
+    s = np.asarray(scores, dtype=np.float64)
+    rows = s.reshape(-1, s.shape[-1]) if s.ndim else s.reshape(1, 1)
+    out = np.zeros(rows.shape, dtype=np.float64)
+    for i, row in enumerate(rows):
+        nan = np.isnan(row)
+        valid = row[~nan]
+        if valid.size <= k:
+            # Every scored item makes the list; the places left go to the NaNs, evenly.
+            out[i, ~nan] = 1.0
+            if nan.any():
+                out[i, nan] = min(k - valid.size, int(nan.sum())) / nan.sum()
+            continue
+        kth = np.partition(valid, valid.size - k)[valid.size - k]
+        above, tied = row > kth, row == kth
+        out[i, above] = 1.0
+        out[i, tied] = (k - above.sum()) / tied.sum()
+    return out.reshape(s.shape)
+
+
+def expected_coverage_at_k(scores: np.ndarray, k: int) -> float:
+    """How many distinct items the top-K lists of ``scores`` [shape=(n_queries, n_items)]
+    hold between them, averaged over every order of each row's tied scores (each row's ties
+    in an order of its own, all equally likely, as the ``expected_*`` metrics take them).
+
+    An item is in none of the lists with the product over rows of its chance to miss each.
+    """
+    chances = top_k_chances(np.atleast_2d(scores), k)
+    return float((1.0 - np.prod(1.0 - chances, axis=0)).sum())
+
+
 def top_k(scores: np.ndarray, k: int, *, exclude: Iterable[int] = ()) -> np.ndarray:
     """Indices of the K highest scores, best first; an excluded index only where fewer than K
     are left (it is scored ``-inf``, and comes after every other).

@@ -17,8 +17,9 @@ Metrics come from :mod:`recommender.metrics`: Recall@20/@50 (normalised by
 min(K, |targets|)), NDCG@100, MRR over the full ranking, precision and F1 at 20 (hits / K
 and their harmonic mean with recall, as much of the literature reports them), AUC, and catalogue coverage of the top-20 lists.
 The ranking metrics are their means over every order of a model's tied scores (popularity's
-counts tie often), not those of one tie-break; AUC counts a tie one half; coverage is of the
-lists with ties in item order.
+counts tie often), not those of one tie-break; AUC counts a tie one half; coverage is the
+expected number of distinct items in the top-20 lists over the catalogue's size, each list's
+ties in an order of its own (:func:`recommender.metrics.expected_coverage_at_k`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ def evaluate_scores(scores: np.ndarray, heldout: HeldOut, *, with_auc: bool = Tr
     fold, target = heldout.fold, heldout.target
     r, c = fold.nonzero()
     s[r, c] = -np.inf
-    order = np.argsort(-s, axis=1, kind="stable")[:, :20]
     rows = {k: [] for k in ("recall@20", "recall@50", "ndcg@100", "mrr", "precision@20", "f1@20", "auc")}
     for u in range(s.shape[0]):
         rel = set(target.indices[target.indptr[u]:target.indptr[u + 1]].tolist())
@@ -60,7 +60,7 @@ def evaluate_scores(scores: np.ndarray, heldout: HeldOut, *, with_auc: bool = Tr
         if with_auc:
             rows["auc"].append(M.auc(scores[u], rel, exclude=excl))
     out = {k: float(np.nanmean(v)) for k, v in rows.items() if v}
-    out["coverage@20"] = float(len(np.unique(order[:, :20])) / s.shape[1])
+    out["coverage@20"] = M.expected_coverage_at_k(s, 20) / s.shape[1]
     out["users"] = int(s.shape[0])
     return out
 

@@ -8,6 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 from recommender.research import datasets as data
+from recommender.metrics import expected_coverage_at_k
 from recommender.research.cf_baselines import Popularity
 from recommender.research.eval_cf import evaluate_scores, format_table, run
 from recommender.research.splits import HeldOut, fold_split, strong_split
@@ -137,3 +138,25 @@ def test_command_prints_the_table_and_writes_json(dataset, tmp_path, capsys):
     assert len(res["strong"]) == 6 and ("cold" in res) == (dataset == "hetrec")
     if dataset == "hetrec":
         assert "Tag->WMF factor regressor" in printed
+
+
+def test_coverage_counts_every_order_of_the_ties():
+    # Two people, four items, K=2: item 0 is in both lists; the second place goes to one
+    # of items 1, 2, 3 for each, so each is in some list with chance 1 - (2/3)^2 = 5/9.
+    flat = np.array([[1.0, 0, 0, 0], [1.0, 0, 0, 0]])
+    assert abs(expected_coverage_at_k(flat, 2) - (1 + 3 * 5 / 9)) < 1e-12
+    # The same in evaluate cf's top 20 of 22 items: 19 sure, the last place to one of 3.
+    none = sp.csr_matrix((2, 22), dtype=np.float32)
+    scores = np.tile(np.r_[np.ones(19), np.zeros(3)], (2, 1))
+    got = evaluate_scores(scores, HeldOut(none, none), with_auc=False)["coverage@20"]
+    assert abs(got - (19 + 3 * 5 / 9) / 22) < 1e-12
+
+    rng = np.random.default_rng(0)
+    fold = sp.csr_matrix((rng.random((30, 100)) < 0.1).astype(np.float32))
+    target = sp.csr_matrix((rng.random((30, 100)) < 0.05).astype(np.float32))
+    scores = rng.integers(0, 4, size=(30, 100)).astype(np.float64)     # counts: ties everywhere
+    base = evaluate_scores(scores, HeldOut(fold, target), with_auc=False)["coverage@20"]
+    for seed in range(3):
+        src = np.random.default_rng(seed + 1).permutation(100)
+        got = evaluate_scores(scores[:, src], HeldOut(fold[:, src], target[:, src]), with_auc=False)
+        assert abs(got["coverage@20"] - base) < 1e-12
