@@ -165,3 +165,28 @@ def test_bad_cutoff_raises():
 def test_every_cutoff_metric_rejects_non_positive_k(fn, k):
     with pytest.raises(m.MetricInputError):
         fn([1, 2], {1}, k)
+
+
+def _every_ranking(row):
+    """Every ranking an order of ``row``'s tied scores gives (NaN after -inf), one per order."""
+    finite = sorted({float(v) for v in row if not np.isnan(v)}, reverse=True)
+    ties = [[i for i, v in enumerate(row) if v == x] for x in finite] + [np.flatnonzero(np.isnan(row)).tolist()]
+    return [[i for tie in orders for i in tie]
+            for orders in itertools.product(*(itertools.permutations(tie) for tie in ties))]
+
+
+def test_top_k_chances_and_coverage_equal_the_mean_over_every_order_of_the_ties():
+    # Small rows of counts with NaN, -inf and +inf among them, K from one place to more than
+    # the row holds; coverage takes each row's ties in an order of its own.
+    rng = np.random.default_rng(7)
+    values = np.array([np.nan, -np.inf, np.inf, 0.0, 1.0, 2.0])
+    for _ in range(40):
+        n = int(rng.integers(1, 6))
+        rows = values[rng.choice(len(values), size=(2, n), p=[0.15, 0.15, 0.05, 0.25, 0.25, 0.15])]
+        rankings = [_every_ranking(row) for row in rows]
+        for k in range(1, n + 3):
+            want = np.array([[np.mean([i in r[:k] for r in rs]) for i in range(n)] for rs in rankings])
+            np.testing.assert_allclose(m.top_k_chances(rows, k), want, rtol=0, atol=1e-12, err_msg=f"{rows} {k}")
+            np.testing.assert_allclose(m.top_k_chances(rows[0], k), want[0], rtol=0, atol=1e-12)
+            covered = [len(set(a[:k]) | set(b[:k])) for a in rankings[0] for b in rankings[1]]
+            assert m.expected_coverage_at_k(rows, k) == pytest.approx(np.mean(covered), abs=1e-12), (rows, k)
