@@ -3,6 +3,8 @@ scores count by their mean over every order of the ties."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -104,3 +106,30 @@ def test_fold_recall_leaves_the_scores_it_is_given_alone():
     fresh = fold_recall(lambda row: before.copy(), counts[30:], order=order[30:])
     np.testing.assert_array_equal(pop, before)
     assert shared == fresh
+
+
+def test_fold_recall_is_the_mean_over_every_order_of_the_ties():
+    # One session of 4-6 of 6 tracks; scores of counts with NaN, -inf and +inf, over every
+    # column or a candidate subset; K from one place to more than there are candidates. The
+    # list holds the finite-scored candidates not folded in, best first, ties in any order.
+    rng = np.random.default_rng(11)
+    values = np.array([np.nan, -np.inf, np.inf, 0.0, 1.0, 2.0])
+    n = 6
+    for trial in range(40):
+        size = int(rng.integers(4, n + 1))
+        items = rng.choice(n, size=size, replace=False)
+        one = np.zeros(size, int)
+        test = sp.csr_matrix((np.ones(size, np.float32), (one, items)), shape=(1, n))
+        order = sp.csr_matrix((np.arange(1, size + 1, dtype=np.float32), (one, items)), shape=(1, n))
+        half, rest = set(items[: size // 2].tolist()), set(items[size // 2:].tolist())
+        cols = np.sort(rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False)) if trial % 2 else None
+        sub = values[rng.choice(len(values), size=n if cols is None else len(cols), p=[.1, .1, .05, .3, .3, .15])]
+        full = np.full(n, -np.inf)
+        full[np.arange(n) if cols is None else cols] = sub
+        offered = [i for i in range(n) if i not in half and np.isfinite(full[i])]
+        ties = [[i for i in offered if full[i] == v] for v in sorted({full[i] for i in offered}, reverse=True)]
+        lists = [[i for tie in o for i in tie] for o in itertools.product(*(itertools.permutations(t) for t in ties))]
+        for k in (1, 2, 3, 7):
+            want = np.mean([len(rest & set(ranked[:k])) / min(k, len(rest)) for ranked in lists])
+            got = fold_recall(lambda row: sub, test, k=k, order=order, cols=cols)
+            assert abs(got - want) < 1e-12, (sub.tolist(), cols, sorted(half), sorted(rest), k)
