@@ -10,7 +10,13 @@ three ways, in turns, in one run (the machine is shared: compare the ratios):
 
 - cold: a new provider, as after each change of the library (it reads and names every track);
 - warm: the same provider again, nothing changed (what a second refill costs);
-- read: ``store.tracks()`` alone, the part no provider can avoid when the library changed.
+- read: ``store.tracks()`` alone, what reading the whole library costs.
+
+Then, with ``--changes`` (on by default), what one change of the library costs the provider
+that already read it (the window's, between two scans' batches): one track re-tagged, one
+new track, one track gone (found missing), one track deleted (a merge's copy), each made
+before each surface's call; the time from the change to the surface's list and the CPU it
+took (column "cpu"), beside the ``--before`` provider after the same change.
 
 ``--profile SURFACE`` prints cProfile's top functions of one cold and one warm call.
 ``--before FILE``: ``player/recommendations.py`` of another version, e.g.
@@ -54,6 +60,56 @@ def _make(db: Path, tracks: int, plays: int):
     return store, ids
 
 
+def _changes(store, ids: list[int], calls: dict, providers: dict, runs: int) -> None:
+    """Each kind of change, then each surface of each provider (all of them read the library
+    before): the time from the change to the list, and the CPU time it took."""
+    import random
+
+    rng = random.Random(5)
+    added = [0]
+
+    def retag():
+        with store.transaction() as conn:
+            conn.execute("UPDATE tracks SET genre = ?, updated_at = ? WHERE id = ?",
+                         (rng.choice(["Rock", "Jazz", "Ambient"]), time.time(), rng.choice(ids)))
+
+    def new():
+        added[0] += 1
+        store.upsert_tracks([{"path": f"/bench/new/{added[0]}.flac", "size": 1, "mtime_ns": added[0],
+                              "title": f"New {added[0]}", "artist": "Newcomer", "album": "Fresh",
+                              "genre": "Rock", "duration": 200.0, "folder_id": None}])
+
+    def missing():          # (from the first quarter: never Radio's seed, in the middle)
+        store.mark_missing([ids.pop(rng.randrange(len(ids) // 4))])
+
+    def delete():           # a second path to one file, merged into the first: its row goes
+        store.merge_duplicate(ids.pop(rng.randrange(1, len(ids) // 4)), ids[0])
+
+    changes = {"re-tag": retag, "new track": new, "missing": missing, "deleted": delete}
+    for name, call in calls.items():      # each read the library as it is now
+        for p in providers.values():
+            call(p)
+    got: dict[tuple, list[tuple[float, float]]] = {}
+    for _ in range(runs):
+        for change, make in changes.items():
+            for surface, call in calls.items():
+                make()
+                for who, p in providers.items():
+                    t, c = time.perf_counter(), time.process_time()
+                    call(p)
+                    got.setdefault((change, surface, who), []).append((time.perf_counter() - t,
+                                                                       time.process_time() - c))
+    print(f"\none change, then the surface (median of {runs}; seconds, CPU seconds)")
+    print(f"{'change':11}{'surface':10}" + "".join(f"{w + ' s':>10}{w + ' cpu':>11}" for w in providers)
+          + (f"{'new/before':>12}" if "before" in providers else ""))
+    for change in changes:
+        for surface in calls:
+            cells = {w: (statistics.median(x[0] for x in got[(change, surface, w)]),
+                         statistics.median(x[1] for x in got[(change, surface, w)])) for w in providers}
+            print(f"{change:11}{surface:10}" + "".join(f"{s:10.3f}{c:11.3f}" for s, c in cells.values())
+                  + (f"{cells['new'][0] / cells['before'][0]:12.3f}" if "before" in providers else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=100_000)
@@ -62,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=["up_next", "radio", "discover"])
     parser.add_argument("--before", help="player/recommendations.py of another version, timed in the same turns")
     parser.add_argument("--db", help="a library this benchmark wrote before, to use again (written there if absent)")
+    parser.add_argument("--no-changes", dest="changes", action="store_false",
+                        help="leave out the table of one change of the library at a time")
     args = parser.parse_args(argv)
 
     from player.recommendations import LibraryRecommendations
@@ -115,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             got = {h: statistics.median(times[f"{name} {h}"]) for h in hows}
             print(f"{name:10}" + "".join(f"{got[h]:9.3f}" for h in hows) + f"{got['warm'] / got['cold']:11.3f}"
                   + (f"{got['warm'] / got['before']:13.3f}" if args.before else ""))
+        if args.changes:
+            _changes(store, ids, calls, {"new": warm, **({"before": old} if args.before else {})}, args.runs)
         store.close()
     return 0
 
