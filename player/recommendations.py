@@ -396,11 +396,22 @@ class _Library:
     share it), but for what is worked out on first use and what Discover and the left-out
     tracks keep (each kept with what it was worked out from)."""
 
-    def __init__(self, stamp: int, values: list[tuple], namer: Namer):
+    def __init__(self, stamp: int, values: list[tuple], namer: Namer, *, before: _Library | None = None,
+                 changed: Collection[int] = (), order: list[int] | None = None):
+        """``values``: the library's rows in library order; or, given the library read ``before``
+        (with the same folders), the rows of the tracks ``changed`` since that the library still
+        plays, and the ids it plays in ``order``: the tracks not changed are taken as they were
+        read then, the rest worked out again as from a whole read."""
         self.stamp = stamp
-        one: dict = {}      # one copy of each name many tracks share (an artist's, an album's)
+        if before is None:
+            one: dict = {}      # one copy of each name many tracks share (an artist's, an album's)
+            rows, named = {}, {}
+        else:
+            one, rows, named = before._one, dict(before.rows), dict(before._named)
+            for t in changed:
+                rows.pop(t, None)
+                named.pop(t, None)
         same = one.setdefault
-        rows, info, shown = {}, {}, []
         for (t, path, folder, title, artist, albumartist, album, duration, genre, year, track_no, disc_no, release,
              compilation, folder_compilation) in values:
             r = rows[t] = _Track(t, path, folder, title, same(artist, artist), same(albumartist, albumartist),
@@ -408,15 +419,19 @@ class _Library:
                                  same(release, release), compilation, folder_compilation)
             names = namer(r)
             artist = names.artist.casefold()
-            info[t] = (names.title, same(artist, artist), genre_bucket(genre))
-            shown.append(names.album)
+            named[t] = (names.title, same(artist, artist), genre_bucket(genre), names.album)
+        if order is not None:
+            rows = {t: rows[t] for t in order}
+        self._one, self._named = one, named     # what each track's own row says: kept for the next read
+        info = {t: named[t][:3] for t in rows}
         for t, bucket in zip(info, one_spelling([b for _, _, b in info.values()])):
             info[t] = (*info[t][:2], bucket)
         self.order = list(rows)
         self.info, self.rows = info, rows
         lengths = [r.duration for r in rows.values() if r.duration]
         self.median = statistics.median(lengths) if lengths else None
-        self._shown: list[str | None] | None = shown       # each track's album as the window names it
+        self._shown: list[str | None] | None = [named[t][3] for t in rows]     # each one's album as the window names it
+        self.roots: dict = namer.roots          # the library folders' paths its tracks were named by
         self._albums: dict[int, str | None] | None = None
         self._kin: dict[int, str] | None = None
         self._lock = threading.Lock()           # the albums worked out once
@@ -519,8 +534,18 @@ class LibraryRecommendations:
                 stamp = self.store.library_stamp()
                 if kept is not None and stamp == kept.stamp:
                     return kept
-                values, namer = self.store.library_rows(_Track._fields, plain=True), Namer.of(self.store)
-            self._read = _Library(stamp, values, namer)
+                namer = Namer.of(self.store)
+                if kept is not None and namer.roots == kept.roots:
+                    # Only the tracks written since are read again (a scan's batch, a tag
+                    # edit, a merge): the rest are as read then, and so is what names them
+                    # (their library folders' paths).
+                    changed = self.store.library_changed_ids(kept.stamp)
+                    values = self.store.library_rows_of(_Track._fields, changed)
+                    order = self.store.library_order_ids()
+                else:
+                    kept, changed, order = None, (), None
+                    values = self.store.library_rows(_Track._fields, plain=True)
+            self._read = _Library(stamp, values, namer, before=kept, changed=changed, order=order)
             return self._read
 
     def up_next(self, session_track_ids: list[int], k: int, *,

@@ -144,6 +144,31 @@ class TracksMixin:
         row = self.execute("SELECT n FROM library_changes WHERE id = 1").fetchone()
         return row[0] if row is not None else -1
 
+    def library_changed_ids(self, since: int) -> list[int]:
+        """The ids of the tracks written (inserted, updated, deleted) since :meth:`library_stamp`
+        read ``since`` (see migration 23); read in one snapshot with the stamp they lead to."""
+        return [r[0] for r in self.execute("SELECT track_id FROM track_changes WHERE n > ?", (since,))]
+
+    def library_order_ids(self) -> list[int]:
+        """The ids of :meth:`library_rows`, in their order (a few hundredths of a second at
+        100,000 tracks: their index is in that order)."""
+        return [r[0] for r in self._plain(f"SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
+                                          f"ORDER BY {_LIBRARY_ORDER}")]
+
+    def library_rows_of(self, columns: Sequence[str], track_ids: Iterable[int]) -> list[tuple]:
+        """:meth:`library_rows` (plain tuples) of those of ``track_ids`` the library plays, in no order."""
+        unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at", "folder_compilation"}
+        if unknown:
+            raise ValueError(f"not track columns: {sorted(unknown)}")
+        ids, out = list(track_ids), []
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        for i in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[i:i + _ID_CHUNK]
+            out += cur.execute(f"SELECT {', '.join(columns)} FROM tracks WHERE missing = 0 AND last_error IS NULL "
+                               f"AND id IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+        return out
+
     def away_stamp(self) -> tuple:
         """Changes whenever a folder goes away or comes back (a cheap read)."""
         return tuple(self.execute("SELECT count(*), total(id), max(away_since) FROM folders "
