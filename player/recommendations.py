@@ -503,6 +503,42 @@ class _Library:
         return ids
 
 
+class _Plays(NamedTuple):
+    """The plays as Discover reads them (oldest first): ``(id, track id, started at, what it
+    says (:func:`_feedback`), source)`` each, and what tells whether they are still the
+    store's: their count, the store's ``rewritten_stamp`` and when the history was last
+    forgotten as they were read, and the first id that may still change (the latest, or one
+    still playing: a song going on in its row)."""
+
+    rows: list[tuple]
+    count: int
+    rewritten: int
+    forgotten: float
+    changing: int | None
+
+    @classmethod
+    def read(cls, store, kept: _Plays | None) -> _Plays:
+        """The plays now: ``kept`` and those from its first changing id on, where the store
+        says nothing older changed (a play of a merged track moved, a resume, a forget); else all."""
+        with store.snapshot():
+            count, rewritten, forgotten = store.play_count(), store.rewritten_stamp(), store.history_forgotten_at()
+            if kept is not None and (count, rewritten, forgotten) == kept[1:4]:
+                return kept
+            fresh_only = kept is not None and kept.changing is not None and count >= kept.count \
+                and (rewritten, forgotten) == (kept.rewritten, kept.forgotten)
+            plays = store.plays(from_id=kept.changing) if fresh_only else store.plays()
+        fresh = [(p["id"], p["track_id"], p["started_at"], _feedback(p), p["source"], p["ended"] == "playing")
+                 for p in plays]
+        rows = [r for r in kept.rows if r[0] < kept.changing] + fresh if fresh_only else fresh
+        if len(rows) != count:      # (not the store's plays after all: read them all)
+            return cls.read(store, None)
+        kept_n = len(rows) - len(fresh)
+        if fresh_only and fresh and kept_n and (fresh[0][2], fresh[0][0]) < (rows[kept_n - 1][2], rows[kept_n - 1][0]):
+            rows.sort(key=lambda r: (r[2], r[0]))        # (some began before plays kept: as the store orders them)
+        changing = min([r[0] for r in rows if r[5]] + [max(r[0] for r in rows)]) if rows else None
+        return cls(rows, count, rewritten, forgotten, changing)
+
+
 class LibraryRecommendations:
     """Library order and genre tags: no learning, no invented data.
 
@@ -521,6 +557,8 @@ class LibraryRecommendations:
         self._heard: Counter[str] | None = None     # the genres' plays as the latest rows counted them
         self._read: _Library | None = None
         self._reading = threading.Lock()            # one read of the library at a time
+        self._plays: _Plays | None = None           # the plays as Discover last read them
+        self._counted: tuple | None = None          # ((plays, library, copies), what Discover counted of them)
 
     def _library(self) -> _Library:
         """The library as it is now: the one kept, unless the store says it changed since."""
@@ -645,19 +683,27 @@ class LibraryRecommendations:
         # (only a song of no genre tag is taken for another: without one, the albums, near a quarter
         # of the time these rows take at 100,000 tracks, are not needed)
         kin = lib.kin
-        for play in self.store.plays():
-            t = first.get(play["track_id"], play["track_id"])
-            last_played[t] = play["started_at"]         # (oldest first: the latest stays)
-            said = _feedback(play)
-            if said > 0:
-                listened[t] += 1
-                skipped_here.pop(t, None)
-                if t in rows and _tagged_artist(rows[t]):
-                    by_artist[_tagged_artist(rows[t])] += 1
-                if t in info:
-                    heard[kin.get(t, info[t][2])] += 1
-            elif said < 0 and play["source"] == "discover":
-                skipped_here[t] = play["started_at"]
+        # The plays are read again only from the first that may have changed, and counted
+        # again only when they or the library changed (every play, on every call, was most
+        # of this call's time with a long history).
+        self._plays = plays = _Plays.read(self.store, self._plays)
+        counted = self._counted
+        if counted is not None and counted[0][0] is plays and counted[0][1] is lib and counted[0][2] is first:
+            last_played, heard, listened, by_artist, skipped_here = counted[1]
+        else:
+            for _, track_id, started_at, said, source, _ in plays.rows:
+                t = first.get(track_id, track_id)
+                last_played[t] = started_at             # (oldest first: the latest stays)
+                if said > 0:
+                    listened[t] += 1
+                    skipped_here.pop(t, None)
+                    if t in rows and _tagged_artist(rows[t]):
+                        by_artist[_tagged_artist(rows[t])] += 1
+                    if t in info:
+                        heard[kin.get(t, info[t][2])] += 1
+                elif said < 0 and source == "discover":
+                    skipped_here[t] = started_at
+            self._counted = ((plays, lib, first), (last_played, heard, listened, by_artist, skipped_here))
         now = time.time()
         # As the learning recommender's rows (recommender.genres.arrange_rows), by the same
         # listened plays: the person's two favourites, then new genres and theirs in turns;

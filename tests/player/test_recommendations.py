@@ -597,3 +597,38 @@ def test_a_song_found_unreadable_keeps_its_names_and_is_offered_nowhere(store, p
     getattr(provider, "invalidate", lambda: None)()     # (as the window tells the learning one after a scan)
     assert store.track(bad["id"])["title"] == "Rock song 1"
     assert bad["id"] not in offered() and len(offered()) == 95
+
+
+def test_discover_counts_the_plays_again_from_the_first_that_may_have_changed_and_answers_as_a_new_provider(
+        store, monkeypatch):
+    # Discover read and counted every play of the history on every call (most of its time with
+    # a long history): a kept provider reads only the plays that may have changed since (the
+    # latest, one still playing), and gives what a new provider gives after each change.
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": ("Rock", "Jazz")[i % 2]}
+                       for i in range(8)])
+    kept = LibraryRecommendations(store)
+    read, asked = store.plays, []
+    monkeypatch.setattr(store, "plays", lambda **kw: asked.append(kw) or read(**kw))
+
+    def same() -> dict:
+        return {b: [(r.track_id, r.reason) for r in row] for b, row in kept.discover(8).items()}
+
+    def fresh() -> dict:
+        rows = LibraryRecommendations(store).discover(8)
+        return {b: [(r.track_id, r.reason) for r in row] for b, row in rows.items()}
+
+    for t in (ids[0], ids[0], ids[0], ids[1]):
+        store.end_play(store.start_play(t, track_ms=200_000), "finished", 200_000)
+    assert same() == fresh()
+    playing = store.start_play(ids[2], track_ms=200_000)
+    assert same() == fresh()
+    asked.clear()
+    store.end_play(playing, "skipped", 1_000)                  # the play still playing ends
+    store.end_play(store.start_play(ids[3], track_ms=200_000), "finished", 200_000)
+    assert same() == fresh()
+    assert asked[0] == {"from_id": playing}                     # (then the new provider's whole read)
+    store.merge_duplicate(ids[1], ids[4])                       # older plays move to another track
+    assert same() == fresh()
+    store.forget_history()
+    store.end_play(store.start_play(ids[5], track_ms=200_000), "finished", 200_000)
+    assert same() == fresh()
