@@ -288,13 +288,21 @@ def _firsts_of_recordings(ids: Iterable[int], rows: dict, taken: Iterable[int]) 
     return (t for t in ids if not twin(t))
 
 
-def _first_copies(ids: Iterable[int], rows: dict) -> dict[int, int]:
-    """Each of ``ids`` -> the first of ``ids`` that is the same recording (itself when none is)."""
+def _first_copies(ids: Iterable[int], rows: dict, keys: dict | None = None) -> dict[int, int]:
+    """Each of ``ids`` -> the first of ``ids`` that is the same recording (itself when none is).
+    ``keys``: track id -> its :func:`recording_key`, those known; it is given the others."""
     copies = FirstCopies()
     out = {}
+    keys = {} if keys is None else keys
     for t in ids:
         r = rows.get(t)
-        out[t] = t if r is None else copies.first(recording_key(r["artist"], r["title"]), r["duration"], t)
+        if r is None:
+            out[t] = t
+            continue
+        key = keys.get(t, keys)
+        if key is keys:
+            key = keys[t] = recording_key(r["artist"], r["title"])
+        out[t] = copies.first(key, r["duration"], t)
     return out
 
 
@@ -405,12 +413,13 @@ class _Library:
         self.stamp = stamp
         if before is None:
             one: dict = {}      # one copy of each name many tracks share (an artist's, an album's)
-            rows, named = {}, {}
+            rows, named, keys = {}, {}, {}
         else:
-            one, rows, named = before._one, dict(before.rows), dict(before._named)
+            one, rows, named, keys = before._one, dict(before.rows), dict(before._named), dict(before._keys)
             for t in changed:
                 rows.pop(t, None)
                 named.pop(t, None)
+                keys.pop(t, None)
         same = one.setdefault
         for (t, path, folder, title, artist, albumartist, album, duration, genre, year, track_no, disc_no, release,
              compilation, folder_compilation) in values:
@@ -423,6 +432,9 @@ class _Library:
         if order is not None:
             rows = {t: rows[t] for t in order}
         self._one, self._named = one, named     # what each track's own row says: kept for the next read
+        # Each track's recording (its artist and title normalised), as Discover's songs needed
+        # it: most of their time, and the same for a track until it is written again.
+        self._keys: dict[int, str | None] = keys
         info = {t: named[t][:3] for t in rows}
         for t, bucket in zip(info, one_spelling([b for _, _, b in info.values()])):
             info[t] = (*info[t][:2], bucket)
@@ -480,7 +492,7 @@ class _Library:
         # A song played in one copy was played: the copy a row offers (the first in library
         # order) is not "not played yet" because the plays were of the phone's MP3.
         chosen = set(offered)
-        first = _first_copies(offered + [t for t in order if t not in chosen], rows)
+        first = _first_copies(offered + [t for t in order if t not in chosen], rows, self._keys)
         members: dict[str, list[int]] = defaultdict(list)
         for t in offered:
             if first[t] == t:
