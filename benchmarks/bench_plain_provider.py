@@ -18,6 +18,10 @@ new track, one track gone (found missing), one track deleted (a merge's copy), e
 before each surface's call; the time from the change to the surface's list and the CPU it
 took (column "cpu"), beside the ``--before`` provider after the same change.
 
+Last, ``gone_counts`` (what the learning recommender's catalogue counts of the plays of
+songs no longer in the library) with a tenth of the played tracks found missing, beside
+``--before-service FILE`` (``player/recommender_service.py`` of another version) where given.
+
 ``--profile SURFACE`` prints cProfile's top functions of one cold and one warm call.
 ``--before FILE``: ``player/recommendations.py`` of another version, e.g.
 ``git show REV:player/recommendations.py > /tmp/before.py``; its provider is timed too, in
@@ -110,6 +114,38 @@ def _changes(store, ids: list[int], calls: dict, providers: dict, runs: int) -> 
                   + (f"{cells['new'][0] / cells['before'][0]:12.3f}" if "before" in providers else ""))
 
 
+def _gone(store, before: str | None, runs: int) -> None:
+    """``gone_counts`` over the whole library, a tenth of the played tracks found missing."""
+    import numpy as np
+
+    from player import recommender_service
+    from player.recommendations import genre_bucket, one_spelling
+    from recommender.catalog import PlayLog
+    from segue_common.normalize import first_of_artists
+
+    played = sorted({r[0] for r in store.execute("SELECT DISTINCT track_id FROM plays")})
+    store.mark_missing(played[::10])
+    rows = store.library_rows(["artist", "albumartist", "genre"])
+    artists = [first_of_artists(r["artist"] or r["albumartist"]) for r in rows]
+    buckets = one_spelling([genre_bucket(r["genre"]) for r in rows])
+    plays = PlayLog.from_rows(store.plays())
+    hows = {"new": recommender_service.gone_counts}
+    if before:
+        spec = importlib.util.spec_from_file_location("before_recommender_service", before)
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        hows["before"] = module.gone_counts
+    got, times = {}, {}
+    for _ in range(runs):
+        for how, call in hows.items():
+            t = time.perf_counter()
+            got[how] = call(store, plays, artists, buckets)
+            times.setdefault(how, []).append(time.perf_counter() - t)
+    same = "" if not before else f", same result as before: {np.array_equal(got['new'], got['before'])}"
+    print(f"\ngone_counts ({len(played[::10])} played tracks missing{same}): "
+          + ", ".join(f"{how} {statistics.median(t):.3f} s" for how, t in times.items()))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=100_000)
@@ -118,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=["up_next", "radio", "discover"])
     parser.add_argument("--before", help="player/recommendations.py of another version, timed in the same turns")
     parser.add_argument("--db", help="a library this benchmark wrote before, to use again (written there if absent)")
+    parser.add_argument("--before-service", help="player/recommender_service.py of another version, for gone_counts")
     parser.add_argument("--no-changes", dest="changes", action="store_false",
                         help="leave out the table of one change of the library at a time")
     args = parser.parse_args(argv)
@@ -175,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
                   + (f"{got['warm'] / got['before']:13.3f}" if args.before else ""))
         if args.changes:
             _changes(store, ids, calls, {"new": warm, **({"before": old} if args.before else {})}, args.runs)
+        _gone(store, args.before_service, args.runs)
         store.close()
     return 0
 

@@ -12,6 +12,7 @@ callers keep using the previous one until the new one is complete.
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import shutil
 import sys
@@ -263,16 +264,19 @@ def gone_counts(store, plays: PlayLog, artists: list[str | None], buckets: list[
             got[1] += taste
     if not by_artist and not by_genre:
         return None
+    # Each artist and genre keyed once, then only the tracks of those the gone songs had are
+    # written: a step per track, for every track, took a tenth of a second at 100,000 tracks.
     out = np.zeros((len(artists), 4), np.float32)
-    keyed: dict[str, tuple[float, float]] = {}
-    for i, (name, bucket) in enumerate(zip(artists, buckets)):
-        if name:
-            got = keyed.get(name)
-            if got is None:
-                got = keyed[name] = tuple(by_artist.get(primary_artist(name), (0.0, 0.0)))
-            out[i, :2] = got
-        if bucket and bucket != UNTAGGED:
-            out[i, 2:] = by_genre.get(bucket.casefold(), (0.0, 0.0))
+    for values, at, keys in ((artists, slice(0, 2), {name: by_artist.get(primary_artist(name))
+                                                     for name in set(artists) if name}),
+                             (buckets, slice(2, 4), {b: by_genre.get(b.casefold())
+                                                     for b in set(buckets) if b and b != UNTAGGED})):
+        keys = {k: v for k, v in keys.items() if v is not None}
+        if keys:
+            index = {k: i for i, k in enumerate(keys)}
+            of = np.fromiter(map(index.get, values, itertools.repeat(-1)), np.int64, len(values))
+            hit = of >= 0
+            out[hit, at] = np.array(list(keys.values()), np.float32)[of[hit]]
     return out
 
 
