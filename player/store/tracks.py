@@ -155,6 +155,18 @@ class TracksMixin:
         return [r[0] for r in self._plain(f"SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
                                           f"ORDER BY {_LIBRARY_ORDER}")]
 
+    def library_order_of(self, track_ids: Sequence[int]) -> list[int]:
+        """Those of ``track_ids`` the library plays, in library order."""
+        ids = list(track_ids)
+        if len(ids) > _ID_CHUNK:
+            wanted = set(ids)
+            return [t for t in self.library_order_ids() if t in wanted]
+        if not ids:
+            return []
+        return [r[0] for r in self._plain_args(
+            f"SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL AND id IN ({', '.join('?' * len(ids))}) "
+            f"ORDER BY {_LIBRARY_ORDER}", ids)]
+
     def library_rows_of(self, columns: Sequence[str], track_ids: Iterable[int]) -> list[tuple]:
         """:meth:`library_rows` (plain tuples) of those of ``track_ids`` the library plays, in no order."""
         unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at", "folder_compilation"}
@@ -495,9 +507,12 @@ class TracksMixin:
 
     def _plain(self, sql: str) -> list[tuple]:
         """Rows as plain tuples: cheaper to make than ``sqlite3.Row`` when there are 100,000."""
+        return self._plain_args(sql, ())
+
+    def _plain_args(self, sql: str, args: Sequence) -> list[tuple]:
         cur = self.conn.cursor()
         cur.row_factory = None
-        return cur.execute(sql).fetchall()
+        return cur.execute(sql, args).fetchall()
 
     def untagged_rows(self) -> list[tuple[int, str, int | None, str | None]]:
         """``(id, path, folder_id, albumartist)`` of the playable tracks missing a title,

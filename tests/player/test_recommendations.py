@@ -258,6 +258,7 @@ def test_discover_and_radio_see_one_state_of_a_library_a_scan_changes_meanwhile(
     # (the whole library read, or, once read, the last of what is read of what changed since)
     monkeypatch.setattr(store, "library_rows", then_a_write(store.library_rows))
     monkeypatch.setattr(store, "library_order_ids", then_a_write(store.library_order_ids))
+    monkeypatch.setattr(store, "library_order_of", then_a_write(store.library_order_of))
     p = LibraryRecommendations(store)
     meanwhile.append(lambda: store.mark_missing([ids[1]]))
     rows = p.discover(10)
@@ -498,6 +499,8 @@ _STEPS = {
     "an album's tag taken off": lambda store, ids: _write_elsewhere(
         store.path, "UPDATE tracks SET album = NULL, genre = NULL WHERE id = ?", [ids[7]]),
     "a file found missing": _CHANGES["a file found missing"],
+    "a genre's other spelling now the most tracks'": lambda store, ids: _write_elsewhere(
+        store.path, "UPDATE tracks SET genre = 'ska' WHERE id = ?", [ids[10]]),
     "a file found unreadable": lambda store, ids: _write_elsewhere(
         store.path, "UPDATE tracks SET last_error = 'cannot read' WHERE id = ?", [ids[6]]),
     "a copy merged into another": _CHANGES["a copy merged into another"],
@@ -507,6 +510,9 @@ _STEPS = {
     "the missing file back": lambda store, ids: store.mark_present([ids[3]]),
     "another process adds a song": _CHANGES["another process adds a song"],
     "a folder removed": _CHANGES["a folder removed"],
+    "a batch of songs' lengths read again": lambda store, ids: _write_elsewhere(
+        store.path, "UPDATE tracks SET duration = 250 + id WHERE folder_id = (SELECT id FROM folders WHERE path = ?)",
+        ["/m"]),
     "a song of it re-tagged after": lambda store, ids: _write_elsewhere(
         store.path, "UPDATE tracks SET genre = 'Reggae', duration = 3000 WHERE id = ?", [ids[1]]),
 }
@@ -528,7 +534,9 @@ def test_the_library_read_again_after_each_change_is_the_one_a_whole_read_gives(
                        for i in range(6)]
                + [{"title": f"j{i}", "artist": f"J{i % 2}", "genre": "Jazz", "album": "B", "folder_id": folders["/d"]}
                   for i in range(3)]
-               + [{"title": "u", "artist": "J0", "genre": None, "album": "B", "folder_id": folders["/d"]}])
+               + [{"title": "u", "artist": "J0", "genre": None, "album": "B", "folder_id": folders["/d"]}]
+               + [{"title": f"s{i}", "artist": "S", "genre": g, "album": "C", "folder_id": folders["/m"]}
+                  for i, g in enumerate(["SKA", "SKA", "ska"])])
     kept = LibraryRecommendations(store)
     _answers(kept, ids[0])
     for step, change in _STEPS.items():
