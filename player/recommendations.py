@@ -482,6 +482,19 @@ class _Library:
         self._albums: dict[int, str | None] | None = None
         self._kin: dict[int, str] | None = None
         self._lock = threading.Lock()           # the albums worked out once
+        # The albums as worked out for an earlier read, and the tracks written since: worked
+        # out again only for those and their albums' other tracks. (Where the library read
+        # before has them worked out, from those; else from what it had.)
+        self._album_state: tuple | None = None  # (albums, each track's group, each group's tracks)
+        # (each read once: another thread may be working out the albums of ``before`` meanwhile)
+        state = before._album_state if before is not None else None
+        came_from = before._album_from if before is not None else None
+        if state is not None:
+            self._album_from: tuple | None = (state, set(changed))
+        elif came_from is not None:
+            self._album_from = (came_from[0], came_from[1] | set(changed))
+        else:
+            self._album_from = None
         self._left_out: tuple | None = None     # (store.left_out_stamp(), what it left out)
         self._pool: tuple | None = None         # (what was left out, Discover's songs)
 
@@ -489,14 +502,66 @@ class _Library:
         with self._lock:
             if self._albums is not None:
                 return
-            ids, one = AlbumIds(), {}
-            for r, shown in zip(self.rows.values(), self._shown):
-                album, title_says = title_disc(shown) if shown else (None, None)
-                ids.add(r, album, *AlbumIds.numbers(r, title_says))
-            albums = {t: a if a is None else one.setdefault(a, a) for t, a in zip(self.order, ids.finish())}
+            came_from = self._album_from
+            if came_from is None or len(came_from[1]) > len(self.rows) // 4 + 8:
+                albums, groups, members = self._all_albums()
+            else:
+                albums, groups, members = self._albums_again(*came_from)
+            self._album_state = (albums, groups, members)
+            self._album_from = None     # (what they were worked out from is let go)
             untagged = any(b == UNTAGGED for _, _, b in self.info.values())
             self._kin = _kin_genres(self.rows, self.info, albums) if untagged else {}
             self._albums, self._shown = albums, None
+
+    def _group(self, ids: AlbumIds, t: int) -> tuple[tuple, tuple | None]:
+        """``((row, album, track, disc), group)`` of track ``t``: what :meth:`AlbumIds.add`
+        takes, and the tracks whose albums it depends on (those of its album title, tagged, in
+        its folder: one of them with the release id tells the others'), None for none."""
+        r, shown = self.rows[t], self._named[t][3]
+        album, title_says = title_disc(shown) if shown else (None, None)
+        return (r, album, *AlbumIds.numbers(r, title_says)), (album, ids.folder(r.path)) if r.album else None
+
+    def _all_albums(self) -> tuple[dict, dict, dict]:
+        """Every track's album, each track's group (:meth:`_group`) and each group's tracks."""
+        ids, one, groups, members = AlbumIds(), {}, {}, defaultdict(list)
+        for t in self.order:
+            args, group = self._group(ids, t)
+            if group is not None:
+                group = groups[t] = one.setdefault(group, group)
+                members[group].append(t)
+            ids.add(*args)
+        albums = {t: a if a is None else one.setdefault(a, a) for t, a in zip(self.order, ids.finish())}
+        return albums, groups, dict(members)
+
+    def _albums_again(self, base: tuple, written: set[int]) -> tuple[dict, dict, dict]:
+        """:meth:`_all_albums` from those worked out for an earlier read (``base``), the
+        tracks ``written`` since and those of their groups before and now worked out again
+        (a track's album depends on no other: a tenth of the work for a tenth of the tracks)."""
+        albums, groups, members = (dict(d) for d in base)
+        touched = {groups.pop(t) for t in written if t in groups}
+        for t in written:
+            albums.pop(t, None)
+        ids, came, alone = AlbumIds(), defaultdict(list), []
+        for t in written:
+            if t in self.rows:
+                group = self._group(ids, t)[1]
+                if group is None:
+                    alone.append(t)
+                else:
+                    groups[t] = group
+                    came[group].append(t)
+                    touched.add(group)
+        for group in touched:
+            now = [t for t in members.get(group, ()) if t not in written] + came.get(group, [])
+            if now:
+                members[group] = now
+            else:
+                members.pop(group, None)
+        again = [t for group in touched for t in members.get(group, ())] + alone
+        for t in again:
+            ids.add(*self._group(ids, t)[0])
+        albums.update(zip(again, ids.finish()))
+        return albums, groups, members
 
     @property
     def albums(self) -> dict[int, str | None]:

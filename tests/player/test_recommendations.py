@@ -546,6 +546,12 @@ def test_the_library_read_again_after_each_change_is_the_one_a_whole_read_gives(
         assert now is not before, step
         assert _state(now) == _state(LibraryRecommendations(store)._library()), step
         assert _answers(kept, ids[4]) == _answers(LibraryRecommendations(store), ids[4]), step
+    # Two changes with only an Up next between them (which needs no albums): the albums are
+    # worked out from those of two reads before, for the tracks both changes wrote.
+    _write_elsewhere(store.path, "UPDATE tracks SET mb_album_id = 'release-1' WHERE id = ?", [ids[5]])
+    kept.up_next([ids[4]], 3)
+    _write_elsewhere(store.path, "UPDATE tracks SET title = 's9', year = 1999 WHERE id = ?", [ids[11]])
+    assert _state(kept._library()) == _state(LibraryRecommendations(store)._library())
 
 
 def test_a_kept_provider_reads_the_library_again_only_when_it_changed(store, monkeypatch):
