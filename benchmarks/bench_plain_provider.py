@@ -198,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[float]] = {}
         for name, call in calls.items():
             call(warm)
+            if args.before:
+                call(old)           # (kept too: its first call, a cold one, counted in its "warm" median)
         for _ in range(args.runs):
             for name, call in calls.items():
                 for how, run in hows.items():
