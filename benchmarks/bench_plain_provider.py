@@ -22,6 +22,10 @@ Last, ``gone_counts`` (what the learning recommender's catalogue counts of the p
 songs no longer in the library) with a tenth of the played tracks found missing, beside
 ``--before-service FILE`` (``player/recommender_service.py`` of another version) where given.
 
+``--writes``: what noting each written track (migration 23) costs the writers instead: a
+bulk UPDATE of every track and the generated library's upserts, with those notes and with
+the count alone (the triggers as migration 22 made them), in turns.
+
 ``--profile SURFACE`` prints cProfile's top functions of one cold and one warm call.
 ``--before FILE``: ``player/recommendations.py`` of another version, e.g.
 ``git show REV:player/recommendations.py > /tmp/before.py``; its provider is timed too, in
@@ -146,6 +150,38 @@ def _gone(store, before: str | None, runs: int) -> None:
           + ", ".join(f"{how} {statistics.median(t):.3f} s" for how, t in times.items()))
 
 
+def _writes(tracks: int, runs: int) -> None:
+    """The generated library written into a new store, then one UPDATE of every track: with
+    each written track noted (as now) and with the count alone (v22's triggers), in turns."""
+    from benchmarks.library_gen import library_rows
+    from player.store import Store
+
+    rows = library_rows(tracks, seed=3)
+    times: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(runs):
+        for how in ("noted", "count only"):
+            with tempfile.TemporaryDirectory() as tmp:
+                store = Store.open(Path(tmp) / "library.db")
+                if how == "count only":
+                    with store.transaction() as conn:
+                        for event in ("insert", "update", "delete"):
+                            conn.execute(f"DROP TRIGGER tracks_{event}_counted")
+                            conn.execute(f"CREATE TRIGGER tracks_{event}_counted AFTER {event.upper()} ON tracks "
+                                         "BEGIN UPDATE library_changes SET n = n + 1 WHERE id = 1; END")
+                t = time.perf_counter()
+                for i in range(0, len(rows), 5000):
+                    store.upsert_tracks(rows[i:i + 5000])
+                upserts = time.perf_counter() - t
+                t = time.perf_counter()
+                with store.transaction() as conn:
+                    conn.execute("UPDATE tracks SET genre = 'Jazz'")
+                times.setdefault(how, []).append((upserts, time.perf_counter() - t))
+                store.close()
+    print(f"{'writes':12}{'upserts s':>11}{'UPDATE all s':>14}")
+    for how, got in times.items():
+        print(f"{how:12}{statistics.median(g[0] for g in got):11.3f}{statistics.median(g[1] for g in got):14.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=100_000)
@@ -155,12 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", help="player/recommendations.py of another version, timed in the same turns")
     parser.add_argument("--db", help="a library this benchmark wrote before, to use again (written there if absent)")
     parser.add_argument("--before-service", help="player/recommender_service.py of another version, for gone_counts")
+    parser.add_argument("--writes", action="store_true", help="time the store's writes with and without the notes")
     parser.add_argument("--no-changes", dest="changes", action="store_false",
                         help="leave out the table of one change of the library at a time")
     args = parser.parse_args(argv)
 
     from player.recommendations import LibraryRecommendations
 
+    if args.writes:
+        _writes(args.tracks, args.runs)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         if args.db and Path(args.db).exists():
