@@ -660,7 +660,8 @@ class LibraryRecommendations:
     out before picking, so the lists stay as long. What it read is kept between calls: the
     store counts every write to the library's tracks and folders (whoever writes, this
     process or another), and reading that count is all an unchanged library costs; reading
-    and naming every track on each call took most of a second at 100,000 tracks. (What is
+    and naming every track on each call took most of a second at 100,000 tracks. A change
+    costs the tracks written since (the store notes which), not the whole library again. (What is
     kept costs the window about 60 MB at that size, for as long as this provider is asked.)
     """
 
