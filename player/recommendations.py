@@ -631,17 +631,25 @@ class _Plays(NamedTuple):
     @classmethod
     def read(cls, store, kept: _Plays | None) -> _Plays:
         """The plays now: ``kept`` and those from its first changing id on, where the store
-        says nothing older changed (a play of a merged track moved, a resume, a forget); else all."""
+        says nothing older changed (a play of a merged track moved, a resume, a forget); else all.
+        ``kept`` itself where those read again are as it has them. (Those are read again even
+        where the count is the same: a song ending changes its row, not the count.)"""
         with store.snapshot():
             count, rewritten, forgotten = store.play_count(), store.rewritten_stamp(), store.history_forgotten_at()
-            if kept is not None and (count, rewritten, forgotten) == kept[1:4]:
-                return kept
+            if kept is not None and kept.changing is None and (count, rewritten, forgotten) == kept[1:4]:
+                return kept         # (no plays then, none now)
             fresh_only = kept is not None and kept.changing is not None and count >= kept.count \
                 and (rewritten, forgotten) == (kept.rewritten, kept.forgotten)
             plays = store.plays(from_id=kept.changing) if fresh_only else store.plays()
         fresh = [(p["id"], p["track_id"], p["started_at"], _feedback(p), p["source"], p["ended"] == "playing")
                  for p in plays]
-        rows = [r for r in kept.rows if r[0] < kept.changing] + fresh if fresh_only else fresh
+        if fresh_only:
+            older = [r for r in kept.rows if r[0] < kept.changing]
+            if count == kept.count and [r for r in kept.rows if r[0] >= kept.changing] == fresh:
+                return kept
+            rows = older + fresh
+        else:
+            rows = fresh
         if len(rows) != count:      # (not the store's plays after all: read them all)
             return cls.read(store, None)
         kept_n = len(rows) - len(fresh)

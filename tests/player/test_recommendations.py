@@ -646,3 +646,24 @@ def test_discover_counts_the_plays_again_from_the_first_that_may_have_changed_an
     store.forget_history()
     store.end_play(store.start_play(ids[5], track_ms=200_000), "finished", 200_000)
     assert same() == fresh()
+
+
+
+def test_discover_sees_a_play_end_before_the_next_one_starts(store):
+    # A song heard to its end, then nothing more played (the person stopped, or the queue
+    # ended): its row changed in place (the same number of plays, nothing older moved). A
+    # kept provider took the same count for the same plays and still counted it as playing
+    # (heard neither way), so Discover's rows stayed as before it was heard.
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 4}", "genre": ("Rock", "Jazz", "Funk", "Soul")[i % 4]}
+                       for i in range(16)])
+    kept = LibraryRecommendations(store)
+    store.end_play(store.start_play(ids[1], track_ms=200_000), "finished", 200_000)
+
+    def shown(provider) -> dict:
+        return {b: [(r.track_id, r.reason) for r in row] for b, row in provider.discover(8).items()}
+
+    for t in (ids[0], ids[4], ids[8]):          # Rock heard three times: now the favourite
+        playing = store.start_play(t, track_ms=200_000)
+        assert shown(kept) == shown(LibraryRecommendations(store))
+        store.end_play(playing, "finished", 200_000)
+        assert shown(kept) == shown(LibraryRecommendations(store))
