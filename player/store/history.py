@@ -247,8 +247,7 @@ class HistoryMixin:
                 import_id = listed[0]
         return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in}
 
-    @staticmethod
-    def _fill_in(conn, richer: Sequence[dict], import_id: int, now: float) -> int:
+    def _fill_in(self, conn, richer: Sequence[dict], import_id: int, now: float) -> int:
         """See :meth:`add_import`'s ``richer``: how many stored rows learned something. Each
         stored row learns from the row of the file nearest it in time, and each of those
         teaches one: a song skipped and then heard whole in Spotify, scrobbled once by
@@ -280,12 +279,14 @@ class HistoryMixin:
             if row["play_id"] is None:
                 continue
             # The play this row made (alone) ends as the richer export says.
-            conn.execute(
-                "UPDATE plays SET ms_heard = coalesce(?, ms_heard), ended = ?, updated_at = ? "
-                "WHERE id = ? AND source = ? AND NOT EXISTS (SELECT 1 FROM imported_listens "
-                "WHERE play_id = plays.id AND id != ?)",
-                (got["ms_played"], play_ending(got["ms_played"], got["skipped"], got["reason_end"]), now,
-                 row["play_id"], IMPORT_SOURCE, row["id"]))
+            if conn.execute(
+                    "UPDATE plays SET ms_heard = coalesce(?, ms_heard), ended = ?, updated_at = ? "
+                    "WHERE id = ? AND source = ? AND NOT EXISTS (SELECT 1 FROM imported_listens "
+                    "WHERE play_id = plays.id AND id != ?)",
+                    (got["ms_played"], play_ending(got["ms_played"], got["skipped"], got["reason_end"]), now,
+                     row["play_id"], IMPORT_SOURCE, row["id"])).rowcount:
+                # (a play logged before changed: a reader that reads again only the latest reads all)
+                self._plays_rewritten(conn)
         return filled
 
     def link_listens(self, links: Sequence[tuple[Sequence[int], dict]]) -> int:

@@ -829,3 +829,27 @@ def test_a_stop_while_the_rows_are_written_rolls_the_file_back(store, tmp_path):
     assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
     again = import_file(store, path)                # and the next try imports it whole
     assert (again.matched, again.unmatched) == (6000, 6000) and len(ids) == 3
+
+
+def test_a_kept_discover_learns_the_skips_an_import_fills_in_on_plays_imported_before(store, tmp_path):
+    # Scrobbles imported first, a song played since, then Spotify's history of the same plays:
+    # it adds no play, yet Halo was skipped after 9 s, not heard. Discover kept the plays it
+    # read and read again only those from the latest on, so it went on counting Halo heard.
+    from player.recommendations import LibraryRecommendations
+
+    library(store)
+    store.upsert_tracks([{"path": "/m/new.flac", "size": 1, "mtime_ns": 1, "title": "New", "artist": "N",
+                          "duration": 200.0}])
+    assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS)).added == 4
+    new = store.track_by_path("/m/new.flac")["id"]
+    store.end_play(store.start_play(new, track_ms=200_000), "finished", 200_000)
+    kept = LibraryRecommendations(store)
+
+    def shown(provider) -> dict:
+        return {b: [r.track_id for r in row] for b, row in provider.discover(10).items()}
+
+    assert shown(kept) == shown(LibraryRecommendations(store))
+    assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS)).filled_in
+    fresh = shown(LibraryRecommendations(store))
+    assert [store.track(t)["title"] for row in fresh.values() for t in row] == ["Hyperballad", "Hey Jude", "Halo"]
+    assert shown(kept) == fresh
