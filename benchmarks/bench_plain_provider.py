@@ -26,6 +26,11 @@ songs no longer in the library) with a tenth of the played tracks found missing,
 bulk UPDATE of every track and the generated library's upserts, with those notes and with
 the count alone (the triggers as migration 22 made them), in turns.
 
+``--bulk``: what a write of a share of every track (a scan noting each file's change time,
+the first after an upgrade reading every file again) costs the provider that read the
+library before it, beside ``--before``'s after the same write and a new provider's whole
+read, in turns (one write for each; the best of ``--runs``).
+
 ``--profile SURFACE`` prints cProfile's top functions of one cold and one warm call.
 ``--before FILE``: ``player/recommendations.py`` of another version, e.g.
 ``git show REV:player/recommendations.py > /tmp/before.py``; its provider is timed too, in
@@ -182,6 +187,32 @@ def _writes(tracks: int, runs: int) -> None:
         print(f"{how:12}{statistics.median(g[0] for g in got):11.3f}{statistics.median(g[1] for g in got):14.3f}")
 
 
+def _bulk(store, before, runs: int) -> None:
+    """A share of every track written at once, then each provider's next read of the library."""
+    from player.recommendations import LibraryRecommendations
+
+    made = {"new": LibraryRecommendations, **({"before": before.LibraryRecommendations} if before else {})}
+    print(f"{'written':>8}" + "".join(f"{h + ' s':>10}" for h in made) + f"{'whole s':>10}"
+          + (f"{'new/before':>12}" if before else ""))
+    for share in (5, 25, 50, 75, 100):
+        got: dict[str, list[float]] = {}
+        for _ in range(runs):
+            for how, cls in made.items():
+                provider = cls(store)
+                provider._library()
+                with store.transaction() as conn:
+                    conn.execute("UPDATE tracks SET ctime_ns = coalesce(ctime_ns, 0) + 1 WHERE id % 100 < ?", (share,))
+                t = time.perf_counter()
+                provider._library()
+                got.setdefault(how, []).append(time.perf_counter() - t)
+            t = time.perf_counter()
+            LibraryRecommendations(store)._library()
+            got.setdefault("whole", []).append(time.perf_counter() - t)
+        best = {how: min(times) for how, times in got.items()}
+        print(f"{share:7}%" + "".join(f"{best[h]:10.3f}" for h in made) + f"{best['whole']:10.3f}"
+              + (f"{best['new'] / best['before']:12.3f}" if before else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tracks", type=int, default=100_000)
@@ -192,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="a library this benchmark wrote before, to use again (written there if absent)")
     parser.add_argument("--before-service", help="player/recommender_service.py of another version, for gone_counts")
     parser.add_argument("--writes", action="store_true", help="time the store's writes with and without the notes")
+    parser.add_argument("--bulk", action="store_true",
+                        help="only the table of a share of every track written at once")
     parser.add_argument("--no-changes", dest="changes", action="store_false",
                         help="leave out the table of one change of the library at a time")
     args = parser.parse_args(argv)
@@ -217,6 +250,15 @@ def main(argv: list[str] | None = None) -> int:
             "radio": lambda p: p.radio(seed, 50),
             "discover": lambda p: p.discover(14),
         }
+        if args.bulk:
+            before = None
+            if args.before:
+                spec = importlib.util.spec_from_file_location("before_recommendations", args.before)
+                before = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(before)
+            _bulk(store, before, args.runs)
+            store.close()
+            return 0
         if args.profile:
             provider = LibraryRecommendations(store)
             for label in ("cold", "warm"):

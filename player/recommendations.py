@@ -409,6 +409,12 @@ class _Track(NamedTuple):
         return getattr(self, column)
 
 
+# How many tracks written since a read at most have their lengths moved in the kept sorted
+# list one at a time; more and all are sorted again (at 100,000 tracks a sort costs about
+# what 500 moves of half the list do).
+_LENGTHS_KEPT = 500
+
+
 class _Library:
     """What the plain provider read of the library at one :meth:`~player.store.Store.library_stamp`:
     the playable tracks in library order (:class:`_Track`), each one's ``(title, artist
@@ -431,11 +437,14 @@ class _Library:
         else:
             one, rows, named, keys = before._one, dict(before.rows), dict(before._named), dict(before._keys)
             # What the whole library adds up to, less the tracks written (added back below as they are now)
-            info, counts, lengths = dict(before.info), before._counts.copy(), before._lengths.copy()
+            info, counts = dict(before.info), before._counts.copy()
+            # (the lengths kept sorted, a track at a time, where few changed: each a move of
+            # the list's tail, so a scan that wrote every track sorts them all once instead)
+            lengths = before._lengths.copy() if len(changed) <= _LENGTHS_KEPT else None
             for t in changed:
                 if t in rows:
                     counts[named[t][2]] -= 1
-                    if rows[t].duration:
+                    if lengths is not None and rows[t].duration:
                         del lengths[bisect.bisect_left(lengths, rows[t].duration)]
                 rows.pop(t, None)
                 named.pop(t, None)
@@ -452,7 +461,7 @@ class _Library:
             named[t] = (names.title, same(artist, artist), genre_bucket(genre), names.album)
             if before is not None:
                 counts[named[t][2]] += 1
-                if duration:
+                if duration and lengths is not None:
                     bisect.insort(lengths, duration)
         if order is not None:
             rows = {t: rows[t] for t in order}
@@ -462,6 +471,7 @@ class _Library:
         self._keys: dict[int, str | None] = keys
         if before is None:
             counts = Counter(n[2] for n in named.values())
+        if before is None or lengths is None:
             lengths = sorted(r.duration for r in rows.values() if r.duration)
         # Each track's genre in the spelling most of the library's tracks of it have: where
         # those are as before, only the tracks written are named again.
@@ -694,11 +704,14 @@ class LibraryRecommendations:
                 if kept is not None and stamp == kept.stamp:
                     return kept
                 namer = Namer.of(self.store)
-                if kept is not None and namer.roots == kept.roots:
-                    # Only the tracks written since are read again (a scan's batch, a tag
-                    # edit, a merge): the rest are as read then, and so is what names them
-                    # (their library folders' paths).
-                    changed = self.store.library_changed_ids(kept.stamp)
+                # Only the tracks written since are read again (a scan's batch, a tag edit, a
+                # merge): the rest are as read then, and so is what names them (their library
+                # folders' paths). Not where a scan wrote most of them (one that reads every
+                # file again after an upgrade): reading those by their ids and taking out what
+                # they were took longer than reading them all.
+                changed = self.store.library_changed_ids(kept.stamp) \
+                    if kept is not None and namer.roots == kept.roots else None
+                if changed is not None and len(changed) <= len(kept.rows) // 2 + 64:
                     values = self.store.library_rows_of(_Track._fields, changed)
                     order = self._kept_order(kept, changed, values) or self.store.library_order_ids()
                 else:

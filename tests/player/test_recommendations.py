@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import time
@@ -667,3 +668,77 @@ def test_discover_sees_a_play_end_before_the_next_one_starts(store):
         assert shown(kept) == shown(LibraryRecommendations(store))
         store.end_play(playing, "finished", 200_000)
         assert shown(kept) == shown(LibraryRecommendations(store))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_kept_provider_after_a_random_run_of_changes_holds_what_a_whole_read_gives(store, monkeypatch, seed):
+    # A scan, tag edits, merges and another process interleave in any order, with Up next
+    # (no albums), Radio or nothing asked between them: after each, what the kept provider
+    # worked out from the tracks written since equals a new provider's whole read. (Lengths
+    # kept sorted one at a time for a few written tracks, sorted again for many: both ways.)
+    import random
+
+    import player.recommendations as recs
+
+    monkeypatch.setattr(recs, "_LENGTHS_KEPT", 3)
+    rng = random.Random(seed)
+    folders = [store.add_folder(path) for path in ("/m", "/d")]
+    genres = ["Rock", "rock", "SKA", "ska", "Ska", "Jazz", None, "Drum 'n' Bass"]
+    albums = ["A", "B", "B (Disc 2)", None]
+    made = [0]
+
+    def row(path=None, folder=None) -> dict:
+        made[0] += 1
+        folder = folder if folder is not None else rng.choice(folders)
+        root = "/m" if folder == folders[0] else "/d"
+        return {"path": path or f"{root}/{rng.choice(['x', 'y'])}/{made[0]:03d} Ünï ☃.flac", "size": 1,
+                "mtime_ns": made[0], "title": rng.choice([f"t{made[0]}", "Same Song", None]),
+                "artist": rng.choice(["A", "B", "a", None]), "albumartist": rng.choice(["A", None]),
+                "album": rng.choice(albums), "genre": rng.choice(genres), "track_no": rng.choice([1, 2, None]),
+                "duration": rng.choice([None, 200.0, 201.0, 30.0 * rng.randint(1, 20)]), "folder_id": folder}
+
+    store.upsert_tracks([row() for _ in range(24)])
+
+    def some(n=1) -> list[int]:
+        ids = [r[0] for r in store.execute("SELECT id FROM tracks ORDER BY id")]
+        return rng.sample(ids, min(n, len(ids)))
+
+    def elsewhere(sql: str, params=()) -> None:      # another connection, as another process writes
+        conn = sqlite3.connect(store.path)
+        conn.execute(sql, params)
+        conn.commit()
+        conn.close()
+
+    def retag():
+        old = store.track(some()[0])
+        store.upsert_tracks([{**row(old["path"], old["folder_id"]), "size": 2}])
+
+    steps = [
+        lambda: store.upsert_tracks([row() for _ in range(rng.randint(1, 6))]),
+        retag,
+        lambda: store.mark_missing(some(rng.randint(1, 3))),
+        lambda: store.mark_present([r[0] for r in store.execute("SELECT id FROM tracks WHERE missing = 1")]),
+        lambda: store.merge_duplicate(*some(2)) if len(some(2)) == 2 else None,
+        lambda: elsewhere("UPDATE tracks SET last_error = 'cannot read' WHERE id = ?", some()),
+        lambda: elsewhere("UPDATE tracks SET last_error = NULL"),
+        lambda: elsewhere("UPDATE tracks SET genre = ? WHERE id % 2 = ?", (rng.choice(genres), rng.randint(0, 1))),
+        lambda: elsewhere("UPDATE tracks SET duration = coalesce(duration, 0) + id WHERE id % 3 = 0"),
+        lambda: elsewhere("UPDATE tracks SET mb_album_id = 'rel' WHERE id = ?", some()),
+        lambda: elsewhere("UPDATE tracks SET id = (SELECT max(id) + 1 FROM tracks) WHERE id = ?", some()),
+        lambda: elsewhere("DELETE FROM tracks WHERE id = ?", some()),
+        lambda: elsewhere("UPDATE tracks SET path = replace(path, '/x/', '/y/') WHERE id = ?", some()),
+        lambda: store.set_folder_compilations({t: rng.randint(0, 1) for t in some(3)}),
+    ]
+    kept = LibraryRecommendations(store)
+    kept.radio(some()[0], 5)
+    for i in range(40):
+        k = rng.randrange(len(steps))
+        steps[k]()
+        asked = rng.choice(["up next", "radio", "nothing"])
+        if asked == "up next":
+            kept.up_next(some(), 3)
+        elif asked == "radio":
+            kept.radio(some()[0], 5)
+        if asked != "nothing" or i % 5 == 4:
+            assert _state(kept._library()) == _state(LibraryRecommendations(store)._library()), (i, k)
+
