@@ -841,7 +841,7 @@ class LibraryRecommendations:
         # of this call's time with a long history).
         self._plays = plays = _Plays.read(self.store, self._plays)
         counted = self._counted
-        if counted is not None and counted[0][0] is plays and counted[0][1] is lib and counted[0][2] is first:
+        if counted is not None and counted[0][0] is plays and counted[0][1] == lib.stamp and counted[0][2] is first:
             last_played, heard, listened, by_artist, skipped_here = counted[1]
         else:
             for _, track_id, started_at, said, source, _ in plays.rows:
@@ -856,7 +856,9 @@ class LibraryRecommendations:
                         heard[kin.get(t, info[t][2])] += 1
                 elif said < 0 and source == "discover":
                     skipped_here[t] = started_at
-            self._counted = ((plays, lib, first), (last_played, heard, listened, by_artist, skipped_here))
+            # (by the library's count, not the library itself: kept, a read before a change
+            # would stay in memory beside the one after it until Discover is asked again)
+            self._counted = ((plays, lib.stamp, first), (last_played, heard, listened, by_artist, skipped_here))
         now = time.time()
         # As the learning recommender's rows (recommender.genres.arrange_rows), by the same
         # listened plays: the person's two favourites, then new genres and theirs in turns;

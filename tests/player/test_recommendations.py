@@ -742,3 +742,20 @@ def test_a_kept_provider_after_a_random_run_of_changes_holds_what_a_whole_read_g
         if asked != "nothing" or i % 5 == 4:
             assert _state(kept._library()) == _state(LibraryRecommendations(store)._library()), (i, k)
 
+
+def test_a_library_read_before_a_change_is_let_go_once_read_again(store):
+    # What a read holds costs the window tens of MB at 100,000 tracks: once a change is read
+    # (a scan's batch, then Up next), the read before it is not kept as well for as long as
+    # Discover is not asked again (its counts of the plays were kept with it).
+    import gc
+    import weakref
+
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": "Rock"} for i in range(6)])
+    store.end_play(store.start_play(ids[0], track_ms=200_000), "finished", 200_000)
+    kept = LibraryRecommendations(store)
+    kept.radio(ids[0], 3), kept.discover(3)
+    read = weakref.ref(kept._library())
+    store.mark_missing([ids[2]])
+    kept.up_next([ids[1]], 3)
+    gc.collect()
+    assert read() is None
