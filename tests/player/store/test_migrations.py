@@ -839,6 +839,41 @@ def test_migration_21_to_22_counts_every_write_to_the_library_whoever_writes_and
     store.close()
 
 
+def test_migration_22_to_23_keeps_the_library_and_notes_each_written_track_whoever_writes(tmp_path):
+    # The plain suggestions read again only the tracks noted since they last read: a write
+    # not noted would leave them offering a track that is gone, or under its old tags.
+    path = tmp_path / "library.db"
+    store = _migrated(path, 22, "INSERT INTO folders (id, path, added_at) VALUES (1, '/m', 0)",
+                      "INSERT INTO tracks (id, path, size, mtime_ns, title, folder_id, added_at, updated_at) "
+                      "VALUES (1, '/m/a.flac', 1, 1, 'A', 1, 0, 0)",
+                      "INSERT INTO tracks (id, path, size, mtime_ns, title, folder_id, added_at, updated_at) "
+                      "VALUES (2, '/m/b.flac', 1, 1, 'B', 1, 0, 0)",
+                      "INSERT INTO sessions (started_at, last_active_at) VALUES (10, 20)",
+                      "INSERT INTO plays (id, track_id, session_id, started_at, ms_heard, ended, source, updated_at) "
+                      "VALUES (5, 1, 1, 10, 5000, 'finished', 'library', 20)",
+                      "INSERT INTO playlists (id, name, created_at, updated_at) VALUES (1, 'Mine', 0, 0)",
+                      "INSERT INTO playlist_entries (playlist_id, position, track_id, path) "
+                      "VALUES (1, 0, 2, '/m/b.flac')")
+    assert store.schema_version() == SCHEMA_VERSION >= 23
+    assert [t["title"] for t in store.tracks()] == ["A", "B"] and store.play_count() == 1
+    assert [r[0] for r in store.execute("SELECT track_id FROM playlist_entries")] == [2]
+    fresh = Store(tmp_path / "fresh.db")
+    triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    assert store.execute(triggers).fetchall() == fresh.execute(triggers).fetchall()
+    fresh.close()
+    since = store.library_stamp()
+    assert store.library_changed_ids(since) == []
+    store.end_play(store.start_play(1, track_ms=1000), "finished", 1000)
+    store.upsert_tracks([{"path": "/m/b.flac", "size": 2, "mtime_ns": 2, "title": "B2", "folder_id": 1}])
+    assert store.library_changed_ids(since) == [2]
+    other = sqlite3.connect(path)           # another process: not this store's code at all
+    other.execute("UPDATE tracks SET id = 7 WHERE id = 1")
+    other.commit()
+    other.close()
+    assert sorted(store.library_changed_ids(since)) == [1, 2, 7]
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
