@@ -637,6 +637,7 @@ class _Plays(NamedTuple):
     rewritten: int
     forgotten: float
     changing: int | None
+    tail: list[tuple]       # the rows from ``changing`` on, as the store gives them
 
     @classmethod
     def read(cls, store, kept: _Plays | None) -> _Plays:
@@ -653,20 +654,16 @@ class _Plays(NamedTuple):
             plays = store.plays(from_id=kept.changing) if fresh_only else store.plays()
         fresh = [(p["id"], p["track_id"], p["started_at"], _feedback(p), p["source"], p["ended"] == "playing")
                  for p in plays]
-        if fresh_only:
-            older = [r for r in kept.rows if r[0] < kept.changing]
-            if count == kept.count and [r for r in kept.rows if r[0] >= kept.changing] == fresh:
-                return kept
-            rows = older + fresh
-        else:
-            rows = fresh
+        if fresh_only and count == kept.count and fresh == kept.tail:
+            return kept
+        rows = [r for r in kept.rows if r[0] < kept.changing] + fresh if fresh_only else fresh
         if len(rows) != count:      # (not the store's plays after all: read them all)
             return cls.read(store, None)
         kept_n = len(rows) - len(fresh)
         if fresh_only and fresh and kept_n and (fresh[0][2], fresh[0][0]) < (rows[kept_n - 1][2], rows[kept_n - 1][0]):
             rows.sort(key=lambda r: (r[2], r[0]))        # (some began before plays kept: as the store orders them)
         changing = min([r[0] for r in rows if r[5]] + [max(r[0] for r in rows)]) if rows else None
-        return cls(rows, count, rewritten, forgotten, changing)
+        return cls(rows, count, rewritten, forgotten, changing, [r for r in rows if r[0] >= changing] if rows else [])
 
 
 class LibraryRecommendations:
