@@ -107,10 +107,6 @@ GENRE_REFUSED = STREAK_AWAY * (STREAK_SAME - 1)
 #: plays are hour-long mixes would otherwise have every ordinary song called short.
 SHORT_CAP_S = 90.0
 MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
-#: Up next's order-free session evidence (``Recommender._together_scores``): of the this many most
-#: recent past sessions that share a track with the session, this many most alike vote.
-TOGETHER_SAMPLE = 500
-TOGETHER_K = 100
 #: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
@@ -184,14 +180,7 @@ class RankConfig:
     neighbour_k: int = 100            # ...from this many of the most similar past sessions
     neighbour_step: float = 4.0       # ...a play this many places further weighs 1/e as much
     neighbour_age_s: float = 60 * DAY  # ...a session this much older weighs 1/e as much
-    together_weight: float = 0.25     # Up next: weight of what sessions sharing this one's tracks held anywhere
-    # ...up to 1 + this many times as much for someone with few past sessions: their own
-    # transitions are thin, and which songs recur together in their sessions, whatever
-    # the order, says more about what comes next than the order does
-    # (``thin_sessions / (thin_sessions + past sessions)`` of it: about a third at 100
-    # sessions, a tenth at 500).
-    together_thin: float = 8.0
-    thin_sessions: float = 50.0
+    together_weight: float = 0.25     # Up next: weight of what those sessions held anywhere in them
     artists_together_weight: float = 0.2   # Up next: weight of the artists played in sessions with this one's
     # Up next: pull towards the tail's album, times how often this person stays on an album
     # from one track to the next (``Recommender.album_run``): people who play albums through.
@@ -740,8 +729,7 @@ class Recommender:
         taste: the person's taste; genre: the latest track's genre; sequence: what the
         person played after these tracks before (sequential rules, ``Catalog.follows``);
         neighbours: what past sessions like this one played near the shared tracks;
-        together: what sessions sharing its tracks held anywhere in them, order left aside
-        (``_together_scores``; more for someone with few past sessions); artists_together: the
+        together: what those sessions held, anywhere in them; artists_together: the
         artists played in past sessions with this session's artists; session: the session
         model's lift over uniform; recent: what the person has been playing lately; fresh:
         just played (1) fading with a half-life; artist: the tail's artist; album: the
@@ -766,8 +754,7 @@ class Recommender:
                 out["chosen_now"] = now
         if len(kept):
             out["sequence"] = self._sequence_scores(kept)
-            out["neighbours"], _ = self._neighbour_scores(kept)
-            out["together"] = self._together_scores(kept) * np.float32(self._thin_lift())
+            out["neighbours"], out["together"] = self._neighbour_scores(kept)
             artists = self._artist_session_scores(kept)
             if artists is not None:
                 out["artists_together"] = artists
@@ -1228,43 +1215,6 @@ class Recommender:
         anywhere = np.bincount(nb.indices, weights=flat, minlength=cat.n).astype(np.float32)
         anywhere[hit] = np.log1p(anywhere[hit]) * 2.0
         return near, anywhere
-
-    def _together_scores(self, kept: np.ndarray) -> np.ndarray:
-        """What past sessions sharing tracks with this one held anywhere in them, order left
-        aside (a session kNN over the whole session so far, as V-SKNN counts it).
-
-        A past session's likeness is the sum, over the session's tracks it holds, of
-        1 / (steps back + 1): the latest track counts most, but unlike the positional
-        neighbours' likeness it is not divided by the sessions' lengths nor faded by age
-        nor by how common a track is, so the long sessions and the person's staples that
-        recur in many of them vote in full. Of the ``TOGETHER_SAMPLE`` most recent such
-        sessions the ``TOGETHER_K`` most alike each give their tracks their likeness;
-        ``2 log(1 + votes)``, as the other session signals. With a short history this
-        finds the next song where the order-aware signals have too few sessions to go on.
-        [shape=(n,)] float32"""
-        cat = self.catalog
-        out = np.zeros(cat.n, np.float32)
-        if cat.sessions is None or cat.sessions.shape[0] == 0 or not len(kept):
-            return out
-        q = np.zeros(cat.n, np.float64)
-        np.maximum.at(q, kept[::-1], 1.0 / np.arange(1, len(kept) + 1))
-        binary = self._session_binary()
-        sims = binary @ q
-        cand = np.flatnonzero(sims > 0)[-TOGETHER_SAMPLE:]     # sessions are stored oldest first
-        if cand.size > TOGETHER_K:
-            cand = cand[np.argsort(-sims[cand], kind="stable")[:TOGETHER_K]]
-        if not cand.size:
-            return out
-        out = np.asarray(binary[cand].T @ sims[cand]).ravel().astype(np.float32)
-        return np.log1p(out) * np.float32(2.0)
-
-    def _thin_lift(self) -> float:
-        """How much more the order-free session evidence weighs for this person: 1 +
-        ``together_thin`` times ``thin_sessions / (thin_sessions + past sessions)``, so
-        it leans on it while their own sessions are few and fades as they grow."""
-        cfg, s = self.config, self.catalog.sessions
-        n = 0 if s is None else s.shape[0]
-        return 1.0 + cfg.together_thin * cfg.thin_sessions / (cfg.thin_sessions + n)
 
     def _artist_session_scores(self, kept: np.ndarray) -> np.ndarray | None:
         """Per track, how much its artist was played in past sessions with this session's
