@@ -29,6 +29,7 @@ from player.audio.ring import RingBuffer
 if TYPE_CHECKING:
     from player.audio.crossfade import Crossfade
     from player.audio.decoder import Decoder
+    from player.audio.feeder import _Opening
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,8 @@ class BufferedEngine(FeederMixin, Engine):
         self._nseg = None  # the next source's segment, once writing it began
         self._upcoming: Source | None = None  # the latest source set as next (``_next`` until written)
         self._following: list[Source] = []   # what the player expects after it (set_following)
-        self._prepared: list[tuple[Source, Decoder | None, str | None]] = []  # opened ahead of time
+        self._nopen: _Opening | None = None  # the next source's file, while it opens
+        self._prepared: list[_Opening] = []   # opened ahead of time (see _prepare_following)
         self._prev: tuple[Source, Decoder, int] | None = None  # kept until its successor is heard
         self._fade: Crossfade | None = None
         self._announced: Source | None = None

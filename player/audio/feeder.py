@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 
 import numpy as np
@@ -30,6 +31,73 @@ BLOCK = 4096  # frames decoded per step
 NEXT_WAIT_S = 0.5
 
 log = logging.getLogger(__name__)
+
+
+class _Opening:
+    """A source's file being opened (:meth:`FeederMixin._open`) on a thread of its own.
+
+    Opening a file can take seconds: ffmpeg's formats start an ffprobe and an ffmpeg (up to
+    1.4 s on a busy machine), and a disk that has gone to sleep or a network share has to
+    answer first. The feeder keeps the output fed meanwhile and looks at :meth:`result` at
+    every tick; opened on the feeder's thread, a wait longer than the buffer was a gap in
+    the middle of the song playing. A decoder no longer wanted (:meth:`drop`) is closed,
+    now or once its open ends."""
+
+    def __init__(self, source: Source, open_file, woken):
+        self.source = source
+        self._lock = threading.Lock()
+        self._result: tuple[Decoder | None, str | None] | None = None
+        self._done = False
+        self._dropped = False   # not wanted any more, or taken: nothing is kept
+        self._thread = threading.Thread(target=self._run, args=(open_file, woken), name="audio-open", daemon=True)
+        self._thread.start()
+
+    def _run(self, open_file, woken) -> None:
+        try:
+            result = open_file(self.source)
+        except BaseException as exc:  # (_open says its own errors: this one is a fault in it)
+            log.exception("opening %s failed", self.source.path)
+            result = (None, f"playback failed: {exc}")
+        with self._lock:
+            dropped = self._dropped
+            if not dropped:
+                self._result = result
+            self._done = True
+        if dropped:
+            if result[0] is not None:
+                result[0].close()
+            return
+        woken()
+
+    @property
+    def done(self) -> bool:
+        return self._done
+
+    @property
+    def error(self) -> str | None:
+        """Why the file could not be opened (None: it opened, or is still opening)."""
+        result = self._result
+        return None if result is None else result[1]
+
+    def take(self) -> tuple[Decoder | None, str | None] | None:
+        """The decoder (or the error opening gave) once the open is done, None while it is
+        still opening; the caller owns the decoder from then on."""
+        with self._lock:
+            if not self._done:
+                return None
+            result, self._result, self._dropped = self._result, None, True
+        return result
+
+    def drop(self) -> None:
+        """Not wanted any more: its decoder is closed (now, or once opened)."""
+        with self._lock:
+            self._dropped = True
+            result, self._result = self._result, None
+        if result is not None and result[0] is not None:
+            result[0].close()
+
+    def wait(self, timeout: float) -> None:
+        self._thread.join(timeout)
 
 
 class FeederMixin:
@@ -129,6 +197,7 @@ class FeederMixin:
         """Forget every source; what the output is playing fades out (unless not ``fade_out``)."""
         if not keep_prepared:
             self._set_following([])
+        self._drop_opening()
         self._upcoming = None
         self._ring.flush(fade=fade_out)
         fade = (self._fade.a_dec, self._fade.b_dec) if self._fade else ()
@@ -174,6 +243,7 @@ class FeederMixin:
         pending = self._nseg.source if self._nseg is not None else None
         if source is self._next and (pending is None or pending is source):
             return
+        self._drop_opening()    # (still opening: the one it was for follows no more)
         if not self._unwrite_next():
             # Too late: the old next is already being heard and is the current one now.
             self._promote_next_to_current()
@@ -186,7 +256,33 @@ class FeederMixin:
         self._upcoming = source
         if source is None:
             return
-        self._ndec, self._nerr = self._take_prepared(source) or self._open(source)
+        self._nopen = self._take_prepared(source) or self._start_open(source)
+        self._next_opened()
+
+    def _start_open(self, source: Source) -> _Opening:
+        """Open ``source``'s file on a thread of its own (see :class:`_Opening`); the feeder is
+        woken once it is open."""
+        return _Opening(source, self._open, lambda: self._cmds.put(("wake", None)))
+
+    def _drop_opening(self) -> None:
+        if self._nopen is not None:
+            self._nopen.drop()
+            self._nopen = None
+
+    def _next_opened(self) -> None:
+        """Take the next source's decoder (or its error) once its file is open. Until then the
+        source playing is written up to where what follows depends on the next one (its end,
+        or where the longest crossfade would begin), and waits there."""
+        opening = self._nopen
+        if opening is None:
+            return
+        result = opening.take()
+        if result is None:
+            return      # (still opening)
+        self._nopen = None
+        self._ndec, self._nerr = result
+        if self._ndec is not None:
+            self._next.duration = self._ndec.duration   # (opened ahead for another Source of the file)
         ring = self._ring
         if (self._writing is None and self._prev is not None and ring.end_of_stream and ring.segments
                 and ring.segments[-1].source is self._prev[0] and ring.segments[-1].error is None):
@@ -208,11 +304,11 @@ class FeederMixin:
         listed are closed (an ffmpeg each, possibly)."""
         self._following = list(sources)
         keep = []
-        for item in self._prepared:
-            if any(_same_file(item[0], s) for s in self._following):
-                keep.append(item)
-            elif item[1] is not None:
-                item[1].close()
+        for opening in self._prepared:
+            if any(_same_file(opening.source, s) for s in self._following):
+                keep.append(opening)
+            else:
+                opening.drop()
         self._prepared = keep
 
     def _prepare_following(self) -> None:
@@ -222,8 +318,8 @@ class FeederMixin:
         The player sets what follows a track only once that track is heard. A track shorter
         than the time it takes to open the one after it (ffmpeg takes a tenth of a second to
         start) would run the output dry before it; opened now, the one after it starts at
-        once. Called when the ring is as full as it can be, one file at a time, so a command
-        waits for one open at most; a track of normal length needs nothing opened ahead.
+        once. One file at a time, each on a thread of its own (see :class:`_Opening`); a track
+        of normal length needs nothing opened ahead.
         """
         if self._upcoming is None or not self._following:
             return
@@ -232,28 +328,28 @@ class FeederMixin:
         for source in self._following:
             if ahead is None or ahead >= buffer_s:
                 return      # (of a length not known: taken to be long, as before)
-            item = next((p for p in self._prepared if _same_file(p[0], source)), None)
+            item = next((p for p in self._prepared if _same_file(p.source, source)), None)
             if item is None:
-                dec, err = self._open(source)
-                self._prepared.append((source, dec, err))
+                self._prepared.append(self._start_open(source))
                 return
-            if item[2] is not None:
+            if not item.done:
+                return      # (one at a time)
+            if item.error is not None:
                 return      # it cannot be opened: what is after it comes after an error anyway
-            ahead += item[0].duration or item[0].duration_hint or 0.0
+            ahead += item.source.duration or item.source.duration_hint or 0.0
 
-    def _take_prepared(self, source: Source) -> tuple[Decoder | None, str | None] | None:
-        """The decoder opened ahead of time for ``source``'s file (or the error opening it
-        gave), taken out of those kept; None when there is none."""
-        for i, (src, dec, err) in enumerate(self._prepared):
-            if _same_file(src, source):
+    def _take_prepared(self, source: Source) -> _Opening | None:
+        """The open made ahead of time for ``source``'s file (done or still under way), taken
+        out of those kept; None when there is none."""
+        for i, opening in enumerate(self._prepared):
+            if _same_file(opening.source, source):
                 del self._prepared[i]
-                if dec is not None:
-                    source.duration = dec.duration
-                return dec, err
+                return opening
         return None
 
     def _promote_next_to_current(self) -> None:
         """Forget the old next as "next" (it is heard now; a running fade keeps it)."""
+        self._drop_opening()
         self._close_prev()
         self._ndec = self._next = self._nseg = None
 
@@ -317,6 +413,7 @@ class FeederMixin:
         self._start_writing(src, int(seconds * self.rate), dec=dec)   # announced as started when first heard
 
     def _fill(self) -> None:
+        self._next_opened()
         ring = self._ring
         while self._writing is not None and ring.free() >= BLOCK:
             dec, src = self._wdec, self._writing
@@ -344,6 +441,14 @@ class FeederMixin:
             fade_len = self._fade_len(dec)
             total = dec.total_frames     # (after: the length may have become exact there)
             src.duration = dec.duration
+            if (self._nopen is not None and self._crossfade_s > 0 and not self._gapless(src)
+                    and dec.length_exact and total is not None):
+                # The next track is still opening, and the fade into it depends on its length:
+                # written up to where the longest fade would begin, and on once it is open.
+                left, most = total - dec.frame, min(int(self._crossfade_s * self.rate), total // 2)
+                if left <= most:
+                    return
+                n = min(n, left - most)
             if fade_len:
                 left = total - dec.frame
                 if left <= fade_len:
@@ -376,8 +481,10 @@ class FeederMixin:
                 # and what the output reached is announced.
                 return
             if dec.end_held:
-                if self._nseg is not None:
-                    return      # (decided once the hand-over before is heard: the next may change)
+                if self._nseg is not None or self._nopen is not None:
+                    # (decided once the hand-over before is heard, the next may change; and
+                    # once the next is open, joined to it or not)
+                    return
                 if self._next is None and ring.buffered() > NEXT_WAIT_S * self.rate:
                     return
                 joined = self._join(src, dec)
@@ -485,6 +592,8 @@ class FeederMixin:
         src.replaced = dec.replaced
         if self._nseg is not None:
             return False  # the previous hand-over is not heard yet (very short source)
+        if self._nopen is not None:
+            return False  # the next is still opening (see _next_opened)
         self._close_prev()
         if self._next is None:
             self._ring.end_of_stream = True
@@ -534,7 +643,7 @@ class FeederMixin:
                 self._emit("error", source=seg.source, message=seg.error)
         ring.prune()
         seg = ring.current_segment()
-        if not (ring.end_of_stream and ring.read >= ring.write and self._writing is None
+        if not (ring.end_of_stream and ring.read >= ring.write and self._writing is None and self._nopen is None
                 and seg is not None and seg.source is self._announced):
             return
         with self._ctl:

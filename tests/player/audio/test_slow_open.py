@@ -1,0 +1,149 @@
+"""A track that is slow to open never holds up the one playing.
+
+The engine opens the track set to follow the one playing (and those after a short one) ahead of
+time. ffmpeg-decoded files start with an ffprobe and an ffmpeg: 0.3 to 1.4 s on a busy machine,
+seconds from a disk waking up or a share, or where a virus scanner looks at the programs first.
+Opened on the thread that keeps the output fed, that time was time the output went unfed: a
+wait longer than the buffer (1.5 s) was a gap in the middle of the song playing.
+
+Here ffprobe is the real one, started by a script that first waits a set time (the slow start),
+or that fails after it; the output is the null engine at a few times real time, so the buffer
+lasts a fraction of the wait.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.base import PlaybackState, Source
+from player.audio.null_engine import NullEngine
+from tests.audiogen import tone, write_audio
+from tests.player.audio.signals import active_region
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                                reason="ffmpeg makes the files and decodes them")
+
+SR = 44100
+SPEED = 4.0     # the 1.5 s buffer lasts 0.375 s of the test's time
+PROBE_WAIT_S = 0.8
+FIRST_S = 10.0  # (the output reaches where a 1 s fade begins 2.25 s after the start: the open's time and more)
+
+
+def slow_ffmpeg(tmp_path, monkeypatch, *, wait_s: float, fail: bool = False) -> None:
+    """Make the engine's ffmpeg the real one, and its ffprobe the real one started ``wait_s``
+    late (or failing then, where ``fail``)."""
+    folder = tmp_path / "slow-ffmpeg"
+    folder.mkdir()
+    (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    run = "exit 1" if fail else f'exec "{shutil.which("ffprobe")}" "$@"'
+    (folder / "ffprobe").write_text(f"#!/bin/sh\nsleep {wait_s}\n{run}\n")
+    (folder / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+
+
+def m4a(path, seconds: float, freq: float):
+    wav = path.with_suffix(".wav")
+    sf.write(str(wav), tone(seconds, freq=freq), SR, subtype="FLOAT")
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", "aac", str(path)], check=True)
+    wav.unlink()
+    return path
+
+
+class Events:
+    def __init__(self, engine):
+        self.items = []
+        self.lock = threading.Lock()
+        self.armed = threading.Event()
+        engine.set_listener(self)
+
+    def __call__(self, name, data):
+        with self.lock:
+            if name != "state":
+                src = data.get("source")
+                self.items.append((name, src.path.rsplit("/", 1)[-1] if src else None))
+
+    def names(self):
+        with self.lock:
+            return list(self.items)
+
+
+def wait_for(pred, timeout=20.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def engine():
+    engines = []
+
+    def make(**kw):
+        e = NullEngine(capture=True, speed=SPEED, **kw)
+        engines.append(e)
+        return e
+
+    yield make
+    for e in engines:
+        e.close()
+
+
+def play_then_set_next(e, first: Source, following: Source) -> Events:
+    """Play ``first``; once it is heard, set ``following`` to come next, as the player does."""
+    ev = Events(e)
+    e.play(first)
+    assert wait_for(lambda: ("started", first.path.rsplit("/", 1)[-1]) in ev.names())
+    e.set_next(following)
+    return ev
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("crossfade_s", [0.0, 1.0])
+def test_a_next_track_slow_to_open_leaves_the_one_playing_unbroken(engine, tmp_path, monkeypatch, crossfade_s):
+    """The song playing goes on without a gap while the next one's ffprobe takes longer than
+    the buffer lasts, and the next one then follows it as ever: gaplessly, or mixed in over
+    exactly the crossfade."""
+    a = write_audio(tmp_path / "a.flac", tone(FIRST_S, freq=440), SR)
+    b = m4a(tmp_path / "b.m4a", 2.0, 660)
+    slow_ffmpeg(tmp_path, monkeypatch, wait_s=PROBE_WAIT_S)
+    e = engine(crossfade_s=crossfade_s)
+    src_a, src_b = Source(str(a)), Source(str(b), duration_hint=2.0)   # (the library's length, as the player gives it)
+    ev = play_then_set_next(e, src_a, src_b)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names())
+    assert e.underruns == 0
+    assert ev.names() == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.m4a"), ("finished", "b.m4a")]
+    out = e.captured()[:, 0]
+    played = active_region(out, threshold=1e-7)
+    zero = np.concatenate([[False], played == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    assert not len(edges) or (edges[1::2] - edges[::2]).max() < 4, "the output ran dry"
+    # Gapless: one after the other, every frame; crossfaded: the fade into the next began
+    # exactly its length before the end.
+    assert src_a.heard_frames == int((FIRST_S - crossfade_s) * SR)
+    assert abs(src_b.heard_frames - 2.0 * SR) <= 2048
+    assert abs(len(played) - (src_a.heard_frames + src_b.heard_frames)) <= 2     # (each tone starts at 0)
+
+
+@pytest.mark.slow
+def test_a_next_track_whose_open_fails_slowly_is_its_error_after_the_one_playing(engine, tmp_path, monkeypatch):
+    """An ffprobe that fails after its wait: the song playing is heard whole, unbroken, and
+    the next one is said to have failed when the output gets to it, as before."""
+    a = write_audio(tmp_path / "a.flac", tone(FIRST_S, freq=440), SR)
+    b = m4a(tmp_path / "b.m4a", 2.0, 660)
+    slow_ffmpeg(tmp_path, monkeypatch, wait_s=PROBE_WAIT_S, fail=True)
+    e = engine()
+    src_a = Source(str(a))
+    ev = play_then_set_next(e, src_a, Source(str(b)))
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("error", "b.m4a") in ev.names())
+    assert e.underruns == 0
+    assert ev.names()[:4] == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.m4a"), ("error", "b.m4a")]
+    assert src_a.heard_frames == FIRST_S * SR
