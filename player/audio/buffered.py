@@ -1,8 +1,9 @@
 """The machinery both engines share: a decoder thread filling a ring buffer.
 
 :class:`BufferedEngine` runs two threads. The *feeder* owns every decoder: it
-obeys commands (play, next, seek, stop), keeps the ring buffer full, opens the
-next source ahead of time and writes it right after the current one (gapless,
+obeys commands (play, next, seek, stop), keeps the ring buffer full, has the
+next source opened ahead of time (on a thread of its own: an open can take
+seconds) and writes it right after the current one (gapless,
 or mixed over ``crossfade_s``), and watches how far the output has read to turn
 segment crossings into events. The *dispatcher* calls the listener, so a slow
 listener (a database write) never starves the audio.

@@ -2,7 +2,8 @@
 
 Everything here runs on the engine's feeder thread (:class:`FeederMixin` is mixed
 into :class:`player.audio.buffered.BufferedEngine`, whose ``__init__`` creates
-the state used below). The feeder keeps the ring buffer full from the source
+the state used below), but for opening the files of the tracks to come, which
+runs on threads of their own (:class:`_Opening`). The feeder keeps the ring buffer full from the source
 being written (``_writing``), writes the next source (``_next``) right after it
 -- or mixed with it over ``crossfade_s`` -- and keeps the previous decoder
 (``_prev``) until its successor is heard, so a hand-over can be taken back
