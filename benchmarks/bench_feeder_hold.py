@@ -7,6 +7,9 @@ so its open starts an ffprobe and an ffmpeg), is set to follow it, as the player
 ``--waits`` value starts the real ffprobe that many seconds late (0: as it is; a busy machine
 took 0.3-1.4 s to open such a file, and a disk waking up or a network share takes seconds).
 
+Also, in a run of its own, the time from a play to its first frame heard where the next track
+(the same M4A) is set along with it, as the player arms the next track right after starting one.
+
 Two ways in turns, in the same run: "old", the file opened on the feeder thread (the open joined
 there before the feeder goes on, as it was), and "new", the engine as it is (opened on a thread
 of its own while the feeder keeps the ring full). Printed per row: the longest time between two
@@ -99,6 +102,22 @@ def play_once(engine, a: Path, b: Path, first_s: float) -> dict:
             "underruns": underruns, "heard_b": src_b.heard_s, "errors": [n for n, _ in events if n == "error"]}
 
 
+def first_sound(engine, a: Path, b: Path) -> float:
+    """Seconds from a play to its first frame heard, with the next track set along with it (as
+    the player arms the next track right after it starts one)."""
+    from player.audio.base import Source
+
+    src_a, src_b = Source(str(a)), Source(str(b), duration_hint=2.0)
+    t0 = time.monotonic()
+    engine.play(src_a)
+    engine.set_next(src_b)
+    while src_a.heard_frames == 0 and time.monotonic() < t0 + 60:
+        time.sleep(0.001)
+    took = time.monotonic() - t0
+    engine.close()
+    return took
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--first", type=float, default=6.0, help="seconds of the track playing (default 6)")
@@ -131,6 +150,7 @@ def main(argv=None) -> int:
                     for way, make in (("old", old_way(cls)), ("new", cls)):
                         runs = [play_once(make(), a, b, args.first) for _ in range(args.repeat)]
                         worst = max(runs, key=lambda r: (r["underruns"], r["hold_ms"]))
+                        worst["first_ms"] = 1000 * max(first_sound(make(), a, b) for _ in range(args.repeat))
                         rows.append((name, wait_s, way, worst))
                         print(f"  ran {name}, ffprobe +{wait_s:g} s, {way}", flush=True)
     finally:
@@ -143,14 +163,16 @@ def main(argv=None) -> int:
     print(f"\nfeeder hold: {args.first:g} s FLAC playing, an M4A (ffprobe + ffmpeg) set next as it starts; "
           f"1.5 s buffer; {os.cpu_count()} cores, load average before: {load_before:.2f}")
     head = (f"{'engine':<26} {'ffprobe late':>12} {'way':<4} {'longest hold ms':>15} {'least ahead ms':>14} "
-            f"{'underruns':>9} {'next heard s':>12}")
+            f"{'underruns':>9} {'next heard s':>12} {'play to sound ms':>16}")
     print(head)
     print("-" * len(head))
     for name, wait_s, way, r in rows:
+        errors = f"  errors: {', '.join(r['errors'])}" if r["errors"] else ""
         print(f"{name:<26} {wait_s:>11g}s {way:<4} {r['hold_ms']:>15.0f} {r['low_ms']:>14.0f} {r['underruns']:>9d} "
-              f"{r['heard_b']:>12.2f}{'  errors: ' + ', '.join(r['errors']) if r['errors'] else ''}")
+              f"{r['heard_b']:>12.2f} {r['first_ms']:>16.0f}{errors}")
     print("longest hold: the most time between two passes of the feeder over the ring after the next track was set. "
-          "least ahead: the least audio buffered at a pass while the first track played.")
+          "least ahead: the least audio buffered at a pass while the first track played. play to sound: from play() to "
+          "the first frame heard, the next track set along with it (a separate run).")
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

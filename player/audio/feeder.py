@@ -50,7 +50,8 @@ class _Opening:
         self._result: tuple[Decoder | None, str | None] | None = None
         self._done = False
         self._dropped = False   # not wanted any more, or taken: nothing is kept
-        self._thread = threading.Thread(target=self._run, args=(open_file, woken), name="audio-open", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(open_file, woken), name="audio-file-open",
+                                        daemon=True)
         self._thread.start()
 
     def _run(self, open_file, woken) -> None:
