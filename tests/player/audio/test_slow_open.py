@@ -25,7 +25,9 @@ import soundfile as sf
 from player.audio.base import PlaybackState, Source
 from player.audio.null_engine import NullEngine
 from tests.audiogen import tone, write_audio
+from tests.player.audio import sink
 from tests.player.audio.signals import active_region
+from tests.player.audio.test_sd_engine import sd_engine  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                                 reason="ffmpeg makes the files and decodes them")
@@ -147,3 +149,26 @@ def test_a_next_track_whose_open_fails_slowly_is_its_error_after_the_one_playing
     assert e.underruns == 0
     assert ev.names()[:4] == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.m4a"), ("error", "b.m4a")]
     assert src_a.heard_frames == FIRST_S * SR
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_the_sound_card_plays_on_while_the_next_track_takes_seconds_to_open(sd_engine, tmp_path, monkeypatch):  # noqa: F811
+    """The same through PortAudio into the null sink, in real time: an ffprobe 3 s late (a
+    disk waking up) is longer than the buffer and the sound server's own latency together."""
+    a = write_audio(tmp_path / "a.flac", tone(6.0, freq=440), sink.RATE)
+    b = m4a(tmp_path / "b.m4a", 1.0, 660)
+    slow_ffmpeg(tmp_path, monkeypatch, wait_s=3.0)
+    e = sd_engine()
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    src_a = Source(str(a))
+    ev = play_then_set_next(e, src_a, Source(str(b), duration_hint=1.0))
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names())
+    heard = active_region(recorder.stop()[:, 0], threshold=1e-4)
+    assert e.underruns == 0
+    assert src_a.heard_frames == 6 * sink.RATE
+    # (nothing silent longer than a few samples where a sine crosses zero, from the first
+    # track's start to the next one's end)
+    quiet = np.concatenate([[False], np.abs(heard) < 1e-4, [False]])
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    assert not len(edges) or (edges[1::2] - edges[::2]).max() < 0.005 * sink.RATE, "the output ran dry"
