@@ -584,7 +584,9 @@ class Decoder:
                     block = block[:, self._order]
             else:
                 block = next(self._fallback, None)
-                block = None if block is None else np.asarray(block, np.float32)
+                # (a copy: ffmpeg's frames are a view of the bytes read from its pipe, which
+                # cannot be written to, and the feeder scales a track's frames by its gain in place)
+                block = None if block is None else np.array(block, np.float32)
             if block is None or not len(block):
                 return None
             if self._end is not None and len(block) > self._end - self._native:

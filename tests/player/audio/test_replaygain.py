@@ -1,6 +1,13 @@
+import shutil
+import subprocess
+import threading
+
+import numpy as np
 import pytest
+import soundfile as sf
 
 from player.audio import create_engine
+from player.audio.base import Source
 from player.audio.null_engine import NullEngine
 from player.audio.replaygain import replaygain_factor
 
@@ -54,3 +61,36 @@ def test_hostile_gains_are_bounded(gain, peak, expected):
     factor = replaygain_factor({"rg_track_gain": gain, "rg_track_peak": peak}, "track")
     assert factor == pytest.approx(expected)
     assert replaygain_factor({"rg_track_gain": gain, "rg_track_peak": peak}, "track", preamp_db=1e308) <= 10 ** (24 / 20)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg makes and decodes these files")
+@pytest.mark.parametrize("ext, codec", [("m4a", "aac"), ("mka", "flac")])
+def test_a_file_ffmpeg_decodes_at_the_output_rate_plays_at_its_gain(tmp_path, ext, codec):
+    # ffmpeg's frames came as views of the bytes read from its pipe, which cannot be written
+    # to, and the feeder scales a track's frames by its gain in place: every such track with a
+    # gain (its ReplayGain, a preamp) not resampled on the way failed as "playback failed:
+    # output array is read-only".
+    sr = 44100
+    t = np.arange(sr) / sr
+    wave = (0.4 * np.sin(2 * np.pi * 660 * t)).astype(np.float32)
+    sf.write(str(tmp_path / "a.wav"), np.stack([wave, wave], 1), sr, subtype="FLOAT")
+    path = tmp_path / f"a.{ext}"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "a.wav"), "-c:a", codec, str(path)], check=True)
+    e = NullEngine(rate=sr, speed=6.0, capture=True)
+    events, done = [], threading.Event()
+
+    def listen(name, data):
+        events.append(name)
+        if name == "finished" or name == "error":
+            done.set()
+
+    e.set_listener(listen)
+    try:
+        source = Source(str(path), gain=0.5, duration_hint=1.0)
+        e.play(source)
+        assert done.wait(10)
+        assert "error" not in events and source.heard_frames > 0.9 * sr
+        assert np.abs(e.captured()[:, 0]).max() == pytest.approx(0.2, abs=0.01)
+    finally:
+        e.close()
