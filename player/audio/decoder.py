@@ -463,6 +463,13 @@ class Decoder:
         self._counter.start()
 
     @property
+    def untouched(self) -> bool:
+        """Nothing read from it yet, nor run on into from the file before it (:meth:`join`): it
+        gives the file (its range) from the start."""
+        return (self.frame == 0 and not len(self._pending) and not self._done and self._failed is None
+                and self._seek_wanted is None and (self._resampler is None or self._resampler.fed == 0))
+
+    @property
     def finished(self) -> bool:
         return self._done and len(self._pending) == 0 and not self._held
 

@@ -109,8 +109,9 @@ class FeederMixin:
         if name == "play":
             source, move, n = arg
             try:
+                dec = self._open_already(source)
                 self._drop_all(keep_prepared=True)   # (what follows the new track may be the same)
-                self._start_writing(source, int(max(0.0, source.start_s) * self.rate), placed=True)
+                self._start_writing(source, int(max(0.0, source.start_s) * self.rate), dec=dec, placed=True)
             finally:
                 self._played = n    # (the buffer holds nothing of the old track any more)
                 self._arrived(move)
@@ -128,6 +129,27 @@ class FeederMixin:
             self._drop_all()
         elif name == "sync":
             arg.set()
+
+    def _open_already(self, source: Source) -> Decoder | None:
+        """A decoder of ``source``'s file open already and not read from, taken for a play of it:
+        the next track's (the person skipped to it) or one opened ahead. Opened again, an
+        ffmpeg-decoded file started an ffprobe and an ffmpeg anew, and the skip was that much
+        silence (0.2 s here, more than a second on a busy machine). None where there is none."""
+        self._next_opened()
+        if (self._next is not None and self._ndec is not None and self._nseg is None
+                and _same_file(self._next, source) and self._ndec.untouched):
+            dec, self._ndec = self._ndec, None
+            return dec
+        for opening in self._prepared:
+            if opening.done and opening.error is None and _same_file(opening.source, source):
+                self._prepared.remove(opening)
+                dec, _ = opening.take()
+                if dec is not None and dec.untouched:
+                    return dec
+                if dec is not None:
+                    dec.close()
+                return None
+        return None
 
     def _open(self, source: Source) -> tuple[Decoder | None, str | None]:
         moved = self._moved(source)

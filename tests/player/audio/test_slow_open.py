@@ -38,16 +38,18 @@ PROBE_WAIT_S = 0.8
 FIRST_S = 10.0  # (the output reaches where a 1 s fade begins 2.25 s after the start: the open's time and more)
 
 
-def slow_ffmpeg(tmp_path, monkeypatch, *, wait_s: float, fail: bool = False) -> None:
+def slow_ffmpeg(tmp_path, monkeypatch, *, wait_s: float, fail: bool = False):
     """Make the engine's ffmpeg the real one, and its ffprobe the real one started ``wait_s``
-    late (or failing then, where ``fail``)."""
+    late (or failing then, where ``fail``); the file each ffprobe run adds a line to."""
     folder = tmp_path / "slow-ffmpeg"
     folder.mkdir()
     (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    runs = folder / "ffprobe-runs"
     run = "exit 1" if fail else f'exec "{shutil.which("ffprobe")}" "$@"'
-    (folder / "ffprobe").write_text(f"#!/bin/sh\nsleep {wait_s}\n{run}\n")
+    (folder / "ffprobe").write_text(f"#!/bin/sh\necho run >> '{runs}'\nsleep {wait_s}\n{run}\n")
     (folder / "ffprobe").chmod(0o755)
     monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+    return runs
 
 
 def m4a(path, seconds: float, freq: float):
@@ -149,6 +151,25 @@ def test_a_next_track_whose_open_fails_slowly_is_its_error_after_the_one_playing
     assert e.underruns == 0
     assert ev.names()[:4] == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.m4a"), ("error", "b.m4a")]
     assert src_a.heard_frames == FIRST_S * SR
+
+
+def test_a_skip_to_the_next_track_takes_its_file_open_already(engine, tmp_path, monkeypatch):
+    """The person skips to the track set to come next, opened already: it starts from that
+    open, not from another ffprobe and ffmpeg (the time of which was silence after the skip)."""
+    a = write_audio(tmp_path / "a.flac", tone(FIRST_S, freq=440), SR)
+    b = m4a(tmp_path / "b.m4a", 1.0, 660)
+    runs = slow_ffmpeg(tmp_path, monkeypatch, wait_s=0.0)
+    e = engine()
+    ev = play_then_set_next(e, Source(str(a)), Source(str(b), duration_hint=1.0))
+    assert wait_for(lambda: e._ndec is not None)    # (open)
+    skipped_to = Source(str(b), duration_hint=1.0, gain=0.5)   # (the player makes a Source of its own)
+    e.play(skipped_to)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names())
+    assert ev.names()[-2:] == [("started", "b.m4a"), ("finished", "b.m4a")]
+    assert abs(skipped_to.heard_frames - SR) <= 2048
+    assert runs.read_text().count("run") == 1
+    # (played at its own gain: the end of the output is the 660 Hz tone at half its level)
+    assert np.abs(e.captured()[-SR // 2:-SR // 4, 0]).max() == pytest.approx(0.15, abs=0.01)
 
 
 @pytest.mark.audio
