@@ -470,6 +470,13 @@ class Decoder:
                 and self._seek_wanted is None and (self._resampler is None or self._resampler.fed == 0))
 
     @property
+    def unchanged(self) -> bool:
+        """The file at its path is still the one opened, as it was then: not replaced by another
+        (a re-encode, a sync tool's new file renamed into place, which this decoder would read
+        on in the old one), rewritten, or gone since."""
+        return self._opened is not None and _stamp(self.path) == self._opened
+
+    @property
     def finished(self) -> bool:
         return self._done and len(self._pending) == 0 and not self._held
 

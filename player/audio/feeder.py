@@ -134,17 +134,18 @@ class FeederMixin:
         """A decoder of ``source``'s file open already and not read from, taken for a play of it:
         the next track's (the person skipped to it) or one opened ahead. Opened again, an
         ffmpeg-decoded file started an ffprobe and an ffmpeg anew, and the skip was that much
-        silence (0.2 s here, more than a second on a busy machine). None where there is none."""
+        silence (0.2 s here, more than a second on a busy machine). None where there is none, or
+        where its file changed since it was opened (often minutes before): that is opened again."""
         self._next_opened()
         if (self._next is not None and self._ndec is not None and self._nseg is None
-                and _same_file(self._next, source) and self._ndec.untouched):
+                and _same_file(self._next, source) and self._ndec.untouched and self._ndec.unchanged):
             dec, self._ndec = self._ndec, None
             return dec
         for opening in self._prepared:
             if opening.done and opening.error is None and _same_file(opening.source, source):
                 self._prepared.remove(opening)
                 dec, _ = opening.take()
-                if dec is not None and dec.untouched:
+                if dec is not None and dec.untouched and dec.unchanged:
                     return dec
                 if dec is not None:
                     dec.close()

@@ -1154,3 +1154,24 @@ def test_a_feeder_held_again_and_again_still_finds_the_output_lost(tmp_path):
     finally:
         e.slow = False
         e.close()
+
+
+def test_a_skip_to_the_next_track_whose_file_was_replaced_since_it_opened_plays_the_new_file(engine, tmp_path):
+    # The track set to come next is opened at once, often minutes before the person skips to
+    # it; its file replaced meanwhile by a new one (re-encoded, or synced over by a tool that
+    # writes a new file and renames it into place), the decoder still open reads the old one.
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    sf.write(str(a), np.full((10 * SR, 2), 0.25, np.float32), SR, subtype="FLOAT")
+    sf.write(str(b), np.full((SR, 2), 0.5, np.float32), SR, subtype="FLOAT")
+    e = engine()
+    e.play(Source(str(a)))
+    e.set_next(Source(str(b)))
+    assert wait_for(lambda: e._ndec is not None)        # (open)
+    new = tmp_path / "b.new.wav"
+    sf.write(str(new), np.full((2 * SR, 2), -0.5, np.float32), SR, subtype="FLOAT")
+    new.replace(b)
+    skipped_to = Source(str(b))
+    e.play(skipped_to)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert skipped_to.heard_frames == 2 * SR
+    assert played(e)[-SR:].max() < 0                   # (the new file's audio, not the old one's)
