@@ -3573,6 +3573,7 @@ def test_where_a_long_track_was_left_on_a_full_disk_is_kept_until_there_is_room(
     for table in ("plays", "resume_positions"):
         for op in ("INSERT", "UPDATE", "DELETE"):
             full_disk.allow(store, op, table)
-    assert wait_for(lambda: p.unsaved_plays == 0)
+    # (the places kept are written after the plays: the two counts together say all is written)
+    assert wait_for(lambda: p.unsaved_plays == 0 and p.unsaved_places == 0)
     assert store.resume_position(chapter) is None   # finished, then begun: nowhere to go on from
     p.stop()
