@@ -39,7 +39,7 @@ class _Opening:
 
     Opening a file can take seconds: ffmpeg's formats start an ffprobe and an ffmpeg (up to
     1.4 s on a busy machine), and a disk that has gone to sleep or a network share has to
-    answer first. The feeder keeps the output fed meanwhile and looks at :meth:`result` at
+    answer first. The feeder keeps the output fed meanwhile and looks at :meth:`take` at
     every tick; opened on the feeder's thread, a wait longer than the buffer was a gap in
     the middle of the song playing. A decoder no longer wanted (:meth:`drop`) is closed,
     now or once its open ends."""
