@@ -709,14 +709,16 @@ def test_a_track_decoded_by_ffmpeg_crossfades_on_its_scanned_length(engine, tmp_
     e._watchdog_s = 60.0                # (a pause of the test's on a loaded machine is no lost device)
     e.play(Source(str(a), duration_hint=hint))
     e.set_next(Source(str(b)))
-    assert e.sync()
+    # (a feeder pass waits for ffmpeg: at nice 10 beside busy CPUs one once took over the five
+    # seconds a sync waits by default; a sync returns as soon as the pass is done)
+    assert e.sync(30.0)
     block, got = np.zeros((1024, 2), np.float32), []
     for _ in range(1000):
         if e.state is PlaybackState.STOPPED:
             break
         e._render(block)
         got.append(block.copy())
-        assert e.sync()
+        assert e.sync(30.0)
     assert e.state is PlaybackState.STOPPED
     out = active_region(np.concatenate(got)[:, 0], threshold=1e-7)
     assert abs(len(out) - (hint + 3.0 - 1.0) * SR) < 0.05 * SR, len(out) / SR   # one second overlapped
