@@ -120,6 +120,10 @@ def test_cold_radio_then_learning_from_plays_and_skips(qtbot, store, library, tm
         assert window.reasons.get(station[0])                 # every recommendation says why
         window.up_next.keep_going.setChecked(False)
         window.stop()
+        # The seed's end, not only nothing playing: the player shows nothing playing a moment
+        # before its end reaches the listeners, and one that came after step 2 began counted
+        # as the end of its first song, whose Play the second's then cut short.
+        qtbot.waitUntil(lambda: [(d["track_id"], d["ended"]) for d in ended] == [(seed, "stopped")], timeout=5000)
         qtbot.waitUntil(lambda: player.current_track_id is None, timeout=5000)
         # The station's songs stay queued until the next list replaces them (step 2): taken
         # out with Clear, they were passed over for the rest of the session, and step 4's Up
