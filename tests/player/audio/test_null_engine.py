@@ -76,15 +76,18 @@ def hand_driven_pair(engine, tmp_path, lengths, crossfade_s):
     return e, rec, src_a, src_b
 
 
-def render_to_the_end(e, blocks: int) -> None:
-    """Be the output, a block at a time with a feeder pass after each, until playback stops."""
-    block = np.zeros((1024, 2), np.float32)
+def render_to_the_end(e, blocks: int, sync_s: float = 5.0) -> np.ndarray:
+    """Be the output, a block at a time with a feeder pass after each, until playback stops;
+    what it took [shape=(n, 2)]. ``sync_s``: how long a feeder pass may take."""
+    block, got = np.zeros((1024, 2), np.float32), []
     for _ in range(blocks):
         if e.state is PlaybackState.STOPPED:
             break
         e._render(block)
-        assert e.sync()
+        got.append(block.copy())
+        assert e.sync(sync_s)
     assert e.state is PlaybackState.STOPPED
+    return np.concatenate(got) if got else np.zeros((0, 2), np.float32)
 
 
 def test_gapless_pair_comes_out_sample_exact(engine, tmp_path):
@@ -712,15 +715,7 @@ def test_a_track_decoded_by_ffmpeg_crossfades_on_its_scanned_length(engine, tmp_
     # (a feeder pass waits for ffmpeg: at nice 10 beside busy CPUs one once took over the five
     # seconds a sync waits by default; a sync returns as soon as the pass is done)
     assert e.sync(30.0)
-    block, got = np.zeros((1024, 2), np.float32), []
-    for _ in range(1000):
-        if e.state is PlaybackState.STOPPED:
-            break
-        e._render(block)
-        got.append(block.copy())
-        assert e.sync(30.0)
-    assert e.state is PlaybackState.STOPPED
-    out = active_region(np.concatenate(got)[:, 0], threshold=1e-7)
+    out = active_region(render_to_the_end(e, 1000, sync_s=30.0)[:, 0], threshold=1e-7)
     assert abs(len(out) - (hint + 3.0 - 1.0) * SR) < 0.05 * SR, len(out) / SR   # one second overlapped
     mid = out[int((hint - 0.7) * SR): int((hint - 0.3) * SR)]                    # inside the fade
     for f in (440, 660):
