@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -27,7 +25,8 @@ from player.audio.null_engine import NullEngine
 from tests.audiogen import tone, write_audio
 from tests.player.audio import sink
 from tests.player.audio.signals import active_region
-from tests.player.audio.test_sd_engine import sd_engine  # noqa: F401 - a fixture
+from tests.player.audio.test_null_engine import Recorder
+from tests.player.audio.test_sd_engine import sd_engine, wait_for  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                                 reason="ffmpeg makes the files and decodes them")
@@ -35,6 +34,7 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("
 SR = 44100
 SPEED = 4.0     # the 1.5 s buffer lasts 0.375 s of the test's time
 PROBE_WAIT_S = 0.8
+WAIT_S = 20.0   # (for a slow open and the song before it, on a busy machine)
 FIRST_S = 10.0  # (the output reaches where a 1 s fade begins 2.25 s after the start: the open's time and more)
 
 
@@ -60,33 +60,6 @@ def m4a(path, seconds: float, freq: float):
     return path
 
 
-class Events:
-    def __init__(self, engine):
-        self.items = []
-        self.lock = threading.Lock()
-        self.armed = threading.Event()
-        engine.set_listener(self)
-
-    def __call__(self, name, data):
-        with self.lock:
-            if name != "state":
-                src = data.get("source")
-                self.items.append((name, src.path.rsplit("/", 1)[-1] if src else None))
-
-    def names(self):
-        with self.lock:
-            return list(self.items)
-
-
-def wait_for(pred, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 @pytest.fixture
 def engine():
     engines = []
@@ -101,11 +74,11 @@ def engine():
         e.close()
 
 
-def play_then_set_next(e, first: Source, following: Source) -> Events:
+def play_then_set_next(e, first: Source, following: Source) -> Recorder:
     """Play ``first``; once it is heard, set ``following`` to come next, as the player does."""
-    ev = Events(e)
+    ev = Recorder(e)
     e.play(first)
-    assert wait_for(lambda: ("started", first.path.rsplit("/", 1)[-1]) in ev.names())
+    assert wait_for(lambda: ("started", first.path.rsplit("/", 1)[-1]) in ev.names(), timeout=WAIT_S)
     e.set_next(following)
     return ev
 
@@ -124,7 +97,8 @@ def test_a_next_track_slow_to_open_leaves_the_one_playing_unbroken(engine, tmp_p
         # (the library's length, as the player gives it)
         src_a, src_b = Source(str(a)), Source(str(b), duration_hint=2.0)
         ev = play_then_set_next(e, src_a, src_b)
-        assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names())
+        assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names(),
+                        timeout=WAIT_S)
         if e.underruns == 0:
             break
         # On a machine loaded far past its cores the open (the wait, then ffprobe and ffmpeg
@@ -158,7 +132,7 @@ def test_a_next_track_whose_open_fails_slowly_is_its_error_after_the_one_playing
         e = engine()
         src_a = Source(str(a))
         ev = play_then_set_next(e, src_a, Source(str(b)))
-        assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("error", "b.m4a") in ev.names())
+        assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("error", "b.m4a") in ev.names(), timeout=WAIT_S)
         if e.underruns == 0:
             break
         e.close()   # (see the test before)
@@ -175,10 +149,10 @@ def test_a_skip_to_the_next_track_takes_its_file_open_already(engine, tmp_path, 
     runs = slow_ffmpeg(tmp_path, monkeypatch, wait_s=0.0)
     e = engine()
     ev = play_then_set_next(e, Source(str(a)), Source(str(b), duration_hint=1.0))
-    assert wait_for(lambda: e._ndec is not None)    # (open)
+    assert wait_for(lambda: e._ndec is not None)    # (open, timeout=WAIT_S)
     skipped_to = Source(str(b), duration_hint=1.0, gain=0.5)   # (the player makes a Source of its own)
     e.play(skipped_to)
-    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names())
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names(), timeout=WAIT_S)
     assert ev.names()[-2:] == [("started", "b.m4a"), ("finished", "b.m4a")]
     assert abs(skipped_to.heard_frames - SR) <= 2048
     assert runs.read_text().count("run") == 1
@@ -198,7 +172,7 @@ def test_the_sound_card_plays_on_while_the_next_track_takes_seconds_to_open(sd_e
     recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
     src_a = Source(str(a))
     ev = play_then_set_next(e, src_a, Source(str(b), duration_hint=1.0))
-    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names())
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.m4a") in ev.names(), timeout=WAIT_S)
     heard = active_region(recorder.stop()[:, 0], threshold=1e-4)
     assert e.underruns == 0
     assert src_a.heard_frames == 6 * sink.RATE
