@@ -57,7 +57,7 @@ from recommender.metrics import top_k
 from recommender.stopping import ShouldStop, check
 
 #: Signals whose weight is learned (the session model's is not: see the module's note).
-LEARNED = ("sequence", "neighbours", "together", "artists_together", "vote", "recent", "fresh", "artist", "album",
+LEARNED = ("sequence", "neighbours", "together", "artists_together", "recent", "fresh", "artist", "album",
            "taste", "factors", "sound", "genre")
 #: From Segue's offers alone (what the trainer learns from), also the weight of the person's
 #: artists: whether they keep what is by the artists they play, or tire of them, is what

@@ -61,7 +61,7 @@ AWAY_TASTE = 0.05
 # and genre weigh as they do before any play, up to this many times their weight.
 AWAY_LIFT_MAX = 4.0
 # Up next's signals from the person's own past around the session's tracks.
-OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together", "vote")
+OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together")
 # Up next and Radio take the person's habit of hearing an artist several times an hour as
 # if this many listened plays of the default limit came first.
 HABIT_PRIOR_PLAYS = 50
@@ -107,15 +107,11 @@ GENRE_REFUSED = STREAK_AWAY * (STREAK_SAME - 1)
 #: plays are hour-long mixes would otherwise have every ordinary song called short.
 SHORT_CAP_S = 90.0
 MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
-#: Up next's order-free session vote (``Recommender._vote_scores``): of the this many most
-#: recent past sessions that share a track with the session, this many most alike vote.
-VOTE_SAMPLE = 500
-VOTE_K = 100
 #: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
 SIGNALS = ("sound", "factors", "taste", "genre", "sequence", "neighbours", "together", "session", "recent", "fresh",
-           "artist", "artists_together", "album", "artist_taste", "chosen_artists", "chosen_now", "vote")
+           "artist", "artists_together", "album", "artist_taste", "chosen_artists", "chosen_now")
 
 
 class RankError(ValueError):
@@ -186,14 +182,6 @@ class RankConfig:
     neighbour_age_s: float = 60 * DAY  # ...a session this much older weighs 1/e as much
     together_weight: float = 0.25     # Up next: weight of what those sessions held anywhere in them
     artists_together_weight: float = 0.2   # Up next: weight of the artists played in sessions with this one's
-    # Up next: weight of the order-free session vote (``Recommender._vote_scores``) for
-    # someone with no past sessions, fading in a straight line to nothing at
-    # ``vote_sessions`` past sessions: while a person's sessions are few their own
-    # transitions are thin, and which songs recur together in their sessions, whatever the
-    # order, finds the next song more often; with a long history the order-aware signals
-    # know better, and those people rank exactly as without it.
-    vote_weight: float = 1.0
-    vote_sessions: float = 300.0
     # Up next: pull towards the tail's album, times how often this person stays on an album
     # from one track to the next (``Recommender.album_run``): people who play albums through.
     album_weight: float = 4.0
@@ -767,8 +755,6 @@ class Recommender:
         if len(kept):
             out["sequence"] = self._sequence_scores(kept)
             out["neighbours"], out["together"] = self._neighbour_scores(kept)
-            if self._vote_fade() > 0:
-                out["vote"] = self._vote_scores(kept)
             artists = self._artist_session_scores(kept)
             if artists is not None:
                 out["artists_together"] = artists
@@ -876,7 +862,6 @@ class Recommender:
              "taste": fallback * (0.3 + 1.2 * t), "genre": fallback * (0.5 - 0.3 * t),
              "sequence": cfg.sequence_weight * own, "neighbours": cfg.neighbour_weight * own,
              "together": cfg.together_weight * own, "artists_together": cfg.artists_together_weight * own,
-             "vote": cfg.vote_weight * self._vote_fade() * own,
              "album": cfg.album_weight * self.album_run,
              "session": cfg.session_blend * self.models.weight("session") * own,
              "recent": cfg.recent_weight * t,
@@ -1230,43 +1215,6 @@ class Recommender:
         anywhere = np.bincount(nb.indices, weights=flat, minlength=cat.n).astype(np.float32)
         anywhere[hit] = np.log1p(anywhere[hit]) * 2.0
         return near, anywhere
-
-    def _vote_scores(self, kept: np.ndarray) -> np.ndarray:
-        """What past sessions sharing tracks with this one held anywhere in them, order left
-        aside (a session kNN over the whole session so far, as V-SKNN counts it).
-
-        A past session's likeness is the sum, over the session's tracks it holds, of
-        1 / (steps back + 1): the latest track counts most, but unlike the neighbours'
-        likeness it is not divided by the sessions' lengths nor faded by age or by how
-        common a track is, so long sessions and the person's staples that recur in many of
-        them vote in full. Of the ``VOTE_SAMPLE`` most recent such sessions the ``VOTE_K``
-        most alike each give their tracks their likeness; ``2 log(1 + votes)``, as the
-        other session signals. [shape=(n,)] float32"""
-        cat = self.catalog
-        out = np.zeros(cat.n, np.float32)
-        if cat.sessions is None or cat.sessions.shape[0] == 0 or not len(kept):
-            return out
-        q = np.zeros(cat.n, np.float64)
-        np.maximum.at(q, kept[::-1], 1.0 / np.arange(1, len(kept) + 1))
-        binary = self._session_binary()
-        sims = binary @ q
-        cand = np.flatnonzero(sims > 0)[-VOTE_SAMPLE:]     # sessions are stored oldest first
-        if cand.size > VOTE_K:
-            cand = cand[np.argsort(-sims[cand], kind="stable")[:VOTE_K]]
-        if not cand.size:
-            return out
-        out = np.asarray(binary[cand].T @ sims[cand]).ravel().astype(np.float32)
-        return np.log1p(out) * np.float32(2.0)
-
-    def _vote_fade(self) -> float:
-        """Share of ``vote_weight`` the order-free session vote gets for this person: 1 with
-        no past sessions, falling in a straight line to 0 at ``vote_sessions`` of them (0
-        too where the weight is 0, so the vote is then never computed)."""
-        cfg, s = self.config, self.catalog.sessions
-        if cfg.vote_weight == 0 or cfg.vote_sessions <= 0:
-            return 0.0
-        n = 0 if s is None else s.shape[0]
-        return max(0.0, 1.0 - n / cfg.vote_sessions)
 
     def _artist_session_scores(self, kept: np.ndarray) -> np.ndarray | None:
         """Per track, how much its artist was played in past sessions with this session's

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-import pytest
 
 from recommender import catalog, personal
 from recommender.catalog import PlayLog
@@ -130,19 +129,6 @@ def test_a_person_who_replays_their_last_sessions_gets_fresh_tracks_pulled_up():
     assert own.up_next_weights(personal=False) == plain.up_next_weights()
     # On sessions it never saw, the corrected Up next puts their next track higher.
     assert _mrr(own, before, sessions) > _mrr(plain, before, sessions) + 0.01
-
-
-@pytest.mark.slow
-def test_the_session_vote_is_learned_for_a_person_too():
-    """With a short history Up next adds the order-free session vote, which counts what
-    the past sessions sharing tracks with this one held. For someone who replays their
-    latest sessions that is a sign of what comes next, and their learned weights raise it."""
-    cat = replay_person(n_sessions=48)
-    before, _, now = _held_out(cat)
-    learned = personal.learn_weights(before, picks=True)
-    assert learned["upnext_weight_deltas"].get("vote", 0.0) > 0
-    plain, own = Recommender(before, now=now), _personal(before, learned, now)
-    assert own.up_next_weights()["vote"] > plain.up_next_weights()["vote"] > 0
 
 
 def test_a_person_who_stays_with_the_artist_gets_the_artist_pulled_up():

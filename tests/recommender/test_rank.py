@@ -754,58 +754,6 @@ def test_artists_played_together_count_where_the_songs_never_recur():
     np.testing.assert_allclose(live_together, together)
 
 
-VOTE = RankConfig(vote_weight=1.0, vote_sessions=300.0)
-
-
-def _set_person(n_sessions=20, *, more=0, seed=0):
-    """A person with few sessions who plays jazz 1101 with 1103 in the same sets, in any
-    order and never right after it (six places later here), and once in a while 1106
-    right after 1101, among other jazz that seldom recurs; ``more`` sessions of rock after
-    those, none of these tracks in them."""
-    rng = np.random.default_rng(seed)
-    filler = [1110 + i for i in range(90)]
-    events = []
-    for s in range(n_sessions):
-        others = [int(t) for t in rng.choice(filler, 5, replace=False)]
-        seq = [1101, 1106] + others if s % 5 == 0 else [1101] + others + [1103]
-        events += [(t, "finished") for t in seq]
-    rock = [1000 + i for i in range(100)]
-    for s in range(more):
-        events += [(int(t), "finished") for t in rng.choice(rock, 7, replace=False)]
-    return library(100, plays=playlog(events, session_len=7))
-
-
-def test_a_short_history_gets_the_order_free_session_vote():
-    """Planted: 1103 was in 16 of this person's 20 sessions with 1101, never right after it;
-    1106 came right after 1101 in the other 4. With so few sessions, which songs recur
-    together says more than the order: with the session vote 1103 comes first; without it
-    the one-off transition beats it."""
-    cat = _set_person()
-    now = float(cat.plays.started_at.max()) + 86400
-    assert Recommender(cat, now=now, config=VOTE).up_next([1101], 5)[0][0] == 1103
-    flat = Recommender(cat, now=now, config=RankConfig(vote_weight=0.0))
-    assert flat.up_next([1101], 5)[0][0] == 1106
-
-
-def test_a_long_history_ranks_as_without_the_session_vote():
-    """The vote fades to nothing at ``vote_sessions`` past sessions: the same sets among 400
-    more sessions give exactly the ranking and scores of a ranker without it."""
-    cat = _set_person(more=400)
-    now = float(cat.plays.started_at.max()) + 86400
-    voting = Recommender(cat, now=now, config=VOTE)
-    assert voting.catalog.sessions.shape[0] > VOTE.vote_sessions
-    kept = cat.rows([1101])
-    assert "vote" not in voting.up_next_signals(kept, int(kept[-1]))
-    plain = Recommender(cat, now=now, config=RankConfig(vote_weight=0.0))
-    assert voting.up_next([1101], 30) == plain.up_next([1101], 30)
-    # ...while a person halfway there still gets it.
-    mid = _set_person(more=100)
-    kept = mid.rows([1101])
-    half = Recommender(mid, now=float(mid.plays.started_at.max()) + 86400, config=VOTE)
-    assert 0.0 < half.up_next_weights()["vote"] < VOTE.vote_weight
-    assert half.up_next_signals(kept, int(kept[-1]))["vote"][mid.rows([1103])[0]] > 0
-
-
 def _albums_library(plays=None, *, numbered=False):
     """Six artists with two albums of five tracks each (ids 2000-2059, album ``i // 5``,
     track numbers 1-5 in id order where ``numbered``); an artist's tracks sound alike,
