@@ -177,6 +177,80 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
+def _holds(fresh: Decoder, last: tuple[int, np.ndarray] | None) -> bool:
+    """Whether ``fresh``, the file opened again, holds ``last`` (the native frame, and the frames,
+    of the block last read) where it was read (a file retagged in place), not other audio
+    (another song copied over it). Nothing read yet: whatever it holds now is what plays."""
+    if last is None:
+        return True
+    start, block = last
+    if fresh._seek_reader(start) != start:
+        return False
+    # (a stream through ffmpeg gives blocks of its own size: as many are read as make it up)
+    parts, got = [], 0
+    while got < len(block) and (part := fresh._raw_block(len(block) - got)) is not None and len(part):
+        parts.append(part)
+        got += len(part)
+    again = np.concatenate(parts)[:len(block)] if parts else None
+    if again is None or again.shape != block.shape:
+        return False
+    # A decoder gives the same frames again (MP3's, primed afresh at a seek, within a hair),
+    # AAC's not: it fills some bands with noise of its own, another at every decode (a
+    # retagged M4A of noisy music read again differed by up to 25% of the block, and ended
+    # there). A gain written into the frames (mp3gain, 1.5 dB a step) scales them all. The
+    # same song still follows the block's shape closely; another song's does not follow it.
+    if float(np.abs(again - block).max()) <= 1e-3:
+        return True
+    size = float(np.linalg.norm(again)) * float(np.linalg.norm(block))
+    return size > 0.0 and float(np.vdot(again, block)) >= SAME_AUDIO_LIKENESS * size
+
+
+class _Reopening:
+    """A file rewritten in place as it plays being opened again (:meth:`Decoder._open_again`) on
+    a thread of its own, for the decoder reading it to take once done (see
+    :meth:`Decoder._look_again`). One no longer wanted (:meth:`drop`: the file changed again, or
+    the decoder was closed) is closed, now or once its open ends."""
+
+    def __init__(self, dec: Decoder, stamp: tuple[int, int, int], last, native: int, frame: int):
+        self.stamp = stamp      # the file's stamp it is opened for
+        self._lock = threading.Lock()
+        self._result: tuple[Decoder | None, str] | None = None
+        self._dropped = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(dec, last, native, frame),
+                                        name="audio-file-reopen", daemon=True)
+        self._thread.start()
+
+    def _run(self, dec: Decoder, last, native: int, frame: int) -> None:
+        result = dec._open_again(last, native, frame)
+        with self._lock:
+            dropped = self._dropped
+            if not dropped:
+                self._result = result
+            self._done.set()
+        if dropped and result[0] is not None:
+            result[0].close()
+
+    def take(self) -> tuple[Decoder | None, str] | None:
+        """What the open gave (the caller owns its decoder from then on), None while it is still
+        opening."""
+        with self._lock:
+            if not self._done.is_set() or self._dropped:
+                return None
+            result, self._result, self._dropped = self._result, None, True
+        return result
+
+    def drop(self) -> None:
+        with self._lock:
+            self._dropped = True
+            result, self._result = self._result, None
+        if result is not None and result[0] is not None:
+            result[0].close()
+
+    def wait(self) -> None:
+        self._done.wait()
+
+
 class Decoder:
     """Decode ``path`` into blocks [shape=(n, channels)] at ``out_rate``.
 
@@ -243,6 +317,7 @@ class Decoder:
         #: since when the file keeps changing, and when it was last seen to change (None: it
         #: has not changed, or not within ``REWRITE_SETTLE_S`` of the change before)
         self._restless: tuple[float, float] | None = None
+        self._reopening: _Reopening | None = None    # the file opened again after a rewrite (see _look_again)
         #: the file's channels are mixed down by a weighted sum, which may pass full scale
         #: (see audio_io.sums_channels): the feeder bends its peaks
         self.summed = False
@@ -632,7 +707,8 @@ class Decoder:
         :meth:`_look_at_file`): nothing is read from it until it has stayed as it is for a
         moment and holds that block, or stays as it is for ``REWRITE_SETTLE_S``. Whether it may be read now;
         False only where ``wait`` is off and that wait is on: the caller asks again later, and
-        what it buffered plays meanwhile (the feeder's thread never sleeps in here)."""
+        what it buffered plays meanwhile (the feeder's thread never sleeps in here, nor waits
+        for the file to open again: see :meth:`_look_again`)."""
         while not self._look_at_file():
             if not wait:
                 return False
@@ -685,8 +761,10 @@ class Decoder:
         seen, since, first, other = self._settling
         if now is None:
             self._settling = None
+            self._drop_reopening()
             return True     # gone: what is open is read on
         if now != seen:     # written again as it was waited for
+            self._drop_reopening()
             first = self._changed(clock)
             self._settling = (now, clock, first, None)
             return clock - first >= REWRITE_GIVE_UP_S and self._look_restless(now, clock, first)
@@ -717,7 +795,7 @@ class Decoder:
         """Look at a file that has kept changing for ``REWRITE_GIVE_UP_S`` as it is now, never
         waiting for it: the same song is read on, another one ends, one that does not open
         is read on as it is (see :meth:`_look_at_file`)."""
-        if self._look_again(now, clock, first):
+        if self._look_again(now, clock, first, wait=True):
             return True
         other = self._settling[3]
         self._settling = None
@@ -728,75 +806,80 @@ class Decoder:
             self._opened = now
         return True
 
-    def _look_again(self, now: tuple[int, int, int], since: float, first: float) -> bool:
+    def _look_again(self, now: tuple[int, int, int], since: float, first: float, *, wait: bool = False) -> bool:
         """Open the file, written in place since it was opened (stamp ``now``), again: where it
         holds the last block read, read on from it (True); otherwise wait (False: see
-        :meth:`_look_at_file`)."""
-        fresh = None
-        try:
-            fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
-                            duration_hint=self._duration_hint, begin_s=self._range_s[0], end_s=self._range_s[1])
-            same_format = (fresh.samplerate, fresh._native_channels()) == (self.samplerate, self._native_channels())
-            if not (same_format and self._same_audio(fresh)):
-                fresh.close()
-                self._unsure = True     # (what the open reader reads now is no measure of the song)
-                self._settling = (now, since, first, True)
-                return False
-            self._unsure = False
-            self._settling = None
-            if fresh._seek_reader(self._native) == self._native:
-                # The same audio, read on from the native frame this resampler was fed up to:
-                # the resampler and what it gave stay, so nothing is heard (a fresh resampler
-                # started from silence there, a click at every retag of a resampled file).
-                # A length counted of the file as it was is counted again: it may hold another
-                # song now (one copied over it), whose length the seek bar would show otherwise.
-                counting = self._counter is not None
-                self.close()
-                for name in ("_sf", "_blocks", "_fallback", "_order", "_layout", "_opened", "_counter", "_counted"):
-                    setattr(self, name, getattr(fresh, name))
-                fresh._sf = fresh._blocks = fresh._fallback = None
-                if counting:
-                    self.count_length()
-                return True
-            fresh.seek_frame(self.frame)
-        except DecodeError:
-            if fresh is not None:
-                fresh.close()
-            self._unsure = True
-            self._settling = (now, since, first, False)
+        :meth:`_look_at_file`).
+
+        The open is made on a thread of its own (:class:`_Reopening`), and False said until it is
+        done, unless ``wait``: an open through ffmpeg starts an ffprobe and an ffmpeg, and a seek
+        in a WebM or Matroska file decodes from the start up to the place, seconds into a long
+        one (or a disk wakes up first). Made on the feeder's thread, everything it does waited
+        for it: a skip to another song, a pause or a seek was obeyed only once the file opened."""
+        reopening = self._reopening
+        if reopening is None or reopening.stamp != now:
+            if reopening is not None:
+                reopening.drop()
+            # (what the thread reads of this decoder is taken now: nothing is read from it
+            # meanwhile, but a seek may move the frame it is at)
+            self._reopening = reopening = _Reopening(self, now, self._last, self._native, self.frame)
+        if wait:
+            reopening.wait()
+        result = reopening.take()
+        if result is None:
             return False
+        self._reopening = None
+        fresh, verdict = result
+        if fresh is None:
+            self._unsure = True     # (what the open reader reads now is no measure of the song)
+            self._settling = (now, since, first, verdict == "other")
+            return False
+        self._unsure = False
+        self._settling = None
+        if verdict == "on":
+            # The same audio, read on from the native frame this resampler was fed up to:
+            # the resampler and what it gave stay, so nothing is heard (a fresh resampler
+            # started from silence there, a click at every retag of a resampled file).
+            # A length counted of the file as it was is counted again: it may hold another
+            # song now (one copied over it), whose length the seek bar would show otherwise.
+            counting = self._counter is not None
+            self.close()
+            for name in ("_sf", "_blocks", "_fallback", "_order", "_layout", "_opened", "_counter", "_counted"):
+                setattr(self, name, getattr(fresh, name))
+            fresh._sf = fresh._blocks = fresh._fallback = None
+            if counting:
+                self.count_length()
+            return True
         restless, wanted = self._restless, self._seek_wanted
         self.close()
         self.__dict__.update(fresh.__dict__)
         self._restless, self._seek_wanted = restless, wanted
         return True
 
-    def _same_audio(self, fresh: Decoder) -> bool:
-        """Whether ``fresh``, the file opened again, holds the frames last read where they were
-        read (a file retagged in place), not other audio (another song copied over it). Nothing
-        read yet: whatever it holds now is what plays."""
-        if self._last is None:
-            return True
-        start, block = self._last
-        if fresh._seek_reader(start) != start:
-            return False
-        # (a stream through ffmpeg gives blocks of its own size: as many are read as make it up)
-        parts, got = [], 0
-        while got < len(block) and (part := fresh._raw_block(len(block) - got)) is not None and len(part):
-            parts.append(part)
-            got += len(part)
-        again = np.concatenate(parts)[:len(block)] if parts else None
-        if again is None or again.shape != block.shape:
-            return False
-        # A decoder gives the same frames again (MP3's, primed afresh at a seek, within a hair),
-        # AAC's not: it fills some bands with noise of its own, another at every decode (a
-        # retagged M4A of noisy music read again differed by up to 25% of the block, and ended
-        # there). A gain written into the frames (mp3gain, 1.5 dB a step) scales them all. The
-        # same song still follows the block's shape closely; another song's does not follow it.
-        if float(np.abs(again - block).max()) <= 1e-3:
-            return True
-        size = float(np.linalg.norm(again)) * float(np.linalg.norm(block))
-        return size > 0.0 and float(np.vdot(again, block)) >= SAME_AUDIO_LIKENESS * size
+    def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int) -> tuple[Decoder | None, str]:
+        """The file opened again (on a thread of its own: see :meth:`_look_again`), and what it
+        holds: ("on": the last block read ``last``, the reader at the native frame ``native``
+        read up to; "moved": that block, the decoder started afresh at output frame ``frame``,
+        where the reader could not be put at ``native``; "other": other audio; "fails": it does
+        not open). Reads nothing of this decoder but its format."""
+        fresh = None
+        try:
+            fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
+                            duration_hint=self._duration_hint, begin_s=self._range_s[0], end_s=self._range_s[1])
+            same_format = (fresh.samplerate, fresh._native_channels()) == (self.samplerate, self._native_channels())
+            if not (same_format and _holds(fresh, last)):
+                fresh.close()
+                return None, "other"
+            if fresh._seek_reader(native) == native:
+                return fresh, "on"
+            fresh.seek_frame(frame)
+            return fresh, "moved"
+        except Exception as exc:  # noqa: BLE001 - (a fault in the open is read on as a file that does not open)
+            if not isinstance(exc, DecodeError):
+                log.exception("opening %s again failed", self.path)
+            if fresh is not None:
+                fresh.close()
+            return None, "fails"
 
     def read(self, n: int, *, hold_end: bool = False, wait: bool = True) -> np.ndarray:
         """Up to ``n`` output frames [shape=(k, channels)]; an empty block means the end.
@@ -881,11 +964,18 @@ class Decoder:
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
         return native
 
+    def _drop_reopening(self) -> None:
+        """The file's open again (see :meth:`_look_again`) is no longer wanted."""
+        if self._reopening is not None:
+            self._reopening.drop()
+            self._reopening = None
+
     def close(self) -> None:
         """Let the file go. A file whose share or disk went away can fail even that (an
         input/output error): it is logged, never raised, for the decoder is given up on
         either way, and the feeder closing it (often because reading it had just failed)
         ended its thread on the error, leaving the player silent until a restart."""
+        self._drop_reopening()
         for reader in (self._blocks, self._sf, self._fallback):
             if reader is not None:
                 try:

@@ -181,3 +181,45 @@ def test_the_sound_card_plays_on_while_the_next_track_takes_seconds_to_open(sd_e
     quiet = np.concatenate([[False], np.abs(heard) < 1e-4, [False]])
     edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
     assert not len(edges) or (edges[1::2] - edges[::2]).max() < 0.005 * sink.RATE, "the output ran dry"
+
+
+
+def test_a_skip_is_obeyed_while_the_song_playing_is_opened_again_after_a_retag(engine, tmp_path, monkeypatch):
+    """A tagger saves the playing M4A in place: the decoder opens it again to read on, which
+    starts an ffprobe and an ffmpeg (here the ffprobe is held until the test lets it go: a disk
+    waking up, a busy machine; a 30-minute WebM took 4.5 s). Made on the thread that keeps the
+    output fed, every command waited for it: a skip to another song was that long unheard.
+    The other song now plays at once, while the open still waits."""
+    from mutagen.mp4 import MP4
+
+    a = m4a(tmp_path / "a.m4a", FIRST_S, 440)
+    b = write_audio(tmp_path / "b.flac", tone(2.0, freq=660), SR)
+    folder = tmp_path / "held-ffmpeg"
+    folder.mkdir()
+    (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    hold, release, runs = folder / "hold", folder / "release", folder / "ffprobe-runs"
+    (folder / "ffprobe").write_text(
+        f"#!/bin/sh\necho run >> '{runs}'\n"
+        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
+        f'exec "{shutil.which("ffprobe")}" "$@"\n')
+    (folder / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+    e = engine()
+    src_a, src_b = Source(str(a), duration_hint=FIRST_S), Source(str(b))
+    ev = Recorder(e)
+    e.play(src_a)
+    try:
+        assert wait_for(lambda: src_a.heard_frames > SR, timeout=WAIT_S)
+        hold.touch()
+        probes = len(runs.read_text().splitlines())
+        tags = MP4(str(a))
+        tags["\xa9cmt"] = ["x" * 300_000]      # (too big for the padding: the file is written again)
+        tags.save()
+        assert wait_for(lambda: len(runs.read_text().splitlines()) > probes, timeout=WAIT_S), "not opened again"
+        e.play(src_b)
+        assert wait_for(lambda: src_b.heard_frames > 0, timeout=WAIT_S), "the skip waited for the open"
+        assert not release.exists()
+    finally:
+        release.touch()
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.flac") in ev.names(), timeout=WAIT_S)
+    assert ("error", "a.m4a") not in ev.names() and src_b.heard_frames == 2 * SR
