@@ -186,6 +186,7 @@ def _holds(fresh: Decoder, last: tuple[int, np.ndarray] | None) -> bool:
     start, block = last
     if fresh._seek_reader(start) != start:
         return False
+    fresh._native = start   # (counted on by the reads: where the reader is after them)
     # (a stream through ffmpeg gives blocks of its own size: as many are read as make it up)
     parts, got = [], 0
     while got < len(block) and (part := fresh._raw_block(len(block) - got)) is not None and len(part):
@@ -870,7 +871,10 @@ class Decoder:
             if not (same_format and _holds(fresh, last)):
                 fresh.close()
                 return None, "other"
-            if fresh._seek_reader(native) == native:
+            # The reader is there already where the block read again is the last one read: a
+            # seek to it again, in a WebM or Matroska file, decoded from the start up to there
+            # once more (the longest part of the open of a long one).
+            if fresh._native == native or fresh._seek_reader(native) == native:
                 return fresh, "on"
             fresh.seek_frame(frame)
             return fresh, "moved"
