@@ -215,7 +215,8 @@ def main(argv=None) -> int:
         print(f"{fmt:<7} {way:<5} {r['open_ms']:>13.0f} {r['hold_ms']:>15.0f} {r['low_ms']:>14.0f} "
               f"{r['underruns']:>9d} {r['silence_ms']:>18.1f} {r['heard_s']:>7.2f} {str(r['replaced']):>8}{errors}")
     print("open again: the longest one open of the rewritten file took (with the look at the last block read, "
-          "and the seek to where it was). longest hold: the most time between two passes of the feeder over the "
+          "and the seek to where it was; ffmpeg decodes up to that place at the first read after, on the feeder). "
+          "longest hold: the most time between two passes of the feeder over the "
           "ring after the rewrite. least ahead: the least audio buffered at a pass then. heard: seconds of the song "
           f"heard (the short songs are {PLAY_S:g} s; the WebM is stopped {WEBM_AFTER_S:g} s after the rewrite, from "
           "where it was sought to). underruns: after the rewrite.")
