@@ -251,6 +251,10 @@ class _Reopening:
     def wait(self) -> None:
         self._done.wait()
 
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
 
 class Decoder:
     """Decode ``path`` into blocks [shape=(n, channels)] at ``out_rate``.
@@ -319,6 +323,7 @@ class Decoder:
         #: has not changed, or not within ``REWRITE_SETTLE_S`` of the change before)
         self._restless: tuple[float, float] | None = None
         self._reopening: _Reopening | None = None    # the file opened again after a rewrite (see _look_again)
+        self._superseded: _Reopening | None = None   # ... one dropped, which may still be opening
         #: the file's channels are mixed down by a weighted sum, which may pass full scale
         #: (see audio_io.sums_channels): the feeder bends its peaks
         self.summed = False
@@ -819,8 +824,13 @@ class Decoder:
         for it: a skip to another song, a pause or a seek was obeyed only once the file opened."""
         reopening = self._reopening
         if reopening is None or reopening.stamp != now:
-            if reopening is not None:
-                reopening.drop()
+            self._drop_reopening()
+            # One open at a time: a dropped one cannot be stopped (its ffmpeg decodes on up to
+            # the place), and a file written in pieces a little apart started an open at each
+            # pause, all decoding at once beside the song's own.
+            if self._superseded is not None and not self._superseded.done and not wait:
+                return False
+            self._superseded = None
             # (what the thread reads of this decoder is taken now: nothing is read from it
             # meanwhile, but a seek may move the frame it is at)
             self._reopening = reopening = _Reopening(self, now, self._last, self._native, self.frame)
@@ -972,7 +982,7 @@ class Decoder:
         """The file's open again (see :meth:`_look_again`) is no longer wanted."""
         if self._reopening is not None:
             self._reopening.drop()
-            self._reopening = None
+            self._superseded, self._reopening = self._reopening, None
 
     def close(self) -> None:
         """Let the file go. A file whose share or disk went away can fail even that (an

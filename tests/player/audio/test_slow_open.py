@@ -223,3 +223,61 @@ def test_a_skip_is_obeyed_while_the_song_playing_is_opened_again_after_a_retag(e
         release.touch()
     assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.flac") in ev.names(), timeout=WAIT_S)
     assert ("error", "a.m4a") not in ev.names() and src_b.heard_frames == 2 * SR
+
+
+def test_a_file_written_again_while_it_is_opened_again_is_opened_once_at_a_time(tmp_path, monkeypatch):
+    """A file written in pieces a little apart (a tagger on a slow disk) is opened again at
+    each pause. An open no longer wanted cannot be stopped (its ffmpeg decodes on up to the
+    place), so the next one waits for it to end: started at once, the opens of every pause
+    decoded side by side, beside the song playing. Here the first open's ffprobe is held
+    while the file is written again; the song plays on whole once it is let go."""
+    import time
+
+    from player.audio.decoder import REWRITE_QUIET_S, Decoder
+
+    path = m4a(tmp_path / "a.m4a", 3.0, 440)
+    folder = tmp_path / "held-ffmpeg"
+    folder.mkdir()
+    (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    hold, release, runs = folder / "hold", folder / "release", folder / "ffprobe-runs"
+    (folder / "ffprobe").write_text(
+        f"#!/bin/sh\necho start >> '{runs}'\n"
+        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
+        f'"{shutil.which("ffprobe")}" "$@"\nrc=$?\necho end >> \'{runs}\'\nexit $rc\n')
+    (folder / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+    first = Decoder(str(path), out_rate=SR)
+    reference = first.read(10 * SR)
+    first.close()
+    dec = Decoder(str(path), out_rate=SR)
+    got = [dec.read(4096) for _ in range(8)]
+    runs.write_text("")
+    hold.touch()
+
+    def read_on() -> None:
+        block = dec.read(4096, wait=False)
+        if len(block):
+            got.append(block)
+
+    try:
+        path.write_bytes(path.read_bytes())     # (the same song, written in place)
+        assert wait_for(lambda: read_on() or "start" in runs.read_text(), timeout=WAIT_S), "not opened again"
+        path.write_bytes(path.read_bytes())     # (written again while that open waits)
+        # (long enough past the pause after which the file is opened again for a second open
+        # to have started: polled, as the feeder does)
+        until = time.monotonic() + 4 * REWRITE_QUIET_S + 0.5
+        while time.monotonic() < until:
+            read_on()
+            time.sleep(0.01)
+    finally:
+        release.touch()
+    while len(block := dec.read(4096, wait=False)) or dec.settling:
+        if len(block):
+            got.append(block)
+        else:
+            time.sleep(0.01)
+    dec.close()
+    marks = runs.read_text().split()
+    assert marks[:2] == ["start", "end"], marks    # (the second open waited for the first's end)
+    got = np.concatenate(got)
+    assert not dec.replaced and len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)
