@@ -864,6 +864,38 @@ def test_files_joined_in_one_resampler_give_the_whole_resampled_and_a_join_taken
     assert len(first) + len(tail) == round(cut[1] * out_rate / native)
 
 
+def test_a_next_file_waited_on_halfway_through_a_rewrite_is_not_joined_to_and_plays_from_its_start_once(tmp_path):
+    # A tagger saving the album as it plays rewrites the next file in place after it was
+    # opened; a seek asked of it meanwhile (the feeder puts it back at its start at every seek
+    # in the song playing) waits until the file is read again. Joined to meanwhile, the join
+    # read its start from the file as it was, and the seek made after put it back there:
+    # that start was heard twice (72 ms of it at 48 kHz into 44.1 kHz).
+    import soxr
+
+    native, out_rate = 48000, 44100
+    t = np.arange(4 * native) / native
+    whole = np.stack([0.3 * np.sin(2 * np.pi * 440 * t * (1 + t / 8))] * 2, 1).astype(np.float32)
+    sf.write(str(tmp_path / "a.flac"), whole[:2 * native], native)
+    sf.write(str(tmp_path / "b.flac"), whole[2 * native:], native)
+    a, b = Decoder(str(tmp_path / "a.flac"), out_rate=out_rate), Decoder(str(tmp_path / "b.flac"), out_rate=out_rate)
+    first = read_held(a)
+    path = tmp_path / "b.flac"
+    path.write_bytes(path.read_bytes())     # (the same song, written in place)
+    b.seek_frame(0)
+    assert b.settling
+    if a.can_join(b):
+        got = [first, a.join(b)]
+    else:       # (each file's resampler ends and starts on its own, as the feeder does then)
+        a.finish()
+        got = [first, read_all(a)]
+    got.append(read_all(b, block=4096))     # (waiting for the file as a read does)
+    got = np.concatenate(got)
+    assert len(got) == 4 * out_rate
+    heard_b = got[2 * out_rate + 100:]      # (past where the two resamplers meet)
+    want = soxr.resample(whole, native, out_rate, quality="HQ")[2 * out_rate + 100:]
+    assert np.abs(heard_b - want).max() < 1e-3
+
+
 @pytest.mark.parametrize("quality, channels", [(0.5, 2), (1.0, 1)])
 def test_a_seek_into_the_last_page_of_an_ogg_vorbis_file_lands_on_the_frame_asked(tmp_path, quality, channels):
     # libsndfile's own seek into the last page of a Vorbis file lands tens to hundreds of
