@@ -362,7 +362,7 @@ def test_a_watch_stuck_in_a_folder_does_not_hold_the_window_or_its_exit(tmp_path
 
     (tmp_path / "music" / "album").mkdir(parents=True)
     script = f"""
-import threading, time
+import threading
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 import player.ui.folder_watch as folder_watch
@@ -372,7 +372,7 @@ entered = threading.Event()
 class Stuck(folder_watch.{engine}):
     def addPaths(self, paths):
         entered.set()
-        threading.Event().wait(60)
+        threading.Event().wait()                # never returns: only the end of the process ends it
         return super().addPaths(paths)
 
 folder_watch.{engine} = Stuck
@@ -385,21 +385,21 @@ def close():
     if not entered.is_set():
         QTimer.singleShot(20, close)
         return
-    began = time.monotonic()
     watch.close()
-    print("closed in", round(time.monotonic() - began, 2), flush=True)
+    stuck = [t for t in threading.enumerate() if t.name == "folder-watch" and t.is_alive()]
+    print("closed, watch still stuck:", bool(stuck), flush=True)
     app.quit()
 
 close()
 app.exec()
 """
     root = Path(__file__).resolve().parents[3]
-    began = time.monotonic()
-    proc = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=20,
+    # The stuck call never returns, so a close that waited for it, or a thread that kept the
+    # process alive, would never end: the timeout only stops such a hang, it measures nothing.
+    proc = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(root)})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "closed in" in proc.stdout
-    assert time.monotonic() - began < 15
+    assert "closed, watch still stuck: True" in proc.stdout     # close returned while the folder held it
 
 
 def test_a_file_that_cannot_be_read_does_not_hide_one_still_growing_beside_it(tmp_path):
