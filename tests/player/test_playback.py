@@ -3377,9 +3377,11 @@ def test_a_long_track_played_again_goes_on_where_it_was_left_as_a_new_play(store
     events = Events(p)
     p.play_track(chapter)
     assert wait_for(lambda: p.position > 2.5)
+    was, asked = p.position, time.monotonic()
     p.play_track(song)                              # left part-way: its place is kept
     left = store.resume_position(chapter)
-    assert left is not None and 2.5 < left < 4.0
+    # (where it was, and on at 8 times real time for as long as this thread was kept waiting)
+    assert left is not None and 2.5 < left < was + 0.5 + 8.0 * (time.monotonic() - asked)
     assert wait_for(lambda: p.position > 1.5)
     p.play_track(chapter)                           # (and a song never resumes: see below)
     assert events.of("track_started")[-1]["at"] == pytest.approx(left)
@@ -3394,7 +3396,12 @@ def test_a_long_track_played_again_goes_on_where_it_was_left_as_a_new_play(store
     p.play_track(chapter)                           # on from there again, and heard to its end
     assert wait_for(lambda: p.current_track_id == song or p.state is PlaybackState.STOPPED)
     rows = [r for r in store.plays() if r["track_id"] == chapter]
-    assert [r["ended"] for r in rows] == ["skipped", "stopped", "finished"]
+    # The second play, resumed near the end and left with little heard in it, is no skip: it
+    # ends as stopped. Left with 1 s (four minutes) heard, as at 8 times real time a test
+    # thread kept waiting a tenth of a second on a loaded machine leaves it, it is a skip,
+    # though not an early one.
+    resumed = "stopped" if rows[1]["ms_heard"] < 1000 else "skipped"
+    assert [r["ended"] for r in rows] == ["skipped", resumed, "finished"]
     # Each play holds what was heard in it: the chapter once over, not its first part twice.
     assert sum(r["ms_heard"] for r in rows) == pytest.approx(6000, abs=400)
     assert store.resume_position(chapter) is None   # finished: forgotten
