@@ -838,29 +838,12 @@ def test_a_clip_shorter_than_opening_the_track_after_it_joins_it_without_running
     assert s_clip.heard_frames == int(0.05 * SR) and s_c.heard_frames > 0.9 * SR
 
 
-def play_chain(e, sources, timeout=20.0):
-    """Play ``sources`` one after another, each set as next once the one before is heard,
-    as the player does; returns once the last has finished."""
-    done = threading.Event()
-
-    def listen(name, data):
-        if name == "started" and data["source"] in sources:
-            i = sources.index(data["source"])
-            if i + 1 < len(sources):
-                e.set_next(sources[i + 1])
-        elif name == "finished" and data.get("last"):
-            done.set()
-
-    e.set_listener(listen)
-    e.play(sources[0])
-    assert done.wait(timeout)
-
-
 def render_chain(e, sources, blocks: int = 3000) -> np.ndarray:
-    """:func:`play_chain` with the test as the output (see :func:`render_to_the_end`): after
-    each block, the next source is set before another is taken once the one before is heard,
-    as the player does in far less than a block. A free-running output on a starved machine
-    ran dry meanwhile and played a gap no player would have made; what it took [shape=(n, 2)]."""
+    """Play ``sources`` one after another, each set as next once the one before is heard, as
+    the player does, with the test as the output (see :func:`render_to_the_end`): no block is
+    taken before that is done (the player does it in far less than a block). A free-running
+    output on a starved machine ran dry meanwhile and played a gap no player would have made.
+    Returns what it took [shape=(n, 2)] once the last has finished."""
     armed = []
 
     def listen(name, data):
