@@ -76,9 +76,10 @@ def hand_driven_pair(engine, tmp_path, lengths, crossfade_s):
     return e, rec, src_a, src_b
 
 
-def render_to_the_end(e, blocks: int, sync_s: float = 5.0) -> np.ndarray:
+def render_to_the_end(e, blocks: int, sync_s: float = 5.0, after_each=None) -> np.ndarray:
     """Be the output, a block at a time with a feeder pass after each, until playback stops;
-    what it took [shape=(n, 2)]. ``sync_s``: how long a feeder pass may take."""
+    what it took [shape=(n, 2)]. ``sync_s``: how long a feeder pass may take; ``after_each``:
+    called once that pass is done, before the next block is taken."""
     block, got = np.zeros((1024, 2), np.float32), []
     for _ in range(blocks):
         if e.state is PlaybackState.STOPPED:
@@ -86,6 +87,8 @@ def render_to_the_end(e, blocks: int, sync_s: float = 5.0) -> np.ndarray:
         e._render(block)
         got.append(block.copy())
         assert e.sync(sync_s)
+        if after_each is not None:
+            after_each()
     assert e.state is PlaybackState.STOPPED
     return np.concatenate(got) if got else np.zeros((0, 2), np.float32)
 
@@ -861,19 +864,14 @@ def render_chain(e, sources, blocks: int = 3000) -> np.ndarray:
     e._watchdog_s = 60.0                # (a pause of the test's on a loaded machine is no lost device)
     e.play(sources[0])
     assert e.sync(30.0)                 # (its first pass written: the first block is whole)
-    block, got = np.zeros((1024, 2), np.float32), []
-    for _ in range(blocks):
-        if e.state is PlaybackState.STOPPED:
-            break
-        e._render(block)
-        got.append(block.copy())
-        assert e.sync(30.0)
+
+    def next_set_once_heard():
         heard = e.current
         if heard in sources:
             assert wait_for(lambda: sources.index(heard) in armed, timeout=30.0)
             assert e.sync(30.0)
-    assert e.state is PlaybackState.STOPPED
-    return np.concatenate(got)
+
+    return render_to_the_end(e, blocks, sync_s=30.0, after_each=next_set_once_heard)
 
 
 @pytest.mark.parametrize("lengths, crossfade_s", [([80011, 100007, 50003], 0.0), ([30011, 45007, 20003], 0.0),
