@@ -30,6 +30,12 @@ BLOCK = 4096  # frames decoded per step
 #: sets the next track once the current one is heard, and a track shorter than the buffer is
 #: read to its end before that.
 NEXT_WAIT_S = 0.5
+#: How long (seconds) the output is left silent, once it has played all it was given, for the
+#: file of the track to come to open. A file on a network share or a disk that stopped
+#: answering can take minutes to open, or never: the player would stay "playing" silence, the
+#: song before it never said to have ended. Past this the track is given up as one that could
+#: not be opened, and the one after it is played.
+OPEN_WAIT_S = 5.0
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +56,7 @@ class _Opening:
         self._result: tuple[Decoder | None, str | None] | None = None
         self._done = False
         self._dropped = False   # not wanted any more, or taken: nothing is kept
+        self.silent_since: float | None = None  # when the output ran out waiting for it (see _open_given_up)
         self._thread = threading.Thread(target=self._run, args=(open_file, woken), name="audio-file-open",
                                         daemon=True)
         self._thread.start()
@@ -303,7 +310,10 @@ class FeederMixin:
             return
         result = opening.take()
         if result is None:
-            return      # (still opening)
+            if not self._open_given_up(opening):
+                return      # (still opening)
+            # It fails as a file that cannot be decoded does: the song before it ends as ever.
+            result = (None, f"did not open in {OPEN_WAIT_S:g} s: the disk or share does not answer")
         self._nopen = None
         self._ndec, self._nerr = result
         if self._ndec is not None:
@@ -472,6 +482,8 @@ class FeederMixin:
                 # written up to where the longest fade would begin, and on once it is open.
                 left, most = total - dec.frame, min(int(self._crossfade_s * self.rate), total // 2)
                 if left <= most:
+                    if self._next_open_over():
+                        continue    # (given up: the rest of the track is written without a fade)
                     return
                 n = min(n, left - most)
             if fade_len:
@@ -509,6 +521,8 @@ class FeederMixin:
                 if self._nseg is not None or self._nopen is not None:
                     # (decided once the hand-over before is heard, the next may change; and
                     # once the next is open, joined to it or not)
+                    if self._nseg is None and self._next_open_over():
+                        continue
                     return
                 if self._next is None and ring.buffered() > NEXT_WAIT_S * self.rate:
                     return
@@ -617,7 +631,7 @@ class FeederMixin:
         src.replaced = dec.replaced
         if self._nseg is not None:
             return False  # the previous hand-over is not heard yet (very short source)
-        if self._nopen is not None:
+        if self._nopen is not None and not self._next_open_over():
             return False  # the next is still opening (see _next_opened)
         self._close_prev()
         if self._next is None:
@@ -636,6 +650,29 @@ class FeederMixin:
         self._writing, self._wdec = self._next, self._ndec
         self._next = self._ndec = None
         return True
+
+    def _open_given_up(self, opening: _Opening) -> bool:
+        """Whether the next source's file, still opening where what is written waits for it,
+        is given up: once the output has played all it was given and OPEN_WAIT_S more have
+        passed. The thread opening it is left to itself (a daemon, never waited for: it may
+        never return), and what it opens, should it return, is closed."""
+        if self._ring.buffered() > 0:
+            opening.silent_since = None
+            return False    # (the output still has audio: the wait has not begun)
+        now = time.monotonic()
+        if opening.silent_since is None:
+            opening.silent_since = now
+        if now - opening.silent_since < OPEN_WAIT_S:
+            return False
+        opening.drop()
+        log.warning("gave up opening %s: it did not open in %g s", opening.source.path, OPEN_WAIT_S)
+        return True
+
+    def _next_open_over(self) -> bool:
+        """Look again at the next source's open, where writing waits for it: whether it is over
+        (opened, failed, or given up)."""
+        self._next_opened()
+        return self._nopen is None
 
     def _watch(self) -> None:
         """Turn what the output has consumed into events."""

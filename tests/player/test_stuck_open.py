@@ -1,0 +1,125 @@
+"""A song whose file never opens (a network share or a USB disk that stopped answering).
+
+Opening a file there blocks for minutes, or for ever. The player must not sit "playing" in
+silence: after a bounded wait the song is an error that says why, the song before it ends as
+ever, and the list goes on. Here the engine is the real null engine and the files real ones;
+the open of one file is held on an event, as a share that does not answer holds it, and let
+go at the end to see that what it opened late is closed and never heard.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+import player.audio.feeder as feeder
+from player.audio.base import PlaybackState
+from player.audio.feeder import FeederMixin
+from player.audio.null_engine import NullEngine
+from player.playback import Player
+from tests.player.test_playback import Events, add_tracks, ended, wait_for
+
+BOUND_S = 0.5    # the wait given to an open (OPEN_WAIT_S) in these tests
+
+
+class HeldOpen:
+    """Holds every open of the files named ``*<name>.flac`` until :meth:`release`; keeps the
+    decoders those opens made once let go."""
+
+    def __init__(self, monkeypatch, name: str):
+        self.name = f"{os.sep}{name}.flac"
+        self.gate = threading.Event()
+        self.opened = []    # (decoder or None, error) of each held open, once it returned
+        self.waiting = 0
+        real = FeederMixin._open
+
+        def held(engine, source):
+            if source.path.endswith(self.name):
+                self.waiting += 1
+                self.gate.wait()
+                result = real(engine, source)
+                self.opened.append(result)
+                return result
+            return real(engine, source)
+
+        monkeypatch.setattr(FeederMixin, "_open", held)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def descriptors_on(path: str) -> int:
+    """How many of this process's file descriptors are open on ``path``."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == path:
+                count += 1
+        except OSError:
+            pass    # (closed meanwhile)
+    return count
+
+
+@pytest.fixture
+def player(store):
+    players = []
+
+    def make(speed=8.0, crossfade_s=0.0):
+        p = Player(store, NullEngine(speed=speed, crossfade_s=crossfade_s), progress_interval_s=0.2)
+        players.append(p)
+        return p
+
+    yield make
+    for p in players:
+        p.close()
+
+
+@pytest.fixture
+def held(monkeypatch):
+    holds = []
+
+    def make(name):
+        h = HeldOpen(monkeypatch, name)
+        holds.append(h)
+        return h
+
+    yield make
+    for h in holds:
+        h.release()     # (no test leaves a thread held)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+# (a longer than the buffer: b is set before a is written whole, and a waits there for it; a
+# shorter: a is written whole before b is set)
+@pytest.mark.parametrize("a_s, crossfade_s", [(3.0, 0.0), (3.0, 1.0), (1.0, 0.0)])
+def test_the_next_song_that_never_opens_fails_after_the_bound_and_the_one_after_plays(store, tmp_path, player,
+                                                                                       held, monkeypatch,
+                                                                                       a_s, crossfade_s):
+    """The song playing ends as ever (its play "finished", heard whole); the next one is an
+    error that says why once the output has been silent for the bound; the one after plays.
+    With a crossfade the song playing waits where its fade would begin: the same."""
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
+    a, b, c = add_tracks(store, tmp_path, [("a", a_s), ("b", 1.0), ("c", 0.6)])
+    stuck = held("b")
+    p = player(crossfade_s=crossfade_s)
+    ev = Events(p)
+    p.play_tracks([a, b, c])
+    # (well within: a at 8x, the bound, and c's 0.6 s; a stuck open never gets there)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, timeout=15.0)
+    assert ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
+    plays = store.plays()
+    assert plays[0]["ms_heard"] == pytest.approx(a_s * 1000, abs=2)    # a heard whole, its end told
+    message = f"did not open in {BOUND_S:g} s: the disk or share does not answer"
+    assert plays[1]["ms_heard"] == 0 and plays[1]["error"] == message
+    assert plays[2]["ms_heard"] == pytest.approx(600, abs=2)
+    assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(b, message)]
+    # The share answers at last: what it opened then is closed, and nothing more is played.
+    path = store.track(b)["path"]
+    stuck.release()
+    assert wait_for(lambda: len(stuck.opened) == stuck.waiting)
+    assert stuck.opened[0][0] is not None     # (it did open, late)
+    assert wait_for(lambda: descriptors_on(path) == 0)
+    assert p.engine.sync()
+    assert p.state is PlaybackState.STOPPED and ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
