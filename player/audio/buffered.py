@@ -30,7 +30,7 @@ from player.audio.ring import RingBuffer
 if TYPE_CHECKING:
     from player.audio.crossfade import Crossfade
     from player.audio.decoder import Decoder
-    from player.audio.feeder import _Opening
+    from player.audio.feeder import _Opening, _Start
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ class BufferedEngine(FeederMixin, Engine):
         self._upcoming: Source | None = None  # the latest source set as next (``_next`` until written)
         self._following: list[Source] = []   # what the player expects after it (set_following)
         self._nopen: _Opening | None = None  # the next source's file, while it opens
+        self._starting: _Start | None = None  # the source played, while its file opens
         self._prepared: list[_Opening] = []   # opened ahead of time (see _prepare_following)
         self._prev: tuple[Source, Decoder, int] | None = None  # kept until its successor is heard
         self._fade: Crossfade | None = None

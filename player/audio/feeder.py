@@ -109,6 +109,25 @@ class _Opening:
         self._thread.join(timeout)
 
 
+class _Start:
+    """A track played (:meth:`FeederMixin._play`) whose file is still opening: where it is to
+    start, the play or seek the position reads until it does, and the syncs that wait for it
+    (a sync after a play returns once the file is open, or has failed, as it did when the file
+    was opened on the feeder's thread)."""
+
+    __slots__ = ("opening", "source", "frame", "placed", "fade_in", "move", "since", "syncs")
+
+    def __init__(self, opening: _Opening, source: Source, frame: int, move):
+        self.opening, self.source, self.frame, self.move = opening, source, frame, move
+        self.placed, self.fade_in = True, False     # (see FeederMixin._start_writing)
+        self.since = time.monotonic()
+        self.syncs: list[threading.Event] = []
+
+    def synced(self) -> None:
+        for done in self.syncs:
+            done.set()
+
+
 class FeederMixin:
     """Feeder-thread methods of :class:`~player.audio.buffered.BufferedEngine`."""
 
@@ -116,12 +135,10 @@ class FeederMixin:
         if name == "play":
             source, move, n = arg
             try:
-                dec = self._open_already(source)
-                self._drop_all(keep_prepared=True)   # (what follows the new track may be the same)
-                self._start_writing(source, int(max(0.0, source.start_s) * self.rate), dec=dec, placed=True)
+                self._play(source, move)
             finally:
                 self._played = n    # (the buffer holds nothing of the old track any more)
-                self._arrived(move)
+                self._arrived_or_starting(move)
         elif name == "next":
             self._set_next(arg)
         elif name == "following":
@@ -131,11 +148,90 @@ class FeederMixin:
             try:
                 self._seek(seconds, source)
             finally:
-                self._arrived(move)
+                self._arrived_or_starting(move)
         elif name == "stop":
             self._drop_all()
         elif name == "sync":
-            arg.set()
+            if self._starting is not None:
+                self._starting.syncs.append(arg)    # (see _Start)
+            else:
+                arg.set()
+
+    def _play(self, source: Source, move) -> None:
+        """Play ``source`` from its ``start_s``. Its file is opened on a thread of its own (see
+        :class:`_Opening`), where it is not open already: a file on a share or a disk that
+        stopped answering can take minutes to open, or never, and opened here the feeder took
+        no command meanwhile (Stop, Next, another song: none was obeyed, the player stuck on
+        silence). It starts once open (see :meth:`_start_opened`), or fails after OPEN_WAIT_S."""
+        dec = self._open_already(source)
+        opening = self._opening_of(source) if dec is None else None
+        self._drop_all(keep_prepared=True)   # (what follows the new track may be the same)
+        frame = int(max(0.0, source.start_s) * self.rate)
+        if dec is not None:
+            self._start_writing(source, frame, dec=dec, placed=True)
+            return
+        self._starting = _Start(opening or self._start_open(source), source, frame, move)
+
+    def _opening_of(self, source: Source) -> _Opening | None:
+        """An open of ``source``'s file under way (the track played was still opening as the
+        next one, or is played again while it opens), taken out of where it was: opened again,
+        a file that does not answer held one thread more, and the wait began anew."""
+        start = self._starting
+        if start is not None and _same_file(start.source, source):
+            self._starting = None
+            start.synced()
+            return start.opening
+        if self._nopen is not None and _same_file(self._nopen.source, source):
+            opening, self._nopen = self._nopen, None
+            return opening
+        for opening in self._prepared:
+            if not opening.done and _same_file(opening.source, source):
+                self._prepared.remove(opening)
+                return opening
+        return None
+
+    def _start_opened(self) -> None:
+        """Start writing the track played once its file is open (or its error, where it could
+        not be opened, or did not open in OPEN_WAIT_S: the output has been silent since the
+        play, and the player goes on to the song after it)."""
+        start = self._starting
+        if start is None:
+            return
+        opening = start.opening
+        result = opening.take()
+        if result is None:
+            if time.monotonic() - start.since < OPEN_WAIT_S:
+                return      # (still opening)
+            opening.drop()
+            log.warning("gave up opening %s: it did not open in %g s", start.source.path, OPEN_WAIT_S)
+            result = (None, f"did not open in {OPEN_WAIT_S:g} s: the disk or share does not answer")
+        self._starting = None
+        dec, error = result
+        if opening.source is not start.source:
+            start.source.path = opening.source.path     # (where it was found, its folder renamed)
+        try:
+            if start.fade_in:
+                self._ring.flush(fade_in=True)  # (sought while it opened: it starts mid-wave, after silence)
+            self._start_writing(start.source, start.frame, dec=dec, error=error, placed=start.placed)
+        except Exception as exc:    # (a seek into a damaged file): this track's error, never the feeder's end
+            log.exception("starting %s failed", start.source.path)
+            if dec is not None:
+                dec.close()
+            self._writing = self._wdec = None
+            self._ring.mark(start.source, 0, error=f"playback failed: {exc}")
+            self._ring.end_of_stream = True
+        finally:
+            self._arrived(start.move)
+            start.synced()
+
+    def _arrived_or_starting(self, move) -> None:
+        """A play or seek is done, or, for a track whose file is still opening, done once it is
+        open: till then the position reads where it is going."""
+        start = self._starting
+        if start is not None and move is not None and move.source is start.source:
+            start.move = move
+        else:
+            self._arrived(move)
 
     def _open_already(self, source: Source) -> Decoder | None:
         """A decoder of ``source``'s file open already and not read from, taken for a play of it:
@@ -230,6 +326,11 @@ class FeederMixin:
         if not keep_prepared:
             self._set_following([])
         self._drop_opening()
+        if self._starting is not None:
+            self._starting.opening.drop()
+            self._arrived(self._starting.move)
+            self._starting.synced()
+            self._starting = None
         self._upcoming = None
         self._ring.flush(fade=fade_out)
         fade = (self._fade.a_dec, self._fade.b_dec) if self._fade else ()
@@ -440,6 +541,10 @@ class FeederMixin:
         (the person clicked the seek bar while the file was opening): the track starts
         where it was moved to. Dropping it would play from the start while the seek bar
         and the player's count of what was heard say otherwise."""
+        start = self._starting
+        if start is not None and source in (None, start.source):
+            start.frame, start.placed, start.fade_in = int(seconds * self.rate), False, seconds > 0
+            return      # (its file still opening: it starts there)
         src, dec = self._writing, self._wdec
         if src is None or dec is None or (source is not None and source is not src):
             return      # nothing started (stopped, or it failed to open), or another track
@@ -448,6 +553,7 @@ class FeederMixin:
         self._start_writing(src, int(seconds * self.rate), dec=dec)   # announced as started when first heard
 
     def _fill(self) -> None:
+        self._start_opened()
         self._next_opened()
         ring = self._ring
         while self._writing is not None and ring.free() >= BLOCK:
@@ -706,7 +812,7 @@ class FeederMixin:
         ring.prune()
         seg = ring.current_segment()
         if not (ring.end_of_stream and ring.read >= ring.write and self._writing is None and self._nopen is None
-                and seg is not None and seg.source is self._announced):
+                and self._starting is None and seg is not None and seg.source is self._announced):
             return
         with self._ctl:
             if not self._cmds.empty():

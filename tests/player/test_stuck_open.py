@@ -123,3 +123,69 @@ def test_the_next_song_that_never_opens_fails_after_the_bound_and_the_one_after_
     assert wait_for(lambda: descriptors_on(path) == 0)
     assert p.engine.sync()
     assert p.state is PlaybackState.STOPPED and ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
+
+
+def silent_waiting_for_the_next(p) -> bool:
+    """The output has played all of the song playing and waits, silent, for the next one's open."""
+    e = p.engine
+    return e._nopen is not None and e._ring.buffered() == 0 and e.current is not None and e.current.heard_s > 0
+
+
+@pytest.mark.parametrize("press", ["next", "stop"])
+def test_next_and_stop_answer_while_the_next_song_does_not_open(store, tmp_path, player, held, monkeypatch, press):
+    """Silent at the end of a song, the next one's file not answering: Next goes on to the
+    song after it (the one pressed past gets its own wait, and is skipped), Stop stops, and a
+    song played after either plays at once, without waiting for the bound."""
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", 600.0)     # (never reached here: each press answers)
+    a, b, c = add_tracks(store, tmp_path, [("a", 1.0), ("b", 1.0), ("c", 0.6)])
+    stuck = held("b")
+    p = player()
+    p.play_tracks([a, b, c])
+    assert wait_for(lambda: silent_waiting_for_the_next(p))
+    if press == "next":
+        p.next()            # b, still opening (its open taken over, not another one held)
+        assert p.current_track_id == b
+        p.next()            # c
+    else:
+        p.stop()
+        assert p.state is PlaybackState.STOPPED
+        p.play_tracks([c])
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and (c, "finished") in ended(store))
+    assert store.plays()[-1]["ms_heard"] == pytest.approx(600, abs=2)
+    assert stuck.waiting == 1
+    if press == "next":
+        assert ended(store)[1:] == [(b, "skipped"), (c, "finished")]
+    else:
+        assert ended(store)[1:] == [(c, "finished")]
+    path = store.track(b)["path"]
+    stuck.release()
+    assert wait_for(lambda: len(stuck.opened) == 1)
+    assert wait_for(lambda: descriptors_on(path) == 0)
+    assert p.engine.sync()
+    assert p.state is PlaybackState.STOPPED and (b, "finished") not in ended(store)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+def test_a_first_song_that_never_opens_fails_after_the_bound_and_the_next_plays(store, tmp_path, player, held,
+                                                                                monkeypatch):
+    """Play pressed on a song of a share that does not answer: it fails after the bound
+    (the output silent from the press) with why, and the song after it plays; that song's
+    own open is not held up by the one still stuck."""
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
+    b, c = add_tracks(store, tmp_path, [("b", 1.0), ("c", 0.6)])
+    stuck = held("b")
+    p = player()
+    ev = Events(p)
+    p.play_tracks([b, c])
+    assert p.current_track_id == b      # (the press answered: the play is under way)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=15.0)
+    message = f"did not open in {BOUND_S:g} s: the disk or share does not answer"
+    assert ended(store) == [(b, "error"), (c, "finished")]
+    assert store.plays()[0]["error"] == message and store.plays()[1]["ms_heard"] == pytest.approx(600, abs=2)
+    assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(b, message)]
+    path = store.track(b)["path"]
+    stuck.release()
+    assert wait_for(lambda: len(stuck.opened) == stuck.waiting)
+    assert wait_for(lambda: descriptors_on(path) == 0)
+    assert p.engine.sync()
+    assert p.state is PlaybackState.STOPPED and ended(store) == [(b, "error"), (c, "finished")]
