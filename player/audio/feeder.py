@@ -115,10 +115,11 @@ class _Start:
     (a sync after a play returns once the file is open, or has failed, as it did when the file
     was opened on the feeder's thread)."""
 
-    __slots__ = ("opening", "source", "frame", "placed", "fade_in", "move", "since", "syncs")
+    __slots__ = ("opening", "source", "frame", "placed", "fade_in", "move", "since", "syncs", "played")
 
     def __init__(self, opening: _Opening, source: Source, frame: int, move):
         self.opening, self.source, self.frame, self.move = opening, source, frame, move
+        self.played: int | None = None  # the play's count, told the output once it starts
         self.placed, self.fade_in = True, False     # (see FeederMixin._start_writing)
         self.since = time.monotonic()
         self.syncs: list[threading.Event] = []
@@ -137,7 +138,14 @@ class FeederMixin:
             try:
                 self._play(source, move)
             finally:
-                self._played = n    # (the buffer holds nothing of the old track any more)
+                start = self._starting
+                if start is not None and start.source is source:
+                    # (its file still opening: the output holds silence, at the level of
+                    # silence, till it starts; a pause meanwhile would otherwise fade out
+                    # from full level over the track's first frames, once it opened)
+                    start.played = n
+                else:
+                    self._played = n    # (the buffer holds nothing of the old track any more)
                 self._arrived_or_starting(move)
         elif name == "next":
             self._set_next(arg)
@@ -221,6 +229,8 @@ class FeederMixin:
             self._ring.mark(start.source, 0, error=f"playback failed: {exc}")
             self._ring.end_of_stream = True
         finally:
+            if start.played is not None:
+                self._played = start.played
             self._arrived(start.move)
             start.synced()
 

@@ -15,7 +15,7 @@ import threading
 import pytest
 
 import player.audio.feeder as feeder
-from player.audio.base import PlaybackState
+from player.audio.base import PlaybackState, Source
 from player.audio.feeder import FeederMixin
 from player.audio.null_engine import NullEngine
 from player.playback import Player
@@ -189,3 +189,35 @@ def test_a_first_song_that_never_opens_fails_after_the_bound_and_the_next_plays(
     assert wait_for(lambda: descriptors_on(path) == 0)
     assert p.engine.sync()
     assert p.state is PlaybackState.STOPPED and ended(store) == [(b, "error"), (c, "finished")]
+
+
+def test_a_song_paused_while_its_file_opens_stays_silent_once_open(store, tmp_path, held):
+    """Play pressed, then Pause while the file is still opening: once it opens, none of it is
+    heard until Resume (the output, silent since the press, has nothing to fade out), and
+    Resume plays it from its start."""
+    b, = add_tracks(store, tmp_path, [("b", 1.0)])
+    stuck = held("b")
+    engine = NullEngine(speed=8.0)
+    try:
+        source = Source(store.track(b)["path"])
+        engine.play(source)
+        assert wait_for(lambda: stuck.waiting == 1)
+        beat = engine._beat
+        assert wait_for(lambda: engine._beat >= beat + 3)     # (the output ran on since the feeder took the play)
+        # The output's next block comes only after a long wait: the open ends, and the track is
+        # buffered, before the output takes any block after the pause.
+        engine.speed = 0.05
+        beat = engine._beat
+        assert wait_for(lambda: engine._beat >= beat + 2)
+        engine.pause()
+        stuck.release()
+        assert wait_for(lambda: engine._ring.buffered() > 0)
+        beat = engine._beat
+        assert wait_for(lambda: engine._beat >= beat + 1)
+        assert source.heard_frames == 0 and engine.state is PlaybackState.PAUSED
+        engine.speed = 8.0
+        engine.resume()
+        assert wait_for(lambda: engine.state is PlaybackState.STOPPED)
+        assert source.heard_frames == engine.rate     # heard whole, from its start
+    finally:
+        engine.close()
