@@ -208,6 +208,11 @@ class FeederMixin:
         opening = start.opening
         result = opening.take()
         if result is None:
+            if self._state is not PlaybackState.PLAYING:
+                # (paused: the wait counts silence played, as for the next track; given up
+                # while paused, the player went on to the song after it by itself)
+                start.since = time.monotonic()
+                return
             if time.monotonic() - start.since < OPEN_WAIT_S:
                 return      # (still opening)
             opening.drop()
@@ -770,11 +775,11 @@ class FeederMixin:
     def _open_given_up(self, opening: _Opening) -> bool:
         """Whether the next source's file, still opening where what is written waits for it,
         is given up: once the output has played all it was given and OPEN_WAIT_S more have
-        passed. The thread opening it is left to itself (a daemon, never waited for: it may
-        never return), and what it opens, should it return, is closed."""
-        if self._ring.buffered() > 0:
+        passed playing (not paused). The thread opening it is left to itself (a daemon, never
+        waited for: it may never return), and what it opens, should it return, is closed."""
+        if self._ring.buffered() > 0 or self._state is not PlaybackState.PLAYING:
             opening.silent_since = None
-            return False    # (the output still has audio: the wait has not begun)
+            return False    # (the output still has audio, or is paused: the wait has not begun)
         now = time.monotonic()
         if opening.silent_since is None:
             opening.silent_since = now

@@ -221,3 +221,32 @@ def test_a_song_paused_while_its_file_opens_stays_silent_once_open(store, tmp_pa
         assert source.heard_frames == engine.rate     # heard whole, from its start
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("which", ["first", "next"])
+def test_a_pause_while_a_song_does_not_open_stays_paused(store, tmp_path, player, held, monkeypatch, which):
+    """Paused while the song's file does not answer (pressed just after Play, or in the
+    silence at the end of the song before it): the wait is not counted while paused, so the
+    player does not give the song up and go on to the next one by itself, playing while the
+    person has paused it. Resumed, the wait runs, and the list goes on as ever."""
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", 0.2)
+    a, b, c = add_tracks(store, tmp_path, [("a", 1.0), ("b", 1.0), ("c", 0.6)])
+    stuck = held("b")
+    p = player()
+    if which == "first":
+        p.play_tracks([b, c])
+        assert wait_for(lambda: stuck.waiting == 1)
+        listed = []
+    else:
+        p.play_tracks([a, b, c])
+        assert wait_for(lambda: silent_waiting_for_the_next(p))
+        listed = [(a, "finished")]
+    playing = p.current_track_id
+    p.pause()
+    # Five times the wait, paused: nothing is given up, nothing played.
+    assert not wait_for(lambda: p.state is not PlaybackState.PAUSED or ended(store) != [(playing, "playing")],
+                        timeout=1.0)
+    assert p.current_track_id == playing == (b if which == "first" else a) and stuck.waiting == 1
+    p.resume()
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and (c, "finished") in ended(store), timeout=10.0)
+    assert ended(store) == [*listed, (b, "error"), (c, "finished")]
