@@ -34,8 +34,10 @@ NEXT_WAIT_S = 0.5
 #: file of the track to come to open. A file on a network share or a disk that stopped
 #: answering can take minutes to open, or never: the player would stay "playing" silence, the
 #: song before it never said to have ended. Past this the track is given up as one that could
-#: not be opened, and the one after it is played.
-OPEN_WAIT_S = 5.0
+#: not be opened, and the one after it is played. Not shorter: an external disk asleep takes
+#: seconds to spin up, a share seconds to reconnect, and an ffmpeg file of hours seconds to
+#: probe on a busy machine; given up on, a song that would have played is logged as failing.
+OPEN_WAIT_S = 20.0
 
 log = logging.getLogger(__name__)
 
