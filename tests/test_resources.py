@@ -432,7 +432,7 @@ def test_the_mac_bundle_offers_segue_for_every_format_it_plays():
     # Every extension Segue reads, audio and playlists, but the video containers (a film opened
     # from the Finder belongs in a video player, as on the Linux desktop).
     videos = {ext for ext, types in BY_EXTENSION.items() if not types}
-    assert videos == {".mp4", ".webm"}
+    assert videos == {".mp4", ".webm", ".3ga"}
     assert set(declared) == (set(AUDIO_EXTENSIONS) | set(EXTENSIONS)) - videos
     assert {".mp3", ".flac", ".m4a", ".wav", ".aiff", ".ogg", ".opus", ".m3u8"} <= set(declared)
     for kind in kinds:

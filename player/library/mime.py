@@ -10,7 +10,7 @@ extension, with the aliases other systems still use.
 
 from __future__ import annotations
 
-#: extension -> the types a desktop may give a file so named. Video containers (.mp4, .webm)
+#: extension -> the types a desktop may give a file so named. Video containers (.mp4, .webm, .3ga)
 #: are left out: a film opened from the file manager belongs in a video player, though Segue
 #: plays the sound of one found in a music folder.
 BY_EXTENSION = {
@@ -42,8 +42,16 @@ BY_EXTENSION = {
     ".dsf": ("audio/x-dsf",),
     ".dff": ("audio/x-dff",),
     ".mka": ("audio/x-matroska",),
+    ".m4r": ("audio/x-m4r",),
+    ".mpp": ("audio/x-musepack",),
+    ".mp+": ("audio/x-musepack",),
+    # (no desktop database names a type for TAK: this is the name its extension gives)
+    ".tak": ("audio/x-tak",),
+    ".dts": ("audio/vnd.dts", "audio/x-dts"),
     ".mp4": (),
     ".webm": (),
+    # a phone's recording in 3GPP: the desktop gives it 3GPP's video type, as it does a 3GPP film
+    ".3ga": (),
     # playlist files: their songs play
     ".m3u": ("audio/x-mpegurl", "application/vnd.apple.mpegurl"),
     ".m3u8": ("audio/x-mpegurl", "application/vnd.apple.mpegurl"),

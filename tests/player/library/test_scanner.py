@@ -1080,6 +1080,116 @@ def test_a_monkeys_audio_or_musepack_file_is_listed_with_its_tags_plays_in_place
     part = decode_part(str(path), None)
     assert "error" not in part and part["pieces"]
 
+
+def _new_format(name: str, codec: list[str], listed_as: str, rate: int, channels: int, title: bool, needs=()):
+    """A file of a format the scan did not look at, made by ffmpeg with ``codec`` (or, for a
+    Musepack name, by mpcenc), skipped where the encoder is not installed."""
+    if name.endswith((".mpp", ".mp+")):
+        missing = [] if encoder_installed("mpc") and ffmpeg_encodes("pcm_s16le") else ["mpcenc"]
+    else:
+        missing = [e for e in ("pcm_s16le", *needs) if not ffmpeg_encodes(e)]
+    return pytest.param(name, codec, listed_as, rate, channels, title, marks=pytest.mark.skipif(
+        bool(missing), reason=f"ffmpeg and ffprobe, with {', '.join(missing)}, make this file"))
+
+
+@pytest.mark.parametrize("name, codec, listed_as, rate, channels, title", [
+    _new_format("ring.m4r", ["-c:a", "aac", "-f", "ipod"], "mp4", 44100, 2, True, needs=("aac",)),
+    _new_format("memo.3ga", ["-c:a", "aac", "-f", "3gp", "-ar", "16000", "-ac", "1"], "mp4", 16000, 1, False,
+                needs=("aac",)),
+    _new_format("film.dts", ["-c:a", "dca", "-strict", "-2"], "dts", 44100, 2, False, needs=("dca",)),
+    _new_format("old.mpp", [], "musepack", 44100, 2, True),
+    _new_format("old.mp+", [], "musepack", 44100, 2, True),
+])
+def test_ringtones_dts_and_musepacks_other_names_are_listed_play_seek_and_are_analysed(
+        store, tmp_path, name, codec, listed_as, rate, channels, title):
+    """An iPhone ringtone (.m4r), a phone's recording in 3GPP (.3ga), DTS (.dts) and Musepack
+    named .mpp or .mp+ were skipped by the scan: missing from the library, without a word.
+    Each is now a track of its length (DTS to its last whole frame of 512 samples), which plays
+    each second in its place, seeks to the sample and is analysed."""
+    from mutagen.apev2 import APEv2
+
+    from player.analysis import decode_part
+    from player.audio.decoder import Decoder
+    from tests.player.audio.signals import peak_frequency
+
+    seconds = 3
+    music = tmp_path / "music"
+    if codec:
+        path = stepped_tone(music / name, *codec, "-metadata", "title=Stepped", seconds=seconds)
+    else:
+        path = stepped_encoded(music / "musepack.mpc", seconds=seconds).rename(music / name)
+        tag = APEv2()
+        tag["Title"] = "Stepped"
+        tag.save(str(path))
+    result = Scanner(store).scan([str(music)])
+    assert result.errors == 0
+    [track] = store.tracks()
+    assert (track["codec"], track["sample_rate"], track["channels"]) == (listed_as, rate, channels)
+    assert track["title"] == ("Stepped" if title else None)
+    assert track["duration"] == pytest.approx(seconds + (512 - seconds * rate % 512) / rate * (listed_as == "dts"),
+                                              abs=0.001)
+
+    dec = Decoder(str(path), out_rate=rate, duration_hint=track["duration"])
+    parts = []
+    while len(block := dec.read(8192)):
+        parts.append(block)
+    whole = np.concatenate(parts)
+    assert len(whole) == pytest.approx(track["duration"] * rate, abs=1)
+    for second in range(seconds):
+        assert peak_frequency(whole[second * rate + rate // 10: (second + 1) * rate - rate // 10, 0], sr=rate) \
+            == pytest.approx(step_frequency(second), abs=10)
+    for at in (2 * rate + 17, rate // 2):
+        dec.seek_frame(at)
+        assert dec.frame == at
+        assert np.abs(dec.read(4000) - whole[at: at + 4000]).max() < 1e-3
+    dec.close()
+    part = decode_part(str(path), None)
+    assert "error" not in part and part["pieces"]
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("dca"), reason="ffmpeg and ffprobe with the DTS encoder (dca)")
+def test_a_5_1_dts_rip_is_listed_and_mixed_down_with_its_centre(store, tmp_path):
+    """A 5.1 DTS file (CD and DVD rips) was skipped by the scan. It is listed with its six
+    channels and played in stereo as every 5.1 file is: the fronts as they are, the centre
+    (dialogue, vocals) on both sides and the surrounds on theirs at -3 dB, the LFE left out,
+    and its sum marked to be bent, not cut, where it passes full scale."""
+    import soundfile as sf
+
+    from player.audio.decoder import Decoder
+
+    rate, n = 48000, 48000 * 2
+    t = np.arange(n) / rate
+    source = np.zeros((n, 6), np.float32)      # FL FR FC LFE SL SR, a tone of its own in each
+    for channel, freq in enumerate((330, 550, 440, 60, 770, 990)):
+        source[:, channel] = 0.2 * np.sin(2 * np.pi * freq * t)
+    wav = tmp_path / "six.wav"
+    sf.write(str(wav), source, rate, subtype="PCM_16")
+    path = tmp_path / "music" / "film.dts"
+    path.parent.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-af", "aformat=channel_layouts=5.1(side)",
+                    "-c:a", "dca", "-strict", "-2", str(path)], check=True)
+    Scanner(store).scan([str(tmp_path / "music")])
+    [track] = store.tracks()
+    assert (track["codec"], track["channels"]) == ("dts", 6)
+    # what the file holds, channel by channel, as ffmpeg decodes it (the encoder is lossy)
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "f32le", "-"],
+                         capture_output=True, check=True).stdout
+    held = np.frombuffer(raw, "<f4").reshape(-1, 6)
+    h = 0.7071
+    expected = held @ np.array([[1, 0], [0, 1], [h, h], [0, 0], [h, 0], [0, h]], np.float32)
+    dec = Decoder(str(path), out_rate=rate, duration_hint=track["duration"])
+    parts = []
+    while len(block := dec.read(8192)):
+        parts.append(block)
+    assert dec.summed
+    dec.close()
+    heard = np.concatenate(parts)
+    assert heard.shape == expected.shape
+    assert np.abs(heard - expected).max() < 1e-3
+    centre = np.abs(np.fft.rfft(heard[rate // 2: rate * 3 // 2], axis=0))[440]     # (1 Hz a bin)
+    assert centre[0] == pytest.approx(centre[1], rel=0.01) and centre.min() > 0.05 * rate / 2
+
+
 def test_a_wav_tagged_in_its_info_list_is_listed_by_its_tags_and_an_untagged_one_by_its_name(store, tmp_path):
     """Explorer, foobar2000, Audacity and ffmpeg tag a WAV with a RIFF INFO list: the scan
     listed such a file by its file and folder names, as if it had no tags."""
