@@ -48,6 +48,8 @@ BY_EXTENSION = {
     # (no desktop database names a type for TAK: this is the name its extension gives)
     ".tak": ("audio/x-tak",),
     ".dts": ("audio/vnd.dts", "audio/x-dts"),
+    ".amr": ("audio/AMR",),
+    ".awb": ("audio/AMR-WB",),
     ".mp4": (),
     ".webm": (),
     # a phone's recording in 3GPP: the desktop gives it 3GPP's video type, as it does a 3GPP film

@@ -62,9 +62,9 @@ AUDIO_EXTENSIONS = frozenset({
     # ffprobe does)
     ".m4b", ".mp2", ".ac3", ".dsf", ".dff", ".caf", ".w64", ".au", ".mka", ".webm",
     # iPhone ringtones (AAC in MP4), Musepack's other names, TAK, DTS (5.1 CD and DVD rips), and
-    # phone recordings in 3GPP (AAC): ffmpeg decodes each. (OptimFROG, .ofr and .ofs, is left
-    # out: ffmpeg has no decoder for it.)
-    ".m4r", ".mpp", ".mp+", ".tak", ".dts", ".3ga",
+    # phone recordings (AMR narrow- and wideband, raw or in 3GPP; or AAC in 3GPP): ffmpeg decodes
+    # each. (OptimFROG, .ofr and .ofs, is left out: ffmpeg has no decoder for it.)
+    ".m4r", ".mpp", ".mp+", ".tak", ".dts", ".amr", ".awb", ".3ga",
 })
 
 #: longest text kept per tag: more is not a title anyone reads, and a 10 MB "title"
@@ -1514,6 +1514,44 @@ def _caf_alac_frames(path: str) -> int | None:
     return (packets - 1) * per_packet + last if 0 < last <= per_packet else None
 
 
+#: an AMR file's first bytes -> each frame's bytes (its header's included) by the frame's type
+#: (4 bits of its header), the types ffmpeg's decoder puts out a frame for whatever the frame's
+#: quality bit says, and the samples of a frame (narrowband at 8 kHz, wideband at 16 kHz). It
+#: skips the other frames, silence the encoder left out (comfort noise, no data), but for a
+#: wideband frame marked bad, which it plays as silence: they add nothing to what plays.
+_AMR_FRAMES = {
+    b"#!AMR\n": ((13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1), frozenset(range(8)), False, 160),
+    b"#!AMR-WB\n": ((18, 24, 33, 37, 41, 47, 51, 59, 61, 6, 1, 1, 1, 1, 1, 1), frozenset({*range(9), 15}), True,
+                    320),
+}
+#: the sample entries of AMR (narrowband, wideband) in an MP4 or 3GPP file: AMR is one channel
+#: whatever the entry says, and 3GPP fixes the entry's count at 2
+_AMR_IN_MP4 = ("samr", "sawb")
+
+
+def _amr_frames(path: str) -> int | None:
+    """The samples a raw AMR file (a phone's recording, ``.amr``) plays, by counting its frames;
+    None where it is not one. ffprobe guesses the length from the file's size at the first
+    frames' bit rate: 3.10 s for a file of 3.00 s, further off where the rate changes. Reads
+    the whole file (about 1.5 KB a second of sound)."""
+    try:
+        with open_regular(path) as f:
+            data = f.read(64 * 1024 * 1024)
+    except (TagReadError, OSError):
+        return None
+    magic = next((m for m in _AMR_FRAMES if data.startswith(m)), None)
+    if magic is None:
+        return None
+    sizes, played, bad_played, per_frame = _AMR_FRAMES[magic]
+    at, frames = len(magic), 0
+    while at < len(data):
+        kind, good = data[at] >> 3 & 0x0F, data[at] & 0x04
+        # (a last frame cut short is dropped)
+        frames += (kind in played or bad_played and not good) and at + sizes[kind] <= len(data)
+        at += sizes[kind]
+    return frames * per_frame or None
+
+
 def _decoded_length(path: str) -> float:
     """Seconds of audio in ``path``, counted by decoding it all (FLAC decodes hundreds of times
     faster than it plays: about a second for ten minutes); 0.0 when it cannot be decoded."""
@@ -1572,7 +1610,9 @@ def read_tags(path: str) -> dict:
                 except Exception as exc:  # noqa: BLE001 - odd boxes keep mutagen's length
                     log.debug("could not read the edit list of %r: %s", path, exc)
                 try:
-                    if _int_info(info, "channels") == 2 and _mp4_aac_mono(f):
+                    if getattr(info, "codec", None) in _AMR_IN_MP4:
+                        channels = 1
+                    elif _int_info(info, "channels") == 2 and _mp4_aac_mono(f):
                         channels = 1
                 except Exception as exc:  # noqa: BLE001 - odd boxes keep mutagen's count
                     log.debug("could not read the AAC configuration of %r: %s", path, exc)
@@ -1658,6 +1698,8 @@ def read_tags(path: str) -> dict:
                 raise TagReadError(error)
             stream = {key: probed[key] for key in ("duration", "codec", "sample_rate", "channels")}
             frames = _caf_alac_frames(path) if stream["codec"] == "alac" else None
+            if probed["container"] == "amr":
+                frames = _amr_frames(path)
             if frames:
                 stream["duration"] = min(frames / stream["sample_rate"], MAX_DURATION_S)
             tags = tags if tags is not None or not probed["tags"] else probed["tags"]

@@ -1147,6 +1147,62 @@ def test_ringtones_dts_and_musepacks_other_names_are_listed_play_seek_and_are_an
     assert "error" not in part and part["pieces"]
 
 
+def _amr(path: Path, wideband: bool, kinds: list[int], seed: int = 0) -> Path:
+    """A raw AMR file (as a phone's recorder writes it; nothing here encodes AMR) of frames of
+    the types ``kinds`` (a negative one: that type, its frame marked bad), each of random bits:
+    any bits are a frame of sound to its decoder."""
+    rng = np.random.default_rng(seed)
+    sizes = ((17, 23, 32, 36, 40, 46, 50, 58, 60) if wideband else (12, 13, 15, 17, 19, 20, 26, 31)) \
+        + (5,) + (0,) * (6 if wideband else 7)
+    frames = [bytes([abs(kind) << 3 | 4 * (kind >= 0)]) + rng.integers(0, 256, sizes[abs(kind)], dtype=np.uint8)
+              .tobytes() for kind in kinds]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((b"#!AMR-WB\n" if wideband else b"#!AMR\n") + b"".join(frames))
+    return path
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode AMR")
+def test_a_phones_amr_recording_is_listed_at_the_length_it_plays_seeks_and_is_analysed(store, tmp_path):
+    """Phone recordings, AMR raw (.amr, .awb) or in 3GPP (.3ga), were skipped by the scan. A raw
+    AMR file has no length in its header: ffprobe guesses one from the first frames' bit rate
+    (a recorder changes it as it goes), so the frames are counted. Frames of silence the encoder
+    left out (no data, comfort noise) are skipped by ffmpeg's narrowband decoder and not counted;
+    its wideband decoder plays a frame of no data, or one marked bad, as silence. AMR is one
+    channel, though a 3GPP file's sample entry says two."""
+    from player.analysis import decode_part
+    from player.audio.decoder import Decoder
+
+    music = tmp_path / "music"
+    # 150 frames played (3 s) at every bit rate, and 50 of silence left out among them
+    narrow = [k for _ in range(19) for k in range(8)][:150]
+    _amr(music / "call.amr", False, narrow[:60] + [15] * 20 + [8] * 20 + [-8] * 10 + narrow[60:])
+    wide = [k for _ in range(16) for k in range(9)][:135]
+    _amr(music / "wide.awb", True, wide[:70] + [9] * 20 + [15] * 5 + [-9] * 5 + [-11] * 5 + wide[70:] + [10] * 5)
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(_amr(tmp_path / "src.amr", False, [7] * 150, seed=1)),
+                    "-c", "copy", "-f", "3gp", str(music / "memo.3ga")], check=True)
+    result = Scanner(store).scan([str(music)])
+    assert result.errors == 0
+    tracks = {Path(t["path"]).name: t for t in store.tracks()}
+    assert {n: (t["codec"], t["sample_rate"], t["channels"]) for n, t in tracks.items()} == {
+        "call.amr": ("amr_nb", 8000, 1), "wide.awb": ("amr_wb", 16000, 1), "memo.3ga": ("mp4", 8000, 1)}
+    for name, track in tracks.items():
+        assert track["duration"] == pytest.approx(3.0, abs=1e-6), name
+        rate = track["sample_rate"]
+        dec = Decoder(track["path"], out_rate=rate, duration_hint=track["duration"])
+        parts = []
+        while len(block := dec.read(8192)):
+            parts.append(block)
+        whole = np.concatenate(parts)
+        assert len(whole) == 3 * rate, name
+        for at in (2 * rate + 17, rate // 2):
+            dec.seek_frame(at)
+            assert dec.frame == at
+            assert np.array_equal(dec.read(1000), whole[at: at + 1000]), name
+        dec.close()
+        part = decode_part(track["path"], None)
+        assert "error" not in part and part["pieces"], name
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("dca"), reason="ffmpeg and ffprobe with the DTS encoder (dca)")
 def test_a_5_1_dts_rip_is_listed_and_mixed_down_with_its_centre(store, tmp_path):
     """A 5.1 DTS file (CD and DVD rips) was skipped by the scan. It is listed with its six
