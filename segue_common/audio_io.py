@@ -681,6 +681,70 @@ def _musepack_span(path: str) -> tuple[int, int] | None:
     return None
 
 
+class _Bits:
+    """Bits read from the first of ``data``, highest first, in Shorten's codes (see :func:`shorten_frames`)."""
+
+    def __init__(self, data: bytes):
+        self.value, self.left = int.from_bytes(data, "big"), 8 * len(data)
+
+    def take(self, n: int) -> int:
+        if n > self.left:
+            raise IndexError("past the bytes read")
+        self.left -= n
+        return self.value >> self.left & ((1 << n) - 1)
+
+    def uvar(self, k: int) -> int:
+        """An unsigned code: a zero for each 2**k, a one, the k low bits."""
+        high = 0
+        while not self.take(1):
+            high += 1
+            if high > 1 << 16:
+                raise ValueError("code too long")
+        return high << k | self.take(k)
+
+    def ulong(self) -> int:
+        """A number of the header: its count of bits, then it."""
+        return self.uvar(self.uvar(2))
+
+
+def shorten_frames(path: str | os.PathLike) -> int | None:
+    """The samples a Shorten file (``.shn``) holds, from the WAV header it keeps of the file it
+    was made from (the header's data size over its bytes a frame); None where it is not one of
+    version 1 to 3, or keeps no such header. Shorten gives no length of its own, and ffprobe
+    none (the file was listed as not audio). Reads the first few hundred bytes."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return None
+    if head[:4] != b"ajkg" or not 1 <= head[4:5][0] <= 3:
+        return None
+    bits = _Bits(head[5:])
+    try:
+        _kind, _channels, _block, _lpc, _means, skip = (bits.ulong() for _ in range(6))
+        bits.take(8 * skip)
+        if bits.uvar(2) != 9:                   # (the header comes first, verbatim)
+            return None
+        size = bits.uvar(5)
+        if not 44 <= size <= len(head):
+            return None
+        wav = bytes(bits.uvar(8) & 0xFF for _ in range(size))
+    except (IndexError, ValueError):
+        return None
+    if wav[:4] != b"RIFF" or wav[8:12] != b"WAVE":
+        return None
+    at, align = 12, 0
+    while at + 8 <= len(wav):
+        kind, length = wav[at:at + 4], struct.unpack_from("<I", wav, at + 4)[0]
+        if kind == b"fmt " and length >= 16 and at + 24 <= len(wav):
+            align = struct.unpack_from("<H", wav, at + 20)[0]
+        elif kind == b"data":
+            # (0 and all ones: a WAV written to a pipe, which never said its size)
+            return length // align if align and 0 < length < 0xFFFFFFFF else None
+        at += 8 + length + (length & 1)
+    return None
+
+
 def probe_stream(path: str | os.PathLike) -> dict | None:
     """What ffprobe tells of the first audio stream of ``path``: ``{"duration", "codec",
     "sample_rate", "channels", "tags", "container"}`` (``tags`` the container's and the
@@ -690,7 +754,7 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
     headers are read.
 
     For the files that neither mutagen nor libsndfile reads and ffmpeg plays: Matroska and
-    WebM (Opus or Vorbis), ALAC in a CAF."""
+    WebM (Opus or Vorbis), ALAC in a CAF, Shorten (its length from :func:`shorten_frames`)."""
     exe = ffmpeg_path()
     probe = exe and (shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe"))
     if not probe:
@@ -714,6 +778,18 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
         duration = float(stream.get("duration") or container.get("duration") or 0.0)
     except (subprocess.TimeoutExpired, OSError, ValueError, IndexError, KeyError, TypeError):
         return None
+    if container.get("format_name") == "shn" and rate > 0:
+        # ffprobe gives no length: the header's, else (a file made from a WAV written to a
+        # pipe, which never said its size) ffmpeg's count of what it decodes, which takes a
+        # few seconds for ten minutes of it
+        frames = shorten_frames(path)
+        if frames is None:
+            try:
+                with FallbackStream(path, lazy=True) as decoding:
+                    frames = decoding.frames_from(0)
+            except AudioError:
+                return None
+        duration = frames / rate
     if rate <= 0 or channels <= 0 or not 0.0 < duration < float("inf"):
         return None
     tags = {}

@@ -539,3 +539,58 @@ def write_dff(path: Path, seconds: float = 2.0, *, channels: int = 2, signal=Non
             left -= packed.size
             f.write(np.repeat(packed[:, None], channels, axis=1).tobytes())
     return path
+
+
+def _shorten_codes(values, k: int) -> np.ndarray:
+    """The bits [uint8, 0 or 1] of Shorten's unsigned codes of ``values``: a zero for each
+    2**k, a one, then the k low bits."""
+    values = np.asarray(values, np.int64).ravel()
+    high = values >> k
+    lengths = high + 1 + k
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    bits = np.zeros(int(lengths.sum()), np.uint8)
+    bits[starts + high] = 1
+    for j in range(k):
+        bits[starts + high + 1 + j] = values >> (k - 1 - j) & 1
+    return bits
+
+
+def _shorten_number(value: int) -> np.ndarray:
+    """A number of a Shorten header: its count of bits as a code, then it."""
+    k = max(int(value).bit_length(), 1)
+    return np.concatenate([_shorten_codes([k], 2), _shorten_codes([value], k)])
+
+
+def write_shorten(path: Path, samples: np.ndarray, sr: int, *, block: int = 256, sized: bool = True) -> Path:
+    """``samples`` [int16, shape=(n, channels)] as a Shorten file (``.shn``, version 2; nothing
+    here writes one, ffmpeg decodes it): the WAV header it keeps of its source (whose data
+    size is ``0xFFFFFFFF``, as a WAV written to a pipe has it, where not ``sized``), then each
+    block of each channel as its differences from the sample before, Rice-coded."""
+    import struct
+
+    n, channels = samples.shape
+    size = n * 2 * channels
+    header = (b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt "
+              + struct.pack("<IHHIIHH", 16, 1, channels, sr, sr * 2 * channels, 2 * channels, 16)
+              + b"data" + struct.pack("<I", size if sized else 0xFFFFFFFF))
+    # the sample type (5: signed 16-bit, little-endian), channels, block size, no LPC, no
+    # running mean, no bytes skipped; then the header verbatim (function 9)
+    parts = [*(_shorten_number(v) for v in (5, channels, block, 0, 0, 0)),
+             _shorten_codes([9], 2), _shorten_codes([len(header)], 5), _shorten_codes(list(header), 8)]
+    last = np.zeros(channels, np.int64)
+    for at in range(0, n, block):
+        piece = samples[at:at + block].astype(np.int64)
+        if len(piece) < block:          # a shorter last block (function 5)
+            block = len(piece)
+            parts += [_shorten_codes([5], 2), _shorten_number(block)]
+        for c in range(channels):
+            diff = np.diff(piece[:, c], prepend=last[c])
+            last[c] = piece[-1, c]
+            signed = np.where(diff >= 0, 2 * diff, -2 * diff - 1)
+            k = max(int(np.abs(diff).mean() + 1).bit_length() - 1, 0)
+            # first differences (function 1), their Rice parameter, them
+            parts += [_shorten_codes([1], 2), _shorten_codes([k], 3), _shorten_codes(signed, k + 1)]
+    parts.append(_shorten_codes([4], 2))        # the end (function 4)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"ajkg\x02" + np.packbits(np.concatenate(parts)).tobytes())
+    return path

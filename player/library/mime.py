@@ -47,6 +47,7 @@ BY_EXTENSION = {
     ".mp+": ("audio/x-musepack",),
     # (no desktop database names a type for TAK: this is the name its extension gives)
     ".tak": ("audio/x-tak",),
+    ".shn": ("application/x-shorten", "audio/x-shorten"),
     ".dts": ("audio/vnd.dts", "audio/x-dts"),
     ".amr": ("audio/AMR",),
     ".awb": ("audio/AMR-WB",),

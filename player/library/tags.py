@@ -61,10 +61,10 @@ AUDIO_EXTENSIONS = frozenset({
     # PCM containers libsndfile reads, and Matroska/WebM (Opus or Vorbis, mutagen reads neither:
     # ffprobe does)
     ".m4b", ".mp2", ".ac3", ".dsf", ".dff", ".caf", ".w64", ".au", ".mka", ".webm",
-    # iPhone ringtones (AAC in MP4), Musepack's other names, TAK, DTS (5.1 CD and DVD rips), and
-    # phone recordings (AMR narrow- and wideband, raw or in 3GPP; or AAC in 3GPP): ffmpeg decodes
-    # each. (OptimFROG, .ofr and .ofs, is left out: ffmpeg has no decoder for it.)
-    ".m4r", ".mpp", ".mp+", ".tak", ".dts", ".amr", ".awb", ".3ga",
+    # iPhone ringtones (AAC in MP4), Musepack's other names, TAK, Shorten, DTS (5.1 CD and DVD
+    # rips), and phone recordings (AMR narrow- and wideband, raw or in 3GPP; or AAC in 3GPP):
+    # ffmpeg decodes each. (OptimFROG, .ofr and .ofs, is left out: ffmpeg has no decoder for it.)
+    ".m4r", ".mpp", ".mp+", ".tak", ".shn", ".dts", ".amr", ".awb", ".3ga",
 })
 
 #: longest text kept per tag: more is not a title anyone reads, and a 10 MB "title"

@@ -11,8 +11,8 @@ import pytest
 from player.library.scanner import Scanner
 from tests import unprivileged
 from tests.audiogen import (FORMATS, encoder_installed, ffmpeg_encodes, path_without_ffmpeg, step_frequency,
-                            stepped_encoded, stepped_samples, stepped_tone, write_dff, write_dsf, write_tags,
-                            write_track)
+                            stepped_encoded, stepped_samples, stepped_tone, write_dff, write_dsf, write_shorten,
+                            write_tags, write_track)
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -1201,6 +1201,42 @@ def test_a_phones_amr_recording_is_listed_at_the_length_it_plays_seeks_and_is_an
         dec.close()
         part = decode_part(track["path"], None)
         assert "error" not in part and part["pieces"], name
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_analysed(store, tmp_path):
+    """Shorten (``.shn``, live recordings traded for decades) was skipped by the scan. It has
+    no tags and gives no length, nor does ffprobe: the length is the WAV header's it keeps of
+    its source, or where that never said its size, ffmpeg's count of what it decodes. No
+    encoder here writes one: it is written by hand, losslessly as Shorten does."""
+    from player.analysis import decode_part
+    from player.audio.decoder import Decoder
+
+    rate, seconds = 44100, 3
+    source = (stepped_samples(seconds, rate, 2) * 32767).astype(np.int16)
+    music = tmp_path / "music"
+    write_shorten(music / "live.shn", source, rate)
+    write_shorten(music / "piped.shn", source[:2 * rate + 100], rate, sized=False)
+    result = Scanner(store).scan([str(music)])
+    assert result.errors == 0
+    tracks = {Path(t["path"]).name: t for t in store.tracks()}
+    assert {n: (t["codec"], t["sample_rate"], t["channels"], t["duration"]) for n, t in tracks.items()} == {
+        "live.shn": ("shorten", rate, 2, seconds), "piped.shn": ("shorten", rate, 2, (2 * rate + 100) / rate)}
+
+    path = music / "live.shn"
+    dec = Decoder(str(path), out_rate=rate, duration_hint=tracks["live.shn"]["duration"])
+    parts = []
+    while len(block := dec.read(8192)):
+        parts.append(block)
+    whole = np.concatenate(parts)
+    assert np.array_equal(whole, source / np.float32(32768))          # every sample, as it went in
+    for at in (2 * rate + 17, rate // 2):
+        dec.seek_frame(at)
+        assert dec.frame == at
+        assert np.array_equal(dec.read(4000), whole[at: at + 4000])
+    dec.close()
+    part = decode_part(str(path), None)
+    assert "error" not in part and part["pieces"]
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("dca"), reason="ffmpeg and ffprobe with the DTS encoder (dca)")
