@@ -31,8 +31,8 @@ FRAMES_PER_S = 75
 #: the most a sheet is read of: a sheet is a few KB; anything larger is not one
 MAX_SHEET_BYTES = 1 << 20
 #: extensions a sheet's audio file may have instead of the one it names (EAC names the WAV
-#: it ripped to, which is then encoded to FLAC and the sheet left as it was)
-_INSTEAD = (".flac", ".wv", ".ape", ".wav", ".tta", ".m4a", ".ogg", ".opus", ".mp3", ".aiff", ".aif")
+#: it ripped to, which is then encoded to FLAC, TAK or the like and the sheet left as it was)
+_INSTEAD = (".flac", ".wv", ".ape", ".wav", ".tta", ".m4a", ".ogg", ".opus", ".mp3", ".aiff", ".aif", ".tak")
 #: the code pages a sheet that is not UTF-8 may be in, the likeliest first: Western, Japanese,
 #: Cyrillic, Simplified and Traditional Chinese, Korean, Central European
 _CODE_PAGES = ("cp1252", "cp932", "cp1251", "gbk", "big5", "cp949", "cp1250")

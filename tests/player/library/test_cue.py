@@ -276,6 +276,40 @@ def test_a_sheet_inside_a_wavpack_files_ape_tag_makes_its_tracks_too(tmp_path, s
     assert {audio_path(r) for r in rows} == {str(audio)}
 
 
+def test_a_tak_image_beside_the_sheet_eac_wrote_for_its_wav_makes_the_sheets_tracks(tmp_path, store):
+    # TAK is a common format of album images: EAC's sheet names the WAV it ripped to, and the
+    # TAK file beside it was left one track, named by its file
+    import soundfile as sf
+
+    from player.audio.decoder import Decoder
+    from tests.audiogen import ffmpeg_encodes, write_tak
+    from tests.player.audio.signals import peak_frequency
+
+    if not ffmpeg_encodes("pcm_s16le"):
+        pytest.skip("ffmpeg and ffprobe decode TAK")
+    music = tmp_path / "music"
+    flac = _album(music)
+    samples, _ = sf.read(str(flac), dtype="int16", always_2d=True)
+    audio = write_tak(music / "Album.tak", samples, SR)
+    flac.unlink()
+    progress = Scanner(store).scan([str(music)])
+    assert progress.errors == 0
+    rows = store.tracks()
+    assert [(r["title"], r["codec"], round(r["duration"], 3)) for r in rows] == [
+        ("First Song", "tak", 2.0), ("Second Song", "tak", round(1 + 37 / 75, 3)),
+        ("Third Song", "tak", round(5 - 3 - 37 / 75, 3))]
+    assert {audio_path(r) for r in rows} == {str(audio)}
+    second = rows[1]
+    dec = Decoder(str(audio), out_rate=SR, begin_s=second["cue_start_s"], end_s=second["cue_end_s"])
+    parts = []
+    while len(block := dec.read(8192)):
+        parts.append(block)
+    dec.close()
+    heard = np.concatenate(parts)
+    assert len(heard) == pytest.approx((1 + 37 / 75) * SR, abs=1)
+    assert peak_frequency(heard[:, 0], sr=SR) == pytest.approx(660, abs=5)
+
+
 def test_an_album_moved_and_renamed_keeps_each_tracks_history_with_it(tmp_path, store):
     # Its tracks share the file's size and time, and two of them are of one length: each
     # goes to its own track (by its place in the file), not to the one with plays.
