@@ -1530,8 +1530,8 @@ _AMR_IN_MP4 = ("samr", "sawb")
 
 
 def _amr_frames(path: str) -> int | None:
-    """The samples a raw AMR file (a phone's recording, ``.amr``) plays, by counting its frames;
-    None where it is not one. ffprobe guesses the length from the file's size at the first
+    """The samples a raw AMR file (a phone's recording, ``.amr``) plays, by counting its frames
+    (0: none plays); None where it is not one. ffprobe guesses the length from the file's size at the first
     frames' bit rate: 3.10 s for a file of 3.00 s, further off where the rate changes. Reads
     the whole file (about 1.5 KB a second of sound)."""
     try:
@@ -1549,7 +1549,7 @@ def _amr_frames(path: str) -> int | None:
         # (a last frame cut short is dropped)
         frames += (kind in played or bad_played and not good) and at + sizes[kind] <= len(data)
         at += sizes[kind]
-    return frames * per_frame or None
+    return frames * per_frame
 
 
 def _decoded_length(path: str) -> float:
@@ -1700,6 +1700,10 @@ def read_tags(path: str) -> dict:
             frames = _caf_alac_frames(path) if stream["codec"] == "alac" else None
             if probed["container"] == "amr":
                 frames = _amr_frames(path)
+                if frames == 0:
+                    # (frames of silence left out alone: ffprobe's length is its size over
+                    # their rate, hours for a file that plays nothing)
+                    raise TagReadError("no audio in file (length 0)")
             if frames:
                 stream["duration"] = min(frames / stream["sample_rate"], MAX_DURATION_S)
             tags = tags if tags is not None or not probed["tags"] else probed["tags"]

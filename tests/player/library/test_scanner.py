@@ -1203,6 +1203,20 @@ def test_a_phones_amr_recording_is_listed_at_the_length_it_plays_seeks_and_is_an
         assert "error" not in part and part["pieces"], name
 
 
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode AMR")
+def test_an_amr_file_of_no_sound_is_an_error_row_not_a_song_of_hours(store, tmp_path):
+    """An AMR file whose frames are all silence left out (a recorder's pause, or a damaged or
+    hostile file of such bytes) plays nothing, while ffprobe guesses its length from its size
+    at the first frame's rate: 400 KB of them were listed as a song of two hours and a quarter."""
+    music = tmp_path / "music"
+    _amr(music / "pause.amr", False, [15] * (400 * 1024))
+    _amr(music / "comfort.awb", True, [10] * 2000)
+    result = Scanner(store).scan([str(music)])
+    assert store.tracks() == []
+    assert result.errors == 2
+    assert all("no audio" in row["last_error"] for row in store.track_errors())
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_analysed(store, tmp_path):
     """Shorten (``.shn``, live recordings traded for decades) was skipped by the scan. It has
