@@ -1225,6 +1225,7 @@ def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_
     encoder here writes one: it is written by hand, losslessly as Shorten does."""
     from player.analysis import decode_part
     from player.audio.decoder import Decoder
+    from segue_common.audio_io import shorten_frames
 
     rate, seconds = 44100, 3
     source = (stepped_samples(seconds, rate, 2) * 32767).astype(np.int16)
@@ -1236,6 +1237,13 @@ def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_
     tracks = {Path(t["path"]).name: t for t in store.tracks()}
     assert {n: (t["codec"], t["sample_rate"], t["channels"], t["duration"]) for n, t in tracks.items()} == {
         "live.shn": ("shorten", rate, 2, seconds), "piped.shn": ("shorten", rate, 2, (2 * rate + 100) / rate)}
+    # the first from its header, without decoding it (the count ffmpeg gives is the same: the
+    # lengths above alone would not show the header read at all); a header cut short is none
+    assert shorten_frames(music / "live.shn") == seconds * rate
+    assert shorten_frames(music / "piped.shn") is None
+    cut = tmp_path / "cut.shn"
+    cut.write_bytes((music / "live.shn").read_bytes()[:40])
+    assert shorten_frames(cut) is None
 
     path = music / "live.shn"
     dec = Decoder(str(path), out_rate=rate, duration_hint=tracks["live.shn"]["duration"])
