@@ -1147,6 +1147,27 @@ def test_ringtones_dts_and_musepacks_other_names_are_listed_play_seek_and_are_an
     assert "error" not in part and part["pieces"]
 
 
+def _plays_seeks_and_is_analysed(path, rate: int, duration: float) -> np.ndarray:
+    """Every frame ``path`` plays at ``rate``, after seeking twice lands on the very sample that
+    plain decoding gives there, and the analysis decodes it too."""
+    from player.analysis import decode_part
+    from player.audio.decoder import Decoder
+
+    dec = Decoder(str(path), out_rate=rate, duration_hint=duration)
+    parts = []
+    while len(block := dec.read(8192)):
+        parts.append(block)
+    whole = np.concatenate(parts)
+    for at in (2 * rate + 17, rate // 2):
+        dec.seek_frame(at)
+        assert dec.frame == at
+        assert np.array_equal(dec.read(4000), whole[at: at + 4000]), path
+    dec.close()
+    part = decode_part(str(path), None)
+    assert "error" not in part and part["pieces"], path
+    return whole
+
+
 def _amr(path: Path, wideband: bool, kinds: list[int], seed: int = 0) -> Path:
     """A raw AMR file (as a phone's recorder writes it; nothing here encodes AMR) of frames of
     the types ``kinds`` (a negative one: that type, its frame marked bad), each of random bits:
@@ -1169,8 +1190,6 @@ def test_a_phones_amr_recording_is_listed_at_the_length_it_plays_seeks_and_is_an
     left out (no data, comfort noise) are skipped by ffmpeg's narrowband decoder and not counted;
     its wideband decoder plays a frame of no data, or one marked bad, as silence. AMR is one
     channel, though a 3GPP file's sample entry says two."""
-    from player.analysis import decode_part
-    from player.audio.decoder import Decoder
 
     music = tmp_path / "music"
     # 150 frames played (3 s) at every bit rate, and 50 of silence left out among them
@@ -1188,19 +1207,7 @@ def test_a_phones_amr_recording_is_listed_at_the_length_it_plays_seeks_and_is_an
     for name, track in tracks.items():
         assert track["duration"] == pytest.approx(3.0, abs=1e-6), name
         rate = track["sample_rate"]
-        dec = Decoder(track["path"], out_rate=rate, duration_hint=track["duration"])
-        parts = []
-        while len(block := dec.read(8192)):
-            parts.append(block)
-        whole = np.concatenate(parts)
-        assert len(whole) == 3 * rate, name
-        for at in (2 * rate + 17, rate // 2):
-            dec.seek_frame(at)
-            assert dec.frame == at
-            assert np.array_equal(dec.read(1000), whole[at: at + 1000]), name
-        dec.close()
-        part = decode_part(track["path"], None)
-        assert "error" not in part and part["pieces"], name
+        assert len(_plays_seeks_and_is_analysed(track["path"], rate, track["duration"])) == 3 * rate, name
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode AMR")
@@ -1223,8 +1230,6 @@ def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_
     no tags and gives no length, nor does ffprobe: the length is the WAV header's it keeps of
     its source, or where that never said its size, ffmpeg's count of what it decodes. No
     encoder here writes one: it is written by hand, losslessly as Shorten does."""
-    from player.analysis import decode_part
-    from player.audio.decoder import Decoder
     from segue_common.audio_io import shorten_frames
 
     rate, seconds = 44100, 3
@@ -1245,20 +1250,8 @@ def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_
     cut.write_bytes((music / "live.shn").read_bytes()[:40])
     assert shorten_frames(cut) is None
 
-    path = music / "live.shn"
-    dec = Decoder(str(path), out_rate=rate, duration_hint=tracks["live.shn"]["duration"])
-    parts = []
-    while len(block := dec.read(8192)):
-        parts.append(block)
-    whole = np.concatenate(parts)
+    whole = _plays_seeks_and_is_analysed(music / "live.shn", rate, tracks["live.shn"]["duration"])
     assert np.array_equal(whole, source / np.float32(32768))          # every sample, as it went in
-    for at in (2 * rate + 17, rate // 2):
-        dec.seek_frame(at)
-        assert dec.frame == at
-        assert np.array_equal(dec.read(4000), whole[at: at + 4000])
-    dec.close()
-    part = decode_part(str(path), None)
-    assert "error" not in part and part["pieces"]
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode TAK")
@@ -1270,8 +1263,6 @@ def test_a_tak_file_is_listed_with_its_tags_plays_every_sample_seeks_and_is_anal
     APEv2 tag at the end)."""
     from mutagen.apev2 import APEv2
 
-    from player.analysis import decode_part
-    from player.audio.decoder import Decoder
 
     seconds = 3
     source = (stepped_samples(seconds, rate, channels) * 32767).astype(np.int16)
@@ -1286,19 +1277,8 @@ def test_a_tak_file_is_listed_with_its_tags_plays_every_sample_seeks_and_is_anal
     assert (track["codec"], track["sample_rate"], track["channels"], track["duration"]) \
         == ("tak", rate, channels, seconds)
 
-    dec = Decoder(str(path), out_rate=rate, duration_hint=track["duration"])
-    parts = []
-    while len(block := dec.read(8192)):
-        parts.append(block)
-    whole = np.concatenate(parts)
+    whole = _plays_seeks_and_is_analysed(path, rate, track["duration"])
     assert np.array_equal(whole[:, :channels], source / np.float32(32768))     # every sample, as it went in
-    for at in (2 * rate + 17, rate // 2):
-        dec.seek_frame(at)
-        assert dec.frame == at
-        assert np.array_equal(dec.read(4000), whole[at: at + 4000])
-    dec.close()
-    part = decode_part(str(path), None)
-    assert "error" not in part and part["pieces"]
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("dca"), reason="ffmpeg and ffprobe with the DTS encoder (dca)")
