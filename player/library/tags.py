@@ -1529,6 +1529,11 @@ _AMR_FRAMES = {
 _AMR_IN_MP4 = ("samr", "sawb")
 
 
+#: the largest raw AMR file whose frames are counted (hours of a phone's recording: an AMR-WB
+#: one of 5.8 hours is 64 MB); a longer one keeps the length ffprobe guesses
+AMR_COUNT_MAX = 64 * 1024 * 1024
+
+
 def _amr_frames(path: str) -> int | None:
     """The samples a raw AMR file (a phone's recording, ``.amr``) plays, by counting its frames
     (0: none plays); None where it is not one. ffprobe guesses the length from the file's size at the first
@@ -1536,12 +1541,12 @@ def _amr_frames(path: str) -> int | None:
     the whole file (about 1.5 KB a second of sound)."""
     try:
         with open_regular(path) as f:
-            data = f.read(64 * 1024 * 1024)
+            data = f.read(AMR_COUNT_MAX + 1)
     except (TagReadError, OSError):
         return None
     magic = next((m for m in _AMR_FRAMES if data.startswith(m)), None)
-    if magic is None:
-        return None
+    if magic is None or len(data) > AMR_COUNT_MAX:
+        return None     # (longer than that: ffprobe's guess, rather than the length of its start)
     sizes, played, bad_played, per_frame = _AMR_FRAMES[magic]
     at, frames = len(magic), 0
     while at < len(data):

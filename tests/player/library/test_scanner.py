@@ -1224,6 +1224,18 @@ def test_an_amr_file_of_no_sound_is_an_error_row_not_a_song_of_hours(store, tmp_
     assert all("no audio" in row["last_error"] for row in store.track_errors())
 
 
+def test_an_amr_file_longer_than_what_is_counted_keeps_ffprobes_length_not_its_starts(tmp_path, monkeypatch):
+    """Only so much of a raw AMR file is read to count its frames: a longer one counted from
+    its start alone would be listed as long as that start (an hour's recording as minutes)."""
+    from player.library import tags
+
+    path = _amr(tmp_path / "long.amr", False, [7] * 600)    # 12 s, 32 bytes a frame
+    monkeypatch.setattr(tags, "AMR_COUNT_MAX", 600 * 32 + 6)
+    assert tags._amr_frames(str(path)) == 600 * 160
+    monkeypatch.setattr(tags, "AMR_COUNT_MAX", 300 * 32)
+    assert tags._amr_frames(str(path)) is None
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_analysed(store, tmp_path):
     """Shorten (``.shn``, live recordings traded for decades) was skipped by the scan. It has
