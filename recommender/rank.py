@@ -107,6 +107,10 @@ GENRE_REFUSED = STREAK_AWAY * (STREAK_SAME - 1)
 #: plays are hour-long mixes would otherwise have every ordinary song called short.
 SHORT_CAP_S = 90.0
 MIN_PLAYS_FOR_LENGTH = 10   # listened plays before the person's own lengths replace the library's
+#: Up next's order-free session vote (``Recommender._vote_scores``): of the this many most
+#: recent past sessions that share a track with the session, this many most alike vote.
+VOTE_SAMPLE = 500
+VOTE_K = 100
 #: Up next's evidence, each a score per track (:meth:`Recommender.up_next_signals`),
 #: blended with weights that follow the trust in the person's plays, or with the weights
 #: the last training fitted to this person (recommender/calibrate.py).
@@ -194,6 +198,21 @@ class RankConfig:
     recent_weight: float = 0.06       # Up next: weight of what the person has been playing lately...
     recent_half_life_s: float = 2 * DAY   # ...each play counting half after this long
     artist_weight: float = 0.25       # Up next: pull towards the tail's artist at full trust
+    # Up next's places after its first ``tail_head`` follow a reciprocal-rank fusion of its
+    # own order with the order-free session vote's (``Recommender._vote_scores``): a place
+    # counts ``1 / (tail_rrf + place)`` in each list, the vote's times ``tail_vote`` for
+    # someone with no past sessions, fading in a straight line to nothing at
+    # ``tail_sessions`` of them. While a person's sessions are few Up next's first picks
+    # are its best guesses, but further down the songs that recur with these in their
+    # sessions, whatever the order, find the next song more often than its own later
+    # places; blending the vote into the scores themselves moved the first picks too.
+    # The first places, and everyone past ``tail_sessions``, rank exactly as without it.
+    # (The app fills its queue ten at a time: with a head of 8 the last two of each batch
+    # come from the fusion; a head of 10 or more would never reach the queue.)
+    tail_head: int = 8
+    tail_rrf: float = 3.0
+    tail_vote: float = 1.0
+    tail_sessions: float = 300.0
     weights: dict | None = None       # Up next: signal weights fitted to this person (replace the defaults)
     # Up next: corrections to the default weights learned from what this person kept or
     # skipped of Segue's offers (recommender/personal.py), added to them.
@@ -635,9 +654,10 @@ class Recommender:
             last = short
             if short is not None and tail >= 0 and cat.album[tail] >= 0:
                 last = short & (cat.album != cat.album[tail])   # an album's interludes are no stingers
-            got = self._pick(score_for(heard, tail), k - len(out), banned, history=history,
-                             per_artist=per_artist, follow=run >= self.config.follow_rate, last=last,
-                             follow_album=self.album_run >= self.config.follow_rate)
+            got = self._pick_fused(score_for(heard, tail), heard, k - len(out), self.config.tail_head - len(out),
+                                   banned, history=history, per_artist=per_artist,
+                                   follow=run >= self.config.follow_rate, last=last,
+                                   follow_album=self.album_run >= self.config.follow_rate)
             cut = self._album_turn(tail, got) if turn < turns else len(got)
             out += got[:cut]
             if cut >= len(got):
@@ -652,6 +672,56 @@ class Recommender:
             heard, banned, history = (np.concatenate([a, taken]) for a in (heard, banned, history))
             tail = taken[-1]
         return out
+
+    def _pick_fused(self, score: np.ndarray, heard: np.ndarray, k: int, head: int, banned: np.ndarray, *,
+                    history: np.ndarray, **rules) -> list[tuple[int, float]]:
+        """``_pick``'s ``k`` rows for Up next, the first ``head`` of them by ``score`` and the
+        rest by its fusion with the order-free session vote around ``heard`` (``tail_head``).
+
+        The rest are picked by ``_pick`` too, after the first ones, with the same bans,
+        spacing and short-track rules, so the fused places never repeat a recording nor
+        bring a stinger that ``score`` alone would not. Each pick keeps its ``score``."""
+        share = self._tail_vote_share()
+        if share <= 0 or head >= k or not len(heard):
+            return self._pick(score, k, banned, history=history, **rules)
+        vote = self._vote_scores(heard)
+        if not (vote > 0).any():
+            return self._pick(score, k, banned, history=history, **rules)
+        # (the first ones as the whole list would have them: ``_pick`` shortlists by ``k``,
+        # so asking it for ``head`` alone may pick others)
+        got = self._pick(score, k, banned, history=history, **rules)[:head] if head > 0 else []
+        taken = self.catalog.rows([t for t, _ in got])
+        banned, history = np.concatenate([banned, taken]), np.concatenate([history, taken])
+        c = float(self.config.tail_rrf)
+        tie = self._tiebreak()
+        s = np.array(score, np.float64, copy=True)
+        s[banned.astype(np.int64)] = -np.inf
+        fused = np.zeros(self.catalog.n, np.float64)
+        # Up next's places beyond a few times what ``_pick`` shortlists count nothing (a
+        # full sort of a large library took longer than the rest of the call).
+        order = np.flatnonzero(np.isfinite(s))
+        m = max(4 * self.config.candidates, 20 * (k - len(got)))
+        if m < len(order):
+            order = order[np.argpartition(-s[order], m - 1)[:m]]
+        order = order[np.lexsort((tie[order], -s[order]))]
+        fused[order] = 1.0 / (c + np.arange(1, len(order) + 1))
+        voted = np.flatnonzero((vote > 0) & np.isfinite(s))
+        voted = voted[np.lexsort((tie[voted], -vote[voted]))]
+        fused[voted] += share / (c + np.arange(1, len(voted) + 1))
+        fused[~np.isfinite(s)] = -np.inf
+        rest = self._pick(fused, k - len(got), banned, history=history, **rules)
+        return got + [(t, float(score[self.catalog.row(t)])) for t, _ in rest]
+
+    def _tail_vote_share(self) -> float:
+        """Weight of the order-free session vote in Up next's fused places for this person:
+        ``tail_vote`` with no past sessions, falling in a straight line to 0 at
+        ``tail_sessions`` of them (0 too where the weight is 0: the vote is then never
+        computed)."""
+        cfg, s = self.config, self.catalog.sessions
+        if cfg.tail_vote <= 0 or cfg.tail_sessions <= 0:
+            return 0.0
+        n = 0 if s is None else s.shape[0]
+        return cfg.tail_vote * max(0.0, 1.0 - n / cfg.tail_sessions)
 
     def _genres_refused(self, sess: np.ndarray, skip_rows: np.ndarray) -> np.ndarray | float:
         """The push down of the genres the person keeps refusing in this session: those whose
@@ -1215,6 +1285,33 @@ class Recommender:
         anywhere = np.bincount(nb.indices, weights=flat, minlength=cat.n).astype(np.float32)
         anywhere[hit] = np.log1p(anywhere[hit]) * 2.0
         return near, anywhere
+
+    def _vote_scores(self, kept: np.ndarray) -> np.ndarray:
+        """What past sessions sharing tracks with this one held anywhere in them, order left
+        aside (a session kNN over the whole session so far, as V-SKNN counts it).
+
+        A past session's likeness is the sum, over the session's tracks it holds, of
+        1 / (steps back + 1): the latest track counts most, but unlike the neighbours'
+        likeness it is not divided by the sessions' lengths nor faded by age or by how
+        common a track is, so long sessions and the person's staples that recur in many of
+        them vote in full. Of the ``VOTE_SAMPLE`` most recent such sessions the ``VOTE_K``
+        most alike each give their tracks their likeness; ``2 log(1 + votes)``, as the
+        other session signals. [shape=(n,)] float32"""
+        cat = self.catalog
+        out = np.zeros(cat.n, np.float32)
+        if cat.sessions is None or cat.sessions.shape[0] == 0 or not len(kept):
+            return out
+        q = np.zeros(cat.n, np.float64)
+        np.maximum.at(q, kept[::-1], 1.0 / np.arange(1, len(kept) + 1))
+        binary = self._session_binary()
+        sims = binary @ q
+        cand = np.flatnonzero(sims > 0)[-VOTE_SAMPLE:]     # sessions are stored oldest first
+        if cand.size > VOTE_K:
+            cand = cand[np.argsort(-sims[cand], kind="stable")[:VOTE_K]]
+        if not cand.size:
+            return out
+        out = np.asarray(binary[cand].T @ sims[cand]).ravel().astype(np.float32)
+        return np.log1p(out) * np.float32(2.0)
 
     def _artist_session_scores(self, kept: np.ndarray) -> np.ndarray | None:
         """Per track, how much its artist was played in past sessions with this session's

@@ -754,6 +754,85 @@ def test_artists_played_together_count_where_the_songs_never_recur():
     np.testing.assert_allclose(live_together, together)
 
 
+PLAIN = RankConfig(tail_vote=0.0)     # Up next without the session vote in its later places
+
+
+def _sets_person(n_sessions=30, *, more=0, seed=0, titles=None, buckets=None, artists=None):
+    """A person with few sessions, each of 14 songs opening with jazz 1101, then a song
+    that follows it this once (1105 + the session's number), and filler that seldom
+    recurs; every third one closes with 1103, twelve places after 1101. ``more`` sessions
+    of rock after those, none of these songs in them. ``titles``, ``buckets`` (genres),
+    ``artists``: {track id: value} changed from the library's."""
+    rng = np.random.default_rng(seed)
+    filler = [1140 + i for i in range(260)]
+    events = []
+    for s in range(n_sessions):
+        others = [int(t) for t in rng.choice(filler, 11, replace=False)]
+        events += [(t, "finished") for t in
+                   [1101, 1105 + s, *others, 1103 if s % 3 == 0 else int(rng.choice(filler))]]
+    for s in range(more):
+        events += [(int(t), "finished") for t in rng.choice(range(1000, 1100), 14, replace=False)]
+    base = library(100)
+    ids = [int(t) for t in base.track_ids]
+    return Catalog.build(track_ids=ids,
+                         artists=[(artists or {}).get(t, base.artist_names[a]) for t, a in zip(ids, base.artist)],
+                         albums=[base.album_names[a] for a in base.album],
+                         titles=[(titles or {}).get(t, f"t{t}") for t in ids],
+                         durations=[200.0] * len(ids), embedding=base.embedding,
+                         buckets=[(buckets or {}).get(t, kind_of(t, 100)) for t in ids], factors=base.factors,
+                         plays=playlog(events, session_len=14))
+
+
+def test_up_nexts_later_places_bring_the_songs_a_short_historys_sessions_hold_together():
+    """Planted: 1103 closed ten of this person's thirty sessions that opened with 1101,
+    always twelve songs later; thirty other songs each followed 1101 once. Up next's own
+    order puts what followed 1101 and what sounds like it first, and 1103 outside the
+    first 20; its places after the first ``tail_head`` mix in the order-free session
+    vote, for which 1103 is 1101's surest companion, and bring it into the 20."""
+    cat = _sets_person()
+    now = float(cat.plays.started_at.max()) + 86400
+    plain = [t for t, _ in Recommender(cat, now=now, config=PLAIN).up_next([1101], 20)]
+    fused = [t for t, _ in Recommender(cat, now=now).up_next([1101], 20)]
+    assert 1103 not in plain
+    assert 1103 in fused and fused.index(1103) >= RankConfig().tail_head
+    assert len(set(fused)) == 20 and 1101 not in fused
+
+
+def test_up_nexts_first_places_are_its_own_whatever_the_session_vote_says():
+    """The fusion leaves Up next's first ``tail_head`` picks, and their scores, exactly as
+    they are; past ``tail_sessions`` past sessions the whole list is as without it."""
+    cat = _sets_person()
+    now = float(cat.plays.started_at.max()) + 86400
+    n = RankConfig().tail_head
+    for session in ([1101], [1101, 1105], [1101, 1105, 1180]):
+        plain = Recommender(cat, now=now, config=PLAIN).up_next(session, 30)
+        fused = Recommender(cat, now=now).up_next(session, 30)
+        assert fused[:n] == plain[:n]
+        assert fused != plain
+    # The same songs among 300 more sessions: someone with a long history ranks as before.
+    long = _sets_person(more=300)
+    now = float(long.plays.started_at.max()) + 86400
+    assert long.sessions.shape[0] >= RankConfig().tail_sessions
+    assert Recommender(long, now=now).up_next([1101], 30) == \
+        Recommender(long, now=now, config=PLAIN).up_next([1101], 30)
+
+
+def test_up_nexts_later_places_keep_its_rules_for_the_songs_the_vote_brings():
+    """The songs the session vote brings into Up next's later places pass the same rules
+    as its own picks: a copy of a song already queued (same artist and title, another
+    file) does not come, nor an audiobook chapter between songs (a song the person
+    played is never a stinger for them, so the vote, which knows only played songs,
+    cannot bring one)."""
+    plain = _sets_person()
+    now = float(plain.plays.started_at.max()) + 86400
+    assert 1103 in [t for t, _ in Recommender(plain, now=now).up_next([1101], 20, exclude=[1104])]
+    artist = plain.artist_names[plain.artist[plain.row(1103)]]
+    copy = _sets_person(titles={1104: "t1103"}, artists={1104: artist})
+    assert 1103 not in [t for t, _ in Recommender(copy, now=now).up_next([1101], 20, exclude=[1104])]
+    spoken = _sets_person(buckets={1103: "Audiobook"})
+    assert 1103 not in [t for t, _ in Recommender(spoken, now=now).up_next([1101], 20)]
+
+
 def _albums_library(plays=None, *, numbered=False):
     """Six artists with two albums of five tracks each (ids 2000-2059, album ``i // 5``,
     track numbers 1-5 in id order where ``numbered``); an artist's tracks sound alike,
