@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from recommender.catalog import Catalog, PlayLog  # noqa: E402
-from recommender.rank import Recommender  # noqa: E402
+from recommender.rank import RankConfig, Recommender  # noqa: E402
 
 
 def synthetic_catalog(n: int, *, d: int = 200, f: int = 64, n_buckets: int = 20, n_plays: int = 20_000,
@@ -97,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         "refresh() after a play": lambda i: rec.refresh(),
         f"discover(12), {len(big):,} left out": lambda i: rec.discover(12, never=big),
     }
+    # A short history (100 sessions of 12), where Up next's places after its first few mix
+    # in the order-free session vote, beside the same ranker without that mix.
+    short = synthetic_catalog(args.tracks, n_plays=1200, big_artist=args.big_artist)
+    played = [int(t) for t in short.plays.track_id]
+    fused, plain = Recommender(short), Recommender(short, config=RankConfig(tail_vote=0.0))
+    cases["up_next, 100 sessions, no vote mix"] = lambda i: plain.up_next(played[i % 1000:i % 1000 + 8], 20)
+    cases["up_next, 100 sessions (k=20)"] = lambda i: fused.up_next(played[i % 1000:i % 1000 + 8], 20)
     base50, base95 = _time(lambda i: _naive_radio(cat, i, 10), args.calls)
     print(f"catalogue: {args.tracks} tracks, 200-d embedding, 64 factors, {len(cat.plays)} plays; "
           f"built in {t_cat:.2f} s, Recommender() in {t_rec * 1000:.0f} ms")
