@@ -632,11 +632,16 @@ class Recommender:
 
         refused = self._genres_refused(sess, skip_rows)
 
+        # What this session's skips push down (their neighbourhoods, artists, albums, a
+        # refused genre): the session vote in Up next's later places lifts none of it.
+        skip_push = self._skip_penalty(skip_rows, streak)
+        pushed = np.asarray(skip_push + refused) > 0
+
         def score_for(heard: np.ndarray, tail: int) -> np.ndarray:
             score = self._blend(self.up_next_signals(heard, tail))
             if not len(heard):
                 score = score + 0.3 * (1 - self.trust) * self.prior_pop
-            return score - self._skip_penalty(skip_rows, streak) - refused
+            return score - skip_push - refused
 
         # An album being played in order right now goes on to its end first, in its order
         # and with its interludes, whatever the spacing: that is what the person is doing,
@@ -657,7 +662,7 @@ class Recommender:
             got = self._pick_fused(score_for(heard, tail), heard, k - len(out), self.config.tail_head - len(out),
                                    banned, history=history, per_artist=per_artist,
                                    follow=run >= self.config.follow_rate, last=last,
-                                   follow_album=self.album_run >= self.config.follow_rate)
+                                   follow_album=self.album_run >= self.config.follow_rate, pushed=pushed)
             cut = self._album_turn(tail, got) if turn < turns else len(got)
             out += got[:cut]
             if cut >= len(got):
@@ -674,13 +679,16 @@ class Recommender:
         return out
 
     def _pick_fused(self, score: np.ndarray, heard: np.ndarray, k: int, head: int, banned: np.ndarray, *,
-                    history: np.ndarray, **rules) -> list[tuple[int, float]]:
+                    history: np.ndarray, pushed: np.ndarray | None = None, **rules) -> list[tuple[int, float]]:
         """``_pick``'s ``k`` rows for Up next, the first ``head`` of them by ``score`` and the
         rest by its fusion with the order-free session vote around ``heard`` (``tail_head``).
 
         The rest are picked by ``_pick`` too, after the first ones, with the same bans,
         spacing and short-track rules, so the fused places never repeat a recording nor
-        bring a stinger that ``score`` alone would not. Each pick keeps its ``score``."""
+        bring a stinger that ``score`` alone would not. Each pick keeps its ``score``.
+        ``pushed`` [shape=(n,)] bool: what the session's skips push down in ``score``; the
+        vote, which knows nothing of them, gives these nothing (else a song by an artist
+        just skipped three times in a row came back at the vote's top place)."""
         share = self._tail_vote_share()
         if share <= 0 or head >= k or not len(heard):
             return self._pick(score, k, banned, history=history, **rules)
@@ -705,7 +713,10 @@ class Recommender:
             order = order[np.argpartition(-s[order], m - 1)[:m]]
         order = order[np.lexsort((tie[order], -s[order]))]
         fused[order] = 1.0 / (c + np.arange(1, len(order) + 1))
-        voted = np.flatnonzero((vote > 0) & np.isfinite(s))
+        voted = (vote > 0) & np.isfinite(s)
+        if pushed is not None:
+            voted &= ~pushed
+        voted = np.flatnonzero(voted)
         voted = voted[np.lexsort((tie[voted], -vote[voted]))]
         fused[voted] += share / (c + np.arange(1, len(voted) + 1))
         fused[~np.isfinite(s)] = -np.inf

@@ -833,6 +833,21 @@ def test_up_nexts_later_places_keep_its_rules_for_the_songs_the_vote_brings():
     assert 1103 not in [t for t, _ in Recommender(spoken, now=now).up_next([1101], 20)]
 
 
+def test_up_nexts_later_places_bring_no_song_of_an_artist_just_skipped_three_times():
+    """Three early skips in a row of one artist push that artist fully out of Up next; the
+    session vote, which knows nothing of skips, must not bring it back in the later places
+    (here 1103, the vote's surest companion of 1101, is by the artist just skipped)."""
+    cat = _sets_person()
+    now = float(cat.plays.started_at.max()) + 86400
+    artist = cat.artist[cat.row(1103)]
+    skipped = [int(t) for t in cat.track_ids if cat.artist[cat.row(int(t))] == artist and t != 1103][:3]
+    assert 1103 in [t for t, _ in Recommender(cat, now=now).up_next([1101], 20)]
+    for config in (PLAIN, RankConfig()):
+        got = [t for t, _ in Recommender(cat, now=now, config=config).up_next([1101, *skipped], 20, skipped=skipped)]
+        assert len(got) == 20
+        assert not [t for t in got if cat.artist[cat.row(t)] == artist]
+
+
 def _albums_library(plays=None, *, numbered=False):
     """Six artists with two albums of five tracks each (ids 2000-2059, album ``i // 5``,
     track numbers 1-5 in id order where ``numbered``); an artist's tracks sound alike,
