@@ -632,10 +632,15 @@ class Recommender:
 
         refused = self._genres_refused(sess, skip_rows)
 
-        # What this session's skips push down (their neighbourhoods, artists, albums, a
-        # refused genre): the session vote in Up next's later places lifts none of it.
+        # An artist or album skipped three times in the streak going on now, and a genre the
+        # session refuses: the session vote in Up next's later places lifts none of them.
         skip_push = self._skip_penalty(skip_rows, streak)
-        pushed = np.asarray(skip_push + refused) > 0
+        pushed = np.asarray(refused) > 0
+        if streak >= STREAK_SAME:
+            for codes in (cat.artist, cat.album):
+                hit = codes[skip_rows[-streak:]]
+                hit = np.unique(hit[hit >= 0], return_counts=True)
+                pushed = pushed | np.isin(codes, hit[0][hit[1] >= STREAK_SAME])
 
         def score_for(heard: np.ndarray, tail: int) -> np.ndarray:
             score = self._blend(self.up_next_signals(heard, tail))
