@@ -123,7 +123,7 @@ class _Start:
         self.opening, self.source, self.frame, self.move = opening, source, frame, move
         self.played: int | None = None  # the play's count, told the output once it starts
         self.placed, self.fade_in = True, False     # (see FeederMixin._start_writing)
-        self.since = time.monotonic()
+        self.since: float | None = time.monotonic()     # since when it is waited for playing (see _start_opened)
         self.syncs: list[threading.Event] = []
 
     def synced(self) -> None:
@@ -212,10 +212,16 @@ class FeederMixin:
         if result is None:
             if self._state is not PlaybackState.PLAYING:
                 # (paused: the wait counts silence played, as for the next track; given up
-                # while paused, the player went on to the song after it by itself)
-                start.since = time.monotonic()
+                # while paused, the player went on to the song after it by itself. It starts
+                # again at the first look once playing: the feeder at rest through a long
+                # pause looks at nothing, and a time taken at its last look before that gave
+                # the song up the moment Resume was pressed)
+                start.since = None
                 return
-            if time.monotonic() - start.since < OPEN_WAIT_S:
+            now = time.monotonic()
+            if start.since is None:
+                start.since = now
+            if now - start.since < OPEN_WAIT_S:
                 return      # (still opening)
             opening.drop()
             log.warning("gave up opening %s: it did not open in %g s", start.source.path, OPEN_WAIT_S)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -250,3 +251,27 @@ def test_a_pause_while_a_song_does_not_open_stays_paused(store, tmp_path, player
     p.resume()
     assert wait_for(lambda: p.state is PlaybackState.STOPPED and (c, "finished") in ended(store), timeout=10.0)
     assert ended(store) == [*listed, (b, "error"), (c, "finished")]
+
+
+def test_a_long_pause_while_a_song_does_not_open_leaves_it_the_whole_wait_once_resumed(store, tmp_path, player,
+                                                                                       held, monkeypatch):
+    """Paused while the song's file does not answer, long enough for the output to be let go
+    (the feeder then waits for a command and looks at nothing): resumed, the song is given
+    the whole wait from the resume. Counted from before the pause, it was given up the moment
+    Resume was pressed, the time paused taken for silence heard."""
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
+    b, c = add_tracks(store, tmp_path, [("b", 1.0), ("c", 0.6)])
+    stuck = held("b")
+    p = player()
+    p.engine.pause_release_s = 0.05
+    p.play_tracks([b, c])
+    assert wait_for(lambda: stuck.waiting == 1)
+    p.pause()
+    assert wait_for(lambda: not p.engine._output_running())    # (let go: the feeder is at rest)
+    assert not wait_for(lambda: p.state is not PlaybackState.PAUSED or ended(store) != [(b, "playing")],
+                        timeout=3 * BOUND_S)
+    resumed = time.monotonic()
+    p.resume()
+    assert wait_for(lambda: (b, "error") in ended(store), timeout=10.0)
+    assert time.monotonic() - resumed >= BOUND_S     # (a loaded machine only makes it later)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and ended(store) == [(b, "error"), (c, "finished")])
