@@ -248,9 +248,6 @@ class _Reopening:
         if result is not None and result[0] is not None:
             result[0].close()
 
-    def wait(self) -> None:
-        self._done.wait()
-
     @property
     def done(self) -> bool:
         return self._done.is_set()
@@ -773,10 +770,12 @@ class Decoder:
             self._drop_reopening()
             return True     # gone: what is open is read on
         if now != seen:     # written again as it was waited for
-            self._drop_reopening()
             first = self._changed(clock)
             self._settling = (now, clock, first, None)
-            return clock - first >= REWRITE_GIVE_UP_S and self._look_restless(now, clock, first)
+            if clock - first >= REWRITE_GIVE_UP_S:
+                return self._look_restless(now, clock, first)   # (its open under way kept: see there)
+            self._drop_reopening()
+            return False
         if other is None:
             # (a time to the whole second is taken for a disk that keeps no finer one: on a
             # FAT32 disk a song written in pieces over 1.5 s was read 3.16 s of its 6 s)
@@ -803,9 +802,15 @@ class Decoder:
     def _look_restless(self, now: tuple[int, int, int], clock: float, first: float) -> bool:
         """Look at a file that has kept changing for ``REWRITE_GIVE_UP_S`` as it is now, never
         waiting for it: the same song is read on, another one ends, one that does not open
-        is read on as it is (see :meth:`_look_at_file`)."""
-        if self._look_again(now, clock, first, wait=True):
+        is read on as it is (see :meth:`_look_at_file`). Nothing is read while it opens (False
+        till then), and the open is not dropped as the file changes on meanwhile: it would never
+        end (a time stamp moved every moment), and one looked at every change is looked at as
+        it was a moment ago. Waited for here, as it once was, the feeder obeyed no skip, pause
+        or seek until the open ended, and never where it did not."""
+        if self._look_again(now, clock, first, restless=True):
             return True
+        if self._reopening is not None or self._superseded is not None:
+            return False    # (still opening, or waiting for one dropped before to end)
         other = self._settling[3]
         self._settling = None
         if other:
@@ -815,30 +820,29 @@ class Decoder:
             self._opened = now
         return True
 
-    def _look_again(self, now: tuple[int, int, int], since: float, first: float, *, wait: bool = False) -> bool:
+    def _look_again(self, now: tuple[int, int, int], since: float, first: float, *, restless: bool = False) -> bool:
         """Open the file, written in place since it was opened (stamp ``now``), again: where it
         holds the last block read, read on from it (True); otherwise wait (False: see
         :meth:`_look_at_file`).
 
         The open is made on a thread of its own (:class:`_Reopening`), and False said until it is
-        done, unless ``wait``: an open through ffmpeg starts an ffprobe and an ffmpeg, and a seek
+        done (``restless``: one under way is taken, made for the file as it was a moment ago;
+        see :meth:`_look_restless`): an open through ffmpeg starts an ffprobe and an ffmpeg, and a seek
         in a WebM or Matroska file decodes from the start up to the place, seconds into a long
         one (or a disk wakes up first). Made on the feeder's thread, everything it does waited
         for it: a skip to another song, a pause or a seek was obeyed only once the file opened."""
         reopening = self._reopening
-        if reopening is None or reopening.stamp != now:
+        if reopening is None or (reopening.stamp != now and not restless):
             self._drop_reopening()
             # One open at a time: a dropped one cannot be stopped (its ffmpeg decodes on up to
             # the place), and a file written in pieces a little apart started an open at each
             # pause, all decoding at once beside the song's own.
-            if self._superseded is not None and not self._superseded.done and not wait:
+            if self._superseded is not None and not self._superseded.done:
                 return False
             self._superseded = None
             # (what the thread reads of this decoder is taken now: nothing is read from it
             # meanwhile, but a seek may move the frame it is at)
             self._reopening = reopening = _Reopening(self, now, self._last, self._native, self.frame)
-        if wait:
-            reopening.wait()
         result = reopening.take()
         if result is None:
             return False

@@ -281,3 +281,58 @@ def test_a_file_written_again_while_it_is_opened_again_is_opened_once_at_a_time(
     assert marks[:2] == ["start", "end"], marks    # (the second open waited for the first's end)
     got = np.concatenate(got)
     assert not dec.replaced and len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)
+
+
+def test_a_skip_is_obeyed_while_a_file_that_keeps_changing_is_opened_again(engine, tmp_path, monkeypatch):
+    """A playing M4A whose time stamp keeps moving (a share that touches it every moment, a
+    sync tool) is opened again as it is once it has kept changing for REWRITE_GIVE_UP_S.
+    That open was waited for on the thread that keeps the output fed: with the ffprobe it
+    starts held (a disk waking up, a busy machine), a skip to another song was not obeyed
+    until the open ended, or for ever where it never did. The other song now plays at once."""
+    import os
+    import threading
+
+    import player.audio.decoder as decoder
+
+    monkeypatch.setattr(decoder, "REWRITE_GIVE_UP_S", 0.3)
+    a = m4a(tmp_path / "a.m4a", FIRST_S, 440)
+    b = write_audio(tmp_path / "b.flac", tone(2.0, freq=660), SR)
+    folder = tmp_path / "held-ffmpeg"
+    folder.mkdir()
+    (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    hold, release, runs = folder / "hold", folder / "release", folder / "ffprobe-runs"
+    (folder / "ffprobe").write_text(
+        f"#!/bin/sh\necho run >> '{runs}'\n"
+        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
+        f'exec "{shutil.which("ffprobe")}" "$@"\n')
+    (folder / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+    e = engine()
+    src_a, src_b = Source(str(a), duration_hint=FIRST_S), Source(str(b))
+    ev = Recorder(e)
+    e.play(src_a)
+    stop = threading.Event()
+
+    def touch() -> None:    # (the time stamp moved every 50 ms, the file's bytes left as they are)
+        t = os.stat(a).st_mtime_ns
+        while not stop.is_set():
+            t += 1_000_000
+            os.utime(a, ns=(t, t))
+            stop.wait(0.05)
+
+    toucher = threading.Thread(target=touch, daemon=True)
+    try:
+        assert wait_for(lambda: src_a.heard_frames > SR, timeout=WAIT_S)
+        hold.touch()
+        probes = len(runs.read_text().splitlines())
+        toucher.start()
+        assert wait_for(lambda: len(runs.read_text().splitlines()) > probes, timeout=WAIT_S), "not opened again"
+        e.play(src_b)
+        assert wait_for(lambda: src_b.heard_frames > 0, timeout=WAIT_S), "the skip waited for the open"
+        assert not release.exists()
+    finally:
+        stop.set()
+        release.touch()
+    toucher.join()
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.flac") in ev.names(), timeout=WAIT_S)
+    assert ("error", "a.m4a") not in ev.names() and src_b.heard_frames == 2 * SR
