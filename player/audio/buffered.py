@@ -115,6 +115,7 @@ class BufferedEngine(FeederMixin, Engine):
         self._following: list[Source] = []   # what the player expects after it (set_following)
         self._nopen: _Opening | None = None  # the next source's file, while it opens
         self._starting: _Start | None = None  # the source played, while its file opens
+        self._settling_silent_since: float | None = None  # see FeederMixin._settling_given_up
         self._prepared: list[_Opening] = []   # opened ahead of time (see _prepare_following)
         self._prev: tuple[Source, Decoder, int] | None = None  # kept until its successor is heard
         self._fade: Crossfade | None = None

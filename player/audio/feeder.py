@@ -342,6 +342,7 @@ class FeederMixin:
             source.start_s = 0.0
         source.duration = dec.duration
         self._writing, self._wdec = source, dec
+        self._settling_silent_since = None  # (see _settling_given_up: a wait of the track before counts not)
         self._ring.mark(source, dec.frame)
 
     def _drop_all(self, *, keep_prepared: bool = False, fade_out: bool = True) -> None:
@@ -645,6 +646,13 @@ class FeederMixin:
                 # The file is caught halfway through a rewrite (a tagger's): it is looked at
                 # again at the next tick, while what is buffered plays, commands are obeyed
                 # and what the output reached is announced.
+                if self._settling_given_up():
+                    log.warning("gave up opening %s again: it did not open in %g s", src.path, OPEN_WAIT_S)
+                    ring.mark(src, dec.frame,
+                              error=f"did not open again in {OPEN_WAIT_S:g} s: the disk or share does not answer")
+                    ring.end_of_stream = True
+                    self._writing = self._wdec = None
+                    dec.close()     # (its open again, should it ever return, is closed then)
                 return
             if dec.end_held:
                 if self._nseg is not None or self._nopen is not None:
@@ -796,6 +804,20 @@ class FeederMixin:
         opening.drop()
         log.warning("gave up opening %s: it did not open in %g s", opening.source.path, OPEN_WAIT_S)
         return True
+
+    def _settling_given_up(self) -> bool:
+        """Whether the file being written, waited on since it was written in place (see
+        :attr:`Decoder.settling`), is given up: once the output has played all it was given
+        and OPEN_WAIT_S more have passed playing. A wait that long is one for its open again
+        that does not return (its share stopped answering as it was opened): the player sat
+        "playing" silence for good, the song never said to have ended."""
+        if self._ring.buffered() > 0 or self._state is not PlaybackState.PLAYING:
+            self._settling_silent_since = None
+            return False    # (the output still has audio, or is paused: the wait has not begun)
+        now = time.monotonic()
+        if self._settling_silent_since is None:
+            self._settling_silent_since = now
+        return now - self._settling_silent_since >= OPEN_WAIT_S
 
     def _next_open_over(self) -> bool:
         """Look again at the next source's open, where writing waits for it: whether it is over

@@ -269,9 +269,49 @@ def test_a_long_pause_while_a_song_does_not_open_leaves_it_the_whole_wait_once_r
     p.pause()
     assert wait_for(lambda: not p.engine._output_running())    # (let go: the feeder is at rest)
     assert not wait_for(lambda: p.state is not PlaybackState.PAUSED or ended(store) != [(b, "playing")],
-                        timeout=3 * BOUND_S)
+                        timeout=2 * BOUND_S)
     resumed = time.monotonic()
     p.resume()
     assert wait_for(lambda: (b, "error") in ended(store), timeout=10.0)
     assert time.monotonic() - resumed >= BOUND_S     # (a loaded machine only makes it later)
     assert wait_for(lambda: p.state is PlaybackState.STOPPED and ended(store) == [(b, "error"), (c, "finished")])
+
+
+def test_a_playing_song_whose_file_does_not_open_again_after_a_retag_fails_after_the_bound(store, tmp_path, player,
+                                                                                          monkeypatch):
+    """The playing song's file is written in place (a tagger) and its share stops answering as
+    it is opened again to read on: the open never returns. The player did not sit "playing"
+    silence for good: once the output has been silent for the bound, the song ends as an
+    error that says why, and the one after it plays."""
+    from player.audio.decoder import Decoder
+
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
+    a, b = add_tracks(store, tmp_path, [("a", 4.0), ("b", 0.6)])
+    path = store.track(a)["path"]
+    gate, waiting = threading.Event(), []
+    real = Decoder._open_again
+
+    def held(dec, *args):
+        if dec.path == path:
+            waiting.append(dec)
+            gate.wait()
+        return real(dec, *args)
+
+    monkeypatch.setattr(Decoder, "_open_again", held)
+    p = player(speed=2.0)
+    ev = Events(p)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 0.2)
+        with open(path, "r+b") as f:    # (the same bytes written again in place)
+            data = f.read()
+            f.seek(0)
+            f.write(data)
+        assert wait_for(lambda: waiting)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=15.0)
+    finally:
+        gate.set()
+    message = f"did not open again in {BOUND_S:g} s: the disk or share does not answer"
+    assert ended(store) == [(a, "error"), (b, "finished")]
+    assert store.plays()[0]["error"] == message and 0 < store.plays()[0]["ms_heard"] < 4000
+    assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(a, message)]
