@@ -793,13 +793,8 @@ class FeederMixin:
         is given up: once the output has played all it was given and OPEN_WAIT_S more have
         passed playing (not paused). The thread opening it is left to itself (a daemon, never
         waited for: it may never return), and what it opens, should it return, is closed."""
-        if self._ring.buffered() > 0 or self._state is not PlaybackState.PLAYING:
-            opening.silent_since = None
-            return False    # (the output still has audio, or is paused: the wait has not begun)
-        now = time.monotonic()
-        if opening.silent_since is None:
-            opening.silent_since = now
-        if now - opening.silent_since < OPEN_WAIT_S:
+        opening.silent_since = self._silent_since(opening.silent_since)
+        if opening.silent_since is None or time.monotonic() - opening.silent_since < OPEN_WAIT_S:
             return False
         opening.drop()
         log.warning("gave up opening %s: it did not open in %g s", opening.source.path, OPEN_WAIT_S)
@@ -811,13 +806,16 @@ class FeederMixin:
         and OPEN_WAIT_S more have passed playing. A wait that long is one for its open again
         that does not return (its share stopped answering as it was opened): the player sat
         "playing" silence for good, the song never said to have ended."""
+        since = self._settling_silent_since = self._silent_since(self._settling_silent_since)
+        return since is not None and time.monotonic() - since >= OPEN_WAIT_S
+
+    def _silent_since(self, since: float | None) -> float | None:
+        """Since when the output, playing, has had nothing to play (``since``, or now where it
+        has just run out); None while it still has audio, or is paused: the wait for a file
+        that does not open has not begun, for its silence is only heard then."""
         if self._ring.buffered() > 0 or self._state is not PlaybackState.PLAYING:
-            self._settling_silent_since = None
-            return False    # (the output still has audio, or is paused: the wait has not begun)
-        now = time.monotonic()
-        if self._settling_silent_since is None:
-            self._settling_silent_since = now
-        return now - self._settling_silent_since >= OPEN_WAIT_S
+            return None
+        return time.monotonic() if since is None else since
 
     def _next_open_over(self) -> bool:
         """Look again at the next source's open, where writing waits for it: whether it is over

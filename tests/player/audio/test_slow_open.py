@@ -52,6 +52,23 @@ def slow_ffmpeg(tmp_path, monkeypatch, *, wait_s: float, fail: bool = False):
     return runs
 
 
+def held_ffprobe(tmp_path, monkeypatch):
+    """Make the engine's ffmpeg the real one, and its ffprobe the real one held, once the file
+    ``hold`` is made, until the file ``release`` is (a disk waking up, a busy machine); those
+    two files' paths, and the file each ffprobe run adds a line to."""
+    folder = tmp_path / "held-ffmpeg"
+    folder.mkdir()
+    (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    hold, release, runs = folder / "hold", folder / "release", folder / "ffprobe-runs"
+    (folder / "ffprobe").write_text(
+        f"#!/bin/sh\necho run >> '{runs}'\n"
+        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
+        f'exec "{shutil.which("ffprobe")}" "$@"\n')
+    (folder / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+    return hold, release, runs
+
+
 def m4a(path, seconds: float, freq: float):
     wav = path.with_suffix(".wav")
     sf.write(str(wav), tone(seconds, freq=freq), SR, subtype="FLOAT")
@@ -194,16 +211,7 @@ def test_a_skip_is_obeyed_while_the_song_playing_is_opened_again_after_a_retag(e
 
     a = m4a(tmp_path / "a.m4a", FIRST_S, 440)
     b = write_audio(tmp_path / "b.flac", tone(2.0, freq=660), SR)
-    folder = tmp_path / "held-ffmpeg"
-    folder.mkdir()
-    (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
-    hold, release, runs = folder / "hold", folder / "release", folder / "ffprobe-runs"
-    (folder / "ffprobe").write_text(
-        f"#!/bin/sh\necho run >> '{runs}'\n"
-        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
-        f'exec "{shutil.which("ffprobe")}" "$@"\n')
-    (folder / "ffprobe").chmod(0o755)
-    monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+    hold, release, runs = held_ffprobe(tmp_path, monkeypatch)
     e = engine()
     src_a, src_b = Source(str(a), duration_hint=FIRST_S), Source(str(b))
     ev = Recorder(e)
@@ -297,16 +305,7 @@ def test_a_skip_is_obeyed_while_a_file_that_keeps_changing_is_opened_again(engin
     monkeypatch.setattr(decoder, "REWRITE_GIVE_UP_S", 0.3)
     a = m4a(tmp_path / "a.m4a", FIRST_S, 440)
     b = write_audio(tmp_path / "b.flac", tone(2.0, freq=660), SR)
-    folder = tmp_path / "held-ffmpeg"
-    folder.mkdir()
-    (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
-    hold, release, runs = folder / "hold", folder / "release", folder / "ffprobe-runs"
-    (folder / "ffprobe").write_text(
-        f"#!/bin/sh\necho run >> '{runs}'\n"
-        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
-        f'exec "{shutil.which("ffprobe")}" "$@"\n')
-    (folder / "ffprobe").chmod(0o755)
-    monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+    hold, release, runs = held_ffprobe(tmp_path, monkeypatch)
     e = engine()
     src_a, src_b = Source(str(a), duration_hint=FIRST_S), Source(str(b))
     ev = Recorder(e)
