@@ -54,8 +54,6 @@ def _pixel(page, x: float, y: float) -> QPoint:
     return page.plot.mapFromScene(scene)
 
 
-@pytest.mark.skipif(DATA is None, reason="the shared listening logs are not here")
-
 def _opened(qtbot, window, summary=True):
     """The Listening tab's view once the tab is opened and built (and, with ``summary``,
     once its summary is worked out)."""
@@ -66,6 +64,8 @@ def _opened(qtbot, window, summary=True):
         qtbot.waitUntil(lambda: view.overview.summary is not None, timeout=10000)
     return view
 
+
+@pytest.mark.skipif(DATA is None, reason="the shared listening logs are not here")
 def test_listening_tab_from_a_real_log(qtbot, qapp, scanned, make_window, tmp_path):
     from player.ui.theme import apply_theme
 
