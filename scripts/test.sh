@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Segue's test suite the way CI does: installs, starts a PulseAudio null
 # sink so the real PortAudio path is exercised without a sound card, renders Qt
-# offscreen. Extra arguments go to pytest (e.g. scripts/test.sh -k scanner).
+# offscreen. Extra arguments go to pytest (e.g. scripts/test.sh -k scanner; -n 0 for one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,4 +18,8 @@ if [[ -x scripts/null-sink.sh && "$(uname -s)" == "Linux" ]]; then
     export SEGUE_AUDIO_TESTS=1
 fi
 
-.venv/bin/python -m pytest "$@"
+# Two workers (pytest-xdist): most tests wait (on processes, event loops, audio played in real
+# time) rather than compute, so two of them share a 2-core machine's time well. The tests that
+# play through the sound card stay in one worker, one after another, and each file's tests in
+# one (tests/conftest.py, SOUND_FILES). SEGUE_TEST_WORKERS=0 runs them all in this process.
+.venv/bin/python -m pytest -n "${SEGUE_TEST_WORKERS:-2}" --dist loadfile "$@"

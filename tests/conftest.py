@@ -20,6 +20,50 @@ import numpy as np
 import pytest
 
 
+#: The files of the tests that play through the sound card (the null sink in CI). scripts/test.sh
+#: runs the suite in two processes (pytest-xdist, --dist loadfile, each file's tests in one
+#: worker), and these files, together, in one of them, one after another, as in a run of one
+#: process: their tests share the one null sink, record what it plays and time what they hear,
+#: and another test playing into it at the same time would be heard in their recordings.
+SOUND_FILES = frozenset({
+    "tests/player/audio/test_cue_playback.py",
+    "tests/player/audio/test_device_list.py",
+    "tests/player/audio/test_missing_device.py",
+    "tests/player/audio/test_sd_engine.py",
+    "tests/player/audio/test_slow_open.py",
+})
+#: what makes a test one of them: the ``audio`` mark, or one of these fixtures
+SOUND_FIXTURES = frozenset({"null_sink", "sd_engine"})
+
+
+def pytest_runtest_setup(item):
+    """A test that plays through the sound card is in one of SOUND_FILES: one elsewhere would
+    run beside them in the other worker, and be heard in their recordings."""
+    sound = item.get_closest_marker("audio") is not None
+    if sound or not SOUND_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
+        path = item.nodeid.split("::", 1)[0]
+        if path not in SOUND_FILES:
+            pytest.fail(f"{item.nodeid} plays through the sound card: add {path} to SOUND_FILES in "
+                        "tests/conftest.py, so that it never plays beside the others", pytrace=False)
+
+
+@pytest.hookimpl(optionalhook=True)     # (a hook of pytest-xdist: without it, never called)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with SOUND_FILES as one file. (xdist's own way to put tests
+    together, ``--dist loadgroup`` and the ``xdist_group`` mark, puts nothing together
+    under pytest 9.2: it renames the tests in a way pytest no longer reads.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SoundFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return "sound card" if path in SOUND_FILES else path
+
+    return SoundFilesTogether(config, log)
+
+
 @pytest.fixture(autouse=True)
 def segue_home(tmp_path, monkeypatch):
     """Every test gets its own SEGUE_HOME and HOME, so nothing touches the real library."""
