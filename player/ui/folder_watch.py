@@ -283,7 +283,10 @@ def _watcher(parent: QObject):
     if USE_INOTIFY:
         try:
             return _Inotify(parent)
-        except OSError as e:
+        except (OSError, ImportError) as e:
+            # (ImportError: with no file descriptor left, the music extensions' module could
+            # not be read here, and another watch's thread, importing it meanwhile, was handed
+            # it half made; the watch's thread ended with a traceback and nothing was followed)
             if not _fallback_said:
                 _fallback_said = True
                 log.warning("cannot watch the music folders with inotify (%s): files changed where they lie "

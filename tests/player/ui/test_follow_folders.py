@@ -558,6 +558,24 @@ def test_a_song_written_again_and_again_waits_until_it_is_still(qtbot, scanned, 
     assert len(scans) == 1 and scans[0].read == 1
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="inotify is Linux's")
+def test_an_inotify_watch_whose_module_cannot_be_imported_falls_back_to_qts_watcher(qapp, monkeypatch):
+    # With no file descriptor left, the module the inotify watch takes the music extensions
+    # from could not be read on one watch's thread, and another's, importing it meanwhile,
+    # was handed it half made: an ImportError, not an OSError, ended that thread.
+    import types
+
+    from PySide6.QtCore import QFileSystemWatcher
+
+    import player.ui.folder_watch as folder_watch
+
+    monkeypatch.setattr(folder_watch, "USE_INOTIFY", True)
+    monkeypatch.setattr(folder_watch, "_fallback_said", False)     # (put back as it was after)
+    monkeypatch.setitem(sys.modules, "player.library.tags", types.ModuleType("player.library.tags"))
+    watcher = folder_watch._watcher(None)
+    assert isinstance(watcher, QFileSystemWatcher)
+
+
 def test_where_inotify_cannot_be_had_the_folders_are_still_followed(tmp_path):
     # No file descriptor left for inotify (as when too many watchers are open): the watch
     # says so once, however many are made, and follows the folders with Qt's watcher.
