@@ -206,35 +206,54 @@ def _holds(fresh: Decoder, last: tuple[int, np.ndarray] | None) -> bool:
     return size > 0.0 and float(np.vdot(again, block)) >= SAME_AUDIO_LIKENESS * size
 
 
-class _Reopening:
-    """A file rewritten in place as it plays being opened again (:meth:`Decoder._open_again`) on
-    a thread of its own, for the decoder reading it to take once done (see
-    :meth:`Decoder._look_again`). One no longer wanted (:meth:`drop`: the file changed again, or
-    the decoder was closed) is closed, now or once its open ends."""
+class Opening:
+    """A decoder made on a thread of its own (``make()``, giving the decoder or None and an
+    error) for its owner to :meth:`take` once done, never waited for: a file on a disk gone to
+    sleep or a share that stopped answering takes seconds to open, or never opens. One no
+    longer wanted (:meth:`drop`) is closed, now or once made. ``path``: the file, as the log
+    names it; ``woken``: called once it is done and wanted."""
 
-    def __init__(self, dec: Decoder, stamp: tuple[int, int, int], last, native: int, frame: int):
-        self.stamp = stamp      # the file's stamp it is opened for
+    def __init__(self, make, *, name: str, path: str, woken=None):
+        self._path = path
         self._lock = threading.Lock()
-        self._result: tuple[Decoder | None, str] | None = None
-        self._dropped = False
+        self._result: tuple[Decoder | None, str | None] | None = None
+        self._dropped = False   # not wanted any more, or taken: nothing is kept
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(dec, last, native, frame),
-                                        name="audio-file-reopen", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(make, woken), name=name, daemon=True)
+
+    def start(self) -> None:
         self._thread.start()
 
-    def _run(self, dec: Decoder, last, native: int, frame: int) -> None:
-        result = dec._open_again(last, native, frame)
+    def _run(self, make, woken) -> None:
+        try:
+            result = make()
+        except BaseException as exc:  # (the opens say their own errors: this one is a fault in them)
+            log.exception("opening %s failed", self._path)
+            result = (None, f"playback failed: {exc}")
         with self._lock:
             dropped = self._dropped
             if not dropped:
                 self._result = result
             self._done.set()
-        if dropped and result[0] is not None:
-            result[0].close()
+        if dropped:
+            if result[0] is not None:
+                result[0].close()
+        elif woken is not None:
+            woken()
 
-    def take(self) -> tuple[Decoder | None, str] | None:
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def error(self) -> str | None:
+        """Why the file could not be opened (None: it opened, or is still opening)."""
+        result = self._result
+        return None if result is None else result[1]
+
+    def take(self) -> tuple[Decoder | None, str | None] | None:
         """What the open gave (the caller owns its decoder from then on), None while it is still
-        opening."""
+        opening, or once dropped or taken."""
         with self._lock:
             if not self._done.is_set() or self._dropped:
                 return None
@@ -242,15 +261,27 @@ class _Reopening:
         return result
 
     def drop(self) -> None:
+        """Not wanted any more: its decoder is closed (now, or once opened)."""
         with self._lock:
             self._dropped = True
             result, self._result = self._result, None
         if result is not None and result[0] is not None:
             result[0].close()
 
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
+    def wait(self, timeout: float) -> None:
+        self._thread.join(timeout)
+
+
+class _Reopening(Opening):
+    """A file rewritten in place as it plays being opened again (:meth:`Decoder._open_again`) on
+    a thread of its own, for the decoder reading it to take once done (see
+    :meth:`Decoder._look_again`). One no longer wanted (the file changed again, or the decoder
+    was closed) is dropped."""
+
+    def __init__(self, dec: Decoder, stamp: tuple[int, int, int], last, native: int, frame: int):
+        super().__init__(lambda: dec._open_again(last, native, frame), name="audio-file-reopen", path=dec.path)
+        self.stamp = stamp      # the file's stamp it is opened for
+        self.start()
 
 
 class Decoder:

@@ -21,7 +21,7 @@ import numpy as np
 
 from player.audio.base import PlaybackState, Source, follows_on
 from player.audio.crossfade import Crossfade
-from player.audio.decoder import Decoder, DecodeError
+from player.audio.decoder import Decoder, DecodeError, Opening
 from segue_common import audio_io
 
 BLOCK = 4096  # frames decoded per step
@@ -42,73 +42,20 @@ OPEN_WAIT_S = 20.0
 log = logging.getLogger(__name__)
 
 
-class _Opening:
+class _Opening(Opening):
     """A source's file being opened (:meth:`FeederMixin._open`) on a thread of its own.
 
     Opening a file can take seconds: ffmpeg's formats start an ffprobe and an ffmpeg (up to
     1.4 s on a busy machine), and a disk that has gone to sleep or a network share has to
     answer first. The feeder keeps the output fed meanwhile and looks at :meth:`take` at
     every tick; opened on the feeder's thread, a wait longer than the buffer was a gap in
-    the middle of the song playing. A decoder no longer wanted (:meth:`drop`) is closed,
-    now or once its open ends."""
+    the middle of the song playing."""
 
     def __init__(self, source: Source, open_file, woken):
+        super().__init__(lambda: open_file(source), name="audio-file-open", path=source.path, woken=woken)
         self.source = source
-        self._lock = threading.Lock()
-        self._result: tuple[Decoder | None, str | None] | None = None
-        self._done = False
-        self._dropped = False   # not wanted any more, or taken: nothing is kept
         self.silent_since: float | None = None  # when the output ran out waiting for it (see _open_given_up)
-        self._thread = threading.Thread(target=self._run, args=(open_file, woken), name="audio-file-open",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self, open_file, woken) -> None:
-        try:
-            result = open_file(self.source)
-        except BaseException as exc:  # (_open says its own errors: this one is a fault in it)
-            log.exception("opening %s failed", self.source.path)
-            result = (None, f"playback failed: {exc}")
-        with self._lock:
-            dropped = self._dropped
-            if not dropped:
-                self._result = result
-            self._done = True
-        if dropped:
-            if result[0] is not None:
-                result[0].close()
-            return
-        woken()
-
-    @property
-    def done(self) -> bool:
-        return self._done
-
-    @property
-    def error(self) -> str | None:
-        """Why the file could not be opened (None: it opened, or is still opening)."""
-        result = self._result
-        return None if result is None else result[1]
-
-    def take(self) -> tuple[Decoder | None, str | None] | None:
-        """The decoder (or the error opening gave) once the open is done, None while it is
-        still opening; the caller owns the decoder from then on."""
-        with self._lock:
-            if not self._done:
-                return None
-            result, self._result, self._dropped = self._result, None, True
-        return result
-
-    def drop(self) -> None:
-        """Not wanted any more: its decoder is closed (now, or once opened)."""
-        with self._lock:
-            self._dropped = True
-            result, self._result = self._result, None
-        if result is not None and result[0] is not None:
-            result[0].close()
-
-    def wait(self, timeout: float) -> None:
-        self._thread.join(timeout)
+        self.start()
 
 
 class _Start:
