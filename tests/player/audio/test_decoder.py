@@ -27,6 +27,21 @@ def read_all(dec, block=1000):
         parts.append(b)
 
 
+def read_on(dec, got: list) -> int:
+    """Read ``dec`` to its end without waiting, through its waits for a file rewritten in place
+    (``settling``), into ``got``; how many reads gave nothing meanwhile."""
+    import time
+
+    looks = 0
+    while len(block := dec.read(4096, wait=False)) or dec.settling:
+        if len(block):
+            got.append(block)
+        else:
+            looks += 1
+            time.sleep(0.01)
+    return looks
+
+
 @pytest.mark.parametrize("fmt", ["wav", "flac", "ogg", "mp3", "opus"])
 def test_every_format_decodes_to_the_output_rate(tmp_path, fmt):
     path = write_track(tmp_path, "t", fmt=fmt, seconds=0.5, freq=1000.0)
@@ -924,7 +939,6 @@ def test_a_file_caught_halfway_through_its_rewrite_plays_on_once_written(tmp_pat
     # feeder reads without waiting: it is told the file is being waited on, and plays what it
     # has buffered meanwhile (the wait held its thread, and so the next song and every command).
     import threading
-    import time
 
     path = write_track(tmp_path, "song", fmt="flac", seconds=4.0, freq=440.0)
     whole = path.read_bytes()
@@ -944,14 +958,9 @@ def test_a_file_caught_halfway_through_its_rewrite_plays_on_once_written(tmp_pat
 
     writer = threading.Timer(0.2, write_back)
     writer.start()
-    got, looks = head, 0
+    got = head
     try:
-        while len(block := dec.read(4096, wait=False)) or dec.settling:
-            if len(block):
-                got.append(block)
-            else:
-                looks += 1
-                time.sleep(0.01)
+        looks = read_on(dec, got)
     finally:
         writer.join()
     got = np.concatenate(got)
@@ -964,7 +973,6 @@ def test_a_seek_while_the_file_is_waited_on_lands_where_asked_once_it_is_written
     # the file as it was: an MP3 cut off before the place asked failed ("seeking in song.mp3
     # failed: ... Invalid argument") and its song ended there. It is made once the file is
     # written back, and plays on from there.
-    import time
 
     path = write_track(tmp_path, "song", fmt="mp3", seconds=4.0, freq=440.0)
     whole = path.read_bytes()
@@ -983,11 +991,7 @@ def test_a_seek_while_the_file_is_waited_on_lands_where_asked_once_it_is_written
     with open(path, "r+b") as f:
         f.write(whole)
     got = []
-    while len(block := dec.read(4096, wait=False)) or dec.settling:
-        if len(block):
-            got.append(block)
-        else:
-            time.sleep(0.01)
+    read_on(dec, got)
     got = np.concatenate(got)
     assert not dec.replaced
     assert len(got) == len(reference) - asked and np.allclose(got, reference[asked:], atol=1e-4)
@@ -1036,11 +1040,7 @@ def test_a_file_on_a_disk_that_keeps_its_time_to_the_second_is_read_once_written
     writer = threading.Thread(target=write_in_pieces)
     writer.start()
     try:
-        while len(block := dec.read(4096, wait=False)) or dec.settling:
-            if len(block):
-                got.append(block)
-            else:
-                time.sleep(0.01)
+        read_on(dec, got)
     finally:
         writer.join()
     got = np.concatenate(got)
@@ -1176,7 +1176,6 @@ def test_a_webm_rewritten_in_place_is_decoded_up_to_where_it_was_once_and_plays_
     # in place, it was decoded up to the last block read, to be compared, and then again up
     # to the end of that block, where the reader already was.
     import re
-    import time
 
     sr = 48000
     t = np.arange(3 * sr) / sr
@@ -1195,11 +1194,7 @@ def test_a_webm_rewritten_in_place_is_decoded_up_to_where_it_was_once_and_plays_
     got = [dec.read(4096) for _ in range(20)]          # 1.7 s in
     runs.write_text("")
     path.write_bytes(path.read_bytes())     # (the same version copied over it, in place)
-    while len(block := dec.read(4096, wait=False)) or dec.settling:
-        if len(block):
-            got.append(block)
-        else:
-            time.sleep(0.01)
+    read_on(dec, got)
     got = np.concatenate(got)
     assert not dec.replaced
     assert len(got) == len(reference) and np.allclose(got, reference, atol=1e-4)

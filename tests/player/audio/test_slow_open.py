@@ -52,18 +52,20 @@ def slow_ffmpeg(tmp_path, monkeypatch, *, wait_s: float, fail: bool = False):
     return runs
 
 
-def held_ffprobe(tmp_path, monkeypatch):
+def held_ffprobe(tmp_path, monkeypatch, *, ends: bool = False):
     """Make the engine's ffmpeg the real one, and its ffprobe the real one held, once the file
     ``hold`` is made, until the file ``release`` is (a disk waking up, a busy machine); those
-    two files' paths, and the file each ffprobe run adds a line to."""
+    two files' paths, and the file each ffprobe run adds a line to ("run"; with ``ends``,
+    "start" and, once it is over, "end")."""
     folder = tmp_path / "held-ffmpeg"
     folder.mkdir()
     (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
     hold, release, runs = folder / "hold", folder / "release", folder / "ffprobe-runs"
+    probe = shutil.which("ffprobe")
+    run = (f'"{probe}" "$@"\nrc=$?\necho end >> \'{runs}\'\nexit $rc\n' if ends else f'exec "{probe}" "$@"\n')
     (folder / "ffprobe").write_text(
-        f"#!/bin/sh\necho run >> '{runs}'\n"
-        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
-        f'exec "{shutil.which("ffprobe")}" "$@"\n')
+        f"#!/bin/sh\necho {'start' if ends else 'run'} >> '{runs}'\n"
+        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n" + run)
     (folder / "ffprobe").chmod(0o755)
     monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
     return hold, release, runs
@@ -244,16 +246,7 @@ def test_a_file_written_again_while_it_is_opened_again_is_opened_once_at_a_time(
     from player.audio.decoder import REWRITE_QUIET_S, Decoder
 
     path = m4a(tmp_path / "a.m4a", 3.0, 440)
-    folder = tmp_path / "held-ffmpeg"
-    folder.mkdir()
-    (folder / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
-    hold, release, runs = folder / "hold", folder / "release", folder / "ffprobe-runs"
-    (folder / "ffprobe").write_text(
-        f"#!/bin/sh\necho start >> '{runs}'\n"
-        f"if [ -e '{hold}' ]; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
-        f'"{shutil.which("ffprobe")}" "$@"\nrc=$?\necho end >> \'{runs}\'\nexit $rc\n')
-    (folder / "ffprobe").chmod(0o755)
-    monkeypatch.setenv("SEGUE_FFMPEG", str(folder / "ffmpeg"))
+    hold, release, runs = held_ffprobe(tmp_path, monkeypatch, ends=True)
     first = Decoder(str(path), out_rate=SR)
     reference = first.read(10 * SR)
     first.close()
