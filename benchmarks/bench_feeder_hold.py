@@ -74,9 +74,9 @@ def old_way(cls):
     return type(f"Old{cls.__name__}", (cls,), {"_start_open": _start_open, "_open_already": lambda self, source: None})
 
 
-def play_once(engine, a: Path, b: Path, first_s: float) -> dict:
-    from player.audio.base import PlaybackState, Source
-
+def time_passes(engine) -> list[tuple[float, int]]:
+    """The feeder's passes from now on, each as (when it began, frames then ahead in the ring),
+    filled in as it runs: the gaps between them are how long the feeder was held."""
     passes: list[tuple[float, int]] = []
     fill = engine._fill
 
@@ -85,6 +85,18 @@ def play_once(engine, a: Path, b: Path, first_s: float) -> dict:
         fill()
 
     engine._fill = timed_fill
+    return passes
+
+
+def longest_hold_ms(passes: list[tuple[float, int]], since: float) -> float:
+    """The longest time between two passes, of those ending after ``since``."""
+    return 1000 * max((t1 - t0 for (t0, _), (t1, _) in zip(passes, passes[1:]) if t1 >= since), default=0.0)
+
+
+def play_once(engine, a: Path, b: Path, first_s: float) -> dict:
+    from player.audio.base import PlaybackState, Source
+
+    passes = time_passes(engine)
     src_a, src_b = Source(str(a)), Source(str(b), duration_hint=2.0)
     events = []
     engine.set_listener(lambda name, data: events.append((name, data.get("source"))))
@@ -99,10 +111,9 @@ def play_once(engine, a: Path, b: Path, first_s: float) -> dict:
     underruns = engine.underruns
     engine.close()
     after = [(t, n) for t, n in passes if t >= set_at]
-    gaps = [t1 - t0 for (t0, _), (t1, _) in zip(passes, passes[1:]) if t1 >= set_at]
     # (the least ahead while the first track plays: once it is written whole the ring empties by design)
     playing = [n for t, n in after if t < set_at + first_s - 2.0]
-    return {"hold_ms": 1000 * max(gaps, default=0.0), "low_ms": 1000 * min(playing, default=0) / SR,
+    return {"hold_ms": longest_hold_ms(passes, set_at), "low_ms": 1000 * min(playing, default=0) / SR,
             "underruns": underruns, "heard_b": src_b.heard_s, "errors": [n for n, _ in events if n == "error"]}
 
 

@@ -36,6 +36,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
+from benchmarks.bench_feeder_hold import longest_hold_ms, time_passes  # noqa: E402
+
 SR = 44100
 PLAY_S = 8.0        # the short songs' length
 RETAG_AT_S = 1.5    # heard before the rewrite
@@ -128,14 +130,7 @@ def play_once(path: Path, way, at_s: float = 0.0) -> dict:
         setattr(obj, name, value)
     try:
         engine = NullEngine(capture=True)
-        passes: list[tuple[float, int]] = []
-        fill = engine._fill
-
-        def timed_fill():
-            passes.append((time.monotonic(), engine._ring.buffered()))
-            fill()
-
-        engine._fill = timed_fill
+        passes = time_passes(engine)
         src = Source(str(path))
         events = []
         engine.set_listener(lambda name, data: events.append(name))
@@ -170,9 +165,9 @@ def play_once(path: Path, way, at_s: float = 0.0) -> dict:
     silence = (edges[1::2] - edges[::2]).max() / SR if len(edges) else 0.0
     # (the least ahead while the song is still being written: at its end the ring empties by design)
     after = [(t, n) for t, n in passes[:-1] if retagged_at <= t < retagged_at + 3.0]
-    gaps = [t1 - t0 for (t0, _), (t1, _) in zip(passes, passes[1:]) if t1 >= retagged_at]
     return {"open_ms": 1000 * max(opens, default=0.0), "opens": len(opens),
-            "hold_ms": 1000 * max(gaps, default=0.0), "low_ms": 1000 * min((n for _, n in after), default=0) / SR,
+            "hold_ms": longest_hold_ms(passes, retagged_at),
+            "low_ms": 1000 * min((n for _, n in after), default=0) / SR,
             "underruns": underruns, "silence_ms": 1000 * silence, "heard_s": heard,
             "replaced": src.replaced, "errors": [n for n in events if n == "error"]}
 
