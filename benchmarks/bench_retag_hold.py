@@ -98,8 +98,12 @@ def old_way():
         return None
     look, holds = Decoder._look_again, decoder._holds
 
-    def _look_again(self, now, since, first, *, wait=False):
-        return look(self, now, since, first, wait=True)
+    def _look_again(self, now, since, first, **kw):
+        done = look(self, now, since, first, **kw)
+        if not done and self._reopening is not None:
+            self._reopening.wait(None)      # (the feeder held until the open ends, as it was)
+            done = look(self, now, since, first, **kw)
+        return done
 
     def _holds(fresh, last):
         held = holds(fresh, last)
