@@ -346,6 +346,7 @@ class Decoder:
         #: the native frame a seek asked for while the file was waited on, made once it is read
         #: again (see :meth:`seek_frame`)
         self._seek_wanted: int | None = None
+        self._seek_near = False     # (that seek is a person's: see seek_frame)
         self._opened: tuple[int, int, int] | None = None   # the file's stamp as opened (set once it is)
         #: since when the file keeps changing, and when it was last seen to change (None: it
         #: has not changed, or not within ``REWRITE_SETTLE_S`` of the change before)
@@ -752,7 +753,7 @@ class Decoder:
             time.sleep(0.02)
         if self._seek_wanted is not None:
             native, self._seek_wanted = self._seek_wanted, None
-            self._seek_native(native)
+            self._seek_native(native, exact=not self._seek_near)
         return True
 
     def ready(self) -> bool:
@@ -899,10 +900,10 @@ class Decoder:
             if counting:
                 self.count_length()
             return True
-        restless, wanted = self._restless, self._seek_wanted
+        restless, wanted, near = self._restless, self._seek_wanted, self._seek_near
         self.close()
         self.__dict__.update(fresh.__dict__)
-        self._restless, self._seek_wanted = restless, wanted
+        self._restless, self._seek_wanted, self._seek_near = restless, wanted, near
         return True
 
     def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int) -> tuple[Decoder | None, str]:
@@ -965,8 +966,15 @@ class Decoder:
         self.frame += len(out)
         return np.ascontiguousarray(out, dtype=np.float32)
 
-    def seek_frame(self, frame: int) -> None:
+    def seek_frame(self, frame: int, *, exact: bool = True) -> None:
         """Continue from output frame ``frame`` (clamped to the file, or its range).
+
+        ``exact`` off: a person's seek (the seek bar, a jump by keys, a place kept from before),
+        which in a Matroska or WebM file ffmpeg decodes lands within a fraction of a ms of the
+        frame at once, where landing on it exactly decodes the file from the start up to there
+        (seconds, far into a long one). What goes on from audio already heard (a track taken
+        back to where it was, a range's start, a file opened again after a retag) seeks exactly:
+        a sample off there is a click.
 
         Asked while the file is waited on halfway through a rewrite (see
         :meth:`_follow_rewrite`), the seek is made once it may be read again, and
@@ -980,20 +988,21 @@ class Decoder:
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
         if not self._follow_rewrite(wait=False):
-            self._seek_wanted = native
+            self._seek_wanted, self._seek_near = native, not exact
             self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
             return
         self._seek_wanted = None
-        self._seek_native(native)
+        self._seek_native(native, exact=exact)
 
-    def _seek_native(self, native: int) -> None:
+    def _seek_native(self, native: int, *, exact: bool = True) -> None:
         """Move the reader, and the output counted from it, to the file's native frame ``native``."""
-        self._native = native = self._seek_reader(native)
+        self._native = native = self._seek_reader(native, exact=exact)
         self._make_resampler()
         self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
 
-    def _seek_reader(self, native: int) -> int:
-        """Move the reader to the file's native frame ``native``; the frame it is at after."""
+    def _seek_reader(self, native: int, *, exact: bool = True) -> int:
+        """Move the reader to the file's native frame ``native``; the frame it is at after
+        (``exact``: see :meth:`seek_frame`)."""
         if self._blocks is not None:
             try:
                 self._blocks.seek(native)
@@ -1011,7 +1020,7 @@ class Decoder:
                                   f" {exc.__cause__ or exc}") from exc
         else:
             try:
-                self._fallback.seek(native)
+                self._fallback.seek(native, exact=exact)
             except (audio_io.AudioError, OSError) as exc:
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
         return native

@@ -279,12 +279,14 @@ class FeederMixin:
         if total is not None and dec.length_exact:
             frame = 0 if placed and frame >= total else min(frame, max(0, total - 1))
         if frame != dec.frame:
-            dec.seek_frame(frame)
+            # (a person's seek, or a place kept from before: a fraction of a ms off is not
+            # heard, where landing exactly in a long WebM took seconds; see Decoder.seek_frame)
+            dec.seek_frame(frame, exact=False)
             # A length only estimated (a long MP3 without a Xing header) can be minutes short
             # or long; a far seek in an MP3 counts it, and the clamp goes by that count.
             total = dec.total_frames
             if total is not None and dec.frame >= total:
-                dec.seek_frame(0 if placed else max(0, total - 1))
+                dec.seek_frame(0 if placed else max(0, total - 1), exact=False)
         if placed and asked and not dec.frame:
             source.start_s = 0.0
         source.duration = dec.duration

@@ -1,0 +1,119 @@
+"""A person's seek far into a Matroska/WebM file ffmpeg decodes: at once, within a fraction of
+a ms of the place, and the exact seeks that joins and retags need still exact."""
+
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.decoder import Decoder
+from segue_common import audio_io
+from tests.segue_common.test_ffmpeg_fallback import _blocks, _encode, jumps, record_ffmpeg_starts
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                                reason="ffmpeg is not installed")
+
+RATE = 48000
+SECONDS = 30
+#: the most a person's seek may land off the frame asked for: the packets' times in Matroska
+#: are rounded to the ms, which left up to 16 samples (0.33 ms at 48 kHz) in Vorbis
+MOST_OFF = 16
+
+
+@pytest.fixture(scope="module")
+def noise_wav(tmp_path_factory):
+    """Noise under a tone whose pitch steps every quarter second: no stretch is like another."""
+    path = tmp_path_factory.mktemp("near") / "noise.wav"
+    rng = np.random.default_rng(5)
+    t = np.arange(SECONDS * RATE) / RATE
+    pitch = 220 * 2 ** ((np.floor(t * 4) % 24) / 12)
+    tone = 0.3 * np.sin(2 * np.pi * np.cumsum(pitch) / RATE)
+    x = np.stack([tone, -tone], 1) + 0.05 * rng.standard_normal((len(t), 2))
+    sf.write(str(path), x.astype(np.float32), RATE, subtype="PCM_16")
+    return path
+
+
+def offset(got: np.ndarray, whole: np.ndarray, frame: int) -> tuple[int, float]:
+    """Where in ``whole`` (decoded from the start) ``got`` begins, as frames from ``frame``
+    (within 0.1 s), and how far its samples are from those there."""
+    most = RATE // 10
+    ref = whole[frame - most:frame + len(got) + most]
+    diffs = [np.abs(got - ref[most + k:most + k + len(got)]).max() for k in range(-most, most + 1)]
+    k = int(np.argmin(diffs))
+    return k - most, float(diffs[k])
+
+
+CODECS = {
+    "opus.webm": ["-c:a", "libopus", "-b:a", "96k"],
+    "vorbis.mka": ["-c:a", "libvorbis"],
+    # (the AAC encoder's noise substitution off: a decoder started elsewhere draws that noise differently)
+    "aac.mka": ["-c:a", "aac", "-aac_pns", "0", "-b:a", "128k"],
+    "flac.mka": ["-c:a", "flac"],
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(CODECS))
+def test_a_persons_seek_in_matroska_jumps_and_lands_within_a_fraction_of_a_ms(tmp_path, noise_wav, monkeypatch,
+                                                                              name):
+    path = tmp_path / name
+    _encode(noise_wav, path, *CODECS[name])
+    frame = 25 * RATE + 1234
+    with audio_io.FallbackStream(path) as stream:
+        whole = _blocks(stream)
+        starts = record_ffmpeg_starts(monkeypatch)
+        stream.seek(frame, exact=False)
+        got = _blocks(stream, RATE // 2)
+        # (ffmpeg is started near the place: no decoding from the start up to it)
+        assert jumps(starts[-1:]) and 23 < jumps(starts[-1:])[0] < 25
+        off, diff = offset(got, whole, frame)
+        assert abs(off) <= MOST_OFF and diff < 1e-3
+        # the next seek reuses what was measured of this file: one ffmpeg, jumping
+        stream.seek(frame + RATE, exact=False)
+        again = _blocks(stream, RATE // 2)
+        assert len(starts) == 5 and jumps(starts[-1:])
+        off, diff = offset(again, whole, frame + RATE)
+        assert abs(off) <= MOST_OFF and diff < 1e-3
+
+        # an exact seek is exact still: from the start, sample for sample
+        stream.seek(frame)
+        assert "-ss" not in starts[-1]
+        assert np.array_equal(_blocks(stream, RATE // 2), whole[frame:frame + RATE // 2])
+
+
+@pytest.mark.slow
+def test_the_player_reports_the_place_asked_for_and_plays_the_audio_there(tmp_path, noise_wav):
+    path = tmp_path / "song.webm"
+    _encode(noise_wav, path, *CODECS["opus.webm"])
+    with audio_io.FallbackStream(path) as stream:
+        whole = _blocks(stream)
+    dec = Decoder(str(path), out_rate=RATE)
+    try:
+        frame = 27 * RATE
+        dec.seek_frame(frame, exact=False)
+        assert dec.frame == frame
+        got = dec.read(RATE // 2)
+        assert dec.frame == frame + RATE // 2
+        off, diff = offset(got, whole, frame)
+        assert abs(off) <= MOST_OFF and diff < 1e-3
+        dec.seek_frame(frame)                      # (exact: what a track taken back to a place does)
+        assert dec.frame == frame and np.array_equal(dec.read(RATE // 2), whole[frame:frame + RATE // 2])
+    finally:
+        dec.close()
+
+
+@pytest.mark.slow
+def test_asf_and_a_short_seek_stay_exact(tmp_path, noise_wav, monkeypatch):
+    """ASF's jumps land from 130 to 4096 samples early, never the same twice: a person's seek
+    in WMA decodes from the start up to the place, as does one near the start of any file."""
+    wma, webm = tmp_path / "song.wma", tmp_path / "song.webm"
+    _encode(noise_wav, wma, "-c:a", "wmav2")
+    _encode(noise_wav, webm, *CODECS["opus.webm"])
+    for path, frame in ((wma, 20 * 44100), (webm, 10 * RATE)):
+        with audio_io.FallbackStream(path) as stream:
+            whole = _blocks(stream)
+            starts = record_ffmpeg_starts(monkeypatch)
+            stream.seek(frame, exact=False)
+            assert len(starts) == 1 and "-ss" not in starts[0]
+            assert np.array_equal(_blocks(stream, 4096), whole[frame:frame + 4096])
