@@ -377,7 +377,8 @@ class FallbackStream:
         ``_NEAR_AGREE_S``), and taken off every jump after: what is left is the packets' rounding
         to the ms, up to 8 samples (0.17 ms). Where the start is silent, or the two places
         disagree (an ASF file's jumps landed from 130 to 4096 samples early, never the same
-        twice), seeks stay exact. (An ffmpeg of its own: the one reading goes on.)"""
+        twice), or the audio there repeats itself (a held tone, which matches a period away
+        too), seeks stay exact. (An ffmpeg of its own: the one reading goes on.)"""
         if (self._exe is None or self.fast_seek or self.format[0] != "matroska" or self._lead
                 or self._length is not None or frame < self.samplerate * _NEAR_FROM_S):
             return None
@@ -543,8 +544,15 @@ def _jump_offset(stream: FallbackStream) -> int | bool:
         a, b = jumped.sum(axis=1), ref.sum(axis=1)
         size = 1 << int(np.ceil(np.log2(len(a) + len(b))))
         corr = np.fft.irfft(np.fft.rfft(b, size) * np.conj(np.fft.rfft(a, size)), size)[:2 * most + 1]
-        lag = int(np.argmax(corr)) - most
+        best = int(np.argmax(corr))
+        lag = best - most
         if np.abs(jumped - ref[most + lag:most + lag + check]).max() > _NEAR_MATCH * level:
+            return False
+        # A sound that repeats (a held tone) matches a whole period away as well: the offset is
+        # not told by it, and the best other place a ms or more away must not match.
+        corr[max(0, best - rate // 1000):best + rate // 1000 + 1] = -np.inf
+        other = int(np.argmax(corr)) - most
+        if np.abs(jumped - ref[most + other:most + other + check]).max() <= _NEAR_MATCH * level:
             return False
         found.append(lag)
     if max(found) - min(found) > rate * _NEAR_AGREE_S:

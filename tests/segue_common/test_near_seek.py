@@ -117,3 +117,15 @@ def test_asf_and_a_short_seek_stay_exact(tmp_path, noise_wav, monkeypatch):
             stream.seek(frame, exact=False)
             assert len(starts) == 1 and "-ss" not in starts[0]
             assert np.array_equal(_blocks(stream, 4096), whole[frame:frame + 4096])
+
+
+def test_a_held_tone_which_tells_no_offset_keeps_seeks_exact(tmp_path, monkeypatch):
+    """A tone matches itself a period away: where a jump lands cannot be told from it."""
+    t = np.arange(SECONDS * RATE) / RATE
+    wav, path = tmp_path / "tone.wav", tmp_path / "tone.webm"
+    sf.write(str(wav), np.repeat((0.3 * np.sin(2 * np.pi * 440 * t))[:, None], 2, axis=1), RATE, subtype="PCM_16")
+    _encode(wav, path, *CODECS["opus.webm"])
+    with audio_io.FallbackStream(path) as stream:
+        starts = record_ffmpeg_starts(monkeypatch)
+        stream.seek(25 * RATE, exact=False)
+        assert "-ss" not in starts[-1]
