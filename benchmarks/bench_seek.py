@@ -16,7 +16,7 @@ samples. Three ways, measured in the same run on the same file:
   Monkey's Audio at the start of the frame the place is in);
 - ``near`` -- a person's seek (``exact=False``) in Matroska/WebM (``webm``: Opus, ``mka``:
   Vorbis): ffmpeg jumps there, the offset its jumps land at measured once per file (that
-  measuring is in the first place's time, on a decoder of its own each repeat). Their
+  measuring is in every row's time: each seek is made on a decoder of its own). Their
   tone has a little noise under it: a held tone repeats itself, and there seeks stay exact.
 
 ``near`` is checked against ``old`` by how many samples its audio lies off (``off``) and the
@@ -102,7 +102,7 @@ def old_seek(dec: Decoder, frame: int) -> None:
         skip -= len(block)
     dec._make_resampler()
     if dec._resampler is not None and len(pending):       # (what is left of the block, at the output's rate)
-        pending = dec._resampler.resample_chunk(np.ascontiguousarray(pending))
+        pending = dec._resampler.feed(np.ascontiguousarray(pending))
     dec._pending, dec._done = pending, False
     dec.frame = frame
 

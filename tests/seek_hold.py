@@ -22,11 +22,11 @@ def hold_seeks(monkeypatch, *, from_s: float = 10.0) -> HeldSeek:
     held = HeldSeek(threading.Event(), threading.Event())
     seek_frame = Decoder.seek_frame
 
-    def held_seek(self, frame):
+    def held_seek(self, frame, **how):
         if frame >= from_s * self.out_rate:
             held.inside.set()
             assert held.go.wait(20)
-        return seek_frame(self, frame)
+        return seek_frame(self, frame, **how)
 
     monkeypatch.setattr(Decoder, "seek_frame", held_seek)
     return held

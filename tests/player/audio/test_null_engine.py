@@ -617,7 +617,7 @@ def test_a_failing_seek_ends_the_track_as_an_error_and_the_feeder_survives(engin
     e.play(Source(str(a)))
     assert wait_for(lambda: e.position > 0.1)
 
-    def broken_seek(self, frame):
+    def broken_seek(self, frame, *, exact=True):
         raise RuntimeError("Internal psf_fseek() failed.")
 
     with monkeypatch.context() as m:
