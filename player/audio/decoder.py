@@ -970,7 +970,7 @@ class Decoder:
         """Continue from output frame ``frame`` (clamped to the file, or its range).
 
         ``exact`` off: a person's seek (the seek bar, a jump by keys, a place kept from before),
-        which in a Matroska or WebM file ffmpeg decodes lands within a fraction of a ms of the
+        which in a Matroska or WebM file ffmpeg decodes lands under 1 ms off the
         frame at once, where landing on it exactly decodes the file from the start up to there
         (seconds, far into a long one). What goes on from audio already heard (a track taken
         back to where it was, a range's start, a file opened again after a retag) seeks exactly:

@@ -279,7 +279,7 @@ class FeederMixin:
         if total is not None and dec.length_exact:
             frame = 0 if placed and frame >= total else min(frame, max(0, total - 1))
         if frame != dec.frame:
-            # (a person's seek, or a place kept from before: a fraction of a ms off is not
+            # (a person's seek, or a place kept from before: under 1 ms off is not
             # heard, where landing exactly in a long WebM took seconds; see Decoder.seek_frame)
             dec.seek_frame(frame, exact=False)
             # A length only estimated (a long MP3 without a Xing header) can be minutes short
