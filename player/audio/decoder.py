@@ -177,33 +177,40 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _holds(fresh: Decoder, last: tuple[int, np.ndarray] | None) -> bool:
-    """Whether ``fresh``, the file opened again, holds ``last`` (the native frame, and the frames,
-    of the block last read) where it was read (a file retagged in place), not other audio
-    (another song copied over it). Nothing read yet: whatever it holds now is what plays."""
+def _holds(fresh: Decoder, last: tuple[int, np.ndarray] | None, slack: int = 0) -> int | None:
+    """Where ``fresh``, the file opened again, holds ``last`` (the native frame, and the frames,
+    of the block last read), as frames from where it was read (a file retagged in place), not
+    other audio (another song copied over it): None. Nothing read yet: whatever it holds now is
+    what plays (0). ``slack``: how many frames the block may lie off (a person's seek in a
+    Matroska file lands up to a ms off, and so does everything read after it)."""
     if last is None:
-        return True
+        return 0
     start, block = last
-    if fresh._seek_reader(start) != start:
-        return False
-    fresh._native = start   # (counted on by the reads: where the reader is after them)
+    slack = min(slack, start)
+    if fresh._seek_reader(start - slack) != start - slack:
+        return None
+    fresh._native = start - slack   # (counted on by the reads: where the reader is after them)
     # (a stream through ffmpeg gives blocks of its own size: as many are read as make it up)
-    parts, got = [], 0
-    while got < len(block) and (part := fresh._raw_block(len(block) - got)) is not None and len(part):
+    parts, got, want = [], 0, len(block) + 2 * slack
+    while got < want and (part := fresh._raw_block(want - got)) is not None and len(part):
         parts.append(part)
         got += len(part)
-    again = np.concatenate(parts)[:len(block)] if parts else None
-    if again is None or again.shape != block.shape:
-        return False
+    read = np.concatenate(parts)[:want] if parts else None
+    if read is None or len(read) < len(block) or read.shape[1:] != block.shape[1:]:
+        return None
+    lags = range(-slack, min(slack, len(read) - len(block) - slack) + 1)
+    diffs = [float(np.abs(read[slack + k:slack + k + len(block)] - block).max()) for k in lags]
+    lag = lags[int(np.argmin(diffs))]
+    again = read[slack + lag:slack + lag + len(block)]
     # A decoder gives the same frames again (MP3's, primed afresh at a seek, within a hair),
     # AAC's not: it fills some bands with noise of its own, another at every decode (a
     # retagged M4A of noisy music read again differed by up to 25% of the block, and ended
     # there). A gain written into the frames (mp3gain, 1.5 dB a step) scales them all. The
     # same song still follows the block's shape closely; another song's does not follow it.
-    if float(np.abs(again - block).max()) <= 1e-3:
-        return True
+    if min(diffs) <= 1e-3:
+        return lag
     size = float(np.linalg.norm(again)) * float(np.linalg.norm(block))
-    return size > 0.0 and float(np.vdot(again, block)) >= SAME_AUDIO_LIKENESS * size
+    return lag if size > 0.0 and float(np.vdot(again, block)) >= SAME_AUDIO_LIKENESS * size else None
 
 
 class Opening:
@@ -279,7 +286,9 @@ class _Reopening(Opening):
     was closed) is dropped."""
 
     def __init__(self, dec: Decoder, stamp: tuple[int, int, int], last, native: int, frame: int):
-        super().__init__(lambda: dec._open_again(last, native, frame), name="audio-file-reopen", path=dec.path)
+        slack = int(dec.samplerate / 1000) + 1 if dec._landed_near else 0   # (see Decoder._open_again)
+        super().__init__(lambda: dec._open_again(last, native, frame, slack), name="audio-file-reopen",
+                         path=dec.path)
         self.stamp = stamp      # the file's stamp it is opened for
         self.start()
 
@@ -347,6 +356,9 @@ class Decoder:
         #: again (see :meth:`seek_frame`)
         self._seek_wanted: int | None = None
         self._seek_near = False     # (that seek is a person's: see seek_frame)
+        #: the reader was put where it is by a person's seek, which may land up to a ms off
+        #: (see seek_frame): what it reads from there lies that far from an exact read
+        self._landed_near = False
         self._opened: tuple[int, int, int] | None = None   # the file's stamp as opened (set once it is)
         #: since when the file keeps changing, and when it was last seen to change (None: it
         #: has not changed, or not within ``REWRITE_SETTLE_S`` of the change before)
@@ -906,24 +918,28 @@ class Decoder:
         self._restless, self._seek_wanted, self._seek_near = restless, wanted, near
         return True
 
-    def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int) -> tuple[Decoder | None, str]:
+    def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int,
+                    slack: int = 0) -> tuple[Decoder | None, str]:
         """The file opened again (on a thread of its own: see :meth:`_look_again`), and what it
         holds: ("on": the last block read ``last``, the reader at the native frame ``native``
         read up to; "moved": that block, the decoder started afresh at output frame ``frame``,
         where the reader could not be put at ``native``; "other": other audio; "fails": it does
-        not open). Reads nothing of this decoder but its format."""
+        not open). Reads nothing of this decoder but its format. ``slack``: how far the block
+        may lie off where it was read (the reader put there by a person's seek); the reader is
+        put on where that audio goes on, for it to be heard on seamlessly."""
         fresh = None
         try:
             fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
                             duration_hint=self._duration_hint, begin_s=self._range_s[0], end_s=self._range_s[1])
             same_format = (fresh.samplerate, fresh._native_channels()) == (self.samplerate, self._native_channels())
-            if not (same_format and _holds(fresh, last)):
+            lag = _holds(fresh, last, slack) if same_format else None
+            if lag is None:
                 fresh.close()
                 return None, "other"
             # The reader is there already where the block read again is the last one read: a
             # seek to it again, in a WebM or Matroska file, decoded from the start up to there
             # once more (the longest part of the open of a long one).
-            if fresh._native == native or fresh._seek_reader(native) == native:
+            if fresh._native == native + lag or fresh._seek_reader(native + lag) == native + lag:
                 return fresh, "on"
             fresh.seek_frame(frame)
             return fresh, "moved"
@@ -997,6 +1013,7 @@ class Decoder:
     def _seek_native(self, native: int, *, exact: bool = True) -> None:
         """Move the reader, and the output counted from it, to the file's native frame ``native``."""
         self._native = native = self._seek_reader(native, exact=exact)
+        self._landed_near = not exact and self._fallback is not None
         self._make_resampler()
         self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
 
