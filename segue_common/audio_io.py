@@ -531,8 +531,13 @@ def _jump_offset(stream: FallbackStream) -> int | bool:
         for run in runs:
             _end(run[0], run[2])
         raise
-    start = _read_frames(stream, runs[0], places[-1] + check + most)
-    jumps = [_read_frames(stream, run, check) for run in runs[1:]]
+    try:
+        start = _read_frames(stream, runs[0], places[-1] + check + most)
+        jumps = [_read_frames(stream, run, check) for run in runs[1:]]
+    finally:
+        # (a read that fails left the others running, blocked on a full pipe for good)
+        for run in runs:
+            _end(run[0], run[2])
     found = []
     for place, jumped in zip(places, jumps):
         if len(start) < place + check + most:

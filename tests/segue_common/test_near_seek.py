@@ -158,3 +158,29 @@ def test_a_vorbis_mka_retagged_after_a_persons_seek_plays_on_as_the_same_song(tm
         assert np.abs(got - whole[frame + off:frame + off + len(got)]).max() < 1e-3
     finally:
         dec.close()
+
+
+def test_a_failing_measure_of_where_jumps_land_leaves_no_ffmpeg_running(tmp_path, noise_wav, monkeypatch):
+    """The measure reads three ffmpegs in turn: a read that failed left the others blocked on
+    a full pipe, for as long as the player ran."""
+    path = tmp_path / "song.webm"
+    _encode(noise_wav, path, *CODECS["opus.webm"])
+    spawned, read = [], audio_io._read_frames
+
+    def failing_second_read(stream, run, n):
+        if len(reads) == 1:
+            raise OSError("the disk went away")
+        reads.append(run)
+        return read(stream, run, n)
+
+    reads = []
+    with audio_io.FallbackStream(path, lazy=True) as stream:
+        spawn = stream._spawn
+        monkeypatch.setattr(stream, "_spawn", lambda *a, **k: spawned.append(spawn(*a, **k)) or spawned[-1])
+        monkeypatch.setattr(audio_io, "_read_frames", failing_second_read)
+        stream.seek(25 * RATE, exact=False)
+        monkeypatch.undo()
+        assert len(spawned) == 4                   # (the measure's three, and the seek's, from the start)
+        assert "-ss" not in spawned[-1][0].args
+        for proc, _, thread, _ in spawned[:3]:
+            assert proc.wait(10) is not None and not thread.is_alive()
