@@ -375,7 +375,7 @@ class FallbackStream:
         in FLAC. That offset is measured once per file, where the first 10 s decoded from the
         start and after a jump are compared (at two places, which must agree to within
         ``_NEAR_AGREE_S``), and taken off every jump after: what is left is the packets' times
-        rounded to the ms, there and at the place sought, under 1 ms (up to 19 samples, 0.43 ms,
+        rounded to the ms, there and at the place sought, under 1 ms (up to 23 samples, 0.48 ms,
         measured in Vorbis; none in Opus, AAC or FLAC). Where the start is silent, or the two places
         disagree (an ASF file's jumps landed from 130 to 4096 samples early, never the same
         twice), or the audio there repeats itself (a held tone, which matches a period away
@@ -384,6 +384,9 @@ class FallbackStream:
                 or self._length is not None or frame < self.samplerate * _NEAR_FROM_S):
             return None
         if self._near is None:
+            if frame < self.samplerate * _NEAR_MEASURE_FROM_S:
+                # (measuring costs more than decoding from the start up to here: see below)
+                return None
             try:
                 self._near = _jump_offset(self)
             except (OSError, ValueError) as exc:
@@ -484,6 +487,13 @@ _SEEK_PREROLL_S = 1.0
 #: From how far into a Matroska file a person's seek jumps (see FallbackStream._near_start):
 #: decoding from the start up to there takes a few tens of ms at most
 _NEAR_FROM_S = 20.0
+#: From how far in the first such seek in a file measures where its jumps land (see
+#: FallbackStream._near_start); closer, it decodes from the start as before. The measure's three
+#: ffmpegs take about as long as decoding from the start up to minutes in
+#: (benchmarks/bench_seek.py --minutes 6 --formats webm,mka, a busy 2-core machine: a first seek
+#: measuring took 0.57 to 0.74 s; decoding from the start up to 180 s 0.66 s in Opus, 0.32 s in
+#: Vorbis, up to 350 s 0.78 s and 0.46 s). Once measured, every seek from _NEAR_FROM_S on jumps.
+_NEAR_MEASURE_FROM_S = 300.0
 #: Where a jump is compared with decoding from the start (seconds), how much of each, and how
 #: far off it may land at most; and how closely the two places must agree
 _NEAR_PLACES_S = (4.0, 8.0)

@@ -44,6 +44,13 @@ def offset(got: np.ndarray, whole: np.ndarray, frame: int) -> tuple[int, float]:
     return k - most, float(diffs[k])
 
 
+@pytest.fixture(autouse=True)
+def measure_early(monkeypatch):
+    """These files are 30 s long: where a jump lands is measured at a first seek from 20 s on
+    here (in the player only from minutes in, where it pays: see test_a_first_seek_...)."""
+    monkeypatch.setattr(audio_io, "_NEAR_MEASURE_FROM_S", audio_io._NEAR_FROM_S)
+
+
 CODECS = {
     "opus.webm": ["-c:a", "libopus", "-b:a", "96k"],
     "vorbis.mka": ["-c:a", "libvorbis"],
@@ -184,3 +191,22 @@ def test_a_failing_measure_of_where_jumps_land_leaves_no_ffmpeg_running(tmp_path
         assert "-ss" not in spawned[-1][0].args
         for proc, _, thread, _ in spawned[:3]:
             assert proc.wait(10) is not None and not thread.is_alive()
+
+
+def test_a_first_seek_where_measuring_costs_more_than_decoding_there_decodes_there(tmp_path, noise_wav,
+                                                                                     monkeypatch):
+    """Measuring where a file's jumps land takes three ffmpegs, about as long as decoding from
+    the start up to minutes in: a person's first seek 25 s in waited 0.5 s for it, against a
+    tenth of that before. It decodes there as before; once measured, seeks jump."""
+    path = tmp_path / "song.webm"
+    _encode(noise_wav, path, *CODECS["opus.webm"])
+    monkeypatch.setattr(audio_io, "_NEAR_MEASURE_FROM_S", 26.0)
+    with audio_io.FallbackStream(path) as stream:
+        whole = _blocks(stream)
+        starts = record_ffmpeg_starts(monkeypatch)
+        stream.seek(25 * RATE, exact=False)
+        assert len(starts) == 1 and "-ss" not in starts[0]
+        assert np.array_equal(_blocks(stream, 4096), whole[25 * RATE:25 * RATE + 4096])
+        stream.seek(27 * RATE, exact=False)         # (measured here)
+        stream.seek(25 * RATE, exact=False)
+        assert len(starts) == 6 and jumps(starts[-1:])
