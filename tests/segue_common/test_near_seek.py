@@ -219,28 +219,19 @@ def test_the_players_seek_bar_jumps_far_into_a_webm(tmp_path, noise_wav,
     (it decoded the file from the start up to there before)."""
     from player.audio.base import Source
     from player.audio.null_engine import NullEngine
+    from tests.player.audio.test_null_engine import wait_for
 
     path = tmp_path / "song.webm"
     _encode(noise_wav, path, *CODECS["opus.webm"])
     e = NullEngine(capture=True, speed=6.0)
     try:
         e.play(Source(str(path)))
-        assert _wait(lambda: e.position > 0.2)
+        assert wait_for(lambda: e.position > 0.2, timeout=20)
         starts = record_ffmpeg_starts(monkeypatch)
         e.seek(25.0)
-        assert _wait(lambda: e.position >= 25.5)   # (played on from there)
+        assert wait_for(lambda: e.position >= 25.5, timeout=20)   # (played on from there)
         # (the measure of where jumps land: from the start and two jumps; then the seek's jump)
         assert len(starts) == 4 and 23 < jumps(starts[-1:])[0] < 25, starts
     finally:
         e.close()
 
-
-def _wait(pred, timeout=20.0):
-    import time
-
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
