@@ -525,13 +525,14 @@ class RecommenderService:
                 passed: Collection[int] = frozenset()) -> list[Rec]:
         rec = self.recommender()
         skipped, streak = self._session_skips(rec, list(session_track_ids))
+        why: dict = {}          # what put each of the later places' songs there, for their reasons
         got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped, streak=streak,
-                          never=sorted(self._never_suggested() | set(passed)))
+                          never=sorted(self._never_suggested() | set(passed)), why=why)
         # (the reasons name the session's latest song the catalogue still has, as the picks
         # follow it: after a song deleted since it was heard they said only "from your library")
         last = next((t for t in reversed(session_track_ids) if rec.catalog.row(t) >= 0), None)
         ctx = f"after:{last}" if last is not None else ""
-        return [Rec(t, rec.explain(t, ctx), s) for t, s in got]
+        return [Rec(t, rec.explain(t, ctx, why.get(t)), s) for t, s in got]
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = (),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:

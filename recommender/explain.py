@@ -141,17 +141,52 @@ def _genre(cat, row: int) -> bool:
     return _named(cat, int(cat.bucket[row]))
 
 
-def explain_row(rec, row: int, context: str = "") -> str:
+LATELY_S = 7 * 86400     # "you played it n times this week"
+
+
+def _evidence_says(rec, row: int, evidence: tuple | None) -> str:
+    """The reason a song in Up next's later places is there, from what put it there
+    (``Recommender._fused_evidence``: ``(kind, session row, count)``), said only where the
+    plays bear it out; "" otherwise. Said, the person sees the song the vote or the rules
+    took it from, not only "rock, from your library"."""
+    if not evidence:
+        return ""
+    cat = rec.catalog
+    kind, other, n = evidence
+    if kind == "lately":
+        p = cat.plays
+        now = float(getattr(rec, "now", 0.0) or p.started_at.max(initial=0.0))
+        lately = int(np.count_nonzero((cat.play_rows == row) & (cat.play_feedback > 0)
+                                      & (p.started_at > now - LATELY_S)))
+        return f"you played it {lately} times this week" if lately >= 2 else ""
+    if other < 0 or other == row or int(cat.play_count[other]) <= 0:
+        return ""
+    if kind == "after":
+        label = _label(cat, other)
+        return f"often played after {label}" if n >= 2 else f"you played it soon after {label}"
+    if kind == "sessions" and n >= 1:
+        return f"played in the same sessions as {_label(cat, other)}" if n >= 2 \
+            else f"played in a session with {_label(cat, other)}"
+    return ""
+
+
+def explain_row(rec, row: int, context: str = "", evidence: tuple | None = None) -> str:
     """The best one or two reasons for catalogue row ``row`` (see module doc).
 
     Every reason that speaks of the person's plays counts listened plays (an early skip
     is not one), so a library with no plays gets reasons about the music only.
+    ``evidence``: what put the row in Up next's later places, said first where the plays
+    bear it out (:func:`_evidence_says`).
     """
     cat = rec.catalog
     reasons: list[str] = []
     by_artist, by_bucket, ranked = _play_sums(rec)
     ctx = _context_row(rec, context)
-    if ctx >= 0 and ctx != row:
+    first = _evidence_says(rec, row, evidence)
+    if first:
+        reasons.append(first)
+    # (after what it followed, what came just before it is said already)
+    if ctx >= 0 and ctx != row and not first.startswith(("often played after", "you played it soon after")):
         after = cat.transitions[ctx, row] if cat.transitions is not None else 0
         if after >= 2:
             reasons.append(f"often played after {_label(cat, ctx)}")

@@ -585,7 +585,7 @@ class Recommender:
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
                 skipped: Sequence[int] = (), streak: int | None = None,
-                never: Sequence[int] = ()) -> list[tuple[int, float]]:
+                never: Sequence[int] = (), why: dict | None = None) -> list[tuple[int, float]]:
         """Next ``k`` tracks for the session (oldest first) as ``(track_id, score)``.
 
         Never repeats a session track or an excluded one (the queue, including what the
@@ -595,6 +595,9 @@ class Recommender:
         row just now (see ``_skip_penalty``); by default the session's own tail of skipped
         tracks (the app, whose session ends with the track now playing, says it). ``never``:
         tracks the person asked never to be suggested; left out, and nothing else.
+        ``why``: where given, filled with ``{track id: evidence}`` for the picks of the later
+        places that the fusion with the session vote chose (see ``_fused_evidence``), for
+        their reasons; the picks are the same with it or without it.
         """
         self._check_k(k)
         cat = self.catalog
@@ -642,8 +645,13 @@ class Recommender:
                 hit = np.unique(hit[hit >= 0], return_counts=True)
                 pushed = pushed | np.isin(codes, hit[0][hit[1] >= STREAK_SAME])
 
+        seen: dict = {}
+
         def score_for(heard: np.ndarray, tail: int) -> np.ndarray:
-            score = self._blend(self.up_next_signals(heard, tail))
+            signals = self.up_next_signals(heard, tail)
+            if why is not None:         # kept for the reasons of the fused picks: no second scoring
+                seen["signals"] = signals
+            score = self._blend(signals)
             if not len(heard):
                 score = score + 0.3 * (1 - self.trust) * self.prior_pop
             return score - skip_push - refused
@@ -667,7 +675,8 @@ class Recommender:
             got = self._pick_fused(score_for(heard, tail), heard, k - len(out), self.config.tail_head - len(out),
                                    banned, history=history, per_artist=per_artist,
                                    follow=run >= self.config.follow_rate, last=last,
-                                   follow_album=self.album_run >= self.config.follow_rate, pushed=pushed)
+                                   follow_album=self.album_run >= self.config.follow_rate, pushed=pushed,
+                                   why=why, signals=seen.get("signals"))
             cut = self._album_turn(tail, got) if turn < turns else len(got)
             out += got[:cut]
             if cut >= len(got):
@@ -684,7 +693,8 @@ class Recommender:
         return out
 
     def _pick_fused(self, score: np.ndarray, heard: np.ndarray, k: int, head: int, banned: np.ndarray, *,
-                    history: np.ndarray, pushed: np.ndarray | None = None, **rules) -> list[tuple[int, float]]:
+                    history: np.ndarray, pushed: np.ndarray | None = None, why: dict | None = None,
+                    signals: dict | None = None, **rules) -> list[tuple[int, float]]:
         """``_pick``'s ``k`` rows for Up next, the first ``head`` of them by ``score`` and the
         rest by its fusion with the order-free session vote around ``heard`` (``tail_head``).
 
@@ -693,7 +703,9 @@ class Recommender:
         bring a stinger that ``score`` alone would not. Each pick keeps its ``score``.
         ``pushed`` [shape=(n,)] bool: what the session's skips push down in ``score``; the
         vote, which knows nothing of them, gives these nothing (else a song by an artist
-        just skipped three times in a row came back at the vote's top place)."""
+        just skipped three times in a row came back at the vote's top place). ``why``: filled
+        with the evidence of each fused pick (``_fused_evidence``), from ``signals`` (those
+        ``score`` was blended from) where Up next's own order put it there."""
         share = self._tail_vote_share()
         if share <= 0 or head >= k or not len(heard):
             return self._pick(score, k, banned, history=history, **rules)
@@ -718,6 +730,7 @@ class Recommender:
             order = order[np.argpartition(-s[order], m - 1)[:m]]
         order = order[np.lexsort((tie[order], -s[order]))]
         fused[order] = 1.0 / (c + np.arange(1, len(order) + 1))
+        own = fused.copy() if why is not None else None
         voted = (vote > 0) & np.isfinite(s)
         if pushed is not None:
             voted &= ~pushed
@@ -726,7 +739,74 @@ class Recommender:
         fused[voted] += share / (c + np.arange(1, len(voted) + 1))
         fused[~np.isfinite(s)] = -np.inf
         rest = self._pick(fused, k - len(got), banned, history=history, **rules)
+        if why is not None:
+            for t, _ in rest:
+                r = self.catalog.row(t)
+                # The larger of its two parts put it there: the vote's, or Up next's own order.
+                from_vote = fused[r] - own[r] > own[r]
+                evidence = self._fused_evidence(r, heard, None if from_vote else signals)
+                if evidence is not None:
+                    why[t] = evidence
         return got + [(t, float(score[self.catalog.row(t)])) for t, _ in rest]
+
+    def _fused_evidence(self, row: int, heard: np.ndarray, signals: dict | None) -> tuple | None:
+        """What put ``row`` in one of Up next's fused places, for its reason, as
+        ``(kind, session row, count)``; None where it is nothing the person's plays show.
+
+        ``signals`` None: the session vote, so the session's track (of its last 20 heard)
+        it shared the most past sessions with: ``("sessions", that row, sessions)``.
+        Otherwise the strongest of Up next's own weighted signals for it: the sequential
+        rules, ``("after", the one of the last three heard it followed most, times it
+        came right after)``; the neighbour sessions as the vote; what the person has been
+        playing lately, ``("lately", row, 0)``. Any other strongest signal (sound, taste,
+        its album or artist...) is left to the reasons that speak of those. Only counts
+        of plays are read here, for the few fused picks of a refill."""
+        cat = self.catalog
+        kind = "sessions"
+        if signals is not None:
+            w = self.up_next_weights()
+            best, kind = 0.0, None
+            for name, v in signals.items():
+                part = float(w.get(name, 0.0)) * float(v[row])
+                if part > best:
+                    best, kind = part, name
+            kind = {"sequence": "after", "neighbours": "sessions", "together": "sessions",
+                    "recent": "lately"}.get(kind)
+            if kind is None:
+                return None
+        if kind == "lately":
+            return ("lately", int(row), 0)
+        if kind == "after":
+            last = heard[-3:][::-1]
+            f = cat.follows
+            weight = [float(f[int(a), int(row)]) for a in last]
+            if not weight or max(weight) <= 0:
+                return None
+            a = int(last[int(np.argmax(weight))])
+            n = int(cat.transitions[a, int(row)]) if cat.transitions is not None else 0
+            return ("after", a, n)
+        S = cat.sessions
+        recent = heard[-20:][::-1]
+        if S is None or not S.shape[0] or not len(recent):
+            return None
+        cols = self._session_columns()
+        with_row = cols.indices[cols.indptr[row]:cols.indptr[row + 1]]
+        if not len(with_row):
+            return None
+        shared = np.asarray(self._session_binary()[with_row][:, recent].sum(axis=0)).ravel()
+        best = int(np.argmax(shared))          # ties: the latest heard
+        if shared[best] <= 0 or int(recent[best]) == row:
+            return None
+        return ("sessions", int(recent[best]), int(shared[best]))
+
+    def _session_columns(self) -> sp.csc_matrix:
+        """``Catalog.sessions`` as 0/1 by track (the sessions each track is in), made when a
+        reason first asks and cached for the catalogue's current plays."""
+        S = self.catalog.sessions
+        cached = getattr(self, "_columns", None)
+        if cached is None or cached[0] is not S:
+            self._columns = (S, self._session_binary().tocsc())
+        return self._columns[1]
 
     def _tail_vote_share(self) -> float:
         """Weight of the order-free session vote in Up next's fused places for this person:
@@ -1199,12 +1279,13 @@ class Recommender:
         out[rows[skipped]] = True
         return out
 
-    def explain(self, track_id: int, context: str = "") -> str:
-        """A short reason for a recommendation, e.g. "sounds like X" or "often after Y"."""
+    def explain(self, track_id: int, context: str = "", evidence: tuple | None = None) -> str:
+        """A short reason for a recommendation, e.g. "sounds like X" or "often after Y";
+        ``evidence``: what put it in Up next's fused places (``up_next``'s ``why``)."""
         row = self.catalog.row(track_id)
         if row < 0:
             return ""
-        return explain_row(self, row, context)
+        return explain_row(self, row, context, evidence)
 
     # -- internals ----------------------------------------------------------
     def _rows(self, ids) -> np.ndarray:

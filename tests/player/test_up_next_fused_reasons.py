@@ -1,0 +1,63 @@
+"""Up next's later places over a real store: the reason of each song the session vote or
+Up next's own order brought there names that evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from player.recommender_service import RecommenderService
+from recommender.rank import RankConfig
+from segue_common.listening import SESSION_GAP_S
+from tests.player.test_recommender_service import fill_library, listen
+
+ANCHOR, COMPANION = "Jazz song 1", "Rock song 5"
+
+
+def _sets(store, ids, *, sessions=30, seed=0):
+    """Past sessions of 14 songs, each opening with ``ANCHOR``; every third closes with
+    ``COMPANION``, twelve places on (too far for the sequential rules), the rest is filler
+    from across the library. Returns the time after them."""
+    rng = np.random.default_rng(seed)
+    filler = [t for name, t in ids.items() if name not in (ANCHOR, COMPANION)]
+    t = 1_700_000_000.0
+    for s in range(sessions):
+        songs = [ids[ANCHOR], *(int(x) for x in rng.choice(filler, 12, replace=False))]
+        songs.append(ids[COMPANION] if s % 3 == 0 else int(rng.choice(filler)))
+        for track in songs:
+            listen(store, track, now=t)
+            t += 210
+        t += SESSION_GAP_S + 600
+    return t
+
+
+def _queue(service, session, k=20):
+    return {r.track_id: r for r in service.up_next(session, k)}
+
+
+def test_the_songs_the_session_vote_brings_say_which_song_of_the_session_they_were_played_with(store):
+    ids, _ = fill_library(store)
+    t = _sets(store, ids)
+    listen(store, ids[ANCHOR], now=t)          # the session now: the anchor, heard
+    service = RecommenderService(store, priors=None)
+    got = service.up_next([ids[ANCHOR]], 20)
+    head = RankConfig().tail_head
+    places = [r.track_id for r in got]
+    assert ids[COMPANION] in places[head:]
+    companion = got[places.index(ids[COMPANION])]
+    assert companion.reason.startswith(f"played in the same sessions as {ANCHOR}")
+    # Every later place brought there by the sessions names a song of this session.
+    said = [r.reason for r in got[head:] if "sessions as" in r.reason or "a session with" in r.reason]
+    assert said and all(ANCHOR in why for why in said)
+    # Up next's first places keep the reasons they had.
+    for r in got[:head]:
+        assert r.reason == service.explain(r.track_id, f"after:{ids[ANCHOR]}")
+
+
+def test_a_library_with_no_plays_gets_no_reason_that_speaks_of_plays(store):
+    ids, _ = fill_library(store)
+    service = RecommenderService(store, priors=None)
+    got = service.up_next([ids[ANCHOR]], 20)
+    assert len(got) == 20
+    for r in got:
+        assert "played" not in r.reason and "session" not in r.reason and "this week" not in r.reason, r.reason
+
