@@ -510,6 +510,9 @@ class Recommender:
         # such a song for when nothing else is left.
         tired = np.log1p(np.maximum(cat.skips_since_heard - 1, 0))
         self.tired_of = cat.skips_since_heard >= TIRED_SKIPS
+        # ...both pushed down in Up next's own order; the session vote of its later places,
+        # which counts only sessions, would lift them back (``up_next``): it gives them nothing.
+        self.skipped_out = self.tired_of | ((neg >= TIRED_SKIPS) & (neg > pos))
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
@@ -635,10 +638,11 @@ class Recommender:
 
         refused = self._genres_refused(sess, skip_rows)
 
-        # An artist or album skipped three times in the streak going on now, and a genre the
-        # session refuses: the session vote in Up next's later places lifts none of them.
+        # An artist or album skipped three times in the streak going on now, a genre the
+        # session refuses, and a song skipped each time it was offered lately or skipped
+        # more than heard: the session vote in Up next's later places lifts none of them.
         skip_push = self._skip_penalty(skip_rows, streak)
-        pushed = np.asarray(refused) > 0
+        pushed = (np.asarray(refused) > 0) | self.skipped_out
         if streak >= STREAK_SAME:
             for codes in (cat.artist, cat.album):
                 hit = codes[skip_rows[-streak:]]

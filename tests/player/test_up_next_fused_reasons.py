@@ -1,5 +1,6 @@
 """Up next's later places over a real store: the reason of each song the session vote or
-Up next's own order brought there names that evidence."""
+Up next's own order brought there names that evidence, and a song the person keeps
+skipping does not come back through the vote."""
 
 from __future__ import annotations
 
@@ -61,3 +62,17 @@ def test_a_library_with_no_plays_gets_no_reason_that_speaks_of_plays(store):
     for r in got:
         assert "played" not in r.reason and "session" not in r.reason and "this week" not in r.reason, r.reason
 
+
+
+def test_a_song_skipped_each_time_it_was_offered_is_not_brought_back_by_the_session_vote(store):
+    ids, _ = fill_library(store)
+    t = _sets(store, ids)
+    service = RecommenderService(store, priors=None)
+    assert ids[COMPANION] in _queue(service, [ids[ANCHOR]])
+    # Offered by Up next three times since, in sessions of its own, and skipped early each time.
+    for _ in range(3):
+        listen(store, ids[COMPANION], skip=True, now=t)
+        t += SESSION_GAP_S + 600
+    listen(store, ids[ANCHOR], now=t)
+    assert ids[COMPANION] not in _queue(service, [ids[ANCHOR]])
+    assert ids[COMPANION] not in _queue(service, [ids[ANCHOR]], k=40)
