@@ -104,6 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     fused, plain = Recommender(short), Recommender(short, config=RankConfig(tail_vote=0.0))
     cases["up_next, 100 sessions, no vote mix"] = lambda i: plain.up_next(played[i % 1000:i % 1000 + 8], 20)
     cases["up_next, 100 sessions (k=20)"] = lambda i: fused.up_next(played[i % 1000:i % 1000 + 8], 20)
+
+    # ...and with the reasons the app shows beside them: each song's as before, and with
+    # the later places' reasons told what brought each song there (``why``).
+    def reasons(i: int, told: bool) -> list[str]:
+        session, why = played[i % 1000:i % 1000 + 8], {} if told else None
+        got = fused.up_next(session, 20, why=why)
+        return [fused.explain(t, f"after:{session[-1]}", (why or {}).get(t)) for t, _ in got]
+    cases["  + reasons, not told why"] = lambda i: reasons(i, False)
+    cases["  + reasons, told why"] = lambda i: reasons(i, True)
     base50, base95 = _time(lambda i: _naive_radio(cat, i, 10), args.calls)
     print(f"catalogue: {args.tracks} tracks, 200-d embedding, 64 factors, {len(cat.plays)} plays; "
           f"built in {t_cat:.2f} s, Recommender() in {t_rec * 1000:.0f} ms")

@@ -744,16 +744,18 @@ class Recommender:
         fused[~np.isfinite(s)] = -np.inf
         rest = self._pick(fused, k - len(got), banned, history=history, **rules)
         if why is not None:
+            w = self.up_next_weights()
             for t, _ in rest:
                 r = self.catalog.row(t)
                 # The larger of its two parts put it there: the vote's, or Up next's own order.
                 from_vote = fused[r] - own[r] > own[r]
-                evidence = self._fused_evidence(r, heard, None if from_vote else signals)
+                evidence = self._fused_evidence(r, heard, None if from_vote else signals, w)
                 if evidence is not None:
                     why[t] = evidence
         return got + [(t, float(score[self.catalog.row(t)])) for t, _ in rest]
 
-    def _fused_evidence(self, row: int, heard: np.ndarray, signals: dict | None) -> tuple | None:
+    def _fused_evidence(self, row: int, heard: np.ndarray, signals: dict | None,
+                        weights: dict | None = None) -> tuple | None:
         """What put ``row`` in one of Up next's fused places, for its reason, as
         ``(kind, session row, count)``; None where it is nothing the person's plays show.
 
@@ -764,11 +766,12 @@ class Recommender:
         came right after)``; the neighbour sessions as the vote; what the person has been
         playing lately, ``("lately", row, 0)``. Any other strongest signal (sound, taste,
         its album or artist...) is left to the reasons that speak of those. Only counts
-        of plays are read here, for the few fused picks of a refill."""
+        of plays are read here, for the few fused picks of a refill. ``weights``: the
+        signals' (``up_next_weights``), where the caller has them."""
         cat = self.catalog
         kind = "sessions"
         if signals is not None:
-            w = self.up_next_weights()
+            w = weights if weights is not None else self.up_next_weights()
             best, kind = 0.0, None
             for name, v in signals.items():
                 part = float(w.get(name, 0.0)) * float(v[row])
