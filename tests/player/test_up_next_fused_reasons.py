@@ -76,3 +76,29 @@ def test_a_song_skipped_each_time_it_was_offered_is_not_brought_back_by_the_sess
     listen(store, ids[ANCHOR], now=t)
     assert ids[COMPANION] not in _queue(service, [ids[ANCHOR]])
     assert ids[COMPANION] not in _queue(service, [ids[ANCHOR]], k=40)
+
+
+def test_what_the_sequential_rules_brought_says_what_it_followed_and_how_often_only_as_the_plays_show(store):
+    """A later place that Up next's own order (its sequential rules the strongest part) put
+    there says what it followed: "often" only where it came right after twice or more, and
+    nothing of plays that never were (an evidence naming a song never heard says nothing)."""
+    ids, _ = fill_library(store)
+    t = 1_700_000_000.0
+    for session in (["Jazz song 1", "Jazz song 2"], ["Jazz song 1", "Jazz song 2"], ["Jazz song 1", "Jazz song 3"]):
+        for name in session:
+            listen(store, ids[name], now=t)
+            t += 210
+        t += SESSION_GAP_S + 600
+    rec = RecommenderService(store, priors=None).recommender()
+    cat = rec.catalog
+    heard = cat.rows([ids["Jazz song 1"]])
+    sequence = {"sequence": rec.up_next_signals(heard, int(heard[-1]))["sequence"]}
+    said = {}
+    for name in ("Jazz song 2", "Jazz song 3", "Rock song 5"):
+        evidence = rec._fused_evidence(cat.row(ids[name]), heard, sequence)
+        said[name] = rec.explain(ids[name], "", evidence)
+    assert said["Jazz song 2"].startswith("often played after Jazz song 1")
+    assert said["Jazz song 3"].startswith("you played it soon after Jazz song 1")
+    assert "after" not in said["Rock song 5"]
+    never = ids["Hip-Hop song 4"]
+    assert rec.explain(ids["Jazz song 2"], "", ("sessions", cat.row(never), 5)) == rec.explain(ids["Jazz song 2"])
