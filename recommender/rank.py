@@ -512,7 +512,7 @@ class Recommender:
         self.tired_of = cat.skips_since_heard >= TIRED_SKIPS
         # ...both pushed down in Up next's own order; the session vote of its later places,
         # which counts only sessions, would lift them back (``up_next``): it gives them nothing.
-        self.skipped_out = self.tired_of | ((neg >= TIRED_SKIPS) & (neg > pos))
+        self.skipped_out = self.tired_of | (((neg >= TIRED_SKIPS) & (neg > pos)) & ~self._heard_since_skip(neg > pos))
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
@@ -555,6 +555,23 @@ class Recommender:
         heard = (rows >= 0) & (fb > 0) & (p.started_at > self.now - RECENT_LIMIT * cfg.recent_half_life_s)
         decay = np.exp2(-np.maximum(self.now - p.started_at[heard], 0.0) / cfg.recent_half_life_s)
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
+
+    def _heard_since_skip(self, rows: np.ndarray) -> np.ndarray:
+        """Per track, True where ``rows`` [shape=(n,)] bool holds it and its latest play with
+        a signal was listened: a song skipped more often than heard, that the person then put
+        on and heard through, is not one they are turning away from now. Reads only the plays
+        of those rows."""
+        cat = self.catalog
+        out = np.zeros(cat.n, bool)
+        if not rows.any():
+            return out
+        r, fb = cat.play_rows, cat.play_feedback
+        at = np.flatnonzero((r >= 0) & rows[np.maximum(r, 0)] & (fb != 0))
+        latest = np.full(cat.n, -1, np.int64)
+        np.maximum.at(latest, r[at], at)        # plays are in time order
+        has = latest >= 0
+        out[has] = fb[latest[has]] > 0
+        return out
 
     def _outside_taste(self) -> np.ndarray:
         """Per track, how much the person listens to its artist in other players: the rows

@@ -102,3 +102,24 @@ def test_what_the_sequential_rules_brought_says_what_it_followed_and_how_often_o
     assert "after" not in said["Rock song 5"]
     never = ids["Hip-Hop song 4"]
     assert rec.explain(ids["Jazz song 2"], "", ("sessions", cat.row(never), 5)) == rec.explain(ids["Jazz song 2"])
+
+
+def test_a_song_skipped_more_than_heard_that_the_person_then_chose_and_heard_is_voted_for_again(store):
+    """The vote gives nothing to a song the person keeps turning away; once they put it on
+    themselves and hear it through, they have not turned away from it since."""
+    ids, _ = fill_library(store)
+    t = _sets(store, ids)                      # the companion heard in 10 sessions
+    service = RecommenderService(store, priors=None)
+    for _ in range(12):                        # then skipped early more often than ever heard
+        play = store.start_play(ids[COMPANION], source="library", track_ms=200_000, now=t)
+        store.end_play(play, "skipped", 4_000, now=t + 1)
+        t += SESSION_GAP_S + 600
+    listen(store, ids[ANCHOR], now=t)
+    assert ids[COMPANION] not in _queue(service, [ids[ANCHOR]], k=40)
+    # Chosen from the library and heard through, in a session of its own.
+    t += SESSION_GAP_S + 600
+    play = store.start_play(ids[COMPANION], source="library", track_ms=200_000, now=t)
+    store.end_play(play, "finished", 200_000, now=t + 1)
+    t += SESSION_GAP_S + 600
+    listen(store, ids[ANCHOR], now=t)
+    assert ids[COMPANION] in _queue(service, [ids[ANCHOR]], k=40)
