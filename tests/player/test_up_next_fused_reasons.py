@@ -123,3 +123,30 @@ def test_a_song_skipped_more_than_heard_that_the_person_then_chose_and_heard_is_
     t += SESSION_GAP_S + 600
     listen(store, ids[ANCHOR], now=t)
     assert ids[COMPANION] in _queue(service, [ids[ANCHOR]], k=40)
+
+
+def test_asking_why_changes_no_pick_nor_score(store):
+    """Up next told to keep what brought its later places gives the very list it gives
+    untold: sessions empty, of one song, long, ending in skips, with a queue ahead."""
+    ids, _ = fill_library(store)
+    t = _sets(store, ids, seed=3)
+    rng = np.random.default_rng(7)
+    every = sorted(ids.values())
+    for _ in range(6):                         # sessions with the companion right after the anchor
+        for name in (ANCHOR, COMPANION, "Jazz song 2"):
+            listen(store, ids[name], now=t)
+            t += 210
+        t += SESSION_GAP_S + 600
+    rec = RecommenderService(store, priors=None).recommender()
+    told = 0
+    for case in range(24):
+        session = [int(x) for x in rng.choice(every, case % 12, replace=False)]
+        skipped = session[-(case % 4):] if case % 3 == 0 and session else []
+        exclude = [int(x) for x in rng.choice(every, case % 5, replace=False)]
+        args = dict(exclude=exclude, skipped=skipped)
+        why: dict = {}
+        with_why = rec.up_next(session, 20, why=why, **args)
+        assert with_why == rec.up_next(session, 20, **args), (session, skipped, exclude)
+        assert set(why) <= {t for t, _ in with_why}
+        told += bool(why)
+    assert told >= 6                           # the later places were told why often enough to count
