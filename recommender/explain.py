@@ -13,6 +13,7 @@ import unicodedata
 import numpy as np
 
 from recommender.genres import MORE_TO_DISCOVER, UNTAGGED, genre_in_sentence
+from segue_common.listening import FUTURE_SLACK_S
 from segue_common.normalize import same_length
 
 SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds like" holds
@@ -141,7 +142,9 @@ def _genre(cat, row: int) -> bool:
     return _named(cat, int(cat.bucket[row]))
 
 
-LATELY_S = 7 * 86400     # "you played it n times this week"
+# "you played it n times in the last 7 days": the seven days up to the latest play, not the
+# app's "this week" (from the local Monday), which a reason on a Monday would contradict.
+LATELY_S = 7 * 86400
 
 
 def _evidence_says(rec, row: int, evidence: tuple | None) -> str:
@@ -156,9 +159,10 @@ def _evidence_says(rec, row: int, evidence: tuple | None) -> str:
     if kind == "lately":
         p = cat.plays
         now = float(getattr(rec, "now", 0.0) or p.started_at.max(initial=0.0))
+        # (not a play logged under a clock set ahead, which ``now`` leaves out too)
         lately = int(np.count_nonzero((cat.play_rows == row) & (cat.play_feedback > 0)
-                                      & (p.started_at > now - LATELY_S)))
-        return f"you played it {lately} times this week" if lately >= 2 else ""
+                                      & (p.started_at > now - LATELY_S) & (p.started_at <= now + FUTURE_SLACK_S)))
+        return f"you played it {lately} times in the last 7 days" if lately >= 2 else ""
     if other < 0 or other == row or int(cat.play_count[other]) <= 0:
         return ""
     if kind == "after":

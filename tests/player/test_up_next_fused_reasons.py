@@ -60,7 +60,7 @@ def test_a_library_with_no_plays_gets_no_reason_that_speaks_of_plays(store):
     got = service.up_next([ids[ANCHOR]], 20)
     assert len(got) == 20
     for r in got:
-        assert "played" not in r.reason and "session" not in r.reason and "this week" not in r.reason, r.reason
+        assert "played" not in r.reason and "session" not in r.reason and "last 7 days" not in r.reason, r.reason
 
 
 
@@ -150,3 +150,19 @@ def test_asking_why_changes_no_pick_nor_score(store):
         assert set(why) <= {t for t, _ in with_why}
         told += bool(why)
     assert told >= 6                           # the later places were told why often enough to count
+
+
+def test_what_the_person_plays_lately_counts_the_last_seven_days_and_no_play_from_a_clock_set_ahead(store):
+    """The app's "this week" runs from the local Monday (the sound map's rings); the plays
+    this reason counts are those of the seven days up to the latest, and it says so. A play
+    logged under a clock set years ahead is no play of these days."""
+    ids, _ = fill_library(store)
+    day, now = 86_400.0, 1_700_000_000.0
+    song = ids["Jazz song 2"]
+    for when in (now - 10 * day, now - 9 * day, now - 2 * day, now - 1 * day, now + 30 * 365 * day):
+        listen(store, song, now=when)
+    listen(store, ids["Rock song 5"], now=now)
+    rec = RecommenderService(store, priors=None).recommender()
+    said = rec.explain(song, "", ("lately", rec.catalog.row(song), 0))
+    assert said.startswith("you played it 2 times in the last 7 days"), said
+    assert "this week" not in said
