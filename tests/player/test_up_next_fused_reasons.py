@@ -102,6 +102,14 @@ def test_what_the_sequential_rules_brought_says_what_it_followed_and_how_often_o
     assert "after" not in said["Rock song 5"]
     never = ids["Hip-Hop song 4"]
     assert rec.explain(ids["Jazz song 2"], "", ("sessions", cat.row(never), 5)) == rec.explain(ids["Jazz song 2"])
+    # The vote's evidence: "the same sessions" only where they shared two or more, and never
+    # the song itself as what it was played with.
+    for name, wording in (("Jazz song 2", "played in the same sessions as Jazz song 1"),
+                          ("Jazz song 3", "played in a session with Jazz song 1")):
+        evidence = rec._fused_evidence(cat.row(ids[name]), heard, None)
+        assert rec.explain(ids[name], "", evidence).startswith(wording)
+    itself = ("sessions", cat.row(ids["Jazz song 2"]), 5)
+    assert rec.explain(ids["Jazz song 2"], "", itself) == rec.explain(ids["Jazz song 2"])
 
 
 def test_a_song_skipped_more_than_heard_that_the_person_then_chose_and_heard_is_voted_for_again(store):
