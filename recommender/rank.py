@@ -512,7 +512,8 @@ class Recommender:
         self.tired_of = cat.skips_since_heard >= TIRED_SKIPS
         # ...both pushed down in Up next's own order; the session vote of its later places,
         # which counts only sessions, would lift them back (``up_next``): it gives them nothing.
-        self.skipped_out = self.tired_of | (((neg >= TIRED_SKIPS) & (neg > pos)) & ~self._heard_since_skip(neg > pos))
+        worn = (neg >= TIRED_SKIPS) & (neg > pos)
+        self.skipped_out = self.tired_of | (worn & ~self._heard_since_skip(worn))
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
