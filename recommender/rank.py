@@ -659,7 +659,7 @@ class Recommender:
         # An artist or album skipped three times in the streak going on now, a genre the
         # session refuses, and a song skipped each time it was offered lately or skipped
         # more than heard: the session vote in Up next's later places lifts none of them.
-        skip_push = self._skip_penalty(skip_rows, streak)
+        skip_push = self._skip_penalty(skip_rows, streak, session=sess)
         pushed = (np.asarray(refused) > 0) | self.skipped_out
         if streak >= STREAK_SAME:
             for codes in (cat.artist, cat.album):
@@ -1503,7 +1503,8 @@ class Recommender:
             self._binary = (S, b)
         return self._binary[1]
 
-    def _skip_penalty(self, skip_rows: np.ndarray, streak: int = 0) -> np.ndarray | float:
+    def _skip_penalty(self, skip_rows: np.ndarray, streak: int = 0, *,
+                      session: np.ndarray | None = None) -> np.ndarray | float:
         """How far each track is pushed down by this session's early skips (oldest first).
 
         A skip is noisy evidence: the person may like the genre and not this song. So the
@@ -1515,6 +1516,11 @@ class Recommender:
         push is as strong as the person's skips say an artist is unwanted
         (``skip_artist_push``), and full for an artist or album skipped ``STREAK_SAME``
         times in a streak ("not this artist, not now", whoever the person).
+
+        ``session``: the session's plays in order, skips included (Up next gives it). An
+        artist (album) the person went on to hear through after their last skip of it is
+        not pushed for those skips: they said "not this song", and the song they kept says
+        the artist is wanted now, whatever their skips usually mean.
 
         ``streak``: how many early skips in a row just happened. Skips in a row say "not
         this, not now" more loudly than the same skips spread out: the whole push grows with
@@ -1562,6 +1568,8 @@ class Recommender:
                 if streak >= STREAK_SAME:
                     now = codes[skip_rows[-streak:]]
                     scale[np.bincount(now[now >= 0], minlength=len(per)) >= STREAK_SAME] = 1.0
+                if session is not None and len(session):
+                    scale[self._resumed(codes, session, skip_rows)] = 0.0
                 per = per * scale
                 out += w * np.where(codes >= 0, per[np.maximum(codes, 0)], 0).astype(np.float32)
         if streak >= 2:
@@ -1578,6 +1586,15 @@ class Recommender:
                                                                     share[np.maximum(self.genre, 0)], 0)
         grow = 1.0 + loud * STREAK_GROWTH * max(streak - 1, 0)
         return self.config.skip_push * grow * out
+
+    def _resumed(self, codes: np.ndarray, session: np.ndarray, skip_rows: np.ndarray) -> np.ndarray:
+        """The ``codes`` (artists or albums) of ``skip_rows`` that a play heard through in
+        ``session`` (its plays in order) came after the last skip of. [shape=(m,)] int64"""
+        was_skipped = self._skipped_plays(session, skip_rows)
+        c = codes[session]
+        out = [a for a in np.unique(c[was_skipped & (c >= 0)]).tolist()
+               if (np.flatnonzero(~was_skipped & (c == a))[-1:] > np.flatnonzero(was_skipped & (c == a))[-1]).any()]
+        return np.array(out, np.int64)
 
     @property
     def short_rows(self) -> np.ndarray:

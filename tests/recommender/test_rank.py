@@ -1006,6 +1006,36 @@ def test_a_compilation_played_through_is_not_split_up_by_artist_spacing():
     assert [t for t, _ in rec.up_next([new[1]], 4)] == new[2:6]
 
 
+def test_an_artist_heard_through_after_its_skip_is_not_pushed_for_that_skip():
+    """Someone skips one song of an artist and hears the next song of that artist through:
+    they said "not this song", and the artist is wanted now. Its other songs then come as
+    soon as if nothing of it had been skipped; the same skip after that song (the last
+    word) still pushes the artist down, for someone whose skips get the full push."""
+    # Sets that mix rock artist 3 with others, heard through, no skips yet: the full push.
+    sets = [[1001, 1011, 1019, 1002, 1027, 1004], [1001, 1011, 1012, 1002, 1020, 1004]] * 10
+    rec = Recommender(library(plays=playlog([(t, "finished") for s in sets for t in s], session_len=6)))
+    assert rec.skip_artist_push == 1.0
+    cat = rec.catalog
+    others = [1019, 1027, 1035]                                # rock artist 3's other songs
+
+    def first_of_artist3(session, skipped):
+        got = [t for t, _ in rec.up_next(session, 80, skipped=skipped, streak=0)]
+        return min(i for i, t in enumerate(got) if t in others)
+
+    went_on = first_of_artist3([1001, 1003, 1011], [1003])
+    stopped = first_of_artist3([1001, 1011, 1003], [1003])
+    never = first_of_artist3([1001, 1011], [])
+    assert went_on == never < stopped, (went_on, never, stopped)
+    rows = cat.rows(others)
+    skip = cat.rows([1003])
+    push_on = rec._skip_penalty(skip, session=cat.rows([1001, 1003, 1011]))[rows]
+    push_off = rec._skip_penalty(skip, session=cat.rows([1001, 1011, 1003]))[rows]
+    assert (push_off - push_on > 1.0).all(), (push_on, push_off)      # the artist's and album's part
+    # A second skip of the artist after the song heard through is the last word again.
+    again = rec._skip_penalty(cat.rows([1003, 1019]), session=cat.rows([1001, 1003, 1011, 1019]))
+    assert (again[cat.rows([1027, 1035])] > push_off[1:]).all()
+
+
 def test_a_skip_pushes_the_artist_as_much_as_the_persons_skips_say():
     """One person skips a song and goes on with its artist ("not this song"); another never
     hears the artist again that session ("not this artist"). A skip pushes the artist
