@@ -291,11 +291,11 @@ class RerankRecommender(Recommender):
         self._rr_streak = streak
         return super().up_next(session_track_ids, k, exclude=exclude, skipped=skipped, streak=streak, never=never)
 
-    def _skip_penalty(self, skip_rows, streak=0):
+    def _skip_penalty(self, skip_rows, streak=0, **session):
         # With SKIPS the push is folded into the blend the re-ranker sees (``_blend``).
         if _env("SKIPS", 0) and self.reranker is not None:
             return 0.0
-        return super()._skip_penalty(skip_rows, streak)
+        return super()._skip_penalty(skip_rows, streak, **session)
 
     def i2v_scores(self, kept: np.ndarray) -> np.ndarray | None:
         """The item2vec score of every row after the session's latest kept rows (0.6 per step back)."""
