@@ -487,27 +487,35 @@ class RecommenderService:
         """Tracks of this session the person skipped early, in play order, and how many of
         the latest ended plays were early skips in a row (the track playing now, not ended
         yet, and plays that say nothing, such as errors, neither count nor break the run)."""
+        return self._session_plays(rec, session_track_ids)[:2]
+
+    def _session_plays(self, rec: Recommender, session_track_ids: list[int]) -> tuple[list[int], int, list[int]]:
+        """``_session_skips``, and the tracks of this session the person chose and heard
+        through, in play order: not the track playing now, nor one Segue offered (it may
+        have played to an empty room), which would take back the skips of its artist."""
         p = rec.catalog.plays
         if not len(p) or not session_track_ids:
-            return [], 0
+            return [], 0, []
         mask = p.session_id == p.session_now()
         # The catalogue's feedback of its plays, worked out once per play log: working it out
         # again for each call cost 50 ms at 500,000 plays, most of an Up next with nothing new.
         fb = rec.catalog.play_feedback[mask]
+        chosen = rec.catalog.play_chosen[mask]
         tracks = p.track_id[mask]
         if p.play_id is not None:
             # As they were logged, not as their times fall: a clock put back by minutes leaves
             # the session going on, and its plays of now before the ones it began with.
             order = np.argsort(p.play_id[mask], kind="stable")
-            fb, tracks = fb[order], tracks[order]
+            fb, chosen, tracks = fb[order], chosen[order], tracks[order]
         wanted = set(int(t) for t in session_track_ids)
         skipped = [int(t) for t, f in zip(tracks, fb) if f < 0 and int(t) in wanted]
+        heard = [int(t) for t, f, c in zip(tracks, fb, chosen) if f > 0 and c and int(t) in wanted]
         streak = 0
         for f in fb[::-1]:
             if f > 0:
                 break
             streak += int(f < 0)
-        return skipped, streak
+        return skipped, streak, heard
 
     def _never_suggested(self) -> frozenset[int]:
         """The tracks no suggestion offers: those the person asked never to be suggested, and
@@ -524,10 +532,10 @@ class RecommenderService:
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset(),
                 passed: Collection[int] = frozenset()) -> list[Rec]:
         rec = self.recommender()
-        skipped, streak = self._session_skips(rec, list(session_track_ids))
+        skipped, streak, heard = self._session_plays(rec, list(session_track_ids))
         why: dict = {}          # what put each of the later places' songs there, for their reasons
         got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped, streak=streak,
-                          never=sorted(self._never_suggested() | set(passed)), why=why)
+                          never=sorted(self._never_suggested() | set(passed)), heard_through=heard, why=why)
         # (the reasons name the session's latest song the catalogue still has, as the picks
         # follow it: after a song deleted since it was heard they said only "from your library")
         last = next((t for t in reversed(session_track_ids) if rec.catalog.row(t) >= 0), None)

@@ -606,7 +606,8 @@ class Recommender:
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
                 skipped: Sequence[int] = (), streak: int | None = None,
-                never: Sequence[int] = (), why: dict | None = None) -> list[tuple[int, float]]:
+                never: Sequence[int] = (), heard_through: Sequence[int] | None = None,
+                why: dict | None = None) -> list[tuple[int, float]]:
         """Next ``k`` tracks for the session (oldest first) as ``(track_id, score)``.
 
         Never repeats a session track or an excluded one (the queue, including what the
@@ -616,6 +617,10 @@ class Recommender:
         row just now (see ``_skip_penalty``); by default the session's own tail of skipped
         tracks (the app, whose session ends with the track now playing, says it). ``never``:
         tracks the person asked never to be suggested; left out, and nothing else.
+        ``heard_through``: the session's tracks the person heard through and chose, in play order, which take
+        back their artist's (album's) earlier skips (see ``_skip_penalty``); by default every
+        session track not skipped. The app's session ends with the track playing now, not
+        heard yet, so the app gives it.
         ``why``: where given, filled with ``{track id: evidence}`` for the picks of the later
         places that the fusion with the session vote chose (see ``_fused_evidence``), for
         their reasons; the picks are the same with it or without it.
@@ -659,7 +664,8 @@ class Recommender:
         # An artist or album skipped three times in the streak going on now, a genre the
         # session refuses, and a song skipped each time it was offered lately or skipped
         # more than heard: the session vote in Up next's later places lifts none of them.
-        skip_push = self._skip_penalty(skip_rows, streak, session=sess)
+        heard_rows = None if heard_through is None else self._rows(heard_through)
+        skip_push = self._skip_penalty(skip_rows, streak, session=sess, heard=heard_rows)
         pushed = (np.asarray(refused) > 0) | self.skipped_out
         if streak >= STREAK_SAME:
             for codes in (cat.artist, cat.album):
@@ -1504,7 +1510,7 @@ class Recommender:
         return self._binary[1]
 
     def _skip_penalty(self, skip_rows: np.ndarray, streak: int = 0, *,
-                      session: np.ndarray | None = None) -> np.ndarray | float:
+                      session: np.ndarray | None = None, heard: np.ndarray | None = None) -> np.ndarray | float:
         """How far each track is pushed down by this session's early skips (oldest first).
 
         A skip is noisy evidence: the person may like the genre and not this song. So the
@@ -1520,7 +1526,9 @@ class Recommender:
         ``session``: the session's plays in order, skips included (Up next gives it). An
         artist (album) the person went on to hear through after their last skip of it is
         not pushed for those skips: they said "not this song", and the song they kept says
-        the artist is wanted now, whatever their skips usually mean.
+        the artist is wanted now, whatever their skips usually mean. ``heard``: which of
+        the session's tracks were heard through (in play order); by default every one not
+        skipped. A song still playing has not been heard through.
 
         ``streak``: how many early skips in a row just happened. Skips in a row say "not
         this, not now" more loudly than the same skips spread out: the whole push grows with
@@ -1569,7 +1577,7 @@ class Recommender:
                     now = codes[skip_rows[-streak:]]
                     scale[np.bincount(now[now >= 0], minlength=len(per)) >= STREAK_SAME] = 1.0
                 if session is not None and len(session):
-                    scale[self._resumed(codes, session, skip_rows)] = 0.0
+                    scale[self._resumed(codes, session, skip_rows, heard)] = 0.0
                 per = per * scale
                 out += w * np.where(codes >= 0, per[np.maximum(codes, 0)], 0).astype(np.float32)
         if streak >= 2:
@@ -1587,13 +1595,16 @@ class Recommender:
         grow = 1.0 + loud * STREAK_GROWTH * max(streak - 1, 0)
         return self.config.skip_push * grow * out
 
-    def _resumed(self, codes: np.ndarray, session: np.ndarray, skip_rows: np.ndarray) -> np.ndarray:
+    def _resumed(self, codes: np.ndarray, session: np.ndarray, skip_rows: np.ndarray,
+                 heard: np.ndarray | None = None) -> np.ndarray:
         """The ``codes`` (artists or albums) of ``skip_rows`` that a play heard through in
-        ``session`` (its plays in order) came after the last skip of. [shape=(m,)] int64"""
+        ``session`` (its plays in order; those of ``heard``, matched in order, else every
+        one not skipped) came after the last skip of. [shape=(m,)] int64"""
         was_skipped = self._skipped_plays(session, skip_rows)
+        was_heard = ~was_skipped if heard is None else self._skipped_plays(session, heard) & ~was_skipped
         c = codes[session]
         out = [a for a in np.unique(c[was_skipped & (c >= 0)]).tolist()
-               if (np.flatnonzero(~was_skipped & (c == a))[-1:] > np.flatnonzero(was_skipped & (c == a))[-1]).any()]
+               if (np.flatnonzero(was_heard & (c == a))[-1:] > np.flatnonzero(was_skipped & (c == a))[-1]).any()]
         return np.array(out, np.int64)
 
     @property

@@ -756,3 +756,32 @@ def test_a_skip_while_new_models_load_is_read_by_them(store, monkeypatch):
     reload.join(10)
     plays = service.recommender().catalog.plays
     assert list(plays.ended[plays.track_id == song]) == ["skipped"]
+
+
+def test_a_skip_of_an_artist_is_taken_back_only_by_a_song_of_it_the_person_chose_and_heard(store):
+    # One song of an artist skipped early, then another song of that artist: the skip's push
+    # on the artist is taken back (the artist is wanted again) once the person chose that
+    # song and heard it through; not while it is still playing (Up next refills as it
+    # starts), nor when it was Segue's offer, which may have played to an empty room.
+    ids, _ = fill_library(store)
+    t = 1_700_000_000.0
+    for _ in range(6):               # sessions that hear the artist among others, no skips
+        for name in ["Jazz song 0", "Jazz song 2", "Jazz song 1", "Jazz song 3", "Jazz song 7", "Jazz song 4"]:
+            listen(store, ids[name], now=t)
+            t += 210
+        t += 4 * 3600
+    listen(store, ids["Jazz song 0"], now=t)
+    listen(store, ids["Jazz song 1"], skip=True, now=t + 210)
+    sess = [ids["Jazz song 0"], ids["Jazz song 1"], ids["Jazz song 7"]]
+    play = store.start_play(ids["Jazz song 7"], source="up_next", track_ms=200_000, now=t + 220)
+    service = RecommenderService(store, priors=None)
+    got = [r.track_id for r in service.up_next(sess, 40)]
+    others = {ids["Jazz song 13"], ids["Jazz song 19"]}   # the artist's other songs
+    assert not others & set(got), got                     # pushed past the forty, as after the skip alone
+    store.end_play(play, "finished", 200_000, now=t + 420)
+    service.on_player_event("track_ended", {"track_id": ids["Jazz song 7"], "ended": "finished"})
+    assert service._session_plays(service.recommender(), sess)[2] == []       # Segue's offer
+    mine = store.start_play(ids["Jazz song 7"], source="library", track_ms=200_000, now=t + 430)
+    store.end_play(mine, "finished", 200_000, now=t + 630)
+    service.on_player_event("track_ended", {"track_id": ids["Jazz song 7"], "ended": "finished"})
+    assert service._session_plays(service.recommender(), sess)[2] == [ids["Jazz song 7"]]
