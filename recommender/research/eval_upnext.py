@@ -189,7 +189,8 @@ class UpNextRanker(SessionModel):
         skip_rows = cat.rows(self.log.items[skipped] + 1)
         kept = sess[sess >= 0]
         score = rec._blend(rec.up_next_signals(kept, int(kept[-1]) if len(kept) else -1))
-        score = score - rec._skip_penalty(skip_rows[skip_rows >= 0], streak)
+        sess = cat.rows(self.log.items[np.sort(np.concatenate([listened, skipped]))] + 1)
+        score = score - rec._skip_penalty(skip_rows[skip_rows >= 0], streak, session=sess[sess >= 0])
         out = np.full(self.catalog.n_items, -np.inf)
         out[:known] = score[:known]
         out[kept] = -np.inf
