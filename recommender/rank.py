@@ -687,7 +687,8 @@ class Recommender:
         # An album being played in order right now goes on to its end first, in its order
         # and with its interludes, whatever the spacing: that is what the person is doing,
         # whatever their habits say. The rest of the batch follows on from its last track.
-        rest = self._album_playing(np.concatenate([sess, queued]), skip_rows, banned, k)
+        taken_back = self._resumed(cat.album, sess, skip_rows, heard_rows) if len(sess) else ()
+        rest = self._album_playing(np.concatenate([sess, queued]), skip_rows, banned, k, taken_back=taken_back)
         if len(rest):
             score = score_for(heard, tail)
             out = [(int(cat.track_ids[r]), float(score[r])) for r in rest]
@@ -882,16 +883,21 @@ class Recommender:
                 out[i], j = True, j + 1
         return out if j == len(skip_rows) else np.isin(sess, skip_rows)
 
-    def _album_playing(self, order: np.ndarray, skip_rows: np.ndarray, banned: np.ndarray, k: int) -> np.ndarray:
+    def _album_playing(self, order: np.ndarray, skip_rows: np.ndarray, banned: np.ndarray, k: int, *,
+                       taken_back=()) -> np.ndarray:
         """The rest of the album (up to ``k`` rows, by disc and track number, skipping what
         is ``banned``) when the last three of ``order`` (the session, then the queue) are
         tracks of one album one after another in its order and none of that album was
-        skipped in the session; else none. [shape=(m,)] int64"""
+        skipped in the session, or none of those three was and the person heard the album
+        through after its last skip (its code in ``taken_back``: they skipped its opening
+        song and played on); else none.
+        [shape=(m,)] int64"""
         nxt = self.catalog.album_next
         if len(order) < 3 or not all(nxt[a] == b for a, b in zip(order[-3:-1], order[-2:])):
             return np.zeros(0, np.int64)
         album = self.catalog.album[order[-1]]
-        if np.any(self.catalog.album[skip_rows] == album):
+        if np.any(self.catalog.album[skip_rows] == album) and (
+                album not in np.asarray(taken_back) or np.isin(order[-3:], skip_rows).any()):
             return np.zeros(0, np.int64)
         out, r = [], int(nxt[order[-1]])
         gone = set(banned.tolist())

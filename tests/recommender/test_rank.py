@@ -1036,6 +1036,24 @@ def test_an_artist_heard_through_after_its_skip_is_not_pushed_for_that_skip():
     assert (again[cat.rows([1027, 1035])] > push_off[1:]).all()
 
 
+def test_an_album_played_on_in_order_after_a_skip_of_its_opening_song_goes_on():
+    """Someone skips an album's first song and plays its next three in order: they are
+    playing the album, and Up next goes on with the rest of it, as it would without the
+    skip. Not while those songs are not yet heard through (the app's session ends with the
+    one playing now), nor when the latest of them was skipped."""
+    rec = Recommender(_albums_library(numbered=True))
+    album = [2000, 2001, 2002, 2003, 2004]
+
+    def first(session, skipped, **kw):
+        return [t for t, _ in rec.up_next(session, 3, skipped=skipped, **kw)][0]
+
+    assert first(album[1:4], []) == 2004
+    assert first(album[:4], [2000]) == 2004
+    assert first(album[:4], [2000], heard_through=[2001, 2002]) == 2004   # the third one playing now
+    assert first(album[:4], [2000], heard_through=[]) != 2004             # none of them heard yet
+    assert first(album[1:4], [2003]) != 2004                                # its latest song skipped
+
+
 def test_a_skip_pushes_the_artist_as_much_as_the_persons_skips_say():
     """One person skips a song and goes on with its artist ("not this song"); another never
     hears the artist again that session ("not this artist"). A skip pushes the artist
