@@ -1374,6 +1374,15 @@ def _decoded_stream(path: str) -> dict | None:
             "sample_rate": min(rate, INT32_MAX), "channels": min(channels, INT32_MAX)}
 
 
+def _sound_frames(path: str) -> int | None:
+    """The frames libsndfile counts in ``path`` (None where it does not open it)."""
+    try:
+        with audio_io.open_soundfile(path) as f:
+            return f.frames
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError):
+        return None
+
+
 def _probed_stream(path: str) -> dict | None:
     """Length, codec, rate, channels and tags of a file as ffprobe reads them, or None (no
     ffmpeg, no audio in it as ffmpeg sees it). An MP3 is left to dr_mp3, which plays it (a
@@ -1687,6 +1696,12 @@ def read_tags(path: str) -> dict:
         tags = audio.tags if audio is not None else _salvaged_tags(path)
         if audio is None:       # (an RF64 file, a WAV behind an ID3 tag)
             chunk_tags = _salvaged_chunk_tags(path)
+        if stream is None and error == "no audio in file (length 0)" and isinstance(audio, OggVorbis) \
+                and _sound_frames(path) == 0:
+            # Whole, ended, and of no samples as mutagen and libsndfile both count them (a
+            # recorder stopped at once): it plays nothing. ffprobe gives a length from its
+            # start time all the same, and it was listed as a song of 0.002 s.
+            raise TagReadError(error)
         if stream is None:
             # What neither reads, the player plays through ffmpeg (Matroska, ALAC in a CAF).
             # (Asked only here: ffprobe takes about 90 ms a file, a scan of an RF64 library

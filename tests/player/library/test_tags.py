@@ -1427,3 +1427,16 @@ def test_an_apev2_tag_wins_over_an_id3v1_tag_beside_an_id3v2_tag_too(tmp_path):
     assert (info["title"], info["artist"]) == ("A Title Far Longer Than Thirty Characters", "Кино")
     assert info["genre"] == "Jazz"
     assert (info["album"], info["track_no"], info["year"]) == ("Only in v1", 7, 1988)
+
+
+def test_an_ogg_vorbis_file_of_no_samples_is_no_audio_not_a_song_of_milliseconds(tmp_path):
+    # An Ogg file whose stream was closed before any sample went in (a recorder stopped at
+    # once, an encoder given nothing): its pages are whole and marked as the end, and it plays
+    # nothing. ffprobe, asked where mutagen and libsndfile found no length, gives one from its
+    # start time, and it was listed as a 0.003 s track that never played.
+    import soundfile as sf
+
+    path = tmp_path / "empty.ogg"
+    sf.write(path, np.zeros((0, 2), np.float32), 44100, format="OGG", subtype="VORBIS")
+    with pytest.raises(TagReadError, match=r"^no audio in file"):
+        read_tags(str(path))
