@@ -348,9 +348,13 @@ def legacy_latin1(text: str) -> str:
         return text
     try:
         utf8 = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
+    except UnicodeDecodeError as exc:
+        # UTF-8 up to a character cut short at the end (an ID3v1 field keeps 30 bytes, and
+        # taggers cut a frame to so many bytes) is UTF-8 without that character: read in a
+        # code page it came out garbled whole, "Ð“Ñ€ÑƒÐ¿Ð¿Ð°" for "Группа"
+        cut = exc.reason == "unexpected end of data" and not raw[:exc.start].isascii()
+        utf8 = raw[:exc.start].decode("utf-8") if cut else None
+    if utf8 is not None:
         if all(ord(c) & 0x3F < 0x20 or _UTF8_LETTER.match(c) for c in _UTF8_AMBIGUOUS.findall(utf8)):
             return utf8
     # (a kana in Shift-JIS begins with a byte that is a control code in Latin-1, never text:

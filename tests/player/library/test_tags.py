@@ -1440,3 +1440,21 @@ def test_an_ogg_vorbis_file_of_no_samples_is_no_audio_not_a_song_of_milliseconds
     sf.write(path, np.zeros((0, 2), np.float32), 44100, format="OGG", subtype="VORBIS")
     with pytest.raises(TagReadError, match=r"^no audio in file"):
         read_tags(str(path))
+
+
+def test_utf8_cut_short_in_a_latin1_id3_frame_or_an_id3v1_tag_is_read_as_utf8(tmp_path):
+    # An ID3v1 tag keeps 30 bytes a field, and some taggers cut a frame to so many bytes: UTF-8
+    # cut inside its last character was read in a code page whole, "Ð“Ñ€ÑƒÐ¿Ð¿Ð°" for "Группа",
+    # where a Vorbis comment cut so was already read as the UTF-8 up to the cut.
+    title, artist = "Группа крови", "夜に駆ける"
+    framed = _latin1_frames(write_track(tmp_path, "v2", fmt="mp3"), TIT2=title.encode()[:-1],
+                            TPE1=artist.encode()[:-2])
+    info = read_tags(str(framed))
+    assert (info["title"], info["artist"]) == ("Группа кров", "夜に駆け")
+
+    v1 = write_track(tmp_path, "v1", fmt="mp3")
+    field = "Звезда по имени Солнце".encode()[:30]          # (cut inside "С")
+    with open(v1, "ab") as f:
+        f.write(b"TAG" + field + b"Kino".ljust(30, b"\0") + b"\0" * 30 + b"1988" + b"\0" * 30 + b"\xff")
+    info = read_tags(str(v1))
+    assert (info["title"], info["artist"], info["year"]) == ("Звезда по имени", "Kino", 1988)
