@@ -392,6 +392,13 @@ def _id3(tags, out: dict) -> None:
             _set(out, field, _id3_values(tags[frame], frame))
     for frame in tags.getall("TXXX"):
         _set(out, _COMMON_KEYS.get(str(frame.desc).lower()), _id3_values(frame, "TXXX"), override=True)
+    # ReplayGain as ID3v2.4's relative volume frames (Quod Libet writes it so, and no TXXX):
+    # the master volume's (channel 1) of the "track" and "album" frames, where no TXXX gave it
+    for frame in tags.getall("RVA2"):
+        kind = str(frame.desc).lower()
+        if frame.channel == 1 and kind in ("track", "album"):
+            _set(out, f"rg_{kind}_gain", f"{frame.gain}")
+            _set(out, f"rg_{kind}_peak", f"{frame.peak}")
     for frame in tags.getall("UFID"):
         if frame.owner == "http://musicbrainz.org":
             _set(out, "mb_track_id", frame.data, override=True)

@@ -1458,3 +1458,25 @@ def test_utf8_cut_short_in_a_latin1_id3_frame_or_an_id3v1_tag_is_read_as_utf8(tm
         f.write(b"TAG" + field + b"Kino".ljust(30, b"\0") + b"\0" * 30 + b"1988" + b"\0" * 30 + b"\xff")
     info = read_tags(str(v1))
     assert (info["title"], info["artist"], info["year"]) == ("Звезда по имени", "Kino", 1988)
+
+
+def test_replaygain_an_mp3_keeps_only_in_rva2_frames_is_read(tmp_path):
+    # Quod Libet, and taggers following the ID3v2.4 standard, write ReplayGain as RVA2 frames
+    # ("track", "album"; the master volume's gain in dB and peak) and no TXXX frames: such an
+    # MP3 was played at full level beside the quieter tracks around it. TXXX frames win where
+    # both are written (the words most players read and write again).
+    from mutagen import id3
+
+    path = write_track(tmp_path, "rva2", fmt="mp3")
+    tags = id3.ID3()
+    tags.add(id3.RVA2(desc="track", channel=1, gain=-7.5, peak=0.875))
+    tags.add(id3.RVA2(desc="album", channel=1, gain=-6.25, peak=0.96875))
+    tags.add(id3.RVA2(desc="normalize", channel=1, gain=3.0, peak=0.5))   # (another tool's: not ReplayGain)
+    tags.save(str(path))
+    info = read_tags(str(path))
+    assert (info["rg_track_gain"], info["rg_track_peak"]) == (pytest.approx(-7.5), pytest.approx(0.875, abs=1e-4))
+    assert (info["rg_album_gain"], info["rg_album_peak"]) == (pytest.approx(-6.25), pytest.approx(0.96875, abs=1e-4))
+
+    tags.add(id3.TXXX(encoding=3, desc="replaygain_track_gain", text=["-8.00 dB"]))
+    tags.save(str(path))
+    assert read_tags(str(path))["rg_track_gain"] == pytest.approx(-8.0)
