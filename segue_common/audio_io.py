@@ -877,16 +877,99 @@ def shorten_frames(path: str | os.PathLike) -> int | None:
     return None
 
 
-def probe_stream(path: str | os.PathLike) -> dict | None:
+#: the bytes of a Shorten stream walked to estimate its length where its header gives none
+#: (its codes are walked in Python, about a second a megabyte; ffmpeg decodes ten minutes,
+#: some 70 MB, in a second and a half)
+SHORTEN_WALK_BYTES = 1 << 16
+
+
+class _BitText:
+    """Shorten's codes read from ``data`` held as text of "0" and "1": a code's zeros are
+    found by ``str.find``, which walks a long file's codes many times faster than shifts."""
+
+    def __init__(self, data: bytes):
+        self.text = np.unpackbits(np.frombuffer(data, np.uint8)).tobytes().translate(bytes.maketrans(b"\0\1", b"01"))
+        self.at = 0
+
+    def uvar(self, k: int) -> int:
+        start = self.at
+        one = self.text.find(b"1", start, start + (1 << 16))
+        if one < 0 or one + 1 + k > len(self.text):
+            raise IndexError("past the bytes read" if len(self.text) - start < 1 << 16 else "code too long")
+        self.at = one + 1 + k
+        return (one - start) << k | (int(self.text[one + 1:self.at], 2) if k else 0)
+
+    def ulong(self) -> int:
+        return self.uvar(self.uvar(2))
+
+
+def shorten_walk(path: str | os.PathLike, most: int = SHORTEN_WALK_BYTES) -> tuple[int, bool] | None:
+    """The frames of a Shorten file counted from the codes of its first ``most`` bytes, and
+    whether that is the whole stream (it ends in them); else its frames estimated from the
+    bytes those codes took (about right for a recording of one kind throughout, as a
+    concert's). None where the file is not Shorten of version 1 to 3; raises ValueError where
+    its codes cannot be Shorten's (a damaged file, or one of zeros), which ffmpeg would find
+    only by decoding all of it."""
+    with open(path, "rb") as f:
+        head = f.read(most)
+        size = os.fstat(f.fileno()).st_size
+    if head[:4] != b"ajkg" or not 1 <= head[4:5][0] <= 3:
+        return None
+    bits = _BitText(head[5:])
+    try:
+        _kind, channels, block, lpc, _means, skip = (bits.ulong() for _ in range(6))
+        if not 0 < channels <= 8 or not 0 < block <= 65535 or lpc > 1024:
+            raise ValueError("not a Shorten header")
+        bits.at += 8 * skip
+        samples = 0
+        while True:
+            kind = bits.uvar(2)
+            if kind in (0, 1, 2, 3, 7):         # a block of one channel: differences, or LPC
+                energy = bits.uvar(3)
+                if kind == 7:
+                    for _ in range(bits.uvar(2)):
+                        bits.uvar(6)            # (its coefficients, signed codes of 5 bits)
+                if energy > 31:
+                    raise ValueError("not Shorten's codes")
+                for _ in range(block):
+                    bits.uvar(energy + 1)
+                samples += block
+            elif kind == 8:                     # a block of silence
+                samples += block
+            elif kind == 4:                     # the end
+                return samples // channels, True
+            elif kind == 5:
+                block = bits.ulong()
+                if not 0 < block <= 65535:
+                    raise ValueError("not a Shorten block size")
+            elif kind == 6:
+                bits.uvar(2)
+            elif kind == 9:
+                for _ in range(bits.uvar(5)):
+                    bits.uvar(8)
+            else:
+                raise ValueError(f"no Shorten function {kind}")
+            walked = bits.at
+    except IndexError as exc:
+        if str(exc) != "past the bytes read" or not samples:
+            raise ValueError(f"not Shorten's codes: {exc}") from None
+    return round(samples / channels * (8 * (size - 5) / max(1, walked))), False
+
+
+def probe_stream(path: str | os.PathLike, *, count: bool = True) -> dict | None:
     """What ffprobe tells of the first audio stream of ``path``: ``{"duration", "codec",
-    "sample_rate", "channels", "tags", "container"}`` (``tags`` the container's and the
+    "sample_rate", "channels", "tags", "container", "estimated"}`` (``tags`` the container's and the
     stream's text tags, the container's first; ``container`` ffmpeg's name of the format,
     "mp3" for MPEG audio frames and nothing around them), or None where ffmpeg is not
     installed, there is no audio stream, or no length, rate or channels are given. Only
     headers are read.
 
     For the files that neither mutagen nor libsndfile reads and ffmpeg plays: Matroska and
-    WebM (Opus or Vorbis), ALAC in a CAF, Shorten (its length from :func:`shorten_frames`)."""
+    WebM (Opus or Vorbis), ALAC in a CAF, Shorten (its length from :func:`shorten_frames`).
+
+    ``estimated``: the length is only estimated, from the first of a Shorten file whose header
+    gives none (:func:`shorten_walk`), where not ``count``: counting it decodes the whole file
+    (see :func:`count_frames`). Else it is False."""
     exe = ffmpeg_path()
     probe = exe and (shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe"))
     if not probe:
@@ -910,17 +993,28 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
         duration = float(stream.get("duration") or container.get("duration") or 0.0)
     except (subprocess.TimeoutExpired, OSError, ValueError, IndexError, KeyError, TypeError):
         return None
+    estimated = False
     if container.get("format_name") == "shn" and rate > 0:
         # ffprobe gives no length: the header's, else (a file made from a WAV written to a
-        # pipe, which never said its size) ffmpeg's count of what it decodes, which takes a
-        # few seconds for ten minutes of it
+        # pipe, which never said its size) its codes walked from the start, whole where the
+        # file is short; a longer one's length is estimated from them, or counted by ffmpeg
+        # decoding it all (a second or two for ten minutes of it). Codes that cannot be
+        # Shorten's are found in the first of them: ffmpeg decoded a damaged file to its end
+        # first, 2 GB of zeros for 12 s.
         frames = shorten_frames(path)
         if frames is None:
             try:
-                with FallbackStream(path, lazy=True) as decoding:
-                    frames = decoding.frames_from(0)
-            except AudioError:
+                walked = shorten_walk(path)
+            except (OSError, ValueError) as exc:
+                log.info("%s is no Shorten file ffmpeg can play: %s", path, exc)
                 return None
+            if walked is None:
+                return None
+            frames, estimated = walked[0], not walked[1]
+            if estimated and count:
+                frames, estimated = count_frames(path), False
+                if frames is None:
+                    return None
         duration = frames / rate
     if rate <= 0 or channels <= 0 or not 0.0 < duration < float("inf"):
         return None
@@ -929,7 +1023,18 @@ def probe_stream(path: str | os.PathLike) -> dict | None:
         for key, value in (source or {}).items() if isinstance(source, dict) else ():
             tags.setdefault(str(key).lower(), value)
     return {"duration": duration, "codec": str(stream.get("codec_name") or "") or None, "sample_rate": rate,
-            "channels": channels, "tags": tags, "container": str(container.get("format_name") or "") or None}
+            "channels": channels, "tags": tags, "container": str(container.get("format_name") or "") or None,
+            "estimated": estimated}
+
+
+def count_frames(path: str | os.PathLike) -> int | None:
+    """The frames ffmpeg decodes from ``path``, counted by decoding it all (None where it fails
+    or is not installed)."""
+    try:
+        with FallbackStream(path, lazy=True) as decoding:
+            return decoding.frames_from(0)
+    except (AudioError, OSError):
+        return None
 
 
 def open_fallback(path: str | os.PathLike, *, blocksize: int = 8192,

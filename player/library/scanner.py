@@ -49,11 +49,11 @@ from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import file_identity
 from player.library.skip import conflict_copy_of, name_key, skipped_name
-from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
+from player.library.tags import AUDIO_EXTENSIONS, MAX_DURATION_S, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
 from player.store.tracks import TRACK_FIELDS
-from segue_common.audio_io import INSTALL_FFMPEG, ffmpeg_complete
+from segue_common.audio_io import INSTALL_FFMPEG, count_frames, ffmpeg_complete
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,9 @@ SAME_AUDIO_LENGTH_S = 0.01
 #: ...and its size, to within what a tagger's rewrite of the tags (new padding) moves it by
 RETAG_SIZE_SLACK = 64 * 1024
 RETAG_SIZE_FRACTION = 0.01
+#: the modification time a row listed at an estimated length is written with until it is
+#: counted: no file has it, so a scan finds that file changed and reads it again
+ESTIMATED_MTIME = -1
 #: error paths kept in the progress for display (the store keeps every one)
 MAX_ERROR_PATHS = 1000
 
@@ -279,6 +282,7 @@ class Scanner:
         self._cancelled = False
         self.progress = ScanProgress()
         self._want_ffmpeg: set[str] = set()
+        self._estimated: list[dict] = []        # rows listed at an estimated length, to count (see _count_lengths)
         self._sheets_used: set[str] = set()     # CUE sheets that made tracks or need none, and those that could not
         self._sheets_failed: set[str] = set()
 
@@ -537,6 +541,7 @@ class Scanner:
                     self._write(batch)
             self._report()
         self._write(batch)
+        self._count_lengths()
         # A sheet that was an error row and made tracks now is an error no more.
         self.store.forget_error_rows(self._sheets_used - self._sheets_failed)
         # Known paths not walked this time may still lead to a file that was (a link into a
@@ -718,8 +723,14 @@ class Scanner:
             folder.seen.add(path)
             return row
         try:
-            row.update(read_tags(path))
+            row.update(read_tags(path, estimate=True))
             self.progress.read += 1
+            if row.pop("length_estimated", False):
+                # Listed at once at its estimate, counted once every file is listed. Until
+                # then it is written with a modification time no file has: a scan stopped
+                # (cancelled, the app closed) before it is counted reads it again next time.
+                self._estimated.append(dict(row))
+                row["mtime_ns"] = ESTIMATED_MTIME
         except Exception as exc:  # noqa: BLE001 - a reader's own fault is the scan's next concern
             if not isinstance(exc, TagReadError) and not same:
                 raise                       # stored as an error row by the scan, the file being new or changed
@@ -754,6 +765,31 @@ class Scanner:
                 self.progress.same += 1
         folder.seen.add(path)
         return row
+
+    def _count_lengths(self) -> None:
+        """The files listed at an estimated length (a Shorten file whose header gives none:
+        only decoding it all counts it, a second or two for ten minutes, half an hour for a
+        thousand such files) counted, after every file is listed, and their rows written with
+        the count. One ffmpeg fails on is an error row: it does not play to its end."""
+        todo, self._estimated = self._estimated, []
+        batch: list[dict] = []
+        for row in todo:
+            self._report()
+            if self._cancelled:
+                raise ScanCancelled()
+            frames = count_frames(row["path"])
+            if frames:
+                row["duration"] = min(frames / row["sample_rate"], MAX_DURATION_S)
+                batch.append(row)
+            elif os.path.lexists(row["path"]):
+                error = "damaged Shorten file: ffmpeg could not decode it to its end"
+                batch.append({key: row[key] for key in ("path", "folder_id", "size", "mtime_ns", "ctime_ns")}
+                             | {"last_error": error})
+                self.progress.read -= 1
+                self._error(row["path"], error)
+            if len(batch) >= BATCH:
+                self._write(batch)
+        self._write(batch)
 
     def _was_unreadable(self, track_id: int) -> bool:
         stored = self.store.track(track_id)

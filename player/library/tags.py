@@ -1394,12 +1394,12 @@ def _sound_frames(path: str) -> int | None:
         return None
 
 
-def _probed_stream(path: str) -> dict | None:
+def _probed_stream(path: str, *, count: bool = True) -> dict | None:
     """Length, codec, rate, channels and tags of a file as ffprobe reads them, or None (no
     ffmpeg, no audio in it as ffmpeg sees it). An MP3 is left to dr_mp3, which plays it (a
     .mp3 that ffprobe finds to be another format, an ADTS AAC stream, is that format); the
     values are bounded as everything leaving this module is."""
-    probed = audio_io.probe_stream(path)
+    probed = audio_io.probe_stream(path, count=count)
     if probed is None:
         return None
     if os.path.splitext(path)[1].lower() == ".mp3" and (probed["codec"] or "mp3") in ("mp3", "mp2", "mp1"):
@@ -1590,8 +1590,13 @@ def _decoded_length(path: str) -> float:
         return 0.0
 
 
-def read_tags(path: str) -> dict:
+def read_tags(path: str, *, estimate: bool = False) -> dict:
     """Tags and stream info of one audio file.
+
+    ``estimate``: a length that only decoding the whole file gives (a Shorten file whose
+    header gives none) is estimated instead, and ``length_estimated`` is then True in what is
+    returned: the scan lists such files at once and counts them after (see
+    :func:`segue_common.audio_io.count_frames`).
 
     Raises
     ------
@@ -1717,7 +1722,7 @@ def read_tags(path: str) -> dict:
             # What neither reads, the player plays through ffmpeg (Matroska, ALAC in a CAF).
             # (Asked only here: ffprobe takes about 90 ms a file, a scan of an RF64 library
             # that libsndfile reads would pay it for every file.)
-            probed = _probed_stream(path)
+            probed = _probed_stream(path, count=not estimate)
             if probed is None:
                 if error == NOT_RECOGNISED and audio_io.ffmpeg_complete() is None:
                     # Matroska, WebM, ALAC in a CAF: what mutagen and libsndfile do not know, ffmpeg
@@ -1728,6 +1733,8 @@ def read_tags(path: str) -> dict:
                     error = audio_io.needs_ffmpeg(path)
                 raise TagReadError(error)
             stream = {key: probed[key] for key in ("duration", "codec", "sample_rate", "channels")}
+            if probed["estimated"]:
+                stream["length_estimated"] = True
             frames = _caf_alac_frames(path) if stream["codec"] == "alac" else None
             if probed["container"] == "amr":
                 frames = _amr_frames(path)

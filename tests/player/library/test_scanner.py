@@ -1266,6 +1266,56 @@ def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_
     assert np.array_equal(whole, source / np.float32(32768))          # every sample, as it went in
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_whose_header_gives_no_length_is_listed_first_and_counted_after(store, tmp_path,
+                                                                                       monkeypatch):
+    """Where the WAV header Shorten keeps gives no size, only decoding the whole file counts
+    its samples (a second or two for ten minutes): the scan decoded each such file as it
+    listed it, half an hour for a folder of a thousand. It lists them at an estimate from
+    their first codes, then counts them once every file is listed; a scan stopped before the
+    count reads the file again next time. Codes that cannot be Shorten's (a file of zeros
+    after its header) are found in the first of them, where ffmpeg decoded all of it first."""
+    import soundfile as sf
+
+    from player.library.scanner import ScanCancelled
+    from segue_common import audio_io
+
+    monkeypatch.setattr(audio_io, "SHORTEN_WALK_BYTES", 4096, raising=False)      # (a short file walked as a long one)
+    rate = 44100
+    quiet = (stepped_samples(1, rate, 2) * 300).astype(np.int16)
+    loud = (stepped_samples(3, rate, 2) * 32767).astype(np.int16)
+    source = np.concatenate([quiet, loud])
+    music = tmp_path / "music"
+    path = write_shorten(music / "set.shn", source, rate, sized=False)
+    sf.write(music / "other.flac", loud, rate)
+    bare = write_shorten(tmp_path / "bare.shn", source[:0], rate).read_bytes()     # (its header, and its end)
+    (music / "zeros.shn").write_bytes(bare[:-2] + bytes(8 << 20))
+
+    seen = []
+
+    def stop_once_listed(progress):
+        if progress.total and progress.done == progress.total and store.tracks():
+            seen.append({Path(t["path"]).name: t["duration"] for t in store.tracks()})
+            scanner.cancel()
+
+    scanner = Scanner(store, progress=stop_once_listed, progress_interval_s=0)
+    with pytest.raises(ScanCancelled):
+        scanner.scan([str(music)])
+    # every file listed before any is counted, the set at its estimate
+    estimate = audio_io.shorten_walk(path)
+    assert estimate is not None and not estimate[1] and estimate[0] != len(source)
+    assert seen[0] == {"set.shn": estimate[0] / rate, "other.flac": 3.0}
+    assert [Path(r["path"]).name for r in store.track_errors()] == ["zeros.shn"]
+
+    result = Scanner(store).scan([str(music)])
+    assert result.errors == 1
+    tracks = {Path(t["path"]).name: t for t in store.tracks()}
+    assert tracks["set.shn"]["duration"] == len(source) / rate
+    assert tracks["set.shn"]["mtime_ns"] == path.stat().st_mtime_ns
+    assert Scanner(store).scan([str(music)]).unchanged == 3
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode TAK")
 @pytest.mark.parametrize("rate, channels", [(44100, 2), (48000, 1)])
 def test_a_tak_file_is_listed_with_its_tags_plays_every_sample_seeks_and_is_analysed(store, tmp_path, rate,
