@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 17
+READER_VERSION = 18
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -45,6 +45,11 @@ READER_CHANGES: dict[int, frozenset | None] = {
     16: frozenset({".flac"}),    # an ID3v2 tag in front of a FLAC file fills what its comments leave empty
     # Vorbis comments written in a Windows code page, not UTF-8, read as meant, not as U+FFFD marks
     17: frozenset({".flac", ".ogg", ".oga", ".opus"}),
+    # UTF-8 cut inside its last character in ID3 frames that say Latin-1 (an ID3v1 tag's 30
+    # bytes) read as UTF-8; ReplayGain in RVA2 frames alone read; an Ogg Vorbis file of no
+    # samples an error row, not a song of 0.002 s
+    18: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta", ".flac",
+                   ".ogg", ".oga"}),
 }
 
 
