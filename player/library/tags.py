@@ -1024,6 +1024,21 @@ def _id3_in_front(f) -> ID3 | None:
         return None
 
 
+def _id3v1_at_end(path: str) -> ID3 | None:
+    """The ID3v1 tag at the end of a file whose own reader passes over it (a FLAC's: old
+    rippers and taggers put one there, as at an MP3's end, and nothing else), or None."""
+    try:
+        with open_regular(path) as f:
+            f.seek(-128, 2)
+            frames = ParseID3v1(f.read(128)) or {}
+    except Exception:  # noqa: BLE001 - a file shorter than a tag, or one too damaged: no tag
+        return None
+    tags = ID3()
+    for frame in frames.values():
+        tags.add(frame)
+    return tags if tags else None
+
+
 def _fill_from_id3(path: str, tags: ID3, out: dict) -> None:
     """Fill what a file's own tags left empty from the ID3 ``tags`` beside them: where both
     have a field, the file's own is kept (a FLAC's comments were written by its ripper for it)."""
@@ -1795,6 +1810,11 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
             _id3(v1_tags, out)
     if flac_id3 is not None:
         _fill_from_id3(path, flac_id3, out)
+    if isinstance(audio, FLAC) and out.get("title") is None and out.get("artist") is None:
+        # (looked for only where nothing named the song: a tagged FLAC's end is not read)
+        v1 = _id3v1_at_end(path)
+        if v1 is not None:
+            _fill_from_id3(path, v1, out)
     # A WAV's INFO list or an AIFF's text chunks fill what an ID3 chunk left empty. Where both
     # have a field the ID3 chunk's is kept: it declares its text's encoding, where an INFO
     # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).

@@ -1480,3 +1480,32 @@ def test_replaygain_an_mp3_keeps_only_in_rva2_frames_is_read(tmp_path):
     tags.add(id3.TXXX(encoding=3, desc="replaygain_track_gain", text=["-8.00 dB"]))
     tags.save(str(path))
     assert read_tags(str(path))["rg_track_gain"] == pytest.approx(-8.0)
+
+
+def _id3v1(title: bytes, artist: bytes, album: bytes = b"", year: bytes = b"", track: int = 0) -> bytes:
+    return (b"TAG" + title.ljust(30, b"\0") + artist.ljust(30, b"\0") + album.ljust(30, b"\0") + year.ljust(4, b"\0")
+            + b"\0" * 28 + bytes([0, track]) + b"\xff")
+
+
+def test_a_flac_tagged_only_by_an_id3v1_tag_at_its_end_is_listed_with_it(tmp_path):
+    # Old rippers and taggers put an ID3v1 tag at the end of a FLAC (as of an MP3), and nothing
+    # else: mutagen's FLAC reader passes over it, and the album was listed as untitled files.
+    # Only a FLAC whose comments give no title or artist is looked at there: a tagged one costs
+    # no read of its end.
+    import soundfile as sf
+
+    path = write_track(tmp_path, "old", fmt="flac", seconds=1.0)
+    with open(path, "ab") as f:
+        f.write(_id3v1(b"Kukushka", "Кино".encode("cp1251"), b"Chorny Albom", b"1990", 7))
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"], info["year"], info["track_no"]) \
+        == ("Kukushka", "Кино", "Chorny Albom", 1990, 7)
+    assert info["duration"] == pytest.approx(1.0, abs=0.01)
+    with sf.SoundFile(path) as f:                       # (it plays as it did)
+        assert f.frames == round(info["duration"] * f.samplerate)
+
+    tagged = write_track(tmp_path, "tagged", fmt="flac", tags={"title": "Own", "artist": "Comments"})
+    with open(tagged, "ab") as f:
+        f.write(_id3v1(b"Other", b"Tag", b"Album"))
+    info = read_tags(str(tagged))
+    assert (info["title"], info["artist"], info.get("album")) == ("Own", "Comments", None)
