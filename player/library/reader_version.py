@@ -47,8 +47,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
     17: frozenset({".flac", ".ogg", ".oga", ".opus"}),
     # UTF-8 cut inside its last character in ID3 frames that say Latin-1 (an ID3v1 tag's 30
     # bytes) read as UTF-8; ReplayGain in RVA2 frames alone read; an Ogg Vorbis file of no
-    # samples an error row, not a song of 0.002 s
-    18: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta", ".flac",
+    # samples an error row, not a song of 0.002 s; a FLAC's ID3v1 tag alone and a 3GPP file's own tags read
+    18: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta", ".flac", ".3ga",
                    ".ogg", ".oga"}),
 }
 

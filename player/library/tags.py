@@ -732,6 +732,40 @@ def _body(f, span: tuple[int, int] | None, limit: int = 64) -> bytes:
     return f.read(min(limit, span[1] - span[0]))
 
 
+#: 3GPP's boxes of text (each its version and flags, a language, the text) and their fields
+_3GPP_TEXT = {b"titl": "title", b"perf": "artist", b"auth": "composer", b"albm": "album", b"gnre": "genre"}
+
+
+def _3gpp_tags(f) -> dict:
+    """The tags of a 3GPP file (``.3ga``, ``.3gp``: a phone's recorder, ffmpeg's 3gp muxer), in
+    3GPP's own boxes in the movie's user data, which neither mutagen nor ffprobe reads: {field:
+    text}. Empty where the file is no 3GPP file or has none. An album's box may end in the
+    track's number; a year's box holds a number."""
+    f.seek(0, 2)
+    end = f.tell()
+    ftyp = _box(f, 0, end, b"ftyp")
+    if ftyp is None or not _body(f, ftyp, 4).startswith(b"3g"):
+        return {}
+    moov = _box(f, 0, end, b"moov")
+    udta = moov and _box(f, *moov, b"udta")
+    out: dict = {}
+    for name, body, stop in _boxes(f, *udta) if udta else ():
+        data = _body(f, (body, stop), 4096)
+        if name == b"yrrc" and len(data) >= 6:
+            out["year"] = str(struct.unpack_from(">H", data, 4)[0])
+        elif name in _3GPP_TEXT and len(data) > 6:
+            raw = data[6:]
+            if raw[:2] in (b"\xfe\xff", b"\xff\xfe"):
+                text = raw.decode("utf-16", "replace").split("\0")[0]
+            else:
+                text, _, rest = raw.partition(b"\0")
+                text = text.decode("utf-8", "replace")
+                if name == b"albm" and len(rest) == 1 and rest[0]:
+                    out["track_no"] = str(rest[0])
+            out[_3GPP_TEXT[name]] = text
+    return out
+
+
 def _mp4_edit_length(f, audio) -> float | None:
     """The length of an MP4's sound track as its edit list cuts it, as the player plays it:
     ffmpeg drops the encoder's priming (1024 samples of AAC) before the edit and the player
@@ -1623,6 +1657,7 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
     ogg_start = 0
     flac_held = channels = ape_tags = played = flac_sheet = v1_tags = flac_id3 = None
     chunk_tags: dict = {}
+    gpp_tags: dict = {}
     try:
         with open_regular(path) as f:
             audio = _parse(f)
@@ -1650,6 +1685,10 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
             if isinstance(audio, MP3):
                 played = _xing_length(f, info)
             elif isinstance(audio, MP4):
+                try:
+                    gpp_tags = _3gpp_tags(f)
+                except Exception as exc:  # noqa: BLE001 - odd boxes cost those tags, never the track
+                    log.debug("could not read the 3GPP tags of %r: %s", path, exc)
                 try:
                     played = _mp4_edit_length(f, audio)
                 except Exception as exc:  # noqa: BLE001 - odd boxes keep mutagen's length
@@ -1819,6 +1858,8 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
     # have a field the ID3 chunk's is kept: it declares its text's encoding, where an INFO
     # value's is guessed, and holds fields INFO has none for (album artist, disc, MusicBrainz).
     for field, text in chunk_tags.items():
+        _set(out, field, text)
+    for field, text in gpp_tags.items():     # (what an MP4 tag of its own left empty)
         _set(out, field, text)
     side = out.pop(_SIDE, None)
     if side is not None and out.get("disc_no") is None:

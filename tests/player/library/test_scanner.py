@@ -1094,7 +1094,7 @@ def _new_format(name: str, codec: list[str], listed_as: str, rate: int, channels
 
 @pytest.mark.parametrize("name, codec, listed_as, rate, channels, title", [
     _new_format("ring.m4r", ["-c:a", "aac", "-f", "ipod"], "mp4", 44100, 2, True, needs=("aac",)),
-    _new_format("memo.3ga", ["-c:a", "aac", "-f", "3gp", "-ar", "16000", "-ac", "1"], "mp4", 16000, 1, False,
+    _new_format("memo.3ga", ["-c:a", "aac", "-f", "3gp", "-ar", "16000", "-ac", "1"], "mp4", 16000, 1, True,
                 needs=("aac",)),
     _new_format("film.dts", ["-c:a", "dca", "-strict", "-2"], "dts", 44100, 2, False, needs=("dca",)),
     _new_format("old.mpp", [], "musepack", 44100, 2, True),

@@ -1509,3 +1509,16 @@ def test_a_flac_tagged_only_by_an_id3v1_tag_at_its_end_is_listed_with_it(tmp_pat
         f.write(_id3v1(b"Other", b"Tag", b"Album"))
     info = read_tags(str(tagged))
     assert (info["title"], info["artist"], info.get("album")) == ("Own", "Comments", None)
+
+
+def test_the_3gpp_tags_ffmpeg_and_phones_write_into_a_3ga_are_read(tmp_path):
+    # A 3GPP file (.3ga, .3gp: a phone's recorder, ffmpeg's 3gp muxer) keeps its tags in 3GPP's
+    # own boxes (titl, perf, albm, gnre, yrrc), which neither mutagen nor this ffprobe reads:
+    # such a recording was listed untitled.
+    path = _ffmpeg(tmp_path, "memo.3ga", "-c:a", "aac", "-metadata", "title=Встреча", "-metadata",
+                   "artist=Dictaphone", "-metadata", "album=Memos", "-metadata", "genre=Speech",
+                   "-metadata", "date=2021", "-f", "3gp")
+    info = read_tags(str(path))
+    assert (info["title"], info["artist"], info["album"], info["genre"], info["year"]) \
+        == ("Встреча", "Dictaphone", "Memos", "Speech", 2021)
+    assert info["duration"] == pytest.approx(0.5, abs=0.03)
