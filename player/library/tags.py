@@ -1434,6 +1434,17 @@ def _decoded_stream(path: str) -> dict | None:
             "sample_rate": min(rate, INT32_MAX), "channels": min(channels, INT32_MAX)}
 
 
+def _bad_shorten(path: str) -> bool:
+    """Whether ``path`` begins as a Shorten file and its first codes cannot be Shorten's."""
+    try:
+        audio_io.shorten_walk(path)
+    except ValueError:
+        return True
+    except OSError:
+        pass
+    return False
+
+
 def _sound_frames(path: str) -> int | None:
     """The frames libsndfile counts in ``path`` (None where it does not open it)."""
     try:
@@ -1785,6 +1796,9 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
                     # sent people looking for a fault in the file), the words also tell the scan
                     # to read the file again once ffmpeg is found.
                     error = audio_io.needs_ffmpeg(path)
+                elif error == NOT_RECOGNISED and _bad_shorten(path):
+                    # (its header Shorten's, its codes not: the reason said, not "not an audio format")
+                    error = "damaged Shorten file: its audio is not Shorten's codes"
                 raise TagReadError(error)
             stream = {key: probed[key] for key in ("duration", "codec", "sample_rate", "channels")}
             if probed["estimated"]:

@@ -1306,7 +1306,9 @@ def test_a_shorten_file_whose_header_gives_no_length_is_listed_first_and_counted
     estimate = audio_io.shorten_walk(path)
     assert estimate is not None and not estimate[1] and estimate[0] != len(source)
     assert seen[0] == {"set.shn": estimate[0] / rate, "other.flac": 3.0}
-    assert [Path(r["path"]).name for r in store.track_errors()] == ["zeros.shn"]
+    [bad] = store.track_errors()
+    assert (Path(bad["path"]).name, bad["last_error"]) == ("zeros.shn", "damaged Shorten file: its audio is not "
+                                                                        "Shorten's codes")
 
     result = Scanner(store).scan([str(music)])
     assert result.errors == 1
