@@ -731,6 +731,12 @@ class Scanner:
                 # (cancelled, the app closed) before it is counted reads it again next time.
                 self._estimated.append(dict(row))
                 row["mtime_ns"] = ESTIMATED_MTIME
+                # A track listed before keeps the length it has until the count: an estimate
+                # seconds off would read to the store as other audio, and the track's
+                # analysis would go with it (a file only touched since, a scan stopped in the count).
+                stored = self.store.track(old[0]) if old is not None else None
+                if stored is not None and stored["last_error"] is None and stored["duration"]:
+                    row["duration"] = stored["duration"]
         except Exception as exc:  # noqa: BLE001 - a reader's own fault is the scan's next concern
             if not isinstance(exc, TagReadError) and not same:
                 raise                       # stored as an error row by the scan, the file being new or changed

@@ -1318,6 +1318,47 @@ def test_a_shorten_file_whose_header_gives_no_length_is_listed_first_and_counted
     assert Scanner(store).scan([str(music)]).unchanged == 3
 
 
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_counted_shorten_file_read_again_keeps_its_length_and_analysis_until_counted(store, tmp_path,
+                                                                                      monkeypatch):
+    """A Shorten file whose header gives no length, counted by a scan and analysed, then only
+    touched (its times changed, its audio not): read again, it is listed at an estimate until
+    counted. Written over the track's counted length, that estimate (seconds off) read to the
+    store as other audio, and the track's analysis was thrown away. Audio that did change
+    still loses it, once counted."""
+    from segue_common import audio_io
+
+    monkeypatch.setattr(audio_io, "SHORTEN_WALK_BYTES", 4096, raising=False)      # (a short file walked as a long one)
+    rate = 44100
+    quiet = (stepped_samples(1, rate, 2) * 300).astype(np.int16)
+    loud = (stepped_samples(3, rate, 2) * 32767).astype(np.int16)
+    source = np.concatenate([quiet, loud])
+    music = tmp_path / "music"
+    path = write_shorten(music / "set.shn", source, rate, sized=False)
+    assert abs(audio_io.shorten_walk(path)[0] - len(source)) > 2 * rate          # (an estimate seconds off)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    assert track["duration"] == len(source) / rate
+    store.save_features([{"track_id": track["id"], "model_version": "test", "bucket": "rock",
+                          "tags": np.ones(4, np.float32)}])
+
+    listed = []
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    result = Scanner(store, progress=lambda p: listed.extend(t["duration"] for t in store.tracks()),
+                     progress_interval_s=0).scan([str(music)])
+    assert result.read == 1
+    assert set(listed) == {len(source) / rate}          # never the estimate, while it was counted
+    [track] = store.tracks()
+    assert (track["duration"], track["mtime_ns"]) == (len(source) / rate, path.stat().st_mtime_ns)
+    assert len(store.features("test")) == 1
+
+    write_shorten(path, source[:rate], rate, sized=False)           # other audio now: its analysis goes
+    Scanner(store).scan([str(music)])
+    assert store.tracks()[0]["duration"] == 1.0
+    assert len(store.features("test")) == 0
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode TAK")
 @pytest.mark.parametrize("rate, channels", [(44100, 2), (48000, 1)])
 def test_a_tak_file_is_listed_with_its_tags_plays_every_sample_seeks_and_is_analysed(store, tmp_path, rate,
