@@ -1460,6 +1460,24 @@ def test_utf8_cut_short_in_a_latin1_id3_frame_or_an_id3v1_tag_is_read_as_utf8(tm
     assert (info["title"], info["artist"], info["year"]) == ("Звезда по имени", "Kino", 1988)
 
 
+def test_latin1_names_ending_in_a_byte_that_begins_utf8_are_not_read_as_cut_utf8(tmp_path):
+    # Only UTF-8 whole up to a cut in its last character is read as UTF-8: Latin-1 text that
+    # ends in a byte beginning a UTF-8 character ("Ã", "Â"), with other accents before it or
+    # none, is Latin-1, and keeps every letter.
+    names = {"TIT2": "Café Ã", "TPE1": "Mañana Â", "TALB": "Â"}
+    framed = _latin1_frames(write_track(tmp_path, "latin1", fmt="mp3"),
+                            **{frame: name.encode("latin-1") for frame, name in names.items()})
+    info = read_tags(str(framed))
+    assert (info["title"], info["artist"], info["album"]) == ("Café Ã", "Mañana Â", "Â")
+
+    v1 = write_track(tmp_path, "v1", fmt="mp3")
+    with open(v1, "ab") as f:
+        f.write(b"TAG" + "Déjà vu Ã".encode("latin-1").ljust(30, b"\0") + "Â".encode("latin-1").ljust(30, b"\0")
+                + b"\0" * 30 + b"1988" + b"\0" * 30 + b"\xff")
+    info = read_tags(str(v1))
+    assert (info["title"], info["artist"]) == ("Déjà vu Ã", "Â")
+
+
 def test_replaygain_an_mp3_keeps_only_in_rva2_frames_is_read(tmp_path):
     # Quod Libet, and taggers following the ID3v2.4 standard, write ReplayGain as RVA2 frames
     # ("track", "album"; the master volume's gain in dB and peak) and no TXXX frames: such an
