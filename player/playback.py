@@ -35,7 +35,7 @@ from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, repla
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
-from player.library.identity import moved_with_its_folder
+from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
 from player.library.names import path_disc, release_folder, title_disc
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
@@ -1382,7 +1382,11 @@ class Player:
         # songs after those opened ahead of a renamed album all failed as "file not found"
         # until a scan. The row moves at the scan. Only within its library folder: that one
         # gone is a disk not connected, said as such.
-        source = Source(path, gain=gain, token=entry, duration_hint=row["duration"],
+        # A length the scan only estimated (a Shorten file listed first, counted after) is not
+        # given as the file's: the crossfade began where an estimate short of it ended, and cut
+        # the rest off. Unknown, the song plays to its end and the next follows without a fade.
+        hint = None if row["mtime_ns"] == ESTIMATED_MTIME else row["duration"]
+        source = Source(path, gain=gain, token=entry, duration_hint=hint,
                         album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
                         find_moved=functools.partial(self._moved_to, entry.track_id, path, row["size"],
                                                      row["mtime_ns"], self.store.folder_path(row["folder_id"])))

@@ -8,6 +8,11 @@ import stat as stat_mod
 
 from player.library.names import is_disc_folder
 
+#: the modification time a track listed at an estimated length is written with until the scan
+#: counts it (see ``Scanner._count_lengths``): no file has it, so a scan finds that file changed
+#: and reads it again, and the player knows not to take that length as the file's
+ESTIMATED_MTIME = -1
+
 
 def file_identity(path: str, st: os.stat_result | None = None) -> tuple[int, int | str]:
     """What tells one file or folder from another: (device, inode). On Windows a directory

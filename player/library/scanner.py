@@ -47,7 +47,7 @@ from player.history.importer import link_unmatched
 from player.library import reader_version
 from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
-from player.library.identity import file_identity
+from player.library.identity import ESTIMATED_MTIME, file_identity
 from player.library.skip import conflict_copy_of, name_key, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, MAX_DURATION_S, TagReadError, read_tags
 from player.memory import let_go as _let_go
@@ -65,9 +65,6 @@ SAME_AUDIO_LENGTH_S = 0.01
 #: ...and its size, to within what a tagger's rewrite of the tags (new padding) moves it by
 RETAG_SIZE_SLACK = 64 * 1024
 RETAG_SIZE_FRACTION = 0.01
-#: the modification time a row listed at an estimated length is written with until it is
-#: counted: no file has it, so a scan finds that file changed and reads it again
-ESTIMATED_MTIME = -1
 #: error paths kept in the progress for display (the store keeps every one)
 MAX_ERROR_PATHS = 1000
 

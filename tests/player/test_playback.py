@@ -525,6 +525,47 @@ def test_a_file_cut_short_fades_and_is_shown_and_logged_at_the_length_it_plays(s
     assert store.plays()[0]["track_ms"] == pytest.approx(real * 1000, abs=30)
 
 
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_listed_at_an_estimate_plays_to_its_end_under_a_crossfade(store, tmp_path, monkeypatch):
+    # A Shorten file whose header gives no length is listed at an estimate from its first
+    # codes and counted once the scan has listed every file (here the scan stops before the
+    # count). A loud first second makes that estimate half its length: taken as the file's,
+    # the crossfade into the next song began there, and half the song was never heard.
+    import numpy as np
+
+    from player.library.scanner import Scanner, ScanCancelled
+    from segue_common import audio_io
+    from tests.audiogen import write_shorten
+    from tests.player.audio.signals import active_region, sine
+
+    monkeypatch.setattr(audio_io, "SHORTEN_WALK_BYTES", 4096)       # (a short file walked as a long one)
+    rate = 44100
+    mono = np.concatenate([sine(rate, freq=330, sr=rate) * 0.9, sine(5 * rate, freq=330, sr=rate) * 0.01])
+    music = tmp_path / "music"
+    path = write_shorten(music / "set.shn", np.stack([mono * 32767] * 2, 1).astype(np.int16), rate, sized=False)
+    write_track(music, "after", fmt="flac", seconds=3.0, freq=660.0, tags={"title": "after"})
+
+    def stop_once_listed(progress):
+        if progress.total and progress.done == progress.total:
+            scanner.cancel()
+
+    scanner = Scanner(store, progress=stop_once_listed, progress_interval_s=0)
+    with pytest.raises(ScanCancelled):
+        scanner.scan([str(music)])
+    shn, after = store.track_by_path(str(path)), store.track_by_path(str(music / "after.flac"))
+    assert shn["duration"] < 4.0                # (the estimate, the file 6 s)
+    p = Player(store, NullEngine(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([shn["id"], after["id"]])
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=20)
+        out = active_region(p.engine.captured()[:, 0], threshold=1e-4)
+    finally:
+        p.close()
+    assert len(out) / rate == pytest.approx(6.0 + 3.0, abs=0.1)      # all of it, then the next
+    assert ended(store) == [(shn["id"], "finished"), (after["id"], "finished")]
+
+
 def test_moving_on_near_the_end_of_a_file_cut_short_is_no_early_skip(store, tmp_path, make_player):
     # Its header says 80 s, it holds about 40. Heard for 33 s and moved on from, it was heard
     # past its half, as a song is that is not skipped early; against the header's length it
