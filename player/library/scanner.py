@@ -92,6 +92,11 @@ class ScanProgress:
     linked: int = 0          # plays made of imported listens, of the tracks this scan added
     playlist_links: int = 0  # playlist entries that name a track this scan added
     duplicates: int = 0
+    #: files listed at an estimated length being counted after every file is listed (see
+    #: Scanner._count_lengths), and how many of them are counted so far: ``done`` stands at
+    #: ``total`` meanwhile, and the count can take minutes
+    counting: int = 0
+    counted: int = 0
     folder: str = ""
     finished: bool = False
     error_paths: list[tuple[str, str]] = field(default_factory=list)
@@ -776,11 +781,13 @@ class Scanner:
         the count. One ffmpeg fails on is an error row: it does not play to its end."""
         todo, self._estimated = self._estimated, []
         batch: list[dict] = []
+        self.progress.counting, self.progress.counted = len(todo), 0
         for row in todo:
             self._report()
             if self._cancelled:
                 raise ScanCancelled()
             frames = count_frames(row["path"])
+            self.progress.counted += 1
             if frames:
                 row["duration"] = min(frames / row["sample_rate"], MAX_DURATION_S)
                 batch.append(row)

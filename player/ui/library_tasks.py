@@ -156,7 +156,8 @@ class LibraryTasksMixin:
                 return _FOLLOW_OFF
             before = store.library_counts()
             # The scan also links playlist entries to the tracks it brings.
-            result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors, p.read - p.same)),
+            result = Scanner(store, progress=lambda p: report((p.done, p.total, p.seen, p.errors, p.read - p.same,
+                                                               p.counted, p.counting)),
                              progress_interval_s=0.2).scan(folders)
             # A scan reads only the files that changed: the unreadable ones left as they were
             # are not in its count, and the library still has them.
@@ -175,11 +176,14 @@ class LibraryTasksMixin:
         self._scan_timer.start()
 
     def _scan_progress(self, value) -> None:
-        done, total, seen, errors, self._scan_read = value
+        done, total, seen, errors, self._scan_read, counted, counting = value
         if self._scan_quiet and not self._scan_read and not errors:
             return              # a rescan nobody asked for shows itself once it finds something to read
         if not total:           # still listing the folders
             self.tasks.update("scan", seen, None, "Looking for music files:")
+            return
+        if counting:            # every file listed; the lengths only a whole decode gives, counted
+            self.tasks.update("scan", counted, counting, "Counting lengths:")
             return
         self.tasks.update("scan", done, total, f"Scanning ({errors} unreadable):" if errors else "Scanning:")
 

@@ -1310,7 +1310,11 @@ def test_a_shorten_file_whose_header_gives_no_length_is_listed_first_and_counted
     assert (Path(bad["path"]).name, bad["last_error"]) == ("zeros.shn", "damaged Shorten file: its audio is not "
                                                                         "Shorten's codes")
 
-    result = Scanner(store).scan([str(music)])
+    # the count shows itself (every file listed, ``done`` stands at ``total`` meanwhile)
+    counts = []
+    result = Scanner(store, progress=lambda p: counts.append((p.done, p.total, p.counted, p.counting)),
+                     progress_interval_s=0).scan([str(music)])
+    assert (3, 3, 0, 1) in counts and counts[-1][2:] == (1, 1)
     assert result.errors == 1
     tracks = {Path(t["path"]).name: t for t in store.tracks()}
     assert tracks["set.shn"]["duration"] == len(source) / rate
