@@ -148,8 +148,17 @@ def test_gapless_mp3_halves_join_without_a_gap(tmp_path):
     e = NullEngine(capture=True, speed=6.0)
     try:
         sa, sb = Source(str(a)), Source(str(b))
+        # At six times real time the first half is over before a loaded machine opens the second:
+        # the output is held (as an unplugged one: it takes nothing) until it is open.
+        e.simulate_device_loss()
+        e._watchdog_s = 60.0
         e.play(sa)
         e.set_next(sb)
+        end = time.monotonic() + 10
+        while not (e.sync() and e._nopen is None) and time.monotonic() < end:
+            time.sleep(0.01)
+        assert e._nopen is None
+        e.set_device(None)
         end = time.monotonic() + 10
         while not (e.state is PlaybackState.STOPPED and sb.heard_frames) and time.monotonic() < end:
             time.sleep(0.01)

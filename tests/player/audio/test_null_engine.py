@@ -61,6 +61,22 @@ def played(e):
     return active_region(e.captured()[:, 0], threshold=1e-7)
 
 
+def next_open(e, timeout: float = 10.0) -> bool:
+    """Whether the next track's file got open (or failed to) within ``timeout``. It opens on a
+    thread of its own, in real time, while a null output runs as fast as it is asked: a test
+    that plays on past the current track's end before it is open hears a gap that a real
+    output, paced by the clock, would have left the file time enough to fill."""
+    return wait_for(lambda: e.sync() and e._nopen is None, timeout)
+
+
+def hold_output(e) -> None:
+    """The null output takes nothing until ``e.set_device(None)``, as an unplugged device (its
+    clock renders and captures nothing meanwhile): a test lets it play once what it needs is
+    ready."""
+    e.simulate_device_loss()
+    e._watchdog_s = 60.0                # (the held output is no lost device)
+
+
 def hand_driven_pair(engine, tmp_path, lengths, crossfade_s):
     """Two tracks playing, the second set as next and written after the first (or the fade
     into it), over an output the test drives itself, block by block."""
@@ -98,8 +114,11 @@ def test_gapless_pair_comes_out_sample_exact(engine, tmp_path):
     e = engine()
     rec = Recorder(e)
     sa, sb = Source(str(a)), Source(str(b))
+    hold_output(e)          # (a lasts an eighth of a second at six times real time: b opens first)
     e.play(sa)
     e.set_next(sb)
+    assert next_open(e)
+    e.set_device(None)
     assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 4)
     out = played(e)
     assert len(out) == len(whole)
@@ -115,16 +134,26 @@ def test_gapless_pair_comes_out_sample_exact(engine, tmp_path):
 def test_short_tracks_hand_over_in_order(engine, tmp_path):
     # Shorter than the ring buffer: several sources are buffered before any is heard.
     paths, whole = write_sine_parts(tmp_path, [3000, 6000, 4000, 7000])
-    e = engine(speed=1.0)  # each next is set when its predecessor starts: needs ~30 ms
+    e = engine(speed=1.0)
     rec = Recorder(e)
+    hold_output(e)          # the test is the output: it reads block by block
     sources = [Source(str(p)) for p in paths]
     e.play(sources[0])
     e.set_next(sources[1])
-    for prev, nxt in zip(sources[1:], sources[2:]):
-        assert wait_for(lambda prev=prev: e.current is prev)
-        e.set_next(nxt)
-    assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 8)
-    assert np.array_equal(played(e), whole)
+    assert next_open(e)
+    # Each next is set once its predecessor is heard, as the player does, and given the time to
+    # open that the predecessor's length would give it in real time (a few tens of ms here).
+    following = list(zip(sources[1:], sources[2:]))
+
+    def next_set_once_heard():
+        if following and e.current is following[0][0]:
+            e.set_next(following.pop(0)[1])
+            assert next_open(e)
+
+    out = render_to_the_end(e, 100, after_each=next_set_once_heard)
+    assert wait_for(lambda: len(rec.names()) == 8)
+    assert not following
+    assert np.array_equal(active_region(out[:, 0], threshold=1e-7), whole)
     assert [s.heard_frames for s in sources] == [3000, 6000, 4000, 7000]
     assert [n for n, _ in rec.names()].count("finished") == 4
 
@@ -132,9 +161,12 @@ def test_short_tracks_hand_over_in_order(engine, tmp_path):
 def test_next_source_set_after_the_current_was_fully_buffered(engine, tmp_path):
     (a, b), whole = write_sine_parts(tmp_path, [20000, 9000])
     e = engine(speed=1.0)
+    hold_output(e)          # (b opens before the output reaches a's end, as it would in real time)
     e.play(Source(str(a)))
     assert wait_for(lambda: e._ring.end_of_stream)  # a is fully decoded, nothing follows
     e.set_next(Source(str(b)))
+    assert next_open(e)
+    e.set_device(None)
     assert wait_for(lambda: e.state is PlaybackState.STOPPED)
     assert np.array_equal(played(e), whole)
 
@@ -145,11 +177,14 @@ def test_replacing_the_buffered_next_source_takes_it_back(engine, tmp_path):
     sf.write(str(other), np.full((5000, 2), 0.25, np.float32), SR, subtype="FLOAT")
     e = engine(speed=1.0)
     rec = Recorder(e)
+    hold_output(e)          # (b opens before the output reaches a's end, as it would in real time)
     sa, sother, sb = Source(str(a)), Source(str(other)), Source(str(b))
     e.play(sa)
     e.set_next(sother)
     assert wait_for(lambda: e._nseg is not None)  # "other" is already in the ring buffer
     e.set_next(sb)
+    assert next_open(e)
+    e.set_device(None)
     assert wait_for(lambda: e.state is PlaybackState.STOPPED)
     assert np.array_equal(played(e), whole)
     assert sother.heard_frames == 0
@@ -280,8 +315,11 @@ def test_crossfade_overlaps_the_two_sources(engine, tmp_path):
     sf.write(str(b), np.stack([sine(SR, freq=660, sr=SR)] * 2, 1), SR, subtype="FLOAT")
     e = engine(crossfade_s=0.25)
     rec = Recorder(e)
+    hold_output(e)          # (a lasts a sixth of a second at six times real time: b opens first)
     e.play(Source(str(a)))
     e.set_next(Source(str(b)))
+    assert next_open(e)
+    e.set_device(None)
     assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 4)
     out = played(e)
     fade = int(0.25 * SR)
@@ -722,7 +760,7 @@ def test_a_track_decoded_by_ffmpeg_crossfades_on_its_scanned_length(engine, tmp_
     e.set_next(Source(str(b)))
     # (a feeder pass waits for ffmpeg: at nice 10 beside busy CPUs one once took over the five
     # seconds a sync waits by default; a sync returns as soon as the pass is done)
-    assert e.sync(30.0)
+    assert next_open(e, 30.0)       # (the test renders faster than real time: b is given its time)
     out = active_region(render_to_the_end(e, 1000, sync_s=30.0)[:, 0], threshold=1e-7)
     assert abs(len(out) - (hint + 3.0 - 1.0) * SR) < 0.05 * SR, len(out) / SR   # one second overlapped
     mid = out[int((hint - 0.7) * SR): int((hint - 0.3) * SR)]                    # inside the fade
@@ -869,7 +907,7 @@ def render_chain(e, sources, blocks: int = 3000) -> np.ndarray:
         heard = e.current
         if heard in sources:
             assert wait_for(lambda: sources.index(heard) in armed, timeout=30.0)
-            assert e.sync(30.0)
+            assert next_open(e, 30.0)   # (rendered faster than real time: the next is given its time)
 
     return render_to_the_end(e, blocks, sync_s=30.0, after_each=next_set_once_heard)
 
@@ -952,6 +990,7 @@ def test_a_next_track_replaced_while_the_end_made_with_it_is_heard_still_gives_w
     sa, sother, sb = Source(str(a)), Source(str(other)), Source(str(b))
     e.play(sa)
     e.set_next(sother)
+    assert next_open(e)                 # (the test renders faster than real time: each next is given its time)
     block = np.zeros((64, 2), np.float32)
     for _ in range(1000):               # (a is longer than the buffer)
         if e._nseg is not None:
@@ -965,7 +1004,7 @@ def test_a_next_track_replaced_while_the_end_made_with_it_is_heard_still_gives_w
         assert e.sync()
     assert e._ring.read < boundary
     e.set_next(sb)
-    assert e.sync()
+    assert next_open(e)
     render_to_the_end(e, 2000)
     assert wait_for(lambda: ("finished", "part1.flac") in rec.names())
     assert rec.names() == [("started", "part0.flac"), ("finished", "part0.flac"),
