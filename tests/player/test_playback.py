@@ -14,6 +14,7 @@ from player.library.tags import read_tags
 from player.playback import MAX_CONSECUTIVE_ERRORS, RESTART_THRESHOLD_S, Player, QueueEntry
 from tests import full_disk
 from tests.audiogen import write_track
+from tests.null_pacing import OpensInRealTime
 from tests.scan_hold import hold_scan
 from tests.seek_hold import hold_seeks
 
@@ -505,7 +506,7 @@ def test_a_file_cut_short_fades_and_is_shown_and_logged_at_the_length_it_plays(s
     after = _scanned(store, write_track(tmp_path, "after", fmt="flac", seconds=3.0, freq=660.0,
                                         tags={"title": "after"}))
     assert store.track(cut)["duration"] == pytest.approx(real, abs=0.03)
-    p = Player(store, NullEngine(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
     try:
         shown, deadline = set(), time.monotonic() + 10
         p.play_tracks([cut, after])
@@ -2550,7 +2551,7 @@ def test_stop_after_turned_off_again_mid_song_lets_the_next_follow_without_a_gap
                               **read_tags(str(path))}])
         ids.append(store.track_by_path(str(path))["id"])
     a, b = ids
-    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
+    p = Player(store, OpensInRealTime(speed=4.0, capture=True), progress_interval_s=0.2)
     try:
         ev = Events(p)
         p.play_tracks([a, b])
@@ -2976,7 +2977,7 @@ def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, 
 
     lens = [100003, 150011, 120007]
     ids, wave = _continuous_album(store, tmp_path, lens, albums, compilation=compilation)
-    p = Player(store, NullEngine(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
     try:
         p.play_tracks(ids)
         assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, 20.0)
@@ -3034,7 +3035,7 @@ def test_a_soundtrack_tagged_without_album_artist_or_flag_follows_on_without_a_c
         at += length
     Scanner(store).scan([str(tmp_path / "music")])
     ids = [r["id"] for r in sorted(store.tracks(), key=lambda r: r["track_no"])]
-    p = Player(store, NullEngine(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
     try:
         p.play_tracks(ids)
         assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == len(ids), 20.0)
@@ -3522,7 +3523,7 @@ def test_a_long_track_next_in_a_list_played_through_starts_at_its_start_without_
 
     song, side = add_tracks(store, tmp_path, [("song", 1.0), ("side", 4.0)])
     store.set_resume_position(side, 2.0)
-    p = Player(store, NullEngine(speed=8.0, capture=True), progress_interval_s=0.2)
+    p = Player(store, OpensInRealTime(speed=8.0, capture=True), progress_interval_s=0.2)
     try:
         events = Events(p)
         p.play_tracks([song, side])
