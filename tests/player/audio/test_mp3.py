@@ -21,6 +21,7 @@ from player.audio.decoder import Decoder, DecodeError
 from player.audio.null_engine import NullEngine
 from segue_common.audio_io import ffmpeg_path, open_blocks
 from tests.player.audio.signals import active_region, sine, tone_level
+from tests.player.audio.test_null_engine import hold_output, next_open
 
 LONG_SR = 16000
 LONG_MINUTES = 21
@@ -150,14 +151,10 @@ def test_gapless_mp3_halves_join_without_a_gap(tmp_path):
         sa, sb = Source(str(a)), Source(str(b))
         # At six times real time the first half is over before a loaded machine opens the second:
         # the output is held (as an unplugged one: it takes nothing) until it is open.
-        e.simulate_device_loss()
-        e._watchdog_s = 60.0
+        hold_output(e)
         e.play(sa)
         e.set_next(sb)
-        end = time.monotonic() + 10
-        while not (e.sync() and e._nopen is None) and time.monotonic() < end:
-            time.sleep(0.01)
-        assert e._nopen is None
+        assert next_open(e)
         e.set_device(None)
         end = time.monotonic() + 10
         while not (e.state is PlaybackState.STOPPED and sb.heard_frames) and time.monotonic() < end:
