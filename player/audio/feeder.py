@@ -559,12 +559,19 @@ class FeederMixin:
                     and dec.length_exact and total is not None):
                 # The next track is still opening, and the fade into it depends on its length:
                 # written up to where the longest fade would begin, and on once it is open.
+                # Not held there once the buffer runs low: the song's last seconds held back
+                # for a fade partner that does not come were a hole before its end for as long
+                # as the open took (the whole bound for one that never does). It plays on to
+                # its end, a block at a time, and the next one, open late, fades in over what
+                # is left of it, or follows it after the silence of the wait, as without a fade.
                 left, most = total - dec.frame, min(int(self._crossfade_s * self.rate), total // 2)
                 if left <= most:
                     if self._next_open_over():
-                        continue    # (given up: the rest of the track is written without a fade)
-                    return
-                n = min(n, left - most)
+                        continue    # (opened or given up: faded into, or written on without a fade)
+                    if ring.buffered() > NEXT_WAIT_S * self.rate:
+                        return
+                else:
+                    n = min(n, left - most)
             if fade_len:
                 left = total - dec.frame
                 if left <= fade_len:

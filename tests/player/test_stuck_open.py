@@ -13,6 +13,7 @@ import os
 import threading
 import time
 
+import numpy as np
 import pytest
 
 import player.audio.feeder as feeder
@@ -100,7 +101,7 @@ def test_the_next_song_that_never_opens_fails_after_the_bound_and_the_one_after_
                                                                                        a_s, crossfade_s):
     """The song playing ends as ever (its play "finished", heard whole); the next one is an
     error that says why once the output has been silent for the bound; the one after plays.
-    With a crossfade the song playing waits where its fade would begin: the same."""
+    With a crossfade the song playing plays on to its end without its fade: the same."""
     monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
     a, b, c = add_tracks(store, tmp_path, [("a", a_s), ("b", 1.0), ("c", 0.6)])
     stuck = held("b")
@@ -315,3 +316,42 @@ def test_a_playing_song_whose_file_does_not_open_again_after_a_retag_fails_after
     assert ended(store) == [(a, "error"), (b, "finished")]
     assert store.plays()[0]["error"] == message and 0 < store.plays()[0]["ms_heard"] < 4000
     assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(a, message)]
+
+
+def test_with_a_crossfade_the_song_plays_to_its_end_while_the_next_does_not_open(tmp_path, held, monkeypatch):
+    """Crossfade on, the next song's file not answering: the song playing is heard to its end
+    without a hole (its last seconds are not held back for a fade partner that does not come),
+    and the next one, once its file opens at last, follows it, after the silence of the wait,
+    as it would without a crossfade."""
+    from tests.audiogen import tone, write_audio
+
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", 600.0)     # (never reached: the open is let go first)
+    rate = 44100
+    song_a = tone(2.5, freq=440.0, phase_samples=10)    # (its first sample not 0: where it starts is seen)
+    a = write_audio(tmp_path / "a.flac", song_a, rate)
+    song_b = tone(1.0, freq=660.0, phase_samples=10)
+    b = write_audio(tmp_path / "b.flac", song_b, rate)
+    stuck = held("b")
+    engine = NullEngine(speed=2.0, crossfade_s=1.0, capture=True)
+    try:
+        src_a, src_b = Source(str(a)), Source(str(b))
+        engine.play(src_a)
+        assert wait_for(lambda: src_a.heard_frames > 0)
+        engine.set_next(src_b)      # (as the player does, once a song is heard)
+        # All of a is heard while b still does not open (held back, it sat silent a crossfade
+        # before its end until the bound, its end played only then).
+        assert wait_for(lambda: src_a.heard_frames == len(song_a) and engine._ring.buffered() == 0)
+        assert stuck.waiting == 1 and not stuck.opened
+        stuck.release()
+        assert wait_for(lambda: engine.state is PlaybackState.STOPPED and src_b.heard_frames == rate)
+        out = engine.captured()[:, 0]
+        start = int(np.flatnonzero(np.abs(out) > 1e-3)[0])
+        # a, whole and unbroken (16-bit FLAC: within its step), then the silence of the wait,
+        # then b (its first milliseconds ramped in, after the silence)
+        assert np.abs(out[start:start + len(song_a)] - song_a[:, 0]).max() < 1e-3
+        stop = int(np.flatnonzero(np.abs(out) > 1e-3)[-1]) + 1
+        assert stop - len(song_b) > start + len(song_a)
+        assert not np.abs(out[start + len(song_a):stop - len(song_b)]).any()
+        assert np.abs(out[stop - len(song_b) + 2000:stop] - song_b[2000:, 0]).max() < 1e-3
+    finally:
+        engine.close()
