@@ -30,6 +30,13 @@ BLOCK = 4096  # frames decoded per step
 #: sets the next track once the current one is heard, and a track shorter than the buffer is
 #: read to its end before that.
 NEXT_WAIT_S = 0.5
+#: A track waiting where its crossfade would begin for the next track's file to open plays on
+#: (without the fade, or with what is left of it) once the buffer holds less than this (seconds):
+#: held there, its last seconds were a hole before its end for as long as the open took. A
+#: dozen feeder ticks and more, kept against a busy machine; not more, for the buffer of a
+#: short song just started holds little more than its part before the fade, and that waits
+#: for an open of a tenth of a second or two (an ffmpeg starting) rather than lose its fade.
+PLAY_ON_S = 0.25
 #: How long (seconds) the output is left silent, once it has played all it was given, for the
 #: file of the track to come to open. A file on a network share or a disk that stopped
 #: answering can take minutes to open, or never: the player would stay "playing" silence, the
@@ -568,7 +575,7 @@ class FeederMixin:
                 if left <= most:
                     if self._next_open_over():
                         continue    # (opened or given up: faded into, or written on without a fade)
-                    if ring.buffered() > NEXT_WAIT_S * self.rate:
+                    if ring.buffered() > PLAY_ON_S * self.rate:
                         return
                 else:
                     n = min(n, left - most)
