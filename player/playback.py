@@ -1168,8 +1168,11 @@ class Player:
             return
         # A seek sent a moment ago (the slider let go, then the window closed) is where the
         # song is: the engine's position says so only once its feeder has taken the seek.
+        # Not the open of a song that has not started (this is the GUI thread: a file on a
+        # share that does not answer froze the window for the whole timeout); its position
+        # reads where it is going meanwhile.
         try:
-            self.engine.sync(1.0)
+            self.engine.sync(1.0, opened=False)
         except Exception:
             log.exception("the engine did not answer before closing")
         self._save_state(final=True)

@@ -162,9 +162,12 @@ class Engine(abc.ABC):
         """Jump within the current source (clamped to its length); with ``source``, only
         if that is still the one being heard when the engine gets to it."""
 
-    def sync(self, timeout: float = 5.0) -> bool:
+    def sync(self, timeout: float = 5.0, *, opened: bool = True) -> bool:
         """Wait (up to ``timeout`` seconds) until the engine has acted on every command sent
-        before this call: after a seek, :attr:`position` is the new place. True when it has."""
+        before this call: after a seek, :attr:`position` is the new place. True when it has.
+        ``opened``: a track played whose file is still opening is waited for too (open, or
+        failed); off, only the commands are (its position reads where it is going meanwhile),
+        for a caller that must not wait on a disk or share that does not answer."""
         return True
 
     @property

@@ -319,10 +319,11 @@ class BufferedEngine(FeederMixin, Engine):
             if move is not None and self._moving is move:
                 self._moving = None
 
-    def sync(self, timeout: float = 5.0) -> bool:
-        """Wait until the feeder has handled every command sent before this call."""
+    def sync(self, timeout: float = 5.0, *, opened: bool = True) -> bool:
+        """Wait until the feeder has handled every command sent before this call (see
+        :meth:`Engine.sync`)."""
         done = threading.Event()
-        self._cmds.put(("sync", done))
+        self._cmds.put(("sync", (done, opened)))
         return done.wait(timeout)
 
     @property

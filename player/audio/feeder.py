@@ -116,10 +116,11 @@ class FeederMixin:
         elif name == "stop":
             self._drop_all()
         elif name == "sync":
-            if self._starting is not None:
-                self._starting.syncs.append(arg)    # (see _Start)
+            done, opened = arg
+            if self._starting is not None and opened:
+                self._starting.syncs.append(done)   # (see _Start)
             else:
-                arg.set()
+                done.set()
 
     def _play(self, source: Source, move) -> None:
         """Play ``source`` from its ``start_s``. Its file is opened on a thread of its own (see

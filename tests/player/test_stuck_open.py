@@ -355,3 +355,27 @@ def test_with_a_crossfade_the_song_plays_to_its_end_while_the_next_does_not_open
         assert np.abs(out[stop - len(song_b) + 2000:stop] - song_b[2000:, 0]).max() < 1e-3
     finally:
         engine.close()
+
+
+def test_closing_while_the_first_song_does_not_open_does_not_wait_for_it(store, tmp_path, held, monkeypatch):
+    """The app closed while the song played does not open (a share that does not answer):
+    the close does not wait for the open (it is made on the GUI thread: the window froze for
+    the wait), and the play is logged as stopped. A seek sent just before is still where the
+    song is said to be."""
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", 600.0)     # (never reached: the close comes first)
+    b, = add_tracks(store, tmp_path, [("b", 2.0)])
+    stuck = held("b")
+    from player.playback import STATE_SETTING
+
+    p = Player(store, NullEngine(speed=8.0), progress_interval_s=0.2)
+    p.restore_state()   # (as the window's player: what it plays, and where, is saved at close)
+    p.play_tracks([b])
+    assert wait_for(lambda: stuck.waiting == 1)
+    p.seek(1.0)
+    began = time.monotonic()
+    p.close()
+    took = time.monotonic() - began
+    assert ended(store) == [(b, "stopped")]
+    current = store.get_setting(STATE_SETTING)["current"]
+    assert current[0] == b and current[3] == pytest.approx(1.0, abs=0.01)
+    assert took < 0.5   # (it waited the 1 s it gave the engine; a close otherwise takes hundredths)
