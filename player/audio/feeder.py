@@ -546,7 +546,15 @@ class FeederMixin:
                     self._fade_failed(str(exc))
                     return
                 if not done and not len(block):
-                    return      # (a file of the two is caught halfway through a rewrite: see _fill's read)
+                    # A file of the two is caught halfway through a rewrite (see the read below),
+                    # and given up as there where its open again does not return: the one
+                    # fading in ends as an error; the one fading out is silent for the rest
+                    # of the fade, as one that cannot be read further. Waited for without a
+                    # bound, the player sat "playing" silence for good.
+                    if self._settling_given_up():
+                        self._fade_settling_given_up()
+                        continue
+                    return
                 ring.push(block)
                 if done:
                     fade, self._fade = self._fade, None
@@ -690,6 +698,20 @@ class FeederMixin:
         self._ring.mark(fade.b_src, 0, error=message)
         self._ring.end_of_stream = True
         self._writing = self._wdec = None
+
+    def _fade_settling_given_up(self) -> None:
+        """The file of the running fade waited on halfway through a rewrite (see
+        :meth:`_settling_given_up`) is given up: the one fading in fails where it stands, the
+        one fading out is silent for the rest of the fade."""
+        fade = self._fade
+        message = f"did not open again in {OPEN_WAIT_S:g} s: the disk or share does not answer"
+        self._settling_silent_since = None
+        if fade.b_dec.settling:
+            log.warning("gave up opening %s again: it did not open in %g s", fade.b_src.path, OPEN_WAIT_S)
+            self._fade_failed(message)
+        else:
+            log.warning("gave up opening %s again: it did not open in %g s", fade.a_src.path, OPEN_WAIT_S)
+            fade.a_lost = message
 
     def _fail_writing(self, message: str) -> None:
         """Give up on the source being written: it ends as an error where it stands. Under

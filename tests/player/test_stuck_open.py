@@ -379,3 +379,52 @@ def test_closing_while_the_first_song_does_not_open_does_not_wait_for_it(store, 
     current = store.get_setting(STATE_SETTING)["current"]
     assert current[0] == b and current[3] == pytest.approx(1.0, abs=0.01)
     assert took < 0.5   # (it waited the 1 s it gave the engine; a close otherwise takes hundredths)
+
+
+@pytest.mark.parametrize("rewritten", ["a", "b"])
+def test_a_song_under_a_crossfade_whose_file_does_not_open_again_after_a_retag_is_given_up(store, tmp_path,
+                                                                                         monkeypatch, rewritten):
+    """A file of the two in a running crossfade is written in place (a tagger) and its share
+    stops answering as it is opened again: the open never returns. The player did not sit
+    "playing" silence for good: once the output has been silent for the bound, the song fading
+    in ends as an error that says why and the one after it plays; the song fading out is
+    silent for the rest of the fade, and the one fading in plays on."""
+    from player.audio.decoder import Decoder
+
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
+    # (a fade longer than the buffer: it is being written for a whole second of the test)
+    a, b, c = add_tracks(store, tmp_path, [("a", 10.0), ("b", 6.0), ("c", 0.6)])
+    path = store.track(a if rewritten == "a" else b)["path"]
+    gate, waiting = threading.Event(), []
+    real = Decoder._open_again
+
+    def held(dec, *args):
+        if dec.path == path:
+            waiting.append(dec)
+            gate.wait()
+        return real(dec, *args)
+
+    monkeypatch.setattr(Decoder, "_open_again", held)
+    p = Player(store, NullEngine(speed=6.0, crossfade_s=4.0), progress_interval_s=0.2)
+    ev = Events(p)
+    try:
+        p.play_tracks([a, b, c])
+        assert wait_for(lambda: p.engine._fade is not None)
+        with open(path, "r+b") as f:    # (the same bytes written again in place)
+            data = f.read()
+            f.seek(0)
+            f.write(data)
+        assert wait_for(lambda: waiting)
+        assert p.engine._fade is not None       # (caught under the fade, which waits for the file)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, timeout=15.0)
+    finally:
+        gate.set()
+        p.close()
+    message = f"did not open again in {BOUND_S:g} s: the disk or share does not answer"
+    if rewritten == "b":
+        assert ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
+        assert store.plays()[1]["error"] == message
+        assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(b, message)]
+    else:
+        assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
+        assert not ev.of("error")
