@@ -666,8 +666,16 @@ class FeederMixin:
         hand-over back (before any of the frames made with the next one is heard) gives
         the files resamplers of their own again."""
         ndec = self._ndec
-        if (self._next is None or self._nerr is not None or ndec is None or not self._gapless(src)
-                or not dec.can_join(ndec) or dec.join_length() > self._ring.capacity):
+        if self._next is None or self._nerr is not None or ndec is None or not self._gapless(src):
+            return False
+        if ndec.settling and not ndec.ready():
+            # The next file is caught halfway through a rewrite (a tagger saving the album as
+            # it plays) and cannot be joined to till it is read again: it is looked at again
+            # at every tick while the buffer holds more than NEXT_WAIT_S. Given up at once, the
+            # two were resampled apart, a click at the join (0.015 at 3 kHz); past that, they
+            # are, rather than run the output dry.
+            return None if self._ring.buffered() > NEXT_WAIT_S * self.rate else False
+        if not dec.can_join(ndec) or dec.join_length() > self._ring.capacity:
             return False
         if self._ring.free() < dec.join_length():
             return None

@@ -1245,3 +1245,32 @@ def test_a_skip_to_the_next_track_whose_file_was_replaced_since_it_opened_plays_
     assert wait_for(lambda: e.state is PlaybackState.STOPPED)
     assert skipped_to.heard_frames == 2 * SR
     assert played(e)[-SR:].max() < 0                   # (the new file's audio, not the old one's)
+
+
+def test_a_next_file_rewritten_in_place_is_still_joined_in_one_resampler_once_read_again(engine, tmp_path):
+    """A tagger saves the album as it plays: the next file is written in place after it was
+    opened, and a seek in the song playing (it puts the next file back at its start) finds it
+    halfway through the rewrite. The join waits for the file to be read again while the
+    buffer holds plenty, rather than resampling the two apart: that put a click at the join
+    (0.015 away from the whole, at 3 kHz and half of full scale)."""
+    import soxr
+
+    rate = 48000
+    (a, b), _ = write_sine_parts(tmp_path, [2 * SR, SR // 2], freq=3000.0, amp=0.5, ext="flac")
+    whole = np.concatenate([sf.read(str(p), dtype="float32")[0] for p in (a, b)])
+    want = soxr.resample(whole, SR, rate, quality="HQ")
+    e = engine(rate=rate, speed=2.0)
+    sa, sb = Source(str(a)), Source(str(b))
+    e.play(sa)
+    e.set_next(sb)
+    assert wait_for(lambda: e._ndec is not None)    # (b is open)
+    b.write_bytes(b.read_bytes())                   # (the same song, written in place)
+    e.seek(0.0)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    out = e.captured()
+    stop = np.flatnonzero(np.abs(out).max(axis=1) > 0)[-1] + 1
+    end = np.flatnonzero(np.abs(want).max(axis=1) > 0)[-1] + 1
+    n = len(want) - rate    # (the last second of a, after the seek, and b)
+    error = np.abs(out[stop - n:stop] - want[end - n:end]).max()
+    assert error < 1e-5, f"{error:.4f} away from the two resampled in one go"
+    assert e.underruns == 0
