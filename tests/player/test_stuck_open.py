@@ -428,3 +428,37 @@ def test_a_song_under_a_crossfade_whose_file_does_not_open_again_after_a_retag_i
     else:
         assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
         assert not ev.of("error")
+
+
+def test_with_a_crossfade_a_next_song_that_opens_while_the_one_before_plays_on_still_fades_in(tmp_path, held,
+                                                                                             monkeypatch):
+    """Crossfade on, the next song's file opens late, once the song playing has played on
+    past where its fade would have begun (see above): it fades in over what is left of that
+    song, with no silence between the two."""
+    from tests.audiogen import tone, write_audio
+
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", 600.0)
+    rate = 44100
+    a = write_audio(tmp_path / "a.flac", tone(2.5, freq=440.0), rate)
+    b = write_audio(tmp_path / "b.flac", tone(1.0, freq=660.0), rate)
+    stuck = held("b")
+    engine = NullEngine(speed=2.0, crossfade_s=1.0, capture=True)
+    try:
+        src_a, src_b = Source(str(a)), Source(str(b))
+        engine.play(src_a)
+        assert wait_for(lambda: src_a.heard_frames > 0)
+        engine.set_next(src_b)
+        # (written on past where the fade would begin, 1.5 s in, with a second of it to go)
+        assert wait_for(lambda: engine._wdec is not None and engine._wdec.frame > 1.6 * rate)
+        assert engine._fade is None and src_a.heard_frames < 2.0 * rate
+        stuck.release()
+        assert wait_for(lambda: engine.state is PlaybackState.STOPPED)
+        assert src_b.heard_frames > 0 and engine.underruns == 0
+        out = engine.captured()[:, 0]
+        playing = np.flatnonzero(np.abs(out) > 1e-3)
+        heard = out[playing[0]:playing[-1] + 1]
+        # a and b overlap (mixed for a stretch): shorter than the two end to end, no silence between
+        assert len(heard) < 3.5 * rate - 0.2 * rate
+        assert np.abs(heard[:len(heard) // 441 * 441]).reshape(-1, 441).max(axis=1).min() > 0.05   # (per 10 ms)
+    finally:
+        engine.close()
