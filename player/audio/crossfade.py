@@ -43,7 +43,11 @@ class Crossfade:
         waiting, a rewrite of one over a second held the feeder's thread as long (1.13 s)."""
         k = min(n, self.length - self.done_frames)
         channels = self.a_dec.channels
-        if not ((self.a_lost is not None or self.a_dec.ready()) and self.b_dec.ready()):
+        # Both are looked at, every time: B not looked at while A waits left B "settling" after
+        # it was read again (a retag of the album), and B, fine, was the one given up where
+        # A's open again never returned; both written, they are opened again side by side.
+        a_ready = self.a_lost is not None or self.a_dec.ready()
+        if not (self.b_dec.ready() and a_ready):
             return np.zeros((0, channels), np.float32), False
         a = None
         if self.a_lost is None:

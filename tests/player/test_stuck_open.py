@@ -462,3 +462,49 @@ def test_with_a_crossfade_a_next_song_that_opens_while_the_one_before_plays_on_s
         assert np.abs(heard[:len(heard) // 441 * 441]).reshape(-1, 441).max(axis=1).min() > 0.05   # (per 10 ms)
     finally:
         engine.close()
+
+
+def test_under_a_crossfade_a_song_fading_in_that_opens_again_is_not_given_up_for_the_one_that_does_not(
+        store, tmp_path, monkeypatch):
+    """A tagger saves the album as it plays: both songs of a running crossfade are written in
+    place, the one fading in first, and only the one fading out does not open again (its
+    share stopped answering). Once the bound is over, the one fading out is silent for the
+    rest of the fade and the one fading in, read again meanwhile, plays on; it was the one
+    given up, logged as an error, its file fine."""
+    from player.audio.decoder import Decoder
+
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
+    a, b, c = add_tracks(store, tmp_path, [("a", 10.0), ("b", 6.0), ("c", 0.6)])
+    path_a, path_b = store.track(a)["path"], store.track(b)["path"]
+    gate, waiting = threading.Event(), []
+    real = Decoder._open_again
+
+    def held(dec, *args):
+        if dec.path == path_a:
+            waiting.append(dec)
+            gate.wait()
+        return real(dec, *args)
+
+    def rewrite(path):
+        with open(path, "r+b") as f:    # (the same bytes written again in place)
+            data = f.read()
+            f.seek(0)
+            f.write(data)
+
+    monkeypatch.setattr(Decoder, "_open_again", held)
+    p = Player(store, NullEngine(speed=6.0, crossfade_s=4.0), progress_interval_s=0.2)
+    ev = Events(p)
+    try:
+        p.play_tracks([a, b, c])
+        assert wait_for(lambda: p.engine._fade is not None)
+        fade = p.engine._fade
+        rewrite(path_b)
+        assert wait_for(lambda: fade.b_dec.settling)    # (b is seen written first)
+        rewrite(path_a)
+        assert wait_for(lambda: waiting)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, timeout=15.0)
+    finally:
+        gate.set()
+        p.close()
+    assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
+    assert not ev.of("error")
