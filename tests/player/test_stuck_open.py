@@ -92,6 +92,37 @@ def held(monkeypatch):
         h.release()     # (no test leaves a thread held)
 
 
+class HeldOpenAgain:
+    """Holds every open again (after a rewrite in place) of the files at ``paths`` until
+    :meth:`release`, as a share that stopped answering holds it; ``waiting``: the decoders
+    whose open again is held."""
+
+    def __init__(self, monkeypatch, *paths: str):
+        from player.audio.decoder import Decoder
+
+        self.gate, self.waiting = threading.Event(), []
+        real = Decoder._open_again
+
+        def held(dec, *args):
+            if dec.path in paths:
+                self.waiting.append(dec)
+                self.gate.wait()
+            return real(dec, *args)
+
+        monkeypatch.setattr(Decoder, "_open_again", held)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def rewrite_in_place(path: str) -> None:
+    """Write the file's own bytes over it again, as a tagger saving it does."""
+    with open(path, "r+b") as f:
+        data = f.read()
+        f.seek(0)
+        f.write(data)
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
 # (a longer than the buffer: b is set before a is written whole, and a waits there for it; a
 # shorter: a is written whole before b is set)
@@ -417,36 +448,22 @@ def test_a_song_under_a_crossfade_whose_file_does_not_open_again_after_a_retag_i
     "playing" silence for good: once the output has been silent for the bound, the song fading
     in ends as an error that says why and the one after it plays; the song fading out is
     silent for the rest of the fade, and the one fading in plays on."""
-    from player.audio.decoder import Decoder
-
     monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
     # (a fade longer than the buffer: it is being written for a whole second of the test)
     a, b, c = add_tracks(store, tmp_path, [("a", 10.0), ("b", 6.0), ("c", 0.6)])
     path = store.track(a if rewritten == "a" else b)["path"]
-    gate, waiting = threading.Event(), []
-    real = Decoder._open_again
-
-    def held(dec, *args):
-        if dec.path == path:
-            waiting.append(dec)
-            gate.wait()
-        return real(dec, *args)
-
-    monkeypatch.setattr(Decoder, "_open_again", held)
+    stuck = HeldOpenAgain(monkeypatch, path)
     p = Player(store, NullEngine(speed=6.0, crossfade_s=4.0), progress_interval_s=0.2)
     ev = Events(p)
     try:
         p.play_tracks([a, b, c])
         assert wait_for(lambda: p.engine._fade is not None)
-        with open(path, "r+b") as f:    # (the same bytes written again in place)
-            data = f.read()
-            f.seek(0)
-            f.write(data)
-        assert wait_for(lambda: waiting)
+        rewrite_in_place(path)
+        assert wait_for(lambda: stuck.waiting)
         assert p.engine._fade is not None       # (caught under the fade, which waits for the file)
         assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, timeout=15.0)
     finally:
-        gate.set()
+        stuck.release()
         p.close()
     message = f"did not open again in {BOUND_S:g} s: the disk or share does not answer"
     if rewritten == "b":
@@ -499,40 +516,23 @@ def test_under_a_crossfade_a_song_fading_in_that_opens_again_is_not_given_up_for
     share stopped answering). Once the bound is over, the one fading out is silent for the
     rest of the fade and the one fading in, read again meanwhile, plays on; it was the one
     given up, logged as an error, its file fine."""
-    from player.audio.decoder import Decoder
-
     monkeypatch.setattr(feeder, "OPEN_WAIT_S", BOUND_S)
     a, b, c = add_tracks(store, tmp_path, [("a", 10.0), ("b", 6.0), ("c", 0.6)])
     path_a, path_b = store.track(a)["path"], store.track(b)["path"]
-    gate, waiting = threading.Event(), []
-    real = Decoder._open_again
-
-    def held(dec, *args):
-        if dec.path == path_a:
-            waiting.append(dec)
-            gate.wait()
-        return real(dec, *args)
-
-    def rewrite(path):
-        with open(path, "r+b") as f:    # (the same bytes written again in place)
-            data = f.read()
-            f.seek(0)
-            f.write(data)
-
-    monkeypatch.setattr(Decoder, "_open_again", held)
+    stuck = HeldOpenAgain(monkeypatch, path_a)
     p = Player(store, NullEngine(speed=6.0, crossfade_s=4.0), progress_interval_s=0.2)
     ev = Events(p)
     try:
         p.play_tracks([a, b, c])
         assert wait_for(lambda: p.engine._fade is not None)
         fade = p.engine._fade
-        rewrite(path_b)
+        rewrite_in_place(path_b)
         assert wait_for(lambda: fade.b_dec.settling)    # (b is seen written first)
-        rewrite(path_a)
-        assert wait_for(lambda: waiting)
+        rewrite_in_place(path_a)
+        assert wait_for(lambda: stuck.waiting)
         assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, timeout=15.0)
     finally:
-        gate.set()
+        stuck.release()
         p.close()
     assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
     assert not ev.of("error")
