@@ -1009,6 +1009,7 @@ def test_the_process_exits_with_an_output_whose_sound_server_stopped_answering(n
     assert "Traceback" not in err and "Fatal" not in err, err
 
 
+@pytest.mark.slow
 def test_a_crossfade_at_the_device_begins_where_it_should_with_no_gap(sd_engine, tmp_path):
     """Crossfade on, the next song opening at once (the common case): at the sound card the
     fade begins a whole fade before the end of the song playing, not later (the songs overlap
@@ -1028,6 +1029,7 @@ def test_a_crossfade_at_the_device_begins_where_it_should_with_no_gap(sd_engine,
     assert np.abs(heard[:len(heard) // 441 * 441]).reshape(-1, 441).max(axis=1).min() > 0.05   # (per 10 ms)
 
 
+@pytest.mark.slow
 def test_with_a_crossfade_a_song_whose_next_does_not_open_is_heard_whole_at_the_device(sd_engine, tmp_path,
                                                                                        monkeypatch):
     """Crossfade on, the next song's file not answering: at the sound card (its latency and
