@@ -192,9 +192,11 @@ def simulate(world: World, listener_seed: int, policy: str, n_plays: int, *, tra
         if pos == 0:
             listener.new_session()
             session, session_skips, t = [], [], t + 8 * 3600
+            chosen = []                    # the listener's own picks heard through (the app passes only those)
             own = listener.pick(recent)
             if own is not None:            # the listener's own pick: heard, not counted as an offer
                 session.append(own)
+                chosen.append(own)
                 recent.append(own)
                 for k, v in (("track_id", int(cat.track_ids[own])), ("session_id", s_idx), ("started_at", t),
                              ("ms_heard", 220_000.0), ("track_ms", 220_000.0), ("ended", "finished"),
@@ -213,8 +215,11 @@ def simulate(world: World, listener_seed: int, policy: str, n_plays: int, *, tra
         else:
             if rec is None:
                 rec = Recommender(cat, models)
+            # As the app asks it: only songs the person chose and heard through take back
+            # the skips of their artist, not Segue's own offers that played on
             got = rec.up_next([int(cat.track_ids[r]) for r in session], 1,
-                              skipped=[int(cat.track_ids[r]) for r in session_skips])
+                              skipped=[int(cat.track_ids[r]) for r in session_skips],
+                              heard_through=[int(cat.track_ids[r]) for r in chosen])
             row = cat.row(got[0][0])
         kept = [r for r in session if r not in session_skips]
         ok = listener.accepts(row, recent, kept[-1] if kept else None)
