@@ -705,7 +705,7 @@ class Recommender:
                                    banned, history=history, per_artist=per_artist,
                                    follow=run >= self.config.follow_rate, last=last,
                                    follow_album=self.album_run >= self.config.follow_rate, pushed=pushed,
-                                   why=why, signals=seen.get("signals"))
+                                   why=why, signals=seen.get("signals"), said_of=kept)
             cut = self._album_turn(tail, got) if turn < turns else len(got)
             out += got[:cut]
             if cut >= len(got):
@@ -723,7 +723,8 @@ class Recommender:
 
     def _pick_fused(self, score: np.ndarray, heard: np.ndarray, k: int, head: int, banned: np.ndarray, *,
                     history: np.ndarray, pushed: np.ndarray | None = None, why: dict | None = None,
-                    signals: dict | None = None, **rules) -> list[tuple[int, float]]:
+                    signals: dict | None = None, said_of: np.ndarray | None = None,
+                    **rules) -> list[tuple[int, float]]:
         """``_pick``'s ``k`` rows for Up next, the first ``head`` of them by ``score`` and the
         rest by its fusion with the order-free session vote around ``heard`` (``tail_head``).
 
@@ -734,7 +735,10 @@ class Recommender:
         vote, which knows nothing of them, gives these nothing (else a song by an artist
         just skipped three times in a row came back at the vote's top place). ``why``: filled
         with the evidence of each fused pick (``_fused_evidence``), from ``signals`` (those
-        ``score`` was blended from) where Up next's own order put it there."""
+        ``score`` was blended from) where Up next's own order put it there, and told of the
+        songs ``said_of`` (those of the session heard; by default ``heard``): past an album's
+        turn ``heard`` also holds the queue and the batch's earlier picks, not heard yet, and a
+        reason naming one would speak of a song the person has not played this session."""
         share = self._tail_vote_share()
         if share <= 0 or head >= k or not len(heard):
             return self._pick(score, k, banned, history=history, **rules)
@@ -774,7 +778,8 @@ class Recommender:
                 r = self.catalog.row(t)
                 # The larger of its two parts put it there: the vote's, or Up next's own order.
                 from_vote = fused[r] - own[r] > own[r]
-                evidence = self._fused_evidence(r, heard, None if from_vote else signals, w)
+                evidence = self._fused_evidence(r, heard if said_of is None else said_of,
+                                                None if from_vote else signals, w)
                 if evidence is not None:
                     why[t] = evidence
         return got + [(t, float(score[self.catalog.row(t)])) for t, _ in rest]

@@ -174,3 +174,34 @@ def test_what_the_person_plays_lately_counts_the_last_seven_days_and_no_play_fro
     said = rec.explain(song, "", ("lately", rec.catalog.row(song), 0))
     assert said.startswith("you played it 2 times in the last 7 days"), said
     assert "this week" not in said
+
+
+def test_a_reason_names_only_a_song_heard_in_this_session_not_one_of_the_album_still_to_come(store):
+    """While an album plays in order, Up next lines up the rest of it and goes on from
+    there; the later places may come from that album's last song, not heard yet. Their
+    reason names a song of the session, or says nothing of sessions: "played in the same
+    sessions as" a song still to come is not what the person just heard."""
+    ids, _ = fill_library(store)
+    store.upsert_tracks([{"path": f"/music/Suite/{n:02d}.flac", "size": 1000, "mtime_ns": 1, "title": f"Part {n}",
+                          "artist": "Suite Band", "album": "Suite", "track_no": n, "genre": "Jazz",
+                          "duration": 200.0} for n in (1, 2, 3, 4)])
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    rng = np.random.default_rng(5)
+    album = [ids[f"Part {n}"] for n in (1, 2, 3, 4)]                   # one album, in its order
+    filler = [t for t in ids.values() if t not in album and t != ids[COMPANION]]
+    t = 1_700_000_000.0
+    for s in range(12):                        # its last song, with the companion, in past sessions
+        first = (album[0],) if s % 2 else ()   # (and its first in half of them)
+        for track in (*first, album[-1], *(int(x) for x in rng.choice(filler, 6, replace=False)), ids[COMPANION]):
+            listen(store, track, now=t)
+            t += 210
+        t += SESSION_GAP_S + 600
+    for track in album[:3]:                    # the session now: the album's first three, in order
+        listen(store, track, now=t)
+        t += 210
+    rec = RecommenderService(store, priors=None).recommender()
+    why: dict = {}
+    got = [t for t, _ in rec.up_next(album[:3], 20, why=why)]
+    assert got[0] == album[-1]                 # the album goes on first
+    named = {rec.catalog.track_ids[e[1]] for e in why.values() if e[0] in ("sessions", "after")}
+    assert why and named <= set(album[:3]), named
