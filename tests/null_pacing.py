@@ -27,3 +27,13 @@ class OpensInRealTime(NullEngine):
     @_speed.setter
     def _speed(self, speed: float) -> None:
         self._fast = speed
+
+    @property
+    def speed(self) -> float:
+        # The speed the test set, not the real time of an open under way: a test that saves
+        # the speed, raises it and puts the saved one back must not leave it at real time.
+        return self._fast
+
+    @speed.setter
+    def speed(self, speed: float) -> None:
+        NullEngine.speed.fset(self, speed)
