@@ -560,14 +560,17 @@ class Recommender:
     def _heard_since_skip(self, rows: np.ndarray) -> np.ndarray:
         """Per track, True where ``rows`` [shape=(n,)] bool holds it and its latest play with
         a signal was listened: a song skipped more often than heard, that the person then put
-        on and heard through, is not one they are turning away from now. Reads only the plays
-        of those rows."""
+        on and heard through, is not one they are turning away from now. A listen Segue
+        offered says nothing either way (it may have played to an empty room, as for the
+        skips an artist's later listens take back); a skip of it still counts. Reads only
+        the plays of those rows."""
         cat = self.catalog
         out = np.zeros(cat.n, bool)
         if not rows.any():
             return out
         r, fb = cat.play_rows, cat.play_feedback
-        at = np.flatnonzero((r >= 0) & rows[np.maximum(r, 0)] & (fb != 0))
+        signal = (fb < 0) | ((fb > 0) & cat.play_chosen)
+        at = np.flatnonzero((r >= 0) & rows[np.maximum(r, 0)] & signal)
         latest = np.full(cat.n, -1, np.int64)
         np.maximum.at(latest, r[at], at)        # plays are in time order
         has = latest >= 0

@@ -205,3 +205,21 @@ def test_a_reason_names_only_a_song_heard_in_this_session_not_one_of_the_album_s
     assert got[0] == album[-1]                 # the album goes on first
     named = {rec.catalog.track_ids[e[1]] for e in why.values() if e[0] in ("sessions", "after")}
     assert why and named <= set(album[:3]), named
+
+
+def test_a_song_skipped_more_than_heard_that_segue_offered_and_that_played_through_stays_out_of_the_vote(store):
+    """Only a listen of the person's own choosing lifts the vote's ban, as only such a listen
+    takes back an artist's skips: a song Up next offered may have played to an empty room."""
+    ids, _ = fill_library(store)
+    t = _sets(store, ids)
+    service = RecommenderService(store, priors=None)
+    for _ in range(12):
+        play = store.start_play(ids[COMPANION], source="library", track_ms=200_000, now=t)
+        store.end_play(play, "skipped", 4_000, now=t + 1)
+        t += SESSION_GAP_S + 600
+    # Offered by Up next and played to its end, in a session of its own.
+    play = store.start_play(ids[COMPANION], source="up_next", track_ms=200_000, now=t)
+    store.end_play(play, "finished", 200_000, now=t + 1)
+    t += SESSION_GAP_S + 600
+    listen(store, ids[ANCHOR], now=t)
+    assert ids[COMPANION] not in _queue(service, [ids[ANCHOR]], k=40)
