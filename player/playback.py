@@ -74,6 +74,13 @@ RESUME_MARGIN_S = 60.0
 DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's is the one a play is logged with
 
 
+def _length_s(source: Source) -> float:
+    """The song's length as the player knows it (0 unknown): the file's, else the library's,
+    else the library's estimate (a song shown 0:00 long had no seek bar, and a jump to its
+    end could not be told from hearing it through)."""
+    return float(source.duration or source.duration_hint or source.estimate_s or 0.0)
+
+
 def _to_end(to_s: float, reached_s: float, track_s: float, zone_s: float) -> bool:
     """A move to ``to_s`` is a jump to the end: within ``zone_s`` of it, and more than a
     second ahead of where listening had got the person (``reached_s``)."""
@@ -170,7 +177,7 @@ class _Playing:
         ahead of where listening got them, it is a jump to the end."""
         heard, to = int(self.source.heard_s * 1000), int(max(0.0, seconds) * 1000)
         reached = self.reached_ms()
-        track_s = self.source.duration or self.source.duration_hint or 0.0
+        track_s = _length_s(self.source)
         self.jumped = (self.covered_ms(), to) if _to_end(to / 1000, reached / 1000, track_s, end_zone_s) else None
         self.resumed_ms = min(reached, to) - heard
 
@@ -874,7 +881,7 @@ class Player:
             if source.heard_frames:
                 # The engine has gone past it (its end reached, or the next track heard) a
                 # moment before its event reaches the player: it is at its end, not at 0.
-                return float(source.duration or source.duration_hint or 0.0)
+                return _length_s(source)
             # Begun but not yet handed to the engine (its start is being logged): the
             # engine's place is still the previous song's, and the state saved in that
             # moment would resume this one there.
@@ -890,7 +897,7 @@ class Player:
         if playing is None:
             cued = self._cued
             return cued.duration if cued is not None else 0.0
-        return float(playing.source.duration or playing.source.duration_hint or 0.0)
+        return _length_s(playing.source)
 
     @property
     def volume(self) -> float:
@@ -1388,8 +1395,11 @@ class Player:
         # A length the scan only estimated (a Shorten file listed first, counted after) is not
         # given as the file's: the crossfade began where an estimate short of it ended, and cut
         # the rest off. Unknown, the song plays to its end and the next follows without a fade.
-        hint = None if row["mtime_ns"] == ESTIMATED_MTIME else row["duration"]
+        # It is shown, and the play judged, by the estimate meanwhile (see _length_s).
+        estimated = row["mtime_ns"] == ESTIMATED_MTIME
+        hint = None if estimated else row["duration"]
         source = Source(path, gain=gain, token=entry, duration_hint=hint,
+                        estimate_s=row["duration"] if estimated else None,
                         album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
                         find_moved=functools.partial(self._moved_to, entry.track_id, path, row["size"],
                                                      row["mtime_ns"], self.store.folder_path(row["folder_id"])))
@@ -1430,7 +1440,7 @@ class Player:
         heard = playing.logged_heard_ms()
         if ended != "error" and playing.source.heard_s > 0:
             self._failed_in_row = []    # a song was heard: the failures before it were not in a row with those after
-        track_s = playing.source.duration or playing.source.duration_hint or 0.0
+        track_s = _length_s(playing.source)
 
         def short(ms: int) -> bool:
             # The store's early-skip rule (segue_common.listening), decided here too so the
@@ -1511,9 +1521,9 @@ class Player:
     def _keep_place(self, playing: _Playing, ended: str) -> None:
         """Remember where a long track was left, to go on from there when it is played again
         (see ``RESUME_LONGER_THAN_S``); finished, or left near its start or end, forget it."""
-        track_s = playing.source.duration or playing.source.duration_hint or 0.0
+        track_s = _length_s(playing.source)
         # (long by the library's length, short by the file's: re-encoded since; its place goes)
-        listed_long = (playing.source.duration_hint or 0.0) >= RESUME_LONGER_THAN_S
+        listed_long = (playing.source.duration_hint or playing.source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
         if track_s < RESUME_LONGER_THAN_S and not listed_long:
             return
         at = self._position_in(playing)
@@ -1574,7 +1584,8 @@ class Player:
     def _begin(self, entry: QueueEntry, source: Source, *, reopen: int | None = None) -> None:
         """Log the start of ``entry`` (now audible, or about to be); ``reopen``: the play of
         the last run that this one goes on with (its row, if it is still there)."""
-        track_ms = int(source.duration_hint * 1000) if source.duration_hint else None
+        hint = source.duration_hint or source.estimate_s
+        track_ms = int(hint * 1000) if hint else None
         play_id, logged = None, None
         now = self._clock()
         forgotten = self._last_forget()     # (before the write: a forget after it takes the play)
@@ -1617,7 +1628,7 @@ class Player:
         # ``at``: where it started (a long track where it was left, the song left playing at
         # the last close where it was), 0 from its start. ``resumed_at``: the same for a long
         # track only (a song goes on at the last close's place as the seek bar showed it).
-        long = (source.duration_hint or 0.0) >= RESUME_LONGER_THAN_S
+        long = (source.duration_hint or source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry,
                    at=source.start_s, resumed_at=source.start_s if long else 0.0)
 

@@ -60,6 +60,9 @@ class Source:
         ``start_s`` and the length count from ``begin_s``: the range is the track.
     find_moved : where the file is now, or None, asked when ``path`` is gone as the engine
         opens it (its folder renamed since the track was queued); ``path`` then becomes that.
+    estimate_s : a length the library only estimated (a Shorten file not counted yet), for
+        the player to show and judge the play by while the file's is unknown; the engine never
+        reads it (a fade begun where an estimate short of the file ends cuts the rest off).
     """
 
     path: str
@@ -71,6 +74,7 @@ class Source:
     begin_s: float = 0.0
     end_s: float | None = None
     find_moved: Callable[[], str | None] | None = None
+    estimate_s: float | None = None
     # Filled by the engine: output frames of this source actually sent to the device
     # (seeks skip, they never add), the output rate, and the length once known.
     heard_frames: int = field(default=0, init=False)

@@ -526,19 +526,16 @@ def test_a_file_cut_short_fades_and_is_shown_and_logged_at_the_length_it_plays(s
     assert store.plays()[0]["track_ms"] == pytest.approx(real * 1000, abs=30)
 
 
-@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
-                    reason="ffmpeg and ffprobe decode Shorten")
-def test_a_shorten_file_listed_at_an_estimate_plays_to_its_end_under_a_crossfade(store, tmp_path, monkeypatch):
-    # A Shorten file whose header gives no length is listed at an estimate from its first
-    # codes and counted once the scan has listed every file (here the scan stops before the
-    # count). A loud first second makes that estimate half its length: taken as the file's,
-    # the crossfade into the next song began there, and half the song was never heard.
+def _shorten_listed_at_an_estimate(store, tmp_path, monkeypatch):
+    """A Shorten file of 6 s whose header gives no length, listed at an estimate from its
+    first codes and not counted yet (the scan stops before the count), and a FLAC of 3 s
+    after it: their rows. A loud first second makes that estimate half its length."""
     import numpy as np
 
     from player.library.scanner import Scanner, ScanCancelled
     from segue_common import audio_io
     from tests.audiogen import write_shorten
-    from tests.player.audio.signals import active_region, sine
+    from tests.player.audio.signals import sine
 
     monkeypatch.setattr(audio_io, "SHORTEN_WALK_BYTES", 4096)       # (a short file walked as a long one)
     rate = 44100
@@ -556,6 +553,18 @@ def test_a_shorten_file_listed_at_an_estimate_plays_to_its_end_under_a_crossfade
         scanner.scan([str(music)])
     shn, after = store.track_by_path(str(path)), store.track_by_path(str(music / "after.flac"))
     assert shn["duration"] < 4.0                # (the estimate, the file 6 s)
+    return shn, after
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_listed_at_an_estimate_plays_to_its_end_under_a_crossfade(store, tmp_path, monkeypatch):
+    # Taken as the file's length, the estimate began the crossfade into the next song where
+    # it ended, and half the song was never heard.
+    from tests.player.audio.signals import active_region
+
+    rate = 44100
+    shn, after = _shorten_listed_at_an_estimate(store, tmp_path, monkeypatch)
     p = Player(store, NullEngine(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
     try:
         p.play_tracks([shn["id"], after["id"]])
@@ -565,6 +574,26 @@ def test_a_shorten_file_listed_at_an_estimate_plays_to_its_end_under_a_crossfade
         p.close()
     assert len(out) / rate == pytest.approx(6.0 + 3.0, abs=0.1)      # all of it, then the next
     assert ended(store) == [(shn["id"], "finished"), (after["id"], "finished")]
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_listed_at_an_estimate_shows_a_length_and_a_jump_to_its_end_is_a_skip(store, tmp_path,
+                                                                                               monkeypatch):
+    # The estimate is kept from the engine's fade, not from the person: without it the song
+    # showed 0:00 long, its seek bar had no room to move, and a jump to its end at once was
+    # logged as the song heard through (a skip lost, a listen that was none counted).
+    shn, after = _shorten_listed_at_an_estimate(store, tmp_path, monkeypatch)
+    p = Player(store, NullEngine(speed=4.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([shn["id"], after["id"]])
+        assert wait_for(lambda: p.engine.position > 0.2, timeout=10)
+        assert p.duration == pytest.approx(shn["duration"])
+        p.seek(shn["duration"] + 1.0)           # past the estimate (the file goes on)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=20)
+    finally:
+        p.close()
+    assert ended(store) == [(shn["id"], "skipped"), (after["id"], "finished")]
 
 
 def test_moving_on_near_the_end_of_a_file_cut_short_is_no_early_skip(store, tmp_path, make_player):
