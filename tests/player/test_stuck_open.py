@@ -10,6 +10,7 @@ go at the end to see that what it opened late is closed and never heard.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import time
 
@@ -536,3 +537,58 @@ def test_under_a_crossfade_a_song_fading_in_that_opens_again_is_not_given_up_for
         p.close()
     assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
     assert not ev.of("error")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg writes and reads Matroska")
+def test_a_near_seek_then_a_retag_while_it_plays_on_for_a_next_song_that_opens_late_loses_nothing(
+        tmp_path, held, monkeypatch):
+    """A person's seek far into a long Matroska file lands up to a ms off; crossfade on, the
+    next song's file does not open, so the song plays on past where its fade would begin; a
+    tagger rewrites the song's file then, and the next file opens at last. The song is read
+    on as itself (not taken for another copied over it), heard to its end, and the next fades
+    in over what is left of it, whole, with no error."""
+    import soundfile as sf
+
+    from segue_common import audio_io
+    from tests.audiogen import tone, write_audio
+    from tests.segue_common.test_near_seek import CODECS, _encode
+
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", 600.0)
+    monkeypatch.setattr(audio_io, "_NEAR_MEASURE_FROM_S", audio_io._NEAR_FROM_S)   # (a 30 s file)
+    rate = 48000
+    rng = np.random.default_rng(3)
+    t = np.arange(30 * rate) / rate
+    wave = 0.3 * np.sin(2 * np.pi * np.cumsum(220 * 2 ** ((np.floor(t * 4) % 24) / 12)) / rate)
+    sf.write(str(tmp_path / "a.wav"), (np.stack([wave, -wave], 1) + 0.05 * rng.standard_normal((len(t), 2)))
+             .astype(np.float32), rate, subtype="PCM_16")
+    a = tmp_path / "a.mka"
+    _encode(tmp_path / "a.wav", a, *CODECS["vorbis.mka"])
+    song_b = tone(1.0, freq=660.0, sr=rate)
+    b = write_audio(tmp_path / "b.flac", song_b, rate)
+    stuck = held("b")
+    engine = NullEngine(speed=2.0, crossfade_s=1.0, capture=True)
+    errors = []
+    engine.set_listener(lambda event, data: errors.append(data) if event == "error" else None)
+    try:
+        src_a, src_b = Source(str(a)), Source(str(b))
+        engine.play(src_a)
+        assert wait_for(lambda: src_a.heard_frames > 0)
+        out = engine.rate
+        engine.seek(27.3)
+        assert wait_for(lambda: engine._wdec is not None and engine._wdec.frame > 27.3 * out)
+        assert engine._wdec._landed_near, "the seek was not a person's near one: nothing is tested"
+        engine.set_next(src_b)
+        # (played on past where the fade would begin, 29 s in)
+        assert wait_for(lambda: engine._wdec.frame > 29.2 * out, timeout=15)
+        assert engine._fade is None
+        rewrite_in_place(str(a))
+        stuck.release()
+        assert wait_for(lambda: engine.state is PlaybackState.STOPPED, timeout=20)
+    finally:
+        engine.close()
+    assert not errors and not src_a.replaced
+    assert src_b.heard_frames == round(len(song_b) * out / rate)
+    # a from the seek to its end, give or take where the seek landed (and what was heard
+    # before it, the output's quarter second at most at twice real time)
+    assert src_a.heard_frames - (30 - 27.3) * out == pytest.approx(0.25 * out, abs=0.3 * out)
