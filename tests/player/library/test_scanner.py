@@ -1266,6 +1266,21 @@ def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_
     assert np.array_equal(whole, source / np.float32(32768))          # every sample, as it went in
 
 
+def _unsized_shorten(tmp_path, monkeypatch):
+    """A Shorten file whose header gives no length (``music/set.shn``): a quiet second, then
+    two loud ones, so that an estimate from its first codes is seconds off. Its first 4 KB are
+    walked for the estimate, so the short file is walked as a long one. Returns the rate, the
+    loud part, all it holds, its folder and its path."""
+    from segue_common import audio_io
+
+    monkeypatch.setattr(audio_io, "SHORTEN_WALK_BYTES", 4096, raising=False)
+    rate = 44100
+    quiet = (stepped_samples(1, rate, 2) * 300).astype(np.int16)
+    loud = (stepped_samples(3, rate, 2) * 32767).astype(np.int16)
+    source = np.concatenate([quiet, loud])
+    music = tmp_path / "music"
+    return rate, loud, source, music, write_shorten(music / "set.shn", source, rate, sized=False)
+
 @pytest.mark.slow
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_shorten_file_whose_header_gives_no_length_is_listed_first_and_counted_after(store, tmp_path,
@@ -1281,13 +1296,7 @@ def test_a_shorten_file_whose_header_gives_no_length_is_listed_first_and_counted
     from player.library.scanner import ScanCancelled
     from segue_common import audio_io
 
-    monkeypatch.setattr(audio_io, "SHORTEN_WALK_BYTES", 4096, raising=False)      # (a short file walked as a long one)
-    rate = 44100
-    quiet = (stepped_samples(1, rate, 2) * 300).astype(np.int16)
-    loud = (stepped_samples(3, rate, 2) * 32767).astype(np.int16)
-    source = np.concatenate([quiet, loud])
-    music = tmp_path / "music"
-    path = write_shorten(music / "set.shn", source, rate, sized=False)
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
     sf.write(music / "other.flac", loud, rate)
     bare = write_shorten(tmp_path / "bare.shn", source[:0], rate).read_bytes()     # (its header, and its end)
     (music / "zeros.shn").write_bytes(bare[:-2] + bytes(8 << 20))
@@ -1332,13 +1341,7 @@ def test_a_counted_shorten_file_read_again_keeps_its_length_and_analysis_until_c
     still loses it, once counted."""
     from segue_common import audio_io
 
-    monkeypatch.setattr(audio_io, "SHORTEN_WALK_BYTES", 4096, raising=False)      # (a short file walked as a long one)
-    rate = 44100
-    quiet = (stepped_samples(1, rate, 2) * 300).astype(np.int16)
-    loud = (stepped_samples(3, rate, 2) * 32767).astype(np.int16)
-    source = np.concatenate([quiet, loud])
-    music = tmp_path / "music"
-    path = write_shorten(music / "set.shn", source, rate, sized=False)
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
     assert abs(audio_io.shorten_walk(path)[0] - len(source)) > 2 * rate          # (an estimate seconds off)
     Scanner(store).scan([str(music)])
     [track] = store.tracks()
