@@ -350,26 +350,40 @@ def test_a_playing_song_whose_file_does_not_open_again_after_a_retag_fails_after
     assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(a, message)]
 
 
+def _a_crossfading_into_b_held(tmp_path, held, song_a, song_b, rate):
+    """``song_a`` (a.flac) playing on a null engine at twice real time with a 1 s crossfade,
+    and ``song_b`` (b.flac) set next once a is heard, as the player does, its open held:
+    the engine, the two sources and the hold."""
+    from tests.audiogen import write_audio
+
+    a = write_audio(tmp_path / "a.flac", song_a, rate)
+    b = write_audio(tmp_path / "b.flac", song_b, rate)
+    stuck = held("b")
+    engine = NullEngine(speed=2.0, crossfade_s=1.0, capture=True)
+    src_a, src_b = Source(str(a)), Source(str(b))
+    try:
+        engine.play(src_a)
+        assert wait_for(lambda: src_a.heard_frames > 0)
+        engine.set_next(src_b)
+    except BaseException:
+        engine.close()
+        raise
+    return engine, src_a, src_b, stuck
+
+
 def test_with_a_crossfade_the_song_plays_to_its_end_while_the_next_does_not_open(tmp_path, held, monkeypatch):
     """Crossfade on, the next song's file not answering: the song playing is heard to its end
     without a hole (its last seconds are not held back for a fade partner that does not come),
     and the next one, once its file opens at last, follows it, after the silence of the wait,
     as it would without a crossfade."""
-    from tests.audiogen import tone, write_audio
+    from tests.audiogen import tone
 
     monkeypatch.setattr(feeder, "OPEN_WAIT_S", 600.0)     # (never reached: the open is let go first)
     rate = 44100
     song_a = tone(2.5, freq=440.0, phase_samples=10)    # (its first sample not 0: where it starts is seen)
-    a = write_audio(tmp_path / "a.flac", song_a, rate)
     song_b = tone(1.0, freq=660.0, phase_samples=10)
-    b = write_audio(tmp_path / "b.flac", song_b, rate)
-    stuck = held("b")
-    engine = NullEngine(speed=2.0, crossfade_s=1.0, capture=True)
+    engine, src_a, src_b, stuck = _a_crossfading_into_b_held(tmp_path, held, song_a, song_b, rate)
     try:
-        src_a, src_b = Source(str(a)), Source(str(b))
-        engine.play(src_a)
-        assert wait_for(lambda: src_a.heard_frames > 0)
-        engine.set_next(src_b)      # (as the player does, once a song is heard)
         # All of a is heard while b still does not open (held back, it sat silent a crossfade
         # before its end until the bound, its end played only then).
         assert wait_for(lambda: src_a.heard_frames == len(song_a) and engine._ring.buffered() == 0)
@@ -481,19 +495,13 @@ def test_with_a_crossfade_a_next_song_that_opens_while_the_one_before_plays_on_s
     """Crossfade on, the next song's file opens late, once the song playing has played on
     past where its fade would have begun (see above): it fades in over what is left of that
     song, with no silence between the two."""
-    from tests.audiogen import tone, write_audio
+    from tests.audiogen import tone
 
     monkeypatch.setattr(feeder, "OPEN_WAIT_S", 600.0)
     rate = 44100
-    a = write_audio(tmp_path / "a.flac", tone(2.5, freq=440.0), rate)
-    b = write_audio(tmp_path / "b.flac", tone(1.0, freq=660.0), rate)
-    stuck = held("b")
-    engine = NullEngine(speed=2.0, crossfade_s=1.0, capture=True)
+    engine, src_a, src_b, stuck = _a_crossfading_into_b_held(tmp_path, held, tone(2.5, freq=440.0),
+                                                             tone(1.0, freq=660.0), rate)
     try:
-        src_a, src_b = Source(str(a)), Source(str(b))
-        engine.play(src_a)
-        assert wait_for(lambda: src_a.heard_frames > 0)
-        engine.set_next(src_b)
         # (written on past where the fade would begin, 1.5 s in, with a second of it to go)
         assert wait_for(lambda: engine._wdec is not None and engine._wdec.frame > 1.6 * rate)
         assert engine._fade is None and src_a.heard_frames < 2.0 * rate
