@@ -964,11 +964,27 @@ def _same_recording(new, old) -> int:
     lengths = new["duration"] is not None and old["duration"] is not None
     if new["size"] == old["size"] and new["mtime_ns"] == old["mtime_ns"] and new["size"] and _same_range(new, old):
         return 3 if not lengths or _close(new, old) else 0
+    if _uncounted_same_file(new, old):
+        return 3
     if new["mb_track_id"] and new["mb_track_id"] == old["mb_track_id"]:
         return 2 if not lengths or _close(new, old) else 0
     if new["match_key"] and new["match_key"] == old["match_key"] and _close(new, old):
         return 1
     return 0
+
+
+def _uncounted_same_file(a, b) -> bool:
+    """Whether two rows, one of a file listed at an estimated length and not counted yet (its
+    modification time not written: see ``ESTIMATED_MTIME``), are one file: of the same name,
+    size to the byte and audio format. A scan stopped in the count, then the file's folder
+    renamed: its track, time unknown, was paired with nothing, and the file was a new track
+    without the plays logged on the old one meanwhile. (Their lengths are not compared: one is
+    an estimate, seconds off.)"""
+    if ESTIMATED_MTIME not in (a["mtime_ns"], b["mtime_ns"]) or not a["size"] or a["size"] != b["size"]:
+        return False
+    return (os.path.basename(a["path"]) == os.path.basename(b["path"]) and _same_range(a, b)
+            and a["codec"] is not None and (a["codec"], a["sample_rate"], a["channels"])
+            == (b["codec"], b["sample_rate"], b["channels"]))
 
 
 def _same_range(a, b) -> bool:
@@ -1059,6 +1075,8 @@ class _Candidates:
     @staticmethod
     def _keys(row):
         keys = [("file", row["size"], row["mtime_ns"])]
+        if row["mtime_ns"] == ESTIMATED_MTIME:
+            keys.append(("uncounted", row["size"]))     # (its time not known: see _uncounted_same_file)
         if row["mb_track_id"]:
             keys.append(("mbid", row["mb_track_id"]))
         if row["match_key"]:
@@ -1076,7 +1094,7 @@ class _Candidates:
         one with more plays, then the older), at least ``at_least`` sure (see
         :func:`_same_recording`), or None."""
         ranked = []
-        for key in self._keys(target):
+        for key in [*self._keys(target), ("uncounted", target["size"])]:
             for tid in self._by.get(key, ()):
                 row = self.rows.get(tid)
                 if row is None or tid == target["id"] or (added_after is not None and row["added_at"] <= added_after):

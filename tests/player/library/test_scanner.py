@@ -1332,6 +1332,41 @@ def test_a_shorten_file_whose_header_gives_no_length_is_listed_first_and_counted
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_not_counted_yet_whose_folder_is_renamed_keeps_its_plays_and_is_counted(store, tmp_path,
+                                                                                              monkeypatch):
+    """A scan stopped in the count leaves a Shorten file's track with no modification time
+    (listed at an estimate, to be read again). Its album's folder renamed before the next
+    scan, the track was paired with nothing: the file came back as a new track, and the play
+    logged meanwhile stayed with the old one, missing."""
+    from player.library.scanner import ScanCancelled
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    album = music / "Live 1977"
+    album.mkdir()
+    path.rename(album / "set.shn")
+
+    def stop_in_the_count(progress):
+        if progress.counting:
+            scanner.cancel()
+
+    scanner = Scanner(store, progress=stop_in_the_count, progress_interval_s=0)
+    with pytest.raises(ScanCancelled):
+        scanner.scan([str(music)])
+    [track] = store.tracks()
+    assert track["duration"] != len(source) / rate          # (listed at its estimate, not counted)
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    album.rename(music / "Live 1977 (2024)")
+
+    result = Scanner(store).scan([str(music)])
+    assert (result.moved, result.missing) == (1, 0)
+    [moved] = store.tracks()
+    assert (moved["id"], moved["path"]) == (track["id"], str(music / "Live 1977 (2024)" / "set.shn"))
+    assert (moved["duration"], moved["mtime_ns"]) == (len(source) / rate, (music / "Live 1977 (2024)" /
+                                                                           "set.shn").stat().st_mtime_ns)
+    assert [play["track_id"] for play in store.plays()] == [track["id"]]
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_counted_shorten_file_read_again_keeps_its_length_and_analysis_until_counted(store, tmp_path,
                                                                                       monkeypatch):
     """A Shorten file whose header gives no length, counted by a scan and analysed, then only
