@@ -285,6 +285,8 @@ class Scanner:
         self.progress = ScanProgress()
         self._want_ffmpeg: set[str] = set()
         self._estimated: list[dict] = []        # rows listed at an estimated length, to count (see _count_lengths)
+        #: of those, the paths of tracks that were read and counted before: a count that fails keeps them
+        self._counted_before: set[str] = set()
         self._sheets_used: set[str] = set()     # CUE sheets that made tracks or need none, and those that could not
         self._sheets_failed: set[str] = set()
 
@@ -739,6 +741,8 @@ class Scanner:
                 stored = self.store.track(old[0]) if old is not None else None
                 if stored is not None and stored["last_error"] is None and stored["duration"]:
                     row["duration"] = stored["duration"]
+                    if stored["mtime_ns"] != ESTIMATED_MTIME and stored["size"] == st.st_size:
+                        self._counted_before.add(path)
         except Exception as exc:  # noqa: BLE001 - a reader's own fault is the scan's next concern
             if not isinstance(exc, TagReadError) and not same:
                 raise                       # stored as an error row by the scan, the file being new or changed
@@ -774,12 +778,20 @@ class Scanner:
         folder.seen.add(path)
         return row
 
-    def _count_lengths(self) -> None:
+    def _count_lengths(self, *, kept_is_error: bool = False) -> None:
         """The files listed at an estimated length (a Shorten file whose header gives none:
         only decoding it all counts it, a second or two for ten minutes, half an hour for a
         thousand such files) counted, after every file is listed, and their rows written with
-        the count. One ffmpeg fails on is an error row: it does not play to its end."""
+        the count. One ffmpeg fails on is an error row: it does not play to its end. But a track
+        read and counted before, its file the size it was, keeps its row as it was listed (its
+        length as counted before, its plays), as a scan keeps a known file it fails to read
+        again: a file unreadable for a moment (a share answering with errors) was an error row,
+        taken out of the library and not tried again until it changed. Listed with no
+        modification time, it is counted again at the next scan; failing then too, it is an
+        error row. ``kept_is_error``: a kept one is listed with the errors all the same (the
+        person asked for it to be read: see :meth:`read_again`)."""
         todo, self._estimated = self._estimated, []
+        kept, self._counted_before = self._counted_before, set()
         batch: list[dict] = []
         self.progress.counting, self.progress.counted = len(todo), 0
         for row in todo:
@@ -791,6 +803,11 @@ class Scanner:
             if frames:
                 row["duration"] = min(frames / row["sample_rate"], MAX_DURATION_S)
                 batch.append(row)
+            elif row["path"] in kept:
+                log.info("kept %r as it was: counting its length failed; counted again at the next scan", row["path"])
+                if kept_is_error:
+                    self.progress.read -= 1
+                    self._error(row["path"], "its length could not be counted: ffmpeg could not decode it to its end")
             elif os.path.lexists(row["path"]):
                 error = "damaged Shorten file: ffmpeg could not decode it to its end"
                 batch.append({key: row[key] for key in ("path", "folder_id", "size", "mtime_ns", "ctime_ns")}

@@ -1367,6 +1367,40 @@ def test_a_shorten_file_not_counted_yet_whose_folder_is_renamed_keeps_its_plays_
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_known_shorten_file_whose_count_fails_once_keeps_its_track_and_is_counted_next_time(store, tmp_path,
+                                                                                             monkeypatch):
+    """A Shorten file counted by a scan and played, then touched: the next scan lists it at an
+    estimate and counts it again. That count failing once (the file unreadable for a moment,
+    as a share answering with errors) made it an error row: the song and its plays left the
+    library, and the file, the same size and time since, was not tried again. A scan keeps a
+    known file it fails to read again; so it keeps this one, and counts it at the next scan."""
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    _bump_mtime(path)
+    whole, st = path.read_bytes(), path.stat()
+
+    def unreadable_in_the_count(progress):
+        if progress.counting and progress.counted == 0:
+            path.write_bytes(bytes(len(whole)))         # (what a share answering with errors gives)
+
+    result = Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).scan([str(music)])
+    path.write_bytes(whole)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (result.errors, store.track_errors()) == (0, [])
+    [kept] = store.tracks()
+    assert (kept["id"], kept["duration"]) == (track["id"], len(source) / rate)
+    assert [play["track_id"] for play in store.plays()] == [track["id"]]
+
+    assert Scanner(store).scan([str(music)]).read == 1              # counted again, the file whole
+    [counted] = store.tracks()
+    assert (counted["id"], counted["duration"], counted["mtime_ns"]) == (track["id"], len(source) / rate,
+                                                                         st.st_mtime_ns)
+    assert Scanner(store).scan([str(music)]).unchanged == 1
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_counted_shorten_file_read_again_keeps_its_length_and_analysis_until_counted(store, tmp_path,
                                                                                       monkeypatch):
     """A Shorten file whose header gives no length, counted by a scan and analysed, then only
