@@ -371,6 +371,7 @@ class Scanner:
                         self._write(batch)
                 self._report()
             self._write(batch)
+            self._count_lengths(kept_is_error=True)
             self._find_compilations(folder_ids)
             self._link_history(started)
         finally:
@@ -418,7 +419,7 @@ class Scanner:
             st = os.stat(path)
             if not stat_mod.S_ISREG(st.st_mode):
                 raise TagReadError(f"not a regular file ({_kind(st.st_mode)})")
-            tags = read_tags(path)
+            tags = read_tags(path, estimate=True)
         except (OSError, TagReadError) as exc:
             self._error(path, getattr(exc, "strerror", None) or str(exc))
             return None
@@ -428,6 +429,11 @@ class Scanner:
             return None
         row = {"path": path, "folder_id": stored["folder_id"], "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                "ctime_ns": change_time(st), **tags}
+        if row.pop("length_estimated", False):
+            # Counted after the others are read, as a scan does: counted as it was read, a
+            # selection of a hundred such files held every other read back for minutes, and
+            # said nothing meanwhile. A count that fails keeps the track as it was, as here.
+            self._listed_at_estimate(row, stored, keep=True)
         self.progress.read += 1
         if stored["last_error"] is None and not stored["missing"] and _holds_what_it_had(stored, row):
             self.progress.same += 1
@@ -730,19 +736,9 @@ class Scanner:
             row.update(read_tags(path, estimate=True))
             self.progress.read += 1
             if row.pop("length_estimated", False):
-                # Listed at once at its estimate, counted once every file is listed. Until
-                # then it is written with a modification time no file has: a scan stopped
-                # (cancelled, the app closed) before it is counted reads it again next time.
-                self._estimated.append(dict(row))
-                row["mtime_ns"] = ESTIMATED_MTIME
-                # A track listed before keeps the length it has until the count: an estimate
-                # seconds off would read to the store as other audio, and the track's
-                # analysis would go with it (a file only touched since, a scan stopped in the count).
                 stored = self.store.track(old[0]) if old is not None else None
-                if stored is not None and stored["last_error"] is None and stored["duration"]:
-                    row["duration"] = stored["duration"]
-                    if stored["mtime_ns"] != ESTIMATED_MTIME and stored["size"] == st.st_size:
-                        self._counted_before.add(path)
+                self._listed_at_estimate(row, stored, keep=stored is not None and stored["mtime_ns"] != ESTIMATED_MTIME
+                                         and stored["size"] == st.st_size)
         except Exception as exc:  # noqa: BLE001 - a reader's own fault is the scan's next concern
             if not isinstance(exc, TagReadError) and not same:
                 raise                       # stored as an error row by the scan, the file being new or changed
@@ -777,6 +773,22 @@ class Scanner:
                 self.progress.same += 1
         folder.seen.add(path)
         return row
+
+    def _listed_at_estimate(self, row: dict, stored, *, keep: bool) -> None:
+        """``row``, of a file whose length was only estimated (``length_estimated``), listed at
+        once at its estimate and counted once every file is listed (see :meth:`_count_lengths`).
+        Until then it is written with a modification time no file has: a scan stopped
+        (cancelled, the app closed) before it is counted reads it again next time. ``stored``:
+        the file's track, if it has one; ``keep``: a count that fails keeps that track as it is."""
+        self._estimated.append(dict(row))
+        row["mtime_ns"] = ESTIMATED_MTIME
+        # A track listed before keeps the length it has until the count: an estimate
+        # seconds off would read to the store as other audio, and the track's
+        # analysis would go with it (a file only touched since, a scan stopped in the count).
+        if stored is not None and stored["last_error"] is None and stored["duration"]:
+            row["duration"] = stored["duration"]
+            if keep:
+                self._counted_before.add(row["path"])
 
     def _count_lengths(self, *, kept_is_error: bool = False) -> None:
         """The files listed at an estimated length (a Shorten file whose header gives none:

@@ -381,7 +381,7 @@ class LibraryTasksMixin:
         def work(report):
             from player.library.scanner import Scanner
 
-            return Scanner(store, progress=lambda p: report((p.done, p.total)),
+            return Scanner(store, progress=lambda p: report((p.done, p.total, p.counted, p.counting)),
                            progress_interval_s=0.2).read_again(ids)
 
         # Each read is a task of its own: asked again while one runs (other tracks selected),
@@ -390,7 +390,11 @@ class LibraryTasksMixin:
         key = f"read-tags-{self._reads_asked}"
 
         def progress(value):
-            self.tasks.update(key, *value)
+            done, total, counted, counting = value
+            if counting:        # every file read; the lengths only a whole decode gives, counted (as a scan's)
+                self.tasks.update(key, counted, counting, "Counting lengths:")
+            else:
+                self.tasks.update(key, done, total)
 
         self.tasks.start(key, "Reading tags again")
         handle = run_task(work, lambda result, error: self._tags_read_again(handle, key, result, error),

@@ -1401,6 +1401,45 @@ def test_a_known_shorten_file_whose_count_fails_once_keeps_its_track_and_is_coun
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_read_again_lists_every_file_first_and_counts_a_shorten_files_length_after(store, tmp_path, monkeypatch):
+    """"Read tags again" decoded a Shorten file whose header gives no length as it read it
+    (on the worker, not the window's thread): the other files of the selection waited behind
+    the count, and the status said nothing of it. It reads them all first, as a scan lists
+    them, then counts, and says so; a count that fails keeps the track as it was and is
+    listed as a file that could not be read, as a read that fails is."""
+    import soundfile as sf
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    sf.write(music / "other.flac", loud, rate)
+    Scanner(store).scan([str(music)])
+    ids = {Path(t["path"]).name: t["id"] for t in store.tracks()}
+    write_tags(music / "other.flac", title="Retitled")
+
+    seen = []
+
+    def at_the_count(progress):
+        if progress.counting and not seen:
+            seen.append((progress.done, progress.total, {Path(t["path"]).name: (t["title"], t["duration"])
+                                                         for t in store.tracks()}))
+
+    result = Scanner(store, progress=at_the_count, progress_interval_s=0).read_again(ids.values())
+    assert seen == [(2, 2, {"set.shn": (None, len(source) / rate), "other.flac": ("Retitled", 3.0)})]
+    assert (result.read, result.errors, result.counted) == (2, 0, 1)
+    shn = store.track(ids["set.shn"])
+    assert (shn["duration"], shn["mtime_ns"]) == (len(source) / rate, path.stat().st_mtime_ns)
+
+    whole = path.read_bytes()
+
+    def unreadable_in_the_count(progress):
+        if progress.counting and progress.counted == 0:
+            path.write_bytes(bytes(len(whole)))
+
+    result = Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).read_again([ids["set.shn"]])
+    assert (result.read, result.errors, [p for p, _ in result.error_paths]) == (0, 1, [str(path)])
+    assert store.track(ids["set.shn"])["duration"] == len(source) / rate and not store.track_errors()
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_counted_shorten_file_read_again_keeps_its_length_and_analysis_until_counted(store, tmp_path,
                                                                                       monkeypatch):
     """A Shorten file whose header gives no length, counted by a scan and analysed, then only
