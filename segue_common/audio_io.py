@@ -2215,15 +2215,34 @@ def ogg_ends_unfinished(f) -> bool:
     return len(lacing) < tail[at + 26] or at + 27 + len(lacing) + sum(lacing) > len(tail) or not tail[at + 5] & 4
 
 
+def ogg_headers_only(f) -> bool:
+    """Whether the Ogg file open as ``f`` (binary, seekable) ends in a whole page that counts
+    no samples (its granule position 0): nothing but its header pages. An encoder closed with
+    no sample given writes so (libsndfile's Opus, its last page not marked as the stream's
+    end); a download cut off would end inside a page, or after audio pages."""
+    size = f.seek(0, os.SEEK_END)
+    f.seek(max(0, size - 65307))
+    tail = f.read()
+    at = tail.rfind(b"OggS\x00")
+    if at < 0 or len(tail) < at + 27:
+        return False
+    lacing = tail[at + 27:at + 27 + tail[at + 26]]
+    return (len(lacing) == tail[at + 26] and at + 27 + len(lacing) + sum(lacing) == len(tail)
+            and int.from_bytes(tail[at + 6:at + 14], "little") == 0)
+
+
 def ogg_unfinished_damage(path: str | os.PathLike) -> str | None:
     """What is wrong with an Ogg Vorbis or Opus file that libsndfile refuses ("Supported file
     format but file is malformed.") where it ends early, in the words the library's scan
-    uses; None where it is whole (or no Ogg file, or cannot be read)."""
+    uses; None where it is whole (or no Ogg file, or cannot be read). A file of whole header
+    pages and nothing after them holds no audio, and is said to (see :func:`ogg_headers_only`)."""
     try:
         with open(path, "rb") as f:
             head = f.read(128)
             if not head.startswith(b"OggS") or not ogg_ends_unfinished(f):
                 return None
+            if ogg_headers_only(f):
+                return "no audio in file (length 0)"
     except OSError:
         return None
     name = "Opus file" if b"OpusHead" in head else "Ogg Vorbis file" if b"\x01vorbis" in head else "Ogg file"

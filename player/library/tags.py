@@ -1509,6 +1509,16 @@ def _ogg_unfinished(path: str) -> bool:
         return False
 
 
+def _ogg_headers_only(path: str) -> bool:
+    """Whether an Ogg file holds its header pages whole and nothing after them: no audio, not
+    a file cut short (see :func:`audio_io.ogg_headers_only`)."""
+    try:
+        with open_regular(path) as f:
+            return audio_io.ogg_headers_only(f)
+    except OSError:
+        return False
+
+
 def _salvaged_tags(path: str):
     """The tags of a file whose stream info mutagen could not read: an ID3v2 tag in front (of
     a WAV or an AIFF, of an MP3 whose frames it did not find), or the Vorbis comments of an
@@ -1761,7 +1771,7 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
                 length = stream["duration"]
         if not length > 0.0 or not math.isfinite(length):
             error = "no audio in file (length 0)"
-            if isinstance(audio, (OggVorbis, OggOpus)) and _ogg_unfinished(path):
+            if isinstance(audio, (OggVorbis, OggOpus)) and _ogg_unfinished(path) and not _ogg_headers_only(path):
                 # Its header pages are whole, its audio cut off before the first page that
                 # counts its samples: said as a file that ends inside its tags is.
                 name = "Opus file" if isinstance(audio, OggOpus) else "Ogg Vorbis file"

@@ -550,6 +550,24 @@ def test_an_ogg_file_cut_short_opened_directly_says_so_as_the_scan_does(tmp_path
     assert str(played.value) == f"cannot decode cut.{fmt}: {said}"
 
 
+@pytest.mark.skipif("OPUS" not in sf.available_subtypes("OGG"), reason="this libsndfile writes no Opus")
+def test_an_opus_file_of_no_samples_says_no_audio_not_cut_short(tmp_path):
+    """libsndfile closing an Opus file given no sample writes its two header pages and no
+    last page marked as the stream's end: it was listed, and played, as "damaged Opus file: it
+    ends early", sending the person looking for a copy that did not finish. It holds no audio,
+    and says so as an empty Ogg Vorbis file does."""
+    from player.library.tags import TagReadError, read_tags
+
+    path = tmp_path / "empty.opus"
+    sf.write(path, np.zeros((0, 2), np.float32), 48000, format="OGG", subtype="OPUS")
+    with pytest.raises(TagReadError) as scanned:
+        read_tags(str(path))
+    assert str(scanned.value) == "no audio in file (length 0)"
+    with pytest.raises(DecodeError) as played:
+        Decoder(str(path), out_rate=48000)
+    assert str(played.value) == "cannot decode empty.opus: no audio in file (length 0)"
+
+
 @pytest.mark.parametrize("seconds", [8.0, 0.05])    # many frames, or one
 def test_a_flac_cut_inside_its_first_frame_played_says_so_as_the_scan_does(tmp_path, seconds):
     """Its header whole and its audio cut inside the first frame, nothing of it decodes: played
