@@ -27,9 +27,9 @@ READER_CHANGES: dict[int, frozenset | None] = {
     9: frozenset({".flac"}),     # a FLAC's CUESHEET metadata block: the album's tracks too
     # names an old Windows ripper wrote in its code page (Cyrillic, Japanese) or in UTF-8 into
     # ID3 frames that say Latin-1, read as meant, not as "Êèíî"
-    10: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
+    10: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".dff", ".tta"}),
     # the year of an ID3v2.3 or v2.2 tag that says more than four digits ("c. 1975", "1975/2011")
-    11: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
+    11: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".dff", ".tta"}),
     # a vinyl rip's side ("A1", "B2") ordered as a disc: every type whose track number is text
     # (an MP4's is a number)
     12: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta", ".flac",
@@ -39,7 +39,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # Greek (Windows-1253) and Latin-1 words of accented letters alone ("ÄÖÜ") in ID3 frames
     # that say Latin-1 left as they are, no longer read as Cyrillic; an MP3's APEv2 tag wins
     # over its ID3v1 tag beside an ID3v2 tag too
-    14: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta"}),
+    14: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".dff", ".tta"}),
     # an AAC track without an edit list at the length iTunes gives in its iTunSMPB tag
     15: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),
     16: frozenset({".flac"}),    # an ID3v2 tag in front of a FLAC file fills what its comments leave empty
@@ -48,8 +48,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # UTF-8 cut inside its last character in ID3 frames that say Latin-1 (an ID3v1 tag's 30
     # bytes) read as UTF-8; ReplayGain in RVA2 frames alone read; an Ogg Vorbis file of no
     # samples an error row, not a song of 0.002 s; a FLAC's ID3v1 tag alone and a 3GPP file's own tags read
-    18: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".tta", ".flac", ".3ga",
-                   ".ogg", ".oga"}),
+    18: frozenset({".mp3", ".mp2", ".aac", ".wav", ".wave", ".aif", ".aiff", ".aifc", ".dsf", ".dff", ".tta", ".flac",
+                   ".3ga", ".ogg", ".oga"}),
 }
 
 

@@ -145,6 +145,35 @@ def test_a_reader_change_to_one_file_type_reads_only_those_files_again(store, li
     assert Scanner(store).scan().reread == 0
 
 
+def test_dsd_files_scanned_before_the_id3_reading_changed_are_read_again(store, tmp_path):
+    """DSF and DSDIFF files both keep their tags in an ID3 tag, read alike. The reader's
+    later changes to ID3 frames (reader 18: UTF-8 cut inside its last character in a frame that
+    says Latin-1, as an ID3v1-minded tagger cuts it) named DSF files to read again, not DSDIFF
+    ones: a library scanned before kept a .dff album's names garbled, as the older reader
+    read them, until its files changed."""
+    from mutagen import id3
+    from mutagen.dsdiff import DSDIFF
+    from mutagen.dsf import DSF
+
+    cut = "Группа крови".encode()[:-1]                 # (cut inside "и")
+    music = tmp_path / "music"
+    for path, kind in ((write_dff(music / "a.dff", 0.25), DSDIFF), (write_dsf(music / "b.dsf", 0.25), DSF)):
+        audio = kind(str(path))
+        audio.add_tags()
+        audio.tags.add(id3.TIT2(encoding=id3.Encoding.LATIN1, text=[cut.decode("latin-1")]))
+        audio.save(v2_version=3)
+    Scanner(store).scan([str(music)])
+    assert {t["title"] for t in store.tracks()} == {"Группа кров"}
+    # as a reader from before that change (17) left them: the bytes as Latin-1 says
+    store.execute("UPDATE tracks SET title = ?", (cut.decode("latin-1"),))
+    store.execute("UPDATE folders SET tag_reader = 17")
+
+    result = Scanner(store).scan()
+    assert (result.reread, result.read, result.errors) == (2, 2, 0)
+    assert {Path(t["path"]).name: t["title"] for t in store.tracks()} == {"a.dff": "Группа кров",
+                                                                         "b.dsf": "Группа кров"}
+
+
 def test_an_unchanged_file_the_newer_reader_cannot_open_keeps_its_tags(store, tmp_path):
     # The one read again after an update meets a file it cannot open this time (a share
     # answering with errors, a permission lost for a while): the tags read before stay. Stored
