@@ -82,7 +82,10 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None,
                     st = os.stat(candidate)
                 except OSError:
                     continue
-                if stat_mod.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+                # (a track listed at an estimated length and not counted yet has no time to
+                # go by: its name and size to the byte alone)
+                same_time = mtime_ns in (st.st_mtime_ns, ESTIMATED_MTIME)
+                if stat_mod.S_ISREG(st.st_mode) and st.st_size == size and same_time:
                     found.append(candidate)
     except OSError:
         return None

@@ -1,7 +1,7 @@
 import os
 
 from player.library import identity
-from player.library.identity import moved_with_its_folder
+from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
 
 
 def test_a_renamed_album_folder_is_found_among_the_songs_kept_loose_beside_it(tmp_path, monkeypatch):
@@ -76,3 +76,15 @@ def test_a_library_folder_gone_whole_is_not_looked_for_beside_it(tmp_path):
     st = os.stat(song)
     assert moved_with_its_folder(str(tmp_path / "music" / "Album" / "01.flac"), st.st_size, st.st_mtime_ns,
                                  str(tmp_path / "music")) == str(song)
+
+
+def test_a_song_listed_at_an_estimated_length_is_found_in_its_renamed_folder(tmp_path):
+    # A Shorten file listed at an estimate, its scan stopped before the count, has no
+    # modification time in the library: its album's folder renamed, it was "file not found"
+    # until a scan, where every other song is found beside it by its size and time.
+    (tmp_path / "Live (1977)").mkdir()
+    song = tmp_path / "Live (1977)" / "set.shn"
+    song.write_bytes(b"x" * 100)
+    gone = str(tmp_path / "Live" / "set.shn")
+    assert moved_with_its_folder(gone, 100, ESTIMATED_MTIME) == str(song)
+    assert moved_with_its_folder(gone, 99, ESTIMATED_MTIME) is None          # (its size to the byte)
