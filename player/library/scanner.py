@@ -287,6 +287,9 @@ class Scanner:
         self._estimated: list[dict] = []        # rows listed at an estimated length, to count (see _count_lengths)
         #: of those, the paths of tracks that were read and counted before: a count that fails keeps them
         self._counted_before: set[str] = set()
+        #: of those, the lengths of the ones counted in ``same`` (their tags and track's length
+        #: as they were): a count that gives another length, or none, is no longer the same
+        self._same_until_counted: dict[str, float] = {}
         self._sheets_used: set[str] = set()     # CUE sheets that made tracks or need none, and those that could not
         self._sheets_failed: set[str] = set()
 
@@ -436,7 +439,7 @@ class Scanner:
             self._listed_at_estimate(row, stored, keep=True)
         self.progress.read += 1
         if stored["last_error"] is None and not stored["missing"] and _holds_what_it_had(stored, row):
-            self.progress.same += 1
+            self._same(row)
         elif holds_another_song(stored, row):
             # (a file that could not be read kept its song's names: they still tell)
             log.info("%r now holds another song: %r is a new track", path, row.get("title"))
@@ -770,9 +773,16 @@ class Scanner:
                 self.store.detach_replaced(old[0])
                 del folder.known[path]
             elif stored is not None and not old[3] and _holds_what_it_had(stored, row):
-                self.progress.same += 1
+                self._same(row)
         folder.seen.add(path)
         return row
+
+    def _same(self, row: dict) -> None:
+        """Count ``row``, read again, as holding what its track had; one still to be counted
+        only until its count says otherwise (see :meth:`_count_lengths`)."""
+        self.progress.same += 1
+        if row["mtime_ns"] == ESTIMATED_MTIME:
+            self._same_until_counted[row["path"]] = row["duration"]
 
     def _listed_at_estimate(self, row: dict, stored, *, keep: bool) -> None:
         """``row``, of a file whose length was only estimated (``length_estimated``), listed at
@@ -804,6 +814,7 @@ class Scanner:
         person asked for it to be read: see :meth:`read_again`)."""
         todo, self._estimated = self._estimated, []
         kept, self._counted_before = self._counted_before, set()
+        same, self._same_until_counted = self._same_until_counted, {}
         batch: list[dict] = []
         self.progress.counting, self.progress.counted = len(todo), 0
         for row in todo:
@@ -812,19 +823,26 @@ class Scanner:
                 raise ScanCancelled()
             frames = count_frames(row["path"])
             self.progress.counted += 1
+            # (counted in ``same`` on the length its track had: a change read as none, "0 changed",
+            # and a count that failed as less than none, "-1 changed")
+            listed = same.pop(row["path"], None)
             if frames:
                 row["duration"] = min(frames / row["sample_rate"], MAX_DURATION_S)
                 batch.append(row)
+                if listed is not None and row["duration"] != listed:
+                    self.progress.same -= 1
             elif row["path"] in kept:
                 log.info("kept %r as it was: counting its length failed; counted again at the next scan", row["path"])
                 if kept_is_error:
                     self.progress.read -= 1
+                    self.progress.same -= listed is not None
                     self._error(row["path"], "its length could not be counted: ffmpeg could not decode it to its end")
             elif os.path.lexists(row["path"]):
                 error = "damaged Shorten file: ffmpeg could not decode it to its end"
                 batch.append({key: row[key] for key in ("path", "folder_id", "size", "mtime_ns", "ctime_ns")}
                              | {"last_error": error})
                 self.progress.read -= 1
+                self.progress.same -= listed is not None
                 self._error(row["path"], error)
             if len(batch) >= BATCH:
                 self._write(batch)

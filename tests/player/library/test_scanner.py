@@ -1469,6 +1469,32 @@ def test_read_again_lists_every_file_first_and_counts_a_shorten_files_length_aft
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_read_again_counts_a_shorten_file_whose_recounted_length_changed_as_changed(store, tmp_path, monkeypatch):
+    """Read again, a Shorten file is listed with its track's length until it is counted: its
+    tags as they were, it was counted as unchanged there, and a count that gave another
+    length than the track had said "0 changed", so the window did not show the new length."""
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.execute("UPDATE tracks SET duration = 2.5 WHERE id = ?", (track["id"],))    # (as it was counted before)
+
+    result = Scanner(store).read_again([track["id"]])
+    assert store.track(track["id"])["duration"] == len(source) / rate
+    assert (result.read, result.same, result.errors) == (1, 0, 0)
+    assert Scanner(store).read_again([track["id"]]).same == 1           # (counted the same: unchanged)
+
+    # Its count failing, it is one file that could not be read, not "-1 changed".
+    whole = path.read_bytes()
+
+    def unreadable_in_the_count(progress):
+        if progress.counting and progress.counted == 0:
+            path.write_bytes(bytes(len(whole)))
+
+    result = Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).read_again([track["id"]])
+    assert (result.read, result.same, result.errors) == (0, 0, 1)
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_counted_shorten_file_read_again_keeps_its_length_and_analysis_until_counted(store, tmp_path,
                                                                                       monkeypatch):
     """A Shorten file whose header gives no length, counted by a scan and analysed, then only
