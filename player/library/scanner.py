@@ -1137,9 +1137,12 @@ class _Candidates:
         self.rows.pop(row["id"], None)
 
     def best(self, target, *, added_after: float | None = None, at_least: int = 1):
-        """The row most surely the recording of ``target`` (ties: the same file name, then the
-        one with more plays, then the older), at least ``at_least`` sure (see
-        :func:`_same_recording`), or None."""
+        """The row most surely the recording of ``target`` (ties: the same file to the
+        nanosecond, then the same file name, then the one with more plays, then the older), at
+        least ``at_least`` sure (see :func:`_same_recording`), or None. (A track not counted yet
+        is paired on its file's name and size alone: a copy of its file beside it, copied with
+        new times, is as sure by those, and took the file of its own track, to the
+        nanosecond, where it was played more.)"""
         ranked = []
         for key in [*self._keys(target), ("uncounted", target["size"])]:
             for tid in self._by.get(key, ()):
@@ -1149,5 +1152,6 @@ class _Candidates:
                 sure = _same_recording(target, row)
                 if sure >= at_least:
                     same_name = os.path.basename(row["path"]) == os.path.basename(target["path"])
-                    ranked.append(((sure, same_name, row["plays"], -tid), row))
+                    same_file = (row["size"], row["mtime_ns"]) == (target["size"], target["mtime_ns"])
+                    ranked.append(((sure, same_file, same_name, row["plays"], -tid), row))
         return max(ranked, key=lambda r: r[0])[1] if ranked else None

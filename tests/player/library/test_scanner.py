@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from player.library.identity import ESTIMATED_MTIME
 from player.library.scanner import Scanner
 from tests import unprivileged
 from tests.audiogen import (FORMATS, encoder_installed, ffmpeg_encodes, path_without_ffmpeg, step_frequency,
@@ -1393,6 +1394,47 @@ def test_a_shorten_file_not_counted_yet_whose_folder_is_renamed_keeps_its_plays_
     assert (moved["duration"], moved["mtime_ns"]) == (len(source) / rate, (music / "Live 1977 (2024)" /
                                                                            "set.shn").stat().st_mtime_ns)
     assert [play["track_id"] for play in store.plays()] == [track["id"]]
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_moved_file_goes_to_its_own_track_before_a_copy_not_counted_yet(store, tmp_path, monkeypatch):
+    """An album copied beside itself (new times), the scan stopped in the copy's count, then
+    the folder above both renamed: the original's file is its track's to the nanosecond, and
+    also of the copy's track's name and size, which has no time to go by. The copy's track,
+    played more, took the original's file, and the original's track and its plays stayed
+    missing, the copy's file a new track."""
+    import shutil
+
+    from player.library.scanner import ScanCancelled
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    album, copy = music / "Artist" / "Album", music / "Artist" / "Album (copy)"
+    album.mkdir(parents=True)
+    copy.mkdir()
+    path.rename(album / "set.shn")
+    Scanner(store).scan([str(music)])
+    shutil.copyfile(album / "set.shn", copy / "set.shn")
+    _bump_mtime(copy / "set.shn")
+
+    def stop_in_the_count(progress):
+        if progress.counting:
+            scanner.cancel()
+
+    scanner = Scanner(store, progress=stop_in_the_count, progress_interval_s=0)
+    with pytest.raises(ScanCancelled):
+        scanner.scan()
+    ids = {Path(t["path"]).parent.name: t["id"] for t in store.tracks()}
+    assert store.track(ids["Album (copy)"])["mtime_ns"] == ESTIMATED_MTIME
+    for name, plays in (("Album", 1), ("Album (copy)", 2)):
+        for _ in range(plays):
+            store.end_play(store.start_play(ids[name]), "finished", 1000)
+    (music / "Artist").rename(music / "The Artist")
+
+    result = Scanner(store).scan()
+    assert (result.moved, result.missing) == (2, 0)
+    assert {t["id"]: t["path"] for t in store.tracks()} == {
+        ids[name]: str(music / "The Artist" / name / "set.shn") for name in ("Album", "Album (copy)")}
+    assert sorted(play["track_id"] for play in store.plays()) == sorted([ids["Album"]] + [ids["Album (copy)"]] * 2)
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
