@@ -2200,19 +2200,30 @@ def _last_page_serial(data) -> bytes | None:
 UNFINISHED = "a copy or download that did not finish?"
 
 
-def ogg_ends_unfinished(f) -> bool:
-    """Whether the Ogg file open as ``f`` (binary, seekable) ends in a page cut in two, or one
-    not marked as its stream's end: a download or copy that stopped before the end (the
-    largest page, about 64 KB, is all that is read)."""
+def _ogg_last_page(f) -> tuple[bytes, int] | None:
+    """The header (27 bytes) of the last Ogg page that starts in the Ogg file open as ``f``
+    (binary, seekable; the largest page, about 64 KB, is all that is read), and how many bytes
+    that page lacks (0: it ends the file whole; more: cut in two; less: bytes after it); None
+    where no page header is found whole."""
     size = f.seek(0, os.SEEK_END)
     f.seek(max(0, size - 65307))
     tail = f.read()
     at = tail.rfind(b"OggS\x00")
     if at < 0 or len(tail) < at + 27:
-        return True
-    # The last page whole, and marked the last of its stream (header type 4).
+        return None
     lacing = tail[at + 27:at + 27 + tail[at + 26]]
-    return len(lacing) < tail[at + 26] or at + 27 + len(lacing) + sum(lacing) > len(tail) or not tail[at + 5] & 4
+    if len(lacing) < tail[at + 26]:
+        return tail[at:at + 27], tail[at + 26] - len(lacing) + 1
+    return tail[at:at + 27], at + 27 + len(lacing) + sum(lacing) - len(tail)
+
+
+def ogg_ends_unfinished(f) -> bool:
+    """Whether the Ogg file open as ``f`` (binary, seekable) ends in a page cut in two, or one
+    not marked as its stream's end: a download or copy that stopped before the end (the
+    largest page, about 64 KB, is all that is read)."""
+    last = _ogg_last_page(f)
+    # The last page whole, and marked the last of its stream (header type 4).
+    return last is None or last[1] > 0 or not last[0][5] & 4
 
 
 def ogg_headers_only(f) -> bool:
@@ -2220,15 +2231,8 @@ def ogg_headers_only(f) -> bool:
     no samples (its granule position 0): nothing but its header pages. An encoder closed with
     no sample given writes so (libsndfile's Opus, its last page not marked as the stream's
     end); a download cut off would end inside a page, or after audio pages."""
-    size = f.seek(0, os.SEEK_END)
-    f.seek(max(0, size - 65307))
-    tail = f.read()
-    at = tail.rfind(b"OggS\x00")
-    if at < 0 or len(tail) < at + 27:
-        return False
-    lacing = tail[at + 27:at + 27 + tail[at + 26]]
-    return (len(lacing) == tail[at + 26] and at + 27 + len(lacing) + sum(lacing) == len(tail)
-            and int.from_bytes(tail[at + 6:at + 14], "little") == 0)
+    last = _ogg_last_page(f)
+    return last is not None and last[1] == 0 and int.from_bytes(last[0][6:14], "little") == 0
 
 
 def ogg_unfinished_damage(path: str | os.PathLike) -> str | None:
