@@ -174,6 +174,12 @@ def test_dsd_files_scanned_before_the_id3_reading_changed_are_read_again(store, 
     assert {Path(t["path"]).name: t["title"] for t in store.tracks()} == {"a.dff": "Группа кров",
                                                                          "b.dsf": "Группа кров"}
 
+    # A folder scanned by reader 18 itself, whose lists lacked DSDIFF, reads its .dff files again too.
+    store.execute("UPDATE tracks SET title = ?", (cut.decode("latin-1"),))
+    store.execute("UPDATE folders SET tag_reader = 18")
+    result = Scanner(store).scan()
+    assert {Path(t["path"]).name: t["title"] for t in store.tracks()}["a.dff"] == "Группа кров"
+
 
 def test_an_unchanged_file_the_newer_reader_cannot_open_keeps_its_tags(store, tmp_path):
     # The one read again after an update meets a file it cannot open this time (a share
