@@ -514,6 +514,10 @@ class Recommender:
         # which counts only sessions, would lift them back (``up_next``): it gives them nothing.
         worn = (neg >= TIRED_SKIPS) & (neg > pos)
         self.skipped_out = self.tired_of | (worn & ~self._heard_since_skip(worn))
+        # A track skipped early each time it came up, at least twice, and never heard through:
+        # an album played in order goes on past it, as the person does ("never track 7").
+        # One skip says little, and a track heard through once is one they do listen to.
+        self.passed_over = (neg >= 2) & (pos == 0)
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
@@ -691,7 +695,8 @@ class Recommender:
         # and with its interludes, whatever the spacing: that is what the person is doing,
         # whatever their habits say. The rest of the batch follows on from its last track.
         taken_back = self._resumed(cat.album, sess, skip_rows, heard_rows) if len(sess) else ()
-        rest = self._album_playing(np.concatenate([sess, queued]), skip_rows, banned, k, taken_back=taken_back)
+        rest = self._album_playing(np.concatenate([sess, queued]), skip_rows, banned, k, taken_back=taken_back,
+                                   passed_over=self.passed_over)
         if len(rest):
             score = score_for(heard, tail)
             out = [(int(cat.track_ids[r]), float(score[r])) for r in rest]
@@ -892,16 +897,24 @@ class Recommender:
         return out if j == len(skip_rows) else np.isin(sess, skip_rows)
 
     def _album_playing(self, order: np.ndarray, skip_rows: np.ndarray, banned: np.ndarray, k: int, *,
-                       taken_back=()) -> np.ndarray:
+                       taken_back=(), passed_over: np.ndarray | None = None) -> np.ndarray:
         """The rest of the album (up to ``k`` rows, by disc and track number, skipping what
-        is ``banned``) when the last three of ``order`` (the session, then the queue) are
-        tracks of one album one after another in its order and none of that album was
-        skipped in the session, or none of those three was and the person heard the album
-        through after its last skip (its code in ``taken_back``: they skipped its opening
-        song and played on); else none.
+        is ``banned`` and the tracks the person always skips, ``passed_over`` [shape=(n,)]
+        bool) when the last three of ``order`` (the session, then the queue) are tracks of
+        one album one after another in its order (passing over those tracks, which the
+        batch before left out) and none of that album was skipped in the session, or none
+        of those three was and the person heard the album through after its last skip (its
+        code in ``taken_back``: they skipped its opening song and played on); else none.
         [shape=(m,)] int64"""
         nxt = self.catalog.album_next
-        if len(order) < 3 or not all(nxt[a] == b for a, b in zip(order[-3:-1], order[-2:])):
+
+        def follows(a: int, b: int) -> bool:
+            r = int(nxt[a])
+            while r >= 0 and r != b and passed_over is not None and passed_over[r]:
+                r = int(nxt[r])
+            return r == b
+
+        if len(order) < 3 or not all(follows(a, b) for a, b in zip(order[-3:-1], order[-2:])):
             return np.zeros(0, np.int64)
         album = self.catalog.album[order[-1]]
         if np.any(self.catalog.album[skip_rows] == album) and (
@@ -910,7 +923,7 @@ class Recommender:
         out, r = [], int(nxt[order[-1]])
         gone = set(banned.tolist())
         while r >= 0 and len(out) < k:          # the album's order has no cycles (Catalog.album_next)
-            if r not in gone:
+            if r not in gone and (passed_over is None or not passed_over[r]):
                 out.append(r)
             r = int(nxt[r])
         return np.array(out, np.int64)

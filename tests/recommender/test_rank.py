@@ -956,6 +956,25 @@ def test_an_album_played_in_order_now_goes_on_to_its_end_whatever_the_habits_and
     assert [t for t, _ in rec.up_next(album[1:3], 21)] != album[3:]
 
 
+def test_an_album_played_in_order_goes_on_without_the_tracks_the_person_always_skips():
+    album = [3001 + i for i in range(24)]
+    # Three sessions of the first disc in order: track 7 skipped early each time, track 9
+    # skipped the first time and heard through since; then a new session on tracks 4-6.
+    events = [(t, "skipped" if t == 3007 or (t == 3009 and s == 0) else "finished")
+              for s in range(3) for t in album[:12]]
+    events += [(t, "finished") for t in album[3:6]]
+    rec = Recommender(_double_album_library(playlog(events, session_len=12)))
+    got = [t for t, _ in rec.up_next(album[3:6], 17)]
+    # Track 8 follows track 6; track 9, once skipped, is offered at its place.
+    assert got == album[7:]
+    # ...and goes on to its end once track 8 is playing: track 7 no gap in its order.
+    assert [t for t, _ in rec.up_next(album[3:6] + [3008], 16)] == album[8:]
+    # One skip in the past is no habit: the album goes on with track 7 as before.
+    once = events[:12] + [(t, "finished") for t in album[3:6]]
+    rec = Recommender(_double_album_library(playlog(once, session_len=12)))
+    assert [t for t, _ in rec.up_next(album[3:6], 18)] == album[6:]
+
+
 def test_an_albums_interludes_are_no_stingers_for_someone_who_follows_albums_in_order():
     # Every other album played in order, a session each: the person follows albums.
     events = [(3100 + 5 * a + j, "finished") for s in range(30) for a in [s % 10] for j in range(5)]
