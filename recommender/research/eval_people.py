@@ -9,8 +9,10 @@ listened plays (5,000 by default), the time-ordered split, the baselines, the ap
 Up next trained and untrained, and Radio, all in one run per person. The summary
 gives, for every model, the mean over people and a bootstrap 95 % interval of that
 mean (people resampled with replacement, :func:`bootstrap_ci`) for HR@20, MRR@20 and
-Recall@10, and how many people Segue's Up next beats the best baseline on: the
-baseline with the best mean, and each person's own best baseline.
+Recall@10, beside it the mean pooled over every query (each query weighs the same,
+:func:`pooled_means`; the per-person rows give each person's query count), and how
+many people Segue's Up next beats the best baseline on: the baseline with the best
+mean, and each person's own best baseline.
 
 The people are split by a fixed rule into those the ranker may be tuned on and those
 it is only measured on (:func:`dev_people`: the first half of the sorted pseudonyms);
@@ -157,6 +159,38 @@ def evaluate_person(path: str, settings: dict, out_file: str | None) -> dict:
 
 
 # -- the summary ------------------------------------------------------------------
+def _queries(record: dict, model: str, metric: str) -> int:
+    """How many queries ``record``'s ``metric`` of ``model`` is the mean of: every Up next
+    query (all models are asked the same ones), or for Radio the model's stations."""
+    if metric in RADIO_METRICS:
+        return int(record["results"][model].get("radio_queries", 0))
+    return int(record.get("n_queries", 0))
+
+
+def pooled_means(records: list[dict], models: list[str]) -> tuple[dict, dict]:
+    """``(pooled, queries)``: per model and metric, the mean over every query of every person
+    in ``records`` (each query weighs the same: a person's mean times their query count,
+    summed, over all the queries), and how many queries that is.
+
+    Beside the mean over people, which weighs a person with three queries as much as one
+    with a thousand: the two can differ much, and each says something the other hides."""
+    pooled: dict = {}
+    counts: dict = {}
+    for m in models:
+        row, n_row = {}, {}
+        for metric in METRICS + RADIO_METRICS:
+            total = n = 0.0
+            for r in records:
+                v = r["results"].get(m, {}).get(metric, float("nan"))
+                w = _queries(r, m, metric) if m in r["results"] else 0
+                if w > 0 and np.isfinite(v):
+                    total, n = total + v * w, n + w
+            if n > 0:
+                row[metric], n_row[metric] = total / n, int(n)
+        pooled[m], counts[m] = row, n_row
+    return pooled, counts
+
+
 def summarise(records: list[dict], *, segue: str, baselines: list[str]) -> dict:
     """Means, intervals and win counts over ``records`` (one per person)."""
     models = [m for m in records[0]["results"]] if records else []
@@ -170,6 +204,7 @@ def summarise(records: list[dict], *, segue: str, baselines: list[str]) -> dict:
             lo, hi = bootstrap_ci(vals)
             row[metric] = {"mean": float(np.nanmean(vals)), "lo": lo, "hi": hi}
         out["models"][m] = row
+    out["pooled"], out["queries"] = pooled_means(records, models)
     wins = {}
     base = [b for b in baselines if b in models]
     for metric in ("HR@20", "MRR@20"):
@@ -223,6 +258,16 @@ def format_report(records: list[dict], groups: dict[str, list[str]], *, segue: s
                   "|---|" + "---|" * len(METRICS + RADIO_METRICS)]
         for m in models:
             lines.append(f"| {m} | " + " | ".join(_fmt(s["models"][m].get(k)) for k in METRICS + RADIO_METRICS) + " |")
+        lines.append("")
+        # The same beside it with each query weighing the same (the people with many weigh more).
+        n_up = sum(_queries(r, models[0], METRICS[0]) for r in recs)
+        lines += [f"#### Summary: {label} — pooled over all {n_up:,} queries (each query weighs the same)", "",
+                  "| model | " + " | ".join(METRICS + RADIO_METRICS) + " |",
+                  "|---|" + "---|" * len(METRICS + RADIO_METRICS)]
+        for m in models:
+            got = s["pooled"].get(m, {})
+            lines.append(f"| {m} | " + " | ".join(f"{got[k]:.4f}" if k in got else "—"
+                                                  for k in METRICS + RADIO_METRICS) + " |")
         lines.append("")
         for metric, w in s["wins"].items():
             if metric == "both":

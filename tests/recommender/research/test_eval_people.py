@@ -48,12 +48,32 @@ def test_wins_count_against_the_best_mean_baseline_and_each_persons_own_best():
     assert s["wins"]["both"]["ahead_of_own_best"] == 1
 
 
-def _person(path, seed, *, gz):
+def test_the_summary_pools_every_query_beside_the_mean_over_people():
+    # A person with 3 queries who hit every one and a person with 1,000 who hit 100: over
+    # people, 0.55; over queries, (3 + 100) / 1003. Radio over each model's own stations.
+    a = _record("a", (1.0, 0.5), {"sr": (0.0, 0.0)})
+    b = _record("b", (0.1, 0.05), {"sr": (0.2, 0.1)})
+    a["n_queries"], b["n_queries"] = 3, 1000
+    a["results"]["segue up next"].update({"Radio Recall@20": 0.9, "radio_queries": 1})
+    b["results"]["segue up next"].update({"Radio Recall@20": 0.3, "radio_queries": 9})
+    s = summarise([a, b], segue="segue up next", baselines=["sr"])
+    assert s["models"]["segue up next"]["HR@20"]["mean"] == pytest.approx(0.55)
+    pooled = s["pooled"]
+    assert pooled["segue up next"]["HR@20"] == pytest.approx(103 / 1003)
+    assert pooled["segue up next"]["MRR@20"] == pytest.approx((1.5 + 50) / 1003)
+    assert pooled["sr"]["HR@20"] == pytest.approx(200 / 1003)
+    assert pooled["segue up next"]["Radio Recall@20"] == pytest.approx((0.9 + 2.7) / 10)
+    assert "Radio Recall@20" not in pooled["sr"]
+    assert s["queries"]["segue up next"] == {"HR@20": 1003, "MRR@20": 1003, "Recall@10": 1003,
+                                            "Radio Recall@20": 10}
+
+
+def _person(path, seed, *, gz, days=40):
     """A person who plays one of 8 albums (5 tracks, in order) a day; Spotify rows."""
     rng = np.random.default_rng(seed)
     lines = ["person\ttime\ttime_is\tartist\ttrack\talbum\tms_played\tskipped\treason_end"]
     t = 1_600_000_000
-    for _ in range(40):
+    for _ in range(days):
         a = int(rng.integers(8))
         for i in range(5):
             t += 200
@@ -87,6 +107,35 @@ def test_people_command_measures_everyone_and_resumes(tmp_path, capsys):
     stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
     assert main(args) == 0
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == stamps
+
+
+def test_people_command_prints_and_keeps_the_pooled_means_beside_the_per_person_ones(tmp_path, capsys):
+    # Two people, one with about ten times the other's queries: pooled over queries, the
+    # first weighs about ten times as much; over people, the same.
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _person(logs / "pa.tsv", 0, gz=False, days=60)
+    _person(logs / "pb.tsv", 1, gz=False, days=6)
+    js = tmp_path / "all.json"
+    assert main(["--logs", str(logs), "--models", "pop,sr", "--no-priors", "--no-session-model", "--no-train",
+                 "--no-radio", "--retrain-plays", "60", "--json", str(js)]) == 0
+    printed = capsys.readouterr().out
+    got = json.loads(js.read_text())
+    a, b = got["records"]
+    assert a["n_queries"] >= 5 * b["n_queries"] > 0
+    summary = got["summaries"]["all"]
+    n = a["n_queries"] + b["n_queries"]
+    for model in ("pop", "sr", "segue up next, untrained"):
+        for metric in ("HR@20", "MRR@20", "Recall@10"):
+            va, vb = a["results"][model][metric], b["results"][model][metric]
+            assert summary["models"][model][metric]["mean"] == pytest.approx((va + vb) / 2)
+            assert summary["pooled"][model][metric] == pytest.approx((va * a["n_queries"] + vb * b["n_queries"]) / n)
+    pooled, per_person = summary["pooled"]["pop"]["MRR@20"], summary["models"]["pop"]["MRR@20"]["mean"]
+    assert abs(pooled - per_person) > 1e-3
+    assert f"pooled over all {n:,} queries" in printed
+    row = next(line for line in printed.split("pooled over all")[1].splitlines() if line.startswith("| pop |"))
+    assert f"{pooled:.4f}" in row
+    assert f"| pb | {b['listened']:,} | {b['n_queries']:,} |" in printed
 
 
 def test_a_run_with_the_priors_stops_when_they_cannot_be_read(tmp_path, monkeypatch):
