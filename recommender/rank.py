@@ -902,7 +902,8 @@ class Recommender:
         is ``banned`` and the tracks the person always skips, ``passed_over`` [shape=(n,)]
         bool) when the last three of ``order`` (the session, then the queue) are tracks of
         one album one after another in its order (passing over those tracks, which the
-        batch before left out) and none of that album was skipped in the session, or none
+        batch before left out) and none of that album was skipped in the session (but those
+        tracks, skipped as always), or none
         of those three was and the person heard the album through after its last skip (its
         code in ``taken_back``: they skipped its opening song and played on); else none.
         [shape=(m,)] int64"""
@@ -917,6 +918,9 @@ class Recommender:
         if len(order) < 3 or not all(follows(a, b) for a, b in zip(order[-3:-1], order[-2:])):
             return np.zeros(0, np.int64)
         album = self.catalog.album[order[-1]]
+        # Skipping a track they always skip is playing the album as they do: no turn away.
+        if passed_over is not None:
+            skip_rows = skip_rows[~passed_over[skip_rows]]
         if np.any(self.catalog.album[skip_rows] == album) and (
                 album not in np.asarray(taken_back) or np.isin(order[-3:], skip_rows).any()):
             return np.zeros(0, np.int64)

@@ -969,6 +969,11 @@ def test_an_album_played_in_order_goes_on_without_the_tracks_the_person_always_s
     assert got == album[7:]
     # ...and goes on to its end once track 8 is playing: track 7 no gap in its order.
     assert [t for t, _ in rec.up_next(album[3:6] + [3008], 16)] == album[8:]
+    # Track 7 played from the person's own queue and skipped once more, as always: they are
+    # still playing the album through, and it goes on to its end.
+    again = events + [(3007, "skipped"), (3008, "finished")]
+    rec = Recommender(_double_album_library(playlog(again, session_len=12)))
+    assert [t for t, _ in rec.up_next(album[3:8], 16, skipped=[3007])] == album[8:]
     # One skip in the past is no habit: the album goes on with track 7 as before.
     once = events[:12] + [(t, "finished") for t in album[3:6]]
     rec = Recommender(_double_album_library(playlog(once, session_len=12)))
