@@ -701,7 +701,11 @@ class Recommender:
             score = score_for(heard, tail)
             out = [(int(cat.track_ids[r]), float(score[r])) for r in rest]
             heard = np.concatenate([kept, queued, rest])
-            banned, history = np.concatenate([banned, rest]), np.concatenate([history, rest])
+            # The album's tracks the person always skips stay out of the rest of the batch too:
+            # once the album is over, its next track by the album's order was the closing one
+            # they never hear. (First: the picks remember the recordings of the last banned rows.)
+            over = np.flatnonzero(self.passed_over & (cat.album == cat.album[rest[-1]]))
+            banned, history = np.concatenate([over, banned, rest]), np.concatenate([history, rest])
             tail, turns = int(rest[-1]), turns - 1
         for turn in range(turns + 1):
             if len(out) >= k:

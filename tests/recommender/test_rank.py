@@ -980,6 +980,18 @@ def test_an_album_played_in_order_goes_on_without_the_tracks_the_person_always_s
     assert [t for t, _ in rec.up_next(album[3:6], 18)] == album[6:]
 
 
+def test_an_album_whose_last_track_the_person_always_skips_ends_without_it():
+    # The double album played through three times, its last track skipped early each time;
+    # then tracks 19-21: the album goes on to track 23 and ends there, and the batch goes
+    # on elsewhere, not to the closing track they never hear.
+    album = [3001 + i for i in range(24)]
+    events = [(t, "skipped" if t == album[-1] else "finished") for _ in range(3) for t in album]
+    events += [(t, "finished") for t in album[18:21]]
+    rec = Recommender(_double_album_library(playlog(events, session_len=24)))
+    got = [t for t, _ in rec.up_next(album[18:21], 6)]
+    assert got[:2] == album[21:23] and album[-1] not in got
+
+
 def test_an_albums_interludes_are_no_stingers_for_someone_who_follows_albums_in_order():
     # Every other album played in order, a session each: the person follows albums.
     events = [(3100 + 5 * a + j, "finished") for s in range(30) for a in [s % 10] for j in range(5)]
