@@ -514,10 +514,13 @@ class Recommender:
         # which counts only sessions, would lift them back (``up_next``): it gives them nothing.
         worn = (neg >= TIRED_SKIPS) & (neg > pos)
         self.skipped_out = self.tired_of | (worn & ~self._heard_since_skip(worn))
-        # A track skipped early each time it came up, at least twice, and never heard through:
-        # an album played in order goes on past it, as the person does ("never track 7").
-        # One skip says little, and a track heard through once is one they do listen to.
-        self.passed_over = (neg >= 2) & (pos == 0)
+        # A track skipped early the last two times or more it came up, and more often than heard:
+        # an album played in order goes on past it, as the person does ("never track 7"). One
+        # skip says little; heard through since (put on by hand, say), it is one they listen to
+        # again; and one heard once long ago and skipped every time since is skipped as surely
+        # as one never heard.
+        often = (neg >= 2) & (neg > pos)
+        self.passed_over = often & (self._skips_since_listened(often) >= 2)
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
@@ -579,6 +582,23 @@ class Recommender:
         np.maximum.at(latest, r[at], at)        # plays are in time order
         has = latest >= 0
         out[has] = fb[latest[has]] > 0
+        return out
+
+    def _skips_since_listened(self, rows: np.ndarray) -> np.ndarray:
+        """Per track that ``rows`` [shape=(n,)] bool holds, its early skips after its latest
+        listened play (all of them where it was never heard), whoever put it on; 0 for the
+        others. Reads only the plays of those rows. [shape=(n,)] int64"""
+        cat = self.catalog
+        out = np.zeros(cat.n, np.int64)
+        if not rows.any():
+            return out
+        r, fb = cat.play_rows, cat.play_feedback
+        at = np.flatnonzero((r >= 0) & rows[np.maximum(r, 0)] & (fb != 0))
+        latest = np.full(cat.n, -1, np.int64)
+        heard = at[fb[at] > 0]
+        np.maximum.at(latest, r[heard], heard)  # plays are in time order
+        skips = at[(fb[at] < 0) & (at > latest[r[at]])]
+        np.add.at(out, r[skips], 1)
         return out
 
     def _outside_taste(self) -> np.ndarray:

@@ -980,6 +980,25 @@ def test_an_album_played_in_order_goes_on_without_the_tracks_the_person_always_s
     assert [t for t, _ in rec.up_next(album[3:6], 18)] == album[6:]
 
 
+def test_an_album_goes_on_past_a_track_heard_once_long_ago_and_skipped_every_time_since():
+    album = [3001 + i for i in range(12)]
+    # The first disc heard through once, then three times with track 7 skipped early each
+    # time: they skip it now as surely as one never heard.
+    events = [(t, "finished") for t in album]
+    events += [(t, "skipped" if t == 3007 else "finished") for _ in range(3) for t in album]
+    rec = Recommender(_double_album_library(playlog(events + [(t, "finished") for t in album[3:6]], session_len=12)))
+    assert [t for t, _ in rec.up_next(album[3:6], 5)] == album[7:]
+    # Heard more often than skipped: two skips in a hurry are no habit.
+    often = [(t, "finished") for _ in range(3) for t in album] + events[12:36]
+    rec = Recommender(_double_album_library(playlog(often + [(t, "finished") for t in album[3:6]], session_len=12)))
+    assert [t for t, _ in rec.up_next(album[3:6], 6)] == album[6:]
+    # Put on by hand and heard through since: offered at its place again.
+    again = events + [(3007, "finished")] + [(3100 + i, "finished") for i in range(11)]
+    again += [(t, "finished") for t in album[3:6]]
+    rec = Recommender(_double_album_library(playlog(again, session_len=12)))
+    assert [t for t, _ in rec.up_next(album[3:6], 6)] == album[6:]
+
+
 def test_an_album_whose_last_track_the_person_always_skips_ends_without_it():
     # The double album played through three times, its last track skipped early each time;
     # then tracks 19-21: the album goes on to track 23 and ends there, and the batch goes
