@@ -100,6 +100,10 @@ STREAK_GROWTH = 0.5    # each skip in a row after the first adds half the push a
 STREAK_MAX = 6         # ...up to this many in a row
 STREAK_SAME = 3        # ...and this many skips of one artist (album) in it push that artist fully, for anyone
 STREAK_AWAY = 0.6      # a streak also pushes away from what its skips have in common (sound, genre)
+# Skips whose neighbourhood push is kept (``Recommender._skip_penalty``): the six latest
+# skips in two spaces, for Up next and a station at once, with room to spare; about 25 kB
+# each at 100,000 tracks.
+SKIP_PUSHES_KEPT = 64
 # A genre whose last STREAK_SAME songs in this session were all skipped early, listened songs
 # of other genres between them, is pushed down as a streak of that many would push it.
 GENRE_REFUSED = STREAK_AWAY * (STREAK_SAME - 1)
@@ -333,6 +337,11 @@ class Recommender:
         # Cold-start popularity: tracks matched to a pretrained item carry a larger prior factor.
         self.prior_pop = _z(np.sqrt(np.einsum("ij,ij->i", catalog.factors, catalog.factors)))
         self._neighbourhoods: dict[tuple[str, int], tuple[float, float]] = {}
+        # Each recent skip's push on its neighbourhood, as (rows, push) of the rows it reaches:
+        # a skip's push is the same on every refill after it (the tracks do not change while
+        # this is shared), and working it out again took a pass over the whole library per
+        # skip and per space, a third of Up next after a skip at 100,000 tracks.
+        self._skip_pushes: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
         # Derived from the tracks (shared with the copies ``with_plays`` makes, whose tracks
         # are the same): recording keys, and the short tracks for the current plays.
         self._derived: dict = {}
@@ -1604,6 +1613,11 @@ class Recommender:
             for key, mat, w in (("e", self.E, 1.0), ("f", self.F, 0.5)):
                 if not mat[r].any() or m >= cat.n:
                     continue
+                pushed = self._skip_pushes.get((key, int(r)))
+                if pushed is not None:
+                    at, push = pushed
+                    out[at] = np.maximum(out[at], push)
+                    continue
                 sims = mat @ mat[r]
                 bounds = self._neighbourhoods.get((key, int(r)))
                 if bounds is None:              # a station passes the same skips on every refill
@@ -1616,8 +1630,17 @@ class Recommender:
                         self._neighbourhoods.clear()
                     self._neighbourhoods[(key, int(r))] = bounds
                 thr, top = bounds
+                at, push = np.zeros(0, np.int64), np.zeros(0, np.float32)
                 if top > thr:
-                    np.maximum(out, w * np.clip((sims - thr) / (top - thr), 0, 1), out=out)
+                    full = w * np.clip((sims - thr) / (top - thr), 0, 1)
+                    np.maximum(out, full, out=out)
+                    # (kept for the rows it reaches alone: elsewhere it is 0, which the
+                    # maximum with ``out``, never below 0, leaves as it is)
+                    at = np.flatnonzero(full)
+                    push = full[at]
+                if len(self._skip_pushes) >= SKIP_PUSHES_KEPT:
+                    self._skip_pushes.clear()
+                self._skip_pushes[(key, int(r))] = (at, push)
         streak = int(min(max(streak, 0), STREAK_MAX, len(skip_rows)))
         loud = self.skip_artist_push
         for codes, w in ((cat.artist, ARTIST_SKIP), (cat.album, ALBUM_SKIP)):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from recommender.catalog import Catalog, CatalogError, PlayLog
+from recommender import rank
 from recommender.rank import Models, RankConfig, RankError, Recommender
 
 KINDS = ["rock", "jazz", "ambient", "hiphop"]
@@ -132,6 +133,45 @@ def test_radio_skip_pushes_away_from_the_skipped_neighbourhood():
     sim = lambda ids: float(np.mean(cat.embedding[cat.rows(ids)] @ cat.embedding[cat.rows(skipped)].T))
     assert not set(after) & set(skipped)
     assert sim(after) < sim(before)
+
+
+@pytest.mark.parametrize("kept_at_most", [None, 3])
+def test_refills_after_each_skip_rank_and_explain_as_a_recommender_new_to_the_skips(monkeypatch, kept_at_most):
+    """Each refill after a skip, from the recommender the service keeps (its plays set anew
+    after every skip, what it worked out of earlier skips kept), gives the same list, scores
+    and reasons as one that never saw those skips: Up next and a station in turns, through
+    more skips than are counted (the oldest drop out), with few pushes kept (they are
+    forgotten and worked out again) or the usual many."""
+    if kept_at_most is not None:
+        monkeypatch.setattr(rank, "SKIP_PUSHES_KEPT", kept_at_most)
+    n, now = 40, 1_700_000_000.0 + 30 * 86400
+    past = [(1000 + n + i, "finished") for i in range(30)] + [(1000 + 2 * n + i, "skipped") for i in range(10)]
+    seed = 1000 + 3
+    served = Recommender(library(), now=now)
+    session, events = [1000 + n * 2 + 1], list(past)
+    for step in range(12):
+        ended = np.array([e for _, e in events], dtype=object)
+        log_ = PlayLog(np.array([t for t, _ in events], np.int64), (np.arange(len(events)) >= len(past)).astype(int),
+                       now - 86400 + 240.0 * np.arange(len(events)), np.where(ended == "finished", 200e3, 5e3),
+                       np.full(len(events), 200e3), ended)
+        served = served.with_plays(log_, now=now)
+        fresh = Recommender(library(), now=now).with_plays(log_, now=now)
+        skips = [t for t, e in events[len(past):] if e == "skipped"]
+        # (nearly the whole library ranked: a push that differs anywhere shows in a score)
+        asks = [lambda r, why: r.up_next(session, 120, skipped=skips, streak=step % 3, why=why),
+                lambda r, why: r.radio(seed, 120, exclude=session, skipped=skips, streak=step % 3)]
+        for ask in asks if step % 2 else asks[::-1]:
+            why_served, why_fresh = {}, {}
+            got, want = ask(served, why_served), ask(fresh, why_fresh)
+            assert got == want
+            assert why_served == why_fresh
+            assert [served.explain(t, f"after:{session[-1]}", why_served.get(t)) for t, _ in got[:10]] == \
+                [fresh.explain(t, f"after:{session[-1]}", why_fresh.get(t)) for t, _ in want[:10]]
+        # The person skips the first suggestion of the kind they are skipping through.
+        pick = next(t for t, _ in served.up_next(session, 10, skipped=skips) if t not in session)
+        session.append(pick)
+        events.append((pick, "skipped"))
+    assert len(skips) > 6
 
 
 def test_a_long_station_mostly_kept_leans_on_the_persons_past_again():
