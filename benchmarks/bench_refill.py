@@ -176,7 +176,7 @@ def report(n_tracks: int, before: dict, got: dict) -> None:
         b = np.array([p[name] for p in got["parts"]])
         row("  " + name, a, b, f"{100 * b.sum() / total:.0f}%")
     if got["prof"] is not None:
-        pstats.Stats(got["prof"]).sort_stats("cumulative").print_stats(25)
+        pstats.Stats(got["prof"]).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(25)
 
 
 def main(argv: list[str] | None = None) -> int:
