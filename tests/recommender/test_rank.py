@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from recommender.catalog import Catalog, CatalogError, PlayLog
 from recommender import rank
+from recommender.catalog import Catalog, CatalogError, PlayLog
 from recommender.rank import Models, RankConfig, RankError, Recommender
 
 KINDS = ["rock", "jazz", "ambient", "hiphop"]
@@ -167,7 +167,7 @@ def test_refills_after_each_skip_rank_and_explain_as_a_recommender_new_to_the_sk
             assert why_served == why_fresh
             assert [served.explain(t, f"after:{session[-1]}", why_served.get(t)) for t, _ in got[:10]] == \
                 [fresh.explain(t, f"after:{session[-1]}", why_fresh.get(t)) for t, _ in want[:10]]
-        # The person skips the first suggestion of the kind they are skipping through.
+        # The person skips Up next's first suggestion, early.
         pick = next(t for t, _ in served.up_next(session, 10, skipped=skips) if t not in session)
         session.append(pick)
         events.append((pick, "skipped"))
