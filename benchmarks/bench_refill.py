@@ -15,8 +15,12 @@ that ends early, tells the service as the player does, and asks Up next for ten.
 
 Printed per library: p50/p95 of the whole call, then the same call taken apart by
 stage (reading the new plays, the session's skips, the left-out songs, the ranking and
-the reasons), so the stage that costs most is plain. ``--profile`` adds cProfile's
-top entries of the whole call.
+the reasons), so the stage that costs most is plain. Each library is skipped through
+twice from the same start, in the same run: first with each skip's neighbourhood push
+worked out again on every call (as before it was kept: the baseline), then as the app
+runs; the two passes must give the same lists and reasons, and the table says so.
+``--profile`` adds cProfile's top entries of the whole call (``BENCH_SORT=tottime``
+to sort by time spent in each function itself).
 """
 
 from __future__ import annotations
