@@ -336,12 +336,14 @@ class Recommender:
             self._wmf = np.asarray(items, np.float32) @ np.asarray(self.models.person, np.float32)
         # Cold-start popularity: tracks matched to a pretrained item carry a larger prior factor.
         self.prior_pop = _z(np.sqrt(np.einsum("ij,ij->i", catalog.factors, catalog.factors)))
-        self._neighbourhoods: dict[tuple[str, int], tuple[float, float]] = {}
+        # Both by space, track and neighbourhood size: a copy given other settings (the research
+        # tools rank one recommender's copies under each variant) shares them.
+        self._neighbourhoods: dict[tuple[str, int, int], tuple[float, float]] = {}
         # Each recent skip's push on its neighbourhood, as (rows, push) of the rows it reaches:
         # a skip's push is the same on every refill after it (the tracks do not change while
         # this is shared), and working it out again took a pass over the whole library per
         # skip and per space, a third of Up next after a skip at 100,000 tracks.
-        self._skip_pushes: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._skip_pushes: dict[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = {}
         # Derived from the tracks (shared with the copies ``with_plays`` makes, whose tracks
         # are the same): recording keys, and the short tracks for the current plays.
         self._derived: dict = {}
@@ -1613,13 +1615,13 @@ class Recommender:
             for key, mat, w in (("e", self.E, 1.0), ("f", self.F, 0.5)):
                 if not mat[r].any() or m >= cat.n:
                     continue
-                pushed = self._skip_pushes.get((key, int(r)))
+                pushed = self._skip_pushes.get((key, int(r), m))
                 if pushed is not None:
                     at, push = pushed
                     out[at] = np.maximum(out[at], push)
                     continue
                 sims = mat @ mat[r]
-                bounds = self._neighbourhoods.get((key, int(r)))
+                bounds = self._neighbourhoods.get((key, int(r), m))
                 if bounds is None:              # a station passes the same skips on every refill
                     # The neighbourhood's edge, estimated on a fixed sample (a full partition
                     # of 50,000 scores costs 2 ms per skip).
@@ -1628,7 +1630,7 @@ class Recommender:
                     bounds = (float(np.partition(sample, q)[q]), float(sims.max()))
                     if len(self._neighbourhoods) > 512:
                         self._neighbourhoods.clear()
-                    self._neighbourhoods[(key, int(r))] = bounds
+                    self._neighbourhoods[(key, int(r), m)] = bounds
                 thr, top = bounds
                 at, push = np.zeros(0, np.int64), np.zeros(0, np.float32)
                 if top > thr:
@@ -1640,7 +1642,7 @@ class Recommender:
                     push = full[at]
                 if len(self._skip_pushes) >= SKIP_PUSHES_KEPT:
                     self._skip_pushes.clear()
-                self._skip_pushes[(key, int(r))] = (at, push)
+                self._skip_pushes[(key, int(r), m)] = (at, push)
         streak = int(min(max(streak, 0), STREAK_MAX, len(skip_rows)))
         loud = self.skip_artist_push
         for codes, w in ((cat.artist, ARTIST_SKIP), (cat.album, ALBUM_SKIP)):

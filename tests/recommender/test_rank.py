@@ -184,6 +184,27 @@ def test_refills_after_each_skip_rank_and_explain_as_a_recommender_new_to_the_sk
     assert len(skips) > 6
 
 
+def test_a_copy_ranking_with_a_wider_neighbourhood_pushes_the_wider_one_after_the_same_skips():
+    """A copy given other settings (``recommender.research`` ranks one recommender's copies
+    under each variant) shares what the recommender worked out of each skip; what it pushes
+    must still be its own neighbourhood, as a recommender built with those settings does."""
+    import copy
+    from dataclasses import replace
+
+    n, now = 40, 1_700_000_000.0 + 30 * 86400
+    events = [(1000 + n + i, "finished") for i in range(30)] + [(1000 + 2 * n + i, "skipped") for i in range(4)]
+    log_ = playlog(events, start=now - 86400)
+    skips = [t for t, e in events if e == "skipped"]
+    seed = 1000 + 3
+    rec = Recommender(library(), now=now).with_plays(log_, now=now)
+    rec.radio(seed, 120, skipped=skips)                 # the usual neighbourhood's pushes
+    wide = replace(RankConfig(), neighbourhood=0.2)
+    variant = copy.copy(rec)
+    variant.config = wide
+    built = Recommender(library(), config=wide, now=now).with_plays(log_, now=now)
+    assert variant.radio(seed, 120, skipped=skips) == built.radio(seed, 120, skipped=skips)
+
+
 def test_a_long_station_mostly_kept_leans_on_the_persons_past_again():
     # Twelve skips spread over a station of 72 picks, none lately: its steer towards the seed
     # has faded, and the song the person plays right after the seed is offered again.
