@@ -45,6 +45,13 @@ import numpy as np  # noqa: E402
 K = 10          # the queue filler's batch (player.ui.playback_mixin.FILL_BATCH)
 
 
+class _KeepsNothing(dict):
+    """A store of skip pushes that keeps none: each is worked out where it is used."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
 def build(home: Path, n_tracks: int, n_plays: int) -> None:
     """A library of ``n_tracks`` with features saved for each, and ``n_plays`` imported plays."""
     from benchmarks.bench_big_history import history
@@ -127,8 +134,10 @@ def measure(home: Path, skips: int, profile: bool, *, kept: bool = True) -> dict
         def forget() -> None:
             if not kept and service._rec is not None:
                 # (through the recommender held, not asked for: asking reads the new plays,
-                # which the timed call is to do; its copies share what it keeps)
-                service._rec._skip_pushes.clear()
+                # which the timed call is to do; its copies share what it keeps). Keeping
+                # none, not only emptying it: within one call each skip's push in the other
+                # space was read back too, so both passes shared a push kept under a wrong key.
+                service._rec._skip_pushes = _KeepsNothing()
 
         def skip(track_id: int) -> None:
             play = store.start_play(track_id, source="up_next", track_ms=200_000)
