@@ -102,7 +102,8 @@ STREAK_SAME = 3        # ...and this many skips of one artist (album) in it push
 STREAK_AWAY = 0.6      # a streak also pushes away from what its skips have in common (sound, genre)
 # Skips whose neighbourhood push is kept (``Recommender._skip_penalty``): the six latest
 # skips in two spaces, for Up next and a station at once, with room to spare; about 25 kB
-# each at 100,000 tracks.
+# each at 100,000 tracks. 0 keeps none: each worked out where it is used, as before they
+# were kept (the baseline benchmarks/bench_refill.py times beside them).
 SKIP_PUSHES_KEPT = 64
 # A genre whose last STREAK_SAME songs in this session were all skipped early, listened songs
 # of other genres between them, is pushed down as a streak of that many would push it.
@@ -1636,10 +1637,14 @@ class Recommender:
                 if top > thr:
                     full = w * np.clip((sims - thr) / (top - thr), 0, 1)
                     np.maximum(out, full, out=out)
+                    if not SKIP_PUSHES_KEPT:
+                        continue
                     # (kept for the rows it reaches alone: elsewhere it is 0, which the
                     # maximum with ``out``, never below 0, leaves as it is)
                     at = np.flatnonzero(full)
                     push = full[at]
+                if not SKIP_PUSHES_KEPT:
+                    continue
                 if len(self._skip_pushes) >= SKIP_PUSHES_KEPT:
                     self._skip_pushes.clear()
                 self._skip_pushes[(key, int(r), m)] = (at, push)

@@ -142,13 +142,13 @@ class _KeepsNothing(dict):
         pass
 
 
-@pytest.mark.parametrize("kept_at_most", [None, 3])
+@pytest.mark.parametrize("kept_at_most", [None, 3, 0])
 def test_refills_after_each_skip_rank_and_explain_as_a_recommender_new_to_the_skips(monkeypatch, kept_at_most):
     """Each refill after a skip, from the recommender the service keeps (its plays set anew
     after every skip, what it worked out of earlier skips kept), gives the same list, scores
     and reasons as one that never saw those skips: Up next and a station in turns, through
     more skips than are counted (the oldest drop out), with few pushes kept (they are
-    forgotten and worked out again) or the usual many."""
+    forgotten and worked out again), none, or the usual many."""
     if kept_at_most is not None:
         monkeypatch.setattr(rank, "SKIP_PUSHES_KEPT", kept_at_most)
     n, now = 40, 1_700_000_000.0 + 30 * 86400
