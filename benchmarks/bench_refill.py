@@ -16,9 +16,10 @@ that ends early, tells the service as the player does, and asks Up next for ten.
 Printed per library: p50/p95 of the whole call, then the same call taken apart by
 stage (reading the new plays, the session's skips, the left-out songs, the ranking and
 the reasons), so the stage that costs most is plain. Each library is skipped through
-twice from the same start, in the same run: first with each skip's neighbourhood push
-worked out again on every call (as before it was kept: the baseline), then as the app
-runs; the two passes must give the same lists and reasons, and the table says so.
+twice from the same start, in the same run, the two passes taking turns skip by skip:
+one with each skip's neighbourhood push worked out again on every call (as before it was
+kept: the baseline), one as the app runs; they must give the same lists and reasons, and
+the table says so.
 ``--profile`` adds cProfile's top entries of the whole call (``BENCH_SORT=tottime``
 to sort by time spent in each function itself).
 """
@@ -105,18 +106,23 @@ def _stages(service, session: list[int], queued: list[int]) -> dict[str, float]:
     return {k: v * 1000 for k, v in out.items()}
 
 
-def measure(home: Path, skips: int, profile: bool, *, kept: bool = True) -> dict:
+def measure(home: Path, skips: int, profile: bool, *, kept: bool = True):
     """``kept=False``: each skip's neighbourhood push worked out again on every call, as
-    before it was kept (the baseline, in the same run)."""
+    before it was kept (the baseline, in the same run). A generator that stops after each
+    skip, so the two passes take turns (``interleaved``); its return value is the result."""
     from player.recommender_service import RecommenderService
     from player.store import Store
     from recommender import rank
 
     store = Store.open(home / "library.db")
     was = rank.SKIP_PUSHES_KEPT
-    # (none kept: the rank code's old path, no push read back even within one call, so a
-    # push kept under a wrong key gives other lists than the baseline's)
-    rank.SKIP_PUSHES_KEPT = was if kept else 0
+
+    def own() -> None:
+        # (none kept: the rank code's old path, no push read back even within one call, so
+        # a push kept under a wrong key gives other lists than the baseline's)
+        rank.SKIP_PUSHES_KEPT = was if kept else 0
+
+    own()
     try:
         ids = [r["id"] for r in store.tracks()]
         rng = np.random.default_rng(11)
@@ -137,6 +143,8 @@ def measure(home: Path, skips: int, profile: bool, *, kept: bool = True) -> dict
             session.append(track_id)
 
         for i in range(skips):
+            yield
+            own()
             got = service.up_next(session or [ids[0]], K)
             lists.append([(r.track_id, r.reason) for r in got])
             skip(got[0].track_id if got else int(rng.choice(ids)))
@@ -156,6 +164,19 @@ def measure(home: Path, skips: int, profile: bool, *, kept: bool = True) -> dict
     finally:
         rank.SKIP_PUSHES_KEPT = was
         store.close()
+
+
+def interleaved(passes: dict) -> dict:
+    """Run the ``measure`` generators in turns, a skip each; their results by key."""
+    out = {}
+    while passes:
+        for key, gen in list(passes.items()):
+            try:
+                next(gen)
+            except StopIteration as done:
+                out[key] = done.value
+                del passes[key]
+    return out
 
 
 def report(n_tracks: int, before: dict, got: dict) -> None:
@@ -195,15 +216,19 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if not (home / "library.db").exists():
                 build(home, n, args.plays)
-            # Each pass skips on a copy of its own: both start from the plays as built.
-            passes = {}
-            for kept in (False, True):
-                run = home / "run"
+            # Each pass skips on a copy of its own: both start from the plays as built. They
+            # take turns skip by skip, so a machine busier for a while slows both alike.
+            runs = {kept: home / ("run-kept" if kept else "run-before") for kept in (False, True)}
+            for run in runs.values():
                 shutil.rmtree(run, ignore_errors=True)
                 run.mkdir()
                 shutil.copy(home / "library.db", run / "library.db")
-                passes[kept] = measure(run, args.skips, args.profile and kept, kept=kept)
-                shutil.rmtree(run, ignore_errors=True)
+            try:
+                passes = interleaved({kept: measure(runs[kept], args.skips, args.profile and kept, kept=kept)
+                                      for kept in (False, True)})
+            finally:
+                for run in runs.values():
+                    shutil.rmtree(run, ignore_errors=True)
             report(n, passes[False], passes[True])
         finally:
             if not args.home:
