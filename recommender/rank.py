@@ -1616,7 +1616,7 @@ class Recommender:
             for key, mat, w in (("e", self.E, 1.0), ("f", self.F, 0.5)):
                 if not mat[r].any() or m >= cat.n:
                     continue
-                pushed = self._skip_pushes.get((key, int(r), m))
+                pushed = self._skip_pushes.get((key, int(r), m)) if SKIP_PUSHES_KEPT else None
                 if pushed is not None:
                     at, push = pushed
                     out[at] = np.maximum(out[at], push)
