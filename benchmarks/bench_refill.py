@@ -106,21 +106,21 @@ def _stages(service, session: list[int], queued: list[int]) -> dict[str, float]:
     return {k: v * 1000 for k, v in out.items()}
 
 
-def measure(home: Path, skips: int, profile: bool, *, kept: bool = True):
-    """``kept=False``: each skip's neighbourhood push worked out again on every call, as
-    before it was kept (the baseline, in the same run). A generator that stops after each
-    skip, so the two passes take turns (``interleaved``); its return value is the result."""
+def measure(home: Path, skips: int, profile: bool, *, keeps: int):
+    """``keeps``: how many skip pushes the rank code keeps (``SKIP_PUSHES_KEPT``); 0, each
+    skip's neighbourhood push worked out again on every call, as before it was kept (the
+    baseline, in the same run: the rank code's old path, no push read back even within one
+    call, so a push kept under a wrong key gives other lists than the baseline's). A
+    generator that stops after each skip, so the two passes take turns (``interleaved``);
+    its return value is the result."""
     from player.recommender_service import RecommenderService
     from player.store import Store
     from recommender import rank
 
     store = Store.open(home / "library.db")
-    was = rank.SKIP_PUSHES_KEPT
 
     def own() -> None:
-        # (none kept: the rank code's old path, no push read back even within one call, so
-        # a push kept under a wrong key gives other lists than the baseline's)
-        rank.SKIP_PUSHES_KEPT = was if kept else 0
+        rank.SKIP_PUSHES_KEPT = keeps
 
     own()
     try:
@@ -162,7 +162,6 @@ def measure(home: Path, skips: int, profile: bool, *, kept: bool = True):
         return {"first": first, "whole": whole, "parts": parts, "prof": prof,
                 "plays": store.play_count(), "lists": lists}
     finally:
-        rank.SKIP_PUSHES_KEPT = was
         store.close()
 
 
@@ -209,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--home", help="data folder to keep or reuse, one per library size (a suffix is added)")
     args = parser.parse_args(argv)
+    from recommender import rank
+
     for n in args.tracks:
         home = Path(f"{args.home}-{n}") if args.home else Path(tempfile.mkdtemp(prefix="segue-bench-refill-"))
         home.mkdir(parents=True, exist_ok=True)
@@ -223,10 +224,12 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(run, ignore_errors=True)
                 run.mkdir()
                 shutil.copy(home / "library.db", run / "library.db")
+            keeps = rank.SKIP_PUSHES_KEPT
             try:
-                passes = interleaved({kept: measure(runs[kept], args.skips, args.profile and kept, kept=kept)
-                                      for kept in (False, True)})
+                passes = interleaved({kept: measure(runs[kept], args.skips, args.profile and kept,
+                                                    keeps=keeps if kept else 0) for kept in (False, True)})
             finally:
+                rank.SKIP_PUSHES_KEPT = keeps
                 for run in runs.values():
                     shutil.rmtree(run, ignore_errors=True)
             report(n, passes[False], passes[True])
