@@ -9,10 +9,16 @@ from player.audio.decoder import Decoder, DecodeError
 from segue_common import audio_io
 
 
-def _exactly(dec: Decoder, n: int, channels: int) -> np.ndarray:
-    """``n`` frames [shape=(n, channels)] from ``dec``, zero-padded past its end."""
-    block = dec.read(n)
-    if len(block) < n:
+def _topped(dec: Decoder, got: np.ndarray, n: int, channels: int) -> np.ndarray:
+    """``got`` [shape=(k, channels)] read on from ``dec`` up to ``n`` frames, never waiting:
+    zero-padded past its end, and short (the rest asked again later) where the file is caught
+    halfway through a rewrite as it is read."""
+    if len(got) >= n:
+        return got
+    block = dec.read(n - len(got), wait=False)
+    if len(got):
+        block = np.concatenate([got, block])
+    if len(block) < n and not dec.settling:
         block = np.concatenate([block, np.zeros((n - len(block), channels), np.float32)])
     return block
 
@@ -35,6 +41,9 @@ class Crossfade:
         self.done_frames = 0
         self.a_start_frame = a_dec.frame  # where A resumes if the fade is taken back
         self.a_lost: str | None = None  # why A could not be read to the end of the fade
+        # What was read of one side and not mixed yet: the other side's file was caught
+        # halfway through a rewrite as it was read (see step).
+        self._a_got = self._b_got = np.zeros((0, a_dec.channels), np.float32)
 
     def step(self, n: int) -> tuple[np.ndarray, bool]:
         """The next mixed block [shape=(k, channels)], k <= n, and whether the fade is over.
@@ -49,15 +58,23 @@ class Crossfade:
         a_ready = self.a_lost is not None or self.a_dec.ready()
         if not (self.b_dec.ready() and a_ready):
             return np.zeros((0, channels), np.float32), False
-        a = None
+        # Read without waiting, even after ready(): a file written in place between the look and
+        # the read (a tagger saving it then) held the feeder's thread in the read until it was
+        # opened again, for good where its share stopped answering, and the output ran dry.
+        # What one side gave beyond the other is kept for the next step.
         if self.a_lost is None:
             try:
-                a = _exactly(self.a_dec, k, channels)
+                self._a_got = _topped(self.a_dec, self._a_got, k, channels)
             except DecodeError as exc:
                 self.a_lost = str(exc)
-        if a is None:
-            a = np.zeros((k, channels), np.float32)
-        b = _exactly(self.b_dec, k, channels)
+        if self.a_lost is not None and len(self._a_got) < k:
+            self._a_got = np.concatenate([self._a_got, np.zeros((k - len(self._a_got), channels), np.float32)])
+        self._b_got = _topped(self.b_dec, self._b_got, k, channels)
+        k = min(len(self._a_got), len(self._b_got))
+        if not k:
+            return np.zeros((0, channels), np.float32), False
+        a, self._a_got = self._a_got[:k], self._a_got[k:]
+        b, self._b_got = self._b_got[:k], self._b_got[k:]
         t = (self.done_frames + np.arange(k, dtype=np.float32)) / self.length * (np.pi / 2)
         out = a * (np.cos(t) * self.a_src.gain)[:, None] + b * (np.sin(t) * self.b_src.gain)[:, None]
         out = out.astype(np.float32, copy=False)

@@ -1275,3 +1275,89 @@ def test_a_next_file_rewritten_in_place_is_still_joined_in_one_resampler_once_re
     error = np.abs(out[stop - n:stop] - want[end - n:end]).max()
     assert error < 1e-5, f"{error:.4f} away from the two resampled in one go"
     assert e.underruns == 0
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_a_crossfade_never_waits_for_a_file_written_in_place_just_after_it_was_looked_at(tmp_path, monkeypatch,
+                                                                                         side):
+    # A tagger saves a song of a running crossfade in the moment between the fade's look at
+    # the file (ready) and its read, and the file's share stops answering as it is opened
+    # again. The read waited for that open, on the feeder's thread: nothing was written, no
+    # command obeyed, for as long as the open took (for good here). Now the fade gives
+    # nothing meanwhile, is not held, and gives the same mix once the file is open again.
+    import os
+
+    from player.audio.crossfade import Crossfade
+    from player.audio.decoder import Decoder
+
+    paths = {"a": write_track(tmp_path / "a", "a", fmt="flac", seconds=2.0, freq=440.0),
+             "b": write_track(tmp_path / "b", "b", fmt="flac", seconds=2.0, freq=660.0)}
+
+    def fade_of():
+        a, b = (Decoder(str(paths[s]), out_rate=SR) for s in "ab")
+        a.read(SR // 2)
+        return Crossfade(Source(str(paths["a"])), a, Source(str(paths["b"])), b, SR)
+
+    want, done, reference = [], False, fade_of()
+    while not done:
+        out, done = reference.step(4096)
+        want.append(out)
+    gate, held = threading.Event(), []
+    real_open_again = Decoder._open_again
+
+    def open_again_held(dec, *args):    # (a share that stopped answering)
+        held.append(dec)
+        gate.wait()
+        return real_open_again(dec, *args)
+
+    monkeypatch.setattr(Decoder, "_open_again", open_again_held)
+    fade = fade_of()
+    dec = fade.a_dec if side == "a" else fade.b_dec
+    looked = dec.ready
+
+    def ready_then_rewritten():
+        ok = looked()
+        if ok and not held and not dec.settling:
+            path = str(paths[side])
+            data = open(path, "rb").read()
+            with open(path, "r+b") as f:    # (its own bytes written over it: a tagger saving it)
+                f.write(data)
+            st = os.stat(path)
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_001))   # (a tick on any disk)
+        return ok
+
+    dec.ready = ready_then_rewritten
+    got, outcome = [], {}
+
+    def steps():
+        try:
+            while not held:     # (until the file's open again is under way, and held)
+                out, _ = fade.step(4096)
+                got.append(out)
+                if not len(out):
+                    gate.wait(0.01)
+            outcome["returned"] = True
+        except BaseException as exc:    # noqa: BLE001 - reported by the test
+            outcome["error"] = exc
+
+    stepping = threading.Thread(target=steps, daemon=True)
+    stepping.start()
+    try:
+        assert wait_for(lambda: held, timeout=10.0)
+        stepping.join(5.0)
+        assert not stepping.is_alive(), "the crossfade's step waited for the file's open again"
+        assert outcome == {"returned": True}
+        out, done = fade.step(4096)
+        assert len(out) == 0 and not done       # (nothing meanwhile)
+    finally:
+        gate.set()
+        stepping.join(10.0)
+    for _ in range(1000):
+        out, done = fade.step(4096)
+        got.append(out)
+        if done:
+            break
+        if not len(out):
+            time.sleep(0.01)
+    assert done
+    assert np.allclose(np.concatenate(got), np.concatenate(want), atol=1e-6)
