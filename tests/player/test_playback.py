@@ -844,6 +844,84 @@ def test_a_step_ahead_under_a_crossfade_is_no_skip(store, tmp_path):
         p.close()
 
 
+def _click_free_and_heard(p) -> float:
+    """Seconds of sound the null engine played, all of it without a click: no step between two
+    samples larger than the steepest of the tones (330 Hz at 0.3: 0.014) and a pause's ramp."""
+    import numpy as np
+
+    out = p.engine.captured()[:, 0]
+    assert np.abs(np.diff(out)).max() < 0.05
+    playing = np.flatnonzero(np.abs(out) > 1e-3)
+    return (playing[-1] + 1 - playing[0]) / 44100
+
+
+def test_a_pause_under_a_crossfade_is_click_free_and_loses_nothing_of_the_fade(store, tmp_path):
+    # Paused while the fade is heard, and played on: the fade goes on from where it was, with
+    # no click either way, and both plays are logged as they would be without the pause.
+    a, b = add_tracks(store, tmp_path, [("a", 4.0), ("b", 2.0)])
+    p = Player(store, OpensInRealTime(speed=2.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.current_track_id == b and p.position > 0.1)
+        p.pause()
+        assert wait_for(lambda: p.state is PlaybackState.PAUSED)
+        assert p.position < 0.9     # (paused within the fade)
+        p.resume()
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2)
+        heard_s = _click_free_and_heard(p)
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished"), (b, "finished")]
+    plays = store.plays()
+    # (4 s and 2 s, 1 s of them at once)
+    assert (plays[0]["ms_heard"], plays[1]["ms_heard"]) == pytest.approx((3000, 2000), abs=30)
+    assert heard_s == pytest.approx(5.0, abs=0.03)
+
+
+def test_next_pressed_under_a_crossfade_skips_the_song_fading_in_without_a_click(store, tmp_path):
+    # Next while the fade is heard: the song fading in is the one playing, so it is the one
+    # skipped (where it was), the one fading out having ended as the fade began; the song
+    # after plays, with no click where the fade is cut.
+    a, b, c = add_tracks(store, tmp_path, [("a", 4.0), ("b", 2.0), ("c", 0.5)])
+    p = Player(store, OpensInRealTime(speed=2.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b, c])
+        assert wait_for(lambda: p.current_track_id == b and p.position > 0.1)
+        p.next()
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3)
+        _click_free_and_heard(p)
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished"), (b, "skipped"), (c, "finished")]
+    plays = store.plays()
+    assert plays[0]["ms_heard"] == pytest.approx(3000, abs=30)
+    assert 100 <= plays[1]["ms_heard"] < 1000      # (skipped within the fade)
+    assert plays[2]["ms_heard"] == pytest.approx(500, abs=30)
+
+
+def test_a_seek_back_in_a_song_whose_fade_is_written_but_not_heard_fades_again_at_its_end(store, tmp_path):
+    # The fade into the next song is written ahead of the output (the buffer) while the song
+    # is still the one heard; a seek back in it takes that fade back. The song plays on from
+    # the place, fades into the next one at its end as ever, and the next is heard once, whole.
+    a, b = add_tracks(store, tmp_path, [("a", 4.0), ("b", 2.0)])
+    p = Player(store, OpensInRealTime(speed=2.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.engine._nseg is not None or p.current_track_id == b)
+        assert p.current_track_id == a and p.position < 3.0     # (the fade written, not heard)
+        at = p.position
+        p.seek(0.5)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2)
+        heard_s = _click_free_and_heard(p)
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished"), (b, "finished")]
+    plays = store.plays()
+    assert plays[1]["ms_heard"] == pytest.approx(2000, abs=30)
+    # a to where the seek came, then from 0.5 s on: 2.5 s alone, 1 s under b, and b's last 1 s
+    assert heard_s == pytest.approx(at + 2.5 + 2.0, abs=0.1)
+
+
 def test_a_jump_to_the_end_under_a_crossfade_with_nothing_after_is_a_skip(store, tmp_path):
     (a,) = add_tracks(store, tmp_path, [("a", 20.0)])
     p = Player(store, NullEngine(speed=8.0, crossfade_s=6.0), progress_interval_s=0.2)
