@@ -1361,3 +1361,72 @@ def test_a_crossfade_never_waits_for_a_file_written_in_place_just_after_it_was_l
             time.sleep(0.01)
     assert done
     assert np.allclose(np.concatenate(got), np.concatenate(want), atol=1e-6)
+
+
+@pytest.mark.parametrize("side", ["a", "b"])
+def test_a_crossfade_caught_by_a_rewrite_mid_way_mixes_the_same_frames_of_songs_of_other_rates_and_lengths(tmp_path,
+                                                                                                          side):
+    # A tagger saves one song of a running crossfade in place, just after the fade looked at it:
+    # the fade gives less or nothing until the file is read again, and what one song gave beyond
+    # the other is mixed later. The two songs are of other rates than the output (resampled, so a
+    # read caught by the rewrite still gives what the resampler held), of other channels and
+    # lengths, and asked for in blocks of other sizes: every frame of A must still meet the frame
+    # of B it meets in a fade left alone, under the same gain. One paired off a block early or
+    # late is a smear heard as an echo of the songs' beats.
+    import os
+
+    from player.audio.crossfade import Crossfade
+    from player.audio.decoder import Decoder
+
+    t_a, t_b = np.arange(int(3.1 * 48000)) / 48000, np.arange(int(1.7 * 32000)) / 32000
+    chirp_a = 0.4 * np.sin(2 * np.pi * (200 + 300 * t_a) * t_a)
+    paths = {"a": tmp_path / "a.flac", "b": tmp_path / "b.flac"}
+    sf.write(str(paths["a"]), np.stack([chirp_a, 0.5 * chirp_a[::-1]], axis=1), 48000)    # (stereo, 48 kHz)
+    sf.write(str(paths["b"]), 0.4 * np.sin(2 * np.pi * (900 - 200 * t_b) * t_b), 32000)  # (mono, 32 kHz)
+    sizes = [4096, 1000, 777, 2048]
+
+    def fade_of():
+        a, b = (Decoder(str(paths[s]), out_rate=SR) for s in "ab")
+        a.read(int(1.3 * SR))
+        return Crossfade(Source(str(paths["a"])), a, Source(str(paths["b"])), b, 37_123)
+
+    def mixed(fade, disturb=None):
+        out, done, i, short = [], False, 0, []
+        deadline = time.monotonic() + 10.0
+        while not done and time.monotonic() < deadline:
+            if disturb is not None and i == 8:
+                disturb()   # (before a block larger than the one before: the resampler holds less)
+            n = sizes[i % len(sizes)]
+            block, done = fade.step(n)
+            i += 1
+            out.append(block)
+            if len(block) < n and not done:
+                short.append(len(block))
+                if not len(block):
+                    time.sleep(0.01)
+        assert done
+        return np.concatenate(out), short
+
+    want, _ = mixed(fade_of())
+    assert len(want) == 37_123
+    fade = fade_of()
+    dec = fade.a_dec if side == "a" else fade.b_dec
+    looked = dec.ready
+
+    def ready_then_rewritten():
+        ok = looked()
+        if ok:
+            dec.ready = looked
+            path = str(paths[side])
+            data = open(path, "rb").read()
+            with open(path, "r+b") as f:    # (its own bytes written over it: a tagger saving it)
+                f.write(data)
+            st = os.stat(path)
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_001))   # (a tick on any disk)
+        return ok
+
+    got, short = mixed(fade, lambda: setattr(dec, "ready", ready_then_rewritten))
+    assert 0 in short       # (the rewrite caught: nothing given while it was waited for)
+    assert len(got) == len(want)
+    error = np.abs(got - want).max()
+    assert error < 1e-6, f"{error:.4f} away from the fade left alone"
