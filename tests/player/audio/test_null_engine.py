@@ -1131,6 +1131,20 @@ def test_a_downmix_crossfaded_out_of_is_bent_not_cut_flat(tmp_path):
     assert np.allclose(out[~beyond, 0], plain[~beyond], atol=1e-5)
 
 
+def _fades_to_its_end_as(fade, got: list, want: list) -> None:
+    """Step ``fade`` to its end (resting a moment on a step that gives nothing, as the feeder's
+    tick does), ``got`` holding what it gave before, and check it mixed what ``want`` holds."""
+    for _ in range(1000):
+        out, done = fade.step(4096)
+        got.append(out)
+        if done:
+            break
+        if not len(out):
+            time.sleep(0.01)
+    assert done
+    assert np.allclose(np.concatenate(got), np.concatenate(want), atol=1e-6)
+
+
 def test_a_crossfade_does_not_wait_for_a_file_caught_halfway_through_its_rewrite(tmp_path):
     # A tagger rewriting the next song in place as it fades in: the fade read it waiting, and
     # held the feeder's thread (every command, and the buffer's filling) until it was written
@@ -1158,16 +1172,7 @@ def test_a_crossfade_does_not_wait_for_a_file_caught_halfway_through_its_rewrite
     out, done = fade.step(4096)
     assert len(out) == 0 and not done
     b_path.write_bytes(whole)
-    got = []
-    for _ in range(1000):
-        out, done = fade.step(4096)
-        got.append(out)
-        if done:
-            break
-        if not len(out):
-            time.sleep(0.01)
-    assert done
-    assert np.allclose(np.concatenate(got), np.concatenate(want), atol=1e-6)
+    _fades_to_its_end_as(fade, [], want)
 
 
 def test_a_resume_after_the_output_was_let_go_gives_the_output_the_watchdog_s_time(engine, tmp_path):
@@ -1352,15 +1357,7 @@ def test_a_crossfade_never_waits_for_a_file_written_in_place_just_after_it_was_l
     finally:
         gate.set()
         stepping.join(10.0)
-    for _ in range(1000):
-        out, done = fade.step(4096)
-        got.append(out)
-        if done:
-            break
-        if not len(out):
-            time.sleep(0.01)
-    assert done
-    assert np.allclose(np.concatenate(got), np.concatenate(want), atol=1e-6)
+    _fades_to_its_end_as(fade, got, want)
 
 
 @pytest.mark.parametrize("side", ["a", "b"])
