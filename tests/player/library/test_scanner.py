@@ -1959,3 +1959,53 @@ def test_a_vinyl_rip_numbered_by_side_is_listed_side_after_side(store, tmp_path,
     title = [key for key, _ in COLUMNS].index("title")
     assert [model.index(r, title).data() for r in range(model.rowCount())] == [
         "Song A1", "Song A2", "Song A3", "Song B1", "Song B2"]
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_renamed_folder_of_an_uncounted_shorten_file_and_dff_files_read_by_reader_18_keeps_both(store, tmp_path,
+                                                                                                   monkeypatch):
+    """One album folder holding a Shorten file left uncounted (a scan stopped in the count) and
+    a .dff file whose ID3 title reader 18 garbled, renamed before the next scan: that one scan
+    pairs both with their tracks (plays kept), counts the Shorten file and reads the .dff's
+    title as meant, with nothing listed twice or left missing."""
+    from mutagen import id3
+    from mutagen.dsdiff import DSDIFF
+
+    from player.library.scanner import ScanCancelled
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    album = music / "Live 1977"
+    album.mkdir()
+    path.rename(album / "set.shn")
+    cut = "Группа крови".encode()[:-1]
+    dff = DSDIFF(str(write_dff(album / "a.dff", 0.25)))
+    dff.add_tags()
+    dff.tags.add(id3.TIT2(encoding=id3.Encoding.LATIN1, text=[cut.decode("latin-1")]))
+    dff.save(v2_version=3)
+
+    def stop_in_the_count(progress):
+        if progress.counting:
+            scanner.cancel()
+
+    scanner = Scanner(store, progress=stop_in_the_count, progress_interval_s=0)
+    with pytest.raises(ScanCancelled):
+        scanner.scan([str(music)])
+    ids = {Path(t["path"]).name: t["id"] for t in store.tracks()}
+    assert store.track(ids["set.shn"])["mtime_ns"] == ESTIMATED_MTIME
+    # as reader 18 left the .dff: the bytes as Latin-1 says
+    store.execute("UPDATE tracks SET title = ? WHERE id = ?", (cut.decode("latin-1"), ids["a.dff"]))
+    store.execute("UPDATE folders SET tag_reader = 18")
+    for tid in ids.values():
+        store.end_play(store.start_play(tid), "finished", 1000)
+    album.rename(music / "Live 1977 (2024)")
+
+    result = Scanner(store).scan([str(music)])
+    assert (result.moved, result.missing, result.errors) == (2, 0, 0)
+    moved = music / "Live 1977 (2024)"
+    tracks = {t["id"]: t for t in store.tracks()}
+    assert {tid: t["path"] for tid, t in tracks.items()} == {ids[name]: str(moved / name) for name in ids}
+    shn = tracks[ids["set.shn"]]
+    assert (shn["duration"], shn["mtime_ns"]) == (len(source) / rate, (moved / "set.shn").stat().st_mtime_ns)
+    assert tracks[ids["a.dff"]]["title"] == "Группа кров"
+    assert sorted(play["track_id"] for play in store.plays()) == sorted(ids.values())
+    assert Scanner(store).scan([str(music)]).unchanged == 2
