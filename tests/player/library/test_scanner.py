@@ -181,6 +181,29 @@ def test_dsd_files_scanned_before_the_id3_reading_changed_are_read_again(store, 
     assert {Path(t["path"]).name: t["title"] for t in store.tracks()}["a.dff"] == "Группа кров"
 
 
+
+def test_an_empty_opus_file_listed_by_an_older_reader_as_cut_short_says_it_holds_no_audio(store, tmp_path):
+    """An Opus file libsndfile closed with no sample given (its header pages alone) was listed
+    as "damaged Opus file: it ends early (a copy or download that did not finish?)" by the
+    readers up to 19. The reader says it holds no audio now, but an unchanged file is not read
+    again unless a reader change names its type: the old error row kept sending the person
+    looking for a whole copy."""
+    import soundfile as sf
+
+    if "OPUS" not in sf.available_subtypes("OGG"):
+        pytest.skip("this libsndfile writes no Opus")
+    music = tmp_path / "music"
+    music.mkdir()
+    sf.write(music / "empty.opus", np.zeros((0, 2), np.float32), 48000, format="OGG", subtype="OPUS")
+    Scanner(store).scan([str(music)])
+    # as reader 19 listed it
+    store.execute("UPDATE tracks SET last_error = ?",
+                  ("damaged Opus file: it ends early (a copy or download that did not finish?)",))
+    store.execute("UPDATE folders SET tag_reader = 19")
+
+    assert Scanner(store).scan().reread == 1
+    assert [e["last_error"] for e in store.track_errors()] == ["no audio in file (length 0)"]
+
 def test_an_unchanged_file_the_newer_reader_cannot_open_keeps_its_tags(store, tmp_path):
     # The one read again after an update meets a file it cannot open this time (a share
     # answering with errors, a permission lost for a while): the tags read before stay. Stored
