@@ -1340,6 +1340,21 @@ def _unsized_shorten(tmp_path, monkeypatch):
     music = tmp_path / "music"
     return rate, loud, source, music, write_shorten(music / "set.shn", source, rate, sized=False)
 
+
+def _scan_stopped_in_the_count(store, folders=None) -> None:
+    """A scan of ``folders`` (by default the library's) cancelled once it begins counting the
+    lengths of the files listed at an estimate (the app closed then)."""
+    from player.library.scanner import ScanCancelled
+
+    def stop_in_the_count(progress):
+        if progress.counting:
+            scanner.cancel()
+
+    scanner = Scanner(store, progress=stop_in_the_count, progress_interval_s=0)
+    with pytest.raises(ScanCancelled):
+        scanner.scan(folders)
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_shorten_file_whose_header_gives_no_length_is_listed_first_and_counted_after(store, tmp_path,
@@ -1397,20 +1412,12 @@ def test_a_shorten_file_not_counted_yet_whose_folder_is_renamed_keeps_its_plays_
     (listed at an estimate, to be read again). Its album's folder renamed before the next
     scan, the track was paired with nothing: the file came back as a new track, and the play
     logged meanwhile stayed with the old one, missing."""
-    from player.library.scanner import ScanCancelled
-
     rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
     album = music / "Live 1977"
     album.mkdir()
     path.rename(album / "set.shn")
 
-    def stop_in_the_count(progress):
-        if progress.counting:
-            scanner.cancel()
-
-    scanner = Scanner(store, progress=stop_in_the_count, progress_interval_s=0)
-    with pytest.raises(ScanCancelled):
-        scanner.scan([str(music)])
+    _scan_stopped_in_the_count(store, [str(music)])
     [track] = store.tracks()
     assert track["duration"] != len(source) / rate          # (listed at its estimate, not counted)
     store.end_play(store.start_play(track["id"]), "finished", 1000)
@@ -1434,8 +1441,6 @@ def test_a_moved_file_goes_to_its_own_track_before_a_copy_not_counted_yet(store,
     missing, the copy's file a new track."""
     import shutil
 
-    from player.library.scanner import ScanCancelled
-
     rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
     album, copy = music / "Artist" / "Album", music / "Artist" / "Album (copy)"
     album.mkdir(parents=True)
@@ -1445,13 +1450,7 @@ def test_a_moved_file_goes_to_its_own_track_before_a_copy_not_counted_yet(store,
     shutil.copyfile(album / "set.shn", copy / "set.shn")
     _bump_mtime(copy / "set.shn")
 
-    def stop_in_the_count(progress):
-        if progress.counting:
-            scanner.cancel()
-
-    scanner = Scanner(store, progress=stop_in_the_count, progress_interval_s=0)
-    with pytest.raises(ScanCancelled):
-        scanner.scan()
+    _scan_stopped_in_the_count(store)
     ids = {Path(t["path"]).parent.name: t["id"] for t in store.tracks()}
     assert store.track(ids["Album (copy)"])["mtime_ns"] == ESTIMATED_MTIME
     for name, plays in (("Album", 1), ("Album (copy)", 2)):
@@ -1994,8 +1993,6 @@ def test_a_renamed_folder_of_an_uncounted_shorten_file_and_dff_files_read_by_rea
     from mutagen import id3
     from mutagen.dsdiff import DSDIFF
 
-    from player.library.scanner import ScanCancelled
-
     rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
     album = music / "Live 1977"
     album.mkdir()
@@ -2006,13 +2003,7 @@ def test_a_renamed_folder_of_an_uncounted_shorten_file_and_dff_files_read_by_rea
     dff.tags.add(id3.TIT2(encoding=id3.Encoding.LATIN1, text=[cut.decode("latin-1")]))
     dff.save(v2_version=3)
 
-    def stop_in_the_count(progress):
-        if progress.counting:
-            scanner.cancel()
-
-    scanner = Scanner(store, progress=stop_in_the_count, progress_interval_s=0)
-    with pytest.raises(ScanCancelled):
-        scanner.scan([str(music)])
+    _scan_stopped_in_the_count(store, [str(music)])
     ids = {Path(t["path"]).name: t["id"] for t in store.tracks()}
     assert store.track(ids["set.shn"])["mtime_ns"] == ESTIMATED_MTIME
     # as reader 18 left the .dff: the bytes as Latin-1 says
