@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 
+from benchmarks.bench_feeder_hold import time_passes  # noqa: E402
+
 SR = 44100
 
 
@@ -50,14 +52,7 @@ def play_once(a: Path, b: Path, first_s: float, play_on_s: float) -> dict:
     feeder.FeederMixin._open = held_open
     feeder.PLAY_ON_S = play_on_s
     engine = SoundDeviceEngine(crossfade_s=1.5)
-    passes: list[tuple[float, int]] = []
-    fill = engine._fill
-
-    def timed_fill():
-        passes.append((time.monotonic(), engine._ring.buffered()))
-        fill()
-
-    engine._fill = timed_fill
+    passes = time_passes(engine)
     try:
         src_a, src_b = Source(str(a)), Source(str(b))
         engine.play(src_a)
