@@ -1,5 +1,6 @@
 """The shared engine machinery (decoder thread, ring buffer, hand-over) via the null output."""
 
+import os
 import shutil
 import threading
 import time
@@ -1131,6 +1132,17 @@ def test_a_downmix_crossfaded_out_of_is_bent_not_cut_flat(tmp_path):
     assert np.allclose(out[~beyond, 0], plain[~beyond], atol=1e-5)
 
 
+def _saved_in_place(path) -> None:
+    """Write the file's own bytes over it, as a tagger saving it does, a tick later by its
+    modification time on any disk."""
+    with open(path, "r+b") as f:
+        data = f.read()
+        f.seek(0)
+        f.write(data)
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_001))
+
+
 def _fades_to_its_end_as(fade, got: list, want: list) -> None:
     """Step ``fade`` to its end (resting a moment on a step that gives nothing, as the feeder's
     tick does), ``got`` holding what it gave before, and check it mixed what ``want`` holds."""
@@ -1290,8 +1302,6 @@ def test_a_crossfade_never_waits_for_a_file_written_in_place_just_after_it_was_l
     # again. The read waited for that open, on the feeder's thread: nothing was written, no
     # command obeyed, for as long as the open took (for good here). Now the fade gives
     # nothing meanwhile, is not held, and gives the same mix once the file is open again.
-    import os
-
     from player.audio.crossfade import Crossfade
     from player.audio.decoder import Decoder
 
@@ -1323,12 +1333,7 @@ def test_a_crossfade_never_waits_for_a_file_written_in_place_just_after_it_was_l
     def ready_then_rewritten():
         ok = looked()
         if ok and not held and not dec.settling:
-            path = str(paths[side])
-            data = open(path, "rb").read()
-            with open(path, "r+b") as f:    # (its own bytes written over it: a tagger saving it)
-                f.write(data)
-            st = os.stat(path)
-            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_001))   # (a tick on any disk)
+            _saved_in_place(paths[side])
         return ok
 
     dec.ready = ready_then_rewritten
@@ -1370,8 +1375,6 @@ def test_a_crossfade_caught_by_a_rewrite_mid_way_mixes_the_same_frames_of_songs_
     # lengths, and asked for in blocks of other sizes: every frame of A must still meet the frame
     # of B it meets in a fade left alone, under the same gain. One paired off a block early or
     # late is a smear heard as an echo of the songs' beats.
-    import os
-
     from player.audio.crossfade import Crossfade
     from player.audio.decoder import Decoder
 
@@ -1414,12 +1417,7 @@ def test_a_crossfade_caught_by_a_rewrite_mid_way_mixes_the_same_frames_of_songs_
         ok = looked()
         if ok:
             dec.ready = looked
-            path = str(paths[side])
-            data = open(path, "rb").read()
-            with open(path, "r+b") as f:    # (its own bytes written over it: a tagger saving it)
-                f.write(data)
-            st = os.stat(path)
-            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10_000_001))   # (a tick on any disk)
+            _saved_in_place(paths[side])
         return ok
 
     got, short = mixed(fade, lambda: setattr(dec, "ready", ready_then_rewritten))
