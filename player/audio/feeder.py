@@ -45,6 +45,11 @@ PLAY_ON_S = 0.25
 #: seconds to spin up, a share seconds to reconnect, and an ffmpeg file of hours seconds to
 #: probe on a busy machine; given up on, a song that would have played is logged as failing.
 OPEN_WAIT_S = 20.0
+#: A file expected after the next one is opened once the output has less than this (seconds)
+#: to play before it starts (see _prepare_following): an ffprobe and an ffmpeg starting take up
+#: to 1.5 s with every core busy, and the first blocks decoded more; twice that and more, kept
+#: for a machine busier still. Not much longer: each file opened ahead holds an ffmpeg waiting.
+OPEN_AHEAD_S = 4.0
 
 log = logging.getLogger(__name__)
 
@@ -429,21 +434,28 @@ class FeederMixin:
         self._prepared = keep
 
     def _prepare_following(self) -> None:
-        """Open the first source expected after the next one that is not open yet, while the
-        audio queued before it would be needed is shorter than the buffer.
+        """Open the first source expected after the next one that is not open yet, once the
+        audio the output has to play before it starts is shorter than OPEN_AHEAD_S.
 
         The player sets what follows a track only once that track is heard. A track shorter
-        than the time it takes to open the one after it (ffmpeg takes a tenth of a second to
-        start) would run the output dry before it; opened now, the one after it starts at
-        once. One file at a time, each on a thread of its own (see :class:`_Opening`); a track
-        of normal length needs nothing opened ahead.
+        than the time it takes to open the one after it would run the output dry before it:
+        ffmpeg's formats start an ffprobe and an ffmpeg, up to 1.5 s with every core busy.
+        Counted from the output's place (what the buffer holds, the rest of the track being
+        written, then the next one), the open starts that long before it is needed, however
+        short the tracks before it; counted from the next track alone, a 0.6 s clip after a
+        song opened its follower as the song began, but a 2.5 s track (longer than the buffer)
+        left its follower to open once it was heard, and an open under load outlasted it. One
+        file at a time, each on a thread of its own (see :class:`_Opening`); a track of normal
+        length needs nothing opened ahead, and no more files are kept open than a few seconds
+        of audio take (an ffmpeg each, possibly).
         """
         if self._upcoming is None or not self._following:
             return
-        ahead = self._upcoming.duration or self._upcoming.duration_hint
-        buffer_s = self._ring.capacity / self.rate
+        ahead = self._audio_before_following()
+        # (each hand-over before the file may be a crossfade, which starts it that much earlier)
+        bound = OPEN_AHEAD_S + 2 * max(0.0, self._crossfade_s)
         for source in self._following:
-            if ahead is None or ahead >= buffer_s:
+            if ahead is None or ahead >= bound:
                 return      # (of a length not known: taken to be long, as before)
             item = next((p for p in self._prepared if _same_file(p.source, source)), None)
             if item is None:
@@ -454,6 +466,36 @@ class FeederMixin:
             if item.error is not None:
                 return      # it cannot be opened: what is after it comes after an error anyway
             ahead += item.source.duration or item.source.duration_hint or 0.0
+
+    def _audio_before_following(self) -> float | None:
+        """Seconds the output has to play before the first source expected after the next one
+        starts: what the buffer holds, what is left to write of the source being written, and
+        the next source where it is not being written yet. None where the next one's length is
+        not known (taken to be long)."""
+        seconds = self._ring.buffered() / self.rate
+        if self._starting is not None:
+            # (its file still opening: as long as the library lists it, or nothing where it is
+            # not listed, as before; a song played that is shorter than an open still runs dry)
+            start = self._starting.source
+            seconds += start.duration or start.duration_hint or 0.0
+        # (under a crossfade, the track being written is the one fading out: the one fading in
+        # is written along with it)
+        writing = [(self._writing, self._wdec)] if self._fade is None else [
+            (self._fade.a_src, self._fade.a_dec), (self._fade.b_src, self._fade.b_dec)]
+        for src, dec in writing:
+            if src is None or dec is None or dec.total_frames is None or not dec.length_exact:
+                continue    # (a length not known yet counts as nothing, as before: opened early)
+            seconds += max(0, dec.total_frames - dec.frame) / self.rate
+        upcoming = self._upcoming
+        written = any(src is upcoming for src, _ in writing) or any(
+            seg.source is upcoming for seg in self._ring.segments) or (
+            self._prev is not None and self._prev[0] is upcoming)
+        if not written:
+            length = upcoming.duration or upcoming.duration_hint
+            if length is None:
+                return None
+            seconds += length
+        return seconds
 
     def _take_prepared(self, source: Source) -> _Opening | None:
         """The open made ahead of time for ``source``'s file (done or still under way), taken

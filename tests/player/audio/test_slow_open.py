@@ -179,6 +179,47 @@ def test_a_skip_to_the_next_track_takes_its_file_open_already(engine, tmp_path, 
     assert np.abs(e.captured()[-SR // 2:-SR // 4, 0]).max() == pytest.approx(0.15, abs=0.01)
 
 
+@pytest.mark.slow
+def test_the_file_after_a_track_shorter_than_its_open_is_opened_before_that_track_plays(engine, tmp_path,
+                                                                                         monkeypatch):
+    """A song, a 1.6 s track (longer than the buffer), then an M4A whose ffprobe starts 2 s
+    late (longer than the track before it lasts, in real time: a busy machine, a disk waking
+    up). The player sets the M4A to come next only once the short track is heard; opened only
+    then, its open outlasted the short track and the output ran dry before it. It is opened
+    while the song still plays, before anything is heard here (the output is held until it
+    is open), and follows the short track without a gap, from that open."""
+    from tests.player.audio.test_null_engine import hold_output
+
+    a = write_audio(tmp_path / "a.flac", tone(2.0, freq=440), SR)
+    b = write_audio(tmp_path / "b.flac", tone(1.6, freq=550), SR)
+    c = m4a(tmp_path / "c.m4a", 1.0, 660)
+    runs = slow_ffmpeg(tmp_path, monkeypatch, wait_s=2.0)
+    e = engine()
+    hold_output(e)
+    ev = Recorder(e)
+    src_a, src_b = Source(str(a), duration_hint=2.0), Source(str(b), duration_hint=1.6)
+    e.play(src_a)
+    e.set_next(src_b)
+    e.set_following([Source(str(c), duration_hint=1.0)])
+    # (the song's last half second, the short track and the buffer are less than a slow open and more)
+    opened_ahead = wait_for(lambda: e.sync() and bool(e._prepared) and e._prepared[0].done, timeout=WAIT_S)
+    e.set_device(None)      # the output plays
+    assert wait_for(lambda: e.current is src_b, timeout=WAIT_S)
+    e.set_next(Source(str(c), duration_hint=1.0))  # (the player makes a new one: the same file)
+    e.set_following([])
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "c.m4a") in ev.names(), timeout=WAIT_S)
+    assert ev.names() == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
+                          ("finished", "b.flac"), ("started", "c.m4a"), ("finished", "c.m4a")]
+    out = active_region(e.captured()[:, 0], threshold=1e-7)
+    zero = np.concatenate([[False], out == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    gap = int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+    assert gap < 4 and e.underruns == 0, f"the output ran dry: {1000 * gap / SR:.0f} ms of silence"
+    assert opened_ahead, "the M4A was not opened before the short track played"
+    assert runs.read_text().count("run") == 1     # (the open made ahead is the one played)
+    assert abs(len(out) - int(4.6 * SR)) <= 2048
+
+
 @pytest.mark.audio
 @pytest.mark.slow
 def test_the_sound_card_plays_on_while_the_next_track_takes_seconds_to_open(sd_engine, tmp_path, monkeypatch):  # noqa: F811
