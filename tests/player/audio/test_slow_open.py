@@ -179,58 +179,60 @@ def test_a_skip_to_the_next_track_takes_its_file_open_already(engine, tmp_path, 
     assert np.abs(e.captured()[-SR // 2:-SR // 4, 0]).max() == pytest.approx(0.15, abs=0.01)
 
 
-@pytest.mark.slow
+def longest_silence(out: np.ndarray) -> tuple[int, float]:
+    """The longest run of exact silence in what was played (in frames) and where it began (in
+    seconds): every track is a tone, so more than a few frames is the output run dry."""
+    zero = np.concatenate([[False], out == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    if not len(edges):
+        return 0, 0.0
+    lengths = edges[1::2] - edges[::2]
+    return int(lengths.max()), edges[::2][np.argmax(lengths)] / SR
+
+
 def test_the_file_after_a_track_shorter_than_its_open_is_opened_before_that_track_plays(engine, tmp_path,
                                                                                          monkeypatch):
-    """A song, a 1.6 s track (longer than the buffer), then an M4A whose ffprobe starts 2 s
-    late (longer than the track before it lasts, in real time: a busy machine, a disk waking
-    up). The player sets the M4A to come next only once the short track is heard; opened only
-    then, its open outlasted the short track and the output ran dry before it. It is opened
-    while the song still plays, before anything is heard here (the output is held until it
-    is open), and follows the short track without a gap, from that open."""
-    from tests.player.audio.test_null_engine import hold_output
+    """A song, a 1.6 s track (longer than the buffer), then an M4A whose ffprobe does not
+    answer till let go (a busy machine, a disk waking up). The player sets the M4A to come
+    next only once the short track is heard; opened only then, its open outlasted the short
+    track and the output ran dry before it. Its open begins while the song still plays, before
+    anything is heard here, and the M4A follows the short track without a gap, from that open.
+    The test is the output, block by block: nothing here goes by the clock."""
+    from tests.player.audio.test_null_engine import hold_output, render_to_the_end
 
     a = write_audio(tmp_path / "a.flac", tone(2.0, freq=440), SR)
     b = write_audio(tmp_path / "b.flac", tone(1.6, freq=550), SR)
     c = m4a(tmp_path / "c.m4a", 1.0, 660)
-    runs = slow_ffmpeg(tmp_path, monkeypatch, wait_s=2.0)
-    for _attempt in range(3):
-        runs.unlink(missing_ok=True)
-        e = engine()
-        e.speed = 2.0   # (the short track lasts 0.8 s: the slow open alone is longer)
-        hold_output(e)
-        ev = Recorder(e)
-        src_a, src_b = Source(str(a), duration_hint=2.0), Source(str(b), duration_hint=1.6)
-        e.play(src_a)
-        e.set_next(src_b)
-        e.set_following([Source(str(c), duration_hint=1.0)])
-        # (the song's last half second, the short track and the buffer: less than a slow open and more)
-        assert wait_for(lambda: e.sync() and bool(e._prepared) and e._prepared[0].done, timeout=WAIT_S), \
-            "the M4A was not opened before the short track played"
-        e.set_device(None)      # the output plays
-        assert wait_for(lambda: e.current is src_b, timeout=WAIT_S)
-        e.set_next(Source(str(c), duration_hint=1.0))  # (the player makes a new one: the same file)
-        e.set_following([])
-        assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "c.m4a") in ev.names(),
-                        timeout=WAIT_S)
-        if e.underruns == 0:
-            break
-        # Open, the M4A's ffmpeg still has its first blocks to decode, in the 1.8 s the song's
-        # end and the short track take here: a machine loaded far past its cores (a load of 7
-        # on 2 cores, the test at a lower priority) took longer now and then. Tried
-        # again a few times at most: a file opened only once the short track is heard is not
-        # open before it plays, and fails above every time.
-        e.close()
+    hold, release, runs = held_ffprobe(tmp_path, monkeypatch)
+    hold.touch()
+    e = engine()
+    hold_output(e)          # the test is the output: it reads block by block
+    ev = Recorder(e)
+    src_a, src_b = Source(str(a), duration_hint=2.0), Source(str(b), duration_hint=1.6)
+    e.play(src_a)
+    e.set_next(src_b)
+    e.set_following([Source(str(c), duration_hint=1.0)])
+    # (the song, the short track: 3.6 s before the M4A, under the 4 s an open is given)
+    assert wait_for(runs.exists, timeout=WAIT_S), "the M4A's open did not begin before the short track played"
+    release.touch()
+    assert wait_for(lambda: e.sync() and bool(e._prepared) and e._prepared[0].done, timeout=WAIT_S)
+    armed = []
+
+    def next_set_once_heard():
+        if not armed and e.current is src_b:
+            armed.append(Source(str(c), duration_hint=1.0))    # (the player makes a new one: the same file)
+            e.set_next(armed[0])
+            e.set_following([])
+
+    out = render_to_the_end(e, 400, after_each=next_set_once_heard)
+    assert wait_for(lambda: ("finished", "c.m4a") in ev.names())
     assert ev.names() == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
                           ("finished", "b.flac"), ("started", "c.m4a"), ("finished", "c.m4a")]
-    out = active_region(e.captured()[:, 0], threshold=1e-7)
-    zero = np.concatenate([[False], out == 0.0, [False]])
-    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
-    gap = int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
-    at = edges[::2][np.argmax(edges[1::2] - edges[::2])] / SR if len(edges) else 0.0
+    played = active_region(out[:, 0], threshold=1e-7)
+    gap, at = longest_silence(played)
     assert gap < 4 and e.underruns == 0, f"the output ran dry: {1000 * gap / SR:.0f} ms of silence at {at:.2f} s"
     assert runs.read_text().count("run") == 1     # (the open made ahead is the one played)
-    assert abs(len(out) - int(4.6 * SR)) <= 2048
+    assert abs(len(played) - int(4.6 * SR)) <= 2048
 
 
 @pytest.mark.audio
