@@ -235,6 +235,53 @@ def test_the_file_after_a_track_shorter_than_its_open_is_opened_before_that_trac
     assert abs(len(played) - int(4.6 * SR)) <= 2048
 
 
+
+def test_the_file_after_a_clip_is_opened_once_the_output_is_a_few_seconds_before_it(engine, tmp_path, monkeypatch):
+    """A 10 s song, a 0.6 s clip, then an M4A: the M4A's open (an ffmpeg kept waiting once
+    open) begins once the output has OPEN_AHEAD_S to play before it, counted from where the
+    output is (what the buffer holds included), not as the song begins; and the M4A follows
+    the clip without a gap, from that open."""
+    from player.audio.feeder import OPEN_AHEAD_S
+    from tests.player.audio.test_null_engine import hold_output
+
+    a = write_audio(tmp_path / "a.flac", tone(10.0, freq=440), SR)
+    b = write_audio(tmp_path / "b.flac", tone(0.6, freq=550), SR)
+    c = m4a(tmp_path / "c.m4a", 1.0, 660)
+    _, _, runs = held_ffprobe(tmp_path, monkeypatch)
+    e = engine()
+    hold_output(e)          # the test is the output: it reads block by block
+    ev = Recorder(e)
+    src_a, src_b = Source(str(a), duration_hint=10.0), Source(str(b), duration_hint=0.6)
+    e.play(src_a)
+    e.set_next(src_b)
+    e.set_following([Source(str(c), duration_hint=1.0)])
+    assert wait_for(lambda: e.sync() and e._ring.free() < 4096)   # (the buffer full of the song)
+    block, got, opened_at, armed = np.zeros((1024, 2), np.float32), [], None, []
+    for _ in range(1000):
+        if e.state is PlaybackState.STOPPED:
+            break
+        e._render(block)
+        got.append(block.copy())
+        assert e.sync()
+        if opened_at is None and e._prepared:
+            opened_at = len(got) * len(block) / SR
+        if not armed and e.current is src_b:
+            armed.append(Source(str(c), duration_hint=1.0))
+            e.set_next(armed[0])
+            e.set_following([])
+            assert wait_for(lambda: e.sync() and e._nopen is None)     # (opened ahead: taken at once)
+    assert opened_at is not None
+    # (a block or two late at most: the feeder looks after each block the test takes)
+    assert OPEN_AHEAD_S - 0.25 < 10.6 - opened_at <= OPEN_AHEAD_S, f"opened {10.6 - opened_at:.2f} s before it played"
+    assert wait_for(lambda: ("finished", "c.m4a") in ev.names())
+    assert [n for n in ev.names() if n[0] == "started"] == [("started", "a.flac"), ("started", "b.flac"),
+                                                             ("started", "c.m4a")]
+    played = active_region(np.concatenate(got)[:, 0], threshold=1e-7)
+    gap, at = longest_silence(played)
+    assert gap < 4 and e.underruns == 0, f"the output ran dry: {1000 * gap / SR:.0f} ms of silence at {at:.2f} s"
+    assert runs.read_text().count("run") == 1
+    assert abs(len(played) - int(11.6 * SR)) <= 2048
+
 @pytest.mark.audio
 @pytest.mark.slow
 def test_the_sound_card_plays_on_while_the_next_track_takes_seconds_to_open(sd_engine, tmp_path, monkeypatch):  # noqa: F811
