@@ -190,41 +190,38 @@ def longest_silence(out: np.ndarray) -> tuple[int, float]:
     return int(lengths.max()), edges[::2][np.argmax(lengths)] / SR
 
 
-def test_the_file_after_a_track_shorter_than_its_open_is_opened_before_that_track_plays(engine, tmp_path,
-                                                                                         monkeypatch):
-    """A song, a 1.6 s track (longer than the buffer), then an M4A whose ffprobe does not
-    answer till let go (a busy machine, a disk waking up). The player sets the M4A to come
-    next only once the short track is heard; opened only then, its open outlasted the short
-    track and the output ran dry before it. Its open begins while the song still plays, before
-    anything is heard here, and the M4A follows the short track without a gap, from that open.
-    The test is the output, block by block: nothing here goes by the clock."""
-    from tests.player.audio.test_null_engine import hold_output, render_to_the_end
+def song_short_m4a(engine, tmp_path, song_s: float, short_s: float):
+    """A song, a short FLAC and a 1 s M4A, over a null output the test drives itself, block by
+    block (nothing goes by the clock): the song played, the short track set next and the M4A
+    set to follow, as the player does. The engine, its Recorder, the song's and the short
+    track's sources, and what is called after each block to set the M4A next (a Source of its
+    own: the player makes a new one) once the short track is heard, as the player does."""
+    from tests.player.audio.test_null_engine import hold_output
 
-    a = write_audio(tmp_path / "a.flac", tone(2.0, freq=440), SR)
-    b = write_audio(tmp_path / "b.flac", tone(1.6, freq=550), SR)
+    a = write_audio(tmp_path / "a.flac", tone(song_s, freq=440), SR)
+    b = write_audio(tmp_path / "b.flac", tone(short_s, freq=550), SR)
     c = m4a(tmp_path / "c.m4a", 1.0, 660)
-    hold, release, runs = held_ffprobe(tmp_path, monkeypatch)
-    hold.touch()
     e = engine()
     hold_output(e)          # the test is the output: it reads block by block
     ev = Recorder(e)
-    src_a, src_b = Source(str(a), duration_hint=2.0), Source(str(b), duration_hint=1.6)
+    src_a, src_b = Source(str(a), duration_hint=song_s), Source(str(b), duration_hint=short_s)
     e.play(src_a)
     e.set_next(src_b)
     e.set_following([Source(str(c), duration_hint=1.0)])
-    # (the song, the short track: 3.6 s before the M4A, under the 4 s an open is given)
-    assert wait_for(runs.exists, timeout=WAIT_S), "the M4A's open did not begin before the short track played"
-    release.touch()
-    assert wait_for(lambda: e.sync() and bool(e._prepared) and e._prepared[0].done, timeout=WAIT_S)
     armed = []
 
-    def next_set_once_heard():
+    def arm_once_heard():
         if not armed and e.current is src_b:
-            armed.append(Source(str(c), duration_hint=1.0))    # (the player makes a new one: the same file)
+            armed.append(Source(str(c), duration_hint=1.0))
             e.set_next(armed[0])
             e.set_following([])
 
-    out = render_to_the_end(e, 400, after_each=next_set_once_heard)
+    return e, ev, src_a, src_b, arm_once_heard
+
+
+def assert_played_through(e, ev, out: np.ndarray, runs, seconds: float) -> None:
+    """The three tracks were heard in order, ``seconds`` in all, without a gap, the M4A from
+    the one open made ahead."""
     assert wait_for(lambda: ("finished", "c.m4a") in ev.names())
     assert ev.names() == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
                           ("finished", "b.flac"), ("started", "c.m4a"), ("finished", "c.m4a")]
@@ -232,8 +229,26 @@ def test_the_file_after_a_track_shorter_than_its_open_is_opened_before_that_trac
     gap, at = longest_silence(played)
     assert gap < 4 and e.underruns == 0, f"the output ran dry: {1000 * gap / SR:.0f} ms of silence at {at:.2f} s"
     assert runs.read_text().count("run") == 1     # (the open made ahead is the one played)
-    assert abs(len(played) - int(4.6 * SR)) <= 2048
+    assert abs(len(played) - int(seconds * SR)) <= 2048
 
+
+def test_the_file_after_a_track_shorter_than_its_open_is_opened_before_that_track_plays(engine, tmp_path,
+                                                                                         monkeypatch):
+    """A 2 s song, a 1.6 s track (longer than the buffer), then an M4A whose ffprobe does not
+    answer till let go (a busy machine, a disk waking up). The player sets the M4A to come
+    next only once the short track is heard; opened only then, its open outlasted the short
+    track and the output ran dry before it. Its open begins while the song still plays, before
+    anything is heard here, and the M4A follows the short track without a gap, from that open."""
+    from tests.player.audio.test_null_engine import render_to_the_end
+
+    hold, release, runs = held_ffprobe(tmp_path, monkeypatch)
+    hold.touch()
+    e, ev, _, _, arm_once_heard = song_short_m4a(engine, tmp_path, 2.0, 1.6)
+    # (the song, the short track: 3.6 s before the M4A, under the 4 s an open is given)
+    assert wait_for(runs.exists, timeout=WAIT_S), "the M4A's open did not begin before the short track played"
+    release.touch()
+    assert wait_for(lambda: e.sync() and bool(e._prepared) and e._prepared[0].done, timeout=WAIT_S)
+    assert_played_through(e, ev, render_to_the_end(e, 400, after_each=arm_once_heard), runs, 4.6)
 
 
 def test_the_file_after_a_clip_is_opened_once_the_output_is_a_few_seconds_before_it(engine, tmp_path, monkeypatch):
@@ -242,45 +257,27 @@ def test_the_file_after_a_clip_is_opened_once_the_output_is_a_few_seconds_before
     output is (what the buffer holds included), not as the song begins; and the M4A follows
     the clip without a gap, from that open."""
     from player.audio.feeder import OPEN_AHEAD_S
-    from tests.player.audio.test_null_engine import hold_output
+    from tests.player.audio.test_null_engine import render_to_the_end
 
-    a = write_audio(tmp_path / "a.flac", tone(10.0, freq=440), SR)
-    b = write_audio(tmp_path / "b.flac", tone(0.6, freq=550), SR)
-    c = m4a(tmp_path / "c.m4a", 1.0, 660)
     _, _, runs = held_ffprobe(tmp_path, monkeypatch)
-    e = engine()
-    hold_output(e)          # the test is the output: it reads block by block
-    ev = Recorder(e)
-    src_a, src_b = Source(str(a), duration_hint=10.0), Source(str(b), duration_hint=0.6)
-    e.play(src_a)
-    e.set_next(src_b)
-    e.set_following([Source(str(c), duration_hint=1.0)])
+    e, ev, src_a, _, arm_once_heard = song_short_m4a(engine, tmp_path, 10.0, 0.6)
     assert wait_for(lambda: e.sync() and e._ring.free() < 4096)   # (the buffer full of the song)
-    block, got, opened_at, armed = np.zeros((1024, 2), np.float32), [], None, []
-    for _ in range(1000):
-        if e.state is PlaybackState.STOPPED:
-            break
-        e._render(block)
-        got.append(block.copy())
-        assert e.sync()
-        if opened_at is None and e._prepared:
-            opened_at = len(got) * len(block) / SR
-        if not armed and e.current is src_b:
-            armed.append(Source(str(c), duration_hint=1.0))
-            e.set_next(armed[0])
-            e.set_following([])
-            assert wait_for(lambda: e.sync() and e._nopen is None)     # (opened ahead: taken at once)
-    assert opened_at is not None
+    opened_at = []
+
+    def after_each():
+        if not opened_at and e._prepared:
+            opened_at.append(src_a.heard_frames / SR)
+            # (given the time it has in real time: the output takes 4 s to reach the M4A, and
+            # this output as long as the test takes to render them)
+            assert wait_for(lambda: e._prepared[0].done, timeout=WAIT_S)
+        arm_once_heard()
+
+    out = render_to_the_end(e, 1000, after_each=after_each)
+    assert opened_at
     # (a block or two late at most: the feeder looks after each block the test takes)
-    assert OPEN_AHEAD_S - 0.25 < 10.6 - opened_at <= OPEN_AHEAD_S, f"opened {10.6 - opened_at:.2f} s before it played"
-    assert wait_for(lambda: ("finished", "c.m4a") in ev.names())
-    assert [n for n in ev.names() if n[0] == "started"] == [("started", "a.flac"), ("started", "b.flac"),
-                                                             ("started", "c.m4a")]
-    played = active_region(np.concatenate(got)[:, 0], threshold=1e-7)
-    gap, at = longest_silence(played)
-    assert gap < 4 and e.underruns == 0, f"the output ran dry: {1000 * gap / SR:.0f} ms of silence at {at:.2f} s"
-    assert runs.read_text().count("run") == 1
-    assert abs(len(played) - int(11.6 * SR)) <= 2048
+    assert OPEN_AHEAD_S - 0.25 < 10.6 - opened_at[0] <= OPEN_AHEAD_S, \
+        f"opened {10.6 - opened_at[0]:.2f} s before it played"
+    assert_played_through(e, ev, out, runs, 11.6)
 
 @pytest.mark.audio
 @pytest.mark.slow
