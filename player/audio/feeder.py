@@ -46,10 +46,12 @@ PLAY_ON_S = 0.25
 #: probe on a busy machine; given up on, a song that would have played is logged as failing.
 OPEN_WAIT_S = 20.0
 #: A file expected after the next one is opened once the output has less than this (seconds)
-#: to play before it starts (see _prepare_following): an ffprobe and an ffmpeg starting take up
-#: to 1.5 s with every core busy, and the first blocks decoded more; twice that and more, kept
-#: for a machine busier still. Not much longer: each file opened ahead holds an ffmpeg waiting.
-OPEN_AHEAD_S = 4.0
+#: to play before it starts (see _prepare_following): as long as an open is waited for
+#: (OPEN_WAIT_S), since the file may be on a disk spinning up or a share reconnecting, not
+#: only an ffprobe and an ffmpeg starting on a busy machine; opened 4 s ahead, a disk that took
+#: 4.5 s to answer ran the output dry after a clip. Not longer: each file opened ahead holds an
+#: ffmpeg waiting (of the few the player lists).
+OPEN_AHEAD_S = 20.0
 
 log = logging.getLogger(__name__)
 
@@ -439,15 +441,16 @@ class FeederMixin:
 
         The player sets what follows a track only once that track is heard. A track shorter
         than the time it takes to open the one after it would run the output dry before it:
-        ffmpeg's formats start an ffprobe and an ffmpeg, up to 1.5 s with every core busy.
-        Counted from the output's place (what the buffer holds, the rest of the track being
-        written, then the next one), the open starts that long before it is needed, however
+        ffmpeg's formats start an ffprobe and an ffmpeg, up to 1.5 s with every core busy, and
+        a disk asleep or a share takes seconds to answer. Counted from the output's place (what
+        the buffer holds, the rest of the track being written, then the next one), the open
+        starts OPEN_AHEAD_S before it is needed, however
         short the tracks before it; counted from the next track alone, a 0.6 s clip after a
         song opened its follower as the song began, but a 2.5 s track (longer than the buffer)
         left its follower to open once it was heard, and an open under load outlasted it. One
         file at a time, each on a thread of its own (see :class:`_Opening`); a track of normal
-        length needs nothing opened ahead, and no more files are kept open than a few seconds
-        of audio take (an ffmpeg each, possibly).
+        length needs nothing opened ahead, and no more files are kept open than OPEN_AHEAD_S of
+        audio takes (an ffmpeg each, possibly).
         """
         if self._upcoming is None or not self._following:
             return
