@@ -7,8 +7,9 @@ tells it (once a track is heard, the one after it is set next and the three afte
 set to follow), and counts the output's underruns and its longest silence between the first
 track's start and the last one's end (every track is a sine tone: a silence of more than a
 few samples is a gap). The last track is an AAC in M4A: ffmpeg decodes it, so its open
-starts an ffprobe and an ffmpeg: 0.5 s to open and 0.5 s more to the first block with two
-busy loops on 2 cores, and more on a busier machine.
+starts an ffprobe and an ffmpeg, which take longer the busier the machine (not timed here:
+the table counts what reaches the output). A row is a few runs: a count of underruns says
+that a gap happened in that many of them, not how often it happens.
 
 Queues: "song, clip, m4a" (a 6 s FLAC, a 0.6 s FLAC, a 2 s M4A); "song, 1.6 s, m4a" (a track
 a little longer than the buffer); "song, song, m4a" (two 6 s FLACs). Each runs idle, with
