@@ -532,7 +532,7 @@ class Recommender:
         # again; and one heard once long ago and skipped every time since is skipped as surely
         # as one never heard.
         often = (neg >= 2) & (neg > pos)
-        self.passed_over = often & (self._skips_since_listened(often) >= 2)
+        self.always_skipped = often & (self._skips_since_listened(often) >= 2)
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
@@ -728,7 +728,7 @@ class Recommender:
         # whatever their habits say. The rest of the batch follows on from its last track.
         taken_back = self._resumed(cat.album, sess, skip_rows, heard_rows) if len(sess) else ()
         rest = self._album_playing(np.concatenate([sess, queued]), skip_rows, banned, k, taken_back=taken_back,
-                                   passed_over=self.passed_over)
+                                   always_skipped=self.always_skipped)
         if len(rest):
             score = score_for(heard, tail)
             out = [(int(cat.track_ids[r]), float(score[r])) for r in rest]
@@ -736,7 +736,7 @@ class Recommender:
             # The album's tracks the person always skips stay out of the rest of the batch too:
             # once the album is over, its next track by the album's order was the closing one
             # they never hear. (First: the picks remember the recordings of the last banned rows.)
-            over = np.flatnonzero(self.passed_over & (cat.album == cat.album[rest[-1]]))
+            over = np.flatnonzero(self.always_skipped & (cat.album == cat.album[rest[-1]]))
             banned, history = np.concatenate([over, banned, rest]), np.concatenate([history, rest])
             tail, turns = int(rest[-1]), turns - 1
         for turn in range(turns + 1):
@@ -933,9 +933,9 @@ class Recommender:
         return out if j == len(skip_rows) else np.isin(sess, skip_rows)
 
     def _album_playing(self, order: np.ndarray, skip_rows: np.ndarray, banned: np.ndarray, k: int, *,
-                       taken_back=(), passed_over: np.ndarray | None = None) -> np.ndarray:
+                       taken_back=(), always_skipped: np.ndarray | None = None) -> np.ndarray:
         """The rest of the album (up to ``k`` rows, by disc and track number, skipping what
-        is ``banned`` and the tracks the person always skips, ``passed_over`` [shape=(n,)]
+        is ``banned`` and the tracks the person always skips, ``always_skipped`` [shape=(n,)]
         bool) when the last three of ``order`` (the session, then the queue) are tracks of
         one album one after another in its order (passing over those tracks, which the
         batch before left out) and none of that album was skipped in the session (but those
@@ -947,7 +947,7 @@ class Recommender:
 
         def follows(a: int, b: int) -> bool:
             r = int(nxt[a])
-            while r >= 0 and r != b and passed_over is not None and passed_over[r]:
+            while r >= 0 and r != b and always_skipped is not None and always_skipped[r]:
                 r = int(nxt[r])
             return r == b
 
@@ -955,15 +955,15 @@ class Recommender:
             return np.zeros(0, np.int64)
         album = self.catalog.album[order[-1]]
         # Skipping a track they always skip is playing the album as they do: no turn away.
-        if passed_over is not None:
-            skip_rows = skip_rows[~passed_over[skip_rows]]
+        if always_skipped is not None:
+            skip_rows = skip_rows[~always_skipped[skip_rows]]
         if np.any(self.catalog.album[skip_rows] == album) and (
                 album not in np.asarray(taken_back) or np.isin(order[-3:], skip_rows).any()):
             return np.zeros(0, np.int64)
         out, r = [], int(nxt[order[-1]])
         gone = set(banned.tolist())
         while r >= 0 and len(out) < k:          # the album's order has no cycles (Catalog.album_next)
-            if r not in gone and (passed_over is None or not passed_over[r]):
+            if r not in gone and (always_skipped is None or not always_skipped[r]):
                 out.append(r)
             r = int(nxt[r])
         return np.array(out, np.int64)
