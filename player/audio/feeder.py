@@ -439,18 +439,17 @@ class FeederMixin:
         """Open the first source expected after the next one that is not open yet, once the
         audio the output has to play before it starts is shorter than OPEN_AHEAD_S.
 
-        The player sets what follows a track only once that track is heard. A track shorter
-        than the time it takes to open the one after it would run the output dry before it:
-        ffmpeg's formats start an ffprobe and an ffmpeg, up to 1.5 s with every core busy, and
-        a disk asleep or a share takes seconds to answer. Counted from the output's place (what
-        the buffer holds, the rest of the track being written, then the next one), the open
-        starts OPEN_AHEAD_S before it is needed, however
-        short the tracks before it; counted from the next track alone, a 0.6 s clip after a
-        song opened its follower as the song began, but a 2.5 s track (longer than the buffer)
-        left its follower to open once it was heard, and an open under load outlasted it. One
-        file at a time, each on a thread of its own (see :class:`_Opening`); a track of normal
-        length needs nothing opened ahead, and no more files are kept open than OPEN_AHEAD_S of
-        audio takes (an ffmpeg each, possibly).
+        The player sets what follows a track only once that track is heard. A track shorter than
+        the time it takes to open the one after it would run the output dry before it: ffmpeg's
+        formats start an ffprobe and an ffmpeg, about a second with every core busy, and a disk
+        asleep or a share takes seconds to answer. Counted from the output's place (what the
+        buffer holds, the rest of the track being written, then the next one), the open starts
+        OPEN_AHEAD_S before it is needed, however short the tracks before it; counted from the
+        next track alone, a 0.6 s clip after a song opened its follower as the song began, but a
+        2.5 s track (longer than the buffer) left its follower to open once it was heard, and an
+        open under load outlasted it. One file at a time, each on a thread of its own (see
+        :class:`_Opening`); a track of normal length needs nothing opened ahead, and no more
+        files are kept open than OPEN_AHEAD_S of audio takes (an ffmpeg each, possibly).
         """
         if self._upcoming is None or not self._following:
             return
