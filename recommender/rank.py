@@ -939,9 +939,9 @@ class Recommender:
         bool) when the last three of ``order`` (the session, then the queue) are tracks of
         one album one after another in its order (passing over those tracks, which the
         batch before left out) and none of that album was skipped in the session (but those
-        tracks, skipped as always), or none
-        of those three was and the person heard the album through after its last skip (its
-        code in ``taken_back``: they skipped its opening song and played on); else none.
+        tracks, skipped as always), or none of those three was and the person heard the album
+        through after its last skip (its code in ``taken_back``: they skipped its opening song
+        and played on); else none.
         [shape=(m,)] int64"""
         nxt = self.catalog.album_next
 
