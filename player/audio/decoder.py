@@ -390,6 +390,15 @@ class Decoder:
                 and self._took_mp3()):
             try:
                 self._sf = audio_io.soundfile_reader(audio_io.open_soundfile(self.path), self.path)
+                if self._sf.format == "OGG" and self._sf.frames == 0:
+                    # Closed before any sample went in (a recorder stopped at once), or cut
+                    # inside its first audio page: it plays nothing, and read on it ended at
+                    # once, a finished play of 0 s. Said as the library's scan says it.
+                    self._sf.close()
+                    self._sf = None
+                    cut = audio_io.ogg_unfinished_damage(self.path)
+                    raise DecodeError(f"cannot play {shown(Path(self.path).name)}: "
+                                      f"{cut or 'no audio in file (length 0)'}")
                 self.samplerate = self._sf.samplerate
                 # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
                 # the library measured it)

@@ -180,6 +180,42 @@ def test_a_file_that_cannot_be_decoded_is_an_error_not_a_skip(store, tmp_path, m
     assert [d["track_id"] for d in ev.of("error")] == [ids[1]]
 
 
+@pytest.mark.parametrize("cut", [False, True])
+def test_an_ogg_file_of_no_samples_is_an_error_not_a_finished_play(store, tmp_path, make_player, cut):
+    # An Ogg Vorbis file closed before any sample went in (a recorder stopped at once), or cut
+    # inside its first audio page: the scan lists it as an error, and libsndfile opens it as
+    # a file of 0 frames. Played from a list it was a finished play of 0 s, heard in silence.
+    import numpy as np
+    import soundfile as sf
+
+    from player.library.scanner import Scanner
+
+    music = tmp_path / "music"
+    a, c = add_tracks(store, music, [("a", 0.4), ("c", 0.4)])
+    path = music / "empty.ogg"
+    if cut:
+        tone = (0.3 * np.sin(np.arange(44100) / 10)).astype(np.float32)
+        sf.write(path, tone, 44100, format="OGG", subtype="VORBIS")
+        raw = path.read_bytes()
+        header = raw.index(b"OggS", raw.index(b"\x05vorbis"))     # the first audio page
+        path.write_bytes(raw[:header + 200])
+    else:
+        sf.write(path, np.zeros((0, 2), np.float32), 44100, format="OGG", subtype="VORBIS")
+    assert sf.info(str(path)).frames == 0                  # what libsndfile makes of it
+    Scanner(store).scan([str(music)])
+    empty = store.track_by_path(str(path))
+    said = "damaged Ogg Vorbis file: it ends early" if cut else "no audio in file"
+    assert said in empty["last_error"]
+    p = make_player()
+    ev = Events(p)
+    p.play_tracks([a, empty["id"], c])
+    assert wait_for(lambda: len(ev.of("track_ended")) == 3 and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(a, "finished"), (empty["id"], "error"), (c, "finished")]
+    bad = store.plays()[1]
+    assert bad["ms_heard"] == 0 and "empty.ogg" in bad["error"] and said in bad["error"]
+    assert [d["track_id"] for d in ev.of("error")] == [empty["id"]]
+
+
 def _damaged(store, track_ids) -> None:
     for t in track_ids:
         with open(store.track(t)["path"], "wb") as f:
