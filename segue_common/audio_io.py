@@ -839,6 +839,15 @@ class _Bits:
         return self.uvar(self.uvar(2))
 
 
+def _after_shorten_tag(f) -> int:
+    """Where the Shorten stream of the file open as ``f`` begins, ``f`` put there: after an
+    ID3v2 tag some taggers put in front (a cover in it may be larger than all that is read
+    of the stream), else at its start."""
+    at = _after_id3(f.read(10))
+    f.seek(at)
+    return at
+
+
 def shorten_frames(path: str | os.PathLike) -> int | None:
     """The samples a Shorten file (``.shn``) holds, from the WAV header it keeps of the file it
     was made from (the header's data size over its bytes a frame); None where it is not one of
@@ -846,6 +855,7 @@ def shorten_frames(path: str | os.PathLike) -> int | None:
     none (the file was listed as not audio). Reads the first few hundred bytes."""
     try:
         with open(path, "rb") as f:
+            _after_shorten_tag(f)
             head = f.read(1 << 16)
     except OSError:
         return None
@@ -911,8 +921,8 @@ def shorten_walk(path: str | os.PathLike, most: int = SHORTEN_WALK_BYTES) -> tup
     its codes cannot be Shorten's (a damaged file, or one of zeros), which ffmpeg would find
     only by decoding all of it."""
     with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size - _after_shorten_tag(f)
         head = f.read(most)
-        size = os.fstat(f.fileno()).st_size
     if head[:4] != b"ajkg" or not 1 <= head[4:5][0] <= 3:
         return None
     bits = _BitText(head[5:])

@@ -1325,6 +1325,37 @@ def test_a_shorten_file_is_listed_at_its_length_plays_every_sample_seeks_and_is_
     assert np.array_equal(whole, source / np.float32(32768))          # every sample, as it went in
 
 
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_behind_an_id3_tag_is_listed_with_its_tags_and_length_and_plays(store, tmp_path):
+    """Some taggers put an ID3v2 tag in front of a Shorten file (a cover in it, larger than
+    the first codes read for a length): the file was an error row, "damaged MP3 file: can't
+    sync to MPEG frame", though ffmpeg plays it. It is listed as Shorten, its names from the
+    tag, its length as a file without the tag gets it: the header's, or its codes walked."""
+    from mutagen.id3 import APIC, ID3, TIT2, TPE1
+
+    rate = 44100
+    source = (stepped_samples(3, rate, 2) * 32767).astype(np.int16)
+    music = tmp_path / "music"
+    paths = {"sized": write_shorten(music / "sized.shn", source, rate),
+             "piped": write_shorten(music / "piped.shn", source[:rate // 4], rate, sized=False)}
+    for name, path in paths.items():
+        tag = ID3()
+        tag.add(TIT2(encoding=3, text=f"Set {name}"))
+        tag.add(TPE1(encoding=3, text="Грейтфул Дэд"))
+        tag.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="", data=bytes(100_000)))
+        tag.save(str(path))
+        assert path.read_bytes()[:3] == b"ID3"
+    result = Scanner(store).scan([str(music)])
+    assert (result.errors, store.track_errors()) == (0, [])
+    tracks = {Path(t["path"]).name: t for t in store.tracks()}
+    assert {n: (t["codec"], t["sample_rate"], t["channels"], t["duration"], t["title"], t["artist"])
+            for n, t in tracks.items()} == {
+        "sized.shn": ("shorten", rate, 2, 3.0, "Set sized", "Грейтфул Дэд"),
+        "piped.shn": ("shorten", rate, 2, (rate // 4) / rate, "Set piped", "Грейтфул Дэд")}
+    whole = _plays_seeks_and_is_analysed(paths["sized"], rate, tracks["sized.shn"]["duration"])
+    assert np.array_equal(whole, source / np.float32(32768))          # every sample, as it went in
+
+
 def _unsized_shorten(tmp_path, monkeypatch):
     """A Shorten file whose header gives no length (``music/set.shn``): a quiet second, then
     two loud ones, so that an estimate from its first codes is seconds off. Its first 4 KB are
