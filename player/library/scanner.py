@@ -285,8 +285,9 @@ class Scanner:
         self.progress = ScanProgress()
         self._want_ffmpeg: set[str] = set()
         self._estimated: list[dict] = []        # rows listed at an estimated length, to count (see _count_lengths)
-        #: of those, the paths of tracks that were read and counted before: a count that fails keeps them
-        self._counted_before: set[str] = set()
+        #: of those, the tracks that were read and counted before (a count that fails keeps them),
+        #: by path: their rows as listed, with the modification time the track had (see _unlist_uncounted)
+        self._counted_before: dict[str, dict] = {}
         #: of those, the lengths of the ones counted in ``same`` (their tags and track's length
         #: as they were): a count that gives another length, or none, is no longer the same
         self._same_until_counted: dict[str, float] = {}
@@ -343,6 +344,9 @@ class Scanner:
                     self.progress.playlist_links = self.store.link_playlist_paths()
                 except Exception:
                     log.exception("could not link playlist entries to the scanned tracks")
+        except ScanCancelled:
+            self._unlist_uncounted()
+            raise
         finally:
             self.progress.finished = True
             self._report(force=True)
@@ -377,6 +381,9 @@ class Scanner:
             self._count_lengths(kept_is_error=True)
             self._find_compilations(folder_ids)
             self._link_history(started)
+        except ScanCancelled:
+            self._unlist_uncounted()
+            raise
         finally:
             self.progress.finished = True
             self._report(force=True)
@@ -798,7 +805,17 @@ class Scanner:
         if stored is not None and stored["last_error"] is None and stored["duration"]:
             row["duration"] = stored["duration"]
             if keep:
-                self._counted_before.add(row["path"])
+                self._counted_before[row["path"]] = {**row, "mtime_ns": stored["mtime_ns"]}
+
+    def _unlist_uncounted(self) -> None:
+        """A scan stopped (cancelled, the app closed) before it counted the tracks that were
+        counted before: they are written back with the modification time they had, as they
+        were before the scan but for their tags. Left as listed (with no time), they would read
+        to the next scan as counted and failed once already, and its first failure to count
+        them would make error rows of them at once. A stop is no failed count; the file's own
+        time differs from that, so the next scan reads and counts it again."""
+        rows, self._counted_before = list(self._counted_before.values()), {}
+        self._write(rows)
 
     def _count_lengths(self, *, kept_is_error: bool = False) -> None:
         """The files listed at an estimated length (a Shorten file whose header gives none:
@@ -813,7 +830,7 @@ class Scanner:
         error row. ``kept_is_error``: a kept one is listed with the errors all the same (the
         person asked for it to be read: see :meth:`read_again`)."""
         todo, self._estimated = self._estimated, []
-        kept, self._counted_before = self._counted_before, set()
+        kept = self._counted_before     # (each taken out once its count is written: see _unlist_uncounted)
         same, self._same_until_counted = self._same_until_counted, {}
         batch: list[dict] = []
         self.progress.counting, self.progress.counted = len(todo), 0
@@ -837,6 +854,8 @@ class Scanner:
                     self.progress.read -= 1
                     self.progress.same -= listed is not None
                     self._error(row["path"], "its length could not be counted: ffmpeg could not decode it to its end")
+                # (left as listed, with no time: the next scan's count failing too makes it an error row)
+                del kept[row["path"]]
             elif os.path.lexists(row["path"]):
                 error = "damaged Shorten file: ffmpeg could not decode it to its end"
                 batch.append({key: row[key] for key in ("path", "folder_id", "size", "mtime_ns", "ctime_ns")}
@@ -845,7 +864,14 @@ class Scanner:
                 self.progress.same -= listed is not None
                 self._error(row["path"], error)
             if len(batch) >= BATCH:
-                self._write(batch)
+                self._write_counted(batch)
+        self._write_counted(batch)
+
+    def _write_counted(self, batch: list[dict]) -> None:
+        """:meth:`_write` of rows :meth:`_count_lengths` counted: written, a track counted
+        before is no longer one a stop leaves uncounted (see :meth:`_unlist_uncounted`)."""
+        for row in batch:
+            self._counted_before.pop(row["path"], None)
         self._write(batch)
 
     def _was_unreadable(self, track_id: int) -> bool:

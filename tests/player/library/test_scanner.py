@@ -1531,6 +1531,42 @@ def test_a_known_shorten_file_whose_count_fails_once_keeps_its_track_and_is_coun
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_scan_stopped_in_the_count_leaves_a_known_shorten_file_its_one_failed_count(store, tmp_path,
+                                                                                       monkeypatch):
+    """A known Shorten file touched, and the scan that lists it stopped before its count (the
+    app closed): the track was left as a count that failed leaves it, so the next scan's count
+    failing once (a share answering with errors) made it an error row at once, its plays out
+    of the library. A stop is no failed count: the first failure since it was counted keeps it."""
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    _bump_mtime(path)
+    whole, st = path.read_bytes(), path.stat()
+
+    _scan_stopped_in_the_count(store)
+    [stopped] = store.tracks()
+    assert (stopped["id"], stopped["duration"], stopped["last_error"]) == (track["id"], len(source) / rate, None)
+
+    def unreadable_in_the_count(progress):
+        if progress.counting and progress.counted == 0:
+            path.write_bytes(bytes(len(whole)))         # (what a share answering with errors gives)
+
+    result = Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).scan([str(music)])
+    path.write_bytes(whole)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (result.errors, store.track_errors()) == (0, [])
+    [kept] = store.tracks()
+    assert (kept["id"], kept["duration"]) == (track["id"], len(source) / rate)
+    assert [play["track_id"] for play in store.plays()] == [track["id"]]
+
+    assert Scanner(store).scan([str(music)]).read == 1              # counted again, the file whole
+    [counted] = store.tracks()
+    assert (counted["id"], counted["duration"], counted["mtime_ns"]) == (track["id"], len(source) / rate,
+                                                                         st.st_mtime_ns)
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_read_again_lists_every_file_first_and_counts_a_shorten_files_length_after(store, tmp_path, monkeypatch):
     """"Read tags again" decoded a Shorten file whose header gives no length as it read it
     (on the worker, not the window's thread): the other files of the selection waited behind
