@@ -12,6 +12,13 @@ from player.library.names import is_disc_folder
 #: counts it (see ``Scanner._count_lengths``): no file has it, so a scan finds that file changed
 #: and reads it again, and the player knows not to take that length as the file's
 ESTIMATED_MTIME = -1
+#: the modification time a track counted before is written back with where a scan stopped
+#: before it counted it again (see ``Scanner._unlist_uncounted``): as ``ESTIMATED_MTIME``, no
+#: file has it, and the file is known by its name and size alone, but its length is the one
+#: counted, and a failed count at the next scan keeps the track
+COUNTED_BEFORE_MTIME = -2
+#: the times of a track whose file's time is not written (its file is listed, not counted yet)
+UNCOUNTED_MTIMES = (ESTIMATED_MTIME, COUNTED_BEFORE_MTIME)
 
 
 def file_identity(path: str, st: os.stat_result | None = None) -> tuple[int, int | str]:
@@ -84,7 +91,7 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None,
                     continue
                 # (a track listed at an estimated length and not counted yet has no time to
                 # go by: its name and size to the byte alone)
-                same_time = mtime_ns in (st.st_mtime_ns, ESTIMATED_MTIME)
+                same_time = mtime_ns == st.st_mtime_ns or mtime_ns in UNCOUNTED_MTIMES
                 if stat_mod.S_ISREG(st.st_mode) and st.st_size == size and same_time:
                     found.append(candidate)
     except OSError:

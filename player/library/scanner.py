@@ -47,7 +47,7 @@ from player.history.importer import link_unmatched
 from player.library import reader_version
 from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
-from player.library.identity import ESTIMATED_MTIME, file_identity
+from player.library.identity import COUNTED_BEFORE_MTIME, ESTIMATED_MTIME, UNCOUNTED_MTIMES, file_identity
 from player.library.skip import conflict_copy_of, name_key, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, MAX_DURATION_S, TagReadError, read_tags
 from player.memory import let_go as _let_go
@@ -805,15 +805,18 @@ class Scanner:
         if stored is not None and stored["last_error"] is None and stored["duration"]:
             row["duration"] = stored["duration"]
             if keep:
-                self._counted_before[row["path"]] = {**row, "mtime_ns": stored["mtime_ns"]}
+                self._counted_before[row["path"]] = {**row, "mtime_ns": COUNTED_BEFORE_MTIME}
 
     def _unlist_uncounted(self) -> None:
         """A scan stopped (cancelled, the app closed) before it counted the tracks that were
-        counted before: they are written back with the modification time they had, as they
-        were before the scan but for their tags. Left as listed (with no time), they would read
-        to the next scan as counted and failed once already, and its first failure to count
-        them would make error rows of them at once. A stop is no failed count; the file's own
-        time differs from that, so the next scan reads and counts it again."""
+        counted before: they are written back with the length counted before and a time of
+        their own (``COUNTED_BEFORE_MTIME``). Left as listed (``ESTIMATED_MTIME``), they would
+        read to the next scan as counted and failed once already, and its first failure to
+        count them would make error rows of them at once: a stop is no failed count. Written
+        back with the time they had before the scan, the file, touched since, was known by
+        neither that time nor its name and size: its folder renamed, an untagged track was
+        missing and the file a new track, the plays left behind. No file has that time, so
+        the next scan reads and counts it again."""
         rows, self._counted_before = list(self._counted_before.values()), {}
         self._write(rows)
 
@@ -1053,7 +1056,8 @@ def _uncounted_same_file(a, b) -> bool:
     renamed: its track, time unknown, was paired with nothing, and the file was a new track
     without the plays logged on the old one meanwhile. (Their lengths are not compared: one is
     an estimate, seconds off.)"""
-    if ESTIMATED_MTIME not in (a["mtime_ns"], b["mtime_ns"]) or not a["size"] or a["size"] != b["size"]:
+    if (a["mtime_ns"] not in UNCOUNTED_MTIMES and b["mtime_ns"] not in UNCOUNTED_MTIMES) or not a["size"] \
+            or a["size"] != b["size"]:
         return False
     return (os.path.basename(a["path"]) == os.path.basename(b["path"]) and _same_range(a, b)
             and a["codec"] is not None and (a["codec"], a["sample_rate"], a["channels"])
@@ -1148,7 +1152,7 @@ class _Candidates:
     @staticmethod
     def _keys(row):
         keys = [("file", row["size"], row["mtime_ns"])]
-        if row["mtime_ns"] == ESTIMATED_MTIME:
+        if row["mtime_ns"] in UNCOUNTED_MTIMES:
             keys.append(("uncounted", row["size"]))     # (its time not known: see _uncounted_same_file)
         if row["mb_track_id"]:
             keys.append(("mbid", row["mb_track_id"]))

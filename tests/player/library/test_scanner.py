@@ -1572,6 +1572,40 @@ def test_a_scan_stopped_in_the_count_leaves_a_known_shorten_file_its_one_failed_
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_known_shorten_file_whose_scan_stopped_in_the_count_keeps_its_plays_when_its_folder_is_renamed(
+        store, tmp_path, monkeypatch):
+    """A scan stopped in the count writes a known Shorten file's track back with the time it had,
+    while the file has a newer one: its folder renamed before the next scan, the track still goes
+    with the file (the file is listed uncounted again, paired by its name, size and format), its
+    plays with it, not a new track beside a missing one."""
+    from player.library.identity import moved_with_its_folder
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    old = music / "Live 1994"
+    old.mkdir()
+    path = path.rename(old / path.name)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    _bump_mtime(path)
+
+    _scan_stopped_in_the_count(store, [str(music)])
+    [stopped] = store.tracks()
+    assert (stopped["id"], stopped["duration"]) == (track["id"], len(source) / rate)
+    assert stopped["mtime_ns"] != path.stat().st_mtime_ns       # (so that the next scan counts it)
+    moved = (old.rename(music / "Live 1994 (remaster)")) / path.name
+    # the player, asked for it before the next scan, finds it beside its renamed folder
+    assert moved_with_its_folder(stopped["path"], stopped["size"], stopped["mtime_ns"], str(music)) == str(moved)
+
+    result = Scanner(store).scan([str(music)])
+    assert (result.moved, result.missing, result.errors) == (1, 0, 0)
+    [kept] = store.tracks()
+    assert (kept["id"], kept["path"], kept["duration"]) == (track["id"], str(moved), len(source) / rate)
+    assert kept["mtime_ns"] == moved.stat().st_mtime_ns
+    assert [play["track_id"] for play in store.plays()] == [track["id"]]
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_read_again_lists_every_file_first_and_counts_a_shorten_files_length_after(store, tmp_path, monkeypatch):
     """"Read tags again" decoded a Shorten file whose header gives no length as it read it
     (on the worker, not the window's thread): the other files of the selection waited behind
