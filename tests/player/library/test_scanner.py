@@ -1606,6 +1606,38 @@ def test_a_known_shorten_file_whose_scan_stopped_in_the_count_keeps_its_plays_wh
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_scan_killed_in_the_count_leaves_a_known_shorten_file_to_be_counted_next_time(store, tmp_path,
+                                                                                       monkeypatch):
+    """A scan process killed in the count (not stopped: nothing of it runs after) leaves a known
+    Shorten file's track listed with no time, its id and plays kept: the next scan counts it."""
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    _bump_mtime(path)
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, sys\n"
+        "from player.library.scanner import Scanner\n"
+        "from player.store import Store\n"
+        "def killed(progress):\n"
+        "    if progress.counting:\n"
+        "        os._exit(9)\n"
+        "Scanner(Store.open(), progress=killed, progress_interval_s=0).scan([sys.argv[1]])\n"),
+        str(music)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert killed.returncode == 9, killed.stderr
+    [left] = store.tracks()
+    assert (left["id"], left["mtime_ns"], left["duration"], left["last_error"]) == (
+        track["id"], ESTIMATED_MTIME, len(source) / rate, None)
+
+    assert Scanner(store).scan([str(music)]).read == 1
+    [counted] = store.tracks()
+    assert (counted["id"], counted["duration"], counted["mtime_ns"]) == (track["id"], len(source) / rate,
+                                                                         path.stat().st_mtime_ns)
+    assert [play["track_id"] for play in store.plays()] == [track["id"]]
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_read_again_lists_every_file_first_and_counts_a_shorten_files_length_after(store, tmp_path, monkeypatch):
     """"Read tags again" decoded a Shorten file whose header gives no length as it read it
     (on the worker, not the window's thread): the other files of the selection waited behind
