@@ -1501,6 +1501,30 @@ def test_a_moved_file_goes_to_its_own_track_before_a_copy_not_counted_yet(store,
     assert sorted(play["track_id"] for play in store.plays()) == sorted([ids["Album"]] + [ids["Album (copy)"]] * 2)
 
 
+def _count_fails_once_then_counted(store, music, path, track_id, length) -> None:
+    """A scan of ``music`` whose count of the Shorten file at ``path`` (the one track,
+    ``track_id``, counted before at ``length``) fails (the share answers with errors), then
+    one with the file whole again: the track stays as it was, its plays with it, and is
+    counted by the second."""
+    whole, st = path.read_bytes(), path.stat()
+
+    def unreadable_in_the_count(progress):
+        if progress.counting and progress.counted == 0:
+            path.write_bytes(bytes(len(whole)))         # (what a share answering with errors gives)
+
+    result = Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).scan([str(music)])
+    path.write_bytes(whole)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (result.errors, store.track_errors()) == (0, [])
+    [kept] = store.tracks()
+    assert (kept["id"], kept["duration"]) == (track_id, length)
+    assert [play["track_id"] for play in store.plays()] == [track_id]
+
+    assert Scanner(store).scan([str(music)]).read == 1              # counted again, the file whole
+    [counted] = store.tracks()
+    assert (counted["id"], counted["duration"], counted["mtime_ns"]) == (track_id, length, st.st_mtime_ns)
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_known_shorten_file_whose_count_fails_once_keeps_its_track_and_is_counted_next_time(store, tmp_path,
                                                                                              monkeypatch):
@@ -1514,24 +1538,8 @@ def test_a_known_shorten_file_whose_count_fails_once_keeps_its_track_and_is_coun
     [track] = store.tracks()
     store.end_play(store.start_play(track["id"]), "finished", 1000)
     _bump_mtime(path)
-    whole, st = path.read_bytes(), path.stat()
 
-    def unreadable_in_the_count(progress):
-        if progress.counting and progress.counted == 0:
-            path.write_bytes(bytes(len(whole)))         # (what a share answering with errors gives)
-
-    result = Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).scan([str(music)])
-    path.write_bytes(whole)
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert (result.errors, store.track_errors()) == (0, [])
-    [kept] = store.tracks()
-    assert (kept["id"], kept["duration"]) == (track["id"], len(source) / rate)
-    assert [play["track_id"] for play in store.plays()] == [track["id"]]
-
-    assert Scanner(store).scan([str(music)]).read == 1              # counted again, the file whole
-    [counted] = store.tracks()
-    assert (counted["id"], counted["duration"], counted["mtime_ns"]) == (track["id"], len(source) / rate,
-                                                                         st.st_mtime_ns)
+    _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
     assert Scanner(store).scan([str(music)]).unchanged == 1
 
 
@@ -1547,28 +1555,12 @@ def test_a_scan_stopped_in_the_count_leaves_a_known_shorten_file_its_one_failed_
     [track] = store.tracks()
     store.end_play(store.start_play(track["id"]), "finished", 1000)
     _bump_mtime(path)
-    whole, st = path.read_bytes(), path.stat()
 
     _scan_stopped_in_the_count(store)
     [stopped] = store.tracks()
     assert (stopped["id"], stopped["duration"], stopped["last_error"]) == (track["id"], len(source) / rate, None)
 
-    def unreadable_in_the_count(progress):
-        if progress.counting and progress.counted == 0:
-            path.write_bytes(bytes(len(whole)))         # (what a share answering with errors gives)
-
-    result = Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).scan([str(music)])
-    path.write_bytes(whole)
-    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert (result.errors, store.track_errors()) == (0, [])
-    [kept] = store.tracks()
-    assert (kept["id"], kept["duration"]) == (track["id"], len(source) / rate)
-    assert [play["track_id"] for play in store.plays()] == [track["id"]]
-
-    assert Scanner(store).scan([str(music)]).read == 1              # counted again, the file whole
-    [counted] = store.tracks()
-    assert (counted["id"], counted["duration"], counted["mtime_ns"]) == (track["id"], len(source) / rate,
-                                                                         st.st_mtime_ns)
+    _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
