@@ -599,6 +599,7 @@ class FeederMixin:
                         self._fade_settling_given_up()
                         continue
                     return
+                self._settling_silent_since = None  # (no wait now: see _settling_given_up)
                 ring.push(block)
                 if done:
                     fade, self._fade = self._fade, None
@@ -655,6 +656,8 @@ class FeederMixin:
                 ring.end_of_stream = True
                 self._writing = self._wdec = None
                 return
+            if not dec.settling:
+                self._settling_silent_since = None  # (no wait now: see _settling_given_up)
             if len(block):
                 self._push(src, block, dec)
                 continue
@@ -843,7 +846,11 @@ class FeederMixin:
         :attr:`Decoder.settling`), is given up: once the output has played all it was given
         and OPEN_WAIT_S more have passed playing. A wait that long is one for its open again
         that does not return (its share stopped answering as it was opened): the player sat
-        "playing" silence for good, the song never said to have ended."""
+        "playing" silence for good, the song never said to have ended. Only the wait under way
+        counts: the time is forgotten once the file is read again (see _fill), for a wait that
+        once ran the output dry, left counted, gave up a later one met with the output dry (a
+        share that stalled a moment) at once, the song cut off and logged as an error, its
+        file fine."""
         since = self._settling_silent_since = self._silent_since(self._settling_silent_since)
         return since is not None and time.monotonic() - since >= OPEN_WAIT_S
 

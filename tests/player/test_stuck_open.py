@@ -350,6 +350,81 @@ def test_a_playing_song_whose_file_does_not_open_again_after_a_retag_fails_after
     assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(a, message)]
 
 
+class StalledLook:
+    """Holds the feeder's next look at ``path`` (the stat it makes before each read) once
+    :meth:`arm` is called, until :meth:`release`, as a share that stops answering for a
+    moment holds it: the output plays what it was given and runs dry meanwhile."""
+
+    def __init__(self, monkeypatch, path: str):
+        import player.audio.decoder as decoder
+
+        self.armed, self.gate, self.held = threading.Event(), threading.Event(), threading.Event()
+        real = decoder._stamp
+
+        def stalled(at):
+            if at == path and self.armed.is_set() and threading.current_thread().name == "audio-feeder":
+                self.armed.clear()
+                self.held.set()
+                self.gate.wait()
+            return real(at)
+
+        monkeypatch.setattr(decoder, "_stamp", stalled)
+
+    def arm(self) -> None:
+        self.armed.set()
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+@pytest.mark.slow
+def test_a_retag_met_with_the_output_run_dry_is_given_its_own_wait_not_what_is_left_of_one_before(
+        store, tmp_path, monkeypatch):
+    """Under a crossfade, the file of the song fading in is written in place (a tagger) and
+    opens again late, once the output has run dry: the fade goes on. Longer than the bound
+    after, its share stalls for a moment (the output runs dry again) as the tagger writes it
+    once more; it opens again at once. The song plays on: that wait is counted from its own
+    silence, not from the first one's, long over (it was given up at once, the song cut off
+    and logged as an error, its file fine)."""
+    bound_s = 1.0   # (the second open again comes a quarter of a second after its rewrite is seen)
+    monkeypatch.setattr(feeder, "OPEN_WAIT_S", bound_s)
+    a, b, c = add_tracks(store, tmp_path, [("a", 20.0), ("b", 20.0), ("c", 0.6)])
+    path = store.track(b)["path"]
+    stuck = HeldOpenAgain(monkeypatch, path)
+    stall = StalledLook(monkeypatch, path)
+    # (a fade of 10 s: 2.5 s of the test, both waits under it)
+    p = Player(store, NullEngine(speed=4.0, crossfade_s=10.0), progress_interval_s=0.2)
+    ev = Events(p)
+    try:
+        p.play_tracks([a, b, c])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 0.2)
+        p.seek(8.0)
+        assert wait_for(lambda: p.engine._fade is not None)
+        rewrite_in_place(path)
+        assert wait_for(lambda: stuck.waiting)
+        # (the output has played all it was given: the first wait's silence is counted)
+        assert wait_for(lambda: p.engine._settling_silent_since is not None)
+        ran_dry = time.monotonic()
+        stuck.release()
+        assert wait_for(lambda: p.engine._ring.buffered() > 0)
+        # (the fade goes on, for longer than the bound since the first wait ran dry)
+        assert wait_for(lambda: time.monotonic() - ran_dry > bound_s)
+        assert p.engine._fade is not None and ended(store) == [(a, "finished"), (b, "playing")]
+        stall.arm()
+        assert wait_for(lambda: stall.held.is_set())
+        assert wait_for(lambda: p.engine._ring.buffered() == 0)
+        rewrite_in_place(path)
+        stall.release()
+        p.engine.speed = 40.0     # (the rest of the songs, quickly: the waits are in real time)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, timeout=20.0)
+    finally:
+        stuck.release()
+        stall.release()
+        p.close()
+    assert not ev.of("error")
+    assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
+
+
 def _a_crossfading_into_b_held(tmp_path, held, song_a, song_b, rate):
     """``song_a`` (a.flac) playing on a null engine at twice real time with a 1 s crossfade,
     and ``song_b`` (b.flac) set next once a is heard, as the player does, its open held:
