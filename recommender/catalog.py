@@ -244,6 +244,7 @@ class Catalog:
     play_count: np.ndarray = None         # float32 [n] listened plays
     skip_count: np.ndarray = None         # float32 [n] early skips
     skips_since_heard: np.ndarray = None  # float32 [n] early skips of offers since its last listened play
+    any_skips_since_heard: np.ndarray = None  # float32 [n] the same of every early skip, whoever put it on
     last_played: np.ndarray = None        # float64 [n] unix seconds, 0 = never
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
     follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
@@ -440,7 +441,8 @@ class Catalog:
         ok = rows >= 0
         self.play_count = np.bincount(rows[ok & (fb > 0)], minlength=n).astype(np.float32)
         self.skip_count = np.bincount(rows[ok & (fb < 0)], minlength=n).astype(np.float32)
-        self.skips_since_heard, self.last_played = self._recency(plays, rows, np.arange(len(rows)))
+        self.skips_since_heard, self.any_skips_since_heard, self.last_played = self._recency(
+            plays, rows, np.arange(len(rows)))
         art = np.where(ok, self.artist[np.maximum(rows, 0)], -1)
         listened = (fb > 0) & (art >= 0)
         heard = np.flatnonzero(listened)
@@ -461,9 +463,10 @@ class Catalog:
         self._play_state = _PlayState(self._track_side(), _in_order(plays.started_at), pairs["follow_units"],
                                       pairs["stays_by_size"], within, ids, first)
 
-    def _recency(self, plays: PlayLog, rows: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(skips_since_heard, last_played)`` from the plays at indices ``at`` (every play
-        of the tracks wanted, in log order)."""
+    def _recency(self, plays: PlayLog, rows: np.ndarray,
+                 at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(skips_since_heard, any_skips_since_heard, last_played)`` from the plays at
+        indices ``at`` (every play of the tracks wanted, in log order)."""
         n = self.n
         rows, fb = rows[at], plays.feedback()[at]
         ok = rows >= 0
@@ -473,10 +476,12 @@ class Catalog:
         # listening, a song skipped a few times in a shuffle is often played through again.
         last_heard = np.full(n, -1, np.int64)
         np.maximum.at(last_heard, rows[ok & (fb > 0)], at[ok & (fb > 0)])
-        since = ok & (fb < 0) & ~plays.chosen()[at] & (at > last_heard[np.maximum(rows, 0)])
+        since_any = ok & (fb < 0) & (at > last_heard[np.maximum(rows, 0)])
+        since = since_any & ~plays.chosen()[at]
         last = np.zeros(n, np.float64)
         np.maximum.at(last, rows[ok], plays.started_at[at][ok])
-        return np.bincount(rows[since], minlength=n).astype(np.float32), last
+        return (np.bincount(rows[since], minlength=n).astype(np.float32),
+                np.bincount(rows[since_any], minlength=n).astype(np.float32), last)
 
     def _pairs(self, rows: np.ndarray, fb: np.ndarray, session: np.ndarray, start: int = 0) -> dict:
         """What the in-session pairs of plays say, counting the pairs whose later play is at
@@ -610,9 +615,11 @@ class Catalog:
         # Skips since heard and last played, again for the tracks of the old and new rows.
         touched = np.unique(np.concatenate([old_rows[p:], rows[p:]]))
         touched = touched[touched >= 0]
-        since, last = self._recency(plays, rows, np.flatnonzero(np.isin(rows, touched)))
-        self.skips_since_heard, self.last_played = self.skips_since_heard.copy(), self.last_played.copy()
+        since, since_any, last = self._recency(plays, rows, np.flatnonzero(np.isin(rows, touched)))
+        self.skips_since_heard, self.any_skips_since_heard, self.last_played = (
+            self.skips_since_heard.copy(), self.any_skips_since_heard.copy(), self.last_played.copy())
         self.skips_since_heard[touched], self.last_played[touched] = since[touched], last[touched]
+        self.any_skips_since_heard[touched] = since_any[touched]
         # The pairs: counted from a stretch that begins early enough for every pair whose
         # later play is a row that changed, and every play whose artist is looked for among
         # the next few listened plays that may be such a row.

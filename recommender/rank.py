@@ -532,7 +532,7 @@ class Recommender:
         # again; and one heard once long ago and skipped every time since is skipped as surely
         # as one never heard.
         often = (neg >= 2) & (neg > pos)
-        self.always_skipped = often & (self._skips_since_listened(often) >= 2)
+        self.always_skipped = often & (cat.any_skips_since_heard >= 2)
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
@@ -594,23 +594,6 @@ class Recommender:
         np.maximum.at(latest, r[at], at)        # plays are in time order
         has = latest >= 0
         out[has] = fb[latest[has]] > 0
-        return out
-
-    def _skips_since_listened(self, rows: np.ndarray) -> np.ndarray:
-        """Per track that ``rows`` [shape=(n,)] bool holds, its early skips after its latest
-        listened play (all of them where it was never heard), whoever put it on; 0 for the
-        others. Reads only the plays of those rows. [shape=(n,)] int64"""
-        cat = self.catalog
-        out = np.zeros(cat.n, np.int64)
-        if not rows.any():
-            return out
-        r, fb = cat.play_rows, cat.play_feedback
-        at = np.flatnonzero((r >= 0) & rows[np.maximum(r, 0)] & (fb != 0))
-        latest = np.full(cat.n, -1, np.int64)
-        heard = at[fb[at] > 0]
-        np.maximum.at(latest, r[heard], heard)  # plays are in time order
-        skips = at[(fb[at] < 0) & (at > latest[r[at]])]
-        np.add.at(out, r[skips], 1)
         return out
 
     def _outside_taste(self) -> np.ndarray:
