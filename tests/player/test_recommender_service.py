@@ -785,3 +785,45 @@ def test_a_skip_of_an_artist_is_taken_back_only_by_a_song_of_it_the_person_chose
     store.end_play(mine, "finished", 200_000, now=t + 630)
     service.on_player_event("track_ended", {"track_id": ids["Jazz song 7"], "ended": "finished"})
     assert service._session_plays(service.recommender(), sess)[2] == [ids["Jazz song 7"]]
+
+
+def _album_with_others(store) -> list[int]:
+    """The 96 tracks of ``fill_library`` and a 10-track album by one more artist, tagged with
+    its track numbers as a scan writes them; the album's ids in its order."""
+    fill_library(store)
+    store.upsert_tracks([{"path": f"/music/Band/Record/{j:02d}.flac", "size": 1000, "mtime_ns": 1,
+                          "title": f"Record {j}", "artist": "Band", "album": "Record", "genre": "Rock",
+                          "duration": 200.0, "track_no": j} for j in range(1, 11)])
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    return [ids[f"Record {j}"] for j in range(1, 11)]
+
+
+def _play_album(store, album, now, *, skip=(), source="library") -> float:
+    """The album played in order in a session of its own, the tracks of ``skip`` skipped
+    early (4 s in), as the player logs it; returns the time after the session's gap."""
+    for track in album:
+        play = store.start_play(track, source=source, track_ms=200_000, now=now)
+        early = track in skip
+        store.end_play(play, "skipped" if early else "finished", 4_000 if early else 200_000,
+                       now=now + (4 if early else 200))
+        now += 10 if early else 210
+    return now + 4 * 3600
+
+
+def test_up_next_goes_on_with_an_album_past_the_track_the_person_always_skips_in_it(store):
+    """Someone who plays an album through and skips its fifth track early each time, logged
+    through the store as the player logs it: the next time they play its first four tracks,
+    Up next goes on with the sixth. Its eighth track, skipped the last two times but since
+    put on by hand and heard through, is one they listen to again: offered at its place."""
+    album = _album_with_others(store)
+    t = 1_700_000_000.0
+    t = _play_album(store, album[:7], t, skip={album[4]})           # the person stopped after track 7
+    for _ in range(2):
+        t = _play_album(store, album, t, skip={album[4], album[7]})
+    t = _play_album(store, [album[7]], t)                            # put on by hand, heard through
+    session = album[:4]                                              # tracks 1-3 heard, track 4 playing
+    t = _play_album(store, session[:-1], t) - 4 * 3600
+    store.start_play(session[-1], source="library", track_ms=200_000, now=t)
+    service = RecommenderService(store, priors=None)
+    got = [r.track_id for r in service.up_next(session, 5)]
+    assert got == album[5:], got
