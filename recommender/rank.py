@@ -530,9 +530,12 @@ class Recommender:
         # an album played in order goes on past it, as the person does ("never track 7"). One
         # skip says little; heard through since (put on by hand, say), it is one they listen to
         # again; and one heard once long ago and skipped every time since is skipped as surely
-        # as one never heard.
+        # as one never heard. Skipped early the last three times or more, with no listen
+        # between, it goes whatever its plays of old: a favourite of years they are now tired
+        # of is passed over as they pass it over, where one or two hurried skips are not.
         often = (neg >= 2) & (neg > pos)
-        self.always_skipped = often & (cat.any_skips_since_heard >= 2)
+        since = cat.any_skips_since_heard
+        self.always_skipped = (often & (since >= 2)) | (since >= TIRED_SKIPS)
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks

@@ -1070,6 +1070,25 @@ def test_an_album_goes_on_past_a_track_heard_once_long_ago_and_skipped_every_tim
     assert [t for t, _ in rec.up_next(album[3:6], 6)] == album[6:]
 
 
+def test_an_album_goes_on_past_a_favourite_now_skipped_every_time_but_not_past_one_hurried_skip():
+    album = [3001 + i for i in range(12)]
+    loved = [(t, "finished") for _ in range(10) for t in album]        # track 7 heard ten times
+    tail = [(t, "finished") for t in album[3:6]]
+
+    def up_next_after(events, k):
+        rec = Recommender(_double_album_library(playlog(events + tail, session_len=12)))
+        return [t for t, _ in rec.up_next(album[3:6], k)]
+    # ...then skipped early the last five times it came up, never heard since: they are
+    # tired of it, whatever its old plays say, and the album goes on past it.
+    tired = loved + [(t, "skipped" if t == 3007 else "finished") for _ in range(5) for t in album]
+    assert up_next_after(tired, 5) == album[7:]
+    # Three times in a row is enough...
+    assert up_next_after(tired[:-24], 5) == album[7:]
+    # ...but once or twice in a hurry is no change of heart: offered at its place.
+    for times in (1, 2):
+        assert up_next_after(tired[:-12 * (5 - times)], 6) == album[6:]
+
+
 def test_an_album_whose_last_track_the_person_always_skips_ends_without_it():
     # The double album played through three times, its last track skipped early each time;
     # then tracks 19-21: the album goes on to track 23 and ends there, and the batch goes
