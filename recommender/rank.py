@@ -927,7 +927,8 @@ class Recommender:
         batch before left out) and none of that album was skipped in the session (but those
         tracks, skipped as always), or none of those three was and the person heard the album
         through after its last skip (its code in ``taken_back``: they skipped its opening song
-        and played on); else none.
+        and played on); else none. It stops at a track they always skip where most of the
+        album's tracks they ever played from there on are ones they always skip.
         [shape=(m,)] int64"""
         nxt = self.catalog.album_next
 
@@ -946,12 +947,25 @@ class Recommender:
         if np.any(self.catalog.album[skip_rows] == album) and (
                 album not in np.asarray(taken_back) or np.isin(order[-3:], skip_rows).any()):
             return np.zeros(0, np.int64)
-        out, r = [], int(nxt[order[-1]])
-        gone = set(banned.tolist())
-        while r >= 0 and len(out) < k:          # the album's order has no cycles (Catalog.album_next)
-            if r not in gone and (always_skipped is None or not always_skipped[r]):
-                out.append(r)
+        rest, r = [], int(nxt[order[-1]])
+        while r >= 0:                           # the album's order has no cycles (Catalog.album_next)
+            rest.append(r)
             r = int(nxt[r])
+        rest = np.array(rest, np.int64)
+        # Where what is left of the album, from a track they always skip on, is mostly tracks
+        # they always skip (of those they ever played), they are done with it there: passing
+        # over them all jumped to a disc never played as if they were playing the album
+        # through. The album stops there and the batch goes on as for any other song.
+        played = (self.catalog.play_count[rest] + self.catalog.skip_count[rest]) > 0
+        skips = always_skipped[rest] if always_skipped is not None else np.zeros(len(rest), bool)
+        mostly = 2 * np.cumsum((skips & played)[::-1])[::-1] > np.cumsum(played[::-1])[::-1]
+        out = []
+        gone = set(banned.tolist())
+        for r, skip, done in zip(rest.tolist(), skips, mostly):
+            if len(out) >= k or (skip and done):
+                break
+            if not skip and r not in gone:
+                out.append(r)
         return np.array(out, np.int64)
 
     def _album_turn(self, tail: int, got: list[tuple[int, float]]) -> int:

@@ -1089,6 +1089,22 @@ def test_an_album_goes_on_past_a_favourite_now_skipped_every_time_but_not_past_o
         assert up_next_after(tired[:-12 * (5 - times)], 6) == album[6:]
 
 
+def test_an_album_whose_rest_the_person_mostly_skips_hands_up_next_back_instead_of_jumping_to_a_new_disc():
+    album = [3001 + i for i in range(24)]
+    # The first disc three times: tracks 1-5 heard, 6-12 skipped early each time; the second
+    # disc never played. After tracks 1-5 they are done with the album: Up next does not
+    # jump to a disc they never played as if they were playing the album through.
+    events = [(t, "finished" if t <= 3005 else "skipped") for _ in range(3) for t in album[:12]]
+    rec = Recommender(_double_album_library(playlog(events + [(t, "finished") for t in album[:3]], session_len=12)))
+    got = [t for t, _ in rec.up_next(album[:3], 6)]
+    # Tracks 4 and 5, which they hear, still follow in order; then the album hands over.
+    assert got[:2] == album[3:5]
+    assert got[2:5] != album[12:15] and not set(got) & set(album[5:12])
+    # ...and so from track 5 on, at once.
+    got = [t for t, _ in rec.up_next(album[2:5], 6)]
+    assert got[:3] != album[12:15] and not set(got) & set(album[5:12])
+
+
 def test_an_album_whose_last_track_the_person_always_skips_ends_without_it():
     # The double album played through three times, its last track skipped early each time;
     # then tracks 19-21: the album goes on to track 23 and ends there, and the batch goes
