@@ -1105,6 +1105,18 @@ def test_an_album_whose_rest_the_person_mostly_skips_hands_up_next_back_instead_
     assert got[:3] != album[12:15] and not set(got) & set(album[5:12])
 
 
+def test_an_album_that_hands_up_next_back_at_once_keeps_the_tracks_the_person_always_skips_out():
+    album = [3001 + i for i in range(24)]
+    # Disc 1 loved for years (ten times through), then heard to track 5 and tracks 6-12
+    # skipped early the last three times: after tracks 3-5 the album hands Up next back at
+    # once, and the batch must not offer the very tracks they skip every time, in order.
+    loved = [(t, "finished") for _ in range(10) for t in album[:12]]
+    events = loved + [(t, "finished" if t <= 3005 else "skipped") for _ in range(3) for t in album[:12]]
+    rec = Recommender(_double_album_library(playlog(events + [(t, "finished") for t in album[:3]], session_len=12)))
+    got = [t for t, _ in rec.up_next(album[2:5], 8)]
+    assert len(got) == 8 and not set(got) & set(album[5:12]), got
+
+
 def test_an_album_whose_last_track_the_person_always_skips_ends_without_it():
     # The double album played through three times, its last track skipped early each time;
     # then tracks 19-21: the album goes on to track 23 and ends there, and the batch goes
