@@ -1089,6 +1089,15 @@ def test_an_album_goes_on_past_a_favourite_now_skipped_every_time_but_not_past_o
         assert up_next_after(tired[:-12 * (5 - times)], 6) == album[6:]
 
 
+def test_an_album_goes_on_past_a_track_never_heard_and_skipped_the_last_two_times():
+    # Two skips of a track never heard through are the habit already: the three-in-a-row
+    # rule for favourites does not stand in for it.
+    album = [3001 + i for i in range(24)]
+    events = [(t, "skipped" if t == 3007 else "finished") for _ in range(2) for t in album[:12]]
+    rec = Recommender(_double_album_library(playlog(events + [(t, "finished") for t in album[3:6]], session_len=12)))
+    assert [t for t, _ in rec.up_next(album[3:6], 17)] == album[7:]
+
+
 def test_an_album_whose_rest_the_person_mostly_skips_hands_up_next_back_instead_of_jumping_to_a_new_disc():
     album = [3001 + i for i in range(24)]
     # The first disc three times: tracks 1-5 heard, 6-12 skipped early each time; the second
