@@ -713,15 +713,18 @@ class Recommender:
         # and with its interludes, whatever the spacing: that is what the person is doing,
         # whatever their habits say. The rest of the batch follows on from its last track.
         taken_back = self._resumed(cat.album, sess, skip_rows, heard_rows) if len(sess) else ()
-        rest, playing = self._album_playing(np.concatenate([sess, queued]), skip_rows, banned, k,
-                                            taken_back=taken_back, always_skipped=self.always_skipped)
+        rest, playing, done = self._album_playing(np.concatenate([sess, queued]), skip_rows, banned, k,
+                                                  taken_back=taken_back, always_skipped=self.always_skipped)
         if playing >= 0:
             # The album's tracks the person always skips stay out of the rest of the batch too:
             # once the album is over, its next track by the album's order was the closing one
             # they never hear; where it hands the batch back at once, the ranker's album order
-            # offered the very tracks they skip each time. (First: the picks remember the
-            # recordings of the last banned rows.)
-            banned = np.concatenate([np.flatnonzero(self.always_skipped & (cat.album == playing)), banned])
+            # offered the very tracks they skip each time. Where it stops at them (``done``),
+            # the whole album does: the ranker went on with its disc never played, or back to
+            # its first tracks, right after the ones they stop at. (First: the picks remember
+            # the recordings of the last banned rows.)
+            over = (cat.album == playing) if done else self.always_skipped & (cat.album == playing)
+            banned = np.concatenate([np.flatnonzero(over), banned])
         if len(rest):
             score = score_for(heard, tail)
             out = [(int(cat.track_ids[r]), float(score[r])) for r in rest]
@@ -922,7 +925,7 @@ class Recommender:
         return out if j == len(skip_rows) else np.isin(sess, skip_rows)
 
     def _album_playing(self, order: np.ndarray, skip_rows: np.ndarray, banned: np.ndarray, k: int, *,
-                       taken_back=(), always_skipped: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+                       taken_back=(), always_skipped: np.ndarray | None = None) -> tuple[np.ndarray, int, bool]:
         """The rest of the album (up to ``k`` rows, by disc and track number, skipping what
         is ``banned`` and the tracks the person always skips, ``always_skipped`` [shape=(n,)]
         bool) when the last three of ``order`` (the session, then the queue) are tracks of
@@ -932,9 +935,9 @@ class Recommender:
         through after its last skip (its code in ``taken_back``: they skipped its opening song
         and played on); else none. It stops at a track they always skip where most of the
         album's tracks they ever played from there on are ones they always skip.
-        ``(rows [shape=(m,)] int64, the album's code)``: the code is -1 where no album is being
-        played in order, and the album's where one is though no row is left (it ended, or
-        stopped at once)."""
+        ``(rows [shape=(m,)] int64, the album's code, whether it stopped there)``: the code is
+        -1 where no album is being played in order, and the album's where one is though no row
+        is left (it ended, or stopped at once)."""
         nxt = self.catalog.album_next
 
         def follows(a: int, b: int) -> bool:
@@ -944,14 +947,14 @@ class Recommender:
             return r == b
 
         if len(order) < 3 or not all(follows(a, b) for a, b in zip(order[-3:-1], order[-2:])):
-            return np.zeros(0, np.int64), -1
+            return np.zeros(0, np.int64), -1, False
         album = self.catalog.album[order[-1]]
         # Skipping a track they always skip is playing the album as they do: no turn away.
         if always_skipped is not None:
             skip_rows = skip_rows[~always_skipped[skip_rows]]
         if np.any(self.catalog.album[skip_rows] == album) and (
                 album not in np.asarray(taken_back) or np.isin(order[-3:], skip_rows).any()):
-            return np.zeros(0, np.int64), -1
+            return np.zeros(0, np.int64), -1, False
         rest, r = [], int(nxt[order[-1]])
         while r >= 0:                           # the album's order has no cycles (Catalog.album_next)
             rest.append(r)
@@ -967,11 +970,13 @@ class Recommender:
         out = []
         gone = set(banned.tolist())
         for r, skip, done in zip(rest.tolist(), skips, mostly):
-            if len(out) >= k or (skip and done):
+            if len(out) >= k:
                 break
+            if skip and done:
+                return np.array(out, np.int64), int(album), True
             if not skip and r not in gone:
                 out.append(r)
-        return np.array(out, np.int64), int(album)
+        return np.array(out, np.int64), int(album), False
 
     def _album_turn(self, tail: int, got: list[tuple[int, float]]) -> int:
         """How many of ``got`` (picked against row ``tail``) to keep before scoring again:
