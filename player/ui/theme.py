@@ -16,7 +16,7 @@ import logging
 import sys
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
 from player import paths
@@ -33,11 +33,17 @@ QLabel[role="heading"] { font-size: %(heading).1fpt; }
 #transport { border-bottom: 1px solid palette(mid); }
 #cover { border: 1px solid palette(mid); border-radius: 3px; }
 QTableView { gridline-color: transparent; }
+QTabBar::tab:top, QTabBar::tab:bottom { min-height: %(tab)dpx; }
 """
 #: Title sizes as multiples of the application's font. Fixed pixel sizes were the smallest
 #: text in the window once someone chose a large font; at the usual 9 pt these are the sizes
 #: they were (15, 14 and 24 px, and the headings' 14 pt).
 _SCALES = {"title": 1.25, "panel": 1.17, "welcome": 2.0, "heading": 1.55}
+#: Room a tab's name needs above and below a line of its font. Fusion draws the tabs not
+#: chosen a little lower than the chosen one, inside a tab only as tall as the chosen one
+#: needs: their last row of pixels was cut off, and the tails of g, p and y with it (the
+#: tab "Segue's report card" read "Seque's report card").
+_TAB_ROOM = 14
 
 
 def _points(font: QFont) -> float:
@@ -48,7 +54,8 @@ def _points(font: QFont) -> float:
 def app_style(font: QFont) -> str:
     """Segue's own rules over the shipped sheet, their title sizes relative to ``font``."""
     base = _points(font)
-    return _STYLE % {name: base * scale for name, scale in _SCALES.items()}
+    return _STYLE % {**{name: base * scale for name, scale in _SCALES.items()},
+                     "tab": QFontMetrics(font).height() + _TAB_ROOM}
 
 
 def dark_palette() -> QPalette:
