@@ -19,6 +19,9 @@ COVER_PX = 64
 TITLE_CHARS = 18
 VOLUME_PX = (60, 100)        # the volume slider's narrowest and its usual width
 _MAX_MS = 2**31 - 1          # a slider holds int32 milliseconds (24 days)
+#: Under "Nothing playing": how to start, at the start and again once the music has stopped
+#: (it was an empty line then, "Nothing playing" over nothing, as if a name were missing).
+IDLE_HINT = "Double-click a track, or press Space"
 
 
 def volume_gain(percent: float) -> float:
@@ -143,7 +146,7 @@ class TransportBar(QFrame):
         # keeps room for a few words however narrow the window (see TITLE_CHARS).
         self.title = ElidedLabel("Nothing playing", least_chars=TITLE_CHARS)
         self.title.setObjectName("nowTitle")
-        self.subtitle = ElidedLabel("Double-click a track, or press Space")
+        self.subtitle = ElidedLabel(IDLE_HINT)
         self.subtitle.setObjectName("nowSubtitle")
         for label in (self.title, self.subtitle):
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -359,7 +362,7 @@ class TransportBar(QFrame):
     def set_names(self, title: str | None, artist: str = "", album: str = "") -> None:
         """Only the names of the track shown: names read after it started leave a drag on it going."""
         self.title.setText(title or "Nothing playing")
-        self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if title is not None else "")
+        self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if title is not None else IDLE_HINT)
 
     def set_playing(self, playing: bool) -> None:
         self._playing = playing

@@ -315,3 +315,24 @@ def test_the_seek_bar_shows_where_the_song_is_as_soon_as_the_window_is_shown_aga
     qtbot.waitUntil(lambda: window._position_timer.isActive(), timeout=5000)
     assert slider.maximum() == pytest.approx(window.player.duration * 1000, abs=100)
     assert slider.value() >= 1000
+
+
+def test_once_the_music_ends_the_bar_says_how_to_start_again(qtbot, scanned, make_window):
+    from player.ui.transport import IDLE_HINT
+
+    window = make_window(scanned)
+    bar = window.transport
+    assert (bar.title.text(), bar.subtitle.text()) == ("Nothing playing", IDLE_HINT)
+    track_id = window.model.track_id(0)
+    window.player.engine.speed = 8.0                        # (the song is only heard to its end)
+    window.play_ids([track_id], 0, "library")
+    qtbot.waitUntil(lambda: bar.title.text() == window.model.data_.info(track_id)[0], timeout=10000)
+    assert bar.subtitle.text() != IDLE_HINT
+    qtbot.waitUntil(lambda: bar.title.text() == "Nothing playing", timeout=10000)
+    # As at the start: "Nothing playing" over an empty line read as a name gone missing.
+    assert bar.subtitle.text() == IDLE_HINT
+    window.player.engine.speed = 1.0
+    window.activateWindow()
+    window.library.table.setFocus()
+    qtbot.keyClick(window.library.table, Qt.Key_Space)      # and what it says works
+    qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
