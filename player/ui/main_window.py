@@ -34,7 +34,7 @@ from player.ui.playlist_tasks import PlaylistTasksMixin
 from player.ui.playlists_panel import PLAYLIST_ROLE, PlaylistsPanel
 from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
-from player.ui.transport import TransportBar, volume_percent
+from player.ui.transport import EMPTY_HINT, IDLE_HINT, TransportBar, volume_percent
 from player.ui.welcome import WelcomePage
 from player.workers import OneAtATime, run_task
 
@@ -469,6 +469,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self._name_shown_again()
         self.counts.setText(f"{len(data):,} tracks · {_how_long(float(data.numbers['duration'].sum()))}"
                             if len(data) else "No tracks yet")
+        self.transport.set_idle_hint(IDLE_HINT if len(data) else EMPTY_HINT)
         self.refresh_up_next()
         if self.tabs.currentWidget() is self.discover:
             self.refresh_discover()

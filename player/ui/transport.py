@@ -22,6 +22,9 @@ _MAX_MS = 2**31 - 1          # a slider holds int32 milliseconds (24 days)
 #: Under "Nothing playing": how to start, at the start and again once the music has stopped
 #: (it was an empty line then, "Nothing playing" over nothing, as if a name were missing).
 IDLE_HINT = "Double-click a track, or press Space"
+#: The same place while the library has no tracks: there is nothing to double-click, and Space
+#: plays nothing, so it says where music comes from instead.
+EMPTY_HINT = "Add a music folder in File → Settings…"
 
 
 def volume_gain(percent: float) -> float:
@@ -154,6 +157,8 @@ class TransportBar(QFrame):
         self.play_btn = _button("Play (Space)", 34, "Play")
         self.next_btn = _button("Next (Ctrl+Right)", 22, "Next")
         self._playing = False
+        self._idle_hint = IDLE_HINT     # under "Nothing playing" (see set_idle_hint)
+        self._named = False             # a track's names are shown, not the hint
         self._cover_image: QImage | None = None       # kept to draw again on a screen of another ratio
         self.radio_btn = QToolButton()
         self.radio_btn.setText("Radio")
@@ -362,7 +367,15 @@ class TransportBar(QFrame):
     def set_names(self, title: str | None, artist: str = "", album: str = "") -> None:
         """Only the names of the track shown: names read after it started leave a drag on it going."""
         self.title.setText(title or "Nothing playing")
-        self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if title is not None else IDLE_HINT)
+        self._named = title is not None
+        self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if self._named else self._idle_hint)
+
+    def set_idle_hint(self, hint: str) -> None:
+        """What the bar says under "Nothing playing" (now, if nothing is): how to start, which
+        depends on whether the library has anything to start."""
+        self._idle_hint = hint
+        if not self._named:
+            self.subtitle.setText(hint)
 
     def set_playing(self, playing: bool) -> None:
         self._playing = playing

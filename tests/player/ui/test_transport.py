@@ -336,3 +336,20 @@ def test_once_the_music_ends_the_bar_says_how_to_start_again(qtbot, scanned, mak
     window.library.table.setFocus()
     qtbot.keyClick(window.library.table, Qt.Key_Space)      # and what it says works
     qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
+
+
+def test_with_no_tracks_the_bar_says_how_to_get_some_not_to_press_space(qtbot, store, music, tmp_path, make_window):
+    from player.ui.transport import IDLE_HINT
+
+    (tmp_path / "empty").mkdir()
+    store.add_folder(str(tmp_path / "empty"))       # a folder, but nothing in it: the window, not the welcome page
+    window = make_window(store)
+    bar = window.transport
+    assert window.model.rowCount() == 0
+    # Space plays nothing here, and there is no track to double-click: the bar says where music comes from.
+    assert bar.title.text() == "Nothing playing"
+    assert "Space" not in bar.subtitle.text() and "Settings" in bar.subtitle.text()
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.scan([str(music)])
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10000)
+    assert bar.subtitle.text() == IDLE_HINT         # now it does
