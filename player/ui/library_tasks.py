@@ -238,7 +238,8 @@ class LibraryTasksMixin:
             self.scan_finished.emit(error)
         elif result is None:
             if not quiet:
-                self.statusBar().showMessage("No music folders to scan yet: add one in File → Settings…", 15000)
+                self._scan_said = "No music folders to scan yet: add one in File → Settings…"
+                self.statusBar().showMessage(self._scan_said, 15000)
                 self.reload_library()        # the last folder may just have been removed: its tracks go
             self.scan_finished.emit(None)
             return True

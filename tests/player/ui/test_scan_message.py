@@ -36,3 +36,16 @@ def test_a_quiet_look_at_the_folders_leaves_what_was_said(qtbot, store, music, m
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         window.follow_rescan()          # nothing changed: it says nothing, and takes nothing away
     assert window.statusBar().currentMessage() == said
+
+
+def test_a_scan_of_a_folder_just_added_takes_no_folders_away(qtbot, store, music, make_window):
+    window = make_window(store, with_player=False)
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()                 # no folders yet
+    assert window.statusBar().currentMessage().startswith("No music folders to scan yet")
+    window.start_first_scan([str(music)])   # the folder added, within the message's time
+    # "No music folders to scan yet" beside the scan of the folder just added contradicted it.
+    assert window.statusBar().currentMessage() == ""
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        pass
+    assert window.statusBar().currentMessage().startswith("Scanned 8 files")
