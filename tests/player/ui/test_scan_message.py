@@ -49,3 +49,30 @@ def test_a_scan_of_a_folder_just_added_takes_no_folders_away(qtbot, store, music
     with qtbot.waitSignal(window.scan_finished, timeout=20000):
         pass
     assert window.statusBar().currentMessage().startswith("Scanned 8 files")
+
+
+def test_a_rescan_that_takes_over_a_quiet_look_takes_the_last_count_away_and_says_its_own(
+        qtbot, store, music, make_window, monkeypatch):
+    from player.ui.folder_watch import FOLLOW_SETTING
+    from tests.scan_hold import hold_scan
+
+    (music / "Rock" / "broken.mp3").write_bytes(b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\x17" * 3000)
+    window = make_window(store, with_player=False)
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.scan([str(music)])
+    assert window.statusBar().currentMessage().startswith("Scanned 9 files: 8 read, 1 unreadable")
+    store.set_setting(FOLLOW_SETTING, True)
+    held = hold_scan(monkeypatch)
+    window.follow_rescan()                          # a look nobody asked for: the last count stays
+    assert held.at_merge.wait(20)
+    assert window.statusBar().currentMessage().startswith("Scanned 9 files")
+    window.rescan()                                 # File → Rescan takes that look over
+    assert window.statusBar().currentMessage() == ""
+    assert not window.problems_link.isVisible()
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        held.merge.set()
+        held.finish.set()
+    # Its own count (nothing read again: the files are as they were), and the way to the unreadable one.
+    assert window.statusBar().currentMessage().startswith("Scanned 9 files: 0 read, 0 unreadable (1 unreadable file")
+    assert window.problems_link.isVisible()
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)     # (the look that follows it)
