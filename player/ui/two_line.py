@@ -89,6 +89,8 @@ class TwoLineDelegate(QStyledItemDelegate):
             italic = QFont(opt.font)
             italic.setItalic(True)
             painter.setFont(italic)
-            line = QRect(rect.left(), rect.top() + 2 * (h + 2), rect.width(), h)
+            # No artist (an untagged file): the reason right under the title, not under an
+            # empty line that read as a name gone missing.
+            line = QRect(rect.left(), rect.top() + (2 if sub else 1) * (h + 2), rect.width(), h)
             draw_line(painter, line, reason, painter.fontMetrics())
         painter.restore()

@@ -236,6 +236,35 @@ def test_right_to_left_names_are_drawn_from_the_right(qapp, qtbot):
     assert max(cut) > image.width() - 20
 
 
+def test_a_row_without_an_artist_has_no_empty_line_before_its_reason(qapp, qtbot):
+    from PySide6.QtWidgets import QListWidget, QListWidgetItem
+
+    from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
+
+    listing = QListWidget()
+    qtbot.addWidget(listing)
+    listing.setItemDelegate(TwoLineDelegate(listing, reasons=True))      # as Up next's rows
+    listing.resize(400, 200)
+    for artist in ("Trio Azul", ""):                      # an untagged file has no artist
+        item = QListWidgetItem("untagged track")
+        item.setData(SUBTITLE_ROLE, artist)
+        item.setData(REASON_ROLE, "On the radio station")
+        listing.addItem(item)
+    listing.show()
+    qtbot.waitExposed(listing)
+    image = listing.viewport().grab().toImage()
+    h = listing.fontMetrics().height()
+
+    def lines(row: int) -> list[bool]:
+        top = listing.visualItemRect(listing.item(row)).top() + 5
+        return [any(image.pixelColor(x, y).lightness() < 200 for x in range(image.width())
+                    for y in range(top + i * (h + 2) + 2, top + i * (h + 2) + h - 2)) for i in range(3)]
+
+    assert lines(0) == [True, True, True]                 # title, artist, reason
+    # Title, then the reason under it: an empty line between them read as a name gone missing.
+    assert lines(1) == [True, True, False]
+
+
 def test_right_to_left_sliders_fill_from_the_right_and_the_transport_stays_left_to_right(qapp, qtbot):
     from player.ui.theme import apply_theme
     from player.ui.transport import TransportBar
