@@ -610,8 +610,15 @@ class Catalog:
                     np.bincount(r[(r >= 0) & (f < 0)], minlength=n).astype(np.float32))
 
         (old_heard, old_skips), (new_heard, new_skips) = tail_counts(old_rows, old_fb), tail_counts(rows, fb)
-        self.play_count = self.play_count - old_heard + new_heard
-        self.skip_count = self.skip_count - old_skips + new_skips
+        # A count the changed rows leave as it was (a skip leaves the listened plays) stays the
+        # same array, so what is worked out from it and kept for it (the tracks too short or
+        # too long for this person, the sums the reasons read) is not worked out again: at
+        # 100,000 tracks that was 5 ms of every refill after a skip. (Whole counts: the
+        # difference taken off and added back would give the same values.)
+        if (old_heard != new_heard).any():
+            self.play_count = self.play_count - old_heard + new_heard
+        if (old_skips != new_skips).any():
+            self.skip_count = self.skip_count - old_skips + new_skips
         # Skips since heard and last played, again for the tracks of the old and new rows.
         touched = np.unique(np.concatenate([old_rows[p:], rows[p:]]))
         touched = touched[touched >= 0]

@@ -489,32 +489,45 @@ class Recommender:
         # where a track is: the listened plays of its genre (where that is not known, of its
         # artist).
         self.shunned = neg > pos
-        self.charted = np.zeros(cat.n, np.float32)
         genre = self.genre
+        # What only the listened plays decide (how far the person has been in each genre and
+        # artist) is kept for the counts it came from: a skip leaves them as they were
+        # (``Catalog.set_plays`` keeps the same array), and each refresh after one counted
+        # them over the whole library again.
+        charted = self._derived.get("charted")
+        charted = charted[1] if charted is not None and charted[0] is pos else None
+        fill_charted = charted is None
+        self.charted = np.zeros(cat.n, np.float32) if fill_charted else charted
         for codes, weight in ((genre, 0.5), (cat.artist, 0.3)):
-            known = codes >= 0
-            if known.any():
-                aff = np.bincount(codes[known], weights=w[known], minlength=int(codes.max()) + 1)
-                heard = np.bincount(codes[known], weights=pos[known], minlength=int(codes.max()) + 1)
+            of = self._code_parts(codes)
+            if of is not None:
+                known, at, size, fill, filled, _ = of
+                aff = np.bincount(at, weights=w[known], minlength=size)
+                if fill_charted:
+                    heard = np.bincount(at, weights=pos[known], minlength=size)
                 if cat.gone is not None:
                     # The plays of the genre's and artist's songs the library no longer has
                     # (deleted, unreadable) are the person's taste still: without them, someone
                     # whose played songs all went got Up next from anywhere in the library.
                     gh, gt = self._gone_parts(codes, known, 0 if codes is cat.artist else 2, len(aff))
-                    aff, heard = aff + gt, heard + gh
+                    aff = aff + gt
+                    if fill_charted:
+                        heard = heard + gh
                 self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
-                fill = known if codes is genre else known & (genre < 0)
-                self.charted[fill] = heard[codes[fill]]
+                if fill_charted:
+                    self.charted[fill] = heard[filled]
                 part = np.asarray(_z(np.where(known, aff[np.maximum(codes, 0)], 0.0)), np.float32)
                 personal = personal + weight * part
                 if codes is cat.artist:
                     self.artist_taste = part
+        if fill_charted:
+            self._derived["charted"] = (pos, self.charted)
         self.outside = self._outside_taste()
         personal = personal + OUTSIDE_ARTIST * self.outside
         if self._wmf is not None:
-            personal = personal + self.models.weight("wmf") * _z(self._wmf)
+            personal = personal + self.models.weight("wmf") * self._fixed_z("wmf", self._wmf)
         if self.models.autorec is not None:
-            personal = personal + 0.5 * self.models.weight("autorec") * _z(self.models.autorec)
+            personal = personal + 0.5 * self.models.weight("autorec") * self._fixed_z("autorec", self.models.autorec)
         # A track the person skipped early more often than they heard it is pushed down itself,
         # and so is one skipped each time Segue offered it since it was last heard: a song once
         # loved, now turned away from whenever it comes up, whatever its plays of old. A
@@ -542,11 +555,11 @@ class Recommender:
         # (where that is not known, of its artist's).
         self.ground_taste = np.zeros(cat.n, np.float32)
         for codes in (genre, cat.artist):
-            fill = (codes >= 0) if codes is genre else (codes >= 0) & (genre < 0)
-            if fill.any():
-                m = int(codes.max()) + 1
-                total = np.bincount(codes[fill], weights=self.personal[fill], minlength=m)
-                self.ground_taste[fill] = (total / np.maximum(np.bincount(codes[fill], minlength=m), 1))[codes[fill]]
+            of = self._code_parts(codes)
+            if of is not None and len(of[4]):
+                _, _, size, fill, filled, count = of
+                total = np.bincount(filled, weights=self.personal[fill], minlength=size)
+                self.ground_taste[fill] = (total / count)[filled]
         # The artists the person puts on themselves (``CHOSEN_ARTISTS``), where plays say who chose.
         self.chosen_artists = np.log1p(cat.chosen_artist_plays) if cat.offered_share > 0 else None
         # A person whose offers say they welcome runs of an artist gets them, though their
@@ -578,6 +591,33 @@ class Recommender:
         heard = (rows >= 0) & (fb > 0) & (p.started_at > self.now - RECENT_LIMIT * cfg.recent_half_life_s)
         decay = np.exp2(-np.maximum(self.now - p.started_at[heard], 0.0) / cfg.recent_half_life_s)
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
+
+    def _code_parts(self, codes: np.ndarray) -> tuple | None:
+        """For genre or artist ``codes`` (per track, -1 unknown), what each refresh reads of
+        them: which tracks have one, their codes, how many codes, and the tracks whose
+        ``charted`` they fill (every one with a genre; for the artist, those without) with
+        their codes, and how many tracks it fills per code (at least 1). None where no track
+        has one. They change only with the tracks, so they are worked out once and shared
+        with the copies ``with_plays`` makes."""
+        key = ("code parts", codes is self.catalog.artist)
+        cached = self._derived.get(key)
+        if cached is None or cached[0] is not codes or cached[1] is not self.genre:
+            known = codes >= 0
+            parts = None
+            if known.any():
+                fill = known if codes is self.genre else known & (self.genre < 0)
+                size = int(codes.max()) + 1
+                parts = (known, codes[known], size, fill, codes[fill],
+                         np.maximum(np.bincount(codes[fill], minlength=size), 1))
+            cached = self._derived[key] = (codes, self.genre, parts)
+        return cached[2]
+
+    def _fixed_z(self, name: str, scores: np.ndarray) -> np.ndarray:
+        """``_z(scores)`` for a model's scores, which change only with the models: kept for them."""
+        cached = self._derived.get(("z", name))
+        if cached is None or cached[0] is not scores:
+            cached = self._derived[("z", name)] = (scores, _z(scores))
+        return cached[1]
 
     def _heard_since_skip(self, rows: np.ndarray) -> np.ndarray:
         """Per track, True where ``rows`` [shape=(n,)] bool holds it and its latest play with
@@ -624,9 +664,16 @@ class Recommender:
         own = (cat.play_rows >= 0) & (cat.play_feedback > 0) & ~cat.plays.imported()
         half = self.config.trust_half
         fade = half / (half + float(own.sum()))
+        # Kept for the history and the fade: a skip changes neither, and each refresh after
+        # one worked it out over the whole library again.
+        cached = self._derived.get("outside")
+        if cached is not None and cached[0] is heard and cached[1] is skipped and cached[2] == fade:
+            return cached[3]
         net = np.asarray(heard, np.float64) - np.asarray(skipped, np.float64)
         affinity = np.where(net >= 0, np.log1p(np.maximum(net, 0)), -1.5 * np.log1p(np.maximum(-net, 0)))
-        return (fade * _z(affinity)).astype(np.float32)
+        out = (fade * _z(affinity)).astype(np.float32)
+        self._derived["outside"] = (heard, skipped, fade, out)
+        return out
 
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),

@@ -1,0 +1,105 @@
+"""A recommender brought up to date play by play (``with_plays``, as the service does after
+each song) keeps what a new play leaves as it was, and what it ranks with must be what one
+built from the same plays from scratch gives, value for value."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recommender.catalog import Catalog, PlayLog
+from recommender.explain import _listened_taste, _play_sums
+from recommender.rank import Models, Recommender
+from tests.recommender.test_rank import library
+
+# Everything ``refresh`` works out from the plays, and what is kept for the counts.
+FIELDS = ("now", "trust", "taste_e", "taste_f", "artist_taste", "shunned", "charted", "outside", "tired_of",
+          "skipped_out", "always_skipped", "personal", "ground_taste", "chosen_artists", "artist_run",
+          "artist_hour", "artist_stay", "replay_keep", "album_run", "album_order", "skip_artist_push",
+          "recently_played", "freshness", "recent")
+
+
+def _catalog(plays: PlayLog) -> Catalog:
+    """The test library with some songs of no genre tag (their album's genre is inferred),
+    listening in another player by artist, songs gone from the library, and a few songs far
+    shorter and far longer than the rest."""
+    base = library()
+    buckets = [None if i % 7 == 0 else base.bucket_names[b] for i, b in enumerate(base.bucket)]
+    outside = np.zeros((base.n, 2), np.float32)
+    outside[base.artist == 0] = (40, 0)
+    outside[base.artist == 9] = (5, 20)
+    gone = np.zeros((base.n, 4), np.float32)
+    gone[base.artist == 3] = (6, 2.0, 6, 2.0)
+    durations = np.full(base.n, 200.0)
+    durations[:4], durations[4:7] = 10.0, 4000.0
+    return Catalog.build(track_ids=base.track_ids, artists=[base.artist_names[a] for a in base.artist],
+                         albums=[f"album {a % 5}" for a in base.artist], embedding=base.embedding,
+                         buckets=buckets, factors=base.factors, durations=durations, plays=plays,
+                         outside=outside, gone=gone, titles=[f"t{i}" for i in base.track_ids])
+
+
+def _models(n: int) -> Models:
+    rng = np.random.default_rng(8)
+    return Models(item_factors=rng.normal(size=(n, 6)).astype(np.float32),
+                  person=rng.normal(size=6).astype(np.float32), autorec=rng.normal(size=n).astype(np.float32),
+                  weights={"wmf": 1.0, "autorec": 1.0})
+
+
+def _log(rows: list[tuple]) -> PlayLog:
+    """``rows``: (track id, ended, source) in time order, four minutes apart, ten to a session."""
+    n = len(rows)
+    ended = np.array([e for _, e, _ in rows], dtype=object)
+    heard = np.where(ended == "finished", 200_000.0, np.where(ended == "playing", 0.0, 5_000.0))
+    return PlayLog(np.array([t for t, _, _ in rows], np.int64), np.arange(n) // 10,
+                   1_700_000_000.0 + 240.0 * np.arange(n), heard, np.full(n, 200_000.0), ended,
+                   np.array([s for _, _, s in rows], dtype=object), np.arange(1, n + 1))
+
+
+def _same(got: Recommender, want: Recommender, step: str) -> None:
+    for name in FIELDS:
+        a, b = getattr(got, name), getattr(want, name)
+        if isinstance(a, np.ndarray):
+            assert a.dtype == b.dtype and np.array_equal(a, b), f"{step}: {name}"
+        else:
+            assert a == b, (step, name, a, b)
+    for name in ("short_rows", "long_rows"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), f"{step}: {name}"
+    assert np.array_equal(_listened_taste(got), _listened_taste(want)), f"{step}: listened taste"
+    for a, b in zip(_play_sums(got), _play_sums(want)):
+        assert np.array_equal(a, b), f"{step}: reasons' sums"
+
+
+def test_plays_and_skips_one_at_a_time_give_what_the_whole_log_gives():
+    rng = np.random.default_rng(21)
+    ids = [int(t) for t in library().track_ids]
+    # A history: imported plays, listens and skips here, some by Segue's offers.
+    rows = [(int(rng.choice(ids[:80])), str(rng.choice(["finished", "skipped"], p=[0.7, 0.3])),
+             str(rng.choice(["import", "library", "up_next"]))) for _ in range(120)]
+    models = _models(len(ids))
+    rec = Recommender(_catalog(_log(rows)), models)
+    kept_over_skips = 0
+    steps = (["skip"] * 3 + ["listen"] + ["skip new"] * 2 + ["playing", "ended skipped", "skip", "listen",
+                                                               "playing", "ended heard", "skip"])
+    for step in steps:
+        if step in ("skip", "skip new"):
+            # A skip of a song played before, or of one never played (the list's top offer).
+            track = int(rng.choice(ids[:80] if step == "skip" else ids[80:]))
+            rows.append((track, "skipped", "up_next"))
+        elif step == "listen":
+            rows.append((int(rng.choice(ids)), "finished", "library"))
+        elif step == "playing":
+            rows.append((int(rng.choice(ids)), "playing", "up_next"))
+        else:
+            rows[-1] = (rows[-1][0], "skipped" if step == "ended skipped" else "finished", rows[-1][2])
+        before = rec
+        rec = rec.with_plays(_log(rows))
+        _same(rec, Recommender(_catalog(_log(rows)), models), step)
+        if step in ("skip", "skip new", "playing", "ended skipped"):
+            # No listened play came or went: the listened counts, and what is worked out from
+            # them alone, are those of the copy before, not worked out again.
+            assert rec.catalog.play_count is before.catalog.play_count, step
+            assert rec.charted is before.charted and rec.outside is before.outside, step
+            assert rec.short_rows is before.short_rows and rec._long_length() is before._long_length(), step
+            kept_over_skips += 1
+        else:
+            assert rec.catalog.play_count is not before.catalog.play_count, step
+    assert kept_over_skips >= 8
