@@ -282,6 +282,7 @@ class Catalog:
     # a track's own plays are), then the same of its genre's; None where there are none.
     gone: np.ndarray = None               # float32 [n, 4]
     _play_state = None                    # _PlayState of the plays (not a field: shared by copies, never edited)
+    _album_size = None                    # (album, tracks per album code) (not a field: shared by copies)
 
     @property
     def n(self) -> int:
@@ -447,6 +448,8 @@ class Catalog:
         listened = (fb > 0) & (art >= 0)
         heard = np.flatnonzero(listened)
         pairs = self._pairs(rows, fb, plays.session_id)
+        for name in ("transitions", "follow_units"):
+            pairs[name] = _csr(pairs[name], n)
         self.artist_returns = _artist_returns(art, fb, plays.session_id, heard)
         self._set_latest(plays, rows, fb, art)
         # How many plays of one artist this person lets come within an hour: for every
@@ -486,8 +489,8 @@ class Catalog:
     def _pairs(self, rows: np.ndarray, fb: np.ndarray, session: np.ndarray, start: int = 0) -> dict:
         """What the in-session pairs of plays say, counting the pairs whose later play is at
         ``start`` or after (so that a few plays appended are counted from a short stretch
-        of the log: ``rows``, ``fb`` and ``session`` may be its last part)."""
-        n = self.n
+        of the log: ``rows``, ``fb`` and ``session`` may be its last part). The transitions
+        and follows come as ``(values, rows, columns)``, one entry per pair (``_csr``)."""
         ok = rows >= 0
         # Artist runs: of the in-session pairs of one listened play and the next, both by
         # known artists, how many stay with the artist (Recommender.artist_run). Early skips
@@ -512,7 +515,7 @@ class Catalog:
         # pairs were counted.
         nxt = self.album_next[np.maximum(rows, 0)]
         stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
-        size = np.bincount(self.album[self.album >= 0], minlength=int(self.album.max(initial=-1)) + 1)
+        size = self._album_sizes()
         out["album_order_runs"] = np.array([int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum())])
         out["stays_by_size"] = np.bincount(np.maximum(size[alb[1:][stay]] - 1, 1), minlength=len(size) + 1)
         # Transitions: consecutive plays in one session, the second one listened to. Follows:
@@ -531,11 +534,18 @@ class Catalog:
             w_all.append(np.full(int(same.sum()), units // gap, np.int64))
         a_all, b_all = (np.concatenate(x) if x else np.zeros(0, np.int64) for x in (a_all, b_all))
         first = len(w_all[0]) if w_all else 0
-        out["transitions"] = sp.csr_matrix((np.ones(first, np.float32), (a_all[:first], b_all[:first])),
-                                           shape=(n, n))
-        out["follow_units"] = sp.csr_matrix((np.concatenate(w_all) if w_all else np.zeros(0, np.int64),
-                                             (a_all, b_all)), shape=(n, n))
+        out["transitions"] = (np.ones(first, np.float32), a_all[:first], b_all[:first])
+        out["follow_units"] = (np.concatenate(w_all) if w_all else np.zeros(0, np.int64), a_all, b_all)
         return out
+
+    def _album_sizes(self) -> np.ndarray:
+        """Tracks per album code. They change only with the tracks: kept for them (counting them
+        was a pass over the whole library twice for every song logged)."""
+        cached = self._album_size
+        if cached is None or cached[0] is not self.album:
+            size = np.bincount(self.album[self.album >= 0], minlength=int(self.album.max(initial=-1)) + 1)
+            cached = self._album_size = (self.album, size)
+        return cached[1]
 
     def _set_pairs(self, pairs: dict, within: np.ndarray) -> None:
         """The fields read from ``_pairs``' counts and from ``within``, how many listened plays
@@ -637,9 +647,15 @@ class Catalog:
             return self._pairs(r[w:], f[w:], log.session_id[w:], p - w)
 
         before, after = counted(old, old_rows, old_fb), counted(plays, rows, fb)
-        # The change first (a few entries), then added to the whole matrix once.
-        pairs = {"transitions": self.transitions + (after["transitions"] - before["transitions"]),
-                 "follow_units": state.follow_units + (after["follow_units"] - before["follow_units"]),
+        # The change first (a few entries: the new pairs, and the old ones taken off, summed in
+        # one matrix), then added to the whole matrix once. (Whole counts: the order they are
+        # summed in changes nothing.)
+        def change(name):
+            (new, a, b), (gone, c, d) = after[name], before[name]
+            return _csr((np.concatenate([new, -gone]), np.concatenate([a, c]), np.concatenate([b, d])), n)
+
+        pairs = {"transitions": self.transitions + change("transitions"),
+                 "follow_units": state.follow_units + change("follow_units"),
                  "stays_by_size": state.stays_by_size - before["stays_by_size"] + after["stays_by_size"]}
         current = {"artist_runs": self.artist_runs, "album_runs": self.album_runs,
                    "album_order_runs": self.album_order_runs[:2]}
@@ -762,6 +778,12 @@ def _within_hour(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, artist: np.nd
     counts = [int(((art[near[:j]] == art[near[j]]) & (key[:j] >= key[j] - 3600.0)).sum()) + 1
               for j in range(int(np.searchsorted(near, p - lo)), len(near))]
     return np.bincount(counts) if counts else np.zeros(0, np.int64)
+
+
+def _csr(entries: tuple, n: int) -> sp.csr_matrix:
+    """An [n, n] matrix of ``(values, rows, columns)``, the values of one place summed."""
+    values, a, b = entries
+    return sp.csr_matrix((values, (a, b)), shape=(n, n))
 
 
 def _sessions(n: int, plays: PlayLog, rows: np.ndarray, at: np.ndarray) -> tuple:
