@@ -513,10 +513,11 @@ class Recommender:
                     aff = aff + gt
                     if fill_charted:
                         heard = heard + gh
-                self.shunned |= known & (aff[np.maximum(codes, 0)] < 0)
+                spread = aff[np.maximum(codes, 0)]
+                self.shunned |= known & (spread < 0)
                 if fill_charted:
                     self.charted[fill] = heard[filled]
-                part = np.asarray(_z(np.where(known, aff[np.maximum(codes, 0)], 0.0)), np.float32)
+                part = np.asarray(_z(np.where(known, spread, 0.0)), np.float32)
                 personal = personal + weight * part
                 if codes is cat.artist:
                     self.artist_taste = part
@@ -1692,14 +1693,17 @@ class Recommender:
                 thr, top = bounds
                 at, push = np.zeros(0, np.int64), np.zeros(0, np.float32)
                 if top > thr:
-                    full = w * np.clip((sims - thr) / (top - thr), 0, 1)
-                    np.maximum(out, full, out=out)
                     if not SKIP_PUSHES_KEPT:
+                        full = w * np.clip((sims - thr) / (top - thr), 0, 1)
+                        np.maximum(out, full, out=out)
                         continue
-                    # (kept for the rows it reaches alone: elsewhere it is 0, which the
-                    # maximum with ``out``, never below 0, leaves as it is)
-                    at = np.flatnonzero(full)
-                    push = full[at]
+                    # Worked out and kept for the rows it reaches alone, those past the edge:
+                    # elsewhere it is 0, which the maximum with ``out``, never below 0, leaves
+                    # as it is (four passes over the whole library each new skip, for the
+                    # tenth of it that is pushed).
+                    at = np.flatnonzero(sims > thr)
+                    push = w * np.clip((sims[at] - thr) / (top - thr), 0, 1)
+                    out[at] = np.maximum(out[at], push)
                 if not SKIP_PUSHES_KEPT:
                     continue
                 if len(self._skip_pushes) >= SKIP_PUSHES_KEPT:

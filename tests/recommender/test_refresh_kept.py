@@ -103,3 +103,31 @@ def test_plays_and_skips_one_at_a_time_give_what_the_whole_log_gives():
         else:
             assert rec.catalog.play_count is not before.catalog.play_count, step
     assert kept_over_skips >= 8
+
+
+def test_a_skips_push_worked_out_where_it_reaches_is_the_push_over_the_whole_library(monkeypatch):
+    # The push kept for each skip is worked out only for the tracks past its neighbourhood's
+    # edge; it must come out as the push worked out over every track (none kept), value for
+    # value, for skips alone, in streaks, and of tracks pushed by several skips at once.
+    from recommender import rank
+
+    rng = np.random.default_rng(4)
+    ids = [int(t) for t in library().track_ids]
+    rows = [(int(rng.choice(ids)), str(rng.choice(["finished", "skipped"])), "library") for _ in range(60)]
+    rec = Recommender(_catalog(_log(rows)))
+    skip_rows = rec.catalog.rows(rng.choice(ids, 8, replace=False))
+    # (the edge of two of them as close as the nearest track: a push that reaches one track)
+    for r in skip_rows[:2]:
+        sims = rec.E @ rec.E[r]
+        rec._neighbourhoods[("e", int(r), 5)] = (float(np.sort(sims)[-2]), float(sims.max()))
+    for streak in (0, 1, 3, 6):
+        for upto in range(1, len(skip_rows) + 1):
+            monkeypatch.setattr(rank, "SKIP_PUSHES_KEPT", 0)
+            whole = rec._skip_penalty(skip_rows[:upto], streak)
+            monkeypatch.setattr(rank, "SKIP_PUSHES_KEPT", 64)
+            rec._skip_pushes.clear()
+            got = rec._skip_penalty(skip_rows[:upto], streak)
+            again = rec._skip_penalty(skip_rows[:upto], streak)     # read back from what was kept
+            assert got.dtype == whole.dtype and np.array_equal(got, whole), (streak, upto)
+            assert np.array_equal(again, whole), (streak, upto)
+    assert all(len(at) for at, _ in rec._skip_pushes.values())
