@@ -1725,7 +1725,9 @@ class Recommender:
                 if session is not None and len(session):
                     scale[self._resumed(codes, session, skip_rows, heard)] = 0.0
                 per = per * scale
-                out += w * np.where(codes >= 0, per[np.maximum(codes, 0)], 0).astype(np.float32)
+                # (looked up with a 0 after the last code, where the unknown one, -1, lands:
+                # one pass over the library, not four)
+                out += w * np.append(per, np.float32(0))[codes]
         if streak >= 2:
             run = skip_rows[-streak:]
             for mat, w in ((self.E, 1.0), (self.F, 0.5)):
@@ -1736,8 +1738,7 @@ class Recommender:
             b = b[b >= 0]
             if len(b):
                 share = np.bincount(b, minlength=len(cat.bucket_names)) / len(run)
-                out += loud * STREAK_AWAY * (streak - 1) * np.where(self.genre >= 0,
-                                                                    share[np.maximum(self.genre, 0)], 0)
+                out += loud * STREAK_AWAY * (streak - 1) * np.append(share, 0.0)[self.genre]
         grow = 1.0 + loud * STREAK_GROWTH * max(streak - 1, 0)
         return self.config.skip_push * grow * out
 
