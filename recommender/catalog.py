@@ -557,8 +557,10 @@ class Catalog:
         self.album_order_runs = (*(int(v) for v in pairs["album_order_runs"]), chance)
         self.transitions = pairs["transitions"]
         units = pairs["follow_units"]
-        weights = (units.data / _follow_units()).astype(np.float32)
-        self.follows = sp.csr_matrix((weights, units.indices, units.indptr), shape=units.shape)
+        if self._play_state is None or units is not self._play_state.follow_units:
+            # (the same counts: the follows worked out from them before)
+            weights = (units.data / _follow_units()).astype(np.float32)
+            self.follows = sp.csr_matrix((weights, units.indices, units.indptr), shape=units.shape)
         if within.sum():
             self.artist_hour = int(np.ceil(np.quantile(np.repeat(np.arange(len(within)), within), 0.98)))
         else:
@@ -650,12 +652,16 @@ class Catalog:
         # The change first (a few entries: the new pairs, and the old ones taken off, summed in
         # one matrix), then added to the whole matrix once. (Whole counts: the order they are
         # summed in changes nothing.)
-        def change(name):
+        def changed(whole, name):
             (new, a, b), (gone, c, d) = after[name], before[name]
-            return _csr((np.concatenate([new, -gone]), np.concatenate([a, c]), np.concatenate([b, d])), n)
+            change = _csr((np.concatenate([new, -gone]), np.concatenate([a, c]), np.concatenate([b, d])), n)
+            # Where the new pairs are those taken off (a skip, a song begun: pairs count only
+            # listened plays), the whole matrix as it was, not a copy made by a pass over every
+            # row of it.
+            return whole + change if change.data.any() else whole
 
-        pairs = {"transitions": self.transitions + change("transitions"),
-                 "follow_units": state.follow_units + change("follow_units"),
+        pairs = {"transitions": changed(self.transitions, "transitions"),
+                 "follow_units": changed(state.follow_units, "follow_units"),
                  "stays_by_size": state.stays_by_size - before["stays_by_size"] + after["stays_by_size"]}
         current = {"artist_runs": self.artist_runs, "album_runs": self.album_runs,
                    "album_order_runs": self.album_order_runs[:2]}
@@ -698,6 +704,11 @@ class Catalog:
         ids, first = self._play_state.session_ids, self._play_state.session_first
         tail = np.concatenate([old.session_id[p:][(old_rows[p:] >= 0) & (old_fb[p:] > 0)],
                                sid[p:][(rows[p:] >= 0) & (fb[p:] > 0)]])
+        if not len(tail):
+            # No listened play among the rows (a skip, a song begun): the sessions are as they
+            # were, and so is what is worked out from them and kept for them (``Recommender``'s
+            # session weights), which a copy of the same matrix made it work out again.
+            return ids, first
         hit = np.flatnonzero(np.isin(ids, tail))
         r0 = int(hit.min()) if len(hit) else len(ids)
         f0 = min(int(first[r0]) if r0 < len(ids) else p, p)

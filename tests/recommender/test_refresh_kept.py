@@ -99,6 +99,9 @@ def test_plays_and_skips_one_at_a_time_give_what_the_whole_log_gives():
             assert rec.catalog.play_count is before.catalog.play_count, step
             assert rec.charted is before.charted and rec.outside is before.outside, step
             assert rec.short_rows is before.short_rows and rec._long_length() is before._long_length(), step
+            # ...and so are the pairs of songs and the sessions, which count listened plays only.
+            for name in ("transitions", "follows", "sessions", "session_end"):
+                assert getattr(rec.catalog, name) is getattr(before.catalog, name), (step, name)
             kept_over_skips += 1
         else:
             assert rec.catalog.play_count is not before.catalog.play_count, step
