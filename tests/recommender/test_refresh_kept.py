@@ -134,3 +134,39 @@ def test_a_skips_push_worked_out_where_it_reaches_is_the_push_over_the_whole_lib
             assert got.dtype == whole.dtype and np.array_equal(got, whole), (streak, upto)
             assert np.array_equal(again, whole), (streak, upto)
     assert all(len(at) for at, _ in rec._skip_pushes.values())
+
+
+def test_songs_of_no_artist_album_or_genre_take_no_part_of_a_skips_push_on_them():
+    # A skip pushes down its artist's and album's songs and, in a streak, its genre's: the
+    # songs whose artist, album and genre are not known (code -1) share none of them, and
+    # must not be pushed as if they did (the lookup pads the codes' table for -1).
+    from recommender import rank
+
+    base = library()
+    unknown = np.arange(base.n) % 10 == 9
+    cat = Catalog.build(track_ids=base.track_ids,
+                        artists=[None if u else base.artist_names[a] for u, a in zip(unknown, base.artist)],
+                        albums=[None if u else f"album {a}" for u, a in zip(unknown, base.artist)],
+                        buckets=[None if u else base.bucket_names[b] for u, b in zip(unknown, base.bucket)],
+                        embedding=base.embedding, factors=base.factors, durations=[200.0] * base.n)
+    rec = Recommender(cat)
+    assert (cat.artist[unknown] < 0).all() and (cat.album[unknown] < 0).all() and (rec.genre[unknown] < 0).all()
+    # (the last artist's: without the pad, -1 would read the last code's push)
+    last = cat.artist.max()
+    skip_rows = np.flatnonzero(cat.artist == last)[:3]
+    for streak in (0, 3):
+        rec._skip_pushes.clear()
+        pen = rec._skip_penalty(skip_rows, streak)
+        # The unknown songs no skip's neighbourhood reaches and the streak's sound does not
+        # push (below the mean likeness to the skips): nothing else may push them.
+        clear = unknown.copy()
+        for at, _ in rec._skip_pushes.values():
+            clear[at] = False
+        if streak:
+            for mat in (rec.E, rec.F):
+                clear &= rank._z(mat @ rank._context(mat, skip_rows[-streak:], decay=1.0)) <= 0
+        assert clear.sum() >= 3, streak
+        assert np.all(pen[clear] == 0), (streak, pen[clear])
+        # ...while the skipped artist's songs the neighbourhoods miss are pushed.
+        theirs = (cat.artist == last) & ~np.isin(np.arange(base.n), skip_rows)
+        assert np.all(pen[theirs] > 0), streak
