@@ -747,9 +747,16 @@ class Recommender:
                 pushed = pushed | np.isin(codes, hit[0][hit[1] >= STREAK_SAME])
 
         seen: dict = {}
+        over = self._albums_over(np.concatenate([sess, queued]))
 
         def score_for(heard: np.ndarray, tail: int) -> np.ndarray:
             signals = self.up_next_signals(heard, tail)
+            if tail >= 0 and cat.album[tail] in over:
+                # An album the session played to its end is over: its pull (to the rest of it,
+                # by its order) started it again from its first track, a replay nobody asked
+                # for. What the person played after it before (sequence, sessions like this
+                # one) still speaks, so someone who replays albums straight away gets it.
+                signals.pop("album", None)
             if why is not None:         # kept for the reasons of the fused picks: no second scoring
                 seen["signals"] = signals
             score = self._blend(signals)
@@ -1025,6 +1032,26 @@ class Recommender:
             if not skip and r not in gone:
                 out.append(r)
         return np.array(out, np.int64), int(album), False
+
+    def _albums_over(self, order: np.ndarray) -> set[int]:
+        """The albums (codes) whose end ``order`` (the session, then the queue) reached in
+        their order: the last three of its tracks of the album are the album's last three
+        (passing over the tracks the person always skips), heard or skipped early. Heard
+        through, or heard to its last tracks and those skipped: either way it is over."""
+        nxt = self.catalog.album_next
+
+        def after(r: int) -> int:               # the next track they hear, in the album's order
+            r = int(nxt[r])
+            while r >= 0 and self.always_skipped[r]:
+                r = int(nxt[r])
+            return r
+
+        latest: dict[int, list[int]] = {}
+        for r, a in zip(order.tolist(), self.catalog.album[order].tolist()):
+            if a >= 0:
+                latest.setdefault(a, []).append(r)
+        return {a for a, rows in latest.items() if len(rows) >= 3 and after(rows[-3]) == rows[-2]
+                and after(rows[-2]) == rows[-1] and after(rows[-1]) < 0}
 
     def _album_turn(self, tail: int, got: list[tuple[int, float]]) -> int:
         """How many of ``got`` (picked against row ``tail``) to keep before scoring again:

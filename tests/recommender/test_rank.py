@@ -1148,6 +1148,50 @@ def test_an_albums_interludes_are_no_stingers_for_someone_who_follows_albums_in_
     assert got == [3003, 3004, 3005, 3006]
 
 
+def _album_runs(got, album):
+    """The pairs of ``got`` one after another that are one after another on ``album``."""
+    return set(zip(got, got[1:])) & set(zip(album, album[1:]))
+
+
+OTHER_ALBUMS = [(3100 + 5 * a + j, "finished") for a in range(10) for j in range(5)]   # each in order
+
+
+def test_an_album_heard_to_its_end_is_not_started_again_from_its_first_track():
+    # Someone who plays albums in order (the other artists' albums, a session each), then the
+    # double album's last three tracks: it is over. Its pull started it again from the top
+    # (tracks 1, 2, 4, 5...), an album replay they never asked for.
+    album = [3001 + i for i in range(24)]
+    rec = Recommender(_double_album_library(playlog(OTHER_ALBUMS + [(t, "finished") for t in album[21:]],
+                                                    session_len=5)))
+    assert rec.album_order > 0.5
+    got = [t for t, _ in rec.up_next(album[21:], 8)]
+    assert len(got) == 8 and not _album_runs(got, album), got
+    # Heard through in the session, all of it: none of it comes back.
+    assert not {t for t, _ in rec.up_next(album, 8)} & set(album)
+
+
+def test_an_album_heard_to_its_last_tracks_and_those_skipped_is_over_not_started_again():
+    # An album the person knows well (heard to track 22, twice; sessions of five plays); now
+    # tracks 20-22 heard and the last two skipped early: they are done with it, and Up next
+    # went back to its early tracks (3, 5, 6, 8, 9, 10...).
+    album = [3001 + i for i in range(24)]
+    loved = OTHER_ALBUMS + [(t, "finished") for _ in range(2) for t in album[:22]]
+    now = [(t, "finished") for t in album[19:22]] + [(t, "skipped") for t in album[22:]]
+    rec = Recommender(_double_album_library(playlog(loved + now, session_len=5)))
+    got = [t for t, _ in rec.up_next(album[19:], 8, skipped=album[22:])]
+    assert len(got) == 8 and got[0] not in album and not _album_runs(got, album), got
+
+
+def test_someone_who_replays_albums_straight_away_gets_the_album_again_after_its_end():
+    # Their own plays say it: the album through twice in a row, twice (their sessions of five
+    # plays go on from its last track to its first). After its last three tracks it starts again.
+    album = [3001 + i for i in range(24)]
+    replays = OTHER_ALBUMS + [(t, "finished") for _ in range(4) for t in album]
+    rec = Recommender(_double_album_library(playlog(replays + [(t, "finished") for t in album[21:]], session_len=5)))
+    got = [t for t, _ in rec.up_next(album[21:], 8)]
+    assert got[:3] == album[:3], got
+
+
 def test_one_artist_with_hundreds_of_tracks_near_the_top_still_leaves_room_for_others():
     # 600 tracks by one artist sound most like the seed; 150 small bands less so.
     rng = np.random.default_rng(9)
