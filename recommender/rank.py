@@ -747,11 +747,13 @@ class Recommender:
                 pushed = pushed | np.isin(codes, hit[0][hit[1] >= STREAK_SAME])
 
         seen: dict = {}
-        over = self._albums_over(np.concatenate([sess, queued]))
+        # (a name of its own: ``over`` below becomes the rows an album playing now leaves out,
+        # before the scoring that reads this set of album codes runs)
+        albums_over = self._albums_over(np.concatenate([sess, queued]))
 
         def score_for(heard: np.ndarray, tail: int) -> np.ndarray:
             signals = self.up_next_signals(heard, tail)
-            if tail >= 0 and cat.album[tail] in over:
+            if tail >= 0 and cat.album[tail] in albums_over:
                 # An album the session played to its end is over: its pull (to the rest of it,
                 # by its order) started it again from its first track, a replay nobody asked
                 # for. What the person played after it before (sequence, sessions like this

@@ -997,11 +997,12 @@ def test_an_album_begun_part_way_ends_where_the_person_goes_after_it_not_back_to
     assert [t for t, _ in rec.up_next([start], 5, exclude=album(4)[3:])] == album(5)
 
 
-def _double_album_library(plays=None):
+def _double_album_library(plays=None, first=3001):
     """A 24-track double album (ids 3001-3024: disc 1 tracks 1-12, then disc 2; tracks 4 and
-    16 are 30-second interludes) among ten other artists' five tracks each (ids 3100-3149)."""
+    16 are 30-second interludes) among ten other artists' five tracks each (ids 3100-3149).
+    ``first``: the album's first id (5001: its rows, and its album code, come after the others')."""
     rng = np.random.default_rng(8)
-    ids = [3001 + i for i in range(24)] + [3100 + i for i in range(50)]
+    ids = [first + i for i in range(24)] + [3100 + i for i in range(50)]
     artists = ["double"] * 24 + [f"other {i // 5}" for i in range(50)]
     emb = rng.normal(size=(len(ids), 16)).astype(np.float32)
     return Catalog.build(track_ids=ids, artists=artists, albums=["twice"] * 24 + [f"lp {i // 5}" for i in range(50)],
@@ -1168,6 +1169,18 @@ def test_an_album_heard_to_its_end_is_not_started_again_from_its_first_track():
     assert len(got) == 8 and not _album_runs(got, album), got
     # Heard through in the session, all of it: none of it comes back.
     assert not {t for t, _ in rec.up_next(album, 8)} & set(album)
+
+
+def test_an_album_heard_to_its_end_is_over_whichever_code_the_catalogue_gives_it():
+    # The same album after the other albums in the catalogue (ids 5001-5024), so it is not the
+    # first album the catalogue numbers: its end is its end all the same, and the pull does not
+    # start it again (1, 2, 4, 5, 8...).
+    album = [5001 + i for i in range(24)]
+    rec = Recommender(_double_album_library(playlog(OTHER_ALBUMS + [(t, "finished") for t in album[21:]],
+                                                    session_len=5), first=5001))
+    assert rec.album_order > 0.5 and rec.catalog.album[rec.catalog.row(album[0])] > 1
+    got = [t for t, _ in rec.up_next(album[21:], 8)]
+    assert len(got) == 8 and not _album_runs(got, album), got
 
 
 def test_an_album_heard_to_its_last_tracks_and_those_skipped_is_over_not_started_again():
