@@ -1050,7 +1050,9 @@ class Recommender:
 
         latest: dict[int, list[int]] = {}
         for r, a in zip(order.tolist(), self.catalog.album[order].tolist()):
-            if a >= 0:
+            # (a track they always skip is passed over here too: where it came up in the album's
+            # order and was skipped again, it stood between the last three and the album was not over)
+            if a >= 0 and not self.always_skipped[r]:
                 latest.setdefault(a, []).append(r)
         return {a for a, rows in latest.items() if len(rows) >= 3 and after(rows[-3]) == rows[-2]
                 and after(rows[-2]) == rows[-1] and after(rows[-1]) < 0}

@@ -1195,6 +1195,19 @@ def test_an_album_heard_to_its_last_tracks_and_those_skipped_is_over_not_started
     assert len(got) == 8 and got[0] not in album and not _album_runs(got, album), got
 
 
+def test_an_album_heard_to_its_end_is_over_when_the_track_they_always_skip_came_up_and_was_skipped():
+    # Someone who plays albums in order and always skips the album's track 23 (three skips, no
+    # listen); now tracks 21 and 22, then 23 came up and they skipped it again, then 24: the
+    # album is over as it is when 23 is passed over, not started again (8, 9, 10, 12...).
+    album = [5001 + i for i in range(24)]
+    past = OTHER_ALBUMS[:45] + [(album[22], "skipped")] + OTHER_ALBUMS[45:] + [(album[22], "skipped")] * 2
+    now = [(album[20], "finished"), (album[21], "finished"), (album[22], "skipped"), (album[23], "finished")]
+    rec = Recommender(_double_album_library(playlog(past + now, session_len=5), first=5001))
+    assert rec.album_order > 0.5 and rec.always_skipped[rec.catalog.row(album[22])]
+    got = [t for t, _ in rec.up_next(album[20:], 8, skipped=[album[22]])]
+    assert len(got) == 8 and not _album_runs(got, album), got
+
+
 def test_someone_who_replays_albums_straight_away_gets_the_album_again_after_its_end():
     # Their own plays say it: the album through twice in a row, twice (their sessions of five
     # plays go on from its last track to its first). After its last three tracks it starts again.
