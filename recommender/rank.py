@@ -759,6 +759,8 @@ class Recommender:
                 # for. What the person played after it before (sequence, sessions like this
                 # one) still speaks, so someone who replays albums straight away gets it.
                 signals.pop("album", None)
+                if "artist" in signals:     # nor its artist's pull, which put its first track first
+                    signals["artist"] = signals["artist"] & (cat.album != cat.album[tail])
             if why is not None:         # kept for the reasons of the fused picks: no second scoring
                 seen["signals"] = signals
             score = self._blend(signals)
