@@ -52,6 +52,12 @@ OPEN_WAIT_S = 20.0
 #: 4.5 s to answer ran the output dry after a clip. Not longer: each file opened ahead holds an
 #: ffmpeg waiting (of the few the player lists).
 OPEN_AHEAD_S = 20.0
+#: A file opened ahead is closed again once the output has more than OPEN_AHEAD_S and this
+#: (seconds) to play before it (a seek back in the song playing, to its start), and opened again
+#: as before once the output nears it: held open meanwhile, for as long as an hour-long song
+#: played, it kept an ffmpeg waiting, and on Windows an open file cannot be saved by a tagger.
+#: Not less: a seek back of a few seconds would close a file only to open it again moments later.
+CLOSE_AHEAD_MARGIN_S = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -456,6 +462,8 @@ class FeederMixin:
         ahead = self._audio_before_following()
         # (each hand-over before the file may be a crossfade, which starts it that much earlier)
         bound = OPEN_AHEAD_S + 2 * max(0.0, self._crossfade_s)
+        if self._prepared:
+            self._close_far_ahead(ahead, bound + CLOSE_AHEAD_MARGIN_S)
         for source in self._following:
             if ahead is None or ahead >= bound:
                 return      # (of a length not known: taken to be long, as before)
@@ -468,6 +476,22 @@ class FeederMixin:
             if item.error is not None:
                 return      # it cannot be opened: what is after it comes after an error anyway
             ahead += item.source.duration or item.source.duration_hint or 0.0
+
+    def _close_far_ahead(self, ahead: float | None, far: float) -> None:
+        """Close the files opened ahead that the output has more than ``far`` seconds to play
+        before (``ahead``: before the first one expected), counted as :meth:`_prepare_following`
+        counts them: the song playing was sought back, and they are opened again, as they were
+        first, once the output nears them. Where the next track's length is not known yet
+        (``ahead`` None: its file still opening) none is closed: it may be a clip."""
+        if ahead is None:
+            return
+        for source in self._following:
+            item = next((p for p in self._prepared if _same_file(p.source, source)), None)
+            if item is not None and ahead > far:
+                self._prepared.remove(item)
+                item.drop()
+            known = item.source if item is not None else source
+            ahead += known.duration or known.duration_hint or 0.0
 
     def _audio_before_following(self) -> float | None:
         """Seconds the output has to play before the first source expected after the next one

@@ -1,0 +1,122 @@
+"""A file opened ahead of time is held open only while the output nears it.
+
+The engine opens the file after a short next track OPEN_AHEAD_S before the output reaches it
+(see FeederMixin._prepare_following). A seek back in the song playing puts it far off again:
+held open all that while, an ffmpeg waited for nothing and, on Windows, a tagger could not save
+the file. Here the output is the null engine driven by the test, block by block, and the files
+are FLACs, whose open file the process lists in /proc/self/fd.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from player.audio import feeder
+from player.audio.base import Source
+from player.audio.null_engine import NullEngine
+from tests.audiogen import tone, write_audio
+from tests.player.audio.signals import active_region, peak_frequency
+from tests.player.audio.test_null_engine import Recorder, hold_output, render_to_the_end
+from tests.player.audio.test_sd_engine import wait_for
+
+pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="the open files are read from /proc")
+
+SR = 44100
+SONG_S = 32.0   # (the output has more than OPEN_AHEAD_S and the margin to play at its start)
+
+
+def held_open(path: Path) -> bool:
+    """Whether this process has ``path`` open (the file itself, whatever its name now)."""
+    want = os.stat(path)
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            st = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (want.st_dev, want.st_ino):
+            return True
+    return False
+
+
+@pytest.fixture
+def song_clip_after(tmp_path):
+    """A 32 s song playing, a 0.5 s clip set next and a 1 s track (c.flac) expected after it,
+    over a null output the test drives itself; the engine, its Recorder, the song's source,
+    c's path, and what the test calls after each block to set c next once the clip is heard
+    (a Source of its own, as the player makes), which returns the open it was set from."""
+    assert feeder.OPEN_AHEAD_S + feeder.CLOSE_AHEAD_MARGIN_S < SONG_S - 1.5
+    a = write_audio(tmp_path / "a.flac", tone(SONG_S, freq=440), SR)
+    b = write_audio(tmp_path / "b.flac", tone(0.5, freq=550), SR)
+    c = write_audio(tmp_path / "c.flac", tone(1.0, freq=660), SR)
+    e = NullEngine(capture=True, speed=1.0)
+    hold_output(e)
+    ev = Recorder(e)
+    src_a, src_b = Source(str(a), duration_hint=SONG_S), Source(str(b), duration_hint=0.5)
+    e.play(src_a)
+    e.set_next(src_b)
+    e.set_following([Source(str(c), duration_hint=1.0)])
+    assert wait_for(lambda: e.current is src_a)
+    armed = []
+
+    def arm_once_heard():
+        if not armed and e.current is src_b:
+            armed.append(list(e._prepared))     # (what was open ahead for c as the clip began)
+            e.set_next(Source(str(c), duration_hint=1.0))
+            e.set_following([])
+        return armed[0] if armed else None
+
+    yield e, ev, src_a, c, arm_once_heard
+    e.close()
+
+
+def opened_ahead(e) -> bool:
+    return e.sync() and len(e._prepared) == 1 and e._prepared[0].done
+
+
+def test_a_file_opened_ahead_is_closed_by_a_seek_back_and_opened_again_as_the_output_nears_it(
+        song_clip_after, tmp_path):
+    """Near the song's end c.flac is opened ahead; a seek back to the song's start closes it
+    (its decoder and the OS's file released), so it can be renamed and another written in its
+    place meanwhile, as a tagger saving it does. Played on to, c is opened again ahead of the
+    clip, and the new file is heard right after it, without a gap."""
+    e, ev, src_a, c, arm_once_heard = song_clip_after
+    assert not e._prepared and not held_open(c)     # (32 s before it: too far to open)
+    e.seek(SONG_S - 1.5, src_a)
+    assert wait_for(lambda: opened_ahead(e))
+    assert held_open(c)
+    e.seek(0.0, src_a)
+    assert wait_for(lambda: e.sync() and not e._prepared), "the file opened ahead stayed open after a seek back"
+    assert not held_open(c)
+    os.rename(c, tmp_path / "c-old.flac")
+    write_audio(c, tone(1.0, freq=880), SR)
+    e.seek(SONG_S - 2.0, src_a)
+    assert wait_for(lambda: opened_ahead(e))
+    out = render_to_the_end(e, 400, after_each=arm_once_heard)
+    assert [p.source.path for p in arm_once_heard()] == [str(c)]    # (opened again before the clip)
+    assert ev.names()[-4:] == [("started", "b.flac"), ("finished", "b.flac"), ("started", "c.flac"),
+                               ("finished", "c.flac")]
+    played = active_region(out[:, 0], threshold=1e-7)
+    zero = np.concatenate([[False], played == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    assert e.underruns == 0 and (not len(edges) or (edges[1::2] - edges[::2]).max() < 4), "the output ran dry"
+    assert abs(len(played) - int(3.5 * SR)) <= 2048
+    assert peak_frequency(played[-SR // 2:], sr=SR) == pytest.approx(880, abs=5)    # (the file written since)
+
+
+def test_a_seek_back_of_a_few_seconds_keeps_the_file_opened_ahead(song_clip_after):
+    """A seek back that leaves the output less than OPEN_AHEAD_S and the margin to play before
+    c keeps it open: the one open made ahead is the one c is played from, not closed and made
+    again moments later."""
+    e, ev, src_a, c, arm_once_heard = song_clip_after
+    e.seek(SONG_S - 1.5, src_a)
+    assert wait_for(lambda: opened_ahead(e))
+    opening = e._prepared[0]
+    back_s = feeder.OPEN_AHEAD_S + feeder.CLOSE_AHEAD_MARGIN_S / 2 - 2.0    # (the buffer and the clip: 2 s)
+    e.seek(SONG_S - back_s, src_a)
+    render_to_the_end(e, int((back_s + 1.5) * SR / 1024) + 200, after_each=arm_once_heard)
+    assert arm_once_heard() == [opening]
+    assert ev.names()[-2:] == [("started", "c.flac"), ("finished", "c.flac")]
