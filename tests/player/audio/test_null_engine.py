@@ -332,6 +332,40 @@ def test_crossfade_overlaps_the_two_sources(engine, tmp_path):
     assert [n for n, _ in rec.names()] == ["started", "finished", "started", "finished"]
 
 
+@pytest.mark.parametrize("changed_to", [3.0, 0.25, 0.0])
+def test_a_crossfade_setting_changed_during_a_fade_leaves_that_fade_as_it_began(engine, tmp_path, changed_to):
+    """The person changes the crossfade length while a fade is being written: that fade goes
+    on over the length it began with (its curves stretched or cut mid-way would jump: a
+    click), every frame of both songs heard once, none twice; the new length is for the
+    hand-overs after it."""
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    wave_a, wave_b = sine(3 * SR, freq=440, sr=SR), sine(3 * SR, freq=660, sr=SR)
+    sf.write(str(a), np.stack([wave_a] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(b), np.stack([wave_b] * 2, 1), SR, subtype="FLOAT")
+    e = engine(speed=1.0, crossfade_s=1.0)
+    hold_output(e)
+    src_a, src_b = Source(str(a)), Source(str(b))
+    e.play(src_a)
+    e.set_next(src_b)
+    assert next_open(e)
+    block, got = np.zeros((1024, 2), np.float32), []
+    while not (e._fade is not None and 0 < e._fade.done_frames < e._fade.length):
+        assert len(got) < 200, "no fade was under way"
+        e._render(block)
+        got.append(block.copy())
+        assert e.sync()
+    e.crossfade_s = changed_to
+    out = np.concatenate([*got, render_to_the_end(e, 400)])[:, 0]
+    fade = SR
+    t = np.arange(fade, dtype=np.float32) / fade * (np.pi / 2)
+    mixed = wave_a[2 * SR:] * np.cos(t) + wave_b[:fade] * np.sin(t)
+    want = np.concatenate([wave_a[:2 * SR], mixed, wave_b[fade:]])
+    heard = active_region(out, threshold=0.0)     # (the output waits in silence before a, and after b)
+    assert len(heard) == len(want)
+    assert np.abs(heard - want).max() < 1e-5
+    assert src_a.heard_frames == 2 * SR and src_b.heard_frames == 3 * SR
+
+
 def read_whole_blocks(e, block, until: int) -> None:
     """Be the output, a whole block at a time, until it has read up to ``until`` or past it.
 
