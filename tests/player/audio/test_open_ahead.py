@@ -10,18 +10,19 @@ are FLACs, whose open file the process lists in /proc/self/fd.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from player.audio import feeder
-from player.audio.base import Source
+from player.audio.base import PlaybackState, Source
 from player.audio.null_engine import NullEngine
 from tests.audiogen import tone, write_audio
 from tests.player.audio.signals import active_region, peak_frequency
 from tests.player.audio.test_null_engine import Recorder, hold_output, render_to_the_end
-from tests.player.audio.test_sd_engine import wait_for
+from tests.player.audio.test_sd_engine import sd_engine, wait_for  # noqa: F401 - a fixture
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="the open files are read from /proc")
 
@@ -120,3 +121,50 @@ def test_a_seek_back_of_a_few_seconds_keeps_the_file_opened_ahead(song_clip_afte
     render_to_the_end(e, int((back_s + 1.5) * SR / 1024) + 200, after_each=arm_once_heard)
     assert arm_once_heard() == [opening]
     assert ev.names()[-2:] == [("started", "c.flac"), ("finished", "c.flac")]
+
+
+@pytest.mark.audio
+@pytest.mark.slow
+def test_on_the_sound_card_the_file_after_a_clip_opens_as_long_before_it_as_on_the_null_output(
+        sd_engine, tmp_path, monkeypatch):  # noqa: F811 - a fixture
+    """The same open ahead through PortAudio into the null sink, in real time, the lead made
+    3 s to keep the test short: the sound card takes its audio in blocks of its own, and the
+    sound server holds some of it before it is heard; counted from where the output has read
+    (as the device's clock takes it), the open still begins the lead before the file plays, not
+    a device's buffer later or earlier, and the file is heard right after the clip."""
+    from tests.player.audio import sink
+
+    lead_s = 3.0
+    monkeypatch.setattr(feeder, "OPEN_AHEAD_S", lead_s)
+    rate = sink.RATE
+    song_s = lead_s + 1.5      # (the output has more than the lead to play before c as it starts)
+    a = write_audio(tmp_path / "a.flac", tone(song_s, freq=440, sr=rate), rate)
+    b = write_audio(tmp_path / "b.flac", tone(0.5, freq=550, sr=rate), rate)
+    c = write_audio(tmp_path / "c.flac", tone(1.0, freq=660, sr=rate), rate)
+    e = sd_engine()
+    assert e.rate == rate
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    ev = Recorder(e)
+    src_a, src_b = Source(str(a), duration_hint=song_s), Source(str(b), duration_hint=0.5)
+    e.play(src_a)
+    e.set_next(src_b)
+    e.set_following([Source(str(c), duration_hint=1.0)])
+    opened_at, armed = None, None
+    end = time.monotonic() + song_s + 15.0
+    while e.state is not PlaybackState.STOPPED and time.monotonic() < end:
+        if opened_at is None and e._prepared:
+            opened_at = src_a.heard_frames / rate
+        if armed is None and e.current is src_b:
+            armed = list(e._prepared)
+            e.set_next(Source(str(c), duration_hint=1.0))
+            e.set_following([])
+        time.sleep(0.002)
+    heard = active_region(recorder.stop()[:, 0], threshold=1e-4)
+    assert ev.names() == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
+                          ("finished", "b.flac"), ("started", "c.flac"), ("finished", "c.flac")]
+    assert armed is not None and [p.source.path for p in armed] == [str(c)]
+    assert opened_at is not None
+    lead = song_s + 0.5 - opened_at     # (a block or two late at most: the feeder looks at every tick)
+    assert lead_s - 0.25 < lead <= lead_s, f"opened {lead:.2f} s before it played"
+    assert e.underruns == 0
+    assert abs(len(heard) - int((song_s + 1.5) * rate)) <= 2048
