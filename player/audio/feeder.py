@@ -455,7 +455,8 @@ class FeederMixin:
         2.5 s track (longer than the buffer) left its follower to open once it was heard, and an
         open under load outlasted it. One file at a time, each on a thread of its own (see
         :class:`_Opening`); a track of normal length needs nothing opened ahead, and no more
-        files are kept open than OPEN_AHEAD_S of audio takes (an ffmpeg each, possibly).
+        files are kept open than OPEN_AHEAD_S of audio takes (an ffmpeg each, possibly): one
+        that a seek back puts far off again is closed (see :meth:`_close_far_ahead`).
         """
         if self._upcoming is None or not self._following:
             return
