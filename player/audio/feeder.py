@@ -486,11 +486,15 @@ class FeederMixin:
         (``ahead`` None: its file still opening) none is closed: it may be a clip."""
         if ahead is None:
             return
+        near = []   # (a file listed twice is held by its first place: it is opened for that one)
         for source in self._following:
             item = next((p for p in self._prepared if _same_file(p.source, source)), None)
-            if item is not None and ahead > far:
-                self._prepared.remove(item)
-                item.drop()
+            if item is not None and item not in near:
+                if ahead > far:
+                    self._prepared.remove(item)
+                    item.drop()
+                else:
+                    near.append(item)
             known = item.source if item is not None else source
             ahead += known.duration or known.duration_hint or 0.0
 

@@ -168,3 +168,24 @@ def test_on_the_sound_card_the_file_after_a_clip_opens_as_long_before_it_as_on_t
     assert lead_s - 0.25 < lead <= lead_s, f"opened {lead:.2f} s before it played"
     assert e.underruns == 0
     assert abs(len(heard) - int((song_s + 1.5) * rate)) <= 2048
+
+
+def test_a_file_twice_in_what_follows_keeps_the_one_open_made_ahead_for_it(song_clip_after):
+    """The file after the clip is queued again two songs later (the song playing between):
+    its one open ahead serves the first time it is expected, near, and is not closed for the
+    second, far off. Closed for it, it was opened again at once for the first, at every feeder
+    pass (an ffprobe and an ffmpeg each, for ffmpeg's formats), and none was open when needed."""
+    e, ev, src_a, c, arm_once_heard = song_clip_after
+    e.set_following([Source(str(c), duration_hint=1.0), Source(src_a.path, duration_hint=SONG_S),
+                     Source(str(c), duration_hint=1.0)])
+    e.seek(SONG_S - 1.5, src_a)
+
+    def open_for_c():
+        return next((p for p in e._prepared if p.source.path == str(c) and p.done), None) if e.sync() else None
+
+    found = []
+    assert wait_for(lambda: found.append(open_for_c()) or found[-1] is not None)
+    opening = found[-1]
+    render_to_the_end(e, int(3.5 * SR / 1024) + 200, after_each=arm_once_heard)
+    assert opening in arm_once_heard(), "the open made ahead for the file was closed and made again"
+    assert ev.names()[-2:] == [("started", "c.flac"), ("finished", "c.flac")]
