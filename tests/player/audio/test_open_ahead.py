@@ -4,7 +4,7 @@ The engine opens the file after a short next track OPEN_AHEAD_S before the outpu
 (see FeederMixin._prepare_following). A seek back in the song playing puts it far off again:
 held open all that while, an ffmpeg waited for nothing and, on Windows, a tagger could not save
 the file. Here the output is the null engine driven by the test, block by block, and the files
-are FLACs, whose open file the process lists in /proc/self/fd.
+are FLACs, whose open file the process lists in /proc/self/fd (where there is one).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from tests.player.audio.signals import active_region, peak_frequency
 from tests.player.audio.test_null_engine import Recorder, hold_output, render_to_the_end
 from tests.player.audio.test_sd_engine import sd_engine, wait_for  # noqa: F401 - a fixture
 
-pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="the open files are read from /proc")
+#: (only the test that looks at the process's open files needs /proc: macOS and Windows have none)
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="the open files are read from /proc")
 
 SR = 44100
 SONG_S = 32.0   # (the output has more than OPEN_AHEAD_S and the margin to play at its start)
@@ -78,6 +79,7 @@ def opened_ahead(e) -> bool:
     return e.sync() and len(e._prepared) == 1 and e._prepared[0].done
 
 
+@needs_proc
 def test_a_file_opened_ahead_is_closed_by_a_seek_back_and_opened_again_as_the_output_nears_it(
         song_clip_after, tmp_path):
     """Near the song's end c.flac is opened ahead; a seek back to the song's start closes it
@@ -141,25 +143,31 @@ def test_on_the_sound_card_the_file_after_a_clip_opens_as_long_before_it_as_on_t
     a = write_audio(tmp_path / "a.flac", tone(song_s, freq=440, sr=rate), rate)
     b = write_audio(tmp_path / "b.flac", tone(0.5, freq=550, sr=rate), rate)
     c = write_audio(tmp_path / "c.flac", tone(1.0, freq=660, sr=rate), rate)
-    e = sd_engine()
-    assert e.rate == rate
-    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
-    ev = Recorder(e)
-    src_a, src_b = Source(str(a), duration_hint=song_s), Source(str(b), duration_hint=0.5)
-    e.play(src_a)
-    e.set_next(src_b)
-    e.set_following([Source(str(c), duration_hint=1.0)])
-    opened_at, armed = None, None
-    end = time.monotonic() + song_s + 15.0
-    while e.state is not PlaybackState.STOPPED and time.monotonic() < end:
-        if opened_at is None and e._prepared:
-            opened_at = src_a.heard_frames / rate
-        if armed is None and e.current is src_b:
-            armed = list(e._prepared)
-            e.set_next(Source(str(c), duration_hint=1.0))
-            e.set_following([])
-        time.sleep(0.002)
-    heard = active_region(recorder.stop()[:, 0], threshold=1e-4)
+    for _attempt in range(3):
+        e = sd_engine()
+        assert e.rate == rate
+        recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+        ev = Recorder(e)
+        src_a, src_b = Source(str(a), duration_hint=song_s), Source(str(b), duration_hint=0.5)
+        e.play(src_a)
+        e.set_next(src_b)
+        e.set_following([Source(str(c), duration_hint=1.0)])
+        opened_at, armed = None, None
+        end = time.monotonic() + song_s + 15.0
+        while e.state is not PlaybackState.STOPPED and time.monotonic() < end:
+            if opened_at is None and e._prepared:
+                opened_at = src_a.heard_frames / rate
+            if armed is None and e.current is src_b:
+                armed = list(e._prepared)
+                e.set_next(Source(str(c), duration_hint=1.0))
+                e.set_following([])
+            time.sleep(0.002)
+        heard = active_region(recorder.stop()[:, 0], threshold=1e-4)
+        if e.underruns == 0:
+            break
+        # (a machine loaded past its cores runs a real-time output dry now and then, with
+        # nothing wrong here: tried again a few times at most)
+        e.close()
     assert ev.names() == [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
                           ("finished", "b.flac"), ("started", "c.flac"), ("finished", "c.flac")]
     assert armed is not None and [p.source.path for p in armed] == [str(c)]
