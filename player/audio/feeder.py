@@ -490,11 +490,14 @@ class FeederMixin:
         for source in self._following:
             item = next((p for p in self._prepared if _same_file(p.source, source)), None)
             if item is not None and item not in near:
-                if ahead > far:
+                if ahead <= far:
+                    near.append(item)
+                elif item.done:
+                    # (one still opening holds nothing yet, and dropped, its thread goes on,
+                    # stuck as long as the disk or share is: a seek forward again started a
+                    # second; it is closed at the first pass after it is open)
                     self._prepared.remove(item)
                     item.drop()
-                else:
-                    near.append(item)
             known = item.source if item is not None else source
             ahead += known.duration or known.duration_hint or 0.0
 

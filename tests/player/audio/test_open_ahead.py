@@ -10,6 +10,7 @@ are FLACs, whose open file the process lists in /proc/self/fd (where there is on
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from player.audio.null_engine import NullEngine
 from tests.audiogen import tone, write_audio
 from tests.player.audio.signals import active_region, peak_frequency
 from tests.player.audio.test_null_engine import Recorder, hold_output, render_to_the_end
+from tests.player.audio.test_slow_open import held_ffprobe, m4a
 from tests.player.audio.test_sd_engine import sd_engine, wait_for  # noqa: F401 - a fixture
 
 #: (only the test that looks at the process's open files needs /proc: macOS and Windows have none)
@@ -204,3 +206,39 @@ def test_a_file_twice_in_what_follows_keeps_the_one_open_made_ahead_for_it(song_
     render_to_the_end(e, int(3.5 * SR / 1024) + 200, after_each=arm_once_heard)
     assert opening in arm_once_heard(), "the open made ahead for the file was closed and made again"
     assert events_end_with(ev, [("started", "c.flac"), ("finished", "c.flac")]), ev.names()
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None, reason="needs ffmpeg")
+def test_a_seek_back_while_the_file_ahead_is_still_opening_leaves_that_one_open_to_go_on(
+        song_clip_after, tmp_path, monkeypatch):
+    """The file after the clip (one ffmpeg decodes) is still opening, its ffprobe held (a disk
+    waking up), when a seek back puts it far off, and a seek forward near again: the one open
+    goes on and is the one the file is played from; dropped at the seek back, its thread and
+    ffprobe stayed stuck as long as the disk did, and the seek forward started a second."""
+    e, ev, src_a, _, _ = song_clip_after
+    hold, release, runs = held_ffprobe(tmp_path, monkeypatch, ends=True)
+    c = m4a(tmp_path / "c.m4a", 1.0, 660)
+    hold.touch()
+    e.set_following([Source(str(c), duration_hint=1.0)])
+    e.seek(SONG_S - 1.5, src_a)
+    assert wait_for(lambda: runs.exists() and runs.read_text().split() == ["start"])
+    e.seek(0.0, src_a)
+    for _ in range(5):      # (feeder passes with c far off)
+        assert e.sync()
+    e.seek(SONG_S - 1.5, src_a)
+    for _ in range(5):
+        assert e.sync()
+    release.touch()
+    assert wait_for(lambda: opened_ahead(e) and runs.read_text().split()[-1:] == ["end"])
+    opening, armed = e._prepared[0], []
+
+    def arm_once_heard():
+        if not armed and e.current is not None and e.current.path.endswith("b.flac"):
+            armed.append(list(e._prepared))
+            e.set_next(Source(str(c), duration_hint=1.0))
+            e.set_following([])
+
+    render_to_the_end(e, 400, after_each=arm_once_heard)
+    assert runs.read_text().split() == ["start", "end"], "the file was opened twice"
+    assert armed == [[opening]]
+    assert events_end_with(ev, [("started", "c.m4a"), ("finished", "c.m4a")]), ev.names()
