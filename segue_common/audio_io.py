@@ -1494,6 +1494,8 @@ def open_soundfile(path: str) -> sf.SoundFile:
             raise
     if f.format in ("WAV", "WAVEX") and f.subtype in _RAW_SUBTYPES:
         f = _past_4gib(f, path)
+    if f.frames == 0 and f.format in ("WAV", "WAVEX", "RF64") and f.subtype in _RAW_SUBTYPES:
+        f = _unsized_data(f, path)
     if f.frames == 0 and f.format in _SIZED_FORMATS:
         try:
             size = os.path.getsize(path)
@@ -1669,6 +1671,37 @@ class _RawData(_ViewedSoundFile):
         return self._wav_format
 
 
+def _frame_bytes(f: sf.SoundFile) -> int:
+    """The bytes of one frame of ``f``, whose subtype is one of :data:`_RAW_SUBTYPES`."""
+    return max(1, f.channels * {"PCM_U8": 1, "ULAW": 1, "ALAW": 1, "PCM_16": 2, "PCM_24": 3,
+                                "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}[f.subtype])
+
+
+def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
+    """``f`` (in which libsndfile found no frame), or where the WAV's or RF64's header gives
+    its sound data no size, the bytes from the start of that data to the end of the file read
+    as its frames. A recorder or converter stopped before it went back to write the size
+    leaves 0 (in an RF64, in its ds64 chunk): libsndfile read nothing, so a short recording
+    played as 0 s (a longer one went to ffmpeg, where there is one, and an RF64 was refused)."""
+    try:
+        with open(path, "rb") as fh:
+            found = _riff_data(fh)
+        if found is None:
+            return f
+        start = found[0]
+        held = os.path.getsize(path) - start
+        block = _frame_bytes(f)
+        held -= held % block
+        if held < block:
+            return f
+        raw = _RawData(path, start, start + held, f)
+    except (OSError, sf.LibsndfileError, RuntimeError) as exc:
+        log.warning("could not read the sound data of %r to its end: %s", path, exc)
+        return f
+    f.close()
+    return raw
+
+
 def _past_4gib(f: sf.SoundFile, path: str) -> sf.SoundFile:
     """``f``, or where the WAV is larger than its 32-bit header can say, its sound data read
     to the end of what the file holds. A writer that does not know RF64 keeps the lowest 32
@@ -1691,8 +1724,7 @@ def _past_4gib(f: sf.SoundFile, path: str) -> sf.SoundFile:
             real = held
         else:
             real = size + (held - size) // (1 << 32) * (1 << 32)
-        block = max(1, f.channels * {"PCM_U8": 1, "ULAW": 1, "ALAW": 1, "PCM_16": 2, "PCM_24": 3,
-                                     "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}[f.subtype])
+        block = _frame_bytes(f)
         real -= real % block
         if real // block <= f.frames:
             return f

@@ -1382,6 +1382,15 @@ def _ogg_start(f, audio) -> int:
 _SoundInfo = namedtuple("_SoundInfo", "format subtype samplerate channels frames")
 
 
+def _wav_data_start(path: str) -> int:
+    """Where a WAV's sound data starts (0 where its data chunk is not found)."""
+    with open(path, "rb") as f:
+        for name, start, _size, _head in _walk_chunks(f, 12, os.fstat(f.fileno()).st_size, "little"):
+            if name == b"data":
+                return start
+    return 0
+
+
 def _over_4gib(path: str) -> bool:
     try:
         return os.path.getsize(path) > 0xFFFFFFFF
@@ -1955,7 +1964,14 @@ def _stream_columns(path: str, audio, info, length: float, aiff: tuple[bytes, in
         rate = _int_info(info, "sample_rate")
         if frame_bytes > 0 and rate:
             try:
-                length = min(length, max(0, os.path.getsize(path) - data_start) / (frame_bytes * rate))
+                size = os.path.getsize(path)
+                if codec == "wav" and size / (frame_bytes * rate) < length:
+                    # (the bytes before a WAV's data are its header, no sound: a 0.19 s
+                    # recording was listed 1.4 ms longer than it plays, more behind a long
+                    # header)
+                    data_start = _wav_data_start(path)
+                held = max(0, size - data_start) // frame_bytes
+                length = min(length, held / rate)
             except OSError:
                 pass
     return {

@@ -2153,3 +2153,45 @@ def test_a_renamed_folder_of_an_uncounted_shorten_file_and_dff_files_read_by_rea
     assert tracks[ids["a.dff"]]["title"] == "Группа кров"
     assert sorted(play["track_id"] for play in store.plays()) == sorted(ids.values())
     assert Scanner(store).scan([str(music)]).unchanged == 2
+
+
+@pytest.mark.parametrize("seconds", [0.25, 2.0])
+@pytest.mark.parametrize("size", [0, 0xFFFFFFFF])
+@pytest.mark.parametrize("fmt", ["WAV", "RF64"])
+def test_a_wav_whose_header_gives_no_data_size_is_listed_and_played_to_the_end_of_its_file(
+        store, tmp_path, fmt, size, seconds):
+    # A streaming recorder or a converter stopped before it went back to fix the header leaves
+    # the data's size 0 (or the largest there is); in an RF64 file that size is in its ds64
+    # chunk. The audio is all there: a short one played as 0 s (libsndfile read no frame), an
+    # RF64 one was refused, and one of the largest size was listed as long as its whole file.
+    import struct
+
+    import soundfile as sf
+
+    from player.audio.decoder import Decoder
+
+    rate = 8000
+    rng = np.random.default_rng(7)
+    sound = (rng.integers(-20000, 20000, (int(rate * seconds), 2)) / 32768).astype(np.float32)
+    music = tmp_path / "music"
+    music.mkdir()
+    path = music / "recording.wav"
+    sf.write(str(path), sound, rate, subtype="PCM_16", format=fmt)
+    raw = bytearray(path.read_bytes())
+    if fmt == "RF64":
+        struct.pack_into("<Q", raw, raw.index(b"ds64") + 16, size)
+    else:
+        struct.pack_into("<I", raw, raw.index(b"data") + 4, size)
+    path.write_bytes(bytes(raw))
+
+    assert Scanner(store).scan([str(music)]).errors == 0
+    [track] = store.tracks()
+    assert track["duration"] == pytest.approx(seconds, abs=1e-4)
+    dec = Decoder(str(path), out_rate=rate, duration_hint=track["duration"])
+    assert dec.duration == pytest.approx(seconds, abs=1e-4)
+    parts = []
+    while len(block := dec.read(4096)):
+        parts.append(block)
+    dec.close()
+    heard = np.concatenate(parts)
+    assert heard.shape == sound.shape and np.abs(heard - sound).max() < 1e-4
