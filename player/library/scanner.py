@@ -840,6 +840,9 @@ class Scanner:
         for row in todo:
             self._report()
             if self._cancelled:
+                # (the counts made so far written: a thousand files take half an hour to count,
+                # and the next scan counts only those left)
+                self._write_counted(batch)
                 raise ScanCancelled()
             frames = count_frames(row["path"])
             self.progress.counted += 1

@@ -1501,6 +1501,40 @@ def test_a_moved_file_goes_to_its_own_track_before_a_copy_not_counted_yet(store,
     assert sorted(play["track_id"] for play in store.plays()) == sorted([ids["Album"]] + [ids["Album (copy)"]] * 2)
 
 
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_scan_stopped_in_the_count_keeps_the_lengths_it_counted(store, tmp_path, monkeypatch):
+    """Counting the lengths of a thousand Shorten files takes half an hour. A scan stopped
+    part way through it (the app closed) threw away every count not yet written (up to a
+    batch of them): those files stayed at their estimates and were decoded all over again by
+    the next scan. What was counted is written; the next scan counts only the rest."""
+    import shutil
+
+    from player.library.scanner import ScanCancelled
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    Scanner(store).scan([str(music)])
+    added = ["encore.shn", "bonus.shn"]
+    for name in added:
+        shutil.copyfile(path, music / name)
+
+    def stop_after_the_first_count(progress):
+        if progress.counting and progress.counted == 1:
+            scanner.cancel()
+
+    scanner = Scanner(store, progress=stop_after_the_first_count, progress_interval_s=0)
+    with pytest.raises(ScanCancelled):
+        scanner.scan()
+    rows = {Path(t["path"]).name: t for t in store.tracks()}
+    counted = [name for name in added if rows[name]["mtime_ns"] == (music / name).stat().st_mtime_ns]
+    assert len(counted) == 1 and rows[counted[0]]["duration"] == len(source) / rate
+    [uncounted] = set(added) - set(counted)
+    assert rows[uncounted]["mtime_ns"] == ESTIMATED_MTIME
+
+    result = Scanner(store).scan()
+    assert (result.read, result.unchanged, result.counting) == (1, 2, 1)
+    assert {t["duration"] for t in store.tracks()} == {len(source) / rate}
+
+
 def _count_fails_once_then_counted(store, music, path, track_id, length) -> None:
     """A scan of ``music`` whose count of the Shorten file at ``path`` (the one track,
     ``track_id``, counted before at ``length``) fails (the share answers with errors), then
