@@ -1154,7 +1154,7 @@ class _Candidates:
 
     @staticmethod
     def _keys(row):
-        keys = [("file", row["size"], row["mtime_ns"])]
+        keys = [("file", row["size"], row["mtime_ns"]), ("size", row["size"])]
         if row["mtime_ns"] in UNCOUNTED_MTIMES:
             keys.append(("uncounted", row["size"]))     # (its time not known: see _uncounted_same_file)
         if row["mb_track_id"]:
@@ -1177,7 +1177,9 @@ class _Candidates:
         new times, is as sure by those, and took the file of its own track, to the
         nanosecond, where it was played more.)"""
         ranked = []
-        for key in [*self._keys(target), ("uncounted", target["size"])]:
+        # (a target not counted yet may be any row of its size: a row's own time is no help)
+        near = [("size", target["size"])] if target["mtime_ns"] in UNCOUNTED_MTIMES else [("uncounted", target["size"])]
+        for key in [*(key for key in self._keys(target) if key[0] != "size"), *near]:
             for tid in self._by.get(key, ()):
                 row = self.rows.get(tid)
                 if row is None or tid == target["id"] or (added_after is not None and row["added_at"] <= added_after):

@@ -7,6 +7,7 @@ import sqlite3
 import time
 from typing import Iterable, Iterator, Sequence
 
+from player.library.identity import UNCOUNTED_MTIMES
 from player.store.connection import sql_text
 
 log = logging.getLogger(__name__)
@@ -316,10 +317,15 @@ class TracksMixin:
         """The playable tracks that are the same file (size and modification time) as a
         missing one, as :meth:`missing_tracks` gives the missing ones: the copies a missing
         track's history may go to. (Not every playable track with its plays counted: a
-        large library would pay for that at every scan.)"""
+        large library would pay for that at every scan.) Where either was listed at an
+        estimated length and not counted (a scan stopped in the count), its time is not its
+        file's: the size alone picks it, and the scan tells by the name and format."""
+        uncounted = ", ".join(str(t) for t in UNCOUNTED_MTIMES)
         return self._identities(
             "t.missing = 0 AND t.last_error IS NULL "
-            "AND (t.size, t.mtime_ns) IN (SELECT size, mtime_ns FROM tracks WHERE missing = 1)")
+            "AND ((t.size, t.mtime_ns) IN (SELECT size, mtime_ns FROM tracks WHERE missing = 1) "
+            f"OR t.size IN (SELECT size FROM tracks WHERE missing = 1 AND mtime_ns IN ({uncounted})) "
+            f"OR t.mtime_ns IN ({uncounted}) AND t.size IN (SELECT size FROM tracks WHERE missing = 1))")
 
     def detach_replaced(self, track_id: int) -> None:
         """The file of ``track_id`` now holds another song: the track (its plays, its

@@ -1535,6 +1535,38 @@ def test_a_scan_stopped_in_the_count_keeps_the_lengths_it_counted(store, tmp_pat
     assert {t["duration"] for t in store.tracks()} == {len(source) / rate}
 
 
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_played_shorten_file_stopped_in_its_count_then_deleted_gives_its_plays_to_its_copy(store, tmp_path,
+                                                                                          monkeypatch):
+    """A played Shorten file copied into another folder (new times) and touched; the scan that
+    lists both stopped in the count (the app closed): the track is written back with no time
+    of its file, the copy's listed at its estimate. Then the first folder is deleted: the
+    track, missing with its plays, and the copy were never paired, as they are where both
+    have their file's time: the history stayed with a track of no file."""
+    import shutil
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    first, second = music / "First", music / "Second"
+    first.mkdir()
+    second.mkdir()
+    path = path.rename(first / path.name)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    shutil.copyfile(path, second / path.name)
+    _bump_mtime(path)
+
+    _scan_stopped_in_the_count(store)
+    shutil.rmtree(first)
+
+    result = Scanner(store).scan()
+    assert result.missing == 0
+    [copy] = store.tracks()
+    assert copy["path"] == str(second / path.name) and copy["duration"] == len(source) / rate
+    assert [play["track_id"] for play in store.plays()] == [copy["id"]]
+    assert store.missing_tracks() == []
+
+
 def _count_fails_once_then_counted(store, music, path, track_id, length) -> None:
     """A scan of ``music`` whose count of the Shorten file at ``path`` (the one track,
     ``track_id``, counted before at ``length``) fails (the share answers with errors), then
