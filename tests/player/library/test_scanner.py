@@ -182,6 +182,46 @@ def test_dsd_files_scanned_before_the_id3_reading_changed_are_read_again(store, 
 
 
 
+@pytest.mark.parametrize("ext", ["w64", "au", "caf", "ac3", "dts"])
+def test_files_behind_an_id3_tag_scanned_before_the_id3_reading_changed_are_read_again(store, tmp_path, ext):
+    """A Wave64, AU, CAF, AC-3 or DTS file with an ID3v2 tag in front (as some taggers write
+    one to any file) is read by the same ID3 reader as an MP3 or a WAV, but the reader's
+    changes to ID3 frames (reader 18: UTF-8 cut inside its last character in a frame that says
+    Latin-1) named only the other types: a library scanned before kept such a file's names
+    garbled, as the older reader read them, until the file changed."""
+    import soundfile as sf
+    from mutagen import id3
+
+    music = tmp_path / "music"
+    music.mkdir()
+    path = music / f"song.{ext}"
+    sound = np.repeat(stepped_samples(1, 44100, 1), 2, axis=1)
+    if ext in ("ac3", "dts"):
+        if not ffmpeg_encodes({"ac3": "ac3", "dts": "dca"}[ext]):
+            pytest.skip(f"ffmpeg does not encode {ext}")
+        wav = tmp_path / "source.wav"
+        sf.write(str(wav), sound, 44100, subtype="PCM_16")
+        subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(wav), "-strict", "-2", str(path)], check=True)
+    else:
+        sf.write(str(path), sound, 44100, subtype="PCM_16", format=ext.upper())
+    cut = "Группа крови".encode()[:-1]                 # (cut inside "и")
+    tag = id3.ID3()
+    tag.add(id3.TIT2(encoding=id3.Encoding.LATIN1, text=[cut.decode("latin-1")]))
+    tag.save(str(tmp_path / "tag.id3"), v2_version=3)
+    path.write_bytes((tmp_path / "tag.id3").read_bytes() + path.read_bytes())
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    assert track["title"] == "Группа кров" and track["duration"] == pytest.approx(1.0, abs=0.05)
+    # as the reader before that change left it (the bytes as Latin-1 says), in a folder
+    # scanned since by the reader whose lists lacked these types
+    store.execute("UPDATE tracks SET title = ?", (cut.decode("latin-1"),))
+    store.execute("UPDATE folders SET tag_reader = 20")
+
+    result = Scanner(store).scan()
+    assert (result.reread, result.read, result.errors) == (1, 1, 0)
+    assert store.track(track["id"])["title"] == "Группа кров"
+
+
 def test_an_empty_opus_file_listed_by_an_older_reader_as_cut_short_says_it_holds_no_audio(store, tmp_path):
     """An Opus file libsndfile closed with no sample given (its header pages alone) was listed
     as "damaged Opus file: it ends early (a copy or download that did not finish?)" by the
