@@ -292,7 +292,8 @@ class FallbackStream:
             keep = f"aformat=channel_layouts={self._layout_name}"
             trim, channels = ["-af", f"{trim[1]},{keep}" if trim else keep], []
         proc = subprocess.Popen(
-            [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, "-i", _file_url(self.path), "-vn", *trim,
+            [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, *_skip_to_audio(self.path),
+             "-i", _file_url(self.path), "-vn", *trim,
              "-f", "f32le", "-acodec", "pcm_f32le", *channels, "-ar", str(rate), "-"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **no_console_window(),
         )
@@ -657,7 +658,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
              "stream=codec_name,sample_rate,channels,channel_layout,time_base,start_time,duration,duration_ts"
              ":format=format_name,duration:format_tags=iTunSMPB",
-             "-of", "json", _file_url(path)],
+             "-of", "json", *_skip_to_audio(path), _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
             **no_console_window(),
         )
@@ -842,10 +843,73 @@ class _Bits:
 def _after_shorten_tag(f) -> int:
     """Where the Shorten stream of the file open as ``f`` begins, ``f`` put there: after an
     ID3v2 tag some taggers put in front (a cover in it may be larger than all that is read
-    of the stream), else at its start."""
-    at = _after_id3(f.read(10))
+    of the stream), else at its start (see :func:`_shorten_start`)."""
+    at = _shorten_start(f)
     f.seek(at)
     return at
+
+
+#: how far from where an ID3v2 tag in front of a Shorten file says it ends the stream is
+#: looked for, where it is not there
+_SHORTEN_SEARCH_BYTES = 1 << 20
+
+
+def _shorten_head(data: bytes) -> bool:
+    """Whether ``data`` begins as a Shorten stream: its magic, a version of 1 to 3, and a
+    channel count and block size that can be a file's."""
+    if data[:4] != b"ajkg" or not 1 <= data[4:5][0] <= 3:
+        return False
+    bits = _Bits(data[5:])
+    try:
+        _kind, channels, block = (bits.ulong() for _ in range(3))
+    except (IndexError, ValueError):
+        return False
+    return 0 < channels <= 8 and 0 < block <= 65535
+
+
+def _shorten_start(f) -> int:
+    """Where the Shorten stream of the file open as ``f`` begins: where an ID3v2 tag in front
+    says it ends (0 where it has none). Where the stream is not there (a tagger wrote the
+    tag's size wrong, or padding after it), it is looked for after that place, then before
+    it: the file was listed as a damaged MP3, and ffmpeg found no audio in it."""
+    f.seek(0)
+    said = _after_id3(f.read(10))
+    f.seek(said)
+    if not said or _shorten_head(f.read(64)):
+        return said
+    f.seek(said)
+    after = f.read(_SHORTEN_SEARCH_BYTES)
+    i = after.find(b"ajkg")
+    while i >= 0:
+        if _shorten_head(after[i:i + 64]):
+            return said + i
+        i = after.find(b"ajkg", i + 1)
+    start = max(10, said - _SHORTEN_SEARCH_BYTES)
+    f.seek(start)
+    before = f.read(said - start + 64)
+    i = before.rfind(b"ajkg", 0, said - start)
+    while i >= 0:
+        if _shorten_head(before[i:i + 64]):
+            return start + i
+        i = before.rfind(b"ajkg", 0, i)
+    return said
+
+
+def _skip_to_audio(path: str) -> list[str]:
+    """ffmpeg's option to start reading ``path`` where its audio begins, where ffmpeg would
+    not find it itself: a Shorten file whose ID3v2 tag in front gives a wrong size (ffmpeg
+    passes over the tag by its size, finds no Shorten stream there, and reads no audio).
+    Empty for every other file."""
+    if _ext(path) != "shn":
+        return []
+    try:
+        with open(path, "rb") as f:
+            at = _shorten_start(f)
+            f.seek(0)
+            said = _after_id3(f.read(10))
+    except OSError:
+        return []
+    return ["-skip_initial_bytes", str(at)] if at != said else []
 
 
 def shorten_frames(path: str | os.PathLike) -> int | None:
@@ -991,7 +1055,7 @@ def probe_stream(path: str | os.PathLike, *, count: bool = True) -> dict | None:
         out = subprocess.run(
             [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
              "stream=codec_name,sample_rate,channels,duration:stream_tags:format=format_name,duration:format_tags",
-             "-of", "json", _file_url(path)],
+             "-of", "json", *_skip_to_audio(path), _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
             **no_console_window(),
         )

@@ -1607,6 +1607,52 @@ def test_a_played_shorten_file_stopped_in_its_count_then_deleted_gives_its_plays
     assert store.missing_tracks() == []
 
 
+def _shorten_behind_an_id3_tag(path: Path, fault: str | None = None, *, sized: bool = True) -> tuple[np.ndarray, int]:
+    """A Shorten file at ``path`` (its header gives its length where ``sized``) with an ID3v2
+    tag in front (a title and a cover), whose size is given wrong as ``fault`` says: "short"
+    (the stream starts after where the tag says it ends), "long" (before), "padded" (zeros
+    written after the tag, outside its size), or right (None). Returns what it holds and its
+    rate."""
+    from mutagen import id3
+
+    rate = 22050
+    source = (stepped_samples(1, rate, 2) * 20000).astype(np.int16)
+    write_shorten(path, source, rate, sized=sized)
+    tag = id3.ID3()
+    tag.add(id3.TIT2(encoding=id3.Encoding.UTF8, text=["Tagged"]))
+    tag.add(id3.APIC(encoding=id3.Encoding.UTF8, mime="image/jpeg", type=3, desc="", data=b"\xff\xd8" + bytes(3000)))
+    tag.save(str(path.with_suffix(".id3")), v2_version=3, padding=lambda info: 0)
+    head = bytearray(path.with_suffix(".id3").read_bytes())
+    path.with_suffix(".id3").unlink()
+    size = len(head) - 10 + {None: 0, "padded": 0, "short": -100, "long": 100}[fault]
+    head[6:10] = bytes(size >> shift & 0x7F for shift in (21, 14, 7, 0))      # (its size, 7 bits a byte)
+    path.write_bytes(bytes(head) + bytes(500 if fault == "padded" else 0) + path.read_bytes())
+    return source, rate
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+@pytest.mark.parametrize("fault", ["short", "long", "padded"])
+def test_a_shorten_file_behind_an_id3_tag_of_a_wrong_size_is_listed_and_plays(store, tmp_path, fault):
+    """A tagger that writes the size of its ID3v2 tag wrong (or pads it outside that size)
+    leaves the Shorten stream elsewhere than the tag says: the file was listed as a "damaged
+    MP3 file", and ffmpeg, passing over the tag by its size, found no audio in it. The
+    stream is looked for near there, and the file listed and played from it."""
+    from player.audio.decoder import Decoder
+
+    music = tmp_path / "music"
+    source, rate = _shorten_behind_an_id3_tag(music / "live.shn", fault)
+    result = Scanner(store).scan([str(music)])
+    assert (result.errors, store.track_errors()) == (0, [])
+    [track] = store.tracks()
+    assert (track["title"], track["codec"], track["duration"]) == ("Tagged", "shorten", len(source) / rate)
+    dec = Decoder(track["path"], out_rate=rate, duration_hint=track["duration"])
+    parts = []
+    while len(block := dec.read(8192)):
+        parts.append(block)
+    dec.close()
+    assert np.abs(np.concatenate(parts) * 32768 - source).max() < 1
+
+
 def _count_fails_once_then_counted(store, music, path, track_id, length) -> None:
     """A scan of ``music`` whose count of the Shorten file at ``path`` (the one track,
     ``track_id``, counted before at ``length``) fails (the share answers with errors), then
