@@ -1808,6 +1808,10 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
             # that libsndfile reads would pay it for every file.)
             probed = _probed_stream(path, count=not estimate)
             if probed is None:
+                if error.startswith("damaged MP3 file") and os.path.splitext(path)[1].lower() == ".shn":
+                    # (taken for an MP3 by the ID3 tag in front alone: a Shorten file, as
+                    # its name says, needs ffmpeg, or is damaged as a Shorten file is)
+                    error = NOT_RECOGNISED
                 if error == NOT_RECOGNISED and audio_io.ffmpeg_complete() is None:
                     # Matroska, WebM, ALAC in a CAF: what mutagen and libsndfile do not know, ffmpeg
                     # may, and it is not installed (or cannot read it: no ffprobe, or it does not

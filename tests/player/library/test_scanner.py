@@ -1653,6 +1653,34 @@ def test_a_shorten_file_behind_an_id3_tag_of_a_wrong_size_is_listed_and_plays(st
     assert np.abs(np.concatenate(parts) * 32768 - source).max() < 1
 
 
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_behind_an_id3_tag_is_not_called_a_damaged_mp3(store, tmp_path, monkeypatch):
+    """The ID3v2 tag in front made the reader take a Shorten file for an MP3: where ffmpeg is
+    not installed, or its codes are damaged, it was listed as a "damaged MP3 file", and the
+    first did not say that ffmpeg plays it (nor was it read again once ffmpeg was found)."""
+    from segue_common import audio_io
+
+    music = tmp_path / "music"
+    _shorten_behind_an_id3_tag(music / "whole.shn")
+    damaged = music / "damaged.shn"
+    _shorten_behind_an_id3_tag(damaged, sized=False)
+    raw = damaged.read_bytes()
+    start = raw.index(b"ajkg") + 200
+    damaged.write_bytes(raw[:start] + bytes(len(raw) - start))     # (its header whole, its codes zeros)
+    Scanner(store).scan([str(music)])
+    assert [(Path(r["path"]).name, r["last_error"]) for r in store.track_errors()] == [
+        ("damaged.shn", "damaged Shorten file: its audio is not Shorten's codes")]
+
+    damaged.unlink()
+    monkeypatch.setenv("PATH", path_without_ffmpeg(tmp_path / "bin"))
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    audio_io._COMPLETE.clear()
+    (music / "whole.shn").rename(music / "moved.shn")
+    Scanner(store).scan()
+    assert [(Path(r["path"]).name, r["last_error"]) for r in store.track_errors()] == [
+        ("moved.shn", "format not supported (shn): install ffmpeg to play it")]
+
+
 def _count_fails_once_then_counted(store, music, path, track_id, length) -> None:
     """A scan of ``music`` whose count of the Shorten file at ``path`` (the one track,
     ``track_id``, counted before at ``length``) fails (the share answers with errors), then
