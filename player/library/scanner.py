@@ -501,9 +501,18 @@ class Scanner:
     def _scan_roots(self, roots: list[str], folders: dict) -> int:
         """Scan the available roots (``folders``: their rows by path); returns how many moved
         files were re-attached."""
-        state = {root: _Folder(folders[root]["id"], self.store.file_index(folders[root]["id"]),
-                               reader_version.changed_since(folders[root]["tag_reader"], AUDIO_EXTENSIONS))
-                 for root in roots}
+        state = {}
+        for root in roots:
+            folder_id, reader = folders[root]["id"], folders[root]["tag_reader"]
+            known = self.store.file_index(folder_id)
+            if not known and reader != reader_version.READER_VERSION:
+                # A folder of no tracks yet (its first scan): every track it gets is this
+                # reader's. Noted now, so that a scan stopped before it ends (the app closed
+                # in the count of a thousand Shorten lengths) does not leave them to the next
+                # as an older reader's, all read and counted again.
+                reader = reader_version.READER_VERSION
+                self.store.set_folder_reader(folder_id, reader)
+            state[root] = _Folder(folder_id, known, reader_version.changed_since(reader, AUDIO_EXTENSIONS))
         # Files that could not be read only because ffmpeg was missing (a Matroska file on a
         # machine without it): once it is found, they are read again though they did not change.
         self._want_ffmpeg = (self.store.paths_with_error_containing(INSTALL_FFMPEG)

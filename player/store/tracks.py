@@ -120,6 +120,11 @@ class TracksMixin:
             conn.execute("UPDATE folders SET last_scan_at = ?, tag_reader = coalesce(?, tag_reader) WHERE id = ?",
                          (when or time.time(), tag_reader, folder_id))
 
+    def set_folder_reader(self, folder_id: int, tag_reader: int) -> None:
+        """Note the tag reader's version a folder's files are read with, before its scan ends."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE folders SET tag_reader = ? WHERE id = ?", (tag_reader, folder_id))
+
     def set_folders_away(self, away: Iterable[str], there: Iterable[str]) -> tuple[list[str], list[str]]:
         """Note the library folders a scan found away (not there, or empty where they had
         tracks: a disk or share not connected) and those it found there. Returns the folders
