@@ -303,7 +303,14 @@ class Scanner:
         now = time.monotonic()
         if force or now - self._last_report >= self._interval:
             self._last_report = now
-            self._progress_cb(self.progress)
+            try:
+                self._progress_cb(self.progress)
+            except BaseException:
+                # Whoever follows the scan may stop it so: the window's task, cancelled (the
+                # app closed, Cancel pressed), raises from its callback. That is a stop as
+                # :meth:`cancel` is (see _unlist_uncounted), not a failure.
+                self._cancelled = True
+                raise
 
     def scan(self, folders: list[str] | None = None) -> ScanProgress:
         """Scan the given folders (added to the library) or every library folder."""
@@ -344,8 +351,9 @@ class Scanner:
                     self.progress.playlist_links = self.store.link_playlist_paths()
                 except Exception:
                     log.exception("could not link playlist entries to the scanned tracks")
-        except ScanCancelled:
-            self._unlist_uncounted()
+        except BaseException:
+            if self._cancelled:
+                self._unlist_uncounted()
             raise
         finally:
             self.progress.finished = True
@@ -381,8 +389,9 @@ class Scanner:
             self._count_lengths(kept_is_error=True)
             self._find_compilations(folder_ids)
             self._link_history(started)
-        except ScanCancelled:
-            self._unlist_uncounted()
+        except BaseException:
+            if self._cancelled:
+                self._unlist_uncounted()
             raise
         finally:
             self.progress.finished = True
@@ -847,12 +856,15 @@ class Scanner:
         batch: list[dict] = []
         self.progress.counting, self.progress.counted = len(todo), 0
         for row in todo:
-            self._report()
-            if self._cancelled:
+            try:
+                self._report()
+                if self._cancelled:
+                    raise ScanCancelled()
+            except BaseException:
                 # (the counts made so far written: a thousand files take half an hour to count,
                 # and the next scan counts only those left)
                 self._write_counted(batch)
-                raise ScanCancelled()
+                raise
             frames = count_frames(row["path"])
             self.progress.counted += 1
             # (counted in ``same`` on the length its track had: a change read as none, "0 changed",

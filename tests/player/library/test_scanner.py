@@ -1769,6 +1769,53 @@ def test_a_scan_stopped_in_the_count_leaves_a_known_shorten_file_its_one_failed_
     _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
 
 
+def _scan_stopped_by_the_window(store, when) -> None:
+    """A scan of the library stopped as the window stops it (the app closed, Cancel pressed):
+    its task cancelled once ``when(progress)``, the task's report, which the scan calls with
+    its progress, raises."""
+    from player.workers import TaskCancelled, TaskHandle
+
+    task = TaskHandle("scan", None, None)
+
+    def report(progress):
+        if when(progress):
+            task.cancel()
+        task.report(progress)
+
+    with pytest.raises(TaskCancelled):
+        Scanner(store, progress=report, progress_interval_s=0).scan()
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_scan_the_window_stops_in_the_count_keeps_the_one_failed_count_and_the_counts_made(store, tmp_path,
+                                                                                           monkeypatch, qapp):
+    """The window stops a scan through its task (the app closed, Cancel pressed), whose
+    report raises inside the scan, not through the scan's own cancel: a known Shorten file
+    touched and stopped in its count was left as a failed count leaves it (the next count
+    failing once made it an error row, its plays out of the library), and the counts made
+    before the stop were thrown away. A stop is a stop, whoever makes it."""
+    import shutil
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    _bump_mtime(path)
+
+    _scan_stopped_by_the_window(store, lambda progress: progress.counting)
+    [stopped] = store.tracks()
+    assert (stopped["id"], stopped["duration"], stopped["last_error"]) == (track["id"], len(source) / rate, None)
+    _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
+
+    added = ["encore.shn", "bonus.shn"]
+    for name in added:
+        shutil.copyfile(path, music / name)
+    _scan_stopped_by_the_window(store, lambda progress: progress.counting and progress.counted == 1)
+    rows = {Path(t["path"]).name: t for t in store.tracks()}
+    assert sum(rows[name]["mtime_ns"] == (music / name).stat().st_mtime_ns for name in added) == 1
+    assert Scanner(store).scan().counting == 1
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_known_shorten_file_whose_scan_stopped_in_the_count_keeps_its_plays_when_its_folder_is_renamed(
         store, tmp_path, monkeypatch):
