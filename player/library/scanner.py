@@ -284,6 +284,7 @@ class Scanner:
         self._cancelled = False
         self.progress = ScanProgress()
         self._want_ffmpeg: set[str] = set()
+        self._misread: set[str] = set()
         self._estimated: list[dict] = []        # rows listed at an estimated length, to count (see _count_lengths)
         #: of those, the tracks that were read and counted before (a count that fails keeps them),
         #: by path: their rows as listed, with the modification time the track had (see _unlist_uncounted)
@@ -526,6 +527,11 @@ class Scanner:
         # machine without it): once it is found, they are read again though they did not change.
         self._want_ffmpeg = (self.store.paths_with_error_containing(INSTALL_FFMPEG)
                              if ffmpeg_complete() is not None else set())
+        # Shorten files behind an ID3v2 tag that an older reader took for damaged MP3s (a tag
+        # of a wrong size before the stream, or no ffmpeg to read them): read again once, they
+        # play, or say what they need.
+        self._misread = {path for path in self.store.paths_with_error_containing("damaged MP3 file")
+                         if os.path.splitext(path)[1].lower() == ".shn"}
         duplicates: list[tuple[str, str]] = []
         batch: list[dict] = []
         new_paths: list[str] = []
@@ -738,7 +744,8 @@ class Scanner:
         # again, their tags come back as they were, and only the times are written.)
         saved = same and ctime is not None and old[4] is not None and old[4] != ctime
         ffmpeg_found = same and path in self._want_ffmpeg
-        newer_reader = same and not ffmpeg_found and os.path.splitext(path)[1].lower() in folder.reread
+        newer_reader = same and not ffmpeg_found and (os.path.splitext(path)[1].lower() in folder.reread
+                                                      or path in self._misread)
         if ffmpeg_found:
             self.progress.ffmpeg_found += 1
         elif newer_reader:

@@ -1707,6 +1707,26 @@ def test_a_shorten_file_behind_an_id3_tag_is_not_called_a_damaged_mp3(store, tmp
         ("moved.shn", "format not supported (shn): install ffmpeg to play it")]
 
 
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_shorten_file_an_older_reader_called_a_damaged_mp3_is_read_again(store, tmp_path):
+    """The error row an older reader left of a Shorten file behind an ID3v2 tag of a wrong
+    size ("damaged MP3 file") stayed, the file unchanged, though it plays now: it is read
+    again once."""
+    music = tmp_path / "music"
+    source, rate = _shorten_behind_an_id3_tag(music / "live.shn", "short")
+    write_track(music, "other", fmt="flac", seconds=1.0)
+    Scanner(store).scan([str(music)])
+    # as the older reader left it
+    store.execute("UPDATE tracks SET last_error = ?, title = NULL, duration = NULL, codec = NULL "
+                  "WHERE path LIKE '%.shn'", ("damaged MP3 file: can't sync to MPEG frame",))
+
+    result = Scanner(store).scan()
+    assert (result.reread, result.unchanged, result.errors) == (1, 1, 0)
+    assert store.track_errors() == []
+    assert {t["title"]: t["duration"] for t in store.tracks()}["Tagged"] == len(source) / rate
+    assert Scanner(store).scan().unchanged == 2
+
+
 def _count_fails_once_then_counted(store, music, path, track_id, length) -> None:
     """A scan of ``music`` whose count of the Shorten file at ``path`` (the one track,
     ``track_id``, counted before at ``length``) fails (the share answers with errors), then
