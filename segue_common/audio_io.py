@@ -1754,6 +1754,11 @@ def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
             return f
         start = found[0]
         held = os.path.getsize(path) - start
+        with open(path, "rb") as fh:
+            fh.seek(start)
+            after = fh.read(8)
+        if len(after) == 8 and _chunk_name(after[:4]) and 8 + int.from_bytes(after[4:], "little") <= held:
+            return f        # (a chunk follows: the data is empty, as its size says, not unsized)
         block = _frame_bytes(f)
         held -= held % block
         if held < block:

@@ -2468,3 +2468,24 @@ def test_a_wav_whose_header_gives_no_data_size_is_listed_and_played_to_the_end_o
     dec.close()
     heard = np.concatenate(parts)
     assert heard.shape == sound.shape and np.abs(heard - sound).max() < 1e-4
+
+
+def test_a_wav_of_no_audio_with_a_chunk_after_its_data_does_not_play_the_chunk(tmp_path):
+    # A data size of 0 is read as a recorder's that never wrote it, the audio running to the
+    # file's end; but where a whole chunk follows (a tag list), the data is as empty as it
+    # says: the tag's bytes are no sound to play.
+    import struct
+
+    import soundfile as sf
+
+    from player.audio.decoder import Decoder
+
+    path = tmp_path / "silent.wav"
+    sf.write(str(path), np.zeros((0, 2), np.float32), 8000, subtype="PCM_16")
+    raw = bytearray(path.read_bytes())
+    raw += b"LIST" + struct.pack("<I", 20) + b"INFO" + b"INAM" + struct.pack("<I", 8) + b"Nothing\0"
+    struct.pack_into("<I", raw, 4, len(raw) - 8)
+    path.write_bytes(bytes(raw))
+    dec = Decoder(str(path), out_rate=8000)
+    assert len(dec.read(4096)) == 0
+    dec.close()
