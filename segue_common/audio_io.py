@@ -1565,7 +1565,9 @@ def open_soundfile(path: str) -> sf.SoundFile:
             size = os.path.getsize(path)
         except OSError:
             size = 0
-        if size > 8192:
+        # (not where a whole chunk follows the empty data: ffmpeg played a tag list of
+        # 20 KB, a cover, as 0.6 s of noise)
+        if size > 8192 and not (f.format in ("WAV", "WAVEX", "RF64") and wav_data_empty(path)):
             f.close()
             raise RuntimeError(f"its header gives no audio in a file of {size} bytes")
     return f
@@ -1741,6 +1743,24 @@ def _frame_bytes(f: sf.SoundFile) -> int:
                                 "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}[f.subtype])
 
 
+def wav_data_empty(path: str | os.PathLike) -> bool:
+    """Whether the sound data of the WAV or RF64 at ``path``, in which libsndfile found no
+    frame, is as empty as its header says: a whole chunk (a tag list) follows the data
+    chunk's header. Not so, the size is a recorder's that never went back to write it, and
+    the sound runs to the file's end."""
+    try:
+        with open(path, "rb") as fh:
+            found = _riff_data(fh)
+            if found is None:
+                return False
+            fh.seek(found[0])
+            after = fh.read(8)
+            held = os.fstat(fh.fileno()).st_size - found[0]
+    except OSError:
+        return False
+    return len(after) == 8 and _chunk_name(after[:4]) and 8 + int.from_bytes(after[4:], "little") <= held
+
+
 def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
     """``f`` (in which libsndfile found no frame), or where the WAV's or RF64's header gives
     its sound data no size, the bytes from the start of that data to the end of the file read
@@ -1750,15 +1770,10 @@ def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
     try:
         with open(path, "rb") as fh:
             found = _riff_data(fh)
-        if found is None:
-            return f
+        if found is None or wav_data_empty(path):
+            return f        # (a chunk follows: the data is empty, as its size says, not unsized)
         start = found[0]
         held = os.path.getsize(path) - start
-        with open(path, "rb") as fh:
-            fh.seek(start)
-            after = fh.read(8)
-        if len(after) == 8 and _chunk_name(after[:4]) and 8 + int.from_bytes(after[4:], "little") <= held:
-            return f        # (a chunk follows: the data is empty, as its size says, not unsized)
         block = _frame_bytes(f)
         held -= held % block
         if held < block:

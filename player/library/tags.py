@@ -1802,6 +1802,11 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
             # recorder stopped at once): it plays nothing. ffprobe gives a length from its
             # start time all the same, and it was listed as a song of 0.002 s.
             raise TagReadError(error)
+        if stream is None and _sound_frames(path) == 0 and audio_io.wav_data_empty(path):
+            # A WAV whose data is empty, as its size says, a whole chunk after it (a tag
+            # list): it plays nothing. ffprobe reads to the file's end all the same, and it
+            # was listed as a song of the chunk's bytes.
+            raise TagReadError("no audio in file (length 0)")
         if stream is None:
             # What neither reads, the player plays through ffmpeg (Matroska, ALAC in a CAF).
             # (Asked only here: ffprobe takes about 90 ms a file, a scan of an RF64 library

@@ -2489,3 +2489,31 @@ def test_a_wav_of_no_audio_with_a_chunk_after_its_data_does_not_play_the_chunk(t
     dec = Decoder(str(path), out_rate=8000)
     assert len(dec.read(4096)) == 0
     dec.close()
+
+
+@pytest.mark.parametrize("chunk_bytes", [12, 20000])
+def test_a_wav_of_no_audio_with_a_chunk_after_its_data_is_listed_as_no_audio(store, tmp_path, chunk_bytes):
+    # A data size of 0 with a whole chunk after it (a tag list, a cover) is empty as it says.
+    # The scan's ffprobe read the chunk as sound: it was listed as a song of its bytes' length
+    # (1 ms; 0.6 s for a 20 KB one), and one of more than 8 KB played them as noise.
+    import struct
+
+    import soundfile as sf
+
+    from player.audio.decoder import Decoder
+
+    music = tmp_path / "music"
+    music.mkdir()
+    path = music / "silent.wav"
+    sf.write(str(path), np.zeros((0, 2), np.float32), 8000, subtype="PCM_16")
+    raw = bytearray(path.read_bytes())
+    body = b"INFO" + b"ICMT" + struct.pack("<I", chunk_bytes) + bytes(i % 251 + 1 for i in range(chunk_bytes))
+    raw += b"LIST" + struct.pack("<I", len(body)) + body
+    struct.pack_into("<I", raw, 4, len(raw) - 8)
+    path.write_bytes(bytes(raw))
+
+    assert Scanner(store).scan([str(music)]).errors == 1
+    assert [r["last_error"] for r in store.track_errors()] == ["no audio in file (length 0)"]
+    dec = Decoder(str(path), out_rate=8000)
+    assert len(dec.read(4096)) == 0
+    dec.close()
