@@ -444,7 +444,7 @@ class Catalog:
         self.skip_count = np.bincount(rows[ok & (fb < 0)], minlength=n).astype(np.float32)
         self.skips_since_heard, self.any_skips_since_heard, self.last_played = self._recency(
             plays, rows, np.arange(len(rows)))
-        art = np.where(ok, self.artist[np.maximum(rows, 0)], -1)
+        art = _of_rows(self.artist, rows, -1)
         listened = (fb > 0) & (art >= 0)
         heard = np.flatnonzero(listened)
         pairs = self._pairs(rows, fb, plays.session_id)
@@ -479,7 +479,7 @@ class Catalog:
         # listening, a song skipped a few times in a shuffle is often played through again.
         last_heard = np.full(n, -1, np.int64)
         np.maximum.at(last_heard, rows[ok & (fb > 0)], at[ok & (fb > 0)])
-        since_any = ok & (fb < 0) & (at > last_heard[np.maximum(rows, 0)])
+        since_any = ok & (fb < 0) & (at > _of_rows(last_heard, rows, -1))
         since = since_any & ~plays.chosen()[at]
         last = np.zeros(n, np.float64)
         np.maximum.at(last, rows[ok], plays.started_at[at][ok])
@@ -496,7 +496,7 @@ class Catalog:
         # known artists, how many stay with the artist (Recommender.artist_run). Early skips
         # between them do not break a pair: someone who skips a song and settles on another
         # by the artist they were listening to is staying with that artist.
-        art = np.where(ok, self.artist[np.maximum(rows, 0)], -1)
+        art = _of_rows(self.artist, rows, -1)
         listened = (fb > 0) & (art >= 0)
         heard = np.flatnonzero(listened)
         a_heard, s_heard = art[heard], session[heard]
@@ -505,7 +505,7 @@ class Catalog:
         pair = (session[1:] == session[:-1]) & listened[1:] & listened[:-1] & (np.arange(1, len(rows)) >= start)
         # Album runs: of consecutive in-session pairs, both listened, with both albums known
         # and the track changing, how many stay on the album (Recommender.album_run).
-        alb = np.where(ok, self.album[np.maximum(rows, 0)], -1)
+        alb = _of_rows(self.album, rows, -1)
         apair = pair & (alb[1:] >= 0) & (alb[:-1] >= 0) & (rows[1:] != rows[:-1])
         out["album_runs"] = np.array([int((alb[1:] == alb[:-1])[apair].sum()), int(apair.sum())])
         # ...and of those that stay on an album whose order is known, how many go on to its
@@ -513,7 +513,7 @@ class Catalog:
         # album's other tracks at random: one in (its tracks - 1), kept as how many stays
         # there were on albums of each size so that the sum comes out the same however the
         # pairs were counted.
-        nxt = self.album_next[np.maximum(rows, 0)]
+        nxt = _of_rows(self.album_next, rows, -1)
         stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
         size = self._album_sizes()
         out["album_order_runs"] = np.array([int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum())])
@@ -669,7 +669,7 @@ class Catalog:
             pairs[name] = np.array(value) - before[name] + after[name]
 
         def returns(log, r, f):
-            art = np.where(r[back:] >= 0, self.artist[np.maximum(r[back:], 0)], -1)
+            art = _of_rows(self.artist, r[back:], -1)
             return np.array(_artist_returns(art, f[back:], log.session_id[back:],
                                             np.flatnonzero((f[back:] > 0) & (art >= 0))))
 
@@ -682,7 +682,7 @@ class Catalog:
         within[:len(come)] += come
         within = np.trim_zeros(within, "b")
         self._set_pairs(pairs, within)
-        art = np.where(rows >= 0, self.artist[np.maximum(rows, 0)], -1)
+        art = _of_rows(self.artist, rows, -1)
         self._set_latest(plays, rows, fb, art)
         ids, first = self._set_tail_sessions(old, old_rows, old_fb, rows, fb, p)
         self._play_state = _PlayState(state.of, True, pairs["follow_units"], pairs["stays_by_size"], within,
@@ -751,6 +751,15 @@ def _follow_units() -> int:
     return math.lcm(*range(1, FOLLOW_STEPS + 1))
 
 
+def _of_rows(values: np.ndarray, rows: np.ndarray, missing) -> np.ndarray:
+    """``values`` at each of ``rows``, ``missing`` where the row is -1 (a play of a song not in
+    the catalogue). Plays outlive their songs: an empty library (every folder removed, the disk
+    holding it unplugged) still holds its history, and there is no row 0 to read in its place."""
+    if len(values) == 0:
+        return np.full(len(rows), missing, values.dtype)
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], missing)
+
+
 def _in_order(t: np.ndarray) -> bool:
     """Whether play times never go back and span less than the 1e11 s that keeps one
     artist's plays from another's in artist_hour's sort keys."""
@@ -764,7 +773,7 @@ def _heard_before(rows: np.ndarray, fb: np.ndarray, artist: np.ndarray, p: int, 
     while True:
         lo = max(0, p - span)
         r = rows[lo:p]
-        got = lo + np.flatnonzero((fb[lo:p] > 0) & (r >= 0) & (artist[np.maximum(r, 0)] >= 0))
+        got = lo + np.flatnonzero((fb[lo:p] > 0) & (_of_rows(artist, r, -1) >= 0))
         if len(got) >= k:
             return int(got[-k])
         if lo == 0:
@@ -783,7 +792,7 @@ def _within_hour(plays: PlayLog, rows: np.ndarray, fb: np.ndarray, artist: np.nd
     # before it whose key lies within 3600 of its own, all of them within the hour (and
     # a little more, for how the keys round) before the first of the plays from p on.
     lo = int(np.searchsorted(t, t[p] - 3600.0 - 64.0, side="left"))
-    art = np.where(rows[lo:] >= 0, artist[np.maximum(rows[lo:], 0)], -1)
+    art = _of_rows(artist, rows[lo:], -1)
     near = np.flatnonzero((fb[lo:] > 0) & (art >= 0))
     key = art[near].astype(np.float64) * 1e11 + t[lo:][near]
     counts = [int(((art[near[:j]] == art[near[j]]) & (key[:j] >= key[j] - 3600.0)).sum()) + 1

@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from recommender.catalog import Catalog, _unit_rows
+from recommender.catalog import Catalog, _of_rows, _unit_rows
 from recommender.explain import explain_row
 from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, is_spoken,
@@ -1464,7 +1464,7 @@ class Recommender:
         np.maximum.at(last_heard, rows[heard], at[heard])
         skipped = ((rows >= 0) & (fb < 0) & (plays.source.astype(str) == "discover")
                    & (self.now - plays.started_at < self.config.skipped_rest_s))
-        skipped &= at > last_heard[np.maximum(rows, 0)]
+        skipped &= at > _of_rows(last_heard, rows, -1)
         out[rows[skipped]] = True
         return out
 
