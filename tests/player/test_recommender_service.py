@@ -827,3 +827,36 @@ def test_up_next_goes_on_with_an_album_past_the_track_the_person_always_skips_in
     service = RecommenderService(store, priors=None)
     got = [r.track_id for r in service.up_next(session, 5)]
     assert got == album[5:], got
+
+
+@pytest.mark.parametrize("emptied", ["folder removed", "files gone"])
+def test_a_library_emptied_of_songs_keeps_its_history_and_suggests_nothing(store, emptied):
+    # Every music folder removed (or every file found gone) with the plays kept: the
+    # catalogue of no tracks failed to build on its plays, and Up next, Radio and Discover
+    # all failed with it, where they have nothing to offer.
+    folder = store.add_folder("/music")
+    store.upsert_tracks([{"path": f"/music/{i:02d}.flac", "size": 1000, "mtime_ns": 1, "folder_id": folder,
+                          "title": f"song {i}", "artist": f"Artist {i % 3}", "genre": "Rock", "duration": 200.0}
+                         for i in range(6)])
+    ids = [r["id"] for r in store.tracks()]
+    for i, t in enumerate(ids * 2):
+        listen(store, t, skip=i % 4 == 3, now=1_700_000_000.0 + 300 * i)
+    playing = store.start_play(ids[0], source="library", track_ms=200_000, now=1_700_000_000.0 + 300 * 20)
+    if emptied == "folder removed":
+        store.remove_folder("/music")
+    else:
+        store.mark_missing(ids)
+    service = RecommenderService(store, priors=None)
+    assert service.up_next(ids[:2], 5) == [] and service.radio(ids[0], 5) == [] and service.discover(5) == {}
+    # the song playing as the library went ends, and is logged: the history only grows
+    store.end_play(playing, "finished", 200_000, now=1_700_000_000.0 + 300 * 20 + 200)
+    assert store.play_count() == 13
+    assert service.up_next(ids[:2], 5) == [] and service.discover(5) == {}
+    # one song of another folder: it is all there is to suggest, whatever was heard
+    store.upsert_tracks([{"path": "/other/x.flac", "size": 1, "mtime_ns": 1, "folder_id": store.add_folder("/other"),
+                          "title": "x", "artist": "Other", "genre": "Jazz", "duration": 200.0}])
+    only = next(r["id"] for r in store.tracks() if r["title"] == "x")
+    service.invalidate()                                # (as the window does after a scan)
+    assert [r.track_id for r in service.up_next(ids[:2], 5)] == [only]
+    assert service.radio(only, 5) == []
+    assert [r.track_id for recs in service.discover(5).values() for r in recs] == [only]
