@@ -99,7 +99,10 @@ def train_local(root: str | Path, cat: Catalog, *, prior: np.ndarray | None = No
     root = Path(root)
     n_plays = len(cat.plays)
     if cat.n == 0 or cat.n_listened + int(cat.skip_count.sum()) == 0:
-        return TrainResult(None, n_plays, {"note": "no plays yet: priors and audio only"})
+        # Plays of songs no longer in the library (every folder removed) teach nothing here,
+        # but the person has a history: "no plays yet" would tell them it was lost.
+        why = "no plays yet" if n_plays == 0 else "no plays of songs in the library to learn from"
+        return TrainResult(None, n_plays, {"note": f"{why}: priors and audio only"})
     from recommender.data import session_matrix
 
     report("sessions", 0.05)

@@ -262,3 +262,16 @@ def test_models_a_full_disk_refuses_are_said_without_a_traceback(store, tmp_path
     assert raised.value.errno == errno.EFBIG
     assert "File too large" in store.last_model_run(ok_only=False)["error"]
     assert [r.exc_info for r in caplog.records if r.name == "player.trainer"] == [None]
+
+
+def test_a_library_emptied_of_its_songs_trains_nothing_and_says_why(store, tmp_path):
+    # Every file of the library gone with the plays kept: there is nothing to learn, and the run
+    # said "no plays yet", which the person, with a whole history, knows is false.
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 8)
+    store.mark_missing(list(ids.values()))                # (every file found gone)
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False)
+    result = trainer.train_now()
+    assert result.path is None and result.n_plays == 8
+    assert result.metrics["note"] == "no plays of songs in the library to learn from: priors and audio only"
+    assert store.last_model_run()["error"] is None and store.play_count() == 8
