@@ -33,3 +33,28 @@ def test_removing_every_folder_keeps_the_plays_and_discover_shows_its_empty_stat
     assert scanned.play_count() == 8
     assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert "library order only" not in window.statusBar().currentMessage()
+
+
+
+def test_a_window_opened_on_a_library_already_emptied_welcomes_and_suggests_nothing(qtbot, scanned, make_window,
+                                                                                   caplog):
+    # The folders went in an earlier run and the plays stayed: the window starts on them,
+    # with the welcome page (no folders, no songs) and a recommender of no tracks.
+    caplog.set_level(logging.ERROR)
+    ids = [r["id"] for r in scanned.tracks()]
+    for i, tid in enumerate(ids[:4] * 2):
+        p = scanned.start_play(tid, source="library", track_ms=3000, now=1_700_000_000.0 + 10 * i)
+        scanned.end_play(p, "finished", 3000, now=1_700_000_000.0 + 10 * i + 3)
+    for row in scanned.folders():
+        scanned.remove_folder(row["path"])
+    window = make_window(scanned)
+    assert window.model.rowCount() == 0 and window.stack.currentWidget() is window.welcome
+    window.enable_intelligence(analyse=False, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    window.refresh_discover(new_day=True)
+    qtbot.waitUntil(lambda: not window._discovering.running(), timeout=10000)
+    assert not window.discover.buckets and not window.discover.placeholder.isHidden()
+    assert scanned.play_count() == 8
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "library order only" not in window.statusBar().currentMessage()
