@@ -21,6 +21,9 @@ _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 1
 _SAMPLES = {"track_no": "888", "genre": "", "year": "8888", "duration": "88:88:88"}
 _SHARING = ("title", "artist", "album")     # the columns that share the table's spare width
 _SHARING_MIN = 80                           # narrower than this, the table scrolls sideways instead
+#: Hidden, in this order, where the names would otherwise go narrower than ``_SHARING_MIN`` and
+#: push the song's length out of sight; shown again as soon as the table has the room.
+_GIVE_WAY = ("year", "genre")
 
 
 def least_widths(table: QTableView) -> dict[int, int]:
@@ -131,8 +134,11 @@ class ColumnFit(QObject):
     user, or saved): the same room gives the very widths back, a wider or narrower table the
     same proportions. A column the user resizes keeps the width given; the sharing columns
     after it (or, for the last of them, before it) make room, so its left edge stays under the
-    mouse. They shrink to ``_SHARING_MIN`` at the least; then the table scrolls sideways, as it
-    does when the user made them wider than the table."""
+    mouse. They shrink to ``_SHARING_MIN`` at the least. Past that, year and then genre are
+    hidden (see ``_GIVE_WAY``) rather than the table scrolling sideways with the songs' lengths
+    off its edge (at 800 px with Up next shown); they come back, at their width, when the table
+    is wide enough again. The table still scrolls sideways when the user made the names wider
+    than the table."""
 
     def __init__(self, table: QTableView):
         super().__init__(table)
@@ -140,6 +146,7 @@ class ColumnFit(QObject):
         self.header = table.horizontalHeader()
         keys = [key for key, _ in COLUMNS]
         self.sharing = [keys.index(key) for key in _SHARING]
+        self.give_way = [keys.index(key) for key in _GIVE_WAY]
         self.widths = {c: self.header.sectionSize(c) for c in self.sharing}
         #: The room the other columns left when ``widths`` were set: the width they are for.
         self.room = sum(self.widths.values())
@@ -163,6 +170,7 @@ class ColumnFit(QObject):
         height = self.table.fontMetrics().height()
         if height > self.font_height:
             self.widen()
+            self.fit()              # (the wider columns may leave no room for year or genre)
         self.font_height = height
 
     def restore(self, state, share=None, font_height=None) -> bool:
@@ -193,10 +201,21 @@ class ColumnFit(QObject):
     def widen(self) -> None:
         """The narrow columns at least as wide as their header and values need in the font of
         now. Widths saved under a smaller desktop font came back as they were, and "Year",
-        "Time" and the songs' lengths were cut off at every start after the font grew."""
-        for column, least in least_widths(self.table).items():
-            if self.header.sectionSize(column) < least:
-                self.header.resizeSection(column, least)
+        "Time" and the songs' lengths were cut off at every start after the font grew. A column
+        hidden for want of room is widened too (it is shown again while it is: Qt gives a hidden
+        column no width); :meth:`fit` hides it again if the room is still wanting."""
+        fitting, self._fitting = self._fitting, True
+        try:
+            for column, least in least_widths(self.table).items():
+                hidden = self.header.isSectionHidden(column) and column in self.give_way
+                if hidden:
+                    self.header.showSection(column)
+                if self.header.sectionSize(column) < least:
+                    self.header.resizeSection(column, least)
+                if hidden:
+                    self.header.hideSection(column)
+        finally:
+            self._fitting = fitting
 
     def share(self) -> str:
         """The widths last set and the room they were for, as text to save beside the header's
@@ -209,10 +228,49 @@ class ColumnFit(QObject):
         return self.table.viewport().width() - sum(
             h.sectionSize(c) for c in range(h.count()) if c not in sharing and not h.isSectionHidden(c))
 
+    def width_of(self, column: int) -> int:
+        """A column's width, whether shown or hidden (Qt says 0 for a hidden one, and gives it
+        back its width when it is shown again)."""
+        h = self.header
+        if not h.isSectionHidden(column):
+            return h.sectionSize(column)
+        h.showSection(column)
+        width = h.sectionSize(column)
+        h.hideSection(column)
+        return width
+
+    def _give_way(self) -> None:
+        """Year and genre shown where the names keep ``_SHARING_MIN`` each beside them, else
+        hidden (year first), so that the song's length stays in sight at any width the window
+        allows; decided from the table's width alone, so the same width always shows the same."""
+        h = self.header
+        names = [c for c in self.sharing if not h.isSectionHidden(c)]
+        if not names or self.table.viewport().width() <= 0:
+            return
+        fitting, self._fitting = self._fitting, True    # (not a resize by the user)
+        try:
+            rest = [c for c in range(h.count())
+                    if c not in self.sharing and c not in self.give_way and not h.isSectionHidden(c)]
+            room = self.table.viewport().width() - sum(h.sectionSize(c) for c in rest) - len(names) * _SHARING_MIN
+            shown = set()
+            for column in reversed(self.give_way):     # the last to give way is the first shown
+                width = self.width_of(column)
+                if width > room:
+                    break
+                shown.add(column)
+                room -= width
+            for column in self.give_way:
+                if h.isSectionHidden(column) == (column in shown):
+                    h.setSectionHidden(column, column not in shown)
+        finally:
+            self._fitting = fitting
+
     def fit(self, keep: int | None = None) -> None:
         """Give the sharing columns the room there is; ``keep``: a column left as it is (the
         one the user resized), whose room the columns beside it make."""
         h = self.header
+        if keep is None and not self._fitting:
+            self._give_way()
         shown = [c for c in self.sharing if not h.isSectionHidden(c)]
         sharing = [c for c in shown if c != keep]
         if keep is not None:

@@ -38,13 +38,53 @@ def test_the_columns_fill_the_table_at_any_width_and_only_the_names_stretch(qtbo
     wide, wider, narrow = fitted
     for column in SHARING:
         assert narrow[column] < wide[column] < wider[column]
-    # The smallest window: the names keep a readable width and the table scrolls to the rest.
+    # The smallest window: the names keep a readable width, year and genre make room for them
+    # (see the test below), and nothing is left to scroll sideways to.
     to_smallest(qtbot, window)
     qtbot.wait(50)
     table = window.library.table
     sizes = _sizes(window)
     assert min(sizes[c] for c in SHARING) >= 80
-    assert table.horizontalScrollBar().maximum() == sum(sizes) - table.viewport().width() > 0
+    assert sum(sizes) == table.viewport().width() and table.horizontalScrollBar().maximum() == 0
+
+
+GENRE, YEAR, TIME = 4, 5, 6
+
+
+def test_the_songs_length_stays_in_sight_in_a_small_window_with_up_next_shown(qtbot, scanned, music, make_window):
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    # Enough songs for the table to scroll down: its scroll bar takes a little of its width.
+    for i in range(30):
+        write_track(music / "More", f"m{i}", fmt="wav", seconds=0.2,
+                    tags={"title": f"Album 3 song {i}", "artist": "Granite", "album": "Quarry", "genre": "Rock",
+                          "date": "1999", "tracknumber": str(i + 1)})
+    Scanner(scanned).scan([str(music)])
+    window = make_window(scanned, with_player=False)
+    assert window.up_next.isVisible()
+    table, header = window.library.table, window.library.table.horizontalHeader()
+
+    def time_in_sight() -> bool:
+        right = header.sectionViewportPosition(TIME) + header.sectionSize(TIME)
+        return (not header.isSectionHidden(TIME) and header.sectionViewportPosition(TIME) >= 0
+                and right <= table.viewport().width() and not table.horizontalScrollBar().isVisible())
+
+    for width, height in ((800, 600), (window.minimumSizeHint().width(), 600)):
+        _resize(qtbot, window, width, height)
+        qtbot.waitUntil(lambda: table.verticalScrollBar().isVisible(), timeout=2000)
+        # (the table scrolled sideways, the song's length past its right edge, the titles at 80 px)
+        qtbot.waitUntil(time_in_sight, timeout=2000)
+        sizes = _sizes(window)
+        assert sizes[TITLE] > 80 and min(sizes[c] for c in SHARING) >= 80, (width, sizes)
+        assert sum(sizes) == table.viewport().width(), (width, sizes)
+    assert header.isSectionHidden(YEAR)               # (the first to make room)
+    # Wide again: every column is back, at the width it had.
+    _resize(qtbot, window, 1920, 1000)
+    qtbot.waitUntil(lambda: not any(header.isSectionHidden(c) for c in range(header.count())), timeout=2000)
+    sizes = _sizes(window)
+    assert sizes[GENRE] == 100 and sizes[YEAR] >= 52 and sum(sizes) == table.viewport().width()
+    assert time_in_sight()
 
 
 def test_a_column_the_user_widens_keeps_its_width_and_its_share_when_the_window_changes(
@@ -117,10 +157,11 @@ def test_the_narrow_columns_widen_for_a_larger_desktop_font_now_and_at_the_next_
     keys = [key for key, _ in COLUMNS]
 
     def cut_off(window) -> list[str]:
-        """The narrow columns whose header word or longest song length does not fit."""
-        table = window.library.table
+        """The narrow columns whose header word or longest song length does not fit (at the
+        width a column hidden for want of room comes back at)."""
+        table, width = window.library.table, window.library.columns.width_of
         header, metrics = table.horizontalHeader(), table.fontMetrics()
-        return [key for key in ("year", "duration") if header.sectionSize(keys.index(key)) < max(
+        return [key for key in ("year", "duration") if width(keys.index(key)) < max(
             header.sectionSizeFromContents(keys.index(key)).width(), metrics.horizontalAdvance("8:88:88"))]
 
     window = make_window(scanned, with_player=False)
@@ -164,6 +205,6 @@ def test_a_narrow_column_made_narrower_on_purpose_stays_so_while_the_font_is_the
         large.setPointSizeF(font.pointSizeF() * 2)
         qapp.setFont(large)             # the desktop's text made larger: whole in the new font
         third = make_window(scanned, with_player=False)
-        assert third.library.table.horizontalHeader().sectionSize(year) > wide
+        assert third.library.columns.width_of(year) > wide     # (where hidden, the width it comes back at)
     finally:
         qapp.setFont(font)
