@@ -142,6 +142,25 @@ def percent_axis(plot: pg.PlotWidget, *, top: float = 1.0) -> None:
     plot.setYRange(0, top, padding=0.02)
 
 
+def count_ticks(top: float, *, most: int = 6) -> list[tuple[int, str]]:
+    """Ticks for an axis of counts from 0 to ``top``: whole numbers 1, 2 or 5 times a power of
+    ten apart, at most ``most`` steps (the automatic ones put 0.5 between 0 and 1 play)."""
+    step = 1
+    while top / step > most:
+        step = _next_step(step)
+    return [(v, f"{v:,}") for v in range(0, int(np.floor(top)) + 1, step)]
+
+
+def _next_step(step: int) -> int:
+    """The round step after ``step`` in 1, 2, 5, 10, 20, 50, ..."""
+    return step * 5 // 2 if str(step)[0] == "2" else step * 2
+
+
+def count_axis(plot: pg.PlotWidget, top: float, *, axis: str = "left") -> None:
+    """``axis`` of ``plot`` labelled in whole counts up to ``top`` (see :func:`count_ticks`)."""
+    plot.getPlotItem().getAxis(axis).setTicks([count_ticks(top), []])
+
+
 def genre_color(code: int, names: list[str]) -> QColor:
     if code < len(names) and names[code] == "Other":
         return QColor(OTHER_COLOR)

@@ -208,6 +208,7 @@ class OverviewPage(QWidget):
             self.top_caption.setText("No plays in this period.")
             charts.set_category_axis(self.top_plot, [])
             self.top_plot.setXRange(0, 10, padding=0)
+            charts.count_axis(self.top_plot, 10, axis="bottom")
             return
         n = len(entries)
         plays = np.array([e.plays for e in entries], float)
@@ -225,6 +226,8 @@ class OverviewPage(QWidget):
             labels[yi] = e.name
         charts.set_category_axis(self.top_plot, labels)
         self.top_plot.setXRange(0, plays.max() * 1.18, padding=0)
+        # Plays are whole: the automatic ticks put 0.5 between none and one play.
+        charts.count_axis(self.top_plot, plays.max() * 1.18, axis="bottom")
         self.top_plot.setYRange(-0.6, n - 0.4, padding=0)
         hours = sum(e.hours for e in entries)
         self.top_caption.setText(f"{TOP_KINDS[self.kind.currentIndex()].capitalize()} by plays; "

@@ -23,3 +23,16 @@ from player.ui.charts import shorten
 ])
 def test_a_name_is_shortened_by_the_columns_it_shows(text, shown):
     assert shorten(text, 34) == shown
+
+
+def test_count_ticks_are_whole_round_numbers_and_few():
+    from player.ui.charts import count_ticks
+
+    assert [v for v, _ in count_ticks(1.18)] == [0, 1]          # one play: not 0, 0.5, 1.0
+    assert [v for v, _ in count_ticks(10)] == [0, 2, 4, 6, 8, 10]
+    assert [v for v, _ in count_ticks(23)] == [0, 5, 10, 15, 20]
+    assert count_ticks(1180)[-1] == (1000, "1,000")
+    for top in (0.4, 1, 3.5, 7.08, 57, 118, 4321.9):
+        values = [v for v, _ in count_ticks(top)]
+        assert values[0] == 0 and values[-1] <= top and len(values) <= 7
+        assert all(isinstance(v, int) for v in values)

@@ -365,3 +365,34 @@ def test_a_japanese_name_in_the_top_list_is_shortened_by_its_width(qtbot, scanne
     o.kind.setCurrentIndex(1)                   # tracks
     ((_pos, shown),) = o.top_plot.getPlotItem().getAxis("left")._tickLevels[0]
     assert shown == "夜に駆ける夜に駆ける夜に駆ける夜…"       # 16 wide characters and "…": 33 columns
+
+
+def _tick_values(axis) -> list[float]:
+    """The values the axis puts ticks at: those set on it, else the ones it works out itself."""
+    if axis._tickLevels is not None:
+        return [v for level in axis._tickLevels for v, _text in level]
+    lo, hi = axis.range
+    return [v for _spacing, values in axis.tickValues(lo, hi, axis.width()) for v in values]
+
+
+def test_the_top_lists_plays_axis_has_whole_numbers_only(qtbot, scanned, make_window):
+    # Two artists played once each: the axis read 0, 0.5, 1.0 plays.
+    tracks = scanned.tracks()
+    one, other = tracks[0], next(t for t in tracks if t["artist"] != tracks[0]["artist"])
+    now = time.time()
+    scanned.log_plays([(t["id"], now - 3600 * (i + 1), 180_000, 180_000, "finished", "library")
+                       for i, t in enumerate((one, other))])
+    window = make_window(scanned)
+    o = _opened(qtbot, window).overview
+    qtbot.waitUntil(lambda: o.top_bars is not None, timeout=10000)     # (drawn a plot a turn)
+    assert o.kind.tabText(o.kind.currentIndex()) == "Artists"
+    axis = o.top_plot.getPlotItem().getAxis("bottom")
+    assert _tick_values(axis) == [0, 1]
+    for i in range(o.kind.count()):         # tracks and genres too, and an empty period
+        o.kind.setCurrentIndex(i)
+        assert all(float(v).is_integer() for v in _tick_values(axis)), o.kind.tabText(i)
+    o.period.setCurrentIndex(o.period.count() - 1)
+    for i in range(o.period.count()):
+        o.period.setCurrentIndex(i)
+        values = _tick_values(axis)
+        assert values and all(float(v).is_integer() for v in values), o.period.itemText(i)
