@@ -104,8 +104,8 @@ class SoundMapPage(QWidget):
         self.play_btn = QPushButton("Play selection")
         self.clear_btn = QPushButton("Clear")
         self.fit_btn = QPushButton("Show all")
-        for b in (self.queue_btn, self.play_btn, self.clear_btn):
-            b.setEnabled(False)
+        for b in (self.queue_btn, self.play_btn, self.clear_btn, self.fit_btn):
+            b.setEnabled(False)         # (Show all: until there are points to show; it did nothing)
         bar = QHBoxLayout()
         bar.addWidget(self.headline, 1)
         for b in (self.queue_btn, self.play_btn, self.clear_btn, self.fit_btn):
@@ -161,6 +161,7 @@ class SoundMapPage(QWidget):
                                   "to your library (Settings → analysis).")
         else:
             self.headline.setText(f"{len(m):,} tracks by sound · {int(m.this_week.sum()):,} played this week")
+        self.fit_btn.setEnabled(len(m) > 0)
         self._brushes = []
         rows_html = []
         counts = np.bincount(m.genre, minlength=len(m.genre_names))

@@ -396,3 +396,20 @@ def test_the_top_lists_plays_axis_has_whole_numbers_only(qtbot, scanned, make_wi
         o.period.setCurrentIndex(i)
         values = _tick_values(axis)
         assert values and all(float(v).is_integer() for v in values), o.period.itemText(i)
+
+
+def test_show_all_is_offered_only_while_the_map_has_points(qtbot, scanned, make_window):
+    from player.sound_map import load_map
+
+    window = make_window(scanned)
+    view = _opened(qtbot, window, summary=False)
+    page = view.sound_map
+    qtbot.waitUntil(lambda: page.map is not None, timeout=10000)
+    assert len(page.map) == 0 and not page.fit_btn.isEnabled()     # (enabled, and a click did nothing)
+    empty = page.map
+    scanned.save_features([{"track_id": r["id"], "model_version": FEATURE_VERSION, "bucket": r["genre"].lower(),
+                            "embedding": _unit(r["path"], 200)} for r in scanned.tracks()])
+    page.set_map(load_map(scanned))
+    assert len(page.map) == len(scanned.tracks()) and page.fit_btn.isEnabled()
+    page.set_map(empty)                 # the analyses forgotten: nothing to show again
+    assert not page.fit_btn.isEnabled()
