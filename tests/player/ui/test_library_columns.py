@@ -208,3 +208,19 @@ def test_a_narrow_column_made_narrower_on_purpose_stays_so_while_the_font_is_the
         assert third.library.columns.width_of(year) > wide     # (where hidden, the width it comes back at)
     finally:
         qapp.setFont(font)
+
+
+def test_year_gives_way_before_genre_and_a_wider_table_never_hides_more(qtbot, scanned, make_window):
+    window = make_window(scanned, with_player=False)
+    header = window.library.table.horizontalHeader()
+    seen = []
+    for width in range(window.minimumSizeHint().width(), 1000, 10):
+        room = _resize(qtbot, window, width, 600)
+        hidden = {c for c in range(header.count()) if header.isSectionHidden(c)}
+        assert hidden in ({YEAR, GENRE}, {YEAR}, set()), (width, hidden)
+        assert sum(_sizes(window)) == room, (width, _sizes(window), room)
+        if not seen or seen[-1] != hidden:
+            seen.append(hidden)
+    # Narrowest first: each step wider shows one more, year last; none comes and goes again.
+    assert seen[-1] == set() and {YEAR} in seen and len(seen) == len({frozenset(s) for s in seen}), seen
+
