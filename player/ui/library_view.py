@@ -234,9 +234,15 @@ class ColumnFit(QObject):
         h = self.header
         if not h.isSectionHidden(column):
             return h.sectionSize(column)
-        h.showSection(column)
-        width = h.sectionSize(column)
-        h.hideSection(column)
+        # Shown for a moment only to read its width: not a resize by the user, which would fit
+        # the names around it and keep their widths of the moment as the proportions to save.
+        fitting, self._fitting = self._fitting, True
+        try:
+            h.showSection(column)
+            width = h.sectionSize(column)
+            h.hideSection(column)
+        finally:
+            self._fitting = fitting
         return width
 
     def _give_way(self) -> None:

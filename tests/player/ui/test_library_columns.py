@@ -224,3 +224,20 @@ def test_year_gives_way_before_genre_and_a_wider_table_never_hides_more(qtbot, s
     # Narrowest first: each step wider shows one more, year last; none comes and goes again.
     assert seen[-1] == set() and {YEAR} in seen and len(seen) == len({frozenset(s) for s in seen}), seen
 
+
+def test_asking_a_hidden_columns_width_leaves_the_names_as_they_were(qtbot, scanned, make_window):
+    window = make_window(scanned, with_player=False)
+    header, columns = window.library.table.horizontalHeader(), window.library.columns
+    header.resizeSection(TITLE, header.sectionSize(TITLE) + 60)     # the user's own proportions
+    for width in range(window.minimumSizeHint().width(), 1000, 10):
+        _resize(qtbot, window, width, 600)
+        if header.isSectionHidden(YEAR):
+            break
+    assert header.isSectionHidden(YEAR)
+    before = (_sizes(window), dict(columns.widths), columns.room, columns.share())
+    assert columns.width_of(YEAR) >= 52
+    # (showing it for a moment counted as the user resizing it: the names were fitted around
+    # it and their proportions, saved at exit, became those of the narrow window)
+    assert (_sizes(window), dict(columns.widths), columns.room, columns.share()) == before
+    assert header.isSectionHidden(YEAR)
+
