@@ -413,3 +413,22 @@ def test_show_all_is_offered_only_while_the_map_has_points(qtbot, scanned, make_
     assert len(page.map) == len(scanned.tracks()) and page.fit_btn.isEnabled()
     page.set_map(empty)                 # the analyses forgotten: nothing to show again
     assert not page.fit_btn.isEnabled()
+
+
+def test_a_period_without_plays_has_its_own_whole_ticks_not_the_last_periods(qtbot, scanned, make_window):
+    # Thirty plays six weeks ago: all time ticks at tens, the last four weeks have none.
+    track = scanned.tracks()[0]
+    now = time.time()
+    scanned.log_plays([(track["id"], now - 42 * 86400 - 60 * i, 180_000, 180_000, "finished", "library")
+                       for i in range(30)])
+    window = make_window(scanned)
+    o = _opened(qtbot, window).overview
+    qtbot.waitUntil(lambda: o.top_bars is not None or o.top_caption.text() == "No plays in this period.",
+                    timeout=10000)
+    axis = o.top_plot.getPlotItem().getAxis("bottom")
+    o.period.setCurrentIndex(o.period.findText("All time"))
+    qtbot.waitUntil(lambda: _tick_values(axis) == [0, 10, 20, 30], timeout=5000)
+    o.period.setCurrentIndex(o.period.findText("Last 4 weeks"))
+    qtbot.waitUntil(lambda: o.top_caption.text() == "No plays in this period.", timeout=5000)
+    # (the ticks of all time stayed: 0 and 10 on an axis of 0 to 10 plays)
+    assert _tick_values(axis) == [0, 2, 4, 6, 8, 10]
