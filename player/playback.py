@@ -277,6 +277,10 @@ class Player:
         self._queue = PlayQueue()
         self._history: list[QueueEntry] = []
         self._history_times: list[list[float | None]] = []   # [started, ended] of each, wall clock
+        # The plays of the session in progress the last run left, oldest first, as (track,
+        # play, started, ended): see ``_carry_session``. Apart from ``_history``, which is this
+        # run's own (what Previous walks back through, what repeat all's rounds count).
+        self._carried: list[tuple[int, int, float, float]] = []
         self._paused_at: float | None = None
         self._back: list[QueueEntry] = []  # what "previous" walks back through
         self._playing: _Playing | None = None
@@ -348,6 +352,7 @@ class Player:
         self._owner = store.play_owner()
         self._crash_left_open = True
         self._close_interrupted(at_start=True)
+        self._carry_session()
         engine.set_listener(self._on_engine)
         self._ticker = threading.Thread(target=self._progress_loop, name="play-progress", daemon=True)
         self._ticker.start()
@@ -434,12 +439,27 @@ class Player:
                 log.exception("could not move play %s to the session of now", playing.play_id)
         return True
 
+    def _carry_session(self) -> None:
+        """Go on with the session the play log holds in progress (the last run closed, or
+        killed, within ``SESSION_GAP_S`` of now): a restart mid-evening forgot it, and Up
+        next offered the songs heard minutes before, an album just heard backwards. One
+        small read, as the player opens (the window opens it on a worker, never on the GUI
+        thread); after the closing of the plays a crash left open, so theirs count as ended."""
+        try:
+            rows = self.store.session_in_progress(self._clock())
+        except sqlite3.Error:   # a locked or broken database: the session begins here, as before
+            log.exception("could not read the listening session in progress")
+            return
+        self._carried = [(int(r["track_id"]), int(r["id"]), float(r["started_at"]),
+                          float(max(r["updated_at"] or r["started_at"], r["started_at"]))) for r in rows]
+
     @property
     def session(self) -> list[int]:
         """Track ids played in this listening session, oldest first: since the last time
         nothing played for ``SESSION_GAP_S`` (as the play log cuts sessions). What Up next
         and a station leave out and read as the context: the window may stay open for days,
-        and yesterday's songs are neither this session's nor to be kept out of it."""
+        and yesterday's songs are neither this session's nor to be kept out of it. A session
+        the last run left in progress goes on over the restart (see ``_carry_session``)."""
         with self._lock:
             now = self._clock()
             start, after = len(self._history), now
@@ -450,6 +470,14 @@ class Player:
                 if after - ended >= SESSION_GAP_S:
                     break
                 start, after = i, began
+            else:               # nothing of this run's ended it: the last run's goes on before
+                carried = len(self._carried)
+                for i in range(len(self._carried) - 1, -1, -1):
+                    _track, _play, began, ended = self._carried[i]
+                    if after - ended >= SESSION_GAP_S:
+                        break
+                    carried, after = i, began
+                return [c[0] for c in self._carried[carried:]] + [e.track_id for e in self._history]
             return [e.track_id for e in self._history[start:]]
 
     @property
@@ -624,6 +652,7 @@ class Player:
             # What this run remembers of plays goes with them: the early skips (a station
             # moves away from them) and the last song heard whole (a lap of repeat-one).
             self._early_skips = [final(t) for t in self._early_skips]
+            self._carried = [(final(t), *rest) for t, *rest in self._carried]
             if self._last_finished is not None:
                 self._last_finished = final(self._last_finished)
             # The station's seed too: the station asked around a track gone from the
@@ -1610,6 +1639,8 @@ class Player:
             play_id = None
         at_ms = int(source.start_s * 1000)
         reopened = play_id is not None and logged is not None
+        if reopened:        # one play heard in two sittings: in the session once, where it goes on
+            self._carried = [c for c in self._carried if c[1] != play_id]
         self._playing = _Playing(entry, play_id, source, resumed_ms=at_ms, credit_ms=at_ms,
                                  logged_ms=int(logged) if reopened else 0, reopened=reopened)
         if play_id is None:

@@ -248,6 +248,23 @@ class PlaysMixin:
         forget_gone(folder)
         return closed
 
+    def session_in_progress(self, now: float) -> list[sqlite3.Row]:
+        """The plays of the listening session going on at ``now``, in the order they were
+        logged (``id``, ``track_id``, ``started_at``, ``updated_at``): the session a play
+        starting now would join (see :meth:`_session_for`), where it was active less than
+        ``SESSION_GAP_S`` ago; none after that. A player opening with it goes on with the
+        session the last run left, as the log does. Imported plays are left out: they were
+        heard elsewhere, not in this listening."""
+        from player.store.history import IMPORT_SOURCE
+
+        row = self.execute(
+            "SELECT id, last_active_at FROM sessions WHERE last_active_at < ? "
+            "ORDER BY last_active_at DESC, id DESC LIMIT 1", (now + SESSION_GAP_S,)).fetchone()
+        if row is None or now - row[1] >= SESSION_GAP_S:
+            return []
+        return self.execute("SELECT id, track_id, started_at, updated_at FROM plays "
+                            "WHERE session_id = ? AND source IS NOT ? ORDER BY id", (row[0], IMPORT_SOURCE)).fetchall()
+
     def play(self, play_id: int) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM plays WHERE id = ?", (play_id,)).fetchone()
 

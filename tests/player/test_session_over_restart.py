@@ -1,0 +1,126 @@
+"""The listening session goes on over a restart of the player within the session gap: what
+Up next leaves out and reads as the context is the session the play log holds, not only
+what this run of the player has played."""
+
+import os
+import time
+
+import pytest
+
+from player.audio.null_engine import NullEngine
+from player.library.tags import read_tags
+from player.playback import Player
+from segue_common.listening import SESSION_GAP_S
+from tests.audiogen import write_track
+from tests.player.test_playback import wait_for
+
+
+def album(store, folder, n=6, seconds=(0.4, 60.0, 0.4, 0.4, 60.0, 60.0)):
+    """One album of ``n`` real files, numbered, and ten songs of other albums around it."""
+    rows = []
+    specs = [(f"song{i + 1}", "Band", "The Album", i + 1, seconds[i]) for i in range(n)]
+    specs += [(f"other{i}", f"Other {i % 3}", f"Other Album {i % 3}", i // 3 + 1, 0.4) for i in range(10)]
+    for name, artist, title, number, length in specs:
+        path = write_track(folder, name, fmt="flac", seconds=length, freq=330.0,
+                           tags={"title": name, "artist": artist, "album": title, "tracknumber": str(number)})
+        st = os.stat(path)
+        rows.append({"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns, **read_tags(str(path))})
+    store.upsert_tracks(rows)
+    return [store.track_by_path(r["path"])["id"] for r in rows]
+
+
+@pytest.fixture
+def players(store):
+    made = []
+
+    def make(clock):
+        p = Player(store, NullEngine(speed=8.0), progress_interval_s=0.2, clock=lambda: clock["now"])
+        made.append(p)
+        return p
+
+    yield make
+    for p in made:
+        p.close()
+
+
+def evening(store, players, tmp_path, clock):
+    """Songs 1 to 4 of the album heard through with song 2 skipped, song 5 left playing at
+    the close (the window's player: the next start cues it). Returns the track ids."""
+    ids = album(store, tmp_path / "music")
+    first = players(clock)
+    first.restore_state()                               # the window's player: it saves its state
+    first.play_tracks(ids[:6])
+    assert wait_for(lambda: first.current_track_id == ids[1])
+    first.next()                                        # song 2: an early skip
+    assert wait_for(lambda: first.current_track_id == ids[4] and first.position > 1.0, 20.0)
+    assert first.session == ids[:5]
+    first.close()
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [
+        (ids[0], "finished"), (ids[1], "skipped"), (ids[2], "finished"), (ids[3], "finished"), (ids[4], "stopped")]
+    return ids
+
+
+def test_a_restart_within_the_session_gap_goes_on_with_the_session_and_up_next_leaves_it_out(
+        store, players, tmp_path):
+    # Closed mid-evening and opened again ten minutes later: the songs heard before the
+    # close are this session's still, in order and with the skip, and Up next offers none
+    # of them again (it offered the album just heard, backwards, as if nothing had played).
+    from player.recommender_service import RecommenderService
+
+    clock = {"now": time.time()}
+    ids = evening(store, players, tmp_path, clock)
+    clock["now"] += 10 * 60
+    logged = store.play_count()
+    p = players(clock)
+    assert p.session == ids[:5]                         # known as it opens, before anything plays
+    cued = p.restore_state()
+    assert cued is not None and cued.entry.track_id == ids[4]
+    assert p.session == ids[:5] and p.history == [] and store.play_count() == logged
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    p.add_listener(service.on_player_event)
+    # As the window's queue filler asks (see ``_fill_queue``): the session, what is queued.
+    offered = [r.track_id for r in service.up_next(list(p.session), 10, exclude=[e.track_id for e in p.queue])]
+    assert offered and not set(offered) & set(ids[:5])
+    assert service._session_skips(service.recommender(), p.session) == ([ids[1]], 0)
+    # The song left playing goes on in its own row: the session holds it once.
+    p.resume()
+    assert wait_for(lambda: p.current_track_id == ids[4] and p.position > cued.position + 0.5)
+    assert p.session == ids[:5] and store.play_count() == logged
+    assert store.plays()[-1]["ended"] == "playing" and store.plays()[-1]["id"] == cued.play_id
+    p.next()
+    assert wait_for(lambda: p.current_track_id == ids[5])
+    assert p.session == ids[:6]
+    assert len({r["session_id"] for r in store.plays()}) == 1
+    # Previous goes back through what this run played, as before: the song resumed.
+    p.previous()
+    assert wait_for(lambda: p.current_track_id == ids[4])
+
+
+def test_a_restart_after_the_session_gap_starts_a_new_session(store, players, tmp_path):
+    # Opened again the next morning: last evening's songs are neither the context of Up next
+    # nor kept out of it.
+    from player.recommender_service import RecommenderService
+
+    clock = {"now": time.time()}
+    ids = evening(store, players, tmp_path, clock)
+    clock["now"] += SESSION_GAP_S + 60
+    p = players(clock)
+    assert p.session == []
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    assert service._session_skips(service.recommender(), p.session) == ([], 0)
+    p.play_tracks([ids[6]])
+    assert wait_for(lambda: store.play_count() == 6)
+    assert p.session == [ids[6]]
+
+
+def test_a_session_carried_over_a_restart_ends_after_the_gap_like_one_played_in_this_run(store, players,
+                                                                                          tmp_path):
+    # The window opened again within the gap, then left with nothing playing: once the gap
+    # has passed, the carried session is over as this run's own would be.
+    clock = {"now": time.time()}
+    ids = evening(store, players, tmp_path, clock)
+    clock["now"] += SESSION_GAP_S - 60
+    p = players(clock)
+    assert p.session == ids[:5]
+    clock["now"] += 120
+    assert p.session == []
