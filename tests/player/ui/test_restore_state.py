@@ -594,3 +594,33 @@ def test_the_now_playing_bar_and_row_follow_the_song_playing_that_a_rescan_merge
     assert window.model.index(window.model.row_of(copy), 1).data() == title
     window.close()
     window.player.close()
+
+
+def test_up_next_after_a_restart_within_the_session_gap_leaves_out_the_songs_heard_before(
+        qtbot, scanned, make_window):
+    # Closed mid-evening and opened again at once: Up next goes on from the song left
+    # playing, and offers none of the songs heard before the close (it began again at the
+    # library's first song, the songs just heard among its picks).
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(window.model.rowCount())]
+    window.play_ids(ids[:3], 0, "library")
+    for t in ids[:2]:
+        qtbot.waitUntil(lambda t=t: window.player.current_track_id == t, timeout=10000)
+        window._command(lambda p: p.next())
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[2], timeout=10000)
+    window.close()
+    window.player.close()
+    assert [r["track_id"] for r in scanned.plays()] == ids[:3]
+
+    again = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: again.restored, timeout=10000)
+    assert again.player.session == ids[:3] and again.player.cued.entry.track_id == ids[2]
+    assert len(scanned.plays()) == 3                    # nothing was logged by the start
+    again.up_next.keep_going.setChecked(True)
+    again.act_play.trigger()                            # the song left playing goes on; the queue fills
+    qtbot.waitUntil(lambda: len(again.up_next.track_ids()) > 0, timeout=10000)
+    offered = again.up_next.track_ids()
+    assert not set(offered) & set(ids[:3])
+    # (the resumed song goes on in its own row, and is in the session once)
+    assert again.player.session[:4] in (ids[:3], ids[:3] + offered[:1])
+    assert [r["track_id"] for r in scanned.plays()][:4] in (ids[:3], ids[:3] + offered[:1])
