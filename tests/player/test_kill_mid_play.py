@@ -94,7 +94,8 @@ def test_sigkill_mid_play_keeps_the_play(tmp_path, segue_home):
     assert seen <= ms_heard <= elapsed_ms + 200  # all that was written is there; real time only
     assert track_ms == pytest.approx(60000, abs=5)
 
-    # The next start closes it as stopped, keeping the time heard.
+    # The next start closes it as stopped, keeping the time heard, and goes on with the
+    # session the kill broke off (seconds ago, well inside the session gap).
     from player.audio.null_engine import NullEngine
     from player.playback import Player
     from player.store import Store
@@ -104,6 +105,7 @@ def test_sigkill_mid_play_keeps_the_play(tmp_path, segue_home):
     try:
         (row,) = store.plays()
         assert (row["ended"], row["ms_heard"]) == ("stopped", ms_heard)
+        assert player.session == [row["track_id"]]
     finally:
         player.close()
         store.close()
