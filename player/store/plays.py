@@ -250,17 +250,19 @@ class PlaysMixin:
 
     def session_in_progress(self, now: float) -> list[sqlite3.Row]:
         """The plays of the listening session going on at ``now``, in the order they were
-        logged (``id``, ``track_id``, ``started_at``, ``updated_at``): the session a play
-        starting now would join (see :meth:`_session_for`), where it was active less than
-        ``SESSION_GAP_S`` ago; none after that. A player opening with it goes on with the
-        session the last run left, as the log does. Imported plays are left out: they were
-        heard elsewhere, not in this listening."""
+        logged (``id``, ``track_id``, ``started_at``, ``updated_at``): the session of the play
+        logged last, as Up next reads the session in progress (``PlayLog.session_now``), where
+        it was active less than ``SESSION_GAP_S`` ago by ``now`` (either way: a clock put
+        back starts a new session too, see :meth:`_session_for`); none after that. A player
+        opening with it goes on with the session the last run left, as the log does.
+        Imported plays are left out: they were heard elsewhere, not in this listening."""
         from player.store.history import IMPORT_SOURCE
 
         row = self.execute(
-            "SELECT id, last_active_at FROM sessions WHERE last_active_at < ? "
-            "ORDER BY last_active_at DESC, id DESC LIMIT 1", (now + SESSION_GAP_S,)).fetchone()
-        if row is None or now - row[1] >= SESSION_GAP_S:
+            "SELECT p.session_id, coalesce(s.last_active_at, p.updated_at, p.started_at) FROM plays p "
+            "LEFT JOIN sessions s ON s.id = p.session_id WHERE p.source IS NOT ? ORDER BY p.id DESC LIMIT 1",
+            (IMPORT_SOURCE,)).fetchone()
+        if row is None or abs(now - row[1]) >= SESSION_GAP_S:
             return []
         return self.execute("SELECT id, track_id, started_at, updated_at FROM plays "
                             "WHERE session_id = ? AND source IS NOT ? ORDER BY id", (row[0], IMPORT_SOURCE)).fetchall()

@@ -124,3 +124,22 @@ def test_a_session_carried_over_a_restart_ends_after_the_gap_like_one_played_in_
     assert p.session == ids[:5]
     clock["now"] += 120
     assert p.session == []
+
+
+def test_plays_imported_since_the_close_neither_join_nor_hide_the_session_carried(store, players, tmp_path):
+    # A phone's listening of the last minutes imported while the window was closed: heard
+    # elsewhere, it is no song of this session, and the session the window left goes on.
+    clock = {"now": time.time()}
+    ids = evening(store, players, tmp_path, clock)
+    listen = {"fingerprint": "fp", "started_at": clock["now"] + 60, "artist": "Other 0", "title": "other0",
+              "album": None, "artist_key": "other 0", "song_key": "other 0\x1fother0", "ms_played": 30_000,
+              "duration_ms": None, "skipped": 0, "reason_end": None}
+    play = {"track_id": ids[6], "started_at": clock["now"] + 60, "ms_heard": 30_000, "track_ms": 400,
+            "ended": "finished"}
+    meta = {"name": "phone.csv", "format": "csv", "sha256": "", "rows": 1, "matched": 1, "unmatched": 0,
+            "not_music": 0, "duplicates": 0, "unreadable": 0}
+    store.add_import(meta, [listen], [play])
+    assert store.imported_play_count() == 1
+    clock["now"] += 5 * 60
+    p = players(clock)
+    assert p.session == ids[:5]
