@@ -143,3 +143,20 @@ def test_plays_imported_since_the_close_neither_join_nor_hide_the_session_carrie
     clock["now"] += 5 * 60
     p = players(clock)
     assert p.session == ids[:5]
+
+
+def test_a_restart_with_the_clock_put_back_past_the_gap_starts_a_new_session(store, players, tmp_path):
+    # The computer's clock set back by hours while the window was closed (a wrong clock
+    # corrected): the evening's plays now lie hours ahead, and the log begins a new session
+    # with the next play. So does the player: the songs heard then are not this session's.
+    clock = {"now": time.time()}
+    ids = evening(store, players, tmp_path, clock)
+    last_active = max(r["updated_at"] for r in store.plays())
+    clock["now"] = last_active - 2 * 60 * 60
+    assert players(clock).session == []
+    clock["now"] = last_active - SESSION_GAP_S              # as far back as the gap: over too
+    assert players(clock).session == []
+    clock["now"] = last_active - SESSION_GAP_S + 60         # within it, back or ahead: it goes on
+    assert players(clock).session == ids[:5]
+    clock["now"] = last_active + SESSION_GAP_S - 60
+    assert players(clock).session == ids[:5]
