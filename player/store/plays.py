@@ -59,10 +59,18 @@ class PlaysMixin:
         history adds sessions that lie in the past. One active far in the future was
         written while the clock ran ahead; it would otherwise stay the latest, and hold
         every play until the clock caught up with it.
+
+        A session of imported plays only is none of this listening: a phone's, imported
+        while the window was closed, would take the next song played here away from the
+        session the window left, which Up next and the next start read as the one going on.
         """
+        from player.store.history import IMPORT_SOURCE
+
         row = conn.execute(
-            "SELECT id, last_active_at FROM sessions WHERE last_active_at < ? "
-            "ORDER BY last_active_at DESC, id DESC LIMIT 1", (now + SESSION_GAP_S,)).fetchone()
+            "SELECT id, last_active_at FROM sessions WHERE last_active_at < ? AND last_active_at > ? "
+            "AND EXISTS (SELECT 1 FROM plays WHERE session_id = sessions.id AND source IS NOT ?) "
+            "ORDER BY last_active_at DESC, id DESC LIMIT 1",
+            (now + SESSION_GAP_S, now - SESSION_GAP_S, IMPORT_SOURCE)).fetchone()
         if row is not None and now - row[1] < SESSION_GAP_S:
             conn.execute("UPDATE sessions SET last_active_at = ? WHERE id = ?", (now, row[0]))
             return row[0]

@@ -60,6 +60,18 @@ def evening(store, players, tmp_path, clock):
     return ids
 
 
+def phone_listening(store, track_id, at):
+    """A phone's play of ``track_id`` at ``at`` (half a minute heard), imported."""
+    listen = {"fingerprint": "fp", "started_at": at, "artist": "Other 0", "title": "other0",
+              "album": None, "artist_key": "other 0", "song_key": "other 0\x1fother0", "ms_played": 30_000,
+              "duration_ms": None, "skipped": 0, "reason_end": None}
+    play = {"track_id": track_id, "started_at": at, "ms_heard": 30_000, "track_ms": 400, "ended": "finished"}
+    meta = {"name": "phone.csv", "format": "csv", "sha256": "", "rows": 1, "matched": 1, "unmatched": 0,
+            "not_music": 0, "duplicates": 0, "unreadable": 0}
+    store.add_import(meta, [listen], [play])
+    assert store.imported_play_count() == 1
+
+
 def test_a_restart_within_the_session_gap_goes_on_with_the_session_and_up_next_leaves_it_out(
         store, players, tmp_path):
     # Closed mid-evening and opened again ten minutes later: the songs heard before the
@@ -131,15 +143,7 @@ def test_plays_imported_since_the_close_neither_join_nor_hide_the_session_carrie
     # elsewhere, it is no song of this session, and the session the window left goes on.
     clock = {"now": time.time()}
     ids = evening(store, players, tmp_path, clock)
-    listen = {"fingerprint": "fp", "started_at": clock["now"] + 60, "artist": "Other 0", "title": "other0",
-              "album": None, "artist_key": "other 0", "song_key": "other 0\x1fother0", "ms_played": 30_000,
-              "duration_ms": None, "skipped": 0, "reason_end": None}
-    play = {"track_id": ids[6], "started_at": clock["now"] + 60, "ms_heard": 30_000, "track_ms": 400,
-            "ended": "finished"}
-    meta = {"name": "phone.csv", "format": "csv", "sha256": "", "rows": 1, "matched": 1, "unmatched": 0,
-            "not_music": 0, "duplicates": 0, "unreadable": 0}
-    store.add_import(meta, [listen], [play])
-    assert store.imported_play_count() == 1
+    phone_listening(store, ids[6], clock["now"] + 60)
     clock["now"] += 5 * 60
     p = players(clock)
     assert p.session == ids[:5]
@@ -160,3 +164,22 @@ def test_a_restart_with_the_clock_put_back_past_the_gap_starts_a_new_session(sto
     assert players(clock).session == ids[:5]
     clock["now"] = last_active + SESSION_GAP_S - 60
     assert players(clock).session == ids[:5]
+
+
+def test_the_first_play_after_a_restart_goes_on_in_the_session_carried_not_a_phones_imported_since(
+        store, players, tmp_path):
+    # The phone's listening imported while the window was closed is the session active
+    # last: the next song played here joined it, so Up next read a session of that one
+    # song (the evening's skips gone), and at the next restart the evening was forgotten.
+    clock = {"now": time.time()}
+    ids = evening(store, players, tmp_path, clock)
+    phone_listening(store, ids[6], clock["now"] + 60)
+    clock["now"] += 5 * 60
+    p = players(clock)
+    p.play_tracks([ids[7]])
+    assert wait_for(lambda: p.current_track_id == ids[7])
+    p.close()
+    mine = [r for r in store.plays() if r["source"] != "import"]
+    assert len({r["session_id"] for r in mine}) == 1
+    clock["now"] += 60
+    assert players(clock).session == ids[:5] + [ids[7]]
