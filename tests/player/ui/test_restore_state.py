@@ -235,7 +235,9 @@ def test_a_fill_that_began_before_a_rescan_merged_the_seed_leaves_the_station_on
     original.unlink()
     window.scan(None)
     qtbot.waitUntil(lambda: scanned.track(seed["id"]) is None and window._scan is None, timeout=20000)
-    assert window.station.seed == copy and window.player.station_seed == copy
+    assert window.station.seed == copy
+    # The player hears of the merge through a command on its own thread: waited for, not read at once.
+    qtbot.waitUntil(lambda: window.player.station_seed == copy, timeout=5000)
     go.set()
     qtbot.waitUntil(lambda: len(window.player.queue) >= 2, timeout=10000)
     QApplication.processEvents()        # what the fill told the window before its songs were queued
