@@ -51,6 +51,10 @@ CHOSEN_NOW = 2.0
 # Up next: how many times one batch is scored again where an album played in order ends or
 # begins inside it (each costs one more scoring of the catalogue).
 ALBUM_TURNS = 4
+# ...and someone who goes on to an album's next track at least this share of the times they
+# stay on it (``Recommender.album_order``) plays albums in order: where Up next goes on with
+# the album of the track before, its tracks come in the album's order, none passed over.
+ALBUM_IN_ORDER = 0.5
 FALLBACK_FULL_TRUST = 0.02   # Up next: share of the cold-start blend (sound, taste...) at full trust
 # Up next, when the session has gone to a genre the person had never listened to before
 # it and their taste ranks low (a Rock song put on by someone who has played only Jazz):
@@ -796,11 +800,13 @@ class Recommender:
             last = short
             if short is not None and tail >= 0 and cat.album[tail] >= 0:
                 last = short & (cat.album != cat.album[tail])   # an album's interludes are no stingers
-            got = self._pick_fused(score_for(heard, tail), heard, k - len(out), self.config.tail_head - len(out),
+            score = score_for(heard, tail)
+            got = self._pick_fused(score, heard, k - len(out), self.config.tail_head - len(out),
                                    banned, history=history, per_artist=per_artist,
                                    follow=run >= self.config.follow_rate, last=last,
                                    follow_album=self.album_run >= self.config.follow_rate, pushed=pushed,
                                    why=why, signals=seen.get("signals"), said_of=kept)
+            got = self._album_in_order(tail, got, score, banned, why=why)
             cut = self._album_turn(tail, got) if turn < turns else len(got)
             out += got[:cut]
             if cut >= len(got):
@@ -1058,6 +1064,38 @@ class Recommender:
                 latest.setdefault(a, []).append(r)
         return {a for a, rows in latest.items() if len(rows) >= 3 and after(rows[-3]) == rows[-2]
                 and after(rows[-2]) == rows[-1] and after(rows[-1]) < 0}
+
+    def _album_in_order(self, tail: int, got: list[tuple[int, float]], score: np.ndarray, banned: np.ndarray, *,
+                        why: dict | None = None) -> list[tuple[int, float]]:
+        """``got`` (picked against row ``tail``) with the picks of ``tail``'s album in its
+        order, for someone who plays albums in order: the picks go on from ``tail`` to the
+        album's next tracks, passing over only what is ``banned`` and the tracks the person
+        always skips; sound and taste chose how many, not which (they passed over track 3
+        for track 4, and track 3 never came). Each keeps its score."""
+        cat = self.catalog
+        if tail < 0 or cat.album[tail] < 0 or self.album_order < ALBUM_IN_ORDER \
+                or self.up_next_weights().get("album", 0.0) <= 0:
+            return got
+        rows = cat.rows([t for t, _ in got])
+        mine = np.flatnonzero(cat.album[rows] == cat.album[tail])
+        if not len(mine):
+            return got
+        nxt, gone = cat.album_next, set(banned.tolist())
+        r = int(nxt[tail])
+        ordered = []
+        while r >= 0 and len(ordered) < len(mine):  # the album's order has no cycles (Catalog.album_next)
+            if r not in gone and not self.always_skipped[r]:
+                ordered.append(r)
+            r = int(nxt[r])
+        # (more picks of it than tracks left after ``tail``: those beyond stay as picked)
+        ordered += [r for r in rows[mine].tolist() if r not in ordered][:len(mine) - len(ordered)]
+        out = list(got)
+        for j, r in zip(mine.tolist(), ordered):
+            t = int(cat.track_ids[r])
+            if t != out[j][0] and why is not None:
+                why.pop(out[j][0], None)        # its reason was for the track it replaces
+            out[j] = (t, float(score[r]))
+        return out
 
     def _album_turn(self, tail: int, got: list[tuple[int, float]]) -> int:
         """How many of ``got`` (picked against row ``tail``) to keep before scoring again:

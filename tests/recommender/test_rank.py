@@ -1219,6 +1219,26 @@ def test_someone_who_replays_albums_straight_away_gets_the_album_again_after_its
     assert got[:3] == album[:3], got
 
 
+def test_an_album_started_at_any_track_goes_on_in_its_order_without_passing_one_over():
+    # Someone who plays albums in order, after the double album's last three tracks, queues
+    # its track 1 themselves: they want it again. Sound and taste outweighed the album's
+    # order, track 3 was passed over for 4 and never came (2, 4, 5, 8, 9...).
+    album = [3001 + i for i in range(24)]
+    rec = Recommender(_double_album_library(playlog(OTHER_ALBUMS + [(t, "finished") for t in album[21:]],
+                                                    session_len=5)))
+    assert rec.album_order > 0.5
+    assert [t for t, _ in rec.up_next(album[21:], 10, exclude=album[:1])] == album[1:11]
+    # The same from any track it is started at, and to its end (not back to its track 1).
+    for start in (0, 6, 17):
+        got = [t for t, _ in rec.up_next([album[start]], 8)]
+        assert got[:min(8, 23 - start)] == album[start + 1:start + 9], (start, got)
+    # A track they always skip (three skips, never heard) is the one passed over.
+    past = OTHER_ALBUMS[:45] + [(album[6], "skipped")] + OTHER_ALBUMS[45:] + [(album[6], "skipped")] * 2
+    rec = Recommender(_double_album_library(playlog(past, session_len=5)))
+    assert rec.always_skipped[rec.catalog.row(album[6])]
+    assert [t for t, _ in rec.up_next(album[:1], 8)] == album[1:6] + album[7:10]
+
+
 def test_one_artist_with_hundreds_of_tracks_near_the_top_still_leaves_room_for_others():
     # 600 tracks by one artist sound most like the seed; 150 small bands less so.
     rng = np.random.default_rng(9)
