@@ -797,6 +797,16 @@ class Recommender:
         for turn in range(turns + 1):
             if len(out) >= k:
                 break
+            # (the batch so far counts: an album it went on with to its end is over too)
+            albums_over = self._albums_over(history)
+            ended = tail >= 0 and cat.album[tail] in albums_over
+            before = np.concatenate([heard, queued]) if len(heard) == len(kept) else heard
+            if ended and not self._replays_after_end(tail, before, banned):
+                # An album heard to its end is over, and the person does not go back into it
+                # right after its end: past sessions that held more of it (their votes fading
+                # with the distance from its last track) offered its other tracks backwards,
+                # the one before the end first, as the next thing to hear.
+                banned = np.concatenate([np.flatnonzero(cat.album == cat.album[tail]), banned])
             last = short
             if short is not None and tail >= 0 and cat.album[tail] >= 0:
                 last = short & (cat.album != cat.album[tail])   # an album's interludes are no stingers
@@ -806,7 +816,7 @@ class Recommender:
                                    follow=run >= self.config.follow_rate, last=last,
                                    follow_album=self.album_run >= self.config.follow_rate, pushed=pushed,
                                    why=why, signals=seen.get("signals"), said_of=kept)
-            got = self._album_in_order(tail, got, score, banned, why=why)
+            got = self._album_in_order(tail, got, score, banned, before, over=ended, why=why)
             cut = self._album_turn(tail, got) if turn < turns else len(got)
             out += got[:cut]
             if cut >= len(got):
@@ -1065,13 +1075,23 @@ class Recommender:
         return {a for a, rows in latest.items() if len(rows) >= 3 and after(rows[-3]) == rows[-2]
                 and after(rows[-2]) == rows[-1] and after(rows[-1]) < 0}
 
-    def _album_in_order(self, tail: int, got: list[tuple[int, float]], score: np.ndarray, banned: np.ndarray, *,
-                        why: dict | None = None) -> list[tuple[int, float]]:
+    def _replays_after_end(self, tail: int, heard: np.ndarray, banned: np.ndarray) -> bool:
+        """Whether the person's own sequences (``Catalog.follows``, from the last of ``heard``)
+        go on from where the album of row ``tail`` ended to another of its tracks not ``banned``:
+        they play it again straight after its end."""
+        again = np.flatnonzero(self.catalog.album == self.catalog.album[tail])
+        again = again[~np.isin(again, banned)]
+        return bool(len(again) and len(heard) and (self._sequence_scores(heard)[again] > 0).any())
+
+    def _album_in_order(self, tail: int, got: list[tuple[int, float]], score: np.ndarray, banned: np.ndarray,
+                        heard: np.ndarray, *, over: bool = False, why: dict | None = None) -> list[tuple[int, float]]:
         """``got`` (picked against row ``tail``) with the picks of ``tail``'s album in its
         order, for someone who plays albums in order: the picks go on from ``tail`` to the
         album's next tracks, passing over only what is ``banned`` and the tracks the person
         always skips; sound and taste chose how many, not which (they passed over track 3
-        for track 4, and track 3 never came). Each keeps its score."""
+        for track 4, and track 3 never came). Where the album is ``over`` (heard to its end
+        in the session) and offered again, its picks come in its order from the track the
+        person's sequences from ``heard`` go back to most. Each keeps its score."""
         cat = self.catalog
         if tail < 0 or cat.album[tail] < 0 or self.album_order < ALBUM_IN_ORDER \
                 or self.up_next_weights().get("album", 0.0) <= 0:
@@ -1082,12 +1102,19 @@ class Recommender:
             return got
         nxt, gone = cat.album_next, set(banned.tolist())
         r = int(nxt[tail])
+        if over:
+            # Offered again after its end (the person's own sequences go back into it): from
+            # the track those sequences lead to most, in its order.
+            again = np.flatnonzero(cat.album == cat.album[tail])
+            again = again[~np.isin(again, banned)]
+            seq = self._sequence_scores(heard)[again] if len(heard) and len(again) else np.zeros(0)
+            r = int(again[np.argmax(seq)]) if len(seq) and seq.max() > 0 else -1
         ordered = []
         while r >= 0 and len(ordered) < len(mine):  # the album's order has no cycles (Catalog.album_next)
             if r not in gone and not self.always_skipped[r]:
                 ordered.append(r)
             r = int(nxt[r])
-        # (more picks of it than tracks left after ``tail``: those beyond stay as picked)
+        # (more picks of it than tracks left in its order: those beyond stay as picked)
         ordered += [r for r in rows[mine].tolist() if r not in ordered][:len(mine) - len(ordered)]
         out = list(got)
         for j, r in zip(mine.tolist(), ordered):

@@ -1239,6 +1239,34 @@ def test_an_album_started_at_any_track_goes_on_in_its_order_without_passing_one_
     assert [t for t, _ in rec.up_next(album[:1], 8)] == album[1:6] + album[7:10]
 
 
+def _sessions_log(sessions):
+    """A play log of ``sessions`` (lists of track ids, each heard through), one session each."""
+    ids = [t for s in sessions for t in s]
+    n = len(ids)
+    return PlayLog(np.array(ids, np.int64), np.array([i for i, s in enumerate(sessions) for _ in s]),
+                   1_700_000_000.0 + 240.0 * np.arange(n), np.full(n, 200_000.0), np.full(n, 200_000.0),
+                   np.array(["finished"] * n, dtype=object))
+
+
+def test_an_album_heard_to_its_end_is_not_offered_again_backwards():
+    # Someone who plays albums in order has played the double album's tracks 11-24 twice, a
+    # session each, and stopped there; now tracks 21-24. Those past sessions' votes, fading
+    # with the distance from track 24, offered the album again backwards (20, 19, 17, 18...).
+    album = [3001 + i for i in range(24)]
+    others = [[t for t, _ in OTHER_ALBUMS[5 * a:5 * a + 5]] for a in range(10)]
+    rec = Recommender(_double_album_library(_sessions_log(others + [album[10:]] * 2 + [album[20:]])))
+    assert rec.album_order > 0.5
+    got = [t for t, _ in rec.up_next(album[20:], 10)]
+    # They never go back into it after its end: other music, none of it.
+    assert len(got) == 10 and not set(got) & set(album), got
+    # Someone who went on from track 24 to track 11 in the same session once: the album again,
+    # from where they start it, in its order.
+    rec = Recommender(_double_album_library(playlog(OTHER_ALBUMS + [(t, "finished") for _ in range(2)
+                                                                    for t in album[10:]]
+                                                    + [(t, "finished") for t in album[20:]], session_len=7)))
+    assert [t for t, _ in rec.up_next(album[20:], 10)] == album[10:20]
+
+
 def test_one_artist_with_hundreds_of_tracks_near_the_top_still_leaves_room_for_others():
     # 600 tracks by one artist sound most like the seed; 150 small bands less so.
     rng = np.random.default_rng(9)
