@@ -807,6 +807,11 @@ class Recommender:
                 # with the distance from its last track) offered its other tracks backwards,
                 # the one before the end first, as the next thing to hear.
                 banned = np.concatenate([np.flatnonzero(cat.album == cat.album[tail]), banned])
+            elif self._plays_in_order(tail):
+                # Its picks come in its order: where that reaches a run of tracks the person
+                # always skips and is done with the album at, it hands over there, as the
+                # album played in order now does (first: the picks remember the last banned).
+                banned = np.concatenate([self._album_handed_over(tail), banned])
             last = short
             if short is not None and tail >= 0 and cat.album[tail] >= 0:
                 last = short & (cat.album != cat.album[tail])   # an album's interludes are no stingers
@@ -1039,19 +1044,45 @@ class Recommender:
         # they always skip (of those they ever played), they are done with it there: passing
         # over them all jumped to a disc never played as if they were playing the album
         # through. The album stops there and the batch goes on as for any other song.
-        played = (self.catalog.play_count[rest] + self.catalog.skip_count[rest]) > 0
         skips = always_skipped[rest] if always_skipped is not None else np.zeros(len(rest), bool)
-        mostly = 2 * np.cumsum((skips & played)[::-1])[::-1] > np.cumsum(played[::-1])[::-1]
+        mostly = self._done_with(rest, skips)
         out = []
         gone = set(banned.tolist())
         for r, skip, done in zip(rest.tolist(), skips, mostly):
             if len(out) >= k:
                 break
-            if skip and done:
+            if done:
                 return np.array(out, np.int64), int(album), True
             if not skip and r not in gone:
                 out.append(r)
         return np.array(out, np.int64), int(album), False
+
+    def _done_with(self, rest: np.ndarray, skips: np.ndarray) -> np.ndarray:
+        """Per row of ``rest`` (an album's tracks in its order), whether the person is done with
+        the album there: it is one they always skip (``skips`` [shape=(m,)] bool) and most of
+        the album's tracks they ever played from there on are ones they always skip.
+        [shape=(m,)] bool"""
+        played = (self.catalog.play_count[rest] + self.catalog.skip_count[rest]) > 0
+        mostly = 2 * np.cumsum((skips & played)[::-1])[::-1] > np.cumsum(played[::-1])[::-1]
+        return skips & mostly
+
+    def _album_handed_over(self, tail: int) -> np.ndarray:
+        """The rows of row ``tail``'s album to leave out of the batch where its order from
+        ``tail`` on reaches a track the person is done with it at (``_done_with``): all but
+        its tracks between ``tail`` and that one. Picks of it come in its order
+        (``_album_in_order``), passing over the tracks they always skip; without this they
+        went on past the run of them to a disc never played, where the album played in order
+        now (``_album_playing``) hands the batch back. [shape=(m,)] int64"""
+        cat, rest, r = self.catalog, [], int(self.catalog.album_next[tail])
+        while r >= 0:                           # the album's order has no cycles (Catalog.album_next)
+            rest.append(r)
+            r = int(cat.album_next[r])
+        rest = np.array(rest, np.int64)
+        stop = np.flatnonzero(self._done_with(rest, self.always_skipped[rest]))
+        if not len(stop):
+            return np.zeros(0, np.int64)
+        album = np.flatnonzero(cat.album == cat.album[tail])
+        return album[~np.isin(album, rest[:stop[0]])]
 
     def _albums_over(self, order: np.ndarray) -> set[int]:
         """The albums (codes) whose end ``order`` (the session, then the queue) reached in
@@ -1083,6 +1114,12 @@ class Recommender:
         again = again[~np.isin(again, banned)]
         return bool(len(again) and len(heard) and (self._sequence_scores(heard)[again] > 0).any())
 
+    def _plays_in_order(self, tail: int) -> bool:
+        """Whether the picks of row ``tail``'s album come in its order (``_album_in_order``):
+        it has an album and the person plays albums in order."""
+        return tail >= 0 and self.catalog.album[tail] >= 0 and self.album_order >= ALBUM_IN_ORDER \
+            and self.up_next_weights().get("album", 0.0) > 0
+
     def _album_in_order(self, tail: int, got: list[tuple[int, float]], score: np.ndarray, banned: np.ndarray,
                         heard: np.ndarray, *, over: bool = False, why: dict | None = None) -> list[tuple[int, float]]:
         """``got`` (picked against row ``tail``) with the picks of ``tail``'s album in its
@@ -1093,8 +1130,7 @@ class Recommender:
         in the session) and offered again, its picks come in its order from the track the
         person's sequences from ``heard`` go back to most. Each keeps its score."""
         cat = self.catalog
-        if tail < 0 or cat.album[tail] < 0 or self.album_order < ALBUM_IN_ORDER \
-                or self.up_next_weights().get("album", 0.0) <= 0:
+        if not self._plays_in_order(tail):
             return got
         rows = cat.rows([t for t, _ in got])
         mine = np.flatnonzero(cat.album[rows] == cat.album[tail])

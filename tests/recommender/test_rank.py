@@ -1232,11 +1232,34 @@ def test_an_album_started_at_any_track_goes_on_in_its_order_without_passing_one_
     for start in (0, 6, 17):
         got = [t for t, _ in rec.up_next([album[start]], 8)]
         assert got[:min(8, 23 - start)] == album[start + 1:start + 9], (start, got)
-    # A track they always skip (three skips, never heard) is the one passed over.
+    # A track they always skip (three skips, never heard) is the one passed over, where the
+    # tracks after it are ones they hear (tracks 8-12 once).
     past = OTHER_ALBUMS[:45] + [(album[6], "skipped")] + OTHER_ALBUMS[45:] + [(album[6], "skipped")] * 2
-    rec = Recommender(_double_album_library(playlog(past, session_len=5)))
+    rec = Recommender(_double_album_library(playlog(past + [(t, "finished") for t in album[7:12]], session_len=5)))
     assert rec.always_skipped[rec.catalog.row(album[6])]
     assert [t for t, _ in rec.up_next(album[:1], 8)] == album[1:6] + album[7:10]
+    # Where it is the only one of the rest they ever played, they are done with the album
+    # there: it hands over, as it does when the album is playing in order now (tracks 1-3).
+    rec = Recommender(_double_album_library(playlog(past, session_len=5)))
+    for sess in (album[:1], album[:3]):
+        got = [t for t, _ in rec.up_next(sess, 8)]
+        assert got[:6 - len(sess)] == album[len(sess):6] and not set(got[6 - len(sess):]) & set(album), got
+
+
+def test_an_album_put_on_at_one_track_hands_over_where_the_person_is_done_with_it_not_jumping_to_a_new_disc():
+    # Someone who plays albums in order has heard the first disc's tracks 1-5 three times and
+    # skipped 6-12 early each time; the second disc never played. Put on at track 3 or 4 (too
+    # few tracks for the album to be playing in order now), the album's order went on past
+    # 6-12 to the disc they never played, as the album played now no longer does.
+    album = [3001 + i for i in range(24)]
+    events = OTHER_ALBUMS * 3 + [(t, "finished" if t <= 3005 else "skipped") for _ in range(3) for t in album[:12]]
+    rec = Recommender(_double_album_library(playlog(events, session_len=5)))
+    assert rec.album_order > 0.5
+    for sess in ([album[3]], [album[2]], album[2:4]):
+        got = [t for t, _ in rec.up_next(sess, 8)]
+        mine = [t for t in got if t in album]
+        # What they hear of it follows in order up to track 5; none of the rest of it comes.
+        assert len(got) == 8 and mine == album[album.index(sess[-1]) + 1:5][:len(mine)], (sess, got)
 
 
 def _sessions_log(sessions):
