@@ -1107,12 +1107,20 @@ class Recommender:
                 and after(rows[-2]) == rows[-1] and after(rows[-1]) < 0}
 
     def _replays_after_end(self, tail: int, heard: np.ndarray, banned: np.ndarray) -> bool:
-        """Whether the person's own sequences (``Catalog.follows``, from the last of ``heard``)
-        go on from where the album of row ``tail`` ended to another of its tracks not ``banned``:
-        they play it again straight after its end."""
-        again = np.flatnonzero(self.catalog.album == self.catalog.album[tail])
+        """Whether the person goes on from row ``tail``, where its album ended, to another of its
+        tracks not ``banned`` at least half the times they went on from it to anything
+        (``Catalog.transitions``, the next song heard): they play it again straight after its
+        end. Not any play of it within ten plays of its end (``Catalog.follows``): one return
+        to a favourite of it, among many endings that went elsewhere, brought it all back."""
+        cat = self.catalog
+        again = np.flatnonzero(cat.album == cat.album[tail])
         again = again[~np.isin(again, banned)]
-        return bool(len(again) and len(heard) and (self._sequence_scores(heard)[again] > 0).any())
+        t = cat.transitions
+        if not len(again) or not len(heard) or t is None:
+            return False
+        lo, hi = t.indptr[tail], t.indptr[tail + 1]
+        went, times = t.indices[lo:hi], t.data[lo:hi]
+        return bool(2 * times[np.isin(went, again)].sum() >= times.sum() > 0)
 
     def _plays_in_order(self, tail: int) -> bool:
         """Whether the picks of row ``tail``'s album come in its order (``_album_in_order``):

@@ -1290,6 +1290,19 @@ def test_an_album_heard_to_its_end_is_not_offered_again_backwards():
     assert [t for t, _ in rec.up_next(album[20:], 10)] == album[10:20]
 
 
+def test_one_stray_return_into_an_album_after_its_end_does_not_bring_it_all_back():
+    # Someone who plays albums in order has heard the double album's tracks 11-24 four times,
+    # going on to other music each time, once by way of track 15 again straight after 24.
+    # That one return made the whole album come back after its end, from track 15 in order.
+    album = [3001 + i for i in range(24)]
+    others = [[t for t, _ in OTHER_ALBUMS[5 * a:5 * a + 5]] for a in range(10)]
+    ends = [album[10:] + others[a] for a in range(3)] + [album[10:] + [album[14]] + others[3]]
+    rec = Recommender(_double_album_library(_sessions_log(others + ends + [album[20:]])))
+    assert rec.album_order > 0.5
+    got = [t for t, _ in rec.up_next(album[20:], 10)]
+    assert len(got) == 10 and not set(got) & set(album), got
+
+
 def test_one_artist_with_hundreds_of_tracks_near_the_top_still_leaves_room_for_others():
     # 600 tracks by one artist sound most like the seed; 150 small bands less so.
     rng = np.random.default_rng(9)
