@@ -517,7 +517,11 @@ class Catalog:
         stay = apair & (alb[1:] == alb[:-1]) & (nxt[:-1] >= 0)
         size = self._album_sizes()
         out["album_order_runs"] = np.array([int((nxt[:-1] == rows[1:])[stay].sum()), int(stay.sum())])
-        out["stays_by_size"] = np.bincount(np.maximum(size[alb[1:][stay]] - 1, 1), minlength=len(size) + 1)
+        # (one entry per size up to the largest album's, whatever the pairs: the counts of a few
+        # plays are added to those of the whole log, and an album longer than the library has
+        # albums gave them different lengths, so a song logged failed to update the catalogue)
+        out["stays_by_size"] = np.bincount(np.maximum(size[alb[1:][stay]] - 1, 1),
+                                           minlength=max(int(size.max(initial=0)), 1) + 1)
         # Transitions: consecutive plays in one session, the second one listened to. Follows:
         # the same within FOLLOW_STEPS plays, weighted 1/gap (sequential rules, as the SR
         # baseline of recommender/SESSIONS.md: what comes a few plays later counts too),
