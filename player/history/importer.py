@@ -356,8 +356,15 @@ def removed_text(removed: dict) -> str:
     """What :meth:`player.store.Store.remove_import` took out, in words: "friend.csv: 4 plays
     and 5 imported rows left the history"."""
     plays, rows = removed["plays"], removed["listens"]
-    return (f"{removed['name']}: {plays:,} play{'s' * (plays != 1)} and {rows:,} imported "
+    text = (f"{removed['name']}: {plays:,} play{'s' * (plays != 1)} and {rows:,} imported "
             f"row{'s' * (rows != 1)} left the history")
+    later = removed.get("later") or []
+    if later:
+        # Their rows found already imported were never stored: those that were this file's
+        # listens left with it. Importing those files again brings them back, adding nothing twice.
+        text += (f". Rows of {', '.join(later)}, imported after it, that were the same listens went with it: "
+                 f"import {'that file' if len(later) == 1 else 'those files'} again to bring them back")
+    return text
 
 
 def batch_text(summaries: list[ImportSummary]) -> str:

@@ -328,7 +328,10 @@ class HistoryMixin:
         The imported sessions around those plays are cut again, so a session the removed
         plays held together splits where a gap is left. Rows a later import left out as
         already imported from this file go with it (that file imported again brings them
-        back); what Segue logged itself is never touched.
+        back); what Segue logged itself is never touched. ``later`` names the files imported
+        after this one that found rows already there: those rows were never stored, so where
+        they stood on this file's they went with it, and nothing else would tell the person
+        that those files' listens are gone until imported again.
         """
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM history_imports WHERE id = ?", (import_id,)).fetchone()
@@ -340,6 +343,9 @@ class HistoryMixin:
                 "WHERE l.import_id = ? AND p.source = ?", (import_id, IMPORT_SOURCE)).fetchone()
             listens = conn.execute("SELECT count(*) FROM imported_listens WHERE import_id = ?",
                                    (import_id,)).fetchone()[0]
+            later = [r[0] for r in conn.execute(
+                "SELECT name FROM history_imports WHERE id > ? AND duplicates > 0 GROUP BY name ORDER BY min(id)",
+                (import_id,))]
             theirs = "SELECT play_id FROM imported_listens WHERE import_id = ?"
             sessions = [r[0] for r in conn.execute(
                 f"SELECT DISTINCT session_id FROM plays WHERE source = ? AND id IN ({theirs})",
@@ -355,7 +361,7 @@ class HistoryMixin:
                 chunk = sessions[i:i + _CHUNK]
                 conn.execute(f"DELETE FROM sessions WHERE id IN ({','.join('?' * len(chunk))}) AND NOT EXISTS "
                              "(SELECT 1 FROM plays WHERE plays.session_id = sessions.id)", chunk)
-        return {**dict(row), "plays": span[2], "listens": listens}
+        return {**dict(row), "plays": span[2], "listens": listens, "later": later}
 
     def _recut_import_sessions(self, conn, placeholder: int, *, span: tuple[float, float] | None = None) -> None:
         """Cut the imported plays near the new ones (those of ``placeholder``, the session

@@ -473,6 +473,33 @@ def test_segue_imports_lists_the_files_and_removes_one(store, tmp_path, capsys):
     assert main(["imports", "--remove", str(friend)]) == 2
     assert f"no imported file numbered {friend}" in capsys.readouterr().err
 
+def test_taking_out_a_file_says_which_later_files_lost_the_listens_they_shared_and_how_to_get_them_back(
+        store, tmp_path, capsys):
+    # The scrobbles first, then Spotify's history of the same plays: Spotify's rows were
+    # already there, so none of them was stored. Taking the scrobbles out takes those
+    # listens with it; the list still names the Spotify file, now with no plays.
+    from player.cli import main
+
+    library(store)
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS))
+    spotify = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS)
+    assert import_file(store, spotify).duplicates == 4
+    first = min(r["id"] for r in store.history_imports())
+    assert main(["imports", "--remove", str(first)]) == 0
+    out = capsys.readouterr().out
+    assert "removed scrobbles.csv: 3 plays and 4 imported rows left the history" in out
+    assert "Streaming_History_Audio_2020.json, imported after it" in out and "import that file again" in out
+    assert store.imported_play_count() == 0
+    # As it says: importing it again brings the plays back.
+    assert import_file(store, spotify).plays == 3 and store.imported_play_count() == 3
+    # A file imported after it that shared nothing is not named.
+    more = import_file(store, fx.lastfm_mbids(tmp_path / "more.csv", [("Björk", "Hyperballad", "Post",
+                                                                      T0 + 86400, 200_000, False)]))
+    assert more.duplicates == 0
+    assert main(["imports", "--remove", str(first + 1)]) == 0
+    assert "imported after it" not in capsys.readouterr().out
+
+
 def test_an_import_that_fails_half_way_leaves_nothing_behind(store, tmp_path):
     # sqlite-utils writes inside the store's transaction: a failure rolls all of it back.
     ids = library(store)
