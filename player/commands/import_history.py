@@ -42,7 +42,9 @@ def run(args) -> int:
                 passed_over += 1          # a folder's playlists, account details, ...
                 continue
             summaries.append(summary)
-            print(summary.text())
+            # How long it took, as `segue scan` says: years of history is thousands of rows, and
+            # the person judges from it whether a larger file is worth the wait.
+            print(summary.text() if summary.error else f"{summary.text()} ({summary.seconds:.1f} s)")
             for line, why in summary.problems[:5]:
                 print(f"  row {line}: {why}")
             if summary.unreadable > 5:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import logging
+import re
 import shutil
 import zipfile
 
@@ -365,6 +366,9 @@ def test_segue_import_and_export_on_the_command_line(store, tmp_path, capsys):
     out = capsys.readouterr()
     assert "listenbrainz_me_1.zip: 4 rows: 3 became plays, 1 not in the library (kept)" in out.out
     assert "bad.json: not imported" in out.out and "1 of 2 files" in out.err
+    # Each file imported says how long it took; one not imported says why, not a time.
+    assert re.search(r"^listenbrainz_me_1\.zip: .* \(\d+\.\d s\)$", out.out, re.M)
+    assert not re.search(r"^bad\.json: .* s\)$", out.out, re.M)
     assert main(["import", str(path)]) == 0
     assert "0 became plays, 0 not in the library (kept), 4 already imported" in capsys.readouterr().out
 
