@@ -534,7 +534,7 @@ def _read_csv_rows(rows) -> Export:
         return _csv_rows(itertools.chain([first], rows), "lastfm_csv", artist=0, album=1, title=2,
                          times=[3], start_line=1)
     raise ExportFormatError(
-        "this CSV has no header naming an artist, a track (or title) and a time, and is not "
+        "this file has no header naming an artist, a track (or title) and a time, and is not "
         "Last.fm's artist,album,track,date export")
 
 

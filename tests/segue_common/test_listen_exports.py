@@ -260,6 +260,15 @@ def test_files_that_are_not_histories_say_why(tmp_path, content, message):
         read_export(path)
 
 
+def test_a_text_file_that_is_not_a_history_is_not_called_a_csv(tmp_path):
+    # A .txt of anything is read as comma-separated; the refusal names the file as what it is.
+    path = tmp_path / "notes.txt"
+    path.write_text("shopping,list\nmilk,2\n", encoding="utf-8")
+    with pytest.raises(ExportFormatError, match="no header naming an artist") as err:
+        read_export(path)
+    assert "CSV" not in str(err.value)
+
+
 def test_a_zip_without_history_says_so(tmp_path):
     path = tmp_path / "photos.zip"
     with zipfile.ZipFile(path, "w") as z:
