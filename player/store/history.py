@@ -343,7 +343,9 @@ class HistoryMixin:
                 "WHERE l.import_id = ? AND p.source = ?", (import_id, IMPORT_SOURCE)).fetchone()
             listens = conn.execute("SELECT count(*) FROM imported_listens WHERE import_id = ?",
                                    (import_id,)).fetchone()[0]
-            later = [r[0] for r in conn.execute(
+            # A file that stored no rows shared none: a later file's rows found already
+            # imported were another file's, and stay with it.
+            later = [] if not listens else [r[0] for r in conn.execute(
                 "SELECT name FROM history_imports WHERE id > ? AND duplicates > 0 GROUP BY name ORDER BY min(id)",
                 (import_id,))]
             theirs = "SELECT play_id FROM imported_listens WHERE import_id = ?"

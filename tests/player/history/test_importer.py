@@ -504,6 +504,24 @@ def test_taking_out_a_file_says_which_later_files_lost_the_listens_they_shared_a
     assert "imported after it" not in capsys.readouterr().out
 
 
+def test_taking_out_a_file_that_stored_no_rows_names_no_later_file(store, tmp_path, capsys):
+    # Spotify's history of plays already scrobbled stores none of its rows; ListenBrainz's
+    # copy after it finds them already there too, but on the scrobbles, which stay: taking
+    # Spotify's file out loses no listen, and saying so would send the person re-importing.
+    from player.cli import main
+
+    library(store)
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS))
+    assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS)).duplicates
+    assert import_file(store, fx.listenbrainz_json(tmp_path / "listens.json", PLAYS)).duplicates
+    spotify = sorted(r["id"] for r in store.history_imports())[1]
+    assert main(["imports", "--remove", str(spotify)]) == 0
+    out = capsys.readouterr().out
+    assert "Streaming_History_Audio_2020.json: 0 plays and 0 imported rows left the history" in out
+    assert "listens.json" not in out and "again" not in out
+    assert store.imported_play_count() == 3
+
+
 def test_an_import_that_fails_half_way_leaves_nothing_behind(store, tmp_path):
     # sqlite-utils writes inside the store's transaction: a failure rolls all of it back.
     ids = library(store)
