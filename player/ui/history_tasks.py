@@ -168,7 +168,12 @@ class HistoryTasksMixin:
             elif result is not None:
                 from player.history.importer import removed_text
 
-                self.statusBar().showMessage(f"Removed {removed_text(result)}", 10000)
+                text = f"Removed {removed_text(result)}"
+                if result.get("later"):
+                    # Files to import again, perhaps many (Spotify writes a file a year): a status
+                    # bar line cuts them off and is gone in seconds; a box wraps them and stays.
+                    self._history_message(QMessageBox.Information, "Import again", text)
+                self.statusBar().showMessage(text, 10000)
                 intelligence = getattr(self, "intelligence", None)
                 if intelligence is not None and intelligence.service is not None:
                     intelligence.service.invalidate()      # Up next stops following it at once

@@ -140,6 +140,28 @@ def test_a_file_imported_by_mistake_is_taken_out_from_the_file_menu(qtbot, scann
     assert "Removed friend_scrobbles.csv: 4 plays and 5 imported rows" in window.statusBar().currentMessage()
 
 
+def test_taking_out_a_file_whose_listens_later_files_shared_names_them_in_a_box_that_stays(
+        qtbot, scanned, make_window, tmp_path):
+    # Spotify's yearly files of plays already scrobbled stored none of their rows: taking the
+    # scrobbles out takes those listens too, and the files to import again are named whole.
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    plays = [(*songs[i % len(songs)], T0 + 86400 * 400 * (i // 3) + 240 * i, 180_000, False) for i in range(6)]
+    scrobbles = fx.lastfm_mbids(tmp_path / "scrobbles.csv", plays)
+    years = [fx.spotify_extended(tmp_path / f"Streaming_History_Audio_{2020 + y}_{'x' * 60}.json",
+                                 plays[3 * y:3 * y + 3]) for y in range(2)]
+    for path in (scrobbles, *years):
+        with qtbot.waitSignal(window.history_imported, timeout=20000):
+            window.import_history_files([str(path)])
+    first = min(r["id"] for r in scanned.history_imports())
+    with qtbot.waitSignal(window.history_removed, timeout=20000):
+        window.remove_history_import(first, "scrobbles.csv")
+    assert scanned.imported_play_count() == 0
+    box = window._history_box
+    assert box is not None and box.isVisible()
+    assert all(p.name in box.text() for p in years) and "import those files again" in box.text()
+
+
 def test_the_imported_histories_put_each_count_under_its_heading(qtbot, scanned, make_window, tmp_path):
     window = make_window(scanned, with_player=False)
     songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
