@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QDrag, QKeySequence
+from PySide6.QtGui import QContextMenuEvent, QDrag, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
     QWidget,
@@ -96,6 +96,20 @@ class LibraryTable(QTableView):
         """What a drag of the selected songs carries; None with none selected."""
         ids = self.model().track_ids(self.selected_row_array())
         return tracks_mime(ids) if ids else None
+
+    def event(self, event) -> bool:
+        if (event.type() == QEvent.ContextMenu and event.reason() == QContextMenuEvent.Keyboard
+                and self.contextMenuPolicy() == Qt.CustomContextMenu and self.currentIndex().isValid()):
+            # The menu key (or Shift+F10): Qt places the menu at the current row in the
+            # table's own coordinates, but the row it is for is looked up among the rows
+            # under the header, so the menu acted on the row below the one with the keyboard
+            # ("Start radio from this song" started from another song). Asked for here at the
+            # middle of the current row in the rows' coordinates, as a right-click there is.
+            current = self.currentIndex()
+            self.scrollTo(current)
+            self.customContextMenuRequested.emit(self.visualRect(current).center())
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentIndex().isValid():
