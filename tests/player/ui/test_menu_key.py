@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
 
 def _press_menu_key(widget) -> None:
-    """What Qt's window does with the menu key (Shift+F10 on some desktops): a keyboard
-    context menu event for the widget with the keyboard, at the middle of its text cursor's
-    place (for a list, its current row) as the widget itself gives it."""
-    pos = widget.inputMethodQuery(Qt.ImCursorRectangle).center()
-    QApplication.sendEvent(widget, QContextMenuEvent(QContextMenuEvent.Keyboard, pos, widget.mapToGlobal(pos)))
+    """The menu key (Shift+F10 on some desktops) as Qt's window hands it on: the keyboard
+    context menu event goes to the window, and Qt itself finds the widget with the keyboard and
+    the place of its current row (offscreen, a key press alone makes no such event)."""
+    window = widget.window().windowHandle()
+    assert QApplication.focusWidget() is widget
+    QApplication.sendEvent(window, QContextMenuEvent(QContextMenuEvent.Keyboard, QPoint(), QPoint()))
 
 
 def test_the_menu_key_in_the_library_acts_on_the_row_with_the_keyboard(qtbot, scanned, make_window):
@@ -41,3 +42,40 @@ def test_the_menu_key_in_the_library_acts_on_the_row_with_the_keyboard(qtbot, sc
     assert radio == [here]
     assert next_ == [[here]]
     assert never == [(here, "song")]
+
+
+def test_the_menu_key_scrolls_to_the_row_with_the_keyboard(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    library, table = window.library, window.library.table
+    window.resize(600, 200)
+    table.setFocus()
+    last = table.model().rowCount() - 1
+    table.selectRow(last)
+    table.verticalScrollBar().setValue(0)
+    assert not table.viewport().rect().intersects(table.visualRect(table.currentIndex()))
+    radio = []
+    library.radio_requested.connect(radio.append)
+    _press_menu_key(table)
+    menu = library.last_menu
+    qtbot.waitUntil(menu.isVisible, timeout=5000)
+    next(a for a in menu.actions() if a.text() == "Start radio from this song").trigger()
+    menu.close()
+    assert radio == [window.model.track_id(last)]
+    assert table.viewport().rect().contains(table.visualRect(table.currentIndex()))
+
+
+def test_a_right_click_acts_on_the_row_under_the_mouse(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    library, table = window.library, window.library.table
+    table.setFocus()
+    table.selectionModel().clear()
+    radio = []
+    library.radio_requested.connect(radio.append)
+    at = table.visualRect(table.model().index(2, 1)).center()
+    viewport = table.viewport()
+    QApplication.sendEvent(viewport, QContextMenuEvent(QContextMenuEvent.Mouse, at, viewport.mapToGlobal(at)))
+    menu = library.last_menu
+    qtbot.waitUntil(menu.isVisible, timeout=5000)
+    next(a for a in menu.actions() if a.text() == "Start radio from this song").trigger()
+    menu.close()
+    assert radio == [window.model.track_id(2)]
