@@ -99,7 +99,12 @@ class LibraryTable(QTableView):
 
     def event(self, event) -> bool:
         if (event.type() == QEvent.ContextMenu and event.reason() == QContextMenuEvent.Keyboard
-                and self.contextMenuPolicy() == Qt.CustomContextMenu and self.currentIndex().isValid()):
+                and self.contextMenuPolicy() == Qt.CustomContextMenu):
+            if not self.currentIndex().isValid():
+                # No row has the keyboard (the list was just reloaded): Qt would ask for the
+                # menu at the middle of the list, for a row no one chose.
+                event.accept()
+                return True
             # The menu key (or Shift+F10): Qt places the menu at the current row in the
             # table's own coordinates, but the row it is for is looked up among the rows
             # under the header, so the menu acted on the row below the one with the keyboard

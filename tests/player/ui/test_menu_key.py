@@ -64,6 +64,22 @@ def test_the_menu_key_scrolls_to_the_row_with_the_keyboard(qtbot, scanned, make_
     assert table.viewport().rect().contains(table.visualRect(table.currentIndex()))
 
 
+def test_the_menu_key_with_no_row_chosen_opens_no_menu(qtbot, scanned, make_window):
+    """With rows but none current (the list was just reloaded), Qt asks for the menu at the
+    middle of the list: it was for the row there, and "Start radio from this song" started from
+    a song no one chose."""
+    window = make_window(scanned)
+    library, table = window.library, window.library.table
+    window.resize(600, 200)             # the middle of the list on a row, as in a big library
+    table.setFocus()
+    table.selectionModel().clear()
+    assert table.model().rowCount() > 0 and not table.currentIndex().isValid()
+    library.last_menu = None
+    _press_menu_key(table)
+    QApplication.processEvents()
+    assert library.last_menu is None
+
+
 def test_a_right_click_acts_on_the_row_under_the_mouse(qtbot, scanned, make_window):
     window = make_window(scanned)
     library, table = window.library, window.library.table
