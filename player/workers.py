@@ -24,6 +24,7 @@ import logging
 import threading
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -105,9 +106,21 @@ class _Runnable(QRunnable):
         except BaseException as exc:  # delivered, not lost: the GUI decides what to show
             if not isinstance(exc, TaskCancelled):
                 log.debug("task %s raised %r", handle.name, exc)
-            handle._done.emit(None, exc)
+            _send_done(handle, None, exc)
         else:
-            handle._done.emit(result, None)
+            _send_done(handle, result, None)
+
+
+def _send_done(handle: TaskHandle, result, error) -> None:
+    try:
+        handle._done.emit(result, error)
+    except RuntimeError:
+        if shiboken6.isValid(handle):
+            raise
+        # Qt deleted the handle at quit while the task still ran (a device list still loading
+        # when the window closed): there is no one left to tell, and that is not an error.
+        _live.discard(handle)
+        log.debug("task %s ended after its handle was deleted; its result is dropped", handle.name)
 
 
 # Handles stay referenced until delivered, so callers may ignore the return value.

@@ -204,3 +204,24 @@ def test_collector_paused_leaves_a_collector_that_was_off_off():
     with collector_paused():
         pass
     assert gc.isenabled()
+
+
+def test_a_result_for_a_handle_deleted_at_quit_is_dropped_quietly(qtbot, monkeypatch):
+    """At quit Qt deletes the handles of tasks still running (a device list still loading when
+    the window closed): the task's end then has no one to tell, which is not an error."""
+    import sys
+
+    import shiboken6
+    from PySide6.QtCore import QThreadPool
+
+    printed = []
+    monkeypatch.setattr(sys, "excepthook", lambda *exc: printed.append(exc[1]))
+    pool, go = QThreadPool(), threading.Event()
+    handle = run_task(lambda: go.wait(10) and "devices", lambda result, error: None, pool=pool)
+    reporting = run_task(lambda report: go.wait(10) and report("half"), lambda result, error: None, pool=pool,
+                         progress=lambda value: None)
+    shiboken6.delete(handle)
+    shiboken6.delete(reporting)
+    go.set()
+    assert pool.waitForDone(10_000)
+    assert printed == []
