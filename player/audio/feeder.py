@@ -71,11 +71,21 @@ class _Opening(Opening):
     every tick; opened on the feeder's thread, a wait longer than the buffer was a gap in
     the middle of the song playing."""
 
-    def __init__(self, source: Source, open_file, woken):
+    def __init__(self, source: Source, open_file, woken, *, deferred: bool = False):
         super().__init__(lambda: open_file(source), name="audio-file-open", path=source.path, woken=woken)
         self.source = source
         self.silent_since: float | None = None  # when the output ran out waiting for it (see _open_given_up)
-        self.start()
+        #: not begun yet: the next track's file, opened once the output nears it (see
+        #: FeederMixin._next_opened); until then it reads as one still opening
+        self.deferred = deferred
+        if not deferred:
+            self.start()
+
+    def begin(self) -> None:
+        """Begin the open put off (see :attr:`deferred`); nothing where it is under way."""
+        if self.deferred:
+            self.deferred = False
+            self.start()
 
 
 class _Start:
@@ -161,6 +171,7 @@ class FeederMixin:
             return start.opening
         if self._nopen is not None and _same_file(self._nopen.source, source):
             opening, self._nopen = self._nopen, None
+            opening.begin()     # (put off till the output neared it: the track is wanted now)
             return opening
         for opening in self._prepared:
             if not opening.done and _same_file(opening.source, source):
@@ -383,26 +394,41 @@ class FeederMixin:
         self._upcoming = source
         if source is None:
             return
-        self._nopen = self._take_prepared(source) or self._start_open(source)
+        # Its file is opened once the output nears it, as one expected after it is (see
+        # _next_opened): opened at once, it was held open through a long song playing (an
+        # hour's mix or audiobook chapter), an ffmpeg waiting for nothing and, on Windows, the
+        # file locked from a tagger; and a file saved since, the old one was played.
+        self._nopen = self._take_prepared(source) or self._start_open(source, deferred=True)
         self._next_opened()
 
-    def _start_open(self, source: Source) -> _Opening:
+    def _start_open(self, source: Source, *, deferred: bool = False) -> _Opening:
         """Open ``source``'s file on a thread of its own (see :class:`_Opening`); the feeder is
-        woken once it is open."""
-        return _Opening(source, self._open, lambda: self._cmds.put(("wake", None)))
+        woken once it is open. ``deferred``: not yet, till :meth:`_Opening.begin`."""
+        return _Opening(source, self._open, lambda: self._cmds.put(("wake", None)), deferred=deferred)
 
     def _drop_opening(self) -> None:
         if self._nopen is not None:
             self._nopen.drop()
             self._nopen = None
 
-    def _next_opened(self) -> None:
+    def _next_opened(self, *, needed: bool = False) -> None:
         """Take the next source's decoder (or its error) once its file is open. Until then the
         source playing is written up to where what follows depends on the next one (its end,
-        or where the longest crossfade would begin), and waits there."""
+        or where the longest crossfade would begin), and waits there.
+
+        Its open is begun once the output has less than OPEN_AHEAD_S (and the crossfades) to
+        play before it, as for a file expected after it (see :meth:`_prepare_following`): at once
+        where the length of what plays before it is not known (counted as nothing); and whatever
+        is left where the writing waits for it (``needed``): a file cut short of the length its
+        header gives ends before it was counted to."""
         opening = self._nopen
         if opening is None:
             return
+        if opening.deferred:
+            ahead, _ = self._audio_before_next()
+            if needed or ahead < self._open_ahead_bound():
+                opening.begin()
+            return      # (just begun, or put off: not open yet)
         result = opening.take()
         if result is None:
             if not self._open_given_up(opening):
@@ -458,11 +484,11 @@ class FeederMixin:
         files are kept open than OPEN_AHEAD_S of audio takes (an ffmpeg each, possibly): one
         that a seek back puts far off again is closed (see :meth:`_close_far_ahead`).
         """
+        self._close_next_far_ahead()
         if self._upcoming is None or not self._following:
             return
         ahead = self._audio_before_following()
-        # (each hand-over before the file may be a crossfade, which starts it that much earlier)
-        bound = OPEN_AHEAD_S + 2 * max(0.0, self._crossfade_s)
+        bound = self._open_ahead_bound()
         if self._prepared:
             self._close_far_ahead(ahead, bound + CLOSE_AHEAD_MARGIN_S)
         for source in self._following:
@@ -501,11 +527,32 @@ class FeederMixin:
             known = item.source if item is not None else source
             ahead += known.duration or known.duration_hint or 0.0
 
-    def _audio_before_following(self) -> float | None:
-        """Seconds the output has to play before the first source expected after the next one
-        starts: what the buffer holds, what is left to write of the source being written, and
-        the next source where it is not being written yet. None where the next one's length is
-        not known (taken to be long)."""
+    def _open_ahead_bound(self) -> float:
+        """Seconds before it that the output nears a file opened ahead (see _prepare_following)."""
+        # (each hand-over before the file may be a crossfade, which starts it that much earlier)
+        return OPEN_AHEAD_S + 2 * max(0.0, self._crossfade_s)
+
+    def _close_next_far_ahead(self) -> None:
+        """Close the next source's file, open and not read from, once the output has more than
+        the bound and CLOSE_AHEAD_MARGIN_S to play before it (the song playing sought back), as
+        :meth:`_close_far_ahead` does for the files after it; it is opened again as the output
+        nears it (see :meth:`_next_opened`). One still opening is left to go on (dropped, its
+        thread stayed stuck as long as the disk did) and closed at the first pass once open."""
+        dec = self._ndec
+        if (dec is None or self._next is None or self._nseg is not None or self._fade is not None
+                or self._nopen is not None or (self._wdec is not None and self._wdec.join_tail is not None)):
+            return      # (being written, faded in or joined to: it is in use)
+        ahead, _ = self._audio_before_next()
+        if ahead <= self._open_ahead_bound() + CLOSE_AHEAD_MARGIN_S:
+            return
+        self._ndec = None
+        dec.close()
+        self._nopen = self._start_open(self._next, deferred=True)
+
+    def _audio_before_next(self) -> tuple[float, bool]:
+        """Seconds the output has to play before the next source starts -- what the buffer holds
+        and what is left to write of the source being written -- and whether the next one is
+        written already (counted in those seconds, then)."""
         seconds = self._ring.buffered() / self.rate
         if self._starting is not None:
             # (its file still opening: as long as the library lists it, or nothing where it is
@@ -521,10 +568,19 @@ class FeederMixin:
                 continue    # (a length not known yet counts as nothing, as before: opened early)
             seconds += max(0, dec.total_frames - dec.frame) / self.rate
         upcoming = self._upcoming
-        written = any(src is upcoming for src, _ in writing) or any(
+        written = upcoming is not None and (any(src is upcoming for src, _ in writing) or any(
             seg.source is upcoming for seg in self._ring.segments) or (
-            self._prev is not None and self._prev[0] is upcoming)
+            self._prev is not None and self._prev[0] is upcoming))
+        return seconds, written
+
+    def _audio_before_following(self) -> float | None:
+        """Seconds the output has to play before the first source expected after the next one
+        starts: what it has to play before the next one (see :meth:`_audio_before_next`), and
+        the next source where it is not being written yet. None where the next one's length is
+        not known (taken to be long)."""
+        seconds, written = self._audio_before_next()
         if not written:
+            upcoming = self._upcoming
             length = upcoming.duration or upcoming.duration_hint
             if length is None:
                 return None
@@ -897,7 +953,7 @@ class FeederMixin:
     def _next_open_over(self) -> bool:
         """Look again at the next source's open, where writing waits for it: whether it is over
         (opened, failed, or given up)."""
-        self._next_opened()
+        self._next_opened(needed=True)
         return self._nopen is None
 
     def _watch(self) -> None:

@@ -242,3 +242,114 @@ def test_a_seek_back_while_the_file_ahead_is_still_opening_leaves_that_one_open_
     assert runs.read_text().split() == ["start", "end"], "the file was opened twice"
     assert armed == [[opening]]
     assert events_end_with(ev, [("started", "c.m4a"), ("finished", "c.m4a")]), ev.names()
+
+
+@pytest.fixture
+def song_then_next(tmp_path):
+    """A 32 s song playing and a 3 s track (b.flac) set next, over a null output the test drives
+    itself; the engine, its Recorder, the song's source and b's path."""
+    a = write_audio(tmp_path / "a.flac", tone(SONG_S, freq=440), SR)
+    b = write_audio(tmp_path / "b.flac", tone(3.0, freq=550), SR)
+    e = NullEngine(capture=True, speed=1.0)
+    hold_output(e)
+    ev = Recorder(e)
+    src_a = Source(str(a), duration_hint=SONG_S)
+    e.play(src_a)
+    e.set_next(Source(str(b), duration_hint=3.0))
+    assert wait_for(lambda: e.current is src_a)
+    yield e, ev, src_a, b
+    e.close()
+
+
+def next_open(e) -> bool:
+    return e.sync() and e._ndec is not None
+
+
+def played_without_a_gap(e, out: np.ndarray, seconds: float, last_s: float | None = None) -> np.ndarray:
+    """What was heard of ``out``, asserted to run ``seconds`` with no hole in its last ``last_s``
+    seconds (all of it, by default)."""
+    played = active_region(out[:, 0], threshold=1e-7)
+    looked = played if last_s is None else played[-int(last_s * SR):]
+    zero = np.concatenate([[False], looked == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    assert e.underruns == 0 and (not len(edges) or (edges[1::2] - edges[::2]).max() < 4), "the output ran dry"
+    assert abs(len(played) - int(seconds * SR)) <= 2048
+    return played
+
+
+@needs_proc
+def test_the_next_file_is_opened_only_as_the_output_nears_it_and_closed_again_by_a_seek_back(song_then_next):
+    """The next track's file is not held open through the long song before it (an ffmpeg
+    waiting, a file a tagger cannot save on Windows): it is opened as the song's end nears,
+    closed again by a seek back to the song's start, opened again near its end, and heard
+    right after the song, without a gap."""
+    e, ev, src_a, b = song_then_next
+    for _ in range(5):      # (feeder passes with b 32 s off)
+        assert e.sync()
+    assert e._ndec is None and not held_open(b), "the next file was opened 32 s before it plays"
+    e.seek(SONG_S - 1.5, src_a)
+    assert wait_for(lambda: next_open(e))
+    assert held_open(b)
+    e.seek(0.0, src_a)
+    assert wait_for(lambda: e.sync() and e._ndec is None), "the next file stayed open after a seek back"
+    assert not held_open(b)
+    e.seek(SONG_S - 2.0, src_a)
+    assert wait_for(lambda: next_open(e))
+    out = render_to_the_end(e, 400)
+    assert events_end_with(ev, [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
+                                ("finished", "b.flac")]), ev.names()
+    played = played_without_a_gap(e, out, 5.0)
+    assert peak_frequency(played[-SR:], sr=SR) == pytest.approx(550, abs=5)
+
+
+def test_a_next_file_saved_anew_during_the_long_song_before_it_plays_as_saved(song_then_next, tmp_path):
+    """A tagger saves the next track's file (a new file renamed over it) while the long song
+    before it plays: the saved file is the one heard, right after the song. Opened as it was
+    set, the file from before the save was read on (its old audio, its old tags' length)."""
+    e, ev, src_a, b = song_then_next
+    for _ in range(5):
+        assert e.sync()
+    os.rename(b, tmp_path / "b-old.flac")
+    write_audio(b, tone(3.0, freq=880), SR)
+    e.seek(SONG_S - 2.0, src_a)
+    assert wait_for(lambda: next_open(e))
+    out = render_to_the_end(e, 400)
+    assert events_end_with(ev, [("started", "b.flac"), ("finished", "b.flac")]), ev.names()
+    played = played_without_a_gap(e, out, 5.0)
+    assert peak_frequency(played[-SR:], sr=SR) == pytest.approx(880, abs=5)
+
+
+def test_the_next_file_after_a_song_is_opened_open_ahead_before_it_plays(tmp_path, monkeypatch):
+    """Played through, block by block, the next track's file opens OPEN_AHEAD_S (made 3 s here)
+    before the output reaches it, not as it is set at the song's start, nor later, and follows
+    the song without a gap."""
+    lead_s = 3.0
+    monkeypatch.setattr(feeder, "OPEN_AHEAD_S", lead_s)
+    song_s = lead_s + feeder.CLOSE_AHEAD_MARGIN_S / 2 + 2.0
+    a = write_audio(tmp_path / "a.flac", tone(song_s, freq=440), SR)
+    b = write_audio(tmp_path / "b.flac", tone(1.0, freq=550), SR)
+    e = NullEngine(capture=True, speed=1.0)
+    try:
+        hold_output(e)
+        ev = Recorder(e)
+        src_a = Source(str(a), duration_hint=song_s)
+        e.play(src_a)
+        e.set_next(Source(str(b), duration_hint=1.0))
+        assert wait_for(lambda: e.current is src_a and e.sync() and e._ring.free() < feeder.BLOCK)
+        taken, opened_at = [0], []
+
+        def look():
+            taken[0] += 1024
+            if not opened_at and e._ndec is not None:
+                opened_at.append(taken[0] / SR)
+
+        out = render_to_the_end(e, int((song_s + 1.0) * SR / 1024) + 200, after_each=look)
+    finally:
+        e.close()
+    assert events_end_with(ev, [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
+                                ("finished", "b.flac")]), ev.names()
+    assert opened_at, "the next file was never seen open"
+    lead = song_s - opened_at[0]
+    assert lead_s - 0.5 < lead <= lead_s, f"opened {lead:.2f} s before it played"
+    # (from before the open to the end: the join, and the output while the file opened)
+    played_without_a_gap(e, out, song_s + 1.0, last_s=lead_s + 2.0)
