@@ -19,8 +19,10 @@ class OpensInRealTime(NullEngine):
 
     @property
     def _speed(self) -> float:
-        # (read by the output's clock at each block; the open is set and taken on the feeder)
-        if getattr(self, "_nopen", None) is not None:
+        # (read by the output's clock at each block; the open is set and taken on the feeder;
+        # one put off till the output nears the file is not opening yet)
+        opening = getattr(self, "_nopen", None)
+        if opening is not None and not opening.deferred:
             return min(1.0, self._fast)
         return self._fast
 

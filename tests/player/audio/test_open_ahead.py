@@ -353,3 +353,30 @@ def test_the_next_file_after_a_song_is_opened_open_ahead_before_it_plays(tmp_pat
     assert lead_s - 0.5 < lead <= lead_s, f"opened {lead:.2f} s before it played"
     # (from before the open to the end: the join, and the output while the file opened)
     played_without_a_gap(e, out, song_s + 1.0, last_s=lead_s + 2.0)
+
+
+def test_a_long_song_crossfades_into_the_next_file_opened_as_its_end_nears(tmp_path):
+    """With a crossfade, the next track's file, not open through the long song, opens as its end
+    nears and is faded into as ever: the two overlap for the fade, with no gap."""
+    a = write_audio(tmp_path / "a.flac", tone(SONG_S, freq=440), SR)
+    b = write_audio(tmp_path / "b.flac", tone(3.0, freq=550), SR)
+    e = NullEngine(capture=True, speed=1.0, crossfade_s=2.0)
+    try:
+        hold_output(e)
+        ev = Recorder(e)
+        src_a = Source(str(a), duration_hint=SONG_S)
+        e.play(src_a)
+        e.set_next(Source(str(b), duration_hint=3.0))
+        assert wait_for(lambda: e.current is src_a)
+        for _ in range(5):
+            assert e.sync()
+        assert e._ndec is None, "the next file was opened 32 s before it plays"
+        e.seek(SONG_S - 4.0, src_a)
+        assert wait_for(lambda: next_open(e) or e._fade is not None)
+        out = render_to_the_end(e, 400)
+    finally:
+        e.close()
+    assert events_end_with(ev, [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
+                                ("finished", "b.flac")]), ev.names()
+    played = played_without_a_gap(e, out, 4.0 + 3.0 - 1.5)     # (a fade is half the shorter track at most)
+    assert peak_frequency(played[-SR // 2:], sr=SR) == pytest.approx(550, abs=5)
