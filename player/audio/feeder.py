@@ -45,10 +45,10 @@ PLAY_ON_S = 0.25
 #: seconds to spin up, a share seconds to reconnect, and an ffmpeg file of hours seconds to
 #: probe on a busy machine; given up on, a song that would have played is logged as failing.
 OPEN_WAIT_S = 20.0
-#: A file expected after the next one is opened once the output has less than this (seconds)
-#: to play before it starts (see _prepare_following): as long as an open is waited for
-#: (OPEN_WAIT_S), since the file may be on a disk spinning up or a share reconnecting, not
-#: only an ffprobe and an ffmpeg starting on a busy machine; opened 4 s ahead, a disk that took
+#: The next track's file, and a file expected after it, is opened once the output has less than
+#: this (seconds) to play before it starts (see _next_opened, _prepare_following): as long as
+#: an open is waited for (OPEN_WAIT_S), since the file may be on a disk spinning up or a share
+#: reconnecting, not only an ffprobe and an ffmpeg starting on a busy machine; opened 4 s ahead, a disk that took
 #: 4.5 s to answer ran the output dry after a clip. Not longer: each file opened ahead holds an
 #: ffmpeg waiting (of the few the player lists).
 OPEN_AHEAD_S = 20.0
