@@ -380,3 +380,21 @@ def test_a_long_song_crossfades_into_the_next_file_opened_as_its_end_nears(tmp_p
                                 ("finished", "b.flac")]), ev.names()
     played = played_without_a_gap(e, out, 4.0 + 3.0 - 1.5)     # (a fade is half the shorter track at most)
     assert peak_frequency(played[-SR // 2:], sr=SR) == pytest.approx(550, abs=5)
+
+
+def test_a_skip_to_the_next_track_not_opened_yet_plays_it_from_its_start(song_then_next):
+    """The person skips to the track set next while the long song before it plays, its file
+    not opened yet (put off till the output nears it): it is opened then, and heard whole, not
+    left waiting as an open that never began (the output silent, then the track given up)."""
+    e, ev, src_a, b = song_then_next
+    for _ in range(5):      # (feeder passes with b 32 s off)
+        assert e.sync()
+    assert e._ndec is None, "the next file was opened 32 s before it plays"
+    skipped_to = Source(str(b), duration_hint=3.0)     # (the player makes a Source of its own)
+    e.play(skipped_to)
+    assert e.sync(5.0), "the skipped-to track's file did not open"    # (returns once it is open)
+    out = render_to_the_end(e, 400)
+    assert events_end_with(ev, [("started", "b.flac"), ("finished", "b.flac")]), ev.names()
+    assert abs(skipped_to.heard_frames - 3 * SR) <= 2048
+    played = active_region(out[:, 0], threshold=1e-7)
+    assert peak_frequency(played[-SR:], sr=SR) == pytest.approx(550, abs=5)
