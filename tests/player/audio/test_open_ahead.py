@@ -248,17 +248,23 @@ def test_a_seek_back_while_the_file_ahead_is_still_opening_leaves_that_one_open_
 def song_then_next(tmp_path):
     """A 32 s song playing and a 3 s track (b.flac) set next, over a null output the test drives
     itself; the engine, its Recorder, the song's source and b's path."""
+    e, ev, src_a, b = play_song_then_next(tmp_path)
+    yield e, ev, src_a, b
+    e.close()
+
+
+def play_song_then_next(tmp_path, crossfade_s: float = 0.0):
+    """What :func:`song_then_next` gives, with ``crossfade_s``; the caller closes the engine."""
     a = write_audio(tmp_path / "a.flac", tone(SONG_S, freq=440), SR)
     b = write_audio(tmp_path / "b.flac", tone(3.0, freq=550), SR)
-    e = NullEngine(capture=True, speed=1.0)
+    e = NullEngine(capture=True, speed=1.0, crossfade_s=crossfade_s)
     hold_output(e)
     ev = Recorder(e)
     src_a = Source(str(a), duration_hint=SONG_S)
     e.play(src_a)
     e.set_next(Source(str(b), duration_hint=3.0))
     assert wait_for(lambda: e.current is src_a)
-    yield e, ev, src_a, b
-    e.close()
+    return e, ev, src_a, b
 
 
 def next_open(e) -> bool:
@@ -358,16 +364,8 @@ def test_the_next_file_after_a_song_is_opened_open_ahead_before_it_plays(tmp_pat
 def test_a_long_song_crossfades_into_the_next_file_opened_as_its_end_nears(tmp_path):
     """With a crossfade, the next track's file, not open through the long song, opens as its end
     nears and is faded into as ever: the two overlap for the fade, with no gap."""
-    a = write_audio(tmp_path / "a.flac", tone(SONG_S, freq=440), SR)
-    b = write_audio(tmp_path / "b.flac", tone(3.0, freq=550), SR)
-    e = NullEngine(capture=True, speed=1.0, crossfade_s=2.0)
+    e, ev, src_a, _ = play_song_then_next(tmp_path, crossfade_s=2.0)
     try:
-        hold_output(e)
-        ev = Recorder(e)
-        src_a = Source(str(a), duration_hint=SONG_S)
-        e.play(src_a)
-        e.set_next(Source(str(b), duration_hint=3.0))
-        assert wait_for(lambda: e.current is src_a)
         for _ in range(5):
             assert e.sync()
         assert e._ndec is None, "the next file was opened 32 s before it plays"
