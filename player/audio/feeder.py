@@ -45,18 +45,28 @@ PLAY_ON_S = 0.25
 #: seconds to spin up, a share seconds to reconnect, and an ffmpeg file of hours seconds to
 #: probe on a busy machine; given up on, a song that would have played is logged as failing.
 OPEN_WAIT_S = 20.0
-#: The next track's file, and a file expected after it, is opened once the output has less than
-#: this (seconds) to play before it starts (see _next_opened, _prepare_following): as long as
-#: an open is waited for (OPEN_WAIT_S), since the file may be on a disk spinning up or a share
-#: reconnecting, not only an ffprobe and an ffmpeg starting on a busy machine; opened 4 s ahead, a disk that took
-#: 4.5 s to answer ran the output dry after a clip. Not longer: each file opened ahead holds an
-#: ffmpeg waiting (of the few the player lists).
+#: A file expected after the next track is opened once the output has less than this (seconds)
+#: to play before it starts (see _prepare_following), and the next track's file no later than
+#: this (see NEXT_OPEN_AHEAD_S): as long as an open is waited for (OPEN_WAIT_S), since the file
+#: may be on a disk spinning up or a share reconnecting, not only an ffprobe and an ffmpeg
+#: starting on a busy machine; opened 4 s ahead, a disk that took 4.5 s to answer ran the
+#: output dry after a clip. Not longer: each file opened ahead holds an ffmpeg waiting (of the
+#: few the player lists).
 OPEN_AHEAD_S = 20.0
-#: A file opened ahead is closed again once the output has more than OPEN_AHEAD_S and this
-#: (seconds) to play before it (a seek back in the song playing, to its start), and opened again
-#: as before once the output nears it: held open meanwhile, for as long as an hour-long song
-#: played, it kept an ffmpeg waiting, and on Windows an open file cannot be saved by a tagger.
-#: Not less: a seek back of a few seconds would close a file only to open it again moments later.
+#: The next track's file is opened once the output has less than this (seconds), or than
+#: OPEN_AHEAD_S and the crossfades where that is longer, to play before it (see _next_opened).
+#: A song of ordinary length keeps its next file open from the start, so Next answers at once
+#: (put off, a skip to an M4A waited a fifth of a second in silence for ffmpeg to start) and a
+#: slow open is hidden behind the song; only a long piece -- a mix, an audiobook chapter -- puts
+#: it off to this far before its end, so its next file is not held open for an hour (an ffmpeg
+#: waiting, a file a tagger cannot save on Windows, one saved anew meanwhile played as it was).
+NEXT_OPEN_AHEAD_S = 300.0
+#: A file opened ahead is closed again once the output has more than OPEN_AHEAD_S (for the next
+#: track's, NEXT_OPEN_AHEAD_S) and this (seconds) to play before it (a seek back in the song
+#: playing, to its start), and opened again as before once the output nears it: held open
+#: meanwhile, for as long as an hour-long song played, it kept an ffmpeg waiting, and on Windows
+#: an open file cannot be saved by a tagger. Not less: a seek back of a few seconds would close
+#: a file only to open it again moments later.
 CLOSE_AHEAD_MARGIN_S = 10.0
 
 log = logging.getLogger(__name__)
@@ -237,7 +247,8 @@ class FeederMixin:
 
     def _open_already(self, source: Source) -> Decoder | None:
         """A decoder of ``source``'s file open already and not read from, taken for a play of it:
-        the next track's (the person skipped to it) or one opened ahead. Opened again, an
+        the next track's (the person skipped to it; open from the start of a song of ordinary
+        length, see NEXT_OPEN_AHEAD_S) or one opened ahead. Opened again, an
         ffmpeg-decoded file started an ffprobe and an ffmpeg anew, and the skip was that much
         silence (0.2 s here, more than a second on a busy machine). None where there is none, or
         where its file changed since it was opened (often minutes before): that is opened again."""
@@ -394,9 +405,9 @@ class FeederMixin:
         self._upcoming = source
         if source is None:
             return
-        # Its file is opened once the output nears it, as one expected after it is (see
-        # _next_opened): opened at once, it was held open through a long song playing (an
-        # hour's mix or audiobook chapter), an ffmpeg waiting for nothing and, on Windows, the
+        # Its file is opened at once after a song of ordinary length, and once the output nears
+        # it after a long piece (see _next_opened): opened at once, it was held open through an
+        # hour's mix or audiobook chapter, an ffmpeg waiting for nothing and, on Windows, the
         # file locked from a tagger; and a file saved since, the old one was played.
         self._nopen = self._take_prepared(source) or self._start_open(source, deferred=True)
         self._next_opened()
@@ -416,8 +427,9 @@ class FeederMixin:
         source playing is written up to where what follows depends on the next one (its end,
         or where the longest crossfade would begin), and waits there.
 
-        Its open is begun once the output has less than OPEN_AHEAD_S (and the crossfades) to
-        play before it, as for a file expected after it (see :meth:`_prepare_following`): at once
+        Its open is begun once the output has less than NEXT_OPEN_AHEAD_S (or OPEN_AHEAD_S and
+        the crossfades, where longer) to play before it: at once after a song of ordinary
+        length, near its end after a long piece (see :meth:`_next_open_ahead_bound`); at once
         where the length of what plays before it is not known (counted as nothing); and whatever
         is left where the writing waits for it (``needed``): a file cut short of the length its
         header gives ends before it was counted to."""
@@ -426,7 +438,7 @@ class FeederMixin:
             return
         if opening.deferred:
             ahead, _ = self._audio_before_next()
-            if needed or ahead < self._open_ahead_bound():
+            if needed or ahead < self._next_open_ahead_bound():
                 opening.begin()
             return      # (just begun, or put off: not open yet)
         result = opening.take()
@@ -532,6 +544,11 @@ class FeederMixin:
         # (each hand-over before the file may be a crossfade, which starts it that much earlier)
         return OPEN_AHEAD_S + 2 * max(0.0, self._crossfade_s)
 
+    def _next_open_ahead_bound(self) -> float:
+        """Seconds before it that the output nears the next track's file (see NEXT_OPEN_AHEAD_S)."""
+        # (never less than a file after it gets: the next one is needed first)
+        return max(NEXT_OPEN_AHEAD_S, self._open_ahead_bound())
+
     def _close_next_far_ahead(self) -> None:
         """Close the next source's file, open and not read from, once the output has more than
         the bound and CLOSE_AHEAD_MARGIN_S to play before it (the song playing sought back), as
@@ -543,7 +560,7 @@ class FeederMixin:
                 or self._nopen is not None or (self._wdec is not None and self._wdec.join_tail is not None)):
             return      # (being written, faded in or joined to: it is in use)
         ahead, _ = self._audio_before_next()
-        if ahead <= self._open_ahead_bound() + CLOSE_AHEAD_MARGIN_S:
+        if ahead <= self._next_open_ahead_bound() + CLOSE_AHEAD_MARGIN_S:
             return
         self._ndec = None
         dec.close()

@@ -244,10 +244,19 @@ def test_a_seek_back_while_the_file_ahead_is_still_opening_leaves_that_one_open_
     assert events_end_with(ev, [("started", "c.m4a"), ("finished", "c.m4a")]), ev.names()
 
 
+def as_after_a_long_piece(monkeypatch) -> None:
+    """The 32 s song is made to count as a long piece (a mix, a chapter): the next track's file
+    is put off till the output has less than OPEN_AHEAD_S to play before it, as one after a song
+    longer than NEXT_OPEN_AHEAD_S is, without writing minutes of audio."""
+    monkeypatch.setattr(feeder, "NEXT_OPEN_AHEAD_S", feeder.OPEN_AHEAD_S)
+
+
 @pytest.fixture
-def song_then_next(tmp_path):
-    """A 32 s song playing and a 3 s track (b.flac) set next, over a null output the test drives
-    itself; the engine, its Recorder, the song's source and b's path."""
+def song_then_next(tmp_path, monkeypatch):
+    """A 32 s song playing, counted as a long piece (see :func:`as_after_a_long_piece`), and a
+    3 s track (b.flac) set next, over a null output the test drives itself; the engine, its
+    Recorder, the song's source and b's path."""
+    as_after_a_long_piece(monkeypatch)
     e, ev, src_a, b = play_song_then_next(tmp_path)
     yield e, ev, src_a, b
     e.close()
@@ -326,11 +335,12 @@ def test_a_next_file_saved_anew_during_the_long_song_before_it_plays_as_saved(so
 
 
 def test_the_next_file_after_a_song_is_opened_open_ahead_before_it_plays(tmp_path, monkeypatch):
-    """Played through, block by block, the next track's file opens OPEN_AHEAD_S (made 3 s here)
-    before the output reaches it, not as it is set at the song's start, nor later, and follows
-    the song without a gap."""
+    """Played through, block by block, the next track's file after a long piece opens
+    NEXT_OPEN_AHEAD_S (made 3 s here, as OPEN_AHEAD_S) before the output reaches it, not as it
+    is set at the song's start, nor later, and follows the song without a gap."""
     lead_s = 3.0
     monkeypatch.setattr(feeder, "OPEN_AHEAD_S", lead_s)
+    monkeypatch.setattr(feeder, "NEXT_OPEN_AHEAD_S", lead_s)
     song_s = lead_s + feeder.CLOSE_AHEAD_MARGIN_S / 2 + 2.0
     a = write_audio(tmp_path / "a.flac", tone(song_s, freq=440), SR)
     b = write_audio(tmp_path / "b.flac", tone(1.0, freq=550), SR)
@@ -361,9 +371,10 @@ def test_the_next_file_after_a_song_is_opened_open_ahead_before_it_plays(tmp_pat
     played_without_a_gap(e, out, song_s + 1.0, last_s=lead_s + 2.0)
 
 
-def test_a_long_song_crossfades_into_the_next_file_opened_as_its_end_nears(tmp_path):
+def test_a_long_song_crossfades_into_the_next_file_opened_as_its_end_nears(tmp_path, monkeypatch):
     """With a crossfade, the next track's file, not open through the long song, opens as its end
     nears and is faded into as ever: the two overlap for the fade, with no gap."""
+    as_after_a_long_piece(monkeypatch)
     e, ev, src_a, _ = play_song_then_next(tmp_path, crossfade_s=2.0)
     try:
         for _ in range(5):
@@ -395,4 +406,28 @@ def test_a_skip_to_the_next_track_not_opened_yet_plays_it_from_its_start(song_th
     assert events_end_with(ev, [("started", "b.flac"), ("finished", "b.flac")]), ev.names()
     assert abs(skipped_to.heard_frames - 3 * SR) <= 2048
     played = active_region(out[:, 0], threshold=1e-7)
+    assert peak_frequency(played[-SR:], sr=SR) == pytest.approx(550, abs=5)
+
+
+def test_the_next_file_after_a_song_of_ordinary_length_is_open_from_the_start(tmp_path):
+    """After a 32 s song (any song well under NEXT_OPEN_AHEAD_S) the next track's file is open
+    as soon as it is set, and stays open through a seek back to the song's start: Next pressed
+    anywhere in the song takes it open already (a fifth of a second of silence saved for an
+    M4A), and a slow open is hidden behind the song. The song then plays into it without a gap."""
+    e, ev, src_a, b = play_song_then_next(tmp_path)
+    try:
+        assert wait_for(lambda: next_open(e)), "the next file was not opened as it was set"
+        opened = e._ndec
+        e.seek(0.0, src_a)
+        for _ in range(5):      # (feeder passes with b 32 s off)
+            assert e.sync()
+        assert e._ndec is opened, "a seek back in a song of ordinary length closed the next file"
+        e.seek(SONG_S - 2.0, src_a)
+        assert wait_for(lambda: next_open(e) and e._ndec is opened)   # (the seek taken, the file still open)
+        out = render_to_the_end(e, 400)
+    finally:
+        e.close()
+    assert events_end_with(ev, [("started", "a.flac"), ("finished", "a.flac"), ("started", "b.flac"),
+                                ("finished", "b.flac")]), ev.names()
+    played = played_without_a_gap(e, out, 5.0)
     assert peak_frequency(played[-SR:], sr=SR) == pytest.approx(550, abs=5)
