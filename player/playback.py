@@ -281,6 +281,10 @@ class Player:
         # play, started, ended): see ``_carry_session``. Apart from ``_history``, which is this
         # run's own (what Previous walks back through, what repeat all's rounds count).
         self._carried: list[tuple[int, int, float, float]] = []
+        self._carried_skips: list[int] = []    # the early skips among them, in order
+        # For each track of those plays, how many of ``_carried_skips`` came before its latest
+        # play: where a station around it began.
+        self._carried_marks: dict[int, int] = {}
         self._paused_at: float | None = None
         self._back: list[QueueEntry] = []  # what "previous" walks back through
         self._playing: _Playing | None = None
@@ -452,6 +456,38 @@ class Player:
             return
         self._carried = [(int(r["track_id"]), int(r["id"]), float(r["started_at"]),
                           float(max(r["updated_at"] or r["started_at"], r["started_at"]))) for r in rows]
+        self._carry_feedback(rows)
+
+    def _carry_feedback(self, rows) -> None:
+        """The early skips of the session carried, and the run of them it ended with, as the
+        play log tells them (the rule Up next reads the log's by): a restart mid-station
+        forgot the skips just made, and the station played the same kind of song again."""
+        if not rows:
+            return
+        from recommender.catalog import PlayLog     # (numpy only: no torch)
+
+        feedback = PlayLog.from_rows(rows).feedback()
+        skips: list[int] = []
+        streak = 0
+        for r, f in zip(rows, feedback):
+            track = int(r["track_id"])
+            self._carried_marks[track] = len(skips)
+            if f < 0:
+                skips.append(track)
+                streak += 1
+            elif f > 0:
+                streak = 0      # listened to: the run of skips is over (errors say nothing)
+        self._carried_skips, self._streak = skips, streak
+
+    def station_skip_mark(self) -> int:
+        """Where the early skips of :attr:`station_seed`'s station begin in
+        :attr:`session_skips`, for a station the last run left playing: at the latest play of
+        its seed in the session carried over the restart (it began there), at the first
+        where the seed is not among them (it began in a session before, and all of this
+        one's plays are the station's). Read without the player's lock: the window asks as
+        it opens, on the GUI thread, which a command holding the lock must not hold up."""
+        seed = self.station_seed
+        return self._carried_marks.get(seed, 0) if seed is not None else len(self.session_skips)
 
     @property
     def session(self) -> list[int]:
@@ -509,6 +545,13 @@ class Player:
     def early_skips(self) -> list[int]:
         """Track ids the person skipped early this run (heard under 30 s or half), oldest first."""
         return list(self._early_skips)
+
+    @property
+    def session_skips(self) -> list[int]:
+        """:attr:`early_skips`, after those of the session the last run left going on, as the
+        play log tells them (``_carry_session``): what a station steers away from, across a
+        restart too. (A list only added to: a station marks where its own begin.)"""
+        return self._carried_skips + self._early_skips
 
     @property
     def skip_streak(self) -> int:
@@ -653,6 +696,8 @@ class Player:
             # moves away from them) and the last song heard whole (a lap of repeat-one).
             self._early_skips = [final(t) for t in self._early_skips]
             self._carried = [(final(t), *rest) for t, *rest in self._carried]
+            self._carried_skips = [final(t) for t in self._carried_skips]
+            self._carried_marks = {final(t): n for t, n in self._carried_marks.items()}
             if self._last_finished is not None:
                 self._last_finished = final(self._last_finished)
             # The station's seed too: the station asked around a track gone from the

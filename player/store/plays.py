@@ -258,7 +258,8 @@ class PlaysMixin:
 
     def session_in_progress(self, now: float) -> list[sqlite3.Row]:
         """The plays of the listening session going on at ``now``, in the order they were
-        logged (``id``, ``track_id``, ``started_at``, ``updated_at``): the session of the play
+        logged (``id``, ``track_id``, ``started_at``, ``updated_at``, and how each ended:
+        ``session_id``, ``ms_heard``, ``track_ms``, ``ended``): the session of the play
         logged last, as Up next reads the session in progress (``PlayLog.session_now``), where
         it was active less than ``SESSION_GAP_S`` ago by ``now`` (either way: a clock put
         back starts a new session too, see :meth:`_session_for`); none after that. A player
@@ -272,7 +273,8 @@ class PlaysMixin:
             (IMPORT_SOURCE,)).fetchone()
         if row is None or abs(now - row[1]) >= SESSION_GAP_S:
             return []
-        return self.execute("SELECT id, track_id, started_at, updated_at FROM plays "
+        return self.execute("SELECT id, track_id, started_at, updated_at, session_id, ms_heard, track_ms, ended "
+                            "FROM plays "
                             "WHERE session_id = ? AND source IS NOT ? ORDER BY id", (row[0], IMPORT_SOURCE)).fetchall()
 
     def play(self, play_id: int) -> sqlite3.Row | None:

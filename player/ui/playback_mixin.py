@@ -95,8 +95,9 @@ def _balanced(name: str) -> str:
 
 @dataclass
 class Station:
-    """A radio station in progress: its seed, and where the player's list of early skips
-    stood when it started (the skips after that are the station's)."""
+    """A radio station in progress: its seed, and where the player's list of early skips in
+    the session (``session_skips``) stood when it started (the skips after that are the
+    station's)."""
 
     seed: int
     skip_mark: int | None = None      # None until the station's first track has started
@@ -104,7 +105,7 @@ class Station:
     def skipped(self, player) -> list[int]:
         """Tracks skipped early since the station started, in order (read on any thread)."""
         mark = self.skip_mark
-        return [] if mark is None else player.early_skips[mark:]
+        return [] if mark is None else player.session_skips[mark:]
 
 
 class PlaybackMixin:
@@ -238,9 +239,11 @@ class PlaybackMixin:
             self._command(lambda p: p.drop_list_entries(away))
         self.up_next.keep_going.setChecked(bool(player.keep_going))
         # The station the last run left playing goes on: its songs came back in the queue,
-        # and without it the refills after them were Up next's, the station gone unsaid.
+        # and without it the refills after them were Up next's, the station gone unsaid. With
+        # the skips made in it before the restart, within the session (the player read them
+        # from the play log): else it played the same kind of song again.
         if self.station is None and player.station_seed is not None:
-            self.station = Station(player.station_seed, skip_mark=len(player.early_skips))
+            self.station = Station(player.station_seed, skip_mark=player.station_skip_mark())
         if lost:        # it ended at this start, its song gone since the last run: said, as in one run
             self.statusBar().showMessage(f"The radio station ended: {lost}. Up next goes on", 10000)
         self._show_modes()
@@ -509,7 +512,7 @@ class PlaybackMixin:
 
             def play(p):
                 p.start_station(seed, [r.track_id for r in result], seed_source=seed_source)
-                station.skip_mark = len(p.early_skips)   # the skip that ended the last track is not the station's
+                station.skip_mark = len(p.session_skips)   # the skip that ended the last track is not the station's
 
             self._command(play)
             self.statusBar().showMessage(f"Radio from “{self._info(seed)[0]}”", 5000)

@@ -183,3 +183,40 @@ def test_the_first_play_after_a_restart_goes_on_in_the_session_carried_not_a_pho
     assert len({r["session_id"] for r in mine}) == 1
     clock["now"] += 60
     assert players(clock).session == ids[:5] + [ids[7]]
+
+
+def test_a_restart_mid_station_remembers_the_early_skips_just_made(store, players, tmp_path):
+    # Three songs of a station skipped early, the window closed and opened again minutes
+    # later: the station steers away from them still (its skips and the run of skips come
+    # from the play log), where the restart forgot them and it played the same kind again.
+    from player.ui.playback_mixin import Station
+
+    clock = {"now": time.time()}
+    ids = album(store, tmp_path / "music", seconds=(60.0, 0.4, 60.0, 60.0, 60.0, 60.0))
+    first = players(clock)
+    first.restore_state()                               # the window's player: the station is saved
+    first.play_tracks([ids[0]])
+    assert wait_for(lambda: first.current_track_id == ids[0])
+    first.start_station(ids[1], ids[2:6])               # the song before: skipped, not the station's
+    station = Station(ids[1], skip_mark=len(first.session_skips))
+    for track in ids[2:5]:
+        assert wait_for(lambda: first.current_track_id == track, 20.0)
+        first.next()
+    assert wait_for(lambda: first.current_track_id == ids[5])
+    assert first.early_skips == [ids[0], *ids[2:5]]
+    assert first.skip_streak == 3 and station.skipped(first) == ids[2:5]
+    first.close()
+    clock["now"] += 5 * 60
+    p = players(clock)
+    p.restore_state()
+    assert p.station_seed == ids[1]
+    assert p.skip_streak == 3 and p.session_skips == [ids[0], *ids[2:5]] and p.early_skips == []
+    # As the window takes the station the last run left up again (see ``_restored``).
+    assert Station(p.station_seed, skip_mark=p.station_skip_mark()).skipped(p) == ids[2:5]
+    # A session over by the next start: none of it is this one's.
+    clock["now"] += SESSION_GAP_S + 60
+    later = players(clock)
+    later.restore_state()
+    assert later.skip_streak == 0 and later.session_skips == []
+    assert Station(later.station_seed, skip_mark=later.station_skip_mark()).skipped(later) == []
+

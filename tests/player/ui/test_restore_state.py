@@ -149,6 +149,33 @@ def test_radio_from_the_track_left_at_the_last_close_resumes_it_there(qtbot, sca
     assert "station" not in scanned.get_setting(STATE_SETTING)
 
 
+def test_a_station_goes_on_after_a_restart_with_the_songs_skipped_in_it(qtbot, scanned, make_window):
+    # Songs of a station skipped early, the window closed and opened again within the
+    # listening session: the station steers away from them still, where the restart forgot
+    # them and it played the same kind of song again. The song skipped as it began is not its.
+    tracks = {t["title"]: t["id"] for t in scanned.tracks()}
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    window.play_ids([tracks["River Song"]], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == tracks["River Song"], timeout=5000)
+    window.start_radio(tracks["Stone Road"])
+    qtbot.waitUntil(lambda: window.player.current_track_id == tracks["Stone Road"]
+                    and len(window.player.queue) >= 2 and window.station.skip_mark is not None, timeout=10000)
+    for _ in range(2):
+        playing = window.player.current_track_id
+        window.player.next()
+        qtbot.waitUntil(lambda: window.player.current_track_id not in (None, playing), timeout=5000)
+    skipped = window.station.skipped(window.player)
+    assert len(skipped) == 2 and skipped[0] == tracks["Stone Road"]
+    assert window.player.session_skips == [tracks["River Song"], *skipped]
+    window.close()
+    window.player.close()
+    again = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: again.restored, timeout=10000)
+    assert again.station is not None and again.station.seed == tracks["Stone Road"]
+    assert again.station.skipped(again.player) == skipped
+
+
 def _station_on_a_song_with_a_copy(qtbot, scanned, make_window):
     """A station from "Stone Road" (played once), its file copied to another folder with its
     dates kept and scanned: (seed row, its file, the copy's track id, the window)."""
