@@ -50,6 +50,9 @@ MAX_CONSECUTIVE_ERRORS = 5
 FOLLOWING = 3  # songs after the armed one the engine is told of, to open short ones' successors early
 FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
+# The suggestions taken out of the queue in the session going on, and when the latest was:
+# a restart within the session keeps them out (see ``Player.passed_over``).
+PASSED_SETTING = "playback.passed_over"
 MAX_SAVED_QUEUE = 1000
 #: while a song plays on, its place alone is saved every this many progress ticks (10 s at the
 #: 2 s the window ticks at), not at each: killed, the next start resumes it at most that much
@@ -457,6 +460,7 @@ class Player:
         self._carried = [(int(r["track_id"]), int(r["id"]), float(r["started_at"]),
                           float(max(r["updated_at"] or r["started_at"], r["started_at"]))) for r in rows]
         self._carry_feedback(rows)
+        self._carry_passed_over()
 
     def _carry_feedback(self, rows) -> None:
         """The early skips of the session carried, and the run of them it ended with, as the
@@ -478,6 +482,23 @@ class Player:
             elif f > 0:
                 streak = 0      # listened to: the run of skips is over (errors say nothing)
         self._carried_skips, self._streak = skips, streak
+
+    def _carry_passed_over(self) -> None:
+        """The suggestions taken out of the queue in the session carried: a restart forgot
+        them, and the filler offered them again at once. Kept by the rule of
+        :attr:`passed_over`: until nothing was heard or taken out for ``SESSION_GAP_S``."""
+        try:
+            saved = self.store.get_setting(PASSED_SETTING)
+        except sqlite3.Error:
+            log.exception("could not read the suggestions passed over in the session")
+            return
+        try:
+            at, ids = float(saved["at"]), {int(t) for t in saved["ids"]}
+        except (TypeError, KeyError, ValueError):
+            return              # none saved, or not readable: nothing is kept out
+        last = max([at, *(c[3] for c in self._carried)])
+        if ids and abs(self._clock() - last) < SESSION_GAP_S:
+            self._passed_over, self._passed_at = ids, last
 
     def station_skip_mark(self) -> int:
         """Where the early skips of :attr:`station_seed`'s station begin in
@@ -540,6 +561,12 @@ class Player:
             self.passed_over                      # a session over by now forgets the older ones
             self._passed_over |= ids
             self._passed_at = self._clock()
+            # Kept for a restart within the session (see ``_carry_passed_over``); written on the
+            # player's thread, where the person's commands run, never the GUI thread.
+            try:
+                self.store.set_setting(PASSED_SETTING, {"at": self._passed_at, "ids": sorted(self._passed_over)})
+            except sqlite3.Error:   # a locked or full database: passed over in this run still
+                log.exception("could not save the suggestions passed over")
 
     @property
     def early_skips(self) -> list[int]:

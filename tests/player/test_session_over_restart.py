@@ -220,3 +220,25 @@ def test_a_restart_mid_station_remembers_the_early_skips_just_made(store, player
     assert later.skip_streak == 0 and later.session_skips == []
     assert Station(later.station_seed, skip_mark=later.station_skip_mark()).skipped(later) == []
 
+
+def test_suggestions_taken_out_of_the_queue_stay_out_over_a_restart_within_the_session(store, players, tmp_path):
+    # Suggestions removed, then the rest cleared, and the window closed and opened again
+    # minutes later: they stay passed over for the session, where the restart forgot them
+    # and the filler offered them again at once. Another session forgets them, as in one run.
+    clock = {"now": time.time()}
+    ids = album(store, tmp_path / "music", seconds=(60.0,) * 6)
+    first = players(clock)
+    first.play_tracks([ids[0]])
+    assert wait_for(lambda: first.current_track_id == ids[0])
+    first.start_station(ids[0], ids[1:6])               # the seed playing goes on
+    assert wait_for(lambda: len(first.queue) == 5)
+    assert first.remove_queue_entries([e for e in first.queue if e.track_id == ids[3]]) == 1
+    first.clear_queue()
+    assert first.passed_over == frozenset(ids[1:6])
+    first.close()
+    clock["now"] += 10 * 60
+    p = players(clock)
+    assert p.passed_over == frozenset(ids[1:6])
+    clock["now"] += SESSION_GAP_S                       # nothing heard or taken out since: over
+    assert p.passed_over == frozenset()
+    assert players(clock).passed_over == frozenset()
