@@ -568,6 +568,15 @@ class Player:
             except sqlite3.Error:   # a locked or full database: passed over in this run still
                 log.exception("could not save the suggestions passed over")
 
+    def forget_passed_over(self) -> None:
+        """The listening history was forgotten: the suggestions passed over go too, kept and
+        saved (they say what was offered and turned down), else the next start brought them
+        back and the next Clear wrote them again. Off the GUI thread: it writes the store."""
+        with self._lock:
+            self._passed_over.clear()
+            self._passed_at = 0.0
+            self.store.set_setting(PASSED_SETTING, None)
+
     @property
     def early_skips(self) -> list[int]:
         """Track ids the person skipped early this run (heard under 30 s or half), oldest first."""

@@ -566,14 +566,19 @@ class LibraryTasksMixin:
         box.open()
 
     def forget_history(self) -> None:
-        store, intelligence = self.store, self.intelligence
+        store, intelligence, player = self.store, self.intelligence, self.player
 
         def work():
             # The last track and queue kept for the next start say what was played: they go
-            # too (what is on screen now is saved again only once it changes).
-            from player.playback import STATE_SETTING
+            # too (what is on screen now is saved again only once it changes), as do the
+            # suggestions the person took out of the queue in the session.
+            from player.playback import PASSED_SETTING, STATE_SETTING
 
             store.set_setting(STATE_SETTING, None)
+            if player is not None:
+                player.forget_passed_over()
+            else:
+                store.set_setting(PASSED_SETTING, None)
             if intelligence is not None and intelligence.forget_history():
                 return
             from player.recommender_service import delete_local_models

@@ -176,6 +176,30 @@ def test_a_station_goes_on_after_a_restart_with_the_songs_skipped_in_it(qtbot, s
     assert again.station.skipped(again.player) == skipped
 
 
+def test_forget_history_forgets_the_suggestions_passed_over_in_the_session(qtbot, scanned, make_window):
+    # The suggestions taken out of the queue are kept for a restart within the session:
+    # they say what was offered and turned down, history the person asked to forget. Kept
+    # in the store, they came back at the next start; kept in the player, the next Clear
+    # wrote them back.
+    from player.playback import PASSED_SETTING
+
+    ids = [t["id"] for t in scanned.tracks()]
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    player = window.player
+    player.start_station(ids[0], ids[1:4])
+    qtbot.waitUntil(lambda: player.current_track_id == ids[0] and len(player.queue) == 3, timeout=10000)
+    player.clear_queue()
+    assert set(scanned.get_setting(PASSED_SETTING)["ids"]) == set(ids[1:4]) == player.passed_over
+    window.forget_history()
+    qtbot.waitUntil(lambda: scanned.play_count() == 0, timeout=10000)
+    qtbot.waitUntil(lambda: scanned.get_setting(PASSED_SETTING) is None and not player.passed_over, timeout=10000)
+    player.start_station(ids[0], ids[4:6])
+    qtbot.waitUntil(lambda: len(player.queue) == 2, timeout=10000)
+    player.clear_queue()
+    assert set(scanned.get_setting(PASSED_SETTING)["ids"]) == set(ids[4:6])
+
+
 def _station_on_a_song_with_a_copy(qtbot, scanned, make_window):
     """A station from "Stone Road" (played once), its file copied to another folder with its
     dates kept and scanned: (seed row, its file, the copy's track id, the window)."""
