@@ -529,6 +529,7 @@ class Recommender:
             self._derived["charted"] = (pos, self.charted)
         self.outside = self._outside_taste()
         personal = personal + OUTSIDE_ARTIST * self.outside
+        self.elsewhere_trust = self._elsewhere_trust()
         if self._wmf is not None:
             personal = personal + self.models.weight("wmf") * self._fixed_z("wmf", self._wmf)
         if self.models.autorec is not None:
@@ -680,6 +681,26 @@ class Recommender:
         self._derived["outside"] = (heard, skipped, fade, out)
         return out
 
+    def _elsewhere_trust(self) -> float:
+        """``trust`` counting the listening in other players as well: the listened plays
+        logged here plus those of an imported history by the library's artists (heard, not
+        skipped; each artist once), the history's plays the log holds counted once (with
+        the history); never below ``trust``, which is what it is without a history."""
+        cat = self.catalog
+        heard = cat.outside_listened
+        if heard is None or not heard.any():
+            return self.trust
+        # (the history's sum changes only with the tracks or a new import: kept for it)
+        cached = self._derived.get("elsewhere")
+        if cached is None or cached[0] is not heard or cached[1] is not cat.artist:
+            known = np.flatnonzero(cat.artist >= 0)
+            _, first = np.unique(cat.artist[known], return_index=True)
+            cached = self._derived["elsewhere"] = (heard, cat.artist,
+                                                   float(np.maximum(heard[known[first]], 0).sum()))
+        here = float(np.count_nonzero((cat.play_rows >= 0) & (cat.play_feedback > 0) & ~cat.plays.imported()))
+        n = here + cached[2]
+        return max(self.trust, float(n / (n + self.config.trust_half)))
+
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
                 skipped: Sequence[int] = (), streak: int | None = None,
@@ -769,7 +790,12 @@ class Recommender:
                 seen["signals"] = signals
             score = self._blend(signals)
             if not len(heard):
-                score = score + 0.3 * (1 - self.trust) * self.prior_pop
+                # The well-known songs stand in for a taste not known yet, and give way as it
+                # becomes known: to the plays here, and to the listening in other players
+                # (``elsewhere_trust``). Given way to the plays here only, someone who had
+                # just imported years of another player's history got the library's famous
+                # artists first, above the ones that history was full of.
+                score = score + 0.3 * (1 - self.elsewhere_trust) * self.prior_pop
             return score - skip_push - refused
 
         # An album being played in order right now goes on to its end first, in its order
