@@ -289,7 +289,22 @@ def explain_row(rec, row: int, context: str = "", evidence: tuple | None = None)
         reasons.append(f"{name}, which you played {heard} times" if heard >= 3 else f"{name}, from your library")
     elif not reasons and _named(cat, _kin_genre(rec, row)) and not context.startswith("discover:"):
         reasons.append(_kin_says(cat, row, _kin_genre(rec, row)))
+    if not reasons and not context.startswith("discover:"):
+        # Nothing above speaks for it (no genre tag, an artist heard once or twice): a pick
+        # with no reason at all looked like a mistake. What is true of it, then: the few
+        # plays of it or its artist, here or in the imported history.
+        n_artist = int(by_artist[a]) if a >= 0 else 0
+        if n_artist > n_track:
+            reasons.append(f"you played {_whose(cat, row)} {_times(n_artist)}")
+        elif a >= 0 and elsewhere > 0 and elsewhere > n_track:
+            reasons.append(f"you played {_whose(cat, row)} {_times(elsewhere)} in your imported history")
+        elif n_track > 0:
+            reasons.append(f"you played it {_times(n_track)}")
     return " · ".join(reasons[:2])
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
 
 
 def _kin_genre(rec, row: int) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from player.history.importer import import_file
 from player.recommender_service import RecommenderService
 from player.trainer import Trainer
@@ -81,3 +83,40 @@ def test_an_imported_file_taken_out_leaves_up_next_and_the_models_at_once(store,
     after = service.up_next([ids[a]], 10)
     assert all("often played after" not in r.reason for r in after)
     assert ids[b] not in [r.track_id for r in after[:3]]
+
+
+# Artists the shipped priors know as very widely heard, and names no prior knows.
+FAMOUS = ["David Bowie", "Elton John", "The Beatles", "Coldplay", "Radiohead", "Madonna"]
+MINE = {"Quiet Harbour Choir": 20, "Velvet Orchard": 12, "Lantern Fields": 8, "Copper Moth": 5}
+
+
+def library_of_famous_and_mine(store):
+    """Six songs each of the famous and the person's own artists, no genre tags (files
+    named by artist and title only, as a ripper with no genre database leaves them)."""
+    store.upsert_tracks([{"path": f"/music/{a}/{i:02d}.flac", "size": 1000, "mtime_ns": 1,
+                          "title": f"{a} number {i}", "artist": a, "album": f"{a} LP",
+                          "duration": 200.0, "year": 2001} for a in FAMOUS + list(MINE) for i in range(6)])
+    return {r["id"]: r["artist"] for r in store.tracks()}
+
+
+@pytest.mark.parametrize("in_library", [0, 10], ids=["songs-elsewhere", "songs-in-library"])
+def test_a_first_up_next_after_importing_looks_like_the_imported_listening(store, tmp_path, in_library):
+    # Years of another player's history imported, nothing played here and no model trained:
+    # the first Up next put the famous artists (a play or two each) first, one with no
+    # reason at all, and the artist played most came far down.
+    artist_of = library_of_famous_and_mine(store)
+    counts = {**MINE, "David Bowie": 2, "Elton John": 1}
+    plays, t = [], T0
+    for artist, n in counts.items():
+        for i in range(n):
+            title = f"{artist} number {i % 6}" if i < in_library else f"{artist} on the radio {i}"
+            plays.append((artist, title, None, t, 200_000, False))
+            t += 3600
+    summary = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", plays))
+    assert summary.matched + summary.unmatched == len(plays)
+
+    picks = RecommenderService(store).up_next([], 10)       # the shipped priors, as the app has them
+    first = [artist_of[r.track_id] for r in picks[:4]]
+    assert first[:2] == ["Quiet Harbour Choir", "Velvet Orchard"], [(artist_of[r.track_id], r.reason) for r in picks]
+    assert set(first) <= set(MINE), [(artist_of[r.track_id], r.reason) for r in picks]
+    assert all(r.reason for r in picks), [(artist_of[r.track_id], r.reason) for r in picks]
