@@ -294,9 +294,12 @@ def explain_row(rec, row: int, context: str = "", evidence: tuple | None = None)
         # with no reason at all looked like a mistake. What is true of it, then: the few
         # plays of it or its artist, here or in the imported history.
         n_artist = int(by_artist[a]) if a >= 0 else 0
+        skipped = int(cat.outside_skipped[row]) if cat.outside_skipped is not None else 0
         if n_artist > n_track:
             reasons.append(f"you played {_whose(cat, row)} {_times(n_artist)}")
-        elif a >= 0 and elsewhere > 0 and elsewhere > n_track:
+        elif a >= 0 and elsewhere > n_track and elsewhere > skipped:
+            # (not an artist the history skipped more than it heard: those listens are the
+            # person turning away from it, no reason it is here)
             reasons.append(f"you played {_whose(cat, row)} {_times(elsewhere)} in your imported history")
         elif n_track > 0:
             reasons.append(f"you played it {_times(n_track)}")

@@ -120,3 +120,24 @@ def test_a_first_up_next_after_importing_looks_like_the_imported_listening(store
     assert first[:2] == ["Quiet Harbour Choir", "Velvet Orchard"], [(artist_of[r.track_id], r.reason) for r in picks]
     assert set(first) <= set(MINE), [(artist_of[r.track_id], r.reason) for r in picks]
     assert all(r.reason for r in picks), [(artist_of[r.track_id], r.reason) for r in picks]
+
+
+def test_a_reason_does_not_cite_an_imported_history_that_mostly_skipped_the_artist(store, tmp_path):
+    # Two songs of each famous artist heard and twenty skipped in the history: the person
+    # turned away from them there, so their two listens are no reason for a pick of theirs.
+    artist_of = library_of_famous_and_mine(store)
+    plays, t = [], T0
+    for artist, n in MINE.items():
+        for i in range(n):
+            plays.append((artist, f"{artist} on the radio {i}", None, t, 200_000, False))
+            t += 3600
+    for artist in ("David Bowie", "Elton John"):
+        for i in range(22):
+            plays.append((artist, f"{artist} on the radio {i}", None, t, 200_000 if i < 2 else 3_000, i >= 2))
+            t += 3600
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", plays))
+
+    picks = RecommenderService(store).up_next([], 30)
+    skipped = [r.reason for r in picks if artist_of[r.track_id] in ("David Bowie", "Elton John")]
+    assert skipped and all("imported history" not in reason for reason in skipped), skipped
+    assert all("imported history" in r.reason for r in picks if artist_of[r.track_id] in MINE)
