@@ -496,6 +496,8 @@ class Player:
             at, ids = float(saved["at"]), {int(t) for t in saved["ids"]}
         except (TypeError, KeyError, ValueError):
             return              # none saved, or not readable: nothing is kept out
+        if self._carried and at <= self._carried[0][2] - SESSION_GAP_S:
+            return              # taken out in a session over before the one carried began
         last = max([at, *(c[3] for c in self._carried)])
         if ids and abs(self._clock() - last) < SESSION_GAP_S:
             self._passed_over, self._passed_at = ids, last

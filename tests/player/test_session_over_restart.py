@@ -242,3 +242,29 @@ def test_suggestions_taken_out_of_the_queue_stay_out_over_a_restart_within_the_s
     clock["now"] += SESSION_GAP_S                       # nothing heard or taken out since: over
     assert p.passed_over == frozenset()
     assert players(clock).passed_over == frozenset()
+
+
+def test_suggestions_passed_over_in_a_session_over_do_not_come_back_with_a_later_one(store, players, tmp_path):
+    # Suggestions taken out, the window closed, and an hour later another session: a song
+    # heard, the window closed and opened again minutes later. The session carried is the
+    # later one: what was taken out in the one before it was a "not now" then, not now.
+    clock = {"now": time.time()}
+    ids = album(store, tmp_path / "music", seconds=(60.0,) * 6)
+    first = players(clock)
+    first.play_tracks([ids[0]])
+    assert wait_for(lambda: first.current_track_id == ids[0])
+    first.start_station(ids[0], ids[1:6])
+    assert wait_for(lambda: len(first.queue) == 5)
+    first.clear_queue()
+    assert first.passed_over == frozenset(ids[1:6])
+    first.close()
+    clock["now"] += SESSION_GAP_S + 30 * 60             # another session, an hour later
+    second = players(clock)
+    assert second.passed_over == frozenset()
+    second.play_tracks([ids[6]])
+    assert wait_for(lambda: second.current_track_id == ids[6])
+    second.close()
+    clock["now"] += 5 * 60                              # a restart within that later session
+    third = players(clock)
+    assert third.session == [ids[6]]
+    assert third.passed_over == frozenset()
