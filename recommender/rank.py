@@ -482,16 +482,9 @@ class Recommender:
         w = np.log1p(pos) - 1.5 * np.log1p(neg)
         idx = np.flatnonzero(w)
         wi = w[idx].astype(np.float32)
-        played_e, played_f = self.E[idx], self.F[idx]
-        self.taste_e = _unit_rows((wi @ played_e)[None])[0]
-        self.taste_f = _unit_rows((wi @ played_f)[None])[0]
-        # Each space speaks for the share of the taste it sees: a track not analysed yet, or
-        # with no prior factors, has no place in it. Weighed in full, the few played songs a
-        # space held were the whole of its taste: two plays of one famous artist among a
-        # hundred of artists the priors do not know made that artist the person's favourite.
-        whole = float(np.abs(wi).sum())
-        seen = [float(np.abs(wi[M.any(axis=1)]).sum()) / whole if whole else 1.0 for M in (played_e, played_f)]
-        personal = 0.6 * seen[0] * _z(self.E @ self.taste_e) + 0.4 * seen[1] * _z(self.F @ self.taste_f)
+        self.taste_e = _unit_rows((wi @ self.E[idx])[None])[0]
+        self.taste_f = _unit_rows((wi @ self.F[idx])[None])[0]
+        personal = 0.6 * _z(self.E @ self.taste_e) + 0.4 * _z(self.F @ self.taste_f)
         # Genre bucket and artist affinity: what the person plays minus what they skip.
         # The artists' part is also a signal of its own (``artist_taste``).
         self.artist_taste = np.zeros(cat.n, np.float32)
