@@ -221,10 +221,9 @@ def test_a_restart_mid_station_remembers_the_early_skips_just_made(store, player
     assert Station(later.station_seed, skip_mark=later.station_skip_mark()).skipped(later) == []
 
 
-def test_suggestions_taken_out_of_the_queue_stay_out_over_a_restart_within_the_session(store, players, tmp_path):
-    # Suggestions removed, then the rest cleared, and the window closed and opened again
-    # minutes later: they stay passed over for the session, where the restart forgot them
-    # and the filler offered them again at once. Another session forgets them, as in one run.
+def a_station_queued(store, players, tmp_path):
+    """A song playing on a player with its own clock, and a station of the album's five
+    others queued after it: ``(clock, ids, player)``."""
     clock = {"now": time.time()}
     ids = album(store, tmp_path / "music", seconds=(60.0,) * 6)
     first = players(clock)
@@ -232,6 +231,14 @@ def test_suggestions_taken_out_of_the_queue_stay_out_over_a_restart_within_the_s
     assert wait_for(lambda: first.current_track_id == ids[0])
     first.start_station(ids[0], ids[1:6])               # the seed playing goes on
     assert wait_for(lambda: len(first.queue) == 5)
+    return clock, ids, first
+
+
+def test_suggestions_taken_out_of_the_queue_stay_out_over_a_restart_within_the_session(store, players, tmp_path):
+    # Suggestions removed, then the rest cleared, and the window closed and opened again
+    # minutes later: they stay passed over for the session, where the restart forgot them
+    # and the filler offered them again at once. Another session forgets them, as in one run.
+    clock, ids, first = a_station_queued(store, players, tmp_path)
     assert first.remove_queue_entries([e for e in first.queue if e.track_id == ids[3]]) == 1
     first.clear_queue()
     assert first.passed_over == frozenset(ids[1:6])
@@ -248,13 +255,7 @@ def test_suggestions_passed_over_in_a_session_over_do_not_come_back_with_a_later
     # Suggestions taken out, the window closed, and an hour later another session: a song
     # heard, the window closed and opened again minutes later. The session carried is the
     # later one: what was taken out in the one before it was a "not now" then, not now.
-    clock = {"now": time.time()}
-    ids = album(store, tmp_path / "music", seconds=(60.0,) * 6)
-    first = players(clock)
-    first.play_tracks([ids[0]])
-    assert wait_for(lambda: first.current_track_id == ids[0])
-    first.start_station(ids[0], ids[1:6])
-    assert wait_for(lambda: len(first.queue) == 5)
+    clock, ids, first = a_station_queued(store, players, tmp_path)
     first.clear_queue()
     assert first.passed_over == frozenset(ids[1:6])
     first.close()
