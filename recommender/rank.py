@@ -1061,11 +1061,7 @@ class Recommender:
         if np.any(self.catalog.album[skip_rows] == album) and (
                 album not in np.asarray(taken_back) or np.isin(order[-3:], skip_rows).any()):
             return np.zeros(0, np.int64), -1, False
-        rest, r = [], int(nxt[order[-1]])
-        while r >= 0:                           # the album's order has no cycles (Catalog.album_next)
-            rest.append(r)
-            r = int(nxt[r])
-        rest = np.array(rest, np.int64)
+        rest = self._album_after(int(order[-1]))
         # Where what is left of the album, from a track they always skip on, is mostly tracks
         # they always skip (of those they ever played), they are done with it there: passing
         # over them all jumped to a disc never played as if they were playing the album
@@ -1083,6 +1079,21 @@ class Recommender:
                 out.append(r)
         return np.array(out, np.int64), int(album), False
 
+    def _album_after(self, r: int) -> np.ndarray:
+        """The rows of row ``r``'s album after it, in the album's order (by disc and track
+        number). [shape=(m,)] int64"""
+        nxt, rest = self.catalog.album_next, []
+        r = int(nxt[r])
+        while r >= 0:                           # the album's order has no cycles (Catalog.album_next)
+            rest.append(r)
+            r = int(nxt[r])
+        return np.array(rest, np.int64)
+
+    def _album_left(self, tail: int, banned: np.ndarray) -> np.ndarray:
+        """The rows of row ``tail``'s album that are not ``banned``. [shape=(m,)] int64"""
+        again = np.flatnonzero(self.catalog.album == self.catalog.album[tail])
+        return again[~np.isin(again, banned)]
+
     def _done_with(self, rest: np.ndarray, skips: np.ndarray) -> np.ndarray:
         """Per row of ``rest`` (an album's tracks in its order), whether the person is done with
         the album there: it is one they always skip (``skips`` [shape=(m,)] bool) and most of
@@ -1099,11 +1110,7 @@ class Recommender:
         (``_album_in_order``), passing over the tracks they always skip; without this they
         went on past the run of them to a disc never played, where the album played in order
         now (``_album_playing``) hands the batch back. [shape=(m,)] int64"""
-        cat, rest, r = self.catalog, [], int(self.catalog.album_next[tail])
-        while r >= 0:                           # the album's order has no cycles (Catalog.album_next)
-            rest.append(r)
-            r = int(cat.album_next[r])
-        rest = np.array(rest, np.int64)
+        cat, rest = self.catalog, self._album_after(tail)
         stop = np.flatnonzero(self._done_with(rest, self.always_skipped[rest]))
         if not len(stop):
             return np.zeros(0, np.int64)
@@ -1138,10 +1145,8 @@ class Recommender:
         (``Catalog.transitions``, the next song heard): they play it again straight after its
         end. Not any play of it within ten plays of its end (``Catalog.follows``): one return
         to a favourite of it, among many endings that went elsewhere, brought it all back."""
-        cat = self.catalog
-        again = np.flatnonzero(cat.album == cat.album[tail])
-        again = again[~np.isin(again, banned)]
-        t = cat.transitions
+        again = self._album_left(tail, banned)
+        t = self.catalog.transitions
         if not len(again) or not len(heard) or t is None:
             return False
         lo, hi = t.indptr[tail], t.indptr[tail + 1]
@@ -1175,8 +1180,7 @@ class Recommender:
         if over:
             # Offered again after its end (the person's own sequences go back into it): from
             # the track those sequences lead to most, in its order.
-            again = np.flatnonzero(cat.album == cat.album[tail])
-            again = again[~np.isin(again, banned)]
+            again = self._album_left(tail, banned)
             seq = self._sequence_scores(heard)[again] if len(heard) and len(again) else np.zeros(0)
             r = int(again[np.argmax(seq)]) if len(seq) and seq.max() > 0 else -1
         ordered = []
