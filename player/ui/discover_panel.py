@@ -10,6 +10,8 @@ from player.recommendations import genre_title
 from player.ui.elided_label import ElidedLabel
 from player.ui.icons import is_palette_change, palette_icon
 from player.ui.never_menu import add_never_actions
+from player.ui.playlist_menu import add_playlist_menu
+from player.ui.track_menu import add_queue_actions, add_show_in_folder, finder
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
@@ -43,11 +45,16 @@ class BucketRow(QFrame):
     play = Signal(str, list, int)       # bucket, track ids, start index
     radio_requested = Signal(int)
     never_suggest = Signal(int, str)    # track id, "song" or "artist" (see player.ui.never_menu)
+    enqueue_requested = Signal(list)    # track ids
+    play_next_requested = Signal(list)  # track ids
+    add_to_playlist_requested = Signal(list, object)   # track ids, playlist id (None: a new one)
 
     def __init__(self, bucket: str, entries: list[tuple[int, str, str, str]], parent=None):
         super().__init__(parent)
         self.ids = [e[0] for e in entries]
         self.artist_of = None           # ``artist_of(track_id) -> str | None``, for the menu
+        self.path_of = None             # ``path_of(track_id) -> str | None`` (worker thread), for the menu
+        self.playlists: list[tuple[int, str]] = []     # ``(id, name)`` offered by "Add to playlist"
         # A long genre tag is cut short with "…", the whole of it in the tooltip (a plain
         # label was clipped mid-letter at the row's end); a short one is as wide as it is.
         self.title = title = ElidedLabel(least_chars=GENRE_CHARS, fit_short=True)
@@ -154,6 +161,10 @@ class BucketRow(QFrame):
         bucket, ids = self.bucket, list(self.ids)
         menu = QMenu(self)
         menu.addAction("Play from here", lambda: self.play.emit(bucket, ids, row))
+        add_queue_actions(menu, [ids[row]], self.play_next_requested.emit, self.enqueue_requested.emit)
+        add_playlist_menu(menu, self.playlists, [ids[row]], self.add_to_playlist_requested.emit)
+        add_show_in_folder(menu, finder(self.path_of, ids[row]))
+        menu.addSeparator()
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(ids[row]))
         menu.addSeparator()
         add_never_actions(menu, ids[row], self.artist_of, self.never_suggest.emit)
@@ -191,6 +202,9 @@ class DiscoverPanel(QScrollArea):
     play = Signal(str, list, int)
     radio_requested = Signal(int)
     refresh_requested = Signal()
+    enqueue_requested = Signal(list)    # track ids
+    play_next_requested = Signal(list)  # track ids
+    add_to_playlist_requested = Signal(list, object)   # track ids, playlist id (None: a new one)
     never_suggest = Signal(int, str)
 
     #: Row widgets made new in one turn of the event loop; the rest of those in view are made
@@ -204,6 +218,9 @@ class DiscoverPanel(QScrollArea):
         super().__init__(parent)
         #: ``artist_of(track_id) -> str | None``: the artist a tile's menu offers never to suggest
         self.artist_of = None
+        #: ``path_of(track_id) -> str | None``, on a worker thread: the file "Show in folder" opens at
+        self.path_of = None
+        self._playlists: list[tuple[int, str]] = []
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.NoFrame)
         #: Every row, in order: ``(bucket, [(track_id, title, artist, reason), ...])``.
@@ -272,6 +289,10 @@ class DiscoverPanel(QScrollArea):
         self._area.setVisible(bool(self.buckets))   # (else it would add a spacing below the intro)
         self._place(refill=True)
 
+    def set_playlists(self, playlists: list[tuple[int, str]]) -> None:
+        """``(id, name)`` of the playlists offered by a tile's "Add to playlist"."""
+        self._playlists[:] = playlists       # (the list the rows made already hold too)
+
     def drop_tracks(self, track_ids) -> None:
         """Take these tracks off the rows now (the person asked never to be suggested them);
         a row left empty goes. Rows read again afterwards are full again."""
@@ -283,6 +304,11 @@ class DiscoverPanel(QScrollArea):
         row.radio_requested.connect(self.radio_requested)
         row.never_suggest.connect(self.never_suggest)
         row.artist_of = lambda track_id: self.artist_of(track_id) if self.artist_of is not None else None
+        row.enqueue_requested.connect(self.enqueue_requested)
+        row.play_next_requested.connect(self.play_next_requested)
+        row.add_to_playlist_requested.connect(self.add_to_playlist_requested)
+        row.path_of = lambda track_id: self.path_of(track_id) if self.path_of is not None else None
+        row.playlists = self._playlists
         return row
 
     def _next_turn(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 from player.ui.library_model import COLUMNS, LibraryModel, tracks_mime
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
+from player.ui.track_menu import add_queue_actions, add_show_in_folder, finder
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60}
@@ -340,6 +341,7 @@ class LibraryView(QWidget):
         super().__init__(parent)
         self.model = model
         self.artist_of = None           # ``artist_of(track_id) -> str | None``, for the menu
+        self.path_of = None             # ``path_of(track_id) -> str | None`` (worker thread), for the menu
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search title, artist, album, genre   (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
@@ -434,9 +436,9 @@ class LibraryView(QWidget):
         here = self.model.track_id(index.row())
         menu = QMenu(self)
         menu.addAction("Play", lambda: self.play_requested.emit(ids, 0, self._source()))
-        menu.addAction("Play next", lambda: self.play_next_requested.emit(ids))
-        menu.addAction("Add to Up next", lambda: self.enqueue_requested.emit(ids))
+        add_queue_actions(menu, ids, self.play_next_requested.emit, self.enqueue_requested.emit)
         add_playlist_menu(menu, self._playlists, ids, self.add_to_playlist_requested.emit)
+        add_show_in_folder(menu, finder(self.path_of, here))
         menu.addSeparator()
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(here))
         menu.addSeparator()

@@ -256,6 +256,9 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.library.add_to_playlist_requested.connect(lambda ids, pid: self.add_to_playlist(ids, pid))
         self.library.read_tags_again_requested.connect(self.read_tags_again)
         self.up_next.add_to_playlist_requested.connect(lambda ids, pid: self.add_to_playlist(ids, pid))
+        self.discover.add_to_playlist_requested.connect(lambda ids, pid: self.add_to_playlist(ids, pid))
+        self.discover.enqueue_requested.connect(self.enqueue)
+        self.discover.play_next_requested.connect(self.play_next)
         self.playlists_changed.connect(self._offer_playlists)
         self.discover.play.connect(lambda bucket, ids, start: self.play_ids(ids[start:], 0, "discover"))
         self.discover.radio_requested.connect(lambda track_id: self.start_radio(track_id, "discover"))
@@ -263,6 +266,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.up_next.radio_requested.connect(self.start_radio)
         for view in (self.library, self.up_next, self.discover):
             view.artist_of = self.artist_to_leave_out
+            view.path_of = self.track_file
             view.never_suggest.connect(self.never_suggest)
         self.transport.radio.connect(self.radio_from_current)
         # The volume is saved as it is set, not only at close: after a crash the music comes
@@ -286,6 +290,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         playlists = [(lists.item(i).data(PLAYLIST_ROLE), lists.item(i).toolTip()) for i in range(lists.count())]
         self.library.set_playlists(playlists)
         self.up_next.set_playlists(playlists)
+        self.discover.set_playlists(playlists)
 
     def focus_parts(self) -> list[QWidget]:
         """The window's parts in reading order: the top bar, the tabs, Up next, the status bar

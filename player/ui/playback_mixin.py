@@ -918,6 +918,13 @@ class PlaybackMixin:
             return None
         return data.text["artist"][i] or None
 
+    def track_file(self, track_id: int) -> str | None:
+        """The file of ``track_id`` (a cue sheet's track: the audio file it is cut from), or
+        None for a track the library no longer holds. Reads the database: call on a worker
+        thread (the menus' "Show in folder" does)."""
+        row = self.store.track(track_id)
+        return audio_path(row) if row is not None else None
+
     def never_suggest(self, track_id: int, what: str) -> None:
         """Never suggest this song (``what`` "song") or any song of its artist ("artist").
 

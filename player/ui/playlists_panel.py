@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 
 from player.ui.elided_label import ElidedLabel
 from player.ui.queue_panel import QueueList, alike, stretches, titles_starting
+from player.ui.track_menu import add_show_in_folder
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
@@ -506,6 +507,8 @@ class PlaylistsPanel(QWidget):
         menu = QMenu(self)
         menu.addAction("Play from here", lambda: self._emit_for_current(self.play_requested, here))
         menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
+        path = self._paths.get(here)
+        add_show_in_folder(menu, lambda: path)
         if not item.isSelected():
             self.entries.setCurrentIndex(item.index())          # what Move up / down moves
         menu.addSeparator()

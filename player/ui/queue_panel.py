@@ -19,6 +19,7 @@ from PySide6.QtCore import QAbstractListModel, QEvent, QMimeData, QModelIndex, Q
 from PySide6.QtGui import QAction, QKeySequence
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
+from player.ui.track_menu import add_show_in_folder, finder
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QVBoxLayout,
@@ -391,6 +392,8 @@ class UpNextPanel(QWidget):
         self.rows = UpNextModel(describe, self)
         #: ``artist_of(track_id) -> str | None``: the artist its menu offers never to suggest
         self.artist_of: Callable | None = None
+        #: ``path_of(track_id) -> str | None``, on a worker thread: the file "Show in folder" opens at
+        self.path_of: Callable | None = None
         self._playlists: list[tuple[int, str]] = []
         self.list = QueueList()
         self.list.setModel(self.rows)
@@ -481,6 +484,7 @@ class UpNextPanel(QWidget):
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(entry.track_id, entry.source))
         add_playlist_menu(menu, self._playlists, [e.track_id for e in selected or [entry]],
                           self.add_to_playlist_requested.emit)
+        add_show_in_folder(menu, finder(self.path_of, entry.track_id))
         menu.addSeparator()
         menu.addAction("Remove", lambda: self.remove_entries.emit(selected or [entry]))
         menu.addActions([self.move_up, self.move_down])

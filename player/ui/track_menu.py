@@ -1,0 +1,98 @@
+"""The right-click entries every list of songs offers alike (the library, Up next, Discover,
+a playlist's songs): made here once, so that the lists cannot drift apart.
+
+"Play next" and "Add to Up next" queue the songs; "Show in folder" opens the file manager
+where the song's file is, the file itself chosen where the system's file manager can be
+asked to (Windows Explorer, the macOS Finder), else its folder opened.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Callable
+
+import shiboken6
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QAction, QDesktopServices
+
+from player.workers import run_task
+
+SHOW_IN_FOLDER = "Show in folder"
+_LOOKING = "Looking for the file…"
+
+
+def add_queue_actions(menu, ids: list[int], play_next: Callable[[list], None],
+                      enqueue: Callable[[list], None]) -> None:
+    """Add "Play next" (``play_next(ids)``) and "Add to Up next" (``enqueue(ids)``) to ``menu``."""
+    menu.addAction("Play next", lambda: play_next(list(ids)))
+    menu.addAction("Add to Up next", lambda: enqueue(list(ids)))
+
+
+def add_show_in_folder(menu, find: Callable[[], str | None] | None) -> QAction:
+    """Add "Show in folder" to ``menu`` for the song whose file ``find()`` names (None: not
+    known). ``find`` and the look at the disk run on a worker thread: the database and a disk
+    that is slow to answer (a network share, a disk spinning up) never hold the window. The
+    entry is greyed out until the file is found, and stays so, saying why in its tooltip and
+    in the status bar, when there is no file there."""
+    action = menu.addAction(SHOW_IN_FOLDER)
+    menu.setToolTipsVisible(True)
+    _say(action, _LOOKING, enabled=False)
+    action.path = None
+    action.triggered.connect(lambda: reveal(action.path) if action.path else None)
+    if find is None:
+        _say(action, "Where the file is is not known here", enabled=False)
+        return action
+
+    def look() -> tuple[str | None, bool]:
+        path = find()
+        return path, bool(path) and os.path.isfile(path)
+
+    def found(result=None, error=None) -> None:
+        if not shiboken6.isValid(action):
+            return                      # the menu is gone
+        path, there = result if error is None else (None, False)
+        if error is not None or not path:
+            _say(action, "This song's file is not in the library any more", enabled=False)
+        elif not there:
+            _say(action, f"The file is not there: {path}", enabled=False)
+        else:
+            action.path = path
+            _say(action, f"Open the folder of {path}", enabled=True)
+
+    action.lookup = run_task(look, found, name="show-in-folder")
+    return action
+
+
+def finder(path_of: Callable[[int], str | None] | None, track_id: int) -> Callable[[], str | None] | None:
+    """``find`` for :func:`add_show_in_folder` from a list's ``path_of(track_id)`` (None: the
+    list was given no way to look files up)."""
+    return (lambda: path_of(track_id)) if path_of is not None else None
+
+
+def _say(action: QAction, why: str, *, enabled: bool) -> None:
+    action.setEnabled(enabled)
+    action.setToolTip(why)
+    action.setStatusTip(why)
+
+
+def reveal(path: str) -> None:
+    """Open the file manager at ``path``'s folder, the file chosen in it where the system
+    can be asked to: Explorer's ``/select,`` on Windows, ``open -R`` on macOS. Elsewhere
+    (and where those fail) the folder is opened as any local address is, by the desktop's
+    own file manager. Started on a worker thread: starting a program takes tens of ms."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if sys.platform == "win32":
+        command = f'explorer /select,"{os.path.normpath(path)}"'
+    elif sys.platform == "darwin":
+        command = ["open", "-R", path]
+    else:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+        return
+
+    def started(result=None, error=None) -> None:
+        if error is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+
+    run_task(lambda: subprocess.Popen(command), started, name="show-in-folder")

@@ -1,0 +1,129 @@
+"""The song menus of the library, Up next, Discover and a playlist offer the same entries:
+"Show in folder" opens the file manager at the song's folder (greyed out, saying why, when the
+file is not there), and Discover's tiles can be queued as the library's rows can."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+
+from player.ui.track_menu import SHOW_IN_FOLDER
+
+# Elsewhere the file is chosen in Explorer or the Finder, which no test should start.
+folder_opened = pytest.mark.skipif(sys.platform in ("win32", "darwin"),
+                                   reason="there the file manager is asked to choose the file itself")
+
+
+class _Opened(QObject):
+    """Takes the ``file:`` addresses the application asks the desktop to open (Qt's own way
+    for an application to handle a scheme itself), in place of the file manager."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture
+def opened():
+    catcher = _Opened()
+    QDesktopServices.setUrlHandler("file", catcher, "open")
+    yield catcher
+    QDesktopServices.unsetUrlHandler("file")
+
+
+def _action(menu, text: str):
+    found = next((a for a in menu.actions() if a.text() == text), None)
+    assert found is not None, [a.text() for a in menu.actions()]
+    return found
+
+
+def _library_menu(window, track_id: int):
+    row = next(r for r in range(window.model.rowCount()) if window.model.track_id(r) == track_id)
+    window.library.table.selectRow(row)
+    window.library._menu(window.library.table.visualRect(window.model.index(row, 1)).center())
+    return window.library.last_menu
+
+
+def _shows(qtbot, opened, menu, path) -> None:
+    """``menu``'s "Show in folder" becomes usable and opens ``path``'s folder."""
+    action = _action(menu, SHOW_IN_FOLDER)
+    qtbot.waitUntil(action.isEnabled, timeout=5000)
+    menu.close()
+    before = len(opened.urls)
+    action.trigger()
+    qtbot.waitUntil(lambda: len(opened.urls) > before, timeout=5000)
+    assert os.path.samefile(opened.urls[-1].toLocalFile(), os.path.dirname(path))
+
+
+@folder_opened
+def test_show_in_folder_opens_the_songs_folder_from_every_list(qtbot, scanned, make_window, opened):
+    window = make_window(scanned)
+    paths = {r["id"]: r["path"] for r in scanned.tracks()}
+    # The library.
+    first = window.model.track_id(0)
+    _shows(qtbot, opened, _library_menu(window, first), paths[first])
+    # Up next.
+    ids = [window.model.track_id(r) for r in range(3)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    up_next = window.up_next
+    up_next._menu(up_next.list.visualRect(up_next.rows.index(1, 0)).center())
+    _shows(qtbot, opened, up_next.last_menu, paths[ids[1]])
+    # Discover.
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    row = window.discover.rows[0]
+    row._menu(row.list.visualItemRect(row.list.item(0)).center())
+    _shows(qtbot, opened, row.last_menu, paths[row.ids[0]])
+    # A playlist's songs.
+    scanned.create_playlist("Evening", [ids[2], ids[0]])
+    window.refresh_playlists()
+    panel = window.playlists
+    qtbot.waitUntil(lambda: panel.entries.count() == 2, timeout=5000)
+    window.tabs.setCurrentWidget(panel)
+    panel._menu(panel.entries.visualRect(panel.entries.model().index(0, 0)).center())
+    _shows(qtbot, opened, panel.last_menu, paths[ids[2]])
+
+
+def test_show_in_folder_is_greyed_out_and_says_why_when_the_file_is_gone(qtbot, scanned, make_window, opened):
+    window = make_window(scanned)
+    gone = window.model.track_id(1)
+    path = scanned.track(gone)["path"]
+    os.remove(path)
+    menu = _library_menu(window, gone)
+    action = _action(menu, SHOW_IN_FOLDER)
+    qtbot.waitUntil(lambda: "not there" in action.toolTip(), timeout=5000)
+    menu.close()
+    assert not action.isEnabled()
+    assert path in action.toolTip() and action.statusTip() == action.toolTip()
+    action.trigger()                # (a disabled action does nothing)
+    assert opened.urls == []
+
+
+def test_a_discover_tile_can_be_queued_as_a_library_row_can(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    library = [a.text() for a in _library_menu(window, window.model.track_id(0)).actions() if a.text()]
+    window.library.last_menu.close()
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    row = window.discover.rows[0]
+    row._menu(row.list.visualItemRect(row.list.item(1)).center())
+    menu = row.last_menu
+    tile = [a.text() for a in menu.actions() if a.text()]
+    shared = ["Play next", "Add to Up next", "Add to playlist", SHOW_IN_FOLDER]
+    assert [t for t in library if t in shared] == shared and [t for t in tile if t in shared] == shared
+    _action(menu, "Add to Up next").trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [row.ids[1]], timeout=5000)
+    row._menu(row.list.visualItemRect(row.list.item(2)).center())
+    _action(row.last_menu, "Play next").trigger()
+    row.last_menu.close()
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [row.ids[2], row.ids[1]], timeout=5000)
