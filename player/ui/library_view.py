@@ -25,6 +25,8 @@ _SHARING_MIN = 80                           # narrower than this, the table scro
 #: Hidden, in this order, where the names would otherwise go narrower than ``_SHARING_MIN`` and
 #: push the song's length out of sight; shown again as soon as the table has the room.
 _GIVE_WAY = ("year", "genre")
+#: The least the names go to where the column the songs are sorted by needs their room.
+_SQUEEZED_MIN = 48
 
 
 def least_widths(table: QTableView) -> dict[int, int]:
@@ -124,8 +126,8 @@ class LibraryTable(QTableView):
         super().keyPressEvent(event)
 
 
-def _share(total: int, weights: list[int]) -> list[int]:
-    """``total`` split in proportion to ``weights``, none below ``_SHARING_MIN`` (what those
+def _share(total: int, weights: list[int], least: int = _SHARING_MIN) -> list[int]:
+    """``total`` split in proportion to ``weights``, none below ``least`` (what those
     at the least would have had goes to the others); the sum is ``total`` unless every one
     is at the least."""
     widths: list[int | None] = [None] * len(weights)
@@ -133,15 +135,15 @@ def _share(total: int, weights: list[int]) -> list[int]:
         free = [i for i, w in enumerate(widths) if w is None]
         left = total - sum(w for w in widths if w is not None)
         weight = sum(weights[i] for i in free) or 1
-        small = [i for i in free if left * weights[i] / weight < _SHARING_MIN]
+        small = [i for i in free if left * weights[i] / weight < least]
         if not small or len(small) == len(free):
             break
         for i in small:
-            widths[i] = _SHARING_MIN
+            widths[i] = least
     for i in free:
-        widths[i] = max(_SHARING_MIN, int(left * weights[i] / weight))
+        widths[i] = max(least, int(left * weights[i] / weight))
     if free:                        # what rounding left over goes to the last
-        widths[free[-1]] = max(_SHARING_MIN, left - sum(widths[i] for i in free[:-1]))
+        widths[free[-1]] = max(least, left - sum(widths[i] for i in free[:-1]))
     return widths
 
 
@@ -171,12 +173,15 @@ class ColumnFit(QObject):
         #: The room the other columns left when ``widths`` were set: the width they are for.
         self.room = sum(self.widths.values())
         self._fitting = False
+        self.least = _SHARING_MIN       # the names' least width now (see _give_way)
         #: The height of a line of the table's font the widths are for: the narrow columns are
         #: widened only for a larger one.
         self.font_height = table.fontMetrics().height()
         table.viewport().installEventFilter(self)
         table.installEventFilter(self)
         self.header.sectionResized.connect(self._resized)
+        # Sorted by a column hidden for want of room: it is shown (see _give_way).
+        self.header.sortIndicatorChanged.connect(lambda *_: self.fit())
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Resize and watched is not self.table:
@@ -268,7 +273,9 @@ class ColumnFit(QObject):
     def _give_way(self) -> None:
         """Year and genre shown where the names keep ``_SHARING_MIN`` each beside them, else
         hidden (year first), so that the song's length stays in sight at any width the window
-        allows; decided from the table's width alone, so the same width always shows the same."""
+        allows; decided from the table's width and the sort column alone, so the same width
+        always shows the same. The column the songs are sorted by is never hidden: the order
+        it makes, with no column showing the sort mark, looked like no order at all."""
         h = self.header
         names = [c for c in self.sharing if not h.isSectionHidden(c)]
         if not names or self.table.viewport().width() <= 0:
@@ -278,8 +285,15 @@ class ColumnFit(QObject):
             rest = [c for c in range(h.count())
                     if c not in self.sharing and c not in self.give_way and not h.isSectionHidden(c)]
             room = self.table.viewport().width() - sum(h.sectionSize(c) for c in rest) - len(names) * _SHARING_MIN
-            shown = set()
+            sorted_by = h.sortIndicatorSection()
+            shown = {sorted_by} & set(self.give_way)
+            room -= sum(self.width_of(c) for c in shown)
+            # (the names give it their room, down to _SQUEEZED_MIN, before the song's length
+            # would be pushed off the right edge)
+            self.least = _SHARING_MIN if room >= 0 else max(_SQUEEZED_MIN, _SHARING_MIN + room // len(names))
             for column in reversed(self.give_way):     # the last to give way is the first shown
+                if column in shown:
+                    continue
                 width = self.width_of(column)
                 if width > room:
                     break
@@ -309,7 +323,7 @@ class ColumnFit(QObject):
             total = round(sum(self.widths[c] for c in sharing) * room / self.room)
         else:               # exactly the room the kept column leaves
             total = room
-        widths = _share(total, [self.widths[c] for c in sharing])
+        widths = _share(total, [self.widths[c] for c in sharing], self.least)
         self._fitting = True
         try:
             for c, width in zip(sharing, widths):

@@ -241,3 +241,26 @@ def test_asking_a_hidden_columns_width_leaves_the_names_as_they_were(qtbot, scan
     assert (_sizes(window), dict(columns.widths), columns.room, columns.share()) == before
     assert header.isSectionHidden(YEAR)
 
+
+
+def test_the_column_the_library_is_sorted_by_is_never_hidden_for_want_of_room(qtbot, scanned, make_window):
+    from PySide6.QtCore import Qt
+
+    window = make_window(scanned, with_player=False)
+    table, header = window.library.table, window.library.table.horizontalHeader()
+    _resize(qtbot, window, 1280, 780)
+    table.sortByColumn(YEAR, Qt.DescendingOrder)
+    # The smallest window, where year is the first to go: sorted by it, it stays, with its mark.
+    to_smallest(qtbot, window)
+    qtbot.waitUntil(lambda: header.isSectionHidden(GENRE), timeout=2000)
+    assert not header.isSectionHidden(YEAR) and header.sortIndicatorSection() == YEAR
+    assert header.isSortIndicatorShown() and header.sectionSize(YEAR) >= 52
+    sizes = _sizes(window)                           # (the names make its room: nothing runs off the right)
+    assert sum(sizes) == table.viewport().width() and table.horizontalScrollBar().maximum() == 0, sizes
+    assert min(sizes[c] for c in SHARING) >= 48, sizes
+    # Sorted by another column, it makes room again at once; sorted by genre, genre shows.
+    table.sortByColumn(TITLE, Qt.AscendingOrder)
+    qtbot.waitUntil(lambda: header.isSectionHidden(YEAR), timeout=2000)
+    table.sortByColumn(GENRE, Qt.AscendingOrder)
+    qtbot.waitUntil(lambda: not header.isSectionHidden(GENRE), timeout=2000)
+    assert header.isSectionHidden(YEAR)
