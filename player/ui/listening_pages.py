@@ -156,11 +156,13 @@ class OverviewPage(QWidget):
             # came back to the others stretched or shrunk (drawing plays links them again).
             self._link_weeks(False)
             _empty_weeks([self.plays_plot], s.now)
+            charts.count_axis(self.plays_plot, 10)
             _empty_weeks([self.hours_plot], s.now, top=1.0)
             _empty_weeks([self.skip_plot], s.now)
             charts.percent_axis(self.skip_plot)
             self.hour_plot.setXRange(-0.5, 23.5, padding=0)
             self.hour_plot.setYRange(0, 10, padding=0)
+            charts.count_axis(self.hour_plot, 10)
             self.hour_plot.getPlotItem().getAxis("bottom").setTicks([[(h, f"{h:02d}") for h in range(0, 24, 3)], []])
             self._draw_top()
             return
@@ -178,6 +180,8 @@ class OverviewPage(QWidget):
             + _left_out(s))
         self.plays_bars = charts.bars(w.week + WEEK_S / 2, w.plays, width=_BAR, color=charts.PLAYS_COLOR)
         self.plays_plot.addItem(self.plays_bars)
+        # Plays are whole: the automatic ticks put 0.5 between none and one play.
+        charts.count_axis(self.plays_plot, float(np.max(w.plays, initial=0)))
         yield
         self.hours_bars = charts.bars(w.week + WEEK_S / 2, w.hours, width=_BAR, color=charts.HOURS_COLOR)
         self.hours_plot.addItem(self.hours_bars)
@@ -195,6 +199,7 @@ class OverviewPage(QWidget):
         yield
         self.hour_bars = charts.bars(np.arange(24), s.by_hour, width=0.8, color=charts.PLAYS_COLOR)
         self.hour_plot.addItem(self.hour_bars)
+        charts.count_axis(self.hour_plot, float(np.max(s.by_hour, initial=0)))
         self.hour_plot.getPlotItem().getAxis("bottom").setTicks([[(h, f"{h:02d}") for h in range(0, 24, 3)], []])
         yield
         self._draw_top()
@@ -312,6 +317,7 @@ class ReportCardPage(QWidget):
             # (passed on by its width in pixels, which is not the rate's) came back stretched.
             _empty_weeks([self.rate_plot], s.now)
             self.count_plot.setYRange(0, 10, padding=0)
+            charts.count_axis(self.count_plot, 10)
             charts.percent_axis(self.rate_plot)
             return
         _fit_to_data([self.rate_plot, self.count_plot])
@@ -323,6 +329,8 @@ class ReportCardPage(QWidget):
                 f"Last 4 weeks: you skipped {_pct(sk, sn)} of Segue's picks ({_plays(sn)}) "
                 f"and {_pct(ok_, on)} of your own ({_plays(on)}).")
         mid = r.week + WEEK_S / 2
+        # Plays are whole: the automatic ticks put 0.5 between none and one play.
+        charts.count_axis(self.count_plot, float(max(np.max(r.segue_n, initial=0), np.max(r.own_n, initial=0))))
         top = 0.0
         drawn = {}
         for name, color, n, k, shift in (("Segue's picks", charts.SEGUE_COLOR, r.segue_n, r.segue_skips, -0.12),

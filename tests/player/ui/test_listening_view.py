@@ -432,3 +432,19 @@ def test_a_period_without_plays_has_its_own_whole_ticks_not_the_last_periods(qtb
     qtbot.waitUntil(lambda: o.top_caption.text() == "No plays in this period.", timeout=5000)
     # (the ticks of all time stayed: 0 and 10 on an axis of 0 to 10 plays)
     assert _tick_values(axis) == [0, 2, 4, 6, 8, 10]
+
+
+def test_every_chart_of_plays_has_whole_numbers_only(qtbot, scanned, make_window):
+    # One play a week, one of them Segue's: the plays per week, per hour and behind each point
+    # read 0, 0.5, 1.0 plays.
+    track = scanned.tracks()[0]["id"]
+    now = time.time()
+    scanned.log_plays([(track, now - 86400 * (1 + 7 * i), 180_000, 180_000, "finished",
+                        "up_next" if i == 0 else "library") for i in range(3)])
+    window = make_window(scanned)
+    view = _opened(qtbot, window)
+    o, report = view.overview, view.report
+    qtbot.waitUntil(lambda: o.top_bars is not None and report.own_bars is not None, timeout=10000)
+    for plot in (o.plays_plot, o.hour_plot, report.count_plot):
+        values = _tick_values(plot.getPlotItem().getAxis("left"))
+        assert values and all(float(v).is_integer() for v in values), (plot.getPlotItem().titleLabel.text, values)
