@@ -268,6 +268,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             view.artist_of = self.artist_to_leave_out
             view.path_of = self.track_file
             view.never_suggest.connect(self.never_suggest)
+        self.playlists.path_of = self.entry_file
         self.transport.radio.connect(self.radio_from_current)
         # The volume is saved as it is set, not only at close: after a crash the music comes
         # back as loud as it was left, not as at some earlier start. A drag is saved when let go.

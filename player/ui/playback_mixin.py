@@ -925,6 +925,13 @@ class PlaybackMixin:
         row = self.store.track(track_id)
         return audio_path(row) if row is not None else None
 
+    def entry_file(self, path: str) -> str:
+        """The file of the playlist entry named ``path``: for a cue sheet's track (named
+        ``Album.flac#02``) the audio file it is cut from, else ``path`` itself. Reads the
+        database: call on a worker thread."""
+        row = self.store.track_by_path(path)
+        return audio_path(row) if row is not None else path
+
     def never_suggest(self, track_id: int, what: str) -> None:
         """Never suggest this song (``what`` "song") or any song of its artist ("artist").
 

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from player.ui.elided_label import ElidedLabel
 from player.ui.queue_panel import QueueList, alike, stretches, titles_starting
-from player.ui.track_menu import add_show_in_folder
+from player.ui.track_menu import add_show_in_folder, finder
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
@@ -269,6 +269,9 @@ class PlaylistsPanel(QWidget):
         # undecodable bytes of a file name that is not UTF-8 are lost or refused, and the
         # store would refuse every move.
         self._paths: dict[int, str] = {}
+        #: ``path_of(entry_path) -> str | None``, on a worker thread: the file an entry's "Show in
+        #: folder" opens at (a CUE sheet's track is named "Album.flac#02", a file that is not there)
+        self.path_of = None
         self._moving: int | None = None        # the playlist of a move asked for, until read back
         self._stored = False                   # ... and whether it is stored (or refused) yet
         self._shown: int | None = None         # the playlist whose songs are listed
@@ -508,7 +511,7 @@ class PlaylistsPanel(QWidget):
         menu.addAction("Play from here", lambda: self._emit_for_current(self.play_requested, here))
         menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
         path = self._paths.get(here)
-        add_show_in_folder(menu, lambda: path)
+        add_show_in_folder(menu, finder(self.path_of, path) or (lambda: path))
         if not item.isSelected():
             self.entries.setCurrentIndex(item.index())          # what Move up / down moves
         menu.addSeparator()

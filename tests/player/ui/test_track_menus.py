@@ -127,3 +127,26 @@ def test_a_discover_tile_can_be_queued_as_a_library_row_can(qtbot, scanned, make
     _action(row.last_menu, "Play next").trigger()
     row.last_menu.close()
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [row.ids[2], row.ids[1]], timeout=5000)
+
+
+@folder_opened
+def test_show_in_folder_finds_a_cue_sheets_track_in_the_library_and_in_a_playlist(qtbot, scanned, make_window,
+                                                                                  music, opened):
+    # A sheet's track is named "Album.flac#02" in the library and in a playlist: no file has
+    # that name, the song's file is Album.flac.
+    from player.library.scanner import Scanner
+    from tests.player.library.test_cue import _album
+
+    album = _album(music / "One File")
+    Scanner(scanned).scan([str(music)])
+    second = next(t["id"] for t in scanned.tracks() if t["title"] == "Second Song")
+    assert scanned.track(second)["path"] == f"{album}#02"
+    window = make_window(scanned)
+    _shows(qtbot, opened, _library_menu(window, second), str(album))
+    scanned.create_playlist("Sheet", [second])
+    window.refresh_playlists()
+    panel = window.playlists
+    qtbot.waitUntil(lambda: panel.entries.count() == 1, timeout=5000)
+    window.tabs.setCurrentWidget(panel)
+    panel._menu(panel.entries.visualRect(panel.entries.model().index(0, 0)).center())
+    _shows(qtbot, opened, panel.last_menu, str(album))
