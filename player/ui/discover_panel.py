@@ -160,6 +160,7 @@ class BucketRow(QFrame):
         # this widget with another genre's, and its actions would have played those.
         bucket, ids = self.bucket, list(self.ids)
         menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one, window and all)
         menu.addAction("Play from here", lambda: self.play.emit(bucket, ids, row))
         add_queue_actions(menu, [ids[row]], self.play_next_requested.emit, self.enqueue_requested.emit)
         add_playlist_menu(menu, self.playlists, [ids[row]], self.add_to_playlist_requested.emit)

@@ -449,6 +449,7 @@ class LibraryView(QWidget):
         ids = self.selected_ids() or [self.model.track_id(index.row())]
         here = self.model.track_id(index.row())
         menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one, window and all)
         menu.addAction("Play", lambda: self.play_requested.emit(ids, 0, self._source()))
         add_queue_actions(menu, ids, self.play_next_requested.emit, self.enqueue_requested.emit)
         add_playlist_menu(menu, self._playlists, ids, self.add_to_playlist_requested.emit)

@@ -508,6 +508,7 @@ class PlaylistsPanel(QWidget):
         here = item.data(POSITION_ROLE)         # taken now: the rows may be read again before a choice
         positions = self._selected_positions() if item.isSelected() else [here]
         menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one, window and all)
         menu.addAction("Play from here", lambda: self._emit_for_current(self.play_requested, here))
         menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
         path = self._paths.get(here)

@@ -480,6 +480,7 @@ class UpNextPanel(QWidget):
         entry = index.data(ENTRY_ROLE)
         selected = self._selected_entries() if self.list.selectionModel().isSelected(index) else []
         menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one, window and all)
         menu.addAction("Play now", lambda: self.play_entry.emit(entry))
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(entry.track_id, entry.source))
         add_playlist_menu(menu, self._playlists, [e.track_id for e in selected or [entry]],

@@ -150,3 +150,42 @@ def test_show_in_folder_finds_a_cue_sheets_track_in_the_library_and_in_a_playlis
     window.tabs.setCurrentWidget(panel)
     panel._menu(panel.entries.visualRect(panel.entries.model().index(0, 0)).center())
     _shows(qtbot, opened, panel.last_menu, str(album))
+
+
+def test_a_song_menu_closed_is_let_go_in_every_list(qtbot, scanned, make_window):
+    # Each right-click made a menu that stayed, window and all, as long as the list did.
+    import shiboken6
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMenu
+
+    window = make_window(scanned)
+
+    def let_go(menu) -> None:
+        assert shiboken6.isValid(menu) and menu.isVisible()
+        qtbot.keyClick(menu, Qt.Key_Escape)
+        qtbot.waitUntil(lambda: not shiboken6.isValid(menu), timeout=5000)
+
+    first = window.model.track_id(0)
+    let_go(_library_menu(window, first))
+    chosen = _library_menu(window, first)          # (one chosen from goes too, after its action)
+    _action(chosen, "Add to Up next").trigger()
+    chosen.close()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(chosen), timeout=5000)
+    assert not window.library.findChildren(QMenu)
+    ids = [window.model.track_id(r) for r in range(2)]
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[:1], timeout=5000)
+    up_next = window.up_next
+    up_next._menu(up_next.list.visualRect(up_next.rows.index(0, 0)).center())
+    let_go(up_next.last_menu)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    row = window.discover.rows[0]
+    row._menu(row.list.visualItemRect(row.list.item(0)).center())
+    let_go(row.last_menu)
+    scanned.create_playlist("Evening", ids)
+    window.refresh_playlists()
+    panel = window.playlists
+    qtbot.waitUntil(lambda: panel.entries.count() == 2, timeout=5000)
+    window.tabs.setCurrentWidget(panel)
+    panel._menu(panel.entries.visualRect(panel.entries.model().index(0, 0)).center())
+    let_go(panel.last_menu)
