@@ -80,6 +80,7 @@ class PlaylistTasksMixin:
         p.play_requested.connect(self.play_playlist)
         p.play_all_requested.connect(lambda pid: self.play_playlist(pid, None))
         p.enqueue_requested.connect(self.enqueue_playlist)
+        p.queue_entries.connect(lambda pid, positions, next_: self.enqueue_playlist(pid, positions, next_=next_))
         p.rename_requested.connect(lambda pid: self.rename_playlist(pid))
         p.delete_requested.connect(lambda pid: self.delete_playlist(pid))
         p.export_requested.connect(lambda pid: self.export_playlist(pid))
@@ -189,13 +190,16 @@ class PlaylistTasksMixin:
 
         run_task(work, done, name="play-playlist")
 
-    def enqueue_playlist(self, playlist_id: int) -> None:
-        """Queue the playlist's playable tracks; those on a disk not connected now are left
+    def enqueue_playlist(self, playlist_id: int, positions: list[int] | None = None, *, next_: bool = False) -> None:
+        """Queue the playlist's playable tracks (``positions``: those entries only, in the
+        playlist's order; ``next_``: to play next); those on a disk not connected now are left
         out (queued, each would fail in turn), and the status bar says how many."""
         store = self.store
+        chosen = None if positions is None else set(positions)
 
         def work():
-            entries = [e for e in store.playlist_entries(playlist_id) if e["playable"]]
+            entries = [e for e in store.playlist_entries(playlist_id)
+                       if e["playable"] and (chosen is None or e["position"] in chosen)]
             return [e["track_id"] for e in entries if not e["away"]], sum(bool(e["away"]) for e in entries)
 
         def done(result, error):
@@ -204,7 +208,7 @@ class PlaylistTasksMixin:
                 return
             ids, away = result
             if ids:
-                self.enqueue(ids)
+                (self.play_next if next_ else self.enqueue)(ids)
             if away:
                 self.statusBar().showMessage(
                     f"{away} {'song' if away == 1 else 'songs'} of this playlist not queued: "

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 
 from player.ui.elided_label import ElidedLabel
 from player.ui.queue_panel import QueueList, alike, stretches, titles_starting
-from player.ui.track_menu import add_show_in_folder, finder
+from player.ui.track_menu import add_queue_actions, add_show_in_folder, finder
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
@@ -243,6 +243,7 @@ class PlaylistsPanel(QWidget):
     play_requested = Signal(int, int)         # playlist id, position to start at
     play_all_requested = Signal(int)          # playlist id: the whole playlist (its Play button)
     enqueue_requested = Signal(int)
+    queue_entries = Signal(int, list, bool)   # playlist id, positions, to play next (else after the rest)
     rename_requested = Signal(int)
     delete_requested = Signal(int)
     export_requested = Signal(int)
@@ -510,6 +511,8 @@ class PlaylistsPanel(QWidget):
         menu = QMenu(self)
         menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one, window and all)
         menu.addAction("Play from here", lambda: self._emit_for_current(self.play_requested, here))
+        add_queue_actions(menu, positions, lambda p: self._emit_for_current(self.queue_entries, p, True),
+                          lambda p: self._emit_for_current(self.queue_entries, p, False))
         menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
         path = self._paths.get(here)
         add_show_in_folder(menu, finder(self.path_of, path) or (lambda: path))

@@ -189,3 +189,30 @@ def test_a_song_menu_closed_is_let_go_in_every_list(qtbot, scanned, make_window)
     window.tabs.setCurrentWidget(panel)
     panel._menu(panel.entries.visualRect(panel.entries.model().index(0, 0)).center())
     let_go(panel.last_menu)
+
+
+def test_a_playlists_songs_can_be_queued_as_a_library_row_can(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(4)]
+    scanned.create_playlist("Evening", ids)
+    window.refresh_playlists()
+    panel = window.playlists
+    qtbot.waitUntil(lambda: panel.entries.count() == 4, timeout=5000)
+    window.tabs.setCurrentWidget(panel)
+
+    def menu_on(row: int):
+        panel._menu(panel.entries.visualRect(panel.entries.model().index(row, 0)).center())
+        return panel.last_menu
+
+    menu = menu_on(1)
+    titles = [a.text() for a in menu.actions() if a.text()]
+    assert ["Play next", "Add to Up next", SHOW_IN_FOLDER] == [t for t in titles if t in
+                                                               ("Play next", "Add to Up next", SHOW_IN_FOLDER)]
+    _action(menu, "Add to Up next").trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[1]], timeout=5000)
+    panel.entries.select_rows([2, 3])                  # a selection: all of it, in the playlist's order
+    menu = menu_on(3)
+    _action(menu, "Play next").trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[2], ids[3], ids[1]], timeout=5000)
