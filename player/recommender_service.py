@@ -317,7 +317,7 @@ class RecommenderService:
         self._rec: Recommender | None = None
         self._plays_seen = -1
         self._reread_from: int | None = None     # the plays from this id on may change: see _refresh_plays
-        self._imports_seen: tuple[int, int] | None = None
+        self._imports_seen: tuple[int, int, int] | None = None
         self._rewritten_seen = -1        # the store's rewritten_stamp as the plays were last read whole
         self._dirty = True
         self._builds = 0                # catalogues built: tracks may have come since the last one

@@ -27,6 +27,8 @@ from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARL
                                     split_sessions)
 
 IMPORT_SOURCE = "import"
+#: how many times the imported rows changed (see ``HistoryMixin.imports_stamp``)
+IMPORTS_CHANGED_SETTING = "imports_changed"
 #: What ``segue export`` can write, and the order of its columns.
 EXPORT_TABLES = ("plays", "tracks", "imports")
 _CHUNK = 500
@@ -139,10 +141,27 @@ class HistoryMixin:
             "FROM one o LEFT JOIN whole w ON w.song_key = o.song_key GROUP BY o.artist_key",
             (EARLY_SKIP_MS, EARLY_SKIP_FRACTION, TYPICAL_TRACK_MS, EARLY_SKIP_CAP_MS))}
 
-    def imports_stamp(self) -> tuple[int, int]:
-        """``(files, largest id)`` of the imported files: changes whenever an import adds
-        rows or a forget removes them, so a reader can tell its copy of them is stale."""
-        return tuple(self.execute("SELECT count(*), coalesce(max(id), 0) FROM history_imports").fetchone())
+    def imports_stamp(self) -> tuple[int, int, int]:
+        """``(files, largest id, changes)`` of the imported files: changes whenever an import
+        adds rows, a removal or a forget takes them out or a scan links them to tracks, so a
+        reader can tell its copy of them is stale. The files and the largest id alone came
+        back as they were when the newest file was removed and another imported (its id is
+        given again): ``changes`` counts every write to them, in the write's own transaction,
+        so another process's import is seen too."""
+        files, largest = self.execute("SELECT count(*), coalesce(max(id), 0) FROM history_imports").fetchone()
+        row = self.execute("SELECT value FROM settings WHERE key = ?", (IMPORTS_CHANGED_SETTING,)).fetchone()
+        try:
+            changes = int(row[0]) if row is not None else 0
+        except (TypeError, ValueError):
+            changes = -1
+        return files, largest, changes
+
+    @staticmethod
+    def _imports_changed(conn) -> None:
+        """The imported rows changed: see :meth:`imports_stamp`."""
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, '1') "
+                     "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+                     (IMPORTS_CHANGED_SETTING,))
 
     # -- writing ----------------------------------------------------------------------
     def add_import(self, meta: dict, listens: Sequence[dict], plays: Sequence[dict | None], *,
@@ -237,6 +256,8 @@ class HistoryMixin:
                     progress(done, total)
             self._recut_import_sessions(conn, placeholder)
             filled_in = self._fill_in(conn, richer, import_id, now)
+            if rows or filled_in:
+                self._imports_changed(conn)
             # The same file imported again, adding nothing, is the import listed already: a
             # second entry would list the file twice, with none of the rows it names.
             listed = None if rows or filled_in or not meta.get("sha256") else conn.execute(
@@ -317,6 +338,8 @@ class HistoryMixin:
                                  [(play_id, i) for i in ids])
                 made += 1
             self._recut_import_sessions(conn, placeholder)
+            if made:
+                self._imports_changed(conn)
         return made
 
     def remove_import(self, import_id: int) -> dict | None:
@@ -355,6 +378,7 @@ class HistoryMixin:
             conn.execute(f"DELETE FROM plays WHERE source = ? AND id IN ({theirs})", (IMPORT_SOURCE, import_id))
             conn.execute("DELETE FROM imported_listens WHERE import_id = ?", (import_id,))
             conn.execute("DELETE FROM history_imports WHERE id = ?", (import_id,))
+            self._imports_changed(conn)
             if span[2]:
                 placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
                                            (span[0], span[1])).lastrowid

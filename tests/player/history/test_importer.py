@@ -306,6 +306,28 @@ def test_a_scan_that_adds_the_songs_links_their_history(store, tmp_path):
     assert link_unmatched(store) == 0                                   # nothing left to link
 
 
+def test_every_change_to_the_imported_rows_changes_the_imports_stamp(store, tmp_path):
+    # A reader keeps what it read of the imported rows until the stamp moves. Removing the
+    # newest file and importing another gave the file count and the newest id back as they
+    # were, and adding the songs to the library changed the rows' plays, not the files.
+    import_file(store, fx.spotify(tmp_path / "a.json", [("Hollow Pines", "River Song", None, T0, 190_000, False)]))
+    import_file(store, fx.spotify(tmp_path / "b.json", [("Dave Owen", "Night Of The Creeps", None, T0 + 900,
+                                                         200_000, False)]))
+    seen = [store.imports_stamp()]
+    store.remove_import(store.history_imports()[0]["id"])
+    seen.append(store.imports_stamp())
+    import_file(store, fx.spotify(tmp_path / "c.json", [("Dave Owen", "Hot Rails", None, T0 + 1800,
+                                                         200_000, False)]))
+    seen.append(store.imports_stamp())
+    store.upsert_tracks([{"path": "/m/river.flac", "size": 1, "mtime_ns": 1, "title": "River Song",
+                          "artist": "Hollow Pines", "duration": 200.0}])
+    assert link_unmatched(store) == 1
+    seen.append(store.imports_stamp())
+    assert len(set(seen)) == len(seen), seen
+    import_file(store, tmp_path / "c.json")                 # the same file again adds nothing
+    assert store.imports_stamp() == seen[-1]
+
+
 def test_a_file_that_is_not_a_history_changes_nothing(store, tmp_path):
     library(store)
     bad = tmp_path / "notes.csv"

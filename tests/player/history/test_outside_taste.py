@@ -115,3 +115,26 @@ def test_an_artist_is_counted_once_in_a_reason(store, tmp_path):
     for r in picks:
         assert r.reason.count(ALPHA) <= 1, r.reason
     assert any("you played Alpha Band" in r.reason for r in picks)
+
+
+def test_a_history_removed_and_another_imported_is_the_taste_read(store, tmp_path):
+    # Remove the newest import, then import another file: the file count and the newest
+    # id came back as they were, and the same service went on lifting the removed file's
+    # artist, the new file's not heard of.
+    by_artist = fill_library(store)
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory_music_0.json", elsewhere(CHARLIE, 5, T0)))
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory_music_1.json", elsewhere(ALPHA, 40, T0 + 50_000)))
+    service = RecommenderService(store, priors=None)
+    assert ranks_above(service.up_next([], 8), by_artist, ALPHA, BRAVO)
+
+    newest = store.history_imports()[0]["id"]
+    assert store.remove_import(newest)["listens"] == 40
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory_music_2.json", elsewhere(BRAVO, 40, T0 + 90_000)))
+    assert store.play_count() == 0              # nothing but the taste changed
+    assert store.imported_artist_counts().keys() == {"charlie trio", "bravo band"}
+
+    up_next = service.up_next([], 8)
+    assert ranks_above(up_next, by_artist, BRAVO, ALPHA)
+    assert not any("Alpha Band" in r.reason for r in up_next)
+    radio = service.radio(by_artist[CHARLIE][0], 8)
+    assert ranks_above(radio, by_artist, BRAVO, ALPHA)
