@@ -701,6 +701,15 @@ class Recommender:
         n = here + cached[2]
         return max(self.trust, float(n / (n + self.config.trust_half)))
 
+    def _popular(self, weight: float) -> np.ndarray:
+        """The well-known songs' lift, ``weight`` at most, for Up next, Radio and Discover: they
+        stand in for a taste not known yet and give way as it becomes known, to the plays here
+        and to the listening in other players (``elsewhere_trust``). Given way to the plays
+        here only, Radio and Discover for someone who had just imported years of another
+        player's history leaned on the famous songs as for someone who had never played
+        anything. [shape=(n,)] float32"""
+        return weight * (1 - self.elsewhere_trust) * self.prior_pop
+
     # -- surfaces -----------------------------------------------------------
     def up_next(self, session_track_ids: Sequence[int], k: int, *, exclude: Sequence[int] = (),
                 skipped: Sequence[int] = (), streak: int | None = None,
@@ -790,12 +799,10 @@ class Recommender:
                 seen["signals"] = signals
             score = self._blend(signals)
             if not len(heard):
-                # The well-known songs stand in for a taste not known yet, and give way as it
-                # becomes known: to the plays here, and to the listening in other players
-                # (``elsewhere_trust``). Given way to the plays here only, someone who had
-                # just imported years of another player's history got the library's famous
-                # artists first, above the ones that history was full of.
-                score = score + 0.3 * (1 - self.elsewhere_trust) * self.prior_pop
+                # (given way to the plays here only, someone who had just imported years of
+                # another player's history got the library's famous artists first, above the
+                # ones that history was full of: see ``_popular``)
+                score = score + self._popular(0.3)
             return score - skip_push - refused
 
         # An album being played in order right now goes on to its end first, in its order
@@ -1443,7 +1450,7 @@ class Recommender:
         if cat.year is not None and np.isfinite(cat.year[seed]):
             # Records of the same years sit together (an unknown year is neither near nor far).
             score = score + 0.4 * np.nan_to_num(np.exp(-np.abs(cat.year - cat.year[seed]) / 8.0))
-        score = score + (1 - self.trust) * (0.2 * self.prior_pop + OUTSIDE_RADIO * self.outside)
+        score = score + self._popular(0.2) + (1 - self.trust) * OUTSIDE_RADIO * self.outside
         score = score + 0.08 * self._shuffle(seed_track_id)
         if cfg.radio_own:
             score = score + past * cfg.radio_own * self._own_evidence(
@@ -1527,7 +1534,7 @@ class Recommender:
         cat = self.catalog
         fit = _z(self.E @ self.taste_e) if self.taste_e.any() else np.zeros(cat.n, np.float32)
         unplayed = cat.last_played == 0
-        score = self.personal * self.trust + (1 - self.trust) * (0.5 * self.prior_pop + OUTSIDE_DISCOVER * self.outside)
+        score = self.personal * self.trust + self._popular(0.5) + (1 - self.trust) * OUTSIDE_DISCOVER * self.outside
         score = score + 0.6 * (unplayed & (fit > 0)) * fit + 0.2 * unplayed
         day = int(self.now // DAY) if day is None else int(day)
         day_jitter = np.random.default_rng(day).random(cat.n).astype(np.float32)

@@ -83,3 +83,55 @@ def test_an_artist_heard_often_and_skipped_at_times_ranks_above_one_never_heard(
     rock0, jazz0 = artist_rows(cat, "rock artist 0"), artist_rows(cat, "jazz artist 0")
     others = np.setdiff1d(np.arange(cat.n), np.concatenate([rock0, jazz0]))
     assert rec.outside[rock0].min() > rec.outside[others].max() > rec.outside[jazz0].max()
+
+
+def famous_and_heard_elsewhere(heard: int) -> tuple[Catalog, np.ndarray]:
+    """The test library where one jazz artist's tracks carry prior factors four times as long
+    (the songs everyone knows), and ``heard`` listens elsewhere of one rock artist (none: no
+    history). Returns the catalogue and the famous tracks' ids."""
+    base = library()
+    names = [base.artist_names[a] for a in base.artist]
+    famous = np.array([name == "jazz artist 1" for name in names])
+    factors = np.asarray(base.factors).copy()
+    factors[famous] *= 4
+    outside = np.zeros((base.n, 2), np.float32)
+    outside[[name == "rock artist 0" for name in names]] = (heard, 0)
+    cat = Catalog.build(track_ids=base.track_ids, artists=names, albums=[f"album {name}" for name in names],
+                        embedding=base.embedding, buckets=[base.bucket_names[b] for b in base.bucket],
+                        factors=factors, outside=outside if heard else None)
+    return cat, base.track_ids[famous]
+
+
+def test_radio_leans_on_famous_songs_less_after_a_long_imported_history():
+    # Nothing played in Segue, 5,000 listens in another player: Radio lifted the famous
+    # songs as much as for someone who had never played anything, as Up next no longer did.
+    new, famous = famous_and_heard_elsewhere(0)
+    imported, _ = famous_and_heard_elsewhere(5000)
+    seed = int(new.track_ids[np.flatnonzero(new.artist == new.artist_names.index("jazz artist 2"))[0]])
+    leads = []
+    for cat in (new, imported):
+        rec = Recommender(cat, now=1_700_000_000.0)
+        picks = dict(rec.radio(seed, 40))
+        jazz = [t for t in picks if cat.artist_names[cat.artist[cat.row(t)]].startswith("jazz")]
+        top = [picks[t] for t in jazz if t in famous]
+        rest = [picks[t] for t in jazz if t not in famous]
+        assert top and rest
+        leads.append(np.mean(top) - np.mean(rest))
+        if cat is new:
+            rows = np.isin(cat.track_ids, famous)
+            given = 0.2 * (rec.prior_pop[rows].mean() - rec.prior_pop[~rows & (cat.bucket == cat.bucket[cat.row(seed)])]
+                           .mean())
+    assert given > 0.3
+    # The famous songs' lead over the seed's genre shrinks by nearly all the popularity gave it.
+    assert leads[0] - leads[1] > 0.9 * given, (leads, given)
+
+
+def test_discover_leads_with_famous_songs_less_after_a_long_imported_history():
+    new, famous = famous_and_heard_elsewhere(0)
+    imported, _ = famous_and_heard_elsewhere(5000)
+    first = {}
+    for name, cat in (("new", new), ("imported", imported)):
+        rec = Recommender(cat, now=1_700_000_000.0)
+        first[name] = [rec.discover(16, day=day)["jazz"][0][0] in famous for day in range(10)]
+    assert all(first["new"])           # a famous song opens the row every day for someone new
+    assert sum(first["imported"]) <= 3, first

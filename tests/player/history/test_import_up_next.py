@@ -148,3 +148,25 @@ def test_a_reason_does_not_cite_an_imported_history_that_mostly_skipped_the_arti
     skipped = [r.reason for r in picks if artist_of[r.track_id] in ("David Bowie", "Elton John")]
     assert skipped and all("imported history" not in reason for reason in skipped), skipped
     assert all("imported history" in r.reason for r in picks if artist_of[r.track_id] in MINE)
+
+
+def test_radio_and_discover_after_importing_look_like_the_imported_listening(store, tmp_path):
+    # Hundreds of listens of the person's own artists in another player (songs the library
+    # lacks), nothing played here: Discover opened with the famous artists and Radio put one
+    # before the person's own, their well-known songs lifted as for someone with no history.
+    artist_of = library_of_famous_and_mine(store)
+    plays, t = [], T0
+    for artist, n in MINE.items():
+        for i in range(10 * n):
+            plays.append((artist, f"{artist} on the radio {i}", None, t, 200_000, False))
+            t += 3600
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", plays))
+
+    service = RecommenderService(store)       # the shipped priors, as the app has them
+    (row,) = service.discover(12).values()
+    said = [artist_of[r.track_id] for r in row]
+    assert set(said[:8]) == set(MINE), said
+    seed = next(t for t, a in artist_of.items() if a == "Copper Moth")
+    said = [artist_of[r.track_id] for r in service.radio(seed, 12)]
+    before_famous = said[:next(i for i, a in enumerate(said) if a in FAMOUS)]
+    assert set(before_famous) == set(MINE), said
