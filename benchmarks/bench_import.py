@@ -241,13 +241,15 @@ def default_shape(rng: random.Random) -> dict:
 
 def synthetic_history(n: int, shape: dict, library: list[dict], *, seed: int = 3, in_library: float = 0.85):
     """``n`` plays ``(artist, title, album, start, ms, skipped, reason)`` with ``shape``'s numbers;
-    songs are library rows (``in_library`` of them, names varied as services write them) or new ones."""
+    songs are library rows (``in_library`` of them, names varied as services write them) or new ones.
+    A library smaller than the songs of ``shape`` holds the most played of them: the rest are
+    songs heard elsewhere, as a long history names more songs than a small library holds."""
     rng = random.Random(seed)
     counts = np.asarray(shape["counts"], np.float64)
-    pool = library[:len(counts)]
     songs = []
-    for i, row in enumerate(pool):
-        if rng.random() < in_library:
+    for i in range(len(counts)):
+        row = library[i] if i < len(library) else None
+        if row is not None and rng.random() < in_library:
             title = row["title"]
             r = rng.random()
             if r < 0.15:

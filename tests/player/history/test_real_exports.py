@@ -23,3 +23,16 @@ def test_rows_naming_library_songs_become_plays_once(path, tmp_path):
     assert r["right"] >= 0.9 * r["named"]
     assert r["false"] <= 0.25 * max(r["absent"], 1) + 1
     assert r["second_added"] == 0
+
+
+def test_the_benchmarks_speed_part_runs_with_a_library_smaller_than_the_history(tmp_path):
+    # ``bench_import.py --library 50`` failed before timing anything: the generated history
+    # names more songs than such a library holds. Those beyond it are heard elsewhere.
+    from benchmarks.bench_import import time_formats
+
+    out = time_formats(300, 40, 1, tmp_path)
+    assert [r["format"] for r in out] == ["spotify_extended", "lastfm_csv", "listenbrainz"]
+    for r in out:
+        assert r["rows"] == 300 and r["matched"] + r["unmatched"] == 300, r
+        assert r["matched"] > 0 and r["unmatched"] > 0, r
+        assert r["second_added"] == 0, r
