@@ -20,7 +20,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from player.history.importer import removed_text
+    from player.history.importer import no_plays_text, removed_text
     from player.store import Store
     from segue_common.listen_exports import FORMAT_NAMES
 
@@ -34,14 +34,15 @@ def run(args) -> int:
                 return 2
             print(f"removed {removed_text(gone)}")
             return 0
-        rows, plays = store.history_imports(), store.import_play_counts()
+        rows, counts = store.history_imports(), store.import_counts()
         if not rows:
             print("no listening history imported (`segue import FILE...` imports one)")
             return 0
         for r in rows:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["imported_at"]))
+            stored, plays = counts.get(r["id"], (0, 0))
             print(f"{r['id']:>4}  {r['name']}  ({FORMAT_NAMES.get(r['format'], r['format'])}, imported {when}): "
-                  f"{r['rows']:,} rows, {plays.get(r['id'], 0):,} plays")
+                  f"{r['rows']:,} rows, {plays:,} plays" + (f": {no_plays_text(r, stored)}" if not plays else ""))
         return 0
     finally:
         store.close()

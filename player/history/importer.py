@@ -367,6 +367,22 @@ def removed_text(removed: dict) -> str:
     return text
 
 
+def no_plays_text(row, stored: int) -> str:
+    """Why an imported file (its ``history_imports`` row; ``stored``: its rows stored now) is
+    no plays now, in words. A file listed with 0 plays and nothing said looked like a failed
+    import, or like one that could be taken out without losing anything."""
+    if stored:
+        return (f"none of its {stored:,} row{'s' * (stored != 1)} names a song in the library: "
+                f"{'they are' if stored != 1 else 'it is'} kept, and become{'s' * (stored == 1)} plays "
+                "when a scan adds the songs")
+    if row["duplicates"]:
+        # Its rows were found already imported from another file, and were never stored: they
+        # are that file's listens, or went with it when it was taken out.
+        return ("its listens were already imported from another file; if that file was removed, "
+                "they went with it: import this file again to bring them back")
+    return "it holds no songs (only podcasts or rows that could not be read)"
+
+
 def batch_text(summaries: list[ImportSummary]) -> str:
     """One paragraph on a batch of files: what was imported, and which files were not.
 

@@ -85,7 +85,13 @@ class HistoryMixin:
     def import_play_counts(self) -> dict[int, int]:
         """``import id -> plays`` its rows are now (more than it made at first where a scan
         added their songs since; a song heard in stretches, several rows, is one)."""
-        return dict(self.execute("SELECT import_id, count(DISTINCT play_id) FROM imported_listens GROUP BY import_id"))
+        return {i: plays for i, (_rows, plays) in self.import_counts().items()}
+
+    def import_counts(self) -> dict[int, tuple[int, int]]:
+        """``import id -> (rows stored, plays)`` of the imports that store rows now (see
+        :meth:`import_play_counts`); one that stores none is left out."""
+        return {r[0]: (r[1], r[2]) for r in self.execute(
+            "SELECT import_id, count(*), count(DISTINCT play_id) FROM imported_listens GROUP BY import_id")}
 
     def unmatched_listens(self) -> list:
         """Imported music rows no library track matched yet (oldest first)."""
@@ -266,6 +272,13 @@ class HistoryMixin:
             if listed is not None:
                 conn.execute("DELETE FROM history_imports WHERE id = ?", (import_id,))
                 import_id = listed[0]
+            elif rows and meta.get("sha256"):
+                # The same file listed before with none of its rows stored now (they were another
+                # file's, taken out since) is this one: listed twice, the first with no plays
+                # still said to import it again.
+                conn.execute("DELETE FROM history_imports WHERE sha256 = ? AND id != ? AND NOT EXISTS "
+                             "(SELECT 1 FROM imported_listens WHERE import_id = history_imports.id)",
+                             (meta["sha256"], import_id))
         return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in}
 
     def _fill_in(self, conn, richer: Sequence[dict], import_id: int, now: float) -> int:

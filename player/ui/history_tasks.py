@@ -139,6 +139,9 @@ class HistoryTasksMixin:
             intelligence.plays_changed()               # the learner trains next if that is due
         if plays:
             self.listening.plays_changed()             # its totals and charts count the new plays
+        dialog = getattr(self, "imports_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.reload()                            # File → Imported histories… open meanwhile lists it
         self.history_imported.emit(result)
 
     def open_imports(self):

@@ -50,6 +50,12 @@ class ImportsDialog(QDialog):
         self.remove_btn = QPushButton("Remove…")
         self.remove_btn.setEnabled(False)
         lay_out(self, self.table, self.empty, note, self.remove_btn)
+        # Why a file listed made no plays (none of its songs in the library, its listens another
+        # file's): a 0 with nothing said looked like a failed import, or a file to take out at
+        # no loss. Shown under the list while a file has none.
+        self.why = hint("")
+        self.why.hide()
+        self.layout().insertWidget(2, self.why)
         self.table.itemSelectionChanged.connect(
             lambda: self.remove_btn.setEnabled(self.selected() is not None))
         self.remove_btn.clicked.connect(self._confirm_remove)
@@ -63,27 +69,38 @@ class ImportsDialog(QDialog):
         store = self.store
 
         def work():
-            return [dict(r) for r in store.history_imports()], store.import_play_counts()
+            return [dict(r) for r in store.history_imports()], store.import_counts()
 
         self._reading = run_task(work, self._show, name="list-imports")
 
     def _show(self, result, error) -> None:
+        from player.history.importer import no_plays_text
+
         self._reading = None
         self.table.clear()
-        rows, plays = result if error is None else ([], {})
+        rows, counts = result if error is None else ([], {})
         if error is not None:
             self.empty.setText(f"The imported histories could not be read: {error}")
+        why = []
         for row in rows:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["imported_at"]))
+            stored, plays = counts.get(row["id"], (0, 0))
             item = QTreeWidgetItem([row["name"], FORMAT_NAMES.get(row["format"], row["format"]), when,
-                                    f"{row['rows']:,}", f"{plays.get(row['id'], 0):,}"])
+                                    f"{row['rows']:,}", f"{plays:,}"])
             for column in (3, 4):
                 item.setTextAlignment(column, Qt.AlignRight | Qt.AlignVCenter)
+            if not plays:
+                reason = no_plays_text(row, stored)
+                why.append(f"{row['name']}: no plays: {reason}.")
+                for column in range(len(COLUMNS)):
+                    item.setToolTip(column, f"No plays: {reason}.")
             item.setData(0, Qt.UserRole, (row["id"], row["name"]))
             self.table.addTopLevelItem(item)
         for column in range(1, len(COLUMNS)):
             self.table.resizeColumnToContents(column)
         self.empty.setVisible(self.table.topLevelItemCount() == 0)
+        self.why.setText("\n".join(why))
+        self.why.setVisible(bool(why))
         self.remove_btn.setEnabled(self.selected() is not None)
         self.loaded.emit()
 

@@ -516,9 +516,17 @@ def test_taking_out_a_file_says_which_later_files_lost_the_listens_they_shared_a
     assert "removed scrobbles.csv: 3 plays and 4 imported rows left the history" in out
     assert "Streaming_History_Audio_2020.json, imported after it" in out and "import that file again" in out
     assert store.imported_play_count() == 0
-    # As it says: importing it again brings the plays back.
+    # The list still names it, saying why it is no plays and what brings them back.
+    assert main(["imports"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert "Streaming_History_Audio_2020.json" in line and "4 rows, 0 plays: its listens were already imported " \
+        "from another file; if that file was removed, they went with it: import this file again" in line
+    # As it says: importing it again brings the plays back, and it is listed once, with them.
     assert import_file(store, spotify).plays == 3 and store.imported_play_count() == 3
     again = max(r["id"] for r in store.history_imports())
+    assert main(["imports"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.startswith(f"{again:>4}  Streaming_History_Audio_2020.json") and line.endswith("4 rows, 3 plays")
     # A file imported after it that shared nothing is not named.
     more = import_file(store, fx.lastfm_mbids(tmp_path / "more.csv", [("Björk", "Hyperballad", "Post",
                                                                       T0 + 86400, 200_000, False)]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from player.ui.imports_dialog import COLUMNS
@@ -160,6 +161,46 @@ def test_taking_out_a_file_whose_listens_later_files_shared_names_them_in_a_box_
     box = window._history_box
     assert box is not None and box.isVisible()
     assert all(p.name in box.text() for p in years) and "import those files again" in box.text()
+
+
+def test_an_imported_file_with_no_plays_says_why(qtbot, scanned, make_window, tmp_path):
+    # A file of songs the library lacks, and Spotify's copy of listens already scrobbled: both
+    # were listed with 0 plays and nothing more, like imports that failed or files to take out
+    # at no loss. Once the scrobbles are taken out, the copy says how to get its listens back.
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    heard = [(*songs[i % len(songs)], T0 + 240 * i, 180_000, False) for i in range(3)]
+    files = [fx.lastfm_mbids(tmp_path / "scrobbles.csv", heard),
+             fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", heard),
+             fx.lastfm_mbids(tmp_path / "radio.csv", [("Nobody", f"Unknown Song {i}", None, T0 + 9000 + 240 * i,
+                                                       180_000, False) for i in range(2)])]
+    for path in files:
+        with qtbot.waitSignal(window.history_imported, timeout=20000):
+            window.import_history_files([str(path)])
+    window.act_imports.trigger()
+    dialog = window.imports_dialog
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 3, timeout=5000)
+    items = [dialog.table.topLevelItem(i) for i in range(3)]
+    assert [[item.text(c) for c in (0, 3, 4)] for item in items] == [
+        ["radio.csv", "2", "0"], ["Streaming_History_Audio_2020.json", "3", "0"], ["scrobbles.csv", "3", "3"]]
+    lines = dialog.why.text().splitlines()
+    assert not dialog.why.isHidden() and len(lines) == 2
+    assert lines[0] == ("radio.csv: no plays: none of its 2 rows names a song in the library: they are kept, "
+                        "and become plays when a scan adds the songs.")
+    assert lines[1].startswith("Streaming_History_Audio_2020.json: no plays: its listens were already imported "
+                               "from another file")
+    assert "none of its 2 rows" in items[0].toolTip(4) and not items[2].toolTip(4)
+
+    with qtbot.waitSignal(dialog.loaded, timeout=20000):
+        window.remove_history_import(int(items[2].data(0, Qt.UserRole)[0]), "scrobbles.csv")
+    assert [dialog.table.topLevelItem(i).text(0) for i in range(2)] == ["radio.csv",
+                                                                      "Streaming_History_Audio_2020.json"]
+    assert "import this file again to bring them back" in dialog.why.text().splitlines()[1]
+    with qtbot.waitSignal(window.history_imported, timeout=20000), qtbot.waitSignal(dialog.loaded, timeout=20000):
+        window.import_history_files([str(files[1])])
+    assert [[dialog.table.topLevelItem(i).text(c) for c in (0, 4)] for i in range(2)] == [
+        ["Streaming_History_Audio_2020.json", "3"], ["radio.csv", "0"]]
+    assert dialog.why.text().splitlines() == [lines[0]]
 
 
 def test_the_imported_histories_put_each_count_under_its_heading(qtbot, scanned, make_window, tmp_path):
