@@ -361,6 +361,9 @@ class PlaysMixin:
                 tx.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            (FORGOTTEN_SETTING, json.dumps(time.time())))
+                # The imported rows went: the files' count and newest id alone come back as
+                # they were once the next file is imported (the ids are given again).
+                self._imports_changed(tx)
         finally:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = OFF")

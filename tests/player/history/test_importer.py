@@ -328,6 +328,18 @@ def test_every_change_to_the_imported_rows_changes_the_imports_stamp(store, tmp_
     assert store.imports_stamp() == seen[-1]
 
 
+def test_forgetting_the_history_changes_the_imports_stamp(store, tmp_path):
+    # After a forget, the next file takes the ids given before (a file of podcasts only, no
+    # rows stored): the file count and the newest id came back as they were, and a reader
+    # that missed the forget kept the forgotten file's artist taste.
+    import_file(store, fx.spotify(tmp_path / "a.json", [("Hollow Pines", "River Song", None, T0, 190_000, False)]))
+    before = store.imports_stamp()
+    store.forget_history()
+    import_file(store, fx.spotify(tmp_path / "b.json", [], podcasts=[("Show", "Ep 1", T0 + 900, 600_000)]))
+    assert store.history_imports()[0]["id"] == 1 and not store.imported_artist_counts()
+    assert store.imports_stamp() != before
+
+
 def test_a_file_that_is_not_a_history_changes_nothing(store, tmp_path):
     library(store)
     bad = tmp_path / "notes.csv"
