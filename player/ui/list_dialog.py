@@ -17,7 +17,9 @@ def hint(text: str, *, wrap: bool = True) -> QLabel:
 
 def lay_out(dialog: QDialog, view: QWidget, empty: QLabel, note: QLabel, action: QPushButton) -> None:
     """``view`` above ``empty`` (hidden until the rows are read) and ``note``, then the
-    buttons: ``action`` and Close."""
+    buttons: ``action`` and Close. The list is named by the dialog's title: no label names
+    it, and a screen reader read it out as a nameless list."""
+    view.setAccessibleName(dialog.windowTitle())
     empty.hide()
     buttons = QDialogButtonBox(QDialogButtonBox.Close)
     buttons.addButton(action, QDialogButtonBox.ActionRole)

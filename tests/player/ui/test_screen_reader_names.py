@@ -130,3 +130,21 @@ def test_up_next_rows_and_discover_tiles_say_the_artist_and_why(qtbot, scanned, 
             assert name == f"{titles[track_id][0]}, {titles[track_id][1]}"
             said[titles[track_id][0]] = why
     assert said["Pebble Song"] == "you played Granite 3 times" and said["Stone Road"] == "you played it 3 times"
+
+
+def test_the_list_dialogs_name_their_lists(qtbot, scanned, make_window):
+    # Imported histories, Never suggested and Files with problems opened with the keyboard in
+    # a list a reader called only "tree" or "list": no label names it.
+    from PySide6.QtWidgets import QApplication
+
+    scanned.never_suggest_track(scanned.tracks()[0]["id"])     # (with none, Never suggested shows no list)
+    window = make_window(scanned)
+    window.activateWindow()
+    for open_it in (window.open_imports, window.open_never_suggested, window.open_problems):
+        dialog = open_it()
+        with qtbot.waitSignal(dialog.loaded, timeout=5000):
+            dialog.reload()
+        qtbot.waitUntil(lambda: dialog.isAncestorOf(QApplication.focusWidget()), timeout=5000)
+        view = QApplication.focusWidget()
+        assert _name(view) == dialog.windowTitle(), type(view).__name__
+        dialog.close()
