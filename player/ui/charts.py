@@ -39,10 +39,15 @@ def themed_plot(title: str, *, date_axis: bool = False, interactive: bool = Fals
     # (dozens of them, a third of the plot's cost).
     plot = pg.PlotWidget(axisItems=axes, enableMenu=interactive)
     style_plot(plot, title)
+    # Drawn in the picture, the title is no name a screen reader can read out.
+    plot.setAccessibleName(title)
     if not interactive:
         plot.setMouseEnabled(x=False, y=False)
         plot.setMenuEnabled(False)
         plot.hideButtons()
+        # Nothing in it answers a key: as a Tab stop it was a stop with nothing to do (five of
+        # them on the Listening page, between its controls and Up next).
+        plot.setFocusPolicy(Qt.NoFocus)
     return plot
 
 

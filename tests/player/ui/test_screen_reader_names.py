@@ -132,6 +132,50 @@ def test_up_next_rows_and_discover_tiles_say_the_artist_and_why(qtbot, scanned, 
     assert said["Pebble Song"] == "you played Granite 3 times" and said["Stone Road"] == "you played it 3 times"
 
 
+def test_every_tab_stop_of_every_page_has_a_name(qtbot, scanned, make_window):
+    # Discover's scrolled area and the Listening page's charts were stops a reader said nothing
+    # for; the charts answer no key either, so Tab no longer stops on them at all.
+    import pyqtgraph as pg
+
+    window = make_window(scanned)
+    window.activateWindow()
+    first = window.model.track_id(0)
+    window.play_ids([first], 0, "library")
+    window.enqueue([window.model.track_id(1)])
+    qtbot.waitUntil(lambda: window.up_next.clear_btn.isEnabled() and window.transport.slider.isEnabled(),
+                    timeout=10000)
+    nameless, charts = [], []
+
+    def look(where: str) -> None:
+        stops = window.tab_stops()
+        assert len(stops) > 8, where
+        nameless.extend(f"{where}: {type(w).__name__}" for w in stops if not _name(w))
+        charts.extend(f"{where}: {_name(w)}" for w in stops if isinstance(w, pg.PlotWidget))
+
+    look("library")
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) >= 2, timeout=5000)
+    look("discover")
+    window.tabs.setCurrentWidget(window.playlists)
+    look("playlists")
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    view = window.listening.view
+    qtbot.waitUntil(lambda: all(p.isVisible() for p in view.overview.plots()), timeout=20000)
+    pages = view.pages
+    for i in range(pages.count()):
+        pages.setCurrentIndex(i)
+        qtbot.waitUntil(lambda: pages.currentWidget().isVisible(), timeout=5000)
+        if pages.currentWidget() is view.sound_map:
+            qtbot.waitUntil(view.sound_map.plot.isVisible, timeout=5000)
+        look(pages.tabText(i))
+    assert nameless == []
+    assert charts == ["Sound map: Sound map"]           # the one chart that is worked by hand
+    # Each chart keeps its title as its name, for a reader going over the page.
+    assert [_name(p) for p in view.overview.plots()[:4]] == [
+        "Plays per week", "Hours per week", "Skipped early, per week", "Time of day (plays per hour, all time)"]
+
+
 def test_the_list_dialogs_name_their_lists(qtbot, scanned, make_window):
     # Imported histories, Never suggested and Files with problems opened with the keyboard in
     # a list a reader called only "tree" or "list": no label names it.
