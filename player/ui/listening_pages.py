@@ -85,6 +85,7 @@ class OverviewPage(QWidget):
         for kind in TOP_KINDS:
             self.kind.addTab(kind.capitalize())
         self.kind.setExpanding(False)
+        self.kind.setUsesScrollButtons(False)     # three short names: whole, or the column is made wider
         self.top_caption = QLabel()
         self.top_caption.setObjectName("hint")
         self.period.currentIndexChanged.connect(lambda _i: self._draw_top())
@@ -92,11 +93,16 @@ class OverviewPage(QWidget):
 
         top_box = QVBoxLayout()
         pick = QHBoxLayout()
-        pick.addWidget(QLabel("Top"))
+        self._top_label = QLabel("Top")
+        pick.addWidget(self._top_label)
         pick.addWidget(self.kind)
         pick.addStretch(1)
         pick.addWidget(self.period)
         top_box.addLayout(pick)
+        self._pick = pick
+        self._below = QHBoxLayout()         # the period's list, where the row has no room for it
+        self._below.addStretch(1)
+        top_box.addLayout(self._below)
         top_box.addWidget(self.top_caption)
         self._top_box = top_box
         grid = QGridLayout()
@@ -124,7 +130,7 @@ class OverviewPage(QWidget):
         self._grid.addWidget(self.hour_plot, 0, 1)
         yield
         self.top_plot = _plot("")
-        self._top_box.insertWidget(1, self.top_plot, 1)
+        self._top_box.insertWidget(self._top_box.indexOf(self.top_caption), self.top_plot, 1)
         self._link_weeks(True)
         for p in (self.plays_plot, self.hours_plot, self.skip_plot):
             p.getPlotItem().getAxis("left").setWidth(48)       # the three weeks axes line up
@@ -132,6 +138,27 @@ class OverviewPage(QWidget):
 
     def plots(self) -> list:
         return [self.plays_plot, self.hours_plot, self.skip_plot, self.hour_plot, self.top_plot]
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_pick()
+
+    def _fit_pick(self) -> None:
+        """The period's list beside the kinds of top list where the column has room for both
+        whole, else on a row of its own below them. Side by side in a window under about 1,200
+        px wide (800 at twice the scale), the kinds were squeezed behind scroll arrows: "Tra"
+        of Tracks showed, and Genres not at all."""
+        pick, below, period = self._pick, self._below, self.period
+        beside = pick.indexOf(period) >= 0
+        need = (self._top_label.sizeHint().width() + self.kind.sizeHint().width() + period.sizeHint().width()
+                + 3 * max(0, pick.spacing()))
+        room = self._top_box.geometry().width()
+        if beside and room < need:
+            pick.removeWidget(period)
+            below.addWidget(period)
+        elif not beside and room >= need:
+            below.removeWidget(period)
+            pick.addWidget(period)
 
     def show_summary(self, s: ListeningSummary) -> None:
         for _ in self.draw_summary(s):

@@ -35,6 +35,32 @@ def test_the_sound_maps_hint_keeps_to_one_line_in_a_window_of_the_usual_size(qtb
     assert hint.height() < 2 * hint.fontMetrics().lineSpacing()
 
 
+def test_the_top_lists_kinds_show_whole_in_a_small_window(qtbot, scanned, make_window):
+    from PySide6.QtCore import QPoint, QRect
+
+    # 800 px wide (a laptop at twice the scale), the Top list's kinds were squeezed behind
+    # scroll arrows beside the period's list: "Tra" of Tracks showed, and Genres not at all.
+    window = make_window(scanned)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    page = window.listening.view.overview
+    qtbot.waitUntil(lambda: all(p.isVisible() for p in page.plots()), timeout=20000)
+    kinds, period = page.kind, page.period
+
+    def at(widget):
+        return QRect(widget.mapTo(page, QPoint(0, 0)), widget.size())
+
+    for width, beside in ((800, False), (1280, True), (800, False)):
+        window.resize(width, 600)
+        qtbot.waitUntil(lambda: window.width() == width, timeout=2000)
+        # Beside the kinds where there is room for both, below them where not (laid out anew
+        # on the next turn of the event loop).
+        qtbot.waitUntil(lambda: (at(period).top() < at(kinds).bottom()) is beside, timeout=2000)
+        assert kinds.width() >= kinds.sizeHint().width(), width
+        assert [kinds.tabRect(i).right() < kinds.width() for i in range(kinds.count())] == [True] * 3
+        assert period.isVisible() and not at(period).intersects(at(kinds))
+
+
 LONG_TITLE = "An Extremely Long Title That No Top Bar Has Room For (Extended Twelve Inch Remix)"
 
 
