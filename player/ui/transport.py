@@ -326,6 +326,8 @@ class TransportBar(QFrame):
             return
         self.muted = on
         self.volume_icon.setAccessibleName("Volume, muted" if on else "Volume")
+        # The slider is what the keyboard reaches: muted, it said only its level.
+        self.volume.setAccessibleName("Volume, muted" if on else "Volume")
         self._set_icons()
         self.mute_changed.emit(on)
         self.volume_changed.emit(self.gain())

@@ -97,6 +97,18 @@ def test_the_seek_bar_moves_from_the_keyboard(qtbot):
     assert bar.slider.value() == 65000
 
 
+def test_the_volume_slider_says_when_the_music_is_muted(qtbot):
+    # Muted (Ctrl+M), the slider, which is where the keyboard is, said only its level.
+    from player.ui.transport import TransportBar
+
+    bar = TransportBar()
+    qtbot.addWidget(bar)
+    bar.set_muted(True)
+    assert _name(bar.volume) == "Volume, muted"
+    bar.set_muted(False)
+    assert _name(bar.volume) == "Volume"
+
+
 def test_up_next_rows_and_discover_tiles_say_the_artist_and_why(qtbot, scanned, make_window):
     import time
 
