@@ -126,7 +126,7 @@ class OverviewPage(QWidget):
         self.skip_plot = _plot("Skipped early, per week", date_axis=True)
         self._grid.addWidget(self.skip_plot, 2, 0)
         yield
-        self.hour_plot = _plot("Time of day (plays per hour, all time)")
+        self.hour_plot = _plot("Plays by hour, all time")
         self._grid.addWidget(self.hour_plot, 0, 1)
         yield
         self.top_plot = _plot("")

@@ -185,7 +185,7 @@ def test_every_tab_stop_of_every_page_has_a_name(qtbot, scanned, make_window):
     assert charts == ["Sound map: Sound map"]           # the one chart that is worked by hand
     # Each chart keeps its title as its name, for a reader going over the page.
     assert [_name(p) for p in view.overview.plots()[:4]] == [
-        "Plays per week", "Hours per week", "Skipped early, per week", "Time of day (plays per hour, all time)"]
+        "Plays per week", "Hours per week", "Skipped early, per week", "Plays by hour, all time"]
 
 
 def test_the_list_dialogs_name_their_lists(qtbot, scanned, make_window):

@@ -61,6 +61,23 @@ def test_the_top_lists_kinds_show_whole_in_a_small_window(qtbot, scanned, make_w
         assert period.isVisible() and not at(period).intersects(at(kinds))
 
 
+def test_the_listening_charts_titles_show_whole_in_a_small_window(qtbot, scanned, make_window):
+    # 800 px wide, the time of day's title was cut to "Time of day (plays per hour, a".
+    window = make_window(scanned)
+    window.resize(800, 600)
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    page = window.listening.view.overview
+    qtbot.waitUntil(lambda: all(p.isVisible() for p in page.plots()), timeout=20000)
+    qtbot.waitUntil(lambda: window.width() == 800, timeout=2000)
+    cut = []
+    for plot in page.plots():
+        title = plot.getPlotItem().titleLabel
+        if title.text and title.item.boundingRect().width() > plot.width():
+            cut.append(title.text)
+    assert cut == []
+
+
 LONG_TITLE = "An Extremely Long Title That No Top Bar Has Room For (Extended Twelve Inch Remix)"
 
 
