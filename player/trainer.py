@@ -9,6 +9,7 @@ new models are ready; ``segue status --train`` runs it in its own process.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -20,6 +21,8 @@ from player import paths
 log = logging.getLogger(__name__)
 
 KIND = "local"
+#: The key of a run's metrics that keeps :meth:`Trainer.history_stamp` as the run read it.
+TRAINED_ON = "trained_on"
 
 
 class Trainer:
@@ -67,6 +70,27 @@ class Trainer:
         done = last["n_plays"] if last is not None and last["n_plays"] is not None else 0
         return abs(self.store.play_count() - done)
 
+    def history_stamp(self) -> dict:
+        """What the count of plays does not tell of them: the imported files' stamp (an import,
+        a removal, a scan linking imported rows to tracks) and the plays rewritten (a scan
+        moving plays from one track to another). The wrong file taken out and one of as many
+        plays imported left the count as the last run left it, and the models kept the
+        removed file's listening until enough new plays came."""
+        return {"imports": list(self.store.imports_stamp()), "rewritten": self.store.rewritten_stamp()}
+
+    def history_changed(self) -> bool:
+        """The plays changed since the last run read them in a way their count does not show.
+        A record written before runs kept the stamp, or whose metrics cannot be read, says
+        nothing of it: that counts as changed, so one run is due and records it."""
+        last = self.store.last_model_run(ok_only=False)
+        if last is None:
+            return False
+        try:
+            trained_on = json.loads(last["metrics"]).get(TRAINED_ON) if last["metrics"] else None
+        except (TypeError, ValueError, AttributeError):
+            trained_on = None
+        return trained_on != self.history_stamp()
+
     @property
     def running(self) -> bool:
         return self._running.locked()
@@ -84,8 +108,10 @@ class Trainer:
 
     def due(self, *, now: float | None = None) -> bool:
         """A run is due after ``every_n_plays`` new plays, or idle time with any new play,
-        or at once when the models it made last are damaged or gone (it heals itself)."""
-        if self.models_damaged():
+        or at once when the models it made last are damaged or gone (it heals itself), or
+        when the plays changed without their count changing (:meth:`history_changed`): an
+        import or a removal is the person's own act, and they are told the models follow it."""
+        if self.models_damaged() or self.history_changed():
             return True
         new = self.plays_since_last_run()
         if new >= self.every_n_plays:
@@ -153,6 +179,9 @@ class Trainer:
         # ones under a record made after the forgetting).
         run_id = self.store.start_model_run(KIND, n_plays=0)
         try:
+            # Before the plays, like the record: what changes while they are read leaves the
+            # stamp behind them, and the next look trains again (after, it would be missed).
+            trained_on = self.history_stamp()
             cat, prior = build_catalog(self.store, priors=priors)
             self.store.count_model_run_plays(run_id, len(cat.plays))
         except BaseException:
@@ -196,14 +225,17 @@ class Trainer:
             else:
                 log.exception("training failed; the previous models stay in use")
             try:
-                self.store.finish_model_run(run_id, error=f"{type(exc).__name__}: {exc}")
+                # (with what it read: the same plays do not make a run due again at each look)
+                self.store.finish_model_run(run_id, error=f"{type(exc).__name__}: {exc}",
+                                            metrics={TRAINED_ON: trained_on})
             except Exception:
                 self._drop_run(run_id)
             self._set(state="error", stage=str(exc), fraction=0.0)
             raise
         try:
             self.store.finish_model_run(run_id, path=str(result.path) if result.path else None,
-                                        metrics={**result.metrics, "models": result.trained})
+                                        metrics={**result.metrics, "models": result.trained,
+                                                 TRAINED_ON: trained_on})
         except BaseException:
             # The models are in place but the record cannot say so (a full disk): it goes,
             # and the next run (due at once: the models are not the last recorded ones)

@@ -275,3 +275,33 @@ def test_a_library_emptied_of_its_songs_trains_nothing_and_says_why(store, tmp_p
     assert result.path is None and result.n_plays == 8
     assert result.metrics["note"] == "no plays of songs in the library to learn from: priors and audio only"
     assert store.last_model_run()["error"] is None and store.play_count() == 8
+
+
+def _spotify_plays(path, genre, n, start):
+    """A Spotify export of ``n`` plays of the library's ``genre`` songs, heard through."""
+    from tests import history_fixtures as fx
+
+    return fx.spotify(path, [(f"{genre} Artist {i % 6}", f"{genre} song {i}", None, start + 300 * i, 190_000, False)
+                             for i in range(n)])
+
+
+def test_an_imported_file_swapped_for_one_of_as_many_plays_is_learned_again(store, tmp_path):
+    # The wrong file taken out and the right one imported, each with 6 plays: the count is as
+    # the last run left it, and the models went on with the removed file's listening until
+    # twenty new plays came.
+    from player.history.importer import import_file
+
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    import_file(store, _spotify_plays(tmp_path / "rock.json", "Rock", 6, 1_600_000_000.0))
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
+    trainer.train_now()
+    assert not trainer.due(now=time.time() + 999)
+    plays = store.play_count()
+    store.remove_import(store.history_imports()[0]["id"])
+    import_file(store, _spotify_plays(tmp_path / "ambient.json", "Ambient", 6, 1_600_100_000.0))
+    assert store.play_count() == plays
+    trainer.last_activity = time.time()
+    assert trainer.due()                                      # at once, as a removal of 20 would be
+    trainer.train_now()
+    assert not trainer.due(now=time.time() + 999)
