@@ -303,5 +303,39 @@ def test_an_imported_file_swapped_for_one_of_as_many_plays_is_learned_again(stor
     assert store.play_count() == plays
     trainer.last_activity = time.time()
     assert trainer.due()                                      # at once, as a removal of 20 would be
+    # A run that fails keeps what it read too: the same plays are not tried again at each look.
+    blocker = tmp_path / "blocked"
+    blocker.write_text("a file where a folder should be")
+    with pytest.raises(OSError):
+        Trainer(store, models_dir=blocker / "models", session_model=False).train_now()
+    assert not trainer.due(now=time.time() + 999)
+
+
+def test_plays_a_scan_moves_to_another_track_are_learned_again(store, tmp_path):
+    # A second path to a file the person played from: the scan merges it into the track, and
+    # its plays move there. The count stays; the models still held them on a track gone.
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    store.upsert_tracks([{"path": "/music/copy/jazz 00.flac", "size": 1000, "mtime_ns": 1, "title": "Jazz song 0",
+                          "artist": "Jazz Artist 0", "album": "Jazz Album 0", "genre": "Jazz", "duration": 200.0}])
+    copy = store.track_by_path("/music/copy/jazz 00.flac")["id"]
+    for i in range(3):
+        listen(store, copy, now=1_700_500_000.0 + 300 * i)
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
+    trainer.train_now()
+    assert not trainer.due(now=time.time() + 999)
+    store.merge_duplicate(copy, ids["Jazz song 0"])
+    trainer.last_activity = time.time()
+    assert trainer.due()
+
+
+def test_a_record_from_before_runs_kept_what_they_read_makes_one_run_due(store, tmp_path):
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
+    trainer.train_now()
+    with store.transaction() as conn:                         # the record as runs wrote it before
+        conn.execute("UPDATE model_runs SET metrics = json_remove(metrics, '$.trained_on')")
+    assert trainer.due()                                      # what it read is not known: once
     trainer.train_now()
     assert not trainer.due(now=time.time() + 999)
