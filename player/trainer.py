@@ -76,20 +76,39 @@ class Trainer:
         moving plays from one track to another). The wrong file taken out and one of as many
         plays imported left the count as the last run left it, and the models kept the
         removed file's listening until enough new plays came."""
-        return {"imports": list(self.store.imports_stamp()), "rewritten": self.store.rewritten_stamp()}
+        # ``files``: each imported file by its id and when it came (an id is given again to the
+        # next file once the newest is taken out), to tell a file taken out from one added.
+        return {"imports": list(self.store.imports_stamp()), "rewritten": self.store.rewritten_stamp(),
+                "files": [[r["id"], r["imported_at"]] for r in self.store.history_imports()]}
+
+    def _trained_on(self):
+        """The last run's :meth:`history_stamp`; None where there is no run, ``{}`` where its
+        record does not say (written before runs kept it, or its metrics unreadable)."""
+        last = self.store.last_model_run(ok_only=False)
+        if last is None:
+            return None
+        try:
+            trained_on = json.loads(last["metrics"]).get(TRAINED_ON) if last["metrics"] else None
+        except (TypeError, ValueError, AttributeError):
+            trained_on = None
+        return trained_on if isinstance(trained_on, dict) else {}
 
     def history_changed(self) -> bool:
         """The plays changed since the last run read them in a way their count does not show.
         A record written before runs kept the stamp, or whose metrics cannot be read, says
         nothing of it: that counts as changed, so one run is due and records it."""
-        last = self.store.last_model_run(ok_only=False)
-        if last is None:
+        trained_on = self._trained_on()
+        return trained_on is not None and trained_on != self.history_stamp()
+
+    def files_taken_out(self) -> bool:
+        """An imported file the last run learned from was taken out since (removed, swapped
+        for another, or its listening forgotten): the models hold listening the person said
+        is not theirs."""
+        trained_on = self._trained_on()
+        if not trained_on or not isinstance(trained_on.get("files"), list):
             return False
-        try:
-            trained_on = json.loads(last["metrics"]).get(TRAINED_ON) if last["metrics"] else None
-        except (TypeError, ValueError, AttributeError):
-            trained_on = None
-        return trained_on != self.history_stamp()
+        now = {(r["id"], r["imported_at"]) for r in self.store.history_imports()}
+        return any(tuple(f) not in now for f in trained_on["files"] if isinstance(f, list))
 
     @property
     def running(self) -> bool:
@@ -108,14 +127,20 @@ class Trainer:
 
     def due(self, *, now: float | None = None) -> bool:
         """A run is due after ``every_n_plays`` new plays, or idle time with any new play,
-        or at once when the models it made last are damaged or gone (it heals itself), or
-        when the plays changed without their count changing (:meth:`history_changed`): an
-        import or a removal is the person's own act, and they are told the models follow it."""
-        if self.models_damaged() or self.history_changed():
+        or at once when the models it made last are damaged or gone (it heals itself) or an
+        imported file they learned from was taken out (:meth:`files_taken_out`: the person
+        said that listening is not theirs, and is told the models follow). Plays changed
+        without their count changing otherwise (:meth:`history_changed`: a scan merging
+        tracks, a song resumed) wait as a new play does: made due at once, each scan that
+        linked a few imported plays (one per album copied in, with the folders watched)
+        started a run, and the new tracks' analysis held behind it."""
+        if self.models_damaged() or self.files_taken_out():
             return True
         new = self.plays_since_last_run()
         if new >= self.every_n_plays:
             return True
+        if not new and self.history_changed():
+            new = 1
         now = time.time() if now is None else now
         if now < self.last_activity:
             # The clock was put back since music last played (it ran ahead, or a time zone

@@ -326,7 +326,30 @@ def test_plays_a_scan_moves_to_another_track_are_learned_again(store, tmp_path):
     assert not trainer.due(now=time.time() + 999)
     store.merge_duplicate(copy, ids["Jazz song 0"])
     trainer.last_activity = time.time()
-    assert trainer.due()
+    assert not trainer.due()                                  # as a new play: not while music plays
+    assert trainer.due(now=time.time() + 61)                  # but once it is quiet
+
+
+def test_imported_plays_a_scan_links_wait_for_quiet_as_new_plays_do(store, tmp_path):
+    # Songs of an imported history the library lacked, then added (an album copied in, the
+    # folders watched): the scan links their few plays. A run for them waits as one for a few
+    # new plays does; at once, each such scan started one while music played.
+    from player.history.importer import import_file, link_unmatched
+
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    import_file(store, _spotify_plays(tmp_path / "folk.json", "Folk", 4, 1_600_000_000.0))
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
+    trainer.train_now()
+    assert not trainer.due(now=time.time() + 999)
+    plays = store.play_count()
+    store.upsert_tracks([{"path": f"/music/Folk/{i:02d}.flac", "size": 1000, "mtime_ns": 1, "title": f"Folk song {i}",
+                          "artist": f"Folk Artist {i % 6}", "album": "Folk Album", "genre": "Folk",
+                          "duration": 190.0} for i in range(4)])
+    assert link_unmatched(store) == 4 and store.play_count() == plays + 4
+    trainer.last_activity = time.time()
+    assert not trainer.due()
+    assert trainer.due(now=time.time() + 61)
 
 
 def test_a_record_from_before_runs_kept_what_they_read_makes_one_run_due(store, tmp_path):
@@ -336,6 +359,6 @@ def test_a_record_from_before_runs_kept_what_they_read_makes_one_run_due(store, 
     trainer.train_now()
     with store.transaction() as conn:                         # the record as runs wrote it before
         conn.execute("UPDATE model_runs SET metrics = json_remove(metrics, '$.trained_on')")
-    assert trainer.due()                                      # what it read is not known: once
+    assert trainer.due(now=time.time() + 999)                 # what it read is not known: once
     trainer.train_now()
     assert not trainer.due(now=time.time() + 999)
