@@ -748,10 +748,17 @@ class FeederMixin:
                     # full) before the player hears it begin and arms what follows, so it joins
                     # that gaplessly: a second-long sound between songs is heard whole, not
                     # half faded away.
-                    self._nseg = ring.mark(self._next, 0)
-                    self._fade = Crossfade(src, dec, self._next, self._ndec, max(1, left))
-                    continue
-                n = min(n, left - fade_len)
+                    if left > 0:
+                        self._nseg = ring.mark(self._next, 0)
+                        self._fade = Crossfade(src, dec, self._next, self._ndec, left)
+                        continue
+                    # Nothing of it left to fade over: the next follows on as without a fade
+                    # (the read below finds the end and hands over). A fade of one frame there
+                    # mixed the next track's first frame in at nothing (the fade's curve
+                    # starts from silence) beside a frame of silence past this one's end: a
+                    # sample of zero between the two, a click where the music is loud.
+                else:
+                    n = min(n, left - fade_len)
             try:
                 # Played gaplessly, a resampled file's end waits in its resampler for the next
                 # file's start to follow it there (see _join).

@@ -1092,6 +1092,39 @@ def test_a_next_track_set_in_the_last_moments_still_joins_in_one_resampler(engin
     assert e.underruns == 0
 
 
+
+@pytest.mark.parametrize("rates", [(SR, SR), (SR, 48000)])
+def test_a_short_track_written_whole_before_the_next_was_set_hands_over_sample_exact_under_a_crossfade(
+        engine, tmp_path, rates):
+    """Tracks shorter than the buffer are written to their end before the player hears them
+    and sets what follows: with a crossfade set, nothing is left of them to fade over, and the
+    next one follows on as it would without a fade. Not one of its frames may be lost or
+    turned to silence at the join (a one-frame fade there zeroed its first frame: a click)."""
+    import soxr
+
+    first, second = tmp_path / "first.wav", tmp_path / "second.wav"
+    n = SR // 2
+    whole = sine(2 * n, freq=440.0, sr=SR, amp=0.5)
+    sf.write(str(first), np.stack([whole[:n]] * 2, 1), SR, subtype="FLOAT")
+    tail = whole[n:] if rates[1] == SR else soxr.resample(whole[n:], SR, rates[1], quality="HQ")
+    sf.write(str(second), np.stack([tail] * 2, 1), rates[1], subtype="FLOAT")
+    e = engine(crossfade_s=1.0)
+    sources = [Source(str(first)), Source(str(second))]
+    out = render_chain(e, sources)
+    start = np.flatnonzero(np.abs(out).max(axis=1) > 0)[0]
+    out = out[start:, 0]
+    assert [s.heard_frames for s in sources] == [n, n]
+    assert not out[2 * n:].any()
+    join = out[n - 64:n + 64]
+    if rates[1] == SR:
+        assert np.array_equal(out[:2 * n], whole)       # not one frame lost, repeated or altered
+    else:
+        # Resampled apart, the second file's first frames are its filter's, started from
+        # silence: close to the wave, a step up to twice the sine's own. A frame of silence
+        # where the wave is at half its height is a step eight times it.
+        assert np.abs(join - whole[n - 64:n + 64]).max() < 0.1
+        assert np.abs(np.diff(join)).max() < 3 * np.abs(np.diff(whole)).max()
+
 def _centre_and_left_tones(path, level=0.7):
     """A 5.1 file with a 100 Hz sine at ``level`` in its front left, centre and left surround:
     their downmix, 1 + 2 x 0.7071 times the sine on the left, passes full scale."""
