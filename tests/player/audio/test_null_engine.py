@@ -1092,7 +1092,6 @@ def test_a_next_track_set_in_the_last_moments_still_joins_in_one_resampler(engin
     assert e.underruns == 0
 
 
-
 @pytest.mark.parametrize("rates", [(SR, SR), (SR, 48000)])
 def test_a_short_track_written_whole_before_the_next_was_set_hands_over_sample_exact_under_a_crossfade(
         engine, tmp_path, rates):
@@ -1124,6 +1123,41 @@ def test_a_short_track_written_whole_before_the_next_was_set_hands_over_sample_e
         # where the wave is at half its height is a step eight times it.
         assert np.abs(join - whole[n - 64:n + 64]).max() < 0.1
         assert np.abs(np.diff(join)).max() < 3 * np.abs(np.diff(whole)).max()
+
+
+def test_a_short_track_whose_next_is_changed_after_the_hand_over_is_written_joins_the_new_one_sample_exact(
+        engine, tmp_path):
+    """Up next changed (or stop-after-this-track turned on and off) while a short track's
+    hand-over to the old next is written and not heard: the old next is taken back and the
+    short track, read to its end, goes on into the new one. Nothing of it is left to fade
+    over under a crossfade, and not one of the new one's frames may be lost or turned to
+    silence at the join."""
+    n = SR // 2
+    whole = sine(2 * n, freq=440.0, sr=SR, amp=0.5)
+    first, old, new = tmp_path / "first.wav", tmp_path / "old.wav", tmp_path / "new.wav"
+    sf.write(str(first), np.stack([whole[:n]] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(old), np.stack([sine(n, freq=1000.0, sr=SR, amp=0.5)] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(new), np.stack([whole[n:]] * 2, 1), SR, subtype="FLOAT")
+    e = engine(crossfade_s=1.0)
+    hold_output(e)      # (the test is the output: it takes a block at a time)
+    sa, sold, snew = Source(str(first)), Source(str(old)), Source(str(new))
+    e.play(sa)
+    assert e.sync(30.0)
+    block, got = np.zeros((1024, 2), np.float32), []
+    e._render(block)                    # the short track is heard: its next is set, as the player does
+    got.append(block.copy())
+    assert e.sync(30.0)
+    e.set_next(sold)
+    assert next_open(e, 30.0)
+    assert e._nseg is not None and e._nseg.source is sold     # (its hand-over is written, not heard)
+    e.set_next(snew)
+    assert next_open(e, 30.0)
+    out = np.concatenate(got + [render_to_the_end(e, 3000, sync_s=30.0)])[:, 0]
+    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    assert (sa.heard_frames, sold.heard_frames, snew.heard_frames) == (n, 0, n)
+    assert np.array_equal(out[:2 * n], whole)       # not one frame lost, repeated or altered
+    assert not out[2 * n:].any()
+
 
 def _centre_and_left_tones(path, level=0.7):
     """A 5.1 file with a 100 Hz sine at ``level`` in its front left, centre and left surround:
