@@ -1303,6 +1303,11 @@ class SoundfileReader(BlockReader):
             if held:
                 self.frames = min(self.frames, held)
             self._unfinished = held == 0
+        elif self.format == "FLAC" and self.frames is None and flac_holds_no_frame(path):
+            # Its STREAMINFO leaves the length out (0, as a writer to a pipe leaves it) and no
+            # frame follows its metadata: it holds no audio, which libsndfile reads as nothing,
+            # and played as a song of 0 s.
+            self.frames = 0
         self._pos = 0        # the frame read next (libsndfile cannot tell after an error)
         self._silence = 0    # frames of a damaged stretch skipped, still to be read as silence
         self._ended = False  # nothing after the last damage decodes
@@ -1944,6 +1949,20 @@ def _last_flac_frame(f, start: int, size: int, info: dict) -> tuple[int, int, in
                 at += 1
         end, window = lo, max(window, 1 << 20)
     return None
+
+
+def flac_holds_no_frame(path: str | os.PathLike) -> bool:
+    """Whether the FLAC file at ``path`` ends with its metadata blocks, its STREAMINFO giving
+    no length (0: unknown): an encoder closed before any sample was given writes so. A file
+    whose STREAMINFO gives a length and that ends there is one cut short (see
+    :func:`flac_frames_held`)."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            found = _flac_streaminfo(f, size)
+    except OSError:
+        return False
+    return found is not None and not found[1]["total"] and found[0] >= size
 
 
 def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | None = None) -> int | None:

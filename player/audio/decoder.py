@@ -339,6 +339,7 @@ class Decoder:
         self._failed: DecodeError | None = None     # raised by the next read (see join)
         self._blocks: audio_io.BlockReader | None = None  # MP3 through dr_mp3
         self._mp3_refused: str | None = None    # why dr_mp3 would not read this file, once asked
+        self._mp3_empty = False     # dr_mp3 counted its frames, and none of them audio
         self._counter: threading.Thread | None = None     # counting an MP3's estimated length
         self._counted: list[int] = []                       # ... and its count, once done
         self._order = None    # the soundfile channels' places in WAV order, where they differ
@@ -390,10 +391,11 @@ class Decoder:
                 and self._took_mp3()):
             try:
                 self._sf = audio_io.soundfile_reader(audio_io.open_soundfile(self.path), self.path)
-                if self._sf.format == "OGG" and self._sf.frames == 0:
-                    # Closed before any sample went in (a recorder stopped at once), or cut
-                    # inside its first audio page: it plays nothing, and read on it ended at
-                    # once, a finished play of 0 s. Said as the library's scan says it.
+                if self._sf.frames == 0:
+                    # Closed before any sample went in (a recorder stopped at once: an Ogg or
+                    # FLAC file of its headers alone, a WAV or AIFF of empty sound data), or an
+                    # Ogg file cut inside its first audio page: it plays nothing, and read on it
+                    # ended at once, a finished play of 0 s. Said as the library's scan says it.
                     self._sf.close()
                     self._sf = None
                     cut = audio_io.ogg_unfinished_damage(self.path)
@@ -495,6 +497,8 @@ class Decoder:
         try:
             self._open_mp3()
         except DecodeError:
+            if self._mp3_empty:
+                raise
             return False
         return True
 
@@ -514,6 +518,14 @@ class Decoder:
             raise DecodeError(str(exc)) from exc
         except OSError as exc:
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from exc
+        if self._blocks.frames == 0 and self._blocks.frames_exact:
+            # Its frames counted and none of them audio (an encoder closed at once leaves its
+            # Xing/Info frame alone): it played as a song of 0 s. Said as the library's scan says it.
+            self._blocks.close()
+            self._blocks = None
+            self._mp3_refused = f"cannot play {shown(Path(self.path).name)}: no audio in file (length 0)"
+            self._mp3_empty = True
+            raise DecodeError(self._mp3_refused)
         self.samplerate = self._blocks.samplerate
         self.duration = self._mp3_seconds()
 

@@ -7,9 +7,9 @@ import pytest
 import soundfile as sf
 
 from player.audio.decoder import Decoder, DecodeError
-from tests.audiogen import (cut_to_half, ffmpeg_encodes, forget_flac_length, step_frequency, stepped_opus,
-                            stepped_samples, stepped_tone, tone, wav_over_4gib, wav_without_pad_bytes, write_audio,
-                            write_track, zero_middle)
+from tests.audiogen import (cut_to_half, ffmpeg_encodes, forget_flac_length, lame_available, lame_mp3,
+                            step_frequency, stepped_opus, stepped_samples, stepped_tone, tone, wav_over_4gib,
+                            wav_without_pad_bytes, write_audio, write_track, zero_middle)
 from tests.player.audio.signals import peak_frequency
 
 
@@ -1240,3 +1240,60 @@ def test_a_gain_written_into_the_playing_file_plays_on(tmp_path, db):
         f.truncate()
     got += len(read_all(dec, block=4096))
     assert not dec.replaced and got == len(song)
+
+
+def _flac_of_headers_alone(path):
+    """A FLAC file as an encoder writing to a pipe leaves it when closed before any sample:
+    "fLaC", its metadata blocks, its STREAMINFO's length 0 (unknown), and no frame."""
+    sf.write(path, tone(0.5, sr=44100), 44100, format="FLAC")
+    forget_flac_length(path)
+    data = path.read_bytes()
+    at = 4
+    while True:     # each block: 1 byte (last-block flag, type), 3 bytes of size, its body
+        last, size = data[at] & 0x80, int.from_bytes(data[at + 1:at + 4], "big")
+        at += 4 + size
+        if last:
+            break
+    path.write_bytes(data[:at])
+    return path
+
+
+@pytest.mark.parametrize("kind", ["flac", "wav", "aiff", "mp3"])
+def test_a_file_of_headers_and_no_audio_is_refused_with_that_reason(tmp_path, kind):
+    """A file whose headers are whole and that holds no sample (an encoder or recorder closed
+    at once) opened and "played" as nothing, a finished play of 0 s, where the library's scan
+    lists it as holding no audio (as an empty Ogg file already was). Played (changed since it
+    was listed, or opened directly) it is refused with the scan's words."""
+    from player.library.tags import TagReadError, read_tags
+
+    path = tmp_path / f"empty.{kind}"
+    if kind == "flac":
+        _flac_of_headers_alone(path)
+    elif kind == "mp3":
+        if not lame_available():
+            pytest.skip("no libmp3lame to write the MP3's LAME tag frame")
+        lame_mp3(path, np.zeros((0, 2), np.int16), 44100)   # its LAME tag frame alone
+    else:
+        sf.write(path, np.zeros((0, 2), np.float32), 44100, format=kind.upper())
+    with pytest.raises(TagReadError) as scanned:
+        read_tags(str(path))
+    assert str(scanned.value) == "no audio in file (length 0)"
+    with pytest.raises(DecodeError) as played:
+        Decoder(str(path), out_rate=48000)
+    assert str(played.value) == f"cannot play empty.{kind}: no audio in file (length 0)"
+
+
+def test_a_flac_of_unknown_length_with_frames_still_plays(tmp_path):
+    """The check for a FLAC of headers alone leaves one whose STREAMINFO leaves the length out
+    but whose frames follow (written to a pipe) playing whole."""
+    path = tmp_path / "piped.flac"
+    sf.write(path, tone(0.5, sr=44100), 44100, format="FLAC")
+    forget_flac_length(path)
+    dec = Decoder(str(path), out_rate=44100)
+    try:
+        got = 0
+        while len(block := dec.read(4096)):
+            got += len(block)
+    finally:
+        dec.close()
+    assert got == 22050
