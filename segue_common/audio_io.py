@@ -1766,6 +1766,54 @@ def wav_data_empty(path: str | os.PathLike) -> bool:
     return len(after) == 8 and _chunk_name(after[:4]) and 8 + int.from_bytes(after[4:], "little") <= held
 
 
+def _partial_block_frames(tag: int, channels: int, held: int) -> int:
+    """The frames ffmpeg decodes from the first ``held`` bytes of a block of the WAVE format
+    ``tag`` (a file that ends inside its last block): an IMA ADPCM block's header holds one
+    sample a channel, then 8 a channel in every 4 bytes a channel; an MS ADPCM block's header
+    two, then 2 a byte in mono (1 in stereo); GSM 6.10's blocks decode only whole."""
+    if tag == 0x11 and held >= 4 * channels:
+        return 1 + (held - 4 * channels) // (4 * channels) * 8
+    if tag == 0x02 and held >= 7 * channels:
+        return 2 + (held - 7 * channels) * 2 // channels
+    return 0
+
+
+def wav_unsized_block_frames(path: str | os.PathLike) -> int | None:
+    """The frames of an IMA ADPCM, MS ADPCM or GSM 6.10 WAV whose header gives its sound data
+    no size (0: a recorder stopped before it went back to write it), counted from its blocks
+    to the file's end as ffmpeg plays them; None for any other file. ffprobe's length of such
+    a file comes from its fact chunk's count where there is one, and of IMA ADPCM halved it
+    (1.02 s for a file that plays 2.04 s)."""
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(12)[8:12] != b"WAVE":
+                return None
+            size, pos, fmt = os.fstat(fh.fileno()).st_size, 12, None
+            for _ in range(_MAX_RIFF_CHUNKS):
+                fh.seek(pos)
+                chunk = fh.read(8)
+                if len(chunk) < 8:
+                    return None
+                length = int.from_bytes(chunk[4:8], "little")
+                if chunk[:4] == b"fmt ":
+                    fmt = fh.read(min(length, 64))
+                elif chunk[:4] == b"data":
+                    break
+                pos += 8 + length + (length & 1)
+            else:
+                return None
+    except OSError:
+        return None
+    if length != 0 or fmt is None or len(fmt) < 20:
+        return None
+    tag, channels = int.from_bytes(fmt[0:2], "little"), int.from_bytes(fmt[2:4], "little")
+    align, per_block = int.from_bytes(fmt[12:14], "little"), int.from_bytes(fmt[18:20], "little")
+    if tag not in (0x02, 0x11, 0x31) or not channels or not align or not per_block:
+        return None
+    held = size - (pos + 8)
+    return held // align * per_block + _partial_block_frames(tag, channels, held % align)
+
+
 def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
     """``f`` (in which libsndfile found no frame), or where the WAV's or RF64's header gives
     its sound data no size, the bytes from the start of that data to the end of the file read

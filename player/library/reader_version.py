@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 21
+READER_VERSION = 22
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -59,6 +59,9 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # Wave64, AU, CAF, AC-3 and DTS files with an ID3v2 tag in front, whose tag is read as an
     # MP3's, were left out of the lists of the ID3 changes above: read again once
     21: frozenset({".w64", ".au", ".caf", ".ac3", ".dts"}),
+    # an IMA ADPCM, MS ADPCM or GSM WAV whose data size was never written (a recorder killed) at
+    # the length it plays, counted from its blocks, not ffprobe's (half of it for IMA ADPCM)
+    22: frozenset({".wav", ".wave"}),
 }
 
 

@@ -1832,6 +1832,10 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
             if probed["estimated"]:
                 stream["length_estimated"] = True
             frames = _caf_alac_frames(path) if stream["codec"] == "alac" else None
+            if probed["container"] == "wav":
+                # (an ADPCM or GSM recording whose data size was never written: ffprobe's length
+                # came from its fact chunk, half the sound for IMA ADPCM)
+                frames = audio_io.wav_unsized_block_frames(path)
             if probed["container"] == "amr":
                 frames = _amr_frames(path)
                 if frames == 0:

@@ -1540,3 +1540,38 @@ def test_the_3gpp_tags_ffmpeg_and_phones_write_into_a_3ga_are_read(tmp_path):
     assert (info["title"], info["artist"], info["album"], info["genre"], info["year"]) \
         == ("Встреча", "Dictaphone", "Memos", "Speech", 2021)
     assert info["duration"] == pytest.approx(0.5, abs=0.03)
+
+
+@pytest.mark.parametrize("subtype", ["IMA_ADPCM", "MS_ADPCM", "GSM610"])
+@pytest.mark.parametrize("cut", [0, 1000])      # whole blocks, or ending inside the last one
+def test_an_adpcm_wav_whose_data_size_was_never_written_is_listed_at_what_plays(tmp_path, subtype, cut):
+    """A recorder writing ADPCM or GSM killed before it went back to write the data size
+    leaves it 0 (and its fact chunk's count as it guessed it): ffmpeg plays the blocks to the
+    file's end, and the library listed IMA ADPCM at half of that (its fact chunk read so), so
+    the seek bar and the crossfade ran out a second early."""
+    import soundfile as sf
+
+    from player.audio.decoder import Decoder
+    from segue_common.audio_io import ffmpeg_complete
+
+    if ffmpeg_complete() is None:
+        pytest.skip("ffmpeg plays a WAV of unsized compressed data; none here")
+    channels = 1 if subtype == "GSM610" else 2
+    t = np.arange(2 * 44100) / 44100
+    sf.write(tmp_path / "rec.wav", np.stack([0.3 * np.sin(2 * np.pi * 440 * t)] * channels, 1), 44100,
+             subtype=subtype)
+    data = bytearray((tmp_path / "rec.wav").read_bytes())
+    at = data.index(b"data")
+    data[at + 4:at + 8] = bytes(4)      # the data size never written
+    data[4:8] = bytes(4)                # nor the RIFF size
+    path = tmp_path / "unsized.wav"
+    path.write_bytes(bytes(data[:len(data) - (cut if subtype != "GSM610" else cut // 40)]))
+    dec = Decoder(str(path), out_rate=44100)
+    try:
+        played = 0
+        while len(block := dec.read(8192)):
+            played += len(block)
+    finally:
+        dec.close()
+    assert played > 1.9 * 44100
+    assert abs(read_tags(str(path))["duration"] * 44100 - played) <= 1
