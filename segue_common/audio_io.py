@@ -1756,13 +1756,16 @@ def wav_data_empty(path: str | os.PathLike) -> bool:
     try:
         with open(path, "rb") as fh:
             found = _riff_data(fh)
-            if found is None:
-                return False
-            fh.seek(found[0])
-            after = fh.read(8)
-            held = os.fstat(fh.fileno()).st_size - found[0]
+            return found is not None and _chunk_follows(fh, found[0])
     except OSError:
         return False
+
+
+def _chunk_follows(fh, start: int) -> bool:
+    """Whether a whole chunk begins at ``start`` of the open file ``fh`` (see :func:`wav_data_empty`)."""
+    fh.seek(start)
+    after = fh.read(8)
+    held = os.fstat(fh.fileno()).st_size - start
     return len(after) == 8 and _chunk_name(after[:4]) and 8 + int.from_bytes(after[4:], "little") <= held
 
 
@@ -1823,10 +1826,10 @@ def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
     try:
         with open(path, "rb") as fh:
             found = _riff_data(fh)
-        if found is None or wav_data_empty(path):
-            return f        # (a chunk follows: the data is empty, as its size says, not unsized)
-        start = found[0]
-        held = os.path.getsize(path) - start
+            if found is None or _chunk_follows(fh, found[0]):
+                return f        # (a chunk follows: the data is empty, as its size says, not unsized)
+            start = found[0]
+            held = os.fstat(fh.fileno()).st_size - start
         block = _frame_bytes(f)
         held -= held % block
         if held < block:
