@@ -2478,7 +2478,7 @@ def test_a_wav_of_no_audio_with_a_chunk_after_its_data_does_not_play_the_chunk(t
 
     import soundfile as sf
 
-    from player.audio.decoder import Decoder
+    from player.audio.decoder import DecodeError, Decoder
 
     path = tmp_path / "silent.wav"
     sf.write(str(path), np.zeros((0, 2), np.float32), 8000, subtype="PCM_16")
@@ -2486,9 +2486,8 @@ def test_a_wav_of_no_audio_with_a_chunk_after_its_data_does_not_play_the_chunk(t
     raw += b"LIST" + struct.pack("<I", 20) + b"INFO" + b"INAM" + struct.pack("<I", 8) + b"Nothing\0"
     struct.pack_into("<I", raw, 4, len(raw) - 8)
     path.write_bytes(bytes(raw))
-    dec = Decoder(str(path), out_rate=8000)
-    assert len(dec.read(4096)) == 0
-    dec.close()
+    with pytest.raises(DecodeError, match="no audio in file"):   # (the chunk is not played as sound)
+        Decoder(str(path), out_rate=8000)
 
 
 @pytest.mark.parametrize("chunk_bytes", [12, 20000])
@@ -2500,7 +2499,7 @@ def test_a_wav_of_no_audio_with_a_chunk_after_its_data_is_listed_as_no_audio(sto
 
     import soundfile as sf
 
-    from player.audio.decoder import Decoder
+    from player.audio.decoder import DecodeError, Decoder
 
     music = tmp_path / "music"
     music.mkdir()
@@ -2514,6 +2513,5 @@ def test_a_wav_of_no_audio_with_a_chunk_after_its_data_is_listed_as_no_audio(sto
 
     assert Scanner(store).scan([str(music)]).errors == 1
     assert [r["last_error"] for r in store.track_errors()] == ["no audio in file (length 0)"]
-    dec = Decoder(str(path), out_rate=8000)
-    assert len(dec.read(4096)) == 0
-    dec.close()
+    with pytest.raises(DecodeError, match="no audio in file"):   # (the chunk is not played as sound)
+        Decoder(str(path), out_rate=8000)
