@@ -1708,21 +1708,30 @@ class _PaddedWav(_ViewedSoundFile):
 _RAW_SUBTYPES = frozenset({"PCM_U8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW"})
 
 
-def _riff_data(f) -> tuple[int, int] | None:
-    """Where a WAV's sound data starts, and the size its header gives it."""
+def _riff_chunks(f):
+    """The chunks of a WAV, in order: each one's name, where its body starts and the size its
+    header gives it; none where the file is no WAV, and no more once the file ends inside a
+    chunk's header or :data:`_MAX_RIFF_CHUNKS` are given. As each is given, ``f`` stands at
+    its body's start (the next is looked for from its place, wherever ``f`` is moved)."""
     f.seek(0)
     if f.read(12)[8:12] != b"WAVE":
-        return None
+        return
     pos = 12
     for _ in range(_MAX_RIFF_CHUNKS):
         f.seek(pos)
         chunk = f.read(8)
         if len(chunk) < 8:
-            return None
+            return
         size = int.from_bytes(chunk[4:8], "little")
-        if chunk[:4] == b"data":
-            return pos + 8, size
+        yield chunk[:4], pos + 8, size
         pos += 8 + size + (size & 1)
+
+
+def _riff_data(f) -> tuple[int, int] | None:
+    """Where a WAV's sound data starts, and the size its header gives it."""
+    for name, start, size in _riff_chunks(f):
+        if name == b"data":
+            return start, size
     return None
 
 
@@ -1789,20 +1798,12 @@ def wav_unsized_block_frames(path: str | os.PathLike) -> int | None:
     (1.02 s for a file that plays 2.04 s)."""
     try:
         with open(path, "rb") as fh:
-            if fh.read(12)[8:12] != b"WAVE":
-                return None
-            size, pos, fmt = os.fstat(fh.fileno()).st_size, 12, None
-            for _ in range(_MAX_RIFF_CHUNKS):
-                fh.seek(pos)
-                chunk = fh.read(8)
-                if len(chunk) < 8:
-                    return None
-                length = int.from_bytes(chunk[4:8], "little")
-                if chunk[:4] == b"fmt ":
+            size, fmt = os.fstat(fh.fileno()).st_size, None
+            for name, start, length in _riff_chunks(fh):
+                if name == b"fmt ":
                     fmt = fh.read(min(length, 64))
-                elif chunk[:4] == b"data":
+                elif name == b"data":
                     break
-                pos += 8 + length + (length & 1)
             else:
                 return None
     except OSError:
@@ -1813,7 +1814,7 @@ def wav_unsized_block_frames(path: str | os.PathLike) -> int | None:
     align, per_block = int.from_bytes(fmt[12:14], "little"), int.from_bytes(fmt[18:20], "little")
     if tag not in (0x02, 0x11, 0x31) or not channels or not align or not per_block:
         return None
-    held = size - (pos + 8)
+    held = size - start
     return held // align * per_block + _partial_block_frames(tag, channels, held % align)
 
 
