@@ -1836,6 +1836,10 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
                 # (an ADPCM or GSM recording whose data size was never written: ffprobe's length
                 # came from its fact chunk, half the sound for IMA ADPCM)
                 frames = audio_io.wav_unsized_block_frames(path)
+                if frames == 0:
+                    # (killed before its first block's header was whole: the decoder finds no
+                    # sample in it, where ffprobe guessed a few from its bytes)
+                    raise TagReadError("no audio in file (length 0)")
             if probed["container"] == "amr":
                 frames = _amr_frames(path)
                 if frames == 0:

@@ -1575,3 +1575,28 @@ def test_an_adpcm_wav_whose_data_size_was_never_written_is_listed_at_what_plays(
         dec.close()
     assert played > 1.9 * 44100
     assert abs(read_tags(str(path))["duration"] * 44100 - played) <= 1
+
+
+@pytest.mark.parametrize("subtype", ["IMA_ADPCM", "MS_ADPCM", "GSM610"])
+def test_an_adpcm_wav_killed_before_its_first_block_is_listed_as_no_audio(tmp_path, subtype):
+    """A recorder killed before it wrote a first whole block header (its data size never
+    written) leaves no sample to play, and the decoder refuses it so; the scan listed it at
+    ffprobe's guess from the bytes (a few milliseconds), a song that would never play."""
+    import soundfile as sf
+
+    from player.audio.decoder import DecodeError, Decoder
+    from segue_common.audio_io import ffmpeg_complete
+
+    if ffmpeg_complete() is None:
+        pytest.skip("ffmpeg reads a WAV of unsized compressed data; none here")
+    t = np.arange(44100) / 44100
+    sf.write(tmp_path / "rec.wav", (0.3 * np.sin(2 * np.pi * 440 * t))[:, None], 44100, subtype=subtype)
+    data = bytearray((tmp_path / "rec.wav").read_bytes())
+    at = data.index(b"data")
+    data[at + 4:at + 8] = data[4:8] = bytes(4)     # the sizes never written
+    path = tmp_path / "killed.wav"
+    path.write_bytes(bytes(data[:at + 8 + 3]))      # 3 bytes of its first block
+    with pytest.raises(TagReadError, match=r"^no audio in file \(length 0\)$"):
+        read_tags(str(path))
+    with pytest.raises(DecodeError, match="no audio in file"):
+        Decoder(str(path), out_rate=44100)
