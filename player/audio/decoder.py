@@ -59,6 +59,14 @@ class DecodeError(Exception):
     """A file could not be decoded; the message is meant for the user."""
 
 
+class _NoAudio(DecodeError):
+    """The file's headers are whole and it holds no sample (see :data:`_NO_AUDIO`)."""
+
+
+#: why a file of whole headers and no sample is refused, in the library's scan's words
+_NO_AUDIO = "no audio in file (length 0)"
+
+
 #: What libsndfile says of a file named .mp3 in which it finds no MPEG audio. The decoder has
 #: found the file there and regular before asking, so the words would send the person
 #: looking for a file that is there.
@@ -399,8 +407,8 @@ class Decoder:
                     self._sf.close()
                     self._sf = None
                     cut = audio_io.ogg_unfinished_damage(self.path)
-                    raise DecodeError(f"cannot play {shown(Path(self.path).name)}: "
-                                      f"{cut or 'no audio in file (length 0)'}")
+                    raise (_NoAudio if cut in (None, _NO_AUDIO) else DecodeError)(
+                        f"cannot play {shown(Path(self.path).name)}: {cut or _NO_AUDIO}")
                 self.samplerate = self._sf.samplerate
                 # (a FLAC written to a pipe leaves its length out, which libsndfile gives as 2**63:
                 # the library measured it)
@@ -523,9 +531,9 @@ class Decoder:
             # Xing/Info frame alone): it played as a song of 0 s. Said as the library's scan says it.
             self._blocks.close()
             self._blocks = None
-            self._mp3_refused = f"cannot play {shown(Path(self.path).name)}: no audio in file (length 0)"
+            self._mp3_refused = f"cannot play {shown(Path(self.path).name)}: {_NO_AUDIO}"
             self._mp3_empty = True
-            raise DecodeError(self._mp3_refused)
+            raise _NoAudio(self._mp3_refused)
         self.samplerate = self._blocks.samplerate
         self.duration = self._mp3_seconds()
 
@@ -964,6 +972,11 @@ class Decoder:
                 return fresh, "on"
             fresh.seek_frame(frame)
             return fresh, "moved"
+        except _NoAudio:
+            # Written over with a file of no audio (an encoder closed at once over it): the
+            # song is gone from it, as where another is copied over it. Read on as a file that
+            # does not open, it ran out there as a play heard to its end.
+            return None, "other"
         except Exception as exc:  # noqa: BLE001 - (a fault in the open is read on as a file that does not open)
             if not isinstance(exc, DecodeError):
                 log.exception("opening %s again failed", self.path)

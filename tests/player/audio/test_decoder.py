@@ -1297,3 +1297,28 @@ def test_a_flac_of_unknown_length_with_frames_still_plays(tmp_path):
     finally:
         dec.close()
     assert got == 22050
+
+
+@pytest.mark.parametrize("kind", ["wav", "flac"])
+def test_a_playing_file_written_over_with_no_audio_ends_as_another_file(tmp_path, kind):
+    """A file written over in place, as it plays, with one of its headers and no audio (an
+    encoder closed at once over it) no longer holds the song: its play ends there as one
+    whose file came to hold something else (not a play heard to its end), as it did before
+    such a file was refused on open."""
+    path = write_audio(tmp_path / f"song.{kind}", tone(3.0, sr=44100), 44100)
+    empty = tmp_path / f"empty.{kind}"
+    if kind == "flac":
+        _flac_of_headers_alone(empty)
+    else:
+        sf.write(empty, np.zeros((0, 1), np.float32), 44100)
+    dec = Decoder(str(path), out_rate=44100)
+    try:
+        got = sum(len(dec.read(4096)) for _ in range(10))
+        with open(path, "r+b") as f:
+            f.write(empty.read_bytes())
+            f.truncate()
+        while len(block := dec.read(4096)):
+            got += len(block)
+    finally:
+        dec.close()
+    assert dec.replaced and 10 * 4096 <= got < 10 * 4096 + 441     # (ended there: no more of it)
