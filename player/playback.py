@@ -162,6 +162,8 @@ class _Playing:
     logged_ms: int = 0
     reopened: bool = False
     unsaved: _Unsaved | None = None  # its start waits to be written
+    # Begun before the history was forgotten (its row went with it): see ``Player._forget_session``.
+    forgotten: bool = False
 
     def logged_heard_ms(self) -> int:
         """The play's time heard, as its row keeps it: before the close and since."""
@@ -288,6 +290,12 @@ class Player:
         # For each track of those plays, how many of ``_carried_skips`` came before its latest
         # play: where a station around it began.
         self._carried_marks: dict[int, int] = {}
+        # Where this listening session begins in ``_history``: after "forget my listening
+        # history", the song playing then (see ``_forget_session``); 0 until then.
+        self._session_from = 0
+        # How many early skips the forgets took out of :attr:`session_skips`: a station's mark
+        # (``skip_count``) counts them, so that one started before a forget still finds its own.
+        self._skips_forgotten = 0
         self._paused_at: float | None = None
         self._back: list[QueueEntry] = []  # what "previous" walks back through
         self._playing: _Playing | None = None
@@ -359,6 +367,10 @@ class Player:
         self._owner = store.play_owner()
         self._crash_left_open = True
         self._close_interrupted(at_start=True)
+        # When the history was last forgotten, as this player's session knows it: a forget since
+        # (the window's, or another process's) ends the session (see ``_forget_session``). Read
+        # before the session is: a forget between the two is one since.
+        self._forget_seen = self._last_forget()
         self._carry_session()
         engine.set_listener(self._on_engine)
         self._ticker = threading.Thread(target=self._progress_loop, name="play-progress", daemon=True)
@@ -510,7 +522,7 @@ class Player:
         one's plays are the station's). Read without the player's lock: the window asks as
         it opens, on the GUI thread, which a command holding the lock must not hold up."""
         seed = self.station_seed
-        return self._carried_marks.get(seed, 0) if seed is not None else len(self.session_skips)
+        return self._skips_forgotten + self._carried_marks.get(seed, 0) if seed is not None else self.skip_count
 
     @property
     def session(self) -> list[int]:
@@ -522,7 +534,7 @@ class Player:
         with self._lock:
             now = self._clock()
             start, after = len(self._history), now
-            for i in range(len(self._history) - 1, -1, -1):
+            for i in range(len(self._history) - 1, self._session_from - 1, -1):
                 began, ended = self._history_times[i]
                 if ended is None:                # playing, or paused since it was
                     ended = self._paused_at or now
@@ -536,7 +548,8 @@ class Player:
                     if after - ended >= SESSION_GAP_S:
                         break
                     carried, after = i, began
-                return [c[0] for c in self._carried[carried:]] + [e.track_id for e in self._history]
+                mine = self._history[self._session_from:]
+                return [c[0] for c in self._carried[carried:]] + [e.track_id for e in mine]
             return [e.track_id for e in self._history[start:]]
 
     @property
@@ -570,15 +583,6 @@ class Player:
             except sqlite3.Error:   # a locked or full database: passed over in this run still
                 log.exception("could not save the suggestions passed over")
 
-    def forget_passed_over(self) -> None:
-        """The listening history was forgotten: the suggestions passed over go too, kept and
-        saved (they say what was offered and turned down), else the next start brought them
-        back and the next Clear wrote them again. Off the GUI thread: it writes the store."""
-        with self._lock:
-            self._passed_over.clear()
-            self._passed_at = 0.0
-            self.store.set_setting(PASSED_SETTING, None)
-
     @property
     def early_skips(self) -> list[int]:
         """Track ids the person skipped early this run (heard under 30 s or half), oldest first."""
@@ -590,6 +594,56 @@ class Player:
         play log tells them (``_carry_session``): what a station steers away from, across a
         restart too. (A list only added to: a station marks where its own begin.)"""
         return self._carried_skips + self._early_skips
+
+    @property
+    def skip_count(self) -> int:
+        """Where the next early skip will stand among all this player's session has had,
+        those a forget took out included: the mark a station takes as it starts, for
+        :meth:`skips_since`."""
+        return self._skips_forgotten + len(self._carried_skips) + len(self._early_skips)
+
+    def skips_since(self, mark: int) -> list[int]:
+        """The early skips of :attr:`session_skips` made since ``skip_count`` was ``mark``
+        (those before a forget since are gone with the history)."""
+        return self.session_skips[max(0, mark - self._skips_forgotten):]
+
+    def forget_session(self) -> None:
+        """The listening history was just forgotten: the session this player holds goes
+        with it (the songs heard, the early skips, the suggestions passed over, kept and
+        saved: they say what was offered and turned down), and Up next goes on as for
+        someone new from now; the song playing plays on. Off the GUI thread, after the
+        store's forget: it reads and writes the store."""
+        with self._lock:
+            self._forget_session(self._last_forget())
+            # (and the suggestions passed over, also where a play begun since ended the session)
+            self._passed_over.clear()
+            self._passed_at = 0.0
+            self.store.set_setting(PASSED_SETTING, None)
+
+    def _forget_session(self, forgotten: float | None) -> bool:
+        """Under the lock: end the session this player holds if the history was forgotten
+        since it last looked (``forgotten``: when, as the store has it now). The plays begun
+        before the forget lost their rows: what they said goes too. The song playing stays
+        in the session (Up next does not offer it again next), but its end counts for
+        nothing: its play is gone from the log, and a skip kept here alone would steer a
+        station that the log, read after a restart, would not. True where it ended one."""
+        if forgotten is None or forgotten == self._forget_seen:
+            return False
+        if self._forget_seen is None:
+            self._forget_seen = forgotten   # not known before (an unreadable store): nothing to compare
+            return False
+        self._forget_seen = forgotten
+        self._skips_forgotten = self.skip_count
+        self._carried, self._carried_skips, self._carried_marks = [], [], {}
+        self._early_skips, self._streak, self._reshape_wanted = [], 0, False
+        self._passed_over.clear()
+        self._passed_at = 0.0
+        playing = self._playing
+        if playing is not None:
+            playing.forgotten = True
+        kept = playing is not None and bool(self._history) and self._history[-1] is playing.entry
+        self._session_from = len(self._history) - kept
+        return True
 
     @property
     def skip_streak(self) -> int:
@@ -1579,8 +1633,10 @@ class Player:
         if ended == "skipped" and short(heard) and self._last_finished == playing.entry.track_id:
             ended = "stopped"
         self._last_finished = playing.entry.track_id if ended == "finished" else None
-        early = ended == "skipped" and short(heard)
-        if early:
+        early = ended == "skipped" and short(heard) and not playing.forgotten
+        if playing.forgotten:
+            pass        # begun before the history was forgotten: it says nothing (see ``_forget_session``)
+        elif early:
             self._early_skips.append(playing.entry.track_id)
             self._streak += 1
             self._reshape_wanted = True
@@ -1701,6 +1757,9 @@ class Player:
         play_id, logged = None, None
         now = self._clock()
         forgotten = self._last_forget()     # (before the write: a forget after it takes the play)
+        # Forgotten since the session began (by the window, whose own word may come later, or
+        # by another process): this play begins the session anew, not after the plays forgotten.
+        self._forget_session(forgotten)
         try:
             # Armed before a merge, heard after it: the entry may name a row gone since.
             self._follow(entry)

@@ -575,16 +575,19 @@ class LibraryTasksMixin:
             from player.playback import PASSED_SETTING, STATE_SETTING
 
             store.set_setting(STATE_SETTING, None)
+            if intelligence is None or not intelligence.forget_history():
+                from player.recommender_service import delete_local_models
+
+                store.forget_history()
+                delete_local_models(paths.local_models_dir())
+            # Once the plays are gone, not before: the session the player holds goes with them
+            # (the songs heard, the skips, the suggestions passed over), else the next refill
+            # of Up next still kept the forgotten songs out, and a play ending before the
+            # forget landed would be kept here though its row went.
             if player is not None:
-                player.forget_passed_over()
+                player.forget_session()
             else:
                 store.set_setting(PASSED_SETTING, None)
-            if intelligence is not None and intelligence.forget_history():
-                return
-            from player.recommender_service import delete_local_models
-
-            store.forget_history()
-            delete_local_models(paths.local_models_dir())
 
         self.tasks.start("forget", "Forgetting listening history")
 

@@ -95,8 +95,8 @@ def _balanced(name: str) -> str:
 
 @dataclass
 class Station:
-    """A radio station in progress: its seed, and where the player's list of early skips in
-    the session (``session_skips``) stood when it started (the skips after that are the
+    """A radio station in progress: its seed, and where the player's count of early skips in
+    the session (``skip_count``) stood when it started (the skips after that are the
     station's)."""
 
     seed: int
@@ -105,7 +105,7 @@ class Station:
     def skipped(self, player) -> list[int]:
         """Tracks skipped early since the station started, in order (read on any thread)."""
         mark = self.skip_mark
-        return [] if mark is None else player.session_skips[mark:]
+        return [] if mark is None else player.skips_since(mark)
 
 
 class PlaybackMixin:
@@ -512,7 +512,7 @@ class PlaybackMixin:
 
             def play(p):
                 p.start_station(seed, [r.track_id for r in result], seed_source=seed_source)
-                station.skip_mark = len(p.session_skips)   # the skip that ended the last track is not the station's
+                station.skip_mark = p.skip_count   # the skip that ended the last track is not the station's
 
             self._command(play)
             self.statusBar().showMessage(f"Radio from “{self._info(seed)[0]}”", 5000)

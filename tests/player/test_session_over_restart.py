@@ -269,3 +269,59 @@ def test_suggestions_passed_over_in_a_session_over_do_not_come_back_with_a_later
     third = players(clock)
     assert third.session == [ids[6]]
     assert third.passed_over == frozenset()
+
+
+def test_forgetting_the_history_ends_the_session_the_player_holds_and_up_next_offers_its_songs_again(
+        store, players, tmp_path):
+    # "Forget my listening history" while music plays: the player kept the session it had
+    # (carried over a restart, with its skip), and the next refill of Up next still kept the
+    # forgotten songs out and read the skips. From the forget on it is a new session; the
+    # song playing plays on (not offered again next), but its end says nothing: its play
+    # went with the history.
+    from player.recommender_service import RecommenderService
+
+    clock = {"now": time.time()}
+    ids = evening(store, players, tmp_path, clock)
+    clock["now"] += 10 * 60
+    p = players(clock)
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    p.add_listener(service.on_player_event)
+    p.play_tracks([ids[5], ids[6]])
+    assert wait_for(lambda: p.current_track_id == ids[5])
+    assert p.session == [*ids[:5], ids[5]] and p.session_skips == [ids[1]]
+    service.forget_history()                            # as the window forgets, on its worker
+    p.forget_session()
+    assert p.session == [ids[5]] and p.session_skips == [] and p.skip_streak == 0
+    offered = [r.track_id for r in service.up_next(list(p.session), 15, exclude=[e.track_id for e in p.queue])]
+    assert set(ids[:5]) <= set(offered) and ids[5] not in offered
+    p.next()                                            # the song begun before the forget: no skip
+    assert wait_for(lambda: p.history == [ids[5], ids[6]])
+    assert p.session_skips == [] and p.skip_streak == 0 and p.early_skips == []
+    assert p.session == [ids[5], ids[6]]
+
+
+def test_a_play_begun_after_a_forget_made_elsewhere_begins_the_session_anew(store, players, tmp_path):
+    # The history forgotten by another process (or the window's word not here yet): the
+    # next play finds it so, and the session before it, its skips and the run of them, go.
+    from player.ui.playback_mixin import Station
+
+    clock = {"now": time.time()}
+    ids = album(store, tmp_path / "music", seconds=(60.0, 0.4, 60.0, 60.0, 60.0, 60.0))
+    p = players(clock)
+    p.play_tracks([ids[0]])
+    assert wait_for(lambda: p.current_track_id == ids[0])
+    p.start_station(ids[1], ids[2:6])
+    station = Station(ids[1], skip_mark=len(p.session_skips))
+    assert wait_for(lambda: p.current_track_id == ids[2], 20.0)
+    p.next()
+    assert wait_for(lambda: p.current_track_id == ids[3])
+    assert p.session_skips == [ids[0], ids[2]] and p.skip_streak == 1 and station.skipped(p) == [ids[2]]
+    store.forget_history()
+    p.next()                                            # began before the forget: says nothing
+    assert wait_for(lambda: p.current_track_id == ids[4])
+    assert p.session == [ids[4]] and p.session_skips == [] and p.skip_streak == 0
+    assert station.skipped(p) == []
+    p.next()                                            # after it: the station's, as any other
+    assert wait_for(lambda: p.current_track_id == ids[5])
+    assert p.session_skips == [ids[4]] and p.skip_streak == 1 and station.skipped(p) == [ids[4]]
+    assert [r["track_id"] for r in store.plays()] == [ids[4], ids[5]]

@@ -200,6 +200,35 @@ def test_forget_history_forgets_the_suggestions_passed_over_in_the_session(qtbot
     assert set(scanned.get_setting(PASSED_SETTING)["ids"]) == set(ids[4:6])
 
 
+def test_forget_history_while_a_station_plays_begins_the_session_anew(qtbot, scanned, make_window):
+    # "Forget my listening history" mid-station: the player kept the songs heard and the
+    # skips made, and the next refill still kept them out and steered away from them. From
+    # the forget on the session is new: the song playing plays on, and the station counts
+    # only the skips made after it.
+    tracks = {t["title"]: t["id"] for t in scanned.tracks()}
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    player = window.player
+    window.play_ids([tracks["River Song"]], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == tracks["River Song"], timeout=5000)
+    window.start_radio(tracks["Stone Road"])
+    qtbot.waitUntil(lambda: player.current_track_id == tracks["Stone Road"]
+                    and len(player.queue) >= 3 and window.station.skip_mark is not None, timeout=10000)
+    player.next()
+    qtbot.waitUntil(lambda: player.current_track_id not in (None, tracks["Stone Road"]), timeout=5000)
+    playing = player.current_track_id
+    assert window.station.skipped(player) == [tracks["Stone Road"]]
+    window.forget_history()
+    qtbot.waitUntil(lambda: scanned.play_count() == 0 and player.session_skips == [], timeout=10000)
+    assert player.session == [playing] and player.skip_streak == 0
+    assert window.station.skipped(player) == []
+    for _ in range(2):          # the song begun before the forget, then one begun after it
+        before = player.current_track_id
+        player.next()
+        qtbot.waitUntil(lambda: player.current_track_id not in (None, before), timeout=5000)
+    assert window.station.skipped(player) == [before] and player.session_skips == [before]
+
+
 def _station_on_a_song_with_a_copy(qtbot, scanned, make_window):
     """A station from "Stone Road" (played once), its file copied to another folder with its
     dates kept and scanned: (seed row, its file, the copy's track id, the window)."""
