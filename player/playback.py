@@ -789,7 +789,13 @@ class Player:
             self._early_skips = [final(t) for t in self._early_skips]
             self._carried = [(final(t), *rest) for t, *rest in self._carried]
             self._carried_skips = [final(t) for t in self._carried_skips]
-            self._carried_marks = {final(t): n for t, n in self._carried_marks.items()}
+            # Two rows of one song (both heard in the session carried) merge into one: a
+            # station from it began at the later of their plays, where more skips had been
+            # made (a mark only grows), whichever of the two the dict happens to hold last.
+            marks: dict[int, int] = {}
+            for t, n in self._carried_marks.items():
+                marks[final(t)] = max(n, marks.get(final(t), n))
+            self._carried_marks = marks
             if self._last_finished is not None:
                 self._last_finished = final(self._last_finished)
             # The station's seed too: the station asked around a track gone from the

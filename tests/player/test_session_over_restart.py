@@ -325,3 +325,34 @@ def test_a_play_begun_after_a_forget_made_elsewhere_begins_the_session_anew(stor
     assert wait_for(lambda: p.current_track_id == ids[5])
     assert p.session_skips == [ids[4]] and p.skip_streak == 1 and station.skipped(p) == [ids[4]]
     assert [r["track_id"] for r in store.plays()] == [ids[4], ids[5]]
+
+
+def test_a_station_carried_over_a_restart_keeps_its_latest_mark_when_its_seed_merges_with_a_track_heard_before(
+        store, players, tmp_path):
+    # The seed played twice in the session carried (skipped, then the station started from
+    # it), and a scan then merges it into a track heard between the two (the same song under
+    # two rows): the station began at its seed's latest play. The marks of the two rows
+    # merged kept whichever came last in the dict, the earlier one here, and the station
+    # steered away from the skips made before it began.
+    clock = {"now": time.time()}
+    ids = album(store, tmp_path / "music", seconds=(60.0,) * 6)
+    a, b = ids[0], ids[1]
+    first = players(clock)
+    first.restore_state()                               # the window's player: the station is saved
+    first.play_tracks([a, b, ids[2]])
+    for track in (a, b, ids[2]):
+        assert wait_for(lambda: first.current_track_id == track)
+        first.next()                                    # three early skips before the station
+    assert wait_for(lambda: first.current_track_id is None)
+    first.start_station(a, [ids[3], ids[4]])
+    assert wait_for(lambda: first.current_track_id == a)
+    first.next()                                        # the station's own skip
+    assert wait_for(lambda: first.current_track_id == ids[3])
+    assert first.early_skips == [a, b, ids[2], a]
+    first.close()
+    clock["now"] += 5 * 60
+    p = players(clock)
+    p.restore_state()
+    assert p.station_seed == a and p.skips_since(p.station_skip_mark()) == [a]
+    p.renumber({a: b})
+    assert p.station_seed == b and p.skips_since(p.station_skip_mark()) == [b]
