@@ -290,6 +290,7 @@ class Player:
         # For each track of those plays, how many of ``_carried_skips`` came before its latest
         # play: where a station around it began.
         self._carried_marks: dict[int, int] = {}
+        self._carried_skip_plays: list[int] = []    # the rows of ``_carried_skips``, in order
         # Where this listening session begins in ``_history``: after "forget my listening
         # history", the song playing then (see ``_forget_session``); 0 until then.
         self._session_from = 0
@@ -337,6 +338,9 @@ class Player:
         # The seed of the station playing (``start_station``), until a list of another kind
         # replaces it: saved with the queue, so that a station goes on after a restart.
         self.station_seed: int | None = None
+        # The play its seed began it with (None where not written): saved with it, so that after
+        # a restart its skips are told from the session's by where it began, not by its seed.
+        self._station_play: int | None = None
         # The station the last run left playing, ended at this start (its seed no longer in the
         # library, or unreadable): the window says so. None where none ended.
         self.station_lost: int | None = None
@@ -490,6 +494,7 @@ class Player:
             self._carried_marks[track] = len(skips)
             if f < 0:
                 skips.append(track)
+                self._carried_skip_plays.append(int(r["id"]))
                 streak += 1
             elif f > 0:
                 streak = 0      # listened to: the run of skips is over (errors say nothing)
@@ -521,8 +526,14 @@ class Player:
         where the seed is not among them (it began in a session before, and all of this
         one's plays are the station's). Read without the player's lock: the window asks as
         it opens, on the GUI thread, which a command holding the lock must not hold up."""
-        seed = self.station_seed
-        return self._skips_forgotten + self._carried_marks.get(seed, 0) if seed is not None else self.skip_count
+        seed, began = self.station_seed, self._station_play
+        if seed is None:
+            return self.skip_count
+        if began is not None:
+            # Where its seed's play was logged (the rows are in that order): its seed played
+            # again since (Previous back to it, queued again) is no new start of the station.
+            return self._skips_forgotten + sum(1 for play in self._carried_skip_plays if play < began)
+        return self._skips_forgotten + self._carried_marks.get(seed, 0)
 
     @property
     def session(self) -> list[int]:
@@ -635,6 +646,7 @@ class Player:
         self._forget_seen = forgotten
         self._skips_forgotten = self.skip_count
         self._carried, self._carried_skips, self._carried_marks = [], [], {}
+        self._carried_skip_plays = []
         self._early_skips, self._streak, self._reshape_wanted = [], 0, False
         self._passed_over.clear()
         self._passed_at = 0.0
@@ -1128,6 +1140,8 @@ class Player:
                 self._resume_cued(cued, source=seed_source)
             else:
                 self._start(QueueEntry(seed, seed_source, True), ended="skipped", picked=True)
+            playing = self._playing
+            self._station_play = playing.play_id if playing is not None and playing.entry.track_id == seed else None
         self._emit("queue_changed")
         self._maybe_fill()
 
@@ -1411,6 +1425,10 @@ class Player:
             station = int(saved["station"]) if saved.get("station") is not None else None
         except (TypeError, ValueError):
             station = None
+        try:        # (saved before it was: its seed's latest play in the session is taken instead)
+            station_play = int(saved["station_play"]) if saved.get("station_play") is not None else None
+        except (TypeError, ValueError):
+            station_play = None
         playable = self._playable({q[0] for q in queue} | ({current[0]} if current else set())
                                   | ({station} if station is not None else set()))
         at_place = [QueueEntry(playable[t][0], src, manual, lap) if t in playable else None
@@ -1428,6 +1446,7 @@ class Player:
             self._repeat, self._shuffle = repeat, shuffle
             # (a station from a song no longer in the library ends: it has nothing to go by)
             self.station_seed = playable[station][0] if station in playable else None
+            self._station_play = station_play if self.station_seed is not None else None
             self.station_lost = station if station is not None and station not in playable else None
             ordered = {id(e) for e in natural}
             self._natural = natural + [e for e in entries if id(e) not in ordered] if shuffle else []
@@ -1489,6 +1508,8 @@ class Player:
                  "shuffle": self._shuffle, "repeat": self._repeat}
         if self.station_seed is not None:
             state["station"] = self.station_seed
+            if self._station_play is not None:
+                state["station_play"] = self._station_play
         if self._shuffle:
             # The order the entries were added in (as places in ``queue``), which turning
             # shuffle off brings back after a restart too.

@@ -350,9 +350,45 @@ def test_a_station_carried_over_a_restart_keeps_its_latest_mark_when_its_seed_me
     assert wait_for(lambda: first.current_track_id == ids[3])
     assert first.early_skips == [a, b, ids[2], a]
     first.close()
+    # As a state saved before the play the station began with was kept in it: its seed's
+    # latest play in the session is where it began.
+    from player.playback import STATE_SETTING
+
+    state = store.get_setting(STATE_SETTING)
+    state.pop("station_play", None)
+    store.set_setting(STATE_SETTING, state)
     clock["now"] += 5 * 60
     p = players(clock)
     p.restore_state()
     assert p.station_seed == a and p.skips_since(p.station_skip_mark()) == [a]
     p.renumber({a: b})
     assert p.station_seed == b and p.skips_since(p.station_skip_mark()) == [b]
+
+
+def test_a_station_gone_back_to_its_seed_keeps_its_skips_over_a_restart(store, players, tmp_path):
+    # Two songs of a station skipped, then Previous back to its seed, and the window closed
+    # and opened again minutes later: the station began at the seed's first play, not at
+    # its latest. Marked at the latest, it forgot the skips it had made.
+    from player.ui.playback_mixin import Station
+
+    clock = {"now": time.time()}
+    ids = album(store, tmp_path / "music", seconds=(60.0,) * 6)
+    first = players(clock)
+    first.restore_state()                               # the window's player: the station is saved
+    first.start_station(ids[0], ids[1:4])
+    station = Station(ids[0], skip_mark=len(first.session_skips))
+    assert wait_for(lambda: first.current_track_id == ids[0])
+    for track in ids[0:2]:
+        assert wait_for(lambda: first.current_track_id == track)
+        first.next()
+    assert wait_for(lambda: first.current_track_id == ids[2])
+    for track in (ids[1], ids[0]):                      # back to the seed
+        first.previous()
+        assert wait_for(lambda: first.current_track_id == track)
+    assert station.skipped(first) == ids[:2]             # (going back is no skip)
+    first.close()
+    clock["now"] += 5 * 60
+    p = players(clock)
+    p.restore_state()
+    assert p.station_seed == ids[0]
+    assert Station(p.station_seed, skip_mark=p.station_skip_mark()).skipped(p) == ids[:2]
