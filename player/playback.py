@@ -520,11 +520,12 @@ class Player:
             self._passed_over, self._passed_at = ids, last
 
     def station_skip_mark(self) -> int:
-        """Where the early skips of :attr:`station_seed`'s station begin in
-        :attr:`session_skips`, for a station the last run left playing: at the latest play of
-        its seed in the session carried over the restart (it began there), at the first
-        where the seed is not among them (it began in a session before, and all of this
-        one's plays are the station's). Read without the player's lock: the window asks as
+        """Where the early skips of :attr:`station_seed`'s station begin (as a
+        :attr:`skip_count`), for a station the last run left playing: at the play its seed
+        began it with, as saved with it (none before it: it began in a session before, and
+        all of this one's plays are the station's). A state saved without that play takes
+        the latest play of its seed in the session carried over the restart, at the first
+        where the seed is not among them. Read without the player's lock: the window asks as
         it opens, on the GUI thread, which a command holding the lock must not hold up."""
         seed, began = self.station_seed, self._station_play
         if seed is None:
@@ -541,7 +542,8 @@ class Player:
         nothing played for ``SESSION_GAP_S`` (as the play log cuts sessions). What Up next
         and a station leave out and read as the context: the window may stay open for days,
         and yesterday's songs are neither this session's nor to be kept out of it. A session
-        the last run left in progress goes on over the restart (see ``_carry_session``)."""
+        the last run left in progress goes on over the restart (see ``_carry_session``);
+        "forget my listening history" begins one anew (see ``_forget_session``)."""
         with self._lock:
             now = self._clock()
             start, after = len(self._history), now
