@@ -632,6 +632,7 @@ class Player:
             self._passed_over.clear()
             self._passed_at = 0.0
             self.store.set_setting(PASSED_SETTING, None)
+        self._maybe_fill()      # the suggestions queued, ranked from the session gone, anew
 
     def _forget_session(self, forgotten: float | None) -> bool:
         """Under the lock: end the session this player holds if the history was forgotten
@@ -649,7 +650,10 @@ class Player:
         self._skips_forgotten = self.skip_count
         self._carried, self._carried_skips, self._carried_marks = [], [], {}
         self._carried_skip_plays = []
-        self._early_skips, self._streak, self._reshape_wanted = [], 0, False
+        self._early_skips, self._streak = [], 0
+        # The suggestions queued were ranked from the session gone (its songs kept out, its
+        # skips steering): ranked anew at the next look, as for someone new, not played on.
+        self._reshape_wanted = True
         self._passed_over.clear()
         self._passed_at = 0.0
         playing = self._playing

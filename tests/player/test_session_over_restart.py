@@ -392,3 +392,34 @@ def test_a_station_gone_back_to_its_seed_keeps_its_skips_over_a_restart(store, p
     p.restore_state()
     assert p.station_seed == ids[0]
     assert Station(p.station_seed, skip_mark=p.station_skip_mark()).skipped(p) == ids[:2]
+
+
+def test_forgetting_the_history_ranks_the_suggestions_queued_anew(store, players, tmp_path):
+    # Up next held suggestions ranked from the session just forgotten (its songs kept out):
+    # they stayed after the forget and played for as long as they lasted, though the person
+    # asked for Up next to go on as for someone new from then on. Ranked anew at once.
+    clock = {"now": time.time()}
+    ids = evening(store, players, tmp_path, clock)
+    clock["now"] += 10 * 60
+    p = players(clock)
+    ranked_from = []
+
+    def fill(player, replacing=0):
+        # The library's songs in order, leaving out those of the session (as Up next does)
+        # and those the person queued: what a ranking from that session would offer.
+        heard = player.session
+        ranked_from.append(heard)
+        manual = {e.track_id for e in player.queue if e.manual}
+        return [(t, "up_next") for t in ids if t not in heard and t not in manual][:max(3, replacing)]
+
+    p.play_tracks([ids[5]])
+    assert wait_for(lambda: p.current_track_id == ids[5])
+    p.keep_going = True
+    p.set_queue_filler(fill)
+    assert wait_for(lambda: len(p.queue) == 3)
+    assert [e.track_id for e in p.queue] == ids[6:9]          # the evening's songs kept out
+    p.pause()                                                 # (the song plays on no further meanwhile)
+    store.forget_history()
+    p.forget_session()
+    assert wait_for(lambda: [e.track_id for e in p.queue] == ids[:3])
+    assert ranked_from[-1] == [ids[5]] and p.current_track_id == ids[5]
