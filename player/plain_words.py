@@ -56,6 +56,20 @@ def learned_from(metrics: dict, n_plays: int | None = None) -> str:
     return text
 
 
+def behind(state: dict) -> str:
+    """What :meth:`player.trainer.Trainer.behind` says of the models, in words ("" when they
+    learned from the plays as they are). The count of new plays alone said "0 since the last
+    training" after an imported file was taken out or swapped, with a training due."""
+    if state.get("files_taken_out"):
+        changed = "your imported history changed since"
+    elif state.get("history_changed"):
+        changed = "your plays changed since"
+    else:
+        changed = ""
+    due = {"now": "a training is due", "quiet": "waiting for a quiet moment to learn"}.get(state.get("due"), "")
+    return ": ".join(part for part in (changed, due) if part)
+
+
 def why_stopped(gave_up: dict) -> str:
     """What the player's ``gave_up`` event says, in words: "5 songs in a row could not be
     played", or, repeating all, "none of the 3 songs repeated could be played"."""

@@ -110,6 +110,13 @@ class Trainer:
         now = {(r["id"], r["imported_at"]) for r in self.store.history_imports()}
         return any(tuple(f) not in now for f in trained_on["files"] if isinstance(f, list))
 
+    def behind(self) -> dict:
+        """:meth:`pending` (as ``due``), and whether the plays changed since the last run in a
+        way their count does not show (``history_changed``), an imported file it learned from
+        taken out among them (``files_taken_out``): what ``segue status`` and the window say."""
+        return {"due": self.pending(), "history_changed": self.history_changed(),
+                "files_taken_out": self.files_taken_out()}
+
     @property
     def running(self) -> bool:
         return self._running.locked()
@@ -134,13 +141,9 @@ class Trainer:
         tracks, a song resumed) wait as a new play does: made due at once, each scan that
         linked a few imported plays (one per album copied in, with the folders watched)
         started a run, and the new tracks' analysis held behind it."""
-        if self.models_damaged() or self.files_taken_out():
+        pending = self.pending()
+        if pending == "now":
             return True
-        new = self.plays_since_last_run()
-        if new >= self.every_n_plays:
-            return True
-        if not new and self.history_changed():
-            new = 1
         now = time.time() if now is None else now
         if now < self.last_activity:
             # The clock was put back since music last played (it ran ahead, or a time zone
@@ -148,7 +151,21 @@ class Trainer:
             # it stayed negative until the clock caught up, and the new plays were not learnt
             # from all that while.
             self.last_activity = now
-        return new > 0 and now - self.last_activity >= self.idle_s
+        return pending == "quiet" and now - self.last_activity >= self.idle_s
+
+    def pending(self) -> str | None:
+        """How the models stand against the plays, as :meth:`due` judges it: ``"now"`` where a
+        run is due at once (``every_n_plays`` new plays, the models damaged or gone, an
+        imported file they learned from taken out), ``"quiet"`` where one waits for a while
+        without playback (fewer new plays, or plays changed without their count changing),
+        None where the models learned from the plays as they are. ``segue status`` and the
+        window say it in words from this, so they cannot tell a story the learner does not follow."""
+        if self.models_damaged() or self.files_taken_out():
+            return "now"
+        new = self.plays_since_last_run()
+        if new >= self.every_n_plays:
+            return "now"
+        return "quiet" if new or self.history_changed() else None
 
     def train_now(self, progress: Callable[[str, float], None] | None = None, *,
                   should_stop: Callable[[], bool] | None = None):

@@ -40,6 +40,7 @@ def collect(store) -> dict:
     from player import paths
     from player.library.decoders import ffmpeg_need
     from player.plain_words import measured
+    from player.trainer import Trainer
     from recommender.local_models import current_run
 
     lib = store.library_counts()
@@ -60,6 +61,9 @@ def collect(store) -> dict:
             "last_finished_at": last_ok["finished_at"] if last_ok is not None else None,
             "last_n_plays": done,
             "plays_since": max(0, lib["plays"] - (done or 0)),
+            # As the learner judges it (due "now", "quiet" or None): the count alone said
+            # nothing of an imported file taken out or swapped for one of as many plays.
+            **Trainer(store, models_dir=paths.local_models_dir()).behind(),
             "metrics": measured(json.loads(last_ok["metrics"])) if last_ok is not None and last_ok["metrics"] else {},
             "last_error": last["error"] if last is not None and last["error"] else None,
             "models_dir": str(paths.local_models_dir()),
@@ -75,7 +79,7 @@ MODEL_NAMES = {"wmf": "taste model (WMF)", "autorec": "second taste model (AutoR
 
 def describe(info: dict) -> list[str]:
     """``segue status`` in plain words (``--json`` keeps every number under its own name)."""
-    from player.plain_words import learned_from, training_summary, when
+    from player.plain_words import behind, learned_from, training_summary, when
 
     lib, tr, an = info["library"], info["training"], info["analysis"]
     out = [f"Library:    {lib['tracks']:,} tracks ({lib['seconds'] / 3600:.1f} hours) in "
@@ -102,14 +106,18 @@ def describe(info: dict) -> list[str]:
         out.append(line)
     else:
         out.append("Sound:      not analysed yet (segue analyse, or leave the window open)")
-    out.append(f"Plays:      {lib['plays']:,} ({tr['plays_since']:,} since the last training)")
+    # Before any training (a fresh install, a history forgotten) there is no "last training".
+    since = [f"{tr['plays_since']:,} since the last training" if tr["last_finished_at"]
+             else "none learned from yet" if lib["plays"] else "", behind(tr)]
+    since = "; ".join(part for part in since if part)
+    out.append(f"Plays:      {lib['plays']:,}" + (f" ({since})" if since else ""))
     if tr["last_finished_at"]:
         out.append(f"Learned:    {when(tr['last_finished_at'])} from "
                    f"{learned_from(tr['metrics'], tr['last_n_plays'])}")
         for line in training_summary(tr["metrics"]):
             out.append(f"            {line}")
     else:
-        out.append("Learned:    never yet; until then Up next, Radio and Discover go by the shipped "
+        out.append("Learned:    nothing yet; until then Up next, Radio and Discover go by the shipped "
                    "knowledge and the sound of your tracks")
     if tr["last_error"]:
         out.append(f"Last error: {tr['last_error']}")

@@ -395,3 +395,89 @@ def test_play_of_an_album_whose_discs_are_tagged_as_albums_plays_them_in_disc_or
     assert out.returncode == 0, out.stderr
     assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
         "Wall 1-1", "Wall 1-2", "Wall 2-1", "Wall 2-2", "Wall 3-1", "Wall 3-2"]
+
+
+def _trained_with_an_import(tmp_path):
+    """A library with 16 plays and an imported file of 6, trained on (the models where status looks)."""
+    from player import paths
+    from player.history.importer import import_file
+    from player.store import Store
+    from player.trainer import Trainer
+    from tests.player.test_trainer import _spotify_plays, sessions_of_plays
+    from tests.player.test_recommender_service import fill_library
+
+    store = Store.open()
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    import_file(store, _spotify_plays(tmp_path / "rock.json", "Rock", 6, 1_600_000_000.0))
+    Trainer(store, models_dir=paths.local_models_dir(), session_model=False).train_now()
+    return store
+
+
+@pytest.mark.slow
+def test_status_says_a_training_is_due_after_an_imported_file_is_taken_out_or_swapped(segue_home, tmp_path):
+    # The wrong file taken out (the count falls) or swapped for one of as many plays (the count
+    # is as the models left it): status said "0 since the last training" while a run was due.
+    from player.history.importer import import_file
+    from tests.player.test_trainer import _spotify_plays
+
+    store = _trained_with_an_import(tmp_path)
+    plays = store.play_count()
+    out = segue("status", home=segue_home)
+    assert f"Plays:      {plays} (0 since the last training)\n" in out.stdout, out.stdout + out.stderr
+    store.remove_import(store.history_imports()[0]["id"])
+    out = segue("status", home=segue_home)
+    due = "(0 since the last training; your imported history changed since: a training is due)"
+    assert f"Plays:      {plays - 6} {due}\n" in out.stdout, out.stdout + out.stderr
+    import_file(store, _spotify_plays(tmp_path / "ambient.json", "Ambient", 6, 1_600_100_000.0))
+    store.close()
+    out = segue("status", home=segue_home)
+    assert f"Plays:      {plays} {due}\n" in out.stdout, out.stdout + out.stderr
+    training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
+    assert training["plays_since"] == 0 and training["due"] == "now"
+    assert training["history_changed"] and training["files_taken_out"]
+
+
+def test_status_says_plays_a_scan_moved_wait_for_a_quiet_moment(segue_home, tmp_path):
+    # Plays moved onto another track (a second path to a played file merged): not new plays,
+    # but not what the models learned either; the learner takes them when music is not playing.
+    from tests.player.test_recommender_service import listen
+
+    store = _trained_with_an_import(tmp_path)
+    jazz = store.track_by_path("/music/Jazz/00.flac")["id"]
+    store.upsert_tracks([{"path": "/music/copy/jazz 00.flac", "size": 1000, "mtime_ns": 1, "title": "Jazz song 0",
+                          "artist": "Jazz Artist 0", "album": "Jazz Album 0", "genre": "Jazz", "duration": 200.0}])
+    copy = store.track_by_path("/music/copy/jazz 00.flac")["id"]
+    listen(store, copy, now=1_700_500_000.0)
+    from player import paths
+    from player.trainer import Trainer
+
+    Trainer(store, models_dir=paths.local_models_dir(), session_model=False).train_now()
+    store.merge_duplicate(copy, jazz)
+    plays = store.play_count()
+    store.close()
+    out = segue("status", home=segue_home)
+    quiet = "(0 since the last training; your plays changed since: waiting for a quiet moment to learn)"
+    assert f"Plays:      {plays} {quiet}\n" in out.stdout, out.stdout + out.stderr
+    training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
+    assert training["due"] == "quiet" and training["history_changed"] and not training["files_taken_out"]
+
+
+def test_status_on_a_fresh_install_and_after_the_history_is_forgotten(segue_home, tmp_path):
+    # No training has run (none yet, or its record forgotten with the plays): there is no "last
+    # training" to count from, and nothing is due.
+    from player import paths
+    from player.recommender_service import RecommenderService
+
+    out = segue("status", home=segue_home)
+    assert out.returncode == 0 and "Plays:      0\n" in out.stdout, out.stdout + out.stderr
+    assert "Learned:    nothing yet; until then" in out.stdout and "due" not in out.stdout
+    store = _trained_with_an_import(tmp_path)
+    RecommenderService(store, priors=None, models_dir=paths.local_models_dir()).forget_history()
+    store.close()
+    out = segue("status", home=segue_home)
+    assert out.returncode == 0 and "Plays:      0\n" in out.stdout, out.stdout + out.stderr
+    assert "Learned:    nothing yet; until then" in out.stdout and "Models:     none yet" in out.stdout
+    assert "due" not in out.stdout and "Last error" not in out.stdout
+    training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
+    assert training["due"] is None and not training["history_changed"] and training["last_finished_at"] is None

@@ -406,7 +406,7 @@ def test_segue_status_shows_training(store, capsys):
         t += 250 if i % 6 else 5000
     assert main(["status"]) == 0
     out = capsys.readouterr().out
-    assert "30 (30 since the last training)" in out and "Learned:    never yet" in out
+    assert "30 (none learned from yet; a training is due)" in out and "Learned:    nothing yet" in out
     assert main(["status", "--train"]) == 0
     out = capsys.readouterr().out
     assert "0 since the last training" in out and "from 30 plays in" in out and "taste model (WMF)" in out
