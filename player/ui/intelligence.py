@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
 
 from player.learner import messages as m
-from player.workers import run_task
+from player.workers import OneAtATime, run_task
 
 log = logging.getLogger(__name__)
 PLAYBACK_CHECK_MS = 500   # while analysing: watch the output for underruns
@@ -44,6 +44,7 @@ class Intelligence(QObject):
     models_loaded = Signal(dict)         # the service swapped in a new run (its info)
     learner_message = Signal(object)     # from the learner's monitor thread
     learner_exited = Signal(object)      # LearnerExit, from the monitor thread
+    _played = Signal()                   # a track ended (from the player's threads)
 
     def __init__(self, window, *, analyse: bool = True, learn: bool = True, options=None):
         super().__init__(window)
@@ -61,6 +62,10 @@ class Intelligence(QObject):
         self._playback_timer.timeout.connect(self._watch_output)
         self.learned = QLabel()
         window.statusBar().addPermanentWidget(self.learned)
+        self._learned: tuple | None = None   # the run that serves, as shown: (when, n_plays, metrics)
+        self._behind = ""                    # how the models stand against the plays, in words
+        self._behind_reads = OneAtATime()
+        self._played.connect(self.refresh_learned)
 
     def start(self) -> None:
         store = self.window.store
@@ -91,6 +96,7 @@ class Intelligence(QObject):
         # Not after a look at the folders that found them as they were (every start): the
         # recommender would build its catalogue again for nothing.
         self.window.library_scanned.connect(self.library_changed)
+        self.refresh_learned()
         self.ready.emit()
         if self._learn:
             self._start_learner()
@@ -171,7 +177,9 @@ class Intelligence(QObject):
                     "the recommendations before it go on", 10000)
                 return
             if result.get("run") == changed.run:
+                self._behind = ""         # it learned from the plays as they were; read again below
                 self._show_learned(changed.finished_at, changed.n_plays, changed.metrics)
+            self.refresh_learned()
             self.models_loaded.emit(result)
 
         run_task(service.reload_models, loaded, name="load-models")
@@ -203,6 +211,7 @@ class Intelligence(QObject):
             self.send(m.Playback(data.get("state", self.window.player.state) == PlaybackState.PLAYING))
         elif event == "track_ended":
             self.send(m.PlaysLogged())
+            self._played.emit()
 
     def _watch_output(self) -> None:
         """Twice a second while analysing (GUI thread): an underrun while analysis runs makes
@@ -222,6 +231,7 @@ class Intelligence(QObject):
         if self.service is not None:
             self.service.invalidate()
         self.analyse()
+        self.refresh_learned()            # a scan may have moved plays onto other tracks
 
     def analyse(self) -> None:
         """Ask the learner to analyse tracks without features (a no-op when all are done)."""
@@ -230,6 +240,7 @@ class Intelligence(QObject):
 
     def plays_changed(self) -> bool:
         """Plays were added outside the player (an imported history): a training may be due."""
+        self.refresh_learned()
         return self.send(m.PlaysLogged())
 
     def train_now(self) -> bool:
@@ -239,13 +250,49 @@ class Intelligence(QObject):
         """New settings from the dialog: the learner follows ``analysis.while_playing`` at once."""
         self.send(m.Settings(dict(values)))
 
+    def refresh_learned(self) -> None:
+        """Read again how the models stand against the plays (on a worker: the database and
+        the models' folder), as the learner judges it (:meth:`player.trainer.Trainer.behind`),
+        and say it beside what they learned from. "Learned from 22 plays" alone was all the
+        window said after an imported file was taken out or swapped, the models still holding
+        its listening; and it stayed after the history was forgotten."""
+        store = self.window.store
+        every = self._options.every_n_plays if self._options is not None else None
+
+        def read():
+            from player import paths
+            from player.trainer import Trainer
+
+            kwargs = {"every_n_plays": every} if every is not None else {}
+            trainer = Trainer(store, models_dir=paths.local_models_dir(), **kwargs)
+            return store.last_model_run(ok_only=False) is not None, trainer.behind()
+
+        self._behind_reads.request(lambda: run_task(read, self._learned_read, name="learned-state"))
+
+    def _learned_read(self, result, error) -> None:
+        if error is not None:
+            log.warning("could not read how the models stand against the plays: %s", error)
+            return
+        from player.plain_words import behind
+
+        any_run, state = result
+        self._behind = behind(state)
+        if not any_run and self._learned is not None:
+            # The history forgotten: the run named is gone with it.
+            self._learned = None
+            self.learned.setText("")
+            self.learned.setToolTip("")
+        elif self._learned is not None:
+            self._show_learned(*self._learned)
+
     def _show_learned(self, when: float | None, n_plays: int | None, metrics: dict | None = None) -> None:
         if not when:
             return
         from player.plain_words import learned_from, training_summary
 
-        self.learned.setText(f"Learned from {n_plays or 0:,} plays at "
-                             f"{time.strftime('%H:%M', time.localtime(when))}")
+        self._learned = (when, n_plays, metrics)
+        text = f"Learned from {n_plays or 0:,} plays at {time.strftime('%H:%M', time.localtime(when))}"
+        self.learned.setText(f"{text} ({self._behind})" if self._behind else text)
         if metrics:
             lines = [f"Learned from {learned_from(metrics, n_plays)}.", *training_summary(metrics)]
             self.learned.setToolTip("\n".join(lines))

@@ -594,6 +594,8 @@ class LibraryTasksMixin:
         def done(result, error):
             self.tasks.finish("forget")
             self.listening.plays_changed()
+            if intelligence is not None:
+                intelligence.refresh_learned()         # "Learned from ..." named the models deleted
             self.statusBar().showMessage("Listening history forgotten" if error is None else
                                          f"Could not forget the history: {error}", 10000)
             if error is None:

@@ -7,6 +7,8 @@ import signal
 import threading
 import time
 
+import pytest
+
 from player.learner import messages as m
 from player.learner.process import LearnerOptions
 
@@ -181,3 +183,36 @@ def test_a_learner_crash_leaves_a_note_and_the_music_playing(qtbot, scanned, mak
 
     assert window.player.state == PlaybackState.PLAYING
     assert (window.player.current_track_id, window.player.position) != before
+
+
+@pytest.mark.slow
+def test_the_learned_label_says_a_training_is_due_after_an_imported_file_is_taken_out(qtbot, store, make_window,
+                                                                                      tmp_path):
+    # The imported file the models learned from taken out: the window said "Learned from 22
+    # plays" and nothing else while they still held its listening; after the history was
+    # forgotten it still named the models deleted with it. (No learner here: it would train.)
+    from player import paths
+    from player.history.importer import import_file
+    from player.trainer import Trainer
+    from tests.player.test_recommender_service import fill_library
+    from tests.player.test_trainer import _spotify_plays, sessions_of_plays
+
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    import_file(store, _spotify_plays(tmp_path / "rock.json", "Rock", 6, 1_600_000_000.0))
+    Trainer(store, models_dir=paths.local_models_dir(), session_model=False).train_now()
+    window = make_window(store, with_player=False)
+    window.enable_intelligence(analyse=False, learn=False)
+    label = window.intelligence.learned
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    qtbot.waitUntil(lambda: label.text().startswith("Learned from 22 plays at "), timeout=10000)
+    (imported,) = store.history_imports()
+    with qtbot.waitSignal(window.history_removed, timeout=10000):
+        window.remove_history_import(imported["id"], "rock.json")
+    qtbot.waitUntil(lambda: label.text().endswith(
+        " (your imported history changed since: a training is due)"), timeout=10000)
+    assert label.text().startswith("Learned from 22 plays at ")    # what the models in use learned from
+    window.forget_history()
+    qtbot.waitUntil(lambda: label.text() == "" and label.toolTip() == "", timeout=10000)
+    assert store.play_count() == 0
