@@ -109,6 +109,10 @@ def describe(info: dict) -> list[str]:
     # Before any training (a fresh install, a history forgotten) there is no "last training".
     since = [f"{tr['plays_since']:,} since the last training" if tr["last_finished_at"]
              else "none learned from yet" if lib["plays"] else "", behind(tr)]
+    if tr["last_error"] and not tr["due"]:
+        # The failed run read these plays: the learner tries again once another comes. Without
+        # this, plays not learned from went with no word of when they would be.
+        since.append("the last training failed: it tries again after your next song")
     since = "; ".join(part for part in since if part)
     out.append(f"Plays:      {lib['plays']:,}" + (f" ({since})" if since else ""))
     if tr["last_finished_at"]:

@@ -481,3 +481,27 @@ def test_status_on_a_fresh_install_and_after_the_history_is_forgotten(segue_home
     assert "due" not in out.stdout and "Last error" not in out.stdout
     training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
     assert training["due"] is None and not training["history_changed"] and training["last_finished_at"] is None
+
+
+def test_status_after_a_failed_training_says_when_it_tries_again(segue_home, tmp_path):
+    # A training that failed read the plays it failed on: the learner waits for the next song
+    # before it tries again. Status said "4 since the last training" and nothing more, where
+    # every other time plays are not learned from it says when they will be.
+    from player.trainer import Trainer
+    from tests.player.test_recommender_service import listen
+
+    store = _trained_with_an_import(tmp_path)
+    track = store.track_by_path("/music/Jazz/00.flac")["id"]
+    for i in range(4):
+        listen(store, track, now=1_800_000_000.0 + 300 * i)
+    not_a_folder = tmp_path / "not a folder"
+    not_a_folder.write_text("")
+    with pytest.raises(OSError):
+        Trainer(store, models_dir=not_a_folder, session_model=False).train_now()
+    out = segue("status", home=segue_home)
+    assert "(4 since the last training; the last training failed: it tries again after your next song)\n" \
+        in out.stdout and "Last error: " in out.stdout, out.stdout + out.stderr
+    listen(store, track, now=1_800_010_000.0)
+    store.close()
+    out = segue("status", home=segue_home)
+    assert "(5 since the last training; waiting for a quiet moment to learn)\n" in out.stdout, out.stdout
