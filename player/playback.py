@@ -661,6 +661,9 @@ class Player:
             playing.forgotten = True
         kept = playing is not None and bool(self._history) and self._history[-1] is playing.entry
         self._session_from = len(self._history) - kept
+        # Previous walks back through the songs heard: those before the forget are history the
+        # person asked to forget (only the song playing stays, to go back to from the next).
+        self._back = [playing.entry] if playing is not None and self._back and self._back[-1] is playing.entry else []
         return True
 
     @property

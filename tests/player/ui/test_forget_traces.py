@@ -1,0 +1,33 @@
+""""Forget my listening history" leaves nothing on screen, or saved, of what was heard before it
+(the song playing then may play on)."""
+
+from __future__ import annotations
+
+import time
+
+from player.audio.base import PlaybackState
+
+
+def _forget(qtbot, window) -> None:
+    window.forget_history()
+    qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
+
+
+def test_previous_after_a_forget_goes_back_no_further_than_the_song_playing_then(qtbot, scanned, make_window):
+    # Previous walked back through every song of the run: after the forget it played the songs
+    # heard before it again, and the state saved then brought the last one back at the next start.
+    tracks = {t["title"]: t["id"] for t in scanned.tracks()}
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    player = window.player
+    window.play_ids([tracks["River Song"], tracks["Blue Smoke"]], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == tracks["River Song"], timeout=5000)
+    player.next()
+    qtbot.waitUntil(lambda: player.current_track_id == tracks["Blue Smoke"], timeout=5000)
+    _forget(qtbot, window)
+    window.play_ids([tracks["Walking Bass"]], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == tracks["Walking Bass"], timeout=5000)
+    player.previous()           # back to the song playing at the forget: it plays on past it
+    assert player.current_track_id == tracks["Blue Smoke"]
+    player.previous()           # nothing before it now: it starts again
+    assert player.current_track_id == tracks["Blue Smoke"]
