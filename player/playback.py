@@ -1731,8 +1731,10 @@ class Player:
         if track_s < RESUME_LONGER_THAN_S and not listed_long:
             return
         at = self._position_in(playing)
+        # Begun before the history was forgotten, its place would say what was listened to
+        # then (as its play would, which is gone): it is not kept, as every place was not.
         self._set_place(playing.entry.track_id,
-                        at if ended != "finished" and track_s >= RESUME_LONGER_THAN_S
+                        at if ended != "finished" and not playing.forgotten and track_s >= RESUME_LONGER_THAN_S
                         and RESUME_MARGIN_S < at < track_s - RESUME_MARGIN_S else None)
 
     def _set_place(self, track_id: int, at: float | None) -> None:

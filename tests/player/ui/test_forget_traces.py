@@ -31,3 +31,26 @@ def test_previous_after_a_forget_goes_back_no_further_than_the_song_playing_then
     assert player.current_track_id == tracks["Blue Smoke"]
     player.previous()           # nothing before it now: it starts again
     assert player.current_track_id == tracks["Blue Smoke"]
+
+def test_a_long_track_playing_at_a_forget_leaves_no_place_when_it_stops(qtbot, scanned, make_window, monkeypatch):
+    # The fixture's 3 s songs stand in for audiobook chapters (scaled down: 2 s or more). Its play
+    # went with the history; the place kept as it stopped said how far it had been heard.
+    monkeypatch.setattr("player.playback.RESUME_LONGER_THAN_S", 2.0)
+    monkeypatch.setattr("player.playback.RESUME_MARGIN_S", 0.3)
+    track, other = scanned.tracks()[0]["id"], scanned.tracks()[1]["id"]
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    player = window.player
+    window.play_ids([other], 0, "library")      # one begun after the forget keeps its place
+    qtbot.waitUntil(lambda: player.current_track_id == other, timeout=5000)
+    window.play_ids([track], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == track and player.position > 0.8, timeout=5000)
+    _forget(qtbot, window)
+    player.stop()
+    qtbot.waitUntil(lambda: player.state == PlaybackState.STOPPED, timeout=5000)
+    assert scanned.resume_position(track) is None
+    window.play_ids([other], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == other and player.position > 0.8, timeout=5000)
+    player.stop()
+    qtbot.waitUntil(lambda: player.state == PlaybackState.STOPPED, timeout=5000)
+    assert scanned.resume_position(other) is not None
