@@ -600,6 +600,9 @@ class LibraryTasksMixin:
                                          f"Could not forget the history: {error}", 10000)
             if error is None:
                 self._explain_again()
+                # Its captions and reasons were read from the plays forgotten ("you played it
+                # 14 times"): read again, on the day it shows.
+                self.refresh_discover()
 
         run_task(work, done, pool=db_write_pool(), name="forget-history")
 

@@ -32,6 +32,7 @@ def test_previous_after_a_forget_goes_back_no_further_than_the_song_playing_then
     player.previous()           # nothing before it now: it starts again
     assert player.current_track_id == tracks["Blue Smoke"]
 
+
 def test_a_long_track_playing_at_a_forget_leaves_no_place_when_it_stops(qtbot, scanned, make_window, monkeypatch):
     # The fixture's 3 s songs stand in for audiobook chapters (scaled down: 2 s or more). Its play
     # went with the history; the place kept as it stopped said how far it had been heard.
@@ -54,3 +55,23 @@ def test_a_long_track_playing_at_a_forget_leaves_no_place_when_it_stops(qtbot, s
     player.stop()
     qtbot.waitUntil(lambda: player.state == PlaybackState.STOPPED, timeout=5000)
     assert scanned.resume_position(other) is not None
+
+
+def test_discover_says_nothing_of_the_plays_forgotten(qtbot, scanned, make_window):
+    # Its captions and reasons ("you played it 14 times") stayed on screen after the forget,
+    # until the tab was left and opened again.
+    ids = [t["id"] for t in scanned.tracks()]
+    now = time.time()
+    scanned.log_plays([((ids[0], ids[4], ids[7])[i % 3], now - 3600 - 200 * i, 3000, 3000, "finished", "library")
+                       for i in range(40)])
+    window = make_window(scanned)
+    window.tabs.setCurrentIndex(1)
+    discover = window.discover
+
+    def said():
+        return [*discover.captions.values(), *(e[3] for _, entries in discover.buckets for e in entries)]
+
+    qtbot.waitUntil(lambda: any("you played" in s for s in said()), timeout=15000)
+    _forget(qtbot, window)
+    qtbot.waitUntil(lambda: discover.buckets and not any("you played" in s for s in said()), timeout=10000)
+    assert "new to you" in discover.captions.values()
