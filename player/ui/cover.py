@@ -130,6 +130,23 @@ SHARED_PREFIX = "now-playing-"
 _sharing = threading.Lock()
 
 
+def unshare_covers(folder: str | os.PathLike, keep: int | None = None) -> None:
+    """Remove the covers written for the desktop (see :func:`share_cover`), but that of track
+    ``keep`` (the song shown now): the file named by its track id stayed after the song,
+    even across starts, and told which song was heard last."""
+    with _sharing:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        for name in names:
+            if name.startswith(SHARED_PREFIX) and (keep is None or name != f"{SHARED_PREFIX}{int(keep)}.png"):
+                try:
+                    os.remove(os.path.join(folder, name))
+                except OSError as exc:
+                    log.info("cannot remove the cover shared with the desktop %s: %s", name, exc)
+
+
 def share_cover(image: QImage, track_id: int, folder: str | os.PathLike,
                 wanted: Callable[[], bool] | None = None) -> str | None:
     """Write ``image`` as ``folder/now-playing-<track id>.png`` and remove the last song's

@@ -567,6 +567,7 @@ class LibraryTasksMixin:
 
     def forget_history(self) -> None:
         store, intelligence, player = self.store, self.intelligence, self.player
+        showing = self._shown_track     # (its cover, shared with the desktop, stays while it is shown)
 
         def work():
             # The last track and queue kept for the next start say what was played: they go
@@ -588,6 +589,10 @@ class LibraryTasksMixin:
                 player.forget_session()
             else:
                 store.set_setting(PASSED_SETTING, None)
+            # The cover of the last song, kept for the desktop's sound menu, is named by its track.
+            from player.ui.cover import unshare_covers
+
+            unshare_covers(paths.cache_dir(), keep=showing)
 
         self.tasks.start("forget", "Forgetting listening history")
 

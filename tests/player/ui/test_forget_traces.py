@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from player.audio.base import PlaybackState
@@ -75,3 +76,27 @@ def test_discover_says_nothing_of_the_plays_forgotten(qtbot, scanned, make_windo
     _forget(qtbot, window)
     qtbot.waitUntil(lambda: discover.buckets and not any("you played" in s for s in said()), timeout=10000)
     assert "new to you" in discover.captions.values()
+
+
+def test_the_cover_left_for_the_desktop_goes_with_the_history_but_the_song_shown_now(qtbot, scanned, make_window):
+    # The desktop's sound menu is given the cover of the song playing as a file named by its
+    # track: the last song's stayed after it ended, and after the forget, even across starts.
+    from PySide6.QtGui import QColor, QImage
+
+    from player import paths
+    from player.ui.cover import share_cover
+
+    image = QImage(8, 8, QImage.Format_RGB32)
+    image.fill(QColor("red"))
+    earlier, playing = scanned.tracks()[0]["id"], scanned.tracks()[1]["id"]
+    left = share_cover(image, earlier, paths.cache_dir())        # as the last run left it
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    _forget(qtbot, window)
+    assert not [p.name for p in paths.cache_dir().iterdir()]
+    window.play_ids([playing], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == playing, timeout=5000)
+    window.pause()
+    kept = share_cover(image, playing, paths.cache_dir())
+    _forget(qtbot, window)
+    assert [p.name for p in paths.cache_dir().iterdir()] == [os.path.basename(kept)] and left != kept
