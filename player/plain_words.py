@@ -62,6 +62,9 @@ def behind(state: dict) -> str:
     training" after an imported file was taken out or swapped, with a training due."""
     if state.get("files_taken_out"):
         changed = "your imported history changed since"
+    elif state.get("read_unknown"):
+        # (a run recorded before runs noted what they read: nothing is known to have changed)
+        changed = "the last training was by an earlier version of Segue"
     elif state.get("history_changed"):
         changed = "your plays changed since"
     else:

@@ -113,9 +113,12 @@ class Trainer:
     def behind(self) -> dict:
         """:meth:`pending` (as ``due``), and whether the plays changed since the last run in a
         way their count does not show (``history_changed``), an imported file it learned from
-        taken out among them (``files_taken_out``): what ``segue status`` and the window say."""
+        taken out among them (``files_taken_out``): what ``segue status`` and the window say.
+        ``read_unknown``: the last run's record does not say what it read (written by an
+        earlier version of Segue): its ``history_changed`` is a guess, not a change seen, and
+        after an update the words "your plays changed since" were untrue."""
         return {"due": self.pending(), "history_changed": self.history_changed(),
-                "files_taken_out": self.files_taken_out()}
+                "files_taken_out": self.files_taken_out(), "read_unknown": self._trained_on() == {}}
 
     @property
     def running(self) -> bool:

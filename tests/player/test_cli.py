@@ -463,6 +463,36 @@ def test_status_says_plays_a_scan_moved_wait_for_a_quiet_moment(segue_home, tmp_
     assert training["due"] == "quiet" and training["history_changed"] and not training["files_taken_out"]
 
 
+@pytest.mark.slow
+def test_status_after_an_update_does_not_say_the_plays_changed(segue_home, tmp_path):
+    # The last release's runs did not note what they read: the first look after the update
+    # makes one run due at a quiet moment, and status said "your plays changed since" of plays
+    # nothing had touched. It says why the run waits instead, and nothing once it has run.
+    from player import paths
+    from player.store import Store
+    from player.trainer import Trainer
+
+    store = _trained_with_an_import(tmp_path)
+    plays = store.play_count()
+    with store.transaction() as conn:                         # the record as the last release wrote it
+        conn.execute("UPDATE model_runs SET metrics = json_remove(metrics, '$.trained_on')")
+    store.close()
+    out = segue("status", home=segue_home)
+    quiet = ("(0 since the last training; the last training was by an earlier version of Segue: "
+             "waiting for a quiet moment to learn)")
+    assert f"Plays:      {plays} {quiet}\n" in out.stdout, out.stdout + out.stderr
+    assert "changed since" not in out.stdout
+    training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
+    assert training["due"] == "quiet" and training["read_unknown"] and not training["files_taken_out"]
+    store = Store.open()
+    Trainer(store, models_dir=paths.local_models_dir(), session_model=False).train_now()
+    store.close()
+    out = segue("status", home=segue_home)
+    assert f"Plays:      {plays} (0 since the last training)\n" in out.stdout, out.stdout + out.stderr
+    training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
+    assert training["due"] is None and not training["read_unknown"]
+
+
 def test_status_on_a_fresh_install_and_after_the_history_is_forgotten(segue_home, tmp_path):
     # No training has run (none yet, or its record forgotten with the plays): there is no "last
     # training" to count from, and nothing is due.
