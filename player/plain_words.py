@@ -61,12 +61,12 @@ def behind(state: dict) -> str:
     learned from the plays as they are). The count of new plays alone said "0 since the last
     training" after an imported file was taken out or swapped, with a training due."""
     if state.get("files_taken_out"):
-        changed = "your imported history changed since"
+        changed = "an imported history was taken out since then"
     elif state.get("read_unknown"):
         # (a run recorded before runs noted what they read: nothing is known to have changed)
         changed = "the last training was by an earlier version of Segue"
     elif state.get("history_changed"):
-        changed = "your plays changed since"
+        changed = "your plays changed since then"
     else:
         changed = ""
     due = {"now": "a training is due", "quiet": "waiting for a quiet moment to learn"}.get(state.get("due"), "")

@@ -427,7 +427,7 @@ def test_status_says_a_training_is_due_after_an_imported_file_is_taken_out_or_sw
     assert f"Plays:      {plays} (0 since the last training)\n" in out.stdout, out.stdout + out.stderr
     store.remove_import(store.history_imports()[0]["id"])
     out = segue("status", home=segue_home)
-    due = "(0 since the last training; your imported history changed since: a training is due)"
+    due = "(0 since the last training; an imported history was taken out since then: a training is due)"
     assert f"Plays:      {plays - 6} {due}\n" in out.stdout, out.stdout + out.stderr
     import_file(store, _spotify_plays(tmp_path / "ambient.json", "Ambient", 6, 1_600_100_000.0))
     store.close()
@@ -457,7 +457,7 @@ def test_status_says_plays_a_scan_moved_wait_for_a_quiet_moment(segue_home, tmp_
     plays = store.play_count()
     store.close()
     out = segue("status", home=segue_home)
-    quiet = "(0 since the last training; your plays changed since: waiting for a quiet moment to learn)"
+    quiet = "(0 since the last training; your plays changed since then: waiting for a quiet moment to learn)"
     assert f"Plays:      {plays} {quiet}\n" in out.stdout, out.stdout + out.stderr
     training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
     assert training["due"] == "quiet" and training["history_changed"] and not training["files_taken_out"]

@@ -211,7 +211,7 @@ def test_the_learned_label_says_a_training_is_due_after_an_imported_file_is_take
     with qtbot.waitSignal(window.history_removed, timeout=10000):
         window.remove_history_import(imported["id"], "rock.json")
     qtbot.waitUntil(lambda: label.text().endswith(
-        " (your imported history changed since: a training is due)"), timeout=10000)
+        " (an imported history was taken out since then: a training is due)"), timeout=10000)
     assert label.text().startswith("Learned from 22 plays at ")    # what the models in use learned from
     window.forget_history()
     qtbot.waitUntil(lambda: label.text() == "" and label.toolTip() == "", timeout=10000)
