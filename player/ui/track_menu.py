@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import urllib.parse
 from typing import Callable
 
 import shiboken6
@@ -88,11 +89,27 @@ def reveal(path: str) -> None:
     elif sys.platform == "darwin":
         command = ["open", "-R", path]
     else:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+        QDesktopServices.openUrl(file_url(folder))
         return
 
     def started(result=None, error=None) -> None:
         if error is not None:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(folder))
+            QDesktopServices.openUrl(file_url(folder))
 
     run_task(lambda: subprocess.Popen(command), started, name="show-in-folder")
+
+
+def file_url(path: str) -> QUrl:
+    """The ``file:`` address of the local ``path``. On Linux and the like a name may hold bytes
+    that are not UTF-8 (Python keeps them as lone surrogates), which ``QUrl.fromLocalFile``
+    turns into other bytes, the address then naming a folder that is not there: the address is
+    made from the name's own bytes, each percent-escaped, as file managers read it back."""
+    if os.name != "posix":
+        return QUrl.fromLocalFile(path)
+    return QUrl.fromEncoded(_file_uri(path).encode("ascii"))
+
+
+def _file_uri(path: str) -> str:
+    """``file://`` and the absolute ``path``'s bytes, each but letters, digits, ``/`` and
+    ``_.-~`` percent-escaped (so the address holds no quote or comma either)."""
+    return "file://" + urllib.parse.quote(os.fsencode(path))

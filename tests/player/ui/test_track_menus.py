@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
+import urllib.parse
 
 import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
@@ -60,7 +61,14 @@ def _shows(qtbot, opened, menu, path) -> None:
     before = len(opened.urls)
     action.trigger()
     qtbot.waitUntil(lambda: len(opened.urls) > before, timeout=5000)
-    assert os.path.samefile(opened.urls[-1].toLocalFile(), os.path.dirname(path))
+    assert os.path.samefile(_local(opened.urls[-1]), os.path.dirname(path))
+
+
+def _local(url: QUrl) -> str:
+    """The local path ``url`` names, byte for byte (``toLocalFile`` reads the bytes as UTF-8,
+    so a name that is not UTF-8 would come back as another name)."""
+    assert url.scheme() == "file", url
+    return os.fsdecode(urllib.parse.unquote_to_bytes(url.path(QUrl.FullyEncoded)))
 
 
 @folder_opened
@@ -216,3 +224,36 @@ def test_a_playlists_songs_can_be_queued_as_a_library_row_can(qtbot, scanned, ma
     _action(menu, "Play next").trigger()
     menu.close()
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[2], ids[3], ids[1]], timeout=5000)
+
+
+@pytest.fixture
+def odd_song(store, music):
+    """A song whose folder and file names are bytes that are not UTF-8, scanned into ``store``
+    with the rest of ``music``; skipped where the file system keeps names as text only."""
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    if sys.platform in ("win32", "darwin"):
+        pytest.skip("names there are text, never bytes that are not UTF-8")
+    folder = os.path.join(os.fsencode(music), b"Caf\xe9 \xff")          # Latin-1 and a stray byte
+    try:
+        os.mkdir(folder)
+    except OSError as e:
+        pytest.skip(f"this file system refuses names that are not UTF-8: {e}")
+    made = write_track(music / "made", "odd", fmt="flac", seconds=1.0, tags={"title": "Odd Name"})
+    path = os.path.join(folder, b"\xfe song.flac")
+    os.rename(made, path)
+    Scanner(store).scan([str(music)])
+    (row,) = [t for t in store.tracks() if t["title"] == "Odd Name"]
+    assert os.fsencode(row["path"]) == path
+    return row["id"]
+
+
+@folder_opened
+def test_show_in_folder_opens_a_folder_whose_name_is_not_utf8(qtbot, store, odd_song, make_window, opened):
+    # Its address was made from the name as text, each stray byte turned into three others:
+    # the file manager was sent to a folder that is not there.
+    window = make_window(store)
+    path = store.track(odd_song)["path"]
+    _shows(qtbot, opened, _library_menu(window, odd_song), path)
+    assert os.fsencode(_local(opened.urls[-1])) == os.path.dirname(os.fsencode(path))
