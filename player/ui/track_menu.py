@@ -3,12 +3,14 @@ a playlist's songs): made here once, so that the lists cannot drift apart.
 
 "Play next" and "Add to Up next" queue the songs; "Show in folder" opens the file manager
 where the song's file is, the file itself chosen where the system's file manager can be
-asked to (Windows Explorer, the macOS Finder), else its folder opened.
+asked to (Windows Explorer, the macOS Finder, a Linux desktop's file manager through its
+``org.freedesktop.FileManager1`` service), else its folder opened.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -22,6 +24,14 @@ from player.workers import run_task
 
 SHOW_IN_FOLDER = "Show in folder"
 _LOOKING = "Looking for the file…"
+
+# The desktop's file manager, as the freedesktop.org specification names it on the session bus:
+# ShowItems(uris, startup_id) opens each file's folder with the file chosen in it.
+FILE_MANAGER = "org.freedesktop.FileManager1"
+_FILE_MANAGER_PATH = "/org/freedesktop/FileManager1"
+# How long a file manager started for the call (not running yet) may take to answer before
+# the folder is opened the plain way instead.
+_ANSWER_S = 10
 
 
 def add_queue_actions(menu, ids: list[int], play_next: Callable[[list], None],
@@ -80,23 +90,27 @@ def _say(action: QAction, why: str, *, enabled: bool) -> None:
 
 def reveal(path: str) -> None:
     """Open the file manager at ``path``'s folder, the file chosen in it where the system
-    can be asked to: Explorer's ``/select,`` on Windows, ``open -R`` on macOS. Elsewhere
-    (and where those fail) the folder is opened as any local address is, by the desktop's
-    own file manager. Started on a worker thread: starting a program takes tens of ms."""
+    can be asked to: Explorer's ``/select,`` on Windows, ``open -R`` on macOS, the desktop's
+    ``org.freedesktop.FileManager1`` service elsewhere. Where none of those answers, the folder
+    is opened as any local address is, by the desktop's own file manager. Started on a worker
+    thread: starting a program takes tens of ms, and a file manager started for the call
+    takes seconds to answer."""
     folder = os.path.dirname(os.path.abspath(path))
-    if sys.platform == "win32":
-        command = f'explorer /select,"{os.path.normpath(path)}"'
-    elif sys.platform == "darwin":
-        command = ["open", "-R", path]
-    else:
-        QDesktopServices.openUrl(file_url(folder))
-        return
 
-    def started(result=None, error=None) -> None:
-        if error is not None:
+    def ask() -> bool:
+        if sys.platform == "win32":
+            subprocess.Popen(f'explorer /select,"{os.path.normpath(path)}"')
+            return True
+        if sys.platform == "darwin":
+            subprocess.Popen(["open", "-R", path])
+            return True
+        return _show_items(_file_uri(os.path.abspath(path)))
+
+    def asked(result=None, error=None) -> None:
+        if error is not None or not result:
             QDesktopServices.openUrl(file_url(folder))
 
-    run_task(lambda: subprocess.Popen(command), started, name="show-in-folder")
+    run_task(ask, asked, name="show-in-folder")
 
 
 def file_url(path: str) -> QUrl:
@@ -113,3 +127,33 @@ def _file_uri(path: str) -> str:
     """``file://`` and the absolute ``path``'s bytes, each but letters, digits, ``/`` and
     ``_.-~`` percent-escaped (so the address holds no quote or comma either)."""
     return "file://" + urllib.parse.quote(os.fsencode(path))
+
+
+def _show_items(uri: str) -> bool:
+    """Ask the session's file manager over D-Bus to show ``uri`` chosen in its folder; True
+    if it said it did. Asked through ``gdbus`` or ``dbus-send``, a program of its own: a
+    call made with Qt's D-Bus module holds Python's lock while it connects, so a bus slow to
+    answer would hold the window too. False, at once, where there is no session bus (no
+    address: nothing to ask, and the tools would start a bus of their own), no such program,
+    or no file manager on the bus; after ``_ANSWER_S`` where it does not answer."""
+    env = dict(os.environ)
+    if not env.get("DBUS_SESSION_BUS_ADDRESS"):
+        runtime = env.get("XDG_RUNTIME_DIR")
+        if not runtime or not os.path.exists(os.path.join(runtime, "bus")):
+            return False
+        env["DBUS_SESSION_BUS_ADDRESS"] = "unix:path=" + os.path.join(runtime, "bus")
+    method = f"{FILE_MANAGER}.ShowItems"
+    if shutil.which("gdbus"):
+        command = ["gdbus", "call", "--session", "--timeout", str(_ANSWER_S), "--dest", FILE_MANAGER,
+                   "--object-path", _FILE_MANAGER_PATH, "--method", method, f"['{uri}']", ""]
+    elif shutil.which("dbus-send"):
+        command = ["dbus-send", "--session", "--print-reply", f"--reply-timeout={_ANSWER_S * 1000}",
+                   f"--dest={FILE_MANAGER}", _FILE_MANAGER_PATH, method, f"array:string:{uri}", "string:"]
+    else:
+        return False
+    try:
+        done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, timeout=_ANSWER_S + 2)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0

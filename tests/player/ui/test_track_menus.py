@@ -1,18 +1,25 @@
 """The song menus of the library, Up next, Discover and a playlist offer the same entries:
 "Show in folder" opens the file manager at the song's folder (greyed out, saying why, when the
-file is not there), and Discover's tiles can be queued as the library's rows can."""
+file is not there), and Discover's tiles can be queued as the library's rows can. On Linux the
+desktop's file manager is asked over D-Bus to show the file chosen in its folder; the tests give
+it a session bus of their own and a file manager of their own on it."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import urllib.parse
 
 import pytest
-from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
 from player.ui.track_menu import SHOW_IN_FOLDER
+
+# The desktop's file manager on the session bus, as the freedesktop.org specification names it.
+FILE_MANAGER = "org.freedesktop.FileManager1"
 
 # Elsewhere the file is chosen in Explorer or the Finder, which no test should start.
 folder_opened = pytest.mark.skipif(sys.platform in ("win32", "darwin"),
@@ -33,7 +40,10 @@ class _Opened(QObject):
 
 
 @pytest.fixture
-def opened():
+def opened(tmp_path, monkeypatch):
+    # A session bus address where no bus is, so that the file manager of the desktop the tests
+    # run on (if any) is never asked; the tests that want one start a bus of their own.
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
     catcher = _Opened()
     QDesktopServices.setUrlHandler("file", catcher, "open")
     yield catcher
@@ -226,6 +236,116 @@ def test_a_playlists_songs_can_be_queued_as_a_library_row_can(qtbot, scanned, ma
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [ids[2], ids[3], ids[1]], timeout=5000)
 
 
+class _FileManager:
+    """A file manager of the tests' own on a session bus: it answers ``ShowItems`` as the
+    desktop's would, keeping the addresses it was asked to show."""
+
+    def __init__(self, address: str):
+        from PySide6.QtDBus import QDBusConnection, QDBusVirtualObject
+
+        outer = self
+        self.asked: list[list] = []
+
+        class Service(QDBusVirtualObject):
+            def introspect(self, path):
+                return ""
+
+            def handleMessage(self, message, connection):
+                if message.interface() != FILE_MANAGER or message.member() != "ShowItems":
+                    return False
+                outer.asked.append(message.arguments())
+                connection.send(message.createReply())
+                return True
+
+        self.name = f"file-manager-{id(self)}"
+        self.service = Service()
+        self.bus = QDBusConnection.connectToBus(address, self.name)
+        assert self.bus.isConnected(), self.bus.lastError().message()
+        assert self.bus.registerVirtualObject("/org/freedesktop/FileManager1", self.service)
+        assert self.bus.registerService(FILE_MANAGER)
+
+    def close(self) -> None:
+        from PySide6.QtDBus import QDBusConnection
+
+        self.bus.unregisterService(FILE_MANAGER)
+        self.bus.unregisterObject("/org/freedesktop/FileManager1")
+        QDBusConnection.disconnectFromBus(self.name)
+
+
+@pytest.fixture
+def session_bus(opened, monkeypatch):
+    """A session bus of the test's own (a real ``dbus-daemon``), its address in the environment
+    as a desktop session puts it."""
+    if sys.platform in ("win32", "darwin") or shutil.which("dbus-daemon") is None:
+        pytest.skip("no dbus-daemon here to start a session bus with")
+    daemon = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        address = daemon.stdout.readline().strip()
+        assert address, "dbus-daemon gave no address"
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        yield address
+    finally:
+        from player.workers import wait_all
+
+        wait_all()                  # no ask of the file manager outlives its bus
+        daemon.terminate()
+        daemon.wait(10)
+        daemon.stdout.close()
+
+
+@pytest.fixture(params=["gdbus", "dbus-send"])
+def asker(request, tmp_path, monkeypatch):
+    """Only ``gdbus``, then only ``dbus-send``, on the PATH: desktops have one or the other."""
+    found = shutil.which(request.param)
+    if found is None:
+        pytest.skip(f"no {request.param} here")
+    only = tmp_path / "bin"
+    only.mkdir()
+    (only / request.param).symlink_to(found)
+    monkeypatch.setenv("PATH", str(only))
+    return request.param
+
+
+def _chooses(qtbot, window, track_id: int, file_manager: _FileManager, opened) -> None:
+    """"Show in folder" on ``track_id``'s library row asks ``file_manager`` to show that song's
+    file, chosen, and does not open its folder as well."""
+    from player.workers import wait_all
+
+    menu = _library_menu(window, track_id)
+    action = _action(menu, SHOW_IN_FOLDER)
+    qtbot.waitUntil(action.isEnabled, timeout=5000)
+    menu.close()
+    action.trigger()
+    qtbot.waitUntil(lambda: bool(file_manager.asked), timeout=10000)
+    path = window.store.track(track_id)["path"]
+    ((uris, startup_id),) = file_manager.asked
+    assert startup_id == "" and len(uris) == 1
+    assert os.path.samefile(_local(QUrl.fromEncoded(uris[0].encode("ascii"))), path)
+    assert wait_all(15000)
+    QCoreApplication.processEvents()        # (the answer, already sent, reaches the window's thread)
+    assert opened.urls == []
+
+
+def test_show_in_folder_asks_the_desktops_file_manager_to_choose_the_file(qtbot, scanned, make_window, opened,
+                                                                          session_bus, asker):
+    # Only the folder was opened on Linux, the person left to find the song among its files.
+    file_manager = _FileManager(session_bus)
+    try:
+        window = make_window(scanned)
+        _chooses(qtbot, window, window.model.track_id(2), file_manager, opened)
+    finally:
+        file_manager.close()
+
+
+@folder_opened
+def test_show_in_folder_opens_the_folder_where_no_file_manager_is_on_the_bus(qtbot, scanned, make_window,
+                                                                             opened, session_bus):
+    window = make_window(scanned)
+    track_id = window.model.track_id(1)
+    _shows(qtbot, opened, _library_menu(window, track_id), scanned.track(track_id)["path"])
+
+
 @pytest.fixture
 def odd_song(store, music):
     """A song whose folder and file names are bytes that are not UTF-8, scanned into ``store``
@@ -257,3 +377,12 @@ def test_show_in_folder_opens_a_folder_whose_name_is_not_utf8(qtbot, store, odd_
     path = store.track(odd_song)["path"]
     _shows(qtbot, opened, _library_menu(window, odd_song), path)
     assert os.fsencode(_local(opened.urls[-1])) == os.path.dirname(os.fsencode(path))
+
+
+def test_the_file_manager_is_asked_for_a_file_whose_name_is_not_utf8(qtbot, store, odd_song, make_window, opened,
+                                                                     session_bus):
+    file_manager = _FileManager(session_bus)
+    try:
+        _chooses(qtbot, make_window(store), odd_song, file_manager, opened)
+    finally:
+        file_manager.close()
