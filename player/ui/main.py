@@ -235,6 +235,7 @@ def run_gui(args=None) -> int:
     from player.failures import EXIT_DATA, describe
     from player.ui.main_window import MainWindow
     from player.ui.single_instance import SingleInstance
+    from player.ui.track_menu import stop_revealing
     from player.workers import wait_all
 
     try:
@@ -285,6 +286,7 @@ def run_gui(args=None) -> int:
     instance.ready()                    # later launches' files are acted on from here
     status = app.exec()
     instance.stop_answering()
+    stop_revealing()                    # a file manager not answering does not hold the quit
     wait_all(5000)
     store.close()
     instance.release()

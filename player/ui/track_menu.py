@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import urllib.parse
 from typing import Callable
 
@@ -107,6 +108,8 @@ def reveal(path: str) -> None:
         return _show_items(_file_uri(os.path.abspath(path)))
 
     def asked(result=None, error=None) -> None:
+        if error is None and result is None:
+            return                  # stopped at quit: no folder opened as the app goes
         if error is not None or not result:
             QDesktopServices.openUrl(file_url(folder))
 
@@ -129,14 +132,15 @@ def _file_uri(path: str) -> str:
     return "file://" + urllib.parse.quote(os.fsencode(path))
 
 
-def _show_items(uri: str) -> bool:
+def _show_items(uri: str) -> bool | None:
     """Ask the session's file manager over D-Bus to show ``uri`` chosen in its folder; True
     if it said it did. Asked through ``gdbus`` or ``dbus-send``, a program of its own: a
     call made with Qt's D-Bus module holds Python's lock while it connects, so a bus slow to
     answer would hold the window too. False, at once, where there is no session bus (no
     address: nothing to ask, and the tools would start a bus of their own), no such program,
-    or no file manager on the bus; after ``_ANSWER_S`` where it does not answer."""
-    env = dict(os.environ)
+    or no file manager on the bus; after ``_ANSWER_S`` where it does not answer. None where
+    :func:`stop_revealing` ended the ask."""
+    env = _system_environment()
     if not env.get("DBUS_SESSION_BUS_ADDRESS"):
         runtime = env.get("XDG_RUNTIME_DIR")
         if not runtime or not os.path.exists(os.path.join(runtime, "bus")):
@@ -151,9 +155,55 @@ def _show_items(uri: str) -> bool:
                    f"--dest={FILE_MANAGER}", _FILE_MANAGER_PATH, method, f"array:string:{uri}", "string:"]
     else:
         return False
+    with _asking_lock:
+        try:
+            asking = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+        except OSError:
+            return False
+        _asking.add(asking)
     try:
-        done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=_ANSWER_S + 2)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+        code = asking.wait(_ANSWER_S + 2)
+    except subprocess.TimeoutExpired:
+        asking.kill()
+        asking.wait()
+        code = None
+    finally:
+        with _asking_lock:
+            _asking.discard(asking)
+            stopped = asking in _stopped
+            _stopped.discard(asking)
+    if stopped:
+        return None
+    return code == 0
+
+
+# The asks of the file manager still waiting for its answer, so that quitting need not wait
+# for them: the app would linger, its library still locked, for up to 12 s after its window closed.
+_asking: set[subprocess.Popen] = set()
+_stopped: set[subprocess.Popen] = set()
+_asking_lock = threading.Lock()
+
+
+def stop_revealing() -> None:
+    """At quit: end the asks of the file manager still waiting for its answer (none opens the
+    folder then)."""
+    with _asking_lock:
+        for asking in _asking:
+            _stopped.add(asking)
+            asking.kill()
+
+
+def _system_environment() -> dict:
+    """The environment for a program of the system. A PyInstaller bundle on Linux runs with its
+    own folder first on ``LD_LIBRARY_PATH`` (the value it found kept in ``LD_LIBRARY_PATH_ORIG``),
+    and the libraries in it (GLib, libdbus: copied from the machine that built it) would be
+    loaded by ``gdbus`` or ``dbus-send`` in place of the system's own, which they may not match."""
+    env = dict(os.environ)
+    if getattr(sys, "frozen", False) and "LD_LIBRARY_PATH" in env:
+        original = env.pop("LD_LIBRARY_PATH_ORIG", None)
+        if original:
+            env["LD_LIBRARY_PATH"] = original
+        else:
+            del env["LD_LIBRARY_PATH"]
+    return env

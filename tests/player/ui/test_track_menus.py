@@ -238,9 +238,10 @@ def test_a_playlists_songs_can_be_queued_as_a_library_row_can(qtbot, scanned, ma
 
 class _FileManager:
     """A file manager of the tests' own on a session bus: it answers ``ShowItems`` as the
-    desktop's would, keeping the addresses it was asked to show."""
+    desktop's would (or, not ``answers``, as a hung one: never), keeping the addresses it was
+    asked to show."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, answers: bool = True):
         from PySide6.QtDBus import QDBusConnection, QDBusVirtualObject
 
         outer = self
@@ -254,7 +255,8 @@ class _FileManager:
                 if message.interface() != FILE_MANAGER or message.member() != "ShowItems":
                     return False
                 outer.asked.append(message.arguments())
-                connection.send(message.createReply())
+                if answers:
+                    connection.send(message.createReply())
                 return True
 
         self.name = f"file-manager-{id(self)}"
@@ -384,5 +386,49 @@ def test_the_file_manager_is_asked_for_a_file_whose_name_is_not_utf8(qtbot, stor
     file_manager = _FileManager(session_bus)
     try:
         _chooses(qtbot, make_window(store), odd_song, file_manager, opened)
+    finally:
+        file_manager.close()
+
+
+def test_a_bundles_libraries_are_not_given_to_the_systems_dbus_tools(qtbot, scanned, make_window, opened,
+                                                                      session_bus, asker, tmp_path, monkeypatch):
+    # A PyInstaller bundle runs with its own folder first on LD_LIBRARY_PATH; GLib and libdbus
+    # copied there from the machine that built it were loaded by the system's gdbus or
+    # dbus-send, which then failed to start (here: libraries that cannot load at all).
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    for name in ("libglib-2.0.so.0", "libgio-2.0.so.0", "libdbus-1.so.3"):
+        (bundle / name).write_bytes(b"")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(bundle))
+    monkeypatch.delenv("LD_LIBRARY_PATH_ORIG", raising=False)
+    file_manager = _FileManager(session_bus)
+    try:
+        window = make_window(scanned)
+        _chooses(qtbot, window, window.model.track_id(2), file_manager, opened)
+    finally:
+        file_manager.close()
+
+
+def test_quitting_does_not_wait_for_a_file_manager_that_does_not_answer(qtbot, scanned, make_window, opened,
+                                                                        session_bus):
+    # The app's quit waits for its background work: it lingered, its library still locked, for
+    # the 10 s and more that the ask of a hung file manager could wait for the answer.
+    from player.ui.track_menu import stop_revealing
+    from player.workers import wait_all
+
+    file_manager = _FileManager(session_bus, answers=False)
+    try:
+        window = make_window(scanned)
+        menu = _library_menu(window, window.model.track_id(1))
+        action = _action(menu, SHOW_IN_FOLDER)
+        qtbot.waitUntil(action.isEnabled, timeout=5000)
+        menu.close()
+        action.trigger()
+        qtbot.waitUntil(lambda: bool(file_manager.asked), timeout=10000)
+        stop_revealing()
+        assert wait_all(3000)
+        QCoreApplication.processEvents()
+        assert opened.urls == []                # nor is its folder opened as the app goes
     finally:
         file_manager.close()
