@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from segue_common import audio_io
+from segue_common import audio_io, faults
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -433,7 +433,9 @@ class Decoder:
                         try:
                             self._open_fallback(refused=exc)
                         except DecodeError:
-                            raise exc from None
+                            if isinstance(exc, _NoAudio):
+                                raise exc from None
+                            raise self._refusal(str(exc)) from None
                         self.duration = duration_hint
             except (sf.LibsndfileError, RuntimeError, TypeError, ValueError, ZeroDivisionError, MemoryError) as exc:
                 # (a header with a sample rate of 0 divides by zero; a huge one can exhaust memory)
@@ -451,7 +453,7 @@ class Decoder:
                         try:
                             self._open_fallback(refused=exc)
                         except DecodeError:
-                            raise DecodeError(f"cannot decode {shown(Path(self.path).name)}: {_refused(exc)}") from exc
+                            raise self._refusal(_refused(exc)) from exc
                         self.duration = duration_hint
                 elif ext in audio_io.SOUNDFILE_EXTENSIONS:
                     # (a file of a format libsndfile reads that it refuses plays through ffmpeg
@@ -462,11 +464,15 @@ class Decoder:
                         # An Ogg file cut short is said so as the library's scan says it, not
                         # in libsndfile's words ("Supported file format but file is malformed.")
                         cut = audio_io.ogg_unfinished_damage(self.path) if ext in ("ogg", "oga", "opus") else None
-                        name = shown(Path(self.path).name)
-                        raise DecodeError(f"cannot decode {name}: {cut or _reason(exc)}") from exc
+                        if cut:
+                            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: {cut}") from exc
+                        raise self._refusal(_reason(exc)) from exc
                     self.duration = duration_hint
                 else:
-                    self._open_fallback()
+                    try:
+                        self._open_fallback()
+                    except DecodeError as exc:
+                        raise self._refusal(str(exc)) from exc
                     self.duration = duration_hint
         if not self.samplerate or self.samplerate <= 0:
             self.close()
@@ -489,6 +495,25 @@ class Decoder:
                 self.close()
                 raise
         self._opened = _stamp(self.path)
+
+    def _refusal(self, raw: str) -> DecodeError:
+        """Why the file does not open, as the library's scan lists it (read again now, for the
+        same words in both places: libsndfile said "Format not recognised." of a file the scan
+        listed as "not an audio format Segue recognises", "Unspecified internal error." of a
+        WAV it listed as cut short); the decoding library's own words go to the log. Where the
+        scan reads the file all the same, those words in plain terms."""
+        log.info("%s does not open: %s", self.path, raw)
+        try:
+            from player.library.tags import TagReadError, read_tags
+
+            read_tags(self.path, estimate=True)
+            why = faults.plain(raw)
+        except TagReadError as exc:
+            why = str(exc)
+        except Exception as exc:  # noqa: BLE001 - the reader's own fault leaves the decoder's words
+            log.warning("reading %s to say why it does not open failed: %s", self.path, exc)
+            why = faults.plain(raw)
+        return DecodeError(f"cannot play {shown(Path(self.path).name)}: {why}")
 
     def _ranged(self, seconds: float | None) -> float | None:
         """The length of the range, from the file's length ``seconds`` (None: unknown)."""

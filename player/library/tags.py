@@ -48,7 +48,7 @@ from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 
-from segue_common import audio_io
+from segue_common import audio_io, faults
 from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start, frame_header, xing_tag
 from segue_common.normalize import ARTISTS_JOINED_BY, match_key
 
@@ -78,7 +78,7 @@ MAX_GAIN_DB = 1000.0
 
 
 #: the error of a file neither mutagen nor a decoder here knows as audio
-NOT_RECOGNISED = "not an audio format Segue recognises"
+NOT_RECOGNISED = faults.NOT_RECOGNISED
 
 
 class TagReadError(Exception):

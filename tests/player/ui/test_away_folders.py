@@ -110,7 +110,7 @@ def test_a_song_that_cannot_be_played_is_named_with_its_error(qtbot, scanned, mu
     broken = music / "Folk" / "f1.flac"                     # "River Song", damaged since the scan
     broken.write_bytes(os.urandom(4096))
     window.play_ids([scanned.track_by_path(str(broken))["id"]], 0, "library")
-    said = "Could not play “River Song” by Hollow Pines: cannot decode f1.flac: "
+    said = "Could not play “River Song” by Hollow Pines: cannot play f1.flac: "
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(said), timeout=10000)
     message = window.statusBar().currentMessage()
     # The file's place is for the tooltip: in the bar it hid the reason in a narrow window.

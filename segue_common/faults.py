@@ -1,0 +1,50 @@
+"""Why a file cannot be played or read, in one set of words wherever it is said.
+
+The same fault reads the same in the library's "Files with problems" list, in the status
+bar when the song is played and in ``segue scan``'s output. The kinds, in the words the
+library's scan uses:
+
+- no audio: the file's headers are whole and it holds no sample (:data:`NO_AUDIO`), or it
+  is empty (:data:`EMPTY_FILE`);
+- damaged: ``damaged <format> file: <what is wrong>`` (``it ends early, …`` for a file cut
+  short), or :data:`DAMAGED` where nothing more can be told;
+- not a format Segue knows (:data:`NOT_RECOGNISED`), or one that needs ffmpeg
+  (``format not supported (ext): install ffmpeg to play it``);
+- missing (``file not found``), no permission (``cannot open: Permission denied``), not a
+  regular file (``not a regular file (a named pipe)``).
+
+:func:`plain` turns a decoding library's own words (libsndfile, dr_mp3, ffmpeg) into these;
+its caller logs the library's words, for whoever looks into a fault. Qt-free.
+"""
+
+from __future__ import annotations
+
+import re
+
+NO_AUDIO = "no audio in file (length 0)"
+EMPTY_FILE = "no audio: an empty file (0 bytes), a copy or download that did not finish?"
+NOT_RECOGNISED = "not an audio format Segue recognises"
+#: a file of a known format whose contents do not read as that format's should
+DAMAGED = "damaged file: its contents do not read as its format's should"
+
+#: a decoding library's words for a file it does not know the format of
+_UNKNOWN = re.compile(r"Format not recognised|File contains data in an unknown format|"
+                      r"no audio stream ffmpeg can read|not an MP3 stream dr_mp3 reads", re.IGNORECASE)
+#: ... and for one of a format it knows that it cannot read: said with no more detail, as
+#: libsndfile's own words ("Unspecified internal error.", "Supported file format but file is
+#: malformed.") tell the person nothing they can act on
+_DAMAGED = re.compile(r"malformed|internal error|flac decoder|lost sync|Error in (WAV|AIFF) file|"
+                      r"No 'data' chunk|bad (header|data)|unexpected end|Invalid data found", re.IGNORECASE)
+#: the file's name some libraries' messages start with ("cannot decode x.mp3: …")
+_NAMED = re.compile(r"^cannot (decode|play|open) [^:]*: ")
+
+
+def plain(raw: str) -> str:
+    """``raw``, a decoding library's reason for refusing a file, in the words above; words of
+    no kind known here are kept as they are (a stripped file name aside)."""
+    text = _NAMED.sub("", " ".join(str(raw).split()), count=1)
+    if _UNKNOWN.search(text):
+        return NOT_RECOGNISED
+    if _DAMAGED.search(text):
+        return DAMAGED
+    return text

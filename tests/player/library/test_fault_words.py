@@ -1,0 +1,65 @@
+"""One fault reads the same in the library's list of files with problems and when the song is
+played: the scan's reason, after "cannot play <name>: " (the status bar adds the song's title)."""
+
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.decoder import DecodeError, Decoder
+from player.library.scanner import Scanner
+from segue_common import faults
+
+
+def _tone(seconds=0.5, rate=44100):
+    return (0.3 * np.sin(np.arange(int(seconds * rate)) * 0.05)).astype(np.float32)
+
+
+def _cut(path, keep):
+    path.write_bytes(path.read_bytes()[:keep])
+
+
+def _faulty_files(folder):
+    """name -> the kind of fault its scan and its play must both say."""
+    (folder / "empty.flac").write_bytes(b"")                        # a download that never began
+    (folder / "empty.mp3").write_bytes(b"")
+    sf.write(folder / "silent.wav", np.zeros((0, 2), np.float32), 44100)     # whole headers, no sample
+    for name, fmt in (("cut.wav", "WAV"), ("cut.aiff", "AIFF")):
+        sf.write(folder / name, _tone(), 44100, format=fmt)
+        _cut(folder / name, 30)                                     # cut inside its header
+    (folder / "garbage.flac").write_bytes(b"fLaC but not really" * 10)
+    (folder / "notes.ogg").write_bytes(b"these are notes, not audio\n" * 60)
+    (folder / "notes.m4a").write_bytes(b"these are notes, not audio\n" * 60)
+    return {"empty.flac": faults.EMPTY_FILE, "empty.mp3": faults.EMPTY_FILE, "silent.wav": faults.NO_AUDIO,
+            "cut.wav": "damaged WAV file: it ends early", "cut.aiff": "damaged AIFF file: it ends early",
+            "garbage.flac": "damaged FLAC file", "notes.ogg": faults.NOT_RECOGNISED,
+            "notes.m4a": faults.NOT_RECOGNISED}
+
+
+def test_each_kind_of_fault_reads_the_same_in_the_scan_and_at_play(tmp_path, store):
+    """libsndfile's own words were said at play ("Format not recognised.", "Unspecified internal
+    error." of a WAV cut short, "Error : unknown error in flac decoder."), and "cannot decode"
+    here, "cannot play" there, where the scan listed the file as "not an audio format Segue
+    recognises", "damaged WAV file: it ends early, …", an empty file."""
+    folder = tmp_path / "music"
+    folder.mkdir()
+    kinds = _faulty_files(folder)
+    result = Scanner(store).scan([str(folder)])
+    listed = {os.path.basename(row["path"]): row["last_error"] for row in store.track_errors()}
+    assert set(listed) == set(kinds) and result.errors == len(kinds), listed
+    for name, kind in kinds.items():
+        assert listed[name].startswith(kind), (name, listed[name])
+        with pytest.raises(DecodeError) as played:
+            Decoder(str(folder / name), out_rate=44100)
+        assert str(played.value) == f"cannot play {name}: {listed[name]}"
+
+
+def test_a_decoding_librarys_words_are_put_plainly():
+    """What libsndfile, dr_mp3 and ffmpeg say of a file, where the scan reads it all the same,
+    is put in the scan's words for its kind; words of no known kind are kept."""
+    assert faults.plain("Format not recognised.") == faults.NOT_RECOGNISED
+    assert faults.plain("cannot decode x.mp3: not an MP3 stream dr_mp3 reads") == faults.NOT_RECOGNISED
+    assert faults.plain("Supported file format but file is malformed.") == faults.DAMAGED
+    assert faults.plain("Unspecified internal error.") == faults.DAMAGED
+    assert faults.plain("cannot decode x.flac: a reason   of its own") == "a reason of its own"
