@@ -503,6 +503,10 @@ class Decoder:
         WAV it listed as cut short); the decoding library's own words go to the log. Where the
         scan reads the file all the same, those words in plain terms."""
         log.info("%s does not open: %s", self.path, raw)
+        if audio_io.for_want_of_ffmpeg(raw):
+            # (nothing here reads it without ffmpeg: that, the way out, is said, not what the
+            # scan's reader makes of bytes it does not know)
+            return DecodeError(raw)
         try:
             from player.library.tags import TagReadError, read_tags
 
