@@ -512,6 +512,11 @@ class Decoder:
 
             read_tags(self.path, estimate=True)
             why = faults.plain(raw)
+            if audio_io.ffmpeg_complete() is None:
+                # The scan reads it as audio and nothing here but libsndfile and dr_mp3 tried
+                # it: a WAV of a codec they lack (Yamaha ADPCM, AAC) was said to be damaged,
+                # where ffmpeg plays it. Without ffmpeg, damage cannot be told from that.
+                why = f"only ffmpeg may read it (a codec Segue lacks, or it is damaged): {audio_io.INSTALL_FFMPEG}"
         except TagReadError as exc:
             why = str(exc)
         except Exception as exc:  # noqa: BLE001 - the reader's own fault leaves the decoder's words

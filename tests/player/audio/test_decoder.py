@@ -683,6 +683,40 @@ def test_missing_damaged_and_unsupported_files_are_decode_errors(tmp_path, monke
         Decoder(str(tmp_path / "song.m4a"), out_rate=44100)
 
 
+def _yamaha_adpcm_wav(path):
+    """A whole WAV of Yamaha ADPCM (format tag 0x20), written byte by byte: a codec libsndfile
+    lacks and ffmpeg decodes."""
+    import struct
+
+    data = bytes(range(256)) * 16
+    fmt = struct.pack("<HHIIHHH", 0x20, 1, 8000, 4000, 1, 4, 0)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+
+
+def test_a_wav_of_a_codec_only_ffmpeg_decodes_says_to_install_ffmpeg_not_damaged(tmp_path, monkeypatch):
+    """The scan lists it as a song; played without ffmpeg it was "damaged file" (libsndfile's
+    "Malformed 'fmt ' chunk."), which sent the person looking for a fault in a whole file."""
+    from player.library.tags import read_tags
+    from segue_common.audio_io import INSTALL_FFMPEG
+
+    path = tmp_path / "y.wav"
+    _yamaha_adpcm_wav(path)
+    if shutil.which("ffmpeg") and shutil.which("ffprobe"):
+        dec = Decoder(str(path), out_rate=44100)    # (what the message promises: ffmpeg plays it)
+        try:
+            assert len(dec.read(44100)) > 0
+        finally:
+            dec.close()
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))   # no ffmpeg on PATH
+    assert read_tags(str(path))["duration"] > 0
+    with pytest.raises(DecodeError) as caught:
+        Decoder(str(path), out_rate=44100)
+    said = str(caught.value)
+    assert said.startswith("cannot play y.wav: ") and INSTALL_FFMPEG in said and "damaged file:" not in said, said
+
+
 def test_bad_output_format_is_rejected(tmp_path):
     path = write_track(tmp_path, "t", fmt="wav", seconds=0.1)
     with pytest.raises(ValueError):
