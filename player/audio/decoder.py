@@ -519,6 +519,11 @@ class Decoder:
                 why = f"only ffmpeg may read it (a codec Segue lacks, or it is damaged): {audio_io.INSTALL_FFMPEG}"
         except TagReadError as exc:
             why = str(exc)
+            if why == _NO_AUDIO:
+                # (a file only ffmpeg reads, of its headers and no sample: refused as any file
+                # of no audio is, so that one written over a song as it plays ends that play
+                # as a file come to hold something else, not as one heard to its end)
+                return _NoAudio(f"cannot play {shown(Path(self.path).name)}: {why}")
         except Exception as exc:  # noqa: BLE001 - the reader's own fault leaves the decoder's words
             log.warning("reading %s to say why it does not open failed: %s", self.path, exc)
             why = faults.plain(raw)
