@@ -465,7 +465,9 @@ class Decoder:
                         # in libsndfile's words ("Supported file format but file is malformed.")
                         cut = audio_io.ogg_unfinished_damage(self.path) if ext in ("ogg", "oga", "opus") else None
                         if cut:
-                            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: {cut}") from exc
+                            # (one of its headers alone is a file of no audio, as above)
+                            raise (_NoAudio if cut == _NO_AUDIO else DecodeError)(
+                                f"cannot play {shown(Path(self.path).name)}: {cut}") from exc
                         raise self._refusal(_reason(exc)) from exc
                     self.duration = duration_hint
                 else:

@@ -1364,22 +1364,24 @@ def test_a_playing_file_written_over_with_no_audio_ends_as_another_file(tmp_path
     assert dec.replaced and 10 * 4096 <= got < 10 * 4096 + 441     # (ended there: no more of it)
 
 
-@pytest.mark.skipif(not ffmpeg_encodes("alac"), reason="ffmpeg makes these files")
-def test_a_playing_m4a_written_over_with_one_of_no_audio_ends_as_another_file(tmp_path):
+@pytest.mark.parametrize("kind, codec", [("m4a", "alac"), ("opus", "libopus")])
+def test_a_playing_file_ffmpeg_makes_written_over_with_no_audio_ends_as_another_file(tmp_path, kind, codec):
     """A file only ffmpeg reads, written over as it plays with one of its headers and no
     audio (a recorder stopped at once over it): refused on open for the scan's reason, "no
     audio in file", it must still end its play as one that came to hold something else. Read
     again as a file that does not open, it was read on to its end, a play heard to its end
     (a full play for the recommender) of a song cut off."""
-    path = tmp_path / "song.m4a"
-    write_audio(tmp_path / "song.wav", tone(3.0, sr=44100), 44100)
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "song.wav"), "-c:a", "alac", str(path)], check=True)
-    empty = tmp_path / "empty.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=44100:cl=mono", "-frames:a", "0",
-                    "-c:a", "alac", str(empty)], check=True)
+    if not ffmpeg_encodes(codec):
+        pytest.skip(f"ffmpeg with {codec} makes these files")
+    path = tmp_path / f"song.{kind}"
+    write_audio(tmp_path / "song.wav", tone(3.0, sr=48000), 48000)
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(tmp_path / "song.wav"), "-c:a", codec, str(path)], check=True)
+    empty = tmp_path / f"empty.{kind}"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono", "-frames:a", "0",
+                    "-c:a", codec, str(empty)], check=True)
     with pytest.raises(DecodeError, match="no audio in file"):
-        Decoder(str(empty), out_rate=44100)
-    dec = Decoder(str(path), out_rate=44100)
+        Decoder(str(empty), out_rate=48000)
+    dec = Decoder(str(path), out_rate=48000)
     try:
         got = sum(len(dec.read(4096)) for _ in range(10))
         with open(path, "r+b") as f:
@@ -1389,4 +1391,4 @@ def test_a_playing_m4a_written_over_with_one_of_no_audio_ends_as_another_file(tm
             got += len(block)
     finally:
         dec.close()
-    assert dec.replaced and got < 3 * 44100
+    assert dec.replaced and got < 3 * 48000
