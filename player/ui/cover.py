@@ -130,11 +130,13 @@ SHARED_PREFIX = "now-playing-"
 _sharing = threading.Lock()
 
 
-def unshare_covers(folder: str | os.PathLike, keep: int | None = None) -> None:
-    """Remove the covers written for the desktop (see :func:`share_cover`), but that of track
-    ``keep`` (the song shown now): the file named by its track id stayed after the song,
-    even across starts, and told which song was heard last."""
+def unshare_covers(folder: str | os.PathLike, keep: Callable[[], int | None] | None = None) -> None:
+    """Remove the covers written for the desktop (see :func:`share_cover`), but that of the
+    track ``keep()`` names (the song shown now): the file named by its track id stayed after
+    the song, even across starts, and told which song was heard last. Asked once the covers
+    are held (a song begun since the caller looked shares its own meanwhile, kept then)."""
     with _sharing:
+        keep = keep() if keep is not None else None
         try:
             names = os.listdir(folder)
         except OSError:

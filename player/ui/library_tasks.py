@@ -567,7 +567,6 @@ class LibraryTasksMixin:
 
     def forget_history(self) -> None:
         store, intelligence, player = self.store, self.intelligence, self.player
-        showing = self._shown_track     # (its cover, shared with the desktop, stays while it is shown)
 
         def work():
             # The last track and queue kept for the next start say what was played: they go
@@ -592,7 +591,8 @@ class LibraryTasksMixin:
             # The cover of the last song, kept for the desktop's sound menu, is named by its track.
             from player.ui.cover import unshare_covers
 
-            unshare_covers(paths.cache_dir(), keep=showing)
+            # (the song shown when it is done, not when asked: one begun meanwhile shared its own)
+            unshare_covers(paths.cache_dir(), keep=lambda: self._shown_track)
 
         self.tasks.start("forget", "Forgetting listening history")
 

@@ -100,3 +100,36 @@ def test_the_cover_left_for_the_desktop_goes_with_the_history_but_the_song_shown
     kept = share_cover(image, playing, paths.cache_dir())
     _forget(qtbot, window)
     assert [p.name for p in paths.cache_dir().iterdir()] == [os.path.basename(kept)] and left != kept
+
+
+def test_the_cover_of_a_song_begun_while_the_history_is_forgotten_stays_for_the_desktop(qtbot, scanned, make_window):
+    # The forget takes a while (a large history, the copies beside the database): a song begun
+    # meanwhile shares its cover, and the forget, which kept the cover of the song shown as it
+    # was asked, removed the new one, so the desktop's sound menu showed no picture for it.
+    import threading
+
+    from PySide6.QtGui import QColor, QImage
+
+    from player import paths
+    from player.ui.cover import share_cover
+    from player.workers import db_write_pool
+
+    image = QImage(8, 8, QImage.Format_RGB32)
+    image.fill(QColor("red"))
+    first, then = scanned.tracks()[0]["id"], scanned.tracks()[1]["id"]
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: window._shown_track == first, timeout=5000)
+    busy = threading.Event()
+    db_write_pool().start(lambda: busy.wait(15))        # a long write ahead of the forget
+    try:
+        window.forget_history()
+        window.play_ids([then], 0, "library")
+        qtbot.waitUntil(lambda: window._shown_track == then, timeout=5000)
+        # (as the window shares a cover it found, on its worker)
+        shared = share_cover(image, then, paths.cache_dir())
+    finally:
+        busy.set()
+    qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
+    assert shared is not None and os.path.exists(shared)
