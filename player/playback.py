@@ -632,6 +632,12 @@ class Player:
             self._passed_over.clear()
             self._passed_at = 0.0
             self.store.set_setting(PASSED_SETTING, None)
+        # The forget emptied the state saved for the next start; what this player holds now
+        # (the song playing, Up next, Previous cut to that song) is written again at once.
+        # Else, paused, nothing changed it again, and the next start had nothing to go on with.
+        with self._state_lock:
+            self._saved_state = None
+        self._save_state()
         self._maybe_fill()      # the suggestions queued, ranked from the session gone, anew
 
     def _forget_session(self, forgotten: float | None) -> bool:

@@ -133,3 +133,26 @@ def test_the_cover_of_a_song_begun_while_the_history_is_forgotten_stays_for_the_
         busy.set()
     qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
     assert shared is not None and os.path.exists(shared)
+
+
+def test_the_song_paused_and_the_songs_queued_at_a_forget_are_there_at_the_next_start(qtbot, scanned, make_window):
+    # The song playing plays on after the forget, Up next with it, and both are saved for the
+    # next start as the songs go on (Previous cut to the song playing). Paused, nothing saved
+    # them again: the forget had emptied the state saved, the player took it to hold what it
+    # last wrote, and the next start came up with nothing playing and nothing queued.
+    from player.playback import STATE_SETTING
+
+    tracks = {t["title"]: t["id"] for t in scanned.tracks()}
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    player = window.player
+    queued = [tracks["Blue Smoke"], tracks["Walking Bass"]]
+    window.play_ids([tracks["River Song"], *queued], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == tracks["River Song"] and player.position > 0.3, timeout=5000)
+    window.pause()
+    qtbot.waitUntil(lambda: player.state == PlaybackState.PAUSED, timeout=5000)
+    _forget(qtbot, window)
+    player.close()
+    state = scanned.get_setting(STATE_SETTING)
+    assert state is not None and state["current"][0] == tracks["River Song"]
+    assert [q[0] for q in state["queue"]] == queued and not state.get("back")
