@@ -27,7 +27,7 @@ import random
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from player.audio.base import Engine, PlaybackState, Source, follows_on
@@ -108,6 +108,9 @@ class Cued:
     heard: float | None = None
     to_end: bool = False
     play_id: int | None = None
+    # Left before the history was forgotten: the place it is shown at is not saved for the
+    # next start (the forget took where it was left, and its play).
+    forgotten: bool = False
 
     @property
     def heard_to(self) -> float:
@@ -665,6 +668,8 @@ class Player:
         playing = self._playing
         if playing is not None:
             playing.forgotten = True
+        if self._cued is not None:      # (its play, left by the last run, went with the history)
+            self._cued = replace(self._cued, play_id=None, credit=0.0, heard=0.0, forgotten=True)
         kept = playing is not None and bool(self._history) and self._history[-1] is playing.entry
         self._session_from = len(self._history) - kept
         # Previous walks back through the songs heard: those before the forget are history the
@@ -1511,6 +1516,11 @@ class Player:
             # what was heard before it and from there to the end, as in this run.
             current = [e.track_id, e.source, e.manual, round(position, 1), round(credit, 1),
                        round(playing.covered_ms() / 1000, 1), playing.play_id, playing.jumped is not None, e.lap]
+            if playing.forgotten:   # begun before the forget: cued again at the next start, with no place
+                current[3:8] = [0.0, 0.0, 0.0, None, False]
+        elif cued is not None and cued.forgotten:
+            current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, 0.0, 0.0, 0.0, None, False,
+                       cued.entry.lap]
         elif cued is not None:
             current = [cued.entry.track_id, cued.entry.source, cued.entry.manual, round(cued.position, 1),
                        round(cued.heard_to, 1), round(cued.heard_before, 1), cued.play_id, cued.to_end,

@@ -570,8 +570,9 @@ class LibraryTasksMixin:
 
         def work():
             # The last track and queue kept for the next start say what was played: they go
-            # too (what is on screen now is saved again only once it changes), as do the
-            # suggestions the person took out of the queue in the session.
+            # too (what is on screen now is saved again at the player's next save, with no
+            # place in a song begun before the forget), as do the suggestions the person took
+            # out of the queue in the session.
             from player.playback import PASSED_SETTING, STATE_SETTING
 
             store.set_setting(STATE_SETTING, None)

@@ -156,3 +156,39 @@ def test_the_song_paused_and_the_songs_queued_at_a_forget_are_there_at_the_next_
     state = scanned.get_setting(STATE_SETTING)
     assert state is not None and state["current"][0] == tracks["River Song"]
     assert [q[0] for q in state["queue"]] == queued and not state.get("back")
+
+
+def test_up_next_and_the_song_paused_at_a_forget_come_back_after_closing_untouched(qtbot, scanned, make_window):
+    # The forget cleared the state saved for the next start, but the player took it for saved
+    # still: closed untouched, nothing was written, and Up next and the song were gone at the
+    # next start (touching anything first saved them). The song comes back cued at its start:
+    # its play went with the history, and so does the place it was left at.
+    from player.playback import STATE_SETTING
+
+    ids = [t["id"] for t in scanned.tracks()]
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    player = window.player
+    window.play_ids(ids[:1], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == ids[0] and player.position > 0.5, timeout=5000)
+    window.enqueue(ids[2:4])
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[2:4], timeout=5000)
+    window.pause()
+    qtbot.waitUntil(lambda: player.state == PlaybackState.PAUSED, timeout=5000)
+
+    def saved_as_shown():       # (all saved before the forget: closing finds nothing changed since)
+        saved = scanned.get_setting(STATE_SETTING) or {}
+        current = saved.get("current") or [None] * 4
+        return [q[0] for q in saved.get("queue", [])] == ids[2:4] and current[3] == round(player.position, 1)
+
+    qtbot.waitUntil(saved_as_shown, timeout=5000)
+    _forget(qtbot, window)
+    window.close()
+    player.close()
+
+    again = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: again.restored, timeout=10000)
+    assert [e.track_id for e in again.player.queue] == ids[2:4]
+    cued = again.player.cued
+    assert cued is not None and cued.entry.track_id == ids[0]
+    assert cued.position == 0.0 and cued.play_id is None and scanned.resume_position(ids[0]) is None
