@@ -314,4 +314,8 @@ class Intelligence(QObject):
         the window does not wait for it."""
         self._playback_timer.stop()
         if self.learner is not None:
+            # What it says from now on has no one to go to: one still starting says Ready after
+            # the window, and this object, may be gone, and handing it on here failed.
+            self.learner.on_message = lambda message: None
+            self.learner.on_exit = lambda info: None
             self.learner.close(timeout=5.0, wait=False)

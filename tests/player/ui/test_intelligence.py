@@ -216,3 +216,36 @@ def test_the_learned_label_says_a_training_is_due_after_an_imported_file_is_take
     window.forget_history()
     qtbot.waitUntil(lambda: label.text() == "" and label.toolTip() == "", timeout=10000)
     assert store.play_count() == 0
+
+
+def test_what_the_learner_says_after_the_window_closed_goes_nowhere_quietly(qtbot, scanned, make_window, caplog):
+    # A learner still starting as the window closed said Ready after the window and its
+    # Intelligence were gone: handing it on failed ("Signal source has been deleted"), and a
+    # traceback went to the log. Said here down a real pipe, read by the learner's own monitor.
+    import logging
+    from multiprocessing import Pipe
+
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    window = make_window(scanned)
+    window.enable_intelligence(analyse=False, options=LearnerOptions(analyse=False))
+    intelligence = window.intelligence
+    with qtbot.waitSignal(intelligence.ready, timeout=30000):
+        pass
+    qtbot.waitUntil(lambda: intelligence.learner is not None and intelligence.learner.alive, timeout=30000)
+    learner = intelligence.learner
+    proc = learner._proc
+    window.close()
+    intelligence.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    assert not shiboken6.isValid(intelligence)
+    ours, theirs = Pipe()
+    theirs.send(m.Ready(proc.pid))
+    theirs.close()
+    caplog.set_level(logging.DEBUG, logger="player")
+    monitor = threading.Thread(target=learner._monitor, args=(proc, ours))
+    monitor.start()
+    monitor.join(30)
+    assert not monitor.is_alive()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
