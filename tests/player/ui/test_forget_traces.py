@@ -204,3 +204,27 @@ def test_up_next_and_the_song_paused_at_a_forget_come_back_after_closing_untouch
     cued = again.player.cued
     assert cued is not None and cued.entry.track_id == ids[0]
     assert cued.position == 0.0 and cued.play_id is None and scanned.resume_position(ids[0]) is None
+
+
+def test_up_next_paused_at_a_forget_is_saved_at_once_for_a_start_after_a_kill(qtbot, scanned, make_window):
+    # The forget cleared the state saved for the next start, and a player paused saves nothing
+    # until something changes: killed (or the computer shut down) before the window closed,
+    # the next start had no Up next. Saved with the forget, the song paused with no place in it.
+    from player.playback import STATE_SETTING
+
+    ids = [t["id"] for t in scanned.tracks()]
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    player = window.player
+    window.play_ids(ids[:1], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == ids[0], timeout=5000)
+    window.pause()
+    qtbot.waitUntil(lambda: player.state == PlaybackState.PAUSED, timeout=5000)
+    player.seek(1.5)
+    window.enqueue(ids[2:4])
+    qtbot.waitUntil(lambda: [q[0] for q in (scanned.get_setting(STATE_SETTING) or {}).get("queue", [])] == ids[2:4],
+                    timeout=5000)
+    _forget(qtbot, window)
+    saved = scanned.get_setting(STATE_SETTING)
+    assert saved is not None and [q[0] for q in saved["queue"]] == ids[2:4]
+    assert saved["current"][0] == ids[0] and saved["current"][3] == 0.0 and saved["current"][6] is None
