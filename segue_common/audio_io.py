@@ -39,6 +39,7 @@ import numpy as np
 import soundfile as sf
 
 from segue_common import mp3
+from segue_common.environment import system_environment
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,8 @@ def ffmpeg_complete() -> str | None:
         else:
             try:
                 ok = subprocess.run([exe, "-version"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, timeout=15, **no_console_window()).returncode == 0
+                                    stderr=subprocess.DEVNULL, timeout=15, env=system_environment(),
+                                    **no_console_window()).returncode == 0
             except (OSError, subprocess.SubprocessError):
                 ok = False
             if not ok:
@@ -295,7 +297,7 @@ class FallbackStream:
             [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, *_skip_to_audio(self.path),
              "-i", _file_url(self.path), "-vn", *trim,
              "-f", "f32le", "-acodec", "pcm_f32le", *channels, "-ar", str(rate), "-"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **no_console_window(),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=system_environment(), **no_console_window(),
         )
         # ffmpeg's messages are read as they come: a damaged file can write more than a
         # pipe holds (64 KiB), and unread, that would block ffmpeg and with it whoever
@@ -660,7 +662,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
              ":format=format_name,duration:format_tags=iTunSMPB",
              "-of", "json", *_skip_to_audio(path), _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
-            **no_console_window(),
+            env=system_environment(), **no_console_window(),
         )
     except subprocess.TimeoutExpired:
         raise CorruptAudioError(f"ffprobe took over {_PROBE_TIMEOUT_S} s on {Path(path).name}") from None
@@ -1057,7 +1059,7 @@ def probe_stream(path: str | os.PathLike, *, count: bool = True) -> dict | None:
              "stream=codec_name,sample_rate,channels,duration:stream_tags:format=format_name,duration:format_tags",
              "-of", "json", *_skip_to_audio(path), _file_url(path)],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
-            **no_console_window(),
+            env=system_environment(), **no_console_window(),
         )
         info = json.loads(out.stdout)
         stream, container = info["streams"][0], info.get("format", {})

@@ -283,6 +283,7 @@ def step_ffmpeg(ctx: Context) -> str:
     import subprocess
 
     from segue_common.audio_io import ffmpeg_path, no_console_window
+    from segue_common.environment import system_environment
 
     exe = ffmpeg_path()
     if exe is None:
@@ -291,7 +292,7 @@ def step_ffmpeg(ctx: Context) -> str:
                 "install ffmpeg, and they play from the next start, with nothing else to do")
     try:
         out = subprocess.run([exe, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30,
-                             stdin=subprocess.DEVNULL, **no_console_window())
+                             stdin=subprocess.DEVNULL, env=system_environment(), **no_console_window())
     except (OSError, subprocess.SubprocessError) as exc:
         raise SelfTestError(f"ffmpeg at {exe} does not run: {exc}") from None
     first = (out.stdout.splitlines() or [""])[0]

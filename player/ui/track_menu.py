@@ -22,6 +22,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices
 
 from player.workers import run_task
+from segue_common.environment import system_environment
 
 SHOW_IN_FOLDER = "Show in folder"
 _LOOKING = "Looking for the file…"
@@ -100,10 +101,10 @@ def reveal(path: str) -> None:
 
     def ask() -> bool:
         if sys.platform == "win32":
-            subprocess.Popen(f'explorer /select,"{os.path.normpath(path)}"')
+            subprocess.Popen(f'explorer /select,"{os.path.normpath(path)}"', env=system_environment())
             return True
         if sys.platform == "darwin":
-            subprocess.Popen(["open", "-R", path])
+            subprocess.Popen(["open", "-R", path], env=system_environment())
             return True
         return _show_items(_file_uri(os.path.abspath(path)))
 
@@ -140,7 +141,7 @@ def _show_items(uri: str) -> bool | None:
     address: nothing to ask, and the tools would start a bus of their own), no such program,
     or no file manager on the bus; after ``_ANSWER_S`` where it does not answer. None where
     :func:`stop_revealing` ended the ask."""
-    env = _system_environment()
+    env = system_environment()
     if not env.get("DBUS_SESSION_BUS_ADDRESS"):
         runtime = env.get("XDG_RUNTIME_DIR")
         if not runtime or not os.path.exists(os.path.join(runtime, "bus")):
@@ -192,18 +193,3 @@ def stop_revealing() -> None:
         for asking in _asking:
             _stopped.add(asking)
             asking.kill()
-
-
-def _system_environment() -> dict:
-    """The environment for a program of the system. A PyInstaller bundle on Linux runs with its
-    own folder first on ``LD_LIBRARY_PATH`` (the value it found kept in ``LD_LIBRARY_PATH_ORIG``),
-    and the libraries in it (GLib, libdbus: copied from the machine that built it) would be
-    loaded by ``gdbus`` or ``dbus-send`` in place of the system's own, which they may not match."""
-    env = dict(os.environ)
-    if getattr(sys, "frozen", False) and "LD_LIBRARY_PATH" in env:
-        original = env.pop("LD_LIBRARY_PATH_ORIG", None)
-        if original:
-            env["LD_LIBRARY_PATH"] = original
-        else:
-            del env["LD_LIBRARY_PATH"]
-    return env

@@ -1,0 +1,52 @@
+"""The environment to start a program of the system with (ffmpeg, ffprobe, gdbus, dbus-send...).
+
+A PyInstaller bundle on Linux runs with its own folder first on ``LD_LIBRARY_PATH`` (on AIX
+``LIBPATH``), the value it found kept in ``LD_LIBRARY_PATH_ORIG`` (none kept where there was
+none). A program of the system started with that environment loads the bundle's copies of
+the libraries it shares with the app (zlib, GLib, libdbus, libstdc++: copied from the
+machine that built the bundle) in place of its own; where they do not match, it fails to
+start or misbehaves, and every song only ffmpeg decodes would be unplayable in the packaged
+app alone. The bundle's own child processes (the learner, the analysis workers: the bundle
+started again) need its folder and must keep the environment as it is.
+
+On macOS PyInstaller rewrites the bundle's library paths (``@rpath``) instead of setting
+``DYLD_*`` variables, and on Windows a program's own folder is searched for its DLLs before
+the folder the bundle adds, so nothing there needs undoing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+#: each variable of the library search path a bundle sets, and the one it keeps its first value in
+_SEARCH_PATHS = (("LD_LIBRARY_PATH", "LD_LIBRARY_PATH_ORIG"), ("LIBPATH", "LIBPATH_ORIG"))
+
+
+def system_environment() -> dict[str, str]:
+    """A copy of this process's environment, fit for a program of the system: in a bundle
+    (``sys.frozen``) its library search path is the one the person's session had, without the
+    bundle's folder. Outside a bundle the environment unchanged."""
+    env = dict(os.environ)
+    if not getattr(sys, "frozen", False) or sys.platform in ("win32", "darwin"):
+        return env
+    bundle = getattr(sys, "_MEIPASS", None)
+    for name, kept in _SEARCH_PATHS:
+        original = env.pop(kept, None)
+        if name not in env:
+            continue
+        # (the bundle started again from itself, as its own child processes are, may have
+        # kept a value that already had its folder first: that is left out too)
+        entries = [p for p in (original or "").split(os.pathsep) if p and not _inside(p, bundle)]
+        if entries:
+            env[name] = os.pathsep.join(entries)
+        else:
+            del env[name]
+    return env
+
+
+def _inside(path: str, folder: str | None) -> bool:
+    if not folder:
+        return False
+    path, folder = os.path.normpath(path), os.path.normpath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
