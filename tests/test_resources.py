@@ -412,6 +412,55 @@ def test_the_bundle_leaves_in_every_module_the_app_loads():
     assert dropped == [], "build.spec drops files the app loads"
 
 
+# Run in a fresh interpreter, its Qt given only the image plugins the bundle holds: each song's
+# cover (its folder's image) loaded as the app loads it, whether it gave a picture printed.
+_COVERS_WITH_THE_BUNDLES_PLUGINS = r"""
+import json, sys
+from PySide6.QtCore import QCoreApplication
+QCoreApplication.setLibraryPaths([sys.argv[1]])
+from player.ui.cover import load_cover
+print(json.dumps({song: load_cover(song) is not None for song in json.loads(sys.argv[2])}))
+"""
+
+
+def test_the_bundle_keeps_the_image_plugin_of_every_cover_the_app_looks_for(tmp_path):
+    # build.spec dropped Qt's WebP plugin while a folder's cover.webp is taken as the album's
+    # cover: the packaged app showed no cover for those albums, the app run from source did.
+    import sys
+
+    import PySide6
+    import soundfile as sf
+    from PySide6.QtCore import QLibraryInfo
+    from PySide6.QtGui import QColor, QImage
+
+    from player.ui.cover import IMAGE_EXTENSIONS
+
+    src = (ROOT / "build.spec").read_text(encoding="utf-8")
+    start = src.index("DROP = re.compile(")
+    namespace = {"re": re}
+    exec(src[start: src.index("\n)\n", start) + 3], namespace)       # (the rest parses every module)
+    drop = namespace["DROP"]
+    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    inside = plugins.relative_to(Path(PySide6.__file__).resolve().parent.parent).as_posix()
+    bundled = tmp_path / "plugins"
+    shutil.copytree(plugins / "imageformats", bundled / "imageformats",
+                    ignore=lambda _, names: [n for n in names if drop.search(f"{inside}/imageformats/{n}")])
+    songs = []
+    for ext in IMAGE_EXTENSIONS:
+        album = tmp_path / ext.lstrip(".")
+        album.mkdir()
+        image = QImage(32, 32, QImage.Format.Format_RGB32)
+        image.fill(QColor("teal"))
+        assert image.save(str(album / f"cover{ext}")), ext
+        sf.write(album / "song.wav", np.zeros(4410, np.float32), 44100)
+        songs.append(str(album / "song.wav"))
+    out = subprocess.run([sys.executable, "-c", _COVERS_WITH_THE_BUNDLES_PLUGINS, str(bundled), json.dumps(songs)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    shown = json.loads(out.stdout.splitlines()[-1])
+    assert [Path(song).parent.name for song, ok in shown.items() if not ok] == []
+
+
 def test_the_mac_bundle_offers_segue_for_every_format_it_plays():
     # Without document types in its Info.plist the Finder never offered Segue in "Open With".
     import plistlib
