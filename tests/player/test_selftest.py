@@ -194,6 +194,24 @@ def test_the_self_test_says_whether_ffmpeg_is_found(tmp_path, monkeypatch):
     assert rc == 1 and "does not run" in text, text
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("ffmpeg") is None,
+                    reason="LD_LIBRARY_PATH is how a bundle runs on Linux; ffmpeg is needed")
+def test_the_bundles_self_test_runs_the_systems_ffmpeg(tmp_path, monkeypatch):
+    # The bundle runs with its own folder first on LD_LIBRARY_PATH: ffmpeg started with it
+    # loaded the bundle's libraries (here empty files that cannot load), and the self-test of
+    # the packaged app said the person's working ffmpeg "does not run (exit 127)".
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    for name in ("libz.so.1", "liblzma.so.5", "libbz2.so.1.0", "libstdc++.so.6", "libgcc_s.so.1"):
+        (bundle / name).write_bytes(b"")
+    monkeypatch.delenv("SEGUE_FFMPEG", raising=False)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(bundle))
+    monkeypatch.delenv("LD_LIBRARY_PATH_ORIG", raising=False)
+    rc, text = _run(only=["ffmpeg"])
+    assert rc == 0 and re.search(r"^ffmpeg +ok .*ffmpeg version", text, re.M), text
+
+
 def test_the_ui_step_builds_the_listening_tab():
     """The Listening tab's charts import pyqtgraph, and it the Qt modules it draws with, only when
     the tab is first opened: a bundle that left one out passed every other step."""
