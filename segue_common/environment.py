@@ -9,6 +9,12 @@ start or misbehaves, and every song only ffmpeg decodes would be unplayable in t
 app alone. The bundle's own child processes (the learner, the analysis workers: the bundle
 started again) need its folder and must keep the environment as it is.
 
+The bundle's Qt is named in the environment too: PyInstaller's start-up code for PySide6 sets
+``QT_PLUGIN_PATH`` (and ``QML2_IMPORT_PATH``) to folders inside the bundle, on every system. A
+Qt program of the system started with them (a file manager such as Dolphin, or ``kde-open``)
+would load the bundle's plugins, built against another Qt than its own, and fail to start.
+Those variables lose their entries inside the bundle; entries elsewhere, the person's own, stay.
+
 On macOS PyInstaller rewrites the bundle's library paths (``@rpath``) instead of setting
 ``DYLD_*`` variables, and on Windows a program's own folder is searched for its DLLs before
 the folder the bundle adds, so nothing there needs undoing.
@@ -21,16 +27,29 @@ import sys
 
 #: each variable of the library search path a bundle sets, and the one it keeps its first value in
 _SEARCH_PATHS = (("LD_LIBRARY_PATH", "LD_LIBRARY_PATH_ORIG"), ("LIBPATH", "LIBPATH_ORIG"))
+#: the variables that tell a Qt program where to find its plugins and QML modules
+_QT_PATHS = ("QT_PLUGIN_PATH", "QML2_IMPORT_PATH", "QT_QPA_PLATFORM_PLUGIN_PATH")
 
 
 def system_environment() -> dict[str, str]:
     """A copy of this process's environment, fit for a program of the system: in a bundle
     (``sys.frozen``) its library search path is the one the person's session had, without the
-    bundle's folder. Outside a bundle the environment unchanged."""
+    bundle's folder, and Qt's search paths hold no folder of the bundle. Outside a bundle the
+    environment unchanged."""
     env = dict(os.environ)
-    if not getattr(sys, "frozen", False) or sys.platform in ("win32", "darwin"):
+    if not getattr(sys, "frozen", False):
         return env
     bundle = getattr(sys, "_MEIPASS", None)
+    for name in _QT_PATHS:
+        if name not in env:
+            continue
+        entries = [p for p in env[name].split(os.pathsep) if p and not _inside(p, bundle)]
+        if entries:
+            env[name] = os.pathsep.join(entries)
+        else:
+            del env[name]
+    if sys.platform in ("win32", "darwin"):
+        return env
     for name, kept in _SEARCH_PATHS:
         original = env.pop(kept, None)
         if name not in env:

@@ -87,7 +87,30 @@ def test_the_search_path_the_session_had_is_given_back(bundle, tmp_path, monkeyp
     assert "LD_LIBRARY_PATH" not in system_environment()
 
 
+def test_the_bundles_qt_is_not_named_to_a_program_of_the_system(bundle, tmp_path, monkeypatch):
+    # PyInstaller's start-up code for PySide6 points Qt's plugin and QML paths into the bundle;
+    # a Qt program of the system (a KDE file manager) given them loaded the bundle's plugins.
+    own = tmp_path / "own-qml"
+    beside = f"{bundle}-beside"                     # a folder whose name only starts as the bundle's does
+    monkeypatch.setenv("QT_PLUGIN_PATH", str(bundle / "PySide6" / "Qt" / "plugins"))
+    monkeypatch.setenv("QML2_IMPORT_PATH", os.pathsep.join([str(bundle / "PySide6" / "Qt" / "qml"), str(own)]))
+    monkeypatch.setenv("QT_QPA_PLATFORM_PLUGIN_PATH", beside)
+    env = system_environment()
+    assert "QT_PLUGIN_PATH" not in env
+    assert env["QML2_IMPORT_PATH"] == str(own)
+    assert env["QT_QPA_PLATFORM_PLUGIN_PATH"] == beside
+    # the bundle's own environment is untouched: the app itself still loads its own Qt
+    assert os.environ["QT_PLUGIN_PATH"] == str(bundle / "PySide6" / "Qt" / "plugins")
+    # the same on the systems where the library search path is left alone: Qt reads these everywhere
+    monkeypatch.setattr(sys, "platform", "darwin")
+    env = system_environment()
+    assert "QT_PLUGIN_PATH" not in env and env["LD_LIBRARY_PATH"] == str(bundle)
+
+
 def test_outside_a_bundle_the_environment_is_left_as_it_is(tmp_path, monkeypatch):
     monkeypatch.delattr(sys, "frozen", raising=False)
     monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path))
+    monkeypatch.setenv("QT_PLUGIN_PATH", str(tmp_path))
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert system_environment()["LD_LIBRARY_PATH"] == str(tmp_path)
+    assert system_environment()["QT_PLUGIN_PATH"] == str(tmp_path)
