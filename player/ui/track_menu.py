@@ -99,14 +99,17 @@ def reveal(path: str) -> None:
     takes seconds to answer."""
     folder = os.path.dirname(os.path.abspath(path))
 
-    def ask() -> bool:
+    def ask() -> bool | None:
         if sys.platform == "win32":
             subprocess.Popen(f'explorer /select,"{os.path.normpath(path)}"', env=system_environment())
             return True
         if sys.platform == "darwin":
             subprocess.Popen(["open", "-R", path], env=system_environment())
             return True
-        return _show_items(_file_uri(os.path.abspath(path)))
+        shown = _show_items(_file_uri(os.path.abspath(path)))
+        if shown is False and getattr(sys, "frozen", False):
+            return _open_folder(folder)
+        return shown
 
     def asked(result=None, error=None) -> None:
         if error is None and result is None:
@@ -115,6 +118,25 @@ def reveal(path: str) -> None:
             QDesktopServices.openUrl(file_url(folder))
 
     run_task(ask, asked, name="show-in-folder")
+
+
+def _open_folder(folder: str) -> bool:
+    """In the bundled app, open ``folder`` with the desktop's ``xdg-open``, started here with
+    :func:`system_environment`: Qt's own way of opening it starts the same program with this
+    process's environment, which names the bundle's libraries and Qt plugins, and the file
+    manager it starts (Dolphin, Nautilus) or ``kde-open``/``gio`` then loaded those in place of
+    its own. False where there is no ``xdg-open`` or it could not be started (Qt's way is tried
+    then). Not waited for, and in a session of its own as Qt starts it: it may run as long as the
+    program it starts, which should outlive the app."""
+    program = shutil.which("xdg-open")
+    if program is None:
+        return False
+    try:
+        subprocess.Popen([program, folder], env=system_environment(), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        return False
+    return True
 
 
 def file_url(path: str) -> QUrl:

@@ -412,6 +412,77 @@ def test_a_bundles_libraries_are_not_given_to_the_systems_dbus_tools(qtbot, scan
         file_manager.close()
 
 
+def _stand_in_xdg_open(folder, works: bool = True):
+    """An ``xdg-open`` of the test's own in ``folder``: it keeps its arguments and environment
+    (each ended by a NUL byte) in ``folder``/record and exits. A stand-in, because the real one
+    would open a real file manager and is not installed where these tests run; not ``works``,
+    one that cannot be started at all (its interpreter is not there)."""
+    folder.mkdir()
+    record = folder / "record"
+    script = folder / "xdg-open"
+    if works:
+        script.write_text(f"#!/bin/sh\n{{ printf '%s\\0' \"$@\"; printf '\\0'; env -0; }} > '{record}.part'\n"
+                          f"mv '{record}.part' '{record}'\n")
+    else:
+        script.write_text("#!/nonexistent/sh\n")
+    script.chmod(0o755)
+    return record
+
+
+@folder_opened
+def test_a_bundle_opens_the_folder_without_its_libraries_and_qt(qtbot, scanned, make_window, opened, tmp_path,
+                                                                  monkeypatch):
+    # Qt opened the folder with xdg-open started with the app's own environment: the bundle's
+    # folder first on LD_LIBRARY_PATH and its Qt plugins on QT_PLUGIN_PATH, which a KDE file
+    # manager (a Qt program) or GNOME's gio then loaded in place of their own.
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    own = tmp_path / "own-qml"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(bundle))
+    monkeypatch.delenv("LD_LIBRARY_PATH_ORIG", raising=False)
+    monkeypatch.setenv("QT_PLUGIN_PATH", str(bundle / "PySide6" / "Qt" / "plugins"))
+    monkeypatch.setenv("QML2_IMPORT_PATH", os.pathsep.join([str(bundle / "PySide6" / "Qt" / "qml"), str(own)]))
+    record = _stand_in_xdg_open(tmp_path / "bin")
+    monkeypatch.setenv("PATH", os.pathsep.join([str(tmp_path / "bin"), os.environ.get("PATH", "")]))
+    from player.workers import wait_all
+
+    window = make_window(scanned)
+    track_id = window.model.track_id(1)
+    menu = _library_menu(window, track_id)
+    action = _action(menu, SHOW_IN_FOLDER)
+    qtbot.waitUntil(action.isEnabled, timeout=5000)
+    menu.close()
+    action.trigger()
+    qtbot.waitUntil(record.exists, timeout=15000)
+    argv, env = record.read_bytes().split(b"\0\0", 1)
+    (folder,) = argv.split(b"\0")
+    assert os.path.samefile(folder, os.path.dirname(scanned.track(track_id)["path"]))
+    env = dict(item.split(b"=", 1) for item in env.split(b"\0") if item)
+    assert b"LD_LIBRARY_PATH" not in env and b"QT_PLUGIN_PATH" not in env
+    assert env[b"QML2_IMPORT_PATH"] == os.fsencode(own)
+    assert wait_all(15000)
+    QCoreApplication.processEvents()
+    assert opened.urls == []                    # opened once, not by Qt as well
+
+
+@folder_opened
+@pytest.mark.parametrize("xdg_open", ["missing", "broken"])
+def test_a_bundle_without_a_working_xdg_open_opens_the_folder_the_plain_way(qtbot, scanned, make_window, opened,
+                                                                           tmp_path, monkeypatch, xdg_open):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "bundle"), raising=False)
+    if xdg_open == "broken":
+        _stand_in_xdg_open(tmp_path / "bin", works=False)
+    else:
+        (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))       # no other xdg-open (nor gdbus) found
+    window = make_window(scanned)
+    track_id = window.model.track_id(1)
+    _shows(qtbot, opened, _library_menu(window, track_id), scanned.track(track_id)["path"])
+
+
 def test_quitting_does_not_wait_for_a_file_manager_that_does_not_answer(qtbot, scanned, make_window, opened,
                                                                         session_bus):
     # The app's quit waits for its background work: it lingered, its library still locked, for
