@@ -12,12 +12,20 @@ started again) need its folder and must keep the environment as it is.
 The bundle's Qt is named in the environment too: PyInstaller's start-up code for PySide6 sets
 ``QT_PLUGIN_PATH`` (and ``QML2_IMPORT_PATH``) to folders inside the bundle, on every system. A
 Qt program of the system started with them (a file manager such as Dolphin, or ``kde-open``)
-would load the bundle's plugins, built against another Qt than its own, and fail to start.
+may load the bundle's plugins, built against another Qt than its own, and fail to start.
 Those variables lose their entries inside the bundle; entries elsewhere, the person's own, stay.
 
 On macOS PyInstaller rewrites the bundle's library paths (``@rpath``) instead of setting
-``DYLD_*`` variables, and on Windows a program's own folder is searched for its DLLs before
-the folder the bundle adds, so nothing there needs undoing.
+``DYLD_*`` variables, so no variable there needs undoing. On Windows the bundle adds its folder
+to the DLL search with ``SetDllDirectoryW``, not with a variable, and PyInstaller documents
+that the processes it starts inherit that: a program of the system still finds the DLLs in
+its own folder first, but one it loads from the system folder or ``PATH`` may come from the
+bundle's folder instead. Whether that troubles the programs the app starts there (Explorer,
+ffmpeg) has not been checked, and it is not undone here: PyInstaller's remedy, calling
+``SetDllDirectoryW(None)`` through ``ctypes``, changes the search for the app itself too (a
+module imported later may no longer find its DLLs in the bundle), so it waits until it can be
+tried on Windows. PyInstaller's start-up code for PySide6 also puts the bundle's folder first on
+``PATH`` there; that too is left as it is.
 """
 
 from __future__ import annotations
