@@ -98,8 +98,11 @@ def reveal(path: str) -> None:
     thread: starting a program takes tens of ms, and a file manager started for the call
     takes seconds to answer."""
     folder = os.path.dirname(os.path.abspath(path))
+    quits = _quits
 
     def ask() -> bool | None:
+        if _quits != quits:
+            return None             # the app quit before the ask began: nothing is opened
         if sys.platform == "win32":
             subprocess.Popen(f'explorer /select,"{os.path.normpath(path)}"', env=system_environment())
             return True
@@ -108,7 +111,10 @@ def reveal(path: str) -> None:
             return True
         shown = _show_items(_file_uri(os.path.abspath(path)))
         if shown is False and getattr(sys, "frozen", False):
-            return _open_folder(folder)
+            # opened from here, not by the window's answer (which is not delivered once the
+            # app has quit): so a quit since the ask began opens nothing either
+            with _asking_lock:
+                return _open_folder(folder) if _quits == quits else None
         return shown
 
     def asked(result=None, error=None) -> None:
@@ -206,12 +212,16 @@ def _show_items(uri: str) -> bool | None:
 _asking: set[subprocess.Popen] = set()
 _stopped: set[subprocess.Popen] = set()
 _asking_lock = threading.Lock()
+# How many times stop_revealing() has run: a reveal asked before the latest one opens nothing.
+_quits = 0
 
 
 def stop_revealing() -> None:
-    """At quit: end the asks of the file manager still waiting for its answer (none opens the
-    folder then)."""
+    """At quit: end the asks of the file manager still waiting for its answer, and those not
+    begun yet (none opens the folder then)."""
+    global _quits
     with _asking_lock:
+        _quits += 1
         for asking in _asking:
             _stopped.add(asking)
             asking.kill()

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import urllib.parse
 
 import pytest
@@ -481,6 +482,43 @@ def test_a_bundle_without_a_working_xdg_open_opens_the_folder_the_plain_way(qtbo
     window = make_window(scanned)
     track_id = window.model.track_id(1)
     _shows(qtbot, opened, _library_menu(window, track_id), scanned.track(track_id)["path"])
+
+
+@folder_opened
+def test_a_bundle_quit_before_its_ask_ran_opens_no_folder(qtbot, scanned, opened, tmp_path, monkeypatch):
+    # In the bundle the folder is opened from the worker, not from the window's answer (which
+    # is not delivered once the app has quit): an ask still queued when the app quit went on
+    # to start xdg-open, and the folder opened as the app went.
+    from PySide6.QtCore import QThreadPool
+
+    from player.ui.track_menu import reveal, stop_revealing
+    from player.workers import run_task, wait_all
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "bundle"), raising=False)
+    # A stand-in xdg-open (the real one is not installed where the tests run, and would open a
+    # file manager) that adds the folder it was given to a list.
+    (tmp_path / "bin").mkdir()
+    started = tmp_path / "started"
+    (tmp_path / "bin" / "xdg-open").write_text(f"#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{started}'\n")
+    (tmp_path / "bin" / "xdg-open").chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))       # no gdbus: the file manager is not asked
+    path = next(iter(scanned.tracks()))["path"]
+    pool, release = QThreadPool.globalInstance(), threading.Event()
+    for _ in range(pool.maxThreadCount()):                   # every worker busy: the ask waits
+        run_task(lambda: release.wait(15))
+    reveal(path)
+    stop_revealing()                                          # the quit, before the ask runs
+    release.set()
+    assert wait_all(15000)
+    QCoreApplication.processEvents()
+    assert opened.urls == []
+    # A reveal asked after that one does open its folder: once its line is there, a folder
+    # opened by the first (started before it) would be listed too.
+    later = tmp_path / "later"
+    reveal(str(later / "song.flac"))
+    qtbot.waitUntil(lambda: started.exists() and str(later) in started.read_text(), timeout=15000)
+    assert started.read_text().splitlines() == [str(later)]
 
 
 def test_quitting_does_not_wait_for_a_file_manager_that_does_not_answer(qtbot, scanned, make_window, opened,
