@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from segue_common.text import shown
+
 NO_AUDIO = "no audio in file (length 0)"
 EMPTY_FILE = "no audio: an empty file (0 bytes), a copy or download that did not finish?"
 NOT_RECOGNISED = "not an audio format Segue recognises"
@@ -35,14 +37,50 @@ _UNKNOWN = re.compile(r"Format not recognised|File contains data in an unknown f
 #: malformed.") tell the person nothing they can act on
 _DAMAGED = re.compile(r"malformed|internal error|flac decoder|lost sync|Error in (WAV|AIFF) file|"
                       r"No 'data' chunk|bad (header|data)|unexpected end|Invalid data found", re.IGNORECASE)
-#: the file's name some libraries' messages start with ("cannot decode x.mp3: …")
+#: the file's name some libraries' messages start with ("cannot decode x.mp3: …"), where the
+#: name is not known: up to the first ": ", which may cut a name holding one ("Live: 1979.flac")
 _NAMED = re.compile(r"^cannot (decode|play|open) [^:]*: ")
 
 
-def plain(raw: str) -> str:
+def _named(text: str, name: str) -> tuple[str, str] | None:
+    """``(verb, rest)`` where ``text`` starts "cannot <verb> <name>" (the name as given or as
+    shown on one line), ``rest`` what follows the name; else None."""
+    for verb in ("play", "decode", "open"):
+        for written in dict.fromkeys((name, shown(name), " ".join(shown(name).split()))):
+            head = f"cannot {verb} {written}"
+            if written and text.startswith(head):
+                return verb, text[len(head):]
+    return None
+
+
+def after_name(message: str, name: str) -> str:
+    """What a refusal ``message`` says after the file ``name`` it starts with ("cannot play
+    x.flac: no audio in file (length 0)" gives ": no audio in file (length 0)", "cannot play
+    x.flac at 0 Hz: …" gives " at 0 Hz: …"), for a caller that names the file itself: said
+    after its own "Could not play x.flac", the name and "cannot play" read twice. A message
+    that does not start with the name is returned after ": "; one of a file not opened keeps
+    that it was not ("cannot open x.flac: Permission denied" gives ": cannot open: Permission
+    denied", as the library's scan says it)."""
+    message = str(message)
+    found = _named(message, name) if name else None
+    if found is None:
+        return f": {message}"
+    verb, rest = found
+    if not rest.startswith((":", " ")):
+        return f": {message}"       # (another file whose name begins with this one's)
+    return f": cannot open{rest}" if verb == "open" else rest
+
+
+def plain(raw: str, name: str | None = None) -> str:
     """``raw``, a decoding library's reason for refusing a file, in the words above; words of
-    no kind known here are kept as they are (a stripped file name aside)."""
-    text = _NAMED.sub("", " ".join(str(raw).split()), count=1)
+    no kind known here are kept as they are (the file's ``name`` they start with stripped:
+    exactly where it is given, else up to the first ": ")."""
+    text = " ".join(str(raw).split())
+    found = _named(text, name) if name else None
+    if found is not None and found[1].startswith(": "):
+        text = found[1][2:]
+    else:
+        text = _NAMED.sub("", text, count=1)
     if _UNKNOWN.search(text):
         return NOT_RECOGNISED
     if _DAMAGED.search(text):

@@ -513,7 +513,7 @@ class Decoder:
             from player.library.tags import TagReadError, read_tags
 
             read_tags(self.path, estimate=True)
-            why = faults.plain(raw)
+            why = faults.plain(raw, Path(self.path).name)
             if audio_io.ffmpeg_complete() is None:
                 # The scan reads it as audio and nothing here but libsndfile and dr_mp3 tried
                 # it: a WAV of a codec they lack (Yamaha ADPCM, AAC) was said to be damaged,
@@ -528,7 +528,7 @@ class Decoder:
                 return _NoAudio(f"cannot play {shown(Path(self.path).name)}: {why}")
         except Exception as exc:  # noqa: BLE001 - the reader's own fault leaves the decoder's words
             log.warning("reading %s to say why it does not open failed: %s", self.path, exc)
-            why = faults.plain(raw)
+            why = faults.plain(raw, Path(self.path).name)
         return DecodeError(f"cannot play {shown(Path(self.path).name)}: {why}")
 
     def _ranged(self, seconds: float | None) -> float | None:

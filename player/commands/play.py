@@ -58,6 +58,7 @@ def run(args) -> int:
     from player.audio import AudioEngineError, create_engine
     from player.playback import Player
     from player.store import Store
+    from segue_common import faults
     from segue_common.text import shown
 
     if args.list_devices:
@@ -136,7 +137,10 @@ def run(args) -> int:
         elif event == "track_ended":
             results[data["ended"]] = results.get(data["ended"], 0) + 1
         elif event == "error":
-            print(f"  cannot play: {shown(data['message'])}", file=sys.stderr, flush=True)
+            # (named once: the decoder's reason starts "cannot play <its name>: " itself)
+            name = os.path.basename(data.get("path") or "")
+            print(f"  cannot play {shown(name) or 'a track'}{shown(faults.after_name(data['message'], name))}",
+                  file=sys.stderr, flush=True)
         elif event == "device_lost":
             print(f"segue play: {data['message']}", file=sys.stderr, flush=True)
             done.set()

@@ -15,6 +15,7 @@ from player.ui.bridge import PlayerBridge
 from player.ui.library_model import format_duration, not_connected
 from player.ui.never_menu import ARTIST
 from player.workers import OneAtATime, db_write_pool, run_task
+from segue_common import faults
 from segue_common.listening import SUGGESTED_SOURCES
 from segue_common.text import shown
 
@@ -690,10 +691,12 @@ class PlaybackMixin:
         else:
             # The file's whole path, in the reason, pushed the reason out of a narrow window:
             # the bar names the file, the tooltip (and Files with problems) has where it is.
-            why = str(data.get("message"))
+            # (the reason, "cannot play f.flac: …", names the file itself: after "Could not
+            # play “Song”" that read as the same thing said twice)
+            why = faults.after_name(str(data.get("message")), name)
             if path:
                 why = why.replace(f"'{path}'", shown(name)).replace(path, shown(name))
-            message = f"Could not play {song}: {why}"
+            message = f"Could not play {song}{why}"
         self.statusBar().showMessage(message, 10000)
         self._status_tip = (message, f"{message}\n{shown(path)}" if path else "")
         self._status_message_changed(message)

@@ -85,6 +85,19 @@ def test_play_stops_and_says_so_after_five_songs_in_a_row_that_cannot_play(segue
     assert out.stdout.count("playing:") == MAX_CONSECUTIVE_ERRORS
 
 
+def test_a_song_that_cannot_play_is_named_once_in_what_play_prints(segue_home, tmp_path):
+    # It printed "cannot play: cannot play Live: 1979.flac: …", the decoder's reason naming the
+    # file after the command had said it could not play.
+    music = tmp_path / "music"
+    song = write_track(music, "Live: 1979", fmt="flac", seconds=0.5, tags={"title": "L", "artist": "A"})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    song.write_bytes(b"fLaC" + b"\x00" * 500)              # damaged since the scan
+    out = segue("play", "--null", str(song), home=segue_home)
+    said = [line for line in out.stderr.splitlines() if line.startswith("  cannot play")]
+    assert said == ["  cannot play Live: 1979.flac: damaged FLAC file: it ends early, "
+                    "a copy or download that did not finish?"], out.stderr
+
+
 def test_play_of_files_one_of_them_mistyped_plays_the_others_and_names_it(segue_home, tmp_path):
     good = write_track(tmp_path / "music", "one", fmt="flac", seconds=0.5, tags={"title": "One", "artist": "A"})
     broken = tmp_path / "music" / "broken.flac"
@@ -122,7 +135,7 @@ def test_a_song_whose_file_may_not_be_read_says_so_when_played(segue_home, tmp_p
                              capture_output=True, text=True, timeout=120)
     finally:
         os.chmod(song, 0o644)
-    assert "cannot play: cannot open locked.flac: Permission denied" in out.stderr, out.stderr
+    assert "  cannot play locked.flac: cannot open: Permission denied" in out.stderr, out.stderr
 
 
 def test_a_file_name_with_escape_codes_and_a_newline_is_printed_on_one_line_and_harmless(segue_home, tmp_path):

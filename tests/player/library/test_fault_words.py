@@ -63,3 +63,26 @@ def test_a_decoding_librarys_words_are_put_plainly():
     assert faults.plain("Supported file format but file is malformed.") == faults.DAMAGED
     assert faults.plain("Unspecified internal error.") == faults.DAMAGED
     assert faults.plain("cannot decode x.flac: a reason   of its own") == "a reason of its own"
+
+
+def test_a_file_name_holding_a_colon_is_stripped_whole_from_the_librarys_words():
+    """The name was cut at its first ": ", and "1979.flac: a reason of its own" said as the reason."""
+    name = "Live: 1979.flac"
+    assert faults.plain(f"cannot decode {name}: a reason of its own", name) == "a reason of its own"
+    assert faults.plain(f"cannot decode {name}: not an MP3 stream dr_mp3 reads", name) == faults.NOT_RECOGNISED
+    # (a name said on one line, as the decoder shows it)
+    assert faults.plain("cannot play a b.flac: a reason", "a\nb.flac") == "a reason"
+
+
+def test_a_reason_after_the_file_named_by_its_caller_names_it_once():
+    """The status bar and `segue play` name the file (or song) themselves: the decoder's
+    reason, which starts with the file's name, read as "cannot play x: cannot play x: …"."""
+    name = "Live: 1979.flac"
+    assert faults.after_name(f"cannot play {name}: no audio in file (length 0)", name) == \
+        ": no audio in file (length 0)"
+    assert faults.after_name(f"cannot play {name} at 0 Hz: too low", name) == " at 0 Hz: too low"
+    assert faults.after_name(f"cannot open {name}: Permission denied", name) == ": cannot open: Permission denied"
+    assert faults.after_name("file not found: /music/x.flac", name) == ": file not found: /music/x.flac"
+    # (another file whose name begins with this one's keeps its whole name)
+    assert faults.after_name("cannot play Live: 1979.flac.bak: damaged", "Live: 1979.flac") == \
+        ": cannot play Live: 1979.flac.bak: damaged"
