@@ -1092,6 +1092,9 @@ def probe_stream(path: str | os.PathLike, *, count: bool = True) -> dict | None:
                 if frames is None:
                     return None
         duration = frames / rate
+    if container.get("format_name") == "au" and not duration and rate > 0:
+        # (its data size left 0: ffmpeg plays its data to the file's end, and gives no length)
+        duration = (au_unsized_frames(path) or 0) / rate
     if rate <= 0 or channels <= 0 or not 0.0 < duration < float("inf"):
         return None
     tags = {}
@@ -1567,6 +1570,15 @@ def open_soundfile(path: str) -> sf.SoundFile:
         f = _past_4gib(f, path)
     if f.frames == 0 and f.format in ("WAV", "WAVEX", "RF64") and f.subtype in _RAW_SUBTYPES:
         f = _unsized_data(f, path)
+    if f.frames == 0 and (f.format in ("WAV", "WAVEX") and wav_unsized_block_frames(path)
+                          or f.format == "AU" and au_unsized_frames(path)):
+        # An ADPCM or GSM WAV, or an AU file, whose writer left its data size 0 (a recorder
+        # stopped before it went back to write it, a writer to a pipe), of less than the
+        # kilobytes asked of the formats below: ffmpeg reads its data to the file's end, and
+        # the library's scan lists those frames; libsndfile reads none, and it was refused at
+        # play as holding no audio.
+        f.close()
+        raise RuntimeError("its header gives its sound data no size")
     if f.frames == 0 and f.format in _SIZED_FORMATS:
         try:
             size = os.path.getsize(path)
@@ -1820,6 +1832,30 @@ def wav_unsized_block_frames(path: str | os.PathLike) -> int | None:
     return held // align * per_block + _partial_block_frames(tag, channels, held % align)
 
 
+#: the bytes of one sample of each AU encoding of whole bytes (mu-law, 8 to 32-bit PCM, float,
+#: double, A-law)
+_AU_SAMPLE_BYTES = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 8, 27: 1}
+
+
+def au_unsized_frames(path: str | os.PathLike) -> int | None:
+    """The frames of the AU file at ``path`` whose header gives its data a size of 0, from the
+    header's end to the file's, as ffmpeg plays them; None for any other file. ffprobe gives
+    such a file no length, and libsndfile reads none of it."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+            size = os.fstat(fh.fileno()).st_size
+    except OSError:
+        return None
+    if len(head) < 24 or head[:4] != b".snd":
+        return None
+    offset, data, encoding, _rate, channels = struct.unpack(">5I", head[4:24])
+    width = _AU_SAMPLE_BYTES.get(encoding)
+    if data != 0 or width is None or not 0 < channels <= 1024 or offset < 24:
+        return None
+    return max(0, size - offset) // (width * channels)
+
+
 def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
     """``f`` (in which libsndfile found no frame), or where the WAV's or RF64's header gives
     its sound data no size, the bytes from the start of that data to the end of the file read
@@ -2009,11 +2045,17 @@ def flac_holds_no_frame(path: str | os.PathLike) -> bool:
     """Whether the FLAC file at ``path`` ends with its metadata blocks, its STREAMINFO giving
     no length (0: unknown): an encoder closed before any sample was given writes so. A file
     whose STREAMINFO gives a length and that ends there is one cut short (see
-    :func:`flac_frames_held`)."""
+    :func:`flac_frames_held`). An ID3v1 tag after the metadata (a tagger's, at the file's
+    end) is no frame: such a file was played as a song of 0 s, where the scan listed it as
+    holding no audio."""
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             found = _flac_streaminfo(f, size)
+            if found is not None and size - 128 >= found[0]:
+                f.seek(size - 128)
+                if f.read(3) == b"TAG":
+                    size -= 128
     except OSError:
         return False
     return found is not None and not found[1]["total"] and found[0] >= size

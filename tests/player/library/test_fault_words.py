@@ -2,6 +2,7 @@
 played: the scan's reason, after "cannot play <name>: " (the status bar adds the song's title)."""
 
 import os
+import shutil
 
 import numpy as np
 import pytest
@@ -86,3 +87,90 @@ def test_a_reason_after_the_file_named_by_its_caller_names_it_once():
     # (another file whose name begins with this one's keeps its whole name)
     assert faults.after_name("cannot play Live: 1979.flac.bak: damaged", "Live: 1979.flac") == \
         ": cannot play Live: 1979.flac.bak: damaged"
+
+
+def _unsized(path, subtype, keep):
+    """An ADPCM WAV of its header and ``keep`` bytes of sound data, its data size left 0 (a
+    recorder stopped before it went back to write it)."""
+    import io
+
+    buf = io.BytesIO()
+    sf.write(buf, _tone(0.5, 8000), 8000, format="WAV", subtype=subtype)
+    data = bytearray(buf.getvalue())
+    at = data.find(b"data")
+    data[at + 4:at + 8] = bytes(4)
+    path.write_bytes(bytes(data[:at + 8 + keep]))
+
+
+def _unsized_au(path):
+    """An AU file of 16-bit PCM whose header gives its data a size of 0 (written to a pipe)."""
+    import struct
+
+    samples = (_tone(0.25, 8000) * 32767).astype(">i2")
+    path.write_bytes(struct.pack(">4sIIIII", b".snd", 24, 0, 3, 8000, 1) + samples.tobytes())
+    return len(samples)
+
+
+def _flac_headers_then_id3v1(path):
+    """A FLAC file of its metadata alone, its length left out (an encoder closed before any
+    sample was given), then an ID3v1 tag a tagger put at its end."""
+    import io
+
+    buf = io.BytesIO()
+    sf.write(buf, _tone(0.1, 8000), 8000, format="FLAC")
+    data = buf.getvalue()
+    at = 4
+    while True:                                             # to the end of the metadata blocks
+        last, size = data[at] & 0x80, int.from_bytes(data[at + 1:at + 4], "big")
+        at += 4 + size
+        if last:
+            break
+    head = bytearray(data[:at])
+    head[8 + 13] &= 0xF0                                    # STREAMINFO's 36-bit sample count: 0
+    head[8 + 14:8 + 18] = bytes(4)
+    tag = b"TAG" + b"Title".ljust(30, b"\0") + b"Artist".ljust(30, b"\0") + bytes(30) + b"2001" + bytes(30) + b"\xff"
+    path.write_bytes(bytes(head) + tag)
+
+
+def _played_frames(path, rate):
+    dec = Decoder(str(path), out_rate=rate)
+    try:
+        frames = 0
+        while len(block := dec.read(4096)):
+            frames += len(block)
+        return frames
+    finally:
+        dec.close()
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+@pytest.mark.parametrize("kind", ["au", "ima", "ms"])
+def test_a_file_whose_data_size_was_never_written_is_listed_at_what_it_plays(tmp_path, store, kind):
+    """An AU file whose data size is 0 played, and was listed as "not an audio format Segue
+    recognises"; an IMA or MS ADPCM WAV of a few bytes of sound was listed at the frames ffmpeg
+    decodes from them, and refused at play as holding no audio."""
+    folder = tmp_path / "music"
+    folder.mkdir()
+    path = folder / ("x.au" if kind == "au" else "x.wav")
+    if kind == "au":
+        _unsized_au(path)
+    else:
+        _unsized(path, {"ima": "IMA_ADPCM", "ms": "MS_ADPCM"}[kind], 40)     # less than one whole block
+    Scanner(store).scan([str(folder)])
+    assert store.track_errors() == []
+    listed = round(store.track_by_path(str(path))["duration"] * 8000)
+    assert listed > 0 and _played_frames(path, 8000) == listed
+
+
+def test_a_flac_of_its_headers_and_an_id3v1_tag_says_it_holds_no_audio_when_played(tmp_path, store):
+    """Listed as holding no audio, it was opened, and its play failed on "flac decoder lost
+    sync": the check for a FLAC of no frame wanted the file to end with its metadata."""
+    folder = tmp_path / "music"
+    folder.mkdir()
+    _flac_headers_then_id3v1(folder / "h.flac")
+    Scanner(store).scan([str(folder)])
+    assert [row["last_error"] for row in store.track_errors()] == [faults.NO_AUDIO]
+    with pytest.raises(DecodeError) as played:
+        Decoder(str(folder / "h.flac"), out_rate=44100)
+    assert str(played.value) == f"cannot play h.flac: {faults.NO_AUDIO}"
