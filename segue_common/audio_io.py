@@ -1771,6 +1771,24 @@ def _frame_bytes(f: sf.SoundFile) -> int:
                                 "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}[f.subtype])
 
 
+def wav_sound_missing(path: str | os.PathLike) -> str | None:
+    """Why the WAV at ``path`` holds no sound, where it ends where its sound data begins:
+    "no audio in file (length 0)" where its header gives that data no size (a recorder that
+    wrote its header and nothing more), else it is cut short there. None for any other file.
+    The library's scan and the player say it in these words: mutagen's ("Container chunk data
+    size < 4", of a header whose RIFF size is 0) or the frames ffprobe guesses from an ADPCM
+    header were listed, where the player found no sample."""
+    try:
+        with open(path, "rb") as fh:
+            found = _riff_data(fh)
+            size = os.fstat(fh.fileno()).st_size
+    except OSError:
+        return None
+    if found is None or found[0] < size:
+        return None
+    return "no audio in file (length 0)" if found[1] == 0 else f"damaged WAV file: it ends early, {UNFINISHED}"
+
+
 def wav_data_empty(path: str | os.PathLike) -> bool:
     """Whether the sound data of the WAV or RF64 at ``path``, in which libsndfile found no
     frame, is as empty as its header says: a whole chunk (a tag list) follows the data

@@ -406,7 +406,7 @@ class Decoder:
                     # ended at once, a finished play of 0 s. Said as the library's scan says it.
                     self._sf.close()
                     self._sf = None
-                    cut = audio_io.ogg_unfinished_damage(self.path)
+                    cut = audio_io.ogg_unfinished_damage(self.path) or audio_io.wav_sound_missing(self.path)
                     raise (_NoAudio if cut in (None, _NO_AUDIO) else DecodeError)(
                         f"cannot play {shown(Path(self.path).name)}: {cut or _NO_AUDIO}")
                 self.samplerate = self._sf.samplerate

@@ -1742,6 +1742,13 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
         error = f"damaged file ({type(exc).__name__}: {clean_text(str(exc))})"
     else:
         error = None if audio is not None else NOT_RECOGNISED
+    if isinstance(audio, WAVE) or audio is None:
+        # A WAV that ends where its sound data begins is said as the player says it: ffprobe
+        # guessed frames from an ADPCM header, and mutagen refused a header whose RIFF size
+        # is 0 ("Container chunk data size < 4"), where the player found no sample.
+        missing = audio_io.wav_sound_missing(path)
+        if missing:
+            raise TagReadError(missing)
     if error is None and isinstance(audio, MP3) and getattr(info, "sketchy", False) \
             and _decoded_stream(path) is None:
         # mutagen found two or three frame headers in a row and nothing else: about one file

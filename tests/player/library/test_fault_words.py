@@ -174,3 +174,31 @@ def test_a_flac_of_its_headers_and_an_id3v1_tag_says_it_holds_no_audio_when_play
     with pytest.raises(DecodeError) as played:
         Decoder(str(folder / "h.flac"), out_rate=44100)
     assert str(played.value) == f"cannot play h.flac: {faults.NO_AUDIO}"
+
+
+@pytest.mark.parametrize("subtype", ["IMA_ADPCM", "MS_ADPCM", "PCM_16"])
+@pytest.mark.parametrize("sizes", ["unsized", "riff size 0", "cut after its header"])
+def test_a_wav_of_its_header_alone_reads_the_same_in_the_scan_and_at_play(tmp_path, store, subtype, sizes):
+    """A WAV that ends where its sound data begins was listed at the frames ffprobe guessed from
+    an ADPCM header, or as mutagen's "damaged file: Container chunk data size < 4" where its
+    RIFF size is 0, and refused at play as holding no audio."""
+    import io
+
+    folder = tmp_path / "music"
+    folder.mkdir()
+    buf = io.BytesIO()
+    sf.write(buf, _tone(0.5, 8000), 8000, format="WAV", subtype=subtype)
+    data = bytearray(buf.getvalue())
+    at = data.find(b"data")
+    if sizes == "unsized":
+        data[4:8] = data[at + 4:at + 8] = bytes(4)          # a recorder that wrote its header alone
+    elif sizes == "riff size 0":
+        data[4:8] = bytes(4)
+    (folder / "h.wav").write_bytes(bytes(data[:at + 8]))
+    Scanner(store).scan([str(folder)])
+    listed = [row["last_error"] for row in store.track_errors()]
+    assert listed == [faults.NO_AUDIO if sizes == "unsized" else
+                      "damaged WAV file: it ends early, a copy or download that did not finish?"], listed
+    with pytest.raises(DecodeError) as played:
+        Decoder(str(folder / "h.wav"), out_rate=44100)
+    assert str(played.value) == f"cannot play h.wav: {listed[0]}"
