@@ -183,6 +183,10 @@ def test_a_folder_removed_in_settings_while_its_disk_is_away_leaves_the_library_
     qtbot.waitUntil(lambda: window.model.rowCount() == len(TRACKS) + 1, timeout=10000)
 
 
+#: how long five damaged files in a row may take to be tried, each by ffprobe and ffmpeg
+SLOW_OPENS_MS = 40000
+
+
 def test_after_five_songs_in_a_row_that_cannot_play_the_window_says_why_it_stopped(qtbot, scanned, music,
                                                                                      make_window):
     import os
@@ -195,9 +199,11 @@ def test_after_five_songs_in_a_row_that_cannot_play_the_window_says_why_it_stopp
         with open(scanned.track(t)["path"], "wb") as f:        # a folder of damaged files
             f.write(os.urandom(4096))
     window.play_ids(ids, 0, "library")
+    # Each damaged file costs an ffmpeg and an ffprobe (a second or two on a busy machine,
+    # seen: 3.5 s from one error to the next): the waits are for that many of them.
     fifth = window._info(ids[MAX_CONSECUTIVE_ERRORS - 1])[0]
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Stopped: {MAX_CONSECUTIVE_ERRORS} songs in a row "
-                    f"could not be played (the last: “{fifth}”)", timeout=10000)
+                    f"could not be played (the last: “{fifth}”)", timeout=SLOW_OPENS_MS)
     assert len(window.up_next.track_ids()) == len(ids) - MAX_CONSECUTIVE_ERRORS     # the rest kept
     assert window.problems_link.isVisibleTo(window)                                 # the way to their errors
     # One of them on repeat: tried once, and named.
@@ -205,10 +211,10 @@ def test_after_five_songs_in_a_row_that_cannot_play_the_window_says_why_it_stopp
     window.play_ids(ids[:1], 0, "library")
     first = window._info(ids[0])[0]
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Stopped: “{first}” could not be played",
-                    timeout=10000)
+                    timeout=SLOW_OPENS_MS)
     window.play_ids(ids[:3], 0, "library")
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Stopped: none of the 3 songs repeated could be "
-                    f"played (the last: “{window._info(ids[2])[0]}”)", timeout=10000)
+                    f"played (the last: “{window._info(ids[2])[0]}”)", timeout=SLOW_OPENS_MS)
 
 
 def test_the_rest_of_an_album_playing_from_a_disk_unplugged_leaves_up_next(qtbot, scanned, music, make_window):
