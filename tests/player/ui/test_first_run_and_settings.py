@@ -379,7 +379,16 @@ def test_forget_history_after_confirmation(qtbot, scanned, make_window):
     forget.click()
     qtbot.waitUntil(lambda: scanned.play_count() == 0 and not model_file.exists(), timeout=10000)
     assert list(paths.local_models_dir().iterdir()) == []
-    assert scanned.get_setting(STATE_SETTING) is None        # nothing to bring back at the next start
+    # What is on screen (the song cued, Up next) comes back at the next start, but nothing the
+    # history held: the song at its start, with no play and no place in it.
+    def saved_again():
+        state = scanned.get_setting(STATE_SETTING)
+        return state is not None and state["current"][3:7] == [0.0, 0.0, 0.0, None]
+
+    qtbot.waitUntil(saved_again, timeout=10000)
+    state = scanned.get_setting(STATE_SETTING)
+    assert state["current"][0] == track and [q[0] for q in state["queue"]] == [track], state
+    assert scanned.resume_position(track) is None and not state.get("back")
     assert len(scanned.tracks()) == len(TRACKS)             # the library stays
 
 
