@@ -2059,15 +2059,22 @@ class Player:
         went_round = self._repeat == "all" and head is not None and all(
             e.track_id in failed for e in self._queue.entries())
         gave_up = len(failed) >= MAX_CONSECUTIVE_ERRORS or went_round
-        if head is not None and not gave_up and not self._stop_after:
+        # Paused (its file still opening as the person paused, then its disk pulled): the
+        # person asked for silence. Going on, the next song started playing by itself, and the
+        # songs of that disk after it failed one after another, emptying Up next. The music
+        # stays stopped with Up next as it was, the song's error said; Play goes on from there.
+        # (the player's own mark, not the engine's state: the engine has stopped at the end of
+        # its stream by the time its word of the error is handled here)
+        paused = self._paused_at is not None
+        if head is not None and not gave_up and not self._stop_after and not paused:
             self._start(self._queue.pop_front(), ended="skipped")
             self._emit("queue_changed")
         else:
-            # Given up, asked to stop after this song, or nothing left: where Up next ran out
-            # on a song that failed, as on one that ended, Keep it going goes on.
+            # Given up, asked to stop after this song, paused, or nothing left: where Up next
+            # ran out on a song that failed, as on one that ended, Keep it going goes on.
             if gave_up:
                 self._failed_in_row = []
-            self._ran_out = not gave_up and self._queue.peek() is None and not self._stop_after
+            self._ran_out = not gave_up and self._queue.peek() is None and not self._stop_after and not paused
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
             self._clear_stop_after()

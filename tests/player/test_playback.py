@@ -354,6 +354,44 @@ def test_a_song_that_fails_with_stop_after_it_asked_stops_the_music(store, tmp_p
     assert not p.stop_after and ev.of("gave_up") == []
 
 
+def test_a_song_paused_as_it_opens_whose_disk_is_pulled_stops_there_and_starts_nothing(store, tmp_path,
+                                                                                       make_player, monkeypatch):
+    # A song started and paused at once, its file still opening (a disk waking up), then the
+    # disk pulled: the file is not found. The person paused: the song ends as an error, said
+    # so, and the music stays silent, Up next as it was. Going on, the player started the
+    # next song playing by itself, and each of the disk's songs after it failed in turn.
+    from player.audio import feeder
+
+    disk, kept = tmp_path / "usb-disk", tmp_path / "music"
+    d0, d1 = add_tracks(store, disk, [("d0", 2.0), ("d1", 2.0)])
+    (other,) = add_tracks(store, kept, [("other", 2.0)])
+    real, opening, pulled = feeder.Decoder, threading.Event(), threading.Event()
+
+    def slow_disk(path, *args, **kwargs):
+        if path.endswith("d0.flac"):
+            opening.set()
+            pulled.wait(10)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(feeder, "Decoder", slow_disk)
+    p = make_player()
+    ev = Events(p)
+    p.play_tracks([d0, d1, other])
+    assert opening.wait(10)
+    p.pause()
+    shutil.rmtree(disk)                     # (gone, as where its mount folder goes with it)
+    pulled.set()
+    assert wait_for(lambda: ev.of("error") and (p.current_track_id != d0 or p.engine.state is PlaybackState.STOPPED))
+    assert p.current_track_id is None and p.state is not PlaybackState.PLAYING
+    assert ev.of("error")[0]["track_id"] == d0 and "file not found" in ev.of("error")[0]["message"]
+    assert ended(store) == [(d0, "error")]
+    assert [e.track_id for e in p.queue] == [d1, other]
+    assert ev.of("gave_up") == []
+    p.resume()                                  # Play goes on from Up next as it was
+    assert wait_for(lambda: (other, "finished") in ended(store), timeout=15)
+    assert ended(store) == [(d0, "error"), (d1, "error"), (other, "finished")]
+
+
 def test_between_two_songs_the_player_never_reads_stopped(store, tmp_path, make_player, monkeypatch):
     # While one play ends and the next begins (the next file opened, its play logged) there
     # is no play, but no stop either: "stopped" read then flickered in the window and told
