@@ -277,6 +277,14 @@ def test_a_library_emptied_of_its_songs_trains_nothing_and_says_why(store, tmp_p
     assert store.last_model_run()["error"] is None and store.play_count() == 8
 
 
+def _trained(store, tmp_path) -> Trainer:
+    """A trainer over ``store`` just after a run: nothing due, however quiet."""
+    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
+    trainer.train_now()
+    assert not trainer.due(now=time.time() + 999)
+    return trainer
+
+
 def _spotify_plays(path, genre, n, start):
     """A Spotify export of ``n`` plays of the library's ``genre`` songs, heard through."""
     from tests import history_fixtures as fx
@@ -294,9 +302,7 @@ def test_an_imported_file_swapped_for_one_of_as_many_plays_is_learned_again(stor
     ids, _ = fill_library(store)
     sessions_of_plays(store, ids, 16)
     import_file(store, _spotify_plays(tmp_path / "rock.json", "Rock", 6, 1_600_000_000.0))
-    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
-    trainer.train_now()
-    assert not trainer.due(now=time.time() + 999)
+    trainer = _trained(store, tmp_path)
     plays = store.play_count()
     store.remove_import(store.history_imports()[0]["id"])
     import_file(store, _spotify_plays(tmp_path / "ambient.json", "Ambient", 6, 1_600_100_000.0))
@@ -321,9 +327,7 @@ def test_plays_a_scan_moves_to_another_track_are_learned_again(store, tmp_path):
     copy = store.track_by_path("/music/copy/jazz 00.flac")["id"]
     for i in range(3):
         listen(store, copy, now=1_700_500_000.0 + 300 * i)
-    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
-    trainer.train_now()
-    assert not trainer.due(now=time.time() + 999)
+    trainer = _trained(store, tmp_path)
     store.merge_duplicate(copy, ids["Jazz song 0"])
     trainer.last_activity = time.time()
     assert not trainer.due()                                  # as a new play: not while music plays
@@ -339,9 +343,7 @@ def test_imported_plays_a_scan_links_wait_for_quiet_as_new_plays_do(store, tmp_p
     ids, _ = fill_library(store)
     sessions_of_plays(store, ids, 16)
     import_file(store, _spotify_plays(tmp_path / "folk.json", "Folk", 4, 1_600_000_000.0))
-    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
-    trainer.train_now()
-    assert not trainer.due(now=time.time() + 999)
+    trainer = _trained(store, tmp_path)
     plays = store.play_count()
     store.upsert_tracks([{"path": f"/music/Folk/{i:02d}.flac", "size": 1000, "mtime_ns": 1, "title": f"Folk song {i}",
                           "artist": f"Folk Artist {i % 6}", "album": "Folk Album", "genre": "Folk",
@@ -355,8 +357,7 @@ def test_imported_plays_a_scan_links_wait_for_quiet_as_new_plays_do(store, tmp_p
 def test_a_record_from_before_runs_kept_what_they_read_makes_one_run_due(store, tmp_path):
     ids, _ = fill_library(store)
     sessions_of_plays(store, ids, 16)
-    trainer = Trainer(store, models_dir=tmp_path / "models", session_model=False, every_n_plays=20, idle_s=60)
-    trainer.train_now()
+    trainer = _trained(store, tmp_path)
     with store.transaction() as conn:                         # the record as runs wrote it before
         conn.execute("UPDATE model_runs SET metrics = json_remove(metrics, '$.trained_on')")
     assert trainer.due(now=time.time() + 999)                 # what it read is not known: once

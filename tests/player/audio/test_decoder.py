@@ -1351,7 +1351,14 @@ def test_a_playing_file_written_over_with_no_audio_ends_as_another_file(tmp_path
         _flac_of_headers_alone(empty)
     else:
         sf.write(empty, np.zeros((0, 1), np.float32), 44100)
-    dec = Decoder(str(path), out_rate=44100)
+    replaced, got = _read_written_over(path, empty, 44100)
+    assert replaced and 10 * 4096 <= got < 10 * 4096 + 441     # (ended there: no more of it)
+
+
+def _read_written_over(path, empty, out_rate: int) -> tuple[bool, int]:
+    """Whether a Decoder reading ``path`` took it for another file once ``empty`` was written
+    over it in place after 10 blocks, and the frames it read in all."""
+    dec = Decoder(str(path), out_rate=out_rate)
     try:
         got = sum(len(dec.read(4096)) for _ in range(10))
         with open(path, "r+b") as f:
@@ -1361,7 +1368,7 @@ def test_a_playing_file_written_over_with_no_audio_ends_as_another_file(tmp_path
             got += len(block)
     finally:
         dec.close()
-    assert dec.replaced and 10 * 4096 <= got < 10 * 4096 + 441     # (ended there: no more of it)
+    return dec.replaced, got
 
 
 @pytest.mark.parametrize("kind, codec", [("m4a", "alac"), ("opus", "libopus")])
@@ -1381,14 +1388,5 @@ def test_a_playing_file_ffmpeg_makes_written_over_with_no_audio_ends_as_another_
                     "-c:a", codec, str(empty)], check=True)
     with pytest.raises(DecodeError, match="no audio in file"):
         Decoder(str(empty), out_rate=48000)
-    dec = Decoder(str(path), out_rate=48000)
-    try:
-        got = sum(len(dec.read(4096)) for _ in range(10))
-        with open(path, "r+b") as f:
-            f.write(empty.read_bytes())
-            f.truncate()
-        while len(block := dec.read(4096)):
-            got += len(block)
-    finally:
-        dec.close()
-    assert dec.replaced and got < 3 * 48000
+    replaced, got = _read_written_over(path, empty, 48000)
+    assert replaced and got < 3 * 48000

@@ -332,15 +332,20 @@ def _chooses(qtbot, window, track_id: int, file_manager: _FileManager, opened) -
     assert opened.urls == []
 
 
+def _chooses_on(session_bus, qtbot, window, track_id: int, opened) -> None:
+    """:func:`_chooses`, with a file manager of the test's own on ``session_bus``."""
+    file_manager = _FileManager(session_bus)
+    try:
+        _chooses(qtbot, window, track_id, file_manager, opened)
+    finally:
+        file_manager.close()
+
+
 def test_show_in_folder_asks_the_desktops_file_manager_to_choose_the_file(qtbot, scanned, make_window, opened,
                                                                           session_bus, asker):
     # Only the folder was opened on Linux, the person left to find the song among its files.
-    file_manager = _FileManager(session_bus)
-    try:
-        window = make_window(scanned)
-        _chooses(qtbot, window, window.model.track_id(2), file_manager, opened)
-    finally:
-        file_manager.close()
+    window = make_window(scanned)
+    _chooses_on(session_bus, qtbot, window, window.model.track_id(2), opened)
 
 
 @folder_opened
@@ -386,11 +391,7 @@ def test_show_in_folder_opens_a_folder_whose_name_is_not_utf8(qtbot, store, odd_
 
 def test_the_file_manager_is_asked_for_a_file_whose_name_is_not_utf8(qtbot, store, odd_song, make_window, opened,
                                                                      session_bus):
-    file_manager = _FileManager(session_bus)
-    try:
-        _chooses(qtbot, make_window(store), odd_song, file_manager, opened)
-    finally:
-        file_manager.close()
+    _chooses_on(session_bus, qtbot, make_window(store), odd_song, opened)
 
 
 def test_a_bundles_libraries_are_not_given_to_the_systems_dbus_tools(qtbot, scanned, make_window, opened,
@@ -405,12 +406,8 @@ def test_a_bundles_libraries_are_not_given_to_the_systems_dbus_tools(qtbot, scan
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setenv("LD_LIBRARY_PATH", str(bundle))
     monkeypatch.delenv("LD_LIBRARY_PATH_ORIG", raising=False)
-    file_manager = _FileManager(session_bus)
-    try:
-        window = make_window(scanned)
-        _chooses(qtbot, window, window.model.track_id(2), file_manager, opened)
-    finally:
-        file_manager.close()
+    window = make_window(scanned)
+    _chooses_on(session_bus, qtbot, window, window.model.track_id(2), opened)
 
 
 def _stand_in_xdg_open(folder, works: bool = True):
