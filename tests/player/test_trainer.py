@@ -293,16 +293,23 @@ def _spotify_plays(path, genre, n, start):
                              for i in range(n)])
 
 
+def _trained_with(store, tmp_path, genre: str, n: int) -> Trainer:
+    """:func:`_trained` on 16 sessions of plays and an export of ``n`` ``genre`` listens imported."""
+    from player.history.importer import import_file
+
+    ids, _ = fill_library(store)
+    sessions_of_plays(store, ids, 16)
+    import_file(store, _spotify_plays(tmp_path / f"{genre.lower()}.json", genre, n, 1_600_000_000.0))
+    return _trained(store, tmp_path)
+
+
 def test_an_imported_file_swapped_for_one_of_as_many_plays_is_learned_again(store, tmp_path):
     # The wrong file taken out and the right one imported, each with 6 plays: the count is as
     # the last run left it, and the models went on with the removed file's listening until
     # twenty new plays came.
     from player.history.importer import import_file
 
-    ids, _ = fill_library(store)
-    sessions_of_plays(store, ids, 16)
-    import_file(store, _spotify_plays(tmp_path / "rock.json", "Rock", 6, 1_600_000_000.0))
-    trainer = _trained(store, tmp_path)
+    trainer = _trained_with(store, tmp_path, "Rock", 6)
     plays = store.play_count()
     store.remove_import(store.history_imports()[0]["id"])
     import_file(store, _spotify_plays(tmp_path / "ambient.json", "Ambient", 6, 1_600_100_000.0))
@@ -338,12 +345,9 @@ def test_imported_plays_a_scan_links_wait_for_quiet_as_new_plays_do(store, tmp_p
     # Songs of an imported history the library lacked, then added (an album copied in, the
     # folders watched): the scan links their few plays. A run for them waits as one for a few
     # new plays does; at once, each such scan started one while music played.
-    from player.history.importer import import_file, link_unmatched
+    from player.history.importer import link_unmatched
 
-    ids, _ = fill_library(store)
-    sessions_of_plays(store, ids, 16)
-    import_file(store, _spotify_plays(tmp_path / "folk.json", "Folk", 4, 1_600_000_000.0))
-    trainer = _trained(store, tmp_path)
+    trainer = _trained_with(store, tmp_path, "Folk", 4)
     plays = store.play_count()
     store.upsert_tracks([{"path": f"/music/Folk/{i:02d}.flac", "size": 1000, "mtime_ns": 1, "title": f"Folk song {i}",
                           "artist": f"Folk Artist {i % 6}", "album": "Folk Album", "genre": "Folk",

@@ -14,12 +14,23 @@ def _forget(qtbot, window) -> None:
     qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
 
 
+def _opened(qtbot, scanned, make_window):
+    """The window over ``scanned``, once it has brought back what the last run left."""
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    return window
+
+
+def _paused(qtbot, window) -> None:
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+
+
 def test_previous_after_a_forget_goes_back_no_further_than_the_song_playing_then(qtbot, scanned, make_window):
     # Previous walked back through every song of the run: after the forget it played the songs
     # heard before it again, and the state saved then brought the last one back at the next start.
     tracks = {t["title"]: t["id"] for t in scanned.tracks()}
-    window = make_window(scanned, wait_library=False)
-    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    window = _opened(qtbot, scanned, make_window)
     player = window.player
     window.play_ids([tracks["River Song"], tracks["Blue Smoke"]], 0, "library")
     qtbot.waitUntil(lambda: player.current_track_id == tracks["River Song"], timeout=5000)
@@ -40,8 +51,7 @@ def _held_at(qtbot, window, track: int, at: float) -> None:
     # stopped past the margin before its end, and a wait for it to pass a second missed.
     player = window.player
     qtbot.waitUntil(lambda: player.current_track_id == track, timeout=5000)
-    window.pause()
-    qtbot.waitUntil(lambda: player.state == PlaybackState.PAUSED, timeout=5000)
+    _paused(qtbot, window)
     player.seek(at)
     qtbot.waitUntil(lambda: abs(player.position - at) < 0.05, timeout=5000)
 
@@ -52,8 +62,7 @@ def test_a_long_track_playing_at_a_forget_leaves_no_place_when_it_stops(qtbot, s
     monkeypatch.setattr("player.playback.RESUME_LONGER_THAN_S", 2.0)
     monkeypatch.setattr("player.playback.RESUME_MARGIN_S", 0.3)
     track, other = scanned.tracks()[0]["id"], scanned.tracks()[1]["id"]
-    window = make_window(scanned, wait_library=False)
-    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    window = _opened(qtbot, scanned, make_window)
     player = window.player
     window.play_ids([other], 0, "library")      # one begun after the forget keeps its place
     qtbot.waitUntil(lambda: player.current_track_id == other, timeout=5000)
@@ -102,8 +111,7 @@ def test_the_cover_left_for_the_desktop_goes_with_the_history_but_the_song_shown
     image.fill(QColor("red"))
     earlier, playing = scanned.tracks()[0]["id"], scanned.tracks()[1]["id"]
     left = share_cover(image, earlier, paths.cache_dir())        # as the last run left it
-    window = make_window(scanned, wait_library=False)
-    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    window = _opened(qtbot, scanned, make_window)
     _forget(qtbot, window)
     assert not [p.name for p in paths.cache_dir().iterdir()]
     window.play_ids([playing], 0, "library")
@@ -129,8 +137,7 @@ def test_the_cover_of_a_song_begun_while_the_history_is_forgotten_stays_for_the_
     image = QImage(8, 8, QImage.Format_RGB32)
     image.fill(QColor("red"))
     first, then = scanned.tracks()[0]["id"], scanned.tracks()[1]["id"]
-    window = make_window(scanned, wait_library=False)
-    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    window = _opened(qtbot, scanned, make_window)
     window.play_ids([first], 0, "library")
     qtbot.waitUntil(lambda: window._shown_track == first, timeout=5000)
     busy = threading.Event()
@@ -155,14 +162,12 @@ def test_the_song_paused_and_the_songs_queued_at_a_forget_are_there_at_the_next_
     from player.playback import STATE_SETTING
 
     tracks = {t["title"]: t["id"] for t in scanned.tracks()}
-    window = make_window(scanned, wait_library=False)
-    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    window = _opened(qtbot, scanned, make_window)
     player = window.player
     queued = [tracks["Blue Smoke"], tracks["Walking Bass"]]
     window.play_ids([tracks["River Song"], *queued], 0, "library")
     qtbot.waitUntil(lambda: player.current_track_id == tracks["River Song"] and player.position > 0.3, timeout=5000)
-    window.pause()
-    qtbot.waitUntil(lambda: player.state == PlaybackState.PAUSED, timeout=5000)
+    _paused(qtbot, window)
     _forget(qtbot, window)
     player.close()
     state = scanned.get_setting(STATE_SETTING)
@@ -178,15 +183,13 @@ def test_up_next_and_the_song_paused_at_a_forget_come_back_after_closing_untouch
     from player.playback import STATE_SETTING
 
     ids = [t["id"] for t in scanned.tracks()]
-    window = make_window(scanned, wait_library=False)
-    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    window = _opened(qtbot, scanned, make_window)
     player = window.player
     window.play_ids(ids[:1], 0, "library")
     qtbot.waitUntil(lambda: player.current_track_id == ids[0] and player.position > 0.5, timeout=5000)
     window.enqueue(ids[2:4])
     qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[2:4], timeout=5000)
-    window.pause()
-    qtbot.waitUntil(lambda: player.state == PlaybackState.PAUSED, timeout=5000)
+    _paused(qtbot, window)
 
     def saved_as_shown():       # (all saved before the forget: closing finds nothing changed since)
         saved = scanned.get_setting(STATE_SETTING) or {}
@@ -198,8 +201,7 @@ def test_up_next_and_the_song_paused_at_a_forget_come_back_after_closing_untouch
     window.close()
     player.close()
 
-    again = make_window(scanned, wait_library=False)
-    qtbot.waitUntil(lambda: again.restored, timeout=10000)
+    again = _opened(qtbot, scanned, make_window)
     assert [e.track_id for e in again.player.queue] == ids[2:4]
     cued = again.player.cued
     assert cued is not None and cued.entry.track_id == ids[0]
@@ -213,14 +215,9 @@ def test_up_next_paused_at_a_forget_is_saved_at_once_for_a_start_after_a_kill(qt
     from player.playback import STATE_SETTING
 
     ids = [t["id"] for t in scanned.tracks()]
-    window = make_window(scanned, wait_library=False)
-    qtbot.waitUntil(lambda: window.restored, timeout=10000)
-    player = window.player
+    window = _opened(qtbot, scanned, make_window)
     window.play_ids(ids[:1], 0, "library")
-    qtbot.waitUntil(lambda: player.current_track_id == ids[0], timeout=5000)
-    window.pause()
-    qtbot.waitUntil(lambda: player.state == PlaybackState.PAUSED, timeout=5000)
-    player.seek(1.5)
+    _held_at(qtbot, window, ids[0], 1.5)
     window.enqueue(ids[2:4])
     qtbot.waitUntil(lambda: [q[0] for q in (scanned.get_setting(STATE_SETTING) or {}).get("queue", [])] == ids[2:4],
                     timeout=5000)
