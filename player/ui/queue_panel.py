@@ -426,7 +426,13 @@ class UpNextPanel(QWidget):
                                shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
         self.move_down = QAction("Move down", self.list, shortcut=QKeySequence("Alt+Down"),
                                  shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(1))
-        self.list.addActions([self.move_up, self.move_down])
+        # "Play next" and "Move to end", as the other lists of songs offer them for Up next:
+        # here the songs are queued already, so they move, the chosen ones in their order.
+        self.to_top = QAction("Play next", self.list, shortcut=QKeySequence("Alt+Home"),
+                              shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected_to(end=False))
+        self.to_end = QAction("Move to end", self.list, shortcut=QKeySequence("Alt+End"),
+                              shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected_to(end=True))
+        self.list.addActions([self.move_up, self.move_down, self.to_top, self.to_end])
         self.set_entries([])
 
     def set_describer(self, describe: Callable, titles: Callable | None = None) -> None:
@@ -465,6 +471,16 @@ class UpNextPanel(QWidget):
         for first, last in reversed(runs):
             self.move.emit(order[first:last + 1], order[last + 1:])
 
+    def move_selected_to(self, *, end: bool) -> None:
+        """Move the selected entries, in their order, to the top of Up next (``end`` False:
+        they play next) or to its end; asked of the player as a drop is."""
+        chosen = self._selected_entries()
+        if not chosen:
+            return
+        picked = {id(e) for e in chosen}
+        rest = [e for e in self.rows.entries() if id(e) not in picked]
+        self.move.emit(chosen, [] if end else rest)
+
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
             entries = self._selected_entries()
@@ -479,16 +495,19 @@ class UpNextPanel(QWidget):
             return
         entry = index.data(ENTRY_ROLE)
         selected = self._selected_entries() if self.list.selectionModel().isSelected(index) else []
+        if not selected:
+            self.list.setCurrentIndex(index)     # what Play next and the moves act on, as Remove does
         menu = QMenu(self)
         menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one, window and all)
         menu.addAction("Play now", lambda: self.play_entry.emit(entry))
+        menu.addAction(self.to_top)
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(entry.track_id, entry.source))
         add_playlist_menu(menu, self._playlists, [e.track_id for e in selected or [entry]],
                           self.add_to_playlist_requested.emit)
         add_show_in_folder(menu, finder(self.path_of, entry.track_id))
         menu.addSeparator()
-        menu.addAction("Remove", lambda: self.remove_entries.emit(selected or [entry]))
-        menu.addActions([self.move_up, self.move_down])
+        menu.addAction("Remove from Up next", lambda: self.remove_entries.emit(selected or [entry]))
+        menu.addActions([self.move_up, self.move_down, self.to_end])
         menu.addSeparator()
         add_never_actions(menu, entry.track_id, self.artist_of, self.never_suggest.emit)
         self.last_menu = menu

@@ -1,5 +1,6 @@
 """Up next is reordered from the keyboard as a playlist is: Alt+Up / Alt+Down move the
-selected rows one place, together; Ctrl+Up / Ctrl+Down stay the volume keys."""
+selected rows one place, together; Ctrl+Up / Ctrl+Down stay the volume keys. Alt+Home
+(Play next) and Alt+End (Move to end) move them to the top or the end, as the menu does."""
 
 from __future__ import annotations
 
@@ -55,3 +56,49 @@ def test_alt_up_and_down_move_the_selected_rows(qtbot, scanned, make_window):
     assert window.transport.volume.value() == min(100, volume + 5)
     qtbot.wait(200)
     assert window.up_next.track_ids() == order(3, 0, 1, 2)
+
+
+def test_play_next_and_move_to_end_from_the_keys_and_the_menu(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.activateWindow()
+    ids = [window.model.track_id(r) for r in range(5)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    panel, view = window.up_next, window.up_next.list
+
+    def order(*rows):
+        return [ids[r] for r in rows]
+
+    # Alt+End and Alt+Home in the list: the rows chosen, apart, go together in their order.
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [0, 2])
+    QTest.keyClick(window.windowHandle(), Qt.Key_End, Qt.AltModifier)
+    qtbot.waitUntil(lambda: panel.track_ids() == order(1, 3, 4, 0, 2), timeout=5000)
+    _select(view, [4, 1])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Home, Qt.AltModifier)
+    qtbot.waitUntil(lambda: panel.track_ids() == order(3, 2, 1, 4, 0), timeout=5000)
+
+    def menu_on(row):
+        panel._menu(view.visualRect(panel.rows.index(row, 0)).center())
+        menu = panel.last_menu
+        return menu, {a.text(): a for a in menu.actions()}
+
+    # From the menu, on the rows chosen (the right-clicked one among them).
+    _select(view, [3, 1])
+    menu, actions = menu_on(3)
+    actions["Play next"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: panel.track_ids() == order(2, 4, 3, 1, 0), timeout=5000)
+
+    # A row right-clicked outside the selection is the one moved.
+    _select(view, [0, 1])
+    menu, actions = menu_on(2)
+    actions["Move to end"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: panel.track_ids() == order(2, 4, 1, 0, 3), timeout=5000)
+
+    menu, actions = menu_on(0)
+    actions["Remove from Up next"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: panel.track_ids() == order(4, 1, 0, 3), timeout=5000)
