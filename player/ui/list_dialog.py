@@ -4,6 +4,7 @@ and Close beside the one action the dialog offers."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
@@ -15,11 +16,28 @@ def hint(text: str, *, wrap: bool = True) -> QLabel:
     return label
 
 
+class _EnterInTheList(QObject):
+    """Enter in the list activates the row there (``activated``, for a dialog whose rows
+    do something) and goes no further: passed on to the dialog, it pressed Close, and a
+    person who chose a row to copy or remove lost the dialog and the choice."""
+
+    def eventFilter(self, view, event) -> bool:
+        if (event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Return, Qt.Key_Enter)
+                and not event.modifiers() & ~Qt.KeypadModifier):
+            if view.currentIndex().isValid():
+                view.activated.emit(view.currentIndex())
+            return True
+        return False
+
+
 def lay_out(dialog: QDialog, view: QWidget, empty: QLabel, note: QLabel, action: QPushButton) -> None:
     """``view`` above ``empty`` (hidden until the rows are read) and ``note``, then the
     buttons: ``action`` and Close. The list is named by the dialog's title: no label names
-    it, and a screen reader read it out as a nameless list."""
+    it, and a screen reader read it out as a nameless list. Enter in the list stays in it
+    (see :class:`_EnterInTheList`); on a button it presses that button, and Escape closes."""
     view.setAccessibleName(dialog.windowTitle())
+    view.enter_in_the_list = _EnterInTheList(view)
+    view.installEventFilter(view.enter_in_the_list)
     empty.hide()
     buttons = QDialogButtonBox(QDialogButtonBox.Close)
     buttons.addButton(action, QDialogButtonBox.ActionRole)

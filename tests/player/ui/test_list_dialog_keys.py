@@ -1,0 +1,67 @@
+"""Enter in the list of a list dialog (Files with problems, Imported histories, Never
+suggested) does not close the dialog: a keyboard user who chose a row to copy or to
+remove, and pressed Enter on it as in any list, lost the dialog and the choice. Their
+rows have no action of their own to start (removing is asked for with its button), so
+Enter there does nothing; Escape still closes, and Enter on a button presses it."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from tests import history_fixtures as fx
+from tests.player.ui.conftest import TRACKS
+
+
+def _problems(qtbot, window, store, tmp_path):
+    failed = store.start_play(window.model.track_id(0))
+    store.end_play(failed, "error", 0, error="The output device is gone")
+    dialog = window.open_problems()
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 1, timeout=10000)
+    return dialog, dialog.table
+
+
+def _imports(qtbot, window, store, tmp_path):
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json",
+                               [(*songs[i], 1_600_000_000.0 + 240 * i, 180_000, False) for i in range(3)])
+    with qtbot.waitSignal(window.history_imported, timeout=20000):
+        window.import_history_files([str(path)])
+    window.act_imports.trigger()
+    dialog = window.imports_dialog
+    qtbot.waitUntil(lambda: dialog.table.topLevelItemCount() == 1, timeout=10000)
+    return dialog, dialog.table
+
+
+def _never(qtbot, window, store, tmp_path):
+    store.never_suggest_track(window.model.track_id(0))
+    dialog = window.open_never_suggested()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=10000)
+    return dialog, dialog.list
+
+
+@pytest.mark.parametrize("opened", [_problems, _imports, _never], ids=["problems", "imports", "never"])
+def test_enter_on_a_row_of_a_list_dialog_keeps_it_open(qtbot, scanned, make_window, tmp_path, opened):
+    window = make_window(scanned, with_player=False)
+    dialog, view = opened(qtbot, window, scanned, tmp_path)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    view.setCurrentIndex(view.model().index(0, 0))
+    assert view.selectionModel().selectedRows()
+    activated = []
+    view.activated.connect(lambda index: activated.append(index.row()))
+    for key in (Qt.Key_Return, Qt.Key_Enter):
+        QTest.keyClick(dialog.windowHandle(), key)
+        QApplication.processEvents()
+        assert dialog.isVisible() and view.selectionModel().selectedRows()
+    assert activated == [0, 0]                  # the row's own activation, for a dialog that gives it one
+
+    close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Close)
+    close.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is close, timeout=2000)
+    QTest.keyClick(dialog.windowHandle(), Qt.Key_Return)                # Enter on Close closes
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
