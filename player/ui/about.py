@@ -25,6 +25,7 @@ SHORTCUTS = [
     ("Enter", "play the selected track and the ones after it"),
     ("Delete", "remove the selected Up next entries (or a playlist's songs)"),
     ("Alt+Up / Alt+Down", "move the selected Up next entries (or a playlist's songs) up / down"),
+    ("Alt+Home / Alt+End", "in Up next: play the selected entries next / move them to the end"),
     ("Ctrl+Z", "in the Playlists tab: put back the songs last removed from a playlist"),
     ("Ctrl+Shift+S", "save Up next as a playlist"),
     ("F9", "show / hide Up next"),
