@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QAccessible, QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QAccessibleWidget, QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
-    QWidget,
+    QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout, QWidget,
 )
 
 from player.ui.elided_label import ElidedLabel
@@ -85,12 +84,15 @@ class MirroredSlider(QSlider):
 class SeekSlider(MirroredSlider):
     """A slider that jumps to where it is clicked (a plain QSlider only steps towards it),
     then follows the drag; the seek happens when the button is released. A screen reader
-    hears its value as :attr:`spoken` ("1:23 of 4:05"; see :class:`_SpokenSeek`)."""
+    hears where the song is as its description, :attr:`spoken` ("1:23 of 4:05"); its value
+    stays Qt's own, the milliseconds with their range, for readers that take it as a number.
+    (An accessible interface of our own, written in Python, would stand in for Qt's slider
+    and drop its value and range: readers on Linux and macOS then hear no value, and Qt's
+    Linux bridge drops each of the slider's value changes with a warning.)"""
 
     def __init__(self, *args):
         super().__init__(*args)
-        self.spoken = "0:00 of 0:00"
-        _speak_seek_bars()
+        self.spoken = ""
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.LeftButton and self.maximum() > self.minimum():
@@ -105,34 +107,6 @@ class SeekSlider(MirroredSlider):
                 self.setValue(QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span,
                                                             opt.upsideDown))
         super().mousePressEvent(event)      # the handle is under the pointer now: a drag starts
-
-
-class _SpokenSeek(QAccessibleWidget):
-    """The seek bar as a screen reader finds it: a slider whose value is where the song is,
-    in minutes and seconds. Qt's own slider gives its value, milliseconds, as a bare number
-    ("83000"); a person wants to hear "1:23 of 4:05"."""
-
-    def __init__(self, slider: SeekSlider):
-        super().__init__(slider, QAccessible.Role.Slider)
-
-    def text(self, kind):
-        if kind == QAccessible.Text.Value:
-            return self.widget().spoken
-        return super().text(kind)
-
-
-def _seek_bar_reader(_key: str, obj):
-    return _SpokenSeek(obj) if isinstance(obj, SeekSlider) else None
-
-
-_SPEAKING = []
-
-
-def _speak_seek_bars() -> None:
-    """Have screen readers read seek bars through :class:`_SpokenSeek` (once a process)."""
-    if not _SPEAKING:
-        QAccessible.installFactory(_seek_bar_reader)
-        _SPEAKING.append(_seek_bar_reader)
 
 
 class _VolumeSlider(MirroredSlider):
@@ -437,8 +411,7 @@ class TransportBar(QFrame):
 
     def _say_where(self) -> None:
         """What a screen reader hears of the seek bar, as the labels beside it show it; changed
-        only when the second shown changes, not at every tick of the clock. Said as its
-        description too, for a reader that reads a slider's value only as a number."""
+        only when the second shown changes, not at every tick of the clock."""
         spoken = f"{self.elapsed.text()} of {self.total.text()}"
         if spoken != self.slider.spoken:
             self.slider.spoken = spoken
