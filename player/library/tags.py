@@ -1977,6 +1977,14 @@ def _stream_columns(path: str, audio, info, length: float, aiff: tuple[bytes, in
         stream = _decoded_stream(path)
         if stream is not None:
             return {**stream, "bitrate": _int_info(info, "bitrate")}
+        if codec == "wav" and getattr(info, "audio_format", None) not in _WAVE_FRAME_BLOCKS:
+            # A codec libsndfile does not read (G.726 ADPCM, as written by ffmpeg): the player
+            # plays it through ffmpeg, and mutagen counts one sample a byte whatever a sample
+            # packs into, so 3 s of 4-bit G.726 were listed as 1.5 s. ffprobe's length is the
+            # one ffmpeg plays.
+            probed = _probed_stream(path)
+            if probed is not None and probed["container"] == "wav":
+                length = probed["duration"]
     # The sound data the file holds bounds its length. A WAV recorder or streaming tool that
     # cannot know the length when it starts writes the largest size (0xFFFFFFFF) in the
     # header: 30 s were listed as 27 hours (its file's size is the limit). An AIFF cut short

@@ -99,6 +99,25 @@ def test_asf_tags_of_wma_are_read(tmp_path):
     assert info["track_no"] == 4
 
 
+def test_a_g726_wav_is_listed_at_the_length_it_plays(tmp_path):
+    """libsndfile does not read G.726 ADPCM in a WAV (ffmpeg plays it), and mutagen counts one
+    sample a byte: 1 s of 4-bit G.726 was listed as 0.5 s."""
+    from segue_common import audio_io
+    from tests.audiogen import ffmpeg_encodes
+
+    if not ffmpeg_encodes("g726"):
+        pytest.skip("ffmpeg with its G.726 encoder makes this file")
+    src = write_track(tmp_path, "src", fmt="wav", seconds=1.0)
+    path = _ffmpeg(tmp_path, "voice.wav", "-ar", "8000", "-ac", "1", "-c:a", "g726", "-b:a", "32k", src=src)
+    frames = 0
+    with audio_io.open_blocks(str(path)) as reader:
+        while len(block := reader.read(8192)):
+            frames += len(block)
+    played = frames / 8000
+    assert played == pytest.approx(1.0, abs=0.01)
+    assert read_tags(str(path))["duration"] == pytest.approx(played, abs=0.01)
+
+
 def test_mp4_tags_are_read(tmp_path):
     path = _ffmpeg(tmp_path, "song.m4a", "-c:a", "aac", "-metadata", "title=Apple", "-metadata",
                    "artist=Core", "-metadata", "track=2/10", "-metadata", "date=2011")
