@@ -1874,6 +1874,41 @@ def au_unsized_frames(path: str | os.PathLike) -> int | None:
     return max(0, size - offset) // (width * channels)
 
 
+#: the GUIDs that begin an ASF (WMA) file's header object and its data object
+_ASF_HEADER = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+_ASF_DATA = bytes.fromhex("3626b2758e66cf11a6d900aa0062ce6c")
+#: a data object's own header: its GUID, size, the file's ID and its count of packets, 2 reserved bytes
+_ASF_DATA_HEAD = 50
+
+
+def asf_sound_missing(path: str | os.PathLike) -> str | None:
+    """Why the ASF (WMA) file at ``path`` holds no sound, where no packet follows its header:
+    "no audio in file (length 0)" where its data object counts none (an encoder closed
+    before any sound went in), else it is cut short there. None for any other file. Its
+    header gives a length all the same: such a file was listed at it, and played as nothing
+    (ffmpeg decodes no sample from it), a play of 0 s."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+            if len(head) < 24 or head[:16] != _ASF_HEADER:
+                return None
+            start = int.from_bytes(head[16:24], "little")
+            size = os.fstat(fh.fileno()).st_size
+            if not 30 <= start <= size:
+                return None
+            fh.seek(start)
+            data = fh.read(_ASF_DATA_HEAD)
+    except OSError:
+        return None
+    if len(data) >= 24 and data[:16] != _ASF_DATA:
+        return None     # (another object after the header: not a file laid out as here)
+    if len(data) == _ASF_DATA_HEAD and start + _ASF_DATA_HEAD < size:
+        return None     # (bytes after the data object's header: packets, read by ffmpeg)
+    if len(data) == _ASF_DATA_HEAD and int.from_bytes(data[40:48], "little") == 0:
+        return "no audio in file (length 0)"
+    return f"damaged WMA file: it ends early, {UNFINISHED}"
+
+
 def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
     """``f`` (in which libsndfile found no frame), or where the WAV's or RF64's header gives
     its sound data no size, the bytes from the start of that data to the end of the file read

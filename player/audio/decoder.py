@@ -471,6 +471,12 @@ class Decoder:
                         raise self._refusal(_reason(exc)) from exc
                     self.duration = duration_hint
                 else:
+                    # A WMA of its header and no packet of sound: ffmpeg opens it and decodes
+                    # nothing, which played as a song of 0 s. Said as the library's scan says it.
+                    cut = audio_io.asf_sound_missing(self.path)
+                    if cut:
+                        raise (_NoAudio if cut == _NO_AUDIO else DecodeError)(
+                            f"cannot play {shown(Path(self.path).name)}: {cut}") from None
                     try:
                         self._open_fallback()
                     except DecodeError as exc:

@@ -37,7 +37,7 @@ from mutagen.aiff import AIFF
 from mutagen._vorbis import VComment
 from mutagen.apev2 import TEXT as APE_TEXT
 from mutagen.apev2 import APEv2
-from mutagen.asf import ASFTags
+from mutagen.asf import ASF, ASFTags
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TCON, Encoding, ParseID3v1
 from mutagen.mp3 import MP3
@@ -1747,6 +1747,11 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
         # guessed frames from an ADPCM header, and mutagen refused a header whose RIFF size
         # is 0 ("Container chunk data size < 4"), where the player found no sample.
         missing = audio_io.wav_sound_missing(path)
+        if missing:
+            raise TagReadError(missing)
+    if isinstance(audio, ASF) or audio is None:
+        # (a WMA whose header is whole and no packet of sound follows: see asf_sound_missing)
+        missing = audio_io.asf_sound_missing(path)
         if missing:
             raise TagReadError(missing)
     if error is None and isinstance(audio, MP3) and getattr(info, "sketchy", False) \

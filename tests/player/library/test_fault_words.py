@@ -202,3 +202,40 @@ def test_a_wav_of_its_header_alone_reads_the_same_in_the_scan_and_at_play(tmp_pa
     with pytest.raises(DecodeError) as played:
         Decoder(str(folder / "h.wav"), out_rate=44100)
     assert str(played.value) == f"cannot play h.wav: {listed[0]}"
+
+
+def _wma_without_packets(path, kept: str):
+    """A WMA of ffmpeg's of 0.3 s of tone, whose packets are left out: its data object kept
+    counting none ("none"), counting its packets ("cut"), or left out too ("header")."""
+    import subprocess
+    import struct
+
+    src = path.with_name("src.wav")
+    sf.write(src, _tone(0.3), 44100)
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-c:a", "wmav2", str(path)], check=True)
+    src.unlink()
+    whole = path.read_bytes()
+    header = struct.unpack("<Q", whole[16:24])[0]
+    data = bytearray(whole[header:header + 50])
+    if kept == "none":
+        data[16:24], data[40:48] = struct.pack("<Q", 50), struct.pack("<Q", 0)
+    path.write_bytes(whole[:header] + (bytes(data) if kept != "header" else b""))
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg makes the file")
+@pytest.mark.parametrize("kept, reason", [
+    ("none", faults.NO_AUDIO),
+    ("cut", "damaged WMA file: it ends early, a copy or download that did not finish?"),
+    ("header", "damaged WMA file: it ends early, a copy or download that did not finish?")])
+def test_a_wma_of_no_packet_reads_the_same_in_the_scan_and_at_play(tmp_path, store, kept, reason):
+    """A WMA whose header is whole and no packet of sound follows was listed at its header's
+    length, and played as nothing (a play of 0 s), or was refused as "not an audio format"."""
+    folder = tmp_path / "music"
+    folder.mkdir()
+    _wma_without_packets(folder / "w.wma", kept)
+    Scanner(store).scan([str(folder)])
+    assert [row["last_error"] for row in store.track_errors()] == [reason]
+    with pytest.raises(DecodeError) as played:
+        Decoder(str(folder / "w.wma"), out_rate=44100)
+    assert str(played.value) == f"cannot play w.wma: {reason}"
