@@ -185,6 +185,42 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
+#: Refusals remembered, by path: the file's stamp (:func:`_stamp`) when it was refused, and
+#: the refusal. Opening a damaged file again (Play pressed again on it, Previous back to it)
+#: read it again, and asked ffprobe, and the scan's reader again, a second or more on a slow
+#: disk, to say what was said before; while its stamp is the same, it is said at once.
+_REFUSED: dict[str, tuple[tuple[int, int, int], type, str]] = {}
+_REFUSED_MOST = 256
+_refused_lock = threading.Lock()
+
+
+def _known_refusal(path: str, stamp: tuple[int, int, int] | None) -> DecodeError | None:
+    """The refusal of ``path`` remembered for the file as it is now (``stamp``), else None."""
+    with _refused_lock:
+        known = _REFUSED.get(path)
+    if stamp is None or known is None or known[0] != stamp:
+        return None
+    return known[1](known[2])
+
+
+def _remember_refusal(path: str, stamp: tuple[int, int, int] | None, exc: DecodeError) -> None:
+    """Keep why ``path`` did not open, while it is as it was (``stamp``). Not kept: one for want
+    of ffmpeg (once it is installed, the file plays), nor one of the disk's or the system's
+    rather than the file's (a read that failed, ffprobe out of time on a busy disk)."""
+    if stamp is None or audio_io.for_want_of_ffmpeg(str(exc)) or _stamp(path) != stamp:
+        return
+    cause = exc
+    while cause is not None:
+        if isinstance(cause, OSError) or "ffprobe took over" in str(cause):
+            return
+        cause = cause.__cause__ or cause.__context__
+    with _refused_lock:
+        _REFUSED.pop(path, None)
+        _REFUSED[path] = (stamp, type(exc), str(exc))
+        while len(_REFUSED) > _REFUSED_MOST:
+            del _REFUSED[next(iter(_REFUSED))]
+
+
 def _holds(fresh: Decoder, last: tuple[int, np.ndarray] | None, slack: int = 0) -> int | None:
     """Where ``fresh``, the file opened again, holds ``last`` (the native frame, and the frames,
     of the block last read), as frames from where it was read (a file retagged in place), not
@@ -390,6 +426,40 @@ class Decoder:
                 pass
         except OSError as exc:      # refused (its permissions): libsndfile says only "System error."
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from None
+        stamp = _stamp(self.path)
+        known = _known_refusal(self.path, stamp)
+        if known is not None:
+            raise known
+        try:
+            self._open_reader(duration_hint)
+        except DecodeError as exc:
+            _remember_refusal(self.path, stamp, exc)
+            raise
+        if not self.samplerate or self.samplerate <= 0:
+            self.close()
+            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: its sample rate is {self.samplerate} Hz")
+        begin_s, end_s = self._range_s
+        self._begin = int(round(begin_s * self.samplerate))
+        self._end = None if end_s is None else max(self._begin, int(round(end_s * self.samplerate)))
+        self.duration = self._ranged(self.duration)
+        #: output frames returned so far, counted from the start of the file (of the range)
+        self.frame = 0
+        try:
+            self._make_resampler()
+        except (ValueError, RuntimeError, MemoryError) as exc:
+            self.close()
+            raise DecodeError(f"cannot play {shown(Path(self.path).name)} at {self.samplerate} Hz: {exc}") from exc
+        if self._begin:
+            try:
+                self.seek_frame(0)
+            except DecodeError:
+                self.close()
+                raise
+        self._opened = _stamp(self.path)
+
+    def _open_reader(self, duration_hint: float | None) -> None:
+        """Open the file with the reader that plays it (libsndfile, dr_mp3 or ffmpeg), or raise
+        :class:`DecodeError` saying why it does not open, in the library's scan's words."""
         # A file named .mp3 goes to dr_mp3 first, which plays it: libsndfile's MPEG reader,
         # asked first only to be told "MP3", wrote its complaints about a damaged one ("Note:
         # Illegal Audio-MPEG-Header", "Warning: Xing stream size off") to the terminal, from
@@ -482,27 +552,6 @@ class Decoder:
                     except DecodeError as exc:
                         raise self._refusal(str(exc)) from exc
                     self.duration = duration_hint
-        if not self.samplerate or self.samplerate <= 0:
-            self.close()
-            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: its sample rate is {self.samplerate} Hz")
-        begin_s, end_s = self._range_s
-        self._begin = int(round(begin_s * self.samplerate))
-        self._end = None if end_s is None else max(self._begin, int(round(end_s * self.samplerate)))
-        self.duration = self._ranged(self.duration)
-        #: output frames returned so far, counted from the start of the file (of the range)
-        self.frame = 0
-        try:
-            self._make_resampler()
-        except (ValueError, RuntimeError, MemoryError) as exc:
-            self.close()
-            raise DecodeError(f"cannot play {shown(Path(self.path).name)} at {self.samplerate} Hz: {exc}") from exc
-        if self._begin:
-            try:
-                self.seek_frame(0)
-            except DecodeError:
-                self.close()
-                raise
-        self._opened = _stamp(self.path)
 
     def _refusal(self, raw: str) -> DecodeError:
         """Why the file does not open, as the library's scan lists it (read again now, for the

@@ -239,3 +239,33 @@ def test_a_wma_of_no_packet_reads_the_same_in_the_scan_and_at_play(tmp_path, sto
     with pytest.raises(DecodeError) as played:
         Decoder(str(folder / "w.wma"), out_rate=44100)
     assert str(played.value) == f"cannot play w.wma: {reason}"
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg reads the file")
+def test_a_file_refused_once_is_refused_again_at_once_in_the_same_words(tmp_path, monkeypatch):
+    """Play pressed again on a damaged song (or Previous back to it) read it again, ffprobe and
+    all, to say what was said before. While the file is as it was, it is not read again; once
+    it changes, it is."""
+    log = tmp_path / "probes.log"
+    programs = tmp_path / "bin"
+    programs.mkdir()
+    (programs / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    probe = programs / "ffprobe"        # ffprobe itself, each start written down
+    probe.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{shutil.which("ffprobe")}" "$@"\n')
+    probe.chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(programs / "ffmpeg"))
+    song = tmp_path / "notes.mka"
+    song.write_bytes(b"\x1aE\xdf\xa3" + b"these are notes, not audio\n" * 100)
+
+    def refusal():
+        with pytest.raises(DecodeError) as refused:
+            Decoder(str(song), out_rate=44100)
+        return str(refused.value), len(log.read_text().splitlines()) if log.exists() else 0
+
+    first, probes = refusal()
+    assert first == f"cannot play notes.mka: {faults.NOT_RECOGNISED}" and probes > 0
+    assert refusal() == (first, probes)                 # said again, ffprobe not asked
+    song.write_bytes(song.read_bytes() + b"more notes\n")   # changed: read again
+    again, more = refusal()
+    assert again == first and more > probes
