@@ -129,9 +129,47 @@ class _Cancelled(Exception):
     and its file is not at fault (no error is stored against it)."""
 
 
-def _error_text(exc: BaseException) -> str:
+def _error_text(exc: BaseException, path: str | None = None) -> str:
+    """What is stored against the file ``path`` for ``exc``. A file the decoder refuses is said
+    in the library's scan's words, as the player says it: libsndfile's own ("CorruptAudioError:
+    cannot decode x.flac: Error opening '/…/x.flac': Error : unknown error in flac decoder.")
+    were stored where the scan listed "damaged FLAC file: it ends early, …". Those words go to
+    the log. One for want of ffmpeg is kept as it is: its words tell a later pass to try it again."""
+    from segue_common.audio_io import for_want_of_ffmpeg
+
     text = f"{type(exc).__name__}: {exc}".strip()
+    if path is not None and _refused_file(exc) and not for_want_of_ffmpeg(text):
+        log.info("analysis: %s does not decode: %s", path, text)
+        text = _scan_words(path, str(exc))
     return text if len(text) < 500 else text[:497] + "..."
+
+
+def _refused_file(exc: BaseException) -> bool:
+    """Whether ``exc`` is a decoder's refusal of the file's contents (not the system's fault)."""
+    import soundfile as sf
+
+    from segue_common.audio_io import AudioError
+
+    return isinstance(exc, (AudioError, sf.LibsndfileError)) and not isinstance(exc, OSError)
+
+
+def _scan_words(path: str, raw: str) -> str:
+    """Why the file at ``path`` does not decode, as the library's scan says it (read again
+    now), else a decoding library's words ``raw`` put plainly."""
+    from player.library.tags import TagReadError, read_tags
+    from segue_common import faults
+
+    name = os.path.basename(path)
+    try:
+        if os.path.isfile(path):    # (not a CUE sheet's track, named after its sheet)
+            read_tags(path, estimate=True)
+    except TagReadError as exc:
+        return str(exc)
+    except Exception as exc:  # noqa: BLE001 - the reader's own fault leaves the decoder's words
+        log.warning("reading %s to say why it does not decode failed: %s", path, exc)
+    # (libsndfile's words name the whole path: "Error opening '/…/x.flac': …")
+    raw = raw.replace(f"Error opening {path!r}: ", "").replace(f"Error opening '{path}': ", "")
+    return faults.plain(raw, name)
 
 
 def decode_part(path: str, max_patches: int | None, first: int = 0, span: tuple | None = None) -> dict:
@@ -148,7 +186,7 @@ def decode_part(path: str, max_patches: int | None, first: int = 0, span: tuple 
     try:
         return {"path": path, **_collect_part(path, max_patches, first, span), "decode_s": time.perf_counter() - t0}
     except Exception as exc:  # a bad file is a value, not a crash: MemoryError and decoder errors too
-        return {"path": path, "error": _error_text(exc)}
+        return {"path": path, "error": _error_text(exc, path)}
 
 
 def _pieces(path: str, max_patches: int | None, span: tuple | None, **kw):
@@ -212,7 +250,7 @@ def _stream_parts(path: str, max_patches: int | None, mix: str = "mean", span: t
             try:
                 part = _take_part(gen, first)
             except Exception as exc:  # MemoryError and decoder errors too: stored against the file
-                yield {"path": path, "error": _error_text(exc)}
+                yield {"path": path, "error": _error_text(exc, path)}
                 return
             part.update(path=path, decode_s=time.perf_counter() - t0)
             first = part["next"]
@@ -602,7 +640,7 @@ class AnalysisJob:
                         if stop.is_set() or not put(part):
                             return
                 except Exception as exc:  # MemoryError included: it belongs to this file
-                    if not put({"path": path, "error": _error_text(exc)}):
+                    if not put({"path": path, "error": _error_text(exc, path)}):
                         return
             put(None)
 
@@ -655,7 +693,7 @@ class AnalysisJob:
         except BrokenProcessPool:
             pass
         except Exception as exc:  # the result could not come back (MemoryError, pickling)
-            yield {"path": path, "error": _error_text(exc)}
+            yield {"path": path, "error": _error_text(exc, path)}
             return
         # A worker process died (a decoder crashing in native code): the pool is
         # unusable and every unfinished decode failed with it. Decode those again,
@@ -677,7 +715,7 @@ class AnalysisJob:
                 self._replace_pool()
                 yield {"path": path, "error": "decoder crashed"}
             except Exception as exc:
-                yield {"path": path, "error": _error_text(exc)}
+                yield {"path": path, "error": _error_text(exc, path)}
 
     def _replace_pool(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

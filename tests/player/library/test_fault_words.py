@@ -269,3 +269,29 @@ def test_a_file_refused_once_is_refused_again_at_once_in_the_same_words(tmp_path
     song.write_bytes(song.read_bytes() + b"more notes\n")   # changed: read again
     again, more = refusal()
     assert again == first and more > probes
+
+
+@pytest.mark.slow       # (analysis loads its model: some seconds)
+@pytest.mark.parametrize("name", ["cut.wav", "garbage.flac", "notes.ogg"])
+def test_a_damaged_file_reads_the_same_in_the_scan_at_play_and_in_analysis(tmp_path, store, name):
+    """Analysis stored libsndfile's words ("CorruptAudioError: cannot decode cut.wav: Error
+    opening '/…/cut.wav': Error in WAV file. No 'data' chunk marker.") where the scan listed
+    "damaged WAV file: it ends early, …" and the player said so too."""
+    from player.analysis import AnalysisJob
+
+    folder = tmp_path / "music"
+    folder.mkdir()
+    sf.write(folder / name, _tone(), 44100, format="FLAC" if name.endswith(".flac") else "WAV")
+    Scanner(store).scan([str(folder)])
+    whole = (folder / name).read_bytes()
+    _faulty_files(tmp_path)             # damaged after the scan: analysis meets it first
+    (folder / name).write_bytes((tmp_path / name).read_bytes())
+    assert (folder / name).read_bytes() != whole
+    AnalysisJob(store, workers=0).run()
+    analysed = [row["error"] for row in store.feature_errors()]
+    Scanner(store).scan([str(folder)])
+    listed = [row["last_error"] for row in store.track_errors()]
+    with pytest.raises(DecodeError) as played:
+        Decoder(str(folder / name), out_rate=44100)
+    assert len(listed) == 1 and analysed == listed, (analysed, listed)
+    assert str(played.value) == f"cannot play {name}: {listed[0]}"
