@@ -295,3 +295,31 @@ def test_a_damaged_file_reads_the_same_in_the_scan_at_play_and_in_analysis(tmp_p
         Decoder(str(folder / name), out_rate=44100)
     assert len(listed) == 1 and analysed == listed, (analysed, listed)
     assert str(played.value) == f"cannot play {name}: {listed[0]}"
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is asked of the damaged file")
+def test_a_damaged_file_put_right_in_place_as_it_was_plays(tmp_path):
+    """A damaged file put right from a copy in place, its size and time kept (``cp -p`` over it,
+    ``rsync -t --inplace``): its inode, size and modification time are as when it was refused,
+    and Play kept saying it was damaged until Segue was started again."""
+    song = tmp_path / "s.flac"
+    sf.write(song, _tone(), 44100, format="FLAC")
+    whole, was = song.read_bytes(), os.stat(song)
+    with open(song, "r+b") as fh:          # zeros where it lies, as a crash leaves a file (its time kept)
+        fh.write(bytes(len(whole)))
+    os.utime(song, ns=(was.st_atime_ns, was.st_mtime_ns))
+    with pytest.raises(DecodeError):
+        Decoder(str(song), out_rate=44100)
+    damaged = os.stat(song).st_ctime_ns
+    with open(song, "r+b") as fh:          # put right from the copy, its time kept
+        fh.write(whole)
+    os.utime(song, ns=(was.st_atime_ns, was.st_mtime_ns))
+    while os.stat(song).st_ctime_ns == damaged:     # (the file system's clock may tick coarsely)
+        os.utime(song, ns=(was.st_atime_ns, was.st_mtime_ns))
+    now = os.stat(song)
+    assert (now.st_ino, now.st_size, now.st_mtime_ns) == (was.st_ino, was.st_size, was.st_mtime_ns)
+    dec = Decoder(str(song), out_rate=44100)
+    try:
+        assert len(dec.read(4096)) > 0
+    finally:
+        dec.close()
