@@ -224,10 +224,13 @@ class Trainer:
         # ones under a record made after the forgetting).
         run_id = self.store.start_model_run(KIND, n_plays=0)
         try:
-            # Before the plays, like the record: what changes while they are read leaves the
-            # stamp behind them, and the next look trains again (after, it would be missed).
-            trained_on = self.history_stamp()
-            cat, prior = build_catalog(self.store, priors=priors)
+            # The stamp in the same snapshot as the plays: the run records exactly what it read.
+            # Read before them in a snapshot of its own, a change landing between the two (plays
+            # imported, a song resumed) was learnt from yet left the stamp behind, and one more
+            # run, with nothing new to learn, was due; read after, such a change would be missed.
+            with self.store.snapshot():
+                trained_on = self.history_stamp()
+                cat, prior = build_catalog(self.store, priors=priors)
             self.store.count_model_run_plays(run_id, len(cat.plays))
         except BaseException:
             self._drop_run(run_id)

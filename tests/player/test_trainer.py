@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -173,17 +174,30 @@ def test_a_history_forgotten_while_the_training_reads_the_plays_leaves_no_model(
     models = tmp_path / "models"
     real = service_module.build_catalog
 
-    def read_then_forget(*args, **kwargs):
-        got = real(*args, **kwargs)
+    def forget() -> None:
         other = Store.open(store.path)
         other.forget_history()
         other.close()
+
+    # (the window forgets on a thread of its own, in a process of its own: its last step, moving
+    # the deleted pages out of the log, waits for the run to end its read of the plays)
+    forgetting = threading.Thread(target=forget)
+
+    def read_then_forget(*args, **kwargs):
+        got = real(*args, **kwargs)
+        forgetting.start()
+        looking = Store.open(store.path)
+        deadline = time.monotonic() + 10
+        while looking.play_count() and time.monotonic() < deadline:
+            time.sleep(0.01)                    # (until the plays' deletion is in)
+        looking.close()
         delete_local_models(models)
         return got
 
     monkeypatch.setattr(service_module, "build_catalog", read_then_forget)
     with pytest.raises(TrainingStopped):
         Trainer(store, models_dir=models, session_model=False).train_now()
+    forgetting.join(30)
     assert store.model_runs() == [] and current_run(models) is None
 
 
@@ -367,3 +381,35 @@ def test_a_record_from_before_runs_kept_what_they_read_makes_one_run_due(store, 
     assert trainer.due(now=time.time() + 999)                 # what it read is not known: once
     trainer.train_now()
     assert not trainer.due(now=time.time() + 999)
+
+
+def test_plays_imported_while_a_run_reads_them_leave_one_run_due_not_a_second(store, tmp_path, monkeypatch):
+    # The run read its stamp of the history before the plays, each in a snapshot of its own:
+    # plays imported in between were learnt from, yet the stamp said they were not, and a
+    # second run was due with nothing new to learn from. Read in one snapshot, the run learns
+    # from the history as it was when it began reading and records exactly that; the plays
+    # imported meanwhile make the next run due, and after it none.
+    import player.recommender_service as service_module
+    from player.history.importer import import_file
+    from player.store import Store
+
+    trainer = _trained_with(store, tmp_path, "Rock", 6)
+    before = store.play_count()
+    real = service_module.build_catalog
+
+    def import_then_read(*args, **kwargs):
+        other = Store.open(store.path)          # the window's own connection
+        import_file(other, _spotify_plays(tmp_path / "ambient.json", "Ambient", 6, 1_600_100_000.0))
+        other.close()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service_module, "build_catalog", import_then_read)
+    result = trainer.train_now()
+    monkeypatch.setattr(service_module, "build_catalog", real)
+    assert store.play_count() == before + 6
+    # A run is due exactly where this one did not learn from every play now stored.
+    assert (trainer.pending() is None) == (result.n_plays == store.play_count())
+    assert result.n_plays == before             # (the snapshot began before the import)
+    assert trainer.pending() == "quiet"         # the 6 imported meanwhile: one run due
+    trainer.train_now()
+    assert trainer.pending() is None            # and none after it
