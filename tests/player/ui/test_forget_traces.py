@@ -225,3 +225,40 @@ def test_up_next_paused_at_a_forget_is_saved_at_once_for_a_start_after_a_kill(qt
     saved = scanned.get_setting(STATE_SETTING)
     assert saved is not None and [q[0] for q in saved["queue"]] == ids[2:4]
     assert saved["current"][0] == ids[0] and saved["current"][3] == 0.0 and saved["current"][6] is None
+
+
+def test_a_song_cued_at_a_forget_gains_no_place_of_before_when_up_next_or_the_song_is_moved(qtbot, scanned,
+                                                                                          make_window):
+    # The song cued from the last run is saved at its start after a forget, with no play: a
+    # move in Up next saves the state again, and a move in the song makes a new cued song.
+    # Neither may bring back where it was left or how far it had been heard before the forget;
+    # a place the person moves it to after the forget is theirs, and is kept.
+    from player.playback import STATE_SETTING
+
+    ids = [t["id"] for t in scanned.tracks()]
+    window = _opened(qtbot, scanned, make_window)
+    window.play_ids(ids[:1], 0, "library")
+    _held_at(qtbot, window, ids[0], 1.5)
+    window.enqueue(ids[2:4])
+    qtbot.waitUntil(lambda: [q[0] for q in (scanned.get_setting(STATE_SETTING) or {}).get("queue", [])] == ids[2:4],
+                    timeout=5000)
+    window.close()
+    window.player.close()
+
+    again = _opened(qtbot, scanned, make_window)
+    player = again.player
+    assert player.cued is not None and player.cued.position == 1.5 and player.cued.play_id is not None
+    _forget(qtbot, again)
+
+    def saved() -> list:
+        return (scanned.get_setting(STATE_SETTING) or {}).get("current") or []
+
+    assert saved()[:1] == [ids[0]] and saved()[3:8] == [0.0, 0.0, 0.0, None, False]
+    first, second = player.queue
+    assert player.move_queue_entries([second], [first]) == 1
+    qtbot.waitUntil(lambda: [q[0] for q in scanned.get_setting(STATE_SETTING)["queue"]] == ids[2:4][::-1],
+                    timeout=5000)
+    assert saved()[3:8] == [0.0, 0.0, 0.0, None, False]
+    player.seek(0.8)
+    qtbot.waitUntil(lambda: saved()[3:4] == [0.8], timeout=5000)
+    assert saved()[:1] == [ids[0]] and saved()[4:8] == [0.0, 0.0, None, False]
