@@ -24,8 +24,12 @@ bundle's folder instead. Whether that troubles the programs the app starts there
 ffmpeg) has not been checked, and it is not undone here: PyInstaller's remedy, calling
 ``SetDllDirectoryW(None)`` through ``ctypes``, changes the search for the app itself too (a
 module imported later may no longer find its DLLs in the bundle), so it waits until it can be
-tried on Windows. PyInstaller's start-up code for PySide6 also puts the bundle's folder first on
-``PATH`` there; that too is left as it is.
+tried on Windows. Undoing it only while a program starts, and setting it back after, is no safer:
+the setting is the whole process's, programs are started from worker threads (ffprobe for each
+file a scan reads, ffmpeg for a song), and a DLL another thread loads meanwhile (a lazy import,
+a library opened through ``ctypes``) would be looked for without the bundle's folder and could
+fail, rarely and beyond reproducing. PyInstaller's start-up code for PySide6 also puts the
+bundle's folder first on ``PATH`` there; that too is left as it is.
 """
 
 from __future__ import annotations
