@@ -36,7 +36,7 @@ from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
-from player.library.names import path_disc, release_folder, title_disc
+from player.library.names import path_disc, path_numbers, release_folder, title_disc
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
 from segue_common.normalize import FirstCopies
@@ -214,10 +214,10 @@ def album_place(row) -> tuple | None:
     else artist, release, disc (where untagged its title's, "The Wall (Disc 2)", else its path's:
     a "CD2" folder, a "2-01 Song" file, as the library orders it; else 1), track number), the
     text case-folded and the album's title without the disc it names, or
-    None where it has no album title or track number. The release is ``(MusicBrainz release
-    id or None, the album's folder (the one above a "CD2" folder, "The Wall" for a "The Wall
-    (Disc 2)" folder))``, as the library tells
-    releases apart (see :func:`follows_on`).
+    None where it has no album title or track number (its tag's, else its file name's, "01 Intro").
+    The release is ``(MusicBrainz release id or None, the album's folder (the one above a "CD2"
+    folder, "The Wall" for a "The Wall (Disc 2)" folder))``, as the library tells releases apart
+    (see :func:`follows_on`).
 
     A compilation tagged without an album artist (each track its own artist, as iTunes tags
     them, the flag on all of its tracks or on some, or no flag and found one by its folder:
@@ -231,6 +231,10 @@ def album_place(row) -> tuple | None:
     album, number = (row["album"] or "").strip(), row["track_no"]
     # (a disc tagged as an album of its own, "The Wall (Disc 2)", is that disc of "The Wall")
     album, title_says = title_disc(album)
+    if number is None:
+        # A concert ripped without track numbers in its tags but with numbered files, "01 Intro",
+        # "02 Jam", as the library lists it: without a number its joins were crossfaded.
+        number = path_numbers(row["path"] or "")[0]
     if not album or number is None:
         return None
     by = (row["albumartist"] or "").strip()

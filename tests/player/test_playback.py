@@ -3228,6 +3228,39 @@ def test_a_soundtrack_tagged_without_album_artist_or_flag_follows_on_without_a_c
         assert np.abs(out - np.asarray(wave[:len(out), 0])).max() < 1e-3
 
 
+def test_a_live_album_numbered_by_its_file_names_only_follows_on_without_a_crossfade(store, tmp_path):
+    # A concert from the web or an old ripper: album, artist and title tagged, no track
+    # numbers, the files named "01 Intro", "02 Jam". The library lists it in the order its
+    # file names give, but a track without a number had no place on its album, so with a
+    # crossfade set every join of the concert dipped and lost a second of the music.
+    import numpy as np
+
+    from player.library.scanner import Scanner
+    from tests.audiogen import tone, write_audio, write_tags
+    from tests.player.audio.signals import active_region
+
+    lens = [150011, 120007, 100003]
+    wave = tone(sum(lens) / 44100, amp=0.5, phase_samples=25)
+    folder, at = tmp_path / "music" / "Band - Live 1999", 0
+    folder.mkdir(parents=True)
+    for n, (title, length) in enumerate(zip(("Intro", "Jam", "Encore"), lens), start=1):
+        path = write_audio(folder / f"{n:02d} {title}.flac", wave[at:at + length], 44100)
+        write_tags(path, title=title, artist="Band", album="Live 1999")
+        at += length
+    Scanner(store).scan([str(tmp_path / "music")])
+    rows = sorted(store.tracks(), key=lambda r: r["path"])
+    assert [r["track_no"] for r in rows] == [None] * 3
+    p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([r["id"] for r in rows])
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, 20.0)
+        out = active_region(p.engine.captured()[:, 0], threshold=1e-4)
+    finally:
+        p.close()
+    assert abs(len(out) - sum(lens)) <= 2
+    assert np.abs(out - np.asarray(wave[:len(out), 0])).max() < 1e-3
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_play_now_plays_the_songs_before_the_queue_and_keeps_it(store, tmp_path, make_player, shuffle):
     # Files opened from the file manager or dropped on the window: they play at once, in their
