@@ -181,9 +181,12 @@ class LibraryData:
             text["file"] = cols["file"]             # (shared strings already: see load_library)
         numbers = {k: _int32_column(cols[k]) for k in ("track_no", "year")}
         numbers["duration"] = _float_column(cols["duration"])
-        extra = {k: _text_column(cols[k]) for k in _SEARCHED if any(cols.get(k) or ())}
-        sort_names = {k: _text_column(cols[s]) for k, s in _SORT_NAMES.items() if any(cols.get(s) or ())}
+        # A compilation without an album artist tag is found by "various" as well: the library
+        # files it under Various Artists, and someone who sees it there searches for that.
         by = cols.get("album_by") or cols.get("albumartist")
+        searched = {k: by if k == "albumartist" else cols.get(k) for k in _SEARCHED}
+        extra = {k: _text_column(v) for k, v in searched.items() if any(v or ())}
+        sort_names = {k: _text_column(cols[s]) for k, s in _SORT_NAMES.items() if any(cols.get(s) or ())}
         album_by = {"albumartist": _text_column(by)} if any(by or ()) else {}
         order_artists = cols.get("order_artist")
         if order_artists is not None and len(order_artists) == n:
@@ -698,7 +701,7 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
             order_artists = cols["order_artist"] = store.library_order_artists()
         order = _release_order(cols, release, lambda: order_artists or store.library_order_artists())
         # A compilation without an album artist is "Various Artists"'s, as it is ordered, for a
-        # desktop's media control (a search for "various" still finds only the album artist tag).
+        # desktop's media control and the search.
         cols["album_by"] = [_VARIOUS if flag == 1 and not by and not sort_name else by for flag, by, sort_name
                                in zip(release["compilation"], cols["albumartist"], release["albumartistsort"])]
         del release

@@ -122,7 +122,8 @@ def test_a_collectors_library_is_ordered_by_sort_names_with_a_compilation_togeth
         qapp, store, tmp_path):
     # The compilation's tracks were scattered under Abba, Moby and Zed; "The Beatles" came
     # after "Steve Miller Band", "David Bowie" among the D's; the composer and an album
-    # artist were found by no search.
+    # artist were found by no search. The compilation flagged without an album artist, listed
+    # among the V's as Various Artists', was not found by "various" (only a tagged one was).
     from player.library.scanner import Scanner
     from player.ui.library_model import load_library
 
@@ -132,8 +133,8 @@ def test_a_collectors_library_is_ordered_by_sort_names_with_a_compilation_togeth
     model.set_library(load_library(store))
     titles = [model.index(r, 1).data() for r in range(model.rowCount())]
     assert titles == ["Help", "Heroes", "Top", "Abracadabra", "Now 1", "Now 2", "Now 3", "Split", "Prelude"]
-    for query, found in [("bach", ["Prelude"]), ("sebastian yo-yo", ["Prelude"]), ("various", ["Split"]),
-                         ("beatles help", ["Help"])]:
+    for query, found in [("bach", ["Prelude"]), ("sebastian yo-yo", ["Prelude"]),
+                         ("various", ["Now 1", "Now 2", "Now 3", "Split"]), ("beatles help", ["Help"])]:
         model.set_filter(query)
         assert [model.index(r, 1).data() for r in range(model.rowCount())] == found, query
     # Sorted by the Artist column, an artist goes by its sort name too (as tagged for the
