@@ -429,9 +429,10 @@ class PlaysMixin:
 
     # -- what to play ----------------------------------------------------
     def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:
-        """Playable tracks whose title, artist, album artist or album contain every word
-        of ``query`` (ignoring case and accents), in the store's library order, with the artist
-        it goes by as ``order_artist`` (used by ``segue play``). A track
+        """Playable tracks whose title, artist, album artist, album or composer contain every
+        word of ``query`` (ignoring case and accents), in the store's library order, with the artist
+        it goes by as ``order_artist`` (used by ``segue play``). A compilation without an album
+        artist tag is found as Various Artists', as the library files it. A track
         missing one of those tags is also found by its path below its library folder (the
         file and folder names the window shows in their place)."""
         # A search typed with bytes that are not UTF-8 (a file name pasted from a terminal)
@@ -442,7 +443,11 @@ class PlaysMixin:
         words = [search_form(w) for w in words]
         clause = " AND ".join(
             "search_form(CAST(coalesce(t.title, '') || ' ' || coalesce(t.artist, '') || ' ' "
-            "|| coalesce(t.albumartist, '') || ' ' || coalesce(t.album, '') || ' ' || CASE WHEN t.title IS NULL "
+            "|| coalesce(t.albumartist, '') || ' ' || coalesce(t.album, '') || ' ' || coalesce(t.composer, '') || ' ' "
+            # (what the window's search finds too: "bach" on a classical shelf, "various")
+            "|| CASE WHEN coalesce(t.albumartist, '') = '' AND coalesce(t.albumartistsort, '') = '' "
+            "AND (t.compilation = 1 OR t.folder_compilation = 1) THEN 'Various Artists ' ELSE '' END "
+            "|| CASE WHEN t.title IS NULL "
             "OR t.album IS NULL OR coalesce(t.artist, t.albumartist) IS NULL "
             "THEN substr(t.path, coalesce(length(f.path), 0) + 1) ELSE '' END AS BLOB)) LIKE ? ESCAPE '\\'"
             for _ in words)

@@ -394,6 +394,26 @@ def test_play_of_an_album_by_name_plays_its_disc_folders_and_a_bonus_track_in_or
         "Set 1-1", "Set 1-2", "Set 2-1", "Set 2-2"], out.stderr
 
 
+def test_play_finds_a_classical_album_by_its_composer_and_a_compilation_as_various_artists(segue_home, tmp_path):
+    # The window's search finds Bach by the composer tag and a compilation without an album
+    # artist by "various", as the library files it; `segue play bach` and `segue play various`
+    # found nothing in the same library.
+    music = tmp_path / "music"
+    for n in (1, 2):
+        write_track(music / "Goldberg", f"{n:02d}", seconds=0.3,
+                    tags={"title": f"Variation {n}", "artist": "Glenn Gould", "album": "Goldberg Variations",
+                          "composer": "Johann Sebastian Bach", "tracknumber": n})
+    for n, artist in ((1, "Zed"), (2, "Abba")):
+        write_track(music / "Now", f"{n:02d}", seconds=0.3,
+                    tags={"title": f"Hit {n}", "artist": artist, "album": "Now Hits", "compilation": "1",
+                          "tracknumber": n})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    for query, titles in (("bach", ["Variation 1", "Variation 2"]), ("various", ["Hit 1", "Hit 2"])):
+        out = segue("play", "--null", query, home=segue_home)
+        assert out.returncode == 0, out.stderr
+        assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == titles
+
+
 def test_play_of_an_album_whose_discs_are_tagged_as_albums_plays_them_in_disc_order(segue_home, tmp_path):
     # "Wall (Disc One)", "(Disc Two)", "(Disc Three)", each in a folder so named without disc
     # tags: played as two albums by the letters of their titles, "Three" before "Two".
